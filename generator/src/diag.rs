@@ -1,0 +1,49 @@
+//! Diagnostics: warnings about the spec that never stop generation, each naming where it applies.
+
+use std::fmt;
+
+/// One finding about the input spec: where it is (a JSON pointer into the document) and what it is.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub struct Diagnostic {
+    /// JSON pointer (RFC 6901, written as a `#/…` fragment) to the place in the spec.
+    pub pointer: String,
+    /// What was found and what the generator did about it.
+    pub message: String,
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "warning: {}: {}", self.pointer, self.message)
+    }
+}
+
+/// Collects diagnostics in the order they are found; [`Diagnostics::finish`] sorts and dedups them
+/// so output is deterministic.
+#[derive(Debug, Default)]
+pub struct Diagnostics(Vec<Diagnostic>);
+
+impl Diagnostics {
+    pub fn warn(&mut self, pointer: impl Into<String>, message: impl Into<String>) {
+        self.0.push(Diagnostic { pointer: pointer.into(), message: message.into() });
+    }
+
+    pub fn extend(&mut self, other: Vec<Diagnostic>) {
+        self.0.extend(other);
+    }
+
+    pub fn finish(mut self) -> Vec<Diagnostic> {
+        self.0.sort();
+        self.0.dedup();
+        self.0
+    }
+}
+
+/// Escapes one reference token of a JSON pointer (RFC 6901).
+pub fn escape_token(token: &str) -> String {
+    token.replace('~', "~0").replace('/', "~1")
+}
+
+/// Appends a token to a pointer.
+pub fn child(pointer: &str, token: &str) -> String {
+    format!("{pointer}/{}", escape_token(token))
+}

@@ -1,0 +1,278 @@
+//! The intermediate representation: every Rust type the SDK needs, named, documented and
+//! resolved, independent of both the OpenAPI model and the rendering.
+//!
+//! `Ir::dump` gives a readable, stable text form used by the snapshot tests.
+
+use serde::Serialize;
+use serde_json::Value;
+use std::fmt::Write as _;
+
+/// The lowered API.
+#[derive(Debug, Clone, Serialize)]
+pub struct Ir {
+    /// `info.title` of the spec.
+    pub title: String,
+    /// `info.version` of the spec.
+    pub version: String,
+    /// Every type, in a stable order (by Rust name).
+    pub types: Vec<TypeDef>,
+    /// Every component schema and the Rust type it became.
+    pub schemas: Vec<SchemaEntry>,
+    /// Every schema example, with the Rust type it must decode into.
+    pub examples: Vec<Example>,
+}
+
+/// A component schema and its Rust name.
+#[derive(Debug, Clone, Serialize)]
+pub struct SchemaEntry {
+    pub component: String,
+    pub rust: String,
+}
+
+/// An example from the spec and the Rust type it must decode into.
+#[derive(Debug, Clone, Serialize)]
+pub struct Example {
+    /// Where the example is written.
+    pub pointer: String,
+    /// The Rust type, written as it is in the generated crate relative to `models` (for example
+    /// `Vec<ChatCompletionRequestMessagesItem>`).
+    pub rust_type: String,
+    pub value: Value,
+}
+
+/// One generated Rust type.
+#[derive(Debug, Clone, Serialize)]
+pub struct TypeDef {
+    /// Rust identifier.
+    pub name: String,
+    /// The schema it comes from (JSON pointer).
+    pub origin: String,
+    /// The component key when this is a component schema.
+    pub component: Option<String>,
+    /// The models file it is written to.
+    pub module: String,
+    pub docs: Option<String>,
+    pub deprecated: bool,
+    pub kind: TypeKind,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub enum TypeKind {
+    /// An object with named fields.
+    Struct(Struct),
+    /// A string enum, open to unknown values (`Unknown(String)`).
+    Enum(Vec<EnumValue>),
+    /// A single fixed value (`const`), filled in by the SDK and checked on decode.
+    Const(Value),
+    /// `oneOf` with a discriminator: decoded by the tag, unknown tags kept as raw JSON.
+    Tagged { tag: String, variants: Vec<TaggedVariant> },
+    /// `anyOf`/`oneOf` without a discriminator: the first variant that decodes wins; variants
+    /// are ordered most specific first; anything else is kept as raw JSON.
+    Untagged(Vec<Variant>),
+    /// A named alias for another type (component schemas that are a primitive, a list or a map).
+    Alias(TypeRef),
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Struct {
+    pub fields: Vec<Field>,
+    /// `additionalProperties` next to the known fields, kept in a flattened map of this value type.
+    pub additional: Option<TypeRef>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Field {
+    /// Name on the wire.
+    pub wire: String,
+    /// Rust identifier (raw identifiers written with `r#`).
+    pub rust: String,
+    pub ty: TypeRef,
+    pub required: bool,
+    pub nullable: bool,
+    /// The field's type is a `Const`: the SDK fills it in.
+    pub is_const: bool,
+    /// The field is a flattened union of alternative property sets.
+    pub flatten: bool,
+    /// Boxed to break a recursive type.
+    pub boxed: bool,
+    pub docs: Option<String>,
+    pub deprecated: bool,
+    pub default: Option<Value>,
+}
+
+impl Field {
+    /// How the field is represented in Rust.
+    pub fn presence(&self) -> Presence {
+        match (self.required || self.is_const || self.flatten, self.nullable) {
+            _ if self.is_const || self.flatten => Presence::Plain,
+            (true, false) => Presence::Plain,
+            (true, true) => Presence::Option,
+            (false, false) => Presence::Optional,
+            (false, true) => Presence::Nullable,
+        }
+    }
+}
+
+/// The four combinations of requiredness and nullability.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Presence {
+    /// Required, not nullable: `T`.
+    Plain,
+    /// Required and nullable: `Option<T>`, `null` always sent.
+    Option,
+    /// Optional, not nullable: `Option<T>`, omitted when `None`.
+    Optional,
+    /// Optional and nullable: `Nullable<T>` (absent, null or a value).
+    Nullable,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EnumValue {
+    pub wire: String,
+    pub rust: String,
+    pub docs: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TaggedVariant {
+    /// Tag values that select this variant.
+    pub tags: Vec<String>,
+    pub rust: String,
+    pub ty: TypeRef,
+    /// Whether the variant's own type serializes the tag (a const field of that name).
+    pub carries_tag: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Variant {
+    pub rust: String,
+    pub ty: TypeRef,
+}
+
+/// A reference to a type, as used in fields, aliases and variants.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum TypeRef {
+    Named(String),
+    String,
+    I32,
+    I64,
+    F64,
+    Bool,
+    /// Any JSON value.
+    Any,
+    Vec(Box<TypeRef>),
+    /// A JSON object with values of one type (`BTreeMap<String, T>`).
+    Map(Box<TypeRef>),
+    /// A nullable element inside a list or map.
+    Option(Box<TypeRef>),
+}
+
+impl TypeRef {
+    /// The Rust spelling, relative to the `models` module.
+    pub fn rust(&self) -> String {
+        match self {
+            TypeRef::Named(n) => n.clone(),
+            TypeRef::String => "String".into(),
+            TypeRef::I32 => "i32".into(),
+            TypeRef::I64 => "i64".into(),
+            TypeRef::F64 => "f64".into(),
+            TypeRef::Bool => "bool".into(),
+            TypeRef::Any => "serde_json::Value".into(),
+            TypeRef::Vec(t) => format!("Vec<{}>", t.rust()),
+            TypeRef::Map(t) => format!("std::collections::BTreeMap<String, {}>", t.rust()),
+            TypeRef::Option(t) => format!("Option<{}>", t.rust()),
+        }
+    }
+
+    /// Named types this reference mentions.
+    pub fn named(&self, out: &mut Vec<String>) {
+        match self {
+            TypeRef::Named(n) => out.push(n.clone()),
+            TypeRef::Vec(t) | TypeRef::Map(t) | TypeRef::Option(t) => t.named(out),
+            _ => {}
+        }
+    }
+}
+
+impl Ir {
+    pub fn find(&self, name: &str) -> Option<&TypeDef> {
+        self.types.binary_search_by(|t| t.name.as_str().cmp(name)).ok().map(|i| &self.types[i])
+    }
+
+    /// A readable, stable dump for snapshot tests and review.
+    pub fn dump(&self) -> String {
+        let mut s = String::new();
+        for t in &self.types {
+            let comp = t.component.as_deref().map(|c| format!(" component={c}")).unwrap_or_default();
+            let dep = if t.deprecated { " deprecated" } else { "" };
+            let _ = write!(s, "{} ({}{comp}{dep}) file={}", t.name, t.origin, t.module);
+            match &t.kind {
+                TypeKind::Struct(st) => {
+                    s.push_str(" struct\n");
+                    for f in &st.fields {
+                        let mut flags = Vec::new();
+                        if f.is_const {
+                            flags.push("const".to_string());
+                        }
+                        if f.flatten {
+                            flags.push("flatten".into());
+                        }
+                        if f.boxed {
+                            flags.push("boxed".into());
+                        }
+                        if f.deprecated {
+                            flags.push("deprecated".into());
+                        }
+                        if let Some(d) = &f.default {
+                            flags.push(format!("default={d}"));
+                        }
+                        let _ = writeln!(
+                            s,
+                            "  {} ({}): {} {:?}{}",
+                            f.rust,
+                            f.wire,
+                            f.ty.rust(),
+                            f.presence(),
+                            if flags.is_empty() { String::new() } else { format!(" [{}]", flags.join(", ")) }
+                        );
+                    }
+                    if let Some(a) = &st.additional {
+                        let _ = writeln!(s, "  ..additional: {}", a.rust());
+                    }
+                }
+                TypeKind::Enum(values) => {
+                    s.push_str(" enum\n");
+                    for v in values {
+                        let _ = writeln!(s, "  {} = {:?}", v.rust, v.wire);
+                    }
+                }
+                TypeKind::Const(v) => {
+                    let _ = writeln!(s, " const {v}");
+                }
+                TypeKind::Tagged { tag, variants } => {
+                    let _ = writeln!(s, " tagged by {tag:?}");
+                    for v in variants {
+                        let _ = writeln!(
+                            s,
+                            "  {}({}) <- {:?}{}",
+                            v.rust,
+                            v.ty.rust(),
+                            v.tags,
+                            if v.carries_tag { "" } else { " [tag injected]" }
+                        );
+                    }
+                }
+                TypeKind::Untagged(variants) => {
+                    s.push_str(" untagged\n");
+                    for v in variants {
+                        let _ = writeln!(s, "  {}({})", v.rust, v.ty.rust());
+                    }
+                }
+                TypeKind::Alias(t) => {
+                    let _ = writeln!(s, " = {}", t.rust());
+                }
+            }
+        }
+        s
+    }
+}

@@ -1,0 +1,51 @@
+//! `mistral-sdkgen`: generates the `mistralai` Rust SDK from the Mistral OpenAPI 3.1 spec.
+//!
+//! ```text
+//! spec YAML ─load─▶ serde_json::Value ─normalize─▶ openapiv3::OpenAPI ─lower(+overlay)─▶ IR
+//!    IR ─render─▶ token streams (quote) ─prettyplease─▶ .rs files; minijinja ─▶ Cargo.toml, README
+//!    files ─emit─▶ output directory (atomic) + sdk-manifest.json
+//! ```
+
+pub mod diag;
+pub mod emit;
+pub mod ir;
+pub mod load;
+pub mod lower;
+pub mod names;
+pub mod normalize;
+pub mod overlay;
+pub mod render;
+
+use anyhow::Result;
+use std::collections::BTreeMap;
+
+pub use diag::Diagnostic;
+pub use overlay::Overlay;
+
+/// Everything one generation produces, before anything is written.
+pub struct Generated {
+    pub ir: ir::Ir,
+    pub files: BTreeMap<String, String>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// The front half of the pipeline: spec text → normalized document and IR.
+pub fn lower_spec(spec_text: &str, overlay: &Overlay) -> Result<(normalize::Normalized, ir::Ir, Vec<Diagnostic>)> {
+    let mut diags = diag::Diagnostics::default();
+    let value = load::parse_yaml(spec_text)?;
+    let normalized = normalize::normalize(value, &mut diags)?;
+    let ir = lower::lower(&normalized.openapi, overlay, &mut diags);
+    Ok((normalized, ir, diags.finish()))
+}
+
+/// Runs the whole pipeline in memory.
+pub fn generate(spec_text: &str, overlay: &Overlay) -> Result<Generated> {
+    let (_, ir, diagnostics) = lower_spec(spec_text, overlay)?;
+    let spec = render::SpecInfo {
+        title: ir.title.clone(),
+        version: ir.version.clone(),
+        sha256: load::sha256_hex(spec_text.as_bytes()),
+    };
+    let files = render::render_crate(&ir, &spec)?;
+    Ok(Generated { ir, files, diagnostics })
+}

@@ -1,0 +1,35 @@
+//! `sdkgen --spec openapi.yaml --out generated/ [--overlay spec/overlay.yaml]`
+
+use anyhow::{Context, Result};
+use clap::Parser;
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(about = "Generate the mistralai Rust SDK from an OpenAPI 3.1 spec")]
+struct Args {
+    /// The OpenAPI YAML or JSON file.
+    #[arg(long)]
+    spec: PathBuf,
+    /// The directory to (re)write; replaced atomically.
+    #[arg(long)]
+    out: PathBuf,
+    /// The project overlay (names and overrides).
+    #[arg(long)]
+    overlay: Option<PathBuf>,
+}
+
+fn main() -> Result<()> {
+    let args = Args::parse();
+    let spec = std::fs::read_to_string(&args.spec).with_context(|| format!("reading {}", args.spec.display()))?;
+    let overlay = match &args.overlay {
+        Some(p) => sdkgen::Overlay::parse(&std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?)?,
+        None => sdkgen::Overlay::default(),
+    };
+    let out = sdkgen::generate(&spec, &overlay).with_context(|| format!("generating from {}", args.spec.display()))?;
+    for d in &out.diagnostics {
+        eprintln!("{d}");
+    }
+    sdkgen::emit::write_tree(&args.out, &out.files)?;
+    eprintln!("wrote {} files ({} types) to {}", out.files.len(), out.ir.types.len(), args.out.display());
+    Ok(())
+}

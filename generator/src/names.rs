@@ -1,0 +1,127 @@
+//! Identifier rules: every wire name maps to a valid, idiomatic Rust identifier.
+
+use heck::{ToSnakeCase, ToUpperCamelCase};
+
+const KEYWORDS: &[&str] = &[
+    "as", "async", "await", "break", "const", "continue", "dyn", "else", "enum", "extern", "false", "fn", "for",
+    "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return", "static", "struct",
+    "trait", "true", "type", "unsafe", "use", "where", "while", "abstract", "become", "box", "do", "final", "gen",
+    "macro", "override", "priv", "try", "typeof", "unsized", "virtual", "yield",
+];
+
+/// Keywords that cannot be raw identifiers.
+const NOT_RAW: &[&str] = &["self", "Self", "super", "crate", "_"];
+
+fn alnum_words(s: &str) -> String {
+    // Keep letters and digits; every other character separates words.
+    s.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { ' ' }).collect()
+}
+
+/// A type name (UpperCamelCase). Component keys that already are valid UpperCamel identifiers
+/// are kept as written (`FIMCompletionRequest`), so names match the official SDKs.
+pub fn type_name(key: &str) -> String {
+    let valid = key.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+        && key.chars().all(|c| c.is_ascii_alphanumeric());
+    if valid && !NOT_RAW.contains(&key) {
+        return key.to_string();
+    }
+    let mut s = alnum_words(key).to_upper_camel_case();
+    if s.is_empty() {
+        s = "Empty".into();
+    }
+    if s.starts_with(|c: char| c.is_ascii_digit()) {
+        s.insert(0, 'T');
+    }
+    if NOT_RAW.contains(&s.as_str()) {
+        s.push_str("Type");
+    }
+    s
+}
+
+/// A word of a type name built from a property or value (`page_size` → `PageSize`).
+pub fn pascal(s: &str) -> String {
+    let s = alnum_words(s).to_upper_camel_case();
+    if s.is_empty() {
+        "Empty".into()
+    } else {
+        s
+    }
+}
+
+/// A field name (snake_case); Rust keywords become raw identifiers (`r#type`).
+pub fn field_name(wire: &str) -> String {
+    let mut s = alnum_words(wire).to_snake_case();
+    if s.is_empty() {
+        s = "field".into();
+    }
+    if s.starts_with(|c: char| c.is_ascii_digit()) {
+        s.insert_str(0, "n");
+    }
+    if NOT_RAW.contains(&s.as_str()) {
+        s.push('_');
+    } else if KEYWORDS.contains(&s.as_str()) {
+        s.insert_str(0, "r#");
+    }
+    s
+}
+
+/// An enum variant name (UpperCamelCase).
+pub fn variant_name(wire: &str) -> String {
+    let mut s = pascal(wire);
+    if s.starts_with(|c: char| c.is_ascii_digit()) {
+        s.insert(0, 'V');
+    }
+    if NOT_RAW.contains(&s.as_str()) {
+        s.push_str("Value");
+    }
+    s
+}
+
+/// The identifier without a raw prefix, for building other names from it.
+pub fn bare(ident: &str) -> &str {
+    ident.strip_prefix("r#").unwrap_or(ident)
+}
+
+/// Makes `name` unique against `taken` by appending 2, 3, …; records the result.
+pub fn unique(name: String, taken: &mut std::collections::HashSet<String>) -> String {
+    if taken.insert(name.clone()) {
+        return name;
+    }
+    let (prefix, raw) = match name.strip_prefix("r#") {
+        Some(rest) => (rest.to_string(), true),
+        None => (name.clone(), false),
+    };
+    let sep = if prefix.chars().next().is_some_and(|c| c.is_ascii_lowercase()) { "_" } else { "" };
+    for n in 2.. {
+        let candidate = format!("{prefix}{sep}{n}");
+        let _ = raw;
+        if taken.insert(candidate.clone()) {
+            return candidate;
+        }
+    }
+    unreachable!()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers() {
+        assert_eq!(field_name("type"), "r#type");
+        assert_eq!(field_name("pageSize"), "page_size");
+        assert_eq!(field_name("$schema"), "schema");
+        assert_eq!(field_name("ai.mistral/turbine"), "ai_mistral_turbine");
+        assert_eq!(field_name("1st"), "n1st");
+        assert_eq!(field_name("self"), "self_");
+        assert_eq!(variant_name("pt-BR"), "PtBr");
+        assert_eq!(variant_name("/v1/chat/completions"), "V1ChatCompletions");
+        assert_eq!(variant_name("AND"), "And");
+        assert_eq!(variant_name("2x"), "V2x");
+        assert_eq!(variant_name(""), "Empty");
+        assert_eq!(type_name("FIMCompletionRequest"), "FIMCompletionRequest");
+        assert_eq!(type_name("chat_completion"), "ChatCompletion");
+        assert_eq!(type_name("Self"), "SelfType");
+        assert_eq!(type_name("3d-thing"), "T3dThing");
+    }
+}

@@ -1,0 +1,568 @@
+//! Normalize: rewrites the OpenAPI 3.1 idioms that `openapiv3` (an OpenAPI 3.0 model) cannot hold
+//! into their 3.0 form, keeping everything the SDK needs, then parses the result into
+//! [`openapiv3::OpenAPI`].
+//!
+//! What it rewrites (each is snapshot-tested on a fixture):
+//! - `anyOf`/`oneOf` members `{type: null}` and `type: [X, "null"]` → `nullable: true`;
+//!   a single remaining member is merged into the parent (a `$ref` becomes `allOf: [$ref]`).
+//! - `const: v` → `enum: [v]` with `x-const: true`.
+//! - `examples: [...]` → `example` (the first) and `x-examples` (all, for round-trip tests).
+//! - numeric `exclusiveMinimum`/`exclusiveMaximum` → `minimum`/`maximum` + boolean flag.
+//! - `$ref` with sibling keywords → `allOf: [{$ref}]` with the siblings kept.
+//! - `$defs` blocks → hoisted into `#/components/schemas`, refs to them rewritten; refs written
+//!   `#/$defs/X` that do not resolve from the root (a spec bug) are reported.
+//! - path keys with a `#fragment` → the fragment is stripped when that leaves no clash; otherwise
+//!   the key is kept and the operation's real path is the part before `#` (see `lower`).
+//!
+//! Keywords it does not know are reported with their JSON pointer and dropped; keywords it knows
+//! but `openapiv3` cannot hold (`prefixItems`) are reported as lossy.
+
+use crate::diag::{child, Diagnostics};
+use anyhow::{Context, Result};
+use serde_json::{Map, Value};
+
+/// Schema keywords the pipeline understands after normalization.
+const KNOWN: &[&str] = &[
+    "type", "format", "title", "description", "default", "enum", "nullable", "readOnly",
+    "writeOnly", "deprecated", "example", "externalDocs", "xml", "discriminator", "properties",
+    "required", "additionalProperties", "items", "allOf", "anyOf", "oneOf", "not", "minimum",
+    "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "minLength", "maxLength",
+    "pattern", "minItems", "maxItems", "uniqueItems", "minProperties", "maxProperties", "$ref",
+];
+
+/// Keywords dropped on purpose because they do not change the Rust types: map key constraints,
+/// JSON Schema bookkeeping, content encodings (handled through `format`).
+const DROPPED_QUIETLY: &[&str] = &["propertyNames", "$schema", "$id", "$comment", "contentEncoding", "contentMediaType"];
+
+/// The result of normalization: the rewritten document and what was found on the way.
+pub struct Normalized {
+    pub document: Value,
+    pub openapi: openapiv3::OpenAPI,
+}
+
+/// Normalizes a loaded spec and parses it into `openapiv3`.
+pub fn normalize(mut doc: Value, diags: &mut Diagnostics) -> Result<Normalized> {
+    if !doc.is_object() {
+        anyhow::bail!("#: the spec's root is not a mapping");
+    }
+    match doc.get("openapi").and_then(Value::as_str) {
+        Some(v) if v.starts_with("3.") => {}
+        Some(v) => anyhow::bail!("#/openapi: unsupported OpenAPI version `{v}` (3.0 or 3.1 expected)"),
+        None => anyhow::bail!("#/openapi: missing; this does not look like an OpenAPI document"),
+    }
+    hoist_defs(&mut doc, diags);
+    strip_path_fragments(&mut doc);
+    for_each_schema_root(&mut doc, &mut |schema, ptr| normalize_schema(schema, ptr, diags));
+    let openapi = parse_openapi(&doc)?;
+    Ok(Normalized { document: doc, openapi })
+}
+
+/// Parses a normalized document into `openapiv3`, naming the JSON path of any mismatch.
+pub fn parse_openapi(doc: &Value) -> Result<openapiv3::OpenAPI> {
+    serde_path_to_error::deserialize::<_, openapiv3::OpenAPI>(doc).map_err(|e| {
+        let path = e.path().to_string();
+        anyhow::anyhow!("the normalized spec does not fit OpenAPI 3.0 at `{path}`: {}", e.inner())
+    })
+    .context("parsing the normalized document")
+}
+
+// ---------------------------------------------------------------------------------------------
+// $defs hoisting
+
+fn hoist_defs(doc: &mut Value, diags: &mut Diagnostics) {
+    let root_has_defs = doc.get("$defs").is_some();
+    // Collect (owner pointer, defs) in document order, removing the blocks.
+    let mut found: Vec<(String, Map<String, Value>)> = Vec::new();
+    collect_defs(doc, "#", &mut found);
+    if found.is_empty() {
+        return;
+    }
+    for (owner, defs) in found {
+        // Name each def in components, reusing an identical existing schema.
+        let mut renames: Vec<(String, String)> = Vec::new();
+        let schemas = ensure_components_schemas(doc);
+        for (name, schema) in &defs {
+            let mut target = name.clone();
+            let mut n = 2;
+            loop {
+                match schemas.get(&target) {
+                    None => {
+                        schemas.insert(target.clone(), schema.clone());
+                        break;
+                    }
+                    Some(existing) if existing == schema => break,
+                    Some(_) => {
+                        target = format!("{name}{n}");
+                        n += 1;
+                    }
+                }
+            }
+            renames.push((name.clone(), target));
+        }
+        // Rewrite refs inside the owner and inside the hoisted schemas themselves.
+        let owner_refs: Vec<(String, String)> = renames
+            .iter()
+            .flat_map(|(from, to)| {
+                let target = format!("#/components/schemas/{to}");
+                [
+                    (format!("#/$defs/{from}"), target.clone()),
+                    (format!("{owner}/$defs/{from}"), target),
+                ]
+            })
+            .collect();
+        let mut bad_refs = Vec::new();
+        if let Some(node) = pointer_mut(doc, &owner) {
+            rewrite_refs(node, &owner, &owner_refs, &mut bad_refs);
+        }
+        for (from, to) in &renames {
+            // Findings are reported where the spec writes them: inside the `$defs` block.
+            let written_at = format!("{owner}/$defs/{}", crate::diag::escape_token(from));
+            if let Some(node) = pointer_mut(doc, &format!("#/components/schemas/{}", crate::diag::escape_token(to))) {
+                rewrite_refs(node, &written_at, &owner_refs, &mut bad_refs);
+            }
+        }
+        if !root_has_defs {
+            for (at, reference) in bad_refs {
+                diags.warn(
+                    at,
+                    format!(
+                        "`{reference}` does not resolve from the document root (the `$defs` block is at {owner}/$defs); \
+                         resolved against that block and hoisted into #/components/schemas"
+                    ),
+                );
+            }
+        }
+    }
+}
+
+fn collect_defs(node: &mut Value, ptr: &str, out: &mut Vec<(String, Map<String, Value>)>) {
+    match node {
+        Value::Object(map) => {
+            if let Some(Value::Object(defs)) = map.shift_remove("$defs") {
+                out.push((ptr.to_string(), defs));
+            }
+            for (k, v) in map.iter_mut() {
+                collect_defs(v, &child(ptr, k), out);
+            }
+        }
+        Value::Array(items) => {
+            for (i, v) in items.iter_mut().enumerate() {
+                collect_defs(v, &format!("{ptr}/{i}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Rewrites `$ref`s and discriminator mapping values; records the root-relative `#/$defs/` refs.
+fn rewrite_refs(node: &mut Value, ptr: &str, renames: &[(String, String)], bad: &mut Vec<(String, String)>) {
+    match node {
+        Value::Object(map) => {
+            let is_mapping = ptr.ends_with("/discriminator/mapping");
+            for (k, v) in map.iter_mut() {
+                let here = child(ptr, k);
+                if let Value::String(s) = v {
+                    if k == "$ref" || is_mapping {
+                        if let Some((_, to)) = renames.iter().find(|(from, _)| from == s) {
+                            if s.starts_with("#/$defs/") {
+                                bad.push((here.clone(), s.clone()));
+                            }
+                            *s = to.clone();
+                        }
+                        continue;
+                    }
+                }
+                rewrite_refs(v, &here, renames, bad);
+            }
+        }
+        Value::Array(items) => {
+            for (i, v) in items.iter_mut().enumerate() {
+                rewrite_refs(v, &format!("{ptr}/{i}"), renames, bad);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn ensure_components_schemas(doc: &mut Value) -> &mut Map<String, Value> {
+    let root = doc.as_object_mut().expect("root is an object");
+    let components = root.entry("components").or_insert_with(|| Value::Object(Map::new()));
+    if !components.is_object() {
+        *components = Value::Object(Map::new());
+    }
+    let schemas = components.as_object_mut().unwrap().entry("schemas").or_insert_with(|| Value::Object(Map::new()));
+    if !schemas.is_object() {
+        *schemas = Value::Object(Map::new());
+    }
+    schemas.as_object_mut().unwrap()
+}
+
+/// Resolves a `#/…` JSON pointer mutably.
+pub fn pointer_mut<'a>(doc: &'a mut Value, ptr: &str) -> Option<&'a mut Value> {
+    let p = ptr.strip_prefix('#')?;
+    if p.is_empty() {
+        return Some(doc);
+    }
+    doc.pointer_mut(p)
+}
+
+/// Resolves a `#/…` JSON pointer.
+pub fn pointer<'a>(doc: &'a Value, ptr: &str) -> Option<&'a Value> {
+    let p = ptr.strip_prefix('#')?;
+    if p.is_empty() {
+        return Some(doc);
+    }
+    doc.pointer(p)
+}
+
+// ---------------------------------------------------------------------------------------------
+// path keys
+
+fn strip_path_fragments(doc: &mut Value) {
+    let Some(Value::Object(paths)) = doc.get_mut("paths") else { return };
+    let old = std::mem::take(paths);
+    let mut out = Map::new();
+    let mut deferred: Vec<(String, Value)> = Vec::new();
+    for (key, item) in old {
+        if key.contains('#') {
+            deferred.push((key, item));
+        } else {
+            out.insert(key, item);
+        }
+    }
+    for (key, item) in deferred {
+        let stripped = key.split('#').next().unwrap_or_default().to_string();
+        match out.get_mut(&stripped) {
+            None => {
+                out.insert(stripped, item);
+            }
+            Some(Value::Object(existing)) => {
+                let clash = item
+                    .as_object()
+                    .map(|m| m.keys().any(|k| existing.contains_key(k)))
+                    .unwrap_or(true);
+                if clash {
+                    out.insert(key, item);
+                } else if let Value::Object(m) = item {
+                    existing.extend(m);
+                }
+            }
+            Some(_) => {
+                out.insert(key, item);
+            }
+        }
+    }
+    *paths = out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// schema positions
+
+const METHODS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+
+/// Calls `f` on every top-level schema position of the document (components, parameters,
+/// request bodies, responses, headers), with its pointer.
+pub fn for_each_schema_root(doc: &mut Value, f: &mut dyn FnMut(&mut Value, &str)) {
+    if let Some(Value::Object(components)) = doc.get_mut("components") {
+        for (section, value) in components.iter_mut() {
+            let Value::Object(entries) = value else { continue };
+            for (name, entry) in entries.iter_mut() {
+                let ptr = child(&child("#/components", section), name);
+                match section.as_str() {
+                    "schemas" => f(entry, &ptr),
+                    "parameters" | "headers" => param_like(entry, &ptr, f),
+                    "requestBodies" => content_schemas(entry, &ptr, f),
+                    "responses" => response(entry, &ptr, f),
+                    _ => {}
+                }
+            }
+        }
+    }
+    if let Some(Value::Object(paths)) = doc.get_mut("paths") {
+        for (path, item) in paths.iter_mut() {
+            let item_ptr = child("#/paths", path);
+            let Value::Object(item) = item else { continue };
+            for (key, op) in item.iter_mut() {
+                let op_ptr = child(&item_ptr, key);
+                if key == "parameters" {
+                    params(op, &op_ptr, f);
+                    continue;
+                }
+                if !METHODS.contains(&key.as_str()) {
+                    continue;
+                }
+                let Value::Object(op) = op else { continue };
+                for (k, v) in op.iter_mut() {
+                    let p = child(&op_ptr, k);
+                    match k.as_str() {
+                        "parameters" => params(v, &p, f),
+                        "requestBody" => content_schemas(v, &p, f),
+                        "responses" => {
+                            if let Value::Object(rs) = v {
+                                for (status, r) in rs.iter_mut() {
+                                    response(r, &child(&p, status), f);
+                                }
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn params(v: &mut Value, ptr: &str, f: &mut dyn FnMut(&mut Value, &str)) {
+    if let Value::Array(list) = v {
+        for (i, p) in list.iter_mut().enumerate() {
+            param_like(p, &format!("{ptr}/{i}"), f);
+        }
+    }
+}
+
+fn param_like(v: &mut Value, ptr: &str, f: &mut dyn FnMut(&mut Value, &str)) {
+    if let Some(s) = v.get_mut("schema") {
+        f(s, &child(ptr, "schema"));
+    }
+    content_schemas(v, ptr, f);
+}
+
+fn content_schemas(v: &mut Value, ptr: &str, f: &mut dyn FnMut(&mut Value, &str)) {
+    if let Some(Value::Object(content)) = v.get_mut("content") {
+        for (media, mt) in content.iter_mut() {
+            if let Some(s) = mt.get_mut("schema") {
+                f(s, &child(&child(&child(ptr, "content"), media), "schema"));
+            }
+        }
+    }
+}
+
+fn response(v: &mut Value, ptr: &str, f: &mut dyn FnMut(&mut Value, &str)) {
+    content_schemas(v, ptr, f);
+    if let Some(Value::Object(headers)) = v.get_mut("headers") {
+        for (name, h) in headers.iter_mut() {
+            param_like(h, &child(&child(ptr, "headers"), name), f);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// one schema
+
+fn normalize_schema(node: &mut Value, ptr: &str, diags: &mut Diagnostics) {
+    // JSON Schema boolean schemas.
+    match node {
+        Value::Bool(true) => {
+            *node = Value::Object(Map::new());
+            return;
+        }
+        Value::Bool(false) => {
+            *node = serde_json::json!({"not": {}});
+            return;
+        }
+        Value::Object(_) => {}
+        _ => {
+            diags.warn(ptr, "a schema must be a mapping or a boolean; treated as `{}` (any value)");
+            *node = Value::Object(Map::new());
+            return;
+        }
+    }
+    let map = node.as_object_mut().unwrap();
+
+    // Children first.
+    if let Some(Value::Object(props)) = map.get_mut("properties") {
+        for (name, s) in props.iter_mut() {
+            normalize_schema(s, &child(&child(ptr, "properties"), name), diags);
+        }
+    }
+    for key in ["items", "not", "additionalProperties", "propertyNames", "contains"] {
+        if let Some(s) = map.get_mut(key) {
+            if key == "additionalProperties" && s.is_boolean() {
+                continue;
+            }
+            normalize_schema(s, &child(ptr, key), diags);
+        }
+    }
+    for key in ["allOf", "anyOf", "oneOf", "prefixItems"] {
+        if let Some(Value::Array(list)) = map.get_mut(key) {
+            for (i, s) in list.iter_mut().enumerate() {
+                normalize_schema(s, &format!("{ptr}/{key}/{i}"), diags);
+            }
+        }
+    }
+
+    // type: [X, "null"]
+    if let Some(Value::Array(types)) = map.get("type") {
+        let nullable = types.iter().any(|t| t == "null");
+        let rest: Vec<Value> = types.iter().filter(|t| *t != "null").cloned().collect();
+        if nullable {
+            map.insert("nullable".into(), Value::Bool(true));
+        }
+        match rest.len() {
+            0 => {
+                map.shift_remove("type");
+                map.insert("x-null-only".into(), Value::Bool(true));
+            }
+            1 => {
+                map.insert("type".into(), rest[0].clone());
+            }
+            _ => {
+                map.shift_remove("type");
+                let members = rest.into_iter().map(|t| serde_json::json!({"type": t})).collect();
+                map.insert("anyOf".into(), Value::Array(members));
+            }
+        }
+    } else if map.get("type").and_then(Value::as_str) == Some("null") {
+        map.shift_remove("type");
+        map.insert("nullable".into(), Value::Bool(true));
+        map.insert("x-null-only".into(), Value::Bool(true));
+    }
+
+    // enum with a null member
+    if let Some(Value::Array(values)) = map.get_mut("enum") {
+        if values.iter().any(Value::is_null) {
+            values.retain(|v| !v.is_null());
+            map.insert("nullable".into(), Value::Bool(true));
+        }
+    }
+
+    // const
+    if let Some(c) = map.shift_remove("const") {
+        if map.get("type").is_none() {
+            let t = match &c {
+                Value::String(_) => Some("string"),
+                Value::Bool(_) => Some("boolean"),
+                Value::Number(n) if n.is_i64() || n.is_u64() => Some("integer"),
+                Value::Number(_) => Some("number"),
+                _ => None,
+            };
+            if let Some(t) = t {
+                map.insert("type".into(), Value::String(t.into()));
+            }
+        }
+        map.insert("enum".into(), Value::Array(vec![c]));
+        map.insert("x-const".into(), Value::Bool(true));
+    }
+
+    // examples
+    if let Some(examples) = map.shift_remove("examples") {
+        match examples {
+            Value::Array(list) => {
+                if let Some(first) = list.first() {
+                    if !map.contains_key("example") {
+                        map.insert("example".into(), first.clone());
+                    }
+                    map.insert("x-examples".into(), Value::Array(list));
+                }
+            }
+            other => {
+                diags.warn(child(ptr, "examples"), "`examples` on a schema must be a list; kept as one example");
+                map.insert("x-examples".into(), Value::Array(vec![other]));
+            }
+        }
+    } else if let Some(example) = map.get("example") {
+        let example = example.clone();
+        map.insert("x-examples".into(), Value::Array(vec![example]));
+    }
+
+    // numeric exclusive bounds
+    for (ex, plain) in [("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")] {
+        if let Some(v) = map.get(ex) {
+            if v.is_number() {
+                let v = v.clone();
+                map.insert(plain.into(), v);
+                map.insert(ex.into(), Value::Bool(true));
+            }
+        }
+    }
+
+    // null members of anyOf / oneOf
+    for key in ["anyOf", "oneOf"] {
+        let Some(Value::Array(list)) = map.get(key) else { continue };
+        let is_null = |s: &Value| s.get("x-null-only").is_some();
+        if !list.iter().any(is_null) {
+            continue;
+        }
+        let rest: Vec<Value> = list.iter().filter(|s| !is_null(s)).cloned().collect();
+        map.insert("nullable".into(), Value::Bool(true));
+        match rest.len() {
+            0 => {
+                map.shift_remove(key);
+                map.insert("x-null-only".into(), Value::Bool(true));
+            }
+            1 => {
+                map.shift_remove(key);
+                map.shift_remove("discriminator");
+                let single = rest.into_iter().next().unwrap();
+                merge_single(map, single, &child(ptr, key), diags);
+            }
+            _ => {
+                map.insert(key.into(), Value::Array(rest));
+            }
+        }
+    }
+
+    // $ref with siblings
+    if map.contains_key("$ref") && map.len() > 1 {
+        let r = map.shift_remove("$ref").unwrap();
+        let reference = serde_json::json!({ "$ref": r });
+        match map.get_mut("allOf") {
+            Some(Value::Array(list)) => list.insert(0, reference),
+            _ => {
+                map.insert("allOf".into(), Value::Array(vec![reference]));
+            }
+        }
+    }
+
+    // default: null is what absence means for a nullable; openapiv3 cannot hold it anyway.
+    if map.get("default") == Some(&Value::Null) {
+        map.shift_remove("default");
+    }
+
+    // unknown and lossy keywords
+    let keys: Vec<String> = map.keys().cloned().collect();
+    for k in keys {
+        if KNOWN.contains(&k.as_str()) || k.starts_with("x-") {
+            continue;
+        }
+        if DROPPED_QUIETLY.contains(&k.as_str()) {
+            if k == "contentMediaType" && map.get("type").and_then(Value::as_str) == Some("string") && !map.contains_key("format") {
+                map.insert("format".into(), Value::String("binary".into()));
+            }
+            map.shift_remove(&k);
+        } else if k == "prefixItems" {
+            diags.warn(child(ptr, &k), "`prefixItems` (tuple) cannot be represented; the array's items are typed as any JSON value");
+            map.shift_remove(&k);
+        } else {
+            diags.warn(child(ptr, &k), format!("unknown schema keyword `{k}` ignored"));
+            map.shift_remove(&k);
+        }
+    }
+}
+
+/// Merges the one non-null member of a nullable union into its parent schema.
+fn merge_single(parent: &mut Map<String, Value>, single: Value, ptr: &str, diags: &mut Diagnostics) {
+    let Value::Object(single) = single else { return };
+    if single.contains_key("$ref") && single.len() == 1 {
+        match parent.get_mut("allOf") {
+            Some(Value::Array(list)) => list.insert(0, Value::Object(single)),
+            _ => {
+                parent.insert("allOf".into(), Value::Array(vec![Value::Object(single)]));
+            }
+        }
+        return;
+    }
+    const DOC_KEYS: &[&str] = &["title", "description", "default", "example", "x-examples", "deprecated", "nullable", "readOnly", "writeOnly"];
+    for (k, v) in single {
+        match parent.get(&k) {
+            None => {
+                parent.insert(k, v);
+            }
+            Some(existing) if *existing == v || DOC_KEYS.contains(&k.as_str()) => {}
+            Some(_) => diags.warn(
+                format!("{ptr}/{}", crate::diag::escape_token(&k)),
+                format!("`{k}` differs between the nullable union and its member; the outer one is kept"),
+            ),
+        }
+    }
+}

@@ -1,0 +1,21 @@
+//! The project's overlay (`spec/overlay.yaml`): the only place where names or behaviour specific to
+//! one spec are written down. The generator itself knows nothing about Mistral.
+
+use anyhow::{Context, Result};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Overlay {
+    /// Renames of generated type names: `GeneratedName: NewName`. Applies to component and
+    /// inline types alike; a rename that matches nothing is reported.
+    #[serde(default)]
+    pub type_names: BTreeMap<String, String>,
+}
+
+impl Overlay {
+    pub fn parse(text: &str) -> Result<Self> {
+        serde_yaml_ng::from_str(text).context("spec/overlay.yaml is not a valid overlay")
+    }
+}
