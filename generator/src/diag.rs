@@ -39,8 +39,20 @@ impl Diagnostics {
 }
 
 /// Escapes one reference token of a JSON pointer (RFC 6901).
-pub fn escape_token(token: &str) -> String {
-    token.replace('~', "~0").replace('/', "~1")
+pub fn escape_token(token: &str) -> std::borrow::Cow<'_, str> {
+    if token.contains(['~', '/']) {
+        token.replace('~', "~0").replace('/', "~1").into()
+    } else {
+        token.into()
+    }
+}
+
+/// Appends `/token` to a pointer being built in place; returns the length to truncate back to.
+pub fn push(pointer: &mut String, token: &str) -> usize {
+    let len = pointer.len();
+    pointer.push('/');
+    pointer.push_str(&escape_token(token));
+    len
 }
 
 /// Appends a token to a pointer.

@@ -17,7 +17,7 @@
 //! Keywords it does not know are reported with their JSON pointer and dropped; keywords it knows
 //! but `openapiv3` cannot hold (`prefixItems`) are reported as lossy.
 
-use crate::diag::{child, Diagnostics};
+use crate::diag::{child, push, Diagnostics};
 use anyhow::{Context, Result};
 use serde_json::{Map, Value};
 
@@ -52,18 +52,41 @@ pub fn normalize(mut doc: Value, diags: &mut Diagnostics) -> Result<Normalized> 
     }
     hoist_defs(&mut doc, diags);
     strip_path_fragments(&mut doc);
-    for_each_schema_root(&mut doc, &mut |schema, ptr| normalize_schema(schema, ptr, diags));
+    for_each_schema_root(&mut doc, &mut |schema, ptr| normalize_schema(schema, &mut ptr.to_string(), diags));
     let openapi = parse_openapi(&doc)?;
     Ok(Normalized { document: doc, openapi })
 }
 
 /// Parses a normalized document into `openapiv3`, naming the JSON path of any mismatch.
 pub fn parse_openapi(doc: &Value) -> Result<openapiv3::OpenAPI> {
+    use serde::Deserialize;
+    // Fast path: the two big parts parse on two threads; the rest is small.
+    let fast = std::thread::scope(|scope| {
+        let paths = scope.spawn(|| doc.get("paths").map(openapiv3::Paths::deserialize).transpose());
+        let components = doc.get("components").map(openapiv3::Components::deserialize).transpose();
+        let paths = paths.join().expect("parser thread panicked");
+        let mut shell: Map<String, Value> = doc
+            .as_object()?
+            .iter()
+            .filter(|(k, _)| *k != "paths" && *k != "components")
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        shell.insert("paths".into(), Value::Object(Map::new()));
+        let mut api = openapiv3::OpenAPI::deserialize(&Value::Object(shell)).ok()?;
+        api.paths = paths.ok()?.unwrap_or_default();
+        api.components = components.ok()?;
+        Some(api)
+    });
+    if let Some(api) = fast {
+        return Ok(api);
+    }
+    // Slow path, for the error: names the JSON path of the mismatch.
     serde_path_to_error::deserialize::<_, openapiv3::OpenAPI>(doc).map_err(|e| {
         let path = e.path().to_string();
         anyhow::anyhow!("the normalized spec does not fit OpenAPI 3.0 at `{path}`: {}", e.inner())
     })
-    .context("parsing the normalized document")
+    .context("parsing the normalized document")?;
+    anyhow::bail!("the normalized spec does not fit OpenAPI 3.0 (no location found)")
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -73,7 +96,7 @@ fn hoist_defs(doc: &mut Value, diags: &mut Diagnostics) {
     let root_has_defs = doc.get("$defs").is_some();
     // Collect (owner pointer, defs) in document order, removing the blocks.
     let mut found: Vec<(String, Map<String, Value>)> = Vec::new();
-    collect_defs(doc, "#", &mut found);
+    collect_defs(doc, &mut String::from("#"), &mut found);
     if found.is_empty() {
         return;
     }
@@ -125,29 +148,34 @@ fn hoist_defs(doc: &mut Value, diags: &mut Diagnostics) {
             for (at, reference) in bad_refs {
                 diags.warn(
                     at,
-                    format!(
-                        "`{reference}` does not resolve from the document root (the `$defs` block is at {owner}/$defs); \
-                         resolved against that block and hoisted into #/components/schemas"
-                    ),
+                    format!("`{reference}` does not resolve from the document root; resolved against the enclosing `$defs` block and hoisted into #/components/schemas"),
                 );
             }
         }
     }
 }
 
-fn collect_defs(node: &mut Value, ptr: &str, out: &mut Vec<(String, Map<String, Value>)>) {
+fn collect_defs(node: &mut Value, ptr: &mut String, out: &mut Vec<(String, Map<String, Value>)>) {
     match node {
         Value::Object(map) => {
             if let Some(Value::Object(defs)) = map.shift_remove("$defs") {
-                out.push((ptr.to_string(), defs));
+                out.push((ptr.clone(), defs));
             }
             for (k, v) in map.iter_mut() {
-                collect_defs(v, &child(ptr, k), out);
+                if v.is_object() || v.is_array() {
+                    let len = push(ptr, k);
+                    collect_defs(v, ptr, out);
+                    ptr.truncate(len);
+                }
             }
         }
         Value::Array(items) => {
             for (i, v) in items.iter_mut().enumerate() {
-                collect_defs(v, &format!("{ptr}/{i}"), out);
+                if v.is_object() || v.is_array() {
+                    let len = push(ptr, &i.to_string());
+                    collect_defs(v, ptr, out);
+                    ptr.truncate(len);
+                }
             }
         }
         _ => {}
@@ -349,7 +377,7 @@ fn response(v: &mut Value, ptr: &str, f: &mut dyn FnMut(&mut Value, &str)) {
 // ---------------------------------------------------------------------------------------------
 // one schema
 
-fn normalize_schema(node: &mut Value, ptr: &str, diags: &mut Diagnostics) {
+fn normalize_schema(node: &mut Value, path: &mut String, diags: &mut Diagnostics) {
     // JSON Schema boolean schemas.
     match node {
         Value::Bool(true) => {
@@ -362,7 +390,7 @@ fn normalize_schema(node: &mut Value, ptr: &str, diags: &mut Diagnostics) {
         }
         Value::Object(_) => {}
         _ => {
-            diags.warn(ptr, "a schema must be a mapping or a boolean; treated as `{}` (any value)");
+            diags.warn(path.as_str(), "a schema must be a mapping or a boolean; treated as `{}` (any value)");
             *node = Value::Object(Map::new());
             return;
         }
@@ -371,25 +399,36 @@ fn normalize_schema(node: &mut Value, ptr: &str, diags: &mut Diagnostics) {
 
     // Children first.
     if let Some(Value::Object(props)) = map.get_mut("properties") {
+        let outer = push(path, "properties");
         for (name, s) in props.iter_mut() {
-            normalize_schema(s, &child(&child(ptr, "properties"), name), diags);
+            let len = push(path, name);
+            normalize_schema(s, path, diags);
+            path.truncate(len);
         }
+        path.truncate(outer);
     }
     for key in ["items", "not", "additionalProperties", "propertyNames", "contains"] {
         if let Some(s) = map.get_mut(key) {
             if key == "additionalProperties" && s.is_boolean() {
                 continue;
             }
-            normalize_schema(s, &child(ptr, key), diags);
+            let len = push(path, key);
+            normalize_schema(s, path, diags);
+            path.truncate(len);
         }
     }
     for key in ["allOf", "anyOf", "oneOf", "prefixItems"] {
         if let Some(Value::Array(list)) = map.get_mut(key) {
+            let outer = push(path, key);
             for (i, s) in list.iter_mut().enumerate() {
-                normalize_schema(s, &format!("{ptr}/{key}/{i}"), diags);
+                let len = push(path, &i.to_string());
+                normalize_schema(s, path, diags);
+                path.truncate(len);
             }
+            path.truncate(outer);
         }
     }
+    let ptr: &str = path;
 
     // type: [X, "null"]
     if let Some(Value::Array(types)) = map.get("type") {

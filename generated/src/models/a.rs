@@ -19,15 +19,9 @@ pub struct APIKeyActions {
     pub delete: crate::Nullable<APIKeyActionsDelete>,
 }
 impl APIKeyActions {
-    /// Sets `rotate`.
-    pub fn rotate(mut self, value: impl Into<APIKeyActionsRotate>) -> Self {
-        self.rotate = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `delete`.
-    pub fn delete(mut self, value: impl Into<APIKeyActionsDelete>) -> Self {
-        self.delete = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        rotate : APIKeyActionsRotate => nullable, delete : APIKeyActionsDelete =>
+        nullable
     }
 }
 /// `#/components/schemas/APIKeyActions/properties/delete`
@@ -40,47 +34,14 @@ pub enum APIKeyActionsDelete {
     /// A variant this version of the SDK does not know, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-impl APIKeyActionsDelete {
-    /// The discriminator value (`None` for an unknown variant without one).
-    pub fn tag(&self) -> Option<&str> {
-        match self {
-            Self::Available(_) => Some("available"),
-            Self::Unavailable(_) => Some("unavailable"),
-            Self::Unknown(v) => v.get("status").and_then(serde_json::Value::as_str),
-        }
-    }
-}
-impl serde::Serialize for APIKeyActionsDelete {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::Available(v) => serde::Serialize::serialize(v, s),
-            Self::Unavailable(v) => serde::Serialize::serialize(v, s),
-            Self::Unknown(v) => serde::Serialize::serialize(v, s),
-        }
-    }
-}
-impl<'de> serde::Deserialize<'de> for APIKeyActionsDelete {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        Ok(
-            match value.get("status").and_then(serde_json::Value::as_str) {
-                Some("available") => Self::Available(crate::runtime::decode(value)?),
-                Some("unavailable") => Self::Unavailable(crate::runtime::decode(value)?),
-                _ => Self::Unknown(value),
-            },
-        )
-    }
-}
-impl From<ActionAvailable> for APIKeyActionsDelete {
-    fn from(v: ActionAvailable) -> Self {
-        Self::Available(v)
-    }
-}
-impl From<ActionUnavailableDeleteUnavailableReason> for APIKeyActionsDelete {
-    fn from(v: ActionUnavailableDeleteUnavailableReason) -> Self {
-        Self::Unavailable(v)
-    }
-}
+crate::runtime::tagged_union!(
+    APIKeyActionsDelete, "status" { Available(ActionAvailable) = ["available"] carries,
+    Unavailable(ActionUnavailableDeleteUnavailableReason) = ["unavailable"] carries }
+);
+crate::runtime::union_from!(
+    APIKeyActionsDelete { Available(ActionAvailable),
+    Unavailable(ActionUnavailableDeleteUnavailableReason) }
+);
 /// `#/components/schemas/APIKeyActions/properties/rotate`
 #[derive(Debug, Clone, PartialEq)]
 pub enum APIKeyActionsRotate {
@@ -91,47 +52,14 @@ pub enum APIKeyActionsRotate {
     /// A variant this version of the SDK does not know, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-impl APIKeyActionsRotate {
-    /// The discriminator value (`None` for an unknown variant without one).
-    pub fn tag(&self) -> Option<&str> {
-        match self {
-            Self::Available(_) => Some("available"),
-            Self::Unavailable(_) => Some("unavailable"),
-            Self::Unknown(v) => v.get("status").and_then(serde_json::Value::as_str),
-        }
-    }
-}
-impl serde::Serialize for APIKeyActionsRotate {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::Available(v) => serde::Serialize::serialize(v, s),
-            Self::Unavailable(v) => serde::Serialize::serialize(v, s),
-            Self::Unknown(v) => serde::Serialize::serialize(v, s),
-        }
-    }
-}
-impl<'de> serde::Deserialize<'de> for APIKeyActionsRotate {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        Ok(
-            match value.get("status").and_then(serde_json::Value::as_str) {
-                Some("available") => Self::Available(crate::runtime::decode(value)?),
-                Some("unavailable") => Self::Unavailable(crate::runtime::decode(value)?),
-                _ => Self::Unknown(value),
-            },
-        )
-    }
-}
-impl From<ActionAvailable> for APIKeyActionsRotate {
-    fn from(v: ActionAvailable) -> Self {
-        Self::Available(v)
-    }
-}
-impl From<ActionUnavailableRotateUnavailableReason> for APIKeyActionsRotate {
-    fn from(v: ActionUnavailableRotateUnavailableReason) -> Self {
-        Self::Unavailable(v)
-    }
-}
+crate::runtime::tagged_union!(
+    APIKeyActionsRotate, "status" { Available(ActionAvailable) = ["available"] carries,
+    Unavailable(ActionUnavailableRotateUnavailableReason) = ["unavailable"] carries }
+);
+crate::runtime::union_from!(
+    APIKeyActionsRotate { Available(ActionAvailable),
+    Unavailable(ActionUnavailableRotateUnavailableReason) }
+);
 /// `#/components/schemas/APIKeyAuth`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct APIKeyAuth {
@@ -148,10 +76,8 @@ impl APIKeyAuth {
             value: value.into(),
         }
     }
-    /// Sets `type`.
-    pub fn r#type(mut self, value: impl Into<APIKeyAuthType>) -> Self {
-        self.r#type = Some(value.into());
-        self
+    crate::runtime::setters! {
+        r#type : APIKeyAuthType => optional
     }
 }
 /// `#/components/schemas/APIKeyAuth/properties/type`
@@ -162,38 +88,7 @@ pub enum APIKeyAuthType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl APIKeyAuthType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ApiKey => "api-key",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for APIKeyAuthType {
-    fn from(s: &str) -> Self {
-        match s {
-            "api-key" => Self::ApiKey,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for APIKeyAuthType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for APIKeyAuthType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for APIKeyAuthType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(APIKeyAuthType { ApiKey = "api-key" });
 /// `#/components/schemas/APIKeyExtendedOUT`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct APIKeyExtendedOUT {
@@ -327,42 +222,9 @@ pub enum APIKeyProduct {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl APIKeyProduct {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Api => "API",
-            Self::MistralCode => "Mistral Code",
-            Self::Vibe => "Vibe",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for APIKeyProduct {
-    fn from(s: &str) -> Self {
-        match s {
-            "API" => Self::Api,
-            "Mistral Code" => Self::MistralCode,
-            "Vibe" => Self::Vibe,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for APIKeyProduct {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for APIKeyProduct {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for APIKeyProduct {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    APIKeyProduct { Api = "API", MistralCode = "Mistral Code", Vibe = "Vibe" }
+);
 /// `#/components/schemas/APIKeysExtendedOUT`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct APIKeysExtendedOUT {
@@ -385,40 +247,7 @@ pub enum APIPlan {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl APIPlan {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Free => "FREE",
-            Self::PayAsYouGo => "PAY_AS_YOU_GO",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for APIPlan {
-    fn from(s: &str) -> Self {
-        match s {
-            "FREE" => Self::Free,
-            "PAY_AS_YOU_GO" => Self::PayAsYouGo,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for APIPlan {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for APIPlan {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for APIPlan {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(APIPlan { Free = "FREE", PayAsYouGo = "PAY_AS_YOU_GO" });
 /// The viewer may perform the action on the resource.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ActionAvailable {
@@ -431,20 +260,7 @@ pub struct ActionAvailable {
 /// `#/components/schemas/ActionAvailable/properties/status`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ActionAvailableStatus;
-impl ActionAvailableStatus {
-    /// Always `"available"`.
-    pub const VALUE: &'static str = "available";
-}
-impl serde::Serialize for ActionAvailableStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for ActionAvailableStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(ActionAvailableStatus, str, "available");
 /// The `ActionUnavailable_DeleteUnavailableReason_` schema.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ActionUnavailableDeleteUnavailableReason {
@@ -457,29 +273,16 @@ pub struct ActionUnavailableDeleteUnavailableReason {
     pub reason: crate::Nullable<DeleteUnavailableReason>,
 }
 impl ActionUnavailableDeleteUnavailableReason {
-    /// Sets `reason`.
-    pub fn reason(mut self, value: impl Into<DeleteUnavailableReason>) -> Self {
-        self.reason = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        reason : DeleteUnavailableReason => nullable
     }
 }
 /// `#/components/schemas/ActionUnavailable_DeleteUnavailableReason_/properties/status`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ActionUnavailableDeleteUnavailableReasonStatus;
-impl ActionUnavailableDeleteUnavailableReasonStatus {
-    /// Always `"unavailable"`.
-    pub const VALUE: &'static str = "unavailable";
-}
-impl serde::Serialize for ActionUnavailableDeleteUnavailableReasonStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for ActionUnavailableDeleteUnavailableReasonStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(
+    ActionUnavailableDeleteUnavailableReasonStatus, str, "unavailable"
+);
 /// The `ActionUnavailable_RotateUnavailableReason_` schema.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ActionUnavailableRotateUnavailableReason {
@@ -492,29 +295,16 @@ pub struct ActionUnavailableRotateUnavailableReason {
     pub reason: crate::Nullable<RotateUnavailableReason>,
 }
 impl ActionUnavailableRotateUnavailableReason {
-    /// Sets `reason`.
-    pub fn reason(mut self, value: impl Into<RotateUnavailableReason>) -> Self {
-        self.reason = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        reason : RotateUnavailableReason => nullable
     }
 }
 /// `#/components/schemas/ActionUnavailable_RotateUnavailableReason_/properties/status`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ActionUnavailableRotateUnavailableReasonStatus;
-impl ActionUnavailableRotateUnavailableReasonStatus {
-    /// Always `"unavailable"`.
-    pub const VALUE: &'static str = "unavailable";
-}
-impl serde::Serialize for ActionUnavailableRotateUnavailableReasonStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for ActionUnavailableRotateUnavailableReasonStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(
+    ActionUnavailableRotateUnavailableReasonStatus, str, "unavailable"
+);
 /// Attributes for activity task completed events.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ActivityTaskCompletedAttributesResponse {
@@ -608,20 +398,9 @@ impl ActivityTaskCompletedResponse {
 /// Event type discriminator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ActivityTaskCompletedResponseEventType;
-impl ActivityTaskCompletedResponseEventType {
-    /// Always `"ACTIVITY_TASK_COMPLETED"`.
-    pub const VALUE: &'static str = "ACTIVITY_TASK_COMPLETED";
-}
-impl serde::Serialize for ActivityTaskCompletedResponseEventType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for ActivityTaskCompletedResponseEventType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(
+    ActivityTaskCompletedResponseEventType, str, "ACTIVITY_TASK_COMPLETED"
+);
 /// Attributes for activity task failed events (final failure after all retries).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ActivityTaskFailedAttributes {
@@ -719,20 +498,9 @@ impl ActivityTaskFailedResponse {
 /// Event type discriminator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ActivityTaskFailedResponseEventType;
-impl ActivityTaskFailedResponseEventType {
-    /// Always `"ACTIVITY_TASK_FAILED"`.
-    pub const VALUE: &'static str = "ACTIVITY_TASK_FAILED";
-}
-impl serde::Serialize for ActivityTaskFailedResponseEventType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for ActivityTaskFailedResponseEventType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(
+    ActivityTaskFailedResponseEventType, str, "ACTIVITY_TASK_FAILED"
+);
 /// Attributes for activity task retrying events.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ActivityTaskRetryingAttributes {
@@ -830,20 +598,9 @@ impl ActivityTaskRetryingResponse {
 /// Event type discriminator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ActivityTaskRetryingResponseEventType;
-impl ActivityTaskRetryingResponseEventType {
-    /// Always `"ACTIVITY_TASK_RETRYING"`.
-    pub const VALUE: &'static str = "ACTIVITY_TASK_RETRYING";
-}
-impl serde::Serialize for ActivityTaskRetryingResponseEventType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for ActivityTaskRetryingResponseEventType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(
+    ActivityTaskRetryingResponseEventType, str, "ACTIVITY_TASK_RETRYING"
+);
 /// Attributes for activity task started events.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ActivityTaskStartedAttributesResponse {
@@ -938,20 +695,9 @@ impl ActivityTaskStartedResponse {
 /// Event type discriminator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ActivityTaskStartedResponseEventType;
-impl ActivityTaskStartedResponseEventType {
-    /// Always `"ACTIVITY_TASK_STARTED"`.
-    pub const VALUE: &'static str = "ACTIVITY_TASK_STARTED";
-}
-impl serde::Serialize for ActivityTaskStartedResponseEventType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for ActivityTaskStartedResponseEventType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(
+    ActivityTaskStartedResponseEventType, str, "ACTIVITY_TASK_STARTED"
+);
 /// `#/components/schemas/ActorType`
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ActorType {
@@ -964,42 +710,9 @@ pub enum ActorType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl ActorType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Human => "HUMAN",
-            Self::ApiKey => "API_KEY",
-            Self::Other => "OTHER",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for ActorType {
-    fn from(s: &str) -> Self {
-        match s {
-            "HUMAN" => Self::Human,
-            "API_KEY" => Self::ApiKey,
-            "OTHER" => Self::Other,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for ActorType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for ActorType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for ActorType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    ActorType { Human = "HUMAN", ApiKey = "API_KEY", Other = "OTHER" }
+);
 /// `#/components/schemas/AddOrUpdateUsersToWorkspaceOUT`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AddOrUpdateUsersToWorkspaceOUT {
@@ -1078,15 +791,8 @@ impl AdminCreateAPIKeyIN {
             user_id: user_id.into(),
         }
     }
-    /// Sets `name`.
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `expiration`.
-    pub fn expiration(mut self, value: impl Into<String>) -> Self {
-        self.expiration = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        name : String => nullable, expiration : String => nullable
     }
 }
 /// `#/components/schemas/AdminOrganizationMemberOUT`
@@ -1157,31 +863,11 @@ impl AdminOrganizationMemberOUT {
             created_at: created_at.into(),
         }
     }
-    /// Sets `is_sso_outsider`.
-    pub fn is_sso_outsider(mut self, value: impl Into<bool>) -> Self {
-        self.is_sso_outsider = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `workspaces`.
-    pub fn workspaces(mut self, value: impl Into<Vec<MemberWorkspaceInfo>>) -> Self {
-        self.workspaces = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `subscriptions`.
-    pub fn subscriptions(
-        mut self,
-        value: impl Into<Vec<MemberSubscriptionOUT>>,
-    ) -> Self {
-        self.subscriptions = Some(value.into());
-        self
-    }
-    /// Sets `subscription_types`.
-    pub fn subscription_types(
-        mut self,
-        value: impl Into<Vec<AdminOrganizationMemberOUTSubscriptionTypesItem>>,
-    ) -> Self {
-        self.subscription_types = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        is_sso_outsider : bool => nullable, workspaces : Vec < MemberWorkspaceInfo > =>
+        nullable, subscriptions : Vec < MemberSubscriptionOUT > => optional,
+        subscription_types : Vec < AdminOrganizationMemberOUTSubscriptionTypesItem > =>
+        nullable
     }
 }
 /// Deprecated single organization role. Use 'raw_roles' instead.
@@ -1194,43 +880,14 @@ pub enum AdminOrganizationMemberOUTRawRole {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-#[allow(deprecated)]
-impl serde::Serialize for AdminOrganizationMemberOUTRawRole {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::UserRole(v) => serde::Serialize::serialize(v, s),
-            Self::StaticOrganizationRoles(v) => serde::Serialize::serialize(v, s),
-            Self::Unknown(v) => serde::Serialize::serialize(v, s),
-        }
-    }
-}
-#[allow(deprecated)]
-impl<'de> serde::Deserialize<'de> for AdminOrganizationMemberOUTRawRole {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Ok(v) = <UserRole as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::UserRole(v));
-        }
-        if let Ok(v) = <StaticOrganizationRoles as serde::Deserialize>::deserialize(
-            &value,
-        ) {
-            return Ok(Self::StaticOrganizationRoles(v));
-        }
-        Ok(Self::Unknown(value))
-    }
-}
-#[allow(deprecated)]
-impl From<UserRole> for AdminOrganizationMemberOUTRawRole {
-    fn from(v: UserRole) -> Self {
-        Self::UserRole(v)
-    }
-}
-#[allow(deprecated)]
-impl From<StaticOrganizationRoles> for AdminOrganizationMemberOUTRawRole {
-    fn from(v: StaticOrganizationRoles) -> Self {
-        Self::StaticOrganizationRoles(v)
-    }
-}
+crate::runtime::untagged_union!(
+    #[allow(deprecated)] AdminOrganizationMemberOUTRawRole { UserRole(UserRole),
+    StaticOrganizationRoles(StaticOrganizationRoles) }
+);
+crate::runtime::union_from!(
+    #[allow(deprecated)] AdminOrganizationMemberOUTRawRole { UserRole(UserRole),
+    StaticOrganizationRoles(StaticOrganizationRoles) }
+);
 /// Organization roles assigned to the member.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AdminOrganizationMemberOUTRawRoles {
@@ -1239,39 +896,14 @@ pub enum AdminOrganizationMemberOUTRawRoles {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-impl serde::Serialize for AdminOrganizationMemberOUTRawRoles {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::UserRoleList(v) => serde::Serialize::serialize(v, s),
-            Self::StaticOrganizationRolesList(v) => serde::Serialize::serialize(v, s),
-            Self::Unknown(v) => serde::Serialize::serialize(v, s),
-        }
-    }
-}
-impl<'de> serde::Deserialize<'de> for AdminOrganizationMemberOUTRawRoles {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Ok(v) = <Vec<UserRole> as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::UserRoleList(v));
-        }
-        if let Ok(v) = <Vec<
-            StaticOrganizationRoles,
-        > as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::StaticOrganizationRolesList(v));
-        }
-        Ok(Self::Unknown(value))
-    }
-}
-impl From<Vec<UserRole>> for AdminOrganizationMemberOUTRawRoles {
-    fn from(v: Vec<UserRole>) -> Self {
-        Self::UserRoleList(v)
-    }
-}
-impl From<Vec<StaticOrganizationRoles>> for AdminOrganizationMemberOUTRawRoles {
-    fn from(v: Vec<StaticOrganizationRoles>) -> Self {
-        Self::StaticOrganizationRolesList(v)
-    }
-}
+crate::runtime::untagged_union!(
+    AdminOrganizationMemberOUTRawRoles { UserRoleList(Vec < UserRole >),
+    StaticOrganizationRolesList(Vec < StaticOrganizationRoles >) }
+);
+crate::runtime::union_from!(
+    AdminOrganizationMemberOUTRawRoles { UserRoleList(Vec < UserRole >),
+    StaticOrganizationRolesList(Vec < StaticOrganizationRoles >) }
+);
 /// `#/components/schemas/AdminOrganizationMemberOUT/properties/subscription_types/items`
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum AdminOrganizationMemberOUTSubscriptionTypesItem {
@@ -1282,40 +914,10 @@ pub enum AdminOrganizationMemberOUTSubscriptionTypesItem {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl AdminOrganizationMemberOUTSubscriptionTypesItem {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Chat => "CHAT",
-            Self::MistralCode => "MISTRAL_CODE",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for AdminOrganizationMemberOUTSubscriptionTypesItem {
-    fn from(s: &str) -> Self {
-        match s {
-            "CHAT" => Self::Chat,
-            "MISTRAL_CODE" => Self::MistralCode,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for AdminOrganizationMemberOUTSubscriptionTypesItem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for AdminOrganizationMemberOUTSubscriptionTypesItem {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for AdminOrganizationMemberOUTSubscriptionTypesItem {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    AdminOrganizationMemberOUTSubscriptionTypesItem { Chat = "CHAT", MistralCode =
+    "MISTRAL_CODE" }
+);
 /// `#/components/schemas/AdminOrganizationMemberUpdate`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[allow(deprecated)]
@@ -1342,44 +944,12 @@ pub struct AdminOrganizationMemberUpdate {
 }
 #[allow(deprecated)]
 impl AdminOrganizationMemberUpdate {
-    /// Sets `role_names`.
-    pub fn role_names(
-        mut self,
-        value: impl Into<Vec<OrganizationMemberCreateRoleNamesItem>>,
-    ) -> Self {
-        self.role_names = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `roles`.
-    pub fn roles(
-        mut self,
-        value: impl Into<AdminOrganizationMemberOUTRawRoles>,
-    ) -> Self {
-        self.roles = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `role_name`.
-    #[deprecated]
-    pub fn role_name(
-        mut self,
-        value: impl Into<OrganizationMemberCreateRoleNamesItem>,
-    ) -> Self {
-        self.role_name = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `role`.
-    #[deprecated]
-    pub fn role(mut self, value: impl Into<AdminOrganizationMemberOUTRawRole>) -> Self {
-        self.role = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `subscription_types`.
-    pub fn subscription_types(
-        mut self,
-        value: impl Into<Vec<AdminOrganizationMemberOUTSubscriptionTypesItem>>,
-    ) -> Self {
-        self.subscription_types = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        role_names : Vec < OrganizationMemberCreateRoleNamesItem > => nullable, roles :
+        AdminOrganizationMemberOUTRawRoles => nullable, #[deprecated] role_name :
+        OrganizationMemberCreateRoleNamesItem => nullable, #[deprecated] role :
+        AdminOrganizationMemberOUTRawRole => nullable, subscription_types : Vec <
+        AdminOrganizationMemberOUTSubscriptionTypesItem > => nullable
     }
 }
 /// `#/components/schemas/AdminProvisionGroupToWorkspaceIn`
@@ -1415,21 +985,9 @@ impl AdminProvisionGroupToWorkspaceIn {
             workspace_role_name: Default::default(),
         }
     }
-    /// Sets `workspace_role`.
-    pub fn workspace_role(
-        mut self,
-        value: impl Into<MemberWorkspaceInfoRawRole>,
-    ) -> Self {
-        self.workspace_role = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `workspace_role_name`.
-    pub fn workspace_role_name(
-        mut self,
-        value: impl Into<WorkspaceMemberSingleINRoleNamesItem>,
-    ) -> Self {
-        self.workspace_role_name = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        workspace_role : MemberWorkspaceInfoRawRole => nullable, workspace_role_name :
+        WorkspaceMemberSingleINRoleNamesItem => nullable
     }
 }
 /// `#/components/schemas/AdminScimSyncActiveRunOUT`
@@ -1486,15 +1044,8 @@ impl AdminScimSyncConfig {
             sync_memberships: sync_memberships.into(),
         }
     }
-    /// Sets `delete_missing_groups`.
-    pub fn delete_missing_groups(mut self, value: impl Into<bool>) -> Self {
-        self.delete_missing_groups = Some(value.into());
-        self
-    }
-    /// Sets `deprovision_users`.
-    pub fn deprovision_users(mut self, value: impl Into<bool>) -> Self {
-        self.deprovision_users = Some(value.into());
-        self
+    crate::runtime::setters! {
+        delete_missing_groups : bool => optional, deprovision_users : bool => optional
     }
 }
 /// `#/components/schemas/AdminScimSyncRunOUT`
@@ -1567,15 +1118,8 @@ pub struct AdminScimSyncTriggerIN {
     pub sync_config: crate::Nullable<AdminScimSyncConfig>,
 }
 impl AdminScimSyncTriggerIN {
-    /// Sets `dry_run`.
-    pub fn dry_run(mut self, value: impl Into<bool>) -> Self {
-        self.dry_run = Some(value.into());
-        self
-    }
-    /// Sets `sync_config`.
-    pub fn sync_config(mut self, value: impl Into<AdminScimSyncConfig>) -> Self {
-        self.sync_config = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        dry_run : bool => optional, sync_config : AdminScimSyncConfig => nullable
     }
 }
 /// `#/components/schemas/AdminScimSyncTriggerOUT`
@@ -1609,25 +1153,9 @@ pub struct AdminUpdateUserGroupIn {
     pub parent_group_ids: crate::Nullable<Vec<String>>,
 }
 impl AdminUpdateUserGroupIn {
-    /// Sets `name`.
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `description`.
-    pub fn description(mut self, value: impl Into<String>) -> Self {
-        self.description = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `target_type`.
-    pub fn target_type(mut self, value: impl Into<UserGroupTargetType>) -> Self {
-        self.target_type = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `parent_group_ids`.
-    pub fn parent_group_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.parent_group_ids = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        name : String => nullable, description : String => nullable, target_type :
+        UserGroupTargetType => nullable, parent_group_ids : Vec < String > => nullable
     }
 }
 /// `#/components/schemas/AdminUserGroupIn`
@@ -1655,20 +1183,9 @@ impl AdminUserGroupIn {
             parent_group_ids: Default::default(),
         }
     }
-    /// Sets `description`.
-    pub fn description(mut self, value: impl Into<String>) -> Self {
-        self.description = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `target_type`.
-    pub fn target_type(mut self, value: impl Into<UserGroupTargetType>) -> Self {
-        self.target_type = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `parent_group_ids`.
-    pub fn parent_group_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.parent_group_ids = Some(value.into());
-        self
+    crate::runtime::setters! {
+        description : String => nullable, target_type : UserGroupTargetType => nullable,
+        parent_group_ids : Vec < String > => optional
     }
 }
 /// `#/components/schemas/AdminUserGroupMemberOut`
@@ -1766,25 +1283,10 @@ impl AdminUserGroupOut {
             parent_group_ids: Default::default(),
         }
     }
-    /// Sets `externally_managed`.
-    pub fn externally_managed(mut self, value: impl Into<bool>) -> Self {
-        self.externally_managed = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `target_type`.
-    pub fn target_type(mut self, value: impl Into<UserGroupTargetType>) -> Self {
-        self.target_type = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `organization_role`.
-    pub fn organization_role(mut self, value: impl Into<String>) -> Self {
-        self.organization_role = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `parent_group_ids`.
-    pub fn parent_group_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.parent_group_ids = Some(value.into());
-        self
+    crate::runtime::setters! {
+        externally_managed : bool => nullable, target_type : UserGroupTargetType =>
+        nullable, organization_role : String => nullable, parent_group_ids : Vec < String
+        > => optional
     }
 }
 /// `#/components/schemas/AdminUserGroupsOut`
@@ -1892,31 +1394,11 @@ impl AdminUserOUT {
             last_name: last_name.into(),
         }
     }
-    /// Sets `is_sso_outsider`.
-    pub fn is_sso_outsider(mut self, value: impl Into<bool>) -> Self {
-        self.is_sso_outsider = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `workspaces`.
-    pub fn workspaces(mut self, value: impl Into<Vec<MemberWorkspaceInfo>>) -> Self {
-        self.workspaces = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `subscriptions`.
-    pub fn subscriptions(
-        mut self,
-        value: impl Into<Vec<MemberSubscriptionOUT>>,
-    ) -> Self {
-        self.subscriptions = Some(value.into());
-        self
-    }
-    /// Sets `subscription_types`.
-    pub fn subscription_types(
-        mut self,
-        value: impl Into<Vec<AdminOrganizationMemberOUTSubscriptionTypesItem>>,
-    ) -> Self {
-        self.subscription_types = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        is_sso_outsider : bool => nullable, workspaces : Vec < MemberWorkspaceInfo > =>
+        nullable, subscriptions : Vec < MemberSubscriptionOUT > => optional,
+        subscription_types : Vec < AdminOrganizationMemberOUTSubscriptionTypesItem > =>
+        nullable
     }
 }
 /// `#/components/schemas/AdminWorkspaceIn`
@@ -1955,20 +1437,9 @@ impl AdminWorkspaceIn {
             admin_user_id: admin_user_id.into(),
         }
     }
-    /// Sets `description`.
-    pub fn description(mut self, value: impl Into<String>) -> Self {
-        self.description = Some(value.into());
-        self
-    }
-    /// Sets `icon`.
-    pub fn icon(mut self, value: impl Into<String>) -> Self {
-        self.icon = Some(value.into());
-        self
-    }
-    /// Sets `add_all_org_members`.
-    pub fn add_all_org_members(mut self, value: impl Into<bool>) -> Self {
-        self.add_all_org_members = Some(value.into());
-        self
+    crate::runtime::setters! {
+        description : String => optional, icon : String => optional, add_all_org_members
+        : bool => optional
     }
 }
 /// `#/components/schemas/Agent`
@@ -2045,45 +1516,12 @@ impl Agent {
             version_message: Default::default(),
         }
     }
-    /// Sets `instructions`.
-    pub fn instructions(mut self, value: impl Into<String>) -> Self {
-        self.instructions = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `tools`.
-    pub fn tools(mut self, value: impl Into<Vec<AgentToolsItem>>) -> Self {
-        self.tools = Some(value.into());
-        self
-    }
-    /// Sets `completion_args`.
-    pub fn completion_args(mut self, value: impl Into<CompletionArgs>) -> Self {
-        self.completion_args = Some(value.into());
-        self
-    }
-    /// Sets `guardrails`.
-    pub fn guardrails(mut self, value: impl Into<Vec<GuardrailConfig>>) -> Self {
-        self.guardrails = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `description`.
-    pub fn description(mut self, value: impl Into<String>) -> Self {
-        self.description = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `handoffs`.
-    pub fn handoffs(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.handoffs = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<MetadataDict>) -> Self {
-        self.metadata = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `version_message`.
-    pub fn version_message(mut self, value: impl Into<String>) -> Self {
-        self.version_message = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        instructions : String => nullable, tools : Vec < AgentToolsItem > => optional,
+        completion_args : CompletionArgs => optional, guardrails : Vec < GuardrailConfig
+        > => nullable, description : String => nullable, handoffs : Vec < String > =>
+        nullable, metadata : MetadataDict => nullable, version_message : String =>
+        nullable
     }
 }
 /// `#/components/schemas/AgentAliasResponse`
@@ -2158,44 +1596,15 @@ impl AgentConversation {
             agent_version: Default::default(),
         }
     }
-    /// Sets `name`.
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `description`.
-    pub fn description(mut self, value: impl Into<String>) -> Self {
-        self.description = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<MetadataDict>) -> Self {
-        self.metadata = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `agent_version`.
-    pub fn agent_version(mut self, value: impl Into<ValidationErrorLocItem>) -> Self {
-        self.agent_version = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        name : String => nullable, description : String => nullable, metadata :
+        MetadataDict => nullable, agent_version : ValidationErrorLocItem => nullable
     }
 }
 /// `#/components/schemas/AgentConversation/properties/object`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct AgentConversationObject;
-impl AgentConversationObject {
-    /// Always `"conversation"`.
-    pub const VALUE: &'static str = "conversation";
-}
-impl serde::Serialize for AgentConversationObject {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for AgentConversationObject {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(AgentConversationObject, str, "conversation");
 /// `#/components/schemas/AgentHandoffDoneEvent`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AgentHandoffDoneEvent {
@@ -2230,34 +1639,14 @@ impl AgentHandoffDoneEvent {
             next_agent_name: next_agent_name.into(),
         }
     }
-    /// Sets `created_at`.
-    pub fn created_at(mut self, value: impl Into<String>) -> Self {
-        self.created_at = Some(value.into());
-        self
-    }
-    /// Sets `output_index`.
-    pub fn output_index(mut self, value: impl Into<i64>) -> Self {
-        self.output_index = Some(value.into());
-        self
+    crate::runtime::setters! {
+        created_at : String => optional, output_index : i64 => optional
     }
 }
 /// `#/components/schemas/AgentHandoffDoneEvent/properties/type`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct AgentHandoffDoneEventType;
-impl AgentHandoffDoneEventType {
-    /// Always `"agent.handoff.done"`.
-    pub const VALUE: &'static str = "agent.handoff.done";
-}
-impl serde::Serialize for AgentHandoffDoneEventType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for AgentHandoffDoneEventType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(AgentHandoffDoneEventType, str, "agent.handoff.done");
 /// `#/components/schemas/AgentHandoffEntry`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AgentHandoffEntry {
@@ -2304,56 +1693,19 @@ impl AgentHandoffEntry {
             next_agent_name: next_agent_name.into(),
         }
     }
-    /// Sets `created_at`.
-    pub fn created_at(mut self, value: impl Into<String>) -> Self {
-        self.created_at = Some(value.into());
-        self
-    }
-    /// Sets `completed_at`.
-    pub fn completed_at(mut self, value: impl Into<String>) -> Self {
-        self.completed_at = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `id`.
-    pub fn id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
+    crate::runtime::setters! {
+        created_at : String => optional, completed_at : String => nullable, id : String
+        => optional
     }
 }
 /// `#/components/schemas/AgentHandoffEntry/properties/object`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct AgentHandoffEntryObject;
-impl AgentHandoffEntryObject {
-    /// Always `"entry"`.
-    pub const VALUE: &'static str = "entry";
-}
-impl serde::Serialize for AgentHandoffEntryObject {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for AgentHandoffEntryObject {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(AgentHandoffEntryObject, str, "entry");
 /// `#/components/schemas/AgentHandoffEntry/properties/type`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct AgentHandoffEntryType;
-impl AgentHandoffEntryType {
-    /// Always `"agent.handoff"`.
-    pub const VALUE: &'static str = "agent.handoff";
-}
-impl serde::Serialize for AgentHandoffEntryType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for AgentHandoffEntryType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(AgentHandoffEntryType, str, "agent.handoff");
 /// `#/components/schemas/AgentHandoffStartedEvent`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AgentHandoffStartedEvent {
@@ -2388,34 +1740,14 @@ impl AgentHandoffStartedEvent {
             previous_agent_name: previous_agent_name.into(),
         }
     }
-    /// Sets `created_at`.
-    pub fn created_at(mut self, value: impl Into<String>) -> Self {
-        self.created_at = Some(value.into());
-        self
-    }
-    /// Sets `output_index`.
-    pub fn output_index(mut self, value: impl Into<i64>) -> Self {
-        self.output_index = Some(value.into());
-        self
+    crate::runtime::setters! {
+        created_at : String => optional, output_index : i64 => optional
     }
 }
 /// `#/components/schemas/AgentHandoffStartedEvent/properties/type`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct AgentHandoffStartedEventType;
-impl AgentHandoffStartedEventType {
-    /// Always `"agent.handoff.started"`.
-    pub const VALUE: &'static str = "agent.handoff.started";
-}
-impl serde::Serialize for AgentHandoffStartedEventType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for AgentHandoffStartedEventType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(AgentHandoffStartedEventType, str, "agent.handoff.started");
 /// `#/components/schemas/AgentListPage`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AgentListPage {
@@ -2437,46 +1769,18 @@ impl AgentListPage {
             next_page_token: Default::default(),
         }
     }
-    /// Sets `next_page_token`.
-    pub fn next_page_token(mut self, value: impl Into<String>) -> Self {
-        self.next_page_token = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        next_page_token : String => nullable
     }
 }
 /// `#/components/schemas/AgentListPage/properties/object`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct AgentListPageObject;
-impl AgentListPageObject {
-    /// Always `"list"`.
-    pub const VALUE: &'static str = "list";
-}
-impl serde::Serialize for AgentListPageObject {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for AgentListPageObject {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(AgentListPageObject, str, "list");
 /// `#/components/schemas/Agent/properties/object`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct AgentObject;
-impl AgentObject {
-    /// Always `"agent"`.
-    pub const VALUE: &'static str = "agent";
-}
-impl serde::Serialize for AgentObject {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for AgentObject {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(AgentObject, str, "agent");
 /// `#/components/schemas/Agent/properties/tools/items`
 #[derive(Debug, Clone, PartialEq)]
 pub enum AgentToolsItem {
@@ -2497,95 +1801,21 @@ pub enum AgentToolsItem {
     /// A variant this version of the SDK does not know, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-impl AgentToolsItem {
-    /// The discriminator value (`None` for an unknown variant without one).
-    pub fn tag(&self) -> Option<&str> {
-        match self {
-            Self::Function(_) => Some("function"),
-            Self::WebSearch(_) => Some("web_search"),
-            Self::WebSearchPremium(_) => Some("web_search_premium"),
-            Self::CodeInterpreter(_) => Some("code_interpreter"),
-            Self::ImageGeneration(_) => Some("image_generation"),
-            Self::DocumentLibrary(_) => Some("document_library"),
-            Self::Connector(_) => Some("connector"),
-            Self::Unknown(v) => v.get("type").and_then(serde_json::Value::as_str),
-        }
-    }
-}
-impl serde::Serialize for AgentToolsItem {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::Function(v) => serde::Serialize::serialize(v, s),
-            Self::WebSearch(v) => serde::Serialize::serialize(v, s),
-            Self::WebSearchPremium(v) => serde::Serialize::serialize(v, s),
-            Self::CodeInterpreter(v) => serde::Serialize::serialize(v, s),
-            Self::ImageGeneration(v) => serde::Serialize::serialize(v, s),
-            Self::DocumentLibrary(v) => serde::Serialize::serialize(v, s),
-            Self::Connector(v) => serde::Serialize::serialize(v, s),
-            Self::Unknown(v) => serde::Serialize::serialize(v, s),
-        }
-    }
-}
-impl<'de> serde::Deserialize<'de> for AgentToolsItem {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        Ok(
-            match value.get("type").and_then(serde_json::Value::as_str) {
-                Some("function") => Self::Function(crate::runtime::decode(value)?),
-                Some("web_search") => Self::WebSearch(crate::runtime::decode(value)?),
-                Some("web_search_premium") => {
-                    Self::WebSearchPremium(crate::runtime::decode(value)?)
-                }
-                Some("code_interpreter") => {
-                    Self::CodeInterpreter(crate::runtime::decode(value)?)
-                }
-                Some("image_generation") => {
-                    Self::ImageGeneration(crate::runtime::decode(value)?)
-                }
-                Some("document_library") => {
-                    Self::DocumentLibrary(crate::runtime::decode(value)?)
-                }
-                Some("connector") => Self::Connector(crate::runtime::decode(value)?),
-                _ => Self::Unknown(value),
-            },
-        )
-    }
-}
-impl From<FunctionTool> for AgentToolsItem {
-    fn from(v: FunctionTool) -> Self {
-        Self::Function(v)
-    }
-}
-impl From<WebSearchTool> for AgentToolsItem {
-    fn from(v: WebSearchTool) -> Self {
-        Self::WebSearch(v)
-    }
-}
-impl From<WebSearchPremiumTool> for AgentToolsItem {
-    fn from(v: WebSearchPremiumTool) -> Self {
-        Self::WebSearchPremium(v)
-    }
-}
-impl From<CodeInterpreterTool> for AgentToolsItem {
-    fn from(v: CodeInterpreterTool) -> Self {
-        Self::CodeInterpreter(v)
-    }
-}
-impl From<ImageGenerationTool> for AgentToolsItem {
-    fn from(v: ImageGenerationTool) -> Self {
-        Self::ImageGeneration(v)
-    }
-}
-impl From<DocumentLibraryTool> for AgentToolsItem {
-    fn from(v: DocumentLibraryTool) -> Self {
-        Self::DocumentLibrary(v)
-    }
-}
-impl From<CustomConnector> for AgentToolsItem {
-    fn from(v: CustomConnector) -> Self {
-        Self::Connector(v)
-    }
-}
+crate::runtime::tagged_union!(
+    AgentToolsItem, "type" { Function(FunctionTool) = ["function"] carries,
+    WebSearch(WebSearchTool) = ["web_search"] carries,
+    WebSearchPremium(WebSearchPremiumTool) = ["web_search_premium"] carries,
+    CodeInterpreter(CodeInterpreterTool) = ["code_interpreter"] carries,
+    ImageGeneration(ImageGenerationTool) = ["image_generation"] carries,
+    DocumentLibrary(DocumentLibraryTool) = ["document_library"] carries,
+    Connector(CustomConnector) = ["connector"] carries }
+);
+crate::runtime::union_from!(
+    AgentToolsItem { Function(FunctionTool), WebSearch(WebSearchTool),
+    WebSearchPremium(WebSearchPremiumTool), CodeInterpreter(CodeInterpreterTool),
+    ImageGeneration(ImageGenerationTool), DocumentLibrary(DocumentLibraryTool),
+    Connector(CustomConnector) }
+);
 /// `#/components/schemas/AgentsCompletionRequest`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AgentsCompletionRequest {
@@ -2675,104 +1905,18 @@ impl AgentsCompletionRequest {
             agent_id: agent_id.into(),
         }
     }
-    /// Sets `max_tokens`.
-    pub fn max_tokens(mut self, value: impl Into<i64>) -> Self {
-        self.max_tokens = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `stream`.
-    pub fn stream(mut self, value: impl Into<bool>) -> Self {
-        self.stream = Some(value.into());
-        self
-    }
-    /// Sets `stop`.
-    pub fn stop(mut self, value: impl Into<ChatCompletionRequestStop>) -> Self {
-        self.stop = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `random_seed`.
-    pub fn random_seed(mut self, value: impl Into<i64>) -> Self {
-        self.random_seed = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.metadata = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `response_format`.
-    pub fn response_format(mut self, value: impl Into<ResponseFormat>) -> Self {
-        self.response_format = Some(value.into());
-        self
-    }
-    /// Sets `tools`.
-    pub fn tools(
-        mut self,
-        value: impl Into<Vec<ChatCompletionRequestToolsItem>>,
-    ) -> Self {
-        self.tools = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `tool_choice`.
-    pub fn tool_choice(
-        mut self,
-        value: impl Into<ChatCompletionRequestToolChoice>,
-    ) -> Self {
-        self.tool_choice = Some(value.into());
-        self
-    }
-    /// Sets `presence_penalty`.
-    pub fn presence_penalty(mut self, value: impl Into<f64>) -> Self {
-        self.presence_penalty = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `frequency_penalty`.
-    pub fn frequency_penalty(mut self, value: impl Into<f64>) -> Self {
-        self.frequency_penalty = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `n`.
-    pub fn n(mut self, value: impl Into<i64>) -> Self {
-        self.n = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `prediction`.
-    pub fn prediction(mut self, value: impl Into<Prediction>) -> Self {
-        self.prediction = Some(value.into());
-        self
-    }
-    /// Sets `parallel_tool_calls`.
-    pub fn parallel_tool_calls(mut self, value: impl Into<bool>) -> Self {
-        self.parallel_tool_calls = Some(value.into());
-        self
-    }
-    /// Sets `reasoning_effort`.
-    pub fn reasoning_effort(mut self, value: impl Into<ReasoningEffort>) -> Self {
-        self.reasoning_effort = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `prompt_mode`.
-    pub fn prompt_mode(mut self, value: impl Into<MistralPromptMode>) -> Self {
-        self.prompt_mode = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `guardrails`.
-    pub fn guardrails(mut self, value: impl Into<Vec<GuardrailConfig>>) -> Self {
-        self.guardrails = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `prompt_cache_key`.
-    pub fn prompt_cache_key(mut self, value: impl Into<String>) -> Self {
-        self.prompt_cache_key = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `service_tier`.
-    pub fn service_tier(mut self, value: impl Into<RequestedServiceTier>) -> Self {
-        self.service_tier = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        max_tokens : i64 => nullable, stream : bool => optional, stop :
+        ChatCompletionRequestStop => nullable, random_seed : i64 => nullable, metadata :
+        std::collections::BTreeMap < String, serde_json::Value > => nullable,
+        response_format : ResponseFormat => optional, tools : Vec <
+        ChatCompletionRequestToolsItem > => nullable, tool_choice :
+        ChatCompletionRequestToolChoice => optional, presence_penalty : f64 => nullable,
+        frequency_penalty : f64 => nullable, n : i64 => nullable, prediction : Prediction
+        => optional, parallel_tool_calls : bool => optional, reasoning_effort :
+        ReasoningEffort => nullable, prompt_mode : MistralPromptMode => nullable,
+        guardrails : Vec < GuardrailConfig > => nullable, prompt_cache_key : String =>
+        nullable, service_tier : RequestedServiceTier => nullable
     }
 }
 /// `#/components/schemas/Aggregation`
@@ -2815,10 +1959,8 @@ impl AggregationMeta {
             granularity_seconds: Default::default(),
         }
     }
-    /// Sets `granularity_seconds`.
-    pub fn granularity_seconds(mut self, value: impl Into<i64>) -> Self {
-        self.granularity_seconds = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        granularity_seconds : i64 => nullable
     }
 }
 /// `#/components/schemas/AggregationRequest`
@@ -2850,30 +1992,10 @@ impl AggregationRequest {
             limit: Default::default(),
         }
     }
-    /// Sets `dimensions`.
-    pub fn dimensions(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.dimensions = Some(value.into());
-        self
-    }
-    /// Sets `time_dimension`.
-    pub fn time_dimension(mut self, value: impl Into<TimeDimension>) -> Self {
-        self.time_dimension = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `search_expression`.
-    pub fn search_expression(mut self, value: impl Into<String>) -> Self {
-        self.search_expression = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `order_by`.
-    pub fn order_by(mut self, value: impl Into<Vec<OrderByClause>>) -> Self {
-        self.order_by = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `limit`.
-    pub fn limit(mut self, value: impl Into<i64>) -> Self {
-        self.limit = Some(value.into());
-        self
+    crate::runtime::setters! {
+        dimensions : Vec < String > => optional, time_dimension : TimeDimension =>
+        nullable, search_expression : String => nullable, order_by : Vec < OrderByClause
+        > => nullable, limit : i64 => optional
     }
 }
 /// `#/components/schemas/AggregationRow`
@@ -2898,23 +2020,10 @@ impl AggregationRow {
             metric_value: Default::default(),
         }
     }
-    /// Sets `time_bucket`.
-    pub fn time_bucket(mut self, value: impl Into<String>) -> Self {
-        self.time_bucket = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `dimensions`.
-    pub fn dimensions(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.dimensions = Some(value.into());
-        self
-    }
-    /// Sets `metric_value`.
-    pub fn metric_value(mut self, value: impl Into<AggregationRowMetricValue>) -> Self {
-        self.metric_value = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        time_bucket : String => nullable, dimensions : std::collections::BTreeMap <
+        String, serde_json::Value > => optional, metric_value : AggregationRowMetricValue
+        => nullable
     }
 }
 /// `#/components/schemas/AggregationRow/properties/metric_value`
@@ -2925,37 +2034,8 @@ pub enum AggregationRowMetricValue {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-impl serde::Serialize for AggregationRowMetricValue {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::Integer(v) => serde::Serialize::serialize(v, s),
-            Self::Number(v) => serde::Serialize::serialize(v, s),
-            Self::Unknown(v) => serde::Serialize::serialize(v, s),
-        }
-    }
-}
-impl<'de> serde::Deserialize<'de> for AggregationRowMetricValue {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Ok(v) = <i64 as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::Integer(v));
-        }
-        if let Ok(v) = <f64 as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::Number(v));
-        }
-        Ok(Self::Unknown(value))
-    }
-}
-impl From<i64> for AggregationRowMetricValue {
-    fn from(v: i64) -> Self {
-        Self::Integer(v)
-    }
-}
-impl From<f64> for AggregationRowMetricValue {
-    fn from(v: f64) -> Self {
-        Self::Number(v)
-    }
-}
+crate::runtime::untagged_union!(AggregationRowMetricValue { Integer(i64), Number(f64) });
+crate::runtime::union_from!(AggregationRowMetricValue { Integer(i64), Number(f64) });
 /// Presence wrapper for a set of alias labels on update RPCs. As a message field it carries presence, so callers can distinguish "leave aliases unchanged" (field omitted) from "clear all aliases" (field set, empty ``values``).
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct AliasList {
@@ -2963,10 +2043,8 @@ pub struct AliasList {
     pub values: Option<Vec<String>>,
 }
 impl AliasList {
-    /// Sets `values`.
-    pub fn values(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.values = Some(value.into());
-        self
+    crate::runtime::setters! {
+        values : Vec < String > => optional
     }
 }
 /// `#/components/schemas/Annotations`
@@ -2981,15 +2059,9 @@ pub struct Annotations {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 impl Annotations {
-    /// Sets `audience`.
-    pub fn audience(mut self, value: impl Into<Vec<AnnotationsAudienceItem>>) -> Self {
-        self.audience = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `priority`.
-    pub fn priority(mut self, value: impl Into<f64>) -> Self {
-        self.priority = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        audience : Vec < AnnotationsAudienceItem > => nullable, priority : f64 =>
+        nullable
     }
 }
 /// `#/components/schemas/Annotations/properties/audience/items`
@@ -3002,40 +2074,9 @@ pub enum AnnotationsAudienceItem {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl AnnotationsAudienceItem {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::User => "user",
-            Self::Assistant => "assistant",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for AnnotationsAudienceItem {
-    fn from(s: &str) -> Self {
-        match s {
-            "user" => Self::User,
-            "assistant" => Self::Assistant,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for AnnotationsAudienceItem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for AnnotationsAudienceItem {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for AnnotationsAudienceItem {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    AnnotationsAudienceItem { User = "user", Assistant = "assistant" }
+);
 /// `#/components/schemas/ApiEndpoint`
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ApiEndpoint {
@@ -3062,56 +2103,14 @@ pub enum ApiEndpoint {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl ApiEndpoint {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::V1ChatCompletions => "/v1/chat/completions",
-            Self::V1Embeddings => "/v1/embeddings",
-            Self::V1FimCompletions => "/v1/fim/completions",
-            Self::V1Moderations => "/v1/moderations",
-            Self::V1ChatModerations => "/v1/chat/moderations",
-            Self::V1Ocr => "/v1/ocr",
-            Self::V1Classifications => "/v1/classifications",
-            Self::V1ChatClassifications => "/v1/chat/classifications",
-            Self::V1Conversations => "/v1/conversations",
-            Self::V1AudioTranscriptions => "/v1/audio/transcriptions",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for ApiEndpoint {
-    fn from(s: &str) -> Self {
-        match s {
-            "/v1/chat/completions" => Self::V1ChatCompletions,
-            "/v1/embeddings" => Self::V1Embeddings,
-            "/v1/fim/completions" => Self::V1FimCompletions,
-            "/v1/moderations" => Self::V1Moderations,
-            "/v1/chat/moderations" => Self::V1ChatModerations,
-            "/v1/ocr" => Self::V1Ocr,
-            "/v1/classifications" => Self::V1Classifications,
-            "/v1/chat/classifications" => Self::V1ChatClassifications,
-            "/v1/conversations" => Self::V1Conversations,
-            "/v1/audio/transcriptions" => Self::V1AudioTranscriptions,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for ApiEndpoint {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for ApiEndpoint {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for ApiEndpoint {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    ApiEndpoint { V1ChatCompletions = "/v1/chat/completions", V1Embeddings =
+    "/v1/embeddings", V1FimCompletions = "/v1/fim/completions", V1Moderations =
+    "/v1/moderations", V1ChatModerations = "/v1/chat/moderations", V1Ocr = "/v1/ocr",
+    V1Classifications = "/v1/classifications", V1ChatClassifications =
+    "/v1/chat/classifications", V1Conversations = "/v1/conversations",
+    V1AudioTranscriptions = "/v1/audio/transcriptions" }
+);
 /// Type of API object for pagination responses.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ApiObjectType {
@@ -3120,38 +2119,7 @@ pub enum ApiObjectType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl ApiObjectType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::List => "list",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for ApiObjectType {
-    fn from(s: &str) -> Self {
-        match s {
-            "list" => Self::List,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for ApiObjectType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for ApiObjectType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for ApiObjectType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(ApiObjectType { List = "list" });
 /// `#/components/schemas/ApiZone`
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ApiZone {
@@ -3164,42 +2132,7 @@ pub enum ApiZone {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl ApiZone {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Global => "global",
-            Self::Us => "us",
-            Self::Eu => "eu",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for ApiZone {
-    fn from(s: &str) -> Self {
-        match s {
-            "global" => Self::Global,
-            "us" => Self::Us,
-            "eu" => Self::Eu,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for ApiZone {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for ApiZone {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for ApiZone {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(ApiZone { Global = "global", Us = "us", Eu = "eu" });
 /// `#/components/schemas/AppendConversationRequest`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct AppendConversationRequest {
@@ -3225,41 +2158,11 @@ pub struct AppendConversationRequest {
     pub tool_confirmations: crate::Nullable<Vec<ToolCallConfirmation>>,
 }
 impl AppendConversationRequest {
-    /// Sets `inputs`.
-    pub fn inputs(mut self, value: impl Into<ConversationInputs>) -> Self {
-        self.inputs = Some(value.into());
-        self
-    }
-    /// Sets `stream`.
-    pub fn stream(mut self, value: impl Into<bool>) -> Self {
-        self.stream = Some(value.into());
-        self
-    }
-    /// Sets `store`.
-    pub fn store(mut self, value: impl Into<bool>) -> Self {
-        self.store = Some(value.into());
-        self
-    }
-    /// Sets `handoff_execution`.
-    pub fn handoff_execution(
-        mut self,
-        value: impl Into<ConversationAppendRequestHandoffExecution>,
-    ) -> Self {
-        self.handoff_execution = Some(value.into());
-        self
-    }
-    /// Sets `completion_args`.
-    pub fn completion_args(mut self, value: impl Into<CompletionArgs>) -> Self {
-        self.completion_args = Some(value.into());
-        self
-    }
-    /// Sets `tool_confirmations`.
-    pub fn tool_confirmations(
-        mut self,
-        value: impl Into<Vec<ToolCallConfirmation>>,
-    ) -> Self {
-        self.tool_confirmations = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        inputs : ConversationInputs => optional, stream : bool => optional, store : bool
+        => optional, handoff_execution : ConversationAppendRequestHandoffExecution =>
+        optional, completion_args : CompletionArgs => optional, tool_confirmations : Vec
+        < ToolCallConfirmation > => nullable
     }
 }
 /// `#/components/schemas/ArchiveModelResponse`
@@ -3284,29 +2187,14 @@ impl ArchiveModelResponse {
             archived: Default::default(),
         }
     }
-    /// Sets `archived`.
-    pub fn archived(mut self, value: impl Into<bool>) -> Self {
-        self.archived = Some(value.into());
-        self
+    crate::runtime::setters! {
+        archived : bool => optional
     }
 }
 /// `#/components/schemas/ArchiveModelResponse/properties/object`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ArchiveModelResponseObject;
-impl ArchiveModelResponseObject {
-    /// Always `"model"`.
-    pub const VALUE: &'static str = "model";
-}
-impl serde::Serialize for ArchiveModelResponseObject {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for ArchiveModelResponseObject {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(ArchiveModelResponseObject, str, "model");
 /// `#/components/schemas/AssignGroupToWorkspaceIn`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[allow(deprecated)]
@@ -3335,24 +2223,10 @@ impl AssignGroupToWorkspaceIn {
             workspace_uuid: workspace_uuid.into(),
         }
     }
-    /// Sets `role_names`.
-    pub fn role_names(
-        mut self,
-        value: impl Into<Vec<WorkspaceMemberSingleINRoleNamesItem>>,
-    ) -> Self {
-        self.role_names = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `roles`.
-    pub fn roles(mut self, value: impl Into<Vec<MemberWorkspaceInfoRawRole>>) -> Self {
-        self.roles = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `role`.
-    #[deprecated]
-    pub fn role(mut self, value: impl Into<MemberWorkspaceInfoRawRole>) -> Self {
-        self.role = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        role_names : Vec < WorkspaceMemberSingleINRoleNamesItem > => nullable, roles :
+        Vec < MemberWorkspaceInfoRawRole > => nullable, #[deprecated] role :
+        MemberWorkspaceInfoRawRole => nullable
     }
 }
 /// `#/components/schemas/AssistantMessage`
@@ -3374,20 +2248,9 @@ pub struct AssistantMessage {
     pub prefix: Option<bool>,
 }
 impl AssistantMessage {
-    /// Sets `content`.
-    pub fn content(mut self, value: impl Into<AssistantMessageContent>) -> Self {
-        self.content = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `tool_calls`.
-    pub fn tool_calls(mut self, value: impl Into<Vec<ToolCall>>) -> Self {
-        self.tool_calls = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `prefix`.
-    pub fn prefix(mut self, value: impl Into<bool>) -> Self {
-        self.prefix = Some(value.into());
-        self
+    crate::runtime::setters! {
+        content : AssistantMessageContent => nullable, tool_calls : Vec < ToolCall > =>
+        nullable, prefix : bool => optional
     }
 }
 /// `#/components/schemas/AssistantMessage/properties/content`
@@ -3398,59 +2261,17 @@ pub enum AssistantMessageContent {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-impl serde::Serialize for AssistantMessageContent {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::String(v) => serde::Serialize::serialize(v, s),
-            Self::ContentChunkList(v) => serde::Serialize::serialize(v, s),
-            Self::Unknown(v) => serde::Serialize::serialize(v, s),
-        }
-    }
-}
-impl<'de> serde::Deserialize<'de> for AssistantMessageContent {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Ok(v) = <String as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::String(v));
-        }
-        if let Ok(v) = <Vec<ContentChunk> as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::ContentChunkList(v));
-        }
-        Ok(Self::Unknown(value))
-    }
-}
-impl From<String> for AssistantMessageContent {
-    fn from(v: String) -> Self {
-        Self::String(v)
-    }
-}
-impl From<&str> for AssistantMessageContent {
-    fn from(v: &str) -> Self {
-        Self::String(v.to_string())
-    }
-}
-impl From<Vec<ContentChunk>> for AssistantMessageContent {
-    fn from(v: Vec<ContentChunk>) -> Self {
-        Self::ContentChunkList(v)
-    }
-}
+crate::runtime::untagged_union!(
+    AssistantMessageContent { String(String), ContentChunkList(Vec < ContentChunk >) }
+);
+crate::runtime::union_from!(
+    AssistantMessageContent { String(String), ContentChunkList(Vec < ContentChunk >) }
+    str => String
+);
 /// `#/components/schemas/AssistantMessage/properties/role`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct AssistantMessageRole;
-impl AssistantMessageRole {
-    /// Always `"assistant"`.
-    pub const VALUE: &'static str = "assistant";
-}
-impl serde::Serialize for AssistantMessageRole {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for AssistantMessageRole {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(AssistantMessageRole, str, "assistant");
 /// `#/components/schemas/AudioChunk`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AudioChunk {
@@ -3477,50 +2298,12 @@ pub enum AudioChunkInputAudio {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-impl serde::Serialize for AudioChunkInputAudio {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::String(v) => serde::Serialize::serialize(v, s),
-            Self::Unknown(v) => serde::Serialize::serialize(v, s),
-        }
-    }
-}
-impl<'de> serde::Deserialize<'de> for AudioChunkInputAudio {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Ok(v) = <String as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::String(v));
-        }
-        Ok(Self::Unknown(value))
-    }
-}
-impl From<String> for AudioChunkInputAudio {
-    fn from(v: String) -> Self {
-        Self::String(v)
-    }
-}
-impl From<&str> for AudioChunkInputAudio {
-    fn from(v: &str) -> Self {
-        Self::String(v.to_string())
-    }
-}
+crate::runtime::untagged_union!(AudioChunkInputAudio { String(String) });
+crate::runtime::union_from!(AudioChunkInputAudio { String(String) } str => String);
 /// `#/components/schemas/AudioChunk/properties/type`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct AudioChunkType;
-impl AudioChunkType {
-    /// Always `"input_audio"`.
-    pub const VALUE: &'static str = "input_audio";
-}
-impl serde::Serialize for AudioChunkType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for AudioChunkType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(AudioChunkType, str, "input_audio");
 /// Audio content for a message.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AudioContent {
@@ -3553,37 +2336,15 @@ impl AudioContent {
             additional_properties: Default::default(),
         }
     }
-    /// Sets `annotations`.
-    pub fn annotations(mut self, value: impl Into<Annotations>) -> Self {
-        self.annotations = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `_meta`.
-    pub fn meta(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.meta = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        annotations : Annotations => nullable, meta : std::collections::BTreeMap <
+        String, serde_json::Value > => nullable
     }
 }
 /// `#/components/schemas/AudioContent/properties/type`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct AudioContentType;
-impl AudioContentType {
-    /// Always `"audio"`.
-    pub const VALUE: &'static str = "audio";
-}
-impl serde::Serialize for AudioContentType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for AudioContentType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(AudioContentType, str, "audio");
 /// `#/components/schemas/AudioTranscriptionRequest`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AudioTranscriptionRequest {
@@ -3635,48 +2396,11 @@ impl AudioTranscriptionRequest {
             timestamp_granularities: Default::default(),
         }
     }
-    /// Sets `file`.
-    pub fn file(mut self, value: impl Into<File>) -> Self {
-        self.file = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `file_url`.
-    pub fn file_url(mut self, value: impl Into<String>) -> Self {
-        self.file_url = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `file_id`.
-    pub fn file_id(mut self, value: impl Into<String>) -> Self {
-        self.file_id = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `language`.
-    pub fn language(mut self, value: impl Into<String>) -> Self {
-        self.language = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `temperature`.
-    pub fn temperature(mut self, value: impl Into<f64>) -> Self {
-        self.temperature = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `diarize`.
-    pub fn diarize(mut self, value: impl Into<bool>) -> Self {
-        self.diarize = Some(value.into());
-        self
-    }
-    /// Sets `context_bias`.
-    pub fn context_bias(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.context_bias = Some(value.into());
-        self
-    }
-    /// Sets `timestamp_granularities`.
-    pub fn timestamp_granularities(
-        mut self,
-        value: impl Into<Vec<TimestampGranularity>>,
-    ) -> Self {
-        self.timestamp_granularities = Some(value.into());
-        self
+    crate::runtime::setters! {
+        file : File => nullable, file_url : String => nullable, file_id : String =>
+        nullable, language : String => nullable, temperature : f64 => nullable, diarize :
+        bool => optional, context_bias : Vec < String > => optional,
+        timestamp_granularities : Vec < TimestampGranularity > => optional
     }
 }
 /// `#/components/schemas/AudioTranscriptionRequestStream`
@@ -3729,86 +2453,21 @@ impl AudioTranscriptionRequestStream {
             timestamp_granularities: Default::default(),
         }
     }
-    /// Sets `file`.
-    pub fn file(mut self, value: impl Into<File>) -> Self {
-        self.file = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `file_url`.
-    pub fn file_url(mut self, value: impl Into<String>) -> Self {
-        self.file_url = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `file_id`.
-    pub fn file_id(mut self, value: impl Into<String>) -> Self {
-        self.file_id = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `language`.
-    pub fn language(mut self, value: impl Into<String>) -> Self {
-        self.language = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `temperature`.
-    pub fn temperature(mut self, value: impl Into<f64>) -> Self {
-        self.temperature = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `diarize`.
-    pub fn diarize(mut self, value: impl Into<bool>) -> Self {
-        self.diarize = Some(value.into());
-        self
-    }
-    /// Sets `context_bias`.
-    pub fn context_bias(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.context_bias = Some(value.into());
-        self
-    }
-    /// Sets `timestamp_granularities`.
-    pub fn timestamp_granularities(
-        mut self,
-        value: impl Into<Vec<TimestampGranularity>>,
-    ) -> Self {
-        self.timestamp_granularities = Some(value.into());
-        self
+    crate::runtime::setters! {
+        file : File => nullable, file_url : String => nullable, file_id : String =>
+        nullable, language : String => nullable, temperature : f64 => nullable, diarize :
+        bool => optional, context_bias : Vec < String > => optional,
+        timestamp_granularities : Vec < TimestampGranularity > => optional
     }
 }
 /// `#/components/schemas/AudioTranscriptionRequest/properties/stream`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct AudioTranscriptionRequestStream2;
-impl AudioTranscriptionRequestStream2 {
-    /// Always `false`.
-    pub const VALUE: bool = false;
-}
-impl serde::Serialize for AudioTranscriptionRequestStream2 {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_bool(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for AudioTranscriptionRequestStream2 {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_value(d, &serde_json::Value::Bool(Self::VALUE))
-            .map(|()| Self)
-    }
-}
+crate::runtime::const_value!(AudioTranscriptionRequestStream2, bool, false);
 /// `#/components/schemas/AudioTranscriptionRequestStream/properties/stream`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct AudioTranscriptionRequestStreamStream;
-impl AudioTranscriptionRequestStreamStream {
-    /// Always `true`.
-    pub const VALUE: bool = true;
-}
-impl serde::Serialize for AudioTranscriptionRequestStreamStream {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_bool(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for AudioTranscriptionRequestStreamStream {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_value(d, &serde_json::Value::Bool(Self::VALUE))
-            .map(|()| Self)
-    }
-}
+crate::runtime::const_value!(AudioTranscriptionRequestStreamStream, bool, true);
 /// `#/components/schemas/AuditLogEventType`
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum AuditLogEventType {
@@ -4237,622 +2896,175 @@ pub enum AuditLogEventType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl AuditLogEventType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::UserCreate => "user.create",
-            Self::UserDelete => "user.delete",
-            Self::UserLogIn => "user.log_in",
-            Self::UserInfoUpdate => "user.info.update",
-            Self::UserPasswordUpdate => "user.password.update",
-            Self::UserPhoneNumberVerify => "user.phone_number.verify",
-            Self::UserOrganizationLeave => "user.organization.leave",
-            Self::UserOrganizationRoleUpdate => "user.organization.role.update",
-            Self::UserOrganizationDelete => "user.organization.delete",
-            Self::UserOrganizationJoin => "user.organization.join",
-            Self::OrganizationCreate => "organization.create",
-            Self::OrganizationUpdate => "organization.update",
-            Self::OrganizationInviteSend => "organization.invite.send",
-            Self::OrganizationInviteResend => "organization.invite.resend",
-            Self::OrganizationInviteAccepted => "organization.invite.accepted",
-            Self::OrganizationInviteRevoked => "organization.invite.revoked",
-            Self::OrganizationJoinByEmailDomain => "organization.join_by_email_domain",
-            Self::OrganizationDomainVerificationDisable => {
-                "organization.domain_verification.disable"
-            }
-            Self::OrganizationDomainVerificationEnable => {
-                "organization.domain_verification.enable"
-            }
-            Self::OrganizationEmailDomainAuthenticationEnable => {
-                "organization.email_domain_authentication.enable"
-            }
-            Self::OrganizationEmailDomainAuthenticationDisable => {
-                "organization.email_domain_authentication.disable"
-            }
-            Self::OrganizationSamlAuthenticationEnable => {
-                "organization.saml_authentication.enable"
-            }
-            Self::OrganizationSamlAuthenticationDisable => {
-                "organization.saml_authentication.disable"
-            }
-            Self::OrganizationSamlAuthenticationSsoUserProvisioningUpdate => {
-                "organization.saml_authentication.sso_user_provisioning.update"
-            }
-            Self::OrganizationScimSyncTrigger => "organization.scim_sync.trigger",
-            Self::OrganizationSeatAutoAssignEnable => {
-                "organization.seat_auto_assign.enable"
-            }
-            Self::OrganizationSeatAutoAssignDisable => {
-                "organization.seat_auto_assign.disable"
-            }
-            Self::OrganizationKindUpdate => "organization.kind.update",
-            Self::OrganizationSsoSeatAutoAssignEnable => {
-                "organization.sso_seat_auto_assign.enable"
-            }
-            Self::OrganizationSsoSeatAutoAssignDisable => {
-                "organization.sso_seat_auto_assign.disable"
-            }
-            Self::WorkspaceCreate => "workspace.create",
-            Self::WorkspaceUpdate => "workspace.update",
-            Self::WorkspaceDelete => "workspace.delete",
-            Self::WorkspaceMemberAdd => "workspace.member.add",
-            Self::WorkspaceMemberRemove => "workspace.member.remove",
-            Self::WorkspaceMemberRoleUpdate => "workspace.member.role.update",
-            Self::UserGroupCreate => "user_group.create",
-            Self::UserGroupUpdate => "user_group.update",
-            Self::UserGroupDelete => "user_group.delete",
-            Self::UserGroupMemberAdd => "user_group.member.add",
-            Self::UserGroupMemberRemove => "user_group.member.remove",
-            Self::UserGroupWorkspaceProvision => "user_group.workspace.provision",
-            Self::UserGroupWorkspaceDeprovision => "user_group.workspace.deprovision",
-            Self::UserGroupWorkspaceUpdate => "user_group.workspace.update",
-            Self::BillingInformationUpdated => "billing.information.updated",
-            Self::BillingPaymentMethodAdded => "billing.payment_method.added",
-            Self::BillingPaymentMethodRemoved => "billing.payment_method.removed",
-            Self::BillingPaymentMethodDefaultChanged => {
-                "billing.payment_method.default_changed"
-            }
-            Self::BillingInvoiceRetried => "billing.invoice.retried",
-            Self::BillingSubscriptionSubscribe => "billing.subscription.subscribe",
-            Self::BillingSubscriptionUnsubscribe => "billing.subscription.unsubscribe",
-            Self::BillingSubscriptionCancelUnsubscribe => {
-                "billing.subscription.cancel_unsubscribe"
-            }
-            Self::BillingSubscriptionAddSeats => "billing.subscription.add_seats",
-            Self::BillingSubscriptionRemoveSeats => "billing.subscription.remove_seats",
-            Self::BillingSubscriptionTerminationDateUpdated => {
-                "billing.subscription.termination_date.updated"
-            }
-            Self::BillingCreditsAdded => "billing.credits.added",
-            Self::BillingGiftCodeUsed => "billing.gift_code.used",
-            Self::BillingMonthlyLimitUpdated => "billing.monthly_limit.updated",
-            Self::BillingWorkspaceMonthlyLimitUpdated => {
-                "billing.workspace_monthly_limit.updated"
-            }
-            Self::BillingSharedBudgetOverrideUpdated => {
-                "billing.shared_budget_override.updated"
-            }
-            Self::BillingAutoRechargeUpdated => "billing.auto_recharge.updated",
-            Self::BillingSeatGrant => "billing.seat.grant",
-            Self::BillingSeatRevoke => "billing.seat.revoke",
-            Self::BillingPriorityServiceTierUpdated => {
-                "billing.priority_service_tier.updated"
-            }
-            Self::BillingPriorityServiceTierRemoved => {
-                "billing.priority_service_tier.removed"
-            }
-            Self::LeChatConversationCreated => "le_chat.conversation.created",
-            Self::LeChatConversationDeleted => "le_chat.conversation.deleted",
-            Self::LeChatConversationBatchDeleted => "le_chat.conversation_batch.deleted",
-            Self::LeChatConversationPublicSharingEnabled => {
-                "le_chat.conversation.public_sharing.enabled"
-            }
-            Self::LeChatConversationPublicSharingDisabled => {
-                "le_chat.conversation.public_sharing.disabled"
-            }
-            Self::LeChatFlashAnswersEnabled => "le_chat.flash_answers.enabled",
-            Self::LeChatFlashAnswersDisabled => "le_chat.flash_answers.disabled",
-            Self::LeChatLocalisationSharingEnabled => {
-                "le_chat.localisation_sharing.enabled"
-            }
-            Self::LeChatLocalisationSharingDisabled => {
-                "le_chat.localisation_sharing.disabled"
-            }
-            Self::LeChatMemoriesEnabled => "le_chat.memories.enabled",
-            Self::LeChatMemoriesDisabled => "le_chat.memories.disabled",
-            Self::LeChatDataTrainingEnabled => "le_chat.data.training_enabled",
-            Self::LeChatDataTrainingDisabled => "le_chat.data.training_disabled",
-            Self::LeChatActionsExternalLink => "le_chat.actions.external_link",
-            Self::AdminApiKeyCreated => "admin_api_key.created",
-            Self::AdminApiKeyDelete => "admin_api_key.delete",
-            Self::ApiKeyCreate => "api_key.create",
-            Self::ApiKeyRotate => "api_key.rotate",
-            Self::ApiKeyDelete => "api_key.delete",
-            Self::ApiKeyPolicyUpdate => "api_key_policy.update",
-            Self::SecretStoreEntryCreate => "secret_store.entry.create",
-            Self::SecretStoreEntryUpdate => "secret_store.entry.update",
-            Self::SecretStoreEntryDelete => "secret_store.entry.delete",
-            Self::ServiceAccountCreate => "service_account.create",
-            Self::ServiceAccountUpdate => "service_account.update",
-            Self::ServiceAccountDelete => "service_account.delete",
-            Self::ServiceAccountClientSecretCreate => {
-                "service_account.client_secret.create"
-            }
-            Self::ServiceAccountClientSecretDelete => {
-                "service_account.client_secret.delete"
-            }
-            Self::ServiceAccountRolesSet => "service_account.roles.set",
-            Self::WorkloadIdentityCredentialRegistrationCreate => {
-                "workload_identity.credential_registration.create"
-            }
-            Self::WorkloadIdentityCredentialCreate => {
-                "workload_identity.credential.create"
-            }
-            Self::TrustedIssuerCreate => "trusted_issuer.create",
-            Self::TrustedIssuerUpdate => "trusted_issuer.update",
-            Self::TrustedIssuerDelete => "trusted_issuer.delete",
-            Self::AgentCreate => "agent.create",
-            Self::AgentDelete => "agent.delete",
-            Self::AgentUpdate => "agent.update",
-            Self::SkillCreate => "skill.create",
-            Self::SkillDelete => "skill.delete",
-            Self::SkillEnable => "skill.enable",
-            Self::SkillDisable => "skill.disable",
-            Self::SkillUpdate => "skill.update",
-            Self::SkillShare => "skill.share",
-            Self::SkillUnshare => "skill.unshare",
-            Self::SkillLoad => "skill.load",
-            Self::SkillForceLoad => "skill.force_load",
-            Self::SkillVersionCreate => "skill.version.create",
-            Self::PromptCreate => "prompt.create",
-            Self::PromptDelete => "prompt.delete",
-            Self::PromptUpdate => "prompt.update",
-            Self::PromptVersionCreate => "prompt.version.create",
-            Self::KnowledgeBaseCreate => "knowledge_base.create",
-            Self::KnowledgeBaseDelete => "knowledge_base.delete",
-            Self::KnowledgeBaseUpdate => "knowledge_base.update",
-            Self::KnowledgeBaseVersionCreate => "knowledge_base.version.create",
-            Self::CustomVoiceCreate => "custom_voice.create",
-            Self::CustomVoiceUpdate => "custom_voice.update",
-            Self::CustomVoiceDelete => "custom_voice.delete",
-            Self::FeaturePermissionOverrideCreated => {
-                "feature_permission.override.created"
-            }
-            Self::FeaturePermissionOverrideDeleted => {
-                "feature_permission.override.deleted"
-            }
-            Self::ResourceShare => "resource.share",
-            Self::ResourceUnshare => "resource.unshare",
-            Self::LaPlateformeTrainingEnabled => "la_plateforme.training.enabled",
-            Self::LaPlateformeTrainingDisabled => "la_plateforme.training.disabled",
-            Self::CloudRuntimeAppCreated => "cloud_runtime.app.created",
-            Self::CloudRuntimeAppUpdated => "cloud_runtime.app.updated",
-            Self::CloudRuntimeAppDeleted => "cloud_runtime.app.deleted",
-            Self::CloudRuntimeAppPaused => "cloud_runtime.app.paused",
-            Self::CloudRuntimeAppResumed => "cloud_runtime.app.resumed",
-            Self::CloudRuntimeDeploymentCreated => "cloud_runtime.deployment.created",
-            Self::CloudRuntimeDeploymentSucceeded => "cloud_runtime.deployment.succeeded",
-            Self::CloudRuntimeDeploymentCanceled => "cloud_runtime.deployment.canceled",
-            Self::CloudRuntimeDeploymentStopped => "cloud_runtime.deployment.stopped",
-            Self::CloudRuntimeDeploymentFailed => "cloud_runtime.deployment.failed",
-            Self::CloudRuntimeDeploymentAutoscaled => {
-                "cloud_runtime.deployment.autoscaled"
-            }
-            Self::CloudRuntimeDomainCreated => "cloud_runtime.domain.created",
-            Self::CloudRuntimeDomainUpdated => "cloud_runtime.domain.updated",
-            Self::CloudRuntimeDomainDeleted => "cloud_runtime.domain.deleted",
-            Self::CloudRuntimeSecretCreated => "cloud_runtime.secret.created",
-            Self::CloudRuntimeSecretUpdated => "cloud_runtime.secret.updated",
-            Self::CloudRuntimeSecretDeleted => "cloud_runtime.secret.deleted",
-            Self::CloudRuntimeServiceCreated => "cloud_runtime.service.created",
-            Self::CloudRuntimeServicePaused => "cloud_runtime.service.paused",
-            Self::CloudRuntimeServiceResumed => "cloud_runtime.service.resumed",
-            Self::CloudRuntimeServiceDeleted => "cloud_runtime.service.deleted",
-            Self::CloudRuntimeServiceManuallyScaled => {
-                "cloud_runtime.service.manually_scaled"
-            }
-            Self::CloudRuntimeServiceManualScalingDeleted => {
-                "cloud_runtime.service.manual_scaling_deleted"
-            }
-            Self::CloudRuntimePersistentVolumeCreated => {
-                "cloud_runtime.persistent_volume.created"
-            }
-            Self::CloudRuntimePersistentVolumeDeleted => {
-                "cloud_runtime.persistent_volume.deleted"
-            }
-            Self::CloudRuntimePersistentVolumeAttached => {
-                "cloud_runtime.persistent_volume.attached"
-            }
-            Self::CloudRuntimePersistentVolumeDetached => {
-                "cloud_runtime.persistent_volume.detached"
-            }
-            Self::FineTuningJobCreate => "fine_tuning_job.create",
-            Self::FineTuningJobCancel => "fine_tuning_job.cancel",
-            Self::BatchJobCreate => "batch_job.create",
-            Self::BatchJobCancel => "batch_job.cancel",
-            Self::BatchJobDelete => "batch_job.delete",
-            Self::DataCaptureExtractJobCreate => "data_capture.extract_job.create",
-            Self::DataCaptureExtractJobCancel => "data_capture.extract_job.cancel",
-            Self::DatasetCreate => "dataset.create",
-            Self::DatasetDelete => "dataset.delete",
-            Self::LibraryCreate => "library.create",
-            Self::LibraryDelete => "library.delete",
-            Self::LibraryUpdate => "library.update",
-            Self::LibraryShare => "library.share",
-            Self::LibraryUnshare => "library.unshare",
-            Self::LibraryDocumentCreate => "library.document.create",
-            Self::LibraryDocumentDelete => "library.document.delete",
-            Self::LibraryDocumentBulkDelete => "library.document.bulk_delete",
-            Self::LibraryDocumentUpdate => "library.document.update",
-            Self::LibraryDocumentReprocess => "library.document.reprocess",
-            Self::IntegrationConnected => "integration.connected",
-            Self::IntegrationDisconnected => "integration.disconnected",
-            Self::IndexingWorkflowCompleted => "indexing.workflow.completed",
-            Self::IndexingDeleted => "indexing.deleted",
-            Self::ConnectionAdminSetupIndex => "connection.admin.setup_index",
-            Self::ConnectionAdminDeleted => "connection.admin.deleted",
-            Self::IntegrationActivatedForOrg => "integration.activated_for_org",
-            Self::IntegrationDeactivatedForOrg => "integration.deactivated_for_org",
-            Self::IntegrationActivatedForWorkspace => {
-                "integration.activated_for_workspace"
-            }
-            Self::IntegrationDeactivatedForWorkspace => {
-                "integration.deactivated_for_workspace"
-            }
-            Self::IntegrationActivatedForUser => "integration.activated_for_user",
-            Self::IntegrationDeactivatedForUser => "integration.deactivated_for_user",
-            Self::IntegrationCreated => "integration.created",
-            Self::IntegrationUpdated => "integration.updated",
-            Self::IntegrationDeleted => "integration.deleted",
-            Self::IntegrationToolCalled => "integration.tool_called",
-            Self::IntegrationCredentialsCreatedOrUpdated => {
-                "integration.credentials.created_or_updated"
-            }
-            Self::IntegrationCredentialsDeleted => "integration.credentials.deleted",
-            Self::IntegrationCredentialsRevoked => "integration.credentials.revoked",
-            Self::IntegrationCredentialsRevocationFailed => {
-                "integration.credentials.revocation_failed"
-            }
-            Self::IntegrationPreferencesCreatedOrUpdated => {
-                "integration.preferences.created_or_updated"
-            }
-            Self::IntegrationPreferencesDeleted => "integration.preferences.deleted",
-            Self::IntegrationAuthenticationMethodCreatedOrUpdated => {
-                "integration.authentication_method.created_or_updated"
-            }
-            Self::IntegrationConnectionCreated => "integration.connection.created",
-            Self::IntegrationShared => "integration.shared",
-            Self::IntegrationUnshared => "integration.unshared",
-            Self::ConnectorsGatewayToolCalled => "connectors_gateway.tool_called",
-            Self::ConnectorsDebuggerToolCalled => "connectors_debugger.tool_called",
-            Self::CrawlerConfigCreate => "crawler.config.create",
-            Self::CrawlerConfigUpdate => "crawler.config.update",
-            Self::CrawlerConfigDelete => "crawler.config.delete",
-            Self::CrawlerRunCreate => "crawler.run.create",
-            Self::CrawlerRunCancel => "crawler.run.cancel",
-            Self::RateLimitRuleCreate => "rate_limit.rule.create",
-            Self::RateLimitRuleUpdate => "rate_limit.rule.update",
-            Self::RateLimitRuleDelete => "rate_limit.rule.delete",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for AuditLogEventType {
-    fn from(s: &str) -> Self {
-        match s {
-            "user.create" => Self::UserCreate,
-            "user.delete" => Self::UserDelete,
-            "user.log_in" => Self::UserLogIn,
-            "user.info.update" => Self::UserInfoUpdate,
-            "user.password.update" => Self::UserPasswordUpdate,
-            "user.phone_number.verify" => Self::UserPhoneNumberVerify,
-            "user.organization.leave" => Self::UserOrganizationLeave,
-            "user.organization.role.update" => Self::UserOrganizationRoleUpdate,
-            "user.organization.delete" => Self::UserOrganizationDelete,
-            "user.organization.join" => Self::UserOrganizationJoin,
-            "organization.create" => Self::OrganizationCreate,
-            "organization.update" => Self::OrganizationUpdate,
-            "organization.invite.send" => Self::OrganizationInviteSend,
-            "organization.invite.resend" => Self::OrganizationInviteResend,
-            "organization.invite.accepted" => Self::OrganizationInviteAccepted,
-            "organization.invite.revoked" => Self::OrganizationInviteRevoked,
-            "organization.join_by_email_domain" => Self::OrganizationJoinByEmailDomain,
-            "organization.domain_verification.disable" => {
-                Self::OrganizationDomainVerificationDisable
-            }
-            "organization.domain_verification.enable" => {
-                Self::OrganizationDomainVerificationEnable
-            }
-            "organization.email_domain_authentication.enable" => {
-                Self::OrganizationEmailDomainAuthenticationEnable
-            }
-            "organization.email_domain_authentication.disable" => {
-                Self::OrganizationEmailDomainAuthenticationDisable
-            }
-            "organization.saml_authentication.enable" => {
-                Self::OrganizationSamlAuthenticationEnable
-            }
-            "organization.saml_authentication.disable" => {
-                Self::OrganizationSamlAuthenticationDisable
-            }
-            "organization.saml_authentication.sso_user_provisioning.update" => {
-                Self::OrganizationSamlAuthenticationSsoUserProvisioningUpdate
-            }
-            "organization.scim_sync.trigger" => Self::OrganizationScimSyncTrigger,
-            "organization.seat_auto_assign.enable" => {
-                Self::OrganizationSeatAutoAssignEnable
-            }
-            "organization.seat_auto_assign.disable" => {
-                Self::OrganizationSeatAutoAssignDisable
-            }
-            "organization.kind.update" => Self::OrganizationKindUpdate,
-            "organization.sso_seat_auto_assign.enable" => {
-                Self::OrganizationSsoSeatAutoAssignEnable
-            }
-            "organization.sso_seat_auto_assign.disable" => {
-                Self::OrganizationSsoSeatAutoAssignDisable
-            }
-            "workspace.create" => Self::WorkspaceCreate,
-            "workspace.update" => Self::WorkspaceUpdate,
-            "workspace.delete" => Self::WorkspaceDelete,
-            "workspace.member.add" => Self::WorkspaceMemberAdd,
-            "workspace.member.remove" => Self::WorkspaceMemberRemove,
-            "workspace.member.role.update" => Self::WorkspaceMemberRoleUpdate,
-            "user_group.create" => Self::UserGroupCreate,
-            "user_group.update" => Self::UserGroupUpdate,
-            "user_group.delete" => Self::UserGroupDelete,
-            "user_group.member.add" => Self::UserGroupMemberAdd,
-            "user_group.member.remove" => Self::UserGroupMemberRemove,
-            "user_group.workspace.provision" => Self::UserGroupWorkspaceProvision,
-            "user_group.workspace.deprovision" => Self::UserGroupWorkspaceDeprovision,
-            "user_group.workspace.update" => Self::UserGroupWorkspaceUpdate,
-            "billing.information.updated" => Self::BillingInformationUpdated,
-            "billing.payment_method.added" => Self::BillingPaymentMethodAdded,
-            "billing.payment_method.removed" => Self::BillingPaymentMethodRemoved,
-            "billing.payment_method.default_changed" => {
-                Self::BillingPaymentMethodDefaultChanged
-            }
-            "billing.invoice.retried" => Self::BillingInvoiceRetried,
-            "billing.subscription.subscribe" => Self::BillingSubscriptionSubscribe,
-            "billing.subscription.unsubscribe" => Self::BillingSubscriptionUnsubscribe,
-            "billing.subscription.cancel_unsubscribe" => {
-                Self::BillingSubscriptionCancelUnsubscribe
-            }
-            "billing.subscription.add_seats" => Self::BillingSubscriptionAddSeats,
-            "billing.subscription.remove_seats" => Self::BillingSubscriptionRemoveSeats,
-            "billing.subscription.termination_date.updated" => {
-                Self::BillingSubscriptionTerminationDateUpdated
-            }
-            "billing.credits.added" => Self::BillingCreditsAdded,
-            "billing.gift_code.used" => Self::BillingGiftCodeUsed,
-            "billing.monthly_limit.updated" => Self::BillingMonthlyLimitUpdated,
-            "billing.workspace_monthly_limit.updated" => {
-                Self::BillingWorkspaceMonthlyLimitUpdated
-            }
-            "billing.shared_budget_override.updated" => {
-                Self::BillingSharedBudgetOverrideUpdated
-            }
-            "billing.auto_recharge.updated" => Self::BillingAutoRechargeUpdated,
-            "billing.seat.grant" => Self::BillingSeatGrant,
-            "billing.seat.revoke" => Self::BillingSeatRevoke,
-            "billing.priority_service_tier.updated" => {
-                Self::BillingPriorityServiceTierUpdated
-            }
-            "billing.priority_service_tier.removed" => {
-                Self::BillingPriorityServiceTierRemoved
-            }
-            "le_chat.conversation.created" => Self::LeChatConversationCreated,
-            "le_chat.conversation.deleted" => Self::LeChatConversationDeleted,
-            "le_chat.conversation_batch.deleted" => Self::LeChatConversationBatchDeleted,
-            "le_chat.conversation.public_sharing.enabled" => {
-                Self::LeChatConversationPublicSharingEnabled
-            }
-            "le_chat.conversation.public_sharing.disabled" => {
-                Self::LeChatConversationPublicSharingDisabled
-            }
-            "le_chat.flash_answers.enabled" => Self::LeChatFlashAnswersEnabled,
-            "le_chat.flash_answers.disabled" => Self::LeChatFlashAnswersDisabled,
-            "le_chat.localisation_sharing.enabled" => {
-                Self::LeChatLocalisationSharingEnabled
-            }
-            "le_chat.localisation_sharing.disabled" => {
-                Self::LeChatLocalisationSharingDisabled
-            }
-            "le_chat.memories.enabled" => Self::LeChatMemoriesEnabled,
-            "le_chat.memories.disabled" => Self::LeChatMemoriesDisabled,
-            "le_chat.data.training_enabled" => Self::LeChatDataTrainingEnabled,
-            "le_chat.data.training_disabled" => Self::LeChatDataTrainingDisabled,
-            "le_chat.actions.external_link" => Self::LeChatActionsExternalLink,
-            "admin_api_key.created" => Self::AdminApiKeyCreated,
-            "admin_api_key.delete" => Self::AdminApiKeyDelete,
-            "api_key.create" => Self::ApiKeyCreate,
-            "api_key.rotate" => Self::ApiKeyRotate,
-            "api_key.delete" => Self::ApiKeyDelete,
-            "api_key_policy.update" => Self::ApiKeyPolicyUpdate,
-            "secret_store.entry.create" => Self::SecretStoreEntryCreate,
-            "secret_store.entry.update" => Self::SecretStoreEntryUpdate,
-            "secret_store.entry.delete" => Self::SecretStoreEntryDelete,
-            "service_account.create" => Self::ServiceAccountCreate,
-            "service_account.update" => Self::ServiceAccountUpdate,
-            "service_account.delete" => Self::ServiceAccountDelete,
-            "service_account.client_secret.create" => {
-                Self::ServiceAccountClientSecretCreate
-            }
-            "service_account.client_secret.delete" => {
-                Self::ServiceAccountClientSecretDelete
-            }
-            "service_account.roles.set" => Self::ServiceAccountRolesSet,
-            "workload_identity.credential_registration.create" => {
-                Self::WorkloadIdentityCredentialRegistrationCreate
-            }
-            "workload_identity.credential.create" => {
-                Self::WorkloadIdentityCredentialCreate
-            }
-            "trusted_issuer.create" => Self::TrustedIssuerCreate,
-            "trusted_issuer.update" => Self::TrustedIssuerUpdate,
-            "trusted_issuer.delete" => Self::TrustedIssuerDelete,
-            "agent.create" => Self::AgentCreate,
-            "agent.delete" => Self::AgentDelete,
-            "agent.update" => Self::AgentUpdate,
-            "skill.create" => Self::SkillCreate,
-            "skill.delete" => Self::SkillDelete,
-            "skill.enable" => Self::SkillEnable,
-            "skill.disable" => Self::SkillDisable,
-            "skill.update" => Self::SkillUpdate,
-            "skill.share" => Self::SkillShare,
-            "skill.unshare" => Self::SkillUnshare,
-            "skill.load" => Self::SkillLoad,
-            "skill.force_load" => Self::SkillForceLoad,
-            "skill.version.create" => Self::SkillVersionCreate,
-            "prompt.create" => Self::PromptCreate,
-            "prompt.delete" => Self::PromptDelete,
-            "prompt.update" => Self::PromptUpdate,
-            "prompt.version.create" => Self::PromptVersionCreate,
-            "knowledge_base.create" => Self::KnowledgeBaseCreate,
-            "knowledge_base.delete" => Self::KnowledgeBaseDelete,
-            "knowledge_base.update" => Self::KnowledgeBaseUpdate,
-            "knowledge_base.version.create" => Self::KnowledgeBaseVersionCreate,
-            "custom_voice.create" => Self::CustomVoiceCreate,
-            "custom_voice.update" => Self::CustomVoiceUpdate,
-            "custom_voice.delete" => Self::CustomVoiceDelete,
-            "feature_permission.override.created" => {
-                Self::FeaturePermissionOverrideCreated
-            }
-            "feature_permission.override.deleted" => {
-                Self::FeaturePermissionOverrideDeleted
-            }
-            "resource.share" => Self::ResourceShare,
-            "resource.unshare" => Self::ResourceUnshare,
-            "la_plateforme.training.enabled" => Self::LaPlateformeTrainingEnabled,
-            "la_plateforme.training.disabled" => Self::LaPlateformeTrainingDisabled,
-            "cloud_runtime.app.created" => Self::CloudRuntimeAppCreated,
-            "cloud_runtime.app.updated" => Self::CloudRuntimeAppUpdated,
-            "cloud_runtime.app.deleted" => Self::CloudRuntimeAppDeleted,
-            "cloud_runtime.app.paused" => Self::CloudRuntimeAppPaused,
-            "cloud_runtime.app.resumed" => Self::CloudRuntimeAppResumed,
-            "cloud_runtime.deployment.created" => Self::CloudRuntimeDeploymentCreated,
-            "cloud_runtime.deployment.succeeded" => Self::CloudRuntimeDeploymentSucceeded,
-            "cloud_runtime.deployment.canceled" => Self::CloudRuntimeDeploymentCanceled,
-            "cloud_runtime.deployment.stopped" => Self::CloudRuntimeDeploymentStopped,
-            "cloud_runtime.deployment.failed" => Self::CloudRuntimeDeploymentFailed,
-            "cloud_runtime.deployment.autoscaled" => {
-                Self::CloudRuntimeDeploymentAutoscaled
-            }
-            "cloud_runtime.domain.created" => Self::CloudRuntimeDomainCreated,
-            "cloud_runtime.domain.updated" => Self::CloudRuntimeDomainUpdated,
-            "cloud_runtime.domain.deleted" => Self::CloudRuntimeDomainDeleted,
-            "cloud_runtime.secret.created" => Self::CloudRuntimeSecretCreated,
-            "cloud_runtime.secret.updated" => Self::CloudRuntimeSecretUpdated,
-            "cloud_runtime.secret.deleted" => Self::CloudRuntimeSecretDeleted,
-            "cloud_runtime.service.created" => Self::CloudRuntimeServiceCreated,
-            "cloud_runtime.service.paused" => Self::CloudRuntimeServicePaused,
-            "cloud_runtime.service.resumed" => Self::CloudRuntimeServiceResumed,
-            "cloud_runtime.service.deleted" => Self::CloudRuntimeServiceDeleted,
-            "cloud_runtime.service.manually_scaled" => {
-                Self::CloudRuntimeServiceManuallyScaled
-            }
-            "cloud_runtime.service.manual_scaling_deleted" => {
-                Self::CloudRuntimeServiceManualScalingDeleted
-            }
-            "cloud_runtime.persistent_volume.created" => {
-                Self::CloudRuntimePersistentVolumeCreated
-            }
-            "cloud_runtime.persistent_volume.deleted" => {
-                Self::CloudRuntimePersistentVolumeDeleted
-            }
-            "cloud_runtime.persistent_volume.attached" => {
-                Self::CloudRuntimePersistentVolumeAttached
-            }
-            "cloud_runtime.persistent_volume.detached" => {
-                Self::CloudRuntimePersistentVolumeDetached
-            }
-            "fine_tuning_job.create" => Self::FineTuningJobCreate,
-            "fine_tuning_job.cancel" => Self::FineTuningJobCancel,
-            "batch_job.create" => Self::BatchJobCreate,
-            "batch_job.cancel" => Self::BatchJobCancel,
-            "batch_job.delete" => Self::BatchJobDelete,
-            "data_capture.extract_job.create" => Self::DataCaptureExtractJobCreate,
-            "data_capture.extract_job.cancel" => Self::DataCaptureExtractJobCancel,
-            "dataset.create" => Self::DatasetCreate,
-            "dataset.delete" => Self::DatasetDelete,
-            "library.create" => Self::LibraryCreate,
-            "library.delete" => Self::LibraryDelete,
-            "library.update" => Self::LibraryUpdate,
-            "library.share" => Self::LibraryShare,
-            "library.unshare" => Self::LibraryUnshare,
-            "library.document.create" => Self::LibraryDocumentCreate,
-            "library.document.delete" => Self::LibraryDocumentDelete,
-            "library.document.bulk_delete" => Self::LibraryDocumentBulkDelete,
-            "library.document.update" => Self::LibraryDocumentUpdate,
-            "library.document.reprocess" => Self::LibraryDocumentReprocess,
-            "integration.connected" => Self::IntegrationConnected,
-            "integration.disconnected" => Self::IntegrationDisconnected,
-            "indexing.workflow.completed" => Self::IndexingWorkflowCompleted,
-            "indexing.deleted" => Self::IndexingDeleted,
-            "connection.admin.setup_index" => Self::ConnectionAdminSetupIndex,
-            "connection.admin.deleted" => Self::ConnectionAdminDeleted,
-            "integration.activated_for_org" => Self::IntegrationActivatedForOrg,
-            "integration.deactivated_for_org" => Self::IntegrationDeactivatedForOrg,
-            "integration.activated_for_workspace" => {
-                Self::IntegrationActivatedForWorkspace
-            }
-            "integration.deactivated_for_workspace" => {
-                Self::IntegrationDeactivatedForWorkspace
-            }
-            "integration.activated_for_user" => Self::IntegrationActivatedForUser,
-            "integration.deactivated_for_user" => Self::IntegrationDeactivatedForUser,
-            "integration.created" => Self::IntegrationCreated,
-            "integration.updated" => Self::IntegrationUpdated,
-            "integration.deleted" => Self::IntegrationDeleted,
-            "integration.tool_called" => Self::IntegrationToolCalled,
-            "integration.credentials.created_or_updated" => {
-                Self::IntegrationCredentialsCreatedOrUpdated
-            }
-            "integration.credentials.deleted" => Self::IntegrationCredentialsDeleted,
-            "integration.credentials.revoked" => Self::IntegrationCredentialsRevoked,
-            "integration.credentials.revocation_failed" => {
-                Self::IntegrationCredentialsRevocationFailed
-            }
-            "integration.preferences.created_or_updated" => {
-                Self::IntegrationPreferencesCreatedOrUpdated
-            }
-            "integration.preferences.deleted" => Self::IntegrationPreferencesDeleted,
-            "integration.authentication_method.created_or_updated" => {
-                Self::IntegrationAuthenticationMethodCreatedOrUpdated
-            }
-            "integration.connection.created" => Self::IntegrationConnectionCreated,
-            "integration.shared" => Self::IntegrationShared,
-            "integration.unshared" => Self::IntegrationUnshared,
-            "connectors_gateway.tool_called" => Self::ConnectorsGatewayToolCalled,
-            "connectors_debugger.tool_called" => Self::ConnectorsDebuggerToolCalled,
-            "crawler.config.create" => Self::CrawlerConfigCreate,
-            "crawler.config.update" => Self::CrawlerConfigUpdate,
-            "crawler.config.delete" => Self::CrawlerConfigDelete,
-            "crawler.run.create" => Self::CrawlerRunCreate,
-            "crawler.run.cancel" => Self::CrawlerRunCancel,
-            "rate_limit.rule.create" => Self::RateLimitRuleCreate,
-            "rate_limit.rule.update" => Self::RateLimitRuleUpdate,
-            "rate_limit.rule.delete" => Self::RateLimitRuleDelete,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for AuditLogEventType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for AuditLogEventType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for AuditLogEventType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    AuditLogEventType { UserCreate = "user.create", UserDelete = "user.delete", UserLogIn
+    = "user.log_in", UserInfoUpdate = "user.info.update", UserPasswordUpdate =
+    "user.password.update", UserPhoneNumberVerify = "user.phone_number.verify",
+    UserOrganizationLeave = "user.organization.leave", UserOrganizationRoleUpdate =
+    "user.organization.role.update", UserOrganizationDelete = "user.organization.delete",
+    UserOrganizationJoin = "user.organization.join", OrganizationCreate =
+    "organization.create", OrganizationUpdate = "organization.update",
+    OrganizationInviteSend = "organization.invite.send", OrganizationInviteResend =
+    "organization.invite.resend", OrganizationInviteAccepted =
+    "organization.invite.accepted", OrganizationInviteRevoked =
+    "organization.invite.revoked", OrganizationJoinByEmailDomain =
+    "organization.join_by_email_domain", OrganizationDomainVerificationDisable =
+    "organization.domain_verification.disable", OrganizationDomainVerificationEnable =
+    "organization.domain_verification.enable",
+    OrganizationEmailDomainAuthenticationEnable =
+    "organization.email_domain_authentication.enable",
+    OrganizationEmailDomainAuthenticationDisable =
+    "organization.email_domain_authentication.disable",
+    OrganizationSamlAuthenticationEnable = "organization.saml_authentication.enable",
+    OrganizationSamlAuthenticationDisable = "organization.saml_authentication.disable",
+    OrganizationSamlAuthenticationSsoUserProvisioningUpdate =
+    "organization.saml_authentication.sso_user_provisioning.update",
+    OrganizationScimSyncTrigger = "organization.scim_sync.trigger",
+    OrganizationSeatAutoAssignEnable = "organization.seat_auto_assign.enable",
+    OrganizationSeatAutoAssignDisable = "organization.seat_auto_assign.disable",
+    OrganizationKindUpdate = "organization.kind.update",
+    OrganizationSsoSeatAutoAssignEnable = "organization.sso_seat_auto_assign.enable",
+    OrganizationSsoSeatAutoAssignDisable = "organization.sso_seat_auto_assign.disable",
+    WorkspaceCreate = "workspace.create", WorkspaceUpdate = "workspace.update",
+    WorkspaceDelete = "workspace.delete", WorkspaceMemberAdd = "workspace.member.add",
+    WorkspaceMemberRemove = "workspace.member.remove", WorkspaceMemberRoleUpdate =
+    "workspace.member.role.update", UserGroupCreate = "user_group.create",
+    UserGroupUpdate = "user_group.update", UserGroupDelete = "user_group.delete",
+    UserGroupMemberAdd = "user_group.member.add", UserGroupMemberRemove =
+    "user_group.member.remove", UserGroupWorkspaceProvision =
+    "user_group.workspace.provision", UserGroupWorkspaceDeprovision =
+    "user_group.workspace.deprovision", UserGroupWorkspaceUpdate =
+    "user_group.workspace.update", BillingInformationUpdated =
+    "billing.information.updated", BillingPaymentMethodAdded =
+    "billing.payment_method.added", BillingPaymentMethodRemoved =
+    "billing.payment_method.removed", BillingPaymentMethodDefaultChanged =
+    "billing.payment_method.default_changed", BillingInvoiceRetried =
+    "billing.invoice.retried", BillingSubscriptionSubscribe =
+    "billing.subscription.subscribe", BillingSubscriptionUnsubscribe =
+    "billing.subscription.unsubscribe", BillingSubscriptionCancelUnsubscribe =
+    "billing.subscription.cancel_unsubscribe", BillingSubscriptionAddSeats =
+    "billing.subscription.add_seats", BillingSubscriptionRemoveSeats =
+    "billing.subscription.remove_seats", BillingSubscriptionTerminationDateUpdated =
+    "billing.subscription.termination_date.updated", BillingCreditsAdded =
+    "billing.credits.added", BillingGiftCodeUsed = "billing.gift_code.used",
+    BillingMonthlyLimitUpdated = "billing.monthly_limit.updated",
+    BillingWorkspaceMonthlyLimitUpdated = "billing.workspace_monthly_limit.updated",
+    BillingSharedBudgetOverrideUpdated = "billing.shared_budget_override.updated",
+    BillingAutoRechargeUpdated = "billing.auto_recharge.updated", BillingSeatGrant =
+    "billing.seat.grant", BillingSeatRevoke = "billing.seat.revoke",
+    BillingPriorityServiceTierUpdated = "billing.priority_service_tier.updated",
+    BillingPriorityServiceTierRemoved = "billing.priority_service_tier.removed",
+    LeChatConversationCreated = "le_chat.conversation.created", LeChatConversationDeleted
+    = "le_chat.conversation.deleted", LeChatConversationBatchDeleted =
+    "le_chat.conversation_batch.deleted", LeChatConversationPublicSharingEnabled =
+    "le_chat.conversation.public_sharing.enabled",
+    LeChatConversationPublicSharingDisabled =
+    "le_chat.conversation.public_sharing.disabled", LeChatFlashAnswersEnabled =
+    "le_chat.flash_answers.enabled", LeChatFlashAnswersDisabled =
+    "le_chat.flash_answers.disabled", LeChatLocalisationSharingEnabled =
+    "le_chat.localisation_sharing.enabled", LeChatLocalisationSharingDisabled =
+    "le_chat.localisation_sharing.disabled", LeChatMemoriesEnabled =
+    "le_chat.memories.enabled", LeChatMemoriesDisabled = "le_chat.memories.disabled",
+    LeChatDataTrainingEnabled = "le_chat.data.training_enabled",
+    LeChatDataTrainingDisabled = "le_chat.data.training_disabled",
+    LeChatActionsExternalLink = "le_chat.actions.external_link", AdminApiKeyCreated =
+    "admin_api_key.created", AdminApiKeyDelete = "admin_api_key.delete", ApiKeyCreate =
+    "api_key.create", ApiKeyRotate = "api_key.rotate", ApiKeyDelete = "api_key.delete",
+    ApiKeyPolicyUpdate = "api_key_policy.update", SecretStoreEntryCreate =
+    "secret_store.entry.create", SecretStoreEntryUpdate = "secret_store.entry.update",
+    SecretStoreEntryDelete = "secret_store.entry.delete", ServiceAccountCreate =
+    "service_account.create", ServiceAccountUpdate = "service_account.update",
+    ServiceAccountDelete = "service_account.delete", ServiceAccountClientSecretCreate =
+    "service_account.client_secret.create", ServiceAccountClientSecretDelete =
+    "service_account.client_secret.delete", ServiceAccountRolesSet =
+    "service_account.roles.set", WorkloadIdentityCredentialRegistrationCreate =
+    "workload_identity.credential_registration.create", WorkloadIdentityCredentialCreate
+    = "workload_identity.credential.create", TrustedIssuerCreate =
+    "trusted_issuer.create", TrustedIssuerUpdate = "trusted_issuer.update",
+    TrustedIssuerDelete = "trusted_issuer.delete", AgentCreate = "agent.create",
+    AgentDelete = "agent.delete", AgentUpdate = "agent.update", SkillCreate =
+    "skill.create", SkillDelete = "skill.delete", SkillEnable = "skill.enable",
+    SkillDisable = "skill.disable", SkillUpdate = "skill.update", SkillShare =
+    "skill.share", SkillUnshare = "skill.unshare", SkillLoad = "skill.load",
+    SkillForceLoad = "skill.force_load", SkillVersionCreate = "skill.version.create",
+    PromptCreate = "prompt.create", PromptDelete = "prompt.delete", PromptUpdate =
+    "prompt.update", PromptVersionCreate = "prompt.version.create", KnowledgeBaseCreate =
+    "knowledge_base.create", KnowledgeBaseDelete = "knowledge_base.delete",
+    KnowledgeBaseUpdate = "knowledge_base.update", KnowledgeBaseVersionCreate =
+    "knowledge_base.version.create", CustomVoiceCreate = "custom_voice.create",
+    CustomVoiceUpdate = "custom_voice.update", CustomVoiceDelete = "custom_voice.delete",
+    FeaturePermissionOverrideCreated = "feature_permission.override.created",
+    FeaturePermissionOverrideDeleted = "feature_permission.override.deleted",
+    ResourceShare = "resource.share", ResourceUnshare = "resource.unshare",
+    LaPlateformeTrainingEnabled = "la_plateforme.training.enabled",
+    LaPlateformeTrainingDisabled = "la_plateforme.training.disabled",
+    CloudRuntimeAppCreated = "cloud_runtime.app.created", CloudRuntimeAppUpdated =
+    "cloud_runtime.app.updated", CloudRuntimeAppDeleted = "cloud_runtime.app.deleted",
+    CloudRuntimeAppPaused = "cloud_runtime.app.paused", CloudRuntimeAppResumed =
+    "cloud_runtime.app.resumed", CloudRuntimeDeploymentCreated =
+    "cloud_runtime.deployment.created", CloudRuntimeDeploymentSucceeded =
+    "cloud_runtime.deployment.succeeded", CloudRuntimeDeploymentCanceled =
+    "cloud_runtime.deployment.canceled", CloudRuntimeDeploymentStopped =
+    "cloud_runtime.deployment.stopped", CloudRuntimeDeploymentFailed =
+    "cloud_runtime.deployment.failed", CloudRuntimeDeploymentAutoscaled =
+    "cloud_runtime.deployment.autoscaled", CloudRuntimeDomainCreated =
+    "cloud_runtime.domain.created", CloudRuntimeDomainUpdated =
+    "cloud_runtime.domain.updated", CloudRuntimeDomainDeleted =
+    "cloud_runtime.domain.deleted", CloudRuntimeSecretCreated =
+    "cloud_runtime.secret.created", CloudRuntimeSecretUpdated =
+    "cloud_runtime.secret.updated", CloudRuntimeSecretDeleted =
+    "cloud_runtime.secret.deleted", CloudRuntimeServiceCreated =
+    "cloud_runtime.service.created", CloudRuntimeServicePaused =
+    "cloud_runtime.service.paused", CloudRuntimeServiceResumed =
+    "cloud_runtime.service.resumed", CloudRuntimeServiceDeleted =
+    "cloud_runtime.service.deleted", CloudRuntimeServiceManuallyScaled =
+    "cloud_runtime.service.manually_scaled", CloudRuntimeServiceManualScalingDeleted =
+    "cloud_runtime.service.manual_scaling_deleted", CloudRuntimePersistentVolumeCreated =
+    "cloud_runtime.persistent_volume.created", CloudRuntimePersistentVolumeDeleted =
+    "cloud_runtime.persistent_volume.deleted", CloudRuntimePersistentVolumeAttached =
+    "cloud_runtime.persistent_volume.attached", CloudRuntimePersistentVolumeDetached =
+    "cloud_runtime.persistent_volume.detached", FineTuningJobCreate =
+    "fine_tuning_job.create", FineTuningJobCancel = "fine_tuning_job.cancel",
+    BatchJobCreate = "batch_job.create", BatchJobCancel = "batch_job.cancel",
+    BatchJobDelete = "batch_job.delete", DataCaptureExtractJobCreate =
+    "data_capture.extract_job.create", DataCaptureExtractJobCancel =
+    "data_capture.extract_job.cancel", DatasetCreate = "dataset.create", DatasetDelete =
+    "dataset.delete", LibraryCreate = "library.create", LibraryDelete = "library.delete",
+    LibraryUpdate = "library.update", LibraryShare = "library.share", LibraryUnshare =
+    "library.unshare", LibraryDocumentCreate = "library.document.create",
+    LibraryDocumentDelete = "library.document.delete", LibraryDocumentBulkDelete =
+    "library.document.bulk_delete", LibraryDocumentUpdate = "library.document.update",
+    LibraryDocumentReprocess = "library.document.reprocess", IntegrationConnected =
+    "integration.connected", IntegrationDisconnected = "integration.disconnected",
+    IndexingWorkflowCompleted = "indexing.workflow.completed", IndexingDeleted =
+    "indexing.deleted", ConnectionAdminSetupIndex = "connection.admin.setup_index",
+    ConnectionAdminDeleted = "connection.admin.deleted", IntegrationActivatedForOrg =
+    "integration.activated_for_org", IntegrationDeactivatedForOrg =
+    "integration.deactivated_for_org", IntegrationActivatedForWorkspace =
+    "integration.activated_for_workspace", IntegrationDeactivatedForWorkspace =
+    "integration.deactivated_for_workspace", IntegrationActivatedForUser =
+    "integration.activated_for_user", IntegrationDeactivatedForUser =
+    "integration.deactivated_for_user", IntegrationCreated = "integration.created",
+    IntegrationUpdated = "integration.updated", IntegrationDeleted =
+    "integration.deleted", IntegrationToolCalled = "integration.tool_called",
+    IntegrationCredentialsCreatedOrUpdated =
+    "integration.credentials.created_or_updated", IntegrationCredentialsDeleted =
+    "integration.credentials.deleted", IntegrationCredentialsRevoked =
+    "integration.credentials.revoked", IntegrationCredentialsRevocationFailed =
+    "integration.credentials.revocation_failed", IntegrationPreferencesCreatedOrUpdated =
+    "integration.preferences.created_or_updated", IntegrationPreferencesDeleted =
+    "integration.preferences.deleted", IntegrationAuthenticationMethodCreatedOrUpdated =
+    "integration.authentication_method.created_or_updated", IntegrationConnectionCreated
+    = "integration.connection.created", IntegrationShared = "integration.shared",
+    IntegrationUnshared = "integration.unshared", ConnectorsGatewayToolCalled =
+    "connectors_gateway.tool_called", ConnectorsDebuggerToolCalled =
+    "connectors_debugger.tool_called", CrawlerConfigCreate = "crawler.config.create",
+    CrawlerConfigUpdate = "crawler.config.update", CrawlerConfigDelete =
+    "crawler.config.delete", CrawlerRunCreate = "crawler.run.create", CrawlerRunCancel =
+    "crawler.run.cancel", RateLimitRuleCreate = "rate_limit.rule.create",
+    RateLimitRuleUpdate = "rate_limit.rule.update", RateLimitRuleDelete =
+    "rate_limit.rule.delete" }
+);
 /// `#/components/schemas/AuditLogOut`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuditLogOut {
@@ -4911,15 +3123,8 @@ impl AuditLogOut {
             workspace_uuid: Default::default(),
         }
     }
-    /// Sets `organization_uuid`.
-    pub fn organization_uuid(mut self, value: impl Into<String>) -> Self {
-        self.organization_uuid = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `workspace_uuid`.
-    pub fn workspace_uuid(mut self, value: impl Into<String>) -> Self {
-        self.workspace_uuid = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        organization_uuid : String => nullable, workspace_uuid : String => nullable
     }
 }
 /// `#/components/schemas/AuthData`
@@ -4938,10 +3143,8 @@ impl AuthData {
             client_secret: Default::default(),
         }
     }
-    /// Sets `client_secret`.
-    pub fn client_secret(mut self, value: impl Into<String>) -> Self {
-        self.client_secret = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        client_secret : String => nullable
     }
 }
 /// `#/components/schemas/AuthDirection`
@@ -4954,40 +3157,9 @@ pub enum AuthDirection {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl AuthDirection {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Inbound => "inbound",
-            Self::Outbound => "outbound",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for AuthDirection {
-    fn from(s: &str) -> Self {
-        match s {
-            "inbound" => Self::Inbound,
-            "outbound" => Self::Outbound,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for AuthDirection {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for AuthDirection {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for AuthDirection {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    AuthDirection { Inbound = "inbound", Outbound = "outbound" }
+);
 /// `#/components/schemas/AuthStatus`
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum AuthStatus {
@@ -5000,42 +3172,9 @@ pub enum AuthStatus {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl AuthStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Valid => "valid",
-            Self::Invalid => "invalid",
-            Self::Error => "error",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for AuthStatus {
-    fn from(s: &str) -> Self {
-        match s {
-            "valid" => Self::Valid,
-            "invalid" => Self::Invalid,
-            "error" => Self::Error,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for AuthStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for AuthStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for AuthStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    AuthStatus { Valid = "valid", Invalid = "invalid", Error = "error" }
+);
 /// `#/components/schemas/AuthUrlResponse`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuthUrlResponse {
@@ -5081,20 +3220,9 @@ impl AuthenticationConfiguration {
             is_default: Default::default(),
         }
     }
-    /// Sets `title`.
-    pub fn title(mut self, value: impl Into<String>) -> Self {
-        self.title = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `status`.
-    pub fn status(mut self, value: impl Into<CredentialsStatus>) -> Self {
-        self.status = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `is_default`.
-    pub fn is_default(mut self, value: impl Into<bool>) -> Self {
-        self.is_default = Some(value.into());
-        self
+    crate::runtime::setters! {
+        title : String => nullable, status : CredentialsStatus => nullable, is_default :
+        bool => optional
     }
 }
 /// `#/components/schemas/AuthenticationMethodCreateOrUpdateRequest`
@@ -5136,42 +3264,12 @@ impl AuthenticationMethodCreateOrUpdateRequest {
             oauth2_server_metadata: Default::default(),
         }
     }
-    /// Sets `auth_direction`.
-    pub fn auth_direction(mut self, value: impl Into<AuthDirection>) -> Self {
-        self.auth_direction = Some(value.into());
-        self
-    }
-    /// Sets `headers`.
-    pub fn headers(
-        mut self,
-        value: impl Into<Vec<ConnectorAuthenticationHeader>>,
-    ) -> Self {
-        self.headers = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `global_headers`.
-    pub fn global_headers(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, GlobalHeaderValue>>,
-    ) -> Self {
-        self.global_headers = Some(value.into());
-        self
-    }
-    /// Sets `oauth2_metadata_secrets`.
-    pub fn oauth2_metadata_secrets(
-        mut self,
-        value: impl Into<Oauth2MetadataSecrets>,
-    ) -> Self {
-        self.oauth2_metadata_secrets = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `oauth2_server_metadata`.
-    pub fn oauth2_server_metadata(
-        mut self,
-        value: impl Into<ExtendedOAuthServerMetadata>,
-    ) -> Self {
-        self.oauth2_server_metadata = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        auth_direction : AuthDirection => optional, headers : Vec <
+        ConnectorAuthenticationHeader > => nullable, global_headers :
+        std::collections::BTreeMap < String, GlobalHeaderValue > => optional,
+        oauth2_metadata_secrets : Oauth2MetadataSecrets => nullable,
+        oauth2_server_metadata : ExtendedOAuthServerMetadata => nullable
     }
 }
 /// The type of authentication method (e.g. oauth2, bearer, none).
@@ -5182,41 +3280,13 @@ pub enum AuthenticationMethodCreateOrUpdateRequestMethodType {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-impl serde::Serialize for AuthenticationMethodCreateOrUpdateRequestMethodType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::OutboundAuthenticationType(v) => serde::Serialize::serialize(v, s),
-            Self::InboundAuthenticationType(v) => serde::Serialize::serialize(v, s),
-            Self::Unknown(v) => serde::Serialize::serialize(v, s),
-        }
-    }
-}
-impl<'de> serde::Deserialize<'de>
-for AuthenticationMethodCreateOrUpdateRequestMethodType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Ok(v) = <OutboundAuthenticationType as serde::Deserialize>::deserialize(
-            &value,
-        ) {
-            return Ok(Self::OutboundAuthenticationType(v));
-        }
-        if let Ok(v) = <InboundAuthenticationType as serde::Deserialize>::deserialize(
-            &value,
-        ) {
-            return Ok(Self::InboundAuthenticationType(v));
-        }
-        Ok(Self::Unknown(value))
-    }
-}
-impl From<OutboundAuthenticationType>
-for AuthenticationMethodCreateOrUpdateRequestMethodType {
-    fn from(v: OutboundAuthenticationType) -> Self {
-        Self::OutboundAuthenticationType(v)
-    }
-}
-impl From<InboundAuthenticationType>
-for AuthenticationMethodCreateOrUpdateRequestMethodType {
-    fn from(v: InboundAuthenticationType) -> Self {
-        Self::InboundAuthenticationType(v)
-    }
-}
+crate::runtime::untagged_union!(
+    AuthenticationMethodCreateOrUpdateRequestMethodType {
+    OutboundAuthenticationType(OutboundAuthenticationType),
+    InboundAuthenticationType(InboundAuthenticationType) }
+);
+crate::runtime::union_from!(
+    AuthenticationMethodCreateOrUpdateRequestMethodType {
+    OutboundAuthenticationType(OutboundAuthenticationType),
+    InboundAuthenticationType(InboundAuthenticationType) }
+);

@@ -27,10 +27,8 @@ impl BaseFieldDefinition {
             supported_operators: supported_operators.into(),
         }
     }
-    /// Sets `group`.
-    pub fn group(mut self, value: impl Into<String>) -> Self {
-        self.group = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        group : String => nullable
     }
 }
 /// `#/components/schemas/BaseFieldDefinition/properties/supported_operators/items`
@@ -77,74 +75,14 @@ pub enum BaseFieldDefinitionSupportedOperatorsItem {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl BaseFieldDefinitionSupportedOperatorsItem {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Lt => "lt",
-            Self::Lte => "lte",
-            Self::Gt => "gt",
-            Self::Gte => "gte",
-            Self::Startswith => "startswith",
-            Self::Istartswith => "istartswith",
-            Self::Endswith => "endswith",
-            Self::Iendswith => "iendswith",
-            Self::Contains => "contains",
-            Self::Icontains => "icontains",
-            Self::Matches => "matches",
-            Self::Notcontains => "notcontains",
-            Self::Inotcontains => "inotcontains",
-            Self::Eq => "eq",
-            Self::Neq => "neq",
-            Self::Isnull => "isnull",
-            Self::Includes => "includes",
-            Self::Excludes => "excludes",
-            Self::LenEq => "len_eq",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for BaseFieldDefinitionSupportedOperatorsItem {
-    fn from(s: &str) -> Self {
-        match s {
-            "lt" => Self::Lt,
-            "lte" => Self::Lte,
-            "gt" => Self::Gt,
-            "gte" => Self::Gte,
-            "startswith" => Self::Startswith,
-            "istartswith" => Self::Istartswith,
-            "endswith" => Self::Endswith,
-            "iendswith" => Self::Iendswith,
-            "contains" => Self::Contains,
-            "icontains" => Self::Icontains,
-            "matches" => Self::Matches,
-            "notcontains" => Self::Notcontains,
-            "inotcontains" => Self::Inotcontains,
-            "eq" => Self::Eq,
-            "neq" => Self::Neq,
-            "isnull" => Self::Isnull,
-            "includes" => Self::Includes,
-            "excludes" => Self::Excludes,
-            "len_eq" => Self::LenEq,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for BaseFieldDefinitionSupportedOperatorsItem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for BaseFieldDefinitionSupportedOperatorsItem {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for BaseFieldDefinitionSupportedOperatorsItem {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    BaseFieldDefinitionSupportedOperatorsItem { Lt = "lt", Lte = "lte", Gt = "gt", Gte =
+    "gte", Startswith = "startswith", Istartswith = "istartswith", Endswith = "endswith",
+    Iendswith = "iendswith", Contains = "contains", Icontains = "icontains", Matches =
+    "matches", Notcontains = "notcontains", Inotcontains = "inotcontains", Eq = "eq", Neq
+    = "neq", Isnull = "isnull", Includes = "includes", Excludes = "excludes", LenEq =
+    "len_eq" }
+);
 /// `#/components/schemas/BaseFieldDefinition/properties/type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum BaseFieldDefinitionType {
@@ -167,52 +105,10 @@ pub enum BaseFieldDefinitionType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl BaseFieldDefinitionType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Enum => "ENUM",
-            Self::Text => "TEXT",
-            Self::Int => "INT",
-            Self::Float => "FLOAT",
-            Self::Bool => "BOOL",
-            Self::Timestamp => "TIMESTAMP",
-            Self::Array => "ARRAY",
-            Self::Map => "MAP",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for BaseFieldDefinitionType {
-    fn from(s: &str) -> Self {
-        match s {
-            "ENUM" => Self::Enum,
-            "TEXT" => Self::Text,
-            "INT" => Self::Int,
-            "FLOAT" => Self::Float,
-            "BOOL" => Self::Bool,
-            "TIMESTAMP" => Self::Timestamp,
-            "ARRAY" => Self::Array,
-            "MAP" => Self::Map,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for BaseFieldDefinitionType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for BaseFieldDefinitionType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for BaseFieldDefinitionType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    BaseFieldDefinitionType { Enum = "ENUM", Text = "TEXT", Int = "INT", Float = "FLOAT",
+    Bool = "BOOL", Timestamp = "TIMESTAMP", Array = "ARRAY", Map = "MAP" }
+);
 /// `#/components/schemas/BaseModelCard`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BaseModelCard {
@@ -275,79 +171,19 @@ impl BaseModelCard {
             r#type: Default::default(),
         }
     }
-    /// Sets `object`.
-    pub fn object(mut self, value: impl Into<String>) -> Self {
-        self.object = Some(value.into());
-        self
-    }
-    /// Sets `created`.
-    pub fn created(mut self, value: impl Into<i64>) -> Self {
-        self.created = Some(value.into());
-        self
-    }
-    /// Sets `owned_by`.
-    pub fn owned_by(mut self, value: impl Into<String>) -> Self {
-        self.owned_by = Some(value.into());
-        self
-    }
-    /// Sets `name`.
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `description`.
-    pub fn description(mut self, value: impl Into<String>) -> Self {
-        self.description = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `max_context_length`.
-    pub fn max_context_length(mut self, value: impl Into<i64>) -> Self {
-        self.max_context_length = Some(value.into());
-        self
-    }
-    /// Sets `aliases`.
-    pub fn aliases(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.aliases = Some(value.into());
-        self
-    }
-    /// Sets `deprecation`.
-    pub fn deprecation(mut self, value: impl Into<String>) -> Self {
-        self.deprecation = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `deprecation_replacement_model`.
-    pub fn deprecation_replacement_model(mut self, value: impl Into<String>) -> Self {
-        self.deprecation_replacement_model = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `default_model_temperature`.
-    pub fn default_model_temperature(mut self, value: impl Into<f64>) -> Self {
-        self.default_model_temperature = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `internal`.
-    pub fn internal(mut self, value: impl Into<bool>) -> Self {
-        self.internal = Some(value.into());
-        self
+    crate::runtime::setters! {
+        object : String => optional, created : i64 => optional, owned_by : String =>
+        optional, name : String => nullable, description : String => nullable,
+        max_context_length : i64 => optional, aliases : Vec < String > => optional,
+        deprecation : String => nullable, deprecation_replacement_model : String =>
+        nullable, default_model_temperature : f64 => nullable, internal : bool =>
+        optional
     }
 }
 /// `#/components/schemas/BaseModelCard/properties/type`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct BaseModelCardType;
-impl BaseModelCardType {
-    /// Always `"base"`.
-    pub const VALUE: &'static str = "base";
-}
-impl serde::Serialize for BaseModelCardType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for BaseModelCardType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(BaseModelCardType, str, "base");
 /// `#/components/schemas/BaseTaskStatus`
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum BaseTaskStatus {
@@ -370,52 +206,11 @@ pub enum BaseTaskStatus {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl BaseTaskStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Running => "RUNNING",
-            Self::Completed => "COMPLETED",
-            Self::Failed => "FAILED",
-            Self::Canceled => "CANCELED",
-            Self::Terminated => "TERMINATED",
-            Self::ContinuedAsNew => "CONTINUED_AS_NEW",
-            Self::TimedOut => "TIMED_OUT",
-            Self::UnknownValue => "UNKNOWN",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for BaseTaskStatus {
-    fn from(s: &str) -> Self {
-        match s {
-            "RUNNING" => Self::Running,
-            "COMPLETED" => Self::Completed,
-            "FAILED" => Self::Failed,
-            "CANCELED" => Self::Canceled,
-            "TERMINATED" => Self::Terminated,
-            "CONTINUED_AS_NEW" => Self::ContinuedAsNew,
-            "TIMED_OUT" => Self::TimedOut,
-            "UNKNOWN" => Self::UnknownValue,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for BaseTaskStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for BaseTaskStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for BaseTaskStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    BaseTaskStatus { Running = "RUNNING", Completed = "COMPLETED", Failed = "FAILED",
+    Canceled = "CANCELED", Terminated = "TERMINATED", ContinuedAsNew =
+    "CONTINUED_AS_NEW", TimedOut = "TIMED_OUT", UnknownValue = "UNKNOWN" }
+);
 /// `#/components/schemas/BaseWorkspaceMemberIN`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BaseWorkspaceMemberIN {
@@ -476,10 +271,8 @@ impl BatchError {
             count: Default::default(),
         }
     }
-    /// Sets `count`.
-    pub fn count(mut self, value: impl Into<i64>) -> Self {
-        self.count = Some(value.into());
-        self
+    crate::runtime::setters! {
+        count : i64 => optional
     }
 }
 /// `#/components/schemas/BatchExecutionBody`
@@ -504,13 +297,8 @@ pub struct BatchExecutionResponse {
     pub results: Option<std::collections::BTreeMap<String, BatchExecutionResult>>,
 }
 impl BatchExecutionResponse {
-    /// Sets `results`.
-    pub fn results(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, BatchExecutionResult>>,
-    ) -> Self {
-        self.results = Some(value.into());
-        self
+    crate::runtime::setters! {
+        results : std::collections::BTreeMap < String, BatchExecutionResult > => optional
     }
 }
 /// `#/components/schemas/BatchExecutionResult`
@@ -530,10 +318,8 @@ impl BatchExecutionResult {
             error: Default::default(),
         }
     }
-    /// Sets `error`.
-    pub fn error(mut self, value: impl Into<String>) -> Self {
-        self.error = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        error : String => nullable
     }
 }
 /// `#/components/schemas/BatchJob`
@@ -612,70 +398,18 @@ impl BatchJob {
             completed_at: Default::default(),
         }
     }
-    /// Sets `metadata`.
-    pub fn metadata(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.metadata = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `model`.
-    pub fn model(mut self, value: impl Into<String>) -> Self {
-        self.model = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `agent_id`.
-    pub fn agent_id(mut self, value: impl Into<String>) -> Self {
-        self.agent_id = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `output_file`.
-    pub fn output_file(mut self, value: impl Into<String>) -> Self {
-        self.output_file = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `error_file`.
-    pub fn error_file(mut self, value: impl Into<String>) -> Self {
-        self.error_file = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `outputs`.
-    pub fn outputs(
-        mut self,
-        value: impl Into<Vec<std::collections::BTreeMap<String, serde_json::Value>>>,
-    ) -> Self {
-        self.outputs = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `started_at`.
-    pub fn started_at(mut self, value: impl Into<i64>) -> Self {
-        self.started_at = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `completed_at`.
-    pub fn completed_at(mut self, value: impl Into<i64>) -> Self {
-        self.completed_at = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        metadata : std::collections::BTreeMap < String, serde_json::Value > => nullable,
+        model : String => nullable, agent_id : String => nullable, output_file : String
+        => nullable, error_file : String => nullable, outputs : Vec <
+        std::collections::BTreeMap < String, serde_json::Value > > => nullable,
+        started_at : i64 => nullable, completed_at : i64 => nullable
     }
 }
 /// `#/components/schemas/BatchJob/properties/object`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct BatchJobObject;
-impl BatchJobObject {
-    /// Always `"batch"`.
-    pub const VALUE: &'static str = "batch";
-}
-impl serde::Serialize for BatchJobObject {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for BatchJobObject {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(BatchJobObject, str, "batch");
 /// `#/components/schemas/BatchJobStatus`
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum BatchJobStatus {
@@ -696,50 +430,11 @@ pub enum BatchJobStatus {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl BatchJobStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Queued => "QUEUED",
-            Self::Running => "RUNNING",
-            Self::Success => "SUCCESS",
-            Self::Failed => "FAILED",
-            Self::TimeoutExceeded => "TIMEOUT_EXCEEDED",
-            Self::CancellationRequested => "CANCELLATION_REQUESTED",
-            Self::Cancelled => "CANCELLED",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for BatchJobStatus {
-    fn from(s: &str) -> Self {
-        match s {
-            "QUEUED" => Self::Queued,
-            "RUNNING" => Self::Running,
-            "SUCCESS" => Self::Success,
-            "FAILED" => Self::Failed,
-            "TIMEOUT_EXCEEDED" => Self::TimeoutExceeded,
-            "CANCELLATION_REQUESTED" => Self::CancellationRequested,
-            "CANCELLED" => Self::Cancelled,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for BatchJobStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for BatchJobStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for BatchJobStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    BatchJobStatus { Queued = "QUEUED", Running = "RUNNING", Success = "SUCCESS", Failed
+    = "FAILED", TimeoutExceeded = "TIMEOUT_EXCEEDED", CancellationRequested =
+    "CANCELLATION_REQUESTED", Cancelled = "CANCELLED" }
+);
 /// `#/components/schemas/BatchRequest`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BatchRequest {
@@ -757,10 +452,8 @@ impl BatchRequest {
             body: body.into(),
         }
     }
-    /// Sets `custom_id`.
-    pub fn custom_id(mut self, value: impl Into<String>) -> Self {
-        self.custom_id = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        custom_id : String => nullable
     }
 }
 /// Binary contents of a resource.
@@ -796,18 +489,9 @@ impl BlobResourceContents {
             additional_properties: Default::default(),
         }
     }
-    /// Sets `mimeType`.
-    pub fn mime_type(mut self, value: impl Into<String>) -> Self {
-        self.mime_type = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `_meta`.
-    pub fn meta(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.meta = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        mime_type : String => nullable, meta : std::collections::BTreeMap < String,
+        serde_json::Value > => nullable
     }
 }
 /// `#/components/schemas/BuiltInConnectors`
@@ -826,43 +510,8 @@ pub enum BuiltInConnectors {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl BuiltInConnectors {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::WebSearch => "web_search",
-            Self::WebSearchPremium => "web_search_premium",
-            Self::CodeInterpreter => "code_interpreter",
-            Self::ImageGeneration => "image_generation",
-            Self::DocumentLibrary => "document_library",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for BuiltInConnectors {
-    fn from(s: &str) -> Self {
-        match s {
-            "web_search" => Self::WebSearch,
-            "web_search_premium" => Self::WebSearchPremium,
-            "code_interpreter" => Self::CodeInterpreter,
-            "image_generation" => Self::ImageGeneration,
-            "document_library" => Self::DocumentLibrary,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for BuiltInConnectors {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for BuiltInConnectors {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for BuiltInConnectors {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    BuiltInConnectors { WebSearch = "web_search", WebSearchPremium =
+    "web_search_premium", CodeInterpreter = "code_interpreter", ImageGeneration =
+    "image_generation", DocumentLibrary = "document_library" }
+);

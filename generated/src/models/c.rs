@@ -79,39 +79,14 @@ pub enum ChatClassificationRequestInputs {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-impl serde::Serialize for ChatClassificationRequestInputs {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::InstructRequestList(v) => serde::Serialize::serialize(v, s),
-            Self::InstructRequest(v) => serde::Serialize::serialize(v, s),
-            Self::Unknown(v) => serde::Serialize::serialize(v, s),
-        }
-    }
-}
-impl<'de> serde::Deserialize<'de> for ChatClassificationRequestInputs {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Ok(v) = <Vec<
-            InstructRequest,
-        > as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::InstructRequestList(v));
-        }
-        if let Ok(v) = <InstructRequest as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::InstructRequest(v));
-        }
-        Ok(Self::Unknown(value))
-    }
-}
-impl From<Vec<InstructRequest>> for ChatClassificationRequestInputs {
-    fn from(v: Vec<InstructRequest>) -> Self {
-        Self::InstructRequestList(v)
-    }
-}
-impl From<InstructRequest> for ChatClassificationRequestInputs {
-    fn from(v: InstructRequest) -> Self {
-        Self::InstructRequest(v)
-    }
-}
+crate::runtime::untagged_union!(
+    ChatClassificationRequestInputs { InstructRequestList(Vec < InstructRequest >),
+    InstructRequest(InstructRequest) }
+);
+crate::runtime::union_from!(
+    ChatClassificationRequestInputs { InstructRequestList(Vec < InstructRequest >),
+    InstructRequest(InstructRequest) }
+);
 /// `#/components/schemas/ChatCompletionChoice`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChatCompletionChoice {
@@ -135,15 +110,9 @@ impl ChatCompletionChoice {
             finish_reason: finish_reason.into(),
         }
     }
-    /// Sets `message`.
-    pub fn message(mut self, value: impl Into<AssistantMessage>) -> Self {
-        self.message = Some(value.into());
-        self
-    }
-    /// Sets `messages`.
-    pub fn messages(mut self, value: impl Into<Vec<DeltaMessage>>) -> Self {
-        self.messages = Some(value.into());
-        self
+    crate::runtime::setters! {
+        message : AssistantMessage => optional, messages : Vec < DeltaMessage > =>
+        optional
     }
 }
 /// `#/components/schemas/ChatCompletionChoice/properties/finish_reason`
@@ -162,46 +131,10 @@ pub enum ChatCompletionChoiceFinishReason {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl ChatCompletionChoiceFinishReason {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Stop => "stop",
-            Self::Length => "length",
-            Self::ModelLength => "model_length",
-            Self::Error => "error",
-            Self::ToolCalls => "tool_calls",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for ChatCompletionChoiceFinishReason {
-    fn from(s: &str) -> Self {
-        match s {
-            "stop" => Self::Stop,
-            "length" => Self::Length,
-            "model_length" => Self::ModelLength,
-            "error" => Self::Error,
-            "tool_calls" => Self::ToolCalls,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for ChatCompletionChoiceFinishReason {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for ChatCompletionChoiceFinishReason {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for ChatCompletionChoiceFinishReason {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    ChatCompletionChoiceFinishReason { Stop = "stop", Length = "length", ModelLength =
+    "model_length", Error = "error", ToolCalls = "tool_calls" }
+);
 /// `#/components/schemas/ChatCompletionEvent`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChatCompletionEvent {
@@ -275,82 +208,16 @@ pub enum ChatCompletionEventExtraFieldsValue {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-impl serde::Serialize for ChatCompletionEventExtraFieldsValue {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::Bool(v) => serde::Serialize::serialize(v, s),
-            Self::Integer(v) => serde::Serialize::serialize(v, s),
-            Self::Number(v) => serde::Serialize::serialize(v, s),
-            Self::String(v) => serde::Serialize::serialize(v, s),
-            Self::StringList(v) => serde::Serialize::serialize(v, s),
-            Self::StringMap(v) => serde::Serialize::serialize(v, s),
-            Self::Unknown(v) => serde::Serialize::serialize(v, s),
-        }
-    }
-}
-impl<'de> serde::Deserialize<'de> for ChatCompletionEventExtraFieldsValue {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Ok(v) = <bool as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::Bool(v));
-        }
-        if let Ok(v) = <i64 as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::Integer(v));
-        }
-        if let Ok(v) = <f64 as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::Number(v));
-        }
-        if let Ok(v) = <String as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::String(v));
-        }
-        if let Ok(v) = <Vec<String> as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::StringList(v));
-        }
-        if let Ok(v) = <std::collections::BTreeMap<
-            String,
-            String,
-        > as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::StringMap(v));
-        }
-        Ok(Self::Unknown(value))
-    }
-}
-impl From<bool> for ChatCompletionEventExtraFieldsValue {
-    fn from(v: bool) -> Self {
-        Self::Bool(v)
-    }
-}
-impl From<i64> for ChatCompletionEventExtraFieldsValue {
-    fn from(v: i64) -> Self {
-        Self::Integer(v)
-    }
-}
-impl From<f64> for ChatCompletionEventExtraFieldsValue {
-    fn from(v: f64) -> Self {
-        Self::Number(v)
-    }
-}
-impl From<String> for ChatCompletionEventExtraFieldsValue {
-    fn from(v: String) -> Self {
-        Self::String(v)
-    }
-}
-impl From<&str> for ChatCompletionEventExtraFieldsValue {
-    fn from(v: &str) -> Self {
-        Self::String(v.to_string())
-    }
-}
-impl From<Vec<String>> for ChatCompletionEventExtraFieldsValue {
-    fn from(v: Vec<String>) -> Self {
-        Self::StringList(v)
-    }
-}
-impl From<std::collections::BTreeMap<String, String>>
-for ChatCompletionEventExtraFieldsValue {
-    fn from(v: std::collections::BTreeMap<String, String>) -> Self {
-        Self::StringMap(v)
-    }
-}
+crate::runtime::untagged_union!(
+    ChatCompletionEventExtraFieldsValue { Bool(bool), Integer(i64), Number(f64),
+    String(String), StringList(Vec < String >), StringMap(std::collections::BTreeMap <
+    String, String >) }
+);
+crate::runtime::union_from!(
+    ChatCompletionEventExtraFieldsValue { Bool(bool), Integer(i64), Number(f64),
+    String(String), StringList(Vec < String >), StringMap(std::collections::BTreeMap <
+    String, String >) } str => String
+);
 /// `#/components/schemas/ChatCompletionEventPreview`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChatCompletionEventPreview {
@@ -498,119 +365,19 @@ impl ChatCompletionRequest {
             safe_prompt: Default::default(),
         }
     }
-    /// Sets `temperature`.
-    pub fn temperature(mut self, value: impl Into<f64>) -> Self {
-        self.temperature = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `top_p`.
-    pub fn top_p(mut self, value: impl Into<f64>) -> Self {
-        self.top_p = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `max_tokens`.
-    pub fn max_tokens(mut self, value: impl Into<i64>) -> Self {
-        self.max_tokens = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `stream`.
-    pub fn stream(mut self, value: impl Into<bool>) -> Self {
-        self.stream = Some(value.into());
-        self
-    }
-    /// Sets `stop`.
-    pub fn stop(mut self, value: impl Into<ChatCompletionRequestStop>) -> Self {
-        self.stop = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `random_seed`.
-    pub fn random_seed(mut self, value: impl Into<i64>) -> Self {
-        self.random_seed = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.metadata = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `response_format`.
-    pub fn response_format(mut self, value: impl Into<ResponseFormat>) -> Self {
-        self.response_format = Some(value.into());
-        self
-    }
-    /// Sets `tools`.
-    pub fn tools(
-        mut self,
-        value: impl Into<Vec<ChatCompletionRequestToolsItem>>,
-    ) -> Self {
-        self.tools = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `tool_choice`.
-    pub fn tool_choice(
-        mut self,
-        value: impl Into<ChatCompletionRequestToolChoice>,
-    ) -> Self {
-        self.tool_choice = Some(value.into());
-        self
-    }
-    /// Sets `presence_penalty`.
-    pub fn presence_penalty(mut self, value: impl Into<f64>) -> Self {
-        self.presence_penalty = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `frequency_penalty`.
-    pub fn frequency_penalty(mut self, value: impl Into<f64>) -> Self {
-        self.frequency_penalty = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `n`.
-    pub fn n(mut self, value: impl Into<i64>) -> Self {
-        self.n = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `prediction`.
-    pub fn prediction(mut self, value: impl Into<Prediction>) -> Self {
-        self.prediction = Some(value.into());
-        self
-    }
-    /// Sets `parallel_tool_calls`.
-    pub fn parallel_tool_calls(mut self, value: impl Into<bool>) -> Self {
-        self.parallel_tool_calls = Some(value.into());
-        self
-    }
-    /// Sets `reasoning_effort`.
-    pub fn reasoning_effort(mut self, value: impl Into<ReasoningEffort>) -> Self {
-        self.reasoning_effort = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `prompt_mode`.
-    pub fn prompt_mode(mut self, value: impl Into<MistralPromptMode>) -> Self {
-        self.prompt_mode = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `guardrails`.
-    pub fn guardrails(mut self, value: impl Into<Vec<GuardrailConfig>>) -> Self {
-        self.guardrails = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `prompt_cache_key`.
-    pub fn prompt_cache_key(mut self, value: impl Into<String>) -> Self {
-        self.prompt_cache_key = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `service_tier`.
-    pub fn service_tier(mut self, value: impl Into<RequestedServiceTier>) -> Self {
-        self.service_tier = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `safe_prompt`.
-    pub fn safe_prompt(mut self, value: impl Into<bool>) -> Self {
-        self.safe_prompt = Some(value.into());
-        self
+    crate::runtime::setters! {
+        temperature : f64 => nullable, top_p : f64 => nullable, max_tokens : i64 =>
+        nullable, stream : bool => optional, stop : ChatCompletionRequestStop =>
+        nullable, random_seed : i64 => nullable, metadata : std::collections::BTreeMap <
+        String, serde_json::Value > => nullable, response_format : ResponseFormat =>
+        optional, tools : Vec < ChatCompletionRequestToolsItem > => nullable, tool_choice
+        : ChatCompletionRequestToolChoice => optional, presence_penalty : f64 =>
+        nullable, frequency_penalty : f64 => nullable, n : i64 => nullable, prediction :
+        Prediction => optional, parallel_tool_calls : bool => optional, reasoning_effort
+        : ReasoningEffort => nullable, prompt_mode : MistralPromptMode => nullable,
+        guardrails : Vec < GuardrailConfig > => nullable, prompt_cache_key : String =>
+        nullable, service_tier : RequestedServiceTier => nullable, safe_prompt : bool =>
+        optional
     }
 }
 /// `#/components/schemas/ChatCompletionRequest/properties/messages/items`
@@ -627,63 +394,15 @@ pub enum ChatCompletionRequestMessagesItem {
     /// A variant this version of the SDK does not know, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-impl ChatCompletionRequestMessagesItem {
-    /// The discriminator value (`None` for an unknown variant without one).
-    pub fn tag(&self) -> Option<&str> {
-        match self {
-            Self::System(_) => Some("system"),
-            Self::User(_) => Some("user"),
-            Self::Assistant(_) => Some("assistant"),
-            Self::Tool(_) => Some("tool"),
-            Self::Unknown(v) => v.get("role").and_then(serde_json::Value::as_str),
-        }
-    }
-}
-impl serde::Serialize for ChatCompletionRequestMessagesItem {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::System(v) => serde::Serialize::serialize(v, s),
-            Self::User(v) => serde::Serialize::serialize(v, s),
-            Self::Assistant(v) => serde::Serialize::serialize(v, s),
-            Self::Tool(v) => serde::Serialize::serialize(v, s),
-            Self::Unknown(v) => serde::Serialize::serialize(v, s),
-        }
-    }
-}
-impl<'de> serde::Deserialize<'de> for ChatCompletionRequestMessagesItem {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        Ok(
-            match value.get("role").and_then(serde_json::Value::as_str) {
-                Some("system") => Self::System(crate::runtime::decode(value)?),
-                Some("user") => Self::User(crate::runtime::decode(value)?),
-                Some("assistant") => Self::Assistant(crate::runtime::decode(value)?),
-                Some("tool") => Self::Tool(crate::runtime::decode(value)?),
-                _ => Self::Unknown(value),
-            },
-        )
-    }
-}
-impl From<SystemMessage> for ChatCompletionRequestMessagesItem {
-    fn from(v: SystemMessage) -> Self {
-        Self::System(v)
-    }
-}
-impl From<UserMessage> for ChatCompletionRequestMessagesItem {
-    fn from(v: UserMessage) -> Self {
-        Self::User(v)
-    }
-}
-impl From<AssistantMessage> for ChatCompletionRequestMessagesItem {
-    fn from(v: AssistantMessage) -> Self {
-        Self::Assistant(v)
-    }
-}
-impl From<ToolMessage> for ChatCompletionRequestMessagesItem {
-    fn from(v: ToolMessage) -> Self {
-        Self::Tool(v)
-    }
-}
+crate::runtime::tagged_union!(
+    ChatCompletionRequestMessagesItem, "role" { System(SystemMessage) = ["system"]
+    carries, User(UserMessage) = ["user"] carries, Assistant(AssistantMessage) =
+    ["assistant"] carries, Tool(ToolMessage) = ["tool"] carries }
+);
+crate::runtime::union_from!(
+    ChatCompletionRequestMessagesItem { System(SystemMessage), User(UserMessage),
+    Assistant(AssistantMessage), Tool(ToolMessage) }
+);
 /// Stop generation if this token is detected. Or if one of these tokens is detected when providing an array
 #[derive(Debug, Clone, PartialEq)]
 pub enum ChatCompletionRequestStop {
@@ -692,42 +411,13 @@ pub enum ChatCompletionRequestStop {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-impl serde::Serialize for ChatCompletionRequestStop {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::String(v) => serde::Serialize::serialize(v, s),
-            Self::StringList(v) => serde::Serialize::serialize(v, s),
-            Self::Unknown(v) => serde::Serialize::serialize(v, s),
-        }
-    }
-}
-impl<'de> serde::Deserialize<'de> for ChatCompletionRequestStop {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Ok(v) = <String as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::String(v));
-        }
-        if let Ok(v) = <Vec<String> as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::StringList(v));
-        }
-        Ok(Self::Unknown(value))
-    }
-}
-impl From<String> for ChatCompletionRequestStop {
-    fn from(v: String) -> Self {
-        Self::String(v)
-    }
-}
-impl From<&str> for ChatCompletionRequestStop {
-    fn from(v: &str) -> Self {
-        Self::String(v.to_string())
-    }
-}
-impl From<Vec<String>> for ChatCompletionRequestStop {
-    fn from(v: Vec<String>) -> Self {
-        Self::StringList(v)
-    }
-}
+crate::runtime::untagged_union!(
+    ChatCompletionRequestStop { String(String), StringList(Vec < String >) }
+);
+crate::runtime::union_from!(
+    ChatCompletionRequestStop { String(String), StringList(Vec < String >) } str =>
+    String
+);
 /// Controls which (if any) tool is called by the model. `none` means the model will not call any tool and instead generates a message. `auto` means the model can pick between generating a message or calling one or more tools. `any` or `required` means the model must call one or more tools. Specifying a particular tool via `{"type": "function", "function": {"name": "my_function"}}` forces the model to call that tool.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ChatCompletionRequestToolChoice {
@@ -736,37 +426,14 @@ pub enum ChatCompletionRequestToolChoice {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-impl serde::Serialize for ChatCompletionRequestToolChoice {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::ToolChoiceEnum(v) => serde::Serialize::serialize(v, s),
-            Self::ToolChoice(v) => serde::Serialize::serialize(v, s),
-            Self::Unknown(v) => serde::Serialize::serialize(v, s),
-        }
-    }
-}
-impl<'de> serde::Deserialize<'de> for ChatCompletionRequestToolChoice {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Ok(v) = <ToolChoiceEnum as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::ToolChoiceEnum(v));
-        }
-        if let Ok(v) = <ToolChoice as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::ToolChoice(v));
-        }
-        Ok(Self::Unknown(value))
-    }
-}
-impl From<ToolChoiceEnum> for ChatCompletionRequestToolChoice {
-    fn from(v: ToolChoiceEnum) -> Self {
-        Self::ToolChoiceEnum(v)
-    }
-}
-impl From<ToolChoice> for ChatCompletionRequestToolChoice {
-    fn from(v: ToolChoice) -> Self {
-        Self::ToolChoice(v)
-    }
-}
+crate::runtime::untagged_union!(
+    ChatCompletionRequestToolChoice { ToolChoiceEnum(ToolChoiceEnum),
+    ToolChoice(ToolChoice) }
+);
+crate::runtime::union_from!(
+    ChatCompletionRequestToolChoice { ToolChoiceEnum(ToolChoiceEnum),
+    ToolChoice(ToolChoice) }
+);
 /// `#/components/schemas/ChatCompletionRequest/properties/tools/items`
 #[derive(Debug, Clone, PartialEq)]
 pub enum ChatCompletionRequestToolsItem {
@@ -787,95 +454,21 @@ pub enum ChatCompletionRequestToolsItem {
     /// A variant this version of the SDK does not know, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-impl ChatCompletionRequestToolsItem {
-    /// The discriminator value (`None` for an unknown variant without one).
-    pub fn tag(&self) -> Option<&str> {
-        match self {
-            Self::Function(_) => Some("function"),
-            Self::WebSearch(_) => Some("web_search"),
-            Self::WebSearchPremium(_) => Some("web_search_premium"),
-            Self::CodeInterpreter(_) => Some("code_interpreter"),
-            Self::ImageGeneration(_) => Some("image_generation"),
-            Self::DocumentLibrary(_) => Some("document_library"),
-            Self::Connector(_) => Some("connector"),
-            Self::Unknown(v) => v.get("type").and_then(serde_json::Value::as_str),
-        }
-    }
-}
-impl serde::Serialize for ChatCompletionRequestToolsItem {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::Function(v) => serde::Serialize::serialize(v, s),
-            Self::WebSearch(v) => serde::Serialize::serialize(v, s),
-            Self::WebSearchPremium(v) => serde::Serialize::serialize(v, s),
-            Self::CodeInterpreter(v) => serde::Serialize::serialize(v, s),
-            Self::ImageGeneration(v) => serde::Serialize::serialize(v, s),
-            Self::DocumentLibrary(v) => serde::Serialize::serialize(v, s),
-            Self::Connector(v) => serde::Serialize::serialize(v, s),
-            Self::Unknown(v) => serde::Serialize::serialize(v, s),
-        }
-    }
-}
-impl<'de> serde::Deserialize<'de> for ChatCompletionRequestToolsItem {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        Ok(
-            match value.get("type").and_then(serde_json::Value::as_str) {
-                Some("function") => Self::Function(crate::runtime::decode(value)?),
-                Some("web_search") => Self::WebSearch(crate::runtime::decode(value)?),
-                Some("web_search_premium") => {
-                    Self::WebSearchPremium(crate::runtime::decode(value)?)
-                }
-                Some("code_interpreter") => {
-                    Self::CodeInterpreter(crate::runtime::decode(value)?)
-                }
-                Some("image_generation") => {
-                    Self::ImageGeneration(crate::runtime::decode(value)?)
-                }
-                Some("document_library") => {
-                    Self::DocumentLibrary(crate::runtime::decode(value)?)
-                }
-                Some("connector") => Self::Connector(crate::runtime::decode(value)?),
-                _ => Self::Unknown(value),
-            },
-        )
-    }
-}
-impl From<Tool> for ChatCompletionRequestToolsItem {
-    fn from(v: Tool) -> Self {
-        Self::Function(v)
-    }
-}
-impl From<WebSearchTool> for ChatCompletionRequestToolsItem {
-    fn from(v: WebSearchTool) -> Self {
-        Self::WebSearch(v)
-    }
-}
-impl From<WebSearchPremiumTool> for ChatCompletionRequestToolsItem {
-    fn from(v: WebSearchPremiumTool) -> Self {
-        Self::WebSearchPremium(v)
-    }
-}
-impl From<CodeInterpreterTool> for ChatCompletionRequestToolsItem {
-    fn from(v: CodeInterpreterTool) -> Self {
-        Self::CodeInterpreter(v)
-    }
-}
-impl From<ImageGenerationTool> for ChatCompletionRequestToolsItem {
-    fn from(v: ImageGenerationTool) -> Self {
-        Self::ImageGeneration(v)
-    }
-}
-impl From<DocumentLibraryTool> for ChatCompletionRequestToolsItem {
-    fn from(v: DocumentLibraryTool) -> Self {
-        Self::DocumentLibrary(v)
-    }
-}
-impl From<CustomConnector> for ChatCompletionRequestToolsItem {
-    fn from(v: CustomConnector) -> Self {
-        Self::Connector(v)
-    }
-}
+crate::runtime::tagged_union!(
+    ChatCompletionRequestToolsItem, "type" { Function(Tool) = ["function"] carries,
+    WebSearch(WebSearchTool) = ["web_search"] carries,
+    WebSearchPremium(WebSearchPremiumTool) = ["web_search_premium"] carries,
+    CodeInterpreter(CodeInterpreterTool) = ["code_interpreter"] carries,
+    ImageGeneration(ImageGenerationTool) = ["image_generation"] carries,
+    DocumentLibrary(DocumentLibraryTool) = ["document_library"] carries,
+    Connector(CustomConnector) = ["connector"] carries }
+);
+crate::runtime::union_from!(
+    ChatCompletionRequestToolsItem { Function(Tool), WebSearch(WebSearchTool),
+    WebSearchPremium(WebSearchPremiumTool), CodeInterpreter(CodeInterpreterTool),
+    ImageGeneration(ImageGenerationTool), DocumentLibrary(DocumentLibraryTool),
+    Connector(CustomConnector) }
+);
 /// `#/components/schemas/ChatCompletionResponse`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChatCompletionResponse {
@@ -921,30 +514,9 @@ pub struct ChatCompletionResponseBase {
     pub created: Option<i64>,
 }
 impl ChatCompletionResponseBase {
-    /// Sets `id`.
-    pub fn id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-    /// Sets `object`.
-    pub fn object(mut self, value: impl Into<String>) -> Self {
-        self.object = Some(value.into());
-        self
-    }
-    /// Sets `model`.
-    pub fn model(mut self, value: impl Into<String>) -> Self {
-        self.model = Some(value.into());
-        self
-    }
-    /// Sets `usage`.
-    pub fn usage(mut self, value: impl Into<UsageInfo>) -> Self {
-        self.usage = Some(value.into());
-        self
-    }
-    /// Sets `created`.
-    pub fn created(mut self, value: impl Into<i64>) -> Self {
-        self.created = Some(value.into());
-        self
+    crate::runtime::setters! {
+        id : String => optional, object : String => optional, model : String => optional,
+        usage : UsageInfo => optional, created : i64 => optional
     }
 }
 /// `#/components/schemas/ChatModerationRequest`
@@ -976,45 +548,16 @@ pub enum ChatModerationRequestInput {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-impl serde::Serialize for ChatModerationRequestInput {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::ChatCompletionRequestMessagesItemList(v) => {
-                serde::Serialize::serialize(v, s)
-            }
-            Self::ChatCompletionRequestMessagesItemListList(v) => {
-                serde::Serialize::serialize(v, s)
-            }
-            Self::Unknown(v) => serde::Serialize::serialize(v, s),
-        }
-    }
-}
-impl<'de> serde::Deserialize<'de> for ChatModerationRequestInput {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Ok(v) = <Vec<
-            ChatCompletionRequestMessagesItem,
-        > as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::ChatCompletionRequestMessagesItemList(v));
-        }
-        if let Ok(v) = <Vec<
-            Vec<ChatCompletionRequestMessagesItem>,
-        > as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::ChatCompletionRequestMessagesItemListList(v));
-        }
-        Ok(Self::Unknown(value))
-    }
-}
-impl From<Vec<ChatCompletionRequestMessagesItem>> for ChatModerationRequestInput {
-    fn from(v: Vec<ChatCompletionRequestMessagesItem>) -> Self {
-        Self::ChatCompletionRequestMessagesItemList(v)
-    }
-}
-impl From<Vec<Vec<ChatCompletionRequestMessagesItem>>> for ChatModerationRequestInput {
-    fn from(v: Vec<Vec<ChatCompletionRequestMessagesItem>>) -> Self {
-        Self::ChatCompletionRequestMessagesItemListList(v)
-    }
-}
+crate::runtime::untagged_union!(
+    ChatModerationRequestInput { ChatCompletionRequestMessagesItemList(Vec <
+    ChatCompletionRequestMessagesItem >), ChatCompletionRequestMessagesItemListList(Vec <
+    Vec < ChatCompletionRequestMessagesItem > >) }
+);
+crate::runtime::union_from!(
+    ChatModerationRequestInput { ChatCompletionRequestMessagesItemList(Vec <
+    ChatCompletionRequestMessagesItem >), ChatCompletionRequestMessagesItemListList(Vec <
+    Vec < ChatCompletionRequestMessagesItem > >) }
+);
 /// `#/components/schemas/ChatPlan`
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ChatPlan {
@@ -1027,42 +570,9 @@ pub enum ChatPlan {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl ChatPlan {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Individual => "INDIVIDUAL",
-            Self::Edu => "EDU",
-            Self::Team => "TEAM",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for ChatPlan {
-    fn from(s: &str) -> Self {
-        match s {
-            "INDIVIDUAL" => Self::Individual,
-            "EDU" => Self::Edu,
-            "TEAM" => Self::Team,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for ChatPlan {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for ChatPlan {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for ChatPlan {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    ChatPlan { Individual = "INDIVIDUAL", Edu = "EDU", Team = "TEAM" }
+);
 /// `#/components/schemas/ChatTranscriptionEvent`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChatTranscriptionEvent {
@@ -1108,13 +618,8 @@ impl ClassificationRequest {
             input: input.into(),
         }
     }
-    /// Sets `metadata`.
-    pub fn metadata(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.metadata = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        metadata : std::collections::BTreeMap < String, serde_json::Value > => nullable
     }
 }
 /// `#/components/schemas/ClassificationResponse`
@@ -1220,66 +725,19 @@ impl ClassifierFineTunedModel {
             model_type: Default::default(),
         }
     }
-    /// Sets `name`.
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `description`.
-    pub fn description(mut self, value: impl Into<String>) -> Self {
-        self.description = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `max_context_length`.
-    pub fn max_context_length(mut self, value: impl Into<i64>) -> Self {
-        self.max_context_length = Some(value.into());
-        self
-    }
-    /// Sets `aliases`.
-    pub fn aliases(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.aliases = Some(value.into());
-        self
-    }
-    /// Sets `job`.
-    pub fn job(mut self, value: impl Into<String>) -> Self {
-        self.job = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        name : String => nullable, description : String => nullable, max_context_length :
+        i64 => optional, aliases : Vec < String > => optional, job : String => nullable
     }
 }
 /// `#/components/schemas/ClassifierFineTunedModel/properties/model_type`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ClassifierFineTunedModelModelType;
-impl ClassifierFineTunedModelModelType {
-    /// Always `"classifier"`.
-    pub const VALUE: &'static str = "classifier";
-}
-impl serde::Serialize for ClassifierFineTunedModelModelType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for ClassifierFineTunedModelModelType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(ClassifierFineTunedModelModelType, str, "classifier");
 /// `#/components/schemas/ClassifierFineTunedModel/properties/object`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ClassifierFineTunedModelObject;
-impl ClassifierFineTunedModelObject {
-    /// Always `"model"`.
-    pub const VALUE: &'static str = "model";
-}
-impl serde::Serialize for ClassifierFineTunedModelObject {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for ClassifierFineTunedModelObject {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(ClassifierFineTunedModelObject, str, "model");
 /// `#/components/schemas/ClassifierTargetResult`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ClassifierTargetResult {
@@ -1327,38 +785,11 @@ pub struct ClientCapabilities {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 impl ClientCapabilities {
-    /// Sets `experimental`.
-    pub fn experimental(
-        mut self,
-        value: impl Into<
-            std::collections::BTreeMap<
-                String,
-                std::collections::BTreeMap<String, serde_json::Value>,
-            >,
-        >,
-    ) -> Self {
-        self.experimental = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `sampling`.
-    pub fn sampling(mut self, value: impl Into<SamplingCapability>) -> Self {
-        self.sampling = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `elicitation`.
-    pub fn elicitation(mut self, value: impl Into<ElicitationCapability>) -> Self {
-        self.elicitation = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `roots`.
-    pub fn roots(mut self, value: impl Into<RootsCapability>) -> Self {
-        self.roots = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `tasks`.
-    pub fn tasks(mut self, value: impl Into<ClientTasksCapability>) -> Self {
-        self.tasks = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        experimental : std::collections::BTreeMap < String, std::collections::BTreeMap <
+        String, serde_json::Value > > => nullable, sampling : SamplingCapability =>
+        nullable, elicitation : ElicitationCapability => nullable, roots :
+        RootsCapability => nullable, tasks : ClientTasksCapability => nullable
     }
 }
 /// Capability for client tasks operations.
@@ -1375,20 +806,9 @@ pub struct ClientTasksCapability {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 impl ClientTasksCapability {
-    /// Sets `list`.
-    pub fn list(mut self, value: impl Into<TasksListCapability>) -> Self {
-        self.list = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `cancel`.
-    pub fn cancel(mut self, value: impl Into<TasksCancelCapability>) -> Self {
-        self.cancel = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `requests`.
-    pub fn requests(mut self, value: impl Into<ClientTasksRequestsCapability>) -> Self {
-        self.requests = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        list : TasksListCapability => nullable, cancel : TasksCancelCapability =>
+        nullable, requests : ClientTasksRequestsCapability => nullable
     }
 }
 /// Capability for tasks requests operations.
@@ -1403,15 +823,9 @@ pub struct ClientTasksRequestsCapability {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 impl ClientTasksRequestsCapability {
-    /// Sets `sampling`.
-    pub fn sampling(mut self, value: impl Into<TasksSamplingCapability>) -> Self {
-        self.sampling = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `elicitation`.
-    pub fn elicitation(mut self, value: impl Into<TasksElicitationCapability>) -> Self {
-        self.elicitation = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        sampling : TasksSamplingCapability => nullable, elicitation :
+        TasksElicitationCapability => nullable
     }
 }
 /// `#/components/schemas/CodeInterpreterTool`
@@ -1424,15 +838,9 @@ pub struct CodeInterpreterTool {
     pub r#type: Option<CodeInterpreterToolType>,
 }
 impl CodeInterpreterTool {
-    /// Sets `tool_configuration`.
-    pub fn tool_configuration(mut self, value: impl Into<ToolConfiguration>) -> Self {
-        self.tool_configuration = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `type`.
-    pub fn r#type(mut self, value: impl Into<CodeInterpreterToolType>) -> Self {
-        self.r#type = Some(value.into());
-        self
+    crate::runtime::setters! {
+        tool_configuration : ToolConfiguration => nullable, r#type :
+        CodeInterpreterToolType => optional
     }
 }
 /// `#/components/schemas/CodeInterpreterTool/properties/type`
@@ -1443,38 +851,9 @@ pub enum CodeInterpreterToolType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl CodeInterpreterToolType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CodeInterpreter => "code_interpreter",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for CodeInterpreterToolType {
-    fn from(s: &str) -> Self {
-        match s {
-            "code_interpreter" => Self::CodeInterpreter,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for CodeInterpreterToolType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for CodeInterpreterToolType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for CodeInterpreterToolType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    CodeInterpreterToolType { CodeInterpreter = "code_interpreter" }
+);
 /// `#/components/schemas/CodePlan`
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum CodePlan {
@@ -1483,38 +862,7 @@ pub enum CodePlan {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl CodePlan {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Enterprise => "ENTERPRISE",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for CodePlan {
-    fn from(s: &str) -> Self {
-        match s {
-            "ENTERPRISE" => Self::Enterprise,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for CodePlan {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for CodePlan {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for CodePlan {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(CodePlan { Enterprise = "ENTERPRISE" });
 /// White-listed arguments from the completion API
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CompletionArgs {
@@ -1543,60 +891,13 @@ pub struct CompletionArgs {
     pub reasoning_effort: crate::Nullable<ReasoningEffort>,
 }
 impl CompletionArgs {
-    /// Sets `stop`.
-    pub fn stop(mut self, value: impl Into<CompletionArgsStop>) -> Self {
-        self.stop = Some(value.into());
-        self
-    }
-    /// Sets `presence_penalty`.
-    pub fn presence_penalty(mut self, value: impl Into<f64>) -> Self {
-        self.presence_penalty = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `frequency_penalty`.
-    pub fn frequency_penalty(mut self, value: impl Into<f64>) -> Self {
-        self.frequency_penalty = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `temperature`.
-    pub fn temperature(mut self, value: impl Into<f64>) -> Self {
-        self.temperature = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `top_p`.
-    pub fn top_p(mut self, value: impl Into<f64>) -> Self {
-        self.top_p = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `max_tokens`.
-    pub fn max_tokens(mut self, value: impl Into<i64>) -> Self {
-        self.max_tokens = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `random_seed`.
-    pub fn random_seed(mut self, value: impl Into<i64>) -> Self {
-        self.random_seed = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `prediction`.
-    pub fn prediction(mut self, value: impl Into<Prediction>) -> Self {
-        self.prediction = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `response_format`.
-    pub fn response_format(mut self, value: impl Into<ResponseFormat>) -> Self {
-        self.response_format = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `tool_choice`.
-    pub fn tool_choice(mut self, value: impl Into<ToolChoiceEnum>) -> Self {
-        self.tool_choice = Some(value.into());
-        self
-    }
-    /// Sets `reasoning_effort`.
-    pub fn reasoning_effort(mut self, value: impl Into<ReasoningEffort>) -> Self {
-        self.reasoning_effort = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        stop : CompletionArgsStop => optional, presence_penalty : f64 => nullable,
+        frequency_penalty : f64 => nullable, temperature : f64 => nullable, top_p : f64
+        => nullable, max_tokens : i64 => nullable, random_seed : i64 => nullable,
+        prediction : Prediction => nullable, response_format : ResponseFormat =>
+        nullable, tool_choice : ToolChoiceEnum => optional, reasoning_effort :
+        ReasoningEffort => nullable
     }
 }
 /// `#/components/schemas/CompletionArgsStop`
@@ -1607,42 +908,12 @@ pub enum CompletionArgsStop {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-impl serde::Serialize for CompletionArgsStop {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::String(v) => serde::Serialize::serialize(v, s),
-            Self::StringList(v) => serde::Serialize::serialize(v, s),
-            Self::Unknown(v) => serde::Serialize::serialize(v, s),
-        }
-    }
-}
-impl<'de> serde::Deserialize<'de> for CompletionArgsStop {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Ok(v) = <String as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::String(v));
-        }
-        if let Ok(v) = <Vec<String> as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::StringList(v));
-        }
-        Ok(Self::Unknown(value))
-    }
-}
-impl From<String> for CompletionArgsStop {
-    fn from(v: String) -> Self {
-        Self::String(v)
-    }
-}
-impl From<&str> for CompletionArgsStop {
-    fn from(v: &str) -> Self {
-        Self::String(v.to_string())
-    }
-}
-impl From<Vec<String>> for CompletionArgsStop {
-    fn from(v: Vec<String>) -> Self {
-        Self::StringList(v)
-    }
-}
+crate::runtime::untagged_union!(
+    CompletionArgsStop { String(String), StringList(Vec < String >) }
+);
+crate::runtime::union_from!(
+    CompletionArgsStop { String(String), StringList(Vec < String >) } str => String
+);
 /// `#/components/schemas/CompletionChunk`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CompletionChunk {
@@ -1672,20 +943,9 @@ impl CompletionChunk {
             choices: choices.into(),
         }
     }
-    /// Sets `object`.
-    pub fn object(mut self, value: impl Into<String>) -> Self {
-        self.object = Some(value.into());
-        self
-    }
-    /// Sets `created`.
-    pub fn created(mut self, value: impl Into<i64>) -> Self {
-        self.created = Some(value.into());
-        self
-    }
-    /// Sets `usage`.
-    pub fn usage(mut self, value: impl Into<UsageInfo>) -> Self {
-        self.usage = Some(value.into());
-        self
+    crate::runtime::setters! {
+        object : String => optional, created : i64 => optional, usage : UsageInfo =>
+        optional
     }
 }
 /// `#/components/schemas/CompletionEvent`
@@ -1765,66 +1025,19 @@ impl CompletionFineTunedModel {
             model_type: Default::default(),
         }
     }
-    /// Sets `name`.
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `description`.
-    pub fn description(mut self, value: impl Into<String>) -> Self {
-        self.description = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `max_context_length`.
-    pub fn max_context_length(mut self, value: impl Into<i64>) -> Self {
-        self.max_context_length = Some(value.into());
-        self
-    }
-    /// Sets `aliases`.
-    pub fn aliases(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.aliases = Some(value.into());
-        self
-    }
-    /// Sets `job`.
-    pub fn job(mut self, value: impl Into<String>) -> Self {
-        self.job = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        name : String => nullable, description : String => nullable, max_context_length :
+        i64 => optional, aliases : Vec < String > => optional, job : String => nullable
     }
 }
 /// `#/components/schemas/CompletionFineTunedModel/properties/model_type`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct CompletionFineTunedModelModelType;
-impl CompletionFineTunedModelModelType {
-    /// Always `"completion"`.
-    pub const VALUE: &'static str = "completion";
-}
-impl serde::Serialize for CompletionFineTunedModelModelType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for CompletionFineTunedModelModelType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(CompletionFineTunedModelModelType, str, "completion");
 /// `#/components/schemas/CompletionFineTunedModel/properties/object`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct CompletionFineTunedModelObject;
-impl CompletionFineTunedModelObject {
-    /// Always `"model"`.
-    pub const VALUE: &'static str = "model";
-}
-impl serde::Serialize for CompletionFineTunedModelObject {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for CompletionFineTunedModelObject {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(CompletionFineTunedModelObject, str, "model");
 /// `#/components/schemas/CompletionResponseStreamChoice`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CompletionResponseStreamChoice {
@@ -1860,44 +1073,10 @@ pub enum CompletionResponseStreamChoiceFinishReason {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl CompletionResponseStreamChoiceFinishReason {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Stop => "stop",
-            Self::Length => "length",
-            Self::Error => "error",
-            Self::ToolCalls => "tool_calls",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for CompletionResponseStreamChoiceFinishReason {
-    fn from(s: &str) -> Self {
-        match s {
-            "stop" => Self::Stop,
-            "length" => Self::Length,
-            "error" => Self::Error,
-            "tool_calls" => Self::ToolCalls,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for CompletionResponseStreamChoiceFinishReason {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for CompletionResponseStreamChoiceFinishReason {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for CompletionResponseStreamChoiceFinishReason {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    CompletionResponseStreamChoiceFinishReason { Stop = "stop", Length = "length", Error
+    = "error", ToolCalls = "tool_calls" }
+);
 /// Token usage details for the completion.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CompletionTokensDetails {
@@ -1906,10 +1085,8 @@ pub struct CompletionTokensDetails {
     pub reasoning_tokens: Option<i64>,
 }
 impl CompletionTokensDetails {
-    /// Sets `reasoning_tokens`.
-    pub fn reasoning_tokens(mut self, value: impl Into<i64>) -> Self {
-        self.reasoning_tokens = Some(value.into());
-        self
+    crate::runtime::setters! {
+        reasoning_tokens : i64 => optional
     }
 }
 /// Capability for completions operations.
@@ -1926,42 +1103,9 @@ pub enum ConnectionConfigType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl ConnectionConfigType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Mcp => "mcp",
-            Self::Turbine => "turbine",
-            Self::Eolienne => "eolienne",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for ConnectionConfigType {
-    fn from(s: &str) -> Self {
-        match s {
-            "mcp" => Self::Mcp,
-            "turbine" => Self::Turbine,
-            "eolienne" => Self::Eolienne,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for ConnectionConfigType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for ConnectionConfigType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for ConnectionConfigType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    ConnectionConfigType { Mcp = "mcp", Turbine = "turbine", Eolienne = "eolienne" }
+);
 /// `#/components/schemas/ConnectionCredentials`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ConnectionCredentials {
@@ -1975,28 +1119,10 @@ pub struct ConnectionCredentials {
     pub github_installation_id: crate::Nullable<String>,
 }
 impl ConnectionCredentials {
-    /// Sets `oauth`.
-    pub fn oauth(mut self, value: impl Into<OAuth2Token>) -> Self {
-        self.oauth = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `headers`.
-    pub fn headers(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, String>>,
-    ) -> Self {
-        self.headers = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `bearer_token`.
-    pub fn bearer_token(mut self, value: impl Into<String>) -> Self {
-        self.bearer_token = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `github_installation_id`.
-    pub fn github_installation_id(mut self, value: impl Into<String>) -> Self {
-        self.github_installation_id = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        oauth : OAuth2Token => nullable, headers : std::collections::BTreeMap < String,
+        String > => nullable, bearer_token : String => nullable, github_installation_id :
+        String => nullable
     }
 }
 /// `#/components/schemas/ConnectionPreference`
@@ -2022,15 +1148,8 @@ impl ConnectionPreference {
             consumer_type: Default::default(),
         }
     }
-    /// Sets `is_default`.
-    pub fn is_default(mut self, value: impl Into<bool>) -> Self {
-        self.is_default = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `consumer_type`.
-    pub fn consumer_type(mut self, value: impl Into<ConsumerType>) -> Self {
-        self.consumer_type = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        is_default : bool => nullable, consumer_type : ConsumerType => nullable
     }
 }
 /// `#/components/schemas/Connector`
@@ -2131,112 +1250,18 @@ impl Connector {
             execution_env: Default::default(),
         }
     }
-    /// Sets `title`.
-    pub fn title(mut self, value: impl Into<String>) -> Self {
-        self.title = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `server`.
-    pub fn server(mut self, value: impl Into<String>) -> Self {
-        self.server = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `protocol`.
-    pub fn protocol(mut self, value: impl Into<ConnectorProtocol>) -> Self {
-        self.protocol = Some(value.into());
-        self
-    }
-    /// Sets `icon_url`.
-    pub fn icon_url(mut self, value: impl Into<String>) -> Self {
-        self.icon_url = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `server_card`.
-    pub fn server_card(mut self, value: impl Into<MCPServerCard>) -> Self {
-        self.server_card = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `owner_id`.
-    pub fn owner_id(mut self, value: impl Into<String>) -> Self {
-        self.owner_id = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `creator_id`.
-    pub fn creator_id(mut self, value: impl Into<String>) -> Self {
-        self.creator_id = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `locale`.
-    pub fn locale(mut self, value: impl Into<ConnectorLocale>) -> Self {
-        self.locale = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `system_prompt`.
-    pub fn system_prompt(mut self, value: impl Into<String>) -> Self {
-        self.system_prompt = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `supported_auth_methods`.
-    pub fn supported_auth_methods(
-        mut self,
-        value: impl Into<Vec<PublicAuthenticationMethod>>,
-    ) -> Self {
-        self.supported_auth_methods = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `connection_preferences`.
-    pub fn connection_preferences(
-        mut self,
-        value: impl Into<Vec<ConnectionPreference>>,
-    ) -> Self {
-        self.connection_preferences = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `connection_credentials`.
-    pub fn connection_credentials(
-        mut self,
-        value: impl Into<Vec<AuthenticationConfiguration>>,
-    ) -> Self {
-        self.connection_credentials = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `active`.
-    pub fn active(mut self, value: impl Into<bool>) -> Self {
-        self.active = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `mistral`.
-    pub fn mistral(mut self, value: impl Into<bool>) -> Self {
-        self.mistral = Some(value.into());
-        self
-    }
-    /// Sets `is_authenticated`.
-    pub fn is_authenticated(mut self, value: impl Into<bool>) -> Self {
-        self.is_authenticated = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `tools`.
-    pub fn tools(mut self, value: impl Into<Vec<ConnectorTool>>) -> Self {
-        self.tools = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `system_prompt_route`.
-    pub fn system_prompt_route(mut self, value: impl Into<String>) -> Self {
-        self.system_prompt_route = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `connection_config`.
-    pub fn connection_config(
-        mut self,
-        value: impl Into<PublicConnectionConfig>,
-    ) -> Self {
-        self.connection_config = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `execution_env`.
-    pub fn execution_env(mut self, value: impl Into<PublicExecutionEnv>) -> Self {
-        self.execution_env = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        title : String => nullable, server : String => nullable, protocol :
+        ConnectorProtocol => optional, icon_url : String => nullable, server_card :
+        MCPServerCard => nullable, owner_id : String => nullable, creator_id : String =>
+        nullable, locale : ConnectorLocale => nullable, system_prompt : String =>
+        nullable, supported_auth_methods : Vec < PublicAuthenticationMethod > =>
+        nullable, connection_preferences : Vec < ConnectionPreference > => nullable,
+        connection_credentials : Vec < AuthenticationConfiguration > => nullable, active
+        : bool => nullable, mistral : bool => optional, is_authenticated : bool =>
+        nullable, tools : Vec < ConnectorTool > => nullable, system_prompt_route : String
+        => nullable, connection_config : PublicConnectionConfig => nullable,
+        execution_env : PublicExecutionEnv => nullable
     }
 }
 /// `#/components/schemas/ConnectorAuthenticationHeader`
@@ -2259,15 +1284,8 @@ impl ConnectorAuthenticationHeader {
             is_secret: Default::default(),
         }
     }
-    /// Sets `is_required`.
-    pub fn is_required(mut self, value: impl Into<bool>) -> Self {
-        self.is_required = Some(value.into());
-        self
-    }
-    /// Sets `is_secret`.
-    pub fn is_secret(mut self, value: impl Into<bool>) -> Self {
-        self.is_secret = Some(value.into());
-        self
+    crate::runtime::setters! {
+        is_required : bool => optional, is_secret : bool => optional
     }
 }
 /// Request body for calling an MCP tool.
@@ -2277,13 +1295,8 @@ pub struct ConnectorCallToolRequest {
     pub arguments: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
 impl ConnectorCallToolRequest {
-    /// Sets `arguments`.
-    pub fn arguments(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.arguments = Some(value.into());
-        self
+    crate::runtime::setters! {
+        arguments : std::collections::BTreeMap < String, serde_json::Value > => optional
     }
 }
 /// `#/components/schemas/ConnectorLocale`
@@ -2319,42 +1332,9 @@ pub enum ConnectorProtocol {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl ConnectorProtocol {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Mcp => "mcp",
-            Self::Http => "http",
-            Self::Turbine => "turbine",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for ConnectorProtocol {
-    fn from(s: &str) -> Self {
-        match s {
-            "mcp" => Self::Mcp,
-            "http" => Self::Http,
-            "turbine" => Self::Turbine,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for ConnectorProtocol {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for ConnectorProtocol {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for ConnectorProtocol {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    ConnectorProtocol { Mcp = "mcp", Http = "http", Turbine = "turbine" }
+);
 /// `#/components/schemas/ConnectorSupportedLanguage`
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ConnectorSupportedLanguage {
@@ -2379,54 +1359,10 @@ pub enum ConnectorSupportedLanguage {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl ConnectorSupportedLanguage {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::En => "en",
-            Self::Fr => "fr",
-            Self::Ar => "ar",
-            Self::Es => "es",
-            Self::De => "de",
-            Self::Pl => "pl",
-            Self::PtBr => "pt-BR",
-            Self::It => "it",
-            Self::Nl => "nl",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for ConnectorSupportedLanguage {
-    fn from(s: &str) -> Self {
-        match s {
-            "en" => Self::En,
-            "fr" => Self::Fr,
-            "ar" => Self::Ar,
-            "es" => Self::Es,
-            "de" => Self::De,
-            "pl" => Self::Pl,
-            "pt-BR" => Self::PtBr,
-            "it" => Self::It,
-            "nl" => Self::Nl,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for ConnectorSupportedLanguage {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for ConnectorSupportedLanguage {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for ConnectorSupportedLanguage {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    ConnectorSupportedLanguage { En = "en", Fr = "fr", Ar = "ar", Es = "es", De = "de",
+    Pl = "pl", PtBr = "pt-BR", It = "it", Nl = "nl" }
+);
 /// `#/components/schemas/ConnectorTool`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConnectorTool {
@@ -2475,28 +1411,10 @@ impl ConnectorTool {
             active: Default::default(),
         }
     }
-    /// Sets `system_prompt`.
-    pub fn system_prompt(mut self, value: impl Into<String>) -> Self {
-        self.system_prompt = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `locale`.
-    pub fn locale(mut self, value: impl Into<ConnectorToolLocale>) -> Self {
-        self.locale = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `jsonschema`.
-    pub fn jsonschema(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.jsonschema = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `active`.
-    pub fn active(mut self, value: impl Into<bool>) -> Self {
-        self.active = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        system_prompt : String => nullable, locale : ConnectorToolLocale => nullable,
+        jsonschema : std::collections::BTreeMap < String, serde_json::Value > =>
+        nullable, active : bool => nullable
     }
 }
 /// Metadata wrapper for MCP tool call responses.
@@ -2512,10 +1430,8 @@ pub struct ConnectorToolCallMetadata {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 impl ConnectorToolCallMetadata {
-    /// Sets `mcp_meta`.
-    pub fn mcp_meta(mut self, value: impl Into<ConnectorToolResultMetadata>) -> Self {
-        self.mcp_meta = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        mcp_meta : ConnectorToolResultMetadata => nullable
     }
 }
 /// Response from calling an MCP tool.
@@ -2543,10 +1459,8 @@ impl ConnectorToolCallResponse {
             additional_properties: Default::default(),
         }
     }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<ConnectorToolCallMetadata>) -> Self {
-        self.metadata = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        metadata : ConnectorToolCallMetadata => nullable
     }
 }
 /// `#/components/schemas/ConnectorToolCallResponse/properties/content/items`
@@ -2565,73 +1479,16 @@ pub enum ConnectorToolCallResponseContentItem {
     /// A variant this version of the SDK does not know, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-impl ConnectorToolCallResponseContentItem {
-    /// The discriminator value (`None` for an unknown variant without one).
-    pub fn tag(&self) -> Option<&str> {
-        match self {
-            Self::Text(_) => Some("text"),
-            Self::Image(_) => Some("image"),
-            Self::Audio(_) => Some("audio"),
-            Self::ResourceLink(_) => Some("resource_link"),
-            Self::Resource(_) => Some("resource"),
-            Self::Unknown(v) => v.get("type").and_then(serde_json::Value::as_str),
-        }
-    }
-}
-impl serde::Serialize for ConnectorToolCallResponseContentItem {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::Text(v) => serde::Serialize::serialize(v, s),
-            Self::Image(v) => serde::Serialize::serialize(v, s),
-            Self::Audio(v) => serde::Serialize::serialize(v, s),
-            Self::ResourceLink(v) => serde::Serialize::serialize(v, s),
-            Self::Resource(v) => serde::Serialize::serialize(v, s),
-            Self::Unknown(v) => serde::Serialize::serialize(v, s),
-        }
-    }
-}
-impl<'de> serde::Deserialize<'de> for ConnectorToolCallResponseContentItem {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        Ok(
-            match value.get("type").and_then(serde_json::Value::as_str) {
-                Some("text") => Self::Text(crate::runtime::decode(value)?),
-                Some("image") => Self::Image(crate::runtime::decode(value)?),
-                Some("audio") => Self::Audio(crate::runtime::decode(value)?),
-                Some("resource_link") => {
-                    Self::ResourceLink(crate::runtime::decode(value)?)
-                }
-                Some("resource") => Self::Resource(crate::runtime::decode(value)?),
-                _ => Self::Unknown(value),
-            },
-        )
-    }
-}
-impl From<TextContent> for ConnectorToolCallResponseContentItem {
-    fn from(v: TextContent) -> Self {
-        Self::Text(v)
-    }
-}
-impl From<ImageContent> for ConnectorToolCallResponseContentItem {
-    fn from(v: ImageContent) -> Self {
-        Self::Image(v)
-    }
-}
-impl From<AudioContent> for ConnectorToolCallResponseContentItem {
-    fn from(v: AudioContent) -> Self {
-        Self::Audio(v)
-    }
-}
-impl From<ResourceLink> for ConnectorToolCallResponseContentItem {
-    fn from(v: ResourceLink) -> Self {
-        Self::ResourceLink(v)
-    }
-}
-impl From<EmbeddedResource> for ConnectorToolCallResponseContentItem {
-    fn from(v: EmbeddedResource) -> Self {
-        Self::Resource(v)
-    }
-}
+crate::runtime::tagged_union!(
+    ConnectorToolCallResponseContentItem, "type" { Text(TextContent) = ["text"] carries,
+    Image(ImageContent) = ["image"] carries, Audio(AudioContent) = ["audio"] carries,
+    ResourceLink(ResourceLink) = ["resource_link"] carries, Resource(EmbeddedResource) =
+    ["resource"] carries }
+);
+crate::runtime::union_from!(
+    ConnectorToolCallResponseContentItem { Text(TextContent), Image(ImageContent),
+    Audio(AudioContent), ResourceLink(ResourceLink), Resource(EmbeddedResource) }
+);
 /// `#/components/schemas/ConnectorToolLocale`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConnectorToolLocale {
@@ -2678,26 +1535,10 @@ pub struct ConnectorToolResultMetadata {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 impl ConnectorToolResultMetadata {
-    /// Sets `isError`.
-    pub fn is_error(mut self, value: impl Into<bool>) -> Self {
-        self.is_error = Some(value.into());
-        self
-    }
-    /// Sets `structuredContent`.
-    pub fn structured_content(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.structured_content = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `_meta`.
-    pub fn meta(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.meta = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        is_error : bool => optional, structured_content : std::collections::BTreeMap <
+        String, serde_json::Value > => nullable, meta : std::collections::BTreeMap <
+        String, serde_json::Value > => nullable
     }
 }
 /// `#/components/schemas/ConnectorsQueryFilters`
@@ -2708,10 +1549,8 @@ pub struct ConnectorsQueryFilters {
     pub active: crate::Nullable<bool>,
 }
 impl ConnectorsQueryFilters {
-    /// Sets `active`.
-    pub fn active(mut self, value: impl Into<bool>) -> Self {
-        self.active = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        active : bool => nullable
     }
 }
 /// `#/components/schemas/ConsumerType`
@@ -2728,44 +1567,10 @@ pub enum ConsumerType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl ConsumerType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::User => "user",
-            Self::Org => "org",
-            Self::Workspace => "workspace",
-            Self::System => "system",
-            Self::Unknown(s) => s,
-        }
+crate::runtime::string_enum!(
+    ConsumerType { User = "user", Org = "org", Workspace = "workspace", System = "system"
     }
-}
-impl From<&str> for ConsumerType {
-    fn from(s: &str) -> Self {
-        match s {
-            "user" => Self::User,
-            "org" => Self::Org,
-            "workspace" => Self::Workspace,
-            "system" => Self::System,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for ConsumerType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for ConsumerType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for ConsumerType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+);
 /// `#/components/schemas/ContentChunk`
 #[derive(Debug, Clone, PartialEq)]
 pub enum ContentChunk {
@@ -2786,87 +1591,18 @@ pub enum ContentChunk {
     /// A variant this version of the SDK does not know, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-impl ContentChunk {
-    /// The discriminator value (`None` for an unknown variant without one).
-    pub fn tag(&self) -> Option<&str> {
-        match self {
-            Self::Text(_) => Some("text"),
-            Self::ImageUrl(_) => Some("image_url"),
-            Self::DocumentUrl(_) => Some("document_url"),
-            Self::Reference(_) => Some("reference"),
-            Self::File(_) => Some("file"),
-            Self::Thinking(_) => Some("thinking"),
-            Self::InputAudio(_) => Some("input_audio"),
-            Self::Unknown(v) => v.get("type").and_then(serde_json::Value::as_str),
-        }
-    }
-}
-impl serde::Serialize for ContentChunk {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::Text(v) => serde::Serialize::serialize(v, s),
-            Self::ImageUrl(v) => serde::Serialize::serialize(v, s),
-            Self::DocumentUrl(v) => serde::Serialize::serialize(v, s),
-            Self::Reference(v) => serde::Serialize::serialize(v, s),
-            Self::File(v) => serde::Serialize::serialize(v, s),
-            Self::Thinking(v) => serde::Serialize::serialize(v, s),
-            Self::InputAudio(v) => serde::Serialize::serialize(v, s),
-            Self::Unknown(v) => serde::Serialize::serialize(v, s),
-        }
-    }
-}
-impl<'de> serde::Deserialize<'de> for ContentChunk {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        Ok(
-            match value.get("type").and_then(serde_json::Value::as_str) {
-                Some("text") => Self::Text(crate::runtime::decode(value)?),
-                Some("image_url") => Self::ImageUrl(crate::runtime::decode(value)?),
-                Some("document_url") => Self::DocumentUrl(crate::runtime::decode(value)?),
-                Some("reference") => Self::Reference(crate::runtime::decode(value)?),
-                Some("file") => Self::File(crate::runtime::decode(value)?),
-                Some("thinking") => Self::Thinking(crate::runtime::decode(value)?),
-                Some("input_audio") => Self::InputAudio(crate::runtime::decode(value)?),
-                _ => Self::Unknown(value),
-            },
-        )
-    }
-}
-impl From<TextChunk> for ContentChunk {
-    fn from(v: TextChunk) -> Self {
-        Self::Text(v)
-    }
-}
-impl From<ImageURLChunk> for ContentChunk {
-    fn from(v: ImageURLChunk) -> Self {
-        Self::ImageUrl(v)
-    }
-}
-impl From<DocumentURLChunk> for ContentChunk {
-    fn from(v: DocumentURLChunk) -> Self {
-        Self::DocumentUrl(v)
-    }
-}
-impl From<ReferenceChunk> for ContentChunk {
-    fn from(v: ReferenceChunk) -> Self {
-        Self::Reference(v)
-    }
-}
-impl From<FileChunk> for ContentChunk {
-    fn from(v: FileChunk) -> Self {
-        Self::File(v)
-    }
-}
-impl From<ThinkChunk> for ContentChunk {
-    fn from(v: ThinkChunk) -> Self {
-        Self::Thinking(v)
-    }
-}
-impl From<AudioChunk> for ContentChunk {
-    fn from(v: AudioChunk) -> Self {
-        Self::InputAudio(v)
-    }
-}
+crate::runtime::tagged_union!(
+    ContentChunk, "type" { Text(TextChunk) = ["text"] carries, ImageUrl(ImageURLChunk) =
+    ["image_url"] carries, DocumentUrl(DocumentURLChunk) = ["document_url"] carries,
+    Reference(ReferenceChunk) = ["reference"] carries, File(FileChunk) = ["file"]
+    carries, Thinking(ThinkChunk) = ["thinking"] carries, InputAudio(AudioChunk) =
+    ["input_audio"] carries }
+);
+crate::runtime::union_from!(
+    ContentChunk { Text(TextChunk), ImageUrl(ImageURLChunk),
+    DocumentUrl(DocumentURLChunk), Reference(ReferenceChunk), File(FileChunk),
+    Thinking(ThinkChunk), InputAudio(AudioChunk) }
+);
 /// `#/components/schemas/ConversationAppendRequest`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ConversationAppendRequest {
@@ -2890,41 +1626,11 @@ pub struct ConversationAppendRequest {
     pub tool_confirmations: crate::Nullable<Vec<ToolCallConfirmation>>,
 }
 impl ConversationAppendRequest {
-    /// Sets `inputs`.
-    pub fn inputs(mut self, value: impl Into<ConversationInputs>) -> Self {
-        self.inputs = Some(value.into());
-        self
-    }
-    /// Sets `stream`.
-    pub fn stream(mut self, value: impl Into<bool>) -> Self {
-        self.stream = Some(value.into());
-        self
-    }
-    /// Sets `store`.
-    pub fn store(mut self, value: impl Into<bool>) -> Self {
-        self.store = Some(value.into());
-        self
-    }
-    /// Sets `handoff_execution`.
-    pub fn handoff_execution(
-        mut self,
-        value: impl Into<ConversationAppendRequestHandoffExecution>,
-    ) -> Self {
-        self.handoff_execution = Some(value.into());
-        self
-    }
-    /// Sets `completion_args`.
-    pub fn completion_args(mut self, value: impl Into<CompletionArgs>) -> Self {
-        self.completion_args = Some(value.into());
-        self
-    }
-    /// Sets `tool_confirmations`.
-    pub fn tool_confirmations(
-        mut self,
-        value: impl Into<Vec<ToolCallConfirmation>>,
-    ) -> Self {
-        self.tool_confirmations = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        inputs : ConversationInputs => optional, stream : bool => optional, store : bool
+        => optional, handoff_execution : ConversationAppendRequestHandoffExecution =>
+        optional, completion_args : CompletionArgs => optional, tool_confirmations : Vec
+        < ToolCallConfirmation > => nullable
     }
 }
 /// `#/components/schemas/AppendConversationRequest/properties/handoff_execution`
@@ -2937,40 +1643,9 @@ pub enum ConversationAppendRequestHandoffExecution {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl ConversationAppendRequestHandoffExecution {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Client => "client",
-            Self::Server => "server",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for ConversationAppendRequestHandoffExecution {
-    fn from(s: &str) -> Self {
-        match s {
-            "client" => Self::Client,
-            "server" => Self::Server,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for ConversationAppendRequestHandoffExecution {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for ConversationAppendRequestHandoffExecution {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for ConversationAppendRequestHandoffExecution {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    ConversationAppendRequestHandoffExecution { Client = "client", Server = "server" }
+);
 /// `#/components/schemas/ConversationAppendStreamRequest`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ConversationAppendStreamRequest {
@@ -2994,41 +1669,11 @@ pub struct ConversationAppendStreamRequest {
     pub tool_confirmations: crate::Nullable<Vec<ToolCallConfirmation>>,
 }
 impl ConversationAppendStreamRequest {
-    /// Sets `inputs`.
-    pub fn inputs(mut self, value: impl Into<ConversationInputs>) -> Self {
-        self.inputs = Some(value.into());
-        self
-    }
-    /// Sets `stream`.
-    pub fn stream(mut self, value: impl Into<bool>) -> Self {
-        self.stream = Some(value.into());
-        self
-    }
-    /// Sets `store`.
-    pub fn store(mut self, value: impl Into<bool>) -> Self {
-        self.store = Some(value.into());
-        self
-    }
-    /// Sets `handoff_execution`.
-    pub fn handoff_execution(
-        mut self,
-        value: impl Into<ConversationAppendRequestHandoffExecution>,
-    ) -> Self {
-        self.handoff_execution = Some(value.into());
-        self
-    }
-    /// Sets `completion_args`.
-    pub fn completion_args(mut self, value: impl Into<CompletionArgs>) -> Self {
-        self.completion_args = Some(value.into());
-        self
-    }
-    /// Sets `tool_confirmations`.
-    pub fn tool_confirmations(
-        mut self,
-        value: impl Into<Vec<ToolCallConfirmation>>,
-    ) -> Self {
-        self.tool_confirmations = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        inputs : ConversationInputs => optional, stream : bool => optional, store : bool
+        => optional, handoff_execution : ConversationAppendRequestHandoffExecution =>
+        optional, completion_args : CompletionArgs => optional, tool_confirmations : Vec
+        < ToolCallConfirmation > => nullable
     }
 }
 /// `#/components/schemas/ConversationEvents`
@@ -3075,131 +1720,29 @@ pub enum ConversationEventsData {
     /// A variant this version of the SDK does not know, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-impl ConversationEventsData {
-    /// The discriminator value (`None` for an unknown variant without one).
-    pub fn tag(&self) -> Option<&str> {
-        match self {
-            Self::ConversationResponseStarted(_) => Some("conversation.response.started"),
-            Self::ConversationResponseDone(_) => Some("conversation.response.done"),
-            Self::ConversationResponseError(_) => Some("conversation.response.error"),
-            Self::ToolExecutionStarted(_) => Some("tool.execution.started"),
-            Self::ToolExecutionDelta(_) => Some("tool.execution.delta"),
-            Self::ToolExecutionDone(_) => Some("tool.execution.done"),
-            Self::MessageOutputDelta(_) => Some("message.output.delta"),
-            Self::FunctionCallDelta(_) => Some("function.call.delta"),
-            Self::AgentHandoffStarted(_) => Some("agent.handoff.started"),
-            Self::AgentHandoffDone(_) => Some("agent.handoff.done"),
-            Self::Unknown(v) => v.get("type").and_then(serde_json::Value::as_str),
-        }
-    }
-}
-impl serde::Serialize for ConversationEventsData {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::ConversationResponseStarted(v) => serde::Serialize::serialize(v, s),
-            Self::ConversationResponseDone(v) => serde::Serialize::serialize(v, s),
-            Self::ConversationResponseError(v) => serde::Serialize::serialize(v, s),
-            Self::ToolExecutionStarted(v) => serde::Serialize::serialize(v, s),
-            Self::ToolExecutionDelta(v) => serde::Serialize::serialize(v, s),
-            Self::ToolExecutionDone(v) => serde::Serialize::serialize(v, s),
-            Self::MessageOutputDelta(v) => serde::Serialize::serialize(v, s),
-            Self::FunctionCallDelta(v) => serde::Serialize::serialize(v, s),
-            Self::AgentHandoffStarted(v) => serde::Serialize::serialize(v, s),
-            Self::AgentHandoffDone(v) => serde::Serialize::serialize(v, s),
-            Self::Unknown(v) => serde::Serialize::serialize(v, s),
-        }
-    }
-}
-impl<'de> serde::Deserialize<'de> for ConversationEventsData {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        Ok(
-            match value.get("type").and_then(serde_json::Value::as_str) {
-                Some("conversation.response.started") => {
-                    Self::ConversationResponseStarted(crate::runtime::decode(value)?)
-                }
-                Some("conversation.response.done") => {
-                    Self::ConversationResponseDone(crate::runtime::decode(value)?)
-                }
-                Some("conversation.response.error") => {
-                    Self::ConversationResponseError(crate::runtime::decode(value)?)
-                }
-                Some("tool.execution.started") => {
-                    Self::ToolExecutionStarted(crate::runtime::decode(value)?)
-                }
-                Some("tool.execution.delta") => {
-                    Self::ToolExecutionDelta(crate::runtime::decode(value)?)
-                }
-                Some("tool.execution.done") => {
-                    Self::ToolExecutionDone(crate::runtime::decode(value)?)
-                }
-                Some("message.output.delta") => {
-                    Self::MessageOutputDelta(crate::runtime::decode(value)?)
-                }
-                Some("function.call.delta") => {
-                    Self::FunctionCallDelta(crate::runtime::decode(value)?)
-                }
-                Some("agent.handoff.started") => {
-                    Self::AgentHandoffStarted(crate::runtime::decode(value)?)
-                }
-                Some("agent.handoff.done") => {
-                    Self::AgentHandoffDone(crate::runtime::decode(value)?)
-                }
-                _ => Self::Unknown(value),
-            },
-        )
-    }
-}
-impl From<ResponseStartedEvent> for ConversationEventsData {
-    fn from(v: ResponseStartedEvent) -> Self {
-        Self::ConversationResponseStarted(v)
-    }
-}
-impl From<ResponseDoneEvent> for ConversationEventsData {
-    fn from(v: ResponseDoneEvent) -> Self {
-        Self::ConversationResponseDone(v)
-    }
-}
-impl From<ResponseErrorEvent> for ConversationEventsData {
-    fn from(v: ResponseErrorEvent) -> Self {
-        Self::ConversationResponseError(v)
-    }
-}
-impl From<ToolExecutionStartedEvent> for ConversationEventsData {
-    fn from(v: ToolExecutionStartedEvent) -> Self {
-        Self::ToolExecutionStarted(v)
-    }
-}
-impl From<ToolExecutionDeltaEvent> for ConversationEventsData {
-    fn from(v: ToolExecutionDeltaEvent) -> Self {
-        Self::ToolExecutionDelta(v)
-    }
-}
-impl From<ToolExecutionDoneEvent> for ConversationEventsData {
-    fn from(v: ToolExecutionDoneEvent) -> Self {
-        Self::ToolExecutionDone(v)
-    }
-}
-impl From<MessageOutputEvent> for ConversationEventsData {
-    fn from(v: MessageOutputEvent) -> Self {
-        Self::MessageOutputDelta(v)
-    }
-}
-impl From<FunctionCallEvent> for ConversationEventsData {
-    fn from(v: FunctionCallEvent) -> Self {
-        Self::FunctionCallDelta(v)
-    }
-}
-impl From<AgentHandoffStartedEvent> for ConversationEventsData {
-    fn from(v: AgentHandoffStartedEvent) -> Self {
-        Self::AgentHandoffStarted(v)
-    }
-}
-impl From<AgentHandoffDoneEvent> for ConversationEventsData {
-    fn from(v: AgentHandoffDoneEvent) -> Self {
-        Self::AgentHandoffDone(v)
-    }
-}
+crate::runtime::tagged_union!(
+    ConversationEventsData, "type" { ConversationResponseStarted(ResponseStartedEvent) =
+    ["conversation.response.started"] carries,
+    ConversationResponseDone(ResponseDoneEvent) = ["conversation.response.done"] carries,
+    ConversationResponseError(ResponseErrorEvent) = ["conversation.response.error"]
+    carries, ToolExecutionStarted(ToolExecutionStartedEvent) = ["tool.execution.started"]
+    carries, ToolExecutionDelta(ToolExecutionDeltaEvent) = ["tool.execution.delta"]
+    carries, ToolExecutionDone(ToolExecutionDoneEvent) = ["tool.execution.done"] carries,
+    MessageOutputDelta(MessageOutputEvent) = ["message.output.delta"] carries,
+    FunctionCallDelta(FunctionCallEvent) = ["function.call.delta"] carries,
+    AgentHandoffStarted(AgentHandoffStartedEvent) = ["agent.handoff.started"] carries,
+    AgentHandoffDone(AgentHandoffDoneEvent) = ["agent.handoff.done"] carries }
+);
+crate::runtime::union_from!(
+    ConversationEventsData { ConversationResponseStarted(ResponseStartedEvent),
+    ConversationResponseDone(ResponseDoneEvent),
+    ConversationResponseError(ResponseErrorEvent),
+    ToolExecutionStarted(ToolExecutionStartedEvent),
+    ToolExecutionDelta(ToolExecutionDeltaEvent),
+    ToolExecutionDone(ToolExecutionDoneEvent), MessageOutputDelta(MessageOutputEvent),
+    FunctionCallDelta(FunctionCallEvent), AgentHandoffStarted(AgentHandoffStartedEvent),
+    AgentHandoffDone(AgentHandoffDoneEvent) }
+);
 /// Retrieve all entries in a conversation.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationHistory {
@@ -3242,108 +1785,24 @@ pub enum ConversationHistoryEntriesItem {
     /// A variant this version of the SDK does not know, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-impl ConversationHistoryEntriesItem {
-    /// The discriminator value (`None` for an unknown variant without one).
-    pub fn tag(&self) -> Option<&str> {
-        match self {
-            Self::MessageInput(_) => Some("message.input"),
-            Self::MessageOutput(_) => Some("message.output"),
-            Self::FunctionResult(_) => Some("function.result"),
-            Self::FunctionCall(_) => Some("function.call"),
-            Self::ToolExecution(_) => Some("tool.execution"),
-            Self::AgentHandoff(_) => Some("agent.handoff"),
-            Self::Unknown(v) => v.get("type").and_then(serde_json::Value::as_str),
-        }
-    }
-}
-impl serde::Serialize for ConversationHistoryEntriesItem {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::MessageInput(v) => serde::Serialize::serialize(v, s),
-            Self::MessageOutput(v) => serde::Serialize::serialize(v, s),
-            Self::FunctionResult(v) => serde::Serialize::serialize(v, s),
-            Self::FunctionCall(v) => serde::Serialize::serialize(v, s),
-            Self::ToolExecution(v) => serde::Serialize::serialize(v, s),
-            Self::AgentHandoff(v) => serde::Serialize::serialize(v, s),
-            Self::Unknown(v) => serde::Serialize::serialize(v, s),
-        }
-    }
-}
-impl<'de> serde::Deserialize<'de> for ConversationHistoryEntriesItem {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        Ok(
-            match value.get("type").and_then(serde_json::Value::as_str) {
-                Some("message.input") => {
-                    Self::MessageInput(crate::runtime::decode(value)?)
-                }
-                Some("message.output") => {
-                    Self::MessageOutput(crate::runtime::decode(value)?)
-                }
-                Some("function.result") => {
-                    Self::FunctionResult(crate::runtime::decode(value)?)
-                }
-                Some("function.call") => {
-                    Self::FunctionCall(crate::runtime::decode(value)?)
-                }
-                Some("tool.execution") => {
-                    Self::ToolExecution(crate::runtime::decode(value)?)
-                }
-                Some("agent.handoff") => {
-                    Self::AgentHandoff(crate::runtime::decode(value)?)
-                }
-                _ => Self::Unknown(value),
-            },
-        )
-    }
-}
-impl From<MessageInputEntry> for ConversationHistoryEntriesItem {
-    fn from(v: MessageInputEntry) -> Self {
-        Self::MessageInput(v)
-    }
-}
-impl From<MessageOutputEntry> for ConversationHistoryEntriesItem {
-    fn from(v: MessageOutputEntry) -> Self {
-        Self::MessageOutput(v)
-    }
-}
-impl From<FunctionResultEntry> for ConversationHistoryEntriesItem {
-    fn from(v: FunctionResultEntry) -> Self {
-        Self::FunctionResult(v)
-    }
-}
-impl From<FunctionCallEntry> for ConversationHistoryEntriesItem {
-    fn from(v: FunctionCallEntry) -> Self {
-        Self::FunctionCall(v)
-    }
-}
-impl From<ToolExecutionEntry> for ConversationHistoryEntriesItem {
-    fn from(v: ToolExecutionEntry) -> Self {
-        Self::ToolExecution(v)
-    }
-}
-impl From<AgentHandoffEntry> for ConversationHistoryEntriesItem {
-    fn from(v: AgentHandoffEntry) -> Self {
-        Self::AgentHandoff(v)
-    }
-}
+crate::runtime::tagged_union!(
+    ConversationHistoryEntriesItem, "type" { MessageInput(MessageInputEntry) =
+    ["message.input"] carries, MessageOutput(MessageOutputEntry) = ["message.output"]
+    carries, FunctionResult(FunctionResultEntry) = ["function.result"] carries,
+    FunctionCall(FunctionCallEntry) = ["function.call"] carries,
+    ToolExecution(ToolExecutionEntry) = ["tool.execution"] carries,
+    AgentHandoff(AgentHandoffEntry) = ["agent.handoff"] carries }
+);
+crate::runtime::union_from!(
+    ConversationHistoryEntriesItem { MessageInput(MessageInputEntry),
+    MessageOutput(MessageOutputEntry), FunctionResult(FunctionResultEntry),
+    FunctionCall(FunctionCallEntry), ToolExecution(ToolExecutionEntry),
+    AgentHandoff(AgentHandoffEntry) }
+);
 /// `#/components/schemas/ConversationHistory/properties/object`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ConversationHistoryObject;
-impl ConversationHistoryObject {
-    /// Always `"conversation.history"`.
-    pub const VALUE: &'static str = "conversation.history";
-}
-impl serde::Serialize for ConversationHistoryObject {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for ConversationHistoryObject {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(ConversationHistoryObject, str, "conversation.history");
 /// `#/components/schemas/ConversationInputs`
 #[derive(Debug, Clone, PartialEq)]
 pub enum ConversationInputs {
@@ -3352,42 +1811,12 @@ pub enum ConversationInputs {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-impl serde::Serialize for ConversationInputs {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::String(v) => serde::Serialize::serialize(v, s),
-            Self::InputEntries(v) => serde::Serialize::serialize(v, s),
-            Self::Unknown(v) => serde::Serialize::serialize(v, s),
-        }
-    }
-}
-impl<'de> serde::Deserialize<'de> for ConversationInputs {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Ok(v) = <String as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::String(v));
-        }
-        if let Ok(v) = <InputEntries as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::InputEntries(v));
-        }
-        Ok(Self::Unknown(value))
-    }
-}
-impl From<String> for ConversationInputs {
-    fn from(v: String) -> Self {
-        Self::String(v)
-    }
-}
-impl From<&str> for ConversationInputs {
-    fn from(v: &str) -> Self {
-        Self::String(v.to_string())
-    }
-}
-impl From<InputEntries> for ConversationInputs {
-    fn from(v: InputEntries) -> Self {
-        Self::InputEntries(v)
-    }
-}
+crate::runtime::untagged_union!(
+    ConversationInputs { String(String), InputEntries(InputEntries) }
+);
+crate::runtime::union_from!(
+    ConversationInputs { String(String), InputEntries(InputEntries) } str => String
+);
 /// Similar to the conversation history but only keep the messages
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationMessages {
@@ -3415,20 +1844,7 @@ impl ConversationMessages {
 /// `#/components/schemas/ConversationMessages/properties/object`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ConversationMessagesObject;
-impl ConversationMessagesObject {
-    /// Always `"conversation.messages"`.
-    pub const VALUE: &'static str = "conversation.messages";
-}
-impl serde::Serialize for ConversationMessagesObject {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for ConversationMessagesObject {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(ConversationMessagesObject, str, "conversation.messages");
 /// `#/components/schemas/ConversationRequest`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationRequest {
@@ -3481,73 +1897,14 @@ impl ConversationRequest {
             model: Default::default(),
         }
     }
-    /// Sets `stream`.
-    pub fn stream(mut self, value: impl Into<bool>) -> Self {
-        self.stream = Some(value.into());
-        self
-    }
-    /// Sets `store`.
-    pub fn store(mut self, value: impl Into<bool>) -> Self {
-        self.store = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `handoff_execution`.
-    pub fn handoff_execution(
-        mut self,
-        value: impl Into<ConversationAppendRequestHandoffExecution>,
-    ) -> Self {
-        self.handoff_execution = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `instructions`.
-    pub fn instructions(mut self, value: impl Into<String>) -> Self {
-        self.instructions = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `tools`.
-    pub fn tools(mut self, value: impl Into<Vec<AgentToolsItem>>) -> Self {
-        self.tools = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `completion_args`.
-    pub fn completion_args(mut self, value: impl Into<CompletionArgs>) -> Self {
-        self.completion_args = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `guardrails`.
-    pub fn guardrails(mut self, value: impl Into<Vec<GuardrailConfig>>) -> Self {
-        self.guardrails = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `name`.
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `description`.
-    pub fn description(mut self, value: impl Into<String>) -> Self {
-        self.description = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<MetadataDict>) -> Self {
-        self.metadata = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `agent_id`.
-    pub fn agent_id(mut self, value: impl Into<String>) -> Self {
-        self.agent_id = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `agent_version`.
-    pub fn agent_version(mut self, value: impl Into<ValidationErrorLocItem>) -> Self {
-        self.agent_version = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `model`.
-    pub fn model(mut self, value: impl Into<String>) -> Self {
-        self.model = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        stream : bool => optional, store : bool => nullable, handoff_execution :
+        ConversationAppendRequestHandoffExecution => nullable, instructions : String =>
+        nullable, tools : Vec < AgentToolsItem > => nullable, completion_args :
+        CompletionArgs => nullable, guardrails : Vec < GuardrailConfig > => nullable,
+        name : String => nullable, description : String => nullable, metadata :
+        MetadataDict => nullable, agent_id : String => nullable, agent_version :
+        ValidationErrorLocItem => nullable, model : String => nullable
     }
 }
 /// `#/components/schemas/ConversationRequestBase`
@@ -3601,73 +1958,14 @@ impl ConversationRequestBase {
             model: Default::default(),
         }
     }
-    /// Sets `stream`.
-    pub fn stream(mut self, value: impl Into<bool>) -> Self {
-        self.stream = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `store`.
-    pub fn store(mut self, value: impl Into<bool>) -> Self {
-        self.store = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `handoff_execution`.
-    pub fn handoff_execution(
-        mut self,
-        value: impl Into<ConversationAppendRequestHandoffExecution>,
-    ) -> Self {
-        self.handoff_execution = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `instructions`.
-    pub fn instructions(mut self, value: impl Into<String>) -> Self {
-        self.instructions = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `tools`.
-    pub fn tools(mut self, value: impl Into<Vec<AgentToolsItem>>) -> Self {
-        self.tools = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `completion_args`.
-    pub fn completion_args(mut self, value: impl Into<CompletionArgs>) -> Self {
-        self.completion_args = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `guardrails`.
-    pub fn guardrails(mut self, value: impl Into<Vec<GuardrailConfig>>) -> Self {
-        self.guardrails = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `name`.
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `description`.
-    pub fn description(mut self, value: impl Into<String>) -> Self {
-        self.description = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<MetadataDict>) -> Self {
-        self.metadata = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `agent_id`.
-    pub fn agent_id(mut self, value: impl Into<String>) -> Self {
-        self.agent_id = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `agent_version`.
-    pub fn agent_version(mut self, value: impl Into<ValidationErrorLocItem>) -> Self {
-        self.agent_version = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `model`.
-    pub fn model(mut self, value: impl Into<String>) -> Self {
-        self.model = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        stream : bool => nullable, store : bool => nullable, handoff_execution :
+        ConversationAppendRequestHandoffExecution => nullable, instructions : String =>
+        nullable, tools : Vec < AgentToolsItem > => nullable, completion_args :
+        CompletionArgs => nullable, guardrails : Vec < GuardrailConfig > => nullable,
+        name : String => nullable, description : String => nullable, metadata :
+        MetadataDict => nullable, agent_id : String => nullable, agent_version :
+        ValidationErrorLocItem => nullable, model : String => nullable
     }
 }
 /// The response after appending new entries to the conversation.
@@ -3701,32 +1999,15 @@ impl ConversationResponse {
             guardrails: Default::default(),
         }
     }
-    /// Sets `guardrails`.
-    pub fn guardrails(
-        mut self,
-        value: impl Into<Vec<std::collections::BTreeMap<String, serde_json::Value>>>,
-    ) -> Self {
-        self.guardrails = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        guardrails : Vec < std::collections::BTreeMap < String, serde_json::Value > > =>
+        nullable
     }
 }
 /// `#/components/schemas/ConversationResponse/properties/object`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ConversationResponseObject;
-impl ConversationResponseObject {
-    /// Always `"conversation.response"`.
-    pub const VALUE: &'static str = "conversation.response";
-}
-impl serde::Serialize for ConversationResponseObject {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for ConversationResponseObject {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(ConversationResponseObject, str, "conversation.response");
 /// `#/components/schemas/ConversationResponse/properties/outputs/items`
 #[derive(Debug, Clone, PartialEq)]
 pub enum ConversationResponseOutputsItem {
@@ -3741,71 +2022,17 @@ pub enum ConversationResponseOutputsItem {
     /// A variant this version of the SDK does not know, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-impl ConversationResponseOutputsItem {
-    /// The discriminator value (`None` for an unknown variant without one).
-    pub fn tag(&self) -> Option<&str> {
-        match self {
-            Self::MessageOutput(_) => Some("message.output"),
-            Self::ToolExecution(_) => Some("tool.execution"),
-            Self::FunctionCall(_) => Some("function.call"),
-            Self::AgentHandoff(_) => Some("agent.handoff"),
-            Self::Unknown(v) => v.get("type").and_then(serde_json::Value::as_str),
-        }
-    }
-}
-impl serde::Serialize for ConversationResponseOutputsItem {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::MessageOutput(v) => serde::Serialize::serialize(v, s),
-            Self::ToolExecution(v) => serde::Serialize::serialize(v, s),
-            Self::FunctionCall(v) => serde::Serialize::serialize(v, s),
-            Self::AgentHandoff(v) => serde::Serialize::serialize(v, s),
-            Self::Unknown(v) => serde::Serialize::serialize(v, s),
-        }
-    }
-}
-impl<'de> serde::Deserialize<'de> for ConversationResponseOutputsItem {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        Ok(
-            match value.get("type").and_then(serde_json::Value::as_str) {
-                Some("message.output") => {
-                    Self::MessageOutput(crate::runtime::decode(value)?)
-                }
-                Some("tool.execution") => {
-                    Self::ToolExecution(crate::runtime::decode(value)?)
-                }
-                Some("function.call") => {
-                    Self::FunctionCall(crate::runtime::decode(value)?)
-                }
-                Some("agent.handoff") => {
-                    Self::AgentHandoff(crate::runtime::decode(value)?)
-                }
-                _ => Self::Unknown(value),
-            },
-        )
-    }
-}
-impl From<MessageOutputEntry> for ConversationResponseOutputsItem {
-    fn from(v: MessageOutputEntry) -> Self {
-        Self::MessageOutput(v)
-    }
-}
-impl From<ToolExecutionEntry> for ConversationResponseOutputsItem {
-    fn from(v: ToolExecutionEntry) -> Self {
-        Self::ToolExecution(v)
-    }
-}
-impl From<FunctionCallEntry> for ConversationResponseOutputsItem {
-    fn from(v: FunctionCallEntry) -> Self {
-        Self::FunctionCall(v)
-    }
-}
-impl From<AgentHandoffEntry> for ConversationResponseOutputsItem {
-    fn from(v: AgentHandoffEntry) -> Self {
-        Self::AgentHandoff(v)
-    }
-}
+crate::runtime::tagged_union!(
+    ConversationResponseOutputsItem, "type" { MessageOutput(MessageOutputEntry) =
+    ["message.output"] carries, ToolExecution(ToolExecutionEntry) = ["tool.execution"]
+    carries, FunctionCall(FunctionCallEntry) = ["function.call"] carries,
+    AgentHandoff(AgentHandoffEntry) = ["agent.handoff"] carries }
+);
+crate::runtime::union_from!(
+    ConversationResponseOutputsItem { MessageOutput(MessageOutputEntry),
+    ToolExecution(ToolExecutionEntry), FunctionCall(FunctionCallEntry),
+    AgentHandoff(AgentHandoffEntry) }
+);
 /// `#/components/schemas/ConversationRestartRequest`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationRestartRequest {
@@ -3850,48 +2077,12 @@ impl ConversationRestartRequest {
             agent_version: Default::default(),
         }
     }
-    /// Sets `inputs`.
-    pub fn inputs(mut self, value: impl Into<ConversationInputs>) -> Self {
-        self.inputs = Some(value.into());
-        self
-    }
-    /// Sets `stream`.
-    pub fn stream(mut self, value: impl Into<bool>) -> Self {
-        self.stream = Some(value.into());
-        self
-    }
-    /// Sets `store`.
-    pub fn store(mut self, value: impl Into<bool>) -> Self {
-        self.store = Some(value.into());
-        self
-    }
-    /// Sets `handoff_execution`.
-    pub fn handoff_execution(
-        mut self,
-        value: impl Into<ConversationAppendRequestHandoffExecution>,
-    ) -> Self {
-        self.handoff_execution = Some(value.into());
-        self
-    }
-    /// Sets `completion_args`.
-    pub fn completion_args(mut self, value: impl Into<CompletionArgs>) -> Self {
-        self.completion_args = Some(value.into());
-        self
-    }
-    /// Sets `guardrails`.
-    pub fn guardrails(mut self, value: impl Into<Vec<GuardrailConfig>>) -> Self {
-        self.guardrails = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<MetadataDict>) -> Self {
-        self.metadata = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `agent_version`.
-    pub fn agent_version(mut self, value: impl Into<ValidationErrorLocItem>) -> Self {
-        self.agent_version = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        inputs : ConversationInputs => optional, stream : bool => optional, store : bool
+        => optional, handoff_execution : ConversationAppendRequestHandoffExecution =>
+        optional, completion_args : CompletionArgs => optional, guardrails : Vec <
+        GuardrailConfig > => nullable, metadata : MetadataDict => nullable, agent_version
+        : ValidationErrorLocItem => nullable
     }
 }
 /// `#/components/schemas/ConversationRestartStreamRequest`
@@ -3938,48 +2129,12 @@ impl ConversationRestartStreamRequest {
             agent_version: Default::default(),
         }
     }
-    /// Sets `inputs`.
-    pub fn inputs(mut self, value: impl Into<ConversationInputs>) -> Self {
-        self.inputs = Some(value.into());
-        self
-    }
-    /// Sets `stream`.
-    pub fn stream(mut self, value: impl Into<bool>) -> Self {
-        self.stream = Some(value.into());
-        self
-    }
-    /// Sets `store`.
-    pub fn store(mut self, value: impl Into<bool>) -> Self {
-        self.store = Some(value.into());
-        self
-    }
-    /// Sets `handoff_execution`.
-    pub fn handoff_execution(
-        mut self,
-        value: impl Into<ConversationAppendRequestHandoffExecution>,
-    ) -> Self {
-        self.handoff_execution = Some(value.into());
-        self
-    }
-    /// Sets `completion_args`.
-    pub fn completion_args(mut self, value: impl Into<CompletionArgs>) -> Self {
-        self.completion_args = Some(value.into());
-        self
-    }
-    /// Sets `guardrails`.
-    pub fn guardrails(mut self, value: impl Into<Vec<GuardrailConfig>>) -> Self {
-        self.guardrails = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<MetadataDict>) -> Self {
-        self.metadata = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `agent_version`.
-    pub fn agent_version(mut self, value: impl Into<ValidationErrorLocItem>) -> Self {
-        self.agent_version = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        inputs : ConversationInputs => optional, stream : bool => optional, store : bool
+        => optional, handoff_execution : ConversationAppendRequestHandoffExecution =>
+        optional, completion_args : CompletionArgs => optional, guardrails : Vec <
+        GuardrailConfig > => nullable, metadata : MetadataDict => nullable, agent_version
+        : ValidationErrorLocItem => nullable
     }
 }
 /// `#/components/schemas/ConversationStreamRequest`
@@ -4034,73 +2189,14 @@ impl ConversationStreamRequest {
             model: Default::default(),
         }
     }
-    /// Sets `stream`.
-    pub fn stream(mut self, value: impl Into<bool>) -> Self {
-        self.stream = Some(value.into());
-        self
-    }
-    /// Sets `store`.
-    pub fn store(mut self, value: impl Into<bool>) -> Self {
-        self.store = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `handoff_execution`.
-    pub fn handoff_execution(
-        mut self,
-        value: impl Into<ConversationAppendRequestHandoffExecution>,
-    ) -> Self {
-        self.handoff_execution = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `instructions`.
-    pub fn instructions(mut self, value: impl Into<String>) -> Self {
-        self.instructions = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `tools`.
-    pub fn tools(mut self, value: impl Into<Vec<AgentToolsItem>>) -> Self {
-        self.tools = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `completion_args`.
-    pub fn completion_args(mut self, value: impl Into<CompletionArgs>) -> Self {
-        self.completion_args = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `guardrails`.
-    pub fn guardrails(mut self, value: impl Into<Vec<GuardrailConfig>>) -> Self {
-        self.guardrails = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `name`.
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `description`.
-    pub fn description(mut self, value: impl Into<String>) -> Self {
-        self.description = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<MetadataDict>) -> Self {
-        self.metadata = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `agent_id`.
-    pub fn agent_id(mut self, value: impl Into<String>) -> Self {
-        self.agent_id = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `agent_version`.
-    pub fn agent_version(mut self, value: impl Into<ValidationErrorLocItem>) -> Self {
-        self.agent_version = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `model`.
-    pub fn model(mut self, value: impl Into<String>) -> Self {
-        self.model = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        stream : bool => optional, store : bool => nullable, handoff_execution :
+        ConversationAppendRequestHandoffExecution => nullable, instructions : String =>
+        nullable, tools : Vec < AgentToolsItem > => nullable, completion_args :
+        CompletionArgs => nullable, guardrails : Vec < GuardrailConfig > => nullable,
+        name : String => nullable, description : String => nullable, metadata :
+        MetadataDict => nullable, agent_id : String => nullable, agent_version :
+        ValidationErrorLocItem => nullable, model : String => nullable
     }
 }
 /// `#/components/schemas/ConversationUsageInfo`
@@ -4121,33 +2217,10 @@ pub struct ConversationUsageInfo {
     pub connectors: crate::Nullable<std::collections::BTreeMap<String, i64>>,
 }
 impl ConversationUsageInfo {
-    /// Sets `prompt_tokens`.
-    pub fn prompt_tokens(mut self, value: impl Into<i64>) -> Self {
-        self.prompt_tokens = Some(value.into());
-        self
-    }
-    /// Sets `completion_tokens`.
-    pub fn completion_tokens(mut self, value: impl Into<i64>) -> Self {
-        self.completion_tokens = Some(value.into());
-        self
-    }
-    /// Sets `total_tokens`.
-    pub fn total_tokens(mut self, value: impl Into<i64>) -> Self {
-        self.total_tokens = Some(value.into());
-        self
-    }
-    /// Sets `connector_tokens`.
-    pub fn connector_tokens(mut self, value: impl Into<i64>) -> Self {
-        self.connector_tokens = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `connectors`.
-    pub fn connectors(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, i64>>,
-    ) -> Self {
-        self.connectors = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        prompt_tokens : i64 => optional, completion_tokens : i64 => optional,
+        total_tokens : i64 => optional, connector_tokens : i64 => nullable, connectors :
+        std::collections::BTreeMap < String, i64 > => nullable
     }
 }
 /// `#/components/schemas/CreateAgentRequest`
@@ -4191,45 +2264,12 @@ impl CreateAgentRequest {
             version_message: Default::default(),
         }
     }
-    /// Sets `instructions`.
-    pub fn instructions(mut self, value: impl Into<String>) -> Self {
-        self.instructions = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `tools`.
-    pub fn tools(mut self, value: impl Into<Vec<AgentToolsItem>>) -> Self {
-        self.tools = Some(value.into());
-        self
-    }
-    /// Sets `completion_args`.
-    pub fn completion_args(mut self, value: impl Into<CompletionArgs>) -> Self {
-        self.completion_args = Some(value.into());
-        self
-    }
-    /// Sets `guardrails`.
-    pub fn guardrails(mut self, value: impl Into<Vec<GuardrailConfig>>) -> Self {
-        self.guardrails = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `description`.
-    pub fn description(mut self, value: impl Into<String>) -> Self {
-        self.description = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `handoffs`.
-    pub fn handoffs(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.handoffs = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<MetadataDict>) -> Self {
-        self.metadata = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `version_message`.
-    pub fn version_message(mut self, value: impl Into<String>) -> Self {
-        self.version_message = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        instructions : String => nullable, tools : Vec < AgentToolsItem > => optional,
+        completion_args : CompletionArgs => optional, guardrails : Vec < GuardrailConfig
+        > => nullable, description : String => nullable, handoffs : Vec < String > =>
+        nullable, metadata : MetadataDict => nullable, version_message : String =>
+        nullable
     }
 }
 /// `#/components/schemas/CreateBatchJobRequest`
@@ -4275,38 +2315,11 @@ impl CreateBatchJobRequest {
             timeout_hours: Default::default(),
         }
     }
-    /// Sets `input_files`.
-    pub fn input_files(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.input_files = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `requests`.
-    pub fn requests(mut self, value: impl Into<Vec<BatchRequest>>) -> Self {
-        self.requests = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `model`.
-    pub fn model(mut self, value: impl Into<String>) -> Self {
-        self.model = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `agent_id`.
-    pub fn agent_id(mut self, value: impl Into<String>) -> Self {
-        self.agent_id = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, String>>,
-    ) -> Self {
-        self.metadata = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `timeout_hours`.
-    pub fn timeout_hours(mut self, value: impl Into<i64>) -> Self {
-        self.timeout_hours = Some(value.into());
-        self
+    crate::runtime::setters! {
+        input_files : Vec < String > => nullable, requests : Vec < BatchRequest > =>
+        nullable, model : String => nullable, agent_id : String => nullable, metadata :
+        std::collections::BTreeMap < String, String > => nullable, timeout_hours : i64 =>
+        optional
     }
 }
 /// `#/components/schemas/CreateCampaignRequest`
@@ -4417,78 +2430,20 @@ impl CreateConnectorRequest {
             system_prompt: Default::default(),
         }
     }
-    /// Sets `title`.
-    pub fn title(mut self, value: impl Into<String>) -> Self {
-        self.title = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `icon_url`.
-    pub fn icon_url(mut self, value: impl Into<String>) -> Self {
-        self.icon_url = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `visibility`.
-    pub fn visibility(mut self, value: impl Into<PublicResourceVisibility>) -> Self {
-        self.visibility = Some(value.into());
-        self
-    }
-    /// Sets `headers`.
-    pub fn headers(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.headers = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `global_headers`.
-    pub fn global_headers(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, GlobalHeaderValue>>,
-    ) -> Self {
-        self.global_headers = Some(value.into());
-        self
-    }
-    /// Sets `auth_data`.
-    pub fn auth_data(mut self, value: impl Into<AuthData>) -> Self {
-        self.auth_data = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `oauth2_server_metadata`.
-    pub fn oauth2_server_metadata(
-        mut self,
-        value: impl Into<ExtendedOAuthServerMetadata>,
-    ) -> Self {
-        self.oauth2_server_metadata = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `oauth2_server_metadata_url`.
-    pub fn oauth2_server_metadata_url(mut self, value: impl Into<String>) -> Self {
-        self.oauth2_server_metadata_url = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `system_prompt`.
-    pub fn system_prompt(mut self, value: impl Into<String>) -> Self {
-        self.system_prompt = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        title : String => nullable, icon_url : String => nullable, visibility :
+        PublicResourceVisibility => optional, headers : std::collections::BTreeMap <
+        String, serde_json::Value > => nullable, global_headers :
+        std::collections::BTreeMap < String, GlobalHeaderValue > => optional, auth_data :
+        AuthData => nullable, oauth2_server_metadata : ExtendedOAuthServerMetadata =>
+        nullable, oauth2_server_metadata_url : String => nullable, system_prompt : String
+        => nullable
     }
 }
 /// Protocol of the connector. Only 'mcp' is supported on the public endpoint; creating HTTP connectors here is explicitly refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct CreateConnectorRequestProtocol;
-impl CreateConnectorRequestProtocol {
-    /// Always `"mcp"`.
-    pub const VALUE: &'static str = "mcp";
-}
-impl serde::Serialize for CreateConnectorRequestProtocol {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for CreateConnectorRequestProtocol {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(CreateConnectorRequestProtocol, str, "mcp");
 /// `#/components/schemas/CreateDatasetRecordRequest`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateDatasetRecordRequest {
@@ -4504,13 +2459,8 @@ impl CreateDatasetRecordRequest {
             properties: Default::default(),
         }
     }
-    /// Sets `properties`.
-    pub fn properties(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.properties = Some(value.into());
-        self
+    crate::runtime::setters! {
+        properties : std::collections::BTreeMap < String, serde_json::Value > => optional
     }
 }
 /// `#/components/schemas/CreateDatasetRequest`
@@ -4552,15 +2502,8 @@ impl CreateDeploymentRequest {
             hardened: Default::default(),
         }
     }
-    /// Sets `resources`.
-    pub fn resources(mut self, value: impl Into<DeploymentResourceConfig>) -> Self {
-        self.resources = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `hardened`.
-    pub fn hardened(mut self, value: impl Into<bool>) -> Self {
-        self.hardened = Some(value.into());
-        self
+    crate::runtime::setters! {
+        resources : DeploymentResourceConfig => nullable, hardened : bool => optional
     }
 }
 /// `#/components/schemas/CreateFileResponse`
@@ -4622,30 +2565,9 @@ impl CreateFileResponse {
             visibility: Default::default(),
         }
     }
-    /// Sets `num_lines`.
-    pub fn num_lines(mut self, value: impl Into<i64>) -> Self {
-        self.num_lines = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `mimetype`.
-    pub fn mimetype(mut self, value: impl Into<String>) -> Self {
-        self.mimetype = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `signature`.
-    pub fn signature(mut self, value: impl Into<String>) -> Self {
-        self.signature = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `expires_at`.
-    pub fn expires_at(mut self, value: impl Into<i64>) -> Self {
-        self.expires_at = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `visibility`.
-    pub fn visibility(mut self, value: impl Into<FileVisibility>) -> Self {
-        self.visibility = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        num_lines : i64 => nullable, mimetype : String => nullable, signature : String =>
+        nullable, expires_at : i64 => nullable, visibility : FileVisibility => nullable
     }
 }
 /// `#/components/schemas/CreateIngestionPipelineConfigurationRequest`
@@ -4665,13 +2587,8 @@ impl CreateIngestionPipelineConfigurationRequest {
             pipeline_composition: Default::default(),
         }
     }
-    /// Sets `pipeline_composition`.
-    pub fn pipeline_composition(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, String>>,
-    ) -> Self {
-        self.pipeline_composition = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        pipeline_composition : std::collections::BTreeMap < String, String > => nullable
     }
 }
 /// `#/components/schemas/CreateJudgeRequest`
@@ -4729,24 +2646,9 @@ impl CreateLibraryRequest {
             owner_type: Default::default(),
         }
     }
-    /// Sets `description`.
-    pub fn description(mut self, value: impl Into<String>) -> Self {
-        self.description = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `chunk_size`.
-    #[deprecated]
-    pub fn chunk_size(mut self, value: impl Into<i64>) -> Self {
-        self.chunk_size = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `owner_type`.
-    pub fn owner_type(
-        mut self,
-        value: impl Into<CreateLibraryRequestOwnerType>,
-    ) -> Self {
-        self.owner_type = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        description : String => nullable, #[deprecated] chunk_size : i64 => nullable,
+        owner_type : CreateLibraryRequestOwnerType => nullable
     }
 }
 /// Determines who owns the created library. 'User' creates a private library accessible only to its owner. 'Workspace' creates a library shared with the workspace. Defaults to 'Workspace' for API key sessions. Only API keys with the 'Private and shared connectors' connector access scope can create private, user-owned libraries.
@@ -4759,40 +2661,9 @@ pub enum CreateLibraryRequestOwnerType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl CreateLibraryRequestOwnerType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::User => "User",
-            Self::Workspace => "Workspace",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for CreateLibraryRequestOwnerType {
-    fn from(s: &str) -> Self {
-        match s {
-            "User" => Self::User,
-            "Workspace" => Self::Workspace,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for CreateLibraryRequestOwnerType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for CreateLibraryRequestOwnerType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for CreateLibraryRequestOwnerType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    CreateLibraryRequestOwnerType { User = "User", Workspace = "Workspace" }
+);
 /// `#/components/schemas/CreatePromptRequest`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreatePromptRequest {
@@ -4835,30 +2706,10 @@ impl CreatePromptRequest {
             aliases: Default::default(),
         }
     }
-    /// Sets `title`.
-    pub fn title(mut self, value: impl Into<String>) -> Self {
-        self.title = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `description`.
-    pub fn description(mut self, value: impl Into<String>) -> Self {
-        self.description = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `notes`.
-    pub fn notes(mut self, value: impl Into<String>) -> Self {
-        self.notes = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `sharingScope`.
-    pub fn sharing_scope(mut self, value: impl Into<RegistrySharingScope>) -> Self {
-        self.sharing_scope = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `aliases`.
-    pub fn aliases(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.aliases = Some(value.into());
-        self
+    crate::runtime::setters! {
+        title : String => nullable, description : String => nullable, notes : String =>
+        nullable, sharing_scope : RegistrySharingScope => nullable, aliases : Vec <
+        String > => optional
     }
 }
 /// `#/components/schemas/CreatePromptVersionResponse`
@@ -4870,15 +2721,8 @@ pub struct CreatePromptVersionResponse {
     pub deduplicated: Option<bool>,
 }
 impl CreatePromptVersionResponse {
-    /// Sets `version`.
-    pub fn version(mut self, value: impl Into<i32>) -> Self {
-        self.version = Some(value.into());
-        self
-    }
-    /// Sets `deduplicated`.
-    pub fn deduplicated(mut self, value: impl Into<bool>) -> Self {
-        self.deduplicated = Some(value.into());
-        self
+    crate::runtime::setters! {
+        version : i32 => optional, deduplicated : bool => optional
     }
 }
 /// `#/components/schemas/CreateSkillRequest`
@@ -4912,20 +2756,9 @@ impl CreateSkillRequest {
             aliases: Default::default(),
         }
     }
-    /// Sets `notes`.
-    pub fn notes(mut self, value: impl Into<String>) -> Self {
-        self.notes = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `sharingScope`.
-    pub fn sharing_scope(mut self, value: impl Into<RegistrySharingScope>) -> Self {
-        self.sharing_scope = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `aliases`.
-    pub fn aliases(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.aliases = Some(value.into());
-        self
+    crate::runtime::setters! {
+        notes : String => nullable, sharing_scope : RegistrySharingScope => nullable,
+        aliases : Vec < String > => optional
     }
 }
 /// `#/components/schemas/CreateSkillVersionResponse`
@@ -4937,15 +2770,8 @@ pub struct CreateSkillVersionResponse {
     pub deduplicated: Option<bool>,
 }
 impl CreateSkillVersionResponse {
-    /// Sets `version`.
-    pub fn version(mut self, value: impl Into<i32>) -> Self {
-        self.version = Some(value.into());
-        self
-    }
-    /// Sets `deduplicated`.
-    pub fn deduplicated(mut self, value: impl Into<bool>) -> Self {
-        self.deduplicated = Some(value.into());
-        self
+    crate::runtime::setters! {
+        version : i32 => optional, deduplicated : bool => optional
     }
 }
 /// Request to create or update non-OAuth2 credentials for a connector.
@@ -4973,20 +2799,9 @@ impl CredentialsCreateOrUpdate {
             credentials: Default::default(),
         }
     }
-    /// Sets `title`.
-    pub fn title(mut self, value: impl Into<String>) -> Self {
-        self.title = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `is_default`.
-    pub fn is_default(mut self, value: impl Into<bool>) -> Self {
-        self.is_default = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `credentials`.
-    pub fn credentials(mut self, value: impl Into<ConnectionCredentials>) -> Self {
-        self.credentials = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        title : String => nullable, is_default : bool => nullable, credentials :
+        ConnectionCredentials => nullable
     }
 }
 /// `#/components/schemas/CredentialsResponse`
@@ -5005,13 +2820,9 @@ impl CredentialsResponse {
             connector_preset_credentials_for_auth: Default::default(),
         }
     }
-    /// Sets `connector_preset_credentials_for_auth`.
-    pub fn connector_preset_credentials_for_auth(
-        mut self,
-        value: impl Into<Vec<OutboundAuthenticationType>>,
-    ) -> Self {
-        self.connector_preset_credentials_for_auth = Some(value.into());
-        self
+    crate::runtime::setters! {
+        connector_preset_credentials_for_auth : Vec < OutboundAuthenticationType > =>
+        optional
     }
 }
 /// `#/components/schemas/CredentialsStatus`
@@ -5036,23 +2847,9 @@ impl CredentialsStatus {
             error_message: Default::default(),
         }
     }
-    /// Sets `last_checked_at`.
-    pub fn last_checked_at(mut self, value: impl Into<String>) -> Self {
-        self.last_checked_at = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `error_http_code`.
-    pub fn error_http_code(mut self, value: impl Into<HTTPStatus>) -> Self {
-        self.error_http_code = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `error_message`.
-    pub fn error_message(
-        mut self,
-        value: impl Into<CredentialsStatusErrorReason>,
-    ) -> Self {
-        self.error_message = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        last_checked_at : String => nullable, error_http_code : HTTPStatus => nullable,
+        error_message : CredentialsStatusErrorReason => nullable
     }
 }
 /// `#/components/schemas/CredentialsStatusErrorReason`
@@ -5081,56 +2878,14 @@ pub enum CredentialsStatusErrorReason {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl CredentialsStatusErrorReason {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::OauthExpired => "oauth expired",
-            Self::OauthNearExpiry => "oauth near expiry",
-            Self::EmptyCredentials => "empty credentials",
-            Self::UnparsableCredentials => "unparsable credentials",
-            Self::YouNeedToReconnect => "you need to reconnect",
-            Self::OauthRefreshError => "oauth refresh error",
-            Self::McpServerUnreachable => "MCP server unreachable",
-            Self::McpServerTimedOut => "MCP server timed out",
-            Self::McpServerError => "MCP server error",
-            Self::UnknownError => "unknown error",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for CredentialsStatusErrorReason {
-    fn from(s: &str) -> Self {
-        match s {
-            "oauth expired" => Self::OauthExpired,
-            "oauth near expiry" => Self::OauthNearExpiry,
-            "empty credentials" => Self::EmptyCredentials,
-            "unparsable credentials" => Self::UnparsableCredentials,
-            "you need to reconnect" => Self::YouNeedToReconnect,
-            "oauth refresh error" => Self::OauthRefreshError,
-            "MCP server unreachable" => Self::McpServerUnreachable,
-            "MCP server timed out" => Self::McpServerTimedOut,
-            "MCP server error" => Self::McpServerError,
-            "unknown error" => Self::UnknownError,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for CredentialsStatusErrorReason {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for CredentialsStatusErrorReason {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for CredentialsStatusErrorReason {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    CredentialsStatusErrorReason { OauthExpired = "oauth expired", OauthNearExpiry =
+    "oauth near expiry", EmptyCredentials = "empty credentials", UnparsableCredentials =
+    "unparsable credentials", YouNeedToReconnect = "you need to reconnect",
+    OauthRefreshError = "oauth refresh error", McpServerUnreachable =
+    "MCP server unreachable", McpServerTimedOut = "MCP server timed out", McpServerError
+    = "MCP server error", UnknownError = "unknown error" }
+);
 /// `#/components/schemas/CustomConnector`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CustomConnector {
@@ -5153,23 +2908,10 @@ impl CustomConnector {
             tool_configuration: Default::default(),
         }
     }
-    /// Sets `type`.
-    pub fn r#type(mut self, value: impl Into<CustomConnectorType>) -> Self {
-        self.r#type = Some(value.into());
-        self
-    }
-    /// Sets `authorization`.
-    pub fn authorization(
-        mut self,
-        value: impl Into<CustomConnectorAuthorization>,
-    ) -> Self {
-        self.authorization = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `tool_configuration`.
-    pub fn tool_configuration(mut self, value: impl Into<ToolConfiguration>) -> Self {
-        self.tool_configuration = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        r#type : CustomConnectorType => optional, authorization :
+        CustomConnectorAuthorization => nullable, tool_configuration : ToolConfiguration
+        => nullable
     }
 }
 /// `#/components/schemas/CustomConnector/properties/authorization`
@@ -5182,47 +2924,13 @@ pub enum CustomConnectorAuthorization {
     /// A variant this version of the SDK does not know, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-impl CustomConnectorAuthorization {
-    /// The discriminator value (`None` for an unknown variant without one).
-    pub fn tag(&self) -> Option<&str> {
-        match self {
-            Self::Oauth2Token(_) => Some("oauth2-token"),
-            Self::ApiKey(_) => Some("api-key"),
-            Self::Unknown(v) => v.get("type").and_then(serde_json::Value::as_str),
-        }
-    }
-}
-impl serde::Serialize for CustomConnectorAuthorization {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::Oauth2Token(v) => serde::Serialize::serialize(v, s),
-            Self::ApiKey(v) => serde::Serialize::serialize(v, s),
-            Self::Unknown(v) => serde::Serialize::serialize(v, s),
-        }
-    }
-}
-impl<'de> serde::Deserialize<'de> for CustomConnectorAuthorization {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        Ok(
-            match value.get("type").and_then(serde_json::Value::as_str) {
-                Some("oauth2-token") => Self::Oauth2Token(crate::runtime::decode(value)?),
-                Some("api-key") => Self::ApiKey(crate::runtime::decode(value)?),
-                _ => Self::Unknown(value),
-            },
-        )
-    }
-}
-impl From<OAuth2TokenAuth> for CustomConnectorAuthorization {
-    fn from(v: OAuth2TokenAuth) -> Self {
-        Self::Oauth2Token(v)
-    }
-}
-impl From<APIKeyAuth> for CustomConnectorAuthorization {
-    fn from(v: APIKeyAuth) -> Self {
-        Self::ApiKey(v)
-    }
-}
+crate::runtime::tagged_union!(
+    CustomConnectorAuthorization, "type" { Oauth2Token(OAuth2TokenAuth) =
+    ["oauth2-token"] carries, ApiKey(APIKeyAuth) = ["api-key"] carries }
+);
+crate::runtime::union_from!(
+    CustomConnectorAuthorization { Oauth2Token(OAuth2TokenAuth), ApiKey(APIKeyAuth) }
+);
 /// `#/components/schemas/CustomConnector/properties/type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum CustomConnectorType {
@@ -5231,38 +2939,7 @@ pub enum CustomConnectorType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl CustomConnectorType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Connector => "connector",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for CustomConnectorType {
-    fn from(s: &str) -> Self {
-        match s {
-            "connector" => Self::Connector,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for CustomConnectorType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for CustomConnectorType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for CustomConnectorType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(CustomConnectorType { Connector = "connector" });
 /// Attributes for custom task canceled events.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CustomTaskCanceledAttributes {
@@ -5286,10 +2963,8 @@ impl CustomTaskCanceledAttributes {
             reason: Default::default(),
         }
     }
-    /// Sets `reason`.
-    pub fn reason(mut self, value: impl Into<String>) -> Self {
-        self.reason = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        reason : String => nullable
     }
 }
 /// Emitted when a custom task is canceled.
@@ -5361,20 +3036,9 @@ impl CustomTaskCanceledResponse {
 /// Event type discriminator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct CustomTaskCanceledResponseEventType;
-impl CustomTaskCanceledResponseEventType {
-    /// Always `"CUSTOM_TASK_CANCELED"`.
-    pub const VALUE: &'static str = "CUSTOM_TASK_CANCELED";
-}
-impl serde::Serialize for CustomTaskCanceledResponseEventType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for CustomTaskCanceledResponseEventType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(
+    CustomTaskCanceledResponseEventType, str, "CUSTOM_TASK_CANCELED"
+);
 /// Attributes for custom task completed events.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CustomTaskCompletedAttributesResponse {
@@ -5468,20 +3132,9 @@ impl CustomTaskCompletedResponse {
 /// Event type discriminator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct CustomTaskCompletedResponseEventType;
-impl CustomTaskCompletedResponseEventType {
-    /// Always `"CUSTOM_TASK_COMPLETED"`.
-    pub const VALUE: &'static str = "CUSTOM_TASK_COMPLETED";
-}
-impl serde::Serialize for CustomTaskCompletedResponseEventType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for CustomTaskCompletedResponseEventType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(
+    CustomTaskCompletedResponseEventType, str, "CUSTOM_TASK_COMPLETED"
+);
 /// Attributes for custom task failed events.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CustomTaskFailedAttributes {
@@ -5575,20 +3228,9 @@ impl CustomTaskFailedResponse {
 /// Event type discriminator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct CustomTaskFailedResponseEventType;
-impl CustomTaskFailedResponseEventType {
-    /// Always `"CUSTOM_TASK_FAILED"`.
-    pub const VALUE: &'static str = "CUSTOM_TASK_FAILED";
-}
-impl serde::Serialize for CustomTaskFailedResponseEventType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for CustomTaskFailedResponseEventType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(
+    CustomTaskFailedResponseEventType, str, "CUSTOM_TASK_FAILED"
+);
 /// Attributes for custom task in-progress events with streaming updates.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CustomTaskInProgressAttributesResponse {
@@ -5623,47 +3265,14 @@ pub enum CustomTaskInProgressAttributesResponsePayload {
     /// A variant this version of the SDK does not know, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-impl CustomTaskInProgressAttributesResponsePayload {
-    /// The discriminator value (`None` for an unknown variant without one).
-    pub fn tag(&self) -> Option<&str> {
-        match self {
-            Self::Json(_) => Some("json"),
-            Self::JsonPatch(_) => Some("json_patch"),
-            Self::Unknown(v) => v.get("type").and_then(serde_json::Value::as_str),
-        }
-    }
-}
-impl serde::Serialize for CustomTaskInProgressAttributesResponsePayload {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::Json(v) => serde::Serialize::serialize(v, s),
-            Self::JsonPatch(v) => serde::Serialize::serialize(v, s),
-            Self::Unknown(v) => serde::Serialize::serialize(v, s),
-        }
-    }
-}
-impl<'de> serde::Deserialize<'de> for CustomTaskInProgressAttributesResponsePayload {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        Ok(
-            match value.get("type").and_then(serde_json::Value::as_str) {
-                Some("json") => Self::Json(crate::runtime::decode(value)?),
-                Some("json_patch") => Self::JsonPatch(crate::runtime::decode(value)?),
-                _ => Self::Unknown(value),
-            },
-        )
-    }
-}
-impl From<JSONPayloadResponse> for CustomTaskInProgressAttributesResponsePayload {
-    fn from(v: JSONPayloadResponse) -> Self {
-        Self::Json(v)
-    }
-}
-impl From<JSONPatchPayloadResponse> for CustomTaskInProgressAttributesResponsePayload {
-    fn from(v: JSONPatchPayloadResponse) -> Self {
-        Self::JsonPatch(v)
-    }
-}
+crate::runtime::tagged_union!(
+    CustomTaskInProgressAttributesResponsePayload, "type" { Json(JSONPayloadResponse) =
+    ["json"] carries, JsonPatch(JSONPatchPayloadResponse) = ["json_patch"] carries }
+);
+crate::runtime::union_from!(
+    CustomTaskInProgressAttributesResponsePayload { Json(JSONPayloadResponse),
+    JsonPatch(JSONPatchPayloadResponse) }
+);
 /// Emitted during custom task execution to report progress.
 ///
 /// This event supports streaming updates via JSON or JSON Patch payloads,
@@ -5734,20 +3343,9 @@ impl CustomTaskInProgressResponse {
 /// Event type discriminator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct CustomTaskInProgressResponseEventType;
-impl CustomTaskInProgressResponseEventType {
-    /// Always `"CUSTOM_TASK_IN_PROGRESS"`.
-    pub const VALUE: &'static str = "CUSTOM_TASK_IN_PROGRESS";
-}
-impl serde::Serialize for CustomTaskInProgressResponseEventType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for CustomTaskInProgressResponseEventType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(
+    CustomTaskInProgressResponseEventType, str, "CUSTOM_TASK_IN_PROGRESS"
+);
 /// Attributes for custom task started events.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CustomTaskStartedAttributesResponse {
@@ -5771,10 +3369,8 @@ impl CustomTaskStartedAttributesResponse {
             payload: Default::default(),
         }
     }
-    /// Sets `payload`.
-    pub fn payload(mut self, value: impl Into<JSONPayloadResponse>) -> Self {
-        self.payload = Some(value.into());
-        self
+    crate::runtime::setters! {
+        payload : JSONPayloadResponse => optional
     }
 }
 /// Emitted when a custom task begins execution.
@@ -5847,20 +3443,9 @@ impl CustomTaskStartedResponse {
 /// Event type discriminator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct CustomTaskStartedResponseEventType;
-impl CustomTaskStartedResponseEventType {
-    /// Always `"CUSTOM_TASK_STARTED"`.
-    pub const VALUE: &'static str = "CUSTOM_TASK_STARTED";
-}
-impl serde::Serialize for CustomTaskStartedResponseEventType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for CustomTaskStartedResponseEventType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(
+    CustomTaskStartedResponseEventType, str, "CUSTOM_TASK_STARTED"
+);
 /// Attributes for custom task timed out events.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CustomTaskTimedOutAttributes {
@@ -5884,10 +3469,8 @@ impl CustomTaskTimedOutAttributes {
             timeout_type: Default::default(),
         }
     }
-    /// Sets `timeout_type`.
-    pub fn timeout_type(mut self, value: impl Into<String>) -> Self {
-        self.timeout_type = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        timeout_type : String => nullable
     }
 }
 /// Emitted when a custom task exceeds its timeout.
@@ -5959,17 +3542,6 @@ impl CustomTaskTimedOutResponse {
 /// Event type discriminator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct CustomTaskTimedOutResponseEventType;
-impl CustomTaskTimedOutResponseEventType {
-    /// Always `"CUSTOM_TASK_TIMED_OUT"`.
-    pub const VALUE: &'static str = "CUSTOM_TASK_TIMED_OUT";
-}
-impl serde::Serialize for CustomTaskTimedOutResponseEventType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for CustomTaskTimedOutResponseEventType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(
+    CustomTaskTimedOutResponseEventType, str, "CUSTOM_TASK_TIMED_OUT"
+);

@@ -93,15 +93,8 @@ impl DatasetImportTask {
             message: Default::default(),
         }
     }
-    /// Sets `progress`.
-    pub fn progress(mut self, value: impl Into<i64>) -> Self {
-        self.progress = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `message`.
-    pub fn message(mut self, value: impl Into<String>) -> Self {
-        self.message = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        progress : i64 => nullable, message : String => nullable
     }
 }
 /// `#/components/schemas/DatasetPreview`
@@ -205,44 +198,10 @@ pub enum DatasetRecordSource {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl DatasetRecordSource {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Explorer => "EXPLORER",
-            Self::UploadedFile => "UPLOADED_FILE",
-            Self::DirectInput => "DIRECT_INPUT",
-            Self::Playground => "PLAYGROUND",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for DatasetRecordSource {
-    fn from(s: &str) -> Self {
-        match s {
-            "EXPLORER" => Self::Explorer,
-            "UPLOADED_FILE" => Self::UploadedFile,
-            "DIRECT_INPUT" => Self::DirectInput,
-            "PLAYGROUND" => Self::Playground,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for DatasetRecordSource {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for DatasetRecordSource {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for DatasetRecordSource {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    DatasetRecordSource { Explorer = "EXPLORER", UploadedFile = "UPLOADED_FILE",
+    DirectInput = "DIRECT_INPUT", Playground = "PLAYGROUND" }
+);
 /// `#/components/schemas/DeleteAPIKeyOUT`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DeleteAPIKeyOUT {
@@ -277,29 +236,14 @@ impl DeleteBatchJobResponse {
             deleted: Default::default(),
         }
     }
-    /// Sets `deleted`.
-    pub fn deleted(mut self, value: impl Into<bool>) -> Self {
-        self.deleted = Some(value.into());
-        self
+    crate::runtime::setters! {
+        deleted : bool => optional
     }
 }
 /// `#/components/schemas/DeleteBatchJobResponse/properties/object`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct DeleteBatchJobResponseObject;
-impl DeleteBatchJobResponseObject {
-    /// Always `"batch"`.
-    pub const VALUE: &'static str = "batch";
-}
-impl serde::Serialize for DeleteBatchJobResponseObject {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for DeleteBatchJobResponseObject {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(DeleteBatchJobResponseObject, str, "batch");
 /// `#/components/schemas/DeleteDatasetRecordsRequest`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DeleteDatasetRecordsRequest {
@@ -364,15 +308,8 @@ impl DeleteModelResponse {
             deleted: Default::default(),
         }
     }
-    /// Sets `object`.
-    pub fn object(mut self, value: impl Into<String>) -> Self {
-        self.object = Some(value.into());
-        self
-    }
-    /// Sets `deleted`.
-    pub fn deleted(mut self, value: impl Into<bool>) -> Self {
-        self.deleted = Some(value.into());
-        self
+    crate::runtime::setters! {
+        object : String => optional, deleted : bool => optional
     }
 }
 /// `#/components/schemas/DeleteOUT`
@@ -404,38 +341,7 @@ pub enum DeleteUnavailableReason {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl DeleteUnavailableReason {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::NotAllowed => "not_allowed",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for DeleteUnavailableReason {
-    fn from(s: &str) -> Self {
-        match s {
-            "not_allowed" => Self::NotAllowed,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for DeleteUnavailableReason {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for DeleteUnavailableReason {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for DeleteUnavailableReason {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(DeleteUnavailableReason { NotAllowed = "not_allowed" });
 /// `#/components/schemas/DeltaMessage`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct DeltaMessage {
@@ -454,38 +360,11 @@ pub struct DeltaMessage {
     pub metadata: crate::Nullable<std::collections::BTreeMap<String, serde_json::Value>>,
 }
 impl DeltaMessage {
-    /// Sets `role`.
-    pub fn role(mut self, value: impl Into<String>) -> Self {
-        self.role = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `content`.
-    pub fn content(mut self, value: impl Into<AssistantMessageContent>) -> Self {
-        self.content = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `tool_calls`.
-    pub fn tool_calls(mut self, value: impl Into<Vec<ToolCall>>) -> Self {
-        self.tool_calls = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `tool_call_id`.
-    pub fn tool_call_id(mut self, value: impl Into<String>) -> Self {
-        self.tool_call_id = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `index`.
-    pub fn index(mut self, value: impl Into<i64>) -> Self {
-        self.index = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.metadata = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        role : String => nullable, content : AssistantMessageContent => nullable,
+        tool_calls : Vec < ToolCall > => nullable, tool_call_id : String => nullable,
+        index : i64 => nullable, metadata : std::collections::BTreeMap < String,
+        serde_json::Value > => nullable
     }
 }
 /// `#/components/schemas/DeploymentBuildState`
@@ -507,35 +386,10 @@ pub struct DeploymentBuildState {
     pub finished_at: crate::Nullable<String>,
 }
 impl DeploymentBuildState {
-    /// Sets `phase`.
-    pub fn phase(mut self, value: impl Into<String>) -> Self {
-        self.phase = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `commit_sha`.
-    pub fn commit_sha(mut self, value: impl Into<String>) -> Self {
-        self.commit_sha = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `image`.
-    pub fn image(mut self, value: impl Into<String>) -> Self {
-        self.image = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `message`.
-    pub fn message(mut self, value: impl Into<String>) -> Self {
-        self.message = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `started_at`.
-    pub fn started_at(mut self, value: impl Into<String>) -> Self {
-        self.started_at = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `finished_at`.
-    pub fn finished_at(mut self, value: impl Into<String>) -> Self {
-        self.finished_at = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        phase : String => nullable, commit_sha : String => nullable, image : String =>
+        nullable, message : String => nullable, started_at : String => nullable,
+        finished_at : String => nullable
     }
 }
 /// `#/components/schemas/DeploymentDetailResponse`
@@ -611,36 +465,11 @@ impl DeploymentDetailResponse {
             workers: workers.into(),
         }
     }
-    /// Sets `is_hardened`.
-    pub fn is_hardened(mut self, value: impl Into<bool>) -> Self {
-        self.is_hardened = Some(value.into());
-        self
-    }
-    /// Sets `location`.
-    #[deprecated]
-    pub fn location(mut self, value: impl Into<DeploymentLocation>) -> Self {
-        self.location = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `worker_count`.
-    pub fn worker_count(mut self, value: impl Into<i64>) -> Self {
-        self.worker_count = Some(value.into());
-        self
-    }
-    /// Sets `active_worker_count`.
-    pub fn active_worker_count(mut self, value: impl Into<i64>) -> Self {
-        self.active_worker_count = Some(value.into());
-        self
-    }
-    /// Sets `locations`.
-    pub fn locations(mut self, value: impl Into<Vec<LocationType>>) -> Self {
-        self.locations = Some(value.into());
-        self
-    }
-    /// Sets `managed`.
-    pub fn managed(mut self, value: impl Into<ManagedDeploymentResponse>) -> Self {
-        self.managed = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        is_hardened : bool => optional, #[deprecated] location : DeploymentLocation =>
+        nullable, worker_count : i64 => optional, active_worker_count : i64 => optional,
+        locations : Vec < LocationType > => optional, managed : ManagedDeploymentResponse
+        => nullable
     }
 }
 /// `#/components/schemas/DeploymentListResponse`
@@ -690,15 +519,8 @@ impl DeploymentLocation {
             k8s_namespace: Default::default(),
         }
     }
-    /// Sets `k8s_cluster`.
-    pub fn k8s_cluster(mut self, value: impl Into<String>) -> Self {
-        self.k8s_cluster = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `k8s_namespace`.
-    pub fn k8s_namespace(mut self, value: impl Into<String>) -> Self {
-        self.k8s_namespace = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        k8s_cluster : String => nullable, k8s_namespace : String => nullable
     }
 }
 /// `#/components/schemas/DeploymentLogRecord`
@@ -747,10 +569,8 @@ impl DeploymentLogSearchResponse {
             next_cursor: Default::default(),
         }
     }
-    /// Sets `next_cursor`.
-    pub fn next_cursor(mut self, value: impl Into<String>) -> Self {
-        self.next_cursor = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        next_cursor : String => nullable
     }
 }
 /// `#/components/schemas/DeploymentObservedState`
@@ -779,50 +599,11 @@ pub struct DeploymentObservedState {
     pub build_state: crate::Nullable<DeploymentBuildState>,
 }
 impl DeploymentObservedState {
-    /// Sets `phase`.
-    pub fn phase(mut self, value: impl Into<String>) -> Self {
-        self.phase = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `available_replicas`.
-    pub fn available_replicas(mut self, value: impl Into<i64>) -> Self {
-        self.available_replicas = Some(value.into());
-        self
-    }
-    /// Sets `ready_replicas`.
-    pub fn ready_replicas(mut self, value: impl Into<i64>) -> Self {
-        self.ready_replicas = Some(value.into());
-        self
-    }
-    /// Sets `endpoint`.
-    pub fn endpoint(mut self, value: impl Into<String>) -> Self {
-        self.endpoint = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `message`.
-    pub fn message(mut self, value: impl Into<String>) -> Self {
-        self.message = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `last_seen`.
-    pub fn last_seen(mut self, value: impl Into<String>) -> Self {
-        self.last_seen = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `deployed_revision`.
-    pub fn deployed_revision(mut self, value: impl Into<String>) -> Self {
-        self.deployed_revision = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `generation`.
-    pub fn generation(mut self, value: impl Into<i64>) -> Self {
-        self.generation = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `build_state`.
-    pub fn build_state(mut self, value: impl Into<DeploymentBuildState>) -> Self {
-        self.build_state = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        phase : String => nullable, available_replicas : i64 => optional, ready_replicas
+        : i64 => optional, endpoint : String => nullable, message : String => nullable,
+        last_seen : String => nullable, deployed_revision : String => nullable,
+        generation : i64 => nullable, build_state : DeploymentBuildState => nullable
     }
 }
 /// `#/components/schemas/DeploymentResourceConfig`
@@ -840,30 +621,10 @@ pub struct DeploymentResourceConfig {
     pub memory_limit: crate::Nullable<String>,
 }
 impl DeploymentResourceConfig {
-    /// Sets `replicas`.
-    pub fn replicas(mut self, value: impl Into<i64>) -> Self {
-        self.replicas = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `cpu_request`.
-    pub fn cpu_request(mut self, value: impl Into<String>) -> Self {
-        self.cpu_request = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `cpu_limit`.
-    pub fn cpu_limit(mut self, value: impl Into<String>) -> Self {
-        self.cpu_limit = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `memory_request`.
-    pub fn memory_request(mut self, value: impl Into<String>) -> Self {
-        self.memory_request = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `memory_limit`.
-    pub fn memory_limit(mut self, value: impl Into<String>) -> Self {
-        self.memory_limit = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        replicas : i64 => nullable, cpu_request : String => nullable, cpu_limit : String
+        => nullable, memory_request : String => nullable, memory_limit : String =>
+        nullable
     }
 }
 /// `#/components/schemas/DeploymentResourceConfigUpdate`
@@ -881,30 +642,10 @@ pub struct DeploymentResourceConfigUpdate {
     pub memory_limit: crate::Nullable<String>,
 }
 impl DeploymentResourceConfigUpdate {
-    /// Sets `replicas`.
-    pub fn replicas(mut self, value: impl Into<i64>) -> Self {
-        self.replicas = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `cpu_request`.
-    pub fn cpu_request(mut self, value: impl Into<String>) -> Self {
-        self.cpu_request = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `cpu_limit`.
-    pub fn cpu_limit(mut self, value: impl Into<String>) -> Self {
-        self.cpu_limit = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `memory_request`.
-    pub fn memory_request(mut self, value: impl Into<String>) -> Self {
-        self.memory_request = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `memory_limit`.
-    pub fn memory_limit(mut self, value: impl Into<String>) -> Self {
-        self.memory_limit = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        replicas : i64 => nullable, cpu_request : String => nullable, cpu_limit : String
+        => nullable, memory_request : String => nullable, memory_limit : String =>
+        nullable
     }
 }
 /// `#/components/schemas/DeploymentResponse`
@@ -976,36 +717,11 @@ impl DeploymentResponse {
             managed: Default::default(),
         }
     }
-    /// Sets `is_hardened`.
-    pub fn is_hardened(mut self, value: impl Into<bool>) -> Self {
-        self.is_hardened = Some(value.into());
-        self
-    }
-    /// Sets `location`.
-    #[deprecated]
-    pub fn location(mut self, value: impl Into<DeploymentLocation>) -> Self {
-        self.location = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `worker_count`.
-    pub fn worker_count(mut self, value: impl Into<i64>) -> Self {
-        self.worker_count = Some(value.into());
-        self
-    }
-    /// Sets `active_worker_count`.
-    pub fn active_worker_count(mut self, value: impl Into<i64>) -> Self {
-        self.active_worker_count = Some(value.into());
-        self
-    }
-    /// Sets `locations`.
-    pub fn locations(mut self, value: impl Into<Vec<LocationType>>) -> Self {
-        self.locations = Some(value.into());
-        self
-    }
-    /// Sets `managed`.
-    pub fn managed(mut self, value: impl Into<ManagedDeploymentResponse>) -> Self {
-        self.managed = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        is_hardened : bool => optional, #[deprecated] location : DeploymentLocation =>
+        nullable, worker_count : i64 => optional, active_worker_count : i64 => optional,
+        locations : Vec < LocationType > => optional, managed : ManagedDeploymentResponse
+        => nullable
     }
 }
 /// `#/components/schemas/DeploymentWorkerListResponse`
@@ -1063,10 +779,8 @@ impl DeploymentWorkerResponse {
             location: Default::default(),
         }
     }
-    /// Sets `location`.
-    pub fn location(mut self, value: impl Into<DeploymentLocation>) -> Self {
-        self.location = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        location : DeploymentLocation => nullable
     }
 }
 /// `#/components/schemas/DeploymentWorkerSpecInput`
@@ -1092,20 +806,9 @@ impl DeploymentWorkerSpecInput {
             working_dir: Default::default(),
         }
     }
-    /// Sets `revision`.
-    pub fn revision(mut self, value: impl Into<String>) -> Self {
-        self.revision = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `entrypoint`.
-    pub fn entrypoint(mut self, value: impl Into<String>) -> Self {
-        self.entrypoint = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `working_dir`.
-    pub fn working_dir(mut self, value: impl Into<String>) -> Self {
-        self.working_dir = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        revision : String => nullable, entrypoint : String => nullable, working_dir :
+        String => nullable
     }
 }
 /// `#/components/schemas/DeploymentWorkerSpecResponse`
@@ -1144,41 +847,11 @@ impl DeploymentWorkerSpecResponse {
             commit: Default::default(),
         }
     }
-    /// Sets `type`.
-    pub fn r#type(mut self, value: impl Into<String>) -> Self {
-        self.r#type = Some(value.into());
-        self
-    }
-    /// Sets `revision`.
-    pub fn revision(mut self, value: impl Into<String>) -> Self {
-        self.revision = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `entrypoint`.
-    pub fn entrypoint(mut self, value: impl Into<String>) -> Self {
-        self.entrypoint = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `working_dir`.
-    pub fn working_dir(mut self, value: impl Into<String>) -> Self {
-        self.working_dir = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `restarted_at`.
-    pub fn restarted_at(mut self, value: impl Into<String>) -> Self {
-        self.restarted_at = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `commit_sha`.
-    #[deprecated]
-    pub fn commit_sha(mut self, value: impl Into<String>) -> Self {
-        self.commit_sha = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `commit`.
-    pub fn commit(mut self, value: impl Into<GitCommitMetadata>) -> Self {
-        self.commit = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        r#type : String => optional, revision : String => nullable, entrypoint : String
+        => nullable, working_dir : String => nullable, restarted_at : String => nullable,
+        #[deprecated] commit_sha : String => nullable, commit : GitCommitMetadata =>
+        nullable
     }
 }
 /// `#/components/schemas/Document`
@@ -1272,50 +945,12 @@ impl Document {
             tokens_processing_total: tokens_processing_total.into(),
         }
     }
-    /// Sets `summary`.
-    pub fn summary(mut self, value: impl Into<String>) -> Self {
-        self.summary = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `last_processed_at`.
-    pub fn last_processed_at(mut self, value: impl Into<String>) -> Self {
-        self.last_processed_at = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `number_of_pages`.
-    pub fn number_of_pages(mut self, value: impl Into<i64>) -> Self {
-        self.number_of_pages = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `tokens_processing_main_content`.
-    #[deprecated]
-    pub fn tokens_processing_main_content(mut self, value: impl Into<i64>) -> Self {
-        self.tokens_processing_main_content = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `tokens_processing_summary`.
-    #[deprecated]
-    pub fn tokens_processing_summary(mut self, value: impl Into<i64>) -> Self {
-        self.tokens_processing_summary = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `url`.
-    pub fn url(mut self, value: impl Into<String>) -> Self {
-        self.url = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `attributes`.
-    pub fn attributes(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.attributes = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `expires_at`.
-    pub fn expires_at(mut self, value: impl Into<String>) -> Self {
-        self.expires_at = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        summary : String => nullable, last_processed_at : String => nullable,
+        number_of_pages : i64 => nullable, #[deprecated] tokens_processing_main_content :
+        i64 => nullable, #[deprecated] tokens_processing_summary : i64 => nullable, url :
+        String => nullable, attributes : std::collections::BTreeMap < String,
+        serde_json::Value > => nullable, expires_at : String => nullable
     }
 }
 /// `#/components/schemas/DocumentLibraryTool`
@@ -1338,15 +973,9 @@ impl DocumentLibraryTool {
             library_ids: library_ids.into(),
         }
     }
-    /// Sets `tool_configuration`.
-    pub fn tool_configuration(mut self, value: impl Into<ToolConfiguration>) -> Self {
-        self.tool_configuration = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `type`.
-    pub fn r#type(mut self, value: impl Into<DocumentLibraryToolType>) -> Self {
-        self.r#type = Some(value.into());
-        self
+    crate::runtime::setters! {
+        tool_configuration : ToolConfiguration => nullable, r#type :
+        DocumentLibraryToolType => optional
     }
 }
 /// `#/components/schemas/DocumentLibraryTool/properties/type`
@@ -1357,38 +986,9 @@ pub enum DocumentLibraryToolType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl DocumentLibraryToolType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::DocumentLibrary => "document_library",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for DocumentLibraryToolType {
-    fn from(s: &str) -> Self {
-        match s {
-            "document_library" => Self::DocumentLibrary,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for DocumentLibraryToolType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for DocumentLibraryToolType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for DocumentLibraryToolType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    DocumentLibraryToolType { DocumentLibrary = "document_library" }
+);
 /// `#/components/schemas/DocumentTextContent`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DocumentTextContent {
@@ -1422,26 +1022,11 @@ impl DocumentURLChunk {
             document_name: Default::default(),
         }
     }
-    /// Sets `document_name`.
-    pub fn document_name(mut self, value: impl Into<String>) -> Self {
-        self.document_name = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        document_name : String => nullable
     }
 }
 /// `#/components/schemas/DocumentURLChunk/properties/type`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct DocumentURLChunkType;
-impl DocumentURLChunkType {
-    /// Always `"document_url"`.
-    pub const VALUE: &'static str = "document_url";
-}
-impl serde::Serialize for DocumentURLChunkType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for DocumentURLChunkType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(DocumentURLChunkType, str, "document_url");

@@ -15,15 +15,9 @@ pub struct ElicitationCapability {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 impl ElicitationCapability {
-    /// Sets `form`.
-    pub fn form(mut self, value: impl Into<FormElicitationCapability>) -> Self {
-        self.form = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `url`.
-    pub fn url(mut self, value: impl Into<UrlElicitationCapability>) -> Self {
-        self.url = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        form : FormElicitationCapability => nullable, url : UrlElicitationCapability =>
+        nullable
     }
 }
 /// The contents of a resource, embedded into a prompt or tool call result.
@@ -58,18 +52,9 @@ impl EmbeddedResource {
             additional_properties: Default::default(),
         }
     }
-    /// Sets `annotations`.
-    pub fn annotations(mut self, value: impl Into<Annotations>) -> Self {
-        self.annotations = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `_meta`.
-    pub fn meta(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.meta = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        annotations : Annotations => nullable, meta : std::collections::BTreeMap <
+        String, serde_json::Value > => nullable
     }
 }
 /// `#/components/schemas/EmbeddedResource/properties/resource`
@@ -80,58 +65,18 @@ pub enum EmbeddedResourceResource {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-impl serde::Serialize for EmbeddedResourceResource {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::TextResourceContents(v) => serde::Serialize::serialize(v, s),
-            Self::BlobResourceContents(v) => serde::Serialize::serialize(v, s),
-            Self::Unknown(v) => serde::Serialize::serialize(v, s),
-        }
-    }
-}
-impl<'de> serde::Deserialize<'de> for EmbeddedResourceResource {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Ok(v) = <TextResourceContents as serde::Deserialize>::deserialize(
-            &value,
-        ) {
-            return Ok(Self::TextResourceContents(v));
-        }
-        if let Ok(v) = <BlobResourceContents as serde::Deserialize>::deserialize(
-            &value,
-        ) {
-            return Ok(Self::BlobResourceContents(v));
-        }
-        Ok(Self::Unknown(value))
-    }
-}
-impl From<TextResourceContents> for EmbeddedResourceResource {
-    fn from(v: TextResourceContents) -> Self {
-        Self::TextResourceContents(v)
-    }
-}
-impl From<BlobResourceContents> for EmbeddedResourceResource {
-    fn from(v: BlobResourceContents) -> Self {
-        Self::BlobResourceContents(v)
-    }
-}
+crate::runtime::untagged_union!(
+    EmbeddedResourceResource { TextResourceContents(TextResourceContents),
+    BlobResourceContents(BlobResourceContents) }
+);
+crate::runtime::union_from!(
+    EmbeddedResourceResource { TextResourceContents(TextResourceContents),
+    BlobResourceContents(BlobResourceContents) }
+);
 /// `#/components/schemas/EmbeddedResource/properties/type`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct EmbeddedResourceType;
-impl EmbeddedResourceType {
-    /// Always `"resource"`.
-    pub const VALUE: &'static str = "resource";
-}
-impl serde::Serialize for EmbeddedResourceType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for EmbeddedResourceType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(EmbeddedResourceType, str, "resource");
 /// `#/components/schemas/EmbeddingDtype`
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum EmbeddingDtype {
@@ -148,46 +93,10 @@ pub enum EmbeddingDtype {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl EmbeddingDtype {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Float => "float",
-            Self::Int8 => "int8",
-            Self::Uint8 => "uint8",
-            Self::Binary => "binary",
-            Self::Ubinary => "ubinary",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for EmbeddingDtype {
-    fn from(s: &str) -> Self {
-        match s {
-            "float" => Self::Float,
-            "int8" => Self::Int8,
-            "uint8" => Self::Uint8,
-            "binary" => Self::Binary,
-            "ubinary" => Self::Ubinary,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for EmbeddingDtype {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for EmbeddingDtype {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for EmbeddingDtype {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    EmbeddingDtype { Float = "float", Int8 = "int8", Uint8 = "uint8", Binary = "binary",
+    Ubinary = "ubinary" }
+);
 /// `#/components/schemas/EmbeddingRequest`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EmbeddingRequest {
@@ -226,28 +135,10 @@ impl EmbeddingRequest {
             encoding_format: Default::default(),
         }
     }
-    /// Sets `metadata`.
-    pub fn metadata(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.metadata = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `output_dimension`.
-    pub fn output_dimension(mut self, value: impl Into<i64>) -> Self {
-        self.output_dimension = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `output_dtype`.
-    pub fn output_dtype(mut self, value: impl Into<EmbeddingDtype>) -> Self {
-        self.output_dtype = Some(value.into());
-        self
-    }
-    /// Sets `encoding_format`.
-    pub fn encoding_format(mut self, value: impl Into<EncodingFormat>) -> Self {
-        self.encoding_format = Some(value.into());
-        self
+    crate::runtime::setters! {
+        metadata : std::collections::BTreeMap < String, serde_json::Value > => nullable,
+        output_dimension : i64 => nullable, output_dtype : EmbeddingDtype => optional,
+        encoding_format : EncodingFormat => optional
     }
 }
 /// `#/components/schemas/EmbeddingResponse`
@@ -288,20 +179,9 @@ pub struct EmbeddingResponseData {
     pub index: Option<i64>,
 }
 impl EmbeddingResponseData {
-    /// Sets `object`.
-    pub fn object(mut self, value: impl Into<String>) -> Self {
-        self.object = Some(value.into());
-        self
-    }
-    /// Sets `embedding`.
-    pub fn embedding(mut self, value: impl Into<Vec<f64>>) -> Self {
-        self.embedding = Some(value.into());
-        self
-    }
-    /// Sets `index`.
-    pub fn index(mut self, value: impl Into<i64>) -> Self {
-        self.index = Some(value.into());
-        self
+    crate::runtime::setters! {
+        object : String => optional, embedding : Vec < f64 > => optional, index : i64 =>
+        optional
     }
 }
 /// `#/components/schemas/EncodedPayloadOptions`
@@ -318,44 +198,10 @@ pub enum EncodedPayloadOptions {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl EncodedPayloadOptions {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Offloaded => "offloaded",
-            Self::Encrypted => "encrypted",
-            Self::EncryptedPartial => "encrypted-partial",
-            Self::Compressed => "compressed",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for EncodedPayloadOptions {
-    fn from(s: &str) -> Self {
-        match s {
-            "offloaded" => Self::Offloaded,
-            "encrypted" => Self::Encrypted,
-            "encrypted-partial" => Self::EncryptedPartial,
-            "compressed" => Self::Compressed,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for EncodedPayloadOptions {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for EncodedPayloadOptions {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for EncodedPayloadOptions {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    EncodedPayloadOptions { Offloaded = "offloaded", Encrypted = "encrypted",
+    EncryptedPartial = "encrypted-partial", Compressed = "compressed" }
+);
 /// `#/components/schemas/EncodingFormat`
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum EncodingFormat {
@@ -366,40 +212,7 @@ pub enum EncodingFormat {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl EncodingFormat {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Float => "float",
-            Self::Base64 => "base64",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for EncodingFormat {
-    fn from(s: &str) -> Self {
-        match s {
-            "float" => Self::Float,
-            "base64" => Self::Base64,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for EncodingFormat {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for EncodingFormat {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for EncodingFormat {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(EncodingFormat { Float = "float", Base64 = "base64" });
 /// Wrapper for encrypted patch values in selective json_patch encryption.
 ///
 /// When partial encryption mode is enabled and a patch targets an EncryptedStrField,
@@ -424,20 +237,7 @@ impl EncryptedPatchValue {
 /// `#/components/schemas/EncryptedPatchValue/properties/type`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct EncryptedPatchValueType;
-impl EncryptedPatchValueType {
-    /// Always `"__encrypted__"`.
-    pub const VALUE: &'static str = "__encrypted__";
-}
-impl serde::Serialize for EncryptedPatchValueType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for EncryptedPatchValueType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(EncryptedPatchValueType, str, "__encrypted__");
 /// The type of entity, used to share a library.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum EntityType {
@@ -450,42 +250,9 @@ pub enum EntityType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl EntityType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::User => "User",
-            Self::Workspace => "Workspace",
-            Self::Org => "Org",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for EntityType {
-    fn from(s: &str) -> Self {
-        match s {
-            "User" => Self::User,
-            "Workspace" => Self::Workspace,
-            "Org" => Self::Org,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for EntityType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for EntityType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for EntityType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    EntityType { User = "User", Workspace = "Workspace", Org = "Org" }
+);
 /// `#/components/schemas/EventProgressStatus`
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum EventProgressStatus {
@@ -498,42 +265,10 @@ pub enum EventProgressStatus {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl EventProgressStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Running => "RUNNING",
-            Self::Completed => "COMPLETED",
-            Self::Failed => "FAILED",
-            Self::Unknown(s) => s,
-        }
+crate::runtime::string_enum!(
+    EventProgressStatus { Running = "RUNNING", Completed = "COMPLETED", Failed = "FAILED"
     }
-}
-impl From<&str> for EventProgressStatus {
-    fn from(s: &str) -> Self {
-        match s {
-            "RUNNING" => Self::Running,
-            "COMPLETED" => Self::Completed,
-            "FAILED" => Self::Failed,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for EventProgressStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for EventProgressStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for EventProgressStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+);
 /// `#/components/schemas/EventSource`
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum EventSource {
@@ -546,42 +281,9 @@ pub enum EventSource {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl EventSource {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Database => "DATABASE",
-            Self::Live => "LIVE",
-            Self::Hybrid => "HYBRID",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for EventSource {
-    fn from(s: &str) -> Self {
-        match s {
-            "DATABASE" => Self::Database,
-            "LIVE" => Self::Live,
-            "HYBRID" => Self::Hybrid,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for EventSource {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for EventSource {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for EventSource {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    EventSource { Database = "DATABASE", Live = "LIVE", Hybrid = "HYBRID" }
+);
 /// `#/components/schemas/EventType`
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum EventType {
@@ -592,40 +294,9 @@ pub enum EventType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl EventType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "EVENT",
-            Self::EventProgress => "EVENT_PROGRESS",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for EventType {
-    fn from(s: &str) -> Self {
-        match s {
-            "EVENT" => Self::Event,
-            "EVENT_PROGRESS" => Self::EventProgress,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for EventType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for EventType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for EventType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    EventType { Event = "EVENT", EventProgress = "EVENT_PROGRESS" }
+);
 /// Not typed since mcp config can changed / not stable
 /// we allow all extra fields and this is a dict
 /// TODO: once mcp is stable, we need to type this
@@ -691,10 +362,8 @@ impl ExecutionLogSearchResponse {
             next_cursor: Default::default(),
         }
     }
-    /// Sets `next_cursor`.
-    pub fn next_cursor(mut self, value: impl Into<String>) -> Self {
-        self.next_cursor = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        next_cursor : String => nullable
     }
 }
 /// `#/components/schemas/ExecutionTool`
@@ -732,15 +401,8 @@ pub struct ExecutionTraceInfoResponse {
     pub has_trace_data: Option<bool>,
 }
 impl ExecutionTraceInfoResponse {
-    /// Sets `otel_trace_id`.
-    pub fn otel_trace_id(mut self, value: impl Into<String>) -> Self {
-        self.otel_trace_id = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `has_trace_data`.
-    pub fn has_trace_data(mut self, value: impl Into<bool>) -> Self {
-        self.has_trace_data = Some(value.into());
-        self
+    crate::runtime::setters! {
+        otel_trace_id : String => nullable, has_trace_data : bool => optional
     }
 }
 /// `#/components/schemas/ExportDatasetResponse`
@@ -857,152 +519,23 @@ impl ExtendedOAuthServerMetadata {
             x_scope: Default::default(),
         }
     }
-    /// Sets `registration_endpoint`.
-    pub fn registration_endpoint(mut self, value: impl Into<String>) -> Self {
-        self.registration_endpoint = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `scopes_supported`.
-    pub fn scopes_supported(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.scopes_supported = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `response_types_supported`.
-    pub fn response_types_supported(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.response_types_supported = Some(value.into());
-        self
-    }
-    /// Sets `response_modes_supported`.
-    pub fn response_modes_supported(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.response_modes_supported = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `grant_types_supported`.
-    pub fn grant_types_supported(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.grant_types_supported = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `token_endpoint_auth_methods_supported`.
-    pub fn token_endpoint_auth_methods_supported(
-        mut self,
-        value: impl Into<Vec<String>>,
-    ) -> Self {
-        self.token_endpoint_auth_methods_supported = crate::Nullable::Value(
-            value.into(),
-        );
-        self
-    }
-    /// Sets `token_endpoint_auth_signing_alg_values_supported`.
-    pub fn token_endpoint_auth_signing_alg_values_supported(
-        mut self,
-        value: impl Into<Vec<String>>,
-    ) -> Self {
-        self.token_endpoint_auth_signing_alg_values_supported = crate::Nullable::Value(
-            value.into(),
-        );
-        self
-    }
-    /// Sets `service_documentation`.
-    pub fn service_documentation(mut self, value: impl Into<String>) -> Self {
-        self.service_documentation = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `ui_locales_supported`.
-    pub fn ui_locales_supported(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.ui_locales_supported = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `op_policy_uri`.
-    pub fn op_policy_uri(mut self, value: impl Into<String>) -> Self {
-        self.op_policy_uri = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `op_tos_uri`.
-    pub fn op_tos_uri(mut self, value: impl Into<String>) -> Self {
-        self.op_tos_uri = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `revocation_endpoint`.
-    pub fn revocation_endpoint(mut self, value: impl Into<String>) -> Self {
-        self.revocation_endpoint = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `revocation_endpoint_auth_methods_supported`.
-    pub fn revocation_endpoint_auth_methods_supported(
-        mut self,
-        value: impl Into<Vec<String>>,
-    ) -> Self {
-        self.revocation_endpoint_auth_methods_supported = crate::Nullable::Value(
-            value.into(),
-        );
-        self
-    }
-    /// Sets `revocation_endpoint_auth_signing_alg_values_supported`.
-    pub fn revocation_endpoint_auth_signing_alg_values_supported(
-        mut self,
-        value: impl Into<Vec<String>>,
-    ) -> Self {
-        self.revocation_endpoint_auth_signing_alg_values_supported = crate::Nullable::Value(
-            value.into(),
-        );
-        self
-    }
-    /// Sets `introspection_endpoint`.
-    pub fn introspection_endpoint(mut self, value: impl Into<String>) -> Self {
-        self.introspection_endpoint = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `introspection_endpoint_auth_methods_supported`.
-    pub fn introspection_endpoint_auth_methods_supported(
-        mut self,
-        value: impl Into<Vec<String>>,
-    ) -> Self {
-        self.introspection_endpoint_auth_methods_supported = crate::Nullable::Value(
-            value.into(),
-        );
-        self
-    }
-    /// Sets `introspection_endpoint_auth_signing_alg_values_supported`.
-    pub fn introspection_endpoint_auth_signing_alg_values_supported(
-        mut self,
-        value: impl Into<Vec<String>>,
-    ) -> Self {
-        self.introspection_endpoint_auth_signing_alg_values_supported = crate::Nullable::Value(
-            value.into(),
-        );
-        self
-    }
-    /// Sets `code_challenge_methods_supported`.
-    pub fn code_challenge_methods_supported(
-        mut self,
-        value: impl Into<Vec<String>>,
-    ) -> Self {
-        self.code_challenge_methods_supported = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `client_id_metadata_document_supported`.
-    pub fn client_id_metadata_document_supported(
-        mut self,
-        value: impl Into<bool>,
-    ) -> Self {
-        self.client_id_metadata_document_supported = crate::Nullable::Value(
-            value.into(),
-        );
-        self
-    }
-    /// Sets `x_source`.
-    pub fn x_source(mut self, value: impl Into<OAuthMetadataSource>) -> Self {
-        self.x_source = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `x_resource_url`.
-    pub fn x_resource_url(mut self, value: impl Into<String>) -> Self {
-        self.x_resource_url = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `x_scope`.
-    pub fn x_scope(mut self, value: impl Into<String>) -> Self {
-        self.x_scope = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        registration_endpoint : String => nullable, scopes_supported : Vec < String > =>
+        nullable, response_types_supported : Vec < String > => optional,
+        response_modes_supported : Vec < String > => nullable, grant_types_supported :
+        Vec < String > => nullable, token_endpoint_auth_methods_supported : Vec < String
+        > => nullable, token_endpoint_auth_signing_alg_values_supported : Vec < String >
+        => nullable, service_documentation : String => nullable, ui_locales_supported :
+        Vec < String > => nullable, op_policy_uri : String => nullable, op_tos_uri :
+        String => nullable, revocation_endpoint : String => nullable,
+        revocation_endpoint_auth_methods_supported : Vec < String > => nullable,
+        revocation_endpoint_auth_signing_alg_values_supported : Vec < String > =>
+        nullable, introspection_endpoint : String => nullable,
+        introspection_endpoint_auth_methods_supported : Vec < String > => nullable,
+        introspection_endpoint_auth_signing_alg_values_supported : Vec < String > =>
+        nullable, code_challenge_methods_supported : Vec < String > => nullable,
+        client_id_metadata_document_supported : bool => nullable, x_source :
+        OAuthMetadataSource => nullable, x_resource_url : String => nullable, x_scope :
+        String => nullable
     }
 }

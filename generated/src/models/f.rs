@@ -61,58 +61,12 @@ impl FIMCompletionRequest {
             prompt_cache_key: Default::default(),
         }
     }
-    /// Sets `temperature`.
-    pub fn temperature(mut self, value: impl Into<f64>) -> Self {
-        self.temperature = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `top_p`.
-    pub fn top_p(mut self, value: impl Into<f64>) -> Self {
-        self.top_p = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `max_tokens`.
-    pub fn max_tokens(mut self, value: impl Into<i64>) -> Self {
-        self.max_tokens = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `stream`.
-    pub fn stream(mut self, value: impl Into<bool>) -> Self {
-        self.stream = Some(value.into());
-        self
-    }
-    /// Sets `stop`.
-    pub fn stop(mut self, value: impl Into<ChatCompletionRequestStop>) -> Self {
-        self.stop = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `random_seed`.
-    pub fn random_seed(mut self, value: impl Into<i64>) -> Self {
-        self.random_seed = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.metadata = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `suffix`.
-    pub fn suffix(mut self, value: impl Into<String>) -> Self {
-        self.suffix = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `min_tokens`.
-    pub fn min_tokens(mut self, value: impl Into<i64>) -> Self {
-        self.min_tokens = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `prompt_cache_key`.
-    pub fn prompt_cache_key(mut self, value: impl Into<String>) -> Self {
-        self.prompt_cache_key = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        temperature : f64 => nullable, top_p : f64 => nullable, max_tokens : i64 =>
+        nullable, stream : bool => optional, stop : ChatCompletionRequestStop =>
+        nullable, random_seed : i64 => nullable, metadata : std::collections::BTreeMap <
+        String, serde_json::Value > => nullable, suffix : String => nullable, min_tokens
+        : i64 => nullable, prompt_cache_key : String => nullable
     }
 }
 /// `#/components/schemas/FIMCompletionResponse`
@@ -155,40 +109,9 @@ pub enum FTClassifierLossFunction {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl FTClassifierLossFunction {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::SingleClass => "single_class",
-            Self::MultiClass => "multi_class",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for FTClassifierLossFunction {
-    fn from(s: &str) -> Self {
-        match s {
-            "single_class" => Self::SingleClass,
-            "multi_class" => Self::MultiClass,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for FTClassifierLossFunction {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for FTClassifierLossFunction {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for FTClassifierLossFunction {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    FTClassifierLossFunction { SingleClass = "single_class", MultiClass = "multi_class" }
+);
 /// Extra fields for fine-tuned models.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FTModelCard {
@@ -261,84 +184,19 @@ impl FTModelCard {
             archived: Default::default(),
         }
     }
-    /// Sets `object`.
-    pub fn object(mut self, value: impl Into<String>) -> Self {
-        self.object = Some(value.into());
-        self
-    }
-    /// Sets `created`.
-    pub fn created(mut self, value: impl Into<i64>) -> Self {
-        self.created = Some(value.into());
-        self
-    }
-    /// Sets `owned_by`.
-    pub fn owned_by(mut self, value: impl Into<String>) -> Self {
-        self.owned_by = Some(value.into());
-        self
-    }
-    /// Sets `name`.
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `description`.
-    pub fn description(mut self, value: impl Into<String>) -> Self {
-        self.description = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `max_context_length`.
-    pub fn max_context_length(mut self, value: impl Into<i64>) -> Self {
-        self.max_context_length = Some(value.into());
-        self
-    }
-    /// Sets `aliases`.
-    pub fn aliases(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.aliases = Some(value.into());
-        self
-    }
-    /// Sets `deprecation`.
-    pub fn deprecation(mut self, value: impl Into<String>) -> Self {
-        self.deprecation = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `deprecation_replacement_model`.
-    pub fn deprecation_replacement_model(mut self, value: impl Into<String>) -> Self {
-        self.deprecation_replacement_model = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `default_model_temperature`.
-    pub fn default_model_temperature(mut self, value: impl Into<f64>) -> Self {
-        self.default_model_temperature = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `internal`.
-    pub fn internal(mut self, value: impl Into<bool>) -> Self {
-        self.internal = Some(value.into());
-        self
-    }
-    /// Sets `archived`.
-    pub fn archived(mut self, value: impl Into<bool>) -> Self {
-        self.archived = Some(value.into());
-        self
+    crate::runtime::setters! {
+        object : String => optional, created : i64 => optional, owned_by : String =>
+        optional, name : String => nullable, description : String => nullable,
+        max_context_length : i64 => optional, aliases : Vec < String > => optional,
+        deprecation : String => nullable, deprecation_replacement_model : String =>
+        nullable, default_model_temperature : f64 => nullable, internal : bool =>
+        optional, archived : bool => optional
     }
 }
 /// `#/components/schemas/FTModelCard/properties/type`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct FTModelCardType;
-impl FTModelCardType {
-    /// Always `"fine-tuned"`.
-    pub const VALUE: &'static str = "fine-tuned";
-}
-impl serde::Serialize for FTModelCardType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for FTModelCardType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(FTModelCardType, str, "fine-tuned");
 /// Represents an error or exception that occurred during execution.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Failure {
@@ -362,20 +220,9 @@ pub struct FeedResultChatCompletionEventPreview {
     pub cursor: crate::Nullable<String>,
 }
 impl FeedResultChatCompletionEventPreview {
-    /// Sets `results`.
-    pub fn results(mut self, value: impl Into<Vec<ChatCompletionEventPreview>>) -> Self {
-        self.results = Some(value.into());
-        self
-    }
-    /// Sets `next`.
-    pub fn next(mut self, value: impl Into<String>) -> Self {
-        self.next = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `cursor`.
-    pub fn cursor(mut self, value: impl Into<String>) -> Self {
-        self.cursor = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        results : Vec < ChatCompletionEventPreview > => optional, next : String =>
+        nullable, cursor : String => nullable
     }
 }
 /// `#/components/schemas/FeedResultGetLog`
@@ -389,20 +236,9 @@ pub struct FeedResultGetLog {
     pub cursor: crate::Nullable<String>,
 }
 impl FeedResultGetLog {
-    /// Sets `results`.
-    pub fn results(mut self, value: impl Into<Vec<GetLog>>) -> Self {
-        self.results = Some(value.into());
-        self
-    }
-    /// Sets `next`.
-    pub fn next(mut self, value: impl Into<String>) -> Self {
-        self.next = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `cursor`.
-    pub fn cursor(mut self, value: impl Into<String>) -> Self {
-        self.cursor = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        results : Vec < GetLog > => optional, next : String => nullable, cursor : String
+        => nullable
     }
 }
 /// `#/components/schemas/FeedResultGetSpan`
@@ -416,20 +252,9 @@ pub struct FeedResultGetSpan {
     pub cursor: crate::Nullable<String>,
 }
 impl FeedResultGetSpan {
-    /// Sets `results`.
-    pub fn results(mut self, value: impl Into<Vec<GetSpan>>) -> Self {
-        self.results = Some(value.into());
-        self
-    }
-    /// Sets `next`.
-    pub fn next(mut self, value: impl Into<String>) -> Self {
-        self.next = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `cursor`.
-    pub fn cursor(mut self, value: impl Into<String>) -> Self {
-        self.cursor = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        results : Vec < GetSpan > => optional, next : String => nullable, cursor : String
+        => nullable
     }
 }
 /// `#/components/schemas/FeedResultGetSpanEvaluation`
@@ -443,20 +268,9 @@ pub struct FeedResultGetSpanEvaluation {
     pub cursor: crate::Nullable<String>,
 }
 impl FeedResultGetSpanEvaluation {
-    /// Sets `results`.
-    pub fn results(mut self, value: impl Into<Vec<GetSpanEvaluation>>) -> Self {
-        self.results = Some(value.into());
-        self
-    }
-    /// Sets `next`.
-    pub fn next(mut self, value: impl Into<String>) -> Self {
-        self.next = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `cursor`.
-    pub fn cursor(mut self, value: impl Into<String>) -> Self {
-        self.cursor = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        results : Vec < GetSpanEvaluation > => optional, next : String => nullable,
+        cursor : String => nullable
     }
 }
 /// `#/components/schemas/FeedResultGetTrace`
@@ -470,20 +284,9 @@ pub struct FeedResultGetTrace {
     pub cursor: crate::Nullable<String>,
 }
 impl FeedResultGetTrace {
-    /// Sets `results`.
-    pub fn results(mut self, value: impl Into<Vec<GetTrace>>) -> Self {
-        self.results = Some(value.into());
-        self
-    }
-    /// Sets `next`.
-    pub fn next(mut self, value: impl Into<String>) -> Self {
-        self.next = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `cursor`.
-    pub fn cursor(mut self, value: impl Into<String>) -> Self {
-        self.cursor = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        results : Vec < GetTrace > => optional, next : String => nullable, cursor :
+        String => nullable
     }
 }
 /// `#/components/schemas/FetchCampaignStatusResponse`
@@ -506,13 +309,9 @@ pub struct FetchChatCompletionFieldOptionsResponse {
     >,
 }
 impl FetchChatCompletionFieldOptionsResponse {
-    /// Sets `options`.
-    pub fn options(
-        mut self,
-        value: impl Into<Vec<Option<FetchChatCompletionFieldOptionsResponseOptionsItem>>>,
-    ) -> Self {
-        self.options = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        options : Vec < Option < FetchChatCompletionFieldOptionsResponseOptionsItem > >
+        => nullable
     }
 }
 /// `#/components/schemas/FetchChatCompletionFieldOptionsResponse/properties/options/items`
@@ -523,43 +322,13 @@ pub enum FetchChatCompletionFieldOptionsResponseOptionsItem {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-impl serde::Serialize for FetchChatCompletionFieldOptionsResponseOptionsItem {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::Bool(v) => serde::Serialize::serialize(v, s),
-            Self::String(v) => serde::Serialize::serialize(v, s),
-            Self::Unknown(v) => serde::Serialize::serialize(v, s),
-        }
-    }
-}
-impl<'de> serde::Deserialize<'de>
-for FetchChatCompletionFieldOptionsResponseOptionsItem {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Ok(v) = <bool as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::Bool(v));
-        }
-        if let Ok(v) = <String as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::String(v));
-        }
-        Ok(Self::Unknown(value))
-    }
-}
-impl From<bool> for FetchChatCompletionFieldOptionsResponseOptionsItem {
-    fn from(v: bool) -> Self {
-        Self::Bool(v)
-    }
-}
-impl From<String> for FetchChatCompletionFieldOptionsResponseOptionsItem {
-    fn from(v: String) -> Self {
-        Self::String(v)
-    }
-}
-impl From<&str> for FetchChatCompletionFieldOptionsResponseOptionsItem {
-    fn from(v: &str) -> Self {
-        Self::String(v.to_string())
-    }
-}
+crate::runtime::untagged_union!(
+    FetchChatCompletionFieldOptionsResponseOptionsItem { Bool(bool), String(String) }
+);
+crate::runtime::union_from!(
+    FetchChatCompletionFieldOptionsResponseOptionsItem { Bool(bool), String(String) } str
+    => String
+);
 /// `#/components/schemas/FetchFieldOptionCountsRequest`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct FetchFieldOptionCountsRequest {
@@ -567,10 +336,8 @@ pub struct FetchFieldOptionCountsRequest {
     pub filter_params: crate::Nullable<FilterPayload>,
 }
 impl FetchFieldOptionCountsRequest {
-    /// Sets `filter_params`.
-    pub fn filter_params(mut self, value: impl Into<FilterPayload>) -> Self {
-        self.filter_params = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        filter_params : FilterPayload => nullable
     }
 }
 /// `#/components/schemas/FetchFieldOptionCountsResponse`
@@ -649,20 +416,7 @@ impl FileChunk {
 /// `#/components/schemas/FileChunk/properties/type`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct FileChunkType;
-impl FileChunkType {
-    /// Always `"file"`.
-    pub const VALUE: &'static str = "file";
-}
-impl serde::Serialize for FileChunkType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for FileChunkType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(FileChunkType, str, "file");
 /// `#/components/schemas/FilePurpose`
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum FilePurpose {
@@ -675,42 +429,9 @@ pub enum FilePurpose {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl FilePurpose {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::FineTune => "fine-tune",
-            Self::Batch => "batch",
-            Self::Ocr => "ocr",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for FilePurpose {
-    fn from(s: &str) -> Self {
-        match s {
-            "fine-tune" => Self::FineTune,
-            "batch" => Self::Batch,
-            "ocr" => Self::Ocr,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for FilePurpose {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for FilePurpose {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for FilePurpose {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    FilePurpose { FineTune = "fine-tune", Batch = "batch", Ocr = "ocr" }
+);
 /// `#/components/schemas/FileSchema`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FileSchema {
@@ -770,30 +491,9 @@ impl FileSchema {
             visibility: Default::default(),
         }
     }
-    /// Sets `num_lines`.
-    pub fn num_lines(mut self, value: impl Into<i64>) -> Self {
-        self.num_lines = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `mimetype`.
-    pub fn mimetype(mut self, value: impl Into<String>) -> Self {
-        self.mimetype = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `signature`.
-    pub fn signature(mut self, value: impl Into<String>) -> Self {
-        self.signature = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `expires_at`.
-    pub fn expires_at(mut self, value: impl Into<i64>) -> Self {
-        self.expires_at = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `visibility`.
-    pub fn visibility(mut self, value: impl Into<FileVisibility>) -> Self {
-        self.visibility = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        num_lines : i64 => nullable, mimetype : String => nullable, signature : String =>
+        nullable, expires_at : i64 => nullable, visibility : FileVisibility => nullable
     }
 }
 /// `#/components/schemas/FileVisibility`
@@ -806,40 +506,7 @@ pub enum FileVisibility {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl FileVisibility {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Workspace => "workspace",
-            Self::User => "user",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for FileVisibility {
-    fn from(s: &str) -> Self {
-        match s {
-            "workspace" => Self::Workspace,
-            "user" => Self::User,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for FileVisibility {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for FileVisibility {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for FileVisibility {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(FileVisibility { Workspace = "workspace", User = "user" });
 /// `#/components/schemas/FilterCondition`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FilterCondition {
@@ -870,15 +537,9 @@ pub struct FilterGroup {
     pub or: crate::Nullable<Vec<FilterGroupAndItem>>,
 }
 impl FilterGroup {
-    /// Sets `AND`.
-    pub fn and(mut self, value: impl Into<Vec<FilterGroupAndItem>>) -> Self {
-        self.and = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `OR`.
-    pub fn or(mut self, value: impl Into<Vec<FilterGroupAndItem>>) -> Self {
-        self.or = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        and : Vec < FilterGroupAndItem > => nullable, or : Vec < FilterGroupAndItem > =>
+        nullable
     }
 }
 /// `#/components/schemas/FilterGroup/properties/AND/items`
@@ -889,37 +550,12 @@ pub enum FilterGroupAndItem {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-impl serde::Serialize for FilterGroupAndItem {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::FilterCondition(v) => serde::Serialize::serialize(v, s),
-            Self::FilterGroup(v) => serde::Serialize::serialize(v, s),
-            Self::Unknown(v) => serde::Serialize::serialize(v, s),
-        }
-    }
-}
-impl<'de> serde::Deserialize<'de> for FilterGroupAndItem {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Ok(v) = <FilterCondition as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::FilterCondition(v));
-        }
-        if let Ok(v) = <FilterGroup as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::FilterGroup(v));
-        }
-        Ok(Self::Unknown(value))
-    }
-}
-impl From<FilterCondition> for FilterGroupAndItem {
-    fn from(v: FilterCondition) -> Self {
-        Self::FilterCondition(v)
-    }
-}
-impl From<FilterGroup> for FilterGroupAndItem {
-    fn from(v: FilterGroup) -> Self {
-        Self::FilterGroup(v)
-    }
-}
+crate::runtime::untagged_union!(
+    FilterGroupAndItem { FilterCondition(FilterCondition), FilterGroup(FilterGroup) }
+);
+crate::runtime::union_from!(
+    FilterGroupAndItem { FilterCondition(FilterCondition), FilterGroup(FilterGroup) }
+);
 /// `#/components/schemas/FilterPayload`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FilterPayload {
@@ -951,30 +587,10 @@ pub struct FineTunedModelCapabilities {
     pub classification: Option<bool>,
 }
 impl FineTunedModelCapabilities {
-    /// Sets `completion_chat`.
-    pub fn completion_chat(mut self, value: impl Into<bool>) -> Self {
-        self.completion_chat = Some(value.into());
-        self
-    }
-    /// Sets `completion_fim`.
-    pub fn completion_fim(mut self, value: impl Into<bool>) -> Self {
-        self.completion_fim = Some(value.into());
-        self
-    }
-    /// Sets `function_calling`.
-    pub fn function_calling(mut self, value: impl Into<bool>) -> Self {
-        self.function_calling = Some(value.into());
-        self
-    }
-    /// Sets `fine_tuning`.
-    pub fn fine_tuning(mut self, value: impl Into<bool>) -> Self {
-        self.fine_tuning = Some(value.into());
-        self
-    }
-    /// Sets `classification`.
-    pub fn classification(mut self, value: impl Into<bool>) -> Self {
-        self.classification = Some(value.into());
-        self
+    crate::runtime::setters! {
+        completion_chat : bool => optional, completion_fim : bool => optional,
+        function_calling : bool => optional, fine_tuning : bool => optional,
+        classification : bool => optional
     }
 }
 /// `#/components/schemas/FineTuningDataJSON`
@@ -1041,15 +657,8 @@ impl Function {
             parameters: parameters.into(),
         }
     }
-    /// Sets `description`.
-    pub fn description(mut self, value: impl Into<String>) -> Self {
-        self.description = Some(value.into());
-        self
-    }
-    /// Sets `strict`.
-    pub fn strict(mut self, value: impl Into<bool>) -> Self {
-        self.strict = Some(value.into());
-        self
+    crate::runtime::setters! {
+        description : String => optional, strict : bool => optional
     }
 }
 /// `#/components/schemas/FunctionCall`
@@ -1078,46 +687,14 @@ pub enum FunctionCallArguments {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-impl serde::Serialize for FunctionCallArguments {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::String(v) => serde::Serialize::serialize(v, s),
-            Self::ValueMap(v) => serde::Serialize::serialize(v, s),
-            Self::Unknown(v) => serde::Serialize::serialize(v, s),
-        }
-    }
-}
-impl<'de> serde::Deserialize<'de> for FunctionCallArguments {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Ok(v) = <String as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::String(v));
-        }
-        if let Ok(v) = <std::collections::BTreeMap<
-            String,
-            serde_json::Value,
-        > as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::ValueMap(v));
-        }
-        Ok(Self::Unknown(value))
-    }
-}
-impl From<String> for FunctionCallArguments {
-    fn from(v: String) -> Self {
-        Self::String(v)
-    }
-}
-impl From<&str> for FunctionCallArguments {
-    fn from(v: &str) -> Self {
-        Self::String(v.to_string())
-    }
-}
-impl From<std::collections::BTreeMap<String, serde_json::Value>>
-for FunctionCallArguments {
-    fn from(v: std::collections::BTreeMap<String, serde_json::Value>) -> Self {
-        Self::ValueMap(v)
-    }
-}
+crate::runtime::untagged_union!(
+    FunctionCallArguments { String(String), ValueMap(std::collections::BTreeMap < String,
+    serde_json::Value >) }
+);
+crate::runtime::union_from!(
+    FunctionCallArguments { String(String), ValueMap(std::collections::BTreeMap < String,
+    serde_json::Value >) } str => String
+);
 /// `#/components/schemas/FunctionCallEntry`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FunctionCallEntry {
@@ -1170,38 +747,10 @@ impl FunctionCallEntry {
             confirmation_status: Default::default(),
         }
     }
-    /// Sets `created_at`.
-    pub fn created_at(mut self, value: impl Into<String>) -> Self {
-        self.created_at = Some(value.into());
-        self
-    }
-    /// Sets `completed_at`.
-    pub fn completed_at(mut self, value: impl Into<String>) -> Self {
-        self.completed_at = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `agent_id`.
-    pub fn agent_id(mut self, value: impl Into<String>) -> Self {
-        self.agent_id = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `model`.
-    pub fn model(mut self, value: impl Into<String>) -> Self {
-        self.model = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `id`.
-    pub fn id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-    /// Sets `confirmation_status`.
-    pub fn confirmation_status(
-        mut self,
-        value: impl Into<FunctionCallEntryConfirmationStatus>,
-    ) -> Self {
-        self.confirmation_status = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        created_at : String => optional, completed_at : String => nullable, agent_id :
+        String => nullable, model : String => nullable, id : String => optional,
+        confirmation_status : FunctionCallEntryConfirmationStatus => nullable
     }
 }
 /// `#/components/schemas/FunctionCallEntryArguments`
@@ -1212,46 +761,14 @@ pub enum FunctionCallEntryArguments {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-impl serde::Serialize for FunctionCallEntryArguments {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::String(v) => serde::Serialize::serialize(v, s),
-            Self::ValueMap(v) => serde::Serialize::serialize(v, s),
-            Self::Unknown(v) => serde::Serialize::serialize(v, s),
-        }
-    }
-}
-impl<'de> serde::Deserialize<'de> for FunctionCallEntryArguments {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Ok(v) = <String as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::String(v));
-        }
-        if let Ok(v) = <std::collections::BTreeMap<
-            String,
-            serde_json::Value,
-        > as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::ValueMap(v));
-        }
-        Ok(Self::Unknown(value))
-    }
-}
-impl From<String> for FunctionCallEntryArguments {
-    fn from(v: String) -> Self {
-        Self::String(v)
-    }
-}
-impl From<&str> for FunctionCallEntryArguments {
-    fn from(v: &str) -> Self {
-        Self::String(v.to_string())
-    }
-}
-impl From<std::collections::BTreeMap<String, serde_json::Value>>
-for FunctionCallEntryArguments {
-    fn from(v: std::collections::BTreeMap<String, serde_json::Value>) -> Self {
-        Self::ValueMap(v)
-    }
-}
+crate::runtime::untagged_union!(
+    FunctionCallEntryArguments { String(String), ValueMap(std::collections::BTreeMap <
+    String, serde_json::Value >) }
+);
+crate::runtime::union_from!(
+    FunctionCallEntryArguments { String(String), ValueMap(std::collections::BTreeMap <
+    String, serde_json::Value >) } str => String
+);
 /// `#/components/schemas/FunctionCallEntry/properties/confirmation_status`
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum FunctionCallEntryConfirmationStatus {
@@ -1264,76 +781,18 @@ pub enum FunctionCallEntryConfirmationStatus {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl FunctionCallEntryConfirmationStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Pending => "pending",
-            Self::Allowed => "allowed",
-            Self::Denied => "denied",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for FunctionCallEntryConfirmationStatus {
-    fn from(s: &str) -> Self {
-        match s {
-            "pending" => Self::Pending,
-            "allowed" => Self::Allowed,
-            "denied" => Self::Denied,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for FunctionCallEntryConfirmationStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for FunctionCallEntryConfirmationStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for FunctionCallEntryConfirmationStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    FunctionCallEntryConfirmationStatus { Pending = "pending", Allowed = "allowed",
+    Denied = "denied" }
+);
 /// `#/components/schemas/FunctionCallEntry/properties/object`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct FunctionCallEntryObject;
-impl FunctionCallEntryObject {
-    /// Always `"entry"`.
-    pub const VALUE: &'static str = "entry";
-}
-impl serde::Serialize for FunctionCallEntryObject {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for FunctionCallEntryObject {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(FunctionCallEntryObject, str, "entry");
 /// `#/components/schemas/FunctionCallEntry/properties/type`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct FunctionCallEntryType;
-impl FunctionCallEntryType {
-    /// Always `"function.call"`.
-    pub const VALUE: &'static str = "function.call";
-}
-impl serde::Serialize for FunctionCallEntryType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for FunctionCallEntryType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(FunctionCallEntryType, str, "function.call");
 /// `#/components/schemas/FunctionCallEvent`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FunctionCallEvent {
@@ -1380,52 +839,16 @@ impl FunctionCallEvent {
             confirmation_status: Default::default(),
         }
     }
-    /// Sets `created_at`.
-    pub fn created_at(mut self, value: impl Into<String>) -> Self {
-        self.created_at = Some(value.into());
-        self
-    }
-    /// Sets `output_index`.
-    pub fn output_index(mut self, value: impl Into<i64>) -> Self {
-        self.output_index = Some(value.into());
-        self
-    }
-    /// Sets `model`.
-    pub fn model(mut self, value: impl Into<String>) -> Self {
-        self.model = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `agent_id`.
-    pub fn agent_id(mut self, value: impl Into<String>) -> Self {
-        self.agent_id = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `confirmation_status`.
-    pub fn confirmation_status(
-        mut self,
-        value: impl Into<FunctionCallEntryConfirmationStatus>,
-    ) -> Self {
-        self.confirmation_status = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        created_at : String => optional, output_index : i64 => optional, model : String
+        => nullable, agent_id : String => nullable, confirmation_status :
+        FunctionCallEntryConfirmationStatus => nullable
     }
 }
 /// `#/components/schemas/FunctionCallEvent/properties/type`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct FunctionCallEventType;
-impl FunctionCallEventType {
-    /// Always `"function.call.delta"`.
-    pub const VALUE: &'static str = "function.call.delta";
-}
-impl serde::Serialize for FunctionCallEventType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for FunctionCallEventType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(FunctionCallEventType, str, "function.call.delta");
 /// this restriction of `Function` is used to select a specific function to call
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FunctionName {
@@ -1474,56 +897,19 @@ impl FunctionResultEntry {
             result: result.into(),
         }
     }
-    /// Sets `created_at`.
-    pub fn created_at(mut self, value: impl Into<String>) -> Self {
-        self.created_at = Some(value.into());
-        self
-    }
-    /// Sets `completed_at`.
-    pub fn completed_at(mut self, value: impl Into<String>) -> Self {
-        self.completed_at = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `id`.
-    pub fn id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
+    crate::runtime::setters! {
+        created_at : String => optional, completed_at : String => nullable, id : String
+        => optional
     }
 }
 /// `#/components/schemas/FunctionResultEntry/properties/object`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct FunctionResultEntryObject;
-impl FunctionResultEntryObject {
-    /// Always `"entry"`.
-    pub const VALUE: &'static str = "entry";
-}
-impl serde::Serialize for FunctionResultEntryObject {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for FunctionResultEntryObject {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(FunctionResultEntryObject, str, "entry");
 /// `#/components/schemas/FunctionResultEntry/properties/type`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct FunctionResultEntryType;
-impl FunctionResultEntryType {
-    /// Always `"function.result"`.
-    pub const VALUE: &'static str = "function.result";
-}
-impl serde::Serialize for FunctionResultEntryType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for FunctionResultEntryType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(FunctionResultEntryType, str, "function.result");
 /// `#/components/schemas/FunctionTool`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FunctionTool {
@@ -1540,10 +926,8 @@ impl FunctionTool {
             function: function.into(),
         }
     }
-    /// Sets `type`.
-    pub fn r#type(mut self, value: impl Into<FunctionToolType>) -> Self {
-        self.r#type = Some(value.into());
-        self
+    crate::runtime::setters! {
+        r#type : FunctionToolType => optional
     }
 }
 /// `#/components/schemas/FunctionTool/properties/type`
@@ -1554,35 +938,4 @@ pub enum FunctionToolType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl FunctionToolType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Function => "function",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for FunctionToolType {
-    fn from(s: &str) -> Self {
-        match s {
-            "function" => Self::Function,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for FunctionToolType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for FunctionToolType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for FunctionToolType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(FunctionToolType { Function = "function" });

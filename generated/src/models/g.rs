@@ -64,41 +64,14 @@ pub enum GetDeploymentSummariesResponseDeploymentDeployment {
     /// A variant this version of the SDK does not know, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-impl GetDeploymentSummariesResponseDeploymentDeployment {
-    /// The discriminator value (`None` for an unknown variant without one).
-    pub fn tag(&self) -> Option<&str> {
-        match self {
-            Self::Vespa(_) => Some("vespa"),
-            Self::Unknown(v) => v.get("type").and_then(serde_json::Value::as_str),
-        }
-    }
-}
-impl serde::Serialize for GetDeploymentSummariesResponseDeploymentDeployment {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::Vespa(v) => serde::Serialize::serialize(v, s),
-            Self::Unknown(v) => serde::Serialize::serialize(v, s),
-        }
-    }
-}
-impl<'de> serde::Deserialize<'de>
-for GetDeploymentSummariesResponseDeploymentDeployment {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        Ok(
-            match value.get("type").and_then(serde_json::Value::as_str) {
-                Some("vespa") => Self::Vespa(crate::runtime::decode(value)?),
-                _ => Self::Unknown(value),
-            },
-        )
-    }
-}
-impl From<GetDeploymentSummariesResponseVespaDeployment>
-for GetDeploymentSummariesResponseDeploymentDeployment {
-    fn from(v: GetDeploymentSummariesResponseVespaDeployment) -> Self {
-        Self::Vespa(v)
-    }
-}
+crate::runtime::tagged_union!(
+    GetDeploymentSummariesResponseDeploymentDeployment, "type" {
+    Vespa(GetDeploymentSummariesResponseVespaDeployment) = ["vespa"] carries }
+);
+crate::runtime::union_from!(
+    GetDeploymentSummariesResponseDeploymentDeployment {
+    Vespa(GetDeploymentSummariesResponseVespaDeployment) }
+);
 /// `#/components/schemas/GetDeploymentSummariesResponseDeployment/properties/status`
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum GetDeploymentSummariesResponseDeploymentStatus {
@@ -109,40 +82,10 @@ pub enum GetDeploymentSummariesResponseDeploymentStatus {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl GetDeploymentSummariesResponseDeploymentStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Online => "online",
-            Self::Offline => "offline",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for GetDeploymentSummariesResponseDeploymentStatus {
-    fn from(s: &str) -> Self {
-        match s {
-            "online" => Self::Online,
-            "offline" => Self::Offline,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for GetDeploymentSummariesResponseDeploymentStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for GetDeploymentSummariesResponseDeploymentStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for GetDeploymentSummariesResponseDeploymentStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    GetDeploymentSummariesResponseDeploymentStatus { Online = "online", Offline =
+    "offline" }
+);
 /// `#/components/schemas/GetDeploymentSummariesResponseVespaDeployment`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GetDeploymentSummariesResponseVespaDeployment {
@@ -167,20 +110,9 @@ impl GetDeploymentSummariesResponseVespaDeployment {
 /// `#/components/schemas/GetDeploymentSummariesResponseVespaDeployment/properties/type`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct GetDeploymentSummariesResponseVespaDeploymentType;
-impl GetDeploymentSummariesResponseVespaDeploymentType {
-    /// Always `"vespa"`.
-    pub const VALUE: &'static str = "vespa";
-}
-impl serde::Serialize for GetDeploymentSummariesResponseVespaDeploymentType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for GetDeploymentSummariesResponseVespaDeploymentType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(
+    GetDeploymentSummariesResponseVespaDeploymentType, str, "vespa"
+);
 /// `#/components/schemas/GetDeploymentSummariesResponseVespaIndex`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GetDeploymentSummariesResponseVespaIndex {
@@ -265,30 +197,9 @@ impl GetFileResponse {
             deleted: deleted.into(),
         }
     }
-    /// Sets `num_lines`.
-    pub fn num_lines(mut self, value: impl Into<i64>) -> Self {
-        self.num_lines = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `mimetype`.
-    pub fn mimetype(mut self, value: impl Into<String>) -> Self {
-        self.mimetype = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `signature`.
-    pub fn signature(mut self, value: impl Into<String>) -> Self {
-        self.signature = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `expires_at`.
-    pub fn expires_at(mut self, value: impl Into<i64>) -> Self {
-        self.expires_at = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `visibility`.
-    pub fn visibility(mut self, value: impl Into<FileVisibility>) -> Self {
-        self.visibility = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        num_lines : i64 => nullable, mimetype : String => nullable, signature : String =>
+        nullable, expires_at : i64 => nullable, visibility : FileVisibility => nullable
     }
 }
 /// `#/components/schemas/GetLog`
@@ -732,42 +643,9 @@ pub enum GetSpanStatusCode {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl GetSpanStatusCode {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Error => "Error",
-            Self::Ok => "Ok",
-            Self::Unset => "Unset",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for GetSpanStatusCode {
-    fn from(s: &str) -> Self {
-        match s {
-            "Error" => Self::Error,
-            "Ok" => Self::Ok,
-            "Unset" => Self::Unset,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for GetSpanStatusCode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for GetSpanStatusCode {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for GetSpanStatusCode {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    GetSpanStatusCode { Error = "Error", Ok = "Ok", Unset = "Unset" }
+);
 /// `#/components/schemas/GetSpans`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GetSpans {
@@ -930,40 +808,7 @@ pub enum GetTraceStatusCode {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl GetTraceStatusCode {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Error => "Error",
-            Self::Unset => "Unset",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for GetTraceStatusCode {
-    fn from(s: &str) -> Self {
-        match s {
-            "Error" => Self::Error,
-            "Unset" => Self::Unset,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for GetTraceStatusCode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for GetTraceStatusCode {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for GetTraceStatusCode {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(GetTraceStatusCode { Error = "Error", Unset = "Unset" });
 /// `#/components/schemas/GetTraces`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GetTraces {
@@ -986,20 +831,9 @@ pub struct GitCommitAuthor {
     pub html_url: crate::Nullable<String>,
 }
 impl GitCommitAuthor {
-    /// Sets `name`.
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `username`.
-    pub fn username(mut self, value: impl Into<String>) -> Self {
-        self.username = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `html_url`.
-    pub fn html_url(mut self, value: impl Into<String>) -> Self {
-        self.html_url = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        name : String => nullable, username : String => nullable, html_url : String =>
+        nullable
     }
 }
 /// `#/components/schemas/GitCommitMetadata`
@@ -1023,20 +857,9 @@ impl GitCommitMetadata {
             html_url: Default::default(),
         }
     }
-    /// Sets `message`.
-    pub fn message(mut self, value: impl Into<String>) -> Self {
-        self.message = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `author`.
-    pub fn author(mut self, value: impl Into<GitCommitAuthor>) -> Self {
-        self.author = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `html_url`.
-    pub fn html_url(mut self, value: impl Into<String>) -> Self {
-        self.html_url = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        message : String => nullable, author : GitCommitAuthor => nullable, html_url :
+        String => nullable
     }
 }
 /// Value of a connector-wide header. ``value`` is plaintext in memory so create
@@ -1057,10 +880,8 @@ impl GlobalHeaderValue {
             value: value.into(),
         }
     }
-    /// Sets `is_secret`.
-    pub fn is_secret(mut self, value: impl Into<bool>) -> Self {
-        self.is_secret = Some(value.into());
-        self
+    crate::runtime::setters! {
+        is_secret : bool => optional
     }
 }
 /// `#/components/schemas/Granularity`
@@ -1083,50 +904,10 @@ pub enum Granularity {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl Granularity {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Auto => "auto",
-            Self::Second => "second",
-            Self::Minute => "minute",
-            Self::Hour => "hour",
-            Self::Day => "day",
-            Self::Week => "week",
-            Self::Month => "month",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for Granularity {
-    fn from(s: &str) -> Self {
-        match s {
-            "auto" => Self::Auto,
-            "second" => Self::Second,
-            "minute" => Self::Minute,
-            "hour" => Self::Hour,
-            "day" => Self::Day,
-            "week" => Self::Week,
-            "month" => Self::Month,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for Granularity {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for Granularity {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for Granularity {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    Granularity { Auto = "auto", Second = "second", Minute = "minute", Hour = "hour", Day
+    = "day", Week = "week", Month = "month" }
+);
 /// `#/components/schemas/GroupWorkspaceAssignmentOut`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GroupWorkspaceAssignmentOut {
@@ -1160,15 +941,8 @@ impl GroupWorkspaceAssignmentOut {
             created: created.into(),
         }
     }
-    /// Sets `role_uuid`.
-    pub fn role_uuid(mut self, value: impl Into<String>) -> Self {
-        self.role_uuid = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `role_name`.
-    pub fn role_name(mut self, value: impl Into<String>) -> Self {
-        self.role_name = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        role_uuid : String => nullable, role_name : String => nullable
     }
 }
 /// `#/components/schemas/GroupWorkspaceAssignmentsOut`
@@ -1213,19 +987,8 @@ pub struct GuardrailConfig {
     pub moderation_llm_v2: crate::Nullable<ModerationLLMV2Config>,
 }
 impl GuardrailConfig {
-    /// Sets `block_on_error`.
-    pub fn block_on_error(mut self, value: impl Into<bool>) -> Self {
-        self.block_on_error = Some(value.into());
-        self
-    }
-    /// Sets `moderation_llm_v1`.
-    pub fn moderation_llm_v1(mut self, value: impl Into<ModerationLLMV1Config>) -> Self {
-        self.moderation_llm_v1 = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `moderation_llm_v2`.
-    pub fn moderation_llm_v2(mut self, value: impl Into<ModerationLLMV2Config>) -> Self {
-        self.moderation_llm_v2 = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        block_on_error : bool => optional, moderation_llm_v1 : ModerationLLMV1Config =>
+        nullable, moderation_llm_v2 : ModerationLLMV2Config => nullable
     }
 }

@@ -26,9 +26,7 @@ pub struct HTTPValidationError {
     pub detail: Option<Vec<ValidationError>>,
 }
 impl HTTPValidationError {
-    /// Sets `detail`.
-    pub fn detail(mut self, value: impl Into<Vec<ValidationError>>) -> Self {
-        self.detail = Some(value.into());
-        self
+    crate::runtime::setters! {
+        detail : Vec < ValidationError > => optional
     }
 }

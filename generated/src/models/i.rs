@@ -33,37 +33,15 @@ impl ImageContent {
             additional_properties: Default::default(),
         }
     }
-    /// Sets `annotations`.
-    pub fn annotations(mut self, value: impl Into<Annotations>) -> Self {
-        self.annotations = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `_meta`.
-    pub fn meta(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.meta = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        annotations : Annotations => nullable, meta : std::collections::BTreeMap <
+        String, serde_json::Value > => nullable
     }
 }
 /// `#/components/schemas/ImageContent/properties/type`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ImageContentType;
-impl ImageContentType {
-    /// Always `"image"`.
-    pub const VALUE: &'static str = "image";
-}
-impl serde::Serialize for ImageContentType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for ImageContentType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(ImageContentType, str, "image");
 /// `#/components/schemas/ImageDetail`
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ImageDetail {
@@ -76,42 +54,7 @@ pub enum ImageDetail {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl ImageDetail {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Low => "low",
-            Self::Auto => "auto",
-            Self::High => "high",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for ImageDetail {
-    fn from(s: &str) -> Self {
-        match s {
-            "low" => Self::Low,
-            "auto" => Self::Auto,
-            "high" => Self::High,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for ImageDetail {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for ImageDetail {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for ImageDetail {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(ImageDetail { Low = "low", Auto = "auto", High = "high" });
 /// `#/components/schemas/ImageGenerationTool`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ImageGenerationTool {
@@ -122,15 +65,9 @@ pub struct ImageGenerationTool {
     pub r#type: Option<ImageGenerationToolType>,
 }
 impl ImageGenerationTool {
-    /// Sets `tool_configuration`.
-    pub fn tool_configuration(mut self, value: impl Into<ToolConfiguration>) -> Self {
-        self.tool_configuration = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `type`.
-    pub fn r#type(mut self, value: impl Into<ImageGenerationToolType>) -> Self {
-        self.r#type = Some(value.into());
-        self
+    crate::runtime::setters! {
+        tool_configuration : ToolConfiguration => nullable, r#type :
+        ImageGenerationToolType => optional
     }
 }
 /// `#/components/schemas/ImageGenerationTool/properties/type`
@@ -141,38 +78,9 @@ pub enum ImageGenerationToolType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl ImageGenerationToolType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ImageGeneration => "image_generation",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for ImageGenerationToolType {
-    fn from(s: &str) -> Self {
-        match s {
-            "image_generation" => Self::ImageGeneration,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for ImageGenerationToolType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for ImageGenerationToolType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for ImageGenerationToolType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    ImageGenerationToolType { ImageGeneration = "image_generation" }
+);
 /// `#/components/schemas/ImageURL`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ImageURL {
@@ -188,10 +96,8 @@ impl ImageURL {
             detail: Default::default(),
         }
     }
-    /// Sets `detail`.
-    pub fn detail(mut self, value: impl Into<ImageDetail>) -> Self {
-        self.detail = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        detail : ImageDetail => nullable
     }
 }
 /// {"type":"image_url","image_url":"data:image/png;base64,iVBORw0"}
@@ -221,59 +127,16 @@ pub enum ImageURLChunkImageUrl {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-impl serde::Serialize for ImageURLChunkImageUrl {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::String(v) => serde::Serialize::serialize(v, s),
-            Self::ImageURL(v) => serde::Serialize::serialize(v, s),
-            Self::Unknown(v) => serde::Serialize::serialize(v, s),
-        }
-    }
-}
-impl<'de> serde::Deserialize<'de> for ImageURLChunkImageUrl {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Ok(v) = <String as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::String(v));
-        }
-        if let Ok(v) = <ImageURL as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::ImageURL(v));
-        }
-        Ok(Self::Unknown(value))
-    }
-}
-impl From<String> for ImageURLChunkImageUrl {
-    fn from(v: String) -> Self {
-        Self::String(v)
-    }
-}
-impl From<&str> for ImageURLChunkImageUrl {
-    fn from(v: &str) -> Self {
-        Self::String(v.to_string())
-    }
-}
-impl From<ImageURL> for ImageURLChunkImageUrl {
-    fn from(v: ImageURL) -> Self {
-        Self::ImageURL(v)
-    }
-}
+crate::runtime::untagged_union!(
+    ImageURLChunkImageUrl { String(String), ImageURL(ImageURL) }
+);
+crate::runtime::union_from!(
+    ImageURLChunkImageUrl { String(String), ImageURL(ImageURL) } str => String
+);
 /// `#/components/schemas/ImageURLChunk/properties/type`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ImageURLChunkType;
-impl ImageURLChunkType {
-    /// Always `"image_url"`.
-    pub const VALUE: &'static str = "image_url";
-}
-impl serde::Serialize for ImageURLChunkType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for ImageURLChunkType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(ImageURLChunkType, str, "image_url");
 /// `#/components/schemas/ImportDatasetFromCampaignRequest`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ImportDatasetFromCampaignRequest {
@@ -346,38 +209,7 @@ pub enum InboundAuthenticationType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl InboundAuthenticationType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Webhook => "webhook",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for InboundAuthenticationType {
-    fn from(s: &str) -> Self {
-        match s {
-            "webhook" => Self::Webhook,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for InboundAuthenticationType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for InboundAuthenticationType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for InboundAuthenticationType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(InboundAuthenticationType { Webhook = "webhook" });
 /// `#/components/schemas/IngestionPipelineConfiguration`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct IngestionPipelineConfiguration {

@@ -15,63 +15,15 @@ pub enum JSONPatch {
     /// A variant this version of the SDK does not know, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-impl JSONPatch {
-    /// The discriminator value (`None` for an unknown variant without one).
-    pub fn tag(&self) -> Option<&str> {
-        match self {
-            Self::Append(_) => Some("append"),
-            Self::Add(_) => Some("add"),
-            Self::Replace(_) => Some("replace"),
-            Self::Remove(_) => Some("remove"),
-            Self::Unknown(v) => v.get("op").and_then(serde_json::Value::as_str),
-        }
-    }
-}
-impl serde::Serialize for JSONPatch {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::Append(v) => serde::Serialize::serialize(v, s),
-            Self::Add(v) => serde::Serialize::serialize(v, s),
-            Self::Replace(v) => serde::Serialize::serialize(v, s),
-            Self::Remove(v) => serde::Serialize::serialize(v, s),
-            Self::Unknown(v) => serde::Serialize::serialize(v, s),
-        }
-    }
-}
-impl<'de> serde::Deserialize<'de> for JSONPatch {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        Ok(
-            match value.get("op").and_then(serde_json::Value::as_str) {
-                Some("append") => Self::Append(crate::runtime::decode(value)?),
-                Some("add") => Self::Add(crate::runtime::decode(value)?),
-                Some("replace") => Self::Replace(crate::runtime::decode(value)?),
-                Some("remove") => Self::Remove(crate::runtime::decode(value)?),
-                _ => Self::Unknown(value),
-            },
-        )
-    }
-}
-impl From<JSONPatchAppend> for JSONPatch {
-    fn from(v: JSONPatchAppend) -> Self {
-        Self::Append(v)
-    }
-}
-impl From<JSONPatchAdd> for JSONPatch {
-    fn from(v: JSONPatchAdd) -> Self {
-        Self::Add(v)
-    }
-}
-impl From<JSONPatchReplace> for JSONPatch {
-    fn from(v: JSONPatchReplace) -> Self {
-        Self::Replace(v)
-    }
-}
-impl From<JSONPatchRemove> for JSONPatch {
-    fn from(v: JSONPatchRemove) -> Self {
-        Self::Remove(v)
-    }
-}
+crate::runtime::tagged_union!(
+    JSONPatch, "op" { Append(JSONPatchAppend) = ["append"] carries, Add(JSONPatchAdd) =
+    ["add"] carries, Replace(JSONPatchReplace) = ["replace"] carries,
+    Remove(JSONPatchRemove) = ["remove"] carries }
+);
+crate::runtime::union_from!(
+    JSONPatch { Append(JSONPatchAppend), Add(JSONPatchAdd), Replace(JSONPatchReplace),
+    Remove(JSONPatchRemove) }
+);
 /// `#/components/schemas/JSONPatchAdd`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct JSONPatchAdd {
@@ -97,20 +49,7 @@ impl JSONPatchAdd {
 /// Add operation
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct JSONPatchAddOp;
-impl JSONPatchAddOp {
-    /// Always `"add"`.
-    pub const VALUE: &'static str = "add";
-}
-impl serde::Serialize for JSONPatchAddOp {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for JSONPatchAddOp {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(JSONPatchAddOp, str, "add");
 /// `#/components/schemas/JSONPatchAppend`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct JSONPatchAppend {
@@ -136,20 +75,7 @@ impl JSONPatchAppend {
 /// 'append' is an extension for efficient string concatenation in streaming scenarios.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct JSONPatchAppendOp;
-impl JSONPatchAppendOp {
-    /// Always `"append"`.
-    pub const VALUE: &'static str = "append";
-}
-impl serde::Serialize for JSONPatchAppendOp {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for JSONPatchAppendOp {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(JSONPatchAppendOp, str, "append");
 /// The value to use for the operation. A string to append to the existing value, or an EncryptedPatchValue wrapper when encryption is applied.
 #[derive(Debug, Clone, PartialEq)]
 pub enum JSONPatchAppendValue {
@@ -158,42 +84,13 @@ pub enum JSONPatchAppendValue {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-impl serde::Serialize for JSONPatchAppendValue {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::String(v) => serde::Serialize::serialize(v, s),
-            Self::EncryptedPatchValue(v) => serde::Serialize::serialize(v, s),
-            Self::Unknown(v) => serde::Serialize::serialize(v, s),
-        }
-    }
-}
-impl<'de> serde::Deserialize<'de> for JSONPatchAppendValue {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Ok(v) = <String as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::String(v));
-        }
-        if let Ok(v) = <EncryptedPatchValue as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::EncryptedPatchValue(v));
-        }
-        Ok(Self::Unknown(value))
-    }
-}
-impl From<String> for JSONPatchAppendValue {
-    fn from(v: String) -> Self {
-        Self::String(v)
-    }
-}
-impl From<&str> for JSONPatchAppendValue {
-    fn from(v: &str) -> Self {
-        Self::String(v.to_string())
-    }
-}
-impl From<EncryptedPatchValue> for JSONPatchAppendValue {
-    fn from(v: EncryptedPatchValue) -> Self {
-        Self::EncryptedPatchValue(v)
-    }
-}
+crate::runtime::untagged_union!(
+    JSONPatchAppendValue { String(String), EncryptedPatchValue(EncryptedPatchValue) }
+);
+crate::runtime::union_from!(
+    JSONPatchAppendValue { String(String), EncryptedPatchValue(EncryptedPatchValue) } str
+    => String
+);
 /// A payload containing a list of JSON Patch operations.
 ///
 /// Used for streaming incremental updates to workflow state.
@@ -222,32 +119,14 @@ impl JSONPatchPayloadResponse {
             encoding_options: Default::default(),
         }
     }
-    /// Sets `encoding_options`.
-    pub fn encoding_options(
-        mut self,
-        value: impl Into<Vec<EncodedPayloadOptions>>,
-    ) -> Self {
-        self.encoding_options = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        encoding_options : Vec < EncodedPayloadOptions > => nullable
     }
 }
 /// Discriminator indicating this is a JSON Patch payload.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct JSONPatchPayloadResponseType;
-impl JSONPatchPayloadResponseType {
-    /// Always `"json_patch"`.
-    pub const VALUE: &'static str = "json_patch";
-}
-impl serde::Serialize for JSONPatchPayloadResponseType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for JSONPatchPayloadResponseType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(JSONPatchPayloadResponseType, str, "json_patch");
 /// `#/components/schemas/JSONPatchPayloadValueResponse`
 #[derive(Debug, Clone, PartialEq)]
 pub enum JSONPatchPayloadValueResponse {
@@ -256,42 +135,13 @@ pub enum JSONPatchPayloadValueResponse {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-impl serde::Serialize for JSONPatchPayloadValueResponse {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::String(v) => serde::Serialize::serialize(v, s),
-            Self::JSONPatchList(v) => serde::Serialize::serialize(v, s),
-            Self::Unknown(v) => serde::Serialize::serialize(v, s),
-        }
-    }
-}
-impl<'de> serde::Deserialize<'de> for JSONPatchPayloadValueResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Ok(v) = <String as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::String(v));
-        }
-        if let Ok(v) = <Vec<JSONPatch> as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::JSONPatchList(v));
-        }
-        Ok(Self::Unknown(value))
-    }
-}
-impl From<String> for JSONPatchPayloadValueResponse {
-    fn from(v: String) -> Self {
-        Self::String(v)
-    }
-}
-impl From<&str> for JSONPatchPayloadValueResponse {
-    fn from(v: &str) -> Self {
-        Self::String(v.to_string())
-    }
-}
-impl From<Vec<JSONPatch>> for JSONPatchPayloadValueResponse {
-    fn from(v: Vec<JSONPatch>) -> Self {
-        Self::JSONPatchList(v)
-    }
-}
+crate::runtime::untagged_union!(
+    JSONPatchPayloadValueResponse { String(String), JSONPatchList(Vec < JSONPatch >) }
+);
+crate::runtime::union_from!(
+    JSONPatchPayloadValueResponse { String(String), JSONPatchList(Vec < JSONPatch >) }
+    str => String
+);
 /// `#/components/schemas/JSONPatchRemove`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct JSONPatchRemove {
@@ -317,20 +167,7 @@ impl JSONPatchRemove {
 /// Remove operation
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct JSONPatchRemoveOp;
-impl JSONPatchRemoveOp {
-    /// Always `"remove"`.
-    pub const VALUE: &'static str = "remove";
-}
-impl serde::Serialize for JSONPatchRemoveOp {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for JSONPatchRemoveOp {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(JSONPatchRemoveOp, str, "remove");
 /// `#/components/schemas/JSONPatchReplace`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct JSONPatchReplace {
@@ -356,20 +193,7 @@ impl JSONPatchReplace {
 /// Replace operation
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct JSONPatchReplaceOp;
-impl JSONPatchReplaceOp {
-    /// Always `"replace"`.
-    pub const VALUE: &'static str = "replace";
-}
-impl serde::Serialize for JSONPatchReplaceOp {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for JSONPatchReplaceOp {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(JSONPatchReplaceOp, str, "replace");
 /// A payload containing arbitrary JSON data.
 ///
 /// Used for complete state snapshots or final results.
@@ -398,32 +222,14 @@ impl JSONPayloadResponse {
             encoding_options: Default::default(),
         }
     }
-    /// Sets `encoding_options`.
-    pub fn encoding_options(
-        mut self,
-        value: impl Into<Vec<EncodedPayloadOptions>>,
-    ) -> Self {
-        self.encoding_options = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        encoding_options : Vec < EncodedPayloadOptions > => nullable
     }
 }
 /// Discriminator indicating this is a raw JSON payload.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct JSONPayloadResponseType;
-impl JSONPayloadResponseType {
-    /// Always `"json"`.
-    pub const VALUE: &'static str = "json";
-}
-impl serde::Serialize for JSONPayloadResponseType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for JSONPayloadResponseType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(JSONPayloadResponseType, str, "json");
 /// `#/components/schemas/JsonSchema`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct JsonSchema {
@@ -448,15 +254,8 @@ impl JsonSchema {
             strict: Default::default(),
         }
     }
-    /// Sets `description`.
-    pub fn description(mut self, value: impl Into<String>) -> Self {
-        self.description = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `strict`.
-    pub fn strict(mut self, value: impl Into<bool>) -> Self {
-        self.strict = Some(value.into());
-        self
+    crate::runtime::setters! {
+        description : String => nullable, strict : bool => optional
     }
 }
 /// `#/components/schemas/Judge`
@@ -525,20 +324,9 @@ impl Judge {
             base_revision: Default::default(),
         }
     }
-    /// Sets `up_revision`.
-    pub fn up_revision(mut self, value: impl Into<String>) -> Self {
-        self.up_revision = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `down_revision`.
-    pub fn down_revision(mut self, value: impl Into<String>) -> Self {
-        self.down_revision = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `base_revision`.
-    pub fn base_revision(mut self, value: impl Into<String>) -> Self {
-        self.base_revision = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        up_revision : String => nullable, down_revision : String => nullable,
+        base_revision : String => nullable
     }
 }
 /// `#/components/schemas/JudgeChatCompletionEventRequest`
@@ -591,20 +379,7 @@ impl JudgeClassificationOutputOption {
 /// `#/components/schemas/JudgeClassificationOutput/properties/type`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct JudgeClassificationOutputType;
-impl JudgeClassificationOutputType {
-    /// Always `"CLASSIFICATION"`.
-    pub const VALUE: &'static str = "CLASSIFICATION";
-}
-impl serde::Serialize for JudgeClassificationOutputType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for JudgeClassificationOutputType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(JudgeClassificationOutputType, str, "CLASSIFICATION");
 /// `#/components/schemas/JudgeConversationRequest`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct JudgeConversationRequest {
@@ -624,13 +399,8 @@ impl JudgeConversationRequest {
             properties: Default::default(),
         }
     }
-    /// Sets `properties`.
-    pub fn properties(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.properties = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        properties : std::collections::BTreeMap < String, serde_json::Value > => nullable
     }
 }
 /// `#/components/schemas/JudgeDatasetRecordRequest`
@@ -674,49 +444,14 @@ pub enum JudgeOutput2 {
     /// A variant this version of the SDK does not know, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-impl JudgeOutput2 {
-    /// The discriminator value (`None` for an unknown variant without one).
-    pub fn tag(&self) -> Option<&str> {
-        match self {
-            Self::Classification(_) => Some("CLASSIFICATION"),
-            Self::Regression(_) => Some("REGRESSION"),
-            Self::Unknown(v) => v.get("type").and_then(serde_json::Value::as_str),
-        }
-    }
-}
-impl serde::Serialize for JudgeOutput2 {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::Classification(v) => serde::Serialize::serialize(v, s),
-            Self::Regression(v) => serde::Serialize::serialize(v, s),
-            Self::Unknown(v) => serde::Serialize::serialize(v, s),
-        }
-    }
-}
-impl<'de> serde::Deserialize<'de> for JudgeOutput2 {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        Ok(
-            match value.get("type").and_then(serde_json::Value::as_str) {
-                Some("CLASSIFICATION") => {
-                    Self::Classification(crate::runtime::decode(value)?)
-                }
-                Some("REGRESSION") => Self::Regression(crate::runtime::decode(value)?),
-                _ => Self::Unknown(value),
-            },
-        )
-    }
-}
-impl From<JudgeClassificationOutput> for JudgeOutput2 {
-    fn from(v: JudgeClassificationOutput) -> Self {
-        Self::Classification(v)
-    }
-}
-impl From<JudgeRegressionOutput> for JudgeOutput2 {
-    fn from(v: JudgeRegressionOutput) -> Self {
-        Self::Regression(v)
-    }
-}
+crate::runtime::tagged_union!(
+    JudgeOutput2, "type" { Classification(JudgeClassificationOutput) = ["CLASSIFICATION"]
+    carries, Regression(JudgeRegressionOutput) = ["REGRESSION"] carries }
+);
+crate::runtime::union_from!(
+    JudgeOutput2 { Classification(JudgeClassificationOutput),
+    Regression(JudgeRegressionOutput) }
+);
 /// `#/components/schemas/JudgeOutput/properties/answer`
 #[derive(Debug, Clone, PartialEq)]
 pub enum JudgeOutputAnswer {
@@ -725,42 +460,10 @@ pub enum JudgeOutputAnswer {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-impl serde::Serialize for JudgeOutputAnswer {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::Number(v) => serde::Serialize::serialize(v, s),
-            Self::String(v) => serde::Serialize::serialize(v, s),
-            Self::Unknown(v) => serde::Serialize::serialize(v, s),
-        }
-    }
-}
-impl<'de> serde::Deserialize<'de> for JudgeOutputAnswer {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Ok(v) = <f64 as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::Number(v));
-        }
-        if let Ok(v) = <String as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::String(v));
-        }
-        Ok(Self::Unknown(value))
-    }
-}
-impl From<f64> for JudgeOutputAnswer {
-    fn from(v: f64) -> Self {
-        Self::Number(v)
-    }
-}
-impl From<String> for JudgeOutputAnswer {
-    fn from(v: String) -> Self {
-        Self::String(v)
-    }
-}
-impl From<&str> for JudgeOutputAnswer {
-    fn from(v: &str) -> Self {
-        Self::String(v.to_string())
-    }
-}
+crate::runtime::untagged_union!(JudgeOutputAnswer { Number(f64), String(String) });
+crate::runtime::union_from!(
+    JudgeOutputAnswer { Number(f64), String(String) } str => String
+);
 /// `#/components/schemas/JudgeOutputType`
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum JudgeOutputType {
@@ -771,40 +474,9 @@ pub enum JudgeOutputType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl JudgeOutputType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Regression => "REGRESSION",
-            Self::Classification => "CLASSIFICATION",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for JudgeOutputType {
-    fn from(s: &str) -> Self {
-        match s {
-            "REGRESSION" => Self::Regression,
-            "CLASSIFICATION" => Self::Classification,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for JudgeOutputType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for JudgeOutputType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for JudgeOutputType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    JudgeOutputType { Regression = "REGRESSION", Classification = "CLASSIFICATION" }
+);
 /// `#/components/schemas/JudgeRegressionOutput`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct JudgeRegressionOutput {
@@ -836,31 +508,11 @@ impl JudgeRegressionOutput {
             max_description: max_description.into(),
         }
     }
-    /// Sets `min`.
-    pub fn min(mut self, value: impl Into<f64>) -> Self {
-        self.min = Some(value.into());
-        self
-    }
-    /// Sets `max`.
-    pub fn max(mut self, value: impl Into<f64>) -> Self {
-        self.max = Some(value.into());
-        self
+    crate::runtime::setters! {
+        min : f64 => optional, max : f64 => optional
     }
 }
 /// `#/components/schemas/JudgeRegressionOutput/properties/type`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct JudgeRegressionOutputType;
-impl JudgeRegressionOutputType {
-    /// Always `"REGRESSION"`.
-    pub const VALUE: &'static str = "REGRESSION";
-}
-impl serde::Serialize for JudgeRegressionOutputType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for JudgeRegressionOutputType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(JudgeRegressionOutputType, str, "REGRESSION");

@@ -39,68 +39,16 @@ pub enum LagoEventType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl LagoEventType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ApiTokens => "api_tokens",
-            Self::ApiPages => "api_pages",
-            Self::ApiAudioSeconds => "api_audio_seconds",
-            Self::ApiAudioCharacters => "api_audio_characters",
-            Self::ApiConnectors => "api_connectors",
-            Self::ApiLibrariesTokens => "api_libraries_tokens",
-            Self::ApiLibrariesPages => "api_libraries_pages",
-            Self::ApiLibrariesAudio => "api_libraries_audio",
-            Self::DeploymentTokens => "deployment_tokens",
-            Self::GpuHour => "gpu_hour",
-            Self::ReservedInstance => "reserved_instance",
-            Self::VibeTokens => "vibe_tokens",
-            Self::VibeConnectors => "vibe_connectors",
-            Self::VibePages => "vibe_pages",
-            Self::VibeAudioSeconds => "vibe_audio_seconds",
-            Self::VibeAudioCharacters => "vibe_audio_characters",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for LagoEventType {
-    fn from(s: &str) -> Self {
-        match s {
-            "api_tokens" => Self::ApiTokens,
-            "api_pages" => Self::ApiPages,
-            "api_audio_seconds" => Self::ApiAudioSeconds,
-            "api_audio_characters" => Self::ApiAudioCharacters,
-            "api_connectors" => Self::ApiConnectors,
-            "api_libraries_tokens" => Self::ApiLibrariesTokens,
-            "api_libraries_pages" => Self::ApiLibrariesPages,
-            "api_libraries_audio" => Self::ApiLibrariesAudio,
-            "deployment_tokens" => Self::DeploymentTokens,
-            "gpu_hour" => Self::GpuHour,
-            "reserved_instance" => Self::ReservedInstance,
-            "vibe_tokens" => Self::VibeTokens,
-            "vibe_connectors" => Self::VibeConnectors,
-            "vibe_pages" => Self::VibePages,
-            "vibe_audio_seconds" => Self::VibeAudioSeconds,
-            "vibe_audio_characters" => Self::VibeAudioCharacters,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for LagoEventType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for LagoEventType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for LagoEventType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    LagoEventType { ApiTokens = "api_tokens", ApiPages = "api_pages", ApiAudioSeconds =
+    "api_audio_seconds", ApiAudioCharacters = "api_audio_characters", ApiConnectors =
+    "api_connectors", ApiLibrariesTokens = "api_libraries_tokens", ApiLibrariesPages =
+    "api_libraries_pages", ApiLibrariesAudio = "api_libraries_audio", DeploymentTokens =
+    "deployment_tokens", GpuHour = "gpu_hour", ReservedInstance = "reserved_instance",
+    VibeTokens = "vibe_tokens", VibeConnectors = "vibe_connectors", VibePages =
+    "vibe_pages", VibeAudioSeconds = "vibe_audio_seconds", VibeAudioCharacters =
+    "vibe_audio_characters" }
+);
 /// `#/components/schemas/LibrariesAPIUsageDataJSON`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LibrariesAPIUsageDataJSON {
@@ -198,46 +146,13 @@ impl Library {
             generated_name: Default::default(),
         }
     }
-    /// Sets `emoji`.
-    #[deprecated]
-    pub fn emoji(mut self, value: impl Into<String>) -> Self {
-        self.emoji = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `description`.
-    pub fn description(mut self, value: impl Into<String>) -> Self {
-        self.description = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `generated_description`.
-    #[deprecated]
-    pub fn generated_description(mut self, value: impl Into<String>) -> Self {
-        self.generated_description = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `explicit_user_members_count`.
-    #[deprecated]
-    pub fn explicit_user_members_count(mut self, value: impl Into<i64>) -> Self {
-        self.explicit_user_members_count = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `explicit_workspace_members_count`.
-    #[deprecated]
-    pub fn explicit_workspace_members_count(mut self, value: impl Into<i64>) -> Self {
-        self.explicit_workspace_members_count = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `org_sharing_role`.
-    #[deprecated]
-    pub fn org_sharing_role(mut self, value: impl Into<String>) -> Self {
-        self.org_sharing_role = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `generated_name`.
-    #[deprecated]
-    pub fn generated_name(mut self, value: impl Into<String>) -> Self {
-        self.generated_name = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        #[deprecated] emoji : String => nullable, description : String => nullable,
+        #[deprecated] generated_description : String => nullable, #[deprecated]
+        explicit_user_members_count : i64 => nullable, #[deprecated]
+        explicit_workspace_members_count : i64 => nullable, #[deprecated]
+        org_sharing_role : String => nullable, #[deprecated] generated_name : String =>
+        nullable
     }
 }
 /// `#/components/schemas/LimitsContext`
@@ -302,29 +217,14 @@ impl ListBatchJobsResponse {
             total: total.into(),
         }
     }
-    /// Sets `data`.
-    pub fn data(mut self, value: impl Into<Vec<BatchJob>>) -> Self {
-        self.data = Some(value.into());
-        self
+    crate::runtime::setters! {
+        data : Vec < BatchJob > => optional
     }
 }
 /// `#/components/schemas/ListBatchJobsResponse/properties/object`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ListBatchJobsResponseObject;
-impl ListBatchJobsResponseObject {
-    /// Always `"list"`.
-    pub const VALUE: &'static str = "list";
-}
-impl serde::Serialize for ListBatchJobsResponseObject {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for ListBatchJobsResponseObject {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(ListBatchJobsResponseObject, str, "list");
 /// `#/components/schemas/ListCampaignSelectedEventsResponse`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListCampaignSelectedEventsResponse {
@@ -439,10 +339,8 @@ impl ListFilesResponse {
             total: Default::default(),
         }
     }
-    /// Sets `total`.
-    pub fn total(mut self, value: impl Into<i64>) -> Self {
-        self.total = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        total : i64 => nullable
     }
 }
 /// `#/components/schemas/ListJudgesResponse`
@@ -478,16 +376,9 @@ impl ListLibrariesResponse {
             next_page_token: Default::default(),
         }
     }
-    /// Sets `pagination`.
-    #[deprecated]
-    pub fn pagination(mut self, value: impl Into<PaginationInfo>) -> Self {
-        self.pagination = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `next_page_token`.
-    pub fn next_page_token(mut self, value: impl Into<String>) -> Self {
-        self.next_page_token = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        #[deprecated] pagination : PaginationInfo => nullable, next_page_token : String
+        => nullable
     }
 }
 /// `#/components/schemas/ListOrganizationsResponse`
@@ -511,10 +402,8 @@ pub struct ListPromptVersionsResponse {
     pub data: Option<Vec<PromptVersion>>,
 }
 impl ListPromptVersionsResponse {
-    /// Sets `data`.
-    pub fn data(mut self, value: impl Into<Vec<PromptVersion>>) -> Self {
-        self.data = Some(value.into());
-        self
+    crate::runtime::setters! {
+        data : Vec < PromptVersion > => optional
     }
 }
 /// `#/components/schemas/ListPromptsResponse`
@@ -526,15 +415,8 @@ pub struct ListPromptsResponse {
     pub next_page_token: Option<String>,
 }
 impl ListPromptsResponse {
-    /// Sets `data`.
-    pub fn data(mut self, value: impl Into<Vec<Prompt>>) -> Self {
-        self.data = Some(value.into());
-        self
-    }
-    /// Sets `nextPageToken`.
-    pub fn next_page_token(mut self, value: impl Into<String>) -> Self {
-        self.next_page_token = Some(value.into());
-        self
+    crate::runtime::setters! {
+        data : Vec < Prompt > => optional, next_page_token : String => optional
     }
 }
 /// `#/components/schemas/ListSharingResponse`
@@ -555,10 +437,8 @@ pub struct ListSkillVersionsResponse {
     pub data: Option<Vec<SkillVersion>>,
 }
 impl ListSkillVersionsResponse {
-    /// Sets `data`.
-    pub fn data(mut self, value: impl Into<Vec<SkillVersion>>) -> Self {
-        self.data = Some(value.into());
-        self
+    crate::runtime::setters! {
+        data : Vec < SkillVersion > => optional
     }
 }
 /// `#/components/schemas/ListSkillsResponse`
@@ -570,15 +450,8 @@ pub struct ListSkillsResponse {
     pub next_page_token: Option<String>,
 }
 impl ListSkillsResponse {
-    /// Sets `data`.
-    pub fn data(mut self, value: impl Into<Vec<Skill>>) -> Self {
-        self.data = Some(value.into());
-        self
-    }
-    /// Sets `nextPageToken`.
-    pub fn next_page_token(mut self, value: impl Into<String>) -> Self {
-        self.next_page_token = Some(value.into());
-        self
+    crate::runtime::setters! {
+        data : Vec < Skill > => optional, next_page_token : String => optional
     }
 }
 /// `#/components/schemas/ListSortDirection`
@@ -593,42 +466,11 @@ pub enum ListSortDirection {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl ListSortDirection {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ListSortDirectionUnspecified => "list_sort_direction_unspecified",
-            Self::ListSortDirectionAsc => "list_sort_direction_asc",
-            Self::ListSortDirectionDesc => "list_sort_direction_desc",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for ListSortDirection {
-    fn from(s: &str) -> Self {
-        match s {
-            "list_sort_direction_unspecified" => Self::ListSortDirectionUnspecified,
-            "list_sort_direction_asc" => Self::ListSortDirectionAsc,
-            "list_sort_direction_desc" => Self::ListSortDirectionDesc,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for ListSortDirection {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for ListSortDirection {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for ListSortDirection {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    ListSortDirection { ListSortDirectionUnspecified = "list_sort_direction_unspecified",
+    ListSortDirectionAsc = "list_sort_direction_asc", ListSortDirectionDesc =
+    "list_sort_direction_desc" }
+);
 /// `#/components/schemas/ListSortField`
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ListSortField {
@@ -645,46 +487,12 @@ pub enum ListSortField {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl ListSortField {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ListSortFieldUnspecified => "list_sort_field_unspecified",
-            Self::ListSortFieldCreatedAt => "list_sort_field_created_at",
-            Self::ListSortFieldLastModifiedAt => "list_sort_field_last_modified_at",
-            Self::ListSortFieldName => "list_sort_field_name",
-            Self::ListSortFieldTitle => "list_sort_field_title",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for ListSortField {
-    fn from(s: &str) -> Self {
-        match s {
-            "list_sort_field_unspecified" => Self::ListSortFieldUnspecified,
-            "list_sort_field_created_at" => Self::ListSortFieldCreatedAt,
-            "list_sort_field_last_modified_at" => Self::ListSortFieldLastModifiedAt,
-            "list_sort_field_name" => Self::ListSortFieldName,
-            "list_sort_field_title" => Self::ListSortFieldTitle,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for ListSortField {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for ListSortField {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for ListSortField {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    ListSortField { ListSortFieldUnspecified = "list_sort_field_unspecified",
+    ListSortFieldCreatedAt = "list_sort_field_created_at", ListSortFieldLastModifiedAt =
+    "list_sort_field_last_modified_at", ListSortFieldName = "list_sort_field_name",
+    ListSortFieldTitle = "list_sort_field_title" }
+);
 /// `#/components/schemas/ListWorkflowEventResponse`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListWorkflowEventResponse {
@@ -702,10 +510,8 @@ impl ListWorkflowEventResponse {
             next_cursor: Default::default(),
         }
     }
-    /// Sets `next_cursor`.
-    pub fn next_cursor(mut self, value: impl Into<String>) -> Self {
-        self.next_cursor = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        next_cursor : String => nullable
     }
 }
 /// `#/components/schemas/ListWorkflowEventResponse/properties/events/items`
@@ -748,204 +554,53 @@ pub enum ListWorkflowEventResponseEventsItem {
     /// A variant this version of the SDK does not know, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-impl ListWorkflowEventResponseEventsItem {
-    /// The discriminator value (`None` for an unknown variant without one).
-    pub fn tag(&self) -> Option<&str> {
-        match self {
-            Self::WorkflowExecutionStarted(_) => Some("WORKFLOW_EXECUTION_STARTED"),
-            Self::WorkflowExecutionCompleted(_) => Some("WORKFLOW_EXECUTION_COMPLETED"),
-            Self::WorkflowExecutionFailed(_) => Some("WORKFLOW_EXECUTION_FAILED"),
-            Self::WorkflowExecutionCanceled(_) => Some("WORKFLOW_EXECUTION_CANCELED"),
-            Self::WorkflowExecutionContinuedAsNew(_) => {
-                Some("WORKFLOW_EXECUTION_CONTINUED_AS_NEW")
-            }
-            Self::WorkflowTaskTimedOut(_) => Some("WORKFLOW_TASK_TIMED_OUT"),
-            Self::WorkflowTaskFailed(_) => Some("WORKFLOW_TASK_FAILED"),
-            Self::CustomTaskStarted(_) => Some("CUSTOM_TASK_STARTED"),
-            Self::CustomTaskInProgress(_) => Some("CUSTOM_TASK_IN_PROGRESS"),
-            Self::CustomTaskCompleted(_) => Some("CUSTOM_TASK_COMPLETED"),
-            Self::CustomTaskFailed(_) => Some("CUSTOM_TASK_FAILED"),
-            Self::CustomTaskTimedOut(_) => Some("CUSTOM_TASK_TIMED_OUT"),
-            Self::CustomTaskCanceled(_) => Some("CUSTOM_TASK_CANCELED"),
-            Self::ActivityTaskStarted(_) => Some("ACTIVITY_TASK_STARTED"),
-            Self::ActivityTaskCompleted(_) => Some("ACTIVITY_TASK_COMPLETED"),
-            Self::ActivityTaskRetrying(_) => Some("ACTIVITY_TASK_RETRYING"),
-            Self::ActivityTaskFailed(_) => Some("ACTIVITY_TASK_FAILED"),
-            Self::Unknown(v) => v.get("event_type").and_then(serde_json::Value::as_str),
-        }
-    }
-}
-impl serde::Serialize for ListWorkflowEventResponseEventsItem {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::WorkflowExecutionStarted(v) => serde::Serialize::serialize(v, s),
-            Self::WorkflowExecutionCompleted(v) => serde::Serialize::serialize(v, s),
-            Self::WorkflowExecutionFailed(v) => serde::Serialize::serialize(v, s),
-            Self::WorkflowExecutionCanceled(v) => serde::Serialize::serialize(v, s),
-            Self::WorkflowExecutionContinuedAsNew(v) => serde::Serialize::serialize(v, s),
-            Self::WorkflowTaskTimedOut(v) => serde::Serialize::serialize(v, s),
-            Self::WorkflowTaskFailed(v) => serde::Serialize::serialize(v, s),
-            Self::CustomTaskStarted(v) => serde::Serialize::serialize(v, s),
-            Self::CustomTaskInProgress(v) => serde::Serialize::serialize(v, s),
-            Self::CustomTaskCompleted(v) => serde::Serialize::serialize(v, s),
-            Self::CustomTaskFailed(v) => serde::Serialize::serialize(v, s),
-            Self::CustomTaskTimedOut(v) => serde::Serialize::serialize(v, s),
-            Self::CustomTaskCanceled(v) => serde::Serialize::serialize(v, s),
-            Self::ActivityTaskStarted(v) => serde::Serialize::serialize(v, s),
-            Self::ActivityTaskCompleted(v) => serde::Serialize::serialize(v, s),
-            Self::ActivityTaskRetrying(v) => serde::Serialize::serialize(v, s),
-            Self::ActivityTaskFailed(v) => serde::Serialize::serialize(v, s),
-            Self::Unknown(v) => serde::Serialize::serialize(v, s),
-        }
-    }
-}
-impl<'de> serde::Deserialize<'de> for ListWorkflowEventResponseEventsItem {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        Ok(
-            match value.get("event_type").and_then(serde_json::Value::as_str) {
-                Some("WORKFLOW_EXECUTION_STARTED") => {
-                    Self::WorkflowExecutionStarted(crate::runtime::decode(value)?)
-                }
-                Some("WORKFLOW_EXECUTION_COMPLETED") => {
-                    Self::WorkflowExecutionCompleted(crate::runtime::decode(value)?)
-                }
-                Some("WORKFLOW_EXECUTION_FAILED") => {
-                    Self::WorkflowExecutionFailed(crate::runtime::decode(value)?)
-                }
-                Some("WORKFLOW_EXECUTION_CANCELED") => {
-                    Self::WorkflowExecutionCanceled(crate::runtime::decode(value)?)
-                }
-                Some("WORKFLOW_EXECUTION_CONTINUED_AS_NEW") => {
-                    Self::WorkflowExecutionContinuedAsNew(crate::runtime::decode(value)?)
-                }
-                Some("WORKFLOW_TASK_TIMED_OUT") => {
-                    Self::WorkflowTaskTimedOut(crate::runtime::decode(value)?)
-                }
-                Some("WORKFLOW_TASK_FAILED") => {
-                    Self::WorkflowTaskFailed(crate::runtime::decode(value)?)
-                }
-                Some("CUSTOM_TASK_STARTED") => {
-                    Self::CustomTaskStarted(crate::runtime::decode(value)?)
-                }
-                Some("CUSTOM_TASK_IN_PROGRESS") => {
-                    Self::CustomTaskInProgress(crate::runtime::decode(value)?)
-                }
-                Some("CUSTOM_TASK_COMPLETED") => {
-                    Self::CustomTaskCompleted(crate::runtime::decode(value)?)
-                }
-                Some("CUSTOM_TASK_FAILED") => {
-                    Self::CustomTaskFailed(crate::runtime::decode(value)?)
-                }
-                Some("CUSTOM_TASK_TIMED_OUT") => {
-                    Self::CustomTaskTimedOut(crate::runtime::decode(value)?)
-                }
-                Some("CUSTOM_TASK_CANCELED") => {
-                    Self::CustomTaskCanceled(crate::runtime::decode(value)?)
-                }
-                Some("ACTIVITY_TASK_STARTED") => {
-                    Self::ActivityTaskStarted(crate::runtime::decode(value)?)
-                }
-                Some("ACTIVITY_TASK_COMPLETED") => {
-                    Self::ActivityTaskCompleted(crate::runtime::decode(value)?)
-                }
-                Some("ACTIVITY_TASK_RETRYING") => {
-                    Self::ActivityTaskRetrying(crate::runtime::decode(value)?)
-                }
-                Some("ACTIVITY_TASK_FAILED") => {
-                    Self::ActivityTaskFailed(crate::runtime::decode(value)?)
-                }
-                _ => Self::Unknown(value),
-            },
-        )
-    }
-}
-impl From<WorkflowExecutionStartedResponse> for ListWorkflowEventResponseEventsItem {
-    fn from(v: WorkflowExecutionStartedResponse) -> Self {
-        Self::WorkflowExecutionStarted(v)
-    }
-}
-impl From<WorkflowExecutionCompletedResponse> for ListWorkflowEventResponseEventsItem {
-    fn from(v: WorkflowExecutionCompletedResponse) -> Self {
-        Self::WorkflowExecutionCompleted(v)
-    }
-}
-impl From<WorkflowExecutionFailedResponse> for ListWorkflowEventResponseEventsItem {
-    fn from(v: WorkflowExecutionFailedResponse) -> Self {
-        Self::WorkflowExecutionFailed(v)
-    }
-}
-impl From<WorkflowExecutionCanceledResponse> for ListWorkflowEventResponseEventsItem {
-    fn from(v: WorkflowExecutionCanceledResponse) -> Self {
-        Self::WorkflowExecutionCanceled(v)
-    }
-}
-impl From<WorkflowExecutionContinuedAsNewResponse>
-for ListWorkflowEventResponseEventsItem {
-    fn from(v: WorkflowExecutionContinuedAsNewResponse) -> Self {
-        Self::WorkflowExecutionContinuedAsNew(v)
-    }
-}
-impl From<WorkflowTaskTimedOutResponse> for ListWorkflowEventResponseEventsItem {
-    fn from(v: WorkflowTaskTimedOutResponse) -> Self {
-        Self::WorkflowTaskTimedOut(v)
-    }
-}
-impl From<WorkflowTaskFailedResponse> for ListWorkflowEventResponseEventsItem {
-    fn from(v: WorkflowTaskFailedResponse) -> Self {
-        Self::WorkflowTaskFailed(v)
-    }
-}
-impl From<CustomTaskStartedResponse> for ListWorkflowEventResponseEventsItem {
-    fn from(v: CustomTaskStartedResponse) -> Self {
-        Self::CustomTaskStarted(v)
-    }
-}
-impl From<CustomTaskInProgressResponse> for ListWorkflowEventResponseEventsItem {
-    fn from(v: CustomTaskInProgressResponse) -> Self {
-        Self::CustomTaskInProgress(v)
-    }
-}
-impl From<CustomTaskCompletedResponse> for ListWorkflowEventResponseEventsItem {
-    fn from(v: CustomTaskCompletedResponse) -> Self {
-        Self::CustomTaskCompleted(v)
-    }
-}
-impl From<CustomTaskFailedResponse> for ListWorkflowEventResponseEventsItem {
-    fn from(v: CustomTaskFailedResponse) -> Self {
-        Self::CustomTaskFailed(v)
-    }
-}
-impl From<CustomTaskTimedOutResponse> for ListWorkflowEventResponseEventsItem {
-    fn from(v: CustomTaskTimedOutResponse) -> Self {
-        Self::CustomTaskTimedOut(v)
-    }
-}
-impl From<CustomTaskCanceledResponse> for ListWorkflowEventResponseEventsItem {
-    fn from(v: CustomTaskCanceledResponse) -> Self {
-        Self::CustomTaskCanceled(v)
-    }
-}
-impl From<ActivityTaskStartedResponse> for ListWorkflowEventResponseEventsItem {
-    fn from(v: ActivityTaskStartedResponse) -> Self {
-        Self::ActivityTaskStarted(v)
-    }
-}
-impl From<ActivityTaskCompletedResponse> for ListWorkflowEventResponseEventsItem {
-    fn from(v: ActivityTaskCompletedResponse) -> Self {
-        Self::ActivityTaskCompleted(v)
-    }
-}
-impl From<ActivityTaskRetryingResponse> for ListWorkflowEventResponseEventsItem {
-    fn from(v: ActivityTaskRetryingResponse) -> Self {
-        Self::ActivityTaskRetrying(v)
-    }
-}
-impl From<ActivityTaskFailedResponse> for ListWorkflowEventResponseEventsItem {
-    fn from(v: ActivityTaskFailedResponse) -> Self {
-        Self::ActivityTaskFailed(v)
-    }
-}
+crate::runtime::tagged_union!(
+    ListWorkflowEventResponseEventsItem, "event_type" {
+    WorkflowExecutionStarted(WorkflowExecutionStartedResponse) =
+    ["WORKFLOW_EXECUTION_STARTED"] carries,
+    WorkflowExecutionCompleted(WorkflowExecutionCompletedResponse) =
+    ["WORKFLOW_EXECUTION_COMPLETED"] carries,
+    WorkflowExecutionFailed(WorkflowExecutionFailedResponse) =
+    ["WORKFLOW_EXECUTION_FAILED"] carries,
+    WorkflowExecutionCanceled(WorkflowExecutionCanceledResponse) =
+    ["WORKFLOW_EXECUTION_CANCELED"] carries,
+    WorkflowExecutionContinuedAsNew(WorkflowExecutionContinuedAsNewResponse) =
+    ["WORKFLOW_EXECUTION_CONTINUED_AS_NEW"] carries,
+    WorkflowTaskTimedOut(WorkflowTaskTimedOutResponse) = ["WORKFLOW_TASK_TIMED_OUT"]
+    carries, WorkflowTaskFailed(WorkflowTaskFailedResponse) = ["WORKFLOW_TASK_FAILED"]
+    carries, CustomTaskStarted(CustomTaskStartedResponse) = ["CUSTOM_TASK_STARTED"]
+    carries, CustomTaskInProgress(CustomTaskInProgressResponse) =
+    ["CUSTOM_TASK_IN_PROGRESS"] carries, CustomTaskCompleted(CustomTaskCompletedResponse)
+    = ["CUSTOM_TASK_COMPLETED"] carries, CustomTaskFailed(CustomTaskFailedResponse) =
+    ["CUSTOM_TASK_FAILED"] carries, CustomTaskTimedOut(CustomTaskTimedOutResponse) =
+    ["CUSTOM_TASK_TIMED_OUT"] carries, CustomTaskCanceled(CustomTaskCanceledResponse) =
+    ["CUSTOM_TASK_CANCELED"] carries, ActivityTaskStarted(ActivityTaskStartedResponse) =
+    ["ACTIVITY_TASK_STARTED"] carries,
+    ActivityTaskCompleted(ActivityTaskCompletedResponse) = ["ACTIVITY_TASK_COMPLETED"]
+    carries, ActivityTaskRetrying(ActivityTaskRetryingResponse) =
+    ["ACTIVITY_TASK_RETRYING"] carries, ActivityTaskFailed(ActivityTaskFailedResponse) =
+    ["ACTIVITY_TASK_FAILED"] carries }
+);
+crate::runtime::union_from!(
+    ListWorkflowEventResponseEventsItem {
+    WorkflowExecutionStarted(WorkflowExecutionStartedResponse),
+    WorkflowExecutionCompleted(WorkflowExecutionCompletedResponse),
+    WorkflowExecutionFailed(WorkflowExecutionFailedResponse),
+    WorkflowExecutionCanceled(WorkflowExecutionCanceledResponse),
+    WorkflowExecutionContinuedAsNew(WorkflowExecutionContinuedAsNewResponse),
+    WorkflowTaskTimedOut(WorkflowTaskTimedOutResponse),
+    WorkflowTaskFailed(WorkflowTaskFailedResponse),
+    CustomTaskStarted(CustomTaskStartedResponse),
+    CustomTaskInProgress(CustomTaskInProgressResponse),
+    CustomTaskCompleted(CustomTaskCompletedResponse),
+    CustomTaskFailed(CustomTaskFailedResponse),
+    CustomTaskTimedOut(CustomTaskTimedOutResponse),
+    CustomTaskCanceled(CustomTaskCanceledResponse),
+    ActivityTaskStarted(ActivityTaskStartedResponse),
+    ActivityTaskCompleted(ActivityTaskCompletedResponse),
+    ActivityTaskRetrying(ActivityTaskRetryingResponse),
+    ActivityTaskFailed(ActivityTaskFailedResponse) }
+);
 /// `#/components/schemas/ListWorkspacesResponse`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListWorkspacesResponse {
@@ -972,42 +627,9 @@ pub enum LocationType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl LocationType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Local => "local",
-            Self::K8s => "k8s",
-            Self::Managed => "managed",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for LocationType {
-    fn from(s: &str) -> Self {
-        match s {
-            "local" => Self::Local,
-            "k8s" => Self::K8s,
-            "managed" => Self::Managed,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for LocationType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for LocationType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for LocationType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    LocationType { Local = "local", K8s = "k8s", Managed = "managed" }
+);
 /// Capability for logging operations.
 pub type LoggingCapability = std::collections::BTreeMap<String, serde_json::Value>;
 /// `#/components/schemas/LogicalExpression`
@@ -1037,46 +659,14 @@ pub enum LogicalExpressionExpressionsItem {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-impl serde::Serialize for LogicalExpressionExpressionsItem {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::StringList(v) => serde::Serialize::serialize(v, s),
-            Self::LogicalExpression(v) => serde::Serialize::serialize(v, s),
-            Self::ToolProperties(v) => serde::Serialize::serialize(v, s),
-            Self::Unknown(v) => serde::Serialize::serialize(v, s),
-        }
-    }
-}
-impl<'de> serde::Deserialize<'de> for LogicalExpressionExpressionsItem {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Ok(v) = <Vec<String> as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::StringList(v));
-        }
-        if let Ok(v) = <LogicalExpression as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::LogicalExpression(v));
-        }
-        if let Ok(v) = <ToolProperties as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::ToolProperties(v));
-        }
-        Ok(Self::Unknown(value))
-    }
-}
-impl From<Vec<String>> for LogicalExpressionExpressionsItem {
-    fn from(v: Vec<String>) -> Self {
-        Self::StringList(v)
-    }
-}
-impl From<LogicalExpression> for LogicalExpressionExpressionsItem {
-    fn from(v: LogicalExpression) -> Self {
-        Self::LogicalExpression(v)
-    }
-}
-impl From<ToolProperties> for LogicalExpressionExpressionsItem {
-    fn from(v: ToolProperties) -> Self {
-        Self::ToolProperties(v)
-    }
-}
+crate::runtime::untagged_union!(
+    LogicalExpressionExpressionsItem { StringList(Vec < String >),
+    LogicalExpression(LogicalExpression), ToolProperties(ToolProperties) }
+);
+crate::runtime::union_from!(
+    LogicalExpressionExpressionsItem { StringList(Vec < String >),
+    LogicalExpression(LogicalExpression), ToolProperties(ToolProperties) }
+);
 /// `#/components/schemas/LogicalExpression/properties/type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum LogicalExpressionType {
@@ -1087,40 +677,7 @@ pub enum LogicalExpressionType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl LogicalExpressionType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::And => "and",
-            Self::Or => "or",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for LogicalExpressionType {
-    fn from(s: &str) -> Self {
-        match s {
-            "and" => Self::And,
-            "or" => Self::Or,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for LogicalExpressionType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for LogicalExpressionType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for LogicalExpressionType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(LogicalExpressionType { And = "and", Or = "or" });
 /// `#/components/schemas/LogsRequest`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct LogsRequest {
@@ -1131,14 +688,8 @@ pub struct LogsRequest {
     pub order: Option<OrderByClauseDirection>,
 }
 impl LogsRequest {
-    /// Sets `search_expression`.
-    pub fn search_expression(mut self, value: impl Into<String>) -> Self {
-        self.search_expression = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `order`.
-    pub fn order(mut self, value: impl Into<OrderByClauseDirection>) -> Self {
-        self.order = Some(value.into());
-        self
+    crate::runtime::setters! {
+        search_expression : String => nullable, order : OrderByClauseDirection =>
+        optional
     }
 }

@@ -36,33 +36,10 @@ impl MCPPrompt {
             additional_properties: Default::default(),
         }
     }
-    /// Sets `title`.
-    pub fn title(mut self, value: impl Into<String>) -> Self {
-        self.title = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `description`.
-    pub fn description(mut self, value: impl Into<String>) -> Self {
-        self.description = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `arguments`.
-    pub fn arguments(mut self, value: impl Into<Vec<PromptArgument>>) -> Self {
-        self.arguments = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `icons`.
-    pub fn icons(mut self, value: impl Into<Vec<MCPServerIcon>>) -> Self {
-        self.icons = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `_meta`.
-    pub fn meta(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.meta = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        title : String => nullable, description : String => nullable, arguments : Vec <
+        PromptArgument > => nullable, icons : Vec < MCPServerIcon > => nullable, meta :
+        std::collections::BTreeMap < String, serde_json::Value > => nullable
     }
 }
 /// `#/components/schemas/MCPResource`
@@ -113,43 +90,11 @@ impl MCPResource {
             additional_properties: Default::default(),
         }
     }
-    /// Sets `title`.
-    pub fn title(mut self, value: impl Into<String>) -> Self {
-        self.title = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `description`.
-    pub fn description(mut self, value: impl Into<String>) -> Self {
-        self.description = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `mimeType`.
-    pub fn mime_type(mut self, value: impl Into<String>) -> Self {
-        self.mime_type = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `size`.
-    pub fn size(mut self, value: impl Into<i64>) -> Self {
-        self.size = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `icons`.
-    pub fn icons(mut self, value: impl Into<Vec<MCPServerIcon>>) -> Self {
-        self.icons = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `annotations`.
-    pub fn annotations(mut self, value: impl Into<Annotations>) -> Self {
-        self.annotations = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `_meta`.
-    pub fn meta(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.meta = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        title : String => nullable, description : String => nullable, mime_type : String
+        => nullable, size : i64 => nullable, icons : Vec < MCPServerIcon > => nullable,
+        annotations : Annotations => nullable, meta : std::collections::BTreeMap <
+        String, serde_json::Value > => nullable
     }
 }
 /// Authentication requirements for a remote transport (SEP-2127).
@@ -171,10 +116,8 @@ impl MCPServerAuthenticationRequirement {
             schemes: Default::default(),
         }
     }
-    /// Sets `schemes`.
-    pub fn schemes(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.schemes = Some(value.into());
-        self
+    crate::runtime::setters! {
+        schemes : Vec < String > => optional
     }
 }
 /// `#/components/schemas/MCPServerCard`
@@ -251,70 +194,14 @@ impl MCPServerCard {
             additional_properties: Default::default(),
         }
     }
-    /// Sets `$schema`.
-    pub fn schema(mut self, value: impl Into<String>) -> Self {
-        self.schema = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `capabilities`.
-    pub fn capabilities(mut self, value: impl Into<ServerCapabilities>) -> Self {
-        self.capabilities = Some(value.into());
-        self
-    }
-    /// Sets `title`.
-    pub fn title(mut self, value: impl Into<String>) -> Self {
-        self.title = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `description`.
-    pub fn description(mut self, value: impl Into<String>) -> Self {
-        self.description = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `websiteUrl`.
-    pub fn website_url(mut self, value: impl Into<String>) -> Self {
-        self.website_url = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `repository`.
-    pub fn repository(mut self, value: impl Into<MCPServerRepository>) -> Self {
-        self.repository = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `icons`.
-    pub fn icons(mut self, value: impl Into<Vec<MCPServerIcon>>) -> Self {
-        self.icons = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `remotes`.
-    pub fn remotes(mut self, value: impl Into<Vec<MCPServerRemote>>) -> Self {
-        self.remotes = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `requires`.
-    pub fn requires(mut self, value: impl Into<ClientCapabilities>) -> Self {
-        self.requires = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `resources`.
-    pub fn resources(mut self, value: impl Into<MCPServerCardResources>) -> Self {
-        self.resources = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `tools`.
-    pub fn tools(mut self, value: impl Into<MCPServerCardTools>) -> Self {
-        self.tools = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `prompts`.
-    pub fn prompts(mut self, value: impl Into<MCPServerCardPrompts>) -> Self {
-        self.prompts = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `_meta`.
-    pub fn meta(mut self, value: impl Into<MCPServerCardMeta>) -> Self {
-        self.meta = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        schema : String => nullable, capabilities : ServerCapabilities => optional, title
+        : String => nullable, description : String => nullable, website_url : String =>
+        nullable, repository : MCPServerRepository => nullable, icons : Vec <
+        MCPServerIcon > => nullable, remotes : Vec < MCPServerRemote > => nullable,
+        requires : ClientCapabilities => nullable, resources : MCPServerCardResources =>
+        nullable, tools : MCPServerCardTools => nullable, prompts : MCPServerCardPrompts
+        => nullable, meta : MCPServerCardMeta => nullable
     }
 }
 /// Typed _meta for MCP server cards.
@@ -333,10 +220,8 @@ pub struct MCPServerCardMeta {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 impl MCPServerCardMeta {
-    /// Sets `ai.mistral/turbine`.
-    pub fn ai_mistral_turbine(mut self, value: impl Into<TurbineMeta>) -> Self {
-        self.ai_mistral_turbine = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        ai_mistral_turbine : TurbineMeta => nullable
     }
 }
 /// `#/components/schemas/MCPServerCard/properties/prompts`
@@ -347,56 +232,18 @@ pub enum MCPServerCardPrompts {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-impl serde::Serialize for MCPServerCardPrompts {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::MCPServerCardPromptsVariant1(v) => serde::Serialize::serialize(v, s),
-            Self::MCPPromptList(v) => serde::Serialize::serialize(v, s),
-            Self::Unknown(v) => serde::Serialize::serialize(v, s),
-        }
-    }
-}
-impl<'de> serde::Deserialize<'de> for MCPServerCardPrompts {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Ok(v) = <MCPServerCardPromptsVariant1 as serde::Deserialize>::deserialize(
-            &value,
-        ) {
-            return Ok(Self::MCPServerCardPromptsVariant1(v));
-        }
-        if let Ok(v) = <Vec<MCPPrompt> as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::MCPPromptList(v));
-        }
-        Ok(Self::Unknown(value))
-    }
-}
-impl From<MCPServerCardPromptsVariant1> for MCPServerCardPrompts {
-    fn from(v: MCPServerCardPromptsVariant1) -> Self {
-        Self::MCPServerCardPromptsVariant1(v)
-    }
-}
-impl From<Vec<MCPPrompt>> for MCPServerCardPrompts {
-    fn from(v: Vec<MCPPrompt>) -> Self {
-        Self::MCPPromptList(v)
-    }
-}
+crate::runtime::untagged_union!(
+    MCPServerCardPrompts { MCPServerCardPromptsVariant1(MCPServerCardPromptsVariant1),
+    MCPPromptList(Vec < MCPPrompt >) }
+);
+crate::runtime::union_from!(
+    MCPServerCardPrompts { MCPServerCardPromptsVariant1(MCPServerCardPromptsVariant1),
+    MCPPromptList(Vec < MCPPrompt >) }
+);
 /// `#/components/schemas/MCPServerCard/properties/prompts/anyOf/0`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct MCPServerCardPromptsVariant1;
-impl MCPServerCardPromptsVariant1 {
-    /// Always `"dynamic"`.
-    pub const VALUE: &'static str = "dynamic";
-}
-impl serde::Serialize for MCPServerCardPromptsVariant1 {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for MCPServerCardPromptsVariant1 {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(MCPServerCardPromptsVariant1, str, "dynamic");
 /// `#/components/schemas/MCPServerCard/properties/resources`
 #[derive(Debug, Clone, PartialEq)]
 pub enum MCPServerCardResources {
@@ -405,56 +252,20 @@ pub enum MCPServerCardResources {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-impl serde::Serialize for MCPServerCardResources {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::MCPServerCardResourcesVariant1(v) => serde::Serialize::serialize(v, s),
-            Self::MCPResourceList(v) => serde::Serialize::serialize(v, s),
-            Self::Unknown(v) => serde::Serialize::serialize(v, s),
-        }
-    }
-}
-impl<'de> serde::Deserialize<'de> for MCPServerCardResources {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Ok(v) = <MCPServerCardResourcesVariant1 as serde::Deserialize>::deserialize(
-            &value,
-        ) {
-            return Ok(Self::MCPServerCardResourcesVariant1(v));
-        }
-        if let Ok(v) = <Vec<MCPResource> as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::MCPResourceList(v));
-        }
-        Ok(Self::Unknown(value))
-    }
-}
-impl From<MCPServerCardResourcesVariant1> for MCPServerCardResources {
-    fn from(v: MCPServerCardResourcesVariant1) -> Self {
-        Self::MCPServerCardResourcesVariant1(v)
-    }
-}
-impl From<Vec<MCPResource>> for MCPServerCardResources {
-    fn from(v: Vec<MCPResource>) -> Self {
-        Self::MCPResourceList(v)
-    }
-}
+crate::runtime::untagged_union!(
+    MCPServerCardResources {
+    MCPServerCardResourcesVariant1(MCPServerCardResourcesVariant1), MCPResourceList(Vec <
+    MCPResource >) }
+);
+crate::runtime::union_from!(
+    MCPServerCardResources {
+    MCPServerCardResourcesVariant1(MCPServerCardResourcesVariant1), MCPResourceList(Vec <
+    MCPResource >) }
+);
 /// `#/components/schemas/MCPServerCard/properties/resources/anyOf/0`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct MCPServerCardResourcesVariant1;
-impl MCPServerCardResourcesVariant1 {
-    /// Always `"dynamic"`.
-    pub const VALUE: &'static str = "dynamic";
-}
-impl serde::Serialize for MCPServerCardResourcesVariant1 {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for MCPServerCardResourcesVariant1 {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(MCPServerCardResourcesVariant1, str, "dynamic");
 /// `#/components/schemas/MCPServerCardTool`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MCPServerCardTool {
@@ -508,43 +319,11 @@ impl MCPServerCardTool {
             additional_properties: Default::default(),
         }
     }
-    /// Sets `title`.
-    pub fn title(mut self, value: impl Into<String>) -> Self {
-        self.title = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `description`.
-    pub fn description(mut self, value: impl Into<String>) -> Self {
-        self.description = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `outputSchema`.
-    pub fn output_schema(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.output_schema = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `icons`.
-    pub fn icons(mut self, value: impl Into<Vec<MCPServerIcon>>) -> Self {
-        self.icons = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `annotations`.
-    pub fn annotations(mut self, value: impl Into<ToolAnnotations>) -> Self {
-        self.annotations = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `_meta`.
-    pub fn meta(mut self, value: impl Into<MCPToolMeta>) -> Self {
-        self.meta = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `execution`.
-    pub fn execution(mut self, value: impl Into<ToolExecution>) -> Self {
-        self.execution = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        title : String => nullable, description : String => nullable, output_schema :
+        std::collections::BTreeMap < String, serde_json::Value > => nullable, icons : Vec
+        < MCPServerIcon > => nullable, annotations : ToolAnnotations => nullable, meta :
+        MCPToolMeta => nullable, execution : ToolExecution => nullable
     }
 }
 /// `#/components/schemas/MCPServerCard/properties/tools`
@@ -555,58 +334,18 @@ pub enum MCPServerCardTools {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-impl serde::Serialize for MCPServerCardTools {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::MCPServerCardToolsVariant1(v) => serde::Serialize::serialize(v, s),
-            Self::MCPServerCardToolList(v) => serde::Serialize::serialize(v, s),
-            Self::Unknown(v) => serde::Serialize::serialize(v, s),
-        }
-    }
-}
-impl<'de> serde::Deserialize<'de> for MCPServerCardTools {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Ok(v) = <MCPServerCardToolsVariant1 as serde::Deserialize>::deserialize(
-            &value,
-        ) {
-            return Ok(Self::MCPServerCardToolsVariant1(v));
-        }
-        if let Ok(v) = <Vec<
-            MCPServerCardTool,
-        > as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::MCPServerCardToolList(v));
-        }
-        Ok(Self::Unknown(value))
-    }
-}
-impl From<MCPServerCardToolsVariant1> for MCPServerCardTools {
-    fn from(v: MCPServerCardToolsVariant1) -> Self {
-        Self::MCPServerCardToolsVariant1(v)
-    }
-}
-impl From<Vec<MCPServerCardTool>> for MCPServerCardTools {
-    fn from(v: Vec<MCPServerCardTool>) -> Self {
-        Self::MCPServerCardToolList(v)
-    }
-}
+crate::runtime::untagged_union!(
+    MCPServerCardTools { MCPServerCardToolsVariant1(MCPServerCardToolsVariant1),
+    MCPServerCardToolList(Vec < MCPServerCardTool >) }
+);
+crate::runtime::union_from!(
+    MCPServerCardTools { MCPServerCardToolsVariant1(MCPServerCardToolsVariant1),
+    MCPServerCardToolList(Vec < MCPServerCardTool >) }
+);
 /// `#/components/schemas/MCPServerCard/properties/tools/anyOf/0`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct MCPServerCardToolsVariant1;
-impl MCPServerCardToolsVariant1 {
-    /// Always `"dynamic"`.
-    pub const VALUE: &'static str = "dynamic";
-}
-impl serde::Serialize for MCPServerCardToolsVariant1 {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for MCPServerCardToolsVariant1 {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(MCPServerCardToolsVariant1, str, "dynamic");
 /// An icon for display in user interfaces.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MCPServerIcon {
@@ -633,15 +372,8 @@ impl MCPServerIcon {
             additional_properties: Default::default(),
         }
     }
-    /// Sets `mimeType`.
-    pub fn mime_type(mut self, value: impl Into<String>) -> Self {
-        self.mime_type = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `sizes`.
-    pub fn sizes(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.sizes = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        mime_type : String => nullable, sizes : Vec < String > => nullable
     }
 }
 /// Remote transport endpoint (SEP-2127).
@@ -673,23 +405,10 @@ impl MCPServerRemote {
             authentication: Default::default(),
         }
     }
-    /// Sets `supportedProtocolVersions`.
-    pub fn supported_protocol_versions(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.supported_protocol_versions = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `headers`.
-    pub fn headers(mut self, value: impl Into<Vec<MCPServerRemoteHeader>>) -> Self {
-        self.headers = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `authentication`.
-    pub fn authentication(
-        mut self,
-        value: impl Into<MCPServerAuthenticationRequirement>,
-    ) -> Self {
-        self.authentication = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        supported_protocol_versions : Vec < String > => nullable, headers : Vec <
+        MCPServerRemoteHeader > => nullable, authentication :
+        MCPServerAuthenticationRequirement => nullable
     }
 }
 /// Header definition for a remote transport (SEP-2127).
@@ -728,25 +447,9 @@ impl MCPServerRemoteHeader {
             choices: Default::default(),
         }
     }
-    /// Sets `isRequired`.
-    pub fn is_required(mut self, value: impl Into<bool>) -> Self {
-        self.is_required = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `isSecret`.
-    pub fn is_secret(mut self, value: impl Into<bool>) -> Self {
-        self.is_secret = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `default`.
-    pub fn default(mut self, value: impl Into<String>) -> Self {
-        self.default = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `choices`.
-    pub fn choices(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.choices = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        is_required : bool => nullable, is_secret : bool => nullable, default : String =>
+        nullable, choices : Vec < String > => nullable
     }
 }
 /// Transport type
@@ -759,40 +462,9 @@ pub enum MCPServerRemoteType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl MCPServerRemoteType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::StreamableHttp => "streamable-http",
-            Self::Sse => "sse",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for MCPServerRemoteType {
-    fn from(s: &str) -> Self {
-        match s {
-            "streamable-http" => Self::StreamableHttp,
-            "sse" => Self::Sse,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for MCPServerRemoteType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for MCPServerRemoteType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for MCPServerRemoteType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    MCPServerRemoteType { StreamableHttp = "streamable-http", Sse = "sse" }
+);
 /// Source repository information (SEP-2127).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MCPServerRepository {
@@ -812,10 +484,8 @@ impl MCPServerRepository {
             subfolder: Default::default(),
         }
     }
-    /// Sets `subfolder`.
-    pub fn subfolder(mut self, value: impl Into<String>) -> Self {
-        self.subfolder = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        subfolder : String => nullable
     }
 }
 /// `#/components/schemas/MCPSupportedLanguage`
@@ -842,54 +512,10 @@ pub enum MCPSupportedLanguage {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl MCPSupportedLanguage {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::En => "en",
-            Self::Fr => "fr",
-            Self::De => "de",
-            Self::Es => "es",
-            Self::Pl => "pl",
-            Self::It => "it",
-            Self::Ar => "ar",
-            Self::PtBr => "pt-BR",
-            Self::Nl => "nl",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for MCPSupportedLanguage {
-    fn from(s: &str) -> Self {
-        match s {
-            "en" => Self::En,
-            "fr" => Self::Fr,
-            "de" => Self::De,
-            "es" => Self::Es,
-            "pl" => Self::Pl,
-            "it" => Self::It,
-            "ar" => Self::Ar,
-            "pt-BR" => Self::PtBr,
-            "nl" => Self::Nl,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for MCPSupportedLanguage {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for MCPSupportedLanguage {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for MCPSupportedLanguage {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    MCPSupportedLanguage { En = "en", Fr = "fr", De = "de", Es = "es", Pl = "pl", It =
+    "it", Ar = "ar", PtBr = "pt-BR", Nl = "nl" }
+);
 /// `#/components/schemas/MCPTool`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MCPTool {
@@ -943,43 +569,11 @@ impl MCPTool {
             additional_properties: Default::default(),
         }
     }
-    /// Sets `title`.
-    pub fn title(mut self, value: impl Into<String>) -> Self {
-        self.title = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `description`.
-    pub fn description(mut self, value: impl Into<String>) -> Self {
-        self.description = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `outputSchema`.
-    pub fn output_schema(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.output_schema = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `icons`.
-    pub fn icons(mut self, value: impl Into<Vec<MCPServerIcon>>) -> Self {
-        self.icons = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `annotations`.
-    pub fn annotations(mut self, value: impl Into<ToolAnnotations>) -> Self {
-        self.annotations = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `_meta`.
-    pub fn meta(mut self, value: impl Into<MCPToolMeta>) -> Self {
-        self.meta = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `execution`.
-    pub fn execution(mut self, value: impl Into<ToolExecution>) -> Self {
-        self.execution = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        title : String => nullable, description : String => nullable, output_schema :
+        std::collections::BTreeMap < String, serde_json::Value > => nullable, icons : Vec
+        < MCPServerIcon > => nullable, annotations : ToolAnnotations => nullable, meta :
+        MCPToolMeta => nullable, execution : ToolExecution => nullable
     }
 }
 /// Typed _meta for MCP tools.
@@ -1000,15 +594,8 @@ pub struct MCPToolMeta {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 impl MCPToolMeta {
-    /// Sets `ui`.
-    pub fn ui(mut self, value: impl Into<MCPUIToolMeta>) -> Self {
-        self.ui = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `ai.mistral/turbine`.
-    pub fn ai_mistral_turbine(mut self, value: impl Into<TurbineToolMeta>) -> Self {
-        self.ai_mistral_turbine = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        ui : MCPUIToolMeta => nullable, ai_mistral_turbine : TurbineToolMeta => nullable
     }
 }
 /// UI metadata for tools that reference UI resources.
@@ -1027,18 +614,9 @@ pub struct MCPUIToolMeta {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 impl MCPUIToolMeta {
-    /// Sets `resourceUri`.
-    pub fn resource_uri(mut self, value: impl Into<String>) -> Self {
-        self.resource_uri = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `visibility`.
-    pub fn visibility(
-        mut self,
-        value: impl Into<Vec<MCPUIToolMetaVisibilityItem>>,
-    ) -> Self {
-        self.visibility = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        resource_uri : String => nullable, visibility : Vec < MCPUIToolMetaVisibilityItem
+        > => nullable
     }
 }
 /// `#/components/schemas/MCPUIToolMeta/properties/visibility/items`
@@ -1051,40 +629,9 @@ pub enum MCPUIToolMetaVisibilityItem {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl MCPUIToolMetaVisibilityItem {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Model => "model",
-            Self::App => "app",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for MCPUIToolMetaVisibilityItem {
-    fn from(s: &str) -> Self {
-        match s {
-            "model" => Self::Model,
-            "app" => Self::App,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for MCPUIToolMetaVisibilityItem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for MCPUIToolMetaVisibilityItem {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for MCPUIToolMetaVisibilityItem {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    MCPUIToolMetaVisibilityItem { Model = "model", App = "app" }
+);
 /// `#/components/schemas/ManagedDeploymentResponse`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ManagedDeploymentResponse {
@@ -1143,40 +690,10 @@ impl ManagedDeploymentResponse {
             is_hardened: Default::default(),
         }
     }
-    /// Sets `stopped`.
-    pub fn stopped(mut self, value: impl Into<bool>) -> Self {
-        self.stopped = Some(value.into());
-        self
-    }
-    /// Sets `rollout_status`.
-    pub fn rollout_status(mut self, value: impl Into<String>) -> Self {
-        self.rollout_status = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `created_by`.
-    pub fn created_by(mut self, value: impl Into<String>) -> Self {
-        self.created_by = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `updated_by`.
-    pub fn updated_by(mut self, value: impl Into<String>) -> Self {
-        self.updated_by = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `deployed_by`.
-    pub fn deployed_by(mut self, value: impl Into<String>) -> Self {
-        self.deployed_by = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `deployed_at`.
-    pub fn deployed_at(mut self, value: impl Into<String>) -> Self {
-        self.deployed_at = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `is_hardened`.
-    pub fn is_hardened(mut self, value: impl Into<bool>) -> Self {
-        self.is_hardened = Some(value.into());
-        self
+    crate::runtime::setters! {
+        stopped : bool => optional, rollout_status : String => nullable, created_by :
+        String => nullable, updated_by : String => nullable, deployed_by : String =>
+        nullable, deployed_at : String => nullable, is_hardened : bool => optional
     }
 }
 /// `#/components/schemas/MemberSubscriptionOUT`
@@ -1212,30 +729,10 @@ impl MemberSubscriptionOUT {
             member_has_access: Default::default(),
         }
     }
-    /// Sets `plan`.
-    pub fn plan(mut self, value: impl Into<MemberSubscriptionOUTPlan>) -> Self {
-        self.plan = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `status`.
-    pub fn status(mut self, value: impl Into<SubscriptionStatus>) -> Self {
-        self.status = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `user`.
-    pub fn user(mut self, value: impl Into<String>) -> Self {
-        self.user = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `self_service`.
-    pub fn self_service(mut self, value: impl Into<bool>) -> Self {
-        self.self_service = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `member_has_access`.
-    pub fn member_has_access(mut self, value: impl Into<bool>) -> Self {
-        self.member_has_access = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        plan : MemberSubscriptionOUTPlan => nullable, status : SubscriptionStatus =>
+        nullable, user : String => nullable, self_service : bool => nullable,
+        member_has_access : bool => nullable
     }
 }
 /// Plan assigned to the member.
@@ -1247,46 +744,14 @@ pub enum MemberSubscriptionOUTPlan {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-impl serde::Serialize for MemberSubscriptionOUTPlan {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::APIPlan(v) => serde::Serialize::serialize(v, s),
-            Self::ChatPlan(v) => serde::Serialize::serialize(v, s),
-            Self::CodePlan(v) => serde::Serialize::serialize(v, s),
-            Self::Unknown(v) => serde::Serialize::serialize(v, s),
-        }
+crate::runtime::untagged_union!(
+    MemberSubscriptionOUTPlan { APIPlan(APIPlan), ChatPlan(ChatPlan), CodePlan(CodePlan)
     }
-}
-impl<'de> serde::Deserialize<'de> for MemberSubscriptionOUTPlan {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Ok(v) = <APIPlan as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::APIPlan(v));
-        }
-        if let Ok(v) = <ChatPlan as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::ChatPlan(v));
-        }
-        if let Ok(v) = <CodePlan as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::CodePlan(v));
-        }
-        Ok(Self::Unknown(value))
+);
+crate::runtime::union_from!(
+    MemberSubscriptionOUTPlan { APIPlan(APIPlan), ChatPlan(ChatPlan), CodePlan(CodePlan)
     }
-}
-impl From<APIPlan> for MemberSubscriptionOUTPlan {
-    fn from(v: APIPlan) -> Self {
-        Self::APIPlan(v)
-    }
-}
-impl From<ChatPlan> for MemberSubscriptionOUTPlan {
-    fn from(v: ChatPlan) -> Self {
-        Self::ChatPlan(v)
-    }
-}
-impl From<CodePlan> for MemberSubscriptionOUTPlan {
-    fn from(v: CodePlan) -> Self {
-        Self::CodePlan(v)
-    }
-}
+);
 /// `#/components/schemas/MemberWorkspaceInfo`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[allow(deprecated)]
@@ -1334,43 +799,14 @@ pub enum MemberWorkspaceInfoRawRole {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-#[allow(deprecated)]
-impl serde::Serialize for MemberWorkspaceInfoRawRole {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::WorkspaceRole(v) => serde::Serialize::serialize(v, s),
-            Self::StaticWorkspaceRoles(v) => serde::Serialize::serialize(v, s),
-            Self::Unknown(v) => serde::Serialize::serialize(v, s),
-        }
-    }
-}
-#[allow(deprecated)]
-impl<'de> serde::Deserialize<'de> for MemberWorkspaceInfoRawRole {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Ok(v) = <WorkspaceRole as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::WorkspaceRole(v));
-        }
-        if let Ok(v) = <StaticWorkspaceRoles as serde::Deserialize>::deserialize(
-            &value,
-        ) {
-            return Ok(Self::StaticWorkspaceRoles(v));
-        }
-        Ok(Self::Unknown(value))
-    }
-}
-#[allow(deprecated)]
-impl From<WorkspaceRole> for MemberWorkspaceInfoRawRole {
-    fn from(v: WorkspaceRole) -> Self {
-        Self::WorkspaceRole(v)
-    }
-}
-#[allow(deprecated)]
-impl From<StaticWorkspaceRoles> for MemberWorkspaceInfoRawRole {
-    fn from(v: StaticWorkspaceRoles) -> Self {
-        Self::StaticWorkspaceRoles(v)
-    }
-}
+crate::runtime::untagged_union!(
+    #[allow(deprecated)] MemberWorkspaceInfoRawRole { WorkspaceRole(WorkspaceRole),
+    StaticWorkspaceRoles(StaticWorkspaceRoles) }
+);
+crate::runtime::union_from!(
+    #[allow(deprecated)] MemberWorkspaceInfoRawRole { WorkspaceRole(WorkspaceRole),
+    StaticWorkspaceRoles(StaticWorkspaceRoles) }
+);
 /// Workspace roles assigned to the member.
 #[derive(Debug, Clone, PartialEq)]
 pub enum MemberWorkspaceInfoRawRoles {
@@ -1379,39 +815,14 @@ pub enum MemberWorkspaceInfoRawRoles {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-impl serde::Serialize for MemberWorkspaceInfoRawRoles {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::WorkspaceRoleList(v) => serde::Serialize::serialize(v, s),
-            Self::StaticWorkspaceRolesList(v) => serde::Serialize::serialize(v, s),
-            Self::Unknown(v) => serde::Serialize::serialize(v, s),
-        }
-    }
-}
-impl<'de> serde::Deserialize<'de> for MemberWorkspaceInfoRawRoles {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Ok(v) = <Vec<WorkspaceRole> as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::WorkspaceRoleList(v));
-        }
-        if let Ok(v) = <Vec<
-            StaticWorkspaceRoles,
-        > as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::StaticWorkspaceRolesList(v));
-        }
-        Ok(Self::Unknown(value))
-    }
-}
-impl From<Vec<WorkspaceRole>> for MemberWorkspaceInfoRawRoles {
-    fn from(v: Vec<WorkspaceRole>) -> Self {
-        Self::WorkspaceRoleList(v)
-    }
-}
-impl From<Vec<StaticWorkspaceRoles>> for MemberWorkspaceInfoRawRoles {
-    fn from(v: Vec<StaticWorkspaceRoles>) -> Self {
-        Self::StaticWorkspaceRolesList(v)
-    }
-}
+crate::runtime::untagged_union!(
+    MemberWorkspaceInfoRawRoles { WorkspaceRoleList(Vec < WorkspaceRole >),
+    StaticWorkspaceRolesList(Vec < StaticWorkspaceRoles >) }
+);
+crate::runtime::union_from!(
+    MemberWorkspaceInfoRawRoles { WorkspaceRoleList(Vec < WorkspaceRole >),
+    StaticWorkspaceRolesList(Vec < StaticWorkspaceRoles >) }
+);
 /// `#/components/schemas/MessageEntries`
 pub type MessageEntries = Vec<MessageEntriesItem>;
 /// `#/components/schemas/MessageEntries/items`
@@ -1424,51 +835,14 @@ pub enum MessageEntriesItem {
     /// A variant this version of the SDK does not know, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-impl MessageEntriesItem {
-    /// The discriminator value (`None` for an unknown variant without one).
-    pub fn tag(&self) -> Option<&str> {
-        match self {
-            Self::MessageInput(_) => Some("message.input"),
-            Self::MessageOutput(_) => Some("message.output"),
-            Self::Unknown(v) => v.get("type").and_then(serde_json::Value::as_str),
-        }
-    }
-}
-impl serde::Serialize for MessageEntriesItem {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::MessageInput(v) => serde::Serialize::serialize(v, s),
-            Self::MessageOutput(v) => serde::Serialize::serialize(v, s),
-            Self::Unknown(v) => serde::Serialize::serialize(v, s),
-        }
-    }
-}
-impl<'de> serde::Deserialize<'de> for MessageEntriesItem {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        Ok(
-            match value.get("type").and_then(serde_json::Value::as_str) {
-                Some("message.input") => {
-                    Self::MessageInput(crate::runtime::decode(value)?)
-                }
-                Some("message.output") => {
-                    Self::MessageOutput(crate::runtime::decode(value)?)
-                }
-                _ => Self::Unknown(value),
-            },
-        )
-    }
-}
-impl From<MessageInputEntry> for MessageEntriesItem {
-    fn from(v: MessageInputEntry) -> Self {
-        Self::MessageInput(v)
-    }
-}
-impl From<MessageOutputEntry> for MessageEntriesItem {
-    fn from(v: MessageOutputEntry) -> Self {
-        Self::MessageOutput(v)
-    }
-}
+crate::runtime::tagged_union!(
+    MessageEntriesItem, "type" { MessageInput(MessageInputEntry) = ["message.input"]
+    carries, MessageOutput(MessageOutputEntry) = ["message.output"] carries }
+);
+crate::runtime::union_from!(
+    MessageEntriesItem { MessageInput(MessageInputEntry),
+    MessageOutput(MessageOutputEntry) }
+);
 /// `#/components/schemas/MessageInputContentChunks`
 pub type MessageInputContentChunks = Vec<MessageInputContentChunksItem>;
 /// `#/components/schemas/MessageInputContentChunks/items`
@@ -1487,71 +861,16 @@ pub enum MessageInputContentChunksItem {
     /// A variant this version of the SDK does not know, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-impl MessageInputContentChunksItem {
-    /// The discriminator value (`None` for an unknown variant without one).
-    pub fn tag(&self) -> Option<&str> {
-        match self {
-            Self::Text(_) => Some("text"),
-            Self::ImageUrl(_) => Some("image_url"),
-            Self::ToolFile(_) => Some("tool_file"),
-            Self::DocumentUrl(_) => Some("document_url"),
-            Self::Thinking(_) => Some("thinking"),
-            Self::Unknown(v) => v.get("type").and_then(serde_json::Value::as_str),
-        }
-    }
-}
-impl serde::Serialize for MessageInputContentChunksItem {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::Text(v) => serde::Serialize::serialize(v, s),
-            Self::ImageUrl(v) => serde::Serialize::serialize(v, s),
-            Self::ToolFile(v) => serde::Serialize::serialize(v, s),
-            Self::DocumentUrl(v) => serde::Serialize::serialize(v, s),
-            Self::Thinking(v) => serde::Serialize::serialize(v, s),
-            Self::Unknown(v) => serde::Serialize::serialize(v, s),
-        }
-    }
-}
-impl<'de> serde::Deserialize<'de> for MessageInputContentChunksItem {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        Ok(
-            match value.get("type").and_then(serde_json::Value::as_str) {
-                Some("text") => Self::Text(crate::runtime::decode(value)?),
-                Some("image_url") => Self::ImageUrl(crate::runtime::decode(value)?),
-                Some("tool_file") => Self::ToolFile(crate::runtime::decode(value)?),
-                Some("document_url") => Self::DocumentUrl(crate::runtime::decode(value)?),
-                Some("thinking") => Self::Thinking(crate::runtime::decode(value)?),
-                _ => Self::Unknown(value),
-            },
-        )
-    }
-}
-impl From<TextChunk> for MessageInputContentChunksItem {
-    fn from(v: TextChunk) -> Self {
-        Self::Text(v)
-    }
-}
-impl From<ImageURLChunk> for MessageInputContentChunksItem {
-    fn from(v: ImageURLChunk) -> Self {
-        Self::ImageUrl(v)
-    }
-}
-impl From<ToolFileChunk> for MessageInputContentChunksItem {
-    fn from(v: ToolFileChunk) -> Self {
-        Self::ToolFile(v)
-    }
-}
-impl From<DocumentURLChunk> for MessageInputContentChunksItem {
-    fn from(v: DocumentURLChunk) -> Self {
-        Self::DocumentUrl(v)
-    }
-}
-impl From<ThinkChunk> for MessageInputContentChunksItem {
-    fn from(v: ThinkChunk) -> Self {
-        Self::Thinking(v)
-    }
-}
+crate::runtime::tagged_union!(
+    MessageInputContentChunksItem, "type" { Text(TextChunk) = ["text"] carries,
+    ImageUrl(ImageURLChunk) = ["image_url"] carries, ToolFile(ToolFileChunk) =
+    ["tool_file"] carries, DocumentUrl(DocumentURLChunk) = ["document_url"] carries,
+    Thinking(ThinkChunk) = ["thinking"] carries }
+);
+crate::runtime::union_from!(
+    MessageInputContentChunksItem { Text(TextChunk), ImageUrl(ImageURLChunk),
+    ToolFile(ToolFileChunk), DocumentUrl(DocumentURLChunk), Thinking(ThinkChunk) }
+);
 /// Representation of an input message inside the conversation.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MessageInputEntry {
@@ -1596,25 +915,9 @@ impl MessageInputEntry {
             prefix: Default::default(),
         }
     }
-    /// Sets `created_at`.
-    pub fn created_at(mut self, value: impl Into<String>) -> Self {
-        self.created_at = Some(value.into());
-        self
-    }
-    /// Sets `completed_at`.
-    pub fn completed_at(mut self, value: impl Into<String>) -> Self {
-        self.completed_at = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `id`.
-    pub fn id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-    /// Sets `prefix`.
-    pub fn prefix(mut self, value: impl Into<bool>) -> Self {
-        self.prefix = Some(value.into());
-        self
+    crate::runtime::setters! {
+        created_at : String => optional, completed_at : String => nullable, id : String
+        => optional, prefix : bool => optional
     }
 }
 /// `#/components/schemas/MessageInputEntry/properties/content`
@@ -1625,61 +928,18 @@ pub enum MessageInputEntryContent {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-impl serde::Serialize for MessageInputEntryContent {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::String(v) => serde::Serialize::serialize(v, s),
-            Self::MessageInputContentChunks(v) => serde::Serialize::serialize(v, s),
-            Self::Unknown(v) => serde::Serialize::serialize(v, s),
-        }
-    }
-}
-impl<'de> serde::Deserialize<'de> for MessageInputEntryContent {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Ok(v) = <String as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::String(v));
-        }
-        if let Ok(v) = <MessageInputContentChunks as serde::Deserialize>::deserialize(
-            &value,
-        ) {
-            return Ok(Self::MessageInputContentChunks(v));
-        }
-        Ok(Self::Unknown(value))
-    }
-}
-impl From<String> for MessageInputEntryContent {
-    fn from(v: String) -> Self {
-        Self::String(v)
-    }
-}
-impl From<&str> for MessageInputEntryContent {
-    fn from(v: &str) -> Self {
-        Self::String(v.to_string())
-    }
-}
-impl From<MessageInputContentChunks> for MessageInputEntryContent {
-    fn from(v: MessageInputContentChunks) -> Self {
-        Self::MessageInputContentChunks(v)
-    }
-}
+crate::runtime::untagged_union!(
+    MessageInputEntryContent { String(String),
+    MessageInputContentChunks(MessageInputContentChunks) }
+);
+crate::runtime::union_from!(
+    MessageInputEntryContent { String(String),
+    MessageInputContentChunks(MessageInputContentChunks) } str => String
+);
 /// `#/components/schemas/MessageInputEntry/properties/object`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct MessageInputEntryObject;
-impl MessageInputEntryObject {
-    /// Always `"entry"`.
-    pub const VALUE: &'static str = "entry";
-}
-impl serde::Serialize for MessageInputEntryObject {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for MessageInputEntryObject {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(MessageInputEntryObject, str, "entry");
 /// `#/components/schemas/MessageInputEntry/properties/role`
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum MessageInputEntryRole {
@@ -1690,57 +950,13 @@ pub enum MessageInputEntryRole {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl MessageInputEntryRole {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Assistant => "assistant",
-            Self::User => "user",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for MessageInputEntryRole {
-    fn from(s: &str) -> Self {
-        match s {
-            "assistant" => Self::Assistant,
-            "user" => Self::User,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for MessageInputEntryRole {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for MessageInputEntryRole {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for MessageInputEntryRole {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    MessageInputEntryRole { Assistant = "assistant", User = "user" }
+);
 /// `#/components/schemas/MessageInputEntry/properties/type`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct MessageInputEntryType;
-impl MessageInputEntryType {
-    /// Always `"message.input"`.
-    pub const VALUE: &'static str = "message.input";
-}
-impl serde::Serialize for MessageInputEntryType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for MessageInputEntryType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(MessageInputEntryType, str, "message.input");
 /// `#/components/schemas/MessageOutputContentChunks`
 pub type MessageOutputContentChunks = Vec<MessageOutputContentChunksItem>;
 /// `#/components/schemas/MessageOutputContentChunks/items`
@@ -1761,81 +977,18 @@ pub enum MessageOutputContentChunksItem {
     /// A variant this version of the SDK does not know, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-impl MessageOutputContentChunksItem {
-    /// The discriminator value (`None` for an unknown variant without one).
-    pub fn tag(&self) -> Option<&str> {
-        match self {
-            Self::Text(_) => Some("text"),
-            Self::ImageUrl(_) => Some("image_url"),
-            Self::ToolFile(_) => Some("tool_file"),
-            Self::DocumentUrl(_) => Some("document_url"),
-            Self::Thinking(_) => Some("thinking"),
-            Self::ToolReference(_) => Some("tool_reference"),
-            Self::Unknown(v) => v.get("type").and_then(serde_json::Value::as_str),
-        }
-    }
-}
-impl serde::Serialize for MessageOutputContentChunksItem {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::Text(v) => serde::Serialize::serialize(v, s),
-            Self::ImageUrl(v) => serde::Serialize::serialize(v, s),
-            Self::ToolFile(v) => serde::Serialize::serialize(v, s),
-            Self::DocumentUrl(v) => serde::Serialize::serialize(v, s),
-            Self::Thinking(v) => serde::Serialize::serialize(v, s),
-            Self::ToolReference(v) => serde::Serialize::serialize(v, s),
-            Self::Unknown(v) => serde::Serialize::serialize(v, s),
-        }
-    }
-}
-impl<'de> serde::Deserialize<'de> for MessageOutputContentChunksItem {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        Ok(
-            match value.get("type").and_then(serde_json::Value::as_str) {
-                Some("text") => Self::Text(crate::runtime::decode(value)?),
-                Some("image_url") => Self::ImageUrl(crate::runtime::decode(value)?),
-                Some("tool_file") => Self::ToolFile(crate::runtime::decode(value)?),
-                Some("document_url") => Self::DocumentUrl(crate::runtime::decode(value)?),
-                Some("thinking") => Self::Thinking(crate::runtime::decode(value)?),
-                Some("tool_reference") => {
-                    Self::ToolReference(crate::runtime::decode(value)?)
-                }
-                _ => Self::Unknown(value),
-            },
-        )
-    }
-}
-impl From<TextChunk> for MessageOutputContentChunksItem {
-    fn from(v: TextChunk) -> Self {
-        Self::Text(v)
-    }
-}
-impl From<ImageURLChunk> for MessageOutputContentChunksItem {
-    fn from(v: ImageURLChunk) -> Self {
-        Self::ImageUrl(v)
-    }
-}
-impl From<ToolFileChunk> for MessageOutputContentChunksItem {
-    fn from(v: ToolFileChunk) -> Self {
-        Self::ToolFile(v)
-    }
-}
-impl From<DocumentURLChunk> for MessageOutputContentChunksItem {
-    fn from(v: DocumentURLChunk) -> Self {
-        Self::DocumentUrl(v)
-    }
-}
-impl From<ThinkChunk> for MessageOutputContentChunksItem {
-    fn from(v: ThinkChunk) -> Self {
-        Self::Thinking(v)
-    }
-}
-impl From<ToolReferenceChunk> for MessageOutputContentChunksItem {
-    fn from(v: ToolReferenceChunk) -> Self {
-        Self::ToolReference(v)
-    }
-}
+crate::runtime::tagged_union!(
+    MessageOutputContentChunksItem, "type" { Text(TextChunk) = ["text"] carries,
+    ImageUrl(ImageURLChunk) = ["image_url"] carries, ToolFile(ToolFileChunk) =
+    ["tool_file"] carries, DocumentUrl(DocumentURLChunk) = ["document_url"] carries,
+    Thinking(ThinkChunk) = ["thinking"] carries, ToolReference(ToolReferenceChunk) =
+    ["tool_reference"] carries }
+);
+crate::runtime::union_from!(
+    MessageOutputContentChunksItem { Text(TextChunk), ImageUrl(ImageURLChunk),
+    ToolFile(ToolFileChunk), DocumentUrl(DocumentURLChunk), Thinking(ThinkChunk),
+    ToolReference(ToolReferenceChunk) }
+);
 /// `#/components/schemas/MessageOutputEntry`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MessageOutputEntry {
@@ -1883,30 +1036,9 @@ impl MessageOutputEntry {
             content: content.into(),
         }
     }
-    /// Sets `created_at`.
-    pub fn created_at(mut self, value: impl Into<String>) -> Self {
-        self.created_at = Some(value.into());
-        self
-    }
-    /// Sets `completed_at`.
-    pub fn completed_at(mut self, value: impl Into<String>) -> Self {
-        self.completed_at = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `agent_id`.
-    pub fn agent_id(mut self, value: impl Into<String>) -> Self {
-        self.agent_id = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `model`.
-    pub fn model(mut self, value: impl Into<String>) -> Self {
-        self.model = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `id`.
-    pub fn id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
+    crate::runtime::setters! {
+        created_at : String => optional, completed_at : String => nullable, agent_id :
+        String => nullable, model : String => nullable, id : String => optional
     }
 }
 /// `#/components/schemas/MessageOutputEntry/properties/content`
@@ -1917,95 +1049,26 @@ pub enum MessageOutputEntryContent {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-impl serde::Serialize for MessageOutputEntryContent {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::String(v) => serde::Serialize::serialize(v, s),
-            Self::MessageOutputContentChunks(v) => serde::Serialize::serialize(v, s),
-            Self::Unknown(v) => serde::Serialize::serialize(v, s),
-        }
-    }
-}
-impl<'de> serde::Deserialize<'de> for MessageOutputEntryContent {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Ok(v) = <String as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::String(v));
-        }
-        if let Ok(v) = <MessageOutputContentChunks as serde::Deserialize>::deserialize(
-            &value,
-        ) {
-            return Ok(Self::MessageOutputContentChunks(v));
-        }
-        Ok(Self::Unknown(value))
-    }
-}
-impl From<String> for MessageOutputEntryContent {
-    fn from(v: String) -> Self {
-        Self::String(v)
-    }
-}
-impl From<&str> for MessageOutputEntryContent {
-    fn from(v: &str) -> Self {
-        Self::String(v.to_string())
-    }
-}
-impl From<MessageOutputContentChunks> for MessageOutputEntryContent {
-    fn from(v: MessageOutputContentChunks) -> Self {
-        Self::MessageOutputContentChunks(v)
-    }
-}
+crate::runtime::untagged_union!(
+    MessageOutputEntryContent { String(String),
+    MessageOutputContentChunks(MessageOutputContentChunks) }
+);
+crate::runtime::union_from!(
+    MessageOutputEntryContent { String(String),
+    MessageOutputContentChunks(MessageOutputContentChunks) } str => String
+);
 /// `#/components/schemas/MessageOutputEntry/properties/object`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct MessageOutputEntryObject;
-impl MessageOutputEntryObject {
-    /// Always `"entry"`.
-    pub const VALUE: &'static str = "entry";
-}
-impl serde::Serialize for MessageOutputEntryObject {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for MessageOutputEntryObject {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(MessageOutputEntryObject, str, "entry");
 /// `#/components/schemas/MessageOutputEntry/properties/role`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct MessageOutputEntryRole;
-impl MessageOutputEntryRole {
-    /// Always `"assistant"`.
-    pub const VALUE: &'static str = "assistant";
-}
-impl serde::Serialize for MessageOutputEntryRole {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for MessageOutputEntryRole {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(MessageOutputEntryRole, str, "assistant");
 /// `#/components/schemas/MessageOutputEntry/properties/type`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct MessageOutputEntryType;
-impl MessageOutputEntryType {
-    /// Always `"message.output"`.
-    pub const VALUE: &'static str = "message.output";
-}
-impl serde::Serialize for MessageOutputEntryType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for MessageOutputEntryType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(MessageOutputEntryType, str, "message.output");
 /// `#/components/schemas/MessageOutputEvent`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MessageOutputEvent {
@@ -2053,30 +1116,9 @@ impl MessageOutputEvent {
             content: content.into(),
         }
     }
-    /// Sets `created_at`.
-    pub fn created_at(mut self, value: impl Into<String>) -> Self {
-        self.created_at = Some(value.into());
-        self
-    }
-    /// Sets `output_index`.
-    pub fn output_index(mut self, value: impl Into<i64>) -> Self {
-        self.output_index = Some(value.into());
-        self
-    }
-    /// Sets `content_index`.
-    pub fn content_index(mut self, value: impl Into<i64>) -> Self {
-        self.content_index = Some(value.into());
-        self
-    }
-    /// Sets `model`.
-    pub fn model(mut self, value: impl Into<String>) -> Self {
-        self.model = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `agent_id`.
-    pub fn agent_id(mut self, value: impl Into<String>) -> Self {
-        self.agent_id = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        created_at : String => optional, output_index : i64 => optional, content_index :
+        i64 => optional, model : String => nullable, agent_id : String => nullable
     }
 }
 /// `#/components/schemas/MessageOutputEvent/properties/content`
@@ -2087,76 +1129,22 @@ pub enum MessageOutputEventContent {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-impl serde::Serialize for MessageOutputEventContent {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::String(v) => serde::Serialize::serialize(v, s),
-            Self::OutputContentChunks(v) => serde::Serialize::serialize(v, s),
-            Self::Unknown(v) => serde::Serialize::serialize(v, s),
-        }
+crate::runtime::untagged_union!(
+    MessageOutputEventContent { String(String), OutputContentChunks(OutputContentChunks)
     }
-}
-impl<'de> serde::Deserialize<'de> for MessageOutputEventContent {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Ok(v) = <String as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::String(v));
-        }
-        if let Ok(v) = <OutputContentChunks as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::OutputContentChunks(v));
-        }
-        Ok(Self::Unknown(value))
-    }
-}
-impl From<String> for MessageOutputEventContent {
-    fn from(v: String) -> Self {
-        Self::String(v)
-    }
-}
-impl From<&str> for MessageOutputEventContent {
-    fn from(v: &str) -> Self {
-        Self::String(v.to_string())
-    }
-}
-impl From<OutputContentChunks> for MessageOutputEventContent {
-    fn from(v: OutputContentChunks) -> Self {
-        Self::OutputContentChunks(v)
-    }
-}
+);
+crate::runtime::union_from!(
+    MessageOutputEventContent { String(String), OutputContentChunks(OutputContentChunks)
+    } str => String
+);
 /// `#/components/schemas/MessageOutputEvent/properties/role`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct MessageOutputEventRole;
-impl MessageOutputEventRole {
-    /// Always `"assistant"`.
-    pub const VALUE: &'static str = "assistant";
-}
-impl serde::Serialize for MessageOutputEventRole {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for MessageOutputEventRole {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(MessageOutputEventRole, str, "assistant");
 /// `#/components/schemas/MessageOutputEvent/properties/type`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct MessageOutputEventType;
-impl MessageOutputEventType {
-    /// Always `"message.output.delta"`.
-    pub const VALUE: &'static str = "message.output.delta";
-}
-impl serde::Serialize for MessageOutputEventType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for MessageOutputEventType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(MessageOutputEventType, str, "message.output.delta");
 /// `#/components/schemas/MessageResponse`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MessageResponse {
@@ -2191,20 +1179,9 @@ impl MessageTokens {
             usage_count: Default::default(),
         }
     }
-    /// Sets `total_tokens`.
-    pub fn total_tokens(mut self, value: impl Into<i64>) -> Self {
-        self.total_tokens = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `truncated`.
-    pub fn truncated(mut self, value: impl Into<bool>) -> Self {
-        self.truncated = Some(value.into());
-        self
-    }
-    /// Sets `usage_count`.
-    pub fn usage_count(mut self, value: impl Into<i64>) -> Self {
-        self.usage_count = Some(value.into());
-        self
+    crate::runtime::setters! {
+        total_tokens : i64 => nullable, truncated : bool => optional, usage_count : i64
+        => optional
     }
 }
 /// Custom type for metadata with embedded validation.
@@ -2235,56 +1212,11 @@ pub enum MetricAggregation {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl MetricAggregation {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Count => "count",
-            Self::CountDistinct => "count_distinct",
-            Self::Sum => "sum",
-            Self::Avg => "avg",
-            Self::Min => "min",
-            Self::Max => "max",
-            Self::P50 => "p50",
-            Self::P90 => "p90",
-            Self::P95 => "p95",
-            Self::P99 => "p99",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for MetricAggregation {
-    fn from(s: &str) -> Self {
-        match s {
-            "count" => Self::Count,
-            "count_distinct" => Self::CountDistinct,
-            "sum" => Self::Sum,
-            "avg" => Self::Avg,
-            "min" => Self::Min,
-            "max" => Self::Max,
-            "p50" => Self::P50,
-            "p90" => Self::P90,
-            "p95" => Self::P95,
-            "p99" => Self::P99,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for MetricAggregation {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for MetricAggregation {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for MetricAggregation {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    MetricAggregation { Count = "count", CountDistinct = "count_distinct", Sum = "sum",
+    Avg = "avg", Min = "min", Max = "max", P50 = "p50", P90 = "p90", P95 = "p95", P99 =
+    "p99" }
+);
 /// `#/components/schemas/MetricDefinition`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MetricDefinition {
@@ -2313,38 +1245,7 @@ pub enum MistralPromptMode {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl MistralPromptMode {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Reasoning => "reasoning",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for MistralPromptMode {
-    fn from(s: &str) -> Self {
-        match s {
-            "reasoning" => Self::Reasoning,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for MistralPromptMode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for MistralPromptMode {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for MistralPromptMode {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(MistralPromptMode { Reasoning = "reasoning" });
 /// This is populated by Harmattan, but some fields have a name
 /// that we don't want to expose in the API.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -2393,75 +1294,14 @@ pub struct ModelCapabilities {
     pub unified_resources: Option<bool>,
 }
 impl ModelCapabilities {
-    /// Sets `completion_chat`.
-    pub fn completion_chat(mut self, value: impl Into<bool>) -> Self {
-        self.completion_chat = Some(value.into());
-        self
-    }
-    /// Sets `function_calling`.
-    pub fn function_calling(mut self, value: impl Into<bool>) -> Self {
-        self.function_calling = Some(value.into());
-        self
-    }
-    /// Sets `reasoning`.
-    pub fn reasoning(mut self, value: impl Into<bool>) -> Self {
-        self.reasoning = Some(value.into());
-        self
-    }
-    /// Sets `completion_fim`.
-    pub fn completion_fim(mut self, value: impl Into<bool>) -> Self {
-        self.completion_fim = Some(value.into());
-        self
-    }
-    /// Sets `fine_tuning`.
-    pub fn fine_tuning(mut self, value: impl Into<bool>) -> Self {
-        self.fine_tuning = Some(value.into());
-        self
-    }
-    /// Sets `vision`.
-    pub fn vision(mut self, value: impl Into<bool>) -> Self {
-        self.vision = Some(value.into());
-        self
-    }
-    /// Sets `ocr`.
-    pub fn ocr(mut self, value: impl Into<bool>) -> Self {
-        self.ocr = Some(value.into());
-        self
-    }
-    /// Sets `classification`.
-    pub fn classification(mut self, value: impl Into<bool>) -> Self {
-        self.classification = Some(value.into());
-        self
-    }
-    /// Sets `moderation`.
-    pub fn moderation(mut self, value: impl Into<bool>) -> Self {
-        self.moderation = Some(value.into());
-        self
-    }
-    /// Sets `audio`.
-    pub fn audio(mut self, value: impl Into<bool>) -> Self {
-        self.audio = Some(value.into());
-        self
-    }
-    /// Sets `audio_transcription`.
-    pub fn audio_transcription(mut self, value: impl Into<bool>) -> Self {
-        self.audio_transcription = Some(value.into());
-        self
-    }
-    /// Sets `audio_transcription_realtime`.
-    pub fn audio_transcription_realtime(mut self, value: impl Into<bool>) -> Self {
-        self.audio_transcription_realtime = Some(value.into());
-        self
-    }
-    /// Sets `audio_speech`.
-    pub fn audio_speech(mut self, value: impl Into<bool>) -> Self {
-        self.audio_speech = Some(value.into());
-        self
-    }
-    /// Sets `unified_resources`.
-    pub fn unified_resources(mut self, value: impl Into<bool>) -> Self {
-        self.unified_resources = Some(value.into());
-        self
+    crate::runtime::setters! {
+        completion_chat : bool => optional, function_calling : bool => optional,
+        reasoning : bool => optional, completion_fim : bool => optional, fine_tuning :
+        bool => optional, vision : bool => optional, ocr : bool => optional,
+        classification : bool => optional, moderation : bool => optional, audio : bool =>
+        optional, audio_transcription : bool => optional, audio_transcription_realtime :
+        bool => optional, audio_speech : bool => optional, unified_resources : bool =>
+        optional
     }
 }
 /// `#/components/schemas/ModelConversation`
@@ -2522,59 +1362,17 @@ impl ModelConversation {
             model: model.into(),
         }
     }
-    /// Sets `instructions`.
-    pub fn instructions(mut self, value: impl Into<String>) -> Self {
-        self.instructions = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `tools`.
-    pub fn tools(mut self, value: impl Into<Vec<AgentToolsItem>>) -> Self {
-        self.tools = Some(value.into());
-        self
-    }
-    /// Sets `completion_args`.
-    pub fn completion_args(mut self, value: impl Into<CompletionArgs>) -> Self {
-        self.completion_args = Some(value.into());
-        self
-    }
-    /// Sets `guardrails`.
-    pub fn guardrails(mut self, value: impl Into<Vec<GuardrailConfig>>) -> Self {
-        self.guardrails = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `name`.
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `description`.
-    pub fn description(mut self, value: impl Into<String>) -> Self {
-        self.description = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<MetadataDict>) -> Self {
-        self.metadata = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        instructions : String => nullable, tools : Vec < AgentToolsItem > => optional,
+        completion_args : CompletionArgs => optional, guardrails : Vec < GuardrailConfig
+        > => nullable, name : String => nullable, description : String => nullable,
+        metadata : MetadataDict => nullable
     }
 }
 /// `#/components/schemas/ModelConversation/properties/object`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ModelConversationObject;
-impl ModelConversationObject {
-    /// Always `"conversation"`.
-    pub const VALUE: &'static str = "conversation";
-}
-impl serde::Serialize for ModelConversationObject {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for ModelConversationObject {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(ModelConversationObject, str, "conversation");
 /// `#/components/schemas/ModelList`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ModelList {
@@ -2585,15 +1383,8 @@ pub struct ModelList {
     pub data: Option<Vec<ModelListDataItem>>,
 }
 impl ModelList {
-    /// Sets `object`.
-    pub fn object(mut self, value: impl Into<String>) -> Self {
-        self.object = Some(value.into());
-        self
-    }
-    /// Sets `data`.
-    pub fn data(mut self, value: impl Into<Vec<ModelListDataItem>>) -> Self {
-        self.data = Some(value.into());
-        self
+    crate::runtime::setters! {
+        object : String => optional, data : Vec < ModelListDataItem > => optional
     }
 }
 /// `#/components/schemas/ModelList/properties/data/items`
@@ -2606,47 +1397,13 @@ pub enum ModelListDataItem {
     /// A variant this version of the SDK does not know, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-impl ModelListDataItem {
-    /// The discriminator value (`None` for an unknown variant without one).
-    pub fn tag(&self) -> Option<&str> {
-        match self {
-            Self::Base(_) => Some("base"),
-            Self::FineTuned(_) => Some("fine-tuned"),
-            Self::Unknown(v) => v.get("type").and_then(serde_json::Value::as_str),
-        }
-    }
-}
-impl serde::Serialize for ModelListDataItem {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::Base(v) => serde::Serialize::serialize(v, s),
-            Self::FineTuned(v) => serde::Serialize::serialize(v, s),
-            Self::Unknown(v) => serde::Serialize::serialize(v, s),
-        }
-    }
-}
-impl<'de> serde::Deserialize<'de> for ModelListDataItem {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        Ok(
-            match value.get("type").and_then(serde_json::Value::as_str) {
-                Some("base") => Self::Base(crate::runtime::decode(value)?),
-                Some("fine-tuned") => Self::FineTuned(crate::runtime::decode(value)?),
-                _ => Self::Unknown(value),
-            },
-        )
-    }
-}
-impl From<BaseModelCard> for ModelListDataItem {
-    fn from(v: BaseModelCard) -> Self {
-        Self::Base(v)
-    }
-}
-impl From<FTModelCard> for ModelListDataItem {
-    fn from(v: FTModelCard) -> Self {
-        Self::FineTuned(v)
-    }
-}
+crate::runtime::tagged_union!(
+    ModelListDataItem, "type" { Base(BaseModelCard) = ["base"] carries,
+    FineTuned(FTModelCard) = ["fine-tuned"] carries }
+);
+crate::runtime::union_from!(
+    ModelListDataItem { Base(BaseModelCard), FineTuned(FTModelCard) }
+);
 /// `#/components/schemas/ModerationLLMAction`
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ModerationLLMAction {
@@ -2657,40 +1414,7 @@ pub enum ModerationLLMAction {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl ModerationLLMAction {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::None => "none",
-            Self::Block => "block",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for ModerationLLMAction {
-    fn from(s: &str) -> Self {
-        match s {
-            "none" => Self::None,
-            "block" => Self::Block,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for ModerationLLMAction {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for ModerationLLMAction {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for ModerationLLMAction {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(ModerationLLMAction { None = "none", Block = "block" });
 /// `#/components/schemas/ModerationLLMV1CategoryThresholds`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ModerationLLMV1CategoryThresholds {
@@ -2714,50 +1438,11 @@ pub struct ModerationLLMV1CategoryThresholds {
     pub pii: crate::Nullable<f64>,
 }
 impl ModerationLLMV1CategoryThresholds {
-    /// Sets `sexual`.
-    pub fn sexual(mut self, value: impl Into<f64>) -> Self {
-        self.sexual = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `hate_and_discrimination`.
-    pub fn hate_and_discrimination(mut self, value: impl Into<f64>) -> Self {
-        self.hate_and_discrimination = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `violence_and_threats`.
-    pub fn violence_and_threats(mut self, value: impl Into<f64>) -> Self {
-        self.violence_and_threats = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `dangerous_and_criminal_content`.
-    pub fn dangerous_and_criminal_content(mut self, value: impl Into<f64>) -> Self {
-        self.dangerous_and_criminal_content = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `selfharm`.
-    pub fn selfharm(mut self, value: impl Into<f64>) -> Self {
-        self.selfharm = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `health`.
-    pub fn health(mut self, value: impl Into<f64>) -> Self {
-        self.health = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `financial`.
-    pub fn financial(mut self, value: impl Into<f64>) -> Self {
-        self.financial = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `law`.
-    pub fn law(mut self, value: impl Into<f64>) -> Self {
-        self.law = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `pii`.
-    pub fn pii(mut self, value: impl Into<f64>) -> Self {
-        self.pii = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        sexual : f64 => nullable, hate_and_discrimination : f64 => nullable,
+        violence_and_threats : f64 => nullable, dangerous_and_criminal_content : f64 =>
+        nullable, selfharm : f64 => nullable, health : f64 => nullable, financial : f64
+        => nullable, law : f64 => nullable, pii : f64 => nullable
     }
 }
 /// `#/components/schemas/ModerationLLMV1Config`
@@ -2782,28 +1467,10 @@ pub struct ModerationLLMV1Config {
     pub action: Option<ModerationLLMAction>,
 }
 impl ModerationLLMV1Config {
-    /// Sets `model_name`.
-    pub fn model_name(mut self, value: impl Into<String>) -> Self {
-        self.model_name = Some(value.into());
-        self
-    }
-    /// Sets `custom_category_thresholds`.
-    pub fn custom_category_thresholds(
-        mut self,
-        value: impl Into<ModerationLLMV1CategoryThresholds>,
-    ) -> Self {
-        self.custom_category_thresholds = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `ignore_other_categories`.
-    pub fn ignore_other_categories(mut self, value: impl Into<bool>) -> Self {
-        self.ignore_other_categories = Some(value.into());
-        self
-    }
-    /// Sets `action`.
-    pub fn action(mut self, value: impl Into<ModerationLLMAction>) -> Self {
-        self.action = Some(value.into());
-        self
+    crate::runtime::setters! {
+        model_name : String => optional, custom_category_thresholds :
+        ModerationLLMV1CategoryThresholds => nullable, ignore_other_categories : bool =>
+        optional, action : ModerationLLMAction => optional
     }
 }
 /// `#/components/schemas/ModerationLLMV2CategoryThresholds`
@@ -2833,60 +1500,12 @@ pub struct ModerationLLMV2CategoryThresholds {
     pub jailbreaking: crate::Nullable<f64>,
 }
 impl ModerationLLMV2CategoryThresholds {
-    /// Sets `sexual`.
-    pub fn sexual(mut self, value: impl Into<f64>) -> Self {
-        self.sexual = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `hate_and_discrimination`.
-    pub fn hate_and_discrimination(mut self, value: impl Into<f64>) -> Self {
-        self.hate_and_discrimination = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `violence_and_threats`.
-    pub fn violence_and_threats(mut self, value: impl Into<f64>) -> Self {
-        self.violence_and_threats = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `dangerous`.
-    pub fn dangerous(mut self, value: impl Into<f64>) -> Self {
-        self.dangerous = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `criminal`.
-    pub fn criminal(mut self, value: impl Into<f64>) -> Self {
-        self.criminal = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `selfharm`.
-    pub fn selfharm(mut self, value: impl Into<f64>) -> Self {
-        self.selfharm = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `health`.
-    pub fn health(mut self, value: impl Into<f64>) -> Self {
-        self.health = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `financial`.
-    pub fn financial(mut self, value: impl Into<f64>) -> Self {
-        self.financial = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `law`.
-    pub fn law(mut self, value: impl Into<f64>) -> Self {
-        self.law = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `pii`.
-    pub fn pii(mut self, value: impl Into<f64>) -> Self {
-        self.pii = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `jailbreaking`.
-    pub fn jailbreaking(mut self, value: impl Into<f64>) -> Self {
-        self.jailbreaking = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        sexual : f64 => nullable, hate_and_discrimination : f64 => nullable,
+        violence_and_threats : f64 => nullable, dangerous : f64 => nullable, criminal :
+        f64 => nullable, selfharm : f64 => nullable, health : f64 => nullable, financial
+        : f64 => nullable, law : f64 => nullable, pii : f64 => nullable, jailbreaking :
+        f64 => nullable
     }
 }
 /// `#/components/schemas/ModerationLLMV2Config`
@@ -2911,28 +1530,10 @@ pub struct ModerationLLMV2Config {
     pub action: Option<ModerationLLMAction>,
 }
 impl ModerationLLMV2Config {
-    /// Sets `model_name`.
-    pub fn model_name(mut self, value: impl Into<String>) -> Self {
-        self.model_name = Some(value.into());
-        self
-    }
-    /// Sets `custom_category_thresholds`.
-    pub fn custom_category_thresholds(
-        mut self,
-        value: impl Into<ModerationLLMV2CategoryThresholds>,
-    ) -> Self {
-        self.custom_category_thresholds = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `ignore_other_categories`.
-    pub fn ignore_other_categories(mut self, value: impl Into<bool>) -> Self {
-        self.ignore_other_categories = Some(value.into());
-        self
-    }
-    /// Sets `action`.
-    pub fn action(mut self, value: impl Into<ModerationLLMAction>) -> Self {
-        self.action = Some(value.into());
-        self
+    crate::runtime::setters! {
+        model_name : String => optional, custom_category_thresholds :
+        ModerationLLMV2CategoryThresholds => nullable, ignore_other_categories : bool =>
+        optional, action : ModerationLLMAction => optional
     }
 }
 /// `#/components/schemas/ModerationObject`
@@ -2946,21 +1547,9 @@ pub struct ModerationObject {
     pub category_scores: Option<std::collections::BTreeMap<String, f64>>,
 }
 impl ModerationObject {
-    /// Sets `categories`.
-    pub fn categories(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, bool>>,
-    ) -> Self {
-        self.categories = Some(value.into());
-        self
-    }
-    /// Sets `category_scores`.
-    pub fn category_scores(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, f64>>,
-    ) -> Self {
-        self.category_scores = Some(value.into());
-        self
+    crate::runtime::setters! {
+        categories : std::collections::BTreeMap < String, bool > => optional,
+        category_scores : std::collections::BTreeMap < String, f64 > => optional
     }
 }
 /// `#/components/schemas/ModerationResponse`

@@ -57,18 +57,9 @@ impl NetworkEncodedInput {
             empty: Default::default(),
         }
     }
-    /// Sets `encoding_options`.
-    pub fn encoding_options(
-        mut self,
-        value: impl Into<Vec<EncodedPayloadOptions>>,
-    ) -> Self {
-        self.encoding_options = Some(value.into());
-        self
-    }
-    /// Sets `empty`.
-    pub fn empty(mut self, value: impl Into<bool>) -> Self {
-        self.empty = Some(value.into());
-        self
+    crate::runtime::setters! {
+        encoding_options : Vec < EncodedPayloadOptions > => optional, empty : bool =>
+        optional
     }
 }
 /// `#/components/schemas/NewUsageLimitIN`
@@ -90,9 +81,7 @@ impl NewUsageLimitIN {
             no_monthly_limit: Default::default(),
         }
     }
-    /// Sets `no_monthly_limit`.
-    pub fn no_monthly_limit(mut self, value: impl Into<bool>) -> Self {
-        self.no_monthly_limit = Some(value.into());
-        self
+    crate::runtime::setters! {
+        no_monthly_limit : bool => optional
     }
 }

@@ -32,25 +32,9 @@ impl OAuth2Token {
             expires_at: Default::default(),
         }
     }
-    /// Sets `expires_in`.
-    pub fn expires_in(mut self, value: impl Into<i64>) -> Self {
-        self.expires_in = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `scope`.
-    pub fn scope(mut self, value: impl Into<String>) -> Self {
-        self.scope = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `refresh_token`.
-    pub fn refresh_token(mut self, value: impl Into<String>) -> Self {
-        self.refresh_token = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `expires_at`.
-    pub fn expires_at(mut self, value: impl Into<String>) -> Self {
-        self.expires_at = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        expires_in : i64 => nullable, scope : String => nullable, refresh_token : String
+        => nullable, expires_at : String => nullable
     }
 }
 /// `#/components/schemas/OAuth2TokenAuth`
@@ -69,10 +53,8 @@ impl OAuth2TokenAuth {
             value: value.into(),
         }
     }
-    /// Sets `type`.
-    pub fn r#type(mut self, value: impl Into<OAuth2TokenAuthType>) -> Self {
-        self.r#type = Some(value.into());
-        self
+    crate::runtime::setters! {
+        r#type : OAuth2TokenAuthType => optional
     }
 }
 /// `#/components/schemas/OAuth2TokenAuth/properties/type`
@@ -83,55 +65,11 @@ pub enum OAuth2TokenAuthType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl OAuth2TokenAuthType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Oauth2Token => "oauth2-token",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for OAuth2TokenAuthType {
-    fn from(s: &str) -> Self {
-        match s {
-            "oauth2-token" => Self::Oauth2Token,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for OAuth2TokenAuthType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for OAuth2TokenAuthType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for OAuth2TokenAuthType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(OAuth2TokenAuthType { Oauth2Token = "oauth2-token" });
 /// `#/components/schemas/OAuth2Token/properties/token_type`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct OAuth2TokenTokenType;
-impl OAuth2TokenTokenType {
-    /// Always `"Bearer"`.
-    pub const VALUE: &'static str = "Bearer";
-}
-impl serde::Serialize for OAuth2TokenTokenType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for OAuth2TokenTokenType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(OAuth2TokenTokenType, str, "Bearer");
 /// How a connector's OAuth server metadata was obtained.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum OAuthMetadataSource {
@@ -142,40 +80,9 @@ pub enum OAuthMetadataSource {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl OAuthMetadataSource {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Autodiscovery => "autodiscovery",
-            Self::Provided => "provided",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for OAuthMetadataSource {
-    fn from(s: &str) -> Self {
-        match s {
-            "autodiscovery" => Self::Autodiscovery,
-            "provided" => Self::Provided,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for OAuthMetadataSource {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for OAuthMetadataSource {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for OAuthMetadataSource {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    OAuthMetadataSource { Autodiscovery = "autodiscovery", Provided = "provided" }
+);
 /// `#/components/schemas/OCRAsideTextBlock`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OCRAsideTextBlock {
@@ -213,32 +120,14 @@ impl OCRAsideTextBlock {
             r#type: Default::default(),
         }
     }
-    /// Sets `confidence_scores`.
-    pub fn confidence_scores(
-        mut self,
-        value: impl Into<OCRBlockConfidenceScores>,
-    ) -> Self {
-        self.confidence_scores = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        confidence_scores : OCRBlockConfidenceScores => nullable
     }
 }
 /// `#/components/schemas/OCRAsideTextBlock/properties/type`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct OCRAsideTextBlockType;
-impl OCRAsideTextBlockType {
-    /// Always `"aside_text"`.
-    pub const VALUE: &'static str = "aside_text";
-}
-impl serde::Serialize for OCRAsideTextBlockType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for OCRAsideTextBlockType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(OCRAsideTextBlockType, str, "aside_text");
 /// Per-block confidence scores, computed per-word from model logprobs.
 ///
 /// All fields ``None`` when the block couldn't be scored.
@@ -257,20 +146,10 @@ pub struct OCRBlockConfidenceScores {
     pub block_type_confidence_score: crate::Nullable<f64>,
 }
 impl OCRBlockConfidenceScores {
-    /// Sets `average_content_confidence_score`.
-    pub fn average_content_confidence_score(mut self, value: impl Into<f64>) -> Self {
-        self.average_content_confidence_score = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `minimum_content_confidence_score`.
-    pub fn minimum_content_confidence_score(mut self, value: impl Into<f64>) -> Self {
-        self.minimum_content_confidence_score = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `block_type_confidence_score`.
-    pub fn block_type_confidence_score(mut self, value: impl Into<f64>) -> Self {
-        self.block_type_confidence_score = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        average_content_confidence_score : f64 => nullable,
+        minimum_content_confidence_score : f64 => nullable, block_type_confidence_score :
+        f64 => nullable
     }
 }
 /// `#/components/schemas/OCRCaptionBlock`
@@ -310,32 +189,14 @@ impl OCRCaptionBlock {
             r#type: Default::default(),
         }
     }
-    /// Sets `confidence_scores`.
-    pub fn confidence_scores(
-        mut self,
-        value: impl Into<OCRBlockConfidenceScores>,
-    ) -> Self {
-        self.confidence_scores = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        confidence_scores : OCRBlockConfidenceScores => nullable
     }
 }
 /// `#/components/schemas/OCRCaptionBlock/properties/type`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct OCRCaptionBlockType;
-impl OCRCaptionBlockType {
-    /// Always `"caption"`.
-    pub const VALUE: &'static str = "caption";
-}
-impl serde::Serialize for OCRCaptionBlockType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for OCRCaptionBlockType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(OCRCaptionBlockType, str, "caption");
 /// `#/components/schemas/OCRCodeBlock`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OCRCodeBlock {
@@ -373,32 +234,14 @@ impl OCRCodeBlock {
             r#type: Default::default(),
         }
     }
-    /// Sets `confidence_scores`.
-    pub fn confidence_scores(
-        mut self,
-        value: impl Into<OCRBlockConfidenceScores>,
-    ) -> Self {
-        self.confidence_scores = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        confidence_scores : OCRBlockConfidenceScores => nullable
     }
 }
 /// `#/components/schemas/OCRCodeBlock/properties/type`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct OCRCodeBlockType;
-impl OCRCodeBlockType {
-    /// Always `"code"`.
-    pub const VALUE: &'static str = "code";
-}
-impl serde::Serialize for OCRCodeBlockType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for OCRCodeBlockType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(OCRCodeBlockType, str, "code");
 /// Confidence score for a token or word in OCR output.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OCRConfidenceScore {
@@ -460,32 +303,14 @@ impl OCREquationBlock {
             r#type: Default::default(),
         }
     }
-    /// Sets `confidence_scores`.
-    pub fn confidence_scores(
-        mut self,
-        value: impl Into<OCRBlockConfidenceScores>,
-    ) -> Self {
-        self.confidence_scores = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        confidence_scores : OCRBlockConfidenceScores => nullable
     }
 }
 /// `#/components/schemas/OCREquationBlock/properties/type`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct OCREquationBlockType;
-impl OCREquationBlockType {
-    /// Always `"equation"`.
-    pub const VALUE: &'static str = "equation";
-}
-impl serde::Serialize for OCREquationBlockType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for OCREquationBlockType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(OCREquationBlockType, str, "equation");
 /// `#/components/schemas/OCRFooterBlock`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OCRFooterBlock {
@@ -523,32 +348,14 @@ impl OCRFooterBlock {
             r#type: Default::default(),
         }
     }
-    /// Sets `confidence_scores`.
-    pub fn confidence_scores(
-        mut self,
-        value: impl Into<OCRBlockConfidenceScores>,
-    ) -> Self {
-        self.confidence_scores = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        confidence_scores : OCRBlockConfidenceScores => nullable
     }
 }
 /// `#/components/schemas/OCRFooterBlock/properties/type`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct OCRFooterBlockType;
-impl OCRFooterBlockType {
-    /// Always `"footer"`.
-    pub const VALUE: &'static str = "footer";
-}
-impl serde::Serialize for OCRFooterBlockType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for OCRFooterBlockType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(OCRFooterBlockType, str, "footer");
 /// `#/components/schemas/OCRHeaderBlock`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OCRHeaderBlock {
@@ -586,32 +393,14 @@ impl OCRHeaderBlock {
             r#type: Default::default(),
         }
     }
-    /// Sets `confidence_scores`.
-    pub fn confidence_scores(
-        mut self,
-        value: impl Into<OCRBlockConfidenceScores>,
-    ) -> Self {
-        self.confidence_scores = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        confidence_scores : OCRBlockConfidenceScores => nullable
     }
 }
 /// `#/components/schemas/OCRHeaderBlock/properties/type`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct OCRHeaderBlockType;
-impl OCRHeaderBlockType {
-    /// Always `"header"`.
-    pub const VALUE: &'static str = "header";
-}
-impl serde::Serialize for OCRHeaderBlockType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for OCRHeaderBlockType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(OCRHeaderBlockType, str, "header");
 /// `#/components/schemas/OCRImageBlock`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OCRImageBlock {
@@ -653,32 +442,14 @@ impl OCRImageBlock {
             image_id: image_id.into(),
         }
     }
-    /// Sets `confidence_scores`.
-    pub fn confidence_scores(
-        mut self,
-        value: impl Into<OCRBlockConfidenceScores>,
-    ) -> Self {
-        self.confidence_scores = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        confidence_scores : OCRBlockConfidenceScores => nullable
     }
 }
 /// `#/components/schemas/OCRImageBlock/properties/type`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct OCRImageBlockType;
-impl OCRImageBlockType {
-    /// Always `"image"`.
-    pub const VALUE: &'static str = "image";
-}
-impl serde::Serialize for OCRImageBlockType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for OCRImageBlockType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(OCRImageBlockType, str, "image");
 /// `#/components/schemas/OCRImageObject`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OCRImageObject {
@@ -718,15 +489,8 @@ impl OCRImageObject {
             image_annotation: Default::default(),
         }
     }
-    /// Sets `image_base64`.
-    pub fn image_base64(mut self, value: impl Into<String>) -> Self {
-        self.image_base64 = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `image_annotation`.
-    pub fn image_annotation(mut self, value: impl Into<String>) -> Self {
-        self.image_annotation = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        image_base64 : String => nullable, image_annotation : String => nullable
     }
 }
 /// `#/components/schemas/OCRListBlock`
@@ -766,43 +530,25 @@ impl OCRListBlock {
             r#type: Default::default(),
         }
     }
-    /// Sets `confidence_scores`.
-    pub fn confidence_scores(
-        mut self,
-        value: impl Into<OCRBlockConfidenceScores>,
-    ) -> Self {
-        self.confidence_scores = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        confidence_scores : OCRBlockConfidenceScores => nullable
     }
 }
 /// `#/components/schemas/OCRListBlock/properties/type`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct OCRListBlockType;
-impl OCRListBlockType {
-    /// Always `"list"`.
-    pub const VALUE: &'static str = "list";
-}
-impl serde::Serialize for OCRListBlockType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for OCRListBlockType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(OCRListBlockType, str, "list");
 /// Confidence scores for an OCR page at various granularities.
 ///
 /// Note on page-level stats:
 /// - For 'page' and 'block' granularity: average/minimum are computed from per-token
-/// exp(logprob). Neither ``word_confidence_scores`` nor ``token_scores`` is populated.
-/// Per-block scores are attached to response blocks separately for 'block' granularity.
+///   exp(logprob). Neither ``word_confidence_scores`` nor ``token_scores`` is populated.
+///   Per-block scores are attached to response blocks separately for 'block' granularity.
 /// - For 'word' granularity: average/minimum are computed from per-word confidence, where
-/// each word's confidence is exp(mean(token_logprobs)) — a geometric mean over the
-/// word's subword tokens. ``word_confidence_scores`` is populated.
+///   each word's confidence is exp(mean(token_logprobs)) — a geometric mean over the
+///   word's subword tokens. ``word_confidence_scores`` is populated.
 /// - For 'token' granularity (internal): average/minimum are computed from
-/// ``token_scores``; ``token_scores`` is populated.
+///   ``token_scores``; ``token_scores`` is populated.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OCRPageConfidenceScores {
     /// Word-level confidence scores (populated only for 'word' granularity)
@@ -825,13 +571,8 @@ impl OCRPageConfidenceScores {
             minimum_page_confidence_score: minimum_page_confidence_score.into(),
         }
     }
-    /// Sets `word_confidence_scores`.
-    pub fn word_confidence_scores(
-        mut self,
-        value: impl Into<Vec<OCRConfidenceScore>>,
-    ) -> Self {
-        self.word_confidence_scores = Some(value.into());
-        self
+    crate::runtime::setters! {
+        word_confidence_scores : Vec < OCRConfidenceScore > => optional
     }
 }
 /// `#/components/schemas/OCRPageDimensions`
@@ -909,38 +650,11 @@ impl OCRPageObject {
             blocks: Default::default(),
         }
     }
-    /// Sets `tables`.
-    pub fn tables(mut self, value: impl Into<Vec<OCRTableObject>>) -> Self {
-        self.tables = Some(value.into());
-        self
-    }
-    /// Sets `hyperlinks`.
-    pub fn hyperlinks(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.hyperlinks = Some(value.into());
-        self
-    }
-    /// Sets `header`.
-    pub fn header(mut self, value: impl Into<String>) -> Self {
-        self.header = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `footer`.
-    pub fn footer(mut self, value: impl Into<String>) -> Self {
-        self.footer = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `confidence_scores`.
-    pub fn confidence_scores(
-        mut self,
-        value: impl Into<OCRPageConfidenceScores>,
-    ) -> Self {
-        self.confidence_scores = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `blocks`.
-    pub fn blocks(mut self, value: impl Into<Vec<OCRPageObjectBlocksItem>>) -> Self {
-        self.blocks = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        tables : Vec < OCRTableObject > => optional, hyperlinks : Vec < String > =>
+        optional, header : String => nullable, footer : String => nullable,
+        confidence_scores : OCRPageConfidenceScores => nullable, blocks : Vec <
+        OCRPageObjectBlocksItem > => nullable
     }
 }
 /// `#/components/schemas/OCRPageObject/properties/blocks/items`
@@ -975,135 +689,24 @@ pub enum OCRPageObjectBlocksItem {
     /// A variant this version of the SDK does not know, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-impl OCRPageObjectBlocksItem {
-    /// The discriminator value (`None` for an unknown variant without one).
-    pub fn tag(&self) -> Option<&str> {
-        match self {
-            Self::Text(_) => Some("text"),
-            Self::List(_) => Some("list"),
-            Self::Image(_) => Some("image"),
-            Self::Table(_) => Some("table"),
-            Self::Title(_) => Some("title"),
-            Self::Equation(_) => Some("equation"),
-            Self::Caption(_) => Some("caption"),
-            Self::Code(_) => Some("code"),
-            Self::References(_) => Some("references"),
-            Self::AsideText(_) => Some("aside_text"),
-            Self::Header(_) => Some("header"),
-            Self::Footer(_) => Some("footer"),
-            Self::Signature(_) => Some("signature"),
-            Self::Unknown(v) => v.get("type").and_then(serde_json::Value::as_str),
-        }
-    }
-}
-impl serde::Serialize for OCRPageObjectBlocksItem {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::Text(v) => serde::Serialize::serialize(v, s),
-            Self::List(v) => serde::Serialize::serialize(v, s),
-            Self::Image(v) => serde::Serialize::serialize(v, s),
-            Self::Table(v) => serde::Serialize::serialize(v, s),
-            Self::Title(v) => serde::Serialize::serialize(v, s),
-            Self::Equation(v) => serde::Serialize::serialize(v, s),
-            Self::Caption(v) => serde::Serialize::serialize(v, s),
-            Self::Code(v) => serde::Serialize::serialize(v, s),
-            Self::References(v) => serde::Serialize::serialize(v, s),
-            Self::AsideText(v) => serde::Serialize::serialize(v, s),
-            Self::Header(v) => serde::Serialize::serialize(v, s),
-            Self::Footer(v) => serde::Serialize::serialize(v, s),
-            Self::Signature(v) => serde::Serialize::serialize(v, s),
-            Self::Unknown(v) => serde::Serialize::serialize(v, s),
-        }
-    }
-}
-impl<'de> serde::Deserialize<'de> for OCRPageObjectBlocksItem {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        Ok(
-            match value.get("type").and_then(serde_json::Value::as_str) {
-                Some("text") => Self::Text(crate::runtime::decode(value)?),
-                Some("list") => Self::List(crate::runtime::decode(value)?),
-                Some("image") => Self::Image(crate::runtime::decode(value)?),
-                Some("table") => Self::Table(crate::runtime::decode(value)?),
-                Some("title") => Self::Title(crate::runtime::decode(value)?),
-                Some("equation") => Self::Equation(crate::runtime::decode(value)?),
-                Some("caption") => Self::Caption(crate::runtime::decode(value)?),
-                Some("code") => Self::Code(crate::runtime::decode(value)?),
-                Some("references") => Self::References(crate::runtime::decode(value)?),
-                Some("aside_text") => Self::AsideText(crate::runtime::decode(value)?),
-                Some("header") => Self::Header(crate::runtime::decode(value)?),
-                Some("footer") => Self::Footer(crate::runtime::decode(value)?),
-                Some("signature") => Self::Signature(crate::runtime::decode(value)?),
-                _ => Self::Unknown(value),
-            },
-        )
-    }
-}
-impl From<OCRTextBlock> for OCRPageObjectBlocksItem {
-    fn from(v: OCRTextBlock) -> Self {
-        Self::Text(v)
-    }
-}
-impl From<OCRListBlock> for OCRPageObjectBlocksItem {
-    fn from(v: OCRListBlock) -> Self {
-        Self::List(v)
-    }
-}
-impl From<OCRImageBlock> for OCRPageObjectBlocksItem {
-    fn from(v: OCRImageBlock) -> Self {
-        Self::Image(v)
-    }
-}
-impl From<OCRTableBlock> for OCRPageObjectBlocksItem {
-    fn from(v: OCRTableBlock) -> Self {
-        Self::Table(v)
-    }
-}
-impl From<OCRTitleBlock> for OCRPageObjectBlocksItem {
-    fn from(v: OCRTitleBlock) -> Self {
-        Self::Title(v)
-    }
-}
-impl From<OCREquationBlock> for OCRPageObjectBlocksItem {
-    fn from(v: OCREquationBlock) -> Self {
-        Self::Equation(v)
-    }
-}
-impl From<OCRCaptionBlock> for OCRPageObjectBlocksItem {
-    fn from(v: OCRCaptionBlock) -> Self {
-        Self::Caption(v)
-    }
-}
-impl From<OCRCodeBlock> for OCRPageObjectBlocksItem {
-    fn from(v: OCRCodeBlock) -> Self {
-        Self::Code(v)
-    }
-}
-impl From<OCRReferencesBlock> for OCRPageObjectBlocksItem {
-    fn from(v: OCRReferencesBlock) -> Self {
-        Self::References(v)
-    }
-}
-impl From<OCRAsideTextBlock> for OCRPageObjectBlocksItem {
-    fn from(v: OCRAsideTextBlock) -> Self {
-        Self::AsideText(v)
-    }
-}
-impl From<OCRHeaderBlock> for OCRPageObjectBlocksItem {
-    fn from(v: OCRHeaderBlock) -> Self {
-        Self::Header(v)
-    }
-}
-impl From<OCRFooterBlock> for OCRPageObjectBlocksItem {
-    fn from(v: OCRFooterBlock) -> Self {
-        Self::Footer(v)
-    }
-}
-impl From<OCRSignatureBlock> for OCRPageObjectBlocksItem {
-    fn from(v: OCRSignatureBlock) -> Self {
-        Self::Signature(v)
-    }
-}
+crate::runtime::tagged_union!(
+    OCRPageObjectBlocksItem, "type" { Text(OCRTextBlock) = ["text"] carries,
+    List(OCRListBlock) = ["list"] carries, Image(OCRImageBlock) = ["image"] carries,
+    Table(OCRTableBlock) = ["table"] carries, Title(OCRTitleBlock) = ["title"] carries,
+    Equation(OCREquationBlock) = ["equation"] carries, Caption(OCRCaptionBlock) =
+    ["caption"] carries, Code(OCRCodeBlock) = ["code"] carries,
+    References(OCRReferencesBlock) = ["references"] carries, AsideText(OCRAsideTextBlock)
+    = ["aside_text"] carries, Header(OCRHeaderBlock) = ["header"] carries,
+    Footer(OCRFooterBlock) = ["footer"] carries, Signature(OCRSignatureBlock) =
+    ["signature"] carries }
+);
+crate::runtime::union_from!(
+    OCRPageObjectBlocksItem { Text(OCRTextBlock), List(OCRListBlock),
+    Image(OCRImageBlock), Table(OCRTableBlock), Title(OCRTitleBlock),
+    Equation(OCREquationBlock), Caption(OCRCaptionBlock), Code(OCRCodeBlock),
+    References(OCRReferencesBlock), AsideText(OCRAsideTextBlock), Header(OCRHeaderBlock),
+    Footer(OCRFooterBlock), Signature(OCRSignatureBlock) }
+);
 /// `#/components/schemas/OCRReferencesBlock`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OCRReferencesBlock {
@@ -1141,32 +744,14 @@ impl OCRReferencesBlock {
             r#type: Default::default(),
         }
     }
-    /// Sets `confidence_scores`.
-    pub fn confidence_scores(
-        mut self,
-        value: impl Into<OCRBlockConfidenceScores>,
-    ) -> Self {
-        self.confidence_scores = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        confidence_scores : OCRBlockConfidenceScores => nullable
     }
 }
 /// `#/components/schemas/OCRReferencesBlock/properties/type`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct OCRReferencesBlockType;
-impl OCRReferencesBlockType {
-    /// Always `"references"`.
-    pub const VALUE: &'static str = "references";
-}
-impl serde::Serialize for OCRReferencesBlockType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for OCRReferencesBlockType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(OCRReferencesBlockType, str, "references");
 /// `#/components/schemas/OCRRequest`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OCRRequest {
@@ -1240,71 +825,14 @@ impl OCRRequest {
             confidence_scores_granularity: Default::default(),
         }
     }
-    /// Sets `pages`.
-    pub fn pages(mut self, value: impl Into<OCRRequestPages>) -> Self {
-        self.pages = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `include_image_base64`.
-    pub fn include_image_base64(mut self, value: impl Into<bool>) -> Self {
-        self.include_image_base64 = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `image_limit`.
-    pub fn image_limit(mut self, value: impl Into<i64>) -> Self {
-        self.image_limit = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `image_min_size`.
-    pub fn image_min_size(mut self, value: impl Into<i64>) -> Self {
-        self.image_min_size = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `bbox_annotation_format`.
-    pub fn bbox_annotation_format(mut self, value: impl Into<ResponseFormat>) -> Self {
-        self.bbox_annotation_format = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `document_annotation_format`.
-    pub fn document_annotation_format(
-        mut self,
-        value: impl Into<ResponseFormat>,
-    ) -> Self {
-        self.document_annotation_format = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `document_annotation_prompt`.
-    pub fn document_annotation_prompt(mut self, value: impl Into<String>) -> Self {
-        self.document_annotation_prompt = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `table_format`.
-    pub fn table_format(mut self, value: impl Into<OCRRequestTableFormat>) -> Self {
-        self.table_format = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `extract_header`.
-    pub fn extract_header(mut self, value: impl Into<bool>) -> Self {
-        self.extract_header = Some(value.into());
-        self
-    }
-    /// Sets `extract_footer`.
-    pub fn extract_footer(mut self, value: impl Into<bool>) -> Self {
-        self.extract_footer = Some(value.into());
-        self
-    }
-    /// Sets `include_blocks`.
-    pub fn include_blocks(mut self, value: impl Into<bool>) -> Self {
-        self.include_blocks = Some(value.into());
-        self
-    }
-    /// Sets `confidence_scores_granularity`.
-    pub fn confidence_scores_granularity(
-        mut self,
-        value: impl Into<OCRRequestConfidenceScoresGranularity>,
-    ) -> Self {
-        self.confidence_scores_granularity = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        pages : OCRRequestPages => nullable, include_image_base64 : bool => nullable,
+        image_limit : i64 => nullable, image_min_size : i64 => nullable,
+        bbox_annotation_format : ResponseFormat => nullable, document_annotation_format :
+        ResponseFormat => nullable, document_annotation_prompt : String => nullable,
+        table_format : OCRRequestTableFormat => nullable, extract_header : bool =>
+        optional, extract_footer : bool => optional, include_blocks : bool => optional,
+        confidence_scores_granularity : OCRRequestConfidenceScoresGranularity => nullable
     }
 }
 /// Granularity for confidence scores: 'page' (aggregate only), 'word' (per-word scores), or 'block' (per-block scores). Defaults to None (no confidence scores) to keep response payload small.
@@ -1319,42 +847,10 @@ pub enum OCRRequestConfidenceScoresGranularity {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl OCRRequestConfidenceScoresGranularity {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Word => "word",
-            Self::Page => "page",
-            Self::Block => "block",
-            Self::Unknown(s) => s,
-        }
+crate::runtime::string_enum!(
+    OCRRequestConfidenceScoresGranularity { Word = "word", Page = "page", Block = "block"
     }
-}
-impl From<&str> for OCRRequestConfidenceScoresGranularity {
-    fn from(s: &str) -> Self {
-        match s {
-            "word" => Self::Word,
-            "page" => Self::Page,
-            "block" => Self::Block,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for OCRRequestConfidenceScoresGranularity {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for OCRRequestConfidenceScoresGranularity {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for OCRRequestConfidenceScoresGranularity {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+);
 /// Document to run OCR on
 #[derive(Debug, Clone, PartialEq)]
 pub enum OCRRequestDocument {
@@ -1367,55 +863,15 @@ pub enum OCRRequestDocument {
     /// A variant this version of the SDK does not know, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-impl OCRRequestDocument {
-    /// The discriminator value (`None` for an unknown variant without one).
-    pub fn tag(&self) -> Option<&str> {
-        match self {
-            Self::File(_) => Some("file"),
-            Self::DocumentUrl(_) => Some("document_url"),
-            Self::ImageUrl(_) => Some("image_url"),
-            Self::Unknown(v) => v.get("type").and_then(serde_json::Value::as_str),
-        }
-    }
-}
-impl serde::Serialize for OCRRequestDocument {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::File(v) => serde::Serialize::serialize(v, s),
-            Self::DocumentUrl(v) => serde::Serialize::serialize(v, s),
-            Self::ImageUrl(v) => serde::Serialize::serialize(v, s),
-            Self::Unknown(v) => serde::Serialize::serialize(v, s),
-        }
-    }
-}
-impl<'de> serde::Deserialize<'de> for OCRRequestDocument {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        Ok(
-            match value.get("type").and_then(serde_json::Value::as_str) {
-                Some("file") => Self::File(crate::runtime::decode(value)?),
-                Some("document_url") => Self::DocumentUrl(crate::runtime::decode(value)?),
-                Some("image_url") => Self::ImageUrl(crate::runtime::decode(value)?),
-                _ => Self::Unknown(value),
-            },
-        )
-    }
-}
-impl From<FileChunk> for OCRRequestDocument {
-    fn from(v: FileChunk) -> Self {
-        Self::File(v)
-    }
-}
-impl From<DocumentURLChunk> for OCRRequestDocument {
-    fn from(v: DocumentURLChunk) -> Self {
-        Self::DocumentUrl(v)
-    }
-}
-impl From<ImageURLChunk> for OCRRequestDocument {
-    fn from(v: ImageURLChunk) -> Self {
-        Self::ImageUrl(v)
-    }
-}
+crate::runtime::tagged_union!(
+    OCRRequestDocument, "type" { File(FileChunk) = ["file"] carries,
+    DocumentUrl(DocumentURLChunk) = ["document_url"] carries, ImageUrl(ImageURLChunk) =
+    ["image_url"] carries }
+);
+crate::runtime::union_from!(
+    OCRRequestDocument { File(FileChunk), DocumentUrl(DocumentURLChunk),
+    ImageUrl(ImageURLChunk) }
+);
 /// Specific pages to process. Accepts a list of integers or a string of comma-separated numbers and ranges (e.g. '0,1,2' or '0-5' or '0,2-4'). Page numbers start from 0.
 #[derive(Debug, Clone, PartialEq)]
 pub enum OCRRequestPages {
@@ -1424,42 +880,12 @@ pub enum OCRRequestPages {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-impl serde::Serialize for OCRRequestPages {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::String(v) => serde::Serialize::serialize(v, s),
-            Self::IntegerList(v) => serde::Serialize::serialize(v, s),
-            Self::Unknown(v) => serde::Serialize::serialize(v, s),
-        }
-    }
-}
-impl<'de> serde::Deserialize<'de> for OCRRequestPages {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Ok(v) = <String as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::String(v));
-        }
-        if let Ok(v) = <Vec<i64> as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::IntegerList(v));
-        }
-        Ok(Self::Unknown(value))
-    }
-}
-impl From<String> for OCRRequestPages {
-    fn from(v: String) -> Self {
-        Self::String(v)
-    }
-}
-impl From<&str> for OCRRequestPages {
-    fn from(v: &str) -> Self {
-        Self::String(v.to_string())
-    }
-}
-impl From<Vec<i64>> for OCRRequestPages {
-    fn from(v: Vec<i64>) -> Self {
-        Self::IntegerList(v)
-    }
-}
+crate::runtime::untagged_union!(
+    OCRRequestPages { String(String), IntegerList(Vec < i64 >) }
+);
+crate::runtime::union_from!(
+    OCRRequestPages { String(String), IntegerList(Vec < i64 >) } str => String
+);
 /// `#/components/schemas/OCRRequest/properties/table_format`
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum OCRRequestTableFormat {
@@ -1470,40 +896,9 @@ pub enum OCRRequestTableFormat {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl OCRRequestTableFormat {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Markdown => "markdown",
-            Self::Html => "html",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for OCRRequestTableFormat {
-    fn from(s: &str) -> Self {
-        match s {
-            "markdown" => Self::Markdown,
-            "html" => Self::Html,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for OCRRequestTableFormat {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for OCRRequestTableFormat {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for OCRRequestTableFormat {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    OCRRequestTableFormat { Markdown = "markdown", Html = "html" }
+);
 /// `#/components/schemas/OCRResponse`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OCRResponse {
@@ -1531,10 +926,8 @@ impl OCRResponse {
             usage_info: usage_info.into(),
         }
     }
-    /// Sets `document_annotation`.
-    pub fn document_annotation(mut self, value: impl Into<String>) -> Self {
-        self.document_annotation = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        document_annotation : String => nullable
     }
 }
 /// Signature region. ``content`` is the transcribed name when legible, else ``""``.
@@ -1574,32 +967,14 @@ impl OCRSignatureBlock {
             r#type: Default::default(),
         }
     }
-    /// Sets `confidence_scores`.
-    pub fn confidence_scores(
-        mut self,
-        value: impl Into<OCRBlockConfidenceScores>,
-    ) -> Self {
-        self.confidence_scores = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        confidence_scores : OCRBlockConfidenceScores => nullable
     }
 }
 /// `#/components/schemas/OCRSignatureBlock/properties/type`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct OCRSignatureBlockType;
-impl OCRSignatureBlockType {
-    /// Always `"signature"`.
-    pub const VALUE: &'static str = "signature";
-}
-impl serde::Serialize for OCRSignatureBlockType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for OCRSignatureBlockType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(OCRSignatureBlockType, str, "signature");
 /// `#/components/schemas/OCRTableBlock`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OCRTableBlock {
@@ -1641,37 +1016,15 @@ impl OCRTableBlock {
             table_id: Default::default(),
         }
     }
-    /// Sets `confidence_scores`.
-    pub fn confidence_scores(
-        mut self,
-        value: impl Into<OCRBlockConfidenceScores>,
-    ) -> Self {
-        self.confidence_scores = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `table_id`.
-    pub fn table_id(mut self, value: impl Into<String>) -> Self {
-        self.table_id = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        confidence_scores : OCRBlockConfidenceScores => nullable, table_id : String =>
+        nullable
     }
 }
 /// `#/components/schemas/OCRTableBlock/properties/type`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct OCRTableBlockType;
-impl OCRTableBlockType {
-    /// Always `"table"`.
-    pub const VALUE: &'static str = "table";
-}
-impl serde::Serialize for OCRTableBlockType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for OCRTableBlockType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(OCRTableBlockType, str, "table");
 /// `#/components/schemas/OCRTableObject`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OCRTableObject {
@@ -1699,13 +1052,8 @@ impl OCRTableObject {
             word_confidence_scores: Default::default(),
         }
     }
-    /// Sets `word_confidence_scores`.
-    pub fn word_confidence_scores(
-        mut self,
-        value: impl Into<Vec<OCRConfidenceScore>>,
-    ) -> Self {
-        self.word_confidence_scores = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        word_confidence_scores : Vec < OCRConfidenceScore > => nullable
     }
 }
 /// `#/components/schemas/OCRTextBlock`
@@ -1745,32 +1093,14 @@ impl OCRTextBlock {
             r#type: Default::default(),
         }
     }
-    /// Sets `confidence_scores`.
-    pub fn confidence_scores(
-        mut self,
-        value: impl Into<OCRBlockConfidenceScores>,
-    ) -> Self {
-        self.confidence_scores = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        confidence_scores : OCRBlockConfidenceScores => nullable
     }
 }
 /// `#/components/schemas/OCRTextBlock/properties/type`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct OCRTextBlockType;
-impl OCRTextBlockType {
-    /// Always `"text"`.
-    pub const VALUE: &'static str = "text";
-}
-impl serde::Serialize for OCRTextBlockType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for OCRTextBlockType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(OCRTextBlockType, str, "text");
 /// `#/components/schemas/OCRTitleBlock`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OCRTitleBlock {
@@ -1808,32 +1138,14 @@ impl OCRTitleBlock {
             r#type: Default::default(),
         }
     }
-    /// Sets `confidence_scores`.
-    pub fn confidence_scores(
-        mut self,
-        value: impl Into<OCRBlockConfidenceScores>,
-    ) -> Self {
-        self.confidence_scores = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        confidence_scores : OCRBlockConfidenceScores => nullable
     }
 }
 /// `#/components/schemas/OCRTitleBlock/properties/type`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct OCRTitleBlockType;
-impl OCRTitleBlockType {
-    /// Always `"title"`.
-    pub const VALUE: &'static str = "title";
-}
-impl serde::Serialize for OCRTitleBlockType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for OCRTitleBlockType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(OCRTitleBlockType, str, "title");
 /// `#/components/schemas/OCRUsageInfo`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OCRUsageInfo {
@@ -1851,10 +1163,8 @@ impl OCRUsageInfo {
             doc_size_bytes: Default::default(),
         }
     }
-    /// Sets `doc_size_bytes`.
-    pub fn doc_size_bytes(mut self, value: impl Into<i64>) -> Self {
-        self.doc_size_bytes = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        doc_size_bytes : i64 => nullable
     }
 }
 /// OAuth2 client credentials stored alongside a connector's authentication method.
@@ -1875,25 +1185,9 @@ pub struct Oauth2MetadataSecrets {
     pub client_secret_expires_at: crate::Nullable<i64>,
 }
 impl Oauth2MetadataSecrets {
-    /// Sets `client_id`.
-    pub fn client_id(mut self, value: impl Into<String>) -> Self {
-        self.client_id = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `client_secret`.
-    pub fn client_secret(mut self, value: impl Into<String>) -> Self {
-        self.client_secret = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `client_id_issued_at`.
-    pub fn client_id_issued_at(mut self, value: impl Into<i64>) -> Self {
-        self.client_id_issued_at = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `client_secret_expires_at`.
-    pub fn client_secret_expires_at(mut self, value: impl Into<i64>) -> Self {
-        self.client_secret_expires_at = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        client_id : String => nullable, client_secret : String => nullable,
+        client_id_issued_at : i64 => nullable, client_secret_expires_at : i64 => nullable
     }
 }
 /// `#/components/schemas/ObservabilityError`
@@ -2011,154 +1305,43 @@ pub enum ObservabilityErrorCode {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl ObservabilityErrorCode {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::UnknownError => "UNKNOWN_ERROR",
-            Self::ValidationError => "VALIDATION_ERROR",
-            Self::AuthForbidden => "AUTH_FORBIDDEN",
-            Self::AuthForbiddenNotWorkspaceAdmin => "AUTH_FORBIDDEN_NOT_WORKSPACE_ADMIN",
-            Self::AuthForbiddenWorkspaceNotFound => "AUTH_FORBIDDEN_WORKSPACE_NOT_FOUND",
-            Self::AuthForbiddenRoleNotFound => "AUTH_FORBIDDEN_ROLE_NOT_FOUND",
-            Self::AuthUnauthorized => "AUTH_UNAUTHORIZED",
-            Self::FeatureNotSupported => "FEATURE_NOT_SUPPORTED",
-            Self::FieldsBadRequest => "FIELDS_BAD_REQUEST",
-            Self::FieldsNotFound => "FIELDS_NOT_FOUND",
-            Self::SearchNotFound => "SEARCH_NOT_FOUND",
-            Self::SearchBadRequest => "SEARCH_BAD_REQUEST",
-            Self::SearchServiceUnavailable => "SEARCH_SERVICE_UNAVAILABLE",
-            Self::DatabaseError => "DATABASE_ERROR",
-            Self::DatabaseTimeout => "DATABASE_TIMEOUT",
-            Self::DatabaseUnavailable => "DATABASE_UNAVAILABLE",
-            Self::DatabaseQueryError => "DATABASE_QUERY_ERROR",
-            Self::SearchFilterToSqlConversionError => {
-                "SEARCH_FILTER_TO_SQL_CONVERSION_ERROR"
-            }
-            Self::JudgeConversationFormatError => "JUDGE_CONVERSATION_FORMAT_ERROR",
-            Self::JudgeMistralApiError => "JUDGE_MISTRAL_API_ERROR",
-            Self::JudgeMistralApiTimeout => "JUDGE_MISTRAL_API_TIMEOUT",
-            Self::JudgeNameAlreadyExists => "JUDGE_NAME_ALREADY_EXISTS",
-            Self::JudgeNotFound => "JUDGE_NOT_FOUND",
-            Self::JudgeAlreadyHasNewVersion => "JUDGE_ALREADY_HAS_NEW_VERSION",
-            Self::JudgeUsedInCampaignCannotBeUpdated => {
-                "JUDGE_USED_IN_CAMPAIGN_CANNOT_BE_UPDATED"
-            }
-            Self::JudgeDidNotChange => "JUDGE_DID_NOT_CHANGE",
-            Self::CampaignNotFound => "CAMPAIGN_NOT_FOUND",
-            Self::CampaignNoMatchingEvents => "CAMPAIGN_NO_MATCHING_EVENTS",
-            Self::DatasetNotFound => "DATASET_NOT_FOUND",
-            Self::DatasetTaskNotFound => "DATASET_TASK_NOT_FOUND",
-            Self::DatasetRecordNotFound => "DATASET_RECORD_NOT_FOUND",
-            Self::DatasetRecordFormatError => "DATASET_RECORD_FORMAT_ERROR",
-            Self::AgentNotFound => "AGENT_NOT_FOUND",
-            Self::AgentMistralApiError => "AGENT_MISTRAL_API_ERROR",
-            Self::EvaluationNotFound => "EVALUATION_NOT_FOUND",
-            Self::EvaluationCurrentlyRunning => "EVALUATION_CURRENTLY_RUNNING",
-            Self::EvaluationRecordNotFound => "EVALUATION_RECORD_NOT_FOUND",
-            Self::EvaluationRunNotFound => "EVALUATION_RUN_NOT_FOUND",
-            Self::EvaluationRunTransitionIsInvalid => {
-                "EVALUATION_RUN_TRANSITION_IS_INVALID"
-            }
-            Self::EvaluationRunTransitionIsRunningAlready => {
-                "EVALUATION_RUN_TRANSITION_IS_RUNNING_ALREADY"
-            }
-            Self::EvaluationRunTransitionError => "EVALUATION_RUN_TRANSITION_ERROR",
-            Self::TemplateError => "TEMPLATE_ERROR",
-            Self::TemplateSyntaxError => "TEMPLATE_SYNTAX_ERROR",
-            Self::ProjectNameAlreadyExists => "PROJECT_NAME_ALREADY_EXISTS",
-            Self::EvaluationNameAlreadyExists => "EVALUATION_NAME_ALREADY_EXISTS",
-            Self::OptimizationTrialKeyAlreadyExists => {
-                "OPTIMIZATION_TRIAL_KEY_ALREADY_EXISTS"
-            }
-            Self::TracesFilterQueryParseError => "TRACES_FILTER_QUERY_PARSE_ERROR",
-            Self::TraceNotFound => "TRACE_NOT_FOUND",
-            Self::SpanNotFound => "SPAN_NOT_FOUND",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for ObservabilityErrorCode {
-    fn from(s: &str) -> Self {
-        match s {
-            "UNKNOWN_ERROR" => Self::UnknownError,
-            "VALIDATION_ERROR" => Self::ValidationError,
-            "AUTH_FORBIDDEN" => Self::AuthForbidden,
-            "AUTH_FORBIDDEN_NOT_WORKSPACE_ADMIN" => Self::AuthForbiddenNotWorkspaceAdmin,
-            "AUTH_FORBIDDEN_WORKSPACE_NOT_FOUND" => Self::AuthForbiddenWorkspaceNotFound,
-            "AUTH_FORBIDDEN_ROLE_NOT_FOUND" => Self::AuthForbiddenRoleNotFound,
-            "AUTH_UNAUTHORIZED" => Self::AuthUnauthorized,
-            "FEATURE_NOT_SUPPORTED" => Self::FeatureNotSupported,
-            "FIELDS_BAD_REQUEST" => Self::FieldsBadRequest,
-            "FIELDS_NOT_FOUND" => Self::FieldsNotFound,
-            "SEARCH_NOT_FOUND" => Self::SearchNotFound,
-            "SEARCH_BAD_REQUEST" => Self::SearchBadRequest,
-            "SEARCH_SERVICE_UNAVAILABLE" => Self::SearchServiceUnavailable,
-            "DATABASE_ERROR" => Self::DatabaseError,
-            "DATABASE_TIMEOUT" => Self::DatabaseTimeout,
-            "DATABASE_UNAVAILABLE" => Self::DatabaseUnavailable,
-            "DATABASE_QUERY_ERROR" => Self::DatabaseQueryError,
-            "SEARCH_FILTER_TO_SQL_CONVERSION_ERROR" => {
-                Self::SearchFilterToSqlConversionError
-            }
-            "JUDGE_CONVERSATION_FORMAT_ERROR" => Self::JudgeConversationFormatError,
-            "JUDGE_MISTRAL_API_ERROR" => Self::JudgeMistralApiError,
-            "JUDGE_MISTRAL_API_TIMEOUT" => Self::JudgeMistralApiTimeout,
-            "JUDGE_NAME_ALREADY_EXISTS" => Self::JudgeNameAlreadyExists,
-            "JUDGE_NOT_FOUND" => Self::JudgeNotFound,
-            "JUDGE_ALREADY_HAS_NEW_VERSION" => Self::JudgeAlreadyHasNewVersion,
-            "JUDGE_USED_IN_CAMPAIGN_CANNOT_BE_UPDATED" => {
-                Self::JudgeUsedInCampaignCannotBeUpdated
-            }
-            "JUDGE_DID_NOT_CHANGE" => Self::JudgeDidNotChange,
-            "CAMPAIGN_NOT_FOUND" => Self::CampaignNotFound,
-            "CAMPAIGN_NO_MATCHING_EVENTS" => Self::CampaignNoMatchingEvents,
-            "DATASET_NOT_FOUND" => Self::DatasetNotFound,
-            "DATASET_TASK_NOT_FOUND" => Self::DatasetTaskNotFound,
-            "DATASET_RECORD_NOT_FOUND" => Self::DatasetRecordNotFound,
-            "DATASET_RECORD_FORMAT_ERROR" => Self::DatasetRecordFormatError,
-            "AGENT_NOT_FOUND" => Self::AgentNotFound,
-            "AGENT_MISTRAL_API_ERROR" => Self::AgentMistralApiError,
-            "EVALUATION_NOT_FOUND" => Self::EvaluationNotFound,
-            "EVALUATION_CURRENTLY_RUNNING" => Self::EvaluationCurrentlyRunning,
-            "EVALUATION_RECORD_NOT_FOUND" => Self::EvaluationRecordNotFound,
-            "EVALUATION_RUN_NOT_FOUND" => Self::EvaluationRunNotFound,
-            "EVALUATION_RUN_TRANSITION_IS_INVALID" => {
-                Self::EvaluationRunTransitionIsInvalid
-            }
-            "EVALUATION_RUN_TRANSITION_IS_RUNNING_ALREADY" => {
-                Self::EvaluationRunTransitionIsRunningAlready
-            }
-            "EVALUATION_RUN_TRANSITION_ERROR" => Self::EvaluationRunTransitionError,
-            "TEMPLATE_ERROR" => Self::TemplateError,
-            "TEMPLATE_SYNTAX_ERROR" => Self::TemplateSyntaxError,
-            "PROJECT_NAME_ALREADY_EXISTS" => Self::ProjectNameAlreadyExists,
-            "EVALUATION_NAME_ALREADY_EXISTS" => Self::EvaluationNameAlreadyExists,
-            "OPTIMIZATION_TRIAL_KEY_ALREADY_EXISTS" => {
-                Self::OptimizationTrialKeyAlreadyExists
-            }
-            "TRACES_FILTER_QUERY_PARSE_ERROR" => Self::TracesFilterQueryParseError,
-            "TRACE_NOT_FOUND" => Self::TraceNotFound,
-            "SPAN_NOT_FOUND" => Self::SpanNotFound,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for ObservabilityErrorCode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for ObservabilityErrorCode {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for ObservabilityErrorCode {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    ObservabilityErrorCode { UnknownError = "UNKNOWN_ERROR", ValidationError =
+    "VALIDATION_ERROR", AuthForbidden = "AUTH_FORBIDDEN", AuthForbiddenNotWorkspaceAdmin
+    = "AUTH_FORBIDDEN_NOT_WORKSPACE_ADMIN", AuthForbiddenWorkspaceNotFound =
+    "AUTH_FORBIDDEN_WORKSPACE_NOT_FOUND", AuthForbiddenRoleNotFound =
+    "AUTH_FORBIDDEN_ROLE_NOT_FOUND", AuthUnauthorized = "AUTH_UNAUTHORIZED",
+    FeatureNotSupported = "FEATURE_NOT_SUPPORTED", FieldsBadRequest =
+    "FIELDS_BAD_REQUEST", FieldsNotFound = "FIELDS_NOT_FOUND", SearchNotFound =
+    "SEARCH_NOT_FOUND", SearchBadRequest = "SEARCH_BAD_REQUEST", SearchServiceUnavailable
+    = "SEARCH_SERVICE_UNAVAILABLE", DatabaseError = "DATABASE_ERROR", DatabaseTimeout =
+    "DATABASE_TIMEOUT", DatabaseUnavailable = "DATABASE_UNAVAILABLE", DatabaseQueryError
+    = "DATABASE_QUERY_ERROR", SearchFilterToSqlConversionError =
+    "SEARCH_FILTER_TO_SQL_CONVERSION_ERROR", JudgeConversationFormatError =
+    "JUDGE_CONVERSATION_FORMAT_ERROR", JudgeMistralApiError = "JUDGE_MISTRAL_API_ERROR",
+    JudgeMistralApiTimeout = "JUDGE_MISTRAL_API_TIMEOUT", JudgeNameAlreadyExists =
+    "JUDGE_NAME_ALREADY_EXISTS", JudgeNotFound = "JUDGE_NOT_FOUND",
+    JudgeAlreadyHasNewVersion = "JUDGE_ALREADY_HAS_NEW_VERSION",
+    JudgeUsedInCampaignCannotBeUpdated = "JUDGE_USED_IN_CAMPAIGN_CANNOT_BE_UPDATED",
+    JudgeDidNotChange = "JUDGE_DID_NOT_CHANGE", CampaignNotFound = "CAMPAIGN_NOT_FOUND",
+    CampaignNoMatchingEvents = "CAMPAIGN_NO_MATCHING_EVENTS", DatasetNotFound =
+    "DATASET_NOT_FOUND", DatasetTaskNotFound = "DATASET_TASK_NOT_FOUND",
+    DatasetRecordNotFound = "DATASET_RECORD_NOT_FOUND", DatasetRecordFormatError =
+    "DATASET_RECORD_FORMAT_ERROR", AgentNotFound = "AGENT_NOT_FOUND",
+    AgentMistralApiError = "AGENT_MISTRAL_API_ERROR", EvaluationNotFound =
+    "EVALUATION_NOT_FOUND", EvaluationCurrentlyRunning = "EVALUATION_CURRENTLY_RUNNING",
+    EvaluationRecordNotFound = "EVALUATION_RECORD_NOT_FOUND", EvaluationRunNotFound =
+    "EVALUATION_RUN_NOT_FOUND", EvaluationRunTransitionIsInvalid =
+    "EVALUATION_RUN_TRANSITION_IS_INVALID", EvaluationRunTransitionIsRunningAlready =
+    "EVALUATION_RUN_TRANSITION_IS_RUNNING_ALREADY", EvaluationRunTransitionError =
+    "EVALUATION_RUN_TRANSITION_ERROR", TemplateError = "TEMPLATE_ERROR",
+    TemplateSyntaxError = "TEMPLATE_SYNTAX_ERROR", ProjectNameAlreadyExists =
+    "PROJECT_NAME_ALREADY_EXISTS", EvaluationNameAlreadyExists =
+    "EVALUATION_NAME_ALREADY_EXISTS", OptimizationTrialKeyAlreadyExists =
+    "OPTIMIZATION_TRIAL_KEY_ALREADY_EXISTS", TracesFilterQueryParseError =
+    "TRACES_FILTER_QUERY_PARSE_ERROR", TraceNotFound = "TRACE_NOT_FOUND", SpanNotFound =
+    "SPAN_NOT_FOUND" }
+);
 /// `#/components/schemas/ObservabilityErrorDetail`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ObservabilityErrorDetail {
@@ -2193,10 +1376,8 @@ impl OrderByClause {
             direction: Default::default(),
         }
     }
-    /// Sets `direction`.
-    pub fn direction(mut self, value: impl Into<OrderByClauseDirection>) -> Self {
-        self.direction = Some(value.into());
-        self
+    crate::runtime::setters! {
+        direction : OrderByClauseDirection => optional
     }
 }
 /// `#/components/schemas/OrderByClause/properties/direction`
@@ -2209,40 +1390,7 @@ pub enum OrderByClauseDirection {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl OrderByClauseDirection {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Asc => "asc",
-            Self::Desc => "desc",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for OrderByClauseDirection {
-    fn from(s: &str) -> Self {
-        match s {
-            "asc" => Self::Asc,
-            "desc" => Self::Desc,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for OrderByClauseDirection {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for OrderByClauseDirection {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for OrderByClauseDirection {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(OrderByClauseDirection { Asc = "asc", Desc = "desc" });
 /// `#/components/schemas/OrganizationAdminUsersOUT`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OrganizationAdminUsersOUT {
@@ -2330,67 +1478,15 @@ impl OrganizationInviteIN {
             workspace_uuids: Default::default(),
         }
     }
-    /// Sets `role_names`.
-    pub fn role_names(
-        mut self,
-        value: impl Into<Vec<OrganizationMemberCreateRoleNamesItem>>,
-    ) -> Self {
-        self.role_names = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `roles`.
-    pub fn roles(
-        mut self,
-        value: impl Into<AdminOrganizationMemberOUTRawRoles>,
-    ) -> Self {
-        self.roles = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `role_name`.
-    #[deprecated]
-    pub fn role_name(
-        mut self,
-        value: impl Into<OrganizationMemberCreateRoleNamesItem>,
-    ) -> Self {
-        self.role_name = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `role`.
-    #[deprecated]
-    pub fn role(mut self, value: impl Into<AdminOrganizationMemberOUTRawRole>) -> Self {
-        self.role = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `subscription_type`.
-    pub fn subscription_type(mut self, value: impl Into<PlanType>) -> Self {
-        self.subscription_type = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `subscription_types`.
-    pub fn subscription_types(mut self, value: impl Into<Vec<PlanType>>) -> Self {
-        self.subscription_types = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `subscription_seat_automatic_granting`.
-    pub fn subscription_seat_automatic_granting(
-        mut self,
-        value: impl Into<bool>,
-    ) -> Self {
-        self.subscription_seat_automatic_granting = Some(value.into());
-        self
-    }
-    /// Sets `email_language`.
-    pub fn email_language(
-        mut self,
-        value: impl Into<OrganizationInviteINEmailLanguage>,
-    ) -> Self {
-        self.email_language = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `workspace_uuids`.
-    pub fn workspace_uuids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.workspace_uuids = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        role_names : Vec < OrganizationMemberCreateRoleNamesItem > => nullable, roles :
+        AdminOrganizationMemberOUTRawRoles => nullable, #[deprecated] role_name :
+        OrganizationMemberCreateRoleNamesItem => nullable, #[deprecated] role :
+        AdminOrganizationMemberOUTRawRole => nullable, subscription_type : PlanType =>
+        nullable, subscription_types : Vec < PlanType > => nullable,
+        subscription_seat_automatic_granting : bool => optional, email_language :
+        OrganizationInviteINEmailLanguage => nullable, workspace_uuids : Vec < String >
+        => nullable
     }
 }
 /// Language used for invitation emails.
@@ -2417,54 +1513,10 @@ pub enum OrganizationInviteINEmailLanguage {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl OrganizationInviteINEmailLanguage {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::En => "en",
-            Self::Fr => "fr",
-            Self::Es => "es",
-            Self::De => "de",
-            Self::It => "it",
-            Self::PtBr => "pt_br",
-            Self::Pl => "pl",
-            Self::Ar => "ar",
-            Self::Nl => "nl",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for OrganizationInviteINEmailLanguage {
-    fn from(s: &str) -> Self {
-        match s {
-            "en" => Self::En,
-            "fr" => Self::Fr,
-            "es" => Self::Es,
-            "de" => Self::De,
-            "it" => Self::It,
-            "pt_br" => Self::PtBr,
-            "pl" => Self::Pl,
-            "ar" => Self::Ar,
-            "nl" => Self::Nl,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for OrganizationInviteINEmailLanguage {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for OrganizationInviteINEmailLanguage {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for OrganizationInviteINEmailLanguage {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    OrganizationInviteINEmailLanguage { En = "en", Fr = "fr", Es = "es", De = "de", It =
+    "it", PtBr = "pt_br", Pl = "pl", Ar = "ar", Nl = "nl" }
+);
 /// `#/components/schemas/OrganizationInviteOUT`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[allow(deprecated)]
@@ -2513,10 +1565,8 @@ impl OrganizationInviteOUT {
             workspace_uuids: Default::default(),
         }
     }
-    /// Sets `workspace_uuids`.
-    pub fn workspace_uuids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.workspace_uuids = Some(value.into());
-        self
+    crate::runtime::setters! {
+        workspace_uuids : Vec < String > => optional
     }
 }
 /// `#/components/schemas/OrganizationInvitesCreateOUT`
@@ -2542,10 +1592,8 @@ impl OrganizationInvitesCreateOUT {
             invited_members_count: Default::default(),
         }
     }
-    /// Sets `invited_members_count`.
-    pub fn invited_members_count(mut self, value: impl Into<i64>) -> Self {
-        self.invited_members_count = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        invited_members_count : i64 => nullable
     }
 }
 /// `#/components/schemas/OrganizationMemberCreate`
@@ -2595,41 +1643,12 @@ impl OrganizationMemberCreate {
             subscription_types: Default::default(),
         }
     }
-    /// Sets `role_names`.
-    pub fn role_names(
-        mut self,
-        value: impl Into<Vec<OrganizationMemberCreateRoleNamesItem>>,
-    ) -> Self {
-        self.role_names = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `roles`.
-    pub fn roles(
-        mut self,
-        value: impl Into<AdminOrganizationMemberOUTRawRoles>,
-    ) -> Self {
-        self.roles = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `role_name`.
-    #[deprecated]
-    pub fn role_name(
-        mut self,
-        value: impl Into<OrganizationMemberCreateRoleNamesItem>,
-    ) -> Self {
-        self.role_name = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `role`.
-    #[deprecated]
-    pub fn role(mut self, value: impl Into<AdminOrganizationMemberOUTRawRole>) -> Self {
-        self.role = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `subscription_types`.
-    pub fn subscription_types(mut self, value: impl Into<Vec<PlanType>>) -> Self {
-        self.subscription_types = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        role_names : Vec < OrganizationMemberCreateRoleNamesItem > => nullable, roles :
+        AdminOrganizationMemberOUTRawRoles => nullable, #[deprecated] role_name :
+        OrganizationMemberCreateRoleNamesItem => nullable, #[deprecated] role :
+        AdminOrganizationMemberOUTRawRole => nullable, subscription_types : Vec <
+        PlanType > => nullable
     }
 }
 /// `#/components/schemas/OrganizationMemberCreate/properties/role_names/items`
@@ -2644,42 +1663,10 @@ pub enum OrganizationMemberCreateRoleNamesItem {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl OrganizationMemberCreateRoleNamesItem {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Member => "member",
-            Self::BillingManager => "billing_manager",
-            Self::OrganizationAdmin => "organization_admin",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for OrganizationMemberCreateRoleNamesItem {
-    fn from(s: &str) -> Self {
-        match s {
-            "member" => Self::Member,
-            "billing_manager" => Self::BillingManager,
-            "organization_admin" => Self::OrganizationAdmin,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for OrganizationMemberCreateRoleNamesItem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for OrganizationMemberCreateRoleNamesItem {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for OrganizationMemberCreateRoleNamesItem {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    OrganizationMemberCreateRoleNamesItem { Member = "member", BillingManager =
+    "billing_manager", OrganizationAdmin = "organization_admin" }
+);
 /// `#/components/schemas/OrganizationUserInviteOUT`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[allow(deprecated)]
@@ -2762,10 +1749,8 @@ impl OtelFieldDefinition {
             supported_aggregations: supported_aggregations.into(),
         }
     }
-    /// Sets `group`.
-    pub fn group(mut self, value: impl Into<String>) -> Self {
-        self.group = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        group : String => nullable
     }
 }
 /// `#/components/schemas/OtelFieldDefinition/properties/supported_operators/items`
@@ -2822,84 +1807,14 @@ pub enum OtelFieldDefinitionSupportedOperatorsItem {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl OtelFieldDefinitionSupportedOperatorsItem {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Eq => "eq",
-            Self::Neq => "neq",
-            Self::Lt => "lt",
-            Self::Lte => "lte",
-            Self::Gt => "gt",
-            Self::Gte => "gte",
-            Self::Like => "like",
-            Self::Ilike => "ilike",
-            Self::NotLike => "not_like",
-            Self::NotIlike => "not_ilike",
-            Self::Between => "between",
-            Self::NotBetween => "not_between",
-            Self::In => "in",
-            Self::NotIn => "not_in",
-            Self::Exists => "exists",
-            Self::NotExists => "not_exists",
-            Self::Regexp => "regexp",
-            Self::NotRegexp => "not_regexp",
-            Self::Contains => "contains",
-            Self::NotContains => "not_contains",
-            Self::Has => "has",
-            Self::HasAny => "hasAny",
-            Self::HasAll => "hasAll",
-            Self::HasToken => "hasToken",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for OtelFieldDefinitionSupportedOperatorsItem {
-    fn from(s: &str) -> Self {
-        match s {
-            "eq" => Self::Eq,
-            "neq" => Self::Neq,
-            "lt" => Self::Lt,
-            "lte" => Self::Lte,
-            "gt" => Self::Gt,
-            "gte" => Self::Gte,
-            "like" => Self::Like,
-            "ilike" => Self::Ilike,
-            "not_like" => Self::NotLike,
-            "not_ilike" => Self::NotIlike,
-            "between" => Self::Between,
-            "not_between" => Self::NotBetween,
-            "in" => Self::In,
-            "not_in" => Self::NotIn,
-            "exists" => Self::Exists,
-            "not_exists" => Self::NotExists,
-            "regexp" => Self::Regexp,
-            "not_regexp" => Self::NotRegexp,
-            "contains" => Self::Contains,
-            "not_contains" => Self::NotContains,
-            "has" => Self::Has,
-            "hasAny" => Self::HasAny,
-            "hasAll" => Self::HasAll,
-            "hasToken" => Self::HasToken,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for OtelFieldDefinitionSupportedOperatorsItem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for OtelFieldDefinitionSupportedOperatorsItem {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for OtelFieldDefinitionSupportedOperatorsItem {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    OtelFieldDefinitionSupportedOperatorsItem { Eq = "eq", Neq = "neq", Lt = "lt", Lte =
+    "lte", Gt = "gt", Gte = "gte", Like = "like", Ilike = "ilike", NotLike = "not_like",
+    NotIlike = "not_ilike", Between = "between", NotBetween = "not_between", In = "in",
+    NotIn = "not_in", Exists = "exists", NotExists = "not_exists", Regexp = "regexp",
+    NotRegexp = "not_regexp", Contains = "contains", NotContains = "not_contains", Has =
+    "has", HasAny = "hasAny", HasAll = "hasAll", HasToken = "hasToken" }
+);
 /// `#/components/schemas/OutboundAuthenticationType`
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum OutboundAuthenticationType {
@@ -2916,46 +1831,10 @@ pub enum OutboundAuthenticationType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl OutboundAuthenticationType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Oauth2 => "oauth2",
-            Self::Bearer => "bearer",
-            Self::None => "none",
-            Self::GithubApp => "github_app",
-            Self::SlackApp => "slack_app",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for OutboundAuthenticationType {
-    fn from(s: &str) -> Self {
-        match s {
-            "oauth2" => Self::Oauth2,
-            "bearer" => Self::Bearer,
-            "none" => Self::None,
-            "github_app" => Self::GithubApp,
-            "slack_app" => Self::SlackApp,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for OutboundAuthenticationType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for OutboundAuthenticationType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for OutboundAuthenticationType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    OutboundAuthenticationType { Oauth2 = "oauth2", Bearer = "bearer", None = "none",
+    GithubApp = "github_app", SlackApp = "slack_app" }
+);
 /// `#/components/schemas/OutputContentChunks`
 #[derive(Debug, Clone, PartialEq)]
 pub enum OutputContentChunks {
@@ -2974,78 +1853,15 @@ pub enum OutputContentChunks {
     /// A variant this version of the SDK does not know, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-impl OutputContentChunks {
-    /// The discriminator value (`None` for an unknown variant without one).
-    pub fn tag(&self) -> Option<&str> {
-        match self {
-            Self::Text(_) => Some("text"),
-            Self::ImageUrl(_) => Some("image_url"),
-            Self::ToolFile(_) => Some("tool_file"),
-            Self::DocumentUrl(_) => Some("document_url"),
-            Self::Thinking(_) => Some("thinking"),
-            Self::ToolReference(_) => Some("tool_reference"),
-            Self::Unknown(v) => v.get("type").and_then(serde_json::Value::as_str),
-        }
-    }
-}
-impl serde::Serialize for OutputContentChunks {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::Text(v) => serde::Serialize::serialize(v, s),
-            Self::ImageUrl(v) => serde::Serialize::serialize(v, s),
-            Self::ToolFile(v) => serde::Serialize::serialize(v, s),
-            Self::DocumentUrl(v) => serde::Serialize::serialize(v, s),
-            Self::Thinking(v) => serde::Serialize::serialize(v, s),
-            Self::ToolReference(v) => serde::Serialize::serialize(v, s),
-            Self::Unknown(v) => serde::Serialize::serialize(v, s),
-        }
-    }
-}
-impl<'de> serde::Deserialize<'de> for OutputContentChunks {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        Ok(
-            match value.get("type").and_then(serde_json::Value::as_str) {
-                Some("text") => Self::Text(crate::runtime::decode(value)?),
-                Some("image_url") => Self::ImageUrl(crate::runtime::decode(value)?),
-                Some("tool_file") => Self::ToolFile(crate::runtime::decode(value)?),
-                Some("document_url") => Self::DocumentUrl(crate::runtime::decode(value)?),
-                Some("thinking") => Self::Thinking(crate::runtime::decode(value)?),
-                Some("tool_reference") => {
-                    Self::ToolReference(crate::runtime::decode(value)?)
-                }
-                _ => Self::Unknown(value),
-            },
-        )
-    }
-}
-impl From<TextChunk> for OutputContentChunks {
-    fn from(v: TextChunk) -> Self {
-        Self::Text(v)
-    }
-}
-impl From<ImageURLChunk> for OutputContentChunks {
-    fn from(v: ImageURLChunk) -> Self {
-        Self::ImageUrl(v)
-    }
-}
-impl From<ToolFileChunk> for OutputContentChunks {
-    fn from(v: ToolFileChunk) -> Self {
-        Self::ToolFile(v)
-    }
-}
-impl From<DocumentURLChunk> for OutputContentChunks {
-    fn from(v: DocumentURLChunk) -> Self {
-        Self::DocumentUrl(v)
-    }
-}
-impl From<ThinkChunk> for OutputContentChunks {
-    fn from(v: ThinkChunk) -> Self {
-        Self::Thinking(v)
-    }
-}
-impl From<ToolReferenceChunk> for OutputContentChunks {
-    fn from(v: ToolReferenceChunk) -> Self {
-        Self::ToolReference(v)
-    }
-}
+crate::runtime::tagged_union!(
+    OutputContentChunks, "type" { Text(TextChunk) = ["text"] carries,
+    ImageUrl(ImageURLChunk) = ["image_url"] carries, ToolFile(ToolFileChunk) =
+    ["tool_file"] carries, DocumentUrl(DocumentURLChunk) = ["document_url"] carries,
+    Thinking(ThinkChunk) = ["thinking"] carries, ToolReference(ToolReferenceChunk) =
+    ["tool_reference"] carries }
+);
+crate::runtime::union_from!(
+    OutputContentChunks { Text(TextChunk), ImageUrl(ImageURLChunk),
+    ToolFile(ToolFileChunk), DocumentUrl(DocumentURLChunk), Thinking(ThinkChunk),
+    ToolReference(ToolReferenceChunk) }
+);

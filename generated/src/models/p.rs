@@ -40,20 +40,9 @@ impl PaginatedResultCampaignPreview {
             previous: Default::default(),
         }
     }
-    /// Sets `results`.
-    pub fn results(mut self, value: impl Into<Vec<Campaign>>) -> Self {
-        self.results = Some(value.into());
-        self
-    }
-    /// Sets `next`.
-    pub fn next(mut self, value: impl Into<String>) -> Self {
-        self.next = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `previous`.
-    pub fn previous(mut self, value: impl Into<String>) -> Self {
-        self.previous = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        results : Vec < Campaign > => optional, next : String => nullable, previous :
+        String => nullable
     }
 }
 /// `#/components/schemas/PaginatedResultChatCompletionEventPreview`
@@ -77,20 +66,9 @@ impl PaginatedResultChatCompletionEventPreview {
             previous: Default::default(),
         }
     }
-    /// Sets `results`.
-    pub fn results(mut self, value: impl Into<Vec<ChatCompletionEventPreview>>) -> Self {
-        self.results = Some(value.into());
-        self
-    }
-    /// Sets `next`.
-    pub fn next(mut self, value: impl Into<String>) -> Self {
-        self.next = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `previous`.
-    pub fn previous(mut self, value: impl Into<String>) -> Self {
-        self.previous = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        results : Vec < ChatCompletionEventPreview > => optional, next : String =>
+        nullable, previous : String => nullable
     }
 }
 /// `#/components/schemas/PaginatedResultDatasetImportTask`
@@ -114,20 +92,9 @@ impl PaginatedResultDatasetImportTask {
             previous: Default::default(),
         }
     }
-    /// Sets `results`.
-    pub fn results(mut self, value: impl Into<Vec<DatasetImportTask>>) -> Self {
-        self.results = Some(value.into());
-        self
-    }
-    /// Sets `next`.
-    pub fn next(mut self, value: impl Into<String>) -> Self {
-        self.next = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `previous`.
-    pub fn previous(mut self, value: impl Into<String>) -> Self {
-        self.previous = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        results : Vec < DatasetImportTask > => optional, next : String => nullable,
+        previous : String => nullable
     }
 }
 /// `#/components/schemas/PaginatedResultDatasetPreview`
@@ -151,20 +118,9 @@ impl PaginatedResultDatasetPreview {
             previous: Default::default(),
         }
     }
-    /// Sets `results`.
-    pub fn results(mut self, value: impl Into<Vec<DatasetPreview>>) -> Self {
-        self.results = Some(value.into());
-        self
-    }
-    /// Sets `next`.
-    pub fn next(mut self, value: impl Into<String>) -> Self {
-        self.next = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `previous`.
-    pub fn previous(mut self, value: impl Into<String>) -> Self {
-        self.previous = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        results : Vec < DatasetPreview > => optional, next : String => nullable, previous
+        : String => nullable
     }
 }
 /// `#/components/schemas/PaginatedResultDatasetRecord`
@@ -188,20 +144,9 @@ impl PaginatedResultDatasetRecord {
             previous: Default::default(),
         }
     }
-    /// Sets `results`.
-    pub fn results(mut self, value: impl Into<Vec<DatasetRecord>>) -> Self {
-        self.results = Some(value.into());
-        self
-    }
-    /// Sets `next`.
-    pub fn next(mut self, value: impl Into<String>) -> Self {
-        self.next = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `previous`.
-    pub fn previous(mut self, value: impl Into<String>) -> Self {
-        self.previous = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        results : Vec < DatasetRecord > => optional, next : String => nullable, previous
+        : String => nullable
     }
 }
 /// `#/components/schemas/PaginatedResultJudgePreview`
@@ -225,20 +170,9 @@ impl PaginatedResultJudgePreview {
             previous: Default::default(),
         }
     }
-    /// Sets `results`.
-    pub fn results(mut self, value: impl Into<Vec<Judge>>) -> Self {
-        self.results = Some(value.into());
-        self
-    }
-    /// Sets `next`.
-    pub fn next(mut self, value: impl Into<String>) -> Self {
-        self.next = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `previous`.
-    pub fn previous(mut self, value: impl Into<String>) -> Self {
-        self.previous = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        results : Vec < Judge > => optional, next : String => nullable, previous : String
+        => nullable
     }
 }
 /// `#/components/schemas/PaginationInfo`
@@ -283,10 +217,8 @@ impl PaginationResponse {
             page_size: page_size.into(),
         }
     }
-    /// Sets `next_cursor`.
-    pub fn next_cursor(mut self, value: impl Into<String>) -> Self {
-        self.next_cursor = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        next_cursor : String => nullable
     }
 }
 /// Schedule definition for partial updates.
@@ -339,60 +271,13 @@ pub struct PartialScheduleDefinition {
     pub max_executions: crate::Nullable<i64>,
 }
 impl PartialScheduleDefinition {
-    /// Sets `input`.
-    pub fn input(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.input = Some(value.into());
-        self
-    }
-    /// Sets `calendars`.
-    pub fn calendars(mut self, value: impl Into<Vec<ScheduleCalendar>>) -> Self {
-        self.calendars = Some(value.into());
-        self
-    }
-    /// Sets `intervals`.
-    pub fn intervals(mut self, value: impl Into<Vec<ScheduleInterval>>) -> Self {
-        self.intervals = Some(value.into());
-        self
-    }
-    /// Sets `cron_expressions`.
-    pub fn cron_expressions(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.cron_expressions = Some(value.into());
-        self
-    }
-    /// Sets `skip`.
-    pub fn skip(mut self, value: impl Into<Vec<ScheduleCalendar>>) -> Self {
-        self.skip = Some(value.into());
-        self
-    }
-    /// Sets `start_at`.
-    pub fn start_at(mut self, value: impl Into<String>) -> Self {
-        self.start_at = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `end_at`.
-    pub fn end_at(mut self, value: impl Into<String>) -> Self {
-        self.end_at = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `jitter`.
-    pub fn jitter(mut self, value: impl Into<String>) -> Self {
-        self.jitter = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `time_zone_name`.
-    pub fn time_zone_name(mut self, value: impl Into<String>) -> Self {
-        self.time_zone_name = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `policy`.
-    pub fn policy(mut self, value: impl Into<SchedulePolicy>) -> Self {
-        self.policy = Some(value.into());
-        self
-    }
-    /// Sets `max_executions`.
-    pub fn max_executions(mut self, value: impl Into<i64>) -> Self {
-        self.max_executions = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        input : serde_json::Value => optional, calendars : Vec < ScheduleCalendar > =>
+        optional, intervals : Vec < ScheduleInterval > => optional, cron_expressions :
+        Vec < String > => optional, skip : Vec < ScheduleCalendar > => optional, start_at
+        : String => nullable, end_at : String => nullable, jitter : String => nullable,
+        time_zone_name : String => nullable, policy : SchedulePolicy => optional,
+        max_executions : i64 => nullable
     }
 }
 /// `#/components/schemas/PlanType`
@@ -411,46 +296,10 @@ pub enum PlanType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl PlanType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Api => "API",
-            Self::Chat => "CHAT",
-            Self::OnPremise => "ON_PREMISE",
-            Self::License => "LICENSE",
-            Self::MistralCode => "MISTRAL_CODE",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for PlanType {
-    fn from(s: &str) -> Self {
-        match s {
-            "API" => Self::Api,
-            "CHAT" => Self::Chat,
-            "ON_PREMISE" => Self::OnPremise,
-            "LICENSE" => Self::License,
-            "MISTRAL_CODE" => Self::MistralCode,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for PlanType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for PlanType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for PlanType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    PlanType { Api = "API", Chat = "CHAT", OnPremise = "ON_PREMISE", License = "LICENSE",
+    MistralCode = "MISTRAL_CODE" }
+);
 /// Enable users to specify an expected completion, optimizing response times by leveraging known or predictable content.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Prediction {
@@ -464,29 +313,14 @@ pub struct Prediction {
     pub content: Option<String>,
 }
 impl Prediction {
-    /// Sets `content`.
-    pub fn content(mut self, value: impl Into<String>) -> Self {
-        self.content = Some(value.into());
-        self
+    crate::runtime::setters! {
+        content : String => optional
     }
 }
 /// `#/components/schemas/Prediction/properties/type`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct PredictionType;
-impl PredictionType {
-    /// Always `"content"`.
-    pub const VALUE: &'static str = "content";
-}
-impl serde::Serialize for PredictionType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for PredictionType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(PredictionType, str, "content");
 /// `#/components/schemas/PriceData`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PriceData {
@@ -531,42 +365,10 @@ pub enum PriceDataPrice {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-impl serde::Serialize for PriceDataPrice {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::Number(v) => serde::Serialize::serialize(v, s),
-            Self::String(v) => serde::Serialize::serialize(v, s),
-            Self::Unknown(v) => serde::Serialize::serialize(v, s),
-        }
-    }
-}
-impl<'de> serde::Deserialize<'de> for PriceDataPrice {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Ok(v) = <f64 as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::Number(v));
-        }
-        if let Ok(v) = <String as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::String(v));
-        }
-        Ok(Self::Unknown(value))
-    }
-}
-impl From<f64> for PriceDataPrice {
-    fn from(v: f64) -> Self {
-        Self::Number(v)
-    }
-}
-impl From<String> for PriceDataPrice {
-    fn from(v: String) -> Self {
-        Self::String(v)
-    }
-}
-impl From<&str> for PriceDataPrice {
-    fn from(v: &str) -> Self {
-        Self::String(v.to_string())
-    }
-}
+crate::runtime::untagged_union!(PriceDataPrice { Number(f64), String(String) });
+crate::runtime::union_from!(
+    PriceDataPrice { Number(f64), String(String) } str => String
+);
 /// `#/components/schemas/ProcessStatus`
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ProcessStatus {
@@ -589,52 +391,11 @@ pub enum ProcessStatus {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl ProcessStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::SelfManaged => "self_managed",
-            Self::MissingContent => "missing_content",
-            Self::Noop => "noop",
-            Self::Done => "done",
-            Self::Todo => "todo",
-            Self::InProgress => "in_progress",
-            Self::Error => "error",
-            Self::WaitingForCapacity => "waiting_for_capacity",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for ProcessStatus {
-    fn from(s: &str) -> Self {
-        match s {
-            "self_managed" => Self::SelfManaged,
-            "missing_content" => Self::MissingContent,
-            "noop" => Self::Noop,
-            "done" => Self::Done,
-            "todo" => Self::Todo,
-            "in_progress" => Self::InProgress,
-            "error" => Self::Error,
-            "waiting_for_capacity" => Self::WaitingForCapacity,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for ProcessStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for ProcessStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for ProcessStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    ProcessStatus { SelfManaged = "self_managed", MissingContent = "missing_content",
+    Noop = "noop", Done = "done", Todo = "todo", InProgress = "in_progress", Error =
+    "error", WaitingForCapacity = "waiting_for_capacity" }
+);
 /// `#/components/schemas/ProcessingStatus`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProcessingStatus {
@@ -698,65 +459,13 @@ pub struct Prompt {
     pub description: Option<String>,
 }
 impl Prompt {
-    /// Sets `id`.
-    pub fn id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-    /// Sets `name`.
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets `definition`.
-    pub fn definition(mut self, value: impl Into<PromptDefinition>) -> Self {
-        self.definition = Some(value.into());
-        self
-    }
-    /// Sets `version`.
-    pub fn version(mut self, value: impl Into<i32>) -> Self {
-        self.version = Some(value.into());
-        self
-    }
-    /// Sets `notes`.
-    pub fn notes(mut self, value: impl Into<String>) -> Self {
-        self.notes = Some(value.into());
-        self
-    }
-    /// Sets `aliases`.
-    pub fn aliases(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.aliases = Some(value.into());
-        self
-    }
-    /// Sets `sharingScope`.
-    pub fn sharing_scope(mut self, value: impl Into<RegistrySharingScope>) -> Self {
-        self.sharing_scope = Some(value.into());
-        self
-    }
-    /// Sets `createdAt`.
-    pub fn created_at(mut self, value: impl Into<Timestamp>) -> Self {
-        self.created_at = Some(value.into());
-        self
-    }
-    /// Sets `updatedAt`.
-    pub fn updated_at(mut self, value: impl Into<Timestamp>) -> Self {
-        self.updated_at = Some(value.into());
-        self
-    }
-    /// Sets `latestVersion`.
-    pub fn latest_version(mut self, value: impl Into<i32>) -> Self {
-        self.latest_version = Some(value.into());
-        self
-    }
-    /// Sets `title`.
-    pub fn title(mut self, value: impl Into<String>) -> Self {
-        self.title = Some(value.into());
-        self
-    }
-    /// Sets `description`.
-    pub fn description(mut self, value: impl Into<String>) -> Self {
-        self.description = Some(value.into());
-        self
+    crate::runtime::setters! {
+        id : String => optional, name : String => optional, definition : PromptDefinition
+        => optional, version : i32 => optional, notes : String => optional, aliases : Vec
+        < String > => optional, sharing_scope : RegistrySharingScope => optional,
+        created_at : Timestamp => optional, updated_at : Timestamp => optional,
+        latest_version : i32 => optional, title : String => optional, description :
+        String => optional
     }
 }
 /// An argument for a prompt template.
@@ -781,15 +490,8 @@ impl PromptArgument {
             additional_properties: Default::default(),
         }
     }
-    /// Sets `description`.
-    pub fn description(mut self, value: impl Into<String>) -> Self {
-        self.description = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `required`.
-    pub fn required(mut self, value: impl Into<bool>) -> Self {
-        self.required = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        description : String => nullable, required : bool => nullable
     }
 }
 /// Versioned prompt content.
@@ -809,10 +511,8 @@ impl PromptDefinition {
             variables: Default::default(),
         }
     }
-    /// Sets `variables`.
-    pub fn variables(mut self, value: impl Into<Vec<PromptVariable>>) -> Self {
-        self.variables = Some(value.into());
-        self
+    crate::runtime::setters! {
+        variables : Vec < PromptVariable > => optional
     }
 }
 /// Token usage details for the prompt.
@@ -828,20 +528,9 @@ pub struct PromptTokensDetails {
     pub audio_tokens: Option<i64>,
 }
 impl PromptTokensDetails {
-    /// Sets `messages`.
-    pub fn messages(mut self, value: impl Into<Vec<MessageTokens>>) -> Self {
-        self.messages = Some(value.into());
-        self
-    }
-    /// Sets `cached_tokens`.
-    pub fn cached_tokens(mut self, value: impl Into<i64>) -> Self {
-        self.cached_tokens = Some(value.into());
-        self
-    }
-    /// Sets `audio_tokens`.
-    pub fn audio_tokens(mut self, value: impl Into<i64>) -> Self {
-        self.audio_tokens = Some(value.into());
-        self
+    crate::runtime::setters! {
+        messages : Vec < MessageTokens > => optional, cached_tokens : i64 => optional,
+        audio_tokens : i64 => optional
     }
 }
 /// `#/components/schemas/PromptVariable`
@@ -852,10 +541,8 @@ pub struct PromptVariable {
     pub name: Option<String>,
 }
 impl PromptVariable {
-    /// Sets `name`.
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
-        self
+    crate::runtime::setters! {
+        name : String => optional
     }
 }
 /// `#/components/schemas/PromptVersion`
@@ -876,30 +563,10 @@ pub struct PromptVersion {
     pub created_at: Option<Timestamp>,
 }
 impl PromptVersion {
-    /// Sets `version`.
-    pub fn version(mut self, value: impl Into<i32>) -> Self {
-        self.version = Some(value.into());
-        self
-    }
-    /// Sets `definition`.
-    pub fn definition(mut self, value: impl Into<PromptDefinition>) -> Self {
-        self.definition = Some(value.into());
-        self
-    }
-    /// Sets `notes`.
-    pub fn notes(mut self, value: impl Into<String>) -> Self {
-        self.notes = Some(value.into());
-        self
-    }
-    /// Sets `aliases`.
-    pub fn aliases(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.aliases = Some(value.into());
-        self
-    }
-    /// Sets `createdAt`.
-    pub fn created_at(mut self, value: impl Into<Timestamp>) -> Self {
-        self.created_at = Some(value.into());
-        self
+    crate::runtime::setters! {
+        version : i32 => optional, definition : PromptDefinition => optional, notes :
+        String => optional, aliases : Vec < String > => optional, created_at : Timestamp
+        => optional
     }
 }
 /// Capability for prompts operations.
@@ -916,10 +583,8 @@ pub struct PromptsCapability {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 impl PromptsCapability {
-    /// Sets `listChanged`.
-    pub fn list_changed(mut self, value: impl Into<bool>) -> Self {
-        self.list_changed = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        list_changed : bool => nullable
     }
 }
 /// Public view of an authentication method, without secrets.
@@ -949,29 +614,10 @@ impl PublicAuthenticationMethod {
             oauth2_server_metadata: Default::default(),
         }
     }
-    /// Sets `headers`.
-    pub fn headers(
-        mut self,
-        value: impl Into<Vec<ConnectorAuthenticationHeader>>,
-    ) -> Self {
-        self.headers = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `global_headers`.
-    pub fn global_headers(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, GlobalHeaderValue>>,
-    ) -> Self {
-        self.global_headers = Some(value.into());
-        self
-    }
-    /// Sets `oauth2_server_metadata`.
-    pub fn oauth2_server_metadata(
-        mut self,
-        value: impl Into<ExtendedOAuthServerMetadata>,
-    ) -> Self {
-        self.oauth2_server_metadata = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        headers : Vec < ConnectorAuthenticationHeader > => nullable, global_headers :
+        std::collections::BTreeMap < String, GlobalHeaderValue > => optional,
+        oauth2_server_metadata : ExtendedOAuthServerMetadata => nullable
     }
 }
 /// `#/components/schemas/PublicConnectionConfig`
@@ -989,28 +635,10 @@ pub struct PublicConnectionConfig {
     pub signed: crate::Nullable<bool>,
 }
 impl PublicConnectionConfig {
-    /// Sets `type`.
-    pub fn r#type(mut self, value: impl Into<ConnectionConfigType>) -> Self {
-        self.r#type = Some(value.into());
-        self
-    }
-    /// Sets `base_url`.
-    pub fn base_url(mut self, value: impl Into<String>) -> Self {
-        self.base_url = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `headers`.
-    pub fn headers(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, String>>,
-    ) -> Self {
-        self.headers = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `signed`.
-    pub fn signed(mut self, value: impl Into<bool>) -> Self {
-        self.signed = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        r#type : ConnectionConfigType => optional, base_url : String => nullable, headers
+        : std::collections::BTreeMap < String, String > => nullable, signed : bool =>
+        nullable
     }
 }
 /// `#/components/schemas/PublicConnectorExecutionData`
@@ -1034,10 +662,8 @@ impl PublicConnectorExecutionData {
             use_connectors_gateway: Default::default(),
         }
     }
-    /// Sets `use_connectors_gateway`.
-    pub fn use_connectors_gateway(mut self, value: impl Into<bool>) -> Self {
-        self.use_connectors_gateway = Some(value.into());
-        self
+    crate::runtime::setters! {
+        use_connectors_gateway : bool => optional
     }
 }
 /// Connection config exposed in the public, unauthenticated /connectors/mistral response.
@@ -1071,33 +697,10 @@ impl PublicExecutionConnectionConfig {
             hosted_internally: Default::default(),
         }
     }
-    /// Sets `server`.
-    pub fn server(mut self, value: impl Into<String>) -> Self {
-        self.server = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `name`.
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `id`.
-    pub fn id(mut self, value: impl Into<String>) -> Self {
-        self.id = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `tool_configuration`.
-    pub fn tool_configuration(
-        mut self,
-        value: impl Into<ToolExecutionConfiguration>,
-    ) -> Self {
-        self.tool_configuration = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `hosted_internally`.
-    pub fn hosted_internally(mut self, value: impl Into<bool>) -> Self {
-        self.hosted_internally = Some(value.into());
-        self
+    crate::runtime::setters! {
+        server : String => nullable, name : String => nullable, id : String => nullable,
+        tool_configuration : ToolExecutionConfiguration => nullable, hosted_internally :
+        bool => optional
     }
 }
 /// `#/components/schemas/PublicExecutionConnector`
@@ -1157,39 +760,7 @@ pub enum PublicResourceVisibility {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl PublicResourceVisibility {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::SharedOrg => "shared_org",
-            Self::SharedWorkspace => "shared_workspace",
-            Self::Private => "private",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for PublicResourceVisibility {
-    fn from(s: &str) -> Self {
-        match s {
-            "shared_org" => Self::SharedOrg,
-            "shared_workspace" => Self::SharedWorkspace,
-            "private" => Self::Private,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for PublicResourceVisibility {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for PublicResourceVisibility {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for PublicResourceVisibility {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    PublicResourceVisibility { SharedOrg = "shared_org", SharedWorkspace =
+    "shared_workspace", Private = "private" }
+);

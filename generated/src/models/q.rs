@@ -30,18 +30,9 @@ impl QueryDefinition {
             output_schema: Default::default(),
         }
     }
-    /// Sets `description`.
-    pub fn description(mut self, value: impl Into<String>) -> Self {
-        self.description = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `output_schema`.
-    pub fn output_schema(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.output_schema = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        description : String => nullable, output_schema : std::collections::BTreeMap <
+        String, serde_json::Value > => nullable
     }
 }
 /// `#/components/schemas/QueryInvocationBody`
@@ -61,10 +52,8 @@ impl QueryInvocationBody {
             input: Default::default(),
         }
     }
-    /// Sets `input`.
-    pub fn input(mut self, value: impl Into<QueryInvocationBodyInput>) -> Self {
-        self.input = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        input : QueryInvocationBodyInput => nullable
     }
 }
 /// Input data for the query, matching its schema
@@ -75,41 +64,14 @@ pub enum QueryInvocationBodyInput {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-impl serde::Serialize for QueryInvocationBodyInput {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::NetworkEncodedInput(v) => serde::Serialize::serialize(v, s),
-            Self::ValueMap(v) => serde::Serialize::serialize(v, s),
-            Self::Unknown(v) => serde::Serialize::serialize(v, s),
-        }
-    }
-}
-impl<'de> serde::Deserialize<'de> for QueryInvocationBodyInput {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Ok(v) = <NetworkEncodedInput as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::NetworkEncodedInput(v));
-        }
-        if let Ok(v) = <std::collections::BTreeMap<
-            String,
-            serde_json::Value,
-        > as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::ValueMap(v));
-        }
-        Ok(Self::Unknown(value))
-    }
-}
-impl From<NetworkEncodedInput> for QueryInvocationBodyInput {
-    fn from(v: NetworkEncodedInput) -> Self {
-        Self::NetworkEncodedInput(v)
-    }
-}
-impl From<std::collections::BTreeMap<String, serde_json::Value>>
-for QueryInvocationBodyInput {
-    fn from(v: std::collections::BTreeMap<String, serde_json::Value>) -> Self {
-        Self::ValueMap(v)
-    }
-}
+crate::runtime::untagged_union!(
+    QueryInvocationBodyInput { NetworkEncodedInput(NetworkEncodedInput),
+    ValueMap(std::collections::BTreeMap < String, serde_json::Value >) }
+);
+crate::runtime::union_from!(
+    QueryInvocationBodyInput { NetworkEncodedInput(NetworkEncodedInput),
+    ValueMap(std::collections::BTreeMap < String, serde_json::Value >) }
+);
 /// `#/components/schemas/QueryWorkflowResponse`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct QueryWorkflowResponse {

@@ -41,48 +41,10 @@ pub enum ReasoningEffort {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl ReasoningEffort {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::None => "none",
-            Self::Minimal => "minimal",
-            Self::Low => "low",
-            Self::Medium => "medium",
-            Self::High => "high",
-            Self::Xhigh => "xhigh",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for ReasoningEffort {
-    fn from(s: &str) -> Self {
-        match s {
-            "none" => Self::None,
-            "minimal" => Self::Minimal,
-            "low" => Self::Low,
-            "medium" => Self::Medium,
-            "high" => Self::High,
-            "xhigh" => Self::Xhigh,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for ReasoningEffort {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for ReasoningEffort {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for ReasoningEffort {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    ReasoningEffort { None = "none", Minimal = "minimal", Low = "low", Medium = "medium",
+    High = "high", Xhigh = "xhigh" }
+);
 /// `#/components/schemas/ReferenceChunk`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ReferenceChunk {
@@ -110,59 +72,16 @@ pub enum ReferenceChunkReferenceIdsItem {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-impl serde::Serialize for ReferenceChunkReferenceIdsItem {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::Integer(v) => serde::Serialize::serialize(v, s),
-            Self::String(v) => serde::Serialize::serialize(v, s),
-            Self::Unknown(v) => serde::Serialize::serialize(v, s),
-        }
-    }
-}
-impl<'de> serde::Deserialize<'de> for ReferenceChunkReferenceIdsItem {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Ok(v) = <i64 as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::Integer(v));
-        }
-        if let Ok(v) = <String as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::String(v));
-        }
-        Ok(Self::Unknown(value))
-    }
-}
-impl From<i64> for ReferenceChunkReferenceIdsItem {
-    fn from(v: i64) -> Self {
-        Self::Integer(v)
-    }
-}
-impl From<String> for ReferenceChunkReferenceIdsItem {
-    fn from(v: String) -> Self {
-        Self::String(v)
-    }
-}
-impl From<&str> for ReferenceChunkReferenceIdsItem {
-    fn from(v: &str) -> Self {
-        Self::String(v.to_string())
-    }
-}
+crate::runtime::untagged_union!(
+    ReferenceChunkReferenceIdsItem { Integer(i64), String(String) }
+);
+crate::runtime::union_from!(
+    ReferenceChunkReferenceIdsItem { Integer(i64), String(String) } str => String
+);
 /// `#/components/schemas/ReferenceChunk/properties/type`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ReferenceChunkType;
-impl ReferenceChunkType {
-    /// Always `"reference"`.
-    pub const VALUE: &'static str = "reference";
-}
-impl serde::Serialize for ReferenceChunkType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for ReferenceChunkType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(ReferenceChunkType, str, "reference");
 /// `#/components/schemas/RegisterDeploymentRequestDeployment`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RegisterDeploymentRequestDeployment {
@@ -184,13 +103,8 @@ impl RegisterDeploymentRequestDeployment {
             deployment: deployment.into(),
         }
     }
-    /// Sets `status`.
-    pub fn status(
-        mut self,
-        value: impl Into<GetDeploymentSummariesResponseDeploymentStatus>,
-    ) -> Self {
-        self.status = Some(value.into());
-        self
+    crate::runtime::setters! {
+        status : GetDeploymentSummariesResponseDeploymentStatus => optional
     }
 }
 /// `#/components/schemas/RegisterDeploymentRequestDeployment/properties/deployment`
@@ -201,40 +115,14 @@ pub enum RegisterDeploymentRequestDeploymentDeployment {
     /// A variant this version of the SDK does not know, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-impl RegisterDeploymentRequestDeploymentDeployment {
-    /// The discriminator value (`None` for an unknown variant without one).
-    pub fn tag(&self) -> Option<&str> {
-        match self {
-            Self::Vespa(_) => Some("vespa"),
-            Self::Unknown(v) => v.get("type").and_then(serde_json::Value::as_str),
-        }
-    }
-}
-impl serde::Serialize for RegisterDeploymentRequestDeploymentDeployment {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::Vespa(v) => serde::Serialize::serialize(v, s),
-            Self::Unknown(v) => serde::Serialize::serialize(v, s),
-        }
-    }
-}
-impl<'de> serde::Deserialize<'de> for RegisterDeploymentRequestDeploymentDeployment {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        Ok(
-            match value.get("type").and_then(serde_json::Value::as_str) {
-                Some("vespa") => Self::Vespa(crate::runtime::decode(value)?),
-                _ => Self::Unknown(value),
-            },
-        )
-    }
-}
-impl From<RegisterDeploymentRequestVespaDeployment>
-for RegisterDeploymentRequestDeploymentDeployment {
-    fn from(v: RegisterDeploymentRequestVespaDeployment) -> Self {
-        Self::Vespa(v)
-    }
-}
+crate::runtime::tagged_union!(
+    RegisterDeploymentRequestDeploymentDeployment, "type" {
+    Vespa(RegisterDeploymentRequestVespaDeployment) = ["vespa"] carries }
+);
+crate::runtime::union_from!(
+    RegisterDeploymentRequestDeploymentDeployment {
+    Vespa(RegisterDeploymentRequestVespaDeployment) }
+);
 /// `#/components/schemas/RegisterDeploymentRequestVespaDeployment`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RegisterDeploymentRequestVespaDeployment {
@@ -265,20 +153,7 @@ impl RegisterDeploymentRequestVespaDeployment {
 /// `#/components/schemas/RegisterDeploymentRequestVespaDeployment/properties/type`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct RegisterDeploymentRequestVespaDeploymentType;
-impl RegisterDeploymentRequestVespaDeploymentType {
-    /// Always `"vespa"`.
-    pub const VALUE: &'static str = "vespa";
-}
-impl serde::Serialize for RegisterDeploymentRequestVespaDeploymentType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for RegisterDeploymentRequestVespaDeploymentType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(RegisterDeploymentRequestVespaDeploymentType, str, "vespa");
 /// `#/components/schemas/RegisterDeploymentRequestVespaField`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RegisterDeploymentRequestVespaField {
@@ -354,42 +229,10 @@ pub enum RegistrySharingScope {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl RegistrySharingScope {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::SharingScopeUnspecified => "sharing_scope_unspecified",
-            Self::Private => "private",
-            Self::Workspace => "workspace",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for RegistrySharingScope {
-    fn from(s: &str) -> Self {
-        match s {
-            "sharing_scope_unspecified" => Self::SharingScopeUnspecified,
-            "private" => Self::Private,
-            "workspace" => Self::Workspace,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for RegistrySharingScope {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for RegistrySharingScope {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for RegistrySharingScope {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    RegistrySharingScope { SharingScopeUnspecified = "sharing_scope_unspecified", Private
+    = "private", Workspace = "workspace" }
+);
 /// `#/components/schemas/RemoveWorkspaceMembersIN`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RemoveWorkspaceMembersIN {
@@ -419,10 +262,8 @@ impl RemoveWorkspaceMembersOUT {
             not_deleted_members: Default::default(),
         }
     }
-    /// Sets `not_deleted_members`.
-    pub fn not_deleted_members(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.not_deleted_members = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        not_deleted_members : Vec < String > => nullable
     }
 }
 /// `#/components/schemas/RequestSource`
@@ -437,42 +278,10 @@ pub enum RequestSource {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl RequestSource {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Api => "api",
-            Self::Playground => "playground",
-            Self::AgentBuilderV1 => "agent_builder_v1",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for RequestSource {
-    fn from(s: &str) -> Self {
-        match s {
-            "api" => Self::Api,
-            "playground" => Self::Playground,
-            "agent_builder_v1" => Self::AgentBuilderV1,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for RequestSource {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for RequestSource {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for RequestSource {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    RequestSource { Api = "api", Playground = "playground", AgentBuilderV1 =
+    "agent_builder_v1" }
+);
 /// `#/components/schemas/RequestedServiceTier`
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum RequestedServiceTier {
@@ -483,40 +292,9 @@ pub enum RequestedServiceTier {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl RequestedServiceTier {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Auto => "auto",
-            Self::StandardOnly => "standard_only",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for RequestedServiceTier {
-    fn from(s: &str) -> Self {
-        match s {
-            "auto" => Self::Auto,
-            "standard_only" => Self::StandardOnly,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for RequestedServiceTier {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for RequestedServiceTier {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for RequestedServiceTier {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    RequestedServiceTier { Auto = "auto", StandardOnly = "standard_only" }
+);
 /// `#/components/schemas/ResetInvocationBody`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResetInvocationBody {
@@ -546,20 +324,9 @@ impl ResetInvocationBody {
             exclude_updates: Default::default(),
         }
     }
-    /// Sets `reason`.
-    pub fn reason(mut self, value: impl Into<String>) -> Self {
-        self.reason = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `exclude_signals`.
-    pub fn exclude_signals(mut self, value: impl Into<bool>) -> Self {
-        self.exclude_signals = Some(value.into());
-        self
-    }
-    /// Sets `exclude_updates`.
-    pub fn exclude_updates(mut self, value: impl Into<bool>) -> Self {
-        self.exclude_updates = Some(value.into());
-        self
+    crate::runtime::setters! {
+        reason : String => nullable, exclude_signals : bool => optional, exclude_updates
+        : bool => optional
     }
 }
 /// A resource that the server is capable of reading, included in a prompt or tool call result.
@@ -615,62 +382,17 @@ impl ResourceLink {
             additional_properties: Default::default(),
         }
     }
-    /// Sets `title`.
-    pub fn title(mut self, value: impl Into<String>) -> Self {
-        self.title = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `description`.
-    pub fn description(mut self, value: impl Into<String>) -> Self {
-        self.description = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `mimeType`.
-    pub fn mime_type(mut self, value: impl Into<String>) -> Self {
-        self.mime_type = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `size`.
-    pub fn size(mut self, value: impl Into<i64>) -> Self {
-        self.size = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `icons`.
-    pub fn icons(mut self, value: impl Into<Vec<MCPServerIcon>>) -> Self {
-        self.icons = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `annotations`.
-    pub fn annotations(mut self, value: impl Into<Annotations>) -> Self {
-        self.annotations = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `_meta`.
-    pub fn meta(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.meta = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        title : String => nullable, description : String => nullable, mime_type : String
+        => nullable, size : i64 => nullable, icons : Vec < MCPServerIcon > => nullable,
+        annotations : Annotations => nullable, meta : std::collections::BTreeMap <
+        String, serde_json::Value > => nullable
     }
 }
 /// `#/components/schemas/ResourceLink/properties/type`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ResourceLinkType;
-impl ResourceLinkType {
-    /// Always `"resource_link"`.
-    pub const VALUE: &'static str = "resource_link";
-}
-impl serde::Serialize for ResourceLinkType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for ResourceLinkType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(ResourceLinkType, str, "resource_link");
 /// `#/components/schemas/ResourceVisibility`
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ResourceVisibility {
@@ -685,44 +407,10 @@ pub enum ResourceVisibility {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl ResourceVisibility {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::SharedGlobal => "shared_global",
-            Self::SharedOrg => "shared_org",
-            Self::SharedWorkspace => "shared_workspace",
-            Self::Private => "private",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for ResourceVisibility {
-    fn from(s: &str) -> Self {
-        match s {
-            "shared_global" => Self::SharedGlobal,
-            "shared_org" => Self::SharedOrg,
-            "shared_workspace" => Self::SharedWorkspace,
-            "private" => Self::Private,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for ResourceVisibility {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for ResourceVisibility {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for ResourceVisibility {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    ResourceVisibility { SharedGlobal = "shared_global", SharedOrg = "shared_org",
+    SharedWorkspace = "shared_workspace", Private = "private" }
+);
 /// Capability for resources operations.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ResourcesCapability {
@@ -739,15 +427,8 @@ pub struct ResourcesCapability {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 impl ResourcesCapability {
-    /// Sets `subscribe`.
-    pub fn subscribe(mut self, value: impl Into<bool>) -> Self {
-        self.subscribe = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `listChanged`.
-    pub fn list_changed(mut self, value: impl Into<bool>) -> Self {
-        self.list_changed = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        subscribe : bool => nullable, list_changed : bool => nullable
     }
 }
 /// `#/components/schemas/ResponseBase`
@@ -763,25 +444,9 @@ pub struct ResponseBase {
     pub usage: Option<UsageInfo>,
 }
 impl ResponseBase {
-    /// Sets `id`.
-    pub fn id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-    /// Sets `object`.
-    pub fn object(mut self, value: impl Into<String>) -> Self {
-        self.object = Some(value.into());
-        self
-    }
-    /// Sets `model`.
-    pub fn model(mut self, value: impl Into<String>) -> Self {
-        self.model = Some(value.into());
-        self
-    }
-    /// Sets `usage`.
-    pub fn usage(mut self, value: impl Into<UsageInfo>) -> Self {
-        self.usage = Some(value.into());
-        self
+    crate::runtime::setters! {
+        id : String => optional, object : String => optional, model : String => optional,
+        usage : UsageInfo => optional
     }
 }
 /// `#/components/schemas/ResponseDoneEvent`
@@ -806,29 +471,14 @@ impl ResponseDoneEvent {
             usage: usage.into(),
         }
     }
-    /// Sets `created_at`.
-    pub fn created_at(mut self, value: impl Into<String>) -> Self {
-        self.created_at = Some(value.into());
-        self
+    crate::runtime::setters! {
+        created_at : String => optional
     }
 }
 /// `#/components/schemas/ResponseDoneEvent/properties/type`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ResponseDoneEventType;
-impl ResponseDoneEventType {
-    /// Always `"conversation.response.done"`.
-    pub const VALUE: &'static str = "conversation.response.done";
-}
-impl serde::Serialize for ResponseDoneEventType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for ResponseDoneEventType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(ResponseDoneEventType, str, "conversation.response.done");
 /// `#/components/schemas/ResponseErrorEvent`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponseErrorEvent {
@@ -853,29 +503,14 @@ impl ResponseErrorEvent {
             code: code.into(),
         }
     }
-    /// Sets `created_at`.
-    pub fn created_at(mut self, value: impl Into<String>) -> Self {
-        self.created_at = Some(value.into());
-        self
+    crate::runtime::setters! {
+        created_at : String => optional
     }
 }
 /// `#/components/schemas/ResponseErrorEvent/properties/type`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ResponseErrorEventType;
-impl ResponseErrorEventType {
-    /// Always `"conversation.response.error"`.
-    pub const VALUE: &'static str = "conversation.response.error";
-}
-impl serde::Serialize for ResponseErrorEventType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for ResponseErrorEventType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(ResponseErrorEventType, str, "conversation.response.error");
 /// Specify the format that the model must output. By default it will use `{ "type": "text" }`. Setting to `{ "type": "json_object" }` enables JSON mode, which guarantees the message the model generates is in JSON. When using JSON mode you MUST also instruct the model to produce JSON yourself with a system or a user message. Setting to `{ "type": "json_schema" }` enables JSON schema mode, which guarantees the message the model generates is in JSON and follows the schema you provide.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ResponseFormat {
@@ -886,15 +521,8 @@ pub struct ResponseFormat {
     pub json_schema: crate::Nullable<JsonSchema>,
 }
 impl ResponseFormat {
-    /// Sets `type`.
-    pub fn r#type(mut self, value: impl Into<ResponseFormats>) -> Self {
-        self.r#type = Some(value.into());
-        self
-    }
-    /// Sets `json_schema`.
-    pub fn json_schema(mut self, value: impl Into<JsonSchema>) -> Self {
-        self.json_schema = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        r#type : ResponseFormats => optional, json_schema : JsonSchema => nullable
     }
 }
 /// `#/components/schemas/ResponseFormats`
@@ -909,42 +537,10 @@ pub enum ResponseFormats {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl ResponseFormats {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Text => "text",
-            Self::JsonObject => "json_object",
-            Self::JsonSchema => "json_schema",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for ResponseFormats {
-    fn from(s: &str) -> Self {
-        match s {
-            "text" => Self::Text,
-            "json_object" => Self::JsonObject,
-            "json_schema" => Self::JsonSchema,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for ResponseFormats {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for ResponseFormats {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for ResponseFormats {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    ResponseFormats { Text = "text", JsonObject = "json_object", JsonSchema =
+    "json_schema" }
+);
 /// `#/components/schemas/ResponseStartedEvent`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponseStartedEvent {
@@ -967,29 +563,16 @@ impl ResponseStartedEvent {
             conversation_id: conversation_id.into(),
         }
     }
-    /// Sets `created_at`.
-    pub fn created_at(mut self, value: impl Into<String>) -> Self {
-        self.created_at = Some(value.into());
-        self
+    crate::runtime::setters! {
+        created_at : String => optional
     }
 }
 /// `#/components/schemas/ResponseStartedEvent/properties/type`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ResponseStartedEventType;
-impl ResponseStartedEventType {
-    /// Always `"conversation.response.started"`.
-    pub const VALUE: &'static str = "conversation.response.started";
-}
-impl serde::Serialize for ResponseStartedEventType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for ResponseStartedEventType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(
+    ResponseStartedEventType, str, "conversation.response.started"
+);
 /// Request to restart a new conversation from a given entry in the conversation.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RestartConversationRequest {
@@ -1036,48 +619,12 @@ impl RestartConversationRequest {
             agent_version: Default::default(),
         }
     }
-    /// Sets `inputs`.
-    pub fn inputs(mut self, value: impl Into<ConversationInputs>) -> Self {
-        self.inputs = Some(value.into());
-        self
-    }
-    /// Sets `stream`.
-    pub fn stream(mut self, value: impl Into<bool>) -> Self {
-        self.stream = Some(value.into());
-        self
-    }
-    /// Sets `store`.
-    pub fn store(mut self, value: impl Into<bool>) -> Self {
-        self.store = Some(value.into());
-        self
-    }
-    /// Sets `handoff_execution`.
-    pub fn handoff_execution(
-        mut self,
-        value: impl Into<ConversationAppendRequestHandoffExecution>,
-    ) -> Self {
-        self.handoff_execution = Some(value.into());
-        self
-    }
-    /// Sets `completion_args`.
-    pub fn completion_args(mut self, value: impl Into<CompletionArgs>) -> Self {
-        self.completion_args = Some(value.into());
-        self
-    }
-    /// Sets `guardrails`.
-    pub fn guardrails(mut self, value: impl Into<Vec<GuardrailConfig>>) -> Self {
-        self.guardrails = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<MetadataDict>) -> Self {
-        self.metadata = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `agent_version`.
-    pub fn agent_version(mut self, value: impl Into<ValidationErrorLocItem>) -> Self {
-        self.agent_version = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        inputs : ConversationInputs => optional, stream : bool => optional, store : bool
+        => optional, handoff_execution : ConversationAppendRequestHandoffExecution =>
+        optional, completion_args : CompletionArgs => optional, guardrails : Vec <
+        GuardrailConfig > => nullable, metadata : MetadataDict => nullable, agent_version
+        : ValidationErrorLocItem => nullable
     }
 }
 /// `#/components/schemas/RoleOut`
@@ -1124,44 +671,9 @@ pub enum Roles {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl Roles {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::System => "system",
-            Self::User => "user",
-            Self::Assistant => "assistant",
-            Self::Tool => "tool",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for Roles {
-    fn from(s: &str) -> Self {
-        match s {
-            "system" => Self::System,
-            "user" => Self::User,
-            "assistant" => Self::Assistant,
-            "tool" => Self::Tool,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for Roles {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for Roles {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for Roles {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    Roles { System = "system", User = "user", Assistant = "assistant", Tool = "tool" }
+);
 /// `#/components/schemas/RolesOut`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RolesOut {
@@ -1196,10 +708,8 @@ pub struct RootsCapability {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 impl RootsCapability {
-    /// Sets `listChanged`.
-    pub fn list_changed(mut self, value: impl Into<bool>) -> Self {
-        self.list_changed = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        list_changed : bool => nullable
     }
 }
 /// Machine-readable reason why an API key cannot be rotated.
@@ -1226,39 +736,7 @@ pub enum RotateUnavailableReason {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl RotateUnavailableReason {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::UnsupportedScope => "unsupported_scope",
-            Self::KeyExpired => "key_expired",
-            Self::NotAllowed => "not_allowed",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for RotateUnavailableReason {
-    fn from(s: &str) -> Self {
-        match s {
-            "unsupported_scope" => Self::UnsupportedScope,
-            "key_expired" => Self::KeyExpired,
-            "not_allowed" => Self::NotAllowed,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for RotateUnavailableReason {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for RotateUnavailableReason {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for RotateUnavailableReason {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    RotateUnavailableReason { UnsupportedScope = "unsupported_scope", KeyExpired =
+    "key_expired", NotAllowed = "not_allowed" }
+);

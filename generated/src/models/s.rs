@@ -27,56 +27,15 @@ pub enum SSETypes {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl SSETypes {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ConversationResponseStarted => "conversation.response.started",
-            Self::ConversationResponseDone => "conversation.response.done",
-            Self::ConversationResponseError => "conversation.response.error",
-            Self::MessageOutputDelta => "message.output.delta",
-            Self::ToolExecutionStarted => "tool.execution.started",
-            Self::ToolExecutionDelta => "tool.execution.delta",
-            Self::ToolExecutionDone => "tool.execution.done",
-            Self::AgentHandoffStarted => "agent.handoff.started",
-            Self::AgentHandoffDone => "agent.handoff.done",
-            Self::FunctionCallDelta => "function.call.delta",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for SSETypes {
-    fn from(s: &str) -> Self {
-        match s {
-            "conversation.response.started" => Self::ConversationResponseStarted,
-            "conversation.response.done" => Self::ConversationResponseDone,
-            "conversation.response.error" => Self::ConversationResponseError,
-            "message.output.delta" => Self::MessageOutputDelta,
-            "tool.execution.started" => Self::ToolExecutionStarted,
-            "tool.execution.delta" => Self::ToolExecutionDelta,
-            "tool.execution.done" => Self::ToolExecutionDone,
-            "agent.handoff.started" => Self::AgentHandoffStarted,
-            "agent.handoff.done" => Self::AgentHandoffDone,
-            "function.call.delta" => Self::FunctionCallDelta,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for SSETypes {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for SSETypes {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for SSETypes {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    SSETypes { ConversationResponseStarted = "conversation.response.started",
+    ConversationResponseDone = "conversation.response.done", ConversationResponseError =
+    "conversation.response.error", MessageOutputDelta = "message.output.delta",
+    ToolExecutionStarted = "tool.execution.started", ToolExecutionDelta =
+    "tool.execution.delta", ToolExecutionDone = "tool.execution.done",
+    AgentHandoffStarted = "agent.handoff.started", AgentHandoffDone =
+    "agent.handoff.done", FunctionCallDelta = "function.call.delta" }
+);
 /// `#/components/schemas/SampleType`
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum SampleType {
@@ -93,46 +52,10 @@ pub enum SampleType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl SampleType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Pretrain => "pretrain",
-            Self::Instruct => "instruct",
-            Self::BatchRequest => "batch_request",
-            Self::BatchResult => "batch_result",
-            Self::BatchError => "batch_error",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for SampleType {
-    fn from(s: &str) -> Self {
-        match s {
-            "pretrain" => Self::Pretrain,
-            "instruct" => Self::Instruct,
-            "batch_request" => Self::BatchRequest,
-            "batch_result" => Self::BatchResult,
-            "batch_error" => Self::BatchError,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for SampleType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for SampleType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for SampleType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    SampleType { Pretrain = "pretrain", Instruct = "instruct", BatchRequest =
+    "batch_request", BatchResult = "batch_result", BatchError = "batch_error" }
+);
 /// Sampling capability structure, allowing fine-grained capability advertisement.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SamplingCapability {
@@ -145,15 +68,9 @@ pub struct SamplingCapability {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 impl SamplingCapability {
-    /// Sets `context`.
-    pub fn context(mut self, value: impl Into<SamplingContextCapability>) -> Self {
-        self.context = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `tools`.
-    pub fn tools(mut self, value: impl Into<SamplingToolsCapability>) -> Self {
-        self.tools = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        context : SamplingContextCapability => nullable, tools : SamplingToolsCapability
+        => nullable
     }
 }
 /// Capability for context inclusion during sampling.
@@ -188,37 +105,8 @@ pub enum ScalarMetricValue {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-impl serde::Serialize for ScalarMetricValue {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::Integer(v) => serde::Serialize::serialize(v, s),
-            Self::Number(v) => serde::Serialize::serialize(v, s),
-            Self::Unknown(v) => serde::Serialize::serialize(v, s),
-        }
-    }
-}
-impl<'de> serde::Deserialize<'de> for ScalarMetricValue {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Ok(v) = <i64 as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::Integer(v));
-        }
-        if let Ok(v) = <f64 as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::Number(v));
-        }
-        Ok(Self::Unknown(value))
-    }
-}
-impl From<i64> for ScalarMetricValue {
-    fn from(v: i64) -> Self {
-        Self::Integer(v)
-    }
-}
-impl From<f64> for ScalarMetricValue {
-    fn from(v: f64) -> Self {
-        Self::Number(v)
-    }
-}
+crate::runtime::untagged_union!(ScalarMetricValue { Integer(i64), Number(f64) });
+crate::runtime::union_from!(ScalarMetricValue { Integer(i64), Number(f64) });
 /// `#/components/schemas/ScheduleCalendar`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ScheduleCalendar {
@@ -247,45 +135,12 @@ pub struct ScheduleCalendar {
     pub comment: crate::Nullable<String>,
 }
 impl ScheduleCalendar {
-    /// Sets `second`.
-    pub fn second(mut self, value: impl Into<Vec<ScheduleRange>>) -> Self {
-        self.second = Some(value.into());
-        self
-    }
-    /// Sets `minute`.
-    pub fn minute(mut self, value: impl Into<Vec<ScheduleRange>>) -> Self {
-        self.minute = Some(value.into());
-        self
-    }
-    /// Sets `hour`.
-    pub fn hour(mut self, value: impl Into<Vec<ScheduleRange>>) -> Self {
-        self.hour = Some(value.into());
-        self
-    }
-    /// Sets `day_of_month`.
-    pub fn day_of_month(mut self, value: impl Into<Vec<ScheduleRange>>) -> Self {
-        self.day_of_month = Some(value.into());
-        self
-    }
-    /// Sets `month`.
-    pub fn month(mut self, value: impl Into<Vec<ScheduleRange>>) -> Self {
-        self.month = Some(value.into());
-        self
-    }
-    /// Sets `year`.
-    pub fn year(mut self, value: impl Into<Vec<ScheduleRange>>) -> Self {
-        self.year = Some(value.into());
-        self
-    }
-    /// Sets `day_of_week`.
-    pub fn day_of_week(mut self, value: impl Into<Vec<ScheduleRange>>) -> Self {
-        self.day_of_week = Some(value.into());
-        self
-    }
-    /// Sets `comment`.
-    pub fn comment(mut self, value: impl Into<String>) -> Self {
-        self.comment = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        second : Vec < ScheduleRange > => optional, minute : Vec < ScheduleRange > =>
+        optional, hour : Vec < ScheduleRange > => optional, day_of_month : Vec <
+        ScheduleRange > => optional, month : Vec < ScheduleRange > => optional, year :
+        Vec < ScheduleRange > => optional, day_of_week : Vec < ScheduleRange > =>
+        optional, comment : String => nullable
     }
 }
 /// Specification of the times scheduled actions may occur.
@@ -359,60 +214,13 @@ impl ScheduleDefinition {
             schedule_id: Default::default(),
         }
     }
-    /// Sets `calendars`.
-    pub fn calendars(mut self, value: impl Into<Vec<ScheduleCalendar>>) -> Self {
-        self.calendars = Some(value.into());
-        self
-    }
-    /// Sets `intervals`.
-    pub fn intervals(mut self, value: impl Into<Vec<ScheduleInterval>>) -> Self {
-        self.intervals = Some(value.into());
-        self
-    }
-    /// Sets `cron_expressions`.
-    pub fn cron_expressions(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.cron_expressions = Some(value.into());
-        self
-    }
-    /// Sets `skip`.
-    pub fn skip(mut self, value: impl Into<Vec<ScheduleCalendar>>) -> Self {
-        self.skip = Some(value.into());
-        self
-    }
-    /// Sets `start_at`.
-    pub fn start_at(mut self, value: impl Into<String>) -> Self {
-        self.start_at = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `end_at`.
-    pub fn end_at(mut self, value: impl Into<String>) -> Self {
-        self.end_at = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `jitter`.
-    pub fn jitter(mut self, value: impl Into<String>) -> Self {
-        self.jitter = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `time_zone_name`.
-    pub fn time_zone_name(mut self, value: impl Into<String>) -> Self {
-        self.time_zone_name = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `policy`.
-    pub fn policy(mut self, value: impl Into<SchedulePolicy>) -> Self {
-        self.policy = Some(value.into());
-        self
-    }
-    /// Sets `max_executions`.
-    pub fn max_executions(mut self, value: impl Into<i64>) -> Self {
-        self.max_executions = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `schedule_id`.
-    pub fn schedule_id(mut self, value: impl Into<String>) -> Self {
-        self.schedule_id = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        calendars : Vec < ScheduleCalendar > => optional, intervals : Vec <
+        ScheduleInterval > => optional, cron_expressions : Vec < String > => optional,
+        skip : Vec < ScheduleCalendar > => optional, start_at : String => nullable,
+        end_at : String => nullable, jitter : String => nullable, time_zone_name : String
+        => nullable, policy : SchedulePolicy => optional, max_executions : i64 =>
+        nullable, schedule_id : String => nullable
     }
 }
 /// Output representation of a schedule with required schedule_id.
@@ -509,81 +317,15 @@ impl ScheduleDefinitionOutput {
             recent_executions: Default::default(),
         }
     }
-    /// Sets `calendars`.
-    pub fn calendars(mut self, value: impl Into<Vec<ScheduleCalendar>>) -> Self {
-        self.calendars = Some(value.into());
-        self
-    }
-    /// Sets `intervals`.
-    pub fn intervals(mut self, value: impl Into<Vec<ScheduleInterval>>) -> Self {
-        self.intervals = Some(value.into());
-        self
-    }
-    /// Sets `cron_expressions`.
-    pub fn cron_expressions(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.cron_expressions = Some(value.into());
-        self
-    }
-    /// Sets `skip`.
-    pub fn skip(mut self, value: impl Into<Vec<ScheduleCalendar>>) -> Self {
-        self.skip = Some(value.into());
-        self
-    }
-    /// Sets `start_at`.
-    pub fn start_at(mut self, value: impl Into<String>) -> Self {
-        self.start_at = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `end_at`.
-    pub fn end_at(mut self, value: impl Into<String>) -> Self {
-        self.end_at = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `jitter`.
-    pub fn jitter(mut self, value: impl Into<String>) -> Self {
-        self.jitter = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `time_zone_name`.
-    pub fn time_zone_name(mut self, value: impl Into<String>) -> Self {
-        self.time_zone_name = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `policy`.
-    pub fn policy(mut self, value: impl Into<SchedulePolicy>) -> Self {
-        self.policy = Some(value.into());
-        self
-    }
-    /// Sets `remaining_executions`.
-    pub fn remaining_executions(mut self, value: impl Into<i64>) -> Self {
-        self.remaining_executions = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `deployment_name`.
-    pub fn deployment_name(mut self, value: impl Into<String>) -> Self {
-        self.deployment_name = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `note`.
-    pub fn note(mut self, value: impl Into<String>) -> Self {
-        self.note = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `future_executions`.
-    pub fn future_executions(
-        mut self,
-        value: impl Into<Vec<ScheduleFutureExecution>>,
-    ) -> Self {
-        self.future_executions = Some(value.into());
-        self
-    }
-    /// Sets `recent_executions`.
-    pub fn recent_executions(
-        mut self,
-        value: impl Into<Vec<ScheduleRecentExecution>>,
-    ) -> Self {
-        self.recent_executions = Some(value.into());
-        self
+    crate::runtime::setters! {
+        calendars : Vec < ScheduleCalendar > => optional, intervals : Vec <
+        ScheduleInterval > => optional, cron_expressions : Vec < String > => optional,
+        skip : Vec < ScheduleCalendar > => optional, start_at : String => nullable,
+        end_at : String => nullable, jitter : String => nullable, time_zone_name : String
+        => nullable, policy : SchedulePolicy => optional, remaining_executions : i64 =>
+        nullable, deployment_name : String => nullable, note : String => nullable,
+        future_executions : Vec < ScheduleFutureExecution > => optional,
+        recent_executions : Vec < ScheduleRecentExecution > => optional
     }
 }
 /// `#/components/schemas/ScheduleFutureExecution`
@@ -619,10 +361,8 @@ impl ScheduleInterval {
             offset: Default::default(),
         }
     }
-    /// Sets `offset`.
-    pub fn offset(mut self, value: impl Into<String>) -> Self {
-        self.offset = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        offset : String => nullable
     }
 }
 /// Controls what happens when a workflow would be started by a schedule but
@@ -648,20 +388,9 @@ pub struct SchedulePolicy {
     pub pause_on_failure: Option<bool>,
 }
 impl SchedulePolicy {
-    /// Sets `catchup_window_seconds`.
-    pub fn catchup_window_seconds(mut self, value: impl Into<i64>) -> Self {
-        self.catchup_window_seconds = Some(value.into());
-        self
-    }
-    /// Sets `overlap`.
-    pub fn overlap(mut self, value: impl Into<ScheduleOverlapPolicy>) -> Self {
-        self.overlap = Some(value.into());
-        self
-    }
-    /// Sets `pause_on_failure`.
-    pub fn pause_on_failure(mut self, value: impl Into<bool>) -> Self {
-        self.pause_on_failure = Some(value.into());
-        self
+    crate::runtime::setters! {
+        catchup_window_seconds : i64 => optional, overlap : ScheduleOverlapPolicy =>
+        optional, pause_on_failure : bool => optional
     }
 }
 /// `#/components/schemas/ScheduleRange`
@@ -684,15 +413,8 @@ impl ScheduleRange {
             step: Default::default(),
         }
     }
-    /// Sets `end`.
-    pub fn end(mut self, value: impl Into<i64>) -> Self {
-        self.end = Some(value.into());
-        self
-    }
-    /// Sets `step`.
-    pub fn step(mut self, value: impl Into<i64>) -> Self {
-        self.step = Some(value.into());
-        self
+    crate::runtime::setters! {
+        end : i64 => optional, step : i64 => optional
     }
 }
 /// `#/components/schemas/ScheduleRecentExecution`
@@ -741,48 +463,10 @@ pub enum SchemaFieldDataType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl SchemaFieldDataType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Int => "int",
-            Self::Bool => "bool",
-            Self::String => "string",
-            Self::Embedding => "embedding",
-            Self::Long => "long",
-            Self::Float => "float",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for SchemaFieldDataType {
-    fn from(s: &str) -> Self {
-        match s {
-            "int" => Self::Int,
-            "bool" => Self::Bool,
-            "string" => Self::String,
-            "embedding" => Self::Embedding,
-            "long" => Self::Long,
-            "float" => Self::Float,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for SchemaFieldDataType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for SchemaFieldDataType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for SchemaFieldDataType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    SchemaFieldDataType { Int = "int", Bool = "bool", String = "string", Embedding =
+    "embedding", Long = "long", Float = "float" }
+);
 /// `#/components/schemas/SchemaFieldIndex`
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum SchemaFieldIndex {
@@ -795,42 +479,9 @@ pub enum SchemaFieldIndex {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl SchemaFieldIndex {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Ann => "ann",
-            Self::Bm25 => "bm25",
-            Self::Attribute => "attribute",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for SchemaFieldIndex {
-    fn from(s: &str) -> Self {
-        match s {
-            "ann" => Self::Ann,
-            "bm25" => Self::Bm25,
-            "attribute" => Self::Attribute,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for SchemaFieldIndex {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for SchemaFieldIndex {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for SchemaFieldIndex {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    SchemaFieldIndex { Ann = "ann", Bm25 = "bm25", Attribute = "attribute" }
+);
 /// `#/components/schemas/SchemaFieldRankingType`
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum SchemaFieldRankingType {
@@ -853,52 +504,11 @@ pub enum SchemaFieldRankingType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl SchemaFieldRankingType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Count => "count",
-            Self::Embedding => "embedding",
-            Self::Timestamp => "timestamp",
-            Self::Text => "text",
-            Self::String => "string",
-            Self::Bool => "bool",
-            Self::Int => "int",
-            Self::Language => "language",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for SchemaFieldRankingType {
-    fn from(s: &str) -> Self {
-        match s {
-            "count" => Self::Count,
-            "embedding" => Self::Embedding,
-            "timestamp" => Self::Timestamp,
-            "text" => Self::Text,
-            "string" => Self::String,
-            "bool" => Self::Bool,
-            "int" => Self::Int,
-            "language" => Self::Language,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for SchemaFieldRankingType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for SchemaFieldRankingType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for SchemaFieldRankingType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    SchemaFieldRankingType { Count = "count", Embedding = "embedding", Timestamp =
+    "timestamp", Text = "text", String = "string", Bool = "bool", Int = "int", Language =
+    "language" }
+);
 /// `#/components/schemas/SchemaFieldStorage`
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum SchemaFieldStorage {
@@ -909,40 +519,9 @@ pub enum SchemaFieldStorage {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl SchemaFieldStorage {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::InMemory => "in_memory",
-            Self::OnDisk => "on_disk",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for SchemaFieldStorage {
-    fn from(s: &str) -> Self {
-        match s {
-            "in_memory" => Self::InMemory,
-            "on_disk" => Self::OnDisk,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for SchemaFieldStorage {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for SchemaFieldStorage {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for SchemaFieldStorage {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    SchemaFieldStorage { InMemory = "in_memory", OnDisk = "on_disk" }
+);
 /// `#/components/schemas/ScimSyncGroupActionOut`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ScimSyncGroupActionOut {
@@ -1047,46 +626,10 @@ pub enum ScimSyncRunStatus {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl ScimSyncRunStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Pending => "PENDING",
-            Self::Running => "RUNNING",
-            Self::Success => "SUCCESS",
-            Self::Skipped => "SKIPPED",
-            Self::Failed => "FAILED",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for ScimSyncRunStatus {
-    fn from(s: &str) -> Self {
-        match s {
-            "PENDING" => Self::Pending,
-            "RUNNING" => Self::Running,
-            "SUCCESS" => Self::Success,
-            "SKIPPED" => Self::Skipped,
-            "FAILED" => Self::Failed,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for ScimSyncRunStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for ScimSyncRunStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for ScimSyncRunStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    ScimSyncRunStatus { Pending = "PENDING", Running = "RUNNING", Success = "SUCCESS",
+    Skipped = "SKIPPED", Failed = "FAILED" }
+);
 /// `#/components/schemas/ScimSyncSummaryOut`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ScimSyncSummaryOut {
@@ -1168,10 +711,8 @@ impl SearchChatCompletionEventIdsRequest {
             extra_fields: Default::default(),
         }
     }
-    /// Sets `extra_fields`.
-    pub fn extra_fields(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.extra_fields = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        extra_fields : Vec < String > => nullable
     }
 }
 /// `#/components/schemas/SearchChatCompletionEventIdsResponse`
@@ -1202,10 +743,8 @@ impl SearchChatCompletionEventsRequest {
             extra_fields: Default::default(),
         }
     }
-    /// Sets `extra_fields`.
-    pub fn extra_fields(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.extra_fields = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        extra_fields : Vec < String > => nullable
     }
 }
 /// `#/components/schemas/SearchChatCompletionEventsResponse`
@@ -1250,48 +789,12 @@ pub struct ServerCapabilities {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 impl ServerCapabilities {
-    /// Sets `experimental`.
-    pub fn experimental(
-        mut self,
-        value: impl Into<
-            std::collections::BTreeMap<
-                String,
-                std::collections::BTreeMap<String, serde_json::Value>,
-            >,
-        >,
-    ) -> Self {
-        self.experimental = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `logging`.
-    pub fn logging(mut self, value: impl Into<LoggingCapability>) -> Self {
-        self.logging = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `prompts`.
-    pub fn prompts(mut self, value: impl Into<PromptsCapability>) -> Self {
-        self.prompts = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `resources`.
-    pub fn resources(mut self, value: impl Into<ResourcesCapability>) -> Self {
-        self.resources = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `tools`.
-    pub fn tools(mut self, value: impl Into<ToolsCapability>) -> Self {
-        self.tools = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `completions`.
-    pub fn completions(mut self, value: impl Into<CompletionsCapability>) -> Self {
-        self.completions = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `tasks`.
-    pub fn tasks(mut self, value: impl Into<ServerTasksCapability>) -> Self {
-        self.tasks = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        experimental : std::collections::BTreeMap < String, std::collections::BTreeMap <
+        String, serde_json::Value > > => nullable, logging : LoggingCapability =>
+        nullable, prompts : PromptsCapability => nullable, resources :
+        ResourcesCapability => nullable, tools : ToolsCapability => nullable, completions
+        : CompletionsCapability => nullable, tasks : ServerTasksCapability => nullable
     }
 }
 /// `#/components/schemas/ServerLocale`
@@ -1309,45 +812,12 @@ pub struct ServerLocale {
     pub done_description: crate::Nullable<std::collections::BTreeMap<String, String>>,
 }
 impl ServerLocale {
-    /// Sets `name`.
-    pub fn name(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, String>>,
-    ) -> Self {
-        self.name = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `description`.
-    pub fn description(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, String>>,
-    ) -> Self {
-        self.description = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `usage_sentence`.
-    pub fn usage_sentence(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, String>>,
-    ) -> Self {
-        self.usage_sentence = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `working_description`.
-    pub fn working_description(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, String>>,
-    ) -> Self {
-        self.working_description = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `done_description`.
-    pub fn done_description(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, String>>,
-    ) -> Self {
-        self.done_description = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        name : std::collections::BTreeMap < String, String > => nullable, description :
+        std::collections::BTreeMap < String, String > => nullable, usage_sentence :
+        std::collections::BTreeMap < String, String > => nullable, working_description :
+        std::collections::BTreeMap < String, String > => nullable, done_description :
+        std::collections::BTreeMap < String, String > => nullable
     }
 }
 /// Capability for server tasks operations.
@@ -1364,20 +834,9 @@ pub struct ServerTasksCapability {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 impl ServerTasksCapability {
-    /// Sets `list`.
-    pub fn list(mut self, value: impl Into<TasksListCapability>) -> Self {
-        self.list = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `cancel`.
-    pub fn cancel(mut self, value: impl Into<TasksCancelCapability>) -> Self {
-        self.cancel = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `requests`.
-    pub fn requests(mut self, value: impl Into<ServerTasksRequestsCapability>) -> Self {
-        self.requests = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        list : TasksListCapability => nullable, cancel : TasksCancelCapability =>
+        nullable, requests : ServerTasksRequestsCapability => nullable
     }
 }
 /// Capability for tasks requests operations.
@@ -1390,10 +849,8 @@ pub struct ServerTasksRequestsCapability {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 impl ServerTasksRequestsCapability {
-    /// Sets `tools`.
-    pub fn tools(mut self, value: impl Into<TasksToolsCapability>) -> Self {
-        self.tools = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        tools : TasksToolsCapability => nullable
     }
 }
 /// The service tier a request is resolved to and routed on.
@@ -1406,40 +863,9 @@ pub enum ServiceTier {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl ServiceTier {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Standard => "standard",
-            Self::Priority => "priority",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for ServiceTier {
-    fn from(s: &str) -> Self {
-        match s {
-            "standard" => Self::Standard,
-            "priority" => Self::Priority,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for ServiceTier {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for ServiceTier {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for ServiceTier {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    ServiceTier { Standard = "standard", Priority = "priority" }
+);
 /// `#/components/schemas/SetNestedGroupsIn`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SetNestedGroupsIn {
@@ -1464,40 +890,7 @@ pub enum ShareEnum {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl ShareEnum {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Viewer => "Viewer",
-            Self::Editor => "Editor",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for ShareEnum {
-    fn from(s: &str) -> Self {
-        match s {
-            "Viewer" => Self::Viewer,
-            "Editor" => Self::Editor,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for ShareEnum {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for ShareEnum {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for ShareEnum {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(ShareEnum { Viewer = "Viewer", Editor = "Editor" });
 /// `#/components/schemas/Sharing`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Sharing {
@@ -1534,11 +927,8 @@ impl Sharing {
             share_with_uuid: share_with_uuid.into(),
         }
     }
-    /// Sets `user_id`.
-    #[deprecated]
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.user_id = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        #[deprecated] user_id : String => nullable
     }
 }
 /// `#/components/schemas/SharingDelete`
@@ -1567,11 +957,8 @@ impl SharingDelete {
             share_with_type: share_with_type.into(),
         }
     }
-    /// Sets `org_id`.
-    #[deprecated]
-    pub fn org_id(mut self, value: impl Into<String>) -> Self {
-        self.org_id = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        #[deprecated] org_id : String => nullable
     }
 }
 /// `#/components/schemas/SharingRequest`
@@ -1603,11 +990,8 @@ impl SharingRequest {
             share_with_type: share_with_type.into(),
         }
     }
-    /// Sets `org_id`.
-    #[deprecated]
-    pub fn org_id(mut self, value: impl Into<String>) -> Self {
-        self.org_id = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        #[deprecated] org_id : String => nullable
     }
 }
 /// `#/components/schemas/SignalDefinition`
@@ -1633,10 +1017,8 @@ impl SignalDefinition {
             input_schema: input_schema.into(),
         }
     }
-    /// Sets `description`.
-    pub fn description(mut self, value: impl Into<String>) -> Self {
-        self.description = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        description : String => nullable
     }
 }
 /// `#/components/schemas/SignalInvocationBody`
@@ -1656,10 +1038,8 @@ impl SignalInvocationBody {
             input: Default::default(),
         }
     }
-    /// Sets `input`.
-    pub fn input(mut self, value: impl Into<SignalInvocationBodyInput>) -> Self {
-        self.input = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        input : SignalInvocationBodyInput => nullable
     }
 }
 /// Input data for the signal, matching its schema
@@ -1670,41 +1050,14 @@ pub enum SignalInvocationBodyInput {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-impl serde::Serialize for SignalInvocationBodyInput {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::NetworkEncodedInput(v) => serde::Serialize::serialize(v, s),
-            Self::ValueMap(v) => serde::Serialize::serialize(v, s),
-            Self::Unknown(v) => serde::Serialize::serialize(v, s),
-        }
-    }
-}
-impl<'de> serde::Deserialize<'de> for SignalInvocationBodyInput {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Ok(v) = <NetworkEncodedInput as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::NetworkEncodedInput(v));
-        }
-        if let Ok(v) = <std::collections::BTreeMap<
-            String,
-            serde_json::Value,
-        > as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::ValueMap(v));
-        }
-        Ok(Self::Unknown(value))
-    }
-}
-impl From<NetworkEncodedInput> for SignalInvocationBodyInput {
-    fn from(v: NetworkEncodedInput) -> Self {
-        Self::NetworkEncodedInput(v)
-    }
-}
-impl From<std::collections::BTreeMap<String, serde_json::Value>>
-for SignalInvocationBodyInput {
-    fn from(v: std::collections::BTreeMap<String, serde_json::Value>) -> Self {
-        Self::ValueMap(v)
-    }
-}
+crate::runtime::untagged_union!(
+    SignalInvocationBodyInput { NetworkEncodedInput(NetworkEncodedInput),
+    ValueMap(std::collections::BTreeMap < String, serde_json::Value >) }
+);
+crate::runtime::union_from!(
+    SignalInvocationBodyInput { NetworkEncodedInput(NetworkEncodedInput),
+    ValueMap(std::collections::BTreeMap < String, serde_json::Value >) }
+);
 /// `#/components/schemas/SignalWorkflowResponse`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SignalWorkflowResponse {
@@ -1713,10 +1066,8 @@ pub struct SignalWorkflowResponse {
     pub message: Option<String>,
 }
 impl SignalWorkflowResponse {
-    /// Sets `message`.
-    pub fn message(mut self, value: impl Into<String>) -> Self {
-        self.message = Some(value.into());
-        self
+    crate::runtime::setters! {
+        message : String => optional
     }
 }
 /// `#/components/schemas/Skill`
@@ -1751,55 +1102,12 @@ pub struct Skill {
     pub latest_version: Option<i32>,
 }
 impl Skill {
-    /// Sets `id`.
-    pub fn id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-    /// Sets `name`.
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets `definition`.
-    pub fn definition(mut self, value: impl Into<SkillDefinition>) -> Self {
-        self.definition = Some(value.into());
-        self
-    }
-    /// Sets `version`.
-    pub fn version(mut self, value: impl Into<i32>) -> Self {
-        self.version = Some(value.into());
-        self
-    }
-    /// Sets `notes`.
-    pub fn notes(mut self, value: impl Into<String>) -> Self {
-        self.notes = Some(value.into());
-        self
-    }
-    /// Sets `aliases`.
-    pub fn aliases(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.aliases = Some(value.into());
-        self
-    }
-    /// Sets `sharingScope`.
-    pub fn sharing_scope(mut self, value: impl Into<RegistrySharingScope>) -> Self {
-        self.sharing_scope = Some(value.into());
-        self
-    }
-    /// Sets `createdAt`.
-    pub fn created_at(mut self, value: impl Into<Timestamp>) -> Self {
-        self.created_at = Some(value.into());
-        self
-    }
-    /// Sets `updatedAt`.
-    pub fn updated_at(mut self, value: impl Into<Timestamp>) -> Self {
-        self.updated_at = Some(value.into());
-        self
-    }
-    /// Sets `latestVersion`.
-    pub fn latest_version(mut self, value: impl Into<i32>) -> Self {
-        self.latest_version = Some(value.into());
-        self
+    crate::runtime::setters! {
+        id : String => optional, name : String => optional, definition : SkillDefinition
+        => optional, version : i32 => optional, notes : String => optional, aliases : Vec
+        < String > => optional, sharing_scope : RegistrySharingScope => optional,
+        created_at : Timestamp => optional, updated_at : Timestamp => optional,
+        latest_version : i32 => optional
     }
 }
 /// `#/components/schemas/SkillAssetContent`
@@ -1819,10 +1127,8 @@ impl SkillAssetContent {
             kind: kind.into(),
         }
     }
-    /// Sets `isExecutable`.
-    pub fn is_executable(mut self, value: impl Into<bool>) -> Self {
-        self.is_executable = Some(value.into());
-        self
+    crate::runtime::setters! {
+        is_executable : bool => optional
     }
 }
 /// The alternative property sets of \[`SkillAssetContent`\].
@@ -1833,43 +1139,16 @@ pub enum SkillAssetContentKind {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-impl serde::Serialize for SkillAssetContentKind {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::SkillAssetContentKindRawContent(v) => serde::Serialize::serialize(v, s),
-            Self::SkillAssetContentKindTextContent(v) => {
-                serde::Serialize::serialize(v, s)
-            }
-            Self::Unknown(v) => serde::Serialize::serialize(v, s),
-        }
-    }
-}
-impl<'de> serde::Deserialize<'de> for SkillAssetContentKind {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Ok(v) = <SkillAssetContentKindRawContent as serde::Deserialize>::deserialize(
-            &value,
-        ) {
-            return Ok(Self::SkillAssetContentKindRawContent(v));
-        }
-        if let Ok(v) = <SkillAssetContentKindTextContent as serde::Deserialize>::deserialize(
-            &value,
-        ) {
-            return Ok(Self::SkillAssetContentKindTextContent(v));
-        }
-        Ok(Self::Unknown(value))
-    }
-}
-impl From<SkillAssetContentKindRawContent> for SkillAssetContentKind {
-    fn from(v: SkillAssetContentKindRawContent) -> Self {
-        Self::SkillAssetContentKindRawContent(v)
-    }
-}
-impl From<SkillAssetContentKindTextContent> for SkillAssetContentKind {
-    fn from(v: SkillAssetContentKindTextContent) -> Self {
-        Self::SkillAssetContentKindTextContent(v)
-    }
-}
+crate::runtime::untagged_union!(
+    SkillAssetContentKind {
+    SkillAssetContentKindRawContent(SkillAssetContentKindRawContent),
+    SkillAssetContentKindTextContent(SkillAssetContentKindTextContent) }
+);
+crate::runtime::union_from!(
+    SkillAssetContentKind {
+    SkillAssetContentKindRawContent(SkillAssetContentKindRawContent),
+    SkillAssetContentKindTextContent(SkillAssetContentKindTextContent) }
+);
 /// `#/components/schemas/SkillAssetContent/oneOf/0`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SkillAssetContentKindRawContent {
@@ -1913,23 +1192,9 @@ pub struct SkillDefinition {
     pub assets: Option<std::collections::BTreeMap<String, SkillAssetContent>>,
 }
 impl SkillDefinition {
-    /// Sets `description`.
-    pub fn description(mut self, value: impl Into<String>) -> Self {
-        self.description = Some(value.into());
-        self
-    }
-    /// Sets `body`.
-    pub fn body(mut self, value: impl Into<String>) -> Self {
-        self.body = Some(value.into());
-        self
-    }
-    /// Sets `assets`.
-    pub fn assets(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, SkillAssetContent>>,
-    ) -> Self {
-        self.assets = Some(value.into());
-        self
+    crate::runtime::setters! {
+        description : String => optional, body : String => optional, assets :
+        std::collections::BTreeMap < String, SkillAssetContent > => optional
     }
 }
 /// `#/components/schemas/SkillVersion`
@@ -1950,30 +1215,10 @@ pub struct SkillVersion {
     pub created_at: Option<Timestamp>,
 }
 impl SkillVersion {
-    /// Sets `version`.
-    pub fn version(mut self, value: impl Into<i32>) -> Self {
-        self.version = Some(value.into());
-        self
-    }
-    /// Sets `definition`.
-    pub fn definition(mut self, value: impl Into<SkillDefinition>) -> Self {
-        self.definition = Some(value.into());
-        self
-    }
-    /// Sets `notes`.
-    pub fn notes(mut self, value: impl Into<String>) -> Self {
-        self.notes = Some(value.into());
-        self
-    }
-    /// Sets `aliases`.
-    pub fn aliases(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.aliases = Some(value.into());
-        self
-    }
-    /// Sets `createdAt`.
-    pub fn created_at(mut self, value: impl Into<Timestamp>) -> Self {
-        self.created_at = Some(value.into());
-        self
+    crate::runtime::setters! {
+        version : i32 => optional, definition : SkillDefinition => optional, notes :
+        String => optional, aliases : Vec < String > => optional, created_at : Timestamp
+        => optional
     }
 }
 /// `#/components/schemas/Source`
@@ -1988,42 +1233,9 @@ pub enum Source {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl Source {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Upload => "upload",
-            Self::Repository => "repository",
-            Self::Mistral => "mistral",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for Source {
-    fn from(s: &str) -> Self {
-        match s {
-            "upload" => Self::Upload,
-            "repository" => Self::Repository,
-            "mistral" => Self::Mistral,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for Source {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for Source {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for Source {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    Source { Upload = "upload", Repository = "repository", Mistral = "mistral" }
+);
 /// `#/components/schemas/SpanEvaluationsRequest`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SpanEvaluationsRequest {
@@ -2031,10 +1243,8 @@ pub struct SpanEvaluationsRequest {
     pub search_expression: crate::Nullable<String>,
 }
 impl SpanEvaluationsRequest {
-    /// Sets `search_expression`.
-    pub fn search_expression(mut self, value: impl Into<String>) -> Self {
-        self.search_expression = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        search_expression : String => nullable
     }
 }
 /// `#/components/schemas/SpansRequest`
@@ -2044,10 +1254,8 @@ pub struct SpansRequest {
     pub search_expression: crate::Nullable<String>,
 }
 impl SpansRequest {
-    /// Sets `search_expression`.
-    pub fn search_expression(mut self, value: impl Into<String>) -> Self {
-        self.search_expression = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        search_expression : String => nullable
     }
 }
 /// `#/components/schemas/SpeechOutputFormat`
@@ -2066,46 +1274,10 @@ pub enum SpeechOutputFormat {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl SpeechOutputFormat {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Pcm => "pcm",
-            Self::Wav => "wav",
-            Self::Mp3 => "mp3",
-            Self::Flac => "flac",
-            Self::Opus => "opus",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for SpeechOutputFormat {
-    fn from(s: &str) -> Self {
-        match s {
-            "pcm" => Self::Pcm,
-            "wav" => Self::Wav,
-            "mp3" => Self::Mp3,
-            "flac" => Self::Flac,
-            "opus" => Self::Opus,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for SpeechOutputFormat {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for SpeechOutputFormat {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for SpeechOutputFormat {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    SpeechOutputFormat { Pcm = "pcm", Wav = "wav", Mp3 = "mp3", Flac = "flac", Opus =
+    "opus" }
+);
 /// `#/components/schemas/SpeechRequest`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SpeechRequest {
@@ -2150,40 +1322,11 @@ impl SpeechRequest {
             additional_properties: Default::default(),
         }
     }
-    /// Sets `model`.
-    pub fn model(mut self, value: impl Into<String>) -> Self {
-        self.model = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<MetadataDict>) -> Self {
-        self.metadata = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `stream`.
-    pub fn stream(mut self, value: impl Into<bool>) -> Self {
-        self.stream = Some(value.into());
-        self
-    }
-    /// Sets `prompt_cache_key`.
-    pub fn prompt_cache_key(mut self, value: impl Into<String>) -> Self {
-        self.prompt_cache_key = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `voice_id`.
-    pub fn voice_id(mut self, value: impl Into<String>) -> Self {
-        self.voice_id = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `ref_audio`.
-    pub fn ref_audio(mut self, value: impl Into<SpeechRequestRefAudio>) -> Self {
-        self.ref_audio = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `response_format`.
-    pub fn response_format(mut self, value: impl Into<SpeechOutputFormat>) -> Self {
-        self.response_format = Some(value.into());
-        self
+    crate::runtime::setters! {
+        model : String => nullable, metadata : MetadataDict => nullable, stream : bool =>
+        optional, prompt_cache_key : String => nullable, voice_id : String => nullable,
+        ref_audio : SpeechRequestRefAudio => nullable, response_format :
+        SpeechOutputFormat => optional
     }
 }
 /// The audio reference for generating the speech.
@@ -2193,33 +1336,8 @@ pub enum SpeechRequestRefAudio {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-impl serde::Serialize for SpeechRequestRefAudio {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::String(v) => serde::Serialize::serialize(v, s),
-            Self::Unknown(v) => serde::Serialize::serialize(v, s),
-        }
-    }
-}
-impl<'de> serde::Deserialize<'de> for SpeechRequestRefAudio {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Ok(v) = <String as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::String(v));
-        }
-        Ok(Self::Unknown(value))
-    }
-}
-impl From<String> for SpeechRequestRefAudio {
-    fn from(v: String) -> Self {
-        Self::String(v)
-    }
-}
-impl From<&str> for SpeechRequestRefAudio {
-    fn from(v: &str) -> Self {
-        Self::String(v.to_string())
-    }
-}
+crate::runtime::untagged_union!(SpeechRequestRefAudio { String(String) });
+crate::runtime::union_from!(SpeechRequestRefAudio { String(String) } str => String);
 /// `#/components/schemas/SpeechStreamAudioDelta`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SpeechStreamAudioDelta {
@@ -2242,20 +1360,7 @@ impl SpeechStreamAudioDelta {
 /// `#/components/schemas/SpeechStreamAudioDelta/properties/type`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct SpeechStreamAudioDeltaType;
-impl SpeechStreamAudioDeltaType {
-    /// Always `"speech.audio.delta"`.
-    pub const VALUE: &'static str = "speech.audio.delta";
-}
-impl serde::Serialize for SpeechStreamAudioDeltaType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for SpeechStreamAudioDeltaType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(SpeechStreamAudioDeltaType, str, "speech.audio.delta");
 /// `#/components/schemas/SpeechStreamDone`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SpeechStreamDone {
@@ -2278,20 +1383,7 @@ impl SpeechStreamDone {
 /// `#/components/schemas/SpeechStreamDone/properties/type`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct SpeechStreamDoneType;
-impl SpeechStreamDoneType {
-    /// Always `"speech.audio.done"`.
-    pub const VALUE: &'static str = "speech.audio.done";
-}
-impl serde::Serialize for SpeechStreamDoneType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for SpeechStreamDoneType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(SpeechStreamDoneType, str, "speech.audio.done");
 /// `#/components/schemas/SpeechStreamEventTypes`
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum SpeechStreamEventTypes {
@@ -2302,40 +1394,10 @@ pub enum SpeechStreamEventTypes {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl SpeechStreamEventTypes {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::SpeechAudioDelta => "speech.audio.delta",
-            Self::SpeechAudioDone => "speech.audio.done",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for SpeechStreamEventTypes {
-    fn from(s: &str) -> Self {
-        match s {
-            "speech.audio.delta" => Self::SpeechAudioDelta,
-            "speech.audio.done" => Self::SpeechAudioDone,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for SpeechStreamEventTypes {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for SpeechStreamEventTypes {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for SpeechStreamEventTypes {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    SpeechStreamEventTypes { SpeechAudioDelta = "speech.audio.delta", SpeechAudioDone =
+    "speech.audio.done" }
+);
 /// `#/components/schemas/StaticOrganizationRoles`
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum StaticOrganizationRoles {
@@ -2348,54 +1410,12 @@ pub enum StaticOrganizationRoles {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl StaticOrganizationRoles {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::V0d48f530095c43fe8aea6673bcacabe6 => {
-                "0d48f530-095c-43fe-8aea-6673bcacabe6"
-            }
-            Self::C955f4e1947743f083496fbc629fccc9 => {
-                "c955f4e1-9477-43f0-8349-6fbc629fccc9"
-            }
-            Self::V7bde5959D67647d2B77935b64323d278 => {
-                "7bde5959-d676-47d2-b779-35b64323d278"
-            }
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for StaticOrganizationRoles {
-    fn from(s: &str) -> Self {
-        match s {
-            "0d48f530-095c-43fe-8aea-6673bcacabe6" => {
-                Self::V0d48f530095c43fe8aea6673bcacabe6
-            }
-            "c955f4e1-9477-43f0-8349-6fbc629fccc9" => {
-                Self::C955f4e1947743f083496fbc629fccc9
-            }
-            "7bde5959-d676-47d2-b779-35b64323d278" => {
-                Self::V7bde5959D67647d2B77935b64323d278
-            }
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for StaticOrganizationRoles {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for StaticOrganizationRoles {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for StaticOrganizationRoles {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    StaticOrganizationRoles { V0d48f530095c43fe8aea6673bcacabe6 =
+    "0d48f530-095c-43fe-8aea-6673bcacabe6", C955f4e1947743f083496fbc629fccc9 =
+    "c955f4e1-9477-43f0-8349-6fbc629fccc9", V7bde5959D67647d2B77935b64323d278 =
+    "7bde5959-d676-47d2-b779-35b64323d278" }
+);
 /// `#/components/schemas/StaticWorkspaceRoles`
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum StaticWorkspaceRoles {
@@ -2424,102 +1444,20 @@ pub enum StaticWorkspaceRoles {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl StaticWorkspaceRoles {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::D7ea77c5926041d0Ab2652b5add3ee56 => {
-                "d7ea77c5-9260-41d0-ab26-52b5add3ee56"
-            }
-            Self::V48436751Ee5644bd8a2d712233977821 => {
-                "48436751-ee56-44bd-8a2d-712233977821"
-            }
-            Self::V375cd0db3bbe4b7980f3954ccf04f3d1 => {
-                "375cd0db-3bbe-4b79-80f3-954ccf04f3d1"
-            }
-            Self::V578584f143194c88994838a5184483b6 => {
-                "578584f1-4319-4c88-9948-38a5184483b6"
-            }
-            Self::D79b30274eb245218722825acfee7d8b => {
-                "d79b3027-4eb2-4521-8722-825acfee7d8b"
-            }
-            Self::V252a082540b94b98Be807658956f13e9 => {
-                "252a0825-40b9-4b98-be80-7658956f13e9"
-            }
-            Self::V17aa61c51c61477eA40aE52c8ccd74b9 => {
-                "17aa61c5-1c61-477e-a40a-e52c8ccd74b9"
-            }
-            Self::B23cd6e091cd4a8a9869B30366bf3966 => {
-                "b23cd6e0-91cd-4a8a-9869-b30366bf3966"
-            }
-            Self::V731eb2beA74f4070B79735bf7009e553 => {
-                "731eb2be-a74f-4070-b797-35bf7009e553"
-            }
-            Self::Ff86d4327f2747f8B02fB5c102ef6a55 => {
-                "ff86d432-7f27-47f8-b02f-b5c102ef6a55"
-            }
-            Self::V0f9acbf693b542c7A227Fc7652755f65 => {
-                "0f9acbf6-93b5-42c7-a227-fc7652755f65"
-            }
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for StaticWorkspaceRoles {
-    fn from(s: &str) -> Self {
-        match s {
-            "d7ea77c5-9260-41d0-ab26-52b5add3ee56" => {
-                Self::D7ea77c5926041d0Ab2652b5add3ee56
-            }
-            "48436751-ee56-44bd-8a2d-712233977821" => {
-                Self::V48436751Ee5644bd8a2d712233977821
-            }
-            "375cd0db-3bbe-4b79-80f3-954ccf04f3d1" => {
-                Self::V375cd0db3bbe4b7980f3954ccf04f3d1
-            }
-            "578584f1-4319-4c88-9948-38a5184483b6" => {
-                Self::V578584f143194c88994838a5184483b6
-            }
-            "d79b3027-4eb2-4521-8722-825acfee7d8b" => {
-                Self::D79b30274eb245218722825acfee7d8b
-            }
-            "252a0825-40b9-4b98-be80-7658956f13e9" => {
-                Self::V252a082540b94b98Be807658956f13e9
-            }
-            "17aa61c5-1c61-477e-a40a-e52c8ccd74b9" => {
-                Self::V17aa61c51c61477eA40aE52c8ccd74b9
-            }
-            "b23cd6e0-91cd-4a8a-9869-b30366bf3966" => {
-                Self::B23cd6e091cd4a8a9869B30366bf3966
-            }
-            "731eb2be-a74f-4070-b797-35bf7009e553" => {
-                Self::V731eb2beA74f4070B79735bf7009e553
-            }
-            "ff86d432-7f27-47f8-b02f-b5c102ef6a55" => {
-                Self::Ff86d4327f2747f8B02fB5c102ef6a55
-            }
-            "0f9acbf6-93b5-42c7-a227-fc7652755f65" => {
-                Self::V0f9acbf693b542c7A227Fc7652755f65
-            }
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for StaticWorkspaceRoles {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for StaticWorkspaceRoles {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for StaticWorkspaceRoles {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    StaticWorkspaceRoles { D7ea77c5926041d0Ab2652b5add3ee56 =
+    "d7ea77c5-9260-41d0-ab26-52b5add3ee56", V48436751Ee5644bd8a2d712233977821 =
+    "48436751-ee56-44bd-8a2d-712233977821", V375cd0db3bbe4b7980f3954ccf04f3d1 =
+    "375cd0db-3bbe-4b79-80f3-954ccf04f3d1", V578584f143194c88994838a5184483b6 =
+    "578584f1-4319-4c88-9948-38a5184483b6", D79b30274eb245218722825acfee7d8b =
+    "d79b3027-4eb2-4521-8722-825acfee7d8b", V252a082540b94b98Be807658956f13e9 =
+    "252a0825-40b9-4b98-be80-7658956f13e9", V17aa61c51c61477eA40aE52c8ccd74b9 =
+    "17aa61c5-1c61-477e-a40a-e52c8ccd74b9", B23cd6e091cd4a8a9869B30366bf3966 =
+    "b23cd6e0-91cd-4a8a-9869-b30366bf3966", V731eb2beA74f4070B79735bf7009e553 =
+    "731eb2be-a74f-4070-b797-35bf7009e553", Ff86d4327f2747f8B02fB5c102ef6a55 =
+    "ff86d432-7f27-47f8-b02f-b5c102ef6a55", V0f9acbf693b542c7A227Fc7652755f65 =
+    "0f9acbf6-93b5-42c7-a227-fc7652755f65" }
+);
 /// `#/components/schemas/StreamError`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct StreamError {
@@ -2580,18 +1518,9 @@ impl StreamEventSsePayload {
             broker_sequence: broker_sequence.into(),
         }
     }
-    /// Sets `timestamp`.
-    pub fn timestamp(mut self, value: impl Into<String>) -> Self {
-        self.timestamp = Some(value.into());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.metadata = Some(value.into());
-        self
+    crate::runtime::setters! {
+        timestamp : String => optional, metadata : std::collections::BTreeMap < String,
+        serde_json::Value > => optional
     }
 }
 /// `#/components/schemas/StreamEventWorkflowContext`
@@ -2620,15 +1549,9 @@ impl StreamEventWorkflowContext {
             root_workflow_exec_id: Default::default(),
         }
     }
-    /// Sets `parent_workflow_exec_id`.
-    pub fn parent_workflow_exec_id(mut self, value: impl Into<String>) -> Self {
-        self.parent_workflow_exec_id = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `root_workflow_exec_id`.
-    pub fn root_workflow_exec_id(mut self, value: impl Into<String>) -> Self {
-        self.root_workflow_exec_id = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        parent_workflow_exec_id : String => nullable, root_workflow_exec_id : String =>
+        nullable
     }
 }
 /// `#/components/schemas/SubscriptionStatus`
@@ -2651,50 +1574,10 @@ pub enum SubscriptionStatus {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl SubscriptionStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Ns => "NS",
-            Self::S => "S",
-            Self::A => "A",
-            Self::Cf => "CF",
-            Self::Cg => "CG",
-            Self::C => "C",
-            Self::Gp => "GP",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for SubscriptionStatus {
-    fn from(s: &str) -> Self {
-        match s {
-            "NS" => Self::Ns,
-            "S" => Self::S,
-            "A" => Self::A,
-            "CF" => Self::Cf,
-            "CG" => Self::Cg,
-            "C" => Self::C,
-            "GP" => Self::Gp,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for SubscriptionStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for SubscriptionStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for SubscriptionStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    SubscriptionStatus { Ns = "NS", S = "S", A = "A", Cf = "CF", Cg = "CG", C = "C", Gp =
+    "GP" }
+);
 /// `#/components/schemas/SystemMessage`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SystemMessage {
@@ -2722,44 +1605,14 @@ pub enum SystemMessageContent {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-impl serde::Serialize for SystemMessageContent {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::String(v) => serde::Serialize::serialize(v, s),
-            Self::SystemMessageContentChunksList(v) => serde::Serialize::serialize(v, s),
-            Self::Unknown(v) => serde::Serialize::serialize(v, s),
-        }
-    }
-}
-impl<'de> serde::Deserialize<'de> for SystemMessageContent {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Ok(v) = <String as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::String(v));
-        }
-        if let Ok(v) = <Vec<
-            SystemMessageContentChunks,
-        > as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::SystemMessageContentChunksList(v));
-        }
-        Ok(Self::Unknown(value))
-    }
-}
-impl From<String> for SystemMessageContent {
-    fn from(v: String) -> Self {
-        Self::String(v)
-    }
-}
-impl From<&str> for SystemMessageContent {
-    fn from(v: &str) -> Self {
-        Self::String(v.to_string())
-    }
-}
-impl From<Vec<SystemMessageContentChunks>> for SystemMessageContent {
-    fn from(v: Vec<SystemMessageContentChunks>) -> Self {
-        Self::SystemMessageContentChunksList(v)
-    }
-}
+crate::runtime::untagged_union!(
+    SystemMessageContent { String(String), SystemMessageContentChunksList(Vec <
+    SystemMessageContentChunks >) }
+);
+crate::runtime::union_from!(
+    SystemMessageContent { String(String), SystemMessageContentChunksList(Vec <
+    SystemMessageContentChunks >) } str => String
+);
 /// `#/components/schemas/SystemMessageContentChunks`
 #[derive(Debug, Clone, PartialEq)]
 pub enum SystemMessageContentChunks {
@@ -2770,61 +1623,14 @@ pub enum SystemMessageContentChunks {
     /// A variant this version of the SDK does not know, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-impl SystemMessageContentChunks {
-    /// The discriminator value (`None` for an unknown variant without one).
-    pub fn tag(&self) -> Option<&str> {
-        match self {
-            Self::Text(_) => Some("text"),
-            Self::Thinking(_) => Some("thinking"),
-            Self::Unknown(v) => v.get("type").and_then(serde_json::Value::as_str),
-        }
-    }
-}
-impl serde::Serialize for SystemMessageContentChunks {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::Text(v) => serde::Serialize::serialize(v, s),
-            Self::Thinking(v) => serde::Serialize::serialize(v, s),
-            Self::Unknown(v) => serde::Serialize::serialize(v, s),
-        }
-    }
-}
-impl<'de> serde::Deserialize<'de> for SystemMessageContentChunks {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        Ok(
-            match value.get("type").and_then(serde_json::Value::as_str) {
-                Some("text") => Self::Text(crate::runtime::decode(value)?),
-                Some("thinking") => Self::Thinking(crate::runtime::decode(value)?),
-                _ => Self::Unknown(value),
-            },
-        )
-    }
-}
-impl From<TextChunk> for SystemMessageContentChunks {
-    fn from(v: TextChunk) -> Self {
-        Self::Text(v)
-    }
-}
-impl From<ThinkChunk> for SystemMessageContentChunks {
-    fn from(v: ThinkChunk) -> Self {
-        Self::Thinking(v)
-    }
-}
+crate::runtime::tagged_union!(
+    SystemMessageContentChunks, "type" { Text(TextChunk) = ["text"] carries,
+    Thinking(ThinkChunk) = ["thinking"] carries }
+);
+crate::runtime::union_from!(
+    SystemMessageContentChunks { Text(TextChunk), Thinking(ThinkChunk) }
+);
 /// `#/components/schemas/SystemMessage/properties/role`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct SystemMessageRole;
-impl SystemMessageRole {
-    /// Always `"system"`.
-    pub const VALUE: &'static str = "system";
-}
-impl serde::Serialize for SystemMessageRole {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for SystemMessageRole {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(SystemMessageRole, str, "system");

@@ -103,132 +103,27 @@ pub enum TargetType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl TargetType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::User => "USER",
-            Self::UserGroup => "USER_GROUP",
-            Self::Organization => "ORGANIZATION",
-            Self::Workspace => "WORKSPACE",
-            Self::ApiKey => "API_KEY",
-            Self::AdminApiKey => "ADMIN_API_KEY",
-            Self::ApiKeyPolicy => "API_KEY_POLICY",
-            Self::ServiceAccount => "SERVICE_ACCOUNT",
-            Self::Agent => "AGENT",
-            Self::Skill => "SKILL",
-            Self::Prompt => "PROMPT",
-            Self::KnowledgeBase => "KNOWLEDGE_BASE",
-            Self::CustomVoice => "CUSTOM_VOICE",
-            Self::Dataset => "DATASET",
-            Self::FineTuningJob => "FINE_TUNING_JOB",
-            Self::BatchJob => "BATCH_JOB",
-            Self::DataCaptureExtractJob => "DATA_CAPTURE_EXTRACT_JOB",
-            Self::LeChatConversation => "LE_CHAT_CONVERSATION",
-            Self::LeChatMemories => "LE_CHAT_MEMORIES",
-            Self::LeChatFlashAnswers => "LE_CHAT_FLASH_ANSWERS",
-            Self::LeChatLocalisation => "LE_CHAT_LOCALISATION",
-            Self::LeChatData => "LE_CHAT_DATA",
-            Self::Invoice => "INVOICE",
-            Self::Wallet => "WALLET",
-            Self::MonthlyLimit => "MONTHLY_LIMIT",
-            Self::WorkspaceMonthlyLimit => "WORKSPACE_MONTHLY_LIMIT",
-            Self::SharedBudget => "SHARED_BUDGET",
-            Self::AutoRecharge => "AUTO_RECHARGE",
-            Self::PaymentMethod => "PAYMENT_METHOD",
-            Self::Subscription => "SUBSCRIPTION",
-            Self::BillingInfo => "BILLING_INFO",
-            Self::Library => "LIBRARY",
-            Self::LibraryDocument => "LIBRARY_DOCUMENT",
-            Self::Integration => "INTEGRATION",
-            Self::ConnectorsGateway => "CONNECTORS_GATEWAY",
-            Self::ConnectorsDebugger => "CONNECTORS_DEBUGGER",
-            Self::FeaturePermission => "FEATURE_PERMISSION",
-            Self::SecretStoreEntry => "SECRET_STORE_ENTRY",
-            Self::CrawlerConfig => "CRAWLER_CONFIG",
-            Self::SharedResource => "SHARED_RESOURCE",
-            Self::RateLimitRule => "RATE_LIMIT_RULE",
-            Self::App => "APP",
-            Self::Deployment => "DEPLOYMENT",
-            Self::Domain => "DOMAIN",
-            Self::PersistentVolume => "PERSISTENT_VOLUME",
-            Self::Secret => "SECRET",
-            Self::Service => "SERVICE",
-            Self::TrustedIssuer => "TRUSTED_ISSUER",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for TargetType {
-    fn from(s: &str) -> Self {
-        match s {
-            "USER" => Self::User,
-            "USER_GROUP" => Self::UserGroup,
-            "ORGANIZATION" => Self::Organization,
-            "WORKSPACE" => Self::Workspace,
-            "API_KEY" => Self::ApiKey,
-            "ADMIN_API_KEY" => Self::AdminApiKey,
-            "API_KEY_POLICY" => Self::ApiKeyPolicy,
-            "SERVICE_ACCOUNT" => Self::ServiceAccount,
-            "AGENT" => Self::Agent,
-            "SKILL" => Self::Skill,
-            "PROMPT" => Self::Prompt,
-            "KNOWLEDGE_BASE" => Self::KnowledgeBase,
-            "CUSTOM_VOICE" => Self::CustomVoice,
-            "DATASET" => Self::Dataset,
-            "FINE_TUNING_JOB" => Self::FineTuningJob,
-            "BATCH_JOB" => Self::BatchJob,
-            "DATA_CAPTURE_EXTRACT_JOB" => Self::DataCaptureExtractJob,
-            "LE_CHAT_CONVERSATION" => Self::LeChatConversation,
-            "LE_CHAT_MEMORIES" => Self::LeChatMemories,
-            "LE_CHAT_FLASH_ANSWERS" => Self::LeChatFlashAnswers,
-            "LE_CHAT_LOCALISATION" => Self::LeChatLocalisation,
-            "LE_CHAT_DATA" => Self::LeChatData,
-            "INVOICE" => Self::Invoice,
-            "WALLET" => Self::Wallet,
-            "MONTHLY_LIMIT" => Self::MonthlyLimit,
-            "WORKSPACE_MONTHLY_LIMIT" => Self::WorkspaceMonthlyLimit,
-            "SHARED_BUDGET" => Self::SharedBudget,
-            "AUTO_RECHARGE" => Self::AutoRecharge,
-            "PAYMENT_METHOD" => Self::PaymentMethod,
-            "SUBSCRIPTION" => Self::Subscription,
-            "BILLING_INFO" => Self::BillingInfo,
-            "LIBRARY" => Self::Library,
-            "LIBRARY_DOCUMENT" => Self::LibraryDocument,
-            "INTEGRATION" => Self::Integration,
-            "CONNECTORS_GATEWAY" => Self::ConnectorsGateway,
-            "CONNECTORS_DEBUGGER" => Self::ConnectorsDebugger,
-            "FEATURE_PERMISSION" => Self::FeaturePermission,
-            "SECRET_STORE_ENTRY" => Self::SecretStoreEntry,
-            "CRAWLER_CONFIG" => Self::CrawlerConfig,
-            "SHARED_RESOURCE" => Self::SharedResource,
-            "RATE_LIMIT_RULE" => Self::RateLimitRule,
-            "APP" => Self::App,
-            "DEPLOYMENT" => Self::Deployment,
-            "DOMAIN" => Self::Domain,
-            "PERSISTENT_VOLUME" => Self::PersistentVolume,
-            "SECRET" => Self::Secret,
-            "SERVICE" => Self::Service,
-            "TRUSTED_ISSUER" => Self::TrustedIssuer,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for TargetType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for TargetType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for TargetType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    TargetType { User = "USER", UserGroup = "USER_GROUP", Organization = "ORGANIZATION",
+    Workspace = "WORKSPACE", ApiKey = "API_KEY", AdminApiKey = "ADMIN_API_KEY",
+    ApiKeyPolicy = "API_KEY_POLICY", ServiceAccount = "SERVICE_ACCOUNT", Agent = "AGENT",
+    Skill = "SKILL", Prompt = "PROMPT", KnowledgeBase = "KNOWLEDGE_BASE", CustomVoice =
+    "CUSTOM_VOICE", Dataset = "DATASET", FineTuningJob = "FINE_TUNING_JOB", BatchJob =
+    "BATCH_JOB", DataCaptureExtractJob = "DATA_CAPTURE_EXTRACT_JOB", LeChatConversation =
+    "LE_CHAT_CONVERSATION", LeChatMemories = "LE_CHAT_MEMORIES", LeChatFlashAnswers =
+    "LE_CHAT_FLASH_ANSWERS", LeChatLocalisation = "LE_CHAT_LOCALISATION", LeChatData =
+    "LE_CHAT_DATA", Invoice = "INVOICE", Wallet = "WALLET", MonthlyLimit =
+    "MONTHLY_LIMIT", WorkspaceMonthlyLimit = "WORKSPACE_MONTHLY_LIMIT", SharedBudget =
+    "SHARED_BUDGET", AutoRecharge = "AUTO_RECHARGE", PaymentMethod = "PAYMENT_METHOD",
+    Subscription = "SUBSCRIPTION", BillingInfo = "BILLING_INFO", Library = "LIBRARY",
+    LibraryDocument = "LIBRARY_DOCUMENT", Integration = "INTEGRATION", ConnectorsGateway
+    = "CONNECTORS_GATEWAY", ConnectorsDebugger = "CONNECTORS_DEBUGGER", FeaturePermission
+    = "FEATURE_PERMISSION", SecretStoreEntry = "SECRET_STORE_ENTRY", CrawlerConfig =
+    "CRAWLER_CONFIG", SharedResource = "SHARED_RESOURCE", RateLimitRule =
+    "RATE_LIMIT_RULE", App = "APP", Deployment = "DEPLOYMENT", Domain = "DOMAIN",
+    PersistentVolume = "PERSISTENT_VOLUME", Secret = "SECRET", Service = "SERVICE",
+    TrustedIssuer = "TRUSTED_ISSUER" }
+);
 /// Capability for tasks call operations.
 pub type TasksCallCapability = std::collections::BTreeMap<String, serde_json::Value>;
 /// Capability for tasks cancel operations.
@@ -253,10 +148,8 @@ pub struct TasksElicitationCapability {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 impl TasksElicitationCapability {
-    /// Sets `create`.
-    pub fn create(mut self, value: impl Into<TasksCreateElicitationCapability>) -> Self {
-        self.create = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        create : TasksCreateElicitationCapability => nullable
     }
 }
 /// Capability for tasks listing operations.
@@ -275,13 +168,8 @@ pub struct TasksSamplingCapability {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 impl TasksSamplingCapability {
-    /// Sets `createMessage`.
-    pub fn create_message(
-        mut self,
-        value: impl Into<TasksCreateMessageCapability>,
-    ) -> Self {
-        self.create_message = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        create_message : TasksCreateMessageCapability => nullable
     }
 }
 /// Capability for tasks tools operations.
@@ -294,10 +182,8 @@ pub struct TasksToolsCapability {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 impl TasksToolsCapability {
-    /// Sets `call`.
-    pub fn call(mut self, value: impl Into<TasksCallCapability>) -> Self {
-        self.call = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        call : TasksCallCapability => nullable
     }
 }
 /// Trace response in OpenTelemetry format.
@@ -312,10 +198,8 @@ pub struct TempoGetTraceResponse {
     pub batches: Option<Vec<TempoTraceBatch>>,
 }
 impl TempoGetTraceResponse {
-    /// Sets `batches`.
-    pub fn batches(mut self, value: impl Into<Vec<TempoTraceBatch>>) -> Self {
-        self.batches = Some(value.into());
-        self
+    crate::runtime::setters! {
+        batches : Vec < TempoTraceBatch > => optional
     }
 }
 /// `#/components/schemas/TempoTraceAttribute`
@@ -346,13 +230,8 @@ pub struct TempoTraceAttributeArrayContainer {
     pub values: Option<Vec<TempoTraceAttributeArrayElement>>,
 }
 impl TempoTraceAttributeArrayContainer {
-    /// Sets `values`.
-    pub fn values(
-        mut self,
-        value: impl Into<Vec<TempoTraceAttributeArrayElement>>,
-    ) -> Self {
-        self.values = Some(value.into());
-        self
+    crate::runtime::setters! {
+        values : Vec < TempoTraceAttributeArrayElement > => optional
     }
 }
 /// `#/components/schemas/TempoTraceAttributeArrayElement`
@@ -381,20 +260,9 @@ pub struct TempoTraceAttributeArrayElement {
     pub bool_value: crate::Nullable<bool>,
 }
 impl TempoTraceAttributeArrayElement {
-    /// Sets `stringValue`.
-    pub fn string_value(mut self, value: impl Into<String>) -> Self {
-        self.string_value = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `intValue`.
-    pub fn int_value(mut self, value: impl Into<String>) -> Self {
-        self.int_value = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `boolValue`.
-    pub fn bool_value(mut self, value: impl Into<bool>) -> Self {
-        self.bool_value = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        string_value : String => nullable, int_value : String => nullable, bool_value :
+        bool => nullable
     }
 }
 /// `#/components/schemas/TempoTraceAttributeArrayValue`
@@ -467,63 +335,20 @@ pub enum TempoTraceAttributeValue {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-impl serde::Serialize for TempoTraceAttributeValue {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::TempoTraceAttributeStringValue(v) => serde::Serialize::serialize(v, s),
-            Self::TempoTraceAttributeIntValue(v) => serde::Serialize::serialize(v, s),
-            Self::TempoTraceAttributeBoolValue(v) => serde::Serialize::serialize(v, s),
-            Self::TempoTraceAttributeArrayValue(v) => serde::Serialize::serialize(v, s),
-            Self::Unknown(v) => serde::Serialize::serialize(v, s),
-        }
-    }
-}
-impl<'de> serde::Deserialize<'de> for TempoTraceAttributeValue {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Ok(v) = <TempoTraceAttributeStringValue as serde::Deserialize>::deserialize(
-            &value,
-        ) {
-            return Ok(Self::TempoTraceAttributeStringValue(v));
-        }
-        if let Ok(v) = <TempoTraceAttributeIntValue as serde::Deserialize>::deserialize(
-            &value,
-        ) {
-            return Ok(Self::TempoTraceAttributeIntValue(v));
-        }
-        if let Ok(v) = <TempoTraceAttributeBoolValue as serde::Deserialize>::deserialize(
-            &value,
-        ) {
-            return Ok(Self::TempoTraceAttributeBoolValue(v));
-        }
-        if let Ok(v) = <TempoTraceAttributeArrayValue as serde::Deserialize>::deserialize(
-            &value,
-        ) {
-            return Ok(Self::TempoTraceAttributeArrayValue(v));
-        }
-        Ok(Self::Unknown(value))
-    }
-}
-impl From<TempoTraceAttributeStringValue> for TempoTraceAttributeValue {
-    fn from(v: TempoTraceAttributeStringValue) -> Self {
-        Self::TempoTraceAttributeStringValue(v)
-    }
-}
-impl From<TempoTraceAttributeIntValue> for TempoTraceAttributeValue {
-    fn from(v: TempoTraceAttributeIntValue) -> Self {
-        Self::TempoTraceAttributeIntValue(v)
-    }
-}
-impl From<TempoTraceAttributeBoolValue> for TempoTraceAttributeValue {
-    fn from(v: TempoTraceAttributeBoolValue) -> Self {
-        Self::TempoTraceAttributeBoolValue(v)
-    }
-}
-impl From<TempoTraceAttributeArrayValue> for TempoTraceAttributeValue {
-    fn from(v: TempoTraceAttributeArrayValue) -> Self {
-        Self::TempoTraceAttributeArrayValue(v)
-    }
-}
+crate::runtime::untagged_union!(
+    TempoTraceAttributeValue {
+    TempoTraceAttributeStringValue(TempoTraceAttributeStringValue),
+    TempoTraceAttributeIntValue(TempoTraceAttributeIntValue),
+    TempoTraceAttributeBoolValue(TempoTraceAttributeBoolValue),
+    TempoTraceAttributeArrayValue(TempoTraceAttributeArrayValue) }
+);
+crate::runtime::union_from!(
+    TempoTraceAttributeValue {
+    TempoTraceAttributeStringValue(TempoTraceAttributeStringValue),
+    TempoTraceAttributeIntValue(TempoTraceAttributeIntValue),
+    TempoTraceAttributeBoolValue(TempoTraceAttributeBoolValue),
+    TempoTraceAttributeArrayValue(TempoTraceAttributeArrayValue) }
+);
 /// `#/components/schemas/TempoTraceBatch`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TempoTraceBatch {
@@ -541,10 +366,8 @@ impl TempoTraceBatch {
             scope_spans: Default::default(),
         }
     }
-    /// Sets `scopeSpans`.
-    pub fn scope_spans(mut self, value: impl Into<Vec<TempoTraceScopeSpan>>) -> Self {
-        self.scope_spans = Some(value.into());
-        self
+    crate::runtime::setters! {
+        scope_spans : Vec < TempoTraceScopeSpan > => optional
     }
 }
 /// `#/components/schemas/TempoTraceEvent`
@@ -568,10 +391,8 @@ impl TempoTraceEvent {
             attributes: Default::default(),
         }
     }
-    /// Sets `attributes`.
-    pub fn attributes(mut self, value: impl Into<Vec<TempoTraceAttribute>>) -> Self {
-        self.attributes = Some(value.into());
-        self
+    crate::runtime::setters! {
+        attributes : Vec < TempoTraceAttribute > => optional
     }
 }
 /// `#/components/schemas/TempoTraceResource`
@@ -582,10 +403,8 @@ pub struct TempoTraceResource {
     pub attributes: Option<Vec<TempoTraceAttribute>>,
 }
 impl TempoTraceResource {
-    /// Sets `attributes`.
-    pub fn attributes(mut self, value: impl Into<Vec<TempoTraceAttribute>>) -> Self {
-        self.attributes = Some(value.into());
-        self
+    crate::runtime::setters! {
+        attributes : Vec < TempoTraceAttribute > => optional
     }
 }
 /// `#/components/schemas/TempoTraceScope`
@@ -612,42 +431,10 @@ pub enum TempoTraceScopeKind {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl TempoTraceScopeKind {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::SpanKindInternal => "SPAN_KIND_INTERNAL",
-            Self::SpanKindServer => "SPAN_KIND_SERVER",
-            Self::SpanKindClient => "SPAN_KIND_CLIENT",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for TempoTraceScopeKind {
-    fn from(s: &str) -> Self {
-        match s {
-            "SPAN_KIND_INTERNAL" => Self::SpanKindInternal,
-            "SPAN_KIND_SERVER" => Self::SpanKindServer,
-            "SPAN_KIND_CLIENT" => Self::SpanKindClient,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for TempoTraceScopeKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for TempoTraceScopeKind {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for TempoTraceScopeKind {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    TempoTraceScopeKind { SpanKindInternal = "SPAN_KIND_INTERNAL", SpanKindServer =
+    "SPAN_KIND_SERVER", SpanKindClient = "SPAN_KIND_CLIENT" }
+);
 /// `#/components/schemas/TempoTraceScopeSpan`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TempoTraceScopeSpan {
@@ -665,10 +452,8 @@ impl TempoTraceScopeSpan {
             spans: Default::default(),
         }
     }
-    /// Sets `spans`.
-    pub fn spans(mut self, value: impl Into<Vec<TempoTraceSpan>>) -> Self {
-        self.spans = Some(value.into());
-        self
+    crate::runtime::setters! {
+        spans : Vec < TempoTraceSpan > => optional
     }
 }
 /// `#/components/schemas/TempoTraceSpan`
@@ -726,20 +511,9 @@ impl TempoTraceSpan {
             events: Default::default(),
         }
     }
-    /// Sets `parentSpanId`.
-    pub fn parent_span_id(mut self, value: impl Into<String>) -> Self {
-        self.parent_span_id = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `attributes`.
-    pub fn attributes(mut self, value: impl Into<Vec<TempoTraceAttribute>>) -> Self {
-        self.attributes = Some(value.into());
-        self
-    }
-    /// Sets `events`.
-    pub fn events(mut self, value: impl Into<Vec<TempoTraceEvent>>) -> Self {
-        self.events = Some(value.into());
-        self
+    crate::runtime::setters! {
+        parent_span_id : String => nullable, attributes : Vec < TempoTraceAttribute > =>
+        optional, events : Vec < TempoTraceEvent > => optional
     }
 }
 /// `#/components/schemas/TextChunk`
@@ -764,20 +538,7 @@ impl TextChunk {
 /// `#/components/schemas/TextChunk/properties/type`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct TextChunkType;
-impl TextChunkType {
-    /// Always `"text"`.
-    pub const VALUE: &'static str = "text";
-}
-impl serde::Serialize for TextChunkType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for TextChunkType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(TextChunkType, str, "text");
 /// Text content for a message.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TextContent {
@@ -807,37 +568,15 @@ impl TextContent {
             additional_properties: Default::default(),
         }
     }
-    /// Sets `annotations`.
-    pub fn annotations(mut self, value: impl Into<Annotations>) -> Self {
-        self.annotations = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `_meta`.
-    pub fn meta(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.meta = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        annotations : Annotations => nullable, meta : std::collections::BTreeMap <
+        String, serde_json::Value > => nullable
     }
 }
 /// `#/components/schemas/TextContent/properties/type`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct TextContentType;
-impl TextContentType {
-    /// Always `"text"`.
-    pub const VALUE: &'static str = "text";
-}
-impl serde::Serialize for TextContentType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for TextContentType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(TextContentType, str, "text");
 /// Text contents of a resource.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TextResourceContents {
@@ -871,18 +610,9 @@ impl TextResourceContents {
             additional_properties: Default::default(),
         }
     }
-    /// Sets `mimeType`.
-    pub fn mime_type(mut self, value: impl Into<String>) -> Self {
-        self.mime_type = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `_meta`.
-    pub fn meta(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.meta = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        mime_type : String => nullable, meta : std::collections::BTreeMap < String,
+        serde_json::Value > => nullable
     }
 }
 /// `#/components/schemas/ThinkChunk`
@@ -913,15 +643,8 @@ impl ThinkChunk {
             closed: Default::default(),
         }
     }
-    /// Sets `signature`.
-    pub fn signature(mut self, value: impl Into<String>) -> Self {
-        self.signature = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `closed`.
-    pub fn closed(mut self, value: impl Into<bool>) -> Self {
-        self.closed = Some(value.into());
-        self
+    crate::runtime::setters! {
+        signature : String => nullable, closed : bool => optional
     }
 }
 /// `#/components/schemas/ThinkChunk/properties/thinking/items`
@@ -936,74 +659,19 @@ pub enum ThinkChunkThinkingItem {
     /// A variant this version of the SDK does not know, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-impl ThinkChunkThinkingItem {
-    /// The discriminator value (`None` for an unknown variant without one).
-    pub fn tag(&self) -> Option<&str> {
-        match self {
-            Self::Text(_) => Some("text"),
-            Self::ToolReference(_) => Some("tool_reference"),
-            Self::Reference(_) => Some("reference"),
-            Self::Unknown(v) => v.get("type").and_then(serde_json::Value::as_str),
-        }
-    }
-}
-impl serde::Serialize for ThinkChunkThinkingItem {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::Text(v) => serde::Serialize::serialize(v, s),
-            Self::ToolReference(v) => serde::Serialize::serialize(v, s),
-            Self::Reference(v) => serde::Serialize::serialize(v, s),
-            Self::Unknown(v) => serde::Serialize::serialize(v, s),
-        }
-    }
-}
-impl<'de> serde::Deserialize<'de> for ThinkChunkThinkingItem {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        Ok(
-            match value.get("type").and_then(serde_json::Value::as_str) {
-                Some("text") => Self::Text(crate::runtime::decode(value)?),
-                Some("tool_reference") => {
-                    Self::ToolReference(crate::runtime::decode(value)?)
-                }
-                Some("reference") => Self::Reference(crate::runtime::decode(value)?),
-                _ => Self::Unknown(value),
-            },
-        )
-    }
-}
-impl From<TextChunk> for ThinkChunkThinkingItem {
-    fn from(v: TextChunk) -> Self {
-        Self::Text(v)
-    }
-}
-impl From<ToolReferenceChunk> for ThinkChunkThinkingItem {
-    fn from(v: ToolReferenceChunk) -> Self {
-        Self::ToolReference(v)
-    }
-}
-impl From<ReferenceChunk> for ThinkChunkThinkingItem {
-    fn from(v: ReferenceChunk) -> Self {
-        Self::Reference(v)
-    }
-}
+crate::runtime::tagged_union!(
+    ThinkChunkThinkingItem, "type" { Text(TextChunk) = ["text"] carries,
+    ToolReference(ToolReferenceChunk) = ["tool_reference"] carries,
+    Reference(ReferenceChunk) = ["reference"] carries }
+);
+crate::runtime::union_from!(
+    ThinkChunkThinkingItem { Text(TextChunk), ToolReference(ToolReferenceChunk),
+    Reference(ReferenceChunk) }
+);
 /// `#/components/schemas/ThinkChunk/properties/type`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ThinkChunkType;
-impl ThinkChunkType {
-    /// Always `"thinking"`.
-    pub const VALUE: &'static str = "thinking";
-}
-impl serde::Serialize for ThinkChunkType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for ThinkChunkType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(ThinkChunkType, str, "thinking");
 /// `#/components/schemas/TimeDimension`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TimeDimension {
@@ -1012,10 +680,8 @@ pub struct TimeDimension {
     pub granularity: Option<Granularity>,
 }
 impl TimeDimension {
-    /// Sets `granularity`.
-    pub fn granularity(mut self, value: impl Into<Granularity>) -> Self {
-        self.granularity = Some(value.into());
-        self
+    crate::runtime::setters! {
+        granularity : Granularity => optional
     }
 }
 /// Time-series metric with timestamp-value pairs.
@@ -1043,40 +709,9 @@ pub enum TimestampGranularity {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl TimestampGranularity {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Segment => "segment",
-            Self::Word => "word",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for TimestampGranularity {
-    fn from(s: &str) -> Self {
-        match s {
-            "segment" => Self::Segment,
-            "word" => Self::Word,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for TimestampGranularity {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for TimestampGranularity {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for TimestampGranularity {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    TimestampGranularity { Segment = "segment", Word = "word" }
+);
 /// `#/components/schemas/TokenLimitsByModel`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TokenLimitsByModel {
@@ -1113,10 +748,8 @@ impl Tool {
             function: function.into(),
         }
     }
-    /// Sets `type`.
-    pub fn r#type(mut self, value: impl Into<ToolTypes>) -> Self {
-        self.r#type = Some(value.into());
-        self
+    crate::runtime::setters! {
+        r#type : ToolTypes => optional
     }
 }
 /// Additional properties describing a Tool to clients.
@@ -1160,30 +793,10 @@ pub struct ToolAnnotations {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 impl ToolAnnotations {
-    /// Sets `title`.
-    pub fn title(mut self, value: impl Into<String>) -> Self {
-        self.title = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `readOnlyHint`.
-    pub fn read_only_hint(mut self, value: impl Into<bool>) -> Self {
-        self.read_only_hint = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `destructiveHint`.
-    pub fn destructive_hint(mut self, value: impl Into<bool>) -> Self {
-        self.destructive_hint = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `idempotentHint`.
-    pub fn idempotent_hint(mut self, value: impl Into<bool>) -> Self {
-        self.idempotent_hint = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `openWorldHint`.
-    pub fn open_world_hint(mut self, value: impl Into<bool>) -> Self {
-        self.open_world_hint = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        title : String => nullable, read_only_hint : bool => nullable, destructive_hint :
+        bool => nullable, idempotent_hint : bool => nullable, open_world_hint : bool =>
+        nullable
     }
 }
 /// `#/components/schemas/ToolCall`
@@ -1210,20 +823,8 @@ impl ToolCall {
             index: Default::default(),
         }
     }
-    /// Sets `id`.
-    pub fn id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-    /// Sets `type`.
-    pub fn r#type(mut self, value: impl Into<ToolTypes>) -> Self {
-        self.r#type = Some(value.into());
-        self
-    }
-    /// Sets `index`.
-    pub fn index(mut self, value: impl Into<i64>) -> Self {
-        self.index = Some(value.into());
-        self
+    crate::runtime::setters! {
+        id : String => optional, r#type : ToolTypes => optional, index : i64 => optional
     }
 }
 /// `#/components/schemas/ToolCallConfirmation`
@@ -1254,40 +855,9 @@ pub enum ToolCallConfirmationConfirmation {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl ToolCallConfirmationConfirmation {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Allow => "allow",
-            Self::Deny => "deny",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for ToolCallConfirmationConfirmation {
-    fn from(s: &str) -> Self {
-        match s {
-            "allow" => Self::Allow,
-            "deny" => Self::Deny,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for ToolCallConfirmationConfirmation {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for ToolCallConfirmationConfirmation {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for ToolCallConfirmationConfirmation {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    ToolCallConfirmationConfirmation { Allow = "allow", Deny = "deny" }
+);
 /// ToolChoice is either a ToolChoiceEnum or a ToolChoice
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ToolChoice {
@@ -1304,10 +874,8 @@ impl ToolChoice {
             function: function.into(),
         }
     }
-    /// Sets `type`.
-    pub fn r#type(mut self, value: impl Into<ToolTypes>) -> Self {
-        self.r#type = Some(value.into());
-        self
+    crate::runtime::setters! {
+        r#type : ToolTypes => optional
     }
 }
 /// `#/components/schemas/ToolChoiceEnum`
@@ -1324,44 +892,9 @@ pub enum ToolChoiceEnum {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl ToolChoiceEnum {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Auto => "auto",
-            Self::None => "none",
-            Self::Any => "any",
-            Self::Required => "required",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for ToolChoiceEnum {
-    fn from(s: &str) -> Self {
-        match s {
-            "auto" => Self::Auto,
-            "none" => Self::None,
-            "any" => Self::Any,
-            "required" => Self::Required,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for ToolChoiceEnum {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for ToolChoiceEnum {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for ToolChoiceEnum {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    ToolChoiceEnum { Auto = "auto", None = "none", Any = "any", Required = "required" }
+);
 /// `#/components/schemas/ToolConfiguration`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ToolConfiguration {
@@ -1373,20 +906,9 @@ pub struct ToolConfiguration {
     pub requires_confirmation: crate::Nullable<Vec<String>>,
 }
 impl ToolConfiguration {
-    /// Sets `exclude`.
-    pub fn exclude(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.exclude = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `include`.
-    pub fn include(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.include = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `requires_confirmation`.
-    pub fn requires_confirmation(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.requires_confirmation = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        exclude : Vec < String > => nullable, include : Vec < String > => nullable,
+        requires_confirmation : Vec < String > => nullable
     }
 }
 /// Execution-related properties for a tool.
@@ -1403,10 +925,8 @@ pub struct ToolExecution {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 impl ToolExecution {
-    /// Sets `taskSupport`.
-    pub fn task_support(mut self, value: impl Into<ToolExecutionTaskSupport>) -> Self {
-        self.task_support = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        task_support : ToolExecutionTaskSupport => nullable
     }
 }
 /// `#/components/schemas/ToolExecutionConfiguration`
@@ -1422,31 +942,10 @@ pub struct ToolExecutionConfiguration {
     pub exclude: crate::Nullable<Vec<String>>,
 }
 impl ToolExecutionConfiguration {
-    /// Sets `requires_confirmation`.
-    pub fn requires_confirmation(
-        mut self,
-        value: impl Into<LogicalExpressionExpressionsItem>,
-    ) -> Self {
-        self.requires_confirmation = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `skip_confirmation`.
-    pub fn skip_confirmation(
-        mut self,
-        value: impl Into<LogicalExpressionExpressionsItem>,
-    ) -> Self {
-        self.skip_confirmation = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `include`.
-    pub fn include(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.include = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `exclude`.
-    pub fn exclude(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.exclude = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        requires_confirmation : LogicalExpressionExpressionsItem => nullable,
+        skip_confirmation : LogicalExpressionExpressionsItem => nullable, include : Vec <
+        String > => nullable, exclude : Vec < String > => nullable
     }
 }
 /// `#/components/schemas/ToolExecutionDeltaEvent`
@@ -1483,34 +982,14 @@ impl ToolExecutionDeltaEvent {
             arguments: arguments.into(),
         }
     }
-    /// Sets `created_at`.
-    pub fn created_at(mut self, value: impl Into<String>) -> Self {
-        self.created_at = Some(value.into());
-        self
-    }
-    /// Sets `output_index`.
-    pub fn output_index(mut self, value: impl Into<i64>) -> Self {
-        self.output_index = Some(value.into());
-        self
+    crate::runtime::setters! {
+        created_at : String => optional, output_index : i64 => optional
     }
 }
 /// `#/components/schemas/ToolExecutionDeltaEvent/properties/type`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ToolExecutionDeltaEventType;
-impl ToolExecutionDeltaEventType {
-    /// Always `"tool.execution.delta"`.
-    pub const VALUE: &'static str = "tool.execution.delta";
-}
-impl serde::Serialize for ToolExecutionDeltaEventType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for ToolExecutionDeltaEventType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(ToolExecutionDeltaEventType, str, "tool.execution.delta");
 /// `#/components/schemas/ToolExecutionDoneEvent`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ToolExecutionDoneEvent {
@@ -1542,39 +1021,15 @@ impl ToolExecutionDoneEvent {
             info: Default::default(),
         }
     }
-    /// Sets `created_at`.
-    pub fn created_at(mut self, value: impl Into<String>) -> Self {
-        self.created_at = Some(value.into());
-        self
-    }
-    /// Sets `output_index`.
-    pub fn output_index(mut self, value: impl Into<i64>) -> Self {
-        self.output_index = Some(value.into());
-        self
-    }
-    /// Sets `info`.
-    pub fn info(mut self, value: impl Into<ToolExecutionInfo>) -> Self {
-        self.info = Some(value.into());
-        self
+    crate::runtime::setters! {
+        created_at : String => optional, output_index : i64 => optional, info :
+        ToolExecutionInfo => optional
     }
 }
 /// `#/components/schemas/ToolExecutionDoneEvent/properties/type`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ToolExecutionDoneEventType;
-impl ToolExecutionDoneEventType {
-    /// Always `"tool.execution.done"`.
-    pub const VALUE: &'static str = "tool.execution.done";
-}
-impl serde::Serialize for ToolExecutionDoneEventType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for ToolExecutionDoneEventType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(ToolExecutionDoneEventType, str, "tool.execution.done");
 /// `#/components/schemas/ToolExecutionEntry`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ToolExecutionEntry {
@@ -1624,35 +1079,10 @@ impl ToolExecutionEntry {
             info: Default::default(),
         }
     }
-    /// Sets `created_at`.
-    pub fn created_at(mut self, value: impl Into<String>) -> Self {
-        self.created_at = Some(value.into());
-        self
-    }
-    /// Sets `completed_at`.
-    pub fn completed_at(mut self, value: impl Into<String>) -> Self {
-        self.completed_at = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `agent_id`.
-    pub fn agent_id(mut self, value: impl Into<String>) -> Self {
-        self.agent_id = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `model`.
-    pub fn model(mut self, value: impl Into<String>) -> Self {
-        self.model = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `id`.
-    pub fn id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-    /// Sets `info`.
-    pub fn info(mut self, value: impl Into<ToolExecutionInfo>) -> Self {
-        self.info = Some(value.into());
-        self
+    crate::runtime::setters! {
+        created_at : String => optional, completed_at : String => nullable, agent_id :
+        String => nullable, model : String => nullable, id : String => optional, info :
+        ToolExecutionInfo => optional
     }
 }
 /// `#/components/schemas/ToolExecutionEntry/properties/name`
@@ -1663,71 +1093,20 @@ pub enum ToolExecutionEntryName {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-impl serde::Serialize for ToolExecutionEntryName {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::BuiltInConnectors(v) => serde::Serialize::serialize(v, s),
-            Self::String(v) => serde::Serialize::serialize(v, s),
-            Self::Unknown(v) => serde::Serialize::serialize(v, s),
-        }
-    }
-}
-impl<'de> serde::Deserialize<'de> for ToolExecutionEntryName {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Ok(v) = <BuiltInConnectors as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::BuiltInConnectors(v));
-        }
-        if let Ok(v) = <String as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::String(v));
-        }
-        Ok(Self::Unknown(value))
-    }
-}
-impl From<BuiltInConnectors> for ToolExecutionEntryName {
-    fn from(v: BuiltInConnectors) -> Self {
-        Self::BuiltInConnectors(v)
-    }
-}
-impl From<String> for ToolExecutionEntryName {
-    fn from(v: String) -> Self {
-        Self::String(v)
-    }
-}
+crate::runtime::untagged_union!(
+    ToolExecutionEntryName { BuiltInConnectors(BuiltInConnectors), String(String) }
+);
+crate::runtime::union_from!(
+    ToolExecutionEntryName { BuiltInConnectors(BuiltInConnectors), String(String) }
+);
 /// `#/components/schemas/ToolExecutionEntry/properties/object`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ToolExecutionEntryObject;
-impl ToolExecutionEntryObject {
-    /// Always `"entry"`.
-    pub const VALUE: &'static str = "entry";
-}
-impl serde::Serialize for ToolExecutionEntryObject {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for ToolExecutionEntryObject {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(ToolExecutionEntryObject, str, "entry");
 /// `#/components/schemas/ToolExecutionEntry/properties/type`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ToolExecutionEntryType;
-impl ToolExecutionEntryType {
-    /// Always `"tool.execution"`.
-    pub const VALUE: &'static str = "tool.execution";
-}
-impl serde::Serialize for ToolExecutionEntryType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for ToolExecutionEntryType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(ToolExecutionEntryType, str, "tool.execution");
 /// `#/components/schemas/ToolExecutionInfo`
 pub type ToolExecutionInfo = std::collections::BTreeMap<String, serde_json::Value>;
 /// `#/components/schemas/ToolExecutionStartedEvent`
@@ -1770,44 +1149,17 @@ impl ToolExecutionStartedEvent {
             arguments: arguments.into(),
         }
     }
-    /// Sets `created_at`.
-    pub fn created_at(mut self, value: impl Into<String>) -> Self {
-        self.created_at = Some(value.into());
-        self
-    }
-    /// Sets `output_index`.
-    pub fn output_index(mut self, value: impl Into<i64>) -> Self {
-        self.output_index = Some(value.into());
-        self
-    }
-    /// Sets `model`.
-    pub fn model(mut self, value: impl Into<String>) -> Self {
-        self.model = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `agent_id`.
-    pub fn agent_id(mut self, value: impl Into<String>) -> Self {
-        self.agent_id = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        created_at : String => optional, output_index : i64 => optional, model : String
+        => nullable, agent_id : String => nullable
     }
 }
 /// `#/components/schemas/ToolExecutionStartedEvent/properties/type`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ToolExecutionStartedEventType;
-impl ToolExecutionStartedEventType {
-    /// Always `"tool.execution.started"`.
-    pub const VALUE: &'static str = "tool.execution.started";
-}
-impl serde::Serialize for ToolExecutionStartedEventType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for ToolExecutionStartedEventType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(
+    ToolExecutionStartedEventType, str, "tool.execution.started"
+);
 /// `#/components/schemas/ToolExecution/properties/taskSupport`
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ToolExecutionTaskSupport {
@@ -1820,42 +1172,10 @@ pub enum ToolExecutionTaskSupport {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl ToolExecutionTaskSupport {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Forbidden => "forbidden",
-            Self::Optional => "optional",
-            Self::Required => "required",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for ToolExecutionTaskSupport {
-    fn from(s: &str) -> Self {
-        match s {
-            "forbidden" => Self::Forbidden,
-            "optional" => Self::Optional,
-            "required" => Self::Required,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for ToolExecutionTaskSupport {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for ToolExecutionTaskSupport {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for ToolExecutionTaskSupport {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    ToolExecutionTaskSupport { Forbidden = "forbidden", Optional = "optional", Required =
+    "required" }
+);
 /// `#/components/schemas/ToolFileChunk`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ToolFileChunk {
@@ -1885,34 +1205,14 @@ impl ToolFileChunk {
             file_type: Default::default(),
         }
     }
-    /// Sets `file_name`.
-    pub fn file_name(mut self, value: impl Into<String>) -> Self {
-        self.file_name = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `file_type`.
-    pub fn file_type(mut self, value: impl Into<String>) -> Self {
-        self.file_type = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        file_name : String => nullable, file_type : String => nullable
     }
 }
 /// `#/components/schemas/ToolFileChunk/properties/type`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ToolFileChunkType;
-impl ToolFileChunkType {
-    /// Always `"tool_file"`.
-    pub const VALUE: &'static str = "tool_file";
-}
-impl serde::Serialize for ToolFileChunkType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for ToolFileChunkType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(ToolFileChunkType, str, "tool_file");
 /// `#/components/schemas/ToolMessage`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ToolMessage {
@@ -1937,34 +1237,14 @@ impl ToolMessage {
             name: Default::default(),
         }
     }
-    /// Sets `tool_call_id`.
-    pub fn tool_call_id(mut self, value: impl Into<String>) -> Self {
-        self.tool_call_id = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `name`.
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        tool_call_id : String => nullable, name : String => nullable
     }
 }
 /// `#/components/schemas/ToolMessage/properties/role`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ToolMessageRole;
-impl ToolMessageRole {
-    /// Always `"tool"`.
-    pub const VALUE: &'static str = "tool";
-}
-impl serde::Serialize for ToolMessageRole {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for ToolMessageRole {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(ToolMessageRole, str, "tool");
 /// `#/components/schemas/ToolProperties`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ToolProperties {
@@ -2010,39 +1290,15 @@ impl ToolReferenceChunk {
             description: Default::default(),
         }
     }
-    /// Sets `url`.
-    pub fn url(mut self, value: impl Into<String>) -> Self {
-        self.url = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `favicon`.
-    pub fn favicon(mut self, value: impl Into<String>) -> Self {
-        self.favicon = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `description`.
-    pub fn description(mut self, value: impl Into<String>) -> Self {
-        self.description = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        url : String => nullable, favicon : String => nullable, description : String =>
+        nullable
     }
 }
 /// `#/components/schemas/ToolReferenceChunk/properties/type`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ToolReferenceChunkType;
-impl ToolReferenceChunkType {
-    /// Always `"tool_reference"`.
-    pub const VALUE: &'static str = "tool_reference";
-}
-impl serde::Serialize for ToolReferenceChunkType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for ToolReferenceChunkType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(ToolReferenceChunkType, str, "tool_reference");
 /// `#/components/schemas/ToolType`
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ToolType {
@@ -2057,44 +1313,9 @@ pub enum ToolType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl ToolType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Rag => "rag",
-            Self::Image => "image",
-            Self::Code => "code",
-            Self::Event => "event",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for ToolType {
-    fn from(s: &str) -> Self {
-        match s {
-            "rag" => Self::Rag,
-            "image" => Self::Image,
-            "code" => Self::Code,
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for ToolType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for ToolType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for ToolType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    ToolType { Rag = "rag", Image = "image", Code = "code", Event = "event" }
+);
 /// `#/components/schemas/ToolTypes`
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ToolTypes {
@@ -2103,38 +1324,7 @@ pub enum ToolTypes {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl ToolTypes {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Function => "function",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for ToolTypes {
-    fn from(s: &str) -> Self {
-        match s {
-            "function" => Self::Function,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for ToolTypes {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for ToolTypes {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for ToolTypes {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(ToolTypes { Function = "function" });
 /// Capability for tools operations.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ToolsCapability {
@@ -2149,10 +1339,8 @@ pub struct ToolsCapability {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 impl ToolsCapability {
-    /// Sets `listChanged`.
-    pub fn list_changed(mut self, value: impl Into<bool>) -> Self {
-        self.list_changed = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        list_changed : bool => nullable
     }
 }
 /// `#/components/schemas/TracesRequest`
@@ -2162,10 +1350,8 @@ pub struct TracesRequest {
     pub search_expression: crate::Nullable<String>,
 }
 impl TracesRequest {
-    /// Sets `search_expression`.
-    pub fn search_expression(mut self, value: impl Into<String>) -> Self {
-        self.search_expression = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        search_expression : String => nullable
     }
 }
 /// `#/components/schemas/TranscriptionResponse`
@@ -2194,10 +1380,8 @@ impl TranscriptionResponse {
             usage: usage.into(),
         }
     }
-    /// Sets `segments`.
-    pub fn segments(mut self, value: impl Into<Vec<TranscriptionSegmentChunk>>) -> Self {
-        self.segments = Some(value.into());
-        self
+    crate::runtime::setters! {
+        segments : Vec < TranscriptionSegmentChunk > => optional
     }
 }
 /// `#/components/schemas/TranscriptionSegmentChunk`
@@ -2232,34 +1416,16 @@ impl TranscriptionSegmentChunk {
             speaker_id: Default::default(),
         }
     }
-    /// Sets `score`.
-    pub fn score(mut self, value: impl Into<f64>) -> Self {
-        self.score = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `speaker_id`.
-    pub fn speaker_id(mut self, value: impl Into<String>) -> Self {
-        self.speaker_id = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        score : f64 => nullable, speaker_id : String => nullable
     }
 }
 /// `#/components/schemas/TranscriptionSegmentChunk/properties/type`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct TranscriptionSegmentChunkType;
-impl TranscriptionSegmentChunkType {
-    /// Always `"transcription_segment"`.
-    pub const VALUE: &'static str = "transcription_segment";
-}
-impl serde::Serialize for TranscriptionSegmentChunkType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for TranscriptionSegmentChunkType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(
+    TranscriptionSegmentChunkType, str, "transcription_segment"
+);
 /// `#/components/schemas/TranscriptionStreamDone`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TranscriptionStreamDone {
@@ -2292,29 +1458,14 @@ impl TranscriptionStreamDone {
             r#type: Default::default(),
         }
     }
-    /// Sets `segments`.
-    pub fn segments(mut self, value: impl Into<Vec<TranscriptionSegmentChunk>>) -> Self {
-        self.segments = Some(value.into());
-        self
+    crate::runtime::setters! {
+        segments : Vec < TranscriptionSegmentChunk > => optional
     }
 }
 /// `#/components/schemas/TranscriptionStreamDone/properties/type`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct TranscriptionStreamDoneType;
-impl TranscriptionStreamDoneType {
-    /// Always `"transcription.done"`.
-    pub const VALUE: &'static str = "transcription.done";
-}
-impl serde::Serialize for TranscriptionStreamDoneType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for TranscriptionStreamDoneType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(TranscriptionStreamDoneType, str, "transcription.done");
 /// `#/components/schemas/TranscriptionStreamEventTypes`
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum TranscriptionStreamEventTypes {
@@ -2329,44 +1480,11 @@ pub enum TranscriptionStreamEventTypes {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl TranscriptionStreamEventTypes {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::TranscriptionLanguage => "transcription.language",
-            Self::TranscriptionSegment => "transcription.segment",
-            Self::TranscriptionTextDelta => "transcription.text.delta",
-            Self::TranscriptionDone => "transcription.done",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for TranscriptionStreamEventTypes {
-    fn from(s: &str) -> Self {
-        match s {
-            "transcription.language" => Self::TranscriptionLanguage,
-            "transcription.segment" => Self::TranscriptionSegment,
-            "transcription.text.delta" => Self::TranscriptionTextDelta,
-            "transcription.done" => Self::TranscriptionDone,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for TranscriptionStreamEventTypes {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for TranscriptionStreamEventTypes {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for TranscriptionStreamEventTypes {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    TranscriptionStreamEventTypes { TranscriptionLanguage = "transcription.language",
+    TranscriptionSegment = "transcription.segment", TranscriptionTextDelta =
+    "transcription.text.delta", TranscriptionDone = "transcription.done" }
+);
 /// `#/components/schemas/TranscriptionStreamEvents`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TranscriptionStreamEvents {
@@ -2399,71 +1517,21 @@ pub enum TranscriptionStreamEventsData {
     /// A variant this version of the SDK does not know, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-impl TranscriptionStreamEventsData {
-    /// The discriminator value (`None` for an unknown variant without one).
-    pub fn tag(&self) -> Option<&str> {
-        match self {
-            Self::TranscriptionTextDelta(_) => Some("transcription.text.delta"),
-            Self::TranscriptionLanguage(_) => Some("transcription.language"),
-            Self::TranscriptionSegment(_) => Some("transcription.segment"),
-            Self::TranscriptionDone(_) => Some("transcription.done"),
-            Self::Unknown(v) => v.get("type").and_then(serde_json::Value::as_str),
-        }
+crate::runtime::tagged_union!(
+    TranscriptionStreamEventsData, "type" {
+    TranscriptionTextDelta(TranscriptionStreamTextDelta) = ["transcription.text.delta"]
+    carries, TranscriptionLanguage(TranscriptionStreamLanguage) =
+    ["transcription.language"] carries,
+    TranscriptionSegment(TranscriptionStreamSegmentDelta) = ["transcription.segment"]
+    carries, TranscriptionDone(TranscriptionStreamDone) = ["transcription.done"] carries
     }
-}
-impl serde::Serialize for TranscriptionStreamEventsData {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::TranscriptionTextDelta(v) => serde::Serialize::serialize(v, s),
-            Self::TranscriptionLanguage(v) => serde::Serialize::serialize(v, s),
-            Self::TranscriptionSegment(v) => serde::Serialize::serialize(v, s),
-            Self::TranscriptionDone(v) => serde::Serialize::serialize(v, s),
-            Self::Unknown(v) => serde::Serialize::serialize(v, s),
-        }
-    }
-}
-impl<'de> serde::Deserialize<'de> for TranscriptionStreamEventsData {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        Ok(
-            match value.get("type").and_then(serde_json::Value::as_str) {
-                Some("transcription.text.delta") => {
-                    Self::TranscriptionTextDelta(crate::runtime::decode(value)?)
-                }
-                Some("transcription.language") => {
-                    Self::TranscriptionLanguage(crate::runtime::decode(value)?)
-                }
-                Some("transcription.segment") => {
-                    Self::TranscriptionSegment(crate::runtime::decode(value)?)
-                }
-                Some("transcription.done") => {
-                    Self::TranscriptionDone(crate::runtime::decode(value)?)
-                }
-                _ => Self::Unknown(value),
-            },
-        )
-    }
-}
-impl From<TranscriptionStreamTextDelta> for TranscriptionStreamEventsData {
-    fn from(v: TranscriptionStreamTextDelta) -> Self {
-        Self::TranscriptionTextDelta(v)
-    }
-}
-impl From<TranscriptionStreamLanguage> for TranscriptionStreamEventsData {
-    fn from(v: TranscriptionStreamLanguage) -> Self {
-        Self::TranscriptionLanguage(v)
-    }
-}
-impl From<TranscriptionStreamSegmentDelta> for TranscriptionStreamEventsData {
-    fn from(v: TranscriptionStreamSegmentDelta) -> Self {
-        Self::TranscriptionSegment(v)
-    }
-}
-impl From<TranscriptionStreamDone> for TranscriptionStreamEventsData {
-    fn from(v: TranscriptionStreamDone) -> Self {
-        Self::TranscriptionDone(v)
-    }
-}
+);
+crate::runtime::union_from!(
+    TranscriptionStreamEventsData { TranscriptionTextDelta(TranscriptionStreamTextDelta),
+    TranscriptionLanguage(TranscriptionStreamLanguage),
+    TranscriptionSegment(TranscriptionStreamSegmentDelta),
+    TranscriptionDone(TranscriptionStreamDone) }
+);
 /// `#/components/schemas/TranscriptionStreamLanguage`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TranscriptionStreamLanguage {
@@ -2486,20 +1554,9 @@ impl TranscriptionStreamLanguage {
 /// `#/components/schemas/TranscriptionStreamLanguage/properties/type`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct TranscriptionStreamLanguageType;
-impl TranscriptionStreamLanguageType {
-    /// Always `"transcription.language"`.
-    pub const VALUE: &'static str = "transcription.language";
-}
-impl serde::Serialize for TranscriptionStreamLanguageType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for TranscriptionStreamLanguageType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(
+    TranscriptionStreamLanguageType, str, "transcription.language"
+);
 /// `#/components/schemas/TranscriptionStreamSegmentDelta`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TranscriptionStreamSegmentDelta {
@@ -2529,29 +1586,16 @@ impl TranscriptionStreamSegmentDelta {
             speaker_id: Default::default(),
         }
     }
-    /// Sets `speaker_id`.
-    pub fn speaker_id(mut self, value: impl Into<String>) -> Self {
-        self.speaker_id = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        speaker_id : String => nullable
     }
 }
 /// `#/components/schemas/TranscriptionStreamSegmentDelta/properties/type`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct TranscriptionStreamSegmentDeltaType;
-impl TranscriptionStreamSegmentDeltaType {
-    /// Always `"transcription.segment"`.
-    pub const VALUE: &'static str = "transcription.segment";
-}
-impl serde::Serialize for TranscriptionStreamSegmentDeltaType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for TranscriptionStreamSegmentDeltaType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(
+    TranscriptionStreamSegmentDeltaType, str, "transcription.segment"
+);
 /// `#/components/schemas/TranscriptionStreamTextDelta`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TranscriptionStreamTextDelta {
@@ -2574,20 +1618,9 @@ impl TranscriptionStreamTextDelta {
 /// `#/components/schemas/TranscriptionStreamTextDelta/properties/type`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct TranscriptionStreamTextDeltaType;
-impl TranscriptionStreamTextDeltaType {
-    /// Always `"transcription.text.delta"`.
-    pub const VALUE: &'static str = "transcription.text.delta";
-}
-impl serde::Serialize for TranscriptionStreamTextDeltaType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for TranscriptionStreamTextDeltaType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(
+    TranscriptionStreamTextDeltaType, str, "transcription.text.delta"
+);
 /// `#/components/schemas/TurbineMeta`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TurbineMeta {
@@ -2597,15 +1630,8 @@ pub struct TurbineMeta {
     pub locale: crate::Nullable<ServerLocale>,
 }
 impl TurbineMeta {
-    /// Sets `system_prompt_name`.
-    pub fn system_prompt_name(mut self, value: impl Into<String>) -> Self {
-        self.system_prompt_name = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `locale`.
-    pub fn locale(mut self, value: impl Into<ServerLocale>) -> Self {
-        self.locale = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        system_prompt_name : String => nullable, locale : ServerLocale => nullable
     }
 }
 /// `#/components/schemas/TurbineToolLocale`
@@ -2623,45 +1649,12 @@ pub struct TurbineToolLocale {
     pub done_description: crate::Nullable<std::collections::BTreeMap<String, String>>,
 }
 impl TurbineToolLocale {
-    /// Sets `name`.
-    pub fn name(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, String>>,
-    ) -> Self {
-        self.name = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `description`.
-    pub fn description(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, String>>,
-    ) -> Self {
-        self.description = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `usage_sentence`.
-    pub fn usage_sentence(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, String>>,
-    ) -> Self {
-        self.usage_sentence = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `working_description`.
-    pub fn working_description(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, String>>,
-    ) -> Self {
-        self.working_description = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `done_description`.
-    pub fn done_description(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, String>>,
-    ) -> Self {
-        self.done_description = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        name : std::collections::BTreeMap < String, String > => nullable, description :
+        std::collections::BTreeMap < String, String > => nullable, usage_sentence :
+        std::collections::BTreeMap < String, String > => nullable, working_description :
+        std::collections::BTreeMap < String, String > => nullable, done_description :
+        std::collections::BTreeMap < String, String > => nullable
     }
 }
 /// `#/components/schemas/TurbineToolMeta`
@@ -2677,24 +1670,8 @@ pub struct TurbineToolMeta {
     pub private_execution: crate::Nullable<bool>,
 }
 impl TurbineToolMeta {
-    /// Sets `locale`.
-    pub fn locale(mut self, value: impl Into<TurbineToolLocale>) -> Self {
-        self.locale = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `tool_type`.
-    pub fn tool_type(mut self, value: impl Into<ToolType>) -> Self {
-        self.tool_type = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `timeout`.
-    pub fn timeout(mut self, value: impl Into<f64>) -> Self {
-        self.timeout = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `private_execution`.
-    pub fn private_execution(mut self, value: impl Into<bool>) -> Self {
-        self.private_execution = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        locale : TurbineToolLocale => nullable, tool_type : ToolType => nullable, timeout
+        : f64 => nullable, private_execution : bool => nullable
     }
 }

@@ -23,29 +23,14 @@ impl UnarchiveModelResponse {
             archived: Default::default(),
         }
     }
-    /// Sets `archived`.
-    pub fn archived(mut self, value: impl Into<bool>) -> Self {
-        self.archived = Some(value.into());
-        self
+    crate::runtime::setters! {
+        archived : bool => optional
     }
 }
 /// `#/components/schemas/UnarchiveModelResponse/properties/object`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct UnarchiveModelResponseObject;
-impl UnarchiveModelResponseObject {
-    /// Always `"model"`.
-    pub const VALUE: &'static str = "model";
-}
-impl serde::Serialize for UnarchiveModelResponseObject {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for UnarchiveModelResponseObject {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(UnarchiveModelResponseObject, str, "model");
 /// `#/components/schemas/UpdateAgentRequest`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct UpdateAgentRequest {
@@ -76,60 +61,13 @@ pub struct UpdateAgentRequest {
     pub version_message: crate::Nullable<String>,
 }
 impl UpdateAgentRequest {
-    /// Sets `instructions`.
-    pub fn instructions(mut self, value: impl Into<String>) -> Self {
-        self.instructions = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `tools`.
-    pub fn tools(mut self, value: impl Into<Vec<AgentToolsItem>>) -> Self {
-        self.tools = Some(value.into());
-        self
-    }
-    /// Sets `completion_args`.
-    pub fn completion_args(mut self, value: impl Into<CompletionArgs>) -> Self {
-        self.completion_args = Some(value.into());
-        self
-    }
-    /// Sets `guardrails`.
-    pub fn guardrails(mut self, value: impl Into<Vec<GuardrailConfig>>) -> Self {
-        self.guardrails = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `model`.
-    pub fn model(mut self, value: impl Into<String>) -> Self {
-        self.model = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `name`.
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `description`.
-    pub fn description(mut self, value: impl Into<String>) -> Self {
-        self.description = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `handoffs`.
-    pub fn handoffs(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.handoffs = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `deployment_chat`.
-    pub fn deployment_chat(mut self, value: impl Into<bool>) -> Self {
-        self.deployment_chat = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<MetadataDict>) -> Self {
-        self.metadata = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `version_message`.
-    pub fn version_message(mut self, value: impl Into<String>) -> Self {
-        self.version_message = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        instructions : String => nullable, tools : Vec < AgentToolsItem > => optional,
+        completion_args : CompletionArgs => optional, guardrails : Vec < GuardrailConfig
+        > => nullable, model : String => nullable, name : String => nullable, description
+        : String => nullable, handoffs : Vec < String > => nullable, deployment_chat :
+        bool => nullable, metadata : MetadataDict => nullable, version_message : String
+        => nullable
     }
 }
 /// `#/components/schemas/UpdateConnectorRequest`
@@ -165,62 +103,17 @@ pub struct UpdateConnectorRequest {
     pub auth_methods: crate::Nullable<Vec<AuthenticationMethodCreateOrUpdateRequest>>,
 }
 impl UpdateConnectorRequest {
-    /// Sets `title`.
-    pub fn title(mut self, value: impl Into<String>) -> Self {
-        self.title = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `name`.
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `description`.
-    pub fn description(mut self, value: impl Into<String>) -> Self {
-        self.description = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `icon_url`.
-    pub fn icon_url(mut self, value: impl Into<String>) -> Self {
-        self.icon_url = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `system_prompt`.
-    pub fn system_prompt(mut self, value: impl Into<String>) -> Self {
-        self.system_prompt = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `server`.
-    pub fn server(mut self, value: impl Into<String>) -> Self {
-        self.server = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `auth_methods`.
-    pub fn auth_methods(
-        mut self,
-        value: impl Into<Vec<AuthenticationMethodCreateOrUpdateRequest>>,
-    ) -> Self {
-        self.auth_methods = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        title : String => nullable, name : String => nullable, description : String =>
+        nullable, icon_url : String => nullable, system_prompt : String => nullable,
+        server : String => nullable, auth_methods : Vec <
+        AuthenticationMethodCreateOrUpdateRequest > => nullable
     }
 }
 /// `#/components/schemas/UpdateConnectorRequest/properties/protocol`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct UpdateConnectorRequestProtocol;
-impl UpdateConnectorRequestProtocol {
-    /// Always `"mcp"`.
-    pub const VALUE: &'static str = "mcp";
-}
-impl serde::Serialize for UpdateConnectorRequestProtocol {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for UpdateConnectorRequestProtocol {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(UpdateConnectorRequestProtocol, str, "mcp");
 /// `#/components/schemas/UpdateDatasetRecordPayloadRequest`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateDatasetRecordPayloadRequest {
@@ -256,15 +149,8 @@ pub struct UpdateDatasetRequest {
     pub description: crate::Nullable<String>,
 }
 impl UpdateDatasetRequest {
-    /// Sets `name`.
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `description`.
-    pub fn description(mut self, value: impl Into<String>) -> Self {
-        self.description = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        name : String => nullable, description : String => nullable
     }
 }
 /// `#/components/schemas/UpdateDefinition`
@@ -296,18 +182,9 @@ impl UpdateDefinition {
             output_schema: Default::default(),
         }
     }
-    /// Sets `description`.
-    pub fn description(mut self, value: impl Into<String>) -> Self {
-        self.description = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `output_schema`.
-    pub fn output_schema(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.output_schema = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        description : String => nullable, output_schema : std::collections::BTreeMap <
+        String, serde_json::Value > => nullable
     }
 }
 /// `#/components/schemas/UpdateDeploymentRequest`
@@ -319,18 +196,9 @@ pub struct UpdateDeploymentRequest {
     pub resources: crate::Nullable<DeploymentResourceConfigUpdate>,
 }
 impl UpdateDeploymentRequest {
-    /// Sets `spec`.
-    pub fn spec(mut self, value: impl Into<WorkflowsWorkerSpecUpdate>) -> Self {
-        self.spec = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `resources`.
-    pub fn resources(
-        mut self,
-        value: impl Into<DeploymentResourceConfigUpdate>,
-    ) -> Self {
-        self.resources = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        spec : WorkflowsWorkerSpecUpdate => nullable, resources :
+        DeploymentResourceConfigUpdate => nullable
     }
 }
 /// `#/components/schemas/UpdateDocumentRequest`
@@ -349,25 +217,10 @@ pub struct UpdateDocumentRequest {
     pub expires_at: crate::Nullable<String>,
 }
 impl UpdateDocumentRequest {
-    /// Sets `name`.
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets `attributes`.
-    pub fn attributes(
-        mut self,
-        value: impl Into<
-            std::collections::BTreeMap<String, UpdateDocumentRequestAttributesValue>,
-        >,
-    ) -> Self {
-        self.attributes = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `expires_at`.
-    pub fn expires_at(mut self, value: impl Into<String>) -> Self {
-        self.expires_at = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        name : String => optional, attributes : std::collections::BTreeMap < String,
+        UpdateDocumentRequestAttributesValue > => nullable, expires_at : String =>
+        nullable
     }
 }
 /// `#/components/schemas/UpdateDocumentRequest/properties/attributes/additionalProperties`
@@ -384,96 +237,16 @@ pub enum UpdateDocumentRequestAttributesValue {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-impl serde::Serialize for UpdateDocumentRequestAttributesValue {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::Bool(v) => serde::Serialize::serialize(v, s),
-            Self::Integer(v) => serde::Serialize::serialize(v, s),
-            Self::Number(v) => serde::Serialize::serialize(v, s),
-            Self::String(v) => serde::Serialize::serialize(v, s),
-            Self::StringList(v) => serde::Serialize::serialize(v, s),
-            Self::IntegerList(v) => serde::Serialize::serialize(v, s),
-            Self::NumberList(v) => serde::Serialize::serialize(v, s),
-            Self::BoolList(v) => serde::Serialize::serialize(v, s),
-            Self::Unknown(v) => serde::Serialize::serialize(v, s),
-        }
-    }
-}
-impl<'de> serde::Deserialize<'de> for UpdateDocumentRequestAttributesValue {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Ok(v) = <bool as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::Bool(v));
-        }
-        if let Ok(v) = <i64 as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::Integer(v));
-        }
-        if let Ok(v) = <f64 as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::Number(v));
-        }
-        if let Ok(v) = <String as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::String(v));
-        }
-        if let Ok(v) = <Vec<String> as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::StringList(v));
-        }
-        if let Ok(v) = <Vec<i64> as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::IntegerList(v));
-        }
-        if let Ok(v) = <Vec<f64> as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::NumberList(v));
-        }
-        if let Ok(v) = <Vec<bool> as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::BoolList(v));
-        }
-        Ok(Self::Unknown(value))
-    }
-}
-impl From<bool> for UpdateDocumentRequestAttributesValue {
-    fn from(v: bool) -> Self {
-        Self::Bool(v)
-    }
-}
-impl From<i64> for UpdateDocumentRequestAttributesValue {
-    fn from(v: i64) -> Self {
-        Self::Integer(v)
-    }
-}
-impl From<f64> for UpdateDocumentRequestAttributesValue {
-    fn from(v: f64) -> Self {
-        Self::Number(v)
-    }
-}
-impl From<String> for UpdateDocumentRequestAttributesValue {
-    fn from(v: String) -> Self {
-        Self::String(v)
-    }
-}
-impl From<&str> for UpdateDocumentRequestAttributesValue {
-    fn from(v: &str) -> Self {
-        Self::String(v.to_string())
-    }
-}
-impl From<Vec<String>> for UpdateDocumentRequestAttributesValue {
-    fn from(v: Vec<String>) -> Self {
-        Self::StringList(v)
-    }
-}
-impl From<Vec<i64>> for UpdateDocumentRequestAttributesValue {
-    fn from(v: Vec<i64>) -> Self {
-        Self::IntegerList(v)
-    }
-}
-impl From<Vec<f64>> for UpdateDocumentRequestAttributesValue {
-    fn from(v: Vec<f64>) -> Self {
-        Self::NumberList(v)
-    }
-}
-impl From<Vec<bool>> for UpdateDocumentRequestAttributesValue {
-    fn from(v: Vec<bool>) -> Self {
-        Self::BoolList(v)
-    }
-}
+crate::runtime::untagged_union!(
+    UpdateDocumentRequestAttributesValue { Bool(bool), Integer(i64), Number(f64),
+    String(String), StringList(Vec < String >), IntegerList(Vec < i64 >), NumberList(Vec
+    < f64 >), BoolList(Vec < bool >) }
+);
+crate::runtime::union_from!(
+    UpdateDocumentRequestAttributesValue { Bool(bool), Integer(i64), Number(f64),
+    String(String), StringList(Vec < String >), IntegerList(Vec < i64 >), NumberList(Vec
+    < f64 >), BoolList(Vec < bool >) } str => String
+);
 /// `#/components/schemas/UpdateGroupWorkspaceAssignmentIn`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[allow(deprecated)]
@@ -491,24 +264,10 @@ pub struct UpdateGroupWorkspaceAssignmentIn {
 }
 #[allow(deprecated)]
 impl UpdateGroupWorkspaceAssignmentIn {
-    /// Sets `role_names`.
-    pub fn role_names(
-        mut self,
-        value: impl Into<Vec<WorkspaceMemberSingleINRoleNamesItem>>,
-    ) -> Self {
-        self.role_names = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `roles`.
-    pub fn roles(mut self, value: impl Into<Vec<MemberWorkspaceInfoRawRole>>) -> Self {
-        self.roles = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `role`.
-    #[deprecated]
-    pub fn role(mut self, value: impl Into<MemberWorkspaceInfoRawRole>) -> Self {
-        self.role = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        role_names : Vec < WorkspaceMemberSingleINRoleNamesItem > => nullable, roles :
+        Vec < MemberWorkspaceInfoRawRole > => nullable, #[deprecated] role :
+        MemberWorkspaceInfoRawRole => nullable
     }
 }
 /// `#/components/schemas/UpdateInvocationBody`
@@ -528,10 +287,8 @@ impl UpdateInvocationBody {
             input: Default::default(),
         }
     }
-    /// Sets `input`.
-    pub fn input(mut self, value: impl Into<QueryInvocationBodyInput>) -> Self {
-        self.input = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        input : QueryInvocationBodyInput => nullable
     }
 }
 /// `#/components/schemas/UpdateJudgeRequest`
@@ -573,15 +330,8 @@ pub struct UpdateLibraryRequest {
     pub description: crate::Nullable<String>,
 }
 impl UpdateLibraryRequest {
-    /// Sets `name`.
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets `description`.
-    pub fn description(mut self, value: impl Into<String>) -> Self {
-        self.description = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        name : String => optional, description : String => nullable
     }
 }
 /// `#/components/schemas/UpdateMetricsRequestDeploymentMetricsOffline`
@@ -594,30 +344,16 @@ pub struct UpdateMetricsRequestDeploymentMetricsOffline {
     pub clear_metrics: Option<bool>,
 }
 impl UpdateMetricsRequestDeploymentMetricsOffline {
-    /// Sets `clear_metrics`.
-    pub fn clear_metrics(mut self, value: impl Into<bool>) -> Self {
-        self.clear_metrics = Some(value.into());
-        self
+    crate::runtime::setters! {
+        clear_metrics : bool => optional
     }
 }
 /// `#/components/schemas/UpdateMetricsRequestDeploymentMetricsOffline/properties/status`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct UpdateMetricsRequestDeploymentMetricsOfflineStatus;
-impl UpdateMetricsRequestDeploymentMetricsOfflineStatus {
-    /// Always `"offline"`.
-    pub const VALUE: &'static str = "offline";
-}
-impl serde::Serialize for UpdateMetricsRequestDeploymentMetricsOfflineStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de>
-for UpdateMetricsRequestDeploymentMetricsOfflineStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(
+    UpdateMetricsRequestDeploymentMetricsOfflineStatus, str, "offline"
+);
 /// `#/components/schemas/UpdateMetricsRequestDeploymentMetricsOnline`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateMetricsRequestDeploymentMetricsOnline {
@@ -642,20 +378,9 @@ impl UpdateMetricsRequestDeploymentMetricsOnline {
 /// `#/components/schemas/UpdateMetricsRequestDeploymentMetricsOnline/properties/status`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct UpdateMetricsRequestDeploymentMetricsOnlineStatus;
-impl UpdateMetricsRequestDeploymentMetricsOnlineStatus {
-    /// Always `"online"`.
-    pub const VALUE: &'static str = "online";
-}
-impl serde::Serialize for UpdateMetricsRequestDeploymentMetricsOnlineStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for UpdateMetricsRequestDeploymentMetricsOnlineStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(
+    UpdateMetricsRequestDeploymentMetricsOnlineStatus, str, "online"
+);
 /// `#/components/schemas/UpdateMetricsRequestIndexMetrics`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateMetricsRequestIndexMetrics {
@@ -680,15 +405,8 @@ pub struct UpdateModelRequest {
     pub description: crate::Nullable<String>,
 }
 impl UpdateModelRequest {
-    /// Sets `name`.
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `description`.
-    pub fn description(mut self, value: impl Into<String>) -> Self {
-        self.description = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        name : String => nullable, description : String => nullable
     }
 }
 /// `#/components/schemas/UpdateRunInfo`
@@ -756,20 +474,9 @@ pub struct UpdateWorkspaceIN {
     pub icon: crate::Nullable<String>,
 }
 impl UpdateWorkspaceIN {
-    /// Sets `name`.
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `description`.
-    pub fn description(mut self, value: impl Into<String>) -> Self {
-        self.description = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `icon`.
-    pub fn icon(mut self, value: impl Into<String>) -> Self {
-        self.icon = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        name : String => nullable, description : String => nullable, icon : String =>
+        nullable
     }
 }
 /// Capability for URL mode elicitation.
@@ -807,15 +514,8 @@ impl UsageInfo {
             service_tier: Default::default(),
         }
     }
-    /// Sets `prompt_audio_seconds`.
-    pub fn prompt_audio_seconds(mut self, value: impl Into<i64>) -> Self {
-        self.prompt_audio_seconds = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `service_tier`.
-    pub fn service_tier(mut self, value: impl Into<String>) -> Self {
-        self.service_tier = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        prompt_audio_seconds : i64 => nullable, service_tier : String => nullable
     }
 }
 /// `#/components/schemas/UsageInfo2`
@@ -844,59 +544,13 @@ pub struct UsageInfo2 {
     pub num_cached_tokens: crate::Nullable<i64>,
 }
 impl UsageInfo2 {
-    /// Sets `prompt_audio_seconds`.
-    pub fn prompt_audio_seconds(mut self, value: impl Into<i64>) -> Self {
-        self.prompt_audio_seconds = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `prompt_tokens`.
-    pub fn prompt_tokens(mut self, value: impl Into<i64>) -> Self {
-        self.prompt_tokens = Some(value.into());
-        self
-    }
-    /// Sets `total_tokens`.
-    pub fn total_tokens(mut self, value: impl Into<i64>) -> Self {
-        self.total_tokens = Some(value.into());
-        self
-    }
-    /// Sets `completion_tokens`.
-    pub fn completion_tokens(mut self, value: impl Into<i64>) -> Self {
-        self.completion_tokens = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `request_count`.
-    pub fn request_count(mut self, value: impl Into<i64>) -> Self {
-        self.request_count = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `prompt_tokens_details`.
-    pub fn prompt_tokens_details(
-        mut self,
-        value: impl Into<PromptTokensDetails>,
-    ) -> Self {
-        self.prompt_tokens_details = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `completion_tokens_details`.
-    pub fn completion_tokens_details(
-        mut self,
-        value: impl Into<CompletionTokensDetails>,
-    ) -> Self {
-        self.completion_tokens_details = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `prompt_token_details`.
-    pub fn prompt_token_details(
-        mut self,
-        value: impl Into<PromptTokensDetails>,
-    ) -> Self {
-        self.prompt_token_details = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `num_cached_tokens`.
-    pub fn num_cached_tokens(mut self, value: impl Into<i64>) -> Self {
-        self.num_cached_tokens = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        prompt_audio_seconds : i64 => nullable, prompt_tokens : i64 => optional,
+        total_tokens : i64 => optional, completion_tokens : i64 => nullable,
+        request_count : i64 => nullable, prompt_tokens_details : PromptTokensDetails =>
+        nullable, completion_tokens_details : CompletionTokensDetails => nullable,
+        prompt_token_details : PromptTokensDetails => nullable, num_cached_tokens : i64
+        => nullable
     }
 }
 /// `#/components/schemas/UsageLimits`
@@ -934,30 +588,9 @@ impl UsageLimits {
             usage_limit: Default::default(),
         }
     }
-    /// Sets `no_monthly_limit`.
-    pub fn no_monthly_limit(mut self, value: impl Into<bool>) -> Self {
-        self.no_monthly_limit = Some(value.into());
-        self
-    }
-    /// Sets `usage`.
-    pub fn usage(mut self, value: impl Into<f64>) -> Self {
-        self.usage = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `vibe_usage`.
-    pub fn vibe_usage(mut self, value: impl Into<f64>) -> Self {
-        self.vibe_usage = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `total_usage`.
-    pub fn total_usage(mut self, value: impl Into<f64>) -> Self {
-        self.total_usage = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `usage_limit`.
-    pub fn usage_limit(mut self, value: impl Into<f64>) -> Self {
-        self.usage_limit = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        no_monthly_limit : bool => optional, usage : f64 => nullable, vibe_usage : f64 =>
+        nullable, total_usage : f64 => nullable, usage_limit : f64 => nullable
     }
 }
 /// `#/components/schemas/UsageOUTJSON`
@@ -1061,40 +694,7 @@ pub enum UserGroupTargetType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl UserGroupTargetType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::W => "W",
-            Self::O => "O",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for UserGroupTargetType {
-    fn from(s: &str) -> Self {
-        match s {
-            "W" => Self::W,
-            "O" => Self::O,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for UserGroupTargetType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for UserGroupTargetType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for UserGroupTargetType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(UserGroupTargetType { W = "W", O = "O" });
 /// `#/components/schemas/UserIdentity`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UserIdentity {
@@ -1127,20 +727,9 @@ impl UserIdentity {
             api_key: Default::default(),
         }
     }
-    /// Sets `workspace`.
-    pub fn workspace(mut self, value: impl Into<UserIdentityWorkspace>) -> Self {
-        self.workspace = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `organization`.
-    pub fn organization(mut self, value: impl Into<UserIdentityOrganization>) -> Self {
-        self.organization = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `api_key`.
-    pub fn api_key(mut self, value: impl Into<UserIdentityApiKey>) -> Self {
-        self.api_key = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        workspace : UserIdentityWorkspace => nullable, organization :
+        UserIdentityOrganization => nullable, api_key : UserIdentityApiKey => nullable
     }
 }
 /// `#/components/schemas/UserIdentityApiKey`
@@ -1210,20 +799,7 @@ impl UserMessage {
 /// `#/components/schemas/UserMessage/properties/role`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct UserMessageRole;
-impl UserMessageRole {
-    /// Always `"user"`.
-    pub const VALUE: &'static str = "user";
-}
-impl serde::Serialize for UserMessageRole {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for UserMessageRole {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(UserMessageRole, str, "user");
 /// `#/components/schemas/UserOrganization`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UserOrganization {
@@ -1253,42 +829,7 @@ pub enum UserRole {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl UserRole {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::A => "A",
-            Self::M => "M",
-            Self::B => "B",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for UserRole {
-    fn from(s: &str) -> Self {
-        match s {
-            "A" => Self::A,
-            "M" => Self::M,
-            "B" => Self::B,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for UserRole {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for UserRole {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for UserRole {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(UserRole { A = "A", M = "M", B = "B" });
 /// `#/components/schemas/UserWorkspace`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UserWorkspace {

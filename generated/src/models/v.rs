@@ -27,18 +27,9 @@ impl ValidationError {
             ctx: Default::default(),
         }
     }
-    /// Sets `input`.
-    pub fn input(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.input = Some(value.into());
-        self
-    }
-    /// Sets `ctx`.
-    pub fn ctx(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.ctx = Some(value.into());
-        self
+    crate::runtime::setters! {
+        input : serde_json::Value => optional, ctx : std::collections::BTreeMap < String,
+        serde_json::Value > => optional
     }
 }
 /// `#/components/schemas/ValidationError/properties/loc/items`
@@ -49,42 +40,10 @@ pub enum ValidationErrorLocItem {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-impl serde::Serialize for ValidationErrorLocItem {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::Integer(v) => serde::Serialize::serialize(v, s),
-            Self::String(v) => serde::Serialize::serialize(v, s),
-            Self::Unknown(v) => serde::Serialize::serialize(v, s),
-        }
-    }
-}
-impl<'de> serde::Deserialize<'de> for ValidationErrorLocItem {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Ok(v) = <i64 as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::Integer(v));
-        }
-        if let Ok(v) = <String as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::String(v));
-        }
-        Ok(Self::Unknown(value))
-    }
-}
-impl From<i64> for ValidationErrorLocItem {
-    fn from(v: i64) -> Self {
-        Self::Integer(v)
-    }
-}
-impl From<String> for ValidationErrorLocItem {
-    fn from(v: String) -> Self {
-        Self::String(v)
-    }
-}
-impl From<&str> for ValidationErrorLocItem {
-    fn from(v: &str) -> Self {
-        Self::String(v.to_string())
-    }
-}
+crate::runtime::untagged_union!(ValidationErrorLocItem { Integer(i64), String(String) });
+crate::runtime::union_from!(
+    ValidationErrorLocItem { Integer(i64), String(String) } str => String
+);
 /// `#/components/schemas/VibeActiveUsersStat`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VibeActiveUsersStat {
@@ -701,50 +660,11 @@ impl VoiceCreateRequest {
             sample_filename: Default::default(),
         }
     }
-    /// Sets `slug`.
-    pub fn slug(mut self, value: impl Into<String>) -> Self {
-        self.slug = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `languages`.
-    pub fn languages(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.languages = Some(value.into());
-        self
-    }
-    /// Sets `gender`.
-    pub fn gender(mut self, value: impl Into<String>) -> Self {
-        self.gender = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `age`.
-    pub fn age(mut self, value: impl Into<i64>) -> Self {
-        self.age = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `tags`.
-    pub fn tags(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.tags = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `color`.
-    pub fn color(mut self, value: impl Into<String>) -> Self {
-        self.color = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `description`.
-    pub fn description(mut self, value: impl Into<String>) -> Self {
-        self.description = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `retention_notice`.
-    pub fn retention_notice(mut self, value: impl Into<i64>) -> Self {
-        self.retention_notice = Some(value.into());
-        self
-    }
-    /// Sets `sample_filename`.
-    pub fn sample_filename(mut self, value: impl Into<String>) -> Self {
-        self.sample_filename = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        slug : String => nullable, languages : Vec < String > => optional, gender :
+        String => nullable, age : i64 => nullable, tags : Vec < String > => nullable,
+        color : String => nullable, description : String => nullable, retention_notice :
+        i64 => optional, sample_filename : String => nullable
     }
 }
 /// Schema for voice list response
@@ -828,50 +748,11 @@ impl VoiceResponse {
             trimmed_seconds: Default::default(),
         }
     }
-    /// Sets `slug`.
-    pub fn slug(mut self, value: impl Into<String>) -> Self {
-        self.slug = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `languages`.
-    pub fn languages(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.languages = Some(value.into());
-        self
-    }
-    /// Sets `gender`.
-    pub fn gender(mut self, value: impl Into<String>) -> Self {
-        self.gender = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `age`.
-    pub fn age(mut self, value: impl Into<i64>) -> Self {
-        self.age = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `tags`.
-    pub fn tags(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.tags = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `color`.
-    pub fn color(mut self, value: impl Into<String>) -> Self {
-        self.color = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `description`.
-    pub fn description(mut self, value: impl Into<String>) -> Self {
-        self.description = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `retention_notice`.
-    pub fn retention_notice(mut self, value: impl Into<i64>) -> Self {
-        self.retention_notice = Some(value.into());
-        self
-    }
-    /// Sets `trimmed_seconds`.
-    pub fn trimmed_seconds(mut self, value: impl Into<f64>) -> Self {
-        self.trimmed_seconds = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        slug : String => nullable, languages : Vec < String > => optional, gender :
+        String => nullable, age : i64 => nullable, tags : Vec < String > => nullable,
+        color : String => nullable, description : String => nullable, retention_notice :
+        i64 => optional, trimmed_seconds : f64 => nullable
     }
 }
 /// Request model for partially updating voice metadata.
@@ -891,34 +772,9 @@ pub struct VoiceUpdateRequest {
     pub description: crate::Nullable<String>,
 }
 impl VoiceUpdateRequest {
-    /// Sets `name`.
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `languages`.
-    pub fn languages(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.languages = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `gender`.
-    pub fn gender(mut self, value: impl Into<String>) -> Self {
-        self.gender = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `age`.
-    pub fn age(mut self, value: impl Into<i64>) -> Self {
-        self.age = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `tags`.
-    pub fn tags(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.tags = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `description`.
-    pub fn description(mut self, value: impl Into<String>) -> Self {
-        self.description = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        name : String => nullable, languages : Vec < String > => nullable, gender :
+        String => nullable, age : i64 => nullable, tags : Vec < String > => nullable,
+        description : String => nullable
     }
 }

@@ -11,15 +11,9 @@ pub struct WebSearchPremiumTool {
     pub r#type: Option<WebSearchPremiumToolType>,
 }
 impl WebSearchPremiumTool {
-    /// Sets `tool_configuration`.
-    pub fn tool_configuration(mut self, value: impl Into<ToolConfiguration>) -> Self {
-        self.tool_configuration = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `type`.
-    pub fn r#type(mut self, value: impl Into<WebSearchPremiumToolType>) -> Self {
-        self.r#type = Some(value.into());
-        self
+    crate::runtime::setters! {
+        tool_configuration : ToolConfiguration => nullable, r#type :
+        WebSearchPremiumToolType => optional
     }
 }
 /// `#/components/schemas/WebSearchPremiumTool/properties/type`
@@ -30,38 +24,9 @@ pub enum WebSearchPremiumToolType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl WebSearchPremiumToolType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::WebSearchPremium => "web_search_premium",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for WebSearchPremiumToolType {
-    fn from(s: &str) -> Self {
-        match s {
-            "web_search_premium" => Self::WebSearchPremium,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for WebSearchPremiumToolType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for WebSearchPremiumToolType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for WebSearchPremiumToolType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    WebSearchPremiumToolType { WebSearchPremium = "web_search_premium" }
+);
 /// `#/components/schemas/WebSearchTool`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct WebSearchTool {
@@ -72,15 +37,9 @@ pub struct WebSearchTool {
     pub r#type: Option<WebSearchToolType>,
 }
 impl WebSearchTool {
-    /// Sets `tool_configuration`.
-    pub fn tool_configuration(mut self, value: impl Into<ToolConfiguration>) -> Self {
-        self.tool_configuration = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `type`.
-    pub fn r#type(mut self, value: impl Into<WebSearchToolType>) -> Self {
-        self.r#type = Some(value.into());
-        self
+    crate::runtime::setters! {
+        tool_configuration : ToolConfiguration => nullable, r#type : WebSearchToolType =>
+        optional
     }
 }
 /// `#/components/schemas/WebSearchTool/properties/type`
@@ -91,38 +50,7 @@ pub enum WebSearchToolType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl WebSearchToolType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::WebSearch => "web_search",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for WebSearchToolType {
-    fn from(s: &str) -> Self {
-        match s {
-            "web_search" => Self::WebSearch,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for WebSearchToolType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for WebSearchToolType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for WebSearchToolType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(WebSearchToolType { WebSearch = "web_search" });
 /// `#/components/schemas/Workflow`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Workflow {
@@ -194,35 +122,10 @@ impl Workflow {
             tags: Default::default(),
         }
     }
-    /// Sets `description`.
-    pub fn description(mut self, value: impl Into<String>) -> Self {
-        self.description = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `shared_namespace`.
-    pub fn shared_namespace(mut self, value: impl Into<String>) -> Self {
-        self.shared_namespace = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `available_in_chat_assistant`.
-    pub fn available_in_chat_assistant(mut self, value: impl Into<bool>) -> Self {
-        self.available_in_chat_assistant = Some(value.into());
-        self
-    }
-    /// Sets `is_technical`.
-    pub fn is_technical(mut self, value: impl Into<bool>) -> Self {
-        self.is_technical = Some(value.into());
-        self
-    }
-    /// Sets `archived`.
-    pub fn archived(mut self, value: impl Into<bool>) -> Self {
-        self.archived = Some(value.into());
-        self
-    }
-    /// Sets `tags`.
-    pub fn tags(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.tags = Some(value.into());
-        self
+    crate::runtime::setters! {
+        description : String => nullable, shared_namespace : String => nullable,
+        available_in_chat_assistant : bool => optional, is_technical : bool => optional,
+        archived : bool => optional, tags : Vec < String > => optional
     }
 }
 /// `#/components/schemas/WorkflowArchiveResponse`
@@ -276,20 +179,9 @@ impl WorkflowBasicDefinition {
             tags: Default::default(),
         }
     }
-    /// Sets `description`.
-    pub fn description(mut self, value: impl Into<String>) -> Self {
-        self.description = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<WorkflowMetadata>) -> Self {
-        self.metadata = Some(value.into());
-        self
-    }
-    /// Sets `tags`.
-    pub fn tags(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.tags = Some(value.into());
-        self
+    crate::runtime::setters! {
+        description : String => nullable, metadata : WorkflowMetadata => optional, tags :
+        Vec < String > => optional
     }
 }
 /// `#/components/schemas/WorkflowBulkArchiveRequest`
@@ -323,10 +215,8 @@ impl WorkflowBulkArchiveResponse {
             errored: Default::default(),
         }
     }
-    /// Sets `errored`.
-    pub fn errored(mut self, value: impl Into<Vec<WorkflowBulkError>>) -> Self {
-        self.errored = Some(value.into());
-        self
+    crate::runtime::setters! {
+        errored : Vec < WorkflowBulkError > => optional
     }
 }
 /// `#/components/schemas/WorkflowBulkError`
@@ -351,10 +241,8 @@ impl WorkflowBulkError {
             message: message.into(),
         }
     }
-    /// Sets `workflow`.
-    pub fn workflow(mut self, value: impl Into<Workflow>) -> Self {
-        self.workflow = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        workflow : Workflow => nullable
     }
 }
 /// `#/components/schemas/WorkflowBulkUnarchiveRequest`
@@ -388,10 +276,8 @@ impl WorkflowBulkUnarchiveResponse {
             errored: Default::default(),
         }
     }
-    /// Sets `errored`.
-    pub fn errored(mut self, value: impl Into<Vec<WorkflowBulkError>>) -> Self {
-        self.errored = Some(value.into());
-        self
+    crate::runtime::setters! {
+        errored : Vec < WorkflowBulkError > => optional
     }
 }
 /// `#/components/schemas/WorkflowCodeDefinition`
@@ -449,51 +335,13 @@ impl WorkflowCodeDefinition {
             plugin_metadata: Default::default(),
         }
     }
-    /// Sets `output_schema`.
-    pub fn output_schema(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.output_schema = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `signals`.
-    pub fn signals(mut self, value: impl Into<Vec<SignalDefinition>>) -> Self {
-        self.signals = Some(value.into());
-        self
-    }
-    /// Sets `queries`.
-    pub fn queries(mut self, value: impl Into<Vec<QueryDefinition>>) -> Self {
-        self.queries = Some(value.into());
-        self
-    }
-    /// Sets `updates`.
-    pub fn updates(mut self, value: impl Into<Vec<UpdateDefinition>>) -> Self {
-        self.updates = Some(value.into());
-        self
-    }
-    /// Sets `enforce_determinism`.
-    pub fn enforce_determinism(mut self, value: impl Into<bool>) -> Self {
-        self.enforce_determinism = Some(value.into());
-        self
-    }
-    /// Sets `on_behalf_of`.
-    pub fn on_behalf_of(mut self, value: impl Into<bool>) -> Self {
-        self.on_behalf_of = Some(value.into());
-        self
-    }
-    /// Sets `execution_timeout`.
-    pub fn execution_timeout(mut self, value: impl Into<f64>) -> Self {
-        self.execution_timeout = Some(value.into());
-        self
-    }
-    /// Sets `plugin_metadata`.
-    pub fn plugin_metadata(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.plugin_metadata = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        output_schema : std::collections::BTreeMap < String, serde_json::Value > =>
+        nullable, signals : Vec < SignalDefinition > => optional, queries : Vec <
+        QueryDefinition > => optional, updates : Vec < UpdateDefinition > => optional,
+        enforce_determinism : bool => optional, on_behalf_of : bool => optional,
+        execution_timeout : f64 => optional, plugin_metadata : std::collections::BTreeMap
+        < String, serde_json::Value > => nullable
     }
 }
 /// `#/components/schemas/WorkflowEventType`
@@ -536,74 +384,21 @@ pub enum WorkflowEventType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl WorkflowEventType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::WorkflowExecutionStarted => "WORKFLOW_EXECUTION_STARTED",
-            Self::WorkflowExecutionCompleted => "WORKFLOW_EXECUTION_COMPLETED",
-            Self::WorkflowExecutionFailed => "WORKFLOW_EXECUTION_FAILED",
-            Self::WorkflowExecutionCanceled => "WORKFLOW_EXECUTION_CANCELED",
-            Self::WorkflowExecutionContinuedAsNew => {
-                "WORKFLOW_EXECUTION_CONTINUED_AS_NEW"
-            }
-            Self::WorkflowTaskTimedOut => "WORKFLOW_TASK_TIMED_OUT",
-            Self::WorkflowTaskFailed => "WORKFLOW_TASK_FAILED",
-            Self::CustomTaskStarted => "CUSTOM_TASK_STARTED",
-            Self::CustomTaskInProgress => "CUSTOM_TASK_IN_PROGRESS",
-            Self::CustomTaskCompleted => "CUSTOM_TASK_COMPLETED",
-            Self::CustomTaskFailed => "CUSTOM_TASK_FAILED",
-            Self::CustomTaskTimedOut => "CUSTOM_TASK_TIMED_OUT",
-            Self::CustomTaskCanceled => "CUSTOM_TASK_CANCELED",
-            Self::ActivityTaskStarted => "ACTIVITY_TASK_STARTED",
-            Self::ActivityTaskCompleted => "ACTIVITY_TASK_COMPLETED",
-            Self::ActivityTaskRetrying => "ACTIVITY_TASK_RETRYING",
-            Self::ActivityTaskFailed => "ACTIVITY_TASK_FAILED",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for WorkflowEventType {
-    fn from(s: &str) -> Self {
-        match s {
-            "WORKFLOW_EXECUTION_STARTED" => Self::WorkflowExecutionStarted,
-            "WORKFLOW_EXECUTION_COMPLETED" => Self::WorkflowExecutionCompleted,
-            "WORKFLOW_EXECUTION_FAILED" => Self::WorkflowExecutionFailed,
-            "WORKFLOW_EXECUTION_CANCELED" => Self::WorkflowExecutionCanceled,
-            "WORKFLOW_EXECUTION_CONTINUED_AS_NEW" => {
-                Self::WorkflowExecutionContinuedAsNew
-            }
-            "WORKFLOW_TASK_TIMED_OUT" => Self::WorkflowTaskTimedOut,
-            "WORKFLOW_TASK_FAILED" => Self::WorkflowTaskFailed,
-            "CUSTOM_TASK_STARTED" => Self::CustomTaskStarted,
-            "CUSTOM_TASK_IN_PROGRESS" => Self::CustomTaskInProgress,
-            "CUSTOM_TASK_COMPLETED" => Self::CustomTaskCompleted,
-            "CUSTOM_TASK_FAILED" => Self::CustomTaskFailed,
-            "CUSTOM_TASK_TIMED_OUT" => Self::CustomTaskTimedOut,
-            "CUSTOM_TASK_CANCELED" => Self::CustomTaskCanceled,
-            "ACTIVITY_TASK_STARTED" => Self::ActivityTaskStarted,
-            "ACTIVITY_TASK_COMPLETED" => Self::ActivityTaskCompleted,
-            "ACTIVITY_TASK_RETRYING" => Self::ActivityTaskRetrying,
-            "ACTIVITY_TASK_FAILED" => Self::ActivityTaskFailed,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for WorkflowEventType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for WorkflowEventType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for WorkflowEventType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    WorkflowEventType { WorkflowExecutionStarted = "WORKFLOW_EXECUTION_STARTED",
+    WorkflowExecutionCompleted = "WORKFLOW_EXECUTION_COMPLETED", WorkflowExecutionFailed
+    = "WORKFLOW_EXECUTION_FAILED", WorkflowExecutionCanceled =
+    "WORKFLOW_EXECUTION_CANCELED", WorkflowExecutionContinuedAsNew =
+    "WORKFLOW_EXECUTION_CONTINUED_AS_NEW", WorkflowTaskTimedOut =
+    "WORKFLOW_TASK_TIMED_OUT", WorkflowTaskFailed = "WORKFLOW_TASK_FAILED",
+    CustomTaskStarted = "CUSTOM_TASK_STARTED", CustomTaskInProgress =
+    "CUSTOM_TASK_IN_PROGRESS", CustomTaskCompleted = "CUSTOM_TASK_COMPLETED",
+    CustomTaskFailed = "CUSTOM_TASK_FAILED", CustomTaskTimedOut =
+    "CUSTOM_TASK_TIMED_OUT", CustomTaskCanceled = "CUSTOM_TASK_CANCELED",
+    ActivityTaskStarted = "ACTIVITY_TASK_STARTED", ActivityTaskCompleted =
+    "ACTIVITY_TASK_COMPLETED", ActivityTaskRetrying = "ACTIVITY_TASK_RETRYING",
+    ActivityTaskFailed = "ACTIVITY_TASK_FAILED" }
+);
 /// Attributes for workflow execution canceled events.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WorkflowExecutionCanceledAttributes {
@@ -627,15 +422,8 @@ impl WorkflowExecutionCanceledAttributes {
             attempt: Default::default(),
         }
     }
-    /// Sets `reason`.
-    pub fn reason(mut self, value: impl Into<String>) -> Self {
-        self.reason = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `attempt`.
-    pub fn attempt(mut self, value: impl Into<i64>) -> Self {
-        self.attempt = Some(value.into());
-        self
+    crate::runtime::setters! {
+        reason : String => nullable, attempt : i64 => optional
     }
 }
 /// Emitted when a workflow execution is canceled.
@@ -707,20 +495,9 @@ impl WorkflowExecutionCanceledResponse {
 /// Event type discriminator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct WorkflowExecutionCanceledResponseEventType;
-impl WorkflowExecutionCanceledResponseEventType {
-    /// Always `"WORKFLOW_EXECUTION_CANCELED"`.
-    pub const VALUE: &'static str = "WORKFLOW_EXECUTION_CANCELED";
-}
-impl serde::Serialize for WorkflowExecutionCanceledResponseEventType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for WorkflowExecutionCanceledResponseEventType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(
+    WorkflowExecutionCanceledResponseEventType, str, "WORKFLOW_EXECUTION_CANCELED"
+);
 /// Attributes for workflow execution completed events.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WorkflowExecutionCompletedAttributesResponse {
@@ -746,10 +523,8 @@ impl WorkflowExecutionCompletedAttributesResponse {
             attempt: Default::default(),
         }
     }
-    /// Sets `attempt`.
-    pub fn attempt(mut self, value: impl Into<i64>) -> Self {
-        self.attempt = Some(value.into());
-        self
+    crate::runtime::setters! {
+        attempt : i64 => optional
     }
 }
 /// Emitted when a workflow execution completes successfully.
@@ -821,20 +596,9 @@ impl WorkflowExecutionCompletedResponse {
 /// Event type discriminator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct WorkflowExecutionCompletedResponseEventType;
-impl WorkflowExecutionCompletedResponseEventType {
-    /// Always `"WORKFLOW_EXECUTION_COMPLETED"`.
-    pub const VALUE: &'static str = "WORKFLOW_EXECUTION_COMPLETED";
-}
-impl serde::Serialize for WorkflowExecutionCompletedResponseEventType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for WorkflowExecutionCompletedResponseEventType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(
+    WorkflowExecutionCompletedResponseEventType, str, "WORKFLOW_EXECUTION_COMPLETED"
+);
 /// Attributes for workflow execution continued-as-new events.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WorkflowExecutionContinuedAsNewAttributesResponse {
@@ -933,20 +697,10 @@ impl WorkflowExecutionContinuedAsNewResponse {
 /// Event type discriminator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct WorkflowExecutionContinuedAsNewResponseEventType;
-impl WorkflowExecutionContinuedAsNewResponseEventType {
-    /// Always `"WORKFLOW_EXECUTION_CONTINUED_AS_NEW"`.
-    pub const VALUE: &'static str = "WORKFLOW_EXECUTION_CONTINUED_AS_NEW";
-}
-impl serde::Serialize for WorkflowExecutionContinuedAsNewResponseEventType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for WorkflowExecutionContinuedAsNewResponseEventType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(
+    WorkflowExecutionContinuedAsNewResponseEventType, str,
+    "WORKFLOW_EXECUTION_CONTINUED_AS_NEW"
+);
 /// Attributes for workflow execution failed events.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WorkflowExecutionFailedAttributes {
@@ -969,10 +723,8 @@ impl WorkflowExecutionFailedAttributes {
             attempt: Default::default(),
         }
     }
-    /// Sets `attempt`.
-    pub fn attempt(mut self, value: impl Into<i64>) -> Self {
-        self.attempt = Some(value.into());
-        self
+    crate::runtime::setters! {
+        attempt : i64 => optional
     }
 }
 /// Emitted when a workflow execution fails due to an unhandled exception.
@@ -1044,20 +796,9 @@ impl WorkflowExecutionFailedResponse {
 /// Event type discriminator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct WorkflowExecutionFailedResponseEventType;
-impl WorkflowExecutionFailedResponseEventType {
-    /// Always `"WORKFLOW_EXECUTION_FAILED"`.
-    pub const VALUE: &'static str = "WORKFLOW_EXECUTION_FAILED";
-}
-impl serde::Serialize for WorkflowExecutionFailedResponseEventType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for WorkflowExecutionFailedResponseEventType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(
+    WorkflowExecutionFailedResponseEventType, str, "WORKFLOW_EXECUTION_FAILED"
+);
 /// Deprecated: use WorkflowRunListResponse instead. Will be removed in the next major version.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WorkflowExecutionListResponse {
@@ -1077,10 +818,8 @@ impl WorkflowExecutionListResponse {
             next_page_token: Default::default(),
         }
     }
-    /// Sets `next_page_token`.
-    pub fn next_page_token(mut self, value: impl Into<String>) -> Self {
-        self.next_page_token = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        next_page_token : String => nullable
     }
 }
 /// `#/components/schemas/WorkflowExecutionProgressTraceEvent`
@@ -1146,30 +885,10 @@ impl WorkflowExecutionProgressTraceEvent {
             error: Default::default(),
         }
     }
-    /// Sets `type`.
-    pub fn r#type(mut self, value: impl Into<EventType>) -> Self {
-        self.r#type = Some(value.into());
-        self
-    }
-    /// Sets `internal`.
-    pub fn internal(mut self, value: impl Into<bool>) -> Self {
-        self.internal = Some(value.into());
-        self
-    }
-    /// Sets `status`.
-    pub fn status(mut self, value: impl Into<EventProgressStatus>) -> Self {
-        self.status = Some(value.into());
-        self
-    }
-    /// Sets `end_time_unix_ms`.
-    pub fn end_time_unix_ms(mut self, value: impl Into<i64>) -> Self {
-        self.end_time_unix_ms = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `error`.
-    pub fn error(mut self, value: impl Into<String>) -> Self {
-        self.error = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        r#type : EventType => optional, internal : bool => optional, status :
+        EventProgressStatus => optional, end_time_unix_ms : i64 => nullable, error :
+        String => nullable
     }
 }
 /// `#/components/schemas/WorkflowExecutionRequest`
@@ -1213,57 +932,14 @@ pub struct WorkflowExecutionRequest {
 }
 #[allow(deprecated)]
 impl WorkflowExecutionRequest {
-    /// Sets `execution_id`.
-    pub fn execution_id(mut self, value: impl Into<String>) -> Self {
-        self.execution_id = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `input`.
-    pub fn input(mut self, value: impl Into<WorkflowExecutionRequestInput>) -> Self {
-        self.input = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `wait_for_result`.
-    pub fn wait_for_result(mut self, value: impl Into<bool>) -> Self {
-        self.wait_for_result = Some(value.into());
-        self
-    }
-    /// Sets `timeout_seconds`.
-    pub fn timeout_seconds(mut self, value: impl Into<f64>) -> Self {
-        self.timeout_seconds = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `custom_tracing_attributes`.
-    pub fn custom_tracing_attributes(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, String>>,
-    ) -> Self {
-        self.custom_tracing_attributes = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `force_new_trace`.
-    pub fn force_new_trace(mut self, value: impl Into<bool>) -> Self {
-        self.force_new_trace = Some(value.into());
-        self
-    }
-    /// Sets `extensions`.
-    pub fn extensions(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.extensions = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `task_queue`.
-    #[deprecated]
-    pub fn task_queue(mut self, value: impl Into<String>) -> Self {
-        self.task_queue = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `deployment_name`.
-    pub fn deployment_name(mut self, value: impl Into<String>) -> Self {
-        self.deployment_name = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        execution_id : String => nullable, input : WorkflowExecutionRequestInput =>
+        nullable, wait_for_result : bool => optional, timeout_seconds : f64 => nullable,
+        custom_tracing_attributes : std::collections::BTreeMap < String, String > =>
+        nullable, force_new_trace : bool => optional, extensions :
+        std::collections::BTreeMap < String, serde_json::Value > => nullable,
+        #[deprecated] task_queue : String => nullable, deployment_name : String =>
+        nullable
     }
 }
 /// The input to the workflow. This should be a dictionary or a BaseModel that matches the workflow's input schema.
@@ -1273,32 +949,14 @@ pub enum WorkflowExecutionRequestInput {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-impl serde::Serialize for WorkflowExecutionRequestInput {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::ValueMap(v) => serde::Serialize::serialize(v, s),
-            Self::Unknown(v) => serde::Serialize::serialize(v, s),
-        }
-    }
-}
-impl<'de> serde::Deserialize<'de> for WorkflowExecutionRequestInput {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Ok(v) = <std::collections::BTreeMap<
-            String,
-            serde_json::Value,
-        > as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::ValueMap(v));
-        }
-        Ok(Self::Unknown(value))
-    }
-}
-impl From<std::collections::BTreeMap<String, serde_json::Value>>
-for WorkflowExecutionRequestInput {
-    fn from(v: std::collections::BTreeMap<String, serde_json::Value>) -> Self {
-        Self::ValueMap(v)
-    }
-}
+crate::runtime::untagged_union!(
+    WorkflowExecutionRequestInput { ValueMap(std::collections::BTreeMap < String,
+    serde_json::Value >) }
+);
+crate::runtime::union_from!(
+    WorkflowExecutionRequestInput { ValueMap(std::collections::BTreeMap < String,
+    serde_json::Value >) }
+);
 /// `#/components/schemas/WorkflowExecutionResponse`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WorkflowExecutionResponse {
@@ -1368,35 +1026,10 @@ impl WorkflowExecutionResponse {
             result: result.into(),
         }
     }
-    /// Sets `workflow_id`.
-    pub fn workflow_id(mut self, value: impl Into<String>) -> Self {
-        self.workflow_id = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `deployment_name`.
-    pub fn deployment_name(mut self, value: impl Into<String>) -> Self {
-        self.deployment_name = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `parent_execution_id`.
-    pub fn parent_execution_id(mut self, value: impl Into<String>) -> Self {
-        self.parent_execution_id = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `run_id`.
-    pub fn run_id(mut self, value: impl Into<String>) -> Self {
-        self.run_id = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `user_id`.
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.user_id = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `total_duration_ms`.
-    pub fn total_duration_ms(mut self, value: impl Into<i64>) -> Self {
-        self.total_duration_ms = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        workflow_id : String => nullable, deployment_name : String => nullable,
+        parent_execution_id : String => nullable, run_id : String => nullable, user_id :
+        String => nullable, total_duration_ms : i64 => nullable
     }
 }
 /// Attributes for workflow execution started events.
@@ -1432,15 +1065,8 @@ impl WorkflowExecutionStartedAttributesResponse {
             attempt: Default::default(),
         }
     }
-    /// Sets `display_name`.
-    pub fn display_name(mut self, value: impl Into<String>) -> Self {
-        self.display_name = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `attempt`.
-    pub fn attempt(mut self, value: impl Into<i64>) -> Self {
-        self.attempt = Some(value.into());
-        self
+    crate::runtime::setters! {
+        display_name : String => nullable, attempt : i64 => optional
     }
 }
 /// Emitted when a workflow execution begins.
@@ -1512,20 +1138,9 @@ impl WorkflowExecutionStartedResponse {
 /// Event type discriminator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct WorkflowExecutionStartedResponseEventType;
-impl WorkflowExecutionStartedResponseEventType {
-    /// Always `"WORKFLOW_EXECUTION_STARTED"`.
-    pub const VALUE: &'static str = "WORKFLOW_EXECUTION_STARTED";
-}
-impl serde::Serialize for WorkflowExecutionStartedResponseEventType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for WorkflowExecutionStartedResponseEventType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(
+    WorkflowExecutionStartedResponseEventType, str, "WORKFLOW_EXECUTION_STARTED"
+);
 /// `#/components/schemas/WorkflowExecutionStatus`
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum WorkflowExecutionStatus {
@@ -1548,52 +1163,12 @@ pub enum WorkflowExecutionStatus {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl WorkflowExecutionStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Running => "RUNNING",
-            Self::Completed => "COMPLETED",
-            Self::Failed => "FAILED",
-            Self::Canceled => "CANCELED",
-            Self::Terminated => "TERMINATED",
-            Self::ContinuedAsNew => "CONTINUED_AS_NEW",
-            Self::TimedOut => "TIMED_OUT",
-            Self::RetryingAfterError => "RETRYING_AFTER_ERROR",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for WorkflowExecutionStatus {
-    fn from(s: &str) -> Self {
-        match s {
-            "RUNNING" => Self::Running,
-            "COMPLETED" => Self::Completed,
-            "FAILED" => Self::Failed,
-            "CANCELED" => Self::Canceled,
-            "TERMINATED" => Self::Terminated,
-            "CONTINUED_AS_NEW" => Self::ContinuedAsNew,
-            "TIMED_OUT" => Self::TimedOut,
-            "RETRYING_AFTER_ERROR" => Self::RetryingAfterError,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for WorkflowExecutionStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for WorkflowExecutionStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for WorkflowExecutionStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    WorkflowExecutionStatus { Running = "RUNNING", Completed = "COMPLETED", Failed =
+    "FAILED", Canceled = "CANCELED", Terminated = "TERMINATED", ContinuedAsNew =
+    "CONTINUED_AS_NEW", TimedOut = "TIMED_OUT", RetryingAfterError =
+    "RETRYING_AFTER_ERROR" }
+);
 /// Response model for synchronous workflow execution
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WorkflowExecutionSyncResponse {
@@ -1663,15 +1238,8 @@ impl WorkflowExecutionTraceEvent {
             internal: Default::default(),
         }
     }
-    /// Sets `type`.
-    pub fn r#type(mut self, value: impl Into<EventType>) -> Self {
-        self.r#type = Some(value.into());
-        self
-    }
-    /// Sets `internal`.
-    pub fn internal(mut self, value: impl Into<bool>) -> Self {
-        self.internal = Some(value.into());
-        self
+    crate::runtime::setters! {
+        r#type : EventType => optional, internal : bool => optional
     }
 }
 /// `#/components/schemas/WorkflowExecutionTraceEventsResponse`
@@ -1747,43 +1315,11 @@ impl WorkflowExecutionTraceEventsResponse {
             events: Default::default(),
         }
     }
-    /// Sets `workflow_id`.
-    pub fn workflow_id(mut self, value: impl Into<String>) -> Self {
-        self.workflow_id = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `deployment_name`.
-    pub fn deployment_name(mut self, value: impl Into<String>) -> Self {
-        self.deployment_name = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `parent_execution_id`.
-    pub fn parent_execution_id(mut self, value: impl Into<String>) -> Self {
-        self.parent_execution_id = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `run_id`.
-    pub fn run_id(mut self, value: impl Into<String>) -> Self {
-        self.run_id = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `user_id`.
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.user_id = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `total_duration_ms`.
-    pub fn total_duration_ms(mut self, value: impl Into<i64>) -> Self {
-        self.total_duration_ms = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `events`.
-    pub fn events(
-        mut self,
-        value: impl Into<Vec<WorkflowExecutionTraceEventsResponseEventsItem>>,
-    ) -> Self {
-        self.events = Some(value.into());
-        self
+    crate::runtime::setters! {
+        workflow_id : String => nullable, deployment_name : String => nullable,
+        parent_execution_id : String => nullable, run_id : String => nullable, user_id :
+        String => nullable, total_duration_ms : i64 => nullable, events : Vec <
+        WorkflowExecutionTraceEventsResponseEventsItem > => optional
     }
 }
 /// `#/components/schemas/WorkflowExecutionTraceEventsResponse/properties/events/items`
@@ -1794,45 +1330,16 @@ pub enum WorkflowExecutionTraceEventsResponseEventsItem {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-impl serde::Serialize for WorkflowExecutionTraceEventsResponseEventsItem {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::WorkflowExecutionProgressTraceEvent(v) => {
-                serde::Serialize::serialize(v, s)
-            }
-            Self::WorkflowExecutionTraceEvent(v) => serde::Serialize::serialize(v, s),
-            Self::Unknown(v) => serde::Serialize::serialize(v, s),
-        }
-    }
-}
-impl<'de> serde::Deserialize<'de> for WorkflowExecutionTraceEventsResponseEventsItem {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Ok(v) = <WorkflowExecutionProgressTraceEvent as serde::Deserialize>::deserialize(
-            &value,
-        ) {
-            return Ok(Self::WorkflowExecutionProgressTraceEvent(v));
-        }
-        if let Ok(v) = <WorkflowExecutionTraceEvent as serde::Deserialize>::deserialize(
-            &value,
-        ) {
-            return Ok(Self::WorkflowExecutionTraceEvent(v));
-        }
-        Ok(Self::Unknown(value))
-    }
-}
-impl From<WorkflowExecutionProgressTraceEvent>
-for WorkflowExecutionTraceEventsResponseEventsItem {
-    fn from(v: WorkflowExecutionProgressTraceEvent) -> Self {
-        Self::WorkflowExecutionProgressTraceEvent(v)
-    }
-}
-impl From<WorkflowExecutionTraceEvent>
-for WorkflowExecutionTraceEventsResponseEventsItem {
-    fn from(v: WorkflowExecutionTraceEvent) -> Self {
-        Self::WorkflowExecutionTraceEvent(v)
-    }
-}
+crate::runtime::untagged_union!(
+    WorkflowExecutionTraceEventsResponseEventsItem {
+    WorkflowExecutionProgressTraceEvent(WorkflowExecutionProgressTraceEvent),
+    WorkflowExecutionTraceEvent(WorkflowExecutionTraceEvent) }
+);
+crate::runtime::union_from!(
+    WorkflowExecutionTraceEventsResponseEventsItem {
+    WorkflowExecutionProgressTraceEvent(WorkflowExecutionProgressTraceEvent),
+    WorkflowExecutionTraceEvent(WorkflowExecutionTraceEvent) }
+);
 /// `#/components/schemas/WorkflowExecutionTraceOTelResponse`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WorkflowExecutionTraceOTelResponse {
@@ -1915,45 +1422,11 @@ impl WorkflowExecutionTraceOTelResponse {
             otel_trace_data: Default::default(),
         }
     }
-    /// Sets `workflow_id`.
-    pub fn workflow_id(mut self, value: impl Into<String>) -> Self {
-        self.workflow_id = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `deployment_name`.
-    pub fn deployment_name(mut self, value: impl Into<String>) -> Self {
-        self.deployment_name = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `parent_execution_id`.
-    pub fn parent_execution_id(mut self, value: impl Into<String>) -> Self {
-        self.parent_execution_id = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `run_id`.
-    pub fn run_id(mut self, value: impl Into<String>) -> Self {
-        self.run_id = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `user_id`.
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.user_id = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `total_duration_ms`.
-    pub fn total_duration_ms(mut self, value: impl Into<i64>) -> Self {
-        self.total_duration_ms = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `otel_trace_id`.
-    pub fn otel_trace_id(mut self, value: impl Into<String>) -> Self {
-        self.otel_trace_id = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `otel_trace_data`.
-    pub fn otel_trace_data(mut self, value: impl Into<TempoGetTraceResponse>) -> Self {
-        self.otel_trace_data = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        workflow_id : String => nullable, deployment_name : String => nullable,
+        parent_execution_id : String => nullable, run_id : String => nullable, user_id :
+        String => nullable, total_duration_ms : i64 => nullable, otel_trace_id : String
+        => nullable, otel_trace_data : TempoGetTraceResponse => nullable
     }
 }
 /// `#/components/schemas/WorkflowExecutionTraceSummaryAttributesValues`
@@ -1967,71 +1440,14 @@ pub enum WorkflowExecutionTraceSummaryAttributesValues {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-impl serde::Serialize for WorkflowExecutionTraceSummaryAttributesValues {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::Bool(v) => serde::Serialize::serialize(v, s),
-            Self::Integer(v) => serde::Serialize::serialize(v, s),
-            Self::Number(v) => serde::Serialize::serialize(v, s),
-            Self::String(v) => serde::Serialize::serialize(v, s),
-            Self::ValueList(v) => serde::Serialize::serialize(v, s),
-            Self::Unknown(v) => serde::Serialize::serialize(v, s),
-        }
-    }
-}
-impl<'de> serde::Deserialize<'de> for WorkflowExecutionTraceSummaryAttributesValues {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Ok(v) = <bool as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::Bool(v));
-        }
-        if let Ok(v) = <i64 as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::Integer(v));
-        }
-        if let Ok(v) = <f64 as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::Number(v));
-        }
-        if let Ok(v) = <String as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::String(v));
-        }
-        if let Ok(v) = <Vec<
-            serde_json::Value,
-        > as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::ValueList(v));
-        }
-        Ok(Self::Unknown(value))
-    }
-}
-impl From<bool> for WorkflowExecutionTraceSummaryAttributesValues {
-    fn from(v: bool) -> Self {
-        Self::Bool(v)
-    }
-}
-impl From<i64> for WorkflowExecutionTraceSummaryAttributesValues {
-    fn from(v: i64) -> Self {
-        Self::Integer(v)
-    }
-}
-impl From<f64> for WorkflowExecutionTraceSummaryAttributesValues {
-    fn from(v: f64) -> Self {
-        Self::Number(v)
-    }
-}
-impl From<String> for WorkflowExecutionTraceSummaryAttributesValues {
-    fn from(v: String) -> Self {
-        Self::String(v)
-    }
-}
-impl From<&str> for WorkflowExecutionTraceSummaryAttributesValues {
-    fn from(v: &str) -> Self {
-        Self::String(v.to_string())
-    }
-}
-impl From<Vec<serde_json::Value>> for WorkflowExecutionTraceSummaryAttributesValues {
-    fn from(v: Vec<serde_json::Value>) -> Self {
-        Self::ValueList(v)
-    }
-}
+crate::runtime::untagged_union!(
+    WorkflowExecutionTraceSummaryAttributesValues { Bool(bool), Integer(i64),
+    Number(f64), String(String), ValueList(Vec < serde_json::Value >) }
+);
+crate::runtime::union_from!(
+    WorkflowExecutionTraceSummaryAttributesValues { Bool(bool), Integer(i64),
+    Number(f64), String(String), ValueList(Vec < serde_json::Value >) } str => String
+);
 /// `#/components/schemas/WorkflowExecutionTraceSummaryResponse`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WorkflowExecutionTraceSummaryResponse {
@@ -2105,43 +1521,11 @@ impl WorkflowExecutionTraceSummaryResponse {
             span_tree: Default::default(),
         }
     }
-    /// Sets `workflow_id`.
-    pub fn workflow_id(mut self, value: impl Into<String>) -> Self {
-        self.workflow_id = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `deployment_name`.
-    pub fn deployment_name(mut self, value: impl Into<String>) -> Self {
-        self.deployment_name = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `parent_execution_id`.
-    pub fn parent_execution_id(mut self, value: impl Into<String>) -> Self {
-        self.parent_execution_id = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `run_id`.
-    pub fn run_id(mut self, value: impl Into<String>) -> Self {
-        self.run_id = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `user_id`.
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.user_id = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `total_duration_ms`.
-    pub fn total_duration_ms(mut self, value: impl Into<i64>) -> Self {
-        self.total_duration_ms = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `span_tree`.
-    pub fn span_tree(
-        mut self,
-        value: impl Into<WorkflowExecutionTraceSummarySpan>,
-    ) -> Self {
-        self.span_tree = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        workflow_id : String => nullable, deployment_name : String => nullable,
+        parent_execution_id : String => nullable, run_id : String => nullable, user_id :
+        String => nullable, total_duration_ms : i64 => nullable, span_tree :
+        WorkflowExecutionTraceSummarySpan => nullable
     }
 }
 /// `#/components/schemas/WorkflowExecutionTraceSummarySpan`
@@ -2191,13 +1575,8 @@ impl WorkflowExecutionTraceSummarySpan {
             children: Default::default(),
         }
     }
-    /// Sets `children`.
-    pub fn children(
-        mut self,
-        value: impl Into<Vec<WorkflowExecutionTraceSummarySpan>>,
-    ) -> Self {
-        self.children = Some(value.into());
-        self
+    crate::runtime::setters! {
+        children : Vec < WorkflowExecutionTraceSummarySpan > => optional
     }
 }
 /// `#/components/schemas/WorkflowExecutionWithoutResultResponse`
@@ -2265,35 +1644,10 @@ impl WorkflowExecutionWithoutResultResponse {
             total_duration_ms: Default::default(),
         }
     }
-    /// Sets `workflow_id`.
-    pub fn workflow_id(mut self, value: impl Into<String>) -> Self {
-        self.workflow_id = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `deployment_name`.
-    pub fn deployment_name(mut self, value: impl Into<String>) -> Self {
-        self.deployment_name = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `parent_execution_id`.
-    pub fn parent_execution_id(mut self, value: impl Into<String>) -> Self {
-        self.parent_execution_id = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `run_id`.
-    pub fn run_id(mut self, value: impl Into<String>) -> Self {
-        self.run_id = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `user_id`.
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.user_id = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `total_duration_ms`.
-    pub fn total_duration_ms(mut self, value: impl Into<i64>) -> Self {
-        self.total_duration_ms = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        workflow_id : String => nullable, deployment_name : String => nullable,
+        parent_execution_id : String => nullable, run_id : String => nullable, user_id :
+        String => nullable, total_duration_ms : i64 => nullable
     }
 }
 /// `#/components/schemas/WorkflowGetResponse`
@@ -2335,10 +1689,8 @@ pub struct WorkflowMetadata {
     pub shared_namespace: crate::Nullable<String>,
 }
 impl WorkflowMetadata {
-    /// Sets `shared_namespace`.
-    pub fn shared_namespace(mut self, value: impl Into<String>) -> Self {
-        self.shared_namespace = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        shared_namespace : String => nullable
     }
 }
 /// Complete metrics for a specific workflow.
@@ -2426,32 +1778,10 @@ impl WorkflowRegistration {
             compatible_with_chat_assistant: Default::default(),
         }
     }
-    /// Sets `deployment_id`.
-    #[deprecated]
-    pub fn deployment_id(mut self, value: impl Into<String>) -> Self {
-        self.deployment_id = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `task_queue`.
-    #[deprecated]
-    pub fn task_queue(mut self, value: impl Into<String>) -> Self {
-        self.task_queue = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `workflow`.
-    pub fn workflow(mut self, value: impl Into<Workflow>) -> Self {
-        self.workflow = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `deployment_name`.
-    pub fn deployment_name(mut self, value: impl Into<String>) -> Self {
-        self.deployment_name = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `compatible_with_chat_assistant`.
-    pub fn compatible_with_chat_assistant(mut self, value: impl Into<bool>) -> Self {
-        self.compatible_with_chat_assistant = Some(value.into());
-        self
+    crate::runtime::setters! {
+        #[deprecated] deployment_id : String => nullable, #[deprecated] task_queue :
+        String => nullable, workflow : Workflow => nullable, deployment_name : String =>
+        nullable, compatible_with_chat_assistant : bool => optional
     }
 }
 /// `#/components/schemas/WorkflowRegistrationGetResponse`
@@ -2554,32 +1884,10 @@ impl WorkflowRegistrationWithWorkerStatus {
             active: active.into(),
         }
     }
-    /// Sets `deployment_id`.
-    #[deprecated]
-    pub fn deployment_id(mut self, value: impl Into<String>) -> Self {
-        self.deployment_id = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `task_queue`.
-    #[deprecated]
-    pub fn task_queue(mut self, value: impl Into<String>) -> Self {
-        self.task_queue = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `workflow`.
-    pub fn workflow(mut self, value: impl Into<Workflow>) -> Self {
-        self.workflow = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `deployment_name`.
-    pub fn deployment_name(mut self, value: impl Into<String>) -> Self {
-        self.deployment_name = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `compatible_with_chat_assistant`.
-    pub fn compatible_with_chat_assistant(mut self, value: impl Into<bool>) -> Self {
-        self.compatible_with_chat_assistant = Some(value.into());
-        self
+    crate::runtime::setters! {
+        #[deprecated] deployment_id : String => nullable, #[deprecated] task_queue :
+        String => nullable, workflow : Workflow => nullable, deployment_name : String =>
+        nullable, compatible_with_chat_assistant : bool => optional
     }
 }
 /// `#/components/schemas/WorkflowScheduleListResponse`
@@ -2599,10 +1907,8 @@ impl WorkflowScheduleListResponse {
             next_page_token: Default::default(),
         }
     }
-    /// Sets `next_page_token`.
-    pub fn next_page_token(mut self, value: impl Into<String>) -> Self {
-        self.next_page_token = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        next_page_token : String => nullable
     }
 }
 /// `#/components/schemas/WorkflowSchedulePauseRequest`
@@ -2613,10 +1919,8 @@ pub struct WorkflowSchedulePauseRequest {
     pub note: crate::Nullable<String>,
 }
 impl WorkflowSchedulePauseRequest {
-    /// Sets `note`.
-    pub fn note(mut self, value: impl Into<String>) -> Self {
-        self.note = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        note : String => nullable
     }
 }
 /// `#/components/schemas/WorkflowScheduleRequest`
@@ -2662,36 +1966,11 @@ impl WorkflowScheduleRequest {
             deployment_name: Default::default(),
         }
     }
-    /// Sets `workflow_registration_id`.
-    pub fn workflow_registration_id(mut self, value: impl Into<String>) -> Self {
-        self.workflow_registration_id = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `workflow_version_id`.
-    pub fn workflow_version_id(mut self, value: impl Into<String>) -> Self {
-        self.workflow_version_id = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `workflow_identifier`.
-    pub fn workflow_identifier(mut self, value: impl Into<String>) -> Self {
-        self.workflow_identifier = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `workflow_task_queue`.
-    #[deprecated]
-    pub fn workflow_task_queue(mut self, value: impl Into<String>) -> Self {
-        self.workflow_task_queue = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `schedule_id`.
-    pub fn schedule_id(mut self, value: impl Into<String>) -> Self {
-        self.schedule_id = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `deployment_name`.
-    pub fn deployment_name(mut self, value: impl Into<String>) -> Self {
-        self.deployment_name = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        workflow_registration_id : String => nullable, workflow_version_id : String =>
+        nullable, workflow_identifier : String => nullable, #[deprecated]
+        workflow_task_queue : String => nullable, schedule_id : String => nullable,
+        deployment_name : String => nullable
     }
 }
 /// `#/components/schemas/WorkflowScheduleResponse`
@@ -2716,10 +1995,8 @@ pub struct WorkflowScheduleTriggerRequest {
     pub overlap: crate::Nullable<ScheduleOverlapPolicy>,
 }
 impl WorkflowScheduleTriggerRequest {
-    /// Sets `overlap`.
-    pub fn overlap(mut self, value: impl Into<ScheduleOverlapPolicy>) -> Self {
-        self.overlap = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        overlap : ScheduleOverlapPolicy => nullable
     }
 }
 /// `#/components/schemas/WorkflowScheduleUpdateRequest`
@@ -2821,20 +2098,9 @@ impl WorkflowTaskFailedResponse {
 /// Event type discriminator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct WorkflowTaskFailedResponseEventType;
-impl WorkflowTaskFailedResponseEventType {
-    /// Always `"WORKFLOW_TASK_FAILED"`.
-    pub const VALUE: &'static str = "WORKFLOW_TASK_FAILED";
-}
-impl serde::Serialize for WorkflowTaskFailedResponseEventType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for WorkflowTaskFailedResponseEventType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(
+    WorkflowTaskFailedResponseEventType, str, "WORKFLOW_TASK_FAILED"
+);
 /// Attributes for workflow task timed out events.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WorkflowTaskTimedOutAttributes {
@@ -2852,10 +2118,8 @@ impl WorkflowTaskTimedOutAttributes {
             timeout_type: Default::default(),
         }
     }
-    /// Sets `timeout_type`.
-    pub fn timeout_type(mut self, value: impl Into<String>) -> Self {
-        self.timeout_type = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        timeout_type : String => nullable
     }
 }
 /// Emitted when a workflow task times out.
@@ -2928,20 +2192,9 @@ impl WorkflowTaskTimedOutResponse {
 /// Event type discriminator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct WorkflowTaskTimedOutResponseEventType;
-impl WorkflowTaskTimedOutResponseEventType {
-    /// Always `"WORKFLOW_TASK_TIMED_OUT"`.
-    pub const VALUE: &'static str = "WORKFLOW_TASK_TIMED_OUT";
-}
-impl serde::Serialize for WorkflowTaskTimedOutResponseEventType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(Self::VALUE)
-    }
-}
-impl<'de> serde::Deserialize<'de> for WorkflowTaskTimedOutResponseEventType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
-    }
-}
+crate::runtime::const_value!(
+    WorkflowTaskTimedOutResponseEventType, str, "WORKFLOW_TASK_TIMED_OUT"
+);
 /// `#/components/schemas/WorkflowType`
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum WorkflowType {
@@ -2950,38 +2203,7 @@ pub enum WorkflowType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl WorkflowType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Code => "code",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for WorkflowType {
-    fn from(s: &str) -> Self {
-        match s {
-            "code" => Self::Code,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for WorkflowType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for WorkflowType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for WorkflowType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(WorkflowType { Code = "code" });
 /// `#/components/schemas/WorkflowUnarchiveResponse`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WorkflowUnarchiveResponse {
@@ -3011,25 +2233,9 @@ pub struct WorkflowUpdateRequest {
     pub tags: crate::Nullable<Vec<String>>,
 }
 impl WorkflowUpdateRequest {
-    /// Sets `display_name`.
-    pub fn display_name(mut self, value: impl Into<String>) -> Self {
-        self.display_name = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `description`.
-    pub fn description(mut self, value: impl Into<String>) -> Self {
-        self.description = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `available_in_chat_assistant`.
-    pub fn available_in_chat_assistant(mut self, value: impl Into<bool>) -> Self {
-        self.available_in_chat_assistant = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `tags`.
-    pub fn tags(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.tags = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        display_name : String => nullable, description : String => nullable,
+        available_in_chat_assistant : bool => nullable, tags : Vec < String > => nullable
     }
 }
 /// `#/components/schemas/WorkflowUpdateResponse`
@@ -3119,35 +2325,10 @@ impl WorkflowWithWorkerStatus {
             active: active.into(),
         }
     }
-    /// Sets `description`.
-    pub fn description(mut self, value: impl Into<String>) -> Self {
-        self.description = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `shared_namespace`.
-    pub fn shared_namespace(mut self, value: impl Into<String>) -> Self {
-        self.shared_namespace = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `available_in_chat_assistant`.
-    pub fn available_in_chat_assistant(mut self, value: impl Into<bool>) -> Self {
-        self.available_in_chat_assistant = Some(value.into());
-        self
-    }
-    /// Sets `is_technical`.
-    pub fn is_technical(mut self, value: impl Into<bool>) -> Self {
-        self.is_technical = Some(value.into());
-        self
-    }
-    /// Sets `archived`.
-    pub fn archived(mut self, value: impl Into<bool>) -> Self {
-        self.archived = Some(value.into());
-        self
-    }
-    /// Sets `tags`.
-    pub fn tags(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.tags = Some(value.into());
-        self
+    crate::runtime::setters! {
+        description : String => nullable, shared_namespace : String => nullable,
+        available_in_chat_assistant : bool => optional, is_technical : bool => optional,
+        archived : bool => optional, tags : Vec < String > => optional
     }
 }
 /// `#/components/schemas/WorkflowsWorkerSpecUpdate`
@@ -3163,25 +2344,9 @@ pub struct WorkflowsWorkerSpecUpdate {
     pub working_dir: crate::Nullable<String>,
 }
 impl WorkflowsWorkerSpecUpdate {
-    /// Sets `github_url`.
-    pub fn github_url(mut self, value: impl Into<String>) -> Self {
-        self.github_url = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `revision`.
-    pub fn revision(mut self, value: impl Into<String>) -> Self {
-        self.revision = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `entrypoint`.
-    pub fn entrypoint(mut self, value: impl Into<String>) -> Self {
-        self.entrypoint = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `working_dir`.
-    pub fn working_dir(mut self, value: impl Into<String>) -> Self {
-        self.working_dir = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        github_url : String => nullable, revision : String => nullable, entrypoint :
+        String => nullable, working_dir : String => nullable
     }
 }
 /// `#/components/schemas/WorkspaceEnrichedOUT`
@@ -3235,15 +2400,8 @@ impl WorkspaceEnrichedOUT {
             raw_role: raw_role.into(),
         }
     }
-    /// Sets `members_count`.
-    pub fn members_count(mut self, value: impl Into<i64>) -> Self {
-        self.members_count = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `spend_limit`.
-    pub fn spend_limit(mut self, value: impl Into<WorkspaceSpendLimitOUT>) -> Self {
-        self.spend_limit = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        members_count : i64 => nullable, spend_limit : WorkspaceSpendLimitOUT => nullable
     }
 }
 /// `#/components/schemas/WorkspaceEnrichedOUT/properties/raw_roles/items`
@@ -3255,50 +2413,16 @@ pub enum WorkspaceEnrichedOUTRawRolesItem {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-impl serde::Serialize for WorkspaceEnrichedOUTRawRolesItem {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::WorkspaceRole(v) => serde::Serialize::serialize(v, s),
-            Self::StaticWorkspaceRoles(v) => serde::Serialize::serialize(v, s),
-            Self::StaticOrganizationRoles(v) => serde::Serialize::serialize(v, s),
-            Self::Unknown(v) => serde::Serialize::serialize(v, s),
-        }
-    }
-}
-impl<'de> serde::Deserialize<'de> for WorkspaceEnrichedOUTRawRolesItem {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-        if let Ok(v) = <WorkspaceRole as serde::Deserialize>::deserialize(&value) {
-            return Ok(Self::WorkspaceRole(v));
-        }
-        if let Ok(v) = <StaticWorkspaceRoles as serde::Deserialize>::deserialize(
-            &value,
-        ) {
-            return Ok(Self::StaticWorkspaceRoles(v));
-        }
-        if let Ok(v) = <StaticOrganizationRoles as serde::Deserialize>::deserialize(
-            &value,
-        ) {
-            return Ok(Self::StaticOrganizationRoles(v));
-        }
-        Ok(Self::Unknown(value))
-    }
-}
-impl From<WorkspaceRole> for WorkspaceEnrichedOUTRawRolesItem {
-    fn from(v: WorkspaceRole) -> Self {
-        Self::WorkspaceRole(v)
-    }
-}
-impl From<StaticWorkspaceRoles> for WorkspaceEnrichedOUTRawRolesItem {
-    fn from(v: StaticWorkspaceRoles) -> Self {
-        Self::StaticWorkspaceRoles(v)
-    }
-}
-impl From<StaticOrganizationRoles> for WorkspaceEnrichedOUTRawRolesItem {
-    fn from(v: StaticOrganizationRoles) -> Self {
-        Self::StaticOrganizationRoles(v)
-    }
-}
+crate::runtime::untagged_union!(
+    WorkspaceEnrichedOUTRawRolesItem { WorkspaceRole(WorkspaceRole),
+    StaticWorkspaceRoles(StaticWorkspaceRoles),
+    StaticOrganizationRoles(StaticOrganizationRoles) }
+);
+crate::runtime::union_from!(
+    WorkspaceEnrichedOUTRawRolesItem { WorkspaceRole(WorkspaceRole),
+    StaticWorkspaceRoles(StaticWorkspaceRoles),
+    StaticOrganizationRoles(StaticOrganizationRoles) }
+);
 /// `#/components/schemas/WorkspaceMemberIN`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct WorkspaceMemberIN {
@@ -3307,10 +2431,8 @@ pub struct WorkspaceMemberIN {
     pub members: crate::Nullable<Vec<WorkspaceMemberSingleIN>>,
 }
 impl WorkspaceMemberIN {
-    /// Sets `members`.
-    pub fn members(mut self, value: impl Into<Vec<WorkspaceMemberSingleIN>>) -> Self {
-        self.members = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        members : Vec < WorkspaceMemberSingleIN > => nullable
     }
 }
 /// `#/components/schemas/WorkspaceMemberSingleIN`
@@ -3348,33 +2470,11 @@ impl WorkspaceMemberSingleIN {
             user_uuid: user_uuid.into(),
         }
     }
-    /// Sets `role_names`.
-    pub fn role_names(
-        mut self,
-        value: impl Into<Vec<WorkspaceMemberSingleINRoleNamesItem>>,
-    ) -> Self {
-        self.role_names = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `roles`.
-    pub fn roles(mut self, value: impl Into<MemberWorkspaceInfoRawRoles>) -> Self {
-        self.roles = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `role_name`.
-    #[deprecated]
-    pub fn role_name(
-        mut self,
-        value: impl Into<WorkspaceMemberSingleINRoleNamesItem>,
-    ) -> Self {
-        self.role_name = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `role`.
-    #[deprecated]
-    pub fn role(mut self, value: impl Into<MemberWorkspaceInfoRawRole>) -> Self {
-        self.role = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        role_names : Vec < WorkspaceMemberSingleINRoleNamesItem > => nullable, roles :
+        MemberWorkspaceInfoRawRoles => nullable, #[deprecated] role_name :
+        WorkspaceMemberSingleINRoleNamesItem => nullable, #[deprecated] role :
+        MemberWorkspaceInfoRawRole => nullable
     }
 }
 /// `#/components/schemas/WorkspaceMemberSingleIN/properties/role_names/items`
@@ -3405,58 +2505,13 @@ pub enum WorkspaceMemberSingleINRoleNamesItem {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl WorkspaceMemberSingleINRoleNamesItem {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Billing => "billing",
-            Self::User => "user",
-            Self::Contributor => "contributor",
-            Self::Dev => "dev",
-            Self::DevContributor => "dev_contributor",
-            Self::MistralCodeUser => "mistral_code_user",
-            Self::CloudUser => "cloud_user",
-            Self::WorkspaceContributor => "workspace_contributor",
-            Self::WorkspaceAdmin => "workspace_admin",
-            Self::ObservabilityViewer => "observability_viewer",
-            Self::WorkflowExecutor => "workflow_executor",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for WorkspaceMemberSingleINRoleNamesItem {
-    fn from(s: &str) -> Self {
-        match s {
-            "billing" => Self::Billing,
-            "user" => Self::User,
-            "contributor" => Self::Contributor,
-            "dev" => Self::Dev,
-            "dev_contributor" => Self::DevContributor,
-            "mistral_code_user" => Self::MistralCodeUser,
-            "cloud_user" => Self::CloudUser,
-            "workspace_contributor" => Self::WorkspaceContributor,
-            "workspace_admin" => Self::WorkspaceAdmin,
-            "observability_viewer" => Self::ObservabilityViewer,
-            "workflow_executor" => Self::WorkflowExecutor,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for WorkspaceMemberSingleINRoleNamesItem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for WorkspaceMemberSingleINRoleNamesItem {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for WorkspaceMemberSingleINRoleNamesItem {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(
+    WorkspaceMemberSingleINRoleNamesItem { Billing = "billing", User = "user",
+    Contributor = "contributor", Dev = "dev", DevContributor = "dev_contributor",
+    MistralCodeUser = "mistral_code_user", CloudUser = "cloud_user", WorkspaceContributor
+    = "workspace_contributor", WorkspaceAdmin = "workspace_admin", ObservabilityViewer =
+    "observability_viewer", WorkflowExecutor = "workflow_executor" }
+);
 /// `#/components/schemas/WorkspaceOUT`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WorkspaceOUT {
@@ -3498,15 +2553,8 @@ impl WorkspaceOUT {
             is_default: is_default.into(),
         }
     }
-    /// Sets `members_count`.
-    pub fn members_count(mut self, value: impl Into<i64>) -> Self {
-        self.members_count = crate::Nullable::Value(value.into());
-        self
-    }
-    /// Sets `spend_limit`.
-    pub fn spend_limit(mut self, value: impl Into<WorkspaceSpendLimitOUT>) -> Self {
-        self.spend_limit = crate::Nullable::Value(value.into());
-        self
+    crate::runtime::setters! {
+        members_count : i64 => nullable, spend_limit : WorkspaceSpendLimitOUT => nullable
     }
 }
 /// `#/components/schemas/WorkspaceRole`
@@ -3519,40 +2567,7 @@ pub enum WorkspaceRole {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl WorkspaceRole {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::A => "A",
-            Self::M => "M",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-impl From<&str> for WorkspaceRole {
-    fn from(s: &str) -> Self {
-        match s {
-            "A" => Self::A,
-            "M" => Self::M,
-            other => Self::Unknown(other.to_string()),
-        }
-    }
-}
-impl std::fmt::Display for WorkspaceRole {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for WorkspaceRole {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for WorkspaceRole {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-    }
-}
+crate::runtime::string_enum!(WorkspaceRole { A = "A", M = "M" });
 /// `#/components/schemas/WorkspaceRoleRef`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WorkspaceRoleRef {
@@ -3626,9 +2641,7 @@ impl WorkspacesOut {
             page_size: page_size.into(),
         }
     }
-    /// Sets `object`.
-    pub fn object(mut self, value: impl Into<ApiObjectType>) -> Self {
-        self.object = Some(value.into());
-        self
+    crate::runtime::setters! {
+        object : ApiObjectType => optional
     }
 }

@@ -6,6 +6,8 @@
 pub fn doc_lines(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut in_fence = false;
+    // Width of the current list item's marker, so continuation lines stay inside the item.
+    let mut list_indent: Option<usize> = None;
     for raw in text.lines() {
         let trimmed = raw.trim_start();
         if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
@@ -19,8 +21,19 @@ pub fn doc_lines(text: &str) -> Vec<String> {
         }
         if in_fence {
             out.push(raw.trim_end().to_string());
+            continue;
+        }
+        let line = trimmed.trim_end();
+        if line.is_empty() {
+            list_indent = None;
+            out.push(String::new());
+        } else if let Some(width) = list_marker(line) {
+            list_indent = Some(width);
+            out.push(escape_line(line));
+        } else if let Some(width) = list_indent {
+            out.push(format!("{}{}", " ".repeat(width), escape_line(line)));
         } else {
-            out.push(escape_line(trimmed.trim_end()));
+            out.push(escape_line(line));
         }
     }
     if in_fence {
@@ -34,6 +47,18 @@ pub fn doc_lines(text: &str) -> Vec<String> {
         out.pop();
     }
     out
+}
+
+/// The width of a list marker (`- `, `* `, `+ `, `1. `) starting the line.
+fn list_marker(line: &str) -> Option<usize> {
+    if line.starts_with("- ") || line.starts_with("* ") || line.starts_with("+ ") {
+        return Some(2);
+    }
+    let digits = line.chars().take_while(|c| c.is_ascii_digit()).count();
+    if digits > 0 && (line[digits..].starts_with(". ") || line[digits..].starts_with(") ")) {
+        return Some(digits + 2);
+    }
+    None
 }
 
 fn escape_line(line: &str) -> String {
@@ -128,5 +153,6 @@ mod tests {
         assert_eq!(doc_lines("List<T> `Vec<T>`"), vec!["List&lt;T> `Vec<T>`"]);
         assert_eq!(doc_lines("```python\nx = 1\n```"), vec!["```text", "x = 1", "```"]);
         assert_eq!(doc_lines("    indented"), vec!["indented"]);
+        assert_eq!(doc_lines("- item\n  more\nafter\n\npara"), vec!["- item", "  more", "  after", "", "para"]);
     }
 }

@@ -7,7 +7,7 @@
 use super::docs::doc_lines;
 use crate::ir::*;
 use proc_macro2::{Ident, Span, TokenStream};
-use quote::{format_ident, quote};
+use quote::quote;
 use std::collections::{BTreeMap, HashMap};
 
 pub fn ident(s: &str) -> Ident {
@@ -54,28 +54,45 @@ pub fn ty(t: &TypeRef) -> TokenStream {
     }
 }
 
-/// Renders every type, grouped by models file, files in name order.
-pub fn render_models(ir: &Ir) -> BTreeMap<String, TokenStream> {
-    let module_of: HashMap<&str, &str> = ir.types.iter().map(|t| (t.name.as_str(), t.module.as_str())).collect();
-    let deprecated: HashMap<&str, bool> = ir.types.iter().map(|t| (t.name.as_str(), t.deprecated)).collect();
-    let mut files: BTreeMap<String, (TokenStream, bool)> = BTreeMap::new();
+/// What every file's rendering needs to know about all types.
+pub struct Index<'a> {
+    module_of: HashMap<&'a str, &'a str>,
+    deprecated: HashMap<&'a str, bool>,
+}
+
+impl<'a> Index<'a> {
+    pub fn new(ir: &'a Ir) -> Self {
+        Index {
+            module_of: ir.types.iter().map(|t| (t.name.as_str(), t.module.as_str())).collect(),
+            deprecated: ir.types.iter().map(|t| (t.name.as_str(), t.deprecated)).collect(),
+        }
+    }
+}
+
+/// The models files and how many types each holds (a cost estimate for scheduling).
+pub fn modules(ir: &Ir) -> BTreeMap<String, usize> {
+    let mut m = BTreeMap::new();
     for t in &ir.types {
-        let (tokens, foreign) = files.entry(t.module.clone()).or_default();
+        *m.entry(t.module.clone()).or_default() += 1;
+    }
+    m
+}
+
+/// Renders one models file.
+pub fn render_module(ir: &Ir, index: &Index, module: &str) -> TokenStream {
+    let mut body = TokenStream::new();
+    let mut foreign = false;
+    for t in ir.types.iter().filter(|t| t.module == module) {
         let mut refs = Vec::new();
         collect_refs(t, &mut refs);
-        if refs.iter().any(|r| module_of.get(r.as_str()).is_some_and(|m| *m != t.module)) {
-            *foreign = true;
+        if refs.iter().any(|r| index.module_of.get(r.as_str()).is_some_and(|m| *m != module)) {
+            foreign = true;
         }
-        let uses_deprecated = refs.iter().any(|r| deprecated.get(r.as_str()).copied().unwrap_or(false));
-        tokens.extend(render_type(t, ir, uses_deprecated));
+        let uses_deprecated = refs.iter().any(|r| index.deprecated.get(r.as_str()).copied().unwrap_or(false));
+        body.extend(render_type(t, ir, uses_deprecated));
     }
-    files
-        .into_iter()
-        .map(|(m, (body, foreign))| {
-            let uses = if foreign { quote!(use super::*;) } else { TokenStream::new() };
-            (m, quote!(#uses #body))
-        })
-        .collect()
+    let uses = if foreign { quote!(use super::*;) } else { TokenStream::new() };
+    quote!(#uses #body)
 }
 
 fn collect_refs(t: &TypeDef, out: &mut Vec<String>) {
@@ -218,19 +235,18 @@ fn render_struct(name: &Ident, s: &Struct, head: TokenStream, allow: TokenStream
             }
             Presence::Optional | Presence::Nullable => {
                 ctor_inits.push(quote!(#fname: Default::default()));
-                let setter = if f.rust == "new" { format_ident!("with_new") } else { fname.clone() };
-                let v = wrap(quote!(value.into()));
-                let assign = if f.presence() == Presence::Optional {
-                    quote!(self.#fname = Some(#v);)
-                } else {
-                    quote!(self.#fname = crate::Nullable::Value(#v);)
+                if f.rust == "new" {
+                    // A setter would clash with the constructor; the field is public.
+                    continue;
+                }
+                let how = match (f.presence() == Presence::Optional, f.boxed) {
+                    (true, false) => quote!(optional),
+                    (false, false) => quote!(nullable),
+                    (true, true) => quote!(optional_boxed),
+                    (false, true) => quote!(nullable_boxed),
                 };
-                let sdocs = doc_attrs(Some(&format!("Sets `{}`.", f.wire)));
                 let sdep = if f.deprecated { quote!(#[deprecated]) } else { TokenStream::new() };
-                setters.push(quote! {
-                    #sdocs #sdep
-                    pub fn #setter(mut self, value: impl Into<#inner>) -> Self { #assign self }
-                });
+                setters.push(quote!(#sdep #fname: #inner => #how));
             }
         }
     }
@@ -261,10 +277,11 @@ fn render_struct(name: &Ident, s: &Struct, head: TokenStream, allow: TokenStream
         }
     };
     let impl_allow = if any_deprecated_field { quote!(#[allow(deprecated)]) } else { allow.clone() };
+    let setters = if setters.is_empty() { TokenStream::new() } else { quote!(crate::runtime::setters! { #(#setters),* }) };
     let imp = if ctor.is_empty() && setters.is_empty() {
         TokenStream::new()
     } else {
-        quote!(#impl_allow impl #name { #ctor #(#setters)* })
+        quote!(#impl_allow impl #name { #ctor #setters })
     };
     quote! {
         #head
@@ -285,15 +302,10 @@ fn render_enum(name: &Ident, values: &[EnumValue], head: TokenStream) -> TokenSt
         let d = doc_attrs(Some(v.docs.as_deref().unwrap_or(&format!("`{}`", v.wire))));
         quote!(#d #i,)
     });
-    let as_str = values.iter().map(|v| {
+    let pairs = values.iter().map(|v| {
         let i = ident(&v.rust);
         let w = &v.wire;
-        quote!(Self::#i => #w,)
-    });
-    let from = values.iter().map(|v| {
-        let i = ident(&v.rust);
-        let w = &v.wire;
-        quote!(#w => Self::#i,)
+        quote!(#i = #w)
     });
     quote! {
         #head
@@ -303,96 +315,52 @@ fn render_enum(name: &Ident, values: &[EnumValue], head: TokenStream) -> TokenSt
             /// A value this version of the SDK does not know, kept as sent.
             Unknown(String),
         }
-        impl #name {
-            /// The value as sent on the wire.
-            pub fn as_str(&self) -> &str { match self { #(#as_str)* Self::Unknown(s) => s, } }
-        }
-        impl From<&str> for #name {
-            fn from(s: &str) -> Self { match s { #(#from)* other => Self::Unknown(other.to_string()), } }
-        }
-        impl std::fmt::Display for #name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { f.write_str(self.as_str()) }
-        }
-        impl serde::Serialize for #name {
-            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> { s.serialize_str(self.as_str()) }
-        }
-        impl<'de> serde::Deserialize<'de> for #name {
-            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
-            }
-        }
+        crate::runtime::string_enum!(#name { #(#pairs),* });
     }
 }
 
 fn render_const(name: &Ident, v: &serde_json::Value, head: TokenStream) -> TokenStream {
-    let (value_ty, value, ser, de) = match v {
-        serde_json::Value::String(s) => (
-            quote!(&'static str),
-            quote!(#s),
-            quote!(s.serialize_str(Self::VALUE)),
-            quote!(crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)),
-        ),
-        serde_json::Value::Bool(b) => (
-            quote!(bool),
-            quote!(#b),
-            quote!(s.serialize_bool(Self::VALUE)),
-            quote!(crate::runtime::expect_value(d, &serde_json::Value::Bool(Self::VALUE)).map(|()| Self)),
-        ),
+    let (kind, value) = match v {
+        serde_json::Value::String(s) => (quote!(str), quote!(#s)),
+        serde_json::Value::Bool(b) => (quote!(bool), quote!(#b)),
         other => {
             let text = other.to_string();
-            (
-                quote!(&'static str),
-                quote!(#text),
-                quote!(serde::Serialize::serialize(&serde_json::from_str::<serde_json::Value>(Self::VALUE).map_err(serde::ser::Error::custom)?, s)),
-                quote!({
-                    let expected: serde_json::Value = serde_json::from_str(Self::VALUE).map_err(serde::de::Error::custom)?;
-                    crate::runtime::expect_value(d, &expected).map(|()| Self)
-                }),
-            )
+            (quote!(json), quote!(#text))
         }
     };
-    let text = v.to_string();
-    let doc = format!(" Always `{text}`.");
     quote! {
         #head
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
         pub struct #name;
-        impl #name {
-            #[doc = #doc]
-            pub const VALUE: #value_ty = #value;
-        }
-        impl serde::Serialize for #name {
-            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> { #ser }
-        }
-        impl<'de> serde::Deserialize<'de> for #name {
-            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> { #de }
-        }
+        crate::runtime::const_value!(#name, #kind, #value);
     }
 }
 
-/// `From` impls for variants whose type appears once, so `UserMessage::new(..).into()` works.
+/// `From` impls for variants whose type appears once, so `UserMessage::new(..).into()` works,
+/// and `From<&str>` for a union with a string variant.
 fn from_impls(name: &Ident, variants: &[(Ident, &TypeRef)], ir: &Ir, allow: &TokenStream) -> TokenStream {
-    let mut out = TokenStream::new();
+    let mut list = Vec::new();
+    let mut str_variant = None;
+    let has_enum = variants
+        .iter()
+        .any(|(_, o)| matches!(o, TypeRef::Named(n) if matches!(ir.find(n).map(|d| &d.kind), Some(TypeKind::Enum(_)))));
     for (i, (v, t)) in variants.iter().enumerate() {
         if variants.iter().enumerate().any(|(j, (_, o))| j != i && o == t) {
             continue;
         }
         let inner = ty(t);
-        out.extend(quote! {
-            #allow impl From<#inner> for #name { fn from(v: #inner) -> Self { Self::#v(v) } }
-        });
+        list.push(quote!(#v(#inner)));
         let string_like = match t {
             TypeRef::String => true,
             TypeRef::Named(n) => matches!(ir.find(n).map(|d| &d.kind), Some(TypeKind::Alias(TypeRef::String))),
             _ => false,
         };
-        if string_like && !variants.iter().any(|(_, o)| matches!(o, TypeRef::Named(n) if matches!(ir.find(n).map(|d| &d.kind), Some(TypeKind::Enum(_))))) {
-            out.extend(quote! {
-                impl From<&str> for #name { fn from(v: &str) -> Self { Self::#v(v.to_string()) } }
-            });
+        if string_like && !has_enum && str_variant.is_none() {
+            str_variant = Some(v.clone());
         }
     }
-    out
+    let str_part = str_variant.map(|v| quote!(str => #v));
+    quote!(crate::runtime::union_from!(#allow #name { #(#list),* } #str_part);)
 }
 
 fn render_tagged(name: &Ident, tag: &str, variants: &[TaggedVariant], head: TokenStream, allow: TokenStream, ir: &Ir) -> TokenStream {
@@ -402,24 +370,12 @@ fn render_tagged(name: &Ident, tag: &str, variants: &[TaggedVariant], head: Toke
         let d = doc_attrs(Some(&format!("`{tag}`: {}", v.tags.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(", "))));
         quote!(#d #i(#t),)
     });
-    let ser = variants.iter().map(|v| {
+    let entries = variants.iter().map(|v| {
         let i = ident(&v.rust);
-        if v.carries_tag {
-            quote!(Self::#i(v) => serde::Serialize::serialize(v, s),)
-        } else {
-            let tv = &v.tags[0];
-            quote!(Self::#i(v) => crate::runtime::serialize_tagged(s, #tag, #tv, v),)
-        }
-    });
-    let de = variants.iter().map(|v| {
-        let i = ident(&v.rust);
+        let t = ty(&v.ty);
         let tags = &v.tags;
-        quote!(#(Some(#tags))|* => Self::#i(crate::runtime::decode(value)?),)
-    });
-    let tag_values = variants.iter().map(|v| {
-        let i = ident(&v.rust);
-        let tv = &v.tags[0];
-        quote!(Self::#i(_) => Some(#tv),)
+        let how = if v.carries_tag { quote!(carries) } else { quote!(inject) };
+        quote!(#i(#t) = [#(#tags),*] #how)
     });
     let pairs: Vec<(Ident, &TypeRef)> = variants.iter().map(|v| (ident(&v.rust), &v.ty)).collect();
     let froms = from_impls(name, &pairs, ir, &allow);
@@ -432,29 +388,7 @@ fn render_tagged(name: &Ident, tag: &str, variants: &[TaggedVariant], head: Toke
             /// A variant this version of the SDK does not know, kept as raw JSON.
             Unknown(serde_json::Value),
         }
-        #allow
-        impl #name {
-            /// The discriminator value (`None` for an unknown variant without one).
-            pub fn tag(&self) -> Option<&str> {
-                match self { #(#tag_values)* Self::Unknown(v) => v.get(#tag).and_then(serde_json::Value::as_str), }
-            }
-        }
-        #allow
-        impl serde::Serialize for #name {
-            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                match self { #(#ser)* Self::Unknown(v) => serde::Serialize::serialize(v, s), }
-            }
-        }
-        #allow
-        impl<'de> serde::Deserialize<'de> for #name {
-            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-                Ok(match value.get(#tag).and_then(serde_json::Value::as_str) {
-                    #(#de)*
-                    _ => Self::Unknown(value),
-                })
-            }
-        }
+        crate::runtime::tagged_union!(#allow #name, #tag { #(#entries),* });
         #froms
     }
 }
@@ -465,14 +399,10 @@ fn render_untagged(name: &Ident, variants: &[Variant], head: TokenStream, allow:
         let t = ty(&v.ty);
         quote!(#i(#t),)
     });
-    let ser = variants.iter().map(|v| {
-        let i = ident(&v.rust);
-        quote!(Self::#i(v) => serde::Serialize::serialize(v, s),)
-    });
-    let de = variants.iter().map(|v| {
+    let entries = variants.iter().map(|v| {
         let i = ident(&v.rust);
         let t = ty(&v.ty);
-        quote!(if let Ok(v) = <#t as serde::Deserialize>::deserialize(&value) { return Ok(Self::#i(v)); })
+        quote!(#i(#t))
     });
     let pairs: Vec<(Ident, &TypeRef)> = variants.iter().map(|v| (ident(&v.rust), &v.ty)).collect();
     let froms = from_impls(name, &pairs, ir, &allow);
@@ -485,20 +415,7 @@ fn render_untagged(name: &Ident, variants: &[Variant], head: TokenStream, allow:
             /// A value matching none of the known shapes, kept as raw JSON.
             Unknown(serde_json::Value),
         }
-        #allow
-        impl serde::Serialize for #name {
-            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                match self { #(#ser)* Self::Unknown(v) => serde::Serialize::serialize(v, s), }
-            }
-        }
-        #allow
-        impl<'de> serde::Deserialize<'de> for #name {
-            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-                #(#de)*
-                Ok(Self::Unknown(value))
-            }
-        }
+        crate::runtime::untagged_union!(#allow #name { #(#entries),* });
         #froms
     }
 }

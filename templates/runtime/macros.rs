@@ -1,0 +1,242 @@
+//! Declarative macros that expand the generated types' trait impls. The generated sources stay
+//! short and reviewable (a spec update shows as a change of a list, not of pages of impls), and
+//! the generator does not have to format the same boilerplate a thousand times.
+
+/// Impls for an open string enum: `as_str`, `From<&str>`, `Display`, `Serialize`, `Deserialize`.
+/// Unknown values decode into `Unknown(String)`.
+macro_rules! string_enum {
+    ($(#[$attr:meta])* $name:ident { $($variant:ident = $wire:literal),* $(,)? }) => {
+        $(#[$attr])*
+        impl $name {
+            /// The value as sent on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $(Self::$variant => $wire,)*
+                    Self::Unknown(s) => s,
+                }
+            }
+        }
+        $(#[$attr])*
+        impl From<&str> for $name {
+            fn from(s: &str) -> Self {
+                match s {
+                    $($wire => Self::$variant,)*
+                    other => Self::Unknown(other.to_string()),
+                }
+            }
+        }
+        $(#[$attr])*
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+        $(#[$attr])*
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+        $(#[$attr])*
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                $crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
+            }
+        }
+    };
+}
+pub(crate) use string_enum;
+
+/// Impls for a fixed value (`const`): the unit struct always serializes to it and only decodes
+/// from it. `str`, `bool` or `json` (any other JSON value, written as JSON text).
+macro_rules! const_value {
+    ($name:ident, str, $value:literal) => {
+        impl $name {
+            #[doc = concat!("Always `\"", $value, "\"`.")]
+            pub const VALUE: &'static str = $value;
+        }
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(Self::VALUE)
+            }
+        }
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                $crate::runtime::expect_str(d, Self::VALUE).map(|()| Self)
+            }
+        }
+    };
+    ($name:ident, bool, $value:literal) => {
+        impl $name {
+            #[doc = concat!("Always `", stringify!($value), "`.")]
+            pub const VALUE: bool = $value;
+        }
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_bool(Self::VALUE)
+            }
+        }
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                $crate::runtime::expect_value(d, &serde_json::Value::Bool(Self::VALUE)).map(|()| Self)
+            }
+        }
+    };
+    ($name:ident, json, $value:literal) => {
+        impl $name {
+            #[doc = concat!("Always `", $value, "` (JSON).")]
+            pub const VALUE: &'static str = $value;
+        }
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let v: serde_json::Value = serde_json::from_str(Self::VALUE).map_err(serde::ser::Error::custom)?;
+                serde::Serialize::serialize(&v, s)
+            }
+        }
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let expected: serde_json::Value = serde_json::from_str(Self::VALUE).map_err(serde::de::Error::custom)?;
+                $crate::runtime::expect_value(d, &expected).map(|()| Self)
+            }
+        }
+    };
+}
+pub(crate) use const_value;
+
+/// Impls for a discriminated union: `tag()`, `Serialize` (the variant's own fields, with the tag
+/// added when the variant type does not carry it: `inject`), and `Deserialize` by the tag, with
+/// unknown tags kept as `Unknown(serde_json::Value)`.
+macro_rules! tagged_union {
+    ($(#[$attr:meta])* $name:ident, $tag:literal {
+        $($variant:ident($ty:ty) = [$first:literal $(, $more:literal)*] $how:ident),* $(,)?
+    }) => {
+        $(#[$attr])*
+        impl $name {
+            /// The discriminator value (`None` for an unknown variant without one).
+            pub fn tag(&self) -> Option<&str> {
+                match self {
+                    $(Self::$variant(_) => Some($first),)*
+                    Self::Unknown(v) => v.get($tag).and_then(serde_json::Value::as_str),
+                }
+            }
+        }
+        $(#[$attr])*
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                match self {
+                    $(Self::$variant(v) => $crate::runtime::tagged_ser!($how, s, v, $tag, $first),)*
+                    Self::Unknown(v) => serde::Serialize::serialize(v, s),
+                }
+            }
+        }
+        $(#[$attr])*
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
+                Ok(match value.get($tag).and_then(serde_json::Value::as_str) {
+                    $(Some($first $(| $more)*) => Self::$variant($crate::runtime::decode::<$ty, D::Error>(value)?),)*
+                    _ => Self::Unknown(value),
+                })
+            }
+        }
+    };
+}
+pub(crate) use tagged_union;
+
+macro_rules! tagged_ser {
+    (carries, $s:ident, $v:ident, $tag:literal, $value:literal) => {
+        serde::Serialize::serialize($v, $s)
+    };
+    (inject, $s:ident, $v:ident, $tag:literal, $value:literal) => {
+        $crate::runtime::serialize_tagged($s, $tag, $value, $v)
+    };
+}
+pub(crate) use tagged_ser;
+
+/// Impls for a union without a discriminator: `Serialize` as the variant, `Deserialize` by trying
+/// the variants in order (most specific first), anything else kept as `Unknown(serde_json::Value)`.
+macro_rules! untagged_union {
+    ($(#[$attr:meta])* $name:ident { $($variant:ident($ty:ty)),* $(,)? }) => {
+        $(#[$attr])*
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                match self {
+                    $(Self::$variant(v) => serde::Serialize::serialize(v, s),)*
+                    Self::Unknown(v) => serde::Serialize::serialize(v, s),
+                }
+            }
+        }
+        $(#[$attr])*
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
+                $(
+                    if let Ok(v) = <$ty as serde::Deserialize>::deserialize(&value) {
+                        return Ok(Self::$variant(v));
+                    }
+                )*
+                Ok(Self::Unknown(value))
+            }
+        }
+    };
+}
+pub(crate) use untagged_union;
+
+/// `From` impls from each variant's type (listed only where the type is unambiguous), and from
+/// `&str` for a union with a string variant.
+macro_rules! union_from {
+    ($(#[$attr:meta])* $name:ident { $($variants:tt)* } $(str => $str_variant:ident)?) => {
+        $crate::runtime::union_from!(@each [$(#[$attr])*] $name; $($variants)*);
+        $(
+            impl From<&str> for $name {
+                fn from(v: &str) -> Self {
+                    Self::$str_variant(v.to_string())
+                }
+            }
+        )?
+    };
+    (@each [$($attrs:tt)*] $name:ident;) => {};
+    (@each [$($attrs:tt)*] $name:ident; $variant:ident($ty:ty) $(, $($rest:tt)*)?) => {
+        $($attrs)*
+        impl From<$ty> for $name {
+            fn from(v: $ty) -> Self {
+                Self::$variant(v)
+            }
+        }
+        $crate::runtime::union_from!(@each [$($attrs)*] $name; $($($rest)*)?);
+    };
+}
+pub(crate) use union_from;
+
+/// Builder-style setters for optional fields, used inside a struct's `impl` block:
+/// `optional` fields become `Some(value)`, `nullable` ones `Nullable::Value(value)`; the
+/// `_boxed` forms box the value (recursive types).
+macro_rules! setters {
+    ($($(#[$attr:meta])* $field:ident: $ty:ty => $how:ident),* $(,)?) => {
+        $(
+            #[doc = concat!("Sets `", stringify!($field), "`.")]
+            $(#[$attr])*
+            pub fn $field(mut self, value: impl Into<$ty>) -> Self {
+                self.$field = $crate::runtime::setter_value!($how, value.into());
+                self
+            }
+        )*
+    };
+}
+pub(crate) use setters;
+
+macro_rules! setter_value {
+    (optional, $v:expr) => {
+        Some($v)
+    };
+    (nullable, $v:expr) => {
+        $crate::Nullable::Value($v)
+    };
+    (optional_boxed, $v:expr) => {
+        Some(Box::new($v))
+    };
+    (nullable_boxed, $v:expr) => {
+        $crate::Nullable::Value(Box::new($v))
+    };
+}
+pub(crate) use setter_value;
