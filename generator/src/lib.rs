@@ -40,7 +40,9 @@ pub fn lower_spec(spec_text: &str, overlay: &Overlay) -> Result<(normalize::Norm
 
 /// Runs the whole pipeline in memory.
 pub fn generate(spec_text: &str, overlay: &Overlay) -> Result<Generated> {
-    let (_, ir, diagnostics) = lower_spec(spec_text, overlay)?;
+    let (normalized, ir, diagnostics) = lower_spec(spec_text, overlay)?;
+    // Freeing the document trees takes a while and nothing waits for it.
+    std::thread::spawn(move || drop(normalized));
     let spec = render::SpecInfo {
         title: ir.title.clone(),
         version: ir.version.clone(),

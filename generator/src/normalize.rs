@@ -52,7 +52,28 @@ pub fn normalize(mut doc: Value, diags: &mut Diagnostics) -> Result<Normalized> 
     }
     hoist_defs(&mut doc, diags);
     strip_path_fragments(&mut doc);
-    for_each_schema_root(&mut doc, &mut |schema, ptr| normalize_schema(schema, &mut ptr.to_string(), diags));
+    // Schemas are independent: normalize them on two threads, findings merged (and sorted later).
+    let mut roots = schema_roots(&mut doc);
+    let half = roots.len() / 2;
+    let (first, second) = roots.split_at_mut(half);
+    let found = std::thread::scope(|scope| {
+        let other = scope.spawn(|| {
+            let mut d = Diagnostics::default();
+            for (schema, ptr) in second.iter_mut() {
+                normalize_schema(schema, ptr, &mut d);
+            }
+            d.finish()
+        });
+        let mut d = Diagnostics::default();
+        for (schema, ptr) in first.iter_mut() {
+            normalize_schema(schema, ptr, &mut d);
+        }
+        let mut found = d.finish();
+        found.extend(other.join().expect("normalizer thread panicked"));
+        found
+    });
+    drop(roots);
+    diags.extend(found);
     let openapi = parse_openapi(&doc)?;
     Ok(Normalized { document: doc, openapi })
 }
@@ -288,88 +309,118 @@ fn strip_path_fragments(doc: &mut Value) {
 
 const METHODS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 
-/// Calls `f` on every top-level schema position of the document (components, parameters,
-/// request bodies, responses, headers), with its pointer.
-pub fn for_each_schema_root(doc: &mut Value, f: &mut dyn FnMut(&mut Value, &str)) {
-    if let Some(Value::Object(components)) = doc.get_mut("components") {
-        for (section, value) in components.iter_mut() {
-            let Value::Object(entries) = value else { continue };
-            for (name, entry) in entries.iter_mut() {
-                let ptr = child(&child("#/components", section), name);
-                match section.as_str() {
-                    "schemas" => f(entry, &ptr),
-                    "parameters" | "headers" => param_like(entry, &ptr, f),
-                    "requestBodies" => content_schemas(entry, &ptr, f),
-                    "responses" => response(entry, &ptr, f),
-                    _ => {}
-                }
-            }
-        }
-    }
-    if let Some(Value::Object(paths)) = doc.get_mut("paths") {
-        for (path, item) in paths.iter_mut() {
-            let item_ptr = child("#/paths", path);
-            let Value::Object(item) = item else { continue };
-            for (key, op) in item.iter_mut() {
-                let op_ptr = child(&item_ptr, key);
-                if key == "parameters" {
-                    params(op, &op_ptr, f);
-                    continue;
-                }
-                if !METHODS.contains(&key.as_str()) {
-                    continue;
-                }
-                let Value::Object(op) = op else { continue };
-                for (k, v) in op.iter_mut() {
-                    let p = child(&op_ptr, k);
-                    match k.as_str() {
-                        "parameters" => params(v, &p, f),
-                        "requestBody" => content_schemas(v, &p, f),
-                        "responses" => {
-                            if let Value::Object(rs) = v {
-                                for (status, r) in rs.iter_mut() {
-                                    response(r, &child(&p, status), f);
-                                }
-                            }
+/// Every top-level schema position of the document (components, parameters, request bodies,
+/// responses, headers), with its pointer, in document order.
+pub fn schema_roots(doc: &mut Value) -> Vec<(&mut Value, String)> {
+    let mut out = Vec::new();
+    let Value::Object(root) = doc else { return out };
+    for (key, value) in root.iter_mut() {
+        match key.as_str() {
+            "components" => {
+                let Value::Object(components) = value else { continue };
+                for (section, value) in components.iter_mut() {
+                    let Value::Object(entries) = value else { continue };
+                    for (name, entry) in entries.iter_mut() {
+                        let ptr = child(&child("#/components", section), name);
+                        match section.as_str() {
+                            "schemas" => out.push((entry, ptr)),
+                            "parameters" | "headers" => param_like(entry, &ptr, &mut out),
+                            "requestBodies" => content_schemas(entry, &ptr, &mut out),
+                            "responses" => response(entry, &ptr, &mut out),
+                            _ => {}
                         }
-                        _ => {}
                     }
                 }
             }
+            "paths" => {
+                let Value::Object(paths) = value else { continue };
+                for (path, item) in paths.iter_mut() {
+                    let item_ptr = child("#/paths", path);
+                    let Value::Object(item) = item else { continue };
+                    for (key, op) in item.iter_mut() {
+                        let op_ptr = child(&item_ptr, key);
+                        if key == "parameters" {
+                            params(op, &op_ptr, &mut out);
+                            continue;
+                        }
+                        if !METHODS.contains(&key.as_str()) {
+                            continue;
+                        }
+                        let Value::Object(op) = op else { continue };
+                        for (k, v) in op.iter_mut() {
+                            let p = child(&op_ptr, k);
+                            match k.as_str() {
+                                "parameters" => params(v, &p, &mut out),
+                                "requestBody" => content_schemas(v, &p, &mut out),
+                                "responses" => {
+                                    if let Value::Object(rs) = v {
+                                        for (status, r) in rs.iter_mut() {
+                                            response(r, &child(&p, status), &mut out);
+                                        }
+                                    }
+                                }
+                                _ => {}
+                            }
+                        }
+                    }
+                }
+            }
+            _ => {}
         }
     }
+    out
 }
 
-fn params(v: &mut Value, ptr: &str, f: &mut dyn FnMut(&mut Value, &str)) {
+type Roots<'a> = Vec<(&'a mut Value, String)>;
+
+fn params<'a>(v: &'a mut Value, ptr: &str, out: &mut Roots<'a>) {
     if let Value::Array(list) = v {
         for (i, p) in list.iter_mut().enumerate() {
-            param_like(p, &format!("{ptr}/{i}"), f);
+            param_like(p, &format!("{ptr}/{i}"), out);
         }
     }
 }
 
-fn param_like(v: &mut Value, ptr: &str, f: &mut dyn FnMut(&mut Value, &str)) {
-    if let Some(s) = v.get_mut("schema") {
-        f(s, &child(ptr, "schema"));
+fn param_like<'a>(v: &'a mut Value, ptr: &str, out: &mut Roots<'a>) {
+    let Value::Object(map) = v else { return };
+    for (k, v) in map.iter_mut() {
+        match k.as_str() {
+            "schema" => out.push((v, child(ptr, "schema"))),
+            "content" => media_types(v, &child(ptr, "content"), out),
+            _ => {}
+        }
     }
-    content_schemas(v, ptr, f);
 }
 
-fn content_schemas(v: &mut Value, ptr: &str, f: &mut dyn FnMut(&mut Value, &str)) {
-    if let Some(Value::Object(content)) = v.get_mut("content") {
+fn content_schemas<'a>(v: &'a mut Value, ptr: &str, out: &mut Roots<'a>) {
+    if let Some(content) = v.get_mut("content") {
+        media_types(content, &child(ptr, "content"), out);
+    }
+}
+
+fn media_types<'a>(content: &'a mut Value, ptr: &str, out: &mut Roots<'a>) {
+    if let Value::Object(content) = content {
         for (media, mt) in content.iter_mut() {
             if let Some(s) = mt.get_mut("schema") {
-                f(s, &child(&child(&child(ptr, "content"), media), "schema"));
+                out.push((s, child(&child(ptr, media), "schema")));
             }
         }
     }
 }
 
-fn response(v: &mut Value, ptr: &str, f: &mut dyn FnMut(&mut Value, &str)) {
-    content_schemas(v, ptr, f);
-    if let Some(Value::Object(headers)) = v.get_mut("headers") {
-        for (name, h) in headers.iter_mut() {
-            param_like(h, &child(&child(ptr, "headers"), name), f);
+fn response<'a>(v: &'a mut Value, ptr: &str, out: &mut Roots<'a>) {
+    let Value::Object(map) = v else { return };
+    for (k, v) in map.iter_mut() {
+        match k.as_str() {
+            "content" => media_types(v, &child(ptr, "content"), out),
+            "headers" => {
+                if let Value::Object(headers) = v {
+                    for (name, h) in headers.iter_mut() {
+                        param_like(h, &child(&child(ptr, "headers"), name), out);
+                    }
+                }
+            }
+            _ => {}
         }
     }
 }
