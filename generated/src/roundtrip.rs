@@ -32,9 +32,7 @@ pub fn roundtrip(
         "ScimSyncRunStatus" => Some(rt::<ScimSyncRunStatus>(value)),
         "String" => Some(rt::<String>(value)),
         "Timestamp" => Some(rt::<Timestamp>(value)),
-        "Vec<ChatCompletionRequestMessagesItem>" => {
-            Some(rt::<Vec<ChatCompletionRequestMessagesItem>>(value))
-        }
+        "Vec<Message>" => Some(rt::<Vec<Message>>(value)),
         "Vec<NestedGroupRef>" => Some(rt::<Vec<NestedGroupRef>>(value)),
         "Vec<String>" => Some(rt::<Vec<String>>(value)),
         "Vec<f64>" => Some(rt::<Vec<f64>>(value)),

@@ -196,8 +196,7 @@ impl<'a> Lowerer<'a> {
         let Some(components) = &self.api.components else { return };
         // Names first, so refs resolve whatever the order.
         for key in components.schemas.keys() {
-            let name = self.rename(names::type_name(key));
-            let name = names::unique(name, &mut self.taken);
+            let name = self.new_name(&names::type_name(key));
             self.components.insert(key.clone(), name);
         }
         for (key, schema) in &components.schemas {
@@ -225,19 +224,20 @@ impl<'a> Lowerer<'a> {
         }
     }
 
-    fn rename(&mut self, name: String) -> String {
+    /// A fresh, unique type name from a hint; the overlay may rename the result.
+    fn new_name(&mut self, hint: &str) -> String {
+        let name = names::unique(hint.to_string(), &mut self.taken);
         match self.overlay.type_names.get(&name) {
             Some(new) => {
                 self.used_renames.insert(name);
+                if !self.taken.insert(new.clone()) {
+                    self.diags.warn("spec/overlay.yaml#/type_names", format!("rename to `{new}` clashes with another type; `{new}` made unique"));
+                    return names::unique(new.clone(), &mut self.taken);
+                }
                 new.clone()
             }
             None => name,
         }
-    }
-
-    fn new_name(&mut self, hint: &str) -> String {
-        let name = self.rename(hint.to_string());
-        names::unique(name, &mut self.taken)
     }
 
     fn insert(&mut self, def: TypeDef) {
@@ -525,7 +525,7 @@ impl<'a> Lowerer<'a> {
                 origin: child(ptr, key),
                 component: None,
                 module: self.module.clone(),
-                docs: Some(format!("The alternative property sets of [`{name}`].")),
+                docs: Some(format!("The alternative property sets of `{name}`.")),
                 deprecated: false,
                 kind,
             });
@@ -618,7 +618,13 @@ impl<'a> Lowerer<'a> {
             if variants.iter().any(|v| v.ty == t) {
                 continue;
             }
-            let rust = names::unique(variant_label(&t), &mut taken);
+            // `ContentVariant1` inside `Content` reads better as `Variant1`.
+            let label = variant_label(&t);
+            let label = match label.strip_prefix(name) {
+                Some(rest) if rest.starts_with(|c: char| c.is_ascii_uppercase()) => rest.to_string(),
+                _ => label,
+            };
+            let rust = names::unique(label, &mut taken);
             variants.push(Variant { rust, ty: t });
         }
         // Ordered once every type is known (see `order_untagged`).

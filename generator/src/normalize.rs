@@ -101,13 +101,58 @@ pub fn parse_openapi(doc: &Value) -> Result<openapiv3::OpenAPI> {
     if let Some(api) = fast {
         return Ok(api);
     }
-    // Slow path, for the error: names the JSON path of the mismatch.
-    serde_path_to_error::deserialize::<_, openapiv3::OpenAPI>(doc).map_err(|e| {
-        let path = e.path().to_string();
-        anyhow::anyhow!("the normalized spec does not fit OpenAPI 3.0 at `{path}`: {}", e.inner())
-    })
-    .context("parsing the normalized document")?;
-    anyhow::bail!("the normalized spec does not fit OpenAPI 3.0 (no location found)")
+    // Slow path, for the error: find the smallest part that does not fit and name it.
+    Err(locate_parse_error(doc))
+}
+
+/// Names where a normalized document does not fit the OpenAPI 3.0 model: per path item and
+/// operation, per component, then the whole document.
+fn locate_parse_error(doc: &Value) -> anyhow::Error {
+    fn try_part<T: serde::de::DeserializeOwned>(v: &Value, ptr: &str) -> Option<anyhow::Error> {
+        let err = serde_path_to_error::deserialize::<_, T>(v).err()?;
+        let inner = err.path().to_string();
+        let at = if inner == "." { String::new() } else { format!(" (at `{inner}` inside it)") };
+        Some(anyhow::anyhow!("{ptr}: does not fit the OpenAPI 3.0 model{at}: {}", err.inner()))
+    }
+    if let Some(Value::Object(paths)) = doc.get("paths") {
+        for (path, item) in paths {
+            let ptr = child("#/paths", path);
+            if let Value::Object(ops) = item {
+                for (method, op) in ops {
+                    if METHODS.contains(&method.as_str()) {
+                        if let Some(e) = try_part::<openapiv3::Operation>(op, &child(&ptr, method)) {
+                            return e;
+                        }
+                    }
+                }
+            }
+            if let Some(e) = try_part::<openapiv3::PathItem>(item, &ptr) {
+                return e;
+            }
+        }
+    }
+    if let Some(Value::Object(components)) = doc.get("components") {
+        for (section, entries) in components {
+            if let Value::Object(entries) = entries {
+                for (name, entry) in entries {
+                    let ptr = child(&child("#/components", section), name);
+                    let e = match section.as_str() {
+                        "schemas" => try_part::<openapiv3::ReferenceOr<openapiv3::Schema>>(entry, &ptr),
+                        "parameters" => try_part::<openapiv3::ReferenceOr<openapiv3::Parameter>>(entry, &ptr),
+                        "responses" => try_part::<openapiv3::ReferenceOr<openapiv3::Response>>(entry, &ptr),
+                        "requestBodies" => try_part::<openapiv3::ReferenceOr<openapiv3::RequestBody>>(entry, &ptr),
+                        "securitySchemes" => try_part::<openapiv3::ReferenceOr<openapiv3::SecurityScheme>>(entry, &ptr),
+                        _ => None,
+                    };
+                    if let Some(e) = e {
+                        return e;
+                    }
+                }
+            }
+        }
+    }
+    try_part::<openapiv3::OpenAPI>(doc, "#")
+        .unwrap_or_else(|| anyhow::anyhow!("#: the normalized spec does not fit the OpenAPI 3.0 model"))
 }
 
 // ---------------------------------------------------------------------------------------------

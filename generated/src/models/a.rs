@@ -35,8 +35,8 @@ pub enum APIKeyActionsDelete {
     Unknown(serde_json::Value),
 }
 crate::runtime::tagged_union!(
-    APIKeyActionsDelete, "status" { Available(ActionAvailable) = ["available"] carries,
-    Unavailable(ActionUnavailableDeleteUnavailableReason) = ["unavailable"] carries }
+    APIKeyActionsDelete, "status" { Available = ["available"] carries, Unavailable =
+    ["unavailable"] carries }
 );
 crate::runtime::union_from!(
     APIKeyActionsDelete { Available(ActionAvailable),
@@ -53,8 +53,8 @@ pub enum APIKeyActionsRotate {
     Unknown(serde_json::Value),
 }
 crate::runtime::tagged_union!(
-    APIKeyActionsRotate, "status" { Available(ActionAvailable) = ["available"] carries,
-    Unavailable(ActionUnavailableRotateUnavailableReason) = ["unavailable"] carries }
+    APIKeyActionsRotate, "status" { Available = ["available"] carries, Unavailable =
+    ["unavailable"] carries }
 );
 crate::runtime::union_from!(
     APIKeyActionsRotate { Available(ActionAvailable),
@@ -881,8 +881,8 @@ pub enum AdminOrganizationMemberOUTRawRole {
     Unknown(serde_json::Value),
 }
 crate::runtime::untagged_union!(
-    #[allow(deprecated)] AdminOrganizationMemberOUTRawRole { UserRole(UserRole),
-    StaticOrganizationRoles(StaticOrganizationRoles) }
+    #[allow(deprecated)] AdminOrganizationMemberOUTRawRole { UserRole,
+    StaticOrganizationRoles }
 );
 crate::runtime::union_from!(
     #[allow(deprecated)] AdminOrganizationMemberOUTRawRole { UserRole(UserRole),
@@ -897,8 +897,7 @@ pub enum AdminOrganizationMemberOUTRawRoles {
     Unknown(serde_json::Value),
 }
 crate::runtime::untagged_union!(
-    AdminOrganizationMemberOUTRawRoles { UserRoleList(Vec < UserRole >),
-    StaticOrganizationRolesList(Vec < StaticOrganizationRoles >) }
+    AdminOrganizationMemberOUTRawRoles { UserRoleList, StaticOrganizationRolesList }
 );
 crate::runtime::union_from!(
     AdminOrganizationMemberOUTRawRoles { UserRoleList(Vec < UserRole >),
@@ -1450,7 +1449,7 @@ pub struct Agent {
     pub instructions: crate::Nullable<String>,
     /// List of tools which are available to the model during the conversation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tools: Option<Vec<AgentToolsItem>>,
+    pub tools: Option<Vec<AgentTool>>,
     /// Completion arguments that will be used to generate assistant responses. Can be overridden at each message request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub completion_args: Option<CompletionArgs>,
@@ -1517,7 +1516,7 @@ impl Agent {
         }
     }
     crate::runtime::setters! {
-        instructions : String => nullable, tools : Vec < AgentToolsItem > => optional,
+        instructions : String => nullable, tools : Vec < AgentTool > => optional,
         completion_args : CompletionArgs => optional, guardrails : Vec < GuardrailConfig
         > => nullable, description : String => nullable, handoffs : Vec < String > =>
         nullable, metadata : MetadataDict => nullable, version_message : String =>
@@ -1783,7 +1782,7 @@ pub struct AgentObject;
 crate::runtime::const_value!(AgentObject, str, "agent");
 /// `#/components/schemas/Agent/properties/tools/items`
 #[derive(Debug, Clone, PartialEq)]
-pub enum AgentToolsItem {
+pub enum AgentTool {
     /// `type`: `function`
     Function(FunctionTool),
     /// `type`: `web_search`
@@ -1802,16 +1801,13 @@ pub enum AgentToolsItem {
     Unknown(serde_json::Value),
 }
 crate::runtime::tagged_union!(
-    AgentToolsItem, "type" { Function(FunctionTool) = ["function"] carries,
-    WebSearch(WebSearchTool) = ["web_search"] carries,
-    WebSearchPremium(WebSearchPremiumTool) = ["web_search_premium"] carries,
-    CodeInterpreter(CodeInterpreterTool) = ["code_interpreter"] carries,
-    ImageGeneration(ImageGenerationTool) = ["image_generation"] carries,
-    DocumentLibrary(DocumentLibraryTool) = ["document_library"] carries,
-    Connector(CustomConnector) = ["connector"] carries }
+    AgentTool, "type" { Function = ["function"] carries, WebSearch = ["web_search"]
+    carries, WebSearchPremium = ["web_search_premium"] carries, CodeInterpreter =
+    ["code_interpreter"] carries, ImageGeneration = ["image_generation"] carries,
+    DocumentLibrary = ["document_library"] carries, Connector = ["connector"] carries }
 );
 crate::runtime::union_from!(
-    AgentToolsItem { Function(FunctionTool), WebSearch(WebSearchTool),
+    AgentTool { Function(FunctionTool), WebSearch(WebSearchTool),
     WebSearchPremium(WebSearchPremiumTool), CodeInterpreter(CodeInterpreterTool),
     ImageGeneration(ImageGenerationTool), DocumentLibrary(DocumentLibraryTool),
     Connector(CustomConnector) }
@@ -1836,11 +1832,11 @@ pub struct AgentsCompletionRequest {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub metadata: crate::Nullable<std::collections::BTreeMap<String, serde_json::Value>>,
     /// The prompt(s) to generate completions for, encoded as a list of dict with role and content.
-    pub messages: Vec<ChatCompletionRequestMessagesItem>,
+    pub messages: Vec<Message>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub response_format: Option<ResponseFormat>,
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    pub tools: crate::Nullable<Vec<ChatCompletionRequestToolsItem>>,
+    pub tools: crate::Nullable<Vec<ChatTool>>,
     /// Default: `"auto"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tool_choice: Option<ChatCompletionRequestToolChoice>,
@@ -1878,10 +1874,7 @@ pub struct AgentsCompletionRequest {
 }
 impl AgentsCompletionRequest {
     /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        messages: impl Into<Vec<ChatCompletionRequestMessagesItem>>,
-        agent_id: impl Into<String>,
-    ) -> Self {
+    pub fn new(messages: impl Into<Vec<Message>>, agent_id: impl Into<String>) -> Self {
         Self {
             max_tokens: Default::default(),
             stream: Default::default(),
@@ -1909,14 +1902,14 @@ impl AgentsCompletionRequest {
         max_tokens : i64 => nullable, stream : bool => optional, stop :
         ChatCompletionRequestStop => nullable, random_seed : i64 => nullable, metadata :
         std::collections::BTreeMap < String, serde_json::Value > => nullable,
-        response_format : ResponseFormat => optional, tools : Vec <
-        ChatCompletionRequestToolsItem > => nullable, tool_choice :
-        ChatCompletionRequestToolChoice => optional, presence_penalty : f64 => nullable,
-        frequency_penalty : f64 => nullable, n : i64 => nullable, prediction : Prediction
-        => optional, parallel_tool_calls : bool => optional, reasoning_effort :
-        ReasoningEffort => nullable, prompt_mode : MistralPromptMode => nullable,
-        guardrails : Vec < GuardrailConfig > => nullable, prompt_cache_key : String =>
-        nullable, service_tier : RequestedServiceTier => nullable
+        response_format : ResponseFormat => optional, tools : Vec < ChatTool > =>
+        nullable, tool_choice : ChatCompletionRequestToolChoice => optional,
+        presence_penalty : f64 => nullable, frequency_penalty : f64 => nullable, n : i64
+        => nullable, prediction : Prediction => optional, parallel_tool_calls : bool =>
+        optional, reasoning_effort : ReasoningEffort => nullable, prompt_mode :
+        MistralPromptMode => nullable, guardrails : Vec < GuardrailConfig > => nullable,
+        prompt_cache_key : String => nullable, service_tier : RequestedServiceTier =>
+        nullable
     }
 }
 /// `#/components/schemas/Aggregation`
@@ -2034,7 +2027,7 @@ pub enum AggregationRowMetricValue {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-crate::runtime::untagged_union!(AggregationRowMetricValue { Integer(i64), Number(f64) });
+crate::runtime::untagged_union!(AggregationRowMetricValue { Integer, Number });
 crate::runtime::union_from!(AggregationRowMetricValue { Integer(i64), Number(f64) });
 /// Presence wrapper for a set of alias labels on update RPCs. As a message field it carries presence, so callers can distinguish "leave aliases unchanged" (field omitted) from "clear all aliases" (field set, empty ``values``).
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -2261,9 +2254,7 @@ pub enum AssistantMessageContent {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-crate::runtime::untagged_union!(
-    AssistantMessageContent { String(String), ContentChunkList(Vec < ContentChunk >) }
-);
+crate::runtime::untagged_union!(AssistantMessageContent { String, ContentChunkList });
 crate::runtime::union_from!(
     AssistantMessageContent { String(String), ContentChunkList(Vec < ContentChunk >) }
     str => String
@@ -2298,7 +2289,7 @@ pub enum AudioChunkInputAudio {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-crate::runtime::untagged_union!(AudioChunkInputAudio { String(String) });
+crate::runtime::untagged_union!(AudioChunkInputAudio { String });
 crate::runtime::union_from!(AudioChunkInputAudio { String(String) } str => String);
 /// `#/components/schemas/AudioChunk/properties/type`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -3281,9 +3272,8 @@ pub enum AuthenticationMethodCreateOrUpdateRequestMethodType {
     Unknown(serde_json::Value),
 }
 crate::runtime::untagged_union!(
-    AuthenticationMethodCreateOrUpdateRequestMethodType {
-    OutboundAuthenticationType(OutboundAuthenticationType),
-    InboundAuthenticationType(InboundAuthenticationType) }
+    AuthenticationMethodCreateOrUpdateRequestMethodType { OutboundAuthenticationType,
+    InboundAuthenticationType }
 );
 crate::runtime::union_from!(
     AuthenticationMethodCreateOrUpdateRequestMethodType {

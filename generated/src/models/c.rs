@@ -80,8 +80,7 @@ pub enum ChatClassificationRequestInputs {
     Unknown(serde_json::Value),
 }
 crate::runtime::untagged_union!(
-    ChatClassificationRequestInputs { InstructRequestList(Vec < InstructRequest >),
-    InstructRequest(InstructRequest) }
+    ChatClassificationRequestInputs { InstructRequestList, InstructRequest }
 );
 crate::runtime::union_from!(
     ChatClassificationRequestInputs { InstructRequestList(Vec < InstructRequest >),
@@ -209,9 +208,8 @@ pub enum ChatCompletionEventExtraFieldsValue {
     Unknown(serde_json::Value),
 }
 crate::runtime::untagged_union!(
-    ChatCompletionEventExtraFieldsValue { Bool(bool), Integer(i64), Number(f64),
-    String(String), StringList(Vec < String >), StringMap(std::collections::BTreeMap <
-    String, String >) }
+    ChatCompletionEventExtraFieldsValue { Bool, Integer, Number, String, StringList,
+    StringMap }
 );
 crate::runtime::union_from!(
     ChatCompletionEventExtraFieldsValue { Bool(bool), Integer(i64), Number(f64),
@@ -285,12 +283,12 @@ pub struct ChatCompletionRequest {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub metadata: crate::Nullable<std::collections::BTreeMap<String, serde_json::Value>>,
     /// The prompt(s) to generate completions for, encoded as a list of dict with role and content.
-    pub messages: Vec<ChatCompletionRequestMessagesItem>,
+    pub messages: Vec<Message>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub response_format: Option<ResponseFormat>,
     /// A list of tools the model may call. Use this to provide a list of functions the model may generate JSON inputs for.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    pub tools: crate::Nullable<Vec<ChatCompletionRequestToolsItem>>,
+    pub tools: crate::Nullable<Vec<ChatTool>>,
     /// Controls which (if any) tool is called by the model. `none` means the model will not call any tool and instead generates a message. `auto` means the model can pick between generating a message or calling one or more tools. `any` or `required` means the model must call one or more tools. Specifying a particular tool via `{"type": "function", "function": {"name": "my_function"}}` forces the model to call that tool.
     ///
     /// Default: `"auto"`.
@@ -335,10 +333,7 @@ pub struct ChatCompletionRequest {
 }
 impl ChatCompletionRequest {
     /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        model: impl Into<String>,
-        messages: impl Into<Vec<ChatCompletionRequestMessagesItem>>,
-    ) -> Self {
+    pub fn new(model: impl Into<String>, messages: impl Into<Vec<Message>>) -> Self {
         Self {
             model: model.into(),
             temperature: Default::default(),
@@ -370,39 +365,16 @@ impl ChatCompletionRequest {
         nullable, stream : bool => optional, stop : ChatCompletionRequestStop =>
         nullable, random_seed : i64 => nullable, metadata : std::collections::BTreeMap <
         String, serde_json::Value > => nullable, response_format : ResponseFormat =>
-        optional, tools : Vec < ChatCompletionRequestToolsItem > => nullable, tool_choice
-        : ChatCompletionRequestToolChoice => optional, presence_penalty : f64 =>
-        nullable, frequency_penalty : f64 => nullable, n : i64 => nullable, prediction :
-        Prediction => optional, parallel_tool_calls : bool => optional, reasoning_effort
-        : ReasoningEffort => nullable, prompt_mode : MistralPromptMode => nullable,
+        optional, tools : Vec < ChatTool > => nullable, tool_choice :
+        ChatCompletionRequestToolChoice => optional, presence_penalty : f64 => nullable,
+        frequency_penalty : f64 => nullable, n : i64 => nullable, prediction : Prediction
+        => optional, parallel_tool_calls : bool => optional, reasoning_effort :
+        ReasoningEffort => nullable, prompt_mode : MistralPromptMode => nullable,
         guardrails : Vec < GuardrailConfig > => nullable, prompt_cache_key : String =>
         nullable, service_tier : RequestedServiceTier => nullable, safe_prompt : bool =>
         optional
     }
 }
-/// `#/components/schemas/ChatCompletionRequest/properties/messages/items`
-#[derive(Debug, Clone, PartialEq)]
-pub enum ChatCompletionRequestMessagesItem {
-    /// `role`: `system`
-    System(SystemMessage),
-    /// `role`: `user`
-    User(UserMessage),
-    /// `role`: `assistant`
-    Assistant(AssistantMessage),
-    /// `role`: `tool`
-    Tool(ToolMessage),
-    /// A variant this version of the SDK does not know, kept as raw JSON.
-    Unknown(serde_json::Value),
-}
-crate::runtime::tagged_union!(
-    ChatCompletionRequestMessagesItem, "role" { System(SystemMessage) = ["system"]
-    carries, User(UserMessage) = ["user"] carries, Assistant(AssistantMessage) =
-    ["assistant"] carries, Tool(ToolMessage) = ["tool"] carries }
-);
-crate::runtime::union_from!(
-    ChatCompletionRequestMessagesItem { System(SystemMessage), User(UserMessage),
-    Assistant(AssistantMessage), Tool(ToolMessage) }
-);
 /// Stop generation if this token is detected. Or if one of these tokens is detected when providing an array
 #[derive(Debug, Clone, PartialEq)]
 pub enum ChatCompletionRequestStop {
@@ -411,9 +383,7 @@ pub enum ChatCompletionRequestStop {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-crate::runtime::untagged_union!(
-    ChatCompletionRequestStop { String(String), StringList(Vec < String >) }
-);
+crate::runtime::untagged_union!(ChatCompletionRequestStop { String, StringList });
 crate::runtime::union_from!(
     ChatCompletionRequestStop { String(String), StringList(Vec < String >) } str =>
     String
@@ -427,47 +397,11 @@ pub enum ChatCompletionRequestToolChoice {
     Unknown(serde_json::Value),
 }
 crate::runtime::untagged_union!(
-    ChatCompletionRequestToolChoice { ToolChoiceEnum(ToolChoiceEnum),
-    ToolChoice(ToolChoice) }
+    ChatCompletionRequestToolChoice { ToolChoiceEnum, ToolChoice }
 );
 crate::runtime::union_from!(
     ChatCompletionRequestToolChoice { ToolChoiceEnum(ToolChoiceEnum),
     ToolChoice(ToolChoice) }
-);
-/// `#/components/schemas/ChatCompletionRequest/properties/tools/items`
-#[derive(Debug, Clone, PartialEq)]
-pub enum ChatCompletionRequestToolsItem {
-    /// `type`: `function`
-    Function(Tool),
-    /// `type`: `web_search`
-    WebSearch(WebSearchTool),
-    /// `type`: `web_search_premium`
-    WebSearchPremium(WebSearchPremiumTool),
-    /// `type`: `code_interpreter`
-    CodeInterpreter(CodeInterpreterTool),
-    /// `type`: `image_generation`
-    ImageGeneration(ImageGenerationTool),
-    /// `type`: `document_library`
-    DocumentLibrary(DocumentLibraryTool),
-    /// `type`: `connector`
-    Connector(CustomConnector),
-    /// A variant this version of the SDK does not know, kept as raw JSON.
-    Unknown(serde_json::Value),
-}
-crate::runtime::tagged_union!(
-    ChatCompletionRequestToolsItem, "type" { Function(Tool) = ["function"] carries,
-    WebSearch(WebSearchTool) = ["web_search"] carries,
-    WebSearchPremium(WebSearchPremiumTool) = ["web_search_premium"] carries,
-    CodeInterpreter(CodeInterpreterTool) = ["code_interpreter"] carries,
-    ImageGeneration(ImageGenerationTool) = ["image_generation"] carries,
-    DocumentLibrary(DocumentLibraryTool) = ["document_library"] carries,
-    Connector(CustomConnector) = ["connector"] carries }
-);
-crate::runtime::union_from!(
-    ChatCompletionRequestToolsItem { Function(Tool), WebSearch(WebSearchTool),
-    WebSearchPremium(WebSearchPremiumTool), CodeInterpreter(CodeInterpreterTool),
-    ImageGeneration(ImageGenerationTool), DocumentLibrary(DocumentLibraryTool),
-    Connector(CustomConnector) }
 );
 /// `#/components/schemas/ChatCompletionResponse`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -541,22 +475,17 @@ impl ChatModerationRequest {
 /// Chat to classify
 #[derive(Debug, Clone, PartialEq)]
 pub enum ChatModerationRequestInput {
-    ChatCompletionRequestMessagesItemList(Vec<ChatCompletionRequestMessagesItem>),
-    ChatCompletionRequestMessagesItemListList(
-        Vec<Vec<ChatCompletionRequestMessagesItem>>,
-    ),
+    MessageList(Vec<Message>),
+    MessageListList(Vec<Vec<Message>>),
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
 crate::runtime::untagged_union!(
-    ChatModerationRequestInput { ChatCompletionRequestMessagesItemList(Vec <
-    ChatCompletionRequestMessagesItem >), ChatCompletionRequestMessagesItemListList(Vec <
-    Vec < ChatCompletionRequestMessagesItem > >) }
+    ChatModerationRequestInput { MessageList, MessageListList }
 );
 crate::runtime::union_from!(
-    ChatModerationRequestInput { ChatCompletionRequestMessagesItemList(Vec <
-    ChatCompletionRequestMessagesItem >), ChatCompletionRequestMessagesItemListList(Vec <
-    Vec < ChatCompletionRequestMessagesItem > >) }
+    ChatModerationRequestInput { MessageList(Vec < Message >), MessageListList(Vec < Vec
+    < Message > >) }
 );
 /// `#/components/schemas/ChatPlan`
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -572,6 +501,38 @@ pub enum ChatPlan {
 }
 crate::runtime::string_enum!(
     ChatPlan { Individual = "INDIVIDUAL", Edu = "EDU", Team = "TEAM" }
+);
+/// `#/components/schemas/ChatCompletionRequest/properties/tools/items`
+#[derive(Debug, Clone, PartialEq)]
+pub enum ChatTool {
+    /// `type`: `function`
+    Function(Tool),
+    /// `type`: `web_search`
+    WebSearch(WebSearchTool),
+    /// `type`: `web_search_premium`
+    WebSearchPremium(WebSearchPremiumTool),
+    /// `type`: `code_interpreter`
+    CodeInterpreter(CodeInterpreterTool),
+    /// `type`: `image_generation`
+    ImageGeneration(ImageGenerationTool),
+    /// `type`: `document_library`
+    DocumentLibrary(DocumentLibraryTool),
+    /// `type`: `connector`
+    Connector(CustomConnector),
+    /// A variant this version of the SDK does not know, kept as raw JSON.
+    Unknown(serde_json::Value),
+}
+crate::runtime::tagged_union!(
+    ChatTool, "type" { Function = ["function"] carries, WebSearch = ["web_search"]
+    carries, WebSearchPremium = ["web_search_premium"] carries, CodeInterpreter =
+    ["code_interpreter"] carries, ImageGeneration = ["image_generation"] carries,
+    DocumentLibrary = ["document_library"] carries, Connector = ["connector"] carries }
+);
+crate::runtime::union_from!(
+    ChatTool { Function(Tool), WebSearch(WebSearchTool),
+    WebSearchPremium(WebSearchPremiumTool), CodeInterpreter(CodeInterpreterTool),
+    ImageGeneration(ImageGenerationTool), DocumentLibrary(DocumentLibraryTool),
+    Connector(CustomConnector) }
 );
 /// `#/components/schemas/ChatTranscriptionEvent`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -908,9 +869,7 @@ pub enum CompletionArgsStop {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-crate::runtime::untagged_union!(
-    CompletionArgsStop { String(String), StringList(Vec < String >) }
-);
+crate::runtime::untagged_union!(CompletionArgsStop { String, StringList });
 crate::runtime::union_from!(
     CompletionArgsStop { String(String), StringList(Vec < String >) } str => String
 );
@@ -1480,10 +1439,9 @@ pub enum ConnectorToolCallResponseContentItem {
     Unknown(serde_json::Value),
 }
 crate::runtime::tagged_union!(
-    ConnectorToolCallResponseContentItem, "type" { Text(TextContent) = ["text"] carries,
-    Image(ImageContent) = ["image"] carries, Audio(AudioContent) = ["audio"] carries,
-    ResourceLink(ResourceLink) = ["resource_link"] carries, Resource(EmbeddedResource) =
-    ["resource"] carries }
+    ConnectorToolCallResponseContentItem, "type" { Text = ["text"] carries, Image =
+    ["image"] carries, Audio = ["audio"] carries, ResourceLink = ["resource_link"]
+    carries, Resource = ["resource"] carries }
 );
 crate::runtime::union_from!(
     ConnectorToolCallResponseContentItem { Text(TextContent), Image(ImageContent),
@@ -1592,11 +1550,10 @@ pub enum ContentChunk {
     Unknown(serde_json::Value),
 }
 crate::runtime::tagged_union!(
-    ContentChunk, "type" { Text(TextChunk) = ["text"] carries, ImageUrl(ImageURLChunk) =
-    ["image_url"] carries, DocumentUrl(DocumentURLChunk) = ["document_url"] carries,
-    Reference(ReferenceChunk) = ["reference"] carries, File(FileChunk) = ["file"]
-    carries, Thinking(ThinkChunk) = ["thinking"] carries, InputAudio(AudioChunk) =
-    ["input_audio"] carries }
+    ContentChunk, "type" { Text = ["text"] carries, ImageUrl = ["image_url"] carries,
+    DocumentUrl = ["document_url"] carries, Reference = ["reference"] carries, File =
+    ["file"] carries, Thinking = ["thinking"] carries, InputAudio = ["input_audio"]
+    carries }
 );
 crate::runtime::union_from!(
     ContentChunk { Text(TextChunk), ImageUrl(ImageURLChunk),
@@ -1721,17 +1678,15 @@ pub enum ConversationEventsData {
     Unknown(serde_json::Value),
 }
 crate::runtime::tagged_union!(
-    ConversationEventsData, "type" { ConversationResponseStarted(ResponseStartedEvent) =
-    ["conversation.response.started"] carries,
-    ConversationResponseDone(ResponseDoneEvent) = ["conversation.response.done"] carries,
-    ConversationResponseError(ResponseErrorEvent) = ["conversation.response.error"]
-    carries, ToolExecutionStarted(ToolExecutionStartedEvent) = ["tool.execution.started"]
-    carries, ToolExecutionDelta(ToolExecutionDeltaEvent) = ["tool.execution.delta"]
-    carries, ToolExecutionDone(ToolExecutionDoneEvent) = ["tool.execution.done"] carries,
-    MessageOutputDelta(MessageOutputEvent) = ["message.output.delta"] carries,
-    FunctionCallDelta(FunctionCallEvent) = ["function.call.delta"] carries,
-    AgentHandoffStarted(AgentHandoffStartedEvent) = ["agent.handoff.started"] carries,
-    AgentHandoffDone(AgentHandoffDoneEvent) = ["agent.handoff.done"] carries }
+    ConversationEventsData, "type" { ConversationResponseStarted =
+    ["conversation.response.started"] carries, ConversationResponseDone =
+    ["conversation.response.done"] carries, ConversationResponseError =
+    ["conversation.response.error"] carries, ToolExecutionStarted =
+    ["tool.execution.started"] carries, ToolExecutionDelta = ["tool.execution.delta"]
+    carries, ToolExecutionDone = ["tool.execution.done"] carries, MessageOutputDelta =
+    ["message.output.delta"] carries, FunctionCallDelta = ["function.call.delta"]
+    carries, AgentHandoffStarted = ["agent.handoff.started"] carries, AgentHandoffDone =
+    ["agent.handoff.done"] carries }
 );
 crate::runtime::union_from!(
     ConversationEventsData { ConversationResponseStarted(ResponseStartedEvent),
@@ -1786,12 +1741,10 @@ pub enum ConversationHistoryEntriesItem {
     Unknown(serde_json::Value),
 }
 crate::runtime::tagged_union!(
-    ConversationHistoryEntriesItem, "type" { MessageInput(MessageInputEntry) =
-    ["message.input"] carries, MessageOutput(MessageOutputEntry) = ["message.output"]
-    carries, FunctionResult(FunctionResultEntry) = ["function.result"] carries,
-    FunctionCall(FunctionCallEntry) = ["function.call"] carries,
-    ToolExecution(ToolExecutionEntry) = ["tool.execution"] carries,
-    AgentHandoff(AgentHandoffEntry) = ["agent.handoff"] carries }
+    ConversationHistoryEntriesItem, "type" { MessageInput = ["message.input"] carries,
+    MessageOutput = ["message.output"] carries, FunctionResult = ["function.result"]
+    carries, FunctionCall = ["function.call"] carries, ToolExecution = ["tool.execution"]
+    carries, AgentHandoff = ["agent.handoff"] carries }
 );
 crate::runtime::union_from!(
     ConversationHistoryEntriesItem { MessageInput(MessageInputEntry),
@@ -1811,9 +1764,7 @@ pub enum ConversationInputs {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-crate::runtime::untagged_union!(
-    ConversationInputs { String(String), InputEntries(InputEntries) }
-);
+crate::runtime::untagged_union!(ConversationInputs { String, InputEntries });
 crate::runtime::union_from!(
     ConversationInputs { String(String), InputEntries(InputEntries) } str => String
 );
@@ -1859,7 +1810,7 @@ pub struct ConversationRequest {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub instructions: crate::Nullable<String>,
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    pub tools: crate::Nullable<Vec<AgentToolsItem>>,
+    pub tools: crate::Nullable<Vec<AgentTool>>,
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub completion_args: crate::Nullable<CompletionArgs>,
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
@@ -1900,11 +1851,11 @@ impl ConversationRequest {
     crate::runtime::setters! {
         stream : bool => optional, store : bool => nullable, handoff_execution :
         ConversationAppendRequestHandoffExecution => nullable, instructions : String =>
-        nullable, tools : Vec < AgentToolsItem > => nullable, completion_args :
-        CompletionArgs => nullable, guardrails : Vec < GuardrailConfig > => nullable,
-        name : String => nullable, description : String => nullable, metadata :
-        MetadataDict => nullable, agent_id : String => nullable, agent_version :
-        ValidationErrorLocItem => nullable, model : String => nullable
+        nullable, tools : Vec < AgentTool > => nullable, completion_args : CompletionArgs
+        => nullable, guardrails : Vec < GuardrailConfig > => nullable, name : String =>
+        nullable, description : String => nullable, metadata : MetadataDict => nullable,
+        agent_id : String => nullable, agent_version : ValidationErrorLocItem =>
+        nullable, model : String => nullable
     }
 }
 /// `#/components/schemas/ConversationRequestBase`
@@ -1920,7 +1871,7 @@ pub struct ConversationRequestBase {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub instructions: crate::Nullable<String>,
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    pub tools: crate::Nullable<Vec<AgentToolsItem>>,
+    pub tools: crate::Nullable<Vec<AgentTool>>,
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub completion_args: crate::Nullable<CompletionArgs>,
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
@@ -1961,11 +1912,11 @@ impl ConversationRequestBase {
     crate::runtime::setters! {
         stream : bool => nullable, store : bool => nullable, handoff_execution :
         ConversationAppendRequestHandoffExecution => nullable, instructions : String =>
-        nullable, tools : Vec < AgentToolsItem > => nullable, completion_args :
-        CompletionArgs => nullable, guardrails : Vec < GuardrailConfig > => nullable,
-        name : String => nullable, description : String => nullable, metadata :
-        MetadataDict => nullable, agent_id : String => nullable, agent_version :
-        ValidationErrorLocItem => nullable, model : String => nullable
+        nullable, tools : Vec < AgentTool > => nullable, completion_args : CompletionArgs
+        => nullable, guardrails : Vec < GuardrailConfig > => nullable, name : String =>
+        nullable, description : String => nullable, metadata : MetadataDict => nullable,
+        agent_id : String => nullable, agent_version : ValidationErrorLocItem =>
+        nullable, model : String => nullable
     }
 }
 /// The response after appending new entries to the conversation.
@@ -2023,10 +1974,9 @@ pub enum ConversationResponseOutputsItem {
     Unknown(serde_json::Value),
 }
 crate::runtime::tagged_union!(
-    ConversationResponseOutputsItem, "type" { MessageOutput(MessageOutputEntry) =
-    ["message.output"] carries, ToolExecution(ToolExecutionEntry) = ["tool.execution"]
-    carries, FunctionCall(FunctionCallEntry) = ["function.call"] carries,
-    AgentHandoff(AgentHandoffEntry) = ["agent.handoff"] carries }
+    ConversationResponseOutputsItem, "type" { MessageOutput = ["message.output"] carries,
+    ToolExecution = ["tool.execution"] carries, FunctionCall = ["function.call"] carries,
+    AgentHandoff = ["agent.handoff"] carries }
 );
 crate::runtime::union_from!(
     ConversationResponseOutputsItem { MessageOutput(MessageOutputEntry),
@@ -2151,7 +2101,7 @@ pub struct ConversationStreamRequest {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub instructions: crate::Nullable<String>,
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    pub tools: crate::Nullable<Vec<AgentToolsItem>>,
+    pub tools: crate::Nullable<Vec<AgentTool>>,
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub completion_args: crate::Nullable<CompletionArgs>,
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
@@ -2192,11 +2142,11 @@ impl ConversationStreamRequest {
     crate::runtime::setters! {
         stream : bool => optional, store : bool => nullable, handoff_execution :
         ConversationAppendRequestHandoffExecution => nullable, instructions : String =>
-        nullable, tools : Vec < AgentToolsItem > => nullable, completion_args :
-        CompletionArgs => nullable, guardrails : Vec < GuardrailConfig > => nullable,
-        name : String => nullable, description : String => nullable, metadata :
-        MetadataDict => nullable, agent_id : String => nullable, agent_version :
-        ValidationErrorLocItem => nullable, model : String => nullable
+        nullable, tools : Vec < AgentTool > => nullable, completion_args : CompletionArgs
+        => nullable, guardrails : Vec < GuardrailConfig > => nullable, name : String =>
+        nullable, description : String => nullable, metadata : MetadataDict => nullable,
+        agent_id : String => nullable, agent_version : ValidationErrorLocItem =>
+        nullable, model : String => nullable
     }
 }
 /// `#/components/schemas/ConversationUsageInfo`
@@ -2231,7 +2181,7 @@ pub struct CreateAgentRequest {
     pub instructions: crate::Nullable<String>,
     /// List of tools which are available to the model during the conversation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tools: Option<Vec<AgentToolsItem>>,
+    pub tools: Option<Vec<AgentTool>>,
     /// Completion arguments that will be used to generate assistant responses. Can be overridden at each message request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub completion_args: Option<CompletionArgs>,
@@ -2265,7 +2215,7 @@ impl CreateAgentRequest {
         }
     }
     crate::runtime::setters! {
-        instructions : String => nullable, tools : Vec < AgentToolsItem > => optional,
+        instructions : String => nullable, tools : Vec < AgentTool > => optional,
         completion_args : CompletionArgs => optional, guardrails : Vec < GuardrailConfig
         > => nullable, description : String => nullable, handoffs : Vec < String > =>
         nullable, metadata : MetadataDict => nullable, version_message : String =>
@@ -2925,8 +2875,8 @@ pub enum CustomConnectorAuthorization {
     Unknown(serde_json::Value),
 }
 crate::runtime::tagged_union!(
-    CustomConnectorAuthorization, "type" { Oauth2Token(OAuth2TokenAuth) =
-    ["oauth2-token"] carries, ApiKey(APIKeyAuth) = ["api-key"] carries }
+    CustomConnectorAuthorization, "type" { Oauth2Token = ["oauth2-token"] carries, ApiKey
+    = ["api-key"] carries }
 );
 crate::runtime::union_from!(
     CustomConnectorAuthorization { Oauth2Token(OAuth2TokenAuth), ApiKey(APIKeyAuth) }
@@ -3266,8 +3216,8 @@ pub enum CustomTaskInProgressAttributesResponsePayload {
     Unknown(serde_json::Value),
 }
 crate::runtime::tagged_union!(
-    CustomTaskInProgressAttributesResponsePayload, "type" { Json(JSONPayloadResponse) =
-    ["json"] carries, JsonPatch(JSONPatchPayloadResponse) = ["json_patch"] carries }
+    CustomTaskInProgressAttributesResponsePayload, "type" { Json = ["json"] carries,
+    JsonPatch = ["json_patch"] carries }
 );
 crate::runtime::union_from!(
     CustomTaskInProgressAttributesResponsePayload { Json(JSONPayloadResponse),
@@ -3544,4 +3494,26 @@ impl CustomTaskTimedOutResponse {
 pub struct CustomTaskTimedOutResponseEventType;
 crate::runtime::const_value!(
     CustomTaskTimedOutResponseEventType, str, "CUSTOM_TASK_TIMED_OUT"
+);
+/// `#/components/schemas/ChatCompletionRequest/properties/messages/items`
+#[derive(Debug, Clone, PartialEq)]
+pub enum Message {
+    /// `role`: `system`
+    System(SystemMessage),
+    /// `role`: `user`
+    User(UserMessage),
+    /// `role`: `assistant`
+    Assistant(AssistantMessage),
+    /// `role`: `tool`
+    Tool(ToolMessage),
+    /// A variant this version of the SDK does not know, kept as raw JSON.
+    Unknown(serde_json::Value),
+}
+crate::runtime::tagged_union!(
+    Message, "role" { System = ["system"] carries, User = ["user"] carries, Assistant =
+    ["assistant"] carries, Tool = ["tool"] carries }
+);
+crate::runtime::union_from!(
+    Message { System(SystemMessage), User(UserMessage), Assistant(AssistantMessage),
+    Tool(ToolMessage) }
 );

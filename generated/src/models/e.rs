@@ -66,8 +66,7 @@ pub enum EmbeddedResourceResource {
     Unknown(serde_json::Value),
 }
 crate::runtime::untagged_union!(
-    EmbeddedResourceResource { TextResourceContents(TextResourceContents),
-    BlobResourceContents(BlobResourceContents) }
+    EmbeddedResourceResource { TextResourceContents, BlobResourceContents }
 );
 crate::runtime::union_from!(
     EmbeddedResourceResource { TextResourceContents(TextResourceContents),

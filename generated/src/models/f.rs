@@ -323,7 +323,7 @@ pub enum FetchChatCompletionFieldOptionsResponseOptionsItem {
     Unknown(serde_json::Value),
 }
 crate::runtime::untagged_union!(
-    FetchChatCompletionFieldOptionsResponseOptionsItem { Bool(bool), String(String) }
+    FetchChatCompletionFieldOptionsResponseOptionsItem { Bool, String }
 );
 crate::runtime::union_from!(
     FetchChatCompletionFieldOptionsResponseOptionsItem { Bool(bool), String(String) } str
@@ -550,9 +550,7 @@ pub enum FilterGroupAndItem {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-crate::runtime::untagged_union!(
-    FilterGroupAndItem { FilterCondition(FilterCondition), FilterGroup(FilterGroup) }
-);
+crate::runtime::untagged_union!(FilterGroupAndItem { FilterCondition, FilterGroup });
 crate::runtime::union_from!(
     FilterGroupAndItem { FilterCondition(FilterCondition), FilterGroup(FilterGroup) }
 );
@@ -687,10 +685,7 @@ pub enum FunctionCallArguments {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-crate::runtime::untagged_union!(
-    FunctionCallArguments { String(String), ValueMap(std::collections::BTreeMap < String,
-    serde_json::Value >) }
-);
+crate::runtime::untagged_union!(FunctionCallArguments { String, ValueMap });
 crate::runtime::union_from!(
     FunctionCallArguments { String(String), ValueMap(std::collections::BTreeMap < String,
     serde_json::Value >) } str => String
@@ -761,10 +756,7 @@ pub enum FunctionCallEntryArguments {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-crate::runtime::untagged_union!(
-    FunctionCallEntryArguments { String(String), ValueMap(std::collections::BTreeMap <
-    String, serde_json::Value >) }
-);
+crate::runtime::untagged_union!(FunctionCallEntryArguments { String, ValueMap });
 crate::runtime::union_from!(
     FunctionCallEntryArguments { String(String), ValueMap(std::collections::BTreeMap <
     String, serde_json::Value >) } str => String

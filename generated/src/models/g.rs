@@ -65,8 +65,8 @@ pub enum GetDeploymentSummariesResponseDeploymentDeployment {
     Unknown(serde_json::Value),
 }
 crate::runtime::tagged_union!(
-    GetDeploymentSummariesResponseDeploymentDeployment, "type" {
-    Vespa(GetDeploymentSummariesResponseVespaDeployment) = ["vespa"] carries }
+    GetDeploymentSummariesResponseDeploymentDeployment, "type" { Vespa = ["vespa"]
+    carries }
 );
 crate::runtime::union_from!(
     GetDeploymentSummariesResponseDeploymentDeployment {

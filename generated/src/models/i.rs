@@ -127,9 +127,7 @@ pub enum ImageURLChunkImageUrl {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-crate::runtime::untagged_union!(
-    ImageURLChunkImageUrl { String(String), ImageURL(ImageURL) }
-);
+crate::runtime::untagged_union!(ImageURLChunkImageUrl { String, ImageURL });
 crate::runtime::union_from!(
     ImageURLChunkImageUrl { String(String), ImageURL(ImageURL) } str => String
 );
@@ -261,11 +259,11 @@ pub type InputEntries = Vec<ConversationHistoryEntriesItem>;
 /// `#/components/schemas/InstructRequest`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct InstructRequest {
-    pub messages: Vec<ChatCompletionRequestMessagesItem>,
+    pub messages: Vec<Message>,
 }
 impl InstructRequest {
     /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(messages: impl Into<Vec<ChatCompletionRequestMessagesItem>>) -> Self {
+    pub fn new(messages: impl Into<Vec<Message>>) -> Self {
         Self { messages: messages.into() }
     }
 }

@@ -16,9 +16,8 @@ pub enum JSONPatch {
     Unknown(serde_json::Value),
 }
 crate::runtime::tagged_union!(
-    JSONPatch, "op" { Append(JSONPatchAppend) = ["append"] carries, Add(JSONPatchAdd) =
-    ["add"] carries, Replace(JSONPatchReplace) = ["replace"] carries,
-    Remove(JSONPatchRemove) = ["remove"] carries }
+    JSONPatch, "op" { Append = ["append"] carries, Add = ["add"] carries, Replace =
+    ["replace"] carries, Remove = ["remove"] carries }
 );
 crate::runtime::union_from!(
     JSONPatch { Append(JSONPatchAppend), Add(JSONPatchAdd), Replace(JSONPatchReplace),
@@ -84,9 +83,7 @@ pub enum JSONPatchAppendValue {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-crate::runtime::untagged_union!(
-    JSONPatchAppendValue { String(String), EncryptedPatchValue(EncryptedPatchValue) }
-);
+crate::runtime::untagged_union!(JSONPatchAppendValue { String, EncryptedPatchValue });
 crate::runtime::union_from!(
     JSONPatchAppendValue { String(String), EncryptedPatchValue(EncryptedPatchValue) } str
     => String
@@ -135,9 +132,7 @@ pub enum JSONPatchPayloadValueResponse {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-crate::runtime::untagged_union!(
-    JSONPatchPayloadValueResponse { String(String), JSONPatchList(Vec < JSONPatch >) }
-);
+crate::runtime::untagged_union!(JSONPatchPayloadValueResponse { String, JSONPatchList });
 crate::runtime::union_from!(
     JSONPatchPayloadValueResponse { String(String), JSONPatchList(Vec < JSONPatch >) }
     str => String
@@ -445,8 +440,8 @@ pub enum JudgeOutput2 {
     Unknown(serde_json::Value),
 }
 crate::runtime::tagged_union!(
-    JudgeOutput2, "type" { Classification(JudgeClassificationOutput) = ["CLASSIFICATION"]
-    carries, Regression(JudgeRegressionOutput) = ["REGRESSION"] carries }
+    JudgeOutput2, "type" { Classification = ["CLASSIFICATION"] carries, Regression =
+    ["REGRESSION"] carries }
 );
 crate::runtime::union_from!(
     JudgeOutput2 { Classification(JudgeClassificationOutput),
@@ -460,7 +455,7 @@ pub enum JudgeOutputAnswer {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-crate::runtime::untagged_union!(JudgeOutputAnswer { Number(f64), String(String) });
+crate::runtime::untagged_union!(JudgeOutputAnswer { Number, String });
 crate::runtime::union_from!(
     JudgeOutputAnswer { Number(f64), String(String) } str => String
 );

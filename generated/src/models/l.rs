@@ -555,31 +555,21 @@ pub enum ListWorkflowEventResponseEventsItem {
     Unknown(serde_json::Value),
 }
 crate::runtime::tagged_union!(
-    ListWorkflowEventResponseEventsItem, "event_type" {
-    WorkflowExecutionStarted(WorkflowExecutionStartedResponse) =
-    ["WORKFLOW_EXECUTION_STARTED"] carries,
-    WorkflowExecutionCompleted(WorkflowExecutionCompletedResponse) =
-    ["WORKFLOW_EXECUTION_COMPLETED"] carries,
-    WorkflowExecutionFailed(WorkflowExecutionFailedResponse) =
-    ["WORKFLOW_EXECUTION_FAILED"] carries,
-    WorkflowExecutionCanceled(WorkflowExecutionCanceledResponse) =
-    ["WORKFLOW_EXECUTION_CANCELED"] carries,
-    WorkflowExecutionContinuedAsNew(WorkflowExecutionContinuedAsNewResponse) =
-    ["WORKFLOW_EXECUTION_CONTINUED_AS_NEW"] carries,
-    WorkflowTaskTimedOut(WorkflowTaskTimedOutResponse) = ["WORKFLOW_TASK_TIMED_OUT"]
-    carries, WorkflowTaskFailed(WorkflowTaskFailedResponse) = ["WORKFLOW_TASK_FAILED"]
-    carries, CustomTaskStarted(CustomTaskStartedResponse) = ["CUSTOM_TASK_STARTED"]
-    carries, CustomTaskInProgress(CustomTaskInProgressResponse) =
-    ["CUSTOM_TASK_IN_PROGRESS"] carries, CustomTaskCompleted(CustomTaskCompletedResponse)
-    = ["CUSTOM_TASK_COMPLETED"] carries, CustomTaskFailed(CustomTaskFailedResponse) =
-    ["CUSTOM_TASK_FAILED"] carries, CustomTaskTimedOut(CustomTaskTimedOutResponse) =
-    ["CUSTOM_TASK_TIMED_OUT"] carries, CustomTaskCanceled(CustomTaskCanceledResponse) =
-    ["CUSTOM_TASK_CANCELED"] carries, ActivityTaskStarted(ActivityTaskStartedResponse) =
-    ["ACTIVITY_TASK_STARTED"] carries,
-    ActivityTaskCompleted(ActivityTaskCompletedResponse) = ["ACTIVITY_TASK_COMPLETED"]
-    carries, ActivityTaskRetrying(ActivityTaskRetryingResponse) =
-    ["ACTIVITY_TASK_RETRYING"] carries, ActivityTaskFailed(ActivityTaskFailedResponse) =
-    ["ACTIVITY_TASK_FAILED"] carries }
+    ListWorkflowEventResponseEventsItem, "event_type" { WorkflowExecutionStarted =
+    ["WORKFLOW_EXECUTION_STARTED"] carries, WorkflowExecutionCompleted =
+    ["WORKFLOW_EXECUTION_COMPLETED"] carries, WorkflowExecutionFailed =
+    ["WORKFLOW_EXECUTION_FAILED"] carries, WorkflowExecutionCanceled =
+    ["WORKFLOW_EXECUTION_CANCELED"] carries, WorkflowExecutionContinuedAsNew =
+    ["WORKFLOW_EXECUTION_CONTINUED_AS_NEW"] carries, WorkflowTaskTimedOut =
+    ["WORKFLOW_TASK_TIMED_OUT"] carries, WorkflowTaskFailed = ["WORKFLOW_TASK_FAILED"]
+    carries, CustomTaskStarted = ["CUSTOM_TASK_STARTED"] carries, CustomTaskInProgress =
+    ["CUSTOM_TASK_IN_PROGRESS"] carries, CustomTaskCompleted = ["CUSTOM_TASK_COMPLETED"]
+    carries, CustomTaskFailed = ["CUSTOM_TASK_FAILED"] carries, CustomTaskTimedOut =
+    ["CUSTOM_TASK_TIMED_OUT"] carries, CustomTaskCanceled = ["CUSTOM_TASK_CANCELED"]
+    carries, ActivityTaskStarted = ["ACTIVITY_TASK_STARTED"] carries,
+    ActivityTaskCompleted = ["ACTIVITY_TASK_COMPLETED"] carries, ActivityTaskRetrying =
+    ["ACTIVITY_TASK_RETRYING"] carries, ActivityTaskFailed = ["ACTIVITY_TASK_FAILED"]
+    carries }
 );
 crate::runtime::union_from!(
     ListWorkflowEventResponseEventsItem {
@@ -660,8 +650,7 @@ pub enum LogicalExpressionExpressionsItem {
     Unknown(serde_json::Value),
 }
 crate::runtime::untagged_union!(
-    LogicalExpressionExpressionsItem { StringList(Vec < String >),
-    LogicalExpression(LogicalExpression), ToolProperties(ToolProperties) }
+    LogicalExpressionExpressionsItem { StringList, LogicalExpression, ToolProperties }
 );
 crate::runtime::union_from!(
     LogicalExpressionExpressionsItem { StringList(Vec < String >),

@@ -227,18 +227,15 @@ impl MCPServerCardMeta {
 /// `#/components/schemas/MCPServerCard/properties/prompts`
 #[derive(Debug, Clone, PartialEq)]
 pub enum MCPServerCardPrompts {
-    MCPServerCardPromptsVariant1(MCPServerCardPromptsVariant1),
+    Variant1(MCPServerCardPromptsVariant1),
     MCPPromptList(Vec<MCPPrompt>),
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-crate::runtime::untagged_union!(
-    MCPServerCardPrompts { MCPServerCardPromptsVariant1(MCPServerCardPromptsVariant1),
-    MCPPromptList(Vec < MCPPrompt >) }
-);
+crate::runtime::untagged_union!(MCPServerCardPrompts { Variant1, MCPPromptList });
 crate::runtime::union_from!(
-    MCPServerCardPrompts { MCPServerCardPromptsVariant1(MCPServerCardPromptsVariant1),
-    MCPPromptList(Vec < MCPPrompt >) }
+    MCPServerCardPrompts { Variant1(MCPServerCardPromptsVariant1), MCPPromptList(Vec <
+    MCPPrompt >) }
 );
 /// `#/components/schemas/MCPServerCard/properties/prompts/anyOf/0`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -247,20 +244,15 @@ crate::runtime::const_value!(MCPServerCardPromptsVariant1, str, "dynamic");
 /// `#/components/schemas/MCPServerCard/properties/resources`
 #[derive(Debug, Clone, PartialEq)]
 pub enum MCPServerCardResources {
-    MCPServerCardResourcesVariant1(MCPServerCardResourcesVariant1),
+    Variant1(MCPServerCardResourcesVariant1),
     MCPResourceList(Vec<MCPResource>),
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-crate::runtime::untagged_union!(
-    MCPServerCardResources {
-    MCPServerCardResourcesVariant1(MCPServerCardResourcesVariant1), MCPResourceList(Vec <
-    MCPResource >) }
-);
+crate::runtime::untagged_union!(MCPServerCardResources { Variant1, MCPResourceList });
 crate::runtime::union_from!(
-    MCPServerCardResources {
-    MCPServerCardResourcesVariant1(MCPServerCardResourcesVariant1), MCPResourceList(Vec <
-    MCPResource >) }
+    MCPServerCardResources { Variant1(MCPServerCardResourcesVariant1),
+    MCPResourceList(Vec < MCPResource >) }
 );
 /// `#/components/schemas/MCPServerCard/properties/resources/anyOf/0`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -329,18 +321,15 @@ impl MCPServerCardTool {
 /// `#/components/schemas/MCPServerCard/properties/tools`
 #[derive(Debug, Clone, PartialEq)]
 pub enum MCPServerCardTools {
-    MCPServerCardToolsVariant1(MCPServerCardToolsVariant1),
+    Variant1(MCPServerCardToolsVariant1),
     MCPServerCardToolList(Vec<MCPServerCardTool>),
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-crate::runtime::untagged_union!(
-    MCPServerCardTools { MCPServerCardToolsVariant1(MCPServerCardToolsVariant1),
-    MCPServerCardToolList(Vec < MCPServerCardTool >) }
-);
+crate::runtime::untagged_union!(MCPServerCardTools { Variant1, MCPServerCardToolList });
 crate::runtime::union_from!(
-    MCPServerCardTools { MCPServerCardToolsVariant1(MCPServerCardToolsVariant1),
-    MCPServerCardToolList(Vec < MCPServerCardTool >) }
+    MCPServerCardTools { Variant1(MCPServerCardToolsVariant1), MCPServerCardToolList(Vec
+    < MCPServerCardTool >) }
 );
 /// `#/components/schemas/MCPServerCard/properties/tools/anyOf/0`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -745,8 +734,7 @@ pub enum MemberSubscriptionOUTPlan {
     Unknown(serde_json::Value),
 }
 crate::runtime::untagged_union!(
-    MemberSubscriptionOUTPlan { APIPlan(APIPlan), ChatPlan(ChatPlan), CodePlan(CodePlan)
-    }
+    MemberSubscriptionOUTPlan { APIPlan, ChatPlan, CodePlan }
 );
 crate::runtime::union_from!(
     MemberSubscriptionOUTPlan { APIPlan(APIPlan), ChatPlan(ChatPlan), CodePlan(CodePlan)
@@ -800,8 +788,8 @@ pub enum MemberWorkspaceInfoRawRole {
     Unknown(serde_json::Value),
 }
 crate::runtime::untagged_union!(
-    #[allow(deprecated)] MemberWorkspaceInfoRawRole { WorkspaceRole(WorkspaceRole),
-    StaticWorkspaceRoles(StaticWorkspaceRoles) }
+    #[allow(deprecated)] MemberWorkspaceInfoRawRole { WorkspaceRole, StaticWorkspaceRoles
+    }
 );
 crate::runtime::union_from!(
     #[allow(deprecated)] MemberWorkspaceInfoRawRole { WorkspaceRole(WorkspaceRole),
@@ -816,8 +804,7 @@ pub enum MemberWorkspaceInfoRawRoles {
     Unknown(serde_json::Value),
 }
 crate::runtime::untagged_union!(
-    MemberWorkspaceInfoRawRoles { WorkspaceRoleList(Vec < WorkspaceRole >),
-    StaticWorkspaceRolesList(Vec < StaticWorkspaceRoles >) }
+    MemberWorkspaceInfoRawRoles { WorkspaceRoleList, StaticWorkspaceRolesList }
 );
 crate::runtime::union_from!(
     MemberWorkspaceInfoRawRoles { WorkspaceRoleList(Vec < WorkspaceRole >),
@@ -836,8 +823,8 @@ pub enum MessageEntriesItem {
     Unknown(serde_json::Value),
 }
 crate::runtime::tagged_union!(
-    MessageEntriesItem, "type" { MessageInput(MessageInputEntry) = ["message.input"]
-    carries, MessageOutput(MessageOutputEntry) = ["message.output"] carries }
+    MessageEntriesItem, "type" { MessageInput = ["message.input"] carries, MessageOutput
+    = ["message.output"] carries }
 );
 crate::runtime::union_from!(
     MessageEntriesItem { MessageInput(MessageInputEntry),
@@ -862,10 +849,9 @@ pub enum MessageInputContentChunksItem {
     Unknown(serde_json::Value),
 }
 crate::runtime::tagged_union!(
-    MessageInputContentChunksItem, "type" { Text(TextChunk) = ["text"] carries,
-    ImageUrl(ImageURLChunk) = ["image_url"] carries, ToolFile(ToolFileChunk) =
-    ["tool_file"] carries, DocumentUrl(DocumentURLChunk) = ["document_url"] carries,
-    Thinking(ThinkChunk) = ["thinking"] carries }
+    MessageInputContentChunksItem, "type" { Text = ["text"] carries, ImageUrl =
+    ["image_url"] carries, ToolFile = ["tool_file"] carries, DocumentUrl =
+    ["document_url"] carries, Thinking = ["thinking"] carries }
 );
 crate::runtime::union_from!(
     MessageInputContentChunksItem { Text(TextChunk), ImageUrl(ImageURLChunk),
@@ -929,8 +915,7 @@ pub enum MessageInputEntryContent {
     Unknown(serde_json::Value),
 }
 crate::runtime::untagged_union!(
-    MessageInputEntryContent { String(String),
-    MessageInputContentChunks(MessageInputContentChunks) }
+    MessageInputEntryContent { String, MessageInputContentChunks }
 );
 crate::runtime::union_from!(
     MessageInputEntryContent { String(String),
@@ -978,10 +963,9 @@ pub enum MessageOutputContentChunksItem {
     Unknown(serde_json::Value),
 }
 crate::runtime::tagged_union!(
-    MessageOutputContentChunksItem, "type" { Text(TextChunk) = ["text"] carries,
-    ImageUrl(ImageURLChunk) = ["image_url"] carries, ToolFile(ToolFileChunk) =
-    ["tool_file"] carries, DocumentUrl(DocumentURLChunk) = ["document_url"] carries,
-    Thinking(ThinkChunk) = ["thinking"] carries, ToolReference(ToolReferenceChunk) =
+    MessageOutputContentChunksItem, "type" { Text = ["text"] carries, ImageUrl =
+    ["image_url"] carries, ToolFile = ["tool_file"] carries, DocumentUrl =
+    ["document_url"] carries, Thinking = ["thinking"] carries, ToolReference =
     ["tool_reference"] carries }
 );
 crate::runtime::union_from!(
@@ -1050,8 +1034,7 @@ pub enum MessageOutputEntryContent {
     Unknown(serde_json::Value),
 }
 crate::runtime::untagged_union!(
-    MessageOutputEntryContent { String(String),
-    MessageOutputContentChunks(MessageOutputContentChunks) }
+    MessageOutputEntryContent { String, MessageOutputContentChunks }
 );
 crate::runtime::union_from!(
     MessageOutputEntryContent { String(String),
@@ -1130,8 +1113,7 @@ pub enum MessageOutputEventContent {
     Unknown(serde_json::Value),
 }
 crate::runtime::untagged_union!(
-    MessageOutputEventContent { String(String), OutputContentChunks(OutputContentChunks)
-    }
+    MessageOutputEventContent { String, OutputContentChunks }
 );
 crate::runtime::union_from!(
     MessageOutputEventContent { String(String), OutputContentChunks(OutputContentChunks)
@@ -1312,7 +1294,7 @@ pub struct ModelConversation {
     pub instructions: crate::Nullable<String>,
     /// List of tools which are available to the model during the conversation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tools: Option<Vec<AgentToolsItem>>,
+    pub tools: Option<Vec<AgentTool>>,
     /// Completion arguments that will be used to generate assistant responses. Can be overridden at each message request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub completion_args: Option<CompletionArgs>,
@@ -1363,7 +1345,7 @@ impl ModelConversation {
         }
     }
     crate::runtime::setters! {
-        instructions : String => nullable, tools : Vec < AgentToolsItem > => optional,
+        instructions : String => nullable, tools : Vec < AgentTool > => optional,
         completion_args : CompletionArgs => optional, guardrails : Vec < GuardrailConfig
         > => nullable, name : String => nullable, description : String => nullable,
         metadata : MetadataDict => nullable
@@ -1398,8 +1380,8 @@ pub enum ModelListDataItem {
     Unknown(serde_json::Value),
 }
 crate::runtime::tagged_union!(
-    ModelListDataItem, "type" { Base(BaseModelCard) = ["base"] carries,
-    FineTuned(FTModelCard) = ["fine-tuned"] carries }
+    ModelListDataItem, "type" { Base = ["base"] carries, FineTuned = ["fine-tuned"]
+    carries }
 );
 crate::runtime::union_from!(
     ModelListDataItem { Base(BaseModelCard), FineTuned(FTModelCard) }

@@ -690,15 +690,12 @@ pub enum OCRPageObjectBlocksItem {
     Unknown(serde_json::Value),
 }
 crate::runtime::tagged_union!(
-    OCRPageObjectBlocksItem, "type" { Text(OCRTextBlock) = ["text"] carries,
-    List(OCRListBlock) = ["list"] carries, Image(OCRImageBlock) = ["image"] carries,
-    Table(OCRTableBlock) = ["table"] carries, Title(OCRTitleBlock) = ["title"] carries,
-    Equation(OCREquationBlock) = ["equation"] carries, Caption(OCRCaptionBlock) =
-    ["caption"] carries, Code(OCRCodeBlock) = ["code"] carries,
-    References(OCRReferencesBlock) = ["references"] carries, AsideText(OCRAsideTextBlock)
-    = ["aside_text"] carries, Header(OCRHeaderBlock) = ["header"] carries,
-    Footer(OCRFooterBlock) = ["footer"] carries, Signature(OCRSignatureBlock) =
-    ["signature"] carries }
+    OCRPageObjectBlocksItem, "type" { Text = ["text"] carries, List = ["list"] carries,
+    Image = ["image"] carries, Table = ["table"] carries, Title = ["title"] carries,
+    Equation = ["equation"] carries, Caption = ["caption"] carries, Code = ["code"]
+    carries, References = ["references"] carries, AsideText = ["aside_text"] carries,
+    Header = ["header"] carries, Footer = ["footer"] carries, Signature = ["signature"]
+    carries }
 );
 crate::runtime::union_from!(
     OCRPageObjectBlocksItem { Text(OCRTextBlock), List(OCRListBlock),
@@ -864,9 +861,8 @@ pub enum OCRRequestDocument {
     Unknown(serde_json::Value),
 }
 crate::runtime::tagged_union!(
-    OCRRequestDocument, "type" { File(FileChunk) = ["file"] carries,
-    DocumentUrl(DocumentURLChunk) = ["document_url"] carries, ImageUrl(ImageURLChunk) =
-    ["image_url"] carries }
+    OCRRequestDocument, "type" { File = ["file"] carries, DocumentUrl = ["document_url"]
+    carries, ImageUrl = ["image_url"] carries }
 );
 crate::runtime::union_from!(
     OCRRequestDocument { File(FileChunk), DocumentUrl(DocumentURLChunk),
@@ -880,9 +876,7 @@ pub enum OCRRequestPages {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-crate::runtime::untagged_union!(
-    OCRRequestPages { String(String), IntegerList(Vec < i64 >) }
-);
+crate::runtime::untagged_union!(OCRRequestPages { String, IntegerList });
 crate::runtime::union_from!(
     OCRRequestPages { String(String), IntegerList(Vec < i64 >) } str => String
 );
@@ -1854,11 +1848,9 @@ pub enum OutputContentChunks {
     Unknown(serde_json::Value),
 }
 crate::runtime::tagged_union!(
-    OutputContentChunks, "type" { Text(TextChunk) = ["text"] carries,
-    ImageUrl(ImageURLChunk) = ["image_url"] carries, ToolFile(ToolFileChunk) =
-    ["tool_file"] carries, DocumentUrl(DocumentURLChunk) = ["document_url"] carries,
-    Thinking(ThinkChunk) = ["thinking"] carries, ToolReference(ToolReferenceChunk) =
-    ["tool_reference"] carries }
+    OutputContentChunks, "type" { Text = ["text"] carries, ImageUrl = ["image_url"]
+    carries, ToolFile = ["tool_file"] carries, DocumentUrl = ["document_url"] carries,
+    Thinking = ["thinking"] carries, ToolReference = ["tool_reference"] carries }
 );
 crate::runtime::union_from!(
     OutputContentChunks { Text(TextChunk), ImageUrl(ImageURLChunk),

@@ -365,7 +365,7 @@ pub enum PriceDataPrice {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-crate::runtime::untagged_union!(PriceDataPrice { Number(f64), String(String) });
+crate::runtime::untagged_union!(PriceDataPrice { Number, String });
 crate::runtime::union_from!(
     PriceDataPrice { Number(f64), String(String) } str => String
 );

@@ -65,8 +65,7 @@ pub enum QueryInvocationBodyInput {
     Unknown(serde_json::Value),
 }
 crate::runtime::untagged_union!(
-    QueryInvocationBodyInput { NetworkEncodedInput(NetworkEncodedInput),
-    ValueMap(std::collections::BTreeMap < String, serde_json::Value >) }
+    QueryInvocationBodyInput { NetworkEncodedInput, ValueMap }
 );
 crate::runtime::union_from!(
     QueryInvocationBodyInput { NetworkEncodedInput(NetworkEncodedInput),

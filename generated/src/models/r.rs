@@ -72,9 +72,7 @@ pub enum ReferenceChunkReferenceIdsItem {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-crate::runtime::untagged_union!(
-    ReferenceChunkReferenceIdsItem { Integer(i64), String(String) }
-);
+crate::runtime::untagged_union!(ReferenceChunkReferenceIdsItem { Integer, String });
 crate::runtime::union_from!(
     ReferenceChunkReferenceIdsItem { Integer(i64), String(String) } str => String
 );
@@ -116,8 +114,7 @@ pub enum RegisterDeploymentRequestDeploymentDeployment {
     Unknown(serde_json::Value),
 }
 crate::runtime::tagged_union!(
-    RegisterDeploymentRequestDeploymentDeployment, "type" {
-    Vespa(RegisterDeploymentRequestVespaDeployment) = ["vespa"] carries }
+    RegisterDeploymentRequestDeploymentDeployment, "type" { Vespa = ["vespa"] carries }
 );
 crate::runtime::union_from!(
     RegisterDeploymentRequestDeploymentDeployment {

@@ -105,7 +105,7 @@ pub enum ScalarMetricValue {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-crate::runtime::untagged_union!(ScalarMetricValue { Integer(i64), Number(f64) });
+crate::runtime::untagged_union!(ScalarMetricValue { Integer, Number });
 crate::runtime::union_from!(ScalarMetricValue { Integer(i64), Number(f64) });
 /// `#/components/schemas/ScheduleCalendar`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -1051,8 +1051,7 @@ pub enum SignalInvocationBodyInput {
     Unknown(serde_json::Value),
 }
 crate::runtime::untagged_union!(
-    SignalInvocationBodyInput { NetworkEncodedInput(NetworkEncodedInput),
-    ValueMap(std::collections::BTreeMap < String, serde_json::Value >) }
+    SignalInvocationBodyInput { NetworkEncodedInput, ValueMap }
 );
 crate::runtime::union_from!(
     SignalInvocationBodyInput { NetworkEncodedInput(NetworkEncodedInput),
@@ -1131,23 +1130,18 @@ impl SkillAssetContent {
         is_executable : bool => optional
     }
 }
-/// The alternative property sets of \[`SkillAssetContent`\].
+/// The alternative property sets of `SkillAssetContent`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SkillAssetContentKind {
-    SkillAssetContentKindRawContent(SkillAssetContentKindRawContent),
-    SkillAssetContentKindTextContent(SkillAssetContentKindTextContent),
+    RawContent(SkillAssetContentKindRawContent),
+    TextContent(SkillAssetContentKindTextContent),
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-crate::runtime::untagged_union!(
-    SkillAssetContentKind {
-    SkillAssetContentKindRawContent(SkillAssetContentKindRawContent),
-    SkillAssetContentKindTextContent(SkillAssetContentKindTextContent) }
-);
+crate::runtime::untagged_union!(SkillAssetContentKind { RawContent, TextContent });
 crate::runtime::union_from!(
-    SkillAssetContentKind {
-    SkillAssetContentKindRawContent(SkillAssetContentKindRawContent),
-    SkillAssetContentKindTextContent(SkillAssetContentKindTextContent) }
+    SkillAssetContentKind { RawContent(SkillAssetContentKindRawContent),
+    TextContent(SkillAssetContentKindTextContent) }
 );
 /// `#/components/schemas/SkillAssetContent/oneOf/0`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1336,7 +1330,7 @@ pub enum SpeechRequestRefAudio {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-crate::runtime::untagged_union!(SpeechRequestRefAudio { String(String) });
+crate::runtime::untagged_union!(SpeechRequestRefAudio { String });
 crate::runtime::union_from!(SpeechRequestRefAudio { String(String) } str => String);
 /// `#/components/schemas/SpeechStreamAudioDelta`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1601,17 +1595,14 @@ impl SystemMessage {
 #[derive(Debug, Clone, PartialEq)]
 pub enum SystemMessageContent {
     String(String),
-    SystemMessageContentChunksList(Vec<SystemMessageContentChunks>),
+    ChunksList(Vec<SystemMessageContentChunks>),
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-crate::runtime::untagged_union!(
-    SystemMessageContent { String(String), SystemMessageContentChunksList(Vec <
-    SystemMessageContentChunks >) }
-);
+crate::runtime::untagged_union!(SystemMessageContent { String, ChunksList });
 crate::runtime::union_from!(
-    SystemMessageContent { String(String), SystemMessageContentChunksList(Vec <
-    SystemMessageContentChunks >) } str => String
+    SystemMessageContent { String(String), ChunksList(Vec < SystemMessageContentChunks >)
+    } str => String
 );
 /// `#/components/schemas/SystemMessageContentChunks`
 #[derive(Debug, Clone, PartialEq)]
@@ -1624,8 +1615,8 @@ pub enum SystemMessageContentChunks {
     Unknown(serde_json::Value),
 }
 crate::runtime::tagged_union!(
-    SystemMessageContentChunks, "type" { Text(TextChunk) = ["text"] carries,
-    Thinking(ThinkChunk) = ["thinking"] carries }
+    SystemMessageContentChunks, "type" { Text = ["text"] carries, Thinking = ["thinking"]
+    carries }
 );
 crate::runtime::union_from!(
     SystemMessageContentChunks { Text(TextChunk), Thinking(ThinkChunk) }

@@ -336,11 +336,9 @@ pub enum TempoTraceAttributeValue {
     Unknown(serde_json::Value),
 }
 crate::runtime::untagged_union!(
-    TempoTraceAttributeValue {
-    TempoTraceAttributeStringValue(TempoTraceAttributeStringValue),
-    TempoTraceAttributeIntValue(TempoTraceAttributeIntValue),
-    TempoTraceAttributeBoolValue(TempoTraceAttributeBoolValue),
-    TempoTraceAttributeArrayValue(TempoTraceAttributeArrayValue) }
+    TempoTraceAttributeValue { TempoTraceAttributeStringValue,
+    TempoTraceAttributeIntValue, TempoTraceAttributeBoolValue,
+    TempoTraceAttributeArrayValue }
 );
 crate::runtime::union_from!(
     TempoTraceAttributeValue {
@@ -660,9 +658,8 @@ pub enum ThinkChunkThinkingItem {
     Unknown(serde_json::Value),
 }
 crate::runtime::tagged_union!(
-    ThinkChunkThinkingItem, "type" { Text(TextChunk) = ["text"] carries,
-    ToolReference(ToolReferenceChunk) = ["tool_reference"] carries,
-    Reference(ReferenceChunk) = ["reference"] carries }
+    ThinkChunkThinkingItem, "type" { Text = ["text"] carries, ToolReference =
+    ["tool_reference"] carries, Reference = ["reference"] carries }
 );
 crate::runtime::union_from!(
     ThinkChunkThinkingItem { Text(TextChunk), ToolReference(ToolReferenceChunk),
@@ -1093,9 +1090,7 @@ pub enum ToolExecutionEntryName {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-crate::runtime::untagged_union!(
-    ToolExecutionEntryName { BuiltInConnectors(BuiltInConnectors), String(String) }
-);
+crate::runtime::untagged_union!(ToolExecutionEntryName { BuiltInConnectors, String });
 crate::runtime::union_from!(
     ToolExecutionEntryName { BuiltInConnectors(BuiltInConnectors), String(String) }
 );
@@ -1518,13 +1513,10 @@ pub enum TranscriptionStreamEventsData {
     Unknown(serde_json::Value),
 }
 crate::runtime::tagged_union!(
-    TranscriptionStreamEventsData, "type" {
-    TranscriptionTextDelta(TranscriptionStreamTextDelta) = ["transcription.text.delta"]
-    carries, TranscriptionLanguage(TranscriptionStreamLanguage) =
-    ["transcription.language"] carries,
-    TranscriptionSegment(TranscriptionStreamSegmentDelta) = ["transcription.segment"]
-    carries, TranscriptionDone(TranscriptionStreamDone) = ["transcription.done"] carries
-    }
+    TranscriptionStreamEventsData, "type" { TranscriptionTextDelta =
+    ["transcription.text.delta"] carries, TranscriptionLanguage =
+    ["transcription.language"] carries, TranscriptionSegment = ["transcription.segment"]
+    carries, TranscriptionDone = ["transcription.done"] carries }
 );
 crate::runtime::union_from!(
     TranscriptionStreamEventsData { TranscriptionTextDelta(TranscriptionStreamTextDelta),

@@ -39,7 +39,7 @@ pub struct UpdateAgentRequest {
     pub instructions: crate::Nullable<String>,
     /// List of tools which are available to the model during the conversation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tools: Option<Vec<AgentToolsItem>>,
+    pub tools: Option<Vec<AgentTool>>,
     /// Completion arguments that will be used to generate assistant responses. Can be overridden at each message request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub completion_args: Option<CompletionArgs>,
@@ -62,7 +62,7 @@ pub struct UpdateAgentRequest {
 }
 impl UpdateAgentRequest {
     crate::runtime::setters! {
-        instructions : String => nullable, tools : Vec < AgentToolsItem > => optional,
+        instructions : String => nullable, tools : Vec < AgentTool > => optional,
         completion_args : CompletionArgs => optional, guardrails : Vec < GuardrailConfig
         > => nullable, model : String => nullable, name : String => nullable, description
         : String => nullable, handoffs : Vec < String > => nullable, deployment_chat :
@@ -238,9 +238,8 @@ pub enum UpdateDocumentRequestAttributesValue {
     Unknown(serde_json::Value),
 }
 crate::runtime::untagged_union!(
-    UpdateDocumentRequestAttributesValue { Bool(bool), Integer(i64), Number(f64),
-    String(String), StringList(Vec < String >), IntegerList(Vec < i64 >), NumberList(Vec
-    < f64 >), BoolList(Vec < bool >) }
+    UpdateDocumentRequestAttributesValue { Bool, Integer, Number, String, StringList,
+    IntegerList, NumberList, BoolList }
 );
 crate::runtime::union_from!(
     UpdateDocumentRequestAttributesValue { Bool(bool), Integer(i64), Number(f64),

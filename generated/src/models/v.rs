@@ -40,7 +40,7 @@ pub enum ValidationErrorLocItem {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-crate::runtime::untagged_union!(ValidationErrorLocItem { Integer(i64), String(String) });
+crate::runtime::untagged_union!(ValidationErrorLocItem { Integer, String });
 crate::runtime::union_from!(
     ValidationErrorLocItem { Integer(i64), String(String) } str => String
 );

@@ -949,10 +949,7 @@ pub enum WorkflowExecutionRequestInput {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-crate::runtime::untagged_union!(
-    WorkflowExecutionRequestInput { ValueMap(std::collections::BTreeMap < String,
-    serde_json::Value >) }
-);
+crate::runtime::untagged_union!(WorkflowExecutionRequestInput { ValueMap });
 crate::runtime::union_from!(
     WorkflowExecutionRequestInput { ValueMap(std::collections::BTreeMap < String,
     serde_json::Value >) }
@@ -1331,9 +1328,8 @@ pub enum WorkflowExecutionTraceEventsResponseEventsItem {
     Unknown(serde_json::Value),
 }
 crate::runtime::untagged_union!(
-    WorkflowExecutionTraceEventsResponseEventsItem {
-    WorkflowExecutionProgressTraceEvent(WorkflowExecutionProgressTraceEvent),
-    WorkflowExecutionTraceEvent(WorkflowExecutionTraceEvent) }
+    WorkflowExecutionTraceEventsResponseEventsItem { WorkflowExecutionProgressTraceEvent,
+    WorkflowExecutionTraceEvent }
 );
 crate::runtime::union_from!(
     WorkflowExecutionTraceEventsResponseEventsItem {
@@ -1441,8 +1437,8 @@ pub enum WorkflowExecutionTraceSummaryAttributesValues {
     Unknown(serde_json::Value),
 }
 crate::runtime::untagged_union!(
-    WorkflowExecutionTraceSummaryAttributesValues { Bool(bool), Integer(i64),
-    Number(f64), String(String), ValueList(Vec < serde_json::Value >) }
+    WorkflowExecutionTraceSummaryAttributesValues { Bool, Integer, Number, String,
+    ValueList }
 );
 crate::runtime::union_from!(
     WorkflowExecutionTraceSummaryAttributesValues { Bool(bool), Integer(i64),
@@ -2414,9 +2410,8 @@ pub enum WorkspaceEnrichedOUTRawRolesItem {
     Unknown(serde_json::Value),
 }
 crate::runtime::untagged_union!(
-    WorkspaceEnrichedOUTRawRolesItem { WorkspaceRole(WorkspaceRole),
-    StaticWorkspaceRoles(StaticWorkspaceRoles),
-    StaticOrganizationRoles(StaticOrganizationRoles) }
+    WorkspaceEnrichedOUTRawRolesItem { WorkspaceRole, StaticWorkspaceRoles,
+    StaticOrganizationRoles }
 );
 crate::runtime::union_from!(
     WorkspaceEnrichedOUTRawRolesItem { WorkspaceRole(WorkspaceRole),

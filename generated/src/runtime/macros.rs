@@ -108,7 +108,7 @@ pub(crate) use const_value;
 /// unknown tags kept as `Unknown(serde_json::Value)`.
 macro_rules! tagged_union {
     ($(#[$attr:meta])* $name:ident, $tag:literal {
-        $($variant:ident($ty:ty) = [$first:literal $(, $more:literal)*] $how:ident),* $(,)?
+        $($variant:ident = [$first:literal $(, $more:literal)*] $how:ident),* $(,)?
     }) => {
         $(#[$attr])*
         impl $name {
@@ -134,7 +134,7 @@ macro_rules! tagged_union {
             fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
                 let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
                 Ok(match value.get($tag).and_then(serde_json::Value::as_str) {
-                    $(Some($first $(| $more)*) => Self::$variant($crate::runtime::decode::<$ty, D::Error>(value)?),)*
+                    $(Some($first $(| $more)*) => $crate::runtime::decode::<_, D::Error>(value).map(Self::$variant)?,)*
                     _ => Self::Unknown(value),
                 })
             }
@@ -156,7 +156,7 @@ pub(crate) use tagged_ser;
 /// Impls for a union without a discriminator: `Serialize` as the variant, `Deserialize` by trying
 /// the variants in order (most specific first), anything else kept as `Unknown(serde_json::Value)`.
 macro_rules! untagged_union {
-    ($(#[$attr:meta])* $name:ident { $($variant:ident($ty:ty)),* $(,)? }) => {
+    ($(#[$attr:meta])* $name:ident { $($variant:ident),* $(,)? }) => {
         $(#[$attr])*
         impl serde::Serialize for $name {
             fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -171,8 +171,9 @@ macro_rules! untagged_union {
             fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
                 let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
                 $(
-                    if let Ok(v) = <$ty as serde::Deserialize>::deserialize(&value) {
-                        return Ok(Self::$variant(v));
+                    // The variant's type is inferred from its constructor.
+                    if let Ok(v) = serde::Deserialize::deserialize(&value).map(Self::$variant) {
+                        return Ok(v);
                     }
                 )*
                 Ok(Self::Unknown(value))

@@ -138,7 +138,8 @@ pub fn render_crate(ir: &Ir, spec: &SpecInfo) -> Result<BTreeMap<String, String>
         files.insert(format!("src/runtime/{name}"), text.to_string());
     }
 
-    let env = minijinja::Environment::new();
+    let mut env = minijinja::Environment::new();
+    env.set_keep_trailing_newline(true);
     let ctx = minijinja::context! {
         spec => spec,
         crate_version => env!("CARGO_PKG_VERSION"),
@@ -146,8 +147,8 @@ pub fn render_crate(ir: &Ir, spec: &SpecInfo) -> Result<BTreeMap<String, String>
         type_count => ir.types.len(),
         schema_count => ir.schemas.len(),
     };
-    files.insert("Cargo.toml".into(), env.render_str(CARGO_TOML, &ctx)? + "");
-    files.insert("README.md".into(), env.render_str(README, &ctx)? + "\n");
+    files.insert("Cargo.toml".into(), env.render_str(CARGO_TOML, &ctx)?);
+    files.insert("README.md".into(), env.render_str(README, &ctx)?);
     files.insert("sdk-manifest.json".into(), manifest(ir, spec)?);
     Ok(files)
 }

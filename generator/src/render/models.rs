@@ -372,10 +372,9 @@ fn render_tagged(name: &Ident, tag: &str, variants: &[TaggedVariant], head: Toke
     });
     let entries = variants.iter().map(|v| {
         let i = ident(&v.rust);
-        let t = ty(&v.ty);
         let tags = &v.tags;
         let how = if v.carries_tag { quote!(carries) } else { quote!(inject) };
-        quote!(#i(#t) = [#(#tags),*] #how)
+        quote!(#i = [#(#tags),*] #how)
     });
     let pairs: Vec<(Ident, &TypeRef)> = variants.iter().map(|v| (ident(&v.rust), &v.ty)).collect();
     let froms = from_impls(name, &pairs, ir, &allow);
@@ -399,11 +398,7 @@ fn render_untagged(name: &Ident, variants: &[Variant], head: TokenStream, allow:
         let t = ty(&v.ty);
         quote!(#i(#t),)
     });
-    let entries = variants.iter().map(|v| {
-        let i = ident(&v.rust);
-        let t = ty(&v.ty);
-        quote!(#i(#t))
-    });
+    let entries = variants.iter().map(|v| ident(&v.rust));
     let pairs: Vec<(Ident, &TypeRef)> = variants.iter().map(|v| (ident(&v.rust), &v.ty)).collect();
     let froms = from_impls(name, &pairs, ir, &allow);
     quote! {
