@@ -18,7 +18,7 @@
 //! but `openapiv3` cannot hold (`prefixItems`) are reported as lossy.
 
 use crate::diag::{child, push, Diagnostics};
-use anyhow::{Context, Result};
+use anyhow::Result;
 use serde_json::{Map, Value};
 
 /// Schema keywords the pipeline understands after normalization.

@@ -69,7 +69,8 @@ pub struct APIKeyAuth {
     pub value: String,
 }
 impl APIKeyAuth {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(value: impl Into<String>) -> Self {
         Self {
             r#type: Default::default(),
@@ -130,37 +131,38 @@ pub struct APIKeyExtendedOUT {
     pub can_delete: Option<bool>,
 }
 impl APIKeyExtendedOUT {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         key_id: impl Into<String>,
-        key: impl Into<Option<String>>,
-        name: impl Into<Option<String>>,
+        key: impl Into<String>,
+        name: impl Into<String>,
         hidden_key: impl Into<String>,
-        created_at: impl Into<Option<String>>,
-        expiration_date: impl Into<Option<String>>,
+        created_at: impl Into<String>,
+        expiration_date: impl Into<String>,
         actions: impl Into<APIKeyActions>,
-        workspace_id: impl Into<Option<String>>,
-        workspace_name: impl Into<Option<String>>,
-        created_by: impl Into<Option<String>>,
-        product: impl Into<Option<APIKeyProduct>>,
-        last_used: impl Into<Option<String>>,
-        can_delete: impl Into<Option<bool>>,
+        workspace_id: impl Into<String>,
+        workspace_name: impl Into<String>,
+        created_by: impl Into<String>,
+        product: impl Into<APIKeyProduct>,
+        last_used: impl Into<String>,
+        can_delete: impl Into<bool>,
     ) -> Self {
         Self {
             key_id: key_id.into(),
-            key: key.into(),
-            name: name.into(),
+            key: Some(key.into()),
+            name: Some(name.into()),
             hidden_key: hidden_key.into(),
-            created_at: created_at.into(),
-            expiration_date: expiration_date.into(),
+            created_at: Some(created_at.into()),
+            expiration_date: Some(expiration_date.into()),
             actions: actions.into(),
-            workspace_id: workspace_id.into(),
-            workspace_name: workspace_name.into(),
-            created_by: created_by.into(),
-            product: product.into(),
-            last_used: last_used.into(),
-            can_delete: can_delete.into(),
+            workspace_id: Some(workspace_id.into()),
+            workspace_name: Some(workspace_name.into()),
+            created_by: Some(created_by.into()),
+            product: Some(product.into()),
+            last_used: Some(last_used.into()),
+            can_delete: Some(can_delete.into()),
         }
     }
 }
@@ -189,23 +191,24 @@ pub struct APIKeyOUT {
     pub actions: APIKeyActions,
 }
 impl APIKeyOUT {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         key_id: impl Into<String>,
-        key: impl Into<Option<String>>,
-        name: impl Into<Option<String>>,
+        key: impl Into<String>,
+        name: impl Into<String>,
         hidden_key: impl Into<String>,
-        created_at: impl Into<Option<String>>,
-        expiration_date: impl Into<Option<String>>,
+        created_at: impl Into<String>,
+        expiration_date: impl Into<String>,
         actions: impl Into<APIKeyActions>,
     ) -> Self {
         Self {
             key_id: key_id.into(),
-            key: key.into(),
-            name: name.into(),
+            key: Some(key.into()),
+            name: Some(name.into()),
             hidden_key: hidden_key.into(),
-            created_at: created_at.into(),
-            expiration_date: expiration_date.into(),
+            created_at: Some(created_at.into()),
+            expiration_date: Some(expiration_date.into()),
             actions: actions.into(),
         }
     }
@@ -232,7 +235,8 @@ pub struct APIKeysExtendedOUT {
     pub keys: Vec<APIKeyExtendedOUT>,
 }
 impl APIKeysExtendedOUT {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(keys: impl Into<Vec<APIKeyExtendedOUT>>) -> Self {
         Self { keys: keys.into() }
     }
@@ -316,7 +320,8 @@ pub struct ActivityTaskCompletedAttributesResponse {
     pub result: JSONPayloadResponse,
 }
 impl ActivityTaskCompletedAttributesResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         task_id: impl Into<String>,
         activity_name: impl Into<String>,
@@ -364,16 +369,17 @@ pub struct ActivityTaskCompletedResponse {
     pub attributes: ActivityTaskCompletedAttributesResponse,
 }
 impl ActivityTaskCompletedResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         event_id: impl Into<String>,
         event_timestamp: impl Into<i64>,
         root_workflow_exec_id: impl Into<String>,
-        parent_workflow_exec_id: impl Into<Option<String>>,
-        continued_run_id: impl Into<Option<String>>,
-        first_execution_run_id: impl Into<Option<String>>,
-        schedule_id: impl Into<Option<String>>,
+        parent_workflow_exec_id: impl Into<String>,
+        continued_run_id: impl Into<String>,
+        first_execution_run_id: impl Into<String>,
+        schedule_id: impl Into<String>,
         workflow_exec_id: impl Into<String>,
         workflow_run_id: impl Into<String>,
         workflow_name: impl Into<String>,
@@ -383,10 +389,10 @@ impl ActivityTaskCompletedResponse {
             event_id: event_id.into(),
             event_timestamp: event_timestamp.into(),
             root_workflow_exec_id: root_workflow_exec_id.into(),
-            parent_workflow_exec_id: parent_workflow_exec_id.into(),
-            continued_run_id: continued_run_id.into(),
-            first_execution_run_id: first_execution_run_id.into(),
-            schedule_id: schedule_id.into(),
+            parent_workflow_exec_id: Some(parent_workflow_exec_id.into()),
+            continued_run_id: Some(continued_run_id.into()),
+            first_execution_run_id: Some(first_execution_run_id.into()),
+            schedule_id: Some(schedule_id.into()),
             workflow_exec_id: workflow_exec_id.into(),
             workflow_run_id: workflow_run_id.into(),
             workflow_name: workflow_name.into(),
@@ -414,7 +420,8 @@ pub struct ActivityTaskFailedAttributes {
     pub failure: Failure,
 }
 impl ActivityTaskFailedAttributes {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         task_id: impl Into<String>,
         activity_name: impl Into<String>,
@@ -464,16 +471,17 @@ pub struct ActivityTaskFailedResponse {
     pub attributes: ActivityTaskFailedAttributes,
 }
 impl ActivityTaskFailedResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         event_id: impl Into<String>,
         event_timestamp: impl Into<i64>,
         root_workflow_exec_id: impl Into<String>,
-        parent_workflow_exec_id: impl Into<Option<String>>,
-        continued_run_id: impl Into<Option<String>>,
-        first_execution_run_id: impl Into<Option<String>>,
-        schedule_id: impl Into<Option<String>>,
+        parent_workflow_exec_id: impl Into<String>,
+        continued_run_id: impl Into<String>,
+        first_execution_run_id: impl Into<String>,
+        schedule_id: impl Into<String>,
         workflow_exec_id: impl Into<String>,
         workflow_run_id: impl Into<String>,
         workflow_name: impl Into<String>,
@@ -483,10 +491,10 @@ impl ActivityTaskFailedResponse {
             event_id: event_id.into(),
             event_timestamp: event_timestamp.into(),
             root_workflow_exec_id: root_workflow_exec_id.into(),
-            parent_workflow_exec_id: parent_workflow_exec_id.into(),
-            continued_run_id: continued_run_id.into(),
-            first_execution_run_id: first_execution_run_id.into(),
-            schedule_id: schedule_id.into(),
+            parent_workflow_exec_id: Some(parent_workflow_exec_id.into()),
+            continued_run_id: Some(continued_run_id.into()),
+            first_execution_run_id: Some(first_execution_run_id.into()),
+            schedule_id: Some(schedule_id.into()),
             workflow_exec_id: workflow_exec_id.into(),
             workflow_run_id: workflow_run_id.into(),
             workflow_name: workflow_name.into(),
@@ -514,7 +522,8 @@ pub struct ActivityTaskRetryingAttributes {
     pub failure: Failure,
 }
 impl ActivityTaskRetryingAttributes {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         task_id: impl Into<String>,
         activity_name: impl Into<String>,
@@ -564,16 +573,17 @@ pub struct ActivityTaskRetryingResponse {
     pub attributes: ActivityTaskRetryingAttributes,
 }
 impl ActivityTaskRetryingResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         event_id: impl Into<String>,
         event_timestamp: impl Into<i64>,
         root_workflow_exec_id: impl Into<String>,
-        parent_workflow_exec_id: impl Into<Option<String>>,
-        continued_run_id: impl Into<Option<String>>,
-        first_execution_run_id: impl Into<Option<String>>,
-        schedule_id: impl Into<Option<String>>,
+        parent_workflow_exec_id: impl Into<String>,
+        continued_run_id: impl Into<String>,
+        first_execution_run_id: impl Into<String>,
+        schedule_id: impl Into<String>,
         workflow_exec_id: impl Into<String>,
         workflow_run_id: impl Into<String>,
         workflow_name: impl Into<String>,
@@ -583,10 +593,10 @@ impl ActivityTaskRetryingResponse {
             event_id: event_id.into(),
             event_timestamp: event_timestamp.into(),
             root_workflow_exec_id: root_workflow_exec_id.into(),
-            parent_workflow_exec_id: parent_workflow_exec_id.into(),
-            continued_run_id: continued_run_id.into(),
-            first_execution_run_id: first_execution_run_id.into(),
-            schedule_id: schedule_id.into(),
+            parent_workflow_exec_id: Some(parent_workflow_exec_id.into()),
+            continued_run_id: Some(continued_run_id.into()),
+            first_execution_run_id: Some(first_execution_run_id.into()),
+            schedule_id: Some(schedule_id.into()),
             workflow_exec_id: workflow_exec_id.into(),
             workflow_run_id: workflow_run_id.into(),
             workflow_name: workflow_name.into(),
@@ -612,7 +622,8 @@ pub struct ActivityTaskStartedAttributesResponse {
     pub input: JSONPayloadResponse,
 }
 impl ActivityTaskStartedAttributesResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         task_id: impl Into<String>,
         activity_name: impl Into<String>,
@@ -661,16 +672,17 @@ pub struct ActivityTaskStartedResponse {
     pub attributes: ActivityTaskStartedAttributesResponse,
 }
 impl ActivityTaskStartedResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         event_id: impl Into<String>,
         event_timestamp: impl Into<i64>,
         root_workflow_exec_id: impl Into<String>,
-        parent_workflow_exec_id: impl Into<Option<String>>,
-        continued_run_id: impl Into<Option<String>>,
-        first_execution_run_id: impl Into<Option<String>>,
-        schedule_id: impl Into<Option<String>>,
+        parent_workflow_exec_id: impl Into<String>,
+        continued_run_id: impl Into<String>,
+        first_execution_run_id: impl Into<String>,
+        schedule_id: impl Into<String>,
         workflow_exec_id: impl Into<String>,
         workflow_run_id: impl Into<String>,
         workflow_name: impl Into<String>,
@@ -680,10 +692,10 @@ impl ActivityTaskStartedResponse {
             event_id: event_id.into(),
             event_timestamp: event_timestamp.into(),
             root_workflow_exec_id: root_workflow_exec_id.into(),
-            parent_workflow_exec_id: parent_workflow_exec_id.into(),
-            continued_run_id: continued_run_id.into(),
-            first_execution_run_id: first_execution_run_id.into(),
-            schedule_id: schedule_id.into(),
+            parent_workflow_exec_id: Some(parent_workflow_exec_id.into()),
+            continued_run_id: Some(continued_run_id.into()),
+            first_execution_run_id: Some(first_execution_run_id.into()),
+            schedule_id: Some(schedule_id.into()),
             workflow_exec_id: workflow_exec_id.into(),
             workflow_run_id: workflow_run_id.into(),
             workflow_name: workflow_name.into(),
@@ -722,7 +734,8 @@ pub struct AddOrUpdateUsersToWorkspaceOUT {
     pub updated_members_count: i64,
 }
 impl AddOrUpdateUsersToWorkspaceOUT {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         added_members_count: impl Into<i64>,
         updated_members_count: impl Into<i64>,
@@ -740,7 +753,8 @@ pub struct AddUsersToWorkspaceOUT {
     pub added_members_count: i64,
 }
 impl AddUsersToWorkspaceOUT {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(added_members_count: impl Into<i64>) -> Self {
         Self {
             added_members_count: added_members_count.into(),
@@ -754,7 +768,8 @@ pub struct AdminAssignUsersToGroupIn {
     pub user_uuids: Vec<String>,
 }
 impl AdminAssignUsersToGroupIn {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(user_uuids: impl Into<Vec<String>>) -> Self {
         Self {
             user_uuids: user_uuids.into(),
@@ -782,7 +797,8 @@ pub struct AdminCreateAPIKeyIN {
     pub user_id: String,
 }
 impl AdminCreateAPIKeyIN {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(workspace_uuid: impl Into<String>, user_id: impl Into<String>) -> Self {
         Self {
             name: Default::default(),
@@ -839,21 +855,22 @@ pub struct AdminOrganizationMemberOUT {
 }
 #[allow(deprecated)]
 impl AdminOrganizationMemberOUT {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         uuid: impl Into<String>,
-        oid_id: impl Into<Option<String>>,
-        name: impl Into<Option<String>>,
-        email: impl Into<Option<String>>,
+        oid_id: impl Into<String>,
+        name: impl Into<String>,
+        email: impl Into<String>,
         raw_roles: impl Into<AdminOrganizationMemberOUTRawRoles>,
         raw_role: impl Into<AdminOrganizationMemberOUTRawRole>,
         created_at: impl Into<String>,
     ) -> Self {
         Self {
             uuid: uuid.into(),
-            oid_id: oid_id.into(),
-            name: name.into(),
-            email: email.into(),
+            oid_id: Some(oid_id.into()),
+            name: Some(name.into()),
+            email: Some(email.into()),
             is_sso_outsider: Default::default(),
             workspaces: Default::default(),
             subscriptions: Default::default(),
@@ -972,7 +989,8 @@ pub struct AdminProvisionGroupToWorkspaceIn {
 }
 #[allow(deprecated)]
 impl AdminProvisionGroupToWorkspaceIn {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         user_group_uuid: impl Into<String>,
         workspace_uuid: impl Into<String>,
@@ -1000,7 +1018,8 @@ pub struct AdminScimSyncActiveRunOUT {
     pub status: ScimSyncRunStatus,
 }
 impl AdminScimSyncActiveRunOUT {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(run_id: impl Into<String>, status: impl Into<ScimSyncRunStatus>) -> Self {
         Self {
             run_id: run_id.into(),
@@ -1029,7 +1048,8 @@ pub struct AdminScimSyncConfig {
     pub sync_memberships: bool,
 }
 impl AdminScimSyncConfig {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         sync_users: impl Into<bool>,
         sync_groups: impl Into<bool>,
@@ -1078,29 +1098,30 @@ pub struct AdminScimSyncRunOUT {
     pub error_message: Option<String>,
 }
 impl AdminScimSyncRunOUT {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         run_id: impl Into<String>,
         status: impl Into<ScimSyncRunStatus>,
         dry_run: impl Into<bool>,
-        sync_config: impl Into<Option<AdminScimSyncConfig>>,
+        sync_config: impl Into<AdminScimSyncConfig>,
         created_at: impl Into<String>,
-        started_at: impl Into<Option<String>>,
-        finished_at: impl Into<Option<String>>,
-        summary: impl Into<Option<ScimSyncSummaryOut>>,
-        error_message: impl Into<Option<String>>,
+        started_at: impl Into<String>,
+        finished_at: impl Into<String>,
+        summary: impl Into<ScimSyncSummaryOut>,
+        error_message: impl Into<String>,
     ) -> Self {
         Self {
             run_id: run_id.into(),
             status: status.into(),
             dry_run: dry_run.into(),
-            sync_config: sync_config.into(),
+            sync_config: Some(sync_config.into()),
             created_at: created_at.into(),
-            started_at: started_at.into(),
-            finished_at: finished_at.into(),
-            summary: summary.into(),
-            error_message: error_message.into(),
+            started_at: Some(started_at.into()),
+            finished_at: Some(finished_at.into()),
+            summary: Some(summary.into()),
+            error_message: Some(error_message.into()),
         }
     }
 }
@@ -1130,7 +1151,8 @@ pub struct AdminScimSyncTriggerOUT {
     pub run_id: String,
 }
 impl AdminScimSyncTriggerOUT {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(run_id: impl Into<String>) -> Self {
         Self { run_id: run_id.into() }
     }
@@ -1173,7 +1195,8 @@ pub struct AdminUserGroupIn {
     pub parent_group_ids: Option<Vec<String>>,
 }
 impl AdminUserGroupIn {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(name: impl Into<String>) -> Self {
         Self {
             name: name.into(),
@@ -1200,16 +1223,17 @@ pub struct AdminUserGroupMemberOut {
     pub email: Option<String>,
 }
 impl AdminUserGroupMemberOut {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         user_uuid: impl Into<String>,
-        name: impl Into<Option<String>>,
-        email: impl Into<Option<String>>,
+        name: impl Into<String>,
+        email: impl Into<String>,
     ) -> Self {
         Self {
             user_uuid: user_uuid.into(),
-            name: name.into(),
-            email: email.into(),
+            name: Some(name.into()),
+            email: Some(email.into()),
         }
     }
 }
@@ -1226,7 +1250,8 @@ pub struct AdminUserGroupMembersOut {
     pub page_size: i64,
 }
 impl AdminUserGroupMembersOut {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         total: impl Into<i64>,
         members: impl Into<Vec<AdminUserGroupMemberOut>>,
@@ -1266,16 +1291,17 @@ pub struct AdminUserGroupOut {
     pub parent_group_ids: Option<Vec<String>>,
 }
 impl AdminUserGroupOut {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         uuid: impl Into<String>,
         name: impl Into<String>,
-        description: impl Into<Option<String>>,
+        description: impl Into<String>,
     ) -> Self {
         Self {
             uuid: uuid.into(),
             name: name.into(),
-            description: description.into(),
+            description: Some(description.into()),
             externally_managed: Default::default(),
             target_type: Default::default(),
             organization_role: Default::default(),
@@ -1301,7 +1327,8 @@ pub struct AdminUserGroupsOut {
     pub page_size: i64,
 }
 impl AdminUserGroupsOut {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         total: impl Into<i64>,
         items: impl Into<Vec<AdminUserGroupOut>>,
@@ -1364,24 +1391,25 @@ pub struct AdminUserOUT {
 }
 #[allow(deprecated)]
 impl AdminUserOUT {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         uuid: impl Into<String>,
-        oid_id: impl Into<Option<String>>,
-        name: impl Into<Option<String>>,
-        email: impl Into<Option<String>>,
+        oid_id: impl Into<String>,
+        name: impl Into<String>,
+        email: impl Into<String>,
         raw_roles: impl Into<AdminOrganizationMemberOUTRawRoles>,
         raw_role: impl Into<AdminOrganizationMemberOUTRawRole>,
         created_at: impl Into<String>,
-        first_name: impl Into<Option<String>>,
-        last_name: impl Into<Option<String>>,
+        first_name: impl Into<String>,
+        last_name: impl Into<String>,
     ) -> Self {
         Self {
             uuid: uuid.into(),
-            oid_id: oid_id.into(),
-            name: name.into(),
-            email: email.into(),
+            oid_id: Some(oid_id.into()),
+            name: Some(name.into()),
+            email: Some(email.into()),
             is_sso_outsider: Default::default(),
             workspaces: Default::default(),
             subscriptions: Default::default(),
@@ -1389,8 +1417,8 @@ impl AdminUserOUT {
             raw_role: raw_role.into(),
             subscription_types: Default::default(),
             created_at: created_at.into(),
-            first_name: first_name.into(),
-            last_name: last_name.into(),
+            first_name: Some(first_name.into()),
+            last_name: Some(last_name.into()),
         }
     }
     crate::runtime::setters! {
@@ -1426,7 +1454,8 @@ pub struct AdminWorkspaceIn {
     pub admin_user_id: String,
 }
 impl AdminWorkspaceIn {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(name: impl Into<String>, admin_user_id: impl Into<String>) -> Self {
         Self {
             name: name.into(),
@@ -1481,7 +1510,8 @@ pub struct Agent {
     pub version_message: crate::Nullable<String>,
 }
 impl Agent {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         model: impl Into<String>,
@@ -1534,7 +1564,8 @@ pub struct AgentAliasResponse {
     pub updated_at: String,
 }
 impl AgentAliasResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         alias: impl Into<String>,
         version: impl Into<i64>,
@@ -1576,7 +1607,8 @@ pub struct AgentConversation {
     pub agent_version: crate::Nullable<ValidationErrorLocItem>,
 }
 impl AgentConversation {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         id: impl Into<String>,
         created_at: impl Into<String>,
@@ -1623,7 +1655,8 @@ pub struct AgentHandoffDoneEvent {
     pub next_agent_name: String,
 }
 impl AgentHandoffDoneEvent {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         id: impl Into<String>,
         next_agent_id: impl Into<String>,
@@ -1673,7 +1706,8 @@ pub struct AgentHandoffEntry {
     pub next_agent_name: String,
 }
 impl AgentHandoffEntry {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         previous_agent_id: impl Into<String>,
         previous_agent_name: impl Into<String>,
@@ -1724,7 +1758,8 @@ pub struct AgentHandoffStartedEvent {
     pub previous_agent_name: String,
 }
 impl AgentHandoffStartedEvent {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         id: impl Into<String>,
         previous_agent_id: impl Into<String>,
@@ -1760,7 +1795,8 @@ pub struct AgentListPage {
     pub next_page_token: crate::Nullable<String>,
 }
 impl AgentListPage {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(data: impl Into<Vec<Agent>>) -> Self {
         Self {
             object: Default::default(),
@@ -1873,7 +1909,8 @@ pub struct AgentsCompletionRequest {
     pub agent_id: String,
 }
 impl AgentsCompletionRequest {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(messages: impl Into<Vec<Message>>, agent_id: impl Into<String>) -> Self {
         Self {
             max_tokens: Default::default(),
@@ -1919,7 +1956,8 @@ pub struct Aggregation {
     pub meta: AggregationMeta,
 }
 impl Aggregation {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         data: impl Into<Vec<AggregationRow>>,
         meta: impl Into<AggregationMeta>,
@@ -1941,7 +1979,8 @@ pub struct AggregationMeta {
     pub granularity_seconds: crate::Nullable<i64>,
 }
 impl AggregationMeta {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         from_timestamp: impl Into<String>,
         to_timestamp: impl Into<String>,
@@ -1974,7 +2013,8 @@ pub struct AggregationRequest {
     pub limit: Option<i64>,
 }
 impl AggregationRequest {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(metric: impl Into<MetricDefinition>) -> Self {
         Self {
             metric: metric.into(),
@@ -2004,7 +2044,8 @@ pub struct AggregationRow {
     pub metric_value: crate::Nullable<AggregationRowMetricValue>,
 }
 impl AggregationRow {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(metric_name: impl Into<String>) -> Self {
         Self {
             time_bucket: Default::default(),
@@ -2172,7 +2213,8 @@ pub struct ArchiveModelResponse {
     pub archived: Option<bool>,
 }
 impl ArchiveModelResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(id: impl Into<String>) -> Self {
         Self {
             id: id.into(),
@@ -2207,7 +2249,8 @@ pub struct AssignGroupToWorkspaceIn {
 }
 #[allow(deprecated)]
 impl AssignGroupToWorkspaceIn {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(workspace_uuid: impl Into<String>) -> Self {
         Self {
             role_names: Default::default(),
@@ -2231,7 +2274,7 @@ pub struct AssistantMessage {
     #[serde(default)]
     pub role: AssistantMessageRole,
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    pub content: crate::Nullable<AssistantMessageContent>,
+    pub content: crate::Nullable<MessageContent>,
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub tool_calls: crate::Nullable<Vec<ToolCall>>,
     /// Set this to `true` when adding an assistant message as prefix to condition the model response. The role of the prefix message is to force the model to start its answer by the content of the message.
@@ -2242,23 +2285,10 @@ pub struct AssistantMessage {
 }
 impl AssistantMessage {
     crate::runtime::setters! {
-        content : AssistantMessageContent => nullable, tool_calls : Vec < ToolCall > =>
-        nullable, prefix : bool => optional
+        content : MessageContent => nullable, tool_calls : Vec < ToolCall > => nullable,
+        prefix : bool => optional
     }
 }
-/// `#/components/schemas/AssistantMessage/properties/content`
-#[derive(Debug, Clone, PartialEq)]
-pub enum AssistantMessageContent {
-    String(String),
-    ContentChunkList(Vec<ContentChunk>),
-    /// A value matching none of the known shapes, kept as raw JSON.
-    Unknown(serde_json::Value),
-}
-crate::runtime::untagged_union!(AssistantMessageContent { String, ContentChunkList });
-crate::runtime::union_from!(
-    AssistantMessageContent { String(String), ContentChunkList(Vec < ContentChunk >) }
-    str => String
-);
 /// `#/components/schemas/AssistantMessage/properties/role`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct AssistantMessageRole;
@@ -2274,7 +2304,8 @@ pub struct AudioChunk {
     pub input_audio: AudioChunkInputAudio,
 }
 impl AudioChunk {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(input_audio: impl Into<AudioChunkInputAudio>) -> Self {
         Self {
             r#type: Default::default(),
@@ -2316,7 +2347,8 @@ pub struct AudioContent {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 impl AudioContent {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(data: impl Into<String>, mime_type: impl Into<String>) -> Self {
         Self {
             r#type: Default::default(),
@@ -2372,7 +2404,8 @@ pub struct AudioTranscriptionRequest {
     pub timestamp_granularities: Option<Vec<TimestampGranularity>>,
 }
 impl AudioTranscriptionRequest {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(model: impl Into<String>) -> Self {
         Self {
             model: model.into(),
@@ -2429,7 +2462,8 @@ pub struct AudioTranscriptionRequestStream {
     pub timestamp_granularities: Option<Vec<TimestampGranularity>>,
 }
 impl AudioTranscriptionRequestStream {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(model: impl Into<String>) -> Self {
         Self {
             model: model.into(),
@@ -3089,7 +3123,8 @@ pub struct AuditLogOut {
     pub workspace_uuid: crate::Nullable<String>,
 }
 impl AuditLogOut {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         created_at: impl Into<String>,
@@ -3127,7 +3162,8 @@ pub struct AuthData {
     pub client_secret: crate::Nullable<String>,
 }
 impl AuthData {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(client_id: impl Into<String>) -> Self {
         Self {
             client_id: client_id.into(),
@@ -3173,7 +3209,8 @@ pub struct AuthUrlResponse {
     pub ttl: i64,
 }
 impl AuthUrlResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(auth_url: impl Into<String>, ttl: impl Into<i64>) -> Self {
         Self {
             auth_url: auth_url.into(),
@@ -3196,7 +3233,8 @@ pub struct AuthenticationConfiguration {
     pub is_default: Option<bool>,
 }
 impl AuthenticationConfiguration {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         name: impl Into<String>,
         authentication_type: impl Into<OutboundAuthenticationType>,
@@ -3242,7 +3280,8 @@ pub struct AuthenticationMethodCreateOrUpdateRequest {
     pub oauth2_server_metadata: crate::Nullable<ExtendedOAuthServerMetadata>,
 }
 impl AuthenticationMethodCreateOrUpdateRequest {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         method_type: impl Into<AuthenticationMethodCreateOrUpdateRequestMethodType>,
     ) -> Self {
@@ -3279,4 +3318,17 @@ crate::runtime::union_from!(
     AuthenticationMethodCreateOrUpdateRequestMethodType {
     OutboundAuthenticationType(OutboundAuthenticationType),
     InboundAuthenticationType(InboundAuthenticationType) }
+);
+/// `#/components/schemas/AssistantMessage/properties/content`
+#[derive(Debug, Clone, PartialEq)]
+pub enum MessageContent {
+    String(String),
+    ContentChunkList(Vec<ContentChunk>),
+    /// A value matching none of the known shapes, kept as raw JSON.
+    Unknown(serde_json::Value),
+}
+crate::runtime::untagged_union!(MessageContent { String, ContentChunkList });
+crate::runtime::union_from!(
+    MessageContent { String(String), ContentChunkList(Vec < ContentChunk >) } str =>
+    String
 );

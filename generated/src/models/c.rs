@@ -23,13 +23,14 @@ pub struct Campaign {
     pub judge: Judge,
 }
 impl Campaign {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         id: impl Into<String>,
         created_at: impl Into<String>,
         updated_at: impl Into<String>,
-        deleted_at: impl Into<Option<String>>,
+        deleted_at: impl Into<String>,
         name: impl Into<String>,
         owner_id: impl Into<String>,
         workspace_id: impl Into<String>,
@@ -42,7 +43,7 @@ impl Campaign {
             id: id.into(),
             created_at: created_at.into(),
             updated_at: updated_at.into(),
-            deleted_at: deleted_at.into(),
+            deleted_at: Some(deleted_at.into()),
             name: name.into(),
             owner_id: owner_id.into(),
             workspace_id: workspace_id.into(),
@@ -60,7 +61,8 @@ pub struct ChatClassificationRequest {
     pub input: ChatClassificationRequestInputs,
 }
 impl ChatClassificationRequest {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         model: impl Into<String>,
         input: impl Into<ChatClassificationRequestInputs>,
@@ -97,7 +99,8 @@ pub struct ChatCompletionChoice {
     pub finish_reason: ChatCompletionChoiceFinishReason,
 }
 impl ChatCompletionChoice {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         index: impl Into<i64>,
         finish_reason: impl Into<ChatCompletionChoiceFinishReason>,
@@ -154,7 +157,8 @@ pub struct ChatCompletionEvent {
     pub chat_transcription_events: Vec<ChatTranscriptionEvent>,
 }
 impl ChatCompletionEvent {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         event_id: impl Into<String>,
@@ -231,7 +235,8 @@ pub struct ChatCompletionEventPreview {
     pub nb_output_tokens: i64,
 }
 impl ChatCompletionEventPreview {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         event_id: impl Into<String>,
         correlation_id: impl Into<String>,
@@ -332,7 +337,8 @@ pub struct ChatCompletionRequest {
     pub safe_prompt: Option<bool>,
 }
 impl ChatCompletionRequest {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(model: impl Into<String>, messages: impl Into<Vec<Message>>) -> Self {
         Self {
             model: model.into(),
@@ -414,7 +420,8 @@ pub struct ChatCompletionResponse {
     pub choices: Vec<ChatCompletionChoice>,
 }
 impl ChatCompletionResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         id: impl Into<String>,
         object: impl Into<String>,
@@ -461,7 +468,8 @@ pub struct ChatModerationRequest {
     pub model: String,
 }
 impl ChatModerationRequest {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         input: impl Into<ChatModerationRequestInput>,
         model: impl Into<String>,
@@ -542,7 +550,8 @@ pub struct ChatTranscriptionEvent {
     pub response_message: std::collections::BTreeMap<String, serde_json::Value>,
 }
 impl ChatTranscriptionEvent {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         audio_url: impl Into<String>,
         model: impl Into<String>,
@@ -568,7 +577,8 @@ pub struct ClassificationRequest {
     pub input: ChatCompletionRequestStop,
 }
 impl ClassificationRequest {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         model: impl Into<String>,
         input: impl Into<ChatCompletionRequestStop>,
@@ -591,7 +601,8 @@ pub struct ClassificationResponse {
     pub results: Vec<std::collections::BTreeMap<String, ClassificationTargetResult>>,
 }
 impl ClassificationResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         id: impl Into<String>,
         model: impl Into<String>,
@@ -612,7 +623,8 @@ pub struct ClassificationTargetResult {
     pub scores: std::collections::BTreeMap<String, f64>,
 }
 impl ClassificationTargetResult {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(scores: impl Into<std::collections::BTreeMap<String, f64>>) -> Self {
         Self { scores: scores.into() }
     }
@@ -654,7 +666,8 @@ pub struct ClassifierFineTunedModel {
     pub model_type: ClassifierFineTunedModelModelType,
 }
 impl ClassifierFineTunedModel {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         id: impl Into<String>,
@@ -708,7 +721,8 @@ pub struct ClassifierTargetResult {
     pub loss_function: FTClassifierLossFunction,
 }
 impl ClassifierTargetResult {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         name: impl Into<String>,
         labels: impl Into<Vec<String>>,
@@ -887,7 +901,8 @@ pub struct CompletionChunk {
     pub choices: Vec<CompletionResponseStreamChoice>,
 }
 impl CompletionChunk {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         id: impl Into<String>,
         model: impl Into<String>,
@@ -913,7 +928,8 @@ pub struct CompletionEvent {
     pub data: CompletionChunk,
 }
 impl CompletionEvent {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(data: impl Into<CompletionChunk>) -> Self {
         Self { data: data.into() }
     }
@@ -954,7 +970,8 @@ pub struct CompletionFineTunedModel {
     pub model_type: CompletionFineTunedModelModelType,
 }
 impl CompletionFineTunedModel {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         id: impl Into<String>,
@@ -1005,16 +1022,17 @@ pub struct CompletionResponseStreamChoice {
     pub finish_reason: Option<CompletionResponseStreamChoiceFinishReason>,
 }
 impl CompletionResponseStreamChoice {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         index: impl Into<i64>,
         delta: impl Into<DeltaMessage>,
-        finish_reason: impl Into<Option<CompletionResponseStreamChoiceFinishReason>>,
+        finish_reason: impl Into<CompletionResponseStreamChoiceFinishReason>,
     ) -> Self {
         Self {
             index: index.into(),
             delta: delta.into(),
-            finish_reason: finish_reason.into(),
+            finish_reason: Some(finish_reason.into()),
         }
     }
 }
@@ -1095,7 +1113,8 @@ pub struct ConnectionPreference {
     pub consumer_type: crate::Nullable<ConsumerType>,
 }
 impl ConnectionPreference {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         name: impl Into<String>,
         tool_configuration: impl Into<ToolExecutionConfiguration>,
@@ -1167,7 +1186,8 @@ pub struct Connector {
     pub execution_env: crate::Nullable<PublicExecutionEnv>,
 }
 impl Connector {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         id: impl Into<String>,
@@ -1235,7 +1255,8 @@ pub struct ConnectorAuthenticationHeader {
     pub is_secret: Option<bool>,
 }
 impl ConnectorAuthenticationHeader {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(name: impl Into<String>) -> Self {
         Self {
             name: name.into(),
@@ -1266,7 +1287,8 @@ pub struct ConnectorLocale {
     pub usage_sentence: std::collections::BTreeMap<String, String>,
 }
 impl ConnectorLocale {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         name: impl Into<std::collections::BTreeMap<String, String>>,
         description: impl Into<std::collections::BTreeMap<String, String>>,
@@ -1346,12 +1368,13 @@ pub struct ConnectorTool {
     pub active: crate::Nullable<bool>,
 }
 impl ConnectorTool {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         id: impl Into<String>,
         name: impl Into<String>,
         description: impl Into<String>,
-        execution_config: impl Into<Option<ExecutionConfig>>,
+        execution_config: impl Into<ExecutionConfig>,
         visibility: impl Into<ResourceVisibility>,
         created_at: impl Into<String>,
         modified_at: impl Into<String>,
@@ -1363,7 +1386,7 @@ impl ConnectorTool {
             system_prompt: Default::default(),
             locale: Default::default(),
             jsonschema: Default::default(),
-            execution_config: execution_config.into(),
+            execution_config: Some(execution_config.into()),
             visibility: visibility.into(),
             created_at: created_at.into(),
             modified_at: modified_at.into(),
@@ -1410,7 +1433,8 @@ pub struct ConnectorToolCallResponse {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 impl ConnectorToolCallResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(content: impl Into<Vec<ConnectorToolCallResponseContentItem>>) -> Self {
         Self {
             content: content.into(),
@@ -1455,7 +1479,8 @@ pub struct ConnectorToolLocale {
     pub usage_sentence: std::collections::BTreeMap<String, String>,
 }
 impl ConnectorToolLocale {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         name: impl Into<std::collections::BTreeMap<String, String>>,
         description: impl Into<std::collections::BTreeMap<String, String>>,
@@ -1640,7 +1665,8 @@ pub struct ConversationEvents {
     pub data: ConversationEventsData,
 }
 impl ConversationEvents {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         event: impl Into<SSETypes>,
         data: impl Into<ConversationEventsData>,
@@ -1710,7 +1736,8 @@ pub struct ConversationHistory {
     pub entries: Vec<ConversationHistoryEntriesItem>,
 }
 impl ConversationHistory {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         conversation_id: impl Into<String>,
         entries: impl Into<Vec<ConversationHistoryEntriesItem>>,
@@ -1780,7 +1807,8 @@ pub struct ConversationMessages {
     pub messages: MessageEntries,
 }
 impl ConversationMessages {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         conversation_id: impl Into<String>,
         messages: impl Into<MessageEntries>,
@@ -1829,7 +1857,8 @@ pub struct ConversationRequest {
     pub model: crate::Nullable<String>,
 }
 impl ConversationRequest {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(inputs: impl Into<ConversationInputs>) -> Self {
         Self {
             inputs: inputs.into(),
@@ -1890,7 +1919,8 @@ pub struct ConversationRequestBase {
     pub model: crate::Nullable<String>,
 }
 impl ConversationRequestBase {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(inputs: impl Into<ConversationInputs>) -> Self {
         Self {
             inputs: inputs.into(),
@@ -1936,7 +1966,8 @@ pub struct ConversationResponse {
     >,
 }
 impl ConversationResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         conversation_id: impl Into<String>,
         outputs: impl Into<Vec<ConversationResponseOutputsItem>>,
@@ -2013,7 +2044,8 @@ pub struct ConversationRestartRequest {
     pub agent_version: crate::Nullable<ValidationErrorLocItem>,
 }
 impl ConversationRestartRequest {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(from_entry_id: impl Into<String>) -> Self {
         Self {
             inputs: Default::default(),
@@ -2065,7 +2097,8 @@ pub struct ConversationRestartStreamRequest {
     pub agent_version: crate::Nullable<ValidationErrorLocItem>,
 }
 impl ConversationRestartStreamRequest {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(from_entry_id: impl Into<String>) -> Self {
         Self {
             inputs: Default::default(),
@@ -2120,7 +2153,8 @@ pub struct ConversationStreamRequest {
     pub model: crate::Nullable<String>,
 }
 impl ConversationStreamRequest {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(inputs: impl Into<ConversationInputs>) -> Self {
         Self {
             inputs: inputs.into(),
@@ -2199,7 +2233,8 @@ pub struct CreateAgentRequest {
     pub version_message: crate::Nullable<String>,
 }
 impl CreateAgentRequest {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(model: impl Into<String>, name: impl Into<String>) -> Self {
         Self {
             instructions: Default::default(),
@@ -2253,7 +2288,8 @@ pub struct CreateBatchJobRequest {
     pub timeout_hours: Option<i64>,
 }
 impl CreateBatchJobRequest {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(endpoint: impl Into<ApiEndpoint>) -> Self {
         Self {
             input_files: Default::default(),
@@ -2283,7 +2319,8 @@ pub struct CreateCampaignRequest {
     pub max_nb_events: i64,
 }
 impl CreateCampaignRequest {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         search_params: impl Into<FilterPayload>,
         judge_id: impl Into<String>,
@@ -2358,7 +2395,8 @@ pub struct CreateConnectorRequest {
     pub system_prompt: crate::Nullable<String>,
 }
 impl CreateConnectorRequest {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         name: impl Into<String>,
         description: impl Into<String>,
@@ -2402,7 +2440,8 @@ pub struct CreateDatasetRecordRequest {
     pub properties: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
 impl CreateDatasetRecordRequest {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(payload: impl Into<DatasetRecordPayload>) -> Self {
         Self {
             payload: payload.into(),
@@ -2420,7 +2459,8 @@ pub struct CreateDatasetRequest {
     pub description: String,
 }
 impl CreateDatasetRequest {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(name: impl Into<String>, description: impl Into<String>) -> Self {
         Self {
             name: name.into(),
@@ -2440,7 +2480,8 @@ pub struct CreateDeploymentRequest {
     pub hardened: Option<bool>,
 }
 impl CreateDeploymentRequest {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         name: impl Into<String>,
         spec: impl Into<DeploymentWorkerSpecInput>,
@@ -2487,7 +2528,8 @@ pub struct CreateFileResponse {
     pub visibility: crate::Nullable<FileVisibility>,
 }
 impl CreateFileResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         id: impl Into<String>,
@@ -2530,7 +2572,8 @@ pub struct CreateIngestionPipelineConfigurationRequest {
     >,
 }
 impl CreateIngestionPipelineConfigurationRequest {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(name: impl Into<String>) -> Self {
         Self {
             name: name.into(),
@@ -2552,7 +2595,8 @@ pub struct CreateJudgeRequest {
     pub tools: Vec<String>,
 }
 impl CreateJudgeRequest {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         name: impl Into<String>,
         description: impl Into<String>,
@@ -2587,7 +2631,8 @@ pub struct CreateLibraryRequest {
 }
 #[allow(deprecated)]
 impl CreateLibraryRequest {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(name: impl Into<String>) -> Self {
         Self {
             name: name.into(),
@@ -2641,7 +2686,8 @@ pub struct CreatePromptRequest {
     pub aliases: Option<Vec<String>>,
 }
 impl CreatePromptRequest {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         name: impl Into<String>,
         definition: impl Into<PromptDefinition>,
@@ -2696,7 +2742,8 @@ pub struct CreateSkillRequest {
     pub aliases: Option<Vec<String>>,
 }
 impl CreateSkillRequest {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(name: impl Into<String>, definition: impl Into<SkillDefinition>) -> Self {
         Self {
             name: name.into(),
@@ -2740,7 +2787,8 @@ pub struct CredentialsCreateOrUpdate {
     pub credentials: crate::Nullable<ConnectionCredentials>,
 }
 impl CredentialsCreateOrUpdate {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(name: impl Into<String>) -> Self {
         Self {
             name: name.into(),
@@ -2763,7 +2811,8 @@ pub struct CredentialsResponse {
     pub connector_preset_credentials_for_auth: Option<Vec<OutboundAuthenticationType>>,
 }
 impl CredentialsResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(credentials: impl Into<Vec<AuthenticationConfiguration>>) -> Self {
         Self {
             credentials: credentials.into(),
@@ -2788,7 +2837,8 @@ pub struct CredentialsStatus {
     pub error_message: crate::Nullable<CredentialsStatusErrorReason>,
 }
 impl CredentialsStatus {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(status_type: impl Into<AuthStatus>) -> Self {
         Self {
             status_type: status_type.into(),
@@ -2849,7 +2899,8 @@ pub struct CustomConnector {
     pub tool_configuration: crate::Nullable<ToolConfiguration>,
 }
 impl CustomConnector {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(connector_id: impl Into<String>) -> Self {
         Self {
             r#type: Default::default(),
@@ -2902,7 +2953,8 @@ pub struct CustomTaskCanceledAttributes {
     pub reason: crate::Nullable<String>,
 }
 impl CustomTaskCanceledAttributes {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         custom_task_id: impl Into<String>,
         custom_task_type: impl Into<String>,
@@ -2952,16 +3004,17 @@ pub struct CustomTaskCanceledResponse {
     pub attributes: CustomTaskCanceledAttributes,
 }
 impl CustomTaskCanceledResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         event_id: impl Into<String>,
         event_timestamp: impl Into<i64>,
         root_workflow_exec_id: impl Into<String>,
-        parent_workflow_exec_id: impl Into<Option<String>>,
-        continued_run_id: impl Into<Option<String>>,
-        first_execution_run_id: impl Into<Option<String>>,
-        schedule_id: impl Into<Option<String>>,
+        parent_workflow_exec_id: impl Into<String>,
+        continued_run_id: impl Into<String>,
+        first_execution_run_id: impl Into<String>,
+        schedule_id: impl Into<String>,
         workflow_exec_id: impl Into<String>,
         workflow_run_id: impl Into<String>,
         workflow_name: impl Into<String>,
@@ -2971,10 +3024,10 @@ impl CustomTaskCanceledResponse {
             event_id: event_id.into(),
             event_timestamp: event_timestamp.into(),
             root_workflow_exec_id: root_workflow_exec_id.into(),
-            parent_workflow_exec_id: parent_workflow_exec_id.into(),
-            continued_run_id: continued_run_id.into(),
-            first_execution_run_id: first_execution_run_id.into(),
-            schedule_id: schedule_id.into(),
+            parent_workflow_exec_id: Some(parent_workflow_exec_id.into()),
+            continued_run_id: Some(continued_run_id.into()),
+            first_execution_run_id: Some(first_execution_run_id.into()),
+            schedule_id: Some(schedule_id.into()),
             workflow_exec_id: workflow_exec_id.into(),
             workflow_run_id: workflow_run_id.into(),
             workflow_name: workflow_name.into(),
@@ -3000,7 +3053,8 @@ pub struct CustomTaskCompletedAttributesResponse {
     pub payload: JSONPayloadResponse,
 }
 impl CustomTaskCompletedAttributesResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         custom_task_id: impl Into<String>,
         custom_task_type: impl Into<String>,
@@ -3048,16 +3102,17 @@ pub struct CustomTaskCompletedResponse {
     pub attributes: CustomTaskCompletedAttributesResponse,
 }
 impl CustomTaskCompletedResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         event_id: impl Into<String>,
         event_timestamp: impl Into<i64>,
         root_workflow_exec_id: impl Into<String>,
-        parent_workflow_exec_id: impl Into<Option<String>>,
-        continued_run_id: impl Into<Option<String>>,
-        first_execution_run_id: impl Into<Option<String>>,
-        schedule_id: impl Into<Option<String>>,
+        parent_workflow_exec_id: impl Into<String>,
+        continued_run_id: impl Into<String>,
+        first_execution_run_id: impl Into<String>,
+        schedule_id: impl Into<String>,
         workflow_exec_id: impl Into<String>,
         workflow_run_id: impl Into<String>,
         workflow_name: impl Into<String>,
@@ -3067,10 +3122,10 @@ impl CustomTaskCompletedResponse {
             event_id: event_id.into(),
             event_timestamp: event_timestamp.into(),
             root_workflow_exec_id: root_workflow_exec_id.into(),
-            parent_workflow_exec_id: parent_workflow_exec_id.into(),
-            continued_run_id: continued_run_id.into(),
-            first_execution_run_id: first_execution_run_id.into(),
-            schedule_id: schedule_id.into(),
+            parent_workflow_exec_id: Some(parent_workflow_exec_id.into()),
+            continued_run_id: Some(continued_run_id.into()),
+            first_execution_run_id: Some(first_execution_run_id.into()),
+            schedule_id: Some(schedule_id.into()),
             workflow_exec_id: workflow_exec_id.into(),
             workflow_run_id: workflow_run_id.into(),
             workflow_name: workflow_name.into(),
@@ -3096,7 +3151,8 @@ pub struct CustomTaskFailedAttributes {
     pub failure: Failure,
 }
 impl CustomTaskFailedAttributes {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         custom_task_id: impl Into<String>,
         custom_task_type: impl Into<String>,
@@ -3144,16 +3200,17 @@ pub struct CustomTaskFailedResponse {
     pub attributes: CustomTaskFailedAttributes,
 }
 impl CustomTaskFailedResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         event_id: impl Into<String>,
         event_timestamp: impl Into<i64>,
         root_workflow_exec_id: impl Into<String>,
-        parent_workflow_exec_id: impl Into<Option<String>>,
-        continued_run_id: impl Into<Option<String>>,
-        first_execution_run_id: impl Into<Option<String>>,
-        schedule_id: impl Into<Option<String>>,
+        parent_workflow_exec_id: impl Into<String>,
+        continued_run_id: impl Into<String>,
+        first_execution_run_id: impl Into<String>,
+        schedule_id: impl Into<String>,
         workflow_exec_id: impl Into<String>,
         workflow_run_id: impl Into<String>,
         workflow_name: impl Into<String>,
@@ -3163,10 +3220,10 @@ impl CustomTaskFailedResponse {
             event_id: event_id.into(),
             event_timestamp: event_timestamp.into(),
             root_workflow_exec_id: root_workflow_exec_id.into(),
-            parent_workflow_exec_id: parent_workflow_exec_id.into(),
-            continued_run_id: continued_run_id.into(),
-            first_execution_run_id: first_execution_run_id.into(),
-            schedule_id: schedule_id.into(),
+            parent_workflow_exec_id: Some(parent_workflow_exec_id.into()),
+            continued_run_id: Some(continued_run_id.into()),
+            first_execution_run_id: Some(first_execution_run_id.into()),
+            schedule_id: Some(schedule_id.into()),
             workflow_exec_id: workflow_exec_id.into(),
             workflow_run_id: workflow_run_id.into(),
             workflow_name: workflow_name.into(),
@@ -3192,7 +3249,8 @@ pub struct CustomTaskInProgressAttributesResponse {
     pub payload: CustomTaskInProgressAttributesResponsePayload,
 }
 impl CustomTaskInProgressAttributesResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         custom_task_id: impl Into<String>,
         custom_task_type: impl Into<String>,
@@ -3259,16 +3317,17 @@ pub struct CustomTaskInProgressResponse {
     pub attributes: CustomTaskInProgressAttributesResponse,
 }
 impl CustomTaskInProgressResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         event_id: impl Into<String>,
         event_timestamp: impl Into<i64>,
         root_workflow_exec_id: impl Into<String>,
-        parent_workflow_exec_id: impl Into<Option<String>>,
-        continued_run_id: impl Into<Option<String>>,
-        first_execution_run_id: impl Into<Option<String>>,
-        schedule_id: impl Into<Option<String>>,
+        parent_workflow_exec_id: impl Into<String>,
+        continued_run_id: impl Into<String>,
+        first_execution_run_id: impl Into<String>,
+        schedule_id: impl Into<String>,
         workflow_exec_id: impl Into<String>,
         workflow_run_id: impl Into<String>,
         workflow_name: impl Into<String>,
@@ -3278,10 +3337,10 @@ impl CustomTaskInProgressResponse {
             event_id: event_id.into(),
             event_timestamp: event_timestamp.into(),
             root_workflow_exec_id: root_workflow_exec_id.into(),
-            parent_workflow_exec_id: parent_workflow_exec_id.into(),
-            continued_run_id: continued_run_id.into(),
-            first_execution_run_id: first_execution_run_id.into(),
-            schedule_id: schedule_id.into(),
+            parent_workflow_exec_id: Some(parent_workflow_exec_id.into()),
+            continued_run_id: Some(continued_run_id.into()),
+            first_execution_run_id: Some(first_execution_run_id.into()),
+            schedule_id: Some(schedule_id.into()),
             workflow_exec_id: workflow_exec_id.into(),
             workflow_run_id: workflow_run_id.into(),
             workflow_name: workflow_name.into(),
@@ -3308,7 +3367,8 @@ pub struct CustomTaskStartedAttributesResponse {
     pub payload: Option<JSONPayloadResponse>,
 }
 impl CustomTaskStartedAttributesResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         custom_task_id: impl Into<String>,
         custom_task_type: impl Into<String>,
@@ -3359,16 +3419,17 @@ pub struct CustomTaskStartedResponse {
     pub attributes: CustomTaskStartedAttributesResponse,
 }
 impl CustomTaskStartedResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         event_id: impl Into<String>,
         event_timestamp: impl Into<i64>,
         root_workflow_exec_id: impl Into<String>,
-        parent_workflow_exec_id: impl Into<Option<String>>,
-        continued_run_id: impl Into<Option<String>>,
-        first_execution_run_id: impl Into<Option<String>>,
-        schedule_id: impl Into<Option<String>>,
+        parent_workflow_exec_id: impl Into<String>,
+        continued_run_id: impl Into<String>,
+        first_execution_run_id: impl Into<String>,
+        schedule_id: impl Into<String>,
         workflow_exec_id: impl Into<String>,
         workflow_run_id: impl Into<String>,
         workflow_name: impl Into<String>,
@@ -3378,10 +3439,10 @@ impl CustomTaskStartedResponse {
             event_id: event_id.into(),
             event_timestamp: event_timestamp.into(),
             root_workflow_exec_id: root_workflow_exec_id.into(),
-            parent_workflow_exec_id: parent_workflow_exec_id.into(),
-            continued_run_id: continued_run_id.into(),
-            first_execution_run_id: first_execution_run_id.into(),
-            schedule_id: schedule_id.into(),
+            parent_workflow_exec_id: Some(parent_workflow_exec_id.into()),
+            continued_run_id: Some(continued_run_id.into()),
+            first_execution_run_id: Some(first_execution_run_id.into()),
+            schedule_id: Some(schedule_id.into()),
             workflow_exec_id: workflow_exec_id.into(),
             workflow_run_id: workflow_run_id.into(),
             workflow_name: workflow_name.into(),
@@ -3408,7 +3469,8 @@ pub struct CustomTaskTimedOutAttributes {
     pub timeout_type: crate::Nullable<String>,
 }
 impl CustomTaskTimedOutAttributes {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         custom_task_id: impl Into<String>,
         custom_task_type: impl Into<String>,
@@ -3458,16 +3520,17 @@ pub struct CustomTaskTimedOutResponse {
     pub attributes: CustomTaskTimedOutAttributes,
 }
 impl CustomTaskTimedOutResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         event_id: impl Into<String>,
         event_timestamp: impl Into<i64>,
         root_workflow_exec_id: impl Into<String>,
-        parent_workflow_exec_id: impl Into<Option<String>>,
-        continued_run_id: impl Into<Option<String>>,
-        first_execution_run_id: impl Into<Option<String>>,
-        schedule_id: impl Into<Option<String>>,
+        parent_workflow_exec_id: impl Into<String>,
+        continued_run_id: impl Into<String>,
+        first_execution_run_id: impl Into<String>,
+        schedule_id: impl Into<String>,
         workflow_exec_id: impl Into<String>,
         workflow_run_id: impl Into<String>,
         workflow_name: impl Into<String>,
@@ -3477,10 +3540,10 @@ impl CustomTaskTimedOutResponse {
             event_id: event_id.into(),
             event_timestamp: event_timestamp.into(),
             root_workflow_exec_id: root_workflow_exec_id.into(),
-            parent_workflow_exec_id: parent_workflow_exec_id.into(),
-            continued_run_id: continued_run_id.into(),
-            first_execution_run_id: first_execution_run_id.into(),
-            schedule_id: schedule_id.into(),
+            parent_workflow_exec_id: Some(parent_workflow_exec_id.into()),
+            continued_run_id: Some(continued_run_id.into()),
+            first_execution_run_id: Some(first_execution_run_id.into()),
+            schedule_id: Some(schedule_id.into()),
             workflow_exec_id: workflow_exec_id.into(),
             workflow_run_id: workflow_run_id.into(),
             workflow_name: workflow_name.into(),

@@ -20,13 +20,14 @@ pub struct Dataset {
     pub workspace_id: String,
 }
 impl Dataset {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         id: impl Into<String>,
         created_at: impl Into<String>,
         updated_at: impl Into<String>,
-        deleted_at: impl Into<Option<String>>,
+        deleted_at: impl Into<String>,
         name: impl Into<String>,
         description: impl Into<String>,
         owner_id: impl Into<String>,
@@ -36,7 +37,7 @@ impl Dataset {
             id: id.into(),
             created_at: created_at.into(),
             updated_at: updated_at.into(),
-            deleted_at: deleted_at.into(),
+            deleted_at: Some(deleted_at.into()),
             name: name.into(),
             description: description.into(),
             owner_id: owner_id.into(),
@@ -68,13 +69,14 @@ pub struct DatasetImportTask {
     pub message: crate::Nullable<String>,
 }
 impl DatasetImportTask {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         id: impl Into<String>,
         created_at: impl Into<String>,
         updated_at: impl Into<String>,
-        deleted_at: impl Into<Option<String>>,
+        deleted_at: impl Into<String>,
         creator_id: impl Into<String>,
         dataset_id: impl Into<String>,
         workspace_id: impl Into<String>,
@@ -84,7 +86,7 @@ impl DatasetImportTask {
             id: id.into(),
             created_at: created_at.into(),
             updated_at: updated_at.into(),
-            deleted_at: deleted_at.into(),
+            deleted_at: Some(deleted_at.into()),
             creator_id: creator_id.into(),
             dataset_id: dataset_id.into(),
             workspace_id: workspace_id.into(),
@@ -116,13 +118,14 @@ pub struct DatasetPreview {
     pub workspace_id: String,
 }
 impl DatasetPreview {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         id: impl Into<String>,
         created_at: impl Into<String>,
         updated_at: impl Into<String>,
-        deleted_at: impl Into<Option<String>>,
+        deleted_at: impl Into<String>,
         name: impl Into<String>,
         description: impl Into<String>,
         owner_id: impl Into<String>,
@@ -132,7 +135,7 @@ impl DatasetPreview {
             id: id.into(),
             created_at: created_at.into(),
             updated_at: updated_at.into(),
-            deleted_at: deleted_at.into(),
+            deleted_at: Some(deleted_at.into()),
             name: name.into(),
             description: description.into(),
             owner_id: owner_id.into(),
@@ -158,13 +161,14 @@ pub struct DatasetRecord {
     pub source: DatasetRecordSource,
 }
 impl DatasetRecord {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         id: impl Into<String>,
         created_at: impl Into<String>,
         updated_at: impl Into<String>,
-        deleted_at: impl Into<Option<String>>,
+        deleted_at: impl Into<String>,
         dataset_id: impl Into<String>,
         payload: impl Into<DatasetRecordPayload>,
         properties: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
@@ -174,7 +178,7 @@ impl DatasetRecord {
             id: id.into(),
             created_at: created_at.into(),
             updated_at: updated_at.into(),
-            deleted_at: deleted_at.into(),
+            deleted_at: Some(deleted_at.into()),
             dataset_id: dataset_id.into(),
             payload: payload.into(),
             properties: properties.into(),
@@ -209,7 +213,8 @@ pub struct DeleteAPIKeyOUT {
     pub detail: String,
 }
 impl DeleteAPIKeyOUT {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(detail: impl Into<String>) -> Self {
         Self { detail: detail.into() }
     }
@@ -228,7 +233,8 @@ pub struct DeleteBatchJobResponse {
     pub deleted: Option<bool>,
 }
 impl DeleteBatchJobResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(id: impl Into<String>) -> Self {
         Self {
             id: id.into(),
@@ -250,7 +256,8 @@ pub struct DeleteDatasetRecordsRequest {
     pub dataset_record_ids: Vec<String>,
 }
 impl DeleteDatasetRecordsRequest {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(dataset_record_ids: impl Into<Vec<String>>) -> Self {
         Self {
             dataset_record_ids: dataset_record_ids.into(),
@@ -270,7 +277,8 @@ pub struct DeleteFileResponse {
     pub deleted: bool,
 }
 impl DeleteFileResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         id: impl Into<String>,
         object: impl Into<String>,
@@ -300,7 +308,8 @@ pub struct DeleteModelResponse {
     pub deleted: Option<bool>,
 }
 impl DeleteModelResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(id: impl Into<String>) -> Self {
         Self {
             id: id.into(),
@@ -319,7 +328,8 @@ pub struct DeleteOUT {
     pub message: String,
 }
 impl DeleteOUT {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(message: impl Into<String>) -> Self {
         Self { message: message.into() }
     }
@@ -348,7 +358,7 @@ pub struct DeltaMessage {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub role: crate::Nullable<String>,
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    pub content: crate::Nullable<AssistantMessageContent>,
+    pub content: crate::Nullable<MessageContent>,
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub tool_calls: crate::Nullable<Vec<ToolCall>>,
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
@@ -361,10 +371,10 @@ pub struct DeltaMessage {
 }
 impl DeltaMessage {
     crate::runtime::setters! {
-        role : String => nullable, content : AssistantMessageContent => nullable,
-        tool_calls : Vec < ToolCall > => nullable, tool_call_id : String => nullable,
-        index : i64 => nullable, metadata : std::collections::BTreeMap < String,
-        serde_json::Value > => nullable
+        role : String => nullable, content : MessageContent => nullable, tool_calls : Vec
+        < ToolCall > => nullable, tool_call_id : String => nullable, index : i64 =>
+        nullable, metadata : std::collections::BTreeMap < String, serde_json::Value > =>
+        nullable
     }
 }
 /// `#/components/schemas/DeploymentBuildState`
@@ -441,7 +451,8 @@ pub struct DeploymentDetailResponse {
 }
 #[allow(deprecated)]
 impl DeploymentDetailResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         id: impl Into<String>,
         name: impl Into<String>,
@@ -485,15 +496,16 @@ pub struct DeploymentListResponse {
     pub workspace_id: String,
 }
 impl DeploymentListResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         deployments: impl Into<Vec<DeploymentResponse>>,
-        next_cursor: impl Into<Option<String>>,
+        next_cursor: impl Into<String>,
         workspace_id: impl Into<String>,
     ) -> Self {
         Self {
             deployments: deployments.into(),
-            next_cursor: next_cursor.into(),
+            next_cursor: Some(next_cursor.into()),
             workspace_id: workspace_id.into(),
         }
     }
@@ -511,7 +523,8 @@ pub struct DeploymentLocation {
     pub k8s_namespace: crate::Nullable<String>,
 }
 impl DeploymentLocation {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(location_type: impl Into<LocationType>) -> Self {
         Self {
             location_type: location_type.into(),
@@ -535,7 +548,8 @@ pub struct DeploymentLogRecord {
     pub log_attributes: std::collections::BTreeMap<String, String>,
 }
 impl DeploymentLogRecord {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         timestamp: impl Into<String>,
         trace_id: impl Into<String>,
@@ -562,7 +576,8 @@ pub struct DeploymentLogSearchResponse {
     pub next_cursor: crate::Nullable<String>,
 }
 impl DeploymentLogSearchResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(results: impl Into<Vec<DeploymentLogRecord>>) -> Self {
         Self {
             results: results.into(),
@@ -695,7 +710,8 @@ pub struct DeploymentResponse {
 }
 #[allow(deprecated)]
 impl DeploymentResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         id: impl Into<String>,
         name: impl Into<String>,
@@ -733,14 +749,15 @@ pub struct DeploymentWorkerListResponse {
     pub next_cursor: Option<String>,
 }
 impl DeploymentWorkerListResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         workers: impl Into<Vec<DeploymentWorkerResponse>>,
-        next_cursor: impl Into<Option<String>>,
+        next_cursor: impl Into<String>,
     ) -> Self {
         Self {
             workers: workers.into(),
-            next_cursor: next_cursor.into(),
+            next_cursor: Some(next_cursor.into()),
         }
     }
 }
@@ -764,7 +781,8 @@ pub struct DeploymentWorkerResponse {
     pub location: crate::Nullable<DeploymentLocation>,
 }
 impl DeploymentWorkerResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         name: impl Into<String>,
         created_at: impl Into<String>,
@@ -797,7 +815,8 @@ pub struct DeploymentWorkerSpecInput {
     pub working_dir: crate::Nullable<String>,
 }
 impl DeploymentWorkerSpecInput {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(github_url: impl Into<String>) -> Self {
         Self {
             github_url: github_url.into(),
@@ -834,7 +853,8 @@ pub struct DeploymentWorkerSpecResponse {
 }
 #[allow(deprecated)]
 impl DeploymentWorkerSpecResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(github_url: impl Into<String>) -> Self {
         Self {
             github_url: github_url.into(),
@@ -904,19 +924,20 @@ pub struct Document {
 }
 #[allow(deprecated)]
 impl Document {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         id: impl Into<String>,
         library_id: impl Into<String>,
-        hash: impl Into<Option<String>>,
-        mime_type: impl Into<Option<String>>,
-        extension: impl Into<Option<String>>,
-        size: impl Into<Option<i64>>,
+        hash: impl Into<String>,
+        mime_type: impl Into<String>,
+        extension: impl Into<String>,
+        size: impl Into<i64>,
         name: impl Into<String>,
         created_at: impl Into<String>,
         process_status: impl Into<ProcessStatus>,
-        uploaded_by_id: impl Into<Option<String>>,
+        uploaded_by_id: impl Into<String>,
         uploaded_by_type: impl Into<String>,
         processing_status: impl Into<String>,
         tokens_processing_total: impl Into<i64>,
@@ -924,17 +945,17 @@ impl Document {
         Self {
             id: id.into(),
             library_id: library_id.into(),
-            hash: hash.into(),
-            mime_type: mime_type.into(),
-            extension: extension.into(),
-            size: size.into(),
+            hash: Some(hash.into()),
+            mime_type: Some(mime_type.into()),
+            extension: Some(extension.into()),
+            size: Some(size.into()),
             name: name.into(),
             summary: Default::default(),
             created_at: created_at.into(),
             last_processed_at: Default::default(),
             number_of_pages: Default::default(),
             process_status: process_status.into(),
-            uploaded_by_id: uploaded_by_id.into(),
+            uploaded_by_id: Some(uploaded_by_id.into()),
             uploaded_by_type: uploaded_by_type.into(),
             tokens_processing_main_content: Default::default(),
             tokens_processing_summary: Default::default(),
@@ -965,7 +986,8 @@ pub struct DocumentLibraryTool {
     pub library_ids: Vec<String>,
 }
 impl DocumentLibraryTool {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(library_ids: impl Into<Vec<String>>) -> Self {
         Self {
             tool_configuration: Default::default(),
@@ -995,7 +1017,8 @@ pub struct DocumentTextContent {
     pub text: String,
 }
 impl DocumentTextContent {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(text: impl Into<String>) -> Self {
         Self { text: text.into() }
     }
@@ -1014,7 +1037,8 @@ pub struct DocumentURLChunk {
     pub document_name: crate::Nullable<String>,
 }
 impl DocumentURLChunk {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(document_url: impl Into<String>) -> Self {
         Self {
             r#type: Default::default(),

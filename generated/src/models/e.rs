@@ -42,7 +42,8 @@ pub struct EmbeddedResource {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 impl EmbeddedResource {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(resource: impl Into<EmbeddedResourceResource>) -> Self {
         Self {
             r#type: Default::default(),
@@ -120,7 +121,8 @@ pub struct EmbeddingRequest {
     pub encoding_format: Option<EncodingFormat>,
 }
 impl EmbeddingRequest {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         model: impl Into<String>,
         input: impl Into<ChatCompletionRequestStop>,
@@ -150,7 +152,8 @@ pub struct EmbeddingResponse {
     pub data: Vec<EmbeddingResponseData>,
 }
 impl EmbeddingResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         id: impl Into<String>,
         object: impl Into<String>,
@@ -225,7 +228,8 @@ pub struct EncryptedPatchValue {
     pub value: String,
 }
 impl EncryptedPatchValue {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(value: impl Into<String>) -> Self {
         Self {
             r#type: Default::default(),
@@ -307,7 +311,8 @@ pub struct ExecutionConfig {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 impl ExecutionConfig {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(r#type: impl Into<String>) -> Self {
         Self {
             r#type: r#type.into(),
@@ -327,7 +332,8 @@ pub struct ExecutionLogRecord {
     pub log_attributes: std::collections::BTreeMap<String, String>,
 }
 impl ExecutionLogRecord {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         timestamp: impl Into<String>,
         trace_id: impl Into<String>,
@@ -354,7 +360,8 @@ pub struct ExecutionLogSearchResponse {
     pub next_cursor: crate::Nullable<String>,
 }
 impl ExecutionLogSearchResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(results: impl Into<Vec<ExecutionLogRecord>>) -> Self {
         Self {
             results: results.into(),
@@ -374,16 +381,17 @@ pub struct ExecutionTool {
     pub execution_config: Option<ExecutionConfig>,
 }
 impl ExecutionTool {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         name: impl Into<String>,
         integration_id: impl Into<String>,
-        execution_config: impl Into<Option<ExecutionConfig>>,
+        execution_config: impl Into<ExecutionConfig>,
     ) -> Self {
         Self {
             name: name.into(),
             integration_id: integration_id.into(),
-            execution_config: execution_config.into(),
+            execution_config: Some(execution_config.into()),
         }
     }
 }
@@ -410,7 +418,8 @@ pub struct ExportDatasetResponse {
     pub file_url: String,
 }
 impl ExportDatasetResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(file_url: impl Into<String>) -> Self {
         Self { file_url: file_url.into() }
     }
@@ -484,7 +493,8 @@ pub struct ExtendedOAuthServerMetadata {
     pub x_scope: crate::Nullable<String>,
 }
 impl ExtendedOAuthServerMetadata {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         issuer: impl Into<String>,
         authorization_endpoint: impl Into<String>,

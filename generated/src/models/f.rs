@@ -44,7 +44,8 @@ pub struct FIMCompletionRequest {
     pub prompt_cache_key: crate::Nullable<String>,
 }
 impl FIMCompletionRequest {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(model: impl Into<String>, prompt: impl Into<String>) -> Self {
         Self {
             model: model.into(),
@@ -80,7 +81,8 @@ pub struct FIMCompletionResponse {
     pub choices: Vec<ChatCompletionChoice>,
 }
 impl FIMCompletionResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         id: impl Into<String>,
         object: impl Into<String>,
@@ -157,7 +159,8 @@ pub struct FTModelCard {
     pub archived: Option<bool>,
 }
 impl FTModelCard {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         id: impl Into<String>,
         capabilities: impl Into<ModelCapabilities>,
@@ -204,7 +207,8 @@ pub struct Failure {
     pub message: String,
 }
 impl Failure {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(message: impl Into<String>) -> Self {
         Self { message: message.into() }
     }
@@ -295,7 +299,8 @@ pub struct FetchCampaignStatusResponse {
     pub status: BaseTaskStatus,
 }
 impl FetchCampaignStatusResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(status: impl Into<BaseTaskStatus>) -> Self {
         Self { status: status.into() }
     }
@@ -346,7 +351,8 @@ pub struct FetchFieldOptionCountsResponse {
     pub counts: Vec<FieldOptionCountItem>,
 }
 impl FetchFieldOptionCountsResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(counts: impl Into<Vec<FieldOptionCountItem>>) -> Self {
         Self { counts: counts.into() }
     }
@@ -358,7 +364,8 @@ pub struct FieldGroup {
     pub label: String,
 }
 impl FieldGroup {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(name: impl Into<String>, label: impl Into<String>) -> Self {
         Self {
             name: name.into(),
@@ -373,7 +380,8 @@ pub struct FieldOptionCountItem {
     pub count: i64,
 }
 impl FieldOptionCountItem {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(value: impl Into<String>, count: impl Into<i64>) -> Self {
         Self {
             value: value.into(),
@@ -405,7 +413,8 @@ pub struct FileChunk {
     pub file_id: String,
 }
 impl FileChunk {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(file_id: impl Into<String>) -> Self {
         Self {
             r#type: Default::default(),
@@ -463,7 +472,8 @@ pub struct FileSchema {
     pub visibility: crate::Nullable<FileVisibility>,
 }
 impl FileSchema {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         id: impl Into<String>,
@@ -515,7 +525,8 @@ pub struct FilterCondition {
     pub value: serde_json::Value,
 }
 impl FilterCondition {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         field: impl Into<String>,
         op: impl Into<BaseFieldDefinitionSupportedOperatorsItem>,
@@ -560,9 +571,12 @@ pub struct FilterPayload {
     pub filters: Option<FilterGroupAndItem>,
 }
 impl FilterPayload {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(filters: impl Into<Option<FilterGroupAndItem>>) -> Self {
-        Self { filters: filters.into() }
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
+    pub fn new(filters: impl Into<FilterGroupAndItem>) -> Self {
+        Self {
+            filters: Some(filters.into()),
+        }
     }
 }
 /// `#/components/schemas/FineTunedModelCapabilities`
@@ -606,7 +620,8 @@ pub struct FineTuningDataJSON {
     pub storage: std::collections::BTreeMap<String, i64>,
 }
 impl FineTuningDataJSON {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         training: impl Into<
             std::collections::BTreeMap<
@@ -643,7 +658,8 @@ pub struct Function {
     pub parameters: std::collections::BTreeMap<String, serde_json::Value>,
 }
 impl Function {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         name: impl Into<String>,
         parameters: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
@@ -666,7 +682,8 @@ pub struct FunctionCall {
     pub arguments: FunctionCallArguments,
 }
 impl FunctionCall {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         name: impl Into<String>,
         arguments: impl Into<FunctionCallArguments>,
@@ -722,7 +739,8 @@ pub struct FunctionCallEntry {
     pub confirmation_status: crate::Nullable<FunctionCallEntryConfirmationStatus>,
 }
 impl FunctionCallEntry {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         tool_call_id: impl Into<String>,
         name: impl Into<String>,
@@ -811,7 +829,8 @@ pub struct FunctionCallEvent {
     pub confirmation_status: crate::Nullable<FunctionCallEntryConfirmationStatus>,
 }
 impl FunctionCallEvent {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         id: impl Into<String>,
         name: impl Into<String>,
@@ -847,7 +866,8 @@ pub struct FunctionName {
     pub name: String,
 }
 impl FunctionName {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(name: impl Into<String>) -> Self {
         Self { name: name.into() }
     }
@@ -877,7 +897,8 @@ pub struct FunctionResultEntry {
     pub result: String,
 }
 impl FunctionResultEntry {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(tool_call_id: impl Into<String>, result: impl Into<String>) -> Self {
         Self {
             object: Default::default(),
@@ -911,7 +932,8 @@ pub struct FunctionTool {
     pub function: Function,
 }
 impl FunctionTool {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(function: impl Into<Function>) -> Self {
         Self {
             r#type: Default::default(),

@@ -7,7 +7,8 @@ pub struct GetDeploymentSummariesResponse {
     pub deployments: Vec<GetDeploymentSummariesResponseDeployment>,
 }
 impl GetDeploymentSummariesResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         deployments: impl Into<Vec<GetDeploymentSummariesResponseDeployment>>,
     ) -> Self {
@@ -32,7 +33,8 @@ pub struct GetDeploymentSummariesResponseDeployment {
     pub deployment: GetDeploymentSummariesResponseDeploymentDeployment,
 }
 impl GetDeploymentSummariesResponseDeployment {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         id: impl Into<String>,
@@ -97,7 +99,8 @@ pub struct GetDeploymentSummariesResponseVespaDeployment {
     pub indexes: Vec<GetDeploymentSummariesResponseVespaIndex>,
 }
 impl GetDeploymentSummariesResponseVespaDeployment {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         indexes: impl Into<Vec<GetDeploymentSummariesResponseVespaIndex>>,
     ) -> Self {
@@ -122,16 +125,17 @@ pub struct GetDeploymentSummariesResponseVespaIndex {
     pub document_count: Option<i64>,
 }
 impl GetDeploymentSummariesResponseVespaIndex {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         id: impl Into<String>,
         name: impl Into<String>,
-        document_count: impl Into<Option<i64>>,
+        document_count: impl Into<i64>,
     ) -> Self {
         Self {
             id: id.into(),
             name: name.into(),
-            document_count: document_count.into(),
+            document_count: Some(document_count.into()),
         }
     }
 }
@@ -167,7 +171,8 @@ pub struct GetFileResponse {
     pub deleted: bool,
 }
 impl GetFileResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         id: impl Into<String>,
@@ -228,7 +233,8 @@ pub struct GetLog {
     pub log_attributes: std::collections::BTreeMap<String, String>,
 }
 impl GetLog {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         customer_id: impl Into<String>,
@@ -282,9 +288,12 @@ pub struct GetLogFieldOptions {
     pub options: Option<Vec<String>>,
 }
 impl GetLogFieldOptions {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(options: impl Into<Option<Vec<String>>>) -> Self {
-        Self { options: options.into() }
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
+    pub fn new(options: impl Into<Vec<String>>) -> Self {
+        Self {
+            options: Some(options.into()),
+        }
     }
 }
 /// `#/components/schemas/GetLogFields`
@@ -293,7 +302,8 @@ pub struct GetLogFields {
     pub field_definitions: Vec<OtelFieldDefinition>,
 }
 impl GetLogFields {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(field_definitions: impl Into<Vec<OtelFieldDefinition>>) -> Self {
         Self {
             field_definitions: field_definitions.into(),
@@ -306,7 +316,8 @@ pub struct GetLogs {
     pub logs: FeedResultGetLog,
 }
 impl GetLogs {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(logs: impl Into<FeedResultGetLog>) -> Self {
         Self { logs: logs.into() }
     }
@@ -317,7 +328,8 @@ pub struct GetSignedUrlResponse {
     pub url: String,
 }
 impl GetSignedUrlResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(url: impl Into<String>) -> Self {
         Self { url: url.into() }
     }
@@ -388,7 +400,8 @@ pub struct GetSpan {
     pub scope_version: String,
 }
 impl GetSpan {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         customer_id: impl Into<String>,
@@ -433,11 +446,11 @@ impl GetSpan {
         tool_call_result: impl Into<String>,
         request_choice_count: impl Into<i64>,
         request_max_tokens: impl Into<i64>,
-        request_temperature: impl Into<Option<f64>>,
-        request_top_p: impl Into<Option<f64>>,
-        request_top_k: impl Into<Option<f64>>,
-        request_presence_penalty: impl Into<Option<f64>>,
-        request_frequency_penalty: impl Into<Option<f64>>,
+        request_temperature: impl Into<f64>,
+        request_top_p: impl Into<f64>,
+        request_top_k: impl Into<f64>,
+        request_presence_penalty: impl Into<f64>,
+        request_frequency_penalty: impl Into<f64>,
         request_seed: impl Into<i64>,
         request_stop_sequences: impl Into<Vec<String>>,
         request_encoding_formats: impl Into<Vec<String>>,
@@ -494,11 +507,11 @@ impl GetSpan {
             tool_call_result: tool_call_result.into(),
             request_choice_count: request_choice_count.into(),
             request_max_tokens: request_max_tokens.into(),
-            request_temperature: request_temperature.into(),
-            request_top_p: request_top_p.into(),
-            request_top_k: request_top_k.into(),
-            request_presence_penalty: request_presence_penalty.into(),
-            request_frequency_penalty: request_frequency_penalty.into(),
+            request_temperature: Some(request_temperature.into()),
+            request_top_p: Some(request_top_p.into()),
+            request_top_k: Some(request_top_k.into()),
+            request_presence_penalty: Some(request_presence_penalty.into()),
+            request_frequency_penalty: Some(request_frequency_penalty.into()),
             request_seed: request_seed.into(),
             request_stop_sequences: request_stop_sequences.into(),
             request_encoding_formats: request_encoding_formats.into(),
@@ -534,7 +547,8 @@ pub struct GetSpanEvaluation {
     pub metadata: std::collections::BTreeMap<String, String>,
 }
 impl GetSpanEvaluation {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         customer_id: impl Into<String>,
@@ -576,9 +590,12 @@ pub struct GetSpanEvaluationFieldOptions {
     pub options: Option<Vec<String>>,
 }
 impl GetSpanEvaluationFieldOptions {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(options: impl Into<Option<Vec<String>>>) -> Self {
-        Self { options: options.into() }
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
+    pub fn new(options: impl Into<Vec<String>>) -> Self {
+        Self {
+            options: Some(options.into()),
+        }
     }
 }
 /// `#/components/schemas/GetSpanEvaluationFields`
@@ -587,7 +604,8 @@ pub struct GetSpanEvaluationFields {
     pub field_definitions: Vec<OtelFieldDefinition>,
 }
 impl GetSpanEvaluationFields {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(field_definitions: impl Into<Vec<OtelFieldDefinition>>) -> Self {
         Self {
             field_definitions: field_definitions.into(),
@@ -600,7 +618,8 @@ pub struct GetSpanEvaluations {
     pub span_evaluations: FeedResultGetSpanEvaluation,
 }
 impl GetSpanEvaluations {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(span_evaluations: impl Into<FeedResultGetSpanEvaluation>) -> Self {
         Self {
             span_evaluations: span_evaluations.into(),
@@ -613,9 +632,12 @@ pub struct GetSpanFieldOptions {
     pub options: Option<Vec<String>>,
 }
 impl GetSpanFieldOptions {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(options: impl Into<Option<Vec<String>>>) -> Self {
-        Self { options: options.into() }
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
+    pub fn new(options: impl Into<Vec<String>>) -> Self {
+        Self {
+            options: Some(options.into()),
+        }
     }
 }
 /// `#/components/schemas/GetSpanFields`
@@ -624,7 +646,8 @@ pub struct GetSpanFields {
     pub field_definitions: Vec<OtelFieldDefinition>,
 }
 impl GetSpanFields {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(field_definitions: impl Into<Vec<OtelFieldDefinition>>) -> Self {
         Self {
             field_definitions: field_definitions.into(),
@@ -652,7 +675,8 @@ pub struct GetSpans {
     pub spans: FeedResultGetSpan,
 }
 impl GetSpans {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(spans: impl Into<FeedResultGetSpan>) -> Self {
         Self { spans: spans.into() }
     }
@@ -698,7 +722,8 @@ pub struct GetTrace {
     pub last_turn_last_output_message: String,
 }
 impl GetTrace {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         customer_id: impl Into<String>,
@@ -780,9 +805,12 @@ pub struct GetTraceFieldOptions {
     pub options: Option<Vec<String>>,
 }
 impl GetTraceFieldOptions {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(options: impl Into<Option<Vec<String>>>) -> Self {
-        Self { options: options.into() }
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
+    pub fn new(options: impl Into<Vec<String>>) -> Self {
+        Self {
+            options: Some(options.into()),
+        }
     }
 }
 /// `#/components/schemas/GetTraceFields`
@@ -791,7 +819,8 @@ pub struct GetTraceFields {
     pub field_definitions: Vec<OtelFieldDefinition>,
 }
 impl GetTraceFields {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(field_definitions: impl Into<Vec<OtelFieldDefinition>>) -> Self {
         Self {
             field_definitions: field_definitions.into(),
@@ -815,7 +844,8 @@ pub struct GetTraces {
     pub traces: FeedResultGetTrace,
 }
 impl GetTraces {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(traces: impl Into<FeedResultGetTrace>) -> Self {
         Self { traces: traces.into() }
     }
@@ -848,7 +878,8 @@ pub struct GitCommitMetadata {
     pub html_url: crate::Nullable<String>,
 }
 impl GitCommitMetadata {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(sha: impl Into<String>) -> Self {
         Self {
             sha: sha.into(),
@@ -873,7 +904,8 @@ pub struct GlobalHeaderValue {
     pub value: String,
 }
 impl GlobalHeaderValue {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(value: impl Into<String>) -> Self {
         Self {
             is_secret: Default::default(),
@@ -925,7 +957,8 @@ pub struct GroupWorkspaceAssignmentOut {
     pub created: String,
 }
 impl GroupWorkspaceAssignmentOut {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         roles: impl Into<Vec<WorkspaceRoleRef>>,
         workspace_uuid: impl Into<String>,
@@ -958,7 +991,8 @@ pub struct GroupWorkspaceAssignmentsOut {
     pub page_size: i64,
 }
 impl GroupWorkspaceAssignmentsOut {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         total: impl Into<i64>,
         items: impl Into<Vec<GroupWorkspaceAssignmentOut>>,

@@ -22,7 +22,8 @@ pub struct ImageContent {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 impl ImageContent {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(data: impl Into<String>, mime_type: impl Into<String>) -> Self {
         Self {
             r#type: Default::default(),
@@ -89,7 +90,8 @@ pub struct ImageURL {
     pub detail: crate::Nullable<ImageDetail>,
 }
 impl ImageURL {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(url: impl Into<String>) -> Self {
         Self {
             url: url.into(),
@@ -111,7 +113,8 @@ pub struct ImageURLChunk {
     pub image_url: ImageURLChunkImageUrl,
 }
 impl ImageURLChunk {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(image_url: impl Into<ImageURLChunkImageUrl>) -> Self {
         Self {
             r#type: Default::default(),
@@ -142,7 +145,8 @@ pub struct ImportDatasetFromCampaignRequest {
     pub campaign_id: String,
 }
 impl ImportDatasetFromCampaignRequest {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(campaign_id: impl Into<String>) -> Self {
         Self {
             campaign_id: campaign_id.into(),
@@ -155,7 +159,8 @@ pub struct ImportDatasetFromDatasetRequest {
     pub dataset_record_ids: Vec<String>,
 }
 impl ImportDatasetFromDatasetRequest {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(dataset_record_ids: impl Into<Vec<String>>) -> Self {
         Self {
             dataset_record_ids: dataset_record_ids.into(),
@@ -168,7 +173,8 @@ pub struct ImportDatasetFromExplorerRequest {
     pub completion_event_ids: Vec<String>,
 }
 impl ImportDatasetFromExplorerRequest {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(completion_event_ids: impl Into<Vec<String>>) -> Self {
         Self {
             completion_event_ids: completion_event_ids.into(),
@@ -181,7 +187,8 @@ pub struct ImportDatasetFromFileRequest {
     pub file_id: String,
 }
 impl ImportDatasetFromFileRequest {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(file_id: impl Into<String>) -> Self {
         Self { file_id: file_id.into() }
     }
@@ -192,7 +199,8 @@ pub struct ImportDatasetFromPlaygroundRequest {
     pub conversation_ids: Vec<String>,
 }
 impl ImportDatasetFromPlaygroundRequest {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(conversation_ids: impl Into<Vec<String>>) -> Self {
         Self {
             conversation_ids: conversation_ids.into(),
@@ -226,7 +234,8 @@ pub struct IngestionPipelineConfiguration {
     pub pipeline_composition: Option<std::collections::BTreeMap<String, String>>,
 }
 impl IngestionPipelineConfiguration {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         id: impl Into<String>,
@@ -234,12 +243,10 @@ impl IngestionPipelineConfiguration {
         name: impl Into<String>,
         created_at: impl Into<String>,
         modified_at: impl Into<String>,
-        last_run_time: impl Into<Option<String>>,
+        last_run_time: impl Into<String>,
         last_run_chunks_count: impl Into<i64>,
         total_chunks_count: impl Into<i64>,
-        pipeline_composition: impl Into<
-            Option<std::collections::BTreeMap<String, String>>,
-        >,
+        pipeline_composition: impl Into<std::collections::BTreeMap<String, String>>,
     ) -> Self {
         Self {
             id: id.into(),
@@ -247,10 +254,10 @@ impl IngestionPipelineConfiguration {
             name: name.into(),
             created_at: created_at.into(),
             modified_at: modified_at.into(),
-            last_run_time: last_run_time.into(),
+            last_run_time: Some(last_run_time.into()),
             last_run_chunks_count: last_run_chunks_count.into(),
             total_chunks_count: total_chunks_count.into(),
-            pipeline_composition: pipeline_composition.into(),
+            pipeline_composition: Some(pipeline_composition.into()),
         }
     }
 }
@@ -262,7 +269,8 @@ pub struct InstructRequest {
     pub messages: Vec<Message>,
 }
 impl InstructRequest {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(messages: impl Into<Vec<Message>>) -> Self {
         Self { messages: messages.into() }
     }

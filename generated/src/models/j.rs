@@ -36,7 +36,8 @@ pub struct JSONPatchAdd {
     pub op: JSONPatchAddOp,
 }
 impl JSONPatchAdd {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(path: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
         Self {
             path: path.into(),
@@ -62,7 +63,8 @@ pub struct JSONPatchAppend {
     pub op: JSONPatchAppendOp,
 }
 impl JSONPatchAppend {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(path: impl Into<String>, value: impl Into<JSONPatchAppendValue>) -> Self {
         Self {
             path: path.into(),
@@ -108,7 +110,8 @@ pub struct JSONPatchPayloadResponse {
     pub encoding_options: crate::Nullable<Vec<EncodedPayloadOptions>>,
 }
 impl JSONPatchPayloadResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(value: impl Into<JSONPatchPayloadValueResponse>) -> Self {
         Self {
             r#type: Default::default(),
@@ -150,7 +153,8 @@ pub struct JSONPatchRemove {
     pub op: JSONPatchRemoveOp,
 }
 impl JSONPatchRemove {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(path: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
         Self {
             path: path.into(),
@@ -176,7 +180,8 @@ pub struct JSONPatchReplace {
     pub op: JSONPatchReplaceOp,
 }
 impl JSONPatchReplace {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(path: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
         Self {
             path: path.into(),
@@ -209,7 +214,8 @@ pub struct JSONPayloadResponse {
     pub encoding_options: crate::Nullable<Vec<EncodedPayloadOptions>>,
 }
 impl JSONPayloadResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(value: impl Into<serde_json::Value>) -> Self {
         Self {
             r#type: Default::default(),
@@ -237,7 +243,8 @@ pub struct JsonSchema {
     pub strict: Option<bool>,
 }
 impl JsonSchema {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         name: impl Into<String>,
         schema: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
@@ -285,13 +292,14 @@ pub struct Judge {
     pub base_revision: crate::Nullable<String>,
 }
 impl Judge {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         id: impl Into<String>,
         created_at: impl Into<String>,
         updated_at: impl Into<String>,
-        deleted_at: impl Into<Option<String>>,
+        deleted_at: impl Into<String>,
         owner_id: impl Into<String>,
         workspace_id: impl Into<String>,
         name: impl Into<String>,
@@ -305,7 +313,7 @@ impl Judge {
             id: id.into(),
             created_at: created_at.into(),
             updated_at: updated_at.into(),
-            deleted_at: deleted_at.into(),
+            deleted_at: Some(deleted_at.into()),
             owner_id: owner_id.into(),
             workspace_id: workspace_id.into(),
             name: name.into(),
@@ -330,7 +338,8 @@ pub struct JudgeChatCompletionEventRequest {
     pub judge_definition: CreateJudgeRequest,
 }
 impl JudgeChatCompletionEventRequest {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(judge_definition: impl Into<CreateJudgeRequest>) -> Self {
         Self {
             judge_definition: judge_definition.into(),
@@ -348,7 +357,8 @@ pub struct JudgeClassificationOutput {
     pub options: Vec<JudgeClassificationOutputOption>,
 }
 impl JudgeClassificationOutput {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(options: impl Into<Vec<JudgeClassificationOutputOption>>) -> Self {
         Self {
             r#type: Default::default(),
@@ -363,7 +373,8 @@ pub struct JudgeClassificationOutputOption {
     pub description: String,
 }
 impl JudgeClassificationOutputOption {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(value: impl Into<String>, description: impl Into<String>) -> Self {
         Self {
             value: value.into(),
@@ -385,7 +396,8 @@ pub struct JudgeConversationRequest {
     >,
 }
 impl JudgeConversationRequest {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         messages: impl Into<Vec<std::collections::BTreeMap<String, serde_json::Value>>>,
     ) -> Self {
@@ -404,7 +416,8 @@ pub struct JudgeDatasetRecordRequest {
     pub judge_definition: CreateJudgeRequest,
 }
 impl JudgeDatasetRecordRequest {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(judge_definition: impl Into<CreateJudgeRequest>) -> Self {
         Self {
             judge_definition: judge_definition.into(),
@@ -418,7 +431,8 @@ pub struct JudgeOutput {
     pub answer: JudgeOutputAnswer,
 }
 impl JudgeOutput {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         analysis: impl Into<String>,
         answer: impl Into<JudgeOutputAnswer>,
@@ -490,7 +504,8 @@ pub struct JudgeRegressionOutput {
     pub max_description: String,
 }
 impl JudgeRegressionOutput {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         min_description: impl Into<String>,
         max_description: impl Into<String>,

@@ -60,7 +60,8 @@ pub struct LibrariesAPIUsageDataJSON {
     pub audio_seconds: BasicModelUsageDataJSON,
 }
 impl LibrariesAPIUsageDataJSON {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         pages: impl Into<BasicModelUsageDataJSON>,
         tokens: impl Into<BasicModelUsageDataJSON>,
@@ -114,29 +115,30 @@ pub struct Library {
 }
 #[allow(deprecated)]
 impl Library {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         id: impl Into<String>,
         name: impl Into<String>,
         created_at: impl Into<String>,
         updated_at: impl Into<String>,
-        owner_id: impl Into<Option<String>>,
+        owner_id: impl Into<String>,
         owner_type: impl Into<String>,
         total_size: impl Into<i64>,
         nb_documents: impl Into<i64>,
-        chunk_size: impl Into<Option<i64>>,
+        chunk_size: impl Into<i64>,
     ) -> Self {
         Self {
             id: id.into(),
             name: name.into(),
             created_at: created_at.into(),
             updated_at: updated_at.into(),
-            owner_id: owner_id.into(),
+            owner_id: Some(owner_id.into()),
             owner_type: owner_type.into(),
             total_size: total_size.into(),
             nb_documents: nb_documents.into(),
-            chunk_size: chunk_size.into(),
+            chunk_size: Some(chunk_size.into()),
             emoji: Default::default(),
             description: Default::default(),
             generated_description: Default::default(),
@@ -168,17 +170,20 @@ pub struct LimitsContext {
     pub currency: String,
 }
 impl LimitsContext {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         completion: impl Into<UsageLimits>,
         last_payment_failure: impl Into<bool>,
-        last_payment_failure_protection: impl Into<Option<bool>>,
+        last_payment_failure_protection: impl Into<bool>,
         currency: impl Into<String>,
     ) -> Self {
         Self {
             completion: completion.into(),
             last_payment_failure: last_payment_failure.into(),
-            last_payment_failure_protection: last_payment_failure_protection.into(),
+            last_payment_failure_protection: Some(
+                last_payment_failure_protection.into(),
+            ),
             currency: currency.into(),
         }
     }
@@ -190,7 +195,8 @@ pub struct LimitsOUT {
     pub limits: LimitsContext,
 }
 impl LimitsOUT {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(limits: impl Into<LimitsContext>) -> Self {
         Self { limits: limits.into() }
     }
@@ -209,7 +215,8 @@ pub struct ListBatchJobsResponse {
     pub total: i64,
 }
 impl ListBatchJobsResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(total: impl Into<i64>) -> Self {
         Self {
             data: Default::default(),
@@ -231,7 +238,8 @@ pub struct ListCampaignSelectedEventsResponse {
     pub completion_events: PaginatedResultChatCompletionEventPreview,
 }
 impl ListCampaignSelectedEventsResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         completion_events: impl Into<PaginatedResultChatCompletionEventPreview>,
     ) -> Self {
@@ -246,7 +254,8 @@ pub struct ListCampaignsResponse {
     pub campaigns: PaginatedResultCampaignPreview,
 }
 impl ListCampaignsResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(campaigns: impl Into<PaginatedResultCampaignPreview>) -> Self {
         Self {
             campaigns: campaigns.into(),
@@ -260,7 +269,8 @@ pub struct ListChatCompletionFieldsResponse {
     pub field_groups: Vec<FieldGroup>,
 }
 impl ListChatCompletionFieldsResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         field_definitions: impl Into<Vec<BaseFieldDefinition>>,
         field_groups: impl Into<Vec<FieldGroup>>,
@@ -277,7 +287,8 @@ pub struct ListDatasetImportTasksResponse {
     pub tasks: PaginatedResultDatasetImportTask,
 }
 impl ListDatasetImportTasksResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(tasks: impl Into<PaginatedResultDatasetImportTask>) -> Self {
         Self { tasks: tasks.into() }
     }
@@ -288,7 +299,8 @@ pub struct ListDatasetRecordsResponse {
     pub records: PaginatedResultDatasetRecord,
 }
 impl ListDatasetRecordsResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(records: impl Into<PaginatedResultDatasetRecord>) -> Self {
         Self { records: records.into() }
     }
@@ -299,7 +311,8 @@ pub struct ListDatasetsResponse {
     pub datasets: PaginatedResultDatasetPreview,
 }
 impl ListDatasetsResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(datasets: impl Into<PaginatedResultDatasetPreview>) -> Self {
         Self { datasets: datasets.into() }
     }
@@ -311,7 +324,8 @@ pub struct ListDocumentsResponse {
     pub data: Vec<Document>,
 }
 impl ListDocumentsResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         pagination: impl Into<PaginationInfo>,
         data: impl Into<Vec<Document>>,
@@ -331,7 +345,8 @@ pub struct ListFilesResponse {
     pub total: crate::Nullable<i64>,
 }
 impl ListFilesResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(data: impl Into<Vec<FileSchema>>, object: impl Into<String>) -> Self {
         Self {
             data: data.into(),
@@ -349,7 +364,8 @@ pub struct ListJudgesResponse {
     pub judges: PaginatedResultJudgePreview,
 }
 impl ListJudgesResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(judges: impl Into<PaginatedResultJudgePreview>) -> Self {
         Self { judges: judges.into() }
     }
@@ -368,7 +384,8 @@ pub struct ListLibrariesResponse {
 }
 #[allow(deprecated)]
 impl ListLibrariesResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(data: impl Into<Vec<Library>>) -> Self {
         Self {
             pagination: Default::default(),
@@ -388,7 +405,8 @@ pub struct ListOrganizationsResponse {
     pub organizations: Vec<UserOrganization>,
 }
 impl ListOrganizationsResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(organizations: impl Into<Vec<UserOrganization>>) -> Self {
         Self {
             organizations: organizations.into(),
@@ -425,7 +443,8 @@ pub struct ListSharingResponse {
     pub data: Vec<Sharing>,
 }
 impl ListSharingResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(data: impl Into<Vec<Sharing>>) -> Self {
         Self { data: data.into() }
     }
@@ -503,7 +522,8 @@ pub struct ListWorkflowEventResponse {
     pub next_cursor: crate::Nullable<String>,
 }
 impl ListWorkflowEventResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(events: impl Into<Vec<ListWorkflowEventResponseEventsItem>>) -> Self {
         Self {
             events: events.into(),
@@ -598,7 +618,8 @@ pub struct ListWorkspacesResponse {
     pub workspaces: Vec<UserWorkspace>,
 }
 impl ListWorkspacesResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(workspaces: impl Into<Vec<UserWorkspace>>) -> Self {
         Self {
             workspaces: workspaces.into(),
@@ -629,7 +650,8 @@ pub struct LogicalExpression {
     pub expressions: Vec<LogicalExpressionExpressionsItem>,
 }
 impl LogicalExpression {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         r#type: impl Into<LogicalExpressionType>,
         expressions: impl Into<Vec<LogicalExpressionExpressionsItem>>,

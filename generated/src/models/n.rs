@@ -12,7 +12,8 @@ pub struct NestedGroupRef {
     pub name: String,
 }
 impl NestedGroupRef {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(uuid: impl Into<String>, name: impl Into<String>) -> Self {
         Self {
             uuid: uuid.into(),
@@ -27,7 +28,8 @@ pub struct NestedGroupsOut {
     pub children: Vec<NestedGroupRef>,
 }
 impl NestedGroupsOut {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(children: impl Into<Vec<NestedGroupRef>>) -> Self {
         Self { children: children.into() }
     }
@@ -49,7 +51,8 @@ pub struct NetworkEncodedInput {
     pub empty: Option<bool>,
 }
 impl NetworkEncodedInput {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(b64payload: impl Into<String>) -> Self {
         Self {
             b64payload: b64payload.into(),
@@ -74,7 +77,8 @@ pub struct NewUsageLimitIN {
     pub no_monthly_limit: Option<bool>,
 }
 impl NewUsageLimitIN {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(amount: impl Into<i64>) -> Self {
         Self {
             amount: amount.into(),

@@ -21,7 +21,8 @@ pub struct OAuth2Token {
     pub expires_at: crate::Nullable<String>,
 }
 impl OAuth2Token {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(access_token: impl Into<String>) -> Self {
         Self {
             access_token: access_token.into(),
@@ -46,7 +47,8 @@ pub struct OAuth2TokenAuth {
     pub value: String,
 }
 impl OAuth2TokenAuth {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(value: impl Into<String>) -> Self {
         Self {
             r#type: Default::default(),
@@ -102,7 +104,8 @@ pub struct OCRAsideTextBlock {
     pub r#type: OCRAsideTextBlockType,
 }
 impl OCRAsideTextBlock {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         top_left_x: impl Into<i64>,
         top_left_y: impl Into<i64>,
@@ -171,7 +174,8 @@ pub struct OCRCaptionBlock {
     pub r#type: OCRCaptionBlockType,
 }
 impl OCRCaptionBlock {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         top_left_x: impl Into<i64>,
         top_left_y: impl Into<i64>,
@@ -216,7 +220,8 @@ pub struct OCRCodeBlock {
     pub r#type: OCRCodeBlockType,
 }
 impl OCRCodeBlock {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         top_left_x: impl Into<i64>,
         top_left_y: impl Into<i64>,
@@ -253,7 +258,8 @@ pub struct OCRConfidenceScore {
     pub start_index: i64,
 }
 impl OCRConfidenceScore {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         text: impl Into<String>,
         confidence: impl Into<f64>,
@@ -285,7 +291,8 @@ pub struct OCREquationBlock {
     pub r#type: OCREquationBlockType,
 }
 impl OCREquationBlock {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         top_left_x: impl Into<i64>,
         top_left_y: impl Into<i64>,
@@ -330,7 +337,8 @@ pub struct OCRFooterBlock {
     pub r#type: OCRFooterBlockType,
 }
 impl OCRFooterBlock {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         top_left_x: impl Into<i64>,
         top_left_y: impl Into<i64>,
@@ -375,7 +383,8 @@ pub struct OCRHeaderBlock {
     pub r#type: OCRHeaderBlockType,
 }
 impl OCRHeaderBlock {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         top_left_x: impl Into<i64>,
         top_left_y: impl Into<i64>,
@@ -422,7 +431,8 @@ pub struct OCRImageBlock {
     pub image_id: String,
 }
 impl OCRImageBlock {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         top_left_x: impl Into<i64>,
         top_left_y: impl Into<i64>,
@@ -471,20 +481,21 @@ pub struct OCRImageObject {
     pub image_annotation: crate::Nullable<String>,
 }
 impl OCRImageObject {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         id: impl Into<String>,
-        top_left_x: impl Into<Option<i64>>,
-        top_left_y: impl Into<Option<i64>>,
-        bottom_right_x: impl Into<Option<i64>>,
-        bottom_right_y: impl Into<Option<i64>>,
+        top_left_x: impl Into<i64>,
+        top_left_y: impl Into<i64>,
+        bottom_right_x: impl Into<i64>,
+        bottom_right_y: impl Into<i64>,
     ) -> Self {
         Self {
             id: id.into(),
-            top_left_x: top_left_x.into(),
-            top_left_y: top_left_y.into(),
-            bottom_right_x: bottom_right_x.into(),
-            bottom_right_y: bottom_right_y.into(),
+            top_left_x: Some(top_left_x.into()),
+            top_left_y: Some(top_left_y.into()),
+            bottom_right_x: Some(bottom_right_x.into()),
+            bottom_right_y: Some(bottom_right_y.into()),
             image_base64: Default::default(),
             image_annotation: Default::default(),
         }
@@ -512,7 +523,8 @@ pub struct OCRListBlock {
     pub r#type: OCRListBlockType,
 }
 impl OCRListBlock {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         top_left_x: impl Into<i64>,
         top_left_y: impl Into<i64>,
@@ -560,7 +572,8 @@ pub struct OCRPageConfidenceScores {
     pub minimum_page_confidence_score: f64,
 }
 impl OCRPageConfidenceScores {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         average_page_confidence_score: impl Into<f64>,
         minimum_page_confidence_score: impl Into<f64>,
@@ -586,7 +599,8 @@ pub struct OCRPageDimensions {
     pub width: i64,
 }
 impl OCRPageDimensions {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         dpi: impl Into<i64>,
         height: impl Into<i64>,
@@ -630,12 +644,13 @@ pub struct OCRPageObject {
     pub blocks: crate::Nullable<Vec<OCRPageObjectBlocksItem>>,
 }
 impl OCRPageObject {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         index: impl Into<i64>,
         markdown: impl Into<String>,
         images: impl Into<Vec<OCRImageObject>>,
-        dimensions: impl Into<Option<OCRPageDimensions>>,
+        dimensions: impl Into<OCRPageDimensions>,
     ) -> Self {
         Self {
             index: index.into(),
@@ -645,7 +660,7 @@ impl OCRPageObject {
             hyperlinks: Default::default(),
             header: Default::default(),
             footer: Default::default(),
-            dimensions: dimensions.into(),
+            dimensions: Some(dimensions.into()),
             confidence_scores: Default::default(),
             blocks: Default::default(),
         }
@@ -723,7 +738,8 @@ pub struct OCRReferencesBlock {
     pub r#type: OCRReferencesBlockType,
 }
 impl OCRReferencesBlock {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         top_left_x: impl Into<i64>,
         top_left_y: impl Into<i64>,
@@ -800,13 +816,14 @@ pub struct OCRRequest {
     >,
 }
 impl OCRRequest {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
-        model: impl Into<Option<String>>,
+        model: impl Into<String>,
         document: impl Into<OCRRequestDocument>,
     ) -> Self {
         Self {
-            model: model.into(),
+            model: Some(model.into()),
             document: document.into(),
             pages: Default::default(),
             include_image_base64: Default::default(),
@@ -907,7 +924,8 @@ pub struct OCRResponse {
     pub usage_info: OCRUsageInfo,
 }
 impl OCRResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         pages: impl Into<Vec<OCRPageObject>>,
         model: impl Into<String>,
@@ -943,7 +961,8 @@ pub struct OCRSignatureBlock {
     pub r#type: OCRSignatureBlockType,
 }
 impl OCRSignatureBlock {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         top_left_x: impl Into<i64>,
         top_left_y: impl Into<i64>,
@@ -991,7 +1010,8 @@ pub struct OCRTableBlock {
     pub table_id: crate::Nullable<String>,
 }
 impl OCRTableBlock {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         top_left_x: impl Into<i64>,
         top_left_y: impl Into<i64>,
@@ -1033,7 +1053,8 @@ pub struct OCRTableObject {
     pub word_confidence_scores: crate::Nullable<Vec<OCRConfidenceScore>>,
 }
 impl OCRTableObject {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         id: impl Into<String>,
         content: impl Into<String>,
@@ -1069,7 +1090,8 @@ pub struct OCRTextBlock {
     pub r#type: OCRTextBlockType,
 }
 impl OCRTextBlock {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         top_left_x: impl Into<i64>,
         top_left_y: impl Into<i64>,
@@ -1114,7 +1136,8 @@ pub struct OCRTitleBlock {
     pub r#type: OCRTitleBlockType,
 }
 impl OCRTitleBlock {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         top_left_x: impl Into<i64>,
         top_left_y: impl Into<i64>,
@@ -1150,7 +1173,8 @@ pub struct OCRUsageInfo {
     pub doc_size_bytes: crate::Nullable<i64>,
 }
 impl OCRUsageInfo {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(pages_processed: impl Into<i64>) -> Self {
         Self {
             pages_processed: pages_processed.into(),
@@ -1190,7 +1214,8 @@ pub struct ObservabilityError {
     pub detail: ObservabilityErrorDetail,
 }
 impl ObservabilityError {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(detail: impl Into<ObservabilityErrorDetail>) -> Self {
         Self { detail: detail.into() }
     }
@@ -1343,14 +1368,15 @@ pub struct ObservabilityErrorDetail {
     pub error_code: Option<ObservabilityErrorCode>,
 }
 impl ObservabilityErrorDetail {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         message: impl Into<String>,
-        error_code: impl Into<Option<ObservabilityErrorCode>>,
+        error_code: impl Into<ObservabilityErrorCode>,
     ) -> Self {
         Self {
             message: message.into(),
-            error_code: error_code.into(),
+            error_code: Some(error_code.into()),
         }
     }
 }
@@ -1363,7 +1389,8 @@ pub struct OrderByClause {
     pub direction: Option<OrderByClauseDirection>,
 }
 impl OrderByClause {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(field: impl Into<String>) -> Self {
         Self {
             field: field.into(),
@@ -1400,20 +1427,21 @@ pub struct OrganizationAdminUsersOUT {
     pub page_size: Option<i64>,
 }
 impl OrganizationAdminUsersOUT {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         members: impl Into<Vec<AdminOrganizationMemberOUT>>,
         invites: impl Into<Vec<OrganizationInviteOUT>>,
-        total: impl Into<Option<i64>>,
-        page: impl Into<Option<i64>>,
-        page_size: impl Into<Option<i64>>,
+        total: impl Into<i64>,
+        page: impl Into<i64>,
+        page_size: impl Into<i64>,
     ) -> Self {
         Self {
             members: members.into(),
             invites: invites.into(),
-            total: total.into(),
-            page: page.into(),
-            page_size: page_size.into(),
+            total: Some(total.into()),
+            page: Some(page.into()),
+            page_size: Some(page_size.into()),
         }
     }
 }
@@ -1457,7 +1485,8 @@ pub struct OrganizationInviteIN {
 }
 #[allow(deprecated)]
 impl OrganizationInviteIN {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(email: impl Into<String>) -> Self {
         Self {
             role_names: Default::default(),
@@ -1540,7 +1569,8 @@ pub struct OrganizationInviteOUT {
 }
 #[allow(deprecated)]
 impl OrganizationInviteOUT {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         uuid: impl Into<String>,
         raw_roles: impl Into<AdminOrganizationMemberOUTRawRoles>,
@@ -1575,7 +1605,8 @@ pub struct OrganizationInvitesCreateOUT {
     pub invited_members_count: crate::Nullable<i64>,
 }
 impl OrganizationInvitesCreateOUT {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         invalid_emails: impl Into<Vec<String>>,
         already_members: impl Into<Vec<String>>,
@@ -1620,7 +1651,8 @@ pub struct OrganizationMemberCreate {
 }
 #[allow(deprecated)]
 impl OrganizationMemberCreate {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         email: impl Into<String>,
         first_name: impl Into<String>,
@@ -1679,16 +1711,17 @@ pub struct OrganizationUserInviteOUT {
 }
 #[allow(deprecated)]
 impl OrganizationUserInviteOUT {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         invite_uuid: impl Into<String>,
-        email: impl Into<Option<String>>,
+        email: impl Into<String>,
         roles: impl Into<AdminOrganizationMemberOUTRawRoles>,
         role: impl Into<AdminOrganizationMemberOUTRawRole>,
     ) -> Self {
         Self {
             invite_uuid: invite_uuid.into(),
-            email: email.into(),
+            email: Some(email.into()),
             roles: roles.into(),
             role: role.into(),
         }
@@ -1703,7 +1736,8 @@ pub struct OrganizationUsersCreateOUT {
     pub email_to_user_id: std::collections::BTreeMap<String, String>,
 }
 impl OrganizationUsersCreateOUT {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         invalid_emails: impl Into<Vec<String>>,
         email_to_user_id: impl Into<std::collections::BTreeMap<String, String>>,
@@ -1726,7 +1760,8 @@ pub struct OtelFieldDefinition {
     pub supported_aggregations: Vec<MetricAggregation>,
 }
 impl OtelFieldDefinition {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         name: impl Into<String>,
         label: impl Into<String>,

@@ -8,7 +8,8 @@ pub struct PaginatedConnectors {
     pub pagination: PaginationResponse,
 }
 impl PaginatedConnectors {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         items: impl Into<Vec<Connector>>,
         pagination: impl Into<PaginationResponse>,
@@ -31,7 +32,8 @@ pub struct PaginatedResultCampaignPreview {
     pub previous: crate::Nullable<String>,
 }
 impl PaginatedResultCampaignPreview {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(count: impl Into<i64>) -> Self {
         Self {
             results: Default::default(),
@@ -57,7 +59,8 @@ pub struct PaginatedResultChatCompletionEventPreview {
     pub previous: crate::Nullable<String>,
 }
 impl PaginatedResultChatCompletionEventPreview {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(count: impl Into<i64>) -> Self {
         Self {
             results: Default::default(),
@@ -83,7 +86,8 @@ pub struct PaginatedResultDatasetImportTask {
     pub previous: crate::Nullable<String>,
 }
 impl PaginatedResultDatasetImportTask {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(count: impl Into<i64>) -> Self {
         Self {
             results: Default::default(),
@@ -109,7 +113,8 @@ pub struct PaginatedResultDatasetPreview {
     pub previous: crate::Nullable<String>,
 }
 impl PaginatedResultDatasetPreview {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(count: impl Into<i64>) -> Self {
         Self {
             results: Default::default(),
@@ -135,7 +140,8 @@ pub struct PaginatedResultDatasetRecord {
     pub previous: crate::Nullable<String>,
 }
 impl PaginatedResultDatasetRecord {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(count: impl Into<i64>) -> Self {
         Self {
             results: Default::default(),
@@ -161,7 +167,8 @@ pub struct PaginatedResultJudgePreview {
     pub previous: crate::Nullable<String>,
 }
 impl PaginatedResultJudgePreview {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(count: impl Into<i64>) -> Self {
         Self {
             results: Default::default(),
@@ -185,7 +192,8 @@ pub struct PaginationInfo {
     pub has_more: bool,
 }
 impl PaginationInfo {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         total_items: impl Into<i64>,
         total_pages: impl Into<i64>,
@@ -210,7 +218,8 @@ pub struct PaginationResponse {
     pub page_size: i64,
 }
 impl PaginationResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(page_size: impl Into<i64>) -> Self {
         Self {
             next_cursor: Default::default(),
@@ -338,9 +347,10 @@ pub struct PriceData {
     pub price: PriceDataPrice,
 }
 impl PriceData {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
-        event_type: impl Into<Option<LagoEventType>>,
+        event_type: impl Into<LagoEventType>,
         billing_metric: impl Into<String>,
         billing_group: impl Into<String>,
         api_zone: impl Into<ApiZone>,
@@ -348,7 +358,7 @@ impl PriceData {
         price: impl Into<PriceDataPrice>,
     ) -> Self {
         Self {
-            event_type: event_type.into(),
+            event_type: Some(event_type.into()),
             billing_metric: billing_metric.into(),
             billing_group: billing_group.into(),
             api_zone: api_zone.into(),
@@ -408,7 +418,8 @@ pub struct ProcessingStatus {
 }
 #[allow(deprecated)]
 impl ProcessingStatus {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         document_id: impl Into<String>,
         process_status: impl Into<ProcessStatus>,
@@ -481,7 +492,8 @@ pub struct PromptArgument {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 impl PromptArgument {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(name: impl Into<String>) -> Self {
         Self {
             name: name.into(),
@@ -504,7 +516,8 @@ pub struct PromptDefinition {
     pub variables: Option<Vec<PromptVariable>>,
 }
 impl PromptDefinition {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(content: impl Into<String>) -> Self {
         Self {
             content: content.into(),
@@ -601,7 +614,8 @@ pub struct PublicAuthenticationMethod {
     pub oauth2_server_metadata: crate::Nullable<ExtendedOAuthServerMetadata>,
 }
 impl PublicAuthenticationMethod {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         method_type: impl Into<OutboundAuthenticationType>,
         has_default_credentials: impl Into<bool>,
@@ -651,7 +665,8 @@ pub struct PublicConnectorExecutionData {
     pub use_connectors_gateway: Option<bool>,
 }
 impl PublicConnectorExecutionData {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         integrations: impl Into<Vec<PublicExecutionConnector>>,
         tools: impl Into<Vec<ExecutionTool>>,
@@ -686,7 +701,8 @@ pub struct PublicExecutionConnectionConfig {
     pub hosted_internally: Option<bool>,
 }
 impl PublicExecutionConnectionConfig {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(r#type: impl Into<ConnectionConfigType>) -> Self {
         Self {
             r#type: r#type.into(),
@@ -712,16 +728,17 @@ pub struct PublicExecutionConnector {
     pub connection_config: Option<PublicExecutionConnectionConfig>,
 }
 impl PublicExecutionConnector {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         id: impl Into<String>,
         name: impl Into<String>,
-        connection_config: impl Into<Option<PublicExecutionConnectionConfig>>,
+        connection_config: impl Into<PublicExecutionConnectionConfig>,
     ) -> Self {
         Self {
             id: id.into(),
             name: name.into(),
-            connection_config: connection_config.into(),
+            connection_config: Some(connection_config.into()),
         }
     }
 }
@@ -733,7 +750,8 @@ pub struct PublicExecutionEnv {
     pub errors: Vec<String>,
 }
 impl PublicExecutionEnv {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         tools: impl Into<Vec<Tool>>,
         tool_execution_data: impl Into<PublicConnectorExecutionData>,

@@ -10,7 +10,8 @@ pub struct RateLimitsOUT {
     pub tokens_limits_by_model: std::collections::BTreeMap<String, TokenLimitsByModel>,
 }
 impl RateLimitsOUT {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         requests_per_second: impl Into<i64>,
         tokens_limits_by_model: impl Into<
@@ -56,7 +57,8 @@ pub struct ReferenceChunk {
     pub reference_ids: Vec<ReferenceChunkReferenceIdsItem>,
 }
 impl ReferenceChunk {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(reference_ids: impl Into<Vec<ReferenceChunkReferenceIdsItem>>) -> Self {
         Self {
             r#type: Default::default(),
@@ -90,7 +92,8 @@ pub struct RegisterDeploymentRequestDeployment {
     pub deployment: RegisterDeploymentRequestDeploymentDeployment,
 }
 impl RegisterDeploymentRequestDeployment {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         name: impl Into<String>,
         deployment: impl Into<RegisterDeploymentRequestDeploymentDeployment>,
@@ -133,7 +136,8 @@ pub struct RegisterDeploymentRequestVespaDeployment {
     pub query_url: String,
 }
 impl RegisterDeploymentRequestVespaDeployment {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         vespa_version: impl Into<String>,
         indexes: impl Into<Vec<RegisterDeploymentRequestVespaIndex>>,
@@ -162,13 +166,14 @@ pub struct RegisterDeploymentRequestVespaField {
     pub multidimensional: bool,
 }
 impl RegisterDeploymentRequestVespaField {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         name: impl Into<String>,
         r#type: impl Into<SchemaFieldDataType>,
         storage: impl Into<SchemaFieldStorage>,
         ranking: impl Into<SchemaFieldRankingType>,
-        index_type: impl Into<Option<SchemaFieldIndex>>,
+        index_type: impl Into<SchemaFieldIndex>,
         multidimensional: impl Into<bool>,
     ) -> Self {
         Self {
@@ -176,7 +181,7 @@ impl RegisterDeploymentRequestVespaField {
             r#type: r#type.into(),
             storage: storage.into(),
             ranking: ranking.into(),
-            index_type: index_type.into(),
+            index_type: Some(index_type.into()),
             multidimensional: multidimensional.into(),
         }
     }
@@ -189,7 +194,8 @@ pub struct RegisterDeploymentRequestVespaIndex {
     pub sd: String,
 }
 impl RegisterDeploymentRequestVespaIndex {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         name: impl Into<String>,
         fields: impl Into<Vec<RegisterDeploymentRequestVespaField>>,
@@ -209,7 +215,8 @@ pub struct RegisterSearchIndexResponseIndex {
     pub id: String,
 }
 impl RegisterSearchIndexResponseIndex {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(id: impl Into<String>) -> Self {
         Self { id: id.into() }
     }
@@ -237,7 +244,8 @@ pub struct RemoveWorkspaceMembersIN {
     pub members: Vec<BaseWorkspaceMemberIN>,
 }
 impl RemoveWorkspaceMembersIN {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(members: impl Into<Vec<BaseWorkspaceMemberIN>>) -> Self {
         Self { members: members.into() }
     }
@@ -252,7 +260,8 @@ pub struct RemoveWorkspaceMembersOUT {
     pub not_deleted_members: crate::Nullable<Vec<String>>,
 }
 impl RemoveWorkspaceMembersOUT {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(deleted_members_count: impl Into<i64>) -> Self {
         Self {
             deleted_members_count: deleted_members_count.into(),
@@ -312,7 +321,8 @@ pub struct ResetInvocationBody {
     pub exclude_updates: Option<bool>,
 }
 impl ResetInvocationBody {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(event_id: impl Into<i64>) -> Self {
         Self {
             event_id: event_id.into(),
@@ -363,7 +373,8 @@ pub struct ResourceLink {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 impl ResourceLink {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(name: impl Into<String>, uri: impl Into<String>) -> Self {
         Self {
             name: name.into(),
@@ -460,7 +471,8 @@ pub struct ResponseDoneEvent {
     pub usage: ConversationUsageInfo,
 }
 impl ResponseDoneEvent {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(usage: impl Into<ConversationUsageInfo>) -> Self {
         Self {
             r#type: Default::default(),
@@ -491,7 +503,8 @@ pub struct ResponseErrorEvent {
     pub code: i64,
 }
 impl ResponseErrorEvent {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(message: impl Into<String>, code: impl Into<i64>) -> Self {
         Self {
             r#type: Default::default(),
@@ -552,7 +565,8 @@ pub struct ResponseStartedEvent {
     pub conversation_id: String,
 }
 impl ResponseStartedEvent {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(conversation_id: impl Into<String>) -> Self {
         Self {
             r#type: Default::default(),
@@ -602,7 +616,8 @@ pub struct RestartConversationRequest {
     pub agent_version: crate::Nullable<ValidationErrorLocItem>,
 }
 impl RestartConversationRequest {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(from_entry_id: impl Into<String>) -> Self {
         Self {
             inputs: Default::default(),
@@ -639,7 +654,8 @@ pub struct RoleOut {
     pub is_custom_role: bool,
 }
 impl RoleOut {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         name: impl Into<String>,
         uuid: impl Into<String>,
@@ -680,7 +696,8 @@ pub struct RolesOut {
     pub organization_roles: Vec<RoleOut>,
 }
 impl RolesOut {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         workspace_roles: impl Into<Vec<RoleOut>>,
         organization_roles: impl Into<Vec<RoleOut>>,

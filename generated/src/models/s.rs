@@ -92,7 +92,8 @@ pub struct ScalarMetric {
     pub value: ScalarMetricValue,
 }
 impl ScalarMetric {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(value: impl Into<ScalarMetricValue>) -> Self {
         Self { value: value.into() }
     }
@@ -197,7 +198,8 @@ pub struct ScheduleDefinition {
     pub schedule_id: crate::Nullable<String>,
 }
 impl ScheduleDefinition {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(input: impl Into<serde_json::Value>) -> Self {
         Self {
             input: input.into(),
@@ -289,7 +291,8 @@ pub struct ScheduleDefinitionOutput {
     pub recent_executions: Option<Vec<ScheduleRecentExecution>>,
 }
 impl ScheduleDefinitionOutput {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         input: impl Into<serde_json::Value>,
         schedule_id: impl Into<String>,
@@ -337,7 +340,8 @@ pub struct ScheduleFutureExecution {
     pub scheduled_at: String,
 }
 impl ScheduleFutureExecution {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(scheduled_at: impl Into<String>) -> Self {
         Self {
             scheduled_at: scheduled_at.into(),
@@ -354,7 +358,8 @@ pub struct ScheduleInterval {
     pub offset: crate::Nullable<String>,
 }
 impl ScheduleInterval {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(every: impl Into<String>) -> Self {
         Self {
             every: every.into(),
@@ -405,7 +410,8 @@ pub struct ScheduleRange {
     pub step: Option<i64>,
 }
 impl ScheduleRange {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(start: impl Into<i64>) -> Self {
         Self {
             start: start.into(),
@@ -432,7 +438,8 @@ pub struct ScheduleRecentExecution {
     pub execution_id: String,
 }
 impl ScheduleRecentExecution {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         scheduled_at: impl Into<String>,
         started_at: impl Into<String>,
@@ -528,7 +535,8 @@ pub struct ScimSyncGroupActionOut {
     pub group: ScimSyncGroupRefOut,
 }
 impl ScimSyncGroupActionOut {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(group: impl Into<ScimSyncGroupRefOut>) -> Self {
         Self { group: group.into() }
     }
@@ -541,7 +549,8 @@ pub struct ScimSyncGroupRefOut {
     pub group_name: String,
 }
 impl ScimSyncGroupRefOut {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(uuid: impl Into<String>, group_name: impl Into<String>) -> Self {
         Self {
             uuid: uuid.into(),
@@ -557,7 +566,8 @@ pub struct ScimSyncGroupUpdateActionOut {
     pub previous_group_name: String,
 }
 impl ScimSyncGroupUpdateActionOut {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         group: impl Into<ScimSyncGroupRefOut>,
         previous_group_name: impl Into<String>,
@@ -576,7 +586,8 @@ pub struct ScimSyncGroupsSummaryOut {
     pub delete: Vec<ScimSyncGroupActionOut>,
 }
 impl ScimSyncGroupsSummaryOut {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         create: impl Into<Vec<ScimSyncGroupActionOut>>,
         update: impl Into<Vec<ScimSyncGroupUpdateActionOut>>,
@@ -597,7 +608,8 @@ pub struct ScimSyncMembershipActionOut {
     pub users_removed: Vec<ScimSyncUserRefOut>,
 }
 impl ScimSyncMembershipActionOut {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         group: impl Into<ScimSyncGroupRefOut>,
         users_added: impl Into<Vec<ScimSyncUserRefOut>>,
@@ -638,7 +650,8 @@ pub struct ScimSyncSummaryOut {
     pub memberships: Vec<ScimSyncMembershipActionOut>,
 }
 impl ScimSyncSummaryOut {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         users: impl Into<ScimSyncUsersSummaryOut>,
         groups: impl Into<ScimSyncGroupsSummaryOut>,
@@ -657,7 +670,8 @@ pub struct ScimSyncUserActionOut {
     pub user: ScimSyncUserRefOut,
 }
 impl ScimSyncUserActionOut {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(user: impl Into<ScimSyncUserRefOut>) -> Self {
         Self { user: user.into() }
     }
@@ -670,7 +684,8 @@ pub struct ScimSyncUserRefOut {
     pub user_name: String,
 }
 impl ScimSyncUserRefOut {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(uuid: impl Into<String>, user_name: impl Into<String>) -> Self {
         Self {
             uuid: uuid.into(),
@@ -685,7 +700,8 @@ pub struct ScimSyncUsersSummaryOut {
     pub deprovision: Vec<ScimSyncUserActionOut>,
 }
 impl ScimSyncUsersSummaryOut {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         provision: impl Into<Vec<ScimSyncUserActionOut>>,
         deprovision: impl Into<Vec<ScimSyncUserActionOut>>,
@@ -704,7 +720,8 @@ pub struct SearchChatCompletionEventIdsRequest {
     pub extra_fields: crate::Nullable<Vec<String>>,
 }
 impl SearchChatCompletionEventIdsRequest {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(search_params: impl Into<FilterPayload>) -> Self {
         Self {
             search_params: search_params.into(),
@@ -721,7 +738,8 @@ pub struct SearchChatCompletionEventIdsResponse {
     pub completion_event_ids: Vec<String>,
 }
 impl SearchChatCompletionEventIdsResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(completion_event_ids: impl Into<Vec<String>>) -> Self {
         Self {
             completion_event_ids: completion_event_ids.into(),
@@ -736,7 +754,8 @@ pub struct SearchChatCompletionEventsRequest {
     pub extra_fields: crate::Nullable<Vec<String>>,
 }
 impl SearchChatCompletionEventsRequest {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(search_params: impl Into<FilterPayload>) -> Self {
         Self {
             search_params: search_params.into(),
@@ -753,7 +772,8 @@ pub struct SearchChatCompletionEventsResponse {
     pub completion_events: FeedResultChatCompletionEventPreview,
 }
 impl SearchChatCompletionEventsResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         completion_events: impl Into<FeedResultChatCompletionEventPreview>,
     ) -> Self {
@@ -873,7 +893,8 @@ pub struct SetNestedGroupsIn {
     pub child_group_uuids: Vec<String>,
 }
 impl SetNestedGroupsIn {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(child_group_uuids: impl Into<Vec<String>>) -> Self {
         Self {
             child_group_uuids: child_group_uuids.into(),
@@ -910,13 +931,14 @@ pub struct Sharing {
 }
 #[allow(deprecated)]
 impl Sharing {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         library_id: impl Into<String>,
         org_id: impl Into<String>,
         role: impl Into<String>,
         share_with_type: impl Into<String>,
-        share_with_uuid: impl Into<Option<String>>,
+        share_with_uuid: impl Into<String>,
     ) -> Self {
         Self {
             library_id: library_id.into(),
@@ -924,7 +946,7 @@ impl Sharing {
             org_id: org_id.into(),
             role: role.into(),
             share_with_type: share_with_type.into(),
-            share_with_uuid: share_with_uuid.into(),
+            share_with_uuid: Some(share_with_uuid.into()),
         }
     }
     crate::runtime::setters! {
@@ -946,7 +968,8 @@ pub struct SharingDelete {
 }
 #[allow(deprecated)]
 impl SharingDelete {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         share_with_uuid: impl Into<String>,
         share_with_type: impl Into<EntityType>,
@@ -977,7 +1000,8 @@ pub struct SharingRequest {
 }
 #[allow(deprecated)]
 impl SharingRequest {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         level: impl Into<ShareEnum>,
         share_with_uuid: impl Into<String>,
@@ -1006,7 +1030,8 @@ pub struct SignalDefinition {
     pub input_schema: std::collections::BTreeMap<String, serde_json::Value>,
 }
 impl SignalDefinition {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         name: impl Into<String>,
         input_schema: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
@@ -1031,7 +1056,8 @@ pub struct SignalInvocationBody {
     pub input: crate::Nullable<SignalInvocationBodyInput>,
 }
 impl SignalInvocationBody {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(name: impl Into<String>) -> Self {
         Self {
             name: name.into(),
@@ -1119,7 +1145,8 @@ pub struct SkillAssetContent {
     pub kind: SkillAssetContentKind,
 }
 impl SkillAssetContent {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(kind: impl Into<SkillAssetContentKind>) -> Self {
         Self {
             is_executable: Default::default(),
@@ -1151,7 +1178,8 @@ pub struct SkillAssetContentKindRawContent {
     pub raw_content: String,
 }
 impl SkillAssetContentKindRawContent {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(raw_content: impl Into<String>) -> Self {
         Self {
             raw_content: raw_content.into(),
@@ -1165,7 +1193,8 @@ pub struct SkillAssetContentKindTextContent {
     pub text_content: String,
 }
 impl SkillAssetContentKindTextContent {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(text_content: impl Into<String>) -> Self {
         Self {
             text_content: text_content.into(),
@@ -1302,7 +1331,8 @@ pub struct SpeechRequest {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 impl SpeechRequest {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(input: impl Into<String>) -> Self {
         Self {
             model: Default::default(),
@@ -1343,7 +1373,8 @@ pub struct SpeechStreamAudioDelta {
     pub audio_data: String,
 }
 impl SpeechStreamAudioDelta {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(audio_data: impl Into<String>) -> Self {
         Self {
             r#type: Default::default(),
@@ -1366,7 +1397,8 @@ pub struct SpeechStreamDone {
     pub usage: UsageInfo2,
 }
 impl SpeechStreamDone {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(usage: impl Into<UsageInfo2>) -> Self {
         Self {
             r#type: Default::default(),
@@ -1459,7 +1491,8 @@ pub struct StreamError {
     pub reason: String,
 }
 impl StreamError {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(error: impl Into<String>, reason: impl Into<String>) -> Self {
         Self {
             error: error.into(),
@@ -1474,7 +1507,8 @@ pub struct StreamEventSseErrorData {
     pub reason: String,
 }
 impl StreamEventSseErrorData {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(error: impl Into<String>, reason: impl Into<String>) -> Self {
         Self {
             error: error.into(),
@@ -1496,7 +1530,8 @@ pub struct StreamEventSsePayload {
     pub broker_sequence: i64,
 }
 impl StreamEventSsePayload {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         stream: impl Into<String>,
         data: impl Into<ListWorkflowEventResponseEventsItem>,
@@ -1529,7 +1564,8 @@ pub struct StreamEventWorkflowContext {
     pub root_workflow_exec_id: crate::Nullable<String>,
 }
 impl StreamEventWorkflowContext {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         namespace: impl Into<String>,
         workflow_name: impl Into<String>,
@@ -1583,7 +1619,8 @@ pub struct SystemMessage {
     pub content: SystemMessageContent,
 }
 impl SystemMessage {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(content: impl Into<SystemMessageContent>) -> Self {
         Self {
             role: Default::default(),

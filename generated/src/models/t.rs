@@ -211,7 +211,8 @@ pub struct TempoTraceAttribute {
     pub value: TempoTraceAttributeValue,
 }
 impl TempoTraceAttribute {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         key: impl Into<String>,
         value: impl Into<TempoTraceAttributeValue>,
@@ -273,7 +274,8 @@ pub struct TempoTraceAttributeArrayValue {
     pub array_value: TempoTraceAttributeArrayContainer,
 }
 impl TempoTraceAttributeArrayValue {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(array_value: impl Into<TempoTraceAttributeArrayContainer>) -> Self {
         Self {
             array_value: array_value.into(),
@@ -288,7 +290,8 @@ pub struct TempoTraceAttributeBoolValue {
     pub bool_value: bool,
 }
 impl TempoTraceAttributeBoolValue {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(bool_value: impl Into<bool>) -> Self {
         Self {
             bool_value: bool_value.into(),
@@ -303,7 +306,8 @@ pub struct TempoTraceAttributeIntValue {
     pub int_value: String,
 }
 impl TempoTraceAttributeIntValue {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(int_value: impl Into<String>) -> Self {
         Self {
             int_value: int_value.into(),
@@ -318,7 +322,8 @@ pub struct TempoTraceAttributeStringValue {
     pub string_value: String,
 }
 impl TempoTraceAttributeStringValue {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(string_value: impl Into<String>) -> Self {
         Self {
             string_value: string_value.into(),
@@ -357,7 +362,8 @@ pub struct TempoTraceBatch {
     pub scope_spans: Option<Vec<TempoTraceScopeSpan>>,
 }
 impl TempoTraceBatch {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(resource: impl Into<TempoTraceResource>) -> Self {
         Self {
             resource: resource.into(),
@@ -381,7 +387,8 @@ pub struct TempoTraceEvent {
     pub attributes: Option<Vec<TempoTraceAttribute>>,
 }
 impl TempoTraceEvent {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(name: impl Into<String>, time_unix_nano: impl Into<String>) -> Self {
         Self {
             name: name.into(),
@@ -412,7 +419,8 @@ pub struct TempoTraceScope {
     pub name: String,
 }
 impl TempoTraceScope {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(name: impl Into<String>) -> Self {
         Self { name: name.into() }
     }
@@ -443,7 +451,8 @@ pub struct TempoTraceScopeSpan {
     pub spans: Option<Vec<TempoTraceSpan>>,
 }
 impl TempoTraceScopeSpan {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(scope: impl Into<TempoTraceScope>) -> Self {
         Self {
             scope: scope.into(),
@@ -488,7 +497,8 @@ pub struct TempoTraceSpan {
     pub events: Option<Vec<TempoTraceEvent>>,
 }
 impl TempoTraceSpan {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         trace_id: impl Into<String>,
         span_id: impl Into<String>,
@@ -525,7 +535,8 @@ pub struct TextChunk {
     pub text: String,
 }
 impl TextChunk {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(text: impl Into<String>) -> Self {
         Self {
             r#type: Default::default(),
@@ -556,7 +567,8 @@ pub struct TextContent {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 impl TextContent {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(text: impl Into<String>) -> Self {
         Self {
             r#type: Default::default(),
@@ -598,7 +610,8 @@ pub struct TextResourceContents {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 impl TextResourceContents {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(uri: impl Into<String>, text: impl Into<String>) -> Self {
         Self {
             uri: uri.into(),
@@ -632,7 +645,8 @@ pub struct ThinkChunk {
     pub closed: Option<bool>,
 }
 impl ThinkChunk {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(thinking: impl Into<Vec<ThinkChunkThinkingItem>>) -> Self {
         Self {
             r#type: Default::default(),
@@ -687,7 +701,8 @@ pub struct TimeSeriesMetric {
     pub value: Vec<Vec<serde_json::Value>>,
 }
 impl TimeSeriesMetric {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(value: impl Into<Vec<Vec<serde_json::Value>>>) -> Self {
         Self { value: value.into() }
     }
@@ -718,7 +733,8 @@ pub struct TokenLimitsByModel {
     pub tokens_per_month: i64,
 }
 impl TokenLimitsByModel {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         tokens_per_minute: impl Into<i64>,
         tokens_per_month: impl Into<i64>,
@@ -738,7 +754,8 @@ pub struct Tool {
     pub function: Function,
 }
 impl Tool {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(function: impl Into<Function>) -> Self {
         Self {
             r#type: Default::default(),
@@ -811,7 +828,8 @@ pub struct ToolCall {
     pub index: Option<i64>,
 }
 impl ToolCall {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(function: impl Into<FunctionCall>) -> Self {
         Self {
             id: Default::default(),
@@ -831,7 +849,8 @@ pub struct ToolCallConfirmation {
     pub confirmation: ToolCallConfirmationConfirmation,
 }
 impl ToolCallConfirmation {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         tool_call_id: impl Into<String>,
         confirmation: impl Into<ToolCallConfirmationConfirmation>,
@@ -864,7 +883,8 @@ pub struct ToolChoice {
     pub function: FunctionName,
 }
 impl ToolChoice {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(function: impl Into<FunctionName>) -> Self {
         Self {
             r#type: Default::default(),
@@ -964,7 +984,8 @@ pub struct ToolExecutionDeltaEvent {
     pub arguments: String,
 }
 impl ToolExecutionDeltaEvent {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         id: impl Into<String>,
         name: impl Into<ToolExecutionEntryName>,
@@ -1007,7 +1028,8 @@ pub struct ToolExecutionDoneEvent {
     pub info: Option<ToolExecutionInfo>,
 }
 impl ToolExecutionDoneEvent {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(id: impl Into<String>, name: impl Into<ToolExecutionEntryName>) -> Self {
         Self {
             r#type: Default::default(),
@@ -1058,7 +1080,8 @@ pub struct ToolExecutionEntry {
     pub info: Option<ToolExecutionInfo>,
 }
 impl ToolExecutionEntry {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         name: impl Into<ToolExecutionEntryName>,
         arguments: impl Into<String>,
@@ -1127,7 +1150,8 @@ pub struct ToolExecutionStartedEvent {
     pub arguments: String,
 }
 impl ToolExecutionStartedEvent {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         id: impl Into<String>,
         name: impl Into<ToolExecutionEntryName>,
@@ -1187,7 +1211,8 @@ pub struct ToolFileChunk {
     pub file_type: crate::Nullable<String>,
 }
 impl ToolFileChunk {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         tool: impl Into<ToolExecutionEntryName>,
         file_id: impl Into<String>,
@@ -1216,18 +1241,19 @@ pub struct ToolMessage {
     /// Fixed by the schema; filled in by the SDK.
     #[serde(default)]
     pub role: ToolMessageRole,
-    pub content: Option<AssistantMessageContent>,
+    pub content: Option<MessageContent>,
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub tool_call_id: crate::Nullable<String>,
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub name: crate::Nullable<String>,
 }
 impl ToolMessage {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(content: impl Into<Option<AssistantMessageContent>>) -> Self {
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
+    pub fn new(content: impl Into<MessageContent>) -> Self {
         Self {
             role: Default::default(),
-            content: content.into(),
+            content: Some(content.into()),
             tool_call_id: Default::default(),
             name: Default::default(),
         }
@@ -1246,10 +1272,11 @@ pub struct ToolProperties {
     pub read_only: Option<bool>,
 }
 impl ToolProperties {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(read_only: impl Into<Option<bool>>) -> Self {
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
+    pub fn new(read_only: impl Into<bool>) -> Self {
         Self {
-            read_only: read_only.into(),
+            read_only: Some(read_only.into()),
         }
     }
 }
@@ -1271,7 +1298,8 @@ pub struct ToolReferenceChunk {
     pub description: crate::Nullable<String>,
 }
 impl ToolReferenceChunk {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         tool: impl Into<ToolExecutionEntryName>,
         title: impl Into<String>,
@@ -1360,17 +1388,18 @@ pub struct TranscriptionResponse {
     pub usage: UsageInfo,
 }
 impl TranscriptionResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         model: impl Into<String>,
         text: impl Into<String>,
-        language: impl Into<Option<String>>,
+        language: impl Into<String>,
         usage: impl Into<UsageInfo>,
     ) -> Self {
         Self {
             model: model.into(),
             text: text.into(),
-            language: language.into(),
+            language: Some(language.into()),
             segments: Default::default(),
             usage: usage.into(),
         }
@@ -1396,7 +1425,8 @@ pub struct TranscriptionSegmentChunk {
     pub speaker_id: crate::Nullable<String>,
 }
 impl TranscriptionSegmentChunk {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         text: impl Into<String>,
         start: impl Into<f64>,
@@ -1437,17 +1467,18 @@ pub struct TranscriptionStreamDone {
     pub r#type: TranscriptionStreamDoneType,
 }
 impl TranscriptionStreamDone {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         model: impl Into<String>,
         text: impl Into<String>,
-        language: impl Into<Option<String>>,
+        language: impl Into<String>,
         usage: impl Into<UsageInfo>,
     ) -> Self {
         Self {
             model: model.into(),
             text: text.into(),
-            language: language.into(),
+            language: Some(language.into()),
             segments: Default::default(),
             usage: usage.into(),
             r#type: Default::default(),
@@ -1487,7 +1518,8 @@ pub struct TranscriptionStreamEvents {
     pub data: TranscriptionStreamEventsData,
 }
 impl TranscriptionStreamEvents {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         event: impl Into<TranscriptionStreamEventTypes>,
         data: impl Into<TranscriptionStreamEventsData>,
@@ -1535,7 +1567,8 @@ pub struct TranscriptionStreamLanguage {
     pub audio_language: String,
 }
 impl TranscriptionStreamLanguage {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(audio_language: impl Into<String>) -> Self {
         Self {
             r#type: Default::default(),
@@ -1564,7 +1597,8 @@ pub struct TranscriptionStreamSegmentDelta {
     pub speaker_id: crate::Nullable<String>,
 }
 impl TranscriptionStreamSegmentDelta {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         text: impl Into<String>,
         start: impl Into<f64>,
@@ -1599,7 +1633,8 @@ pub struct TranscriptionStreamTextDelta {
     pub text: String,
 }
 impl TranscriptionStreamTextDelta {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(text: impl Into<String>) -> Self {
         Self {
             r#type: Default::default(),

@@ -15,7 +15,8 @@ pub struct UnarchiveModelResponse {
     pub archived: Option<bool>,
 }
 impl UnarchiveModelResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(id: impl Into<String>) -> Self {
         Self {
             id: id.into(),
@@ -120,7 +121,8 @@ pub struct UpdateDatasetRecordPayloadRequest {
     pub payload: DatasetRecordPayload,
 }
 impl UpdateDatasetRecordPayloadRequest {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(payload: impl Into<DatasetRecordPayload>) -> Self {
         Self { payload: payload.into() }
     }
@@ -131,7 +133,8 @@ pub struct UpdateDatasetRecordPropertiesRequest {
     pub properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 impl UpdateDatasetRecordPropertiesRequest {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         properties: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
     ) -> Self {
@@ -170,7 +173,8 @@ pub struct UpdateDefinition {
     >,
 }
 impl UpdateDefinition {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         name: impl Into<String>,
         input_schema: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
@@ -279,7 +283,8 @@ pub struct UpdateInvocationBody {
     pub input: crate::Nullable<QueryInvocationBodyInput>,
 }
 impl UpdateInvocationBody {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(name: impl Into<String>) -> Self {
         Self {
             name: name.into(),
@@ -301,7 +306,8 @@ pub struct UpdateJudgeRequest {
     pub tools: Vec<String>,
 }
 impl UpdateJudgeRequest {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         name: impl Into<String>,
         description: impl Into<String>,
@@ -362,7 +368,8 @@ pub struct UpdateMetricsRequestDeploymentMetricsOnline {
     pub index_metrics: Vec<UpdateMetricsRequestIndexMetrics>,
 }
 impl UpdateMetricsRequestDeploymentMetricsOnline {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         document_count: impl Into<i64>,
         index_metrics: impl Into<Vec<UpdateMetricsRequestIndexMetrics>>,
@@ -387,7 +394,8 @@ pub struct UpdateMetricsRequestIndexMetrics {
     pub document_count: i64,
 }
 impl UpdateMetricsRequestIndexMetrics {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(name: impl Into<String>, document_count: impl Into<i64>) -> Self {
         Self {
             name: name.into(),
@@ -416,7 +424,8 @@ pub struct UpdateRunInfo {
     pub chunks_count: i64,
 }
 impl UpdateRunInfo {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(execution_time: impl Into<String>, chunks_count: impl Into<i64>) -> Self {
         Self {
             execution_time: execution_time.into(),
@@ -433,7 +442,8 @@ pub struct UpdateUserGroupOrganizationRoleIn {
 }
 #[allow(deprecated)]
 impl UpdateUserGroupOrganizationRoleIn {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(organization_role: impl Into<AdminOrganizationMemberOUTRawRole>) -> Self {
         Self {
             organization_role: organization_role.into(),
@@ -448,7 +458,8 @@ pub struct UpdateWorkflowResponse {
     pub result: serde_json::Value,
 }
 impl UpdateWorkflowResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         update_name: impl Into<String>,
         result: impl Into<serde_json::Value>,
@@ -499,7 +510,8 @@ pub struct UsageInfo {
     pub service_tier: crate::Nullable<String>,
 }
 impl UsageInfo {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         prompt_tokens: impl Into<i64>,
         completion_tokens: impl Into<i64>,
@@ -576,7 +588,8 @@ pub struct UsageLimits {
     pub usage_limit: crate::Nullable<f64>,
 }
 impl UsageLimits {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(monthly_limit_reached: impl Into<bool>) -> Self {
         Self {
             no_monthly_limit: Default::default(),
@@ -639,7 +652,8 @@ pub struct UsageOUTJSON {
     pub prices: Option<Vec<PriceData>>,
 }
 impl UsageOUTJSON {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         completion: impl Into<BasicModelUsageDataJSON>,
@@ -653,13 +667,13 @@ impl UsageOUTJSON {
         vibe_code: impl Into<VibeCodeUsageDataJSON>,
         chat: impl Into<BasicModelUsageDataJSON>,
         date: impl Into<String>,
-        previous_month: impl Into<Option<String>>,
-        next_month: impl Into<Option<String>>,
+        previous_month: impl Into<String>,
+        next_month: impl Into<String>,
         start_date: impl Into<String>,
         end_date: impl Into<String>,
-        currency: impl Into<Option<String>>,
-        currency_symbol: impl Into<Option<String>>,
-        prices: impl Into<Option<Vec<PriceData>>>,
+        currency: impl Into<String>,
+        currency_symbol: impl Into<String>,
+        prices: impl Into<Vec<PriceData>>,
     ) -> Self {
         Self {
             completion: completion.into(),
@@ -673,13 +687,13 @@ impl UsageOUTJSON {
             vibe_code: vibe_code.into(),
             chat: chat.into(),
             date: date.into(),
-            previous_month: previous_month.into(),
-            next_month: next_month.into(),
+            previous_month: Some(previous_month.into()),
+            next_month: Some(next_month.into()),
             start_date: start_date.into(),
             end_date: end_date.into(),
-            currency: currency.into(),
-            currency_symbol: currency_symbol.into(),
-            prices: prices.into(),
+            currency: Some(currency.into()),
+            currency_symbol: Some(currency_symbol.into()),
+            prices: Some(prices.into()),
         }
     }
 }
@@ -709,18 +723,19 @@ pub struct UserIdentity {
     pub api_key: crate::Nullable<UserIdentityApiKey>,
 }
 impl UserIdentity {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         id: impl Into<String>,
-        email: impl Into<Option<String>>,
-        first_name: impl Into<Option<String>>,
-        last_name: impl Into<Option<String>>,
+        email: impl Into<String>,
+        first_name: impl Into<String>,
+        last_name: impl Into<String>,
     ) -> Self {
         Self {
             id: id.into(),
-            email: email.into(),
-            first_name: first_name.into(),
-            last_name: last_name.into(),
+            email: Some(email.into()),
+            first_name: Some(first_name.into()),
+            last_name: Some(last_name.into()),
             workspace: Default::default(),
             organization: Default::default(),
             api_key: Default::default(),
@@ -738,11 +753,12 @@ pub struct UserIdentityApiKey {
     pub name: Option<String>,
 }
 impl UserIdentityApiKey {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(id: impl Into<String>, name: impl Into<Option<String>>) -> Self {
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
+    pub fn new(id: impl Into<String>, name: impl Into<String>) -> Self {
         Self {
             id: id.into(),
-            name: name.into(),
+            name: Some(name.into()),
         }
     }
 }
@@ -753,7 +769,8 @@ pub struct UserIdentityOrganization {
     pub name: String,
 }
 impl UserIdentityOrganization {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(id: impl Into<String>, name: impl Into<String>) -> Self {
         Self {
             id: id.into(),
@@ -768,7 +785,8 @@ pub struct UserIdentityWorkspace {
     pub name: String,
 }
 impl UserIdentityWorkspace {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(id: impl Into<String>, name: impl Into<String>) -> Self {
         Self {
             id: id.into(),
@@ -784,14 +802,15 @@ pub struct UserMessage {
     /// Fixed by the schema; filled in by the SDK.
     #[serde(default)]
     pub role: UserMessageRole,
-    pub content: Option<AssistantMessageContent>,
+    pub content: Option<MessageContent>,
 }
 impl UserMessage {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(content: impl Into<Option<AssistantMessageContent>>) -> Self {
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
+    pub fn new(content: impl Into<MessageContent>) -> Self {
         Self {
             role: Default::default(),
-            content: content.into(),
+            content: Some(content.into()),
         }
     }
 }
@@ -808,7 +827,8 @@ pub struct UserOrganization {
     pub name: String,
 }
 impl UserOrganization {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(id: impl Into<String>, name: impl Into<String>) -> Self {
         Self {
             id: id.into(),
@@ -840,7 +860,8 @@ pub struct UserWorkspace {
     pub organization_id: String,
 }
 impl UserWorkspace {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         id: impl Into<String>,
         name: impl Into<String>,

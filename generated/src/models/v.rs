@@ -13,7 +13,8 @@ pub struct ValidationError {
     pub ctx: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
 impl ValidationError {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         loc: impl Into<Vec<ValidationErrorLocItem>>,
         msg: impl Into<String>,
@@ -55,7 +56,8 @@ pub struct VibeActiveUsersStat {
     pub nb_active_users_programmatic: i64,
 }
 impl VibeActiveUsersStat {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         day: impl Into<String>,
         nb_active_users_total: impl Into<i64>,
@@ -87,7 +89,8 @@ pub struct VibeCodeUsageDataJSON {
     pub audio_characters: BasicModelUsageDataJSON,
 }
 impl VibeCodeUsageDataJSON {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         completion: impl Into<BasicModelUsageDataJSON>,
         ocr: impl Into<BasicModelUsageDataJSON>,
@@ -115,7 +118,8 @@ pub struct VibeConsumedTokensStat {
     pub output_tokens: i64,
 }
 impl VibeConsumedTokensStat {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         day: impl Into<String>,
         model: impl Into<String>,
@@ -140,7 +144,8 @@ pub struct VibeNextEditActiveUsersStat {
     pub nb_active_users: i64,
 }
 impl VibeNextEditActiveUsersStat {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(day: impl Into<String>, nb_active_users: impl Into<i64>) -> Self {
         Self {
             day: day.into(),
@@ -159,7 +164,8 @@ pub struct VibeNextEditModifiedLOCStat {
     pub lines_total: i64,
 }
 impl VibeNextEditModifiedLOCStat {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         day: impl Into<String>,
         lines_inserted: impl Into<i64>,
@@ -193,7 +199,8 @@ pub struct VibeNextEditSuggestionStat {
     pub surface_ghost_text: i64,
 }
 impl VibeNextEditSuggestionStat {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         day: impl Into<String>,
@@ -235,7 +242,8 @@ pub struct VibeOrganizationStatsOUT {
     pub next_edit_modified_loc: Vec<VibeNextEditModifiedLOCStat>,
 }
 impl VibeOrganizationStatsOUT {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         start_time: impl Into<i64>,
         end_time: impl Into<i64>,
@@ -260,7 +268,8 @@ pub struct VibeSessionDurationStat {
     pub total_duration_hours: f64,
 }
 impl VibeSessionDurationStat {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(day: impl Into<String>, total_duration_hours: impl Into<f64>) -> Self {
         Self {
             day: day.into(),
@@ -279,7 +288,8 @@ pub struct VibeSessionStat {
     pub nb_sessions_programmatic: i64,
 }
 impl VibeSessionStat {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         day: impl Into<String>,
         nb_sessions: impl Into<i64>,
@@ -305,7 +315,8 @@ pub struct VibeToolCallsByNameStat {
     pub count: i64,
 }
 impl VibeToolCallsByNameStat {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         day: impl Into<String>,
         tool_name: impl Into<String>,
@@ -332,7 +343,8 @@ pub struct VibeToolCallsStat {
     pub approval_never: i64,
 }
 impl VibeToolCallsStat {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         day: impl Into<String>,
@@ -367,7 +379,8 @@ pub struct VibeUserPromptsStat {
     pub nb_prompts_programmatic: i64,
 }
 impl VibeUserPromptsStat {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         day: impl Into<String>,
         nb_prompts_total: impl Into<i64>,
@@ -398,7 +411,8 @@ pub struct VibeWorkByAgentStat {
     pub unique_users_count: i64,
 }
 impl VibeWorkByAgentStat {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         messages_count: impl Into<i64>,
@@ -432,7 +446,8 @@ pub struct VibeWorkByAgentStatsOUT {
     pub data: Vec<VibeWorkByAgentStat>,
 }
 impl VibeWorkByAgentStatsOUT {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         start_time: impl Into<i64>,
         end_time: impl Into<i64>,
@@ -460,7 +475,8 @@ pub struct VibeWorkByTimeStat {
     pub unique_agents_count: i64,
 }
 impl VibeWorkByTimeStat {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         messages_count: impl Into<i64>,
@@ -468,7 +484,7 @@ impl VibeWorkByTimeStat {
         images_count: impl Into<i64>,
         spreadsheets_count: impl Into<i64>,
         unique_conversations_count: impl Into<i64>,
-        time_bucket: impl Into<Option<String>>,
+        time_bucket: impl Into<String>,
         unique_users_count: impl Into<i64>,
         messages_to_agents_count: impl Into<i64>,
         unique_agents_count: impl Into<i64>,
@@ -479,7 +495,7 @@ impl VibeWorkByTimeStat {
             images_count: images_count.into(),
             spreadsheets_count: spreadsheets_count.into(),
             unique_conversations_count: unique_conversations_count.into(),
-            time_bucket: time_bucket.into(),
+            time_bucket: Some(time_bucket.into()),
             unique_users_count: unique_users_count.into(),
             messages_to_agents_count: messages_to_agents_count.into(),
             unique_agents_count: unique_agents_count.into(),
@@ -496,7 +512,8 @@ pub struct VibeWorkByTimeStatsOUT {
     pub data: Vec<VibeWorkByTimeStat>,
 }
 impl VibeWorkByTimeStatsOUT {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         start_time: impl Into<i64>,
         end_time: impl Into<i64>,
@@ -524,7 +541,8 @@ pub struct VibeWorkByUserStat {
     pub messages_to_agents_count: i64,
 }
 impl VibeWorkByUserStat {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         messages_count: impl Into<i64>,
@@ -560,7 +578,8 @@ pub struct VibeWorkByUserStatsOUT {
     pub data: Vec<VibeWorkByUserStat>,
 }
 impl VibeWorkByUserStatsOUT {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         start_time: impl Into<i64>,
         end_time: impl Into<i64>,
@@ -589,7 +608,8 @@ pub struct VibeWorkspaceStatsOUT {
     pub session_durations: Vec<VibeSessionDurationStat>,
 }
 impl VibeWorkspaceStatsOUT {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         start_time: impl Into<i64>,
@@ -644,7 +664,8 @@ pub struct VoiceCreateRequest {
     pub sample_filename: crate::Nullable<String>,
 }
 impl VoiceCreateRequest {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(name: impl Into<String>, sample_audio: impl Into<String>) -> Self {
         Self {
             name: name.into(),
@@ -677,7 +698,8 @@ pub struct VoiceListResponse {
     pub total_pages: i64,
 }
 impl VoiceListResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         items: impl Into<Vec<VoiceResponse>>,
         total: impl Into<i64>,
@@ -725,12 +747,13 @@ pub struct VoiceResponse {
     pub trimmed_seconds: crate::Nullable<f64>,
 }
 impl VoiceResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         name: impl Into<String>,
         id: impl Into<String>,
         created_at: impl Into<String>,
-        user_id: impl Into<Option<String>>,
+        user_id: impl Into<String>,
     ) -> Self {
         Self {
             name: name.into(),
@@ -744,7 +767,7 @@ impl VoiceResponse {
             retention_notice: Default::default(),
             id: id.into(),
             created_at: created_at.into(),
-            user_id: user_id.into(),
+            user_id: Some(user_id.into()),
             trimmed_seconds: Default::default(),
         }
     }

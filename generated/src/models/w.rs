@@ -98,7 +98,8 @@ pub struct Workflow {
     pub tags: Option<Vec<String>>,
 }
 impl Workflow {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         id: impl Into<String>,
         name: impl Into<String>,
@@ -135,7 +136,8 @@ pub struct WorkflowArchiveResponse {
     pub workflow: Workflow,
 }
 impl WorkflowArchiveResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(workflow: impl Into<Workflow>) -> Self {
         Self { workflow: workflow.into() }
     }
@@ -162,7 +164,8 @@ pub struct WorkflowBasicDefinition {
     pub tags: Option<Vec<String>>,
 }
 impl WorkflowBasicDefinition {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         id: impl Into<String>,
         name: impl Into<String>,
@@ -191,7 +194,8 @@ pub struct WorkflowBulkArchiveRequest {
     pub workflow_ids: Vec<String>,
 }
 impl WorkflowBulkArchiveRequest {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(workflow_ids: impl Into<Vec<String>>) -> Self {
         Self {
             workflow_ids: workflow_ids.into(),
@@ -208,7 +212,8 @@ pub struct WorkflowBulkArchiveResponse {
     pub errored: Option<Vec<WorkflowBulkError>>,
 }
 impl WorkflowBulkArchiveResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(archived: impl Into<Vec<Workflow>>) -> Self {
         Self {
             archived: archived.into(),
@@ -233,7 +238,8 @@ pub struct WorkflowBulkError {
     pub message: String,
 }
 impl WorkflowBulkError {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(workflow_id: impl Into<String>, message: impl Into<String>) -> Self {
         Self {
             workflow_id: workflow_id.into(),
@@ -252,7 +258,8 @@ pub struct WorkflowBulkUnarchiveRequest {
     pub workflow_ids: Vec<String>,
 }
 impl WorkflowBulkUnarchiveRequest {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(workflow_ids: impl Into<Vec<String>>) -> Self {
         Self {
             workflow_ids: workflow_ids.into(),
@@ -269,7 +276,8 @@ pub struct WorkflowBulkUnarchiveResponse {
     pub errored: Option<Vec<WorkflowBulkError>>,
 }
 impl WorkflowBulkUnarchiveResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(unarchived: impl Into<Vec<Workflow>>) -> Self {
         Self {
             unarchived: unarchived.into(),
@@ -319,7 +327,8 @@ pub struct WorkflowCodeDefinition {
     >,
 }
 impl WorkflowCodeDefinition {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         input_schema: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
     ) -> Self {
@@ -414,7 +423,8 @@ pub struct WorkflowExecutionCanceledAttributes {
     pub attempt: Option<i64>,
 }
 impl WorkflowExecutionCanceledAttributes {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(task_id: impl Into<String>) -> Self {
         Self {
             task_id: task_id.into(),
@@ -461,16 +471,17 @@ pub struct WorkflowExecutionCanceledResponse {
     pub attributes: WorkflowExecutionCanceledAttributes,
 }
 impl WorkflowExecutionCanceledResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         event_id: impl Into<String>,
         event_timestamp: impl Into<i64>,
         root_workflow_exec_id: impl Into<String>,
-        parent_workflow_exec_id: impl Into<Option<String>>,
-        continued_run_id: impl Into<Option<String>>,
-        first_execution_run_id: impl Into<Option<String>>,
-        schedule_id: impl Into<Option<String>>,
+        parent_workflow_exec_id: impl Into<String>,
+        continued_run_id: impl Into<String>,
+        first_execution_run_id: impl Into<String>,
+        schedule_id: impl Into<String>,
         workflow_exec_id: impl Into<String>,
         workflow_run_id: impl Into<String>,
         workflow_name: impl Into<String>,
@@ -480,10 +491,10 @@ impl WorkflowExecutionCanceledResponse {
             event_id: event_id.into(),
             event_timestamp: event_timestamp.into(),
             root_workflow_exec_id: root_workflow_exec_id.into(),
-            parent_workflow_exec_id: parent_workflow_exec_id.into(),
-            continued_run_id: continued_run_id.into(),
-            first_execution_run_id: first_execution_run_id.into(),
-            schedule_id: schedule_id.into(),
+            parent_workflow_exec_id: Some(parent_workflow_exec_id.into()),
+            continued_run_id: Some(continued_run_id.into()),
+            first_execution_run_id: Some(first_execution_run_id.into()),
+            schedule_id: Some(schedule_id.into()),
             workflow_exec_id: workflow_exec_id.into(),
             workflow_run_id: workflow_run_id.into(),
             workflow_name: workflow_name.into(),
@@ -512,7 +523,8 @@ pub struct WorkflowExecutionCompletedAttributesResponse {
     pub attempt: Option<i64>,
 }
 impl WorkflowExecutionCompletedAttributesResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         task_id: impl Into<String>,
         result: impl Into<JSONPayloadResponse>,
@@ -562,16 +574,17 @@ pub struct WorkflowExecutionCompletedResponse {
     pub attributes: WorkflowExecutionCompletedAttributesResponse,
 }
 impl WorkflowExecutionCompletedResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         event_id: impl Into<String>,
         event_timestamp: impl Into<i64>,
         root_workflow_exec_id: impl Into<String>,
-        parent_workflow_exec_id: impl Into<Option<String>>,
-        continued_run_id: impl Into<Option<String>>,
-        first_execution_run_id: impl Into<Option<String>>,
-        schedule_id: impl Into<Option<String>>,
+        parent_workflow_exec_id: impl Into<String>,
+        continued_run_id: impl Into<String>,
+        first_execution_run_id: impl Into<String>,
+        schedule_id: impl Into<String>,
         workflow_exec_id: impl Into<String>,
         workflow_run_id: impl Into<String>,
         workflow_name: impl Into<String>,
@@ -581,10 +594,10 @@ impl WorkflowExecutionCompletedResponse {
             event_id: event_id.into(),
             event_timestamp: event_timestamp.into(),
             root_workflow_exec_id: root_workflow_exec_id.into(),
-            parent_workflow_exec_id: parent_workflow_exec_id.into(),
-            continued_run_id: continued_run_id.into(),
-            first_execution_run_id: first_execution_run_id.into(),
-            schedule_id: schedule_id.into(),
+            parent_workflow_exec_id: Some(parent_workflow_exec_id.into()),
+            continued_run_id: Some(continued_run_id.into()),
+            first_execution_run_id: Some(first_execution_run_id.into()),
+            schedule_id: Some(schedule_id.into()),
             workflow_exec_id: workflow_exec_id.into(),
             workflow_run_id: workflow_run_id.into(),
             workflow_name: workflow_name.into(),
@@ -612,7 +625,8 @@ pub struct WorkflowExecutionContinuedAsNewAttributesResponse {
     pub input: JSONPayloadResponse,
 }
 impl WorkflowExecutionContinuedAsNewAttributesResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         task_id: impl Into<String>,
         new_execution_run_id: impl Into<String>,
@@ -663,16 +677,17 @@ pub struct WorkflowExecutionContinuedAsNewResponse {
     pub attributes: WorkflowExecutionContinuedAsNewAttributesResponse,
 }
 impl WorkflowExecutionContinuedAsNewResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         event_id: impl Into<String>,
         event_timestamp: impl Into<i64>,
         root_workflow_exec_id: impl Into<String>,
-        parent_workflow_exec_id: impl Into<Option<String>>,
-        continued_run_id: impl Into<Option<String>>,
-        first_execution_run_id: impl Into<Option<String>>,
-        schedule_id: impl Into<Option<String>>,
+        parent_workflow_exec_id: impl Into<String>,
+        continued_run_id: impl Into<String>,
+        first_execution_run_id: impl Into<String>,
+        schedule_id: impl Into<String>,
         workflow_exec_id: impl Into<String>,
         workflow_run_id: impl Into<String>,
         workflow_name: impl Into<String>,
@@ -682,10 +697,10 @@ impl WorkflowExecutionContinuedAsNewResponse {
             event_id: event_id.into(),
             event_timestamp: event_timestamp.into(),
             root_workflow_exec_id: root_workflow_exec_id.into(),
-            parent_workflow_exec_id: parent_workflow_exec_id.into(),
-            continued_run_id: continued_run_id.into(),
-            first_execution_run_id: first_execution_run_id.into(),
-            schedule_id: schedule_id.into(),
+            parent_workflow_exec_id: Some(parent_workflow_exec_id.into()),
+            continued_run_id: Some(continued_run_id.into()),
+            first_execution_run_id: Some(first_execution_run_id.into()),
+            schedule_id: Some(schedule_id.into()),
             workflow_exec_id: workflow_exec_id.into(),
             workflow_run_id: workflow_run_id.into(),
             workflow_name: workflow_name.into(),
@@ -715,7 +730,8 @@ pub struct WorkflowExecutionFailedAttributes {
     pub attempt: Option<i64>,
 }
 impl WorkflowExecutionFailedAttributes {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(task_id: impl Into<String>, failure: impl Into<Failure>) -> Self {
         Self {
             task_id: task_id.into(),
@@ -762,16 +778,17 @@ pub struct WorkflowExecutionFailedResponse {
     pub attributes: WorkflowExecutionFailedAttributes,
 }
 impl WorkflowExecutionFailedResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         event_id: impl Into<String>,
         event_timestamp: impl Into<i64>,
         root_workflow_exec_id: impl Into<String>,
-        parent_workflow_exec_id: impl Into<Option<String>>,
-        continued_run_id: impl Into<Option<String>>,
-        first_execution_run_id: impl Into<Option<String>>,
-        schedule_id: impl Into<Option<String>>,
+        parent_workflow_exec_id: impl Into<String>,
+        continued_run_id: impl Into<String>,
+        first_execution_run_id: impl Into<String>,
+        schedule_id: impl Into<String>,
         workflow_exec_id: impl Into<String>,
         workflow_run_id: impl Into<String>,
         workflow_name: impl Into<String>,
@@ -781,10 +798,10 @@ impl WorkflowExecutionFailedResponse {
             event_id: event_id.into(),
             event_timestamp: event_timestamp.into(),
             root_workflow_exec_id: root_workflow_exec_id.into(),
-            parent_workflow_exec_id: parent_workflow_exec_id.into(),
-            continued_run_id: continued_run_id.into(),
-            first_execution_run_id: first_execution_run_id.into(),
-            schedule_id: schedule_id.into(),
+            parent_workflow_exec_id: Some(parent_workflow_exec_id.into()),
+            continued_run_id: Some(continued_run_id.into()),
+            first_execution_run_id: Some(first_execution_run_id.into()),
+            schedule_id: Some(schedule_id.into()),
             workflow_exec_id: workflow_exec_id.into(),
             workflow_run_id: workflow_run_id.into(),
             workflow_name: workflow_name.into(),
@@ -809,7 +826,8 @@ pub struct WorkflowExecutionListResponse {
     pub next_page_token: crate::Nullable<String>,
 }
 impl WorkflowExecutionListResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         executions: impl Into<Vec<WorkflowExecutionWithoutResultResponse>>,
     ) -> Self {
@@ -859,7 +877,8 @@ pub struct WorkflowExecutionProgressTraceEvent {
     pub error: crate::Nullable<String>,
 }
 impl WorkflowExecutionProgressTraceEvent {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         name: impl Into<String>,
         id: impl Into<String>,
@@ -997,15 +1016,16 @@ pub struct WorkflowExecutionResponse {
     pub result: Option<serde_json::Value>,
 }
 impl WorkflowExecutionResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         workflow_name: impl Into<String>,
         execution_id: impl Into<String>,
         root_execution_id: impl Into<String>,
-        status: impl Into<Option<WorkflowExecutionStatus>>,
+        status: impl Into<WorkflowExecutionStatus>,
         start_time: impl Into<String>,
-        end_time: impl Into<Option<String>>,
-        result: impl Into<Option<serde_json::Value>>,
+        end_time: impl Into<String>,
+        result: impl Into<serde_json::Value>,
     ) -> Self {
         Self {
             workflow_name: workflow_name.into(),
@@ -1016,11 +1036,11 @@ impl WorkflowExecutionResponse {
             root_execution_id: root_execution_id.into(),
             run_id: Default::default(),
             user_id: Default::default(),
-            status: status.into(),
+            status: Some(status.into()),
             start_time: start_time.into(),
-            end_time: end_time.into(),
+            end_time: Some(end_time.into()),
             total_duration_ms: Default::default(),
-            result: result.into(),
+            result: Some(result.into()),
         }
     }
     crate::runtime::setters! {
@@ -1048,7 +1068,8 @@ pub struct WorkflowExecutionStartedAttributesResponse {
     pub attempt: Option<i64>,
 }
 impl WorkflowExecutionStartedAttributesResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         task_id: impl Into<String>,
         workflow_name: impl Into<String>,
@@ -1101,16 +1122,17 @@ pub struct WorkflowExecutionStartedResponse {
     pub attributes: WorkflowExecutionStartedAttributesResponse,
 }
 impl WorkflowExecutionStartedResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         event_id: impl Into<String>,
         event_timestamp: impl Into<i64>,
         root_workflow_exec_id: impl Into<String>,
-        parent_workflow_exec_id: impl Into<Option<String>>,
-        continued_run_id: impl Into<Option<String>>,
-        first_execution_run_id: impl Into<Option<String>>,
-        schedule_id: impl Into<Option<String>>,
+        parent_workflow_exec_id: impl Into<String>,
+        continued_run_id: impl Into<String>,
+        first_execution_run_id: impl Into<String>,
+        schedule_id: impl Into<String>,
         workflow_exec_id: impl Into<String>,
         workflow_run_id: impl Into<String>,
         workflow_name: impl Into<String>,
@@ -1120,10 +1142,10 @@ impl WorkflowExecutionStartedResponse {
             event_id: event_id.into(),
             event_timestamp: event_timestamp.into(),
             root_workflow_exec_id: root_workflow_exec_id.into(),
-            parent_workflow_exec_id: parent_workflow_exec_id.into(),
-            continued_run_id: continued_run_id.into(),
-            first_execution_run_id: first_execution_run_id.into(),
-            schedule_id: schedule_id.into(),
+            parent_workflow_exec_id: Some(parent_workflow_exec_id.into()),
+            continued_run_id: Some(continued_run_id.into()),
+            first_execution_run_id: Some(first_execution_run_id.into()),
+            schedule_id: Some(schedule_id.into()),
             workflow_exec_id: workflow_exec_id.into(),
             workflow_run_id: workflow_run_id.into(),
             workflow_name: workflow_name.into(),
@@ -1177,7 +1199,8 @@ pub struct WorkflowExecutionSyncResponse {
     pub result: serde_json::Value,
 }
 impl WorkflowExecutionSyncResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         workflow_name: impl Into<String>,
         execution_id: impl Into<String>,
@@ -1214,7 +1237,8 @@ pub struct WorkflowExecutionTraceEvent {
     pub internal: Option<bool>,
 }
 impl WorkflowExecutionTraceEvent {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         name: impl Into<String>,
         id: impl Into<String>,
@@ -1285,15 +1309,16 @@ pub struct WorkflowExecutionTraceEventsResponse {
     pub events: Option<Vec<WorkflowExecutionTraceEventsResponseEventsItem>>,
 }
 impl WorkflowExecutionTraceEventsResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         workflow_name: impl Into<String>,
         execution_id: impl Into<String>,
         root_execution_id: impl Into<String>,
-        status: impl Into<Option<WorkflowExecutionStatus>>,
+        status: impl Into<WorkflowExecutionStatus>,
         start_time: impl Into<String>,
-        end_time: impl Into<Option<String>>,
-        result: impl Into<Option<serde_json::Value>>,
+        end_time: impl Into<String>,
+        result: impl Into<serde_json::Value>,
     ) -> Self {
         Self {
             workflow_name: workflow_name.into(),
@@ -1304,11 +1329,11 @@ impl WorkflowExecutionTraceEventsResponse {
             root_execution_id: root_execution_id.into(),
             run_id: Default::default(),
             user_id: Default::default(),
-            status: status.into(),
+            status: Some(status.into()),
             start_time: start_time.into(),
-            end_time: end_time.into(),
+            end_time: Some(end_time.into()),
             total_duration_ms: Default::default(),
-            result: result.into(),
+            result: Some(result.into()),
             events: Default::default(),
         }
     }
@@ -1387,16 +1412,17 @@ pub struct WorkflowExecutionTraceOTelResponse {
     pub otel_trace_data: crate::Nullable<TempoGetTraceResponse>,
 }
 impl WorkflowExecutionTraceOTelResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         workflow_name: impl Into<String>,
         execution_id: impl Into<String>,
         root_execution_id: impl Into<String>,
-        status: impl Into<Option<WorkflowExecutionStatus>>,
+        status: impl Into<WorkflowExecutionStatus>,
         start_time: impl Into<String>,
-        end_time: impl Into<Option<String>>,
-        result: impl Into<Option<serde_json::Value>>,
+        end_time: impl Into<String>,
+        result: impl Into<serde_json::Value>,
         data_source: impl Into<String>,
     ) -> Self {
         Self {
@@ -1408,11 +1434,11 @@ impl WorkflowExecutionTraceOTelResponse {
             root_execution_id: root_execution_id.into(),
             run_id: Default::default(),
             user_id: Default::default(),
-            status: status.into(),
+            status: Some(status.into()),
             start_time: start_time.into(),
-            end_time: end_time.into(),
+            end_time: Some(end_time.into()),
             total_duration_ms: Default::default(),
-            result: result.into(),
+            result: Some(result.into()),
             data_source: data_source.into(),
             otel_trace_id: Default::default(),
             otel_trace_data: Default::default(),
@@ -1490,15 +1516,16 @@ pub struct WorkflowExecutionTraceSummaryResponse {
     pub span_tree: crate::Nullable<WorkflowExecutionTraceSummarySpan>,
 }
 impl WorkflowExecutionTraceSummaryResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         workflow_name: impl Into<String>,
         execution_id: impl Into<String>,
         root_execution_id: impl Into<String>,
-        status: impl Into<Option<WorkflowExecutionStatus>>,
+        status: impl Into<WorkflowExecutionStatus>,
         start_time: impl Into<String>,
-        end_time: impl Into<Option<String>>,
-        result: impl Into<Option<serde_json::Value>>,
+        end_time: impl Into<String>,
+        result: impl Into<serde_json::Value>,
     ) -> Self {
         Self {
             workflow_name: workflow_name.into(),
@@ -1509,11 +1536,11 @@ impl WorkflowExecutionTraceSummaryResponse {
             root_execution_id: root_execution_id.into(),
             run_id: Default::default(),
             user_id: Default::default(),
-            status: status.into(),
+            status: Some(status.into()),
             start_time: start_time.into(),
-            end_time: end_time.into(),
+            end_time: Some(end_time.into()),
             total_duration_ms: Default::default(),
-            result: result.into(),
+            result: Some(result.into()),
             span_tree: Default::default(),
         }
     }
@@ -1547,12 +1574,13 @@ pub struct WorkflowExecutionTraceSummarySpan {
     pub children: Option<Vec<WorkflowExecutionTraceSummarySpan>>,
 }
 impl WorkflowExecutionTraceSummarySpan {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         span_id: impl Into<String>,
         name: impl Into<String>,
         start_time_unix_nano: impl Into<i64>,
-        end_time_unix_nano: impl Into<Option<i64>>,
+        end_time_unix_nano: impl Into<i64>,
         attributes: impl Into<
             std::collections::BTreeMap<
                 String,
@@ -1565,7 +1593,7 @@ impl WorkflowExecutionTraceSummarySpan {
             span_id: span_id.into(),
             name: name.into(),
             start_time_unix_nano: start_time_unix_nano.into(),
-            end_time_unix_nano: end_time_unix_nano.into(),
+            end_time_unix_nano: Some(end_time_unix_nano.into()),
             attributes: attributes.into(),
             events: events.into(),
             children: Default::default(),
@@ -1616,14 +1644,15 @@ pub struct WorkflowExecutionWithoutResultResponse {
     pub total_duration_ms: crate::Nullable<i64>,
 }
 impl WorkflowExecutionWithoutResultResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         workflow_name: impl Into<String>,
         execution_id: impl Into<String>,
         root_execution_id: impl Into<String>,
-        status: impl Into<Option<WorkflowExecutionStatus>>,
+        status: impl Into<WorkflowExecutionStatus>,
         start_time: impl Into<String>,
-        end_time: impl Into<Option<String>>,
+        end_time: impl Into<String>,
     ) -> Self {
         Self {
             workflow_name: workflow_name.into(),
@@ -1634,9 +1663,9 @@ impl WorkflowExecutionWithoutResultResponse {
             root_execution_id: root_execution_id.into(),
             run_id: Default::default(),
             user_id: Default::default(),
-            status: status.into(),
+            status: Some(status.into()),
             start_time: start_time.into(),
-            end_time: end_time.into(),
+            end_time: Some(end_time.into()),
             total_duration_ms: Default::default(),
         }
     }
@@ -1653,7 +1682,8 @@ pub struct WorkflowGetResponse {
     pub workflow: WorkflowWithWorkerStatus,
 }
 impl WorkflowGetResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(workflow: impl Into<WorkflowWithWorkerStatus>) -> Self {
         Self { workflow: workflow.into() }
     }
@@ -1666,14 +1696,15 @@ pub struct WorkflowListResponse {
     pub next_cursor: Option<String>,
 }
 impl WorkflowListResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         workflows: impl Into<Vec<WorkflowBasicDefinition>>,
-        next_cursor: impl Into<Option<String>>,
+        next_cursor: impl Into<String>,
     ) -> Self {
         Self {
             workflows: workflows.into(),
-            next_cursor: next_cursor.into(),
+            next_cursor: Some(next_cursor.into()),
         }
     }
 }
@@ -1702,7 +1733,8 @@ pub struct WorkflowMetrics {
     pub retry_rate: ScalarMetric,
 }
 impl WorkflowMetrics {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         execution_count: impl Into<ScalarMetric>,
         success_count: impl Into<ScalarMetric>,
@@ -1757,7 +1789,8 @@ pub struct WorkflowRegistration {
 }
 #[allow(deprecated)]
 impl WorkflowRegistration {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         id: impl Into<String>,
         definition: impl Into<WorkflowCodeDefinition>,
@@ -1789,7 +1822,8 @@ pub struct WorkflowRegistrationGetResponse {
     pub workflow_version: WorkflowRegistrationWithWorkerStatus,
 }
 impl WorkflowRegistrationGetResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         workflow_registration: impl Into<WorkflowRegistrationWithWorkerStatus>,
         workflow_version: impl Into<WorkflowRegistrationWithWorkerStatus>,
@@ -1810,15 +1844,16 @@ pub struct WorkflowRegistrationListResponse {
     pub workflow_versions: Vec<WorkflowRegistration>,
 }
 impl WorkflowRegistrationListResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         workflow_registrations: impl Into<Vec<WorkflowRegistration>>,
-        next_cursor: impl Into<Option<String>>,
+        next_cursor: impl Into<String>,
         workflow_versions: impl Into<Vec<WorkflowRegistration>>,
     ) -> Self {
         Self {
             workflow_registrations: workflow_registrations.into(),
-            next_cursor: next_cursor.into(),
+            next_cursor: Some(next_cursor.into()),
             workflow_versions: workflow_versions.into(),
         }
     }
@@ -1861,7 +1896,8 @@ pub struct WorkflowRegistrationWithWorkerStatus {
 }
 #[allow(deprecated)]
 impl WorkflowRegistrationWithWorkerStatus {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         id: impl Into<String>,
         definition: impl Into<WorkflowCodeDefinition>,
@@ -1896,7 +1932,8 @@ pub struct WorkflowScheduleListResponse {
     pub next_page_token: crate::Nullable<String>,
 }
 impl WorkflowScheduleListResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(schedules: impl Into<Vec<ScheduleDefinitionOutput>>) -> Self {
         Self {
             schedules: schedules.into(),
@@ -1950,7 +1987,8 @@ pub struct WorkflowScheduleRequest {
 }
 #[allow(deprecated)]
 impl WorkflowScheduleRequest {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(schedule: impl Into<ScheduleDefinition>) -> Self {
         Self {
             schedule: schedule.into(),
@@ -1976,7 +2014,8 @@ pub struct WorkflowScheduleResponse {
     pub schedule_id: String,
 }
 impl WorkflowScheduleResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(schedule_id: impl Into<String>) -> Self {
         Self {
             schedule_id: schedule_id.into(),
@@ -2002,7 +2041,8 @@ pub struct WorkflowScheduleUpdateRequest {
     pub schedule: PartialScheduleDefinition,
 }
 impl WorkflowScheduleUpdateRequest {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(schedule: impl Into<PartialScheduleDefinition>) -> Self {
         Self { schedule: schedule.into() }
     }
@@ -2016,7 +2056,8 @@ pub struct WorkflowTaskFailedAttributes {
     pub failure: Failure,
 }
 impl WorkflowTaskFailedAttributes {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(task_id: impl Into<String>, failure: impl Into<Failure>) -> Self {
         Self {
             task_id: task_id.into(),
@@ -2060,16 +2101,17 @@ pub struct WorkflowTaskFailedResponse {
     pub attributes: WorkflowTaskFailedAttributes,
 }
 impl WorkflowTaskFailedResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         event_id: impl Into<String>,
         event_timestamp: impl Into<i64>,
         root_workflow_exec_id: impl Into<String>,
-        parent_workflow_exec_id: impl Into<Option<String>>,
-        continued_run_id: impl Into<Option<String>>,
-        first_execution_run_id: impl Into<Option<String>>,
-        schedule_id: impl Into<Option<String>>,
+        parent_workflow_exec_id: impl Into<String>,
+        continued_run_id: impl Into<String>,
+        first_execution_run_id: impl Into<String>,
+        schedule_id: impl Into<String>,
         workflow_exec_id: impl Into<String>,
         workflow_run_id: impl Into<String>,
         workflow_name: impl Into<String>,
@@ -2079,10 +2121,10 @@ impl WorkflowTaskFailedResponse {
             event_id: event_id.into(),
             event_timestamp: event_timestamp.into(),
             root_workflow_exec_id: root_workflow_exec_id.into(),
-            parent_workflow_exec_id: parent_workflow_exec_id.into(),
-            continued_run_id: continued_run_id.into(),
-            first_execution_run_id: first_execution_run_id.into(),
-            schedule_id: schedule_id.into(),
+            parent_workflow_exec_id: Some(parent_workflow_exec_id.into()),
+            continued_run_id: Some(continued_run_id.into()),
+            first_execution_run_id: Some(first_execution_run_id.into()),
+            schedule_id: Some(schedule_id.into()),
             workflow_exec_id: workflow_exec_id.into(),
             workflow_run_id: workflow_run_id.into(),
             workflow_name: workflow_name.into(),
@@ -2107,7 +2149,8 @@ pub struct WorkflowTaskTimedOutAttributes {
     pub timeout_type: crate::Nullable<String>,
 }
 impl WorkflowTaskTimedOutAttributes {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(task_id: impl Into<String>) -> Self {
         Self {
             task_id: task_id.into(),
@@ -2154,16 +2197,17 @@ pub struct WorkflowTaskTimedOutResponse {
     pub attributes: WorkflowTaskTimedOutAttributes,
 }
 impl WorkflowTaskTimedOutResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         event_id: impl Into<String>,
         event_timestamp: impl Into<i64>,
         root_workflow_exec_id: impl Into<String>,
-        parent_workflow_exec_id: impl Into<Option<String>>,
-        continued_run_id: impl Into<Option<String>>,
-        first_execution_run_id: impl Into<Option<String>>,
-        schedule_id: impl Into<Option<String>>,
+        parent_workflow_exec_id: impl Into<String>,
+        continued_run_id: impl Into<String>,
+        first_execution_run_id: impl Into<String>,
+        schedule_id: impl Into<String>,
         workflow_exec_id: impl Into<String>,
         workflow_run_id: impl Into<String>,
         workflow_name: impl Into<String>,
@@ -2173,10 +2217,10 @@ impl WorkflowTaskTimedOutResponse {
             event_id: event_id.into(),
             event_timestamp: event_timestamp.into(),
             root_workflow_exec_id: root_workflow_exec_id.into(),
-            parent_workflow_exec_id: parent_workflow_exec_id.into(),
-            continued_run_id: continued_run_id.into(),
-            first_execution_run_id: first_execution_run_id.into(),
-            schedule_id: schedule_id.into(),
+            parent_workflow_exec_id: Some(parent_workflow_exec_id.into()),
+            continued_run_id: Some(continued_run_id.into()),
+            first_execution_run_id: Some(first_execution_run_id.into()),
+            schedule_id: Some(schedule_id.into()),
             workflow_exec_id: workflow_exec_id.into(),
             workflow_run_id: workflow_run_id.into(),
             workflow_name: workflow_name.into(),
@@ -2207,7 +2251,8 @@ pub struct WorkflowUnarchiveResponse {
     pub workflow: Workflow,
 }
 impl WorkflowUnarchiveResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(workflow: impl Into<Workflow>) -> Self {
         Self { workflow: workflow.into() }
     }
@@ -2241,7 +2286,8 @@ pub struct WorkflowUpdateResponse {
     pub workflow: Workflow,
 }
 impl WorkflowUpdateResponse {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(workflow: impl Into<Workflow>) -> Self {
         Self { workflow: workflow.into() }
     }
@@ -2295,7 +2341,8 @@ pub struct WorkflowWithWorkerStatus {
     pub active: bool,
 }
 impl WorkflowWithWorkerStatus {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         id: impl Into<String>,
         name: impl Into<String>,
@@ -2374,12 +2421,13 @@ pub struct WorkspaceEnrichedOUT {
 }
 #[allow(deprecated)]
 impl WorkspaceEnrichedOUT {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         uuid: impl Into<String>,
         name: impl Into<String>,
-        description: impl Into<Option<String>>,
-        icon: impl Into<Option<String>>,
+        description: impl Into<String>,
+        icon: impl Into<String>,
         is_default: impl Into<bool>,
         raw_roles: impl Into<Vec<WorkspaceEnrichedOUTRawRolesItem>>,
         raw_role: impl Into<WorkspaceEnrichedOUTRawRolesItem>,
@@ -2387,8 +2435,8 @@ impl WorkspaceEnrichedOUT {
         Self {
             uuid: uuid.into(),
             name: name.into(),
-            description: description.into(),
-            icon: icon.into(),
+            description: Some(description.into()),
+            icon: Some(icon.into()),
             members_count: Default::default(),
             spend_limit: Default::default(),
             is_default: is_default.into(),
@@ -2455,7 +2503,8 @@ pub struct WorkspaceMemberSingleIN {
 }
 #[allow(deprecated)]
 impl WorkspaceMemberSingleIN {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(user_uuid: impl Into<String>) -> Self {
         Self {
             role_names: Default::default(),
@@ -2530,19 +2579,20 @@ pub struct WorkspaceOUT {
     pub is_default: bool,
 }
 impl WorkspaceOUT {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         uuid: impl Into<String>,
         name: impl Into<String>,
-        description: impl Into<Option<String>>,
-        icon: impl Into<Option<String>>,
+        description: impl Into<String>,
+        icon: impl Into<String>,
         is_default: impl Into<bool>,
     ) -> Self {
         Self {
             uuid: uuid.into(),
             name: name.into(),
-            description: description.into(),
-            icon: icon.into(),
+            description: Some(description.into()),
+            icon: Some(icon.into()),
             members_count: Default::default(),
             spend_limit: Default::default(),
             is_default: is_default.into(),
@@ -2571,7 +2621,8 @@ pub struct WorkspaceRoleRef {
     pub uuid: String,
 }
 impl WorkspaceRoleRef {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(name: impl Into<String>, uuid: impl Into<String>) -> Self {
         Self {
             name: name.into(),
@@ -2590,16 +2641,17 @@ pub struct WorkspaceSpendLimitOUT {
     pub no_monthly_limit: Option<bool>,
 }
 impl WorkspaceSpendLimitOUT {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
-        value: impl Into<Option<f64>>,
-        currency: impl Into<Option<String>>,
-        no_monthly_limit: impl Into<Option<bool>>,
+        value: impl Into<f64>,
+        currency: impl Into<String>,
+        no_monthly_limit: impl Into<bool>,
     ) -> Self {
         Self {
-            value: value.into(),
-            currency: currency.into(),
-            no_monthly_limit: no_monthly_limit.into(),
+            value: Some(value.into()),
+            currency: Some(currency.into()),
+            no_monthly_limit: Some(no_monthly_limit.into()),
         }
     }
 }
@@ -2621,7 +2673,8 @@ pub struct WorkspacesOut {
     pub page_size: i64,
 }
 impl WorkspacesOut {
-    /// Builds a value from its required fields; optional fields start unset.
+    /// Builds a value from its required fields; optional fields start unset, and
+    /// required nullable fields start with the value given (set them to `None` for `null`).
     pub fn new(
         total: impl Into<i64>,
         items: impl Into<Vec<WorkspaceOUT>>,

@@ -228,10 +228,12 @@ fn render_struct(name: &Ident, s: &Struct, head: TokenStream, allow: TokenStream
                 ctor_inits.push(quote!(#fname: #v));
             }
             Presence::Option => {
+                // Required but nullable: the constructor takes the value (the common case);
+                // set the field to `None` afterwards to send `null`.
                 needs_args = true;
-                let v = if f.boxed { quote!(#fname.into().map(Box::new)) } else { quote!(#fname.into()) };
-                ctor_params.push(quote!(#fname: impl Into<Option<#inner>>));
-                ctor_inits.push(quote!(#fname: #v));
+                let v = wrap(quote!(#fname.into()));
+                ctor_params.push(quote!(#fname: impl Into<#inner>));
+                ctor_inits.push(quote!(#fname: Some(#v)));
             }
             Presence::Optional | Presence::Nullable => {
                 ctor_inits.push(quote!(#fname: Default::default()));
@@ -271,7 +273,8 @@ fn render_struct(name: &Ident, s: &Struct, head: TokenStream, allow: TokenStream
         TokenStream::new()
     } else {
         quote! {
-            /// Builds a value from its required fields; optional fields start unset.
+            /// Builds a value from its required fields; optional fields start unset, and
+            /// required nullable fields start with the value given (set them to `None` for `null`).
             #many
             pub fn new(#(#ctor_params),*) -> Self { Self { #(#ctor_inits),* } }
         }
