@@ -2,6 +2,9 @@
 //! short and reviewable (a spec update shows as a change of a list, not of pages of impls), and
 //! the generator does not have to format the same boilerplate a thousand times.
 
+// A spec may not need every macro (a small spec has no unions, say).
+#![allow(unused_macros, unused_imports)]
+
 /// Impls for an open string enum: `as_str`, `From<&str>`, `Display`, `Serialize`, `Deserialize`.
 /// Unknown values decode into `Unknown(String)`.
 macro_rules! string_enum {
