@@ -55,7 +55,7 @@ pub fn field_name(wire: &str) -> String {
         s = "field".into();
     }
     if s.starts_with(|c: char| c.is_ascii_digit()) {
-        s.insert_str(0, "n");
+        s.insert(0, 'n');
     }
     if NOT_RAW.contains(&s.as_str()) {
         s.push('_');
@@ -87,14 +87,11 @@ pub fn unique(name: String, taken: &mut std::collections::HashSet<String>) -> St
     if taken.insert(name.clone()) {
         return name;
     }
-    let (prefix, raw) = match name.strip_prefix("r#") {
-        Some(rest) => (rest.to_string(), true),
-        None => (name.clone(), false),
-    };
+    // `r#type` → `type_2`: a suffixed keyword is no longer a keyword.
+    let prefix = bare(&name).to_string();
     let sep = if prefix.chars().next().is_some_and(|c| c.is_ascii_lowercase()) { "_" } else { "" };
     for n in 2.. {
         let candidate = format!("{prefix}{sep}{n}");
-        let _ = raw;
         if taken.insert(candidate.clone()) {
             return candidate;
         }

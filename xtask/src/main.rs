@@ -4,6 +4,7 @@ use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
 use sdkgen::Overlay;
 use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 use std::time::Instant;
 
 #[derive(Parser)]
@@ -17,7 +18,8 @@ struct Cli {
 enum Cmd {
     /// Put a verified copy of the spec at spec/openapi.yaml.
     FetchSpec {
-        /// Copy this file instead of downloading the URL in spec/source.toml.
+        /// Copy this file instead of downloading the URL in spec/source.toml (default:
+        /// ../shared/spec/mistral-openapi.yaml when it exists).
         #[arg(long)]
         from: Option<PathBuf>,
         /// Accept a spec whose sha256 differs and record the new sha256 in spec/source.toml.
@@ -37,6 +39,19 @@ enum Cmd {
     Check {
         #[arg(long)]
         spec: Option<PathBuf>,
+    },
+    /// Run every test of the workspace (fetching the spec first if needed).
+    Test {
+        /// Extra arguments for the test runner (cargo nextest run, or cargo test).
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+    /// Measure the generated crate's own debug build time (dependencies built), side by side
+    /// with a reference crate of 750 serde structs and 300 serde enums.
+    BenchCompile {
+        /// Builds of each crate; the median is reported.
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
     },
     /// Write the normalized spec (3.0 form, `$defs` fixed) as JSON, e.g. for a mock server.
     NormalizeSpec {
@@ -100,6 +115,13 @@ fn fetch_spec(from: Option<&Path>, update: bool) -> Result<PathBuf> {
     Ok(dest)
 }
 
+/// The shared copy of the published spec beside the project, used instead of a download when
+/// present (it is checked against spec/source.toml like a download).
+fn local_mirror() -> Option<PathBuf> {
+    let p = root().join("../shared/spec/mistral-openapi.yaml");
+    p.exists().then_some(p)
+}
+
 fn spec_path(spec: Option<PathBuf>) -> Result<PathBuf> {
     match spec {
         Some(p) => Ok(p),
@@ -108,10 +130,109 @@ fn spec_path(spec: Option<PathBuf>) -> Result<PathBuf> {
             if p.exists() {
                 Ok(p)
             } else {
-                fetch_spec(None, false)
+                fetch_spec(local_mirror().as_deref(), false)
             }
         }
     }
+}
+
+fn run(cmd: &mut Command) -> Result<()> {
+    eprintln!("$ {:?}", cmd);
+    let status = cmd.status().with_context(|| format!("starting {:?}", cmd.get_program()))?;
+    if !status.success() {
+        bail!("{:?} failed: {status}", cmd.get_program());
+    }
+    Ok(())
+}
+
+fn cargo() -> Command {
+    let mut c = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    c.current_dir(root());
+    c
+}
+
+fn has_nextest() -> bool {
+    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["nextest", "--version"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+fn test(args: &[String]) -> Result<()> {
+    spec_path(None)?;
+    if has_nextest() {
+        run(cargo().args(["nextest", "run", "--workspace", "--no-fail-fast", "--success-output", "final"]).args(args))?;
+        // nextest does not run doctests.
+        run(cargo().args(["test", "--workspace", "--doc"]))
+    } else {
+        run(cargo().args(["test", "--workspace", "--no-fail-fast"]).args(args))
+    }
+}
+
+fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    xs[xs.len() / 2]
+}
+
+/// Times `cargo build -p PKG` after `cargo clean -p PKG`, in the given workspace.
+fn time_build(dir: &Path, pkg: &str, target: &Path) -> Result<f64> {
+    let mut clean = cargo();
+    clean.current_dir(dir).env("CARGO_TARGET_DIR", target).args(["clean", "-p", pkg, "--quiet"]);
+    run(&mut clean)?;
+    let start = Instant::now();
+    let mut build = cargo();
+    build.current_dir(dir).env("CARGO_TARGET_DIR", target).args(["build", "-p", pkg, "--quiet"]);
+    run(&mut build)?;
+    Ok(start.elapsed().as_secs_f64())
+}
+
+/// A crate of 750 serde structs and 300 serde enums: the yardstick DESIGN.md names.
+fn reference_crate(dir: &Path) -> Result<()> {
+    let mut src = String::from("#![allow(dead_code)]\nuse serde::{Deserialize, Serialize};\n");
+    for i in 0..300 {
+        src.push_str(&format!(
+            "#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]\n#[serde(rename_all = \"snake_case\")]\npub enum E{i} {{ Alpha, Beta, Gamma, Delta, #[serde(other)] Other }}\n"
+        ));
+    }
+    for i in 0..750 {
+        src.push_str(&format!(
+            "#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]\npub struct S{i} {{ pub id: String, #[serde(default, skip_serializing_if = \"Option::is_none\")] pub name: Option<String>, pub count: i64, #[serde(default)] pub tags: Vec<String>, #[serde(default, skip_serializing_if = \"Option::is_none\")] pub score: Option<f64>, pub kind: E{}, #[serde(default, skip_serializing_if = \"Option::is_none\")] pub meta: Option<serde_json::Value> }}\n",
+            i % 300
+        ));
+    }
+    std::fs::create_dir_all(dir.join("src"))?;
+    std::fs::write(dir.join("src/lib.rs"), src)?;
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        "[package]\nname = \"reference-serde-crate\"\nversion = \"0.0.0\"\nedition = \"2021\"\n[workspace]\n[dependencies]\nserde = { version = \"1\", features = [\"derive\"] }\nserde_json = \"1\"\n",
+    )?;
+    Ok(())
+}
+
+fn bench_compile(runs: usize) -> Result<()> {
+    let target = root().join("target");
+    let reference = target.join("bench-reference-crate");
+    reference_crate(&reference)?;
+    if let Ok(lock) = std::fs::read(root().join("Cargo.lock")) {
+        std::fs::write(reference.join("Cargo.lock"), lock)?;
+    }
+    // Dependencies first, so only the crates themselves are timed.
+    run(cargo().args(["build", "-p", "mistralai", "--quiet"]))?;
+    let mut dep = cargo();
+    dep.current_dir(&reference).env("CARGO_TARGET_DIR", &target).args(["build", "--quiet"]);
+    run(&mut dep)?;
+    let (mut sdk, mut reff) = (Vec::new(), Vec::new());
+    for _ in 0..runs {
+        sdk.push(time_build(&root(), "mistralai", &target)?);
+        reff.push(time_build(&reference, "reference-serde-crate", &target)?);
+    }
+    let (s, r) = (median(sdk.clone()), median(reff.clone()));
+    println!("generated crate (mistralai), own debug build: median {s:.1} s of {sdk:.1?}");
+    println!("reference crate (750 serde structs, 300 serde enums): median {r:.1} s of {reff:.1?}");
+    println!("ratio: {:.2}x (goal: at most 0.75x)", s / r);
+    Ok(())
 }
 
 fn overlay() -> Result<Overlay> {
@@ -131,7 +252,7 @@ fn generate(spec: &Path) -> Result<sdkgen::Generated> {
 fn main() -> Result<()> {
     match Cli::parse().cmd {
         Cmd::FetchSpec { from, update } => {
-            fetch_spec(from.as_deref(), update)?;
+            fetch_spec(from.as_deref().or(local_mirror().as_deref()), update)?;
         }
         Cmd::Regen { spec, out } => {
             let spec = spec_path(spec)?;
@@ -176,6 +297,8 @@ fn main() -> Result<()> {
             }
             eprintln!("generated/ is up to date ({} files)", generated.files.len());
         }
+        Cmd::Test { args } => test(&args)?,
+        Cmd::BenchCompile { runs } => bench_compile(runs)?,
         Cmd::NormalizeSpec { spec, out } => {
             let spec = spec_path(spec)?;
             let text = std::fs::read_to_string(&spec)?;

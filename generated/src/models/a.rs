@@ -69,8 +69,7 @@ pub struct APIKeyAuth {
     pub value: String,
 }
 impl APIKeyAuth {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(value: impl Into<String>) -> Self {
         Self {
             r#type: Default::default(),
@@ -131,8 +130,8 @@ pub struct APIKeyExtendedOUT {
     pub can_delete: Option<bool>,
 }
 impl APIKeyExtendedOUT {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset. Required
+    /// nullable fields take a value here; set them to `None` to send `null`.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         key_id: impl Into<String>,
@@ -191,8 +190,8 @@ pub struct APIKeyOUT {
     pub actions: APIKeyActions,
 }
 impl APIKeyOUT {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset. Required
+    /// nullable fields take a value here; set them to `None` to send `null`.
     pub fn new(
         key_id: impl Into<String>,
         key: impl Into<String>,
@@ -235,8 +234,7 @@ pub struct APIKeysExtendedOUT {
     pub keys: Vec<APIKeyExtendedOUT>,
 }
 impl APIKeysExtendedOUT {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(keys: impl Into<Vec<APIKeyExtendedOUT>>) -> Self {
         Self { keys: keys.into() }
     }
@@ -320,8 +318,7 @@ pub struct ActivityTaskCompletedAttributesResponse {
     pub result: JSONPayloadResponse,
 }
 impl ActivityTaskCompletedAttributesResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         task_id: impl Into<String>,
         activity_name: impl Into<String>,
@@ -369,8 +366,8 @@ pub struct ActivityTaskCompletedResponse {
     pub attributes: ActivityTaskCompletedAttributesResponse,
 }
 impl ActivityTaskCompletedResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset. Required
+    /// nullable fields take a value here; set them to `None` to send `null`.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         event_id: impl Into<String>,
@@ -420,8 +417,7 @@ pub struct ActivityTaskFailedAttributes {
     pub failure: Failure,
 }
 impl ActivityTaskFailedAttributes {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         task_id: impl Into<String>,
         activity_name: impl Into<String>,
@@ -471,8 +467,8 @@ pub struct ActivityTaskFailedResponse {
     pub attributes: ActivityTaskFailedAttributes,
 }
 impl ActivityTaskFailedResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset. Required
+    /// nullable fields take a value here; set them to `None` to send `null`.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         event_id: impl Into<String>,
@@ -522,8 +518,7 @@ pub struct ActivityTaskRetryingAttributes {
     pub failure: Failure,
 }
 impl ActivityTaskRetryingAttributes {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         task_id: impl Into<String>,
         activity_name: impl Into<String>,
@@ -573,8 +568,8 @@ pub struct ActivityTaskRetryingResponse {
     pub attributes: ActivityTaskRetryingAttributes,
 }
 impl ActivityTaskRetryingResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset. Required
+    /// nullable fields take a value here; set them to `None` to send `null`.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         event_id: impl Into<String>,
@@ -622,8 +617,7 @@ pub struct ActivityTaskStartedAttributesResponse {
     pub input: JSONPayloadResponse,
 }
 impl ActivityTaskStartedAttributesResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         task_id: impl Into<String>,
         activity_name: impl Into<String>,
@@ -672,8 +666,8 @@ pub struct ActivityTaskStartedResponse {
     pub attributes: ActivityTaskStartedAttributesResponse,
 }
 impl ActivityTaskStartedResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset. Required
+    /// nullable fields take a value here; set them to `None` to send `null`.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         event_id: impl Into<String>,
@@ -734,8 +728,7 @@ pub struct AddOrUpdateUsersToWorkspaceOUT {
     pub updated_members_count: i64,
 }
 impl AddOrUpdateUsersToWorkspaceOUT {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         added_members_count: impl Into<i64>,
         updated_members_count: impl Into<i64>,
@@ -753,8 +746,7 @@ pub struct AddUsersToWorkspaceOUT {
     pub added_members_count: i64,
 }
 impl AddUsersToWorkspaceOUT {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(added_members_count: impl Into<i64>) -> Self {
         Self {
             added_members_count: added_members_count.into(),
@@ -768,8 +760,7 @@ pub struct AdminAssignUsersToGroupIn {
     pub user_uuids: Vec<String>,
 }
 impl AdminAssignUsersToGroupIn {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(user_uuids: impl Into<Vec<String>>) -> Self {
         Self {
             user_uuids: user_uuids.into(),
@@ -797,8 +788,7 @@ pub struct AdminCreateAPIKeyIN {
     pub user_id: String,
 }
 impl AdminCreateAPIKeyIN {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(workspace_uuid: impl Into<String>, user_id: impl Into<String>) -> Self {
         Self {
             name: Default::default(),
@@ -855,8 +845,8 @@ pub struct AdminOrganizationMemberOUT {
 }
 #[allow(deprecated)]
 impl AdminOrganizationMemberOUT {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset. Required
+    /// nullable fields take a value here; set them to `None` to send `null`.
     pub fn new(
         uuid: impl Into<String>,
         oid_id: impl Into<String>,
@@ -989,8 +979,7 @@ pub struct AdminProvisionGroupToWorkspaceIn {
 }
 #[allow(deprecated)]
 impl AdminProvisionGroupToWorkspaceIn {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         user_group_uuid: impl Into<String>,
         workspace_uuid: impl Into<String>,
@@ -1018,8 +1007,7 @@ pub struct AdminScimSyncActiveRunOUT {
     pub status: ScimSyncRunStatus,
 }
 impl AdminScimSyncActiveRunOUT {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(run_id: impl Into<String>, status: impl Into<ScimSyncRunStatus>) -> Self {
         Self {
             run_id: run_id.into(),
@@ -1048,8 +1036,7 @@ pub struct AdminScimSyncConfig {
     pub sync_memberships: bool,
 }
 impl AdminScimSyncConfig {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         sync_users: impl Into<bool>,
         sync_groups: impl Into<bool>,
@@ -1098,8 +1085,8 @@ pub struct AdminScimSyncRunOUT {
     pub error_message: Option<String>,
 }
 impl AdminScimSyncRunOUT {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset. Required
+    /// nullable fields take a value here; set them to `None` to send `null`.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         run_id: impl Into<String>,
@@ -1151,8 +1138,7 @@ pub struct AdminScimSyncTriggerOUT {
     pub run_id: String,
 }
 impl AdminScimSyncTriggerOUT {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(run_id: impl Into<String>) -> Self {
         Self { run_id: run_id.into() }
     }
@@ -1195,8 +1181,7 @@ pub struct AdminUserGroupIn {
     pub parent_group_ids: Option<Vec<String>>,
 }
 impl AdminUserGroupIn {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(name: impl Into<String>) -> Self {
         Self {
             name: name.into(),
@@ -1223,8 +1208,8 @@ pub struct AdminUserGroupMemberOut {
     pub email: Option<String>,
 }
 impl AdminUserGroupMemberOut {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset. Required
+    /// nullable fields take a value here; set them to `None` to send `null`.
     pub fn new(
         user_uuid: impl Into<String>,
         name: impl Into<String>,
@@ -1250,8 +1235,7 @@ pub struct AdminUserGroupMembersOut {
     pub page_size: i64,
 }
 impl AdminUserGroupMembersOut {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         total: impl Into<i64>,
         members: impl Into<Vec<AdminUserGroupMemberOut>>,
@@ -1291,8 +1275,8 @@ pub struct AdminUserGroupOut {
     pub parent_group_ids: Option<Vec<String>>,
 }
 impl AdminUserGroupOut {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset. Required
+    /// nullable fields take a value here; set them to `None` to send `null`.
     pub fn new(
         uuid: impl Into<String>,
         name: impl Into<String>,
@@ -1327,8 +1311,7 @@ pub struct AdminUserGroupsOut {
     pub page_size: i64,
 }
 impl AdminUserGroupsOut {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         total: impl Into<i64>,
         items: impl Into<Vec<AdminUserGroupOut>>,
@@ -1391,8 +1374,8 @@ pub struct AdminUserOUT {
 }
 #[allow(deprecated)]
 impl AdminUserOUT {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset. Required
+    /// nullable fields take a value here; set them to `None` to send `null`.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         uuid: impl Into<String>,
@@ -1454,8 +1437,7 @@ pub struct AdminWorkspaceIn {
     pub admin_user_id: String,
 }
 impl AdminWorkspaceIn {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(name: impl Into<String>, admin_user_id: impl Into<String>) -> Self {
         Self {
             name: name.into(),
@@ -1510,8 +1492,7 @@ pub struct Agent {
     pub version_message: crate::Nullable<String>,
 }
 impl Agent {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         model: impl Into<String>,
@@ -1564,8 +1545,7 @@ pub struct AgentAliasResponse {
     pub updated_at: String,
 }
 impl AgentAliasResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         alias: impl Into<String>,
         version: impl Into<i64>,
@@ -1607,8 +1587,7 @@ pub struct AgentConversation {
     pub agent_version: crate::Nullable<ValidationErrorLocItem>,
 }
 impl AgentConversation {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         id: impl Into<String>,
         created_at: impl Into<String>,
@@ -1655,8 +1634,7 @@ pub struct AgentHandoffDoneEvent {
     pub next_agent_name: String,
 }
 impl AgentHandoffDoneEvent {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         id: impl Into<String>,
         next_agent_id: impl Into<String>,
@@ -1706,8 +1684,7 @@ pub struct AgentHandoffEntry {
     pub next_agent_name: String,
 }
 impl AgentHandoffEntry {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         previous_agent_id: impl Into<String>,
         previous_agent_name: impl Into<String>,
@@ -1758,8 +1735,7 @@ pub struct AgentHandoffStartedEvent {
     pub previous_agent_name: String,
 }
 impl AgentHandoffStartedEvent {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         id: impl Into<String>,
         previous_agent_id: impl Into<String>,
@@ -1795,8 +1771,7 @@ pub struct AgentListPage {
     pub next_page_token: crate::Nullable<String>,
 }
 impl AgentListPage {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(data: impl Into<Vec<Agent>>) -> Self {
         Self {
             object: Default::default(),
@@ -1909,8 +1884,7 @@ pub struct AgentsCompletionRequest {
     pub agent_id: String,
 }
 impl AgentsCompletionRequest {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(messages: impl Into<Vec<Message>>, agent_id: impl Into<String>) -> Self {
         Self {
             max_tokens: Default::default(),
@@ -1956,8 +1930,7 @@ pub struct Aggregation {
     pub meta: AggregationMeta,
 }
 impl Aggregation {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         data: impl Into<Vec<AggregationRow>>,
         meta: impl Into<AggregationMeta>,
@@ -1979,8 +1952,7 @@ pub struct AggregationMeta {
     pub granularity_seconds: crate::Nullable<i64>,
 }
 impl AggregationMeta {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         from_timestamp: impl Into<String>,
         to_timestamp: impl Into<String>,
@@ -2013,8 +1985,7 @@ pub struct AggregationRequest {
     pub limit: Option<i64>,
 }
 impl AggregationRequest {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(metric: impl Into<MetricDefinition>) -> Self {
         Self {
             metric: metric.into(),
@@ -2044,8 +2015,7 @@ pub struct AggregationRow {
     pub metric_value: crate::Nullable<AggregationRowMetricValue>,
 }
 impl AggregationRow {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(metric_name: impl Into<String>) -> Self {
         Self {
             time_bucket: Default::default(),
@@ -2213,8 +2183,7 @@ pub struct ArchiveModelResponse {
     pub archived: Option<bool>,
 }
 impl ArchiveModelResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(id: impl Into<String>) -> Self {
         Self {
             id: id.into(),
@@ -2249,8 +2218,7 @@ pub struct AssignGroupToWorkspaceIn {
 }
 #[allow(deprecated)]
 impl AssignGroupToWorkspaceIn {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(workspace_uuid: impl Into<String>) -> Self {
         Self {
             role_names: Default::default(),
@@ -2304,8 +2272,7 @@ pub struct AudioChunk {
     pub input_audio: AudioChunkInputAudio,
 }
 impl AudioChunk {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(input_audio: impl Into<AudioChunkInputAudio>) -> Self {
         Self {
             r#type: Default::default(),
@@ -2347,8 +2314,7 @@ pub struct AudioContent {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 impl AudioContent {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(data: impl Into<String>, mime_type: impl Into<String>) -> Self {
         Self {
             r#type: Default::default(),
@@ -2404,8 +2370,7 @@ pub struct AudioTranscriptionRequest {
     pub timestamp_granularities: Option<Vec<TimestampGranularity>>,
 }
 impl AudioTranscriptionRequest {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(model: impl Into<String>) -> Self {
         Self {
             model: model.into(),
@@ -2462,8 +2427,7 @@ pub struct AudioTranscriptionRequestStream {
     pub timestamp_granularities: Option<Vec<TimestampGranularity>>,
 }
 impl AudioTranscriptionRequestStream {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(model: impl Into<String>) -> Self {
         Self {
             model: model.into(),
@@ -3123,8 +3087,7 @@ pub struct AuditLogOut {
     pub workspace_uuid: crate::Nullable<String>,
 }
 impl AuditLogOut {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         created_at: impl Into<String>,
@@ -3162,8 +3125,7 @@ pub struct AuthData {
     pub client_secret: crate::Nullable<String>,
 }
 impl AuthData {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(client_id: impl Into<String>) -> Self {
         Self {
             client_id: client_id.into(),
@@ -3209,8 +3171,7 @@ pub struct AuthUrlResponse {
     pub ttl: i64,
 }
 impl AuthUrlResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(auth_url: impl Into<String>, ttl: impl Into<i64>) -> Self {
         Self {
             auth_url: auth_url.into(),
@@ -3233,8 +3194,7 @@ pub struct AuthenticationConfiguration {
     pub is_default: Option<bool>,
 }
 impl AuthenticationConfiguration {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         name: impl Into<String>,
         authentication_type: impl Into<OutboundAuthenticationType>,
@@ -3280,8 +3240,7 @@ pub struct AuthenticationMethodCreateOrUpdateRequest {
     pub oauth2_server_metadata: crate::Nullable<ExtendedOAuthServerMetadata>,
 }
 impl AuthenticationMethodCreateOrUpdateRequest {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         method_type: impl Into<AuthenticationMethodCreateOrUpdateRequestMethodType>,
     ) -> Self {

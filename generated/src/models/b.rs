@@ -12,8 +12,7 @@ pub struct BaseFieldDefinition {
     pub supported_operators: Vec<BaseFieldDefinitionSupportedOperatorsItem>,
 }
 impl BaseFieldDefinition {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         name: impl Into<String>,
         label: impl Into<String>,
@@ -150,8 +149,7 @@ pub struct BaseModelCard {
     pub r#type: BaseModelCardType,
 }
 impl BaseModelCard {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         id: impl Into<String>,
         capabilities: impl Into<ModelCapabilities>,
@@ -222,8 +220,7 @@ pub struct BaseWorkspaceMemberIN {
     pub user_uuid: String,
 }
 impl BaseWorkspaceMemberIN {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(user_uuid: impl Into<String>) -> Self {
         Self {
             user_uuid: user_uuid.into(),
@@ -243,8 +240,7 @@ pub struct BasicModelUsageDataJSON {
     >,
 }
 impl BasicModelUsageDataJSON {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         models: impl Into<
             std::collections::BTreeMap<
@@ -268,8 +264,7 @@ pub struct BatchError {
     pub count: Option<i64>,
 }
 impl BatchError {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(message: impl Into<String>) -> Self {
         Self {
             message: message.into(),
@@ -287,8 +282,7 @@ pub struct BatchExecutionBody {
     pub execution_ids: Vec<String>,
 }
 impl BatchExecutionBody {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(execution_ids: impl Into<Vec<String>>) -> Self {
         Self {
             execution_ids: execution_ids.into(),
@@ -317,8 +311,7 @@ pub struct BatchExecutionResult {
     pub error: crate::Nullable<String>,
 }
 impl BatchExecutionResult {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(status: impl Into<String>) -> Self {
         Self {
             status: status.into(),
@@ -369,8 +362,7 @@ pub struct BatchJob {
     pub completed_at: crate::Nullable<i64>,
 }
 impl BatchJob {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         id: impl Into<String>,
@@ -451,8 +443,7 @@ pub struct BatchRequest {
     pub body: std::collections::BTreeMap<String, serde_json::Value>,
 }
 impl BatchRequest {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         body: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
     ) -> Self {
@@ -488,8 +479,7 @@ pub struct BlobResourceContents {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 impl BlobResourceContents {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(uri: impl Into<String>, blob: impl Into<String>) -> Self {
         Self {
             uri: uri.into(),

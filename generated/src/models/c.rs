@@ -23,8 +23,8 @@ pub struct Campaign {
     pub judge: Judge,
 }
 impl Campaign {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset. Required
+    /// nullable fields take a value here; set them to `None` to send `null`.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         id: impl Into<String>,
@@ -61,8 +61,7 @@ pub struct ChatClassificationRequest {
     pub input: ChatClassificationRequestInputs,
 }
 impl ChatClassificationRequest {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         model: impl Into<String>,
         input: impl Into<ChatClassificationRequestInputs>,
@@ -99,8 +98,7 @@ pub struct ChatCompletionChoice {
     pub finish_reason: ChatCompletionChoiceFinishReason,
 }
 impl ChatCompletionChoice {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         index: impl Into<i64>,
         finish_reason: impl Into<ChatCompletionChoiceFinishReason>,
@@ -157,8 +155,7 @@ pub struct ChatCompletionEvent {
     pub chat_transcription_events: Vec<ChatTranscriptionEvent>,
 }
 impl ChatCompletionEvent {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         event_id: impl Into<String>,
@@ -235,8 +232,7 @@ pub struct ChatCompletionEventPreview {
     pub nb_output_tokens: i64,
 }
 impl ChatCompletionEventPreview {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         event_id: impl Into<String>,
         correlation_id: impl Into<String>,
@@ -337,8 +333,7 @@ pub struct ChatCompletionRequest {
     pub safe_prompt: Option<bool>,
 }
 impl ChatCompletionRequest {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(model: impl Into<String>, messages: impl Into<Vec<Message>>) -> Self {
         Self {
             model: model.into(),
@@ -420,8 +415,7 @@ pub struct ChatCompletionResponse {
     pub choices: Vec<ChatCompletionChoice>,
 }
 impl ChatCompletionResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         id: impl Into<String>,
         object: impl Into<String>,
@@ -468,8 +462,7 @@ pub struct ChatModerationRequest {
     pub model: String,
 }
 impl ChatModerationRequest {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         input: impl Into<ChatModerationRequestInput>,
         model: impl Into<String>,
@@ -550,8 +543,7 @@ pub struct ChatTranscriptionEvent {
     pub response_message: std::collections::BTreeMap<String, serde_json::Value>,
 }
 impl ChatTranscriptionEvent {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         audio_url: impl Into<String>,
         model: impl Into<String>,
@@ -577,8 +569,7 @@ pub struct ClassificationRequest {
     pub input: ChatCompletionRequestStop,
 }
 impl ClassificationRequest {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         model: impl Into<String>,
         input: impl Into<ChatCompletionRequestStop>,
@@ -601,8 +592,7 @@ pub struct ClassificationResponse {
     pub results: Vec<std::collections::BTreeMap<String, ClassificationTargetResult>>,
 }
 impl ClassificationResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         id: impl Into<String>,
         model: impl Into<String>,
@@ -623,8 +613,7 @@ pub struct ClassificationTargetResult {
     pub scores: std::collections::BTreeMap<String, f64>,
 }
 impl ClassificationTargetResult {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(scores: impl Into<std::collections::BTreeMap<String, f64>>) -> Self {
         Self { scores: scores.into() }
     }
@@ -666,8 +655,7 @@ pub struct ClassifierFineTunedModel {
     pub model_type: ClassifierFineTunedModelModelType,
 }
 impl ClassifierFineTunedModel {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         id: impl Into<String>,
@@ -721,8 +709,7 @@ pub struct ClassifierTargetResult {
     pub loss_function: FTClassifierLossFunction,
 }
 impl ClassifierTargetResult {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         name: impl Into<String>,
         labels: impl Into<Vec<String>>,
@@ -901,8 +888,7 @@ pub struct CompletionChunk {
     pub choices: Vec<CompletionResponseStreamChoice>,
 }
 impl CompletionChunk {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         id: impl Into<String>,
         model: impl Into<String>,
@@ -928,8 +914,7 @@ pub struct CompletionEvent {
     pub data: CompletionChunk,
 }
 impl CompletionEvent {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(data: impl Into<CompletionChunk>) -> Self {
         Self { data: data.into() }
     }
@@ -970,8 +955,7 @@ pub struct CompletionFineTunedModel {
     pub model_type: CompletionFineTunedModelModelType,
 }
 impl CompletionFineTunedModel {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         id: impl Into<String>,
@@ -1022,8 +1006,8 @@ pub struct CompletionResponseStreamChoice {
     pub finish_reason: Option<CompletionResponseStreamChoiceFinishReason>,
 }
 impl CompletionResponseStreamChoice {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset. Required
+    /// nullable fields take a value here; set them to `None` to send `null`.
     pub fn new(
         index: impl Into<i64>,
         delta: impl Into<DeltaMessage>,
@@ -1113,8 +1097,7 @@ pub struct ConnectionPreference {
     pub consumer_type: crate::Nullable<ConsumerType>,
 }
 impl ConnectionPreference {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         name: impl Into<String>,
         tool_configuration: impl Into<ToolExecutionConfiguration>,
@@ -1186,8 +1169,7 @@ pub struct Connector {
     pub execution_env: crate::Nullable<PublicExecutionEnv>,
 }
 impl Connector {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         id: impl Into<String>,
@@ -1255,8 +1237,7 @@ pub struct ConnectorAuthenticationHeader {
     pub is_secret: Option<bool>,
 }
 impl ConnectorAuthenticationHeader {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(name: impl Into<String>) -> Self {
         Self {
             name: name.into(),
@@ -1287,8 +1268,7 @@ pub struct ConnectorLocale {
     pub usage_sentence: std::collections::BTreeMap<String, String>,
 }
 impl ConnectorLocale {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         name: impl Into<std::collections::BTreeMap<String, String>>,
         description: impl Into<std::collections::BTreeMap<String, String>>,
@@ -1368,8 +1348,8 @@ pub struct ConnectorTool {
     pub active: crate::Nullable<bool>,
 }
 impl ConnectorTool {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset. Required
+    /// nullable fields take a value here; set them to `None` to send `null`.
     pub fn new(
         id: impl Into<String>,
         name: impl Into<String>,
@@ -1433,8 +1413,7 @@ pub struct ConnectorToolCallResponse {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 impl ConnectorToolCallResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(content: impl Into<Vec<ConnectorToolCallResponseContentItem>>) -> Self {
         Self {
             content: content.into(),
@@ -1479,8 +1458,7 @@ pub struct ConnectorToolLocale {
     pub usage_sentence: std::collections::BTreeMap<String, String>,
 }
 impl ConnectorToolLocale {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         name: impl Into<std::collections::BTreeMap<String, String>>,
         description: impl Into<std::collections::BTreeMap<String, String>>,
@@ -1665,8 +1643,7 @@ pub struct ConversationEvents {
     pub data: ConversationEventsData,
 }
 impl ConversationEvents {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         event: impl Into<SSETypes>,
         data: impl Into<ConversationEventsData>,
@@ -1736,8 +1713,7 @@ pub struct ConversationHistory {
     pub entries: Vec<ConversationHistoryEntriesItem>,
 }
 impl ConversationHistory {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         conversation_id: impl Into<String>,
         entries: impl Into<Vec<ConversationHistoryEntriesItem>>,
@@ -1807,8 +1783,7 @@ pub struct ConversationMessages {
     pub messages: MessageEntries,
 }
 impl ConversationMessages {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         conversation_id: impl Into<String>,
         messages: impl Into<MessageEntries>,
@@ -1857,8 +1832,7 @@ pub struct ConversationRequest {
     pub model: crate::Nullable<String>,
 }
 impl ConversationRequest {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(inputs: impl Into<ConversationInputs>) -> Self {
         Self {
             inputs: inputs.into(),
@@ -1919,8 +1893,7 @@ pub struct ConversationRequestBase {
     pub model: crate::Nullable<String>,
 }
 impl ConversationRequestBase {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(inputs: impl Into<ConversationInputs>) -> Self {
         Self {
             inputs: inputs.into(),
@@ -1966,8 +1939,7 @@ pub struct ConversationResponse {
     >,
 }
 impl ConversationResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         conversation_id: impl Into<String>,
         outputs: impl Into<Vec<ConversationResponseOutputsItem>>,
@@ -2044,8 +2016,7 @@ pub struct ConversationRestartRequest {
     pub agent_version: crate::Nullable<ValidationErrorLocItem>,
 }
 impl ConversationRestartRequest {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(from_entry_id: impl Into<String>) -> Self {
         Self {
             inputs: Default::default(),
@@ -2097,8 +2068,7 @@ pub struct ConversationRestartStreamRequest {
     pub agent_version: crate::Nullable<ValidationErrorLocItem>,
 }
 impl ConversationRestartStreamRequest {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(from_entry_id: impl Into<String>) -> Self {
         Self {
             inputs: Default::default(),
@@ -2153,8 +2123,7 @@ pub struct ConversationStreamRequest {
     pub model: crate::Nullable<String>,
 }
 impl ConversationStreamRequest {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(inputs: impl Into<ConversationInputs>) -> Self {
         Self {
             inputs: inputs.into(),
@@ -2233,8 +2202,7 @@ pub struct CreateAgentRequest {
     pub version_message: crate::Nullable<String>,
 }
 impl CreateAgentRequest {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(model: impl Into<String>, name: impl Into<String>) -> Self {
         Self {
             instructions: Default::default(),
@@ -2288,8 +2256,7 @@ pub struct CreateBatchJobRequest {
     pub timeout_hours: Option<i64>,
 }
 impl CreateBatchJobRequest {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(endpoint: impl Into<ApiEndpoint>) -> Self {
         Self {
             input_files: Default::default(),
@@ -2319,8 +2286,7 @@ pub struct CreateCampaignRequest {
     pub max_nb_events: i64,
 }
 impl CreateCampaignRequest {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         search_params: impl Into<FilterPayload>,
         judge_id: impl Into<String>,
@@ -2395,8 +2361,7 @@ pub struct CreateConnectorRequest {
     pub system_prompt: crate::Nullable<String>,
 }
 impl CreateConnectorRequest {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         name: impl Into<String>,
         description: impl Into<String>,
@@ -2440,8 +2405,7 @@ pub struct CreateDatasetRecordRequest {
     pub properties: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
 impl CreateDatasetRecordRequest {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(payload: impl Into<DatasetRecordPayload>) -> Self {
         Self {
             payload: payload.into(),
@@ -2459,8 +2423,7 @@ pub struct CreateDatasetRequest {
     pub description: String,
 }
 impl CreateDatasetRequest {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(name: impl Into<String>, description: impl Into<String>) -> Self {
         Self {
             name: name.into(),
@@ -2480,8 +2443,7 @@ pub struct CreateDeploymentRequest {
     pub hardened: Option<bool>,
 }
 impl CreateDeploymentRequest {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         name: impl Into<String>,
         spec: impl Into<DeploymentWorkerSpecInput>,
@@ -2528,8 +2490,7 @@ pub struct CreateFileResponse {
     pub visibility: crate::Nullable<FileVisibility>,
 }
 impl CreateFileResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         id: impl Into<String>,
@@ -2572,8 +2533,7 @@ pub struct CreateIngestionPipelineConfigurationRequest {
     >,
 }
 impl CreateIngestionPipelineConfigurationRequest {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(name: impl Into<String>) -> Self {
         Self {
             name: name.into(),
@@ -2595,8 +2555,7 @@ pub struct CreateJudgeRequest {
     pub tools: Vec<String>,
 }
 impl CreateJudgeRequest {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         name: impl Into<String>,
         description: impl Into<String>,
@@ -2631,8 +2590,7 @@ pub struct CreateLibraryRequest {
 }
 #[allow(deprecated)]
 impl CreateLibraryRequest {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(name: impl Into<String>) -> Self {
         Self {
             name: name.into(),
@@ -2686,8 +2644,7 @@ pub struct CreatePromptRequest {
     pub aliases: Option<Vec<String>>,
 }
 impl CreatePromptRequest {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         name: impl Into<String>,
         definition: impl Into<PromptDefinition>,
@@ -2742,8 +2699,7 @@ pub struct CreateSkillRequest {
     pub aliases: Option<Vec<String>>,
 }
 impl CreateSkillRequest {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(name: impl Into<String>, definition: impl Into<SkillDefinition>) -> Self {
         Self {
             name: name.into(),
@@ -2787,8 +2743,7 @@ pub struct CredentialsCreateOrUpdate {
     pub credentials: crate::Nullable<ConnectionCredentials>,
 }
 impl CredentialsCreateOrUpdate {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(name: impl Into<String>) -> Self {
         Self {
             name: name.into(),
@@ -2811,8 +2766,7 @@ pub struct CredentialsResponse {
     pub connector_preset_credentials_for_auth: Option<Vec<OutboundAuthenticationType>>,
 }
 impl CredentialsResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(credentials: impl Into<Vec<AuthenticationConfiguration>>) -> Self {
         Self {
             credentials: credentials.into(),
@@ -2837,8 +2791,7 @@ pub struct CredentialsStatus {
     pub error_message: crate::Nullable<CredentialsStatusErrorReason>,
 }
 impl CredentialsStatus {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(status_type: impl Into<AuthStatus>) -> Self {
         Self {
             status_type: status_type.into(),
@@ -2899,8 +2852,7 @@ pub struct CustomConnector {
     pub tool_configuration: crate::Nullable<ToolConfiguration>,
 }
 impl CustomConnector {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(connector_id: impl Into<String>) -> Self {
         Self {
             r#type: Default::default(),
@@ -2953,8 +2905,7 @@ pub struct CustomTaskCanceledAttributes {
     pub reason: crate::Nullable<String>,
 }
 impl CustomTaskCanceledAttributes {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         custom_task_id: impl Into<String>,
         custom_task_type: impl Into<String>,
@@ -3004,8 +2955,8 @@ pub struct CustomTaskCanceledResponse {
     pub attributes: CustomTaskCanceledAttributes,
 }
 impl CustomTaskCanceledResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset. Required
+    /// nullable fields take a value here; set them to `None` to send `null`.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         event_id: impl Into<String>,
@@ -3053,8 +3004,7 @@ pub struct CustomTaskCompletedAttributesResponse {
     pub payload: JSONPayloadResponse,
 }
 impl CustomTaskCompletedAttributesResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         custom_task_id: impl Into<String>,
         custom_task_type: impl Into<String>,
@@ -3102,8 +3052,8 @@ pub struct CustomTaskCompletedResponse {
     pub attributes: CustomTaskCompletedAttributesResponse,
 }
 impl CustomTaskCompletedResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset. Required
+    /// nullable fields take a value here; set them to `None` to send `null`.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         event_id: impl Into<String>,
@@ -3151,8 +3101,7 @@ pub struct CustomTaskFailedAttributes {
     pub failure: Failure,
 }
 impl CustomTaskFailedAttributes {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         custom_task_id: impl Into<String>,
         custom_task_type: impl Into<String>,
@@ -3200,8 +3149,8 @@ pub struct CustomTaskFailedResponse {
     pub attributes: CustomTaskFailedAttributes,
 }
 impl CustomTaskFailedResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset. Required
+    /// nullable fields take a value here; set them to `None` to send `null`.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         event_id: impl Into<String>,
@@ -3249,8 +3198,7 @@ pub struct CustomTaskInProgressAttributesResponse {
     pub payload: CustomTaskInProgressAttributesResponsePayload,
 }
 impl CustomTaskInProgressAttributesResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         custom_task_id: impl Into<String>,
         custom_task_type: impl Into<String>,
@@ -3317,8 +3265,8 @@ pub struct CustomTaskInProgressResponse {
     pub attributes: CustomTaskInProgressAttributesResponse,
 }
 impl CustomTaskInProgressResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset. Required
+    /// nullable fields take a value here; set them to `None` to send `null`.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         event_id: impl Into<String>,
@@ -3367,8 +3315,7 @@ pub struct CustomTaskStartedAttributesResponse {
     pub payload: Option<JSONPayloadResponse>,
 }
 impl CustomTaskStartedAttributesResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         custom_task_id: impl Into<String>,
         custom_task_type: impl Into<String>,
@@ -3419,8 +3366,8 @@ pub struct CustomTaskStartedResponse {
     pub attributes: CustomTaskStartedAttributesResponse,
 }
 impl CustomTaskStartedResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset. Required
+    /// nullable fields take a value here; set them to `None` to send `null`.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         event_id: impl Into<String>,
@@ -3469,8 +3416,7 @@ pub struct CustomTaskTimedOutAttributes {
     pub timeout_type: crate::Nullable<String>,
 }
 impl CustomTaskTimedOutAttributes {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         custom_task_id: impl Into<String>,
         custom_task_type: impl Into<String>,
@@ -3520,8 +3466,8 @@ pub struct CustomTaskTimedOutResponse {
     pub attributes: CustomTaskTimedOutAttributes,
 }
 impl CustomTaskTimedOutResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset. Required
+    /// nullable fields take a value here; set them to `None` to send `null`.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         event_id: impl Into<String>,

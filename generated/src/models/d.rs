@@ -20,8 +20,8 @@ pub struct Dataset {
     pub workspace_id: String,
 }
 impl Dataset {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset. Required
+    /// nullable fields take a value here; set them to `None` to send `null`.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         id: impl Into<String>,
@@ -69,8 +69,8 @@ pub struct DatasetImportTask {
     pub message: crate::Nullable<String>,
 }
 impl DatasetImportTask {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset. Required
+    /// nullable fields take a value here; set them to `None` to send `null`.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         id: impl Into<String>,
@@ -118,8 +118,8 @@ pub struct DatasetPreview {
     pub workspace_id: String,
 }
 impl DatasetPreview {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset. Required
+    /// nullable fields take a value here; set them to `None` to send `null`.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         id: impl Into<String>,
@@ -161,8 +161,8 @@ pub struct DatasetRecord {
     pub source: DatasetRecordSource,
 }
 impl DatasetRecord {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset. Required
+    /// nullable fields take a value here; set them to `None` to send `null`.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         id: impl Into<String>,
@@ -213,8 +213,7 @@ pub struct DeleteAPIKeyOUT {
     pub detail: String,
 }
 impl DeleteAPIKeyOUT {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(detail: impl Into<String>) -> Self {
         Self { detail: detail.into() }
     }
@@ -233,8 +232,7 @@ pub struct DeleteBatchJobResponse {
     pub deleted: Option<bool>,
 }
 impl DeleteBatchJobResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(id: impl Into<String>) -> Self {
         Self {
             id: id.into(),
@@ -256,8 +254,7 @@ pub struct DeleteDatasetRecordsRequest {
     pub dataset_record_ids: Vec<String>,
 }
 impl DeleteDatasetRecordsRequest {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(dataset_record_ids: impl Into<Vec<String>>) -> Self {
         Self {
             dataset_record_ids: dataset_record_ids.into(),
@@ -277,8 +274,7 @@ pub struct DeleteFileResponse {
     pub deleted: bool,
 }
 impl DeleteFileResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         id: impl Into<String>,
         object: impl Into<String>,
@@ -308,8 +304,7 @@ pub struct DeleteModelResponse {
     pub deleted: Option<bool>,
 }
 impl DeleteModelResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(id: impl Into<String>) -> Self {
         Self {
             id: id.into(),
@@ -328,8 +323,7 @@ pub struct DeleteOUT {
     pub message: String,
 }
 impl DeleteOUT {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(message: impl Into<String>) -> Self {
         Self { message: message.into() }
     }
@@ -451,8 +445,7 @@ pub struct DeploymentDetailResponse {
 }
 #[allow(deprecated)]
 impl DeploymentDetailResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         id: impl Into<String>,
         name: impl Into<String>,
@@ -496,8 +489,8 @@ pub struct DeploymentListResponse {
     pub workspace_id: String,
 }
 impl DeploymentListResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset. Required
+    /// nullable fields take a value here; set them to `None` to send `null`.
     pub fn new(
         deployments: impl Into<Vec<DeploymentResponse>>,
         next_cursor: impl Into<String>,
@@ -523,8 +516,7 @@ pub struct DeploymentLocation {
     pub k8s_namespace: crate::Nullable<String>,
 }
 impl DeploymentLocation {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(location_type: impl Into<LocationType>) -> Self {
         Self {
             location_type: location_type.into(),
@@ -548,8 +540,7 @@ pub struct DeploymentLogRecord {
     pub log_attributes: std::collections::BTreeMap<String, String>,
 }
 impl DeploymentLogRecord {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         timestamp: impl Into<String>,
         trace_id: impl Into<String>,
@@ -576,8 +567,7 @@ pub struct DeploymentLogSearchResponse {
     pub next_cursor: crate::Nullable<String>,
 }
 impl DeploymentLogSearchResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(results: impl Into<Vec<DeploymentLogRecord>>) -> Self {
         Self {
             results: results.into(),
@@ -710,8 +700,7 @@ pub struct DeploymentResponse {
 }
 #[allow(deprecated)]
 impl DeploymentResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         id: impl Into<String>,
         name: impl Into<String>,
@@ -749,8 +738,8 @@ pub struct DeploymentWorkerListResponse {
     pub next_cursor: Option<String>,
 }
 impl DeploymentWorkerListResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset. Required
+    /// nullable fields take a value here; set them to `None` to send `null`.
     pub fn new(
         workers: impl Into<Vec<DeploymentWorkerResponse>>,
         next_cursor: impl Into<String>,
@@ -781,8 +770,7 @@ pub struct DeploymentWorkerResponse {
     pub location: crate::Nullable<DeploymentLocation>,
 }
 impl DeploymentWorkerResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         name: impl Into<String>,
         created_at: impl Into<String>,
@@ -815,8 +803,7 @@ pub struct DeploymentWorkerSpecInput {
     pub working_dir: crate::Nullable<String>,
 }
 impl DeploymentWorkerSpecInput {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(github_url: impl Into<String>) -> Self {
         Self {
             github_url: github_url.into(),
@@ -853,8 +840,7 @@ pub struct DeploymentWorkerSpecResponse {
 }
 #[allow(deprecated)]
 impl DeploymentWorkerSpecResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(github_url: impl Into<String>) -> Self {
         Self {
             github_url: github_url.into(),
@@ -924,8 +910,8 @@ pub struct Document {
 }
 #[allow(deprecated)]
 impl Document {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset. Required
+    /// nullable fields take a value here; set them to `None` to send `null`.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         id: impl Into<String>,
@@ -986,8 +972,7 @@ pub struct DocumentLibraryTool {
     pub library_ids: Vec<String>,
 }
 impl DocumentLibraryTool {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(library_ids: impl Into<Vec<String>>) -> Self {
         Self {
             tool_configuration: Default::default(),
@@ -1017,8 +1002,7 @@ pub struct DocumentTextContent {
     pub text: String,
 }
 impl DocumentTextContent {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(text: impl Into<String>) -> Self {
         Self { text: text.into() }
     }
@@ -1037,8 +1021,7 @@ pub struct DocumentURLChunk {
     pub document_name: crate::Nullable<String>,
 }
 impl DocumentURLChunk {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(document_url: impl Into<String>) -> Self {
         Self {
             r#type: Default::default(),

@@ -42,8 +42,7 @@ pub struct EmbeddedResource {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 impl EmbeddedResource {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(resource: impl Into<EmbeddedResourceResource>) -> Self {
         Self {
             r#type: Default::default(),
@@ -121,8 +120,7 @@ pub struct EmbeddingRequest {
     pub encoding_format: Option<EncodingFormat>,
 }
 impl EmbeddingRequest {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         model: impl Into<String>,
         input: impl Into<ChatCompletionRequestStop>,
@@ -152,8 +150,7 @@ pub struct EmbeddingResponse {
     pub data: Vec<EmbeddingResponseData>,
 }
 impl EmbeddingResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         id: impl Into<String>,
         object: impl Into<String>,
@@ -228,8 +225,7 @@ pub struct EncryptedPatchValue {
     pub value: String,
 }
 impl EncryptedPatchValue {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(value: impl Into<String>) -> Self {
         Self {
             r#type: Default::default(),
@@ -311,8 +307,7 @@ pub struct ExecutionConfig {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 impl ExecutionConfig {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(r#type: impl Into<String>) -> Self {
         Self {
             r#type: r#type.into(),
@@ -332,8 +327,7 @@ pub struct ExecutionLogRecord {
     pub log_attributes: std::collections::BTreeMap<String, String>,
 }
 impl ExecutionLogRecord {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         timestamp: impl Into<String>,
         trace_id: impl Into<String>,
@@ -360,8 +354,7 @@ pub struct ExecutionLogSearchResponse {
     pub next_cursor: crate::Nullable<String>,
 }
 impl ExecutionLogSearchResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(results: impl Into<Vec<ExecutionLogRecord>>) -> Self {
         Self {
             results: results.into(),
@@ -381,8 +374,8 @@ pub struct ExecutionTool {
     pub execution_config: Option<ExecutionConfig>,
 }
 impl ExecutionTool {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset. Required
+    /// nullable fields take a value here; set them to `None` to send `null`.
     pub fn new(
         name: impl Into<String>,
         integration_id: impl Into<String>,
@@ -418,8 +411,7 @@ pub struct ExportDatasetResponse {
     pub file_url: String,
 }
 impl ExportDatasetResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(file_url: impl Into<String>) -> Self {
         Self { file_url: file_url.into() }
     }
@@ -493,8 +485,7 @@ pub struct ExtendedOAuthServerMetadata {
     pub x_scope: crate::Nullable<String>,
 }
 impl ExtendedOAuthServerMetadata {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         issuer: impl Into<String>,
         authorization_endpoint: impl Into<String>,

@@ -44,8 +44,7 @@ pub struct FIMCompletionRequest {
     pub prompt_cache_key: crate::Nullable<String>,
 }
 impl FIMCompletionRequest {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(model: impl Into<String>, prompt: impl Into<String>) -> Self {
         Self {
             model: model.into(),
@@ -81,8 +80,7 @@ pub struct FIMCompletionResponse {
     pub choices: Vec<ChatCompletionChoice>,
 }
 impl FIMCompletionResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         id: impl Into<String>,
         object: impl Into<String>,
@@ -159,8 +157,7 @@ pub struct FTModelCard {
     pub archived: Option<bool>,
 }
 impl FTModelCard {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         id: impl Into<String>,
         capabilities: impl Into<ModelCapabilities>,
@@ -207,8 +204,7 @@ pub struct Failure {
     pub message: String,
 }
 impl Failure {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(message: impl Into<String>) -> Self {
         Self { message: message.into() }
     }
@@ -299,8 +295,7 @@ pub struct FetchCampaignStatusResponse {
     pub status: BaseTaskStatus,
 }
 impl FetchCampaignStatusResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(status: impl Into<BaseTaskStatus>) -> Self {
         Self { status: status.into() }
     }
@@ -351,8 +346,7 @@ pub struct FetchFieldOptionCountsResponse {
     pub counts: Vec<FieldOptionCountItem>,
 }
 impl FetchFieldOptionCountsResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(counts: impl Into<Vec<FieldOptionCountItem>>) -> Self {
         Self { counts: counts.into() }
     }
@@ -364,8 +358,7 @@ pub struct FieldGroup {
     pub label: String,
 }
 impl FieldGroup {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(name: impl Into<String>, label: impl Into<String>) -> Self {
         Self {
             name: name.into(),
@@ -380,8 +373,7 @@ pub struct FieldOptionCountItem {
     pub count: i64,
 }
 impl FieldOptionCountItem {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(value: impl Into<String>, count: impl Into<i64>) -> Self {
         Self {
             value: value.into(),
@@ -413,8 +405,7 @@ pub struct FileChunk {
     pub file_id: String,
 }
 impl FileChunk {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(file_id: impl Into<String>) -> Self {
         Self {
             r#type: Default::default(),
@@ -472,8 +463,7 @@ pub struct FileSchema {
     pub visibility: crate::Nullable<FileVisibility>,
 }
 impl FileSchema {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         id: impl Into<String>,
@@ -525,8 +515,7 @@ pub struct FilterCondition {
     pub value: serde_json::Value,
 }
 impl FilterCondition {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         field: impl Into<String>,
         op: impl Into<BaseFieldDefinitionSupportedOperatorsItem>,
@@ -571,8 +560,8 @@ pub struct FilterPayload {
     pub filters: Option<FilterGroupAndItem>,
 }
 impl FilterPayload {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset. Required
+    /// nullable fields take a value here; set them to `None` to send `null`.
     pub fn new(filters: impl Into<FilterGroupAndItem>) -> Self {
         Self {
             filters: Some(filters.into()),
@@ -620,8 +609,7 @@ pub struct FineTuningDataJSON {
     pub storage: std::collections::BTreeMap<String, i64>,
 }
 impl FineTuningDataJSON {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         training: impl Into<
             std::collections::BTreeMap<
@@ -658,8 +646,7 @@ pub struct Function {
     pub parameters: std::collections::BTreeMap<String, serde_json::Value>,
 }
 impl Function {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         name: impl Into<String>,
         parameters: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
@@ -682,8 +669,7 @@ pub struct FunctionCall {
     pub arguments: FunctionCallArguments,
 }
 impl FunctionCall {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         name: impl Into<String>,
         arguments: impl Into<FunctionCallArguments>,
@@ -739,8 +725,7 @@ pub struct FunctionCallEntry {
     pub confirmation_status: crate::Nullable<FunctionCallEntryConfirmationStatus>,
 }
 impl FunctionCallEntry {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         tool_call_id: impl Into<String>,
         name: impl Into<String>,
@@ -829,8 +814,7 @@ pub struct FunctionCallEvent {
     pub confirmation_status: crate::Nullable<FunctionCallEntryConfirmationStatus>,
 }
 impl FunctionCallEvent {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         id: impl Into<String>,
         name: impl Into<String>,
@@ -866,8 +850,7 @@ pub struct FunctionName {
     pub name: String,
 }
 impl FunctionName {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(name: impl Into<String>) -> Self {
         Self { name: name.into() }
     }
@@ -897,8 +880,7 @@ pub struct FunctionResultEntry {
     pub result: String,
 }
 impl FunctionResultEntry {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(tool_call_id: impl Into<String>, result: impl Into<String>) -> Self {
         Self {
             object: Default::default(),
@@ -932,8 +914,7 @@ pub struct FunctionTool {
     pub function: Function,
 }
 impl FunctionTool {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(function: impl Into<Function>) -> Self {
         Self {
             r#type: Default::default(),

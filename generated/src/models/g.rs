@@ -7,8 +7,7 @@ pub struct GetDeploymentSummariesResponse {
     pub deployments: Vec<GetDeploymentSummariesResponseDeployment>,
 }
 impl GetDeploymentSummariesResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         deployments: impl Into<Vec<GetDeploymentSummariesResponseDeployment>>,
     ) -> Self {
@@ -33,8 +32,7 @@ pub struct GetDeploymentSummariesResponseDeployment {
     pub deployment: GetDeploymentSummariesResponseDeploymentDeployment,
 }
 impl GetDeploymentSummariesResponseDeployment {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         id: impl Into<String>,
@@ -99,8 +97,7 @@ pub struct GetDeploymentSummariesResponseVespaDeployment {
     pub indexes: Vec<GetDeploymentSummariesResponseVespaIndex>,
 }
 impl GetDeploymentSummariesResponseVespaDeployment {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         indexes: impl Into<Vec<GetDeploymentSummariesResponseVespaIndex>>,
     ) -> Self {
@@ -125,8 +122,8 @@ pub struct GetDeploymentSummariesResponseVespaIndex {
     pub document_count: Option<i64>,
 }
 impl GetDeploymentSummariesResponseVespaIndex {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset. Required
+    /// nullable fields take a value here; set them to `None` to send `null`.
     pub fn new(
         id: impl Into<String>,
         name: impl Into<String>,
@@ -171,8 +168,7 @@ pub struct GetFileResponse {
     pub deleted: bool,
 }
 impl GetFileResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         id: impl Into<String>,
@@ -233,8 +229,7 @@ pub struct GetLog {
     pub log_attributes: std::collections::BTreeMap<String, String>,
 }
 impl GetLog {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         customer_id: impl Into<String>,
@@ -288,8 +283,8 @@ pub struct GetLogFieldOptions {
     pub options: Option<Vec<String>>,
 }
 impl GetLogFieldOptions {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset. Required
+    /// nullable fields take a value here; set them to `None` to send `null`.
     pub fn new(options: impl Into<Vec<String>>) -> Self {
         Self {
             options: Some(options.into()),
@@ -302,8 +297,7 @@ pub struct GetLogFields {
     pub field_definitions: Vec<OtelFieldDefinition>,
 }
 impl GetLogFields {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(field_definitions: impl Into<Vec<OtelFieldDefinition>>) -> Self {
         Self {
             field_definitions: field_definitions.into(),
@@ -316,8 +310,7 @@ pub struct GetLogs {
     pub logs: FeedResultGetLog,
 }
 impl GetLogs {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(logs: impl Into<FeedResultGetLog>) -> Self {
         Self { logs: logs.into() }
     }
@@ -328,8 +321,7 @@ pub struct GetSignedUrlResponse {
     pub url: String,
 }
 impl GetSignedUrlResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(url: impl Into<String>) -> Self {
         Self { url: url.into() }
     }
@@ -400,8 +392,8 @@ pub struct GetSpan {
     pub scope_version: String,
 }
 impl GetSpan {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset. Required
+    /// nullable fields take a value here; set them to `None` to send `null`.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         customer_id: impl Into<String>,
@@ -547,8 +539,7 @@ pub struct GetSpanEvaluation {
     pub metadata: std::collections::BTreeMap<String, String>,
 }
 impl GetSpanEvaluation {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         customer_id: impl Into<String>,
@@ -590,8 +581,8 @@ pub struct GetSpanEvaluationFieldOptions {
     pub options: Option<Vec<String>>,
 }
 impl GetSpanEvaluationFieldOptions {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset. Required
+    /// nullable fields take a value here; set them to `None` to send `null`.
     pub fn new(options: impl Into<Vec<String>>) -> Self {
         Self {
             options: Some(options.into()),
@@ -604,8 +595,7 @@ pub struct GetSpanEvaluationFields {
     pub field_definitions: Vec<OtelFieldDefinition>,
 }
 impl GetSpanEvaluationFields {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(field_definitions: impl Into<Vec<OtelFieldDefinition>>) -> Self {
         Self {
             field_definitions: field_definitions.into(),
@@ -618,8 +608,7 @@ pub struct GetSpanEvaluations {
     pub span_evaluations: FeedResultGetSpanEvaluation,
 }
 impl GetSpanEvaluations {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(span_evaluations: impl Into<FeedResultGetSpanEvaluation>) -> Self {
         Self {
             span_evaluations: span_evaluations.into(),
@@ -632,8 +621,8 @@ pub struct GetSpanFieldOptions {
     pub options: Option<Vec<String>>,
 }
 impl GetSpanFieldOptions {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset. Required
+    /// nullable fields take a value here; set them to `None` to send `null`.
     pub fn new(options: impl Into<Vec<String>>) -> Self {
         Self {
             options: Some(options.into()),
@@ -646,8 +635,7 @@ pub struct GetSpanFields {
     pub field_definitions: Vec<OtelFieldDefinition>,
 }
 impl GetSpanFields {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(field_definitions: impl Into<Vec<OtelFieldDefinition>>) -> Self {
         Self {
             field_definitions: field_definitions.into(),
@@ -675,8 +663,7 @@ pub struct GetSpans {
     pub spans: FeedResultGetSpan,
 }
 impl GetSpans {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(spans: impl Into<FeedResultGetSpan>) -> Self {
         Self { spans: spans.into() }
     }
@@ -722,8 +709,7 @@ pub struct GetTrace {
     pub last_turn_last_output_message: String,
 }
 impl GetTrace {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         customer_id: impl Into<String>,
@@ -805,8 +791,8 @@ pub struct GetTraceFieldOptions {
     pub options: Option<Vec<String>>,
 }
 impl GetTraceFieldOptions {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset. Required
+    /// nullable fields take a value here; set them to `None` to send `null`.
     pub fn new(options: impl Into<Vec<String>>) -> Self {
         Self {
             options: Some(options.into()),
@@ -819,8 +805,7 @@ pub struct GetTraceFields {
     pub field_definitions: Vec<OtelFieldDefinition>,
 }
 impl GetTraceFields {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(field_definitions: impl Into<Vec<OtelFieldDefinition>>) -> Self {
         Self {
             field_definitions: field_definitions.into(),
@@ -844,8 +829,7 @@ pub struct GetTraces {
     pub traces: FeedResultGetTrace,
 }
 impl GetTraces {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(traces: impl Into<FeedResultGetTrace>) -> Self {
         Self { traces: traces.into() }
     }
@@ -878,8 +862,7 @@ pub struct GitCommitMetadata {
     pub html_url: crate::Nullable<String>,
 }
 impl GitCommitMetadata {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(sha: impl Into<String>) -> Self {
         Self {
             sha: sha.into(),
@@ -904,8 +887,7 @@ pub struct GlobalHeaderValue {
     pub value: String,
 }
 impl GlobalHeaderValue {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(value: impl Into<String>) -> Self {
         Self {
             is_secret: Default::default(),
@@ -957,8 +939,7 @@ pub struct GroupWorkspaceAssignmentOut {
     pub created: String,
 }
 impl GroupWorkspaceAssignmentOut {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         roles: impl Into<Vec<WorkspaceRoleRef>>,
         workspace_uuid: impl Into<String>,
@@ -991,8 +972,7 @@ pub struct GroupWorkspaceAssignmentsOut {
     pub page_size: i64,
 }
 impl GroupWorkspaceAssignmentsOut {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         total: impl Into<i64>,
         items: impl Into<Vec<GroupWorkspaceAssignmentOut>>,

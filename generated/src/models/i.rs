@@ -22,8 +22,7 @@ pub struct ImageContent {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 impl ImageContent {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(data: impl Into<String>, mime_type: impl Into<String>) -> Self {
         Self {
             r#type: Default::default(),
@@ -90,8 +89,7 @@ pub struct ImageURL {
     pub detail: crate::Nullable<ImageDetail>,
 }
 impl ImageURL {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(url: impl Into<String>) -> Self {
         Self {
             url: url.into(),
@@ -113,8 +111,7 @@ pub struct ImageURLChunk {
     pub image_url: ImageURLChunkImageUrl,
 }
 impl ImageURLChunk {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(image_url: impl Into<ImageURLChunkImageUrl>) -> Self {
         Self {
             r#type: Default::default(),
@@ -145,8 +142,7 @@ pub struct ImportDatasetFromCampaignRequest {
     pub campaign_id: String,
 }
 impl ImportDatasetFromCampaignRequest {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(campaign_id: impl Into<String>) -> Self {
         Self {
             campaign_id: campaign_id.into(),
@@ -159,8 +155,7 @@ pub struct ImportDatasetFromDatasetRequest {
     pub dataset_record_ids: Vec<String>,
 }
 impl ImportDatasetFromDatasetRequest {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(dataset_record_ids: impl Into<Vec<String>>) -> Self {
         Self {
             dataset_record_ids: dataset_record_ids.into(),
@@ -173,8 +168,7 @@ pub struct ImportDatasetFromExplorerRequest {
     pub completion_event_ids: Vec<String>,
 }
 impl ImportDatasetFromExplorerRequest {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(completion_event_ids: impl Into<Vec<String>>) -> Self {
         Self {
             completion_event_ids: completion_event_ids.into(),
@@ -187,8 +181,7 @@ pub struct ImportDatasetFromFileRequest {
     pub file_id: String,
 }
 impl ImportDatasetFromFileRequest {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(file_id: impl Into<String>) -> Self {
         Self { file_id: file_id.into() }
     }
@@ -199,8 +192,7 @@ pub struct ImportDatasetFromPlaygroundRequest {
     pub conversation_ids: Vec<String>,
 }
 impl ImportDatasetFromPlaygroundRequest {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(conversation_ids: impl Into<Vec<String>>) -> Self {
         Self {
             conversation_ids: conversation_ids.into(),
@@ -234,8 +226,8 @@ pub struct IngestionPipelineConfiguration {
     pub pipeline_composition: Option<std::collections::BTreeMap<String, String>>,
 }
 impl IngestionPipelineConfiguration {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset. Required
+    /// nullable fields take a value here; set them to `None` to send `null`.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         id: impl Into<String>,
@@ -269,8 +261,7 @@ pub struct InstructRequest {
     pub messages: Vec<Message>,
 }
 impl InstructRequest {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(messages: impl Into<Vec<Message>>) -> Self {
         Self { messages: messages.into() }
     }

@@ -36,8 +36,7 @@ pub struct JSONPatchAdd {
     pub op: JSONPatchAddOp,
 }
 impl JSONPatchAdd {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(path: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
         Self {
             path: path.into(),
@@ -63,8 +62,7 @@ pub struct JSONPatchAppend {
     pub op: JSONPatchAppendOp,
 }
 impl JSONPatchAppend {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(path: impl Into<String>, value: impl Into<JSONPatchAppendValue>) -> Self {
         Self {
             path: path.into(),
@@ -110,8 +108,7 @@ pub struct JSONPatchPayloadResponse {
     pub encoding_options: crate::Nullable<Vec<EncodedPayloadOptions>>,
 }
 impl JSONPatchPayloadResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(value: impl Into<JSONPatchPayloadValueResponse>) -> Self {
         Self {
             r#type: Default::default(),
@@ -153,8 +150,7 @@ pub struct JSONPatchRemove {
     pub op: JSONPatchRemoveOp,
 }
 impl JSONPatchRemove {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(path: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
         Self {
             path: path.into(),
@@ -180,8 +176,7 @@ pub struct JSONPatchReplace {
     pub op: JSONPatchReplaceOp,
 }
 impl JSONPatchReplace {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(path: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
         Self {
             path: path.into(),
@@ -214,8 +209,7 @@ pub struct JSONPayloadResponse {
     pub encoding_options: crate::Nullable<Vec<EncodedPayloadOptions>>,
 }
 impl JSONPayloadResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(value: impl Into<serde_json::Value>) -> Self {
         Self {
             r#type: Default::default(),
@@ -243,8 +237,7 @@ pub struct JsonSchema {
     pub strict: Option<bool>,
 }
 impl JsonSchema {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         name: impl Into<String>,
         schema: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
@@ -292,8 +285,8 @@ pub struct Judge {
     pub base_revision: crate::Nullable<String>,
 }
 impl Judge {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset. Required
+    /// nullable fields take a value here; set them to `None` to send `null`.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         id: impl Into<String>,
@@ -338,8 +331,7 @@ pub struct JudgeChatCompletionEventRequest {
     pub judge_definition: CreateJudgeRequest,
 }
 impl JudgeChatCompletionEventRequest {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(judge_definition: impl Into<CreateJudgeRequest>) -> Self {
         Self {
             judge_definition: judge_definition.into(),
@@ -357,8 +349,7 @@ pub struct JudgeClassificationOutput {
     pub options: Vec<JudgeClassificationOutputOption>,
 }
 impl JudgeClassificationOutput {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(options: impl Into<Vec<JudgeClassificationOutputOption>>) -> Self {
         Self {
             r#type: Default::default(),
@@ -373,8 +364,7 @@ pub struct JudgeClassificationOutputOption {
     pub description: String,
 }
 impl JudgeClassificationOutputOption {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(value: impl Into<String>, description: impl Into<String>) -> Self {
         Self {
             value: value.into(),
@@ -396,8 +386,7 @@ pub struct JudgeConversationRequest {
     >,
 }
 impl JudgeConversationRequest {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         messages: impl Into<Vec<std::collections::BTreeMap<String, serde_json::Value>>>,
     ) -> Self {
@@ -416,8 +405,7 @@ pub struct JudgeDatasetRecordRequest {
     pub judge_definition: CreateJudgeRequest,
 }
 impl JudgeDatasetRecordRequest {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(judge_definition: impl Into<CreateJudgeRequest>) -> Self {
         Self {
             judge_definition: judge_definition.into(),
@@ -431,8 +419,7 @@ pub struct JudgeOutput {
     pub answer: JudgeOutputAnswer,
 }
 impl JudgeOutput {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         analysis: impl Into<String>,
         answer: impl Into<JudgeOutputAnswer>,
@@ -504,8 +491,7 @@ pub struct JudgeRegressionOutput {
     pub max_description: String,
 }
 impl JudgeRegressionOutput {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         min_description: impl Into<String>,
         max_description: impl Into<String>,

@@ -60,8 +60,7 @@ pub struct LibrariesAPIUsageDataJSON {
     pub audio_seconds: BasicModelUsageDataJSON,
 }
 impl LibrariesAPIUsageDataJSON {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         pages: impl Into<BasicModelUsageDataJSON>,
         tokens: impl Into<BasicModelUsageDataJSON>,
@@ -115,8 +114,8 @@ pub struct Library {
 }
 #[allow(deprecated)]
 impl Library {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset. Required
+    /// nullable fields take a value here; set them to `None` to send `null`.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         id: impl Into<String>,
@@ -170,8 +169,8 @@ pub struct LimitsContext {
     pub currency: String,
 }
 impl LimitsContext {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset. Required
+    /// nullable fields take a value here; set them to `None` to send `null`.
     pub fn new(
         completion: impl Into<UsageLimits>,
         last_payment_failure: impl Into<bool>,
@@ -195,8 +194,7 @@ pub struct LimitsOUT {
     pub limits: LimitsContext,
 }
 impl LimitsOUT {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(limits: impl Into<LimitsContext>) -> Self {
         Self { limits: limits.into() }
     }
@@ -215,8 +213,7 @@ pub struct ListBatchJobsResponse {
     pub total: i64,
 }
 impl ListBatchJobsResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(total: impl Into<i64>) -> Self {
         Self {
             data: Default::default(),
@@ -238,8 +235,7 @@ pub struct ListCampaignSelectedEventsResponse {
     pub completion_events: PaginatedResultChatCompletionEventPreview,
 }
 impl ListCampaignSelectedEventsResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         completion_events: impl Into<PaginatedResultChatCompletionEventPreview>,
     ) -> Self {
@@ -254,8 +250,7 @@ pub struct ListCampaignsResponse {
     pub campaigns: PaginatedResultCampaignPreview,
 }
 impl ListCampaignsResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(campaigns: impl Into<PaginatedResultCampaignPreview>) -> Self {
         Self {
             campaigns: campaigns.into(),
@@ -269,8 +264,7 @@ pub struct ListChatCompletionFieldsResponse {
     pub field_groups: Vec<FieldGroup>,
 }
 impl ListChatCompletionFieldsResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         field_definitions: impl Into<Vec<BaseFieldDefinition>>,
         field_groups: impl Into<Vec<FieldGroup>>,
@@ -287,8 +281,7 @@ pub struct ListDatasetImportTasksResponse {
     pub tasks: PaginatedResultDatasetImportTask,
 }
 impl ListDatasetImportTasksResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(tasks: impl Into<PaginatedResultDatasetImportTask>) -> Self {
         Self { tasks: tasks.into() }
     }
@@ -299,8 +292,7 @@ pub struct ListDatasetRecordsResponse {
     pub records: PaginatedResultDatasetRecord,
 }
 impl ListDatasetRecordsResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(records: impl Into<PaginatedResultDatasetRecord>) -> Self {
         Self { records: records.into() }
     }
@@ -311,8 +303,7 @@ pub struct ListDatasetsResponse {
     pub datasets: PaginatedResultDatasetPreview,
 }
 impl ListDatasetsResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(datasets: impl Into<PaginatedResultDatasetPreview>) -> Self {
         Self { datasets: datasets.into() }
     }
@@ -324,8 +315,7 @@ pub struct ListDocumentsResponse {
     pub data: Vec<Document>,
 }
 impl ListDocumentsResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         pagination: impl Into<PaginationInfo>,
         data: impl Into<Vec<Document>>,
@@ -345,8 +335,7 @@ pub struct ListFilesResponse {
     pub total: crate::Nullable<i64>,
 }
 impl ListFilesResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(data: impl Into<Vec<FileSchema>>, object: impl Into<String>) -> Self {
         Self {
             data: data.into(),
@@ -364,8 +353,7 @@ pub struct ListJudgesResponse {
     pub judges: PaginatedResultJudgePreview,
 }
 impl ListJudgesResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(judges: impl Into<PaginatedResultJudgePreview>) -> Self {
         Self { judges: judges.into() }
     }
@@ -384,8 +372,7 @@ pub struct ListLibrariesResponse {
 }
 #[allow(deprecated)]
 impl ListLibrariesResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(data: impl Into<Vec<Library>>) -> Self {
         Self {
             pagination: Default::default(),
@@ -405,8 +392,7 @@ pub struct ListOrganizationsResponse {
     pub organizations: Vec<UserOrganization>,
 }
 impl ListOrganizationsResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(organizations: impl Into<Vec<UserOrganization>>) -> Self {
         Self {
             organizations: organizations.into(),
@@ -443,8 +429,7 @@ pub struct ListSharingResponse {
     pub data: Vec<Sharing>,
 }
 impl ListSharingResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(data: impl Into<Vec<Sharing>>) -> Self {
         Self { data: data.into() }
     }
@@ -522,8 +507,7 @@ pub struct ListWorkflowEventResponse {
     pub next_cursor: crate::Nullable<String>,
 }
 impl ListWorkflowEventResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(events: impl Into<Vec<ListWorkflowEventResponseEventsItem>>) -> Self {
         Self {
             events: events.into(),
@@ -618,8 +602,7 @@ pub struct ListWorkspacesResponse {
     pub workspaces: Vec<UserWorkspace>,
 }
 impl ListWorkspacesResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(workspaces: impl Into<Vec<UserWorkspace>>) -> Self {
         Self {
             workspaces: workspaces.into(),
@@ -650,8 +633,7 @@ pub struct LogicalExpression {
     pub expressions: Vec<LogicalExpressionExpressionsItem>,
 }
 impl LogicalExpression {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         r#type: impl Into<LogicalExpressionType>,
         expressions: impl Into<Vec<LogicalExpressionExpressionsItem>>,

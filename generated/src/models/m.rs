@@ -24,8 +24,7 @@ pub struct MCPPrompt {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 impl MCPPrompt {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(name: impl Into<String>) -> Self {
         Self {
             name: name.into(),
@@ -76,8 +75,7 @@ pub struct MCPResource {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 impl MCPResource {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(name: impl Into<String>, uri: impl Into<String>) -> Self {
         Self {
             name: name.into(),
@@ -111,8 +109,7 @@ pub struct MCPServerAuthenticationRequirement {
     pub schemes: Option<Vec<String>>,
 }
 impl MCPServerAuthenticationRequirement {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(required: impl Into<bool>) -> Self {
         Self {
             required: required.into(),
@@ -176,8 +173,7 @@ pub struct MCPServerCard {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 impl MCPServerCard {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(name: impl Into<String>, version: impl Into<String>) -> Self {
         Self {
             schema: Default::default(),
@@ -297,8 +293,7 @@ pub struct MCPServerCardTool {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 impl MCPServerCardTool {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         name: impl Into<String>,
         input_schema: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
@@ -357,8 +352,7 @@ pub struct MCPServerIcon {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 impl MCPServerIcon {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(src: impl Into<String>) -> Self {
         Self {
             src: src.into(),
@@ -390,8 +384,7 @@ pub struct MCPServerRemote {
     pub authentication: crate::Nullable<MCPServerAuthenticationRequirement>,
 }
 impl MCPServerRemote {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(r#type: impl Into<MCPServerRemoteType>, url: impl Into<String>) -> Self {
         Self {
             r#type: r#type.into(),
@@ -432,8 +425,7 @@ pub struct MCPServerRemoteHeader {
     pub choices: crate::Nullable<Vec<String>>,
 }
 impl MCPServerRemoteHeader {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(name: impl Into<String>, description: impl Into<String>) -> Self {
         Self {
             name: name.into(),
@@ -473,8 +465,7 @@ pub struct MCPServerRepository {
     pub subfolder: crate::Nullable<String>,
 }
 impl MCPServerRepository {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(url: impl Into<String>, source: impl Into<String>) -> Self {
         Self {
             url: url.into(),
@@ -549,8 +540,7 @@ pub struct MCPTool {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 impl MCPTool {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         name: impl Into<String>,
         input_schema: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
@@ -662,8 +652,7 @@ pub struct ManagedDeploymentResponse {
     pub is_hardened: Option<bool>,
 }
 impl ManagedDeploymentResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         service_id: impl Into<String>,
         name: impl Into<String>,
@@ -718,8 +707,7 @@ pub struct MemberSubscriptionOUT {
     pub member_has_access: crate::Nullable<bool>,
 }
 impl MemberSubscriptionOUT {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(r#type: impl Into<PlanType>) -> Self {
         Self {
             r#type: r#type.into(),
@@ -772,8 +760,7 @@ pub struct MemberWorkspaceInfo {
 }
 #[allow(deprecated)]
 impl MemberWorkspaceInfo {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         uuid: impl Into<String>,
         name: impl Into<String>,
@@ -898,8 +885,7 @@ pub struct MessageInputEntry {
     pub prefix: Option<bool>,
 }
 impl MessageInputEntry {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         role: impl Into<MessageInputEntryRole>,
         content: impl Into<MessageInputEntryContent>,
@@ -1020,8 +1006,7 @@ pub struct MessageOutputEntry {
     pub content: MessageOutputEntryContent,
 }
 impl MessageOutputEntry {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(content: impl Into<MessageOutputEntryContent>) -> Self {
         Self {
             object: Default::default(),
@@ -1097,8 +1082,7 @@ pub struct MessageOutputEvent {
     pub content: MessageOutputEventContent,
 }
 impl MessageOutputEvent {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         id: impl Into<String>,
         content: impl Into<MessageOutputEventContent>,
@@ -1149,8 +1133,7 @@ pub struct MessageResponse {
     pub message: String,
 }
 impl MessageResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(message: impl Into<String>) -> Self {
         Self { message: message.into() }
     }
@@ -1169,8 +1152,7 @@ pub struct MessageTokens {
     pub usage_count: Option<i64>,
 }
 impl MessageTokens {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(role: impl Into<Roles>) -> Self {
         Self {
             role: role.into(),
@@ -1224,8 +1206,7 @@ pub struct MetricDefinition {
     pub aggregation: MetricAggregation,
 }
 impl MetricDefinition {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         measure: impl Into<String>,
         aggregation: impl Into<MetricAggregation>,
@@ -1341,8 +1322,7 @@ pub struct ModelConversation {
     pub model: String,
 }
 impl ModelConversation {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         id: impl Into<String>,
         created_at: impl Into<String>,
@@ -1562,8 +1542,7 @@ pub struct ModerationResponse {
     pub results: Vec<ModerationObject>,
 }
 impl ModerationResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         id: impl Into<String>,
         model: impl Into<String>,

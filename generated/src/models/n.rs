@@ -12,8 +12,7 @@ pub struct NestedGroupRef {
     pub name: String,
 }
 impl NestedGroupRef {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(uuid: impl Into<String>, name: impl Into<String>) -> Self {
         Self {
             uuid: uuid.into(),
@@ -28,8 +27,7 @@ pub struct NestedGroupsOut {
     pub children: Vec<NestedGroupRef>,
 }
 impl NestedGroupsOut {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(children: impl Into<Vec<NestedGroupRef>>) -> Self {
         Self { children: children.into() }
     }
@@ -51,8 +49,7 @@ pub struct NetworkEncodedInput {
     pub empty: Option<bool>,
 }
 impl NetworkEncodedInput {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(b64payload: impl Into<String>) -> Self {
         Self {
             b64payload: b64payload.into(),
@@ -77,8 +74,7 @@ pub struct NewUsageLimitIN {
     pub no_monthly_limit: Option<bool>,
 }
 impl NewUsageLimitIN {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(amount: impl Into<i64>) -> Self {
         Self {
             amount: amount.into(),

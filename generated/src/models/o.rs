@@ -21,8 +21,7 @@ pub struct OAuth2Token {
     pub expires_at: crate::Nullable<String>,
 }
 impl OAuth2Token {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(access_token: impl Into<String>) -> Self {
         Self {
             access_token: access_token.into(),
@@ -47,8 +46,7 @@ pub struct OAuth2TokenAuth {
     pub value: String,
 }
 impl OAuth2TokenAuth {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(value: impl Into<String>) -> Self {
         Self {
             r#type: Default::default(),
@@ -104,8 +102,7 @@ pub struct OCRAsideTextBlock {
     pub r#type: OCRAsideTextBlockType,
 }
 impl OCRAsideTextBlock {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         top_left_x: impl Into<i64>,
         top_left_y: impl Into<i64>,
@@ -174,8 +171,7 @@ pub struct OCRCaptionBlock {
     pub r#type: OCRCaptionBlockType,
 }
 impl OCRCaptionBlock {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         top_left_x: impl Into<i64>,
         top_left_y: impl Into<i64>,
@@ -220,8 +216,7 @@ pub struct OCRCodeBlock {
     pub r#type: OCRCodeBlockType,
 }
 impl OCRCodeBlock {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         top_left_x: impl Into<i64>,
         top_left_y: impl Into<i64>,
@@ -258,8 +253,7 @@ pub struct OCRConfidenceScore {
     pub start_index: i64,
 }
 impl OCRConfidenceScore {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         text: impl Into<String>,
         confidence: impl Into<f64>,
@@ -291,8 +285,7 @@ pub struct OCREquationBlock {
     pub r#type: OCREquationBlockType,
 }
 impl OCREquationBlock {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         top_left_x: impl Into<i64>,
         top_left_y: impl Into<i64>,
@@ -337,8 +330,7 @@ pub struct OCRFooterBlock {
     pub r#type: OCRFooterBlockType,
 }
 impl OCRFooterBlock {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         top_left_x: impl Into<i64>,
         top_left_y: impl Into<i64>,
@@ -383,8 +375,7 @@ pub struct OCRHeaderBlock {
     pub r#type: OCRHeaderBlockType,
 }
 impl OCRHeaderBlock {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         top_left_x: impl Into<i64>,
         top_left_y: impl Into<i64>,
@@ -431,8 +422,7 @@ pub struct OCRImageBlock {
     pub image_id: String,
 }
 impl OCRImageBlock {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         top_left_x: impl Into<i64>,
         top_left_y: impl Into<i64>,
@@ -481,8 +471,8 @@ pub struct OCRImageObject {
     pub image_annotation: crate::Nullable<String>,
 }
 impl OCRImageObject {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset. Required
+    /// nullable fields take a value here; set them to `None` to send `null`.
     pub fn new(
         id: impl Into<String>,
         top_left_x: impl Into<i64>,
@@ -523,8 +513,7 @@ pub struct OCRListBlock {
     pub r#type: OCRListBlockType,
 }
 impl OCRListBlock {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         top_left_x: impl Into<i64>,
         top_left_y: impl Into<i64>,
@@ -572,8 +561,7 @@ pub struct OCRPageConfidenceScores {
     pub minimum_page_confidence_score: f64,
 }
 impl OCRPageConfidenceScores {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         average_page_confidence_score: impl Into<f64>,
         minimum_page_confidence_score: impl Into<f64>,
@@ -599,8 +587,7 @@ pub struct OCRPageDimensions {
     pub width: i64,
 }
 impl OCRPageDimensions {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         dpi: impl Into<i64>,
         height: impl Into<i64>,
@@ -644,8 +631,8 @@ pub struct OCRPageObject {
     pub blocks: crate::Nullable<Vec<OCRPageObjectBlocksItem>>,
 }
 impl OCRPageObject {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset. Required
+    /// nullable fields take a value here; set them to `None` to send `null`.
     pub fn new(
         index: impl Into<i64>,
         markdown: impl Into<String>,
@@ -738,8 +725,7 @@ pub struct OCRReferencesBlock {
     pub r#type: OCRReferencesBlockType,
 }
 impl OCRReferencesBlock {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         top_left_x: impl Into<i64>,
         top_left_y: impl Into<i64>,
@@ -816,8 +802,8 @@ pub struct OCRRequest {
     >,
 }
 impl OCRRequest {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset. Required
+    /// nullable fields take a value here; set them to `None` to send `null`.
     pub fn new(
         model: impl Into<String>,
         document: impl Into<OCRRequestDocument>,
@@ -924,8 +910,7 @@ pub struct OCRResponse {
     pub usage_info: OCRUsageInfo,
 }
 impl OCRResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         pages: impl Into<Vec<OCRPageObject>>,
         model: impl Into<String>,
@@ -961,8 +946,7 @@ pub struct OCRSignatureBlock {
     pub r#type: OCRSignatureBlockType,
 }
 impl OCRSignatureBlock {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         top_left_x: impl Into<i64>,
         top_left_y: impl Into<i64>,
@@ -1010,8 +994,7 @@ pub struct OCRTableBlock {
     pub table_id: crate::Nullable<String>,
 }
 impl OCRTableBlock {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         top_left_x: impl Into<i64>,
         top_left_y: impl Into<i64>,
@@ -1053,8 +1036,7 @@ pub struct OCRTableObject {
     pub word_confidence_scores: crate::Nullable<Vec<OCRConfidenceScore>>,
 }
 impl OCRTableObject {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         id: impl Into<String>,
         content: impl Into<String>,
@@ -1090,8 +1072,7 @@ pub struct OCRTextBlock {
     pub r#type: OCRTextBlockType,
 }
 impl OCRTextBlock {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         top_left_x: impl Into<i64>,
         top_left_y: impl Into<i64>,
@@ -1136,8 +1117,7 @@ pub struct OCRTitleBlock {
     pub r#type: OCRTitleBlockType,
 }
 impl OCRTitleBlock {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         top_left_x: impl Into<i64>,
         top_left_y: impl Into<i64>,
@@ -1173,8 +1153,7 @@ pub struct OCRUsageInfo {
     pub doc_size_bytes: crate::Nullable<i64>,
 }
 impl OCRUsageInfo {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(pages_processed: impl Into<i64>) -> Self {
         Self {
             pages_processed: pages_processed.into(),
@@ -1214,8 +1193,7 @@ pub struct ObservabilityError {
     pub detail: ObservabilityErrorDetail,
 }
 impl ObservabilityError {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(detail: impl Into<ObservabilityErrorDetail>) -> Self {
         Self { detail: detail.into() }
     }
@@ -1368,8 +1346,8 @@ pub struct ObservabilityErrorDetail {
     pub error_code: Option<ObservabilityErrorCode>,
 }
 impl ObservabilityErrorDetail {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset. Required
+    /// nullable fields take a value here; set them to `None` to send `null`.
     pub fn new(
         message: impl Into<String>,
         error_code: impl Into<ObservabilityErrorCode>,
@@ -1389,8 +1367,7 @@ pub struct OrderByClause {
     pub direction: Option<OrderByClauseDirection>,
 }
 impl OrderByClause {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(field: impl Into<String>) -> Self {
         Self {
             field: field.into(),
@@ -1427,8 +1404,8 @@ pub struct OrganizationAdminUsersOUT {
     pub page_size: Option<i64>,
 }
 impl OrganizationAdminUsersOUT {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset. Required
+    /// nullable fields take a value here; set them to `None` to send `null`.
     pub fn new(
         members: impl Into<Vec<AdminOrganizationMemberOUT>>,
         invites: impl Into<Vec<OrganizationInviteOUT>>,
@@ -1485,8 +1462,7 @@ pub struct OrganizationInviteIN {
 }
 #[allow(deprecated)]
 impl OrganizationInviteIN {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(email: impl Into<String>) -> Self {
         Self {
             role_names: Default::default(),
@@ -1569,8 +1545,7 @@ pub struct OrganizationInviteOUT {
 }
 #[allow(deprecated)]
 impl OrganizationInviteOUT {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         uuid: impl Into<String>,
         raw_roles: impl Into<AdminOrganizationMemberOUTRawRoles>,
@@ -1605,8 +1580,7 @@ pub struct OrganizationInvitesCreateOUT {
     pub invited_members_count: crate::Nullable<i64>,
 }
 impl OrganizationInvitesCreateOUT {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         invalid_emails: impl Into<Vec<String>>,
         already_members: impl Into<Vec<String>>,
@@ -1651,8 +1625,7 @@ pub struct OrganizationMemberCreate {
 }
 #[allow(deprecated)]
 impl OrganizationMemberCreate {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         email: impl Into<String>,
         first_name: impl Into<String>,
@@ -1711,8 +1684,8 @@ pub struct OrganizationUserInviteOUT {
 }
 #[allow(deprecated)]
 impl OrganizationUserInviteOUT {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset. Required
+    /// nullable fields take a value here; set them to `None` to send `null`.
     pub fn new(
         invite_uuid: impl Into<String>,
         email: impl Into<String>,
@@ -1736,8 +1709,7 @@ pub struct OrganizationUsersCreateOUT {
     pub email_to_user_id: std::collections::BTreeMap<String, String>,
 }
 impl OrganizationUsersCreateOUT {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         invalid_emails: impl Into<Vec<String>>,
         email_to_user_id: impl Into<std::collections::BTreeMap<String, String>>,
@@ -1760,8 +1732,7 @@ pub struct OtelFieldDefinition {
     pub supported_aggregations: Vec<MetricAggregation>,
 }
 impl OtelFieldDefinition {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         name: impl Into<String>,
         label: impl Into<String>,

@@ -8,8 +8,7 @@ pub struct PaginatedConnectors {
     pub pagination: PaginationResponse,
 }
 impl PaginatedConnectors {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         items: impl Into<Vec<Connector>>,
         pagination: impl Into<PaginationResponse>,
@@ -32,8 +31,7 @@ pub struct PaginatedResultCampaignPreview {
     pub previous: crate::Nullable<String>,
 }
 impl PaginatedResultCampaignPreview {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(count: impl Into<i64>) -> Self {
         Self {
             results: Default::default(),
@@ -59,8 +57,7 @@ pub struct PaginatedResultChatCompletionEventPreview {
     pub previous: crate::Nullable<String>,
 }
 impl PaginatedResultChatCompletionEventPreview {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(count: impl Into<i64>) -> Self {
         Self {
             results: Default::default(),
@@ -86,8 +83,7 @@ pub struct PaginatedResultDatasetImportTask {
     pub previous: crate::Nullable<String>,
 }
 impl PaginatedResultDatasetImportTask {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(count: impl Into<i64>) -> Self {
         Self {
             results: Default::default(),
@@ -113,8 +109,7 @@ pub struct PaginatedResultDatasetPreview {
     pub previous: crate::Nullable<String>,
 }
 impl PaginatedResultDatasetPreview {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(count: impl Into<i64>) -> Self {
         Self {
             results: Default::default(),
@@ -140,8 +135,7 @@ pub struct PaginatedResultDatasetRecord {
     pub previous: crate::Nullable<String>,
 }
 impl PaginatedResultDatasetRecord {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(count: impl Into<i64>) -> Self {
         Self {
             results: Default::default(),
@@ -167,8 +161,7 @@ pub struct PaginatedResultJudgePreview {
     pub previous: crate::Nullable<String>,
 }
 impl PaginatedResultJudgePreview {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(count: impl Into<i64>) -> Self {
         Self {
             results: Default::default(),
@@ -192,8 +185,7 @@ pub struct PaginationInfo {
     pub has_more: bool,
 }
 impl PaginationInfo {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         total_items: impl Into<i64>,
         total_pages: impl Into<i64>,
@@ -218,8 +210,7 @@ pub struct PaginationResponse {
     pub page_size: i64,
 }
 impl PaginationResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(page_size: impl Into<i64>) -> Self {
         Self {
             next_cursor: Default::default(),
@@ -347,8 +338,8 @@ pub struct PriceData {
     pub price: PriceDataPrice,
 }
 impl PriceData {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset. Required
+    /// nullable fields take a value here; set them to `None` to send `null`.
     pub fn new(
         event_type: impl Into<LagoEventType>,
         billing_metric: impl Into<String>,
@@ -418,8 +409,7 @@ pub struct ProcessingStatus {
 }
 #[allow(deprecated)]
 impl ProcessingStatus {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         document_id: impl Into<String>,
         process_status: impl Into<ProcessStatus>,
@@ -492,8 +482,7 @@ pub struct PromptArgument {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 impl PromptArgument {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(name: impl Into<String>) -> Self {
         Self {
             name: name.into(),
@@ -516,8 +505,7 @@ pub struct PromptDefinition {
     pub variables: Option<Vec<PromptVariable>>,
 }
 impl PromptDefinition {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(content: impl Into<String>) -> Self {
         Self {
             content: content.into(),
@@ -614,8 +602,7 @@ pub struct PublicAuthenticationMethod {
     pub oauth2_server_metadata: crate::Nullable<ExtendedOAuthServerMetadata>,
 }
 impl PublicAuthenticationMethod {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         method_type: impl Into<OutboundAuthenticationType>,
         has_default_credentials: impl Into<bool>,
@@ -665,8 +652,7 @@ pub struct PublicConnectorExecutionData {
     pub use_connectors_gateway: Option<bool>,
 }
 impl PublicConnectorExecutionData {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         integrations: impl Into<Vec<PublicExecutionConnector>>,
         tools: impl Into<Vec<ExecutionTool>>,
@@ -701,8 +687,7 @@ pub struct PublicExecutionConnectionConfig {
     pub hosted_internally: Option<bool>,
 }
 impl PublicExecutionConnectionConfig {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(r#type: impl Into<ConnectionConfigType>) -> Self {
         Self {
             r#type: r#type.into(),
@@ -728,8 +713,8 @@ pub struct PublicExecutionConnector {
     pub connection_config: Option<PublicExecutionConnectionConfig>,
 }
 impl PublicExecutionConnector {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset. Required
+    /// nullable fields take a value here; set them to `None` to send `null`.
     pub fn new(
         id: impl Into<String>,
         name: impl Into<String>,
@@ -750,8 +735,7 @@ pub struct PublicExecutionEnv {
     pub errors: Vec<String>,
 }
 impl PublicExecutionEnv {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         tools: impl Into<Vec<Tool>>,
         tool_execution_data: impl Into<PublicConnectorExecutionData>,

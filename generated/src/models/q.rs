@@ -18,8 +18,7 @@ pub struct QueryDefinition {
     >,
 }
 impl QueryDefinition {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         name: impl Into<String>,
         input_schema: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
@@ -46,8 +45,7 @@ pub struct QueryInvocationBody {
     pub input: crate::Nullable<QueryInvocationBodyInput>,
 }
 impl QueryInvocationBody {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(name: impl Into<String>) -> Self {
         Self {
             name: name.into(),
@@ -81,8 +79,7 @@ pub struct QueryWorkflowResponse {
     pub result: serde_json::Value,
 }
 impl QueryWorkflowResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         query_name: impl Into<String>,
         result: impl Into<serde_json::Value>,

@@ -10,8 +10,7 @@ pub struct RateLimitsOUT {
     pub tokens_limits_by_model: std::collections::BTreeMap<String, TokenLimitsByModel>,
 }
 impl RateLimitsOUT {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         requests_per_second: impl Into<i64>,
         tokens_limits_by_model: impl Into<
@@ -57,8 +56,7 @@ pub struct ReferenceChunk {
     pub reference_ids: Vec<ReferenceChunkReferenceIdsItem>,
 }
 impl ReferenceChunk {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(reference_ids: impl Into<Vec<ReferenceChunkReferenceIdsItem>>) -> Self {
         Self {
             r#type: Default::default(),
@@ -92,8 +90,7 @@ pub struct RegisterDeploymentRequestDeployment {
     pub deployment: RegisterDeploymentRequestDeploymentDeployment,
 }
 impl RegisterDeploymentRequestDeployment {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         name: impl Into<String>,
         deployment: impl Into<RegisterDeploymentRequestDeploymentDeployment>,
@@ -136,8 +133,7 @@ pub struct RegisterDeploymentRequestVespaDeployment {
     pub query_url: String,
 }
 impl RegisterDeploymentRequestVespaDeployment {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         vespa_version: impl Into<String>,
         indexes: impl Into<Vec<RegisterDeploymentRequestVespaIndex>>,
@@ -166,8 +162,8 @@ pub struct RegisterDeploymentRequestVespaField {
     pub multidimensional: bool,
 }
 impl RegisterDeploymentRequestVespaField {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset. Required
+    /// nullable fields take a value here; set them to `None` to send `null`.
     pub fn new(
         name: impl Into<String>,
         r#type: impl Into<SchemaFieldDataType>,
@@ -194,8 +190,7 @@ pub struct RegisterDeploymentRequestVespaIndex {
     pub sd: String,
 }
 impl RegisterDeploymentRequestVespaIndex {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         name: impl Into<String>,
         fields: impl Into<Vec<RegisterDeploymentRequestVespaField>>,
@@ -215,8 +210,7 @@ pub struct RegisterSearchIndexResponseIndex {
     pub id: String,
 }
 impl RegisterSearchIndexResponseIndex {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(id: impl Into<String>) -> Self {
         Self { id: id.into() }
     }
@@ -244,8 +238,7 @@ pub struct RemoveWorkspaceMembersIN {
     pub members: Vec<BaseWorkspaceMemberIN>,
 }
 impl RemoveWorkspaceMembersIN {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(members: impl Into<Vec<BaseWorkspaceMemberIN>>) -> Self {
         Self { members: members.into() }
     }
@@ -260,8 +253,7 @@ pub struct RemoveWorkspaceMembersOUT {
     pub not_deleted_members: crate::Nullable<Vec<String>>,
 }
 impl RemoveWorkspaceMembersOUT {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(deleted_members_count: impl Into<i64>) -> Self {
         Self {
             deleted_members_count: deleted_members_count.into(),
@@ -321,8 +313,7 @@ pub struct ResetInvocationBody {
     pub exclude_updates: Option<bool>,
 }
 impl ResetInvocationBody {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(event_id: impl Into<i64>) -> Self {
         Self {
             event_id: event_id.into(),
@@ -373,8 +364,7 @@ pub struct ResourceLink {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 impl ResourceLink {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(name: impl Into<String>, uri: impl Into<String>) -> Self {
         Self {
             name: name.into(),
@@ -471,8 +461,7 @@ pub struct ResponseDoneEvent {
     pub usage: ConversationUsageInfo,
 }
 impl ResponseDoneEvent {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(usage: impl Into<ConversationUsageInfo>) -> Self {
         Self {
             r#type: Default::default(),
@@ -503,8 +492,7 @@ pub struct ResponseErrorEvent {
     pub code: i64,
 }
 impl ResponseErrorEvent {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(message: impl Into<String>, code: impl Into<i64>) -> Self {
         Self {
             r#type: Default::default(),
@@ -565,8 +553,7 @@ pub struct ResponseStartedEvent {
     pub conversation_id: String,
 }
 impl ResponseStartedEvent {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(conversation_id: impl Into<String>) -> Self {
         Self {
             r#type: Default::default(),
@@ -616,8 +603,7 @@ pub struct RestartConversationRequest {
     pub agent_version: crate::Nullable<ValidationErrorLocItem>,
 }
 impl RestartConversationRequest {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(from_entry_id: impl Into<String>) -> Self {
         Self {
             inputs: Default::default(),
@@ -654,8 +640,7 @@ pub struct RoleOut {
     pub is_custom_role: bool,
 }
 impl RoleOut {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         name: impl Into<String>,
         uuid: impl Into<String>,
@@ -696,8 +681,7 @@ pub struct RolesOut {
     pub organization_roles: Vec<RoleOut>,
 }
 impl RolesOut {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         workspace_roles: impl Into<Vec<RoleOut>>,
         organization_roles: impl Into<Vec<RoleOut>>,

@@ -92,8 +92,7 @@ pub struct ScalarMetric {
     pub value: ScalarMetricValue,
 }
 impl ScalarMetric {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(value: impl Into<ScalarMetricValue>) -> Self {
         Self { value: value.into() }
     }
@@ -198,8 +197,7 @@ pub struct ScheduleDefinition {
     pub schedule_id: crate::Nullable<String>,
 }
 impl ScheduleDefinition {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(input: impl Into<serde_json::Value>) -> Self {
         Self {
             input: input.into(),
@@ -291,8 +289,7 @@ pub struct ScheduleDefinitionOutput {
     pub recent_executions: Option<Vec<ScheduleRecentExecution>>,
 }
 impl ScheduleDefinitionOutput {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         input: impl Into<serde_json::Value>,
         schedule_id: impl Into<String>,
@@ -340,8 +337,7 @@ pub struct ScheduleFutureExecution {
     pub scheduled_at: String,
 }
 impl ScheduleFutureExecution {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(scheduled_at: impl Into<String>) -> Self {
         Self {
             scheduled_at: scheduled_at.into(),
@@ -358,8 +354,7 @@ pub struct ScheduleInterval {
     pub offset: crate::Nullable<String>,
 }
 impl ScheduleInterval {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(every: impl Into<String>) -> Self {
         Self {
             every: every.into(),
@@ -410,8 +405,7 @@ pub struct ScheduleRange {
     pub step: Option<i64>,
 }
 impl ScheduleRange {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(start: impl Into<i64>) -> Self {
         Self {
             start: start.into(),
@@ -438,8 +432,7 @@ pub struct ScheduleRecentExecution {
     pub execution_id: String,
 }
 impl ScheduleRecentExecution {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         scheduled_at: impl Into<String>,
         started_at: impl Into<String>,
@@ -535,8 +528,7 @@ pub struct ScimSyncGroupActionOut {
     pub group: ScimSyncGroupRefOut,
 }
 impl ScimSyncGroupActionOut {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(group: impl Into<ScimSyncGroupRefOut>) -> Self {
         Self { group: group.into() }
     }
@@ -549,8 +541,7 @@ pub struct ScimSyncGroupRefOut {
     pub group_name: String,
 }
 impl ScimSyncGroupRefOut {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(uuid: impl Into<String>, group_name: impl Into<String>) -> Self {
         Self {
             uuid: uuid.into(),
@@ -566,8 +557,7 @@ pub struct ScimSyncGroupUpdateActionOut {
     pub previous_group_name: String,
 }
 impl ScimSyncGroupUpdateActionOut {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         group: impl Into<ScimSyncGroupRefOut>,
         previous_group_name: impl Into<String>,
@@ -586,8 +576,7 @@ pub struct ScimSyncGroupsSummaryOut {
     pub delete: Vec<ScimSyncGroupActionOut>,
 }
 impl ScimSyncGroupsSummaryOut {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         create: impl Into<Vec<ScimSyncGroupActionOut>>,
         update: impl Into<Vec<ScimSyncGroupUpdateActionOut>>,
@@ -608,8 +597,7 @@ pub struct ScimSyncMembershipActionOut {
     pub users_removed: Vec<ScimSyncUserRefOut>,
 }
 impl ScimSyncMembershipActionOut {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         group: impl Into<ScimSyncGroupRefOut>,
         users_added: impl Into<Vec<ScimSyncUserRefOut>>,
@@ -650,8 +638,7 @@ pub struct ScimSyncSummaryOut {
     pub memberships: Vec<ScimSyncMembershipActionOut>,
 }
 impl ScimSyncSummaryOut {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         users: impl Into<ScimSyncUsersSummaryOut>,
         groups: impl Into<ScimSyncGroupsSummaryOut>,
@@ -670,8 +657,7 @@ pub struct ScimSyncUserActionOut {
     pub user: ScimSyncUserRefOut,
 }
 impl ScimSyncUserActionOut {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(user: impl Into<ScimSyncUserRefOut>) -> Self {
         Self { user: user.into() }
     }
@@ -684,8 +670,7 @@ pub struct ScimSyncUserRefOut {
     pub user_name: String,
 }
 impl ScimSyncUserRefOut {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(uuid: impl Into<String>, user_name: impl Into<String>) -> Self {
         Self {
             uuid: uuid.into(),
@@ -700,8 +685,7 @@ pub struct ScimSyncUsersSummaryOut {
     pub deprovision: Vec<ScimSyncUserActionOut>,
 }
 impl ScimSyncUsersSummaryOut {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         provision: impl Into<Vec<ScimSyncUserActionOut>>,
         deprovision: impl Into<Vec<ScimSyncUserActionOut>>,
@@ -720,8 +704,7 @@ pub struct SearchChatCompletionEventIdsRequest {
     pub extra_fields: crate::Nullable<Vec<String>>,
 }
 impl SearchChatCompletionEventIdsRequest {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(search_params: impl Into<FilterPayload>) -> Self {
         Self {
             search_params: search_params.into(),
@@ -738,8 +721,7 @@ pub struct SearchChatCompletionEventIdsResponse {
     pub completion_event_ids: Vec<String>,
 }
 impl SearchChatCompletionEventIdsResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(completion_event_ids: impl Into<Vec<String>>) -> Self {
         Self {
             completion_event_ids: completion_event_ids.into(),
@@ -754,8 +736,7 @@ pub struct SearchChatCompletionEventsRequest {
     pub extra_fields: crate::Nullable<Vec<String>>,
 }
 impl SearchChatCompletionEventsRequest {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(search_params: impl Into<FilterPayload>) -> Self {
         Self {
             search_params: search_params.into(),
@@ -772,8 +753,7 @@ pub struct SearchChatCompletionEventsResponse {
     pub completion_events: FeedResultChatCompletionEventPreview,
 }
 impl SearchChatCompletionEventsResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         completion_events: impl Into<FeedResultChatCompletionEventPreview>,
     ) -> Self {
@@ -893,8 +873,7 @@ pub struct SetNestedGroupsIn {
     pub child_group_uuids: Vec<String>,
 }
 impl SetNestedGroupsIn {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(child_group_uuids: impl Into<Vec<String>>) -> Self {
         Self {
             child_group_uuids: child_group_uuids.into(),
@@ -931,8 +910,8 @@ pub struct Sharing {
 }
 #[allow(deprecated)]
 impl Sharing {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset. Required
+    /// nullable fields take a value here; set them to `None` to send `null`.
     pub fn new(
         library_id: impl Into<String>,
         org_id: impl Into<String>,
@@ -968,8 +947,7 @@ pub struct SharingDelete {
 }
 #[allow(deprecated)]
 impl SharingDelete {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         share_with_uuid: impl Into<String>,
         share_with_type: impl Into<EntityType>,
@@ -1000,8 +978,7 @@ pub struct SharingRequest {
 }
 #[allow(deprecated)]
 impl SharingRequest {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         level: impl Into<ShareEnum>,
         share_with_uuid: impl Into<String>,
@@ -1030,8 +1007,7 @@ pub struct SignalDefinition {
     pub input_schema: std::collections::BTreeMap<String, serde_json::Value>,
 }
 impl SignalDefinition {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         name: impl Into<String>,
         input_schema: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
@@ -1056,8 +1032,7 @@ pub struct SignalInvocationBody {
     pub input: crate::Nullable<SignalInvocationBodyInput>,
 }
 impl SignalInvocationBody {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(name: impl Into<String>) -> Self {
         Self {
             name: name.into(),
@@ -1145,8 +1120,7 @@ pub struct SkillAssetContent {
     pub kind: SkillAssetContentKind,
 }
 impl SkillAssetContent {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(kind: impl Into<SkillAssetContentKind>) -> Self {
         Self {
             is_executable: Default::default(),
@@ -1178,8 +1152,7 @@ pub struct SkillAssetContentKindRawContent {
     pub raw_content: String,
 }
 impl SkillAssetContentKindRawContent {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(raw_content: impl Into<String>) -> Self {
         Self {
             raw_content: raw_content.into(),
@@ -1193,8 +1166,7 @@ pub struct SkillAssetContentKindTextContent {
     pub text_content: String,
 }
 impl SkillAssetContentKindTextContent {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(text_content: impl Into<String>) -> Self {
         Self {
             text_content: text_content.into(),
@@ -1331,8 +1303,7 @@ pub struct SpeechRequest {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 impl SpeechRequest {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(input: impl Into<String>) -> Self {
         Self {
             model: Default::default(),
@@ -1373,8 +1344,7 @@ pub struct SpeechStreamAudioDelta {
     pub audio_data: String,
 }
 impl SpeechStreamAudioDelta {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(audio_data: impl Into<String>) -> Self {
         Self {
             r#type: Default::default(),
@@ -1397,8 +1367,7 @@ pub struct SpeechStreamDone {
     pub usage: UsageInfo2,
 }
 impl SpeechStreamDone {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(usage: impl Into<UsageInfo2>) -> Self {
         Self {
             r#type: Default::default(),
@@ -1491,8 +1460,7 @@ pub struct StreamError {
     pub reason: String,
 }
 impl StreamError {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(error: impl Into<String>, reason: impl Into<String>) -> Self {
         Self {
             error: error.into(),
@@ -1507,8 +1475,7 @@ pub struct StreamEventSseErrorData {
     pub reason: String,
 }
 impl StreamEventSseErrorData {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(error: impl Into<String>, reason: impl Into<String>) -> Self {
         Self {
             error: error.into(),
@@ -1530,8 +1497,7 @@ pub struct StreamEventSsePayload {
     pub broker_sequence: i64,
 }
 impl StreamEventSsePayload {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         stream: impl Into<String>,
         data: impl Into<ListWorkflowEventResponseEventsItem>,
@@ -1564,8 +1530,7 @@ pub struct StreamEventWorkflowContext {
     pub root_workflow_exec_id: crate::Nullable<String>,
 }
 impl StreamEventWorkflowContext {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         namespace: impl Into<String>,
         workflow_name: impl Into<String>,
@@ -1619,8 +1584,7 @@ pub struct SystemMessage {
     pub content: SystemMessageContent,
 }
 impl SystemMessage {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(content: impl Into<SystemMessageContent>) -> Self {
         Self {
             role: Default::default(),

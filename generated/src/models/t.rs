@@ -211,8 +211,7 @@ pub struct TempoTraceAttribute {
     pub value: TempoTraceAttributeValue,
 }
 impl TempoTraceAttribute {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         key: impl Into<String>,
         value: impl Into<TempoTraceAttributeValue>,
@@ -274,8 +273,7 @@ pub struct TempoTraceAttributeArrayValue {
     pub array_value: TempoTraceAttributeArrayContainer,
 }
 impl TempoTraceAttributeArrayValue {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(array_value: impl Into<TempoTraceAttributeArrayContainer>) -> Self {
         Self {
             array_value: array_value.into(),
@@ -290,8 +288,7 @@ pub struct TempoTraceAttributeBoolValue {
     pub bool_value: bool,
 }
 impl TempoTraceAttributeBoolValue {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(bool_value: impl Into<bool>) -> Self {
         Self {
             bool_value: bool_value.into(),
@@ -306,8 +303,7 @@ pub struct TempoTraceAttributeIntValue {
     pub int_value: String,
 }
 impl TempoTraceAttributeIntValue {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(int_value: impl Into<String>) -> Self {
         Self {
             int_value: int_value.into(),
@@ -322,8 +318,7 @@ pub struct TempoTraceAttributeStringValue {
     pub string_value: String,
 }
 impl TempoTraceAttributeStringValue {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(string_value: impl Into<String>) -> Self {
         Self {
             string_value: string_value.into(),
@@ -362,8 +357,7 @@ pub struct TempoTraceBatch {
     pub scope_spans: Option<Vec<TempoTraceScopeSpan>>,
 }
 impl TempoTraceBatch {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(resource: impl Into<TempoTraceResource>) -> Self {
         Self {
             resource: resource.into(),
@@ -387,8 +381,7 @@ pub struct TempoTraceEvent {
     pub attributes: Option<Vec<TempoTraceAttribute>>,
 }
 impl TempoTraceEvent {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(name: impl Into<String>, time_unix_nano: impl Into<String>) -> Self {
         Self {
             name: name.into(),
@@ -419,8 +412,7 @@ pub struct TempoTraceScope {
     pub name: String,
 }
 impl TempoTraceScope {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(name: impl Into<String>) -> Self {
         Self { name: name.into() }
     }
@@ -451,8 +443,7 @@ pub struct TempoTraceScopeSpan {
     pub spans: Option<Vec<TempoTraceSpan>>,
 }
 impl TempoTraceScopeSpan {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(scope: impl Into<TempoTraceScope>) -> Self {
         Self {
             scope: scope.into(),
@@ -497,8 +488,7 @@ pub struct TempoTraceSpan {
     pub events: Option<Vec<TempoTraceEvent>>,
 }
 impl TempoTraceSpan {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         trace_id: impl Into<String>,
         span_id: impl Into<String>,
@@ -535,8 +525,7 @@ pub struct TextChunk {
     pub text: String,
 }
 impl TextChunk {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(text: impl Into<String>) -> Self {
         Self {
             r#type: Default::default(),
@@ -567,8 +556,7 @@ pub struct TextContent {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 impl TextContent {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(text: impl Into<String>) -> Self {
         Self {
             r#type: Default::default(),
@@ -610,8 +598,7 @@ pub struct TextResourceContents {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 impl TextResourceContents {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(uri: impl Into<String>, text: impl Into<String>) -> Self {
         Self {
             uri: uri.into(),
@@ -645,8 +632,7 @@ pub struct ThinkChunk {
     pub closed: Option<bool>,
 }
 impl ThinkChunk {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(thinking: impl Into<Vec<ThinkChunkThinkingItem>>) -> Self {
         Self {
             r#type: Default::default(),
@@ -701,8 +687,7 @@ pub struct TimeSeriesMetric {
     pub value: Vec<Vec<serde_json::Value>>,
 }
 impl TimeSeriesMetric {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(value: impl Into<Vec<Vec<serde_json::Value>>>) -> Self {
         Self { value: value.into() }
     }
@@ -733,8 +718,7 @@ pub struct TokenLimitsByModel {
     pub tokens_per_month: i64,
 }
 impl TokenLimitsByModel {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         tokens_per_minute: impl Into<i64>,
         tokens_per_month: impl Into<i64>,
@@ -754,8 +738,7 @@ pub struct Tool {
     pub function: Function,
 }
 impl Tool {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(function: impl Into<Function>) -> Self {
         Self {
             r#type: Default::default(),
@@ -828,8 +811,7 @@ pub struct ToolCall {
     pub index: Option<i64>,
 }
 impl ToolCall {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(function: impl Into<FunctionCall>) -> Self {
         Self {
             id: Default::default(),
@@ -849,8 +831,7 @@ pub struct ToolCallConfirmation {
     pub confirmation: ToolCallConfirmationConfirmation,
 }
 impl ToolCallConfirmation {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         tool_call_id: impl Into<String>,
         confirmation: impl Into<ToolCallConfirmationConfirmation>,
@@ -883,8 +864,7 @@ pub struct ToolChoice {
     pub function: FunctionName,
 }
 impl ToolChoice {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(function: impl Into<FunctionName>) -> Self {
         Self {
             r#type: Default::default(),
@@ -984,8 +964,7 @@ pub struct ToolExecutionDeltaEvent {
     pub arguments: String,
 }
 impl ToolExecutionDeltaEvent {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         id: impl Into<String>,
         name: impl Into<ToolExecutionEntryName>,
@@ -1028,8 +1007,7 @@ pub struct ToolExecutionDoneEvent {
     pub info: Option<ToolExecutionInfo>,
 }
 impl ToolExecutionDoneEvent {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(id: impl Into<String>, name: impl Into<ToolExecutionEntryName>) -> Self {
         Self {
             r#type: Default::default(),
@@ -1080,8 +1058,7 @@ pub struct ToolExecutionEntry {
     pub info: Option<ToolExecutionInfo>,
 }
 impl ToolExecutionEntry {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         name: impl Into<ToolExecutionEntryName>,
         arguments: impl Into<String>,
@@ -1150,8 +1127,7 @@ pub struct ToolExecutionStartedEvent {
     pub arguments: String,
 }
 impl ToolExecutionStartedEvent {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         id: impl Into<String>,
         name: impl Into<ToolExecutionEntryName>,
@@ -1211,8 +1187,7 @@ pub struct ToolFileChunk {
     pub file_type: crate::Nullable<String>,
 }
 impl ToolFileChunk {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         tool: impl Into<ToolExecutionEntryName>,
         file_id: impl Into<String>,
@@ -1248,8 +1223,8 @@ pub struct ToolMessage {
     pub name: crate::Nullable<String>,
 }
 impl ToolMessage {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset. Required
+    /// nullable fields take a value here; set them to `None` to send `null`.
     pub fn new(content: impl Into<MessageContent>) -> Self {
         Self {
             role: Default::default(),
@@ -1272,8 +1247,8 @@ pub struct ToolProperties {
     pub read_only: Option<bool>,
 }
 impl ToolProperties {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset. Required
+    /// nullable fields take a value here; set them to `None` to send `null`.
     pub fn new(read_only: impl Into<bool>) -> Self {
         Self {
             read_only: Some(read_only.into()),
@@ -1298,8 +1273,7 @@ pub struct ToolReferenceChunk {
     pub description: crate::Nullable<String>,
 }
 impl ToolReferenceChunk {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         tool: impl Into<ToolExecutionEntryName>,
         title: impl Into<String>,
@@ -1388,8 +1362,8 @@ pub struct TranscriptionResponse {
     pub usage: UsageInfo,
 }
 impl TranscriptionResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset. Required
+    /// nullable fields take a value here; set them to `None` to send `null`.
     pub fn new(
         model: impl Into<String>,
         text: impl Into<String>,
@@ -1425,8 +1399,7 @@ pub struct TranscriptionSegmentChunk {
     pub speaker_id: crate::Nullable<String>,
 }
 impl TranscriptionSegmentChunk {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         text: impl Into<String>,
         start: impl Into<f64>,
@@ -1467,8 +1440,8 @@ pub struct TranscriptionStreamDone {
     pub r#type: TranscriptionStreamDoneType,
 }
 impl TranscriptionStreamDone {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset. Required
+    /// nullable fields take a value here; set them to `None` to send `null`.
     pub fn new(
         model: impl Into<String>,
         text: impl Into<String>,
@@ -1518,8 +1491,7 @@ pub struct TranscriptionStreamEvents {
     pub data: TranscriptionStreamEventsData,
 }
 impl TranscriptionStreamEvents {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         event: impl Into<TranscriptionStreamEventTypes>,
         data: impl Into<TranscriptionStreamEventsData>,
@@ -1567,8 +1539,7 @@ pub struct TranscriptionStreamLanguage {
     pub audio_language: String,
 }
 impl TranscriptionStreamLanguage {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(audio_language: impl Into<String>) -> Self {
         Self {
             r#type: Default::default(),
@@ -1597,8 +1568,7 @@ pub struct TranscriptionStreamSegmentDelta {
     pub speaker_id: crate::Nullable<String>,
 }
 impl TranscriptionStreamSegmentDelta {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         text: impl Into<String>,
         start: impl Into<f64>,
@@ -1633,8 +1603,7 @@ pub struct TranscriptionStreamTextDelta {
     pub text: String,
 }
 impl TranscriptionStreamTextDelta {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(text: impl Into<String>) -> Self {
         Self {
             r#type: Default::default(),

@@ -15,8 +15,7 @@ pub struct UnarchiveModelResponse {
     pub archived: Option<bool>,
 }
 impl UnarchiveModelResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(id: impl Into<String>) -> Self {
         Self {
             id: id.into(),
@@ -121,8 +120,7 @@ pub struct UpdateDatasetRecordPayloadRequest {
     pub payload: DatasetRecordPayload,
 }
 impl UpdateDatasetRecordPayloadRequest {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(payload: impl Into<DatasetRecordPayload>) -> Self {
         Self { payload: payload.into() }
     }
@@ -133,8 +131,7 @@ pub struct UpdateDatasetRecordPropertiesRequest {
     pub properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 impl UpdateDatasetRecordPropertiesRequest {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         properties: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
     ) -> Self {
@@ -173,8 +170,7 @@ pub struct UpdateDefinition {
     >,
 }
 impl UpdateDefinition {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         name: impl Into<String>,
         input_schema: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
@@ -283,8 +279,7 @@ pub struct UpdateInvocationBody {
     pub input: crate::Nullable<QueryInvocationBodyInput>,
 }
 impl UpdateInvocationBody {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(name: impl Into<String>) -> Self {
         Self {
             name: name.into(),
@@ -306,8 +301,7 @@ pub struct UpdateJudgeRequest {
     pub tools: Vec<String>,
 }
 impl UpdateJudgeRequest {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         name: impl Into<String>,
         description: impl Into<String>,
@@ -368,8 +362,7 @@ pub struct UpdateMetricsRequestDeploymentMetricsOnline {
     pub index_metrics: Vec<UpdateMetricsRequestIndexMetrics>,
 }
 impl UpdateMetricsRequestDeploymentMetricsOnline {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         document_count: impl Into<i64>,
         index_metrics: impl Into<Vec<UpdateMetricsRequestIndexMetrics>>,
@@ -394,8 +387,7 @@ pub struct UpdateMetricsRequestIndexMetrics {
     pub document_count: i64,
 }
 impl UpdateMetricsRequestIndexMetrics {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(name: impl Into<String>, document_count: impl Into<i64>) -> Self {
         Self {
             name: name.into(),
@@ -424,8 +416,7 @@ pub struct UpdateRunInfo {
     pub chunks_count: i64,
 }
 impl UpdateRunInfo {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(execution_time: impl Into<String>, chunks_count: impl Into<i64>) -> Self {
         Self {
             execution_time: execution_time.into(),
@@ -442,8 +433,7 @@ pub struct UpdateUserGroupOrganizationRoleIn {
 }
 #[allow(deprecated)]
 impl UpdateUserGroupOrganizationRoleIn {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(organization_role: impl Into<AdminOrganizationMemberOUTRawRole>) -> Self {
         Self {
             organization_role: organization_role.into(),
@@ -458,8 +448,7 @@ pub struct UpdateWorkflowResponse {
     pub result: serde_json::Value,
 }
 impl UpdateWorkflowResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         update_name: impl Into<String>,
         result: impl Into<serde_json::Value>,
@@ -510,8 +499,7 @@ pub struct UsageInfo {
     pub service_tier: crate::Nullable<String>,
 }
 impl UsageInfo {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         prompt_tokens: impl Into<i64>,
         completion_tokens: impl Into<i64>,
@@ -588,8 +576,7 @@ pub struct UsageLimits {
     pub usage_limit: crate::Nullable<f64>,
 }
 impl UsageLimits {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(monthly_limit_reached: impl Into<bool>) -> Self {
         Self {
             no_monthly_limit: Default::default(),
@@ -652,8 +639,8 @@ pub struct UsageOUTJSON {
     pub prices: Option<Vec<PriceData>>,
 }
 impl UsageOUTJSON {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset. Required
+    /// nullable fields take a value here; set them to `None` to send `null`.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         completion: impl Into<BasicModelUsageDataJSON>,
@@ -723,8 +710,8 @@ pub struct UserIdentity {
     pub api_key: crate::Nullable<UserIdentityApiKey>,
 }
 impl UserIdentity {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset. Required
+    /// nullable fields take a value here; set them to `None` to send `null`.
     pub fn new(
         id: impl Into<String>,
         email: impl Into<String>,
@@ -753,8 +740,8 @@ pub struct UserIdentityApiKey {
     pub name: Option<String>,
 }
 impl UserIdentityApiKey {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset. Required
+    /// nullable fields take a value here; set them to `None` to send `null`.
     pub fn new(id: impl Into<String>, name: impl Into<String>) -> Self {
         Self {
             id: id.into(),
@@ -769,8 +756,7 @@ pub struct UserIdentityOrganization {
     pub name: String,
 }
 impl UserIdentityOrganization {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(id: impl Into<String>, name: impl Into<String>) -> Self {
         Self {
             id: id.into(),
@@ -785,8 +771,7 @@ pub struct UserIdentityWorkspace {
     pub name: String,
 }
 impl UserIdentityWorkspace {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(id: impl Into<String>, name: impl Into<String>) -> Self {
         Self {
             id: id.into(),
@@ -805,8 +790,8 @@ pub struct UserMessage {
     pub content: Option<MessageContent>,
 }
 impl UserMessage {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset. Required
+    /// nullable fields take a value here; set them to `None` to send `null`.
     pub fn new(content: impl Into<MessageContent>) -> Self {
         Self {
             role: Default::default(),
@@ -827,8 +812,7 @@ pub struct UserOrganization {
     pub name: String,
 }
 impl UserOrganization {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(id: impl Into<String>, name: impl Into<String>) -> Self {
         Self {
             id: id.into(),
@@ -860,8 +844,7 @@ pub struct UserWorkspace {
     pub organization_id: String,
 }
 impl UserWorkspace {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         id: impl Into<String>,
         name: impl Into<String>,

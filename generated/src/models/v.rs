@@ -13,8 +13,7 @@ pub struct ValidationError {
     pub ctx: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
 impl ValidationError {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         loc: impl Into<Vec<ValidationErrorLocItem>>,
         msg: impl Into<String>,
@@ -56,8 +55,7 @@ pub struct VibeActiveUsersStat {
     pub nb_active_users_programmatic: i64,
 }
 impl VibeActiveUsersStat {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         day: impl Into<String>,
         nb_active_users_total: impl Into<i64>,
@@ -89,8 +87,7 @@ pub struct VibeCodeUsageDataJSON {
     pub audio_characters: BasicModelUsageDataJSON,
 }
 impl VibeCodeUsageDataJSON {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         completion: impl Into<BasicModelUsageDataJSON>,
         ocr: impl Into<BasicModelUsageDataJSON>,
@@ -118,8 +115,7 @@ pub struct VibeConsumedTokensStat {
     pub output_tokens: i64,
 }
 impl VibeConsumedTokensStat {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         day: impl Into<String>,
         model: impl Into<String>,
@@ -144,8 +140,7 @@ pub struct VibeNextEditActiveUsersStat {
     pub nb_active_users: i64,
 }
 impl VibeNextEditActiveUsersStat {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(day: impl Into<String>, nb_active_users: impl Into<i64>) -> Self {
         Self {
             day: day.into(),
@@ -164,8 +159,7 @@ pub struct VibeNextEditModifiedLOCStat {
     pub lines_total: i64,
 }
 impl VibeNextEditModifiedLOCStat {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         day: impl Into<String>,
         lines_inserted: impl Into<i64>,
@@ -199,8 +193,7 @@ pub struct VibeNextEditSuggestionStat {
     pub surface_ghost_text: i64,
 }
 impl VibeNextEditSuggestionStat {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         day: impl Into<String>,
@@ -242,8 +235,7 @@ pub struct VibeOrganizationStatsOUT {
     pub next_edit_modified_loc: Vec<VibeNextEditModifiedLOCStat>,
 }
 impl VibeOrganizationStatsOUT {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         start_time: impl Into<i64>,
         end_time: impl Into<i64>,
@@ -268,8 +260,7 @@ pub struct VibeSessionDurationStat {
     pub total_duration_hours: f64,
 }
 impl VibeSessionDurationStat {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(day: impl Into<String>, total_duration_hours: impl Into<f64>) -> Self {
         Self {
             day: day.into(),
@@ -288,8 +279,7 @@ pub struct VibeSessionStat {
     pub nb_sessions_programmatic: i64,
 }
 impl VibeSessionStat {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         day: impl Into<String>,
         nb_sessions: impl Into<i64>,
@@ -315,8 +305,7 @@ pub struct VibeToolCallsByNameStat {
     pub count: i64,
 }
 impl VibeToolCallsByNameStat {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         day: impl Into<String>,
         tool_name: impl Into<String>,
@@ -343,8 +332,7 @@ pub struct VibeToolCallsStat {
     pub approval_never: i64,
 }
 impl VibeToolCallsStat {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         day: impl Into<String>,
@@ -379,8 +367,7 @@ pub struct VibeUserPromptsStat {
     pub nb_prompts_programmatic: i64,
 }
 impl VibeUserPromptsStat {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         day: impl Into<String>,
         nb_prompts_total: impl Into<i64>,
@@ -411,8 +398,7 @@ pub struct VibeWorkByAgentStat {
     pub unique_users_count: i64,
 }
 impl VibeWorkByAgentStat {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         messages_count: impl Into<i64>,
@@ -446,8 +432,7 @@ pub struct VibeWorkByAgentStatsOUT {
     pub data: Vec<VibeWorkByAgentStat>,
 }
 impl VibeWorkByAgentStatsOUT {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         start_time: impl Into<i64>,
         end_time: impl Into<i64>,
@@ -475,8 +460,8 @@ pub struct VibeWorkByTimeStat {
     pub unique_agents_count: i64,
 }
 impl VibeWorkByTimeStat {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset. Required
+    /// nullable fields take a value here; set them to `None` to send `null`.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         messages_count: impl Into<i64>,
@@ -512,8 +497,7 @@ pub struct VibeWorkByTimeStatsOUT {
     pub data: Vec<VibeWorkByTimeStat>,
 }
 impl VibeWorkByTimeStatsOUT {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         start_time: impl Into<i64>,
         end_time: impl Into<i64>,
@@ -541,8 +525,7 @@ pub struct VibeWorkByUserStat {
     pub messages_to_agents_count: i64,
 }
 impl VibeWorkByUserStat {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         messages_count: impl Into<i64>,
@@ -578,8 +561,7 @@ pub struct VibeWorkByUserStatsOUT {
     pub data: Vec<VibeWorkByUserStat>,
 }
 impl VibeWorkByUserStatsOUT {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         start_time: impl Into<i64>,
         end_time: impl Into<i64>,
@@ -608,8 +590,7 @@ pub struct VibeWorkspaceStatsOUT {
     pub session_durations: Vec<VibeSessionDurationStat>,
 }
 impl VibeWorkspaceStatsOUT {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         start_time: impl Into<i64>,
@@ -664,8 +645,7 @@ pub struct VoiceCreateRequest {
     pub sample_filename: crate::Nullable<String>,
 }
 impl VoiceCreateRequest {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(name: impl Into<String>, sample_audio: impl Into<String>) -> Self {
         Self {
             name: name.into(),
@@ -698,8 +678,7 @@ pub struct VoiceListResponse {
     pub total_pages: i64,
 }
 impl VoiceListResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         items: impl Into<Vec<VoiceResponse>>,
         total: impl Into<i64>,
@@ -747,8 +726,8 @@ pub struct VoiceResponse {
     pub trimmed_seconds: crate::Nullable<f64>,
 }
 impl VoiceResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset. Required
+    /// nullable fields take a value here; set them to `None` to send `null`.
     pub fn new(
         name: impl Into<String>,
         id: impl Into<String>,

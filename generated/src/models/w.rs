@@ -98,8 +98,7 @@ pub struct Workflow {
     pub tags: Option<Vec<String>>,
 }
 impl Workflow {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         id: impl Into<String>,
         name: impl Into<String>,
@@ -136,8 +135,7 @@ pub struct WorkflowArchiveResponse {
     pub workflow: Workflow,
 }
 impl WorkflowArchiveResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(workflow: impl Into<Workflow>) -> Self {
         Self { workflow: workflow.into() }
     }
@@ -164,8 +162,7 @@ pub struct WorkflowBasicDefinition {
     pub tags: Option<Vec<String>>,
 }
 impl WorkflowBasicDefinition {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         id: impl Into<String>,
         name: impl Into<String>,
@@ -194,8 +191,7 @@ pub struct WorkflowBulkArchiveRequest {
     pub workflow_ids: Vec<String>,
 }
 impl WorkflowBulkArchiveRequest {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(workflow_ids: impl Into<Vec<String>>) -> Self {
         Self {
             workflow_ids: workflow_ids.into(),
@@ -212,8 +208,7 @@ pub struct WorkflowBulkArchiveResponse {
     pub errored: Option<Vec<WorkflowBulkError>>,
 }
 impl WorkflowBulkArchiveResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(archived: impl Into<Vec<Workflow>>) -> Self {
         Self {
             archived: archived.into(),
@@ -238,8 +233,7 @@ pub struct WorkflowBulkError {
     pub message: String,
 }
 impl WorkflowBulkError {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(workflow_id: impl Into<String>, message: impl Into<String>) -> Self {
         Self {
             workflow_id: workflow_id.into(),
@@ -258,8 +252,7 @@ pub struct WorkflowBulkUnarchiveRequest {
     pub workflow_ids: Vec<String>,
 }
 impl WorkflowBulkUnarchiveRequest {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(workflow_ids: impl Into<Vec<String>>) -> Self {
         Self {
             workflow_ids: workflow_ids.into(),
@@ -276,8 +269,7 @@ pub struct WorkflowBulkUnarchiveResponse {
     pub errored: Option<Vec<WorkflowBulkError>>,
 }
 impl WorkflowBulkUnarchiveResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(unarchived: impl Into<Vec<Workflow>>) -> Self {
         Self {
             unarchived: unarchived.into(),
@@ -327,8 +319,7 @@ pub struct WorkflowCodeDefinition {
     >,
 }
 impl WorkflowCodeDefinition {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         input_schema: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
     ) -> Self {
@@ -423,8 +414,7 @@ pub struct WorkflowExecutionCanceledAttributes {
     pub attempt: Option<i64>,
 }
 impl WorkflowExecutionCanceledAttributes {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(task_id: impl Into<String>) -> Self {
         Self {
             task_id: task_id.into(),
@@ -471,8 +461,8 @@ pub struct WorkflowExecutionCanceledResponse {
     pub attributes: WorkflowExecutionCanceledAttributes,
 }
 impl WorkflowExecutionCanceledResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset. Required
+    /// nullable fields take a value here; set them to `None` to send `null`.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         event_id: impl Into<String>,
@@ -523,8 +513,7 @@ pub struct WorkflowExecutionCompletedAttributesResponse {
     pub attempt: Option<i64>,
 }
 impl WorkflowExecutionCompletedAttributesResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         task_id: impl Into<String>,
         result: impl Into<JSONPayloadResponse>,
@@ -574,8 +563,8 @@ pub struct WorkflowExecutionCompletedResponse {
     pub attributes: WorkflowExecutionCompletedAttributesResponse,
 }
 impl WorkflowExecutionCompletedResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset. Required
+    /// nullable fields take a value here; set them to `None` to send `null`.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         event_id: impl Into<String>,
@@ -625,8 +614,7 @@ pub struct WorkflowExecutionContinuedAsNewAttributesResponse {
     pub input: JSONPayloadResponse,
 }
 impl WorkflowExecutionContinuedAsNewAttributesResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         task_id: impl Into<String>,
         new_execution_run_id: impl Into<String>,
@@ -677,8 +665,8 @@ pub struct WorkflowExecutionContinuedAsNewResponse {
     pub attributes: WorkflowExecutionContinuedAsNewAttributesResponse,
 }
 impl WorkflowExecutionContinuedAsNewResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset. Required
+    /// nullable fields take a value here; set them to `None` to send `null`.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         event_id: impl Into<String>,
@@ -730,8 +718,7 @@ pub struct WorkflowExecutionFailedAttributes {
     pub attempt: Option<i64>,
 }
 impl WorkflowExecutionFailedAttributes {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(task_id: impl Into<String>, failure: impl Into<Failure>) -> Self {
         Self {
             task_id: task_id.into(),
@@ -778,8 +765,8 @@ pub struct WorkflowExecutionFailedResponse {
     pub attributes: WorkflowExecutionFailedAttributes,
 }
 impl WorkflowExecutionFailedResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset. Required
+    /// nullable fields take a value here; set them to `None` to send `null`.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         event_id: impl Into<String>,
@@ -826,8 +813,7 @@ pub struct WorkflowExecutionListResponse {
     pub next_page_token: crate::Nullable<String>,
 }
 impl WorkflowExecutionListResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         executions: impl Into<Vec<WorkflowExecutionWithoutResultResponse>>,
     ) -> Self {
@@ -877,8 +863,7 @@ pub struct WorkflowExecutionProgressTraceEvent {
     pub error: crate::Nullable<String>,
 }
 impl WorkflowExecutionProgressTraceEvent {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         name: impl Into<String>,
         id: impl Into<String>,
@@ -1016,8 +1001,8 @@ pub struct WorkflowExecutionResponse {
     pub result: Option<serde_json::Value>,
 }
 impl WorkflowExecutionResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset. Required
+    /// nullable fields take a value here; set them to `None` to send `null`.
     pub fn new(
         workflow_name: impl Into<String>,
         execution_id: impl Into<String>,
@@ -1068,8 +1053,7 @@ pub struct WorkflowExecutionStartedAttributesResponse {
     pub attempt: Option<i64>,
 }
 impl WorkflowExecutionStartedAttributesResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         task_id: impl Into<String>,
         workflow_name: impl Into<String>,
@@ -1122,8 +1106,8 @@ pub struct WorkflowExecutionStartedResponse {
     pub attributes: WorkflowExecutionStartedAttributesResponse,
 }
 impl WorkflowExecutionStartedResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset. Required
+    /// nullable fields take a value here; set them to `None` to send `null`.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         event_id: impl Into<String>,
@@ -1199,8 +1183,7 @@ pub struct WorkflowExecutionSyncResponse {
     pub result: serde_json::Value,
 }
 impl WorkflowExecutionSyncResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         workflow_name: impl Into<String>,
         execution_id: impl Into<String>,
@@ -1237,8 +1220,7 @@ pub struct WorkflowExecutionTraceEvent {
     pub internal: Option<bool>,
 }
 impl WorkflowExecutionTraceEvent {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         name: impl Into<String>,
         id: impl Into<String>,
@@ -1309,8 +1291,8 @@ pub struct WorkflowExecutionTraceEventsResponse {
     pub events: Option<Vec<WorkflowExecutionTraceEventsResponseEventsItem>>,
 }
 impl WorkflowExecutionTraceEventsResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset. Required
+    /// nullable fields take a value here; set them to `None` to send `null`.
     pub fn new(
         workflow_name: impl Into<String>,
         execution_id: impl Into<String>,
@@ -1412,8 +1394,8 @@ pub struct WorkflowExecutionTraceOTelResponse {
     pub otel_trace_data: crate::Nullable<TempoGetTraceResponse>,
 }
 impl WorkflowExecutionTraceOTelResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset. Required
+    /// nullable fields take a value here; set them to `None` to send `null`.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         workflow_name: impl Into<String>,
@@ -1516,8 +1498,8 @@ pub struct WorkflowExecutionTraceSummaryResponse {
     pub span_tree: crate::Nullable<WorkflowExecutionTraceSummarySpan>,
 }
 impl WorkflowExecutionTraceSummaryResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset. Required
+    /// nullable fields take a value here; set them to `None` to send `null`.
     pub fn new(
         workflow_name: impl Into<String>,
         execution_id: impl Into<String>,
@@ -1574,8 +1556,8 @@ pub struct WorkflowExecutionTraceSummarySpan {
     pub children: Option<Vec<WorkflowExecutionTraceSummarySpan>>,
 }
 impl WorkflowExecutionTraceSummarySpan {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset. Required
+    /// nullable fields take a value here; set them to `None` to send `null`.
     pub fn new(
         span_id: impl Into<String>,
         name: impl Into<String>,
@@ -1644,8 +1626,8 @@ pub struct WorkflowExecutionWithoutResultResponse {
     pub total_duration_ms: crate::Nullable<i64>,
 }
 impl WorkflowExecutionWithoutResultResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset. Required
+    /// nullable fields take a value here; set them to `None` to send `null`.
     pub fn new(
         workflow_name: impl Into<String>,
         execution_id: impl Into<String>,
@@ -1682,8 +1664,7 @@ pub struct WorkflowGetResponse {
     pub workflow: WorkflowWithWorkerStatus,
 }
 impl WorkflowGetResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(workflow: impl Into<WorkflowWithWorkerStatus>) -> Self {
         Self { workflow: workflow.into() }
     }
@@ -1696,8 +1677,8 @@ pub struct WorkflowListResponse {
     pub next_cursor: Option<String>,
 }
 impl WorkflowListResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset. Required
+    /// nullable fields take a value here; set them to `None` to send `null`.
     pub fn new(
         workflows: impl Into<Vec<WorkflowBasicDefinition>>,
         next_cursor: impl Into<String>,
@@ -1733,8 +1714,7 @@ pub struct WorkflowMetrics {
     pub retry_rate: ScalarMetric,
 }
 impl WorkflowMetrics {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         execution_count: impl Into<ScalarMetric>,
         success_count: impl Into<ScalarMetric>,
@@ -1789,8 +1769,7 @@ pub struct WorkflowRegistration {
 }
 #[allow(deprecated)]
 impl WorkflowRegistration {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         id: impl Into<String>,
         definition: impl Into<WorkflowCodeDefinition>,
@@ -1822,8 +1801,7 @@ pub struct WorkflowRegistrationGetResponse {
     pub workflow_version: WorkflowRegistrationWithWorkerStatus,
 }
 impl WorkflowRegistrationGetResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         workflow_registration: impl Into<WorkflowRegistrationWithWorkerStatus>,
         workflow_version: impl Into<WorkflowRegistrationWithWorkerStatus>,
@@ -1844,8 +1822,8 @@ pub struct WorkflowRegistrationListResponse {
     pub workflow_versions: Vec<WorkflowRegistration>,
 }
 impl WorkflowRegistrationListResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset. Required
+    /// nullable fields take a value here; set them to `None` to send `null`.
     pub fn new(
         workflow_registrations: impl Into<Vec<WorkflowRegistration>>,
         next_cursor: impl Into<String>,
@@ -1896,8 +1874,7 @@ pub struct WorkflowRegistrationWithWorkerStatus {
 }
 #[allow(deprecated)]
 impl WorkflowRegistrationWithWorkerStatus {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         id: impl Into<String>,
         definition: impl Into<WorkflowCodeDefinition>,
@@ -1932,8 +1909,7 @@ pub struct WorkflowScheduleListResponse {
     pub next_page_token: crate::Nullable<String>,
 }
 impl WorkflowScheduleListResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(schedules: impl Into<Vec<ScheduleDefinitionOutput>>) -> Self {
         Self {
             schedules: schedules.into(),
@@ -1987,8 +1963,7 @@ pub struct WorkflowScheduleRequest {
 }
 #[allow(deprecated)]
 impl WorkflowScheduleRequest {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(schedule: impl Into<ScheduleDefinition>) -> Self {
         Self {
             schedule: schedule.into(),
@@ -2014,8 +1989,7 @@ pub struct WorkflowScheduleResponse {
     pub schedule_id: String,
 }
 impl WorkflowScheduleResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(schedule_id: impl Into<String>) -> Self {
         Self {
             schedule_id: schedule_id.into(),
@@ -2041,8 +2015,7 @@ pub struct WorkflowScheduleUpdateRequest {
     pub schedule: PartialScheduleDefinition,
 }
 impl WorkflowScheduleUpdateRequest {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(schedule: impl Into<PartialScheduleDefinition>) -> Self {
         Self { schedule: schedule.into() }
     }
@@ -2056,8 +2029,7 @@ pub struct WorkflowTaskFailedAttributes {
     pub failure: Failure,
 }
 impl WorkflowTaskFailedAttributes {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(task_id: impl Into<String>, failure: impl Into<Failure>) -> Self {
         Self {
             task_id: task_id.into(),
@@ -2101,8 +2073,8 @@ pub struct WorkflowTaskFailedResponse {
     pub attributes: WorkflowTaskFailedAttributes,
 }
 impl WorkflowTaskFailedResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset. Required
+    /// nullable fields take a value here; set them to `None` to send `null`.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         event_id: impl Into<String>,
@@ -2149,8 +2121,7 @@ pub struct WorkflowTaskTimedOutAttributes {
     pub timeout_type: crate::Nullable<String>,
 }
 impl WorkflowTaskTimedOutAttributes {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(task_id: impl Into<String>) -> Self {
         Self {
             task_id: task_id.into(),
@@ -2197,8 +2168,8 @@ pub struct WorkflowTaskTimedOutResponse {
     pub attributes: WorkflowTaskTimedOutAttributes,
 }
 impl WorkflowTaskTimedOutResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset. Required
+    /// nullable fields take a value here; set them to `None` to send `null`.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         event_id: impl Into<String>,
@@ -2251,8 +2222,7 @@ pub struct WorkflowUnarchiveResponse {
     pub workflow: Workflow,
 }
 impl WorkflowUnarchiveResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(workflow: impl Into<Workflow>) -> Self {
         Self { workflow: workflow.into() }
     }
@@ -2286,8 +2256,7 @@ pub struct WorkflowUpdateResponse {
     pub workflow: Workflow,
 }
 impl WorkflowUpdateResponse {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(workflow: impl Into<Workflow>) -> Self {
         Self { workflow: workflow.into() }
     }
@@ -2341,8 +2310,7 @@ pub struct WorkflowWithWorkerStatus {
     pub active: bool,
 }
 impl WorkflowWithWorkerStatus {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         id: impl Into<String>,
         name: impl Into<String>,
@@ -2421,8 +2389,8 @@ pub struct WorkspaceEnrichedOUT {
 }
 #[allow(deprecated)]
 impl WorkspaceEnrichedOUT {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset. Required
+    /// nullable fields take a value here; set them to `None` to send `null`.
     pub fn new(
         uuid: impl Into<String>,
         name: impl Into<String>,
@@ -2503,8 +2471,7 @@ pub struct WorkspaceMemberSingleIN {
 }
 #[allow(deprecated)]
 impl WorkspaceMemberSingleIN {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(user_uuid: impl Into<String>) -> Self {
         Self {
             role_names: Default::default(),
@@ -2579,8 +2546,8 @@ pub struct WorkspaceOUT {
     pub is_default: bool,
 }
 impl WorkspaceOUT {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset. Required
+    /// nullable fields take a value here; set them to `None` to send `null`.
     pub fn new(
         uuid: impl Into<String>,
         name: impl Into<String>,
@@ -2621,8 +2588,7 @@ pub struct WorkspaceRoleRef {
     pub uuid: String,
 }
 impl WorkspaceRoleRef {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(name: impl Into<String>, uuid: impl Into<String>) -> Self {
         Self {
             name: name.into(),
@@ -2641,8 +2607,8 @@ pub struct WorkspaceSpendLimitOUT {
     pub no_monthly_limit: Option<bool>,
 }
 impl WorkspaceSpendLimitOUT {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset. Required
+    /// nullable fields take a value here; set them to `None` to send `null`.
     pub fn new(
         value: impl Into<f64>,
         currency: impl Into<String>,
@@ -2673,8 +2639,7 @@ pub struct WorkspacesOut {
     pub page_size: i64,
 }
 impl WorkspacesOut {
-    /// Builds a value from its required fields; optional fields start unset, and
-    /// required nullable fields start with the value given (set them to `None` for `null`).
+    /// Builds a value from its required fields; optional fields start unset.
     pub fn new(
         total: impl Into<i64>,
         items: impl Into<Vec<WorkspaceOUT>>,

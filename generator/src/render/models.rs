@@ -272,9 +272,16 @@ fn render_struct(name: &Ident, s: &Struct, head: TokenStream, allow: TokenStream
     let ctor = if derive_default {
         TokenStream::new()
     } else {
+        let doc = if s.fields.iter().any(|f| f.presence() == Presence::Option) {
+            quote! {
+                /// Builds a value from its required fields; optional fields start unset. Required
+                /// nullable fields take a value here; set them to `None` to send `null`.
+            }
+        } else {
+            quote!(#[doc = " Builds a value from its required fields; optional fields start unset."])
+        };
         quote! {
-            /// Builds a value from its required fields; optional fields start unset, and
-            /// required nullable fields start with the value given (set them to `None` for `null`).
+            #doc
             #many
             pub fn new(#(#ctor_params),*) -> Self { Self { #(#ctor_inits),* } }
         }
