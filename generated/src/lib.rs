@@ -2,10 +2,21 @@
 
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
+pub mod api;
+pub mod errors;
 pub mod models;
 #[doc(hidden)]
 pub mod runtime;
 #[cfg(feature = "roundtrip")]
 #[doc(hidden)]
 pub mod roundtrip;
+pub use runtime::binary::BinaryResponse;
+pub use runtime::client::{Client, ClientBuilder, API_KEY_ENV, SERVERS};
+pub use runtime::error::{ApiError, DecodeError, Error, Result};
+pub use runtime::hooks::{Hook, HookContext};
+pub use runtime::multipart::FilePart;
+pub use runtime::retry::RetryPolicy;
+pub use runtime::sse::{Event, EventStream, RawEvent};
 pub use runtime::Nullable;
+/// Re-exported so hooks and custom HTTP clients use the same version.
+pub use reqwest;

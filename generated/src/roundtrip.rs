@@ -28,6 +28,9 @@ pub fn roundtrip(
         "Option<ScimSyncSummaryOut>" => Some(rt::<Option<ScimSyncSummaryOut>>(value)),
         "Option<String>" => Some(rt::<Option<String>>(value)),
         "Option<Vec<String>>" => Some(rt::<Option<Vec<String>>>(value)),
+        "Option<VibeWorkAnalyticsByTimeGranularity>" => {
+            Some(rt::<Option<VibeWorkAnalyticsByTimeGranularity>>(value))
+        }
         "ResponseFormat" => Some(rt::<ResponseFormat>(value)),
         "ScimSyncRunStatus" => Some(rt::<ScimSyncRunStatus>(value)),
         "String" => Some(rt::<String>(value)),

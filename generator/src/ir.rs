@@ -20,6 +20,101 @@ pub struct Ir {
     pub schemas: Vec<SchemaEntry>,
     /// Every schema example, with the Rust type it must decode into.
     pub examples: Vec<Example>,
+    /// Every operation, in spec order.
+    pub operations: Vec<Operation>,
+}
+
+/// One API operation and the method it becomes.
+#[derive(Debug, Clone, Serialize)]
+pub struct Operation {
+    /// `operationId`.
+    pub id: String,
+    /// `GET`, `POST`, …
+    pub http_method: String,
+    /// The HTTP path template (a `#fragment` of the spec's key removed).
+    pub path: String,
+    /// The spec's path key, which may carry a `#fragment`.
+    pub path_key: String,
+    /// Group path, e.g. `["beta", "connectors"]`.
+    pub group: Vec<String>,
+    /// Method name, e.g. `create`.
+    pub method: String,
+    pub summary: Option<String>,
+    pub description: Option<String>,
+    /// `Some(message)` when deprecated.
+    pub deprecated: Option<String>,
+    pub params: Vec<Param>,
+    pub body: Option<Body>,
+    pub success: Success,
+    /// Success statuses declared.
+    pub success_statuses: Vec<u16>,
+    /// Declared error responses: status (`4XX` → 4, `default` → 0) and the JSON body type.
+    pub errors: Vec<ErrorResponse>,
+    /// Accepted security schemes, in order.
+    pub security: Vec<SecurityScheme>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ErrorResponse {
+    pub status: u16,
+    /// The status as written in the spec (`422`, `4XX`, `default`).
+    pub status_text: String,
+    pub ty: Option<TypeRef>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum SecurityScheme {
+    /// `Authorization: Bearer`, with the scheme's name (`ApiKey`, `AdminApiKey`).
+    Bearer(String),
+    /// An API key in a header.
+    Header { scheme: String, header: String },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum ParamLocation {
+    Path,
+    Query,
+    Header,
+    Cookie,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Param {
+    pub wire: String,
+    pub rust: String,
+    pub location: ParamLocation,
+    pub required: bool,
+    pub ty: TypeRef,
+    /// Sent as JSON text (the parameter's spec uses `content: application/json`).
+    pub json: bool,
+    pub docs: Option<String>,
+    pub deprecated: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum BodyKind {
+    Json,
+    Multipart,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Body {
+    pub kind: BodyKind,
+    pub ty: TypeRef,
+    pub required: bool,
+    pub docs: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum Success {
+    /// A JSON body of this type.
+    Json(TypeRef),
+    /// No body.
+    Empty,
+    /// Raw bytes (files, audio).
+    Binary,
+    /// Only server-sent events; the type of an event's `data`.
+    Sse(TypeRef),
 }
 
 /// A component schema and its Rust name.
@@ -141,12 +236,16 @@ pub struct TaggedVariant {
     pub ty: TypeRef,
     /// Whether the variant's own type serializes the tag (a const field of that name).
     pub carries_tag: bool,
+    /// Held in a `Box` because it is much larger than the other variants.
+    pub boxed: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Variant {
     pub rust: String,
     pub ty: TypeRef,
+    /// Held in a `Box` because it is much larger than the other variants.
+    pub boxed: bool,
 }
 
 /// A reference to a type, as used in fields, aliases and variants.
@@ -165,6 +264,8 @@ pub enum TypeRef {
     Map(Box<TypeRef>),
     /// A nullable element inside a list or map.
     Option(Box<TypeRef>),
+    /// A file part of a multipart body (`format: binary`).
+    File,
 }
 
 impl TypeRef {
@@ -181,6 +282,7 @@ impl TypeRef {
             TypeRef::Vec(t) => format!("Vec<{}>", t.rust()),
             TypeRef::Map(t) => format!("std::collections::BTreeMap<String, {}>", t.rust()),
             TypeRef::Option(t) => format!("Option<{}>", t.rust()),
+            TypeRef::File => "crate::FilePart".into(),
         }
     }
 
@@ -254,23 +356,64 @@ impl Ir {
                     for v in variants {
                         let _ = writeln!(
                             s,
-                            "  {}({}) <- {:?}{}",
+                            "  {}({}) <- {:?}{}{}",
                             v.rust,
                             v.ty.rust(),
                             v.tags,
-                            if v.carries_tag { "" } else { " [tag injected]" }
+                            if v.carries_tag { "" } else { " [tag injected]" },
+                            if v.boxed { " [boxed]" } else { "" }
                         );
                     }
                 }
                 TypeKind::Untagged(variants) => {
                     s.push_str(" untagged\n");
                     for v in variants {
-                        let _ = writeln!(s, "  {}({})", v.rust, v.ty.rust());
+                        let _ = writeln!(s, "  {}({}){}", v.rust, v.ty.rust(), if v.boxed { " [boxed]" } else { "" });
                     }
                 }
                 TypeKind::Alias(t) => {
                     let _ = writeln!(s, " = {}", t.rust());
                 }
+            }
+        }
+        for op in &self.operations {
+            let _ = writeln!(
+                s,
+                "op {}.{} = {} {} ({}){}",
+                op.group.join("."),
+                op.method,
+                op.http_method,
+                op.path,
+                op.id,
+                if op.deprecated.is_some() { " deprecated" } else { "" }
+            );
+            for p in &op.params {
+                let _ = writeln!(
+                    s,
+                    "  {:?} {} ({}): {}{}{}",
+                    p.location,
+                    p.rust,
+                    p.wire,
+                    p.ty.rust(),
+                    if p.required { " required" } else { "" },
+                    if p.json { " json" } else { "" }
+                );
+            }
+            if let Some(b) = &op.body {
+                let _ = writeln!(s, "  body {:?}: {}{}", b.kind, b.ty.rust(), if b.required { " required" } else { "" });
+            }
+            let success = match &op.success {
+                Success::Json(t) => format!("json {}", t.rust()),
+                Success::Empty => "empty".into(),
+                Success::Binary => "binary".into(),
+                Success::Sse(t) => format!("sse {}", t.rust()),
+            };
+            let _ = writeln!(s, "  -> {success} {:?}", op.success_statuses);
+            for e in &op.errors {
+                let _ = writeln!(s, "  error {}: {}", e.status_text, e.ty.as_ref().map(TypeRef::rust).unwrap_or_default());
+            }
+            if !op.security.is_empty() {
+                let _ = writeln!(s, "  security {:?}", op.security);
             }
         }
         s

@@ -12,6 +12,10 @@ pub struct Overlay {
     /// inline types alike; a rename that matches nothing is reported.
     #[serde(default)]
     pub type_names: BTreeMap<String, String>,
+    /// Method names: `operationId: group.path.method` (`chat.complete`,
+    /// `beta.libraries.documents.upload`). Operations not listed get a derived name and a warning.
+    #[serde(default)]
+    pub operations: BTreeMap<String, String>,
 }
 
 impl Overlay {

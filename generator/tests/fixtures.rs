@@ -52,7 +52,7 @@ macro_rules! fixtures {
     };
 }
 
-fixtures!(nullable, enums, unions, allof, consts, recursion, additional, names, inline, defs, spec_bugs);
+fixtures!(nullable, enums, unions, allof, consts, recursion, additional, names, inline, defs, spec_bugs, operations);
 
 #[test]
 fn overlay_renames_and_reports_stale_entries() {

@@ -46,6 +46,12 @@ macro_rules! string_enum {
                 $crate::runtime::de_str(d).map(|s| Self::from(s.as_ref()))
             }
         }
+        $(#[$attr])*
+        impl $crate::runtime::http::QueryValue for $name {
+            fn push_to(&self, name: &'static str, out: &mut Vec<(&'static str, String)>) {
+                out.push((name, self.as_str().to_string()));
+            }
+        }
     };
 }
 pub(crate) use string_enum;
@@ -200,6 +206,15 @@ macro_rules! union_from {
         )?
     };
     (@each [$($attrs:tt)*] $name:ident;) => {};
+    (@each [$($attrs:tt)*] $name:ident; $variant:ident(box $ty:ty) $(, $($rest:tt)*)?) => {
+        $($attrs)*
+        impl From<$ty> for $name {
+            fn from(v: $ty) -> Self {
+                Self::$variant(Box::new(v))
+            }
+        }
+        $crate::runtime::union_from!(@each [$($attrs)*] $name; $($($rest)*)?);
+    };
     (@each [$($attrs:tt)*] $name:ident; $variant:ident($ty:ty) $(, $($rest:tt)*)?) => {
         $($attrs)*
         impl From<$ty> for $name {
@@ -244,3 +259,52 @@ macro_rules! setter_value {
     };
 }
 pub(crate) use setter_value;
+
+/// Per-call options, expanded inside every request builder's `impl` block. `#[inline]` keeps
+/// them free until a user calls them.
+macro_rules! request_options {
+    () => {
+        /// Timeout for each attempt of this call, instead of the client's.
+        #[inline]
+        pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+            self.opts.timeout = Some(timeout);
+            self
+        }
+
+        /// Retry policy for this call, instead of the client's (`RetryPolicy::none()` turns retries off).
+        #[inline]
+        pub fn retry(mut self, policy: $crate::RetryPolicy) -> Self {
+            self.opts.retry = Some(policy);
+            self
+        }
+
+        /// An extra header for this call.
+        #[inline]
+        pub fn header(mut self, name: &str, value: &str) -> Self {
+            self.opts.header(name, value);
+            self
+        }
+
+        /// Sends this call to another server (a URL; its path is kept as a base path).
+        #[inline]
+        pub fn server_url(mut self, url: impl Into<String>) -> Self {
+            self.opts.server_url = Some(url.into());
+            self
+        }
+    };
+}
+pub(crate) use request_options;
+
+/// `IntoFuture` for a request builder, so `builder.await` sends it.
+macro_rules! into_future {
+    ($builder:ident, $out:ty) => {
+        impl<'c> std::future::IntoFuture for $builder<'c> {
+            type Output = $crate::Result<$out>;
+            type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = $crate::Result<$out>> + Send + 'c>>;
+            fn into_future(self) -> Self::IntoFuture {
+                Box::pin(self.send())
+            }
+        }
+    };
+}
+pub(crate) use into_future;

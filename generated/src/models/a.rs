@@ -2284,11 +2284,14 @@ impl AudioChunk {
 #[derive(Debug, Clone, PartialEq)]
 pub enum AudioChunkInputAudio {
     String(String),
+    File(crate::FilePart),
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-crate::runtime::untagged_union!(AudioChunkInputAudio { String });
-crate::runtime::union_from!(AudioChunkInputAudio { String(String) } str => String);
+crate::runtime::untagged_union!(AudioChunkInputAudio { String, File });
+crate::runtime::union_from!(
+    AudioChunkInputAudio { String(String), File(crate ::FilePart) } str => String
+);
 /// `#/components/schemas/AudioChunk/properties/type`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct AudioChunkType;
@@ -3116,6 +3119,19 @@ impl AuditLogOut {
         organization_uuid : String => nullable, workspace_uuid : String => nullable
     }
 }
+/// `#/paths/~1v1~1admin~1audit-logs/get/parameters/4/schema/allOf/0`
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum AuditLogsListSort {
+    /// `ascending`
+    Ascending,
+    /// `descending`
+    Descending,
+    /// A value this version of the SDK does not know, kept as sent.
+    Unknown(String),
+}
+crate::runtime::string_enum!(
+    AuditLogsListSort { Ascending = "ascending", Descending = "descending" }
+);
 /// `#/components/schemas/AuthData`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuthData {

@@ -1502,6 +1502,48 @@ impl ConnectorToolResultMetadata {
         String, serde_json::Value > => nullable
     }
 }
+/// `#/paths/~1v1~1connectors~1{connector_id}~1{consumer_scope}~1activate/post/parameters/1/schema`
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ConnectorsActivateConsumerScope {
+    /// `user`
+    User,
+    /// `workspace`
+    Workspace,
+    /// `organization`
+    Organization,
+    /// A value this version of the SDK does not know, kept as sent.
+    Unknown(String),
+}
+crate::runtime::string_enum!(
+    ConnectorsActivateConsumerScope { User = "user", Workspace = "workspace",
+    Organization = "organization" }
+);
+/// `#/paths/~1v1~1connectors~1{connector_id_or_name}~1auth_url/get/parameters/0/schema`
+#[derive(Debug, Clone, PartialEq)]
+pub enum ConnectorsGetAuthUrlConnectorIdOrName {
+    String(String),
+    /// A value matching none of the known shapes, kept as raw JSON.
+    Unknown(serde_json::Value),
+}
+crate::runtime::untagged_union!(ConnectorsGetAuthUrlConnectorIdOrName { String });
+crate::runtime::union_from!(
+    ConnectorsGetAuthUrlConnectorIdOrName { String(String) } str => String
+);
+/// `#/paths/~1v1~1connectors~1{connector_id_or_name}~1tools/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq)]
+pub enum ConnectorsListToolsResponse {
+    MCPToolList(Vec<MCPTool>),
+    ValueMapList(Vec<std::collections::BTreeMap<String, serde_json::Value>>),
+    /// A value matching none of the known shapes, kept as raw JSON.
+    Unknown(serde_json::Value),
+}
+crate::runtime::untagged_union!(
+    ConnectorsListToolsResponse { MCPToolList, ValueMapList }
+);
+crate::runtime::union_from!(
+    ConnectorsListToolsResponse { MCPToolList(Vec < MCPTool >), ValueMapList(Vec <
+    std::collections::BTreeMap < String, serde_json::Value > >) }
+);
 /// `#/components/schemas/ConnectorsQueryFilters`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ConnectorsQueryFilters {
@@ -2176,6 +2218,21 @@ impl ConversationUsageInfo {
         std::collections::BTreeMap < String, i64 > => nullable
     }
 }
+/// `#/paths/~1v1~1conversations/get/responses/200/content/application~1json/schema/items`
+#[derive(Debug, Clone, PartialEq)]
+pub enum ConversationsListResponseItem {
+    ModelConversation(Box<ModelConversation>),
+    AgentConversation(Box<AgentConversation>),
+    /// A value matching none of the known shapes, kept as raw JSON.
+    Unknown(serde_json::Value),
+}
+crate::runtime::untagged_union!(
+    ConversationsListResponseItem { ModelConversation, AgentConversation }
+);
+crate::runtime::union_from!(
+    ConversationsListResponseItem { ModelConversation(box ModelConversation),
+    AgentConversation(box AgentConversation) }
+);
 /// `#/components/schemas/CreateAgentRequest`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateAgentRequest {

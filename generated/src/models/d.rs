@@ -860,6 +860,48 @@ impl DeploymentWorkerSpecResponse {
         nullable
     }
 }
+/// Field to sort by. When omitted, active and managed deployments are grouped first, then sorted by created_at. When set, results are sorted purely by the specified field with no grouping.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum DeploymentsListDeploymentsOrderBy {
+    /// `updated_at`
+    UpdatedAt,
+    /// `created_at`
+    CreatedAt,
+    /// A value this version of the SDK does not know, kept as sent.
+    Unknown(String),
+}
+crate::runtime::string_enum!(
+    DeploymentsListDeploymentsOrderBy { UpdatedAt = "updated_at", CreatedAt =
+    "created_at" }
+);
+/// Filter by worker activity. active=only active, inactive=only inactive, None=no filter
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum DeploymentsListWorkersWorkerStatus {
+    /// `active`
+    Active,
+    /// `inactive`
+    Inactive,
+    /// A value this version of the SDK does not know, kept as sent.
+    Unknown(String),
+}
+crate::runtime::string_enum!(
+    DeploymentsListWorkersWorkerStatus { Active = "active", Inactive = "inactive" }
+);
+/// `#/paths/~1v1~1workflows~1deployments~1{name}~1logs~1stream/get/responses/200/content/text~1event-stream/schema/properties/data`
+#[derive(Debug, Clone, PartialEq)]
+pub enum DeploymentsStreamDeploymentLogsEvent {
+    DeploymentLogRecord(DeploymentLogRecord),
+    StreamError(StreamError),
+    /// A value matching none of the known shapes, kept as raw JSON.
+    Unknown(serde_json::Value),
+}
+crate::runtime::untagged_union!(
+    DeploymentsStreamDeploymentLogsEvent { DeploymentLogRecord, StreamError }
+);
+crate::runtime::union_from!(
+    DeploymentsStreamDeploymentLogsEvent { DeploymentLogRecord(DeploymentLogRecord),
+    StreamError(StreamError) }
+);
 /// `#/components/schemas/Document`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Document {
@@ -1037,3 +1079,14 @@ impl DocumentURLChunk {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct DocumentURLChunkType;
 crate::runtime::const_value!(DocumentURLChunkType, str, "document_url");
+/// `#/paths/~1v1~1libraries~1{library_id}~1documents/post/requestBody/content/multipart~1form-data/schema`
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct DocumentsUploadBody {
+    pub file: File,
+}
+impl DocumentsUploadBody {
+    /// Builds a value from its required fields; optional fields start unset.
+    pub fn new(file: impl Into<File>) -> Self {
+        Self { file: file.into() }
+    }
+}

@@ -296,6 +296,22 @@ pub enum EventType {
 crate::runtime::string_enum!(
     EventType { Event = "EVENT", EventProgress = "EVENT_PROGRESS" }
 );
+/// `#/paths/~1v1~1workflows~1events~1stream/get/parameters/0/schema`
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum EventsGetStreamEventsScope {
+    /// `activity`
+    Activity,
+    /// `workflow`
+    Workflow,
+    /// `*`
+    Empty,
+    /// A value this version of the SDK does not know, kept as sent.
+    Unknown(String),
+}
+crate::runtime::string_enum!(
+    EventsGetStreamEventsScope { Activity = "activity", Workflow = "workflow", Empty =
+    "*" }
+);
 /// Not typed since mcp config can changed / not stable
 /// we allow all extra fields and this is a dict
 /// TODO: once mcp is stable, we need to type this
@@ -405,6 +421,36 @@ impl ExecutionTraceInfoResponse {
         otel_trace_id : String => nullable, has_trace_data : bool => optional
     }
 }
+/// `#/paths/~1v1~1workflows~1executions~1{execution_id}~1stream/get/responses/200/content/text~1event-stream/schema/properties/data`
+#[derive(Debug, Clone, PartialEq)]
+pub enum ExecutionsStreamEvent {
+    StreamEventSsePayload(Box<StreamEventSsePayload>),
+    StreamEventSseErrorData(StreamEventSseErrorData),
+    /// A value matching none of the known shapes, kept as raw JSON.
+    Unknown(serde_json::Value),
+}
+crate::runtime::untagged_union!(
+    ExecutionsStreamEvent { StreamEventSsePayload, StreamEventSseErrorData }
+);
+crate::runtime::union_from!(
+    ExecutionsStreamEvent { StreamEventSsePayload(box StreamEventSsePayload),
+    StreamEventSseErrorData(StreamEventSseErrorData) }
+);
+/// `#/paths/~1v1~1workflows~1executions~1{execution_id}~1logs~1stream/get/responses/200/content/text~1event-stream/schema/properties/data`
+#[derive(Debug, Clone, PartialEq)]
+pub enum ExecutionsStreamWorkflowExecutionLogsEvent {
+    ExecutionLogRecord(ExecutionLogRecord),
+    StreamError(StreamError),
+    /// A value matching none of the known shapes, kept as raw JSON.
+    Unknown(serde_json::Value),
+}
+crate::runtime::untagged_union!(
+    ExecutionsStreamWorkflowExecutionLogsEvent { ExecutionLogRecord, StreamError }
+);
+crate::runtime::union_from!(
+    ExecutionsStreamWorkflowExecutionLogsEvent { ExecutionLogRecord(ExecutionLogRecord),
+    StreamError(StreamError) }
+);
 /// `#/components/schemas/ExportDatasetResponse`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ExportDatasetResponse {

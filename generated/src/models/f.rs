@@ -392,7 +392,7 @@ impl FieldOptionCountItem {
 /// ```
 ///
 /// Format: `binary`.
-pub type File = String;
+pub type File = crate::FilePart;
 /// `#/components/schemas/FileChunk`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FileChunk {
@@ -507,6 +507,46 @@ pub enum FileVisibility {
     Unknown(String),
 }
 crate::runtime::string_enum!(FileVisibility { Workspace = "workspace", User = "user" });
+/// `#/paths/~1v1~1files/post/requestBody/content/multipart~1form-data/schema`
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct FilesUploadBody {
+    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    pub expiry: crate::Nullable<i64>,
+    /// Default: `"workspace"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visibility: Option<FilesUploadBodyVisibility>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purpose: Option<FilePurpose>,
+    pub file: File,
+}
+impl FilesUploadBody {
+    /// Builds a value from its required fields; optional fields start unset.
+    pub fn new(file: impl Into<File>) -> Self {
+        Self {
+            expiry: Default::default(),
+            visibility: Default::default(),
+            purpose: Default::default(),
+            file: file.into(),
+        }
+    }
+    crate::runtime::setters! {
+        expiry : i64 => nullable, visibility : FilesUploadBodyVisibility => optional,
+        purpose : FilePurpose => optional
+    }
+}
+/// `#/paths/~1v1~1files/post/requestBody/content/multipart~1form-data/schema/properties/visibility/allOf/0`
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum FilesUploadBodyVisibility {
+    /// `workspace`
+    Workspace,
+    /// `user`
+    User,
+    /// A value this version of the SDK does not know, kept as sent.
+    Unknown(String),
+}
+crate::runtime::string_enum!(
+    FilesUploadBodyVisibility { Workspace = "workspace", User = "user" }
+);
 /// `#/components/schemas/FilterCondition`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FilterCondition {

@@ -225,6 +225,19 @@ impl JSONPayloadResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct JSONPayloadResponseType;
 crate::runtime::const_value!(JSONPayloadResponseType, str, "json");
+/// `#/paths/~1v1~1batch~1jobs/get/parameters/8/schema`
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum JobsListOrderBy {
+    /// `created`
+    Created,
+    /// `-created`
+    Created2,
+    /// A value this version of the SDK does not know, kept as sent.
+    Unknown(String),
+}
+crate::runtime::string_enum!(
+    JobsListOrderBy { Created = "created", Created2 = "-created" }
+);
 /// `#/components/schemas/JsonSchema`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct JsonSchema {

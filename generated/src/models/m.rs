@@ -1108,7 +1108,7 @@ impl MessageOutputEvent {
 #[derive(Debug, Clone, PartialEq)]
 pub enum MessageOutputEventContent {
     String(String),
-    OutputContentChunks(OutputContentChunks),
+    OutputContentChunks(Box<OutputContentChunks>),
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
@@ -1116,8 +1116,8 @@ crate::runtime::untagged_union!(
     MessageOutputEventContent { String, OutputContentChunks }
 );
 crate::runtime::union_from!(
-    MessageOutputEventContent { String(String), OutputContentChunks(OutputContentChunks)
-    } str => String
+    MessageOutputEventContent { String(String), OutputContentChunks(box
+    OutputContentChunks) } str => String
 );
 /// `#/components/schemas/MessageOutputEvent/properties/role`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -1385,6 +1385,24 @@ crate::runtime::tagged_union!(
 );
 crate::runtime::union_from!(
     ModelListDataItem { Base(BaseModelCard), FineTuned(FTModelCard) }
+);
+/// `#/paths/~1v1~1fine_tuning~1models~1{model_id}/patch/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq)]
+pub enum ModelsUpdateResponse {
+    /// `model_type`: `completion`
+    Completion(CompletionFineTunedModel),
+    /// `model_type`: `classifier`
+    Classifier(ClassifierFineTunedModel),
+    /// A variant this version of the SDK does not know, kept as raw JSON.
+    Unknown(serde_json::Value),
+}
+crate::runtime::tagged_union!(
+    ModelsUpdateResponse, "model_type" { Completion = ["completion"] carries, Classifier
+    = ["classifier"] carries }
+);
+crate::runtime::union_from!(
+    ModelsUpdateResponse { Completion(CompletionFineTunedModel),
+    Classifier(ClassifierFineTunedModel) }
 );
 /// `#/components/schemas/ModerationLLMAction`
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -588,6 +588,68 @@ impl PromptsCapability {
         list_changed : bool => nullable
     }
 }
+/// `#/paths/~1v2~1prompts~1{prompt_id}~1versions/post/requestBody/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct PromptsCreateVersionBody {
+    pub definition: PromptDefinition,
+    /// Notes for this version.
+    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    pub notes: crate::Nullable<String>,
+    /// Aliases pointing to this version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aliases: Option<Vec<String>>,
+}
+impl PromptsCreateVersionBody {
+    /// Builds a value from its required fields; optional fields start unset.
+    pub fn new(definition: impl Into<PromptDefinition>) -> Self {
+        Self {
+            definition: definition.into(),
+            notes: Default::default(),
+            aliases: Default::default(),
+        }
+    }
+    crate::runtime::setters! {
+        notes : String => nullable, aliases : Vec < String > => optional
+    }
+}
+/// `#/paths/~1v2~1prompts~1{prompt_id}/patch/requestBody/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct PromptsUpdateMetadataBody {
+    /// Display title.
+    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    pub title: crate::Nullable<String>,
+    /// Display description.
+    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    pub description: crate::Nullable<String>,
+    /// Registry sharing scope.
+    #[serde(
+        rename = "sharingScope",
+        default,
+        skip_serializing_if = "crate::Nullable::is_absent"
+    )]
+    pub sharing_scope: crate::Nullable<RegistrySharingScope>,
+}
+impl PromptsUpdateMetadataBody {
+    crate::runtime::setters! {
+        title : String => nullable, description : String => nullable, sharing_scope :
+        RegistrySharingScope => nullable
+    }
+}
+/// `#/paths/~1v2~1prompts~1{prompt_id}~1versions~1{version}/patch/requestBody/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct PromptsUpdateVersionMetadataBody {
+    /// Notes for this version.
+    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    pub notes: crate::Nullable<String>,
+    /// Aliases pointing to this version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aliases: Option<AliasList>,
+}
+impl PromptsUpdateVersionMetadataBody {
+    crate::runtime::setters! {
+        notes : String => nullable, aliases : AliasList => optional
+    }
+}
 /// Public view of an authentication method, without secrets.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PublicAuthenticationMethod {

@@ -738,3 +738,31 @@ crate::runtime::string_enum!(
     RotateUnavailableReason { UnsupportedScope = "unsupported_scope", KeyExpired =
     "key_expired", NotAllowed = "not_allowed" }
 );
+/// Field to sort by
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum RunsListRunsSortBy {
+    /// `start_time`
+    StartTime,
+    /// `end_time`
+    EndTime,
+    /// A value this version of the SDK does not know, kept as sent.
+    Unknown(String),
+}
+crate::runtime::string_enum!(
+    RunsListRunsSortBy { StartTime = "start_time", EndTime = "end_time" }
+);
+/// Filter by workflow status
+#[derive(Debug, Clone, PartialEq)]
+pub enum RunsListRunsStatus {
+    WorkflowExecutionStatus(WorkflowExecutionStatus),
+    WorkflowExecutionStatusList(Vec<WorkflowExecutionStatus>),
+    /// A value matching none of the known shapes, kept as raw JSON.
+    Unknown(serde_json::Value),
+}
+crate::runtime::untagged_union!(
+    RunsListRunsStatus { WorkflowExecutionStatus, WorkflowExecutionStatusList }
+);
+crate::runtime::union_from!(
+    RunsListRunsStatus { WorkflowExecutionStatus(WorkflowExecutionStatus),
+    WorkflowExecutionStatusList(Vec < WorkflowExecutionStatus >) }
+);

@@ -445,6 +445,19 @@ impl ScheduleRecentExecution {
         }
     }
 }
+/// Filter by schedule status: 'active' or 'paused'
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum SchedulesGetSchedulesStatus {
+    /// `active`
+    Active,
+    /// `paused`
+    Paused,
+    /// A value this version of the SDK does not know, kept as sent.
+    Unknown(String),
+}
+crate::runtime::string_enum!(
+    SchedulesGetSchedulesStatus { Active = "active", Paused = "paused" }
+);
 /// `#/components/schemas/SchemaFieldDataType`
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum SchemaFieldDataType {
@@ -762,6 +775,25 @@ impl SearchChatCompletionEventsResponse {
         }
     }
 }
+/// `#/paths/~1v1~1rag~1deployments~1{deployment_id}~1metrics/put/requestBody/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq)]
+pub enum SearchIndexesUpdateDeploymentMetricsBody {
+    /// `status`: `online`
+    Online(UpdateMetricsRequestDeploymentMetricsOnline),
+    /// `status`: `offline`
+    Offline(UpdateMetricsRequestDeploymentMetricsOffline),
+    /// A variant this version of the SDK does not know, kept as raw JSON.
+    Unknown(serde_json::Value),
+}
+crate::runtime::tagged_union!(
+    SearchIndexesUpdateDeploymentMetricsBody, "status" { Online = ["online"] carries,
+    Offline = ["offline"] carries }
+);
+crate::runtime::union_from!(
+    SearchIndexesUpdateDeploymentMetricsBody {
+    Online(UpdateMetricsRequestDeploymentMetricsOnline),
+    Offline(UpdateMetricsRequestDeploymentMetricsOffline) }
+);
 /// Capabilities that a server may support.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ServerCapabilities {
@@ -1216,6 +1248,61 @@ impl SkillVersion {
         => optional
     }
 }
+/// `#/paths/~1v2~1skills~1{skill_id}~1versions/post/requestBody/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SkillsCreateVersionBody {
+    pub definition: SkillDefinition,
+    /// Notes for this version.
+    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    pub notes: crate::Nullable<String>,
+    /// Aliases pointing to this version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aliases: Option<Vec<String>>,
+}
+impl SkillsCreateVersionBody {
+    /// Builds a value from its required fields; optional fields start unset.
+    pub fn new(definition: impl Into<SkillDefinition>) -> Self {
+        Self {
+            definition: definition.into(),
+            notes: Default::default(),
+            aliases: Default::default(),
+        }
+    }
+    crate::runtime::setters! {
+        notes : String => nullable, aliases : Vec < String > => optional
+    }
+}
+/// `#/paths/~1v2~1skills~1{skill_id}/patch/requestBody/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct SkillsUpdateMetadataBody {
+    /// Registry sharing scope.
+    #[serde(
+        rename = "sharingScope",
+        default,
+        skip_serializing_if = "crate::Nullable::is_absent"
+    )]
+    pub sharing_scope: crate::Nullable<RegistrySharingScope>,
+}
+impl SkillsUpdateMetadataBody {
+    crate::runtime::setters! {
+        sharing_scope : RegistrySharingScope => nullable
+    }
+}
+/// `#/paths/~1v2~1skills~1{skill_id}~1versions~1{version}/patch/requestBody/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct SkillsUpdateVersionMetadataBody {
+    /// Notes for this version.
+    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    pub notes: crate::Nullable<String>,
+    /// Aliases pointing to this version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aliases: Option<AliasList>,
+}
+impl SkillsUpdateVersionMetadataBody {
+    crate::runtime::setters! {
+        notes : String => nullable, aliases : AliasList => optional
+    }
+}
 /// `#/components/schemas/Source`
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Source {
@@ -1251,6 +1338,20 @@ pub struct SpansRequest {
 impl SpansRequest {
     crate::runtime::setters! {
         search_expression : String => nullable
+    }
+}
+/// `#/paths/~1v1~1audio~1speech/post/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SpeechCompleteResponse {
+    /// Base64 encoded audio data
+    pub audio_data: String,
+}
+impl SpeechCompleteResponse {
+    /// Builds a value from its required fields; optional fields start unset.
+    pub fn new(audio_data: impl Into<String>) -> Self {
+        Self {
+            audio_data: audio_data.into(),
+        }
     }
 }
 /// `#/components/schemas/SpeechOutputFormat`

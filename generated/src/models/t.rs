@@ -651,7 +651,7 @@ pub enum ThinkChunkThinkingItem {
     /// `type`: `text`
     Text(TextChunk),
     /// `type`: `tool_reference`
-    ToolReference(ToolReferenceChunk),
+    ToolReference(Box<ToolReferenceChunk>),
     /// `type`: `reference`
     Reference(ReferenceChunk),
     /// A variant this version of the SDK does not know, kept as raw JSON.
@@ -662,7 +662,7 @@ crate::runtime::tagged_union!(
     ["tool_reference"] carries, Reference = ["reference"] carries }
 );
 crate::runtime::union_from!(
-    ThinkChunkThinkingItem { Text(TextChunk), ToolReference(ToolReferenceChunk),
+    ThinkChunkThinkingItem { Text(TextChunk), ToolReference(box ToolReferenceChunk),
     Reference(ReferenceChunk) }
 );
 /// `#/components/schemas/ThinkChunk/properties/type`

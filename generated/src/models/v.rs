@@ -384,6 +384,24 @@ impl VibeUserPromptsStat {
         }
     }
 }
+/// Time interval used to group usage results.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum VibeWorkAnalyticsByTimeGranularity {
+    /// `hour`
+    Hour,
+    /// `day`
+    Day,
+    /// `week`
+    Week,
+    /// `month`
+    Month,
+    /// A value this version of the SDK does not know, kept as sent.
+    Unknown(String),
+}
+crate::runtime::string_enum!(
+    VibeWorkAnalyticsByTimeGranularity { Hour = "hour", Day = "day", Week = "week", Month
+    = "month" }
+);
 /// `#/components/schemas/VibeWorkByAgentStat`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VibeWorkByAgentStat {
@@ -780,3 +798,18 @@ impl VoiceUpdateRequest {
         description : String => nullable
     }
 }
+/// Filter the voices between customs and presets
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum VoicesListType {
+    /// `all`
+    All,
+    /// `custom`
+    Custom,
+    /// `preset`
+    Preset,
+    /// A value this version of the SDK does not know, kept as sent.
+    Unknown(String),
+}
+crate::runtime::string_enum!(
+    VoicesListType { All = "all", Custom = "custom", Preset = "preset" }
+);

@@ -2342,6 +2342,27 @@ impl WorkflowWithWorkerStatus {
         archived : bool => optional, tags : Vec < String > => optional
     }
 }
+/// `#/paths/~1v1~1workflows~1{workflow_identifier}~1execute/post/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq)]
+pub enum WorkflowsExecuteWorkflowResponse {
+    WorkflowExecutionResponse(Box<WorkflowExecutionResponse>),
+    WorkflowExecutionSyncResponse(WorkflowExecutionSyncResponse),
+    /// A value matching none of the known shapes, kept as raw JSON.
+    Unknown(serde_json::Value),
+}
+crate::runtime::untagged_union!(
+    WorkflowsExecuteWorkflowResponse { WorkflowExecutionResponse,
+    WorkflowExecutionSyncResponse }
+);
+crate::runtime::union_from!(
+    WorkflowsExecuteWorkflowResponse { WorkflowExecutionResponse(box
+    WorkflowExecutionResponse),
+    WorkflowExecutionSyncResponse(WorkflowExecutionSyncResponse) }
+);
+/// Field to sort by
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct WorkflowsGetWorkflowsSortBy;
+crate::runtime::const_value!(WorkflowsGetWorkflowsSortBy, str, "display_name");
 /// `#/components/schemas/WorkflowsWorkerSpecUpdate`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct WorkflowsWorkerSpecUpdate {

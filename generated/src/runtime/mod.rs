@@ -1,10 +1,19 @@
 //! The hand-written runtime the generated code calls. It is ordinary Rust, kept in the
-//! generator's `templates/runtime/` and copied verbatim into the SDK. Not a public API: use the
-//! items re-exported at the crate root.
+//! generator's `templates/runtime/` and copied verbatim into the SDK. Public items are
+//! re-exported at the crate root; the rest is for generated code.
 
+pub mod binary;
+pub mod client;
+pub mod error;
+pub mod hooks;
+pub mod http;
 mod macros;
+pub mod multipart;
 mod nullable;
+pub mod retry;
+pub mod secret;
 mod serde_helpers;
+pub mod sse;
 
 #[allow(unused_imports)]
 pub(crate) use macros::*;

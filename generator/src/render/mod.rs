@@ -3,6 +3,7 @@
 
 pub mod docs;
 pub mod models;
+pub mod ops;
 
 use crate::ir::Ir;
 use anyhow::{Context, Result};
@@ -26,6 +27,15 @@ const RUNTIME: &[(&str, &str)] = &[
     ("mod.rs", include_str!("../../../templates/runtime/mod.rs")),
     ("macros.rs", include_str!("../../../templates/runtime/macros.rs")),
     ("nullable.rs", include_str!("../../../templates/runtime/nullable.rs")),
+    ("binary.rs", include_str!("../../../templates/runtime/binary.rs")),
+    ("client.rs", include_str!("../../../templates/runtime/client.rs")),
+    ("error.rs", include_str!("../../../templates/runtime/error.rs")),
+    ("hooks.rs", include_str!("../../../templates/runtime/hooks.rs")),
+    ("http.rs", include_str!("../../../templates/runtime/http.rs")),
+    ("multipart.rs", include_str!("../../../templates/runtime/multipart.rs")),
+    ("retry.rs", include_str!("../../../templates/runtime/retry.rs")),
+    ("secret.rs", include_str!("../../../templates/runtime/secret.rs")),
+    ("sse.rs", include_str!("../../../templates/runtime/sse.rs")),
     ("serde_helpers.rs", include_str!("../../../templates/runtime/serde_helpers.rs")),
 ];
 
@@ -38,6 +48,14 @@ const DEPENDENCIES: &[&str] = &[
     r#"serde = { version = "1.0.200", features = ["derive"] }"#,
     r#"serde_json = "1.0.100""#,
     r#"serde_path_to_error = "0.1""#,
+    r#"reqwest = { version = "0.12", default-features = false, features = ["rustls-tls", "http2", "charset", "stream", "multipart"] }"#,
+    r#"tokio = { version = "1", features = ["time", "fs", "io-util"] }"#,
+    r#"tokio-util = { version = "0.7", features = ["io"] }"#,
+    r#"futures = { version = "0.3", default-features = false, features = ["std"] }"#,
+    r#"bytes = "1""#,
+    r#"tracing = { version = "0.1", default-features = false, features = ["std"] }"#,
+    r#"percent-encoding = "2""#,
+    r#"httpdate = "1""#,
 ];
 
 /// Formats a token stream as a Rust source file.
@@ -52,10 +70,18 @@ enum Job {
     ModelsMod,
     Lib,
     Roundtrip,
+    Group(Vec<String>),
+    Errors,
 }
 
 fn render_job(ir: &Ir, index: &models::Index, mods: &[String], job: &Job) -> Result<(String, TokenStream)> {
     Ok(match job {
+        Job::Group(path) => {
+            let groups = ops::groups(ir);
+            let g = &groups[path];
+            (ops::group_file(path, !g.children.is_empty()), ops::render_group(ir, path, g))
+        }
+        Job::Errors => ("src/errors.rs".into(), ops::render_errors(ir)),
         Job::Module(m) => (format!("src/models/{m}.rs"), models::render_module(ir, index, m)),
         Job::ModelsMod => {
             let mods = mods.iter().map(|m| format_ident!("{}", m));
@@ -76,6 +102,8 @@ fn render_job(ir: &Ir, index: &models::Index, mods: &[String], job: &Job) -> Res
                 #![doc = include_str!("../README.md")]
                 #![forbid(unsafe_code)]
 
+                pub mod api;
+                pub mod errors;
                 pub mod models;
                 #[doc(hidden)]
                 pub mod runtime;
@@ -83,7 +111,16 @@ fn render_job(ir: &Ir, index: &models::Index, mods: &[String], job: &Job) -> Res
                 #[doc(hidden)]
                 pub mod roundtrip;
 
+                pub use runtime::binary::BinaryResponse;
+                pub use runtime::client::{Client, ClientBuilder, API_KEY_ENV, SERVERS};
+                pub use runtime::error::{ApiError, DecodeError, Error, Result};
+                pub use runtime::hooks::{Hook, HookContext};
+                pub use runtime::multipart::FilePart;
+                pub use runtime::retry::RetryPolicy;
+                pub use runtime::sse::{Event, EventStream, RawEvent};
                 pub use runtime::Nullable;
+                /// Re-exported so hooks and custom HTTP clients use the same version.
+                pub use reqwest;
             },
         ),
         Job::Roundtrip => ("src/roundtrip.rs".into(), render_roundtrip(ir)?),
@@ -102,6 +139,10 @@ pub fn render_crate(ir: &Ir, spec: &SpecInfo) -> Result<BTreeMap<String, String>
     let mut jobs: Vec<(usize, Job)> = modules.into_iter().map(|(m, n)| (n, Job::Module(m))).collect();
     jobs.push((ir.examples.len() / 4 + 1, Job::Roundtrip));
     jobs.push((1, Job::ModelsMod));
+    jobs.push((ir.operations.len() / 20 + 1, Job::Errors));
+    for (path, g) in ops::groups(ir) {
+        jobs.push((g.ops.len() * 3 + 1, Job::Group(path)));
+    }
     jobs.push((1, Job::Lib));
     jobs.sort_by_key(|(cost, _)| std::cmp::Reverse(*cost));
     let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 8);
@@ -190,6 +231,33 @@ fn render_roundtrip(ir: &Ir) -> Result<TokenStream> {
 struct Manifest<'a> {
     spec: &'a SpecInfo,
     schemas: Vec<ManifestSchema<'a>>,
+    operations: Vec<ManifestOperation<'a>>,
+}
+
+#[derive(Serialize)]
+struct ManifestOperation<'a> {
+    operation_id: &'a str,
+    http_method: &'a str,
+    path: &'a str,
+    group: String,
+    method: &'a str,
+    request_body: Option<String>,
+    response: Option<String>,
+    stream_item: Option<String>,
+    errors: BTreeMap<String, String>,
+}
+
+/// A Rust type path as users write it (`mistralai::models::X`, `Vec<mistralai::models::X>`).
+fn public_path(t: &crate::ir::TypeRef) -> String {
+    use crate::ir::TypeRef;
+    match t {
+        TypeRef::Named(n) => format!("mistralai::models::{n}"),
+        TypeRef::Vec(i) => format!("Vec<{}>", public_path(i)),
+        TypeRef::Map(i) => format!("std::collections::BTreeMap<String, {}>", public_path(i)),
+        TypeRef::Option(i) => format!("Option<{}>", public_path(i)),
+        TypeRef::File => "mistralai::FilePart".into(),
+        other => other.rust(),
+    }
 }
 
 #[derive(Serialize)]
@@ -205,6 +273,31 @@ fn manifest(ir: &Ir, spec: &SpecInfo) -> Result<String> {
             .schemas
             .iter()
             .map(|s| ManifestSchema { name: &s.component, rust: format!("mistralai::models::{}", s.rust) })
+            .collect(),
+        operations: ir
+            .operations
+            .iter()
+            .map(|op| ManifestOperation {
+                operation_id: &op.id,
+                http_method: &op.http_method,
+                path: &op.path,
+                group: op.group.join("."),
+                method: crate::names::bare(&op.method),
+                request_body: op.body.as_ref().map(|b| public_path(&b.ty)),
+                response: match &op.success {
+                    crate::ir::Success::Json(t) => Some(public_path(t)),
+                    _ => None,
+                },
+                stream_item: match &op.success {
+                    crate::ir::Success::Sse(t) => Some(public_path(t)),
+                    _ => None,
+                },
+                errors: op
+                    .errors
+                    .iter()
+                    .filter_map(|e| Some((e.status_text.clone(), public_path(e.ty.as_ref()?))))
+                    .collect(),
+            })
             .collect(),
     };
     Ok(serde_json::to_string_pretty(&m)? + "\n")

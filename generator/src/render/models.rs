@@ -51,6 +51,7 @@ pub fn ty(t: &TypeRef) -> TokenStream {
             let i = ty(inner);
             quote!(Option<#i>)
         }
+        TypeRef::File => quote!(crate::FilePart),
     }
 }
 
@@ -348,18 +349,22 @@ fn render_const(name: &Ident, v: &serde_json::Value, head: TokenStream) -> Token
 
 /// `From` impls for variants whose type appears once, so `UserMessage::new(..).into()` works,
 /// and `From<&str>` for a union with a string variant.
-fn from_impls(name: &Ident, variants: &[(Ident, &TypeRef)], ir: &Ir, allow: &TokenStream) -> TokenStream {
+fn from_impls(name: &Ident, variants: &[(Ident, &TypeRef, bool)], ir: &Ir, allow: &TokenStream) -> TokenStream {
     let mut list = Vec::new();
     let mut str_variant = None;
     let has_enum = variants
         .iter()
-        .any(|(_, o)| matches!(o, TypeRef::Named(n) if matches!(ir.find(n).map(|d| &d.kind), Some(TypeKind::Enum(_)))));
-    for (i, (v, t)) in variants.iter().enumerate() {
-        if variants.iter().enumerate().any(|(j, (_, o))| j != i && o == t) {
+        .any(|(_, o, _)| matches!(o, TypeRef::Named(n) if matches!(ir.find(n).map(|d| &d.kind), Some(TypeKind::Enum(_)))));
+    for (i, (v, t, boxed)) in variants.iter().enumerate() {
+        if variants.iter().enumerate().any(|(j, (_, o, _))| j != i && o == t) {
             continue;
         }
         let inner = ty(t);
-        list.push(quote!(#v(#inner)));
+        if *boxed {
+            list.push(quote!(#v(box #inner)));
+        } else {
+            list.push(quote!(#v(#inner)));
+        }
         let string_like = match t {
             TypeRef::String => true,
             TypeRef::Named(n) => matches!(ir.find(n).map(|d| &d.kind), Some(TypeKind::Alias(TypeRef::String))),
@@ -377,6 +382,7 @@ fn render_tagged(name: &Ident, tag: &str, variants: &[TaggedVariant], head: Toke
     let decls = variants.iter().map(|v| {
         let i = ident(&v.rust);
         let t = ty(&v.ty);
+        let t = if v.boxed { quote!(Box<#t>) } else { t };
         let d = doc_attrs(Some(&format!("`{tag}`: {}", v.tags.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(", "))));
         quote!(#d #i(#t),)
     });
@@ -386,7 +392,7 @@ fn render_tagged(name: &Ident, tag: &str, variants: &[TaggedVariant], head: Toke
         let how = if v.carries_tag { quote!(carries) } else { quote!(inject) };
         quote!(#i = [#(#tags),*] #how)
     });
-    let pairs: Vec<(Ident, &TypeRef)> = variants.iter().map(|v| (ident(&v.rust), &v.ty)).collect();
+    let pairs: Vec<(Ident, &TypeRef, bool)> = variants.iter().map(|v| (ident(&v.rust), &v.ty, v.boxed)).collect();
     let froms = from_impls(name, &pairs, ir, &allow);
     quote! {
         #head
@@ -406,10 +412,11 @@ fn render_untagged(name: &Ident, variants: &[Variant], head: TokenStream, allow:
     let decls = variants.iter().map(|v| {
         let i = ident(&v.rust);
         let t = ty(&v.ty);
+        let t = if v.boxed { quote!(Box<#t>) } else { t };
         quote!(#i(#t),)
     });
     let entries = variants.iter().map(|v| ident(&v.rust));
-    let pairs: Vec<(Ident, &TypeRef)> = variants.iter().map(|v| (ident(&v.rust), &v.ty)).collect();
+    let pairs: Vec<(Ident, &TypeRef, bool)> = variants.iter().map(|v| (ident(&v.rust), &v.ty, v.boxed)).collect();
     let froms = from_impls(name, &pairs, ir, &allow);
     quote! {
         #head

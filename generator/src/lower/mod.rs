@@ -31,6 +31,7 @@ pub fn lower(api: &OpenAPI, overlay: &Overlay, diags: &mut Diagnostics) -> Ir {
         used_renames: HashSet::new(),
     };
     l.run();
+    let operations = l.operations();
     let Lowerer { mut types, components, examples, used_renames, .. } = l;
     order_untagged(&mut types);
     for from in overlay.type_names.keys() {
@@ -40,16 +41,20 @@ pub fn lower(api: &OpenAPI, overlay: &Overlay, diags: &mut Diagnostics) -> Ir {
     }
     let mut types: Vec<TypeDef> = types.into_values().collect();
     box_recursion(&mut types);
+    box_large_variants(&mut types);
     Ir {
         title: api.info.title.clone(),
         version: api.info.version.clone(),
         types,
         schemas: components.into_iter().map(|(component, rust)| SchemaEntry { component, rust }).collect(),
         examples: examples.into_values().collect(),
+        operations,
     }
 }
 
-struct Lowerer<'a> {
+mod ops;
+
+pub(crate) struct Lowerer<'a> {
     api: &'a OpenAPI,
     overlay: &'a Overlay,
     diags: &'a mut Diagnostics,
@@ -146,12 +151,12 @@ fn view(kind: &SchemaKind) -> View<'_> {
 }
 
 /// Either a `$ref` or an inline schema, for both `ReferenceOr<Schema>` and `ReferenceOr<Box<Schema>>`.
-enum Node<'s> {
+pub(crate) enum Node<'s> {
     Ref(&'s str),
     Inline(&'s Schema),
 }
 
-trait AsNode {
+pub(crate) trait AsNode {
     fn node(&self) -> Node<'_>;
 }
 impl AsNode for ReferenceOr<Schema> {
@@ -176,7 +181,7 @@ fn is_const(s: &Schema) -> bool {
 }
 
 /// Docs from a description, with the default and format noted.
-fn docs_of(s: &Schema, format: Option<&str>) -> Option<String> {
+pub(crate) fn docs_of(s: &Schema, format: Option<&str>) -> Option<String> {
     let mut parts = Vec::new();
     if let Some(d) = s.schema_data.description.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
         parts.push(d.to_string());
@@ -322,6 +327,7 @@ impl<'a> Lowerer<'a> {
 
     fn primitive(&self, v: &View) -> TypeRef {
         match v.typ {
+            Some("string") if v.format.as_deref() == Some("binary") => TypeRef::File,
             Some("string") => TypeRef::String,
             Some("integer") if v.format.as_deref() == Some("int32") => TypeRef::I32,
             Some("integer") => TypeRef::I64,
@@ -354,7 +360,7 @@ impl<'a> Lowerer<'a> {
 
     /// The type of a schema used somewhere (a field, an item, a variant), hoisting a named type
     /// when it needs one. Returns the type and whether the schema is nullable.
-    fn type_of<N: AsNode>(&mut self, node: &'a N, hint: &str, ptr: &str) -> (TypeRef, bool) {
+    pub(crate) fn type_of<N: AsNode>(&mut self, node: &'a N, hint: &str, ptr: &str) -> (TypeRef, bool) {
         match node.node() {
             Node::Ref(r) => (self.resolve_ref(r, ptr), false),
             Node::Inline(s) => {
@@ -607,7 +613,7 @@ impl<'a> Lowerer<'a> {
                     continue;
                 }
                 let rust = names::unique(names::variant_name(&tags[0]), &mut taken);
-                variants.push(TaggedVariant { tags, rust, ty: t.clone(), carries_tag: carries });
+                variants.push(TaggedVariant { tags, rust, ty: t.clone(), carries_tag: carries, boxed: false });
             }
             return TypeKind::Tagged { tag, variants };
         }
@@ -625,7 +631,7 @@ impl<'a> Lowerer<'a> {
                 _ => label,
             };
             let rust = names::unique(label, &mut taken);
-            variants.push(Variant { rust, ty: t });
+            variants.push(Variant { rust, ty: t, boxed: false });
         }
         // Ordered once every type is known (see `order_untagged`).
         TypeKind::Untagged(variants)
@@ -742,6 +748,7 @@ fn rank(types: &BTreeMap<String, TypeDef>, t: &TypeRef) -> u32 {
             TypeRef::Vec(_) => 50,
             TypeRef::Option(inner) => rank(types, inner) + 1,
             TypeRef::Map(_) => 170,
+            TypeRef::File => 40,
             TypeRef::Any => 200,
         }
     }
@@ -790,16 +797,108 @@ fn variant_label(t: &TypeRef) -> String {
         TypeRef::Vec(inner) => format!("{}List", variant_label(inner)),
         TypeRef::Map(inner) => format!("{}Map", variant_label(inner)),
         TypeRef::Option(inner) => variant_label(inner),
+        TypeRef::File => "File".into(),
     }
 }
 
 /// The models file a type goes to: the first letter of its owning component's name.
-fn module_of(name: &str) -> String {
+pub(crate) fn module_of(name: &str) -> String {
     let c = name.chars().next().unwrap_or('x').to_ascii_lowercase();
     if c.is_ascii_alphabetic() {
         c.to_string()
     } else {
         "other".into()
+    }
+}
+
+/// Boxes union variants much larger than the others (clippy's `large_enum_variant`: a value of
+/// the enum is as large as its largest variant).
+fn box_large_variants(types: &mut [TypeDef]) {
+    let index: HashMap<String, usize> = types.iter().enumerate().map(|(i, t)| (t.name.clone(), i)).collect();
+    let mut memo: HashMap<usize, u64> = HashMap::new();
+    fn size(types: &[TypeDef], index: &HashMap<String, usize>, memo: &mut HashMap<usize, u64>, t: &TypeRef, depth: u32) -> u64 {
+        match t {
+            TypeRef::String | TypeRef::Vec(_) | TypeRef::Map(_) => 24,
+            TypeRef::I32 => 4,
+            TypeRef::I64 | TypeRef::F64 => 8,
+            TypeRef::Bool => 1,
+            TypeRef::Any => 32,
+            TypeRef::File => 48,
+            TypeRef::Option(inner) => size(types, index, memo, inner, depth) + 8,
+            TypeRef::Named(n) => match index.get(n) {
+                Some(&i) => def_size(types, index, memo, i, depth),
+                None => 8,
+            },
+        }
+    }
+    fn def_size(types: &[TypeDef], index: &HashMap<String, usize>, memo: &mut HashMap<usize, u64>, i: usize, depth: u32) -> u64 {
+        if let Some(s) = memo.get(&i) {
+            return *s;
+        }
+        if depth > 40 {
+            return 8;
+        }
+        let s = match &types[i].kind {
+            TypeKind::Struct(st) => {
+                let mut total: u64 = st
+                    .fields
+                    .iter()
+                    .map(|f| {
+                        let inner = if f.boxed { 8 } else { size(types, index, memo, &f.ty, depth + 1) };
+                        match f.presence() {
+                            Presence::Plain => inner,
+                            _ => inner + 8,
+                        }
+                    })
+                    .sum();
+                if st.additional.is_some() {
+                    total += 24;
+                }
+                total
+            }
+            TypeKind::Enum(_) => 24,
+            TypeKind::Const(_) => 0,
+            TypeKind::Alias(t) => size(types, index, memo, t, depth + 1),
+            TypeKind::Tagged { variants, .. } => {
+                8 + variants.iter().map(|v| if v.boxed { 8 } else { size(types, index, memo, &v.ty, depth + 1) }).max().unwrap_or(0).max(32)
+            }
+            TypeKind::Untagged(vs) => {
+                8 + vs.iter().map(|v| if v.boxed { 8 } else { size(types, index, memo, &v.ty, depth + 1) }).max().unwrap_or(0).max(32)
+            }
+        };
+        memo.insert(i, s);
+        s
+    }
+    // Box variants over the threshold, union by union (deepest first through the memo).
+    const THRESHOLD: u64 = 128;
+    for i in 0..types.len() {
+        let sizes: Vec<u64> = match &types[i].kind {
+            TypeKind::Tagged { variants, .. } => variants.iter().map(|v| size(types, &index, &mut memo, &v.ty, 0)).collect(),
+            TypeKind::Untagged(vs) => vs.iter().map(|v| size(types, &index, &mut memo, &v.ty, 0)).collect(),
+            _ => continue,
+        };
+        let mut sorted = sizes.clone();
+        sorted.sort_unstable();
+        sorted.push(32); // the `Unknown(Value)` variant
+        sorted.sort_unstable();
+        let second = sorted.iter().rev().nth(1).copied().unwrap_or(0);
+        if sorted.last().copied().unwrap_or(0) < second + THRESHOLD {
+            continue;
+        }
+        match &mut types[i].kind {
+            TypeKind::Tagged { variants, .. } => {
+                for (v, s) in variants.iter_mut().zip(&sizes) {
+                    v.boxed = *s >= THRESHOLD;
+                }
+            }
+            TypeKind::Untagged(vs) => {
+                for (v, s) in vs.iter_mut().zip(&sizes) {
+                    v.boxed = *s >= THRESHOLD;
+                }
+            }
+            _ => {}
+        }
+        memo.clear();
     }
 }
 

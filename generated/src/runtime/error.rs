@@ -1,0 +1,129 @@
+//! The one error type of the SDK.
+
+use bytes::Bytes;
+use reqwest::header::HeaderMap;
+use reqwest::StatusCode;
+use std::fmt;
+
+/// Everything that can go wrong calling the API. `Display` names the operation.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// The API answered with a status the operation declares as an error (for example 422 with
+    /// an `HTTPValidationError`); the typed body is in [`ApiError::error`].
+    Api(Box<ApiError>),
+    /// The API answered with a status the spec does not declare for this operation.
+    UnexpectedStatus(Box<ApiError>),
+    /// A successful response whose body does not decode into the declared type.
+    Decode(Box<DecodeError>),
+    /// The request (or the wait for a response) took longer than the timeout.
+    Timeout { operation: &'static str, source: reqwest::Error },
+    /// No response: connection refused, reset or closed early, DNS, TLS. Retried by default.
+    Connection { operation: &'static str, source: reqwest::Error },
+    /// The request could not be built or sent for another reason.
+    Request { operation: &'static str, source: reqwest::Error },
+    /// A request body could not be prepared (encoding, reading a file).
+    Body { operation: &'static str, message: String },
+    /// A stream of server-sent events broke or carried an event that does not decode.
+    Stream { operation: &'static str, message: String, raw: Option<String> },
+    /// The client is misconfigured (missing API key, bad server URL, bad header).
+    Config(String),
+    /// Reading or writing a local file.
+    Io { operation: &'static str, source: std::io::Error },
+}
+
+/// A non-success HTTP response.
+#[derive(Debug)]
+pub struct ApiError {
+    pub operation: &'static str,
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    /// The raw body, whatever it is.
+    pub body: Bytes,
+    /// The body decoded into the type the spec declares for this status, when it declares one
+    /// and the body matches it.
+    pub error: Option<crate::errors::ErrorBody>,
+    /// Why the declared type did not decode, when it did not.
+    pub error_decode: Option<String>,
+}
+
+/// A successful response body that does not match its declared type.
+#[derive(Debug)]
+pub struct DecodeError {
+    pub operation: &'static str,
+    pub status: StatusCode,
+    /// The JSON path where decoding failed (`choices[0].message.content`).
+    pub path: String,
+    pub message: String,
+    pub body: Bytes,
+}
+
+impl Error {
+    /// The HTTP status, for API errors.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Error::Api(e) | Error::UnexpectedStatus(e) => Some(e.status),
+            Error::Decode(e) => Some(e.status),
+            _ => None,
+        }
+    }
+
+    /// The API error, for non-success responses.
+    pub fn api_error(&self) -> Option<&ApiError> {
+        match self {
+            Error::Api(e) | Error::UnexpectedStatus(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Error::Timeout { .. })
+    }
+}
+
+fn body_preview(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let text = text.trim();
+    if text.chars().count() > 500 {
+        let cut: String = text.chars().take(500).collect();
+        format!("{cut}…")
+    } else {
+        text.to_string()
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Api(e) => write!(f, "{}: the API returned {}: {}", e.operation, e.status, body_preview(&e.body)),
+            Error::UnexpectedStatus(e) => {
+                write!(f, "{}: unexpected status {} (not declared in the spec): {}", e.operation, e.status, body_preview(&e.body))
+            }
+            Error::Decode(e) => write!(
+                f,
+                "{}: the {} response does not match its declared type at `{}`: {}",
+                e.operation, e.status, e.path, e.message
+            ),
+            Error::Timeout { operation, .. } => write!(f, "{operation}: timed out"),
+            Error::Connection { operation, source } => write!(f, "{operation}: connection failed: {source}"),
+            Error::Request { operation, source } => write!(f, "{operation}: request failed: {source}"),
+            Error::Body { operation, message } => write!(f, "{operation}: cannot prepare the request body: {message}"),
+            Error::Stream { operation, message, .. } => write!(f, "{operation}: event stream: {message}"),
+            Error::Config(m) => write!(f, "client configuration: {m}"),
+            Error::Io { operation, source } => write!(f, "{operation}: {source}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Timeout { source, .. } | Error::Connection { source, .. } | Error::Request { source, .. } => Some(source),
+            Error::Io { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+/// `Result` with the SDK's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,332 @@
+//! Lowering of operations: method names (overlay, else derived), parameters, bodies, responses,
+//! errors and security.
+
+use super::{module_of, AsNode, Lowerer, Node};
+use crate::diag::child;
+use crate::ir::*;
+use crate::names;
+use openapiv3::{Parameter, ParameterSchemaOrContent, ReferenceOr, StatusCode};
+use std::collections::HashSet;
+
+/// Names a builder's own methods use; parameters get another name when they clash.
+const RESERVED: &[&str] = &["send", "into_future", "timeout", "retry", "header", "server_url", "client", "opts", "body", "new"];
+
+impl<'a> Lowerer<'a> {
+    pub(crate) fn operations(&mut self) -> Vec<Operation> {
+        let api = self.api;
+        let mut out = Vec::new();
+        let mut taken_methods: HashSet<(Vec<String>, String)> = HashSet::new();
+        let mut used_overlay: HashSet<String> = HashSet::new();
+        for (key, item) in &api.paths.paths {
+            let ReferenceOr::Item(item) = item else {
+                self.diags.warn(child("#/paths", key), "path item `$ref`s are not supported; skipped");
+                continue;
+            };
+            let path = key.split('#').next().unwrap_or_default().to_string();
+            for (method, op) in item.iter() {
+                let ptr = child(&child("#/paths", key), method);
+                let id = op.operation_id.clone().unwrap_or_else(|| {
+                    let derived = format!("{method}{}", path.replace(['/', '{', '}', '-', '.'], "_"));
+                    self.diags.warn(&ptr, format!("no operationId; using `{derived}`"));
+                    derived
+                });
+                let (group, mut name) = match self.overlay.operations.get(&id) {
+                    Some(full) => {
+                        used_overlay.insert(id.clone());
+                        let mut parts: Vec<String> = full.split('.').map(String::from).collect();
+                        let m = parts.pop().unwrap_or_default();
+                        (parts, m)
+                    }
+                    None => {
+                        let group: Vec<String> = op
+                            .tags
+                            .first()
+                            .map(|t| t.split('.').map(|s| names::field_name(s).trim_start_matches("r#").to_string()).collect())
+                            .unwrap_or_else(|| vec!["default".to_string()]);
+                        let name = derive_method_name(method, &path);
+                        self.diags.warn(&ptr, format!("`{id}` has no method name in spec/overlay.yaml; derived `{}.{name}`", group.join(".")));
+                        (group, name)
+                    }
+                };
+                name = names::field_name(&name);
+                if name.starts_with("r#") || RESERVED.contains(&name.as_str()) {
+                    name = format!("{}_", names::bare(&name));
+                }
+                if !taken_methods.insert((group.clone(), name.clone())) {
+                    let unique = format!("{name}_{}", method);
+                    self.diags.warn(&ptr, format!("method `{}.{name}` is taken; `{id}` becomes `{unique}`", group.join(".")));
+                    name = unique;
+                    taken_methods.insert((group.clone(), name.clone()));
+                }
+                let hint = format!(
+                    "{}{}",
+                    group.last().map(|g| names::pascal(g)).unwrap_or_default(),
+                    names::pascal(&name)
+                );
+                self.module = module_of(&hint);
+
+                // Parameters: path-level first, then the operation's (which override by name+in).
+                let mut params: Vec<Param> = Vec::new();
+                let mut taken_params: HashSet<String> = RESERVED.iter().map(|s| s.to_string()).collect();
+                let all = item.parameters.iter().map(|p| (p, child(&child("#/paths", key), "parameters"))).chain(
+                    op.parameters.iter().map(|p| (p, child(&ptr, "parameters"))),
+                );
+                for (i, (p, base)) in all.enumerate() {
+                    let Some(p) = self.resolve_param(p, &format!("{base}/{i}")) else { continue };
+                    let (data, location) = match p {
+                        Parameter::Query { parameter_data, .. } => (parameter_data, ParamLocation::Query),
+                        Parameter::Header { parameter_data, .. } => (parameter_data, ParamLocation::Header),
+                        Parameter::Path { parameter_data, .. } => (parameter_data, ParamLocation::Path),
+                        Parameter::Cookie { parameter_data, .. } => (parameter_data, ParamLocation::Cookie),
+                    };
+                    let pptr = format!("{base}/{i}");
+                    let phint = format!("{hint}{}", names::pascal(&data.name));
+                    let (ty, json) = match &data.format {
+                        ParameterSchemaOrContent::Schema(s) => (self.type_of(s, &phint, &child(&pptr, "schema")).0, false),
+                        ParameterSchemaOrContent::Content(content) => match content.iter().next() {
+                            Some((media, mt)) => match &mt.schema {
+                                Some(s) => {
+                                    let sp = child(&child(&child(&pptr, "content"), media), "schema");
+                                    (self.type_of(s, &phint, &sp).0, true)
+                                }
+                                None => (TypeRef::Any, true),
+                            },
+                            None => (TypeRef::Any, true),
+                        },
+                    };
+                    params.retain(|q: &Param| !(q.wire == data.name && q.location == location));
+                    let rust = names::unique(names::field_name(&data.name), &mut taken_params);
+                    params.push(Param {
+                        wire: data.name.clone(),
+                        rust,
+                        location,
+                        required: data.required || location == ParamLocation::Path,
+                        ty,
+                        json,
+                        docs: data.description.clone(),
+                        deprecated: data.deprecated.unwrap_or(false),
+                    });
+                }
+                if params.iter().any(|p| p.location == ParamLocation::Cookie) {
+                    self.diags.warn(&ptr, "cookie parameters are not sent by the SDK");
+                    params.retain(|p| p.location != ParamLocation::Cookie);
+                }
+
+                // Body.
+                let body = op.request_body.as_ref().and_then(|rb| {
+                    let rb = match rb {
+                        ReferenceOr::Item(rb) => rb,
+                        ReferenceOr::Reference { reference } => {
+                            let name = reference.strip_prefix("#/components/requestBodies/")?;
+                            match api.components.as_ref()?.request_bodies.get(name)? {
+                                ReferenceOr::Item(rb) => rb,
+                                ReferenceOr::Reference { .. } => return None,
+                            }
+                        }
+                    };
+                    let (media, mt) = rb
+                        .content
+                        .iter()
+                        .find(|(m, _)| m.starts_with("application/json"))
+                        .or_else(|| rb.content.iter().find(|(m, _)| m.starts_with("multipart/form-data")))
+                        .or_else(|| rb.content.iter().next())?;
+                    let kind = if media.starts_with("multipart/form-data") {
+                        BodyKind::Multipart
+                    } else {
+                        if !media.starts_with("application/json") {
+                            self.diags.warn(child(&ptr, "requestBody"), format!("request media type `{media}` is sent as JSON"));
+                        }
+                        BodyKind::Json
+                    };
+                    let ty = match &mt.schema {
+                        Some(s) => {
+                            let sp = child(&child(&child(&child(&ptr, "requestBody"), "content"), media), "schema");
+                            self.type_of(s, &format!("{hint}Body"), &sp).0
+                        }
+                        None => TypeRef::Any,
+                    };
+                    Some(Body { kind, ty, required: rb.required, docs: rb.description.clone() })
+                });
+
+                // Responses.
+                let mut success = None;
+                let mut success_statuses = Vec::new();
+                let mut errors = Vec::new();
+                let responses = op.responses.responses.iter().map(|(s, r)| (status_of(s), r)).chain(op.responses.default.iter().map(|r| ((0, "default".to_string()), r)));
+                for ((code, text), r) in responses {
+                    let rptr = child(&child(&ptr, "responses"), &text);
+                    let r = match r {
+                        ReferenceOr::Item(r) => r,
+                        ReferenceOr::Reference { reference } => {
+                            let Some(r) = reference
+                                .strip_prefix("#/components/responses/")
+                                .and_then(|n| api.components.as_ref()?.responses.get(n))
+                                .and_then(|r| r.as_item())
+                            else {
+                                self.diags.warn(&rptr, format!("`{reference}` does not resolve; response ignored"));
+                                continue;
+                            };
+                            r
+                        }
+                    };
+                    let json = r.content.iter().find(|(m, _)| m.starts_with("application/json"));
+                    let sse = r.content.iter().find(|(m, _)| m.starts_with("text/event-stream"));
+                    let is_success = (200..300).contains(&code) || code == 2;
+                    if is_success {
+                        success_statuses.push(code);
+                        if success.is_some() {
+                            continue;
+                        }
+                        let suffix = if code == 200 || code == 2 { "Response".to_string() } else { format!("Response{code}") };
+                        success = Some(match (json, sse) {
+                            (Some((media, mt)), _) => match &mt.schema {
+                                Some(s) => {
+                                    let sp = child(&child(&child(&rptr, "content"), media), "schema");
+                                    Success::Json(self.type_of(s, &format!("{hint}{suffix}"), &sp).0)
+                                }
+                                None => Success::Json(TypeRef::Any),
+                            },
+                            (None, Some((media, mt))) => {
+                                let sp = child(&child(&child(&rptr, "content"), media), "schema");
+                                Success::Sse(self.sse_data_type(mt.schema.as_ref(), &format!("{hint}Event"), &sp))
+                            }
+                            (None, None) if r.content.is_empty() => Success::Empty,
+                            (None, None) => Success::Binary,
+                        });
+                    } else {
+                        let ty = json.and_then(|(media, mt)| {
+                            let s = mt.schema.as_ref()?;
+                            let sp = child(&child(&child(&rptr, "content"), media), "schema");
+                            Some(self.type_of(s, &format!("{hint}Error{}", if code == 0 { "Default".into() } else { text.clone() }), &sp).0)
+                        });
+                        errors.push(ErrorResponse { status: code, status_text: text.clone(), ty });
+                    }
+                }
+                let success = success.unwrap_or_else(|| {
+                    self.diags.warn(child(&ptr, "responses"), "no success response declared; the body is ignored");
+                    Success::Empty
+                });
+
+                // Security: the operation's, else the document's.
+                let reqs = op.security.as_ref().or(api.security.as_ref());
+                let mut security = Vec::new();
+                for req in reqs.into_iter().flatten() {
+                    for scheme_name in req.keys() {
+                        match self.security_scheme(scheme_name) {
+                            Some(s) => security.push(s),
+                            None => self.diags.warn(child(&ptr, "security"), format!("unknown or unsupported security scheme `{scheme_name}`")),
+                        }
+                    }
+                }
+
+                let deprecated = op.deprecated.then(|| {
+                    op.extensions
+                        .get("x-speakeasy-deprecation-message")
+                        .and_then(|v| v.as_str())
+                        .map(String::from)
+                        .unwrap_or_else(|| "deprecated by the API".to_string())
+                });
+                out.push(Operation {
+                    id,
+                    http_method: method.to_ascii_uppercase(),
+                    path: path.clone(),
+                    path_key: key.clone(),
+                    group,
+                    method: name,
+                    summary: op.summary.clone(),
+                    description: op.description.clone(),
+                    deprecated,
+                    params,
+                    body,
+                    success,
+                    success_statuses,
+                    errors,
+                    security,
+                });
+            }
+        }
+        for id in self.overlay.operations.keys() {
+            if !used_overlay.contains(id) {
+                self.diags.warn("spec/overlay.yaml#/operations", format!("`{id}` is not an operation of the spec"));
+            }
+        }
+        out
+    }
+
+    fn resolve_param(&mut self, p: &'a ReferenceOr<Parameter>, at: &str) -> Option<&'a Parameter> {
+        match p {
+            ReferenceOr::Item(p) => Some(p),
+            ReferenceOr::Reference { reference } => {
+                let found = reference
+                    .strip_prefix("#/components/parameters/")
+                    .and_then(|n| self.api.components.as_ref()?.parameters.get(n))
+                    .and_then(|p| p.as_item());
+                if found.is_none() {
+                    self.diags.warn(at, format!("`{reference}` does not resolve; parameter skipped"));
+                }
+                found
+            }
+        }
+    }
+
+    fn security_scheme(&self, name: &str) -> Option<SecurityScheme> {
+        let scheme = self.api.components.as_ref()?.security_schemes.get(name)?.as_item()?;
+        match scheme {
+            openapiv3::SecurityScheme::HTTP { scheme, .. } if scheme.eq_ignore_ascii_case("bearer") => Some(SecurityScheme::Bearer(name.to_string())),
+            openapiv3::SecurityScheme::APIKey { location: openapiv3::APIKeyLocation::Header, name: header, .. } => {
+                Some(SecurityScheme::Header { scheme: name.to_string(), header: header.to_ascii_lowercase() })
+            }
+            _ => None,
+        }
+    }
+
+    /// An SSE response's schema describes one event (`{event, data}`); items are its `data`.
+    fn sse_data_type(&mut self, schema: Option<&'a ReferenceOr<openapiv3::Schema>>, hint: &str, ptr: &str) -> TypeRef {
+        let Some(schema) = schema else { return TypeRef::Any };
+        let resolved = match schema.node() {
+            Node::Inline(s) => Some((s, ptr.to_string())),
+            Node::Ref(r) => self.component_schema(r),
+        };
+        if let Some((s, sptr)) = resolved {
+            if let openapiv3::SchemaKind::Type(openapiv3::Type::Object(o)) = &s.schema_kind {
+                if let Some(data) = o.properties.get("data") {
+                    return self.type_of(data, hint, &child(&child(&sptr, "properties"), "data")).0;
+                }
+            }
+        }
+        self.type_of(schema, hint, ptr).0
+    }
+}
+
+fn status_of(s: &StatusCode) -> (u16, String) {
+    match s {
+        StatusCode::Code(c) => (*c, c.to_string()),
+        StatusCode::Range(r) => (*r, format!("{r}XX")),
+    }
+}
+
+/// A method name for an operation the overlay does not name: the HTTP method and the last
+/// literal path segment (`GET /v1/things/{id}` → `get_things`).
+fn derive_method_name(method: &str, path: &str) -> String {
+    let last = path.split('/').rev().find(|s| !s.is_empty() && !s.starts_with('{')).unwrap_or("root");
+    let verb = match method {
+        "get" if path.ends_with('}') => "get",
+        "get" => "list",
+        "post" => "create",
+        "put" => "put",
+        "patch" => "update",
+        "delete" => "delete",
+        other => other,
+    };
+    names::field_name(&format!("{verb}_{last}")).trim_start_matches("r#").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn derived_names() {
+        assert_eq!(super::derive_method_name("get", "/v1/things/{id}"), "get_things");
+        assert_eq!(super::derive_method_name("get", "/v1/things"), "list_things");
+        assert_eq!(super::derive_method_name("post", "/v1/things/{id}/cancel"), "create_cancel");
+    }
+}

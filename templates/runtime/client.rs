@@ -1,0 +1,223 @@
+//! The client: configuration, authentication, servers.
+
+use super::hooks::Hook;
+use super::retry::RetryPolicy;
+use super::secret::Secret;
+use crate::Error;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Named servers, as the official SDKs name them.
+pub const SERVERS: &[(&str, &str)] = &[("eu", "https://api.mistral.ai")];
+
+/// The environment variable [`Client::from_env`] reads.
+pub const API_KEY_ENV: &str = "MISTRAL_API_KEY";
+
+/// A client for the Mistral API. Cheap to clone (an `Arc` inside); share one per process.
+///
+/// ```no_run
+/// # async fn run() -> mistralai::Result<()> {
+/// let client = mistralai::Client::from_env()?;
+/// let models = client.models().list().await?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub(crate) http: reqwest::Client,
+    pub(crate) base_url: String,
+    pub(crate) api_key: Option<Secret>,
+    pub(crate) admin_api_key: Option<Secret>,
+    pub(crate) user_context_api_key: Option<Secret>,
+    pub(crate) default_headers: HeaderMap,
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) hooks: Vec<Arc<dyn Hook>>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let i = &self.inner;
+        f.debug_struct("Client")
+            .field("base_url", &i.base_url)
+            .field("api_key", &i.api_key)
+            .field("admin_api_key", &i.admin_api_key)
+            .field("user_context_api_key", &i.user_context_api_key)
+            .field("timeout", &i.timeout)
+            .field("retry", &i.retry)
+            .field("hooks", &i.hooks.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// A client for `https://api.mistral.ai` with this API key and default settings.
+    pub fn new(api_key: impl Into<String>) -> Self {
+        Client::builder().api_key(api_key).build().expect("the default configuration is valid")
+    }
+
+    /// A client whose API key comes from `MISTRAL_API_KEY`.
+    pub fn from_env() -> Result<Self, Error> {
+        let key = std::env::var(API_KEY_ENV).map_err(|_| Error::Config(format!("{API_KEY_ENV} is not set")))?;
+        Client::builder().api_key(key).build()
+    }
+
+    /// Every setting, with defaults for the rest.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// The base URL requests go to.
+    pub fn base_url(&self) -> &str {
+        &self.inner.base_url
+    }
+}
+
+/// Builds a [`Client`].
+#[derive(Default)]
+pub struct ClientBuilder {
+    http: Option<reqwest::Client>,
+    server: Option<String>,
+    api_key: Option<Secret>,
+    admin_api_key: Option<Secret>,
+    user_context_api_key: Option<Secret>,
+    headers: Vec<(String, String)>,
+    user_agent: Option<String>,
+    timeout: Option<Duration>,
+    connect_timeout: Option<Duration>,
+    retry: Option<RetryPolicy>,
+    hooks: Vec<Arc<dyn Hook>>,
+}
+
+impl std::fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("server", &self.server)
+            .field("api_key", &self.api_key)
+            .field("admin_api_key", &self.admin_api_key)
+            .field("user_context_api_key", &self.user_context_api_key)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientBuilder {
+    /// The main API key, sent as `Authorization: Bearer …`.
+    pub fn api_key(mut self, key: impl Into<String>) -> Self {
+        self.api_key = Some(Secret::new(key));
+        self
+    }
+
+    /// The admin API key (`AdminApiKey` scheme), sent as a bearer token to the admin operations.
+    pub fn admin_api_key(mut self, key: impl Into<String>) -> Self {
+        self.admin_api_key = Some(Secret::new(key));
+        self
+    }
+
+    /// The key for the `x-api-key` header scheme (`DashboardUserContextAuth`).
+    pub fn user_context_api_key(mut self, key: impl Into<String>) -> Self {
+        self.user_context_api_key = Some(Secret::new(key));
+        self
+    }
+
+    /// A named server (`"eu"`) or a URL. A URL's path is kept as a base path
+    /// (`https://proxy.example/mistral` → `https://proxy.example/mistral/v1/models`).
+    pub fn server(mut self, name_or_url: impl Into<String>) -> Self {
+        self.server = Some(name_or_url.into());
+        self
+    }
+
+    /// Use this `reqwest::Client` (its timeouts, proxies and TLS settings) instead of building one.
+    /// The client-wide timeout set here still applies per request; `connect_timeout` does not.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(client);
+        self
+    }
+
+    /// A header sent with every request.
+    pub fn default_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// Replaces the `User-Agent` (default `mistralai-rust/<version>`).
+    pub fn user_agent(mut self, ua: impl Into<String>) -> Self {
+        self.user_agent = Some(ua.into());
+        self
+    }
+
+    /// Total time for one attempt (connect, send, receive headers and body). Default: none.
+    pub fn timeout(mut self, d: Duration) -> Self {
+        self.timeout = Some(d);
+        self
+    }
+
+    /// Time to establish a connection. Default: 10 s.
+    pub fn connect_timeout(mut self, d: Duration) -> Self {
+        self.connect_timeout = Some(d);
+        self
+    }
+
+    /// The retry policy for every call (default [`RetryPolicy::default`]).
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = Some(policy);
+        self
+    }
+
+    /// Adds a hook that sees (and may change) every request and response.
+    pub fn hook(mut self, hook: impl Hook) -> Self {
+        self.hooks.push(Arc::new(hook));
+        self
+    }
+
+    pub fn build(self) -> Result<Client, Error> {
+        let base_url = match self.server.as_deref() {
+            None => SERVERS[0].1.to_string(),
+            Some(s) => match SERVERS.iter().find(|(name, _)| *name == s) {
+                Some((_, url)) => url.to_string(),
+                None if s.starts_with("http://") || s.starts_with("https://") => {
+                    reqwest::Url::parse(s).map_err(|e| Error::Config(format!("server URL `{s}`: {e}")))?;
+                    s.trim_end_matches('/').to_string()
+                }
+                None => {
+                    let names: Vec<&str> = SERVERS.iter().map(|(n, _)| *n).collect();
+                    return Err(Error::Config(format!("unknown server `{s}`: use a URL or one of {names:?}")));
+                }
+            },
+        };
+        let mut default_headers = HeaderMap::new();
+        let ua = self.user_agent.unwrap_or_else(|| format!("mistralai-rust/{}", env!("CARGO_PKG_VERSION")));
+        default_headers.insert(
+            reqwest::header::USER_AGENT,
+            HeaderValue::from_str(&ua).map_err(|_| Error::Config(format!("invalid user agent `{ua}`")))?,
+        );
+        for (name, value) in &self.headers {
+            let n = HeaderName::from_bytes(name.as_bytes()).map_err(|_| Error::Config(format!("invalid header name `{name}`")))?;
+            let v = HeaderValue::from_str(value).map_err(|_| Error::Config(format!("invalid value for header `{name}`")))?;
+            default_headers.append(n, v);
+        }
+        let http = match self.http {
+            Some(c) => c,
+            None => reqwest::Client::builder()
+                .connect_timeout(self.connect_timeout.unwrap_or(Duration::from_secs(10)))
+                .build()
+                .map_err(|e| Error::Config(format!("building the HTTP client: {e}")))?,
+        };
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http,
+                base_url,
+                api_key: self.api_key,
+                admin_api_key: self.admin_api_key,
+                user_context_api_key: self.user_context_api_key,
+                default_headers,
+                timeout: self.timeout,
+                retry: self.retry.unwrap_or_default(),
+                hooks: self.hooks,
+            }),
+        })
+    }
+}

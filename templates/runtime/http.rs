@@ -1,0 +1,417 @@
+//! One non-generic send path for every operation: URL, auth, headers, retries, tracing, hooks,
+//! error decoding. Generated methods only fill in an [`HttpRequest`] and decode the result.
+
+use super::client::Client;
+use super::hooks::HookContext;
+use super::retry::{parse_retry_after, RetryPolicy};
+use crate::{ApiError, DecodeError, Error};
+use bytes::Bytes;
+use reqwest::header::{HeaderName, HeaderValue};
+use reqwest::{Method, StatusCode};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tracing::Instrument;
+
+/// An authentication scheme an operation accepts.
+#[derive(Debug, Clone, Copy)]
+pub enum Security {
+    /// `Authorization: Bearer <api key>`.
+    ApiKey,
+    /// `Authorization: Bearer <admin api key>`.
+    AdminApiKey,
+    /// `<header>: <user context api key>`.
+    UserContextApiKey(&'static str),
+}
+
+/// Decodes an error body into the typed error enum.
+pub type ErrorDecoder = fn(&[u8]) -> Result<crate::errors::ErrorBody, serde_json::Error>;
+
+/// What the runtime needs to know about an operation; one `static` per operation.
+#[derive(Debug)]
+pub struct Operation {
+    pub id: &'static str,
+    pub method: Method,
+    /// The path template, for traces.
+    pub path: &'static str,
+    /// Accepted schemes, in order of preference (empty: no authentication).
+    pub security: &'static [Security],
+    /// Declared error statuses (`0` for `default`, `400..=499` as 4 etc. is not used) and their
+    /// body decoders.
+    pub errors: &'static [(u16, ErrorDecoder)],
+    /// Statuses declared as success.
+    pub success: &'static [u16],
+}
+
+/// Per-call options, settable on every request builder.
+#[derive(Debug, Clone, Default)]
+pub struct RequestOptions {
+    pub timeout: Option<Duration>,
+    pub retry: Option<RetryPolicy>,
+    pub headers: Vec<(HeaderName, HeaderValue)>,
+    pub server_url: Option<String>,
+    /// A header value that was invalid when set; reported when the call is made.
+    pub invalid_header: Option<String>,
+}
+
+impl RequestOptions {
+    pub fn header(&mut self, name: &str, value: &str) {
+        match (HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_str(value)) {
+            (Ok(n), Ok(v)) => self.headers.push((n, v)),
+            _ => self.invalid_header = Some(name.to_string()),
+        }
+    }
+}
+
+/// A multipart body, rebuilt for every attempt (so retries resend files from the start).
+pub type MultipartFactory = Arc<dyn Fn() -> Result<reqwest::multipart::Form, Error> + Send + Sync>;
+
+/// The request body.
+#[derive(Clone, Default)]
+pub enum RequestBody {
+    #[default]
+    Empty,
+    Json(Bytes),
+    Multipart(MultipartFactory),
+}
+
+impl std::fmt::Debug for RequestBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RequestBody::Empty => f.write_str("Empty"),
+            RequestBody::Json(b) => write!(f, "Json({} bytes)", b.len()),
+            RequestBody::Multipart(_) => f.write_str("Multipart"),
+        }
+    }
+}
+
+/// A request as generated code describes it.
+#[derive(Debug, Default)]
+pub struct HttpRequest {
+    /// The path with parameters already encoded (see [`segment`]).
+    pub path: String,
+    pub query: Vec<(&'static str, String)>,
+    pub headers: Vec<(&'static str, String)>,
+    pub body: RequestBody,
+    /// `Accept` header; `application/json` when unset.
+    pub accept: Option<&'static str>,
+}
+
+impl HttpRequest {
+    pub fn new(path: String) -> Self {
+        HttpRequest { path, ..Default::default() }
+    }
+
+    /// A JSON body.
+    pub fn json<T: serde::Serialize + ?Sized>(mut self, op: &'static Operation, body: &T) -> Result<Self, Error> {
+        let bytes = serde_json::to_vec(body).map_err(|e| Error::Body { operation: op.id, message: e.to_string() })?;
+        self.body = RequestBody::Json(Bytes::from(bytes));
+        Ok(self)
+    }
+
+    /// Adds a query parameter (arrays repeat the key).
+    pub fn query<V: QueryValue + ?Sized>(&mut self, name: &'static str, value: &V) {
+        value.push_to(name, &mut self.query);
+    }
+
+    /// Adds a query parameter sent as JSON text (parameters whose spec uses `content`).
+    pub fn query_json<V: serde::Serialize + ?Sized>(&mut self, op: &'static Operation, name: &'static str, value: &V) -> Result<(), Error> {
+        let text = serde_json::to_string(value).map_err(|e| Error::Body { operation: op.id, message: e.to_string() })?;
+        self.query.push((name, text));
+        Ok(())
+    }
+
+    pub fn header<V: QueryValue + ?Sized>(&mut self, name: &'static str, value: &V) {
+        let mut tmp = Vec::new();
+        value.push_to(name, &mut tmp);
+        self.headers.extend(tmp);
+    }
+}
+
+/// Characters escaped in a path segment: everything but RFC 3986 unreserved characters.
+const SEGMENT: &percent_encoding::AsciiSet =
+    &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+
+/// Percent-encodes one path parameter so it stays one segment (`/`, `?`, `#`, spaces, unicode).
+pub fn segment(value: &str) -> percent_encoding::PercentEncode<'_> {
+    percent_encoding::utf8_percent_encode(value, SEGMENT)
+}
+
+/// Values that can go into a query string or header.
+pub trait QueryValue {
+    fn push_to(&self, name: &'static str, out: &mut Vec<(&'static str, String)>);
+}
+
+macro_rules! display_query_value {
+    ($($t:ty),*) => {$(
+        impl QueryValue for $t {
+            fn push_to(&self, name: &'static str, out: &mut Vec<(&'static str, String)>) {
+                out.push((name, self.to_string()));
+            }
+        }
+    )*};
+}
+display_query_value!(str, String, bool, i32, i64, u32, u64, f64);
+
+impl<T: QueryValue> QueryValue for [T] {
+    fn push_to(&self, name: &'static str, out: &mut Vec<(&'static str, String)>) {
+        for v in self {
+            v.push_to(name, out);
+        }
+    }
+}
+
+impl<T: QueryValue> QueryValue for Vec<T> {
+    fn push_to(&self, name: &'static str, out: &mut Vec<(&'static str, String)>) {
+        self.as_slice().push_to(name, out)
+    }
+}
+
+impl<T: QueryValue + ?Sized> QueryValue for &T {
+    fn push_to(&self, name: &'static str, out: &mut Vec<(&'static str, String)>) {
+        (**self).push_to(name, out)
+    }
+}
+
+impl<T: QueryValue> QueryValue for crate::Nullable<T> {
+    fn push_to(&self, name: &'static str, out: &mut Vec<(&'static str, String)>) {
+        if let crate::Nullable::Value(v) = self {
+            v.push_to(name, out)
+        }
+    }
+}
+
+impl QueryValue for serde_json::Value {
+    fn push_to(&self, name: &'static str, out: &mut Vec<(&'static str, String)>) {
+        match self {
+            serde_json::Value::String(s) => out.push((name, s.clone())),
+            serde_json::Value::Null => {}
+            other => out.push((name, other.to_string())),
+        }
+    }
+}
+
+fn build_url(base: &str, path: &str, query: &[(&'static str, String)]) -> Result<reqwest::Url, Error> {
+    let mut url = reqwest::Url::parse(&format!("{}{path}", base.trim_end_matches('/')))
+        .map_err(|e| Error::Config(format!("URL `{base}{path}`: {e}")))?;
+    if !query.is_empty() {
+        let mut pairs = url.query_pairs_mut();
+        for (k, v) in query {
+            pairs.append_pair(k, v);
+        }
+    }
+    Ok(url)
+}
+
+fn auth_header(client: &Client, op: &'static Operation) -> Result<Option<(HeaderName, HeaderValue)>, Error> {
+    let inner = &client.inner;
+    for scheme in op.security {
+        match scheme {
+            Security::ApiKey => {
+                if let Some(k) = &inner.api_key {
+                    return Ok(Some((reqwest::header::AUTHORIZATION, k.header_value("Bearer ")?)));
+                }
+            }
+            Security::AdminApiKey => {
+                if let Some(k) = &inner.admin_api_key {
+                    return Ok(Some((reqwest::header::AUTHORIZATION, k.header_value("Bearer ")?)));
+                }
+            }
+            Security::UserContextApiKey(header) => {
+                if let Some(k) = &inner.user_context_api_key {
+                    return Ok(Some((HeaderName::from_static(header), k.header_value("")?)));
+                }
+            }
+        }
+    }
+    match op.security.first() {
+        None => Ok(None),
+        Some(s) => {
+            let what = match s {
+                Security::ApiKey => "an API key (ClientBuilder::api_key or MISTRAL_API_KEY)",
+                Security::AdminApiKey => "an admin API key (ClientBuilder::admin_api_key)",
+                Security::UserContextApiKey(_) => "a user-context API key (ClientBuilder::user_context_api_key)",
+            };
+            Err(Error::Config(format!("{} needs {what}", op.id)))
+        }
+    }
+}
+
+/// Whether an error means no response was received (safe to retry).
+fn is_connection_error(e: &reqwest::Error) -> bool {
+    !e.is_timeout() && !e.is_builder() && !e.is_redirect() && !e.is_decode() && !e.is_body() && (e.is_connect() || e.is_request())
+}
+
+/// Sends a request with retries; returns the response of a success status, or the error.
+pub async fn execute(client: &Client, op: &'static Operation, req: HttpRequest, opts: RequestOptions) -> Result<reqwest::Response, Error> {
+    let span = tracing::info_span!(
+        "mistral.request",
+        operation = op.id,
+        method = %op.method,
+        path = %req.path,
+        status = tracing::field::Empty,
+        attempts = tracing::field::Empty,
+    );
+    execute_inner(client, op, req, opts).instrument(span).await
+}
+
+async fn execute_inner(client: &Client, op: &'static Operation, req: HttpRequest, opts: RequestOptions) -> Result<reqwest::Response, Error> {
+    let inner = &client.inner;
+    if let Some(name) = &opts.invalid_header {
+        return Err(Error::Config(format!("{}: invalid per-call header `{name}`", op.id)));
+    }
+    let policy = opts.retry.as_ref().unwrap_or(&inner.retry);
+    let base = opts.server_url.as_deref().unwrap_or(&inner.base_url);
+    let url = build_url(base, &req.path, &req.query)?;
+    let auth = auth_header(client, op)?;
+    let timeout = opts.timeout.or(inner.timeout);
+    let start = Instant::now();
+    let mut attempt: u32 = 0;
+    loop {
+        attempt += 1;
+        let mut builder = inner.http.request(op.method.clone(), url.clone()).headers(inner.default_headers.clone());
+        if let Some((name, value)) = &auth {
+            builder = builder.header(name.clone(), value.clone());
+        }
+        builder = builder.header(reqwest::header::ACCEPT, req.accept.unwrap_or("application/json"));
+        for (name, value) in &req.headers {
+            builder = builder.header(*name, value.as_str());
+        }
+        for (name, value) in &opts.headers {
+            builder = builder.header(name.clone(), value.clone());
+        }
+        if let Some(t) = timeout {
+            builder = builder.timeout(t);
+        }
+        builder = match &req.body {
+            RequestBody::Empty => builder,
+            RequestBody::Json(bytes) => builder.header(reqwest::header::CONTENT_TYPE, "application/json").body(bytes.clone()),
+            RequestBody::Multipart(factory) => builder.multipart(factory()?),
+        };
+        let mut request = builder.build().map_err(|source| Error::Request { operation: op.id, source })?;
+        let ctx = HookContext { operation: op.id, attempt };
+        for hook in &inner.hooks {
+            hook.on_request(&ctx, &mut request)?;
+        }
+        let span = tracing::Span::current();
+        span.record("attempts", attempt);
+        let result = inner.http.execute(request).await;
+        let retries_left = attempt < policy.max_attempts;
+        match result {
+            Ok(mut resp) => {
+                for hook in &inner.hooks {
+                    hook.on_response(&ctx, &mut resp);
+                }
+                let status = resp.status();
+                span.record("status", status.as_u16());
+                if status.is_success() {
+                    return Ok(resp);
+                }
+                if retries_left && policy.retries_status(status.as_u16()) {
+                    let retry_after = resp
+                        .headers()
+                        .get(reqwest::header::RETRY_AFTER)
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(parse_retry_after);
+                    let wait = policy.backoff(attempt, retry_after);
+                    if start.elapsed() + wait <= policy.total_budget {
+                        tracing::debug!(status = status.as_u16(), wait_ms = wait.as_millis() as u64, "retrying");
+                        drop(resp);
+                        tokio::time::sleep(wait).await;
+                        continue;
+                    }
+                }
+                return Err(api_error(op, resp).await);
+            }
+            Err(source) if source.is_timeout() => return Err(Error::Timeout { operation: op.id, source }),
+            Err(source) if is_connection_error(&source) => {
+                if retries_left && policy.retry_connection_errors {
+                    let wait = policy.backoff(attempt, None);
+                    if start.elapsed() + wait <= policy.total_budget {
+                        tracing::debug!(error = %source, wait_ms = wait.as_millis() as u64, "retrying after a connection failure");
+                        tokio::time::sleep(wait).await;
+                        continue;
+                    }
+                }
+                return Err(Error::Connection { operation: op.id, source });
+            }
+            Err(source) => return Err(Error::Request { operation: op.id, source }),
+        }
+    }
+}
+
+async fn api_error(op: &'static Operation, resp: reqwest::Response) -> Error {
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    let body = match resp.bytes().await {
+        Ok(b) => b,
+        Err(source) if source.is_timeout() => return Error::Timeout { operation: op.id, source },
+        Err(source) => return Error::Connection { operation: op.id, source },
+    };
+    let code = status.as_u16();
+    let decoder = op
+        .errors
+        .iter()
+        .find(|(s, _)| *s == code)
+        .or_else(|| op.errors.iter().find(|(s, _)| *s == code / 100))
+        .or_else(|| op.errors.iter().find(|(s, _)| *s == 0));
+    match decoder {
+        Some((_, decode)) => {
+            let (error, error_decode) = match decode(&body) {
+                Ok(e) => (Some(e), None),
+                Err(e) => (None, Some(e.to_string())),
+            };
+            Error::Api(Box::new(ApiError { operation: op.id, status, headers, body, error, error_decode }))
+        }
+        None => Error::UnexpectedStatus(Box::new(ApiError { operation: op.id, status, headers, body, error: None, error_decode: None })),
+    }
+}
+
+/// Reads a JSON success body into `T`, naming the JSON path on failure.
+pub async fn json<T: serde::de::DeserializeOwned>(op: &'static Operation, resp: reqwest::Response) -> Result<T, Error> {
+    let status = resp.status();
+    let body = read_body(op.id, resp).await?;
+    decode_json(op, status, body)
+}
+
+pub(crate) async fn read_body(operation: &'static str, resp: reqwest::Response) -> Result<Bytes, Error> {
+    resp.bytes().await.map_err(|source| {
+        if source.is_timeout() {
+            Error::Timeout { operation, source }
+        } else {
+            Error::Connection { operation, source }
+        }
+    })
+}
+
+/// Decodes a JSON body, keeping the body and the failing path in the error.
+pub fn decode_json<T: serde::de::DeserializeOwned>(op: &'static Operation, status: StatusCode, body: Bytes) -> Result<T, Error> {
+    let mut de = serde_json::Deserializer::from_slice(&body);
+    match serde_path_to_error::deserialize(&mut de) {
+        Ok(v) => Ok(v),
+        Err(e) => {
+            let path = e.path().to_string();
+            let message = e.into_inner().to_string();
+            Err(Error::Decode(Box::new(DecodeError { operation: op.id, status, path, message, body })))
+        }
+    }
+}
+
+/// For operations without a response body: drains it.
+pub async fn empty(op: &'static Operation, resp: reqwest::Response) -> Result<(), Error> {
+    read_body(op.id, resp).await.map(|_| ())
+}
+
+/// Decodes an error body (used through generated [`ErrorDecoder`]s).
+pub fn decode_error<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, serde_json::Error> {
+    serde_json::from_slice(body)
+}
+
+/// The text of a path parameter whose type is not a plain string or number (a union, say):
+/// strings as they are, anything else as JSON text.
+pub fn path_value<T: serde::Serialize + ?Sized>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => s,
+        Ok(other) => other.to_string(),
+        Err(_) => String::new(),
+    }
+}

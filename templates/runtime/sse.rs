@@ -1,0 +1,241 @@
+//! Server-sent events: an incremental parser and a typed stream over a response body.
+
+use crate::Error;
+use bytes::{Bytes, BytesMut};
+use futures::Stream;
+use std::collections::VecDeque;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+/// One server-sent event as received.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RawEvent {
+    /// `event:` (empty when not sent).
+    pub event: String,
+    /// `data:` lines joined with `\n`.
+    pub data: String,
+    /// `id:` when sent.
+    pub id: Option<String>,
+    /// `retry:` in milliseconds when sent.
+    pub retry: Option<u64>,
+}
+
+/// An incremental SSE parser (the WHATWG algorithm): LF, CR and CRLF line endings, multi-line
+/// data, comments, one leading space stripped, input split anywhere.
+#[derive(Debug, Default)]
+pub struct SseParser {
+    buf: BytesMut,
+    /// A CR ended the last line; a following LF belongs to it.
+    after_cr: bool,
+    event: RawEvent,
+    has_data: bool,
+    ready: VecDeque<RawEvent>,
+}
+
+impl SseParser {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Feeds bytes; complete events become available from [`SseParser::next_event`].
+    pub fn feed(&mut self, mut chunk: &[u8]) {
+        if self.after_cr && chunk.first() == Some(&b'\n') {
+            chunk = &chunk[1..];
+        }
+        self.after_cr = false;
+        self.buf.extend_from_slice(chunk);
+        while let Some(pos) = self.buf.iter().position(|&b| b == b'\n' || b == b'\r') {
+            let line = self.buf.split_to(pos);
+            let term = self.buf.split_to(1)[0];
+            if term == b'\r' {
+                if self.buf.first() == Some(&b'\n') {
+                    let _ = self.buf.split_to(1);
+                } else if self.buf.is_empty() {
+                    self.after_cr = true;
+                }
+            }
+            self.line(&line);
+        }
+    }
+
+    fn line(&mut self, line: &[u8]) {
+        if line.is_empty() {
+            if self.has_data {
+                let mut ev = std::mem::take(&mut self.event);
+                if ev.data.ends_with('\n') {
+                    ev.data.pop();
+                }
+                self.ready.push_back(ev);
+            } else {
+                // An event without data is dropped, but its id/retry stay as the spec says.
+                self.event.event.clear();
+            }
+            self.has_data = false;
+            return;
+        }
+        if line[0] == b':' {
+            return;
+        }
+        let text = String::from_utf8_lossy(line);
+        let (field, value) = match text.find(':') {
+            Some(i) => {
+                let v = &text[i + 1..];
+                (&text[..i], v.strip_prefix(' ').unwrap_or(v))
+            }
+            None => (&text[..], ""),
+        };
+        match field {
+            "event" => self.event.event = value.to_string(),
+            "data" => {
+                self.event.data.push_str(value);
+                self.event.data.push('\n');
+                self.has_data = true;
+            }
+            "id" if !value.contains('\0') => self.event.id = Some(value.to_string()),
+            "retry" => {
+                if let Ok(ms) = value.parse() {
+                    self.event.retry = Some(ms);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    pub fn next_event(&mut self) -> Option<RawEvent> {
+        self.ready.pop_front()
+    }
+
+    /// Whether bytes of an unfinished event remain (a stream ending now was cut short).
+    pub fn has_partial(&self) -> bool {
+        self.has_data || !self.buf.iter().all(|b| b.is_ascii_whitespace())
+    }
+}
+
+type ByteStream = Pin<Box<dyn Stream<Item = reqwest::Result<Bytes>> + Send>>;
+
+/// How a stream's events become items.
+pub trait SseDecode: Sized {
+    /// `None` ends the stream (the `[DONE]` sentinel).
+    fn decode(event: RawEvent) -> Option<Result<Self, String>>;
+}
+
+/// A typed stream of server-sent events. Dropping it closes the connection.
+pub struct EventStream<T> {
+    operation: &'static str,
+    body: Option<ByteStream>,
+    parser: SseParser,
+    idle_timeout: Option<std::time::Duration>,
+    idle: Option<Pin<Box<tokio::time::Sleep>>>,
+    done: bool,
+    _item: PhantomData<fn() -> T>,
+}
+
+impl<T> std::fmt::Debug for EventStream<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EventStream").field("operation", &self.operation).field("done", &self.done).finish()
+    }
+}
+
+impl<T: SseDecode> EventStream<T> {
+    pub fn new(operation: &'static str, response: reqwest::Response) -> Self {
+        EventStream {
+            operation,
+            body: Some(Box::pin(response.bytes_stream())),
+            parser: SseParser::new(),
+            idle_timeout: None,
+            idle: None,
+            done: false,
+            _item: PhantomData,
+        }
+    }
+
+    /// Ends the stream with an error when no bytes arrive for this long.
+    pub fn idle_timeout(mut self, d: std::time::Duration) -> Self {
+        self.idle_timeout = Some(d);
+        self
+    }
+
+    fn fail(&mut self, message: String, raw: Option<String>) -> Poll<Option<Result<T, Error>>> {
+        self.done = true;
+        self.body = None;
+        Poll::Ready(Some(Err(Error::Stream { operation: self.operation, message, raw })))
+    }
+}
+
+impl<T: SseDecode> Stream for EventStream<T> {
+    type Item = Result<T, Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        loop {
+            if this.done {
+                return Poll::Ready(None);
+            }
+            if let Some(ev) = this.parser.next_event() {
+                let raw = ev.data.clone();
+                match T::decode(ev) {
+                    None => {
+                        this.done = true;
+                        this.body = None;
+                        return Poll::Ready(None);
+                    }
+                    // A malformed event is reported; the stream goes on with the next one.
+                    Some(Err(message)) => {
+                        return Poll::Ready(Some(Err(Error::Stream { operation: this.operation, message, raw: Some(raw) })))
+                    }
+                    Some(Ok(item)) => return Poll::Ready(Some(Ok(item))),
+                }
+            }
+            let Some(body) = this.body.as_mut() else { return Poll::Ready(None) };
+            match body.as_mut().poll_next(cx) {
+                Poll::Ready(Some(Ok(bytes))) => {
+                    this.idle = None;
+                    this.parser.feed(&bytes);
+                }
+                Poll::Ready(Some(Err(e))) => return this.fail(format!("reading the stream: {e}"), None),
+                Poll::Ready(None) => {
+                    this.body = None;
+                    if this.parser.has_partial() {
+                        return this.fail("the stream ended in the middle of an event".into(), None);
+                    }
+                    this.done = true;
+                    return Poll::Ready(None);
+                }
+                Poll::Pending => {
+                    if let Some(d) = this.idle_timeout {
+                        let sleep = this.idle.get_or_insert_with(|| Box::pin(tokio::time::sleep(d)));
+                        if sleep.as_mut().poll(cx).is_ready() {
+                            return this.fail(format!("no event for {d:?}"), None);
+                        }
+                    }
+                    return Poll::Pending;
+                }
+            }
+        }
+    }
+}
+
+use std::future::Future as _;
+
+/// An event whose `data` is JSON of type `T`, with the event's name and id kept.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event<T> {
+    pub event: String,
+    pub id: Option<String>,
+    pub retry: Option<u64>,
+    pub data: T,
+}
+
+impl<T: serde::de::DeserializeOwned> SseDecode for Event<T> {
+    fn decode(ev: RawEvent) -> Option<Result<Self, String>> {
+        if ev.data == "[DONE]" {
+            return None;
+        }
+        let mut de = serde_json::Deserializer::from_str(&ev.data);
+        Some(match serde_path_to_error::deserialize::<_, T>(&mut de) {
+            Ok(data) => Ok(Event { event: ev.event, id: ev.id, retry: ev.retry, data }),
+            Err(e) => Err(format!("event data does not decode at `{}`: {}", e.path(), e.inner())),
+        })
+    }
+}
