@@ -149,6 +149,11 @@ pub struct TypeDef {
     pub docs: Option<String>,
     pub deprecated: bool,
     pub kind: TypeKind,
+    /// Sent to the API (reachable from a request): gets `Serialize`.
+    pub ser: bool,
+    /// Received from the API (reachable from a response): gets `Deserialize`.
+    /// The other direction is compiled only with the crate's `full-serde` feature.
+    pub de: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -307,7 +312,13 @@ impl Ir {
         for t in &self.types {
             let comp = t.component.as_deref().map(|c| format!(" component={c}")).unwrap_or_default();
             let dep = if t.deprecated { " deprecated" } else { "" };
-            let _ = write!(s, "{} ({}{comp}{dep}) file={}", t.name, t.origin, t.module);
+            let dir = match (t.ser, t.de) {
+                (true, true) => "",
+                (true, false) => " ser",
+                (false, true) => " de",
+                (false, false) => " unused",
+            };
+            let _ = write!(s, "{} ({}{comp}{dep}{dir}) file={}", t.name, t.origin, t.module);
             match &t.kind {
                 TypeKind::Struct(st) => {
                     s.push_str(" struct\n");

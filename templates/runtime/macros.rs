@@ -112,9 +112,7 @@ macro_rules! const_value {
 }
 pub(crate) use const_value;
 
-/// Impls for a discriminated union: `tag()`, `Serialize` (the variant's own fields, with the tag
-/// added when the variant type does not carry it: `inject`), and `Deserialize` by the tag, with
-/// unknown tags kept as `Unknown(serde_json::Value)`.
+/// `tag()` for a discriminated union.
 macro_rules! tagged_union {
     ($(#[$attr:meta])* $name:ident, $tag:literal {
         $($variant:ident = [$first:literal $(, $more:literal)*] $how:ident),* $(,)?
@@ -129,6 +127,16 @@ macro_rules! tagged_union {
                 }
             }
         }
+    };
+}
+pub(crate) use tagged_union;
+
+/// `Serialize` for a discriminated union: the variant's own fields, with the tag added when the
+/// variant type does not carry it (`inject`).
+macro_rules! tagged_union_ser {
+    ($(#[$attr:meta])* $name:ident, $tag:literal {
+        $($variant:ident = [$first:literal $(, $more:literal)*] $how:ident),* $(,)?
+    }) => {
         $(#[$attr])*
         impl serde::Serialize for $name {
             fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -138,6 +146,16 @@ macro_rules! tagged_union {
                 }
             }
         }
+    };
+}
+pub(crate) use tagged_union_ser;
+
+/// `Deserialize` for a discriminated union, by the tag; unknown tags are kept as
+/// `Unknown(serde_json::Value)`.
+macro_rules! tagged_union_de {
+    ($(#[$attr:meta])* $name:ident, $tag:literal {
+        $($variant:ident = [$first:literal $(, $more:literal)*] $how:ident),* $(,)?
+    }) => {
         $(#[$attr])*
         impl<'de> serde::Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -150,7 +168,7 @@ macro_rules! tagged_union {
         }
     };
 }
-pub(crate) use tagged_union;
+pub(crate) use tagged_union_de;
 
 macro_rules! tagged_ser {
     (carries, $s:ident, $v:ident, $tag:literal, $value:literal) => {
@@ -162,9 +180,8 @@ macro_rules! tagged_ser {
 }
 pub(crate) use tagged_ser;
 
-/// Impls for a union without a discriminator: `Serialize` as the variant, `Deserialize` by trying
-/// the variants in order (most specific first), anything else kept as `Unknown(serde_json::Value)`.
-macro_rules! untagged_union {
+/// `Serialize` for a union without a discriminator: as the variant.
+macro_rules! untagged_union_ser {
     ($(#[$attr:meta])* $name:ident { $($variant:ident),* $(,)? }) => {
         $(#[$attr])*
         impl serde::Serialize for $name {
@@ -175,6 +192,14 @@ macro_rules! untagged_union {
                 }
             }
         }
+    };
+}
+pub(crate) use untagged_union_ser;
+
+/// `Deserialize` for a union without a discriminator: the variants are tried in order (most
+/// specific first); anything else is kept as `Unknown(serde_json::Value)`.
+macro_rules! untagged_union_de {
+    ($(#[$attr:meta])* $name:ident { $($variant:ident),* $(,)? }) => {
         $(#[$attr])*
         impl<'de> serde::Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -190,7 +215,7 @@ macro_rules! untagged_union {
         }
     };
 }
-pub(crate) use untagged_union;
+pub(crate) use untagged_union_de;
 
 /// `From` impls from each variant's type (listed only where the type is unambiguous), and from
 /// `&str` for a union with a string variant.
@@ -300,9 +325,9 @@ macro_rules! into_future {
     ($builder:ident, $out:ty) => {
         impl<'c> std::future::IntoFuture for $builder<'c> {
             type Output = $crate::Result<$out>;
-            type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = $crate::Result<$out>> + Send + 'c>>;
+            type IntoFuture = $crate::runtime::http::Pending<'c, $out>;
             fn into_future(self) -> Self::IntoFuture {
-                Box::pin(self.send())
+                self.send()
             }
         }
     };

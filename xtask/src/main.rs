@@ -52,6 +52,9 @@ enum Cmd {
         /// Builds of each crate; the median is reported.
         #[arg(long, default_value_t = 3)]
         runs: usize,
+        /// Also time generated/ as committed at this git revision (e.g. before a change).
+        #[arg(long)]
+        baseline: Option<String>,
     },
     /// Write the normalized spec (3.0 form, `$defs` fixed) as JSON, e.g. for a mock server.
     NormalizeSpec {
@@ -211,27 +214,68 @@ fn reference_crate(dir: &Path) -> Result<()> {
     Ok(())
 }
 
-fn bench_compile(runs: usize) -> Result<()> {
+/// Exports `generated/` as committed at `rev` into `dir` as a standalone crate.
+fn export_baseline(rev: &str, dir: &Path) -> Result<()> {
+    let _ = std::fs::remove_dir_all(dir);
+    std::fs::create_dir_all(dir)?;
+    let archive = Command::new("git")
+        .current_dir(root())
+        .args(["archive", "--format=tar", rev, "generated"])
+        .output()
+        .context("running git archive")?;
+    if !archive.status.success() {
+        bail!("git archive {rev}: {}", String::from_utf8_lossy(&archive.stderr));
+    }
+    let mut tar = Command::new("tar").current_dir(dir).args(["-x", "--strip-components=1"]).stdin(Stdio::piped()).spawn()?;
+    use std::io::Write;
+    tar.stdin.take().unwrap().write_all(&archive.stdout)?;
+    if !tar.wait()?.success() {
+        bail!("unpacking generated/ of {rev}");
+    }
+    let manifest = dir.join("Cargo.toml");
+    let text = std::fs::read_to_string(&manifest)?.replacen("name = \"mistralai\"", "name = \"mistralai-baseline\"", 1);
+    std::fs::write(&manifest, format!("{text}\n[workspace]\n"))?;
+    if let Ok(lock) = std::fs::read(root().join("Cargo.lock")) {
+        std::fs::write(dir.join("Cargo.lock"), lock)?;
+    }
+    Ok(())
+}
+
+fn bench_compile(runs: usize, baseline: Option<&str>) -> Result<()> {
     let target = root().join("target");
     let reference = target.join("bench-reference-crate");
     reference_crate(&reference)?;
     if let Ok(lock) = std::fs::read(root().join("Cargo.lock")) {
         std::fs::write(reference.join("Cargo.lock"), lock)?;
     }
+    let base_dir = target.join("bench-baseline-crate");
+    if let Some(rev) = baseline {
+        export_baseline(rev, &base_dir)?;
+        let mut dep = cargo();
+        dep.current_dir(&base_dir).env("CARGO_TARGET_DIR", &target).args(["build", "--quiet"]);
+        run(&mut dep)?;
+    }
     // Dependencies first, so only the crates themselves are timed.
     run(cargo().args(["build", "-p", "mistralai", "--quiet"]))?;
     let mut dep = cargo();
     dep.current_dir(&reference).env("CARGO_TARGET_DIR", &target).args(["build", "--quiet"]);
     run(&mut dep)?;
-    let (mut sdk, mut reff) = (Vec::new(), Vec::new());
+    let (mut sdk, mut reff, mut base) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..runs {
         sdk.push(time_build(&root(), "mistralai", &target)?);
         reff.push(time_build(&reference, "reference-serde-crate", &target)?);
+        if baseline.is_some() {
+            base.push(time_build(&base_dir, "mistralai-baseline", &target)?);
+        }
     }
     let (s, r) = (median(sdk.clone()), median(reff.clone()));
     println!("generated crate (mistralai), own debug build: median {s:.1} s of {sdk:.1?}");
     println!("reference crate (750 serde structs, 300 serde enums): median {r:.1} s of {reff:.1?}");
     println!("ratio: {:.2}x (goal: at most 0.75x)", s / r);
+    if let Some(rev) = baseline {
+        let b = median(base.clone());
+        println!("generated/ at {rev}: median {b:.1} s of {base:.1?}; now/then: {:.2}x", s / b);
+    }
     Ok(())
 }
 
@@ -298,7 +342,7 @@ fn main() -> Result<()> {
             eprintln!("generated/ is up to date ({} files)", generated.files.len());
         }
         Cmd::Test { args } => test(&args)?,
-        Cmd::BenchCompile { runs } => bench_compile(runs)?,
+        Cmd::BenchCompile { runs, baseline } => bench_compile(runs, baseline.as_deref())?,
         Cmd::NormalizeSpec { spec, out } => {
             let spec = spec_path(spec)?;
             let text = std::fs::read_to_string(&spec)?;

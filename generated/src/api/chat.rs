@@ -42,17 +42,13 @@ pub struct CompleteBuilder<'c> {
 impl<'c> CompleteBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<ChatCompletionResponse> {
-        let mut req = HttpRequest::new(String::from("/v1/chat/completions"));
-        req = req.json(&OP_COMPLETE, &self.body)?;
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_COMPLETE,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_COMPLETE, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, ChatCompletionResponse> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(String::from("/v1/chat/completions"));
+            req = req.json(&OP_COMPLETE, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_COMPLETE, req, self.opts)
     }
 }
 crate::runtime::into_future!(CompleteBuilder, ChatCompletionResponse);

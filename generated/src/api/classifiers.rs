@@ -81,17 +81,13 @@ pub struct ModerateBuilder<'c> {
 impl<'c> ModerateBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<ModerationResponse> {
-        let mut req = HttpRequest::new(String::from("/v1/moderations"));
-        req = req.json(&OP_MODERATE, &self.body)?;
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_MODERATE,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_MODERATE, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, ModerationResponse> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(String::from("/v1/moderations"));
+            req = req.json(&OP_MODERATE, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_MODERATE, req, self.opts)
     }
 }
 crate::runtime::into_future!(ModerateBuilder, ModerationResponse);
@@ -114,17 +110,13 @@ pub struct ModerateChatBuilder<'c> {
 impl<'c> ModerateChatBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<ModerationResponse> {
-        let mut req = HttpRequest::new(String::from("/v1/chat/moderations"));
-        req = req.json(&OP_MODERATE_CHAT, &self.body)?;
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_MODERATE_CHAT,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_MODERATE_CHAT, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, ModerationResponse> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(String::from("/v1/chat/moderations"));
+            req = req.json(&OP_MODERATE_CHAT, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_MODERATE_CHAT, req, self.opts)
     }
 }
 crate::runtime::into_future!(ModerateChatBuilder, ModerationResponse);
@@ -147,17 +139,13 @@ pub struct ClassifyBuilder<'c> {
 impl<'c> ClassifyBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<ClassificationResponse> {
-        let mut req = HttpRequest::new(String::from("/v1/classifications"));
-        req = req.json(&OP_CLASSIFY, &self.body)?;
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_CLASSIFY,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_CLASSIFY, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, ClassificationResponse> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(String::from("/v1/classifications"));
+            req = req.json(&OP_CLASSIFY, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_CLASSIFY, req, self.opts)
     }
 }
 crate::runtime::into_future!(ClassifyBuilder, ClassificationResponse);
@@ -180,17 +168,13 @@ pub struct ClassifyChatBuilder<'c> {
 impl<'c> ClassifyChatBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<ClassificationResponse> {
-        let mut req = HttpRequest::new(String::from("/v1/chat/classifications"));
-        req = req.json(&OP_CLASSIFY_CHAT, &self.body)?;
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_CLASSIFY_CHAT,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_CLASSIFY_CHAT, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, ClassificationResponse> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(String::from("/v1/chat/classifications"));
+            req = req.json(&OP_CLASSIFY_CHAT, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_CLASSIFY_CHAT, req, self.opts)
     }
 }
 crate::runtime::into_future!(ClassifyChatBuilder, ClassificationResponse);

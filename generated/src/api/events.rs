@@ -146,60 +146,56 @@ impl<'c> GetStreamEventsBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<crate::EventStream<crate::Event<ExecutionsStreamEvent>>> {
-        let mut req = HttpRequest::new(String::from("/v1/workflows/events/stream"));
-        req.accept = Some("text/event-stream");
-        if let Some(v) = &self.scope {
-            req.query("scope", v);
-        }
-        if let Some(v) = &self.activity_name {
-            req.query("activity_name", v);
-        }
-        if let Some(v) = &self.activity_id {
-            req.query("activity_id", v);
-        }
-        if let Some(v) = &self.workflow_name {
-            req.query("workflow_name", v);
-        }
-        if let Some(v) = &self.workflow_exec_id {
-            req.query("workflow_exec_id", v);
-        }
-        if let Some(v) = &self.root_workflow_exec_id {
-            req.query("root_workflow_exec_id", v);
-        }
-        if let Some(v) = &self.parent_workflow_exec_id {
-            req.query("parent_workflow_exec_id", v);
-        }
-        if let Some(v) = &self.stream {
-            req.query("stream", v);
-        }
-        if let Some(v) = &self.start_seq {
-            req.query("start_seq", v);
-        }
-        if let Some(v) = &self.metadata_filters {
-            req.query("metadata_filters", &serde_json::to_value(v).unwrap_or_default());
-        }
-        if let Some(v) = &self.workflow_event_types {
-            req.query("workflow_event_types", v);
-        }
-        if let Some(v) = &self.last_event_id {
-            req.header("last-event-id", v);
-        }
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_GET_STREAM_EVENTS,
-                req,
-                self.opts,
-            )
-            .await?;
-        Ok(
-            crate::EventStream::new(
-                "get_stream_events_v1_workflows_events_stream_get",
-                resp,
-            ),
-        )
+    ) -> crate::runtime::http::Pending<
+        'c,
+        crate::EventStream<crate::Event<ExecutionsStreamEvent>>,
+    > {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(String::from("/v1/workflows/events/stream"));
+            if let Some(v) = &self.scope {
+                req.query("scope", v);
+            }
+            if let Some(v) = &self.activity_name {
+                req.query("activity_name", v);
+            }
+            if let Some(v) = &self.activity_id {
+                req.query("activity_id", v);
+            }
+            if let Some(v) = &self.workflow_name {
+                req.query("workflow_name", v);
+            }
+            if let Some(v) = &self.workflow_exec_id {
+                req.query("workflow_exec_id", v);
+            }
+            if let Some(v) = &self.root_workflow_exec_id {
+                req.query("root_workflow_exec_id", v);
+            }
+            if let Some(v) = &self.parent_workflow_exec_id {
+                req.query("parent_workflow_exec_id", v);
+            }
+            if let Some(v) = &self.stream {
+                req.query("stream", v);
+            }
+            if let Some(v) = &self.start_seq {
+                req.query("start_seq", v);
+            }
+            if let Some(v) = &self.metadata_filters {
+                req.query(
+                    "metadata_filters",
+                    &serde_json::to_value(v).unwrap_or_default(),
+                );
+            }
+            if let Some(v) = &self.workflow_event_types {
+                req.query("workflow_event_types", v);
+            }
+            if let Some(v) = &self.last_event_id {
+                req.header("last-event-id", v);
+            }
+            Ok(req)
+        });
+        crate::runtime::http::send(self.client, &OP_GET_STREAM_EVENTS, req, self.opts)
     }
 }
 crate::runtime::into_future!(
@@ -264,31 +260,32 @@ impl<'c> GetWorkflowEventsBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<ListWorkflowEventResponse> {
-        let mut req = HttpRequest::new(String::from("/v1/workflows/events/list"));
-        if let Some(v) = &self.root_workflow_exec_id {
-            req.query("root_workflow_exec_id", v);
-        }
-        if let Some(v) = &self.workflow_exec_id {
-            req.query("workflow_exec_id", v);
-        }
-        if let Some(v) = &self.workflow_run_id {
-            req.query("workflow_run_id", v);
-        }
-        if let Some(v) = &self.limit {
-            req.query("limit", v);
-        }
-        if let Some(v) = &self.cursor {
-            req.query("cursor", v);
-        }
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_GET_WORKFLOW_EVENTS,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_GET_WORKFLOW_EVENTS, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, ListWorkflowEventResponse> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(String::from("/v1/workflows/events/list"));
+            if let Some(v) = &self.root_workflow_exec_id {
+                req.query("root_workflow_exec_id", v);
+            }
+            if let Some(v) = &self.workflow_exec_id {
+                req.query("workflow_exec_id", v);
+            }
+            if let Some(v) = &self.workflow_run_id {
+                req.query("workflow_run_id", v);
+            }
+            if let Some(v) = &self.limit {
+                req.query("limit", v);
+            }
+            if let Some(v) = &self.cursor {
+                req.query("cursor", v);
+            }
+            Ok(req)
+        });
+        crate::runtime::http::send_json(
+            self.client,
+            &OP_GET_WORKFLOW_EVENTS,
+            req,
+            self.opts,
+        )
     }
 }
 crate::runtime::into_future!(GetWorkflowEventsBuilder, ListWorkflowEventResponse);

@@ -159,35 +159,36 @@ impl<'c> ListBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<ListFilesResponse> {
-        let mut req = HttpRequest::new(String::from("/v1/files"));
-        if let Some(v) = &self.page {
-            req.query("page", v);
-        }
-        if let Some(v) = &self.page_size {
-            req.query("page_size", v);
-        }
-        if let Some(v) = &self.include_total {
-            req.query("include_total", v);
-        }
-        if let Some(v) = &self.sample_type {
-            req.query("sample_type", v);
-        }
-        if let Some(v) = &self.source {
-            req.query("source", v);
-        }
-        if let Some(v) = &self.search {
-            req.query("search", v);
-        }
-        if let Some(v) = &self.purpose {
-            req.query("purpose", v);
-        }
-        if let Some(v) = &self.mimetypes {
-            req.query("mimetypes", v);
-        }
-        let resp = crate::runtime::http::execute(self.client, &OP_LIST, req, self.opts)
-            .await?;
-        crate::runtime::http::json(&OP_LIST, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, ListFilesResponse> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(String::from("/v1/files"));
+            if let Some(v) = &self.page {
+                req.query("page", v);
+            }
+            if let Some(v) = &self.page_size {
+                req.query("page_size", v);
+            }
+            if let Some(v) = &self.include_total {
+                req.query("include_total", v);
+            }
+            if let Some(v) = &self.sample_type {
+                req.query("sample_type", v);
+            }
+            if let Some(v) = &self.source {
+                req.query("source", v);
+            }
+            if let Some(v) = &self.search {
+                req.query("search", v);
+            }
+            if let Some(v) = &self.purpose {
+                req.query("purpose", v);
+            }
+            if let Some(v) = &self.mimetypes {
+                req.query("mimetypes", v);
+            }
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_LIST, req, self.opts)
     }
 }
 crate::runtime::into_future!(ListBuilder, ListFilesResponse);
@@ -210,39 +211,40 @@ pub struct UploadBuilder<'c> {
 impl<'c> UploadBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<CreateFileResponse> {
-        let mut req = HttpRequest::new(String::from("/v1/files"));
-        let body = std::sync::Arc::new(self.body);
-        req.body = crate::runtime::http::RequestBody::Multipart(
-            std::sync::Arc::new(move || {
-                let b = &*body;
-                let mut form = reqwest::multipart::Form::new();
-                form = crate::runtime::multipart::form_field(
-                    form,
-                    "files_api_routes_upload_file",
-                    "expiry",
-                    &b.expiry,
-                )?;
-                form = crate::runtime::multipart::form_field(
-                    form,
-                    "files_api_routes_upload_file",
-                    "visibility",
-                    &b.visibility,
-                )?;
-                form = crate::runtime::multipart::form_field(
-                    form,
-                    "files_api_routes_upload_file",
-                    "purpose",
-                    &b.purpose,
-                )?;
-                form = form
-                    .part("file", b.file.to_part("files_api_routes_upload_file")?);
-                Ok(form)
-            }),
-        );
-        let resp = crate::runtime::http::execute(self.client, &OP_UPLOAD, req, self.opts)
-            .await?;
-        crate::runtime::http::json(&OP_UPLOAD, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, CreateFileResponse> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(String::from("/v1/files"));
+            let body = std::sync::Arc::new(self.body);
+            req.body = crate::runtime::http::RequestBody::Multipart(
+                std::sync::Arc::new(move || {
+                    let b = &*body;
+                    let mut form = reqwest::multipart::Form::new();
+                    form = crate::runtime::multipart::form_field(
+                        form,
+                        "files_api_routes_upload_file",
+                        "expiry",
+                        &b.expiry,
+                    )?;
+                    form = crate::runtime::multipart::form_field(
+                        form,
+                        "files_api_routes_upload_file",
+                        "visibility",
+                        &b.visibility,
+                    )?;
+                    form = crate::runtime::multipart::form_field(
+                        form,
+                        "files_api_routes_upload_file",
+                        "purpose",
+                        &b.purpose,
+                    )?;
+                    form = form
+                        .part("file", b.file.to_part("files_api_routes_upload_file")?);
+                    Ok(form)
+                }),
+            );
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_UPLOAD, req, self.opts)
     }
 }
 crate::runtime::into_future!(UploadBuilder, CreateFileResponse);
@@ -265,18 +267,14 @@ pub struct RetrieveBuilder<'c> {
 impl<'c> RetrieveBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<GetFileResponse> {
-        let req = HttpRequest::new(
-            format!("/v1/files/{}", crate ::runtime::http::segment(& self.file_id)),
-        );
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_RETRIEVE,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_RETRIEVE, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, GetFileResponse> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(
+                format!("/v1/files/{}", crate ::runtime::http::segment(& self.file_id)),
+            );
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_RETRIEVE, req, self.opts)
     }
 }
 crate::runtime::into_future!(RetrieveBuilder, GetFileResponse);
@@ -299,13 +297,14 @@ pub struct DeleteBuilder<'c> {
 impl<'c> DeleteBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<DeleteFileResponse> {
-        let req = HttpRequest::new(
-            format!("/v1/files/{}", crate ::runtime::http::segment(& self.file_id)),
-        );
-        let resp = crate::runtime::http::execute(self.client, &OP_DELETE, req, self.opts)
-            .await?;
-        crate::runtime::http::json(&OP_DELETE, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, DeleteFileResponse> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(
+                format!("/v1/files/{}", crate ::runtime::http::segment(& self.file_id)),
+            );
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_DELETE, req, self.opts)
     }
 }
 crate::runtime::into_future!(DeleteBuilder, DeleteFileResponse);
@@ -328,21 +327,17 @@ pub struct DownloadBuilder<'c> {
 impl<'c> DownloadBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<crate::BinaryResponse> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/files/{}/content", crate ::runtime::http::segment(& self.file_id)
-            ),
-        );
-        req.accept = Some("*/*");
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_DOWNLOAD,
-                req,
-                self.opts,
-            )
-            .await?;
-        Ok(crate::BinaryResponse::new("files_api_routes_download_file", resp))
+    pub fn send(self) -> crate::runtime::http::Pending<'c, crate::BinaryResponse> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(
+                format!(
+                    "/v1/files/{}/content", crate ::runtime::http::segment(& self
+                    .file_id)
+                ),
+            );
+            Ok(req)
+        });
+        crate::runtime::http::send(self.client, &OP_DOWNLOAD, req, self.opts)
     }
 }
 crate::runtime::into_future!(DownloadBuilder, crate ::BinaryResponse);
@@ -373,21 +368,19 @@ impl<'c> GetSignedUrlBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<GetSignedUrlResponse> {
-        let mut req = HttpRequest::new(
-            format!("/v1/files/{}/url", crate ::runtime::http::segment(& self.file_id)),
-        );
-        if let Some(v) = &self.expiry {
-            req.query("expiry", v);
-        }
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_GET_SIGNED_URL,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_GET_SIGNED_URL, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, GetSignedUrlResponse> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/files/{}/url", crate ::runtime::http::segment(& self.file_id)
+                ),
+            );
+            if let Some(v) = &self.expiry {
+                req.query("expiry", v);
+            }
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_GET_SIGNED_URL, req, self.opts)
     }
 }
 crate::runtime::into_future!(GetSignedUrlBuilder, GetSignedUrlResponse);

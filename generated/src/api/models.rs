@@ -125,17 +125,18 @@ impl<'c> ListBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<ModelList> {
-        let mut req = HttpRequest::new(String::from("/v1/models"));
-        if let Some(v) = &self.provider {
-            req.query("provider", v);
-        }
-        if let Some(v) = &self.model {
-            req.query("model", v);
-        }
-        let resp = crate::runtime::http::execute(self.client, &OP_LIST, req, self.opts)
-            .await?;
-        crate::runtime::http::json(&OP_LIST, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, ModelList> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(String::from("/v1/models"));
+            if let Some(v) = &self.provider {
+                req.query("provider", v);
+            }
+            if let Some(v) = &self.model {
+                req.query("model", v);
+            }
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_LIST, req, self.opts)
     }
 }
 crate::runtime::into_future!(ListBuilder, ModelList);
@@ -158,18 +159,14 @@ pub struct RetrieveBuilder<'c> {
 impl<'c> RetrieveBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<ModelListDataItem> {
-        let req = HttpRequest::new(
-            format!("/v1/models/{}", crate ::runtime::http::segment(& self.model_id)),
-        );
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_RETRIEVE,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_RETRIEVE, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, ModelListDataItem> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(
+                format!("/v1/models/{}", crate ::runtime::http::segment(& self.model_id)),
+            );
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_RETRIEVE, req, self.opts)
     }
 }
 crate::runtime::into_future!(RetrieveBuilder, ModelListDataItem);
@@ -192,13 +189,14 @@ pub struct DeleteBuilder<'c> {
 impl<'c> DeleteBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<DeleteModelResponse> {
-        let req = HttpRequest::new(
-            format!("/v1/models/{}", crate ::runtime::http::segment(& self.model_id)),
-        );
-        let resp = crate::runtime::http::execute(self.client, &OP_DELETE, req, self.opts)
-            .await?;
-        crate::runtime::http::json(&OP_DELETE, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, DeleteModelResponse> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(
+                format!("/v1/models/{}", crate ::runtime::http::segment(& self.model_id)),
+            );
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_DELETE, req, self.opts)
     }
 }
 crate::runtime::into_future!(DeleteBuilder, DeleteModelResponse);
@@ -222,17 +220,18 @@ pub struct UpdateBuilder<'c> {
 impl<'c> UpdateBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<ModelsUpdateResponse> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/fine_tuning/models/{}", crate ::runtime::http::segment(& self
-                .model_id)
-            ),
-        );
-        req = req.json(&OP_UPDATE, &self.body)?;
-        let resp = crate::runtime::http::execute(self.client, &OP_UPDATE, req, self.opts)
-            .await?;
-        crate::runtime::http::json(&OP_UPDATE, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, ModelsUpdateResponse> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/fine_tuning/models/{}", crate ::runtime::http::segment(& self
+                    .model_id)
+                ),
+            );
+            req = req.json(&OP_UPDATE, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_UPDATE, req, self.opts)
     }
 }
 crate::runtime::into_future!(UpdateBuilder, ModelsUpdateResponse);
@@ -255,21 +254,17 @@ pub struct ArchiveBuilder<'c> {
 impl<'c> ArchiveBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<ArchiveModelResponse> {
-        let req = HttpRequest::new(
-            format!(
-                "/v1/fine_tuning/models/{}/archive", crate ::runtime::http::segment(&
-                self.model_id)
-            ),
-        );
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_ARCHIVE,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_ARCHIVE, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, ArchiveModelResponse> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(
+                format!(
+                    "/v1/fine_tuning/models/{}/archive", crate ::runtime::http::segment(&
+                    self.model_id)
+                ),
+            );
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_ARCHIVE, req, self.opts)
     }
 }
 crate::runtime::into_future!(ArchiveBuilder, ArchiveModelResponse);
@@ -292,21 +287,17 @@ pub struct UnarchiveBuilder<'c> {
 impl<'c> UnarchiveBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<UnarchiveModelResponse> {
-        let req = HttpRequest::new(
-            format!(
-                "/v1/fine_tuning/models/{}/archive", crate ::runtime::http::segment(&
-                self.model_id)
-            ),
-        );
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_UNARCHIVE,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_UNARCHIVE, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, UnarchiveModelResponse> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(
+                format!(
+                    "/v1/fine_tuning/models/{}/archive", crate ::runtime::http::segment(&
+                    self.model_id)
+                ),
+            );
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_UNARCHIVE, req, self.opts)
     }
 }
 crate::runtime::into_future!(UnarchiveBuilder, UnarchiveModelResponse);

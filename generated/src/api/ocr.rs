@@ -42,17 +42,13 @@ pub struct ProcessBuilder<'c> {
 impl<'c> ProcessBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<OCRResponse> {
-        let mut req = HttpRequest::new(String::from("/v1/ocr"));
-        req = req.json(&OP_PROCESS, &self.body)?;
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_PROCESS,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_PROCESS, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, OCRResponse> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(String::from("/v1/ocr"));
+            req = req.json(&OP_PROCESS, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_PROCESS, req, self.opts)
     }
 }
 crate::runtime::into_future!(ProcessBuilder, OCRResponse);

@@ -11,7 +11,8 @@ use super::*;
 /// means "unavailable, with no specified reason". An action is only available when a producer
 /// explicitly sets it to ``ActionAvailable``. This keeps permissions opt-in rather than opt-out, so
 /// forgetting to populate an action can never accidentally expose it.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct APIKeyActions {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub rotate: crate::Nullable<APIKeyActionsRotate>,
@@ -38,6 +39,15 @@ crate::runtime::tagged_union!(
     APIKeyActionsDelete, "status" { Available = ["available"] carries, Unavailable =
     ["unavailable"] carries }
 );
+#[cfg(feature = "full-serde")]
+crate::runtime::tagged_union_ser!(
+    APIKeyActionsDelete, "status" { Available = ["available"] carries, Unavailable =
+    ["unavailable"] carries }
+);
+crate::runtime::tagged_union_de!(
+    APIKeyActionsDelete, "status" { Available = ["available"] carries, Unavailable =
+    ["unavailable"] carries }
+);
 crate::runtime::union_from!(
     APIKeyActionsDelete { Available(ActionAvailable),
     Unavailable(ActionUnavailableDeleteUnavailableReason) }
@@ -53,6 +63,15 @@ pub enum APIKeyActionsRotate {
     Unknown(serde_json::Value),
 }
 crate::runtime::tagged_union!(
+    APIKeyActionsRotate, "status" { Available = ["available"] carries, Unavailable =
+    ["unavailable"] carries }
+);
+#[cfg(feature = "full-serde")]
+crate::runtime::tagged_union_ser!(
+    APIKeyActionsRotate, "status" { Available = ["available"] carries, Unavailable =
+    ["unavailable"] carries }
+);
+crate::runtime::tagged_union_de!(
     APIKeyActionsRotate, "status" { Available = ["available"] carries, Unavailable =
     ["unavailable"] carries }
 );
@@ -90,7 +109,8 @@ pub enum APIKeyAuthType {
 }
 crate::runtime::string_enum!(APIKeyAuthType { ApiKey = "api-key" });
 /// `#/components/schemas/APIKeyExtendedOUT`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct APIKeyExtendedOUT {
     /// API key ID.
     ///
@@ -166,7 +186,8 @@ impl APIKeyExtendedOUT {
     }
 }
 /// `#/components/schemas/APIKeyOUT`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct APIKeyOUT {
     /// API key ID.
     ///
@@ -228,7 +249,8 @@ crate::runtime::string_enum!(
     APIKeyProduct { Api = "API", MistralCode = "Mistral Code", Vibe = "Vibe" }
 );
 /// `#/components/schemas/APIKeysExtendedOUT`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct APIKeysExtendedOUT {
     /// API keys for the Organization.
     pub keys: Vec<APIKeyExtendedOUT>,
@@ -251,7 +273,8 @@ pub enum APIPlan {
 }
 crate::runtime::string_enum!(APIPlan { Free = "FREE", PayAsYouGo = "PAY_AS_YOU_GO" });
 /// The viewer may perform the action on the resource.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ActionAvailable {
     /// Default: `"available"`.
     ///
@@ -264,7 +287,8 @@ pub struct ActionAvailable {
 pub struct ActionAvailableStatus;
 crate::runtime::const_value!(ActionAvailableStatus, str, "available");
 /// The `ActionUnavailable_DeleteUnavailableReason_` schema.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ActionUnavailableDeleteUnavailableReason {
     /// Default: `"unavailable"`.
     ///
@@ -286,7 +310,8 @@ crate::runtime::const_value!(
     ActionUnavailableDeleteUnavailableReasonStatus, str, "unavailable"
 );
 /// The `ActionUnavailable_RotateUnavailableReason_` schema.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ActionUnavailableRotateUnavailableReason {
     /// Default: `"unavailable"`.
     ///
@@ -308,7 +333,8 @@ crate::runtime::const_value!(
     ActionUnavailableRotateUnavailableReasonStatus, str, "unavailable"
 );
 /// Attributes for activity task completed events.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ActivityTaskCompletedAttributesResponse {
     /// Unique identifier for the activity task within the workflow.
     pub task_id: String,
@@ -334,7 +360,8 @@ impl ActivityTaskCompletedAttributesResponse {
 /// Emitted when an activity task completes successfully.
 ///
 /// Contains timing information about the successful execution.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ActivityTaskCompletedResponse {
     /// Unique identifier for this event instance.
     pub event_id: String,
@@ -405,7 +432,8 @@ crate::runtime::const_value!(
     ActivityTaskCompletedResponseEventType, str, "ACTIVITY_TASK_COMPLETED"
 );
 /// Attributes for activity task failed events (final failure after all retries).
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ActivityTaskFailedAttributes {
     /// Unique identifier for the activity task within the workflow.
     pub task_id: String,
@@ -435,7 +463,8 @@ impl ActivityTaskFailedAttributes {
 /// Emitted when an activity task fails after exhausting all retry attempts.
 ///
 /// This is a terminal event indicating the activity could not complete successfully.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ActivityTaskFailedResponse {
     /// Unique identifier for this event instance.
     pub event_id: String,
@@ -506,7 +535,8 @@ crate::runtime::const_value!(
     ActivityTaskFailedResponseEventType, str, "ACTIVITY_TASK_FAILED"
 );
 /// Attributes for activity task retrying events.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ActivityTaskRetryingAttributes {
     /// Unique identifier for the activity task within the workflow.
     pub task_id: String,
@@ -536,7 +566,8 @@ impl ActivityTaskRetryingAttributes {
 /// Emitted when an activity task fails and will be retried.
 ///
 /// Contains information about the failed attempt and the error that occurred.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ActivityTaskRetryingResponse {
     /// Unique identifier for this event instance.
     pub event_id: String,
@@ -607,7 +638,8 @@ crate::runtime::const_value!(
     ActivityTaskRetryingResponseEventType, str, "ACTIVITY_TASK_RETRYING"
 );
 /// Attributes for activity task started events.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ActivityTaskStartedAttributesResponse {
     /// Unique identifier for the activity task within the workflow.
     pub task_id: String,
@@ -634,7 +666,8 @@ impl ActivityTaskStartedAttributesResponse {
 ///
 /// This is the first event for an activity, emitted on the first attempt only.
 /// Subsequent retry attempts emit ACTIVITY_TASK_RETRYING instead.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ActivityTaskStartedResponse {
     /// Unique identifier for this event instance.
     pub event_id: String,
@@ -720,7 +753,8 @@ crate::runtime::string_enum!(
     ActorType { Human = "HUMAN", ApiKey = "API_KEY", Other = "OTHER" }
 );
 /// `#/components/schemas/AddOrUpdateUsersToWorkspaceOUT`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct AddOrUpdateUsersToWorkspaceOUT {
     /// Number of users added to the Workspace.
     pub added_members_count: i64,
@@ -740,7 +774,8 @@ impl AddOrUpdateUsersToWorkspaceOUT {
     }
 }
 /// `#/components/schemas/AddUsersToWorkspaceOUT`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct AddUsersToWorkspaceOUT {
     /// Number of users added to the Workspace.
     pub added_members_count: i64,
@@ -754,7 +789,8 @@ impl AddUsersToWorkspaceOUT {
     }
 }
 /// `#/components/schemas/AdminAssignUsersToGroupIn`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct AdminAssignUsersToGroupIn {
     /// User IDs to add to the group.
     pub user_uuids: Vec<String>,
@@ -768,7 +804,8 @@ impl AdminAssignUsersToGroupIn {
     }
 }
 /// `#/components/schemas/AdminCreateAPIKeyIN`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct AdminCreateAPIKeyIN {
     /// Optional name for the API key.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
@@ -802,7 +839,8 @@ impl AdminCreateAPIKeyIN {
     }
 }
 /// `#/components/schemas/AdminOrganizationMemberOUT`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 #[allow(deprecated)]
 pub struct AdminOrganizationMemberOUT {
     /// Organization member ID.
@@ -887,7 +925,11 @@ pub enum AdminOrganizationMemberOUTRawRole {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-crate::runtime::untagged_union!(
+crate::runtime::untagged_union_ser!(
+    #[allow(deprecated)] AdminOrganizationMemberOUTRawRole { UserRole,
+    StaticOrganizationRoles }
+);
+crate::runtime::untagged_union_de!(
     #[allow(deprecated)] AdminOrganizationMemberOUTRawRole { UserRole,
     StaticOrganizationRoles }
 );
@@ -903,7 +945,10 @@ pub enum AdminOrganizationMemberOUTRawRoles {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-crate::runtime::untagged_union!(
+crate::runtime::untagged_union_ser!(
+    AdminOrganizationMemberOUTRawRoles { UserRoleList, StaticOrganizationRolesList }
+);
+crate::runtime::untagged_union_de!(
     AdminOrganizationMemberOUTRawRoles { UserRoleList, StaticOrganizationRolesList }
 );
 crate::runtime::union_from!(
@@ -925,7 +970,8 @@ crate::runtime::string_enum!(
     "MISTRAL_CODE" }
 );
 /// `#/components/schemas/AdminOrganizationMemberUpdate`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 #[allow(deprecated)]
 pub struct AdminOrganizationMemberUpdate {
     /// Simplified role names to assign. Mutually exclusive with 'roles'.
@@ -959,7 +1005,8 @@ impl AdminOrganizationMemberUpdate {
     }
 }
 /// `#/components/schemas/AdminProvisionGroupToWorkspaceIn`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 #[allow(deprecated)]
 pub struct AdminProvisionGroupToWorkspaceIn {
     /// User group ID to provision.
@@ -997,7 +1044,8 @@ impl AdminProvisionGroupToWorkspaceIn {
     }
 }
 /// `#/components/schemas/AdminScimSyncActiveRunOUT`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct AdminScimSyncActiveRunOUT {
     /// Unique identifier of the already active SCIM synchronization run.
     ///
@@ -1055,7 +1103,8 @@ impl AdminScimSyncConfig {
     }
 }
 /// `#/components/schemas/AdminScimSyncRunOUT`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct AdminScimSyncRunOUT {
     /// Unique identifier of the SCIM synchronization run.
     ///
@@ -1113,7 +1162,8 @@ impl AdminScimSyncRunOUT {
     }
 }
 /// `#/components/schemas/AdminScimSyncTriggerIN`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct AdminScimSyncTriggerIN {
     /// Preview all synchronization changes without applying them.
     ///
@@ -1130,7 +1180,8 @@ impl AdminScimSyncTriggerIN {
     }
 }
 /// `#/components/schemas/AdminScimSyncTriggerOUT`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct AdminScimSyncTriggerOUT {
     /// Unique identifier of the created SCIM synchronization run.
     ///
@@ -1144,7 +1195,8 @@ impl AdminScimSyncTriggerOUT {
     }
 }
 /// `#/components/schemas/AdminUpdateUserGroupIn`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct AdminUpdateUserGroupIn {
     /// Updated name of the user group.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
@@ -1166,7 +1218,8 @@ impl AdminUpdateUserGroupIn {
     }
 }
 /// `#/components/schemas/AdminUserGroupIn`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct AdminUserGroupIn {
     /// Name of the user group.
     pub name: String,
@@ -1196,7 +1249,8 @@ impl AdminUserGroupIn {
     }
 }
 /// `#/components/schemas/AdminUserGroupMemberOut`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct AdminUserGroupMemberOut {
     /// User ID of the group member.
     ///
@@ -1223,7 +1277,8 @@ impl AdminUserGroupMemberOut {
     }
 }
 /// `#/components/schemas/AdminUserGroupMembersOut`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct AdminUserGroupMembersOut {
     /// Total number of group members that match the request.
     pub total: i64,
@@ -1251,7 +1306,8 @@ impl AdminUserGroupMembersOut {
     }
 }
 /// `#/components/schemas/AdminUserGroupOut`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct AdminUserGroupOut {
     /// User group ID.
     ///
@@ -1299,7 +1355,8 @@ impl AdminUserGroupOut {
     }
 }
 /// `#/components/schemas/AdminUserGroupsOut`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct AdminUserGroupsOut {
     /// Total number of user groups that match the request.
     pub total: i64,
@@ -1327,7 +1384,8 @@ impl AdminUserGroupsOut {
     }
 }
 /// `#/components/schemas/AdminUserOUT`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 #[allow(deprecated)]
 pub struct AdminUserOUT {
     /// Organization member ID.
@@ -1412,7 +1470,8 @@ impl AdminUserOUT {
     }
 }
 /// `#/components/schemas/AdminWorkspaceIn`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct AdminWorkspaceIn {
     /// Workspace name.
     pub name: String,
@@ -1453,7 +1512,8 @@ impl AdminWorkspaceIn {
     }
 }
 /// `#/components/schemas/Agent`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Agent {
     /// Instruction prompt the model will follow during the conversation.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
@@ -1535,7 +1595,8 @@ impl Agent {
     }
 }
 /// `#/components/schemas/AgentAliasResponse`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct AgentAliasResponse {
     pub alias: String,
     pub version: i64,
@@ -1561,7 +1622,8 @@ impl AgentAliasResponse {
     }
 }
 /// `#/components/schemas/AgentConversation`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct AgentConversation {
     /// Name given to the conversation.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
@@ -1759,7 +1821,8 @@ impl AgentHandoffStartedEvent {
 pub struct AgentHandoffStartedEventType;
 crate::runtime::const_value!(AgentHandoffStartedEventType, str, "agent.handoff.started");
 /// `#/components/schemas/AgentListPage`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct AgentListPage {
     /// Default: `"list"`.
     ///
@@ -1817,6 +1880,18 @@ crate::runtime::tagged_union!(
     ["code_interpreter"] carries, ImageGeneration = ["image_generation"] carries,
     DocumentLibrary = ["document_library"] carries, Connector = ["connector"] carries }
 );
+crate::runtime::tagged_union_ser!(
+    AgentTool, "type" { Function = ["function"] carries, WebSearch = ["web_search"]
+    carries, WebSearchPremium = ["web_search_premium"] carries, CodeInterpreter =
+    ["code_interpreter"] carries, ImageGeneration = ["image_generation"] carries,
+    DocumentLibrary = ["document_library"] carries, Connector = ["connector"] carries }
+);
+crate::runtime::tagged_union_de!(
+    AgentTool, "type" { Function = ["function"] carries, WebSearch = ["web_search"]
+    carries, WebSearchPremium = ["web_search_premium"] carries, CodeInterpreter =
+    ["code_interpreter"] carries, ImageGeneration = ["image_generation"] carries,
+    DocumentLibrary = ["document_library"] carries, Connector = ["connector"] carries }
+);
 crate::runtime::union_from!(
     AgentTool { Function(FunctionTool), WebSearch(WebSearchTool),
     WebSearchPremium(WebSearchPremiumTool), CodeInterpreter(CodeInterpreterTool),
@@ -1824,7 +1899,8 @@ crate::runtime::union_from!(
     Connector(CustomConnector) }
 );
 /// `#/components/schemas/AgentsCompletionRequest`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct AgentsCompletionRequest {
     /// The maximum number of tokens to generate in the completion. The token count of your prompt plus `max_tokens` cannot exceed the model's context length.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
@@ -1924,7 +2000,8 @@ impl AgentsCompletionRequest {
     }
 }
 /// `#/components/schemas/Aggregation`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Aggregation {
     pub data: Vec<AggregationRow>,
     pub meta: AggregationMeta,
@@ -1942,7 +2019,8 @@ impl Aggregation {
     }
 }
 /// `#/components/schemas/AggregationMeta`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct AggregationMeta {
     /// Format: `date-time`.
     pub from_timestamp: String,
@@ -1968,7 +2046,8 @@ impl AggregationMeta {
     }
 }
 /// `#/components/schemas/AggregationRequest`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct AggregationRequest {
     pub metric: MetricDefinition,
     /// Default: `[]`.
@@ -2003,7 +2082,8 @@ impl AggregationRequest {
     }
 }
 /// `#/components/schemas/AggregationRow`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct AggregationRow {
     /// Format: `date-time`.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
@@ -2038,10 +2118,13 @@ pub enum AggregationRowMetricValue {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-crate::runtime::untagged_union!(AggregationRowMetricValue { Integer, Number });
+#[cfg(feature = "full-serde")]
+crate::runtime::untagged_union_ser!(AggregationRowMetricValue { Integer, Number });
+crate::runtime::untagged_union_de!(AggregationRowMetricValue { Integer, Number });
 crate::runtime::union_from!(AggregationRowMetricValue { Integer(i64), Number(f64) });
 /// Presence wrapper for a set of alias labels on update RPCs. As a message field it carries presence, so callers can distinguish "leave aliases unchanged" (field omitted) from "clear all aliases" (field set, empty ``values``).
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct AliasList {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub values: Option<Vec<String>>,
@@ -2052,7 +2135,8 @@ impl AliasList {
     }
 }
 /// `#/components/schemas/Annotations`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Annotations {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub audience: crate::Nullable<Vec<AnnotationsAudienceItem>>,
@@ -2170,7 +2254,8 @@ impl AppendConversationRequest {
     }
 }
 /// `#/components/schemas/ArchiveModelResponse`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ArchiveModelResponse {
     pub id: String,
     /// Default: `"model"`.
@@ -2200,7 +2285,8 @@ impl ArchiveModelResponse {
 pub struct ArchiveModelResponseObject;
 crate::runtime::const_value!(ArchiveModelResponseObject, str, "model");
 /// `#/components/schemas/AssignGroupToWorkspaceIn`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 #[allow(deprecated)]
 pub struct AssignGroupToWorkspaceIn {
     /// Simplified role names to assign. Mutually exclusive with 'roles'.
@@ -2288,7 +2374,8 @@ pub enum AudioChunkInputAudio {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-crate::runtime::untagged_union!(AudioChunkInputAudio { String, File });
+crate::runtime::untagged_union_ser!(AudioChunkInputAudio { String, File });
+crate::runtime::untagged_union_de!(AudioChunkInputAudio { String, File });
 crate::runtime::union_from!(
     AudioChunkInputAudio { String(String), File(crate ::FilePart) } str => String
 );
@@ -2297,7 +2384,8 @@ crate::runtime::union_from!(
 pub struct AudioChunkType;
 crate::runtime::const_value!(AudioChunkType, str, "input_audio");
 /// Audio content for a message.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct AudioContent {
     /// Fixed by the schema; filled in by the SDK.
     pub r#type: AudioContentType,
@@ -2338,7 +2426,8 @@ impl AudioContent {
 pub struct AudioContentType;
 crate::runtime::const_value!(AudioContentType, str, "audio");
 /// `#/components/schemas/AudioTranscriptionRequest`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct AudioTranscriptionRequest {
     /// ID of the model to be used.
     pub model: String,
@@ -2396,7 +2485,8 @@ impl AudioTranscriptionRequest {
     }
 }
 /// `#/components/schemas/AudioTranscriptionRequestStream`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct AudioTranscriptionRequestStream {
     pub model: String,
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
@@ -3058,7 +3148,8 @@ crate::runtime::string_enum!(
     "rate_limit.rule.delete" }
 );
 /// `#/components/schemas/AuditLogOut`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct AuditLogOut {
     /// Time when the audit log entry was created.
     ///
@@ -3133,7 +3224,8 @@ crate::runtime::string_enum!(
     AuditLogsListSort { Ascending = "ascending", Descending = "descending" }
 );
 /// `#/components/schemas/AuthData`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct AuthData {
     pub client_id: String,
     /// Format: `password`.
@@ -3181,7 +3273,8 @@ crate::runtime::string_enum!(
     AuthStatus { Valid = "valid", Invalid = "invalid", Error = "error" }
 );
 /// `#/components/schemas/AuthUrlResponse`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct AuthUrlResponse {
     pub auth_url: String,
     pub ttl: i64,
@@ -3196,7 +3289,8 @@ impl AuthUrlResponse {
     }
 }
 /// `#/components/schemas/AuthenticationConfiguration`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct AuthenticationConfiguration {
     pub name: String,
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
@@ -3231,7 +3325,8 @@ impl AuthenticationConfiguration {
     }
 }
 /// `#/components/schemas/AuthenticationMethodCreateOrUpdateRequest`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct AuthenticationMethodCreateOrUpdateRequest {
     /// The type of authentication method (e.g. oauth2, bearer, none).
     pub method_type: AuthenticationMethodCreateOrUpdateRequestMethodType,
@@ -3285,7 +3380,12 @@ pub enum AuthenticationMethodCreateOrUpdateRequestMethodType {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-crate::runtime::untagged_union!(
+crate::runtime::untagged_union_ser!(
+    AuthenticationMethodCreateOrUpdateRequestMethodType { OutboundAuthenticationType,
+    InboundAuthenticationType }
+);
+#[cfg(feature = "full-serde")]
+crate::runtime::untagged_union_de!(
     AuthenticationMethodCreateOrUpdateRequestMethodType { OutboundAuthenticationType,
     InboundAuthenticationType }
 );
@@ -3302,7 +3402,8 @@ pub enum MessageContent {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-crate::runtime::untagged_union!(MessageContent { String, ContentChunkList });
+crate::runtime::untagged_union_ser!(MessageContent { String, ContentChunkList });
+crate::runtime::untagged_union_de!(MessageContent { String, ContentChunkList });
 crate::runtime::union_from!(
     MessageContent { String(String), ContentChunkList(Vec < ContentChunk >) } str =>
     String

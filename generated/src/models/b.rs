@@ -2,7 +2,8 @@
 
 use super::*;
 /// `#/components/schemas/BaseFieldDefinition`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct BaseFieldDefinition {
     pub name: String,
     pub label: String,
@@ -110,7 +111,8 @@ crate::runtime::string_enum!(
     Bool = "BOOL", Timestamp = "TIMESTAMP", Array = "ARRAY", Map = "MAP" }
 );
 /// `#/components/schemas/BaseModelCard`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct BaseModelCard {
     pub id: String,
     /// Default: `"model"`.
@@ -212,7 +214,8 @@ crate::runtime::string_enum!(
     "CONTINUED_AS_NEW", TimedOut = "TIMED_OUT", UnknownValue = "UNKNOWN" }
 );
 /// `#/components/schemas/BaseWorkspaceMemberIN`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct BaseWorkspaceMemberIN {
     /// User ID of the Workspace member.
     ///
@@ -228,7 +231,8 @@ impl BaseWorkspaceMemberIN {
     }
 }
 /// `#/components/schemas/BasicModelUsageDataJSON`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct BasicModelUsageDataJSON {
     /// Usage data grouped by model.
     pub models: std::collections::BTreeMap<
@@ -256,7 +260,8 @@ impl BasicModelUsageDataJSON {
     }
 }
 /// `#/components/schemas/BatchError`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct BatchError {
     pub message: String,
     /// Default: `1`.
@@ -276,7 +281,8 @@ impl BatchError {
     }
 }
 /// `#/components/schemas/BatchExecutionBody`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct BatchExecutionBody {
     /// List of execution IDs to process
     pub execution_ids: Vec<String>,
@@ -290,7 +296,8 @@ impl BatchExecutionBody {
     }
 }
 /// `#/components/schemas/BatchExecutionResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct BatchExecutionResponse {
     /// Mapping of execution_id to result with status and optional error message
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -302,7 +309,8 @@ impl BatchExecutionResponse {
     }
 }
 /// `#/components/schemas/BatchExecutionResult`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct BatchExecutionResult {
     /// Status of the operation (success/failure)
     pub status: String,
@@ -323,7 +331,8 @@ impl BatchExecutionResult {
     }
 }
 /// `#/components/schemas/BatchJob`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct BatchJob {
     pub id: String,
     /// Default: `"batch"`.
@@ -436,7 +445,8 @@ crate::runtime::string_enum!(
     "CANCELLATION_REQUESTED", Cancelled = "CANCELLED" }
 );
 /// `#/components/schemas/BatchRequest`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct BatchRequest {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub custom_id: crate::Nullable<String>,
@@ -457,7 +467,8 @@ impl BatchRequest {
     }
 }
 /// Binary contents of a resource.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct BlobResourceContents {
     /// Format: `uri`.
     pub uri: String,

@@ -2,7 +2,8 @@
 
 use super::*;
 /// `#/components/schemas/Campaign`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Campaign {
     /// Format: `uuid`.
     pub id: String,
@@ -55,7 +56,8 @@ impl Campaign {
     }
 }
 /// `#/components/schemas/ChatClassificationRequest`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct ChatClassificationRequest {
     pub model: String,
     pub input: ChatClassificationRequestInputs,
@@ -80,7 +82,11 @@ pub enum ChatClassificationRequestInputs {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-crate::runtime::untagged_union!(
+crate::runtime::untagged_union_ser!(
+    ChatClassificationRequestInputs { InstructRequestList, InstructRequest }
+);
+#[cfg(feature = "full-serde")]
+crate::runtime::untagged_union_de!(
     ChatClassificationRequestInputs { InstructRequestList, InstructRequest }
 );
 crate::runtime::union_from!(
@@ -88,7 +94,8 @@ crate::runtime::union_from!(
     InstructRequest(InstructRequest) }
 );
 /// `#/components/schemas/ChatCompletionChoice`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ChatCompletionChoice {
     pub index: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -136,7 +143,8 @@ crate::runtime::string_enum!(
     "model_length", Error = "error", ToolCalls = "tool_calls" }
 );
 /// `#/components/schemas/ChatCompletionEvent`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ChatCompletionEvent {
     pub event_id: String,
     pub correlation_id: String,
@@ -208,7 +216,12 @@ pub enum ChatCompletionEventExtraFieldsValue {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-crate::runtime::untagged_union!(
+#[cfg(feature = "full-serde")]
+crate::runtime::untagged_union_ser!(
+    ChatCompletionEventExtraFieldsValue { Bool, Integer, Number, String, StringList,
+    StringMap }
+);
+crate::runtime::untagged_union_de!(
     ChatCompletionEventExtraFieldsValue { Bool, Integer, Number, String, StringList,
     StringMap }
 );
@@ -218,7 +231,8 @@ crate::runtime::union_from!(
     String, String >) } str => String
 );
 /// `#/components/schemas/ChatCompletionEventPreview`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ChatCompletionEventPreview {
     pub event_id: String,
     pub correlation_id: String,
@@ -257,7 +271,8 @@ impl ChatCompletionEventPreview {
     }
 }
 /// `#/components/schemas/ChatCompletionRequest`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct ChatCompletionRequest {
     /// ID of the model to use. You can use the [List Available Models](/api/#tag/models/operation/list_models_v1_models_get) API to see all of your available models, or see our [Model overview](/models) for model descriptions.
     pub model: String,
@@ -384,7 +399,9 @@ pub enum ChatCompletionRequestStop {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-crate::runtime::untagged_union!(ChatCompletionRequestStop { String, StringList });
+crate::runtime::untagged_union_ser!(ChatCompletionRequestStop { String, StringList });
+#[cfg(feature = "full-serde")]
+crate::runtime::untagged_union_de!(ChatCompletionRequestStop { String, StringList });
 crate::runtime::union_from!(
     ChatCompletionRequestStop { String(String), StringList(Vec < String >) } str =>
     String
@@ -397,7 +414,11 @@ pub enum ChatCompletionRequestToolChoice {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-crate::runtime::untagged_union!(
+crate::runtime::untagged_union_ser!(
+    ChatCompletionRequestToolChoice { ToolChoiceEnum, ToolChoice }
+);
+#[cfg(feature = "full-serde")]
+crate::runtime::untagged_union_de!(
     ChatCompletionRequestToolChoice { ToolChoiceEnum, ToolChoice }
 );
 crate::runtime::union_from!(
@@ -405,7 +426,8 @@ crate::runtime::union_from!(
     ToolChoice(ToolChoice) }
 );
 /// `#/components/schemas/ChatCompletionResponse`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ChatCompletionResponse {
     pub id: String,
     pub object: String,
@@ -455,7 +477,8 @@ impl ChatCompletionResponseBase {
     }
 }
 /// `#/components/schemas/ChatModerationRequest`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct ChatModerationRequest {
     /// Chat to classify
     pub input: ChatModerationRequestInput,
@@ -481,7 +504,11 @@ pub enum ChatModerationRequestInput {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-crate::runtime::untagged_union!(
+crate::runtime::untagged_union_ser!(
+    ChatModerationRequestInput { MessageList, MessageListList }
+);
+#[cfg(feature = "full-serde")]
+crate::runtime::untagged_union_de!(
     ChatModerationRequestInput { MessageList, MessageListList }
 );
 crate::runtime::union_from!(
@@ -529,6 +556,19 @@ crate::runtime::tagged_union!(
     ["code_interpreter"] carries, ImageGeneration = ["image_generation"] carries,
     DocumentLibrary = ["document_library"] carries, Connector = ["connector"] carries }
 );
+crate::runtime::tagged_union_ser!(
+    ChatTool, "type" { Function = ["function"] carries, WebSearch = ["web_search"]
+    carries, WebSearchPremium = ["web_search_premium"] carries, CodeInterpreter =
+    ["code_interpreter"] carries, ImageGeneration = ["image_generation"] carries,
+    DocumentLibrary = ["document_library"] carries, Connector = ["connector"] carries }
+);
+#[cfg(feature = "full-serde")]
+crate::runtime::tagged_union_de!(
+    ChatTool, "type" { Function = ["function"] carries, WebSearch = ["web_search"]
+    carries, WebSearchPremium = ["web_search_premium"] carries, CodeInterpreter =
+    ["code_interpreter"] carries, ImageGeneration = ["image_generation"] carries,
+    DocumentLibrary = ["document_library"] carries, Connector = ["connector"] carries }
+);
 crate::runtime::union_from!(
     ChatTool { Function(Tool), WebSearch(WebSearchTool),
     WebSearchPremium(WebSearchPremiumTool), CodeInterpreter(CodeInterpreterTool),
@@ -536,7 +576,8 @@ crate::runtime::union_from!(
     Connector(CustomConnector) }
 );
 /// `#/components/schemas/ChatTranscriptionEvent`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ChatTranscriptionEvent {
     pub audio_url: String,
     pub model: String,
@@ -559,7 +600,8 @@ impl ChatTranscriptionEvent {
     }
 }
 /// `#/components/schemas/ClassificationRequest`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct ClassificationRequest {
     /// ID of the model to use.
     pub model: String,
@@ -585,7 +627,8 @@ impl ClassificationRequest {
     }
 }
 /// `#/components/schemas/ClassificationResponse`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ClassificationResponse {
     pub id: String,
     pub model: String,
@@ -608,7 +651,8 @@ impl ClassificationResponse {
     }
 }
 /// `#/components/schemas/ClassificationTargetResult`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ClassificationTargetResult {
     pub scores: std::collections::BTreeMap<String, f64>,
 }
@@ -619,7 +663,8 @@ impl ClassificationTargetResult {
     }
 }
 /// `#/components/schemas/ClassifierFineTunedModel`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ClassifierFineTunedModel {
     pub id: String,
     /// Default: `"model"`.
@@ -701,7 +746,8 @@ crate::runtime::const_value!(ClassifierFineTunedModelModelType, str, "classifier
 pub struct ClassifierFineTunedModelObject;
 crate::runtime::const_value!(ClassifierFineTunedModelObject, str, "model");
 /// `#/components/schemas/ClassifierTargetResult`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ClassifierTargetResult {
     pub name: String,
     pub labels: Vec<String>,
@@ -725,7 +771,8 @@ impl ClassifierTargetResult {
     }
 }
 /// Capabilities a client may support.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ClientCapabilities {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub experimental: crate::Nullable<
@@ -755,7 +802,8 @@ impl ClientCapabilities {
     }
 }
 /// Capability for client tasks operations.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ClientTasksCapability {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub list: crate::Nullable<TasksListCapability>,
@@ -774,7 +822,8 @@ impl ClientTasksCapability {
     }
 }
 /// Capability for tasks requests operations.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ClientTasksRequestsCapability {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub sampling: crate::Nullable<TasksSamplingCapability>,
@@ -870,7 +919,8 @@ pub enum CompletionArgsStop {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-crate::runtime::untagged_union!(CompletionArgsStop { String, StringList });
+crate::runtime::untagged_union_ser!(CompletionArgsStop { String, StringList });
+crate::runtime::untagged_union_de!(CompletionArgsStop { String, StringList });
 crate::runtime::union_from!(
     CompletionArgsStop { String(String), StringList(Vec < String >) } str => String
 );
@@ -920,7 +970,8 @@ impl CompletionEvent {
     }
 }
 /// `#/components/schemas/CompletionFineTunedModel`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CompletionFineTunedModel {
     pub id: String,
     /// Default: `"model"`.
@@ -1068,7 +1119,8 @@ crate::runtime::string_enum!(
     ConnectionConfigType { Mcp = "mcp", Turbine = "turbine", Eolienne = "eolienne" }
 );
 /// `#/components/schemas/ConnectionCredentials`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct ConnectionCredentials {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub oauth: crate::Nullable<OAuth2Token>,
@@ -1087,7 +1139,8 @@ impl ConnectionCredentials {
     }
 }
 /// `#/components/schemas/ConnectionPreference`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ConnectionPreference {
     pub name: String,
     pub tool_configuration: ToolExecutionConfiguration,
@@ -1114,7 +1167,8 @@ impl ConnectionPreference {
     }
 }
 /// `#/components/schemas/Connector`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Connector {
     /// Format: `uuid`.
     pub id: String,
@@ -1250,7 +1304,8 @@ impl ConnectorAuthenticationHeader {
     }
 }
 /// Request body for calling an MCP tool.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct ConnectorCallToolRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub arguments: Option<std::collections::BTreeMap<String, serde_json::Value>>,
@@ -1261,7 +1316,8 @@ impl ConnectorCallToolRequest {
     }
 }
 /// `#/components/schemas/ConnectorLocale`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ConnectorLocale {
     pub name: std::collections::BTreeMap<String, String>,
     pub description: std::collections::BTreeMap<String, String>,
@@ -1325,7 +1381,8 @@ crate::runtime::string_enum!(
     Pl = "pl", PtBr = "pt-BR", It = "it", Nl = "nl" }
 );
 /// `#/components/schemas/ConnectorTool`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ConnectorTool {
     pub id: String,
     pub name: String,
@@ -1383,7 +1440,8 @@ impl ConnectorTool {
 ///
 /// Nests MCP-specific fields under `mcp_meta` to avoid collisions with other
 /// metadata keys (e.g. `tool_call_result`) in Harmattan's streaming deltas.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ConnectorToolCallMetadata {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub mcp_meta: crate::Nullable<ConnectorToolResultMetadata>,
@@ -1403,7 +1461,8 @@ impl ConnectorToolCallMetadata {
 /// - Downstream consumers (le-chat, etc.) need structuredContent/isError/_meta via metadata
 ///
 /// SYNC: Keep in sync with Harmattan (orchestrator) for harmonized tool result processing.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ConnectorToolCallResponse {
     pub content: Vec<ConnectorToolCallResponseContentItem>,
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
@@ -1446,12 +1505,24 @@ crate::runtime::tagged_union!(
     ["image"] carries, Audio = ["audio"] carries, ResourceLink = ["resource_link"]
     carries, Resource = ["resource"] carries }
 );
+#[cfg(feature = "full-serde")]
+crate::runtime::tagged_union_ser!(
+    ConnectorToolCallResponseContentItem, "type" { Text = ["text"] carries, Image =
+    ["image"] carries, Audio = ["audio"] carries, ResourceLink = ["resource_link"]
+    carries, Resource = ["resource"] carries }
+);
+crate::runtime::tagged_union_de!(
+    ConnectorToolCallResponseContentItem, "type" { Text = ["text"] carries, Image =
+    ["image"] carries, Audio = ["audio"] carries, ResourceLink = ["resource_link"]
+    carries, Resource = ["resource"] carries }
+);
 crate::runtime::union_from!(
     ConnectorToolCallResponseContentItem { Text(TextContent), Image(ImageContent),
     Audio(AudioContent), ResourceLink(ResourceLink), Resource(EmbeddedResource) }
 );
 /// `#/components/schemas/ConnectorToolLocale`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ConnectorToolLocale {
     pub name: std::collections::BTreeMap<String, String>,
     pub description: std::collections::BTreeMap<String, String>,
@@ -1472,7 +1543,8 @@ impl ConnectorToolLocale {
     }
 }
 /// MCP-specific result metadata (isError, structuredContent, _meta).
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ConnectorToolResultMetadata {
     /// Default: `false`.
     #[serde(rename = "isError", default, skip_serializing_if = "Option::is_none")]
@@ -1525,7 +1597,9 @@ pub enum ConnectorsGetAuthUrlConnectorIdOrName {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-crate::runtime::untagged_union!(ConnectorsGetAuthUrlConnectorIdOrName { String });
+crate::runtime::untagged_union_ser!(ConnectorsGetAuthUrlConnectorIdOrName { String });
+#[cfg(feature = "full-serde")]
+crate::runtime::untagged_union_de!(ConnectorsGetAuthUrlConnectorIdOrName { String });
 crate::runtime::union_from!(
     ConnectorsGetAuthUrlConnectorIdOrName { String(String) } str => String
 );
@@ -1537,7 +1611,11 @@ pub enum ConnectorsListToolsResponse {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-crate::runtime::untagged_union!(
+#[cfg(feature = "full-serde")]
+crate::runtime::untagged_union_ser!(
+    ConnectorsListToolsResponse { MCPToolList, ValueMapList }
+);
+crate::runtime::untagged_union_de!(
     ConnectorsListToolsResponse { MCPToolList, ValueMapList }
 );
 crate::runtime::union_from!(
@@ -1545,7 +1623,8 @@ crate::runtime::union_from!(
     std::collections::BTreeMap < String, serde_json::Value > >) }
 );
 /// `#/components/schemas/ConnectorsQueryFilters`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct ConnectorsQueryFilters {
     /// Filter for active connectors for a given user, workspace and organization.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
@@ -1600,13 +1679,26 @@ crate::runtime::tagged_union!(
     ["file"] carries, Thinking = ["thinking"] carries, InputAudio = ["input_audio"]
     carries }
 );
+crate::runtime::tagged_union_ser!(
+    ContentChunk, "type" { Text = ["text"] carries, ImageUrl = ["image_url"] carries,
+    DocumentUrl = ["document_url"] carries, Reference = ["reference"] carries, File =
+    ["file"] carries, Thinking = ["thinking"] carries, InputAudio = ["input_audio"]
+    carries }
+);
+crate::runtime::tagged_union_de!(
+    ContentChunk, "type" { Text = ["text"] carries, ImageUrl = ["image_url"] carries,
+    DocumentUrl = ["document_url"] carries, Reference = ["reference"] carries, File =
+    ["file"] carries, Thinking = ["thinking"] carries, InputAudio = ["input_audio"]
+    carries }
+);
 crate::runtime::union_from!(
     ContentChunk { Text(TextChunk), ImageUrl(ImageURLChunk),
     DocumentUrl(DocumentURLChunk), Reference(ReferenceChunk), File(FileChunk),
     Thinking(ThinkChunk), InputAudio(AudioChunk) }
 );
 /// `#/components/schemas/ConversationAppendRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct ConversationAppendRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inputs: Option<ConversationInputs>,
@@ -1649,7 +1741,8 @@ crate::runtime::string_enum!(
     ConversationAppendRequestHandoffExecution { Client = "client", Server = "server" }
 );
 /// `#/components/schemas/ConversationAppendStreamRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct ConversationAppendStreamRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inputs: Option<ConversationInputs>,
@@ -1733,6 +1826,28 @@ crate::runtime::tagged_union!(
     carries, AgentHandoffStarted = ["agent.handoff.started"] carries, AgentHandoffDone =
     ["agent.handoff.done"] carries }
 );
+crate::runtime::tagged_union_ser!(
+    ConversationEventsData, "type" { ConversationResponseStarted =
+    ["conversation.response.started"] carries, ConversationResponseDone =
+    ["conversation.response.done"] carries, ConversationResponseError =
+    ["conversation.response.error"] carries, ToolExecutionStarted =
+    ["tool.execution.started"] carries, ToolExecutionDelta = ["tool.execution.delta"]
+    carries, ToolExecutionDone = ["tool.execution.done"] carries, MessageOutputDelta =
+    ["message.output.delta"] carries, FunctionCallDelta = ["function.call.delta"]
+    carries, AgentHandoffStarted = ["agent.handoff.started"] carries, AgentHandoffDone =
+    ["agent.handoff.done"] carries }
+);
+crate::runtime::tagged_union_de!(
+    ConversationEventsData, "type" { ConversationResponseStarted =
+    ["conversation.response.started"] carries, ConversationResponseDone =
+    ["conversation.response.done"] carries, ConversationResponseError =
+    ["conversation.response.error"] carries, ToolExecutionStarted =
+    ["tool.execution.started"] carries, ToolExecutionDelta = ["tool.execution.delta"]
+    carries, ToolExecutionDone = ["tool.execution.done"] carries, MessageOutputDelta =
+    ["message.output.delta"] carries, FunctionCallDelta = ["function.call.delta"]
+    carries, AgentHandoffStarted = ["agent.handoff.started"] carries, AgentHandoffDone =
+    ["agent.handoff.done"] carries }
+);
 crate::runtime::union_from!(
     ConversationEventsData { ConversationResponseStarted(ResponseStartedEvent),
     ConversationResponseDone(ResponseDoneEvent),
@@ -1744,7 +1859,8 @@ crate::runtime::union_from!(
     AgentHandoffDone(AgentHandoffDoneEvent) }
 );
 /// Retrieve all entries in a conversation.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ConversationHistory {
     /// Default: `"conversation.history"`.
     ///
@@ -1791,6 +1907,18 @@ crate::runtime::tagged_union!(
     carries, FunctionCall = ["function.call"] carries, ToolExecution = ["tool.execution"]
     carries, AgentHandoff = ["agent.handoff"] carries }
 );
+crate::runtime::tagged_union_ser!(
+    ConversationHistoryEntriesItem, "type" { MessageInput = ["message.input"] carries,
+    MessageOutput = ["message.output"] carries, FunctionResult = ["function.result"]
+    carries, FunctionCall = ["function.call"] carries, ToolExecution = ["tool.execution"]
+    carries, AgentHandoff = ["agent.handoff"] carries }
+);
+crate::runtime::tagged_union_de!(
+    ConversationHistoryEntriesItem, "type" { MessageInput = ["message.input"] carries,
+    MessageOutput = ["message.output"] carries, FunctionResult = ["function.result"]
+    carries, FunctionCall = ["function.call"] carries, ToolExecution = ["tool.execution"]
+    carries, AgentHandoff = ["agent.handoff"] carries }
+);
 crate::runtime::union_from!(
     ConversationHistoryEntriesItem { MessageInput(MessageInputEntry),
     MessageOutput(MessageOutputEntry), FunctionResult(FunctionResultEntry),
@@ -1809,12 +1937,14 @@ pub enum ConversationInputs {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-crate::runtime::untagged_union!(ConversationInputs { String, InputEntries });
+crate::runtime::untagged_union_ser!(ConversationInputs { String, InputEntries });
+crate::runtime::untagged_union_de!(ConversationInputs { String, InputEntries });
 crate::runtime::union_from!(
     ConversationInputs { String(String), InputEntries(InputEntries) } str => String
 );
 /// Similar to the conversation history but only keep the messages
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ConversationMessages {
     /// Default: `"conversation.messages"`.
     ///
@@ -1842,7 +1972,8 @@ impl ConversationMessages {
 pub struct ConversationMessagesObject;
 crate::runtime::const_value!(ConversationMessagesObject, str, "conversation.messages");
 /// `#/components/schemas/ConversationRequest`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct ConversationRequest {
     pub inputs: ConversationInputs,
     /// Default: `false`.
@@ -1965,7 +2096,8 @@ impl ConversationRequestBase {
     }
 }
 /// The response after appending new entries to the conversation.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ConversationResponse {
     /// Default: `"conversation.response"`.
     ///
@@ -2023,13 +2155,25 @@ crate::runtime::tagged_union!(
     ToolExecution = ["tool.execution"] carries, FunctionCall = ["function.call"] carries,
     AgentHandoff = ["agent.handoff"] carries }
 );
+#[cfg(feature = "full-serde")]
+crate::runtime::tagged_union_ser!(
+    ConversationResponseOutputsItem, "type" { MessageOutput = ["message.output"] carries,
+    ToolExecution = ["tool.execution"] carries, FunctionCall = ["function.call"] carries,
+    AgentHandoff = ["agent.handoff"] carries }
+);
+crate::runtime::tagged_union_de!(
+    ConversationResponseOutputsItem, "type" { MessageOutput = ["message.output"] carries,
+    ToolExecution = ["tool.execution"] carries, FunctionCall = ["function.call"] carries,
+    AgentHandoff = ["agent.handoff"] carries }
+);
 crate::runtime::union_from!(
     ConversationResponseOutputsItem { MessageOutput(MessageOutputEntry),
     ToolExecution(ToolExecutionEntry), FunctionCall(FunctionCallEntry),
     AgentHandoff(AgentHandoffEntry) }
 );
 /// `#/components/schemas/ConversationRestartRequest`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct ConversationRestartRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inputs: Option<ConversationInputs>,
@@ -2081,7 +2225,8 @@ impl ConversationRestartRequest {
     }
 }
 /// `#/components/schemas/ConversationRestartStreamRequest`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct ConversationRestartStreamRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inputs: Option<ConversationInputs>,
@@ -2133,7 +2278,8 @@ impl ConversationRestartStreamRequest {
     }
 }
 /// `#/components/schemas/ConversationStreamRequest`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct ConversationStreamRequest {
     pub inputs: ConversationInputs,
     /// Default: `true`.
@@ -2226,7 +2372,11 @@ pub enum ConversationsListResponseItem {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-crate::runtime::untagged_union!(
+#[cfg(feature = "full-serde")]
+crate::runtime::untagged_union_ser!(
+    ConversationsListResponseItem { ModelConversation, AgentConversation }
+);
+crate::runtime::untagged_union_de!(
     ConversationsListResponseItem { ModelConversation, AgentConversation }
 );
 crate::runtime::union_from!(
@@ -2234,7 +2384,8 @@ crate::runtime::union_from!(
     AgentConversation(box AgentConversation) }
 );
 /// `#/components/schemas/CreateAgentRequest`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct CreateAgentRequest {
     /// Instruction prompt the model will follow during the conversation.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
@@ -2283,7 +2434,8 @@ impl CreateAgentRequest {
     }
 }
 /// `#/components/schemas/CreateBatchJobRequest`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct CreateBatchJobRequest {
     /// A list of `.jsonl` files for batch inference.
     /// Each line must be a JSON object with a `body` field containing the request payload:
@@ -2333,7 +2485,8 @@ impl CreateBatchJobRequest {
     }
 }
 /// `#/components/schemas/CreateCampaignRequest`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct CreateCampaignRequest {
     pub search_params: FilterPayload,
     /// Format: `uuid`.
@@ -2366,7 +2519,8 @@ impl CreateCampaignRequest {
 /// ``mistral_integration``, ``private_tool_execution``, ``auth_scheme``, ``locale``,
 /// ``github_app_data``) and restricts visibility to :class:`PublicResourceVisibility`
 /// (no ``shared_global``).
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct CreateConnectorRequest {
     /// Protocol of the connector. Only 'mcp' is supported on the public endpoint; creating HTTP connectors here is explicitly refused.
     ///
@@ -2455,7 +2609,8 @@ impl CreateConnectorRequest {
 pub struct CreateConnectorRequestProtocol;
 crate::runtime::const_value!(CreateConnectorRequestProtocol, str, "mcp");
 /// `#/components/schemas/CreateDatasetRecordRequest`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct CreateDatasetRecordRequest {
     pub payload: DatasetRecordPayload,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2474,7 +2629,8 @@ impl CreateDatasetRecordRequest {
     }
 }
 /// `#/components/schemas/CreateDatasetRequest`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct CreateDatasetRequest {
     pub name: String,
     pub description: String,
@@ -2489,7 +2645,8 @@ impl CreateDatasetRequest {
     }
 }
 /// `#/components/schemas/CreateDeploymentRequest`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct CreateDeploymentRequest {
     pub name: String,
     pub spec: DeploymentWorkerSpecInput,
@@ -2517,7 +2674,8 @@ impl CreateDeploymentRequest {
     }
 }
 /// `#/components/schemas/CreateFileResponse`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CreateFileResponse {
     /// The unique identifier of the file.
     ///
@@ -2581,7 +2739,8 @@ impl CreateFileResponse {
     }
 }
 /// `#/components/schemas/CreateIngestionPipelineConfigurationRequest`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct CreateIngestionPipelineConfigurationRequest {
     pub name: String,
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
@@ -2602,7 +2761,8 @@ impl CreateIngestionPipelineConfigurationRequest {
     }
 }
 /// `#/components/schemas/CreateJudgeRequest`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct CreateJudgeRequest {
     pub name: String,
     pub description: String,
@@ -2632,7 +2792,8 @@ impl CreateJudgeRequest {
     }
 }
 /// `#/components/schemas/CreateLibraryRequest`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct CreateLibraryRequest {
     pub name: String,
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
@@ -2675,7 +2836,8 @@ crate::runtime::string_enum!(
     CreateLibraryRequestOwnerType { User = "User", Workspace = "Workspace" }
 );
 /// `#/components/schemas/CreatePromptRequest`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct CreatePromptRequest {
     /// Stable object name.
     pub name: String,
@@ -2723,7 +2885,8 @@ impl CreatePromptRequest {
     }
 }
 /// `#/components/schemas/CreatePromptVersionResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CreatePromptVersionResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<i32>,
@@ -2736,7 +2899,8 @@ impl CreatePromptVersionResponse {
     }
 }
 /// `#/components/schemas/CreateSkillRequest`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct CreateSkillRequest {
     /// Stable object name.
     pub name: String,
@@ -2772,7 +2936,8 @@ impl CreateSkillRequest {
     }
 }
 /// `#/components/schemas/CreateSkillVersionResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CreateSkillVersionResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<i32>,
@@ -2785,7 +2950,8 @@ impl CreateSkillVersionResponse {
     }
 }
 /// Request to create or update non-OAuth2 credentials for a connector.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct CredentialsCreateOrUpdate {
     /// Name of the credentials. Use this name to access or modify your credentials.
     pub name: String,
@@ -2815,7 +2981,8 @@ impl CredentialsCreateOrUpdate {
     }
 }
 /// `#/components/schemas/CredentialsResponse`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CredentialsResponse {
     pub credentials: Vec<AuthenticationConfiguration>,
     /// Default: `[]`.
@@ -2836,7 +3003,8 @@ impl CredentialsResponse {
     }
 }
 /// `#/components/schemas/CredentialsStatus`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CredentialsStatus {
     pub status_type: AuthStatus,
     /// Format: `date-time`.
@@ -2938,6 +3106,14 @@ crate::runtime::tagged_union!(
     CustomConnectorAuthorization, "type" { Oauth2Token = ["oauth2-token"] carries, ApiKey
     = ["api-key"] carries }
 );
+crate::runtime::tagged_union_ser!(
+    CustomConnectorAuthorization, "type" { Oauth2Token = ["oauth2-token"] carries, ApiKey
+    = ["api-key"] carries }
+);
+crate::runtime::tagged_union_de!(
+    CustomConnectorAuthorization, "type" { Oauth2Token = ["oauth2-token"] carries, ApiKey
+    = ["api-key"] carries }
+);
 crate::runtime::union_from!(
     CustomConnectorAuthorization { Oauth2Token(OAuth2TokenAuth), ApiKey(APIKeyAuth) }
 );
@@ -2951,7 +3127,8 @@ pub enum CustomConnectorType {
 }
 crate::runtime::string_enum!(CustomConnectorType { Connector = "connector" });
 /// Attributes for custom task canceled events.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CustomTaskCanceledAttributes {
     /// Unique identifier for the custom task within the workflow.
     pub custom_task_id: String,
@@ -2980,7 +3157,8 @@ impl CustomTaskCanceledAttributes {
 /// Emitted when a custom task is canceled.
 ///
 /// Indicates the task was explicitly stopped before completion.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CustomTaskCanceledResponse {
     /// Unique identifier for this event instance.
     pub event_id: String,
@@ -3051,7 +3229,8 @@ crate::runtime::const_value!(
     CustomTaskCanceledResponseEventType, str, "CUSTOM_TASK_CANCELED"
 );
 /// Attributes for custom task completed events.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CustomTaskCompletedAttributesResponse {
     /// Unique identifier for the custom task within the workflow.
     pub custom_task_id: String,
@@ -3077,7 +3256,8 @@ impl CustomTaskCompletedAttributesResponse {
 /// Emitted when a custom task completes successfully.
 ///
 /// Contains the final result of the task execution.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CustomTaskCompletedResponse {
     /// Unique identifier for this event instance.
     pub event_id: String,
@@ -3148,7 +3328,8 @@ crate::runtime::const_value!(
     CustomTaskCompletedResponseEventType, str, "CUSTOM_TASK_COMPLETED"
 );
 /// Attributes for custom task failed events.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CustomTaskFailedAttributes {
     /// Unique identifier for the custom task within the workflow.
     pub custom_task_id: String,
@@ -3174,7 +3355,8 @@ impl CustomTaskFailedAttributes {
 /// Emitted when a custom task fails.
 ///
 /// Contains details about the failure for debugging and error handling.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CustomTaskFailedResponse {
     /// Unique identifier for this event instance.
     pub event_id: String,
@@ -3245,7 +3427,8 @@ crate::runtime::const_value!(
     CustomTaskFailedResponseEventType, str, "CUSTOM_TASK_FAILED"
 );
 /// Attributes for custom task in-progress events with streaming updates.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CustomTaskInProgressAttributesResponse {
     /// Unique identifier for the custom task within the workflow.
     pub custom_task_id: String,
@@ -3282,6 +3465,15 @@ crate::runtime::tagged_union!(
     CustomTaskInProgressAttributesResponsePayload, "type" { Json = ["json"] carries,
     JsonPatch = ["json_patch"] carries }
 );
+#[cfg(feature = "full-serde")]
+crate::runtime::tagged_union_ser!(
+    CustomTaskInProgressAttributesResponsePayload, "type" { Json = ["json"] carries,
+    JsonPatch = ["json_patch"] carries }
+);
+crate::runtime::tagged_union_de!(
+    CustomTaskInProgressAttributesResponsePayload, "type" { Json = ["json"] carries,
+    JsonPatch = ["json_patch"] carries }
+);
 crate::runtime::union_from!(
     CustomTaskInProgressAttributesResponsePayload { Json(JSONPayloadResponse),
     JsonPatch(JSONPatchPayloadResponse) }
@@ -3290,7 +3482,8 @@ crate::runtime::union_from!(
 ///
 /// This event supports streaming updates via JSON or JSON Patch payloads,
 /// enabling real-time progress tracking for long-running tasks.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CustomTaskInProgressResponse {
     /// Unique identifier for this event instance.
     pub event_id: String,
@@ -3361,7 +3554,8 @@ crate::runtime::const_value!(
     CustomTaskInProgressResponseEventType, str, "CUSTOM_TASK_IN_PROGRESS"
 );
 /// Attributes for custom task started events.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CustomTaskStartedAttributesResponse {
     /// Unique identifier for the custom task within the workflow.
     pub custom_task_id: String,
@@ -3391,7 +3585,8 @@ impl CustomTaskStartedAttributesResponse {
 ///
 /// Custom tasks represent user-defined units of work within a workflow,
 /// such as LLM calls, API requests, or data processing steps.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CustomTaskStartedResponse {
     /// Unique identifier for this event instance.
     pub event_id: String,
@@ -3462,7 +3657,8 @@ crate::runtime::const_value!(
     CustomTaskStartedResponseEventType, str, "CUSTOM_TASK_STARTED"
 );
 /// Attributes for custom task timed out events.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CustomTaskTimedOutAttributes {
     /// Unique identifier for the custom task within the workflow.
     pub custom_task_id: String,
@@ -3491,7 +3687,8 @@ impl CustomTaskTimedOutAttributes {
 /// Emitted when a custom task exceeds its timeout.
 ///
 /// Indicates the task did not complete within its configured time limit.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CustomTaskTimedOutResponse {
     /// Unique identifier for this event instance.
     pub event_id: String,
@@ -3576,6 +3773,15 @@ pub enum Message {
     Unknown(serde_json::Value),
 }
 crate::runtime::tagged_union!(
+    Message, "role" { System = ["system"] carries, User = ["user"] carries, Assistant =
+    ["assistant"] carries, Tool = ["tool"] carries }
+);
+crate::runtime::tagged_union_ser!(
+    Message, "role" { System = ["system"] carries, User = ["user"] carries, Assistant =
+    ["assistant"] carries, Tool = ["tool"] carries }
+);
+#[cfg(feature = "full-serde")]
+crate::runtime::tagged_union_de!(
     Message, "role" { System = ["system"] carries, User = ["user"] carries, Assistant =
     ["assistant"] carries, Tool = ["tool"] carries }
 );

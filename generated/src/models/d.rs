@@ -2,7 +2,8 @@
 
 use super::*;
 /// `#/components/schemas/Dataset`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Dataset {
     /// Format: `uuid`.
     pub id: String,
@@ -46,7 +47,8 @@ impl Dataset {
     }
 }
 /// `#/components/schemas/DatasetImportTask`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct DatasetImportTask {
     /// Format: `uuid`.
     pub id: String,
@@ -100,7 +102,8 @@ impl DatasetImportTask {
     }
 }
 /// `#/components/schemas/DatasetPreview`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct DatasetPreview {
     /// Format: `uuid`.
     pub id: String,
@@ -144,7 +147,8 @@ impl DatasetPreview {
     }
 }
 /// `#/components/schemas/DatasetRecord`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct DatasetRecord {
     /// Format: `uuid`.
     pub id: String,
@@ -207,7 +211,8 @@ crate::runtime::string_enum!(
     DirectInput = "DIRECT_INPUT", Playground = "PLAYGROUND" }
 );
 /// `#/components/schemas/DeleteAPIKeyOUT`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct DeleteAPIKeyOUT {
     /// API key deletion result message.
     pub detail: String,
@@ -219,7 +224,8 @@ impl DeleteAPIKeyOUT {
     }
 }
 /// `#/components/schemas/DeleteBatchJobResponse`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct DeleteBatchJobResponse {
     pub id: String,
     /// Default: `"batch"`.
@@ -249,7 +255,8 @@ impl DeleteBatchJobResponse {
 pub struct DeleteBatchJobResponseObject;
 crate::runtime::const_value!(DeleteBatchJobResponseObject, str, "batch");
 /// `#/components/schemas/DeleteDatasetRecordsRequest`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct DeleteDatasetRecordsRequest {
     pub dataset_record_ids: Vec<String>,
 }
@@ -262,7 +269,8 @@ impl DeleteDatasetRecordsRequest {
     }
 }
 /// `#/components/schemas/DeleteFileResponse`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct DeleteFileResponse {
     /// The ID of the deleted file.
     ///
@@ -288,7 +296,8 @@ impl DeleteFileResponse {
     }
 }
 /// `#/components/schemas/DeleteModelResponse`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct DeleteModelResponse {
     /// The ID of the deleted model.
     pub id: String,
@@ -317,7 +326,8 @@ impl DeleteModelResponse {
     }
 }
 /// `#/components/schemas/DeleteOUT`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct DeleteOUT {
     /// Deletion result message.
     pub message: String,
@@ -372,7 +382,8 @@ impl DeltaMessage {
     }
 }
 /// `#/components/schemas/DeploymentBuildState`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct DeploymentBuildState {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub phase: crate::Nullable<String>,
@@ -397,7 +408,8 @@ impl DeploymentBuildState {
     }
 }
 /// `#/components/schemas/DeploymentDetailResponse`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct DeploymentDetailResponse {
     /// Unique identifier of the deployment
     ///
@@ -477,7 +489,8 @@ impl DeploymentDetailResponse {
     }
 }
 /// `#/components/schemas/DeploymentListResponse`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct DeploymentListResponse {
     /// List of deployments
     pub deployments: Vec<DeploymentResponse>,
@@ -504,7 +517,8 @@ impl DeploymentListResponse {
     }
 }
 /// `#/components/schemas/DeploymentLocation`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct DeploymentLocation {
     /// Where the deployment runs: 'local', 'k8s', or 'managed'
     pub location_type: LocationType,
@@ -529,7 +543,8 @@ impl DeploymentLocation {
     }
 }
 /// `#/components/schemas/DeploymentLogRecord`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct DeploymentLogRecord {
     /// Format: `date-time`.
     pub timestamp: String,
@@ -560,7 +575,8 @@ impl DeploymentLogRecord {
     }
 }
 /// `#/components/schemas/DeploymentLogSearchResponse`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct DeploymentLogSearchResponse {
     pub results: Vec<DeploymentLogRecord>,
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
@@ -579,7 +595,8 @@ impl DeploymentLogSearchResponse {
     }
 }
 /// `#/components/schemas/DeploymentObservedState`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct DeploymentObservedState {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub phase: crate::Nullable<String>,
@@ -633,7 +650,8 @@ impl DeploymentResourceConfig {
     }
 }
 /// `#/components/schemas/DeploymentResourceConfigUpdate`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct DeploymentResourceConfigUpdate {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub replicas: crate::Nullable<i64>,
@@ -654,7 +672,8 @@ impl DeploymentResourceConfigUpdate {
     }
 }
 /// `#/components/schemas/DeploymentResponse`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct DeploymentResponse {
     /// Unique identifier of the deployment
     ///
@@ -730,7 +749,8 @@ impl DeploymentResponse {
     }
 }
 /// `#/components/schemas/DeploymentWorkerListResponse`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct DeploymentWorkerListResponse {
     /// Workers registered for the deployment
     pub workers: Vec<DeploymentWorkerResponse>,
@@ -751,7 +771,8 @@ impl DeploymentWorkerListResponse {
     }
 }
 /// `#/components/schemas/DeploymentWorkerResponse`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct DeploymentWorkerResponse {
     /// Worker name
     pub name: String,
@@ -790,7 +811,8 @@ impl DeploymentWorkerResponse {
     }
 }
 /// `#/components/schemas/DeploymentWorkerSpecInput`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct DeploymentWorkerSpecInput {
     pub github_url: String,
     /// Default: `"main"`.
@@ -818,7 +840,8 @@ impl DeploymentWorkerSpecInput {
     }
 }
 /// `#/components/schemas/DeploymentWorkerSpecResponse`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct DeploymentWorkerSpecResponse {
     pub github_url: String,
     /// Default: `"workflows_worker"`.
@@ -895,7 +918,11 @@ pub enum DeploymentsStreamDeploymentLogsEvent {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-crate::runtime::untagged_union!(
+#[cfg(feature = "full-serde")]
+crate::runtime::untagged_union_ser!(
+    DeploymentsStreamDeploymentLogsEvent { DeploymentLogRecord, StreamError }
+);
+crate::runtime::untagged_union_de!(
     DeploymentsStreamDeploymentLogsEvent { DeploymentLogRecord, StreamError }
 );
 crate::runtime::union_from!(
@@ -903,7 +930,8 @@ crate::runtime::union_from!(
     StreamError(StreamError) }
 );
 /// `#/components/schemas/Document`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Document {
     /// Format: `uuid`.
     pub id: String,
@@ -1039,7 +1067,8 @@ crate::runtime::string_enum!(
     DocumentLibraryToolType { DocumentLibrary = "document_library" }
 );
 /// `#/components/schemas/DocumentTextContent`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct DocumentTextContent {
     pub text: String,
 }
@@ -1080,7 +1109,8 @@ impl DocumentURLChunk {
 pub struct DocumentURLChunkType;
 crate::runtime::const_value!(DocumentURLChunkType, str, "document_url");
 /// `#/paths/~1v1~1libraries~1{library_id}~1documents/post/requestBody/content/multipart~1form-data/schema`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct DocumentsUploadBody {
     pub file: File,
 }

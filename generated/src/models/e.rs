@@ -4,7 +4,8 @@ use super::*;
 /// Capability for elicitation operations.
 ///
 /// Clients must support at least one mode (form or url).
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ElicitationCapability {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub form: crate::Nullable<FormElicitationCapability>,
@@ -24,7 +25,8 @@ impl ElicitationCapability {
 ///
 /// It is up to the client how best to render embedded resources for the benefit
 /// of the LLM and/or the user.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct EmbeddedResource {
     /// Fixed by the schema; filled in by the SDK.
     pub r#type: EmbeddedResourceType,
@@ -65,7 +67,11 @@ pub enum EmbeddedResourceResource {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-crate::runtime::untagged_union!(
+#[cfg(feature = "full-serde")]
+crate::runtime::untagged_union_ser!(
+    EmbeddedResourceResource { TextResourceContents, BlobResourceContents }
+);
+crate::runtime::untagged_union_de!(
     EmbeddedResourceResource { TextResourceContents, BlobResourceContents }
 );
 crate::runtime::union_from!(
@@ -97,7 +103,8 @@ crate::runtime::string_enum!(
     Ubinary = "ubinary" }
 );
 /// `#/components/schemas/EmbeddingRequest`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct EmbeddingRequest {
     /// ID of the model to use.
     pub model: String,
@@ -141,7 +148,8 @@ impl EmbeddingRequest {
     }
 }
 /// `#/components/schemas/EmbeddingResponse`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct EmbeddingResponse {
     pub id: String,
     pub object: String,
@@ -168,7 +176,8 @@ impl EmbeddingResponse {
     }
 }
 /// `#/components/schemas/EmbeddingResponseData`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct EmbeddingResponseData {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object: Option<String>,
@@ -218,7 +227,8 @@ crate::runtime::string_enum!(EncodingFormat { Float = "float", Base64 = "base64"
 /// the patch value is encrypted and wrapped in this structure.
 ///
 /// The type field acts as a discriminator to distinguish this from user data.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct EncryptedPatchValue {
     /// Fixed by the schema; filled in by the SDK.
     pub r#type: EncryptedPatchValueType,
@@ -315,7 +325,8 @@ crate::runtime::string_enum!(
 /// Not typed since mcp config can changed / not stable
 /// we allow all extra fields and this is a dict
 /// TODO: once mcp is stable, we need to type this
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ExecutionConfig {
     pub r#type: String,
     /// Properties not named by the schema, kept as sent.
@@ -332,7 +343,8 @@ impl ExecutionConfig {
     }
 }
 /// `#/components/schemas/ExecutionLogRecord`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ExecutionLogRecord {
     /// Format: `date-time`.
     pub timestamp: String,
@@ -363,7 +375,8 @@ impl ExecutionLogRecord {
     }
 }
 /// `#/components/schemas/ExecutionLogSearchResponse`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ExecutionLogSearchResponse {
     pub results: Vec<ExecutionLogRecord>,
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
@@ -382,7 +395,8 @@ impl ExecutionLogSearchResponse {
     }
 }
 /// `#/components/schemas/ExecutionTool`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ExecutionTool {
     pub name: String,
     /// Format: `uuid`.
@@ -405,7 +419,8 @@ impl ExecutionTool {
     }
 }
 /// `#/components/schemas/ExecutionTraceInfoResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ExecutionTraceInfoResponse {
     /// The ID of the trace, if available
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
@@ -429,7 +444,11 @@ pub enum ExecutionsStreamEvent {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-crate::runtime::untagged_union!(
+#[cfg(feature = "full-serde")]
+crate::runtime::untagged_union_ser!(
+    ExecutionsStreamEvent { StreamEventSsePayload, StreamEventSseErrorData }
+);
+crate::runtime::untagged_union_de!(
     ExecutionsStreamEvent { StreamEventSsePayload, StreamEventSseErrorData }
 );
 crate::runtime::union_from!(
@@ -444,7 +463,11 @@ pub enum ExecutionsStreamWorkflowExecutionLogsEvent {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-crate::runtime::untagged_union!(
+#[cfg(feature = "full-serde")]
+crate::runtime::untagged_union_ser!(
+    ExecutionsStreamWorkflowExecutionLogsEvent { ExecutionLogRecord, StreamError }
+);
+crate::runtime::untagged_union_de!(
     ExecutionsStreamWorkflowExecutionLogsEvent { ExecutionLogRecord, StreamError }
 );
 crate::runtime::union_from!(
@@ -452,7 +475,8 @@ crate::runtime::union_from!(
     StreamError(StreamError) }
 );
 /// `#/components/schemas/ExportDatasetResponse`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ExportDatasetResponse {
     pub file_url: String,
 }

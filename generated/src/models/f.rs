@@ -2,7 +2,8 @@
 
 use super::*;
 /// `#/components/schemas/FIMCompletionRequest`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct FIMCompletionRequest {
     /// ID of the model with FIM to use.
     ///
@@ -70,7 +71,8 @@ impl FIMCompletionRequest {
     }
 }
 /// `#/components/schemas/FIMCompletionResponse`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct FIMCompletionResponse {
     pub id: String,
     pub object: String,
@@ -113,7 +115,8 @@ crate::runtime::string_enum!(
     FTClassifierLossFunction { SingleClass = "single_class", MultiClass = "multi_class" }
 );
 /// Extra fields for fine-tuned models.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct FTModelCard {
     pub id: String,
     /// Default: `"model"`.
@@ -198,7 +201,8 @@ impl FTModelCard {
 pub struct FTModelCardType;
 crate::runtime::const_value!(FTModelCardType, str, "fine-tuned");
 /// Represents an error or exception that occurred during execution.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Failure {
     /// A human-readable description of the failure.
     pub message: String,
@@ -210,7 +214,8 @@ impl Failure {
     }
 }
 /// `#/components/schemas/FeedResultChatCompletionEventPreview`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct FeedResultChatCompletionEventPreview {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<Vec<ChatCompletionEventPreview>>,
@@ -226,7 +231,8 @@ impl FeedResultChatCompletionEventPreview {
     }
 }
 /// `#/components/schemas/FeedResultGetLog`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct FeedResultGetLog {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<Vec<GetLog>>,
@@ -242,7 +248,8 @@ impl FeedResultGetLog {
     }
 }
 /// `#/components/schemas/FeedResultGetSpan`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct FeedResultGetSpan {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<Vec<GetSpan>>,
@@ -258,7 +265,8 @@ impl FeedResultGetSpan {
     }
 }
 /// `#/components/schemas/FeedResultGetSpanEvaluation`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct FeedResultGetSpanEvaluation {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<Vec<GetSpanEvaluation>>,
@@ -274,7 +282,8 @@ impl FeedResultGetSpanEvaluation {
     }
 }
 /// `#/components/schemas/FeedResultGetTrace`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct FeedResultGetTrace {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<Vec<GetTrace>>,
@@ -290,7 +299,8 @@ impl FeedResultGetTrace {
     }
 }
 /// `#/components/schemas/FetchCampaignStatusResponse`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct FetchCampaignStatusResponse {
     pub status: BaseTaskStatus,
 }
@@ -301,7 +311,8 @@ impl FetchCampaignStatusResponse {
     }
 }
 /// `#/components/schemas/FetchChatCompletionFieldOptionsResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct FetchChatCompletionFieldOptionsResponse {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub options: crate::Nullable<
@@ -322,7 +333,11 @@ pub enum FetchChatCompletionFieldOptionsResponseOptionsItem {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-crate::runtime::untagged_union!(
+#[cfg(feature = "full-serde")]
+crate::runtime::untagged_union_ser!(
+    FetchChatCompletionFieldOptionsResponseOptionsItem { Bool, String }
+);
+crate::runtime::untagged_union_de!(
     FetchChatCompletionFieldOptionsResponseOptionsItem { Bool, String }
 );
 crate::runtime::union_from!(
@@ -330,7 +345,8 @@ crate::runtime::union_from!(
     => String
 );
 /// `#/components/schemas/FetchFieldOptionCountsRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct FetchFieldOptionCountsRequest {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub filter_params: crate::Nullable<FilterPayload>,
@@ -341,7 +357,8 @@ impl FetchFieldOptionCountsRequest {
     }
 }
 /// `#/components/schemas/FetchFieldOptionCountsResponse`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct FetchFieldOptionCountsResponse {
     pub counts: Vec<FieldOptionCountItem>,
 }
@@ -352,7 +369,8 @@ impl FetchFieldOptionCountsResponse {
     }
 }
 /// `#/components/schemas/FieldGroup`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct FieldGroup {
     pub name: String,
     pub label: String,
@@ -367,7 +385,8 @@ impl FieldGroup {
     }
 }
 /// `#/components/schemas/FieldOptionCountItem`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct FieldOptionCountItem {
     pub value: String,
     pub count: i64,
@@ -433,7 +452,8 @@ crate::runtime::string_enum!(
     FilePurpose { FineTune = "fine-tune", Batch = "batch", Ocr = "ocr" }
 );
 /// `#/components/schemas/FileSchema`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct FileSchema {
     /// The unique identifier of the file.
     ///
@@ -508,7 +528,8 @@ pub enum FileVisibility {
 }
 crate::runtime::string_enum!(FileVisibility { Workspace = "workspace", User = "user" });
 /// `#/paths/~1v1~1files/post/requestBody/content/multipart~1form-data/schema`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct FilesUploadBody {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub expiry: crate::Nullable<i64>,
@@ -590,7 +611,8 @@ pub enum FilterGroupAndItem {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-crate::runtime::untagged_union!(FilterGroupAndItem { FilterCondition, FilterGroup });
+crate::runtime::untagged_union_ser!(FilterGroupAndItem { FilterCondition, FilterGroup });
+crate::runtime::untagged_union_de!(FilterGroupAndItem { FilterCondition, FilterGroup });
 crate::runtime::union_from!(
     FilterGroupAndItem { FilterCondition(FilterCondition), FilterGroup(FilterGroup) }
 );
@@ -609,7 +631,8 @@ impl FilterPayload {
     }
 }
 /// `#/components/schemas/FineTunedModelCapabilities`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct FineTunedModelCapabilities {
     /// Default: `true`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -635,7 +658,8 @@ impl FineTunedModelCapabilities {
     }
 }
 /// `#/components/schemas/FineTuningDataJSON`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct FineTuningDataJSON {
     /// Fine-tuning training usage.
     pub training: std::collections::BTreeMap<
@@ -728,7 +752,8 @@ pub enum FunctionCallArguments {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-crate::runtime::untagged_union!(FunctionCallArguments { String, ValueMap });
+crate::runtime::untagged_union_ser!(FunctionCallArguments { String, ValueMap });
+crate::runtime::untagged_union_de!(FunctionCallArguments { String, ValueMap });
 crate::runtime::union_from!(
     FunctionCallArguments { String(String), ValueMap(std::collections::BTreeMap < String,
     serde_json::Value >) } str => String
@@ -799,7 +824,8 @@ pub enum FunctionCallEntryArguments {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-crate::runtime::untagged_union!(FunctionCallEntryArguments { String, ValueMap });
+crate::runtime::untagged_union_ser!(FunctionCallEntryArguments { String, ValueMap });
+crate::runtime::untagged_union_de!(FunctionCallEntryArguments { String, ValueMap });
 crate::runtime::union_from!(
     FunctionCallEntryArguments { String(String), ValueMap(std::collections::BTreeMap <
     String, serde_json::Value >) } str => String
@@ -885,7 +911,8 @@ impl FunctionCallEvent {
 pub struct FunctionCallEventType;
 crate::runtime::const_value!(FunctionCallEventType, str, "function.call.delta");
 /// this restriction of `Function` is used to select a specific function to call
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct FunctionName {
     pub name: String,
 }

@@ -2,7 +2,8 @@
 
 use super::*;
 /// `#/components/schemas/GetDeploymentSummariesResponse`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetDeploymentSummariesResponse {
     pub deployments: Vec<GetDeploymentSummariesResponseDeployment>,
 }
@@ -17,7 +18,8 @@ impl GetDeploymentSummariesResponse {
     }
 }
 /// `#/components/schemas/GetDeploymentSummariesResponseDeployment`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetDeploymentSummariesResponseDeployment {
     /// Format: `uuid`.
     pub id: String,
@@ -68,6 +70,15 @@ crate::runtime::tagged_union!(
     GetDeploymentSummariesResponseDeploymentDeployment, "type" { Vespa = ["vespa"]
     carries }
 );
+#[cfg(feature = "full-serde")]
+crate::runtime::tagged_union_ser!(
+    GetDeploymentSummariesResponseDeploymentDeployment, "type" { Vespa = ["vespa"]
+    carries }
+);
+crate::runtime::tagged_union_de!(
+    GetDeploymentSummariesResponseDeploymentDeployment, "type" { Vespa = ["vespa"]
+    carries }
+);
 crate::runtime::union_from!(
     GetDeploymentSummariesResponseDeploymentDeployment {
     Vespa(GetDeploymentSummariesResponseVespaDeployment) }
@@ -87,7 +98,8 @@ crate::runtime::string_enum!(
     "offline" }
 );
 /// `#/components/schemas/GetDeploymentSummariesResponseVespaDeployment`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetDeploymentSummariesResponseVespaDeployment {
     /// Default: `"vespa"`.
     ///
@@ -114,7 +126,8 @@ crate::runtime::const_value!(
     GetDeploymentSummariesResponseVespaDeploymentType, str, "vespa"
 );
 /// `#/components/schemas/GetDeploymentSummariesResponseVespaIndex`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetDeploymentSummariesResponseVespaIndex {
     /// Format: `uuid`.
     pub id: String,
@@ -137,7 +150,8 @@ impl GetDeploymentSummariesResponseVespaIndex {
     }
 }
 /// `#/components/schemas/GetFileResponse`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetFileResponse {
     /// The unique identifier of the file.
     ///
@@ -204,7 +218,8 @@ impl GetFileResponse {
     }
 }
 /// `#/components/schemas/GetLog`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetLog {
     pub customer_id: String,
     pub organization_id: String,
@@ -278,7 +293,8 @@ impl GetLog {
     }
 }
 /// `#/components/schemas/GetLogFieldOptions`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetLogFieldOptions {
     pub options: Option<Vec<String>>,
 }
@@ -292,7 +308,8 @@ impl GetLogFieldOptions {
     }
 }
 /// `#/components/schemas/GetLogFields`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetLogFields {
     pub field_definitions: Vec<OtelFieldDefinition>,
 }
@@ -305,7 +322,8 @@ impl GetLogFields {
     }
 }
 /// `#/components/schemas/GetLogs`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetLogs {
     pub logs: FeedResultGetLog,
 }
@@ -316,7 +334,8 @@ impl GetLogs {
     }
 }
 /// `#/components/schemas/GetSignedUrlResponse`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetSignedUrlResponse {
     pub url: String,
 }
@@ -327,7 +346,8 @@ impl GetSignedUrlResponse {
     }
 }
 /// `#/components/schemas/GetSpan`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetSpan {
     pub customer_id: String,
     pub organization_id: String,
@@ -520,7 +540,8 @@ impl GetSpan {
     }
 }
 /// `#/components/schemas/GetSpanEvaluation`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetSpanEvaluation {
     pub customer_id: String,
     pub organization_id: String,
@@ -576,7 +597,8 @@ impl GetSpanEvaluation {
     }
 }
 /// `#/components/schemas/GetSpanEvaluationFieldOptions`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetSpanEvaluationFieldOptions {
     pub options: Option<Vec<String>>,
 }
@@ -590,7 +612,8 @@ impl GetSpanEvaluationFieldOptions {
     }
 }
 /// `#/components/schemas/GetSpanEvaluationFields`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetSpanEvaluationFields {
     pub field_definitions: Vec<OtelFieldDefinition>,
 }
@@ -603,7 +626,8 @@ impl GetSpanEvaluationFields {
     }
 }
 /// `#/components/schemas/GetSpanEvaluations`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetSpanEvaluations {
     pub span_evaluations: FeedResultGetSpanEvaluation,
 }
@@ -616,7 +640,8 @@ impl GetSpanEvaluations {
     }
 }
 /// `#/components/schemas/GetSpanFieldOptions`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetSpanFieldOptions {
     pub options: Option<Vec<String>>,
 }
@@ -630,7 +655,8 @@ impl GetSpanFieldOptions {
     }
 }
 /// `#/components/schemas/GetSpanFields`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetSpanFields {
     pub field_definitions: Vec<OtelFieldDefinition>,
 }
@@ -658,7 +684,8 @@ crate::runtime::string_enum!(
     GetSpanStatusCode { Error = "Error", Ok = "Ok", Unset = "Unset" }
 );
 /// `#/components/schemas/GetSpans`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetSpans {
     pub spans: FeedResultGetSpan,
 }
@@ -669,7 +696,8 @@ impl GetSpans {
     }
 }
 /// `#/components/schemas/GetTrace`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetTrace {
     pub customer_id: String,
     pub organization_id: String,
@@ -786,7 +814,8 @@ impl GetTrace {
     }
 }
 /// `#/components/schemas/GetTraceFieldOptions`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetTraceFieldOptions {
     pub options: Option<Vec<String>>,
 }
@@ -800,7 +829,8 @@ impl GetTraceFieldOptions {
     }
 }
 /// `#/components/schemas/GetTraceFields`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetTraceFields {
     pub field_definitions: Vec<OtelFieldDefinition>,
 }
@@ -824,7 +854,8 @@ pub enum GetTraceStatusCode {
 }
 crate::runtime::string_enum!(GetTraceStatusCode { Error = "Error", Unset = "Unset" });
 /// `#/components/schemas/GetTraces`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetTraces {
     pub traces: FeedResultGetTrace,
 }
@@ -835,7 +866,8 @@ impl GetTraces {
     }
 }
 /// `#/components/schemas/GitCommitAuthor`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GitCommitAuthor {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub name: crate::Nullable<String>,
@@ -851,7 +883,8 @@ impl GitCommitAuthor {
     }
 }
 /// `#/components/schemas/GitCommitMetadata`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GitCommitMetadata {
     pub sha: String,
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
@@ -923,7 +956,8 @@ crate::runtime::string_enum!(
     = "day", Week = "week", Month = "month" }
 );
 /// `#/components/schemas/GroupWorkspaceAssignmentOut`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GroupWorkspaceAssignmentOut {
     pub roles: Vec<WorkspaceRoleRef>,
     /// Format: `uuid`.
@@ -960,7 +994,8 @@ impl GroupWorkspaceAssignmentOut {
     }
 }
 /// `#/components/schemas/GroupWorkspaceAssignmentsOut`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GroupWorkspaceAssignmentsOut {
     /// Total number of Workspace assignments that match the request.
     pub total: i64,

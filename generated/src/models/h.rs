@@ -20,7 +20,8 @@ use super::*;
 /// * RFC 8470: Using Early Data in HTTP
 pub type HTTPStatus = i64;
 /// `#/components/schemas/HTTPValidationError`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct HTTPValidationError {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<Vec<ValidationError>>,

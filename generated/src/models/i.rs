@@ -2,7 +2,8 @@
 
 use super::*;
 /// Image content for a message.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ImageContent {
     /// Fixed by the schema; filled in by the SDK.
     pub r#type: ImageContentType,
@@ -127,7 +128,8 @@ pub enum ImageURLChunkImageUrl {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-crate::runtime::untagged_union!(ImageURLChunkImageUrl { String, ImageURL });
+crate::runtime::untagged_union_ser!(ImageURLChunkImageUrl { String, ImageURL });
+crate::runtime::untagged_union_de!(ImageURLChunkImageUrl { String, ImageURL });
 crate::runtime::union_from!(
     ImageURLChunkImageUrl { String(String), ImageURL(ImageURL) } str => String
 );
@@ -136,7 +138,8 @@ crate::runtime::union_from!(
 pub struct ImageURLChunkType;
 crate::runtime::const_value!(ImageURLChunkType, str, "image_url");
 /// `#/components/schemas/ImportDatasetFromCampaignRequest`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct ImportDatasetFromCampaignRequest {
     /// Format: `uuid`.
     pub campaign_id: String,
@@ -150,7 +153,8 @@ impl ImportDatasetFromCampaignRequest {
     }
 }
 /// `#/components/schemas/ImportDatasetFromDatasetRequest`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct ImportDatasetFromDatasetRequest {
     pub dataset_record_ids: Vec<String>,
 }
@@ -163,7 +167,8 @@ impl ImportDatasetFromDatasetRequest {
     }
 }
 /// `#/components/schemas/ImportDatasetFromExplorerRequest`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct ImportDatasetFromExplorerRequest {
     pub completion_event_ids: Vec<String>,
 }
@@ -176,7 +181,8 @@ impl ImportDatasetFromExplorerRequest {
     }
 }
 /// `#/components/schemas/ImportDatasetFromFileRequest`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct ImportDatasetFromFileRequest {
     pub file_id: String,
 }
@@ -187,7 +193,8 @@ impl ImportDatasetFromFileRequest {
     }
 }
 /// `#/components/schemas/ImportDatasetFromPlaygroundRequest`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct ImportDatasetFromPlaygroundRequest {
     pub conversation_ids: Vec<String>,
 }
@@ -209,7 +216,8 @@ pub enum InboundAuthenticationType {
 }
 crate::runtime::string_enum!(InboundAuthenticationType { Webhook = "webhook" });
 /// `#/components/schemas/IngestionPipelineConfiguration`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct IngestionPipelineConfiguration {
     /// Format: `uuid`.
     pub id: String,
@@ -256,7 +264,8 @@ impl IngestionPipelineConfiguration {
 /// `#/components/schemas/InputEntries`
 pub type InputEntries = Vec<ConversationHistoryEntriesItem>;
 /// `#/components/schemas/InstructRequest`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct InstructRequest {
     pub messages: Vec<Message>,
 }

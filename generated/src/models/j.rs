@@ -19,12 +19,22 @@ crate::runtime::tagged_union!(
     JSONPatch, "op" { Append = ["append"] carries, Add = ["add"] carries, Replace =
     ["replace"] carries, Remove = ["remove"] carries }
 );
+#[cfg(feature = "full-serde")]
+crate::runtime::tagged_union_ser!(
+    JSONPatch, "op" { Append = ["append"] carries, Add = ["add"] carries, Replace =
+    ["replace"] carries, Remove = ["remove"] carries }
+);
+crate::runtime::tagged_union_de!(
+    JSONPatch, "op" { Append = ["append"] carries, Add = ["add"] carries, Replace =
+    ["replace"] carries, Remove = ["remove"] carries }
+);
 crate::runtime::union_from!(
     JSONPatch { Append(JSONPatchAppend), Add(JSONPatchAdd), Replace(JSONPatchReplace),
     Remove(JSONPatchRemove) }
 );
 /// `#/components/schemas/JSONPatchAdd`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct JSONPatchAdd {
     /// A JSON Pointer (RFC 6901) identifying the target location within the document. Can be a string path (e.g., '/foo/bar'), '/', '', or an empty list \[\] for root-level operations.
     pub path: String,
@@ -50,7 +60,8 @@ impl JSONPatchAdd {
 pub struct JSONPatchAddOp;
 crate::runtime::const_value!(JSONPatchAddOp, str, "add");
 /// `#/components/schemas/JSONPatchAppend`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct JSONPatchAppend {
     /// A JSON Pointer (RFC 6901) identifying the target location within the document. Can be a string path (e.g., '/foo/bar'), '/', '', or an empty list \[\] for root-level operations.
     pub path: String,
@@ -83,7 +94,11 @@ pub enum JSONPatchAppendValue {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-crate::runtime::untagged_union!(JSONPatchAppendValue { String, EncryptedPatchValue });
+#[cfg(feature = "full-serde")]
+crate::runtime::untagged_union_ser!(
+    JSONPatchAppendValue { String, EncryptedPatchValue }
+);
+crate::runtime::untagged_union_de!(JSONPatchAppendValue { String, EncryptedPatchValue });
 crate::runtime::union_from!(
     JSONPatchAppendValue { String(String), EncryptedPatchValue(EncryptedPatchValue) } str
     => String
@@ -93,7 +108,8 @@ crate::runtime::union_from!(
 /// Used for streaming incremental updates to workflow state.
 /// When encrypted, the value field contains base64-encoded encrypted data
 /// and encoding_options indicates the type of encryption applied.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct JSONPatchPayloadResponse {
     /// Discriminator indicating this is a JSON Patch payload.
     ///
@@ -132,13 +148,20 @@ pub enum JSONPatchPayloadValueResponse {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-crate::runtime::untagged_union!(JSONPatchPayloadValueResponse { String, JSONPatchList });
+#[cfg(feature = "full-serde")]
+crate::runtime::untagged_union_ser!(
+    JSONPatchPayloadValueResponse { String, JSONPatchList }
+);
+crate::runtime::untagged_union_de!(
+    JSONPatchPayloadValueResponse { String, JSONPatchList }
+);
 crate::runtime::union_from!(
     JSONPatchPayloadValueResponse { String(String), JSONPatchList(Vec < JSONPatch >) }
     str => String
 );
 /// `#/components/schemas/JSONPatchRemove`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct JSONPatchRemove {
     /// A JSON Pointer (RFC 6901) identifying the target location within the document. Can be a string path (e.g., '/foo/bar'), '/', '', or an empty list \[\] for root-level operations.
     pub path: String,
@@ -164,7 +187,8 @@ impl JSONPatchRemove {
 pub struct JSONPatchRemoveOp;
 crate::runtime::const_value!(JSONPatchRemoveOp, str, "remove");
 /// `#/components/schemas/JSONPatchReplace`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct JSONPatchReplace {
     /// A JSON Pointer (RFC 6901) identifying the target location within the document. Can be a string path (e.g., '/foo/bar'), '/', '', or an empty list \[\] for root-level operations.
     pub path: String,
@@ -194,7 +218,8 @@ crate::runtime::const_value!(JSONPatchReplaceOp, str, "replace");
 /// Used for complete state snapshots or final results.
 /// When encrypted, the value field contains base64-encoded encrypted data
 /// and encoding_options indicates the type of encryption applied.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct JSONPayloadResponse {
     /// Discriminator indicating this is a raw JSON payload.
     ///
@@ -267,7 +292,8 @@ impl JsonSchema {
     }
 }
 /// `#/components/schemas/Judge`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Judge {
     /// Format: `uuid`.
     pub id: String,
@@ -339,7 +365,8 @@ impl Judge {
     }
 }
 /// `#/components/schemas/JudgeChatCompletionEventRequest`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct JudgeChatCompletionEventRequest {
     pub judge_definition: CreateJudgeRequest,
 }
@@ -390,7 +417,8 @@ impl JudgeClassificationOutputOption {
 pub struct JudgeClassificationOutputType;
 crate::runtime::const_value!(JudgeClassificationOutputType, str, "CLASSIFICATION");
 /// `#/components/schemas/JudgeConversationRequest`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct JudgeConversationRequest {
     pub messages: Vec<std::collections::BTreeMap<String, serde_json::Value>>,
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
@@ -413,7 +441,8 @@ impl JudgeConversationRequest {
     }
 }
 /// `#/components/schemas/JudgeDatasetRecordRequest`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct JudgeDatasetRecordRequest {
     pub judge_definition: CreateJudgeRequest,
 }
@@ -426,7 +455,8 @@ impl JudgeDatasetRecordRequest {
     }
 }
 /// `#/components/schemas/JudgeOutput`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct JudgeOutput {
     pub analysis: String,
     pub answer: JudgeOutputAnswer,
@@ -457,6 +487,14 @@ crate::runtime::tagged_union!(
     JudgeOutput2, "type" { Classification = ["CLASSIFICATION"] carries, Regression =
     ["REGRESSION"] carries }
 );
+crate::runtime::tagged_union_ser!(
+    JudgeOutput2, "type" { Classification = ["CLASSIFICATION"] carries, Regression =
+    ["REGRESSION"] carries }
+);
+crate::runtime::tagged_union_de!(
+    JudgeOutput2, "type" { Classification = ["CLASSIFICATION"] carries, Regression =
+    ["REGRESSION"] carries }
+);
 crate::runtime::union_from!(
     JudgeOutput2 { Classification(JudgeClassificationOutput),
     Regression(JudgeRegressionOutput) }
@@ -469,7 +507,9 @@ pub enum JudgeOutputAnswer {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-crate::runtime::untagged_union!(JudgeOutputAnswer { Number, String });
+#[cfg(feature = "full-serde")]
+crate::runtime::untagged_union_ser!(JudgeOutputAnswer { Number, String });
+crate::runtime::untagged_union_de!(JudgeOutputAnswer { Number, String });
 crate::runtime::union_from!(
     JudgeOutputAnswer { Number(f64), String(String) } str => String
 );

@@ -50,7 +50,8 @@ crate::runtime::string_enum!(
     "vibe_audio_characters" }
 );
 /// `#/components/schemas/LibrariesAPIUsageDataJSON`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct LibrariesAPIUsageDataJSON {
     /// Page usage for Libraries API.
     pub pages: BasicModelUsageDataJSON,
@@ -74,7 +75,8 @@ impl LibrariesAPIUsageDataJSON {
     }
 }
 /// `#/components/schemas/Library`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Library {
     /// Format: `uuid`.
     pub id: String,
@@ -157,7 +159,8 @@ impl Library {
     }
 }
 /// `#/components/schemas/LimitsContext`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct LimitsContext {
     /// Completion usage and rate limits.
     pub completion: UsageLimits,
@@ -188,7 +191,8 @@ impl LimitsContext {
     }
 }
 /// `#/components/schemas/LimitsOUT`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct LimitsOUT {
     /// Usage, rate, and job limits for the Organization.
     pub limits: LimitsContext,
@@ -200,7 +204,8 @@ impl LimitsOUT {
     }
 }
 /// `#/components/schemas/ListBatchJobsResponse`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ListBatchJobsResponse {
     /// Default: `[]`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -230,7 +235,8 @@ impl ListBatchJobsResponse {
 pub struct ListBatchJobsResponseObject;
 crate::runtime::const_value!(ListBatchJobsResponseObject, str, "list");
 /// `#/components/schemas/ListCampaignSelectedEventsResponse`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ListCampaignSelectedEventsResponse {
     pub completion_events: PaginatedResultChatCompletionEventPreview,
 }
@@ -245,7 +251,8 @@ impl ListCampaignSelectedEventsResponse {
     }
 }
 /// `#/components/schemas/ListCampaignsResponse`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ListCampaignsResponse {
     pub campaigns: PaginatedResultCampaignPreview,
 }
@@ -258,7 +265,8 @@ impl ListCampaignsResponse {
     }
 }
 /// `#/components/schemas/ListChatCompletionFieldsResponse`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ListChatCompletionFieldsResponse {
     pub field_definitions: Vec<BaseFieldDefinition>,
     pub field_groups: Vec<FieldGroup>,
@@ -276,7 +284,8 @@ impl ListChatCompletionFieldsResponse {
     }
 }
 /// `#/components/schemas/ListDatasetImportTasksResponse`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ListDatasetImportTasksResponse {
     pub tasks: PaginatedResultDatasetImportTask,
 }
@@ -287,7 +296,8 @@ impl ListDatasetImportTasksResponse {
     }
 }
 /// `#/components/schemas/ListDatasetRecordsResponse`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ListDatasetRecordsResponse {
     pub records: PaginatedResultDatasetRecord,
 }
@@ -298,7 +308,8 @@ impl ListDatasetRecordsResponse {
     }
 }
 /// `#/components/schemas/ListDatasetsResponse`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ListDatasetsResponse {
     pub datasets: PaginatedResultDatasetPreview,
 }
@@ -309,7 +320,8 @@ impl ListDatasetsResponse {
     }
 }
 /// `#/components/schemas/ListDocumentsResponse`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ListDocumentsResponse {
     pub pagination: PaginationInfo,
     pub data: Vec<Document>,
@@ -327,7 +339,8 @@ impl ListDocumentsResponse {
     }
 }
 /// `#/components/schemas/ListFilesResponse`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ListFilesResponse {
     pub data: Vec<FileSchema>,
     pub object: String,
@@ -348,7 +361,8 @@ impl ListFilesResponse {
     }
 }
 /// `#/components/schemas/ListJudgesResponse`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ListJudgesResponse {
     pub judges: PaginatedResultJudgePreview,
 }
@@ -359,7 +373,8 @@ impl ListJudgesResponse {
     }
 }
 /// `#/components/schemas/ListLibrariesResponse`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ListLibrariesResponse {
     /// Deprecated: offset pagination metadata. Only populated for callers using the deprecated `page` parameter; omitted when `page_token` is used. While RBAC filtering is being rolled out `total_items` is a rough estimate (candidate count before per-library checks). Use `next_page_token` instead — this field will be removed once offset paging is retired.
     #[deprecated]
@@ -386,7 +401,8 @@ impl ListLibrariesResponse {
     }
 }
 /// `#/components/schemas/ListOrganizationsResponse`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ListOrganizationsResponse {
     /// The organizations the authenticated user is a member of.
     pub organizations: Vec<UserOrganization>,
@@ -400,7 +416,8 @@ impl ListOrganizationsResponse {
     }
 }
 /// `#/components/schemas/ListPromptVersionsResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ListPromptVersionsResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<PromptVersion>>,
@@ -411,7 +428,8 @@ impl ListPromptVersionsResponse {
     }
 }
 /// `#/components/schemas/ListPromptsResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ListPromptsResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<Prompt>>,
@@ -424,7 +442,8 @@ impl ListPromptsResponse {
     }
 }
 /// `#/components/schemas/ListSharingResponse`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ListSharingResponse {
     pub data: Vec<Sharing>,
 }
@@ -435,7 +454,8 @@ impl ListSharingResponse {
     }
 }
 /// `#/components/schemas/ListSkillVersionsResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ListSkillVersionsResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<SkillVersion>>,
@@ -446,7 +466,8 @@ impl ListSkillVersionsResponse {
     }
 }
 /// `#/components/schemas/ListSkillsResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ListSkillsResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<Skill>>,
@@ -498,7 +519,8 @@ crate::runtime::string_enum!(
     ListSortFieldTitle = "list_sort_field_title" }
 );
 /// `#/components/schemas/ListWorkflowEventResponse`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ListWorkflowEventResponse {
     /// List of workflow events.
     pub events: Vec<ListWorkflowEventResponseEventsItem>,
@@ -575,6 +597,41 @@ crate::runtime::tagged_union!(
     ["ACTIVITY_TASK_RETRYING"] carries, ActivityTaskFailed = ["ACTIVITY_TASK_FAILED"]
     carries }
 );
+#[cfg(feature = "full-serde")]
+crate::runtime::tagged_union_ser!(
+    ListWorkflowEventResponseEventsItem, "event_type" { WorkflowExecutionStarted =
+    ["WORKFLOW_EXECUTION_STARTED"] carries, WorkflowExecutionCompleted =
+    ["WORKFLOW_EXECUTION_COMPLETED"] carries, WorkflowExecutionFailed =
+    ["WORKFLOW_EXECUTION_FAILED"] carries, WorkflowExecutionCanceled =
+    ["WORKFLOW_EXECUTION_CANCELED"] carries, WorkflowExecutionContinuedAsNew =
+    ["WORKFLOW_EXECUTION_CONTINUED_AS_NEW"] carries, WorkflowTaskTimedOut =
+    ["WORKFLOW_TASK_TIMED_OUT"] carries, WorkflowTaskFailed = ["WORKFLOW_TASK_FAILED"]
+    carries, CustomTaskStarted = ["CUSTOM_TASK_STARTED"] carries, CustomTaskInProgress =
+    ["CUSTOM_TASK_IN_PROGRESS"] carries, CustomTaskCompleted = ["CUSTOM_TASK_COMPLETED"]
+    carries, CustomTaskFailed = ["CUSTOM_TASK_FAILED"] carries, CustomTaskTimedOut =
+    ["CUSTOM_TASK_TIMED_OUT"] carries, CustomTaskCanceled = ["CUSTOM_TASK_CANCELED"]
+    carries, ActivityTaskStarted = ["ACTIVITY_TASK_STARTED"] carries,
+    ActivityTaskCompleted = ["ACTIVITY_TASK_COMPLETED"] carries, ActivityTaskRetrying =
+    ["ACTIVITY_TASK_RETRYING"] carries, ActivityTaskFailed = ["ACTIVITY_TASK_FAILED"]
+    carries }
+);
+crate::runtime::tagged_union_de!(
+    ListWorkflowEventResponseEventsItem, "event_type" { WorkflowExecutionStarted =
+    ["WORKFLOW_EXECUTION_STARTED"] carries, WorkflowExecutionCompleted =
+    ["WORKFLOW_EXECUTION_COMPLETED"] carries, WorkflowExecutionFailed =
+    ["WORKFLOW_EXECUTION_FAILED"] carries, WorkflowExecutionCanceled =
+    ["WORKFLOW_EXECUTION_CANCELED"] carries, WorkflowExecutionContinuedAsNew =
+    ["WORKFLOW_EXECUTION_CONTINUED_AS_NEW"] carries, WorkflowTaskTimedOut =
+    ["WORKFLOW_TASK_TIMED_OUT"] carries, WorkflowTaskFailed = ["WORKFLOW_TASK_FAILED"]
+    carries, CustomTaskStarted = ["CUSTOM_TASK_STARTED"] carries, CustomTaskInProgress =
+    ["CUSTOM_TASK_IN_PROGRESS"] carries, CustomTaskCompleted = ["CUSTOM_TASK_COMPLETED"]
+    carries, CustomTaskFailed = ["CUSTOM_TASK_FAILED"] carries, CustomTaskTimedOut =
+    ["CUSTOM_TASK_TIMED_OUT"] carries, CustomTaskCanceled = ["CUSTOM_TASK_CANCELED"]
+    carries, ActivityTaskStarted = ["ACTIVITY_TASK_STARTED"] carries,
+    ActivityTaskCompleted = ["ACTIVITY_TASK_COMPLETED"] carries, ActivityTaskRetrying =
+    ["ACTIVITY_TASK_RETRYING"] carries, ActivityTaskFailed = ["ACTIVITY_TASK_FAILED"]
+    carries }
+);
 crate::runtime::union_from!(
     ListWorkflowEventResponseEventsItem {
     WorkflowExecutionStarted(WorkflowExecutionStartedResponse),
@@ -596,7 +653,8 @@ crate::runtime::union_from!(
     ActivityTaskFailed(ActivityTaskFailedResponse) }
 );
 /// `#/components/schemas/ListWorkspacesResponse`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ListWorkspacesResponse {
     /// The workspaces the authenticated user is a member of, each tagged with the organization it belongs to.
     pub workspaces: Vec<UserWorkspace>,
@@ -627,7 +685,8 @@ crate::runtime::string_enum!(
 /// Capability for logging operations.
 pub type LoggingCapability = std::collections::BTreeMap<String, serde_json::Value>;
 /// `#/components/schemas/LogicalExpression`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct LogicalExpression {
     pub r#type: LogicalExpressionType,
     pub expressions: Vec<LogicalExpressionExpressionsItem>,
@@ -653,7 +712,11 @@ pub enum LogicalExpressionExpressionsItem {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-crate::runtime::untagged_union!(
+#[cfg(feature = "full-serde")]
+crate::runtime::untagged_union_ser!(
+    LogicalExpressionExpressionsItem { StringList, LogicalExpression, ToolProperties }
+);
+crate::runtime::untagged_union_de!(
     LogicalExpressionExpressionsItem { StringList, LogicalExpression, ToolProperties }
 );
 crate::runtime::union_from!(
@@ -672,7 +735,8 @@ pub enum LogicalExpressionType {
 }
 crate::runtime::string_enum!(LogicalExpressionType { And = "and", Or = "or" });
 /// `#/components/schemas/LogsRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct LogsRequest {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub search_expression: crate::Nullable<String>,

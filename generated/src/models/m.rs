@@ -2,7 +2,8 @@
 
 use super::*;
 /// `#/components/schemas/MCPPrompt`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct MCPPrompt {
     pub name: String,
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
@@ -43,7 +44,8 @@ impl MCPPrompt {
     }
 }
 /// `#/components/schemas/MCPResource`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct MCPResource {
     pub name: String,
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
@@ -98,7 +100,8 @@ impl MCPResource {
     }
 }
 /// Authentication requirements for a remote transport (SEP-2127).
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct MCPServerAuthenticationRequirement {
     /// Whether authentication is mandatory
     pub required: bool,
@@ -121,7 +124,8 @@ impl MCPServerAuthenticationRequirement {
     }
 }
 /// `#/components/schemas/MCPServerCard`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct MCPServerCard {
     /// URL to the JSON schema definition
     ///
@@ -207,7 +211,8 @@ impl MCPServerCard {
 /// Typed _meta for MCP server cards.
 ///
 /// Only the 'turbine' field is typed. Other fields are allowed via extra="allow".
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct MCPServerCardMeta {
     #[serde(
         rename = "ai.mistral/turbine",
@@ -232,7 +237,9 @@ pub enum MCPServerCardPrompts {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-crate::runtime::untagged_union!(MCPServerCardPrompts { Variant1, MCPPromptList });
+#[cfg(feature = "full-serde")]
+crate::runtime::untagged_union_ser!(MCPServerCardPrompts { Variant1, MCPPromptList });
+crate::runtime::untagged_union_de!(MCPServerCardPrompts { Variant1, MCPPromptList });
 crate::runtime::union_from!(
     MCPServerCardPrompts { Variant1(MCPServerCardPromptsVariant1), MCPPromptList(Vec <
     MCPPrompt >) }
@@ -249,7 +256,11 @@ pub enum MCPServerCardResources {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-crate::runtime::untagged_union!(MCPServerCardResources { Variant1, MCPResourceList });
+#[cfg(feature = "full-serde")]
+crate::runtime::untagged_union_ser!(
+    MCPServerCardResources { Variant1, MCPResourceList }
+);
+crate::runtime::untagged_union_de!(MCPServerCardResources { Variant1, MCPResourceList });
 crate::runtime::union_from!(
     MCPServerCardResources { Variant1(MCPServerCardResourcesVariant1),
     MCPResourceList(Vec < MCPResource >) }
@@ -259,7 +270,8 @@ crate::runtime::union_from!(
 pub struct MCPServerCardResourcesVariant1;
 crate::runtime::const_value!(MCPServerCardResourcesVariant1, str, "dynamic");
 /// `#/components/schemas/MCPServerCardTool`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct MCPServerCardTool {
     pub name: String,
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
@@ -326,7 +338,13 @@ pub enum MCPServerCardTools {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-crate::runtime::untagged_union!(MCPServerCardTools { Variant1, MCPServerCardToolList });
+#[cfg(feature = "full-serde")]
+crate::runtime::untagged_union_ser!(
+    MCPServerCardTools { Variant1, MCPServerCardToolList }
+);
+crate::runtime::untagged_union_de!(
+    MCPServerCardTools { Variant1, MCPServerCardToolList }
+);
 crate::runtime::union_from!(
     MCPServerCardTools { Variant1(MCPServerCardToolsVariant1), MCPServerCardToolList(Vec
     < MCPServerCardTool >) }
@@ -336,7 +354,8 @@ crate::runtime::union_from!(
 pub struct MCPServerCardToolsVariant1;
 crate::runtime::const_value!(MCPServerCardToolsVariant1, str, "dynamic");
 /// An icon for display in user interfaces.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct MCPServerIcon {
     pub src: String,
     #[serde(
@@ -366,7 +385,8 @@ impl MCPServerIcon {
     }
 }
 /// Remote transport endpoint (SEP-2127).
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct MCPServerRemote {
     /// Transport type
     pub r#type: MCPServerRemoteType,
@@ -401,7 +421,8 @@ impl MCPServerRemote {
     }
 }
 /// Header definition for a remote transport (SEP-2127).
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct MCPServerRemoteHeader {
     /// Header name
     pub name: String,
@@ -455,7 +476,8 @@ crate::runtime::string_enum!(
     MCPServerRemoteType { StreamableHttp = "streamable-http", Sse = "sse" }
 );
 /// Source repository information (SEP-2127).
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct MCPServerRepository {
     /// Repository URL
     pub url: String,
@@ -506,7 +528,8 @@ crate::runtime::string_enum!(
     "it", Ar = "ar", PtBr = "pt-BR", Nl = "nl" }
 );
 /// `#/components/schemas/MCPTool`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct MCPTool {
     pub name: String,
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
@@ -568,7 +591,8 @@ impl MCPTool {
 /// Typed _meta for MCP tools.
 ///
 /// Only the 'ui' field is typed. Other fields are allowed via extra="allow".
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct MCPToolMeta {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub ui: crate::Nullable<MCPUIToolMeta>,
@@ -588,7 +612,8 @@ impl MCPToolMeta {
     }
 }
 /// UI metadata for tools that reference UI resources.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct MCPUIToolMeta {
     #[serde(
         rename = "resourceUri",
@@ -622,7 +647,8 @@ crate::runtime::string_enum!(
     MCPUIToolMetaVisibilityItem { Model = "model", App = "app" }
 );
 /// `#/components/schemas/ManagedDeploymentResponse`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ManagedDeploymentResponse {
     pub service_id: String,
     pub name: String,
@@ -686,7 +712,8 @@ impl ManagedDeploymentResponse {
     }
 }
 /// `#/components/schemas/MemberSubscriptionOUT`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct MemberSubscriptionOUT {
     /// Type of subscription assigned to the member.
     pub r#type: PlanType,
@@ -733,7 +760,11 @@ pub enum MemberSubscriptionOUTPlan {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-crate::runtime::untagged_union!(
+#[cfg(feature = "full-serde")]
+crate::runtime::untagged_union_ser!(
+    MemberSubscriptionOUTPlan { APIPlan, ChatPlan, CodePlan }
+);
+crate::runtime::untagged_union_de!(
     MemberSubscriptionOUTPlan { APIPlan, ChatPlan, CodePlan }
 );
 crate::runtime::union_from!(
@@ -741,7 +772,8 @@ crate::runtime::union_from!(
     }
 );
 /// `#/components/schemas/MemberWorkspaceInfo`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 #[allow(deprecated)]
 pub struct MemberWorkspaceInfo {
     /// Workspace ID.
@@ -787,7 +819,11 @@ pub enum MemberWorkspaceInfoRawRole {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-crate::runtime::untagged_union!(
+crate::runtime::untagged_union_ser!(
+    #[allow(deprecated)] MemberWorkspaceInfoRawRole { WorkspaceRole, StaticWorkspaceRoles
+    }
+);
+crate::runtime::untagged_union_de!(
     #[allow(deprecated)] MemberWorkspaceInfoRawRole { WorkspaceRole, StaticWorkspaceRoles
     }
 );
@@ -803,7 +839,10 @@ pub enum MemberWorkspaceInfoRawRoles {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-crate::runtime::untagged_union!(
+crate::runtime::untagged_union_ser!(
+    MemberWorkspaceInfoRawRoles { WorkspaceRoleList, StaticWorkspaceRolesList }
+);
+crate::runtime::untagged_union_de!(
     MemberWorkspaceInfoRawRoles { WorkspaceRoleList, StaticWorkspaceRolesList }
 );
 crate::runtime::union_from!(
@@ -823,6 +862,15 @@ pub enum MessageEntriesItem {
     Unknown(serde_json::Value),
 }
 crate::runtime::tagged_union!(
+    MessageEntriesItem, "type" { MessageInput = ["message.input"] carries, MessageOutput
+    = ["message.output"] carries }
+);
+#[cfg(feature = "full-serde")]
+crate::runtime::tagged_union_ser!(
+    MessageEntriesItem, "type" { MessageInput = ["message.input"] carries, MessageOutput
+    = ["message.output"] carries }
+);
+crate::runtime::tagged_union_de!(
     MessageEntriesItem, "type" { MessageInput = ["message.input"] carries, MessageOutput
     = ["message.output"] carries }
 );
@@ -849,6 +897,16 @@ pub enum MessageInputContentChunksItem {
     Unknown(serde_json::Value),
 }
 crate::runtime::tagged_union!(
+    MessageInputContentChunksItem, "type" { Text = ["text"] carries, ImageUrl =
+    ["image_url"] carries, ToolFile = ["tool_file"] carries, DocumentUrl =
+    ["document_url"] carries, Thinking = ["thinking"] carries }
+);
+crate::runtime::tagged_union_ser!(
+    MessageInputContentChunksItem, "type" { Text = ["text"] carries, ImageUrl =
+    ["image_url"] carries, ToolFile = ["tool_file"] carries, DocumentUrl =
+    ["document_url"] carries, Thinking = ["thinking"] carries }
+);
+crate::runtime::tagged_union_de!(
     MessageInputContentChunksItem, "type" { Text = ["text"] carries, ImageUrl =
     ["image_url"] carries, ToolFile = ["tool_file"] carries, DocumentUrl =
     ["document_url"] carries, Thinking = ["thinking"] carries }
@@ -914,7 +972,10 @@ pub enum MessageInputEntryContent {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-crate::runtime::untagged_union!(
+crate::runtime::untagged_union_ser!(
+    MessageInputEntryContent { String, MessageInputContentChunks }
+);
+crate::runtime::untagged_union_de!(
     MessageInputEntryContent { String, MessageInputContentChunks }
 );
 crate::runtime::union_from!(
@@ -963,6 +1024,18 @@ pub enum MessageOutputContentChunksItem {
     Unknown(serde_json::Value),
 }
 crate::runtime::tagged_union!(
+    MessageOutputContentChunksItem, "type" { Text = ["text"] carries, ImageUrl =
+    ["image_url"] carries, ToolFile = ["tool_file"] carries, DocumentUrl =
+    ["document_url"] carries, Thinking = ["thinking"] carries, ToolReference =
+    ["tool_reference"] carries }
+);
+crate::runtime::tagged_union_ser!(
+    MessageOutputContentChunksItem, "type" { Text = ["text"] carries, ImageUrl =
+    ["image_url"] carries, ToolFile = ["tool_file"] carries, DocumentUrl =
+    ["document_url"] carries, Thinking = ["thinking"] carries, ToolReference =
+    ["tool_reference"] carries }
+);
+crate::runtime::tagged_union_de!(
     MessageOutputContentChunksItem, "type" { Text = ["text"] carries, ImageUrl =
     ["image_url"] carries, ToolFile = ["tool_file"] carries, DocumentUrl =
     ["document_url"] carries, Thinking = ["thinking"] carries, ToolReference =
@@ -1033,7 +1106,10 @@ pub enum MessageOutputEntryContent {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-crate::runtime::untagged_union!(
+crate::runtime::untagged_union_ser!(
+    MessageOutputEntryContent { String, MessageOutputContentChunks }
+);
+crate::runtime::untagged_union_de!(
     MessageOutputEntryContent { String, MessageOutputContentChunks }
 );
 crate::runtime::union_from!(
@@ -1112,7 +1188,10 @@ pub enum MessageOutputEventContent {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-crate::runtime::untagged_union!(
+crate::runtime::untagged_union_ser!(
+    MessageOutputEventContent { String, OutputContentChunks }
+);
+crate::runtime::untagged_union_de!(
     MessageOutputEventContent { String, OutputContentChunks }
 );
 crate::runtime::union_from!(
@@ -1128,7 +1207,8 @@ crate::runtime::const_value!(MessageOutputEventRole, str, "assistant");
 pub struct MessageOutputEventType;
 crate::runtime::const_value!(MessageOutputEventType, str, "message.output.delta");
 /// `#/components/schemas/MessageResponse`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct MessageResponse {
     pub message: String,
 }
@@ -1200,7 +1280,8 @@ crate::runtime::string_enum!(
     "p99" }
 );
 /// `#/components/schemas/MetricDefinition`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct MetricDefinition {
     pub measure: String,
     pub aggregation: MetricAggregation,
@@ -1230,7 +1311,8 @@ pub enum MistralPromptMode {
 crate::runtime::string_enum!(MistralPromptMode { Reasoning = "reasoning" });
 /// This is populated by Harmattan, but some fields have a name
 /// that we don't want to expose in the API.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ModelCapabilities {
     /// Default: `false`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1287,7 +1369,8 @@ impl ModelCapabilities {
     }
 }
 /// `#/components/schemas/ModelConversation`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ModelConversation {
     /// Instruction prompt the model will follow during the conversation.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
@@ -1356,7 +1439,8 @@ impl ModelConversation {
 pub struct ModelConversationObject;
 crate::runtime::const_value!(ModelConversationObject, str, "conversation");
 /// `#/components/schemas/ModelList`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ModelList {
     /// Default: `"list"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1383,6 +1467,15 @@ crate::runtime::tagged_union!(
     ModelListDataItem, "type" { Base = ["base"] carries, FineTuned = ["fine-tuned"]
     carries }
 );
+#[cfg(feature = "full-serde")]
+crate::runtime::tagged_union_ser!(
+    ModelListDataItem, "type" { Base = ["base"] carries, FineTuned = ["fine-tuned"]
+    carries }
+);
+crate::runtime::tagged_union_de!(
+    ModelListDataItem, "type" { Base = ["base"] carries, FineTuned = ["fine-tuned"]
+    carries }
+);
 crate::runtime::union_from!(
     ModelListDataItem { Base(BaseModelCard), FineTuned(FTModelCard) }
 );
@@ -1397,6 +1490,15 @@ pub enum ModelsUpdateResponse {
     Unknown(serde_json::Value),
 }
 crate::runtime::tagged_union!(
+    ModelsUpdateResponse, "model_type" { Completion = ["completion"] carries, Classifier
+    = ["classifier"] carries }
+);
+#[cfg(feature = "full-serde")]
+crate::runtime::tagged_union_ser!(
+    ModelsUpdateResponse, "model_type" { Completion = ["completion"] carries, Classifier
+    = ["classifier"] carries }
+);
+crate::runtime::tagged_union_de!(
     ModelsUpdateResponse, "model_type" { Completion = ["completion"] carries, Classifier
     = ["classifier"] carries }
 );
@@ -1537,7 +1639,8 @@ impl ModerationLLMV2Config {
     }
 }
 /// `#/components/schemas/ModerationObject`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ModerationObject {
     /// Moderation result thresholds
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1553,7 +1656,8 @@ impl ModerationObject {
     }
 }
 /// `#/components/schemas/ModerationResponse`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ModerationResponse {
     pub id: String,
     pub model: String,

@@ -2,7 +2,8 @@
 
 use super::*;
 /// `#/components/schemas/NestedGroupRef`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct NestedGroupRef {
     /// UUID of the group.
     ///
@@ -21,7 +22,8 @@ impl NestedGroupRef {
     }
 }
 /// `#/components/schemas/NestedGroupsOut`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct NestedGroupsOut {
     /// Groups directly nested inside this group (its direct children).
     pub children: Vec<NestedGroupRef>,
@@ -33,7 +35,8 @@ impl NestedGroupsOut {
     }
 }
 /// `#/components/schemas/NetworkEncodedInput`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct NetworkEncodedInput {
     /// The encoded payload
     pub b64payload: String,
@@ -63,7 +66,8 @@ impl NetworkEncodedInput {
     }
 }
 /// `#/components/schemas/NewUsageLimitIN`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct NewUsageLimitIN {
     /// New monthly usage limit amount.
     pub amount: i64,

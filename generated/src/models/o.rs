@@ -2,7 +2,8 @@
 
 use super::*;
 /// `#/components/schemas/OAuth2Token`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct OAuth2Token {
     pub access_token: String,
     /// Default: `"Bearer"`.
@@ -84,7 +85,8 @@ crate::runtime::string_enum!(
     OAuthMetadataSource { Autodiscovery = "autodiscovery", Provided = "provided" }
 );
 /// `#/components/schemas/OCRAsideTextBlock`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OCRAsideTextBlock {
     pub top_left_x: i64,
     pub top_left_y: i64,
@@ -133,7 +135,8 @@ crate::runtime::const_value!(OCRAsideTextBlockType, str, "aside_text");
 /// All fields ``None`` when the block couldn't be scored.
 /// Individual fields ``None`` when that signal is absent — e.g. an image-only block has
 /// no caption, so content scores are ``None``.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OCRBlockConfidenceScores {
     /// Average confidence over the block's content (caption) tokens. None when the block has no textual content (e.g. image-only entry).
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
@@ -153,7 +156,8 @@ impl OCRBlockConfidenceScores {
     }
 }
 /// `#/components/schemas/OCRCaptionBlock`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OCRCaptionBlock {
     pub top_left_x: i64,
     pub top_left_y: i64,
@@ -198,7 +202,8 @@ impl OCRCaptionBlock {
 pub struct OCRCaptionBlockType;
 crate::runtime::const_value!(OCRCaptionBlockType, str, "caption");
 /// `#/components/schemas/OCRCodeBlock`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OCRCodeBlock {
     pub top_left_x: i64,
     pub top_left_y: i64,
@@ -243,7 +248,8 @@ impl OCRCodeBlock {
 pub struct OCRCodeBlockType;
 crate::runtime::const_value!(OCRCodeBlockType, str, "code");
 /// Confidence score for a token or word in OCR output.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OCRConfidenceScore {
     /// The word or text segment
     pub text: String,
@@ -267,7 +273,8 @@ impl OCRConfidenceScore {
     }
 }
 /// `#/components/schemas/OCREquationBlock`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OCREquationBlock {
     pub top_left_x: i64,
     pub top_left_y: i64,
@@ -312,7 +319,8 @@ impl OCREquationBlock {
 pub struct OCREquationBlockType;
 crate::runtime::const_value!(OCREquationBlockType, str, "equation");
 /// `#/components/schemas/OCRFooterBlock`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OCRFooterBlock {
     pub top_left_x: i64,
     pub top_left_y: i64,
@@ -357,7 +365,8 @@ impl OCRFooterBlock {
 pub struct OCRFooterBlockType;
 crate::runtime::const_value!(OCRFooterBlockType, str, "footer");
 /// `#/components/schemas/OCRHeaderBlock`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OCRHeaderBlock {
     pub top_left_x: i64,
     pub top_left_y: i64,
@@ -402,7 +411,8 @@ impl OCRHeaderBlock {
 pub struct OCRHeaderBlockType;
 crate::runtime::const_value!(OCRHeaderBlockType, str, "header");
 /// `#/components/schemas/OCRImageBlock`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OCRImageBlock {
     pub top_left_x: i64,
     pub top_left_y: i64,
@@ -451,7 +461,8 @@ impl OCRImageBlock {
 pub struct OCRImageBlockType;
 crate::runtime::const_value!(OCRImageBlockType, str, "image");
 /// `#/components/schemas/OCRImageObject`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OCRImageObject {
     /// Image ID for extracted image in a page
     pub id: String,
@@ -495,7 +506,8 @@ impl OCRImageObject {
     }
 }
 /// `#/components/schemas/OCRListBlock`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OCRListBlock {
     pub top_left_x: i64,
     pub top_left_y: i64,
@@ -550,7 +562,8 @@ crate::runtime::const_value!(OCRListBlockType, str, "list");
 ///   word's subword tokens. ``word_confidence_scores`` is populated.
 /// - For 'token' granularity (internal): average/minimum are computed from
 ///   ``token_scores``; ``token_scores`` is populated.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OCRPageConfidenceScores {
     /// Word-level confidence scores (populated only for 'word' granularity)
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -577,7 +590,8 @@ impl OCRPageConfidenceScores {
     }
 }
 /// `#/components/schemas/OCRPageDimensions`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OCRPageDimensions {
     /// Dots per inch of the page-image
     pub dpi: i64,
@@ -601,7 +615,8 @@ impl OCRPageDimensions {
     }
 }
 /// `#/components/schemas/OCRPageObject`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OCRPageObject {
     /// The page index in a pdf document starting from 0
     pub index: i64,
@@ -699,6 +714,23 @@ crate::runtime::tagged_union!(
     Header = ["header"] carries, Footer = ["footer"] carries, Signature = ["signature"]
     carries }
 );
+#[cfg(feature = "full-serde")]
+crate::runtime::tagged_union_ser!(
+    OCRPageObjectBlocksItem, "type" { Text = ["text"] carries, List = ["list"] carries,
+    Image = ["image"] carries, Table = ["table"] carries, Title = ["title"] carries,
+    Equation = ["equation"] carries, Caption = ["caption"] carries, Code = ["code"]
+    carries, References = ["references"] carries, AsideText = ["aside_text"] carries,
+    Header = ["header"] carries, Footer = ["footer"] carries, Signature = ["signature"]
+    carries }
+);
+crate::runtime::tagged_union_de!(
+    OCRPageObjectBlocksItem, "type" { Text = ["text"] carries, List = ["list"] carries,
+    Image = ["image"] carries, Table = ["table"] carries, Title = ["title"] carries,
+    Equation = ["equation"] carries, Caption = ["caption"] carries, Code = ["code"]
+    carries, References = ["references"] carries, AsideText = ["aside_text"] carries,
+    Header = ["header"] carries, Footer = ["footer"] carries, Signature = ["signature"]
+    carries }
+);
 crate::runtime::union_from!(
     OCRPageObjectBlocksItem { Text(OCRTextBlock), List(OCRListBlock),
     Image(OCRImageBlock), Table(OCRTableBlock), Title(OCRTitleBlock),
@@ -707,7 +739,8 @@ crate::runtime::union_from!(
     Footer(OCRFooterBlock), Signature(OCRSignatureBlock) }
 );
 /// `#/components/schemas/OCRReferencesBlock`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OCRReferencesBlock {
     pub top_left_x: i64,
     pub top_left_y: i64,
@@ -752,7 +785,8 @@ impl OCRReferencesBlock {
 pub struct OCRReferencesBlockType;
 crate::runtime::const_value!(OCRReferencesBlockType, str, "references");
 /// `#/components/schemas/OCRRequest`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct OCRRequest {
     pub model: Option<String>,
     /// Document to run OCR on
@@ -867,6 +901,15 @@ crate::runtime::tagged_union!(
     OCRRequestDocument, "type" { File = ["file"] carries, DocumentUrl = ["document_url"]
     carries, ImageUrl = ["image_url"] carries }
 );
+crate::runtime::tagged_union_ser!(
+    OCRRequestDocument, "type" { File = ["file"] carries, DocumentUrl = ["document_url"]
+    carries, ImageUrl = ["image_url"] carries }
+);
+#[cfg(feature = "full-serde")]
+crate::runtime::tagged_union_de!(
+    OCRRequestDocument, "type" { File = ["file"] carries, DocumentUrl = ["document_url"]
+    carries, ImageUrl = ["image_url"] carries }
+);
 crate::runtime::union_from!(
     OCRRequestDocument { File(FileChunk), DocumentUrl(DocumentURLChunk),
     ImageUrl(ImageURLChunk) }
@@ -879,7 +922,9 @@ pub enum OCRRequestPages {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-crate::runtime::untagged_union!(OCRRequestPages { String, IntegerList });
+crate::runtime::untagged_union_ser!(OCRRequestPages { String, IntegerList });
+#[cfg(feature = "full-serde")]
+crate::runtime::untagged_union_de!(OCRRequestPages { String, IntegerList });
 crate::runtime::union_from!(
     OCRRequestPages { String(String), IntegerList(Vec < i64 >) } str => String
 );
@@ -897,7 +942,8 @@ crate::runtime::string_enum!(
     OCRRequestTableFormat { Markdown = "markdown", Html = "html" }
 );
 /// `#/components/schemas/OCRResponse`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OCRResponse {
     /// List of OCR info for pages.
     pub pages: Vec<OCRPageObject>,
@@ -928,7 +974,8 @@ impl OCRResponse {
     }
 }
 /// Signature region. ``content`` is the transcribed name when legible, else ``""``.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OCRSignatureBlock {
     pub top_left_x: i64,
     pub top_left_y: i64,
@@ -973,7 +1020,8 @@ impl OCRSignatureBlock {
 pub struct OCRSignatureBlockType;
 crate::runtime::const_value!(OCRSignatureBlockType, str, "signature");
 /// `#/components/schemas/OCRTableBlock`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OCRTableBlock {
     pub top_left_x: i64,
     pub top_left_y: i64,
@@ -1023,7 +1071,8 @@ impl OCRTableBlock {
 pub struct OCRTableBlockType;
 crate::runtime::const_value!(OCRTableBlockType, str, "table");
 /// `#/components/schemas/OCRTableObject`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OCRTableObject {
     /// Table ID for extracted table in a page
     pub id: String,
@@ -1054,7 +1103,8 @@ impl OCRTableObject {
     }
 }
 /// `#/components/schemas/OCRTextBlock`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OCRTextBlock {
     pub top_left_x: i64,
     pub top_left_y: i64,
@@ -1099,7 +1149,8 @@ impl OCRTextBlock {
 pub struct OCRTextBlockType;
 crate::runtime::const_value!(OCRTextBlockType, str, "text");
 /// `#/components/schemas/OCRTitleBlock`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OCRTitleBlock {
     pub top_left_x: i64,
     pub top_left_y: i64,
@@ -1144,7 +1195,8 @@ impl OCRTitleBlock {
 pub struct OCRTitleBlockType;
 crate::runtime::const_value!(OCRTitleBlockType, str, "title");
 /// `#/components/schemas/OCRUsageInfo`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OCRUsageInfo {
     /// Number of pages processed
     pub pages_processed: i64,
@@ -1169,7 +1221,8 @@ impl OCRUsageInfo {
 /// Used by OAuth2 and Slack App auth types for token exchange and refresh flows.
 /// Contains the client credentials obtained during OAuth2 Dynamic Client Registration
 /// or provided at connector creation time.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct Oauth2MetadataSecrets {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub client_id: crate::Nullable<String>,
@@ -1188,7 +1241,8 @@ impl Oauth2MetadataSecrets {
     }
 }
 /// `#/components/schemas/ObservabilityError`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ObservabilityError {
     pub detail: ObservabilityErrorDetail,
 }
@@ -1340,7 +1394,8 @@ crate::runtime::string_enum!(
     "SPAN_NOT_FOUND" }
 );
 /// `#/components/schemas/ObservabilityErrorDetail`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ObservabilityErrorDetail {
     pub message: String,
     pub error_code: Option<ObservabilityErrorCode>,
@@ -1359,7 +1414,8 @@ impl ObservabilityErrorDetail {
     }
 }
 /// `#/components/schemas/OrderByClause`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct OrderByClause {
     pub field: String,
     /// Default: `"asc"`.
@@ -1390,7 +1446,8 @@ pub enum OrderByClauseDirection {
 }
 crate::runtime::string_enum!(OrderByClauseDirection { Asc = "asc", Desc = "desc" });
 /// `#/components/schemas/OrganizationAdminUsersOUT`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OrganizationAdminUsersOUT {
     /// Organization members on this page.
     pub members: Vec<AdminOrganizationMemberOUT>,
@@ -1423,7 +1480,8 @@ impl OrganizationAdminUsersOUT {
     }
 }
 /// `#/components/schemas/OrganizationInviteIN`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 #[allow(deprecated)]
 pub struct OrganizationInviteIN {
     /// Simplified role names to assign. Mutually exclusive with 'roles'.
@@ -1517,7 +1575,8 @@ crate::runtime::string_enum!(
     "it", PtBr = "pt_br", Pl = "pl", Ar = "ar", Nl = "nl" }
 );
 /// `#/components/schemas/OrganizationInviteOUT`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 #[allow(deprecated)]
 pub struct OrganizationInviteOUT {
     /// Organization invitation ID.
@@ -1569,7 +1628,8 @@ impl OrganizationInviteOUT {
     }
 }
 /// `#/components/schemas/OrganizationInvitesCreateOUT`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OrganizationInvitesCreateOUT {
     /// Email addresses that could not be invited.
     pub invalid_emails: Vec<String>,
@@ -1596,7 +1656,8 @@ impl OrganizationInvitesCreateOUT {
     }
 }
 /// `#/components/schemas/OrganizationMemberCreate`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 #[allow(deprecated)]
 pub struct OrganizationMemberCreate {
     /// Simplified role names to assign. Mutually exclusive with 'roles'.
@@ -1667,7 +1728,8 @@ crate::runtime::string_enum!(
     "billing_manager", OrganizationAdmin = "organization_admin" }
 );
 /// `#/components/schemas/OrganizationUserInviteOUT`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 #[allow(deprecated)]
 pub struct OrganizationUserInviteOUT {
     /// Organization invitation ID.
@@ -1701,7 +1763,8 @@ impl OrganizationUserInviteOUT {
     }
 }
 /// `#/components/schemas/OrganizationUsersCreateOUT`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OrganizationUsersCreateOUT {
     /// Email addresses that could not be created.
     pub invalid_emails: Vec<String>,
@@ -1721,7 +1784,8 @@ impl OrganizationUsersCreateOUT {
     }
 }
 /// `#/components/schemas/OtelFieldDefinition`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OtelFieldDefinition {
     pub name: String,
     pub label: String,
@@ -1854,6 +1918,16 @@ pub enum OutputContentChunks {
     Unknown(serde_json::Value),
 }
 crate::runtime::tagged_union!(
+    OutputContentChunks, "type" { Text = ["text"] carries, ImageUrl = ["image_url"]
+    carries, ToolFile = ["tool_file"] carries, DocumentUrl = ["document_url"] carries,
+    Thinking = ["thinking"] carries, ToolReference = ["tool_reference"] carries }
+);
+crate::runtime::tagged_union_ser!(
+    OutputContentChunks, "type" { Text = ["text"] carries, ImageUrl = ["image_url"]
+    carries, ToolFile = ["tool_file"] carries, DocumentUrl = ["document_url"] carries,
+    Thinking = ["thinking"] carries, ToolReference = ["tool_reference"] carries }
+);
+crate::runtime::tagged_union_de!(
     OutputContentChunks, "type" { Text = ["text"] carries, ImageUrl = ["image_url"]
     carries, ToolFile = ["tool_file"] carries, DocumentUrl = ["document_url"] carries,
     Thinking = ["thinking"] carries, ToolReference = ["tool_reference"] carries }

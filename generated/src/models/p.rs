@@ -2,7 +2,8 @@
 
 use super::*;
 /// `#/components/schemas/PaginatedConnectors`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct PaginatedConnectors {
     pub items: Vec<Connector>,
     pub pagination: PaginationResponse,
@@ -20,7 +21,8 @@ impl PaginatedConnectors {
     }
 }
 /// `#/components/schemas/PaginatedResultCampaignPreview`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct PaginatedResultCampaignPreview {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<Vec<Campaign>>,
@@ -46,7 +48,8 @@ impl PaginatedResultCampaignPreview {
     }
 }
 /// `#/components/schemas/PaginatedResultChatCompletionEventPreview`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct PaginatedResultChatCompletionEventPreview {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<Vec<ChatCompletionEventPreview>>,
@@ -72,7 +75,8 @@ impl PaginatedResultChatCompletionEventPreview {
     }
 }
 /// `#/components/schemas/PaginatedResultDatasetImportTask`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct PaginatedResultDatasetImportTask {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<Vec<DatasetImportTask>>,
@@ -98,7 +102,8 @@ impl PaginatedResultDatasetImportTask {
     }
 }
 /// `#/components/schemas/PaginatedResultDatasetPreview`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct PaginatedResultDatasetPreview {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<Vec<DatasetPreview>>,
@@ -124,7 +129,8 @@ impl PaginatedResultDatasetPreview {
     }
 }
 /// `#/components/schemas/PaginatedResultDatasetRecord`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct PaginatedResultDatasetRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<Vec<DatasetRecord>>,
@@ -150,7 +156,8 @@ impl PaginatedResultDatasetRecord {
     }
 }
 /// `#/components/schemas/PaginatedResultJudgePreview`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct PaginatedResultJudgePreview {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<Vec<Judge>>,
@@ -176,7 +183,8 @@ impl PaginatedResultJudgePreview {
     }
 }
 /// `#/components/schemas/PaginationInfo`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct PaginationInfo {
     pub total_items: i64,
     pub total_pages: i64,
@@ -203,7 +211,8 @@ impl PaginationInfo {
     }
 }
 /// `#/components/schemas/PaginationResponse`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct PaginationResponse {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub next_cursor: crate::Nullable<String>,
@@ -225,7 +234,8 @@ impl PaginationResponse {
 ///
 /// All fields are optional (inherited from _ScheduleRequestBase). Only explicitly-set
 /// fields are applied during an update; unset fields preserve the existing schedule values.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct PartialScheduleDefinition {
     /// Input to provide to the workflow when starting it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -322,7 +332,8 @@ impl Prediction {
 pub struct PredictionType;
 crate::runtime::const_value!(PredictionType, str, "content");
 /// `#/components/schemas/PriceData`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct PriceData {
     /// Billing event type for the price.
     pub event_type: Option<LagoEventType>,
@@ -366,7 +377,9 @@ pub enum PriceDataPrice {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-crate::runtime::untagged_union!(PriceDataPrice { Number, String });
+#[cfg(feature = "full-serde")]
+crate::runtime::untagged_union_ser!(PriceDataPrice { Number, String });
+crate::runtime::untagged_union_de!(PriceDataPrice { Number, String });
 crate::runtime::union_from!(
     PriceDataPrice { Number(f64), String(String) } str => String
 );
@@ -398,7 +411,8 @@ crate::runtime::string_enum!(
     "error", WaitingForCapacity = "waiting_for_capacity" }
 );
 /// `#/components/schemas/ProcessingStatus`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ProcessingStatus {
     /// Format: `uuid`.
     pub document_id: String,
@@ -423,7 +437,8 @@ impl ProcessingStatus {
     }
 }
 /// `#/components/schemas/Prompt`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Prompt {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
@@ -470,7 +485,8 @@ impl Prompt {
     }
 }
 /// An argument for a prompt template.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct PromptArgument {
     pub name: String,
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
@@ -547,7 +563,8 @@ impl PromptVariable {
     }
 }
 /// `#/components/schemas/PromptVersion`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct PromptVersion {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<i32>,
@@ -571,7 +588,8 @@ impl PromptVersion {
     }
 }
 /// Capability for prompts operations.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct PromptsCapability {
     #[serde(
         rename = "listChanged",
@@ -589,7 +607,8 @@ impl PromptsCapability {
     }
 }
 /// `#/paths/~1v2~1prompts~1{prompt_id}~1versions/post/requestBody/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct PromptsCreateVersionBody {
     pub definition: PromptDefinition,
     /// Notes for this version.
@@ -613,7 +632,8 @@ impl PromptsCreateVersionBody {
     }
 }
 /// `#/paths/~1v2~1prompts~1{prompt_id}/patch/requestBody/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct PromptsUpdateMetadataBody {
     /// Display title.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
@@ -636,7 +656,8 @@ impl PromptsUpdateMetadataBody {
     }
 }
 /// `#/paths/~1v2~1prompts~1{prompt_id}~1versions~1{version}/patch/requestBody/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct PromptsUpdateVersionMetadataBody {
     /// Notes for this version.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
@@ -651,7 +672,8 @@ impl PromptsUpdateVersionMetadataBody {
     }
 }
 /// Public view of an authentication method, without secrets.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct PublicAuthenticationMethod {
     pub method_type: OutboundAuthenticationType,
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
@@ -684,7 +706,8 @@ impl PublicAuthenticationMethod {
     }
 }
 /// `#/components/schemas/PublicConnectionConfig`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct PublicConnectionConfig {
     /// Default: `"mcp"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -705,7 +728,8 @@ impl PublicConnectionConfig {
     }
 }
 /// `#/components/schemas/PublicConnectorExecutionData`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct PublicConnectorExecutionData {
     pub integrations: Vec<PublicExecutionConnector>,
     pub tools: Vec<ExecutionTool>,
@@ -733,7 +757,8 @@ impl PublicConnectorExecutionData {
 ///
 /// Unlike ConnectionConfig, this has no `headers` field and forbids extra fields, so
 /// connector credentials can never be serialized into this cacheable response.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct PublicExecutionConnectionConfig {
     pub r#type: ConnectionConfigType,
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
@@ -767,7 +792,8 @@ impl PublicExecutionConnectionConfig {
     }
 }
 /// `#/components/schemas/PublicExecutionConnector`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct PublicExecutionConnector {
     /// Format: `uuid`.
     pub id: String,
@@ -790,7 +816,8 @@ impl PublicExecutionConnector {
     }
 }
 /// Credentials-free projection of ExecutionEnv for the public /connectors/mistral response.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct PublicExecutionEnv {
     pub tools: Vec<Tool>,
     pub tool_execution_data: PublicConnectorExecutionData,

@@ -2,7 +2,8 @@
 
 use super::*;
 /// `#/components/schemas/QueryDefinition`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct QueryDefinition {
     /// Name of the query
     pub name: String,
@@ -36,7 +37,8 @@ impl QueryDefinition {
     }
 }
 /// `#/components/schemas/QueryInvocationBody`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct QueryInvocationBody {
     /// The name of the query to request
     pub name: String,
@@ -64,7 +66,11 @@ pub enum QueryInvocationBodyInput {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-crate::runtime::untagged_union!(
+crate::runtime::untagged_union_ser!(
+    QueryInvocationBodyInput { NetworkEncodedInput, ValueMap }
+);
+#[cfg(feature = "full-serde")]
+crate::runtime::untagged_union_de!(
     QueryInvocationBodyInput { NetworkEncodedInput, ValueMap }
 );
 crate::runtime::union_from!(
@@ -72,7 +78,8 @@ crate::runtime::union_from!(
     ValueMap(std::collections::BTreeMap < String, serde_json::Value >) }
 );
 /// `#/components/schemas/QueryWorkflowResponse`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct QueryWorkflowResponse {
     pub query_name: String,
     /// The result of the Query workflow call

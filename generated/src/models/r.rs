@@ -2,7 +2,8 @@
 
 use super::*;
 /// `#/components/schemas/RateLimitsOUT`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct RateLimitsOUT {
     /// Maximum API requests allowed per second.
     pub requests_per_second: i64,
@@ -72,7 +73,8 @@ pub enum ReferenceChunkReferenceIdsItem {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-crate::runtime::untagged_union!(ReferenceChunkReferenceIdsItem { Integer, String });
+crate::runtime::untagged_union_ser!(ReferenceChunkReferenceIdsItem { Integer, String });
+crate::runtime::untagged_union_de!(ReferenceChunkReferenceIdsItem { Integer, String });
 crate::runtime::union_from!(
     ReferenceChunkReferenceIdsItem { Integer(i64), String(String) } str => String
 );
@@ -81,7 +83,8 @@ crate::runtime::union_from!(
 pub struct ReferenceChunkType;
 crate::runtime::const_value!(ReferenceChunkType, str, "reference");
 /// `#/components/schemas/RegisterDeploymentRequestDeployment`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct RegisterDeploymentRequestDeployment {
     pub name: String,
     /// Default: `"offline"`.
@@ -116,12 +119,20 @@ pub enum RegisterDeploymentRequestDeploymentDeployment {
 crate::runtime::tagged_union!(
     RegisterDeploymentRequestDeploymentDeployment, "type" { Vespa = ["vespa"] carries }
 );
+crate::runtime::tagged_union_ser!(
+    RegisterDeploymentRequestDeploymentDeployment, "type" { Vespa = ["vespa"] carries }
+);
+#[cfg(feature = "full-serde")]
+crate::runtime::tagged_union_de!(
+    RegisterDeploymentRequestDeploymentDeployment, "type" { Vespa = ["vespa"] carries }
+);
 crate::runtime::union_from!(
     RegisterDeploymentRequestDeploymentDeployment {
     Vespa(RegisterDeploymentRequestVespaDeployment) }
 );
 /// `#/components/schemas/RegisterDeploymentRequestVespaDeployment`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct RegisterDeploymentRequestVespaDeployment {
     /// Default: `"vespa"`.
     ///
@@ -152,7 +163,8 @@ impl RegisterDeploymentRequestVespaDeployment {
 pub struct RegisterDeploymentRequestVespaDeploymentType;
 crate::runtime::const_value!(RegisterDeploymentRequestVespaDeploymentType, str, "vespa");
 /// `#/components/schemas/RegisterDeploymentRequestVespaField`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct RegisterDeploymentRequestVespaField {
     pub name: String,
     pub r#type: SchemaFieldDataType,
@@ -183,7 +195,8 @@ impl RegisterDeploymentRequestVespaField {
     }
 }
 /// `#/components/schemas/RegisterDeploymentRequestVespaIndex`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct RegisterDeploymentRequestVespaIndex {
     pub name: String,
     pub fields: Vec<RegisterDeploymentRequestVespaField>,
@@ -204,7 +217,8 @@ impl RegisterDeploymentRequestVespaIndex {
     }
 }
 /// `#/components/schemas/RegisterSearchIndexResponseIndex`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct RegisterSearchIndexResponseIndex {
     /// Format: `uuid`.
     pub id: String,
@@ -232,7 +246,8 @@ crate::runtime::string_enum!(
     = "private", Workspace = "workspace" }
 );
 /// `#/components/schemas/RemoveWorkspaceMembersIN`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct RemoveWorkspaceMembersIN {
     /// Workspace members to remove.
     pub members: Vec<BaseWorkspaceMemberIN>,
@@ -244,7 +259,8 @@ impl RemoveWorkspaceMembersIN {
     }
 }
 /// `#/components/schemas/RemoveWorkspaceMembersOUT`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct RemoveWorkspaceMembersOUT {
     /// Number of Workspace members removed.
     pub deleted_members_count: i64,
@@ -294,7 +310,8 @@ crate::runtime::string_enum!(
     RequestedServiceTier { Auto = "auto", StandardOnly = "standard_only" }
 );
 /// `#/components/schemas/ResetInvocationBody`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct ResetInvocationBody {
     /// The event ID to reset the workflow execution to
     pub event_id: i64,
@@ -330,7 +347,8 @@ impl ResetInvocationBody {
 /// A resource that the server is capable of reading, included in a prompt or tool call result.
 ///
 /// Note: resource links returned by tools are not guaranteed to appear in the results of `resources/list` requests.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ResourceLink {
     pub name: String,
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
@@ -410,7 +428,8 @@ crate::runtime::string_enum!(
     SharedWorkspace = "shared_workspace", Private = "private" }
 );
 /// Capability for resources operations.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ResourcesCapability {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub subscribe: crate::Nullable<bool>,
@@ -626,7 +645,8 @@ impl RestartConversationRequest {
     }
 }
 /// `#/components/schemas/RoleOut`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct RoleOut {
     /// Role name.
     pub name: String,
@@ -673,7 +693,8 @@ crate::runtime::string_enum!(
     Roles { System = "system", User = "user", Assistant = "assistant", Tool = "tool" }
 );
 /// `#/components/schemas/RolesOut`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct RolesOut {
     /// Workspace roles available to the Organization.
     pub workspace_roles: Vec<RoleOut>,
@@ -693,7 +714,8 @@ impl RolesOut {
     }
 }
 /// Capability for root operations.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct RootsCapability {
     #[serde(
         rename = "listChanged",
@@ -759,7 +781,11 @@ pub enum RunsListRunsStatus {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-crate::runtime::untagged_union!(
+crate::runtime::untagged_union_ser!(
+    RunsListRunsStatus { WorkflowExecutionStatus, WorkflowExecutionStatusList }
+);
+#[cfg(feature = "full-serde")]
+crate::runtime::untagged_union_de!(
     RunsListRunsStatus { WorkflowExecutionStatus, WorkflowExecutionStatusList }
 );
 crate::runtime::union_from!(

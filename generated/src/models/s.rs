@@ -57,7 +57,8 @@ crate::runtime::string_enum!(
     "batch_request", BatchResult = "batch_result", BatchError = "batch_error" }
 );
 /// Sampling capability structure, allowing fine-grained capability advertisement.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct SamplingCapability {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub context: crate::Nullable<SamplingContextCapability>,
@@ -87,7 +88,8 @@ pub type SamplingContextCapability = std::collections::BTreeMap<
 /// supports the tools and toolChoice parameters in sampling requests.
 pub type SamplingToolsCapability = std::collections::BTreeMap<String, serde_json::Value>;
 /// Scalar metric with a single value.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ScalarMetric {
     pub value: ScalarMetricValue,
 }
@@ -105,7 +107,9 @@ pub enum ScalarMetricValue {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-crate::runtime::untagged_union!(ScalarMetricValue { Integer, Number });
+#[cfg(feature = "full-serde")]
+crate::runtime::untagged_union_ser!(ScalarMetricValue { Integer, Number });
+crate::runtime::untagged_union_de!(ScalarMetricValue { Integer, Number });
 crate::runtime::union_from!(ScalarMetricValue { Integer(i64), Number(f64) });
 /// `#/components/schemas/ScheduleCalendar`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -149,7 +153,8 @@ impl ScheduleCalendar {
 /// :py:attr:`cron_expressions` excluding anything in :py:attr:`skip`.
 ///
 /// Used for input where schedule_id is optional (can be provided or auto-generated).
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct ScheduleDefinition {
     /// Input to provide to the workflow when starting it.
     pub input: serde_json::Value,
@@ -226,7 +231,8 @@ impl ScheduleDefinition {
 /// Output representation of a schedule with required schedule_id.
 ///
 /// Used when returning schedules from the API where schedule_id is always present.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ScheduleDefinitionOutput {
     /// Input to provide to the workflow when starting it.
     pub input: serde_json::Value,
@@ -329,7 +335,8 @@ impl ScheduleDefinitionOutput {
     }
 }
 /// `#/components/schemas/ScheduleFutureExecution`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ScheduleFutureExecution {
     /// Time the execution is scheduled to run.
     ///
@@ -418,7 +425,8 @@ impl ScheduleRange {
     }
 }
 /// `#/components/schemas/ScheduleRecentExecution`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ScheduleRecentExecution {
     /// Time the execution was scheduled to run.
     ///
@@ -536,7 +544,8 @@ crate::runtime::string_enum!(
     SchemaFieldStorage { InMemory = "in_memory", OnDisk = "on_disk" }
 );
 /// `#/components/schemas/ScimSyncGroupActionOut`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ScimSyncGroupActionOut {
     pub group: ScimSyncGroupRefOut,
 }
@@ -547,7 +556,8 @@ impl ScimSyncGroupActionOut {
     }
 }
 /// `#/components/schemas/ScimSyncGroupRefOut`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ScimSyncGroupRefOut {
     pub uuid: String,
     #[serde(rename = "groupName")]
@@ -563,7 +573,8 @@ impl ScimSyncGroupRefOut {
     }
 }
 /// `#/components/schemas/ScimSyncGroupUpdateActionOut`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ScimSyncGroupUpdateActionOut {
     pub group: ScimSyncGroupRefOut,
     #[serde(rename = "previous_groupName")]
@@ -582,7 +593,8 @@ impl ScimSyncGroupUpdateActionOut {
     }
 }
 /// `#/components/schemas/ScimSyncGroupsSummaryOut`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ScimSyncGroupsSummaryOut {
     pub create: Vec<ScimSyncGroupActionOut>,
     pub update: Vec<ScimSyncGroupUpdateActionOut>,
@@ -603,7 +615,8 @@ impl ScimSyncGroupsSummaryOut {
     }
 }
 /// `#/components/schemas/ScimSyncMembershipActionOut`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ScimSyncMembershipActionOut {
     pub group: ScimSyncGroupRefOut,
     pub users_added: Vec<ScimSyncUserRefOut>,
@@ -644,7 +657,8 @@ crate::runtime::string_enum!(
     Skipped = "SKIPPED", Failed = "FAILED" }
 );
 /// `#/components/schemas/ScimSyncSummaryOut`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ScimSyncSummaryOut {
     pub users: ScimSyncUsersSummaryOut,
     pub groups: ScimSyncGroupsSummaryOut,
@@ -665,7 +679,8 @@ impl ScimSyncSummaryOut {
     }
 }
 /// `#/components/schemas/ScimSyncUserActionOut`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ScimSyncUserActionOut {
     pub user: ScimSyncUserRefOut,
 }
@@ -676,7 +691,8 @@ impl ScimSyncUserActionOut {
     }
 }
 /// `#/components/schemas/ScimSyncUserRefOut`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ScimSyncUserRefOut {
     pub uuid: String,
     #[serde(rename = "userName")]
@@ -692,7 +708,8 @@ impl ScimSyncUserRefOut {
     }
 }
 /// `#/components/schemas/ScimSyncUsersSummaryOut`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ScimSyncUsersSummaryOut {
     pub provision: Vec<ScimSyncUserActionOut>,
     pub deprovision: Vec<ScimSyncUserActionOut>,
@@ -710,7 +727,8 @@ impl ScimSyncUsersSummaryOut {
     }
 }
 /// `#/components/schemas/SearchChatCompletionEventIdsRequest`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct SearchChatCompletionEventIdsRequest {
     pub search_params: FilterPayload,
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
@@ -729,7 +747,8 @@ impl SearchChatCompletionEventIdsRequest {
     }
 }
 /// `#/components/schemas/SearchChatCompletionEventIdsResponse`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct SearchChatCompletionEventIdsResponse {
     pub completion_event_ids: Vec<String>,
 }
@@ -742,7 +761,8 @@ impl SearchChatCompletionEventIdsResponse {
     }
 }
 /// `#/components/schemas/SearchChatCompletionEventsRequest`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct SearchChatCompletionEventsRequest {
     pub search_params: FilterPayload,
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
@@ -761,7 +781,8 @@ impl SearchChatCompletionEventsRequest {
     }
 }
 /// `#/components/schemas/SearchChatCompletionEventsResponse`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct SearchChatCompletionEventsResponse {
     pub completion_events: FeedResultChatCompletionEventPreview,
 }
@@ -789,13 +810,23 @@ crate::runtime::tagged_union!(
     SearchIndexesUpdateDeploymentMetricsBody, "status" { Online = ["online"] carries,
     Offline = ["offline"] carries }
 );
+crate::runtime::tagged_union_ser!(
+    SearchIndexesUpdateDeploymentMetricsBody, "status" { Online = ["online"] carries,
+    Offline = ["offline"] carries }
+);
+#[cfg(feature = "full-serde")]
+crate::runtime::tagged_union_de!(
+    SearchIndexesUpdateDeploymentMetricsBody, "status" { Online = ["online"] carries,
+    Offline = ["offline"] carries }
+);
 crate::runtime::union_from!(
     SearchIndexesUpdateDeploymentMetricsBody {
     Online(UpdateMetricsRequestDeploymentMetricsOnline),
     Offline(UpdateMetricsRequestDeploymentMetricsOffline) }
 );
 /// Capabilities that a server may support.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ServerCapabilities {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub experimental: crate::Nullable<
@@ -830,7 +861,8 @@ impl ServerCapabilities {
     }
 }
 /// `#/components/schemas/ServerLocale`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ServerLocale {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub name: crate::Nullable<std::collections::BTreeMap<String, String>>,
@@ -853,7 +885,8 @@ impl ServerLocale {
     }
 }
 /// Capability for server tasks operations.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ServerTasksCapability {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub list: crate::Nullable<TasksListCapability>,
@@ -872,7 +905,8 @@ impl ServerTasksCapability {
     }
 }
 /// Capability for tasks requests operations.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ServerTasksRequestsCapability {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub tools: crate::Nullable<TasksToolsCapability>,
@@ -899,7 +933,8 @@ crate::runtime::string_enum!(
     ServiceTier { Standard = "standard", Priority = "priority" }
 );
 /// `#/components/schemas/SetNestedGroupsIn`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct SetNestedGroupsIn {
     /// Full replacement list of UUIDs of groups to nest directly inside this group.
     pub child_group_uuids: Vec<String>,
@@ -924,7 +959,8 @@ pub enum ShareEnum {
 }
 crate::runtime::string_enum!(ShareEnum { Viewer = "Viewer", Editor = "Editor" });
 /// `#/components/schemas/Sharing`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Sharing {
     /// Format: `uuid`.
     pub library_id: String,
@@ -965,7 +1001,8 @@ impl Sharing {
     }
 }
 /// `#/components/schemas/SharingDelete`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct SharingDelete {
     /// Format: `uuid`.
     #[deprecated]
@@ -995,7 +1032,8 @@ impl SharingDelete {
     }
 }
 /// `#/components/schemas/SharingRequest`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct SharingRequest {
     /// Format: `uuid`.
     #[deprecated]
@@ -1028,7 +1066,8 @@ impl SharingRequest {
     }
 }
 /// `#/components/schemas/SignalDefinition`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct SignalDefinition {
     /// Name of the signal
     pub name: String,
@@ -1055,7 +1094,8 @@ impl SignalDefinition {
     }
 }
 /// `#/components/schemas/SignalInvocationBody`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct SignalInvocationBody {
     /// The name of the signal to send
     pub name: String,
@@ -1083,7 +1123,11 @@ pub enum SignalInvocationBodyInput {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-crate::runtime::untagged_union!(
+crate::runtime::untagged_union_ser!(
+    SignalInvocationBodyInput { NetworkEncodedInput, ValueMap }
+);
+#[cfg(feature = "full-serde")]
+crate::runtime::untagged_union_de!(
     SignalInvocationBodyInput { NetworkEncodedInput, ValueMap }
 );
 crate::runtime::union_from!(
@@ -1091,7 +1135,8 @@ crate::runtime::union_from!(
     ValueMap(std::collections::BTreeMap < String, serde_json::Value >) }
 );
 /// `#/components/schemas/SignalWorkflowResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct SignalWorkflowResponse {
     /// Default: `"Signal accepted"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1103,7 +1148,8 @@ impl SignalWorkflowResponse {
     }
 }
 /// `#/components/schemas/Skill`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Skill {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
@@ -1171,7 +1217,8 @@ pub enum SkillAssetContentKind {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-crate::runtime::untagged_union!(SkillAssetContentKind { RawContent, TextContent });
+crate::runtime::untagged_union_ser!(SkillAssetContentKind { RawContent, TextContent });
+crate::runtime::untagged_union_de!(SkillAssetContentKind { RawContent, TextContent });
 crate::runtime::union_from!(
     SkillAssetContentKind { RawContent(SkillAssetContentKindRawContent),
     TextContent(SkillAssetContentKindTextContent) }
@@ -1225,7 +1272,8 @@ impl SkillDefinition {
     }
 }
 /// `#/components/schemas/SkillVersion`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct SkillVersion {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<i32>,
@@ -1249,7 +1297,8 @@ impl SkillVersion {
     }
 }
 /// `#/paths/~1v2~1skills~1{skill_id}~1versions/post/requestBody/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct SkillsCreateVersionBody {
     pub definition: SkillDefinition,
     /// Notes for this version.
@@ -1273,7 +1322,8 @@ impl SkillsCreateVersionBody {
     }
 }
 /// `#/paths/~1v2~1skills~1{skill_id}/patch/requestBody/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct SkillsUpdateMetadataBody {
     /// Registry sharing scope.
     #[serde(
@@ -1289,7 +1339,8 @@ impl SkillsUpdateMetadataBody {
     }
 }
 /// `#/paths/~1v2~1skills~1{skill_id}~1versions~1{version}/patch/requestBody/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct SkillsUpdateVersionMetadataBody {
     /// Notes for this version.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
@@ -1319,7 +1370,8 @@ crate::runtime::string_enum!(
     Source { Upload = "upload", Repository = "repository", Mistral = "mistral" }
 );
 /// `#/components/schemas/SpanEvaluationsRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct SpanEvaluationsRequest {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub search_expression: crate::Nullable<String>,
@@ -1330,7 +1382,8 @@ impl SpanEvaluationsRequest {
     }
 }
 /// `#/components/schemas/SpansRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct SpansRequest {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub search_expression: crate::Nullable<String>,
@@ -1341,7 +1394,8 @@ impl SpansRequest {
     }
 }
 /// `#/paths/~1v1~1audio~1speech/post/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct SpeechCompleteResponse {
     /// Base64 encoded audio data
     pub audio_data: String,
@@ -1375,7 +1429,8 @@ crate::runtime::string_enum!(
     "opus" }
 );
 /// `#/components/schemas/SpeechRequest`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct SpeechRequest {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub model: crate::Nullable<String>,
@@ -1432,7 +1487,9 @@ pub enum SpeechRequestRefAudio {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-crate::runtime::untagged_union!(SpeechRequestRefAudio { String });
+crate::runtime::untagged_union_ser!(SpeechRequestRefAudio { String });
+#[cfg(feature = "full-serde")]
+crate::runtime::untagged_union_de!(SpeechRequestRefAudio { String });
 crate::runtime::union_from!(SpeechRequestRefAudio { String(String) } str => String);
 /// `#/components/schemas/SpeechStreamAudioDelta`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1555,7 +1612,8 @@ crate::runtime::string_enum!(
     "0f9acbf6-93b5-42c7-a227-fc7652755f65" }
 );
 /// `#/components/schemas/StreamError`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct StreamError {
     pub error: String,
     pub reason: String,
@@ -1570,7 +1628,8 @@ impl StreamError {
     }
 }
 /// `#/components/schemas/StreamEventSseErrorData`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct StreamEventSseErrorData {
     pub error: String,
     pub reason: String,
@@ -1585,7 +1644,8 @@ impl StreamEventSseErrorData {
     }
 }
 /// `#/components/schemas/StreamEventSsePayload`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct StreamEventSsePayload {
     pub stream: String,
     /// Format: `date-time`.
@@ -1620,7 +1680,8 @@ impl StreamEventSsePayload {
     }
 }
 /// `#/components/schemas/StreamEventWorkflowContext`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct StreamEventWorkflowContext {
     pub namespace: String,
     pub workflow_name: String,
@@ -1675,7 +1736,8 @@ crate::runtime::string_enum!(
     "GP" }
 );
 /// `#/components/schemas/SystemMessage`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct SystemMessage {
     /// Default: `"system"`.
     ///
@@ -1701,7 +1763,9 @@ pub enum SystemMessageContent {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-crate::runtime::untagged_union!(SystemMessageContent { String, ChunksList });
+crate::runtime::untagged_union_ser!(SystemMessageContent { String, ChunksList });
+#[cfg(feature = "full-serde")]
+crate::runtime::untagged_union_de!(SystemMessageContent { String, ChunksList });
 crate::runtime::union_from!(
     SystemMessageContent { String(String), ChunksList(Vec < SystemMessageContentChunks >)
     } str => String
@@ -1717,6 +1781,15 @@ pub enum SystemMessageContentChunks {
     Unknown(serde_json::Value),
 }
 crate::runtime::tagged_union!(
+    SystemMessageContentChunks, "type" { Text = ["text"] carries, Thinking = ["thinking"]
+    carries }
+);
+crate::runtime::tagged_union_ser!(
+    SystemMessageContentChunks, "type" { Text = ["text"] carries, Thinking = ["thinking"]
+    carries }
+);
+#[cfg(feature = "full-serde")]
+crate::runtime::tagged_union_de!(
     SystemMessageContentChunks, "type" { Text = ["text"] carries, Thinking = ["thinking"]
     carries }
 );

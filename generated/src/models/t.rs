@@ -139,7 +139,8 @@ pub type TasksCreateMessageCapability = std::collections::BTreeMap<
     serde_json::Value,
 >;
 /// Capability for tasks elicitation operations.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TasksElicitationCapability {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub create: crate::Nullable<TasksCreateElicitationCapability>,
@@ -155,7 +156,8 @@ impl TasksElicitationCapability {
 /// Capability for tasks listing operations.
 pub type TasksListCapability = std::collections::BTreeMap<String, serde_json::Value>;
 /// Capability for tasks sampling operations.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TasksSamplingCapability {
     #[serde(
         rename = "createMessage",
@@ -173,7 +175,8 @@ impl TasksSamplingCapability {
     }
 }
 /// Capability for tasks tools operations.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TasksToolsCapability {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub call: crate::Nullable<TasksCallCapability>,
@@ -191,7 +194,8 @@ impl TasksToolsCapability {
 /// This is the unified trace format used across all trace providers (Tempo, ClickHouse, etc.).
 /// Regardless of the underlying backend, all trace data is normalized to this Tempo-compatible
 /// OpenTelemetry format to ensure consistency in the API response structure.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TempoGetTraceResponse {
     /// The batches of the trace
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -203,7 +207,8 @@ impl TempoGetTraceResponse {
     }
 }
 /// `#/components/schemas/TempoTraceAttribute`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TempoTraceAttribute {
     /// The key of the attribute
     pub key: String,
@@ -223,7 +228,8 @@ impl TempoTraceAttribute {
     }
 }
 /// `#/components/schemas/TempoTraceAttributeArrayContainer`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TempoTraceAttributeArrayContainer {
     /// The values of the array
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -235,7 +241,8 @@ impl TempoTraceAttributeArrayContainer {
     }
 }
 /// `#/components/schemas/TempoTraceAttributeArrayElement`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TempoTraceAttributeArrayElement {
     /// A string element in the array
     #[serde(
@@ -266,7 +273,8 @@ impl TempoTraceAttributeArrayElement {
     }
 }
 /// `#/components/schemas/TempoTraceAttributeArrayValue`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TempoTraceAttributeArrayValue {
     /// The array value of the attribute
     #[serde(rename = "arrayValue")]
@@ -281,7 +289,8 @@ impl TempoTraceAttributeArrayValue {
     }
 }
 /// `#/components/schemas/TempoTraceAttributeBoolValue`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TempoTraceAttributeBoolValue {
     /// The boolean value of the attribute
     #[serde(rename = "boolValue")]
@@ -296,7 +305,8 @@ impl TempoTraceAttributeBoolValue {
     }
 }
 /// `#/components/schemas/TempoTraceAttributeIntValue`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TempoTraceAttributeIntValue {
     /// The integer value of the attribute
     #[serde(rename = "intValue")]
@@ -311,7 +321,8 @@ impl TempoTraceAttributeIntValue {
     }
 }
 /// `#/components/schemas/TempoTraceAttributeStringValue`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TempoTraceAttributeStringValue {
     /// The string value of the attribute
     #[serde(rename = "stringValue")]
@@ -335,7 +346,13 @@ pub enum TempoTraceAttributeValue {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-crate::runtime::untagged_union!(
+#[cfg(feature = "full-serde")]
+crate::runtime::untagged_union_ser!(
+    TempoTraceAttributeValue { TempoTraceAttributeStringValue,
+    TempoTraceAttributeIntValue, TempoTraceAttributeBoolValue,
+    TempoTraceAttributeArrayValue }
+);
+crate::runtime::untagged_union_de!(
     TempoTraceAttributeValue { TempoTraceAttributeStringValue,
     TempoTraceAttributeIntValue, TempoTraceAttributeBoolValue,
     TempoTraceAttributeArrayValue }
@@ -348,7 +365,8 @@ crate::runtime::union_from!(
     TempoTraceAttributeArrayValue(TempoTraceAttributeArrayValue) }
 );
 /// `#/components/schemas/TempoTraceBatch`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TempoTraceBatch {
     /// The resource of the batch
     pub resource: TempoTraceResource,
@@ -369,7 +387,8 @@ impl TempoTraceBatch {
     }
 }
 /// `#/components/schemas/TempoTraceEvent`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TempoTraceEvent {
     /// The name of the event
     pub name: String,
@@ -394,7 +413,8 @@ impl TempoTraceEvent {
     }
 }
 /// `#/components/schemas/TempoTraceResource`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TempoTraceResource {
     /// The attributes of the resource
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -406,7 +426,8 @@ impl TempoTraceResource {
     }
 }
 /// `#/components/schemas/TempoTraceScope`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TempoTraceScope {
     /// The name of the span
     pub name: String,
@@ -434,7 +455,8 @@ crate::runtime::string_enum!(
     "SPAN_KIND_SERVER", SpanKindClient = "SPAN_KIND_CLIENT" }
 );
 /// `#/components/schemas/TempoTraceScopeSpan`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TempoTraceScopeSpan {
     /// The scope of the span
     pub scope: TempoTraceScope,
@@ -455,7 +477,8 @@ impl TempoTraceScopeSpan {
     }
 }
 /// `#/components/schemas/TempoTraceSpan`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TempoTraceSpan {
     /// The trace ID of the scope
     #[serde(rename = "traceId")]
@@ -538,7 +561,8 @@ impl TextChunk {
 pub struct TextChunkType;
 crate::runtime::const_value!(TextChunkType, str, "text");
 /// Text content for a message.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TextContent {
     /// Fixed by the schema; filled in by the SDK.
     pub r#type: TextContentType,
@@ -576,7 +600,8 @@ impl TextContent {
 pub struct TextContentType;
 crate::runtime::const_value!(TextContentType, str, "text");
 /// Text contents of a resource.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TextResourceContents {
     /// Format: `uri`.
     pub uri: String,
@@ -661,6 +686,14 @@ crate::runtime::tagged_union!(
     ThinkChunkThinkingItem, "type" { Text = ["text"] carries, ToolReference =
     ["tool_reference"] carries, Reference = ["reference"] carries }
 );
+crate::runtime::tagged_union_ser!(
+    ThinkChunkThinkingItem, "type" { Text = ["text"] carries, ToolReference =
+    ["tool_reference"] carries, Reference = ["reference"] carries }
+);
+crate::runtime::tagged_union_de!(
+    ThinkChunkThinkingItem, "type" { Text = ["text"] carries, ToolReference =
+    ["tool_reference"] carries, Reference = ["reference"] carries }
+);
 crate::runtime::union_from!(
     ThinkChunkThinkingItem { Text(TextChunk), ToolReference(box ToolReferenceChunk),
     Reference(ReferenceChunk) }
@@ -670,7 +703,8 @@ crate::runtime::union_from!(
 pub struct ThinkChunkType;
 crate::runtime::const_value!(ThinkChunkType, str, "thinking");
 /// `#/components/schemas/TimeDimension`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct TimeDimension {
     /// Default: `"auto"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -682,7 +716,8 @@ impl TimeDimension {
     }
 }
 /// Time-series metric with timestamp-value pairs.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TimeSeriesMetric {
     pub value: Vec<Vec<serde_json::Value>>,
 }
@@ -710,7 +745,8 @@ crate::runtime::string_enum!(
     TimestampGranularity { Segment = "segment", Word = "word" }
 );
 /// `#/components/schemas/TokenLimitsByModel`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TokenLimitsByModel {
     /// Maximum tokens allowed per minute.
     pub tokens_per_minute: i64,
@@ -757,7 +793,8 @@ impl Tool {
 ///
 /// Clients should never make tool use decisions based on ToolAnnotations
 /// received from untrusted servers.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ToolAnnotations {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub title: crate::Nullable<String>,
@@ -856,7 +893,8 @@ crate::runtime::string_enum!(
     ToolCallConfirmationConfirmation { Allow = "allow", Deny = "deny" }
 );
 /// ToolChoice is either a ToolChoiceEnum or a ToolChoice
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct ToolChoice {
     /// Default: `"function"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -909,7 +947,8 @@ impl ToolConfiguration {
     }
 }
 /// Execution-related properties for a tool.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ToolExecution {
     #[serde(
         rename = "taskSupport",
@@ -927,7 +966,8 @@ impl ToolExecution {
     }
 }
 /// `#/components/schemas/ToolExecutionConfiguration`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ToolExecutionConfiguration {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub requires_confirmation: crate::Nullable<LogicalExpressionExpressionsItem>,
@@ -1090,7 +1130,10 @@ pub enum ToolExecutionEntryName {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-crate::runtime::untagged_union!(ToolExecutionEntryName { BuiltInConnectors, String });
+crate::runtime::untagged_union_ser!(
+    ToolExecutionEntryName { BuiltInConnectors, String }
+);
+crate::runtime::untagged_union_de!(ToolExecutionEntryName { BuiltInConnectors, String });
 crate::runtime::union_from!(
     ToolExecutionEntryName { BuiltInConnectors(BuiltInConnectors), String(String) }
 );
@@ -1209,7 +1252,8 @@ impl ToolFileChunk {
 pub struct ToolFileChunkType;
 crate::runtime::const_value!(ToolFileChunkType, str, "tool_file");
 /// `#/components/schemas/ToolMessage`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct ToolMessage {
     /// Default: `"tool"`.
     ///
@@ -1242,7 +1286,8 @@ impl ToolMessage {
 pub struct ToolMessageRole;
 crate::runtime::const_value!(ToolMessageRole, str, "tool");
 /// `#/components/schemas/ToolProperties`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ToolProperties {
     pub read_only: Option<bool>,
 }
@@ -1323,7 +1368,8 @@ pub enum ToolTypes {
 }
 crate::runtime::string_enum!(ToolTypes { Function = "function" });
 /// Capability for tools operations.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ToolsCapability {
     #[serde(
         rename = "listChanged",
@@ -1341,7 +1387,8 @@ impl ToolsCapability {
     }
 }
 /// `#/components/schemas/TracesRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct TracesRequest {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub search_expression: crate::Nullable<String>,
@@ -1352,7 +1399,8 @@ impl TracesRequest {
     }
 }
 /// `#/components/schemas/TranscriptionResponse`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TranscriptionResponse {
     pub model: String,
     pub text: String,
@@ -1522,6 +1570,18 @@ crate::runtime::tagged_union!(
     ["transcription.language"] carries, TranscriptionSegment = ["transcription.segment"]
     carries, TranscriptionDone = ["transcription.done"] carries }
 );
+crate::runtime::tagged_union_ser!(
+    TranscriptionStreamEventsData, "type" { TranscriptionTextDelta =
+    ["transcription.text.delta"] carries, TranscriptionLanguage =
+    ["transcription.language"] carries, TranscriptionSegment = ["transcription.segment"]
+    carries, TranscriptionDone = ["transcription.done"] carries }
+);
+crate::runtime::tagged_union_de!(
+    TranscriptionStreamEventsData, "type" { TranscriptionTextDelta =
+    ["transcription.text.delta"] carries, TranscriptionLanguage =
+    ["transcription.language"] carries, TranscriptionSegment = ["transcription.segment"]
+    carries, TranscriptionDone = ["transcription.done"] carries }
+);
 crate::runtime::union_from!(
     TranscriptionStreamEventsData { TranscriptionTextDelta(TranscriptionStreamTextDelta),
     TranscriptionLanguage(TranscriptionStreamLanguage),
@@ -1618,7 +1678,8 @@ crate::runtime::const_value!(
     TranscriptionStreamTextDeltaType, str, "transcription.text.delta"
 );
 /// `#/components/schemas/TurbineMeta`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TurbineMeta {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub system_prompt_name: crate::Nullable<String>,
@@ -1631,7 +1692,8 @@ impl TurbineMeta {
     }
 }
 /// `#/components/schemas/TurbineToolLocale`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TurbineToolLocale {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub name: crate::Nullable<std::collections::BTreeMap<String, String>>,
@@ -1654,7 +1716,8 @@ impl TurbineToolLocale {
     }
 }
 /// `#/components/schemas/TurbineToolMeta`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TurbineToolMeta {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub locale: crate::Nullable<TurbineToolLocale>,

@@ -2,7 +2,8 @@
 
 use super::*;
 /// `#/components/schemas/UnarchiveModelResponse`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct UnarchiveModelResponse {
     pub id: String,
     /// Default: `"model"`.
@@ -32,7 +33,8 @@ impl UnarchiveModelResponse {
 pub struct UnarchiveModelResponseObject;
 crate::runtime::const_value!(UnarchiveModelResponseObject, str, "model");
 /// `#/components/schemas/UpdateAgentRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct UpdateAgentRequest {
     /// Instruction prompt the model will follow during the conversation.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
@@ -71,7 +73,8 @@ impl UpdateAgentRequest {
     }
 }
 /// `#/components/schemas/UpdateConnectorRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct UpdateConnectorRequest {
     /// Optional human-readable title for the connector.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
@@ -115,7 +118,8 @@ impl UpdateConnectorRequest {
 pub struct UpdateConnectorRequestProtocol;
 crate::runtime::const_value!(UpdateConnectorRequestProtocol, str, "mcp");
 /// `#/components/schemas/UpdateDatasetRecordPayloadRequest`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct UpdateDatasetRecordPayloadRequest {
     pub payload: DatasetRecordPayload,
 }
@@ -126,7 +130,8 @@ impl UpdateDatasetRecordPayloadRequest {
     }
 }
 /// `#/components/schemas/UpdateDatasetRecordPropertiesRequest`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct UpdateDatasetRecordPropertiesRequest {
     pub properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
@@ -141,7 +146,8 @@ impl UpdateDatasetRecordPropertiesRequest {
     }
 }
 /// `#/components/schemas/UpdateDatasetRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct UpdateDatasetRequest {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub name: crate::Nullable<String>,
@@ -154,7 +160,8 @@ impl UpdateDatasetRequest {
     }
 }
 /// `#/components/schemas/UpdateDefinition`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct UpdateDefinition {
     /// Name of the update
     pub name: String,
@@ -188,7 +195,8 @@ impl UpdateDefinition {
     }
 }
 /// `#/components/schemas/UpdateDeploymentRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct UpdateDeploymentRequest {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub spec: crate::Nullable<WorkflowsWorkerSpecUpdate>,
@@ -202,7 +210,8 @@ impl UpdateDeploymentRequest {
     }
 }
 /// `#/components/schemas/UpdateDocumentRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct UpdateDocumentRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -237,7 +246,12 @@ pub enum UpdateDocumentRequestAttributesValue {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-crate::runtime::untagged_union!(
+crate::runtime::untagged_union_ser!(
+    UpdateDocumentRequestAttributesValue { Bool, Integer, Number, String, StringList,
+    IntegerList, NumberList, BoolList }
+);
+#[cfg(feature = "full-serde")]
+crate::runtime::untagged_union_de!(
     UpdateDocumentRequestAttributesValue { Bool, Integer, Number, String, StringList,
     IntegerList, NumberList, BoolList }
 );
@@ -247,7 +261,8 @@ crate::runtime::union_from!(
     < f64 >), BoolList(Vec < bool >) } str => String
 );
 /// `#/components/schemas/UpdateGroupWorkspaceAssignmentIn`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 #[allow(deprecated)]
 pub struct UpdateGroupWorkspaceAssignmentIn {
     /// Simplified role names to assign. Mutually exclusive with 'roles'.
@@ -270,7 +285,8 @@ impl UpdateGroupWorkspaceAssignmentIn {
     }
 }
 /// `#/components/schemas/UpdateInvocationBody`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct UpdateInvocationBody {
     /// The name of the update to request
     pub name: String,
@@ -291,7 +307,8 @@ impl UpdateInvocationBody {
     }
 }
 /// `#/components/schemas/UpdateJudgeRequest`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct UpdateJudgeRequest {
     pub name: String,
     pub description: String,
@@ -321,7 +338,8 @@ impl UpdateJudgeRequest {
     }
 }
 /// `#/components/schemas/UpdateLibraryRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct UpdateLibraryRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -334,7 +352,8 @@ impl UpdateLibraryRequest {
     }
 }
 /// `#/components/schemas/UpdateMetricsRequestDeploymentMetricsOffline`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct UpdateMetricsRequestDeploymentMetricsOffline {
     /// Fixed by the schema; filled in by the SDK.
     pub status: UpdateMetricsRequestDeploymentMetricsOfflineStatus,
@@ -354,7 +373,8 @@ crate::runtime::const_value!(
     UpdateMetricsRequestDeploymentMetricsOfflineStatus, str, "offline"
 );
 /// `#/components/schemas/UpdateMetricsRequestDeploymentMetricsOnline`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct UpdateMetricsRequestDeploymentMetricsOnline {
     /// Fixed by the schema; filled in by the SDK.
     pub status: UpdateMetricsRequestDeploymentMetricsOnlineStatus,
@@ -381,7 +401,8 @@ crate::runtime::const_value!(
     UpdateMetricsRequestDeploymentMetricsOnlineStatus, str, "online"
 );
 /// `#/components/schemas/UpdateMetricsRequestIndexMetrics`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct UpdateMetricsRequestIndexMetrics {
     pub name: String,
     pub document_count: i64,
@@ -396,7 +417,8 @@ impl UpdateMetricsRequestIndexMetrics {
     }
 }
 /// `#/components/schemas/UpdateModelRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct UpdateModelRequest {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub name: crate::Nullable<String>,
@@ -409,7 +431,8 @@ impl UpdateModelRequest {
     }
 }
 /// `#/components/schemas/UpdateRunInfo`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct UpdateRunInfo {
     /// Format: `date-time`.
     pub execution_time: String,
@@ -425,7 +448,8 @@ impl UpdateRunInfo {
     }
 }
 /// `#/components/schemas/UpdateUserGroupOrganizationRoleIn`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 #[allow(deprecated)]
 pub struct UpdateUserGroupOrganizationRoleIn {
     /// Organization role to assign to the group.
@@ -441,7 +465,8 @@ impl UpdateUserGroupOrganizationRoleIn {
     }
 }
 /// `#/components/schemas/UpdateWorkflowResponse`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct UpdateWorkflowResponse {
     pub update_name: String,
     /// The result of the Update workflow call
@@ -460,7 +485,8 @@ impl UpdateWorkflowResponse {
     }
 }
 /// `#/components/schemas/UpdateWorkspaceIN`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct UpdateWorkspaceIN {
     /// Updated Workspace name.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
@@ -553,7 +579,8 @@ impl UsageInfo2 {
     }
 }
 /// `#/components/schemas/UsageLimits`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct UsageLimits {
     /// Whether no monthly usage limit is configured.
     ///
@@ -593,7 +620,8 @@ impl UsageLimits {
     }
 }
 /// `#/components/schemas/UsageOUTJSON`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct UsageOUTJSON {
     /// Completion usage data.
     pub completion: BasicModelUsageDataJSON,
@@ -696,7 +724,8 @@ pub enum UserGroupTargetType {
 }
 crate::runtime::string_enum!(UserGroupTargetType { W = "W", O = "O" });
 /// `#/components/schemas/UserIdentity`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct UserIdentity {
     pub id: String,
     pub email: Option<String>,
@@ -734,7 +763,8 @@ impl UserIdentity {
     }
 }
 /// `#/components/schemas/UserIdentityApiKey`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct UserIdentityApiKey {
     pub id: String,
     pub name: Option<String>,
@@ -750,7 +780,8 @@ impl UserIdentityApiKey {
     }
 }
 /// `#/components/schemas/UserIdentityOrganization`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct UserIdentityOrganization {
     pub id: String,
     pub name: String,
@@ -765,7 +796,8 @@ impl UserIdentityOrganization {
     }
 }
 /// `#/components/schemas/UserIdentityWorkspace`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct UserIdentityWorkspace {
     pub id: String,
     pub name: String,
@@ -780,7 +812,8 @@ impl UserIdentityWorkspace {
     }
 }
 /// `#/components/schemas/UserMessage`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct UserMessage {
     /// Default: `"user"`.
     ///
@@ -804,7 +837,8 @@ impl UserMessage {
 pub struct UserMessageRole;
 crate::runtime::const_value!(UserMessageRole, str, "user");
 /// `#/components/schemas/UserOrganization`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct UserOrganization {
     /// The organization's unique identifier.
     pub id: String,
@@ -834,7 +868,8 @@ pub enum UserRole {
 }
 crate::runtime::string_enum!(UserRole { A = "A", M = "M", B = "B" });
 /// `#/components/schemas/UserWorkspace`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct UserWorkspace {
     /// The workspace's unique identifier.
     pub id: String,

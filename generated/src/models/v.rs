@@ -2,7 +2,8 @@
 
 use super::*;
 /// `#/components/schemas/ValidationError`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ValidationError {
     pub loc: Vec<ValidationErrorLocItem>,
     pub msg: String,
@@ -40,12 +41,14 @@ pub enum ValidationErrorLocItem {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-crate::runtime::untagged_union!(ValidationErrorLocItem { Integer, String });
+crate::runtime::untagged_union_ser!(ValidationErrorLocItem { Integer, String });
+crate::runtime::untagged_union_de!(ValidationErrorLocItem { Integer, String });
 crate::runtime::union_from!(
     ValidationErrorLocItem { Integer(i64), String(String) } str => String
 );
 /// `#/components/schemas/VibeActiveUsersStat`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VibeActiveUsersStat {
     /// Format: `date`.
     pub day: String,
@@ -73,7 +76,8 @@ impl VibeActiveUsersStat {
     }
 }
 /// `#/components/schemas/VibeCodeUsageDataJSON`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VibeCodeUsageDataJSON {
     /// Vibe Code completion (token) usage data.
     pub completion: BasicModelUsageDataJSON,
@@ -105,7 +109,8 @@ impl VibeCodeUsageDataJSON {
     }
 }
 /// `#/components/schemas/VibeConsumedTokensStat`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VibeConsumedTokensStat {
     /// Format: `date`.
     pub day: String,
@@ -133,7 +138,8 @@ impl VibeConsumedTokensStat {
     }
 }
 /// `#/components/schemas/VibeNextEditActiveUsersStat`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VibeNextEditActiveUsersStat {
     /// Format: `date`.
     pub day: String,
@@ -149,7 +155,8 @@ impl VibeNextEditActiveUsersStat {
     }
 }
 /// `#/components/schemas/VibeNextEditModifiedLOCStat`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VibeNextEditModifiedLOCStat {
     /// Format: `date`.
     pub day: String,
@@ -177,7 +184,8 @@ impl VibeNextEditModifiedLOCStat {
     }
 }
 /// `#/components/schemas/VibeNextEditSuggestionStat`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VibeNextEditSuggestionStat {
     /// Format: `date`.
     pub day: String,
@@ -224,7 +232,8 @@ impl VibeNextEditSuggestionStat {
     }
 }
 /// `#/components/schemas/VibeOrganizationStatsOUT`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VibeOrganizationStatsOUT {
     /// Start of the queried window, as a Unix timestamp in seconds.
     pub start_time: i64,
@@ -253,7 +262,8 @@ impl VibeOrganizationStatsOUT {
     }
 }
 /// `#/components/schemas/VibeSessionDurationStat`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VibeSessionDurationStat {
     /// Format: `date`.
     pub day: String,
@@ -269,7 +279,8 @@ impl VibeSessionDurationStat {
     }
 }
 /// `#/components/schemas/VibeSessionStat`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VibeSessionStat {
     /// Format: `date`.
     pub day: String,
@@ -297,7 +308,8 @@ impl VibeSessionStat {
     }
 }
 /// `#/components/schemas/VibeToolCallsByNameStat`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VibeToolCallsByNameStat {
     /// Format: `date`.
     pub day: String,
@@ -319,7 +331,8 @@ impl VibeToolCallsByNameStat {
     }
 }
 /// `#/components/schemas/VibeToolCallsStat`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VibeToolCallsStat {
     /// Format: `date`.
     pub day: String,
@@ -357,7 +370,8 @@ impl VibeToolCallsStat {
     }
 }
 /// `#/components/schemas/VibeUserPromptsStat`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VibeUserPromptsStat {
     /// Format: `date`.
     pub day: String,
@@ -403,7 +417,8 @@ crate::runtime::string_enum!(
     = "month" }
 );
 /// `#/components/schemas/VibeWorkByAgentStat`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VibeWorkByAgentStat {
     pub messages_count: i64,
     pub files_count: i64,
@@ -441,7 +456,8 @@ impl VibeWorkByAgentStat {
     }
 }
 /// `#/components/schemas/VibeWorkByAgentStatsOUT`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VibeWorkByAgentStatsOUT {
     /// Start of the queried window, as a Unix timestamp in seconds.
     pub start_time: i64,
@@ -464,7 +480,8 @@ impl VibeWorkByAgentStatsOUT {
     }
 }
 /// `#/components/schemas/VibeWorkByTimeStat`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VibeWorkByTimeStat {
     pub messages_count: i64,
     pub files_count: i64,
@@ -506,7 +523,8 @@ impl VibeWorkByTimeStat {
     }
 }
 /// `#/components/schemas/VibeWorkByTimeStatsOUT`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VibeWorkByTimeStatsOUT {
     /// Start of the queried window, as a Unix timestamp in seconds.
     pub start_time: i64,
@@ -529,7 +547,8 @@ impl VibeWorkByTimeStatsOUT {
     }
 }
 /// `#/components/schemas/VibeWorkByUserStat`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VibeWorkByUserStat {
     pub messages_count: i64,
     pub files_count: i64,
@@ -570,7 +589,8 @@ impl VibeWorkByUserStat {
     }
 }
 /// `#/components/schemas/VibeWorkByUserStatsOUT`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VibeWorkByUserStatsOUT {
     /// Start of the queried window, as a Unix timestamp in seconds.
     pub start_time: i64,
@@ -593,7 +613,8 @@ impl VibeWorkByUserStatsOUT {
     }
 }
 /// `#/components/schemas/VibeWorkspaceStatsOUT`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VibeWorkspaceStatsOUT {
     /// Start of the queried window, as a Unix timestamp in seconds.
     pub start_time: i64,
@@ -635,7 +656,8 @@ impl VibeWorkspaceStatsOUT {
     }
 }
 /// Request model for creating a new voice with base64 audio.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct VoiceCreateRequest {
     pub name: String,
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
@@ -687,7 +709,8 @@ impl VoiceCreateRequest {
     }
 }
 /// Schema for voice list response
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VoiceListResponse {
     pub items: Vec<VoiceResponse>,
     pub total: i64,
@@ -714,7 +737,8 @@ impl VoiceListResponse {
     }
 }
 /// Schema for voice response
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VoiceResponse {
     pub name: String,
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
@@ -776,7 +800,8 @@ impl VoiceResponse {
     }
 }
 /// Request model for partially updating voice metadata.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct VoiceUpdateRequest {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub name: crate::Nullable<String>,

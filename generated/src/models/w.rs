@@ -52,7 +52,8 @@ pub enum WebSearchToolType {
 }
 crate::runtime::string_enum!(WebSearchToolType { WebSearch = "web_search" });
 /// `#/components/schemas/Workflow`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Workflow {
     /// Unique identifier of the workflow
     ///
@@ -129,7 +130,8 @@ impl Workflow {
     }
 }
 /// `#/components/schemas/WorkflowArchiveResponse`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowArchiveResponse {
     /// The workflow spec
     pub workflow: Workflow,
@@ -141,7 +143,8 @@ impl WorkflowArchiveResponse {
     }
 }
 /// `#/components/schemas/WorkflowBasicDefinition`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowBasicDefinition {
     /// Format: `uuid`.
     pub id: String,
@@ -185,7 +188,8 @@ impl WorkflowBasicDefinition {
     }
 }
 /// `#/components/schemas/WorkflowBulkArchiveRequest`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct WorkflowBulkArchiveRequest {
     /// List of workflow IDs to archive
     pub workflow_ids: Vec<String>,
@@ -199,7 +203,8 @@ impl WorkflowBulkArchiveRequest {
     }
 }
 /// `#/components/schemas/WorkflowBulkArchiveResponse`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowBulkArchiveResponse {
     /// Workflows that were successfully archived or were already archived
     pub archived: Vec<Workflow>,
@@ -220,7 +225,8 @@ impl WorkflowBulkArchiveResponse {
     }
 }
 /// `#/components/schemas/WorkflowBulkError`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowBulkError {
     /// The requested workflow ID
     ///
@@ -246,7 +252,8 @@ impl WorkflowBulkError {
     }
 }
 /// `#/components/schemas/WorkflowBulkUnarchiveRequest`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct WorkflowBulkUnarchiveRequest {
     /// List of workflow IDs to unarchive
     pub workflow_ids: Vec<String>,
@@ -260,7 +267,8 @@ impl WorkflowBulkUnarchiveRequest {
     }
 }
 /// `#/components/schemas/WorkflowBulkUnarchiveResponse`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowBulkUnarchiveResponse {
     /// Workflows that were successfully unarchived or were already unarchived
     pub unarchived: Vec<Workflow>,
@@ -281,7 +289,8 @@ impl WorkflowBulkUnarchiveResponse {
     }
 }
 /// `#/components/schemas/WorkflowCodeDefinition`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowCodeDefinition {
     /// Input schema of the workflow's run method
     pub input_schema: std::collections::BTreeMap<String, serde_json::Value>,
@@ -400,7 +409,8 @@ crate::runtime::string_enum!(
     ActivityTaskFailed = "ACTIVITY_TASK_FAILED" }
 );
 /// Attributes for workflow execution canceled events.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowExecutionCanceledAttributes {
     /// Unique identifier for the task within the workflow execution.
     pub task_id: String,
@@ -429,7 +439,8 @@ impl WorkflowExecutionCanceledAttributes {
 /// Emitted when a workflow execution is canceled.
 ///
 /// This is a terminal event indicating the workflow was explicitly canceled.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowExecutionCanceledResponse {
     /// Unique identifier for this event instance.
     pub event_id: String,
@@ -500,7 +511,8 @@ crate::runtime::const_value!(
     WorkflowExecutionCanceledResponseEventType, str, "WORKFLOW_EXECUTION_CANCELED"
 );
 /// Attributes for workflow execution completed events.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowExecutionCompletedAttributesResponse {
     /// Unique identifier for the task within the workflow execution.
     pub task_id: String,
@@ -531,7 +543,8 @@ impl WorkflowExecutionCompletedAttributesResponse {
 /// Emitted when a workflow execution completes successfully.
 ///
 /// This is a terminal event indicating the workflow finished without errors.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowExecutionCompletedResponse {
     /// Unique identifier for this event instance.
     pub event_id: String,
@@ -602,7 +615,8 @@ crate::runtime::const_value!(
     WorkflowExecutionCompletedResponseEventType, str, "WORKFLOW_EXECUTION_COMPLETED"
 );
 /// Attributes for workflow execution continued-as-new events.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowExecutionContinuedAsNewAttributesResponse {
     /// Unique identifier for the task within the workflow execution.
     pub task_id: String,
@@ -633,7 +647,8 @@ impl WorkflowExecutionContinuedAsNewAttributesResponse {
 ///
 /// This occurs when a workflow uses continue-as-new to reset its history
 /// while maintaining logical continuity.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowExecutionContinuedAsNewResponse {
     /// Unique identifier for this event instance.
     pub event_id: String,
@@ -705,7 +720,8 @@ crate::runtime::const_value!(
     "WORKFLOW_EXECUTION_CONTINUED_AS_NEW"
 );
 /// Attributes for workflow execution failed events.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowExecutionFailedAttributes {
     /// Unique identifier for the task within the workflow execution.
     pub task_id: String,
@@ -733,7 +749,8 @@ impl WorkflowExecutionFailedAttributes {
 /// Emitted when a workflow execution fails due to an unhandled exception.
 ///
 /// This is a terminal event indicating the workflow ended with an error.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowExecutionFailedResponse {
     /// Unique identifier for this event instance.
     pub event_id: String,
@@ -804,7 +821,8 @@ crate::runtime::const_value!(
     WorkflowExecutionFailedResponseEventType, str, "WORKFLOW_EXECUTION_FAILED"
 );
 /// Deprecated: use WorkflowRunListResponse instead. Will be removed in the next major version.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowExecutionListResponse {
     /// A list of workflow executions
     pub executions: Vec<WorkflowExecutionWithoutResultResponse>,
@@ -827,7 +845,8 @@ impl WorkflowExecutionListResponse {
     }
 }
 /// `#/components/schemas/WorkflowExecutionProgressTraceEvent`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowExecutionProgressTraceEvent {
     /// Default: `"EVENT_PROGRESS"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -896,7 +915,8 @@ impl WorkflowExecutionProgressTraceEvent {
     }
 }
 /// `#/components/schemas/WorkflowExecutionRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct WorkflowExecutionRequest {
     /// Allows you to specify a custom execution ID. If not provided, a random ID will be generated.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
@@ -953,13 +973,16 @@ pub enum WorkflowExecutionRequestInput {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-crate::runtime::untagged_union!(WorkflowExecutionRequestInput { ValueMap });
+crate::runtime::untagged_union_ser!(WorkflowExecutionRequestInput { ValueMap });
+#[cfg(feature = "full-serde")]
+crate::runtime::untagged_union_de!(WorkflowExecutionRequestInput { ValueMap });
 crate::runtime::union_from!(
     WorkflowExecutionRequestInput { ValueMap(std::collections::BTreeMap < String,
     serde_json::Value >) }
 );
 /// `#/components/schemas/WorkflowExecutionResponse`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowExecutionResponse {
     /// The name of the workflow
     pub workflow_name: String,
@@ -1035,7 +1058,8 @@ impl WorkflowExecutionResponse {
     }
 }
 /// Attributes for workflow execution started events.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowExecutionStartedAttributesResponse {
     /// Unique identifier for the task within the workflow execution.
     pub task_id: String,
@@ -1074,7 +1098,8 @@ impl WorkflowExecutionStartedAttributesResponse {
 /// Emitted when a workflow execution begins.
 ///
 /// This is the first event in any workflow execution lifecycle.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowExecutionStartedResponse {
     /// Unique identifier for this event instance.
     pub event_id: String,
@@ -1173,7 +1198,8 @@ crate::runtime::string_enum!(
     "RETRYING_AFTER_ERROR" }
 );
 /// Response model for synchronous workflow execution
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowExecutionSyncResponse {
     /// Name of the workflow that was executed
     pub workflow_name: String,
@@ -1197,7 +1223,8 @@ impl WorkflowExecutionSyncResponse {
     }
 }
 /// `#/components/schemas/WorkflowExecutionTraceEvent`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowExecutionTraceEvent {
     /// Default: `"EVENT"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1246,7 +1273,8 @@ impl WorkflowExecutionTraceEvent {
     }
 }
 /// `#/components/schemas/WorkflowExecutionTraceEventsResponse`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowExecutionTraceEventsResponse {
     /// The name of the workflow
     pub workflow_name: String,
@@ -1334,7 +1362,12 @@ pub enum WorkflowExecutionTraceEventsResponseEventsItem {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-crate::runtime::untagged_union!(
+#[cfg(feature = "full-serde")]
+crate::runtime::untagged_union_ser!(
+    WorkflowExecutionTraceEventsResponseEventsItem { WorkflowExecutionProgressTraceEvent,
+    WorkflowExecutionTraceEvent }
+);
+crate::runtime::untagged_union_de!(
     WorkflowExecutionTraceEventsResponseEventsItem { WorkflowExecutionProgressTraceEvent,
     WorkflowExecutionTraceEvent }
 );
@@ -1344,7 +1377,8 @@ crate::runtime::union_from!(
     WorkflowExecutionTraceEvent(WorkflowExecutionTraceEvent) }
 );
 /// `#/components/schemas/WorkflowExecutionTraceOTelResponse`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowExecutionTraceOTelResponse {
     /// The name of the workflow
     pub workflow_name: String,
@@ -1444,7 +1478,12 @@ pub enum WorkflowExecutionTraceSummaryAttributesValues {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-crate::runtime::untagged_union!(
+#[cfg(feature = "full-serde")]
+crate::runtime::untagged_union_ser!(
+    WorkflowExecutionTraceSummaryAttributesValues { Bool, Integer, Number, String,
+    ValueList }
+);
+crate::runtime::untagged_union_de!(
     WorkflowExecutionTraceSummaryAttributesValues { Bool, Integer, Number, String,
     ValueList }
 );
@@ -1453,7 +1492,8 @@ crate::runtime::union_from!(
     Number(f64), String(String), ValueList(Vec < serde_json::Value >) } str => String
 );
 /// `#/components/schemas/WorkflowExecutionTraceSummaryResponse`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowExecutionTraceSummaryResponse {
     /// The name of the workflow
     pub workflow_name: String,
@@ -1534,7 +1574,8 @@ impl WorkflowExecutionTraceSummaryResponse {
     }
 }
 /// `#/components/schemas/WorkflowExecutionTraceSummarySpan`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowExecutionTraceSummarySpan {
     /// The ID of the span
     pub span_id: String,
@@ -1586,7 +1627,8 @@ impl WorkflowExecutionTraceSummarySpan {
     }
 }
 /// `#/components/schemas/WorkflowExecutionWithoutResultResponse`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowExecutionWithoutResultResponse {
     /// The name of the workflow
     pub workflow_name: String,
@@ -1658,7 +1700,8 @@ impl WorkflowExecutionWithoutResultResponse {
     }
 }
 /// `#/components/schemas/WorkflowGetResponse`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowGetResponse {
     /// The workflow spec
     pub workflow: WorkflowWithWorkerStatus,
@@ -1670,7 +1713,8 @@ impl WorkflowGetResponse {
     }
 }
 /// `#/components/schemas/WorkflowListResponse`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowListResponse {
     /// A list of workflows
     pub workflows: Vec<WorkflowBasicDefinition>,
@@ -1690,7 +1734,8 @@ impl WorkflowListResponse {
     }
 }
 /// `#/components/schemas/WorkflowMetadata`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowMetadata {
     /// Namespace for shared workflows, None if user-owned
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
@@ -1704,7 +1749,8 @@ impl WorkflowMetadata {
 /// Complete metrics for a specific workflow.
 ///
 /// This type combines all metric categories.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowMetrics {
     pub execution_count: ScalarMetric,
     pub success_count: ScalarMetric,
@@ -1734,7 +1780,8 @@ impl WorkflowMetrics {
     }
 }
 /// `#/components/schemas/WorkflowRegistration`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowRegistration {
     /// Unique identifier of the workflow registration
     ///
@@ -1793,7 +1840,8 @@ impl WorkflowRegistration {
     }
 }
 /// `#/components/schemas/WorkflowRegistrationGetResponse`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowRegistrationGetResponse {
     /// The workflow registration
     pub workflow_registration: WorkflowRegistrationWithWorkerStatus,
@@ -1813,7 +1861,8 @@ impl WorkflowRegistrationGetResponse {
     }
 }
 /// `#/components/schemas/WorkflowRegistrationListResponse`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowRegistrationListResponse {
     /// A list of workflow registrations
     pub workflow_registrations: Vec<WorkflowRegistration>,
@@ -1837,7 +1886,8 @@ impl WorkflowRegistrationListResponse {
     }
 }
 /// `#/components/schemas/WorkflowRegistrationWithWorkerStatus`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowRegistrationWithWorkerStatus {
     /// Unique identifier of the workflow registration
     ///
@@ -1900,7 +1950,8 @@ impl WorkflowRegistrationWithWorkerStatus {
     }
 }
 /// `#/components/schemas/WorkflowScheduleListResponse`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowScheduleListResponse {
     /// A list of workflow schedules
     pub schedules: Vec<ScheduleDefinitionOutput>,
@@ -1921,7 +1972,8 @@ impl WorkflowScheduleListResponse {
     }
 }
 /// `#/components/schemas/WorkflowSchedulePauseRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct WorkflowSchedulePauseRequest {
     /// Optional note recorded in Temporal when pausing or resuming a schedule
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
@@ -1933,7 +1985,8 @@ impl WorkflowSchedulePauseRequest {
     }
 }
 /// `#/components/schemas/WorkflowScheduleRequest`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct WorkflowScheduleRequest {
     /// The schedule definition
     pub schedule: ScheduleDefinition,
@@ -1983,7 +2036,8 @@ impl WorkflowScheduleRequest {
     }
 }
 /// `#/components/schemas/WorkflowScheduleResponse`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowScheduleResponse {
     /// The ID of the schedule
     pub schedule_id: String,
@@ -1997,7 +2051,8 @@ impl WorkflowScheduleResponse {
     }
 }
 /// `#/components/schemas/WorkflowScheduleTriggerRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct WorkflowScheduleTriggerRequest {
     /// Optional overlap policy override to use for the immediate trigger.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
@@ -2009,7 +2064,8 @@ impl WorkflowScheduleTriggerRequest {
     }
 }
 /// `#/components/schemas/WorkflowScheduleUpdateRequest`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct WorkflowScheduleUpdateRequest {
     /// Partial schedule definition to update. Unset fields preserve existing values.
     pub schedule: PartialScheduleDefinition,
@@ -2021,7 +2077,8 @@ impl WorkflowScheduleUpdateRequest {
     }
 }
 /// Attributes for workflow task failed events.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowTaskFailedAttributes {
     /// Unique identifier for the task within the workflow execution.
     pub task_id: String,
@@ -2041,7 +2098,8 @@ impl WorkflowTaskFailedAttributes {
 ///
 /// This indicates an error occurred during workflow task execution,
 /// which may trigger a retry depending on configuration.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowTaskFailedResponse {
     /// Unique identifier for this event instance.
     pub event_id: String,
@@ -2112,7 +2170,8 @@ crate::runtime::const_value!(
     WorkflowTaskFailedResponseEventType, str, "WORKFLOW_TASK_FAILED"
 );
 /// Attributes for workflow task timed out events.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowTaskTimedOutAttributes {
     /// Unique identifier for the task within the workflow execution.
     pub task_id: String,
@@ -2136,7 +2195,8 @@ impl WorkflowTaskTimedOutAttributes {
 ///
 /// This indicates the workflow task (a unit of workflow execution) exceeded
 /// its configured timeout.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowTaskTimedOutResponse {
     /// Unique identifier for this event instance.
     pub event_id: String,
@@ -2216,7 +2276,8 @@ pub enum WorkflowType {
 }
 crate::runtime::string_enum!(WorkflowType { Code = "code" });
 /// `#/components/schemas/WorkflowUnarchiveResponse`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowUnarchiveResponse {
     /// The workflow spec
     pub workflow: Workflow,
@@ -2228,7 +2289,8 @@ impl WorkflowUnarchiveResponse {
     }
 }
 /// `#/components/schemas/WorkflowUpdateRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct WorkflowUpdateRequest {
     /// New display name value
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
@@ -2250,7 +2312,8 @@ impl WorkflowUpdateRequest {
     }
 }
 /// `#/components/schemas/WorkflowUpdateResponse`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowUpdateResponse {
     /// Updated workflow
     pub workflow: Workflow,
@@ -2262,7 +2325,8 @@ impl WorkflowUpdateResponse {
     }
 }
 /// `#/components/schemas/WorkflowWithWorkerStatus`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowWithWorkerStatus {
     /// Unique identifier of the workflow
     ///
@@ -2350,7 +2414,12 @@ pub enum WorkflowsExecuteWorkflowResponse {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-crate::runtime::untagged_union!(
+#[cfg(feature = "full-serde")]
+crate::runtime::untagged_union_ser!(
+    WorkflowsExecuteWorkflowResponse { WorkflowExecutionResponse,
+    WorkflowExecutionSyncResponse }
+);
+crate::runtime::untagged_union_de!(
     WorkflowsExecuteWorkflowResponse { WorkflowExecutionResponse,
     WorkflowExecutionSyncResponse }
 );
@@ -2364,7 +2433,8 @@ crate::runtime::union_from!(
 pub struct WorkflowsGetWorkflowsSortBy;
 crate::runtime::const_value!(WorkflowsGetWorkflowsSortBy, str, "display_name");
 /// `#/components/schemas/WorkflowsWorkerSpecUpdate`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct WorkflowsWorkerSpecUpdate {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub github_url: crate::Nullable<String>,
@@ -2382,7 +2452,8 @@ impl WorkflowsWorkerSpecUpdate {
     }
 }
 /// `#/components/schemas/WorkspaceEnrichedOUT`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkspaceEnrichedOUT {
     /// Workspace ID.
     ///
@@ -2446,7 +2517,12 @@ pub enum WorkspaceEnrichedOUTRawRolesItem {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
-crate::runtime::untagged_union!(
+#[cfg(feature = "full-serde")]
+crate::runtime::untagged_union_ser!(
+    WorkspaceEnrichedOUTRawRolesItem { WorkspaceRole, StaticWorkspaceRoles,
+    StaticOrganizationRoles }
+);
+crate::runtime::untagged_union_de!(
     WorkspaceEnrichedOUTRawRolesItem { WorkspaceRole, StaticWorkspaceRoles,
     StaticOrganizationRoles }
 );
@@ -2456,7 +2532,8 @@ crate::runtime::union_from!(
     StaticOrganizationRoles(StaticOrganizationRoles) }
 );
 /// `#/components/schemas/WorkspaceMemberIN`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct WorkspaceMemberIN {
     /// Workspace members to add or update.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
@@ -2468,7 +2545,8 @@ impl WorkspaceMemberIN {
     }
 }
 /// `#/components/schemas/WorkspaceMemberSingleIN`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 #[allow(deprecated)]
 pub struct WorkspaceMemberSingleIN {
     /// Simplified role names to assign. Mutually exclusive with 'roles'.
@@ -2545,7 +2623,8 @@ crate::runtime::string_enum!(
     "observability_viewer", WorkflowExecutor = "workflow_executor" }
 );
 /// `#/components/schemas/WorkspaceOUT`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkspaceOUT {
     /// Workspace ID.
     ///
@@ -2602,7 +2681,8 @@ pub enum WorkspaceRole {
 }
 crate::runtime::string_enum!(WorkspaceRole { A = "A", M = "M" });
 /// `#/components/schemas/WorkspaceRoleRef`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkspaceRoleRef {
     pub name: String,
     /// Format: `uuid`.
@@ -2618,7 +2698,8 @@ impl WorkspaceRoleRef {
     }
 }
 /// `#/components/schemas/WorkspaceSpendLimitOUT`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkspaceSpendLimitOUT {
     /// Monthly spending limit for the Workspace.
     pub value: Option<f64>,
@@ -2643,7 +2724,8 @@ impl WorkspaceSpendLimitOUT {
     }
 }
 /// `#/components/schemas/WorkspacesOut`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkspacesOut {
     /// Total number of Workspaces that match the request.
     pub total: i64,

@@ -415,3 +415,65 @@ pub fn path_value<T: serde::Serialize + ?Sized>(value: &T) -> String {
         Err(_) => String::new(),
     }
 }
+
+/// The future a request builder returns.
+pub type Pending<'c, T> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, Error>> + Send + 'c>>;
+
+/// How a successful response becomes the operation's output. One async body per output type,
+/// shared by every operation with that output: operations themselves stay synchronous, which
+/// keeps the crate's compile time down.
+pub trait Output: Sized + Send + 'static {
+    /// The `Accept` header to send.
+    const ACCEPT: &'static str = "application/json";
+    fn from_response(op: &'static Operation, resp: reqwest::Response) -> impl std::future::Future<Output = Result<Self, Error>> + Send;
+}
+
+impl Output for () {
+    async fn from_response(op: &'static Operation, resp: reqwest::Response) -> Result<Self, Error> {
+        empty(op, resp).await
+    }
+}
+
+impl Output for crate::BinaryResponse {
+    const ACCEPT: &'static str = "*/*";
+    async fn from_response(op: &'static Operation, resp: reqwest::Response) -> Result<Self, Error> {
+        Ok(crate::BinaryResponse::new(op.id, resp))
+    }
+}
+
+impl<T: super::sse::SseDecode + Send + 'static> Output for super::sse::EventStream<T> {
+    const ACCEPT: &'static str = "text/event-stream";
+    async fn from_response(op: &'static Operation, resp: reqwest::Response) -> Result<Self, Error> {
+        Ok(super::sse::EventStream::new(op.id, resp))
+    }
+}
+
+/// Sends a prepared request and turns the response into `O`.
+pub fn send<'c, O: Output>(client: &'c Client, op: &'static Operation, req: Result<HttpRequest, Error>, opts: RequestOptions) -> Pending<'c, O> {
+    Box::pin(async move {
+        let mut req = req?;
+        req.accept.get_or_insert(O::ACCEPT);
+        let resp = execute(client, op, req, opts).await?;
+        O::from_response(op, resp).await
+    })
+}
+
+/// Sends a request whose output is a JSON body of type `T`.
+pub fn send_json<'c, T: serde::de::DeserializeOwned + Send + 'static>(
+    client: &'c Client,
+    op: &'static Operation,
+    req: Result<HttpRequest, Error>,
+    opts: RequestOptions,
+) -> Pending<'c, T> {
+    Box::pin(async move {
+        let req = req?;
+        let resp = execute(client, op, req, opts).await?;
+        json(op, resp).await
+    })
+}
+
+/// Runs a request-building closure (so generated code can use `?` while building).
+#[inline]
+pub fn build(f: impl FnOnce() -> Result<HttpRequest, Error>) -> Result<HttpRequest, Error> {
+    f()
+}

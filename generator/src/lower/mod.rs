@@ -34,6 +34,7 @@ pub fn lower(api: &OpenAPI, overlay: &Overlay, diags: &mut Diagnostics) -> Ir {
     let operations = l.operations();
     let Lowerer { mut types, components, examples, used_renames, .. } = l;
     order_untagged(&mut types);
+    directions(&mut types, &operations);
     for from in overlay.type_names.keys() {
         if !used_renames.contains(from) {
             diags.warn("spec/overlay.yaml#/type_names", format!("rename of `{from}` matches no generated type"));
@@ -219,6 +220,8 @@ impl<'a> Lowerer<'a> {
                         docs: None,
                         deprecated: false,
                         kind: TypeKind::Alias(target),
+                        ser: false,
+                        de: false,
                     });
                 }
                 ReferenceOr::Item(s) => {
@@ -289,6 +292,8 @@ impl<'a> Lowerer<'a> {
             docs,
             deprecated: s.schema_data.deprecated,
             kind,
+            ser: false,
+            de: false,
         });
     }
 
@@ -534,6 +539,8 @@ impl<'a> Lowerer<'a> {
                 docs: Some(format!("The alternative property sets of `{name}`.")),
                 deprecated: false,
                 kind,
+                ser: false,
+                de: false,
             });
             fields.push(Field {
                 wire: String::new(),
@@ -706,6 +713,61 @@ impl<'a> Lowerer<'a> {
         None
     }
 
+}
+
+/// Which serde directions each type needs: `Serialize` for what requests carry, `Deserialize`
+/// for what responses carry. Types no operation uses get both.
+fn directions(types: &mut BTreeMap<String, TypeDef>, operations: &[Operation]) {
+    fn mark(types: &mut BTreeMap<String, TypeDef>, t: &TypeRef, ser: bool) {
+        let mut names = Vec::new();
+        t.named(&mut names);
+        let mut stack = names;
+        while let Some(n) = stack.pop() {
+            let Some(def) = types.get_mut(&n) else { continue };
+            let flag = if ser { &mut def.ser } else { &mut def.de };
+            if *flag {
+                continue;
+            }
+            *flag = true;
+            let mut next = Vec::new();
+            match &def.kind {
+                TypeKind::Struct(s) => {
+                    s.fields.iter().for_each(|f| f.ty.named(&mut next));
+                    if let Some(a) = &s.additional {
+                        a.named(&mut next);
+                    }
+                }
+                TypeKind::Tagged { variants, .. } => variants.iter().for_each(|v| v.ty.named(&mut next)),
+                TypeKind::Untagged(vs) => vs.iter().for_each(|v| v.ty.named(&mut next)),
+                TypeKind::Alias(a) => a.named(&mut next),
+                TypeKind::Enum(_) | TypeKind::Const(_) => {}
+            }
+            stack.extend(next);
+        }
+    }
+    for op in operations {
+        for p in &op.params {
+            mark(types, &p.ty, true);
+        }
+        if let Some(b) = &op.body {
+            mark(types, &b.ty, true);
+        }
+        match &op.success {
+            Success::Json(t) | Success::Sse(t) => mark(types, t, false),
+            Success::Empty | Success::Binary => {}
+        }
+        for e in &op.errors {
+            if let Some(t) = &e.ty {
+                mark(types, t, false);
+            }
+        }
+    }
+    // Unused types (and everything they reach) get both directions.
+    let unused: Vec<String> = types.values().filter(|d| !d.ser && !d.de).map(|d| d.name.clone()).collect();
+    for n in unused {
+        mark(types, &TypeRef::Named(n.clone()), true);
+        mark(types, &TypeRef::Named(n), false);
+    }
 }
 
 /// Untagged variant order: the most specific first, so the first that decodes is right.

@@ -128,15 +128,34 @@ fn render_type(t: &TypeDef, ir: &Ir, uses_deprecated: bool) -> TokenStream {
     let allow = if uses_deprecated || t.deprecated { quote!(#[allow(deprecated)]) } else { TokenStream::new() };
     let name = ident(&t.name);
     let head = quote!(#docs #deprecated);
+    let dirs = Dirs { ser: t.ser, de: t.de };
     match &t.kind {
-        TypeKind::Struct(s) => render_struct(&name, s, head, allow, ir),
+        TypeKind::Struct(s) => render_struct(&name, s, head, allow, ir, dirs),
         TypeKind::Enum(values) => render_enum(&name, values, head),
         TypeKind::Const(v) => render_const(&name, v, head),
-        TypeKind::Tagged { tag, variants } => render_tagged(&name, tag, variants, head, allow, ir),
-        TypeKind::Untagged(variants) => render_untagged(&name, variants, head, allow, ir),
+        TypeKind::Tagged { tag, variants } => render_tagged(&name, tag, variants, head, allow, ir, dirs),
+        TypeKind::Untagged(variants) => render_untagged(&name, variants, head, allow, ir, dirs),
         TypeKind::Alias(target) => {
             let target = ty(target);
             quote!(#head pub type #name = #target;)
+        }
+    }
+}
+
+/// The serde directions a type gets by default; the other is behind the `full-serde` feature.
+#[derive(Clone, Copy)]
+struct Dirs {
+    ser: bool,
+    de: bool,
+}
+
+impl Dirs {
+    /// Attributes that put an item behind the feature when its direction is not needed.
+    fn gate(needed: bool) -> TokenStream {
+        if needed {
+            TokenStream::new()
+        } else {
+            quote!(#[cfg(feature = "full-serde")])
         }
     }
 }
@@ -163,7 +182,7 @@ fn has_default(ir: &Ir, t: &TypeRef) -> bool {
     }
 }
 
-fn render_struct(name: &Ident, s: &Struct, head: TokenStream, allow: TokenStream, ir: &Ir) -> TokenStream {
+fn render_struct(name: &Ident, s: &Struct, head: TokenStream, allow: TokenStream, ir: &Ir, dirs: Dirs) -> TokenStream {
     let mut fields = Vec::new();
     let mut ctor_params = Vec::new();
     let mut ctor_inits = Vec::new();
@@ -264,10 +283,19 @@ fn render_struct(name: &Ident, s: &Struct, head: TokenStream, allow: TokenStream
     }
     let flatten_union = s.fields.iter().any(|f| f.flatten);
     let derive_default = !needs_args && !flatten_union && s.fields.iter().all(|f| f.presence() != Presence::Plain || has_default(ir, &f.ty) || f.is_const);
-    let derives = if derive_default {
-        quote!(#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)])
-    } else {
-        quote!(#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)])
+    let default = if derive_default { quote!(Default,) } else { TokenStream::new() };
+    // Only the serde directions the API needs are compiled by default (a large part of the
+    // crate's build time); `full-serde` adds the other.
+    let (ser, de) = (dirs.ser, dirs.de);
+    let mut always = Vec::new();
+    let mut gated = Vec::new();
+    for (needed, d) in [(ser, quote!(serde::Serialize)), (de, quote!(serde::Deserialize))] {
+        if needed { always.push(d) } else { gated.push(d) }
+    }
+    let gated = if gated.is_empty() { TokenStream::new() } else { quote!(#[cfg_attr(feature = "full-serde", derive(#(#gated),*))]) };
+    let derives = quote! {
+        #[derive(Debug, Clone, PartialEq, #default #(#always),*)]
+        #gated
     };
     let many = if ctor_params.len() > 7 { quote!(#[allow(clippy::too_many_arguments)]) } else { TokenStream::new() };
     let ctor = if derive_default {
@@ -378,7 +406,7 @@ fn from_impls(name: &Ident, variants: &[(Ident, &TypeRef, bool)], ir: &Ir, allow
     quote!(crate::runtime::union_from!(#allow #name { #(#list),* } #str_part);)
 }
 
-fn render_tagged(name: &Ident, tag: &str, variants: &[TaggedVariant], head: TokenStream, allow: TokenStream, ir: &Ir) -> TokenStream {
+fn render_tagged(name: &Ident, tag: &str, variants: &[TaggedVariant], head: TokenStream, allow: TokenStream, ir: &Ir, dirs: Dirs) -> TokenStream {
     let decls = variants.iter().map(|v| {
         let i = ident(&v.rust);
         let t = ty(&v.ty);
@@ -394,6 +422,8 @@ fn render_tagged(name: &Ident, tag: &str, variants: &[TaggedVariant], head: Toke
     });
     let pairs: Vec<(Ident, &TypeRef, bool)> = variants.iter().map(|v| (ident(&v.rust), &v.ty, v.boxed)).collect();
     let froms = from_impls(name, &pairs, ir, &allow);
+    let entries: Vec<TokenStream> = entries.collect();
+    let (ser_gate, de_gate) = (Dirs::gate(dirs.ser), Dirs::gate(dirs.de));
     quote! {
         #head
         #[derive(Debug, Clone, PartialEq)]
@@ -404,20 +434,25 @@ fn render_tagged(name: &Ident, tag: &str, variants: &[TaggedVariant], head: Toke
             Unknown(serde_json::Value),
         }
         crate::runtime::tagged_union!(#allow #name, #tag { #(#entries),* });
+        #ser_gate
+        crate::runtime::tagged_union_ser!(#allow #name, #tag { #(#entries),* });
+        #de_gate
+        crate::runtime::tagged_union_de!(#allow #name, #tag { #(#entries),* });
         #froms
     }
 }
 
-fn render_untagged(name: &Ident, variants: &[Variant], head: TokenStream, allow: TokenStream, ir: &Ir) -> TokenStream {
+fn render_untagged(name: &Ident, variants: &[Variant], head: TokenStream, allow: TokenStream, ir: &Ir, dirs: Dirs) -> TokenStream {
     let decls = variants.iter().map(|v| {
         let i = ident(&v.rust);
         let t = ty(&v.ty);
         let t = if v.boxed { quote!(Box<#t>) } else { t };
         quote!(#i(#t),)
     });
-    let entries = variants.iter().map(|v| ident(&v.rust));
+    let entries: Vec<Ident> = variants.iter().map(|v| ident(&v.rust)).collect();
     let pairs: Vec<(Ident, &TypeRef, bool)> = variants.iter().map(|v| (ident(&v.rust), &v.ty, v.boxed)).collect();
     let froms = from_impls(name, &pairs, ir, &allow);
+    let (ser_gate, de_gate) = (Dirs::gate(dirs.ser), Dirs::gate(dirs.de));
     quote! {
         #head
         #[derive(Debug, Clone, PartialEq)]
@@ -427,7 +462,10 @@ fn render_untagged(name: &Ident, variants: &[Variant], head: TokenStream, allow:
             /// A value matching none of the known shapes, kept as raw JSON.
             Unknown(serde_json::Value),
         }
-        crate::runtime::untagged_union!(#allow #name { #(#entries),* });
+        #ser_gate
+        crate::runtime::untagged_union_ser!(#allow #name { #(#entries),* });
+        #de_gate
+        crate::runtime::untagged_union_de!(#allow #name { #(#entries),* });
         #froms
     }
 }

@@ -338,25 +338,18 @@ fn render_op(ir: &Ir, op: &Operation) -> (TokenStream, TokenStream) {
             BodyKind::Multipart => req_steps.push(multipart_step(ir, op, b, &stat)),
         }
     }
-    let (output, accept, finish) = match &op.success {
-        Success::Json(t) => {
-            let t = ty(t);
-            (quote!(#t), TokenStream::new(), quote!(crate::runtime::http::json(&#stat, resp).await))
-        }
-        Success::Empty => (quote!(()), TokenStream::new(), quote!(crate::runtime::http::empty(&#stat, resp).await)),
-        Success::Binary => (
-            quote!(crate::BinaryResponse),
-            quote!(req.accept = Some("*/*");),
-            quote!(Ok(crate::BinaryResponse::new(#id, resp))),
-        ),
+    let output = match &op.success {
+        Success::Json(t) => ty(t),
+        Success::Empty => quote!(()),
+        Success::Binary => quote!(crate::BinaryResponse),
         Success::Sse(t) => {
             let t = ty(t);
-            (
-                quote!(crate::EventStream<crate::Event<#t>>),
-                quote!(req.accept = Some("text/event-stream");),
-                quote!(Ok(crate::EventStream::new(#id, resp))),
-            )
+            quote!(crate::EventStream<crate::Event<#t>>)
         }
+    };
+    let sender = match &op.success {
+        Success::Json(_) => quote!(crate::runtime::http::send_json),
+        _ => quote!(crate::runtime::http::send),
     };
     let docs = doc_attrs(Some(&op_docs(op)));
     let deprecated = match &op.deprecated {
@@ -364,7 +357,7 @@ fn render_op(ir: &Ir, op: &Operation) -> (TokenStream, TokenStream) {
         None => TokenStream::new(),
     };
     let builder_doc = format!(" Request builder for `{}`: set optional inputs, then `.await` it or call `.send()`.", op.id);
-    let mutable = if req_steps.iter().any(|_| true) || !accept.is_empty() { quote!(mut) } else { TokenStream::new() };
+    let mutable = if req_steps.is_empty() { TokenStream::new() } else { quote!(mut) };
     let has_body_multipart = matches!(op.body.as_ref().map(|b| b.kind), Some(BodyKind::Multipart));
     let _ = has_body_multipart;
     let allow_dep = if op.deprecated.is_some() || op.params.iter().any(|p| p.deprecated) { quote!(#[allow(deprecated)]) } else { TokenStream::new() };
@@ -401,12 +394,13 @@ fn render_op(ir: &Ir, op: &Operation) -> (TokenStream, TokenStream) {
             crate::runtime::request_options!();
 
             /// Sends the request.
-            pub async fn send(self) -> crate::Result<#output> {
-                let #mutable req = HttpRequest::new(#path_expr);
-                #accept
-                #(#req_steps)*
-                let resp = crate::runtime::http::execute(self.client, &#stat, req, self.opts).await?;
-                #finish
+            pub fn send(self) -> crate::runtime::http::Pending<'c, #output> {
+                let req = crate::runtime::http::build(|| {
+                    let #mutable req = HttpRequest::new(#path_expr);
+                    #(#req_steps)*
+                    Ok(req)
+                });
+                #sender(self.client, &#stat, req, self.opts)
             }
         }
 

@@ -50,82 +50,81 @@ pub struct CompleteBuilder<'c> {
 impl<'c> CompleteBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<TranscriptionResponse> {
-        let mut req = HttpRequest::new(String::from("/v1/audio/transcriptions"));
-        let body = std::sync::Arc::new(self.body);
-        req.body = crate::runtime::http::RequestBody::Multipart(
-            std::sync::Arc::new(move || {
-                let b = &*body;
-                let mut form = reqwest::multipart::Form::new();
-                form = crate::runtime::multipart::form_field(
-                    form,
-                    "audio_api_v1_transcriptions_post",
-                    "model",
-                    &b.model,
-                )?;
-                if let crate::Nullable::Value(p) = &b.file {
-                    form = form
-                        .part("file", p.to_part("audio_api_v1_transcriptions_post")?);
-                }
-                form = crate::runtime::multipart::form_field(
-                    form,
-                    "audio_api_v1_transcriptions_post",
-                    "file_url",
-                    &b.file_url,
-                )?;
-                form = crate::runtime::multipart::form_field(
-                    form,
-                    "audio_api_v1_transcriptions_post",
-                    "file_id",
-                    &b.file_id,
-                )?;
-                form = crate::runtime::multipart::form_field(
-                    form,
-                    "audio_api_v1_transcriptions_post",
-                    "language",
-                    &b.language,
-                )?;
-                form = crate::runtime::multipart::form_field(
-                    form,
-                    "audio_api_v1_transcriptions_post",
-                    "temperature",
-                    &b.temperature,
-                )?;
-                form = crate::runtime::multipart::form_field(
-                    form,
-                    "audio_api_v1_transcriptions_post",
-                    "stream",
-                    &b.stream,
-                )?;
-                form = crate::runtime::multipart::form_field(
-                    form,
-                    "audio_api_v1_transcriptions_post",
-                    "diarize",
-                    &b.diarize,
-                )?;
-                form = crate::runtime::multipart::form_field(
-                    form,
-                    "audio_api_v1_transcriptions_post",
-                    "context_bias",
-                    &b.context_bias,
-                )?;
-                form = crate::runtime::multipart::form_field(
-                    form,
-                    "audio_api_v1_transcriptions_post",
-                    "timestamp_granularities",
-                    &b.timestamp_granularities,
-                )?;
-                Ok(form)
-            }),
-        );
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_COMPLETE,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_COMPLETE, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, TranscriptionResponse> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(String::from("/v1/audio/transcriptions"));
+            let body = std::sync::Arc::new(self.body);
+            req.body = crate::runtime::http::RequestBody::Multipart(
+                std::sync::Arc::new(move || {
+                    let b = &*body;
+                    let mut form = reqwest::multipart::Form::new();
+                    form = crate::runtime::multipart::form_field(
+                        form,
+                        "audio_api_v1_transcriptions_post",
+                        "model",
+                        &b.model,
+                    )?;
+                    if let crate::Nullable::Value(p) = &b.file {
+                        form = form
+                            .part(
+                                "file",
+                                p.to_part("audio_api_v1_transcriptions_post")?,
+                            );
+                    }
+                    form = crate::runtime::multipart::form_field(
+                        form,
+                        "audio_api_v1_transcriptions_post",
+                        "file_url",
+                        &b.file_url,
+                    )?;
+                    form = crate::runtime::multipart::form_field(
+                        form,
+                        "audio_api_v1_transcriptions_post",
+                        "file_id",
+                        &b.file_id,
+                    )?;
+                    form = crate::runtime::multipart::form_field(
+                        form,
+                        "audio_api_v1_transcriptions_post",
+                        "language",
+                        &b.language,
+                    )?;
+                    form = crate::runtime::multipart::form_field(
+                        form,
+                        "audio_api_v1_transcriptions_post",
+                        "temperature",
+                        &b.temperature,
+                    )?;
+                    form = crate::runtime::multipart::form_field(
+                        form,
+                        "audio_api_v1_transcriptions_post",
+                        "stream",
+                        &b.stream,
+                    )?;
+                    form = crate::runtime::multipart::form_field(
+                        form,
+                        "audio_api_v1_transcriptions_post",
+                        "diarize",
+                        &b.diarize,
+                    )?;
+                    form = crate::runtime::multipart::form_field(
+                        form,
+                        "audio_api_v1_transcriptions_post",
+                        "context_bias",
+                        &b.context_bias,
+                    )?;
+                    form = crate::runtime::multipart::form_field(
+                        form,
+                        "audio_api_v1_transcriptions_post",
+                        "timestamp_granularities",
+                        &b.timestamp_granularities,
+                    )?;
+                    Ok(form)
+                }),
+            );
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_COMPLETE, req, self.opts)
     }
 }
 crate::runtime::into_future!(CompleteBuilder, TranscriptionResponse);
@@ -148,83 +147,86 @@ pub struct StreamBuilder<'c> {
 impl<'c> StreamBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<crate::EventStream<crate::Event<TranscriptionStreamEventsData>>> {
-        let mut req = HttpRequest::new(String::from("/v1/audio/transcriptions"));
-        req.accept = Some("text/event-stream");
-        let body = std::sync::Arc::new(self.body);
-        req.body = crate::runtime::http::RequestBody::Multipart(
-            std::sync::Arc::new(move || {
-                let b = &*body;
-                let mut form = reqwest::multipart::Form::new();
-                form = crate::runtime::multipart::form_field(
-                    form,
-                    "audio_api_v1_transcriptions_post_stream",
-                    "model",
-                    &b.model,
-                )?;
-                if let crate::Nullable::Value(p) = &b.file {
-                    form = form
-                        .part(
-                            "file",
-                            p.to_part("audio_api_v1_transcriptions_post_stream")?,
-                        );
-                }
-                form = crate::runtime::multipart::form_field(
-                    form,
-                    "audio_api_v1_transcriptions_post_stream",
-                    "file_url",
-                    &b.file_url,
-                )?;
-                form = crate::runtime::multipart::form_field(
-                    form,
-                    "audio_api_v1_transcriptions_post_stream",
-                    "file_id",
-                    &b.file_id,
-                )?;
-                form = crate::runtime::multipart::form_field(
-                    form,
-                    "audio_api_v1_transcriptions_post_stream",
-                    "language",
-                    &b.language,
-                )?;
-                form = crate::runtime::multipart::form_field(
-                    form,
-                    "audio_api_v1_transcriptions_post_stream",
-                    "temperature",
-                    &b.temperature,
-                )?;
-                form = crate::runtime::multipart::form_field(
-                    form,
-                    "audio_api_v1_transcriptions_post_stream",
-                    "stream",
-                    &b.stream,
-                )?;
-                form = crate::runtime::multipart::form_field(
-                    form,
-                    "audio_api_v1_transcriptions_post_stream",
-                    "diarize",
-                    &b.diarize,
-                )?;
-                form = crate::runtime::multipart::form_field(
-                    form,
-                    "audio_api_v1_transcriptions_post_stream",
-                    "context_bias",
-                    &b.context_bias,
-                )?;
-                form = crate::runtime::multipart::form_field(
-                    form,
-                    "audio_api_v1_transcriptions_post_stream",
-                    "timestamp_granularities",
-                    &b.timestamp_granularities,
-                )?;
-                Ok(form)
-            }),
-        );
-        let resp = crate::runtime::http::execute(self.client, &OP_STREAM, req, self.opts)
-            .await?;
-        Ok(crate::EventStream::new("audio_api_v1_transcriptions_post_stream", resp))
+    ) -> crate::runtime::http::Pending<
+        'c,
+        crate::EventStream<crate::Event<TranscriptionStreamEventsData>>,
+    > {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(String::from("/v1/audio/transcriptions"));
+            let body = std::sync::Arc::new(self.body);
+            req.body = crate::runtime::http::RequestBody::Multipart(
+                std::sync::Arc::new(move || {
+                    let b = &*body;
+                    let mut form = reqwest::multipart::Form::new();
+                    form = crate::runtime::multipart::form_field(
+                        form,
+                        "audio_api_v1_transcriptions_post_stream",
+                        "model",
+                        &b.model,
+                    )?;
+                    if let crate::Nullable::Value(p) = &b.file {
+                        form = form
+                            .part(
+                                "file",
+                                p.to_part("audio_api_v1_transcriptions_post_stream")?,
+                            );
+                    }
+                    form = crate::runtime::multipart::form_field(
+                        form,
+                        "audio_api_v1_transcriptions_post_stream",
+                        "file_url",
+                        &b.file_url,
+                    )?;
+                    form = crate::runtime::multipart::form_field(
+                        form,
+                        "audio_api_v1_transcriptions_post_stream",
+                        "file_id",
+                        &b.file_id,
+                    )?;
+                    form = crate::runtime::multipart::form_field(
+                        form,
+                        "audio_api_v1_transcriptions_post_stream",
+                        "language",
+                        &b.language,
+                    )?;
+                    form = crate::runtime::multipart::form_field(
+                        form,
+                        "audio_api_v1_transcriptions_post_stream",
+                        "temperature",
+                        &b.temperature,
+                    )?;
+                    form = crate::runtime::multipart::form_field(
+                        form,
+                        "audio_api_v1_transcriptions_post_stream",
+                        "stream",
+                        &b.stream,
+                    )?;
+                    form = crate::runtime::multipart::form_field(
+                        form,
+                        "audio_api_v1_transcriptions_post_stream",
+                        "diarize",
+                        &b.diarize,
+                    )?;
+                    form = crate::runtime::multipart::form_field(
+                        form,
+                        "audio_api_v1_transcriptions_post_stream",
+                        "context_bias",
+                        &b.context_bias,
+                    )?;
+                    form = crate::runtime::multipart::form_field(
+                        form,
+                        "audio_api_v1_transcriptions_post_stream",
+                        "timestamp_granularities",
+                        &b.timestamp_granularities,
+                    )?;
+                    Ok(form)
+                }),
+            );
+            Ok(req)
+        });
+        crate::runtime::http::send(self.client, &OP_STREAM, req, self.opts)
     }
 }
 crate::runtime::into_future!(

@@ -145,20 +145,21 @@ impl<'c> ListBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<VoiceListResponse> {
-        let mut req = HttpRequest::new(String::from("/v1/audio/voices"));
-        if let Some(v) = &self.limit {
-            req.query("limit", v);
-        }
-        if let Some(v) = &self.offset {
-            req.query("offset", v);
-        }
-        if let Some(v) = &self.r#type {
-            req.query("type", v);
-        }
-        let resp = crate::runtime::http::execute(self.client, &OP_LIST, req, self.opts)
-            .await?;
-        crate::runtime::http::json(&OP_LIST, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, VoiceListResponse> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(String::from("/v1/audio/voices"));
+            if let Some(v) = &self.limit {
+                req.query("limit", v);
+            }
+            if let Some(v) = &self.offset {
+                req.query("offset", v);
+            }
+            if let Some(v) = &self.r#type {
+                req.query("type", v);
+            }
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_LIST, req, self.opts)
     }
 }
 crate::runtime::into_future!(ListBuilder, VoiceListResponse);
@@ -181,12 +182,13 @@ pub struct CreateBuilder<'c> {
 impl<'c> CreateBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<VoiceResponse> {
-        let mut req = HttpRequest::new(String::from("/v1/audio/voices"));
-        req = req.json(&OP_CREATE, &self.body)?;
-        let resp = crate::runtime::http::execute(self.client, &OP_CREATE, req, self.opts)
-            .await?;
-        crate::runtime::http::json(&OP_CREATE, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, VoiceResponse> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(String::from("/v1/audio/voices"));
+            req = req.json(&OP_CREATE, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_CREATE, req, self.opts)
     }
 }
 crate::runtime::into_future!(CreateBuilder, VoiceResponse);
@@ -209,15 +211,17 @@ pub struct GetBuilder<'c> {
 impl<'c> GetBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<VoiceResponse> {
-        let req = HttpRequest::new(
-            format!(
-                "/v1/audio/voices/{}", crate ::runtime::http::segment(& self.voice_id)
-            ),
-        );
-        let resp = crate::runtime::http::execute(self.client, &OP_GET, req, self.opts)
-            .await?;
-        crate::runtime::http::json(&OP_GET, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, VoiceResponse> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(
+                format!(
+                    "/v1/audio/voices/{}", crate ::runtime::http::segment(& self
+                    .voice_id)
+                ),
+            );
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_GET, req, self.opts)
     }
 }
 crate::runtime::into_future!(GetBuilder, VoiceResponse);
@@ -240,15 +244,17 @@ pub struct DeleteBuilder<'c> {
 impl<'c> DeleteBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<VoiceResponse> {
-        let req = HttpRequest::new(
-            format!(
-                "/v1/audio/voices/{}", crate ::runtime::http::segment(& self.voice_id)
-            ),
-        );
-        let resp = crate::runtime::http::execute(self.client, &OP_DELETE, req, self.opts)
-            .await?;
-        crate::runtime::http::json(&OP_DELETE, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, VoiceResponse> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(
+                format!(
+                    "/v1/audio/voices/{}", crate ::runtime::http::segment(& self
+                    .voice_id)
+                ),
+            );
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_DELETE, req, self.opts)
     }
 }
 crate::runtime::into_future!(DeleteBuilder, VoiceResponse);
@@ -272,16 +278,18 @@ pub struct UpdateBuilder<'c> {
 impl<'c> UpdateBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<VoiceResponse> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/audio/voices/{}", crate ::runtime::http::segment(& self.voice_id)
-            ),
-        );
-        req = req.json(&OP_UPDATE, &self.body)?;
-        let resp = crate::runtime::http::execute(self.client, &OP_UPDATE, req, self.opts)
-            .await?;
-        crate::runtime::http::json(&OP_UPDATE, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, VoiceResponse> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/audio/voices/{}", crate ::runtime::http::segment(& self
+                    .voice_id)
+                ),
+            );
+            req = req.json(&OP_UPDATE, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_UPDATE, req, self.opts)
     }
 }
 crate::runtime::into_future!(UpdateBuilder, VoiceResponse);
@@ -304,27 +312,17 @@ pub struct GetSampleAudioBuilder<'c> {
 impl<'c> GetSampleAudioBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<crate::BinaryResponse> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/audio/voices/{}/sample", crate ::runtime::http::segment(& self
-                .voice_id)
-            ),
-        );
-        req.accept = Some("*/*");
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_GET_SAMPLE_AUDIO,
-                req,
-                self.opts,
-            )
-            .await?;
-        Ok(
-            crate::BinaryResponse::new(
-                "get_voice_sample_audio_v1_audio_voices__voice_id__sample_get",
-                resp,
-            ),
-        )
+    pub fn send(self) -> crate::runtime::http::Pending<'c, crate::BinaryResponse> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(
+                format!(
+                    "/v1/audio/voices/{}/sample", crate ::runtime::http::segment(& self
+                    .voice_id)
+                ),
+            );
+            Ok(req)
+        });
+        crate::runtime::http::send(self.client, &OP_GET_SAMPLE_AUDIO, req, self.opts)
     }
 }
 crate::runtime::into_future!(GetSampleAudioBuilder, crate ::BinaryResponse);

@@ -158,38 +158,39 @@ impl<'c> ListBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<ListBatchJobsResponse> {
-        let mut req = HttpRequest::new(String::from("/v1/batch/jobs"));
-        if let Some(v) = &self.page {
-            req.query("page", v);
-        }
-        if let Some(v) = &self.page_size {
-            req.query("page_size", v);
-        }
-        if let Some(v) = &self.model {
-            req.query("model", v);
-        }
-        if let Some(v) = &self.agent_id {
-            req.query("agent_id", v);
-        }
-        if let Some(v) = &self.metadata {
-            req.query("metadata", &serde_json::to_value(v).unwrap_or_default());
-        }
-        if let Some(v) = &self.created_after {
-            req.query("created_after", v);
-        }
-        if let Some(v) = &self.created_by_me {
-            req.query("created_by_me", v);
-        }
-        if let Some(v) = &self.status {
-            req.query("status", v);
-        }
-        if let Some(v) = &self.order_by {
-            req.query("order_by", v);
-        }
-        let resp = crate::runtime::http::execute(self.client, &OP_LIST, req, self.opts)
-            .await?;
-        crate::runtime::http::json(&OP_LIST, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, ListBatchJobsResponse> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(String::from("/v1/batch/jobs"));
+            if let Some(v) = &self.page {
+                req.query("page", v);
+            }
+            if let Some(v) = &self.page_size {
+                req.query("page_size", v);
+            }
+            if let Some(v) = &self.model {
+                req.query("model", v);
+            }
+            if let Some(v) = &self.agent_id {
+                req.query("agent_id", v);
+            }
+            if let Some(v) = &self.metadata {
+                req.query("metadata", &serde_json::to_value(v).unwrap_or_default());
+            }
+            if let Some(v) = &self.created_after {
+                req.query("created_after", v);
+            }
+            if let Some(v) = &self.created_by_me {
+                req.query("created_by_me", v);
+            }
+            if let Some(v) = &self.status {
+                req.query("status", v);
+            }
+            if let Some(v) = &self.order_by {
+                req.query("order_by", v);
+            }
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_LIST, req, self.opts)
     }
 }
 crate::runtime::into_future!(ListBuilder, ListBatchJobsResponse);
@@ -212,12 +213,13 @@ pub struct CreateBuilder<'c> {
 impl<'c> CreateBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<BatchJob> {
-        let mut req = HttpRequest::new(String::from("/v1/batch/jobs"));
-        req = req.json(&OP_CREATE, &self.body)?;
-        let resp = crate::runtime::http::execute(self.client, &OP_CREATE, req, self.opts)
-            .await?;
-        crate::runtime::http::json(&OP_CREATE, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, BatchJob> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(String::from("/v1/batch/jobs"));
+            req = req.json(&OP_CREATE, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_CREATE, req, self.opts)
     }
 }
 crate::runtime::into_future!(CreateBuilder, BatchJob);
@@ -246,16 +248,19 @@ impl<'c> GetBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<BatchJob> {
-        let mut req = HttpRequest::new(
-            format!("/v1/batch/jobs/{}", crate ::runtime::http::segment(& self.job_id)),
-        );
-        if let Some(v) = &self.inline {
-            req.query("inline", v);
-        }
-        let resp = crate::runtime::http::execute(self.client, &OP_GET, req, self.opts)
-            .await?;
-        crate::runtime::http::json(&OP_GET, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, BatchJob> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/batch/jobs/{}", crate ::runtime::http::segment(& self.job_id)
+                ),
+            );
+            if let Some(v) = &self.inline {
+                req.query("inline", v);
+            }
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_GET, req, self.opts)
     }
 }
 crate::runtime::into_future!(GetBuilder, BatchJob);
@@ -278,13 +283,16 @@ pub struct DeleteBuilder<'c> {
 impl<'c> DeleteBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<DeleteBatchJobResponse> {
-        let req = HttpRequest::new(
-            format!("/v1/batch/jobs/{}", crate ::runtime::http::segment(& self.job_id)),
-        );
-        let resp = crate::runtime::http::execute(self.client, &OP_DELETE, req, self.opts)
-            .await?;
-        crate::runtime::http::json(&OP_DELETE, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, DeleteBatchJobResponse> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(
+                format!(
+                    "/v1/batch/jobs/{}", crate ::runtime::http::segment(& self.job_id)
+                ),
+            );
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_DELETE, req, self.opts)
     }
 }
 crate::runtime::into_future!(DeleteBuilder, DeleteBatchJobResponse);
@@ -307,15 +315,17 @@ pub struct CancelBuilder<'c> {
 impl<'c> CancelBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<BatchJob> {
-        let req = HttpRequest::new(
-            format!(
-                "/v1/batch/jobs/{}/cancel", crate ::runtime::http::segment(& self.job_id)
-            ),
-        );
-        let resp = crate::runtime::http::execute(self.client, &OP_CANCEL, req, self.opts)
-            .await?;
-        crate::runtime::http::json(&OP_CANCEL, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, BatchJob> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(
+                format!(
+                    "/v1/batch/jobs/{}/cancel", crate ::runtime::http::segment(& self
+                    .job_id)
+                ),
+            );
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_CANCEL, req, self.opts)
     }
 }
 crate::runtime::into_future!(CancelBuilder, BatchJob);

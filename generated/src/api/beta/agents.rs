@@ -305,35 +305,36 @@ impl<'c> ListBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<Vec<Agent>> {
-        let mut req = HttpRequest::new(String::from("/v1/agents"));
-        if let Some(v) = &self.page {
-            req.query("page", v);
-        }
-        if let Some(v) = &self.page_size {
-            req.query("page_size", v);
-        }
-        if let Some(v) = &self.deployment_chat {
-            req.query("deployment_chat", v);
-        }
-        if let Some(v) = &self.sources {
-            req.query("sources", v);
-        }
-        if let Some(v) = &self.name {
-            req.query("name", v);
-        }
-        if let Some(v) = &self.search {
-            req.query("search", v);
-        }
-        if let Some(v) = &self.id {
-            req.query("id", v);
-        }
-        if let Some(v) = &self.metadata {
-            req.query_json(&OP_LIST, "metadata", v)?;
-        }
-        let resp = crate::runtime::http::execute(self.client, &OP_LIST, req, self.opts)
-            .await?;
-        crate::runtime::http::json(&OP_LIST, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, Vec<Agent>> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(String::from("/v1/agents"));
+            if let Some(v) = &self.page {
+                req.query("page", v);
+            }
+            if let Some(v) = &self.page_size {
+                req.query("page_size", v);
+            }
+            if let Some(v) = &self.deployment_chat {
+                req.query("deployment_chat", v);
+            }
+            if let Some(v) = &self.sources {
+                req.query("sources", v);
+            }
+            if let Some(v) = &self.name {
+                req.query("name", v);
+            }
+            if let Some(v) = &self.search {
+                req.query("search", v);
+            }
+            if let Some(v) = &self.id {
+                req.query("id", v);
+            }
+            if let Some(v) = &self.metadata {
+                req.query_json(&OP_LIST, "metadata", v)?;
+            }
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_LIST, req, self.opts)
     }
 }
 crate::runtime::into_future!(ListBuilder, Vec < Agent >);
@@ -356,12 +357,13 @@ pub struct CreateBuilder<'c> {
 impl<'c> CreateBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<Agent> {
-        let mut req = HttpRequest::new(String::from("/v1/agents"));
-        req = req.json(&OP_CREATE, &self.body)?;
-        let resp = crate::runtime::http::execute(self.client, &OP_CREATE, req, self.opts)
-            .await?;
-        crate::runtime::http::json(&OP_CREATE, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, Agent> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(String::from("/v1/agents"));
+            req = req.json(&OP_CREATE, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_CREATE, req, self.opts)
     }
 }
 crate::runtime::into_future!(CreateBuilder, Agent);
@@ -442,40 +444,36 @@ impl<'c> ListPagesBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<AgentListPage> {
-        let mut req = HttpRequest::new(String::from("/v1/agents/pages"));
-        if let Some(v) = &self.page_size {
-            req.query("page_size", v);
-        }
-        if let Some(v) = &self.deployment_chat {
-            req.query("deployment_chat", v);
-        }
-        if let Some(v) = &self.sources {
-            req.query("sources", v);
-        }
-        if let Some(v) = &self.name {
-            req.query("name", v);
-        }
-        if let Some(v) = &self.search {
-            req.query("search", v);
-        }
-        if let Some(v) = &self.id {
-            req.query("id", v);
-        }
-        if let Some(v) = &self.metadata {
-            req.query_json(&OP_LIST_PAGES, "metadata", v)?;
-        }
-        if let Some(v) = &self.page_token {
-            req.query("page_token", v);
-        }
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_LIST_PAGES,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_LIST_PAGES, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, AgentListPage> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(String::from("/v1/agents/pages"));
+            if let Some(v) = &self.page_size {
+                req.query("page_size", v);
+            }
+            if let Some(v) = &self.deployment_chat {
+                req.query("deployment_chat", v);
+            }
+            if let Some(v) = &self.sources {
+                req.query("sources", v);
+            }
+            if let Some(v) = &self.name {
+                req.query("name", v);
+            }
+            if let Some(v) = &self.search {
+                req.query("search", v);
+            }
+            if let Some(v) = &self.id {
+                req.query("id", v);
+            }
+            if let Some(v) = &self.metadata {
+                req.query_json(&OP_LIST_PAGES, "metadata", v)?;
+            }
+            if let Some(v) = &self.page_token {
+                req.query("page_token", v);
+            }
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_LIST_PAGES, req, self.opts)
     }
 }
 crate::runtime::into_future!(ListPagesBuilder, AgentListPage);
@@ -507,16 +505,17 @@ impl<'c> GetBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<Agent> {
-        let mut req = HttpRequest::new(
-            format!("/v1/agents/{}", crate ::runtime::http::segment(& self.agent_id)),
-        );
-        if let Some(v) = &self.agent_version {
-            req.query("agent_version", &serde_json::to_value(v).unwrap_or_default());
-        }
-        let resp = crate::runtime::http::execute(self.client, &OP_GET, req, self.opts)
-            .await?;
-        crate::runtime::http::json(&OP_GET, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, Agent> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!("/v1/agents/{}", crate ::runtime::http::segment(& self.agent_id)),
+            );
+            if let Some(v) = &self.agent_version {
+                req.query("agent_version", &serde_json::to_value(v).unwrap_or_default());
+            }
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_GET, req, self.opts)
     }
 }
 crate::runtime::into_future!(GetBuilder, Agent);
@@ -539,13 +538,14 @@ pub struct DeleteBuilder<'c> {
 impl<'c> DeleteBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<()> {
-        let req = HttpRequest::new(
-            format!("/v1/agents/{}", crate ::runtime::http::segment(& self.agent_id)),
-        );
-        let resp = crate::runtime::http::execute(self.client, &OP_DELETE, req, self.opts)
-            .await?;
-        crate::runtime::http::empty(&OP_DELETE, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, ()> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(
+                format!("/v1/agents/{}", crate ::runtime::http::segment(& self.agent_id)),
+            );
+            Ok(req)
+        });
+        crate::runtime::http::send(self.client, &OP_DELETE, req, self.opts)
     }
 }
 crate::runtime::into_future!(DeleteBuilder, ());
@@ -569,14 +569,15 @@ pub struct UpdateBuilder<'c> {
 impl<'c> UpdateBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<Agent> {
-        let mut req = HttpRequest::new(
-            format!("/v1/agents/{}", crate ::runtime::http::segment(& self.agent_id)),
-        );
-        req = req.json(&OP_UPDATE, &self.body)?;
-        let resp = crate::runtime::http::execute(self.client, &OP_UPDATE, req, self.opts)
-            .await?;
-        crate::runtime::http::json(&OP_UPDATE, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, Agent> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!("/v1/agents/{}", crate ::runtime::http::segment(& self.agent_id)),
+            );
+            req = req.json(&OP_UPDATE, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_UPDATE, req, self.opts)
     }
 }
 crate::runtime::into_future!(UpdateBuilder, Agent);
@@ -600,21 +601,18 @@ pub struct UpdateVersionBuilder<'c> {
 impl<'c> UpdateVersionBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<Agent> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/agents/{}/version", crate ::runtime::http::segment(& self.agent_id)
-            ),
-        );
-        req.query("version", &self.version);
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_UPDATE_VERSION,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_UPDATE_VERSION, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, Agent> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/agents/{}/version", crate ::runtime::http::segment(& self
+                    .agent_id)
+                ),
+            );
+            req.query("version", &self.version);
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_UPDATE_VERSION, req, self.opts)
     }
 }
 crate::runtime::into_future!(UpdateVersionBuilder, Agent);
@@ -653,26 +651,23 @@ impl<'c> ListVersionsBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<Vec<Agent>> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/agents/{}/versions", crate ::runtime::http::segment(& self.agent_id)
-            ),
-        );
-        if let Some(v) = &self.page {
-            req.query("page", v);
-        }
-        if let Some(v) = &self.page_size {
-            req.query("page_size", v);
-        }
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_LIST_VERSIONS,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_LIST_VERSIONS, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, Vec<Agent>> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/agents/{}/versions", crate ::runtime::http::segment(& self
+                    .agent_id)
+                ),
+            );
+            if let Some(v) = &self.page {
+                req.query("page", v);
+            }
+            if let Some(v) = &self.page_size {
+                req.query("page_size", v);
+            }
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_LIST_VERSIONS, req, self.opts)
     }
 }
 crate::runtime::into_future!(ListVersionsBuilder, Vec < Agent >);
@@ -696,21 +691,17 @@ pub struct GetVersionBuilder<'c> {
 impl<'c> GetVersionBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<Agent> {
-        let req = HttpRequest::new(
-            format!(
-                "/v1/agents/{}/versions/{}", crate ::runtime::http::segment(& self
-                .agent_id), crate ::runtime::http::segment(& self.version)
-            ),
-        );
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_GET_VERSION,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_GET_VERSION, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, Agent> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(
+                format!(
+                    "/v1/agents/{}/versions/{}", crate ::runtime::http::segment(& self
+                    .agent_id), crate ::runtime::http::segment(& self.version)
+                ),
+            );
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_GET_VERSION, req, self.opts)
     }
 }
 crate::runtime::into_future!(GetVersionBuilder, Agent);
@@ -733,20 +724,22 @@ pub struct ListVersionAliasesBuilder<'c> {
 impl<'c> ListVersionAliasesBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<Vec<AgentAliasResponse>> {
-        let req = HttpRequest::new(
-            format!(
-                "/v1/agents/{}/aliases", crate ::runtime::http::segment(& self.agent_id)
-            ),
-        );
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_LIST_VERSION_ALIASES,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_LIST_VERSION_ALIASES, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, Vec<AgentAliasResponse>> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(
+                format!(
+                    "/v1/agents/{}/aliases", crate ::runtime::http::segment(& self
+                    .agent_id)
+                ),
+            );
+            Ok(req)
+        });
+        crate::runtime::http::send_json(
+            self.client,
+            &OP_LIST_VERSION_ALIASES,
+            req,
+            self.opts,
+        )
     }
 }
 crate::runtime::into_future!(ListVersionAliasesBuilder, Vec < AgentAliasResponse >);
@@ -771,22 +764,24 @@ pub struct CreateVersionAliasBuilder<'c> {
 impl<'c> CreateVersionAliasBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<AgentAliasResponse> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/agents/{}/aliases", crate ::runtime::http::segment(& self.agent_id)
-            ),
-        );
-        req.query("alias", &self.alias);
-        req.query("version", &self.version);
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_CREATE_VERSION_ALIAS,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_CREATE_VERSION_ALIAS, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, AgentAliasResponse> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/agents/{}/aliases", crate ::runtime::http::segment(& self
+                    .agent_id)
+                ),
+            );
+            req.query("alias", &self.alias);
+            req.query("version", &self.version);
+            Ok(req)
+        });
+        crate::runtime::http::send_json(
+            self.client,
+            &OP_CREATE_VERSION_ALIAS,
+            req,
+            self.opts,
+        )
     }
 }
 crate::runtime::into_future!(CreateVersionAliasBuilder, AgentAliasResponse);
@@ -810,21 +805,18 @@ pub struct DeleteVersionAliasBuilder<'c> {
 impl<'c> DeleteVersionAliasBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<()> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/agents/{}/aliases", crate ::runtime::http::segment(& self.agent_id)
-            ),
-        );
-        req.query("alias", &self.alias);
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_DELETE_VERSION_ALIAS,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::empty(&OP_DELETE_VERSION_ALIAS, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, ()> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/agents/{}/aliases", crate ::runtime::http::segment(& self
+                    .agent_id)
+                ),
+            );
+            req.query("alias", &self.alias);
+            Ok(req)
+        });
+        crate::runtime::http::send(self.client, &OP_DELETE_VERSION_ALIAS, req, self.opts)
     }
 }
 crate::runtime::into_future!(DeleteVersionAliasBuilder, ());

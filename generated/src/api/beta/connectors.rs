@@ -466,20 +466,21 @@ impl<'c> ListBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<PaginatedConnectors> {
-        let mut req = HttpRequest::new(String::from("/v1/connectors"));
-        if let Some(v) = &self.query_filters {
-            req.query("query_filters", &serde_json::to_value(v).unwrap_or_default());
-        }
-        if let Some(v) = &self.cursor {
-            req.query("cursor", v);
-        }
-        if let Some(v) = &self.page_size {
-            req.query("page_size", v);
-        }
-        let resp = crate::runtime::http::execute(self.client, &OP_LIST, req, self.opts)
-            .await?;
-        crate::runtime::http::json(&OP_LIST, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, PaginatedConnectors> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(String::from("/v1/connectors"));
+            if let Some(v) = &self.query_filters {
+                req.query("query_filters", &serde_json::to_value(v).unwrap_or_default());
+            }
+            if let Some(v) = &self.cursor {
+                req.query("cursor", v);
+            }
+            if let Some(v) = &self.page_size {
+                req.query("page_size", v);
+            }
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_LIST, req, self.opts)
     }
 }
 crate::runtime::into_future!(ListBuilder, PaginatedConnectors);
@@ -502,12 +503,13 @@ pub struct CreateBuilder<'c> {
 impl<'c> CreateBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<Connector> {
-        let mut req = HttpRequest::new(String::from("/v1/connectors"));
-        req = req.json(&OP_CREATE, &self.body)?;
-        let resp = crate::runtime::http::execute(self.client, &OP_CREATE, req, self.opts)
-            .await?;
-        crate::runtime::http::json(&OP_CREATE, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, Connector> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(String::from("/v1/connectors"));
+            req = req.json(&OP_CREATE, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_CREATE, req, self.opts)
     }
 }
 crate::runtime::into_future!(CreateBuilder, Connector);
@@ -564,36 +566,32 @@ impl<'c> GetAuthUrlBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<AuthUrlResponse> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/connectors/{}/auth_url", crate ::runtime::http::segment(& crate
-                ::runtime::http::path_value(& self.connector_id_or_name))
-            ),
-        );
-        if let Some(v) = &self.app_return_url {
-            req.query("app_return_url", v);
-        }
-        if let Some(v) = &self.method_type {
-            req.query("method_type", v);
-        }
-        if let Some(v) = &self.credentials_name {
-            req.query("credentials_name", v);
-        }
-        if let Some(v) = &self.credentials_title {
-            req.query("credentials_title", v);
-        }
-        if let Some(v) = &self.github_installation_link {
-            req.query("github_installation_link", v);
-        }
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_GET_AUTH_URL,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_GET_AUTH_URL, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, AuthUrlResponse> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/connectors/{}/auth_url", crate ::runtime::http::segment(& crate
+                    ::runtime::http::path_value(& self.connector_id_or_name))
+                ),
+            );
+            if let Some(v) = &self.app_return_url {
+                req.query("app_return_url", v);
+            }
+            if let Some(v) = &self.method_type {
+                req.query("method_type", v);
+            }
+            if let Some(v) = &self.credentials_name {
+                req.query("credentials_name", v);
+            }
+            if let Some(v) = &self.credentials_title {
+                req.query("credentials_title", v);
+            }
+            if let Some(v) = &self.github_installation_link {
+                req.query("github_installation_link", v);
+            }
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_GET_AUTH_URL, req, self.opts)
     }
 }
 crate::runtime::into_future!(GetAuthUrlBuilder, AuthUrlResponse);
@@ -616,16 +614,17 @@ pub struct ShareBuilder<'c> {
 impl<'c> ShareBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<MessageResponse> {
-        let req = HttpRequest::new(
-            format!(
-                "/v1/connectors/{}/share", crate ::runtime::http::segment(& self
-                .connector_id)
-            ),
-        );
-        let resp = crate::runtime::http::execute(self.client, &OP_SHARE, req, self.opts)
-            .await?;
-        crate::runtime::http::json(&OP_SHARE, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, MessageResponse> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(
+                format!(
+                    "/v1/connectors/{}/share", crate ::runtime::http::segment(& self
+                    .connector_id)
+                ),
+            );
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_SHARE, req, self.opts)
     }
 }
 crate::runtime::into_future!(ShareBuilder, MessageResponse);
@@ -648,21 +647,17 @@ pub struct UnshareBuilder<'c> {
 impl<'c> UnshareBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<MessageResponse> {
-        let req = HttpRequest::new(
-            format!(
-                "/v1/connectors/{}/share", crate ::runtime::http::segment(& self
-                .connector_id)
-            ),
-        );
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_UNSHARE,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_UNSHARE, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, MessageResponse> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(
+                format!(
+                    "/v1/connectors/{}/share", crate ::runtime::http::segment(& self
+                    .connector_id)
+                ),
+            );
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_UNSHARE, req, self.opts)
     }
 }
 crate::runtime::into_future!(UnshareBuilder, MessageResponse);
@@ -686,22 +681,18 @@ pub struct ActivateBuilder<'c> {
 impl<'c> ActivateBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<MessageResponse> {
-        let req = HttpRequest::new(
-            format!(
-                "/v1/connectors/{}/{}/activate", crate ::runtime::http::segment(& self
-                .connector_id), crate ::runtime::http::segment(& self.consumer_scope
-                .to_string())
-            ),
-        );
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_ACTIVATE,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_ACTIVATE, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, MessageResponse> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(
+                format!(
+                    "/v1/connectors/{}/{}/activate", crate ::runtime::http::segment(&
+                    self.connector_id), crate ::runtime::http::segment(& self
+                    .consumer_scope.to_string())
+                ),
+            );
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_ACTIVATE, req, self.opts)
     }
 }
 crate::runtime::into_future!(ActivateBuilder, MessageResponse);
@@ -725,22 +716,18 @@ pub struct DeactivateBuilder<'c> {
 impl<'c> DeactivateBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<MessageResponse> {
-        let req = HttpRequest::new(
-            format!(
-                "/v1/connectors/{}/{}/deactivate", crate ::runtime::http::segment(& self
-                .connector_id), crate ::runtime::http::segment(& self.consumer_scope
-                .to_string())
-            ),
-        );
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_DEACTIVATE,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_DEACTIVATE, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, MessageResponse> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(
+                format!(
+                    "/v1/connectors/{}/{}/deactivate", crate ::runtime::http::segment(&
+                    self.connector_id), crate ::runtime::http::segment(& self
+                    .consumer_scope.to_string())
+                ),
+            );
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_DEACTIVATE, req, self.opts)
     }
 }
 crate::runtime::into_future!(DeactivateBuilder, MessageResponse);
@@ -771,26 +758,22 @@ impl<'c> CallToolBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<ConnectorToolCallResponse> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/connectors/{}/tools/{}/call", crate ::runtime::http::segment(& crate
-                ::runtime::http::path_value(& self.connector_id_or_name)), crate
-                ::runtime::http::segment(& self.tool_name)
-            ),
-        );
-        if let Some(v) = &self.credentials_name {
-            req.query("credentials_name", v);
-        }
-        req = req.json(&OP_CALL_TOOL, &self.body)?;
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_CALL_TOOL,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_CALL_TOOL, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, ConnectorToolCallResponse> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/connectors/{}/tools/{}/call", crate ::runtime::http::segment(&
+                    crate ::runtime::http::path_value(& self.connector_id_or_name)),
+                    crate ::runtime::http::segment(& self.tool_name)
+                ),
+            );
+            if let Some(v) = &self.credentials_name {
+                req.query("credentials_name", v);
+            }
+            req = req.json(&OP_CALL_TOOL, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_CALL_TOOL, req, self.opts)
     }
 }
 crate::runtime::into_future!(CallToolBuilder, ConnectorToolCallResponse);
@@ -845,36 +828,32 @@ impl<'c> ListToolsBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<ConnectorsListToolsResponse> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/connectors/{}/tools", crate ::runtime::http::segment(& crate
-                ::runtime::http::path_value(& self.connector_id_or_name))
-            ),
-        );
-        if let Some(v) = &self.page {
-            req.query("page", v);
-        }
-        if let Some(v) = &self.page_size {
-            req.query("page_size", v);
-        }
-        if let Some(v) = &self.refresh {
-            req.query("refresh", v);
-        }
-        if let Some(v) = &self.pretty {
-            req.query("pretty", v);
-        }
-        if let Some(v) = &self.credentials_name {
-            req.query("credentials_name", v);
-        }
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_LIST_TOOLS,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_LIST_TOOLS, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, ConnectorsListToolsResponse> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/connectors/{}/tools", crate ::runtime::http::segment(& crate
+                    ::runtime::http::path_value(& self.connector_id_or_name))
+                ),
+            );
+            if let Some(v) = &self.page {
+                req.query("page", v);
+            }
+            if let Some(v) = &self.page_size {
+                req.query("page_size", v);
+            }
+            if let Some(v) = &self.refresh {
+                req.query("refresh", v);
+            }
+            if let Some(v) = &self.pretty {
+                req.query("pretty", v);
+            }
+            if let Some(v) = &self.credentials_name {
+                req.query("credentials_name", v);
+            }
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_LIST_TOOLS, req, self.opts)
     }
 }
 crate::runtime::into_future!(ListToolsBuilder, ConnectorsListToolsResponse);
@@ -897,22 +876,25 @@ pub struct GetAuthenticationMethodsBuilder<'c> {
 impl<'c> GetAuthenticationMethodsBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<Vec<PublicAuthenticationMethod>> {
-        let req = HttpRequest::new(
-            format!(
-                "/v1/connectors/{}/authentication_methods", crate
-                ::runtime::http::segment(& crate ::runtime::http::path_value(& self
-                .connector_id_or_name))
-            ),
-        );
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_GET_AUTHENTICATION_METHODS,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_GET_AUTHENTICATION_METHODS, resp).await
+    pub fn send(
+        self,
+    ) -> crate::runtime::http::Pending<'c, Vec<PublicAuthenticationMethod>> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(
+                format!(
+                    "/v1/connectors/{}/authentication_methods", crate
+                    ::runtime::http::segment(& crate ::runtime::http::path_value(& self
+                    .connector_id_or_name))
+                ),
+            );
+            Ok(req)
+        });
+        crate::runtime::http::send_json(
+            self.client,
+            &OP_GET_AUTHENTICATION_METHODS,
+            req,
+            self.opts,
+        )
     }
 }
 crate::runtime::into_future!(
@@ -949,28 +931,29 @@ impl<'c> ListOrganizationCredentialsBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<CredentialsResponse> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/connectors/{}/organization/credentials", crate
-                ::runtime::http::segment(& crate ::runtime::http::path_value(& self
-                .connector_id_or_name))
-            ),
-        );
-        if let Some(v) = &self.auth_type {
-            req.query("auth_type", v);
-        }
-        if let Some(v) = &self.fetch_default {
-            req.query("fetch_default", v);
-        }
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_LIST_ORGANIZATION_CREDENTIALS,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_LIST_ORGANIZATION_CREDENTIALS, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, CredentialsResponse> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/connectors/{}/organization/credentials", crate
+                    ::runtime::http::segment(& crate ::runtime::http::path_value(& self
+                    .connector_id_or_name))
+                ),
+            );
+            if let Some(v) = &self.auth_type {
+                req.query("auth_type", v);
+            }
+            if let Some(v) = &self.fetch_default {
+                req.query("fetch_default", v);
+            }
+            Ok(req)
+        });
+        crate::runtime::http::send_json(
+            self.client,
+            &OP_LIST_ORGANIZATION_CREDENTIALS,
+            req,
+            self.opts,
+        )
     }
 }
 crate::runtime::into_future!(ListOrganizationCredentialsBuilder, CredentialsResponse);
@@ -994,24 +977,24 @@ pub struct CreateOrUpdateOrganizationCredentialsBuilder<'c> {
 impl<'c> CreateOrUpdateOrganizationCredentialsBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<MessageResponse> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/connectors/{}/organization/credentials", crate
-                ::runtime::http::segment(& crate ::runtime::http::path_value(& self
-                .connector_id_or_name))
-            ),
-        );
-        req = req.json(&OP_CREATE_OR_UPDATE_ORGANIZATION_CREDENTIALS, &self.body)?;
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_CREATE_OR_UPDATE_ORGANIZATION_CREDENTIALS,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_CREATE_OR_UPDATE_ORGANIZATION_CREDENTIALS, resp)
-            .await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, MessageResponse> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/connectors/{}/organization/credentials", crate
+                    ::runtime::http::segment(& crate ::runtime::http::path_value(& self
+                    .connector_id_or_name))
+                ),
+            );
+            req = req.json(&OP_CREATE_OR_UPDATE_ORGANIZATION_CREDENTIALS, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send_json(
+            self.client,
+            &OP_CREATE_OR_UPDATE_ORGANIZATION_CREDENTIALS,
+            req,
+            self.opts,
+        )
     }
 }
 crate::runtime::into_future!(
@@ -1048,28 +1031,29 @@ impl<'c> ListWorkspaceCredentialsBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<CredentialsResponse> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/connectors/{}/workspace/credentials", crate
-                ::runtime::http::segment(& crate ::runtime::http::path_value(& self
-                .connector_id_or_name))
-            ),
-        );
-        if let Some(v) = &self.auth_type {
-            req.query("auth_type", v);
-        }
-        if let Some(v) = &self.fetch_default {
-            req.query("fetch_default", v);
-        }
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_LIST_WORKSPACE_CREDENTIALS,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_LIST_WORKSPACE_CREDENTIALS, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, CredentialsResponse> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/connectors/{}/workspace/credentials", crate
+                    ::runtime::http::segment(& crate ::runtime::http::path_value(& self
+                    .connector_id_or_name))
+                ),
+            );
+            if let Some(v) = &self.auth_type {
+                req.query("auth_type", v);
+            }
+            if let Some(v) = &self.fetch_default {
+                req.query("fetch_default", v);
+            }
+            Ok(req)
+        });
+        crate::runtime::http::send_json(
+            self.client,
+            &OP_LIST_WORKSPACE_CREDENTIALS,
+            req,
+            self.opts,
+        )
     }
 }
 crate::runtime::into_future!(ListWorkspaceCredentialsBuilder, CredentialsResponse);
@@ -1093,24 +1077,24 @@ pub struct CreateOrUpdateWorkspaceCredentialsBuilder<'c> {
 impl<'c> CreateOrUpdateWorkspaceCredentialsBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<MessageResponse> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/connectors/{}/workspace/credentials", crate
-                ::runtime::http::segment(& crate ::runtime::http::path_value(& self
-                .connector_id_or_name))
-            ),
-        );
-        req = req.json(&OP_CREATE_OR_UPDATE_WORKSPACE_CREDENTIALS, &self.body)?;
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_CREATE_OR_UPDATE_WORKSPACE_CREDENTIALS,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_CREATE_OR_UPDATE_WORKSPACE_CREDENTIALS, resp)
-            .await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, MessageResponse> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/connectors/{}/workspace/credentials", crate
+                    ::runtime::http::segment(& crate ::runtime::http::path_value(& self
+                    .connector_id_or_name))
+                ),
+            );
+            req = req.json(&OP_CREATE_OR_UPDATE_WORKSPACE_CREDENTIALS, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send_json(
+            self.client,
+            &OP_CREATE_OR_UPDATE_WORKSPACE_CREDENTIALS,
+            req,
+            self.opts,
+        )
     }
 }
 crate::runtime::into_future!(CreateOrUpdateWorkspaceCredentialsBuilder, MessageResponse);
@@ -1145,27 +1129,29 @@ impl<'c> ListUserCredentialsBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<CredentialsResponse> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/connectors/{}/user/credentials", crate ::runtime::http::segment(&
-                crate ::runtime::http::path_value(& self.connector_id_or_name))
-            ),
-        );
-        if let Some(v) = &self.auth_type {
-            req.query("auth_type", v);
-        }
-        if let Some(v) = &self.fetch_default {
-            req.query("fetch_default", v);
-        }
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_LIST_USER_CREDENTIALS,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_LIST_USER_CREDENTIALS, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, CredentialsResponse> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/connectors/{}/user/credentials", crate
+                    ::runtime::http::segment(& crate ::runtime::http::path_value(& self
+                    .connector_id_or_name))
+                ),
+            );
+            if let Some(v) = &self.auth_type {
+                req.query("auth_type", v);
+            }
+            if let Some(v) = &self.fetch_default {
+                req.query("fetch_default", v);
+            }
+            Ok(req)
+        });
+        crate::runtime::http::send_json(
+            self.client,
+            &OP_LIST_USER_CREDENTIALS,
+            req,
+            self.opts,
+        )
     }
 }
 crate::runtime::into_future!(ListUserCredentialsBuilder, CredentialsResponse);
@@ -1189,22 +1175,24 @@ pub struct CreateOrUpdateUserCredentialsBuilder<'c> {
 impl<'c> CreateOrUpdateUserCredentialsBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<MessageResponse> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/connectors/{}/user/credentials", crate ::runtime::http::segment(&
-                crate ::runtime::http::path_value(& self.connector_id_or_name))
-            ),
-        );
-        req = req.json(&OP_CREATE_OR_UPDATE_USER_CREDENTIALS, &self.body)?;
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_CREATE_OR_UPDATE_USER_CREDENTIALS,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_CREATE_OR_UPDATE_USER_CREDENTIALS, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, MessageResponse> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/connectors/{}/user/credentials", crate
+                    ::runtime::http::segment(& crate ::runtime::http::path_value(& self
+                    .connector_id_or_name))
+                ),
+            );
+            req = req.json(&OP_CREATE_OR_UPDATE_USER_CREDENTIALS, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send_json(
+            self.client,
+            &OP_CREATE_OR_UPDATE_USER_CREDENTIALS,
+            req,
+            self.opts,
+        )
     }
 }
 crate::runtime::into_future!(CreateOrUpdateUserCredentialsBuilder, MessageResponse);
@@ -1227,21 +1215,23 @@ pub struct DeleteAllUserCredentialsBuilder<'c> {
 impl<'c> DeleteAllUserCredentialsBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<MessageResponse> {
-        let req = HttpRequest::new(
-            format!(
-                "/v1/connectors/{}/user/credentials", crate ::runtime::http::segment(&
-                crate ::runtime::http::path_value(& self.connector_id_or_name))
-            ),
-        );
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_DELETE_ALL_USER_CREDENTIALS,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_DELETE_ALL_USER_CREDENTIALS, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, MessageResponse> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(
+                format!(
+                    "/v1/connectors/{}/user/credentials", crate
+                    ::runtime::http::segment(& crate ::runtime::http::path_value(& self
+                    .connector_id_or_name))
+                ),
+            );
+            Ok(req)
+        });
+        crate::runtime::http::send_json(
+            self.client,
+            &OP_DELETE_ALL_USER_CREDENTIALS,
+            req,
+            self.opts,
+        )
     }
 }
 crate::runtime::into_future!(DeleteAllUserCredentialsBuilder, MessageResponse);
@@ -1265,23 +1255,24 @@ pub struct DeleteOrganizationCredentialsBuilder<'c> {
 impl<'c> DeleteOrganizationCredentialsBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<MessageResponse> {
-        let req = HttpRequest::new(
-            format!(
-                "/v1/connectors/{}/organization/credentials/{}", crate
-                ::runtime::http::segment(& crate ::runtime::http::path_value(& self
-                .connector_id_or_name)), crate ::runtime::http::segment(& self
-                .credentials_name)
-            ),
-        );
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_DELETE_ORGANIZATION_CREDENTIALS,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_DELETE_ORGANIZATION_CREDENTIALS, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, MessageResponse> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(
+                format!(
+                    "/v1/connectors/{}/organization/credentials/{}", crate
+                    ::runtime::http::segment(& crate ::runtime::http::path_value(& self
+                    .connector_id_or_name)), crate ::runtime::http::segment(& self
+                    .credentials_name)
+                ),
+            );
+            Ok(req)
+        });
+        crate::runtime::http::send_json(
+            self.client,
+            &OP_DELETE_ORGANIZATION_CREDENTIALS,
+            req,
+            self.opts,
+        )
     }
 }
 crate::runtime::into_future!(DeleteOrganizationCredentialsBuilder, MessageResponse);
@@ -1305,23 +1296,24 @@ pub struct DeleteWorkspaceCredentialsBuilder<'c> {
 impl<'c> DeleteWorkspaceCredentialsBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<MessageResponse> {
-        let req = HttpRequest::new(
-            format!(
-                "/v1/connectors/{}/workspace/credentials/{}", crate
-                ::runtime::http::segment(& crate ::runtime::http::path_value(& self
-                .connector_id_or_name)), crate ::runtime::http::segment(& self
-                .credentials_name)
-            ),
-        );
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_DELETE_WORKSPACE_CREDENTIALS,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_DELETE_WORKSPACE_CREDENTIALS, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, MessageResponse> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(
+                format!(
+                    "/v1/connectors/{}/workspace/credentials/{}", crate
+                    ::runtime::http::segment(& crate ::runtime::http::path_value(& self
+                    .connector_id_or_name)), crate ::runtime::http::segment(& self
+                    .credentials_name)
+                ),
+            );
+            Ok(req)
+        });
+        crate::runtime::http::send_json(
+            self.client,
+            &OP_DELETE_WORKSPACE_CREDENTIALS,
+            req,
+            self.opts,
+        )
     }
 }
 crate::runtime::into_future!(DeleteWorkspaceCredentialsBuilder, MessageResponse);
@@ -1345,22 +1337,24 @@ pub struct DeleteUserCredentialsBuilder<'c> {
 impl<'c> DeleteUserCredentialsBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<MessageResponse> {
-        let req = HttpRequest::new(
-            format!(
-                "/v1/connectors/{}/user/credentials/{}", crate ::runtime::http::segment(&
-                crate ::runtime::http::path_value(& self.connector_id_or_name)), crate
-                ::runtime::http::segment(& self.credentials_name)
-            ),
-        );
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_DELETE_USER_CREDENTIALS,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_DELETE_USER_CREDENTIALS, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, MessageResponse> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(
+                format!(
+                    "/v1/connectors/{}/user/credentials/{}", crate
+                    ::runtime::http::segment(& crate ::runtime::http::path_value(& self
+                    .connector_id_or_name)), crate ::runtime::http::segment(& self
+                    .credentials_name)
+                ),
+            );
+            Ok(req)
+        });
+        crate::runtime::http::send_json(
+            self.client,
+            &OP_DELETE_USER_CREDENTIALS,
+            req,
+            self.opts,
+        )
     }
 }
 crate::runtime::into_future!(DeleteUserCredentialsBuilder, MessageResponse);
@@ -1399,22 +1393,23 @@ impl<'c> GetBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<Connector> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/connectors/{}", crate ::runtime::http::segment(& crate
-                ::runtime::http::path_value(& self.connector_id_or_name))
-            ),
-        );
-        if let Some(v) = &self.fetch_user_data {
-            req.query("fetch_user_data", v);
-        }
-        if let Some(v) = &self.fetch_customer_data {
-            req.query("fetch_customer_data", v);
-        }
-        let resp = crate::runtime::http::execute(self.client, &OP_GET, req, self.opts)
-            .await?;
-        crate::runtime::http::json(&OP_GET, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, Connector> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/connectors/{}", crate ::runtime::http::segment(& crate
+                    ::runtime::http::path_value(& self.connector_id_or_name))
+                ),
+            );
+            if let Some(v) = &self.fetch_user_data {
+                req.query("fetch_user_data", v);
+            }
+            if let Some(v) = &self.fetch_customer_data {
+                req.query("fetch_customer_data", v);
+            }
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_GET, req, self.opts)
     }
 }
 crate::runtime::into_future!(GetBuilder, Connector);
@@ -1437,15 +1432,17 @@ pub struct DeleteBuilder<'c> {
 impl<'c> DeleteBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<MessageResponse> {
-        let req = HttpRequest::new(
-            format!(
-                "/v1/connectors/{}", crate ::runtime::http::segment(& self.connector_id)
-            ),
-        );
-        let resp = crate::runtime::http::execute(self.client, &OP_DELETE, req, self.opts)
-            .await?;
-        crate::runtime::http::json(&OP_DELETE, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, MessageResponse> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(
+                format!(
+                    "/v1/connectors/{}", crate ::runtime::http::segment(& self
+                    .connector_id)
+                ),
+            );
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_DELETE, req, self.opts)
     }
 }
 crate::runtime::into_future!(DeleteBuilder, MessageResponse);
@@ -1469,16 +1466,18 @@ pub struct UpdateBuilder<'c> {
 impl<'c> UpdateBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<Connector> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/connectors/{}", crate ::runtime::http::segment(& self.connector_id)
-            ),
-        );
-        req = req.json(&OP_UPDATE, &self.body)?;
-        let resp = crate::runtime::http::execute(self.client, &OP_UPDATE, req, self.opts)
-            .await?;
-        crate::runtime::http::json(&OP_UPDATE, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, Connector> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/connectors/{}", crate ::runtime::http::segment(& self
+                    .connector_id)
+                ),
+            );
+            req = req.json(&OP_UPDATE, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_UPDATE, req, self.opts)
     }
 }
 crate::runtime::into_future!(UpdateBuilder, Connector);

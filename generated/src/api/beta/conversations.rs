@@ -235,20 +235,23 @@ impl<'c> ListBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<Vec<ConversationsListResponseItem>> {
-        let mut req = HttpRequest::new(String::from("/v1/conversations"));
-        if let Some(v) = &self.page {
-            req.query("page", v);
-        }
-        if let Some(v) = &self.page_size {
-            req.query("page_size", v);
-        }
-        if let Some(v) = &self.metadata {
-            req.query_json(&OP_LIST, "metadata", v)?;
-        }
-        let resp = crate::runtime::http::execute(self.client, &OP_LIST, req, self.opts)
-            .await?;
-        crate::runtime::http::json(&OP_LIST, resp).await
+    pub fn send(
+        self,
+    ) -> crate::runtime::http::Pending<'c, Vec<ConversationsListResponseItem>> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(String::from("/v1/conversations"));
+            if let Some(v) = &self.page {
+                req.query("page", v);
+            }
+            if let Some(v) = &self.page_size {
+                req.query("page_size", v);
+            }
+            if let Some(v) = &self.metadata {
+                req.query_json(&OP_LIST, "metadata", v)?;
+            }
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_LIST, req, self.opts)
     }
 }
 crate::runtime::into_future!(ListBuilder, Vec < ConversationsListResponseItem >);
@@ -271,12 +274,13 @@ pub struct StartBuilder<'c> {
 impl<'c> StartBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<ConversationResponse> {
-        let mut req = HttpRequest::new(String::from("/v1/conversations"));
-        req = req.json(&OP_START, &self.body)?;
-        let resp = crate::runtime::http::execute(self.client, &OP_START, req, self.opts)
-            .await?;
-        crate::runtime::http::json(&OP_START, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, ConversationResponse> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(String::from("/v1/conversations"));
+            req = req.json(&OP_START, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_START, req, self.opts)
     }
 }
 crate::runtime::into_future!(StartBuilder, ConversationResponse);
@@ -299,16 +303,19 @@ pub struct GetBuilder<'c> {
 impl<'c> GetBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<ConversationsListResponseItem> {
-        let req = HttpRequest::new(
-            format!(
-                "/v1/conversations/{}", crate ::runtime::http::segment(& self
-                .conversation_id)
-            ),
-        );
-        let resp = crate::runtime::http::execute(self.client, &OP_GET, req, self.opts)
-            .await?;
-        crate::runtime::http::json(&OP_GET, resp).await
+    pub fn send(
+        self,
+    ) -> crate::runtime::http::Pending<'c, ConversationsListResponseItem> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(
+                format!(
+                    "/v1/conversations/{}", crate ::runtime::http::segment(& self
+                    .conversation_id)
+                ),
+            );
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_GET, req, self.opts)
     }
 }
 crate::runtime::into_future!(GetBuilder, ConversationsListResponseItem);
@@ -332,17 +339,18 @@ pub struct AppendBuilder<'c> {
 impl<'c> AppendBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<ConversationResponse> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/conversations/{}", crate ::runtime::http::segment(& self
-                .conversation_id)
-            ),
-        );
-        req = req.json(&OP_APPEND, &self.body)?;
-        let resp = crate::runtime::http::execute(self.client, &OP_APPEND, req, self.opts)
-            .await?;
-        crate::runtime::http::json(&OP_APPEND, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, ConversationResponse> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/conversations/{}", crate ::runtime::http::segment(& self
+                    .conversation_id)
+                ),
+            );
+            req = req.json(&OP_APPEND, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_APPEND, req, self.opts)
     }
 }
 crate::runtime::into_future!(AppendBuilder, ConversationResponse);
@@ -365,16 +373,17 @@ pub struct DeleteBuilder<'c> {
 impl<'c> DeleteBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<()> {
-        let req = HttpRequest::new(
-            format!(
-                "/v1/conversations/{}", crate ::runtime::http::segment(& self
-                .conversation_id)
-            ),
-        );
-        let resp = crate::runtime::http::execute(self.client, &OP_DELETE, req, self.opts)
-            .await?;
-        crate::runtime::http::empty(&OP_DELETE, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, ()> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(
+                format!(
+                    "/v1/conversations/{}", crate ::runtime::http::segment(& self
+                    .conversation_id)
+                ),
+            );
+            Ok(req)
+        });
+        crate::runtime::http::send(self.client, &OP_DELETE, req, self.opts)
     }
 }
 crate::runtime::into_future!(DeleteBuilder, ());
@@ -397,21 +406,17 @@ pub struct GetHistoryBuilder<'c> {
 impl<'c> GetHistoryBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<ConversationHistory> {
-        let req = HttpRequest::new(
-            format!(
-                "/v1/conversations/{}/history", crate ::runtime::http::segment(& self
-                .conversation_id)
-            ),
-        );
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_GET_HISTORY,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_GET_HISTORY, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, ConversationHistory> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(
+                format!(
+                    "/v1/conversations/{}/history", crate ::runtime::http::segment(& self
+                    .conversation_id)
+                ),
+            );
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_GET_HISTORY, req, self.opts)
     }
 }
 crate::runtime::into_future!(GetHistoryBuilder, ConversationHistory);
@@ -434,21 +439,17 @@ pub struct GetMessagesBuilder<'c> {
 impl<'c> GetMessagesBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<ConversationMessages> {
-        let req = HttpRequest::new(
-            format!(
-                "/v1/conversations/{}/messages", crate ::runtime::http::segment(& self
-                .conversation_id)
-            ),
-        );
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_GET_MESSAGES,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_GET_MESSAGES, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, ConversationMessages> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(
+                format!(
+                    "/v1/conversations/{}/messages", crate ::runtime::http::segment(&
+                    self.conversation_id)
+                ),
+            );
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_GET_MESSAGES, req, self.opts)
     }
 }
 crate::runtime::into_future!(GetMessagesBuilder, ConversationMessages);
@@ -472,22 +473,18 @@ pub struct RestartBuilder<'c> {
 impl<'c> RestartBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<ConversationResponse> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/conversations/{}/restart", crate ::runtime::http::segment(& self
-                .conversation_id)
-            ),
-        );
-        req = req.json(&OP_RESTART, &self.body)?;
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_RESTART,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_RESTART, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, ConversationResponse> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/conversations/{}/restart", crate ::runtime::http::segment(& self
+                    .conversation_id)
+                ),
+            );
+            req = req.json(&OP_RESTART, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_RESTART, req, self.opts)
     }
 }
 crate::runtime::into_future!(RestartBuilder, ConversationResponse);
@@ -510,20 +507,18 @@ pub struct StartStreamBuilder<'c> {
 impl<'c> StartStreamBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<crate::EventStream<crate::Event<ConversationEventsData>>> {
-        let mut req = HttpRequest::new(String::from("/v1/conversations"));
-        req.accept = Some("text/event-stream");
-        req = req.json(&OP_START_STREAM, &self.body)?;
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_START_STREAM,
-                req,
-                self.opts,
-            )
-            .await?;
-        Ok(crate::EventStream::new("agents_api_v1_conversations_start_stream", resp))
+    ) -> crate::runtime::http::Pending<
+        'c,
+        crate::EventStream<crate::Event<ConversationEventsData>>,
+    > {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(String::from("/v1/conversations"));
+            req = req.json(&OP_START_STREAM, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send(self.client, &OP_START_STREAM, req, self.opts)
     }
 }
 crate::runtime::into_future!(
@@ -549,25 +544,23 @@ pub struct AppendStreamBuilder<'c> {
 impl<'c> AppendStreamBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<crate::EventStream<crate::Event<ConversationEventsData>>> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/conversations/{}", crate ::runtime::http::segment(& self
-                .conversation_id)
-            ),
-        );
-        req.accept = Some("text/event-stream");
-        req = req.json(&OP_APPEND_STREAM, &self.body)?;
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_APPEND_STREAM,
-                req,
-                self.opts,
-            )
-            .await?;
-        Ok(crate::EventStream::new("agents_api_v1_conversations_append_stream", resp))
+    ) -> crate::runtime::http::Pending<
+        'c,
+        crate::EventStream<crate::Event<ConversationEventsData>>,
+    > {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/conversations/{}", crate ::runtime::http::segment(& self
+                    .conversation_id)
+                ),
+            );
+            req = req.json(&OP_APPEND_STREAM, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send(self.client, &OP_APPEND_STREAM, req, self.opts)
     }
 }
 crate::runtime::into_future!(
@@ -593,25 +586,23 @@ pub struct RestartStreamBuilder<'c> {
 impl<'c> RestartStreamBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<crate::EventStream<crate::Event<ConversationEventsData>>> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/conversations/{}/restart", crate ::runtime::http::segment(& self
-                .conversation_id)
-            ),
-        );
-        req.accept = Some("text/event-stream");
-        req = req.json(&OP_RESTART_STREAM, &self.body)?;
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_RESTART_STREAM,
-                req,
-                self.opts,
-            )
-            .await?;
-        Ok(crate::EventStream::new("agents_api_v1_conversations_restart_stream", resp))
+    ) -> crate::runtime::http::Pending<
+        'c,
+        crate::EventStream<crate::Event<ConversationEventsData>>,
+    > {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/conversations/{}/restart", crate ::runtime::http::segment(& self
+                    .conversation_id)
+                ),
+            );
+            req = req.json(&OP_RESTART_STREAM, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send(self.client, &OP_RESTART_STREAM, req, self.opts)
     }
 }
 crate::runtime::into_future!(

@@ -211,35 +211,36 @@ impl<'c> ListBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<ListPromptsResponse> {
-        let mut req = HttpRequest::new(String::from("/v2/prompts"));
-        if let Some(v) = &self.page_size {
-            req.query("pageSize", v);
-        }
-        if let Some(v) = &self.page_token {
-            req.query("pageToken", v);
-        }
-        if let Some(v) = &self.alias {
-            req.query("alias", v);
-        }
-        if let Some(v) = &self.fields {
-            req.query("fields", v);
-        }
-        if let Some(v) = &self.sort_field {
-            req.query("sort.field", v);
-        }
-        if let Some(v) = &self.sort_direction {
-            req.query("sort.direction", v);
-        }
-        if let Some(v) = &self.sort_by {
-            req.query("sort_by", v);
-        }
-        if let Some(v) = &self.sort_direction_2 {
-            req.query("sort_direction", v);
-        }
-        let resp = crate::runtime::http::execute(self.client, &OP_LIST, req, self.opts)
-            .await?;
-        crate::runtime::http::json(&OP_LIST, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, ListPromptsResponse> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(String::from("/v2/prompts"));
+            if let Some(v) = &self.page_size {
+                req.query("pageSize", v);
+            }
+            if let Some(v) = &self.page_token {
+                req.query("pageToken", v);
+            }
+            if let Some(v) = &self.alias {
+                req.query("alias", v);
+            }
+            if let Some(v) = &self.fields {
+                req.query("fields", v);
+            }
+            if let Some(v) = &self.sort_field {
+                req.query("sort.field", v);
+            }
+            if let Some(v) = &self.sort_direction {
+                req.query("sort.direction", v);
+            }
+            if let Some(v) = &self.sort_by {
+                req.query("sort_by", v);
+            }
+            if let Some(v) = &self.sort_direction_2 {
+                req.query("sort_direction", v);
+            }
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_LIST, req, self.opts)
     }
 }
 crate::runtime::into_future!(ListBuilder, ListPromptsResponse);
@@ -262,12 +263,13 @@ pub struct CreateBuilder<'c> {
 impl<'c> CreateBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<Prompt> {
-        let mut req = HttpRequest::new(String::from("/v2/prompts"));
-        req = req.json(&OP_CREATE, &self.body)?;
-        let resp = crate::runtime::http::execute(self.client, &OP_CREATE, req, self.opts)
-            .await?;
-        crate::runtime::http::json(&OP_CREATE, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, Prompt> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(String::from("/v2/prompts"));
+            req = req.json(&OP_CREATE, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_CREATE, req, self.opts)
     }
 }
 crate::runtime::into_future!(CreateBuilder, Prompt);
@@ -308,22 +310,25 @@ impl<'c> GetBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<Prompt> {
-        let mut req = HttpRequest::new(
-            format!("/v2/prompts/{}", crate ::runtime::http::segment(& self.prompt_id)),
-        );
-        if let Some(v) = &self.version {
-            req.query("version", v);
-        }
-        if let Some(v) = &self.alias {
-            req.query("alias", v);
-        }
-        if let Some(v) = &self.fields {
-            req.query("fields", v);
-        }
-        let resp = crate::runtime::http::execute(self.client, &OP_GET, req, self.opts)
-            .await?;
-        crate::runtime::http::json(&OP_GET, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, Prompt> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v2/prompts/{}", crate ::runtime::http::segment(& self.prompt_id)
+                ),
+            );
+            if let Some(v) = &self.version {
+                req.query("version", v);
+            }
+            if let Some(v) = &self.alias {
+                req.query("alias", v);
+            }
+            if let Some(v) = &self.fields {
+                req.query("fields", v);
+            }
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_GET, req, self.opts)
     }
 }
 crate::runtime::into_future!(GetBuilder, Prompt);
@@ -346,13 +351,16 @@ pub struct DeleteBuilder<'c> {
 impl<'c> DeleteBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<DeletePromptResponse> {
-        let req = HttpRequest::new(
-            format!("/v2/prompts/{}", crate ::runtime::http::segment(& self.prompt_id)),
-        );
-        let resp = crate::runtime::http::execute(self.client, &OP_DELETE, req, self.opts)
-            .await?;
-        crate::runtime::http::json(&OP_DELETE, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, DeletePromptResponse> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(
+                format!(
+                    "/v2/prompts/{}", crate ::runtime::http::segment(& self.prompt_id)
+                ),
+            );
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_DELETE, req, self.opts)
     }
 }
 crate::runtime::into_future!(DeleteBuilder, DeletePromptResponse);
@@ -376,19 +384,17 @@ pub struct UpdateMetadataBuilder<'c> {
 impl<'c> UpdateMetadataBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<Prompt> {
-        let mut req = HttpRequest::new(
-            format!("/v2/prompts/{}", crate ::runtime::http::segment(& self.prompt_id)),
-        );
-        req = req.json(&OP_UPDATE_METADATA, &self.body)?;
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_UPDATE_METADATA,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_UPDATE_METADATA, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, Prompt> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v2/prompts/{}", crate ::runtime::http::segment(& self.prompt_id)
+                ),
+            );
+            req = req.json(&OP_UPDATE_METADATA, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_UPDATE_METADATA, req, self.opts)
     }
 }
 crate::runtime::into_future!(UpdateMetadataBuilder, Prompt);
@@ -411,21 +417,17 @@ pub struct ListVersionsBuilder<'c> {
 impl<'c> ListVersionsBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<ListPromptVersionsResponse> {
-        let req = HttpRequest::new(
-            format!(
-                "/v2/prompts/{}/versions", crate ::runtime::http::segment(& self
-                .prompt_id)
-            ),
-        );
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_LIST_VERSIONS,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_LIST_VERSIONS, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, ListPromptVersionsResponse> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(
+                format!(
+                    "/v2/prompts/{}/versions", crate ::runtime::http::segment(& self
+                    .prompt_id)
+                ),
+            );
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_LIST_VERSIONS, req, self.opts)
     }
 }
 crate::runtime::into_future!(ListVersionsBuilder, ListPromptVersionsResponse);
@@ -449,22 +451,18 @@ pub struct CreateVersionBuilder<'c> {
 impl<'c> CreateVersionBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<CreatePromptVersionResponse> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v2/prompts/{}/versions", crate ::runtime::http::segment(& self
-                .prompt_id)
-            ),
-        );
-        req = req.json(&OP_CREATE_VERSION, &self.body)?;
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_CREATE_VERSION,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_CREATE_VERSION, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, CreatePromptVersionResponse> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v2/prompts/{}/versions", crate ::runtime::http::segment(& self
+                    .prompt_id)
+                ),
+            );
+            req = req.json(&OP_CREATE_VERSION, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_CREATE_VERSION, req, self.opts)
     }
 }
 crate::runtime::into_future!(CreateVersionBuilder, CreatePromptVersionResponse);
@@ -494,24 +492,21 @@ impl<'c> GetVersionBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<Prompt> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v2/prompts/{}/versions/{}", crate ::runtime::http::segment(& self
-                .prompt_id), crate ::runtime::http::segment(& self.version.to_string())
-            ),
-        );
-        if let Some(v) = &self.fields {
-            req.query("fields", v);
-        }
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_GET_VERSION,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_GET_VERSION, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, Prompt> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v2/prompts/{}/versions/{}", crate ::runtime::http::segment(& self
+                    .prompt_id), crate ::runtime::http::segment(& self.version
+                    .to_string())
+                ),
+            );
+            if let Some(v) = &self.fields {
+                req.query("fields", v);
+            }
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_GET_VERSION, req, self.opts)
     }
 }
 crate::runtime::into_future!(GetVersionBuilder, Prompt);
@@ -536,22 +531,24 @@ pub struct UpdateVersionMetadataBuilder<'c> {
 impl<'c> UpdateVersionMetadataBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<Prompt> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v2/prompts/{}/versions/{}", crate ::runtime::http::segment(& self
-                .prompt_id), crate ::runtime::http::segment(& self.version.to_string())
-            ),
-        );
-        req = req.json(&OP_UPDATE_VERSION_METADATA, &self.body)?;
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_UPDATE_VERSION_METADATA,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_UPDATE_VERSION_METADATA, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, Prompt> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v2/prompts/{}/versions/{}", crate ::runtime::http::segment(& self
+                    .prompt_id), crate ::runtime::http::segment(& self.version
+                    .to_string())
+                ),
+            );
+            req = req.json(&OP_UPDATE_VERSION_METADATA, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send_json(
+            self.client,
+            &OP_UPDATE_VERSION_METADATA,
+            req,
+            self.opts,
+        )
     }
 }
 crate::runtime::into_future!(UpdateVersionMetadataBuilder, Prompt);

@@ -208,35 +208,36 @@ impl<'c> ListBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<ListSkillsResponse> {
-        let mut req = HttpRequest::new(String::from("/v2/skills"));
-        if let Some(v) = &self.page_size {
-            req.query("pageSize", v);
-        }
-        if let Some(v) = &self.page_token {
-            req.query("pageToken", v);
-        }
-        if let Some(v) = &self.alias {
-            req.query("alias", v);
-        }
-        if let Some(v) = &self.fields {
-            req.query("fields", v);
-        }
-        if let Some(v) = &self.sort_field {
-            req.query("sort.field", v);
-        }
-        if let Some(v) = &self.sort_direction {
-            req.query("sort.direction", v);
-        }
-        if let Some(v) = &self.sort_by {
-            req.query("sort_by", v);
-        }
-        if let Some(v) = &self.sort_direction_2 {
-            req.query("sort_direction", v);
-        }
-        let resp = crate::runtime::http::execute(self.client, &OP_LIST, req, self.opts)
-            .await?;
-        crate::runtime::http::json(&OP_LIST, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, ListSkillsResponse> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(String::from("/v2/skills"));
+            if let Some(v) = &self.page_size {
+                req.query("pageSize", v);
+            }
+            if let Some(v) = &self.page_token {
+                req.query("pageToken", v);
+            }
+            if let Some(v) = &self.alias {
+                req.query("alias", v);
+            }
+            if let Some(v) = &self.fields {
+                req.query("fields", v);
+            }
+            if let Some(v) = &self.sort_field {
+                req.query("sort.field", v);
+            }
+            if let Some(v) = &self.sort_direction {
+                req.query("sort.direction", v);
+            }
+            if let Some(v) = &self.sort_by {
+                req.query("sort_by", v);
+            }
+            if let Some(v) = &self.sort_direction_2 {
+                req.query("sort_direction", v);
+            }
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_LIST, req, self.opts)
     }
 }
 crate::runtime::into_future!(ListBuilder, ListSkillsResponse);
@@ -259,12 +260,13 @@ pub struct CreateBuilder<'c> {
 impl<'c> CreateBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<Skill> {
-        let mut req = HttpRequest::new(String::from("/v2/skills"));
-        req = req.json(&OP_CREATE, &self.body)?;
-        let resp = crate::runtime::http::execute(self.client, &OP_CREATE, req, self.opts)
-            .await?;
-        crate::runtime::http::json(&OP_CREATE, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, Skill> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(String::from("/v2/skills"));
+            req = req.json(&OP_CREATE, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_CREATE, req, self.opts)
     }
 }
 crate::runtime::into_future!(CreateBuilder, Skill);
@@ -305,22 +307,23 @@ impl<'c> GetBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<Skill> {
-        let mut req = HttpRequest::new(
-            format!("/v2/skills/{}", crate ::runtime::http::segment(& self.skill_id)),
-        );
-        if let Some(v) = &self.version {
-            req.query("version", v);
-        }
-        if let Some(v) = &self.alias {
-            req.query("alias", v);
-        }
-        if let Some(v) = &self.fields {
-            req.query("fields", v);
-        }
-        let resp = crate::runtime::http::execute(self.client, &OP_GET, req, self.opts)
-            .await?;
-        crate::runtime::http::json(&OP_GET, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, Skill> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!("/v2/skills/{}", crate ::runtime::http::segment(& self.skill_id)),
+            );
+            if let Some(v) = &self.version {
+                req.query("version", v);
+            }
+            if let Some(v) = &self.alias {
+                req.query("alias", v);
+            }
+            if let Some(v) = &self.fields {
+                req.query("fields", v);
+            }
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_GET, req, self.opts)
     }
 }
 crate::runtime::into_future!(GetBuilder, Skill);
@@ -343,13 +346,14 @@ pub struct DeleteBuilder<'c> {
 impl<'c> DeleteBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<DeleteSkillResponse> {
-        let req = HttpRequest::new(
-            format!("/v2/skills/{}", crate ::runtime::http::segment(& self.skill_id)),
-        );
-        let resp = crate::runtime::http::execute(self.client, &OP_DELETE, req, self.opts)
-            .await?;
-        crate::runtime::http::json(&OP_DELETE, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, DeleteSkillResponse> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(
+                format!("/v2/skills/{}", crate ::runtime::http::segment(& self.skill_id)),
+            );
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_DELETE, req, self.opts)
     }
 }
 crate::runtime::into_future!(DeleteBuilder, DeleteSkillResponse);
@@ -373,19 +377,15 @@ pub struct UpdateMetadataBuilder<'c> {
 impl<'c> UpdateMetadataBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<Skill> {
-        let mut req = HttpRequest::new(
-            format!("/v2/skills/{}", crate ::runtime::http::segment(& self.skill_id)),
-        );
-        req = req.json(&OP_UPDATE_METADATA, &self.body)?;
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_UPDATE_METADATA,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_UPDATE_METADATA, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, Skill> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!("/v2/skills/{}", crate ::runtime::http::segment(& self.skill_id)),
+            );
+            req = req.json(&OP_UPDATE_METADATA, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_UPDATE_METADATA, req, self.opts)
     }
 }
 crate::runtime::into_future!(UpdateMetadataBuilder, Skill);
@@ -408,20 +408,17 @@ pub struct ListVersionsBuilder<'c> {
 impl<'c> ListVersionsBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<ListSkillVersionsResponse> {
-        let req = HttpRequest::new(
-            format!(
-                "/v2/skills/{}/versions", crate ::runtime::http::segment(& self.skill_id)
-            ),
-        );
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_LIST_VERSIONS,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_LIST_VERSIONS, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, ListSkillVersionsResponse> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(
+                format!(
+                    "/v2/skills/{}/versions", crate ::runtime::http::segment(& self
+                    .skill_id)
+                ),
+            );
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_LIST_VERSIONS, req, self.opts)
     }
 }
 crate::runtime::into_future!(ListVersionsBuilder, ListSkillVersionsResponse);
@@ -445,21 +442,18 @@ pub struct CreateVersionBuilder<'c> {
 impl<'c> CreateVersionBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<CreateSkillVersionResponse> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v2/skills/{}/versions", crate ::runtime::http::segment(& self.skill_id)
-            ),
-        );
-        req = req.json(&OP_CREATE_VERSION, &self.body)?;
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_CREATE_VERSION,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_CREATE_VERSION, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, CreateSkillVersionResponse> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v2/skills/{}/versions", crate ::runtime::http::segment(& self
+                    .skill_id)
+                ),
+            );
+            req = req.json(&OP_CREATE_VERSION, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_CREATE_VERSION, req, self.opts)
     }
 }
 crate::runtime::into_future!(CreateVersionBuilder, CreateSkillVersionResponse);
@@ -489,24 +483,21 @@ impl<'c> GetVersionBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<Skill> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v2/skills/{}/versions/{}", crate ::runtime::http::segment(& self
-                .skill_id), crate ::runtime::http::segment(& self.version.to_string())
-            ),
-        );
-        if let Some(v) = &self.fields {
-            req.query("fields", v);
-        }
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_GET_VERSION,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_GET_VERSION, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, Skill> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v2/skills/{}/versions/{}", crate ::runtime::http::segment(& self
+                    .skill_id), crate ::runtime::http::segment(& self.version
+                    .to_string())
+                ),
+            );
+            if let Some(v) = &self.fields {
+                req.query("fields", v);
+            }
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_GET_VERSION, req, self.opts)
     }
 }
 crate::runtime::into_future!(GetVersionBuilder, Skill);
@@ -531,22 +522,24 @@ pub struct UpdateVersionMetadataBuilder<'c> {
 impl<'c> UpdateVersionMetadataBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<Skill> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v2/skills/{}/versions/{}", crate ::runtime::http::segment(& self
-                .skill_id), crate ::runtime::http::segment(& self.version.to_string())
-            ),
-        );
-        req = req.json(&OP_UPDATE_VERSION_METADATA, &self.body)?;
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_UPDATE_VERSION_METADATA,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_UPDATE_VERSION_METADATA, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, Skill> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v2/skills/{}/versions/{}", crate ::runtime::http::segment(& self
+                    .skill_id), crate ::runtime::http::segment(& self.version
+                    .to_string())
+                ),
+            );
+            req = req.json(&OP_UPDATE_VERSION_METADATA, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send_json(
+            self.client,
+            &OP_UPDATE_VERSION_METADATA,
+            req,
+            self.opts,
+        )
     }
 }
 crate::runtime::into_future!(UpdateVersionMetadataBuilder, Skill);

@@ -69,11 +69,12 @@ pub struct MeBuilder<'c> {
 impl<'c> MeBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<UserIdentity> {
-        let req = HttpRequest::new(String::from("/v1/users/me"));
-        let resp = crate::runtime::http::execute(self.client, &OP_ME, req, self.opts)
-            .await?;
-        crate::runtime::http::json(&OP_ME, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, UserIdentity> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(String::from("/v1/users/me"));
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_ME, req, self.opts)
     }
 }
 crate::runtime::into_future!(MeBuilder, UserIdentity);
@@ -111,22 +112,23 @@ impl<'c> ListOrganizationsBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<ListOrganizationsResponse> {
-        let mut req = HttpRequest::new(String::from("/v1/users/me/organizations"));
-        if let Some(v) = &self.offset {
-            req.query("offset", v);
-        }
-        if let Some(v) = &self.limit {
-            req.query("limit", v);
-        }
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_LIST_ORGANIZATIONS,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_LIST_ORGANIZATIONS, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, ListOrganizationsResponse> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(String::from("/v1/users/me/organizations"));
+            if let Some(v) = &self.offset {
+                req.query("offset", v);
+            }
+            if let Some(v) = &self.limit {
+                req.query("limit", v);
+            }
+            Ok(req)
+        });
+        crate::runtime::http::send_json(
+            self.client,
+            &OP_LIST_ORGANIZATIONS,
+            req,
+            self.opts,
+        )
     }
 }
 crate::runtime::into_future!(ListOrganizationsBuilder, ListOrganizationsResponse);
@@ -172,25 +174,21 @@ impl<'c> ListWorkspacesBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<ListWorkspacesResponse> {
-        let mut req = HttpRequest::new(String::from("/v1/users/me/workspaces"));
-        if let Some(v) = &self.organization_id {
-            req.query("organization_id", v);
-        }
-        if let Some(v) = &self.offset {
-            req.query("offset", v);
-        }
-        if let Some(v) = &self.limit {
-            req.query("limit", v);
-        }
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_LIST_WORKSPACES,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_LIST_WORKSPACES, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, ListWorkspacesResponse> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(String::from("/v1/users/me/workspaces"));
+            if let Some(v) = &self.organization_id {
+                req.query("organization_id", v);
+            }
+            if let Some(v) = &self.offset {
+                req.query("offset", v);
+            }
+            if let Some(v) = &self.limit {
+                req.query("limit", v);
+            }
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_LIST_WORKSPACES, req, self.opts)
     }
 }
 crate::runtime::into_future!(ListWorkspacesBuilder, ListWorkspacesResponse);

@@ -277,43 +277,44 @@ impl<'c> ListDeploymentsBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<DeploymentListResponse> {
-        let mut req = HttpRequest::new(String::from("/v1/workflows/deployments"));
-        if let Some(v) = &self.active_only {
-            req.query("active_only", v);
-        }
-        if let Some(v) = &self.is_hardened {
-            req.query("is_hardened", v);
-        }
-        if let Some(v) = &self.workflow_name {
-            req.query("workflow_name", v);
-        }
-        if let Some(v) = &self.search {
-            req.query("search", v);
-        }
-        if let Some(v) = &self.order_by {
-            req.query("order_by", v);
-        }
-        if let Some(v) = &self.order {
-            req.query("order", v);
-        }
-        if let Some(v) = &self.limit {
-            req.query("limit", v);
-        }
-        if let Some(v) = &self.cursor {
-            req.query("cursor", v);
-        }
-        if let Some(v) = &self.workspace_id {
-            req.query("workspace_id", v);
-        }
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_LIST_DEPLOYMENTS,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_LIST_DEPLOYMENTS, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, DeploymentListResponse> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(String::from("/v1/workflows/deployments"));
+            if let Some(v) = &self.active_only {
+                req.query("active_only", v);
+            }
+            if let Some(v) = &self.is_hardened {
+                req.query("is_hardened", v);
+            }
+            if let Some(v) = &self.workflow_name {
+                req.query("workflow_name", v);
+            }
+            if let Some(v) = &self.search {
+                req.query("search", v);
+            }
+            if let Some(v) = &self.order_by {
+                req.query("order_by", v);
+            }
+            if let Some(v) = &self.order {
+                req.query("order", v);
+            }
+            if let Some(v) = &self.limit {
+                req.query("limit", v);
+            }
+            if let Some(v) = &self.cursor {
+                req.query("cursor", v);
+            }
+            if let Some(v) = &self.workspace_id {
+                req.query("workspace_id", v);
+            }
+            Ok(req)
+        });
+        crate::runtime::http::send_json(
+            self.client,
+            &OP_LIST_DEPLOYMENTS,
+            req,
+            self.opts,
+        )
     }
 }
 crate::runtime::into_future!(ListDeploymentsBuilder, DeploymentListResponse);
@@ -336,12 +337,13 @@ pub struct CreateBuilder<'c> {
 impl<'c> CreateBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<ManagedDeploymentResponse> {
-        let mut req = HttpRequest::new(String::from("/v1/workflows/deployments"));
-        req = req.json(&OP_CREATE, &self.body)?;
-        let resp = crate::runtime::http::execute(self.client, &OP_CREATE, req, self.opts)
-            .await?;
-        crate::runtime::http::json(&OP_CREATE, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, ManagedDeploymentResponse> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(String::from("/v1/workflows/deployments"));
+            req = req.json(&OP_CREATE, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_CREATE, req, self.opts)
     }
 }
 crate::runtime::into_future!(CreateBuilder, ManagedDeploymentResponse);
@@ -372,24 +374,20 @@ impl<'c> GetDeploymentBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<DeploymentDetailResponse> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/workflows/deployments/{}", crate ::runtime::http::segment(& self
-                .name)
-            ),
-        );
-        if let Some(v) = &self.workflow_name {
-            req.query("workflow_name", v);
-        }
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_GET_DEPLOYMENT,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_GET_DEPLOYMENT, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, DeploymentDetailResponse> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/workflows/deployments/{}", crate ::runtime::http::segment(& self
+                    .name)
+                ),
+            );
+            if let Some(v) = &self.workflow_name {
+                req.query("workflow_name", v);
+            }
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_GET_DEPLOYMENT, req, self.opts)
     }
 }
 crate::runtime::into_future!(GetDeploymentBuilder, DeploymentDetailResponse);
@@ -412,16 +410,17 @@ pub struct DeleteBuilder<'c> {
 impl<'c> DeleteBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<ManagedDeploymentResponse> {
-        let req = HttpRequest::new(
-            format!(
-                "/v1/workflows/deployments/{}", crate ::runtime::http::segment(& self
-                .name)
-            ),
-        );
-        let resp = crate::runtime::http::execute(self.client, &OP_DELETE, req, self.opts)
-            .await?;
-        crate::runtime::http::json(&OP_DELETE, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, ManagedDeploymentResponse> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(
+                format!(
+                    "/v1/workflows/deployments/{}", crate ::runtime::http::segment(& self
+                    .name)
+                ),
+            );
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_DELETE, req, self.opts)
     }
 }
 crate::runtime::into_future!(DeleteBuilder, ManagedDeploymentResponse);
@@ -445,17 +444,18 @@ pub struct UpdateBuilder<'c> {
 impl<'c> UpdateBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<ManagedDeploymentResponse> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/workflows/deployments/{}", crate ::runtime::http::segment(& self
-                .name)
-            ),
-        );
-        req = req.json(&OP_UPDATE, &self.body)?;
-        let resp = crate::runtime::http::execute(self.client, &OP_UPDATE, req, self.opts)
-            .await?;
-        crate::runtime::http::json(&OP_UPDATE, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, ManagedDeploymentResponse> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/workflows/deployments/{}", crate ::runtime::http::segment(& self
+                    .name)
+                ),
+            );
+            req = req.json(&OP_UPDATE, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_UPDATE, req, self.opts)
     }
 }
 crate::runtime::into_future!(UpdateBuilder, ManagedDeploymentResponse);
@@ -478,16 +478,17 @@ pub struct StopBuilder<'c> {
 impl<'c> StopBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<ManagedDeploymentResponse> {
-        let req = HttpRequest::new(
-            format!(
-                "/v1/workflows/deployments/{}/stop", crate ::runtime::http::segment(&
-                self.name)
-            ),
-        );
-        let resp = crate::runtime::http::execute(self.client, &OP_STOP, req, self.opts)
-            .await?;
-        crate::runtime::http::json(&OP_STOP, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, ManagedDeploymentResponse> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(
+                format!(
+                    "/v1/workflows/deployments/{}/stop", crate ::runtime::http::segment(&
+                    self.name)
+                ),
+            );
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_STOP, req, self.opts)
     }
 }
 crate::runtime::into_future!(StopBuilder, ManagedDeploymentResponse);
@@ -510,16 +511,17 @@ pub struct StartBuilder<'c> {
 impl<'c> StartBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<ManagedDeploymentResponse> {
-        let req = HttpRequest::new(
-            format!(
-                "/v1/workflows/deployments/{}/start", crate ::runtime::http::segment(&
-                self.name)
-            ),
-        );
-        let resp = crate::runtime::http::execute(self.client, &OP_START, req, self.opts)
-            .await?;
-        crate::runtime::http::json(&OP_START, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, ManagedDeploymentResponse> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(
+                format!(
+                    "/v1/workflows/deployments/{}/start", crate
+                    ::runtime::http::segment(& self.name)
+                ),
+            );
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_START, req, self.opts)
     }
 }
 crate::runtime::into_future!(StartBuilder, ManagedDeploymentResponse);
@@ -542,21 +544,17 @@ pub struct RestartBuilder<'c> {
 impl<'c> RestartBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<ManagedDeploymentResponse> {
-        let req = HttpRequest::new(
-            format!(
-                "/v1/workflows/deployments/{}/restart", crate ::runtime::http::segment(&
-                self.name)
-            ),
-        );
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_RESTART,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_RESTART, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, ManagedDeploymentResponse> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(
+                format!(
+                    "/v1/workflows/deployments/{}/restart", crate
+                    ::runtime::http::segment(& self.name)
+                ),
+            );
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_RESTART, req, self.opts)
     }
 }
 crate::runtime::into_future!(RestartBuilder, ManagedDeploymentResponse);
@@ -606,30 +604,28 @@ impl<'c> ListWorkersBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<DeploymentWorkerListResponse> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/workflows/deployments/{}/workers", crate ::runtime::http::segment(&
-                self.name)
-            ),
-        );
-        if let Some(v) = &self.worker_status {
-            req.query("worker_status", v);
-        }
-        if let Some(v) = &self.limit {
-            req.query("limit", v);
-        }
-        if let Some(v) = &self.cursor {
-            req.query("cursor", v);
-        }
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_LIST_WORKERS,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_LIST_WORKERS, resp).await
+    pub fn send(
+        self,
+    ) -> crate::runtime::http::Pending<'c, DeploymentWorkerListResponse> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/workflows/deployments/{}/workers", crate
+                    ::runtime::http::segment(& self.name)
+                ),
+            );
+            if let Some(v) = &self.worker_status {
+                req.query("worker_status", v);
+            }
+            if let Some(v) = &self.limit {
+                req.query("limit", v);
+            }
+            if let Some(v) = &self.cursor {
+                req.query("cursor", v);
+            }
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_LIST_WORKERS, req, self.opts)
     }
 }
 crate::runtime::into_future!(ListWorkersBuilder, DeploymentWorkerListResponse);
@@ -708,42 +704,43 @@ impl<'c> GetDeploymentLogsBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<DeploymentLogSearchResponse> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/workflows/deployments/{}/logs", crate ::runtime::http::segment(&
-                self.name)
-            ),
-        );
-        if let Some(v) = &self.worker_name {
-            req.query("worker_name", v);
-        }
-        if let Some(v) = &self.workflow_name {
-            req.query("workflow_name", v);
-        }
-        if let Some(v) = &self.after {
-            req.query("after", v);
-        }
-        if let Some(v) = &self.before {
-            req.query("before", v);
-        }
-        if let Some(v) = &self.order {
-            req.query("order", v);
-        }
-        if let Some(v) = &self.cursor {
-            req.query("cursor", v);
-        }
-        if let Some(v) = &self.limit {
-            req.query("limit", v);
-        }
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_GET_DEPLOYMENT_LOGS,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_GET_DEPLOYMENT_LOGS, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, DeploymentLogSearchResponse> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/workflows/deployments/{}/logs", crate ::runtime::http::segment(&
+                    self.name)
+                ),
+            );
+            if let Some(v) = &self.worker_name {
+                req.query("worker_name", v);
+            }
+            if let Some(v) = &self.workflow_name {
+                req.query("workflow_name", v);
+            }
+            if let Some(v) = &self.after {
+                req.query("after", v);
+            }
+            if let Some(v) = &self.before {
+                req.query("before", v);
+            }
+            if let Some(v) = &self.order {
+                req.query("order", v);
+            }
+            if let Some(v) = &self.cursor {
+                req.query("cursor", v);
+            }
+            if let Some(v) = &self.limit {
+                req.query("limit", v);
+            }
+            Ok(req)
+        });
+        crate::runtime::http::send_json(
+            self.client,
+            &OP_GET_DEPLOYMENT_LOGS,
+            req,
+            self.opts,
+        )
     }
 }
 crate::runtime::into_future!(GetDeploymentLogsBuilder, DeploymentLogSearchResponse);
@@ -806,41 +803,42 @@ impl<'c> StreamDeploymentLogsBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<
+    ) -> crate::runtime::http::Pending<
+        'c,
         crate::EventStream<crate::Event<DeploymentsStreamDeploymentLogsEvent>>,
     > {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/workflows/deployments/{}/logs/stream", crate
-                ::runtime::http::segment(& self.name)
-            ),
-        );
-        req.accept = Some("text/event-stream");
-        if let Some(v) = &self.worker_name {
-            req.query("worker_name", v);
-        }
-        if let Some(v) = &self.workflow_name {
-            req.query("workflow_name", v);
-        }
-        if let Some(v) = &self.after {
-            req.query("after", v);
-        }
-        if let Some(v) = &self.last_event_id {
-            req.query("last_event_id", v);
-        }
-        if let Some(v) = &self.last_event_id_2 {
-            req.header("Last-Event-ID", v);
-        }
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_STREAM_DEPLOYMENT_LOGS,
-                req,
-                self.opts,
-            )
-            .await?;
-        Ok(crate::EventStream::new("stream_deployment_logs", resp))
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/workflows/deployments/{}/logs/stream", crate
+                    ::runtime::http::segment(& self.name)
+                ),
+            );
+            if let Some(v) = &self.worker_name {
+                req.query("worker_name", v);
+            }
+            if let Some(v) = &self.workflow_name {
+                req.query("workflow_name", v);
+            }
+            if let Some(v) = &self.after {
+                req.query("after", v);
+            }
+            if let Some(v) = &self.last_event_id {
+                req.query("last_event_id", v);
+            }
+            if let Some(v) = &self.last_event_id_2 {
+                req.header("Last-Event-ID", v);
+            }
+            Ok(req)
+        });
+        crate::runtime::http::send(
+            self.client,
+            &OP_STREAM_DEPLOYMENT_LOGS,
+            req,
+            self.opts,
+        )
     }
 }
 crate::runtime::into_future!(

@@ -317,21 +317,22 @@ pub struct GetWorkflowExecutionBuilder<'c> {
 impl<'c> GetWorkflowExecutionBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<WorkflowExecutionResponse> {
-        let req = HttpRequest::new(
-            format!(
-                "/v1/workflows/executions/{}", crate ::runtime::http::segment(& self
-                .execution_id)
-            ),
-        );
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_GET_WORKFLOW_EXECUTION,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_GET_WORKFLOW_EXECUTION, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, WorkflowExecutionResponse> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(
+                format!(
+                    "/v1/workflows/executions/{}", crate ::runtime::http::segment(& self
+                    .execution_id)
+                ),
+            );
+            Ok(req)
+        });
+        crate::runtime::http::send_json(
+            self.client,
+            &OP_GET_WORKFLOW_EXECUTION,
+            req,
+            self.opts,
+        )
     }
 }
 crate::runtime::into_future!(GetWorkflowExecutionBuilder, WorkflowExecutionResponse);
@@ -360,24 +361,25 @@ impl<'c> GetWorkflowExecutionHistoryBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<serde_json::Value> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/workflows/executions/{}/history", crate ::runtime::http::segment(&
-                self.execution_id)
-            ),
-        );
-        if let Some(v) = &self.decode_payloads {
-            req.query("decode_payloads", v);
-        }
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_GET_WORKFLOW_EXECUTION_HISTORY,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_GET_WORKFLOW_EXECUTION_HISTORY, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, serde_json::Value> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/workflows/executions/{}/history", crate
+                    ::runtime::http::segment(& self.execution_id)
+                ),
+            );
+            if let Some(v) = &self.decode_payloads {
+                req.query("decode_payloads", v);
+            }
+            Ok(req)
+        });
+        crate::runtime::http::send_json(
+            self.client,
+            &OP_GET_WORKFLOW_EXECUTION_HISTORY,
+            req,
+            self.opts,
+        )
     }
 }
 crate::runtime::into_future!(GetWorkflowExecutionHistoryBuilder, serde_json::Value);
@@ -401,22 +403,23 @@ pub struct SignalWorkflowExecutionBuilder<'c> {
 impl<'c> SignalWorkflowExecutionBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<SignalWorkflowResponse> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/workflows/executions/{}/signals", crate ::runtime::http::segment(&
-                self.execution_id)
-            ),
-        );
-        req = req.json(&OP_SIGNAL_WORKFLOW_EXECUTION, &self.body)?;
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_SIGNAL_WORKFLOW_EXECUTION,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_SIGNAL_WORKFLOW_EXECUTION, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, SignalWorkflowResponse> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/workflows/executions/{}/signals", crate
+                    ::runtime::http::segment(& self.execution_id)
+                ),
+            );
+            req = req.json(&OP_SIGNAL_WORKFLOW_EXECUTION, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send_json(
+            self.client,
+            &OP_SIGNAL_WORKFLOW_EXECUTION,
+            req,
+            self.opts,
+        )
     }
 }
 crate::runtime::into_future!(SignalWorkflowExecutionBuilder, SignalWorkflowResponse);
@@ -440,22 +443,23 @@ pub struct QueryWorkflowExecutionBuilder<'c> {
 impl<'c> QueryWorkflowExecutionBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<QueryWorkflowResponse> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/workflows/executions/{}/queries", crate ::runtime::http::segment(&
-                self.execution_id)
-            ),
-        );
-        req = req.json(&OP_QUERY_WORKFLOW_EXECUTION, &self.body)?;
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_QUERY_WORKFLOW_EXECUTION,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_QUERY_WORKFLOW_EXECUTION, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, QueryWorkflowResponse> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/workflows/executions/{}/queries", crate
+                    ::runtime::http::segment(& self.execution_id)
+                ),
+            );
+            req = req.json(&OP_QUERY_WORKFLOW_EXECUTION, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send_json(
+            self.client,
+            &OP_QUERY_WORKFLOW_EXECUTION,
+            req,
+            self.opts,
+        )
     }
 }
 crate::runtime::into_future!(QueryWorkflowExecutionBuilder, QueryWorkflowResponse);
@@ -478,21 +482,22 @@ pub struct TerminateWorkflowExecutionBuilder<'c> {
 impl<'c> TerminateWorkflowExecutionBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<()> {
-        let req = HttpRequest::new(
-            format!(
-                "/v1/workflows/executions/{}/terminate", crate ::runtime::http::segment(&
-                self.execution_id)
-            ),
-        );
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_TERMINATE_WORKFLOW_EXECUTION,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::empty(&OP_TERMINATE_WORKFLOW_EXECUTION, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, ()> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(
+                format!(
+                    "/v1/workflows/executions/{}/terminate", crate
+                    ::runtime::http::segment(& self.execution_id)
+                ),
+            );
+            Ok(req)
+        });
+        crate::runtime::http::send(
+            self.client,
+            &OP_TERMINATE_WORKFLOW_EXECUTION,
+            req,
+            self.opts,
+        )
     }
 }
 crate::runtime::into_future!(TerminateWorkflowExecutionBuilder, ());
@@ -515,19 +520,20 @@ pub struct BatchTerminateWorkflowExecutionsBuilder<'c> {
 impl<'c> BatchTerminateWorkflowExecutionsBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<BatchExecutionResponse> {
-        let mut req = HttpRequest::new(
-            String::from("/v1/workflows/executions/terminate"),
-        );
-        req = req.json(&OP_BATCH_TERMINATE_WORKFLOW_EXECUTIONS, &self.body)?;
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_BATCH_TERMINATE_WORKFLOW_EXECUTIONS,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_BATCH_TERMINATE_WORKFLOW_EXECUTIONS, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, BatchExecutionResponse> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                String::from("/v1/workflows/executions/terminate"),
+            );
+            req = req.json(&OP_BATCH_TERMINATE_WORKFLOW_EXECUTIONS, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send_json(
+            self.client,
+            &OP_BATCH_TERMINATE_WORKFLOW_EXECUTIONS,
+            req,
+            self.opts,
+        )
     }
 }
 crate::runtime::into_future!(
@@ -552,21 +558,22 @@ pub struct CancelWorkflowExecutionBuilder<'c> {
 impl<'c> CancelWorkflowExecutionBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<()> {
-        let req = HttpRequest::new(
-            format!(
-                "/v1/workflows/executions/{}/cancel", crate ::runtime::http::segment(&
-                self.execution_id)
-            ),
-        );
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_CANCEL_WORKFLOW_EXECUTION,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::empty(&OP_CANCEL_WORKFLOW_EXECUTION, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, ()> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(
+                format!(
+                    "/v1/workflows/executions/{}/cancel", crate
+                    ::runtime::http::segment(& self.execution_id)
+                ),
+            );
+            Ok(req)
+        });
+        crate::runtime::http::send(
+            self.client,
+            &OP_CANCEL_WORKFLOW_EXECUTION,
+            req,
+            self.opts,
+        )
     }
 }
 crate::runtime::into_future!(CancelWorkflowExecutionBuilder, ());
@@ -589,17 +596,20 @@ pub struct BatchCancelWorkflowExecutionsBuilder<'c> {
 impl<'c> BatchCancelWorkflowExecutionsBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<BatchExecutionResponse> {
-        let mut req = HttpRequest::new(String::from("/v1/workflows/executions/cancel"));
-        req = req.json(&OP_BATCH_CANCEL_WORKFLOW_EXECUTIONS, &self.body)?;
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_BATCH_CANCEL_WORKFLOW_EXECUTIONS,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_BATCH_CANCEL_WORKFLOW_EXECUTIONS, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, BatchExecutionResponse> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                String::from("/v1/workflows/executions/cancel"),
+            );
+            req = req.json(&OP_BATCH_CANCEL_WORKFLOW_EXECUTIONS, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send_json(
+            self.client,
+            &OP_BATCH_CANCEL_WORKFLOW_EXECUTIONS,
+            req,
+            self.opts,
+        )
     }
 }
 crate::runtime::into_future!(
@@ -625,22 +635,18 @@ pub struct ResetWorkflowBuilder<'c> {
 impl<'c> ResetWorkflowBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<()> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/workflows/executions/{}/reset", crate ::runtime::http::segment(&
-                self.execution_id)
-            ),
-        );
-        req = req.json(&OP_RESET_WORKFLOW, &self.body)?;
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_RESET_WORKFLOW,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::empty(&OP_RESET_WORKFLOW, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, ()> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/workflows/executions/{}/reset", crate ::runtime::http::segment(&
+                    self.execution_id)
+                ),
+            );
+            req = req.json(&OP_RESET_WORKFLOW, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send(self.client, &OP_RESET_WORKFLOW, req, self.opts)
     }
 }
 crate::runtime::into_future!(ResetWorkflowBuilder, ());
@@ -664,22 +670,23 @@ pub struct UpdateWorkflowExecutionBuilder<'c> {
 impl<'c> UpdateWorkflowExecutionBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<UpdateWorkflowResponse> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/workflows/executions/{}/updates", crate ::runtime::http::segment(&
-                self.execution_id)
-            ),
-        );
-        req = req.json(&OP_UPDATE_WORKFLOW_EXECUTION, &self.body)?;
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_UPDATE_WORKFLOW_EXECUTION,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_UPDATE_WORKFLOW_EXECUTION, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, UpdateWorkflowResponse> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/workflows/executions/{}/updates", crate
+                    ::runtime::http::segment(& self.execution_id)
+                ),
+            );
+            req = req.json(&OP_UPDATE_WORKFLOW_EXECUTION, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send_json(
+            self.client,
+            &OP_UPDATE_WORKFLOW_EXECUTION,
+            req,
+            self.opts,
+        )
     }
 }
 crate::runtime::into_future!(UpdateWorkflowExecutionBuilder, UpdateWorkflowResponse);
@@ -702,21 +709,22 @@ pub struct GetWorkflowExecutionTraceInfoBuilder<'c> {
 impl<'c> GetWorkflowExecutionTraceInfoBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<ExecutionTraceInfoResponse> {
-        let req = HttpRequest::new(
-            format!(
-                "/v1/workflows/executions/{}/trace/info", crate
-                ::runtime::http::segment(& self.execution_id)
-            ),
-        );
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_GET_WORKFLOW_EXECUTION_TRACE_INFO,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_GET_WORKFLOW_EXECUTION_TRACE_INFO, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, ExecutionTraceInfoResponse> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(
+                format!(
+                    "/v1/workflows/executions/{}/trace/info", crate
+                    ::runtime::http::segment(& self.execution_id)
+                ),
+            );
+            Ok(req)
+        });
+        crate::runtime::http::send_json(
+            self.client,
+            &OP_GET_WORKFLOW_EXECUTION_TRACE_INFO,
+            req,
+            self.opts,
+        )
     }
 }
 crate::runtime::into_future!(
@@ -741,21 +749,24 @@ pub struct GetWorkflowExecutionTraceOtelBuilder<'c> {
 impl<'c> GetWorkflowExecutionTraceOtelBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<WorkflowExecutionTraceOTelResponse> {
-        let req = HttpRequest::new(
-            format!(
-                "/v1/workflows/executions/{}/trace/otel", crate
-                ::runtime::http::segment(& self.execution_id)
-            ),
-        );
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_GET_WORKFLOW_EXECUTION_TRACE_OTEL,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_GET_WORKFLOW_EXECUTION_TRACE_OTEL, resp).await
+    pub fn send(
+        self,
+    ) -> crate::runtime::http::Pending<'c, WorkflowExecutionTraceOTelResponse> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(
+                format!(
+                    "/v1/workflows/executions/{}/trace/otel", crate
+                    ::runtime::http::segment(& self.execution_id)
+                ),
+            );
+            Ok(req)
+        });
+        crate::runtime::http::send_json(
+            self.client,
+            &OP_GET_WORKFLOW_EXECUTION_TRACE_OTEL,
+            req,
+            self.opts,
+        )
     }
 }
 crate::runtime::into_future!(
@@ -780,21 +791,24 @@ pub struct GetWorkflowExecutionTraceSummaryBuilder<'c> {
 impl<'c> GetWorkflowExecutionTraceSummaryBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<WorkflowExecutionTraceSummaryResponse> {
-        let req = HttpRequest::new(
-            format!(
-                "/v1/workflows/executions/{}/trace/summary", crate
-                ::runtime::http::segment(& self.execution_id)
-            ),
-        );
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_GET_WORKFLOW_EXECUTION_TRACE_SUMMARY,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_GET_WORKFLOW_EXECUTION_TRACE_SUMMARY, resp).await
+    pub fn send(
+        self,
+    ) -> crate::runtime::http::Pending<'c, WorkflowExecutionTraceSummaryResponse> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(
+                format!(
+                    "/v1/workflows/executions/{}/trace/summary", crate
+                    ::runtime::http::segment(& self.execution_id)
+                ),
+            );
+            Ok(req)
+        });
+        crate::runtime::http::send_json(
+            self.client,
+            &OP_GET_WORKFLOW_EXECUTION_TRACE_SUMMARY,
+            req,
+            self.opts,
+        )
     }
 }
 crate::runtime::into_future!(
@@ -831,27 +845,30 @@ impl<'c> GetWorkflowExecutionTraceEventsBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<WorkflowExecutionTraceEventsResponse> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/workflows/executions/{}/trace/events", crate
-                ::runtime::http::segment(& self.execution_id)
-            ),
-        );
-        if let Some(v) = &self.merge_same_id_events {
-            req.query("merge_same_id_events", v);
-        }
-        if let Some(v) = &self.include_internal_events {
-            req.query("include_internal_events", v);
-        }
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_GET_WORKFLOW_EXECUTION_TRACE_EVENTS,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_GET_WORKFLOW_EXECUTION_TRACE_EVENTS, resp).await
+    pub fn send(
+        self,
+    ) -> crate::runtime::http::Pending<'c, WorkflowExecutionTraceEventsResponse> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/workflows/executions/{}/trace/events", crate
+                    ::runtime::http::segment(& self.execution_id)
+                ),
+            );
+            if let Some(v) = &self.merge_same_id_events {
+                req.query("merge_same_id_events", v);
+            }
+            if let Some(v) = &self.include_internal_events {
+                req.query("include_internal_events", v);
+            }
+            Ok(req)
+        });
+        crate::runtime::http::send_json(
+            self.client,
+            &OP_GET_WORKFLOW_EXECUTION_TRACE_EVENTS,
+            req,
+            self.opts,
+        )
     }
 }
 crate::runtime::into_future!(
@@ -888,30 +905,28 @@ impl<'c> StreamBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<crate::EventStream<crate::Event<ExecutionsStreamEvent>>> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/workflows/executions/{}/stream", crate ::runtime::http::segment(&
-                self.execution_id)
-            ),
-        );
-        req.accept = Some("text/event-stream");
-        if let Some(v) = &self.event_source {
-            req.query("event_source", v);
-        }
-        if let Some(v) = &self.last_event_id {
-            req.query("last_event_id", v);
-        }
-        let resp = crate::runtime::http::execute(self.client, &OP_STREAM, req, self.opts)
-            .await?;
-        Ok(
-            crate::EventStream::new(
-                "stream_v1_workflows_executions__execution_id__stream_get",
-                resp,
-            ),
-        )
+    ) -> crate::runtime::http::Pending<
+        'c,
+        crate::EventStream<crate::Event<ExecutionsStreamEvent>>,
+    > {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/workflows/executions/{}/stream", crate
+                    ::runtime::http::segment(& self.execution_id)
+                ),
+            );
+            if let Some(v) = &self.event_source {
+                req.query("event_source", v);
+            }
+            if let Some(v) = &self.last_event_id {
+                req.query("last_event_id", v);
+            }
+            Ok(req)
+        });
+        crate::runtime::http::send(self.client, &OP_STREAM, req, self.opts)
     }
 }
 crate::runtime::into_future!(
@@ -992,42 +1007,43 @@ impl<'c> GetWorkflowExecutionLogsBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<ExecutionLogSearchResponse> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/workflows/executions/{}/logs", crate ::runtime::http::segment(& self
-                .execution_id)
-            ),
-        );
-        if let Some(v) = &self.run_id {
-            req.query("run_id", v);
-        }
-        if let Some(v) = &self.activity_id {
-            req.query("activity_id", v);
-        }
-        if let Some(v) = &self.after {
-            req.query("after", v);
-        }
-        if let Some(v) = &self.before {
-            req.query("before", v);
-        }
-        if let Some(v) = &self.order {
-            req.query("order", v);
-        }
-        if let Some(v) = &self.cursor {
-            req.query("cursor", v);
-        }
-        if let Some(v) = &self.limit {
-            req.query("limit", v);
-        }
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_GET_WORKFLOW_EXECUTION_LOGS,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_GET_WORKFLOW_EXECUTION_LOGS, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, ExecutionLogSearchResponse> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/workflows/executions/{}/logs", crate ::runtime::http::segment(&
+                    self.execution_id)
+                ),
+            );
+            if let Some(v) = &self.run_id {
+                req.query("run_id", v);
+            }
+            if let Some(v) = &self.activity_id {
+                req.query("activity_id", v);
+            }
+            if let Some(v) = &self.after {
+                req.query("after", v);
+            }
+            if let Some(v) = &self.before {
+                req.query("before", v);
+            }
+            if let Some(v) = &self.order {
+                req.query("order", v);
+            }
+            if let Some(v) = &self.cursor {
+                req.query("cursor", v);
+            }
+            if let Some(v) = &self.limit {
+                req.query("limit", v);
+            }
+            Ok(req)
+        });
+        crate::runtime::http::send_json(
+            self.client,
+            &OP_GET_WORKFLOW_EXECUTION_LOGS,
+            req,
+            self.opts,
+        )
     }
 }
 crate::runtime::into_future!(
@@ -1092,41 +1108,42 @@ impl<'c> StreamWorkflowExecutionLogsBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<
+    ) -> crate::runtime::http::Pending<
+        'c,
         crate::EventStream<crate::Event<ExecutionsStreamWorkflowExecutionLogsEvent>>,
     > {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/workflows/executions/{}/logs/stream", crate
-                ::runtime::http::segment(& self.execution_id)
-            ),
-        );
-        req.accept = Some("text/event-stream");
-        if let Some(v) = &self.run_id {
-            req.query("run_id", v);
-        }
-        if let Some(v) = &self.activity_id {
-            req.query("activity_id", v);
-        }
-        if let Some(v) = &self.after {
-            req.query("after", v);
-        }
-        if let Some(v) = &self.last_event_id {
-            req.query("last_event_id", v);
-        }
-        if let Some(v) = &self.last_event_id_2 {
-            req.header("Last-Event-ID", v);
-        }
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_STREAM_WORKFLOW_EXECUTION_LOGS,
-                req,
-                self.opts,
-            )
-            .await?;
-        Ok(crate::EventStream::new("stream_workflow_execution_logs", resp))
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/workflows/executions/{}/logs/stream", crate
+                    ::runtime::http::segment(& self.execution_id)
+                ),
+            );
+            if let Some(v) = &self.run_id {
+                req.query("run_id", v);
+            }
+            if let Some(v) = &self.activity_id {
+                req.query("activity_id", v);
+            }
+            if let Some(v) = &self.after {
+                req.query("after", v);
+            }
+            if let Some(v) = &self.last_event_id {
+                req.query("last_event_id", v);
+            }
+            if let Some(v) = &self.last_event_id_2 {
+                req.header("Last-Event-ID", v);
+            }
+            Ok(req)
+        });
+        crate::runtime::http::send(
+            self.client,
+            &OP_STREAM_WORKFLOW_EXECUTION_LOGS,
+            req,
+            self.opts,
+        )
     }
 }
 crate::runtime::into_future!(

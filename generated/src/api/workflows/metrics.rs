@@ -84,27 +84,28 @@ impl<'c> GetWorkflowMetricsBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<WorkflowMetrics> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/workflows/{}/metrics", crate ::runtime::http::segment(& self
-                .workflow_name)
-            ),
-        );
-        if let Some(v) = &self.start_time {
-            req.query("start_time", v);
-        }
-        if let Some(v) = &self.end_time {
-            req.query("end_time", v);
-        }
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_GET_WORKFLOW_METRICS,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_GET_WORKFLOW_METRICS, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, WorkflowMetrics> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/workflows/{}/metrics", crate ::runtime::http::segment(& self
+                    .workflow_name)
+                ),
+            );
+            if let Some(v) = &self.start_time {
+                req.query("start_time", v);
+            }
+            if let Some(v) = &self.end_time {
+                req.query("end_time", v);
+            }
+            Ok(req)
+        });
+        crate::runtime::http::send_json(
+            self.client,
+            &OP_GET_WORKFLOW_METRICS,
+            req,
+            self.opts,
+        )
     }
 }
 crate::runtime::into_future!(GetWorkflowMetricsBuilder, WorkflowMetrics);

@@ -360,55 +360,51 @@ impl<'c> GetWorkflowsBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<WorkflowListResponse> {
-        let mut req = HttpRequest::new(String::from("/v1/workflows"));
-        if let Some(v) = &self.status {
-            req.query("status", &serde_json::to_value(v).unwrap_or_default());
-        }
-        if let Some(v) = &self.include_shared {
-            req.query("include_shared", v);
-        }
-        if let Some(v) = &self.available_in_chat_assistant {
-            req.query("available_in_chat_assistant", v);
-        }
-        if let Some(v) = &self.deployment_name {
-            req.query("deployment_name", v);
-        }
-        if let Some(v) = &self.deployment_status {
-            req.query("deployment_status", v);
-        }
-        if let Some(v) = &self.archived {
-            req.query("archived", v);
-        }
-        if let Some(v) = &self.tags {
-            req.query("tags", v);
-        }
-        if let Some(v) = &self.sort_by {
-            req.query("sort_by", &serde_json::to_value(v).unwrap_or_default());
-        }
-        if let Some(v) = &self.order {
-            req.query("order", v);
-        }
-        if let Some(v) = &self.cursor {
-            req.query("cursor", v);
-        }
-        if let Some(v) = &self.limit {
-            req.query("limit", v);
-        }
-        if let Some(v) = &self.active_only {
-            req.query("active_only", v);
-        }
-        if let Some(v) = &self.search {
-            req.query("search", v);
-        }
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_GET_WORKFLOWS,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_GET_WORKFLOWS, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, WorkflowListResponse> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(String::from("/v1/workflows"));
+            if let Some(v) = &self.status {
+                req.query("status", &serde_json::to_value(v).unwrap_or_default());
+            }
+            if let Some(v) = &self.include_shared {
+                req.query("include_shared", v);
+            }
+            if let Some(v) = &self.available_in_chat_assistant {
+                req.query("available_in_chat_assistant", v);
+            }
+            if let Some(v) = &self.deployment_name {
+                req.query("deployment_name", v);
+            }
+            if let Some(v) = &self.deployment_status {
+                req.query("deployment_status", v);
+            }
+            if let Some(v) = &self.archived {
+                req.query("archived", v);
+            }
+            if let Some(v) = &self.tags {
+                req.query("tags", v);
+            }
+            if let Some(v) = &self.sort_by {
+                req.query("sort_by", &serde_json::to_value(v).unwrap_or_default());
+            }
+            if let Some(v) = &self.order {
+                req.query("order", v);
+            }
+            if let Some(v) = &self.cursor {
+                req.query("cursor", v);
+            }
+            if let Some(v) = &self.limit {
+                req.query("limit", v);
+            }
+            if let Some(v) = &self.active_only {
+                req.query("active_only", v);
+            }
+            if let Some(v) = &self.search {
+                req.query("search", v);
+            }
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_GET_WORKFLOWS, req, self.opts)
     }
 }
 crate::runtime::into_future!(GetWorkflowsBuilder, WorkflowListResponse);
@@ -510,46 +506,49 @@ impl<'c> GetWorkflowRegistrationsBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<WorkflowRegistrationListResponse> {
-        let mut req = HttpRequest::new(String::from("/v1/workflows/registrations"));
-        if let Some(v) = &self.workflow_id {
-            req.query("workflow_id", v);
-        }
-        if let Some(v) = &self.task_queue {
-            req.query("task_queue", v);
-        }
-        if let Some(v) = &self.active_only {
-            req.query("active_only", v);
-        }
-        if let Some(v) = &self.include_shared {
-            req.query("include_shared", v);
-        }
-        if let Some(v) = &self.workflow_search {
-            req.query("workflow_search", v);
-        }
-        if let Some(v) = &self.archived {
-            req.query("archived", v);
-        }
-        if let Some(v) = &self.with_workflow {
-            req.query("with_workflow", v);
-        }
-        if let Some(v) = &self.available_in_chat_assistant {
-            req.query("available_in_chat_assistant", v);
-        }
-        if let Some(v) = &self.limit {
-            req.query("limit", v);
-        }
-        if let Some(v) = &self.cursor {
-            req.query("cursor", v);
-        }
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_GET_WORKFLOW_REGISTRATIONS,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_GET_WORKFLOW_REGISTRATIONS, resp).await
+    pub fn send(
+        self,
+    ) -> crate::runtime::http::Pending<'c, WorkflowRegistrationListResponse> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(String::from("/v1/workflows/registrations"));
+            if let Some(v) = &self.workflow_id {
+                req.query("workflow_id", v);
+            }
+            if let Some(v) = &self.task_queue {
+                req.query("task_queue", v);
+            }
+            if let Some(v) = &self.active_only {
+                req.query("active_only", v);
+            }
+            if let Some(v) = &self.include_shared {
+                req.query("include_shared", v);
+            }
+            if let Some(v) = &self.workflow_search {
+                req.query("workflow_search", v);
+            }
+            if let Some(v) = &self.archived {
+                req.query("archived", v);
+            }
+            if let Some(v) = &self.with_workflow {
+                req.query("with_workflow", v);
+            }
+            if let Some(v) = &self.available_in_chat_assistant {
+                req.query("available_in_chat_assistant", v);
+            }
+            if let Some(v) = &self.limit {
+                req.query("limit", v);
+            }
+            if let Some(v) = &self.cursor {
+                req.query("cursor", v);
+            }
+            Ok(req)
+        });
+        crate::runtime::http::send_json(
+            self.client,
+            &OP_GET_WORKFLOW_REGISTRATIONS,
+            req,
+            self.opts,
+        )
     }
 }
 crate::runtime::into_future!(
@@ -575,22 +574,25 @@ pub struct ExecuteWorkflowBuilder<'c> {
 impl<'c> ExecuteWorkflowBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<WorkflowsExecuteWorkflowResponse> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/workflows/{}/execute", crate ::runtime::http::segment(& self
-                .workflow_identifier)
-            ),
-        );
-        req = req.json(&OP_EXECUTE_WORKFLOW, &self.body)?;
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_EXECUTE_WORKFLOW,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_EXECUTE_WORKFLOW, resp).await
+    pub fn send(
+        self,
+    ) -> crate::runtime::http::Pending<'c, WorkflowsExecuteWorkflowResponse> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/workflows/{}/execute", crate ::runtime::http::segment(& self
+                    .workflow_identifier)
+                ),
+            );
+            req = req.json(&OP_EXECUTE_WORKFLOW, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send_json(
+            self.client,
+            &OP_EXECUTE_WORKFLOW,
+            req,
+            self.opts,
+        )
     }
 }
 crate::runtime::into_future!(ExecuteWorkflowBuilder, WorkflowsExecuteWorkflowResponse);
@@ -615,22 +617,25 @@ pub struct ExecuteWorkflowRegistrationBuilder<'c> {
 impl<'c> ExecuteWorkflowRegistrationBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<WorkflowsExecuteWorkflowResponse> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/workflows/registrations/{}/execute", crate
-                ::runtime::http::segment(& self.workflow_registration_id)
-            ),
-        );
-        req = req.json(&OP_EXECUTE_WORKFLOW_REGISTRATION, &self.body)?;
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_EXECUTE_WORKFLOW_REGISTRATION,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_EXECUTE_WORKFLOW_REGISTRATION, resp).await
+    pub fn send(
+        self,
+    ) -> crate::runtime::http::Pending<'c, WorkflowsExecuteWorkflowResponse> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/workflows/registrations/{}/execute", crate
+                    ::runtime::http::segment(& self.workflow_registration_id)
+                ),
+            );
+            req = req.json(&OP_EXECUTE_WORKFLOW_REGISTRATION, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send_json(
+            self.client,
+            &OP_EXECUTE_WORKFLOW_REGISTRATION,
+            req,
+            self.opts,
+        )
     }
 }
 crate::runtime::into_future!(
@@ -655,21 +660,17 @@ pub struct GetWorkflowBuilder<'c> {
 impl<'c> GetWorkflowBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<WorkflowGetResponse> {
-        let req = HttpRequest::new(
-            format!(
-                "/v1/workflows/{}", crate ::runtime::http::segment(& self
-                .workflow_identifier)
-            ),
-        );
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_GET_WORKFLOW,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_GET_WORKFLOW, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, WorkflowGetResponse> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(
+                format!(
+                    "/v1/workflows/{}", crate ::runtime::http::segment(& self
+                    .workflow_identifier)
+                ),
+            );
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_GET_WORKFLOW, req, self.opts)
     }
 }
 crate::runtime::into_future!(GetWorkflowBuilder, WorkflowGetResponse);
@@ -693,22 +694,18 @@ pub struct UpdateWorkflowBuilder<'c> {
 impl<'c> UpdateWorkflowBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<WorkflowUpdateResponse> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/workflows/{}", crate ::runtime::http::segment(& self
-                .workflow_identifier)
-            ),
-        );
-        req = req.json(&OP_UPDATE_WORKFLOW, &self.body)?;
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_UPDATE_WORKFLOW,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_UPDATE_WORKFLOW, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, WorkflowUpdateResponse> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/workflows/{}", crate ::runtime::http::segment(& self
+                    .workflow_identifier)
+                ),
+            );
+            req = req.json(&OP_UPDATE_WORKFLOW, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_UPDATE_WORKFLOW, req, self.opts)
     }
 }
 crate::runtime::into_future!(UpdateWorkflowBuilder, WorkflowUpdateResponse);
@@ -747,27 +744,30 @@ impl<'c> GetWorkflowRegistrationBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<WorkflowRegistrationGetResponse> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/workflows/registrations/{}", crate ::runtime::http::segment(& self
-                .workflow_registration_id)
-            ),
-        );
-        if let Some(v) = &self.with_workflow {
-            req.query("with_workflow", v);
-        }
-        if let Some(v) = &self.include_shared {
-            req.query("include_shared", v);
-        }
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_GET_WORKFLOW_REGISTRATION,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_GET_WORKFLOW_REGISTRATION, resp).await
+    pub fn send(
+        self,
+    ) -> crate::runtime::http::Pending<'c, WorkflowRegistrationGetResponse> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/workflows/registrations/{}", crate ::runtime::http::segment(&
+                    self.workflow_registration_id)
+                ),
+            );
+            if let Some(v) = &self.with_workflow {
+                req.query("with_workflow", v);
+            }
+            if let Some(v) = &self.include_shared {
+                req.query("include_shared", v);
+            }
+            Ok(req)
+        });
+        crate::runtime::http::send_json(
+            self.client,
+            &OP_GET_WORKFLOW_REGISTRATION,
+            req,
+            self.opts,
+        )
     }
 }
 crate::runtime::into_future!(
@@ -792,17 +792,18 @@ pub struct BulkArchiveWorkflowsBuilder<'c> {
 impl<'c> BulkArchiveWorkflowsBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<WorkflowBulkArchiveResponse> {
-        let mut req = HttpRequest::new(String::from("/v1/workflows/archive"));
-        req = req.json(&OP_BULK_ARCHIVE_WORKFLOWS, &self.body)?;
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_BULK_ARCHIVE_WORKFLOWS,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_BULK_ARCHIVE_WORKFLOWS, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, WorkflowBulkArchiveResponse> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(String::from("/v1/workflows/archive"));
+            req = req.json(&OP_BULK_ARCHIVE_WORKFLOWS, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send_json(
+            self.client,
+            &OP_BULK_ARCHIVE_WORKFLOWS,
+            req,
+            self.opts,
+        )
     }
 }
 crate::runtime::into_future!(BulkArchiveWorkflowsBuilder, WorkflowBulkArchiveResponse);
@@ -825,17 +826,20 @@ pub struct BulkUnarchiveWorkflowsBuilder<'c> {
 impl<'c> BulkUnarchiveWorkflowsBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<WorkflowBulkUnarchiveResponse> {
-        let mut req = HttpRequest::new(String::from("/v1/workflows/unarchive"));
-        req = req.json(&OP_BULK_UNARCHIVE_WORKFLOWS, &self.body)?;
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_BULK_UNARCHIVE_WORKFLOWS,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_BULK_UNARCHIVE_WORKFLOWS, resp).await
+    pub fn send(
+        self,
+    ) -> crate::runtime::http::Pending<'c, WorkflowBulkUnarchiveResponse> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(String::from("/v1/workflows/unarchive"));
+            req = req.json(&OP_BULK_UNARCHIVE_WORKFLOWS, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send_json(
+            self.client,
+            &OP_BULK_UNARCHIVE_WORKFLOWS,
+            req,
+            self.opts,
+        )
     }
 }
 crate::runtime::into_future!(
@@ -860,21 +864,22 @@ pub struct ArchiveWorkflowBuilder<'c> {
 impl<'c> ArchiveWorkflowBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<WorkflowArchiveResponse> {
-        let req = HttpRequest::new(
-            format!(
-                "/v1/workflows/{}/archive", crate ::runtime::http::segment(& self
-                .workflow_identifier)
-            ),
-        );
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_ARCHIVE_WORKFLOW,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_ARCHIVE_WORKFLOW, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, WorkflowArchiveResponse> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(
+                format!(
+                    "/v1/workflows/{}/archive", crate ::runtime::http::segment(& self
+                    .workflow_identifier)
+                ),
+            );
+            Ok(req)
+        });
+        crate::runtime::http::send_json(
+            self.client,
+            &OP_ARCHIVE_WORKFLOW,
+            req,
+            self.opts,
+        )
     }
 }
 crate::runtime::into_future!(ArchiveWorkflowBuilder, WorkflowArchiveResponse);
@@ -897,21 +902,22 @@ pub struct UnarchiveWorkflowBuilder<'c> {
 impl<'c> UnarchiveWorkflowBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<WorkflowUnarchiveResponse> {
-        let req = HttpRequest::new(
-            format!(
-                "/v1/workflows/{}/unarchive", crate ::runtime::http::segment(& self
-                .workflow_identifier)
-            ),
-        );
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_UNARCHIVE_WORKFLOW,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_UNARCHIVE_WORKFLOW, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, WorkflowUnarchiveResponse> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(
+                format!(
+                    "/v1/workflows/{}/unarchive", crate ::runtime::http::segment(& self
+                    .workflow_identifier)
+                ),
+            );
+            Ok(req)
+        });
+        crate::runtime::http::send_json(
+            self.client,
+            &OP_UNARCHIVE_WORKFLOW,
+            req,
+            self.opts,
+        )
     }
 }
 crate::runtime::into_future!(UnarchiveWorkflowBuilder, WorkflowUnarchiveResponse);

@@ -221,67 +221,65 @@ impl<'c> ListRunsBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<WorkflowExecutionListResponse> {
-        let mut req = HttpRequest::new(String::from("/v1/workflows/runs"));
-        if let Some(v) = &self.workflow_identifier {
-            req.query("workflow_identifier", v);
-        }
-        if let Some(v) = &self.root_execution_id {
-            req.query("root_execution_id", v);
-        }
-        if let Some(v) = &self.search {
-            req.query("search", v);
-        }
-        if let Some(v) = &self.status {
-            req.query("status", &serde_json::to_value(v).unwrap_or_default());
-        }
-        if let Some(v) = &self.deployment_name {
-            req.query("deployment_name", v);
-        }
-        if let Some(v) = &self.sort_by {
-            req.query("sort_by", v);
-        }
-        if let Some(v) = &self.order {
-            req.query("order", v);
-        }
-        if let Some(v) = &self.start_time_after {
-            req.query("start_time_after", v);
-        }
-        if let Some(v) = &self.start_time_before {
-            req.query("start_time_before", v);
-        }
-        if let Some(v) = &self.end_time_after {
-            req.query("end_time_after", v);
-        }
-        if let Some(v) = &self.end_time_before {
-            req.query("end_time_before", v);
-        }
-        if let Some(v) = &self.user_id {
-            req.query("user_id", v);
-        }
-        if let Some(v) = &self.workflow_tags {
-            req.query("workflow_tags", v);
-        }
-        if let Some(v) = &self.include_internal {
-            req.query("include_internal", v);
-        }
-        if let Some(v) = &self.page_size {
-            req.query("page_size", v);
-        }
-        if let Some(v) = &self.next_page_token {
-            req.query("next_page_token", v);
-        }
-        if let Some(v) = &self.search_key {
-            req.query("search_key", v);
-        }
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_LIST_RUNS,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_LIST_RUNS, resp).await
+    pub fn send(
+        self,
+    ) -> crate::runtime::http::Pending<'c, WorkflowExecutionListResponse> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(String::from("/v1/workflows/runs"));
+            if let Some(v) = &self.workflow_identifier {
+                req.query("workflow_identifier", v);
+            }
+            if let Some(v) = &self.root_execution_id {
+                req.query("root_execution_id", v);
+            }
+            if let Some(v) = &self.search {
+                req.query("search", v);
+            }
+            if let Some(v) = &self.status {
+                req.query("status", &serde_json::to_value(v).unwrap_or_default());
+            }
+            if let Some(v) = &self.deployment_name {
+                req.query("deployment_name", v);
+            }
+            if let Some(v) = &self.sort_by {
+                req.query("sort_by", v);
+            }
+            if let Some(v) = &self.order {
+                req.query("order", v);
+            }
+            if let Some(v) = &self.start_time_after {
+                req.query("start_time_after", v);
+            }
+            if let Some(v) = &self.start_time_before {
+                req.query("start_time_before", v);
+            }
+            if let Some(v) = &self.end_time_after {
+                req.query("end_time_after", v);
+            }
+            if let Some(v) = &self.end_time_before {
+                req.query("end_time_before", v);
+            }
+            if let Some(v) = &self.user_id {
+                req.query("user_id", v);
+            }
+            if let Some(v) = &self.workflow_tags {
+                req.query("workflow_tags", v);
+            }
+            if let Some(v) = &self.include_internal {
+                req.query("include_internal", v);
+            }
+            if let Some(v) = &self.page_size {
+                req.query("page_size", v);
+            }
+            if let Some(v) = &self.next_page_token {
+                req.query("next_page_token", v);
+            }
+            if let Some(v) = &self.search_key {
+                req.query("search_key", v);
+            }
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_LIST_RUNS, req, self.opts)
     }
 }
 crate::runtime::into_future!(ListRunsBuilder, WorkflowExecutionListResponse);
@@ -304,20 +302,17 @@ pub struct GetRunBuilder<'c> {
 impl<'c> GetRunBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<WorkflowExecutionResponse> {
-        let req = HttpRequest::new(
-            format!(
-                "/v1/workflows/runs/{}", crate ::runtime::http::segment(& self.run_id)
-            ),
-        );
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_GET_RUN,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_GET_RUN, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, WorkflowExecutionResponse> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(
+                format!(
+                    "/v1/workflows/runs/{}", crate ::runtime::http::segment(& self
+                    .run_id)
+                ),
+            );
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_GET_RUN, req, self.opts)
     }
 }
 crate::runtime::into_future!(GetRunBuilder, WorkflowExecutionResponse);
@@ -346,24 +341,20 @@ impl<'c> GetRunHistoryBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<serde_json::Value> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/workflows/runs/{}/history", crate ::runtime::http::segment(& self
-                .run_id)
-            ),
-        );
-        if let Some(v) = &self.decode_payloads {
-            req.query("decode_payloads", v);
-        }
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_GET_RUN_HISTORY,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_GET_RUN_HISTORY, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, serde_json::Value> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/workflows/runs/{}/history", crate ::runtime::http::segment(&
+                    self.run_id)
+                ),
+            );
+            if let Some(v) = &self.decode_payloads {
+                req.query("decode_payloads", v);
+            }
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_GET_RUN_HISTORY, req, self.opts)
     }
 }
 crate::runtime::into_future!(GetRunHistoryBuilder, serde_json::Value);

@@ -204,34 +204,32 @@ impl<'c> GetSchedulesBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<WorkflowScheduleListResponse> {
-        let mut req = HttpRequest::new(String::from("/v1/workflows/schedules"));
-        if let Some(v) = &self.workflow_name {
-            req.query("workflow_name", v);
-        }
-        if let Some(v) = &self.user_id {
-            req.query("user_id", v);
-        }
-        if let Some(v) = &self.status {
-            req.query("status", v);
-        }
-        if let Some(v) = &self.search {
-            req.query("search", v);
-        }
-        if let Some(v) = &self.page_size {
-            req.query("page_size", v);
-        }
-        if let Some(v) = &self.next_page_token {
-            req.query("next_page_token", v);
-        }
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_GET_SCHEDULES,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_GET_SCHEDULES, resp).await
+    pub fn send(
+        self,
+    ) -> crate::runtime::http::Pending<'c, WorkflowScheduleListResponse> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(String::from("/v1/workflows/schedules"));
+            if let Some(v) = &self.workflow_name {
+                req.query("workflow_name", v);
+            }
+            if let Some(v) = &self.user_id {
+                req.query("user_id", v);
+            }
+            if let Some(v) = &self.status {
+                req.query("status", v);
+            }
+            if let Some(v) = &self.search {
+                req.query("search", v);
+            }
+            if let Some(v) = &self.page_size {
+                req.query("page_size", v);
+            }
+            if let Some(v) = &self.next_page_token {
+                req.query("next_page_token", v);
+            }
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_GET_SCHEDULES, req, self.opts)
     }
 }
 crate::runtime::into_future!(GetSchedulesBuilder, WorkflowScheduleListResponse);
@@ -254,17 +252,18 @@ pub struct ScheduleWorkflowBuilder<'c> {
 impl<'c> ScheduleWorkflowBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<WorkflowScheduleResponse> {
-        let mut req = HttpRequest::new(String::from("/v1/workflows/schedules"));
-        req = req.json(&OP_SCHEDULE_WORKFLOW, &self.body)?;
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_SCHEDULE_WORKFLOW,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_SCHEDULE_WORKFLOW, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, WorkflowScheduleResponse> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(String::from("/v1/workflows/schedules"));
+            req = req.json(&OP_SCHEDULE_WORKFLOW, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send_json(
+            self.client,
+            &OP_SCHEDULE_WORKFLOW,
+            req,
+            self.opts,
+        )
     }
 }
 crate::runtime::into_future!(ScheduleWorkflowBuilder, WorkflowScheduleResponse);
@@ -287,21 +286,17 @@ pub struct GetScheduleBuilder<'c> {
 impl<'c> GetScheduleBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<ScheduleDefinitionOutput> {
-        let req = HttpRequest::new(
-            format!(
-                "/v1/workflows/schedules/{}", crate ::runtime::http::segment(& self
-                .schedule_id)
-            ),
-        );
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_GET_SCHEDULE,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_GET_SCHEDULE, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, ScheduleDefinitionOutput> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(
+                format!(
+                    "/v1/workflows/schedules/{}", crate ::runtime::http::segment(& self
+                    .schedule_id)
+                ),
+            );
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_GET_SCHEDULE, req, self.opts)
     }
 }
 crate::runtime::into_future!(GetScheduleBuilder, ScheduleDefinitionOutput);
@@ -324,21 +319,17 @@ pub struct UnscheduleWorkflowBuilder<'c> {
 impl<'c> UnscheduleWorkflowBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<()> {
-        let req = HttpRequest::new(
-            format!(
-                "/v1/workflows/schedules/{}", crate ::runtime::http::segment(& self
-                .schedule_id)
-            ),
-        );
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_UNSCHEDULE_WORKFLOW,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::empty(&OP_UNSCHEDULE_WORKFLOW, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, ()> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(
+                format!(
+                    "/v1/workflows/schedules/{}", crate ::runtime::http::segment(& self
+                    .schedule_id)
+                ),
+            );
+            Ok(req)
+        });
+        crate::runtime::http::send(self.client, &OP_UNSCHEDULE_WORKFLOW, req, self.opts)
     }
 }
 crate::runtime::into_future!(UnscheduleWorkflowBuilder, ());
@@ -362,22 +353,18 @@ pub struct UpdateScheduleBuilder<'c> {
 impl<'c> UpdateScheduleBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<WorkflowScheduleResponse> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/workflows/schedules/{}", crate ::runtime::http::segment(& self
-                .schedule_id)
-            ),
-        );
-        req = req.json(&OP_UPDATE_SCHEDULE, &self.body)?;
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_UPDATE_SCHEDULE,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_UPDATE_SCHEDULE, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, WorkflowScheduleResponse> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/workflows/schedules/{}", crate ::runtime::http::segment(& self
+                    .schedule_id)
+                ),
+            );
+            req = req.json(&OP_UPDATE_SCHEDULE, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_UPDATE_SCHEDULE, req, self.opts)
     }
 }
 crate::runtime::into_future!(UpdateScheduleBuilder, WorkflowScheduleResponse);
@@ -406,24 +393,20 @@ impl<'c> PauseScheduleBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<()> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/workflows/schedules/{}/pause", crate ::runtime::http::segment(& self
-                .schedule_id)
-            ),
-        );
-        if let Some(body) = &self.body {
-            req = req.json(&OP_PAUSE_SCHEDULE, body)?;
-        }
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_PAUSE_SCHEDULE,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::empty(&OP_PAUSE_SCHEDULE, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, ()> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/workflows/schedules/{}/pause", crate ::runtime::http::segment(&
+                    self.schedule_id)
+                ),
+            );
+            if let Some(body) = &self.body {
+                req = req.json(&OP_PAUSE_SCHEDULE, body)?;
+            }
+            Ok(req)
+        });
+        crate::runtime::http::send(self.client, &OP_PAUSE_SCHEDULE, req, self.opts)
     }
 }
 crate::runtime::into_future!(PauseScheduleBuilder, ());
@@ -452,24 +435,20 @@ impl<'c> ResumeScheduleBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<()> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/workflows/schedules/{}/resume", crate ::runtime::http::segment(&
-                self.schedule_id)
-            ),
-        );
-        if let Some(body) = &self.body {
-            req = req.json(&OP_RESUME_SCHEDULE, body)?;
-        }
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_RESUME_SCHEDULE,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::empty(&OP_RESUME_SCHEDULE, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, ()> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/workflows/schedules/{}/resume", crate ::runtime::http::segment(&
+                    self.schedule_id)
+                ),
+            );
+            if let Some(body) = &self.body {
+                req = req.json(&OP_RESUME_SCHEDULE, body)?;
+            }
+            Ok(req)
+        });
+        crate::runtime::http::send(self.client, &OP_RESUME_SCHEDULE, req, self.opts)
     }
 }
 crate::runtime::into_future!(ResumeScheduleBuilder, ());
@@ -498,24 +477,20 @@ impl<'c> TriggerScheduleBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<()> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/workflows/schedules/{}/trigger", crate ::runtime::http::segment(&
-                self.schedule_id)
-            ),
-        );
-        if let Some(body) = &self.body {
-            req = req.json(&OP_TRIGGER_SCHEDULE, body)?;
-        }
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_TRIGGER_SCHEDULE,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::empty(&OP_TRIGGER_SCHEDULE, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, ()> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/workflows/schedules/{}/trigger", crate
+                    ::runtime::http::segment(& self.schedule_id)
+                ),
+            );
+            if let Some(body) = &self.body {
+                req = req.json(&OP_TRIGGER_SCHEDULE, body)?;
+            }
+            Ok(req)
+        });
+        crate::runtime::http::send(self.client, &OP_TRIGGER_SCHEDULE, req, self.opts)
     }
 }
 crate::runtime::into_future!(TriggerScheduleBuilder, ());

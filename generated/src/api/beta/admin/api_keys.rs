@@ -91,20 +91,21 @@ impl<'c> ListBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<APIKeysExtendedOUT> {
-        let mut req = HttpRequest::new(String::from("/v1/admin/api-keys"));
-        if let Some(v) = &self.limit {
-            req.query("limit", v);
-        }
-        if let Some(v) = &self.offset {
-            req.query("offset", v);
-        }
-        if let Some(v) = &self.name {
-            req.query("name", v);
-        }
-        let resp = crate::runtime::http::execute(self.client, &OP_LIST, req, self.opts)
-            .await?;
-        crate::runtime::http::json(&OP_LIST, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, APIKeysExtendedOUT> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(String::from("/v1/admin/api-keys"));
+            if let Some(v) = &self.limit {
+                req.query("limit", v);
+            }
+            if let Some(v) = &self.offset {
+                req.query("offset", v);
+            }
+            if let Some(v) = &self.name {
+                req.query("name", v);
+            }
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_LIST, req, self.opts)
     }
 }
 crate::runtime::into_future!(ListBuilder, APIKeysExtendedOUT);
@@ -127,12 +128,13 @@ pub struct CreateBuilder<'c> {
 impl<'c> CreateBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<APIKeyOUT> {
-        let mut req = HttpRequest::new(String::from("/v1/admin/api-keys"));
-        req = req.json(&OP_CREATE, &self.body)?;
-        let resp = crate::runtime::http::execute(self.client, &OP_CREATE, req, self.opts)
-            .await?;
-        crate::runtime::http::json(&OP_CREATE, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, APIKeyOUT> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(String::from("/v1/admin/api-keys"));
+            req = req.json(&OP_CREATE, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_CREATE, req, self.opts)
     }
 }
 crate::runtime::into_future!(CreateBuilder, APIKeyOUT);
@@ -155,15 +157,17 @@ pub struct DeleteBuilder<'c> {
 impl<'c> DeleteBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<DeleteAPIKeyOUT> {
-        let req = HttpRequest::new(
-            format!(
-                "/v1/admin/api-keys/{}", crate ::runtime::http::segment(& self.key_id)
-            ),
-        );
-        let resp = crate::runtime::http::execute(self.client, &OP_DELETE, req, self.opts)
-            .await?;
-        crate::runtime::http::json(&OP_DELETE, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, DeleteAPIKeyOUT> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(
+                format!(
+                    "/v1/admin/api-keys/{}", crate ::runtime::http::segment(& self
+                    .key_id)
+                ),
+            );
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_DELETE, req, self.opts)
     }
 }
 crate::runtime::into_future!(DeleteBuilder, DeleteAPIKeyOUT);

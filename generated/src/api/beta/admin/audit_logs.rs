@@ -112,35 +112,36 @@ impl<'c> ListBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<Vec<AuditLogOut>> {
-        let mut req = HttpRequest::new(String::from("/v1/admin/audit-logs"));
-        if let Some(v) = &self.actor_type {
-            req.query("actor_type", v);
-        }
-        if let Some(v) = &self.event_type {
-            req.query("event_type", v);
-        }
-        if let Some(v) = &self.target_type {
-            req.query("target_type", v);
-        }
-        if let Some(v) = &self.actor_user_uuid {
-            req.query("actor_user_uuid", v);
-        }
-        if let Some(v) = &self.sort {
-            req.query("sort", v);
-        }
-        if let Some(v) = &self.after {
-            req.query("after", v);
-        }
-        if let Some(v) = &self.before {
-            req.query("before", v);
-        }
-        if let Some(v) = &self.limit {
-            req.query("limit", v);
-        }
-        let resp = crate::runtime::http::execute(self.client, &OP_LIST, req, self.opts)
-            .await?;
-        crate::runtime::http::json(&OP_LIST, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, Vec<AuditLogOut>> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(String::from("/v1/admin/audit-logs"));
+            if let Some(v) = &self.actor_type {
+                req.query("actor_type", v);
+            }
+            if let Some(v) = &self.event_type {
+                req.query("event_type", v);
+            }
+            if let Some(v) = &self.target_type {
+                req.query("target_type", v);
+            }
+            if let Some(v) = &self.actor_user_uuid {
+                req.query("actor_user_uuid", v);
+            }
+            if let Some(v) = &self.sort {
+                req.query("sort", v);
+            }
+            if let Some(v) = &self.after {
+                req.query("after", v);
+            }
+            if let Some(v) = &self.before {
+                req.query("before", v);
+            }
+            if let Some(v) = &self.limit {
+                req.query("limit", v);
+            }
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_LIST, req, self.opts)
     }
 }
 crate::runtime::into_future!(ListBuilder, Vec < AuditLogOut >);

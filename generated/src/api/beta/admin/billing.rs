@@ -79,16 +79,12 @@ pub struct GetRateLimitsBuilder<'c> {
 impl<'c> GetRateLimitsBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<RateLimitsOUT> {
-        let req = HttpRequest::new(String::from("/v1/admin/rate-limit"));
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_GET_RATE_LIMITS,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_GET_RATE_LIMITS, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, RateLimitsOUT> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(String::from("/v1/admin/rate-limit"));
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_GET_RATE_LIMITS, req, self.opts)
     }
 }
 crate::runtime::into_future!(GetRateLimitsBuilder, RateLimitsOUT);
@@ -110,16 +106,17 @@ pub struct GetSpendLimitsBuilder<'c> {
 impl<'c> GetSpendLimitsBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<LimitsOUT> {
-        let req = HttpRequest::new(String::from("/v1/admin/spend-limit"));
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_GET_SPEND_LIMITS,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_GET_SPEND_LIMITS, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, LimitsOUT> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(String::from("/v1/admin/spend-limit"));
+            Ok(req)
+        });
+        crate::runtime::http::send_json(
+            self.client,
+            &OP_GET_SPEND_LIMITS,
+            req,
+            self.opts,
+        )
     }
 }
 crate::runtime::into_future!(GetSpendLimitsBuilder, LimitsOUT);
@@ -142,17 +139,18 @@ pub struct UpdateSpendLimitsBuilder<'c> {
 impl<'c> UpdateSpendLimitsBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<LimitsOUT> {
-        let mut req = HttpRequest::new(String::from("/v1/admin/spend-limit"));
-        req = req.json(&OP_UPDATE_SPEND_LIMITS, &self.body)?;
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_UPDATE_SPEND_LIMITS,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_UPDATE_SPEND_LIMITS, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, LimitsOUT> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(String::from("/v1/admin/spend-limit"));
+            req = req.json(&OP_UPDATE_SPEND_LIMITS, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send_json(
+            self.client,
+            &OP_UPDATE_SPEND_LIMITS,
+            req,
+            self.opts,
+        )
     }
 }
 crate::runtime::into_future!(UpdateSpendLimitsBuilder, LimitsOUT);
@@ -206,28 +204,24 @@ impl<'c> GetUsageBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<UsageOUTJSON> {
-        let mut req = HttpRequest::new(String::from("/v1/admin/usage"));
-        if let Some(v) = &self.month {
-            req.query("month", v);
-        }
-        if let Some(v) = &self.year {
-            req.query("year", v);
-        }
-        if let Some(v) = &self.workspace_id {
-            req.query("workspace_id", v);
-        }
-        if let Some(v) = &self.api_zone {
-            req.query("api_zone", v);
-        }
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_GET_USAGE,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_GET_USAGE, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, UsageOUTJSON> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(String::from("/v1/admin/usage"));
+            if let Some(v) = &self.month {
+                req.query("month", v);
+            }
+            if let Some(v) = &self.year {
+                req.query("year", v);
+            }
+            if let Some(v) = &self.workspace_id {
+                req.query("workspace_id", v);
+            }
+            if let Some(v) = &self.api_zone {
+                req.query("api_zone", v);
+            }
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_GET_USAGE, req, self.opts)
     }
 }
 crate::runtime::into_future!(GetUsageBuilder, UsageOUTJSON);

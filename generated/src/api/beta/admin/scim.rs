@@ -64,17 +64,13 @@ pub struct TriggerSyncBuilder<'c> {
 impl<'c> TriggerSyncBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<AdminScimSyncTriggerOUT> {
-        let mut req = HttpRequest::new(String::from("/v1/admin/scim/sync"));
-        req = req.json(&OP_TRIGGER_SYNC, &self.body)?;
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_TRIGGER_SYNC,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_TRIGGER_SYNC, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, AdminScimSyncTriggerOUT> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(String::from("/v1/admin/scim/sync"));
+            req = req.json(&OP_TRIGGER_SYNC, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_TRIGGER_SYNC, req, self.opts)
     }
 }
 crate::runtime::into_future!(TriggerSyncBuilder, AdminScimSyncTriggerOUT);
@@ -97,20 +93,17 @@ pub struct GetSyncRunBuilder<'c> {
 impl<'c> GetSyncRunBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<AdminScimSyncRunOUT> {
-        let req = HttpRequest::new(
-            format!(
-                "/v1/admin/scim/sync/{}", crate ::runtime::http::segment(& self.run_id)
-            ),
-        );
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_GET_SYNC_RUN,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_GET_SYNC_RUN, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, AdminScimSyncRunOUT> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(
+                format!(
+                    "/v1/admin/scim/sync/{}", crate ::runtime::http::segment(& self
+                    .run_id)
+                ),
+            );
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_GET_SYNC_RUN, req, self.opts)
     }
 }
 crate::runtime::into_future!(GetSyncRunBuilder, AdminScimSyncRunOUT);

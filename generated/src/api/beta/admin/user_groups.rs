@@ -299,20 +299,21 @@ impl<'c> ListBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<AdminUserGroupsOut> {
-        let mut req = HttpRequest::new(String::from("/v1/admin/user-groups"));
-        if let Some(v) = &self.page {
-            req.query("page", v);
-        }
-        if let Some(v) = &self.page_size {
-            req.query("page_size", v);
-        }
-        if let Some(v) = &self.search {
-            req.query("search", v);
-        }
-        let resp = crate::runtime::http::execute(self.client, &OP_LIST, req, self.opts)
-            .await?;
-        crate::runtime::http::json(&OP_LIST, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, AdminUserGroupsOut> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(String::from("/v1/admin/user-groups"));
+            if let Some(v) = &self.page {
+                req.query("page", v);
+            }
+            if let Some(v) = &self.page_size {
+                req.query("page_size", v);
+            }
+            if let Some(v) = &self.search {
+                req.query("search", v);
+            }
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_LIST, req, self.opts)
     }
 }
 crate::runtime::into_future!(ListBuilder, AdminUserGroupsOut);
@@ -335,12 +336,13 @@ pub struct CreateBuilder<'c> {
 impl<'c> CreateBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<AdminUserGroupOut> {
-        let mut req = HttpRequest::new(String::from("/v1/admin/user-groups"));
-        req = req.json(&OP_CREATE, &self.body)?;
-        let resp = crate::runtime::http::execute(self.client, &OP_CREATE, req, self.opts)
-            .await?;
-        crate::runtime::http::json(&OP_CREATE, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, AdminUserGroupOut> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(String::from("/v1/admin/user-groups"));
+            req = req.json(&OP_CREATE, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_CREATE, req, self.opts)
     }
 }
 crate::runtime::into_future!(CreateBuilder, AdminUserGroupOut);
@@ -363,19 +365,20 @@ pub struct ProvisionToWorkspaceBuilder<'c> {
 impl<'c> ProvisionToWorkspaceBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<()> {
-        let mut req = HttpRequest::new(
-            String::from("/v1/admin/user-groups/provision-workspace"),
-        );
-        req = req.json(&OP_PROVISION_TO_WORKSPACE, &self.body)?;
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_PROVISION_TO_WORKSPACE,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::empty(&OP_PROVISION_TO_WORKSPACE, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, ()> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                String::from("/v1/admin/user-groups/provision-workspace"),
+            );
+            req = req.json(&OP_PROVISION_TO_WORKSPACE, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send(
+            self.client,
+            &OP_PROVISION_TO_WORKSPACE,
+            req,
+            self.opts,
+        )
     }
 }
 crate::runtime::into_future!(ProvisionToWorkspaceBuilder, ());
@@ -398,16 +401,17 @@ pub struct GetBuilder<'c> {
 impl<'c> GetBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<AdminUserGroupOut> {
-        let req = HttpRequest::new(
-            format!(
-                "/v1/admin/user-groups/{}", crate ::runtime::http::segment(& self
-                .group_uuid)
-            ),
-        );
-        let resp = crate::runtime::http::execute(self.client, &OP_GET, req, self.opts)
-            .await?;
-        crate::runtime::http::json(&OP_GET, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, AdminUserGroupOut> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(
+                format!(
+                    "/v1/admin/user-groups/{}", crate ::runtime::http::segment(& self
+                    .group_uuid)
+                ),
+            );
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_GET, req, self.opts)
     }
 }
 crate::runtime::into_future!(GetBuilder, AdminUserGroupOut);
@@ -430,16 +434,17 @@ pub struct DeleteBuilder<'c> {
 impl<'c> DeleteBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<()> {
-        let req = HttpRequest::new(
-            format!(
-                "/v1/admin/user-groups/{}", crate ::runtime::http::segment(& self
-                .group_uuid)
-            ),
-        );
-        let resp = crate::runtime::http::execute(self.client, &OP_DELETE, req, self.opts)
-            .await?;
-        crate::runtime::http::empty(&OP_DELETE, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, ()> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(
+                format!(
+                    "/v1/admin/user-groups/{}", crate ::runtime::http::segment(& self
+                    .group_uuid)
+                ),
+            );
+            Ok(req)
+        });
+        crate::runtime::http::send(self.client, &OP_DELETE, req, self.opts)
     }
 }
 crate::runtime::into_future!(DeleteBuilder, ());
@@ -463,17 +468,18 @@ pub struct UpdateBuilder<'c> {
 impl<'c> UpdateBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<AdminUserGroupOut> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/admin/user-groups/{}", crate ::runtime::http::segment(& self
-                .group_uuid)
-            ),
-        );
-        req = req.json(&OP_UPDATE, &self.body)?;
-        let resp = crate::runtime::http::execute(self.client, &OP_UPDATE, req, self.opts)
-            .await?;
-        crate::runtime::http::json(&OP_UPDATE, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, AdminUserGroupOut> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/admin/user-groups/{}", crate ::runtime::http::segment(& self
+                    .group_uuid)
+                ),
+            );
+            req = req.json(&OP_UPDATE, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_UPDATE, req, self.opts)
     }
 }
 crate::runtime::into_future!(UpdateBuilder, AdminUserGroupOut);
@@ -512,27 +518,23 @@ impl<'c> ListMembersBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<AdminUserGroupMembersOut> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/admin/user-groups/{}/members", crate ::runtime::http::segment(& self
-                .group_uuid)
-            ),
-        );
-        if let Some(v) = &self.page {
-            req.query("page", v);
-        }
-        if let Some(v) = &self.page_size {
-            req.query("page_size", v);
-        }
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_LIST_MEMBERS,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_LIST_MEMBERS, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, AdminUserGroupMembersOut> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/admin/user-groups/{}/members", crate ::runtime::http::segment(&
+                    self.group_uuid)
+                ),
+            );
+            if let Some(v) = &self.page {
+                req.query("page", v);
+            }
+            if let Some(v) = &self.page_size {
+                req.query("page_size", v);
+            }
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_LIST_MEMBERS, req, self.opts)
     }
 }
 crate::runtime::into_future!(ListMembersBuilder, AdminUserGroupMembersOut);
@@ -556,22 +558,18 @@ pub struct AddMembersBuilder<'c> {
 impl<'c> AddMembersBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<()> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/admin/user-groups/{}/members", crate ::runtime::http::segment(& self
-                .group_uuid)
-            ),
-        );
-        req = req.json(&OP_ADD_MEMBERS, &self.body)?;
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_ADD_MEMBERS,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::empty(&OP_ADD_MEMBERS, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, ()> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/admin/user-groups/{}/members", crate ::runtime::http::segment(&
+                    self.group_uuid)
+                ),
+            );
+            req = req.json(&OP_ADD_MEMBERS, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send(self.client, &OP_ADD_MEMBERS, req, self.opts)
     }
 }
 crate::runtime::into_future!(AddMembersBuilder, ());
@@ -595,22 +593,18 @@ pub struct RemoveMembersBuilder<'c> {
 impl<'c> RemoveMembersBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<()> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/admin/user-groups/{}/members", crate ::runtime::http::segment(& self
-                .group_uuid)
-            ),
-        );
-        req = req.json(&OP_REMOVE_MEMBERS, &self.body)?;
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_REMOVE_MEMBERS,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::empty(&OP_REMOVE_MEMBERS, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, ()> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/admin/user-groups/{}/members", crate ::runtime::http::segment(&
+                    self.group_uuid)
+                ),
+            );
+            req = req.json(&OP_REMOVE_MEMBERS, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send(self.client, &OP_REMOVE_MEMBERS, req, self.opts)
     }
 }
 crate::runtime::into_future!(RemoveMembersBuilder, ());
@@ -649,27 +643,30 @@ impl<'c> ListWorkspaceAssignmentsBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<GroupWorkspaceAssignmentsOut> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/admin/user-groups/{}/workspaces", crate ::runtime::http::segment(&
-                self.group_uuid)
-            ),
-        );
-        if let Some(v) = &self.page {
-            req.query("page", v);
-        }
-        if let Some(v) = &self.page_size {
-            req.query("page_size", v);
-        }
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_LIST_WORKSPACE_ASSIGNMENTS,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_LIST_WORKSPACE_ASSIGNMENTS, resp).await
+    pub fn send(
+        self,
+    ) -> crate::runtime::http::Pending<'c, GroupWorkspaceAssignmentsOut> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/admin/user-groups/{}/workspaces", crate
+                    ::runtime::http::segment(& self.group_uuid)
+                ),
+            );
+            if let Some(v) = &self.page {
+                req.query("page", v);
+            }
+            if let Some(v) = &self.page_size {
+                req.query("page_size", v);
+            }
+            Ok(req)
+        });
+        crate::runtime::http::send_json(
+            self.client,
+            &OP_LIST_WORKSPACE_ASSIGNMENTS,
+            req,
+            self.opts,
+        )
     }
 }
 crate::runtime::into_future!(
@@ -695,22 +692,18 @@ pub struct AssignToWorkspaceBuilder<'c> {
 impl<'c> AssignToWorkspaceBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<()> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/admin/user-groups/{}/workspaces", crate ::runtime::http::segment(&
-                self.group_uuid)
-            ),
-        );
-        req = req.json(&OP_ASSIGN_TO_WORKSPACE, &self.body)?;
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_ASSIGN_TO_WORKSPACE,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::empty(&OP_ASSIGN_TO_WORKSPACE, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, ()> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/admin/user-groups/{}/workspaces", crate
+                    ::runtime::http::segment(& self.group_uuid)
+                ),
+            );
+            req = req.json(&OP_ASSIGN_TO_WORKSPACE, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send(self.client, &OP_ASSIGN_TO_WORKSPACE, req, self.opts)
     }
 }
 crate::runtime::into_future!(AssignToWorkspaceBuilder, ());
@@ -734,22 +727,23 @@ pub struct RemoveFromWorkspaceBuilder<'c> {
 impl<'c> RemoveFromWorkspaceBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<()> {
-        let req = HttpRequest::new(
-            format!(
-                "/v1/admin/user-groups/{}/workspaces/{}", crate
-                ::runtime::http::segment(& self.group_uuid), crate
-                ::runtime::http::segment(& self.workspace_uuid)
-            ),
-        );
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_REMOVE_FROM_WORKSPACE,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::empty(&OP_REMOVE_FROM_WORKSPACE, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, ()> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(
+                format!(
+                    "/v1/admin/user-groups/{}/workspaces/{}", crate
+                    ::runtime::http::segment(& self.group_uuid), crate
+                    ::runtime::http::segment(& self.workspace_uuid)
+                ),
+            );
+            Ok(req)
+        });
+        crate::runtime::http::send(
+            self.client,
+            &OP_REMOVE_FROM_WORKSPACE,
+            req,
+            self.opts,
+        )
     }
 }
 crate::runtime::into_future!(RemoveFromWorkspaceBuilder, ());
@@ -774,23 +768,24 @@ pub struct UpdateWorkspaceAssignmentBuilder<'c> {
 impl<'c> UpdateWorkspaceAssignmentBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<()> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/admin/user-groups/{}/workspaces/{}", crate
-                ::runtime::http::segment(& self.group_uuid), crate
-                ::runtime::http::segment(& self.workspace_uuid)
-            ),
-        );
-        req = req.json(&OP_UPDATE_WORKSPACE_ASSIGNMENT, &self.body)?;
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_UPDATE_WORKSPACE_ASSIGNMENT,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::empty(&OP_UPDATE_WORKSPACE_ASSIGNMENT, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, ()> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/admin/user-groups/{}/workspaces/{}", crate
+                    ::runtime::http::segment(& self.group_uuid), crate
+                    ::runtime::http::segment(& self.workspace_uuid)
+                ),
+            );
+            req = req.json(&OP_UPDATE_WORKSPACE_ASSIGNMENT, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send(
+            self.client,
+            &OP_UPDATE_WORKSPACE_ASSIGNMENT,
+            req,
+            self.opts,
+        )
     }
 }
 crate::runtime::into_future!(UpdateWorkspaceAssignmentBuilder, ());
@@ -814,22 +809,23 @@ pub struct UpdateOrganizationRoleBuilder<'c> {
 impl<'c> UpdateOrganizationRoleBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<()> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/admin/user-groups/{}/organization-role", crate
-                ::runtime::http::segment(& self.group_uuid)
-            ),
-        );
-        req = req.json(&OP_UPDATE_ORGANIZATION_ROLE, &self.body)?;
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_UPDATE_ORGANIZATION_ROLE,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::empty(&OP_UPDATE_ORGANIZATION_ROLE, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, ()> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/admin/user-groups/{}/organization-role", crate
+                    ::runtime::http::segment(& self.group_uuid)
+                ),
+            );
+            req = req.json(&OP_UPDATE_ORGANIZATION_ROLE, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send(
+            self.client,
+            &OP_UPDATE_ORGANIZATION_ROLE,
+            req,
+            self.opts,
+        )
     }
 }
 crate::runtime::into_future!(UpdateOrganizationRoleBuilder, ());
@@ -852,21 +848,17 @@ pub struct ListNestedBuilder<'c> {
 impl<'c> ListNestedBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<NestedGroupsOut> {
-        let req = HttpRequest::new(
-            format!(
-                "/v1/admin/user-groups/{}/nested", crate ::runtime::http::segment(& self
-                .group_uuid)
-            ),
-        );
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_LIST_NESTED,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_LIST_NESTED, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, NestedGroupsOut> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(
+                format!(
+                    "/v1/admin/user-groups/{}/nested", crate ::runtime::http::segment(&
+                    self.group_uuid)
+                ),
+            );
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_LIST_NESTED, req, self.opts)
     }
 }
 crate::runtime::into_future!(ListNestedBuilder, NestedGroupsOut);
@@ -890,22 +882,18 @@ pub struct SetNestedBuilder<'c> {
 impl<'c> SetNestedBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<()> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/admin/user-groups/{}/nested", crate ::runtime::http::segment(& self
-                .group_uuid)
-            ),
-        );
-        req = req.json(&OP_SET_NESTED, &self.body)?;
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_SET_NESTED,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::empty(&OP_SET_NESTED, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, ()> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/admin/user-groups/{}/nested", crate ::runtime::http::segment(&
+                    self.group_uuid)
+                ),
+            );
+            req = req.json(&OP_SET_NESTED, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send(self.client, &OP_SET_NESTED, req, self.opts)
     }
 }
 crate::runtime::into_future!(SetNestedBuilder, ());

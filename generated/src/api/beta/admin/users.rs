@@ -167,20 +167,21 @@ impl<'c> ListBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<OrganizationAdminUsersOUT> {
-        let mut req = HttpRequest::new(String::from("/v1/admin/users"));
-        if let Some(v) = &self.page {
-            req.query("page", v);
-        }
-        if let Some(v) = &self.page_size {
-            req.query("page_size", v);
-        }
-        if let Some(v) = &self.email {
-            req.query("email", v);
-        }
-        let resp = crate::runtime::http::execute(self.client, &OP_LIST, req, self.opts)
-            .await?;
-        crate::runtime::http::json(&OP_LIST, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, OrganizationAdminUsersOUT> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(String::from("/v1/admin/users"));
+            if let Some(v) = &self.page {
+                req.query("page", v);
+            }
+            if let Some(v) = &self.page_size {
+                req.query("page_size", v);
+            }
+            if let Some(v) = &self.email {
+                req.query("email", v);
+            }
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_LIST, req, self.opts)
     }
 }
 crate::runtime::into_future!(ListBuilder, OrganizationAdminUsersOUT);
@@ -203,12 +204,13 @@ pub struct CreateBuilder<'c> {
 impl<'c> CreateBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<OrganizationUsersCreateOUT> {
-        let mut req = HttpRequest::new(String::from("/v1/admin/users"));
-        req = req.json(&OP_CREATE, &self.body)?;
-        let resp = crate::runtime::http::execute(self.client, &OP_CREATE, req, self.opts)
-            .await?;
-        crate::runtime::http::json(&OP_CREATE, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, OrganizationUsersCreateOUT> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(String::from("/v1/admin/users"));
+            req = req.json(&OP_CREATE, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_CREATE, req, self.opts)
     }
 }
 crate::runtime::into_future!(CreateBuilder, OrganizationUsersCreateOUT);
@@ -230,16 +232,14 @@ pub struct ListInvitesBuilder<'c> {
 impl<'c> ListInvitesBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<Vec<OrganizationUserInviteOUT>> {
-        let req = HttpRequest::new(String::from("/v1/admin/users-invite"));
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_LIST_INVITES,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_LIST_INVITES, resp).await
+    pub fn send(
+        self,
+    ) -> crate::runtime::http::Pending<'c, Vec<OrganizationUserInviteOUT>> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(String::from("/v1/admin/users-invite"));
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_LIST_INVITES, req, self.opts)
     }
 }
 crate::runtime::into_future!(ListInvitesBuilder, Vec < OrganizationUserInviteOUT >);
@@ -262,12 +262,15 @@ pub struct InviteBuilder<'c> {
 impl<'c> InviteBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<OrganizationInvitesCreateOUT> {
-        let mut req = HttpRequest::new(String::from("/v1/admin/users-invite"));
-        req = req.json(&OP_INVITE, &self.body)?;
-        let resp = crate::runtime::http::execute(self.client, &OP_INVITE, req, self.opts)
-            .await?;
-        crate::runtime::http::json(&OP_INVITE, resp).await
+    pub fn send(
+        self,
+    ) -> crate::runtime::http::Pending<'c, OrganizationInvitesCreateOUT> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(String::from("/v1/admin/users-invite"));
+            req = req.json(&OP_INVITE, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_INVITE, req, self.opts)
     }
 }
 crate::runtime::into_future!(InviteBuilder, OrganizationInvitesCreateOUT);
@@ -290,21 +293,17 @@ pub struct DeleteInviteBuilder<'c> {
 impl<'c> DeleteInviteBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<DeleteOUT> {
-        let req = HttpRequest::new(
-            format!(
-                "/v1/admin/users-invite/{}", crate ::runtime::http::segment(& self
-                .invite_uuid)
-            ),
-        );
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_DELETE_INVITE,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_DELETE_INVITE, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, DeleteOUT> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(
+                format!(
+                    "/v1/admin/users-invite/{}", crate ::runtime::http::segment(& self
+                    .invite_uuid)
+                ),
+            );
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_DELETE_INVITE, req, self.opts)
     }
 }
 crate::runtime::into_future!(DeleteInviteBuilder, DeleteOUT);
@@ -327,13 +326,16 @@ pub struct GetBuilder<'c> {
 impl<'c> GetBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<AdminUserOUT> {
-        let req = HttpRequest::new(
-            format!("/v1/admin/users/{}", crate ::runtime::http::segment(& self.user_id)),
-        );
-        let resp = crate::runtime::http::execute(self.client, &OP_GET, req, self.opts)
-            .await?;
-        crate::runtime::http::json(&OP_GET, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, AdminUserOUT> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(
+                format!(
+                    "/v1/admin/users/{}", crate ::runtime::http::segment(& self.user_id)
+                ),
+            );
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_GET, req, self.opts)
     }
 }
 crate::runtime::into_future!(GetBuilder, AdminUserOUT);
@@ -356,13 +358,16 @@ pub struct DeleteBuilder<'c> {
 impl<'c> DeleteBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<DeleteOUT> {
-        let req = HttpRequest::new(
-            format!("/v1/admin/users/{}", crate ::runtime::http::segment(& self.user_id)),
-        );
-        let resp = crate::runtime::http::execute(self.client, &OP_DELETE, req, self.opts)
-            .await?;
-        crate::runtime::http::json(&OP_DELETE, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, DeleteOUT> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(
+                format!(
+                    "/v1/admin/users/{}", crate ::runtime::http::segment(& self.user_id)
+                ),
+            );
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_DELETE, req, self.opts)
     }
 }
 crate::runtime::into_future!(DeleteBuilder, DeleteOUT);
@@ -386,14 +391,17 @@ pub struct UpdateBuilder<'c> {
 impl<'c> UpdateBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<AdminOrganizationMemberOUT> {
-        let mut req = HttpRequest::new(
-            format!("/v1/admin/users/{}", crate ::runtime::http::segment(& self.user_id)),
-        );
-        req = req.json(&OP_UPDATE, &self.body)?;
-        let resp = crate::runtime::http::execute(self.client, &OP_UPDATE, req, self.opts)
-            .await?;
-        crate::runtime::http::json(&OP_UPDATE, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, AdminOrganizationMemberOUT> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/admin/users/{}", crate ::runtime::http::segment(& self.user_id)
+                ),
+            );
+            req = req.json(&OP_UPDATE, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_UPDATE, req, self.opts)
     }
 }
 crate::runtime::into_future!(UpdateBuilder, AdminOrganizationMemberOUT);
@@ -415,16 +423,12 @@ pub struct ListRolesBuilder<'c> {
 impl<'c> ListRolesBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<RolesOut> {
-        let req = HttpRequest::new(String::from("/v1/admin/roles"));
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_LIST_ROLES,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_LIST_ROLES, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, RolesOut> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(String::from("/v1/admin/roles"));
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_LIST_ROLES, req, self.opts)
     }
 }
 crate::runtime::into_future!(ListRolesBuilder, RolesOut);

@@ -78,23 +78,19 @@ impl<'c> ByWorkspaceBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<VibeWorkspaceStatsOUT> {
-        let mut req = HttpRequest::new(
-            String::from("/v1/admin/analytics/vibe/code/usage/by_workspace"),
-        );
-        req.query("start_time", &self.start_time);
-        req.query("end_time", &self.end_time);
-        if let Some(v) = &self.workspace_id {
-            req.query("workspace_id", v);
-        }
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_BY_WORKSPACE,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_BY_WORKSPACE, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, VibeWorkspaceStatsOUT> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                String::from("/v1/admin/analytics/vibe/code/usage/by_workspace"),
+            );
+            req.query("start_time", &self.start_time);
+            req.query("end_time", &self.end_time);
+            if let Some(v) = &self.workspace_id {
+                req.query("workspace_id", v);
+            }
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_BY_WORKSPACE, req, self.opts)
     }
 }
 crate::runtime::into_future!(ByWorkspaceBuilder, VibeWorkspaceStatsOUT);
@@ -118,20 +114,16 @@ pub struct ByOrganizationBuilder<'c> {
 impl<'c> ByOrganizationBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<VibeOrganizationStatsOUT> {
-        let mut req = HttpRequest::new(
-            String::from("/v1/admin/analytics/vibe/code/usage/by_organization"),
-        );
-        req.query("start_time", &self.start_time);
-        req.query("end_time", &self.end_time);
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_BY_ORGANIZATION,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_BY_ORGANIZATION, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, VibeOrganizationStatsOUT> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                String::from("/v1/admin/analytics/vibe/code/usage/by_organization"),
+            );
+            req.query("start_time", &self.start_time);
+            req.query("end_time", &self.end_time);
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_BY_ORGANIZATION, req, self.opts)
     }
 }
 crate::runtime::into_future!(ByOrganizationBuilder, VibeOrganizationStatsOUT);

@@ -89,20 +89,16 @@ pub struct ByUserBuilder<'c> {
 impl<'c> ByUserBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<VibeWorkByUserStatsOUT> {
-        let mut req = HttpRequest::new(
-            String::from("/v1/admin/analytics/vibe/work/usage/by_user_stats"),
-        );
-        req.query("start_time", &self.start_time);
-        req.query("end_time", &self.end_time);
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_BY_USER,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_BY_USER, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, VibeWorkByUserStatsOUT> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                String::from("/v1/admin/analytics/vibe/work/usage/by_user_stats"),
+            );
+            req.query("start_time", &self.start_time);
+            req.query("end_time", &self.end_time);
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_BY_USER, req, self.opts)
     }
 }
 crate::runtime::into_future!(ByUserBuilder, VibeWorkByUserStatsOUT);
@@ -126,20 +122,16 @@ pub struct ByAgentBuilder<'c> {
 impl<'c> ByAgentBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<VibeWorkByAgentStatsOUT> {
-        let mut req = HttpRequest::new(
-            String::from("/v1/admin/analytics/vibe/work/usage/by_agent_stats"),
-        );
-        req.query("start_time", &self.start_time);
-        req.query("end_time", &self.end_time);
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_BY_AGENT,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_BY_AGENT, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, VibeWorkByAgentStatsOUT> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                String::from("/v1/admin/analytics/vibe/work/usage/by_agent_stats"),
+            );
+            req.query("start_time", &self.start_time);
+            req.query("end_time", &self.end_time);
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_BY_AGENT, req, self.opts)
     }
 }
 crate::runtime::into_future!(ByAgentBuilder, VibeWorkByAgentStatsOUT);
@@ -174,23 +166,19 @@ impl<'c> ByTimeBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<VibeWorkByTimeStatsOUT> {
-        let mut req = HttpRequest::new(
-            String::from("/v1/admin/analytics/vibe/work/usage/by_time_stats"),
-        );
-        req.query("start_time", &self.start_time);
-        req.query("end_time", &self.end_time);
-        if let Some(v) = &self.granularity {
-            req.query("granularity", v);
-        }
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_BY_TIME,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_BY_TIME, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, VibeWorkByTimeStatsOUT> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                String::from("/v1/admin/analytics/vibe/work/usage/by_time_stats"),
+            );
+            req.query("start_time", &self.start_time);
+            req.query("end_time", &self.end_time);
+            if let Some(v) = &self.granularity {
+                req.query("granularity", v);
+            }
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_BY_TIME, req, self.opts)
     }
 }
 crate::runtime::into_future!(ByTimeBuilder, VibeWorkByTimeStatsOUT);

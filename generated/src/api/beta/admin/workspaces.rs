@@ -168,23 +168,24 @@ impl<'c> ListBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<WorkspacesOut> {
-        let mut req = HttpRequest::new(String::from("/v1/admin/workspaces"));
-        if let Some(v) = &self.is_archived {
-            req.query("is_archived", v);
-        }
-        if let Some(v) = &self.page {
-            req.query("page", v);
-        }
-        if let Some(v) = &self.page_size {
-            req.query("page_size", v);
-        }
-        if let Some(v) = &self.search {
-            req.query("search", v);
-        }
-        let resp = crate::runtime::http::execute(self.client, &OP_LIST, req, self.opts)
-            .await?;
-        crate::runtime::http::json(&OP_LIST, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, WorkspacesOut> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(String::from("/v1/admin/workspaces"));
+            if let Some(v) = &self.is_archived {
+                req.query("is_archived", v);
+            }
+            if let Some(v) = &self.page {
+                req.query("page", v);
+            }
+            if let Some(v) = &self.page_size {
+                req.query("page_size", v);
+            }
+            if let Some(v) = &self.search {
+                req.query("search", v);
+            }
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_LIST, req, self.opts)
     }
 }
 crate::runtime::into_future!(ListBuilder, WorkspacesOut);
@@ -207,12 +208,13 @@ pub struct CreateBuilder<'c> {
 impl<'c> CreateBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<WorkspaceEnrichedOUT> {
-        let mut req = HttpRequest::new(String::from("/v1/admin/workspaces"));
-        req = req.json(&OP_CREATE, &self.body)?;
-        let resp = crate::runtime::http::execute(self.client, &OP_CREATE, req, self.opts)
-            .await?;
-        crate::runtime::http::json(&OP_CREATE, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, WorkspaceEnrichedOUT> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(String::from("/v1/admin/workspaces"));
+            req = req.json(&OP_CREATE, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_CREATE, req, self.opts)
     }
 }
 crate::runtime::into_future!(CreateBuilder, WorkspaceEnrichedOUT);
@@ -235,16 +237,17 @@ pub struct DeleteBuilder<'c> {
 impl<'c> DeleteBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<()> {
-        let req = HttpRequest::new(
-            format!(
-                "/v1/admin/workspaces/{}", crate ::runtime::http::segment(& self
-                .workspace_uuid)
-            ),
-        );
-        let resp = crate::runtime::http::execute(self.client, &OP_DELETE, req, self.opts)
-            .await?;
-        crate::runtime::http::empty(&OP_DELETE, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, ()> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(
+                format!(
+                    "/v1/admin/workspaces/{}", crate ::runtime::http::segment(& self
+                    .workspace_uuid)
+                ),
+            );
+            Ok(req)
+        });
+        crate::runtime::http::send(self.client, &OP_DELETE, req, self.opts)
     }
 }
 crate::runtime::into_future!(DeleteBuilder, ());
@@ -268,17 +271,18 @@ pub struct UpdateBuilder<'c> {
 impl<'c> UpdateBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<WorkspaceOUT> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/admin/workspaces/{}", crate ::runtime::http::segment(& self
-                .workspace_uuid)
-            ),
-        );
-        req = req.json(&OP_UPDATE, &self.body)?;
-        let resp = crate::runtime::http::execute(self.client, &OP_UPDATE, req, self.opts)
-            .await?;
-        crate::runtime::http::json(&OP_UPDATE, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, WorkspaceOUT> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/admin/workspaces/{}", crate ::runtime::http::segment(& self
+                    .workspace_uuid)
+                ),
+            );
+            req = req.json(&OP_UPDATE, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_UPDATE, req, self.opts)
     }
 }
 crate::runtime::into_future!(UpdateBuilder, WorkspaceOUT);
@@ -302,22 +306,18 @@ pub struct AddUsersBuilder<'c> {
 impl<'c> AddUsersBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<AddUsersToWorkspaceOUT> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/admin/workspaces/{}/add-users", crate ::runtime::http::segment(&
-                self.workspace_uuid)
-            ),
-        );
-        req = req.json(&OP_ADD_USERS, &self.body)?;
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_ADD_USERS,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_ADD_USERS, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, AddUsersToWorkspaceOUT> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/admin/workspaces/{}/add-users", crate ::runtime::http::segment(&
+                    self.workspace_uuid)
+                ),
+            );
+            req = req.json(&OP_ADD_USERS, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_ADD_USERS, req, self.opts)
     }
 }
 crate::runtime::into_future!(AddUsersBuilder, AddUsersToWorkspaceOUT);
@@ -341,22 +341,25 @@ pub struct AddOrUpdateUsersBuilder<'c> {
 impl<'c> AddOrUpdateUsersBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<AddOrUpdateUsersToWorkspaceOUT> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/admin/workspaces/{}/users", crate ::runtime::http::segment(& self
-                .workspace_uuid)
-            ),
-        );
-        req = req.json(&OP_ADD_OR_UPDATE_USERS, &self.body)?;
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_ADD_OR_UPDATE_USERS,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_ADD_OR_UPDATE_USERS, resp).await
+    pub fn send(
+        self,
+    ) -> crate::runtime::http::Pending<'c, AddOrUpdateUsersToWorkspaceOUT> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/admin/workspaces/{}/users", crate ::runtime::http::segment(&
+                    self.workspace_uuid)
+                ),
+            );
+            req = req.json(&OP_ADD_OR_UPDATE_USERS, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send_json(
+            self.client,
+            &OP_ADD_OR_UPDATE_USERS,
+            req,
+            self.opts,
+        )
     }
 }
 crate::runtime::into_future!(AddOrUpdateUsersBuilder, AddOrUpdateUsersToWorkspaceOUT);
@@ -380,22 +383,18 @@ pub struct RemoveUsersBuilder<'c> {
 impl<'c> RemoveUsersBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<RemoveWorkspaceMembersOUT> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/admin/workspaces/{}/remove-users", crate ::runtime::http::segment(&
-                self.workspace_uuid)
-            ),
-        );
-        req = req.json(&OP_REMOVE_USERS, &self.body)?;
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_REMOVE_USERS,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_REMOVE_USERS, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, RemoveWorkspaceMembersOUT> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/admin/workspaces/{}/remove-users", crate
+                    ::runtime::http::segment(& self.workspace_uuid)
+                ),
+            );
+            req = req.json(&OP_REMOVE_USERS, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_REMOVE_USERS, req, self.opts)
     }
 }
 crate::runtime::into_future!(RemoveUsersBuilder, RemoveWorkspaceMembersOUT);

@@ -82,16 +82,17 @@ pub struct ListBuilder<'c> {
 impl<'c> ListBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<ListSharingResponse> {
-        let req = HttpRequest::new(
-            format!(
-                "/v1/libraries/{}/share", crate ::runtime::http::segment(& self
-                .library_id)
-            ),
-        );
-        let resp = crate::runtime::http::execute(self.client, &OP_LIST, req, self.opts)
-            .await?;
-        crate::runtime::http::json(&OP_LIST, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, ListSharingResponse> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(
+                format!(
+                    "/v1/libraries/{}/share", crate ::runtime::http::segment(& self
+                    .library_id)
+                ),
+            );
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_LIST, req, self.opts)
     }
 }
 crate::runtime::into_future!(ListBuilder, ListSharingResponse);
@@ -115,22 +116,23 @@ pub struct UpdateOrCreateBuilder<'c> {
 impl<'c> UpdateOrCreateBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<Sharing> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/libraries/{}/share", crate ::runtime::http::segment(& self
-                .library_id)
-            ),
-        );
-        req = req.json(&OP_UPDATE_OR_CREATE, &self.body)?;
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_UPDATE_OR_CREATE,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_UPDATE_OR_CREATE, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, Sharing> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/libraries/{}/share", crate ::runtime::http::segment(& self
+                    .library_id)
+                ),
+            );
+            req = req.json(&OP_UPDATE_OR_CREATE, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send_json(
+            self.client,
+            &OP_UPDATE_OR_CREATE,
+            req,
+            self.opts,
+        )
     }
 }
 crate::runtime::into_future!(UpdateOrCreateBuilder, Sharing);
@@ -154,17 +156,18 @@ pub struct DeleteBuilder<'c> {
 impl<'c> DeleteBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<Sharing> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/libraries/{}/share", crate ::runtime::http::segment(& self
-                .library_id)
-            ),
-        );
-        req = req.json(&OP_DELETE, &self.body)?;
-        let resp = crate::runtime::http::execute(self.client, &OP_DELETE, req, self.opts)
-            .await?;
-        crate::runtime::http::json(&OP_DELETE, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, Sharing> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/libraries/{}/share", crate ::runtime::http::segment(& self
+                    .library_id)
+                ),
+            );
+            req = req.json(&OP_DELETE, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_DELETE, req, self.opts)
     }
 }
 crate::runtime::into_future!(DeleteBuilder, Sharing);

@@ -289,34 +289,35 @@ impl<'c> ListBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<ListDocumentsResponse> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/libraries/{}/documents", crate ::runtime::http::segment(& self
-                .library_id)
-            ),
-        );
-        if let Some(v) = &self.search {
-            req.query("search", v);
-        }
-        if let Some(v) = &self.page_size {
-            req.query("page_size", v);
-        }
-        if let Some(v) = &self.page {
-            req.query("page", v);
-        }
-        if let Some(v) = &self.filters_attributes {
-            req.query("filters_attributes", v);
-        }
-        if let Some(v) = &self.sort_by {
-            req.query("sort_by", v);
-        }
-        if let Some(v) = &self.sort_order {
-            req.query("sort_order", v);
-        }
-        let resp = crate::runtime::http::execute(self.client, &OP_LIST, req, self.opts)
-            .await?;
-        crate::runtime::http::json(&OP_LIST, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, ListDocumentsResponse> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/libraries/{}/documents", crate ::runtime::http::segment(& self
+                    .library_id)
+                ),
+            );
+            if let Some(v) = &self.search {
+                req.query("search", v);
+            }
+            if let Some(v) = &self.page_size {
+                req.query("page_size", v);
+            }
+            if let Some(v) = &self.page {
+                req.query("page", v);
+            }
+            if let Some(v) = &self.filters_attributes {
+                req.query("filters_attributes", v);
+            }
+            if let Some(v) = &self.sort_by {
+                req.query("sort_by", v);
+            }
+            if let Some(v) = &self.sort_order {
+                req.query("sort_order", v);
+            }
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_LIST, req, self.opts)
     }
 }
 crate::runtime::into_future!(ListBuilder, ListDocumentsResponse);
@@ -340,26 +341,27 @@ pub struct UploadBuilder<'c> {
 impl<'c> UploadBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<Document> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/libraries/{}/documents", crate ::runtime::http::segment(& self
-                .library_id)
-            ),
-        );
-        let body = std::sync::Arc::new(self.body);
-        req.body = crate::runtime::http::RequestBody::Multipart(
-            std::sync::Arc::new(move || {
-                let b = &*body;
-                let mut form = reqwest::multipart::Form::new();
-                form = form
-                    .part("file", b.file.to_part("libraries_documents_upload_v1")?);
-                Ok(form)
-            }),
-        );
-        let resp = crate::runtime::http::execute(self.client, &OP_UPLOAD, req, self.opts)
-            .await?;
-        crate::runtime::http::json(&OP_UPLOAD, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, Document> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/libraries/{}/documents", crate ::runtime::http::segment(& self
+                    .library_id)
+                ),
+            );
+            let body = std::sync::Arc::new(self.body);
+            req.body = crate::runtime::http::RequestBody::Multipart(
+                std::sync::Arc::new(move || {
+                    let b = &*body;
+                    let mut form = reqwest::multipart::Form::new();
+                    form = form
+                        .part("file", b.file.to_part("libraries_documents_upload_v1")?);
+                    Ok(form)
+                }),
+            );
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_UPLOAD, req, self.opts)
     }
 }
 crate::runtime::into_future!(UploadBuilder, Document);
@@ -383,16 +385,17 @@ pub struct GetBuilder<'c> {
 impl<'c> GetBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<Document> {
-        let req = HttpRequest::new(
-            format!(
-                "/v1/libraries/{}/documents/{}", crate ::runtime::http::segment(& self
-                .library_id), crate ::runtime::http::segment(& self.document_id)
-            ),
-        );
-        let resp = crate::runtime::http::execute(self.client, &OP_GET, req, self.opts)
-            .await?;
-        crate::runtime::http::json(&OP_GET, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, Document> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(
+                format!(
+                    "/v1/libraries/{}/documents/{}", crate ::runtime::http::segment(&
+                    self.library_id), crate ::runtime::http::segment(& self.document_id)
+                ),
+            );
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_GET, req, self.opts)
     }
 }
 crate::runtime::into_future!(GetBuilder, Document);
@@ -418,22 +421,18 @@ pub struct ReplaceBuilder<'c> {
 impl<'c> ReplaceBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<Document> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/libraries/{}/documents/{}", crate ::runtime::http::segment(& self
-                .library_id), crate ::runtime::http::segment(& self.document_id)
-            ),
-        );
-        req = req.json(&OP_REPLACE, &self.body)?;
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_REPLACE,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_REPLACE, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, Document> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/libraries/{}/documents/{}", crate ::runtime::http::segment(&
+                    self.library_id), crate ::runtime::http::segment(& self.document_id)
+                ),
+            );
+            req = req.json(&OP_REPLACE, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_REPLACE, req, self.opts)
     }
 }
 crate::runtime::into_future!(ReplaceBuilder, Document);
@@ -457,16 +456,17 @@ pub struct DeleteBuilder<'c> {
 impl<'c> DeleteBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<()> {
-        let req = HttpRequest::new(
-            format!(
-                "/v1/libraries/{}/documents/{}", crate ::runtime::http::segment(& self
-                .library_id), crate ::runtime::http::segment(& self.document_id)
-            ),
-        );
-        let resp = crate::runtime::http::execute(self.client, &OP_DELETE, req, self.opts)
-            .await?;
-        crate::runtime::http::empty(&OP_DELETE, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, ()> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(
+                format!(
+                    "/v1/libraries/{}/documents/{}", crate ::runtime::http::segment(&
+                    self.library_id), crate ::runtime::http::segment(& self.document_id)
+                ),
+            );
+            Ok(req)
+        });
+        crate::runtime::http::send(self.client, &OP_DELETE, req, self.opts)
     }
 }
 crate::runtime::into_future!(DeleteBuilder, ());
@@ -491,17 +491,18 @@ pub struct UpdateBuilder<'c> {
 impl<'c> UpdateBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<Document> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/libraries/{}/documents/{}", crate ::runtime::http::segment(& self
-                .library_id), crate ::runtime::http::segment(& self.document_id)
-            ),
-        );
-        req = req.json(&OP_UPDATE, &self.body)?;
-        let resp = crate::runtime::http::execute(self.client, &OP_UPDATE, req, self.opts)
-            .await?;
-        crate::runtime::http::json(&OP_UPDATE, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, Document> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/libraries/{}/documents/{}", crate ::runtime::http::segment(&
+                    self.library_id), crate ::runtime::http::segment(& self.document_id)
+                ),
+            );
+            req = req.json(&OP_UPDATE, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_UPDATE, req, self.opts)
     }
 }
 crate::runtime::into_future!(UpdateBuilder, Document);
@@ -537,28 +538,24 @@ impl<'c> TextContentBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<DocumentTextContent> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/libraries/{}/documents/{}/text_content", crate
-                ::runtime::http::segment(& self.library_id), crate
-                ::runtime::http::segment(& self.document_id)
-            ),
-        );
-        if let Some(v) = &self.page_start {
-            req.query("page_start", v);
-        }
-        if let Some(v) = &self.page_end {
-            req.query("page_end", v);
-        }
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_TEXT_CONTENT,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_TEXT_CONTENT, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, DocumentTextContent> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/libraries/{}/documents/{}/text_content", crate
+                    ::runtime::http::segment(& self.library_id), crate
+                    ::runtime::http::segment(& self.document_id)
+                ),
+            );
+            if let Some(v) = &self.page_start {
+                req.query("page_start", v);
+            }
+            if let Some(v) = &self.page_end {
+                req.query("page_end", v);
+            }
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_TEXT_CONTENT, req, self.opts)
     }
 }
 crate::runtime::into_future!(TextContentBuilder, DocumentTextContent);
@@ -582,16 +579,18 @@ pub struct StatusBuilder<'c> {
 impl<'c> StatusBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<ProcessingStatus> {
-        let req = HttpRequest::new(
-            format!(
-                "/v1/libraries/{}/documents/{}/status", crate ::runtime::http::segment(&
-                self.library_id), crate ::runtime::http::segment(& self.document_id)
-            ),
-        );
-        let resp = crate::runtime::http::execute(self.client, &OP_STATUS, req, self.opts)
-            .await?;
-        crate::runtime::http::json(&OP_STATUS, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, ProcessingStatus> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(
+                format!(
+                    "/v1/libraries/{}/documents/{}/status", crate
+                    ::runtime::http::segment(& self.library_id), crate
+                    ::runtime::http::segment(& self.document_id)
+                ),
+            );
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_STATUS, req, self.opts)
     }
 }
 crate::runtime::into_future!(StatusBuilder, ProcessingStatus);
@@ -615,22 +614,18 @@ pub struct GetSignedUrlBuilder<'c> {
 impl<'c> GetSignedUrlBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<String> {
-        let req = HttpRequest::new(
-            format!(
-                "/v1/libraries/{}/documents/{}/signed-url", crate
-                ::runtime::http::segment(& self.library_id), crate
-                ::runtime::http::segment(& self.document_id)
-            ),
-        );
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_GET_SIGNED_URL,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_GET_SIGNED_URL, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, String> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(
+                format!(
+                    "/v1/libraries/{}/documents/{}/signed-url", crate
+                    ::runtime::http::segment(& self.library_id), crate
+                    ::runtime::http::segment(& self.document_id)
+                ),
+            );
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_GET_SIGNED_URL, req, self.opts)
     }
 }
 crate::runtime::into_future!(GetSignedUrlBuilder, String);
@@ -654,22 +649,23 @@ pub struct ExtractedTextSignedUrlBuilder<'c> {
 impl<'c> ExtractedTextSignedUrlBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<String> {
-        let req = HttpRequest::new(
-            format!(
-                "/v1/libraries/{}/documents/{}/extracted-text-signed-url", crate
-                ::runtime::http::segment(& self.library_id), crate
-                ::runtime::http::segment(& self.document_id)
-            ),
-        );
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_EXTRACTED_TEXT_SIGNED_URL,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_EXTRACTED_TEXT_SIGNED_URL, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, String> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(
+                format!(
+                    "/v1/libraries/{}/documents/{}/extracted-text-signed-url", crate
+                    ::runtime::http::segment(& self.library_id), crate
+                    ::runtime::http::segment(& self.document_id)
+                ),
+            );
+            Ok(req)
+        });
+        crate::runtime::http::send_json(
+            self.client,
+            &OP_EXTRACTED_TEXT_SIGNED_URL,
+            req,
+            self.opts,
+        )
     }
 }
 crate::runtime::into_future!(ExtractedTextSignedUrlBuilder, String);
@@ -693,22 +689,18 @@ pub struct ReprocessBuilder<'c> {
 impl<'c> ReprocessBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<()> {
-        let req = HttpRequest::new(
-            format!(
-                "/v1/libraries/{}/documents/{}/reprocess", crate
-                ::runtime::http::segment(& self.library_id), crate
-                ::runtime::http::segment(& self.document_id)
-            ),
-        );
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_REPROCESS,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::empty(&OP_REPROCESS, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, ()> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(
+                format!(
+                    "/v1/libraries/{}/documents/{}/reprocess", crate
+                    ::runtime::http::segment(& self.library_id), crate
+                    ::runtime::http::segment(& self.document_id)
+                ),
+            );
+            Ok(req)
+        });
+        crate::runtime::http::send(self.client, &OP_REPROCESS, req, self.opts)
     }
 }
 crate::runtime::into_future!(ReprocessBuilder, ());

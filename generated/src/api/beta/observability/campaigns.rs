@@ -132,20 +132,21 @@ impl<'c> ListBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<ListCampaignsResponse> {
-        let mut req = HttpRequest::new(String::from("/v1/observability/campaigns"));
-        if let Some(v) = &self.page_size {
-            req.query("page_size", v);
-        }
-        if let Some(v) = &self.page {
-            req.query("page", v);
-        }
-        if let Some(v) = &self.q {
-            req.query("q", v);
-        }
-        let resp = crate::runtime::http::execute(self.client, &OP_LIST, req, self.opts)
-            .await?;
-        crate::runtime::http::json(&OP_LIST, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, ListCampaignsResponse> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(String::from("/v1/observability/campaigns"));
+            if let Some(v) = &self.page_size {
+                req.query("page_size", v);
+            }
+            if let Some(v) = &self.page {
+                req.query("page", v);
+            }
+            if let Some(v) = &self.q {
+                req.query("q", v);
+            }
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_LIST, req, self.opts)
     }
 }
 crate::runtime::into_future!(ListBuilder, ListCampaignsResponse);
@@ -174,12 +175,13 @@ pub struct CreateBuilder<'c> {
 impl<'c> CreateBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<Campaign> {
-        let mut req = HttpRequest::new(String::from("/v1/observability/campaigns"));
-        req = req.json(&OP_CREATE, &self.body)?;
-        let resp = crate::runtime::http::execute(self.client, &OP_CREATE, req, self.opts)
-            .await?;
-        crate::runtime::http::json(&OP_CREATE, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, Campaign> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(String::from("/v1/observability/campaigns"));
+            req = req.json(&OP_CREATE, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_CREATE, req, self.opts)
     }
 }
 crate::runtime::into_future!(CreateBuilder, Campaign);
@@ -208,16 +210,17 @@ pub struct FetchBuilder<'c> {
 impl<'c> FetchBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<Campaign> {
-        let req = HttpRequest::new(
-            format!(
-                "/v1/observability/campaigns/{}", crate ::runtime::http::segment(& self
-                .campaign_id)
-            ),
-        );
-        let resp = crate::runtime::http::execute(self.client, &OP_FETCH, req, self.opts)
-            .await?;
-        crate::runtime::http::json(&OP_FETCH, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, Campaign> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(
+                format!(
+                    "/v1/observability/campaigns/{}", crate ::runtime::http::segment(&
+                    self.campaign_id)
+                ),
+            );
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_FETCH, req, self.opts)
     }
 }
 crate::runtime::into_future!(FetchBuilder, Campaign);
@@ -246,16 +249,17 @@ pub struct DeleteBuilder<'c> {
 impl<'c> DeleteBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<()> {
-        let req = HttpRequest::new(
-            format!(
-                "/v1/observability/campaigns/{}", crate ::runtime::http::segment(& self
-                .campaign_id)
-            ),
-        );
-        let resp = crate::runtime::http::execute(self.client, &OP_DELETE, req, self.opts)
-            .await?;
-        crate::runtime::http::empty(&OP_DELETE, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, ()> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(
+                format!(
+                    "/v1/observability/campaigns/{}", crate ::runtime::http::segment(&
+                    self.campaign_id)
+                ),
+            );
+            Ok(req)
+        });
+        crate::runtime::http::send(self.client, &OP_DELETE, req, self.opts)
     }
 }
 crate::runtime::into_future!(DeleteBuilder, ());
@@ -284,21 +288,17 @@ pub struct FetchStatusBuilder<'c> {
 impl<'c> FetchStatusBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<FetchCampaignStatusResponse> {
-        let req = HttpRequest::new(
-            format!(
-                "/v1/observability/campaigns/{}/status", crate ::runtime::http::segment(&
-                self.campaign_id)
-            ),
-        );
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_FETCH_STATUS,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_FETCH_STATUS, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, FetchCampaignStatusResponse> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(
+                format!(
+                    "/v1/observability/campaigns/{}/status", crate
+                    ::runtime::http::segment(& self.campaign_id)
+                ),
+            );
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_FETCH_STATUS, req, self.opts)
     }
 }
 crate::runtime::into_future!(FetchStatusBuilder, FetchCampaignStatusResponse);
@@ -339,27 +339,25 @@ impl<'c> ListEventsBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<ListCampaignSelectedEventsResponse> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/observability/campaigns/{}/selected-events", crate
-                ::runtime::http::segment(& self.campaign_id)
-            ),
-        );
-        if let Some(v) = &self.page_size {
-            req.query("page_size", v);
-        }
-        if let Some(v) = &self.page {
-            req.query("page", v);
-        }
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_LIST_EVENTS,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_LIST_EVENTS, resp).await
+    pub fn send(
+        self,
+    ) -> crate::runtime::http::Pending<'c, ListCampaignSelectedEventsResponse> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/observability/campaigns/{}/selected-events", crate
+                    ::runtime::http::segment(& self.campaign_id)
+                ),
+            );
+            if let Some(v) = &self.page_size {
+                req.query("page_size", v);
+            }
+            if let Some(v) = &self.page {
+                req.query("page", v);
+            }
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_LIST_EVENTS, req, self.opts)
     }
 }
 crate::runtime::into_future!(ListEventsBuilder, ListCampaignSelectedEventsResponse);

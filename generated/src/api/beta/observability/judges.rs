@@ -155,26 +155,27 @@ impl<'c> ListBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<ListJudgesResponse> {
-        let mut req = HttpRequest::new(String::from("/v1/observability/judges"));
-        if let Some(v) = &self.type_filter {
-            req.query("type_filter", v);
-        }
-        if let Some(v) = &self.model_filter {
-            req.query("model_filter", v);
-        }
-        if let Some(v) = &self.page_size {
-            req.query("page_size", v);
-        }
-        if let Some(v) = &self.page {
-            req.query("page", v);
-        }
-        if let Some(v) = &self.q {
-            req.query("q", v);
-        }
-        let resp = crate::runtime::http::execute(self.client, &OP_LIST, req, self.opts)
-            .await?;
-        crate::runtime::http::json(&OP_LIST, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, ListJudgesResponse> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(String::from("/v1/observability/judges"));
+            if let Some(v) = &self.type_filter {
+                req.query("type_filter", v);
+            }
+            if let Some(v) = &self.model_filter {
+                req.query("model_filter", v);
+            }
+            if let Some(v) = &self.page_size {
+                req.query("page_size", v);
+            }
+            if let Some(v) = &self.page {
+                req.query("page", v);
+            }
+            if let Some(v) = &self.q {
+                req.query("q", v);
+            }
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_LIST, req, self.opts)
     }
 }
 crate::runtime::into_future!(ListBuilder, ListJudgesResponse);
@@ -203,12 +204,13 @@ pub struct CreateBuilder<'c> {
 impl<'c> CreateBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<Judge> {
-        let mut req = HttpRequest::new(String::from("/v1/observability/judges"));
-        req = req.json(&OP_CREATE, &self.body)?;
-        let resp = crate::runtime::http::execute(self.client, &OP_CREATE, req, self.opts)
-            .await?;
-        crate::runtime::http::json(&OP_CREATE, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, Judge> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(String::from("/v1/observability/judges"));
+            req = req.json(&OP_CREATE, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_CREATE, req, self.opts)
     }
 }
 crate::runtime::into_future!(CreateBuilder, Judge);
@@ -237,16 +239,17 @@ pub struct FetchBuilder<'c> {
 impl<'c> FetchBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<Judge> {
-        let req = HttpRequest::new(
-            format!(
-                "/v1/observability/judges/{}", crate ::runtime::http::segment(& self
-                .judge_id)
-            ),
-        );
-        let resp = crate::runtime::http::execute(self.client, &OP_FETCH, req, self.opts)
-            .await?;
-        crate::runtime::http::json(&OP_FETCH, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, Judge> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(
+                format!(
+                    "/v1/observability/judges/{}", crate ::runtime::http::segment(& self
+                    .judge_id)
+                ),
+            );
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_FETCH, req, self.opts)
     }
 }
 crate::runtime::into_future!(FetchBuilder, Judge);
@@ -276,17 +279,18 @@ pub struct UpdateBuilder<'c> {
 impl<'c> UpdateBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<()> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/observability/judges/{}", crate ::runtime::http::segment(& self
-                .judge_id)
-            ),
-        );
-        req = req.json(&OP_UPDATE, &self.body)?;
-        let resp = crate::runtime::http::execute(self.client, &OP_UPDATE, req, self.opts)
-            .await?;
-        crate::runtime::http::empty(&OP_UPDATE, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, ()> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/observability/judges/{}", crate ::runtime::http::segment(& self
+                    .judge_id)
+                ),
+            );
+            req = req.json(&OP_UPDATE, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send(self.client, &OP_UPDATE, req, self.opts)
     }
 }
 crate::runtime::into_future!(UpdateBuilder, ());
@@ -315,16 +319,17 @@ pub struct DeleteBuilder<'c> {
 impl<'c> DeleteBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<()> {
-        let req = HttpRequest::new(
-            format!(
-                "/v1/observability/judges/{}", crate ::runtime::http::segment(& self
-                .judge_id)
-            ),
-        );
-        let resp = crate::runtime::http::execute(self.client, &OP_DELETE, req, self.opts)
-            .await?;
-        crate::runtime::http::empty(&OP_DELETE, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, ()> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(
+                format!(
+                    "/v1/observability/judges/{}", crate ::runtime::http::segment(& self
+                    .judge_id)
+                ),
+            );
+            Ok(req)
+        });
+        crate::runtime::http::send(self.client, &OP_DELETE, req, self.opts)
     }
 }
 crate::runtime::into_future!(DeleteBuilder, ());
@@ -354,22 +359,23 @@ pub struct JudgeConversationBuilder<'c> {
 impl<'c> JudgeConversationBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<JudgeOutput> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/observability/judges/{}/live-judging", crate
-                ::runtime::http::segment(& self.judge_id)
-            ),
-        );
-        req = req.json(&OP_JUDGE_CONVERSATION, &self.body)?;
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_JUDGE_CONVERSATION,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_JUDGE_CONVERSATION, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, JudgeOutput> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/observability/judges/{}/live-judging", crate
+                    ::runtime::http::segment(& self.judge_id)
+                ),
+            );
+            req = req.json(&OP_JUDGE_CONVERSATION, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send_json(
+            self.client,
+            &OP_JUDGE_CONVERSATION,
+            req,
+            self.opts,
+        )
     }
 }
 crate::runtime::into_future!(JudgeConversationBuilder, JudgeOutput);

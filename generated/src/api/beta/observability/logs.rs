@@ -104,24 +104,27 @@ impl<'c> SearchBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<GetLogs> {
-        let mut req = HttpRequest::new(String::from("/v1/observability/logs/search"));
-        if let Some(v) = &self.from {
-            req.query("from", v);
-        }
-        if let Some(v) = &self.to {
-            req.query("to", v);
-        }
-        if let Some(v) = &self.page_size {
-            req.query("page_size", v);
-        }
-        if let Some(v) = &self.cursor {
-            req.query("cursor", v);
-        }
-        req = req.json(&OP_SEARCH, &self.body)?;
-        let resp = crate::runtime::http::execute(self.client, &OP_SEARCH, req, self.opts)
-            .await?;
-        crate::runtime::http::json(&OP_SEARCH, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, GetLogs> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                String::from("/v1/observability/logs/search"),
+            );
+            if let Some(v) = &self.from {
+                req.query("from", v);
+            }
+            if let Some(v) = &self.to {
+                req.query("to", v);
+            }
+            if let Some(v) = &self.page_size {
+                req.query("page_size", v);
+            }
+            if let Some(v) = &self.cursor {
+                req.query("cursor", v);
+            }
+            req = req.json(&OP_SEARCH, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_SEARCH, req, self.opts)
     }
 }
 crate::runtime::into_future!(SearchBuilder, GetLogs);
@@ -149,11 +152,12 @@ pub struct ListBuilder<'c> {
 impl<'c> ListBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<GetLogFields> {
-        let req = HttpRequest::new(String::from("/v1/observability/logs/fields"));
-        let resp = crate::runtime::http::execute(self.client, &OP_LIST, req, self.opts)
-            .await?;
-        crate::runtime::http::json(&OP_LIST, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, GetLogFields> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(String::from("/v1/observability/logs/fields"));
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_LIST, req, self.opts)
     }
 }
 crate::runtime::into_future!(ListBuilder, GetLogFields);
@@ -194,27 +198,23 @@ impl<'c> FetchOptionsBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<GetLogFieldOptions> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/observability/logs/fields/{}/options", crate
-                ::runtime::http::segment(& self.field_name)
-            ),
-        );
-        if let Some(v) = &self.from {
-            req.query("from", v);
-        }
-        if let Some(v) = &self.to {
-            req.query("to", v);
-        }
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_FETCH_OPTIONS,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_FETCH_OPTIONS, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, GetLogFieldOptions> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/observability/logs/fields/{}/options", crate
+                    ::runtime::http::segment(& self.field_name)
+                ),
+            );
+            if let Some(v) = &self.from {
+                req.query("from", v);
+            }
+            if let Some(v) = &self.to {
+                req.query("to", v);
+            }
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_FETCH_OPTIONS, req, self.opts)
     }
 }
 crate::runtime::into_future!(FetchOptionsBuilder, GetLogFieldOptions);

@@ -184,29 +184,27 @@ impl<'c> SearchSpansBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<GetSpans> {
-        let mut req = HttpRequest::new(String::from("/v1/observability/spans/search"));
-        if let Some(v) = &self.from {
-            req.query("from", v);
-        }
-        if let Some(v) = &self.to {
-            req.query("to", v);
-        }
-        if let Some(v) = &self.page_size {
-            req.query("page_size", v);
-        }
-        if let Some(v) = &self.cursor {
-            req.query("cursor", v);
-        }
-        req = req.json(&OP_SEARCH_SPANS, &self.body)?;
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_SEARCH_SPANS,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_SEARCH_SPANS, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, GetSpans> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                String::from("/v1/observability/spans/search"),
+            );
+            if let Some(v) = &self.from {
+                req.query("from", v);
+            }
+            if let Some(v) = &self.to {
+                req.query("to", v);
+            }
+            if let Some(v) = &self.page_size {
+                req.query("page_size", v);
+            }
+            if let Some(v) = &self.cursor {
+                req.query("cursor", v);
+            }
+            req = req.json(&OP_SEARCH_SPANS, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_SEARCH_SPANS, req, self.opts)
     }
 }
 crate::runtime::into_future!(SearchSpansBuilder, GetSpans);
@@ -247,25 +245,21 @@ impl<'c> AggregateBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<Aggregation> {
-        let mut req = HttpRequest::new(
-            String::from("/v1/observability/spans/aggregate"),
-        );
-        if let Some(v) = &self.from {
-            req.query("from", v);
-        }
-        if let Some(v) = &self.to {
-            req.query("to", v);
-        }
-        req = req.json(&OP_AGGREGATE, &self.body)?;
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_AGGREGATE,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_AGGREGATE, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, Aggregation> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                String::from("/v1/observability/spans/aggregate"),
+            );
+            if let Some(v) = &self.from {
+                req.query("from", v);
+            }
+            if let Some(v) = &self.to {
+                req.query("to", v);
+            }
+            req = req.json(&OP_AGGREGATE, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_AGGREGATE, req, self.opts)
     }
 }
 crate::runtime::into_future!(AggregateBuilder, Aggregation);
@@ -318,31 +312,32 @@ impl<'c> SearchSpanEvaluationsBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<GetSpanEvaluations> {
-        let mut req = HttpRequest::new(
-            String::from("/v1/observability/spans/evaluations/search"),
-        );
-        if let Some(v) = &self.from {
-            req.query("from", v);
-        }
-        if let Some(v) = &self.to {
-            req.query("to", v);
-        }
-        if let Some(v) = &self.page_size {
-            req.query("page_size", v);
-        }
-        if let Some(v) = &self.cursor {
-            req.query("cursor", v);
-        }
-        req = req.json(&OP_SEARCH_SPAN_EVALUATIONS, &self.body)?;
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_SEARCH_SPAN_EVALUATIONS,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_SEARCH_SPAN_EVALUATIONS, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, GetSpanEvaluations> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                String::from("/v1/observability/spans/evaluations/search"),
+            );
+            if let Some(v) = &self.from {
+                req.query("from", v);
+            }
+            if let Some(v) = &self.to {
+                req.query("to", v);
+            }
+            if let Some(v) = &self.page_size {
+                req.query("page_size", v);
+            }
+            if let Some(v) = &self.cursor {
+                req.query("cursor", v);
+            }
+            req = req.json(&OP_SEARCH_SPAN_EVALUATIONS, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send_json(
+            self.client,
+            &OP_SEARCH_SPAN_EVALUATIONS,
+            req,
+            self.opts,
+        )
     }
 }
 crate::runtime::into_future!(SearchSpanEvaluationsBuilder, GetSpanEvaluations);
@@ -395,31 +390,32 @@ impl<'c> SearchLatestSpanEvaluationsBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<GetSpanEvaluations> {
-        let mut req = HttpRequest::new(
-            String::from("/v1/observability/spans/evaluations/search/latest"),
-        );
-        if let Some(v) = &self.from {
-            req.query("from", v);
-        }
-        if let Some(v) = &self.to {
-            req.query("to", v);
-        }
-        if let Some(v) = &self.page_size {
-            req.query("page_size", v);
-        }
-        if let Some(v) = &self.cursor {
-            req.query("cursor", v);
-        }
-        req = req.json(&OP_SEARCH_LATEST_SPAN_EVALUATIONS, &self.body)?;
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_SEARCH_LATEST_SPAN_EVALUATIONS,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_SEARCH_LATEST_SPAN_EVALUATIONS, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, GetSpanEvaluations> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                String::from("/v1/observability/spans/evaluations/search/latest"),
+            );
+            if let Some(v) = &self.from {
+                req.query("from", v);
+            }
+            if let Some(v) = &self.to {
+                req.query("to", v);
+            }
+            if let Some(v) = &self.page_size {
+                req.query("page_size", v);
+            }
+            if let Some(v) = &self.cursor {
+                req.query("cursor", v);
+            }
+            req = req.json(&OP_SEARCH_LATEST_SPAN_EVALUATIONS, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send_json(
+            self.client,
+            &OP_SEARCH_LATEST_SPAN_EVALUATIONS,
+            req,
+            self.opts,
+        )
     }
 }
 crate::runtime::into_future!(SearchLatestSpanEvaluationsBuilder, GetSpanEvaluations);
@@ -447,16 +443,17 @@ pub struct ListSpanFieldsBuilder<'c> {
 impl<'c> ListSpanFieldsBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<GetSpanFields> {
-        let req = HttpRequest::new(String::from("/v1/observability/spans/fields"));
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_LIST_SPAN_FIELDS,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_LIST_SPAN_FIELDS, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, GetSpanFields> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(String::from("/v1/observability/spans/fields"));
+            Ok(req)
+        });
+        crate::runtime::http::send_json(
+            self.client,
+            &OP_LIST_SPAN_FIELDS,
+            req,
+            self.opts,
+        )
     }
 }
 crate::runtime::into_future!(ListSpanFieldsBuilder, GetSpanFields);
@@ -484,18 +481,19 @@ pub struct ListSpanEvalFieldsBuilder<'c> {
 impl<'c> ListSpanEvalFieldsBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<GetSpanEvaluationFields> {
-        let req = HttpRequest::new(
-            String::from("/v1/observability/spans/evaluations/fields"),
-        );
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_LIST_SPAN_EVAL_FIELDS,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_LIST_SPAN_EVAL_FIELDS, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, GetSpanEvaluationFields> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(
+                String::from("/v1/observability/spans/evaluations/fields"),
+            );
+            Ok(req)
+        });
+        crate::runtime::http::send_json(
+            self.client,
+            &OP_LIST_SPAN_EVAL_FIELDS,
+            req,
+            self.opts,
+        )
     }
 }
 crate::runtime::into_future!(ListSpanEvalFieldsBuilder, GetSpanEvaluationFields);
@@ -536,27 +534,28 @@ impl<'c> FetchSpanFieldOptionsBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<GetSpanFieldOptions> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/observability/spans/fields/{}/options", crate
-                ::runtime::http::segment(& self.field_name)
-            ),
-        );
-        if let Some(v) = &self.from {
-            req.query("from", v);
-        }
-        if let Some(v) = &self.to {
-            req.query("to", v);
-        }
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_FETCH_SPAN_FIELD_OPTIONS,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_FETCH_SPAN_FIELD_OPTIONS, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, GetSpanFieldOptions> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/observability/spans/fields/{}/options", crate
+                    ::runtime::http::segment(& self.field_name)
+                ),
+            );
+            if let Some(v) = &self.from {
+                req.query("from", v);
+            }
+            if let Some(v) = &self.to {
+                req.query("to", v);
+            }
+            Ok(req)
+        });
+        crate::runtime::http::send_json(
+            self.client,
+            &OP_FETCH_SPAN_FIELD_OPTIONS,
+            req,
+            self.opts,
+        )
     }
 }
 crate::runtime::into_future!(FetchSpanFieldOptionsBuilder, GetSpanFieldOptions);
@@ -597,27 +596,30 @@ impl<'c> FetchSpanEvalFieldOptionsBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<GetSpanEvaluationFieldOptions> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/observability/spans/evaluations/fields/{}/options", crate
-                ::runtime::http::segment(& self.field_name)
-            ),
-        );
-        if let Some(v) = &self.from {
-            req.query("from", v);
-        }
-        if let Some(v) = &self.to {
-            req.query("to", v);
-        }
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_FETCH_SPAN_EVAL_FIELD_OPTIONS,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_FETCH_SPAN_EVAL_FIELD_OPTIONS, resp).await
+    pub fn send(
+        self,
+    ) -> crate::runtime::http::Pending<'c, GetSpanEvaluationFieldOptions> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/observability/spans/evaluations/fields/{}/options", crate
+                    ::runtime::http::segment(& self.field_name)
+                ),
+            );
+            if let Some(v) = &self.from {
+                req.query("from", v);
+            }
+            if let Some(v) = &self.to {
+                req.query("to", v);
+            }
+            Ok(req)
+        });
+        crate::runtime::http::send_json(
+            self.client,
+            &OP_FETCH_SPAN_EVAL_FIELD_OPTIONS,
+            req,
+            self.opts,
+        )
     }
 }
 crate::runtime::into_future!(

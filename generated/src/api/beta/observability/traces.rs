@@ -171,24 +171,27 @@ impl<'c> SearchBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<GetTraces> {
-        let mut req = HttpRequest::new(String::from("/v1/observability/traces/search"));
-        if let Some(v) = &self.from {
-            req.query("from", v);
-        }
-        if let Some(v) = &self.to {
-            req.query("to", v);
-        }
-        if let Some(v) = &self.page_size {
-            req.query("page_size", v);
-        }
-        if let Some(v) = &self.cursor {
-            req.query("cursor", v);
-        }
-        req = req.json(&OP_SEARCH, &self.body)?;
-        let resp = crate::runtime::http::execute(self.client, &OP_SEARCH, req, self.opts)
-            .await?;
-        crate::runtime::http::json(&OP_SEARCH, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, GetTraces> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                String::from("/v1/observability/traces/search"),
+            );
+            if let Some(v) = &self.from {
+                req.query("from", v);
+            }
+            if let Some(v) = &self.to {
+                req.query("to", v);
+            }
+            if let Some(v) = &self.page_size {
+                req.query("page_size", v);
+            }
+            if let Some(v) = &self.cursor {
+                req.query("cursor", v);
+            }
+            req = req.json(&OP_SEARCH, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_SEARCH, req, self.opts)
     }
 }
 crate::runtime::into_future!(SearchBuilder, GetTraces);
@@ -229,25 +232,21 @@ impl<'c> AggregateBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<Aggregation> {
-        let mut req = HttpRequest::new(
-            String::from("/v1/observability/traces/aggregate"),
-        );
-        if let Some(v) = &self.from {
-            req.query("from", v);
-        }
-        if let Some(v) = &self.to {
-            req.query("to", v);
-        }
-        req = req.json(&OP_AGGREGATE, &self.body)?;
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_AGGREGATE,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_AGGREGATE, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, Aggregation> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                String::from("/v1/observability/traces/aggregate"),
+            );
+            if let Some(v) = &self.from {
+                req.query("from", v);
+            }
+            if let Some(v) = &self.to {
+                req.query("to", v);
+            }
+            req = req.json(&OP_AGGREGATE, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_AGGREGATE, req, self.opts)
     }
 }
 crate::runtime::into_future!(AggregateBuilder, Aggregation);
@@ -275,16 +274,17 @@ pub struct GetTraceFieldsBuilder<'c> {
 impl<'c> GetTraceFieldsBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<GetTraceFields> {
-        let req = HttpRequest::new(String::from("/v1/observability/traces/fields"));
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_GET_TRACE_FIELDS,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_GET_TRACE_FIELDS, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, GetTraceFields> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(String::from("/v1/observability/traces/fields"));
+            Ok(req)
+        });
+        crate::runtime::http::send_json(
+            self.client,
+            &OP_GET_TRACE_FIELDS,
+            req,
+            self.opts,
+        )
     }
 }
 crate::runtime::into_future!(GetTraceFieldsBuilder, GetTraceFields);
@@ -313,21 +313,17 @@ pub struct GetTraceByIdBuilder<'c> {
 impl<'c> GetTraceByIdBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<GetTrace> {
-        let req = HttpRequest::new(
-            format!(
-                "/v1/observability/traces/{}", crate ::runtime::http::segment(& self
-                .trace_id)
-            ),
-        );
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_GET_TRACE_BY_ID,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_GET_TRACE_BY_ID, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, GetTrace> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(
+                format!(
+                    "/v1/observability/traces/{}", crate ::runtime::http::segment(& self
+                    .trace_id)
+                ),
+            );
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_GET_TRACE_BY_ID, req, self.opts)
     }
 }
 crate::runtime::into_future!(GetTraceByIdBuilder, GetTrace);
@@ -380,33 +376,29 @@ impl<'c> GetTraceSpansBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<GetSpans> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/observability/traces/{}/spans", crate ::runtime::http::segment(&
-                self.trace_id)
-            ),
-        );
-        if let Some(v) = &self.from {
-            req.query("from", v);
-        }
-        if let Some(v) = &self.to {
-            req.query("to", v);
-        }
-        if let Some(v) = &self.page_size {
-            req.query("page_size", v);
-        }
-        if let Some(v) = &self.cursor {
-            req.query("cursor", v);
-        }
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_GET_TRACE_SPANS,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_GET_TRACE_SPANS, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, GetSpans> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/observability/traces/{}/spans", crate ::runtime::http::segment(&
+                    self.trace_id)
+                ),
+            );
+            if let Some(v) = &self.from {
+                req.query("from", v);
+            }
+            if let Some(v) = &self.to {
+                req.query("to", v);
+            }
+            if let Some(v) = &self.page_size {
+                req.query("page_size", v);
+            }
+            if let Some(v) = &self.cursor {
+                req.query("cursor", v);
+            }
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_GET_TRACE_SPANS, req, self.opts)
     }
 }
 crate::runtime::into_future!(GetTraceSpansBuilder, GetSpans);
@@ -447,27 +439,23 @@ impl<'c> FetchOptionsBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<GetTraceFieldOptions> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/observability/traces/fields/{}/options", crate
-                ::runtime::http::segment(& self.field_name)
-            ),
-        );
-        if let Some(v) = &self.from {
-            req.query("from", v);
-        }
-        if let Some(v) = &self.to {
-            req.query("to", v);
-        }
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_FETCH_OPTIONS,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_FETCH_OPTIONS, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, GetTraceFieldOptions> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/observability/traces/fields/{}/options", crate
+                    ::runtime::http::segment(& self.field_name)
+                ),
+            );
+            if let Some(v) = &self.from {
+                req.query("from", v);
+            }
+            if let Some(v) = &self.to {
+                req.query("to", v);
+            }
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_FETCH_OPTIONS, req, self.opts)
     }
 }
 crate::runtime::into_future!(FetchOptionsBuilder, GetTraceFieldOptions);
@@ -509,27 +497,24 @@ impl<'c> GetSpanByIdBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<GetSpan> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/observability/traces/{}/spans/{}", crate ::runtime::http::segment(&
-                self.trace_id), crate ::runtime::http::segment(& self.span_id)
-            ),
-        );
-        if let Some(v) = &self.from {
-            req.query("from", v);
-        }
-        if let Some(v) = &self.to {
-            req.query("to", v);
-        }
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_GET_SPAN_BY_ID,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_GET_SPAN_BY_ID, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, GetSpan> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/observability/traces/{}/spans/{}", crate
+                    ::runtime::http::segment(& self.trace_id), crate
+                    ::runtime::http::segment(& self.span_id)
+                ),
+            );
+            if let Some(v) = &self.from {
+                req.query("from", v);
+            }
+            if let Some(v) = &self.to {
+                req.query("to", v);
+            }
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_GET_SPAN_BY_ID, req, self.opts)
     }
 }
 crate::runtime::into_future!(GetSpanByIdBuilder, GetSpan);

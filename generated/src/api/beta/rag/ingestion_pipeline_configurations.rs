@@ -74,13 +74,16 @@ pub struct ListBuilder<'c> {
 impl<'c> ListBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<Vec<IngestionPipelineConfiguration>> {
-        let req = HttpRequest::new(
-            String::from("/v1/rag/ingestion_pipeline_configurations"),
-        );
-        let resp = crate::runtime::http::execute(self.client, &OP_LIST, req, self.opts)
-            .await?;
-        crate::runtime::http::json(&OP_LIST, resp).await
+    pub fn send(
+        self,
+    ) -> crate::runtime::http::Pending<'c, Vec<IngestionPipelineConfiguration>> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(
+                String::from("/v1/rag/ingestion_pipeline_configurations"),
+            );
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_LIST, req, self.opts)
     }
 }
 crate::runtime::into_future!(ListBuilder, Vec < IngestionPipelineConfiguration >);
@@ -103,19 +106,17 @@ pub struct RegisterBuilder<'c> {
 impl<'c> RegisterBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<IngestionPipelineConfiguration> {
-        let mut req = HttpRequest::new(
-            String::from("/v1/rag/ingestion_pipeline_configurations"),
-        );
-        req = req.json(&OP_REGISTER, &self.body)?;
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_REGISTER,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_REGISTER, resp).await
+    pub fn send(
+        self,
+    ) -> crate::runtime::http::Pending<'c, IngestionPipelineConfiguration> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                String::from("/v1/rag/ingestion_pipeline_configurations"),
+            );
+            req = req.json(&OP_REGISTER, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_REGISTER, req, self.opts)
     }
 }
 crate::runtime::into_future!(RegisterBuilder, IngestionPipelineConfiguration);
@@ -139,22 +140,20 @@ pub struct UpdateRunInfoBuilder<'c> {
 impl<'c> UpdateRunInfoBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<IngestionPipelineConfiguration> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/rag/ingestion_pipeline_configurations/{}/run_info", crate
-                ::runtime::http::segment(& self.id)
-            ),
-        );
-        req = req.json(&OP_UPDATE_RUN_INFO, &self.body)?;
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_UPDATE_RUN_INFO,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_UPDATE_RUN_INFO, resp).await
+    pub fn send(
+        self,
+    ) -> crate::runtime::http::Pending<'c, IngestionPipelineConfiguration> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/rag/ingestion_pipeline_configurations/{}/run_info", crate
+                    ::runtime::http::segment(& self.id)
+                ),
+            );
+            req = req.json(&OP_UPDATE_RUN_INFO, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_UPDATE_RUN_INFO, req, self.opts)
     }
 }
 crate::runtime::into_future!(UpdateRunInfoBuilder, IngestionPipelineConfiguration);

@@ -93,16 +93,19 @@ pub struct ListDeploymentsBuilder<'c> {
 impl<'c> ListDeploymentsBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<GetDeploymentSummariesResponse> {
-        let req = HttpRequest::new(String::from("/v1/rag/deployments"));
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_LIST_DEPLOYMENTS,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_LIST_DEPLOYMENTS, resp).await
+    pub fn send(
+        self,
+    ) -> crate::runtime::http::Pending<'c, GetDeploymentSummariesResponse> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(String::from("/v1/rag/deployments"));
+            Ok(req)
+        });
+        crate::runtime::http::send_json(
+            self.client,
+            &OP_LIST_DEPLOYMENTS,
+            req,
+            self.opts,
+        )
     }
 }
 crate::runtime::into_future!(ListDeploymentsBuilder, GetDeploymentSummariesResponse);
@@ -125,17 +128,20 @@ pub struct RegisterDeploymentBuilder<'c> {
 impl<'c> RegisterDeploymentBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<RegisterSearchIndexResponseIndex> {
-        let mut req = HttpRequest::new(String::from("/v1/rag/deployments"));
-        req = req.json(&OP_REGISTER_DEPLOYMENT, &self.body)?;
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_REGISTER_DEPLOYMENT,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_REGISTER_DEPLOYMENT, resp).await
+    pub fn send(
+        self,
+    ) -> crate::runtime::http::Pending<'c, RegisterSearchIndexResponseIndex> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(String::from("/v1/rag/deployments"));
+            req = req.json(&OP_REGISTER_DEPLOYMENT, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send_json(
+            self.client,
+            &OP_REGISTER_DEPLOYMENT,
+            req,
+            self.opts,
+        )
     }
 }
 crate::runtime::into_future!(
@@ -160,21 +166,22 @@ pub struct UnregisterDeploymentBuilder<'c> {
 impl<'c> UnregisterDeploymentBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<serde_json::Value> {
-        let req = HttpRequest::new(
-            format!(
-                "/v1/rag/deployments/{}", crate ::runtime::http::segment(& self
-                .deployment_id)
-            ),
-        );
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_UNREGISTER_DEPLOYMENT,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_UNREGISTER_DEPLOYMENT, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, serde_json::Value> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(
+                format!(
+                    "/v1/rag/deployments/{}", crate ::runtime::http::segment(& self
+                    .deployment_id)
+                ),
+            );
+            Ok(req)
+        });
+        crate::runtime::http::send_json(
+            self.client,
+            &OP_UNREGISTER_DEPLOYMENT,
+            req,
+            self.opts,
+        )
     }
 }
 crate::runtime::into_future!(UnregisterDeploymentBuilder, serde_json::Value);
@@ -198,22 +205,23 @@ pub struct UpdateDeploymentMetricsBuilder<'c> {
 impl<'c> UpdateDeploymentMetricsBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<serde_json::Value> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/rag/deployments/{}/metrics", crate ::runtime::http::segment(& self
-                .deployment_id)
-            ),
-        );
-        req = req.json(&OP_UPDATE_DEPLOYMENT_METRICS, &self.body)?;
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_UPDATE_DEPLOYMENT_METRICS,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_UPDATE_DEPLOYMENT_METRICS, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, serde_json::Value> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/rag/deployments/{}/metrics", crate ::runtime::http::segment(&
+                    self.deployment_id)
+                ),
+            );
+            req = req.json(&OP_UPDATE_DEPLOYMENT_METRICS, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send_json(
+            self.client,
+            &OP_UPDATE_DEPLOYMENT_METRICS,
+            req,
+            self.opts,
+        )
     }
 }
 crate::runtime::into_future!(UpdateDeploymentMetricsBuilder, serde_json::Value);

@@ -80,13 +80,16 @@ pub struct ListBuilder<'c> {
 impl<'c> ListBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<ListChatCompletionFieldsResponse> {
-        let req = HttpRequest::new(
-            String::from("/v1/observability/chat-completion-fields"),
-        );
-        let resp = crate::runtime::http::execute(self.client, &OP_LIST, req, self.opts)
-            .await?;
-        crate::runtime::http::json(&OP_LIST, resp).await
+    pub fn send(
+        self,
+    ) -> crate::runtime::http::Pending<'c, ListChatCompletionFieldsResponse> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(
+                String::from("/v1/observability/chat-completion-fields"),
+            );
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_LIST, req, self.opts)
     }
 }
 crate::runtime::into_future!(ListBuilder, ListChatCompletionFieldsResponse);
@@ -116,22 +119,20 @@ pub struct FetchOptionsBuilder<'c> {
 impl<'c> FetchOptionsBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<FetchChatCompletionFieldOptionsResponse> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/observability/chat-completion-fields/{}/options", crate
-                ::runtime::http::segment(& self.field_name)
-            ),
-        );
-        req.query("operator", &self.operator);
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_FETCH_OPTIONS,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_FETCH_OPTIONS, resp).await
+    pub fn send(
+        self,
+    ) -> crate::runtime::http::Pending<'c, FetchChatCompletionFieldOptionsResponse> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/observability/chat-completion-fields/{}/options", crate
+                    ::runtime::http::segment(& self.field_name)
+                ),
+            );
+            req.query("operator", &self.operator);
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_FETCH_OPTIONS, req, self.opts)
     }
 }
 crate::runtime::into_future!(
@@ -163,22 +164,25 @@ pub struct FetchOptionCountsBuilder<'c> {
 impl<'c> FetchOptionCountsBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<FetchFieldOptionCountsResponse> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/observability/chat-completion-fields/{}/options-counts", crate
-                ::runtime::http::segment(& self.field_name)
-            ),
-        );
-        req = req.json(&OP_FETCH_OPTION_COUNTS, &self.body)?;
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_FETCH_OPTION_COUNTS,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_FETCH_OPTION_COUNTS, resp).await
+    pub fn send(
+        self,
+    ) -> crate::runtime::http::Pending<'c, FetchFieldOptionCountsResponse> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/observability/chat-completion-fields/{}/options-counts", crate
+                    ::runtime::http::segment(& self.field_name)
+                ),
+            );
+            req = req.json(&OP_FETCH_OPTION_COUNTS, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send_json(
+            self.client,
+            &OP_FETCH_OPTION_COUNTS,
+            req,
+            self.opts,
+        )
     }
 }
 crate::runtime::into_future!(FetchOptionCountsBuilder, FetchFieldOptionCountsResponse);

@@ -128,20 +128,23 @@ impl<'c> SearchBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<SearchChatCompletionEventsResponse> {
-        let mut req = HttpRequest::new(
-            String::from("/v1/observability/chat-completion-events/search"),
-        );
-        if let Some(v) = &self.page_size {
-            req.query("page_size", v);
-        }
-        if let Some(v) = &self.cursor {
-            req.query("cursor", v);
-        }
-        req = req.json(&OP_SEARCH, &self.body)?;
-        let resp = crate::runtime::http::execute(self.client, &OP_SEARCH, req, self.opts)
-            .await?;
-        crate::runtime::http::json(&OP_SEARCH, resp).await
+    pub fn send(
+        self,
+    ) -> crate::runtime::http::Pending<'c, SearchChatCompletionEventsResponse> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                String::from("/v1/observability/chat-completion-events/search"),
+            );
+            if let Some(v) = &self.page_size {
+                req.query("page_size", v);
+            }
+            if let Some(v) = &self.cursor {
+                req.query("cursor", v);
+            }
+            req = req.json(&OP_SEARCH, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_SEARCH, req, self.opts)
     }
 }
 crate::runtime::into_future!(SearchBuilder, SearchChatCompletionEventsResponse);
@@ -170,19 +173,17 @@ pub struct SearchIdsBuilder<'c> {
 impl<'c> SearchIdsBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<SearchChatCompletionEventIdsResponse> {
-        let mut req = HttpRequest::new(
-            String::from("/v1/observability/chat-completion-events/search-ids"),
-        );
-        req = req.json(&OP_SEARCH_IDS, &self.body)?;
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_SEARCH_IDS,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_SEARCH_IDS, resp).await
+    pub fn send(
+        self,
+    ) -> crate::runtime::http::Pending<'c, SearchChatCompletionEventIdsResponse> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                String::from("/v1/observability/chat-completion-events/search-ids"),
+            );
+            req = req.json(&OP_SEARCH_IDS, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_SEARCH_IDS, req, self.opts)
     }
 }
 crate::runtime::into_future!(SearchIdsBuilder, SearchChatCompletionEventIdsResponse);
@@ -211,16 +212,17 @@ pub struct FetchBuilder<'c> {
 impl<'c> FetchBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<ChatCompletionEvent> {
-        let req = HttpRequest::new(
-            format!(
-                "/v1/observability/chat-completion-events/{}", crate
-                ::runtime::http::segment(& self.event_id)
-            ),
-        );
-        let resp = crate::runtime::http::execute(self.client, &OP_FETCH, req, self.opts)
-            .await?;
-        crate::runtime::http::json(&OP_FETCH, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, ChatCompletionEvent> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(
+                format!(
+                    "/v1/observability/chat-completion-events/{}", crate
+                    ::runtime::http::segment(& self.event_id)
+                ),
+            );
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_FETCH, req, self.opts)
     }
 }
 crate::runtime::into_future!(FetchBuilder, ChatCompletionEvent);
@@ -249,21 +251,24 @@ pub struct FetchSimilarEventsBuilder<'c> {
 impl<'c> FetchSimilarEventsBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<SearchChatCompletionEventsResponse> {
-        let req = HttpRequest::new(
-            format!(
-                "/v1/observability/chat-completion-events/{}/similar-events", crate
-                ::runtime::http::segment(& self.event_id)
-            ),
-        );
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_FETCH_SIMILAR_EVENTS,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_FETCH_SIMILAR_EVENTS, resp).await
+    pub fn send(
+        self,
+    ) -> crate::runtime::http::Pending<'c, SearchChatCompletionEventsResponse> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(
+                format!(
+                    "/v1/observability/chat-completion-events/{}/similar-events", crate
+                    ::runtime::http::segment(& self.event_id)
+                ),
+            );
+            Ok(req)
+        });
+        crate::runtime::http::send_json(
+            self.client,
+            &OP_FETCH_SIMILAR_EVENTS,
+            req,
+            self.opts,
+        )
     }
 }
 crate::runtime::into_future!(
@@ -295,17 +300,18 @@ pub struct JudgeBuilder<'c> {
 impl<'c> JudgeBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<JudgeOutput> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/observability/chat-completion-events/{}/live-judging", crate
-                ::runtime::http::segment(& self.event_id)
-            ),
-        );
-        req = req.json(&OP_JUDGE, &self.body)?;
-        let resp = crate::runtime::http::execute(self.client, &OP_JUDGE, req, self.opts)
-            .await?;
-        crate::runtime::http::json(&OP_JUDGE, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, JudgeOutput> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/observability/chat-completion-events/{}/live-judging", crate
+                    ::runtime::http::segment(& self.event_id)
+                ),
+            );
+            req = req.json(&OP_JUDGE, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_JUDGE, req, self.opts)
     }
 }
 crate::runtime::into_future!(JudgeBuilder, JudgeOutput);

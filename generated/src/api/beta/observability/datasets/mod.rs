@@ -289,20 +289,21 @@ impl<'c> ListBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<ListDatasetsResponse> {
-        let mut req = HttpRequest::new(String::from("/v1/observability/datasets"));
-        if let Some(v) = &self.page_size {
-            req.query("page_size", v);
-        }
-        if let Some(v) = &self.page {
-            req.query("page", v);
-        }
-        if let Some(v) = &self.q {
-            req.query("q", v);
-        }
-        let resp = crate::runtime::http::execute(self.client, &OP_LIST, req, self.opts)
-            .await?;
-        crate::runtime::http::json(&OP_LIST, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, ListDatasetsResponse> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(String::from("/v1/observability/datasets"));
+            if let Some(v) = &self.page_size {
+                req.query("page_size", v);
+            }
+            if let Some(v) = &self.page {
+                req.query("page", v);
+            }
+            if let Some(v) = &self.q {
+                req.query("q", v);
+            }
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_LIST, req, self.opts)
     }
 }
 crate::runtime::into_future!(ListBuilder, ListDatasetsResponse);
@@ -331,12 +332,13 @@ pub struct CreateBuilder<'c> {
 impl<'c> CreateBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<Dataset> {
-        let mut req = HttpRequest::new(String::from("/v1/observability/datasets"));
-        req = req.json(&OP_CREATE, &self.body)?;
-        let resp = crate::runtime::http::execute(self.client, &OP_CREATE, req, self.opts)
-            .await?;
-        crate::runtime::http::json(&OP_CREATE, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, Dataset> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(String::from("/v1/observability/datasets"));
+            req = req.json(&OP_CREATE, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_CREATE, req, self.opts)
     }
 }
 crate::runtime::into_future!(CreateBuilder, Dataset);
@@ -365,16 +367,17 @@ pub struct FetchBuilder<'c> {
 impl<'c> FetchBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<DatasetPreview> {
-        let req = HttpRequest::new(
-            format!(
-                "/v1/observability/datasets/{}", crate ::runtime::http::segment(& self
-                .dataset_id)
-            ),
-        );
-        let resp = crate::runtime::http::execute(self.client, &OP_FETCH, req, self.opts)
-            .await?;
-        crate::runtime::http::json(&OP_FETCH, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, DatasetPreview> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(
+                format!(
+                    "/v1/observability/datasets/{}", crate ::runtime::http::segment(&
+                    self.dataset_id)
+                ),
+            );
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_FETCH, req, self.opts)
     }
 }
 crate::runtime::into_future!(FetchBuilder, DatasetPreview);
@@ -403,16 +406,17 @@ pub struct DeleteBuilder<'c> {
 impl<'c> DeleteBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<()> {
-        let req = HttpRequest::new(
-            format!(
-                "/v1/observability/datasets/{}", crate ::runtime::http::segment(& self
-                .dataset_id)
-            ),
-        );
-        let resp = crate::runtime::http::execute(self.client, &OP_DELETE, req, self.opts)
-            .await?;
-        crate::runtime::http::empty(&OP_DELETE, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, ()> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(
+                format!(
+                    "/v1/observability/datasets/{}", crate ::runtime::http::segment(&
+                    self.dataset_id)
+                ),
+            );
+            Ok(req)
+        });
+        crate::runtime::http::send(self.client, &OP_DELETE, req, self.opts)
     }
 }
 crate::runtime::into_future!(DeleteBuilder, ());
@@ -442,17 +446,18 @@ pub struct UpdateBuilder<'c> {
 impl<'c> UpdateBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<DatasetPreview> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/observability/datasets/{}", crate ::runtime::http::segment(& self
-                .dataset_id)
-            ),
-        );
-        req = req.json(&OP_UPDATE, &self.body)?;
-        let resp = crate::runtime::http::execute(self.client, &OP_UPDATE, req, self.opts)
-            .await?;
-        crate::runtime::http::json(&OP_UPDATE, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, DatasetPreview> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/observability/datasets/{}", crate ::runtime::http::segment(&
+                    self.dataset_id)
+                ),
+            );
+            req = req.json(&OP_UPDATE, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_UPDATE, req, self.opts)
     }
 }
 crate::runtime::into_future!(UpdateBuilder, DatasetPreview);
@@ -493,27 +498,23 @@ impl<'c> ListRecordsBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<ListDatasetRecordsResponse> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/observability/datasets/{}/records", crate ::runtime::http::segment(&
-                self.dataset_id)
-            ),
-        );
-        if let Some(v) = &self.page_size {
-            req.query("page_size", v);
-        }
-        if let Some(v) = &self.page {
-            req.query("page", v);
-        }
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_LIST_RECORDS,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_LIST_RECORDS, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, ListDatasetRecordsResponse> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/observability/datasets/{}/records", crate
+                    ::runtime::http::segment(& self.dataset_id)
+                ),
+            );
+            if let Some(v) = &self.page_size {
+                req.query("page_size", v);
+            }
+            if let Some(v) = &self.page {
+                req.query("page", v);
+            }
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_LIST_RECORDS, req, self.opts)
     }
 }
 crate::runtime::into_future!(ListRecordsBuilder, ListDatasetRecordsResponse);
@@ -543,22 +544,18 @@ pub struct CreateRecordBuilder<'c> {
 impl<'c> CreateRecordBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<DatasetRecord> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/observability/datasets/{}/records", crate ::runtime::http::segment(&
-                self.dataset_id)
-            ),
-        );
-        req = req.json(&OP_CREATE_RECORD, &self.body)?;
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_CREATE_RECORD,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_CREATE_RECORD, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, DatasetRecord> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/observability/datasets/{}/records", crate
+                    ::runtime::http::segment(& self.dataset_id)
+                ),
+            );
+            req = req.json(&OP_CREATE_RECORD, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_CREATE_RECORD, req, self.opts)
     }
 }
 crate::runtime::into_future!(CreateRecordBuilder, DatasetRecord);
@@ -588,22 +585,23 @@ pub struct ImportFromCampaignBuilder<'c> {
 impl<'c> ImportFromCampaignBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<DatasetImportTask> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/observability/datasets/{}/imports/from-campaign", crate
-                ::runtime::http::segment(& self.dataset_id)
-            ),
-        );
-        req = req.json(&OP_IMPORT_FROM_CAMPAIGN, &self.body)?;
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_IMPORT_FROM_CAMPAIGN,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_IMPORT_FROM_CAMPAIGN, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, DatasetImportTask> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/observability/datasets/{}/imports/from-campaign", crate
+                    ::runtime::http::segment(& self.dataset_id)
+                ),
+            );
+            req = req.json(&OP_IMPORT_FROM_CAMPAIGN, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send_json(
+            self.client,
+            &OP_IMPORT_FROM_CAMPAIGN,
+            req,
+            self.opts,
+        )
     }
 }
 crate::runtime::into_future!(ImportFromCampaignBuilder, DatasetImportTask);
@@ -633,22 +631,23 @@ pub struct ImportFromExplorerBuilder<'c> {
 impl<'c> ImportFromExplorerBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<DatasetImportTask> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/observability/datasets/{}/imports/from-explorer", crate
-                ::runtime::http::segment(& self.dataset_id)
-            ),
-        );
-        req = req.json(&OP_IMPORT_FROM_EXPLORER, &self.body)?;
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_IMPORT_FROM_EXPLORER,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_IMPORT_FROM_EXPLORER, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, DatasetImportTask> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/observability/datasets/{}/imports/from-explorer", crate
+                    ::runtime::http::segment(& self.dataset_id)
+                ),
+            );
+            req = req.json(&OP_IMPORT_FROM_EXPLORER, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send_json(
+            self.client,
+            &OP_IMPORT_FROM_EXPLORER,
+            req,
+            self.opts,
+        )
     }
 }
 crate::runtime::into_future!(ImportFromExplorerBuilder, DatasetImportTask);
@@ -678,22 +677,23 @@ pub struct ImportFromFileBuilder<'c> {
 impl<'c> ImportFromFileBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<DatasetImportTask> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/observability/datasets/{}/imports/from-file", crate
-                ::runtime::http::segment(& self.dataset_id)
-            ),
-        );
-        req = req.json(&OP_IMPORT_FROM_FILE, &self.body)?;
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_IMPORT_FROM_FILE,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_IMPORT_FROM_FILE, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, DatasetImportTask> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/observability/datasets/{}/imports/from-file", crate
+                    ::runtime::http::segment(& self.dataset_id)
+                ),
+            );
+            req = req.json(&OP_IMPORT_FROM_FILE, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send_json(
+            self.client,
+            &OP_IMPORT_FROM_FILE,
+            req,
+            self.opts,
+        )
     }
 }
 crate::runtime::into_future!(ImportFromFileBuilder, DatasetImportTask);
@@ -723,22 +723,23 @@ pub struct ImportFromPlaygroundBuilder<'c> {
 impl<'c> ImportFromPlaygroundBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<DatasetImportTask> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/observability/datasets/{}/imports/from-playground", crate
-                ::runtime::http::segment(& self.dataset_id)
-            ),
-        );
-        req = req.json(&OP_IMPORT_FROM_PLAYGROUND, &self.body)?;
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_IMPORT_FROM_PLAYGROUND,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_IMPORT_FROM_PLAYGROUND, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, DatasetImportTask> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/observability/datasets/{}/imports/from-playground", crate
+                    ::runtime::http::segment(& self.dataset_id)
+                ),
+            );
+            req = req.json(&OP_IMPORT_FROM_PLAYGROUND, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send_json(
+            self.client,
+            &OP_IMPORT_FROM_PLAYGROUND,
+            req,
+            self.opts,
+        )
     }
 }
 crate::runtime::into_future!(ImportFromPlaygroundBuilder, DatasetImportTask);
@@ -768,22 +769,23 @@ pub struct ImportFromDatasetRecordsBuilder<'c> {
 impl<'c> ImportFromDatasetRecordsBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<DatasetImportTask> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/observability/datasets/{}/imports/from-dataset", crate
-                ::runtime::http::segment(& self.dataset_id)
-            ),
-        );
-        req = req.json(&OP_IMPORT_FROM_DATASET_RECORDS, &self.body)?;
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_IMPORT_FROM_DATASET_RECORDS,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_IMPORT_FROM_DATASET_RECORDS, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, DatasetImportTask> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/observability/datasets/{}/imports/from-dataset", crate
+                    ::runtime::http::segment(& self.dataset_id)
+                ),
+            );
+            req = req.json(&OP_IMPORT_FROM_DATASET_RECORDS, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send_json(
+            self.client,
+            &OP_IMPORT_FROM_DATASET_RECORDS,
+            req,
+            self.opts,
+        )
     }
 }
 crate::runtime::into_future!(ImportFromDatasetRecordsBuilder, DatasetImportTask);
@@ -812,21 +814,17 @@ pub struct ExportToJsonlBuilder<'c> {
 impl<'c> ExportToJsonlBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<ExportDatasetResponse> {
-        let req = HttpRequest::new(
-            format!(
-                "/v1/observability/datasets/{}/exports/to-jsonl", crate
-                ::runtime::http::segment(& self.dataset_id)
-            ),
-        );
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_EXPORT_TO_JSONL,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_EXPORT_TO_JSONL, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, ExportDatasetResponse> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(
+                format!(
+                    "/v1/observability/datasets/{}/exports/to-jsonl", crate
+                    ::runtime::http::segment(& self.dataset_id)
+                ),
+            );
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_EXPORT_TO_JSONL, req, self.opts)
     }
 }
 crate::runtime::into_future!(ExportToJsonlBuilder, ExportDatasetResponse);
@@ -856,22 +854,18 @@ pub struct FetchTaskBuilder<'c> {
 impl<'c> FetchTaskBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<DatasetImportTask> {
-        let req = HttpRequest::new(
-            format!(
-                "/v1/observability/datasets/{}/tasks/{}", crate
-                ::runtime::http::segment(& self.dataset_id), crate
-                ::runtime::http::segment(& self.task_id)
-            ),
-        );
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_FETCH_TASK,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_FETCH_TASK, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, DatasetImportTask> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(
+                format!(
+                    "/v1/observability/datasets/{}/tasks/{}", crate
+                    ::runtime::http::segment(& self.dataset_id), crate
+                    ::runtime::http::segment(& self.task_id)
+                ),
+            );
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_FETCH_TASK, req, self.opts)
     }
 }
 crate::runtime::into_future!(FetchTaskBuilder, DatasetImportTask);
@@ -912,27 +906,25 @@ impl<'c> ListTasksBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<ListDatasetImportTasksResponse> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/observability/datasets/{}/tasks", crate ::runtime::http::segment(&
-                self.dataset_id)
-            ),
-        );
-        if let Some(v) = &self.page_size {
-            req.query("page_size", v);
-        }
-        if let Some(v) = &self.page {
-            req.query("page", v);
-        }
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_LIST_TASKS,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::json(&OP_LIST_TASKS, resp).await
+    pub fn send(
+        self,
+    ) -> crate::runtime::http::Pending<'c, ListDatasetImportTasksResponse> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/observability/datasets/{}/tasks", crate
+                    ::runtime::http::segment(& self.dataset_id)
+                ),
+            );
+            if let Some(v) = &self.page_size {
+                req.query("page_size", v);
+            }
+            if let Some(v) = &self.page {
+                req.query("page", v);
+            }
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_LIST_TASKS, req, self.opts)
     }
 }
 crate::runtime::into_future!(ListTasksBuilder, ListDatasetImportTasksResponse);

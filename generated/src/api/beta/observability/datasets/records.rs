@@ -126,16 +126,17 @@ pub struct FetchBuilder<'c> {
 impl<'c> FetchBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<DatasetRecord> {
-        let req = HttpRequest::new(
-            format!(
-                "/v1/observability/dataset-records/{}", crate ::runtime::http::segment(&
-                self.dataset_record_id)
-            ),
-        );
-        let resp = crate::runtime::http::execute(self.client, &OP_FETCH, req, self.opts)
-            .await?;
-        crate::runtime::http::json(&OP_FETCH, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, DatasetRecord> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(
+                format!(
+                    "/v1/observability/dataset-records/{}", crate
+                    ::runtime::http::segment(& self.dataset_record_id)
+                ),
+            );
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_FETCH, req, self.opts)
     }
 }
 crate::runtime::into_future!(FetchBuilder, DatasetRecord);
@@ -164,16 +165,17 @@ pub struct DeleteBuilder<'c> {
 impl<'c> DeleteBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<()> {
-        let req = HttpRequest::new(
-            format!(
-                "/v1/observability/dataset-records/{}", crate ::runtime::http::segment(&
-                self.dataset_record_id)
-            ),
-        );
-        let resp = crate::runtime::http::execute(self.client, &OP_DELETE, req, self.opts)
-            .await?;
-        crate::runtime::http::empty(&OP_DELETE, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, ()> {
+        let req = crate::runtime::http::build(|| {
+            let req = HttpRequest::new(
+                format!(
+                    "/v1/observability/dataset-records/{}", crate
+                    ::runtime::http::segment(& self.dataset_record_id)
+                ),
+            );
+            Ok(req)
+        });
+        crate::runtime::http::send(self.client, &OP_DELETE, req, self.opts)
     }
 }
 crate::runtime::into_future!(DeleteBuilder, ());
@@ -202,19 +204,15 @@ pub struct BulkDeleteBuilder<'c> {
 impl<'c> BulkDeleteBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<()> {
-        let mut req = HttpRequest::new(
-            String::from("/v1/observability/dataset-records/bulk-delete"),
-        );
-        req = req.json(&OP_BULK_DELETE, &self.body)?;
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_BULK_DELETE,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::empty(&OP_BULK_DELETE, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, ()> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                String::from("/v1/observability/dataset-records/bulk-delete"),
+            );
+            req = req.json(&OP_BULK_DELETE, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send(self.client, &OP_BULK_DELETE, req, self.opts)
     }
 }
 crate::runtime::into_future!(BulkDeleteBuilder, ());
@@ -244,17 +242,18 @@ pub struct JudgeBuilder<'c> {
 impl<'c> JudgeBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<JudgeOutput> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/observability/dataset-records/{}/live-judging", crate
-                ::runtime::http::segment(& self.dataset_record_id)
-            ),
-        );
-        req = req.json(&OP_JUDGE, &self.body)?;
-        let resp = crate::runtime::http::execute(self.client, &OP_JUDGE, req, self.opts)
-            .await?;
-        crate::runtime::http::json(&OP_JUDGE, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, JudgeOutput> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/observability/dataset-records/{}/live-judging", crate
+                    ::runtime::http::segment(& self.dataset_record_id)
+                ),
+            );
+            req = req.json(&OP_JUDGE, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send_json(self.client, &OP_JUDGE, req, self.opts)
     }
 }
 crate::runtime::into_future!(JudgeBuilder, JudgeOutput);
@@ -284,22 +283,18 @@ pub struct UpdatePayloadBuilder<'c> {
 impl<'c> UpdatePayloadBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<()> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/observability/dataset-records/{}/payload", crate
-                ::runtime::http::segment(& self.dataset_record_id)
-            ),
-        );
-        req = req.json(&OP_UPDATE_PAYLOAD, &self.body)?;
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_UPDATE_PAYLOAD,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::empty(&OP_UPDATE_PAYLOAD, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, ()> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/observability/dataset-records/{}/payload", crate
+                    ::runtime::http::segment(& self.dataset_record_id)
+                ),
+            );
+            req = req.json(&OP_UPDATE_PAYLOAD, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send(self.client, &OP_UPDATE_PAYLOAD, req, self.opts)
     }
 }
 crate::runtime::into_future!(UpdatePayloadBuilder, ());
@@ -329,22 +324,18 @@ pub struct UpdatePropertiesBuilder<'c> {
 impl<'c> UpdatePropertiesBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
-    pub async fn send(self) -> crate::Result<()> {
-        let mut req = HttpRequest::new(
-            format!(
-                "/v1/observability/dataset-records/{}/properties", crate
-                ::runtime::http::segment(& self.dataset_record_id)
-            ),
-        );
-        req = req.json(&OP_UPDATE_PROPERTIES, &self.body)?;
-        let resp = crate::runtime::http::execute(
-                self.client,
-                &OP_UPDATE_PROPERTIES,
-                req,
-                self.opts,
-            )
-            .await?;
-        crate::runtime::http::empty(&OP_UPDATE_PROPERTIES, resp).await
+    pub fn send(self) -> crate::runtime::http::Pending<'c, ()> {
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(
+                format!(
+                    "/v1/observability/dataset-records/{}/properties", crate
+                    ::runtime::http::segment(& self.dataset_record_id)
+                ),
+            );
+            req = req.json(&OP_UPDATE_PROPERTIES, &self.body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send(self.client, &OP_UPDATE_PROPERTIES, req, self.opts)
     }
 }
 crate::runtime::into_future!(UpdatePropertiesBuilder, ());
