@@ -6,6 +6,7 @@
 //!    files ─emit─▶ output directory (atomic) + sdk-manifest.json
 //! ```
 
+pub mod contract;
 pub mod diag;
 pub mod emit;
 pub mod ir;
@@ -25,7 +26,10 @@ pub use overlay::Overlay;
 /// Everything one generation produces, before anything is written.
 pub struct Generated {
     pub ir: ir::Ir,
+    /// The SDK crate: path relative to its root → contents.
     pub files: BTreeMap<String, String>,
+    /// The contract tests for the SDK (`tests/tests/contract.rs` in this project).
+    pub contract_tests: String,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -49,5 +53,6 @@ pub fn generate(spec_text: &str, overlay: &Overlay) -> Result<Generated> {
         sha256: load::sha256_hex(spec_text.as_bytes()),
     };
     let files = render::render_crate(&ir, &spec)?;
-    Ok(Generated { ir, files, diagnostics })
+    let contract_tests = render::format_file(contract::render(&ir))?;
+    Ok(Generated { ir, files, contract_tests, diagnostics })
 }

@@ -65,6 +65,15 @@ enum Cmd {
     },
 }
 
+/// Where the generated contract tests go.
+const CONTRACT_TESTS: &str = "tests/tests/contract.rs";
+
+fn write_atomic(path: &Path, text: &str) -> Result<()> {
+    let tmp = path.with_extension("rs.tmp");
+    std::fs::write(&tmp, text).with_context(|| format!("writing {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))
+}
+
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_path_buf()
 }
@@ -300,10 +309,14 @@ fn main() -> Result<()> {
         }
         Cmd::Regen { spec, out } => {
             let spec = spec_path(spec)?;
+            let default_out = out.is_none();
             let out_dir = out.unwrap_or_else(|| root().join("generated"));
             let start = Instant::now();
             let generated = generate(&spec)?;
             sdkgen::emit::write_tree(&out_dir, &generated.files)?;
+            if default_out {
+                write_atomic(&root().join(CONTRACT_TESTS), &generated.contract_tests)?;
+            }
             eprintln!(
                 "regenerated {} ({} types, {} files, {} warnings) in {:.0?}",
                 out_dir.display(),
@@ -335,6 +348,13 @@ fn main() -> Result<()> {
             for path in committed.keys().filter(|p| !generated.files.contains_key(*p)) {
                 diffs += 1;
                 println!("--- generated/{path} is committed but no longer generated");
+            }
+            let contract_path = root().join(CONTRACT_TESTS);
+            let committed_tests = std::fs::read_to_string(&contract_path).unwrap_or_default();
+            if committed_tests != generated.contract_tests {
+                diffs += 1;
+                let diff = similar::TextDiff::from_lines(committed_tests.as_str(), generated.contract_tests.as_str());
+                print!("{}", diff.unified_diff().context_radius(3).header(&format!("a/{CONTRACT_TESTS}"), &format!("b/{CONTRACT_TESTS}")));
             }
             if diffs > 0 {
                 bail!("generated/ is out of date in {diffs} file(s): run `cargo xtask regen` and commit the result");

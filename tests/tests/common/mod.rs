@@ -29,3 +29,6 @@ pub fn json_eq(a: &serde_json::Value, b: &serde_json::Value) -> bool {
         _ => a == b,
     }
 }
+
+#[allow(unused)]
+pub mod contract;

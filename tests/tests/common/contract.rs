@@ -1,0 +1,122 @@
+//! Support for the generated contract tests (`tests/contract.rs`).
+
+use futures::StreamExt;
+use mistralai::{Client, RetryPolicy};
+use serde_json::Value;
+use std::future::Future;
+use std::pin::Pin;
+use wiremock::matchers::{body_json, body_string_contains, header, header_regex, method, path, query_param};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+pub type Call = for<'c> fn(&'c Client) -> Pin<Box<dyn Future<Output = mistralai::Result<Value>> + Send + 'c>>;
+
+#[derive(Debug, Clone, Copy)]
+pub enum Kind {
+    Json,
+    Empty,
+    Binary,
+    Sse,
+}
+
+/// One operation's contract: the exact request expected and the response served.
+pub struct Case {
+    pub op: &'static str,
+    pub method: &'static str,
+    pub path: &'static str,
+    pub query: &'static [(&'static str, &'static str)],
+    pub headers: &'static [(&'static str, &'static str)],
+    pub auth: Option<(&'static str, &'static str)>,
+    pub body: Option<&'static str>,
+    pub multipart_fields: Option<&'static [&'static str]>,
+    pub status: u16,
+    pub response: Option<&'static str>,
+    pub kind: Kind,
+    pub call: Call,
+}
+
+/// A value of `T` from JSON text.
+pub fn j<T: serde::de::DeserializeOwned>(text: &str) -> T {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("test value {text}: {e}"))
+}
+
+pub fn to_json<T: serde::Serialize>(v: &T) -> Value {
+    serde_json::to_value(v).expect("encodes")
+}
+
+pub async fn binary(r: mistralai::BinaryResponse) -> mistralai::Result<Value> {
+    let bytes = r.bytes().await?;
+    Ok(Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+}
+
+pub async fn first_event<T: serde::Serialize + serde::de::DeserializeOwned>(mut s: mistralai::EventStream<mistralai::Event<T>>) -> mistralai::Result<Value> {
+    let first = s.next().await.expect("one event")?;
+    assert!(s.next().await.is_none(), "exactly one event");
+    Ok(to_json(&first.data))
+}
+
+pub async fn run_all(cases: Vec<Case>) {
+    let server = MockServer::start().await;
+    let client = Client::builder()
+        .api_key("test-api-key")
+        .admin_api_key("test-admin-key")
+        .user_context_api_key("test-user-context-key")
+        .server(server.uri())
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let mut failures = Vec::new();
+    let total = cases.len();
+    for case in cases {
+        server.reset().await;
+        let mut mock = Mock::given(method(case.method)).and(path(case.path));
+        for (k, v) in case.query {
+            mock = mock.and(query_param(*k, *v));
+        }
+        for (k, v) in case.headers {
+            mock = mock.and(header(*k, *v));
+        }
+        if let Some((k, v)) = case.auth {
+            mock = mock.and(header(k, v));
+        }
+        if let Some(b) = case.body {
+            mock = mock.and(header("content-type", "application/json")).and(body_json(serde_json::from_str::<Value>(b).unwrap()));
+        }
+        if let Some(fields) = case.multipart_fields {
+            mock = mock.and(header_regex("content-type", "^multipart/form-data; boundary="));
+            for f in fields {
+                mock = mock.and(body_string_contains(format!("name=\"{f}\"")));
+            }
+        }
+        let template = ResponseTemplate::new(case.status);
+        let template = match (case.kind, case.response) {
+            (Kind::Json, Some(r)) => template.set_body_raw(r, "application/json"),
+            (Kind::Sse, Some(r)) => template.set_body_raw(format!("data: {r}\n\n"), "text/event-stream"),
+            (Kind::Binary, Some(r)) => template.set_body_raw(r, "application/octet-stream"),
+            _ => template,
+        };
+        mock.respond_with(template).expect(1).mount(&server).await;
+        let result = (case.call)(&client).await;
+        match result {
+            Ok(got) => {
+                let expected = match (case.kind, case.response) {
+                    (Kind::Empty, _) | (_, None) => Value::Null,
+                    (Kind::Binary, Some(r)) => Value::String(r.to_string()),
+                    (_, Some(r)) => serde_json::from_str(r).unwrap(),
+                };
+                if !crate::common::json_eq(&got, &expected) {
+                    failures.push(format!("{}: decoded {got} but the server sent {expected}", case.op));
+                }
+            }
+            Err(e) => {
+                let received = server.received_requests().await.unwrap_or_default();
+                let seen: Vec<String> = received
+                    .iter()
+                    .map(|r| format!("{} {} body={}", r.method, r.url, String::from_utf8_lossy(&r.body).chars().take(300).collect::<String>()))
+                    .collect();
+                failures.push(format!("{}: {e}\n    received: {seen:?}", case.op));
+            }
+        }
+    }
+    println!("{} of {total} operations passed their contract test", total - failures.len());
+    assert!(failures.is_empty(), "{} contract failures:\n{}", failures.len(), failures.join("\n"));
+}
