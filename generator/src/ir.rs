@@ -89,6 +89,8 @@ pub struct Param {
     pub json: bool,
     pub docs: Option<String>,
     pub deprecated: bool,
+    /// `format` of a string parameter.
+    pub format: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -198,6 +200,8 @@ pub struct Field {
     pub docs: Option<String>,
     pub deprecated: bool,
     pub default: Option<Value>,
+    /// `format` of a string field (`uuid`, `date-time`, …), kept as a `String` in Rust.
+    pub format: Option<String>,
 }
 
 impl Field {

@@ -155,6 +155,32 @@ fn locate_parse_error(doc: &Value) -> anyhow::Error {
         .unwrap_or_else(|| anyhow::anyhow!("#: the normalized spec does not fit the OpenAPI 3.0 model"))
 }
 
+/// The normalized document as a mock server (Stoplight Prism) should read it. Patches, each
+/// needed by Prism and harmless to the contract:
+/// - `openapi: 3.0.3`: the document is in 3.0 form (`nullable`, boolean exclusive bounds); read
+///   as 3.1, `nullable` would be ignored and every `null` rejected.
+/// - no `discriminator`s: Prism's validator (AJV) refuses a discriminator whose tag is not
+///   required in every member (the spec's messages have an optional `role`) and then validates
+///   nothing for the whole request; every member fixes its tag with a one-value enum, so `oneOf`
+///   alone checks the same thing.
+pub fn for_mock_server(mut doc: Value) -> Value {
+    fn strip(v: &mut Value) {
+        match v {
+            Value::Object(m) => {
+                if m.get("discriminator").is_some_and(Value::is_object) {
+                    m.shift_remove("discriminator");
+                }
+                m.values_mut().for_each(strip);
+            }
+            Value::Array(a) => a.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+    strip(&mut doc);
+    doc["openapi"] = Value::String("3.0.3".into());
+    doc
+}
+
 // ---------------------------------------------------------------------------------------------
 // $defs hoisting
 

@@ -66,7 +66,7 @@ enum Cmd {
 }
 
 /// Where the generated contract tests go.
-const CONTRACT_TESTS: &str = "tests/tests/contract.rs";
+const CONTRACT_TESTS: &str = "tests/tests/common/cases.rs";
 
 fn write_atomic(path: &Path, text: &str) -> Result<()> {
     let tmp = path.with_extension("rs.tmp");
@@ -370,7 +370,8 @@ fn main() -> Result<()> {
             for d in &diags {
                 eprintln!("{d}");
             }
-            std::fs::write(&out, serde_json::to_string_pretty(&normalized.document)?)?;
+            let doc = sdkgen::normalize::for_mock_server(normalized.document);
+            std::fs::write(&out, serde_json::to_string_pretty(&doc)?)?;
             eprintln!("wrote {}", out.display());
         }
     }

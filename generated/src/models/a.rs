@@ -793,6 +793,8 @@ impl AddUsersToWorkspaceOUT {
 #[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct AdminAssignUsersToGroupIn {
     /// User IDs to add to the group.
+    ///
+    /// Format: `uuid`.
     pub user_uuids: Vec<String>,
 }
 impl AdminAssignUsersToGroupIn {
@@ -1208,6 +1210,8 @@ pub struct AdminUpdateUserGroupIn {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub target_type: crate::Nullable<UserGroupTargetType>,
     /// Full replacement list of parent group UUIDs. Pass an empty list to remove all parents; omit the field to leave the parent groups unchanged.
+    ///
+    /// Format: `uuid`.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub parent_group_ids: crate::Nullable<Vec<String>>,
 }
@@ -1230,6 +1234,8 @@ pub struct AdminUserGroupIn {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub target_type: crate::Nullable<UserGroupTargetType>,
     /// UUIDs of existing groups to nest this new group inside. Omit or pass an empty list to create a top-level group.
+    ///
+    /// Format: `uuid`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_group_ids: Option<Vec<String>>,
 }
@@ -1327,6 +1333,8 @@ pub struct AdminUserGroupOut {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub organization_role: crate::Nullable<String>,
     /// UUIDs of the groups this group is directly nested inside.
+    ///
+    /// Format: `uuid`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_group_ids: Option<Vec<String>>,
 }

@@ -340,6 +340,7 @@ pub struct BatchJob {
     /// Fixed by the schema; filled in by the SDK.
     #[serde(default)]
     pub object: BatchJobObject,
+    /// Format: `uuid`.
     pub input_files: Vec<String>,
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub metadata: crate::Nullable<std::collections::BTreeMap<String, serde_json::Value>>,

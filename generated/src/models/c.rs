@@ -2443,6 +2443,8 @@ pub struct CreateBatchJobRequest {
     /// {"custom_id": "0", "body": {"max_tokens": 100, "messages": [{"role": "user", "content": "What is the best French cheese?"}]}}
     /// {"custom_id": "1", "body": {"max_tokens": 100, "messages": [{"role": "user", "content": "What is the best French wine?"}]}}
     /// ```
+    ///
+    /// Format: `uuid`.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub input_files: crate::Nullable<Vec<String>>,
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]

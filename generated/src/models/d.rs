@@ -258,6 +258,7 @@ crate::runtime::const_value!(DeleteBatchJobResponseObject, str, "batch");
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct DeleteDatasetRecordsRequest {
+    /// Format: `uuid`.
     pub dataset_record_ids: Vec<String>,
 }
 impl DeleteDatasetRecordsRequest {

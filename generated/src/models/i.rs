@@ -156,6 +156,7 @@ impl ImportDatasetFromCampaignRequest {
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct ImportDatasetFromDatasetRequest {
+    /// Format: `uuid`.
     pub dataset_record_ids: Vec<String>,
 }
 impl ImportDatasetFromDatasetRequest {

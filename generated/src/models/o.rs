@@ -1515,6 +1515,8 @@ pub struct OrganizationInviteIN {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub email_language: crate::Nullable<OrganizationInviteINEmailLanguage>,
     /// Workspace IDs the invited users should join.
+    ///
+    /// Format: `uuid`.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub workspace_uuids: crate::Nullable<Vec<String>>,
 }
@@ -1597,6 +1599,8 @@ pub struct OrganizationInviteOUT {
     /// Format: `date-time`.
     pub created_at: String,
     /// Workspace IDs the invited user will join.
+    ///
+    /// Format: `uuid`.
     ///
     /// Default: `[]`.
     #[serde(default, skip_serializing_if = "Option::is_none")]

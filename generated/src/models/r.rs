@@ -265,6 +265,8 @@ pub struct RemoveWorkspaceMembersOUT {
     /// Number of Workspace members removed.
     pub deleted_members_count: i64,
     /// Users that could not be removed.
+    ///
+    /// Format: `uuid`.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub not_deleted_members: crate::Nullable<Vec<String>>,
 }

@@ -937,6 +937,8 @@ crate::runtime::string_enum!(
 #[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct SetNestedGroupsIn {
     /// Full replacement list of UUIDs of groups to nest directly inside this group.
+    ///
+    /// Format: `uuid`.
     pub child_group_uuids: Vec<String>,
 }
 impl SetNestedGroupsIn {

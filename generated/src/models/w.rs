@@ -192,6 +192,8 @@ impl WorkflowBasicDefinition {
 #[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct WorkflowBulkArchiveRequest {
     /// List of workflow IDs to archive
+    ///
+    /// Format: `uuid`.
     pub workflow_ids: Vec<String>,
 }
 impl WorkflowBulkArchiveRequest {
@@ -256,6 +258,8 @@ impl WorkflowBulkError {
 #[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct WorkflowBulkUnarchiveRequest {
     /// List of workflow IDs to unarchive
+    ///
+    /// Format: `uuid`.
     pub workflow_ids: Vec<String>,
 }
 impl WorkflowBulkUnarchiveRequest {

@@ -493,10 +493,15 @@ impl<'a> Lowerer<'a> {
         for (wire, (schema, pptr)) in &props {
             let hint = format!("{}{}", name, names::pascal(wire));
             let (ty, nullable) = self.type_of(*schema, &hint, pptr);
+            let mut format = None;
             let (docs, deprecated, default, constant) = match schema.node() {
                 Node::Inline(ps) => {
                     let pv = view(&ps.schema_kind);
-                    let fmt = pv.format.clone().or_else(|| {
+                    let item_format = pv.items.and_then(|i| match i.node() {
+                        Node::Inline(x) => view(&x.schema_kind).format,
+                        Node::Ref(_) => None,
+                    });
+                    let fmt = pv.format.clone().or(item_format).or_else(|| {
                         pv.all_of.first().and_then(|m| match m.node() {
                             Node::Ref(_) => None,
                             Node::Inline(x) => view(&x.schema_kind).format,
@@ -507,6 +512,7 @@ impl<'a> Lowerer<'a> {
                             Node::Ref(r) => self.component_schema(r).is_some_and(|(cs, _)| is_const(cs)),
                             Node::Inline(x) => is_const(x),
                         });
+                    format = fmt.clone();
                     (docs_of(ps, fmt.as_deref()), ps.schema_data.deprecated, ps.schema_data.default.clone(), constant)
                 }
                 Node::Ref(r) => (None, false, None, self.component_schema(r).is_some_and(|(cs, _)| is_const(cs))),
@@ -524,6 +530,7 @@ impl<'a> Lowerer<'a> {
                 docs,
                 deprecated,
                 default,
+                format,
             });
         }
         // Alternative property sets next to the properties (`type: object` with `oneOf`).
@@ -554,6 +561,7 @@ impl<'a> Lowerer<'a> {
                 docs: Some("One of the alternative property sets of this object.".into()),
                 deprecated: false,
                 default: None,
+                format: None,
             });
         }
         let additional = match additional {

@@ -81,6 +81,17 @@ impl<'a> Lowerer<'a> {
                     };
                     let pptr = format!("{base}/{i}");
                     let phint = format!("{hint}{}", names::pascal(&data.name));
+                    let format = match &data.format {
+                        ParameterSchemaOrContent::Schema(ReferenceOr::Item(s)) => match &s.schema_kind {
+                            openapiv3::SchemaKind::Type(openapiv3::Type::String(st)) => match &st.format {
+                                openapiv3::VariantOrUnknownOrEmpty::Item(i) => serde_json::to_value(i).ok().and_then(|v| v.as_str().map(String::from)),
+                                openapiv3::VariantOrUnknownOrEmpty::Unknown(u) => Some(u.clone()),
+                                openapiv3::VariantOrUnknownOrEmpty::Empty => None,
+                            },
+                            _ => None,
+                        },
+                        _ => None,
+                    };
                     let (ty, json) = match &data.format {
                         ParameterSchemaOrContent::Schema(s) => (self.type_of(s, &phint, &child(&pptr, "schema")).0, false),
                         ParameterSchemaOrContent::Content(content) => match content.iter().next() {
@@ -105,6 +116,7 @@ impl<'a> Lowerer<'a> {
                         json,
                         docs: data.description.clone(),
                         deprecated: data.deprecated.unwrap_or(false),
+                        format,
                     });
                 }
                 if params.iter().any(|p| p.location == ParamLocation::Cookie) {

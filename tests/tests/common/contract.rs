@@ -1,6 +1,7 @@
 //! Support for the generated contract tests (`tests/contract.rs`).
 
 use futures::StreamExt;
+
 use mistralai::{Client, RetryPolicy};
 use serde_json::Value;
 use std::future::Future;
