@@ -52,7 +52,12 @@ pub fn generate(spec_text: &str, overlay: &Overlay) -> Result<Generated> {
         version: ir.version.clone(),
         sha256: load::sha256_hex(spec_text.as_bytes()),
     };
-    let files = render::render_crate(&ir, &spec)?;
-    let contract_tests = render::format_file(contract::render(&ir))?;
+    // The contract tests render on their own thread while the crate renders on the others.
+    let (files, contract_tests) = std::thread::scope(|scope| {
+        let tests = scope.spawn(|| render::format_file(contract::render(&ir)));
+        let files = render::render_crate(&ir, &spec);
+        (files, tests.join().expect("contract renderer panicked"))
+    });
+    let (files, contract_tests) = (files?, contract_tests?);
     Ok(Generated { ir, files, contract_tests, diagnostics })
 }

@@ -78,71 +78,21 @@ pub struct GetStreamEventsBuilder<'c> {
     opts: crate::runtime::http::RequestOptions,
 }
 impl<'c> GetStreamEventsBuilder<'c> {
-    /// The `scope` query parameter.
-    pub fn scope(mut self, value: impl Into<EventsGetStreamEventsScope>) -> Self {
-        self.scope = Some(value.into());
-        self
-    }
-    /// The `activity_name` query parameter.
-    pub fn activity_name(mut self, value: impl Into<String>) -> Self {
-        self.activity_name = Some(value.into());
-        self
-    }
-    /// The `activity_id` query parameter.
-    pub fn activity_id(mut self, value: impl Into<String>) -> Self {
-        self.activity_id = Some(value.into());
-        self
-    }
-    /// The `workflow_name` query parameter.
-    pub fn workflow_name(mut self, value: impl Into<String>) -> Self {
-        self.workflow_name = Some(value.into());
-        self
-    }
-    /// The `workflow_exec_id` query parameter.
-    pub fn workflow_exec_id(mut self, value: impl Into<String>) -> Self {
-        self.workflow_exec_id = Some(value.into());
-        self
-    }
-    /// The `root_workflow_exec_id` query parameter.
-    pub fn root_workflow_exec_id(mut self, value: impl Into<String>) -> Self {
-        self.root_workflow_exec_id = Some(value.into());
-        self
-    }
-    /// The `parent_workflow_exec_id` query parameter.
-    pub fn parent_workflow_exec_id(mut self, value: impl Into<String>) -> Self {
-        self.parent_workflow_exec_id = Some(value.into());
-        self
-    }
-    /// The `stream` query parameter.
-    pub fn stream(mut self, value: impl Into<String>) -> Self {
-        self.stream = Some(value.into());
-        self
-    }
-    /// The `start_seq` query parameter.
-    pub fn start_seq(mut self, value: impl Into<i64>) -> Self {
-        self.start_seq = Some(value.into());
-        self
-    }
-    /// The `metadata_filters` query parameter.
-    pub fn metadata_filters(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.metadata_filters = Some(value.into());
-        self
-    }
-    /// The `workflow_event_types` query parameter.
-    pub fn workflow_event_types(
-        mut self,
-        value: impl Into<Vec<WorkflowEventType>>,
-    ) -> Self {
-        self.workflow_event_types = Some(value.into());
-        self
-    }
-    /// The `last-event-id` header parameter.
-    pub fn last_event_id(mut self, value: impl Into<String>) -> Self {
-        self.last_event_id = Some(value.into());
-        self
+    crate::runtime::param_setters! {
+        #[doc = " The `scope` query parameter."] scope : EventsGetStreamEventsScope,
+        #[doc = " The `activity_name` query parameter."] activity_name : String, #[doc =
+        " The `activity_id` query parameter."] activity_id : String, #[doc =
+        " The `workflow_name` query parameter."] workflow_name : String, #[doc =
+        " The `workflow_exec_id` query parameter."] workflow_exec_id : String, #[doc =
+        " The `root_workflow_exec_id` query parameter."] root_workflow_exec_id : String,
+        #[doc = " The `parent_workflow_exec_id` query parameter."]
+        parent_workflow_exec_id : String, #[doc = " The `stream` query parameter."]
+        stream : String, #[doc = " The `start_seq` query parameter."] start_seq : i64,
+        #[doc = " The `metadata_filters` query parameter."] metadata_filters :
+        std::collections::BTreeMap < String, serde_json::Value >, #[doc =
+        " The `workflow_event_types` query parameter."] workflow_event_types : Vec <
+        WorkflowEventType >, #[doc = " The `last-event-id` header parameter."]
+        last_event_id : String
     }
     crate::runtime::request_options!();
     /// Sends the request.
@@ -223,40 +173,18 @@ pub struct GetWorkflowEventsBuilder<'c> {
     opts: crate::runtime::http::RequestOptions,
 }
 impl<'c> GetWorkflowEventsBuilder<'c> {
-    /// Execution ID of the root workflow that initiated this execution chain.
-    ///
-    /// The `root_workflow_exec_id` query parameter.
-    pub fn root_workflow_exec_id(mut self, value: impl Into<String>) -> Self {
-        self.root_workflow_exec_id = Some(value.into());
-        self
-    }
-    /// Execution ID of the workflow that emitted this event.
-    ///
-    /// The `workflow_exec_id` query parameter.
-    pub fn workflow_exec_id(mut self, value: impl Into<String>) -> Self {
-        self.workflow_exec_id = Some(value.into());
-        self
-    }
-    /// Run ID of the workflow that emitted this event.
-    ///
-    /// The `workflow_run_id` query parameter.
-    pub fn workflow_run_id(mut self, value: impl Into<String>) -> Self {
-        self.workflow_run_id = Some(value.into());
-        self
-    }
-    /// Maximum number of events to return.
-    ///
-    /// The `limit` query parameter.
-    pub fn limit(mut self, value: impl Into<i64>) -> Self {
-        self.limit = Some(value.into());
-        self
-    }
-    /// Cursor for pagination.
-    ///
-    /// The `cursor` query parameter.
-    pub fn cursor(mut self, value: impl Into<String>) -> Self {
-        self.cursor = Some(value.into());
-        self
+    crate::runtime::param_setters! {
+        #[doc =
+        " Execution ID of the root workflow that initiated this execution chain."] #[doc
+        = ""] #[doc = " The `root_workflow_exec_id` query parameter."]
+        root_workflow_exec_id : String, #[doc =
+        " Execution ID of the workflow that emitted this event."] #[doc = ""] #[doc =
+        " The `workflow_exec_id` query parameter."] workflow_exec_id : String, #[doc =
+        " Run ID of the workflow that emitted this event."] #[doc = ""] #[doc =
+        " The `workflow_run_id` query parameter."] workflow_run_id : String, #[doc =
+        " Maximum number of events to return."] #[doc = ""] #[doc =
+        " The `limit` query parameter."] limit : i64, #[doc = " Cursor for pagination."]
+        #[doc = ""] #[doc = " The `cursor` query parameter."] cursor : String
     }
     crate::runtime::request_options!();
     /// Sends the request.

@@ -117,45 +117,15 @@ pub struct ListBuilder<'c> {
     opts: crate::runtime::http::RequestOptions,
 }
 impl<'c> ListBuilder<'c> {
-    /// The `page` query parameter.
-    pub fn page(mut self, value: impl Into<i64>) -> Self {
-        self.page = Some(value.into());
-        self
-    }
-    /// The `page_size` query parameter.
-    pub fn page_size(mut self, value: impl Into<i64>) -> Self {
-        self.page_size = Some(value.into());
-        self
-    }
-    /// The `include_total` query parameter.
-    pub fn include_total(mut self, value: impl Into<bool>) -> Self {
-        self.include_total = Some(value.into());
-        self
-    }
-    /// The `sample_type` query parameter.
-    pub fn sample_type(mut self, value: impl Into<Vec<SampleType>>) -> Self {
-        self.sample_type = Some(value.into());
-        self
-    }
-    /// The `source` query parameter.
-    pub fn source(mut self, value: impl Into<Vec<Source>>) -> Self {
-        self.source = Some(value.into());
-        self
-    }
-    /// The `search` query parameter.
-    pub fn search(mut self, value: impl Into<String>) -> Self {
-        self.search = Some(value.into());
-        self
-    }
-    /// The `purpose` query parameter.
-    pub fn purpose(mut self, value: impl Into<FilePurpose>) -> Self {
-        self.purpose = Some(value.into());
-        self
-    }
-    /// The `mimetypes` query parameter.
-    pub fn mimetypes(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.mimetypes = Some(value.into());
-        self
+    crate::runtime::param_setters! {
+        #[doc = " The `page` query parameter."] page : i64, #[doc =
+        " The `page_size` query parameter."] page_size : i64, #[doc =
+        " The `include_total` query parameter."] include_total : bool, #[doc =
+        " The `sample_type` query parameter."] sample_type : Vec < SampleType >, #[doc =
+        " The `source` query parameter."] source : Vec < Source >, #[doc =
+        " The `search` query parameter."] search : String, #[doc =
+        " The `purpose` query parameter."] purpose : FilePurpose, #[doc =
+        " The `mimetypes` query parameter."] mimetypes : Vec < String >
     }
     crate::runtime::request_options!();
     /// Sends the request.
@@ -359,12 +329,10 @@ pub struct GetSignedUrlBuilder<'c> {
     opts: crate::runtime::http::RequestOptions,
 }
 impl<'c> GetSignedUrlBuilder<'c> {
-    /// Number of hours before the URL becomes invalid. Defaults to 24h. Must be between 1h and 168h.
-    ///
-    /// The `expiry` query parameter.
-    pub fn expiry(mut self, value: impl Into<i64>) -> Self {
-        self.expiry = Some(value.into());
-        self
+    crate::runtime::param_setters! {
+        #[doc =
+        " Number of hours before the URL becomes invalid. Defaults to 24h. Must be between 1h and 168h."]
+        #[doc = ""] #[doc = " The `expiry` query parameter."] expiry : i64
     }
     crate::runtime::request_options!();
     /// Sends the request.

@@ -113,15 +113,9 @@ pub struct ListBuilder<'c> {
     opts: crate::runtime::http::RequestOptions,
 }
 impl<'c> ListBuilder<'c> {
-    /// The `provider` query parameter.
-    pub fn provider(mut self, value: impl Into<String>) -> Self {
-        self.provider = Some(value.into());
-        self
-    }
-    /// The `model` query parameter.
-    pub fn model(mut self, value: impl Into<String>) -> Self {
-        self.model = Some(value.into());
-        self
+    crate::runtime::param_setters! {
+        #[doc = " The `provider` query parameter."] provider : String, #[doc =
+        " The `model` query parameter."] model : String
     }
     crate::runtime::request_options!();
     /// Sends the request.

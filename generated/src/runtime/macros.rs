@@ -333,3 +333,19 @@ macro_rules! into_future {
     };
 }
 pub(crate) use into_future;
+
+/// Setters for a request builder's optional parameters (`self.name = Some(value)`), with the
+/// parameter docs passed through.
+macro_rules! param_setters {
+    ($($(#[$attr:meta])* $field:ident: $ty:ty),* $(,)?) => {
+        $(
+            $(#[$attr])*
+            #[inline]
+            pub fn $field(mut self, value: impl Into<$ty>) -> Self {
+                self.$field = Some(value.into());
+                self
+            }
+        )*
+    };
+}
+pub(crate) use param_setters;

@@ -249,10 +249,7 @@ fn render_op(ir: &Ir, op: &Operation) -> (TokenStream, TokenStream) {
             }));
             let docs = doc_attrs(Some(&d));
             let dep = if p.deprecated { quote!(#[deprecated]) } else { TokenStream::new() };
-            setters.push(quote! {
-                #docs #dep
-                pub fn #f(mut self, value: impl Into<#t>) -> Self { self.#f = Some(value.into()); self }
-            });
+            setters.push(quote!(#docs #dep #f: #t));
         }
     }
     let mut body_setter = TokenStream::new();
@@ -361,6 +358,7 @@ fn render_op(ir: &Ir, op: &Operation) -> (TokenStream, TokenStream) {
     let has_body_multipart = matches!(op.body.as_ref().map(|b| b.kind), Some(BodyKind::Multipart));
     let _ = has_body_multipart;
     let allow_dep = if op.deprecated.is_some() || op.params.iter().any(|p| p.deprecated) { quote!(#[allow(deprecated)]) } else { TokenStream::new() };
+    let param_setters = if setters.is_empty() { TokenStream::new() } else { quote!(crate::runtime::param_setters! { #(#setters),* }) };
     let method = quote! {
         #docs
         #deprecated
@@ -389,7 +387,7 @@ fn render_op(ir: &Ir, op: &Operation) -> (TokenStream, TokenStream) {
 
         #allow_dep
         impl<'c> #builder<'c> {
-            #(#setters)*
+            #param_setters
             #body_setter
             crate::runtime::request_options!();
 

@@ -122,26 +122,12 @@ pub struct ListBuilder<'c> {
     opts: crate::runtime::http::RequestOptions,
 }
 impl<'c> ListBuilder<'c> {
-    /// Maximum number of voices to return
-    ///
-    /// The `limit` query parameter.
-    pub fn limit(mut self, value: impl Into<i64>) -> Self {
-        self.limit = Some(value.into());
-        self
-    }
-    /// Offset for pagination
-    ///
-    /// The `offset` query parameter.
-    pub fn offset(mut self, value: impl Into<i64>) -> Self {
-        self.offset = Some(value.into());
-        self
-    }
-    /// Filter the voices between customs and presets
-    ///
-    /// The `type` query parameter.
-    pub fn r#type(mut self, value: impl Into<VoicesListType>) -> Self {
-        self.r#type = Some(value.into());
-        self
+    crate::runtime::param_setters! {
+        #[doc = " Maximum number of voices to return"] #[doc = ""] #[doc =
+        " The `limit` query parameter."] limit : i64, #[doc = " Offset for pagination"]
+        #[doc = ""] #[doc = " The `offset` query parameter."] offset : i64, #[doc =
+        " Filter the voices between customs and presets"] #[doc = ""] #[doc =
+        " The `type` query parameter."] r#type : VoicesListType
     }
     crate::runtime::request_options!();
     /// Sends the request.

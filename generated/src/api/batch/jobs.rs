@@ -108,53 +108,17 @@ pub struct ListBuilder<'c> {
     opts: crate::runtime::http::RequestOptions,
 }
 impl<'c> ListBuilder<'c> {
-    /// The `page` query parameter.
-    pub fn page(mut self, value: impl Into<i64>) -> Self {
-        self.page = Some(value.into());
-        self
-    }
-    /// The `page_size` query parameter.
-    pub fn page_size(mut self, value: impl Into<i64>) -> Self {
-        self.page_size = Some(value.into());
-        self
-    }
-    /// The `model` query parameter.
-    pub fn model(mut self, value: impl Into<String>) -> Self {
-        self.model = Some(value.into());
-        self
-    }
-    /// The `agent_id` query parameter.
-    pub fn agent_id(mut self, value: impl Into<String>) -> Self {
-        self.agent_id = Some(value.into());
-        self
-    }
-    /// The `metadata` query parameter.
-    pub fn metadata(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.metadata = Some(value.into());
-        self
-    }
-    /// The `created_after` query parameter.
-    pub fn created_after(mut self, value: impl Into<String>) -> Self {
-        self.created_after = Some(value.into());
-        self
-    }
-    /// The `created_by_me` query parameter.
-    pub fn created_by_me(mut self, value: impl Into<bool>) -> Self {
-        self.created_by_me = Some(value.into());
-        self
-    }
-    /// The `status` query parameter.
-    pub fn status(mut self, value: impl Into<Vec<BatchJobStatus>>) -> Self {
-        self.status = Some(value.into());
-        self
-    }
-    /// The `order_by` query parameter.
-    pub fn order_by(mut self, value: impl Into<JobsListOrderBy>) -> Self {
-        self.order_by = Some(value.into());
-        self
+    crate::runtime::param_setters! {
+        #[doc = " The `page` query parameter."] page : i64, #[doc =
+        " The `page_size` query parameter."] page_size : i64, #[doc =
+        " The `model` query parameter."] model : String, #[doc =
+        " The `agent_id` query parameter."] agent_id : String, #[doc =
+        " The `metadata` query parameter."] metadata : std::collections::BTreeMap <
+        String, serde_json::Value >, #[doc = " The `created_after` query parameter."]
+        created_after : String, #[doc = " The `created_by_me` query parameter."]
+        created_by_me : bool, #[doc = " The `status` query parameter."] status : Vec <
+        BatchJobStatus >, #[doc = " The `order_by` query parameter."] order_by :
+        JobsListOrderBy
     }
     crate::runtime::request_options!();
     /// Sends the request.
@@ -241,10 +205,8 @@ pub struct GetBuilder<'c> {
     opts: crate::runtime::http::RequestOptions,
 }
 impl<'c> GetBuilder<'c> {
-    /// The `inline` query parameter.
-    pub fn inline(mut self, value: impl Into<bool>) -> Self {
-        self.inline = Some(value.into());
-        self
+    crate::runtime::param_setters! {
+        #[doc = " The `inline` query parameter."] inline : bool
     }
     crate::runtime::request_options!();
     /// Sends the request.

@@ -252,56 +252,18 @@ pub struct ListBuilder<'c> {
 }
 #[allow(deprecated)]
 impl<'c> ListBuilder<'c> {
-    /// Page number (0-indexed)
-    ///
-    /// The `page` query parameter.
-    pub fn page(mut self, value: impl Into<i64>) -> Self {
-        self.page = Some(value.into());
-        self
-    }
-    /// Number of agents per page
-    ///
-    /// The `page_size` query parameter.
-    pub fn page_size(mut self, value: impl Into<i64>) -> Self {
-        self.page_size = Some(value.into());
-        self
-    }
-    /// The `deployment_chat` query parameter.
-    pub fn deployment_chat(mut self, value: impl Into<bool>) -> Self {
-        self.deployment_chat = Some(value.into());
-        self
-    }
-    /// The `sources` query parameter.
-    pub fn sources(mut self, value: impl Into<Vec<RequestSource>>) -> Self {
-        self.sources = Some(value.into());
-        self
-    }
-    /// Filter by agent name
-    ///
-    /// The `name` query parameter.
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Search agents by name or ID
-    ///
-    /// The `search` query parameter.
-    pub fn search(mut self, value: impl Into<String>) -> Self {
-        self.search = Some(value.into());
-        self
-    }
-    /// The `id` query parameter.
-    pub fn id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-    /// The `metadata` query parameter.
-    pub fn metadata(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.metadata = Some(value.into());
-        self
+    crate::runtime::param_setters! {
+        #[doc = " Page number (0-indexed)"] #[doc = ""] #[doc =
+        " The `page` query parameter."] page : i64, #[doc = " Number of agents per page"]
+        #[doc = ""] #[doc = " The `page_size` query parameter."] page_size : i64, #[doc =
+        " The `deployment_chat` query parameter."] deployment_chat : bool, #[doc =
+        " The `sources` query parameter."] sources : Vec < RequestSource >, #[doc =
+        " Filter by agent name"] #[doc = ""] #[doc = " The `name` query parameter."] name
+        : String, #[doc = " Search agents by name or ID"] #[doc = ""] #[doc =
+        " The `search` query parameter."] search : String, #[doc =
+        " The `id` query parameter."] id : String, #[doc =
+        " The `metadata` query parameter."] metadata : std::collections::BTreeMap <
+        String, serde_json::Value >
     }
     crate::runtime::request_options!();
     /// Sends the request.
@@ -391,56 +353,19 @@ pub struct ListPagesBuilder<'c> {
     opts: crate::runtime::http::RequestOptions,
 }
 impl<'c> ListPagesBuilder<'c> {
-    /// Number of agents per page
-    ///
-    /// The `page_size` query parameter.
-    pub fn page_size(mut self, value: impl Into<i64>) -> Self {
-        self.page_size = Some(value.into());
-        self
-    }
-    /// The `deployment_chat` query parameter.
-    pub fn deployment_chat(mut self, value: impl Into<bool>) -> Self {
-        self.deployment_chat = Some(value.into());
-        self
-    }
-    /// The `sources` query parameter.
-    pub fn sources(mut self, value: impl Into<Vec<RequestSource>>) -> Self {
-        self.sources = Some(value.into());
-        self
-    }
-    /// Filter by agent name
-    ///
-    /// The `name` query parameter.
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Search agents by name or ID
-    ///
-    /// The `search` query parameter.
-    pub fn search(mut self, value: impl Into<String>) -> Self {
-        self.search = Some(value.into());
-        self
-    }
-    /// The `id` query parameter.
-    pub fn id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-    /// The `metadata` query parameter.
-    pub fn metadata(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.metadata = Some(value.into());
-        self
-    }
-    /// Opaque cursor from a previous response's next_page_token. When set, results page forward from the cursor.
-    ///
-    /// The `page_token` query parameter.
-    pub fn page_token(mut self, value: impl Into<String>) -> Self {
-        self.page_token = Some(value.into());
-        self
+    crate::runtime::param_setters! {
+        #[doc = " Number of agents per page"] #[doc = ""] #[doc =
+        " The `page_size` query parameter."] page_size : i64, #[doc =
+        " The `deployment_chat` query parameter."] deployment_chat : bool, #[doc =
+        " The `sources` query parameter."] sources : Vec < RequestSource >, #[doc =
+        " Filter by agent name"] #[doc = ""] #[doc = " The `name` query parameter."] name
+        : String, #[doc = " Search agents by name or ID"] #[doc = ""] #[doc =
+        " The `search` query parameter."] search : String, #[doc =
+        " The `id` query parameter."] id : String, #[doc =
+        " The `metadata` query parameter."] metadata : std::collections::BTreeMap <
+        String, serde_json::Value >, #[doc =
+        " Opaque cursor from a previous response's next_page_token. When set, results page forward from the cursor."]
+        #[doc = ""] #[doc = " The `page_token` query parameter."] page_token : String
     }
     crate::runtime::request_options!();
     /// Sends the request.
@@ -495,13 +420,9 @@ pub struct GetBuilder<'c> {
     opts: crate::runtime::http::RequestOptions,
 }
 impl<'c> GetBuilder<'c> {
-    /// The `agent_version` query parameter.
-    pub fn agent_version(
-        mut self,
-        value: impl Into<ReferenceChunkReferenceIdsItem>,
-    ) -> Self {
-        self.agent_version = Some(value.into());
-        self
+    crate::runtime::param_setters! {
+        #[doc = " The `agent_version` query parameter."] agent_version :
+        ReferenceChunkReferenceIdsItem
     }
     crate::runtime::request_options!();
     /// Sends the request.
@@ -635,19 +556,11 @@ pub struct ListVersionsBuilder<'c> {
     opts: crate::runtime::http::RequestOptions,
 }
 impl<'c> ListVersionsBuilder<'c> {
-    /// Page number (0-indexed)
-    ///
-    /// The `page` query parameter.
-    pub fn page(mut self, value: impl Into<i64>) -> Self {
-        self.page = Some(value.into());
-        self
-    }
-    /// Number of versions per page
-    ///
-    /// The `page_size` query parameter.
-    pub fn page_size(mut self, value: impl Into<i64>) -> Self {
-        self.page_size = Some(value.into());
-        self
+    crate::runtime::param_setters! {
+        #[doc = " Page number (0-indexed)"] #[doc = ""] #[doc =
+        " The `page` query parameter."] page : i64, #[doc =
+        " Number of versions per page"] #[doc = ""] #[doc =
+        " The `page_size` query parameter."] page_size : i64
     }
     crate::runtime::request_options!();
     /// Sends the request.

@@ -449,20 +449,10 @@ pub struct ListBuilder<'c> {
     opts: crate::runtime::http::RequestOptions,
 }
 impl<'c> ListBuilder<'c> {
-    /// The `query_filters` query parameter.
-    pub fn query_filters(mut self, value: impl Into<ConnectorsQueryFilters>) -> Self {
-        self.query_filters = Some(value.into());
-        self
-    }
-    /// The `cursor` query parameter.
-    pub fn cursor(mut self, value: impl Into<String>) -> Self {
-        self.cursor = Some(value.into());
-        self
-    }
-    /// The `page_size` query parameter.
-    pub fn page_size(mut self, value: impl Into<i64>) -> Self {
-        self.page_size = Some(value.into());
-        self
+    crate::runtime::param_setters! {
+        #[doc = " The `query_filters` query parameter."] query_filters :
+        ConnectorsQueryFilters, #[doc = " The `cursor` query parameter."] cursor :
+        String, #[doc = " The `page_size` query parameter."] page_size : i64
     }
     crate::runtime::request_options!();
     /// Sends the request.
@@ -535,34 +525,17 @@ pub struct GetAuthUrlBuilder<'c> {
     opts: crate::runtime::http::RequestOptions,
 }
 impl<'c> GetAuthUrlBuilder<'c> {
-    /// The `app_return_url` query parameter.
-    pub fn app_return_url(mut self, value: impl Into<String>) -> Self {
-        self.app_return_url = Some(value.into());
-        self
-    }
-    /// Auth method type to use for the authorization URL. Required when the connector supports multiple interactive auth methods; otherwise the sole method is selected automatically. Use this to pick a specific method (e.g. 'oauth2' vs 'github_app').
-    ///
-    /// The `method_type` query parameter.
-    pub fn method_type(mut self, value: impl Into<OutboundAuthenticationType>) -> Self {
-        self.method_type = Some(value.into());
-        self
-    }
-    /// The `credentials_name` query parameter.
-    pub fn credentials_name(mut self, value: impl Into<String>) -> Self {
-        self.credentials_name = Some(value.into());
-        self
-    }
-    /// The `credentials_title` query parameter.
-    pub fn credentials_title(mut self, value: impl Into<String>) -> Self {
-        self.credentials_title = Some(value.into());
-        self
-    }
-    /// Only valid with method_type=oauth2. When true, returns a GitHub App installation URL (https://github.com/apps/&lt;slug>/installations/new) if the connector has the proper configuration The Github application needs to have 'Request user authorization (OAuth) during installation' enabled to perform the proper auth loop.
-    ///
-    /// The `github_installation_link` query parameter.
-    pub fn github_installation_link(mut self, value: impl Into<bool>) -> Self {
-        self.github_installation_link = Some(value.into());
-        self
+    crate::runtime::param_setters! {
+        #[doc = " The `app_return_url` query parameter."] app_return_url : String, #[doc
+        =
+        " Auth method type to use for the authorization URL. Required when the connector supports multiple interactive auth methods; otherwise the sole method is selected automatically. Use this to pick a specific method (e.g. 'oauth2' vs 'github_app')."]
+        #[doc = ""] #[doc = " The `method_type` query parameter."] method_type :
+        OutboundAuthenticationType, #[doc = " The `credentials_name` query parameter."]
+        credentials_name : String, #[doc = " The `credentials_title` query parameter."]
+        credentials_title : String, #[doc =
+        " Only valid with method_type=oauth2. When true, returns a GitHub App installation URL (https://github.com/apps/&lt;slug>/installations/new) if the connector has the proper configuration The Github application needs to have 'Request user authorization (OAuth) during installation' enabled to perform the proper auth loop."]
+        #[doc = ""] #[doc = " The `github_installation_link` query parameter."]
+        github_installation_link : bool
     }
     crate::runtime::request_options!();
     /// Sends the request.
@@ -751,10 +724,8 @@ pub struct CallToolBuilder<'c> {
     opts: crate::runtime::http::RequestOptions,
 }
 impl<'c> CallToolBuilder<'c> {
-    /// The `credentials_name` query parameter.
-    pub fn credentials_name(mut self, value: impl Into<String>) -> Self {
-        self.credentials_name = Some(value.into());
-        self
+    crate::runtime::param_setters! {
+        #[doc = " The `credentials_name` query parameter."] credentials_name : String
     }
     crate::runtime::request_options!();
     /// Sends the request.
@@ -799,32 +770,13 @@ pub struct ListToolsBuilder<'c> {
     opts: crate::runtime::http::RequestOptions,
 }
 impl<'c> ListToolsBuilder<'c> {
-    /// The `page` query parameter.
-    pub fn page(mut self, value: impl Into<i64>) -> Self {
-        self.page = Some(value.into());
-        self
-    }
-    /// The `page_size` query parameter.
-    pub fn page_size(mut self, value: impl Into<i64>) -> Self {
-        self.page_size = Some(value.into());
-        self
-    }
-    /// The `refresh` query parameter.
-    pub fn refresh(mut self, value: impl Into<bool>) -> Self {
-        self.refresh = Some(value.into());
-        self
-    }
-    /// Return a simplified payload with only name, description, annotations, and a compact inputSchema.
-    ///
-    /// The `pretty` query parameter.
-    pub fn pretty(mut self, value: impl Into<bool>) -> Self {
-        self.pretty = Some(value.into());
-        self
-    }
-    /// The `credentials_name` query parameter.
-    pub fn credentials_name(mut self, value: impl Into<String>) -> Self {
-        self.credentials_name = Some(value.into());
-        self
+    crate::runtime::param_setters! {
+        #[doc = " The `page` query parameter."] page : i64, #[doc =
+        " The `page_size` query parameter."] page_size : i64, #[doc =
+        " The `refresh` query parameter."] refresh : bool, #[doc =
+        " Return a simplified payload with only name, description, annotations, and a compact inputSchema."]
+        #[doc = ""] #[doc = " The `pretty` query parameter."] pretty : bool, #[doc =
+        " The `credentials_name` query parameter."] credentials_name : String
     }
     crate::runtime::request_options!();
     /// Sends the request.
@@ -919,15 +871,10 @@ pub struct ListOrganizationCredentialsBuilder<'c> {
     opts: crate::runtime::http::RequestOptions,
 }
 impl<'c> ListOrganizationCredentialsBuilder<'c> {
-    /// The `auth_type` query parameter.
-    pub fn auth_type(mut self, value: impl Into<OutboundAuthenticationType>) -> Self {
-        self.auth_type = Some(value.into());
-        self
-    }
-    /// The `fetch_default` query parameter.
-    pub fn fetch_default(mut self, value: impl Into<bool>) -> Self {
-        self.fetch_default = Some(value.into());
-        self
+    crate::runtime::param_setters! {
+        #[doc = " The `auth_type` query parameter."] auth_type :
+        OutboundAuthenticationType, #[doc = " The `fetch_default` query parameter."]
+        fetch_default : bool
     }
     crate::runtime::request_options!();
     /// Sends the request.
@@ -1019,15 +966,10 @@ pub struct ListWorkspaceCredentialsBuilder<'c> {
     opts: crate::runtime::http::RequestOptions,
 }
 impl<'c> ListWorkspaceCredentialsBuilder<'c> {
-    /// The `auth_type` query parameter.
-    pub fn auth_type(mut self, value: impl Into<OutboundAuthenticationType>) -> Self {
-        self.auth_type = Some(value.into());
-        self
-    }
-    /// The `fetch_default` query parameter.
-    pub fn fetch_default(mut self, value: impl Into<bool>) -> Self {
-        self.fetch_default = Some(value.into());
-        self
+    crate::runtime::param_setters! {
+        #[doc = " The `auth_type` query parameter."] auth_type :
+        OutboundAuthenticationType, #[doc = " The `fetch_default` query parameter."]
+        fetch_default : bool
     }
     crate::runtime::request_options!();
     /// Sends the request.
@@ -1117,15 +1059,10 @@ pub struct ListUserCredentialsBuilder<'c> {
     opts: crate::runtime::http::RequestOptions,
 }
 impl<'c> ListUserCredentialsBuilder<'c> {
-    /// The `auth_type` query parameter.
-    pub fn auth_type(mut self, value: impl Into<OutboundAuthenticationType>) -> Self {
-        self.auth_type = Some(value.into());
-        self
-    }
-    /// The `fetch_default` query parameter.
-    pub fn fetch_default(mut self, value: impl Into<bool>) -> Self {
-        self.fetch_default = Some(value.into());
-        self
+    crate::runtime::param_setters! {
+        #[doc = " The `auth_type` query parameter."] auth_type :
+        OutboundAuthenticationType, #[doc = " The `fetch_default` query parameter."]
+        fetch_default : bool
     }
     crate::runtime::request_options!();
     /// Sends the request.
@@ -1377,19 +1314,14 @@ pub struct GetBuilder<'c> {
     opts: crate::runtime::http::RequestOptions,
 }
 impl<'c> GetBuilder<'c> {
-    /// Fetch the user-level data associated with the connector (e.g. connection credentials).
-    ///
-    /// The `fetch_user_data` query parameter.
-    pub fn fetch_user_data(mut self, value: impl Into<bool>) -> Self {
-        self.fetch_user_data = Some(value.into());
-        self
-    }
-    /// Fetch the customer data associated with the connector (e.g. customer secrets / config).
-    ///
-    /// The `fetch_customer_data` query parameter.
-    pub fn fetch_customer_data(mut self, value: impl Into<bool>) -> Self {
-        self.fetch_customer_data = Some(value.into());
-        self
+    crate::runtime::param_setters! {
+        #[doc =
+        " Fetch the user-level data associated with the connector (e.g. connection credentials)."]
+        #[doc = ""] #[doc = " The `fetch_user_data` query parameter."] fetch_user_data :
+        bool, #[doc =
+        " Fetch the customer data associated with the connector (e.g. customer secrets / config)."]
+        #[doc = ""] #[doc = " The `fetch_customer_data` query parameter."]
+        fetch_customer_data : bool
     }
     crate::runtime::request_options!();
     /// Sends the request.

@@ -215,23 +215,11 @@ pub struct ListBuilder<'c> {
     opts: crate::runtime::http::RequestOptions,
 }
 impl<'c> ListBuilder<'c> {
-    /// The `page` query parameter.
-    pub fn page(mut self, value: impl Into<i64>) -> Self {
-        self.page = Some(value.into());
-        self
-    }
-    /// The `page_size` query parameter.
-    pub fn page_size(mut self, value: impl Into<i64>) -> Self {
-        self.page_size = Some(value.into());
-        self
-    }
-    /// The `metadata` query parameter.
-    pub fn metadata(
-        mut self,
-        value: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        self.metadata = Some(value.into());
-        self
+    crate::runtime::param_setters! {
+        #[doc = " The `page` query parameter."] page : i64, #[doc =
+        " The `page_size` query parameter."] page_size : i64, #[doc =
+        " The `metadata` query parameter."] metadata : std::collections::BTreeMap <
+        String, serde_json::Value >
     }
     crate::runtime::request_options!();
     /// Sends the request.

@@ -161,53 +161,20 @@ pub struct ListBuilder<'c> {
     opts: crate::runtime::http::RequestOptions,
 }
 impl<'c> ListBuilder<'c> {
-    /// The `pageSize` query parameter.
-    pub fn page_size(mut self, value: impl Into<i32>) -> Self {
-        self.page_size = Some(value.into());
-        self
-    }
-    /// The `pageToken` query parameter.
-    pub fn page_token(mut self, value: impl Into<String>) -> Self {
-        self.page_token = Some(value.into());
-        self
-    }
-    /// The `alias` query parameter.
-    pub fn alias(mut self, value: impl Into<String>) -> Self {
-        self.alias = Some(value.into());
-        self
-    }
-    /// The `fields` query parameter.
-    pub fn fields(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.fields = Some(value.into());
-        self
-    }
-    /// Defaults to created_at when omitted.
-    ///
-    /// The `sort.field` query parameter.
-    pub fn sort_field(mut self, value: impl Into<ListSortField>) -> Self {
-        self.sort_field = Some(value.into());
-        self
-    }
-    /// Defaults to descending for timestamp fields and ascending for text fields.
-    ///
-    /// The `sort.direction` query parameter.
-    pub fn sort_direction(mut self, value: impl Into<ListSortDirection>) -> Self {
-        self.sort_direction = Some(value.into());
-        self
-    }
-    /// REST-friendly alias for sort.field. Supported values: created_at, last_modified_at, name, title.
-    ///
-    /// The `sort_by` query parameter.
-    pub fn sort_by(mut self, value: impl Into<String>) -> Self {
-        self.sort_by = Some(value.into());
-        self
-    }
-    /// REST-friendly alias for sort.direction. Supported values: asc, desc.
-    ///
-    /// The `sort_direction` query parameter.
-    pub fn sort_direction_2(mut self, value: impl Into<String>) -> Self {
-        self.sort_direction_2 = Some(value.into());
-        self
+    crate::runtime::param_setters! {
+        #[doc = " The `pageSize` query parameter."] page_size : i32, #[doc =
+        " The `pageToken` query parameter."] page_token : String, #[doc =
+        " The `alias` query parameter."] alias : String, #[doc =
+        " The `fields` query parameter."] fields : Vec < String >, #[doc =
+        " Defaults to created_at when omitted."] #[doc = ""] #[doc =
+        " The `sort.field` query parameter."] sort_field : ListSortField, #[doc =
+        " Defaults to descending for timestamp fields and ascending for text fields."]
+        #[doc = ""] #[doc = " The `sort.direction` query parameter."] sort_direction :
+        ListSortDirection, #[doc =
+        " REST-friendly alias for sort.field. Supported values: created_at, last_modified_at, name, title."]
+        #[doc = ""] #[doc = " The `sort_by` query parameter."] sort_by : String, #[doc =
+        " REST-friendly alias for sort.direction. Supported values: asc, desc."] #[doc =
+        ""] #[doc = " The `sort_direction` query parameter."] sort_direction_2 : String
     }
     crate::runtime::request_options!();
     /// Sends the request.
@@ -293,20 +260,10 @@ pub struct GetBuilder<'c> {
     opts: crate::runtime::http::RequestOptions,
 }
 impl<'c> GetBuilder<'c> {
-    /// The `version` query parameter.
-    pub fn version(mut self, value: impl Into<i32>) -> Self {
-        self.version = Some(value.into());
-        self
-    }
-    /// The `alias` query parameter.
-    pub fn alias(mut self, value: impl Into<String>) -> Self {
-        self.alias = Some(value.into());
-        self
-    }
-    /// The `fields` query parameter.
-    pub fn fields(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.fields = Some(value.into());
-        self
+    crate::runtime::param_setters! {
+        #[doc = " The `version` query parameter."] version : i32, #[doc =
+        " The `alias` query parameter."] alias : String, #[doc =
+        " The `fields` query parameter."] fields : Vec < String >
     }
     crate::runtime::request_options!();
     /// Sends the request.
@@ -485,10 +442,8 @@ pub struct GetVersionBuilder<'c> {
     opts: crate::runtime::http::RequestOptions,
 }
 impl<'c> GetVersionBuilder<'c> {
-    /// The `fields` query parameter.
-    pub fn fields(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.fields = Some(value.into());
-        self
+    crate::runtime::param_setters! {
+        #[doc = " The `fields` query parameter."] fields : Vec < String >
     }
     crate::runtime::request_options!();
     /// Sends the request.

@@ -96,19 +96,11 @@ pub struct ListOrganizationsBuilder<'c> {
     opts: crate::runtime::http::RequestOptions,
 }
 impl<'c> ListOrganizationsBuilder<'c> {
-    /// Number of organizations to skip before returning results.
-    ///
-    /// The `offset` query parameter.
-    pub fn offset(mut self, value: impl Into<i64>) -> Self {
-        self.offset = Some(value.into());
-        self
-    }
-    /// Maximum number of organizations to return.
-    ///
-    /// The `limit` query parameter.
-    pub fn limit(mut self, value: impl Into<i64>) -> Self {
-        self.limit = Some(value.into());
-        self
+    crate::runtime::param_setters! {
+        #[doc = " Number of organizations to skip before returning results."] #[doc = ""]
+        #[doc = " The `offset` query parameter."] offset : i64, #[doc =
+        " Maximum number of organizations to return."] #[doc = ""] #[doc =
+        " The `limit` query parameter."] limit : i64
     }
     crate::runtime::request_options!();
     /// Sends the request.
@@ -151,26 +143,13 @@ pub struct ListWorkspacesBuilder<'c> {
     opts: crate::runtime::http::RequestOptions,
 }
 impl<'c> ListWorkspacesBuilder<'c> {
-    /// Return only workspaces belonging to this organization.
-    ///
-    /// The `organization_id` query parameter.
-    pub fn organization_id(mut self, value: impl Into<String>) -> Self {
-        self.organization_id = Some(value.into());
-        self
-    }
-    /// Number of workspaces to skip before returning results.
-    ///
-    /// The `offset` query parameter.
-    pub fn offset(mut self, value: impl Into<i64>) -> Self {
-        self.offset = Some(value.into());
-        self
-    }
-    /// Maximum number of workspaces to return.
-    ///
-    /// The `limit` query parameter.
-    pub fn limit(mut self, value: impl Into<i64>) -> Self {
-        self.limit = Some(value.into());
-        self
+    crate::runtime::param_setters! {
+        #[doc = " Return only workspaces belonging to this organization."] #[doc = ""]
+        #[doc = " The `organization_id` query parameter."] organization_id : String,
+        #[doc = " Number of workspaces to skip before returning results."] #[doc = ""]
+        #[doc = " The `offset` query parameter."] offset : i64, #[doc =
+        " Maximum number of workspaces to return."] #[doc = ""] #[doc =
+        " The `limit` query parameter."] limit : i64
     }
     crate::runtime::request_options!();
     /// Sends the request.

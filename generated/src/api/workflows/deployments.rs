@@ -213,67 +213,24 @@ pub struct ListDeploymentsBuilder<'c> {
     opts: crate::runtime::http::RequestOptions,
 }
 impl<'c> ListDeploymentsBuilder<'c> {
-    /// The `active_only` query parameter.
-    pub fn active_only(mut self, value: impl Into<bool>) -> Self {
-        self.active_only = Some(value.into());
-        self
-    }
-    /// Filter deployments by hardened status
-    ///
-    /// The `is_hardened` query parameter.
-    pub fn is_hardened(mut self, value: impl Into<bool>) -> Self {
-        self.is_hardened = Some(value.into());
-        self
-    }
-    /// The `workflow_name` query parameter.
-    pub fn workflow_name(mut self, value: impl Into<String>) -> Self {
-        self.workflow_name = Some(value.into());
-        self
-    }
-    /// Filter deployments by name or ID prefix
-    ///
-    /// The `search` query parameter.
-    pub fn search(mut self, value: impl Into<String>) -> Self {
-        self.search = Some(value.into());
-        self
-    }
-    /// Field to sort by. When omitted, active and managed deployments are grouped first, then sorted by created_at. When set, results are sorted purely by the specified field with no grouping.
-    ///
-    /// The `order_by` query parameter.
-    pub fn order_by(
-        mut self,
-        value: impl Into<DeploymentsListDeploymentsOrderBy>,
-    ) -> Self {
-        self.order_by = Some(value.into());
-        self
-    }
-    /// Sort direction. Applied to order_by when set, or within each activity group when omitted.
-    ///
-    /// The `order` query parameter.
-    pub fn order(mut self, value: impl Into<OrderByClauseDirection>) -> Self {
-        self.order = Some(value.into());
-        self
-    }
-    /// Maximum number of deployments to return
-    ///
-    /// The `limit` query parameter.
-    pub fn limit(mut self, value: impl Into<i64>) -> Self {
-        self.limit = Some(value.into());
-        self
-    }
-    /// Cursor from a previous response for pagination
-    ///
-    /// The `cursor` query parameter.
-    pub fn cursor(mut self, value: impl Into<String>) -> Self {
-        self.cursor = Some(value.into());
-        self
-    }
-    /// Workspace ID to scope the request to. Defaults to the caller's context.
-    ///
-    /// The `workspace_id` query parameter.
-    pub fn workspace_id(mut self, value: impl Into<String>) -> Self {
-        self.workspace_id = Some(value.into());
-        self
+    crate::runtime::param_setters! {
+        #[doc = " The `active_only` query parameter."] active_only : bool, #[doc =
+        " Filter deployments by hardened status"] #[doc = ""] #[doc =
+        " The `is_hardened` query parameter."] is_hardened : bool, #[doc =
+        " The `workflow_name` query parameter."] workflow_name : String, #[doc =
+        " Filter deployments by name or ID prefix"] #[doc = ""] #[doc =
+        " The `search` query parameter."] search : String, #[doc =
+        " Field to sort by. When omitted, active and managed deployments are grouped first, then sorted by created_at. When set, results are sorted purely by the specified field with no grouping."]
+        #[doc = ""] #[doc = " The `order_by` query parameter."] order_by :
+        DeploymentsListDeploymentsOrderBy, #[doc =
+        " Sort direction. Applied to order_by when set, or within each activity group when omitted."]
+        #[doc = ""] #[doc = " The `order` query parameter."] order :
+        OrderByClauseDirection, #[doc = " Maximum number of deployments to return"] #[doc
+        = ""] #[doc = " The `limit` query parameter."] limit : i64, #[doc =
+        " Cursor from a previous response for pagination"] #[doc = ""] #[doc =
+        " The `cursor` query parameter."] cursor : String, #[doc =
+        " Workspace ID to scope the request to. Defaults to the caller's context."] #[doc
+        = ""] #[doc = " The `workspace_id` query parameter."] workspace_id : String
     }
     crate::runtime::request_options!();
     /// Sends the request.
@@ -365,12 +322,9 @@ pub struct GetDeploymentBuilder<'c> {
     opts: crate::runtime::http::RequestOptions,
 }
 impl<'c> GetDeploymentBuilder<'c> {
-    /// Scope serving status to this workflow
-    ///
-    /// The `workflow_name` query parameter.
-    pub fn workflow_name(mut self, value: impl Into<String>) -> Self {
-        self.workflow_name = Some(value.into());
-        self
+    crate::runtime::param_setters! {
+        #[doc = " Scope serving status to this workflow"] #[doc = ""] #[doc =
+        " The `workflow_name` query parameter."] workflow_name : String
     }
     crate::runtime::request_options!();
     /// Sends the request.
@@ -578,29 +532,15 @@ pub struct ListWorkersBuilder<'c> {
     opts: crate::runtime::http::RequestOptions,
 }
 impl<'c> ListWorkersBuilder<'c> {
-    /// Filter by worker activity. active=only active, inactive=only inactive, None=no filter
-    ///
-    /// The `worker_status` query parameter.
-    pub fn worker_status(
-        mut self,
-        value: impl Into<DeploymentsListWorkersWorkerStatus>,
-    ) -> Self {
-        self.worker_status = Some(value.into());
-        self
-    }
-    /// Maximum number of workers to return
-    ///
-    /// The `limit` query parameter.
-    pub fn limit(mut self, value: impl Into<i64>) -> Self {
-        self.limit = Some(value.into());
-        self
-    }
-    /// Cursor from a previous response's `next_cursor`. Resend `worker_status` unchanged alongside it.
-    ///
-    /// The `cursor` query parameter.
-    pub fn cursor(mut self, value: impl Into<String>) -> Self {
-        self.cursor = Some(value.into());
-        self
+    crate::runtime::param_setters! {
+        #[doc =
+        " Filter by worker activity. active=only active, inactive=only inactive, None=no filter"]
+        #[doc = ""] #[doc = " The `worker_status` query parameter."] worker_status :
+        DeploymentsListWorkersWorkerStatus, #[doc =
+        " Maximum number of workers to return"] #[doc = ""] #[doc =
+        " The `limit` query parameter."] limit : i64, #[doc =
+        " Cursor from a previous response's `next_cursor`. Resend `worker_status` unchanged alongside it."]
+        #[doc = ""] #[doc = " The `cursor` query parameter."] cursor : String
     }
     crate::runtime::request_options!();
     /// Sends the request.
@@ -653,54 +593,22 @@ pub struct GetDeploymentLogsBuilder<'c> {
     opts: crate::runtime::http::RequestOptions,
 }
 impl<'c> GetDeploymentLogsBuilder<'c> {
-    /// Filter logs by worker name
-    ///
-    /// The `worker_name` query parameter.
-    pub fn worker_name(mut self, value: impl Into<String>) -> Self {
-        self.worker_name = Some(value.into());
-        self
-    }
-    /// Filter logs by workflow name
-    ///
-    /// The `workflow_name` query parameter.
-    pub fn workflow_name(mut self, value: impl Into<String>) -> Self {
-        self.workflow_name = Some(value.into());
-        self
-    }
-    /// Only return logs at or after this timestamp
-    ///
-    /// The `after` query parameter.
-    pub fn after(mut self, value: impl Into<String>) -> Self {
-        self.after = Some(value.into());
-        self
-    }
-    /// Only return logs before this timestamp
-    ///
-    /// The `before` query parameter.
-    pub fn before(mut self, value: impl Into<String>) -> Self {
-        self.before = Some(value.into());
-        self
-    }
-    /// First-page sort order: 'asc' (oldest first) or 'desc'. Ignored when `cursor` is set.
-    ///
-    /// The `order` query parameter.
-    pub fn order(mut self, value: impl Into<OrderByClauseDirection>) -> Self {
-        self.order = Some(value.into());
-        self
-    }
-    /// Pagination cursor from a previous response's `next_cursor`; carries the window and order
-    ///
-    /// The `cursor` query parameter.
-    pub fn cursor(mut self, value: impl Into<String>) -> Self {
-        self.cursor = Some(value.into());
-        self
-    }
-    /// Maximum number of logs to return
-    ///
-    /// The `limit` query parameter.
-    pub fn limit(mut self, value: impl Into<i64>) -> Self {
-        self.limit = Some(value.into());
-        self
+    crate::runtime::param_setters! {
+        #[doc = " Filter logs by worker name"] #[doc = ""] #[doc =
+        " The `worker_name` query parameter."] worker_name : String, #[doc =
+        " Filter logs by workflow name"] #[doc = ""] #[doc =
+        " The `workflow_name` query parameter."] workflow_name : String, #[doc =
+        " Only return logs at or after this timestamp"] #[doc = ""] #[doc =
+        " The `after` query parameter."] after : String, #[doc =
+        " Only return logs before this timestamp"] #[doc = ""] #[doc =
+        " The `before` query parameter."] before : String, #[doc =
+        " First-page sort order: 'asc' (oldest first) or 'desc'. Ignored when `cursor` is set."]
+        #[doc = ""] #[doc = " The `order` query parameter."] order :
+        OrderByClauseDirection, #[doc =
+        " Pagination cursor from a previous response's `next_cursor`; carries the window and order"]
+        #[doc = ""] #[doc = " The `cursor` query parameter."] cursor : String, #[doc =
+        " Maximum number of logs to return"] #[doc = ""] #[doc =
+        " The `limit` query parameter."] limit : i64
     }
     crate::runtime::request_options!();
     /// Sends the request.
@@ -766,40 +674,18 @@ pub struct StreamDeploymentLogsBuilder<'c> {
     opts: crate::runtime::http::RequestOptions,
 }
 impl<'c> StreamDeploymentLogsBuilder<'c> {
-    /// Filter logs by worker name
-    ///
-    /// The `worker_name` query parameter.
-    pub fn worker_name(mut self, value: impl Into<String>) -> Self {
-        self.worker_name = Some(value.into());
-        self
-    }
-    /// Filter logs by workflow name
-    ///
-    /// The `workflow_name` query parameter.
-    pub fn workflow_name(mut self, value: impl Into<String>) -> Self {
-        self.workflow_name = Some(value.into());
-        self
-    }
-    /// Start a fresh stream at this timestamp (ignored when resuming via last_event_id)
-    ///
-    /// The `after` query parameter.
-    pub fn after(mut self, value: impl Into<String>) -> Self {
-        self.after = Some(value.into());
-        self
-    }
-    /// Resume from this cursor (a prior response's SSE id)
-    ///
-    /// The `last_event_id` query parameter.
-    pub fn last_event_id(mut self, value: impl Into<String>) -> Self {
-        self.last_event_id = Some(value.into());
-        self
-    }
-    /// Resume from this cursor (a prior response's SSE id). Takes precedence over the query parameter.
-    ///
-    /// The `Last-Event-ID` header parameter.
-    pub fn last_event_id_2(mut self, value: impl Into<String>) -> Self {
-        self.last_event_id_2 = Some(value.into());
-        self
+    crate::runtime::param_setters! {
+        #[doc = " Filter logs by worker name"] #[doc = ""] #[doc =
+        " The `worker_name` query parameter."] worker_name : String, #[doc =
+        " Filter logs by workflow name"] #[doc = ""] #[doc =
+        " The `workflow_name` query parameter."] workflow_name : String, #[doc =
+        " Start a fresh stream at this timestamp (ignored when resuming via last_event_id)"]
+        #[doc = ""] #[doc = " The `after` query parameter."] after : String, #[doc =
+        " Resume from this cursor (a prior response's SSE id)"] #[doc = ""] #[doc =
+        " The `last_event_id` query parameter."] last_event_id : String, #[doc =
+        " Resume from this cursor (a prior response's SSE id). Takes precedence over the query parameter."]
+        #[doc = ""] #[doc = " The `Last-Event-ID` header parameter."] last_event_id_2 :
+        String
     }
     crate::runtime::request_options!();
     /// Sends the request.

@@ -354,10 +354,8 @@ pub struct GetWorkflowExecutionHistoryBuilder<'c> {
     opts: crate::runtime::http::RequestOptions,
 }
 impl<'c> GetWorkflowExecutionHistoryBuilder<'c> {
-    /// The `decode_payloads` query parameter.
-    pub fn decode_payloads(mut self, value: impl Into<bool>) -> Self {
-        self.decode_payloads = Some(value.into());
-        self
+    crate::runtime::param_setters! {
+        #[doc = " The `decode_payloads` query parameter."] decode_payloads : bool
     }
     crate::runtime::request_options!();
     /// Sends the request.
@@ -833,15 +831,10 @@ pub struct GetWorkflowExecutionTraceEventsBuilder<'c> {
     opts: crate::runtime::http::RequestOptions,
 }
 impl<'c> GetWorkflowExecutionTraceEventsBuilder<'c> {
-    /// The `merge_same_id_events` query parameter.
-    pub fn merge_same_id_events(mut self, value: impl Into<bool>) -> Self {
-        self.merge_same_id_events = Some(value.into());
-        self
-    }
-    /// The `include_internal_events` query parameter.
-    pub fn include_internal_events(mut self, value: impl Into<bool>) -> Self {
-        self.include_internal_events = Some(value.into());
-        self
+    crate::runtime::param_setters! {
+        #[doc = " The `merge_same_id_events` query parameter."] merge_same_id_events :
+        bool, #[doc = " The `include_internal_events` query parameter."]
+        include_internal_events : bool
     }
     crate::runtime::request_options!();
     /// Sends the request.
@@ -893,15 +886,9 @@ pub struct StreamBuilder<'c> {
     opts: crate::runtime::http::RequestOptions,
 }
 impl<'c> StreamBuilder<'c> {
-    /// The `event_source` query parameter.
-    pub fn event_source(mut self, value: impl Into<EventSource>) -> Self {
-        self.event_source = Some(value.into());
-        self
-    }
-    /// The `last_event_id` query parameter.
-    pub fn last_event_id(mut self, value: impl Into<String>) -> Self {
-        self.last_event_id = Some(value.into());
-        self
+    crate::runtime::param_setters! {
+        #[doc = " The `event_source` query parameter."] event_source : EventSource, #[doc
+        = " The `last_event_id` query parameter."] last_event_id : String
     }
     crate::runtime::request_options!();
     /// Sends the request.
@@ -956,54 +943,22 @@ pub struct GetWorkflowExecutionLogsBuilder<'c> {
     opts: crate::runtime::http::RequestOptions,
 }
 impl<'c> GetWorkflowExecutionLogsBuilder<'c> {
-    /// Filter logs by workflow run ID
-    ///
-    /// The `run_id` query parameter.
-    pub fn run_id(mut self, value: impl Into<String>) -> Self {
-        self.run_id = Some(value.into());
-        self
-    }
-    /// Filter logs by activity ID
-    ///
-    /// The `activity_id` query parameter.
-    pub fn activity_id(mut self, value: impl Into<String>) -> Self {
-        self.activity_id = Some(value.into());
-        self
-    }
-    /// Only return logs at or after this timestamp
-    ///
-    /// The `after` query parameter.
-    pub fn after(mut self, value: impl Into<String>) -> Self {
-        self.after = Some(value.into());
-        self
-    }
-    /// Only return logs before this timestamp
-    ///
-    /// The `before` query parameter.
-    pub fn before(mut self, value: impl Into<String>) -> Self {
-        self.before = Some(value.into());
-        self
-    }
-    /// First-page sort order: 'asc' (oldest first) or 'desc'. Ignored when `cursor` is set.
-    ///
-    /// The `order` query parameter.
-    pub fn order(mut self, value: impl Into<OrderByClauseDirection>) -> Self {
-        self.order = Some(value.into());
-        self
-    }
-    /// Pagination cursor from a previous response's `next_cursor`; carries the window and order
-    ///
-    /// The `cursor` query parameter.
-    pub fn cursor(mut self, value: impl Into<String>) -> Self {
-        self.cursor = Some(value.into());
-        self
-    }
-    /// Maximum number of logs to return
-    ///
-    /// The `limit` query parameter.
-    pub fn limit(mut self, value: impl Into<i64>) -> Self {
-        self.limit = Some(value.into());
-        self
+    crate::runtime::param_setters! {
+        #[doc = " Filter logs by workflow run ID"] #[doc = ""] #[doc =
+        " The `run_id` query parameter."] run_id : String, #[doc =
+        " Filter logs by activity ID"] #[doc = ""] #[doc =
+        " The `activity_id` query parameter."] activity_id : String, #[doc =
+        " Only return logs at or after this timestamp"] #[doc = ""] #[doc =
+        " The `after` query parameter."] after : String, #[doc =
+        " Only return logs before this timestamp"] #[doc = ""] #[doc =
+        " The `before` query parameter."] before : String, #[doc =
+        " First-page sort order: 'asc' (oldest first) or 'desc'. Ignored when `cursor` is set."]
+        #[doc = ""] #[doc = " The `order` query parameter."] order :
+        OrderByClauseDirection, #[doc =
+        " Pagination cursor from a previous response's `next_cursor`; carries the window and order"]
+        #[doc = ""] #[doc = " The `cursor` query parameter."] cursor : String, #[doc =
+        " Maximum number of logs to return"] #[doc = ""] #[doc =
+        " The `limit` query parameter."] limit : i64
     }
     crate::runtime::request_options!();
     /// Sends the request.
@@ -1071,40 +1026,18 @@ pub struct StreamWorkflowExecutionLogsBuilder<'c> {
     opts: crate::runtime::http::RequestOptions,
 }
 impl<'c> StreamWorkflowExecutionLogsBuilder<'c> {
-    /// Filter logs by workflow run ID
-    ///
-    /// The `run_id` query parameter.
-    pub fn run_id(mut self, value: impl Into<String>) -> Self {
-        self.run_id = Some(value.into());
-        self
-    }
-    /// Filter logs by activity ID
-    ///
-    /// The `activity_id` query parameter.
-    pub fn activity_id(mut self, value: impl Into<String>) -> Self {
-        self.activity_id = Some(value.into());
-        self
-    }
-    /// Start a fresh stream at this timestamp (ignored when resuming via last_event_id)
-    ///
-    /// The `after` query parameter.
-    pub fn after(mut self, value: impl Into<String>) -> Self {
-        self.after = Some(value.into());
-        self
-    }
-    /// Resume from this cursor (a prior response's SSE id)
-    ///
-    /// The `last_event_id` query parameter.
-    pub fn last_event_id(mut self, value: impl Into<String>) -> Self {
-        self.last_event_id = Some(value.into());
-        self
-    }
-    /// Resume from this cursor (a prior response's SSE id). Takes precedence over the query parameter.
-    ///
-    /// The `Last-Event-ID` header parameter.
-    pub fn last_event_id_2(mut self, value: impl Into<String>) -> Self {
-        self.last_event_id_2 = Some(value.into());
-        self
+    crate::runtime::param_setters! {
+        #[doc = " Filter logs by workflow run ID"] #[doc = ""] #[doc =
+        " The `run_id` query parameter."] run_id : String, #[doc =
+        " Filter logs by activity ID"] #[doc = ""] #[doc =
+        " The `activity_id` query parameter."] activity_id : String, #[doc =
+        " Start a fresh stream at this timestamp (ignored when resuming via last_event_id)"]
+        #[doc = ""] #[doc = " The `after` query parameter."] after : String, #[doc =
+        " Resume from this cursor (a prior response's SSE id)"] #[doc = ""] #[doc =
+        " The `last_event_id` query parameter."] last_event_id : String, #[doc =
+        " Resume from this cursor (a prior response's SSE id). Takes precedence over the query parameter."]
+        #[doc = ""] #[doc = " The `Last-Event-ID` header parameter."] last_event_id_2 :
+        String
     }
     crate::runtime::request_options!();
     /// Sends the request.

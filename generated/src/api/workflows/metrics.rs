@@ -68,19 +68,11 @@ pub struct GetWorkflowMetricsBuilder<'c> {
     opts: crate::runtime::http::RequestOptions,
 }
 impl<'c> GetWorkflowMetricsBuilder<'c> {
-    /// Filter workflows started after this time (ISO 8601)
-    ///
-    /// The `start_time` query parameter.
-    pub fn start_time(mut self, value: impl Into<String>) -> Self {
-        self.start_time = Some(value.into());
-        self
-    }
-    /// Filter workflows started before this time (ISO 8601)
-    ///
-    /// The `end_time` query parameter.
-    pub fn end_time(mut self, value: impl Into<String>) -> Self {
-        self.end_time = Some(value.into());
-        self
+    crate::runtime::param_setters! {
+        #[doc = " Filter workflows started after this time (ISO 8601)"] #[doc = ""] #[doc
+        = " The `start_time` query parameter."] start_time : String, #[doc =
+        " Filter workflows started before this time (ISO 8601)"] #[doc = ""] #[doc =
+        " The `end_time` query parameter."] end_time : String
     }
     crate::runtime::request_options!();
     /// Sends the request.

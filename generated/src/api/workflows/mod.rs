@@ -263,100 +263,34 @@ pub struct GetWorkflowsBuilder<'c> {
 }
 #[allow(deprecated)]
 impl<'c> GetWorkflowsBuilder<'c> {
-    /// Filter by workflow status
-    ///
-    /// The `status` query parameter.
-    pub fn status(mut self, value: impl Into<RunsListRunsStatus>) -> Self {
-        self.status = Some(value.into());
-        self
-    }
-    /// Whether to include shared workflows
-    ///
-    /// The `include_shared` query parameter.
-    pub fn include_shared(mut self, value: impl Into<bool>) -> Self {
-        self.include_shared = Some(value.into());
-        self
-    }
-    /// Whether to only return workflows available in chat assistant
-    ///
-    /// The `available_in_chat_assistant` query parameter.
-    pub fn available_in_chat_assistant(mut self, value: impl Into<bool>) -> Self {
-        self.available_in_chat_assistant = Some(value.into());
-        self
-    }
-    /// Filter by deployment name(s)
-    ///
-    /// The `deployment_name` query parameter.
-    pub fn deployment_name(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.deployment_name = Some(value.into());
-        self
-    }
-    /// Filter by deployment activity. active=only active, inactive=only inactive, None=no filter
-    ///
-    /// The `deployment_status` query parameter.
-    pub fn deployment_status(
-        mut self,
-        value: impl Into<DeploymentsListWorkersWorkerStatus>,
-    ) -> Self {
-        self.deployment_status = Some(value.into());
-        self
-    }
-    /// Filter by archived state. False=exclude archived, True=only archived, None=include all
-    ///
-    /// The `archived` query parameter.
-    pub fn archived(mut self, value: impl Into<bool>) -> Self {
-        self.archived = Some(value.into());
-        self
-    }
-    /// Filter to workflows tagged with all listed tags (AND).
-    ///
-    /// The `tags` query parameter.
-    pub fn tags(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.tags = Some(value.into());
-        self
-    }
-    /// Field to sort by
-    ///
-    /// The `sort_by` query parameter.
-    pub fn sort_by(mut self, value: impl Into<WorkflowsGetWorkflowsSortBy>) -> Self {
-        self.sort_by = Some(value.into());
-        self
-    }
-    /// Sort direction
-    ///
-    /// The `order` query parameter.
-    pub fn order(mut self, value: impl Into<OrderByClauseDirection>) -> Self {
-        self.order = Some(value.into());
-        self
-    }
-    /// The cursor for pagination
-    ///
-    /// The `cursor` query parameter.
-    pub fn cursor(mut self, value: impl Into<String>) -> Self {
-        self.cursor = Some(value.into());
-        self
-    }
-    /// The maximum number of workflows to return
-    ///
-    /// The `limit` query parameter.
-    pub fn limit(mut self, value: impl Into<i64>) -> Self {
-        self.limit = Some(value.into());
-        self
-    }
-    /// Deprecated: use deployment_status instead
-    ///
-    /// The `active_only` query parameter.
-    #[deprecated]
-    pub fn active_only(mut self, value: impl Into<bool>) -> Self {
-        self.active_only = Some(value.into());
-        self
-    }
-    /// Fuzzy search query for workflow name, display name, description, or ID
-    ///
-    /// The `search` query parameter.
-    pub fn search(mut self, value: impl Into<String>) -> Self {
-        self.search = Some(value.into());
-        self
+    crate::runtime::param_setters! {
+        #[doc = " Filter by workflow status"] #[doc = ""] #[doc =
+        " The `status` query parameter."] status : RunsListRunsStatus, #[doc =
+        " Whether to include shared workflows"] #[doc = ""] #[doc =
+        " The `include_shared` query parameter."] include_shared : bool, #[doc =
+        " Whether to only return workflows available in chat assistant"] #[doc = ""]
+        #[doc = " The `available_in_chat_assistant` query parameter."]
+        available_in_chat_assistant : bool, #[doc = " Filter by deployment name(s)"]
+        #[doc = ""] #[doc = " The `deployment_name` query parameter."] deployment_name :
+        Vec < String >, #[doc =
+        " Filter by deployment activity. active=only active, inactive=only inactive, None=no filter"]
+        #[doc = ""] #[doc = " The `deployment_status` query parameter."]
+        deployment_status : DeploymentsListWorkersWorkerStatus, #[doc =
+        " Filter by archived state. False=exclude archived, True=only archived, None=include all"]
+        #[doc = ""] #[doc = " The `archived` query parameter."] archived : bool, #[doc =
+        " Filter to workflows tagged with all listed tags (AND)."] #[doc = ""] #[doc =
+        " The `tags` query parameter."] tags : Vec < String >, #[doc =
+        " Field to sort by"] #[doc = ""] #[doc = " The `sort_by` query parameter."]
+        sort_by : WorkflowsGetWorkflowsSortBy, #[doc = " Sort direction"] #[doc = ""]
+        #[doc = " The `order` query parameter."] order : OrderByClauseDirection, #[doc =
+        " The cursor for pagination"] #[doc = ""] #[doc =
+        " The `cursor` query parameter."] cursor : String, #[doc =
+        " The maximum number of workflows to return"] #[doc = ""] #[doc =
+        " The `limit` query parameter."] limit : i64, #[doc =
+        " Deprecated: use deployment_status instead"] #[doc = ""] #[doc =
+        " The `active_only` query parameter."] #[deprecated] active_only : bool, #[doc =
+        " Fuzzy search query for workflow name, display name, description, or ID"] #[doc
+        = ""] #[doc = " The `search` query parameter."] search : String
     }
     crate::runtime::request_options!();
     /// Sends the request.
@@ -434,75 +368,28 @@ pub struct GetWorkflowRegistrationsBuilder<'c> {
     opts: crate::runtime::http::RequestOptions,
 }
 impl<'c> GetWorkflowRegistrationsBuilder<'c> {
-    /// The workflow ID to filter by
-    ///
-    /// The `workflow_id` query parameter.
-    pub fn workflow_id(mut self, value: impl Into<String>) -> Self {
-        self.workflow_id = Some(value.into());
-        self
-    }
-    /// The task queue to filter by
-    ///
-    /// The `task_queue` query parameter.
-    pub fn task_queue(mut self, value: impl Into<String>) -> Self {
-        self.task_queue = Some(value.into());
-        self
-    }
-    /// Whether to only return active workflows versions
-    ///
-    /// The `active_only` query parameter.
-    pub fn active_only(mut self, value: impl Into<bool>) -> Self {
-        self.active_only = Some(value.into());
-        self
-    }
-    /// Whether to include shared workflow versions
-    ///
-    /// The `include_shared` query parameter.
-    pub fn include_shared(mut self, value: impl Into<bool>) -> Self {
-        self.include_shared = Some(value.into());
-        self
-    }
-    /// The workflow name to filter by
-    ///
-    /// The `workflow_search` query parameter.
-    pub fn workflow_search(mut self, value: impl Into<String>) -> Self {
-        self.workflow_search = Some(value.into());
-        self
-    }
-    /// Filter by archived state. False=exclude archived, True=only archived, None=include all
-    ///
-    /// The `archived` query parameter.
-    pub fn archived(mut self, value: impl Into<bool>) -> Self {
-        self.archived = Some(value.into());
-        self
-    }
-    /// Whether to include the workflow definition
-    ///
-    /// The `with_workflow` query parameter.
-    pub fn with_workflow(mut self, value: impl Into<bool>) -> Self {
-        self.with_workflow = Some(value.into());
-        self
-    }
-    /// Whether to only return workflows available in chat assistant
-    ///
-    /// The `available_in_chat_assistant` query parameter.
-    pub fn available_in_chat_assistant(mut self, value: impl Into<bool>) -> Self {
-        self.available_in_chat_assistant = Some(value.into());
-        self
-    }
-    /// The maximum number of workflows versions to return
-    ///
-    /// The `limit` query parameter.
-    pub fn limit(mut self, value: impl Into<i64>) -> Self {
-        self.limit = Some(value.into());
-        self
-    }
-    /// The cursor for pagination
-    ///
-    /// The `cursor` query parameter.
-    pub fn cursor(mut self, value: impl Into<String>) -> Self {
-        self.cursor = Some(value.into());
-        self
+    crate::runtime::param_setters! {
+        #[doc = " The workflow ID to filter by"] #[doc = ""] #[doc =
+        " The `workflow_id` query parameter."] workflow_id : String, #[doc =
+        " The task queue to filter by"] #[doc = ""] #[doc =
+        " The `task_queue` query parameter."] task_queue : String, #[doc =
+        " Whether to only return active workflows versions"] #[doc = ""] #[doc =
+        " The `active_only` query parameter."] active_only : bool, #[doc =
+        " Whether to include shared workflow versions"] #[doc = ""] #[doc =
+        " The `include_shared` query parameter."] include_shared : bool, #[doc =
+        " The workflow name to filter by"] #[doc = ""] #[doc =
+        " The `workflow_search` query parameter."] workflow_search : String, #[doc =
+        " Filter by archived state. False=exclude archived, True=only archived, None=include all"]
+        #[doc = ""] #[doc = " The `archived` query parameter."] archived : bool, #[doc =
+        " Whether to include the workflow definition"] #[doc = ""] #[doc =
+        " The `with_workflow` query parameter."] with_workflow : bool, #[doc =
+        " Whether to only return workflows available in chat assistant"] #[doc = ""]
+        #[doc = " The `available_in_chat_assistant` query parameter."]
+        available_in_chat_assistant : bool, #[doc =
+        " The maximum number of workflows versions to return"] #[doc = ""] #[doc =
+        " The `limit` query parameter."] limit : i64, #[doc =
+        " The cursor for pagination"] #[doc = ""] #[doc =
+        " The `cursor` query parameter."] cursor : String
     }
     crate::runtime::request_options!();
     /// Sends the request.
@@ -728,19 +615,11 @@ pub struct GetWorkflowRegistrationBuilder<'c> {
     opts: crate::runtime::http::RequestOptions,
 }
 impl<'c> GetWorkflowRegistrationBuilder<'c> {
-    /// Whether to include the workflow definition
-    ///
-    /// The `with_workflow` query parameter.
-    pub fn with_workflow(mut self, value: impl Into<bool>) -> Self {
-        self.with_workflow = Some(value.into());
-        self
-    }
-    /// Whether to include shared workflow versions
-    ///
-    /// The `include_shared` query parameter.
-    pub fn include_shared(mut self, value: impl Into<bool>) -> Self {
-        self.include_shared = Some(value.into());
-        self
+    crate::runtime::param_setters! {
+        #[doc = " Whether to include the workflow definition"] #[doc = ""] #[doc =
+        " The `with_workflow` query parameter."] with_workflow : bool, #[doc =
+        " Whether to include shared workflow versions"] #[doc = ""] #[doc =
+        " The `include_shared` query parameter."] include_shared : bool
     }
     crate::runtime::request_options!();
     /// Sends the request.

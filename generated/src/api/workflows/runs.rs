@@ -100,124 +100,46 @@ pub struct ListRunsBuilder<'c> {
     opts: crate::runtime::http::RequestOptions,
 }
 impl<'c> ListRunsBuilder<'c> {
-    /// Filter by workflow name or id
-    ///
-    /// The `workflow_identifier` query parameter.
-    pub fn workflow_identifier(mut self, value: impl Into<String>) -> Self {
-        self.workflow_identifier = Some(value.into());
-        self
-    }
-    /// Filter by root execution id; returns the whole execution tree (the root and all its descendant sub-workflows).
-    ///
-    /// The `root_execution_id` query parameter.
-    pub fn root_execution_id(mut self, value: impl Into<String>) -> Self {
-        self.root_execution_id = Some(value.into());
-        self
-    }
-    /// Search by workflow name, display name, or ID
-    ///
-    /// The `search` query parameter.
-    pub fn search(mut self, value: impl Into<String>) -> Self {
-        self.search = Some(value.into());
-        self
-    }
-    /// Filter by workflow status
-    ///
-    /// The `status` query parameter.
-    pub fn status(mut self, value: impl Into<RunsListRunsStatus>) -> Self {
-        self.status = Some(value.into());
-        self
-    }
-    /// Filter by deployment name
-    ///
-    /// The `deployment_name` query parameter.
-    pub fn deployment_name(mut self, value: impl Into<String>) -> Self {
-        self.deployment_name = Some(value.into());
-        self
-    }
-    /// Field to sort by
-    ///
-    /// The `sort_by` query parameter.
-    pub fn sort_by(mut self, value: impl Into<RunsListRunsSortBy>) -> Self {
-        self.sort_by = Some(value.into());
-        self
-    }
-    /// Sort direction
-    ///
-    /// The `order` query parameter.
-    pub fn order(mut self, value: impl Into<OrderByClauseDirection>) -> Self {
-        self.order = Some(value.into());
-        self
-    }
-    /// Include runs with start_time >= value
-    ///
-    /// The `start_time_after` query parameter.
-    pub fn start_time_after(mut self, value: impl Into<String>) -> Self {
-        self.start_time_after = Some(value.into());
-        self
-    }
-    /// Include runs with start_time &lt;= value
-    ///
-    /// The `start_time_before` query parameter.
-    pub fn start_time_before(mut self, value: impl Into<String>) -> Self {
-        self.start_time_before = Some(value.into());
-        self
-    }
-    /// Include runs with end_time >= value. Running executions (no end_time) are excluded; use the status filter to include them.
-    ///
-    /// The `end_time_after` query parameter.
-    pub fn end_time_after(mut self, value: impl Into<String>) -> Self {
-        self.end_time_after = Some(value.into());
-        self
-    }
-    /// Include runs with end_time &lt;= value. Running executions (no end_time) are excluded; use the status filter to include them.
-    ///
-    /// The `end_time_before` query parameter.
-    pub fn end_time_before(mut self, value: impl Into<String>) -> Self {
-        self.end_time_before = Some(value.into());
-        self
-    }
-    /// Filter by user id. Use 'current' to filter by the authenticated user
-    ///
-    /// The `user_id` query parameter.
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.user_id = Some(value.into());
-        self
-    }
-    /// Filter to runs of workflows tagged with all listed tags (AND).
-    ///
-    /// The `workflow_tags` query parameter.
-    pub fn workflow_tags(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.workflow_tags = Some(value.into());
-        self
-    }
-    /// Include runs of internal/technical workflows (e.g. parallel-execution)
-    ///
-    /// The `include_internal` query parameter.
-    pub fn include_internal(mut self, value: impl Into<bool>) -> Self {
-        self.include_internal = Some(value.into());
-        self
-    }
-    /// Number of items per page
-    ///
-    /// The `page_size` query parameter.
-    pub fn page_size(mut self, value: impl Into<i64>) -> Self {
-        self.page_size = Some(value.into());
-        self
-    }
-    /// Token for the next page of results
-    ///
-    /// The `next_page_token` query parameter.
-    pub fn next_page_token(mut self, value: impl Into<String>) -> Self {
-        self.next_page_token = Some(value.into());
-        self
-    }
-    /// Filter executions by search key as repeated 'key:value' entries. Each entry matches an exact key and a similar value; multiple entries are AND'd together (max 3).
-    ///
-    /// The `search_key` query parameter.
-    pub fn search_key(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.search_key = Some(value.into());
-        self
+    crate::runtime::param_setters! {
+        #[doc = " Filter by workflow name or id"] #[doc = ""] #[doc =
+        " The `workflow_identifier` query parameter."] workflow_identifier : String,
+        #[doc =
+        " Filter by root execution id; returns the whole execution tree (the root and all its descendant sub-workflows)."]
+        #[doc = ""] #[doc = " The `root_execution_id` query parameter."]
+        root_execution_id : String, #[doc =
+        " Search by workflow name, display name, or ID"] #[doc = ""] #[doc =
+        " The `search` query parameter."] search : String, #[doc =
+        " Filter by workflow status"] #[doc = ""] #[doc =
+        " The `status` query parameter."] status : RunsListRunsStatus, #[doc =
+        " Filter by deployment name"] #[doc = ""] #[doc =
+        " The `deployment_name` query parameter."] deployment_name : String, #[doc =
+        " Field to sort by"] #[doc = ""] #[doc = " The `sort_by` query parameter."]
+        sort_by : RunsListRunsSortBy, #[doc = " Sort direction"] #[doc = ""] #[doc =
+        " The `order` query parameter."] order : OrderByClauseDirection, #[doc =
+        " Include runs with start_time >= value"] #[doc = ""] #[doc =
+        " The `start_time_after` query parameter."] start_time_after : String, #[doc =
+        " Include runs with start_time &lt;= value"] #[doc = ""] #[doc =
+        " The `start_time_before` query parameter."] start_time_before : String, #[doc =
+        " Include runs with end_time >= value. Running executions (no end_time) are excluded; use the status filter to include them."]
+        #[doc = ""] #[doc = " The `end_time_after` query parameter."] end_time_after :
+        String, #[doc =
+        " Include runs with end_time &lt;= value. Running executions (no end_time) are excluded; use the status filter to include them."]
+        #[doc = ""] #[doc = " The `end_time_before` query parameter."] end_time_before :
+        String, #[doc =
+        " Filter by user id. Use 'current' to filter by the authenticated user"] #[doc =
+        ""] #[doc = " The `user_id` query parameter."] user_id : String, #[doc =
+        " Filter to runs of workflows tagged with all listed tags (AND)."] #[doc = ""]
+        #[doc = " The `workflow_tags` query parameter."] workflow_tags : Vec < String >,
+        #[doc =
+        " Include runs of internal/technical workflows (e.g. parallel-execution)"] #[doc
+        = ""] #[doc = " The `include_internal` query parameter."] include_internal :
+        bool, #[doc = " Number of items per page"] #[doc = ""] #[doc =
+        " The `page_size` query parameter."] page_size : i64, #[doc =
+        " Token for the next page of results"] #[doc = ""] #[doc =
+        " The `next_page_token` query parameter."] next_page_token : String, #[doc =
+        " Filter executions by search key as repeated 'key:value' entries. Each entry matches an exact key and a similar value; multiple entries are AND'd together (max 3)."]
+        #[doc = ""] #[doc = " The `search_key` query parameter."] search_key : Vec <
+        String >
     }
     crate::runtime::request_options!();
     /// Sends the request.
@@ -334,10 +256,8 @@ pub struct GetRunHistoryBuilder<'c> {
     opts: crate::runtime::http::RequestOptions,
 }
 impl<'c> GetRunHistoryBuilder<'c> {
-    /// The `decode_payloads` query parameter.
-    pub fn decode_payloads(mut self, value: impl Into<bool>) -> Self {
-        self.decode_payloads = Some(value.into());
-        self
+    crate::runtime::param_setters! {
+        #[doc = " The `decode_payloads` query parameter."] decode_payloads : bool
     }
     crate::runtime::request_options!();
     /// Sends the request.

@@ -160,47 +160,19 @@ pub struct GetSchedulesBuilder<'c> {
     opts: crate::runtime::http::RequestOptions,
 }
 impl<'c> GetSchedulesBuilder<'c> {
-    /// Filter by exact workflow name
-    ///
-    /// The `workflow_name` query parameter.
-    pub fn workflow_name(mut self, value: impl Into<String>) -> Self {
-        self.workflow_name = Some(value.into());
-        self
-    }
-    /// Filter by user ID. Pass 'current' to resolve to the authenticated user's ID.
-    ///
-    /// The `user_id` query parameter.
-    pub fn user_id(mut self, value: impl Into<String>) -> Self {
-        self.user_id = Some(value.into());
-        self
-    }
-    /// Filter by schedule status: 'active' or 'paused'
-    ///
-    /// The `status` query parameter.
-    pub fn status(mut self, value: impl Into<SchedulesGetSchedulesStatus>) -> Self {
-        self.status = Some(value.into());
-        self
-    }
-    /// Prefix search query for workflow name
-    ///
-    /// The `search` query parameter.
-    pub fn search(mut self, value: impl Into<String>) -> Self {
-        self.search = Some(value.into());
-        self
-    }
-    /// Number of items per page. Omitting this parameter fetches all results at once (deprecated — pass page_size to use pagination).
-    ///
-    /// The `page_size` query parameter.
-    pub fn page_size(mut self, value: impl Into<i64>) -> Self {
-        self.page_size = Some(value.into());
-        self
-    }
-    /// Token for the next page of results
-    ///
-    /// The `next_page_token` query parameter.
-    pub fn next_page_token(mut self, value: impl Into<String>) -> Self {
-        self.next_page_token = Some(value.into());
-        self
+    crate::runtime::param_setters! {
+        #[doc = " Filter by exact workflow name"] #[doc = ""] #[doc =
+        " The `workflow_name` query parameter."] workflow_name : String, #[doc =
+        " Filter by user ID. Pass 'current' to resolve to the authenticated user's ID."]
+        #[doc = ""] #[doc = " The `user_id` query parameter."] user_id : String, #[doc =
+        " Filter by schedule status: 'active' or 'paused'"] #[doc = ""] #[doc =
+        " The `status` query parameter."] status : SchedulesGetSchedulesStatus, #[doc =
+        " Prefix search query for workflow name"] #[doc = ""] #[doc =
+        " The `search` query parameter."] search : String, #[doc =
+        " Number of items per page. Omitting this parameter fetches all results at once (deprecated — pass page_size to use pagination)."]
+        #[doc = ""] #[doc = " The `page_size` query parameter."] page_size : i64, #[doc =
+        " Token for the next page of results"] #[doc = ""] #[doc =
+        " The `next_page_token` query parameter."] next_page_token : String
     }
     crate::runtime::request_options!();
     /// Sends the request.

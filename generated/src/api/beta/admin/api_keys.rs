@@ -68,26 +68,13 @@ pub struct ListBuilder<'c> {
     opts: crate::runtime::http::RequestOptions,
 }
 impl<'c> ListBuilder<'c> {
-    /// Maximum number of results to return.
-    ///
-    /// The `limit` query parameter.
-    pub fn limit(mut self, value: impl Into<i64>) -> Self {
-        self.limit = Some(value.into());
-        self
-    }
-    /// Number of results to skip before returning results.
-    ///
-    /// The `offset` query parameter.
-    pub fn offset(mut self, value: impl Into<i64>) -> Self {
-        self.offset = Some(value.into());
-        self
-    }
-    /// Filter API keys by name substring or the last 4 characters of the key. Matching is case-insensitive and accent-insensitive.
-    ///
-    /// The `name` query parameter.
-    pub fn name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
-        self
+    crate::runtime::param_setters! {
+        #[doc = " Maximum number of results to return."] #[doc = ""] #[doc =
+        " The `limit` query parameter."] limit : i64, #[doc =
+        " Number of results to skip before returning results."] #[doc = ""] #[doc =
+        " The `offset` query parameter."] offset : i64, #[doc =
+        " Filter API keys by name substring or the last 4 characters of the key. Matching is case-insensitive and accent-insensitive."]
+        #[doc = ""] #[doc = " The `name` query parameter."] name : String
     }
     crate::runtime::request_options!();
     /// Sends the request.

@@ -54,61 +54,23 @@ pub struct ListBuilder<'c> {
     opts: crate::runtime::http::RequestOptions,
 }
 impl<'c> ListBuilder<'c> {
-    /// Actor types to include in the audit log results.
-    ///
-    /// The `actor_type` query parameter.
-    pub fn actor_type(mut self, value: impl Into<Vec<ActorType>>) -> Self {
-        self.actor_type = Some(value.into());
-        self
-    }
-    /// Event types to include in the audit log results.
-    ///
-    /// The `event_type` query parameter.
-    pub fn event_type(mut self, value: impl Into<Vec<AuditLogEventType>>) -> Self {
-        self.event_type = Some(value.into());
-        self
-    }
-    /// Target resource types to include in the audit log results.
-    ///
-    /// The `target_type` query parameter.
-    pub fn target_type(mut self, value: impl Into<Vec<TargetType>>) -> Self {
-        self.target_type = Some(value.into());
-        self
-    }
-    /// Filter logs by the UUID of the user who performed the action.
-    ///
-    /// The `actor_user_uuid` query parameter.
-    pub fn actor_user_uuid(mut self, value: impl Into<String>) -> Self {
-        self.actor_user_uuid = Some(value.into());
-        self
-    }
-    /// Sort order for audit log entries.
-    ///
-    /// The `sort` query parameter.
-    pub fn sort(mut self, value: impl Into<AuditLogsListSort>) -> Self {
-        self.sort = Some(value.into());
-        self
-    }
-    /// Return audit log entries after this time.
-    ///
-    /// The `after` query parameter.
-    pub fn after(mut self, value: impl Into<String>) -> Self {
-        self.after = Some(value.into());
-        self
-    }
-    /// Return audit log entries before this time.
-    ///
-    /// The `before` query parameter.
-    pub fn before(mut self, value: impl Into<String>) -> Self {
-        self.before = Some(value.into());
-        self
-    }
-    /// Maximum number of results to return.
-    ///
-    /// The `limit` query parameter.
-    pub fn limit(mut self, value: impl Into<i64>) -> Self {
-        self.limit = Some(value.into());
-        self
+    crate::runtime::param_setters! {
+        #[doc = " Actor types to include in the audit log results."] #[doc = ""] #[doc =
+        " The `actor_type` query parameter."] actor_type : Vec < ActorType >, #[doc =
+        " Event types to include in the audit log results."] #[doc = ""] #[doc =
+        " The `event_type` query parameter."] event_type : Vec < AuditLogEventType >,
+        #[doc = " Target resource types to include in the audit log results."] #[doc =
+        ""] #[doc = " The `target_type` query parameter."] target_type : Vec < TargetType
+        >, #[doc = " Filter logs by the UUID of the user who performed the action."]
+        #[doc = ""] #[doc = " The `actor_user_uuid` query parameter."] actor_user_uuid :
+        String, #[doc = " Sort order for audit log entries."] #[doc = ""] #[doc =
+        " The `sort` query parameter."] sort : AuditLogsListSort, #[doc =
+        " Return audit log entries after this time."] #[doc = ""] #[doc =
+        " The `after` query parameter."] after : String, #[doc =
+        " Return audit log entries before this time."] #[doc = ""] #[doc =
+        " The `before` query parameter."] before : String, #[doc =
+        " Maximum number of results to return."] #[doc = ""] #[doc =
+        " The `limit` query parameter."] limit : i64
     }
     crate::runtime::request_options!();
     /// Sends the request.

@@ -174,33 +174,14 @@ pub struct GetUsageBuilder<'c> {
     opts: crate::runtime::http::RequestOptions,
 }
 impl<'c> GetUsageBuilder<'c> {
-    /// Month to return usage for.
-    ///
-    /// The `month` query parameter.
-    pub fn month(mut self, value: impl Into<String>) -> Self {
-        self.month = Some(value.into());
-        self
-    }
-    /// Year to return usage for.
-    ///
-    /// The `year` query parameter.
-    pub fn year(mut self, value: impl Into<String>) -> Self {
-        self.year = Some(value.into());
-        self
-    }
-    /// Workspace ID to filter results.
-    ///
-    /// The `workspace_id` query parameter.
-    pub fn workspace_id(mut self, value: impl Into<String>) -> Self {
-        self.workspace_id = Some(value.into());
-        self
-    }
-    /// Regional inference zone to filter results.
-    ///
-    /// The `api_zone` query parameter.
-    pub fn api_zone(mut self, value: impl Into<ApiZone>) -> Self {
-        self.api_zone = Some(value.into());
-        self
+    crate::runtime::param_setters! {
+        #[doc = " Month to return usage for."] #[doc = ""] #[doc =
+        " The `month` query parameter."] month : String, #[doc =
+        " Year to return usage for."] #[doc = ""] #[doc = " The `year` query parameter."]
+        year : String, #[doc = " Workspace ID to filter results."] #[doc = ""] #[doc =
+        " The `workspace_id` query parameter."] workspace_id : String, #[doc =
+        " Regional inference zone to filter results."] #[doc = ""] #[doc =
+        " The `api_zone` query parameter."] api_zone : ApiZone
     }
     crate::runtime::request_options!();
     /// Sends the request.

@@ -276,26 +276,13 @@ pub struct ListBuilder<'c> {
     opts: crate::runtime::http::RequestOptions,
 }
 impl<'c> ListBuilder<'c> {
-    /// Page number to return.
-    ///
-    /// The `page` query parameter.
-    pub fn page(mut self, value: impl Into<i64>) -> Self {
-        self.page = Some(value.into());
-        self
-    }
-    /// Maximum number of results per page.
-    ///
-    /// The `page_size` query parameter.
-    pub fn page_size(mut self, value: impl Into<i64>) -> Self {
-        self.page_size = Some(value.into());
-        self
-    }
-    /// Search term used to filter user groups by name.
-    ///
-    /// The `search` query parameter.
-    pub fn search(mut self, value: impl Into<String>) -> Self {
-        self.search = Some(value.into());
-        self
+    crate::runtime::param_setters! {
+        #[doc = " Page number to return."] #[doc = ""] #[doc =
+        " The `page` query parameter."] page : i64, #[doc =
+        " Maximum number of results per page."] #[doc = ""] #[doc =
+        " The `page_size` query parameter."] page_size : i64, #[doc =
+        " Search term used to filter user groups by name."] #[doc = ""] #[doc =
+        " The `search` query parameter."] search : String
     }
     crate::runtime::request_options!();
     /// Sends the request.
@@ -502,19 +489,11 @@ pub struct ListMembersBuilder<'c> {
     opts: crate::runtime::http::RequestOptions,
 }
 impl<'c> ListMembersBuilder<'c> {
-    /// Page number to return.
-    ///
-    /// The `page` query parameter.
-    pub fn page(mut self, value: impl Into<i64>) -> Self {
-        self.page = Some(value.into());
-        self
-    }
-    /// Maximum number of results per page.
-    ///
-    /// The `page_size` query parameter.
-    pub fn page_size(mut self, value: impl Into<i64>) -> Self {
-        self.page_size = Some(value.into());
-        self
+    crate::runtime::param_setters! {
+        #[doc = " Page number to return."] #[doc = ""] #[doc =
+        " The `page` query parameter."] page : i64, #[doc =
+        " Maximum number of results per page."] #[doc = ""] #[doc =
+        " The `page_size` query parameter."] page_size : i64
     }
     crate::runtime::request_options!();
     /// Sends the request.
@@ -627,19 +606,11 @@ pub struct ListWorkspaceAssignmentsBuilder<'c> {
     opts: crate::runtime::http::RequestOptions,
 }
 impl<'c> ListWorkspaceAssignmentsBuilder<'c> {
-    /// Page number to return.
-    ///
-    /// The `page` query parameter.
-    pub fn page(mut self, value: impl Into<i64>) -> Self {
-        self.page = Some(value.into());
-        self
-    }
-    /// Maximum number of results per page.
-    ///
-    /// The `page_size` query parameter.
-    pub fn page_size(mut self, value: impl Into<i64>) -> Self {
-        self.page_size = Some(value.into());
-        self
+    crate::runtime::param_setters! {
+        #[doc = " Page number to return."] #[doc = ""] #[doc =
+        " The `page` query parameter."] page : i64, #[doc =
+        " Maximum number of results per page."] #[doc = ""] #[doc =
+        " The `page_size` query parameter."] page_size : i64
     }
     crate::runtime::request_options!();
     /// Sends the request.

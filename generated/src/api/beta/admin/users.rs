@@ -144,26 +144,13 @@ pub struct ListBuilder<'c> {
     opts: crate::runtime::http::RequestOptions,
 }
 impl<'c> ListBuilder<'c> {
-    /// Page number to return.
-    ///
-    /// The `page` query parameter.
-    pub fn page(mut self, value: impl Into<i64>) -> Self {
-        self.page = Some(value.into());
-        self
-    }
-    /// Maximum number of results per page.
-    ///
-    /// The `page_size` query parameter.
-    pub fn page_size(mut self, value: impl Into<i64>) -> Self {
-        self.page_size = Some(value.into());
-        self
-    }
-    /// Email address to filter users and invitations.
-    ///
-    /// The `email` query parameter.
-    pub fn email(mut self, value: impl Into<String>) -> Self {
-        self.email = Some(value.into());
-        self
+    crate::runtime::param_setters! {
+        #[doc = " Page number to return."] #[doc = ""] #[doc =
+        " The `page` query parameter."] page : i64, #[doc =
+        " Maximum number of results per page."] #[doc = ""] #[doc =
+        " The `page_size` query parameter."] page_size : i64, #[doc =
+        " Email address to filter users and invitations."] #[doc = ""] #[doc =
+        " The `email` query parameter."] email : String
     }
     crate::runtime::request_options!();
     /// Sends the request.

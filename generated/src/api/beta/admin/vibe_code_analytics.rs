@@ -69,12 +69,9 @@ pub struct ByWorkspaceBuilder<'c> {
     opts: crate::runtime::http::RequestOptions,
 }
 impl<'c> ByWorkspaceBuilder<'c> {
-    /// Workspace ID to filter results.
-    ///
-    /// The `workspace_id` query parameter.
-    pub fn workspace_id(mut self, value: impl Into<String>) -> Self {
-        self.workspace_id = Some(value.into());
-        self
+    crate::runtime::param_setters! {
+        #[doc = " Workspace ID to filter results."] #[doc = ""] #[doc =
+        " The `workspace_id` query parameter."] workspace_id : String
     }
     crate::runtime::request_options!();
     /// Sends the request.

@@ -154,15 +154,10 @@ pub struct ByTimeBuilder<'c> {
     opts: crate::runtime::http::RequestOptions,
 }
 impl<'c> ByTimeBuilder<'c> {
-    /// Time interval used to group usage results.
-    ///
-    /// The `granularity` query parameter.
-    pub fn granularity(
-        mut self,
-        value: impl Into<VibeWorkAnalyticsByTimeGranularity>,
-    ) -> Self {
-        self.granularity = Some(value.into());
-        self
+    crate::runtime::param_setters! {
+        #[doc = " Time interval used to group usage results."] #[doc = ""] #[doc =
+        " The `granularity` query parameter."] granularity :
+        VibeWorkAnalyticsByTimeGranularity
     }
     crate::runtime::request_options!();
     /// Sends the request.

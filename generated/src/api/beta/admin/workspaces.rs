@@ -138,33 +138,14 @@ pub struct ListBuilder<'c> {
     opts: crate::runtime::http::RequestOptions,
 }
 impl<'c> ListBuilder<'c> {
-    /// Whether to include archived Workspaces.
-    ///
-    /// The `is_archived` query parameter.
-    pub fn is_archived(mut self, value: impl Into<bool>) -> Self {
-        self.is_archived = Some(value.into());
-        self
-    }
-    /// Page number to return.
-    ///
-    /// The `page` query parameter.
-    pub fn page(mut self, value: impl Into<i64>) -> Self {
-        self.page = Some(value.into());
-        self
-    }
-    /// Maximum number of results per page.
-    ///
-    /// The `page_size` query parameter.
-    pub fn page_size(mut self, value: impl Into<i64>) -> Self {
-        self.page_size = Some(value.into());
-        self
-    }
-    /// Search term to filter Workspaces by name.
-    ///
-    /// The `search` query parameter.
-    pub fn search(mut self, value: impl Into<String>) -> Self {
-        self.search = Some(value.into());
-        self
+    crate::runtime::param_setters! {
+        #[doc = " Whether to include archived Workspaces."] #[doc = ""] #[doc =
+        " The `is_archived` query parameter."] is_archived : bool, #[doc =
+        " Page number to return."] #[doc = ""] #[doc = " The `page` query parameter."]
+        page : i64, #[doc = " Maximum number of results per page."] #[doc = ""] #[doc =
+        " The `page_size` query parameter."] page_size : i64, #[doc =
+        " Search term to filter Workspaces by name."] #[doc = ""] #[doc =
+        " The `search` query parameter."] search : String
     }
     crate::runtime::request_options!();
     /// Sends the request.

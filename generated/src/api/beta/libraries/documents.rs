@@ -254,38 +254,14 @@ pub struct ListBuilder<'c> {
 }
 #[allow(deprecated)]
 impl<'c> ListBuilder<'c> {
-    /// The `search` query parameter.
-    pub fn search(mut self, value: impl Into<String>) -> Self {
-        self.search = Some(value.into());
-        self
-    }
-    /// The `page_size` query parameter.
-    pub fn page_size(mut self, value: impl Into<i64>) -> Self {
-        self.page_size = Some(value.into());
-        self
-    }
-    /// The `page` query parameter.
-    pub fn page(mut self, value: impl Into<i64>) -> Self {
-        self.page = Some(value.into());
-        self
-    }
-    /// Deprecated: this parameter will be removed in a future version.
-    ///
-    /// The `filters_attributes` query parameter.
-    #[deprecated]
-    pub fn filters_attributes(mut self, value: impl Into<String>) -> Self {
-        self.filters_attributes = Some(value.into());
-        self
-    }
-    /// The `sort_by` query parameter.
-    pub fn sort_by(mut self, value: impl Into<String>) -> Self {
-        self.sort_by = Some(value.into());
-        self
-    }
-    /// The `sort_order` query parameter.
-    pub fn sort_order(mut self, value: impl Into<String>) -> Self {
-        self.sort_order = Some(value.into());
-        self
+    crate::runtime::param_setters! {
+        #[doc = " The `search` query parameter."] search : String, #[doc =
+        " The `page_size` query parameter."] page_size : i64, #[doc =
+        " The `page` query parameter."] page : i64, #[doc =
+        " Deprecated: this parameter will be removed in a future version."] #[doc = ""]
+        #[doc = " The `filters_attributes` query parameter."] #[deprecated]
+        filters_attributes : String, #[doc = " The `sort_by` query parameter."] sort_by :
+        String, #[doc = " The `sort_order` query parameter."] sort_order : String
     }
     crate::runtime::request_options!();
     /// Sends the request.
@@ -526,15 +502,9 @@ pub struct TextContentBuilder<'c> {
     opts: crate::runtime::http::RequestOptions,
 }
 impl<'c> TextContentBuilder<'c> {
-    /// The `page_start` query parameter.
-    pub fn page_start(mut self, value: impl Into<i64>) -> Self {
-        self.page_start = Some(value.into());
-        self
-    }
-    /// The `page_end` query parameter.
-    pub fn page_end(mut self, value: impl Into<i64>) -> Self {
-        self.page_end = Some(value.into());
-        self
+    crate::runtime::param_setters! {
+        #[doc = " The `page_start` query parameter."] page_start : i64, #[doc =
+        " The `page_end` query parameter."] page_end : i64
     }
     crate::runtime::request_options!();
     /// Sends the request.

@@ -148,40 +148,18 @@ pub struct ListBuilder<'c> {
 }
 #[allow(deprecated)]
 impl<'c> ListBuilder<'c> {
-    /// The `page_size` query parameter.
-    pub fn page_size(mut self, value: impl Into<i64>) -> Self {
-        self.page_size = Some(value.into());
-        self
-    }
-    /// Continuation token from a previous response's next_page_token. Preferred over `page`.
-    ///
-    /// The `page_token` query parameter.
-    pub fn page_token(mut self, value: impl Into<String>) -> Self {
-        self.page_token = Some(value.into());
-        self
-    }
-    /// Deprecated: use page_token. Offset paging re-scans earlier pages and is being phased out.
-    ///
-    /// The `page` query parameter.
-    #[deprecated]
-    pub fn page(mut self, value: impl Into<i64>) -> Self {
-        self.page = Some(value.into());
-        self
-    }
-    /// Case-insensitive search on the library name.
-    ///
-    /// The `search` query parameter.
-    pub fn search(mut self, value: impl Into<String>) -> Self {
-        self.search = Some(value.into());
-        self
-    }
-    /// Deprecated: this parameter will be removed in a future version.
-    ///
-    /// The `filter_owned_by_me` query parameter.
-    #[deprecated]
-    pub fn filter_owned_by_me(mut self, value: impl Into<bool>) -> Self {
-        self.filter_owned_by_me = Some(value.into());
-        self
+    crate::runtime::param_setters! {
+        #[doc = " The `page_size` query parameter."] page_size : i64, #[doc =
+        " Continuation token from a previous response's next_page_token. Preferred over `page`."]
+        #[doc = ""] #[doc = " The `page_token` query parameter."] page_token : String,
+        #[doc =
+        " Deprecated: use page_token. Offset paging re-scans earlier pages and is being phased out."]
+        #[doc = ""] #[doc = " The `page` query parameter."] #[deprecated] page : i64,
+        #[doc = " Case-insensitive search on the library name."] #[doc = ""] #[doc =
+        " The `search` query parameter."] search : String, #[doc =
+        " Deprecated: this parameter will be removed in a future version."] #[doc = ""]
+        #[doc = " The `filter_owned_by_me` query parameter."] #[deprecated]
+        filter_owned_by_me : bool
     }
     crate::runtime::request_options!();
     /// Sends the request.

@@ -124,34 +124,14 @@ pub struct ListBuilder<'c> {
     opts: crate::runtime::http::RequestOptions,
 }
 impl<'c> ListBuilder<'c> {
-    /// Filter by judge output types
-    ///
-    /// The `type_filter` query parameter.
-    pub fn type_filter(mut self, value: impl Into<Vec<JudgeOutputType>>) -> Self {
-        self.type_filter = Some(value.into());
-        self
-    }
-    /// Filter by model names
-    ///
-    /// The `model_filter` query parameter.
-    pub fn model_filter(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.model_filter = Some(value.into());
-        self
-    }
-    /// The `page_size` query parameter.
-    pub fn page_size(mut self, value: impl Into<i64>) -> Self {
-        self.page_size = Some(value.into());
-        self
-    }
-    /// The `page` query parameter.
-    pub fn page(mut self, value: impl Into<i64>) -> Self {
-        self.page = Some(value.into());
-        self
-    }
-    /// The `q` query parameter.
-    pub fn q(mut self, value: impl Into<String>) -> Self {
-        self.q = Some(value.into());
-        self
+    crate::runtime::param_setters! {
+        #[doc = " Filter by judge output types"] #[doc = ""] #[doc =
+        " The `type_filter` query parameter."] type_filter : Vec < JudgeOutputType >,
+        #[doc = " Filter by model names"] #[doc = ""] #[doc =
+        " The `model_filter` query parameter."] model_filter : Vec < String >, #[doc =
+        " The `page_size` query parameter."] page_size : i64, #[doc =
+        " The `page` query parameter."] page : i64, #[doc = " The `q` query parameter."]
+        q : String
     }
     crate::runtime::request_options!();
     /// Sends the request.

@@ -162,25 +162,11 @@ pub struct SearchSpansBuilder<'c> {
     opts: crate::runtime::http::RequestOptions,
 }
 impl<'c> SearchSpansBuilder<'c> {
-    /// The `from` query parameter.
-    pub fn from(mut self, value: impl Into<String>) -> Self {
-        self.from = Some(value.into());
-        self
-    }
-    /// The `to` query parameter.
-    pub fn to(mut self, value: impl Into<String>) -> Self {
-        self.to = Some(value.into());
-        self
-    }
-    /// The `page_size` query parameter.
-    pub fn page_size(mut self, value: impl Into<i64>) -> Self {
-        self.page_size = Some(value.into());
-        self
-    }
-    /// The `cursor` query parameter.
-    pub fn cursor(mut self, value: impl Into<String>) -> Self {
-        self.cursor = Some(value.into());
-        self
+    crate::runtime::param_setters! {
+        #[doc = " The `from` query parameter."] from : String, #[doc =
+        " The `to` query parameter."] to : String, #[doc =
+        " The `page_size` query parameter."] page_size : i64, #[doc =
+        " The `cursor` query parameter."] cursor : String
     }
     crate::runtime::request_options!();
     /// Sends the request.
@@ -233,15 +219,9 @@ pub struct AggregateBuilder<'c> {
     opts: crate::runtime::http::RequestOptions,
 }
 impl<'c> AggregateBuilder<'c> {
-    /// The `from` query parameter.
-    pub fn from(mut self, value: impl Into<String>) -> Self {
-        self.from = Some(value.into());
-        self
-    }
-    /// The `to` query parameter.
-    pub fn to(mut self, value: impl Into<String>) -> Self {
-        self.to = Some(value.into());
-        self
+    crate::runtime::param_setters! {
+        #[doc = " The `from` query parameter."] from : String, #[doc =
+        " The `to` query parameter."] to : String
     }
     crate::runtime::request_options!();
     /// Sends the request.
@@ -290,25 +270,11 @@ pub struct SearchSpanEvaluationsBuilder<'c> {
     opts: crate::runtime::http::RequestOptions,
 }
 impl<'c> SearchSpanEvaluationsBuilder<'c> {
-    /// The `from` query parameter.
-    pub fn from(mut self, value: impl Into<String>) -> Self {
-        self.from = Some(value.into());
-        self
-    }
-    /// The `to` query parameter.
-    pub fn to(mut self, value: impl Into<String>) -> Self {
-        self.to = Some(value.into());
-        self
-    }
-    /// The `page_size` query parameter.
-    pub fn page_size(mut self, value: impl Into<i64>) -> Self {
-        self.page_size = Some(value.into());
-        self
-    }
-    /// The `cursor` query parameter.
-    pub fn cursor(mut self, value: impl Into<String>) -> Self {
-        self.cursor = Some(value.into());
-        self
+    crate::runtime::param_setters! {
+        #[doc = " The `from` query parameter."] from : String, #[doc =
+        " The `to` query parameter."] to : String, #[doc =
+        " The `page_size` query parameter."] page_size : i64, #[doc =
+        " The `cursor` query parameter."] cursor : String
     }
     crate::runtime::request_options!();
     /// Sends the request.
@@ -368,25 +334,11 @@ pub struct SearchLatestSpanEvaluationsBuilder<'c> {
     opts: crate::runtime::http::RequestOptions,
 }
 impl<'c> SearchLatestSpanEvaluationsBuilder<'c> {
-    /// The `from` query parameter.
-    pub fn from(mut self, value: impl Into<String>) -> Self {
-        self.from = Some(value.into());
-        self
-    }
-    /// The `to` query parameter.
-    pub fn to(mut self, value: impl Into<String>) -> Self {
-        self.to = Some(value.into());
-        self
-    }
-    /// The `page_size` query parameter.
-    pub fn page_size(mut self, value: impl Into<i64>) -> Self {
-        self.page_size = Some(value.into());
-        self
-    }
-    /// The `cursor` query parameter.
-    pub fn cursor(mut self, value: impl Into<String>) -> Self {
-        self.cursor = Some(value.into());
-        self
+    crate::runtime::param_setters! {
+        #[doc = " The `from` query parameter."] from : String, #[doc =
+        " The `to` query parameter."] to : String, #[doc =
+        " The `page_size` query parameter."] page_size : i64, #[doc =
+        " The `cursor` query parameter."] cursor : String
     }
     crate::runtime::request_options!();
     /// Sends the request.
@@ -522,15 +474,9 @@ pub struct FetchSpanFieldOptionsBuilder<'c> {
     opts: crate::runtime::http::RequestOptions,
 }
 impl<'c> FetchSpanFieldOptionsBuilder<'c> {
-    /// The `from` query parameter.
-    pub fn from(mut self, value: impl Into<String>) -> Self {
-        self.from = Some(value.into());
-        self
-    }
-    /// The `to` query parameter.
-    pub fn to(mut self, value: impl Into<String>) -> Self {
-        self.to = Some(value.into());
-        self
+    crate::runtime::param_setters! {
+        #[doc = " The `from` query parameter."] from : String, #[doc =
+        " The `to` query parameter."] to : String
     }
     crate::runtime::request_options!();
     /// Sends the request.
@@ -584,15 +530,9 @@ pub struct FetchSpanEvalFieldOptionsBuilder<'c> {
     opts: crate::runtime::http::RequestOptions,
 }
 impl<'c> FetchSpanEvalFieldOptionsBuilder<'c> {
-    /// The `from` query parameter.
-    pub fn from(mut self, value: impl Into<String>) -> Self {
-        self.from = Some(value.into());
-        self
-    }
-    /// The `to` query parameter.
-    pub fn to(mut self, value: impl Into<String>) -> Self {
-        self.to = Some(value.into());
-        self
+    crate::runtime::param_setters! {
+        #[doc = " The `from` query parameter."] from : String, #[doc =
+        " The `to` query parameter."] to : String
     }
     crate::runtime::request_options!();
     /// Sends the request.

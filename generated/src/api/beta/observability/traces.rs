@@ -149,25 +149,11 @@ pub struct SearchBuilder<'c> {
     opts: crate::runtime::http::RequestOptions,
 }
 impl<'c> SearchBuilder<'c> {
-    /// The `from` query parameter.
-    pub fn from(mut self, value: impl Into<String>) -> Self {
-        self.from = Some(value.into());
-        self
-    }
-    /// The `to` query parameter.
-    pub fn to(mut self, value: impl Into<String>) -> Self {
-        self.to = Some(value.into());
-        self
-    }
-    /// The `page_size` query parameter.
-    pub fn page_size(mut self, value: impl Into<i64>) -> Self {
-        self.page_size = Some(value.into());
-        self
-    }
-    /// The `cursor` query parameter.
-    pub fn cursor(mut self, value: impl Into<String>) -> Self {
-        self.cursor = Some(value.into());
-        self
+    crate::runtime::param_setters! {
+        #[doc = " The `from` query parameter."] from : String, #[doc =
+        " The `to` query parameter."] to : String, #[doc =
+        " The `page_size` query parameter."] page_size : i64, #[doc =
+        " The `cursor` query parameter."] cursor : String
     }
     crate::runtime::request_options!();
     /// Sends the request.
@@ -220,15 +206,9 @@ pub struct AggregateBuilder<'c> {
     opts: crate::runtime::http::RequestOptions,
 }
 impl<'c> AggregateBuilder<'c> {
-    /// The `from` query parameter.
-    pub fn from(mut self, value: impl Into<String>) -> Self {
-        self.from = Some(value.into());
-        self
-    }
-    /// The `to` query parameter.
-    pub fn to(mut self, value: impl Into<String>) -> Self {
-        self.to = Some(value.into());
-        self
+    crate::runtime::param_setters! {
+        #[doc = " The `from` query parameter."] from : String, #[doc =
+        " The `to` query parameter."] to : String
     }
     crate::runtime::request_options!();
     /// Sends the request.
@@ -354,25 +334,11 @@ pub struct GetTraceSpansBuilder<'c> {
     opts: crate::runtime::http::RequestOptions,
 }
 impl<'c> GetTraceSpansBuilder<'c> {
-    /// The `from` query parameter.
-    pub fn from(mut self, value: impl Into<String>) -> Self {
-        self.from = Some(value.into());
-        self
-    }
-    /// The `to` query parameter.
-    pub fn to(mut self, value: impl Into<String>) -> Self {
-        self.to = Some(value.into());
-        self
-    }
-    /// The `page_size` query parameter.
-    pub fn page_size(mut self, value: impl Into<i64>) -> Self {
-        self.page_size = Some(value.into());
-        self
-    }
-    /// The `cursor` query parameter.
-    pub fn cursor(mut self, value: impl Into<String>) -> Self {
-        self.cursor = Some(value.into());
-        self
+    crate::runtime::param_setters! {
+        #[doc = " The `from` query parameter."] from : String, #[doc =
+        " The `to` query parameter."] to : String, #[doc =
+        " The `page_size` query parameter."] page_size : i64, #[doc =
+        " The `cursor` query parameter."] cursor : String
     }
     crate::runtime::request_options!();
     /// Sends the request.
@@ -427,15 +393,9 @@ pub struct FetchOptionsBuilder<'c> {
     opts: crate::runtime::http::RequestOptions,
 }
 impl<'c> FetchOptionsBuilder<'c> {
-    /// The `from` query parameter.
-    pub fn from(mut self, value: impl Into<String>) -> Self {
-        self.from = Some(value.into());
-        self
-    }
-    /// The `to` query parameter.
-    pub fn to(mut self, value: impl Into<String>) -> Self {
-        self.to = Some(value.into());
-        self
+    crate::runtime::param_setters! {
+        #[doc = " The `from` query parameter."] from : String, #[doc =
+        " The `to` query parameter."] to : String
     }
     crate::runtime::request_options!();
     /// Sends the request.
@@ -485,15 +445,9 @@ pub struct GetSpanByIdBuilder<'c> {
     opts: crate::runtime::http::RequestOptions,
 }
 impl<'c> GetSpanByIdBuilder<'c> {
-    /// The `from` query parameter.
-    pub fn from(mut self, value: impl Into<String>) -> Self {
-        self.from = Some(value.into());
-        self
-    }
-    /// The `to` query parameter.
-    pub fn to(mut self, value: impl Into<String>) -> Self {
-        self.to = Some(value.into());
-        self
+    crate::runtime::param_setters! {
+        #[doc = " The `from` query parameter."] from : String, #[doc =
+        " The `to` query parameter."] to : String
     }
     crate::runtime::request_options!();
     /// Sends the request.

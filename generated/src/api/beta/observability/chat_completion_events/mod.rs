@@ -116,15 +116,9 @@ pub struct SearchBuilder<'c> {
     opts: crate::runtime::http::RequestOptions,
 }
 impl<'c> SearchBuilder<'c> {
-    /// The `page_size` query parameter.
-    pub fn page_size(mut self, value: impl Into<i64>) -> Self {
-        self.page_size = Some(value.into());
-        self
-    }
-    /// The `cursor` query parameter.
-    pub fn cursor(mut self, value: impl Into<String>) -> Self {
-        self.cursor = Some(value.into());
-        self
+    crate::runtime::param_setters! {
+        #[doc = " The `page_size` query parameter."] page_size : i64, #[doc =
+        " The `cursor` query parameter."] cursor : String
     }
     crate::runtime::request_options!();
     /// Sends the request.

@@ -272,20 +272,10 @@ pub struct ListBuilder<'c> {
     opts: crate::runtime::http::RequestOptions,
 }
 impl<'c> ListBuilder<'c> {
-    /// The `page_size` query parameter.
-    pub fn page_size(mut self, value: impl Into<i64>) -> Self {
-        self.page_size = Some(value.into());
-        self
-    }
-    /// The `page` query parameter.
-    pub fn page(mut self, value: impl Into<i64>) -> Self {
-        self.page = Some(value.into());
-        self
-    }
-    /// The `q` query parameter.
-    pub fn q(mut self, value: impl Into<String>) -> Self {
-        self.q = Some(value.into());
-        self
+    crate::runtime::param_setters! {
+        #[doc = " The `page_size` query parameter."] page_size : i64, #[doc =
+        " The `page` query parameter."] page : i64, #[doc = " The `q` query parameter."]
+        q : String
     }
     crate::runtime::request_options!();
     /// Sends the request.
@@ -486,15 +476,9 @@ pub struct ListRecordsBuilder<'c> {
     opts: crate::runtime::http::RequestOptions,
 }
 impl<'c> ListRecordsBuilder<'c> {
-    /// The `page_size` query parameter.
-    pub fn page_size(mut self, value: impl Into<i64>) -> Self {
-        self.page_size = Some(value.into());
-        self
-    }
-    /// The `page` query parameter.
-    pub fn page(mut self, value: impl Into<i64>) -> Self {
-        self.page = Some(value.into());
-        self
+    crate::runtime::param_setters! {
+        #[doc = " The `page_size` query parameter."] page_size : i64, #[doc =
+        " The `page` query parameter."] page : i64
     }
     crate::runtime::request_options!();
     /// Sends the request.
@@ -894,15 +878,9 @@ pub struct ListTasksBuilder<'c> {
     opts: crate::runtime::http::RequestOptions,
 }
 impl<'c> ListTasksBuilder<'c> {
-    /// The `page_size` query parameter.
-    pub fn page_size(mut self, value: impl Into<i64>) -> Self {
-        self.page_size = Some(value.into());
-        self
-    }
-    /// The `page` query parameter.
-    pub fn page(mut self, value: impl Into<i64>) -> Self {
-        self.page = Some(value.into());
-        self
+    crate::runtime::param_setters! {
+        #[doc = " The `page_size` query parameter."] page_size : i64, #[doc =
+        " The `page` query parameter."] page : i64
     }
     crate::runtime::request_options!();
     /// Sends the request.

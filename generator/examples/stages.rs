@@ -1,0 +1,18 @@
+//! Times each pipeline stage once (diagnostics for the regen benchmark).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+fn main() {
+    let spec = std::fs::read_to_string(std::env::args().nth(1).unwrap()).unwrap();
+    let overlay = sdkgen::Overlay::parse(&std::fs::read_to_string("spec/overlay.yaml").unwrap()).unwrap();
+    for _ in 0..3 {
+        let t = std::time::Instant::now();
+        let (_n, ir, _) = sdkgen::lower_spec(&spec, &overlay).unwrap();
+        let t1 = t.elapsed();
+        let spec_info = sdkgen::render::SpecInfo { title: String::new(), version: String::new(), sha256: String::new() };
+        let files = sdkgen::render::render_crate(&ir, &spec_info).unwrap();
+        let t2 = t.elapsed();
+        let c = sdkgen::render::format_file(sdkgen::contract::render(&ir)).unwrap();
+        let t3 = t.elapsed();
+        println!("front {:?} render {:?} contract {:?} ({} files, {} bytes)", t1, t2 - t1, t3 - t2, files.len(), c.len());
+    }
+}
