@@ -33,6 +33,10 @@ pub(crate) struct Inner {
     pub(crate) api_key: Option<Secret>,
     pub(crate) admin_api_key: Option<Secret>,
     pub(crate) user_context_api_key: Option<Secret>,
+    /// The keys as ready header values (marked sensitive), built once.
+    pub(crate) api_key_header: Option<HeaderValue>,
+    pub(crate) admin_api_key_header: Option<HeaderValue>,
+    pub(crate) user_context_api_key_header: Option<HeaderValue>,
     pub(crate) default_headers: HeaderMap,
     pub(crate) timeout: Option<Duration>,
     pub(crate) retry: RetryPolicy,
@@ -206,8 +210,12 @@ impl ClientBuilder {
                 .build()
                 .map_err(|e| Error::Config(format!("building the HTTP client: {e}")))?,
         };
+        let header = |k: &Option<Secret>, prefix: &str| k.as_ref().map(|k| k.header_value(prefix)).transpose();
         Ok(Client {
             inner: Arc::new(Inner {
+                api_key_header: header(&self.api_key, "Bearer ")?,
+                admin_api_key_header: header(&self.admin_api_key, "Bearer ")?,
+                user_context_api_key_header: header(&self.user_context_api_key, "")?,
                 http,
                 base_url,
                 api_key: self.api_key,

@@ -207,18 +207,18 @@ fn auth_header(client: &Client, op: &'static Operation) -> Result<Option<(Header
     for scheme in op.security {
         match scheme {
             Security::ApiKey => {
-                if let Some(k) = &inner.api_key {
-                    return Ok(Some((reqwest::header::AUTHORIZATION, k.header_value("Bearer ")?)));
+                if let Some(v) = &inner.api_key_header {
+                    return Ok(Some((reqwest::header::AUTHORIZATION, v.clone())));
                 }
             }
             Security::AdminApiKey => {
-                if let Some(k) = &inner.admin_api_key {
-                    return Ok(Some((reqwest::header::AUTHORIZATION, k.header_value("Bearer ")?)));
+                if let Some(v) = &inner.admin_api_key_header {
+                    return Ok(Some((reqwest::header::AUTHORIZATION, v.clone())));
                 }
             }
             Security::UserContextApiKey(header) => {
-                if let Some(k) = &inner.user_context_api_key {
-                    return Ok(Some((HeaderName::from_static(header), k.header_value("")?)));
+                if let Some(v) = &inner.user_context_api_key_header {
+                    return Ok(Some((HeaderName::from_static(header), v.clone())));
                 }
             }
         }
@@ -272,7 +272,7 @@ async fn execute_inner(client: &Client, op: &'static Operation, req: HttpRequest
         if let Some((name, value)) = &auth {
             builder = builder.header(name.clone(), value.clone());
         }
-        builder = builder.header(reqwest::header::ACCEPT, req.accept.unwrap_or("application/json"));
+        builder = builder.header(reqwest::header::ACCEPT, HeaderValue::from_static(req.accept.unwrap_or("application/json")));
         for (name, value) in &req.headers {
             builder = builder.header(*name, value.as_str());
         }
@@ -284,7 +284,9 @@ async fn execute_inner(client: &Client, op: &'static Operation, req: HttpRequest
         }
         builder = match &req.body {
             RequestBody::Empty => builder,
-            RequestBody::Json(bytes) => builder.header(reqwest::header::CONTENT_TYPE, "application/json").body(bytes.clone()),
+            RequestBody::Json(bytes) => {
+                builder.header(reqwest::header::CONTENT_TYPE, HeaderValue::from_static("application/json")).body(bytes.clone())
+            }
             RequestBody::Multipart(factory) => builder.multipart(factory()?),
         };
         let mut request = builder.build().map_err(|source| Error::Request { operation: op.id, source })?;
@@ -385,6 +387,10 @@ pub(crate) async fn read_body(operation: &'static str, resp: reqwest::Response) 
 
 /// Decodes a JSON body, keeping the body and the failing path in the error.
 pub fn decode_json<T: serde::de::DeserializeOwned>(op: &'static Operation, status: StatusCode, body: Bytes) -> Result<T, Error> {
+    // The fast path decodes directly; only a failure pays for tracking the JSON path.
+    if let Ok(v) = serde_json::from_slice(&body) {
+        return Ok(v);
+    }
     let mut de = serde_json::Deserializer::from_slice(&body);
     match serde_path_to_error::deserialize(&mut de) {
         Ok(v) => Ok(v),

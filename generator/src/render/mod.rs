@@ -187,6 +187,7 @@ pub fn render_crate(ir: &Ir, spec: &SpecInfo) -> Result<BTreeMap<String, String>
         dependencies => DEPENDENCIES,
         type_count => ir.types.len(),
         schema_count => ir.schemas.len(),
+        operation_count => ir.operations.len(),
     };
     files.insert("Cargo.toml".into(), env.render_str(CARGO_TOML, &ctx)?);
     files.insert("README.md".into(), env.render_str(README, &ctx)?);
