@@ -267,8 +267,6 @@ fn render_case(ir: &Ir, op: &Operation) -> TokenStream {
         chain = quote!(#chain.#a());
     }
     let m = ident(&op.method);
-    let status = status as u16;
-    let _ = format_ident!("unused");
     quote! {
         Case {
             op: #id,

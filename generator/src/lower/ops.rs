@@ -53,10 +53,14 @@ impl<'a> Lowerer<'a> {
                     name = format!("{}_", names::bare(&name));
                 }
                 if !taken_methods.insert((group.clone(), name.clone())) {
-                    let unique = format!("{name}_{}", method);
+                    let mut unique = format!("{name}_{method}");
+                    let mut n = 2;
+                    while !taken_methods.insert((group.clone(), unique.clone())) {
+                        unique = format!("{name}_{method}_{n}");
+                        n += 1;
+                    }
                     self.diags.warn(&ptr, format!("method `{}.{name}` is taken; `{id}` becomes `{unique}`", group.join(".")));
                     name = unique;
-                    taken_methods.insert((group.clone(), name.clone()));
                 }
                 let hint = format!(
                     "{}{}",

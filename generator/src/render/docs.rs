@@ -120,7 +120,8 @@ fn escape_prose(seg: &str, out: &mut String) {
                 url = &url[..url.len() - 1];
             }
             let prev = if i > 0 { bytes[i - 1] } else { b' ' };
-            if prev == b'<' || prev == b'(' {
+            let in_link = i >= 2 && &bytes[i - 2..i] == b"](";
+            if prev == b'<' || in_link {
                 out.push_str(url);
             } else {
                 out.push('<');
@@ -153,6 +154,7 @@ mod tests {
         assert_eq!(doc_lines("List<T> `Vec<T>`"), vec!["List&lt;T> `Vec<T>`"]);
         assert_eq!(doc_lines("```python\nx = 1\n```"), vec!["```text", "x = 1", "```"]);
         assert_eq!(doc_lines("    indented"), vec!["indented"]);
+        assert_eq!(doc_lines("a URL (https://x.io/a/<slug>/b)"), vec!["a URL (<https://x.io/a/>&lt;slug>/b)"]);
         assert_eq!(doc_lines("- item\n  more\nafter\n\npara"), vec!["- item", "  more", "  after", "", "para"]);
     }
 }

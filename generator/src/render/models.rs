@@ -28,10 +28,24 @@ pub fn doc_attrs(docs: Option<&str>) -> TokenStream {
 }
 
 pub fn ty(t: &TypeRef) -> TokenStream {
+    ty_with(t, false)
+}
+
+/// A type as written outside `models` (`crate::models::X`), so no local name can shadow it.
+pub fn qualified_ty(t: &TypeRef) -> TokenStream {
+    ty_with(t, true)
+}
+
+fn ty_with(t: &TypeRef, qualified: bool) -> TokenStream {
+    let ty = |t: &TypeRef| ty_with(t, qualified);
     match t {
         TypeRef::Named(n) => {
             let i = ident(n);
-            quote!(#i)
+            if qualified {
+                quote!(crate::models::#i)
+            } else {
+                quote!(#i)
+            }
         }
         TypeRef::String => quote!(String),
         TypeRef::I32 => quote!(i32),

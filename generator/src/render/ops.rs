@@ -2,7 +2,7 @@
 //! a request builder per operation (required inputs positional, optional ones setters, per-call
 //! options, awaited directly or with `.send()`), the typed error enum, and the client accessors.
 
-use super::models::{doc_attrs, ident, ty};
+use super::models::{doc_attrs, ident, qualified_ty as ty};
 use crate::ir::*;
 use crate::names;
 use proc_macro2::TokenStream;
@@ -45,8 +45,16 @@ fn module_name(seg: &str) -> String {
     names::bare(&names::field_name(seg)).to_string()
 }
 
+/// Names of the Rust prelude a group handle must not shadow.
+const PRELUDE: &[&str] = &["Default", "Option", "Result", "Some", "None", "Ok", "Err", "Vec", "String", "Box", "Send", "Sync", "Sized", "Clone", "Copy", "Drop", "Fn", "Iterator", "ToString", "From", "Into"];
+
 fn handle_name(seg: &str) -> proc_macro2::Ident {
-    format_ident!("{}", names::pascal(seg))
+    let name = names::pascal(seg);
+    if PRELUDE.contains(&name.as_str()) {
+        format_ident!("{}Api", name)
+    } else {
+        format_ident!("{}", name)
+    }
 }
 
 fn accessor(seg: &str) -> proc_macro2::Ident {
@@ -121,9 +129,7 @@ pub fn render_group(ir: &Ir, path: &[String], group: &Group) -> TokenStream {
         TokenStream::new()
     } else {
         quote! {
-            #[allow(unused_imports)]
-            use crate::models::*;
-            use crate::runtime::http::{HttpRequest, Operation, Security};
+            use crate::runtime::http::{HttpRequest, Operation};
         }
     };
     let doc = if path.is_empty() {
@@ -210,9 +216,9 @@ fn render_op(ir: &Ir, op: &Operation) -> (TokenStream, TokenStream) {
     let http_method = format_ident!("{}", op.http_method);
     let path_text = &op.path;
     let security = op.security.iter().map(|s| match s {
-        SecurityScheme::Bearer(name) if name.to_ascii_lowercase().contains("admin") => quote!(Security::AdminApiKey),
-        SecurityScheme::Bearer(_) => quote!(Security::ApiKey),
-        SecurityScheme::Header { header, .. } => quote!(Security::UserContextApiKey(#header)),
+        SecurityScheme::Bearer(name) if name.to_ascii_lowercase().contains("admin") => quote!(crate::runtime::http::Security::AdminApiKey),
+        SecurityScheme::Bearer(_) => quote!(crate::runtime::http::Security::ApiKey),
+        SecurityScheme::Header { header, .. } => quote!(crate::runtime::http::Security::UserContextApiKey(#header)),
     });
     let errors = op.errors.iter().filter_map(|e| {
         let t = e.ty.as_ref()?;
@@ -471,8 +477,6 @@ pub fn render_errors(ir: &Ir) -> TokenStream {
     });
     quote! {
         //! Error bodies the spec declares, as one enum (see `ApiError::error`).
-        #[allow(unused_imports)]
-        use crate::models::*;
 
         /// A typed error body.
         #[derive(Debug, Clone, PartialEq)]
