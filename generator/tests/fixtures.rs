@@ -54,6 +54,18 @@ macro_rules! fixtures {
 
 fixtures!(nullable, enums, unions, allof, consts, recursion, additional, names, inline, defs, spec_bugs, operations);
 
+/// The manifest lists every schema and operation with its Rust names and types, so a spec
+/// update shows its API change in review (the real spec's manifest is checked by
+/// `cargo xtask check`).
+#[test]
+fn manifest_of_operations() {
+    let overlay = Overlay::parse("operations:\n  get_thing_v1: things.get\n  create_thing_v1: things.create\n").unwrap();
+    let generated = sdkgen::generate(&fixture("operations"), &overlay).unwrap();
+    let mut manifest: serde_json::Value = serde_json::from_str(&generated.files["sdk-manifest.json"]).unwrap();
+    manifest["spec"]["sha256"] = serde_json::Value::String("<sha256>".into());
+    insta::assert_snapshot!("manifest@operations", serde_json::to_string_pretty(&manifest).unwrap());
+}
+
 #[test]
 fn overlay_renames_and_reports_stale_entries() {
     let overlay = Overlay::parse("type_names:\n  RequestOptions2: Options\n  NoSuchType: X\n").unwrap();
