@@ -15,7 +15,7 @@ pub struct RawEvent {
     pub event: String,
     /// `data:` lines joined with `\n`.
     pub data: String,
-    /// `id:` when sent.
+    /// The last `id:` received on the stream, as `EventSource.lastEventId` reports it.
     pub id: Option<String>,
     /// `retry:` in milliseconds when sent.
     pub retry: Option<u64>,
@@ -40,6 +40,9 @@ impl SseParser {
 
     /// Feeds bytes; complete events become available from [`SseParser::next_event`].
     pub fn feed(&mut self, mut chunk: &[u8]) {
+        if chunk.is_empty() {
+            return;
+        }
         if self.after_cr && chunk.first() == Some(&b'\n') {
             chunk = &chunk[1..];
         }
@@ -63,6 +66,8 @@ impl SseParser {
         if line.is_empty() {
             if self.has_data {
                 let mut ev = std::mem::take(&mut self.event);
+                // The last event id carries over to later events (WHATWG "last event ID buffer").
+                self.event.id = ev.id.clone();
                 if ev.data.ends_with('\n') {
                     ev.data.pop();
                 }
