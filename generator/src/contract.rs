@@ -159,10 +159,6 @@ fn render_case(ir: &Ir, op: &Operation) -> TokenStream {
             ParamLocation::Path if p.ty == TypeRef::String && p.format.is_none() => json!(format!("p-{}", p.wire.replace('_', "-"))),
             _ => synth_with_format(ir, &p.ty, p.format.as_deref(), 0),
         };
-        let v = match (&p.ty, &v) {
-            (TypeRef::String, _) if p.location == ParamLocation::Path => v,
-            (_, _) => v,
-        };
         let value_expr = {
             let t: syn::Type = syn::parse_str(&p.ty.rust().replace("crate::", "mistralai::")).expect("type");
             let text = lit(&v);

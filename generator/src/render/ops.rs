@@ -338,7 +338,7 @@ fn render_op(ir: &Ir, op: &Operation) -> (TokenStream, TokenStream) {
                     req_steps.push(quote!(if let Some(body) = &self.body { req = req.json(&#stat, body)?; }));
                 }
             }
-            BodyKind::Multipart => req_steps.push(multipart_step(ir, op, b, &stat)),
+            BodyKind::Multipart => req_steps.push(multipart_step(ir, op, b)),
         }
     }
     let output = match &op.success {
@@ -361,8 +361,6 @@ fn render_op(ir: &Ir, op: &Operation) -> (TokenStream, TokenStream) {
     };
     let builder_doc = format!(" Request builder for `{}`: set optional inputs, then `.await` it or call `.send()`.", op.id);
     let mutable = if req_steps.is_empty() { TokenStream::new() } else { quote!(mut) };
-    let has_body_multipart = matches!(op.body.as_ref().map(|b| b.kind), Some(BodyKind::Multipart));
-    let _ = has_body_multipart;
     let allow_dep = if op.deprecated.is_some() || op.params.iter().any(|p| p.deprecated) { quote!(#[allow(deprecated)]) } else { TokenStream::new() };
     let param_setters = if setters.is_empty() { TokenStream::new() } else { quote!(crate::runtime::param_setters! { #(#setters),* }) };
     let method = quote! {
@@ -413,7 +411,7 @@ fn render_op(ir: &Ir, op: &Operation) -> (TokenStream, TokenStream) {
     (method, items)
 }
 
-fn multipart_step(ir: &Ir, op: &Operation, b: &Body, stat: &proc_macro2::Ident) -> TokenStream {
+fn multipart_step(ir: &Ir, op: &Operation, b: &Body) -> TokenStream {
     let fields: Vec<Field> = match &b.ty {
         TypeRef::Named(n) => match ir.find(n).map(|d| &d.kind) {
             Some(TypeKind::Struct(s)) => s.fields.clone(),
@@ -437,7 +435,6 @@ fn multipart_step(ir: &Ir, op: &Operation, b: &Body, stat: &proc_macro2::Ident) 
         }
     });
     let body_ref = if b.required { quote!(self.body) } else { quote!(self.body.unwrap_or_default()) };
-    let _ = stat;
     quote! {
         let body = std::sync::Arc::new(#body_ref);
         req.body = crate::runtime::http::RequestBody::Multipart(std::sync::Arc::new(move || {
