@@ -252,6 +252,50 @@ macro_rules! union_from {
 }
 pub(crate) use union_from;
 
+/// A model's `new(required…)`: each required field is a parameter taking `impl Into<T>` (`plain`,
+/// `some` for a required nullable field, `boxed`/`some_boxed` for recursive ones); the fields in
+/// the second list start at their default.
+macro_rules! constructor {
+    (nullable $($rest:tt)*) => {
+        $crate::runtime::constructor!(@fn
+            #[doc = "Builds a value from its required fields; optional fields start unset. Required"]
+            #[doc = "nullable fields take a value here; set them to `None` to send `null`."]
+            $($rest)*);
+    };
+    (@fn $(#[$attr:meta])* [$($p:ident: $ty:ty => $how:ident),* $(,)?] [$($d:ident),* $(,)?]) => {
+        $(#[$attr])*
+        #[allow(clippy::too_many_arguments)]
+        pub fn new($($p: impl Into<$ty>),*) -> Self {
+            Self {
+                $($p: $crate::runtime::ctor_value!($how, $p.into()),)*
+                $($d: Default::default(),)*
+            }
+        }
+    };
+    ($($rest:tt)*) => {
+        $crate::runtime::constructor!(@fn
+            #[doc = "Builds a value from its required fields; optional fields start unset."]
+            $($rest)*);
+    };
+}
+pub(crate) use constructor;
+
+macro_rules! ctor_value {
+    (plain, $v:expr) => {
+        $v
+    };
+    (some, $v:expr) => {
+        Some($v)
+    };
+    (boxed, $v:expr) => {
+        Box::new($v)
+    };
+    (some_boxed, $v:expr) => {
+        Some(Box::new($v))
+    };
+}
+pub(crate) use ctor_value;
+
 /// Builder-style setters for optional fields, used inside a struct's `impl` block:
 /// `optional` fields become `Some(value)`, `nullable` ones `Nullable::Value(value)`; the
 /// `_boxed` forms box the value (recursive types).
@@ -284,6 +328,22 @@ macro_rules! setter_value {
     };
 }
 pub(crate) use setter_value;
+
+/// An operation's static description: `operation!(NAME = "id", METHOD "/path", [schemes], [(status,
+/// decoder)], [success statuses])`.
+macro_rules! operation {
+    ($name:ident = $id:literal, $method:ident $path:literal, [$($sec:ident $(($header:literal))?),*], [$($err:expr),*], [$($ok:literal),*]) => {
+        static $name: $crate::runtime::http::Operation = $crate::runtime::http::Operation {
+            id: $id,
+            method: reqwest::Method::$method,
+            path: $path,
+            security: &[$($crate::runtime::http::Security::$sec $(($header))?),*],
+            errors: &[$($err),*],
+            success: &[$($ok),*],
+        };
+    };
+}
+pub(crate) use operation;
 
 /// Per-call options, expanded inside every request builder's `impl` block. `#[inline]` keeps
 /// them free until a user calls them.

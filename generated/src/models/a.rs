@@ -88,13 +88,7 @@ pub struct APIKeyAuth {
     pub value: String,
 }
 impl APIKeyAuth {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(value: impl Into<String>) -> Self {
-        Self {
-            r#type: Default::default(),
-            value: value.into(),
-        }
-    }
+    crate::runtime::constructor!([value : String => plain] [r#type]);
     crate::runtime::setters! {
         r#type : APIKeyAuthType => optional
     }
@@ -150,40 +144,13 @@ pub struct APIKeyExtendedOUT {
     pub can_delete: Option<bool>,
 }
 impl APIKeyExtendedOUT {
-    /// Builds a value from its required fields; optional fields start unset. Required
-    /// nullable fields take a value here; set them to `None` to send `null`.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        key_id: impl Into<String>,
-        key: impl Into<String>,
-        name: impl Into<String>,
-        hidden_key: impl Into<String>,
-        created_at: impl Into<String>,
-        expiration_date: impl Into<String>,
-        actions: impl Into<APIKeyActions>,
-        workspace_id: impl Into<String>,
-        workspace_name: impl Into<String>,
-        created_by: impl Into<String>,
-        product: impl Into<APIKeyProduct>,
-        last_used: impl Into<String>,
-        can_delete: impl Into<bool>,
-    ) -> Self {
-        Self {
-            key_id: key_id.into(),
-            key: Some(key.into()),
-            name: Some(name.into()),
-            hidden_key: hidden_key.into(),
-            created_at: Some(created_at.into()),
-            expiration_date: Some(expiration_date.into()),
-            actions: actions.into(),
-            workspace_id: Some(workspace_id.into()),
-            workspace_name: Some(workspace_name.into()),
-            created_by: Some(created_by.into()),
-            product: Some(product.into()),
-            last_used: Some(last_used.into()),
-            can_delete: Some(can_delete.into()),
-        }
-    }
+    crate::runtime::constructor!(
+        nullable[key_id : String => plain, key : String => some, name : String => some,
+        hidden_key : String => plain, created_at : String => some, expiration_date :
+        String => some, actions : APIKeyActions => plain, workspace_id : String => some,
+        workspace_name : String => some, created_by : String => some, product :
+        APIKeyProduct => some, last_used : String => some, can_delete : bool => some] []
+    );
 }
 /// `#/components/schemas/APIKeyOUT`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -211,27 +178,11 @@ pub struct APIKeyOUT {
     pub actions: APIKeyActions,
 }
 impl APIKeyOUT {
-    /// Builds a value from its required fields; optional fields start unset. Required
-    /// nullable fields take a value here; set them to `None` to send `null`.
-    pub fn new(
-        key_id: impl Into<String>,
-        key: impl Into<String>,
-        name: impl Into<String>,
-        hidden_key: impl Into<String>,
-        created_at: impl Into<String>,
-        expiration_date: impl Into<String>,
-        actions: impl Into<APIKeyActions>,
-    ) -> Self {
-        Self {
-            key_id: key_id.into(),
-            key: Some(key.into()),
-            name: Some(name.into()),
-            hidden_key: hidden_key.into(),
-            created_at: Some(created_at.into()),
-            expiration_date: Some(expiration_date.into()),
-            actions: actions.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        nullable[key_id : String => plain, key : String => some, name : String => some,
+        hidden_key : String => plain, created_at : String => some, expiration_date :
+        String => some, actions : APIKeyActions => plain] []
+    );
 }
 /// `#/components/schemas/APIKeyProduct`
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -256,10 +207,7 @@ pub struct APIKeysExtendedOUT {
     pub keys: Vec<APIKeyExtendedOUT>,
 }
 impl APIKeysExtendedOUT {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(keys: impl Into<Vec<APIKeyExtendedOUT>>) -> Self {
-        Self { keys: keys.into() }
-    }
+    crate::runtime::constructor!([keys : Vec < APIKeyExtendedOUT > => plain] []);
 }
 /// `#/components/schemas/APIPlan`
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -344,18 +292,10 @@ pub struct ActivityTaskCompletedAttributesResponse {
     pub result: JSONPayloadResponse,
 }
 impl ActivityTaskCompletedAttributesResponse {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        task_id: impl Into<String>,
-        activity_name: impl Into<String>,
-        result: impl Into<JSONPayloadResponse>,
-    ) -> Self {
-        Self {
-            task_id: task_id.into(),
-            activity_name: activity_name.into(),
-            result: result.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [task_id : String => plain, activity_name : String => plain, result :
+        JSONPayloadResponse => plain] []
+    );
 }
 /// Emitted when an activity task completes successfully.
 ///
@@ -393,37 +333,14 @@ pub struct ActivityTaskCompletedResponse {
     pub attributes: ActivityTaskCompletedAttributesResponse,
 }
 impl ActivityTaskCompletedResponse {
-    /// Builds a value from its required fields; optional fields start unset. Required
-    /// nullable fields take a value here; set them to `None` to send `null`.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        event_id: impl Into<String>,
-        event_timestamp: impl Into<i64>,
-        root_workflow_exec_id: impl Into<String>,
-        parent_workflow_exec_id: impl Into<String>,
-        continued_run_id: impl Into<String>,
-        first_execution_run_id: impl Into<String>,
-        schedule_id: impl Into<String>,
-        workflow_exec_id: impl Into<String>,
-        workflow_run_id: impl Into<String>,
-        workflow_name: impl Into<String>,
-        attributes: impl Into<ActivityTaskCompletedAttributesResponse>,
-    ) -> Self {
-        Self {
-            event_id: event_id.into(),
-            event_timestamp: event_timestamp.into(),
-            root_workflow_exec_id: root_workflow_exec_id.into(),
-            parent_workflow_exec_id: Some(parent_workflow_exec_id.into()),
-            continued_run_id: Some(continued_run_id.into()),
-            first_execution_run_id: Some(first_execution_run_id.into()),
-            schedule_id: Some(schedule_id.into()),
-            workflow_exec_id: workflow_exec_id.into(),
-            workflow_run_id: workflow_run_id.into(),
-            workflow_name: workflow_name.into(),
-            event_type: Default::default(),
-            attributes: attributes.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        nullable[event_id : String => plain, event_timestamp : i64 => plain,
+        root_workflow_exec_id : String => plain, parent_workflow_exec_id : String =>
+        some, continued_run_id : String => some, first_execution_run_id : String => some,
+        schedule_id : String => some, workflow_exec_id : String => plain, workflow_run_id
+        : String => plain, workflow_name : String => plain, attributes :
+        ActivityTaskCompletedAttributesResponse => plain] [event_type]
+    );
 }
 /// Event type discriminator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -445,20 +362,10 @@ pub struct ActivityTaskFailedAttributes {
     pub failure: Failure,
 }
 impl ActivityTaskFailedAttributes {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        task_id: impl Into<String>,
-        activity_name: impl Into<String>,
-        attempt: impl Into<i64>,
-        failure: impl Into<Failure>,
-    ) -> Self {
-        Self {
-            task_id: task_id.into(),
-            activity_name: activity_name.into(),
-            attempt: attempt.into(),
-            failure: failure.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [task_id : String => plain, activity_name : String => plain, attempt : i64 =>
+        plain, failure : Failure => plain] []
+    );
 }
 /// Emitted when an activity task fails after exhausting all retry attempts.
 ///
@@ -496,37 +403,14 @@ pub struct ActivityTaskFailedResponse {
     pub attributes: ActivityTaskFailedAttributes,
 }
 impl ActivityTaskFailedResponse {
-    /// Builds a value from its required fields; optional fields start unset. Required
-    /// nullable fields take a value here; set them to `None` to send `null`.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        event_id: impl Into<String>,
-        event_timestamp: impl Into<i64>,
-        root_workflow_exec_id: impl Into<String>,
-        parent_workflow_exec_id: impl Into<String>,
-        continued_run_id: impl Into<String>,
-        first_execution_run_id: impl Into<String>,
-        schedule_id: impl Into<String>,
-        workflow_exec_id: impl Into<String>,
-        workflow_run_id: impl Into<String>,
-        workflow_name: impl Into<String>,
-        attributes: impl Into<ActivityTaskFailedAttributes>,
-    ) -> Self {
-        Self {
-            event_id: event_id.into(),
-            event_timestamp: event_timestamp.into(),
-            root_workflow_exec_id: root_workflow_exec_id.into(),
-            parent_workflow_exec_id: Some(parent_workflow_exec_id.into()),
-            continued_run_id: Some(continued_run_id.into()),
-            first_execution_run_id: Some(first_execution_run_id.into()),
-            schedule_id: Some(schedule_id.into()),
-            workflow_exec_id: workflow_exec_id.into(),
-            workflow_run_id: workflow_run_id.into(),
-            workflow_name: workflow_name.into(),
-            event_type: Default::default(),
-            attributes: attributes.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        nullable[event_id : String => plain, event_timestamp : i64 => plain,
+        root_workflow_exec_id : String => plain, parent_workflow_exec_id : String =>
+        some, continued_run_id : String => some, first_execution_run_id : String => some,
+        schedule_id : String => some, workflow_exec_id : String => plain, workflow_run_id
+        : String => plain, workflow_name : String => plain, attributes :
+        ActivityTaskFailedAttributes => plain] [event_type]
+    );
 }
 /// Event type discriminator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -548,20 +432,10 @@ pub struct ActivityTaskRetryingAttributes {
     pub failure: Failure,
 }
 impl ActivityTaskRetryingAttributes {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        task_id: impl Into<String>,
-        activity_name: impl Into<String>,
-        attempt: impl Into<i64>,
-        failure: impl Into<Failure>,
-    ) -> Self {
-        Self {
-            task_id: task_id.into(),
-            activity_name: activity_name.into(),
-            attempt: attempt.into(),
-            failure: failure.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [task_id : String => plain, activity_name : String => plain, attempt : i64 =>
+        plain, failure : Failure => plain] []
+    );
 }
 /// Emitted when an activity task fails and will be retried.
 ///
@@ -599,37 +473,14 @@ pub struct ActivityTaskRetryingResponse {
     pub attributes: ActivityTaskRetryingAttributes,
 }
 impl ActivityTaskRetryingResponse {
-    /// Builds a value from its required fields; optional fields start unset. Required
-    /// nullable fields take a value here; set them to `None` to send `null`.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        event_id: impl Into<String>,
-        event_timestamp: impl Into<i64>,
-        root_workflow_exec_id: impl Into<String>,
-        parent_workflow_exec_id: impl Into<String>,
-        continued_run_id: impl Into<String>,
-        first_execution_run_id: impl Into<String>,
-        schedule_id: impl Into<String>,
-        workflow_exec_id: impl Into<String>,
-        workflow_run_id: impl Into<String>,
-        workflow_name: impl Into<String>,
-        attributes: impl Into<ActivityTaskRetryingAttributes>,
-    ) -> Self {
-        Self {
-            event_id: event_id.into(),
-            event_timestamp: event_timestamp.into(),
-            root_workflow_exec_id: root_workflow_exec_id.into(),
-            parent_workflow_exec_id: Some(parent_workflow_exec_id.into()),
-            continued_run_id: Some(continued_run_id.into()),
-            first_execution_run_id: Some(first_execution_run_id.into()),
-            schedule_id: Some(schedule_id.into()),
-            workflow_exec_id: workflow_exec_id.into(),
-            workflow_run_id: workflow_run_id.into(),
-            workflow_name: workflow_name.into(),
-            event_type: Default::default(),
-            attributes: attributes.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        nullable[event_id : String => plain, event_timestamp : i64 => plain,
+        root_workflow_exec_id : String => plain, parent_workflow_exec_id : String =>
+        some, continued_run_id : String => some, first_execution_run_id : String => some,
+        schedule_id : String => some, workflow_exec_id : String => plain, workflow_run_id
+        : String => plain, workflow_name : String => plain, attributes :
+        ActivityTaskRetryingAttributes => plain] [event_type]
+    );
 }
 /// Event type discriminator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -649,18 +500,10 @@ pub struct ActivityTaskStartedAttributesResponse {
     pub input: JSONPayloadResponse,
 }
 impl ActivityTaskStartedAttributesResponse {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        task_id: impl Into<String>,
-        activity_name: impl Into<String>,
-        input: impl Into<JSONPayloadResponse>,
-    ) -> Self {
-        Self {
-            task_id: task_id.into(),
-            activity_name: activity_name.into(),
-            input: input.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [task_id : String => plain, activity_name : String => plain, input :
+        JSONPayloadResponse => plain] []
+    );
 }
 /// Emitted when an activity task begins execution.
 ///
@@ -699,37 +542,14 @@ pub struct ActivityTaskStartedResponse {
     pub attributes: ActivityTaskStartedAttributesResponse,
 }
 impl ActivityTaskStartedResponse {
-    /// Builds a value from its required fields; optional fields start unset. Required
-    /// nullable fields take a value here; set them to `None` to send `null`.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        event_id: impl Into<String>,
-        event_timestamp: impl Into<i64>,
-        root_workflow_exec_id: impl Into<String>,
-        parent_workflow_exec_id: impl Into<String>,
-        continued_run_id: impl Into<String>,
-        first_execution_run_id: impl Into<String>,
-        schedule_id: impl Into<String>,
-        workflow_exec_id: impl Into<String>,
-        workflow_run_id: impl Into<String>,
-        workflow_name: impl Into<String>,
-        attributes: impl Into<ActivityTaskStartedAttributesResponse>,
-    ) -> Self {
-        Self {
-            event_id: event_id.into(),
-            event_timestamp: event_timestamp.into(),
-            root_workflow_exec_id: root_workflow_exec_id.into(),
-            parent_workflow_exec_id: Some(parent_workflow_exec_id.into()),
-            continued_run_id: Some(continued_run_id.into()),
-            first_execution_run_id: Some(first_execution_run_id.into()),
-            schedule_id: Some(schedule_id.into()),
-            workflow_exec_id: workflow_exec_id.into(),
-            workflow_run_id: workflow_run_id.into(),
-            workflow_name: workflow_name.into(),
-            event_type: Default::default(),
-            attributes: attributes.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        nullable[event_id : String => plain, event_timestamp : i64 => plain,
+        root_workflow_exec_id : String => plain, parent_workflow_exec_id : String =>
+        some, continued_run_id : String => some, first_execution_run_id : String => some,
+        schedule_id : String => some, workflow_exec_id : String => plain, workflow_run_id
+        : String => plain, workflow_name : String => plain, attributes :
+        ActivityTaskStartedAttributesResponse => plain] [event_type]
+    );
 }
 /// Event type discriminator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -762,16 +582,9 @@ pub struct AddOrUpdateUsersToWorkspaceOUT {
     pub updated_members_count: i64,
 }
 impl AddOrUpdateUsersToWorkspaceOUT {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        added_members_count: impl Into<i64>,
-        updated_members_count: impl Into<i64>,
-    ) -> Self {
-        Self {
-            added_members_count: added_members_count.into(),
-            updated_members_count: updated_members_count.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [added_members_count : i64 => plain, updated_members_count : i64 => plain] []
+    );
 }
 /// `#/components/schemas/AddUsersToWorkspaceOUT`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -781,12 +594,7 @@ pub struct AddUsersToWorkspaceOUT {
     pub added_members_count: i64,
 }
 impl AddUsersToWorkspaceOUT {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(added_members_count: impl Into<i64>) -> Self {
-        Self {
-            added_members_count: added_members_count.into(),
-        }
-    }
+    crate::runtime::constructor!([added_members_count : i64 => plain] []);
 }
 /// `#/components/schemas/AdminAssignUsersToGroupIn`
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -798,12 +606,7 @@ pub struct AdminAssignUsersToGroupIn {
     pub user_uuids: Vec<String>,
 }
 impl AdminAssignUsersToGroupIn {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(user_uuids: impl Into<Vec<String>>) -> Self {
-        Self {
-            user_uuids: user_uuids.into(),
-        }
-    }
+    crate::runtime::constructor!([user_uuids : Vec < String > => plain] []);
 }
 /// `#/components/schemas/AdminCreateAPIKeyIN`
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -827,15 +630,9 @@ pub struct AdminCreateAPIKeyIN {
     pub user_id: String,
 }
 impl AdminCreateAPIKeyIN {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(workspace_uuid: impl Into<String>, user_id: impl Into<String>) -> Self {
-        Self {
-            name: Default::default(),
-            expiration: Default::default(),
-            workspace_uuid: workspace_uuid.into(),
-            user_id: user_id.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [workspace_uuid : String => plain, user_id : String => plain] [name, expiration]
+    );
     crate::runtime::setters! {
         name : String => nullable, expiration : String => nullable
     }
@@ -885,31 +682,12 @@ pub struct AdminOrganizationMemberOUT {
 }
 #[allow(deprecated)]
 impl AdminOrganizationMemberOUT {
-    /// Builds a value from its required fields; optional fields start unset. Required
-    /// nullable fields take a value here; set them to `None` to send `null`.
-    pub fn new(
-        uuid: impl Into<String>,
-        oid_id: impl Into<String>,
-        name: impl Into<String>,
-        email: impl Into<String>,
-        raw_roles: impl Into<AdminOrganizationMemberOUTRawRoles>,
-        raw_role: impl Into<AdminOrganizationMemberOUTRawRole>,
-        created_at: impl Into<String>,
-    ) -> Self {
-        Self {
-            uuid: uuid.into(),
-            oid_id: Some(oid_id.into()),
-            name: Some(name.into()),
-            email: Some(email.into()),
-            is_sso_outsider: Default::default(),
-            workspaces: Default::default(),
-            subscriptions: Default::default(),
-            raw_roles: raw_roles.into(),
-            raw_role: raw_role.into(),
-            subscription_types: Default::default(),
-            created_at: created_at.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        nullable[uuid : String => plain, oid_id : String => some, name : String => some,
+        email : String => some, raw_roles : AdminOrganizationMemberOUTRawRoles => plain,
+        raw_role : AdminOrganizationMemberOUTRawRole => plain, created_at : String =>
+        plain] [is_sso_outsider, workspaces, subscriptions, subscription_types]
+    );
     crate::runtime::setters! {
         is_sso_outsider : bool => nullable, workspaces : Vec < MemberWorkspaceInfo > =>
         nullable, subscriptions : Vec < MemberSubscriptionOUT > => optional,
@@ -1028,18 +806,10 @@ pub struct AdminProvisionGroupToWorkspaceIn {
 }
 #[allow(deprecated)]
 impl AdminProvisionGroupToWorkspaceIn {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        user_group_uuid: impl Into<String>,
-        workspace_uuid: impl Into<String>,
-    ) -> Self {
-        Self {
-            user_group_uuid: user_group_uuid.into(),
-            workspace_uuid: workspace_uuid.into(),
-            workspace_role: Default::default(),
-            workspace_role_name: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [user_group_uuid : String => plain, workspace_uuid : String => plain]
+        [workspace_role, workspace_role_name]
+    );
     crate::runtime::setters! {
         workspace_role : MemberWorkspaceInfoRawRole => nullable, workspace_role_name :
         WorkspaceMemberSingleINRoleNamesItem => nullable
@@ -1057,13 +827,9 @@ pub struct AdminScimSyncActiveRunOUT {
     pub status: ScimSyncRunStatus,
 }
 impl AdminScimSyncActiveRunOUT {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(run_id: impl Into<String>, status: impl Into<ScimSyncRunStatus>) -> Self {
-        Self {
-            run_id: run_id.into(),
-            status: status.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [run_id : String => plain, status : ScimSyncRunStatus => plain] []
+    );
 }
 /// `#/components/schemas/AdminScimSyncConfig`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1086,20 +852,10 @@ pub struct AdminScimSyncConfig {
     pub sync_memberships: bool,
 }
 impl AdminScimSyncConfig {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        sync_users: impl Into<bool>,
-        sync_groups: impl Into<bool>,
-        sync_memberships: impl Into<bool>,
-    ) -> Self {
-        Self {
-            delete_missing_groups: Default::default(),
-            deprovision_users: Default::default(),
-            sync_users: sync_users.into(),
-            sync_groups: sync_groups.into(),
-            sync_memberships: sync_memberships.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [sync_users : bool => plain, sync_groups : bool => plain, sync_memberships : bool
+        => plain] [delete_missing_groups, deprovision_users]
+    );
     crate::runtime::setters! {
         delete_missing_groups : bool => optional, deprovision_users : bool => optional
     }
@@ -1136,32 +892,12 @@ pub struct AdminScimSyncRunOUT {
     pub error_message: Option<String>,
 }
 impl AdminScimSyncRunOUT {
-    /// Builds a value from its required fields; optional fields start unset. Required
-    /// nullable fields take a value here; set them to `None` to send `null`.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        run_id: impl Into<String>,
-        status: impl Into<ScimSyncRunStatus>,
-        dry_run: impl Into<bool>,
-        sync_config: impl Into<AdminScimSyncConfig>,
-        created_at: impl Into<String>,
-        started_at: impl Into<String>,
-        finished_at: impl Into<String>,
-        summary: impl Into<ScimSyncSummaryOut>,
-        error_message: impl Into<String>,
-    ) -> Self {
-        Self {
-            run_id: run_id.into(),
-            status: status.into(),
-            dry_run: dry_run.into(),
-            sync_config: Some(sync_config.into()),
-            created_at: created_at.into(),
-            started_at: Some(started_at.into()),
-            finished_at: Some(finished_at.into()),
-            summary: Some(summary.into()),
-            error_message: Some(error_message.into()),
-        }
-    }
+    crate::runtime::constructor!(
+        nullable[run_id : String => plain, status : ScimSyncRunStatus => plain, dry_run :
+        bool => plain, sync_config : AdminScimSyncConfig => some, created_at : String =>
+        plain, started_at : String => some, finished_at : String => some, summary :
+        ScimSyncSummaryOut => some, error_message : String => some] []
+    );
 }
 /// `#/components/schemas/AdminScimSyncTriggerIN`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
@@ -1191,10 +927,7 @@ pub struct AdminScimSyncTriggerOUT {
     pub run_id: String,
 }
 impl AdminScimSyncTriggerOUT {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(run_id: impl Into<String>) -> Self {
-        Self { run_id: run_id.into() }
-    }
+    crate::runtime::constructor!([run_id : String => plain] []);
 }
 /// `#/components/schemas/AdminUpdateUserGroupIn`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
@@ -1240,15 +973,9 @@ pub struct AdminUserGroupIn {
     pub parent_group_ids: Option<Vec<String>>,
 }
 impl AdminUserGroupIn {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(name: impl Into<String>) -> Self {
-        Self {
-            name: name.into(),
-            description: Default::default(),
-            target_type: Default::default(),
-            parent_group_ids: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [name : String => plain] [description, target_type, parent_group_ids]
+    );
     crate::runtime::setters! {
         description : String => nullable, target_type : UserGroupTargetType => nullable,
         parent_group_ids : Vec < String > => optional
@@ -1268,19 +995,10 @@ pub struct AdminUserGroupMemberOut {
     pub email: Option<String>,
 }
 impl AdminUserGroupMemberOut {
-    /// Builds a value from its required fields; optional fields start unset. Required
-    /// nullable fields take a value here; set them to `None` to send `null`.
-    pub fn new(
-        user_uuid: impl Into<String>,
-        name: impl Into<String>,
-        email: impl Into<String>,
-    ) -> Self {
-        Self {
-            user_uuid: user_uuid.into(),
-            name: Some(name.into()),
-            email: Some(email.into()),
-        }
-    }
+    crate::runtime::constructor!(
+        nullable[user_uuid : String => plain, name : String => some, email : String =>
+        some] []
+    );
 }
 /// `#/components/schemas/AdminUserGroupMembersOut`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -1296,20 +1014,10 @@ pub struct AdminUserGroupMembersOut {
     pub page_size: i64,
 }
 impl AdminUserGroupMembersOut {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        total: impl Into<i64>,
-        members: impl Into<Vec<AdminUserGroupMemberOut>>,
-        page: impl Into<i64>,
-        page_size: impl Into<i64>,
-    ) -> Self {
-        Self {
-            total: total.into(),
-            members: members.into(),
-            page: page.into(),
-            page_size: page_size.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [total : i64 => plain, members : Vec < AdminUserGroupMemberOut > => plain, page :
+        i64 => plain, page_size : i64 => plain] []
+    );
 }
 /// `#/components/schemas/AdminUserGroupOut`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -1339,23 +1047,10 @@ pub struct AdminUserGroupOut {
     pub parent_group_ids: Option<Vec<String>>,
 }
 impl AdminUserGroupOut {
-    /// Builds a value from its required fields; optional fields start unset. Required
-    /// nullable fields take a value here; set them to `None` to send `null`.
-    pub fn new(
-        uuid: impl Into<String>,
-        name: impl Into<String>,
-        description: impl Into<String>,
-    ) -> Self {
-        Self {
-            uuid: uuid.into(),
-            name: name.into(),
-            description: Some(description.into()),
-            externally_managed: Default::default(),
-            target_type: Default::default(),
-            organization_role: Default::default(),
-            parent_group_ids: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        nullable[uuid : String => plain, name : String => plain, description : String =>
+        some] [externally_managed, target_type, organization_role, parent_group_ids]
+    );
     crate::runtime::setters! {
         externally_managed : bool => nullable, target_type : UserGroupTargetType =>
         nullable, organization_role : String => nullable, parent_group_ids : Vec < String
@@ -1376,20 +1071,10 @@ pub struct AdminUserGroupsOut {
     pub page_size: i64,
 }
 impl AdminUserGroupsOut {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        total: impl Into<i64>,
-        items: impl Into<Vec<AdminUserGroupOut>>,
-        page: impl Into<i64>,
-        page_size: impl Into<i64>,
-    ) -> Self {
-        Self {
-            total: total.into(),
-            items: items.into(),
-            page: page.into(),
-            page_size: page_size.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [total : i64 => plain, items : Vec < AdminUserGroupOut > => plain, page : i64 =>
+        plain, page_size : i64 => plain] []
+    );
 }
 /// `#/components/schemas/AdminUserOUT`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -1440,36 +1125,13 @@ pub struct AdminUserOUT {
 }
 #[allow(deprecated)]
 impl AdminUserOUT {
-    /// Builds a value from its required fields; optional fields start unset. Required
-    /// nullable fields take a value here; set them to `None` to send `null`.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        uuid: impl Into<String>,
-        oid_id: impl Into<String>,
-        name: impl Into<String>,
-        email: impl Into<String>,
-        raw_roles: impl Into<AdminOrganizationMemberOUTRawRoles>,
-        raw_role: impl Into<AdminOrganizationMemberOUTRawRole>,
-        created_at: impl Into<String>,
-        first_name: impl Into<String>,
-        last_name: impl Into<String>,
-    ) -> Self {
-        Self {
-            uuid: uuid.into(),
-            oid_id: Some(oid_id.into()),
-            name: Some(name.into()),
-            email: Some(email.into()),
-            is_sso_outsider: Default::default(),
-            workspaces: Default::default(),
-            subscriptions: Default::default(),
-            raw_roles: raw_roles.into(),
-            raw_role: raw_role.into(),
-            subscription_types: Default::default(),
-            created_at: created_at.into(),
-            first_name: Some(first_name.into()),
-            last_name: Some(last_name.into()),
-        }
-    }
+    crate::runtime::constructor!(
+        nullable[uuid : String => plain, oid_id : String => some, name : String => some,
+        email : String => some, raw_roles : AdminOrganizationMemberOUTRawRoles => plain,
+        raw_role : AdminOrganizationMemberOUTRawRole => plain, created_at : String =>
+        plain, first_name : String => some, last_name : String => some] [is_sso_outsider,
+        workspaces, subscriptions, subscription_types]
+    );
     crate::runtime::setters! {
         is_sso_outsider : bool => nullable, workspaces : Vec < MemberWorkspaceInfo > =>
         nullable, subscriptions : Vec < MemberSubscriptionOUT > => optional,
@@ -1504,16 +1166,10 @@ pub struct AdminWorkspaceIn {
     pub admin_user_id: String,
 }
 impl AdminWorkspaceIn {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(name: impl Into<String>, admin_user_id: impl Into<String>) -> Self {
-        Self {
-            name: name.into(),
-            description: Default::default(),
-            icon: Default::default(),
-            add_all_org_members: Default::default(),
-            admin_user_id: admin_user_id.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [name : String => plain, admin_user_id : String => plain] [description, icon,
+        add_all_org_members]
+    );
     crate::runtime::setters! {
         description : String => optional, icon : String => optional, add_all_org_members
         : bool => optional
@@ -1560,40 +1216,13 @@ pub struct Agent {
     pub version_message: crate::Nullable<String>,
 }
 impl Agent {
-    /// Builds a value from its required fields; optional fields start unset.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        model: impl Into<String>,
-        name: impl Into<String>,
-        id: impl Into<String>,
-        version: impl Into<i64>,
-        versions: impl Into<Vec<i64>>,
-        created_at: impl Into<String>,
-        updated_at: impl Into<String>,
-        deployment_chat: impl Into<bool>,
-        source: impl Into<String>,
-    ) -> Self {
-        Self {
-            instructions: Default::default(),
-            tools: Default::default(),
-            completion_args: Default::default(),
-            guardrails: Default::default(),
-            model: model.into(),
-            name: name.into(),
-            description: Default::default(),
-            handoffs: Default::default(),
-            metadata: Default::default(),
-            object: Default::default(),
-            id: id.into(),
-            version: version.into(),
-            versions: versions.into(),
-            created_at: created_at.into(),
-            updated_at: updated_at.into(),
-            deployment_chat: deployment_chat.into(),
-            source: source.into(),
-            version_message: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [model : String => plain, name : String => plain, id : String => plain, version :
+        i64 => plain, versions : Vec < i64 > => plain, created_at : String => plain,
+        updated_at : String => plain, deployment_chat : bool => plain, source : String =>
+        plain] [instructions, tools, completion_args, guardrails, description, handoffs,
+        metadata, object, version_message]
+    );
     crate::runtime::setters! {
         instructions : String => nullable, tools : Vec < AgentTool > => optional,
         completion_args : CompletionArgs => optional, guardrails : Vec < GuardrailConfig
@@ -1614,20 +1243,10 @@ pub struct AgentAliasResponse {
     pub updated_at: String,
 }
 impl AgentAliasResponse {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        alias: impl Into<String>,
-        version: impl Into<i64>,
-        created_at: impl Into<String>,
-        updated_at: impl Into<String>,
-    ) -> Self {
-        Self {
-            alias: alias.into(),
-            version: version.into(),
-            created_at: created_at.into(),
-            updated_at: updated_at.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [alias : String => plain, version : i64 => plain, created_at : String => plain,
+        updated_at : String => plain] []
+    );
 }
 /// `#/components/schemas/AgentConversation`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -1657,25 +1276,11 @@ pub struct AgentConversation {
     pub agent_version: crate::Nullable<ValidationErrorLocItem>,
 }
 impl AgentConversation {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        id: impl Into<String>,
-        created_at: impl Into<String>,
-        updated_at: impl Into<String>,
-        agent_id: impl Into<String>,
-    ) -> Self {
-        Self {
-            name: Default::default(),
-            description: Default::default(),
-            metadata: Default::default(),
-            object: Default::default(),
-            id: id.into(),
-            created_at: created_at.into(),
-            updated_at: updated_at.into(),
-            agent_id: agent_id.into(),
-            agent_version: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [id : String => plain, created_at : String => plain, updated_at : String =>
+        plain, agent_id : String => plain] [name, description, metadata, object,
+        agent_version]
+    );
     crate::runtime::setters! {
         name : String => nullable, description : String => nullable, metadata :
         MetadataDict => nullable, agent_version : ValidationErrorLocItem => nullable
@@ -1704,21 +1309,10 @@ pub struct AgentHandoffDoneEvent {
     pub next_agent_name: String,
 }
 impl AgentHandoffDoneEvent {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        id: impl Into<String>,
-        next_agent_id: impl Into<String>,
-        next_agent_name: impl Into<String>,
-    ) -> Self {
-        Self {
-            r#type: Default::default(),
-            created_at: Default::default(),
-            output_index: Default::default(),
-            id: id.into(),
-            next_agent_id: next_agent_id.into(),
-            next_agent_name: next_agent_name.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [id : String => plain, next_agent_id : String => plain, next_agent_name : String
+        => plain] [r#type, created_at, output_index]
+    );
     crate::runtime::setters! {
         created_at : String => optional, output_index : i64 => optional
     }
@@ -1754,25 +1348,11 @@ pub struct AgentHandoffEntry {
     pub next_agent_name: String,
 }
 impl AgentHandoffEntry {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        previous_agent_id: impl Into<String>,
-        previous_agent_name: impl Into<String>,
-        next_agent_id: impl Into<String>,
-        next_agent_name: impl Into<String>,
-    ) -> Self {
-        Self {
-            object: Default::default(),
-            r#type: Default::default(),
-            created_at: Default::default(),
-            completed_at: Default::default(),
-            id: Default::default(),
-            previous_agent_id: previous_agent_id.into(),
-            previous_agent_name: previous_agent_name.into(),
-            next_agent_id: next_agent_id.into(),
-            next_agent_name: next_agent_name.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [previous_agent_id : String => plain, previous_agent_name : String => plain,
+        next_agent_id : String => plain, next_agent_name : String => plain] [object,
+        r#type, created_at, completed_at, id]
+    );
     crate::runtime::setters! {
         created_at : String => optional, completed_at : String => nullable, id : String
         => optional
@@ -1805,21 +1385,10 @@ pub struct AgentHandoffStartedEvent {
     pub previous_agent_name: String,
 }
 impl AgentHandoffStartedEvent {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        id: impl Into<String>,
-        previous_agent_id: impl Into<String>,
-        previous_agent_name: impl Into<String>,
-    ) -> Self {
-        Self {
-            r#type: Default::default(),
-            created_at: Default::default(),
-            output_index: Default::default(),
-            id: id.into(),
-            previous_agent_id: previous_agent_id.into(),
-            previous_agent_name: previous_agent_name.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [id : String => plain, previous_agent_id : String => plain, previous_agent_name :
+        String => plain] [r#type, created_at, output_index]
+    );
     crate::runtime::setters! {
         created_at : String => optional, output_index : i64 => optional
     }
@@ -1842,14 +1411,9 @@ pub struct AgentListPage {
     pub next_page_token: crate::Nullable<String>,
 }
 impl AgentListPage {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(data: impl Into<Vec<Agent>>) -> Self {
-        Self {
-            object: Default::default(),
-            data: data.into(),
-            next_page_token: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [data : Vec < Agent > => plain] [object, next_page_token]
+    );
     crate::runtime::setters! {
         next_page_token : String => nullable
     }
@@ -1968,31 +1532,12 @@ pub struct AgentsCompletionRequest {
     pub agent_id: String,
 }
 impl AgentsCompletionRequest {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(messages: impl Into<Vec<Message>>, agent_id: impl Into<String>) -> Self {
-        Self {
-            max_tokens: Default::default(),
-            stream: Default::default(),
-            stop: Default::default(),
-            random_seed: Default::default(),
-            metadata: Default::default(),
-            messages: messages.into(),
-            response_format: Default::default(),
-            tools: Default::default(),
-            tool_choice: Default::default(),
-            presence_penalty: Default::default(),
-            frequency_penalty: Default::default(),
-            n: Default::default(),
-            prediction: Default::default(),
-            parallel_tool_calls: Default::default(),
-            reasoning_effort: Default::default(),
-            prompt_mode: Default::default(),
-            guardrails: Default::default(),
-            prompt_cache_key: Default::default(),
-            service_tier: Default::default(),
-            agent_id: agent_id.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [messages : Vec < Message > => plain, agent_id : String => plain] [max_tokens,
+        stream, stop, random_seed, metadata, response_format, tools, tool_choice,
+        presence_penalty, frequency_penalty, n, prediction, parallel_tool_calls,
+        reasoning_effort, prompt_mode, guardrails, prompt_cache_key, service_tier]
+    );
     crate::runtime::setters! {
         max_tokens : i64 => nullable, stream : bool => optional, stop :
         ChatCompletionRequestStop => nullable, random_seed : i64 => nullable, metadata :
@@ -2015,16 +1560,9 @@ pub struct Aggregation {
     pub meta: AggregationMeta,
 }
 impl Aggregation {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        data: impl Into<Vec<AggregationRow>>,
-        meta: impl Into<AggregationMeta>,
-    ) -> Self {
-        Self {
-            data: data.into(),
-            meta: meta.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [data : Vec < AggregationRow > => plain, meta : AggregationMeta => plain] []
+    );
 }
 /// `#/components/schemas/AggregationMeta`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -2038,17 +1576,10 @@ pub struct AggregationMeta {
     pub granularity_seconds: crate::Nullable<i64>,
 }
 impl AggregationMeta {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        from_timestamp: impl Into<String>,
-        to_timestamp: impl Into<String>,
-    ) -> Self {
-        Self {
-            from_timestamp: from_timestamp.into(),
-            to_timestamp: to_timestamp.into(),
-            granularity_seconds: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [from_timestamp : String => plain, to_timestamp : String => plain]
+        [granularity_seconds]
+    );
     crate::runtime::setters! {
         granularity_seconds : i64 => nullable
     }
@@ -2072,17 +1603,10 @@ pub struct AggregationRequest {
     pub limit: Option<i64>,
 }
 impl AggregationRequest {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(metric: impl Into<MetricDefinition>) -> Self {
-        Self {
-            metric: metric.into(),
-            dimensions: Default::default(),
-            time_dimension: Default::default(),
-            search_expression: Default::default(),
-            order_by: Default::default(),
-            limit: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [metric : MetricDefinition => plain] [dimensions, time_dimension,
+        search_expression, order_by, limit]
+    );
     crate::runtime::setters! {
         dimensions : Vec < String > => optional, time_dimension : TimeDimension =>
         nullable, search_expression : String => nullable, order_by : Vec < OrderByClause
@@ -2103,15 +1627,9 @@ pub struct AggregationRow {
     pub metric_value: crate::Nullable<AggregationRowMetricValue>,
 }
 impl AggregationRow {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(metric_name: impl Into<String>) -> Self {
-        Self {
-            time_bucket: Default::default(),
-            dimensions: Default::default(),
-            metric_name: metric_name.into(),
-            metric_value: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [metric_name : String => plain] [time_bucket, dimensions, metric_value]
+    );
     crate::runtime::setters! {
         time_bucket : String => nullable, dimensions : std::collections::BTreeMap <
         String, serde_json::Value > => optional, metric_value : AggregationRowMetricValue
@@ -2276,14 +1794,7 @@ pub struct ArchiveModelResponse {
     pub archived: Option<bool>,
 }
 impl ArchiveModelResponse {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(id: impl Into<String>) -> Self {
-        Self {
-            id: id.into(),
-            object: Default::default(),
-            archived: Default::default(),
-        }
-    }
+    crate::runtime::constructor!([id : String => plain] [object, archived]);
     crate::runtime::setters! {
         archived : bool => optional
     }
@@ -2312,15 +1823,9 @@ pub struct AssignGroupToWorkspaceIn {
 }
 #[allow(deprecated)]
 impl AssignGroupToWorkspaceIn {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(workspace_uuid: impl Into<String>) -> Self {
-        Self {
-            role_names: Default::default(),
-            roles: Default::default(),
-            role: Default::default(),
-            workspace_uuid: workspace_uuid.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [workspace_uuid : String => plain] [role_names, roles, role]
+    );
     crate::runtime::setters! {
         role_names : Vec < WorkspaceMemberSingleINRoleNamesItem > => nullable, roles :
         Vec < MemberWorkspaceInfoRawRole > => nullable, #[deprecated] role :
@@ -2366,13 +1871,7 @@ pub struct AudioChunk {
     pub input_audio: AudioChunkInputAudio,
 }
 impl AudioChunk {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(input_audio: impl Into<AudioChunkInputAudio>) -> Self {
-        Self {
-            r#type: Default::default(),
-            input_audio: input_audio.into(),
-        }
-    }
+    crate::runtime::constructor!([input_audio : AudioChunkInputAudio => plain] [r#type]);
 }
 /// `#/components/schemas/AudioChunk/properties/input_audio`
 #[derive(Debug, Clone, PartialEq)]
@@ -2413,17 +1912,10 @@ pub struct AudioContent {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 impl AudioContent {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(data: impl Into<String>, mime_type: impl Into<String>) -> Self {
-        Self {
-            r#type: Default::default(),
-            data: data.into(),
-            mime_type: mime_type.into(),
-            annotations: Default::default(),
-            meta: Default::default(),
-            additional_properties: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [data : String => plain, mime_type : String => plain] [r#type, annotations, meta,
+        additional_properties]
+    );
     crate::runtime::setters! {
         annotations : Annotations => nullable, meta : std::collections::BTreeMap <
         String, serde_json::Value > => nullable
@@ -2470,21 +1962,10 @@ pub struct AudioTranscriptionRequest {
     pub timestamp_granularities: Option<Vec<TimestampGranularity>>,
 }
 impl AudioTranscriptionRequest {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(model: impl Into<String>) -> Self {
-        Self {
-            model: model.into(),
-            file: Default::default(),
-            file_url: Default::default(),
-            file_id: Default::default(),
-            language: Default::default(),
-            temperature: Default::default(),
-            stream: Default::default(),
-            diarize: Default::default(),
-            context_bias: Default::default(),
-            timestamp_granularities: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [model : String => plain] [file, file_url, file_id, language, temperature,
+        stream, diarize, context_bias, timestamp_granularities]
+    );
     crate::runtime::setters! {
         file : File => nullable, file_url : String => nullable, file_id : String =>
         nullable, language : String => nullable, temperature : f64 => nullable, diarize :
@@ -2528,21 +2009,10 @@ pub struct AudioTranscriptionRequestStream {
     pub timestamp_granularities: Option<Vec<TimestampGranularity>>,
 }
 impl AudioTranscriptionRequestStream {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(model: impl Into<String>) -> Self {
-        Self {
-            model: model.into(),
-            file: Default::default(),
-            file_url: Default::default(),
-            file_id: Default::default(),
-            language: Default::default(),
-            temperature: Default::default(),
-            stream: Default::default(),
-            diarize: Default::default(),
-            context_bias: Default::default(),
-            timestamp_granularities: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [model : String => plain] [file, file_url, file_id, language, temperature,
+        stream, diarize, context_bias, timestamp_granularities]
+    );
     crate::runtime::setters! {
         file : File => nullable, file_url : String => nullable, file_id : String =>
         nullable, language : String => nullable, temperature : f64 => nullable, diarize :
@@ -3189,31 +2659,14 @@ pub struct AuditLogOut {
     pub workspace_uuid: crate::Nullable<String>,
 }
 impl AuditLogOut {
-    /// Builds a value from its required fields; optional fields start unset.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        created_at: impl Into<String>,
-        actor_type: impl Into<ActorType>,
-        actor_metadata: impl Into<std::collections::BTreeMap<String, String>>,
-        event_type: impl Into<AuditLogEventType>,
-        event_metadata: impl Into<std::collections::BTreeMap<String, String>>,
-        target_type: impl Into<TargetType>,
-        target_metadata: impl Into<std::collections::BTreeMap<String, String>>,
-        log_id: impl Into<i64>,
-    ) -> Self {
-        Self {
-            created_at: created_at.into(),
-            actor_type: actor_type.into(),
-            actor_metadata: actor_metadata.into(),
-            event_type: event_type.into(),
-            event_metadata: event_metadata.into(),
-            target_type: target_type.into(),
-            target_metadata: target_metadata.into(),
-            log_id: log_id.into(),
-            organization_uuid: Default::default(),
-            workspace_uuid: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [created_at : String => plain, actor_type : ActorType => plain, actor_metadata :
+        std::collections::BTreeMap < String, String > => plain, event_type :
+        AuditLogEventType => plain, event_metadata : std::collections::BTreeMap < String,
+        String > => plain, target_type : TargetType => plain, target_metadata :
+        std::collections::BTreeMap < String, String > => plain, log_id : i64 => plain]
+        [organization_uuid, workspace_uuid]
+    );
     crate::runtime::setters! {
         organization_uuid : String => nullable, workspace_uuid : String => nullable
     }
@@ -3241,13 +2694,7 @@ pub struct AuthData {
     pub client_secret: crate::Nullable<String>,
 }
 impl AuthData {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(client_id: impl Into<String>) -> Self {
-        Self {
-            client_id: client_id.into(),
-            client_secret: Default::default(),
-        }
-    }
+    crate::runtime::constructor!([client_id : String => plain] [client_secret]);
     crate::runtime::setters! {
         client_secret : String => nullable
     }
@@ -3288,13 +2735,7 @@ pub struct AuthUrlResponse {
     pub ttl: i64,
 }
 impl AuthUrlResponse {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(auth_url: impl Into<String>, ttl: impl Into<i64>) -> Self {
-        Self {
-            auth_url: auth_url.into(),
-            ttl: ttl.into(),
-        }
-    }
+    crate::runtime::constructor!([auth_url : String => plain, ttl : i64 => plain] []);
 }
 /// `#/components/schemas/AuthenticationConfiguration`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -3312,21 +2753,10 @@ pub struct AuthenticationConfiguration {
     pub is_default: Option<bool>,
 }
 impl AuthenticationConfiguration {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        name: impl Into<String>,
-        authentication_type: impl Into<OutboundAuthenticationType>,
-        scope: impl Into<ConsumerType>,
-    ) -> Self {
-        Self {
-            name: name.into(),
-            title: Default::default(),
-            authentication_type: authentication_type.into(),
-            scope: scope.into(),
-            status: Default::default(),
-            is_default: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [name : String => plain, authentication_type : OutboundAuthenticationType =>
+        plain, scope : ConsumerType => plain] [title, status, is_default]
+    );
     crate::runtime::setters! {
         title : String => nullable, status : CredentialsStatus => nullable, is_default :
         bool => optional
@@ -3359,19 +2789,11 @@ pub struct AuthenticationMethodCreateOrUpdateRequest {
     pub oauth2_server_metadata: crate::Nullable<ExtendedOAuthServerMetadata>,
 }
 impl AuthenticationMethodCreateOrUpdateRequest {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        method_type: impl Into<AuthenticationMethodCreateOrUpdateRequestMethodType>,
-    ) -> Self {
-        Self {
-            method_type: method_type.into(),
-            auth_direction: Default::default(),
-            headers: Default::default(),
-            global_headers: Default::default(),
-            oauth2_metadata_secrets: Default::default(),
-            oauth2_server_metadata: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [method_type : AuthenticationMethodCreateOrUpdateRequestMethodType => plain]
+        [auth_direction, headers, global_headers, oauth2_metadata_secrets,
+        oauth2_server_metadata]
+    );
     crate::runtime::setters! {
         auth_direction : AuthDirection => optional, headers : Vec <
         ConnectorAuthenticationHeader > => nullable, global_headers :

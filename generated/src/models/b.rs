@@ -13,21 +13,11 @@ pub struct BaseFieldDefinition {
     pub supported_operators: Vec<BaseFieldDefinitionSupportedOperatorsItem>,
 }
 impl BaseFieldDefinition {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        name: impl Into<String>,
-        label: impl Into<String>,
-        r#type: impl Into<BaseFieldDefinitionType>,
-        supported_operators: impl Into<Vec<BaseFieldDefinitionSupportedOperatorsItem>>,
-    ) -> Self {
-        Self {
-            name: name.into(),
-            label: label.into(),
-            r#type: r#type.into(),
-            group: Default::default(),
-            supported_operators: supported_operators.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [name : String => plain, label : String => plain, r#type :
+        BaseFieldDefinitionType => plain, supported_operators : Vec <
+        BaseFieldDefinitionSupportedOperatorsItem > => plain] [group]
+    );
     crate::runtime::setters! {
         group : String => nullable
     }
@@ -151,28 +141,11 @@ pub struct BaseModelCard {
     pub r#type: BaseModelCardType,
 }
 impl BaseModelCard {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        id: impl Into<String>,
-        capabilities: impl Into<ModelCapabilities>,
-    ) -> Self {
-        Self {
-            id: id.into(),
-            object: Default::default(),
-            created: Default::default(),
-            owned_by: Default::default(),
-            capabilities: capabilities.into(),
-            name: Default::default(),
-            description: Default::default(),
-            max_context_length: Default::default(),
-            aliases: Default::default(),
-            deprecation: Default::default(),
-            deprecation_replacement_model: Default::default(),
-            default_model_temperature: Default::default(),
-            internal: Default::default(),
-            r#type: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [id : String => plain, capabilities : ModelCapabilities => plain] [object,
+        created, owned_by, name, description, max_context_length, aliases, deprecation,
+        deprecation_replacement_model, default_model_temperature, internal, r#type]
+    );
     crate::runtime::setters! {
         object : String => optional, created : i64 => optional, owned_by : String =>
         optional, name : String => nullable, description : String => nullable,
@@ -223,12 +196,7 @@ pub struct BaseWorkspaceMemberIN {
     pub user_uuid: String,
 }
 impl BaseWorkspaceMemberIN {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(user_uuid: impl Into<String>) -> Self {
-        Self {
-            user_uuid: user_uuid.into(),
-        }
-    }
+    crate::runtime::constructor!([user_uuid : String => plain] []);
 }
 /// `#/components/schemas/BasicModelUsageDataJSON`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -244,20 +212,11 @@ pub struct BasicModelUsageDataJSON {
     >,
 }
 impl BasicModelUsageDataJSON {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        models: impl Into<
-            std::collections::BTreeMap<
-                String,
-                std::collections::BTreeMap<
-                    String,
-                    Vec<std::collections::BTreeMap<String, serde_json::Value>>,
-                >,
-            >,
-        >,
-    ) -> Self {
-        Self { models: models.into() }
-    }
+    crate::runtime::constructor!(
+        [models : std::collections::BTreeMap < String, std::collections::BTreeMap <
+        String, Vec < std::collections::BTreeMap < String, serde_json::Value > > > > =>
+        plain] []
+    );
 }
 /// `#/components/schemas/BatchError`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -269,13 +228,7 @@ pub struct BatchError {
     pub count: Option<i64>,
 }
 impl BatchError {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(message: impl Into<String>) -> Self {
-        Self {
-            message: message.into(),
-            count: Default::default(),
-        }
-    }
+    crate::runtime::constructor!([message : String => plain] [count]);
     crate::runtime::setters! {
         count : i64 => optional
     }
@@ -288,12 +241,7 @@ pub struct BatchExecutionBody {
     pub execution_ids: Vec<String>,
 }
 impl BatchExecutionBody {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(execution_ids: impl Into<Vec<String>>) -> Self {
-        Self {
-            execution_ids: execution_ids.into(),
-        }
-    }
+    crate::runtime::constructor!([execution_ids : Vec < String > => plain] []);
 }
 /// `#/components/schemas/BatchExecutionResponse`
 #[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
@@ -319,13 +267,7 @@ pub struct BatchExecutionResult {
     pub error: crate::Nullable<String>,
 }
 impl BatchExecutionResult {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(status: impl Into<String>) -> Self {
-        Self {
-            status: status.into(),
-            error: Default::default(),
-        }
-    }
+    crate::runtime::constructor!([status : String => plain] [error]);
     crate::runtime::setters! {
         error : String => nullable
     }
@@ -372,42 +314,14 @@ pub struct BatchJob {
     pub completed_at: crate::Nullable<i64>,
 }
 impl BatchJob {
-    /// Builds a value from its required fields; optional fields start unset.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        id: impl Into<String>,
-        input_files: impl Into<Vec<String>>,
-        endpoint: impl Into<String>,
-        errors: impl Into<Vec<BatchError>>,
-        status: impl Into<BatchJobStatus>,
-        created_at: impl Into<i64>,
-        total_requests: impl Into<i64>,
-        completed_requests: impl Into<i64>,
-        succeeded_requests: impl Into<i64>,
-        failed_requests: impl Into<i64>,
-    ) -> Self {
-        Self {
-            id: id.into(),
-            object: Default::default(),
-            input_files: input_files.into(),
-            metadata: Default::default(),
-            endpoint: endpoint.into(),
-            model: Default::default(),
-            agent_id: Default::default(),
-            output_file: Default::default(),
-            error_file: Default::default(),
-            errors: errors.into(),
-            outputs: Default::default(),
-            status: status.into(),
-            created_at: created_at.into(),
-            total_requests: total_requests.into(),
-            completed_requests: completed_requests.into(),
-            succeeded_requests: succeeded_requests.into(),
-            failed_requests: failed_requests.into(),
-            started_at: Default::default(),
-            completed_at: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [id : String => plain, input_files : Vec < String > => plain, endpoint : String
+        => plain, errors : Vec < BatchError > => plain, status : BatchJobStatus => plain,
+        created_at : i64 => plain, total_requests : i64 => plain, completed_requests :
+        i64 => plain, succeeded_requests : i64 => plain, failed_requests : i64 => plain]
+        [object, metadata, model, agent_id, output_file, error_file, outputs, started_at,
+        completed_at]
+    );
     crate::runtime::setters! {
         metadata : std::collections::BTreeMap < String, serde_json::Value > => nullable,
         model : String => nullable, agent_id : String => nullable, output_file : String
@@ -454,15 +368,10 @@ pub struct BatchRequest {
     pub body: std::collections::BTreeMap<String, serde_json::Value>,
 }
 impl BatchRequest {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        body: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        Self {
-            custom_id: Default::default(),
-            body: body.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [body : std::collections::BTreeMap < String, serde_json::Value > => plain]
+        [custom_id]
+    );
     crate::runtime::setters! {
         custom_id : String => nullable
     }
@@ -491,16 +400,10 @@ pub struct BlobResourceContents {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 impl BlobResourceContents {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(uri: impl Into<String>, blob: impl Into<String>) -> Self {
-        Self {
-            uri: uri.into(),
-            mime_type: Default::default(),
-            meta: Default::default(),
-            blob: blob.into(),
-            additional_properties: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [uri : String => plain, blob : String => plain] [mime_type, meta,
+        additional_properties]
+    );
     crate::runtime::setters! {
         mime_type : String => nullable, meta : std::collections::BTreeMap < String,
         serde_json::Value > => nullable

@@ -24,36 +24,13 @@ pub struct Campaign {
     pub judge: Judge,
 }
 impl Campaign {
-    /// Builds a value from its required fields; optional fields start unset. Required
-    /// nullable fields take a value here; set them to `None` to send `null`.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        id: impl Into<String>,
-        created_at: impl Into<String>,
-        updated_at: impl Into<String>,
-        deleted_at: impl Into<String>,
-        name: impl Into<String>,
-        owner_id: impl Into<String>,
-        workspace_id: impl Into<String>,
-        description: impl Into<String>,
-        max_nb_events: impl Into<i64>,
-        search_params: impl Into<FilterPayload>,
-        judge: impl Into<Judge>,
-    ) -> Self {
-        Self {
-            id: id.into(),
-            created_at: created_at.into(),
-            updated_at: updated_at.into(),
-            deleted_at: Some(deleted_at.into()),
-            name: name.into(),
-            owner_id: owner_id.into(),
-            workspace_id: workspace_id.into(),
-            description: description.into(),
-            max_nb_events: max_nb_events.into(),
-            search_params: search_params.into(),
-            judge: judge.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        nullable[id : String => plain, created_at : String => plain, updated_at : String
+        => plain, deleted_at : String => some, name : String => plain, owner_id : String
+        => plain, workspace_id : String => plain, description : String => plain,
+        max_nb_events : i64 => plain, search_params : FilterPayload => plain, judge :
+        Judge => plain] []
+    );
 }
 /// `#/components/schemas/ChatClassificationRequest`
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -63,16 +40,9 @@ pub struct ChatClassificationRequest {
     pub input: ChatClassificationRequestInputs,
 }
 impl ChatClassificationRequest {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        model: impl Into<String>,
-        input: impl Into<ChatClassificationRequestInputs>,
-    ) -> Self {
-        Self {
-            model: model.into(),
-            input: input.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [model : String => plain, input : ChatClassificationRequestInputs => plain] []
+    );
 }
 /// Chat to classify
 #[derive(Debug, Clone, PartialEq)]
@@ -105,18 +75,10 @@ pub struct ChatCompletionChoice {
     pub finish_reason: ChatCompletionChoiceFinishReason,
 }
 impl ChatCompletionChoice {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        index: impl Into<i64>,
-        finish_reason: impl Into<ChatCompletionChoiceFinishReason>,
-    ) -> Self {
-        Self {
-            index: index.into(),
-            message: Default::default(),
-            messages: Default::default(),
-            finish_reason: finish_reason.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [index : i64 => plain, finish_reason : ChatCompletionChoiceFinishReason => plain]
+        [message, messages]
+    );
     crate::runtime::setters! {
         message : AssistantMessage => optional, messages : Vec < DeltaMessage > =>
         optional
@@ -163,46 +125,17 @@ pub struct ChatCompletionEvent {
     pub chat_transcription_events: Vec<ChatTranscriptionEvent>,
 }
 impl ChatCompletionEvent {
-    /// Builds a value from its required fields; optional fields start unset.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        event_id: impl Into<String>,
-        correlation_id: impl Into<String>,
-        created_at: impl Into<String>,
-        extra_fields: impl Into<
-            std::collections::BTreeMap<
-                String,
-                Option<ChatCompletionEventExtraFieldsValue>,
-            >,
-        >,
-        nb_input_tokens: impl Into<i64>,
-        nb_output_tokens: impl Into<i64>,
-        enabled_tools: impl Into<
-            Vec<std::collections::BTreeMap<String, serde_json::Value>>,
-        >,
-        request_messages: impl Into<
-            Vec<std::collections::BTreeMap<String, serde_json::Value>>,
-        >,
-        response_messages: impl Into<
-            Vec<std::collections::BTreeMap<String, serde_json::Value>>,
-        >,
-        nb_messages: impl Into<i64>,
-        chat_transcription_events: impl Into<Vec<ChatTranscriptionEvent>>,
-    ) -> Self {
-        Self {
-            event_id: event_id.into(),
-            correlation_id: correlation_id.into(),
-            created_at: created_at.into(),
-            extra_fields: extra_fields.into(),
-            nb_input_tokens: nb_input_tokens.into(),
-            nb_output_tokens: nb_output_tokens.into(),
-            enabled_tools: enabled_tools.into(),
-            request_messages: request_messages.into(),
-            response_messages: response_messages.into(),
-            nb_messages: nb_messages.into(),
-            chat_transcription_events: chat_transcription_events.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [event_id : String => plain, correlation_id : String => plain, created_at :
+        String => plain, extra_fields : std::collections::BTreeMap < String, Option <
+        ChatCompletionEventExtraFieldsValue > > => plain, nb_input_tokens : i64 => plain,
+        nb_output_tokens : i64 => plain, enabled_tools : Vec < std::collections::BTreeMap
+        < String, serde_json::Value > > => plain, request_messages : Vec <
+        std::collections::BTreeMap < String, serde_json::Value > > => plain,
+        response_messages : Vec < std::collections::BTreeMap < String, serde_json::Value
+        > > => plain, nb_messages : i64 => plain, chat_transcription_events : Vec <
+        ChatTranscriptionEvent > => plain] []
+    );
 }
 /// `#/components/schemas/ChatCompletionEvent/properties/extra_fields/additionalProperties`
 #[derive(Debug, Clone, PartialEq)]
@@ -246,29 +179,12 @@ pub struct ChatCompletionEventPreview {
     pub nb_output_tokens: i64,
 }
 impl ChatCompletionEventPreview {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        event_id: impl Into<String>,
-        correlation_id: impl Into<String>,
-        created_at: impl Into<String>,
-        extra_fields: impl Into<
-            std::collections::BTreeMap<
-                String,
-                Option<ChatCompletionEventExtraFieldsValue>,
-            >,
-        >,
-        nb_input_tokens: impl Into<i64>,
-        nb_output_tokens: impl Into<i64>,
-    ) -> Self {
-        Self {
-            event_id: event_id.into(),
-            correlation_id: correlation_id.into(),
-            created_at: created_at.into(),
-            extra_fields: extra_fields.into(),
-            nb_input_tokens: nb_input_tokens.into(),
-            nb_output_tokens: nb_output_tokens.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [event_id : String => plain, correlation_id : String => plain, created_at :
+        String => plain, extra_fields : std::collections::BTreeMap < String, Option <
+        ChatCompletionEventExtraFieldsValue > > => plain, nb_input_tokens : i64 => plain,
+        nb_output_tokens : i64 => plain] []
+    );
 }
 /// `#/components/schemas/ChatCompletionRequest`
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -348,34 +264,13 @@ pub struct ChatCompletionRequest {
     pub safe_prompt: Option<bool>,
 }
 impl ChatCompletionRequest {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(model: impl Into<String>, messages: impl Into<Vec<Message>>) -> Self {
-        Self {
-            model: model.into(),
-            temperature: Default::default(),
-            top_p: Default::default(),
-            max_tokens: Default::default(),
-            stream: Default::default(),
-            stop: Default::default(),
-            random_seed: Default::default(),
-            metadata: Default::default(),
-            messages: messages.into(),
-            response_format: Default::default(),
-            tools: Default::default(),
-            tool_choice: Default::default(),
-            presence_penalty: Default::default(),
-            frequency_penalty: Default::default(),
-            n: Default::default(),
-            prediction: Default::default(),
-            parallel_tool_calls: Default::default(),
-            reasoning_effort: Default::default(),
-            prompt_mode: Default::default(),
-            guardrails: Default::default(),
-            prompt_cache_key: Default::default(),
-            service_tier: Default::default(),
-            safe_prompt: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [model : String => plain, messages : Vec < Message > => plain] [temperature,
+        top_p, max_tokens, stream, stop, random_seed, metadata, response_format, tools,
+        tool_choice, presence_penalty, frequency_penalty, n, prediction,
+        parallel_tool_calls, reasoning_effort, prompt_mode, guardrails, prompt_cache_key,
+        service_tier, safe_prompt]
+    );
     crate::runtime::setters! {
         temperature : f64 => nullable, top_p : f64 => nullable, max_tokens : i64 =>
         nullable, stream : bool => optional, stop : ChatCompletionRequestStop =>
@@ -437,24 +332,11 @@ pub struct ChatCompletionResponse {
     pub choices: Vec<ChatCompletionChoice>,
 }
 impl ChatCompletionResponse {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        id: impl Into<String>,
-        object: impl Into<String>,
-        model: impl Into<String>,
-        usage: impl Into<UsageInfo>,
-        created: impl Into<i64>,
-        choices: impl Into<Vec<ChatCompletionChoice>>,
-    ) -> Self {
-        Self {
-            id: id.into(),
-            object: object.into(),
-            model: model.into(),
-            usage: usage.into(),
-            created: created.into(),
-            choices: choices.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [id : String => plain, object : String => plain, model : String => plain, usage :
+        UsageInfo => plain, created : i64 => plain, choices : Vec < ChatCompletionChoice
+        > => plain] []
+    );
 }
 /// `#/components/schemas/ChatCompletionResponseBase`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -485,16 +367,9 @@ pub struct ChatModerationRequest {
     pub model: String,
 }
 impl ChatModerationRequest {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        input: impl Into<ChatModerationRequestInput>,
-        model: impl Into<String>,
-    ) -> Self {
-        Self {
-            input: input.into(),
-            model: model.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [input : ChatModerationRequestInput => plain, model : String => plain] []
+    );
 }
 /// Chat to classify
 #[derive(Debug, Clone, PartialEq)]
@@ -584,20 +459,10 @@ pub struct ChatTranscriptionEvent {
     pub response_message: std::collections::BTreeMap<String, serde_json::Value>,
 }
 impl ChatTranscriptionEvent {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        audio_url: impl Into<String>,
-        model: impl Into<String>,
-        response_message: impl Into<
-            std::collections::BTreeMap<String, serde_json::Value>,
-        >,
-    ) -> Self {
-        Self {
-            audio_url: audio_url.into(),
-            model: model.into(),
-            response_message: response_message.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [audio_url : String => plain, model : String => plain, response_message :
+        std::collections::BTreeMap < String, serde_json::Value > => plain] []
+    );
 }
 /// `#/components/schemas/ClassificationRequest`
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -611,17 +476,9 @@ pub struct ClassificationRequest {
     pub input: ChatCompletionRequestStop,
 }
 impl ClassificationRequest {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        model: impl Into<String>,
-        input: impl Into<ChatCompletionRequestStop>,
-    ) -> Self {
-        Self {
-            model: model.into(),
-            metadata: Default::default(),
-            input: input.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [model : String => plain, input : ChatCompletionRequestStop => plain] [metadata]
+    );
     crate::runtime::setters! {
         metadata : std::collections::BTreeMap < String, serde_json::Value > => nullable
     }
@@ -635,20 +492,10 @@ pub struct ClassificationResponse {
     pub results: Vec<std::collections::BTreeMap<String, ClassificationTargetResult>>,
 }
 impl ClassificationResponse {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        id: impl Into<String>,
-        model: impl Into<String>,
-        results: impl Into<
-            Vec<std::collections::BTreeMap<String, ClassificationTargetResult>>,
-        >,
-    ) -> Self {
-        Self {
-            id: id.into(),
-            model: model.into(),
-            results: results.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [id : String => plain, model : String => plain, results : Vec <
+        std::collections::BTreeMap < String, ClassificationTargetResult > > => plain] []
+    );
 }
 /// `#/components/schemas/ClassificationTargetResult`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -657,10 +504,9 @@ pub struct ClassificationTargetResult {
     pub scores: std::collections::BTreeMap<String, f64>,
 }
 impl ClassificationTargetResult {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(scores: impl Into<std::collections::BTreeMap<String, f64>>) -> Self {
-        Self { scores: scores.into() }
-    }
+    crate::runtime::constructor!(
+        [scores : std::collections::BTreeMap < String, f64 > => plain] []
+    );
 }
 /// `#/components/schemas/ClassifierFineTunedModel`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -700,38 +546,13 @@ pub struct ClassifierFineTunedModel {
     pub model_type: ClassifierFineTunedModelModelType,
 }
 impl ClassifierFineTunedModel {
-    /// Builds a value from its required fields; optional fields start unset.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        id: impl Into<String>,
-        created: impl Into<i64>,
-        owned_by: impl Into<String>,
-        workspace_id: impl Into<String>,
-        root: impl Into<String>,
-        root_version: impl Into<String>,
-        archived: impl Into<bool>,
-        capabilities: impl Into<FineTunedModelCapabilities>,
-        classifier_targets: impl Into<Vec<ClassifierTargetResult>>,
-    ) -> Self {
-        Self {
-            id: id.into(),
-            object: Default::default(),
-            created: created.into(),
-            owned_by: owned_by.into(),
-            workspace_id: workspace_id.into(),
-            root: root.into(),
-            root_version: root_version.into(),
-            archived: archived.into(),
-            name: Default::default(),
-            description: Default::default(),
-            capabilities: capabilities.into(),
-            max_context_length: Default::default(),
-            aliases: Default::default(),
-            job: Default::default(),
-            classifier_targets: classifier_targets.into(),
-            model_type: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [id : String => plain, created : i64 => plain, owned_by : String => plain,
+        workspace_id : String => plain, root : String => plain, root_version : String =>
+        plain, archived : bool => plain, capabilities : FineTunedModelCapabilities =>
+        plain, classifier_targets : Vec < ClassifierTargetResult > => plain] [object,
+        name, description, max_context_length, aliases, job, model_type]
+    );
     crate::runtime::setters! {
         name : String => nullable, description : String => nullable, max_context_length :
         i64 => optional, aliases : Vec < String > => optional, job : String => nullable
@@ -755,20 +576,10 @@ pub struct ClassifierTargetResult {
     pub loss_function: FTClassifierLossFunction,
 }
 impl ClassifierTargetResult {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        name: impl Into<String>,
-        labels: impl Into<Vec<String>>,
-        weight: impl Into<f64>,
-        loss_function: impl Into<FTClassifierLossFunction>,
-    ) -> Self {
-        Self {
-            name: name.into(),
-            labels: labels.into(),
-            weight: weight.into(),
-            loss_function: loss_function.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [name : String => plain, labels : Vec < String > => plain, weight : f64 => plain,
+        loss_function : FTClassifierLossFunction => plain] []
+    );
 }
 /// Capabilities a client may support.
 #[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
@@ -938,21 +749,10 @@ pub struct CompletionChunk {
     pub choices: Vec<CompletionResponseStreamChoice>,
 }
 impl CompletionChunk {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        id: impl Into<String>,
-        model: impl Into<String>,
-        choices: impl Into<Vec<CompletionResponseStreamChoice>>,
-    ) -> Self {
-        Self {
-            id: id.into(),
-            object: Default::default(),
-            created: Default::default(),
-            model: model.into(),
-            usage: Default::default(),
-            choices: choices.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [id : String => plain, model : String => plain, choices : Vec <
+        CompletionResponseStreamChoice > => plain] [object, created, usage]
+    );
     crate::runtime::setters! {
         object : String => optional, created : i64 => optional, usage : UsageInfo =>
         optional
@@ -964,10 +764,7 @@ pub struct CompletionEvent {
     pub data: CompletionChunk,
 }
 impl CompletionEvent {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(data: impl Into<CompletionChunk>) -> Self {
-        Self { data: data.into() }
-    }
+    crate::runtime::constructor!([data : CompletionChunk => plain] []);
 }
 /// `#/components/schemas/CompletionFineTunedModel`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -1006,36 +803,12 @@ pub struct CompletionFineTunedModel {
     pub model_type: CompletionFineTunedModelModelType,
 }
 impl CompletionFineTunedModel {
-    /// Builds a value from its required fields; optional fields start unset.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        id: impl Into<String>,
-        created: impl Into<i64>,
-        owned_by: impl Into<String>,
-        workspace_id: impl Into<String>,
-        root: impl Into<String>,
-        root_version: impl Into<String>,
-        archived: impl Into<bool>,
-        capabilities: impl Into<FineTunedModelCapabilities>,
-    ) -> Self {
-        Self {
-            id: id.into(),
-            object: Default::default(),
-            created: created.into(),
-            owned_by: owned_by.into(),
-            workspace_id: workspace_id.into(),
-            root: root.into(),
-            root_version: root_version.into(),
-            archived: archived.into(),
-            name: Default::default(),
-            description: Default::default(),
-            capabilities: capabilities.into(),
-            max_context_length: Default::default(),
-            aliases: Default::default(),
-            job: Default::default(),
-            model_type: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [id : String => plain, created : i64 => plain, owned_by : String => plain,
+        workspace_id : String => plain, root : String => plain, root_version : String =>
+        plain, archived : bool => plain, capabilities : FineTunedModelCapabilities =>
+        plain] [object, name, description, max_context_length, aliases, job, model_type]
+    );
     crate::runtime::setters! {
         name : String => nullable, description : String => nullable, max_context_length :
         i64 => optional, aliases : Vec < String > => optional, job : String => nullable
@@ -1057,19 +830,10 @@ pub struct CompletionResponseStreamChoice {
     pub finish_reason: Option<CompletionResponseStreamChoiceFinishReason>,
 }
 impl CompletionResponseStreamChoice {
-    /// Builds a value from its required fields; optional fields start unset. Required
-    /// nullable fields take a value here; set them to `None` to send `null`.
-    pub fn new(
-        index: impl Into<i64>,
-        delta: impl Into<DeltaMessage>,
-        finish_reason: impl Into<CompletionResponseStreamChoiceFinishReason>,
-    ) -> Self {
-        Self {
-            index: index.into(),
-            delta: delta.into(),
-            finish_reason: Some(finish_reason.into()),
-        }
-    }
+    crate::runtime::constructor!(
+        nullable[index : i64 => plain, delta : DeltaMessage => plain, finish_reason :
+        CompletionResponseStreamChoiceFinishReason => some] []
+    );
 }
 /// `#/components/schemas/CompletionResponseStreamChoice/properties/finish_reason`
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -1150,18 +914,10 @@ pub struct ConnectionPreference {
     pub consumer_type: crate::Nullable<ConsumerType>,
 }
 impl ConnectionPreference {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        name: impl Into<String>,
-        tool_configuration: impl Into<ToolExecutionConfiguration>,
-    ) -> Self {
-        Self {
-            name: name.into(),
-            tool_configuration: tool_configuration.into(),
-            is_default: Default::default(),
-            consumer_type: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [name : String => plain, tool_configuration : ToolExecutionConfiguration =>
+        plain] [is_default, consumer_type]
+    );
     crate::runtime::setters! {
         is_default : bool => nullable, consumer_type : ConsumerType => nullable
     }
@@ -1223,48 +979,15 @@ pub struct Connector {
     pub execution_env: crate::Nullable<PublicExecutionEnv>,
 }
 impl Connector {
-    /// Builds a value from its required fields; optional fields start unset.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        id: impl Into<String>,
-        name: impl Into<String>,
-        description: impl Into<String>,
-        created_at: impl Into<String>,
-        modified_at: impl Into<String>,
-        owner_type: impl Into<ConsumerType>,
-        visibility: impl Into<ResourceVisibility>,
-        private_tool_execution: impl Into<bool>,
-    ) -> Self {
-        Self {
-            id: id.into(),
-            name: name.into(),
-            title: Default::default(),
-            description: description.into(),
-            created_at: created_at.into(),
-            modified_at: modified_at.into(),
-            server: Default::default(),
-            protocol: Default::default(),
-            icon_url: Default::default(),
-            server_card: Default::default(),
-            owner_id: Default::default(),
-            owner_type: owner_type.into(),
-            visibility: visibility.into(),
-            creator_id: Default::default(),
-            locale: Default::default(),
-            system_prompt: Default::default(),
-            supported_auth_methods: Default::default(),
-            connection_preferences: Default::default(),
-            connection_credentials: Default::default(),
-            active: Default::default(),
-            private_tool_execution: private_tool_execution.into(),
-            mistral: Default::default(),
-            is_authenticated: Default::default(),
-            tools: Default::default(),
-            system_prompt_route: Default::default(),
-            connection_config: Default::default(),
-            execution_env: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [id : String => plain, name : String => plain, description : String => plain,
+        created_at : String => plain, modified_at : String => plain, owner_type :
+        ConsumerType => plain, visibility : ResourceVisibility => plain,
+        private_tool_execution : bool => plain] [title, server, protocol, icon_url,
+        server_card, owner_id, creator_id, locale, system_prompt, supported_auth_methods,
+        connection_preferences, connection_credentials, active, mistral,
+        is_authenticated, tools, system_prompt_route, connection_config, execution_env]
+    );
     crate::runtime::setters! {
         title : String => nullable, server : String => nullable, protocol :
         ConnectorProtocol => optional, icon_url : String => nullable, server_card :
@@ -1291,14 +1014,7 @@ pub struct ConnectorAuthenticationHeader {
     pub is_secret: Option<bool>,
 }
 impl ConnectorAuthenticationHeader {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(name: impl Into<String>) -> Self {
-        Self {
-            name: name.into(),
-            is_required: Default::default(),
-            is_secret: Default::default(),
-        }
-    }
+    crate::runtime::constructor!([name : String => plain] [is_required, is_secret]);
     crate::runtime::setters! {
         is_required : bool => optional, is_secret : bool => optional
     }
@@ -1324,18 +1040,11 @@ pub struct ConnectorLocale {
     pub usage_sentence: std::collections::BTreeMap<String, String>,
 }
 impl ConnectorLocale {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        name: impl Into<std::collections::BTreeMap<String, String>>,
-        description: impl Into<std::collections::BTreeMap<String, String>>,
-        usage_sentence: impl Into<std::collections::BTreeMap<String, String>>,
-    ) -> Self {
-        Self {
-            name: name.into(),
-            description: description.into(),
-            usage_sentence: usage_sentence.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [name : std::collections::BTreeMap < String, String > => plain, description :
+        std::collections::BTreeMap < String, String > => plain, usage_sentence :
+        std::collections::BTreeMap < String, String > => plain] []
+    );
 }
 /// `#/components/schemas/ConnectorProtocol`
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -1405,31 +1114,12 @@ pub struct ConnectorTool {
     pub active: crate::Nullable<bool>,
 }
 impl ConnectorTool {
-    /// Builds a value from its required fields; optional fields start unset. Required
-    /// nullable fields take a value here; set them to `None` to send `null`.
-    pub fn new(
-        id: impl Into<String>,
-        name: impl Into<String>,
-        description: impl Into<String>,
-        execution_config: impl Into<ExecutionConfig>,
-        visibility: impl Into<ResourceVisibility>,
-        created_at: impl Into<String>,
-        modified_at: impl Into<String>,
-    ) -> Self {
-        Self {
-            id: id.into(),
-            name: name.into(),
-            description: description.into(),
-            system_prompt: Default::default(),
-            locale: Default::default(),
-            jsonschema: Default::default(),
-            execution_config: Some(execution_config.into()),
-            visibility: visibility.into(),
-            created_at: created_at.into(),
-            modified_at: modified_at.into(),
-            active: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        nullable[id : String => plain, name : String => plain, description : String =>
+        plain, execution_config : ExecutionConfig => some, visibility :
+        ResourceVisibility => plain, created_at : String => plain, modified_at : String
+        => plain] [system_prompt, locale, jsonschema, active]
+    );
     crate::runtime::setters! {
         system_prompt : String => nullable, locale : ConnectorToolLocale => nullable,
         jsonschema : std::collections::BTreeMap < String, serde_json::Value > =>
@@ -1472,14 +1162,10 @@ pub struct ConnectorToolCallResponse {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 impl ConnectorToolCallResponse {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(content: impl Into<Vec<ConnectorToolCallResponseContentItem>>) -> Self {
-        Self {
-            content: content.into(),
-            metadata: Default::default(),
-            additional_properties: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [content : Vec < ConnectorToolCallResponseContentItem > => plain] [metadata,
+        additional_properties]
+    );
     crate::runtime::setters! {
         metadata : ConnectorToolCallMetadata => nullable
     }
@@ -1529,18 +1215,11 @@ pub struct ConnectorToolLocale {
     pub usage_sentence: std::collections::BTreeMap<String, String>,
 }
 impl ConnectorToolLocale {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        name: impl Into<std::collections::BTreeMap<String, String>>,
-        description: impl Into<std::collections::BTreeMap<String, String>>,
-        usage_sentence: impl Into<std::collections::BTreeMap<String, String>>,
-    ) -> Self {
-        Self {
-            name: name.into(),
-            description: description.into(),
-            usage_sentence: usage_sentence.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [name : std::collections::BTreeMap < String, String > => plain, description :
+        std::collections::BTreeMap < String, String > => plain, usage_sentence :
+        std::collections::BTreeMap < String, String > => plain] []
+    );
 }
 /// MCP-specific result metadata (isError, structuredContent, _meta).
 #[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
@@ -1778,16 +1457,9 @@ pub struct ConversationEvents {
     pub data: ConversationEventsData,
 }
 impl ConversationEvents {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        event: impl Into<SSETypes>,
-        data: impl Into<ConversationEventsData>,
-    ) -> Self {
-        Self {
-            event: event.into(),
-            data: data.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [event : SSETypes => plain, data : ConversationEventsData => plain] []
+    );
 }
 /// `#/components/schemas/ConversationEvents/properties/data`
 #[derive(Debug, Clone, PartialEq)]
@@ -1871,17 +1543,10 @@ pub struct ConversationHistory {
     pub entries: Vec<ConversationHistoryEntriesItem>,
 }
 impl ConversationHistory {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        conversation_id: impl Into<String>,
-        entries: impl Into<Vec<ConversationHistoryEntriesItem>>,
-    ) -> Self {
-        Self {
-            object: Default::default(),
-            conversation_id: conversation_id.into(),
-            entries: entries.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [conversation_id : String => plain, entries : Vec <
+        ConversationHistoryEntriesItem > => plain] [object]
+    );
 }
 /// `#/components/schemas/ConversationHistory/properties/entries/items`
 #[derive(Debug, Clone, PartialEq)]
@@ -1955,17 +1620,9 @@ pub struct ConversationMessages {
     pub messages: MessageEntries,
 }
 impl ConversationMessages {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        conversation_id: impl Into<String>,
-        messages: impl Into<MessageEntries>,
-    ) -> Self {
-        Self {
-            object: Default::default(),
-            conversation_id: conversation_id.into(),
-            messages: messages.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [conversation_id : String => plain, messages : MessageEntries => plain] [object]
+    );
 }
 /// `#/components/schemas/ConversationMessages/properties/object`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -2005,25 +1662,11 @@ pub struct ConversationRequest {
     pub model: crate::Nullable<String>,
 }
 impl ConversationRequest {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(inputs: impl Into<ConversationInputs>) -> Self {
-        Self {
-            inputs: inputs.into(),
-            stream: Default::default(),
-            store: Default::default(),
-            handoff_execution: Default::default(),
-            instructions: Default::default(),
-            tools: Default::default(),
-            completion_args: Default::default(),
-            guardrails: Default::default(),
-            name: Default::default(),
-            description: Default::default(),
-            metadata: Default::default(),
-            agent_id: Default::default(),
-            agent_version: Default::default(),
-            model: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [inputs : ConversationInputs => plain] [stream, store, handoff_execution,
+        instructions, tools, completion_args, guardrails, name, description, metadata,
+        agent_id, agent_version, model]
+    );
     crate::runtime::setters! {
         stream : bool => optional, store : bool => nullable, handoff_execution :
         ConversationAppendRequestHandoffExecution => nullable, instructions : String =>
@@ -2066,25 +1709,11 @@ pub struct ConversationRequestBase {
     pub model: crate::Nullable<String>,
 }
 impl ConversationRequestBase {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(inputs: impl Into<ConversationInputs>) -> Self {
-        Self {
-            inputs: inputs.into(),
-            stream: Default::default(),
-            store: Default::default(),
-            handoff_execution: Default::default(),
-            instructions: Default::default(),
-            tools: Default::default(),
-            completion_args: Default::default(),
-            guardrails: Default::default(),
-            name: Default::default(),
-            description: Default::default(),
-            metadata: Default::default(),
-            agent_id: Default::default(),
-            agent_version: Default::default(),
-            model: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [inputs : ConversationInputs => plain] [stream, store, handoff_execution,
+        instructions, tools, completion_args, guardrails, name, description, metadata,
+        agent_id, agent_version, model]
+    );
     crate::runtime::setters! {
         stream : bool => nullable, store : bool => nullable, handoff_execution :
         ConversationAppendRequestHandoffExecution => nullable, instructions : String =>
@@ -2113,20 +1742,11 @@ pub struct ConversationResponse {
     >,
 }
 impl ConversationResponse {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        conversation_id: impl Into<String>,
-        outputs: impl Into<Vec<ConversationResponseOutputsItem>>,
-        usage: impl Into<ConversationUsageInfo>,
-    ) -> Self {
-        Self {
-            object: Default::default(),
-            conversation_id: conversation_id.into(),
-            outputs: outputs.into(),
-            usage: usage.into(),
-            guardrails: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [conversation_id : String => plain, outputs : Vec <
+        ConversationResponseOutputsItem > => plain, usage : ConversationUsageInfo =>
+        plain] [object, guardrails]
+    );
     crate::runtime::setters! {
         guardrails : Vec < std::collections::BTreeMap < String, serde_json::Value > > =>
         nullable
@@ -2202,20 +1822,10 @@ pub struct ConversationRestartRequest {
     pub agent_version: crate::Nullable<ValidationErrorLocItem>,
 }
 impl ConversationRestartRequest {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(from_entry_id: impl Into<String>) -> Self {
-        Self {
-            inputs: Default::default(),
-            stream: Default::default(),
-            store: Default::default(),
-            handoff_execution: Default::default(),
-            completion_args: Default::default(),
-            guardrails: Default::default(),
-            metadata: Default::default(),
-            from_entry_id: from_entry_id.into(),
-            agent_version: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [from_entry_id : String => plain] [inputs, stream, store, handoff_execution,
+        completion_args, guardrails, metadata, agent_version]
+    );
     crate::runtime::setters! {
         inputs : ConversationInputs => optional, stream : bool => optional, store : bool
         => optional, handoff_execution : ConversationAppendRequestHandoffExecution =>
@@ -2255,20 +1865,10 @@ pub struct ConversationRestartStreamRequest {
     pub agent_version: crate::Nullable<ValidationErrorLocItem>,
 }
 impl ConversationRestartStreamRequest {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(from_entry_id: impl Into<String>) -> Self {
-        Self {
-            inputs: Default::default(),
-            stream: Default::default(),
-            store: Default::default(),
-            handoff_execution: Default::default(),
-            completion_args: Default::default(),
-            guardrails: Default::default(),
-            metadata: Default::default(),
-            from_entry_id: from_entry_id.into(),
-            agent_version: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [from_entry_id : String => plain] [inputs, stream, store, handoff_execution,
+        completion_args, guardrails, metadata, agent_version]
+    );
     crate::runtime::setters! {
         inputs : ConversationInputs => optional, stream : bool => optional, store : bool
         => optional, handoff_execution : ConversationAppendRequestHandoffExecution =>
@@ -2311,25 +1911,11 @@ pub struct ConversationStreamRequest {
     pub model: crate::Nullable<String>,
 }
 impl ConversationStreamRequest {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(inputs: impl Into<ConversationInputs>) -> Self {
-        Self {
-            inputs: inputs.into(),
-            stream: Default::default(),
-            store: Default::default(),
-            handoff_execution: Default::default(),
-            instructions: Default::default(),
-            tools: Default::default(),
-            completion_args: Default::default(),
-            guardrails: Default::default(),
-            name: Default::default(),
-            description: Default::default(),
-            metadata: Default::default(),
-            agent_id: Default::default(),
-            agent_version: Default::default(),
-            model: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [inputs : ConversationInputs => plain] [stream, store, handoff_execution,
+        instructions, tools, completion_args, guardrails, name, description, metadata,
+        agent_id, agent_version, model]
+    );
     crate::runtime::setters! {
         stream : bool => optional, store : bool => nullable, handoff_execution :
         ConversationAppendRequestHandoffExecution => nullable, instructions : String =>
@@ -2410,21 +1996,10 @@ pub struct CreateAgentRequest {
     pub version_message: crate::Nullable<String>,
 }
 impl CreateAgentRequest {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(model: impl Into<String>, name: impl Into<String>) -> Self {
-        Self {
-            instructions: Default::default(),
-            tools: Default::default(),
-            completion_args: Default::default(),
-            guardrails: Default::default(),
-            model: model.into(),
-            name: name.into(),
-            description: Default::default(),
-            handoffs: Default::default(),
-            metadata: Default::default(),
-            version_message: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [model : String => plain, name : String => plain] [instructions, tools,
+        completion_args, guardrails, description, handoffs, metadata, version_message]
+    );
     crate::runtime::setters! {
         instructions : String => nullable, tools : Vec < AgentTool > => optional,
         completion_args : CompletionArgs => optional, guardrails : Vec < GuardrailConfig
@@ -2467,18 +2042,10 @@ pub struct CreateBatchJobRequest {
     pub timeout_hours: Option<i64>,
 }
 impl CreateBatchJobRequest {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(endpoint: impl Into<ApiEndpoint>) -> Self {
-        Self {
-            input_files: Default::default(),
-            requests: Default::default(),
-            endpoint: endpoint.into(),
-            model: Default::default(),
-            agent_id: Default::default(),
-            metadata: Default::default(),
-            timeout_hours: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [endpoint : ApiEndpoint => plain] [input_files, requests, model, agent_id,
+        metadata, timeout_hours]
+    );
     crate::runtime::setters! {
         input_files : Vec < String > => nullable, requests : Vec < BatchRequest > =>
         nullable, model : String => nullable, agent_id : String => nullable, metadata :
@@ -2498,22 +2065,10 @@ pub struct CreateCampaignRequest {
     pub max_nb_events: i64,
 }
 impl CreateCampaignRequest {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        search_params: impl Into<FilterPayload>,
-        judge_id: impl Into<String>,
-        name: impl Into<String>,
-        description: impl Into<String>,
-        max_nb_events: impl Into<i64>,
-    ) -> Self {
-        Self {
-            search_params: search_params.into(),
-            judge_id: judge_id.into(),
-            name: name.into(),
-            description: description.into(),
-            max_nb_events: max_nb_events.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [search_params : FilterPayload => plain, judge_id : String => plain, name :
+        String => plain, description : String => plain, max_nb_events : i64 => plain] []
+    );
 }
 /// Public create schema for MCP connectors.
 ///
@@ -2574,28 +2129,11 @@ pub struct CreateConnectorRequest {
     pub system_prompt: crate::Nullable<String>,
 }
 impl CreateConnectorRequest {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        name: impl Into<String>,
-        description: impl Into<String>,
-        server: impl Into<String>,
-    ) -> Self {
-        Self {
-            protocol: Default::default(),
-            name: name.into(),
-            title: Default::default(),
-            description: description.into(),
-            icon_url: Default::default(),
-            visibility: Default::default(),
-            server: server.into(),
-            headers: Default::default(),
-            global_headers: Default::default(),
-            auth_data: Default::default(),
-            oauth2_server_metadata: Default::default(),
-            oauth2_server_metadata_url: Default::default(),
-            system_prompt: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [name : String => plain, description : String => plain, server : String => plain]
+        [protocol, title, icon_url, visibility, headers, global_headers, auth_data,
+        oauth2_server_metadata, oauth2_server_metadata_url, system_prompt]
+    );
     crate::runtime::setters! {
         title : String => nullable, icon_url : String => nullable, visibility :
         PublicResourceVisibility => optional, headers : std::collections::BTreeMap <
@@ -2619,13 +2157,7 @@ pub struct CreateDatasetRecordRequest {
     pub properties: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
 impl CreateDatasetRecordRequest {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(payload: impl Into<DatasetRecordPayload>) -> Self {
-        Self {
-            payload: payload.into(),
-            properties: Default::default(),
-        }
-    }
+    crate::runtime::constructor!([payload : DatasetRecordPayload => plain] [properties]);
     crate::runtime::setters! {
         properties : std::collections::BTreeMap < String, serde_json::Value > => optional
     }
@@ -2638,13 +2170,9 @@ pub struct CreateDatasetRequest {
     pub description: String,
 }
 impl CreateDatasetRequest {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(name: impl Into<String>, description: impl Into<String>) -> Self {
-        Self {
-            name: name.into(),
-            description: description.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [name : String => plain, description : String => plain] []
+    );
 }
 /// `#/components/schemas/CreateDeploymentRequest`
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -2659,18 +2187,10 @@ pub struct CreateDeploymentRequest {
     pub hardened: Option<bool>,
 }
 impl CreateDeploymentRequest {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        name: impl Into<String>,
-        spec: impl Into<DeploymentWorkerSpecInput>,
-    ) -> Self {
-        Self {
-            name: name.into(),
-            spec: spec.into(),
-            resources: Default::default(),
-            hardened: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [name : String => plain, spec : DeploymentWorkerSpecInput => plain] [resources,
+        hardened]
+    );
     crate::runtime::setters! {
         resources : DeploymentResourceConfig => nullable, hardened : bool => optional
     }
@@ -2707,34 +2227,12 @@ pub struct CreateFileResponse {
     pub visibility: crate::Nullable<FileVisibility>,
 }
 impl CreateFileResponse {
-    /// Builds a value from its required fields; optional fields start unset.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        id: impl Into<String>,
-        object: impl Into<String>,
-        bytes: impl Into<i64>,
-        created_at: impl Into<i64>,
-        filename: impl Into<String>,
-        purpose: impl Into<FilePurpose>,
-        sample_type: impl Into<SampleType>,
-        source: impl Into<Source>,
-    ) -> Self {
-        Self {
-            id: id.into(),
-            object: object.into(),
-            bytes: bytes.into(),
-            created_at: created_at.into(),
-            filename: filename.into(),
-            purpose: purpose.into(),
-            sample_type: sample_type.into(),
-            num_lines: Default::default(),
-            mimetype: Default::default(),
-            source: source.into(),
-            signature: Default::default(),
-            expires_at: Default::default(),
-            visibility: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [id : String => plain, object : String => plain, bytes : i64 => plain, created_at
+        : i64 => plain, filename : String => plain, purpose : FilePurpose => plain,
+        sample_type : SampleType => plain, source : Source => plain] [num_lines,
+        mimetype, signature, expires_at, visibility]
+    );
     crate::runtime::setters! {
         num_lines : i64 => nullable, mimetype : String => nullable, signature : String =>
         nullable, expires_at : i64 => nullable, visibility : FileVisibility => nullable
@@ -2751,13 +2249,7 @@ pub struct CreateIngestionPipelineConfigurationRequest {
     >,
 }
 impl CreateIngestionPipelineConfigurationRequest {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(name: impl Into<String>) -> Self {
-        Self {
-            name: name.into(),
-            pipeline_composition: Default::default(),
-        }
-    }
+    crate::runtime::constructor!([name : String => plain] [pipeline_composition]);
     crate::runtime::setters! {
         pipeline_composition : std::collections::BTreeMap < String, String > => nullable
     }
@@ -2774,24 +2266,11 @@ pub struct CreateJudgeRequest {
     pub tools: Vec<String>,
 }
 impl CreateJudgeRequest {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        name: impl Into<String>,
-        description: impl Into<String>,
-        model_name: impl Into<String>,
-        output: impl Into<JudgeOutput2>,
-        instructions: impl Into<String>,
-        tools: impl Into<Vec<String>>,
-    ) -> Self {
-        Self {
-            name: name.into(),
-            description: description.into(),
-            model_name: model_name.into(),
-            output: output.into(),
-            instructions: instructions.into(),
-            tools: tools.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [name : String => plain, description : String => plain, model_name : String =>
+        plain, output : JudgeOutput2 => plain, instructions : String => plain, tools :
+        Vec < String > => plain] []
+    );
 }
 /// `#/components/schemas/CreateLibraryRequest`
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -2810,15 +2289,9 @@ pub struct CreateLibraryRequest {
 }
 #[allow(deprecated)]
 impl CreateLibraryRequest {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(name: impl Into<String>) -> Self {
-        Self {
-            name: name.into(),
-            description: Default::default(),
-            chunk_size: Default::default(),
-            owner_type: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [name : String => plain] [description, chunk_size, owner_type]
+    );
     crate::runtime::setters! {
         description : String => nullable, #[deprecated] chunk_size : i64 => nullable,
         owner_type : CreateLibraryRequestOwnerType => nullable
@@ -2865,21 +2338,10 @@ pub struct CreatePromptRequest {
     pub aliases: Option<Vec<String>>,
 }
 impl CreatePromptRequest {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        name: impl Into<String>,
-        definition: impl Into<PromptDefinition>,
-    ) -> Self {
-        Self {
-            name: name.into(),
-            definition: definition.into(),
-            title: Default::default(),
-            description: Default::default(),
-            notes: Default::default(),
-            sharing_scope: Default::default(),
-            aliases: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [name : String => plain, definition : PromptDefinition => plain] [title,
+        description, notes, sharing_scope, aliases]
+    );
     crate::runtime::setters! {
         title : String => nullable, description : String => nullable, notes : String =>
         nullable, sharing_scope : RegistrySharingScope => nullable, aliases : Vec <
@@ -2922,16 +2384,10 @@ pub struct CreateSkillRequest {
     pub aliases: Option<Vec<String>>,
 }
 impl CreateSkillRequest {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(name: impl Into<String>, definition: impl Into<SkillDefinition>) -> Self {
-        Self {
-            name: name.into(),
-            definition: definition.into(),
-            notes: Default::default(),
-            sharing_scope: Default::default(),
-            aliases: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [name : String => plain, definition : SkillDefinition => plain] [notes,
+        sharing_scope, aliases]
+    );
     crate::runtime::setters! {
         notes : String => nullable, sharing_scope : RegistrySharingScope => nullable,
         aliases : Vec < String > => optional
@@ -2968,15 +2424,9 @@ pub struct CredentialsCreateOrUpdate {
     pub credentials: crate::Nullable<ConnectionCredentials>,
 }
 impl CredentialsCreateOrUpdate {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(name: impl Into<String>) -> Self {
-        Self {
-            name: name.into(),
-            title: Default::default(),
-            is_default: Default::default(),
-            credentials: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [name : String => plain] [title, is_default, credentials]
+    );
     crate::runtime::setters! {
         title : String => nullable, is_default : bool => nullable, credentials :
         ConnectionCredentials => nullable
@@ -2992,13 +2442,10 @@ pub struct CredentialsResponse {
     pub connector_preset_credentials_for_auth: Option<Vec<OutboundAuthenticationType>>,
 }
 impl CredentialsResponse {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(credentials: impl Into<Vec<AuthenticationConfiguration>>) -> Self {
-        Self {
-            credentials: credentials.into(),
-            connector_preset_credentials_for_auth: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [credentials : Vec < AuthenticationConfiguration > => plain]
+        [connector_preset_credentials_for_auth]
+    );
     crate::runtime::setters! {
         connector_preset_credentials_for_auth : Vec < OutboundAuthenticationType > =>
         optional
@@ -3018,15 +2465,10 @@ pub struct CredentialsStatus {
     pub error_message: crate::Nullable<CredentialsStatusErrorReason>,
 }
 impl CredentialsStatus {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(status_type: impl Into<AuthStatus>) -> Self {
-        Self {
-            status_type: status_type.into(),
-            last_checked_at: Default::default(),
-            error_http_code: Default::default(),
-            error_message: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [status_type : AuthStatus => plain] [last_checked_at, error_http_code,
+        error_message]
+    );
     crate::runtime::setters! {
         last_checked_at : String => nullable, error_http_code : HTTPStatus => nullable,
         error_message : CredentialsStatusErrorReason => nullable
@@ -3079,15 +2521,9 @@ pub struct CustomConnector {
     pub tool_configuration: crate::Nullable<ToolConfiguration>,
 }
 impl CustomConnector {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(connector_id: impl Into<String>) -> Self {
-        Self {
-            r#type: Default::default(),
-            connector_id: connector_id.into(),
-            authorization: Default::default(),
-            tool_configuration: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [connector_id : String => plain] [r#type, authorization, tool_configuration]
+    );
     crate::runtime::setters! {
         r#type : CustomConnectorType => optional, authorization :
         CustomConnectorAuthorization => nullable, tool_configuration : ToolConfiguration
@@ -3141,17 +2577,9 @@ pub struct CustomTaskCanceledAttributes {
     pub reason: crate::Nullable<String>,
 }
 impl CustomTaskCanceledAttributes {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        custom_task_id: impl Into<String>,
-        custom_task_type: impl Into<String>,
-    ) -> Self {
-        Self {
-            custom_task_id: custom_task_id.into(),
-            custom_task_type: custom_task_type.into(),
-            reason: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [custom_task_id : String => plain, custom_task_type : String => plain] [reason]
+    );
     crate::runtime::setters! {
         reason : String => nullable
     }
@@ -3192,37 +2620,14 @@ pub struct CustomTaskCanceledResponse {
     pub attributes: CustomTaskCanceledAttributes,
 }
 impl CustomTaskCanceledResponse {
-    /// Builds a value from its required fields; optional fields start unset. Required
-    /// nullable fields take a value here; set them to `None` to send `null`.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        event_id: impl Into<String>,
-        event_timestamp: impl Into<i64>,
-        root_workflow_exec_id: impl Into<String>,
-        parent_workflow_exec_id: impl Into<String>,
-        continued_run_id: impl Into<String>,
-        first_execution_run_id: impl Into<String>,
-        schedule_id: impl Into<String>,
-        workflow_exec_id: impl Into<String>,
-        workflow_run_id: impl Into<String>,
-        workflow_name: impl Into<String>,
-        attributes: impl Into<CustomTaskCanceledAttributes>,
-    ) -> Self {
-        Self {
-            event_id: event_id.into(),
-            event_timestamp: event_timestamp.into(),
-            root_workflow_exec_id: root_workflow_exec_id.into(),
-            parent_workflow_exec_id: Some(parent_workflow_exec_id.into()),
-            continued_run_id: Some(continued_run_id.into()),
-            first_execution_run_id: Some(first_execution_run_id.into()),
-            schedule_id: Some(schedule_id.into()),
-            workflow_exec_id: workflow_exec_id.into(),
-            workflow_run_id: workflow_run_id.into(),
-            workflow_name: workflow_name.into(),
-            event_type: Default::default(),
-            attributes: attributes.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        nullable[event_id : String => plain, event_timestamp : i64 => plain,
+        root_workflow_exec_id : String => plain, parent_workflow_exec_id : String =>
+        some, continued_run_id : String => some, first_execution_run_id : String => some,
+        schedule_id : String => some, workflow_exec_id : String => plain, workflow_run_id
+        : String => plain, workflow_name : String => plain, attributes :
+        CustomTaskCanceledAttributes => plain] [event_type]
+    );
 }
 /// Event type discriminator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -3242,18 +2647,10 @@ pub struct CustomTaskCompletedAttributesResponse {
     pub payload: JSONPayloadResponse,
 }
 impl CustomTaskCompletedAttributesResponse {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        custom_task_id: impl Into<String>,
-        custom_task_type: impl Into<String>,
-        payload: impl Into<JSONPayloadResponse>,
-    ) -> Self {
-        Self {
-            custom_task_id: custom_task_id.into(),
-            custom_task_type: custom_task_type.into(),
-            payload: payload.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [custom_task_id : String => plain, custom_task_type : String => plain, payload :
+        JSONPayloadResponse => plain] []
+    );
 }
 /// Emitted when a custom task completes successfully.
 ///
@@ -3291,37 +2688,14 @@ pub struct CustomTaskCompletedResponse {
     pub attributes: CustomTaskCompletedAttributesResponse,
 }
 impl CustomTaskCompletedResponse {
-    /// Builds a value from its required fields; optional fields start unset. Required
-    /// nullable fields take a value here; set them to `None` to send `null`.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        event_id: impl Into<String>,
-        event_timestamp: impl Into<i64>,
-        root_workflow_exec_id: impl Into<String>,
-        parent_workflow_exec_id: impl Into<String>,
-        continued_run_id: impl Into<String>,
-        first_execution_run_id: impl Into<String>,
-        schedule_id: impl Into<String>,
-        workflow_exec_id: impl Into<String>,
-        workflow_run_id: impl Into<String>,
-        workflow_name: impl Into<String>,
-        attributes: impl Into<CustomTaskCompletedAttributesResponse>,
-    ) -> Self {
-        Self {
-            event_id: event_id.into(),
-            event_timestamp: event_timestamp.into(),
-            root_workflow_exec_id: root_workflow_exec_id.into(),
-            parent_workflow_exec_id: Some(parent_workflow_exec_id.into()),
-            continued_run_id: Some(continued_run_id.into()),
-            first_execution_run_id: Some(first_execution_run_id.into()),
-            schedule_id: Some(schedule_id.into()),
-            workflow_exec_id: workflow_exec_id.into(),
-            workflow_run_id: workflow_run_id.into(),
-            workflow_name: workflow_name.into(),
-            event_type: Default::default(),
-            attributes: attributes.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        nullable[event_id : String => plain, event_timestamp : i64 => plain,
+        root_workflow_exec_id : String => plain, parent_workflow_exec_id : String =>
+        some, continued_run_id : String => some, first_execution_run_id : String => some,
+        schedule_id : String => some, workflow_exec_id : String => plain, workflow_run_id
+        : String => plain, workflow_name : String => plain, attributes :
+        CustomTaskCompletedAttributesResponse => plain] [event_type]
+    );
 }
 /// Event type discriminator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -3341,18 +2715,10 @@ pub struct CustomTaskFailedAttributes {
     pub failure: Failure,
 }
 impl CustomTaskFailedAttributes {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        custom_task_id: impl Into<String>,
-        custom_task_type: impl Into<String>,
-        failure: impl Into<Failure>,
-    ) -> Self {
-        Self {
-            custom_task_id: custom_task_id.into(),
-            custom_task_type: custom_task_type.into(),
-            failure: failure.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [custom_task_id : String => plain, custom_task_type : String => plain, failure :
+        Failure => plain] []
+    );
 }
 /// Emitted when a custom task fails.
 ///
@@ -3390,37 +2756,14 @@ pub struct CustomTaskFailedResponse {
     pub attributes: CustomTaskFailedAttributes,
 }
 impl CustomTaskFailedResponse {
-    /// Builds a value from its required fields; optional fields start unset. Required
-    /// nullable fields take a value here; set them to `None` to send `null`.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        event_id: impl Into<String>,
-        event_timestamp: impl Into<i64>,
-        root_workflow_exec_id: impl Into<String>,
-        parent_workflow_exec_id: impl Into<String>,
-        continued_run_id: impl Into<String>,
-        first_execution_run_id: impl Into<String>,
-        schedule_id: impl Into<String>,
-        workflow_exec_id: impl Into<String>,
-        workflow_run_id: impl Into<String>,
-        workflow_name: impl Into<String>,
-        attributes: impl Into<CustomTaskFailedAttributes>,
-    ) -> Self {
-        Self {
-            event_id: event_id.into(),
-            event_timestamp: event_timestamp.into(),
-            root_workflow_exec_id: root_workflow_exec_id.into(),
-            parent_workflow_exec_id: Some(parent_workflow_exec_id.into()),
-            continued_run_id: Some(continued_run_id.into()),
-            first_execution_run_id: Some(first_execution_run_id.into()),
-            schedule_id: Some(schedule_id.into()),
-            workflow_exec_id: workflow_exec_id.into(),
-            workflow_run_id: workflow_run_id.into(),
-            workflow_name: workflow_name.into(),
-            event_type: Default::default(),
-            attributes: attributes.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        nullable[event_id : String => plain, event_timestamp : i64 => plain,
+        root_workflow_exec_id : String => plain, parent_workflow_exec_id : String =>
+        some, continued_run_id : String => some, first_execution_run_id : String => some,
+        schedule_id : String => some, workflow_exec_id : String => plain, workflow_run_id
+        : String => plain, workflow_name : String => plain, attributes :
+        CustomTaskFailedAttributes => plain] [event_type]
+    );
 }
 /// Event type discriminator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -3440,18 +2783,10 @@ pub struct CustomTaskInProgressAttributesResponse {
     pub payload: CustomTaskInProgressAttributesResponsePayload,
 }
 impl CustomTaskInProgressAttributesResponse {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        custom_task_id: impl Into<String>,
-        custom_task_type: impl Into<String>,
-        payload: impl Into<CustomTaskInProgressAttributesResponsePayload>,
-    ) -> Self {
-        Self {
-            custom_task_id: custom_task_id.into(),
-            custom_task_type: custom_task_type.into(),
-            payload: payload.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [custom_task_id : String => plain, custom_task_type : String => plain, payload :
+        CustomTaskInProgressAttributesResponsePayload => plain] []
+    );
 }
 /// The current state or incremental update for the task.
 #[derive(Debug, Clone, PartialEq)]
@@ -3517,37 +2852,14 @@ pub struct CustomTaskInProgressResponse {
     pub attributes: CustomTaskInProgressAttributesResponse,
 }
 impl CustomTaskInProgressResponse {
-    /// Builds a value from its required fields; optional fields start unset. Required
-    /// nullable fields take a value here; set them to `None` to send `null`.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        event_id: impl Into<String>,
-        event_timestamp: impl Into<i64>,
-        root_workflow_exec_id: impl Into<String>,
-        parent_workflow_exec_id: impl Into<String>,
-        continued_run_id: impl Into<String>,
-        first_execution_run_id: impl Into<String>,
-        schedule_id: impl Into<String>,
-        workflow_exec_id: impl Into<String>,
-        workflow_run_id: impl Into<String>,
-        workflow_name: impl Into<String>,
-        attributes: impl Into<CustomTaskInProgressAttributesResponse>,
-    ) -> Self {
-        Self {
-            event_id: event_id.into(),
-            event_timestamp: event_timestamp.into(),
-            root_workflow_exec_id: root_workflow_exec_id.into(),
-            parent_workflow_exec_id: Some(parent_workflow_exec_id.into()),
-            continued_run_id: Some(continued_run_id.into()),
-            first_execution_run_id: Some(first_execution_run_id.into()),
-            schedule_id: Some(schedule_id.into()),
-            workflow_exec_id: workflow_exec_id.into(),
-            workflow_run_id: workflow_run_id.into(),
-            workflow_name: workflow_name.into(),
-            event_type: Default::default(),
-            attributes: attributes.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        nullable[event_id : String => plain, event_timestamp : i64 => plain,
+        root_workflow_exec_id : String => plain, parent_workflow_exec_id : String =>
+        some, continued_run_id : String => some, first_execution_run_id : String => some,
+        schedule_id : String => some, workflow_exec_id : String => plain, workflow_run_id
+        : String => plain, workflow_name : String => plain, attributes :
+        CustomTaskInProgressAttributesResponse => plain] [event_type]
+    );
 }
 /// Event type discriminator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -3568,17 +2880,9 @@ pub struct CustomTaskStartedAttributesResponse {
     pub payload: Option<JSONPayloadResponse>,
 }
 impl CustomTaskStartedAttributesResponse {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        custom_task_id: impl Into<String>,
-        custom_task_type: impl Into<String>,
-    ) -> Self {
-        Self {
-            custom_task_id: custom_task_id.into(),
-            custom_task_type: custom_task_type.into(),
-            payload: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [custom_task_id : String => plain, custom_task_type : String => plain] [payload]
+    );
     crate::runtime::setters! {
         payload : JSONPayloadResponse => optional
     }
@@ -3620,37 +2924,14 @@ pub struct CustomTaskStartedResponse {
     pub attributes: CustomTaskStartedAttributesResponse,
 }
 impl CustomTaskStartedResponse {
-    /// Builds a value from its required fields; optional fields start unset. Required
-    /// nullable fields take a value here; set them to `None` to send `null`.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        event_id: impl Into<String>,
-        event_timestamp: impl Into<i64>,
-        root_workflow_exec_id: impl Into<String>,
-        parent_workflow_exec_id: impl Into<String>,
-        continued_run_id: impl Into<String>,
-        first_execution_run_id: impl Into<String>,
-        schedule_id: impl Into<String>,
-        workflow_exec_id: impl Into<String>,
-        workflow_run_id: impl Into<String>,
-        workflow_name: impl Into<String>,
-        attributes: impl Into<CustomTaskStartedAttributesResponse>,
-    ) -> Self {
-        Self {
-            event_id: event_id.into(),
-            event_timestamp: event_timestamp.into(),
-            root_workflow_exec_id: root_workflow_exec_id.into(),
-            parent_workflow_exec_id: Some(parent_workflow_exec_id.into()),
-            continued_run_id: Some(continued_run_id.into()),
-            first_execution_run_id: Some(first_execution_run_id.into()),
-            schedule_id: Some(schedule_id.into()),
-            workflow_exec_id: workflow_exec_id.into(),
-            workflow_run_id: workflow_run_id.into(),
-            workflow_name: workflow_name.into(),
-            event_type: Default::default(),
-            attributes: attributes.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        nullable[event_id : String => plain, event_timestamp : i64 => plain,
+        root_workflow_exec_id : String => plain, parent_workflow_exec_id : String =>
+        some, continued_run_id : String => some, first_execution_run_id : String => some,
+        schedule_id : String => some, workflow_exec_id : String => plain, workflow_run_id
+        : String => plain, workflow_name : String => plain, attributes :
+        CustomTaskStartedAttributesResponse => plain] [event_type]
+    );
 }
 /// Event type discriminator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -3671,17 +2952,10 @@ pub struct CustomTaskTimedOutAttributes {
     pub timeout_type: crate::Nullable<String>,
 }
 impl CustomTaskTimedOutAttributes {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        custom_task_id: impl Into<String>,
-        custom_task_type: impl Into<String>,
-    ) -> Self {
-        Self {
-            custom_task_id: custom_task_id.into(),
-            custom_task_type: custom_task_type.into(),
-            timeout_type: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [custom_task_id : String => plain, custom_task_type : String => plain]
+        [timeout_type]
+    );
     crate::runtime::setters! {
         timeout_type : String => nullable
     }
@@ -3722,37 +2996,14 @@ pub struct CustomTaskTimedOutResponse {
     pub attributes: CustomTaskTimedOutAttributes,
 }
 impl CustomTaskTimedOutResponse {
-    /// Builds a value from its required fields; optional fields start unset. Required
-    /// nullable fields take a value here; set them to `None` to send `null`.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        event_id: impl Into<String>,
-        event_timestamp: impl Into<i64>,
-        root_workflow_exec_id: impl Into<String>,
-        parent_workflow_exec_id: impl Into<String>,
-        continued_run_id: impl Into<String>,
-        first_execution_run_id: impl Into<String>,
-        schedule_id: impl Into<String>,
-        workflow_exec_id: impl Into<String>,
-        workflow_run_id: impl Into<String>,
-        workflow_name: impl Into<String>,
-        attributes: impl Into<CustomTaskTimedOutAttributes>,
-    ) -> Self {
-        Self {
-            event_id: event_id.into(),
-            event_timestamp: event_timestamp.into(),
-            root_workflow_exec_id: root_workflow_exec_id.into(),
-            parent_workflow_exec_id: Some(parent_workflow_exec_id.into()),
-            continued_run_id: Some(continued_run_id.into()),
-            first_execution_run_id: Some(first_execution_run_id.into()),
-            schedule_id: Some(schedule_id.into()),
-            workflow_exec_id: workflow_exec_id.into(),
-            workflow_run_id: workflow_run_id.into(),
-            workflow_name: workflow_name.into(),
-            event_type: Default::default(),
-            attributes: attributes.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        nullable[event_id : String => plain, event_timestamp : i64 => plain,
+        root_workflow_exec_id : String => plain, parent_workflow_exec_id : String =>
+        some, continued_run_id : String => some, first_execution_run_id : String => some,
+        schedule_id : String => some, workflow_exec_id : String => plain, workflow_run_id
+        : String => plain, workflow_name : String => plain, attributes :
+        CustomTaskTimedOutAttributes => plain] [event_type]
+    );
 }
 /// Event type discriminator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]

@@ -21,30 +21,11 @@ pub struct Dataset {
     pub workspace_id: String,
 }
 impl Dataset {
-    /// Builds a value from its required fields; optional fields start unset. Required
-    /// nullable fields take a value here; set them to `None` to send `null`.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        id: impl Into<String>,
-        created_at: impl Into<String>,
-        updated_at: impl Into<String>,
-        deleted_at: impl Into<String>,
-        name: impl Into<String>,
-        description: impl Into<String>,
-        owner_id: impl Into<String>,
-        workspace_id: impl Into<String>,
-    ) -> Self {
-        Self {
-            id: id.into(),
-            created_at: created_at.into(),
-            updated_at: updated_at.into(),
-            deleted_at: Some(deleted_at.into()),
-            name: name.into(),
-            description: description.into(),
-            owner_id: owner_id.into(),
-            workspace_id: workspace_id.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        nullable[id : String => plain, created_at : String => plain, updated_at : String
+        => plain, deleted_at : String => some, name : String => plain, description :
+        String => plain, owner_id : String => plain, workspace_id : String => plain] []
+    );
 }
 /// `#/components/schemas/DatasetImportTask`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -71,32 +52,12 @@ pub struct DatasetImportTask {
     pub message: crate::Nullable<String>,
 }
 impl DatasetImportTask {
-    /// Builds a value from its required fields; optional fields start unset. Required
-    /// nullable fields take a value here; set them to `None` to send `null`.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        id: impl Into<String>,
-        created_at: impl Into<String>,
-        updated_at: impl Into<String>,
-        deleted_at: impl Into<String>,
-        creator_id: impl Into<String>,
-        dataset_id: impl Into<String>,
-        workspace_id: impl Into<String>,
-        status: impl Into<BaseTaskStatus>,
-    ) -> Self {
-        Self {
-            id: id.into(),
-            created_at: created_at.into(),
-            updated_at: updated_at.into(),
-            deleted_at: Some(deleted_at.into()),
-            creator_id: creator_id.into(),
-            dataset_id: dataset_id.into(),
-            workspace_id: workspace_id.into(),
-            status: status.into(),
-            progress: Default::default(),
-            message: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        nullable[id : String => plain, created_at : String => plain, updated_at : String
+        => plain, deleted_at : String => some, creator_id : String => plain, dataset_id :
+        String => plain, workspace_id : String => plain, status : BaseTaskStatus =>
+        plain] [progress, message]
+    );
     crate::runtime::setters! {
         progress : i64 => nullable, message : String => nullable
     }
@@ -121,30 +82,11 @@ pub struct DatasetPreview {
     pub workspace_id: String,
 }
 impl DatasetPreview {
-    /// Builds a value from its required fields; optional fields start unset. Required
-    /// nullable fields take a value here; set them to `None` to send `null`.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        id: impl Into<String>,
-        created_at: impl Into<String>,
-        updated_at: impl Into<String>,
-        deleted_at: impl Into<String>,
-        name: impl Into<String>,
-        description: impl Into<String>,
-        owner_id: impl Into<String>,
-        workspace_id: impl Into<String>,
-    ) -> Self {
-        Self {
-            id: id.into(),
-            created_at: created_at.into(),
-            updated_at: updated_at.into(),
-            deleted_at: Some(deleted_at.into()),
-            name: name.into(),
-            description: description.into(),
-            owner_id: owner_id.into(),
-            workspace_id: workspace_id.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        nullable[id : String => plain, created_at : String => plain, updated_at : String
+        => plain, deleted_at : String => some, name : String => plain, description :
+        String => plain, owner_id : String => plain, workspace_id : String => plain] []
+    );
 }
 /// `#/components/schemas/DatasetRecord`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -165,30 +107,12 @@ pub struct DatasetRecord {
     pub source: DatasetRecordSource,
 }
 impl DatasetRecord {
-    /// Builds a value from its required fields; optional fields start unset. Required
-    /// nullable fields take a value here; set them to `None` to send `null`.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        id: impl Into<String>,
-        created_at: impl Into<String>,
-        updated_at: impl Into<String>,
-        deleted_at: impl Into<String>,
-        dataset_id: impl Into<String>,
-        payload: impl Into<DatasetRecordPayload>,
-        properties: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-        source: impl Into<DatasetRecordSource>,
-    ) -> Self {
-        Self {
-            id: id.into(),
-            created_at: created_at.into(),
-            updated_at: updated_at.into(),
-            deleted_at: Some(deleted_at.into()),
-            dataset_id: dataset_id.into(),
-            payload: payload.into(),
-            properties: properties.into(),
-            source: source.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        nullable[id : String => plain, created_at : String => plain, updated_at : String
+        => plain, deleted_at : String => some, dataset_id : String => plain, payload :
+        DatasetRecordPayload => plain, properties : std::collections::BTreeMap < String,
+        serde_json::Value > => plain, source : DatasetRecordSource => plain] []
+    );
 }
 /// Caller-authored input object stored on a dataset record.
 pub type DatasetRecordPayload = std::collections::BTreeMap<String, serde_json::Value>;
@@ -218,10 +142,7 @@ pub struct DeleteAPIKeyOUT {
     pub detail: String,
 }
 impl DeleteAPIKeyOUT {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(detail: impl Into<String>) -> Self {
-        Self { detail: detail.into() }
-    }
+    crate::runtime::constructor!([detail : String => plain] []);
 }
 /// `#/components/schemas/DeleteBatchJobResponse`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -238,14 +159,7 @@ pub struct DeleteBatchJobResponse {
     pub deleted: Option<bool>,
 }
 impl DeleteBatchJobResponse {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(id: impl Into<String>) -> Self {
-        Self {
-            id: id.into(),
-            object: Default::default(),
-            deleted: Default::default(),
-        }
-    }
+    crate::runtime::constructor!([id : String => plain] [object, deleted]);
     crate::runtime::setters! {
         deleted : bool => optional
     }
@@ -262,12 +176,7 @@ pub struct DeleteDatasetRecordsRequest {
     pub dataset_record_ids: Vec<String>,
 }
 impl DeleteDatasetRecordsRequest {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(dataset_record_ids: impl Into<Vec<String>>) -> Self {
-        Self {
-            dataset_record_ids: dataset_record_ids.into(),
-        }
-    }
+    crate::runtime::constructor!([dataset_record_ids : Vec < String > => plain] []);
 }
 /// `#/components/schemas/DeleteFileResponse`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -283,18 +192,9 @@ pub struct DeleteFileResponse {
     pub deleted: bool,
 }
 impl DeleteFileResponse {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        id: impl Into<String>,
-        object: impl Into<String>,
-        deleted: impl Into<bool>,
-    ) -> Self {
-        Self {
-            id: id.into(),
-            object: object.into(),
-            deleted: deleted.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [id : String => plain, object : String => plain, deleted : bool => plain] []
+    );
 }
 /// `#/components/schemas/DeleteModelResponse`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -314,14 +214,7 @@ pub struct DeleteModelResponse {
     pub deleted: Option<bool>,
 }
 impl DeleteModelResponse {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(id: impl Into<String>) -> Self {
-        Self {
-            id: id.into(),
-            object: Default::default(),
-            deleted: Default::default(),
-        }
-    }
+    crate::runtime::constructor!([id : String => plain] [object, deleted]);
     crate::runtime::setters! {
         object : String => optional, deleted : bool => optional
     }
@@ -334,10 +227,7 @@ pub struct DeleteOUT {
     pub message: String,
 }
 impl DeleteOUT {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(message: impl Into<String>) -> Self {
-        Self { message: message.into() }
-    }
+    crate::runtime::constructor!([message : String => plain] []);
 }
 /// `#/components/schemas/DeletePromptResponse`
 pub type DeletePromptResponse = std::collections::BTreeMap<String, serde_json::Value>;
@@ -458,30 +348,12 @@ pub struct DeploymentDetailResponse {
 }
 #[allow(deprecated)]
 impl DeploymentDetailResponse {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        id: impl Into<String>,
-        name: impl Into<String>,
-        is_active: impl Into<bool>,
-        created_at: impl Into<String>,
-        updated_at: impl Into<String>,
-        workers: impl Into<Vec<DeploymentWorkerResponse>>,
-    ) -> Self {
-        Self {
-            id: id.into(),
-            name: name.into(),
-            is_active: is_active.into(),
-            is_hardened: Default::default(),
-            created_at: created_at.into(),
-            updated_at: updated_at.into(),
-            location: Default::default(),
-            worker_count: Default::default(),
-            active_worker_count: Default::default(),
-            locations: Default::default(),
-            managed: Default::default(),
-            workers: workers.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [id : String => plain, name : String => plain, is_active : bool => plain,
+        created_at : String => plain, updated_at : String => plain, workers : Vec <
+        DeploymentWorkerResponse > => plain] [is_hardened, location, worker_count,
+        active_worker_count, locations, managed]
+    );
     crate::runtime::setters! {
         is_hardened : bool => optional, #[deprecated] location : DeploymentLocation =>
         nullable, worker_count : i64 => optional, active_worker_count : i64 => optional,
@@ -503,19 +375,10 @@ pub struct DeploymentListResponse {
     pub workspace_id: String,
 }
 impl DeploymentListResponse {
-    /// Builds a value from its required fields; optional fields start unset. Required
-    /// nullable fields take a value here; set them to `None` to send `null`.
-    pub fn new(
-        deployments: impl Into<Vec<DeploymentResponse>>,
-        next_cursor: impl Into<String>,
-        workspace_id: impl Into<String>,
-    ) -> Self {
-        Self {
-            deployments: deployments.into(),
-            next_cursor: Some(next_cursor.into()),
-            workspace_id: workspace_id.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        nullable[deployments : Vec < DeploymentResponse > => plain, next_cursor : String
+        => some, workspace_id : String => plain] []
+    );
 }
 /// `#/components/schemas/DeploymentLocation`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -531,14 +394,9 @@ pub struct DeploymentLocation {
     pub k8s_namespace: crate::Nullable<String>,
 }
 impl DeploymentLocation {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(location_type: impl Into<LocationType>) -> Self {
-        Self {
-            location_type: location_type.into(),
-            k8s_cluster: Default::default(),
-            k8s_namespace: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [location_type : LocationType => plain] [k8s_cluster, k8s_namespace]
+    );
     crate::runtime::setters! {
         k8s_cluster : String => nullable, k8s_namespace : String => nullable
     }
@@ -556,24 +414,11 @@ pub struct DeploymentLogRecord {
     pub log_attributes: std::collections::BTreeMap<String, String>,
 }
 impl DeploymentLogRecord {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        timestamp: impl Into<String>,
-        trace_id: impl Into<String>,
-        span_id: impl Into<String>,
-        severity_text: impl Into<String>,
-        body: impl Into<String>,
-        log_attributes: impl Into<std::collections::BTreeMap<String, String>>,
-    ) -> Self {
-        Self {
-            timestamp: timestamp.into(),
-            trace_id: trace_id.into(),
-            span_id: span_id.into(),
-            severity_text: severity_text.into(),
-            body: body.into(),
-            log_attributes: log_attributes.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [timestamp : String => plain, trace_id : String => plain, span_id : String =>
+        plain, severity_text : String => plain, body : String => plain, log_attributes :
+        std::collections::BTreeMap < String, String > => plain] []
+    );
 }
 /// `#/components/schemas/DeploymentLogSearchResponse`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -584,13 +429,9 @@ pub struct DeploymentLogSearchResponse {
     pub next_cursor: crate::Nullable<String>,
 }
 impl DeploymentLogSearchResponse {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(results: impl Into<Vec<DeploymentLogRecord>>) -> Self {
-        Self {
-            results: results.into(),
-            next_cursor: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [results : Vec < DeploymentLogRecord > => plain] [next_cursor]
+    );
     crate::runtime::setters! {
         next_cursor : String => nullable
     }
@@ -720,28 +561,11 @@ pub struct DeploymentResponse {
 }
 #[allow(deprecated)]
 impl DeploymentResponse {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        id: impl Into<String>,
-        name: impl Into<String>,
-        is_active: impl Into<bool>,
-        created_at: impl Into<String>,
-        updated_at: impl Into<String>,
-    ) -> Self {
-        Self {
-            id: id.into(),
-            name: name.into(),
-            is_active: is_active.into(),
-            is_hardened: Default::default(),
-            created_at: created_at.into(),
-            updated_at: updated_at.into(),
-            location: Default::default(),
-            worker_count: Default::default(),
-            active_worker_count: Default::default(),
-            locations: Default::default(),
-            managed: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [id : String => plain, name : String => plain, is_active : bool => plain,
+        created_at : String => plain, updated_at : String => plain] [is_hardened,
+        location, worker_count, active_worker_count, locations, managed]
+    );
     crate::runtime::setters! {
         is_hardened : bool => optional, #[deprecated] location : DeploymentLocation =>
         nullable, worker_count : i64 => optional, active_worker_count : i64 => optional,
@@ -759,17 +583,10 @@ pub struct DeploymentWorkerListResponse {
     pub next_cursor: Option<String>,
 }
 impl DeploymentWorkerListResponse {
-    /// Builds a value from its required fields; optional fields start unset. Required
-    /// nullable fields take a value here; set them to `None` to send `null`.
-    pub fn new(
-        workers: impl Into<Vec<DeploymentWorkerResponse>>,
-        next_cursor: impl Into<String>,
-    ) -> Self {
-        Self {
-            workers: workers.into(),
-            next_cursor: Some(next_cursor.into()),
-        }
-    }
+    crate::runtime::constructor!(
+        nullable[workers : Vec < DeploymentWorkerResponse > => plain, next_cursor :
+        String => some] []
+    );
 }
 /// `#/components/schemas/DeploymentWorkerResponse`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -792,21 +609,10 @@ pub struct DeploymentWorkerResponse {
     pub location: crate::Nullable<DeploymentLocation>,
 }
 impl DeploymentWorkerResponse {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        name: impl Into<String>,
-        created_at: impl Into<String>,
-        updated_at: impl Into<String>,
-        is_active: impl Into<bool>,
-    ) -> Self {
-        Self {
-            name: name.into(),
-            created_at: created_at.into(),
-            updated_at: updated_at.into(),
-            is_active: is_active.into(),
-            location: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [name : String => plain, created_at : String => plain, updated_at : String =>
+        plain, is_active : bool => plain] [location]
+    );
     crate::runtime::setters! {
         location : DeploymentLocation => nullable
     }
@@ -826,15 +632,9 @@ pub struct DeploymentWorkerSpecInput {
     pub working_dir: crate::Nullable<String>,
 }
 impl DeploymentWorkerSpecInput {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(github_url: impl Into<String>) -> Self {
-        Self {
-            github_url: github_url.into(),
-            revision: Default::default(),
-            entrypoint: Default::default(),
-            working_dir: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [github_url : String => plain] [revision, entrypoint, working_dir]
+    );
     crate::runtime::setters! {
         revision : String => nullable, entrypoint : String => nullable, working_dir :
         String => nullable
@@ -864,19 +664,10 @@ pub struct DeploymentWorkerSpecResponse {
 }
 #[allow(deprecated)]
 impl DeploymentWorkerSpecResponse {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(github_url: impl Into<String>) -> Self {
-        Self {
-            github_url: github_url.into(),
-            r#type: Default::default(),
-            revision: Default::default(),
-            entrypoint: Default::default(),
-            working_dir: Default::default(),
-            restarted_at: Default::default(),
-            commit_sha: Default::default(),
-            commit: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [github_url : String => plain] [r#type, revision, entrypoint, working_dir,
+        restarted_at, commit_sha, commit]
+    );
     crate::runtime::setters! {
         r#type : String => optional, revision : String => nullable, entrypoint : String
         => nullable, working_dir : String => nullable, restarted_at : String => nullable,
@@ -981,48 +772,16 @@ pub struct Document {
 }
 #[allow(deprecated)]
 impl Document {
-    /// Builds a value from its required fields; optional fields start unset. Required
-    /// nullable fields take a value here; set them to `None` to send `null`.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        id: impl Into<String>,
-        library_id: impl Into<String>,
-        hash: impl Into<String>,
-        mime_type: impl Into<String>,
-        extension: impl Into<String>,
-        size: impl Into<i64>,
-        name: impl Into<String>,
-        created_at: impl Into<String>,
-        process_status: impl Into<ProcessStatus>,
-        uploaded_by_id: impl Into<String>,
-        uploaded_by_type: impl Into<String>,
-        processing_status: impl Into<String>,
-        tokens_processing_total: impl Into<i64>,
-    ) -> Self {
-        Self {
-            id: id.into(),
-            library_id: library_id.into(),
-            hash: Some(hash.into()),
-            mime_type: Some(mime_type.into()),
-            extension: Some(extension.into()),
-            size: Some(size.into()),
-            name: name.into(),
-            summary: Default::default(),
-            created_at: created_at.into(),
-            last_processed_at: Default::default(),
-            number_of_pages: Default::default(),
-            process_status: process_status.into(),
-            uploaded_by_id: Some(uploaded_by_id.into()),
-            uploaded_by_type: uploaded_by_type.into(),
-            tokens_processing_main_content: Default::default(),
-            tokens_processing_summary: Default::default(),
-            url: Default::default(),
-            attributes: Default::default(),
-            expires_at: Default::default(),
-            processing_status: processing_status.into(),
-            tokens_processing_total: tokens_processing_total.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        nullable[id : String => plain, library_id : String => plain, hash : String =>
+        some, mime_type : String => some, extension : String => some, size : i64 => some,
+        name : String => plain, created_at : String => plain, process_status :
+        ProcessStatus => plain, uploaded_by_id : String => some, uploaded_by_type :
+        String => plain, processing_status : String => plain, tokens_processing_total :
+        i64 => plain] [summary, last_processed_at, number_of_pages,
+        tokens_processing_main_content, tokens_processing_summary, url, attributes,
+        expires_at]
+    );
     crate::runtime::setters! {
         summary : String => nullable, last_processed_at : String => nullable,
         number_of_pages : i64 => nullable, #[deprecated] tokens_processing_main_content :
@@ -1043,14 +802,9 @@ pub struct DocumentLibraryTool {
     pub library_ids: Vec<String>,
 }
 impl DocumentLibraryTool {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(library_ids: impl Into<Vec<String>>) -> Self {
-        Self {
-            tool_configuration: Default::default(),
-            r#type: Default::default(),
-            library_ids: library_ids.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [library_ids : Vec < String > => plain] [tool_configuration, r#type]
+    );
     crate::runtime::setters! {
         tool_configuration : ToolConfiguration => nullable, r#type :
         DocumentLibraryToolType => optional
@@ -1074,10 +828,7 @@ pub struct DocumentTextContent {
     pub text: String,
 }
 impl DocumentTextContent {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(text: impl Into<String>) -> Self {
-        Self { text: text.into() }
-    }
+    crate::runtime::constructor!([text : String => plain] []);
 }
 /// `#/components/schemas/DocumentURLChunk`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1093,14 +844,9 @@ pub struct DocumentURLChunk {
     pub document_name: crate::Nullable<String>,
 }
 impl DocumentURLChunk {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(document_url: impl Into<String>) -> Self {
-        Self {
-            r#type: Default::default(),
-            document_url: document_url.into(),
-            document_name: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [document_url : String => plain] [r#type, document_name]
+    );
     crate::runtime::setters! {
         document_name : String => nullable
     }
@@ -1116,8 +862,5 @@ pub struct DocumentsUploadBody {
     pub file: File,
 }
 impl DocumentsUploadBody {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(file: impl Into<File>) -> Self {
-        Self { file: file.into() }
-    }
+    crate::runtime::constructor!([file : File => plain] []);
 }

@@ -44,16 +44,10 @@ pub struct EmbeddedResource {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 impl EmbeddedResource {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(resource: impl Into<EmbeddedResourceResource>) -> Self {
-        Self {
-            r#type: Default::default(),
-            resource: resource.into(),
-            annotations: Default::default(),
-            meta: Default::default(),
-            additional_properties: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [resource : EmbeddedResourceResource => plain] [r#type, annotations, meta,
+        additional_properties]
+    );
     crate::runtime::setters! {
         annotations : Annotations => nullable, meta : std::collections::BTreeMap <
         String, serde_json::Value > => nullable
@@ -127,20 +121,10 @@ pub struct EmbeddingRequest {
     pub encoding_format: Option<EncodingFormat>,
 }
 impl EmbeddingRequest {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        model: impl Into<String>,
-        input: impl Into<ChatCompletionRequestStop>,
-    ) -> Self {
-        Self {
-            model: model.into(),
-            metadata: Default::default(),
-            input: input.into(),
-            output_dimension: Default::default(),
-            output_dtype: Default::default(),
-            encoding_format: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [model : String => plain, input : ChatCompletionRequestStop => plain] [metadata,
+        output_dimension, output_dtype, encoding_format]
+    );
     crate::runtime::setters! {
         metadata : std::collections::BTreeMap < String, serde_json::Value > => nullable,
         output_dimension : i64 => nullable, output_dtype : EmbeddingDtype => optional,
@@ -158,22 +142,10 @@ pub struct EmbeddingResponse {
     pub data: Vec<EmbeddingResponseData>,
 }
 impl EmbeddingResponse {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        id: impl Into<String>,
-        object: impl Into<String>,
-        model: impl Into<String>,
-        usage: impl Into<UsageInfo>,
-        data: impl Into<Vec<EmbeddingResponseData>>,
-    ) -> Self {
-        Self {
-            id: id.into(),
-            object: object.into(),
-            model: model.into(),
-            usage: usage.into(),
-            data: data.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [id : String => plain, object : String => plain, model : String => plain, usage :
+        UsageInfo => plain, data : Vec < EmbeddingResponseData > => plain] []
+    );
 }
 /// `#/components/schemas/EmbeddingResponseData`
 #[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
@@ -235,13 +207,7 @@ pub struct EncryptedPatchValue {
     pub value: String,
 }
 impl EncryptedPatchValue {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(value: impl Into<String>) -> Self {
-        Self {
-            r#type: Default::default(),
-            value: value.into(),
-        }
-    }
+    crate::runtime::constructor!([value : String => plain] [r#type]);
 }
 /// `#/components/schemas/EncryptedPatchValue/properties/type`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -334,13 +300,7 @@ pub struct ExecutionConfig {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 impl ExecutionConfig {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(r#type: impl Into<String>) -> Self {
-        Self {
-            r#type: r#type.into(),
-            additional_properties: Default::default(),
-        }
-    }
+    crate::runtime::constructor!([r#type : String => plain] [additional_properties]);
 }
 /// `#/components/schemas/ExecutionLogRecord`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -355,24 +315,11 @@ pub struct ExecutionLogRecord {
     pub log_attributes: std::collections::BTreeMap<String, String>,
 }
 impl ExecutionLogRecord {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        timestamp: impl Into<String>,
-        trace_id: impl Into<String>,
-        span_id: impl Into<String>,
-        severity_text: impl Into<String>,
-        body: impl Into<String>,
-        log_attributes: impl Into<std::collections::BTreeMap<String, String>>,
-    ) -> Self {
-        Self {
-            timestamp: timestamp.into(),
-            trace_id: trace_id.into(),
-            span_id: span_id.into(),
-            severity_text: severity_text.into(),
-            body: body.into(),
-            log_attributes: log_attributes.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [timestamp : String => plain, trace_id : String => plain, span_id : String =>
+        plain, severity_text : String => plain, body : String => plain, log_attributes :
+        std::collections::BTreeMap < String, String > => plain] []
+    );
 }
 /// `#/components/schemas/ExecutionLogSearchResponse`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -383,13 +330,9 @@ pub struct ExecutionLogSearchResponse {
     pub next_cursor: crate::Nullable<String>,
 }
 impl ExecutionLogSearchResponse {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(results: impl Into<Vec<ExecutionLogRecord>>) -> Self {
-        Self {
-            results: results.into(),
-            next_cursor: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [results : Vec < ExecutionLogRecord > => plain] [next_cursor]
+    );
     crate::runtime::setters! {
         next_cursor : String => nullable
     }
@@ -404,19 +347,10 @@ pub struct ExecutionTool {
     pub execution_config: Option<ExecutionConfig>,
 }
 impl ExecutionTool {
-    /// Builds a value from its required fields; optional fields start unset. Required
-    /// nullable fields take a value here; set them to `None` to send `null`.
-    pub fn new(
-        name: impl Into<String>,
-        integration_id: impl Into<String>,
-        execution_config: impl Into<ExecutionConfig>,
-    ) -> Self {
-        Self {
-            name: name.into(),
-            integration_id: integration_id.into(),
-            execution_config: Some(execution_config.into()),
-        }
-    }
+    crate::runtime::constructor!(
+        nullable[name : String => plain, integration_id : String => plain,
+        execution_config : ExecutionConfig => some] []
+    );
 }
 /// `#/components/schemas/ExecutionTraceInfoResponse`
 #[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
@@ -481,10 +415,7 @@ pub struct ExportDatasetResponse {
     pub file_url: String,
 }
 impl ExportDatasetResponse {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(file_url: impl Into<String>) -> Self {
-        Self { file_url: file_url.into() }
-    }
+    crate::runtime::constructor!([file_url : String => plain] []);
 }
 /// Custom superset of RFC 8414 OAuth 2.0 Authorization Server Metadata.
 ///
@@ -555,40 +486,20 @@ pub struct ExtendedOAuthServerMetadata {
     pub x_scope: crate::Nullable<String>,
 }
 impl ExtendedOAuthServerMetadata {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        issuer: impl Into<String>,
-        authorization_endpoint: impl Into<String>,
-        token_endpoint: impl Into<String>,
-    ) -> Self {
-        Self {
-            issuer: issuer.into(),
-            authorization_endpoint: authorization_endpoint.into(),
-            token_endpoint: token_endpoint.into(),
-            registration_endpoint: Default::default(),
-            scopes_supported: Default::default(),
-            response_types_supported: Default::default(),
-            response_modes_supported: Default::default(),
-            grant_types_supported: Default::default(),
-            token_endpoint_auth_methods_supported: Default::default(),
-            token_endpoint_auth_signing_alg_values_supported: Default::default(),
-            service_documentation: Default::default(),
-            ui_locales_supported: Default::default(),
-            op_policy_uri: Default::default(),
-            op_tos_uri: Default::default(),
-            revocation_endpoint: Default::default(),
-            revocation_endpoint_auth_methods_supported: Default::default(),
-            revocation_endpoint_auth_signing_alg_values_supported: Default::default(),
-            introspection_endpoint: Default::default(),
-            introspection_endpoint_auth_methods_supported: Default::default(),
-            introspection_endpoint_auth_signing_alg_values_supported: Default::default(),
-            code_challenge_methods_supported: Default::default(),
-            client_id_metadata_document_supported: Default::default(),
-            x_source: Default::default(),
-            x_resource_url: Default::default(),
-            x_scope: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [issuer : String => plain, authorization_endpoint : String => plain,
+        token_endpoint : String => plain] [registration_endpoint, scopes_supported,
+        response_types_supported, response_modes_supported, grant_types_supported,
+        token_endpoint_auth_methods_supported,
+        token_endpoint_auth_signing_alg_values_supported, service_documentation,
+        ui_locales_supported, op_policy_uri, op_tos_uri, revocation_endpoint,
+        revocation_endpoint_auth_methods_supported,
+        revocation_endpoint_auth_signing_alg_values_supported, introspection_endpoint,
+        introspection_endpoint_auth_methods_supported,
+        introspection_endpoint_auth_signing_alg_values_supported,
+        code_challenge_methods_supported, client_id_metadata_document_supported,
+        x_source, x_resource_url, x_scope]
+    );
     crate::runtime::setters! {
         registration_endpoint : String => nullable, scopes_supported : Vec < String > =>
         nullable, response_types_supported : Vec < String > => optional,

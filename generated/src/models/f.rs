@@ -45,23 +45,11 @@ pub struct FIMCompletionRequest {
     pub prompt_cache_key: crate::Nullable<String>,
 }
 impl FIMCompletionRequest {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(model: impl Into<String>, prompt: impl Into<String>) -> Self {
-        Self {
-            model: model.into(),
-            temperature: Default::default(),
-            top_p: Default::default(),
-            max_tokens: Default::default(),
-            stream: Default::default(),
-            stop: Default::default(),
-            random_seed: Default::default(),
-            metadata: Default::default(),
-            prompt: prompt.into(),
-            suffix: Default::default(),
-            min_tokens: Default::default(),
-            prompt_cache_key: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [model : String => plain, prompt : String => plain] [temperature, top_p,
+        max_tokens, stream, stop, random_seed, metadata, suffix, min_tokens,
+        prompt_cache_key]
+    );
     crate::runtime::setters! {
         temperature : f64 => nullable, top_p : f64 => nullable, max_tokens : i64 =>
         nullable, stream : bool => optional, stop : ChatCompletionRequestStop =>
@@ -82,24 +70,11 @@ pub struct FIMCompletionResponse {
     pub choices: Vec<ChatCompletionChoice>,
 }
 impl FIMCompletionResponse {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        id: impl Into<String>,
-        object: impl Into<String>,
-        model: impl Into<String>,
-        usage: impl Into<UsageInfo>,
-        created: impl Into<i64>,
-        choices: impl Into<Vec<ChatCompletionChoice>>,
-    ) -> Self {
-        Self {
-            id: id.into(),
-            object: object.into(),
-            model: model.into(),
-            usage: usage.into(),
-            created: created.into(),
-            choices: choices.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [id : String => plain, object : String => plain, model : String => plain, usage :
+        UsageInfo => plain, created : i64 => plain, choices : Vec < ChatCompletionChoice
+        > => plain] []
+    );
 }
 /// `#/components/schemas/FTClassifierLossFunction`
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -160,33 +135,12 @@ pub struct FTModelCard {
     pub archived: Option<bool>,
 }
 impl FTModelCard {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        id: impl Into<String>,
-        capabilities: impl Into<ModelCapabilities>,
-        job: impl Into<String>,
-        root: impl Into<String>,
-    ) -> Self {
-        Self {
-            id: id.into(),
-            object: Default::default(),
-            created: Default::default(),
-            owned_by: Default::default(),
-            capabilities: capabilities.into(),
-            name: Default::default(),
-            description: Default::default(),
-            max_context_length: Default::default(),
-            aliases: Default::default(),
-            deprecation: Default::default(),
-            deprecation_replacement_model: Default::default(),
-            default_model_temperature: Default::default(),
-            internal: Default::default(),
-            r#type: Default::default(),
-            job: job.into(),
-            root: root.into(),
-            archived: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [id : String => plain, capabilities : ModelCapabilities => plain, job : String =>
+        plain, root : String => plain] [object, created, owned_by, name, description,
+        max_context_length, aliases, deprecation, deprecation_replacement_model,
+        default_model_temperature, internal, r#type, archived]
+    );
     crate::runtime::setters! {
         object : String => optional, created : i64 => optional, owned_by : String =>
         optional, name : String => nullable, description : String => nullable,
@@ -208,10 +162,7 @@ pub struct Failure {
     pub message: String,
 }
 impl Failure {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(message: impl Into<String>) -> Self {
-        Self { message: message.into() }
-    }
+    crate::runtime::constructor!([message : String => plain] []);
 }
 /// `#/components/schemas/FeedResultChatCompletionEventPreview`
 #[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
@@ -305,10 +256,7 @@ pub struct FetchCampaignStatusResponse {
     pub status: BaseTaskStatus,
 }
 impl FetchCampaignStatusResponse {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(status: impl Into<BaseTaskStatus>) -> Self {
-        Self { status: status.into() }
-    }
+    crate::runtime::constructor!([status : BaseTaskStatus => plain] []);
 }
 /// `#/components/schemas/FetchChatCompletionFieldOptionsResponse`
 #[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
@@ -363,10 +311,7 @@ pub struct FetchFieldOptionCountsResponse {
     pub counts: Vec<FieldOptionCountItem>,
 }
 impl FetchFieldOptionCountsResponse {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(counts: impl Into<Vec<FieldOptionCountItem>>) -> Self {
-        Self { counts: counts.into() }
-    }
+    crate::runtime::constructor!([counts : Vec < FieldOptionCountItem > => plain] []);
 }
 /// `#/components/schemas/FieldGroup`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -376,13 +321,7 @@ pub struct FieldGroup {
     pub label: String,
 }
 impl FieldGroup {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(name: impl Into<String>, label: impl Into<String>) -> Self {
-        Self {
-            name: name.into(),
-            label: label.into(),
-        }
-    }
+    crate::runtime::constructor!([name : String => plain, label : String => plain] []);
 }
 /// `#/components/schemas/FieldOptionCountItem`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -392,13 +331,7 @@ pub struct FieldOptionCountItem {
     pub count: i64,
 }
 impl FieldOptionCountItem {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(value: impl Into<String>, count: impl Into<i64>) -> Self {
-        Self {
-            value: value.into(),
-            count: count.into(),
-        }
-    }
+    crate::runtime::constructor!([value : String => plain, count : i64 => plain] []);
 }
 /// The File object (not file name) to be uploaded.
 /// To upload a file and specify a custom file name you should format your request as such:
@@ -424,13 +357,7 @@ pub struct FileChunk {
     pub file_id: String,
 }
 impl FileChunk {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(file_id: impl Into<String>) -> Self {
-        Self {
-            r#type: Default::default(),
-            file_id: file_id.into(),
-        }
-    }
+    crate::runtime::constructor!([file_id : String => plain] [r#type]);
 }
 /// `#/components/schemas/FileChunk/properties/type`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -483,34 +410,12 @@ pub struct FileSchema {
     pub visibility: crate::Nullable<FileVisibility>,
 }
 impl FileSchema {
-    /// Builds a value from its required fields; optional fields start unset.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        id: impl Into<String>,
-        object: impl Into<String>,
-        bytes: impl Into<i64>,
-        created_at: impl Into<i64>,
-        filename: impl Into<String>,
-        purpose: impl Into<FilePurpose>,
-        sample_type: impl Into<SampleType>,
-        source: impl Into<Source>,
-    ) -> Self {
-        Self {
-            id: id.into(),
-            object: object.into(),
-            bytes: bytes.into(),
-            created_at: created_at.into(),
-            filename: filename.into(),
-            purpose: purpose.into(),
-            sample_type: sample_type.into(),
-            num_lines: Default::default(),
-            mimetype: Default::default(),
-            source: source.into(),
-            signature: Default::default(),
-            expires_at: Default::default(),
-            visibility: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [id : String => plain, object : String => plain, bytes : i64 => plain, created_at
+        : i64 => plain, filename : String => plain, purpose : FilePurpose => plain,
+        sample_type : SampleType => plain, source : Source => plain] [num_lines,
+        mimetype, signature, expires_at, visibility]
+    );
     crate::runtime::setters! {
         num_lines : i64 => nullable, mimetype : String => nullable, signature : String =>
         nullable, expires_at : i64 => nullable, visibility : FileVisibility => nullable
@@ -541,15 +446,7 @@ pub struct FilesUploadBody {
     pub file: File,
 }
 impl FilesUploadBody {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(file: impl Into<File>) -> Self {
-        Self {
-            expiry: Default::default(),
-            visibility: Default::default(),
-            purpose: Default::default(),
-            file: file.into(),
-        }
-    }
+    crate::runtime::constructor!([file : File => plain] [expiry, visibility, purpose]);
     crate::runtime::setters! {
         expiry : i64 => nullable, visibility : FilesUploadBodyVisibility => optional,
         purpose : FilePurpose => optional
@@ -576,18 +473,10 @@ pub struct FilterCondition {
     pub value: serde_json::Value,
 }
 impl FilterCondition {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        field: impl Into<String>,
-        op: impl Into<BaseFieldDefinitionSupportedOperatorsItem>,
-        value: impl Into<serde_json::Value>,
-    ) -> Self {
-        Self {
-            field: field.into(),
-            op: op.into(),
-            value: value.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [field : String => plain, op : BaseFieldDefinitionSupportedOperatorsItem =>
+        plain, value : serde_json::Value => plain] []
+    );
 }
 /// `#/components/schemas/FilterGroup`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -622,13 +511,7 @@ pub struct FilterPayload {
     pub filters: Option<FilterGroupAndItem>,
 }
 impl FilterPayload {
-    /// Builds a value from its required fields; optional fields start unset. Required
-    /// nullable fields take a value here; set them to `None` to send `null`.
-    pub fn new(filters: impl Into<FilterGroupAndItem>) -> Self {
-        Self {
-            filters: Some(filters.into()),
-        }
-    }
+    crate::runtime::constructor!(nullable[filters : FilterGroupAndItem => some] []);
 }
 /// `#/components/schemas/FineTunedModelCapabilities`
 #[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
@@ -673,24 +556,11 @@ pub struct FineTuningDataJSON {
     pub storage: std::collections::BTreeMap<String, i64>,
 }
 impl FineTuningDataJSON {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        training: impl Into<
-            std::collections::BTreeMap<
-                String,
-                std::collections::BTreeMap<
-                    String,
-                    Vec<std::collections::BTreeMap<String, serde_json::Value>>,
-                >,
-            >,
-        >,
-        storage: impl Into<std::collections::BTreeMap<String, i64>>,
-    ) -> Self {
-        Self {
-            training: training.into(),
-            storage: storage.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [training : std::collections::BTreeMap < String, std::collections::BTreeMap <
+        String, Vec < std::collections::BTreeMap < String, serde_json::Value > > > > =>
+        plain, storage : std::collections::BTreeMap < String, i64 > => plain] []
+    );
 }
 /// Capability for form mode elicitation.
 pub type FormElicitationCapability = std::collections::BTreeMap<
@@ -710,18 +580,10 @@ pub struct Function {
     pub parameters: std::collections::BTreeMap<String, serde_json::Value>,
 }
 impl Function {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        name: impl Into<String>,
-        parameters: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        Self {
-            name: name.into(),
-            description: Default::default(),
-            strict: Default::default(),
-            parameters: parameters.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [name : String => plain, parameters : std::collections::BTreeMap < String,
+        serde_json::Value > => plain] [description, strict]
+    );
     crate::runtime::setters! {
         description : String => optional, strict : bool => optional
     }
@@ -733,16 +595,9 @@ pub struct FunctionCall {
     pub arguments: FunctionCallArguments,
 }
 impl FunctionCall {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        name: impl Into<String>,
-        arguments: impl Into<FunctionCallArguments>,
-    ) -> Self {
-        Self {
-            name: name.into(),
-            arguments: arguments.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [name : String => plain, arguments : FunctionCallArguments => plain] []
+    );
 }
 /// `#/components/schemas/FunctionCall/properties/arguments`
 #[derive(Debug, Clone, PartialEq)]
@@ -790,26 +645,11 @@ pub struct FunctionCallEntry {
     pub confirmation_status: crate::Nullable<FunctionCallEntryConfirmationStatus>,
 }
 impl FunctionCallEntry {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        tool_call_id: impl Into<String>,
-        name: impl Into<String>,
-        arguments: impl Into<FunctionCallEntryArguments>,
-    ) -> Self {
-        Self {
-            object: Default::default(),
-            r#type: Default::default(),
-            created_at: Default::default(),
-            completed_at: Default::default(),
-            agent_id: Default::default(),
-            model: Default::default(),
-            id: Default::default(),
-            tool_call_id: tool_call_id.into(),
-            name: name.into(),
-            arguments: arguments.into(),
-            confirmation_status: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [tool_call_id : String => plain, name : String => plain, arguments :
+        FunctionCallEntryArguments => plain] [object, r#type, created_at, completed_at,
+        agent_id, model, id, confirmation_status]
+    );
     crate::runtime::setters! {
         created_at : String => optional, completed_at : String => nullable, agent_id :
         String => nullable, model : String => nullable, id : String => optional,
@@ -880,26 +720,11 @@ pub struct FunctionCallEvent {
     pub confirmation_status: crate::Nullable<FunctionCallEntryConfirmationStatus>,
 }
 impl FunctionCallEvent {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        id: impl Into<String>,
-        name: impl Into<String>,
-        tool_call_id: impl Into<String>,
-        arguments: impl Into<String>,
-    ) -> Self {
-        Self {
-            r#type: Default::default(),
-            created_at: Default::default(),
-            output_index: Default::default(),
-            id: id.into(),
-            model: Default::default(),
-            agent_id: Default::default(),
-            name: name.into(),
-            tool_call_id: tool_call_id.into(),
-            arguments: arguments.into(),
-            confirmation_status: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [id : String => plain, name : String => plain, tool_call_id : String => plain,
+        arguments : String => plain] [r#type, created_at, output_index, model, agent_id,
+        confirmation_status]
+    );
     crate::runtime::setters! {
         created_at : String => optional, output_index : i64 => optional, model : String
         => nullable, agent_id : String => nullable, confirmation_status :
@@ -917,10 +742,7 @@ pub struct FunctionName {
     pub name: String,
 }
 impl FunctionName {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(name: impl Into<String>) -> Self {
-        Self { name: name.into() }
-    }
+    crate::runtime::constructor!([name : String => plain] []);
 }
 /// `#/components/schemas/FunctionResultEntry`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -947,18 +769,10 @@ pub struct FunctionResultEntry {
     pub result: String,
 }
 impl FunctionResultEntry {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(tool_call_id: impl Into<String>, result: impl Into<String>) -> Self {
-        Self {
-            object: Default::default(),
-            r#type: Default::default(),
-            created_at: Default::default(),
-            completed_at: Default::default(),
-            id: Default::default(),
-            tool_call_id: tool_call_id.into(),
-            result: result.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [tool_call_id : String => plain, result : String => plain] [object, r#type,
+        created_at, completed_at, id]
+    );
     crate::runtime::setters! {
         created_at : String => optional, completed_at : String => nullable, id : String
         => optional
@@ -981,13 +795,7 @@ pub struct FunctionTool {
     pub function: Function,
 }
 impl FunctionTool {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(function: impl Into<Function>) -> Self {
-        Self {
-            r#type: Default::default(),
-            function: function.into(),
-        }
-    }
+    crate::runtime::constructor!([function : Function => plain] [r#type]);
     crate::runtime::setters! {
         r#type : FunctionToolType => optional
     }

@@ -8,14 +8,9 @@ pub struct GetDeploymentSummariesResponse {
     pub deployments: Vec<GetDeploymentSummariesResponseDeployment>,
 }
 impl GetDeploymentSummariesResponse {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        deployments: impl Into<Vec<GetDeploymentSummariesResponseDeployment>>,
-    ) -> Self {
-        Self {
-            deployments: deployments.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [deployments : Vec < GetDeploymentSummariesResponseDeployment > => plain] []
+    );
 }
 /// `#/components/schemas/GetDeploymentSummariesResponseDeployment`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -34,29 +29,13 @@ pub struct GetDeploymentSummariesResponseDeployment {
     pub deployment: GetDeploymentSummariesResponseDeploymentDeployment,
 }
 impl GetDeploymentSummariesResponseDeployment {
-    /// Builds a value from its required fields; optional fields start unset.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        id: impl Into<String>,
-        name: impl Into<String>,
-        creator_id: impl Into<String>,
-        document_count: impl Into<i64>,
-        status: impl Into<GetDeploymentSummariesResponseDeploymentStatus>,
-        created_at: impl Into<String>,
-        modified_at: impl Into<String>,
-        deployment: impl Into<GetDeploymentSummariesResponseDeploymentDeployment>,
-    ) -> Self {
-        Self {
-            id: id.into(),
-            name: name.into(),
-            creator_id: creator_id.into(),
-            document_count: document_count.into(),
-            status: status.into(),
-            created_at: created_at.into(),
-            modified_at: modified_at.into(),
-            deployment: deployment.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [id : String => plain, name : String => plain, creator_id : String => plain,
+        document_count : i64 => plain, status :
+        GetDeploymentSummariesResponseDeploymentStatus => plain, created_at : String =>
+        plain, modified_at : String => plain, deployment :
+        GetDeploymentSummariesResponseDeploymentDeployment => plain] []
+    );
 }
 /// `#/components/schemas/GetDeploymentSummariesResponseDeployment/properties/deployment`
 #[derive(Debug, Clone, PartialEq)]
@@ -109,15 +88,9 @@ pub struct GetDeploymentSummariesResponseVespaDeployment {
     pub indexes: Vec<GetDeploymentSummariesResponseVespaIndex>,
 }
 impl GetDeploymentSummariesResponseVespaDeployment {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        indexes: impl Into<Vec<GetDeploymentSummariesResponseVespaIndex>>,
-    ) -> Self {
-        Self {
-            r#type: Default::default(),
-            indexes: indexes.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [indexes : Vec < GetDeploymentSummariesResponseVespaIndex > => plain] [r#type]
+    );
 }
 /// `#/components/schemas/GetDeploymentSummariesResponseVespaDeployment/properties/type`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -135,19 +108,10 @@ pub struct GetDeploymentSummariesResponseVespaIndex {
     pub document_count: Option<i64>,
 }
 impl GetDeploymentSummariesResponseVespaIndex {
-    /// Builds a value from its required fields; optional fields start unset. Required
-    /// nullable fields take a value here; set them to `None` to send `null`.
-    pub fn new(
-        id: impl Into<String>,
-        name: impl Into<String>,
-        document_count: impl Into<i64>,
-    ) -> Self {
-        Self {
-            id: id.into(),
-            name: name.into(),
-            document_count: Some(document_count.into()),
-        }
-    }
+    crate::runtime::constructor!(
+        nullable[id : String => plain, name : String => plain, document_count : i64 =>
+        some] []
+    );
 }
 /// `#/components/schemas/GetFileResponse`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -182,36 +146,12 @@ pub struct GetFileResponse {
     pub deleted: bool,
 }
 impl GetFileResponse {
-    /// Builds a value from its required fields; optional fields start unset.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        id: impl Into<String>,
-        object: impl Into<String>,
-        bytes: impl Into<i64>,
-        created_at: impl Into<i64>,
-        filename: impl Into<String>,
-        purpose: impl Into<FilePurpose>,
-        sample_type: impl Into<SampleType>,
-        source: impl Into<Source>,
-        deleted: impl Into<bool>,
-    ) -> Self {
-        Self {
-            id: id.into(),
-            object: object.into(),
-            bytes: bytes.into(),
-            created_at: created_at.into(),
-            filename: filename.into(),
-            purpose: purpose.into(),
-            sample_type: sample_type.into(),
-            num_lines: Default::default(),
-            mimetype: Default::default(),
-            source: source.into(),
-            signature: Default::default(),
-            expires_at: Default::default(),
-            visibility: Default::default(),
-            deleted: deleted.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [id : String => plain, object : String => plain, bytes : i64 => plain, created_at
+        : i64 => plain, filename : String => plain, purpose : FilePurpose => plain,
+        sample_type : SampleType => plain, source : Source => plain, deleted : bool =>
+        plain] [num_lines, mimetype, signature, expires_at, visibility]
+    );
     crate::runtime::setters! {
         num_lines : i64 => nullable, mimetype : String => nullable, signature : String =>
         nullable, expires_at : i64 => nullable, visibility : FileVisibility => nullable
@@ -244,53 +184,18 @@ pub struct GetLog {
     pub log_attributes: std::collections::BTreeMap<String, String>,
 }
 impl GetLog {
-    /// Builds a value from its required fields; optional fields start unset.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        customer_id: impl Into<String>,
-        organization_id: impl Into<String>,
-        workspace_id: impl Into<String>,
-        user_id: impl Into<String>,
-        timestamp: impl Into<String>,
-        trace_id: impl Into<String>,
-        span_id: impl Into<String>,
-        trace_flags: impl Into<i64>,
-        severity_text: impl Into<String>,
-        severity_number: impl Into<i64>,
-        service_name: impl Into<String>,
-        body: impl Into<String>,
-        event_name: impl Into<String>,
-        resource_schema_url: impl Into<String>,
-        resource_attributes: impl Into<std::collections::BTreeMap<String, String>>,
-        scope_schema_url: impl Into<String>,
-        scope_name: impl Into<String>,
-        scope_version: impl Into<String>,
-        scope_attributes: impl Into<std::collections::BTreeMap<String, String>>,
-        log_attributes: impl Into<std::collections::BTreeMap<String, String>>,
-    ) -> Self {
-        Self {
-            customer_id: customer_id.into(),
-            organization_id: organization_id.into(),
-            workspace_id: workspace_id.into(),
-            user_id: user_id.into(),
-            timestamp: timestamp.into(),
-            trace_id: trace_id.into(),
-            span_id: span_id.into(),
-            trace_flags: trace_flags.into(),
-            severity_text: severity_text.into(),
-            severity_number: severity_number.into(),
-            service_name: service_name.into(),
-            body: body.into(),
-            event_name: event_name.into(),
-            resource_schema_url: resource_schema_url.into(),
-            resource_attributes: resource_attributes.into(),
-            scope_schema_url: scope_schema_url.into(),
-            scope_name: scope_name.into(),
-            scope_version: scope_version.into(),
-            scope_attributes: scope_attributes.into(),
-            log_attributes: log_attributes.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [customer_id : String => plain, organization_id : String => plain, workspace_id :
+        String => plain, user_id : String => plain, timestamp : String => plain, trace_id
+        : String => plain, span_id : String => plain, trace_flags : i64 => plain,
+        severity_text : String => plain, severity_number : i64 => plain, service_name :
+        String => plain, body : String => plain, event_name : String => plain,
+        resource_schema_url : String => plain, resource_attributes :
+        std::collections::BTreeMap < String, String > => plain, scope_schema_url : String
+        => plain, scope_name : String => plain, scope_version : String => plain,
+        scope_attributes : std::collections::BTreeMap < String, String > => plain,
+        log_attributes : std::collections::BTreeMap < String, String > => plain] []
+    );
 }
 /// `#/components/schemas/GetLogFieldOptions`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -299,13 +204,7 @@ pub struct GetLogFieldOptions {
     pub options: Option<Vec<String>>,
 }
 impl GetLogFieldOptions {
-    /// Builds a value from its required fields; optional fields start unset. Required
-    /// nullable fields take a value here; set them to `None` to send `null`.
-    pub fn new(options: impl Into<Vec<String>>) -> Self {
-        Self {
-            options: Some(options.into()),
-        }
-    }
+    crate::runtime::constructor!(nullable[options : Vec < String > => some] []);
 }
 /// `#/components/schemas/GetLogFields`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -314,12 +213,9 @@ pub struct GetLogFields {
     pub field_definitions: Vec<OtelFieldDefinition>,
 }
 impl GetLogFields {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(field_definitions: impl Into<Vec<OtelFieldDefinition>>) -> Self {
-        Self {
-            field_definitions: field_definitions.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [field_definitions : Vec < OtelFieldDefinition > => plain] []
+    );
 }
 /// `#/components/schemas/GetLogs`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -328,10 +224,7 @@ pub struct GetLogs {
     pub logs: FeedResultGetLog,
 }
 impl GetLogs {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(logs: impl Into<FeedResultGetLog>) -> Self {
-        Self { logs: logs.into() }
-    }
+    crate::runtime::constructor!([logs : FeedResultGetLog => plain] []);
 }
 /// `#/components/schemas/GetSignedUrlResponse`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -340,10 +233,7 @@ pub struct GetSignedUrlResponse {
     pub url: String,
 }
 impl GetSignedUrlResponse {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(url: impl Into<String>) -> Self {
-        Self { url: url.into() }
-    }
+    crate::runtime::constructor!([url : String => plain] []);
 }
 /// `#/components/schemas/GetSpan`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -412,132 +302,36 @@ pub struct GetSpan {
     pub scope_version: String,
 }
 impl GetSpan {
-    /// Builds a value from its required fields; optional fields start unset. Required
-    /// nullable fields take a value here; set them to `None` to send `null`.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        customer_id: impl Into<String>,
-        organization_id: impl Into<String>,
-        workspace_id: impl Into<String>,
-        user_id: impl Into<String>,
-        trace_id: impl Into<String>,
-        span_id: impl Into<String>,
-        parent_span_id: impl Into<String>,
-        trace_state: impl Into<String>,
-        start_time: impl Into<String>,
-        end_time: impl Into<String>,
-        duration_ns: impl Into<i64>,
-        span_name: impl Into<String>,
-        span_kind: impl Into<String>,
-        service_name: impl Into<String>,
-        status_code: impl Into<GetSpanStatusCode>,
-        status_message: impl Into<String>,
-        error_type: impl Into<String>,
-        operation_name: impl Into<String>,
-        provider_name: impl Into<String>,
-        request_model: impl Into<String>,
-        response_model: impl Into<String>,
-        response_id: impl Into<String>,
-        output_type: impl Into<String>,
-        conversation_id: impl Into<String>,
-        data_source_id: impl Into<String>,
-        agent_id: impl Into<String>,
-        agent_name: impl Into<String>,
-        agent_version: impl Into<String>,
-        agent_description: impl Into<String>,
-        workflow_name: impl Into<String>,
-        prompt_name: impl Into<String>,
-        tool_name: impl Into<String>,
-        tool_type: impl Into<String>,
-        tool_call_id: impl Into<String>,
-        input_messages: impl Into<String>,
-        output_messages: impl Into<String>,
-        system_instructions: impl Into<String>,
-        tool_definitions: impl Into<String>,
-        tool_call_arguments: impl Into<String>,
-        tool_call_result: impl Into<String>,
-        request_choice_count: impl Into<i64>,
-        request_max_tokens: impl Into<i64>,
-        request_temperature: impl Into<f64>,
-        request_top_p: impl Into<f64>,
-        request_top_k: impl Into<f64>,
-        request_presence_penalty: impl Into<f64>,
-        request_frequency_penalty: impl Into<f64>,
-        request_seed: impl Into<i64>,
-        request_stop_sequences: impl Into<Vec<String>>,
-        request_encoding_formats: impl Into<Vec<String>>,
-        response_finish_reasons: impl Into<Vec<String>>,
-        usage_input_tokens: impl Into<i64>,
-        usage_output_tokens: impl Into<i64>,
-        usage_cache_read_input_tokens: impl Into<i64>,
-        usage_cache_creation_input_tokens: impl Into<i64>,
-        resource_attributes: impl Into<std::collections::BTreeMap<String, String>>,
-        span_attributes: impl Into<std::collections::BTreeMap<String, String>>,
-        scope_name: impl Into<String>,
-        scope_version: impl Into<String>,
-    ) -> Self {
-        Self {
-            customer_id: customer_id.into(),
-            organization_id: organization_id.into(),
-            workspace_id: workspace_id.into(),
-            user_id: user_id.into(),
-            trace_id: trace_id.into(),
-            span_id: span_id.into(),
-            parent_span_id: parent_span_id.into(),
-            trace_state: trace_state.into(),
-            start_time: start_time.into(),
-            end_time: end_time.into(),
-            duration_ns: duration_ns.into(),
-            span_name: span_name.into(),
-            span_kind: span_kind.into(),
-            service_name: service_name.into(),
-            status_code: status_code.into(),
-            status_message: status_message.into(),
-            error_type: error_type.into(),
-            operation_name: operation_name.into(),
-            provider_name: provider_name.into(),
-            request_model: request_model.into(),
-            response_model: response_model.into(),
-            response_id: response_id.into(),
-            output_type: output_type.into(),
-            conversation_id: conversation_id.into(),
-            data_source_id: data_source_id.into(),
-            agent_id: agent_id.into(),
-            agent_name: agent_name.into(),
-            agent_version: agent_version.into(),
-            agent_description: agent_description.into(),
-            workflow_name: workflow_name.into(),
-            prompt_name: prompt_name.into(),
-            tool_name: tool_name.into(),
-            tool_type: tool_type.into(),
-            tool_call_id: tool_call_id.into(),
-            input_messages: input_messages.into(),
-            output_messages: output_messages.into(),
-            system_instructions: system_instructions.into(),
-            tool_definitions: tool_definitions.into(),
-            tool_call_arguments: tool_call_arguments.into(),
-            tool_call_result: tool_call_result.into(),
-            request_choice_count: request_choice_count.into(),
-            request_max_tokens: request_max_tokens.into(),
-            request_temperature: Some(request_temperature.into()),
-            request_top_p: Some(request_top_p.into()),
-            request_top_k: Some(request_top_k.into()),
-            request_presence_penalty: Some(request_presence_penalty.into()),
-            request_frequency_penalty: Some(request_frequency_penalty.into()),
-            request_seed: request_seed.into(),
-            request_stop_sequences: request_stop_sequences.into(),
-            request_encoding_formats: request_encoding_formats.into(),
-            response_finish_reasons: response_finish_reasons.into(),
-            usage_input_tokens: usage_input_tokens.into(),
-            usage_output_tokens: usage_output_tokens.into(),
-            usage_cache_read_input_tokens: usage_cache_read_input_tokens.into(),
-            usage_cache_creation_input_tokens: usage_cache_creation_input_tokens.into(),
-            resource_attributes: resource_attributes.into(),
-            span_attributes: span_attributes.into(),
-            scope_name: scope_name.into(),
-            scope_version: scope_version.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        nullable[customer_id : String => plain, organization_id : String => plain,
+        workspace_id : String => plain, user_id : String => plain, trace_id : String =>
+        plain, span_id : String => plain, parent_span_id : String => plain, trace_state :
+        String => plain, start_time : String => plain, end_time : String => plain,
+        duration_ns : i64 => plain, span_name : String => plain, span_kind : String =>
+        plain, service_name : String => plain, status_code : GetSpanStatusCode => plain,
+        status_message : String => plain, error_type : String => plain, operation_name :
+        String => plain, provider_name : String => plain, request_model : String =>
+        plain, response_model : String => plain, response_id : String => plain,
+        output_type : String => plain, conversation_id : String => plain, data_source_id
+        : String => plain, agent_id : String => plain, agent_name : String => plain,
+        agent_version : String => plain, agent_description : String => plain,
+        workflow_name : String => plain, prompt_name : String => plain, tool_name :
+        String => plain, tool_type : String => plain, tool_call_id : String => plain,
+        input_messages : String => plain, output_messages : String => plain,
+        system_instructions : String => plain, tool_definitions : String => plain,
+        tool_call_arguments : String => plain, tool_call_result : String => plain,
+        request_choice_count : i64 => plain, request_max_tokens : i64 => plain,
+        request_temperature : f64 => some, request_top_p : f64 => some, request_top_k :
+        f64 => some, request_presence_penalty : f64 => some, request_frequency_penalty :
+        f64 => some, request_seed : i64 => plain, request_stop_sequences : Vec < String >
+        => plain, request_encoding_formats : Vec < String > => plain,
+        response_finish_reasons : Vec < String > => plain, usage_input_tokens : i64 =>
+        plain, usage_output_tokens : i64 => plain, usage_cache_read_input_tokens : i64 =>
+        plain, usage_cache_creation_input_tokens : i64 => plain, resource_attributes :
+        std::collections::BTreeMap < String, String > => plain, span_attributes :
+        std::collections::BTreeMap < String, String > => plain, scope_name : String =>
+        plain, scope_version : String => plain] []
+    );
 }
 /// `#/components/schemas/GetSpanEvaluation`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -560,41 +354,14 @@ pub struct GetSpanEvaluation {
     pub metadata: std::collections::BTreeMap<String, String>,
 }
 impl GetSpanEvaluation {
-    /// Builds a value from its required fields; optional fields start unset.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        customer_id: impl Into<String>,
-        organization_id: impl Into<String>,
-        workspace_id: impl Into<String>,
-        user_id: impl Into<String>,
-        trace_id: impl Into<String>,
-        span_id: impl Into<String>,
-        response_id: impl Into<String>,
-        conversation_id: impl Into<String>,
-        timestamp: impl Into<String>,
-        evaluation_name: impl Into<String>,
-        score_value: impl Into<f64>,
-        score_label: impl Into<String>,
-        explanation: impl Into<String>,
-        metadata: impl Into<std::collections::BTreeMap<String, String>>,
-    ) -> Self {
-        Self {
-            customer_id: customer_id.into(),
-            organization_id: organization_id.into(),
-            workspace_id: workspace_id.into(),
-            user_id: user_id.into(),
-            trace_id: trace_id.into(),
-            span_id: span_id.into(),
-            response_id: response_id.into(),
-            conversation_id: conversation_id.into(),
-            timestamp: timestamp.into(),
-            evaluation_name: evaluation_name.into(),
-            score_value: score_value.into(),
-            score_label: score_label.into(),
-            explanation: explanation.into(),
-            metadata: metadata.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [customer_id : String => plain, organization_id : String => plain, workspace_id :
+        String => plain, user_id : String => plain, trace_id : String => plain, span_id :
+        String => plain, response_id : String => plain, conversation_id : String =>
+        plain, timestamp : String => plain, evaluation_name : String => plain,
+        score_value : f64 => plain, score_label : String => plain, explanation : String
+        => plain, metadata : std::collections::BTreeMap < String, String > => plain] []
+    );
 }
 /// `#/components/schemas/GetSpanEvaluationFieldOptions`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -603,13 +370,7 @@ pub struct GetSpanEvaluationFieldOptions {
     pub options: Option<Vec<String>>,
 }
 impl GetSpanEvaluationFieldOptions {
-    /// Builds a value from its required fields; optional fields start unset. Required
-    /// nullable fields take a value here; set them to `None` to send `null`.
-    pub fn new(options: impl Into<Vec<String>>) -> Self {
-        Self {
-            options: Some(options.into()),
-        }
-    }
+    crate::runtime::constructor!(nullable[options : Vec < String > => some] []);
 }
 /// `#/components/schemas/GetSpanEvaluationFields`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -618,12 +379,9 @@ pub struct GetSpanEvaluationFields {
     pub field_definitions: Vec<OtelFieldDefinition>,
 }
 impl GetSpanEvaluationFields {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(field_definitions: impl Into<Vec<OtelFieldDefinition>>) -> Self {
-        Self {
-            field_definitions: field_definitions.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [field_definitions : Vec < OtelFieldDefinition > => plain] []
+    );
 }
 /// `#/components/schemas/GetSpanEvaluations`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -632,12 +390,9 @@ pub struct GetSpanEvaluations {
     pub span_evaluations: FeedResultGetSpanEvaluation,
 }
 impl GetSpanEvaluations {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(span_evaluations: impl Into<FeedResultGetSpanEvaluation>) -> Self {
-        Self {
-            span_evaluations: span_evaluations.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [span_evaluations : FeedResultGetSpanEvaluation => plain] []
+    );
 }
 /// `#/components/schemas/GetSpanFieldOptions`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -646,13 +401,7 @@ pub struct GetSpanFieldOptions {
     pub options: Option<Vec<String>>,
 }
 impl GetSpanFieldOptions {
-    /// Builds a value from its required fields; optional fields start unset. Required
-    /// nullable fields take a value here; set them to `None` to send `null`.
-    pub fn new(options: impl Into<Vec<String>>) -> Self {
-        Self {
-            options: Some(options.into()),
-        }
-    }
+    crate::runtime::constructor!(nullable[options : Vec < String > => some] []);
 }
 /// `#/components/schemas/GetSpanFields`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -661,12 +410,9 @@ pub struct GetSpanFields {
     pub field_definitions: Vec<OtelFieldDefinition>,
 }
 impl GetSpanFields {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(field_definitions: impl Into<Vec<OtelFieldDefinition>>) -> Self {
-        Self {
-            field_definitions: field_definitions.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [field_definitions : Vec < OtelFieldDefinition > => plain] []
+    );
 }
 /// `#/components/schemas/GetSpan/properties/status_code`
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -690,10 +436,7 @@ pub struct GetSpans {
     pub spans: FeedResultGetSpan,
 }
 impl GetSpans {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(spans: impl Into<FeedResultGetSpan>) -> Self {
-        Self { spans: spans.into() }
-    }
+    crate::runtime::constructor!([spans : FeedResultGetSpan => plain] []);
 }
 /// `#/components/schemas/GetTrace`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -737,81 +480,24 @@ pub struct GetTrace {
     pub last_turn_last_output_message: String,
 }
 impl GetTrace {
-    /// Builds a value from its required fields; optional fields start unset.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        customer_id: impl Into<String>,
-        organization_id: impl Into<String>,
-        workspace_id: impl Into<String>,
-        user_id: impl Into<String>,
-        trace_id: impl Into<String>,
-        root_span_id: impl Into<String>,
-        root_span_name: impl Into<String>,
-        start_time: impl Into<String>,
-        end_time: impl Into<String>,
-        duration_ns: impl Into<i64>,
-        service_name: impl Into<String>,
-        environment: impl Into<String>,
-        conversation_id: impl Into<String>,
-        workflow_name: impl Into<String>,
-        agent_id: impl Into<String>,
-        agent_name: impl Into<String>,
-        status_code: impl Into<GetTraceStatusCode>,
-        error_count: impl Into<i64>,
-        span_count: impl Into<i64>,
-        gen_ai_span_count: impl Into<i64>,
-        llm_call_count: impl Into<i64>,
-        tool_call_count: impl Into<i64>,
-        retrieval_count: impl Into<i64>,
-        evaluation_count: impl Into<i64>,
-        input_tokens: impl Into<i64>,
-        output_tokens: impl Into<i64>,
-        cache_read_input_tokens: impl Into<i64>,
-        cache_creation_input_tokens: impl Into<i64>,
-        models_used: impl Into<Vec<String>>,
-        tools_used: impl Into<Vec<String>>,
-        first_turn_last_input_message: impl Into<String>,
-        first_turn_last_output_message: impl Into<String>,
-        last_turn_last_input_message: impl Into<String>,
-        last_turn_last_output_message: impl Into<String>,
-    ) -> Self {
-        Self {
-            customer_id: customer_id.into(),
-            organization_id: organization_id.into(),
-            workspace_id: workspace_id.into(),
-            user_id: user_id.into(),
-            trace_id: trace_id.into(),
-            root_span_id: root_span_id.into(),
-            root_span_name: root_span_name.into(),
-            start_time: start_time.into(),
-            end_time: end_time.into(),
-            duration_ns: duration_ns.into(),
-            service_name: service_name.into(),
-            environment: environment.into(),
-            conversation_id: conversation_id.into(),
-            workflow_name: workflow_name.into(),
-            agent_id: agent_id.into(),
-            agent_name: agent_name.into(),
-            status_code: status_code.into(),
-            error_count: error_count.into(),
-            span_count: span_count.into(),
-            gen_ai_span_count: gen_ai_span_count.into(),
-            llm_call_count: llm_call_count.into(),
-            tool_call_count: tool_call_count.into(),
-            retrieval_count: retrieval_count.into(),
-            evaluation_count: evaluation_count.into(),
-            input_tokens: input_tokens.into(),
-            output_tokens: output_tokens.into(),
-            cache_read_input_tokens: cache_read_input_tokens.into(),
-            cache_creation_input_tokens: cache_creation_input_tokens.into(),
-            models_used: models_used.into(),
-            tools_used: tools_used.into(),
-            first_turn_last_input_message: first_turn_last_input_message.into(),
-            first_turn_last_output_message: first_turn_last_output_message.into(),
-            last_turn_last_input_message: last_turn_last_input_message.into(),
-            last_turn_last_output_message: last_turn_last_output_message.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [customer_id : String => plain, organization_id : String => plain, workspace_id :
+        String => plain, user_id : String => plain, trace_id : String => plain,
+        root_span_id : String => plain, root_span_name : String => plain, start_time :
+        String => plain, end_time : String => plain, duration_ns : i64 => plain,
+        service_name : String => plain, environment : String => plain, conversation_id :
+        String => plain, workflow_name : String => plain, agent_id : String => plain,
+        agent_name : String => plain, status_code : GetTraceStatusCode => plain,
+        error_count : i64 => plain, span_count : i64 => plain, gen_ai_span_count : i64 =>
+        plain, llm_call_count : i64 => plain, tool_call_count : i64 => plain,
+        retrieval_count : i64 => plain, evaluation_count : i64 => plain, input_tokens :
+        i64 => plain, output_tokens : i64 => plain, cache_read_input_tokens : i64 =>
+        plain, cache_creation_input_tokens : i64 => plain, models_used : Vec < String >
+        => plain, tools_used : Vec < String > => plain, first_turn_last_input_message :
+        String => plain, first_turn_last_output_message : String => plain,
+        last_turn_last_input_message : String => plain, last_turn_last_output_message :
+        String => plain] []
+    );
 }
 /// `#/components/schemas/GetTraceFieldOptions`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -820,13 +506,7 @@ pub struct GetTraceFieldOptions {
     pub options: Option<Vec<String>>,
 }
 impl GetTraceFieldOptions {
-    /// Builds a value from its required fields; optional fields start unset. Required
-    /// nullable fields take a value here; set them to `None` to send `null`.
-    pub fn new(options: impl Into<Vec<String>>) -> Self {
-        Self {
-            options: Some(options.into()),
-        }
-    }
+    crate::runtime::constructor!(nullable[options : Vec < String > => some] []);
 }
 /// `#/components/schemas/GetTraceFields`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -835,12 +515,9 @@ pub struct GetTraceFields {
     pub field_definitions: Vec<OtelFieldDefinition>,
 }
 impl GetTraceFields {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(field_definitions: impl Into<Vec<OtelFieldDefinition>>) -> Self {
-        Self {
-            field_definitions: field_definitions.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [field_definitions : Vec < OtelFieldDefinition > => plain] []
+    );
 }
 /// `#/components/schemas/GetTrace/properties/status_code`
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -860,10 +537,7 @@ pub struct GetTraces {
     pub traces: FeedResultGetTrace,
 }
 impl GetTraces {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(traces: impl Into<FeedResultGetTrace>) -> Self {
-        Self { traces: traces.into() }
-    }
+    crate::runtime::constructor!([traces : FeedResultGetTrace => plain] []);
 }
 /// `#/components/schemas/GitCommitAuthor`
 #[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
@@ -895,15 +569,7 @@ pub struct GitCommitMetadata {
     pub html_url: crate::Nullable<String>,
 }
 impl GitCommitMetadata {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(sha: impl Into<String>) -> Self {
-        Self {
-            sha: sha.into(),
-            message: Default::default(),
-            author: Default::default(),
-            html_url: Default::default(),
-        }
-    }
+    crate::runtime::constructor!([sha : String => plain] [message, author, html_url]);
     crate::runtime::setters! {
         message : String => nullable, author : GitCommitAuthor => nullable, html_url :
         String => nullable
@@ -920,13 +586,7 @@ pub struct GlobalHeaderValue {
     pub value: String,
 }
 impl GlobalHeaderValue {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(value: impl Into<String>) -> Self {
-        Self {
-            is_secret: Default::default(),
-            value: value.into(),
-        }
-    }
+    crate::runtime::constructor!([value : String => plain] [is_secret]);
     crate::runtime::setters! {
         is_secret : bool => optional
     }
@@ -973,22 +633,11 @@ pub struct GroupWorkspaceAssignmentOut {
     pub created: String,
 }
 impl GroupWorkspaceAssignmentOut {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        roles: impl Into<Vec<WorkspaceRoleRef>>,
-        workspace_uuid: impl Into<String>,
-        workspace_name: impl Into<String>,
-        created: impl Into<String>,
-    ) -> Self {
-        Self {
-            roles: roles.into(),
-            role_uuid: Default::default(),
-            role_name: Default::default(),
-            workspace_uuid: workspace_uuid.into(),
-            workspace_name: workspace_name.into(),
-            created: created.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [roles : Vec < WorkspaceRoleRef > => plain, workspace_uuid : String => plain,
+        workspace_name : String => plain, created : String => plain] [role_uuid,
+        role_name]
+    );
     crate::runtime::setters! {
         role_uuid : String => nullable, role_name : String => nullable
     }
@@ -1007,20 +656,10 @@ pub struct GroupWorkspaceAssignmentsOut {
     pub page_size: i64,
 }
 impl GroupWorkspaceAssignmentsOut {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        total: impl Into<i64>,
-        items: impl Into<Vec<GroupWorkspaceAssignmentOut>>,
-        page: impl Into<i64>,
-        page_size: impl Into<i64>,
-    ) -> Self {
-        Self {
-            total: total.into(),
-            items: items.into(),
-            page: page.into(),
-            page_size: page_size.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [total : i64 => plain, items : Vec < GroupWorkspaceAssignmentOut > => plain, page
+        : i64 => plain, page_size : i64 => plain] []
+    );
 }
 /// `#/components/schemas/GuardrailConfig`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]

@@ -23,17 +23,10 @@ pub struct ImageContent {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 impl ImageContent {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(data: impl Into<String>, mime_type: impl Into<String>) -> Self {
-        Self {
-            r#type: Default::default(),
-            data: data.into(),
-            mime_type: mime_type.into(),
-            annotations: Default::default(),
-            meta: Default::default(),
-            additional_properties: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [data : String => plain, mime_type : String => plain] [r#type, annotations, meta,
+        additional_properties]
+    );
     crate::runtime::setters! {
         annotations : Annotations => nullable, meta : std::collections::BTreeMap <
         String, serde_json::Value > => nullable
@@ -90,13 +83,7 @@ pub struct ImageURL {
     pub detail: crate::Nullable<ImageDetail>,
 }
 impl ImageURL {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(url: impl Into<String>) -> Self {
-        Self {
-            url: url.into(),
-            detail: Default::default(),
-        }
-    }
+    crate::runtime::constructor!([url : String => plain] [detail]);
     crate::runtime::setters! {
         detail : ImageDetail => nullable
     }
@@ -112,13 +99,7 @@ pub struct ImageURLChunk {
     pub image_url: ImageURLChunkImageUrl,
 }
 impl ImageURLChunk {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(image_url: impl Into<ImageURLChunkImageUrl>) -> Self {
-        Self {
-            r#type: Default::default(),
-            image_url: image_url.into(),
-        }
-    }
+    crate::runtime::constructor!([image_url : ImageURLChunkImageUrl => plain] [r#type]);
 }
 /// `#/components/schemas/ImageURLChunk/properties/image_url`
 #[derive(Debug, Clone, PartialEq)]
@@ -145,12 +126,7 @@ pub struct ImportDatasetFromCampaignRequest {
     pub campaign_id: String,
 }
 impl ImportDatasetFromCampaignRequest {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(campaign_id: impl Into<String>) -> Self {
-        Self {
-            campaign_id: campaign_id.into(),
-        }
-    }
+    crate::runtime::constructor!([campaign_id : String => plain] []);
 }
 /// `#/components/schemas/ImportDatasetFromDatasetRequest`
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -160,12 +136,7 @@ pub struct ImportDatasetFromDatasetRequest {
     pub dataset_record_ids: Vec<String>,
 }
 impl ImportDatasetFromDatasetRequest {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(dataset_record_ids: impl Into<Vec<String>>) -> Self {
-        Self {
-            dataset_record_ids: dataset_record_ids.into(),
-        }
-    }
+    crate::runtime::constructor!([dataset_record_ids : Vec < String > => plain] []);
 }
 /// `#/components/schemas/ImportDatasetFromExplorerRequest`
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -174,12 +145,7 @@ pub struct ImportDatasetFromExplorerRequest {
     pub completion_event_ids: Vec<String>,
 }
 impl ImportDatasetFromExplorerRequest {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(completion_event_ids: impl Into<Vec<String>>) -> Self {
-        Self {
-            completion_event_ids: completion_event_ids.into(),
-        }
-    }
+    crate::runtime::constructor!([completion_event_ids : Vec < String > => plain] []);
 }
 /// `#/components/schemas/ImportDatasetFromFileRequest`
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -188,10 +154,7 @@ pub struct ImportDatasetFromFileRequest {
     pub file_id: String,
 }
 impl ImportDatasetFromFileRequest {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(file_id: impl Into<String>) -> Self {
-        Self { file_id: file_id.into() }
-    }
+    crate::runtime::constructor!([file_id : String => plain] []);
 }
 /// `#/components/schemas/ImportDatasetFromPlaygroundRequest`
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -200,12 +163,7 @@ pub struct ImportDatasetFromPlaygroundRequest {
     pub conversation_ids: Vec<String>,
 }
 impl ImportDatasetFromPlaygroundRequest {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(conversation_ids: impl Into<Vec<String>>) -> Self {
-        Self {
-            conversation_ids: conversation_ids.into(),
-        }
-    }
+    crate::runtime::constructor!([conversation_ids : Vec < String > => plain] []);
 }
 /// `#/components/schemas/InboundAuthenticationType`
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -235,32 +193,13 @@ pub struct IngestionPipelineConfiguration {
     pub pipeline_composition: Option<std::collections::BTreeMap<String, String>>,
 }
 impl IngestionPipelineConfiguration {
-    /// Builds a value from its required fields; optional fields start unset. Required
-    /// nullable fields take a value here; set them to `None` to send `null`.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        id: impl Into<String>,
-        author_id: impl Into<String>,
-        name: impl Into<String>,
-        created_at: impl Into<String>,
-        modified_at: impl Into<String>,
-        last_run_time: impl Into<String>,
-        last_run_chunks_count: impl Into<i64>,
-        total_chunks_count: impl Into<i64>,
-        pipeline_composition: impl Into<std::collections::BTreeMap<String, String>>,
-    ) -> Self {
-        Self {
-            id: id.into(),
-            author_id: author_id.into(),
-            name: name.into(),
-            created_at: created_at.into(),
-            modified_at: modified_at.into(),
-            last_run_time: Some(last_run_time.into()),
-            last_run_chunks_count: last_run_chunks_count.into(),
-            total_chunks_count: total_chunks_count.into(),
-            pipeline_composition: Some(pipeline_composition.into()),
-        }
-    }
+    crate::runtime::constructor!(
+        nullable[id : String => plain, author_id : String => plain, name : String =>
+        plain, created_at : String => plain, modified_at : String => plain, last_run_time
+        : String => some, last_run_chunks_count : i64 => plain, total_chunks_count : i64
+        => plain, pipeline_composition : std::collections::BTreeMap < String, String > =>
+        some] []
+    );
 }
 /// `#/components/schemas/InputEntries`
 pub type InputEntries = Vec<ConversationHistoryEntriesItem>;
@@ -271,8 +210,5 @@ pub struct InstructRequest {
     pub messages: Vec<Message>,
 }
 impl InstructRequest {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(messages: impl Into<Vec<Message>>) -> Self {
-        Self { messages: messages.into() }
-    }
+    crate::runtime::constructor!([messages : Vec < Message > => plain] []);
 }

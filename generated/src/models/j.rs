@@ -46,14 +46,9 @@ pub struct JSONPatchAdd {
     pub op: JSONPatchAddOp,
 }
 impl JSONPatchAdd {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(path: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
-        Self {
-            path: path.into(),
-            value: value.into(),
-            op: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [path : String => plain, value : serde_json::Value => plain] [op]
+    );
 }
 /// Add operation
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -73,14 +68,9 @@ pub struct JSONPatchAppend {
     pub op: JSONPatchAppendOp,
 }
 impl JSONPatchAppend {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(path: impl Into<String>, value: impl Into<JSONPatchAppendValue>) -> Self {
-        Self {
-            path: path.into(),
-            value: value.into(),
-            op: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [path : String => plain, value : JSONPatchAppendValue => plain] [op]
+    );
 }
 /// 'append' is an extension for efficient string concatenation in streaming scenarios.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -124,14 +114,9 @@ pub struct JSONPatchPayloadResponse {
     pub encoding_options: crate::Nullable<Vec<EncodedPayloadOptions>>,
 }
 impl JSONPatchPayloadResponse {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(value: impl Into<JSONPatchPayloadValueResponse>) -> Self {
-        Self {
-            r#type: Default::default(),
-            value: value.into(),
-            encoding_options: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [value : JSONPatchPayloadValueResponse => plain] [r#type, encoding_options]
+    );
     crate::runtime::setters! {
         encoding_options : Vec < EncodedPayloadOptions > => nullable
     }
@@ -173,14 +158,9 @@ pub struct JSONPatchRemove {
     pub op: JSONPatchRemoveOp,
 }
 impl JSONPatchRemove {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(path: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
-        Self {
-            path: path.into(),
-            value: value.into(),
-            op: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [path : String => plain, value : serde_json::Value => plain] [op]
+    );
 }
 /// Remove operation
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -200,14 +180,9 @@ pub struct JSONPatchReplace {
     pub op: JSONPatchReplaceOp,
 }
 impl JSONPatchReplace {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(path: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
-        Self {
-            path: path.into(),
-            value: value.into(),
-            op: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [path : String => plain, value : serde_json::Value => plain] [op]
+    );
 }
 /// Replace operation
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -234,14 +209,9 @@ pub struct JSONPayloadResponse {
     pub encoding_options: crate::Nullable<Vec<EncodedPayloadOptions>>,
 }
 impl JSONPayloadResponse {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(value: impl Into<serde_json::Value>) -> Self {
-        Self {
-            r#type: Default::default(),
-            value: value.into(),
-            encoding_options: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [value : serde_json::Value => plain] [r#type, encoding_options]
+    );
     crate::runtime::setters! {
         encoding_options : Vec < EncodedPayloadOptions > => nullable
     }
@@ -275,18 +245,10 @@ pub struct JsonSchema {
     pub strict: Option<bool>,
 }
 impl JsonSchema {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        name: impl Into<String>,
-        schema: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        Self {
-            name: name.into(),
-            description: Default::default(),
-            schema: schema.into(),
-            strict: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [name : String => plain, schema : std::collections::BTreeMap < String,
+        serde_json::Value > => plain] [description, strict]
+    );
     crate::runtime::setters! {
         description : String => nullable, strict : bool => optional
     }
@@ -324,41 +286,14 @@ pub struct Judge {
     pub base_revision: crate::Nullable<String>,
 }
 impl Judge {
-    /// Builds a value from its required fields; optional fields start unset. Required
-    /// nullable fields take a value here; set them to `None` to send `null`.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        id: impl Into<String>,
-        created_at: impl Into<String>,
-        updated_at: impl Into<String>,
-        deleted_at: impl Into<String>,
-        owner_id: impl Into<String>,
-        workspace_id: impl Into<String>,
-        name: impl Into<String>,
-        description: impl Into<String>,
-        model_name: impl Into<String>,
-        output: impl Into<JudgeOutput2>,
-        instructions: impl Into<String>,
-        tools: impl Into<Vec<String>>,
-    ) -> Self {
-        Self {
-            id: id.into(),
-            created_at: created_at.into(),
-            updated_at: updated_at.into(),
-            deleted_at: Some(deleted_at.into()),
-            owner_id: owner_id.into(),
-            workspace_id: workspace_id.into(),
-            name: name.into(),
-            description: description.into(),
-            model_name: model_name.into(),
-            output: output.into(),
-            instructions: instructions.into(),
-            tools: tools.into(),
-            up_revision: Default::default(),
-            down_revision: Default::default(),
-            base_revision: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        nullable[id : String => plain, created_at : String => plain, updated_at : String
+        => plain, deleted_at : String => some, owner_id : String => plain, workspace_id :
+        String => plain, name : String => plain, description : String => plain,
+        model_name : String => plain, output : JudgeOutput2 => plain, instructions :
+        String => plain, tools : Vec < String > => plain] [up_revision, down_revision,
+        base_revision]
+    );
     crate::runtime::setters! {
         up_revision : String => nullable, down_revision : String => nullable,
         base_revision : String => nullable
@@ -371,12 +306,7 @@ pub struct JudgeChatCompletionEventRequest {
     pub judge_definition: CreateJudgeRequest,
 }
 impl JudgeChatCompletionEventRequest {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(judge_definition: impl Into<CreateJudgeRequest>) -> Self {
-        Self {
-            judge_definition: judge_definition.into(),
-        }
-    }
+    crate::runtime::constructor!([judge_definition : CreateJudgeRequest => plain] []);
 }
 /// `#/components/schemas/JudgeClassificationOutput`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -389,13 +319,9 @@ pub struct JudgeClassificationOutput {
     pub options: Vec<JudgeClassificationOutputOption>,
 }
 impl JudgeClassificationOutput {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(options: impl Into<Vec<JudgeClassificationOutputOption>>) -> Self {
-        Self {
-            r#type: Default::default(),
-            options: options.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [options : Vec < JudgeClassificationOutputOption > => plain] [r#type]
+    );
 }
 /// `#/components/schemas/JudgeClassificationOutputOption`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -404,13 +330,9 @@ pub struct JudgeClassificationOutputOption {
     pub description: String,
 }
 impl JudgeClassificationOutputOption {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(value: impl Into<String>, description: impl Into<String>) -> Self {
-        Self {
-            value: value.into(),
-            description: description.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [value : String => plain, description : String => plain] []
+    );
 }
 /// `#/components/schemas/JudgeClassificationOutput/properties/type`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -427,15 +349,10 @@ pub struct JudgeConversationRequest {
     >,
 }
 impl JudgeConversationRequest {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        messages: impl Into<Vec<std::collections::BTreeMap<String, serde_json::Value>>>,
-    ) -> Self {
-        Self {
-            messages: messages.into(),
-            properties: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [messages : Vec < std::collections::BTreeMap < String, serde_json::Value > > =>
+        plain] [properties]
+    );
     crate::runtime::setters! {
         properties : std::collections::BTreeMap < String, serde_json::Value > => nullable
     }
@@ -447,12 +364,7 @@ pub struct JudgeDatasetRecordRequest {
     pub judge_definition: CreateJudgeRequest,
 }
 impl JudgeDatasetRecordRequest {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(judge_definition: impl Into<CreateJudgeRequest>) -> Self {
-        Self {
-            judge_definition: judge_definition.into(),
-        }
-    }
+    crate::runtime::constructor!([judge_definition : CreateJudgeRequest => plain] []);
 }
 /// `#/components/schemas/JudgeOutput`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -462,16 +374,9 @@ pub struct JudgeOutput {
     pub answer: JudgeOutputAnswer,
 }
 impl JudgeOutput {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        analysis: impl Into<String>,
-        answer: impl Into<JudgeOutputAnswer>,
-    ) -> Self {
-        Self {
-            analysis: analysis.into(),
-            answer: answer.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [analysis : String => plain, answer : JudgeOutputAnswer => plain] []
+    );
 }
 /// `#/components/schemas/Judge/properties/output`
 #[derive(Debug, Clone, PartialEq)]
@@ -544,19 +449,10 @@ pub struct JudgeRegressionOutput {
     pub max_description: String,
 }
 impl JudgeRegressionOutput {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        min_description: impl Into<String>,
-        max_description: impl Into<String>,
-    ) -> Self {
-        Self {
-            r#type: Default::default(),
-            min: Default::default(),
-            min_description: min_description.into(),
-            max: Default::default(),
-            max_description: max_description.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [min_description : String => plain, max_description : String => plain] [r#type,
+        min, max]
+    );
     crate::runtime::setters! {
         min : f64 => optional, max : f64 => optional
     }

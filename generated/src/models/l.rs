@@ -61,18 +61,10 @@ pub struct LibrariesAPIUsageDataJSON {
     pub audio_seconds: BasicModelUsageDataJSON,
 }
 impl LibrariesAPIUsageDataJSON {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        pages: impl Into<BasicModelUsageDataJSON>,
-        tokens: impl Into<BasicModelUsageDataJSON>,
-        audio_seconds: impl Into<BasicModelUsageDataJSON>,
-    ) -> Self {
-        Self {
-            pages: pages.into(),
-            tokens: tokens.into(),
-            audio_seconds: audio_seconds.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [pages : BasicModelUsageDataJSON => plain, tokens : BasicModelUsageDataJSON =>
+        plain, audio_seconds : BasicModelUsageDataJSON => plain] []
+    );
 }
 /// `#/components/schemas/Library`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -116,39 +108,14 @@ pub struct Library {
 }
 #[allow(deprecated)]
 impl Library {
-    /// Builds a value from its required fields; optional fields start unset. Required
-    /// nullable fields take a value here; set them to `None` to send `null`.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        id: impl Into<String>,
-        name: impl Into<String>,
-        created_at: impl Into<String>,
-        updated_at: impl Into<String>,
-        owner_id: impl Into<String>,
-        owner_type: impl Into<String>,
-        total_size: impl Into<i64>,
-        nb_documents: impl Into<i64>,
-        chunk_size: impl Into<i64>,
-    ) -> Self {
-        Self {
-            id: id.into(),
-            name: name.into(),
-            created_at: created_at.into(),
-            updated_at: updated_at.into(),
-            owner_id: Some(owner_id.into()),
-            owner_type: owner_type.into(),
-            total_size: total_size.into(),
-            nb_documents: nb_documents.into(),
-            chunk_size: Some(chunk_size.into()),
-            emoji: Default::default(),
-            description: Default::default(),
-            generated_description: Default::default(),
-            explicit_user_members_count: Default::default(),
-            explicit_workspace_members_count: Default::default(),
-            org_sharing_role: Default::default(),
-            generated_name: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        nullable[id : String => plain, name : String => plain, created_at : String =>
+        plain, updated_at : String => plain, owner_id : String => some, owner_type :
+        String => plain, total_size : i64 => plain, nb_documents : i64 => plain,
+        chunk_size : i64 => some] [emoji, description, generated_description,
+        explicit_user_members_count, explicit_workspace_members_count, org_sharing_role,
+        generated_name]
+    );
     crate::runtime::setters! {
         #[deprecated] emoji : String => nullable, description : String => nullable,
         #[deprecated] generated_description : String => nullable, #[deprecated]
@@ -172,23 +139,10 @@ pub struct LimitsContext {
     pub currency: String,
 }
 impl LimitsContext {
-    /// Builds a value from its required fields; optional fields start unset. Required
-    /// nullable fields take a value here; set them to `None` to send `null`.
-    pub fn new(
-        completion: impl Into<UsageLimits>,
-        last_payment_failure: impl Into<bool>,
-        last_payment_failure_protection: impl Into<bool>,
-        currency: impl Into<String>,
-    ) -> Self {
-        Self {
-            completion: completion.into(),
-            last_payment_failure: last_payment_failure.into(),
-            last_payment_failure_protection: Some(
-                last_payment_failure_protection.into(),
-            ),
-            currency: currency.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        nullable[completion : UsageLimits => plain, last_payment_failure : bool => plain,
+        last_payment_failure_protection : bool => some, currency : String => plain] []
+    );
 }
 /// `#/components/schemas/LimitsOUT`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -198,10 +152,7 @@ pub struct LimitsOUT {
     pub limits: LimitsContext,
 }
 impl LimitsOUT {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(limits: impl Into<LimitsContext>) -> Self {
-        Self { limits: limits.into() }
-    }
+    crate::runtime::constructor!([limits : LimitsContext => plain] []);
 }
 /// `#/components/schemas/ListBatchJobsResponse`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -218,14 +169,7 @@ pub struct ListBatchJobsResponse {
     pub total: i64,
 }
 impl ListBatchJobsResponse {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(total: impl Into<i64>) -> Self {
-        Self {
-            data: Default::default(),
-            object: Default::default(),
-            total: total.into(),
-        }
-    }
+    crate::runtime::constructor!([total : i64 => plain] [data, object]);
     crate::runtime::setters! {
         data : Vec < BatchJob > => optional
     }
@@ -241,14 +185,9 @@ pub struct ListCampaignSelectedEventsResponse {
     pub completion_events: PaginatedResultChatCompletionEventPreview,
 }
 impl ListCampaignSelectedEventsResponse {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        completion_events: impl Into<PaginatedResultChatCompletionEventPreview>,
-    ) -> Self {
-        Self {
-            completion_events: completion_events.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [completion_events : PaginatedResultChatCompletionEventPreview => plain] []
+    );
 }
 /// `#/components/schemas/ListCampaignsResponse`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -257,12 +196,9 @@ pub struct ListCampaignsResponse {
     pub campaigns: PaginatedResultCampaignPreview,
 }
 impl ListCampaignsResponse {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(campaigns: impl Into<PaginatedResultCampaignPreview>) -> Self {
-        Self {
-            campaigns: campaigns.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [campaigns : PaginatedResultCampaignPreview => plain] []
+    );
 }
 /// `#/components/schemas/ListChatCompletionFieldsResponse`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -272,16 +208,10 @@ pub struct ListChatCompletionFieldsResponse {
     pub field_groups: Vec<FieldGroup>,
 }
 impl ListChatCompletionFieldsResponse {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        field_definitions: impl Into<Vec<BaseFieldDefinition>>,
-        field_groups: impl Into<Vec<FieldGroup>>,
-    ) -> Self {
-        Self {
-            field_definitions: field_definitions.into(),
-            field_groups: field_groups.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [field_definitions : Vec < BaseFieldDefinition > => plain, field_groups : Vec <
+        FieldGroup > => plain] []
+    );
 }
 /// `#/components/schemas/ListDatasetImportTasksResponse`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -290,10 +220,7 @@ pub struct ListDatasetImportTasksResponse {
     pub tasks: PaginatedResultDatasetImportTask,
 }
 impl ListDatasetImportTasksResponse {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(tasks: impl Into<PaginatedResultDatasetImportTask>) -> Self {
-        Self { tasks: tasks.into() }
-    }
+    crate::runtime::constructor!([tasks : PaginatedResultDatasetImportTask => plain] []);
 }
 /// `#/components/schemas/ListDatasetRecordsResponse`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -302,10 +229,7 @@ pub struct ListDatasetRecordsResponse {
     pub records: PaginatedResultDatasetRecord,
 }
 impl ListDatasetRecordsResponse {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(records: impl Into<PaginatedResultDatasetRecord>) -> Self {
-        Self { records: records.into() }
-    }
+    crate::runtime::constructor!([records : PaginatedResultDatasetRecord => plain] []);
 }
 /// `#/components/schemas/ListDatasetsResponse`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -314,10 +238,7 @@ pub struct ListDatasetsResponse {
     pub datasets: PaginatedResultDatasetPreview,
 }
 impl ListDatasetsResponse {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(datasets: impl Into<PaginatedResultDatasetPreview>) -> Self {
-        Self { datasets: datasets.into() }
-    }
+    crate::runtime::constructor!([datasets : PaginatedResultDatasetPreview => plain] []);
 }
 /// `#/components/schemas/ListDocumentsResponse`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -327,16 +248,9 @@ pub struct ListDocumentsResponse {
     pub data: Vec<Document>,
 }
 impl ListDocumentsResponse {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        pagination: impl Into<PaginationInfo>,
-        data: impl Into<Vec<Document>>,
-    ) -> Self {
-        Self {
-            pagination: pagination.into(),
-            data: data.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [pagination : PaginationInfo => plain, data : Vec < Document > => plain] []
+    );
 }
 /// `#/components/schemas/ListFilesResponse`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -348,14 +262,9 @@ pub struct ListFilesResponse {
     pub total: crate::Nullable<i64>,
 }
 impl ListFilesResponse {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(data: impl Into<Vec<FileSchema>>, object: impl Into<String>) -> Self {
-        Self {
-            data: data.into(),
-            object: object.into(),
-            total: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [data : Vec < FileSchema > => plain, object : String => plain] [total]
+    );
     crate::runtime::setters! {
         total : i64 => nullable
     }
@@ -367,10 +276,7 @@ pub struct ListJudgesResponse {
     pub judges: PaginatedResultJudgePreview,
 }
 impl ListJudgesResponse {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(judges: impl Into<PaginatedResultJudgePreview>) -> Self {
-        Self { judges: judges.into() }
-    }
+    crate::runtime::constructor!([judges : PaginatedResultJudgePreview => plain] []);
 }
 /// `#/components/schemas/ListLibrariesResponse`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -387,14 +293,9 @@ pub struct ListLibrariesResponse {
 }
 #[allow(deprecated)]
 impl ListLibrariesResponse {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(data: impl Into<Vec<Library>>) -> Self {
-        Self {
-            pagination: Default::default(),
-            data: data.into(),
-            next_page_token: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [data : Vec < Library > => plain] [pagination, next_page_token]
+    );
     crate::runtime::setters! {
         #[deprecated] pagination : PaginationInfo => nullable, next_page_token : String
         => nullable
@@ -408,12 +309,7 @@ pub struct ListOrganizationsResponse {
     pub organizations: Vec<UserOrganization>,
 }
 impl ListOrganizationsResponse {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(organizations: impl Into<Vec<UserOrganization>>) -> Self {
-        Self {
-            organizations: organizations.into(),
-        }
-    }
+    crate::runtime::constructor!([organizations : Vec < UserOrganization > => plain] []);
 }
 /// `#/components/schemas/ListPromptVersionsResponse`
 #[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
@@ -448,10 +344,7 @@ pub struct ListSharingResponse {
     pub data: Vec<Sharing>,
 }
 impl ListSharingResponse {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(data: impl Into<Vec<Sharing>>) -> Self {
-        Self { data: data.into() }
-    }
+    crate::runtime::constructor!([data : Vec < Sharing > => plain] []);
 }
 /// `#/components/schemas/ListSkillVersionsResponse`
 #[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
@@ -529,13 +422,9 @@ pub struct ListWorkflowEventResponse {
     pub next_cursor: crate::Nullable<String>,
 }
 impl ListWorkflowEventResponse {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(events: impl Into<Vec<ListWorkflowEventResponseEventsItem>>) -> Self {
-        Self {
-            events: events.into(),
-            next_cursor: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [events : Vec < ListWorkflowEventResponseEventsItem > => plain] [next_cursor]
+    );
     crate::runtime::setters! {
         next_cursor : String => nullable
     }
@@ -660,12 +549,7 @@ pub struct ListWorkspacesResponse {
     pub workspaces: Vec<UserWorkspace>,
 }
 impl ListWorkspacesResponse {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(workspaces: impl Into<Vec<UserWorkspace>>) -> Self {
-        Self {
-            workspaces: workspaces.into(),
-        }
-    }
+    crate::runtime::constructor!([workspaces : Vec < UserWorkspace > => plain] []);
 }
 /// `#/components/schemas/LocationType`
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -692,16 +576,10 @@ pub struct LogicalExpression {
     pub expressions: Vec<LogicalExpressionExpressionsItem>,
 }
 impl LogicalExpression {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        r#type: impl Into<LogicalExpressionType>,
-        expressions: impl Into<Vec<LogicalExpressionExpressionsItem>>,
-    ) -> Self {
-        Self {
-            r#type: r#type.into(),
-            expressions: expressions.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [r#type : LogicalExpressionType => plain, expressions : Vec <
+        LogicalExpressionExpressionsItem > => plain] []
+    );
 }
 /// `#/components/schemas/LogicalExpression/properties/expressions/items`
 #[derive(Debug, Clone, PartialEq)]

@@ -25,18 +25,10 @@ pub struct MCPPrompt {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 impl MCPPrompt {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(name: impl Into<String>) -> Self {
-        Self {
-            name: name.into(),
-            title: Default::default(),
-            description: Default::default(),
-            arguments: Default::default(),
-            icons: Default::default(),
-            meta: Default::default(),
-            additional_properties: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [name : String => plain] [title, description, arguments, icons, meta,
+        additional_properties]
+    );
     crate::runtime::setters! {
         title : String => nullable, description : String => nullable, arguments : Vec <
         PromptArgument > => nullable, icons : Vec < MCPServerIcon > => nullable, meta :
@@ -77,21 +69,10 @@ pub struct MCPResource {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 impl MCPResource {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(name: impl Into<String>, uri: impl Into<String>) -> Self {
-        Self {
-            name: name.into(),
-            title: Default::default(),
-            uri: uri.into(),
-            description: Default::default(),
-            mime_type: Default::default(),
-            size: Default::default(),
-            icons: Default::default(),
-            annotations: Default::default(),
-            meta: Default::default(),
-            additional_properties: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [name : String => plain, uri : String => plain] [title, description, mime_type,
+        size, icons, annotations, meta, additional_properties]
+    );
     crate::runtime::setters! {
         title : String => nullable, description : String => nullable, mime_type : String
         => nullable, size : i64 => nullable, icons : Vec < MCPServerIcon > => nullable,
@@ -112,13 +93,7 @@ pub struct MCPServerAuthenticationRequirement {
     pub schemes: Option<Vec<String>>,
 }
 impl MCPServerAuthenticationRequirement {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(required: impl Into<bool>) -> Self {
-        Self {
-            required: required.into(),
-            schemes: Default::default(),
-        }
-    }
+    crate::runtime::constructor!([required : bool => plain] [schemes]);
     crate::runtime::setters! {
         schemes : Vec < String > => optional
     }
@@ -177,27 +152,11 @@ pub struct MCPServerCard {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 impl MCPServerCard {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(name: impl Into<String>, version: impl Into<String>) -> Self {
-        Self {
-            schema: Default::default(),
-            name: name.into(),
-            version: version.into(),
-            capabilities: Default::default(),
-            title: Default::default(),
-            description: Default::default(),
-            website_url: Default::default(),
-            repository: Default::default(),
-            icons: Default::default(),
-            remotes: Default::default(),
-            requires: Default::default(),
-            resources: Default::default(),
-            tools: Default::default(),
-            prompts: Default::default(),
-            meta: Default::default(),
-            additional_properties: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [name : String => plain, version : String => plain] [schema, capabilities, title,
+        description, website_url, repository, icons, remotes, requires, resources, tools,
+        prompts, meta, additional_properties]
+    );
     crate::runtime::setters! {
         schema : String => nullable, capabilities : ServerCapabilities => optional, title
         : String => nullable, description : String => nullable, website_url : String =>
@@ -305,24 +264,11 @@ pub struct MCPServerCardTool {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 impl MCPServerCardTool {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        name: impl Into<String>,
-        input_schema: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        Self {
-            name: name.into(),
-            title: Default::default(),
-            description: Default::default(),
-            input_schema: input_schema.into(),
-            output_schema: Default::default(),
-            icons: Default::default(),
-            annotations: Default::default(),
-            meta: Default::default(),
-            execution: Default::default(),
-            additional_properties: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [name : String => plain, input_schema : std::collections::BTreeMap < String,
+        serde_json::Value > => plain] [title, description, output_schema, icons,
+        annotations, meta, execution, additional_properties]
+    );
     crate::runtime::setters! {
         title : String => nullable, description : String => nullable, output_schema :
         std::collections::BTreeMap < String, serde_json::Value > => nullable, icons : Vec
@@ -371,15 +317,9 @@ pub struct MCPServerIcon {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 impl MCPServerIcon {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(src: impl Into<String>) -> Self {
-        Self {
-            src: src.into(),
-            mime_type: Default::default(),
-            sizes: Default::default(),
-            additional_properties: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [src : String => plain] [mime_type, sizes, additional_properties]
+    );
     crate::runtime::setters! {
         mime_type : String => nullable, sizes : Vec < String > => nullable
     }
@@ -404,16 +344,10 @@ pub struct MCPServerRemote {
     pub authentication: crate::Nullable<MCPServerAuthenticationRequirement>,
 }
 impl MCPServerRemote {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(r#type: impl Into<MCPServerRemoteType>, url: impl Into<String>) -> Self {
-        Self {
-            r#type: r#type.into(),
-            url: url.into(),
-            supported_protocol_versions: Default::default(),
-            headers: Default::default(),
-            authentication: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [r#type : MCPServerRemoteType => plain, url : String => plain]
+        [supported_protocol_versions, headers, authentication]
+    );
     crate::runtime::setters! {
         supported_protocol_versions : Vec < String > => nullable, headers : Vec <
         MCPServerRemoteHeader > => nullable, authentication :
@@ -446,17 +380,10 @@ pub struct MCPServerRemoteHeader {
     pub choices: crate::Nullable<Vec<String>>,
 }
 impl MCPServerRemoteHeader {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(name: impl Into<String>, description: impl Into<String>) -> Self {
-        Self {
-            name: name.into(),
-            description: description.into(),
-            is_required: Default::default(),
-            is_secret: Default::default(),
-            default: Default::default(),
-            choices: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [name : String => plain, description : String => plain] [is_required, is_secret,
+        default, choices]
+    );
     crate::runtime::setters! {
         is_required : bool => nullable, is_secret : bool => nullable, default : String =>
         nullable, choices : Vec < String > => nullable
@@ -487,14 +414,9 @@ pub struct MCPServerRepository {
     pub subfolder: crate::Nullable<String>,
 }
 impl MCPServerRepository {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(url: impl Into<String>, source: impl Into<String>) -> Self {
-        Self {
-            url: url.into(),
-            source: source.into(),
-            subfolder: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [url : String => plain, source : String => plain] [subfolder]
+    );
     crate::runtime::setters! {
         subfolder : String => nullable
     }
@@ -563,24 +485,11 @@ pub struct MCPTool {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 impl MCPTool {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        name: impl Into<String>,
-        input_schema: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        Self {
-            name: name.into(),
-            title: Default::default(),
-            description: Default::default(),
-            input_schema: input_schema.into(),
-            output_schema: Default::default(),
-            icons: Default::default(),
-            annotations: Default::default(),
-            meta: Default::default(),
-            execution: Default::default(),
-            additional_properties: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [name : String => plain, input_schema : std::collections::BTreeMap < String,
+        serde_json::Value > => plain] [title, description, output_schema, icons,
+        annotations, meta, execution, additional_properties]
+    );
     crate::runtime::setters! {
         title : String => nullable, description : String => nullable, output_schema :
         std::collections::BTreeMap < String, serde_json::Value > => nullable, icons : Vec
@@ -678,33 +587,13 @@ pub struct ManagedDeploymentResponse {
     pub is_hardened: Option<bool>,
 }
 impl ManagedDeploymentResponse {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        service_id: impl Into<String>,
-        name: impl Into<String>,
-        spec: impl Into<DeploymentWorkerSpecResponse>,
-        resources: impl Into<DeploymentResourceConfig>,
-        status: impl Into<DeploymentObservedState>,
-        created_at: impl Into<String>,
-        updated_at: impl Into<String>,
-    ) -> Self {
-        Self {
-            service_id: service_id.into(),
-            name: name.into(),
-            spec: spec.into(),
-            resources: resources.into(),
-            status: status.into(),
-            created_at: created_at.into(),
-            updated_at: updated_at.into(),
-            stopped: Default::default(),
-            rollout_status: Default::default(),
-            created_by: Default::default(),
-            updated_by: Default::default(),
-            deployed_by: Default::default(),
-            deployed_at: Default::default(),
-            is_hardened: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [service_id : String => plain, name : String => plain, spec :
+        DeploymentWorkerSpecResponse => plain, resources : DeploymentResourceConfig =>
+        plain, status : DeploymentObservedState => plain, created_at : String => plain,
+        updated_at : String => plain] [stopped, rollout_status, created_by, updated_by,
+        deployed_by, deployed_at, is_hardened]
+    );
     crate::runtime::setters! {
         stopped : bool => optional, rollout_status : String => nullable, created_by :
         String => nullable, updated_by : String => nullable, deployed_by : String =>
@@ -734,17 +623,10 @@ pub struct MemberSubscriptionOUT {
     pub member_has_access: crate::Nullable<bool>,
 }
 impl MemberSubscriptionOUT {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(r#type: impl Into<PlanType>) -> Self {
-        Self {
-            r#type: r#type.into(),
-            plan: Default::default(),
-            status: Default::default(),
-            user: Default::default(),
-            self_service: Default::default(),
-            member_has_access: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [r#type : PlanType => plain] [plan, status, user, self_service,
+        member_has_access]
+    );
     crate::runtime::setters! {
         plan : MemberSubscriptionOUTPlan => nullable, status : SubscriptionStatus =>
         nullable, user : String => nullable, self_service : bool => nullable,
@@ -792,22 +674,11 @@ pub struct MemberWorkspaceInfo {
 }
 #[allow(deprecated)]
 impl MemberWorkspaceInfo {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        uuid: impl Into<String>,
-        name: impl Into<String>,
-        is_default: impl Into<bool>,
-        raw_roles: impl Into<MemberWorkspaceInfoRawRoles>,
-        raw_role: impl Into<MemberWorkspaceInfoRawRole>,
-    ) -> Self {
-        Self {
-            uuid: uuid.into(),
-            name: name.into(),
-            is_default: is_default.into(),
-            raw_roles: raw_roles.into(),
-            raw_role: raw_role.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [uuid : String => plain, name : String => plain, is_default : bool => plain,
+        raw_roles : MemberWorkspaceInfoRawRoles => plain, raw_role :
+        MemberWorkspaceInfoRawRole => plain] []
+    );
 }
 /// Deprecated single workspace role. Use 'raw_roles' instead.
 #[deprecated]
@@ -943,22 +814,10 @@ pub struct MessageInputEntry {
     pub prefix: Option<bool>,
 }
 impl MessageInputEntry {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        role: impl Into<MessageInputEntryRole>,
-        content: impl Into<MessageInputEntryContent>,
-    ) -> Self {
-        Self {
-            object: Default::default(),
-            r#type: Default::default(),
-            created_at: Default::default(),
-            completed_at: Default::default(),
-            id: Default::default(),
-            role: role.into(),
-            content: content.into(),
-            prefix: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [role : MessageInputEntryRole => plain, content : MessageInputEntryContent =>
+        plain] [object, r#type, created_at, completed_at, id, prefix]
+    );
     crate::runtime::setters! {
         created_at : String => optional, completed_at : String => nullable, id : String
         => optional, prefix : bool => optional
@@ -1079,20 +938,10 @@ pub struct MessageOutputEntry {
     pub content: MessageOutputEntryContent,
 }
 impl MessageOutputEntry {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(content: impl Into<MessageOutputEntryContent>) -> Self {
-        Self {
-            object: Default::default(),
-            r#type: Default::default(),
-            created_at: Default::default(),
-            completed_at: Default::default(),
-            agent_id: Default::default(),
-            model: Default::default(),
-            id: Default::default(),
-            role: Default::default(),
-            content: content.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [content : MessageOutputEntryContent => plain] [object, r#type, created_at,
+        completed_at, agent_id, model, id, role]
+    );
     crate::runtime::setters! {
         created_at : String => optional, completed_at : String => nullable, agent_id :
         String => nullable, model : String => nullable, id : String => optional
@@ -1158,23 +1007,10 @@ pub struct MessageOutputEvent {
     pub content: MessageOutputEventContent,
 }
 impl MessageOutputEvent {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        id: impl Into<String>,
-        content: impl Into<MessageOutputEventContent>,
-    ) -> Self {
-        Self {
-            r#type: Default::default(),
-            created_at: Default::default(),
-            output_index: Default::default(),
-            id: id.into(),
-            content_index: Default::default(),
-            model: Default::default(),
-            agent_id: Default::default(),
-            role: Default::default(),
-            content: content.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [id : String => plain, content : MessageOutputEventContent => plain] [r#type,
+        created_at, output_index, content_index, model, agent_id, role]
+    );
     crate::runtime::setters! {
         created_at : String => optional, output_index : i64 => optional, content_index :
         i64 => optional, model : String => nullable, agent_id : String => nullable
@@ -1213,10 +1049,7 @@ pub struct MessageResponse {
     pub message: String,
 }
 impl MessageResponse {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(message: impl Into<String>) -> Self {
-        Self { message: message.into() }
-    }
+    crate::runtime::constructor!([message : String => plain] []);
 }
 /// Information on a single message included in a tokenized prompt as part of an InstructRequest.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1232,15 +1065,9 @@ pub struct MessageTokens {
     pub usage_count: Option<i64>,
 }
 impl MessageTokens {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(role: impl Into<Roles>) -> Self {
-        Self {
-            role: role.into(),
-            total_tokens: Default::default(),
-            truncated: Default::default(),
-            usage_count: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [role : Roles => plain] [total_tokens, truncated, usage_count]
+    );
     crate::runtime::setters! {
         total_tokens : i64 => nullable, truncated : bool => optional, usage_count : i64
         => optional
@@ -1287,16 +1114,9 @@ pub struct MetricDefinition {
     pub aggregation: MetricAggregation,
 }
 impl MetricDefinition {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        measure: impl Into<String>,
-        aggregation: impl Into<MetricAggregation>,
-    ) -> Self {
-        Self {
-            measure: measure.into(),
-            aggregation: aggregation.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [measure : String => plain, aggregation : MetricAggregation => plain] []
+    );
 }
 /// Available options to the prompt_mode argument on the chat completion endpoint.
 /// Values represent high-level intent. Assignment to actual SPs is handled internally.
@@ -1405,28 +1225,11 @@ pub struct ModelConversation {
     pub model: String,
 }
 impl ModelConversation {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        id: impl Into<String>,
-        created_at: impl Into<String>,
-        updated_at: impl Into<String>,
-        model: impl Into<String>,
-    ) -> Self {
-        Self {
-            instructions: Default::default(),
-            tools: Default::default(),
-            completion_args: Default::default(),
-            guardrails: Default::default(),
-            name: Default::default(),
-            description: Default::default(),
-            metadata: Default::default(),
-            object: Default::default(),
-            id: id.into(),
-            created_at: created_at.into(),
-            updated_at: updated_at.into(),
-            model: model.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [id : String => plain, created_at : String => plain, updated_at : String =>
+        plain, model : String => plain] [instructions, tools, completion_args,
+        guardrails, name, description, metadata, object]
+    );
     crate::runtime::setters! {
         instructions : String => nullable, tools : Vec < AgentTool > => optional,
         completion_args : CompletionArgs => optional, guardrails : Vec < GuardrailConfig
@@ -1664,16 +1467,8 @@ pub struct ModerationResponse {
     pub results: Vec<ModerationObject>,
 }
 impl ModerationResponse {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        id: impl Into<String>,
-        model: impl Into<String>,
-        results: impl Into<Vec<ModerationObject>>,
-    ) -> Self {
-        Self {
-            id: id.into(),
-            model: model.into(),
-            results: results.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [id : String => plain, model : String => plain, results : Vec < ModerationObject
+        > => plain] []
+    );
 }

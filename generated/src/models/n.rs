@@ -13,13 +13,7 @@ pub struct NestedGroupRef {
     pub name: String,
 }
 impl NestedGroupRef {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(uuid: impl Into<String>, name: impl Into<String>) -> Self {
-        Self {
-            uuid: uuid.into(),
-            name: name.into(),
-        }
-    }
+    crate::runtime::constructor!([uuid : String => plain, name : String => plain] []);
 }
 /// `#/components/schemas/NestedGroupsOut`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -29,10 +23,7 @@ pub struct NestedGroupsOut {
     pub children: Vec<NestedGroupRef>,
 }
 impl NestedGroupsOut {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(children: impl Into<Vec<NestedGroupRef>>) -> Self {
-        Self { children: children.into() }
-    }
+    crate::runtime::constructor!([children : Vec < NestedGroupRef > => plain] []);
 }
 /// `#/components/schemas/NetworkEncodedInput`
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -52,14 +43,9 @@ pub struct NetworkEncodedInput {
     pub empty: Option<bool>,
 }
 impl NetworkEncodedInput {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(b64payload: impl Into<String>) -> Self {
-        Self {
-            b64payload: b64payload.into(),
-            encoding_options: Default::default(),
-            empty: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [b64payload : String => plain] [encoding_options, empty]
+    );
     crate::runtime::setters! {
         encoding_options : Vec < EncodedPayloadOptions > => optional, empty : bool =>
         optional
@@ -78,13 +64,7 @@ pub struct NewUsageLimitIN {
     pub no_monthly_limit: Option<bool>,
 }
 impl NewUsageLimitIN {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(amount: impl Into<i64>) -> Self {
-        Self {
-            amount: amount.into(),
-            no_monthly_limit: Default::default(),
-        }
-    }
+    crate::runtime::constructor!([amount : i64 => plain] [no_monthly_limit]);
     crate::runtime::setters! {
         no_monthly_limit : bool => optional
     }

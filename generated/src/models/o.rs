@@ -22,17 +22,10 @@ pub struct OAuth2Token {
     pub expires_at: crate::Nullable<String>,
 }
 impl OAuth2Token {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(access_token: impl Into<String>) -> Self {
-        Self {
-            access_token: access_token.into(),
-            token_type: Default::default(),
-            expires_in: Default::default(),
-            scope: Default::default(),
-            refresh_token: Default::default(),
-            expires_at: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [access_token : String => plain] [token_type, expires_in, scope, refresh_token,
+        expires_at]
+    );
     crate::runtime::setters! {
         expires_in : i64 => nullable, scope : String => nullable, refresh_token : String
         => nullable, expires_at : String => nullable
@@ -47,13 +40,7 @@ pub struct OAuth2TokenAuth {
     pub value: String,
 }
 impl OAuth2TokenAuth {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(value: impl Into<String>) -> Self {
-        Self {
-            r#type: Default::default(),
-            value: value.into(),
-        }
-    }
+    crate::runtime::constructor!([value : String => plain] [r#type]);
     crate::runtime::setters! {
         r#type : OAuth2TokenAuthType => optional
     }
@@ -104,24 +91,11 @@ pub struct OCRAsideTextBlock {
     pub r#type: OCRAsideTextBlockType,
 }
 impl OCRAsideTextBlock {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        top_left_x: impl Into<i64>,
-        top_left_y: impl Into<i64>,
-        bottom_right_x: impl Into<i64>,
-        bottom_right_y: impl Into<i64>,
-        content: impl Into<String>,
-    ) -> Self {
-        Self {
-            top_left_x: top_left_x.into(),
-            top_left_y: top_left_y.into(),
-            bottom_right_x: bottom_right_x.into(),
-            bottom_right_y: bottom_right_y.into(),
-            content: content.into(),
-            confidence_scores: Default::default(),
-            r#type: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [top_left_x : i64 => plain, top_left_y : i64 => plain, bottom_right_x : i64 =>
+        plain, bottom_right_y : i64 => plain, content : String => plain]
+        [confidence_scores, r#type]
+    );
     crate::runtime::setters! {
         confidence_scores : OCRBlockConfidenceScores => nullable
     }
@@ -175,24 +149,11 @@ pub struct OCRCaptionBlock {
     pub r#type: OCRCaptionBlockType,
 }
 impl OCRCaptionBlock {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        top_left_x: impl Into<i64>,
-        top_left_y: impl Into<i64>,
-        bottom_right_x: impl Into<i64>,
-        bottom_right_y: impl Into<i64>,
-        content: impl Into<String>,
-    ) -> Self {
-        Self {
-            top_left_x: top_left_x.into(),
-            top_left_y: top_left_y.into(),
-            bottom_right_x: bottom_right_x.into(),
-            bottom_right_y: bottom_right_y.into(),
-            content: content.into(),
-            confidence_scores: Default::default(),
-            r#type: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [top_left_x : i64 => plain, top_left_y : i64 => plain, bottom_right_x : i64 =>
+        plain, bottom_right_y : i64 => plain, content : String => plain]
+        [confidence_scores, r#type]
+    );
     crate::runtime::setters! {
         confidence_scores : OCRBlockConfidenceScores => nullable
     }
@@ -221,24 +182,11 @@ pub struct OCRCodeBlock {
     pub r#type: OCRCodeBlockType,
 }
 impl OCRCodeBlock {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        top_left_x: impl Into<i64>,
-        top_left_y: impl Into<i64>,
-        bottom_right_x: impl Into<i64>,
-        bottom_right_y: impl Into<i64>,
-        content: impl Into<String>,
-    ) -> Self {
-        Self {
-            top_left_x: top_left_x.into(),
-            top_left_y: top_left_y.into(),
-            bottom_right_x: bottom_right_x.into(),
-            bottom_right_y: bottom_right_y.into(),
-            content: content.into(),
-            confidence_scores: Default::default(),
-            r#type: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [top_left_x : i64 => plain, top_left_y : i64 => plain, bottom_right_x : i64 =>
+        plain, bottom_right_y : i64 => plain, content : String => plain]
+        [confidence_scores, r#type]
+    );
     crate::runtime::setters! {
         confidence_scores : OCRBlockConfidenceScores => nullable
     }
@@ -259,18 +207,10 @@ pub struct OCRConfidenceScore {
     pub start_index: i64,
 }
 impl OCRConfidenceScore {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        text: impl Into<String>,
-        confidence: impl Into<f64>,
-        start_index: impl Into<i64>,
-    ) -> Self {
-        Self {
-            text: text.into(),
-            confidence: confidence.into(),
-            start_index: start_index.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [text : String => plain, confidence : f64 => plain, start_index : i64 => plain]
+        []
+    );
 }
 /// `#/components/schemas/OCREquationBlock`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -292,24 +232,11 @@ pub struct OCREquationBlock {
     pub r#type: OCREquationBlockType,
 }
 impl OCREquationBlock {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        top_left_x: impl Into<i64>,
-        top_left_y: impl Into<i64>,
-        bottom_right_x: impl Into<i64>,
-        bottom_right_y: impl Into<i64>,
-        content: impl Into<String>,
-    ) -> Self {
-        Self {
-            top_left_x: top_left_x.into(),
-            top_left_y: top_left_y.into(),
-            bottom_right_x: bottom_right_x.into(),
-            bottom_right_y: bottom_right_y.into(),
-            content: content.into(),
-            confidence_scores: Default::default(),
-            r#type: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [top_left_x : i64 => plain, top_left_y : i64 => plain, bottom_right_x : i64 =>
+        plain, bottom_right_y : i64 => plain, content : String => plain]
+        [confidence_scores, r#type]
+    );
     crate::runtime::setters! {
         confidence_scores : OCRBlockConfidenceScores => nullable
     }
@@ -338,24 +265,11 @@ pub struct OCRFooterBlock {
     pub r#type: OCRFooterBlockType,
 }
 impl OCRFooterBlock {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        top_left_x: impl Into<i64>,
-        top_left_y: impl Into<i64>,
-        bottom_right_x: impl Into<i64>,
-        bottom_right_y: impl Into<i64>,
-        content: impl Into<String>,
-    ) -> Self {
-        Self {
-            top_left_x: top_left_x.into(),
-            top_left_y: top_left_y.into(),
-            bottom_right_x: bottom_right_x.into(),
-            bottom_right_y: bottom_right_y.into(),
-            content: content.into(),
-            confidence_scores: Default::default(),
-            r#type: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [top_left_x : i64 => plain, top_left_y : i64 => plain, bottom_right_x : i64 =>
+        plain, bottom_right_y : i64 => plain, content : String => plain]
+        [confidence_scores, r#type]
+    );
     crate::runtime::setters! {
         confidence_scores : OCRBlockConfidenceScores => nullable
     }
@@ -384,24 +298,11 @@ pub struct OCRHeaderBlock {
     pub r#type: OCRHeaderBlockType,
 }
 impl OCRHeaderBlock {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        top_left_x: impl Into<i64>,
-        top_left_y: impl Into<i64>,
-        bottom_right_x: impl Into<i64>,
-        bottom_right_y: impl Into<i64>,
-        content: impl Into<String>,
-    ) -> Self {
-        Self {
-            top_left_x: top_left_x.into(),
-            top_left_y: top_left_y.into(),
-            bottom_right_x: bottom_right_x.into(),
-            bottom_right_y: bottom_right_y.into(),
-            content: content.into(),
-            confidence_scores: Default::default(),
-            r#type: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [top_left_x : i64 => plain, top_left_y : i64 => plain, bottom_right_x : i64 =>
+        plain, bottom_right_y : i64 => plain, content : String => plain]
+        [confidence_scores, r#type]
+    );
     crate::runtime::setters! {
         confidence_scores : OCRBlockConfidenceScores => nullable
     }
@@ -432,26 +333,11 @@ pub struct OCRImageBlock {
     pub image_id: String,
 }
 impl OCRImageBlock {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        top_left_x: impl Into<i64>,
-        top_left_y: impl Into<i64>,
-        bottom_right_x: impl Into<i64>,
-        bottom_right_y: impl Into<i64>,
-        content: impl Into<String>,
-        image_id: impl Into<String>,
-    ) -> Self {
-        Self {
-            top_left_x: top_left_x.into(),
-            top_left_y: top_left_y.into(),
-            bottom_right_x: bottom_right_x.into(),
-            bottom_right_y: bottom_right_y.into(),
-            content: content.into(),
-            confidence_scores: Default::default(),
-            r#type: Default::default(),
-            image_id: image_id.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [top_left_x : i64 => plain, top_left_y : i64 => plain, bottom_right_x : i64 =>
+        plain, bottom_right_y : i64 => plain, content : String => plain, image_id :
+        String => plain] [confidence_scores, r#type]
+    );
     crate::runtime::setters! {
         confidence_scores : OCRBlockConfidenceScores => nullable
     }
@@ -482,25 +368,11 @@ pub struct OCRImageObject {
     pub image_annotation: crate::Nullable<String>,
 }
 impl OCRImageObject {
-    /// Builds a value from its required fields; optional fields start unset. Required
-    /// nullable fields take a value here; set them to `None` to send `null`.
-    pub fn new(
-        id: impl Into<String>,
-        top_left_x: impl Into<i64>,
-        top_left_y: impl Into<i64>,
-        bottom_right_x: impl Into<i64>,
-        bottom_right_y: impl Into<i64>,
-    ) -> Self {
-        Self {
-            id: id.into(),
-            top_left_x: Some(top_left_x.into()),
-            top_left_y: Some(top_left_y.into()),
-            bottom_right_x: Some(bottom_right_x.into()),
-            bottom_right_y: Some(bottom_right_y.into()),
-            image_base64: Default::default(),
-            image_annotation: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        nullable[id : String => plain, top_left_x : i64 => some, top_left_y : i64 =>
+        some, bottom_right_x : i64 => some, bottom_right_y : i64 => some] [image_base64,
+        image_annotation]
+    );
     crate::runtime::setters! {
         image_base64 : String => nullable, image_annotation : String => nullable
     }
@@ -525,24 +397,11 @@ pub struct OCRListBlock {
     pub r#type: OCRListBlockType,
 }
 impl OCRListBlock {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        top_left_x: impl Into<i64>,
-        top_left_y: impl Into<i64>,
-        bottom_right_x: impl Into<i64>,
-        bottom_right_y: impl Into<i64>,
-        content: impl Into<String>,
-    ) -> Self {
-        Self {
-            top_left_x: top_left_x.into(),
-            top_left_y: top_left_y.into(),
-            bottom_right_x: bottom_right_x.into(),
-            bottom_right_y: bottom_right_y.into(),
-            content: content.into(),
-            confidence_scores: Default::default(),
-            r#type: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [top_left_x : i64 => plain, top_left_y : i64 => plain, bottom_right_x : i64 =>
+        plain, bottom_right_y : i64 => plain, content : String => plain]
+        [confidence_scores, r#type]
+    );
     crate::runtime::setters! {
         confidence_scores : OCRBlockConfidenceScores => nullable
     }
@@ -574,17 +433,10 @@ pub struct OCRPageConfidenceScores {
     pub minimum_page_confidence_score: f64,
 }
 impl OCRPageConfidenceScores {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        average_page_confidence_score: impl Into<f64>,
-        minimum_page_confidence_score: impl Into<f64>,
-    ) -> Self {
-        Self {
-            word_confidence_scores: Default::default(),
-            average_page_confidence_score: average_page_confidence_score.into(),
-            minimum_page_confidence_score: minimum_page_confidence_score.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [average_page_confidence_score : f64 => plain, minimum_page_confidence_score :
+        f64 => plain] [word_confidence_scores]
+    );
     crate::runtime::setters! {
         word_confidence_scores : Vec < OCRConfidenceScore > => optional
     }
@@ -601,18 +453,9 @@ pub struct OCRPageDimensions {
     pub width: i64,
 }
 impl OCRPageDimensions {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        dpi: impl Into<i64>,
-        height: impl Into<i64>,
-        width: impl Into<i64>,
-    ) -> Self {
-        Self {
-            dpi: dpi.into(),
-            height: height.into(),
-            width: width.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [dpi : i64 => plain, height : i64 => plain, width : i64 => plain] []
+    );
 }
 /// `#/components/schemas/OCRPageObject`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -646,27 +489,11 @@ pub struct OCRPageObject {
     pub blocks: crate::Nullable<Vec<OCRPageObjectBlocksItem>>,
 }
 impl OCRPageObject {
-    /// Builds a value from its required fields; optional fields start unset. Required
-    /// nullable fields take a value here; set them to `None` to send `null`.
-    pub fn new(
-        index: impl Into<i64>,
-        markdown: impl Into<String>,
-        images: impl Into<Vec<OCRImageObject>>,
-        dimensions: impl Into<OCRPageDimensions>,
-    ) -> Self {
-        Self {
-            index: index.into(),
-            markdown: markdown.into(),
-            images: images.into(),
-            tables: Default::default(),
-            hyperlinks: Default::default(),
-            header: Default::default(),
-            footer: Default::default(),
-            dimensions: Some(dimensions.into()),
-            confidence_scores: Default::default(),
-            blocks: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        nullable[index : i64 => plain, markdown : String => plain, images : Vec <
+        OCRImageObject > => plain, dimensions : OCRPageDimensions => some] [tables,
+        hyperlinks, header, footer, confidence_scores, blocks]
+    );
     crate::runtime::setters! {
         tables : Vec < OCRTableObject > => optional, hyperlinks : Vec < String > =>
         optional, header : String => nullable, footer : String => nullable,
@@ -758,24 +585,11 @@ pub struct OCRReferencesBlock {
     pub r#type: OCRReferencesBlockType,
 }
 impl OCRReferencesBlock {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        top_left_x: impl Into<i64>,
-        top_left_y: impl Into<i64>,
-        bottom_right_x: impl Into<i64>,
-        bottom_right_y: impl Into<i64>,
-        content: impl Into<String>,
-    ) -> Self {
-        Self {
-            top_left_x: top_left_x.into(),
-            top_left_y: top_left_y.into(),
-            bottom_right_x: bottom_right_x.into(),
-            bottom_right_y: bottom_right_y.into(),
-            content: content.into(),
-            confidence_scores: Default::default(),
-            r#type: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [top_left_x : i64 => plain, top_left_y : i64 => plain, bottom_right_x : i64 =>
+        plain, bottom_right_y : i64 => plain, content : String => plain]
+        [confidence_scores, r#type]
+    );
     crate::runtime::setters! {
         confidence_scores : OCRBlockConfidenceScores => nullable
     }
@@ -836,29 +650,12 @@ pub struct OCRRequest {
     >,
 }
 impl OCRRequest {
-    /// Builds a value from its required fields; optional fields start unset. Required
-    /// nullable fields take a value here; set them to `None` to send `null`.
-    pub fn new(
-        model: impl Into<String>,
-        document: impl Into<OCRRequestDocument>,
-    ) -> Self {
-        Self {
-            model: Some(model.into()),
-            document: document.into(),
-            pages: Default::default(),
-            include_image_base64: Default::default(),
-            image_limit: Default::default(),
-            image_min_size: Default::default(),
-            bbox_annotation_format: Default::default(),
-            document_annotation_format: Default::default(),
-            document_annotation_prompt: Default::default(),
-            table_format: Default::default(),
-            extract_header: Default::default(),
-            extract_footer: Default::default(),
-            include_blocks: Default::default(),
-            confidence_scores_granularity: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        nullable[model : String => some, document : OCRRequestDocument => plain] [pages,
+        include_image_base64, image_limit, image_min_size, bbox_annotation_format,
+        document_annotation_format, document_annotation_prompt, table_format,
+        extract_header, extract_footer, include_blocks, confidence_scores_granularity]
+    );
     crate::runtime::setters! {
         pages : OCRRequestPages => nullable, include_image_base64 : bool => nullable,
         image_limit : i64 => nullable, image_min_size : i64 => nullable,
@@ -956,19 +753,10 @@ pub struct OCRResponse {
     pub usage_info: OCRUsageInfo,
 }
 impl OCRResponse {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        pages: impl Into<Vec<OCRPageObject>>,
-        model: impl Into<String>,
-        usage_info: impl Into<OCRUsageInfo>,
-    ) -> Self {
-        Self {
-            pages: pages.into(),
-            model: model.into(),
-            document_annotation: Default::default(),
-            usage_info: usage_info.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [pages : Vec < OCRPageObject > => plain, model : String => plain, usage_info :
+        OCRUsageInfo => plain] [document_annotation]
+    );
     crate::runtime::setters! {
         document_annotation : String => nullable
     }
@@ -993,24 +781,11 @@ pub struct OCRSignatureBlock {
     pub r#type: OCRSignatureBlockType,
 }
 impl OCRSignatureBlock {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        top_left_x: impl Into<i64>,
-        top_left_y: impl Into<i64>,
-        bottom_right_x: impl Into<i64>,
-        bottom_right_y: impl Into<i64>,
-        content: impl Into<String>,
-    ) -> Self {
-        Self {
-            top_left_x: top_left_x.into(),
-            top_left_y: top_left_y.into(),
-            bottom_right_x: bottom_right_x.into(),
-            bottom_right_y: bottom_right_y.into(),
-            content: content.into(),
-            confidence_scores: Default::default(),
-            r#type: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [top_left_x : i64 => plain, top_left_y : i64 => plain, bottom_right_x : i64 =>
+        plain, bottom_right_y : i64 => plain, content : String => plain]
+        [confidence_scores, r#type]
+    );
     crate::runtime::setters! {
         confidence_scores : OCRBlockConfidenceScores => nullable
     }
@@ -1042,25 +817,11 @@ pub struct OCRTableBlock {
     pub table_id: crate::Nullable<String>,
 }
 impl OCRTableBlock {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        top_left_x: impl Into<i64>,
-        top_left_y: impl Into<i64>,
-        bottom_right_x: impl Into<i64>,
-        bottom_right_y: impl Into<i64>,
-        content: impl Into<String>,
-    ) -> Self {
-        Self {
-            top_left_x: top_left_x.into(),
-            top_left_y: top_left_y.into(),
-            bottom_right_x: bottom_right_x.into(),
-            bottom_right_y: bottom_right_y.into(),
-            content: content.into(),
-            confidence_scores: Default::default(),
-            r#type: Default::default(),
-            table_id: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [top_left_x : i64 => plain, top_left_y : i64 => plain, bottom_right_x : i64 =>
+        plain, bottom_right_y : i64 => plain, content : String => plain]
+        [confidence_scores, r#type, table_id]
+    );
     crate::runtime::setters! {
         confidence_scores : OCRBlockConfidenceScores => nullable, table_id : String =>
         nullable
@@ -1085,19 +846,10 @@ pub struct OCRTableObject {
     pub word_confidence_scores: crate::Nullable<Vec<OCRConfidenceScore>>,
 }
 impl OCRTableObject {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        id: impl Into<String>,
-        content: impl Into<String>,
-        format: impl Into<OCRRequestTableFormat>,
-    ) -> Self {
-        Self {
-            id: id.into(),
-            content: content.into(),
-            format: format.into(),
-            word_confidence_scores: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [id : String => plain, content : String => plain, format : OCRRequestTableFormat
+        => plain] [word_confidence_scores]
+    );
     crate::runtime::setters! {
         word_confidence_scores : Vec < OCRConfidenceScore > => nullable
     }
@@ -1122,24 +874,11 @@ pub struct OCRTextBlock {
     pub r#type: OCRTextBlockType,
 }
 impl OCRTextBlock {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        top_left_x: impl Into<i64>,
-        top_left_y: impl Into<i64>,
-        bottom_right_x: impl Into<i64>,
-        bottom_right_y: impl Into<i64>,
-        content: impl Into<String>,
-    ) -> Self {
-        Self {
-            top_left_x: top_left_x.into(),
-            top_left_y: top_left_y.into(),
-            bottom_right_x: bottom_right_x.into(),
-            bottom_right_y: bottom_right_y.into(),
-            content: content.into(),
-            confidence_scores: Default::default(),
-            r#type: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [top_left_x : i64 => plain, top_left_y : i64 => plain, bottom_right_x : i64 =>
+        plain, bottom_right_y : i64 => plain, content : String => plain]
+        [confidence_scores, r#type]
+    );
     crate::runtime::setters! {
         confidence_scores : OCRBlockConfidenceScores => nullable
     }
@@ -1168,24 +907,11 @@ pub struct OCRTitleBlock {
     pub r#type: OCRTitleBlockType,
 }
 impl OCRTitleBlock {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        top_left_x: impl Into<i64>,
-        top_left_y: impl Into<i64>,
-        bottom_right_x: impl Into<i64>,
-        bottom_right_y: impl Into<i64>,
-        content: impl Into<String>,
-    ) -> Self {
-        Self {
-            top_left_x: top_left_x.into(),
-            top_left_y: top_left_y.into(),
-            bottom_right_x: bottom_right_x.into(),
-            bottom_right_y: bottom_right_y.into(),
-            content: content.into(),
-            confidence_scores: Default::default(),
-            r#type: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [top_left_x : i64 => plain, top_left_y : i64 => plain, bottom_right_x : i64 =>
+        plain, bottom_right_y : i64 => plain, content : String => plain]
+        [confidence_scores, r#type]
+    );
     crate::runtime::setters! {
         confidence_scores : OCRBlockConfidenceScores => nullable
     }
@@ -1205,13 +931,7 @@ pub struct OCRUsageInfo {
     pub doc_size_bytes: crate::Nullable<i64>,
 }
 impl OCRUsageInfo {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(pages_processed: impl Into<i64>) -> Self {
-        Self {
-            pages_processed: pages_processed.into(),
-            doc_size_bytes: Default::default(),
-        }
-    }
+    crate::runtime::constructor!([pages_processed : i64 => plain] [doc_size_bytes]);
     crate::runtime::setters! {
         doc_size_bytes : i64 => nullable
     }
@@ -1247,10 +967,7 @@ pub struct ObservabilityError {
     pub detail: ObservabilityErrorDetail,
 }
 impl ObservabilityError {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(detail: impl Into<ObservabilityErrorDetail>) -> Self {
-        Self { detail: detail.into() }
-    }
+    crate::runtime::constructor!([detail : ObservabilityErrorDetail => plain] []);
 }
 /// `#/components/schemas/ObservabilityErrorCode`
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -1401,17 +1118,10 @@ pub struct ObservabilityErrorDetail {
     pub error_code: Option<ObservabilityErrorCode>,
 }
 impl ObservabilityErrorDetail {
-    /// Builds a value from its required fields; optional fields start unset. Required
-    /// nullable fields take a value here; set them to `None` to send `null`.
-    pub fn new(
-        message: impl Into<String>,
-        error_code: impl Into<ObservabilityErrorCode>,
-    ) -> Self {
-        Self {
-            message: message.into(),
-            error_code: Some(error_code.into()),
-        }
-    }
+    crate::runtime::constructor!(
+        nullable[message : String => plain, error_code : ObservabilityErrorCode => some]
+        []
+    );
 }
 /// `#/components/schemas/OrderByClause`
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -1423,13 +1133,7 @@ pub struct OrderByClause {
     pub direction: Option<OrderByClauseDirection>,
 }
 impl OrderByClause {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(field: impl Into<String>) -> Self {
-        Self {
-            field: field.into(),
-            direction: Default::default(),
-        }
-    }
+    crate::runtime::constructor!([field : String => plain] [direction]);
     crate::runtime::setters! {
         direction : OrderByClauseDirection => optional
     }
@@ -1461,23 +1165,11 @@ pub struct OrganizationAdminUsersOUT {
     pub page_size: Option<i64>,
 }
 impl OrganizationAdminUsersOUT {
-    /// Builds a value from its required fields; optional fields start unset. Required
-    /// nullable fields take a value here; set them to `None` to send `null`.
-    pub fn new(
-        members: impl Into<Vec<AdminOrganizationMemberOUT>>,
-        invites: impl Into<Vec<OrganizationInviteOUT>>,
-        total: impl Into<i64>,
-        page: impl Into<i64>,
-        page_size: impl Into<i64>,
-    ) -> Self {
-        Self {
-            members: members.into(),
-            invites: invites.into(),
-            total: Some(total.into()),
-            page: Some(page.into()),
-            page_size: Some(page_size.into()),
-        }
-    }
+    crate::runtime::constructor!(
+        nullable[members : Vec < AdminOrganizationMemberOUT > => plain, invites : Vec <
+        OrganizationInviteOUT > => plain, total : i64 => some, page : i64 => some,
+        page_size : i64 => some] []
+    );
 }
 /// `#/components/schemas/OrganizationInviteIN`
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -1522,21 +1214,11 @@ pub struct OrganizationInviteIN {
 }
 #[allow(deprecated)]
 impl OrganizationInviteIN {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(email: impl Into<String>) -> Self {
-        Self {
-            role_names: Default::default(),
-            roles: Default::default(),
-            role_name: Default::default(),
-            role: Default::default(),
-            email: email.into(),
-            subscription_type: Default::default(),
-            subscription_types: Default::default(),
-            subscription_seat_automatic_granting: Default::default(),
-            email_language: Default::default(),
-            workspace_uuids: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [email : String => plain] [role_names, roles, role_name, role, subscription_type,
+        subscription_types, subscription_seat_automatic_granting, email_language,
+        workspace_uuids]
+    );
     crate::runtime::setters! {
         role_names : Vec < OrganizationMemberCreateRoleNamesItem > => nullable, roles :
         AdminOrganizationMemberOUTRawRoles => nullable, #[deprecated] role_name :
@@ -1608,25 +1290,11 @@ pub struct OrganizationInviteOUT {
 }
 #[allow(deprecated)]
 impl OrganizationInviteOUT {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        uuid: impl Into<String>,
-        raw_roles: impl Into<AdminOrganizationMemberOUTRawRoles>,
-        raw_role: impl Into<AdminOrganizationMemberOUTRawRole>,
-        email: impl Into<String>,
-        expired: impl Into<bool>,
-        created_at: impl Into<String>,
-    ) -> Self {
-        Self {
-            uuid: uuid.into(),
-            raw_roles: raw_roles.into(),
-            raw_role: raw_role.into(),
-            email: email.into(),
-            expired: expired.into(),
-            created_at: created_at.into(),
-            workspace_uuids: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [uuid : String => plain, raw_roles : AdminOrganizationMemberOUTRawRoles => plain,
+        raw_role : AdminOrganizationMemberOUTRawRole => plain, email : String => plain,
+        expired : bool => plain, created_at : String => plain] [workspace_uuids]
+    );
     crate::runtime::setters! {
         workspace_uuids : Vec < String > => optional
     }
@@ -1644,17 +1312,10 @@ pub struct OrganizationInvitesCreateOUT {
     pub invited_members_count: crate::Nullable<i64>,
 }
 impl OrganizationInvitesCreateOUT {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        invalid_emails: impl Into<Vec<String>>,
-        already_members: impl Into<Vec<String>>,
-    ) -> Self {
-        Self {
-            invalid_emails: invalid_emails.into(),
-            already_members: already_members.into(),
-            invited_members_count: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [invalid_emails : Vec < String > => plain, already_members : Vec < String > =>
+        plain] [invited_members_count]
+    );
     crate::runtime::setters! {
         invited_members_count : i64 => nullable
     }
@@ -1690,23 +1351,10 @@ pub struct OrganizationMemberCreate {
 }
 #[allow(deprecated)]
 impl OrganizationMemberCreate {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        email: impl Into<String>,
-        first_name: impl Into<String>,
-        last_name: impl Into<String>,
-    ) -> Self {
-        Self {
-            role_names: Default::default(),
-            roles: Default::default(),
-            role_name: Default::default(),
-            role: Default::default(),
-            email: email.into(),
-            first_name: first_name.into(),
-            last_name: last_name.into(),
-            subscription_types: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [email : String => plain, first_name : String => plain, last_name : String =>
+        plain] [role_names, roles, role_name, role, subscription_types]
+    );
     crate::runtime::setters! {
         role_names : Vec < OrganizationMemberCreateRoleNamesItem > => nullable, roles :
         AdminOrganizationMemberOUTRawRoles => nullable, #[deprecated] role_name :
@@ -1750,21 +1398,11 @@ pub struct OrganizationUserInviteOUT {
 }
 #[allow(deprecated)]
 impl OrganizationUserInviteOUT {
-    /// Builds a value from its required fields; optional fields start unset. Required
-    /// nullable fields take a value here; set them to `None` to send `null`.
-    pub fn new(
-        invite_uuid: impl Into<String>,
-        email: impl Into<String>,
-        roles: impl Into<AdminOrganizationMemberOUTRawRoles>,
-        role: impl Into<AdminOrganizationMemberOUTRawRole>,
-    ) -> Self {
-        Self {
-            invite_uuid: invite_uuid.into(),
-            email: Some(email.into()),
-            roles: roles.into(),
-            role: role.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        nullable[invite_uuid : String => plain, email : String => some, roles :
+        AdminOrganizationMemberOUTRawRoles => plain, role :
+        AdminOrganizationMemberOUTRawRole => plain] []
+    );
 }
 /// `#/components/schemas/OrganizationUsersCreateOUT`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -1776,16 +1414,10 @@ pub struct OrganizationUsersCreateOUT {
     pub email_to_user_id: std::collections::BTreeMap<String, String>,
 }
 impl OrganizationUsersCreateOUT {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        invalid_emails: impl Into<Vec<String>>,
-        email_to_user_id: impl Into<std::collections::BTreeMap<String, String>>,
-    ) -> Self {
-        Self {
-            invalid_emails: invalid_emails.into(),
-            email_to_user_id: email_to_user_id.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [invalid_emails : Vec < String > => plain, email_to_user_id :
+        std::collections::BTreeMap < String, String > => plain] []
+    );
 }
 /// `#/components/schemas/OtelFieldDefinition`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -1800,23 +1432,12 @@ pub struct OtelFieldDefinition {
     pub supported_aggregations: Vec<MetricAggregation>,
 }
 impl OtelFieldDefinition {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        name: impl Into<String>,
-        label: impl Into<String>,
-        r#type: impl Into<BaseFieldDefinitionType>,
-        supported_operators: impl Into<Vec<OtelFieldDefinitionSupportedOperatorsItem>>,
-        supported_aggregations: impl Into<Vec<MetricAggregation>>,
-    ) -> Self {
-        Self {
-            name: name.into(),
-            label: label.into(),
-            r#type: r#type.into(),
-            group: Default::default(),
-            supported_operators: supported_operators.into(),
-            supported_aggregations: supported_aggregations.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [name : String => plain, label : String => plain, r#type :
+        BaseFieldDefinitionType => plain, supported_operators : Vec <
+        OtelFieldDefinitionSupportedOperatorsItem > => plain, supported_aggregations :
+        Vec < MetricAggregation > => plain] [group]
+    );
     crate::runtime::setters! {
         group : String => nullable
     }

@@ -9,16 +9,9 @@ pub struct PaginatedConnectors {
     pub pagination: PaginationResponse,
 }
 impl PaginatedConnectors {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        items: impl Into<Vec<Connector>>,
-        pagination: impl Into<PaginationResponse>,
-    ) -> Self {
-        Self {
-            items: items.into(),
-            pagination: pagination.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [items : Vec < Connector > => plain, pagination : PaginationResponse => plain] []
+    );
 }
 /// `#/components/schemas/PaginatedResultCampaignPreview`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -33,15 +26,7 @@ pub struct PaginatedResultCampaignPreview {
     pub previous: crate::Nullable<String>,
 }
 impl PaginatedResultCampaignPreview {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(count: impl Into<i64>) -> Self {
-        Self {
-            results: Default::default(),
-            count: count.into(),
-            next: Default::default(),
-            previous: Default::default(),
-        }
-    }
+    crate::runtime::constructor!([count : i64 => plain] [results, next, previous]);
     crate::runtime::setters! {
         results : Vec < Campaign > => optional, next : String => nullable, previous :
         String => nullable
@@ -60,15 +45,7 @@ pub struct PaginatedResultChatCompletionEventPreview {
     pub previous: crate::Nullable<String>,
 }
 impl PaginatedResultChatCompletionEventPreview {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(count: impl Into<i64>) -> Self {
-        Self {
-            results: Default::default(),
-            count: count.into(),
-            next: Default::default(),
-            previous: Default::default(),
-        }
-    }
+    crate::runtime::constructor!([count : i64 => plain] [results, next, previous]);
     crate::runtime::setters! {
         results : Vec < ChatCompletionEventPreview > => optional, next : String =>
         nullable, previous : String => nullable
@@ -87,15 +64,7 @@ pub struct PaginatedResultDatasetImportTask {
     pub previous: crate::Nullable<String>,
 }
 impl PaginatedResultDatasetImportTask {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(count: impl Into<i64>) -> Self {
-        Self {
-            results: Default::default(),
-            count: count.into(),
-            next: Default::default(),
-            previous: Default::default(),
-        }
-    }
+    crate::runtime::constructor!([count : i64 => plain] [results, next, previous]);
     crate::runtime::setters! {
         results : Vec < DatasetImportTask > => optional, next : String => nullable,
         previous : String => nullable
@@ -114,15 +83,7 @@ pub struct PaginatedResultDatasetPreview {
     pub previous: crate::Nullable<String>,
 }
 impl PaginatedResultDatasetPreview {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(count: impl Into<i64>) -> Self {
-        Self {
-            results: Default::default(),
-            count: count.into(),
-            next: Default::default(),
-            previous: Default::default(),
-        }
-    }
+    crate::runtime::constructor!([count : i64 => plain] [results, next, previous]);
     crate::runtime::setters! {
         results : Vec < DatasetPreview > => optional, next : String => nullable, previous
         : String => nullable
@@ -141,15 +102,7 @@ pub struct PaginatedResultDatasetRecord {
     pub previous: crate::Nullable<String>,
 }
 impl PaginatedResultDatasetRecord {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(count: impl Into<i64>) -> Self {
-        Self {
-            results: Default::default(),
-            count: count.into(),
-            next: Default::default(),
-            previous: Default::default(),
-        }
-    }
+    crate::runtime::constructor!([count : i64 => plain] [results, next, previous]);
     crate::runtime::setters! {
         results : Vec < DatasetRecord > => optional, next : String => nullable, previous
         : String => nullable
@@ -168,15 +121,7 @@ pub struct PaginatedResultJudgePreview {
     pub previous: crate::Nullable<String>,
 }
 impl PaginatedResultJudgePreview {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(count: impl Into<i64>) -> Self {
-        Self {
-            results: Default::default(),
-            count: count.into(),
-            next: Default::default(),
-            previous: Default::default(),
-        }
-    }
+    crate::runtime::constructor!([count : i64 => plain] [results, next, previous]);
     crate::runtime::setters! {
         results : Vec < Judge > => optional, next : String => nullable, previous : String
         => nullable
@@ -193,22 +138,10 @@ pub struct PaginationInfo {
     pub has_more: bool,
 }
 impl PaginationInfo {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        total_items: impl Into<i64>,
-        total_pages: impl Into<i64>,
-        current_page: impl Into<i64>,
-        page_size: impl Into<i64>,
-        has_more: impl Into<bool>,
-    ) -> Self {
-        Self {
-            total_items: total_items.into(),
-            total_pages: total_pages.into(),
-            current_page: current_page.into(),
-            page_size: page_size.into(),
-            has_more: has_more.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [total_items : i64 => plain, total_pages : i64 => plain, current_page : i64 =>
+        plain, page_size : i64 => plain, has_more : bool => plain] []
+    );
 }
 /// `#/components/schemas/PaginationResponse`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -219,13 +152,7 @@ pub struct PaginationResponse {
     pub page_size: i64,
 }
 impl PaginationResponse {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(page_size: impl Into<i64>) -> Self {
-        Self {
-            next_cursor: Default::default(),
-            page_size: page_size.into(),
-        }
-    }
+    crate::runtime::constructor!([page_size : i64 => plain] [next_cursor]);
     crate::runtime::setters! {
         next_cursor : String => nullable
     }
@@ -349,25 +276,11 @@ pub struct PriceData {
     pub price: PriceDataPrice,
 }
 impl PriceData {
-    /// Builds a value from its required fields; optional fields start unset. Required
-    /// nullable fields take a value here; set them to `None` to send `null`.
-    pub fn new(
-        event_type: impl Into<LagoEventType>,
-        billing_metric: impl Into<String>,
-        billing_group: impl Into<String>,
-        api_zone: impl Into<ApiZone>,
-        service_tier: impl Into<ServiceTier>,
-        price: impl Into<PriceDataPrice>,
-    ) -> Self {
-        Self {
-            event_type: Some(event_type.into()),
-            billing_metric: billing_metric.into(),
-            billing_group: billing_group.into(),
-            api_zone: api_zone.into(),
-            service_tier: service_tier.into(),
-            price: price.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        nullable[event_type : LagoEventType => some, billing_metric : String => plain,
+        billing_group : String => plain, api_zone : ApiZone => plain, service_tier :
+        ServiceTier => plain, price : PriceDataPrice => plain] []
+    );
 }
 /// Unit price for the billing metric.
 #[derive(Debug, Clone, PartialEq)]
@@ -423,18 +336,10 @@ pub struct ProcessingStatus {
 }
 #[allow(deprecated)]
 impl ProcessingStatus {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        document_id: impl Into<String>,
-        process_status: impl Into<ProcessStatus>,
-        processing_status: impl Into<String>,
-    ) -> Self {
-        Self {
-            document_id: document_id.into(),
-            process_status: process_status.into(),
-            processing_status: processing_status.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [document_id : String => plain, process_status : ProcessStatus => plain,
+        processing_status : String => plain] []
+    );
 }
 /// `#/components/schemas/Prompt`
 #[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
@@ -498,15 +403,9 @@ pub struct PromptArgument {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 impl PromptArgument {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(name: impl Into<String>) -> Self {
-        Self {
-            name: name.into(),
-            description: Default::default(),
-            required: Default::default(),
-            additional_properties: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [name : String => plain] [description, required, additional_properties]
+    );
     crate::runtime::setters! {
         description : String => nullable, required : bool => nullable
     }
@@ -521,13 +420,7 @@ pub struct PromptDefinition {
     pub variables: Option<Vec<PromptVariable>>,
 }
 impl PromptDefinition {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(content: impl Into<String>) -> Self {
-        Self {
-            content: content.into(),
-            variables: Default::default(),
-        }
-    }
+    crate::runtime::constructor!([content : String => plain] [variables]);
     crate::runtime::setters! {
         variables : Vec < PromptVariable > => optional
     }
@@ -619,14 +512,9 @@ pub struct PromptsCreateVersionBody {
     pub aliases: Option<Vec<String>>,
 }
 impl PromptsCreateVersionBody {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(definition: impl Into<PromptDefinition>) -> Self {
-        Self {
-            definition: definition.into(),
-            notes: Default::default(),
-            aliases: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [definition : PromptDefinition => plain] [notes, aliases]
+    );
     crate::runtime::setters! {
         notes : String => nullable, aliases : Vec < String > => optional
     }
@@ -686,19 +574,10 @@ pub struct PublicAuthenticationMethod {
     pub oauth2_server_metadata: crate::Nullable<ExtendedOAuthServerMetadata>,
 }
 impl PublicAuthenticationMethod {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        method_type: impl Into<OutboundAuthenticationType>,
-        has_default_credentials: impl Into<bool>,
-    ) -> Self {
-        Self {
-            method_type: method_type.into(),
-            headers: Default::default(),
-            global_headers: Default::default(),
-            has_default_credentials: has_default_credentials.into(),
-            oauth2_server_metadata: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [method_type : OutboundAuthenticationType => plain, has_default_credentials :
+        bool => plain] [headers, global_headers, oauth2_server_metadata]
+    );
     crate::runtime::setters! {
         headers : Vec < ConnectorAuthenticationHeader > => nullable, global_headers :
         std::collections::BTreeMap < String, GlobalHeaderValue > => optional,
@@ -738,17 +617,10 @@ pub struct PublicConnectorExecutionData {
     pub use_connectors_gateway: Option<bool>,
 }
 impl PublicConnectorExecutionData {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        integrations: impl Into<Vec<PublicExecutionConnector>>,
-        tools: impl Into<Vec<ExecutionTool>>,
-    ) -> Self {
-        Self {
-            integrations: integrations.into(),
-            tools: tools.into(),
-            use_connectors_gateway: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [integrations : Vec < PublicExecutionConnector > => plain, tools : Vec <
+        ExecutionTool > => plain] [use_connectors_gateway]
+    );
     crate::runtime::setters! {
         use_connectors_gateway : bool => optional
     }
@@ -774,17 +646,10 @@ pub struct PublicExecutionConnectionConfig {
     pub hosted_internally: Option<bool>,
 }
 impl PublicExecutionConnectionConfig {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(r#type: impl Into<ConnectionConfigType>) -> Self {
-        Self {
-            r#type: r#type.into(),
-            server: Default::default(),
-            name: Default::default(),
-            id: Default::default(),
-            tool_configuration: Default::default(),
-            hosted_internally: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [r#type : ConnectionConfigType => plain] [server, name, id, tool_configuration,
+        hosted_internally]
+    );
     crate::runtime::setters! {
         server : String => nullable, name : String => nullable, id : String => nullable,
         tool_configuration : ToolExecutionConfiguration => nullable, hosted_internally :
@@ -801,19 +666,10 @@ pub struct PublicExecutionConnector {
     pub connection_config: Option<PublicExecutionConnectionConfig>,
 }
 impl PublicExecutionConnector {
-    /// Builds a value from its required fields; optional fields start unset. Required
-    /// nullable fields take a value here; set them to `None` to send `null`.
-    pub fn new(
-        id: impl Into<String>,
-        name: impl Into<String>,
-        connection_config: impl Into<PublicExecutionConnectionConfig>,
-    ) -> Self {
-        Self {
-            id: id.into(),
-            name: name.into(),
-            connection_config: Some(connection_config.into()),
-        }
-    }
+    crate::runtime::constructor!(
+        nullable[id : String => plain, name : String => plain, connection_config :
+        PublicExecutionConnectionConfig => some] []
+    );
 }
 /// Credentials-free projection of ExecutionEnv for the public /connectors/mistral response.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -824,18 +680,10 @@ pub struct PublicExecutionEnv {
     pub errors: Vec<String>,
 }
 impl PublicExecutionEnv {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        tools: impl Into<Vec<Tool>>,
-        tool_execution_data: impl Into<PublicConnectorExecutionData>,
-        errors: impl Into<Vec<String>>,
-    ) -> Self {
-        Self {
-            tools: tools.into(),
-            tool_execution_data: tool_execution_data.into(),
-            errors: errors.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [tools : Vec < Tool > => plain, tool_execution_data :
+        PublicConnectorExecutionData => plain, errors : Vec < String > => plain] []
+    );
 }
 /// Visibility options available to public API callers.
 ///

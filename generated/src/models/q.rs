@@ -19,18 +19,10 @@ pub struct QueryDefinition {
     >,
 }
 impl QueryDefinition {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        name: impl Into<String>,
-        input_schema: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        Self {
-            name: name.into(),
-            description: Default::default(),
-            input_schema: input_schema.into(),
-            output_schema: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [name : String => plain, input_schema : std::collections::BTreeMap < String,
+        serde_json::Value > => plain] [description, output_schema]
+    );
     crate::runtime::setters! {
         description : String => nullable, output_schema : std::collections::BTreeMap <
         String, serde_json::Value > => nullable
@@ -47,13 +39,7 @@ pub struct QueryInvocationBody {
     pub input: crate::Nullable<QueryInvocationBodyInput>,
 }
 impl QueryInvocationBody {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(name: impl Into<String>) -> Self {
-        Self {
-            name: name.into(),
-            input: Default::default(),
-        }
-    }
+    crate::runtime::constructor!([name : String => plain] [input]);
     crate::runtime::setters! {
         input : QueryInvocationBodyInput => nullable
     }
@@ -86,14 +72,7 @@ pub struct QueryWorkflowResponse {
     pub result: serde_json::Value,
 }
 impl QueryWorkflowResponse {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        query_name: impl Into<String>,
-        result: impl Into<serde_json::Value>,
-    ) -> Self {
-        Self {
-            query_name: query_name.into(),
-            result: result.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [query_name : String => plain, result : serde_json::Value => plain] []
+    );
 }

@@ -11,18 +11,10 @@ pub struct RateLimitsOUT {
     pub tokens_limits_by_model: std::collections::BTreeMap<String, TokenLimitsByModel>,
 }
 impl RateLimitsOUT {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        requests_per_second: impl Into<i64>,
-        tokens_limits_by_model: impl Into<
-            std::collections::BTreeMap<String, TokenLimitsByModel>,
-        >,
-    ) -> Self {
-        Self {
-            requests_per_second: requests_per_second.into(),
-            tokens_limits_by_model: tokens_limits_by_model.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [requests_per_second : i64 => plain, tokens_limits_by_model :
+        std::collections::BTreeMap < String, TokenLimitsByModel > => plain] []
+    );
 }
 /// `#/components/schemas/ReasoningEffort`
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -57,13 +49,9 @@ pub struct ReferenceChunk {
     pub reference_ids: Vec<ReferenceChunkReferenceIdsItem>,
 }
 impl ReferenceChunk {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(reference_ids: impl Into<Vec<ReferenceChunkReferenceIdsItem>>) -> Self {
-        Self {
-            r#type: Default::default(),
-            reference_ids: reference_ids.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [reference_ids : Vec < ReferenceChunkReferenceIdsItem > => plain] [r#type]
+    );
 }
 /// `#/components/schemas/ReferenceChunk/properties/reference_ids/items`
 #[derive(Debug, Clone, PartialEq)]
@@ -93,17 +81,10 @@ pub struct RegisterDeploymentRequestDeployment {
     pub deployment: RegisterDeploymentRequestDeploymentDeployment,
 }
 impl RegisterDeploymentRequestDeployment {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        name: impl Into<String>,
-        deployment: impl Into<RegisterDeploymentRequestDeploymentDeployment>,
-    ) -> Self {
-        Self {
-            name: name.into(),
-            status: Default::default(),
-            deployment: deployment.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [name : String => plain, deployment :
+        RegisterDeploymentRequestDeploymentDeployment => plain] [status]
+    );
     crate::runtime::setters! {
         status : GetDeploymentSummariesResponseDeploymentStatus => optional
     }
@@ -144,19 +125,11 @@ pub struct RegisterDeploymentRequestVespaDeployment {
     pub query_url: String,
 }
 impl RegisterDeploymentRequestVespaDeployment {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        vespa_version: impl Into<String>,
-        indexes: impl Into<Vec<RegisterDeploymentRequestVespaIndex>>,
-        query_url: impl Into<String>,
-    ) -> Self {
-        Self {
-            r#type: Default::default(),
-            vespa_version: vespa_version.into(),
-            indexes: indexes.into(),
-            query_url: query_url.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [vespa_version : String => plain, indexes : Vec <
+        RegisterDeploymentRequestVespaIndex > => plain, query_url : String => plain]
+        [r#type]
+    );
 }
 /// `#/components/schemas/RegisterDeploymentRequestVespaDeployment/properties/type`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -174,25 +147,11 @@ pub struct RegisterDeploymentRequestVespaField {
     pub multidimensional: bool,
 }
 impl RegisterDeploymentRequestVespaField {
-    /// Builds a value from its required fields; optional fields start unset. Required
-    /// nullable fields take a value here; set them to `None` to send `null`.
-    pub fn new(
-        name: impl Into<String>,
-        r#type: impl Into<SchemaFieldDataType>,
-        storage: impl Into<SchemaFieldStorage>,
-        ranking: impl Into<SchemaFieldRankingType>,
-        index_type: impl Into<SchemaFieldIndex>,
-        multidimensional: impl Into<bool>,
-    ) -> Self {
-        Self {
-            name: name.into(),
-            r#type: r#type.into(),
-            storage: storage.into(),
-            ranking: ranking.into(),
-            index_type: Some(index_type.into()),
-            multidimensional: multidimensional.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        nullable[name : String => plain, r#type : SchemaFieldDataType => plain, storage :
+        SchemaFieldStorage => plain, ranking : SchemaFieldRankingType => plain,
+        index_type : SchemaFieldIndex => some, multidimensional : bool => plain] []
+    );
 }
 /// `#/components/schemas/RegisterDeploymentRequestVespaIndex`
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -203,18 +162,10 @@ pub struct RegisterDeploymentRequestVespaIndex {
     pub sd: String,
 }
 impl RegisterDeploymentRequestVespaIndex {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        name: impl Into<String>,
-        fields: impl Into<Vec<RegisterDeploymentRequestVespaField>>,
-        sd: impl Into<String>,
-    ) -> Self {
-        Self {
-            name: name.into(),
-            fields: fields.into(),
-            sd: sd.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [name : String => plain, fields : Vec < RegisterDeploymentRequestVespaField > =>
+        plain, sd : String => plain] []
+    );
 }
 /// `#/components/schemas/RegisterSearchIndexResponseIndex`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -224,10 +175,7 @@ pub struct RegisterSearchIndexResponseIndex {
     pub id: String,
 }
 impl RegisterSearchIndexResponseIndex {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(id: impl Into<String>) -> Self {
-        Self { id: id.into() }
-    }
+    crate::runtime::constructor!([id : String => plain] []);
 }
 /// `#/components/schemas/RegistrySharingScope`
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -253,10 +201,7 @@ pub struct RemoveWorkspaceMembersIN {
     pub members: Vec<BaseWorkspaceMemberIN>,
 }
 impl RemoveWorkspaceMembersIN {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(members: impl Into<Vec<BaseWorkspaceMemberIN>>) -> Self {
-        Self { members: members.into() }
-    }
+    crate::runtime::constructor!([members : Vec < BaseWorkspaceMemberIN > => plain] []);
 }
 /// `#/components/schemas/RemoveWorkspaceMembersOUT`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -271,13 +216,9 @@ pub struct RemoveWorkspaceMembersOUT {
     pub not_deleted_members: crate::Nullable<Vec<String>>,
 }
 impl RemoveWorkspaceMembersOUT {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(deleted_members_count: impl Into<i64>) -> Self {
-        Self {
-            deleted_members_count: deleted_members_count.into(),
-            not_deleted_members: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [deleted_members_count : i64 => plain] [not_deleted_members]
+    );
     crate::runtime::setters! {
         not_deleted_members : Vec < String > => nullable
     }
@@ -332,15 +273,9 @@ pub struct ResetInvocationBody {
     pub exclude_updates: Option<bool>,
 }
 impl ResetInvocationBody {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(event_id: impl Into<i64>) -> Self {
-        Self {
-            event_id: event_id.into(),
-            reason: Default::default(),
-            exclude_signals: Default::default(),
-            exclude_updates: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [event_id : i64 => plain] [reason, exclude_signals, exclude_updates]
+    );
     crate::runtime::setters! {
         reason : String => nullable, exclude_signals : bool => optional, exclude_updates
         : bool => optional
@@ -384,22 +319,10 @@ pub struct ResourceLink {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 impl ResourceLink {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(name: impl Into<String>, uri: impl Into<String>) -> Self {
-        Self {
-            name: name.into(),
-            title: Default::default(),
-            uri: uri.into(),
-            description: Default::default(),
-            mime_type: Default::default(),
-            size: Default::default(),
-            icons: Default::default(),
-            annotations: Default::default(),
-            meta: Default::default(),
-            r#type: Default::default(),
-            additional_properties: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [name : String => plain, uri : String => plain] [title, description, mime_type,
+        size, icons, annotations, meta, r#type, additional_properties]
+    );
     crate::runtime::setters! {
         title : String => nullable, description : String => nullable, mime_type : String
         => nullable, size : i64 => nullable, icons : Vec < MCPServerIcon > => nullable,
@@ -482,14 +405,9 @@ pub struct ResponseDoneEvent {
     pub usage: ConversationUsageInfo,
 }
 impl ResponseDoneEvent {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(usage: impl Into<ConversationUsageInfo>) -> Self {
-        Self {
-            r#type: Default::default(),
-            created_at: Default::default(),
-            usage: usage.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [usage : ConversationUsageInfo => plain] [r#type, created_at]
+    );
     crate::runtime::setters! {
         created_at : String => optional
     }
@@ -513,15 +431,9 @@ pub struct ResponseErrorEvent {
     pub code: i64,
 }
 impl ResponseErrorEvent {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(message: impl Into<String>, code: impl Into<i64>) -> Self {
-        Self {
-            r#type: Default::default(),
-            created_at: Default::default(),
-            message: message.into(),
-            code: code.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [message : String => plain, code : i64 => plain] [r#type, created_at]
+    );
     crate::runtime::setters! {
         created_at : String => optional
     }
@@ -574,14 +486,9 @@ pub struct ResponseStartedEvent {
     pub conversation_id: String,
 }
 impl ResponseStartedEvent {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(conversation_id: impl Into<String>) -> Self {
-        Self {
-            r#type: Default::default(),
-            created_at: Default::default(),
-            conversation_id: conversation_id.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [conversation_id : String => plain] [r#type, created_at]
+    );
     crate::runtime::setters! {
         created_at : String => optional
     }
@@ -624,20 +531,10 @@ pub struct RestartConversationRequest {
     pub agent_version: crate::Nullable<ValidationErrorLocItem>,
 }
 impl RestartConversationRequest {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(from_entry_id: impl Into<String>) -> Self {
-        Self {
-            inputs: Default::default(),
-            stream: Default::default(),
-            store: Default::default(),
-            handoff_execution: Default::default(),
-            completion_args: Default::default(),
-            guardrails: Default::default(),
-            metadata: Default::default(),
-            from_entry_id: from_entry_id.into(),
-            agent_version: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [from_entry_id : String => plain] [inputs, stream, store, handoff_execution,
+        completion_args, guardrails, metadata, agent_version]
+    );
     crate::runtime::setters! {
         inputs : ConversationInputs => optional, stream : bool => optional, store : bool
         => optional, handoff_execution : ConversationAppendRequestHandoffExecution =>
@@ -662,20 +559,10 @@ pub struct RoleOut {
     pub is_custom_role: bool,
 }
 impl RoleOut {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        name: impl Into<String>,
-        uuid: impl Into<String>,
-        description: impl Into<String>,
-        is_custom_role: impl Into<bool>,
-    ) -> Self {
-        Self {
-            name: name.into(),
-            uuid: uuid.into(),
-            description: description.into(),
-            is_custom_role: is_custom_role.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [name : String => plain, uuid : String => plain, description : String => plain,
+        is_custom_role : bool => plain] []
+    );
 }
 /// `#/components/schemas/Roles`
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -704,16 +591,10 @@ pub struct RolesOut {
     pub organization_roles: Vec<RoleOut>,
 }
 impl RolesOut {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        workspace_roles: impl Into<Vec<RoleOut>>,
-        organization_roles: impl Into<Vec<RoleOut>>,
-    ) -> Self {
-        Self {
-            workspace_roles: workspace_roles.into(),
-            organization_roles: organization_roles.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [workspace_roles : Vec < RoleOut > => plain, organization_roles : Vec < RoleOut >
+        => plain] []
+    );
 }
 /// Capability for root operations.
 #[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]

@@ -94,10 +94,7 @@ pub struct ScalarMetric {
     pub value: ScalarMetricValue,
 }
 impl ScalarMetric {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(value: impl Into<ScalarMetricValue>) -> Self {
-        Self { value: value.into() }
-    }
+    crate::runtime::constructor!([value : ScalarMetricValue => plain] []);
 }
 /// `#/components/schemas/ScalarMetric/properties/value`
 #[derive(Debug, Clone, PartialEq)]
@@ -202,23 +199,11 @@ pub struct ScheduleDefinition {
     pub schedule_id: crate::Nullable<String>,
 }
 impl ScheduleDefinition {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(input: impl Into<serde_json::Value>) -> Self {
-        Self {
-            input: input.into(),
-            calendars: Default::default(),
-            intervals: Default::default(),
-            cron_expressions: Default::default(),
-            skip: Default::default(),
-            start_at: Default::default(),
-            end_at: Default::default(),
-            jitter: Default::default(),
-            time_zone_name: Default::default(),
-            policy: Default::default(),
-            max_executions: Default::default(),
-            schedule_id: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [input : serde_json::Value => plain] [calendars, intervals, cron_expressions,
+        skip, start_at, end_at, jitter, time_zone_name, policy, max_executions,
+        schedule_id]
+    );
     crate::runtime::setters! {
         calendars : Vec < ScheduleCalendar > => optional, intervals : Vec <
         ScheduleInterval > => optional, cron_expressions : Vec < String > => optional,
@@ -295,34 +280,13 @@ pub struct ScheduleDefinitionOutput {
     pub recent_executions: Option<Vec<ScheduleRecentExecution>>,
 }
 impl ScheduleDefinitionOutput {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        input: impl Into<serde_json::Value>,
-        schedule_id: impl Into<String>,
-        workflow_name: impl Into<String>,
-        paused: impl Into<bool>,
-    ) -> Self {
-        Self {
-            input: input.into(),
-            calendars: Default::default(),
-            intervals: Default::default(),
-            cron_expressions: Default::default(),
-            skip: Default::default(),
-            start_at: Default::default(),
-            end_at: Default::default(),
-            jitter: Default::default(),
-            time_zone_name: Default::default(),
-            policy: Default::default(),
-            schedule_id: schedule_id.into(),
-            remaining_executions: Default::default(),
-            workflow_name: workflow_name.into(),
-            deployment_name: Default::default(),
-            paused: paused.into(),
-            note: Default::default(),
-            future_executions: Default::default(),
-            recent_executions: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [input : serde_json::Value => plain, schedule_id : String => plain, workflow_name
+        : String => plain, paused : bool => plain] [calendars, intervals,
+        cron_expressions, skip, start_at, end_at, jitter, time_zone_name, policy,
+        remaining_executions, deployment_name, note, future_executions,
+        recent_executions]
+    );
     crate::runtime::setters! {
         calendars : Vec < ScheduleCalendar > => optional, intervals : Vec <
         ScheduleInterval > => optional, cron_expressions : Vec < String > => optional,
@@ -344,12 +308,7 @@ pub struct ScheduleFutureExecution {
     pub scheduled_at: String,
 }
 impl ScheduleFutureExecution {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(scheduled_at: impl Into<String>) -> Self {
-        Self {
-            scheduled_at: scheduled_at.into(),
-        }
-    }
+    crate::runtime::constructor!([scheduled_at : String => plain] []);
 }
 /// `#/components/schemas/ScheduleInterval`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -361,13 +320,7 @@ pub struct ScheduleInterval {
     pub offset: crate::Nullable<String>,
 }
 impl ScheduleInterval {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(every: impl Into<String>) -> Self {
-        Self {
-            every: every.into(),
-            offset: Default::default(),
-        }
-    }
+    crate::runtime::constructor!([every : String => plain] [offset]);
     crate::runtime::setters! {
         offset : String => nullable
     }
@@ -412,14 +365,7 @@ pub struct ScheduleRange {
     pub step: Option<i64>,
 }
 impl ScheduleRange {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(start: impl Into<i64>) -> Self {
-        Self {
-            start: start.into(),
-            end: Default::default(),
-            step: Default::default(),
-        }
-    }
+    crate::runtime::constructor!([start : i64 => plain] [end, step]);
     crate::runtime::setters! {
         end : i64 => optional, step : i64 => optional
     }
@@ -440,18 +386,10 @@ pub struct ScheduleRecentExecution {
     pub execution_id: String,
 }
 impl ScheduleRecentExecution {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        scheduled_at: impl Into<String>,
-        started_at: impl Into<String>,
-        execution_id: impl Into<String>,
-    ) -> Self {
-        Self {
-            scheduled_at: scheduled_at.into(),
-            started_at: started_at.into(),
-            execution_id: execution_id.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [scheduled_at : String => plain, started_at : String => plain, execution_id :
+        String => plain] []
+    );
 }
 /// Filter by schedule status: 'active' or 'paused'
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -550,10 +488,7 @@ pub struct ScimSyncGroupActionOut {
     pub group: ScimSyncGroupRefOut,
 }
 impl ScimSyncGroupActionOut {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(group: impl Into<ScimSyncGroupRefOut>) -> Self {
-        Self { group: group.into() }
-    }
+    crate::runtime::constructor!([group : ScimSyncGroupRefOut => plain] []);
 }
 /// `#/components/schemas/ScimSyncGroupRefOut`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -564,13 +499,9 @@ pub struct ScimSyncGroupRefOut {
     pub group_name: String,
 }
 impl ScimSyncGroupRefOut {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(uuid: impl Into<String>, group_name: impl Into<String>) -> Self {
-        Self {
-            uuid: uuid.into(),
-            group_name: group_name.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [uuid : String => plain, group_name : String => plain] []
+    );
 }
 /// `#/components/schemas/ScimSyncGroupUpdateActionOut`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -581,16 +512,9 @@ pub struct ScimSyncGroupUpdateActionOut {
     pub previous_group_name: String,
 }
 impl ScimSyncGroupUpdateActionOut {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        group: impl Into<ScimSyncGroupRefOut>,
-        previous_group_name: impl Into<String>,
-    ) -> Self {
-        Self {
-            group: group.into(),
-            previous_group_name: previous_group_name.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [group : ScimSyncGroupRefOut => plain, previous_group_name : String => plain] []
+    );
 }
 /// `#/components/schemas/ScimSyncGroupsSummaryOut`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -601,18 +525,11 @@ pub struct ScimSyncGroupsSummaryOut {
     pub delete: Vec<ScimSyncGroupActionOut>,
 }
 impl ScimSyncGroupsSummaryOut {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        create: impl Into<Vec<ScimSyncGroupActionOut>>,
-        update: impl Into<Vec<ScimSyncGroupUpdateActionOut>>,
-        delete: impl Into<Vec<ScimSyncGroupActionOut>>,
-    ) -> Self {
-        Self {
-            create: create.into(),
-            update: update.into(),
-            delete: delete.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [create : Vec < ScimSyncGroupActionOut > => plain, update : Vec <
+        ScimSyncGroupUpdateActionOut > => plain, delete : Vec < ScimSyncGroupActionOut >
+        => plain] []
+    );
 }
 /// `#/components/schemas/ScimSyncMembershipActionOut`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -623,18 +540,10 @@ pub struct ScimSyncMembershipActionOut {
     pub users_removed: Vec<ScimSyncUserRefOut>,
 }
 impl ScimSyncMembershipActionOut {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        group: impl Into<ScimSyncGroupRefOut>,
-        users_added: impl Into<Vec<ScimSyncUserRefOut>>,
-        users_removed: impl Into<Vec<ScimSyncUserRefOut>>,
-    ) -> Self {
-        Self {
-            group: group.into(),
-            users_added: users_added.into(),
-            users_removed: users_removed.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [group : ScimSyncGroupRefOut => plain, users_added : Vec < ScimSyncUserRefOut >
+        => plain, users_removed : Vec < ScimSyncUserRefOut > => plain] []
+    );
 }
 /// `#/components/schemas/ScimSyncRunStatus`
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -665,18 +574,10 @@ pub struct ScimSyncSummaryOut {
     pub memberships: Vec<ScimSyncMembershipActionOut>,
 }
 impl ScimSyncSummaryOut {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        users: impl Into<ScimSyncUsersSummaryOut>,
-        groups: impl Into<ScimSyncGroupsSummaryOut>,
-        memberships: impl Into<Vec<ScimSyncMembershipActionOut>>,
-    ) -> Self {
-        Self {
-            users: users.into(),
-            groups: groups.into(),
-            memberships: memberships.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [users : ScimSyncUsersSummaryOut => plain, groups : ScimSyncGroupsSummaryOut =>
+        plain, memberships : Vec < ScimSyncMembershipActionOut > => plain] []
+    );
 }
 /// `#/components/schemas/ScimSyncUserActionOut`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -685,10 +586,7 @@ pub struct ScimSyncUserActionOut {
     pub user: ScimSyncUserRefOut,
 }
 impl ScimSyncUserActionOut {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(user: impl Into<ScimSyncUserRefOut>) -> Self {
-        Self { user: user.into() }
-    }
+    crate::runtime::constructor!([user : ScimSyncUserRefOut => plain] []);
 }
 /// `#/components/schemas/ScimSyncUserRefOut`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -699,13 +597,9 @@ pub struct ScimSyncUserRefOut {
     pub user_name: String,
 }
 impl ScimSyncUserRefOut {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(uuid: impl Into<String>, user_name: impl Into<String>) -> Self {
-        Self {
-            uuid: uuid.into(),
-            user_name: user_name.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [uuid : String => plain, user_name : String => plain] []
+    );
 }
 /// `#/components/schemas/ScimSyncUsersSummaryOut`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -715,16 +609,10 @@ pub struct ScimSyncUsersSummaryOut {
     pub deprovision: Vec<ScimSyncUserActionOut>,
 }
 impl ScimSyncUsersSummaryOut {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        provision: impl Into<Vec<ScimSyncUserActionOut>>,
-        deprovision: impl Into<Vec<ScimSyncUserActionOut>>,
-    ) -> Self {
-        Self {
-            provision: provision.into(),
-            deprovision: deprovision.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [provision : Vec < ScimSyncUserActionOut > => plain, deprovision : Vec <
+        ScimSyncUserActionOut > => plain] []
+    );
 }
 /// `#/components/schemas/SearchChatCompletionEventIdsRequest`
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -735,13 +623,9 @@ pub struct SearchChatCompletionEventIdsRequest {
     pub extra_fields: crate::Nullable<Vec<String>>,
 }
 impl SearchChatCompletionEventIdsRequest {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(search_params: impl Into<FilterPayload>) -> Self {
-        Self {
-            search_params: search_params.into(),
-            extra_fields: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [search_params : FilterPayload => plain] [extra_fields]
+    );
     crate::runtime::setters! {
         extra_fields : Vec < String > => nullable
     }
@@ -753,12 +637,7 @@ pub struct SearchChatCompletionEventIdsResponse {
     pub completion_event_ids: Vec<String>,
 }
 impl SearchChatCompletionEventIdsResponse {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(completion_event_ids: impl Into<Vec<String>>) -> Self {
-        Self {
-            completion_event_ids: completion_event_ids.into(),
-        }
-    }
+    crate::runtime::constructor!([completion_event_ids : Vec < String > => plain] []);
 }
 /// `#/components/schemas/SearchChatCompletionEventsRequest`
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -769,13 +648,9 @@ pub struct SearchChatCompletionEventsRequest {
     pub extra_fields: crate::Nullable<Vec<String>>,
 }
 impl SearchChatCompletionEventsRequest {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(search_params: impl Into<FilterPayload>) -> Self {
-        Self {
-            search_params: search_params.into(),
-            extra_fields: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [search_params : FilterPayload => plain] [extra_fields]
+    );
     crate::runtime::setters! {
         extra_fields : Vec < String > => nullable
     }
@@ -787,14 +662,9 @@ pub struct SearchChatCompletionEventsResponse {
     pub completion_events: FeedResultChatCompletionEventPreview,
 }
 impl SearchChatCompletionEventsResponse {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        completion_events: impl Into<FeedResultChatCompletionEventPreview>,
-    ) -> Self {
-        Self {
-            completion_events: completion_events.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [completion_events : FeedResultChatCompletionEventPreview => plain] []
+    );
 }
 /// `#/paths/~1v1~1rag~1deployments~1{deployment_id}~1metrics/put/requestBody/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq)]
@@ -942,12 +812,7 @@ pub struct SetNestedGroupsIn {
     pub child_group_uuids: Vec<String>,
 }
 impl SetNestedGroupsIn {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(child_group_uuids: impl Into<Vec<String>>) -> Self {
-        Self {
-            child_group_uuids: child_group_uuids.into(),
-        }
-    }
+    crate::runtime::constructor!([child_group_uuids : Vec < String > => plain] []);
 }
 /// `#/components/schemas/ShareEnum`
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -980,24 +845,11 @@ pub struct Sharing {
 }
 #[allow(deprecated)]
 impl Sharing {
-    /// Builds a value from its required fields; optional fields start unset. Required
-    /// nullable fields take a value here; set them to `None` to send `null`.
-    pub fn new(
-        library_id: impl Into<String>,
-        org_id: impl Into<String>,
-        role: impl Into<String>,
-        share_with_type: impl Into<String>,
-        share_with_uuid: impl Into<String>,
-    ) -> Self {
-        Self {
-            library_id: library_id.into(),
-            user_id: Default::default(),
-            org_id: org_id.into(),
-            role: role.into(),
-            share_with_type: share_with_type.into(),
-            share_with_uuid: Some(share_with_uuid.into()),
-        }
-    }
+    crate::runtime::constructor!(
+        nullable[library_id : String => plain, org_id : String => plain, role : String =>
+        plain, share_with_type : String => plain, share_with_uuid : String => some]
+        [user_id]
+    );
     crate::runtime::setters! {
         #[deprecated] user_id : String => nullable
     }
@@ -1018,17 +870,10 @@ pub struct SharingDelete {
 }
 #[allow(deprecated)]
 impl SharingDelete {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        share_with_uuid: impl Into<String>,
-        share_with_type: impl Into<EntityType>,
-    ) -> Self {
-        Self {
-            org_id: Default::default(),
-            share_with_uuid: share_with_uuid.into(),
-            share_with_type: share_with_type.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [share_with_uuid : String => plain, share_with_type : EntityType => plain]
+        [org_id]
+    );
     crate::runtime::setters! {
         #[deprecated] org_id : String => nullable
     }
@@ -1050,19 +895,10 @@ pub struct SharingRequest {
 }
 #[allow(deprecated)]
 impl SharingRequest {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        level: impl Into<ShareEnum>,
-        share_with_uuid: impl Into<String>,
-        share_with_type: impl Into<EntityType>,
-    ) -> Self {
-        Self {
-            org_id: Default::default(),
-            level: level.into(),
-            share_with_uuid: share_with_uuid.into(),
-            share_with_type: share_with_type.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [level : ShareEnum => plain, share_with_uuid : String => plain, share_with_type :
+        EntityType => plain] [org_id]
+    );
     crate::runtime::setters! {
         #[deprecated] org_id : String => nullable
     }
@@ -1080,17 +916,10 @@ pub struct SignalDefinition {
     pub input_schema: std::collections::BTreeMap<String, serde_json::Value>,
 }
 impl SignalDefinition {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        name: impl Into<String>,
-        input_schema: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        Self {
-            name: name.into(),
-            description: Default::default(),
-            input_schema: input_schema.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [name : String => plain, input_schema : std::collections::BTreeMap < String,
+        serde_json::Value > => plain] [description]
+    );
     crate::runtime::setters! {
         description : String => nullable
     }
@@ -1106,13 +935,7 @@ pub struct SignalInvocationBody {
     pub input: crate::Nullable<SignalInvocationBodyInput>,
 }
 impl SignalInvocationBody {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(name: impl Into<String>) -> Self {
-        Self {
-            name: name.into(),
-            input: Default::default(),
-        }
-    }
+    crate::runtime::constructor!([name : String => plain] [input]);
     crate::runtime::setters! {
         input : SignalInvocationBodyInput => nullable
     }
@@ -1200,13 +1023,9 @@ pub struct SkillAssetContent {
     pub kind: SkillAssetContentKind,
 }
 impl SkillAssetContent {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(kind: impl Into<SkillAssetContentKind>) -> Self {
-        Self {
-            is_executable: Default::default(),
-            kind: kind.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [kind : SkillAssetContentKind => plain] [is_executable]
+    );
     crate::runtime::setters! {
         is_executable : bool => optional
     }
@@ -1233,12 +1052,7 @@ pub struct SkillAssetContentKindRawContent {
     pub raw_content: String,
 }
 impl SkillAssetContentKindRawContent {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(raw_content: impl Into<String>) -> Self {
-        Self {
-            raw_content: raw_content.into(),
-        }
-    }
+    crate::runtime::constructor!([raw_content : String => plain] []);
 }
 /// `#/components/schemas/SkillAssetContent/oneOf/1`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1247,12 +1061,7 @@ pub struct SkillAssetContentKindTextContent {
     pub text_content: String,
 }
 impl SkillAssetContentKindTextContent {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(text_content: impl Into<String>) -> Self {
-        Self {
-            text_content: text_content.into(),
-        }
-    }
+    crate::runtime::constructor!([text_content : String => plain] []);
 }
 /// Versioned skill content.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -1311,14 +1120,9 @@ pub struct SkillsCreateVersionBody {
     pub aliases: Option<Vec<String>>,
 }
 impl SkillsCreateVersionBody {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(definition: impl Into<SkillDefinition>) -> Self {
-        Self {
-            definition: definition.into(),
-            notes: Default::default(),
-            aliases: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [definition : SkillDefinition => plain] [notes, aliases]
+    );
     crate::runtime::setters! {
         notes : String => nullable, aliases : Vec < String > => optional
     }
@@ -1403,12 +1207,7 @@ pub struct SpeechCompleteResponse {
     pub audio_data: String,
 }
 impl SpeechCompleteResponse {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(audio_data: impl Into<String>) -> Self {
-        Self {
-            audio_data: audio_data.into(),
-        }
-    }
+    crate::runtime::constructor!([audio_data : String => plain] []);
 }
 /// `#/components/schemas/SpeechOutputFormat`
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -1461,20 +1260,10 @@ pub struct SpeechRequest {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 impl SpeechRequest {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(input: impl Into<String>) -> Self {
-        Self {
-            model: Default::default(),
-            metadata: Default::default(),
-            stream: Default::default(),
-            prompt_cache_key: Default::default(),
-            voice_id: Default::default(),
-            ref_audio: Default::default(),
-            input: input.into(),
-            response_format: Default::default(),
-            additional_properties: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [input : String => plain] [model, metadata, stream, prompt_cache_key, voice_id,
+        ref_audio, response_format, additional_properties]
+    );
     crate::runtime::setters! {
         model : String => nullable, metadata : MetadataDict => nullable, stream : bool =>
         optional, prompt_cache_key : String => nullable, voice_id : String => nullable,
@@ -1504,13 +1293,7 @@ pub struct SpeechStreamAudioDelta {
     pub audio_data: String,
 }
 impl SpeechStreamAudioDelta {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(audio_data: impl Into<String>) -> Self {
-        Self {
-            r#type: Default::default(),
-            audio_data: audio_data.into(),
-        }
-    }
+    crate::runtime::constructor!([audio_data : String => plain] [r#type]);
 }
 /// `#/components/schemas/SpeechStreamAudioDelta/properties/type`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -1527,13 +1310,7 @@ pub struct SpeechStreamDone {
     pub usage: UsageInfo2,
 }
 impl SpeechStreamDone {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(usage: impl Into<UsageInfo2>) -> Self {
-        Self {
-            r#type: Default::default(),
-            usage: usage.into(),
-        }
-    }
+    crate::runtime::constructor!([usage : UsageInfo2 => plain] [r#type]);
 }
 /// `#/components/schemas/SpeechStreamDone/properties/type`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -1621,13 +1398,7 @@ pub struct StreamError {
     pub reason: String,
 }
 impl StreamError {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(error: impl Into<String>, reason: impl Into<String>) -> Self {
-        Self {
-            error: error.into(),
-            reason: reason.into(),
-        }
-    }
+    crate::runtime::constructor!([error : String => plain, reason : String => plain] []);
 }
 /// `#/components/schemas/StreamEventSseErrorData`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -1637,13 +1408,7 @@ pub struct StreamEventSseErrorData {
     pub reason: String,
 }
 impl StreamEventSseErrorData {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(error: impl Into<String>, reason: impl Into<String>) -> Self {
-        Self {
-            error: error.into(),
-            reason: reason.into(),
-        }
-    }
+    crate::runtime::constructor!([error : String => plain, reason : String => plain] []);
 }
 /// `#/components/schemas/StreamEventSsePayload`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -1660,22 +1425,11 @@ pub struct StreamEventSsePayload {
     pub broker_sequence: i64,
 }
 impl StreamEventSsePayload {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        stream: impl Into<String>,
-        data: impl Into<ListWorkflowEventResponseEventsItem>,
-        workflow_context: impl Into<StreamEventWorkflowContext>,
-        broker_sequence: impl Into<i64>,
-    ) -> Self {
-        Self {
-            stream: stream.into(),
-            timestamp: Default::default(),
-            data: data.into(),
-            workflow_context: workflow_context.into(),
-            metadata: Default::default(),
-            broker_sequence: broker_sequence.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [stream : String => plain, data : ListWorkflowEventResponseEventsItem => plain,
+        workflow_context : StreamEventWorkflowContext => plain, broker_sequence : i64 =>
+        plain] [timestamp, metadata]
+    );
     crate::runtime::setters! {
         timestamp : String => optional, metadata : std::collections::BTreeMap < String,
         serde_json::Value > => optional
@@ -1694,20 +1448,10 @@ pub struct StreamEventWorkflowContext {
     pub root_workflow_exec_id: crate::Nullable<String>,
 }
 impl StreamEventWorkflowContext {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        namespace: impl Into<String>,
-        workflow_name: impl Into<String>,
-        workflow_exec_id: impl Into<String>,
-    ) -> Self {
-        Self {
-            namespace: namespace.into(),
-            workflow_name: workflow_name.into(),
-            workflow_exec_id: workflow_exec_id.into(),
-            parent_workflow_exec_id: Default::default(),
-            root_workflow_exec_id: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [namespace : String => plain, workflow_name : String => plain, workflow_exec_id :
+        String => plain] [parent_workflow_exec_id, root_workflow_exec_id]
+    );
     crate::runtime::setters! {
         parent_workflow_exec_id : String => nullable, root_workflow_exec_id : String =>
         nullable
@@ -1749,13 +1493,7 @@ pub struct SystemMessage {
     pub content: SystemMessageContent,
 }
 impl SystemMessage {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(content: impl Into<SystemMessageContent>) -> Self {
-        Self {
-            role: Default::default(),
-            content: content.into(),
-        }
-    }
+    crate::runtime::constructor!([content : SystemMessageContent => plain] [role]);
 }
 /// `#/components/schemas/SystemMessage/properties/content`
 #[derive(Debug, Clone, PartialEq)]

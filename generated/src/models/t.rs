@@ -216,16 +216,9 @@ pub struct TempoTraceAttribute {
     pub value: TempoTraceAttributeValue,
 }
 impl TempoTraceAttribute {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        key: impl Into<String>,
-        value: impl Into<TempoTraceAttributeValue>,
-    ) -> Self {
-        Self {
-            key: key.into(),
-            value: value.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [key : String => plain, value : TempoTraceAttributeValue => plain] []
+    );
 }
 /// `#/components/schemas/TempoTraceAttributeArrayContainer`
 #[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
@@ -281,12 +274,9 @@ pub struct TempoTraceAttributeArrayValue {
     pub array_value: TempoTraceAttributeArrayContainer,
 }
 impl TempoTraceAttributeArrayValue {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(array_value: impl Into<TempoTraceAttributeArrayContainer>) -> Self {
-        Self {
-            array_value: array_value.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [array_value : TempoTraceAttributeArrayContainer => plain] []
+    );
 }
 /// `#/components/schemas/TempoTraceAttributeBoolValue`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -297,12 +287,7 @@ pub struct TempoTraceAttributeBoolValue {
     pub bool_value: bool,
 }
 impl TempoTraceAttributeBoolValue {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(bool_value: impl Into<bool>) -> Self {
-        Self {
-            bool_value: bool_value.into(),
-        }
-    }
+    crate::runtime::constructor!([bool_value : bool => plain] []);
 }
 /// `#/components/schemas/TempoTraceAttributeIntValue`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -313,12 +298,7 @@ pub struct TempoTraceAttributeIntValue {
     pub int_value: String,
 }
 impl TempoTraceAttributeIntValue {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(int_value: impl Into<String>) -> Self {
-        Self {
-            int_value: int_value.into(),
-        }
-    }
+    crate::runtime::constructor!([int_value : String => plain] []);
 }
 /// `#/components/schemas/TempoTraceAttributeStringValue`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -329,12 +309,7 @@ pub struct TempoTraceAttributeStringValue {
     pub string_value: String,
 }
 impl TempoTraceAttributeStringValue {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(string_value: impl Into<String>) -> Self {
-        Self {
-            string_value: string_value.into(),
-        }
-    }
+    crate::runtime::constructor!([string_value : String => plain] []);
 }
 /// The value of the attribute
 #[derive(Debug, Clone, PartialEq)]
@@ -375,13 +350,7 @@ pub struct TempoTraceBatch {
     pub scope_spans: Option<Vec<TempoTraceScopeSpan>>,
 }
 impl TempoTraceBatch {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(resource: impl Into<TempoTraceResource>) -> Self {
-        Self {
-            resource: resource.into(),
-            scope_spans: Default::default(),
-        }
-    }
+    crate::runtime::constructor!([resource : TempoTraceResource => plain] [scope_spans]);
     crate::runtime::setters! {
         scope_spans : Vec < TempoTraceScopeSpan > => optional
     }
@@ -400,14 +369,9 @@ pub struct TempoTraceEvent {
     pub attributes: Option<Vec<TempoTraceAttribute>>,
 }
 impl TempoTraceEvent {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(name: impl Into<String>, time_unix_nano: impl Into<String>) -> Self {
-        Self {
-            name: name.into(),
-            time_unix_nano: time_unix_nano.into(),
-            attributes: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [name : String => plain, time_unix_nano : String => plain] [attributes]
+    );
     crate::runtime::setters! {
         attributes : Vec < TempoTraceAttribute > => optional
     }
@@ -433,10 +397,7 @@ pub struct TempoTraceScope {
     pub name: String,
 }
 impl TempoTraceScope {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(name: impl Into<String>) -> Self {
-        Self { name: name.into() }
-    }
+    crate::runtime::constructor!([name : String => plain] []);
 }
 /// `#/components/schemas/TempoTraceScopeKind`
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -465,13 +426,7 @@ pub struct TempoTraceScopeSpan {
     pub spans: Option<Vec<TempoTraceSpan>>,
 }
 impl TempoTraceScopeSpan {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(scope: impl Into<TempoTraceScope>) -> Self {
-        Self {
-            scope: scope.into(),
-            spans: Default::default(),
-        }
-    }
+    crate::runtime::constructor!([scope : TempoTraceScope => plain] [spans]);
     crate::runtime::setters! {
         spans : Vec < TempoTraceSpan > => optional
     }
@@ -511,27 +466,11 @@ pub struct TempoTraceSpan {
     pub events: Option<Vec<TempoTraceEvent>>,
 }
 impl TempoTraceSpan {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        trace_id: impl Into<String>,
-        span_id: impl Into<String>,
-        name: impl Into<String>,
-        kind: impl Into<TempoTraceScopeKind>,
-        start_time_unix_nano: impl Into<String>,
-        end_time_unix_nano: impl Into<String>,
-    ) -> Self {
-        Self {
-            trace_id: trace_id.into(),
-            span_id: span_id.into(),
-            parent_span_id: Default::default(),
-            name: name.into(),
-            kind: kind.into(),
-            start_time_unix_nano: start_time_unix_nano.into(),
-            end_time_unix_nano: end_time_unix_nano.into(),
-            attributes: Default::default(),
-            events: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [trace_id : String => plain, span_id : String => plain, name : String => plain,
+        kind : TempoTraceScopeKind => plain, start_time_unix_nano : String => plain,
+        end_time_unix_nano : String => plain] [parent_span_id, attributes, events]
+    );
     crate::runtime::setters! {
         parent_span_id : String => nullable, attributes : Vec < TempoTraceAttribute > =>
         optional, events : Vec < TempoTraceEvent > => optional
@@ -548,13 +487,7 @@ pub struct TextChunk {
     pub text: String,
 }
 impl TextChunk {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(text: impl Into<String>) -> Self {
-        Self {
-            r#type: Default::default(),
-            text: text.into(),
-        }
-    }
+    crate::runtime::constructor!([text : String => plain] [r#type]);
 }
 /// `#/components/schemas/TextChunk/properties/type`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -580,16 +513,9 @@ pub struct TextContent {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 impl TextContent {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(text: impl Into<String>) -> Self {
-        Self {
-            r#type: Default::default(),
-            text: text.into(),
-            annotations: Default::default(),
-            meta: Default::default(),
-            additional_properties: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [text : String => plain] [r#type, annotations, meta, additional_properties]
+    );
     crate::runtime::setters! {
         annotations : Annotations => nullable, meta : std::collections::BTreeMap <
         String, serde_json::Value > => nullable
@@ -623,16 +549,10 @@ pub struct TextResourceContents {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 impl TextResourceContents {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(uri: impl Into<String>, text: impl Into<String>) -> Self {
-        Self {
-            uri: uri.into(),
-            mime_type: Default::default(),
-            meta: Default::default(),
-            text: text.into(),
-            additional_properties: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [uri : String => plain, text : String => plain] [mime_type, meta,
+        additional_properties]
+    );
     crate::runtime::setters! {
         mime_type : String => nullable, meta : std::collections::BTreeMap < String,
         serde_json::Value > => nullable
@@ -657,15 +577,9 @@ pub struct ThinkChunk {
     pub closed: Option<bool>,
 }
 impl ThinkChunk {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(thinking: impl Into<Vec<ThinkChunkThinkingItem>>) -> Self {
-        Self {
-            r#type: Default::default(),
-            thinking: thinking.into(),
-            signature: Default::default(),
-            closed: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [thinking : Vec < ThinkChunkThinkingItem > => plain] [r#type, signature, closed]
+    );
     crate::runtime::setters! {
         signature : String => nullable, closed : bool => optional
     }
@@ -722,10 +636,9 @@ pub struct TimeSeriesMetric {
     pub value: Vec<Vec<serde_json::Value>>,
 }
 impl TimeSeriesMetric {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(value: impl Into<Vec<Vec<serde_json::Value>>>) -> Self {
-        Self { value: value.into() }
-    }
+    crate::runtime::constructor!(
+        [value : Vec < Vec < serde_json::Value > > => plain] []
+    );
 }
 /// RFC 3339 timestamp.
 ///
@@ -754,16 +667,9 @@ pub struct TokenLimitsByModel {
     pub tokens_per_month: i64,
 }
 impl TokenLimitsByModel {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        tokens_per_minute: impl Into<i64>,
-        tokens_per_month: impl Into<i64>,
-    ) -> Self {
-        Self {
-            tokens_per_minute: tokens_per_minute.into(),
-            tokens_per_month: tokens_per_month.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [tokens_per_minute : i64 => plain, tokens_per_month : i64 => plain] []
+    );
 }
 /// `#/components/schemas/Tool`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -774,13 +680,7 @@ pub struct Tool {
     pub function: Function,
 }
 impl Tool {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(function: impl Into<Function>) -> Self {
-        Self {
-            r#type: Default::default(),
-            function: function.into(),
-        }
-    }
+    crate::runtime::constructor!([function : Function => plain] [r#type]);
     crate::runtime::setters! {
         r#type : ToolTypes => optional
     }
@@ -848,15 +748,7 @@ pub struct ToolCall {
     pub index: Option<i64>,
 }
 impl ToolCall {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(function: impl Into<FunctionCall>) -> Self {
-        Self {
-            id: Default::default(),
-            r#type: Default::default(),
-            function: function.into(),
-            index: Default::default(),
-        }
-    }
+    crate::runtime::constructor!([function : FunctionCall => plain] [id, r#type, index]);
     crate::runtime::setters! {
         id : String => optional, r#type : ToolTypes => optional, index : i64 => optional
     }
@@ -868,16 +760,10 @@ pub struct ToolCallConfirmation {
     pub confirmation: ToolCallConfirmationConfirmation,
 }
 impl ToolCallConfirmation {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        tool_call_id: impl Into<String>,
-        confirmation: impl Into<ToolCallConfirmationConfirmation>,
-    ) -> Self {
-        Self {
-            tool_call_id: tool_call_id.into(),
-            confirmation: confirmation.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [tool_call_id : String => plain, confirmation : ToolCallConfirmationConfirmation
+        => plain] []
+    );
 }
 /// `#/components/schemas/ToolCallConfirmation/properties/confirmation`
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -902,13 +788,7 @@ pub struct ToolChoice {
     pub function: FunctionName,
 }
 impl ToolChoice {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(function: impl Into<FunctionName>) -> Self {
-        Self {
-            r#type: Default::default(),
-            function: function.into(),
-        }
-    }
+    crate::runtime::constructor!([function : FunctionName => plain] [r#type]);
     crate::runtime::setters! {
         r#type : ToolTypes => optional
     }
@@ -1004,21 +884,10 @@ pub struct ToolExecutionDeltaEvent {
     pub arguments: String,
 }
 impl ToolExecutionDeltaEvent {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        id: impl Into<String>,
-        name: impl Into<ToolExecutionEntryName>,
-        arguments: impl Into<String>,
-    ) -> Self {
-        Self {
-            r#type: Default::default(),
-            created_at: Default::default(),
-            output_index: Default::default(),
-            id: id.into(),
-            name: name.into(),
-            arguments: arguments.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [id : String => plain, name : ToolExecutionEntryName => plain, arguments : String
+        => plain] [r#type, created_at, output_index]
+    );
     crate::runtime::setters! {
         created_at : String => optional, output_index : i64 => optional
     }
@@ -1047,17 +916,10 @@ pub struct ToolExecutionDoneEvent {
     pub info: Option<ToolExecutionInfo>,
 }
 impl ToolExecutionDoneEvent {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(id: impl Into<String>, name: impl Into<ToolExecutionEntryName>) -> Self {
-        Self {
-            r#type: Default::default(),
-            created_at: Default::default(),
-            output_index: Default::default(),
-            id: id.into(),
-            name: name.into(),
-            info: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [id : String => plain, name : ToolExecutionEntryName => plain] [r#type,
+        created_at, output_index, info]
+    );
     crate::runtime::setters! {
         created_at : String => optional, output_index : i64 => optional, info :
         ToolExecutionInfo => optional
@@ -1098,24 +960,10 @@ pub struct ToolExecutionEntry {
     pub info: Option<ToolExecutionInfo>,
 }
 impl ToolExecutionEntry {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        name: impl Into<ToolExecutionEntryName>,
-        arguments: impl Into<String>,
-    ) -> Self {
-        Self {
-            object: Default::default(),
-            r#type: Default::default(),
-            created_at: Default::default(),
-            completed_at: Default::default(),
-            agent_id: Default::default(),
-            model: Default::default(),
-            id: Default::default(),
-            name: name.into(),
-            arguments: arguments.into(),
-            info: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [name : ToolExecutionEntryName => plain, arguments : String => plain] [object,
+        r#type, created_at, completed_at, agent_id, model, id, info]
+    );
     crate::runtime::setters! {
         created_at : String => optional, completed_at : String => nullable, agent_id :
         String => nullable, model : String => nullable, id : String => optional, info :
@@ -1170,23 +1018,10 @@ pub struct ToolExecutionStartedEvent {
     pub arguments: String,
 }
 impl ToolExecutionStartedEvent {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        id: impl Into<String>,
-        name: impl Into<ToolExecutionEntryName>,
-        arguments: impl Into<String>,
-    ) -> Self {
-        Self {
-            r#type: Default::default(),
-            created_at: Default::default(),
-            output_index: Default::default(),
-            id: id.into(),
-            model: Default::default(),
-            agent_id: Default::default(),
-            name: name.into(),
-            arguments: arguments.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [id : String => plain, name : ToolExecutionEntryName => plain, arguments : String
+        => plain] [r#type, created_at, output_index, model, agent_id]
+    );
     crate::runtime::setters! {
         created_at : String => optional, output_index : i64 => optional, model : String
         => nullable, agent_id : String => nullable
@@ -1230,19 +1065,10 @@ pub struct ToolFileChunk {
     pub file_type: crate::Nullable<String>,
 }
 impl ToolFileChunk {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        tool: impl Into<ToolExecutionEntryName>,
-        file_id: impl Into<String>,
-    ) -> Self {
-        Self {
-            r#type: Default::default(),
-            tool: tool.into(),
-            file_id: file_id.into(),
-            file_name: Default::default(),
-            file_type: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [tool : ToolExecutionEntryName => plain, file_id : String => plain] [r#type,
+        file_name, file_type]
+    );
     crate::runtime::setters! {
         file_name : String => nullable, file_type : String => nullable
     }
@@ -1267,16 +1093,9 @@ pub struct ToolMessage {
     pub name: crate::Nullable<String>,
 }
 impl ToolMessage {
-    /// Builds a value from its required fields; optional fields start unset. Required
-    /// nullable fields take a value here; set them to `None` to send `null`.
-    pub fn new(content: impl Into<MessageContent>) -> Self {
-        Self {
-            role: Default::default(),
-            content: Some(content.into()),
-            tool_call_id: Default::default(),
-            name: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        nullable[content : MessageContent => some] [role, tool_call_id, name]
+    );
     crate::runtime::setters! {
         tool_call_id : String => nullable, name : String => nullable
     }
@@ -1292,13 +1111,7 @@ pub struct ToolProperties {
     pub read_only: Option<bool>,
 }
 impl ToolProperties {
-    /// Builds a value from its required fields; optional fields start unset. Required
-    /// nullable fields take a value here; set them to `None` to send `null`.
-    pub fn new(read_only: impl Into<bool>) -> Self {
-        Self {
-            read_only: Some(read_only.into()),
-        }
-    }
+    crate::runtime::constructor!(nullable[read_only : bool => some] []);
 }
 /// `#/components/schemas/ToolReferenceChunk`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1318,20 +1131,10 @@ pub struct ToolReferenceChunk {
     pub description: crate::Nullable<String>,
 }
 impl ToolReferenceChunk {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        tool: impl Into<ToolExecutionEntryName>,
-        title: impl Into<String>,
-    ) -> Self {
-        Self {
-            r#type: Default::default(),
-            tool: tool.into(),
-            title: title.into(),
-            url: Default::default(),
-            favicon: Default::default(),
-            description: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [tool : ToolExecutionEntryName => plain, title : String => plain] [r#type, url,
+        favicon, description]
+    );
     crate::runtime::setters! {
         url : String => nullable, favicon : String => nullable, description : String =>
         nullable
@@ -1410,22 +1213,10 @@ pub struct TranscriptionResponse {
     pub usage: UsageInfo,
 }
 impl TranscriptionResponse {
-    /// Builds a value from its required fields; optional fields start unset. Required
-    /// nullable fields take a value here; set them to `None` to send `null`.
-    pub fn new(
-        model: impl Into<String>,
-        text: impl Into<String>,
-        language: impl Into<String>,
-        usage: impl Into<UsageInfo>,
-    ) -> Self {
-        Self {
-            model: model.into(),
-            text: text.into(),
-            language: Some(language.into()),
-            segments: Default::default(),
-            usage: usage.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        nullable[model : String => plain, text : String => plain, language : String =>
+        some, usage : UsageInfo => plain] [segments]
+    );
     crate::runtime::setters! {
         segments : Vec < TranscriptionSegmentChunk > => optional
     }
@@ -1447,21 +1238,10 @@ pub struct TranscriptionSegmentChunk {
     pub speaker_id: crate::Nullable<String>,
 }
 impl TranscriptionSegmentChunk {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        text: impl Into<String>,
-        start: impl Into<f64>,
-        end: impl Into<f64>,
-    ) -> Self {
-        Self {
-            r#type: Default::default(),
-            text: text.into(),
-            start: start.into(),
-            end: end.into(),
-            score: Default::default(),
-            speaker_id: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [text : String => plain, start : f64 => plain, end : f64 => plain] [r#type,
+        score, speaker_id]
+    );
     crate::runtime::setters! {
         score : f64 => nullable, speaker_id : String => nullable
     }
@@ -1488,23 +1268,10 @@ pub struct TranscriptionStreamDone {
     pub r#type: TranscriptionStreamDoneType,
 }
 impl TranscriptionStreamDone {
-    /// Builds a value from its required fields; optional fields start unset. Required
-    /// nullable fields take a value here; set them to `None` to send `null`.
-    pub fn new(
-        model: impl Into<String>,
-        text: impl Into<String>,
-        language: impl Into<String>,
-        usage: impl Into<UsageInfo>,
-    ) -> Self {
-        Self {
-            model: model.into(),
-            text: text.into(),
-            language: Some(language.into()),
-            segments: Default::default(),
-            usage: usage.into(),
-            r#type: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        nullable[model : String => plain, text : String => plain, language : String =>
+        some, usage : UsageInfo => plain] [segments, r#type]
+    );
     crate::runtime::setters! {
         segments : Vec < TranscriptionSegmentChunk > => optional
     }
@@ -1539,16 +1306,10 @@ pub struct TranscriptionStreamEvents {
     pub data: TranscriptionStreamEventsData,
 }
 impl TranscriptionStreamEvents {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        event: impl Into<TranscriptionStreamEventTypes>,
-        data: impl Into<TranscriptionStreamEventsData>,
-    ) -> Self {
-        Self {
-            event: event.into(),
-            data: data.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [event : TranscriptionStreamEventTypes => plain, data :
+        TranscriptionStreamEventsData => plain] []
+    );
 }
 /// `#/components/schemas/TranscriptionStreamEvents/properties/data`
 #[derive(Debug, Clone, PartialEq)]
@@ -1599,13 +1360,7 @@ pub struct TranscriptionStreamLanguage {
     pub audio_language: String,
 }
 impl TranscriptionStreamLanguage {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(audio_language: impl Into<String>) -> Self {
-        Self {
-            r#type: Default::default(),
-            audio_language: audio_language.into(),
-        }
-    }
+    crate::runtime::constructor!([audio_language : String => plain] [r#type]);
 }
 /// `#/components/schemas/TranscriptionStreamLanguage/properties/type`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -1628,20 +1383,10 @@ pub struct TranscriptionStreamSegmentDelta {
     pub speaker_id: crate::Nullable<String>,
 }
 impl TranscriptionStreamSegmentDelta {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        text: impl Into<String>,
-        start: impl Into<f64>,
-        end: impl Into<f64>,
-    ) -> Self {
-        Self {
-            r#type: Default::default(),
-            text: text.into(),
-            start: start.into(),
-            end: end.into(),
-            speaker_id: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [text : String => plain, start : f64 => plain, end : f64 => plain] [r#type,
+        speaker_id]
+    );
     crate::runtime::setters! {
         speaker_id : String => nullable
     }
@@ -1663,13 +1408,7 @@ pub struct TranscriptionStreamTextDelta {
     pub text: String,
 }
 impl TranscriptionStreamTextDelta {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(text: impl Into<String>) -> Self {
-        Self {
-            r#type: Default::default(),
-            text: text.into(),
-        }
-    }
+    crate::runtime::constructor!([text : String => plain] [r#type]);
 }
 /// `#/components/schemas/TranscriptionStreamTextDelta/properties/type`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]

@@ -16,14 +16,7 @@ pub struct UnarchiveModelResponse {
     pub archived: Option<bool>,
 }
 impl UnarchiveModelResponse {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(id: impl Into<String>) -> Self {
-        Self {
-            id: id.into(),
-            object: Default::default(),
-            archived: Default::default(),
-        }
-    }
+    crate::runtime::constructor!([id : String => plain] [object, archived]);
     crate::runtime::setters! {
         archived : bool => optional
     }
@@ -124,10 +117,7 @@ pub struct UpdateDatasetRecordPayloadRequest {
     pub payload: DatasetRecordPayload,
 }
 impl UpdateDatasetRecordPayloadRequest {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(payload: impl Into<DatasetRecordPayload>) -> Self {
-        Self { payload: payload.into() }
-    }
+    crate::runtime::constructor!([payload : DatasetRecordPayload => plain] []);
 }
 /// `#/components/schemas/UpdateDatasetRecordPropertiesRequest`
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -136,14 +126,10 @@ pub struct UpdateDatasetRecordPropertiesRequest {
     pub properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 impl UpdateDatasetRecordPropertiesRequest {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        properties: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        Self {
-            properties: properties.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [properties : std::collections::BTreeMap < String, serde_json::Value > => plain]
+        []
+    );
 }
 /// `#/components/schemas/UpdateDatasetRequest`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
@@ -177,18 +163,10 @@ pub struct UpdateDefinition {
     >,
 }
 impl UpdateDefinition {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        name: impl Into<String>,
-        input_schema: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        Self {
-            name: name.into(),
-            description: Default::default(),
-            input_schema: input_schema.into(),
-            output_schema: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [name : String => plain, input_schema : std::collections::BTreeMap < String,
+        serde_json::Value > => plain] [description, output_schema]
+    );
     crate::runtime::setters! {
         description : String => nullable, output_schema : std::collections::BTreeMap <
         String, serde_json::Value > => nullable
@@ -295,13 +273,7 @@ pub struct UpdateInvocationBody {
     pub input: crate::Nullable<QueryInvocationBodyInput>,
 }
 impl UpdateInvocationBody {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(name: impl Into<String>) -> Self {
-        Self {
-            name: name.into(),
-            input: Default::default(),
-        }
-    }
+    crate::runtime::constructor!([name : String => plain] [input]);
     crate::runtime::setters! {
         input : QueryInvocationBodyInput => nullable
     }
@@ -318,24 +290,11 @@ pub struct UpdateJudgeRequest {
     pub tools: Vec<String>,
 }
 impl UpdateJudgeRequest {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        name: impl Into<String>,
-        description: impl Into<String>,
-        model_name: impl Into<String>,
-        output: impl Into<JudgeOutput2>,
-        instructions: impl Into<String>,
-        tools: impl Into<Vec<String>>,
-    ) -> Self {
-        Self {
-            name: name.into(),
-            description: description.into(),
-            model_name: model_name.into(),
-            output: output.into(),
-            instructions: instructions.into(),
-            tools: tools.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [name : String => plain, description : String => plain, model_name : String =>
+        plain, output : JudgeOutput2 => plain, instructions : String => plain, tools :
+        Vec < String > => plain] []
+    );
 }
 /// `#/components/schemas/UpdateLibraryRequest`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
@@ -382,17 +341,10 @@ pub struct UpdateMetricsRequestDeploymentMetricsOnline {
     pub index_metrics: Vec<UpdateMetricsRequestIndexMetrics>,
 }
 impl UpdateMetricsRequestDeploymentMetricsOnline {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        document_count: impl Into<i64>,
-        index_metrics: impl Into<Vec<UpdateMetricsRequestIndexMetrics>>,
-    ) -> Self {
-        Self {
-            status: Default::default(),
-            document_count: document_count.into(),
-            index_metrics: index_metrics.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [document_count : i64 => plain, index_metrics : Vec <
+        UpdateMetricsRequestIndexMetrics > => plain] [status]
+    );
 }
 /// `#/components/schemas/UpdateMetricsRequestDeploymentMetricsOnline/properties/status`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -408,13 +360,9 @@ pub struct UpdateMetricsRequestIndexMetrics {
     pub document_count: i64,
 }
 impl UpdateMetricsRequestIndexMetrics {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(name: impl Into<String>, document_count: impl Into<i64>) -> Self {
-        Self {
-            name: name.into(),
-            document_count: document_count.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [name : String => plain, document_count : i64 => plain] []
+    );
 }
 /// `#/components/schemas/UpdateModelRequest`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
@@ -439,13 +387,9 @@ pub struct UpdateRunInfo {
     pub chunks_count: i64,
 }
 impl UpdateRunInfo {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(execution_time: impl Into<String>, chunks_count: impl Into<i64>) -> Self {
-        Self {
-            execution_time: execution_time.into(),
-            chunks_count: chunks_count.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [execution_time : String => plain, chunks_count : i64 => plain] []
+    );
 }
 /// `#/components/schemas/UpdateUserGroupOrganizationRoleIn`
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -457,12 +401,9 @@ pub struct UpdateUserGroupOrganizationRoleIn {
 }
 #[allow(deprecated)]
 impl UpdateUserGroupOrganizationRoleIn {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(organization_role: impl Into<AdminOrganizationMemberOUTRawRole>) -> Self {
-        Self {
-            organization_role: organization_role.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [organization_role : AdminOrganizationMemberOUTRawRole => plain] []
+    );
 }
 /// `#/components/schemas/UpdateWorkflowResponse`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -473,16 +414,9 @@ pub struct UpdateWorkflowResponse {
     pub result: serde_json::Value,
 }
 impl UpdateWorkflowResponse {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        update_name: impl Into<String>,
-        result: impl Into<serde_json::Value>,
-    ) -> Self {
-        Self {
-            update_name: update_name.into(),
-            result: result.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [update_name : String => plain, result : serde_json::Value => plain] []
+    );
 }
 /// `#/components/schemas/UpdateWorkspaceIN`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
@@ -525,20 +459,10 @@ pub struct UsageInfo {
     pub service_tier: crate::Nullable<String>,
 }
 impl UsageInfo {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        prompt_tokens: impl Into<i64>,
-        completion_tokens: impl Into<i64>,
-        total_tokens: impl Into<i64>,
-    ) -> Self {
-        Self {
-            prompt_tokens: prompt_tokens.into(),
-            completion_tokens: completion_tokens.into(),
-            total_tokens: total_tokens.into(),
-            prompt_audio_seconds: Default::default(),
-            service_tier: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [prompt_tokens : i64 => plain, completion_tokens : i64 => plain, total_tokens :
+        i64 => plain] [prompt_audio_seconds, service_tier]
+    );
     crate::runtime::setters! {
         prompt_audio_seconds : i64 => nullable, service_tier : String => nullable
     }
@@ -603,17 +527,10 @@ pub struct UsageLimits {
     pub usage_limit: crate::Nullable<f64>,
 }
 impl UsageLimits {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(monthly_limit_reached: impl Into<bool>) -> Self {
-        Self {
-            no_monthly_limit: Default::default(),
-            monthly_limit_reached: monthly_limit_reached.into(),
-            usage: Default::default(),
-            vibe_usage: Default::default(),
-            total_usage: Default::default(),
-            usage_limit: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [monthly_limit_reached : bool => plain] [no_monthly_limit, usage, vibe_usage,
+        total_usage, usage_limit]
+    );
     crate::runtime::setters! {
         no_monthly_limit : bool => optional, usage : f64 => nullable, vibe_usage : f64 =>
         nullable, total_usage : f64 => nullable, usage_limit : f64 => nullable
@@ -667,50 +584,18 @@ pub struct UsageOUTJSON {
     pub prices: Option<Vec<PriceData>>,
 }
 impl UsageOUTJSON {
-    /// Builds a value from its required fields; optional fields start unset. Required
-    /// nullable fields take a value here; set them to `None` to send `null`.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        completion: impl Into<BasicModelUsageDataJSON>,
-        ocr: impl Into<BasicModelUsageDataJSON>,
-        connectors: impl Into<BasicModelUsageDataJSON>,
-        libraries_api: impl Into<LibrariesAPIUsageDataJSON>,
-        fine_tuning: impl Into<FineTuningDataJSON>,
-        audio: impl Into<BasicModelUsageDataJSON>,
-        audio_characters: impl Into<BasicModelUsageDataJSON>,
-        vibe_usage: impl Into<f64>,
-        vibe_code: impl Into<VibeCodeUsageDataJSON>,
-        chat: impl Into<BasicModelUsageDataJSON>,
-        date: impl Into<String>,
-        previous_month: impl Into<String>,
-        next_month: impl Into<String>,
-        start_date: impl Into<String>,
-        end_date: impl Into<String>,
-        currency: impl Into<String>,
-        currency_symbol: impl Into<String>,
-        prices: impl Into<Vec<PriceData>>,
-    ) -> Self {
-        Self {
-            completion: completion.into(),
-            ocr: ocr.into(),
-            connectors: connectors.into(),
-            libraries_api: libraries_api.into(),
-            fine_tuning: fine_tuning.into(),
-            audio: audio.into(),
-            audio_characters: audio_characters.into(),
-            vibe_usage: vibe_usage.into(),
-            vibe_code: vibe_code.into(),
-            chat: chat.into(),
-            date: date.into(),
-            previous_month: Some(previous_month.into()),
-            next_month: Some(next_month.into()),
-            start_date: start_date.into(),
-            end_date: end_date.into(),
-            currency: Some(currency.into()),
-            currency_symbol: Some(currency_symbol.into()),
-            prices: Some(prices.into()),
-        }
-    }
+    crate::runtime::constructor!(
+        nullable[completion : BasicModelUsageDataJSON => plain, ocr :
+        BasicModelUsageDataJSON => plain, connectors : BasicModelUsageDataJSON => plain,
+        libraries_api : LibrariesAPIUsageDataJSON => plain, fine_tuning :
+        FineTuningDataJSON => plain, audio : BasicModelUsageDataJSON => plain,
+        audio_characters : BasicModelUsageDataJSON => plain, vibe_usage : f64 => plain,
+        vibe_code : VibeCodeUsageDataJSON => plain, chat : BasicModelUsageDataJSON =>
+        plain, date : String => plain, previous_month : String => some, next_month :
+        String => some, start_date : String => plain, end_date : String => plain,
+        currency : String => some, currency_symbol : String => some, prices : Vec <
+        PriceData > => some] []
+    );
 }
 /// `#/components/schemas/UserGroupTargetType`
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -739,24 +624,10 @@ pub struct UserIdentity {
     pub api_key: crate::Nullable<UserIdentityApiKey>,
 }
 impl UserIdentity {
-    /// Builds a value from its required fields; optional fields start unset. Required
-    /// nullable fields take a value here; set them to `None` to send `null`.
-    pub fn new(
-        id: impl Into<String>,
-        email: impl Into<String>,
-        first_name: impl Into<String>,
-        last_name: impl Into<String>,
-    ) -> Self {
-        Self {
-            id: id.into(),
-            email: Some(email.into()),
-            first_name: Some(first_name.into()),
-            last_name: Some(last_name.into()),
-            workspace: Default::default(),
-            organization: Default::default(),
-            api_key: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        nullable[id : String => plain, email : String => some, first_name : String =>
+        some, last_name : String => some] [workspace, organization, api_key]
+    );
     crate::runtime::setters! {
         workspace : UserIdentityWorkspace => nullable, organization :
         UserIdentityOrganization => nullable, api_key : UserIdentityApiKey => nullable
@@ -770,14 +641,9 @@ pub struct UserIdentityApiKey {
     pub name: Option<String>,
 }
 impl UserIdentityApiKey {
-    /// Builds a value from its required fields; optional fields start unset. Required
-    /// nullable fields take a value here; set them to `None` to send `null`.
-    pub fn new(id: impl Into<String>, name: impl Into<String>) -> Self {
-        Self {
-            id: id.into(),
-            name: Some(name.into()),
-        }
-    }
+    crate::runtime::constructor!(
+        nullable[id : String => plain, name : String => some] []
+    );
 }
 /// `#/components/schemas/UserIdentityOrganization`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -787,13 +653,7 @@ pub struct UserIdentityOrganization {
     pub name: String,
 }
 impl UserIdentityOrganization {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(id: impl Into<String>, name: impl Into<String>) -> Self {
-        Self {
-            id: id.into(),
-            name: name.into(),
-        }
-    }
+    crate::runtime::constructor!([id : String => plain, name : String => plain] []);
 }
 /// `#/components/schemas/UserIdentityWorkspace`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -803,13 +663,7 @@ pub struct UserIdentityWorkspace {
     pub name: String,
 }
 impl UserIdentityWorkspace {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(id: impl Into<String>, name: impl Into<String>) -> Self {
-        Self {
-            id: id.into(),
-            name: name.into(),
-        }
-    }
+    crate::runtime::constructor!([id : String => plain, name : String => plain] []);
 }
 /// `#/components/schemas/UserMessage`
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -823,14 +677,7 @@ pub struct UserMessage {
     pub content: Option<MessageContent>,
 }
 impl UserMessage {
-    /// Builds a value from its required fields; optional fields start unset. Required
-    /// nullable fields take a value here; set them to `None` to send `null`.
-    pub fn new(content: impl Into<MessageContent>) -> Self {
-        Self {
-            role: Default::default(),
-            content: Some(content.into()),
-        }
-    }
+    crate::runtime::constructor!(nullable[content : MessageContent => some] [role]);
 }
 /// `#/components/schemas/UserMessage/properties/role`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -846,13 +693,7 @@ pub struct UserOrganization {
     pub name: String,
 }
 impl UserOrganization {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(id: impl Into<String>, name: impl Into<String>) -> Self {
-        Self {
-            id: id.into(),
-            name: name.into(),
-        }
-    }
+    crate::runtime::constructor!([id : String => plain, name : String => plain] []);
 }
 /// `#/components/schemas/UserRole`
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -879,16 +720,8 @@ pub struct UserWorkspace {
     pub organization_id: String,
 }
 impl UserWorkspace {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        id: impl Into<String>,
-        name: impl Into<String>,
-        organization_id: impl Into<String>,
-    ) -> Self {
-        Self {
-            id: id.into(),
-            name: name.into(),
-            organization_id: organization_id.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [id : String => plain, name : String => plain, organization_id : String => plain]
+        []
+    );
 }

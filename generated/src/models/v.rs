@@ -14,20 +14,10 @@ pub struct ValidationError {
     pub ctx: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
 impl ValidationError {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        loc: impl Into<Vec<ValidationErrorLocItem>>,
-        msg: impl Into<String>,
-        r#type: impl Into<String>,
-    ) -> Self {
-        Self {
-            loc: loc.into(),
-            msg: msg.into(),
-            r#type: r#type.into(),
-            input: Default::default(),
-            ctx: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [loc : Vec < ValidationErrorLocItem > => plain, msg : String => plain, r#type :
+        String => plain] [input, ctx]
+    );
     crate::runtime::setters! {
         input : serde_json::Value => optional, ctx : std::collections::BTreeMap < String,
         serde_json::Value > => optional
@@ -58,22 +48,11 @@ pub struct VibeActiveUsersStat {
     pub nb_active_users_programmatic: i64,
 }
 impl VibeActiveUsersStat {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        day: impl Into<String>,
-        nb_active_users_total: impl Into<i64>,
-        nb_active_users_cli: impl Into<i64>,
-        nb_active_users_acp: impl Into<i64>,
-        nb_active_users_programmatic: impl Into<i64>,
-    ) -> Self {
-        Self {
-            day: day.into(),
-            nb_active_users_total: nb_active_users_total.into(),
-            nb_active_users_cli: nb_active_users_cli.into(),
-            nb_active_users_acp: nb_active_users_acp.into(),
-            nb_active_users_programmatic: nb_active_users_programmatic.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [day : String => plain, nb_active_users_total : i64 => plain, nb_active_users_cli
+        : i64 => plain, nb_active_users_acp : i64 => plain, nb_active_users_programmatic
+        : i64 => plain] []
+    );
 }
 /// `#/components/schemas/VibeCodeUsageDataJSON`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -91,22 +70,12 @@ pub struct VibeCodeUsageDataJSON {
     pub audio_characters: BasicModelUsageDataJSON,
 }
 impl VibeCodeUsageDataJSON {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        completion: impl Into<BasicModelUsageDataJSON>,
-        ocr: impl Into<BasicModelUsageDataJSON>,
-        connectors: impl Into<BasicModelUsageDataJSON>,
-        audio: impl Into<BasicModelUsageDataJSON>,
-        audio_characters: impl Into<BasicModelUsageDataJSON>,
-    ) -> Self {
-        Self {
-            completion: completion.into(),
-            ocr: ocr.into(),
-            connectors: connectors.into(),
-            audio: audio.into(),
-            audio_characters: audio_characters.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [completion : BasicModelUsageDataJSON => plain, ocr : BasicModelUsageDataJSON =>
+        plain, connectors : BasicModelUsageDataJSON => plain, audio :
+        BasicModelUsageDataJSON => plain, audio_characters : BasicModelUsageDataJSON =>
+        plain] []
+    );
 }
 /// `#/components/schemas/VibeConsumedTokensStat`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -120,22 +89,10 @@ pub struct VibeConsumedTokensStat {
     pub output_tokens: i64,
 }
 impl VibeConsumedTokensStat {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        day: impl Into<String>,
-        model: impl Into<String>,
-        cached_tokens: impl Into<i64>,
-        input_tokens: impl Into<i64>,
-        output_tokens: impl Into<i64>,
-    ) -> Self {
-        Self {
-            day: day.into(),
-            model: model.into(),
-            cached_tokens: cached_tokens.into(),
-            input_tokens: input_tokens.into(),
-            output_tokens: output_tokens.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [day : String => plain, model : String => plain, cached_tokens : i64 => plain,
+        input_tokens : i64 => plain, output_tokens : i64 => plain] []
+    );
 }
 /// `#/components/schemas/VibeNextEditActiveUsersStat`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -146,13 +103,9 @@ pub struct VibeNextEditActiveUsersStat {
     pub nb_active_users: i64,
 }
 impl VibeNextEditActiveUsersStat {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(day: impl Into<String>, nb_active_users: impl Into<i64>) -> Self {
-        Self {
-            day: day.into(),
-            nb_active_users: nb_active_users.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [day : String => plain, nb_active_users : i64 => plain] []
+    );
 }
 /// `#/components/schemas/VibeNextEditModifiedLOCStat`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -166,22 +119,10 @@ pub struct VibeNextEditModifiedLOCStat {
     pub lines_total: i64,
 }
 impl VibeNextEditModifiedLOCStat {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        day: impl Into<String>,
-        lines_inserted: impl Into<i64>,
-        lines_deleted: impl Into<i64>,
-        lines_unchanged: impl Into<i64>,
-        lines_total: impl Into<i64>,
-    ) -> Self {
-        Self {
-            day: day.into(),
-            lines_inserted: lines_inserted.into(),
-            lines_deleted: lines_deleted.into(),
-            lines_unchanged: lines_unchanged.into(),
-            lines_total: lines_total.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [day : String => plain, lines_inserted : i64 => plain, lines_deleted : i64 =>
+        plain, lines_unchanged : i64 => plain, lines_total : i64 => plain] []
+    );
 }
 /// `#/components/schemas/VibeNextEditSuggestionStat`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -201,35 +142,13 @@ pub struct VibeNextEditSuggestionStat {
     pub surface_ghost_text: i64,
 }
 impl VibeNextEditSuggestionStat {
-    /// Builds a value from its required fields; optional fields start unset.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        day: impl Into<String>,
-        total_suggestions: impl Into<i64>,
-        outcome_accepted: impl Into<i64>,
-        outcome_rejected: impl Into<i64>,
-        outcome_timeout: impl Into<i64>,
-        outcome_aborted: impl Into<i64>,
-        outcome_dismissed: impl Into<i64>,
-        force_generated_true: impl Into<i64>,
-        force_generated_false: impl Into<i64>,
-        surface_widget: impl Into<i64>,
-        surface_ghost_text: impl Into<i64>,
-    ) -> Self {
-        Self {
-            day: day.into(),
-            total_suggestions: total_suggestions.into(),
-            outcome_accepted: outcome_accepted.into(),
-            outcome_rejected: outcome_rejected.into(),
-            outcome_timeout: outcome_timeout.into(),
-            outcome_aborted: outcome_aborted.into(),
-            outcome_dismissed: outcome_dismissed.into(),
-            force_generated_true: force_generated_true.into(),
-            force_generated_false: force_generated_false.into(),
-            surface_widget: surface_widget.into(),
-            surface_ghost_text: surface_ghost_text.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [day : String => plain, total_suggestions : i64 => plain, outcome_accepted : i64
+        => plain, outcome_rejected : i64 => plain, outcome_timeout : i64 => plain,
+        outcome_aborted : i64 => plain, outcome_dismissed : i64 => plain,
+        force_generated_true : i64 => plain, force_generated_false : i64 => plain,
+        surface_widget : i64 => plain, surface_ghost_text : i64 => plain] []
+    );
 }
 /// `#/components/schemas/VibeOrganizationStatsOUT`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -244,22 +163,12 @@ pub struct VibeOrganizationStatsOUT {
     pub next_edit_modified_loc: Vec<VibeNextEditModifiedLOCStat>,
 }
 impl VibeOrganizationStatsOUT {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        start_time: impl Into<i64>,
-        end_time: impl Into<i64>,
-        next_edit_suggestions: impl Into<Vec<VibeNextEditSuggestionStat>>,
-        next_edit_active_users: impl Into<Vec<VibeNextEditActiveUsersStat>>,
-        next_edit_modified_loc: impl Into<Vec<VibeNextEditModifiedLOCStat>>,
-    ) -> Self {
-        Self {
-            start_time: start_time.into(),
-            end_time: end_time.into(),
-            next_edit_suggestions: next_edit_suggestions.into(),
-            next_edit_active_users: next_edit_active_users.into(),
-            next_edit_modified_loc: next_edit_modified_loc.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [start_time : i64 => plain, end_time : i64 => plain, next_edit_suggestions : Vec
+        < VibeNextEditSuggestionStat > => plain, next_edit_active_users : Vec <
+        VibeNextEditActiveUsersStat > => plain, next_edit_modified_loc : Vec <
+        VibeNextEditModifiedLOCStat > => plain] []
+    );
 }
 /// `#/components/schemas/VibeSessionDurationStat`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -270,13 +179,9 @@ pub struct VibeSessionDurationStat {
     pub total_duration_hours: f64,
 }
 impl VibeSessionDurationStat {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(day: impl Into<String>, total_duration_hours: impl Into<f64>) -> Self {
-        Self {
-            day: day.into(),
-            total_duration_hours: total_duration_hours.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [day : String => plain, total_duration_hours : f64 => plain] []
+    );
 }
 /// `#/components/schemas/VibeSessionStat`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -290,22 +195,11 @@ pub struct VibeSessionStat {
     pub nb_sessions_programmatic: i64,
 }
 impl VibeSessionStat {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        day: impl Into<String>,
-        nb_sessions: impl Into<i64>,
-        nb_sessions_cli: impl Into<i64>,
-        nb_sessions_acp: impl Into<i64>,
-        nb_sessions_programmatic: impl Into<i64>,
-    ) -> Self {
-        Self {
-            day: day.into(),
-            nb_sessions: nb_sessions.into(),
-            nb_sessions_cli: nb_sessions_cli.into(),
-            nb_sessions_acp: nb_sessions_acp.into(),
-            nb_sessions_programmatic: nb_sessions_programmatic.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [day : String => plain, nb_sessions : i64 => plain, nb_sessions_cli : i64 =>
+        plain, nb_sessions_acp : i64 => plain, nb_sessions_programmatic : i64 => plain]
+        []
+    );
 }
 /// `#/components/schemas/VibeToolCallsByNameStat`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -317,18 +211,9 @@ pub struct VibeToolCallsByNameStat {
     pub count: i64,
 }
 impl VibeToolCallsByNameStat {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        day: impl Into<String>,
-        tool_name: impl Into<String>,
-        count: impl Into<i64>,
-    ) -> Self {
-        Self {
-            day: day.into(),
-            tool_name: tool_name.into(),
-            count: count.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [day : String => plain, tool_name : String => plain, count : i64 => plain] []
+    );
 }
 /// `#/components/schemas/VibeToolCallsStat`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -345,29 +230,11 @@ pub struct VibeToolCallsStat {
     pub approval_never: i64,
 }
 impl VibeToolCallsStat {
-    /// Builds a value from its required fields; optional fields start unset.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        day: impl Into<String>,
-        total: impl Into<i64>,
-        status_success: impl Into<i64>,
-        status_failure: impl Into<i64>,
-        status_skipped: impl Into<i64>,
-        approval_ask: impl Into<i64>,
-        approval_always: impl Into<i64>,
-        approval_never: impl Into<i64>,
-    ) -> Self {
-        Self {
-            day: day.into(),
-            total: total.into(),
-            status_success: status_success.into(),
-            status_failure: status_failure.into(),
-            status_skipped: status_skipped.into(),
-            approval_ask: approval_ask.into(),
-            approval_always: approval_always.into(),
-            approval_never: approval_never.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [day : String => plain, total : i64 => plain, status_success : i64 => plain,
+        status_failure : i64 => plain, status_skipped : i64 => plain, approval_ask : i64
+        => plain, approval_always : i64 => plain, approval_never : i64 => plain] []
+    );
 }
 /// `#/components/schemas/VibeUserPromptsStat`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -381,22 +248,10 @@ pub struct VibeUserPromptsStat {
     pub nb_prompts_programmatic: i64,
 }
 impl VibeUserPromptsStat {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        day: impl Into<String>,
-        nb_prompts_total: impl Into<i64>,
-        nb_prompts_cli: impl Into<i64>,
-        nb_prompts_acp: impl Into<i64>,
-        nb_prompts_programmatic: impl Into<i64>,
-    ) -> Self {
-        Self {
-            day: day.into(),
-            nb_prompts_total: nb_prompts_total.into(),
-            nb_prompts_cli: nb_prompts_cli.into(),
-            nb_prompts_acp: nb_prompts_acp.into(),
-            nb_prompts_programmatic: nb_prompts_programmatic.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [day : String => plain, nb_prompts_total : i64 => plain, nb_prompts_cli : i64 =>
+        plain, nb_prompts_acp : i64 => plain, nb_prompts_programmatic : i64 => plain] []
+    );
 }
 /// Time interval used to group usage results.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -431,29 +286,12 @@ pub struct VibeWorkByAgentStat {
     pub unique_users_count: i64,
 }
 impl VibeWorkByAgentStat {
-    /// Builds a value from its required fields; optional fields start unset.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        messages_count: impl Into<i64>,
-        files_count: impl Into<i64>,
-        images_count: impl Into<i64>,
-        spreadsheets_count: impl Into<i64>,
-        unique_conversations_count: impl Into<i64>,
-        agent_id: impl Into<String>,
-        last_message_at: impl Into<String>,
-        unique_users_count: impl Into<i64>,
-    ) -> Self {
-        Self {
-            messages_count: messages_count.into(),
-            files_count: files_count.into(),
-            images_count: images_count.into(),
-            spreadsheets_count: spreadsheets_count.into(),
-            unique_conversations_count: unique_conversations_count.into(),
-            agent_id: agent_id.into(),
-            last_message_at: last_message_at.into(),
-            unique_users_count: unique_users_count.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [messages_count : i64 => plain, files_count : i64 => plain, images_count : i64 =>
+        plain, spreadsheets_count : i64 => plain, unique_conversations_count : i64 =>
+        plain, agent_id : String => plain, last_message_at : String => plain,
+        unique_users_count : i64 => plain] []
+    );
 }
 /// `#/components/schemas/VibeWorkByAgentStatsOUT`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -466,18 +304,10 @@ pub struct VibeWorkByAgentStatsOUT {
     pub data: Vec<VibeWorkByAgentStat>,
 }
 impl VibeWorkByAgentStatsOUT {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        start_time: impl Into<i64>,
-        end_time: impl Into<i64>,
-        data: impl Into<Vec<VibeWorkByAgentStat>>,
-    ) -> Self {
-        Self {
-            start_time: start_time.into(),
-            end_time: end_time.into(),
-            data: data.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [start_time : i64 => plain, end_time : i64 => plain, data : Vec <
+        VibeWorkByAgentStat > => plain] []
+    );
 }
 /// `#/components/schemas/VibeWorkByTimeStat`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -495,32 +325,12 @@ pub struct VibeWorkByTimeStat {
     pub unique_agents_count: i64,
 }
 impl VibeWorkByTimeStat {
-    /// Builds a value from its required fields; optional fields start unset. Required
-    /// nullable fields take a value here; set them to `None` to send `null`.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        messages_count: impl Into<i64>,
-        files_count: impl Into<i64>,
-        images_count: impl Into<i64>,
-        spreadsheets_count: impl Into<i64>,
-        unique_conversations_count: impl Into<i64>,
-        time_bucket: impl Into<String>,
-        unique_users_count: impl Into<i64>,
-        messages_to_agents_count: impl Into<i64>,
-        unique_agents_count: impl Into<i64>,
-    ) -> Self {
-        Self {
-            messages_count: messages_count.into(),
-            files_count: files_count.into(),
-            images_count: images_count.into(),
-            spreadsheets_count: spreadsheets_count.into(),
-            unique_conversations_count: unique_conversations_count.into(),
-            time_bucket: Some(time_bucket.into()),
-            unique_users_count: unique_users_count.into(),
-            messages_to_agents_count: messages_to_agents_count.into(),
-            unique_agents_count: unique_agents_count.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        nullable[messages_count : i64 => plain, files_count : i64 => plain, images_count
+        : i64 => plain, spreadsheets_count : i64 => plain, unique_conversations_count :
+        i64 => plain, time_bucket : String => some, unique_users_count : i64 => plain,
+        messages_to_agents_count : i64 => plain, unique_agents_count : i64 => plain] []
+    );
 }
 /// `#/components/schemas/VibeWorkByTimeStatsOUT`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -533,18 +343,10 @@ pub struct VibeWorkByTimeStatsOUT {
     pub data: Vec<VibeWorkByTimeStat>,
 }
 impl VibeWorkByTimeStatsOUT {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        start_time: impl Into<i64>,
-        end_time: impl Into<i64>,
-        data: impl Into<Vec<VibeWorkByTimeStat>>,
-    ) -> Self {
-        Self {
-            start_time: start_time.into(),
-            end_time: end_time.into(),
-            data: data.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [start_time : i64 => plain, end_time : i64 => plain, data : Vec <
+        VibeWorkByTimeStat > => plain] []
+    );
 }
 /// `#/components/schemas/VibeWorkByUserStat`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -562,31 +364,12 @@ pub struct VibeWorkByUserStat {
     pub messages_to_agents_count: i64,
 }
 impl VibeWorkByUserStat {
-    /// Builds a value from its required fields; optional fields start unset.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        messages_count: impl Into<i64>,
-        files_count: impl Into<i64>,
-        images_count: impl Into<i64>,
-        spreadsheets_count: impl Into<i64>,
-        unique_conversations_count: impl Into<i64>,
-        user_id: impl Into<String>,
-        last_message_at: impl Into<String>,
-        unique_agents_count: impl Into<i64>,
-        messages_to_agents_count: impl Into<i64>,
-    ) -> Self {
-        Self {
-            messages_count: messages_count.into(),
-            files_count: files_count.into(),
-            images_count: images_count.into(),
-            spreadsheets_count: spreadsheets_count.into(),
-            unique_conversations_count: unique_conversations_count.into(),
-            user_id: user_id.into(),
-            last_message_at: last_message_at.into(),
-            unique_agents_count: unique_agents_count.into(),
-            messages_to_agents_count: messages_to_agents_count.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [messages_count : i64 => plain, files_count : i64 => plain, images_count : i64 =>
+        plain, spreadsheets_count : i64 => plain, unique_conversations_count : i64 =>
+        plain, user_id : String => plain, last_message_at : String => plain,
+        unique_agents_count : i64 => plain, messages_to_agents_count : i64 => plain] []
+    );
 }
 /// `#/components/schemas/VibeWorkByUserStatsOUT`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -599,18 +382,10 @@ pub struct VibeWorkByUserStatsOUT {
     pub data: Vec<VibeWorkByUserStat>,
 }
 impl VibeWorkByUserStatsOUT {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        start_time: impl Into<i64>,
-        end_time: impl Into<i64>,
-        data: impl Into<Vec<VibeWorkByUserStat>>,
-    ) -> Self {
-        Self {
-            start_time: start_time.into(),
-            end_time: end_time.into(),
-            data: data.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [start_time : i64 => plain, end_time : i64 => plain, data : Vec <
+        VibeWorkByUserStat > => plain] []
+    );
 }
 /// `#/components/schemas/VibeWorkspaceStatsOUT`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -629,31 +404,14 @@ pub struct VibeWorkspaceStatsOUT {
     pub session_durations: Vec<VibeSessionDurationStat>,
 }
 impl VibeWorkspaceStatsOUT {
-    /// Builds a value from its required fields; optional fields start unset.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        start_time: impl Into<i64>,
-        end_time: impl Into<i64>,
-        sessions: impl Into<Vec<VibeSessionStat>>,
-        user_prompts: impl Into<Vec<VibeUserPromptsStat>>,
-        active_users: impl Into<Vec<VibeActiveUsersStat>>,
-        consumed_tokens: impl Into<Vec<VibeConsumedTokensStat>>,
-        tool_calls: impl Into<Vec<VibeToolCallsStat>>,
-        tool_calls_by_name: impl Into<Vec<VibeToolCallsByNameStat>>,
-        session_durations: impl Into<Vec<VibeSessionDurationStat>>,
-    ) -> Self {
-        Self {
-            start_time: start_time.into(),
-            end_time: end_time.into(),
-            sessions: sessions.into(),
-            user_prompts: user_prompts.into(),
-            active_users: active_users.into(),
-            consumed_tokens: consumed_tokens.into(),
-            tool_calls: tool_calls.into(),
-            tool_calls_by_name: tool_calls_by_name.into(),
-            session_durations: session_durations.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [start_time : i64 => plain, end_time : i64 => plain, sessions : Vec <
+        VibeSessionStat > => plain, user_prompts : Vec < VibeUserPromptsStat > => plain,
+        active_users : Vec < VibeActiveUsersStat > => plain, consumed_tokens : Vec <
+        VibeConsumedTokensStat > => plain, tool_calls : Vec < VibeToolCallsStat > =>
+        plain, tool_calls_by_name : Vec < VibeToolCallsByNameStat > => plain,
+        session_durations : Vec < VibeSessionDurationStat > => plain] []
+    );
 }
 /// Request model for creating a new voice with base64 audio.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -685,22 +443,10 @@ pub struct VoiceCreateRequest {
     pub sample_filename: crate::Nullable<String>,
 }
 impl VoiceCreateRequest {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(name: impl Into<String>, sample_audio: impl Into<String>) -> Self {
-        Self {
-            name: name.into(),
-            slug: Default::default(),
-            languages: Default::default(),
-            gender: Default::default(),
-            age: Default::default(),
-            tags: Default::default(),
-            color: Default::default(),
-            description: Default::default(),
-            retention_notice: Default::default(),
-            sample_audio: sample_audio.into(),
-            sample_filename: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [name : String => plain, sample_audio : String => plain] [slug, languages,
+        gender, age, tags, color, description, retention_notice, sample_filename]
+    );
     crate::runtime::setters! {
         slug : String => nullable, languages : Vec < String > => optional, gender :
         String => nullable, age : i64 => nullable, tags : Vec < String > => nullable,
@@ -719,22 +465,10 @@ pub struct VoiceListResponse {
     pub total_pages: i64,
 }
 impl VoiceListResponse {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        items: impl Into<Vec<VoiceResponse>>,
-        total: impl Into<i64>,
-        page: impl Into<i64>,
-        page_size: impl Into<i64>,
-        total_pages: impl Into<i64>,
-    ) -> Self {
-        Self {
-            items: items.into(),
-            total: total.into(),
-            page: page.into(),
-            page_size: page_size.into(),
-            total_pages: total_pages.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [items : Vec < VoiceResponse > => plain, total : i64 => plain, page : i64 =>
+        plain, page_size : i64 => plain, total_pages : i64 => plain] []
+    );
 }
 /// Schema for voice response
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -768,30 +502,11 @@ pub struct VoiceResponse {
     pub trimmed_seconds: crate::Nullable<f64>,
 }
 impl VoiceResponse {
-    /// Builds a value from its required fields; optional fields start unset. Required
-    /// nullable fields take a value here; set them to `None` to send `null`.
-    pub fn new(
-        name: impl Into<String>,
-        id: impl Into<String>,
-        created_at: impl Into<String>,
-        user_id: impl Into<String>,
-    ) -> Self {
-        Self {
-            name: name.into(),
-            slug: Default::default(),
-            languages: Default::default(),
-            gender: Default::default(),
-            age: Default::default(),
-            tags: Default::default(),
-            color: Default::default(),
-            description: Default::default(),
-            retention_notice: Default::default(),
-            id: id.into(),
-            created_at: created_at.into(),
-            user_id: Some(user_id.into()),
-            trimmed_seconds: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        nullable[name : String => plain, id : String => plain, created_at : String =>
+        plain, user_id : String => some] [slug, languages, gender, age, tags, color,
+        description, retention_notice, trimmed_seconds]
+    );
     crate::runtime::setters! {
         slug : String => nullable, languages : Vec < String > => optional, gender :
         String => nullable, age : i64 => nullable, tags : Vec < String > => nullable,

@@ -99,30 +99,12 @@ pub struct Workflow {
     pub tags: Option<Vec<String>>,
 }
 impl Workflow {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        id: impl Into<String>,
-        name: impl Into<String>,
-        display_name: impl Into<String>,
-        r#type: impl Into<WorkflowType>,
-        customer_id: impl Into<String>,
-        workspace_id: impl Into<String>,
-    ) -> Self {
-        Self {
-            id: id.into(),
-            name: name.into(),
-            display_name: display_name.into(),
-            r#type: r#type.into(),
-            description: Default::default(),
-            customer_id: customer_id.into(),
-            workspace_id: workspace_id.into(),
-            shared_namespace: Default::default(),
-            available_in_chat_assistant: Default::default(),
-            is_technical: Default::default(),
-            archived: Default::default(),
-            tags: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [id : String => plain, name : String => plain, display_name : String => plain,
+        r#type : WorkflowType => plain, customer_id : String => plain, workspace_id :
+        String => plain] [description, shared_namespace, available_in_chat_assistant,
+        is_technical, archived, tags]
+    );
     crate::runtime::setters! {
         description : String => nullable, shared_namespace : String => nullable,
         available_in_chat_assistant : bool => optional, is_technical : bool => optional,
@@ -137,10 +119,7 @@ pub struct WorkflowArchiveResponse {
     pub workflow: Workflow,
 }
 impl WorkflowArchiveResponse {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(workflow: impl Into<Workflow>) -> Self {
-        Self { workflow: workflow.into() }
-    }
+    crate::runtime::constructor!([workflow : Workflow => plain] []);
 }
 /// `#/components/schemas/WorkflowBasicDefinition`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -165,23 +144,10 @@ pub struct WorkflowBasicDefinition {
     pub tags: Option<Vec<String>>,
 }
 impl WorkflowBasicDefinition {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        id: impl Into<String>,
-        name: impl Into<String>,
-        display_name: impl Into<String>,
-        archived: impl Into<bool>,
-    ) -> Self {
-        Self {
-            id: id.into(),
-            name: name.into(),
-            display_name: display_name.into(),
-            description: Default::default(),
-            metadata: Default::default(),
-            archived: archived.into(),
-            tags: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [id : String => plain, name : String => plain, display_name : String => plain,
+        archived : bool => plain] [description, metadata, tags]
+    );
     crate::runtime::setters! {
         description : String => nullable, metadata : WorkflowMetadata => optional, tags :
         Vec < String > => optional
@@ -197,12 +163,7 @@ pub struct WorkflowBulkArchiveRequest {
     pub workflow_ids: Vec<String>,
 }
 impl WorkflowBulkArchiveRequest {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(workflow_ids: impl Into<Vec<String>>) -> Self {
-        Self {
-            workflow_ids: workflow_ids.into(),
-        }
-    }
+    crate::runtime::constructor!([workflow_ids : Vec < String > => plain] []);
 }
 /// `#/components/schemas/WorkflowBulkArchiveResponse`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -215,13 +176,7 @@ pub struct WorkflowBulkArchiveResponse {
     pub errored: Option<Vec<WorkflowBulkError>>,
 }
 impl WorkflowBulkArchiveResponse {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(archived: impl Into<Vec<Workflow>>) -> Self {
-        Self {
-            archived: archived.into(),
-            errored: Default::default(),
-        }
-    }
+    crate::runtime::constructor!([archived : Vec < Workflow > => plain] [errored]);
     crate::runtime::setters! {
         errored : Vec < WorkflowBulkError > => optional
     }
@@ -241,14 +196,9 @@ pub struct WorkflowBulkError {
     pub message: String,
 }
 impl WorkflowBulkError {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(workflow_id: impl Into<String>, message: impl Into<String>) -> Self {
-        Self {
-            workflow_id: workflow_id.into(),
-            workflow: Default::default(),
-            message: message.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [workflow_id : String => plain, message : String => plain] [workflow]
+    );
     crate::runtime::setters! {
         workflow : Workflow => nullable
     }
@@ -263,12 +213,7 @@ pub struct WorkflowBulkUnarchiveRequest {
     pub workflow_ids: Vec<String>,
 }
 impl WorkflowBulkUnarchiveRequest {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(workflow_ids: impl Into<Vec<String>>) -> Self {
-        Self {
-            workflow_ids: workflow_ids.into(),
-        }
-    }
+    crate::runtime::constructor!([workflow_ids : Vec < String > => plain] []);
 }
 /// `#/components/schemas/WorkflowBulkUnarchiveResponse`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -281,13 +226,7 @@ pub struct WorkflowBulkUnarchiveResponse {
     pub errored: Option<Vec<WorkflowBulkError>>,
 }
 impl WorkflowBulkUnarchiveResponse {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(unarchived: impl Into<Vec<Workflow>>) -> Self {
-        Self {
-            unarchived: unarchived.into(),
-            errored: Default::default(),
-        }
-    }
+    crate::runtime::constructor!([unarchived : Vec < Workflow > => plain] [errored]);
     crate::runtime::setters! {
         errored : Vec < WorkflowBulkError > => optional
     }
@@ -332,22 +271,11 @@ pub struct WorkflowCodeDefinition {
     >,
 }
 impl WorkflowCodeDefinition {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        input_schema: impl Into<std::collections::BTreeMap<String, serde_json::Value>>,
-    ) -> Self {
-        Self {
-            input_schema: input_schema.into(),
-            output_schema: Default::default(),
-            signals: Default::default(),
-            queries: Default::default(),
-            updates: Default::default(),
-            enforce_determinism: Default::default(),
-            on_behalf_of: Default::default(),
-            execution_timeout: Default::default(),
-            plugin_metadata: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [input_schema : std::collections::BTreeMap < String, serde_json::Value > =>
+        plain] [output_schema, signals, queries, updates, enforce_determinism,
+        on_behalf_of, execution_timeout, plugin_metadata]
+    );
     crate::runtime::setters! {
         output_schema : std::collections::BTreeMap < String, serde_json::Value > =>
         nullable, signals : Vec < SignalDefinition > => optional, queries : Vec <
@@ -428,14 +356,7 @@ pub struct WorkflowExecutionCanceledAttributes {
     pub attempt: Option<i64>,
 }
 impl WorkflowExecutionCanceledAttributes {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(task_id: impl Into<String>) -> Self {
-        Self {
-            task_id: task_id.into(),
-            reason: Default::default(),
-            attempt: Default::default(),
-        }
-    }
+    crate::runtime::constructor!([task_id : String => plain] [reason, attempt]);
     crate::runtime::setters! {
         reason : String => nullable, attempt : i64 => optional
     }
@@ -476,37 +397,14 @@ pub struct WorkflowExecutionCanceledResponse {
     pub attributes: WorkflowExecutionCanceledAttributes,
 }
 impl WorkflowExecutionCanceledResponse {
-    /// Builds a value from its required fields; optional fields start unset. Required
-    /// nullable fields take a value here; set them to `None` to send `null`.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        event_id: impl Into<String>,
-        event_timestamp: impl Into<i64>,
-        root_workflow_exec_id: impl Into<String>,
-        parent_workflow_exec_id: impl Into<String>,
-        continued_run_id: impl Into<String>,
-        first_execution_run_id: impl Into<String>,
-        schedule_id: impl Into<String>,
-        workflow_exec_id: impl Into<String>,
-        workflow_run_id: impl Into<String>,
-        workflow_name: impl Into<String>,
-        attributes: impl Into<WorkflowExecutionCanceledAttributes>,
-    ) -> Self {
-        Self {
-            event_id: event_id.into(),
-            event_timestamp: event_timestamp.into(),
-            root_workflow_exec_id: root_workflow_exec_id.into(),
-            parent_workflow_exec_id: Some(parent_workflow_exec_id.into()),
-            continued_run_id: Some(continued_run_id.into()),
-            first_execution_run_id: Some(first_execution_run_id.into()),
-            schedule_id: Some(schedule_id.into()),
-            workflow_exec_id: workflow_exec_id.into(),
-            workflow_run_id: workflow_run_id.into(),
-            workflow_name: workflow_name.into(),
-            event_type: Default::default(),
-            attributes: attributes.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        nullable[event_id : String => plain, event_timestamp : i64 => plain,
+        root_workflow_exec_id : String => plain, parent_workflow_exec_id : String =>
+        some, continued_run_id : String => some, first_execution_run_id : String => some,
+        schedule_id : String => some, workflow_exec_id : String => plain, workflow_run_id
+        : String => plain, workflow_name : String => plain, attributes :
+        WorkflowExecutionCanceledAttributes => plain] [event_type]
+    );
 }
 /// Event type discriminator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -529,17 +427,9 @@ pub struct WorkflowExecutionCompletedAttributesResponse {
     pub attempt: Option<i64>,
 }
 impl WorkflowExecutionCompletedAttributesResponse {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        task_id: impl Into<String>,
-        result: impl Into<JSONPayloadResponse>,
-    ) -> Self {
-        Self {
-            task_id: task_id.into(),
-            result: result.into(),
-            attempt: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [task_id : String => plain, result : JSONPayloadResponse => plain] [attempt]
+    );
     crate::runtime::setters! {
         attempt : i64 => optional
     }
@@ -580,37 +470,14 @@ pub struct WorkflowExecutionCompletedResponse {
     pub attributes: WorkflowExecutionCompletedAttributesResponse,
 }
 impl WorkflowExecutionCompletedResponse {
-    /// Builds a value from its required fields; optional fields start unset. Required
-    /// nullable fields take a value here; set them to `None` to send `null`.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        event_id: impl Into<String>,
-        event_timestamp: impl Into<i64>,
-        root_workflow_exec_id: impl Into<String>,
-        parent_workflow_exec_id: impl Into<String>,
-        continued_run_id: impl Into<String>,
-        first_execution_run_id: impl Into<String>,
-        schedule_id: impl Into<String>,
-        workflow_exec_id: impl Into<String>,
-        workflow_run_id: impl Into<String>,
-        workflow_name: impl Into<String>,
-        attributes: impl Into<WorkflowExecutionCompletedAttributesResponse>,
-    ) -> Self {
-        Self {
-            event_id: event_id.into(),
-            event_timestamp: event_timestamp.into(),
-            root_workflow_exec_id: root_workflow_exec_id.into(),
-            parent_workflow_exec_id: Some(parent_workflow_exec_id.into()),
-            continued_run_id: Some(continued_run_id.into()),
-            first_execution_run_id: Some(first_execution_run_id.into()),
-            schedule_id: Some(schedule_id.into()),
-            workflow_exec_id: workflow_exec_id.into(),
-            workflow_run_id: workflow_run_id.into(),
-            workflow_name: workflow_name.into(),
-            event_type: Default::default(),
-            attributes: attributes.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        nullable[event_id : String => plain, event_timestamp : i64 => plain,
+        root_workflow_exec_id : String => plain, parent_workflow_exec_id : String =>
+        some, continued_run_id : String => some, first_execution_run_id : String => some,
+        schedule_id : String => some, workflow_exec_id : String => plain, workflow_run_id
+        : String => plain, workflow_name : String => plain, attributes :
+        WorkflowExecutionCompletedAttributesResponse => plain] [event_type]
+    );
 }
 /// Event type discriminator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -632,20 +499,10 @@ pub struct WorkflowExecutionContinuedAsNewAttributesResponse {
     pub input: JSONPayloadResponse,
 }
 impl WorkflowExecutionContinuedAsNewAttributesResponse {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        task_id: impl Into<String>,
-        new_execution_run_id: impl Into<String>,
-        workflow_name: impl Into<String>,
-        input: impl Into<JSONPayloadResponse>,
-    ) -> Self {
-        Self {
-            task_id: task_id.into(),
-            new_execution_run_id: new_execution_run_id.into(),
-            workflow_name: workflow_name.into(),
-            input: input.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [task_id : String => plain, new_execution_run_id : String => plain, workflow_name
+        : String => plain, input : JSONPayloadResponse => plain] []
+    );
 }
 /// Emitted when a workflow continues as a new execution.
 ///
@@ -684,37 +541,14 @@ pub struct WorkflowExecutionContinuedAsNewResponse {
     pub attributes: WorkflowExecutionContinuedAsNewAttributesResponse,
 }
 impl WorkflowExecutionContinuedAsNewResponse {
-    /// Builds a value from its required fields; optional fields start unset. Required
-    /// nullable fields take a value here; set them to `None` to send `null`.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        event_id: impl Into<String>,
-        event_timestamp: impl Into<i64>,
-        root_workflow_exec_id: impl Into<String>,
-        parent_workflow_exec_id: impl Into<String>,
-        continued_run_id: impl Into<String>,
-        first_execution_run_id: impl Into<String>,
-        schedule_id: impl Into<String>,
-        workflow_exec_id: impl Into<String>,
-        workflow_run_id: impl Into<String>,
-        workflow_name: impl Into<String>,
-        attributes: impl Into<WorkflowExecutionContinuedAsNewAttributesResponse>,
-    ) -> Self {
-        Self {
-            event_id: event_id.into(),
-            event_timestamp: event_timestamp.into(),
-            root_workflow_exec_id: root_workflow_exec_id.into(),
-            parent_workflow_exec_id: Some(parent_workflow_exec_id.into()),
-            continued_run_id: Some(continued_run_id.into()),
-            first_execution_run_id: Some(first_execution_run_id.into()),
-            schedule_id: Some(schedule_id.into()),
-            workflow_exec_id: workflow_exec_id.into(),
-            workflow_run_id: workflow_run_id.into(),
-            workflow_name: workflow_name.into(),
-            event_type: Default::default(),
-            attributes: attributes.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        nullable[event_id : String => plain, event_timestamp : i64 => plain,
+        root_workflow_exec_id : String => plain, parent_workflow_exec_id : String =>
+        some, continued_run_id : String => some, first_execution_run_id : String => some,
+        schedule_id : String => some, workflow_exec_id : String => plain, workflow_run_id
+        : String => plain, workflow_name : String => plain, attributes :
+        WorkflowExecutionContinuedAsNewAttributesResponse => plain] [event_type]
+    );
 }
 /// Event type discriminator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -738,14 +572,9 @@ pub struct WorkflowExecutionFailedAttributes {
     pub attempt: Option<i64>,
 }
 impl WorkflowExecutionFailedAttributes {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(task_id: impl Into<String>, failure: impl Into<Failure>) -> Self {
-        Self {
-            task_id: task_id.into(),
-            failure: failure.into(),
-            attempt: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [task_id : String => plain, failure : Failure => plain] [attempt]
+    );
     crate::runtime::setters! {
         attempt : i64 => optional
     }
@@ -786,37 +615,14 @@ pub struct WorkflowExecutionFailedResponse {
     pub attributes: WorkflowExecutionFailedAttributes,
 }
 impl WorkflowExecutionFailedResponse {
-    /// Builds a value from its required fields; optional fields start unset. Required
-    /// nullable fields take a value here; set them to `None` to send `null`.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        event_id: impl Into<String>,
-        event_timestamp: impl Into<i64>,
-        root_workflow_exec_id: impl Into<String>,
-        parent_workflow_exec_id: impl Into<String>,
-        continued_run_id: impl Into<String>,
-        first_execution_run_id: impl Into<String>,
-        schedule_id: impl Into<String>,
-        workflow_exec_id: impl Into<String>,
-        workflow_run_id: impl Into<String>,
-        workflow_name: impl Into<String>,
-        attributes: impl Into<WorkflowExecutionFailedAttributes>,
-    ) -> Self {
-        Self {
-            event_id: event_id.into(),
-            event_timestamp: event_timestamp.into(),
-            root_workflow_exec_id: root_workflow_exec_id.into(),
-            parent_workflow_exec_id: Some(parent_workflow_exec_id.into()),
-            continued_run_id: Some(continued_run_id.into()),
-            first_execution_run_id: Some(first_execution_run_id.into()),
-            schedule_id: Some(schedule_id.into()),
-            workflow_exec_id: workflow_exec_id.into(),
-            workflow_run_id: workflow_run_id.into(),
-            workflow_name: workflow_name.into(),
-            event_type: Default::default(),
-            attributes: attributes.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        nullable[event_id : String => plain, event_timestamp : i64 => plain,
+        root_workflow_exec_id : String => plain, parent_workflow_exec_id : String =>
+        some, continued_run_id : String => some, first_execution_run_id : String => some,
+        schedule_id : String => some, workflow_exec_id : String => plain, workflow_run_id
+        : String => plain, workflow_name : String => plain, attributes :
+        WorkflowExecutionFailedAttributes => plain] [event_type]
+    );
 }
 /// Event type discriminator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -835,15 +641,10 @@ pub struct WorkflowExecutionListResponse {
     pub next_page_token: crate::Nullable<String>,
 }
 impl WorkflowExecutionListResponse {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        executions: impl Into<Vec<WorkflowExecutionWithoutResultResponse>>,
-    ) -> Self {
-        Self {
-            executions: executions.into(),
-            next_page_token: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [executions : Vec < WorkflowExecutionWithoutResultResponse > => plain]
+        [next_page_token]
+    );
     crate::runtime::setters! {
         next_page_token : String => nullable
     }
@@ -886,32 +687,12 @@ pub struct WorkflowExecutionProgressTraceEvent {
     pub error: crate::Nullable<String>,
 }
 impl WorkflowExecutionProgressTraceEvent {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        name: impl Into<String>,
-        id: impl Into<String>,
-        timestamp_unix_nano: impl Into<i64>,
-        attributes: impl Into<
-            std::collections::BTreeMap<
-                String,
-                WorkflowExecutionTraceSummaryAttributesValues,
-            >,
-        >,
-        start_time_unix_ms: impl Into<i64>,
-    ) -> Self {
-        Self {
-            r#type: Default::default(),
-            name: name.into(),
-            id: id.into(),
-            timestamp_unix_nano: timestamp_unix_nano.into(),
-            attributes: attributes.into(),
-            internal: Default::default(),
-            status: Default::default(),
-            start_time_unix_ms: start_time_unix_ms.into(),
-            end_time_unix_ms: Default::default(),
-            error: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [name : String => plain, id : String => plain, timestamp_unix_nano : i64 =>
+        plain, attributes : std::collections::BTreeMap < String,
+        WorkflowExecutionTraceSummaryAttributesValues > => plain, start_time_unix_ms :
+        i64 => plain] [r#type, internal, status, end_time_unix_ms, error]
+    );
     crate::runtime::setters! {
         r#type : EventType => optional, internal : bool => optional, status :
         EventProgressStatus => optional, end_time_unix_ms : i64 => nullable, error :
@@ -1028,33 +809,13 @@ pub struct WorkflowExecutionResponse {
     pub result: Option<serde_json::Value>,
 }
 impl WorkflowExecutionResponse {
-    /// Builds a value from its required fields; optional fields start unset. Required
-    /// nullable fields take a value here; set them to `None` to send `null`.
-    pub fn new(
-        workflow_name: impl Into<String>,
-        execution_id: impl Into<String>,
-        root_execution_id: impl Into<String>,
-        status: impl Into<WorkflowExecutionStatus>,
-        start_time: impl Into<String>,
-        end_time: impl Into<String>,
-        result: impl Into<serde_json::Value>,
-    ) -> Self {
-        Self {
-            workflow_name: workflow_name.into(),
-            workflow_id: Default::default(),
-            deployment_name: Default::default(),
-            execution_id: execution_id.into(),
-            parent_execution_id: Default::default(),
-            root_execution_id: root_execution_id.into(),
-            run_id: Default::default(),
-            user_id: Default::default(),
-            status: Some(status.into()),
-            start_time: start_time.into(),
-            end_time: Some(end_time.into()),
-            total_duration_ms: Default::default(),
-            result: Some(result.into()),
-        }
-    }
+    crate::runtime::constructor!(
+        nullable[workflow_name : String => plain, execution_id : String => plain,
+        root_execution_id : String => plain, status : WorkflowExecutionStatus => some,
+        start_time : String => plain, end_time : String => some, result :
+        serde_json::Value => some] [workflow_id, deployment_name, parent_execution_id,
+        run_id, user_id, total_duration_ms]
+    );
     crate::runtime::setters! {
         workflow_id : String => nullable, deployment_name : String => nullable,
         parent_execution_id : String => nullable, run_id : String => nullable, user_id :
@@ -1081,20 +842,10 @@ pub struct WorkflowExecutionStartedAttributesResponse {
     pub attempt: Option<i64>,
 }
 impl WorkflowExecutionStartedAttributesResponse {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        task_id: impl Into<String>,
-        workflow_name: impl Into<String>,
-        input: impl Into<JSONPayloadResponse>,
-    ) -> Self {
-        Self {
-            task_id: task_id.into(),
-            workflow_name: workflow_name.into(),
-            display_name: Default::default(),
-            input: input.into(),
-            attempt: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [task_id : String => plain, workflow_name : String => plain, input :
+        JSONPayloadResponse => plain] [display_name, attempt]
+    );
     crate::runtime::setters! {
         display_name : String => nullable, attempt : i64 => optional
     }
@@ -1135,37 +886,14 @@ pub struct WorkflowExecutionStartedResponse {
     pub attributes: WorkflowExecutionStartedAttributesResponse,
 }
 impl WorkflowExecutionStartedResponse {
-    /// Builds a value from its required fields; optional fields start unset. Required
-    /// nullable fields take a value here; set them to `None` to send `null`.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        event_id: impl Into<String>,
-        event_timestamp: impl Into<i64>,
-        root_workflow_exec_id: impl Into<String>,
-        parent_workflow_exec_id: impl Into<String>,
-        continued_run_id: impl Into<String>,
-        first_execution_run_id: impl Into<String>,
-        schedule_id: impl Into<String>,
-        workflow_exec_id: impl Into<String>,
-        workflow_run_id: impl Into<String>,
-        workflow_name: impl Into<String>,
-        attributes: impl Into<WorkflowExecutionStartedAttributesResponse>,
-    ) -> Self {
-        Self {
-            event_id: event_id.into(),
-            event_timestamp: event_timestamp.into(),
-            root_workflow_exec_id: root_workflow_exec_id.into(),
-            parent_workflow_exec_id: Some(parent_workflow_exec_id.into()),
-            continued_run_id: Some(continued_run_id.into()),
-            first_execution_run_id: Some(first_execution_run_id.into()),
-            schedule_id: Some(schedule_id.into()),
-            workflow_exec_id: workflow_exec_id.into(),
-            workflow_run_id: workflow_run_id.into(),
-            workflow_name: workflow_name.into(),
-            event_type: Default::default(),
-            attributes: attributes.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        nullable[event_id : String => plain, event_timestamp : i64 => plain,
+        root_workflow_exec_id : String => plain, parent_workflow_exec_id : String =>
+        some, continued_run_id : String => some, first_execution_run_id : String => some,
+        schedule_id : String => some, workflow_exec_id : String => plain, workflow_run_id
+        : String => plain, workflow_name : String => plain, attributes :
+        WorkflowExecutionStartedAttributesResponse => plain] [event_type]
+    );
 }
 /// Event type discriminator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -1213,18 +941,10 @@ pub struct WorkflowExecutionSyncResponse {
     pub result: serde_json::Value,
 }
 impl WorkflowExecutionSyncResponse {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        workflow_name: impl Into<String>,
-        execution_id: impl Into<String>,
-        result: impl Into<serde_json::Value>,
-    ) -> Self {
-        Self {
-            workflow_name: workflow_name.into(),
-            execution_id: execution_id.into(),
-            result: result.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [workflow_name : String => plain, execution_id : String => plain, result :
+        serde_json::Value => plain] []
+    );
 }
 /// `#/components/schemas/WorkflowExecutionTraceEvent`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -1251,27 +971,11 @@ pub struct WorkflowExecutionTraceEvent {
     pub internal: Option<bool>,
 }
 impl WorkflowExecutionTraceEvent {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        name: impl Into<String>,
-        id: impl Into<String>,
-        timestamp_unix_nano: impl Into<i64>,
-        attributes: impl Into<
-            std::collections::BTreeMap<
-                String,
-                WorkflowExecutionTraceSummaryAttributesValues,
-            >,
-        >,
-    ) -> Self {
-        Self {
-            r#type: Default::default(),
-            name: name.into(),
-            id: id.into(),
-            timestamp_unix_nano: timestamp_unix_nano.into(),
-            attributes: attributes.into(),
-            internal: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [name : String => plain, id : String => plain, timestamp_unix_nano : i64 =>
+        plain, attributes : std::collections::BTreeMap < String,
+        WorkflowExecutionTraceSummaryAttributesValues > => plain] [r#type, internal]
+    );
     crate::runtime::setters! {
         r#type : EventType => optional, internal : bool => optional
     }
@@ -1323,34 +1027,13 @@ pub struct WorkflowExecutionTraceEventsResponse {
     pub events: Option<Vec<WorkflowExecutionTraceEventsResponseEventsItem>>,
 }
 impl WorkflowExecutionTraceEventsResponse {
-    /// Builds a value from its required fields; optional fields start unset. Required
-    /// nullable fields take a value here; set them to `None` to send `null`.
-    pub fn new(
-        workflow_name: impl Into<String>,
-        execution_id: impl Into<String>,
-        root_execution_id: impl Into<String>,
-        status: impl Into<WorkflowExecutionStatus>,
-        start_time: impl Into<String>,
-        end_time: impl Into<String>,
-        result: impl Into<serde_json::Value>,
-    ) -> Self {
-        Self {
-            workflow_name: workflow_name.into(),
-            workflow_id: Default::default(),
-            deployment_name: Default::default(),
-            execution_id: execution_id.into(),
-            parent_execution_id: Default::default(),
-            root_execution_id: root_execution_id.into(),
-            run_id: Default::default(),
-            user_id: Default::default(),
-            status: Some(status.into()),
-            start_time: start_time.into(),
-            end_time: Some(end_time.into()),
-            total_duration_ms: Default::default(),
-            result: Some(result.into()),
-            events: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        nullable[workflow_name : String => plain, execution_id : String => plain,
+        root_execution_id : String => plain, status : WorkflowExecutionStatus => some,
+        start_time : String => plain, end_time : String => some, result :
+        serde_json::Value => some] [workflow_id, deployment_name, parent_execution_id,
+        run_id, user_id, total_duration_ms, events]
+    );
     crate::runtime::setters! {
         workflow_id : String => nullable, deployment_name : String => nullable,
         parent_execution_id : String => nullable, run_id : String => nullable, user_id :
@@ -1432,38 +1115,14 @@ pub struct WorkflowExecutionTraceOTelResponse {
     pub otel_trace_data: crate::Nullable<TempoGetTraceResponse>,
 }
 impl WorkflowExecutionTraceOTelResponse {
-    /// Builds a value from its required fields; optional fields start unset. Required
-    /// nullable fields take a value here; set them to `None` to send `null`.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        workflow_name: impl Into<String>,
-        execution_id: impl Into<String>,
-        root_execution_id: impl Into<String>,
-        status: impl Into<WorkflowExecutionStatus>,
-        start_time: impl Into<String>,
-        end_time: impl Into<String>,
-        result: impl Into<serde_json::Value>,
-        data_source: impl Into<String>,
-    ) -> Self {
-        Self {
-            workflow_name: workflow_name.into(),
-            workflow_id: Default::default(),
-            deployment_name: Default::default(),
-            execution_id: execution_id.into(),
-            parent_execution_id: Default::default(),
-            root_execution_id: root_execution_id.into(),
-            run_id: Default::default(),
-            user_id: Default::default(),
-            status: Some(status.into()),
-            start_time: start_time.into(),
-            end_time: Some(end_time.into()),
-            total_duration_ms: Default::default(),
-            result: Some(result.into()),
-            data_source: data_source.into(),
-            otel_trace_id: Default::default(),
-            otel_trace_data: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        nullable[workflow_name : String => plain, execution_id : String => plain,
+        root_execution_id : String => plain, status : WorkflowExecutionStatus => some,
+        start_time : String => plain, end_time : String => some, result :
+        serde_json::Value => some, data_source : String => plain] [workflow_id,
+        deployment_name, parent_execution_id, run_id, user_id, total_duration_ms,
+        otel_trace_id, otel_trace_data]
+    );
     crate::runtime::setters! {
         workflow_id : String => nullable, deployment_name : String => nullable,
         parent_execution_id : String => nullable, run_id : String => nullable, user_id :
@@ -1542,34 +1201,13 @@ pub struct WorkflowExecutionTraceSummaryResponse {
     pub span_tree: crate::Nullable<WorkflowExecutionTraceSummarySpan>,
 }
 impl WorkflowExecutionTraceSummaryResponse {
-    /// Builds a value from its required fields; optional fields start unset. Required
-    /// nullable fields take a value here; set them to `None` to send `null`.
-    pub fn new(
-        workflow_name: impl Into<String>,
-        execution_id: impl Into<String>,
-        root_execution_id: impl Into<String>,
-        status: impl Into<WorkflowExecutionStatus>,
-        start_time: impl Into<String>,
-        end_time: impl Into<String>,
-        result: impl Into<serde_json::Value>,
-    ) -> Self {
-        Self {
-            workflow_name: workflow_name.into(),
-            workflow_id: Default::default(),
-            deployment_name: Default::default(),
-            execution_id: execution_id.into(),
-            parent_execution_id: Default::default(),
-            root_execution_id: root_execution_id.into(),
-            run_id: Default::default(),
-            user_id: Default::default(),
-            status: Some(status.into()),
-            start_time: start_time.into(),
-            end_time: Some(end_time.into()),
-            total_duration_ms: Default::default(),
-            result: Some(result.into()),
-            span_tree: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        nullable[workflow_name : String => plain, execution_id : String => plain,
+        root_execution_id : String => plain, status : WorkflowExecutionStatus => some,
+        start_time : String => plain, end_time : String => some, result :
+        serde_json::Value => some] [workflow_id, deployment_name, parent_execution_id,
+        run_id, user_id, total_duration_ms, span_tree]
+    );
     crate::runtime::setters! {
         workflow_id : String => nullable, deployment_name : String => nullable,
         parent_execution_id : String => nullable, run_id : String => nullable, user_id :
@@ -1601,31 +1239,13 @@ pub struct WorkflowExecutionTraceSummarySpan {
     pub children: Option<Vec<WorkflowExecutionTraceSummarySpan>>,
 }
 impl WorkflowExecutionTraceSummarySpan {
-    /// Builds a value from its required fields; optional fields start unset. Required
-    /// nullable fields take a value here; set them to `None` to send `null`.
-    pub fn new(
-        span_id: impl Into<String>,
-        name: impl Into<String>,
-        start_time_unix_nano: impl Into<i64>,
-        end_time_unix_nano: impl Into<i64>,
-        attributes: impl Into<
-            std::collections::BTreeMap<
-                String,
-                WorkflowExecutionTraceSummaryAttributesValues,
-            >,
-        >,
-        events: impl Into<Vec<WorkflowExecutionTraceEvent>>,
-    ) -> Self {
-        Self {
-            span_id: span_id.into(),
-            name: name.into(),
-            start_time_unix_nano: start_time_unix_nano.into(),
-            end_time_unix_nano: Some(end_time_unix_nano.into()),
-            attributes: attributes.into(),
-            events: events.into(),
-            children: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        nullable[span_id : String => plain, name : String => plain, start_time_unix_nano
+        : i64 => plain, end_time_unix_nano : i64 => some, attributes :
+        std::collections::BTreeMap < String,
+        WorkflowExecutionTraceSummaryAttributesValues > => plain, events : Vec <
+        WorkflowExecutionTraceEvent > => plain] [children]
+    );
     crate::runtime::setters! {
         children : Vec < WorkflowExecutionTraceSummarySpan > => optional
     }
@@ -1672,31 +1292,12 @@ pub struct WorkflowExecutionWithoutResultResponse {
     pub total_duration_ms: crate::Nullable<i64>,
 }
 impl WorkflowExecutionWithoutResultResponse {
-    /// Builds a value from its required fields; optional fields start unset. Required
-    /// nullable fields take a value here; set them to `None` to send `null`.
-    pub fn new(
-        workflow_name: impl Into<String>,
-        execution_id: impl Into<String>,
-        root_execution_id: impl Into<String>,
-        status: impl Into<WorkflowExecutionStatus>,
-        start_time: impl Into<String>,
-        end_time: impl Into<String>,
-    ) -> Self {
-        Self {
-            workflow_name: workflow_name.into(),
-            workflow_id: Default::default(),
-            deployment_name: Default::default(),
-            execution_id: execution_id.into(),
-            parent_execution_id: Default::default(),
-            root_execution_id: root_execution_id.into(),
-            run_id: Default::default(),
-            user_id: Default::default(),
-            status: Some(status.into()),
-            start_time: start_time.into(),
-            end_time: Some(end_time.into()),
-            total_duration_ms: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        nullable[workflow_name : String => plain, execution_id : String => plain,
+        root_execution_id : String => plain, status : WorkflowExecutionStatus => some,
+        start_time : String => plain, end_time : String => some] [workflow_id,
+        deployment_name, parent_execution_id, run_id, user_id, total_duration_ms]
+    );
     crate::runtime::setters! {
         workflow_id : String => nullable, deployment_name : String => nullable,
         parent_execution_id : String => nullable, run_id : String => nullable, user_id :
@@ -1711,10 +1312,7 @@ pub struct WorkflowGetResponse {
     pub workflow: WorkflowWithWorkerStatus,
 }
 impl WorkflowGetResponse {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(workflow: impl Into<WorkflowWithWorkerStatus>) -> Self {
-        Self { workflow: workflow.into() }
-    }
+    crate::runtime::constructor!([workflow : WorkflowWithWorkerStatus => plain] []);
 }
 /// `#/components/schemas/WorkflowListResponse`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -1725,17 +1323,10 @@ pub struct WorkflowListResponse {
     pub next_cursor: Option<String>,
 }
 impl WorkflowListResponse {
-    /// Builds a value from its required fields; optional fields start unset. Required
-    /// nullable fields take a value here; set them to `None` to send `null`.
-    pub fn new(
-        workflows: impl Into<Vec<WorkflowBasicDefinition>>,
-        next_cursor: impl Into<String>,
-    ) -> Self {
-        Self {
-            workflows: workflows.into(),
-            next_cursor: Some(next_cursor.into()),
-        }
-    }
+    crate::runtime::constructor!(
+        nullable[workflows : Vec < WorkflowBasicDefinition > => plain, next_cursor :
+        String => some] []
+    );
 }
 /// `#/components/schemas/WorkflowMetadata`
 #[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
@@ -1764,24 +1355,12 @@ pub struct WorkflowMetrics {
     pub retry_rate: ScalarMetric,
 }
 impl WorkflowMetrics {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        execution_count: impl Into<ScalarMetric>,
-        success_count: impl Into<ScalarMetric>,
-        error_count: impl Into<ScalarMetric>,
-        average_latency_ms: impl Into<ScalarMetric>,
-        latency_over_time: impl Into<TimeSeriesMetric>,
-        retry_rate: impl Into<ScalarMetric>,
-    ) -> Self {
-        Self {
-            execution_count: execution_count.into(),
-            success_count: success_count.into(),
-            error_count: error_count.into(),
-            average_latency_ms: average_latency_ms.into(),
-            latency_over_time: latency_over_time.into(),
-            retry_rate: retry_rate.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [execution_count : ScalarMetric => plain, success_count : ScalarMetric => plain,
+        error_count : ScalarMetric => plain, average_latency_ms : ScalarMetric => plain,
+        latency_over_time : TimeSeriesMetric => plain, retry_rate : ScalarMetric =>
+        plain] []
+    );
 }
 /// `#/components/schemas/WorkflowRegistration`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -1820,23 +1399,11 @@ pub struct WorkflowRegistration {
 }
 #[allow(deprecated)]
 impl WorkflowRegistration {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        id: impl Into<String>,
-        definition: impl Into<WorkflowCodeDefinition>,
-        workflow_id: impl Into<String>,
-    ) -> Self {
-        Self {
-            id: id.into(),
-            deployment_id: Default::default(),
-            task_queue: Default::default(),
-            definition: definition.into(),
-            workflow_id: workflow_id.into(),
-            workflow: Default::default(),
-            deployment_name: Default::default(),
-            compatible_with_chat_assistant: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [id : String => plain, definition : WorkflowCodeDefinition => plain, workflow_id
+        : String => plain] [deployment_id, task_queue, workflow, deployment_name,
+        compatible_with_chat_assistant]
+    );
     crate::runtime::setters! {
         #[deprecated] deployment_id : String => nullable, #[deprecated] task_queue :
         String => nullable, workflow : Workflow => nullable, deployment_name : String =>
@@ -1853,16 +1420,10 @@ pub struct WorkflowRegistrationGetResponse {
     pub workflow_version: WorkflowRegistrationWithWorkerStatus,
 }
 impl WorkflowRegistrationGetResponse {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        workflow_registration: impl Into<WorkflowRegistrationWithWorkerStatus>,
-        workflow_version: impl Into<WorkflowRegistrationWithWorkerStatus>,
-    ) -> Self {
-        Self {
-            workflow_registration: workflow_registration.into(),
-            workflow_version: workflow_version.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [workflow_registration : WorkflowRegistrationWithWorkerStatus => plain,
+        workflow_version : WorkflowRegistrationWithWorkerStatus => plain] []
+    );
 }
 /// `#/components/schemas/WorkflowRegistrationListResponse`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -1875,19 +1436,11 @@ pub struct WorkflowRegistrationListResponse {
     pub workflow_versions: Vec<WorkflowRegistration>,
 }
 impl WorkflowRegistrationListResponse {
-    /// Builds a value from its required fields; optional fields start unset. Required
-    /// nullable fields take a value here; set them to `None` to send `null`.
-    pub fn new(
-        workflow_registrations: impl Into<Vec<WorkflowRegistration>>,
-        next_cursor: impl Into<String>,
-        workflow_versions: impl Into<Vec<WorkflowRegistration>>,
-    ) -> Self {
-        Self {
-            workflow_registrations: workflow_registrations.into(),
-            next_cursor: Some(next_cursor.into()),
-            workflow_versions: workflow_versions.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        nullable[workflow_registrations : Vec < WorkflowRegistration > => plain,
+        next_cursor : String => some, workflow_versions : Vec < WorkflowRegistration > =>
+        plain] []
+    );
 }
 /// `#/components/schemas/WorkflowRegistrationWithWorkerStatus`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -1928,25 +1481,11 @@ pub struct WorkflowRegistrationWithWorkerStatus {
 }
 #[allow(deprecated)]
 impl WorkflowRegistrationWithWorkerStatus {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        id: impl Into<String>,
-        definition: impl Into<WorkflowCodeDefinition>,
-        workflow_id: impl Into<String>,
-        active: impl Into<bool>,
-    ) -> Self {
-        Self {
-            id: id.into(),
-            deployment_id: Default::default(),
-            task_queue: Default::default(),
-            definition: definition.into(),
-            workflow_id: workflow_id.into(),
-            workflow: Default::default(),
-            deployment_name: Default::default(),
-            compatible_with_chat_assistant: Default::default(),
-            active: active.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [id : String => plain, definition : WorkflowCodeDefinition => plain, workflow_id
+        : String => plain, active : bool => plain] [deployment_id, task_queue, workflow,
+        deployment_name, compatible_with_chat_assistant]
+    );
     crate::runtime::setters! {
         #[deprecated] deployment_id : String => nullable, #[deprecated] task_queue :
         String => nullable, workflow : Workflow => nullable, deployment_name : String =>
@@ -1964,13 +1503,9 @@ pub struct WorkflowScheduleListResponse {
     pub next_page_token: crate::Nullable<String>,
 }
 impl WorkflowScheduleListResponse {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(schedules: impl Into<Vec<ScheduleDefinitionOutput>>) -> Self {
-        Self {
-            schedules: schedules.into(),
-            next_page_token: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [schedules : Vec < ScheduleDefinitionOutput > => plain] [next_page_token]
+    );
     crate::runtime::setters! {
         next_page_token : String => nullable
     }
@@ -2020,18 +1555,11 @@ pub struct WorkflowScheduleRequest {
 }
 #[allow(deprecated)]
 impl WorkflowScheduleRequest {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(schedule: impl Into<ScheduleDefinition>) -> Self {
-        Self {
-            schedule: schedule.into(),
-            workflow_registration_id: Default::default(),
-            workflow_version_id: Default::default(),
-            workflow_identifier: Default::default(),
-            workflow_task_queue: Default::default(),
-            schedule_id: Default::default(),
-            deployment_name: Default::default(),
-        }
-    }
+    crate::runtime::constructor!(
+        [schedule : ScheduleDefinition => plain] [workflow_registration_id,
+        workflow_version_id, workflow_identifier, workflow_task_queue, schedule_id,
+        deployment_name]
+    );
     crate::runtime::setters! {
         workflow_registration_id : String => nullable, workflow_version_id : String =>
         nullable, workflow_identifier : String => nullable, #[deprecated]
@@ -2047,12 +1575,7 @@ pub struct WorkflowScheduleResponse {
     pub schedule_id: String,
 }
 impl WorkflowScheduleResponse {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(schedule_id: impl Into<String>) -> Self {
-        Self {
-            schedule_id: schedule_id.into(),
-        }
-    }
+    crate::runtime::constructor!([schedule_id : String => plain] []);
 }
 /// `#/components/schemas/WorkflowScheduleTriggerRequest`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
@@ -2075,10 +1598,7 @@ pub struct WorkflowScheduleUpdateRequest {
     pub schedule: PartialScheduleDefinition,
 }
 impl WorkflowScheduleUpdateRequest {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(schedule: impl Into<PartialScheduleDefinition>) -> Self {
-        Self { schedule: schedule.into() }
-    }
+    crate::runtime::constructor!([schedule : PartialScheduleDefinition => plain] []);
 }
 /// Attributes for workflow task failed events.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -2090,13 +1610,9 @@ pub struct WorkflowTaskFailedAttributes {
     pub failure: Failure,
 }
 impl WorkflowTaskFailedAttributes {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(task_id: impl Into<String>, failure: impl Into<Failure>) -> Self {
-        Self {
-            task_id: task_id.into(),
-            failure: failure.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [task_id : String => plain, failure : Failure => plain] []
+    );
 }
 /// Emitted when a workflow task fails.
 ///
@@ -2135,37 +1651,14 @@ pub struct WorkflowTaskFailedResponse {
     pub attributes: WorkflowTaskFailedAttributes,
 }
 impl WorkflowTaskFailedResponse {
-    /// Builds a value from its required fields; optional fields start unset. Required
-    /// nullable fields take a value here; set them to `None` to send `null`.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        event_id: impl Into<String>,
-        event_timestamp: impl Into<i64>,
-        root_workflow_exec_id: impl Into<String>,
-        parent_workflow_exec_id: impl Into<String>,
-        continued_run_id: impl Into<String>,
-        first_execution_run_id: impl Into<String>,
-        schedule_id: impl Into<String>,
-        workflow_exec_id: impl Into<String>,
-        workflow_run_id: impl Into<String>,
-        workflow_name: impl Into<String>,
-        attributes: impl Into<WorkflowTaskFailedAttributes>,
-    ) -> Self {
-        Self {
-            event_id: event_id.into(),
-            event_timestamp: event_timestamp.into(),
-            root_workflow_exec_id: root_workflow_exec_id.into(),
-            parent_workflow_exec_id: Some(parent_workflow_exec_id.into()),
-            continued_run_id: Some(continued_run_id.into()),
-            first_execution_run_id: Some(first_execution_run_id.into()),
-            schedule_id: Some(schedule_id.into()),
-            workflow_exec_id: workflow_exec_id.into(),
-            workflow_run_id: workflow_run_id.into(),
-            workflow_name: workflow_name.into(),
-            event_type: Default::default(),
-            attributes: attributes.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        nullable[event_id : String => plain, event_timestamp : i64 => plain,
+        root_workflow_exec_id : String => plain, parent_workflow_exec_id : String =>
+        some, continued_run_id : String => some, first_execution_run_id : String => some,
+        schedule_id : String => some, workflow_exec_id : String => plain, workflow_run_id
+        : String => plain, workflow_name : String => plain, attributes :
+        WorkflowTaskFailedAttributes => plain] [event_type]
+    );
 }
 /// Event type discriminator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -2184,13 +1677,7 @@ pub struct WorkflowTaskTimedOutAttributes {
     pub timeout_type: crate::Nullable<String>,
 }
 impl WorkflowTaskTimedOutAttributes {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(task_id: impl Into<String>) -> Self {
-        Self {
-            task_id: task_id.into(),
-            timeout_type: Default::default(),
-        }
-    }
+    crate::runtime::constructor!([task_id : String => plain] [timeout_type]);
     crate::runtime::setters! {
         timeout_type : String => nullable
     }
@@ -2232,37 +1719,14 @@ pub struct WorkflowTaskTimedOutResponse {
     pub attributes: WorkflowTaskTimedOutAttributes,
 }
 impl WorkflowTaskTimedOutResponse {
-    /// Builds a value from its required fields; optional fields start unset. Required
-    /// nullable fields take a value here; set them to `None` to send `null`.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        event_id: impl Into<String>,
-        event_timestamp: impl Into<i64>,
-        root_workflow_exec_id: impl Into<String>,
-        parent_workflow_exec_id: impl Into<String>,
-        continued_run_id: impl Into<String>,
-        first_execution_run_id: impl Into<String>,
-        schedule_id: impl Into<String>,
-        workflow_exec_id: impl Into<String>,
-        workflow_run_id: impl Into<String>,
-        workflow_name: impl Into<String>,
-        attributes: impl Into<WorkflowTaskTimedOutAttributes>,
-    ) -> Self {
-        Self {
-            event_id: event_id.into(),
-            event_timestamp: event_timestamp.into(),
-            root_workflow_exec_id: root_workflow_exec_id.into(),
-            parent_workflow_exec_id: Some(parent_workflow_exec_id.into()),
-            continued_run_id: Some(continued_run_id.into()),
-            first_execution_run_id: Some(first_execution_run_id.into()),
-            schedule_id: Some(schedule_id.into()),
-            workflow_exec_id: workflow_exec_id.into(),
-            workflow_run_id: workflow_run_id.into(),
-            workflow_name: workflow_name.into(),
-            event_type: Default::default(),
-            attributes: attributes.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        nullable[event_id : String => plain, event_timestamp : i64 => plain,
+        root_workflow_exec_id : String => plain, parent_workflow_exec_id : String =>
+        some, continued_run_id : String => some, first_execution_run_id : String => some,
+        schedule_id : String => some, workflow_exec_id : String => plain, workflow_run_id
+        : String => plain, workflow_name : String => plain, attributes :
+        WorkflowTaskTimedOutAttributes => plain] [event_type]
+    );
 }
 /// Event type discriminator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -2287,10 +1751,7 @@ pub struct WorkflowUnarchiveResponse {
     pub workflow: Workflow,
 }
 impl WorkflowUnarchiveResponse {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(workflow: impl Into<Workflow>) -> Self {
-        Self { workflow: workflow.into() }
-    }
+    crate::runtime::constructor!([workflow : Workflow => plain] []);
 }
 /// `#/components/schemas/WorkflowUpdateRequest`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
@@ -2323,10 +1784,7 @@ pub struct WorkflowUpdateResponse {
     pub workflow: Workflow,
 }
 impl WorkflowUpdateResponse {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(workflow: impl Into<Workflow>) -> Self {
-        Self { workflow: workflow.into() }
-    }
+    crate::runtime::constructor!([workflow : Workflow => plain] []);
 }
 /// `#/components/schemas/WorkflowWithWorkerStatus`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -2378,32 +1836,12 @@ pub struct WorkflowWithWorkerStatus {
     pub active: bool,
 }
 impl WorkflowWithWorkerStatus {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        id: impl Into<String>,
-        name: impl Into<String>,
-        display_name: impl Into<String>,
-        r#type: impl Into<WorkflowType>,
-        customer_id: impl Into<String>,
-        workspace_id: impl Into<String>,
-        active: impl Into<bool>,
-    ) -> Self {
-        Self {
-            id: id.into(),
-            name: name.into(),
-            display_name: display_name.into(),
-            r#type: r#type.into(),
-            description: Default::default(),
-            customer_id: customer_id.into(),
-            workspace_id: workspace_id.into(),
-            shared_namespace: Default::default(),
-            available_in_chat_assistant: Default::default(),
-            is_technical: Default::default(),
-            archived: Default::default(),
-            tags: Default::default(),
-            active: active.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [id : String => plain, name : String => plain, display_name : String => plain,
+        r#type : WorkflowType => plain, customer_id : String => plain, workspace_id :
+        String => plain, active : bool => plain] [description, shared_namespace,
+        available_in_chat_assistant, is_technical, archived, tags]
+    );
     crate::runtime::setters! {
         description : String => nullable, shared_namespace : String => nullable,
         available_in_chat_assistant : bool => optional, is_technical : bool => optional,
@@ -2485,29 +1923,12 @@ pub struct WorkspaceEnrichedOUT {
 }
 #[allow(deprecated)]
 impl WorkspaceEnrichedOUT {
-    /// Builds a value from its required fields; optional fields start unset. Required
-    /// nullable fields take a value here; set them to `None` to send `null`.
-    pub fn new(
-        uuid: impl Into<String>,
-        name: impl Into<String>,
-        description: impl Into<String>,
-        icon: impl Into<String>,
-        is_default: impl Into<bool>,
-        raw_roles: impl Into<Vec<WorkspaceEnrichedOUTRawRolesItem>>,
-        raw_role: impl Into<WorkspaceEnrichedOUTRawRolesItem>,
-    ) -> Self {
-        Self {
-            uuid: uuid.into(),
-            name: name.into(),
-            description: Some(description.into()),
-            icon: Some(icon.into()),
-            members_count: Default::default(),
-            spend_limit: Default::default(),
-            is_default: is_default.into(),
-            raw_roles: raw_roles.into(),
-            raw_role: raw_role.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        nullable[uuid : String => plain, name : String => plain, description : String =>
+        some, icon : String => some, is_default : bool => plain, raw_roles : Vec <
+        WorkspaceEnrichedOUTRawRolesItem > => plain, raw_role :
+        WorkspaceEnrichedOUTRawRolesItem => plain] [members_count, spend_limit]
+    );
     crate::runtime::setters! {
         members_count : i64 => nullable, spend_limit : WorkspaceSpendLimitOUT => nullable
     }
@@ -2574,16 +1995,9 @@ pub struct WorkspaceMemberSingleIN {
 }
 #[allow(deprecated)]
 impl WorkspaceMemberSingleIN {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(user_uuid: impl Into<String>) -> Self {
-        Self {
-            role_names: Default::default(),
-            roles: Default::default(),
-            role_name: Default::default(),
-            role: Default::default(),
-            user_uuid: user_uuid.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [user_uuid : String => plain] [role_names, roles, role_name, role]
+    );
     crate::runtime::setters! {
         role_names : Vec < WorkspaceMemberSingleINRoleNamesItem > => nullable, roles :
         MemberWorkspaceInfoRawRoles => nullable, #[deprecated] role_name :
@@ -2650,25 +2064,11 @@ pub struct WorkspaceOUT {
     pub is_default: bool,
 }
 impl WorkspaceOUT {
-    /// Builds a value from its required fields; optional fields start unset. Required
-    /// nullable fields take a value here; set them to `None` to send `null`.
-    pub fn new(
-        uuid: impl Into<String>,
-        name: impl Into<String>,
-        description: impl Into<String>,
-        icon: impl Into<String>,
-        is_default: impl Into<bool>,
-    ) -> Self {
-        Self {
-            uuid: uuid.into(),
-            name: name.into(),
-            description: Some(description.into()),
-            icon: Some(icon.into()),
-            members_count: Default::default(),
-            spend_limit: Default::default(),
-            is_default: is_default.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        nullable[uuid : String => plain, name : String => plain, description : String =>
+        some, icon : String => some, is_default : bool => plain] [members_count,
+        spend_limit]
+    );
     crate::runtime::setters! {
         members_count : i64 => nullable, spend_limit : WorkspaceSpendLimitOUT => nullable
     }
@@ -2693,13 +2093,7 @@ pub struct WorkspaceRoleRef {
     pub uuid: String,
 }
 impl WorkspaceRoleRef {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(name: impl Into<String>, uuid: impl Into<String>) -> Self {
-        Self {
-            name: name.into(),
-            uuid: uuid.into(),
-        }
-    }
+    crate::runtime::constructor!([name : String => plain, uuid : String => plain] []);
 }
 /// `#/components/schemas/WorkspaceSpendLimitOUT`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -2713,19 +2107,10 @@ pub struct WorkspaceSpendLimitOUT {
     pub no_monthly_limit: Option<bool>,
 }
 impl WorkspaceSpendLimitOUT {
-    /// Builds a value from its required fields; optional fields start unset. Required
-    /// nullable fields take a value here; set them to `None` to send `null`.
-    pub fn new(
-        value: impl Into<f64>,
-        currency: impl Into<String>,
-        no_monthly_limit: impl Into<bool>,
-    ) -> Self {
-        Self {
-            value: Some(value.into()),
-            currency: Some(currency.into()),
-            no_monthly_limit: Some(no_monthly_limit.into()),
-        }
-    }
+    crate::runtime::constructor!(
+        nullable[value : f64 => some, currency : String => some, no_monthly_limit : bool
+        => some] []
+    );
 }
 /// `#/components/schemas/WorkspacesOut`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -2746,21 +2131,10 @@ pub struct WorkspacesOut {
     pub page_size: i64,
 }
 impl WorkspacesOut {
-    /// Builds a value from its required fields; optional fields start unset.
-    pub fn new(
-        total: impl Into<i64>,
-        items: impl Into<Vec<WorkspaceOUT>>,
-        page: impl Into<i64>,
-        page_size: impl Into<i64>,
-    ) -> Self {
-        Self {
-            total: total.into(),
-            items: items.into(),
-            object: Default::default(),
-            page: page.into(),
-            page_size: page_size.into(),
-        }
-    }
+    crate::runtime::constructor!(
+        [total : i64 => plain, items : Vec < WorkspaceOUT > => plain, page : i64 =>
+        plain, page_size : i64 => plain] [object]
+    );
     crate::runtime::setters! {
         object : ApiObjectType => optional
     }

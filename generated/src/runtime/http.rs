@@ -108,9 +108,31 @@ impl HttpRequest {
         Ok(self)
     }
 
-    /// Adds a query parameter (arrays repeat the key).
+    /// A JSON body when one is set.
+    pub fn json_opt<T: serde::Serialize>(self, op: &'static Operation, body: &Option<T>) -> Result<Self, Error> {
+        match body {
+            Some(b) => self.json(op, b),
+            None => Ok(self),
+        }
+    }
+
+    /// Adds a query parameter (arrays repeat the key; `None` adds nothing).
     pub fn query<V: QueryValue + ?Sized>(&mut self, name: &'static str, value: &V) {
         value.push_to(name, &mut self.query);
+    }
+
+    /// Adds a query parameter of a model type (an enum, a union), as its JSON form: a string
+    /// as is, other values as JSON text, `null` (an unset option) not at all.
+    pub fn query_serde<V: serde::Serialize + ?Sized>(&mut self, name: &'static str, value: &V) {
+        self.query(name, &serde_json::to_value(value).unwrap_or_default());
+    }
+
+    /// [`query_json`](Self::query_json) when the value is set.
+    pub fn query_json_opt<V: serde::Serialize>(&mut self, op: &'static Operation, name: &'static str, value: &Option<V>) -> Result<(), Error> {
+        match value {
+            Some(v) => self.query_json(op, name, v),
+            None => Ok(()),
+        }
     }
 
     /// Adds a query parameter sent as JSON text (parameters whose spec uses `content`).
@@ -169,6 +191,14 @@ impl<T: QueryValue> QueryValue for Vec<T> {
 impl<T: QueryValue + ?Sized> QueryValue for &T {
     fn push_to(&self, name: &'static str, out: &mut Vec<(&'static str, String)>) {
         (**self).push_to(name, out)
+    }
+}
+
+impl<T: QueryValue> QueryValue for Option<T> {
+    fn push_to(&self, name: &'static str, out: &mut Vec<(&'static str, String)>) {
+        if let Some(v) = self {
+            v.push_to(name, out)
+        }
     }
 }
 

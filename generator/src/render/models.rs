@@ -199,7 +199,7 @@ fn has_default(ir: &Ir, t: &TypeRef) -> bool {
 fn render_struct(name: &Ident, s: &Struct, head: TokenStream, allow: TokenStream, ir: &Ir, dirs: Dirs) -> TokenStream {
     let mut fields = Vec::new();
     let mut ctor_params = Vec::new();
-    let mut ctor_inits = Vec::new();
+    let mut ctor_defaults: Vec<Ident> = Vec::new();
     let mut setters = Vec::new();
     let mut needs_args = false;
     let mut any_deprecated_field = false;
@@ -252,25 +252,22 @@ fn render_struct(name: &Ident, s: &Struct, head: TokenStream, allow: TokenStream
         fields.push(quote!(#fdocs #dep #serde_attr pub #fname: #fty,));
 
         let inner = ty(&f.ty);
-        let wrap = |v: TokenStream| if f.boxed { quote!(Box::new(#v)) } else { v };
         match f.presence() {
-            Presence::Plain if f.is_const => ctor_inits.push(quote!(#fname: Default::default())),
-            Presence::Plain => {
+            Presence::Plain if f.is_const => ctor_defaults.push(fname.clone()),
+            Presence::Plain | Presence::Option => {
+                // Required but nullable (`Option`): the constructor takes the value (the common
+                // case); set the field to `None` afterwards to send `null`.
                 needs_args = true;
-                let v = wrap(quote!(#fname.into()));
-                ctor_params.push(quote!(#fname: impl Into<#inner>));
-                ctor_inits.push(quote!(#fname: #v));
-            }
-            Presence::Option => {
-                // Required but nullable: the constructor takes the value (the common case);
-                // set the field to `None` afterwards to send `null`.
-                needs_args = true;
-                let v = wrap(quote!(#fname.into()));
-                ctor_params.push(quote!(#fname: impl Into<#inner>));
-                ctor_inits.push(quote!(#fname: Some(#v)));
+                let how = match (f.presence() == Presence::Option, f.boxed) {
+                    (false, false) => quote!(plain),
+                    (true, false) => quote!(some),
+                    (false, true) => quote!(boxed),
+                    (true, true) => quote!(some_boxed),
+                };
+                ctor_params.push(quote!(#fname: #inner => #how));
             }
             Presence::Optional | Presence::Nullable => {
-                ctor_inits.push(quote!(#fname: Default::default()));
+                ctor_defaults.push(fname.clone());
                 if f.rust == "new" {
                     // A setter would clash with the constructor; the field is public.
                     continue;
@@ -293,7 +290,7 @@ fn render_struct(name: &Ident, s: &Struct, head: TokenStream, allow: TokenStream
             #[serde(flatten)]
             pub additional_properties: std::collections::BTreeMap<String, #at>,
         });
-        ctor_inits.push(quote!(additional_properties: Default::default()));
+        ctor_defaults.push(Ident::new("additional_properties", Span::call_site()));
     }
     let flatten_union = s.fields.iter().any(|f| f.flatten);
     let derive_default = !needs_args && !flatten_union && s.fields.iter().all(|f| f.presence() != Presence::Plain || has_default(ir, &f.ty) || f.is_const);
@@ -311,23 +308,13 @@ fn render_struct(name: &Ident, s: &Struct, head: TokenStream, allow: TokenStream
         #[derive(Debug, Clone, PartialEq, #default #(#always),*)]
         #gated
     };
-    let many = if ctor_params.len() > 7 { quote!(#[allow(clippy::too_many_arguments)]) } else { TokenStream::new() };
+    // The constructor is a macro call (`runtime::constructor!`): the same code, but no Rust
+    // expressions for the formatter to parse, which is most of a regeneration's cost.
     let ctor = if derive_default {
         TokenStream::new()
     } else {
-        let doc = if s.fields.iter().any(|f| f.presence() == Presence::Option) {
-            quote! {
-                /// Builds a value from its required fields; optional fields start unset. Required
-                /// nullable fields take a value here; set them to `None` to send `null`.
-            }
-        } else {
-            quote!(#[doc = " Builds a value from its required fields; optional fields start unset."])
-        };
-        quote! {
-            #doc
-            #many
-            pub fn new(#(#ctor_params),*) -> Self { Self { #(#ctor_inits),* } }
-        }
+        let doc = if s.fields.iter().any(|f| f.presence() == Presence::Option) { quote!(nullable) } else { TokenStream::new() };
+        quote!(crate::runtime::constructor!(#doc [#(#ctor_params),*] [#(#ctor_defaults),*]);)
     };
     let impl_allow = if any_deprecated_field { quote!(#[allow(deprecated)]) } else { allow.clone() };
     let setters = if setters.is_empty() { TokenStream::new() } else { quote!(crate::runtime::setters! { #(#setters),* }) };

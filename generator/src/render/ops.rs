@@ -129,7 +129,7 @@ pub fn render_group(ir: &Ir, path: &[String], group: &Group) -> TokenStream {
         TokenStream::new()
     } else {
         quote! {
-            use crate::runtime::http::{HttpRequest, Operation};
+            use crate::runtime::http::HttpRequest;
         }
     };
     let doc = if path.is_empty() {
@@ -216,9 +216,9 @@ fn render_op(ir: &Ir, op: &Operation) -> (TokenStream, TokenStream) {
     let http_method = format_ident!("{}", op.http_method);
     let path_text = &op.path;
     let security = op.security.iter().map(|s| match s {
-        SecurityScheme::Bearer(name) if name.to_ascii_lowercase().contains("admin") => quote!(crate::runtime::http::Security::AdminApiKey),
-        SecurityScheme::Bearer(_) => quote!(crate::runtime::http::Security::ApiKey),
-        SecurityScheme::Header { header, .. } => quote!(crate::runtime::http::Security::UserContextApiKey(#header)),
+        SecurityScheme::Bearer(name) if name.to_ascii_lowercase().contains("admin") => quote!(AdminApiKey),
+        SecurityScheme::Bearer(_) => quote!(ApiKey),
+        SecurityScheme::Header { header, .. } => quote!(UserContextApiKey(#header)),
     });
     let errors = op.errors.iter().filter_map(|e| {
         let t = e.ty.as_ref()?;
@@ -314,20 +314,17 @@ fn render_op(ir: &Ir, op: &Operation) -> (TokenStream, TokenStream) {
         }
         let f = ident(&p.rust);
         let wire = &p.wire;
-        let push = |v: TokenStream| -> TokenStream {
+        let push = |v: TokenStream, required: bool| -> TokenStream {
             match p.location {
                 ParamLocation::Header => quote!(req.header(#wire, #v);),
-                _ if p.json => quote!(req.query_json(&#stat, #wire, #v)?;),
+                _ if p.json && required => quote!(req.query_json(&#stat, #wire, #v)?;),
+                _ if p.json => quote!(req.query_json_opt(&#stat, #wire, #v)?;),
                 _ if query_direct(ir, &p.ty) => quote!(req.query(#wire, #v);),
-                _ => quote!(req.query(#wire, &serde_json::to_value(#v).unwrap_or_default());),
+                _ => quote!(req.query_serde(#wire, #v);),
             }
         };
-        if p.required {
-            req_steps.push(push(quote!(&self.#f)));
-        } else {
-            let inner = push(quote!(v));
-            req_steps.push(quote!(if let Some(v) = &self.#f { #inner }));
-        }
+        // Optional inputs are `Option`s, which the request methods skip when `None`.
+        req_steps.push(push(quote!(&self.#f), p.required));
     }
     if let Some(b) = &op.body {
         match b.kind {
@@ -335,7 +332,7 @@ fn render_op(ir: &Ir, op: &Operation) -> (TokenStream, TokenStream) {
                 if b.required {
                     req_steps.push(quote!(req = req.json(&#stat, &self.body)?;));
                 } else {
-                    req_steps.push(quote!(if let Some(body) = &self.body { req = req.json(&#stat, body)?; }));
+                    req_steps.push(quote!(req = req.json_opt(&#stat, &self.body)?;));
                 }
             }
             BodyKind::Multipart => req_steps.push(multipart_step(ir, op, b)),
@@ -371,14 +368,7 @@ fn render_op(ir: &Ir, op: &Operation) -> (TokenStream, TokenStream) {
         }
     };
     let items = quote! {
-        static #stat: Operation = Operation {
-            id: #id,
-            method: reqwest::Method::#http_method,
-            path: #path_text,
-            security: &[#(#security),*],
-            errors: &[#(#errors),*],
-            success: &[#(#success_statuses),*],
-        };
+        crate::runtime::operation!(#stat = #id, #http_method #path_text, [#(#security),*], [#(#errors),*], [#(#success_statuses),*]);
 
         #[doc = #builder_doc]
         #[derive(Debug)]
