@@ -9,10 +9,8 @@ fn main() {
         let (_n, ir, _) = sdkgen::lower_spec(&spec, &overlay).unwrap();
         let t1 = t.elapsed();
         let spec_info = sdkgen::render::SpecInfo { title: String::new(), version: String::new(), sha256: String::new() };
-        let files = sdkgen::render::render_crate(&ir, &spec_info).unwrap();
+        let (files, c) = sdkgen::render::render_all(&ir, &spec_info, true).unwrap();
         let t2 = t.elapsed();
-        let c = sdkgen::render::format_file(sdkgen::contract::render(&ir)).unwrap();
-        let t3 = t.elapsed();
-        println!("front {:?} render {:?} contract {:?} ({} files, {} bytes)", t1, t2 - t1, t3 - t2, files.len(), c.len());
+        println!("front {:?} render (crate and contract tests) {:?} ({} files, {} bytes of tests)", t1, t2 - t1, files.len(), c.map_or(0, |c| c.len()));
     }
 }

@@ -119,29 +119,67 @@ fn lit(v: &Value) -> String {
     serde_json::to_string(v).expect("JSON")
 }
 
-/// Renders `tests/tests/contract.rs`.
+/// Renders `tests/tests/common/cases.rs` in one piece.
 pub fn render(ir: &Ir) -> TokenStream {
-    let cases = ir.operations.iter().map(|op| render_case(ir, op));
+    render_part(ir, 0, 1)
+}
+
+/// Renders part `part` of `parts` of `tests/tests/common/cases.rs`: runs of whole items in file
+/// order, formatted apart and joined (see `render::render_all`). The first part holds the module
+/// header and `cases()`; every part holds a contiguous run of the per-operation case functions.
+pub fn render_part(ir: &Ir, part: usize, parts: usize) -> TokenStream {
     let count = ir.operations.len();
-    quote! {
-        //! One contract case per operation, generated from the IR (`cargo xtask regen`): a request
-        //! built from synthesized values with every optional input set, the exact request the SDK
-        //! must send, and the response to serve. Used by `contract.rs` (wiremock) and `prism.rs`.
-        #![allow(deprecated, clippy::all)]
+    let fns = case_fn_names(ir);
+    let mut out = TokenStream::new();
+    if part == 0 {
+        out.extend(quote! {
+            //! One contract case per operation, generated from the IR (`cargo xtask regen`): a request
+            //! built from synthesized values with every optional input set, the exact request the SDK
+            //! must send, and the response to serve. Used by `contract.rs` (wiremock) and `prism.rs`.
+            #![allow(deprecated, clippy::all)]
 
-        use super::common::contract::*;
-        use mistralai::models::*;
+            use super::common::contract::*;
+            use mistralai::models::*;
 
-        /// The number of operations in the spec.
-        #[allow(dead_code)]
-        pub const OPERATIONS: usize = #count;
+            /// The number of operations in the spec.
+            #[allow(dead_code)]
+            pub const OPERATIONS: usize = #count;
 
-        pub fn cases() -> Vec<Case> {
-            let mut cases = Vec::new();
-            #(cases.push(#cases);)*
-            cases
-        }
+            /// Every case, in the spec's order.
+            pub fn cases() -> Vec<Case> {
+                vec![#(#fns()),*]
+            }
+        });
     }
+    let per = count.div_ceil(parts.max(1)).max(1);
+    let range = (part * per).min(count)..((part + 1) * per).min(count);
+    for (op, f) in ir.operations[range.clone()].iter().zip(&fns[range]) {
+        let case = render_case(ir, op);
+        let doc = format!(" `{}`: `{} {}`.", op.id, op.http_method, op.path);
+        out.extend(quote! {
+            #[doc = #doc]
+            fn #f() -> Case { #case }
+        });
+    }
+    out
+}
+
+/// One function name per operation: its id as an identifier, made unique.
+fn case_fn_names(ir: &Ir) -> Vec<proc_macro2::Ident> {
+    let mut used = std::collections::HashSet::new();
+    ir.operations
+        .iter()
+        .map(|op| {
+            let base = crate::names::field_name(&op.id);
+            let mut name = base.clone();
+            let mut n = 2;
+            while !used.insert(name.clone()) {
+                name = format!("{base}_{n}");
+                n += 1;
+            }
+            ident(&name)
+        })
+        .collect()
 }
 
 fn render_case(ir: &Ir, op: &Operation) -> TokenStream {
@@ -265,17 +303,19 @@ fn render_case(ir: &Ir, op: &Operation) -> TokenStream {
     let m = ident(&op.method);
     quote! {
         Case {
-            op: #id,
-            method: #method,
-            path: #path,
-            query: &[#(#query),*],
-            headers: &[#(#headers),*],
-            auth: #auth,
-            body: #body_json,
-            multipart_fields: #multipart,
-            status: #status,
-            response: #response,
-            kind: #kind,
+            data: case_data! {
+                op: #id,
+                method: #method,
+                path: #path,
+                query: &[#(#query),*],
+                headers: &[#(#headers),*],
+                auth: #auth,
+                body: #body_json,
+                multipart_fields: #multipart,
+                status: #status,
+                response: #response,
+                kind: #kind,
+            },
             call: |c| Box::pin(async move {
                 let r = #chain.#m(#(#calls_args),*)#(#setters)*.send().await?;
                 #finish

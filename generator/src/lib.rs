@@ -52,12 +52,7 @@ pub fn generate(spec_text: &str, overlay: &Overlay) -> Result<Generated> {
         version: ir.version.clone(),
         sha256: load::sha256_hex(spec_text.as_bytes()),
     };
-    // The contract tests render on their own thread while the crate renders on the others.
-    let (files, contract_tests) = std::thread::scope(|scope| {
-        let tests = scope.spawn(|| render::format_file(contract::render(&ir)));
-        let files = render::render_crate(&ir, &spec);
-        (files, tests.join().expect("contract renderer panicked"))
-    });
-    let (files, contract_tests) = (files?, contract_tests?);
+    let (files, contract_tests) = render::render_all(&ir, &spec, true)?;
+    let contract_tests = contract_tests.expect("asked for");
     Ok(Generated { ir, files, contract_tests, diagnostics })
 }

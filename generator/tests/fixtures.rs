@@ -109,3 +109,19 @@ fn bad_input_is_named() {
     assert!(msg.contains("#/paths/~1x/get"), "{msg}");
     assert!(msg.contains("responses"), "{msg}");
 }
+
+/// The contract tests are formatted in parts on several threads and joined; the result is the
+/// file formatted whole (the operations fixture has enough operations for several parts).
+#[test]
+fn contract_tests_formatted_in_parts_equal_the_whole() {
+    let spec = fixture("operations");
+    let (_, ir, _) = sdkgen::lower_spec(&spec, &Overlay::default()).unwrap();
+    assert!(ir.operations.len() >= 4, "the fixture needs several operations");
+    let whole = sdkgen::render::format_file(sdkgen::contract::render(&ir)).unwrap();
+    let generated = sdkgen::generate(&spec, &Overlay::default()).unwrap();
+    assert_eq!(generated.contract_tests, whole);
+    // And by hand, with as many parts as operations.
+    let n = ir.operations.len();
+    let joined: String = (0..n).map(|i| sdkgen::render::format_items(sdkgen::contract::render_part(&ir, i, n)).unwrap()).collect();
+    assert_eq!(format!("{}{joined}", sdkgen::render::HEADER), whole);
+}

@@ -19,8 +19,31 @@ pub enum Kind {
     Sse,
 }
 
-/// One operation's contract: the exact request expected and the response served.
+/// One operation's contract: the exact request expected and the response served
+/// ([`CaseData`]), and the SDK call that should send it.
 pub struct Case {
+    pub data: CaseData,
+    pub call: Call,
+}
+
+impl std::ops::Deref for Case {
+    type Target = CaseData;
+    fn deref(&self) -> &CaseData {
+        &self.data
+    }
+}
+
+/// `CaseData { field: value, … }`, written as a macro call in the generated cases so the
+/// generator's formatter need not parse 288 struct literals.
+macro_rules! case_data {
+    ($($field:ident: $value:expr),* $(,)?) => {
+        CaseData { $($field: $value),* }
+    };
+}
+pub(crate) use case_data;
+
+/// The request a case expects and the response it serves.
+pub struct CaseData {
     pub op: &'static str,
     pub method: &'static str,
     pub path: &'static str,
@@ -32,7 +55,6 @@ pub struct Case {
     pub status: u16,
     pub response: Option<&'static str>,
     pub kind: Kind,
-    pub call: Call,
 }
 
 /// A value of `T` from JSON text.
