@@ -20,3 +20,4 @@ pub use runtime::sse::{Event, EventStream, RawEvent};
 pub use runtime::Nullable;
 /// Re-exported so hooks and custom HTTP clients use the same version.
 pub use reqwest;
+pub mod completion;

@@ -231,14 +231,22 @@ fn render_case(ir: &Ir, op: &Operation) -> TokenStream {
     }
     let (body_json, multipart) = match &op.body {
         Some(b) => {
-            let v = synth(ir, &b.ty, 0);
+            let mut v = synth(ir, &b.ty, 0);
             let t: syn::Type = syn::parse_str(&b.ty.rust().replace("crate::", "mistralai::")).expect("type");
+            // A field the method fixes (`stream`): the caller's body says the opposite, the
+            // request must carry the method's value.
+            let mut given = v.clone();
+            if let (Some(flag), Value::Object(_)) = (&op.body_flag, &v) {
+                given[flag.wire.as_str()] = Value::Bool(!flag.value);
+                v[flag.wire.as_str()] = Value::Bool(flag.value);
+            }
             let text = lit(&v);
+            let given = lit(&given);
             let expr = if b.kind == BodyKind::Multipart {
                 // Files cannot come from JSON: build the struct with a file part.
                 multipart_body(ir, b)
             } else {
-                quote!(j::<#t>(#text))
+                quote!(j::<#t>(#given))
             };
             if b.required {
                 calls_args.push(expr);
@@ -301,6 +309,15 @@ fn render_case(ir: &Ir, op: &Operation) -> TokenStream {
         chain = quote!(#chain.#a());
     }
     let m = ident(&op.method);
+    // Streaming operations also give the whole stream, for the streaming tests.
+    let stream = if matches!(op.success, Success::Sse(_)) {
+        quote!(Some(|c| Box::pin(async move {
+            let r = #chain.#m(#(#calls_args),*)#(#setters)*.send().await?;
+            Ok(events(r))
+        })))
+    } else {
+        quote!(None)
+    };
     quote! {
         Case {
             data: case_data! {
@@ -320,6 +337,7 @@ fn render_case(ir: &Ir, op: &Operation) -> TokenStream {
                 let r = #chain.#m(#(#calls_args),*)#(#setters)*.send().await?;
                 #finish
             }),
+            stream: #stream,
         }
     }
 }

@@ -22,6 +22,9 @@ pub struct Ir {
     pub examples: Vec<Example>,
     /// Every operation, in spec order.
     pub operations: Vec<Operation>,
+    /// Hand-written helper modules the overlay asks for whose types all exist (see
+    /// `render::HELPERS`).
+    pub helpers: Vec<String>,
 }
 
 /// One API operation and the method it becomes.
@@ -52,6 +55,18 @@ pub struct Operation {
     pub errors: Vec<ErrorResponse>,
     /// Accepted security schemes, in order.
     pub security: Vec<SecurityScheme>,
+    /// A boolean field of the JSON body this method always sends with a fixed value: `stream`
+    /// is `false` for the JSON method of an operation that can also stream, `true` for its
+    /// streaming twin (see `Overlay::streams`).
+    pub body_flag: Option<BodyFlag>,
+}
+
+/// See [`Operation::body_flag`].
+#[derive(Debug, Clone, Serialize)]
+pub struct BodyFlag {
+    /// The field's wire name.
+    pub wire: String,
+    pub value: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -424,6 +439,9 @@ impl Ir {
                 Success::Sse(t) => format!("sse {}", t.rust()),
             };
             let _ = writeln!(s, "  -> {success} {:?}", op.success_statuses);
+            if let Some(f) = &op.body_flag {
+                let _ = writeln!(s, "  sends {}: {}", f.wire, f.value);
+            }
             for e in &op.errors {
                 let _ = writeln!(s, "  error {}: {}", e.status_text, e.ty.as_ref().map(TypeRef::rust).unwrap_or_default());
             }

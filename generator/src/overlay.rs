@@ -16,6 +16,27 @@ pub struct Overlay {
     /// `beta.libraries.documents.upload`). Operations not listed get a derived name and a warning.
     #[serde(default)]
     pub operations: BTreeMap<String, String>,
+    /// Operations that answer JSON or server-sent events depending on a boolean field of their
+    /// JSON body: `operationId: {method: group.name, flag: field}`. The operation's own method
+    /// sends the field `false` and decodes JSON; `method` sends it `true` and streams the events.
+    /// `events` names the component schema of one event when the spec lacks the
+    /// `text/event-stream` response.
+    #[serde(default)]
+    pub streams: BTreeMap<String, StreamMethod>,
+    /// Hand-written helper modules to add to the crate (`templates/helpers/<name>.rs`, listed in
+    /// `render::HELPERS` with the model types each needs).
+    #[serde(default)]
+    pub helpers: Vec<String>,
+}
+
+/// The streaming twin of an operation (see [`Overlay::streams`]).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StreamMethod {
+    pub method: String,
+    pub flag: String,
+    #[serde(default)]
+    pub events: Option<String>,
 }
 
 impl Overlay {

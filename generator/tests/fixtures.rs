@@ -125,3 +125,34 @@ fn contract_tests_formatted_in_parts_equal_the_whole() {
     let joined: String = (0..n).map(|i| sdkgen::render::format_items(sdkgen::contract::render_part(&ir, i, n)).unwrap()).collect();
     assert_eq!(format!("{}{joined}", sdkgen::render::HEADER), whole);
 }
+
+/// `streams` in the overlay: an operation answering JSON or events becomes two methods that
+/// fix the body flag; `events` adds a stream the spec lacks; bad entries are named.
+#[test]
+fn stream_twins_from_the_overlay() {
+    let overlay = Overlay::parse(
+        "operations: {complete: chat.complete, agents_complete: agents.complete, other: other.send_it}\n\
+         streams:\n\
+         \x20 complete: {method: chat.stream, flag: stream}\n\
+         \x20 agents_complete: {method: agents.stream, flag: stream, events: ChunkEvent}\n\
+         \x20 missing_op: {method: x.stream, flag: stream}\n",
+    )
+    .unwrap();
+    let (_, ir, diags) = sdkgen::lower_spec(&fixture("streams"), &overlay).unwrap();
+    let shape: Vec<String> = ir
+        .operations
+        .iter()
+        .map(|o| format!("{}.{} {:?} {:?}", o.group.join("."), o.method, o.success, o.body_flag.as_ref().map(|f| (&f.wire, f.value))))
+        .collect();
+    insta::assert_snapshot!("stream_twins", shape.join("\n"));
+    let messages: Vec<String> = diags.iter().map(ToString::to_string).collect();
+    assert!(messages.iter().any(|m| m.contains("missing_op") && m.contains("not an operation")), "{messages:?}");
+    assert!(messages.iter().any(|m| m.contains("`other` answers JSON or server-sent events")), "{messages:?}");
+
+    // A flag that is not a boolean body field: no twin, and the place is named.
+    let bad = Overlay::parse("streams:\n  complete: {method: chat.stream, flag: prompt}\n").unwrap();
+    let (_, ir, diags) = sdkgen::lower_spec(&fixture("streams"), &bad).unwrap();
+    assert!(!ir.operations.iter().any(|o| o.method == "stream"), "no twin for a bad flag");
+    assert!(ir.operations.iter().all(|o| o.body_flag.is_none()));
+    assert!(diags.iter().any(|d| d.to_string().contains("streams/complete") && d.message.contains("`flag: prompt`")), "{diags:?}");
+}

@@ -94,6 +94,9 @@ pub struct HttpRequest {
     pub body: RequestBody,
     /// `Accept` header; `application/json` when unset.
     pub accept: Option<&'static str>,
+    /// The body is read as a stream (events, downloads): the timeout covers the wait for the
+    /// response's headers only, since reqwest's would cut the body off.
+    pub streaming: bool,
 }
 
 impl HttpRequest {
@@ -309,7 +312,7 @@ async fn execute_inner(client: &Client, op: &'static Operation, req: HttpRequest
         for (name, value) in &opts.headers {
             builder = builder.header(name.clone(), value.clone());
         }
-        if let Some(t) = timeout {
+        if let (Some(t), false) = (timeout, req.streaming) {
             builder = builder.timeout(t);
         }
         builder = match &req.body {
@@ -326,7 +329,13 @@ async fn execute_inner(client: &Client, op: &'static Operation, req: HttpRequest
         }
         let span = tracing::Span::current();
         span.record("attempts", attempt);
-        let result = inner.http.execute(request).await;
+        let result = match (timeout, req.streaming) {
+            (Some(t), true) => match tokio::time::timeout(t, inner.http.execute(request)).await {
+                Ok(r) => r,
+                Err(_) => return Err(Error::Timeout { operation: op.id, source: None }),
+            },
+            _ => inner.http.execute(request).await,
+        };
         let retries_left = attempt < policy.max_attempts;
         match result {
             Ok(mut resp) => {
@@ -354,7 +363,7 @@ async fn execute_inner(client: &Client, op: &'static Operation, req: HttpRequest
                 }
                 return Err(api_error(op, resp).await);
             }
-            Err(source) if source.is_timeout() => return Err(Error::Timeout { operation: op.id, source }),
+            Err(source) if source.is_timeout() => return Err(Error::Timeout { operation: op.id, source: Some(source) }),
             Err(source) if is_connection_error(&source) => {
                 if retries_left && policy.retry_connection_errors {
                     let wait = policy.backoff(attempt, None);
@@ -376,7 +385,7 @@ async fn api_error(op: &'static Operation, resp: reqwest::Response) -> Error {
     let headers = resp.headers().clone();
     let body = match resp.bytes().await {
         Ok(b) => b,
-        Err(source) if source.is_timeout() => return Error::Timeout { operation: op.id, source },
+        Err(source) if source.is_timeout() => return Error::Timeout { operation: op.id, source: Some(source) },
         Err(source) => return Error::Connection { operation: op.id, source },
     };
     let code = status.as_u16();
@@ -408,7 +417,7 @@ pub async fn json<T: serde::de::DeserializeOwned>(op: &'static Operation, resp: 
 pub(crate) async fn read_body(operation: &'static str, resp: reqwest::Response) -> Result<Bytes, Error> {
     resp.bytes().await.map_err(|source| {
         if source.is_timeout() {
-            Error::Timeout { operation, source }
+            Error::Timeout { operation, source: Some(source) }
         } else {
             Error::Connection { operation, source }
         }
@@ -461,6 +470,8 @@ pub type Pending<'c, T> = std::pin::Pin<Box<dyn std::future::Future<Output = Res
 pub trait Output: Sized + Send + 'static {
     /// The `Accept` header to send.
     const ACCEPT: &'static str = "application/json";
+    /// Whether the body is read as a stream after the call returns (see `HttpRequest::streaming`).
+    const STREAMING: bool = false;
     fn from_response(op: &'static Operation, resp: reqwest::Response) -> impl std::future::Future<Output = Result<Self, Error>> + Send;
 }
 
@@ -472,6 +483,7 @@ impl Output for () {
 
 impl Output for crate::BinaryResponse {
     const ACCEPT: &'static str = "*/*";
+    const STREAMING: bool = true;
     async fn from_response(op: &'static Operation, resp: reqwest::Response) -> Result<Self, Error> {
         Ok(crate::BinaryResponse::new(op.id, resp))
     }
@@ -479,6 +491,7 @@ impl Output for crate::BinaryResponse {
 
 impl<T: super::sse::SseDecode + Send + 'static> Output for super::sse::EventStream<T> {
     const ACCEPT: &'static str = "text/event-stream";
+    const STREAMING: bool = true;
     async fn from_response(op: &'static Operation, resp: reqwest::Response) -> Result<Self, Error> {
         Ok(super::sse::EventStream::new(op.id, resp))
     }
@@ -489,6 +502,7 @@ pub fn send<'c, O: Output>(client: &'c Client, op: &'static Operation, req: Resu
     Box::pin(async move {
         let mut req = req?;
         req.accept.get_or_insert(O::ACCEPT);
+        req.streaming = O::STREAMING;
         let resp = execute(client, op, req, opts).await?;
         O::from_response(op, resp).await
     })

@@ -74,8 +74,8 @@ fn unknown_union_tags_keep_the_raw_json() {
 
     // A conversation event type this SDK does not know.
     let ev = json!({"type": "brand.new.event", "payload": {"x": 1}});
-    let decoded: ConversationEventsData = round_trip(ev.clone());
-    assert_eq!(decoded, ConversationEventsData::Unknown(ev));
+    let decoded: ConversationEvent = round_trip(ev.clone());
+    assert_eq!(decoded, ConversationEvent::Unknown(ev));
 }
 
 #[test]

@@ -96,7 +96,7 @@ impl<'c> GetStreamEventsBuilder<'c> {
         self,
     ) -> crate::runtime::http::Pending<
         'c,
-        crate::EventStream<crate::Event<crate::models::ExecutionsStreamEvent>>,
+        crate::EventStream<crate::Event<crate::models::WorkflowStreamEvent>>,
     > {
         let req = crate::runtime::http::build(|| {
             let mut req = HttpRequest::new(String::from("/v1/workflows/events/stream"));
@@ -119,7 +119,7 @@ impl<'c> GetStreamEventsBuilder<'c> {
 }
 crate::runtime::into_future!(
     GetStreamEventsBuilder, crate ::EventStream < crate ::Event < crate
-    ::models::ExecutionsStreamEvent >>
+    ::models::WorkflowStreamEvent >>
 );
 crate::runtime::operation!(
     OP_GET_WORKFLOW_EVENTS = "get_workflow_events_v1_workflows_events_list_get", GET

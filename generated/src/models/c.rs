@@ -854,7 +854,8 @@ crate::runtime::string_enum!(
     = "error", ToolCalls = "tool_calls" }
 );
 /// Token usage details for the completion.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CompletionTokensDetails {
     /// Default: `0`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1450,20 +1451,9 @@ impl ConversationAppendStreamRequest {
         < ToolCallConfirmation > => nullable
     }
 }
-/// `#/components/schemas/ConversationEvents`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct ConversationEvents {
-    pub event: SSETypes,
-    pub data: ConversationEventsData,
-}
-impl ConversationEvents {
-    crate::runtime::constructor!(
-        [event : SSETypes => plain, data : ConversationEventsData => plain] []
-    );
-}
 /// `#/components/schemas/ConversationEvents/properties/data`
 #[derive(Debug, Clone, PartialEq)]
-pub enum ConversationEventsData {
+pub enum ConversationEvent {
     /// `type`: `conversation.response.started`
     ConversationResponseStarted(ResponseStartedEvent),
     /// `type`: `conversation.response.done`
@@ -1488,7 +1478,7 @@ pub enum ConversationEventsData {
     Unknown(serde_json::Value),
 }
 crate::runtime::tagged_union!(
-    ConversationEventsData, "type" { ConversationResponseStarted =
+    ConversationEvent, "type" { ConversationResponseStarted =
     ["conversation.response.started"] carries, ConversationResponseDone =
     ["conversation.response.done"] carries, ConversationResponseError =
     ["conversation.response.error"] carries, ToolExecutionStarted =
@@ -1499,7 +1489,7 @@ crate::runtime::tagged_union!(
     ["agent.handoff.done"] carries }
 );
 crate::runtime::tagged_union_ser!(
-    ConversationEventsData, "type" { ConversationResponseStarted =
+    ConversationEvent, "type" { ConversationResponseStarted =
     ["conversation.response.started"] carries, ConversationResponseDone =
     ["conversation.response.done"] carries, ConversationResponseError =
     ["conversation.response.error"] carries, ToolExecutionStarted =
@@ -1510,7 +1500,7 @@ crate::runtime::tagged_union_ser!(
     ["agent.handoff.done"] carries }
 );
 crate::runtime::tagged_union_de!(
-    ConversationEventsData, "type" { ConversationResponseStarted =
+    ConversationEvent, "type" { ConversationResponseStarted =
     ["conversation.response.started"] carries, ConversationResponseDone =
     ["conversation.response.done"] carries, ConversationResponseError =
     ["conversation.response.error"] carries, ToolExecutionStarted =
@@ -1521,7 +1511,7 @@ crate::runtime::tagged_union_de!(
     ["agent.handoff.done"] carries }
 );
 crate::runtime::union_from!(
-    ConversationEventsData { ConversationResponseStarted(ResponseStartedEvent),
+    ConversationEvent { ConversationResponseStarted(ResponseStartedEvent),
     ConversationResponseDone(ResponseDoneEvent),
     ConversationResponseError(ResponseErrorEvent),
     ToolExecutionStarted(ToolExecutionStartedEvent),
@@ -1530,6 +1520,17 @@ crate::runtime::union_from!(
     FunctionCallDelta(FunctionCallEvent), AgentHandoffStarted(AgentHandoffStartedEvent),
     AgentHandoffDone(AgentHandoffDoneEvent) }
 );
+/// `#/components/schemas/ConversationEvents`
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ConversationEvents {
+    pub event: SSETypes,
+    pub data: ConversationEvent,
+}
+impl ConversationEvents {
+    crate::runtime::constructor!(
+        [event : SSETypes => plain, data : ConversationEvent => plain] []
+    );
+}
 /// Retrieve all entries in a conversation.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]

@@ -401,6 +401,25 @@ impl DeploymentLocation {
         k8s_cluster : String => nullable, k8s_namespace : String => nullable
     }
 }
+/// `#/paths/~1v1~1workflows~1deployments~1{name}~1logs~1stream/get/responses/200/content/text~1event-stream/schema/properties/data`
+#[derive(Debug, Clone, PartialEq)]
+pub enum DeploymentLogEvent {
+    DeploymentLogRecord(DeploymentLogRecord),
+    StreamError(StreamError),
+    /// A value matching none of the known shapes, kept as raw JSON.
+    Unknown(serde_json::Value),
+}
+#[cfg(feature = "full-serde")]
+crate::runtime::untagged_union_ser!(
+    DeploymentLogEvent { DeploymentLogRecord, StreamError }
+);
+crate::runtime::untagged_union_de!(
+    DeploymentLogEvent { DeploymentLogRecord, StreamError }
+);
+crate::runtime::union_from!(
+    DeploymentLogEvent { DeploymentLogRecord(DeploymentLogRecord),
+    StreamError(StreamError) }
+);
 /// `#/components/schemas/DeploymentLogRecord`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -701,25 +720,6 @@ pub enum DeploymentsListWorkersWorkerStatus {
 }
 crate::runtime::string_enum!(
     DeploymentsListWorkersWorkerStatus { Active = "active", Inactive = "inactive" }
-);
-/// `#/paths/~1v1~1workflows~1deployments~1{name}~1logs~1stream/get/responses/200/content/text~1event-stream/schema/properties/data`
-#[derive(Debug, Clone, PartialEq)]
-pub enum DeploymentsStreamDeploymentLogsEvent {
-    DeploymentLogRecord(DeploymentLogRecord),
-    StreamError(StreamError),
-    /// A value matching none of the known shapes, kept as raw JSON.
-    Unknown(serde_json::Value),
-}
-#[cfg(feature = "full-serde")]
-crate::runtime::untagged_union_ser!(
-    DeploymentsStreamDeploymentLogsEvent { DeploymentLogRecord, StreamError }
-);
-crate::runtime::untagged_union_de!(
-    DeploymentsStreamDeploymentLogsEvent { DeploymentLogRecord, StreamError }
-);
-crate::runtime::union_from!(
-    DeploymentsStreamDeploymentLogsEvent { DeploymentLogRecord(DeploymentLogRecord),
-    StreamError(StreamError) }
 );
 /// `#/components/schemas/Document`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]

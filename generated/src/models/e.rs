@@ -302,6 +302,25 @@ pub struct ExecutionConfig {
 impl ExecutionConfig {
     crate::runtime::constructor!([r#type : String => plain] [additional_properties]);
 }
+/// `#/paths/~1v1~1workflows~1executions~1{execution_id}~1logs~1stream/get/responses/200/content/text~1event-stream/schema/properties/data`
+#[derive(Debug, Clone, PartialEq)]
+pub enum ExecutionLogEvent {
+    ExecutionLogRecord(ExecutionLogRecord),
+    StreamError(StreamError),
+    /// A value matching none of the known shapes, kept as raw JSON.
+    Unknown(serde_json::Value),
+}
+#[cfg(feature = "full-serde")]
+crate::runtime::untagged_union_ser!(
+    ExecutionLogEvent { ExecutionLogRecord, StreamError }
+);
+crate::runtime::untagged_union_de!(
+    ExecutionLogEvent { ExecutionLogRecord, StreamError }
+);
+crate::runtime::union_from!(
+    ExecutionLogEvent { ExecutionLogRecord(ExecutionLogRecord), StreamError(StreamError)
+    }
+);
 /// `#/components/schemas/ExecutionLogRecord`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -370,44 +389,6 @@ impl ExecutionTraceInfoResponse {
         otel_trace_id : String => nullable, has_trace_data : bool => optional
     }
 }
-/// `#/paths/~1v1~1workflows~1executions~1{execution_id}~1stream/get/responses/200/content/text~1event-stream/schema/properties/data`
-#[derive(Debug, Clone, PartialEq)]
-pub enum ExecutionsStreamEvent {
-    StreamEventSsePayload(Box<StreamEventSsePayload>),
-    StreamEventSseErrorData(StreamEventSseErrorData),
-    /// A value matching none of the known shapes, kept as raw JSON.
-    Unknown(serde_json::Value),
-}
-#[cfg(feature = "full-serde")]
-crate::runtime::untagged_union_ser!(
-    ExecutionsStreamEvent { StreamEventSsePayload, StreamEventSseErrorData }
-);
-crate::runtime::untagged_union_de!(
-    ExecutionsStreamEvent { StreamEventSsePayload, StreamEventSseErrorData }
-);
-crate::runtime::union_from!(
-    ExecutionsStreamEvent { StreamEventSsePayload(box StreamEventSsePayload),
-    StreamEventSseErrorData(StreamEventSseErrorData) }
-);
-/// `#/paths/~1v1~1workflows~1executions~1{execution_id}~1logs~1stream/get/responses/200/content/text~1event-stream/schema/properties/data`
-#[derive(Debug, Clone, PartialEq)]
-pub enum ExecutionsStreamWorkflowExecutionLogsEvent {
-    ExecutionLogRecord(ExecutionLogRecord),
-    StreamError(StreamError),
-    /// A value matching none of the known shapes, kept as raw JSON.
-    Unknown(serde_json::Value),
-}
-#[cfg(feature = "full-serde")]
-crate::runtime::untagged_union_ser!(
-    ExecutionsStreamWorkflowExecutionLogsEvent { ExecutionLogRecord, StreamError }
-);
-crate::runtime::untagged_union_de!(
-    ExecutionsStreamWorkflowExecutionLogsEvent { ExecutionLogRecord, StreamError }
-);
-crate::runtime::union_from!(
-    ExecutionsStreamWorkflowExecutionLogsEvent { ExecutionLogRecord(ExecutionLogRecord),
-    StreamError(StreamError) }
-);
 /// `#/components/schemas/ExportDatasetResponse`
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -520,3 +501,22 @@ impl ExtendedOAuthServerMetadata {
         String => nullable
     }
 }
+/// `#/paths/~1v1~1workflows~1executions~1{execution_id}~1stream/get/responses/200/content/text~1event-stream/schema/properties/data`
+#[derive(Debug, Clone, PartialEq)]
+pub enum WorkflowStreamEvent {
+    StreamEventSsePayload(Box<StreamEventSsePayload>),
+    StreamEventSseErrorData(StreamEventSseErrorData),
+    /// A value matching none of the known shapes, kept as raw JSON.
+    Unknown(serde_json::Value),
+}
+#[cfg(feature = "full-serde")]
+crate::runtime::untagged_union_ser!(
+    WorkflowStreamEvent { StreamEventSsePayload, StreamEventSseErrorData }
+);
+crate::runtime::untagged_union_de!(
+    WorkflowStreamEvent { StreamEventSsePayload, StreamEventSseErrorData }
+);
+crate::runtime::union_from!(
+    WorkflowStreamEvent { StreamEventSsePayload(box StreamEventSsePayload),
+    StreamEventSseErrorData(StreamEventSseErrorData) }
+);

@@ -1052,7 +1052,8 @@ impl MessageResponse {
     crate::runtime::constructor!([message : String => plain] []);
 }
 /// Information on a single message included in a tokenized prompt as part of an InstructRequest.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct MessageTokens {
     pub role: Roles,
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]

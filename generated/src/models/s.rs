@@ -1283,7 +1283,8 @@ crate::runtime::untagged_union_ser!(SpeechRequestRefAudio { String });
 crate::runtime::untagged_union_de!(SpeechRequestRefAudio { String });
 crate::runtime::union_from!(SpeechRequestRefAudio { String(String) } str => String);
 /// `#/components/schemas/SpeechStreamAudioDelta`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct SpeechStreamAudioDelta {
     /// Default: `"speech.audio.delta"`.
     ///
@@ -1300,7 +1301,8 @@ impl SpeechStreamAudioDelta {
 pub struct SpeechStreamAudioDeltaType;
 crate::runtime::const_value!(SpeechStreamAudioDeltaType, str, "speech.audio.delta");
 /// `#/components/schemas/SpeechStreamDone`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct SpeechStreamDone {
     /// Default: `"speech.audio.done"`.
     ///
@@ -1316,6 +1318,33 @@ impl SpeechStreamDone {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct SpeechStreamDoneType;
 crate::runtime::const_value!(SpeechStreamDoneType, str, "speech.audio.done");
+/// `#/paths/~1v1~1audio~1speech/post/responses/200/content/text~1event-stream/schema/properties/data`
+#[derive(Debug, Clone, PartialEq)]
+pub enum SpeechStreamEvent {
+    /// `type`: `speech.audio.delta`
+    SpeechAudioDelta(SpeechStreamAudioDelta),
+    /// `type`: `speech.audio.done`
+    SpeechAudioDone(Box<SpeechStreamDone>),
+    /// A variant this version of the SDK does not know, kept as raw JSON.
+    Unknown(serde_json::Value),
+}
+crate::runtime::tagged_union!(
+    SpeechStreamEvent, "type" { SpeechAudioDelta = ["speech.audio.delta"] carries,
+    SpeechAudioDone = ["speech.audio.done"] carries }
+);
+#[cfg(feature = "full-serde")]
+crate::runtime::tagged_union_ser!(
+    SpeechStreamEvent, "type" { SpeechAudioDelta = ["speech.audio.delta"] carries,
+    SpeechAudioDone = ["speech.audio.done"] carries }
+);
+crate::runtime::tagged_union_de!(
+    SpeechStreamEvent, "type" { SpeechAudioDelta = ["speech.audio.delta"] carries,
+    SpeechAudioDone = ["speech.audio.done"] carries }
+);
+crate::runtime::union_from!(
+    SpeechStreamEvent { SpeechAudioDelta(SpeechStreamAudioDelta), SpeechAudioDone(box
+    SpeechStreamDone) }
+);
 /// `#/components/schemas/SpeechStreamEventTypes`
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum SpeechStreamEventTypes {

@@ -1280,6 +1280,44 @@ impl TranscriptionStreamDone {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct TranscriptionStreamDoneType;
 crate::runtime::const_value!(TranscriptionStreamDoneType, str, "transcription.done");
+/// `#/components/schemas/TranscriptionStreamEvents/properties/data`
+#[derive(Debug, Clone, PartialEq)]
+pub enum TranscriptionStreamEvent {
+    /// `type`: `transcription.text.delta`
+    TranscriptionTextDelta(TranscriptionStreamTextDelta),
+    /// `type`: `transcription.language`
+    TranscriptionLanguage(TranscriptionStreamLanguage),
+    /// `type`: `transcription.segment`
+    TranscriptionSegment(TranscriptionStreamSegmentDelta),
+    /// `type`: `transcription.done`
+    TranscriptionDone(TranscriptionStreamDone),
+    /// A variant this version of the SDK does not know, kept as raw JSON.
+    Unknown(serde_json::Value),
+}
+crate::runtime::tagged_union!(
+    TranscriptionStreamEvent, "type" { TranscriptionTextDelta =
+    ["transcription.text.delta"] carries, TranscriptionLanguage =
+    ["transcription.language"] carries, TranscriptionSegment = ["transcription.segment"]
+    carries, TranscriptionDone = ["transcription.done"] carries }
+);
+crate::runtime::tagged_union_ser!(
+    TranscriptionStreamEvent, "type" { TranscriptionTextDelta =
+    ["transcription.text.delta"] carries, TranscriptionLanguage =
+    ["transcription.language"] carries, TranscriptionSegment = ["transcription.segment"]
+    carries, TranscriptionDone = ["transcription.done"] carries }
+);
+crate::runtime::tagged_union_de!(
+    TranscriptionStreamEvent, "type" { TranscriptionTextDelta =
+    ["transcription.text.delta"] carries, TranscriptionLanguage =
+    ["transcription.language"] carries, TranscriptionSegment = ["transcription.segment"]
+    carries, TranscriptionDone = ["transcription.done"] carries }
+);
+crate::runtime::union_from!(
+    TranscriptionStreamEvent { TranscriptionTextDelta(TranscriptionStreamTextDelta),
+    TranscriptionLanguage(TranscriptionStreamLanguage),
+    TranscriptionSegment(TranscriptionStreamSegmentDelta),
+    TranscriptionDone(TranscriptionStreamDone) }
+);
 /// `#/components/schemas/TranscriptionStreamEventTypes`
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum TranscriptionStreamEventTypes {
@@ -1303,52 +1341,14 @@ crate::runtime::string_enum!(
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TranscriptionStreamEvents {
     pub event: TranscriptionStreamEventTypes,
-    pub data: TranscriptionStreamEventsData,
+    pub data: TranscriptionStreamEvent,
 }
 impl TranscriptionStreamEvents {
     crate::runtime::constructor!(
-        [event : TranscriptionStreamEventTypes => plain, data :
-        TranscriptionStreamEventsData => plain] []
+        [event : TranscriptionStreamEventTypes => plain, data : TranscriptionStreamEvent
+        => plain] []
     );
 }
-/// `#/components/schemas/TranscriptionStreamEvents/properties/data`
-#[derive(Debug, Clone, PartialEq)]
-pub enum TranscriptionStreamEventsData {
-    /// `type`: `transcription.text.delta`
-    TranscriptionTextDelta(TranscriptionStreamTextDelta),
-    /// `type`: `transcription.language`
-    TranscriptionLanguage(TranscriptionStreamLanguage),
-    /// `type`: `transcription.segment`
-    TranscriptionSegment(TranscriptionStreamSegmentDelta),
-    /// `type`: `transcription.done`
-    TranscriptionDone(TranscriptionStreamDone),
-    /// A variant this version of the SDK does not know, kept as raw JSON.
-    Unknown(serde_json::Value),
-}
-crate::runtime::tagged_union!(
-    TranscriptionStreamEventsData, "type" { TranscriptionTextDelta =
-    ["transcription.text.delta"] carries, TranscriptionLanguage =
-    ["transcription.language"] carries, TranscriptionSegment = ["transcription.segment"]
-    carries, TranscriptionDone = ["transcription.done"] carries }
-);
-crate::runtime::tagged_union_ser!(
-    TranscriptionStreamEventsData, "type" { TranscriptionTextDelta =
-    ["transcription.text.delta"] carries, TranscriptionLanguage =
-    ["transcription.language"] carries, TranscriptionSegment = ["transcription.segment"]
-    carries, TranscriptionDone = ["transcription.done"] carries }
-);
-crate::runtime::tagged_union_de!(
-    TranscriptionStreamEventsData, "type" { TranscriptionTextDelta =
-    ["transcription.text.delta"] carries, TranscriptionLanguage =
-    ["transcription.language"] carries, TranscriptionSegment = ["transcription.segment"]
-    carries, TranscriptionDone = ["transcription.done"] carries }
-);
-crate::runtime::union_from!(
-    TranscriptionStreamEventsData { TranscriptionTextDelta(TranscriptionStreamTextDelta),
-    TranscriptionLanguage(TranscriptionStreamLanguage),
-    TranscriptionSegment(TranscriptionStreamSegmentDelta),
-    TranscriptionDone(TranscriptionStreamDone) }
-);
 /// `#/components/schemas/TranscriptionStreamLanguage`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TranscriptionStreamLanguage {

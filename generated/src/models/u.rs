@@ -468,7 +468,8 @@ impl UsageInfo {
     }
 }
 /// `#/components/schemas/UsageInfo2`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct UsageInfo2 {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub prompt_audio_seconds: crate::Nullable<i64>,

@@ -16,8 +16,10 @@ pub enum Error {
     UnexpectedStatus(Box<ApiError>),
     /// A successful response whose body does not decode into the declared type.
     Decode(Box<DecodeError>),
-    /// The request (or the wait for a response) took longer than the timeout.
-    Timeout { operation: &'static str, source: reqwest::Error },
+    /// The request (or the wait for a response) took longer than the timeout. For streams and
+    /// downloads the timeout covers the wait for the response's headers, not the body (an event
+    /// stream's idle timeout covers the gaps between events); `source` is `None` then.
+    Timeout { operation: &'static str, source: Option<reqwest::Error> },
     /// No response: connection refused, reset or closed early, DNS, TLS. Retried by default.
     Connection { operation: &'static str, source: reqwest::Error },
     /// The request could not be built or sent for another reason.
@@ -118,7 +120,7 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Error::Timeout { source, .. } | Error::Connection { source, .. } | Error::Request { source, .. } => Some(source),
+            Error::Timeout { source: Some(source), .. } | Error::Connection { source, .. } | Error::Request { source, .. } => Some(source),
             Error::Io { source, .. } => Some(source),
             _ => None,
         }

@@ -31,13 +31,29 @@ pub fn lower(api: &OpenAPI, overlay: &Overlay, diags: &mut Diagnostics) -> Ir {
         used_renames: HashSet::new(),
     };
     l.run();
-    let operations = l.operations();
+    let mut operations = l.operations();
     let Lowerer { mut types, components, examples, used_renames, .. } = l;
+    check_body_flags(&mut operations, &types, diags);
     order_untagged(&mut types);
     directions(&mut types, &operations);
     for from in overlay.type_names.keys() {
         if !used_renames.contains(from) {
             diags.warn("spec/overlay.yaml#/type_names", format!("rename of `{from}` matches no generated type"));
+        }
+    }
+    let mut helpers = Vec::new();
+    for name in &overlay.helpers {
+        let at = "spec/overlay.yaml#/helpers";
+        match crate::render::HELPERS.iter().find(|h| h.name == name) {
+            None => diags.warn(at, format!("`{name}` is not a helper module (known: {})", crate::render::HELPERS.iter().map(|h| h.name).collect::<Vec<_>>().join(", "))),
+            Some(h) => {
+                let missing: Vec<&str> = h.needs.iter().copied().filter(|t| !types.contains_key(*t)).collect();
+                if missing.is_empty() {
+                    helpers.push(name.clone());
+                } else {
+                    diags.warn(at, format!("helper `{name}` left out: the spec has no {}", missing.join(", ")));
+                }
+            }
         }
     }
     let mut types: Vec<TypeDef> = types.into_values().collect();
@@ -50,10 +66,39 @@ pub fn lower(api: &OpenAPI, overlay: &Overlay, diags: &mut Diagnostics) -> Ir {
         schemas: components.into_iter().map(|(component, rust)| SchemaEntry { component, rust }).collect(),
         examples: examples.into_values().collect(),
         operations,
+        helpers,
     }
 }
 
 mod ops;
+
+/// A method that fixes a body field (`stream: true`) needs a JSON body whose type has that
+/// field as a boolean; otherwise the streaming twin is dropped with a warning naming the field.
+fn check_body_flags(operations: &mut Vec<Operation>, types: &BTreeMap<String, TypeDef>, diags: &mut Diagnostics) {
+    operations.retain_mut(|op| {
+        let Some(flag) = &op.body_flag else { return true };
+        let field = match &op.body {
+            Some(Body { kind: BodyKind::Json, ty: TypeRef::Named(n), .. }) => match types.get(n).map(|t| &t.kind) {
+                Some(TypeKind::Struct(s)) => s.fields.iter().find(|f| f.wire == flag.wire),
+                _ => None,
+            },
+            _ => None,
+        };
+        if matches!(field.map(|f| &f.ty), Some(TypeRef::Bool)) {
+            return true;
+        }
+        if flag.value {
+            // The streaming twin goes.
+            return false;
+        }
+        diags.warn(
+            crate::diag::child("spec/overlay.yaml#/streams", &op.id),
+            format!("`flag: {}` is not a boolean field of the operation's JSON body; no streaming method", flag.wire),
+        );
+        op.body_flag = None;
+        true
+    });
+}
 
 pub(crate) struct Lowerer<'a> {
     api: &'a OpenAPI,

@@ -17,6 +17,7 @@ impl<'a> Lowerer<'a> {
         let mut out = Vec::new();
         let mut taken_methods: HashSet<(Vec<String>, String)> = HashSet::new();
         let mut used_overlay: HashSet<String> = HashSet::new();
+        let mut used_streams: HashSet<String> = HashSet::new();
         for (key, item) in &api.paths.paths {
             let ReferenceOr::Item(item) = item else {
                 self.diags.warn(child("#/paths", key), "path item `$ref`s are not supported; skipped");
@@ -168,6 +169,9 @@ impl<'a> Lowerer<'a> {
                 let mut success = None;
                 let mut success_statuses = Vec::new();
                 let mut errors = Vec::new();
+                // The events of an operation that can also answer JSON (overlay `streams`).
+                let mut twin_events: Option<TypeRef> = None;
+                let stream_spec = self.overlay.streams.get(&id);
                 let responses = op.responses.responses.iter().map(|(s, r)| (status_of(s), r)).chain(op.responses.default.iter().map(|r| ((0, "default".to_string()), r)));
                 for ((code, text), r) in responses {
                     let rptr = child(&child(&ptr, "responses"), &text);
@@ -192,6 +196,17 @@ impl<'a> Lowerer<'a> {
                         success_statuses.push(code);
                         if success.is_some() {
                             continue;
+                        }
+                        if let (Some(_), Some((media, mt))) = (json, sse) {
+                            let sp = child(&child(&child(&rptr, "content"), media), "schema");
+                            if stream_spec.is_some() {
+                                twin_events = Some(self.sse_data_type(mt.schema.as_ref(), &format!("{hint}Event"), &sp));
+                            } else {
+                                self.diags.warn(
+                                    child(&rptr, "content"),
+                                    format!("`{id}` answers JSON or server-sent events; only the JSON form gets a method (name a streaming twin under `streams` in spec/overlay.yaml)"),
+                                );
+                            }
                         }
                         let suffix = if code == 200 || code == 2 { "Response".to_string() } else { format!("Response{code}") };
                         success = Some(match (json, sse) {
@@ -242,6 +257,34 @@ impl<'a> Lowerer<'a> {
                         .map(String::from)
                         .unwrap_or_else(|| "deprecated by the API".to_string())
                 });
+                let twin = match stream_spec {
+                    None => None,
+                    Some(spec) => {
+                        let at = child("spec/overlay.yaml#/streams", &id);
+                        used_streams.insert(id.clone());
+                        match (&spec.events, twin_events) {
+                            (Some(events), Some(_)) => {
+                                self.diags.warn(&at, format!("`events: {events}` is not needed: the spec now declares the event stream"));
+                                None
+                            }
+                            (Some(events), None) => match self.api.components.as_ref().and_then(|c| c.schemas.get(events)) {
+                                Some(s) => Some(self.sse_data_type(Some(s), &format!("{hint}Event"), &child("#/components/schemas", events))),
+                                None => {
+                                    self.diags.warn(&at, format!("`events: {events}` is not a component schema; no streaming method"));
+                                    None
+                                }
+                            },
+                            (None, Some(t)) => Some(t),
+                            (None, None) => {
+                                self.diags.warn(&at, "the operation declares no event stream and no `events` is given; no streaming method");
+                                None
+                            }
+                        }
+                        .map(|t| (spec, t))
+                    }
+                };
+                let body_flag = twin.as_ref().map(|(spec, _)| BodyFlag { wire: spec.flag.clone(), value: false });
+                let op_index = out.len();
                 out.push(Operation {
                     id,
                     http_method: method.to_ascii_uppercase(),
@@ -258,7 +301,27 @@ impl<'a> Lowerer<'a> {
                     success_statuses,
                     errors,
                     security,
+                    body_flag,
                 });
+                if let Some((spec, events)) = twin {
+                    let mut parts: Vec<String> = spec.method.split('.').map(String::from).collect();
+                    let name = names::field_name(&parts.pop().unwrap_or_default());
+                    let mut stream_op = out[op_index].clone();
+                    if !taken_methods.insert((parts.clone(), name.clone())) {
+                        self.diags.warn(child("spec/overlay.yaml#/streams", &stream_op.id), format!("`{}` is already a method; no streaming method", spec.method));
+                        continue;
+                    }
+                    stream_op.group = parts;
+                    stream_op.method = name;
+                    stream_op.success = Success::Sse(events);
+                    stream_op.body_flag = Some(BodyFlag { wire: spec.flag.clone(), value: true });
+                    out.push(stream_op);
+                }
+            }
+        }
+        for id in self.overlay.streams.keys() {
+            if !used_streams.contains(id) {
+                self.diags.warn("spec/overlay.yaml#/streams", format!("`{id}` is not an operation of the spec"));
             }
         }
         for id in self.overlay.operations.keys() {

@@ -39,6 +39,31 @@ const RUNTIME: &[(&str, &str)] = &[
     ("serde_helpers.rs", include_str!("../../../templates/runtime/serde_helpers.rs")),
 ];
 
+/// A hand-written module written against model types, added when the overlay lists it
+/// (`helpers:`) and every type it needs exists.
+pub struct Helper {
+    pub name: &'static str,
+    pub source: &'static str,
+    pub needs: &'static [&'static str],
+}
+
+pub const HELPERS: &[Helper] = &[Helper {
+    name: "completion",
+    source: include_str!("../../../templates/helpers/completion.rs"),
+    needs: &[
+        "CompletionChunk",
+        "CompletionResponseStreamChoiceFinishReason",
+        "ContentChunk",
+        "FunctionCallArguments",
+        "MessageContent",
+        "ToolCall",
+        "UsageInfo",
+        "ChatCompletionRequest",
+        "Message",
+        "UserMessage",
+    ],
+}];
+
 const CARGO_TOML: &str = include_str!("../../../templates/Cargo.toml.j2");
 const README: &str = include_str!("../../../templates/README.md.j2");
 
@@ -117,6 +142,8 @@ fn render_job(ir: &Ir, shared: &Shared, job: &Job) -> Result<(String, TokenStrea
         }
         Job::Lib => (
             "src/lib.rs".into(),
+            {
+            let helpers = ir.helpers.iter().map(|h| format_ident!("{}", h));
             quote! {
                 #![doc = include_str!("../README.md")]
                 #![forbid(unsafe_code)]
@@ -140,6 +167,9 @@ fn render_job(ir: &Ir, shared: &Shared, job: &Job) -> Result<(String, TokenStrea
                 pub use runtime::Nullable;
                 /// Re-exported so hooks and custom HTTP clients use the same version.
                 pub use reqwest;
+
+                #(pub mod #helpers;)*
+            }
             },
         ),
         Job::Roundtrip => ("src/roundtrip.rs".into(), render_roundtrip(ir)?),
@@ -214,6 +244,11 @@ pub fn render_all(ir: &Ir, spec: &SpecInfo, with_contract: bool) -> Result<(BTre
     parts.sort_by_key(|(p, _)| *p);
     let contract = with_contract.then(|| parts.into_iter().fold(HEADER.to_string(), |acc, (_, t)| acc + &t));
 
+    for name in &ir.helpers {
+        if let Some(h) = HELPERS.iter().find(|h| h.name == name) {
+            files.insert(format!("src/{name}.rs"), h.source.to_string());
+        }
+    }
     for (name, text) in RUNTIME {
         files.insert(format!("src/runtime/{name}"), text.to_string());
     }

@@ -180,6 +180,17 @@ fn op_docs(op: &Operation) -> String {
         }
     }
     parts.push(format!("`{} {}` (operation `{}`).", op.http_method, op.path, op.id));
+    match (&op.body_flag, &op.success) {
+        (Some(f), Success::Sse(_)) => parts.push(format!(
+            "Sends `{}: {}` (whatever the body says) and returns the server-sent events as a typed stream, which ends at the server's `[DONE]`.",
+            f.wire, f.value
+        )),
+        (Some(f), _) => parts.push(format!(
+            "Sends `{}: {}` (whatever the body says) and returns one JSON body; the group's streaming method sends the same request for server-sent events.",
+            f.wire, f.value
+        )),
+        _ => {}
+    }
     let errs: Vec<String> = op
         .errors
         .iter()
@@ -326,13 +337,34 @@ fn render_op(ir: &Ir, op: &Operation) -> (TokenStream, TokenStream) {
         // Optional inputs are `Option`s, which the request methods skip when `None`.
         req_steps.push(push(quote!(&self.#f), p.required));
     }
+    // A body field this method fixes (`stream: true` for a streaming twin) is set on the
+    // caller's body before it is encoded.
+    let mut prelude = TokenStream::new();
+    let mut body_ref = quote!(&self.body);
+    if let (Some(flag), Some(b)) = (&op.body_flag, &op.body) {
+        if let Some(f) = body_field(ir, &b.ty, &flag.wire) {
+            let fname = ident(&f.rust);
+            let v = flag.value;
+            let value = match f.presence() {
+                Presence::Plain => quote!(#v),
+                Presence::Option | Presence::Optional => quote!(Some(#v)),
+                Presence::Nullable => quote!(crate::Nullable::Value(#v)),
+            };
+            prelude = if b.required {
+                quote!(let mut body = self.body; body.#fname = #value;)
+            } else {
+                quote!(let mut body = self.body; if let Some(b) = &mut body { b.#fname = #value; })
+            };
+            body_ref = quote!(&body);
+        }
+    }
     if let Some(b) = &op.body {
         match b.kind {
             BodyKind::Json => {
                 if b.required {
-                    req_steps.push(quote!(req = req.json(&#stat, &self.body)?;));
+                    req_steps.push(quote!(req = req.json(&#stat, #body_ref)?;));
                 } else {
-                    req_steps.push(quote!(req = req.json_opt(&#stat, &self.body)?;));
+                    req_steps.push(quote!(req = req.json_opt(&#stat, #body_ref)?;));
                 }
             }
             BodyKind::Multipart => req_steps.push(multipart_step(ir, op, b)),
@@ -387,6 +419,7 @@ fn render_op(ir: &Ir, op: &Operation) -> (TokenStream, TokenStream) {
 
             /// Sends the request.
             pub fn send(self) -> crate::runtime::http::Pending<'c, #output> {
+                #prelude
                 let req = crate::runtime::http::build(|| {
                     let #mutable req = HttpRequest::new(#path_expr);
                     #(#req_steps)*
@@ -473,5 +506,14 @@ pub fn render_errors(ir: &Ir) -> TokenStream {
         }
 
         #(#decoders)*
+    }
+}
+
+/// The field of a JSON body's struct type with this wire name.
+pub(crate) fn body_field<'a>(ir: &'a Ir, ty: &TypeRef, wire: &str) -> Option<&'a Field> {
+    let TypeRef::Named(n) = ty else { return None };
+    match &ir.find(n)?.kind {
+        TypeKind::Struct(s) => s.fields.iter().find(|f| f.wire == wire),
+        _ => None,
     }
 }

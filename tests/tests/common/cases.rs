@@ -8,7 +8,7 @@ use super::common::contract::*;
 use mistralai::models::*;
 /// The number of operations in the spec.
 #[allow(dead_code)]
-pub const OPERATIONS: usize = 288usize;
+pub const OPERATIONS: usize = 292usize;
 /// Every case, in the spec's order.
 pub fn cases() -> Vec<Case> {
     vec![
@@ -18,7 +18,8 @@ pub fn cases() -> Vec<Case> {
         skills_create(), skills_get(), skills_delete(), skills_update(),
         skills_list_versions(), skills_create_version(), skills_get_version(),
         skills_update_version_metadata(), speech_v1_audio_speech_post(),
-        list_models_v1_models_get(), retrieve_model_v1_models_model_id_get(),
+        speech_v1_audio_speech_post_2(), list_models_v1_models_get(),
+        retrieve_model_v1_models_model_id_get(),
         delete_model_v1_models_model_id_delete(), agents_api_v1_conversations_list(),
         agents_api_v1_conversations_start(), agents_api_v1_conversations_get(),
         agents_api_v1_conversations_append(), agents_api_v1_conversations_delete(),
@@ -41,10 +42,14 @@ pub fn cases() -> Vec<Case> {
         jobs_api_routes_batch_get_batch_job(), jobs_api_routes_batch_delete_batch_job(),
         jobs_api_routes_batch_cancel_batch_job(),
         chat_completion_v1_chat_completions_post(),
+        chat_completion_v1_chat_completions_post_2(),
         fim_completion_v1_fim_completions_post(),
-        agents_completion_v1_agents_completions_post(), embeddings_v1_embeddings_post(),
-        moderations_v1_moderations_post(), chat_moderations_v1_chat_moderations_post(),
-        ocr_v1_ocr_post(), classifications_v1_classifications_post(),
+        fim_completion_v1_fim_completions_post_2(),
+        agents_completion_v1_agents_completions_post(),
+        agents_completion_v1_agents_completions_post_2(),
+        embeddings_v1_embeddings_post(), moderations_v1_moderations_post(),
+        chat_moderations_v1_chat_moderations_post(), ocr_v1_ocr_post(),
+        classifications_v1_classifications_post(),
         chat_classifications_v1_chat_classifications_post(),
         audio_api_v1_transcriptions_post(), libraries_list_v1(), libraries_create_v1(),
         libraries_get_v1(), libraries_update_v1(), libraries_delete_v1(),
@@ -272,6 +277,7 @@ fn prompts_list() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `prompts_create`: `POST /v2/prompts`.
@@ -300,6 +306,7 @@ fn prompts_create() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `prompts_get`: `GET /v2/prompts/{prompt_id}`.
@@ -325,6 +332,7 @@ fn prompts_get() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `prompts_delete`: `DELETE /v2/prompts/{prompt_id}`.
@@ -345,6 +353,7 @@ fn prompts_delete() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `prompts_update`: `PATCH /v2/prompts/{prompt_id}`.
@@ -375,6 +384,7 @@ fn prompts_update() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `prompts_list_versions`: `GET /v2/prompts/{prompt_id}/versions`.
@@ -397,6 +407,7 @@ fn prompts_list_versions() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `prompts_create_version`: `POST /v2/prompts/{prompt_id}/versions`.
@@ -426,6 +437,7 @@ fn prompts_create_version() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `prompts_get_version`: `GET /v2/prompts/{prompt_id}/versions/{version}`.
@@ -449,6 +461,7 @@ fn prompts_get_version() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `prompts_update_version_metadata`: `PATCH /v2/prompts/{prompt_id}/versions/{version}`.
@@ -480,6 +493,7 @@ fn prompts_update_version_metadata() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `skills_list`: `GET /v2/skills`.
@@ -515,6 +529,7 @@ fn skills_list() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `skills_create`: `POST /v2/skills`.
@@ -543,6 +558,7 @@ fn skills_create() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `skills_get`: `GET /v2/skills/{skill_id}`.
@@ -568,6 +584,7 @@ fn skills_get() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `skills_delete`: `DELETE /v2/skills/{skill_id}`.
@@ -588,6 +605,7 @@ fn skills_delete() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `skills_update`: `PATCH /v2/skills/{skill_id}`.
@@ -616,6 +634,7 @@ fn skills_update() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `skills_list_versions`: `GET /v2/skills/{skill_id}/versions`.
@@ -638,6 +657,7 @@ fn skills_list_versions() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `skills_create_version`: `POST /v2/skills/{skill_id}/versions`.
@@ -667,6 +687,7 @@ fn skills_create_version() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `skills_get_version`: `GET /v2/skills/{skill_id}/versions/{version}`.
@@ -690,6 +711,7 @@ fn skills_get_version() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `skills_update_version_metadata`: `PATCH /v2/skills/{skill_id}/versions/{version}`.
@@ -721,6 +743,7 @@ fn skills_update_version_metadata() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `speech_v1_audio_speech_post`: `POST /v1/audio/speech`.
@@ -730,7 +753,7 @@ fn speech_v1_audio_speech_post() -> Case {
             op : "speech_v1_audio_speech_post", method : "POST", path :
             "/v1/audio/speech", query : & [], headers : & [], auth :
             Some(("authorization", "Bearer test-api-key")), body :
-            Some("{\"model\":\"sample-text\",\"metadata\":{\"key\":{\"any\":\"value\"}},\"stream\":true,\"prompt_cache_key\":\"sample-text\",\"voice_id\":\"sample-text\",\"ref_audio\":\"sample-text\",\"input\":\"sample-text\",\"response_format\":\"pcm\"}"),
+            Some("{\"model\":\"sample-text\",\"metadata\":{\"key\":{\"any\":\"value\"}},\"stream\":false,\"prompt_cache_key\":\"sample-text\",\"voice_id\":\"sample-text\",\"ref_audio\":\"sample-text\",\"input\":\"sample-text\",\"response_format\":\"pcm\"}"),
             multipart_fields : None, status : 200u16, response :
             Some("{\"audio_data\":\"sample-text\"}"), kind : Kind::Json,
         },
@@ -749,6 +772,51 @@ fn speech_v1_audio_speech_post() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
+    }
+}
+/// `speech_v1_audio_speech_post`: `POST /v1/audio/speech`.
+fn speech_v1_audio_speech_post_2() -> Case {
+    Case {
+        data: case_data! {
+            op : "speech_v1_audio_speech_post", method : "POST", path :
+            "/v1/audio/speech", query : & [], headers : & [], auth :
+            Some(("authorization", "Bearer test-api-key")), body :
+            Some("{\"model\":\"sample-text\",\"metadata\":{\"key\":{\"any\":\"value\"}},\"stream\":true,\"prompt_cache_key\":\"sample-text\",\"voice_id\":\"sample-text\",\"ref_audio\":\"sample-text\",\"input\":\"sample-text\",\"response_format\":\"pcm\"}"),
+            multipart_fields : None, status : 200u16, response :
+            Some("{\"type\":\"speech.audio.delta\",\"audio_data\":\"sample-text\"}"),
+            kind : Kind::Sse,
+        },
+        call: |c| Box::pin(async move {
+            let r = c
+                .audio()
+                .speech()
+                .stream(
+                    j::<
+                        SpeechRequest,
+                    >(
+                        "{\"model\":\"sample-text\",\"metadata\":{\"key\":{\"any\":\"value\"}},\"stream\":false,\"prompt_cache_key\":\"sample-text\",\"voice_id\":\"sample-text\",\"ref_audio\":\"sample-text\",\"input\":\"sample-text\",\"response_format\":\"pcm\"}",
+                    ),
+                )
+                .send()
+                .await?;
+            first_event(r).await
+        }),
+        stream: Some(|c| Box::pin(async move {
+            let r = c
+                .audio()
+                .speech()
+                .stream(
+                    j::<
+                        SpeechRequest,
+                    >(
+                        "{\"model\":\"sample-text\",\"metadata\":{\"key\":{\"any\":\"value\"}},\"stream\":false,\"prompt_cache_key\":\"sample-text\",\"voice_id\":\"sample-text\",\"ref_audio\":\"sample-text\",\"input\":\"sample-text\",\"response_format\":\"pcm\"}",
+                    ),
+                )
+                .send()
+                .await?;
+            Ok(events(r))
+        })),
     }
 }
 /// `list_models_v1_models_get`: `GET /v1/models`.
@@ -772,6 +840,7 @@ fn list_models_v1_models_get() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `retrieve_model_v1_models__model_id__get`: `GET /v1/models/{model_id}`.
@@ -789,6 +858,7 @@ fn retrieve_model_v1_models_model_id_get() -> Case {
             let r = c.models().retrieve(j::<String>("\"p-model-id\"")).send().await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `delete_model_v1_models__model_id__delete`: `DELETE /v1/models/{model_id}`.
@@ -806,6 +876,7 @@ fn delete_model_v1_models_model_id_delete() -> Case {
             let r = c.models().delete(j::<String>("\"p-model-id\"")).send().await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `agents_api_v1_conversations_list`: `GET /v1/conversations`.
@@ -836,6 +907,7 @@ fn agents_api_v1_conversations_list() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `agents_api_v1_conversations_start`: `POST /v1/conversations`.
@@ -865,6 +937,7 @@ fn agents_api_v1_conversations_start() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `agents_api_v1_conversations_get`: `GET /v1/conversations/{conversation_id}`.
@@ -887,6 +960,7 @@ fn agents_api_v1_conversations_get() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `agents_api_v1_conversations_append`: `POST /v1/conversations/{conversation_id}`.
@@ -917,6 +991,7 @@ fn agents_api_v1_conversations_append() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `agents_api_v1_conversations_delete`: `DELETE /v1/conversations/{conversation_id}`.
@@ -940,6 +1015,7 @@ fn agents_api_v1_conversations_delete() -> Case {
                 Ok(serde_json::Value::Null)
             }
         }),
+        stream: None,
     }
 }
 /// `agents_api_v1_conversations_history`: `GET /v1/conversations/{conversation_id}/history`.
@@ -962,6 +1038,7 @@ fn agents_api_v1_conversations_history() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `agents_api_v1_conversations_messages`: `GET /v1/conversations/{conversation_id}/messages`.
@@ -984,6 +1061,7 @@ fn agents_api_v1_conversations_messages() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `agents_api_v1_conversations_restart`: `POST /v1/conversations/{conversation_id}/restart`.
@@ -1014,6 +1092,7 @@ fn agents_api_v1_conversations_restart() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `agents_api_v1_agents_list`: `GET /v1/agents`.
@@ -1050,6 +1129,7 @@ fn agents_api_v1_agents_list() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `agents_api_v1_agents_create`: `POST /v1/agents`.
@@ -1079,6 +1159,7 @@ fn agents_api_v1_agents_create() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `agents_api_v1_agents_list_pages`: `GET /v1/agents/pages`.
@@ -1116,6 +1197,7 @@ fn agents_api_v1_agents_list_pages() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `agents_api_v1_agents_get`: `GET /v1/agents/{agent_id}`.
@@ -1139,6 +1221,7 @@ fn agents_api_v1_agents_get() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `agents_api_v1_agents_delete`: `DELETE /v1/agents/{agent_id}`.
@@ -1162,6 +1245,7 @@ fn agents_api_v1_agents_delete() -> Case {
                 Ok(serde_json::Value::Null)
             }
         }),
+        stream: None,
     }
 }
 /// `agents_api_v1_agents_update`: `PATCH /v1/agents/{agent_id}`.
@@ -1192,6 +1276,7 @@ fn agents_api_v1_agents_update() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `agents_api_v1_agents_update_version`: `PATCH /v1/agents/{agent_id}/version`.
@@ -1214,6 +1299,7 @@ fn agents_api_v1_agents_update_version() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `agents_api_v1_agents_list_versions`: `GET /v1/agents/{agent_id}/versions`.
@@ -1238,6 +1324,7 @@ fn agents_api_v1_agents_list_versions() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `agents_api_v1_agents_get_version`: `GET /v1/agents/{agent_id}/versions/{version}`.
@@ -1260,6 +1347,7 @@ fn agents_api_v1_agents_get_version() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `agents_api_v1_agents_list_version_aliases`: `GET /v1/agents/{agent_id}/aliases`.
@@ -1282,6 +1370,7 @@ fn agents_api_v1_agents_list_version_aliases() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `agents_api_v1_agents_create_or_update_alias`: `PUT /v1/agents/{agent_id}/aliases`.
@@ -1309,6 +1398,7 @@ fn agents_api_v1_agents_create_or_update_alias() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `agents_api_v1_agents_delete_alias`: `DELETE /v1/agents/{agent_id}/aliases`.
@@ -1336,6 +1426,7 @@ fn agents_api_v1_agents_delete_alias() -> Case {
                 Ok(serde_json::Value::Null)
             }
         }),
+        stream: None,
     }
 }
 /// `files_api_routes_list_files`: `GET /v1/files`.
@@ -1367,6 +1458,7 @@ fn files_api_routes_list_files() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `files_api_routes_upload_file`: `POST /v1/files`.
@@ -1395,6 +1487,7 @@ fn files_api_routes_upload_file() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `files_api_routes_retrieve_file`: `GET /v1/files/{file_id}`.
@@ -1416,6 +1509,7 @@ fn files_api_routes_retrieve_file() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `files_api_routes_delete_file`: `DELETE /v1/files/{file_id}`.
@@ -1437,6 +1531,7 @@ fn files_api_routes_delete_file() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `files_api_routes_download_file`: `GET /v1/files/{file_id}/content`.
@@ -1457,6 +1552,7 @@ fn files_api_routes_download_file() -> Case {
                 .await?;
             binary(r).await
         }),
+        stream: None,
     }
 }
 /// `files_api_routes_get_signed_url`: `GET /v1/files/{file_id}/url`.
@@ -1478,6 +1574,7 @@ fn files_api_routes_get_signed_url() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `jobs_api_routes_fine_tuning_update_fine_tuned_model`: `PATCH /v1/fine_tuning/models/{model_id}`.
@@ -1505,6 +1602,7 @@ fn jobs_api_routes_fine_tuning_update_fine_tuned_model() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `jobs_api_routes_fine_tuning_archive_fine_tuned_model`: `POST /v1/fine_tuning/models/{model_id}/archive`.
@@ -1522,6 +1620,7 @@ fn jobs_api_routes_fine_tuning_archive_fine_tuned_model() -> Case {
             let r = c.models().archive(j::<String>("\"p-model-id\"")).send().await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `jobs_api_routes_fine_tuning_unarchive_fine_tuned_model`: `DELETE /v1/fine_tuning/models/{model_id}/archive`.
@@ -1539,6 +1638,7 @@ fn jobs_api_routes_fine_tuning_unarchive_fine_tuned_model() -> Case {
             let r = c.models().unarchive(j::<String>("\"p-model-id\"")).send().await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `jobs_api_routes_batch_get_batch_jobs`: `GET /v1/batch/jobs`.
@@ -1577,6 +1677,7 @@ fn jobs_api_routes_batch_get_batch_jobs() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `jobs_api_routes_batch_create_batch_job`: `POST /v1/batch/jobs`.
@@ -1606,6 +1707,7 @@ fn jobs_api_routes_batch_create_batch_job() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `jobs_api_routes_batch_get_batch_job`: `GET /v1/batch/jobs/{job_id}`.
@@ -1630,6 +1732,7 @@ fn jobs_api_routes_batch_get_batch_job() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `jobs_api_routes_batch_delete_batch_job`: `DELETE /v1/batch/jobs/{job_id}`.
@@ -1652,6 +1755,7 @@ fn jobs_api_routes_batch_delete_batch_job() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `jobs_api_routes_batch_cancel_batch_job`: `POST /v1/batch/jobs/{job_id}/cancel`.
@@ -1674,6 +1778,7 @@ fn jobs_api_routes_batch_cancel_batch_job() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `chat_completion_v1_chat_completions_post`: `POST /v1/chat/completions`.
@@ -1683,7 +1788,7 @@ fn chat_completion_v1_chat_completions_post() -> Case {
             op : "chat_completion_v1_chat_completions_post", method : "POST", path :
             "/v1/chat/completions", query : & [], headers : & [], auth :
             Some(("authorization", "Bearer test-api-key")), body :
-            Some("{\"model\":\"sample-text\",\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"stream\":true,\"stop\":\"sample-text\",\"random_seed\":7,\"metadata\":{\"key\":{\"any\":\"value\"}},\"messages\":[{\"role\":\"system\",\"content\":\"sample-text\"}],\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}}}],\"tool_choice\":\"auto\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"n\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"parallel_tool_calls\":true,\"reasoning_effort\":\"none\",\"prompt_mode\":\"reasoning\",\"guardrails\":[{\"block_on_error\":true,\"moderation_llm_v1\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"},\"moderation_llm_v2\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"}}],\"prompt_cache_key\":\"sample-text\",\"service_tier\":\"auto\",\"safe_prompt\":true}"),
+            Some("{\"model\":\"sample-text\",\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"stream\":false,\"stop\":\"sample-text\",\"random_seed\":7,\"metadata\":{\"key\":{\"any\":\"value\"}},\"messages\":[{\"role\":\"system\",\"content\":\"sample-text\"}],\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}}}],\"tool_choice\":\"auto\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"n\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"parallel_tool_calls\":true,\"reasoning_effort\":\"none\",\"prompt_mode\":\"reasoning\",\"guardrails\":[{\"block_on_error\":true,\"moderation_llm_v1\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"},\"moderation_llm_v2\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"}}],\"prompt_cache_key\":\"sample-text\",\"service_tier\":\"auto\",\"safe_prompt\":true}"),
             multipart_fields : None, status : 200u16, response :
             Some("{\"id\":\"sample-text\",\"object\":\"sample-text\",\"model\":\"sample-text\",\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":7,\"total_tokens\":7,\"prompt_audio_seconds\":7,\"service_tier\":\"sample-text\"},\"created\":7,\"choices\":[{\"index\":7,\"message\":{\"role\":\"assistant\",\"content\":\"sample-text\",\"tool_calls\":[{\"function\":{\"name\":\"sample-text\",\"arguments\":\"sample-text\"}}],\"prefix\":true},\"messages\":[{}],\"finish_reason\":\"stop\"}]}"),
             kind : Kind::Json,
@@ -1702,6 +1807,49 @@ fn chat_completion_v1_chat_completions_post() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
+    }
+}
+/// `chat_completion_v1_chat_completions_post`: `POST /v1/chat/completions`.
+fn chat_completion_v1_chat_completions_post_2() -> Case {
+    Case {
+        data: case_data! {
+            op : "chat_completion_v1_chat_completions_post", method : "POST", path :
+            "/v1/chat/completions", query : & [], headers : & [], auth :
+            Some(("authorization", "Bearer test-api-key")), body :
+            Some("{\"model\":\"sample-text\",\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"stream\":true,\"stop\":\"sample-text\",\"random_seed\":7,\"metadata\":{\"key\":{\"any\":\"value\"}},\"messages\":[{\"role\":\"system\",\"content\":\"sample-text\"}],\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}}}],\"tool_choice\":\"auto\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"n\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"parallel_tool_calls\":true,\"reasoning_effort\":\"none\",\"prompt_mode\":\"reasoning\",\"guardrails\":[{\"block_on_error\":true,\"moderation_llm_v1\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"},\"moderation_llm_v2\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"}}],\"prompt_cache_key\":\"sample-text\",\"service_tier\":\"auto\",\"safe_prompt\":true}"),
+            multipart_fields : None, status : 200u16, response :
+            Some("{\"id\":\"sample-text\",\"object\":\"sample-text\",\"created\":7,\"model\":\"sample-text\",\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":7,\"total_tokens\":7,\"prompt_audio_seconds\":7,\"service_tier\":\"sample-text\"},\"choices\":[{\"index\":7,\"delta\":{\"role\":\"sample-text\",\"content\":\"sample-text\",\"tool_calls\":[{\"function\":{\"name\":\"sample-text\",\"arguments\":\"sample-text\"}}],\"tool_call_id\":\"sample-text\",\"index\":7,\"metadata\":{\"key\":{\"any\":\"value\"}}},\"finish_reason\":\"stop\"}]}"),
+            kind : Kind::Sse,
+        },
+        call: |c| Box::pin(async move {
+            let r = c
+                .chat()
+                .stream(
+                    j::<
+                        ChatCompletionRequest,
+                    >(
+                        "{\"model\":\"sample-text\",\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"stream\":false,\"stop\":\"sample-text\",\"random_seed\":7,\"metadata\":{\"key\":{\"any\":\"value\"}},\"messages\":[{\"role\":\"system\",\"content\":\"sample-text\"}],\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}}}],\"tool_choice\":\"auto\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"n\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"parallel_tool_calls\":true,\"reasoning_effort\":\"none\",\"prompt_mode\":\"reasoning\",\"guardrails\":[{\"block_on_error\":true,\"moderation_llm_v1\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"},\"moderation_llm_v2\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"}}],\"prompt_cache_key\":\"sample-text\",\"service_tier\":\"auto\",\"safe_prompt\":true}",
+                    ),
+                )
+                .send()
+                .await?;
+            first_event(r).await
+        }),
+        stream: Some(|c| Box::pin(async move {
+            let r = c
+                .chat()
+                .stream(
+                    j::<
+                        ChatCompletionRequest,
+                    >(
+                        "{\"model\":\"sample-text\",\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"stream\":false,\"stop\":\"sample-text\",\"random_seed\":7,\"metadata\":{\"key\":{\"any\":\"value\"}},\"messages\":[{\"role\":\"system\",\"content\":\"sample-text\"}],\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}}}],\"tool_choice\":\"auto\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"n\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"parallel_tool_calls\":true,\"reasoning_effort\":\"none\",\"prompt_mode\":\"reasoning\",\"guardrails\":[{\"block_on_error\":true,\"moderation_llm_v1\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"},\"moderation_llm_v2\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"}}],\"prompt_cache_key\":\"sample-text\",\"service_tier\":\"auto\",\"safe_prompt\":true}",
+                    ),
+                )
+                .send()
+                .await?;
+            Ok(events(r))
+        })),
     }
 }
 /// `fim_completion_v1_fim_completions_post`: `POST /v1/fim/completions`.
@@ -1711,7 +1859,7 @@ fn fim_completion_v1_fim_completions_post() -> Case {
             op : "fim_completion_v1_fim_completions_post", method : "POST", path :
             "/v1/fim/completions", query : & [], headers : & [], auth :
             Some(("authorization", "Bearer test-api-key")), body :
-            Some("{\"model\":\"sample-text\",\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"stream\":true,\"stop\":\"sample-text\",\"random_seed\":7,\"metadata\":{\"key\":{\"any\":\"value\"}},\"prompt\":\"sample-text\",\"suffix\":\"sample-text\",\"min_tokens\":7,\"prompt_cache_key\":\"sample-text\"}"),
+            Some("{\"model\":\"sample-text\",\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"stream\":false,\"stop\":\"sample-text\",\"random_seed\":7,\"metadata\":{\"key\":{\"any\":\"value\"}},\"prompt\":\"sample-text\",\"suffix\":\"sample-text\",\"min_tokens\":7,\"prompt_cache_key\":\"sample-text\"}"),
             multipart_fields : None, status : 200u16, response :
             Some("{\"id\":\"sample-text\",\"object\":\"sample-text\",\"model\":\"sample-text\",\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":7,\"total_tokens\":7,\"prompt_audio_seconds\":7,\"service_tier\":\"sample-text\"},\"created\":7,\"choices\":[{\"index\":7,\"message\":{\"role\":\"assistant\",\"content\":\"sample-text\",\"tool_calls\":[{\"function\":{\"name\":\"sample-text\",\"arguments\":\"sample-text\"}}],\"prefix\":true},\"messages\":[{}],\"finish_reason\":\"stop\"}]}"),
             kind : Kind::Json,
@@ -1730,6 +1878,49 @@ fn fim_completion_v1_fim_completions_post() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
+    }
+}
+/// `fim_completion_v1_fim_completions_post`: `POST /v1/fim/completions`.
+fn fim_completion_v1_fim_completions_post_2() -> Case {
+    Case {
+        data: case_data! {
+            op : "fim_completion_v1_fim_completions_post", method : "POST", path :
+            "/v1/fim/completions", query : & [], headers : & [], auth :
+            Some(("authorization", "Bearer test-api-key")), body :
+            Some("{\"model\":\"sample-text\",\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"stream\":true,\"stop\":\"sample-text\",\"random_seed\":7,\"metadata\":{\"key\":{\"any\":\"value\"}},\"prompt\":\"sample-text\",\"suffix\":\"sample-text\",\"min_tokens\":7,\"prompt_cache_key\":\"sample-text\"}"),
+            multipart_fields : None, status : 200u16, response :
+            Some("{\"id\":\"sample-text\",\"object\":\"sample-text\",\"created\":7,\"model\":\"sample-text\",\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":7,\"total_tokens\":7,\"prompt_audio_seconds\":7,\"service_tier\":\"sample-text\"},\"choices\":[{\"index\":7,\"delta\":{\"role\":\"sample-text\",\"content\":\"sample-text\",\"tool_calls\":[{\"function\":{\"name\":\"sample-text\",\"arguments\":\"sample-text\"}}],\"tool_call_id\":\"sample-text\",\"index\":7,\"metadata\":{\"key\":{\"any\":\"value\"}}},\"finish_reason\":\"stop\"}]}"),
+            kind : Kind::Sse,
+        },
+        call: |c| Box::pin(async move {
+            let r = c
+                .fim()
+                .stream(
+                    j::<
+                        FIMCompletionRequest,
+                    >(
+                        "{\"model\":\"sample-text\",\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"stream\":false,\"stop\":\"sample-text\",\"random_seed\":7,\"metadata\":{\"key\":{\"any\":\"value\"}},\"prompt\":\"sample-text\",\"suffix\":\"sample-text\",\"min_tokens\":7,\"prompt_cache_key\":\"sample-text\"}",
+                    ),
+                )
+                .send()
+                .await?;
+            first_event(r).await
+        }),
+        stream: Some(|c| Box::pin(async move {
+            let r = c
+                .fim()
+                .stream(
+                    j::<
+                        FIMCompletionRequest,
+                    >(
+                        "{\"model\":\"sample-text\",\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"stream\":false,\"stop\":\"sample-text\",\"random_seed\":7,\"metadata\":{\"key\":{\"any\":\"value\"}},\"prompt\":\"sample-text\",\"suffix\":\"sample-text\",\"min_tokens\":7,\"prompt_cache_key\":\"sample-text\"}",
+                    ),
+                )
+                .send()
+                .await?;
+            Ok(events(r))
+        })),
     }
 }
 /// `agents_completion_v1_agents_completions_post`: `POST /v1/agents/completions`.
@@ -1739,7 +1930,7 @@ fn agents_completion_v1_agents_completions_post() -> Case {
             op : "agents_completion_v1_agents_completions_post", method : "POST", path :
             "/v1/agents/completions", query : & [], headers : & [], auth :
             Some(("authorization", "Bearer test-api-key")), body :
-            Some("{\"max_tokens\":7,\"stream\":true,\"stop\":\"sample-text\",\"random_seed\":7,\"metadata\":{\"key\":{\"any\":\"value\"}},\"messages\":[{\"role\":\"system\",\"content\":\"sample-text\"}],\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}}}],\"tool_choice\":\"auto\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"n\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"parallel_tool_calls\":true,\"reasoning_effort\":\"none\",\"prompt_mode\":\"reasoning\",\"guardrails\":[{\"block_on_error\":true,\"moderation_llm_v1\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"},\"moderation_llm_v2\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"}}],\"prompt_cache_key\":\"sample-text\",\"service_tier\":\"auto\",\"agent_id\":\"sample-text\"}"),
+            Some("{\"max_tokens\":7,\"stream\":false,\"stop\":\"sample-text\",\"random_seed\":7,\"metadata\":{\"key\":{\"any\":\"value\"}},\"messages\":[{\"role\":\"system\",\"content\":\"sample-text\"}],\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}}}],\"tool_choice\":\"auto\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"n\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"parallel_tool_calls\":true,\"reasoning_effort\":\"none\",\"prompt_mode\":\"reasoning\",\"guardrails\":[{\"block_on_error\":true,\"moderation_llm_v1\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"},\"moderation_llm_v2\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"}}],\"prompt_cache_key\":\"sample-text\",\"service_tier\":\"auto\",\"agent_id\":\"sample-text\"}"),
             multipart_fields : None, status : 200u16, response :
             Some("{\"id\":\"sample-text\",\"object\":\"sample-text\",\"model\":\"sample-text\",\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":7,\"total_tokens\":7,\"prompt_audio_seconds\":7,\"service_tier\":\"sample-text\"},\"created\":7,\"choices\":[{\"index\":7,\"message\":{\"role\":\"assistant\",\"content\":\"sample-text\",\"tool_calls\":[{\"function\":{\"name\":\"sample-text\",\"arguments\":\"sample-text\"}}],\"prefix\":true},\"messages\":[{}],\"finish_reason\":\"stop\"}]}"),
             kind : Kind::Json,
@@ -1758,6 +1949,49 @@ fn agents_completion_v1_agents_completions_post() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
+    }
+}
+/// `agents_completion_v1_agents_completions_post`: `POST /v1/agents/completions`.
+fn agents_completion_v1_agents_completions_post_2() -> Case {
+    Case {
+        data: case_data! {
+            op : "agents_completion_v1_agents_completions_post", method : "POST", path :
+            "/v1/agents/completions", query : & [], headers : & [], auth :
+            Some(("authorization", "Bearer test-api-key")), body :
+            Some("{\"max_tokens\":7,\"stream\":true,\"stop\":\"sample-text\",\"random_seed\":7,\"metadata\":{\"key\":{\"any\":\"value\"}},\"messages\":[{\"role\":\"system\",\"content\":\"sample-text\"}],\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}}}],\"tool_choice\":\"auto\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"n\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"parallel_tool_calls\":true,\"reasoning_effort\":\"none\",\"prompt_mode\":\"reasoning\",\"guardrails\":[{\"block_on_error\":true,\"moderation_llm_v1\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"},\"moderation_llm_v2\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"}}],\"prompt_cache_key\":\"sample-text\",\"service_tier\":\"auto\",\"agent_id\":\"sample-text\"}"),
+            multipart_fields : None, status : 200u16, response :
+            Some("{\"id\":\"sample-text\",\"object\":\"sample-text\",\"created\":7,\"model\":\"sample-text\",\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":7,\"total_tokens\":7,\"prompt_audio_seconds\":7,\"service_tier\":\"sample-text\"},\"choices\":[{\"index\":7,\"delta\":{\"role\":\"sample-text\",\"content\":\"sample-text\",\"tool_calls\":[{\"function\":{\"name\":\"sample-text\",\"arguments\":\"sample-text\"}}],\"tool_call_id\":\"sample-text\",\"index\":7,\"metadata\":{\"key\":{\"any\":\"value\"}}},\"finish_reason\":\"stop\"}]}"),
+            kind : Kind::Sse,
+        },
+        call: |c| Box::pin(async move {
+            let r = c
+                .agents()
+                .stream(
+                    j::<
+                        AgentsCompletionRequest,
+                    >(
+                        "{\"max_tokens\":7,\"stream\":false,\"stop\":\"sample-text\",\"random_seed\":7,\"metadata\":{\"key\":{\"any\":\"value\"}},\"messages\":[{\"role\":\"system\",\"content\":\"sample-text\"}],\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}}}],\"tool_choice\":\"auto\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"n\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"parallel_tool_calls\":true,\"reasoning_effort\":\"none\",\"prompt_mode\":\"reasoning\",\"guardrails\":[{\"block_on_error\":true,\"moderation_llm_v1\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"},\"moderation_llm_v2\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"}}],\"prompt_cache_key\":\"sample-text\",\"service_tier\":\"auto\",\"agent_id\":\"sample-text\"}",
+                    ),
+                )
+                .send()
+                .await?;
+            first_event(r).await
+        }),
+        stream: Some(|c| Box::pin(async move {
+            let r = c
+                .agents()
+                .stream(
+                    j::<
+                        AgentsCompletionRequest,
+                    >(
+                        "{\"max_tokens\":7,\"stream\":false,\"stop\":\"sample-text\",\"random_seed\":7,\"metadata\":{\"key\":{\"any\":\"value\"}},\"messages\":[{\"role\":\"system\",\"content\":\"sample-text\"}],\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}}}],\"tool_choice\":\"auto\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"n\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"parallel_tool_calls\":true,\"reasoning_effort\":\"none\",\"prompt_mode\":\"reasoning\",\"guardrails\":[{\"block_on_error\":true,\"moderation_llm_v1\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"},\"moderation_llm_v2\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"}}],\"prompt_cache_key\":\"sample-text\",\"service_tier\":\"auto\",\"agent_id\":\"sample-text\"}",
+                    ),
+                )
+                .send()
+                .await?;
+            Ok(events(r))
+        })),
     }
 }
 /// `embeddings_v1_embeddings_post`: `POST /v1/embeddings`.
@@ -1786,6 +2020,7 @@ fn embeddings_v1_embeddings_post() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `moderations_v1_moderations_post`: `POST /v1/moderations`.
@@ -1814,6 +2049,7 @@ fn moderations_v1_moderations_post() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `chat_moderations_v1_chat_moderations_post`: `POST /v1/chat/moderations`.
@@ -1842,6 +2078,7 @@ fn chat_moderations_v1_chat_moderations_post() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `ocr_v1_ocr_post`: `POST /v1/ocr`.
@@ -1869,6 +2106,7 @@ fn ocr_v1_ocr_post() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `classifications_v1_classifications_post`: `POST /v1/classifications`.
@@ -1897,6 +2135,7 @@ fn classifications_v1_classifications_post() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `chat_classifications_v1_chat_classifications_post`: `POST /v1/chat/classifications`.
@@ -1925,6 +2164,7 @@ fn chat_classifications_v1_chat_classifications_post() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `audio_api_v1_transcriptions_post`: `POST /v1/audio/transcriptions`.
@@ -1955,6 +2195,7 @@ fn audio_api_v1_transcriptions_post() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `libraries_list_v1`: `GET /v1/libraries`.
@@ -1983,6 +2224,7 @@ fn libraries_list_v1() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `libraries_create_v1`: `POST /v1/libraries`.
@@ -2012,6 +2254,7 @@ fn libraries_create_v1() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `libraries_get_v1`: `GET /v1/libraries/{library_id}`.
@@ -2034,6 +2277,7 @@ fn libraries_get_v1() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `libraries_update_v1`: `PUT /v1/libraries/{library_id}`.
@@ -2062,6 +2306,7 @@ fn libraries_update_v1() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `libraries_delete_v1`: `DELETE /v1/libraries/{library_id}`.
@@ -2084,6 +2329,7 @@ fn libraries_delete_v1() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `libraries_patch_v1`: `PATCH /v1/libraries/{library_id}`.
@@ -2112,6 +2358,7 @@ fn libraries_patch_v1() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `libraries_documents_list_v1`: `GET /v1/libraries/{library_id}/documents`.
@@ -2144,6 +2391,7 @@ fn libraries_documents_list_v1() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `libraries_documents_upload_v1`: `POST /v1/libraries/{library_id}/documents`.
@@ -2175,6 +2423,7 @@ fn libraries_documents_upload_v1() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `libraries_documents_get_v1`: `GET /v1/libraries/{library_id}/documents/{document_id}`.
@@ -2202,6 +2451,7 @@ fn libraries_documents_get_v1() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `libraries_documents_update_v1`: `PUT /v1/libraries/{library_id}/documents/{document_id}`.
@@ -2235,6 +2485,7 @@ fn libraries_documents_update_v1() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `libraries_documents_delete_v1`: `DELETE /v1/libraries/{library_id}/documents/{document_id}`.
@@ -2263,6 +2514,7 @@ fn libraries_documents_delete_v1() -> Case {
                 Ok(serde_json::Value::Null)
             }
         }),
+        stream: None,
     }
 }
 /// `libraries_documents_patch_v1`: `PATCH /v1/libraries/{library_id}/documents/{document_id}`.
@@ -2296,6 +2548,7 @@ fn libraries_documents_patch_v1() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `libraries_documents_get_text_content_v1`: `GET /v1/libraries/{library_id}/documents/{document_id}/text_content`.
@@ -2324,6 +2577,7 @@ fn libraries_documents_get_text_content_v1() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `libraries_documents_get_status_v1`: `GET /v1/libraries/{library_id}/documents/{document_id}/status`.
@@ -2351,6 +2605,7 @@ fn libraries_documents_get_status_v1() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `libraries_documents_get_signed_url_v1`: `GET /v1/libraries/{library_id}/documents/{document_id}/signed-url`.
@@ -2376,6 +2631,7 @@ fn libraries_documents_get_signed_url_v1() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `libraries_documents_get_extracted_text_signed_url_v1`: `GET /v1/libraries/{library_id}/documents/{document_id}/extracted-text-signed-url`.
@@ -2402,6 +2658,7 @@ fn libraries_documents_get_extracted_text_signed_url_v1() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `libraries_documents_reprocess_v1`: `POST /v1/libraries/{library_id}/documents/{document_id}/reprocess`.
@@ -2430,6 +2687,7 @@ fn libraries_documents_reprocess_v1() -> Case {
                 Ok(serde_json::Value::Null)
             }
         }),
+        stream: None,
     }
 }
 /// `libraries_share_list_v1`: `GET /v1/libraries/{library_id}/share`.
@@ -2453,6 +2711,7 @@ fn libraries_share_list_v1() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `libraries_share_create_v1`: `PUT /v1/libraries/{library_id}/share`.
@@ -2484,6 +2743,7 @@ fn libraries_share_create_v1() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `libraries_share_delete_v1`: `DELETE /v1/libraries/{library_id}/share`.
@@ -2515,6 +2775,7 @@ fn libraries_share_delete_v1() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `get_chat_completion_events_v1_observability_chat_completion_events_search_post`: `POST /v1/observability/chat-completion-events/search`.
@@ -2549,6 +2810,7 @@ fn get_chat_completion_events_v1_observability_chat_completion_events_search_pos
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `get_chat_completion_event_ids_v1_observability_chat_completion_events_search_ids_post`: `POST /v1/observability/chat-completion-events/search-ids`.
@@ -2580,6 +2842,7 @@ fn get_chat_completion_event_ids_v1_observability_chat_completion_events_search_
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `get_chat_completion_event_v1_observability_chat_completion_events__event_id__get`: `GET /v1/observability/chat-completion-events/{event_id}`.
@@ -2606,6 +2869,7 @@ fn get_chat_completion_event_v1_observability_chat_completion_events_event_id_ge
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `get_similar_chat_completion_events_v1_observability_chat_completion_events__event_id__similar_events_get`: `GET /v1/observability/chat-completion-events/{event_id}/similar-events`.
@@ -2634,6 +2898,7 @@ fn get_similar_chat_completion_events_v1_observability_chat_completion_events_ev
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `get_chat_completion_fields_v1_observability_chat_completion_fields_get`: `GET /v1/observability/chat-completion-fields`.
@@ -2659,6 +2924,7 @@ fn get_chat_completion_fields_v1_observability_chat_completion_fields_get() -> C
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `get_chat_completion_field_options_v1_observability_chat_completion_fields__field_name__options_get`: `GET /v1/observability/chat-completion-fields/{field_name}/options`.
@@ -2687,6 +2953,7 @@ fn get_chat_completion_field_options_v1_observability_chat_completion_fields_fie
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `get_chat_completion_field_options_counts_v1_observability_chat_completion_fields__field_name__options_counts_post`: `POST /v1/observability/chat-completion-fields/{field_name}/options-counts`.
@@ -2722,6 +2989,7 @@ fn get_chat_completion_field_options_counts_v1_observability_chat_completion_fie
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `judge_chat_completion_event_v1_observability_chat_completion_events__event_id__live_judging_post`: `POST /v1/observability/chat-completion-events/{event_id}/live-judging`.
@@ -2755,6 +3023,7 @@ fn judge_chat_completion_event_v1_observability_chat_completion_events_event_id_
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `get_judges_v1_observability_judges_get`: `GET /v1/observability/judges`.
@@ -2785,6 +3054,7 @@ fn get_judges_v1_observability_judges_get() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `create_judge_v1_observability_judges_post`: `POST /v1/observability/judges`.
@@ -2815,6 +3085,7 @@ fn create_judge_v1_observability_judges_post() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `get_judge_by_id_v1_observability_judges__judge_id__get`: `GET /v1/observability/judges/{judge_id}`.
@@ -2839,6 +3110,7 @@ fn get_judge_by_id_v1_observability_judges_judge_id_get() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `update_judge_v1_observability_judges__judge_id__put`: `PUT /v1/observability/judges/{judge_id}`.
@@ -2873,6 +3145,7 @@ fn update_judge_v1_observability_judges_judge_id_put() -> Case {
                 Ok(serde_json::Value::Null)
             }
         }),
+        stream: None,
     }
 }
 /// `delete_judge_v1_observability_judges__judge_id__delete`: `DELETE /v1/observability/judges/{judge_id}`.
@@ -2899,6 +3172,7 @@ fn delete_judge_v1_observability_judges_judge_id_delete() -> Case {
                 Ok(serde_json::Value::Null)
             }
         }),
+        stream: None,
     }
 }
 /// `judge_conversation_v1_observability_judges__judge_id__live_judging_post`: `POST /v1/observability/judges/{judge_id}/live-judging`.
@@ -2932,6 +3206,7 @@ fn judge_conversation_v1_observability_judges_judge_id_live_judging_post() -> Ca
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `get_campaigns_v1_observability_campaigns_get`: `GET /v1/observability/campaigns`.
@@ -2959,6 +3234,7 @@ fn get_campaigns_v1_observability_campaigns_get() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `create_campaign_v1_observability_campaigns_post`: `POST /v1/observability/campaigns`.
@@ -2989,6 +3265,7 @@ fn create_campaign_v1_observability_campaigns_post() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `get_campaign_by_id_v1_observability_campaigns__campaign_id__get`: `GET /v1/observability/campaigns/{campaign_id}`.
@@ -3013,6 +3290,7 @@ fn get_campaign_by_id_v1_observability_campaigns_campaign_id_get() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `delete_campaign_v1_observability_campaigns__campaign_id__delete`: `DELETE /v1/observability/campaigns/{campaign_id}`.
@@ -3039,6 +3317,7 @@ fn delete_campaign_v1_observability_campaigns_campaign_id_delete() -> Case {
                 Ok(serde_json::Value::Null)
             }
         }),
+        stream: None,
     }
 }
 /// `get_campaign_status_by_id_v1_observability_campaigns__campaign_id__status_get`: `GET /v1/observability/campaigns/{campaign_id}/status`.
@@ -3063,6 +3342,7 @@ fn get_campaign_status_by_id_v1_observability_campaigns_campaign_id_status_get()
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `get_campaign_selected_events_v1_observability_campaigns__campaign_id__selected_events_get`: `GET /v1/observability/campaigns/{campaign_id}/selected-events`.
@@ -3091,6 +3371,7 @@ fn get_campaign_selected_events_v1_observability_campaigns_campaign_id_selected_
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `get_datasets_v1_observability_datasets_get`: `GET /v1/observability/datasets`.
@@ -3118,6 +3399,7 @@ fn get_datasets_v1_observability_datasets_get() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `create_dataset_v1_observability_datasets_post`: `POST /v1/observability/datasets`.
@@ -3146,6 +3428,7 @@ fn create_dataset_v1_observability_datasets_post() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `get_dataset_by_id_v1_observability_datasets__dataset_id__get`: `GET /v1/observability/datasets/{dataset_id}`.
@@ -3170,6 +3453,7 @@ fn get_dataset_by_id_v1_observability_datasets_dataset_id_get() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `delete_dataset_v1_observability_datasets__dataset_id__delete`: `DELETE /v1/observability/datasets/{dataset_id}`.
@@ -3196,6 +3480,7 @@ fn delete_dataset_v1_observability_datasets_dataset_id_delete() -> Case {
                 Ok(serde_json::Value::Null)
             }
         }),
+        stream: None,
     }
 }
 /// `update_dataset_v1_observability_datasets__dataset_id__patch`: `PATCH /v1/observability/datasets/{dataset_id}`.
@@ -3226,6 +3511,7 @@ fn update_dataset_v1_observability_datasets_dataset_id_patch() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `get_dataset_records_v1_observability_datasets__dataset_id__records_get`: `GET /v1/observability/datasets/{dataset_id}/records`.
@@ -3254,6 +3540,7 @@ fn get_dataset_records_v1_observability_datasets_dataset_id_records_get() -> Cas
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `create_dataset_record_v1_observability_datasets__dataset_id__records_post`: `POST /v1/observability/datasets/{dataset_id}/records`.
@@ -3288,6 +3575,7 @@ fn create_dataset_record_v1_observability_datasets_dataset_id_records_post() -> 
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `post_dataset_records_from_campaign_v1_observability_datasets__dataset_id__imports_from_campaign_post`: `POST /v1/observability/datasets/{dataset_id}/imports/from-campaign`.
@@ -3320,6 +3608,7 @@ fn post_dataset_records_from_campaign_v1_observability_datasets_dataset_id_impor
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `post_dataset_records_from_explorer_v1_observability_datasets__dataset_id__imports_from_explorer_post`: `POST /v1/observability/datasets/{dataset_id}/imports/from-explorer`.
@@ -3352,6 +3641,7 @@ fn post_dataset_records_from_explorer_v1_observability_datasets_dataset_id_impor
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `post_dataset_records_from_file_v1_observability_datasets__dataset_id__imports_from_file_post`: `POST /v1/observability/datasets/{dataset_id}/imports/from-file`.
@@ -3381,6 +3671,7 @@ fn post_dataset_records_from_file_v1_observability_datasets_dataset_id_imports_f
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `post_dataset_records_from_playground_v1_observability_datasets__dataset_id__imports_from_playground_post`: `POST /v1/observability/datasets/{dataset_id}/imports/from-playground`.
@@ -3413,6 +3704,7 @@ fn post_dataset_records_from_playground_v1_observability_datasets_dataset_id_imp
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `post_dataset_records_from_dataset_v1_observability_datasets__dataset_id__imports_from_dataset_post`: `POST /v1/observability/datasets/{dataset_id}/imports/from-dataset`.
@@ -3447,6 +3739,7 @@ fn post_dataset_records_from_dataset_v1_observability_datasets_dataset_id_import
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `export_dataset_to_jsonl_v1_observability_datasets__dataset_id__exports_to_jsonl_get`: `GET /v1/observability/datasets/{dataset_id}/exports/to-jsonl`.
@@ -3471,6 +3764,7 @@ fn export_dataset_to_jsonl_v1_observability_datasets_dataset_id_exports_to_jsonl
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `get_dataset_import_task_v1_observability_datasets__dataset_id__tasks__task_id__get`: `GET /v1/observability/datasets/{dataset_id}/tasks/{task_id}`.
@@ -3500,6 +3794,7 @@ fn get_dataset_import_task_v1_observability_datasets_dataset_id_tasks_task_id_ge
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `get_dataset_import_tasks_v1_observability_datasets__dataset_id__tasks_get`: `GET /v1/observability/datasets/{dataset_id}/tasks`.
@@ -3528,6 +3823,7 @@ fn get_dataset_import_tasks_v1_observability_datasets_dataset_id_tasks_get() -> 
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `get_dataset_record_v1_observability_dataset_records__dataset_record_id__get`: `GET /v1/observability/dataset-records/{dataset_record_id}`.
@@ -3555,6 +3851,7 @@ fn get_dataset_record_v1_observability_dataset_records_dataset_record_id_get() -
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `delete_dataset_record_v1_observability_dataset_records__dataset_record_id__delete`: `DELETE /v1/observability/dataset-records/{dataset_record_id}`.
@@ -3583,6 +3880,7 @@ fn delete_dataset_record_v1_observability_dataset_records_dataset_record_id_dele
                 Ok(serde_json::Value::Null)
             }
         }),
+        stream: None,
     }
 }
 /// `delete_dataset_records_v1_observability_dataset_records_bulk_delete_post`: `POST /v1/observability/dataset-records/bulk-delete`.
@@ -3618,6 +3916,7 @@ fn delete_dataset_records_v1_observability_dataset_records_bulk_delete_post() ->
                 Ok(serde_json::Value::Null)
             }
         }),
+        stream: None,
     }
 }
 /// `judge_dataset_record_v1_observability_dataset_records__dataset_record_id__live_judging_post`: `POST /v1/observability/dataset-records/{dataset_record_id}/live-judging`.
@@ -3652,6 +3951,7 @@ fn judge_dataset_record_v1_observability_dataset_records_dataset_record_id_live_
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `update_dataset_record_payload_v1_observability_dataset_records__dataset_record_id__payload_put`: `PUT /v1/observability/dataset-records/{dataset_record_id}/payload`.
@@ -3686,6 +3986,7 @@ fn update_dataset_record_payload_v1_observability_dataset_records_dataset_record
                 Ok(serde_json::Value::Null)
             }
         }),
+        stream: None,
     }
 }
 /// `update_dataset_record_properties_v1_observability_dataset_records__dataset_record_id__properties_put`: `PUT /v1/observability/dataset-records/{dataset_record_id}/properties`.
@@ -3720,6 +4021,7 @@ fn update_dataset_record_properties_v1_observability_dataset_records_dataset_rec
                 Ok(serde_json::Value::Null)
             }
         }),
+        stream: None,
     }
 }
 /// `search_logs_v1_observability_logs_search_post`: `POST /v1/observability/logs/search`.
@@ -3754,6 +4056,7 @@ fn search_logs_v1_observability_logs_search_post() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `search_traces_v1_observability_traces_search_post`: `POST /v1/observability/traces/search`.
@@ -3784,6 +4087,7 @@ fn search_traces_v1_observability_traces_search_post() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `aggregate_traces_v1_observability_traces_aggregate_post`: `POST /v1/observability/traces/aggregate`.
@@ -3817,6 +4121,7 @@ fn aggregate_traces_v1_observability_traces_aggregate_post() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `search_spans_v1_observability_spans_search_post`: `POST /v1/observability/spans/search`.
@@ -3849,6 +4154,7 @@ fn search_spans_v1_observability_spans_search_post() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `aggregate_spans_v1_observability_spans_aggregate_post`: `POST /v1/observability/spans/aggregate`.
@@ -3882,6 +4188,7 @@ fn aggregate_spans_v1_observability_spans_aggregate_post() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `search_span_evaluations_v1_observability_spans_evaluations_search_post`: `POST /v1/observability/spans/evaluations/search`.
@@ -3917,6 +4224,7 @@ fn search_span_evaluations_v1_observability_spans_evaluations_search_post() -> C
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `search_latest_span_evaluations_v1_observability_spans_evaluations_search_latest_post`: `POST /v1/observability/spans/evaluations/search/latest`.
@@ -3952,6 +4260,7 @@ fn search_latest_span_evaluations_v1_observability_spans_evaluations_search_late
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `get_trace_fields_v1_observability_traces_fields_get`: `GET /v1/observability/traces/fields`.
@@ -3969,6 +4278,7 @@ fn get_trace_fields_v1_observability_traces_fields_get() -> Case {
             let r = c.beta().observability().traces().get_trace_fields().send().await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `get_trace_by_id_v1_observability_traces__trace_id__get`: `GET /v1/observability/traces/{trace_id}`.
@@ -3992,6 +4302,7 @@ fn get_trace_by_id_v1_observability_traces_trace_id_get() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `get_trace_spans_v1_observability_traces__trace_id__spans_get`: `GET /v1/observability/traces/{trace_id}/spans`.
@@ -4021,6 +4332,7 @@ fn get_trace_spans_v1_observability_traces_trace_id_spans_get() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `get_log_fields_v1_observability_logs_fields_get`: `GET /v1/observability/logs/fields`.
@@ -4038,6 +4350,7 @@ fn get_log_fields_v1_observability_logs_fields_get() -> Case {
             let r = c.beta().observability().logs().list().send().await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `get_span_fields_v1_observability_spans_fields_get`: `GET /v1/observability/spans/fields`.
@@ -4055,6 +4368,7 @@ fn get_span_fields_v1_observability_spans_fields_get() -> Case {
             let r = c.beta().observability().spans().list_span_fields().send().await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `get_span_evaluation_fields_v1_observability_spans_evaluations_fields_get`: `GET /v1/observability/spans/evaluations/fields`.
@@ -4079,6 +4393,7 @@ fn get_span_evaluation_fields_v1_observability_spans_evaluations_fields_get() ->
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `get_trace_field_options_v1_observability_traces_fields__field_name__options_get`: `GET /v1/observability/traces/fields/{field_name}/options`.
@@ -4106,6 +4421,7 @@ fn get_trace_field_options_v1_observability_traces_fields_field_name_options_get
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `get_log_field_options_v1_observability_logs_fields__field_name__options_get`: `GET /v1/observability/logs/fields/{field_name}/options`.
@@ -4132,6 +4448,7 @@ fn get_log_field_options_v1_observability_logs_fields_field_name_options_get() -
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `get_span_field_options_v1_observability_spans_fields__field_name__options_get`: `GET /v1/observability/spans/fields/{field_name}/options`.
@@ -4158,6 +4475,7 @@ fn get_span_field_options_v1_observability_spans_fields_field_name_options_get()
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `get_span_evaluation_field_options_v1_observability_spans_evaluations_fields__field_name__options_get`: `GET /v1/observability/spans/evaluations/fields/{field_name}/options`.
@@ -4185,6 +4503,7 @@ fn get_span_evaluation_field_options_v1_observability_spans_evaluations_fields_f
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `get_span_by_id_v1_observability_traces__trace_id__spans__span_id__get`: `GET /v1/observability/traces/{trace_id}/spans/{span_id}`.
@@ -4214,6 +4533,7 @@ fn get_span_by_id_v1_observability_traces_trace_id_spans_span_id_get() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `connector_list_v1`: `GET /v1/connectors`.
@@ -4240,6 +4560,7 @@ fn connector_list_v1() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `connector_create_v1`: `POST /v1/connectors`.
@@ -4269,6 +4590,7 @@ fn connector_create_v1() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `connector_get_auth_url_v1`: `GET /v1/connectors/{connector_id_or_name}/auth_url`.
@@ -4300,6 +4622,7 @@ fn connector_get_auth_url_v1() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `connector_share_v1`: `PUT /v1/connectors/{connector_id}/share`.
@@ -4321,6 +4644,7 @@ fn connector_share_v1() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `connector_unshare_v1`: `DELETE /v1/connectors/{connector_id}/share`.
@@ -4342,6 +4666,7 @@ fn connector_unshare_v1() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `connector_activate_for_consumer_v1`: `POST /v1/connectors/{connector_id}/{consumer_scope}/activate`.
@@ -4366,6 +4691,7 @@ fn connector_activate_for_consumer_v1() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `connector_deactivate_for_consumer_v1`: `POST /v1/connectors/{connector_id}/{consumer_scope}/deactivate`.
@@ -4390,6 +4716,7 @@ fn connector_deactivate_for_consumer_v1() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `connector_call_tool_v1`: `POST /v1/connectors/{connector_id_or_name}/tools/{tool_name}/call`.
@@ -4421,6 +4748,7 @@ fn connector_call_tool_v1() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `connector_list_tools_v1`: `GET /v1/connectors/{connector_id_or_name}/tools`.
@@ -4452,6 +4780,7 @@ fn connector_list_tools_v1() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `connector_get_authentication_methods_v1`: `GET /v1/connectors/{connector_id_or_name}/authentication_methods`.
@@ -4476,6 +4805,7 @@ fn connector_get_authentication_methods_v1() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `connector_list_organization_credentials_v1`: `GET /v1/connectors/{connector_id_or_name}/organization/credentials`.
@@ -4503,6 +4833,7 @@ fn connector_list_organization_credentials_v1() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `connector_create_or_update_organization_credentials_v1`: `POST /v1/connectors/{connector_id_or_name}/organization/credentials`.
@@ -4533,6 +4864,7 @@ fn connector_create_or_update_organization_credentials_v1() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `connector_list_workspace_credentials_v1`: `GET /v1/connectors/{connector_id_or_name}/workspace/credentials`.
@@ -4560,6 +4892,7 @@ fn connector_list_workspace_credentials_v1() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `connector_create_or_update_workspace_credentials_v1`: `POST /v1/connectors/{connector_id_or_name}/workspace/credentials`.
@@ -4589,6 +4922,7 @@ fn connector_create_or_update_workspace_credentials_v1() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `connector_list_user_credentials_v1`: `GET /v1/connectors/{connector_id_or_name}/user/credentials`.
@@ -4616,6 +4950,7 @@ fn connector_list_user_credentials_v1() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `connector_create_or_update_user_credentials_v1`: `POST /v1/connectors/{connector_id_or_name}/user/credentials`.
@@ -4645,6 +4980,7 @@ fn connector_create_or_update_user_credentials_v1() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `connector_delete_all_user_credentials_v1`: `DELETE /v1/connectors/{connector_id_or_name}/user/credentials`.
@@ -4668,6 +5004,7 @@ fn connector_delete_all_user_credentials_v1() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `connector_delete_organization_credentials_v1`: `DELETE /v1/connectors/{connector_id_or_name}/organization/credentials/{credentials_name}`.
@@ -4692,6 +5029,7 @@ fn connector_delete_organization_credentials_v1() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `connector_delete_workspace_credentials_v1`: `DELETE /v1/connectors/{connector_id_or_name}/workspace/credentials/{credentials_name}`.
@@ -4716,6 +5054,7 @@ fn connector_delete_workspace_credentials_v1() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `connector_delete_user_credentials_v1`: `DELETE /v1/connectors/{connector_id_or_name}/user/credentials/{credentials_name}`.
@@ -4740,6 +5079,7 @@ fn connector_delete_user_credentials_v1() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `list_voices_v1_audio_voices_get`: `GET /v1/audio/voices`.
@@ -4766,6 +5106,7 @@ fn list_voices_v1_audio_voices_get() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `create_voice_v1_audio_voices_post`: `POST /v1/audio/voices`.
@@ -4795,6 +5136,7 @@ fn create_voice_v1_audio_voices_post() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `get_voice_v1_audio_voices__voice_id__get`: `GET /v1/audio/voices/{voice_id}`.
@@ -4812,6 +5154,7 @@ fn get_voice_v1_audio_voices_voice_id_get() -> Case {
             let r = c.audio().voices().get(j::<String>("\"p-voice-id\"")).send().await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `delete_voice_v1_audio_voices__voice_id__delete`: `DELETE /v1/audio/voices/{voice_id}`.
@@ -4834,6 +5177,7 @@ fn delete_voice_v1_audio_voices_voice_id_delete() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `update_voice_v1_audio_voices__voice_id__patch`: `PATCH /v1/audio/voices/{voice_id}`.
@@ -4864,6 +5208,7 @@ fn update_voice_v1_audio_voices_voice_id_patch() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `get_voice_sample_audio_v1_audio_voices__voice_id__sample_get`: `GET /v1/audio/voices/{voice_id}/sample`.
@@ -4885,6 +5230,7 @@ fn get_voice_sample_audio_v1_audio_voices_voice_id_sample_get() -> Case {
                 .await?;
             binary(r).await
         }),
+        stream: None,
     }
 }
 /// `get_workflow_execution_v1_workflows_executions__execution_id__get`: `GET /v1/workflows/executions/{execution_id}`.
@@ -4907,6 +5253,7 @@ fn get_workflow_execution_v1_workflows_executions_execution_id_get() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `get_workflow_execution_history_v1_workflows_executions__execution_id__history_get`: `GET /v1/workflows/executions/{execution_id}/history`.
@@ -4931,6 +5278,7 @@ fn get_workflow_execution_history_v1_workflows_executions_execution_id_history_g
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `signal_workflow_execution_v1_workflows_executions__execution_id__signals_post`: `POST /v1/workflows/executions/{execution_id}/signals`.
@@ -4962,6 +5310,7 @@ fn signal_workflow_execution_v1_workflows_executions_execution_id_signals_post()
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `query_workflow_execution_v1_workflows_executions__execution_id__queries_post`: `POST /v1/workflows/executions/{execution_id}/queries`.
@@ -4994,6 +5343,7 @@ fn query_workflow_execution_v1_workflows_executions_execution_id_queries_post() 
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `terminate_workflow_execution_v1_workflows_executions__execution_id__terminate_post`: `POST /v1/workflows/executions/{execution_id}/terminate`.
@@ -5019,6 +5369,7 @@ fn terminate_workflow_execution_v1_workflows_executions_execution_id_terminate_p
                 Ok(serde_json::Value::Null)
             }
         }),
+        stream: None,
     }
 }
 /// `batch_terminate_workflow_executions_v1_workflows_executions_terminate_post`: `POST /v1/workflows/executions/terminate`.
@@ -5045,6 +5396,7 @@ fn batch_terminate_workflow_executions_v1_workflows_executions_terminate_post() 
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `cancel_workflow_execution_v1_workflows_executions__execution_id__cancel_post`: `POST /v1/workflows/executions/{execution_id}/cancel`.
@@ -5070,6 +5422,7 @@ fn cancel_workflow_execution_v1_workflows_executions_execution_id_cancel_post() 
                 Ok(serde_json::Value::Null)
             }
         }),
+        stream: None,
     }
 }
 /// `batch_cancel_workflow_executions_v1_workflows_executions_cancel_post`: `POST /v1/workflows/executions/cancel`.
@@ -5095,6 +5448,7 @@ fn batch_cancel_workflow_executions_v1_workflows_executions_cancel_post() -> Cas
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `reset_workflow_v1_workflows_executions__execution_id__reset_post`: `POST /v1/workflows/executions/{execution_id}/reset`.
@@ -5128,6 +5482,7 @@ fn reset_workflow_v1_workflows_executions_execution_id_reset_post() -> Case {
                 Ok(serde_json::Value::Null)
             }
         }),
+        stream: None,
     }
 }
 /// `update_workflow_execution_v1_workflows_executions__execution_id__updates_post`: `POST /v1/workflows/executions/{execution_id}/updates`.
@@ -5160,6 +5515,7 @@ fn update_workflow_execution_v1_workflows_executions_execution_id_updates_post()
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `get_workflow_execution_trace_info`: `GET /v1/workflows/executions/{execution_id}/trace/info`.
@@ -5182,6 +5538,7 @@ fn get_workflow_execution_trace_info() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `get_workflow_execution_trace_otel`: `GET /v1/workflows/executions/{execution_id}/trace/otel`.
@@ -5204,6 +5561,7 @@ fn get_workflow_execution_trace_otel() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `get_workflow_execution_trace_summary`: `GET /v1/workflows/executions/{execution_id}/trace/summary`.
@@ -5226,6 +5584,7 @@ fn get_workflow_execution_trace_summary() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `get_workflow_execution_trace_events`: `GET /v1/workflows/executions/{execution_id}/trace/events`.
@@ -5251,6 +5610,7 @@ fn get_workflow_execution_trace_events() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `stream_v1_workflows_executions__execution_id__stream_get`: `GET /v1/workflows/executions/{execution_id}/stream`.
@@ -5276,6 +5636,17 @@ fn stream_v1_workflows_executions_execution_id_stream_get() -> Case {
                 .await?;
             first_event(r).await
         }),
+        stream: Some(|c| Box::pin(async move {
+            let r = c
+                .workflows()
+                .executions()
+                .stream(j::<String>("\"p-execution-id\""))
+                .event_source(j::<EventSource>("\"DATABASE\""))
+                .last_event_id(j::<String>("\"sample-text\""))
+                .send()
+                .await?;
+            Ok(events(r))
+        })),
     }
 }
 /// `get_workflow_execution_logs`: `GET /v1/workflows/executions/{execution_id}/logs`.
@@ -5308,6 +5679,7 @@ fn get_workflow_execution_logs() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `stream_workflow_execution_logs`: `GET /v1/workflows/executions/{execution_id}/logs/stream`.
@@ -5338,6 +5710,20 @@ fn stream_workflow_execution_logs() -> Case {
                 .await?;
             first_event(r).await
         }),
+        stream: Some(|c| Box::pin(async move {
+            let r = c
+                .workflows()
+                .executions()
+                .stream_workflow_execution_logs(j::<String>("\"p-execution-id\""))
+                .run_id(j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""))
+                .activity_id(j::<String>("\"sample-text\""))
+                .after(j::<String>("\"2024-05-01T12:00:00Z\""))
+                .last_event_id(j::<String>("\"sample-text\""))
+                .last_event_id_2(j::<String>("\"sample-text\""))
+                .send()
+                .await?;
+            Ok(events(r))
+        })),
     }
 }
 /// `get_workflow_metrics_v1_workflows__workflow_name__metrics_get`: `GET /v1/workflows/{workflow_name}/metrics`.
@@ -5364,6 +5750,7 @@ fn get_workflow_metrics_v1_workflows_workflow_name_metrics_get() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `list_runs_v1_workflows_runs_get`: `GET /v1/workflows/runs`.
@@ -5411,6 +5798,7 @@ fn list_runs_v1_workflows_runs_get() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `get_run_v1_workflows_runs__run_id__get`: `GET /v1/workflows/runs/{run_id}`.
@@ -5433,6 +5821,7 @@ fn get_run_v1_workflows_runs_run_id_get() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `get_run_history_v1_workflows_runs__run_id__history_get`: `GET /v1/workflows/runs/{run_id}/history`.
@@ -5456,6 +5845,7 @@ fn get_run_history_v1_workflows_runs_run_id_history_get() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `get_schedules_v1_workflows_schedules_get`: `GET /v1/workflows/schedules`.
@@ -5486,6 +5876,7 @@ fn get_schedules_v1_workflows_schedules_get() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `schedule_workflow_v1_workflows_schedules_post`: `POST /v1/workflows/schedules`.
@@ -5514,6 +5905,7 @@ fn schedule_workflow_v1_workflows_schedules_post() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `get_schedule_v1_workflows_schedules__schedule_id__get`: `GET /v1/workflows/schedules/{schedule_id}`.
@@ -5536,6 +5928,7 @@ fn get_schedule_v1_workflows_schedules_schedule_id_get() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `unschedule_workflow_v1_workflows_schedules__schedule_id__delete`: `DELETE /v1/workflows/schedules/{schedule_id}`.
@@ -5560,6 +5953,7 @@ fn unschedule_workflow_v1_workflows_schedules_schedule_id_delete() -> Case {
                 Ok(serde_json::Value::Null)
             }
         }),
+        stream: None,
     }
 }
 /// `update_schedule_v1_workflows_schedules__schedule_id__patch`: `PATCH /v1/workflows/schedules/{schedule_id}`.
@@ -5589,6 +5983,7 @@ fn update_schedule_v1_workflows_schedules_schedule_id_patch() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `pause_schedule_v1_workflows_schedules__schedule_id__pause_post`: `POST /v1/workflows/schedules/{schedule_id}/pause`.
@@ -5614,6 +6009,7 @@ fn pause_schedule_v1_workflows_schedules_schedule_id_pause_post() -> Case {
                 Ok(serde_json::Value::Null)
             }
         }),
+        stream: None,
     }
 }
 /// `resume_schedule_v1_workflows_schedules__schedule_id__resume_post`: `POST /v1/workflows/schedules/{schedule_id}/resume`.
@@ -5640,6 +6036,7 @@ fn resume_schedule_v1_workflows_schedules_schedule_id_resume_post() -> Case {
                 Ok(serde_json::Value::Null)
             }
         }),
+        stream: None,
     }
 }
 /// `trigger_schedule_v1_workflows_schedules__schedule_id__trigger_post`: `POST /v1/workflows/schedules/{schedule_id}/trigger`.
@@ -5665,6 +6062,7 @@ fn trigger_schedule_v1_workflows_schedules_schedule_id_trigger_post() -> Case {
                 Ok(serde_json::Value::Null)
             }
         }),
+        stream: None,
     }
 }
 /// `get_stream_events_v1_workflows_events_stream_get`: `GET /v1/workflows/events/stream`.
@@ -5711,6 +6109,32 @@ fn get_stream_events_v1_workflows_events_stream_get() -> Case {
                 .await?;
             first_event(r).await
         }),
+        stream: Some(|c| Box::pin(async move {
+            let r = c
+                .events()
+                .get_stream_events()
+                .scope(j::<EventsGetStreamEventsScope>("\"activity\""))
+                .activity_name(j::<String>("\"sample-text\""))
+                .activity_id(j::<String>("\"sample-text\""))
+                .workflow_name(j::<String>("\"sample-text\""))
+                .workflow_exec_id(j::<String>("\"sample-text\""))
+                .root_workflow_exec_id(j::<String>("\"sample-text\""))
+                .parent_workflow_exec_id(j::<String>("\"sample-text\""))
+                .stream(j::<String>("\"sample-text\""))
+                .start_seq(j::<i64>("7"))
+                .metadata_filters(
+                    j::<
+                        std::collections::BTreeMap<String, serde_json::Value>,
+                    >("{\"key\":{\"any\":\"value\"}}"),
+                )
+                .workflow_event_types(
+                    j::<Vec<WorkflowEventType>>("[\"WORKFLOW_EXECUTION_STARTED\"]"),
+                )
+                .last_event_id(j::<String>("\"sample-text\""))
+                .send()
+                .await?;
+            Ok(events(r))
+        })),
     }
 }
 /// `get_workflow_events_v1_workflows_events_list_get`: `GET /v1/workflows/events/list`.
@@ -5739,6 +6163,7 @@ fn get_workflow_events_v1_workflows_events_list_get() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `list_deployments_v1_workflows_deployments_get`: `GET /v1/workflows/deployments`.
@@ -5774,6 +6199,7 @@ fn list_deployments_v1_workflows_deployments_get() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `create_deployment_v1_workflows_deployments_post`: `POST /v1/workflows/deployments`.
@@ -5803,6 +6229,7 @@ fn create_deployment_v1_workflows_deployments_post() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `get_deployment_v1_workflows_deployments__name__get`: `GET /v1/workflows/deployments/{name}`.
@@ -5827,6 +6254,7 @@ fn get_deployment_v1_workflows_deployments_name_get() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `delete_deployment_v1_workflows_deployments__name__delete`: `DELETE /v1/workflows/deployments/{name}`.
@@ -5849,6 +6277,7 @@ fn delete_deployment_v1_workflows_deployments_name_delete() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `update_deployment_v1_workflows_deployments__name__patch`: `PATCH /v1/workflows/deployments/{name}`.
@@ -5879,6 +6308,7 @@ fn update_deployment_v1_workflows_deployments_name_patch() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `stop_deployment_v1_workflows_deployments__name__stop_post`: `POST /v1/workflows/deployments/{name}/stop`.
@@ -5901,6 +6331,7 @@ fn stop_deployment_v1_workflows_deployments_name_stop_post() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `start_deployment_v1_workflows_deployments__name__start_post`: `POST /v1/workflows/deployments/{name}/start`.
@@ -5923,6 +6354,7 @@ fn start_deployment_v1_workflows_deployments_name_start_post() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `restart_deployment_v1_workflows_deployments__name__restart_post`: `POST /v1/workflows/deployments/{name}/restart`.
@@ -5945,6 +6377,7 @@ fn restart_deployment_v1_workflows_deployments_name_restart_post() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `list_deployment_workers_v1_workflows_deployments__name__workers_get`: `GET /v1/workflows/deployments/{name}/workers`.
@@ -5971,6 +6404,7 @@ fn list_deployment_workers_v1_workflows_deployments_name_workers_get() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `get_deployment_logs`: `GET /v1/workflows/deployments/{name}/logs`.
@@ -6003,6 +6437,7 @@ fn get_deployment_logs() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `stream_deployment_logs`: `GET /v1/workflows/deployments/{name}/logs/stream`.
@@ -6033,6 +6468,20 @@ fn stream_deployment_logs() -> Case {
                 .await?;
             first_event(r).await
         }),
+        stream: Some(|c| Box::pin(async move {
+            let r = c
+                .workflows()
+                .deployments()
+                .stream_deployment_logs(j::<String>("\"p-name\""))
+                .worker_name(j::<String>("\"sample-text\""))
+                .workflow_name(j::<String>("\"sample-text\""))
+                .after(j::<String>("\"2024-05-01T12:00:00Z\""))
+                .last_event_id(j::<String>("\"sample-text\""))
+                .last_event_id_2(j::<String>("\"sample-text\""))
+                .send()
+                .await?;
+            Ok(events(r))
+        })),
     }
 }
 /// `get_workflows_v1_workflows_get`: `GET /v1/workflows`.
@@ -6072,6 +6521,7 @@ fn get_workflows_v1_workflows_get() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `get_workflow_registrations_v1_workflows_registrations_get`: `GET /v1/workflows/registrations`.
@@ -6108,6 +6558,7 @@ fn get_workflow_registrations_v1_workflows_registrations_get() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `execute_workflow_v1_workflows__workflow_identifier__execute_post`: `POST /v1/workflows/{workflow_identifier}/execute`.
@@ -6138,6 +6589,7 @@ fn execute_workflow_v1_workflows_workflow_identifier_execute_post() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `execute_workflow_registration_v1_workflows_registrations__workflow_registration_id__execute_post`: `POST /v1/workflows/registrations/{workflow_registration_id}/execute`.
@@ -6170,6 +6622,7 @@ fn execute_workflow_registration_v1_workflows_registrations_workflow_registratio
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `get_workflow_v1_workflows__workflow_identifier__get`: `GET /v1/workflows/{workflow_identifier}`.
@@ -6191,6 +6644,7 @@ fn get_workflow_v1_workflows_workflow_identifier_get() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `update_workflow_v1_workflows__workflow_identifier__put`: `PUT /v1/workflows/{workflow_identifier}`.
@@ -6220,6 +6674,7 @@ fn update_workflow_v1_workflows_workflow_identifier_put() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `get_workflow_registration_v1_workflows_registrations__workflow_registration_id__get`: `GET /v1/workflows/registrations/{workflow_registration_id}`.
@@ -6248,6 +6703,7 @@ fn get_workflow_registration_v1_workflows_registrations_workflow_registration_id
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `bulk_archive_workflows_v1_workflows_archive_put`: `PUT /v1/workflows/archive`.
@@ -6274,6 +6730,7 @@ fn bulk_archive_workflows_v1_workflows_archive_put() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `bulk_unarchive_workflows_v1_workflows_unarchive_put`: `PUT /v1/workflows/unarchive`.
@@ -6300,6 +6757,7 @@ fn bulk_unarchive_workflows_v1_workflows_unarchive_put() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `archive_workflow_v1_workflows__workflow_identifier__archive_put`: `PUT /v1/workflows/{workflow_identifier}/archive`.
@@ -6321,6 +6779,7 @@ fn archive_workflow_v1_workflows_workflow_identifier_archive_put() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `unarchive_workflow_v1_workflows__workflow_identifier__unarchive_put`: `PUT /v1/workflows/{workflow_identifier}/unarchive`.
@@ -6343,6 +6802,7 @@ fn unarchive_workflow_v1_workflows_workflow_identifier_unarchive_put() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `get_configs_v1_rag_ingestion_pipeline_configurations_get`: `GET /v1/rag/ingestion_pipeline_configurations`.
@@ -6366,6 +6826,7 @@ fn get_configs_v1_rag_ingestion_pipeline_configurations_get() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `register_config_v1_rag_ingestion_pipeline_configurations_put`: `PUT /v1/rag/ingestion_pipeline_configurations`.
@@ -6396,6 +6857,7 @@ fn register_config_v1_rag_ingestion_pipeline_configurations_put() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `update_run_info_v1_rag_ingestion_pipeline_configurations__id__run_info_put`: `PUT /v1/rag/ingestion_pipeline_configurations/{id}/run_info`.
@@ -6428,6 +6890,7 @@ fn update_run_info_v1_rag_ingestion_pipeline_configurations_id_run_info_put() ->
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `get_deployment_summaries_v1_rag_deployments_get`: `GET /v1/rag/deployments`.
@@ -6445,6 +6908,7 @@ fn get_deployment_summaries_v1_rag_deployments_get() -> Case {
             let r = c.beta().rag().search_indexes().list_deployments().send().await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `register_deployment_v1_rag_deployments_put`: `PUT /v1/rag/deployments`.
@@ -6474,6 +6938,7 @@ fn register_deployment_v1_rag_deployments_put() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `unregister_deployment_v1_rag_deployments__deployment_id__delete`: `DELETE /v1/rag/deployments/{deployment_id}`.
@@ -6499,6 +6964,7 @@ fn unregister_deployment_v1_rag_deployments_deployment_id_delete() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `update_index_metrics_v1_rag_deployments__deployment_id__metrics_put`: `PUT /v1/rag/deployments/{deployment_id}/metrics`.
@@ -6531,6 +6997,7 @@ fn update_index_metrics_v1_rag_deployments_deployment_id_metrics_put() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `users_api_get_identity`: `GET /v1/users/me`.
@@ -6547,6 +7014,7 @@ fn users_api_get_identity() -> Case {
             let r = c.beta().users().me().send().await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `users_api_list_organizations`: `GET /v1/users/me/organizations`.
@@ -6571,6 +7039,7 @@ fn users_api_list_organizations() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `users_api_list_workspaces`: `GET /v1/users/me/workspaces`.
@@ -6597,6 +7066,7 @@ fn users_api_list_workspaces() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `users_api_admin_users_get_users`: `GET /v1/admin/users`.
@@ -6624,6 +7094,7 @@ fn users_api_admin_users_get_users() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `users_api_admin_users_create_users`: `POST /v1/admin/users`.
@@ -6654,6 +7125,7 @@ fn users_api_admin_users_create_users() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `users_api_admin_users_get_invite`: `GET /v1/admin/users-invite`.
@@ -6671,6 +7143,7 @@ fn users_api_admin_users_get_invite() -> Case {
             let r = c.beta().admin().users().list_invites().send().await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `users_api_admin_users_invite_users`: `POST /v1/admin/users-invite`.
@@ -6701,6 +7174,7 @@ fn users_api_admin_users_invite_users() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `users_api_admin_users_delete_invite`: `DELETE /v1/admin/users-invite/{invite_uuid}`.
@@ -6723,6 +7197,7 @@ fn users_api_admin_users_delete_invite() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `users_api_admin_users_get_user`: `GET /v1/admin/users/{user_id}`.
@@ -6746,6 +7221,7 @@ fn users_api_admin_users_get_user() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `users_api_admin_users_delete_user`: `DELETE /v1/admin/users/{user_id}`.
@@ -6768,6 +7244,7 @@ fn users_api_admin_users_delete_user() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `users_api_admin_users_update_user`: `PATCH /v1/admin/users/{user_id}`.
@@ -6799,6 +7276,7 @@ fn users_api_admin_users_update_user() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `users_api_admin_roles_get_roles`: `GET /v1/admin/roles`.
@@ -6816,6 +7294,7 @@ fn users_api_admin_roles_get_roles() -> Case {
             let r = c.beta().admin().users().list_roles().send().await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `users_api_admin_workspaces_get_workspaces`: `GET /v1/admin/workspaces`.
@@ -6844,6 +7323,7 @@ fn users_api_admin_workspaces_get_workspaces() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `users_api_admin_workspaces_create_workspace`: `POST /v1/admin/workspaces`.
@@ -6874,6 +7354,7 @@ fn users_api_admin_workspaces_create_workspace() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `users_api_admin_workspaces_delete_workspaces`: `DELETE /v1/admin/workspaces/{workspace_uuid}`.
@@ -6899,6 +7380,7 @@ fn users_api_admin_workspaces_delete_workspaces() -> Case {
                 Ok(serde_json::Value::Null)
             }
         }),
+        stream: None,
     }
 }
 /// `users_api_admin_workspaces_update_workspaces`: `PATCH /v1/admin/workspaces/{workspace_uuid}`.
@@ -6931,6 +7413,7 @@ fn users_api_admin_workspaces_update_workspaces() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `users_api_admin_workspaces_add_users_workspaces`: `POST /v1/admin/workspaces/{workspace_uuid}/add-users`.
@@ -6962,6 +7445,7 @@ fn users_api_admin_workspaces_add_users_workspaces() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `users_api_admin_workspaces_add_or_update_users_workspaces`: `PATCH /v1/admin/workspaces/{workspace_uuid}/users`.
@@ -6995,6 +7479,7 @@ fn users_api_admin_workspaces_add_or_update_users_workspaces() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `users_api_admin_workspaces_remove_users_workspaces`: `DELETE /v1/admin/workspaces/{workspace_uuid}/remove-users`.
@@ -7028,6 +7513,7 @@ fn users_api_admin_workspaces_remove_users_workspaces() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `users_api_admin_rate_limits_get_rate_limits`: `GET /v1/admin/rate-limit`.
@@ -7045,6 +7531,7 @@ fn users_api_admin_rate_limits_get_rate_limits() -> Case {
             let r = c.beta().admin().billing().get_rate_limits().send().await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `users_api_admin_spend_limits_get_spend_limits`: `GET /v1/admin/spend-limit`.
@@ -7062,6 +7549,7 @@ fn users_api_admin_spend_limits_get_spend_limits() -> Case {
             let r = c.beta().admin().billing().get_spend_limits().send().await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `users_api_admin_spend_limits_update_spend_limits`: `POST /v1/admin/spend-limit`.
@@ -7088,6 +7576,7 @@ fn users_api_admin_spend_limits_update_spend_limits() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `users_api_admin_usage_get_usage`: `GET /v1/admin/usage`.
@@ -7117,6 +7606,7 @@ fn users_api_admin_usage_get_usage() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `users_api_admin_audit_logs_get_audit_logs`: `GET /v1/admin/audit-logs`.
@@ -7151,6 +7641,7 @@ fn users_api_admin_audit_logs_get_audit_logs() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `users_api_admin_user_groups_get_user_groups`: `GET /v1/admin/user-groups`.
@@ -7178,6 +7669,7 @@ fn users_api_admin_user_groups_get_user_groups() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `users_api_admin_user_groups_create_user_group`: `POST /v1/admin/user-groups`.
@@ -7208,6 +7700,7 @@ fn users_api_admin_user_groups_create_user_group() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `users_api_admin_user_groups_provision_group_to_workspace`: `POST /v1/admin/user-groups/provision-workspace`.
@@ -7241,6 +7734,7 @@ fn users_api_admin_user_groups_provision_group_to_workspace() -> Case {
                 Ok(serde_json::Value::Null)
             }
         }),
+        stream: None,
     }
 }
 /// `users_api_admin_user_groups_get_user_group`: `GET /v1/admin/user-groups/{group_uuid}`.
@@ -7264,6 +7758,7 @@ fn users_api_admin_user_groups_get_user_group() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `users_api_admin_user_groups_delete_user_group`: `DELETE /v1/admin/user-groups/{group_uuid}`.
@@ -7289,6 +7784,7 @@ fn users_api_admin_user_groups_delete_user_group() -> Case {
                 Ok(serde_json::Value::Null)
             }
         }),
+        stream: None,
     }
 }
 /// `users_api_admin_user_groups_update_user_group`: `PATCH /v1/admin/user-groups/{group_uuid}`.
@@ -7321,6 +7817,7 @@ fn users_api_admin_user_groups_update_user_group() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `users_api_admin_user_groups_get_user_group_members`: `GET /v1/admin/user-groups/{group_uuid}/members`.
@@ -7347,6 +7844,7 @@ fn users_api_admin_user_groups_get_user_group_members() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `users_api_admin_user_groups_assign_users_to_group`: `POST /v1/admin/user-groups/{group_uuid}/members`.
@@ -7379,6 +7877,7 @@ fn users_api_admin_user_groups_assign_users_to_group() -> Case {
                 Ok(serde_json::Value::Null)
             }
         }),
+        stream: None,
     }
 }
 /// `users_api_admin_user_groups_remove_users_from_group`: `DELETE /v1/admin/user-groups/{group_uuid}/members`.
@@ -7412,6 +7911,7 @@ fn users_api_admin_user_groups_remove_users_from_group() -> Case {
                 Ok(serde_json::Value::Null)
             }
         }),
+        stream: None,
     }
 }
 /// `users_admin_user_groups_get_group_workspace_assignments`: `GET /v1/admin/user-groups/{group_uuid}/workspaces`.
@@ -7441,6 +7941,7 @@ fn users_admin_user_groups_get_group_workspace_assignments() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `users_api_admin_user_groups_assign_group_to_workspace`: `POST /v1/admin/user-groups/{group_uuid}/workspaces`.
@@ -7476,6 +7977,7 @@ fn users_api_admin_user_groups_assign_group_to_workspace() -> Case {
                 Ok(serde_json::Value::Null)
             }
         }),
+        stream: None,
     }
 }
 /// `users_admin_user_groups_remove_group_from_workspace`: `DELETE /v1/admin/user-groups/{group_uuid}/workspaces/{workspace_uuid}`.
@@ -7505,6 +8007,7 @@ fn users_admin_user_groups_remove_group_from_workspace() -> Case {
                 Ok(serde_json::Value::Null)
             }
         }),
+        stream: None,
     }
 }
 /// `users_admin_user_groups_update_group_workspace_assignment`: `PATCH /v1/admin/user-groups/{group_uuid}/workspaces/{workspace_uuid}`.
@@ -7539,6 +8042,7 @@ fn users_admin_user_groups_update_group_workspace_assignment() -> Case {
                 Ok(serde_json::Value::Null)
             }
         }),
+        stream: None,
     }
 }
 /// `users_admin_user_groups_update_user_group_organization_role`: `PATCH /v1/admin/user-groups/{group_uuid}/organization-role`.
@@ -7571,6 +8075,7 @@ fn users_admin_user_groups_update_user_group_organization_role() -> Case {
                 Ok(serde_json::Value::Null)
             }
         }),
+        stream: None,
     }
 }
 /// `users_api_admin_user_groups_get_nested_groups`: `GET /v1/admin/user-groups/{group_uuid}/nested`.
@@ -7595,6 +8100,7 @@ fn users_api_admin_user_groups_get_nested_groups() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `users_api_admin_user_groups_set_nested_groups`: `PATCH /v1/admin/user-groups/{group_uuid}/nested`.
@@ -7629,6 +8135,7 @@ fn users_api_admin_user_groups_set_nested_groups() -> Case {
                 Ok(serde_json::Value::Null)
             }
         }),
+        stream: None,
     }
 }
 /// `users_api_admin_api_keys_get_api_keys`: `GET /v1/admin/api-keys`.
@@ -7656,6 +8163,7 @@ fn users_api_admin_api_keys_get_api_keys() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `users_api_admin_api_keys_create_api_key`: `POST /v1/admin/api-keys`.
@@ -7686,6 +8194,7 @@ fn users_api_admin_api_keys_create_api_key() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `users_api_admin_api_keys_delete_api_key`: `DELETE /v1/admin/api-keys/{key_id}`.
@@ -7708,6 +8217,7 @@ fn users_api_admin_api_keys_delete_api_key() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `users_api_admin_scim_sync_trigger_scim_sync`: `POST /v1/admin/scim/sync`.
@@ -7738,6 +8248,7 @@ fn users_api_admin_scim_sync_trigger_scim_sync() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `users_api_admin_scim_sync_get_scim_sync_run`: `GET /v1/admin/scim/sync/{run_id}`.
@@ -7761,6 +8272,7 @@ fn users_api_admin_scim_sync_get_scim_sync_run() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `get_by_user_stats_v1_admin_analytics_vibe_work_usage_by_user_stats`: `GET /v1/admin/analytics/vibe/work/usage/by_user_stats`.
@@ -7785,6 +8297,7 @@ fn get_by_user_stats_v1_admin_analytics_vibe_work_usage_by_user_stats() -> Case 
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `get_by_agent_stats_v1_admin_analytics_vibe_work_usage_by_agent_stats`: `GET /v1/admin/analytics/vibe/work/usage/by_agent_stats`.
@@ -7809,6 +8322,7 @@ fn get_by_agent_stats_v1_admin_analytics_vibe_work_usage_by_agent_stats() -> Cas
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `get_by_time_stats_v1_admin_analytics_vibe_work_usage_by_time_stats`: `GET /v1/admin/analytics/vibe/work/usage/by_time_stats`.
@@ -7834,6 +8348,7 @@ fn get_by_time_stats_v1_admin_analytics_vibe_work_usage_by_time_stats() -> Case 
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `get_workspace_stats_v1_admin_analytics_vibe_code_usage_by_workspace`: `GET /v1/admin/analytics/vibe/code/usage/by_workspace`.
@@ -7860,6 +8375,7 @@ fn get_workspace_stats_v1_admin_analytics_vibe_code_usage_by_workspace() -> Case
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `get_organization_stats_v1_admin_analytics_vibe_code_usage_by_organization`: `GET /v1/admin/analytics/vibe/code/usage/by_organization`.
@@ -7885,6 +8401,7 @@ fn get_organization_stats_v1_admin_analytics_vibe_code_usage_by_organization() -
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `agents_api_v1_conversations_start_stream`: `POST /v1/conversations`.
@@ -7914,6 +8431,21 @@ fn agents_api_v1_conversations_start_stream() -> Case {
                 .await?;
             first_event(r).await
         }),
+        stream: Some(|c| Box::pin(async move {
+            let r = c
+                .beta()
+                .conversations()
+                .start_stream(
+                    j::<
+                        ConversationStreamRequest,
+                    >(
+                        "{\"inputs\":\"sample-text\",\"stream\":true,\"store\":true,\"handoff_execution\":\"client\",\"instructions\":\"sample-text\",\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}}}],\"completion_args\":{\"stop\":\"sample-text\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"random_seed\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"tool_choice\":\"auto\",\"reasoning_effort\":\"none\"},\"guardrails\":[{\"block_on_error\":true,\"moderation_llm_v1\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"},\"moderation_llm_v2\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"}}],\"name\":\"sample-text\",\"description\":\"sample-text\",\"metadata\":{\"key\":{\"any\":\"value\"}},\"agent_id\":\"sample-text\",\"agent_version\":7,\"model\":\"sample-text\"}",
+                    ),
+                )
+                .send()
+                .await?;
+            Ok(events(r))
+        })),
     }
 }
 /// `agents_api_v1_conversations_append_stream`: `POST /v1/conversations/{conversation_id}`.
@@ -7944,6 +8476,22 @@ fn agents_api_v1_conversations_append_stream() -> Case {
                 .await?;
             first_event(r).await
         }),
+        stream: Some(|c| Box::pin(async move {
+            let r = c
+                .beta()
+                .conversations()
+                .append_stream(
+                    j::<String>("\"p-conversation-id\""),
+                    j::<
+                        ConversationAppendStreamRequest,
+                    >(
+                        "{\"inputs\":\"sample-text\",\"stream\":true,\"store\":true,\"handoff_execution\":\"client\",\"completion_args\":{\"stop\":\"sample-text\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"random_seed\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"tool_choice\":\"auto\",\"reasoning_effort\":\"none\"},\"tool_confirmations\":[{\"tool_call_id\":\"sample-text\",\"confirmation\":\"allow\"}]}",
+                    ),
+                )
+                .send()
+                .await?;
+            Ok(events(r))
+        })),
     }
 }
 /// `agents_api_v1_conversations_restart_stream`: `POST /v1/conversations/{conversation_id}/restart`.
@@ -7974,6 +8522,22 @@ fn agents_api_v1_conversations_restart_stream() -> Case {
                 .await?;
             first_event(r).await
         }),
+        stream: Some(|c| Box::pin(async move {
+            let r = c
+                .beta()
+                .conversations()
+                .restart_stream(
+                    j::<String>("\"p-conversation-id\""),
+                    j::<
+                        ConversationRestartStreamRequest,
+                    >(
+                        "{\"inputs\":\"sample-text\",\"stream\":true,\"store\":true,\"handoff_execution\":\"client\",\"completion_args\":{\"stop\":\"sample-text\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"random_seed\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"tool_choice\":\"auto\",\"reasoning_effort\":\"none\"},\"guardrails\":[{\"block_on_error\":true,\"moderation_llm_v1\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"},\"moderation_llm_v2\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"}}],\"metadata\":{\"key\":{\"any\":\"value\"}},\"from_entry_id\":\"sample-text\",\"agent_version\":7}",
+                    ),
+                )
+                .send()
+                .await?;
+            Ok(events(r))
+        })),
     }
 }
 /// `audio_api_v1_transcriptions_post_stream`: `POST /v1/audio/transcriptions`.
@@ -8004,6 +8568,23 @@ fn audio_api_v1_transcriptions_post_stream() -> Case {
                 .await?;
             first_event(r).await
         }),
+        stream: Some(|c| Box::pin(async move {
+            let r = c
+                .audio()
+                .transcriptions()
+                .stream(
+                    AudioTranscriptionRequestStream::new(j::<String>("\"sample-text\""))
+                        .file(
+                            mistralai::FilePart::from_bytes(
+                                b"contract-test-bytes".to_vec(),
+                                "data.jsonl",
+                            ),
+                        ),
+                )
+                .send()
+                .await?;
+            Ok(events(r))
+        })),
     }
 }
 /// `connector_get_v1`: `GET /v1/connectors/{connector_id_or_name}`.
@@ -8028,6 +8609,7 @@ fn connector_get_v1() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `connector_delete_v1`: `DELETE /v1/connectors/{connector_id}`.
@@ -8049,6 +8631,7 @@ fn connector_delete_v1() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }
 /// `connector_update_v1`: `PATCH /v1/connectors/{connector_id}`.
@@ -8079,5 +8662,6 @@ fn connector_update_v1() -> Case {
                 .await?;
             Ok(to_json(&r))
         }),
+        stream: None,
     }
 }

@@ -11,6 +11,35 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 pub type Call = for<'c> fn(&'c Client) -> Pin<Box<dyn Future<Output = mistralai::Result<Value>> + Send + 'c>>;
 
+/// An event of a stream as the streaming tests see it: the SSE event name, the typed data
+/// re-encoded as JSON, and the typed data's `Debug` text (to tell a known variant from the
+/// `Unknown` fallback).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeenEvent {
+    pub event: String,
+    pub id: Option<String>,
+    pub data: Value,
+    pub debug: String,
+}
+
+pub type Events = Pin<Box<dyn futures::Stream<Item = mistralai::Result<SeenEvent>> + Send>>;
+
+/// Calls a streaming operation and gives its stream of events.
+pub type StreamCall = for<'c> fn(&'c Client) -> Pin<Box<dyn Future<Output = mistralai::Result<Events>> + Send + 'c>>;
+
+/// The idle timeout [`events`] gives its streams, in milliseconds (0: none). Each test binary is
+/// its own process under nextest, so a test may set it.
+pub static IDLE_TIMEOUT_MS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+pub fn events<T>(s: mistralai::EventStream<mistralai::Event<T>>) -> Events
+where
+    T: serde::Serialize + serde::de::DeserializeOwned + std::fmt::Debug + Send + 'static,
+{
+    let idle = IDLE_TIMEOUT_MS.load(std::sync::atomic::Ordering::SeqCst);
+    let s = if idle > 0 { s.idle_timeout(std::time::Duration::from_millis(idle)) } else { s };
+    Box::pin(s.map(|r| r.map(|e| SeenEvent { event: e.event, id: e.id, data: to_json(&e.data), debug: format!("{:?}", e.data) })))
+}
+
 #[derive(Debug, Clone, Copy)]
 pub enum Kind {
     Json,
@@ -24,6 +53,9 @@ pub enum Kind {
 pub struct Case {
     pub data: CaseData,
     pub call: Call,
+    /// For streaming operations: the same call, giving the whole stream.
+    #[allow(dead_code)]
+    pub stream: Option<StreamCall>,
 }
 
 impl std::ops::Deref for Case {

@@ -12,9 +12,25 @@ impl<'c> Speech<'c> {
     ///
     /// `POST /v1/audio/speech` (operation `speech_v1_audio_speech_post`).
     ///
+    /// Sends `stream: false` (whatever the body says) and returns one JSON body; the group's streaming method sends the same request for server-sent events.
+    ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
     pub fn complete(&self, body: crate::models::SpeechRequest) -> CompleteBuilder<'c> {
         CompleteBuilder {
+            client: self.client,
+            body,
+            opts: Default::default(),
+        }
+    }
+    /// Speech
+    ///
+    /// `POST /v1/audio/speech` (operation `speech_v1_audio_speech_post`).
+    ///
+    /// Sends `stream: true` (whatever the body says) and returns the server-sent events as a typed stream, which ends at the server's `[DONE]`.
+    ///
+    /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    pub fn stream(&self, body: crate::models::SpeechRequest) -> StreamBuilder<'c> {
+        StreamBuilder {
             client: self.client,
             body,
             opts: Default::default(),
@@ -39,12 +55,49 @@ impl<'c> CompleteBuilder<'c> {
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::SpeechCompleteResponse> {
+        let mut body = self.body;
+        body.stream = Some(false);
         let req = crate::runtime::http::build(|| {
             let mut req = HttpRequest::new(String::from("/v1/audio/speech"));
-            req = req.json(&OP_COMPLETE, &self.body)?;
+            req = req.json(&OP_COMPLETE, &body)?;
             Ok(req)
         });
         crate::runtime::http::send_json(self.client, &OP_COMPLETE, req, self.opts)
     }
 }
 crate::runtime::into_future!(CompleteBuilder, crate ::models::SpeechCompleteResponse);
+crate::runtime::operation!(
+    OP_STREAM = "speech_v1_audio_speech_post", POST "/v1/audio/speech", [ApiKey],
+    [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
+);
+/// Request builder for `speech_v1_audio_speech_post`: set optional inputs, then `.await` it or call `.send()`.
+#[derive(Debug)]
+#[must_use = "a request does nothing until it is awaited or sent"]
+pub struct StreamBuilder<'c> {
+    client: &'c crate::Client,
+    body: crate::models::SpeechRequest,
+    opts: crate::runtime::http::RequestOptions,
+}
+impl<'c> StreamBuilder<'c> {
+    crate::runtime::request_options!();
+    /// Sends the request.
+    pub fn send(
+        self,
+    ) -> crate::runtime::http::Pending<
+        'c,
+        crate::EventStream<crate::Event<crate::models::SpeechStreamEvent>>,
+    > {
+        let mut body = self.body;
+        body.stream = Some(true);
+        let req = crate::runtime::http::build(|| {
+            let mut req = HttpRequest::new(String::from("/v1/audio/speech"));
+            req = req.json(&OP_STREAM, &body)?;
+            Ok(req)
+        });
+        crate::runtime::http::send(self.client, &OP_STREAM, req, self.opts)
+    }
+}
+crate::runtime::into_future!(
+    StreamBuilder, crate ::EventStream < crate ::Event < crate
+    ::models::SpeechStreamEvent >>
+);

@@ -149,7 +149,7 @@ impl<'c> StreamBuilder<'c> {
         self,
     ) -> crate::runtime::http::Pending<
         'c,
-        crate::EventStream<crate::Event<crate::models::TranscriptionStreamEventsData>>,
+        crate::EventStream<crate::Event<crate::models::TranscriptionStreamEvent>>,
     > {
         let req = crate::runtime::http::build(|| {
             let mut req = HttpRequest::new(String::from("/v1/audio/transcriptions"));
@@ -229,5 +229,5 @@ impl<'c> StreamBuilder<'c> {
 }
 crate::runtime::into_future!(
     StreamBuilder, crate ::EventStream < crate ::Event < crate
-    ::models::TranscriptionStreamEventsData >>
+    ::models::TranscriptionStreamEvent >>
 );

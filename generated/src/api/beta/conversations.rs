@@ -480,7 +480,7 @@ impl<'c> StartStreamBuilder<'c> {
         self,
     ) -> crate::runtime::http::Pending<
         'c,
-        crate::EventStream<crate::Event<crate::models::ConversationEventsData>>,
+        crate::EventStream<crate::Event<crate::models::ConversationEvent>>,
     > {
         let req = crate::runtime::http::build(|| {
             let mut req = HttpRequest::new(String::from("/v1/conversations"));
@@ -492,7 +492,7 @@ impl<'c> StartStreamBuilder<'c> {
 }
 crate::runtime::into_future!(
     StartStreamBuilder, crate ::EventStream < crate ::Event < crate
-    ::models::ConversationEventsData >>
+    ::models::ConversationEvent >>
 );
 crate::runtime::operation!(
     OP_APPEND_STREAM = "agents_api_v1_conversations_append_stream", POST
@@ -515,7 +515,7 @@ impl<'c> AppendStreamBuilder<'c> {
         self,
     ) -> crate::runtime::http::Pending<
         'c,
-        crate::EventStream<crate::Event<crate::models::ConversationEventsData>>,
+        crate::EventStream<crate::Event<crate::models::ConversationEvent>>,
     > {
         let req = crate::runtime::http::build(|| {
             let mut req = HttpRequest::new(
@@ -532,7 +532,7 @@ impl<'c> AppendStreamBuilder<'c> {
 }
 crate::runtime::into_future!(
     AppendStreamBuilder, crate ::EventStream < crate ::Event < crate
-    ::models::ConversationEventsData >>
+    ::models::ConversationEvent >>
 );
 crate::runtime::operation!(
     OP_RESTART_STREAM = "agents_api_v1_conversations_restart_stream", POST
@@ -555,7 +555,7 @@ impl<'c> RestartStreamBuilder<'c> {
         self,
     ) -> crate::runtime::http::Pending<
         'c,
-        crate::EventStream<crate::Event<crate::models::ConversationEventsData>>,
+        crate::EventStream<crate::Event<crate::models::ConversationEvent>>,
     > {
         let req = crate::runtime::http::build(|| {
             let mut req = HttpRequest::new(
@@ -572,5 +572,5 @@ impl<'c> RestartStreamBuilder<'c> {
 }
 crate::runtime::into_future!(
     RestartStreamBuilder, crate ::EventStream < crate ::Event < crate
-    ::models::ConversationEventsData >>
+    ::models::ConversationEvent >>
 );

@@ -649,9 +649,7 @@ impl<'c> StreamDeploymentLogsBuilder<'c> {
         self,
     ) -> crate::runtime::http::Pending<
         'c,
-        crate::EventStream<
-            crate::Event<crate::models::DeploymentsStreamDeploymentLogsEvent>,
-        >,
+        crate::EventStream<crate::Event<crate::models::DeploymentLogEvent>>,
     > {
         let req = crate::runtime::http::build(|| {
             let mut req = HttpRequest::new(
@@ -677,5 +675,5 @@ impl<'c> StreamDeploymentLogsBuilder<'c> {
 }
 crate::runtime::into_future!(
     StreamDeploymentLogsBuilder, crate ::EventStream < crate ::Event < crate
-    ::models::DeploymentsStreamDeploymentLogsEvent >>
+    ::models::DeploymentLogEvent >>
 );

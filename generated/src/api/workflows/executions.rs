@@ -888,7 +888,7 @@ impl<'c> StreamBuilder<'c> {
         self,
     ) -> crate::runtime::http::Pending<
         'c,
-        crate::EventStream<crate::Event<crate::models::ExecutionsStreamEvent>>,
+        crate::EventStream<crate::Event<crate::models::WorkflowStreamEvent>>,
     > {
         let req = crate::runtime::http::build(|| {
             let mut req = HttpRequest::new(
@@ -906,7 +906,7 @@ impl<'c> StreamBuilder<'c> {
 }
 crate::runtime::into_future!(
     StreamBuilder, crate ::EventStream < crate ::Event < crate
-    ::models::ExecutionsStreamEvent >>
+    ::models::WorkflowStreamEvent >>
 );
 crate::runtime::operation!(
     OP_GET_WORKFLOW_EXECUTION_LOGS = "get_workflow_execution_logs", GET
@@ -1016,9 +1016,7 @@ impl<'c> StreamWorkflowExecutionLogsBuilder<'c> {
         self,
     ) -> crate::runtime::http::Pending<
         'c,
-        crate::EventStream<
-            crate::Event<crate::models::ExecutionsStreamWorkflowExecutionLogsEvent>,
-        >,
+        crate::EventStream<crate::Event<crate::models::ExecutionLogEvent>>,
     > {
         let req = crate::runtime::http::build(|| {
             let mut req = HttpRequest::new(
@@ -1044,5 +1042,5 @@ impl<'c> StreamWorkflowExecutionLogsBuilder<'c> {
 }
 crate::runtime::into_future!(
     StreamWorkflowExecutionLogsBuilder, crate ::EventStream < crate ::Event < crate
-    ::models::ExecutionsStreamWorkflowExecutionLogsEvent >>
+    ::models::ExecutionLogEvent >>
 );
