@@ -20,4 +20,6 @@ pub use runtime::sse::{Event, EventStream, RawEvent};
 pub use runtime::Nullable;
 /// Re-exported so hooks and custom HTTP clients use the same version.
 pub use reqwest;
+/// Re-exported for [`FilePart::from_stream`] and binary responses.
+pub use bytes;
 pub mod completion;

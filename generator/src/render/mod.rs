@@ -167,6 +167,8 @@ fn render_job(ir: &Ir, shared: &Shared, job: &Job) -> Result<(String, TokenStrea
                 pub use runtime::Nullable;
                 /// Re-exported so hooks and custom HTTP clients use the same version.
                 pub use reqwest;
+                /// Re-exported for [`FilePart::from_stream`] and binary responses.
+                pub use bytes;
 
                 #(pub mod #helpers;)*
             }
