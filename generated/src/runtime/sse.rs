@@ -48,18 +48,25 @@ impl SseParser {
         }
         self.after_cr = false;
         self.buf.extend_from_slice(chunk);
-        while let Some(pos) = self.buf.iter().position(|&b| b == b'\n' || b == b'\r') {
-            let line = self.buf.split_to(pos);
-            let term = self.buf.split_to(1)[0];
-            if term == b'\r' {
-                if self.buf.first() == Some(&b'\n') {
-                    let _ = self.buf.split_to(1);
-                } else if self.buf.is_empty() {
-                    self.after_cr = true;
+        // Lines are handled in place; the consumed prefix is dropped once at the end.
+        let mut buf = std::mem::take(&mut self.buf);
+        let mut start = 0;
+        while let Some(p) = memchr::memchr2(b'\n', b'\r', &buf[start..]) {
+            let end = start + p;
+            let mut next = end + 1;
+            if buf[end] == b'\r' {
+                match buf.get(next) {
+                    Some(b'\n') => next += 1,
+                    Some(_) => {}
+                    // A CR at the end of the input: an LF opening the next chunk belongs to it.
+                    None => self.after_cr = true,
                 }
             }
-            self.line(&line);
+            self.line(&buf[start..end]);
+            start = next;
         }
+        let _ = buf.split_to(start);
+        self.buf = buf;
     }
 
     fn line(&mut self, line: &[u8]) {
@@ -121,8 +128,9 @@ type ByteStream = Pin<Box<dyn Stream<Item = reqwest::Result<Bytes>> + Send>>;
 
 /// How a stream's events become items.
 pub trait SseDecode: Sized {
-    /// `None` ends the stream (the `[DONE]` sentinel).
-    fn decode(event: RawEvent) -> Option<Result<Self, String>>;
+    /// `None` ends the stream (the `[DONE]` sentinel); an error gives its message and the
+    /// event's raw data back.
+    fn decode(event: RawEvent) -> Option<Result<Self, (String, String)>>;
 }
 
 /// A typed stream of server-sent events. Dropping it closes the connection.
@@ -178,7 +186,6 @@ impl<T: SseDecode> Stream for EventStream<T> {
                 return Poll::Ready(None);
             }
             if let Some(ev) = this.parser.next_event() {
-                let raw = ev.data.clone();
                 match T::decode(ev) {
                     None => {
                         this.done = true;
@@ -186,7 +193,7 @@ impl<T: SseDecode> Stream for EventStream<T> {
                         return Poll::Ready(None);
                     }
                     // A malformed event is reported; the stream goes on with the next one.
-                    Some(Err(message)) => {
+                    Some(Err((message, raw))) => {
                         return Poll::Ready(Some(Err(Error::Stream { operation: this.operation, message, raw: Some(raw) })))
                     }
                     Some(Ok(item)) => return Poll::Ready(Some(Ok(item))),
@@ -233,14 +240,21 @@ pub struct Event<T> {
 }
 
 impl<T: serde::de::DeserializeOwned> SseDecode for Event<T> {
-    fn decode(ev: RawEvent) -> Option<Result<Self, String>> {
+    fn decode(ev: RawEvent) -> Option<Result<Self, (String, String)>> {
         if ev.data == "[DONE]" {
             return None;
         }
-        let mut de = serde_json::Deserializer::from_str(&ev.data);
-        Some(match serde_path_to_error::deserialize::<_, T>(&mut de) {
+        // The fast path decodes directly; only a failure pays for tracking the JSON path.
+        Some(match serde_json::from_str::<T>(&ev.data) {
             Ok(data) => Ok(Event { event: ev.event, id: ev.id, retry: ev.retry, data }),
-            Err(e) => Err(format!("event data does not decode at `{}`: {}", e.path(), e.inner())),
+            Err(plain) => {
+                let mut de = serde_json::Deserializer::from_str(&ev.data);
+                let message = match serde_path_to_error::deserialize::<_, T>(&mut de) {
+                    Err(e) => format!("event data does not decode at `{}`: {}", e.path(), e.inner()),
+                    Ok(_) => format!("event data does not decode: {plain}"),
+                };
+                Err((message, ev.data))
+            }
         })
     }
 }

@@ -80,6 +80,7 @@ const DEPENDENCIES: &[&str] = &[
     r#"bytes = "1""#,
     r#"tracing = { version = "0.1", default-features = false, features = ["std"] }"#,
     r#"percent-encoding = "2""#,
+    r#"memchr = "2""#,
     r#"httpdate = "1""#,
 ];
 
