@@ -20,7 +20,7 @@ enum Source {
 /// A file to upload in a multipart request.
 ///
 /// ```no_run
-/// # async fn run() -> std::io::Result<()> {
+/// # async fn run() -> mistralai::Result<()> {
 /// let part = mistralai::FilePart::from_path("train.jsonl").await?; // streamed, never read whole
 /// let part = mistralai::FilePart::from_bytes(b"{}".to_vec(), "data.json");
 /// # Ok(()) }
@@ -58,11 +58,13 @@ impl PartialEq for FilePart {
 impl FilePart {
     /// A file on disk, streamed when the request is sent (and re-read on a retry). The name
     /// defaults to the file's name, the content type is guessed from its extension.
-    pub async fn from_path(path: impl Into<PathBuf>) -> std::io::Result<Self> {
+    /// Errors (`Error::Io`) when the path cannot be read or is not a file.
+    pub async fn from_path(path: impl Into<PathBuf>) -> Result<Self, Error> {
         let path = path.into();
-        let meta = tokio::fs::metadata(&path).await?;
+        let io = |source| Error::Io { operation: "FilePart::from_path", source };
+        let meta = tokio::fs::metadata(&path).await.map_err(io)?;
         if !meta.is_file() {
-            return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("{} is not a file", path.display())));
+            return Err(io(std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("{} is not a file", path.display()))));
         }
         let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned());
         Ok(FilePart { source: Source::Path(path), file_name, content_type: None })
