@@ -39,6 +39,7 @@ pub(crate) struct Inner {
     pub(crate) user_context_api_key_header: Option<HeaderValue>,
     pub(crate) default_headers: HeaderMap,
     pub(crate) timeout: Option<Duration>,
+    pub(crate) stream_idle_timeout: Option<Duration>,
     pub(crate) retry: RetryPolicy,
     pub(crate) hooks: Vec<Arc<dyn Hook>>,
 }
@@ -92,6 +93,7 @@ pub struct ClientBuilder {
     headers: Vec<(String, String)>,
     user_agent: Option<String>,
     timeout: Option<Duration>,
+    stream_idle_timeout: Option<Duration>,
     connect_timeout: Option<Duration>,
     retry: Option<RetryPolicy>,
     hooks: Vec<Arc<dyn Hook>>,
@@ -154,8 +156,16 @@ impl ClientBuilder {
     }
 
     /// Total time for one attempt (connect, send, receive headers and body). Default: none.
+    /// For event streams and downloads it bounds the wait for the response's headers only.
     pub fn timeout(mut self, d: Duration) -> Self {
         self.timeout = Some(d);
+        self
+    }
+
+    /// The longest silence between bytes of an event stream before it ends with
+    /// `Error::Stream` (each stream can change it with `EventStream::idle_timeout`). Default: none.
+    pub fn stream_idle_timeout(mut self, d: Duration) -> Self {
+        self.stream_idle_timeout = Some(d);
         self
     }
 
@@ -223,6 +233,7 @@ impl ClientBuilder {
                 user_context_api_key: self.user_context_api_key,
                 default_headers,
                 timeout: self.timeout,
+                stream_idle_timeout: self.stream_idle_timeout,
                 retry: self.retry.unwrap_or_default(),
                 hooks: self.hooks,
             }),

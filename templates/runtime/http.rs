@@ -472,11 +472,11 @@ pub trait Output: Sized + Send + 'static {
     const ACCEPT: &'static str = "application/json";
     /// Whether the body is read as a stream after the call returns (see `HttpRequest::streaming`).
     const STREAMING: bool = false;
-    fn from_response(op: &'static Operation, resp: reqwest::Response) -> impl std::future::Future<Output = Result<Self, Error>> + Send;
+    fn from_response(client: &Client, op: &'static Operation, resp: reqwest::Response) -> impl std::future::Future<Output = Result<Self, Error>> + Send;
 }
 
 impl Output for () {
-    async fn from_response(op: &'static Operation, resp: reqwest::Response) -> Result<Self, Error> {
+    async fn from_response(_: &Client, op: &'static Operation, resp: reqwest::Response) -> Result<Self, Error> {
         empty(op, resp).await
     }
 }
@@ -484,7 +484,7 @@ impl Output for () {
 impl Output for crate::BinaryResponse {
     const ACCEPT: &'static str = "*/*";
     const STREAMING: bool = true;
-    async fn from_response(op: &'static Operation, resp: reqwest::Response) -> Result<Self, Error> {
+    async fn from_response(_: &Client, op: &'static Operation, resp: reqwest::Response) -> Result<Self, Error> {
         Ok(crate::BinaryResponse::new(op.id, resp))
     }
 }
@@ -492,8 +492,12 @@ impl Output for crate::BinaryResponse {
 impl<T: super::sse::SseDecode + Send + 'static> Output for super::sse::EventStream<T> {
     const ACCEPT: &'static str = "text/event-stream";
     const STREAMING: bool = true;
-    async fn from_response(op: &'static Operation, resp: reqwest::Response) -> Result<Self, Error> {
-        Ok(super::sse::EventStream::new(op.id, resp))
+    async fn from_response(client: &Client, op: &'static Operation, resp: reqwest::Response) -> Result<Self, Error> {
+        let stream = super::sse::EventStream::new(op.id, resp);
+        Ok(match client.inner.stream_idle_timeout {
+            Some(d) => stream.idle_timeout(d),
+            None => stream,
+        })
     }
 }
 
@@ -504,7 +508,7 @@ pub fn send<'c, O: Output>(client: &'c Client, op: &'static Operation, req: Resu
         req.accept.get_or_insert(O::ACCEPT);
         req.streaming = O::STREAMING;
         let resp = execute(client, op, req, opts).await?;
-        O::from_response(op, resp).await
+        O::from_response(client, op, resp).await
     })
 }
 

@@ -88,6 +88,12 @@ async fn collect(client: &Client, case: &Case, limit: Duration) -> Vec<Result<Se
     tokio::time::timeout(limit, fut).await.unwrap_or_else(|_| vec![Err("the stream did not end in time".into())])
 }
 
+/// Serves these pieces to the next request and collects the case's stream (10 s at most).
+async fn serve(server: &SseServer, client: &Client, case: &Case, pieces: Vec<Vec<u8>>, after: After) -> Vec<Result<SeenEvent, String>> {
+    server.set(Script { pieces, after, gap: Duration::ZERO });
+    collect(client, case, Duration::from_secs(10)).await
+}
+
 /// Checks the events against the recording; `Err` names the first difference.
 fn check(case: &Case, got: &[Result<SeenEvent, String>], expected: &[(String, Option<String>, Value)]) -> Result<(), String> {
     if got.len() != expected.len() {
@@ -122,8 +128,7 @@ async fn events_arrive_typed_wherever_the_network_splits_them() {
         scripts.push(rec.bytes.iter().map(|b| vec![*b]).collect());
         for pieces in scripts {
             let cut = pieces[0].len();
-            server.set(Script { pieces, after: After::End, gap: Duration::ZERO });
-            let got = collect(&client, &case, Duration::from_secs(10)).await;
+            let got = serve(&server, &client, &case, pieces, After::End).await;
             if let Err(e) = check(&case, &got, &rec.expected) {
                 failures.push(format!("split at {cut}: {e}"));
                 break;
@@ -145,8 +150,7 @@ async fn crlf_and_cr_line_endings() {
             // Split in the middle of every line ending too.
             let bytes = text.replace('\n', eol).into_bytes();
             let pieces = bytes.chunks(7).map(<[u8]>::to_vec).collect();
-            server.set(Script { pieces, after: After::End, gap: Duration::ZERO });
-            let got = collect(&client, &case, Duration::from_secs(10)).await;
+            let got = serve(&server, &client, &case, pieces, After::End).await;
             if let Err(e) = check(&case, &got, &rec.expected) {
                 failures.push(format!("{label}: {e}"));
             }
@@ -162,15 +166,13 @@ async fn done_ends_the_stream_even_if_the_server_keeps_the_connection_open() {
     let mut failures = Vec::new();
     for case in streaming_cases() {
         let rec = record(&case, true);
-        server.set(Script { pieces: vec![rec.bytes.clone()], after: After::Stall, gap: Duration::ZERO });
-        let got = collect(&client, &case, Duration::from_secs(5)).await;
+        let got = serve(&server, &client, &case, vec![rec.bytes.clone()], After::Stall).await;
         if let Err(e) = check(&case, &got, &rec.expected) {
             failures.push(e);
         }
         // Without `[DONE]`, the end of the body ends the stream.
         let rec = record(&case, false);
-        server.set(Script { pieces: vec![rec.bytes.clone()], after: After::End, gap: Duration::ZERO });
-        let got = collect(&client, &case, Duration::from_secs(5)).await;
+        let got = serve(&server, &client, &case, vec![rec.bytes.clone()], After::End).await;
         if let Err(e) = check(&case, &got, &rec.expected) {
             failures.push(format!("without [DONE]: {e}"));
         }
@@ -188,8 +190,7 @@ async fn a_stream_cut_mid_event_ends_with_an_error() {
         // Everything but the blank line that ends the second event; then the body ends.
         let cut = rec.bytes.len() - 1;
         for after in [After::End, After::Cut] {
-            server.set(Script { pieces: vec![rec.bytes[..cut].to_vec()], after: after.clone(), gap: Duration::ZERO });
-            let got = collect(&client, &case, Duration::from_secs(5)).await;
+            let got = serve(&server, &client, &case, vec![rec.bytes[..cut].to_vec()], after.clone()).await;
             let ok = got.len() == 2 && check(&case, &got[..1], &rec.expected[..1]).is_ok() && got[1].is_err();
             if !ok {
                 failures.push(format!("{} ({after:?}): expected one event then an error, got {got:?}", case.op));
@@ -210,8 +211,7 @@ async fn a_malformed_event_is_an_error_with_its_text_and_the_stream_goes_on() {
         let bad = "event: broken\ndata: {\"not json\n\n";
         let first_end = text.find("\n\n").unwrap() + 2;
         let bytes = format!("{}{bad}{}", &text[..first_end], &text[first_end..]).into_bytes();
-        server.set(Script { pieces: vec![bytes], after: After::End, gap: Duration::ZERO });
-        let got = collect(&client, &case, Duration::from_secs(5)).await;
+        let got = serve(&server, &client, &case, vec![bytes], After::End).await;
         let middle_ok = matches!(got.get(1), Some(Err(e)) if e.contains("does not decode"));
         let rest: Vec<_> = got.iter().enumerate().filter(|(i, _)| *i != 1).map(|(_, g)| g.clone()).collect();
         if !middle_ok || check(&case, &rest, &rec.expected).is_err() {
@@ -236,8 +236,7 @@ async fn an_unknown_event_type_decodes_into_the_fallback() {
         tried += 1;
         let future = serde_json::json!({"type": "some.future.event", "payload": [1, 2, 3]});
         let text = format!("event: some.future.event\ndata: {future}\n\ndata: [DONE]\n\n");
-        server.set(Script { pieces: vec![text.into_bytes()], after: After::End, gap: Duration::ZERO });
-        let got = collect(&client, &case, Duration::from_secs(5)).await;
+        let got = serve(&server, &client, &case, vec![text.into_bytes()], After::End).await;
         match got.as_slice() {
             [Ok(e)] if e.debug.starts_with("Unknown(") && e.data == future => {}
             other => failures.push(format!("{}: {other:?}", case.op)),
@@ -256,9 +255,8 @@ async fn the_idle_timeout_ends_a_silent_stream_with_an_error() {
     for case in streaming_cases() {
         let rec = record(&case, false);
         let first_end = rec.bytes.windows(2).position(|w| w == b"\n\n").unwrap() + 2;
-        server.set(Script { pieces: vec![rec.bytes[..first_end].to_vec()], after: After::Stall, gap: Duration::ZERO });
         let start = std::time::Instant::now();
-        let got = collect(&client, &case, Duration::from_secs(10)).await;
+        let got = serve(&server, &client, &case, vec![rec.bytes[..first_end].to_vec()], After::Stall).await;
         let took = start.elapsed();
         let ok = got.len() == 2
             && check(&case, &got[..1], &rec.expected[..1]).is_ok()
@@ -360,4 +358,20 @@ async fn the_request_timeout_does_not_cut_a_long_stream() {
     let client = Client::builder().api_key("k").server(&slow_head.url).timeout(Duration::from_millis(300)).retry_policy(RetryPolicy::none()).build().unwrap();
     let err = client.chat().stream(chat_request()).await.unwrap_err();
     assert!(err.is_timeout(), "{err}");
+}
+
+/// The idle timeout can also be set once for every stream of a client.
+#[tokio::test]
+async fn a_client_wide_stream_idle_timeout() {
+    let server = SseServer::start().await;
+    let client = Client::builder().api_key("k").server(&server.url).stream_idle_timeout(Duration::from_millis(200)).retry_policy(RetryPolicy::none()).build().unwrap();
+    let first = CHAT_STREAM.split_inclusive("\n\n").next().unwrap();
+    server.set(Script { pieces: vec![first.as_bytes().to_vec()], after: After::Stall, gap: Duration::ZERO });
+    let mut stream = client.chat().stream(chat_request()).await.unwrap();
+    assert!(stream.next().await.unwrap().is_ok());
+    let start = std::time::Instant::now();
+    let err = stream.next().await.unwrap().unwrap_err();
+    assert!(err.to_string().contains("no event for"), "{err}");
+    assert!(start.elapsed() < Duration::from_secs(5));
+    assert!(stream.next().await.is_none(), "the stream ends after the error");
 }
