@@ -155,4 +155,11 @@ fn stream_twins_from_the_overlay() {
     assert!(!ir.operations.iter().any(|o| o.method == "stream"), "no twin for a bad flag");
     assert!(ir.operations.iter().all(|o| o.body_flag.is_none()));
     assert!(diags.iter().any(|d| d.to_string().contains("streams/complete") && d.message.contains("`flag: prompt`")), "{diags:?}");
+
+    // A streaming method named like an existing one: no twin, the JSON method unchanged.
+    let clash = Overlay::parse("operations: {complete: chat.complete}\nstreams:\n  complete: {method: chat.complete, flag: stream}\n").unwrap();
+    let (_, ir, diags) = sdkgen::lower_spec(&fixture("streams"), &clash).unwrap();
+    assert_eq!(ir.operations.iter().filter(|o| o.id == "complete").count(), 1);
+    assert!(ir.operations.iter().all(|o| o.body_flag.is_none()));
+    assert!(diags.iter().any(|d| d.message.contains("already a method")), "{diags:?}");
 }

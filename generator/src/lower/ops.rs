@@ -305,10 +305,15 @@ impl<'a> Lowerer<'a> {
                 });
                 if let Some((spec, events)) = twin {
                     let mut parts: Vec<String> = spec.method.split('.').map(String::from).collect();
-                    let name = names::field_name(&parts.pop().unwrap_or_default());
+                    let mut name = names::field_name(&parts.pop().unwrap_or_default());
+                    if name.starts_with("r#") || RESERVED.contains(&name.as_str()) {
+                        name = format!("{}_", names::bare(&name));
+                    }
                     let mut stream_op = out[op_index].clone();
                     if !taken_methods.insert((parts.clone(), name.clone())) {
                         self.diags.warn(child("spec/overlay.yaml#/streams", &stream_op.id), format!("`{}` is already a method; no streaming method", spec.method));
+                        // Without a twin, the JSON method leaves the flag to the caller again.
+                        out[op_index].body_flag = None;
                         continue;
                     }
                     stream_op.group = parts;
