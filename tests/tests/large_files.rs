@@ -58,12 +58,14 @@ async fn serve_one(mut conn: TcpStream, reply: Reply) -> u64 {
     }
     match reply {
         Reply::Json(body) => {
-            let head = format!("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n", body.len());
+            // `connection: close`: this server answers one request per connection, so the client
+            // must not send the next one on it.
+            let head = format!("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n", body.len());
             conn.write_all(head.as_bytes()).await.unwrap();
             conn.write_all(body.as_bytes()).await.unwrap();
         }
         Reply::Download(size) => {
-            let head = format!("HTTP/1.1 200 OK\r\ncontent-type: application/octet-stream\r\ncontent-length: {size}\r\n\r\n");
+            let head = format!("HTTP/1.1 200 OK\r\ncontent-type: application/octet-stream\r\ncontent-length: {size}\r\nconnection: close\r\n\r\n");
             conn.write_all(head.as_bytes()).await.unwrap();
             let block: Vec<u8> = (0..64 * 1024).map(|i| (i % 251) as u8).collect();
             let mut sent = 0;
