@@ -375,3 +375,18 @@ async fn a_client_wide_stream_idle_timeout() {
     assert!(start.elapsed() < Duration::from_secs(5));
     assert!(stream.next().await.is_none(), "the stream ends after the error");
 }
+
+/// A call's own idle timeout wins over the client's.
+#[tokio::test]
+async fn a_per_call_idle_timeout_wins_over_the_client_s() {
+    let server = SseServer::start().await;
+    let client = Client::builder().api_key("k").server(&server.url).stream_idle_timeout(Duration::from_secs(30)).retry_policy(RetryPolicy::none()).build().unwrap();
+    let first = CHAT_STREAM.split_inclusive("\n\n").next().unwrap();
+    server.set(Script { pieces: vec![first.as_bytes().to_vec()], after: After::Stall, gap: Duration::ZERO });
+    let start = std::time::Instant::now();
+    let mut stream = client.chat().stream(chat_request()).idle_timeout(Duration::from_millis(200)).await.unwrap();
+    assert!(stream.next().await.unwrap().is_ok());
+    let err = stream.next().await.unwrap().unwrap_err();
+    assert!(err.to_string().contains("no event for 200ms"), "{err}");
+    assert!(start.elapsed() < Duration::from_secs(5));
+}

@@ -91,6 +91,7 @@ impl<'c> GetStreamEventsBuilder<'c> {
         " The `last-event-id` header parameter."] last_event_id : String
     }
     crate::runtime::request_options!();
+    crate::runtime::stream_options!();
     /// Sends the request.
     pub fn send(
         self,

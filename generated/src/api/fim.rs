@@ -90,6 +90,7 @@ pub struct StreamBuilder<'c> {
 }
 impl<'c> StreamBuilder<'c> {
     crate::runtime::request_options!();
+    crate::runtime::stream_options!();
     /// Sends the request.
     pub fn send(
         self,

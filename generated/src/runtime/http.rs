@@ -49,6 +49,8 @@ pub struct RequestOptions {
     pub retry: Option<RetryPolicy>,
     pub headers: Vec<(HeaderName, HeaderValue)>,
     pub server_url: Option<String>,
+    /// For event streams: the longest silence between bytes (instead of the client's).
+    pub idle_timeout: Option<Duration>,
     /// A header value that was invalid when set; reported when the call is made.
     pub invalid_header: Option<String>,
 }
@@ -472,11 +474,12 @@ pub trait Output: Sized + Send + 'static {
     const ACCEPT: &'static str = "application/json";
     /// Whether the body is read as a stream after the call returns (see `HttpRequest::streaming`).
     const STREAMING: bool = false;
-    fn from_response(client: &Client, op: &'static Operation, resp: reqwest::Response) -> impl std::future::Future<Output = Result<Self, Error>> + Send;
+    /// `idle_timeout` is the call's or the client's stream idle timeout.
+    fn from_response(op: &'static Operation, resp: reqwest::Response, idle_timeout: Option<Duration>) -> impl std::future::Future<Output = Result<Self, Error>> + Send;
 }
 
 impl Output for () {
-    async fn from_response(_: &Client, op: &'static Operation, resp: reqwest::Response) -> Result<Self, Error> {
+    async fn from_response(op: &'static Operation, resp: reqwest::Response, _: Option<Duration>) -> Result<Self, Error> {
         empty(op, resp).await
     }
 }
@@ -484,7 +487,7 @@ impl Output for () {
 impl Output for crate::BinaryResponse {
     const ACCEPT: &'static str = "*/*";
     const STREAMING: bool = true;
-    async fn from_response(_: &Client, op: &'static Operation, resp: reqwest::Response) -> Result<Self, Error> {
+    async fn from_response(op: &'static Operation, resp: reqwest::Response, _: Option<Duration>) -> Result<Self, Error> {
         Ok(crate::BinaryResponse::new(op.id, resp))
     }
 }
@@ -492,9 +495,9 @@ impl Output for crate::BinaryResponse {
 impl<T: super::sse::SseDecode + Send + 'static> Output for super::sse::EventStream<T> {
     const ACCEPT: &'static str = "text/event-stream";
     const STREAMING: bool = true;
-    async fn from_response(client: &Client, op: &'static Operation, resp: reqwest::Response) -> Result<Self, Error> {
+    async fn from_response(op: &'static Operation, resp: reqwest::Response, idle_timeout: Option<Duration>) -> Result<Self, Error> {
         let stream = super::sse::EventStream::new(op.id, resp);
-        Ok(match client.inner.stream_idle_timeout {
+        Ok(match idle_timeout {
             Some(d) => stream.idle_timeout(d),
             None => stream,
         })
@@ -507,8 +510,9 @@ pub fn send<'c, O: Output>(client: &'c Client, op: &'static Operation, req: Resu
         let mut req = req?;
         req.accept.get_or_insert(O::ACCEPT);
         req.streaming = O::STREAMING;
+        let idle_timeout = opts.idle_timeout.or(client.inner.stream_idle_timeout);
         let resp = execute(client, op, req, opts).await?;
-        O::from_response(client, op, resp).await
+        O::from_response(op, resp, idle_timeout).await
     })
 }
 

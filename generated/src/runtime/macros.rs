@@ -380,6 +380,20 @@ macro_rules! request_options {
 }
 pub(crate) use request_options;
 
+/// Options of request builders whose answer is an event stream.
+macro_rules! stream_options {
+    () => {
+        /// Ends the event stream with an error after this long without bytes from the server
+        /// (instead of the client's `stream_idle_timeout`).
+        #[inline]
+        pub fn idle_timeout(mut self, timeout: std::time::Duration) -> Self {
+            self.opts.idle_timeout = Some(timeout);
+            self
+        }
+    };
+}
+pub(crate) use stream_options;
+
 /// `IntoFuture` for a request builder, so `builder.await` sends it.
 macro_rules! into_future {
     ($builder:ident, $out:ty) => {

@@ -9,7 +9,7 @@ use openapiv3::{Parameter, ParameterSchemaOrContent, ReferenceOr, StatusCode};
 use std::collections::HashSet;
 
 /// Names a builder's own methods use; parameters get another name when they clash.
-const RESERVED: &[&str] = &["send", "into_future", "timeout", "retry", "header", "server_url", "client", "opts", "body", "new"];
+const RESERVED: &[&str] = &["send", "into_future", "timeout", "retry", "header", "server_url", "idle_timeout", "client", "opts", "body", "new"];
 
 impl<'a> Lowerer<'a> {
     pub(crate) fn operations(&mut self) -> Vec<Operation> {

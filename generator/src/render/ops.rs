@@ -391,6 +391,7 @@ fn render_op(ir: &Ir, op: &Operation) -> (TokenStream, TokenStream) {
     let builder_doc = format!(" Request builder for `{}`: set optional inputs, then `.await` it or call `.send()`.", op.id);
     let mutable = if req_steps.is_empty() { TokenStream::new() } else { quote!(mut) };
     let allow_dep = if op.deprecated.is_some() || op.params.iter().any(|p| p.deprecated) { quote!(#[allow(deprecated)]) } else { TokenStream::new() };
+    let stream_options = if matches!(op.success, Success::Sse(_)) { quote!(crate::runtime::stream_options!();) } else { TokenStream::new() };
     let param_setters = if setters.is_empty() { TokenStream::new() } else { quote!(crate::runtime::param_setters! { #(#setters),* }) };
     let method = quote! {
         #docs
@@ -416,6 +417,7 @@ fn render_op(ir: &Ir, op: &Operation) -> (TokenStream, TokenStream) {
             #param_setters
             #body_setter
             crate::runtime::request_options!();
+            #stream_options
 
             /// Sends the request.
             pub fn send(self) -> crate::runtime::http::Pending<'c, #output> {

@@ -475,6 +475,7 @@ pub struct StartStreamBuilder<'c> {
 }
 impl<'c> StartStreamBuilder<'c> {
     crate::runtime::request_options!();
+    crate::runtime::stream_options!();
     /// Sends the request.
     pub fn send(
         self,
@@ -510,6 +511,7 @@ pub struct AppendStreamBuilder<'c> {
 }
 impl<'c> AppendStreamBuilder<'c> {
     crate::runtime::request_options!();
+    crate::runtime::stream_options!();
     /// Sends the request.
     pub fn send(
         self,
@@ -550,6 +552,7 @@ pub struct RestartStreamBuilder<'c> {
 }
 impl<'c> RestartStreamBuilder<'c> {
     crate::runtime::request_options!();
+    crate::runtime::stream_options!();
     /// Sends the request.
     pub fn send(
         self,

@@ -644,6 +644,7 @@ impl<'c> StreamDeploymentLogsBuilder<'c> {
         String
     }
     crate::runtime::request_options!();
+    crate::runtime::stream_options!();
     /// Sends the request.
     pub fn send(
         self,

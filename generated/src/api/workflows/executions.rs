@@ -883,6 +883,7 @@ impl<'c> StreamBuilder<'c> {
         last_event_id : String
     }
     crate::runtime::request_options!();
+    crate::runtime::stream_options!();
     /// Sends the request.
     pub fn send(
         self,
@@ -1011,6 +1012,7 @@ impl<'c> StreamWorkflowExecutionLogsBuilder<'c> {
         String
     }
     crate::runtime::request_options!();
+    crate::runtime::stream_options!();
     /// Sends the request.
     pub fn send(
         self,
