@@ -102,7 +102,7 @@ async fn prism_accepts_the_requests_the_sdk_sends() {
             continue;
         }
         let group = case_group(case.op);
-        match (case.call)(&client).await {
+        match case.run(&client).await {
             Ok(_) => accepted.entry(group).or_default().push(case.op),
             Err(Error::Decode(d)) => {
                 // The request passed validation; Prism's random response did not decode.

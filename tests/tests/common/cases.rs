@@ -258,7 +258,7 @@ fn prompts_list() -> Case {
             Some("{\"data\":[{\"id\":\"sample-text\",\"name\":\"sample-text\",\"definition\":{\"content\":\"sample-text\",\"variables\":[{}]},\"version\":7,\"notes\":\"sample-text\",\"aliases\":[\"sample-text\"],\"sharingScope\":\"sharing_scope_unspecified\",\"createdAt\":\"sample-text\",\"updatedAt\":\"sample-text\",\"latestVersion\":7,\"title\":\"sample-text\",\"description\":\"sample-text\"}],\"nextPageToken\":\"sample-text\"}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .prompts()
@@ -276,7 +276,7 @@ fn prompts_list() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -291,7 +291,7 @@ fn prompts_create() -> Case {
             Some("{\"id\":\"sample-text\",\"name\":\"sample-text\",\"definition\":{\"content\":\"sample-text\",\"variables\":[{\"name\":\"sample-text\"}]},\"version\":7,\"notes\":\"sample-text\",\"aliases\":[\"sample-text\"],\"sharingScope\":\"sharing_scope_unspecified\",\"createdAt\":\"sample-text\",\"updatedAt\":\"sample-text\",\"latestVersion\":7,\"title\":\"sample-text\",\"description\":\"sample-text\"}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .prompts()
@@ -305,7 +305,7 @@ fn prompts_create() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -320,7 +320,7 @@ fn prompts_get() -> Case {
             Some("{\"id\":\"sample-text\",\"name\":\"sample-text\",\"definition\":{\"content\":\"sample-text\",\"variables\":[{\"name\":\"sample-text\"}]},\"version\":7,\"notes\":\"sample-text\",\"aliases\":[\"sample-text\"],\"sharingScope\":\"sharing_scope_unspecified\",\"createdAt\":\"sample-text\",\"updatedAt\":\"sample-text\",\"latestVersion\":7,\"title\":\"sample-text\",\"description\":\"sample-text\"}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .prompts()
@@ -331,7 +331,7 @@ fn prompts_get() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -344,7 +344,7 @@ fn prompts_delete() -> Case {
             "Bearer test-api-key")), body : None, multipart_fields : None, status :
             200u16, response : Some("{\"key\":{\"any\":\"value\"}}"), kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .prompts()
@@ -352,7 +352,7 @@ fn prompts_delete() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -368,7 +368,7 @@ fn prompts_update() -> Case {
             Some("{\"id\":\"sample-text\",\"name\":\"sample-text\",\"definition\":{\"content\":\"sample-text\",\"variables\":[{\"name\":\"sample-text\"}]},\"version\":7,\"notes\":\"sample-text\",\"aliases\":[\"sample-text\"],\"sharingScope\":\"sharing_scope_unspecified\",\"createdAt\":\"sample-text\",\"updatedAt\":\"sample-text\",\"latestVersion\":7,\"title\":\"sample-text\",\"description\":\"sample-text\"}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .prompts()
@@ -383,7 +383,7 @@ fn prompts_update() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -398,7 +398,7 @@ fn prompts_list_versions() -> Case {
             Some("{\"data\":[{\"version\":7,\"definition\":{\"content\":\"sample-text\",\"variables\":[{}]},\"notes\":\"sample-text\",\"aliases\":[\"sample-text\"],\"createdAt\":\"sample-text\"}]}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .prompts()
@@ -406,7 +406,7 @@ fn prompts_list_versions() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -421,7 +421,7 @@ fn prompts_create_version() -> Case {
             multipart_fields : None, status : 200u16, response :
             Some("{\"version\":7,\"deduplicated\":true}"), kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .prompts()
@@ -436,7 +436,7 @@ fn prompts_create_version() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -451,7 +451,7 @@ fn prompts_get_version() -> Case {
             Some("{\"id\":\"sample-text\",\"name\":\"sample-text\",\"definition\":{\"content\":\"sample-text\",\"variables\":[{\"name\":\"sample-text\"}]},\"version\":7,\"notes\":\"sample-text\",\"aliases\":[\"sample-text\"],\"sharingScope\":\"sharing_scope_unspecified\",\"createdAt\":\"sample-text\",\"updatedAt\":\"sample-text\",\"latestVersion\":7,\"title\":\"sample-text\",\"description\":\"sample-text\"}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .prompts()
@@ -460,7 +460,7 @@ fn prompts_get_version() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -476,7 +476,7 @@ fn prompts_update_version_metadata() -> Case {
             Some("{\"id\":\"sample-text\",\"name\":\"sample-text\",\"definition\":{\"content\":\"sample-text\",\"variables\":[{\"name\":\"sample-text\"}]},\"version\":7,\"notes\":\"sample-text\",\"aliases\":[\"sample-text\"],\"sharingScope\":\"sharing_scope_unspecified\",\"createdAt\":\"sample-text\",\"updatedAt\":\"sample-text\",\"latestVersion\":7,\"title\":\"sample-text\",\"description\":\"sample-text\"}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .prompts()
@@ -492,7 +492,7 @@ fn prompts_update_version_metadata() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -510,7 +510,7 @@ fn skills_list() -> Case {
             Some("{\"data\":[{\"id\":\"sample-text\",\"name\":\"sample-text\",\"definition\":{\"description\":\"sample-text\",\"body\":\"sample-text\",\"assets\":{\"key\":{\"rawContent\":\"sample-text\"}}},\"version\":7,\"notes\":\"sample-text\",\"aliases\":[\"sample-text\"],\"sharingScope\":\"sharing_scope_unspecified\",\"createdAt\":\"sample-text\",\"updatedAt\":\"sample-text\",\"latestVersion\":7}],\"nextPageToken\":\"sample-text\"}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .skills()
@@ -528,7 +528,7 @@ fn skills_list() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -543,7 +543,7 @@ fn skills_create() -> Case {
             Some("{\"id\":\"sample-text\",\"name\":\"sample-text\",\"definition\":{\"description\":\"sample-text\",\"body\":\"sample-text\",\"assets\":{\"key\":{\"isExecutable\":true,\"rawContent\":\"sample-text\"}}},\"version\":7,\"notes\":\"sample-text\",\"aliases\":[\"sample-text\"],\"sharingScope\":\"sharing_scope_unspecified\",\"createdAt\":\"sample-text\",\"updatedAt\":\"sample-text\",\"latestVersion\":7}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .skills()
@@ -557,7 +557,7 @@ fn skills_create() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -572,7 +572,7 @@ fn skills_get() -> Case {
             Some("{\"id\":\"sample-text\",\"name\":\"sample-text\",\"definition\":{\"description\":\"sample-text\",\"body\":\"sample-text\",\"assets\":{\"key\":{\"isExecutable\":true,\"rawContent\":\"sample-text\"}}},\"version\":7,\"notes\":\"sample-text\",\"aliases\":[\"sample-text\"],\"sharingScope\":\"sharing_scope_unspecified\",\"createdAt\":\"sample-text\",\"updatedAt\":\"sample-text\",\"latestVersion\":7}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .skills()
@@ -583,7 +583,7 @@ fn skills_get() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -596,7 +596,7 @@ fn skills_delete() -> Case {
             "Bearer test-api-key")), body : None, multipart_fields : None, status :
             200u16, response : Some("{\"key\":{\"any\":\"value\"}}"), kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .skills()
@@ -604,7 +604,7 @@ fn skills_delete() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -620,7 +620,7 @@ fn skills_update() -> Case {
             Some("{\"id\":\"sample-text\",\"name\":\"sample-text\",\"definition\":{\"description\":\"sample-text\",\"body\":\"sample-text\",\"assets\":{\"key\":{\"isExecutable\":true,\"rawContent\":\"sample-text\"}}},\"version\":7,\"notes\":\"sample-text\",\"aliases\":[\"sample-text\"],\"sharingScope\":\"sharing_scope_unspecified\",\"createdAt\":\"sample-text\",\"updatedAt\":\"sample-text\",\"latestVersion\":7}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .skills()
@@ -633,7 +633,7 @@ fn skills_update() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -648,7 +648,7 @@ fn skills_list_versions() -> Case {
             Some("{\"data\":[{\"version\":7,\"definition\":{\"description\":\"sample-text\",\"body\":\"sample-text\",\"assets\":{\"key\":{\"rawContent\":\"sample-text\"}}},\"notes\":\"sample-text\",\"aliases\":[\"sample-text\"],\"createdAt\":\"sample-text\"}]}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .skills()
@@ -656,7 +656,7 @@ fn skills_list_versions() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -671,7 +671,7 @@ fn skills_create_version() -> Case {
             multipart_fields : None, status : 200u16, response :
             Some("{\"version\":7,\"deduplicated\":true}"), kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .skills()
@@ -686,7 +686,7 @@ fn skills_create_version() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -701,7 +701,7 @@ fn skills_get_version() -> Case {
             Some("{\"id\":\"sample-text\",\"name\":\"sample-text\",\"definition\":{\"description\":\"sample-text\",\"body\":\"sample-text\",\"assets\":{\"key\":{\"isExecutable\":true,\"rawContent\":\"sample-text\"}}},\"version\":7,\"notes\":\"sample-text\",\"aliases\":[\"sample-text\"],\"sharingScope\":\"sharing_scope_unspecified\",\"createdAt\":\"sample-text\",\"updatedAt\":\"sample-text\",\"latestVersion\":7}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .skills()
@@ -710,7 +710,7 @@ fn skills_get_version() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -726,7 +726,7 @@ fn skills_update_version_metadata() -> Case {
             Some("{\"id\":\"sample-text\",\"name\":\"sample-text\",\"definition\":{\"description\":\"sample-text\",\"body\":\"sample-text\",\"assets\":{\"key\":{\"isExecutable\":true,\"rawContent\":\"sample-text\"}}},\"version\":7,\"notes\":\"sample-text\",\"aliases\":[\"sample-text\"],\"sharingScope\":\"sharing_scope_unspecified\",\"createdAt\":\"sample-text\",\"updatedAt\":\"sample-text\",\"latestVersion\":7}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .skills()
@@ -742,7 +742,7 @@ fn skills_update_version_metadata() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -757,7 +757,7 @@ fn speech_v1_audio_speech_post() -> Case {
             multipart_fields : None, status : 200u16, response :
             Some("{\"audio_data\":\"sample-text\"}"), kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .audio()
                 .speech()
@@ -771,7 +771,7 @@ fn speech_v1_audio_speech_post() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -787,21 +787,7 @@ fn speech_v1_audio_speech_post_2() -> Case {
             Some("{\"type\":\"speech.audio.delta\",\"audio_data\":\"sample-text\"}"),
             kind : Kind::Sse,
         },
-        call: |c| Box::pin(async move {
-            let r = c
-                .audio()
-                .speech()
-                .stream(
-                    j::<
-                        SpeechRequest,
-                    >(
-                        "{\"model\":\"sample-text\",\"metadata\":{\"key\":{\"any\":\"value\"}},\"stream\":false,\"prompt_cache_key\":\"sample-text\",\"voice_id\":\"sample-text\",\"ref_audio\":\"sample-text\",\"input\":\"sample-text\",\"response_format\":\"pcm\"}",
-                    ),
-                )
-                .send()
-                .await?;
-            first_event(r).await
-        }),
+        call: None,
         stream: Some(|c| Box::pin(async move {
             let r = c
                 .audio()
@@ -830,7 +816,7 @@ fn list_models_v1_models_get() -> Case {
             Some("{\"object\":\"sample-text\",\"data\":[{\"id\":\"sample-text\",\"object\":\"sample-text\",\"created\":7,\"owned_by\":\"sample-text\",\"capabilities\":{},\"name\":\"sample-text\",\"description\":\"sample-text\",\"max_context_length\":7,\"aliases\":[\"sample-text\"],\"deprecation\":\"2024-05-01T12:00:00Z\",\"deprecation_replacement_model\":\"sample-text\",\"default_model_temperature\":0.5,\"internal\":true,\"type\":\"base\"}]}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .models()
                 .list()
@@ -839,7 +825,7 @@ fn list_models_v1_models_get() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -854,10 +840,10 @@ fn retrieve_model_v1_models_model_id_get() -> Case {
             Some("{\"id\":\"sample-text\",\"object\":\"sample-text\",\"created\":7,\"owned_by\":\"sample-text\",\"capabilities\":{\"completion_chat\":true,\"function_calling\":true,\"reasoning\":true,\"completion_fim\":true,\"fine_tuning\":true,\"vision\":true,\"ocr\":true,\"classification\":true,\"moderation\":true,\"audio\":true,\"audio_transcription\":true,\"audio_transcription_realtime\":true,\"audio_speech\":true,\"unified_resources\":true},\"name\":\"sample-text\",\"description\":\"sample-text\",\"max_context_length\":7,\"aliases\":[\"sample-text\"],\"deprecation\":\"2024-05-01T12:00:00Z\",\"deprecation_replacement_model\":\"sample-text\",\"default_model_temperature\":0.5,\"internal\":true,\"type\":\"base\"}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c.models().retrieve(j::<String>("\"p-model-id\"")).send().await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -872,10 +858,10 @@ fn delete_model_v1_models_model_id_delete() -> Case {
             Some("{\"id\":\"sample-text\",\"object\":\"sample-text\",\"deleted\":true}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c.models().delete(j::<String>("\"p-model-id\"")).send().await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -891,7 +877,7 @@ fn agents_api_v1_conversations_list() -> Case {
             Some("[{\"instructions\":\"sample-text\",\"tools\":[{\"function\":{\"name\":\"sample-text\",\"parameters\":{}},\"type\":\"function\"}],\"completion_args\":{\"stop\":\"sample-text\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"random_seed\":7,\"prediction\":{\"type\":\"content\"},\"response_format\":{},\"tool_choice\":\"auto\",\"reasoning_effort\":\"none\"},\"guardrails\":[{}],\"name\":\"sample-text\",\"description\":\"sample-text\",\"metadata\":{\"key\":{\"any\":\"value\"}},\"object\":\"conversation\",\"id\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"model\":\"sample-text\"}]"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .conversations()
@@ -906,7 +892,7 @@ fn agents_api_v1_conversations_list() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -922,7 +908,7 @@ fn agents_api_v1_conversations_start() -> Case {
             Some("{\"object\":\"conversation.response\",\"conversation_id\":\"sample-text\",\"outputs\":[{\"object\":\"entry\",\"type\":\"message.output\",\"created_at\":\"2024-05-01T12:00:00Z\",\"completed_at\":\"2024-05-01T12:00:00Z\",\"agent_id\":\"sample-text\",\"model\":\"sample-text\",\"id\":\"sample-text\",\"role\":\"assistant\",\"content\":\"sample-text\"}],\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":7,\"total_tokens\":7,\"connector_tokens\":7,\"connectors\":{\"key\":7}},\"guardrails\":[{\"key\":{\"any\":\"value\"}}]}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .conversations()
@@ -936,7 +922,7 @@ fn agents_api_v1_conversations_start() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -951,7 +937,7 @@ fn agents_api_v1_conversations_get() -> Case {
             Some("{\"instructions\":\"sample-text\",\"tools\":[{\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}},\"type\":\"function\"}],\"completion_args\":{\"stop\":\"sample-text\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"random_seed\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}}}},\"tool_choice\":\"auto\",\"reasoning_effort\":\"none\"},\"guardrails\":[{\"block_on_error\":true,\"moderation_llm_v1\":{},\"moderation_llm_v2\":{}}],\"name\":\"sample-text\",\"description\":\"sample-text\",\"metadata\":{\"key\":{\"any\":\"value\"}},\"object\":\"conversation\",\"id\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"model\":\"sample-text\"}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .conversations()
@@ -959,7 +945,7 @@ fn agents_api_v1_conversations_get() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -975,7 +961,7 @@ fn agents_api_v1_conversations_append() -> Case {
             Some("{\"object\":\"conversation.response\",\"conversation_id\":\"sample-text\",\"outputs\":[{\"object\":\"entry\",\"type\":\"message.output\",\"created_at\":\"2024-05-01T12:00:00Z\",\"completed_at\":\"2024-05-01T12:00:00Z\",\"agent_id\":\"sample-text\",\"model\":\"sample-text\",\"id\":\"sample-text\",\"role\":\"assistant\",\"content\":\"sample-text\"}],\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":7,\"total_tokens\":7,\"connector_tokens\":7,\"connectors\":{\"key\":7}},\"guardrails\":[{\"key\":{\"any\":\"value\"}}]}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .conversations()
@@ -990,7 +976,7 @@ fn agents_api_v1_conversations_append() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -1003,7 +989,7 @@ fn agents_api_v1_conversations_delete() -> Case {
             Some(("authorization", "Bearer test-api-key")), body : None, multipart_fields
             : None, status : 204u16, response : None, kind : Kind::Empty,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .conversations()
@@ -1014,7 +1000,7 @@ fn agents_api_v1_conversations_delete() -> Case {
                 let () = r;
                 Ok(serde_json::Value::Null)
             }
-        }),
+        })),
         stream: None,
     }
 }
@@ -1029,7 +1015,7 @@ fn agents_api_v1_conversations_history() -> Case {
             Some("{\"object\":\"conversation.history\",\"conversation_id\":\"sample-text\",\"entries\":[{\"object\":\"entry\",\"type\":\"message.input\",\"created_at\":\"2024-05-01T12:00:00Z\",\"completed_at\":\"2024-05-01T12:00:00Z\",\"id\":\"sample-text\",\"role\":\"assistant\",\"content\":\"sample-text\",\"prefix\":true}]}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .conversations()
@@ -1037,7 +1023,7 @@ fn agents_api_v1_conversations_history() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -1052,7 +1038,7 @@ fn agents_api_v1_conversations_messages() -> Case {
             Some("{\"object\":\"conversation.messages\",\"conversation_id\":\"sample-text\",\"messages\":[{\"object\":\"entry\",\"type\":\"message.input\",\"created_at\":\"2024-05-01T12:00:00Z\",\"completed_at\":\"2024-05-01T12:00:00Z\",\"id\":\"sample-text\",\"role\":\"assistant\",\"content\":\"sample-text\",\"prefix\":true}]}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .conversations()
@@ -1060,7 +1046,7 @@ fn agents_api_v1_conversations_messages() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -1076,7 +1062,7 @@ fn agents_api_v1_conversations_restart() -> Case {
             Some("{\"object\":\"conversation.response\",\"conversation_id\":\"sample-text\",\"outputs\":[{\"object\":\"entry\",\"type\":\"message.output\",\"created_at\":\"2024-05-01T12:00:00Z\",\"completed_at\":\"2024-05-01T12:00:00Z\",\"agent_id\":\"sample-text\",\"model\":\"sample-text\",\"id\":\"sample-text\",\"role\":\"assistant\",\"content\":\"sample-text\"}],\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":7,\"total_tokens\":7,\"connector_tokens\":7,\"connectors\":{\"key\":7}},\"guardrails\":[{\"key\":{\"any\":\"value\"}}]}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .conversations()
@@ -1091,7 +1077,7 @@ fn agents_api_v1_conversations_restart() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -1108,7 +1094,7 @@ fn agents_api_v1_agents_list() -> Case {
             Some("[{\"instructions\":\"sample-text\",\"tools\":[{\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}},\"type\":\"function\"}],\"completion_args\":{\"stop\":\"sample-text\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"random_seed\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}}}},\"tool_choice\":\"auto\",\"reasoning_effort\":\"none\"},\"guardrails\":[{\"block_on_error\":true,\"moderation_llm_v1\":{},\"moderation_llm_v2\":{}}],\"model\":\"sample-text\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"handoffs\":[\"sample-text\"],\"metadata\":{\"key\":{\"any\":\"value\"}},\"object\":\"agent\",\"id\":\"sample-text\",\"version\":7,\"versions\":[7],\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deployment_chat\":true,\"source\":\"sample-text\",\"version_message\":\"sample-text\"}]"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .agents()
@@ -1128,7 +1114,7 @@ fn agents_api_v1_agents_list() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -1144,7 +1130,7 @@ fn agents_api_v1_agents_create() -> Case {
             Some("{\"instructions\":\"sample-text\",\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}}}],\"completion_args\":{\"stop\":\"sample-text\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"random_seed\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"tool_choice\":\"auto\",\"reasoning_effort\":\"none\"},\"guardrails\":[{\"block_on_error\":true,\"moderation_llm_v1\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"},\"moderation_llm_v2\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"}}],\"model\":\"sample-text\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"handoffs\":[\"sample-text\"],\"metadata\":{\"key\":{\"any\":\"value\"}},\"object\":\"agent\",\"id\":\"sample-text\",\"version\":7,\"versions\":[7],\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deployment_chat\":true,\"source\":\"sample-text\",\"version_message\":\"sample-text\"}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .agents()
@@ -1158,7 +1144,7 @@ fn agents_api_v1_agents_create() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -1176,7 +1162,7 @@ fn agents_api_v1_agents_list_pages() -> Case {
             Some("{\"object\":\"list\",\"data\":[{\"instructions\":\"sample-text\",\"tools\":[{\"function\":{\"name\":\"sample-text\",\"parameters\":{}},\"type\":\"function\"}],\"completion_args\":{\"stop\":\"sample-text\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"random_seed\":7,\"prediction\":{\"type\":\"content\"},\"response_format\":{},\"tool_choice\":\"auto\",\"reasoning_effort\":\"none\"},\"guardrails\":[{}],\"model\":\"sample-text\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"handoffs\":[\"sample-text\"],\"metadata\":{\"key\":{\"any\":\"value\"}},\"object\":\"agent\",\"id\":\"sample-text\",\"version\":7,\"versions\":[7],\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deployment_chat\":true,\"source\":\"sample-text\",\"version_message\":\"sample-text\"}],\"next_page_token\":\"sample-text\"}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .agents()
@@ -1196,7 +1182,7 @@ fn agents_api_v1_agents_list_pages() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -1211,7 +1197,7 @@ fn agents_api_v1_agents_get() -> Case {
             Some("{\"instructions\":\"sample-text\",\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}}}],\"completion_args\":{\"stop\":\"sample-text\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"random_seed\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"tool_choice\":\"auto\",\"reasoning_effort\":\"none\"},\"guardrails\":[{\"block_on_error\":true,\"moderation_llm_v1\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"},\"moderation_llm_v2\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"}}],\"model\":\"sample-text\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"handoffs\":[\"sample-text\"],\"metadata\":{\"key\":{\"any\":\"value\"}},\"object\":\"agent\",\"id\":\"sample-text\",\"version\":7,\"versions\":[7],\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deployment_chat\":true,\"source\":\"sample-text\",\"version_message\":\"sample-text\"}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .agents()
@@ -1220,7 +1206,7 @@ fn agents_api_v1_agents_get() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -1233,7 +1219,7 @@ fn agents_api_v1_agents_delete() -> Case {
             Some(("authorization", "Bearer test-api-key")), body : None, multipart_fields
             : None, status : 204u16, response : None, kind : Kind::Empty,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .agents()
@@ -1244,7 +1230,7 @@ fn agents_api_v1_agents_delete() -> Case {
                 let () = r;
                 Ok(serde_json::Value::Null)
             }
-        }),
+        })),
         stream: None,
     }
 }
@@ -1260,7 +1246,7 @@ fn agents_api_v1_agents_update() -> Case {
             Some("{\"instructions\":\"sample-text\",\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}}}],\"completion_args\":{\"stop\":\"sample-text\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"random_seed\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"tool_choice\":\"auto\",\"reasoning_effort\":\"none\"},\"guardrails\":[{\"block_on_error\":true,\"moderation_llm_v1\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"},\"moderation_llm_v2\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"}}],\"model\":\"sample-text\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"handoffs\":[\"sample-text\"],\"metadata\":{\"key\":{\"any\":\"value\"}},\"object\":\"agent\",\"id\":\"sample-text\",\"version\":7,\"versions\":[7],\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deployment_chat\":true,\"source\":\"sample-text\",\"version_message\":\"sample-text\"}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .agents()
@@ -1275,7 +1261,7 @@ fn agents_api_v1_agents_update() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -1290,7 +1276,7 @@ fn agents_api_v1_agents_update_version() -> Case {
             Some("{\"instructions\":\"sample-text\",\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}}}],\"completion_args\":{\"stop\":\"sample-text\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"random_seed\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"tool_choice\":\"auto\",\"reasoning_effort\":\"none\"},\"guardrails\":[{\"block_on_error\":true,\"moderation_llm_v1\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"},\"moderation_llm_v2\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"}}],\"model\":\"sample-text\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"handoffs\":[\"sample-text\"],\"metadata\":{\"key\":{\"any\":\"value\"}},\"object\":\"agent\",\"id\":\"sample-text\",\"version\":7,\"versions\":[7],\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deployment_chat\":true,\"source\":\"sample-text\",\"version_message\":\"sample-text\"}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .agents()
@@ -1298,7 +1284,7 @@ fn agents_api_v1_agents_update_version() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -1313,7 +1299,7 @@ fn agents_api_v1_agents_list_versions() -> Case {
             Some("[{\"instructions\":\"sample-text\",\"tools\":[{\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}},\"type\":\"function\"}],\"completion_args\":{\"stop\":\"sample-text\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"random_seed\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}}}},\"tool_choice\":\"auto\",\"reasoning_effort\":\"none\"},\"guardrails\":[{\"block_on_error\":true,\"moderation_llm_v1\":{},\"moderation_llm_v2\":{}}],\"model\":\"sample-text\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"handoffs\":[\"sample-text\"],\"metadata\":{\"key\":{\"any\":\"value\"}},\"object\":\"agent\",\"id\":\"sample-text\",\"version\":7,\"versions\":[7],\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deployment_chat\":true,\"source\":\"sample-text\",\"version_message\":\"sample-text\"}]"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .agents()
@@ -1323,7 +1309,7 @@ fn agents_api_v1_agents_list_versions() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -1338,7 +1324,7 @@ fn agents_api_v1_agents_get_version() -> Case {
             Some("{\"instructions\":\"sample-text\",\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}}}],\"completion_args\":{\"stop\":\"sample-text\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"random_seed\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"tool_choice\":\"auto\",\"reasoning_effort\":\"none\"},\"guardrails\":[{\"block_on_error\":true,\"moderation_llm_v1\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"},\"moderation_llm_v2\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"}}],\"model\":\"sample-text\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"handoffs\":[\"sample-text\"],\"metadata\":{\"key\":{\"any\":\"value\"}},\"object\":\"agent\",\"id\":\"sample-text\",\"version\":7,\"versions\":[7],\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deployment_chat\":true,\"source\":\"sample-text\",\"version_message\":\"sample-text\"}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .agents()
@@ -1346,7 +1332,7 @@ fn agents_api_v1_agents_get_version() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -1361,7 +1347,7 @@ fn agents_api_v1_agents_list_version_aliases() -> Case {
             Some("[{\"alias\":\"sample-text\",\"version\":7,\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\"}]"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .agents()
@@ -1369,7 +1355,7 @@ fn agents_api_v1_agents_list_version_aliases() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -1385,7 +1371,7 @@ fn agents_api_v1_agents_create_or_update_alias() -> Case {
             Some("{\"alias\":\"sample-text\",\"version\":7,\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\"}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .agents()
@@ -1397,7 +1383,7 @@ fn agents_api_v1_agents_create_or_update_alias() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -1411,7 +1397,7 @@ fn agents_api_v1_agents_delete_alias() -> Case {
             None, multipart_fields : None, status : 204u16, response : None, kind :
             Kind::Empty,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .agents()
@@ -1425,7 +1411,7 @@ fn agents_api_v1_agents_delete_alias() -> Case {
                 let () = r;
                 Ok(serde_json::Value::Null)
             }
-        }),
+        })),
         stream: None,
     }
 }
@@ -1442,7 +1428,7 @@ fn files_api_routes_list_files() -> Case {
             Some("{\"data\":[{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"object\":\"sample-text\",\"bytes\":7,\"created_at\":7,\"filename\":\"sample-text\",\"purpose\":\"fine-tune\",\"sample_type\":\"pretrain\",\"num_lines\":7,\"mimetype\":\"sample-text\",\"source\":\"upload\",\"signature\":\"sample-text\",\"expires_at\":7,\"visibility\":\"workspace\"}],\"object\":\"sample-text\",\"total\":7}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .files()
                 .list()
@@ -1457,7 +1443,7 @@ fn files_api_routes_list_files() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -1472,7 +1458,7 @@ fn files_api_routes_upload_file() -> Case {
             Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"object\":\"sample-text\",\"bytes\":7,\"created_at\":7,\"filename\":\"sample-text\",\"purpose\":\"fine-tune\",\"sample_type\":\"pretrain\",\"num_lines\":7,\"mimetype\":\"sample-text\",\"source\":\"upload\",\"signature\":\"sample-text\",\"expires_at\":7,\"visibility\":\"workspace\"}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .files()
                 .upload(
@@ -1486,7 +1472,7 @@ fn files_api_routes_upload_file() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -1501,14 +1487,14 @@ fn files_api_routes_retrieve_file() -> Case {
             Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"object\":\"sample-text\",\"bytes\":7,\"created_at\":7,\"filename\":\"sample-text\",\"purpose\":\"fine-tune\",\"sample_type\":\"pretrain\",\"num_lines\":7,\"mimetype\":\"sample-text\",\"source\":\"upload\",\"signature\":\"sample-text\",\"expires_at\":7,\"visibility\":\"workspace\",\"deleted\":true}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .files()
                 .retrieve(j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""))
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -1523,14 +1509,14 @@ fn files_api_routes_delete_file() -> Case {
             Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"object\":\"sample-text\",\"deleted\":true}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .files()
                 .delete(j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""))
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -1544,14 +1530,14 @@ fn files_api_routes_download_file() -> Case {
             None, multipart_fields : None, status : 200u16, response :
             Some("binary-content"), kind : Kind::Binary,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .files()
                 .download(j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""))
                 .send()
                 .await?;
             binary(r).await
-        }),
+        })),
         stream: None,
     }
 }
@@ -1565,7 +1551,7 @@ fn files_api_routes_get_signed_url() -> Case {
             body : None, multipart_fields : None, status : 200u16, response :
             Some("{\"url\":\"sample-text\"}"), kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .files()
                 .get_signed_url(j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""))
@@ -1573,7 +1559,7 @@ fn files_api_routes_get_signed_url() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -1589,7 +1575,7 @@ fn jobs_api_routes_fine_tuning_update_fine_tuned_model() -> Case {
             Some("{\"id\":\"sample-text\",\"object\":\"model\",\"created\":7,\"owned_by\":\"sample-text\",\"workspace_id\":\"sample-text\",\"root\":\"sample-text\",\"root_version\":\"sample-text\",\"archived\":true,\"name\":\"sample-text\",\"description\":\"sample-text\",\"capabilities\":{\"completion_chat\":true,\"completion_fim\":true,\"function_calling\":true,\"fine_tuning\":true,\"classification\":true},\"max_context_length\":7,\"aliases\":[\"sample-text\"],\"job\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"model_type\":\"completion\"}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .models()
                 .update(
@@ -1601,7 +1587,7 @@ fn jobs_api_routes_fine_tuning_update_fine_tuned_model() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -1616,10 +1602,10 @@ fn jobs_api_routes_fine_tuning_archive_fine_tuned_model() -> Case {
             Some("{\"id\":\"sample-text\",\"object\":\"model\",\"archived\":true}"), kind
             : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c.models().archive(j::<String>("\"p-model-id\"")).send().await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -1634,10 +1620,10 @@ fn jobs_api_routes_fine_tuning_unarchive_fine_tuned_model() -> Case {
             Some("{\"id\":\"sample-text\",\"object\":\"model\",\"archived\":true}"), kind
             : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c.models().unarchive(j::<String>("\"p-model-id\"")).send().await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -1655,7 +1641,7 @@ fn jobs_api_routes_batch_get_batch_jobs() -> Case {
             Some("{\"data\":[{\"id\":\"sample-text\",\"object\":\"batch\",\"input_files\":[\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"],\"metadata\":{\"key\":{\"any\":\"value\"}},\"endpoint\":\"sample-text\",\"model\":\"sample-text\",\"agent_id\":\"sample-text\",\"output_file\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"error_file\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"errors\":[{\"message\":\"sample-text\"}],\"outputs\":[{\"key\":{\"any\":\"value\"}}],\"status\":\"QUEUED\",\"created_at\":7,\"total_requests\":7,\"completed_requests\":7,\"succeeded_requests\":7,\"failed_requests\":7,\"started_at\":7,\"completed_at\":7}],\"object\":\"list\",\"total\":7}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .batch()
                 .jobs()
@@ -1676,7 +1662,7 @@ fn jobs_api_routes_batch_get_batch_jobs() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -1692,7 +1678,7 @@ fn jobs_api_routes_batch_create_batch_job() -> Case {
             Some("{\"id\":\"sample-text\",\"object\":\"batch\",\"input_files\":[\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"],\"metadata\":{\"key\":{\"any\":\"value\"}},\"endpoint\":\"sample-text\",\"model\":\"sample-text\",\"agent_id\":\"sample-text\",\"output_file\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"error_file\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"errors\":[{\"message\":\"sample-text\",\"count\":7}],\"outputs\":[{\"key\":{\"any\":\"value\"}}],\"status\":\"QUEUED\",\"created_at\":7,\"total_requests\":7,\"completed_requests\":7,\"succeeded_requests\":7,\"failed_requests\":7,\"started_at\":7,\"completed_at\":7}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .batch()
                 .jobs()
@@ -1706,7 +1692,7 @@ fn jobs_api_routes_batch_create_batch_job() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -1722,7 +1708,7 @@ fn jobs_api_routes_batch_get_batch_job() -> Case {
             Some("{\"id\":\"sample-text\",\"object\":\"batch\",\"input_files\":[\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"],\"metadata\":{\"key\":{\"any\":\"value\"}},\"endpoint\":\"sample-text\",\"model\":\"sample-text\",\"agent_id\":\"sample-text\",\"output_file\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"error_file\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"errors\":[{\"message\":\"sample-text\",\"count\":7}],\"outputs\":[{\"key\":{\"any\":\"value\"}}],\"status\":\"QUEUED\",\"created_at\":7,\"total_requests\":7,\"completed_requests\":7,\"succeeded_requests\":7,\"failed_requests\":7,\"started_at\":7,\"completed_at\":7}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .batch()
                 .jobs()
@@ -1731,7 +1717,7 @@ fn jobs_api_routes_batch_get_batch_job() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -1746,7 +1732,7 @@ fn jobs_api_routes_batch_delete_batch_job() -> Case {
             Some("{\"id\":\"sample-text\",\"object\":\"batch\",\"deleted\":true}"), kind
             : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .batch()
                 .jobs()
@@ -1754,7 +1740,7 @@ fn jobs_api_routes_batch_delete_batch_job() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -1769,7 +1755,7 @@ fn jobs_api_routes_batch_cancel_batch_job() -> Case {
             Some("{\"id\":\"sample-text\",\"object\":\"batch\",\"input_files\":[\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"],\"metadata\":{\"key\":{\"any\":\"value\"}},\"endpoint\":\"sample-text\",\"model\":\"sample-text\",\"agent_id\":\"sample-text\",\"output_file\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"error_file\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"errors\":[{\"message\":\"sample-text\",\"count\":7}],\"outputs\":[{\"key\":{\"any\":\"value\"}}],\"status\":\"QUEUED\",\"created_at\":7,\"total_requests\":7,\"completed_requests\":7,\"succeeded_requests\":7,\"failed_requests\":7,\"started_at\":7,\"completed_at\":7}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .batch()
                 .jobs()
@@ -1777,7 +1763,7 @@ fn jobs_api_routes_batch_cancel_batch_job() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -1793,7 +1779,7 @@ fn chat_completion_v1_chat_completions_post() -> Case {
             Some("{\"id\":\"sample-text\",\"object\":\"sample-text\",\"model\":\"sample-text\",\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":7,\"total_tokens\":7,\"prompt_audio_seconds\":7,\"service_tier\":\"sample-text\"},\"created\":7,\"choices\":[{\"index\":7,\"message\":{\"role\":\"assistant\",\"content\":\"sample-text\",\"tool_calls\":[{\"function\":{\"name\":\"sample-text\",\"arguments\":\"sample-text\"}}],\"prefix\":true},\"messages\":[{}],\"finish_reason\":\"stop\"}]}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .chat()
                 .complete(
@@ -1806,7 +1792,7 @@ fn chat_completion_v1_chat_completions_post() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -1822,20 +1808,7 @@ fn chat_completion_v1_chat_completions_post_2() -> Case {
             Some("{\"id\":\"sample-text\",\"object\":\"sample-text\",\"created\":7,\"model\":\"sample-text\",\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":7,\"total_tokens\":7,\"prompt_audio_seconds\":7,\"service_tier\":\"sample-text\"},\"choices\":[{\"index\":7,\"delta\":{\"role\":\"sample-text\",\"content\":\"sample-text\",\"tool_calls\":[{\"function\":{\"name\":\"sample-text\",\"arguments\":\"sample-text\"}}],\"tool_call_id\":\"sample-text\",\"index\":7,\"metadata\":{\"key\":{\"any\":\"value\"}}},\"finish_reason\":\"stop\"}]}"),
             kind : Kind::Sse,
         },
-        call: |c| Box::pin(async move {
-            let r = c
-                .chat()
-                .stream(
-                    j::<
-                        ChatCompletionRequest,
-                    >(
-                        "{\"model\":\"sample-text\",\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"stream\":false,\"stop\":\"sample-text\",\"random_seed\":7,\"metadata\":{\"key\":{\"any\":\"value\"}},\"messages\":[{\"role\":\"system\",\"content\":\"sample-text\"}],\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}}}],\"tool_choice\":\"auto\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"n\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"parallel_tool_calls\":true,\"reasoning_effort\":\"none\",\"prompt_mode\":\"reasoning\",\"guardrails\":[{\"block_on_error\":true,\"moderation_llm_v1\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"},\"moderation_llm_v2\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"}}],\"prompt_cache_key\":\"sample-text\",\"service_tier\":\"auto\",\"safe_prompt\":true}",
-                    ),
-                )
-                .send()
-                .await?;
-            first_event(r).await
-        }),
+        call: None,
         stream: Some(|c| Box::pin(async move {
             let r = c
                 .chat()
@@ -1864,7 +1837,7 @@ fn fim_completion_v1_fim_completions_post() -> Case {
             Some("{\"id\":\"sample-text\",\"object\":\"sample-text\",\"model\":\"sample-text\",\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":7,\"total_tokens\":7,\"prompt_audio_seconds\":7,\"service_tier\":\"sample-text\"},\"created\":7,\"choices\":[{\"index\":7,\"message\":{\"role\":\"assistant\",\"content\":\"sample-text\",\"tool_calls\":[{\"function\":{\"name\":\"sample-text\",\"arguments\":\"sample-text\"}}],\"prefix\":true},\"messages\":[{}],\"finish_reason\":\"stop\"}]}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .fim()
                 .complete(
@@ -1877,7 +1850,7 @@ fn fim_completion_v1_fim_completions_post() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -1893,20 +1866,7 @@ fn fim_completion_v1_fim_completions_post_2() -> Case {
             Some("{\"id\":\"sample-text\",\"object\":\"sample-text\",\"created\":7,\"model\":\"sample-text\",\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":7,\"total_tokens\":7,\"prompt_audio_seconds\":7,\"service_tier\":\"sample-text\"},\"choices\":[{\"index\":7,\"delta\":{\"role\":\"sample-text\",\"content\":\"sample-text\",\"tool_calls\":[{\"function\":{\"name\":\"sample-text\",\"arguments\":\"sample-text\"}}],\"tool_call_id\":\"sample-text\",\"index\":7,\"metadata\":{\"key\":{\"any\":\"value\"}}},\"finish_reason\":\"stop\"}]}"),
             kind : Kind::Sse,
         },
-        call: |c| Box::pin(async move {
-            let r = c
-                .fim()
-                .stream(
-                    j::<
-                        FIMCompletionRequest,
-                    >(
-                        "{\"model\":\"sample-text\",\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"stream\":false,\"stop\":\"sample-text\",\"random_seed\":7,\"metadata\":{\"key\":{\"any\":\"value\"}},\"prompt\":\"sample-text\",\"suffix\":\"sample-text\",\"min_tokens\":7,\"prompt_cache_key\":\"sample-text\"}",
-                    ),
-                )
-                .send()
-                .await?;
-            first_event(r).await
-        }),
+        call: None,
         stream: Some(|c| Box::pin(async move {
             let r = c
                 .fim()
@@ -1935,7 +1895,7 @@ fn agents_completion_v1_agents_completions_post() -> Case {
             Some("{\"id\":\"sample-text\",\"object\":\"sample-text\",\"model\":\"sample-text\",\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":7,\"total_tokens\":7,\"prompt_audio_seconds\":7,\"service_tier\":\"sample-text\"},\"created\":7,\"choices\":[{\"index\":7,\"message\":{\"role\":\"assistant\",\"content\":\"sample-text\",\"tool_calls\":[{\"function\":{\"name\":\"sample-text\",\"arguments\":\"sample-text\"}}],\"prefix\":true},\"messages\":[{}],\"finish_reason\":\"stop\"}]}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .agents()
                 .complete(
@@ -1948,7 +1908,7 @@ fn agents_completion_v1_agents_completions_post() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -1964,20 +1924,7 @@ fn agents_completion_v1_agents_completions_post_2() -> Case {
             Some("{\"id\":\"sample-text\",\"object\":\"sample-text\",\"created\":7,\"model\":\"sample-text\",\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":7,\"total_tokens\":7,\"prompt_audio_seconds\":7,\"service_tier\":\"sample-text\"},\"choices\":[{\"index\":7,\"delta\":{\"role\":\"sample-text\",\"content\":\"sample-text\",\"tool_calls\":[{\"function\":{\"name\":\"sample-text\",\"arguments\":\"sample-text\"}}],\"tool_call_id\":\"sample-text\",\"index\":7,\"metadata\":{\"key\":{\"any\":\"value\"}}},\"finish_reason\":\"stop\"}]}"),
             kind : Kind::Sse,
         },
-        call: |c| Box::pin(async move {
-            let r = c
-                .agents()
-                .stream(
-                    j::<
-                        AgentsCompletionRequest,
-                    >(
-                        "{\"max_tokens\":7,\"stream\":false,\"stop\":\"sample-text\",\"random_seed\":7,\"metadata\":{\"key\":{\"any\":\"value\"}},\"messages\":[{\"role\":\"system\",\"content\":\"sample-text\"}],\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}}}],\"tool_choice\":\"auto\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"n\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"parallel_tool_calls\":true,\"reasoning_effort\":\"none\",\"prompt_mode\":\"reasoning\",\"guardrails\":[{\"block_on_error\":true,\"moderation_llm_v1\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"},\"moderation_llm_v2\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"}}],\"prompt_cache_key\":\"sample-text\",\"service_tier\":\"auto\",\"agent_id\":\"sample-text\"}",
-                    ),
-                )
-                .send()
-                .await?;
-            first_event(r).await
-        }),
+        call: None,
         stream: Some(|c| Box::pin(async move {
             let r = c
                 .agents()
@@ -2006,7 +1953,7 @@ fn embeddings_v1_embeddings_post() -> Case {
             Some("{\"id\":\"sample-text\",\"object\":\"sample-text\",\"model\":\"sample-text\",\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":7,\"total_tokens\":7,\"prompt_audio_seconds\":7,\"service_tier\":\"sample-text\"},\"data\":[{\"object\":\"sample-text\",\"embedding\":[0.5],\"index\":7}]}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .embeddings()
                 .create(
@@ -2019,7 +1966,7 @@ fn embeddings_v1_embeddings_post() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -2035,7 +1982,7 @@ fn moderations_v1_moderations_post() -> Case {
             Some("{\"id\":\"sample-text\",\"model\":\"sample-text\",\"results\":[{\"categories\":{\"key\":true},\"category_scores\":{\"key\":0.5}}]}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .classifiers()
                 .moderate(
@@ -2048,7 +1995,7 @@ fn moderations_v1_moderations_post() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -2064,7 +2011,7 @@ fn chat_moderations_v1_chat_moderations_post() -> Case {
             Some("{\"id\":\"sample-text\",\"model\":\"sample-text\",\"results\":[{\"categories\":{\"key\":true},\"category_scores\":{\"key\":0.5}}]}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .classifiers()
                 .moderate_chat(
@@ -2077,7 +2024,7 @@ fn chat_moderations_v1_chat_moderations_post() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -2092,7 +2039,7 @@ fn ocr_v1_ocr_post() -> Case {
             Some("{\"pages\":[{\"index\":7,\"markdown\":\"sample-text\",\"images\":[{\"id\":\"sample-text\",\"top_left_x\":7,\"top_left_y\":7,\"bottom_right_x\":7,\"bottom_right_y\":7}],\"tables\":[{\"id\":\"sample-text\",\"content\":\"sample-text\",\"format\":\"markdown\"}],\"hyperlinks\":[\"sample-text\"],\"header\":\"sample-text\",\"footer\":\"sample-text\",\"dimensions\":{\"dpi\":7,\"height\":7,\"width\":7},\"confidence_scores\":{\"word_confidence_scores\":[{\"text\":\"sample-text\",\"confidence\":0.5,\"start_index\":7}],\"average_page_confidence_score\":0.5,\"minimum_page_confidence_score\":0.5},\"blocks\":[{\"top_left_x\":7,\"top_left_y\":7,\"bottom_right_x\":7,\"bottom_right_y\":7,\"content\":\"sample-text\",\"type\":\"text\"}]}],\"model\":\"sample-text\",\"document_annotation\":\"sample-text\",\"usage_info\":{\"pages_processed\":7,\"doc_size_bytes\":7}}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .ocr()
                 .process(
@@ -2105,7 +2052,7 @@ fn ocr_v1_ocr_post() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -2121,7 +2068,7 @@ fn classifications_v1_classifications_post() -> Case {
             Some("{\"id\":\"sample-text\",\"model\":\"sample-text\",\"results\":[{\"key\":{\"scores\":{\"key\":0.5}}}]}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .classifiers()
                 .classify(
@@ -2134,7 +2081,7 @@ fn classifications_v1_classifications_post() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -2150,7 +2097,7 @@ fn chat_classifications_v1_chat_classifications_post() -> Case {
             Some("{\"id\":\"sample-text\",\"model\":\"sample-text\",\"results\":[{\"key\":{\"scores\":{\"key\":0.5}}}]}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .classifiers()
                 .classify_chat(
@@ -2163,7 +2110,7 @@ fn chat_classifications_v1_chat_classifications_post() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -2178,7 +2125,7 @@ fn audio_api_v1_transcriptions_post() -> Case {
             Some("{\"model\":\"sample-text\",\"text\":\"sample-text\",\"language\":\"sample-text\",\"segments\":[{\"type\":\"transcription_segment\",\"text\":\"sample-text\",\"start\":0.5,\"end\":0.5,\"score\":0.5,\"speaker_id\":\"sample-text\"}],\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":7,\"total_tokens\":7,\"prompt_audio_seconds\":7,\"service_tier\":\"sample-text\"}}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .audio()
                 .transcriptions()
@@ -2194,7 +2141,7 @@ fn audio_api_v1_transcriptions_post() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -2210,7 +2157,7 @@ fn libraries_list_v1() -> Case {
             Some("{\"pagination\":{\"total_items\":7,\"total_pages\":7,\"current_page\":7,\"page_size\":7,\"has_more\":true},\"data\":[{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"owner_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"owner_type\":\"sample-text\",\"total_size\":7,\"nb_documents\":7,\"chunk_size\":7,\"emoji\":\"sample-text\",\"description\":\"sample-text\",\"generated_description\":\"sample-text\",\"explicit_user_members_count\":7,\"explicit_workspace_members_count\":7,\"org_sharing_role\":\"sample-text\",\"generated_name\":\"sample-text\"}],\"next_page_token\":\"sample-text\"}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .libraries()
@@ -2223,7 +2170,7 @@ fn libraries_list_v1() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -2239,7 +2186,7 @@ fn libraries_create_v1() -> Case {
             Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"owner_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"owner_type\":\"sample-text\",\"total_size\":7,\"nb_documents\":7,\"chunk_size\":7,\"emoji\":\"sample-text\",\"description\":\"sample-text\",\"generated_description\":\"sample-text\",\"explicit_user_members_count\":7,\"explicit_workspace_members_count\":7,\"org_sharing_role\":\"sample-text\",\"generated_name\":\"sample-text\"}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .libraries()
@@ -2253,7 +2200,7 @@ fn libraries_create_v1() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -2268,7 +2215,7 @@ fn libraries_get_v1() -> Case {
             Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"owner_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"owner_type\":\"sample-text\",\"total_size\":7,\"nb_documents\":7,\"chunk_size\":7,\"emoji\":\"sample-text\",\"description\":\"sample-text\",\"generated_description\":\"sample-text\",\"explicit_user_members_count\":7,\"explicit_workspace_members_count\":7,\"org_sharing_role\":\"sample-text\",\"generated_name\":\"sample-text\"}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .libraries()
@@ -2276,7 +2223,7 @@ fn libraries_get_v1() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -2292,7 +2239,7 @@ fn libraries_update_v1() -> Case {
             Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"owner_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"owner_type\":\"sample-text\",\"total_size\":7,\"nb_documents\":7,\"chunk_size\":7,\"emoji\":\"sample-text\",\"description\":\"sample-text\",\"generated_description\":\"sample-text\",\"explicit_user_members_count\":7,\"explicit_workspace_members_count\":7,\"org_sharing_role\":\"sample-text\",\"generated_name\":\"sample-text\"}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .libraries()
@@ -2305,7 +2252,7 @@ fn libraries_update_v1() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -2320,7 +2267,7 @@ fn libraries_delete_v1() -> Case {
             Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"owner_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"owner_type\":\"sample-text\",\"total_size\":7,\"nb_documents\":7,\"chunk_size\":7,\"emoji\":\"sample-text\",\"description\":\"sample-text\",\"generated_description\":\"sample-text\",\"explicit_user_members_count\":7,\"explicit_workspace_members_count\":7,\"org_sharing_role\":\"sample-text\",\"generated_name\":\"sample-text\"}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .libraries()
@@ -2328,7 +2275,7 @@ fn libraries_delete_v1() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -2344,7 +2291,7 @@ fn libraries_patch_v1() -> Case {
             Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"owner_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"owner_type\":\"sample-text\",\"total_size\":7,\"nb_documents\":7,\"chunk_size\":7,\"emoji\":\"sample-text\",\"description\":\"sample-text\",\"generated_description\":\"sample-text\",\"explicit_user_members_count\":7,\"explicit_workspace_members_count\":7,\"org_sharing_role\":\"sample-text\",\"generated_name\":\"sample-text\"}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .libraries()
@@ -2357,7 +2304,7 @@ fn libraries_patch_v1() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -2375,7 +2322,7 @@ fn libraries_documents_list_v1() -> Case {
             Some("{\"pagination\":{\"total_items\":7,\"total_pages\":7,\"current_page\":7,\"page_size\":7,\"has_more\":true},\"data\":[{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"library_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"hash\":\"sample-text\",\"mime_type\":\"sample-text\",\"extension\":\"sample-text\",\"size\":7,\"name\":\"sample-text\",\"summary\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"last_processed_at\":\"2024-05-01T12:00:00Z\",\"number_of_pages\":7,\"process_status\":\"self_managed\",\"uploaded_by_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"uploaded_by_type\":\"sample-text\",\"tokens_processing_main_content\":7,\"tokens_processing_summary\":7,\"url\":\"sample-text\",\"attributes\":{\"key\":{\"any\":\"value\"}},\"expires_at\":\"2024-05-01T12:00:00Z\",\"processing_status\":\"sample-text\",\"tokens_processing_total\":7}]}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .libraries()
@@ -2390,7 +2337,7 @@ fn libraries_documents_list_v1() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -2405,7 +2352,7 @@ fn libraries_documents_upload_v1() -> Case {
             Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"library_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"hash\":\"sample-text\",\"mime_type\":\"sample-text\",\"extension\":\"sample-text\",\"size\":7,\"name\":\"sample-text\",\"summary\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"last_processed_at\":\"2024-05-01T12:00:00Z\",\"number_of_pages\":7,\"process_status\":\"self_managed\",\"uploaded_by_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"uploaded_by_type\":\"sample-text\",\"tokens_processing_main_content\":7,\"tokens_processing_summary\":7,\"url\":\"sample-text\",\"attributes\":{\"key\":{\"any\":\"value\"}},\"expires_at\":\"2024-05-01T12:00:00Z\",\"processing_status\":\"sample-text\",\"tokens_processing_total\":7}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .libraries()
@@ -2422,7 +2369,7 @@ fn libraries_documents_upload_v1() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -2438,7 +2385,7 @@ fn libraries_documents_get_v1() -> Case {
             Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"library_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"hash\":\"sample-text\",\"mime_type\":\"sample-text\",\"extension\":\"sample-text\",\"size\":7,\"name\":\"sample-text\",\"summary\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"last_processed_at\":\"2024-05-01T12:00:00Z\",\"number_of_pages\":7,\"process_status\":\"self_managed\",\"uploaded_by_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"uploaded_by_type\":\"sample-text\",\"tokens_processing_main_content\":7,\"tokens_processing_summary\":7,\"url\":\"sample-text\",\"attributes\":{\"key\":{\"any\":\"value\"}},\"expires_at\":\"2024-05-01T12:00:00Z\",\"processing_status\":\"sample-text\",\"tokens_processing_total\":7}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .libraries()
@@ -2450,7 +2397,7 @@ fn libraries_documents_get_v1() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -2467,7 +2414,7 @@ fn libraries_documents_update_v1() -> Case {
             Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"library_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"hash\":\"sample-text\",\"mime_type\":\"sample-text\",\"extension\":\"sample-text\",\"size\":7,\"name\":\"sample-text\",\"summary\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"last_processed_at\":\"2024-05-01T12:00:00Z\",\"number_of_pages\":7,\"process_status\":\"self_managed\",\"uploaded_by_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"uploaded_by_type\":\"sample-text\",\"tokens_processing_main_content\":7,\"tokens_processing_summary\":7,\"url\":\"sample-text\",\"attributes\":{\"key\":{\"any\":\"value\"}},\"expires_at\":\"2024-05-01T12:00:00Z\",\"processing_status\":\"sample-text\",\"tokens_processing_total\":7}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .libraries()
@@ -2484,7 +2431,7 @@ fn libraries_documents_update_v1() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -2498,7 +2445,7 @@ fn libraries_documents_delete_v1() -> Case {
             "Bearer test-api-key")), body : None, multipart_fields : None, status :
             204u16, response : None, kind : Kind::Empty,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .libraries()
@@ -2513,7 +2460,7 @@ fn libraries_documents_delete_v1() -> Case {
                 let () = r;
                 Ok(serde_json::Value::Null)
             }
-        }),
+        })),
         stream: None,
     }
 }
@@ -2530,7 +2477,7 @@ fn libraries_documents_patch_v1() -> Case {
             Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"library_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"hash\":\"sample-text\",\"mime_type\":\"sample-text\",\"extension\":\"sample-text\",\"size\":7,\"name\":\"sample-text\",\"summary\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"last_processed_at\":\"2024-05-01T12:00:00Z\",\"number_of_pages\":7,\"process_status\":\"self_managed\",\"uploaded_by_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"uploaded_by_type\":\"sample-text\",\"tokens_processing_main_content\":7,\"tokens_processing_summary\":7,\"url\":\"sample-text\",\"attributes\":{\"key\":{\"any\":\"value\"}},\"expires_at\":\"2024-05-01T12:00:00Z\",\"processing_status\":\"sample-text\",\"tokens_processing_total\":7}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .libraries()
@@ -2547,7 +2494,7 @@ fn libraries_documents_patch_v1() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -2562,7 +2509,7 @@ fn libraries_documents_get_text_content_v1() -> Case {
             : None, status : 200u16, response : Some("{\"text\":\"sample-text\"}"), kind
             : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .libraries()
@@ -2576,7 +2523,7 @@ fn libraries_documents_get_text_content_v1() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -2592,7 +2539,7 @@ fn libraries_documents_get_status_v1() -> Case {
             Some("{\"document_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"process_status\":\"self_managed\",\"processing_status\":\"sample-text\"}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .libraries()
@@ -2604,7 +2551,7 @@ fn libraries_documents_get_status_v1() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -2618,7 +2565,7 @@ fn libraries_documents_get_signed_url_v1() -> Case {
             "Bearer test-api-key")), body : None, multipart_fields : None, status :
             200u16, response : Some("\"sample-text\""), kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .libraries()
@@ -2630,7 +2577,7 @@ fn libraries_documents_get_signed_url_v1() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -2645,7 +2592,7 @@ fn libraries_documents_get_extracted_text_signed_url_v1() -> Case {
             "Bearer test-api-key")), body : None, multipart_fields : None, status :
             200u16, response : Some("\"sample-text\""), kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .libraries()
@@ -2657,7 +2604,7 @@ fn libraries_documents_get_extracted_text_signed_url_v1() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -2671,7 +2618,7 @@ fn libraries_documents_reprocess_v1() -> Case {
             "Bearer test-api-key")), body : None, multipart_fields : None, status :
             204u16, response : None, kind : Kind::Empty,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .libraries()
@@ -2686,7 +2633,7 @@ fn libraries_documents_reprocess_v1() -> Case {
                 let () = r;
                 Ok(serde_json::Value::Null)
             }
-        }),
+        })),
         stream: None,
     }
 }
@@ -2701,7 +2648,7 @@ fn libraries_share_list_v1() -> Case {
             Some("{\"data\":[{\"library_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"user_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"org_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"role\":\"sample-text\",\"share_with_type\":\"sample-text\",\"share_with_uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}]}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .libraries()
@@ -2710,7 +2657,7 @@ fn libraries_share_list_v1() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -2726,7 +2673,7 @@ fn libraries_share_create_v1() -> Case {
             Some("{\"library_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"user_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"org_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"role\":\"sample-text\",\"share_with_type\":\"sample-text\",\"share_with_uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .libraries()
@@ -2742,7 +2689,7 @@ fn libraries_share_create_v1() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -2758,7 +2705,7 @@ fn libraries_share_delete_v1() -> Case {
             Some("{\"library_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"user_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"org_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"role\":\"sample-text\",\"share_with_type\":\"sample-text\",\"share_with_uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .libraries()
@@ -2774,7 +2721,7 @@ fn libraries_share_delete_v1() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -2792,7 +2739,7 @@ fn get_chat_completion_events_v1_observability_chat_completion_events_search_pos
             Some("{\"completion_events\":{\"results\":[{\"event_id\":\"sample-text\",\"correlation_id\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"extra_fields\":{\"key\":true},\"nb_input_tokens\":7,\"nb_output_tokens\":7}],\"next\":\"sample-text\",\"cursor\":\"sample-text\"}}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .observability()
@@ -2809,7 +2756,7 @@ fn get_chat_completion_events_v1_observability_chat_completion_events_search_pos
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -2826,7 +2773,7 @@ fn get_chat_completion_event_ids_v1_observability_chat_completion_events_search_
             multipart_fields : None, status : 200u16, response :
             Some("{\"completion_event_ids\":[\"sample-text\"]}"), kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .observability()
@@ -2841,7 +2788,7 @@ fn get_chat_completion_event_ids_v1_observability_chat_completion_events_search_
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -2859,7 +2806,7 @@ fn get_chat_completion_event_v1_observability_chat_completion_events_event_id_ge
             Some("{\"event_id\":\"sample-text\",\"correlation_id\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"extra_fields\":{\"key\":true},\"nb_input_tokens\":7,\"nb_output_tokens\":7,\"enabled_tools\":[{\"key\":{\"any\":\"value\"}}],\"request_messages\":[{\"key\":{\"any\":\"value\"}}],\"response_messages\":[{\"key\":{\"any\":\"value\"}}],\"nb_messages\":7,\"chat_transcription_events\":[{\"audio_url\":\"sample-text\",\"model\":\"sample-text\",\"response_message\":{\"key\":{\"any\":\"value\"}}}]}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .observability()
@@ -2868,7 +2815,7 @@ fn get_chat_completion_event_v1_observability_chat_completion_events_event_id_ge
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -2886,7 +2833,7 @@ fn get_similar_chat_completion_events_v1_observability_chat_completion_events_ev
             Some("{\"completion_events\":{\"results\":[{\"event_id\":\"sample-text\",\"correlation_id\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"extra_fields\":{\"key\":true},\"nb_input_tokens\":7,\"nb_output_tokens\":7}],\"next\":\"sample-text\",\"cursor\":\"sample-text\"}}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .observability()
@@ -2897,7 +2844,7 @@ fn get_similar_chat_completion_events_v1_observability_chat_completion_events_ev
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -2913,7 +2860,7 @@ fn get_chat_completion_fields_v1_observability_chat_completion_fields_get() -> C
             Some("{\"field_definitions\":[{\"name\":\"sample-text\",\"label\":\"sample-text\",\"type\":\"ENUM\",\"group\":\"sample-text\",\"supported_operators\":[\"lt\"]}],\"field_groups\":[{\"name\":\"sample-text\",\"label\":\"sample-text\"}]}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .observability()
@@ -2923,7 +2870,7 @@ fn get_chat_completion_fields_v1_observability_chat_completion_fields_get() -> C
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -2939,7 +2886,7 @@ fn get_chat_completion_field_options_v1_observability_chat_completion_fields_fie
             "Bearer test-api-key")), body : None, multipart_fields : None, status :
             200u16, response : Some("{\"options\":[true]}"), kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .observability()
@@ -2952,7 +2899,7 @@ fn get_chat_completion_field_options_v1_observability_chat_completion_fields_fie
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -2971,7 +2918,7 @@ fn get_chat_completion_field_options_counts_v1_observability_chat_completion_fie
             Some("{\"counts\":[{\"value\":\"sample-text\",\"count\":7}]}"), kind :
             Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .observability()
@@ -2988,7 +2935,7 @@ fn get_chat_completion_field_options_counts_v1_observability_chat_completion_fie
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -3006,7 +2953,7 @@ fn judge_chat_completion_event_v1_observability_chat_completion_events_event_id_
             multipart_fields : None, status : 200u16, response :
             Some("{\"analysis\":\"sample-text\",\"answer\":0.5}"), kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .observability()
@@ -3022,7 +2969,7 @@ fn judge_chat_completion_event_v1_observability_chat_completion_events_event_id_
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -3039,7 +2986,7 @@ fn get_judges_v1_observability_judges_get() -> Case {
             Some("{\"judges\":{\"results\":[{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"owner_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"model_name\":\"sample-text\",\"output\":{\"type\":\"CLASSIFICATION\",\"options\":[{\"value\":\"sample-text\",\"description\":\"sample-text\"}]},\"instructions\":\"sample-text\",\"tools\":[\"sample-text\"],\"up_revision\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"down_revision\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"base_revision\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}],\"count\":7,\"next\":\"sample-text\",\"previous\":\"sample-text\"}}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .observability()
@@ -3053,7 +3000,7 @@ fn get_judges_v1_observability_judges_get() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -3069,7 +3016,7 @@ fn create_judge_v1_observability_judges_post() -> Case {
             Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"owner_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"model_name\":\"sample-text\",\"output\":{\"type\":\"CLASSIFICATION\",\"options\":[{\"value\":\"sample-text\",\"description\":\"sample-text\"}]},\"instructions\":\"sample-text\",\"tools\":[\"sample-text\"],\"up_revision\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"down_revision\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"base_revision\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .observability()
@@ -3084,7 +3031,7 @@ fn create_judge_v1_observability_judges_post() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -3100,7 +3047,7 @@ fn get_judge_by_id_v1_observability_judges_judge_id_get() -> Case {
             Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"owner_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"model_name\":\"sample-text\",\"output\":{\"type\":\"CLASSIFICATION\",\"options\":[{\"value\":\"sample-text\",\"description\":\"sample-text\"}]},\"instructions\":\"sample-text\",\"tools\":[\"sample-text\"],\"up_revision\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"down_revision\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"base_revision\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .observability()
@@ -3109,7 +3056,7 @@ fn get_judge_by_id_v1_observability_judges_judge_id_get() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -3125,7 +3072,7 @@ fn update_judge_v1_observability_judges_judge_id_put() -> Case {
             multipart_fields : None, status : 204u16, response : None, kind :
             Kind::Empty,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .observability()
@@ -3144,7 +3091,7 @@ fn update_judge_v1_observability_judges_judge_id_put() -> Case {
                 let () = r;
                 Ok(serde_json::Value::Null)
             }
-        }),
+        })),
         stream: None,
     }
 }
@@ -3159,7 +3106,7 @@ fn delete_judge_v1_observability_judges_judge_id_delete() -> Case {
             body : None, multipart_fields : None, status : 204u16, response : None, kind
             : Kind::Empty,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .observability()
@@ -3171,7 +3118,7 @@ fn delete_judge_v1_observability_judges_judge_id_delete() -> Case {
                 let () = r;
                 Ok(serde_json::Value::Null)
             }
-        }),
+        })),
         stream: None,
     }
 }
@@ -3189,7 +3136,7 @@ fn judge_conversation_v1_observability_judges_judge_id_live_judging_post() -> Ca
             multipart_fields : None, status : 200u16, response :
             Some("{\"analysis\":\"sample-text\",\"answer\":0.5}"), kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .observability()
@@ -3205,7 +3152,7 @@ fn judge_conversation_v1_observability_judges_judge_id_live_judging_post() -> Ca
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -3221,7 +3168,7 @@ fn get_campaigns_v1_observability_campaigns_get() -> Case {
             Some("{\"campaigns\":{\"results\":[{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"name\":\"sample-text\",\"owner_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"description\":\"sample-text\",\"max_nb_events\":7,\"search_params\":{\"filters\":{\"field\":\"sample-text\",\"op\":\"lt\",\"value\":{\"any\":\"value\"}}},\"judge\":{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"owner_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"model_name\":\"sample-text\",\"output\":{\"type\":\"CLASSIFICATION\",\"options\":[]},\"instructions\":\"sample-text\",\"tools\":[\"sample-text\"]}}],\"count\":7,\"next\":\"sample-text\",\"previous\":\"sample-text\"}}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .observability()
@@ -3233,7 +3180,7 @@ fn get_campaigns_v1_observability_campaigns_get() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -3249,7 +3196,7 @@ fn create_campaign_v1_observability_campaigns_post() -> Case {
             Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"name\":\"sample-text\",\"owner_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"description\":\"sample-text\",\"max_nb_events\":7,\"search_params\":{\"filters\":{\"field\":\"sample-text\",\"op\":\"lt\",\"value\":{\"any\":\"value\"}}},\"judge\":{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"owner_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"model_name\":\"sample-text\",\"output\":{\"type\":\"CLASSIFICATION\",\"options\":[{\"value\":\"sample-text\",\"description\":\"sample-text\"}]},\"instructions\":\"sample-text\",\"tools\":[\"sample-text\"],\"up_revision\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"down_revision\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"base_revision\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .observability()
@@ -3264,7 +3211,7 @@ fn create_campaign_v1_observability_campaigns_post() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -3280,7 +3227,7 @@ fn get_campaign_by_id_v1_observability_campaigns_campaign_id_get() -> Case {
             Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"name\":\"sample-text\",\"owner_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"description\":\"sample-text\",\"max_nb_events\":7,\"search_params\":{\"filters\":{\"field\":\"sample-text\",\"op\":\"lt\",\"value\":{\"any\":\"value\"}}},\"judge\":{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"owner_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"model_name\":\"sample-text\",\"output\":{\"type\":\"CLASSIFICATION\",\"options\":[{\"value\":\"sample-text\",\"description\":\"sample-text\"}]},\"instructions\":\"sample-text\",\"tools\":[\"sample-text\"],\"up_revision\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"down_revision\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"base_revision\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .observability()
@@ -3289,7 +3236,7 @@ fn get_campaign_by_id_v1_observability_campaigns_campaign_id_get() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -3304,7 +3251,7 @@ fn delete_campaign_v1_observability_campaigns_campaign_id_delete() -> Case {
             body : None, multipart_fields : None, status : 204u16, response : None, kind
             : Kind::Empty,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .observability()
@@ -3316,7 +3263,7 @@ fn delete_campaign_v1_observability_campaigns_campaign_id_delete() -> Case {
                 let () = r;
                 Ok(serde_json::Value::Null)
             }
-        }),
+        })),
         stream: None,
     }
 }
@@ -3332,7 +3279,7 @@ fn get_campaign_status_by_id_v1_observability_campaigns_campaign_id_status_get()
             "Bearer test-api-key")), body : None, multipart_fields : None, status :
             200u16, response : Some("{\"status\":\"RUNNING\"}"), kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .observability()
@@ -3341,7 +3288,7 @@ fn get_campaign_status_by_id_v1_observability_campaigns_campaign_id_status_get()
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -3359,7 +3306,7 @@ fn get_campaign_selected_events_v1_observability_campaigns_campaign_id_selected_
             Some("{\"completion_events\":{\"results\":[{\"event_id\":\"sample-text\",\"correlation_id\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"extra_fields\":{\"key\":true},\"nb_input_tokens\":7,\"nb_output_tokens\":7}],\"count\":7,\"next\":\"sample-text\",\"previous\":\"sample-text\"}}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .observability()
@@ -3370,7 +3317,7 @@ fn get_campaign_selected_events_v1_observability_campaigns_campaign_id_selected_
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -3386,7 +3333,7 @@ fn get_datasets_v1_observability_datasets_get() -> Case {
             Some("{\"datasets\":{\"results\":[{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"owner_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}],\"count\":7,\"next\":\"sample-text\",\"previous\":\"sample-text\"}}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .observability()
@@ -3398,7 +3345,7 @@ fn get_datasets_v1_observability_datasets_get() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -3414,7 +3361,7 @@ fn create_dataset_v1_observability_datasets_post() -> Case {
             Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"owner_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .observability()
@@ -3427,7 +3374,7 @@ fn create_dataset_v1_observability_datasets_post() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -3443,7 +3390,7 @@ fn get_dataset_by_id_v1_observability_datasets_dataset_id_get() -> Case {
             Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"owner_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .observability()
@@ -3452,7 +3399,7 @@ fn get_dataset_by_id_v1_observability_datasets_dataset_id_get() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -3467,7 +3414,7 @@ fn delete_dataset_v1_observability_datasets_dataset_id_delete() -> Case {
             body : None, multipart_fields : None, status : 204u16, response : None, kind
             : Kind::Empty,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .observability()
@@ -3479,7 +3426,7 @@ fn delete_dataset_v1_observability_datasets_dataset_id_delete() -> Case {
                 let () = r;
                 Ok(serde_json::Value::Null)
             }
-        }),
+        })),
         stream: None,
     }
 }
@@ -3496,7 +3443,7 @@ fn update_dataset_v1_observability_datasets_dataset_id_patch() -> Case {
             Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"owner_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .observability()
@@ -3510,7 +3457,7 @@ fn update_dataset_v1_observability_datasets_dataset_id_patch() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -3528,7 +3475,7 @@ fn get_dataset_records_v1_observability_datasets_dataset_id_records_get() -> Cas
             Some("{\"records\":{\"results\":[{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"dataset_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"payload\":{\"key\":{\"any\":\"value\"}},\"properties\":{\"key\":{\"any\":\"value\"}},\"source\":\"EXPLORER\"}],\"count\":7,\"next\":\"sample-text\",\"previous\":\"sample-text\"}}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .observability()
@@ -3539,7 +3486,7 @@ fn get_dataset_records_v1_observability_datasets_dataset_id_records_get() -> Cas
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -3558,7 +3505,7 @@ fn create_dataset_record_v1_observability_datasets_dataset_id_records_post() -> 
             Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"dataset_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"payload\":{\"key\":{\"any\":\"value\"}},\"properties\":{\"key\":{\"any\":\"value\"}},\"source\":\"EXPLORER\"}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .observability()
@@ -3574,7 +3521,7 @@ fn create_dataset_record_v1_observability_datasets_dataset_id_records_post() -> 
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -3593,7 +3540,7 @@ fn post_dataset_records_from_campaign_v1_observability_datasets_dataset_id_impor
             Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"creator_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"dataset_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"status\":\"RUNNING\",\"progress\":7,\"message\":\"sample-text\"}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .observability()
@@ -3607,7 +3554,7 @@ fn post_dataset_records_from_campaign_v1_observability_datasets_dataset_id_impor
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -3626,7 +3573,7 @@ fn post_dataset_records_from_explorer_v1_observability_datasets_dataset_id_impor
             Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"creator_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"dataset_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"status\":\"RUNNING\",\"progress\":7,\"message\":\"sample-text\"}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .observability()
@@ -3640,7 +3587,7 @@ fn post_dataset_records_from_explorer_v1_observability_datasets_dataset_id_impor
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -3658,7 +3605,7 @@ fn post_dataset_records_from_file_v1_observability_datasets_dataset_id_imports_f
             Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"creator_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"dataset_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"status\":\"RUNNING\",\"progress\":7,\"message\":\"sample-text\"}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .observability()
@@ -3670,7 +3617,7 @@ fn post_dataset_records_from_file_v1_observability_datasets_dataset_id_imports_f
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -3689,7 +3636,7 @@ fn post_dataset_records_from_playground_v1_observability_datasets_dataset_id_imp
             Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"creator_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"dataset_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"status\":\"RUNNING\",\"progress\":7,\"message\":\"sample-text\"}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .observability()
@@ -3703,7 +3650,7 @@ fn post_dataset_records_from_playground_v1_observability_datasets_dataset_id_imp
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -3722,7 +3669,7 @@ fn post_dataset_records_from_dataset_v1_observability_datasets_dataset_id_import
             Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"creator_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"dataset_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"status\":\"RUNNING\",\"progress\":7,\"message\":\"sample-text\"}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .observability()
@@ -3738,7 +3685,7 @@ fn post_dataset_records_from_dataset_v1_observability_datasets_dataset_id_import
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -3754,7 +3701,7 @@ fn export_dataset_to_jsonl_v1_observability_datasets_dataset_id_exports_to_jsonl
             "Bearer test-api-key")), body : None, multipart_fields : None, status :
             200u16, response : Some("{\"file_url\":\"sample-text\"}"), kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .observability()
@@ -3763,7 +3710,7 @@ fn export_dataset_to_jsonl_v1_observability_datasets_dataset_id_exports_to_jsonl
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -3781,7 +3728,7 @@ fn get_dataset_import_task_v1_observability_datasets_dataset_id_tasks_task_id_ge
             Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"creator_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"dataset_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"status\":\"RUNNING\",\"progress\":7,\"message\":\"sample-text\"}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .observability()
@@ -3793,7 +3740,7 @@ fn get_dataset_import_task_v1_observability_datasets_dataset_id_tasks_task_id_ge
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -3811,7 +3758,7 @@ fn get_dataset_import_tasks_v1_observability_datasets_dataset_id_tasks_get() -> 
             Some("{\"tasks\":{\"results\":[{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"creator_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"dataset_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"status\":\"RUNNING\",\"progress\":7,\"message\":\"sample-text\"}],\"count\":7,\"next\":\"sample-text\",\"previous\":\"sample-text\"}}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .observability()
@@ -3822,7 +3769,7 @@ fn get_dataset_import_tasks_v1_observability_datasets_dataset_id_tasks_get() -> 
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -3840,7 +3787,7 @@ fn get_dataset_record_v1_observability_dataset_records_dataset_record_id_get() -
             Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"dataset_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"payload\":{\"key\":{\"any\":\"value\"}},\"properties\":{\"key\":{\"any\":\"value\"}},\"source\":\"EXPLORER\"}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .observability()
@@ -3850,7 +3797,7 @@ fn get_dataset_record_v1_observability_dataset_records_dataset_record_id_get() -
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -3866,7 +3813,7 @@ fn delete_dataset_record_v1_observability_dataset_records_dataset_record_id_dele
             "Bearer test-api-key")), body : None, multipart_fields : None, status :
             204u16, response : None, kind : Kind::Empty,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .observability()
@@ -3879,7 +3826,7 @@ fn delete_dataset_record_v1_observability_dataset_records_dataset_record_id_dele
                 let () = r;
                 Ok(serde_json::Value::Null)
             }
-        }),
+        })),
         stream: None,
     }
 }
@@ -3896,7 +3843,7 @@ fn delete_dataset_records_v1_observability_dataset_records_bulk_delete_post() ->
             multipart_fields : None, status : 204u16, response : None, kind :
             Kind::Empty,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .observability()
@@ -3915,7 +3862,7 @@ fn delete_dataset_records_v1_observability_dataset_records_bulk_delete_post() ->
                 let () = r;
                 Ok(serde_json::Value::Null)
             }
-        }),
+        })),
         stream: None,
     }
 }
@@ -3933,7 +3880,7 @@ fn judge_dataset_record_v1_observability_dataset_records_dataset_record_id_live_
             multipart_fields : None, status : 200u16, response :
             Some("{\"analysis\":\"sample-text\",\"answer\":0.5}"), kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .observability()
@@ -3950,7 +3897,7 @@ fn judge_dataset_record_v1_observability_dataset_records_dataset_record_id_live_
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -3967,7 +3914,7 @@ fn update_dataset_record_payload_v1_observability_dataset_records_dataset_record
             Some("{\"payload\":{\"key\":{\"any\":\"value\"}}}"), multipart_fields : None,
             status : 204u16, response : None, kind : Kind::Empty,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .observability()
@@ -3985,7 +3932,7 @@ fn update_dataset_record_payload_v1_observability_dataset_records_dataset_record
                 let () = r;
                 Ok(serde_json::Value::Null)
             }
-        }),
+        })),
         stream: None,
     }
 }
@@ -4002,7 +3949,7 @@ fn update_dataset_record_properties_v1_observability_dataset_records_dataset_rec
             Some("{\"properties\":{\"key\":{\"any\":\"value\"}}}"), multipart_fields :
             None, status : 204u16, response : None, kind : Kind::Empty,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .observability()
@@ -4020,7 +3967,7 @@ fn update_dataset_record_properties_v1_observability_dataset_records_dataset_rec
                 let () = r;
                 Ok(serde_json::Value::Null)
             }
-        }),
+        })),
         stream: None,
     }
 }
@@ -4038,7 +3985,7 @@ fn search_logs_v1_observability_logs_search_post() -> Case {
             Some("{\"logs\":{\"results\":[{\"customer_id\":\"sample-text\",\"organization_id\":\"sample-text\",\"workspace_id\":\"sample-text\",\"user_id\":\"sample-text\",\"timestamp\":\"2024-05-01T12:00:00Z\",\"trace_id\":\"sample-text\",\"span_id\":\"sample-text\",\"trace_flags\":7,\"severity_text\":\"sample-text\",\"severity_number\":7,\"service_name\":\"sample-text\",\"body\":\"sample-text\",\"event_name\":\"sample-text\",\"resource_schema_url\":\"sample-text\",\"resource_attributes\":{\"key\":\"sample-text\"},\"scope_schema_url\":\"sample-text\",\"scope_name\":\"sample-text\",\"scope_version\":\"sample-text\",\"scope_attributes\":{\"key\":\"sample-text\"},\"log_attributes\":{\"key\":\"sample-text\"}}],\"next\":\"sample-text\",\"cursor\":\"sample-text\"}}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .observability()
@@ -4055,7 +4002,7 @@ fn search_logs_v1_observability_logs_search_post() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -4073,7 +4020,7 @@ fn search_traces_v1_observability_traces_search_post() -> Case {
             Some("{\"traces\":{\"results\":[{\"customer_id\":\"sample-text\",\"organization_id\":\"sample-text\",\"workspace_id\":\"sample-text\",\"user_id\":\"sample-text\",\"trace_id\":\"sample-text\",\"root_span_id\":\"sample-text\",\"root_span_name\":\"sample-text\",\"start_time\":\"2024-05-01T12:00:00Z\",\"end_time\":\"2024-05-01T12:00:00Z\",\"duration_ns\":7,\"service_name\":\"sample-text\",\"environment\":\"sample-text\",\"conversation_id\":\"sample-text\",\"workflow_name\":\"sample-text\",\"agent_id\":\"sample-text\",\"agent_name\":\"sample-text\",\"status_code\":\"Error\",\"error_count\":7,\"span_count\":7,\"gen_ai_span_count\":7,\"llm_call_count\":7,\"tool_call_count\":7,\"retrieval_count\":7,\"evaluation_count\":7,\"input_tokens\":7,\"output_tokens\":7,\"cache_read_input_tokens\":7,\"cache_creation_input_tokens\":7,\"models_used\":[\"sample-text\"],\"tools_used\":[\"sample-text\"],\"first_turn_last_input_message\":\"sample-text\",\"first_turn_last_output_message\":\"sample-text\",\"last_turn_last_input_message\":\"sample-text\",\"last_turn_last_output_message\":\"sample-text\"}],\"next\":\"sample-text\",\"cursor\":\"sample-text\"}}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .observability()
@@ -4086,7 +4033,7 @@ fn search_traces_v1_observability_traces_search_post() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -4103,7 +4050,7 @@ fn aggregate_traces_v1_observability_traces_aggregate_post() -> Case {
             Some("{\"data\":[{\"time_bucket\":\"2024-05-01T12:00:00Z\",\"dimensions\":{\"key\":{\"any\":\"value\"}},\"metric_name\":\"sample-text\",\"metric_value\":7}],\"meta\":{\"from_timestamp\":\"2024-05-01T12:00:00Z\",\"to_timestamp\":\"2024-05-01T12:00:00Z\",\"granularity_seconds\":7}}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .observability()
@@ -4120,7 +4067,7 @@ fn aggregate_traces_v1_observability_traces_aggregate_post() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -4138,7 +4085,7 @@ fn search_spans_v1_observability_spans_search_post() -> Case {
             Some("{\"spans\":{\"results\":[{\"customer_id\":\"sample-text\",\"organization_id\":\"sample-text\",\"workspace_id\":\"sample-text\",\"user_id\":\"sample-text\",\"trace_id\":\"sample-text\",\"span_id\":\"sample-text\",\"parent_span_id\":\"sample-text\",\"trace_state\":\"sample-text\",\"start_time\":\"2024-05-01T12:00:00Z\",\"end_time\":\"2024-05-01T12:00:00Z\",\"duration_ns\":7,\"span_name\":\"sample-text\",\"span_kind\":\"sample-text\",\"service_name\":\"sample-text\",\"status_code\":\"Error\",\"status_message\":\"sample-text\",\"error_type\":\"sample-text\",\"operation_name\":\"sample-text\",\"provider_name\":\"sample-text\",\"request_model\":\"sample-text\",\"response_model\":\"sample-text\",\"response_id\":\"sample-text\",\"output_type\":\"sample-text\",\"conversation_id\":\"sample-text\",\"data_source_id\":\"sample-text\",\"agent_id\":\"sample-text\",\"agent_name\":\"sample-text\",\"agent_version\":\"sample-text\",\"agent_description\":\"sample-text\",\"workflow_name\":\"sample-text\",\"prompt_name\":\"sample-text\",\"tool_name\":\"sample-text\",\"tool_type\":\"sample-text\",\"tool_call_id\":\"sample-text\",\"input_messages\":\"sample-text\",\"output_messages\":\"sample-text\",\"system_instructions\":\"sample-text\",\"tool_definitions\":\"sample-text\",\"tool_call_arguments\":\"sample-text\",\"tool_call_result\":\"sample-text\",\"request_choice_count\":7,\"request_max_tokens\":7,\"request_temperature\":0.5,\"request_top_p\":0.5,\"request_top_k\":0.5,\"request_presence_penalty\":0.5,\"request_frequency_penalty\":0.5,\"request_seed\":7,\"request_stop_sequences\":[\"sample-text\"],\"request_encoding_formats\":[\"sample-text\"],\"response_finish_reasons\":[\"sample-text\"],\"usage_input_tokens\":7,\"usage_output_tokens\":7,\"usage_cache_read_input_tokens\":7,\"usage_cache_creation_input_tokens\":7,\"resource_attributes\":{\"key\":\"sample-text\"},\"span_attributes\":{\"key\":\"sample-text\"},\"scope_name\":\"sample-text\",\"scope_version\":\"sample-text\"}],\"next\":\"sample-text\",\"cursor\":\"sample-text\"}}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .observability()
@@ -4153,7 +4100,7 @@ fn search_spans_v1_observability_spans_search_post() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -4170,7 +4117,7 @@ fn aggregate_spans_v1_observability_spans_aggregate_post() -> Case {
             Some("{\"data\":[{\"time_bucket\":\"2024-05-01T12:00:00Z\",\"dimensions\":{\"key\":{\"any\":\"value\"}},\"metric_name\":\"sample-text\",\"metric_value\":7}],\"meta\":{\"from_timestamp\":\"2024-05-01T12:00:00Z\",\"to_timestamp\":\"2024-05-01T12:00:00Z\",\"granularity_seconds\":7}}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .observability()
@@ -4187,7 +4134,7 @@ fn aggregate_spans_v1_observability_spans_aggregate_post() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -4206,7 +4153,7 @@ fn search_span_evaluations_v1_observability_spans_evaluations_search_post() -> C
             Some("{\"span_evaluations\":{\"results\":[{\"customer_id\":\"sample-text\",\"organization_id\":\"sample-text\",\"workspace_id\":\"sample-text\",\"user_id\":\"sample-text\",\"trace_id\":\"sample-text\",\"span_id\":\"sample-text\",\"response_id\":\"sample-text\",\"conversation_id\":\"sample-text\",\"timestamp\":\"2024-05-01T12:00:00Z\",\"evaluation_name\":\"sample-text\",\"score_value\":0.5,\"score_label\":\"sample-text\",\"explanation\":\"sample-text\",\"metadata\":{\"key\":\"sample-text\"}}],\"next\":\"sample-text\",\"cursor\":\"sample-text\"}}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .observability()
@@ -4223,7 +4170,7 @@ fn search_span_evaluations_v1_observability_spans_evaluations_search_post() -> C
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -4242,7 +4189,7 @@ fn search_latest_span_evaluations_v1_observability_spans_evaluations_search_late
             Some("{\"span_evaluations\":{\"results\":[{\"customer_id\":\"sample-text\",\"organization_id\":\"sample-text\",\"workspace_id\":\"sample-text\",\"user_id\":\"sample-text\",\"trace_id\":\"sample-text\",\"span_id\":\"sample-text\",\"response_id\":\"sample-text\",\"conversation_id\":\"sample-text\",\"timestamp\":\"2024-05-01T12:00:00Z\",\"evaluation_name\":\"sample-text\",\"score_value\":0.5,\"score_label\":\"sample-text\",\"explanation\":\"sample-text\",\"metadata\":{\"key\":\"sample-text\"}}],\"next\":\"sample-text\",\"cursor\":\"sample-text\"}}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .observability()
@@ -4259,7 +4206,7 @@ fn search_latest_span_evaluations_v1_observability_spans_evaluations_search_late
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -4274,10 +4221,10 @@ fn get_trace_fields_v1_observability_traces_fields_get() -> Case {
             Some("{\"field_definitions\":[{\"name\":\"sample-text\",\"label\":\"sample-text\",\"type\":\"ENUM\",\"group\":\"sample-text\",\"supported_operators\":[\"eq\"],\"supported_aggregations\":[\"count\"]}]}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c.beta().observability().traces().get_trace_fields().send().await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -4292,7 +4239,7 @@ fn get_trace_by_id_v1_observability_traces_trace_id_get() -> Case {
             Some("{\"customer_id\":\"sample-text\",\"organization_id\":\"sample-text\",\"workspace_id\":\"sample-text\",\"user_id\":\"sample-text\",\"trace_id\":\"sample-text\",\"root_span_id\":\"sample-text\",\"root_span_name\":\"sample-text\",\"start_time\":\"2024-05-01T12:00:00Z\",\"end_time\":\"2024-05-01T12:00:00Z\",\"duration_ns\":7,\"service_name\":\"sample-text\",\"environment\":\"sample-text\",\"conversation_id\":\"sample-text\",\"workflow_name\":\"sample-text\",\"agent_id\":\"sample-text\",\"agent_name\":\"sample-text\",\"status_code\":\"Error\",\"error_count\":7,\"span_count\":7,\"gen_ai_span_count\":7,\"llm_call_count\":7,\"tool_call_count\":7,\"retrieval_count\":7,\"evaluation_count\":7,\"input_tokens\":7,\"output_tokens\":7,\"cache_read_input_tokens\":7,\"cache_creation_input_tokens\":7,\"models_used\":[\"sample-text\"],\"tools_used\":[\"sample-text\"],\"first_turn_last_input_message\":\"sample-text\",\"first_turn_last_output_message\":\"sample-text\",\"last_turn_last_input_message\":\"sample-text\",\"last_turn_last_output_message\":\"sample-text\"}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .observability()
@@ -4301,7 +4248,7 @@ fn get_trace_by_id_v1_observability_traces_trace_id_get() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -4318,7 +4265,7 @@ fn get_trace_spans_v1_observability_traces_trace_id_spans_get() -> Case {
             Some("{\"spans\":{\"results\":[{\"customer_id\":\"sample-text\",\"organization_id\":\"sample-text\",\"workspace_id\":\"sample-text\",\"user_id\":\"sample-text\",\"trace_id\":\"sample-text\",\"span_id\":\"sample-text\",\"parent_span_id\":\"sample-text\",\"trace_state\":\"sample-text\",\"start_time\":\"2024-05-01T12:00:00Z\",\"end_time\":\"2024-05-01T12:00:00Z\",\"duration_ns\":7,\"span_name\":\"sample-text\",\"span_kind\":\"sample-text\",\"service_name\":\"sample-text\",\"status_code\":\"Error\",\"status_message\":\"sample-text\",\"error_type\":\"sample-text\",\"operation_name\":\"sample-text\",\"provider_name\":\"sample-text\",\"request_model\":\"sample-text\",\"response_model\":\"sample-text\",\"response_id\":\"sample-text\",\"output_type\":\"sample-text\",\"conversation_id\":\"sample-text\",\"data_source_id\":\"sample-text\",\"agent_id\":\"sample-text\",\"agent_name\":\"sample-text\",\"agent_version\":\"sample-text\",\"agent_description\":\"sample-text\",\"workflow_name\":\"sample-text\",\"prompt_name\":\"sample-text\",\"tool_name\":\"sample-text\",\"tool_type\":\"sample-text\",\"tool_call_id\":\"sample-text\",\"input_messages\":\"sample-text\",\"output_messages\":\"sample-text\",\"system_instructions\":\"sample-text\",\"tool_definitions\":\"sample-text\",\"tool_call_arguments\":\"sample-text\",\"tool_call_result\":\"sample-text\",\"request_choice_count\":7,\"request_max_tokens\":7,\"request_temperature\":0.5,\"request_top_p\":0.5,\"request_top_k\":0.5,\"request_presence_penalty\":0.5,\"request_frequency_penalty\":0.5,\"request_seed\":7,\"request_stop_sequences\":[\"sample-text\"],\"request_encoding_formats\":[\"sample-text\"],\"response_finish_reasons\":[\"sample-text\"],\"usage_input_tokens\":7,\"usage_output_tokens\":7,\"usage_cache_read_input_tokens\":7,\"usage_cache_creation_input_tokens\":7,\"resource_attributes\":{\"key\":\"sample-text\"},\"span_attributes\":{\"key\":\"sample-text\"},\"scope_name\":\"sample-text\",\"scope_version\":\"sample-text\"}],\"next\":\"sample-text\",\"cursor\":\"sample-text\"}}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .observability()
@@ -4331,7 +4278,7 @@ fn get_trace_spans_v1_observability_traces_trace_id_spans_get() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -4346,10 +4293,10 @@ fn get_log_fields_v1_observability_logs_fields_get() -> Case {
             Some("{\"field_definitions\":[{\"name\":\"sample-text\",\"label\":\"sample-text\",\"type\":\"ENUM\",\"group\":\"sample-text\",\"supported_operators\":[\"eq\"],\"supported_aggregations\":[\"count\"]}]}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c.beta().observability().logs().list().send().await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -4364,10 +4311,10 @@ fn get_span_fields_v1_observability_spans_fields_get() -> Case {
             Some("{\"field_definitions\":[{\"name\":\"sample-text\",\"label\":\"sample-text\",\"type\":\"ENUM\",\"group\":\"sample-text\",\"supported_operators\":[\"eq\"],\"supported_aggregations\":[\"count\"]}]}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c.beta().observability().spans().list_span_fields().send().await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -4383,7 +4330,7 @@ fn get_span_evaluation_fields_v1_observability_spans_evaluations_fields_get() ->
             Some("{\"field_definitions\":[{\"name\":\"sample-text\",\"label\":\"sample-text\",\"type\":\"ENUM\",\"group\":\"sample-text\",\"supported_operators\":[\"eq\"],\"supported_aggregations\":[\"count\"]}]}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .observability()
@@ -4392,7 +4339,7 @@ fn get_span_evaluation_fields_v1_observability_spans_evaluations_fields_get() ->
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -4409,7 +4356,7 @@ fn get_trace_field_options_v1_observability_traces_fields_field_name_options_get
             multipart_fields : None, status : 200u16, response :
             Some("{\"options\":[\"sample-text\"]}"), kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .observability()
@@ -4420,7 +4367,7 @@ fn get_trace_field_options_v1_observability_traces_fields_field_name_options_get
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -4436,7 +4383,7 @@ fn get_log_field_options_v1_observability_logs_fields_field_name_options_get() -
             None, multipart_fields : None, status : 200u16, response :
             Some("{\"options\":[\"sample-text\"]}"), kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .observability()
@@ -4447,7 +4394,7 @@ fn get_log_field_options_v1_observability_logs_fields_field_name_options_get() -
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -4463,7 +4410,7 @@ fn get_span_field_options_v1_observability_spans_fields_field_name_options_get()
             None, multipart_fields : None, status : 200u16, response :
             Some("{\"options\":[\"sample-text\"]}"), kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .observability()
@@ -4474,7 +4421,7 @@ fn get_span_field_options_v1_observability_spans_fields_field_name_options_get()
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -4491,7 +4438,7 @@ fn get_span_evaluation_field_options_v1_observability_spans_evaluations_fields_f
             multipart_fields : None, status : 200u16, response :
             Some("{\"options\":[\"sample-text\"]}"), kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .observability()
@@ -4502,7 +4449,7 @@ fn get_span_evaluation_field_options_v1_observability_spans_evaluations_fields_f
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -4518,7 +4465,7 @@ fn get_span_by_id_v1_observability_traces_trace_id_spans_span_id_get() -> Case {
             Some("{\"customer_id\":\"sample-text\",\"organization_id\":\"sample-text\",\"workspace_id\":\"sample-text\",\"user_id\":\"sample-text\",\"trace_id\":\"sample-text\",\"span_id\":\"sample-text\",\"parent_span_id\":\"sample-text\",\"trace_state\":\"sample-text\",\"start_time\":\"2024-05-01T12:00:00Z\",\"end_time\":\"2024-05-01T12:00:00Z\",\"duration_ns\":7,\"span_name\":\"sample-text\",\"span_kind\":\"sample-text\",\"service_name\":\"sample-text\",\"status_code\":\"Error\",\"status_message\":\"sample-text\",\"error_type\":\"sample-text\",\"operation_name\":\"sample-text\",\"provider_name\":\"sample-text\",\"request_model\":\"sample-text\",\"response_model\":\"sample-text\",\"response_id\":\"sample-text\",\"output_type\":\"sample-text\",\"conversation_id\":\"sample-text\",\"data_source_id\":\"sample-text\",\"agent_id\":\"sample-text\",\"agent_name\":\"sample-text\",\"agent_version\":\"sample-text\",\"agent_description\":\"sample-text\",\"workflow_name\":\"sample-text\",\"prompt_name\":\"sample-text\",\"tool_name\":\"sample-text\",\"tool_type\":\"sample-text\",\"tool_call_id\":\"sample-text\",\"input_messages\":\"sample-text\",\"output_messages\":\"sample-text\",\"system_instructions\":\"sample-text\",\"tool_definitions\":\"sample-text\",\"tool_call_arguments\":\"sample-text\",\"tool_call_result\":\"sample-text\",\"request_choice_count\":7,\"request_max_tokens\":7,\"request_temperature\":0.5,\"request_top_p\":0.5,\"request_top_k\":0.5,\"request_presence_penalty\":0.5,\"request_frequency_penalty\":0.5,\"request_seed\":7,\"request_stop_sequences\":[\"sample-text\"],\"request_encoding_formats\":[\"sample-text\"],\"response_finish_reasons\":[\"sample-text\"],\"usage_input_tokens\":7,\"usage_output_tokens\":7,\"usage_cache_read_input_tokens\":7,\"usage_cache_creation_input_tokens\":7,\"resource_attributes\":{\"key\":\"sample-text\"},\"span_attributes\":{\"key\":\"sample-text\"},\"scope_name\":\"sample-text\",\"scope_version\":\"sample-text\"}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .observability()
@@ -4532,7 +4479,7 @@ fn get_span_by_id_v1_observability_traces_trace_id_spans_span_id_get() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -4548,7 +4495,7 @@ fn connector_list_v1() -> Case {
             Some("{\"items\":[{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"title\":\"sample-text\",\"description\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"modified_at\":\"2024-05-01T12:00:00Z\",\"server\":\"sample-text\",\"protocol\":\"mcp\",\"icon_url\":\"sample-text\",\"server_card\":{\"$schema\":\"sample-text\",\"name\":\"sample-text\",\"version\":\"sample-text\",\"capabilities\":{},\"title\":\"sample-text\",\"description\":\"sample-text\",\"websiteUrl\":\"sample-text\",\"repository\":{\"url\":\"sample-text\",\"source\":\"sample-text\"},\"icons\":[{\"src\":\"sample-text\"}],\"remotes\":[{\"type\":\"streamable-http\",\"url\":\"sample-text\"}],\"requires\":{},\"resources\":\"dynamic\",\"tools\":\"dynamic\",\"prompts\":\"dynamic\",\"_meta\":{}},\"owner_id\":\"sample-text\",\"owner_type\":\"user\",\"visibility\":\"shared_global\",\"creator_id\":\"sample-text\",\"locale\":{\"name\":{\"key\":\"sample-text\"},\"description\":{\"key\":\"sample-text\"},\"usage_sentence\":{\"key\":\"sample-text\"}},\"system_prompt\":\"sample-text\",\"supported_auth_methods\":[{\"method_type\":\"oauth2\",\"has_default_credentials\":true}],\"connection_preferences\":[{\"name\":\"sample-text\",\"tool_configuration\":{}}],\"connection_credentials\":[{\"name\":\"sample-text\",\"authentication_type\":\"oauth2\",\"scope\":\"user\"}],\"active\":true,\"private_tool_execution\":true,\"mistral\":true,\"is_authenticated\":true,\"tools\":[{\"id\":\"sample-text\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"execution_config\":{\"type\":\"sample-text\"},\"visibility\":\"shared_global\",\"created_at\":\"2024-05-01T12:00:00Z\",\"modified_at\":\"2024-05-01T12:00:00Z\"}],\"system_prompt_route\":\"sample-text\",\"connection_config\":{\"type\":\"mcp\",\"base_url\":\"sample-text\",\"headers\":{\"key\":\"sample-text\"},\"signed\":true},\"execution_env\":{\"tools\":[{\"function\":{\"name\":\"sample-text\",\"parameters\":{}}}],\"tool_execution_data\":{\"integrations\":[{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"connection_config\":{\"type\":\"mcp\"}}],\"tools\":[{\"name\":\"sample-text\",\"integration_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"execution_config\":{\"type\":\"sample-text\"}}]},\"errors\":[\"sample-text\"]}}],\"pagination\":{\"next_cursor\":\"sample-text\",\"page_size\":7}}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .connectors()
@@ -4559,7 +4506,7 @@ fn connector_list_v1() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -4575,7 +4522,7 @@ fn connector_create_v1() -> Case {
             Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"title\":\"sample-text\",\"description\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"modified_at\":\"2024-05-01T12:00:00Z\",\"server\":\"sample-text\",\"protocol\":\"mcp\",\"icon_url\":\"sample-text\",\"server_card\":{\"$schema\":\"sample-text\",\"name\":\"sample-text\",\"version\":\"sample-text\",\"capabilities\":{\"experimental\":{\"key\":{\"key\":{\"any\":\"value\"}}},\"logging\":{\"key\":{\"any\":\"value\"}},\"prompts\":{\"listChanged\":true},\"resources\":{\"subscribe\":true,\"listChanged\":true},\"tools\":{\"listChanged\":true},\"completions\":{\"key\":{\"any\":\"value\"}},\"tasks\":{\"list\":{\"key\":{\"any\":\"value\"}},\"cancel\":{\"key\":{\"any\":\"value\"}},\"requests\":{}}},\"title\":\"sample-text\",\"description\":\"sample-text\",\"websiteUrl\":\"sample-text\",\"repository\":{\"url\":\"sample-text\",\"source\":\"sample-text\",\"subfolder\":\"sample-text\"},\"icons\":[{\"src\":\"sample-text\",\"mimeType\":\"sample-text\",\"sizes\":[\"sample-text\"]}],\"remotes\":[{\"type\":\"streamable-http\",\"url\":\"sample-text\",\"supportedProtocolVersions\":[\"sample-text\"],\"headers\":[{\"name\":\"sample-text\",\"description\":\"sample-text\"}],\"authentication\":{\"required\":true}}],\"requires\":{\"experimental\":{\"key\":{\"key\":{\"any\":\"value\"}}},\"sampling\":{\"context\":{\"key\":{\"any\":\"value\"}},\"tools\":{\"key\":{\"any\":\"value\"}}},\"elicitation\":{\"form\":{\"key\":{\"any\":\"value\"}},\"url\":{\"key\":{\"any\":\"value\"}}},\"roots\":{\"listChanged\":true},\"tasks\":{\"list\":{\"key\":{\"any\":\"value\"}},\"cancel\":{\"key\":{\"any\":\"value\"}},\"requests\":{}}},\"resources\":\"dynamic\",\"tools\":\"dynamic\",\"prompts\":\"dynamic\",\"_meta\":{\"ai.mistral/turbine\":{\"system_prompt_name\":\"sample-text\",\"locale\":{}}}},\"owner_id\":\"sample-text\",\"owner_type\":\"user\",\"visibility\":\"shared_global\",\"creator_id\":\"sample-text\",\"locale\":{\"name\":{\"key\":\"sample-text\"},\"description\":{\"key\":\"sample-text\"},\"usage_sentence\":{\"key\":\"sample-text\"}},\"system_prompt\":\"sample-text\",\"supported_auth_methods\":[{\"method_type\":\"oauth2\",\"headers\":[{\"name\":\"sample-text\"}],\"global_headers\":{\"key\":{\"value\":\"sample-text\"}},\"has_default_credentials\":true,\"oauth2_server_metadata\":{\"issuer\":\"https://example.com/resource\",\"authorization_endpoint\":\"https://example.com/resource\",\"token_endpoint\":\"https://example.com/resource\",\"registration_endpoint\":\"https://example.com/resource\",\"scopes_supported\":[\"sample-text\"],\"response_types_supported\":[\"sample-text\"],\"response_modes_supported\":[\"sample-text\"],\"grant_types_supported\":[\"sample-text\"],\"token_endpoint_auth_methods_supported\":[\"sample-text\"],\"token_endpoint_auth_signing_alg_values_supported\":[\"sample-text\"],\"service_documentation\":\"https://example.com/resource\",\"ui_locales_supported\":[\"sample-text\"],\"op_policy_uri\":\"https://example.com/resource\",\"op_tos_uri\":\"https://example.com/resource\",\"revocation_endpoint\":\"https://example.com/resource\",\"revocation_endpoint_auth_methods_supported\":[\"sample-text\"],\"revocation_endpoint_auth_signing_alg_values_supported\":[\"sample-text\"],\"introspection_endpoint\":\"https://example.com/resource\",\"introspection_endpoint_auth_methods_supported\":[\"sample-text\"],\"introspection_endpoint_auth_signing_alg_values_supported\":[\"sample-text\"],\"code_challenge_methods_supported\":[\"sample-text\"],\"client_id_metadata_document_supported\":true,\"x_source\":\"autodiscovery\",\"x_resource_url\":\"sample-text\",\"x_scope\":\"sample-text\"}}],\"connection_preferences\":[{\"name\":\"sample-text\",\"tool_configuration\":{\"requires_confirmation\":[\"sample-text\"],\"skip_confirmation\":[\"sample-text\"],\"include\":[\"sample-text\"],\"exclude\":[\"sample-text\"]},\"is_default\":true,\"consumer_type\":\"user\"}],\"connection_credentials\":[{\"name\":\"sample-text\",\"title\":\"sample-text\",\"authentication_type\":\"oauth2\",\"scope\":\"user\",\"status\":{\"status_type\":\"valid\",\"last_checked_at\":\"2024-05-01T12:00:00Z\",\"error_http_code\":7,\"error_message\":\"oauth expired\"},\"is_default\":true}],\"active\":true,\"private_tool_execution\":true,\"mistral\":true,\"is_authenticated\":true,\"tools\":[{\"id\":\"sample-text\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"system_prompt\":\"sample-text\",\"locale\":{\"name\":{\"key\":\"sample-text\"},\"description\":{\"key\":\"sample-text\"},\"usage_sentence\":{\"key\":\"sample-text\"}},\"jsonschema\":{\"key\":{\"any\":\"value\"}},\"execution_config\":{\"type\":\"sample-text\"},\"visibility\":\"shared_global\",\"created_at\":\"2024-05-01T12:00:00Z\",\"modified_at\":\"2024-05-01T12:00:00Z\",\"active\":true}],\"system_prompt_route\":\"sample-text\",\"connection_config\":{\"type\":\"mcp\",\"base_url\":\"sample-text\",\"headers\":{\"key\":\"sample-text\"},\"signed\":true},\"execution_env\":{\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}}}],\"tool_execution_data\":{\"integrations\":[{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"connection_config\":{\"type\":\"mcp\"}}],\"tools\":[{\"name\":\"sample-text\",\"integration_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"execution_config\":{\"type\":\"sample-text\"}}],\"use_connectors_gateway\":true},\"errors\":[\"sample-text\"]}}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .connectors()
@@ -4589,7 +4536,7 @@ fn connector_create_v1() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -4606,7 +4553,7 @@ fn connector_get_auth_url_v1() -> Case {
             : None, status : 200u16, response :
             Some("{\"auth_url\":\"sample-text\",\"ttl\":7}"), kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .connectors()
@@ -4621,7 +4568,7 @@ fn connector_get_auth_url_v1() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -4635,7 +4582,7 @@ fn connector_share_v1() -> Case {
             None, multipart_fields : None, status : 200u16, response :
             Some("{\"message\":\"sample-text\"}"), kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .connectors()
@@ -4643,7 +4590,7 @@ fn connector_share_v1() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -4657,7 +4604,7 @@ fn connector_unshare_v1() -> Case {
             None, multipart_fields : None, status : 200u16, response :
             Some("{\"message\":\"sample-text\"}"), kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .connectors()
@@ -4665,7 +4612,7 @@ fn connector_unshare_v1() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -4679,7 +4626,7 @@ fn connector_activate_for_consumer_v1() -> Case {
             body : None, multipart_fields : None, status : 200u16, response :
             Some("{\"message\":\"sample-text\"}"), kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .connectors()
@@ -4690,7 +4637,7 @@ fn connector_activate_for_consumer_v1() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -4704,7 +4651,7 @@ fn connector_deactivate_for_consumer_v1() -> Case {
             "Bearer test-api-key")), body : None, multipart_fields : None, status :
             200u16, response : Some("{\"message\":\"sample-text\"}"), kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .connectors()
@@ -4715,7 +4662,7 @@ fn connector_deactivate_for_consumer_v1() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -4732,7 +4679,7 @@ fn connector_call_tool_v1() -> Case {
             Some("{\"content\":[{\"type\":\"text\",\"text\":\"sample-text\",\"annotations\":{},\"_meta\":{\"key\":{\"any\":\"value\"}}}],\"metadata\":{\"mcp_meta\":{\"isError\":true,\"structuredContent\":{\"key\":{\"any\":\"value\"}},\"_meta\":{\"key\":{\"any\":\"value\"}}}}}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .connectors()
@@ -4747,7 +4694,7 @@ fn connector_call_tool_v1() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -4764,7 +4711,7 @@ fn connector_list_tools_v1() -> Case {
             Some("[{\"name\":\"sample-text\",\"title\":\"sample-text\",\"description\":\"sample-text\",\"inputSchema\":{\"key\":{\"any\":\"value\"}},\"outputSchema\":{\"key\":{\"any\":\"value\"}},\"icons\":[{\"src\":\"sample-text\"}],\"annotations\":{\"title\":\"sample-text\",\"readOnlyHint\":true,\"destructiveHint\":true,\"idempotentHint\":true,\"openWorldHint\":true},\"_meta\":{\"ui\":{},\"ai.mistral/turbine\":{}},\"execution\":{\"taskSupport\":\"forbidden\"}}]"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .connectors()
@@ -4779,7 +4726,7 @@ fn connector_list_tools_v1() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -4794,7 +4741,7 @@ fn connector_get_authentication_methods_v1() -> Case {
             Some("[{\"method_type\":\"oauth2\",\"headers\":[{\"name\":\"sample-text\",\"is_required\":true,\"is_secret\":true}],\"global_headers\":{\"key\":{\"is_secret\":true,\"value\":\"sample-text\"}},\"has_default_credentials\":true,\"oauth2_server_metadata\":{\"issuer\":\"https://example.com/resource\",\"authorization_endpoint\":\"https://example.com/resource\",\"token_endpoint\":\"https://example.com/resource\",\"registration_endpoint\":\"https://example.com/resource\",\"scopes_supported\":[\"sample-text\"],\"response_types_supported\":[\"sample-text\"],\"response_modes_supported\":[\"sample-text\"],\"grant_types_supported\":[\"sample-text\"],\"token_endpoint_auth_methods_supported\":[\"sample-text\"],\"token_endpoint_auth_signing_alg_values_supported\":[\"sample-text\"],\"service_documentation\":\"https://example.com/resource\",\"ui_locales_supported\":[\"sample-text\"],\"op_policy_uri\":\"https://example.com/resource\",\"op_tos_uri\":\"https://example.com/resource\",\"revocation_endpoint\":\"https://example.com/resource\",\"revocation_endpoint_auth_methods_supported\":[\"sample-text\"],\"revocation_endpoint_auth_signing_alg_values_supported\":[\"sample-text\"],\"introspection_endpoint\":\"https://example.com/resource\",\"introspection_endpoint_auth_methods_supported\":[\"sample-text\"],\"introspection_endpoint_auth_signing_alg_values_supported\":[\"sample-text\"],\"code_challenge_methods_supported\":[\"sample-text\"],\"client_id_metadata_document_supported\":true,\"x_source\":\"autodiscovery\",\"x_resource_url\":\"sample-text\",\"x_scope\":\"sample-text\"}}]"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .connectors()
@@ -4804,7 +4751,7 @@ fn connector_get_authentication_methods_v1() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -4820,7 +4767,7 @@ fn connector_list_organization_credentials_v1() -> Case {
             Some("{\"credentials\":[{\"name\":\"sample-text\",\"title\":\"sample-text\",\"authentication_type\":\"oauth2\",\"scope\":\"user\",\"status\":{\"status_type\":\"valid\",\"last_checked_at\":\"2024-05-01T12:00:00Z\",\"error_http_code\":7,\"error_message\":\"oauth expired\"},\"is_default\":true}],\"connector_preset_credentials_for_auth\":[\"oauth2\"]}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .connectors()
@@ -4832,7 +4779,7 @@ fn connector_list_organization_credentials_v1() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -4848,7 +4795,7 @@ fn connector_create_or_update_organization_credentials_v1() -> Case {
             multipart_fields : None, status : 200u16, response :
             Some("{\"message\":\"sample-text\"}"), kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .connectors()
@@ -4863,7 +4810,7 @@ fn connector_create_or_update_organization_credentials_v1() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -4879,7 +4826,7 @@ fn connector_list_workspace_credentials_v1() -> Case {
             Some("{\"credentials\":[{\"name\":\"sample-text\",\"title\":\"sample-text\",\"authentication_type\":\"oauth2\",\"scope\":\"user\",\"status\":{\"status_type\":\"valid\",\"last_checked_at\":\"2024-05-01T12:00:00Z\",\"error_http_code\":7,\"error_message\":\"oauth expired\"},\"is_default\":true}],\"connector_preset_credentials_for_auth\":[\"oauth2\"]}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .connectors()
@@ -4891,7 +4838,7 @@ fn connector_list_workspace_credentials_v1() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -4906,7 +4853,7 @@ fn connector_create_or_update_workspace_credentials_v1() -> Case {
             multipart_fields : None, status : 200u16, response :
             Some("{\"message\":\"sample-text\"}"), kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .connectors()
@@ -4921,7 +4868,7 @@ fn connector_create_or_update_workspace_credentials_v1() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -4937,7 +4884,7 @@ fn connector_list_user_credentials_v1() -> Case {
             Some("{\"credentials\":[{\"name\":\"sample-text\",\"title\":\"sample-text\",\"authentication_type\":\"oauth2\",\"scope\":\"user\",\"status\":{\"status_type\":\"valid\",\"last_checked_at\":\"2024-05-01T12:00:00Z\",\"error_http_code\":7,\"error_message\":\"oauth expired\"},\"is_default\":true}],\"connector_preset_credentials_for_auth\":[\"oauth2\"]}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .connectors()
@@ -4949,7 +4896,7 @@ fn connector_list_user_credentials_v1() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -4964,7 +4911,7 @@ fn connector_create_or_update_user_credentials_v1() -> Case {
             multipart_fields : None, status : 200u16, response :
             Some("{\"message\":\"sample-text\"}"), kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .connectors()
@@ -4979,7 +4926,7 @@ fn connector_create_or_update_user_credentials_v1() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -4993,7 +4940,7 @@ fn connector_delete_all_user_credentials_v1() -> Case {
             multipart_fields : None, status : 200u16, response :
             Some("{\"message\":\"sample-text\"}"), kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .connectors()
@@ -5003,7 +4950,7 @@ fn connector_delete_all_user_credentials_v1() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -5017,7 +4964,7 @@ fn connector_delete_organization_credentials_v1() -> Case {
             "Bearer test-api-key")), body : None, multipart_fields : None, status :
             200u16, response : Some("{\"message\":\"sample-text\"}"), kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .connectors()
@@ -5028,7 +4975,7 @@ fn connector_delete_organization_credentials_v1() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -5042,7 +4989,7 @@ fn connector_delete_workspace_credentials_v1() -> Case {
             "Bearer test-api-key")), body : None, multipart_fields : None, status :
             200u16, response : Some("{\"message\":\"sample-text\"}"), kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .connectors()
@@ -5053,7 +5000,7 @@ fn connector_delete_workspace_credentials_v1() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -5067,7 +5014,7 @@ fn connector_delete_user_credentials_v1() -> Case {
             body : None, multipart_fields : None, status : 200u16, response :
             Some("{\"message\":\"sample-text\"}"), kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .connectors()
@@ -5078,7 +5025,7 @@ fn connector_delete_user_credentials_v1() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -5094,7 +5041,7 @@ fn list_voices_v1_audio_voices_get() -> Case {
             Some("{\"items\":[{\"name\":\"sample-text\",\"slug\":\"sample-text\",\"languages\":[\"sample-text\"],\"gender\":\"sample-text\",\"age\":7,\"tags\":[\"sample-text\"],\"color\":\"sample-text\",\"description\":\"sample-text\",\"retention_notice\":7,\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"user_id\":\"sample-text\",\"trimmed_seconds\":0.5}],\"total\":7,\"page\":7,\"page_size\":7,\"total_pages\":7}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .audio()
                 .voices()
@@ -5105,7 +5052,7 @@ fn list_voices_v1_audio_voices_get() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -5121,7 +5068,7 @@ fn create_voice_v1_audio_voices_post() -> Case {
             Some("{\"name\":\"sample-text\",\"slug\":\"sample-text\",\"languages\":[\"sample-text\"],\"gender\":\"sample-text\",\"age\":7,\"tags\":[\"sample-text\"],\"color\":\"sample-text\",\"description\":\"sample-text\",\"retention_notice\":7,\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"user_id\":\"sample-text\",\"trimmed_seconds\":0.5}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .audio()
                 .voices()
@@ -5135,7 +5082,7 @@ fn create_voice_v1_audio_voices_post() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -5150,10 +5097,10 @@ fn get_voice_v1_audio_voices_voice_id_get() -> Case {
             Some("{\"name\":\"sample-text\",\"slug\":\"sample-text\",\"languages\":[\"sample-text\"],\"gender\":\"sample-text\",\"age\":7,\"tags\":[\"sample-text\"],\"color\":\"sample-text\",\"description\":\"sample-text\",\"retention_notice\":7,\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"user_id\":\"sample-text\",\"trimmed_seconds\":0.5}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c.audio().voices().get(j::<String>("\"p-voice-id\"")).send().await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -5168,7 +5115,7 @@ fn delete_voice_v1_audio_voices_voice_id_delete() -> Case {
             Some("{\"name\":\"sample-text\",\"slug\":\"sample-text\",\"languages\":[\"sample-text\"],\"gender\":\"sample-text\",\"age\":7,\"tags\":[\"sample-text\"],\"color\":\"sample-text\",\"description\":\"sample-text\",\"retention_notice\":7,\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"user_id\":\"sample-text\",\"trimmed_seconds\":0.5}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .audio()
                 .voices()
@@ -5176,7 +5123,7 @@ fn delete_voice_v1_audio_voices_voice_id_delete() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -5192,7 +5139,7 @@ fn update_voice_v1_audio_voices_voice_id_patch() -> Case {
             Some("{\"name\":\"sample-text\",\"slug\":\"sample-text\",\"languages\":[\"sample-text\"],\"gender\":\"sample-text\",\"age\":7,\"tags\":[\"sample-text\"],\"color\":\"sample-text\",\"description\":\"sample-text\",\"retention_notice\":7,\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"user_id\":\"sample-text\",\"trimmed_seconds\":0.5}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .audio()
                 .voices()
@@ -5207,7 +5154,7 @@ fn update_voice_v1_audio_voices_voice_id_patch() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -5221,7 +5168,7 @@ fn get_voice_sample_audio_v1_audio_voices_voice_id_sample_get() -> Case {
             multipart_fields : None, status : 200u16, response : Some("binary-content"),
             kind : Kind::Binary,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .audio()
                 .voices()
@@ -5229,7 +5176,7 @@ fn get_voice_sample_audio_v1_audio_voices_voice_id_sample_get() -> Case {
                 .send()
                 .await?;
             binary(r).await
-        }),
+        })),
         stream: None,
     }
 }
@@ -5244,7 +5191,7 @@ fn get_workflow_execution_v1_workflows_executions_execution_id_get() -> Case {
             Some("{\"workflow_name\":\"sample-text\",\"workflow_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"deployment_name\":\"sample-text\",\"execution_id\":\"sample-text\",\"parent_execution_id\":\"sample-text\",\"root_execution_id\":\"sample-text\",\"run_id\":\"sample-text\",\"user_id\":\"sample-text\",\"status\":\"RUNNING\",\"start_time\":\"2024-05-01T12:00:00Z\",\"end_time\":\"2024-05-01T12:00:00Z\",\"total_duration_ms\":7,\"result\":{\"any\":\"value\"}}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .workflows()
                 .executions()
@@ -5252,7 +5199,7 @@ fn get_workflow_execution_v1_workflows_executions_execution_id_get() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -5268,7 +5215,7 @@ fn get_workflow_execution_history_v1_workflows_executions_execution_id_history_g
             : None, status : 200u16, response : Some("{\"any\":\"value\"}"), kind :
             Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .workflows()
                 .executions()
@@ -5277,7 +5224,7 @@ fn get_workflow_execution_history_v1_workflows_executions_execution_id_history_g
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -5294,7 +5241,7 @@ fn signal_workflow_execution_v1_workflows_executions_execution_id_signals_post()
             multipart_fields : None, status : 202u16, response :
             Some("{\"message\":\"sample-text\"}"), kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .workflows()
                 .executions()
@@ -5309,7 +5256,7 @@ fn signal_workflow_execution_v1_workflows_executions_execution_id_signals_post()
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -5327,7 +5274,7 @@ fn query_workflow_execution_v1_workflows_executions_execution_id_queries_post() 
             Some("{\"query_name\":\"sample-text\",\"result\":{\"any\":\"value\"}}"), kind
             : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .workflows()
                 .executions()
@@ -5342,7 +5289,7 @@ fn query_workflow_execution_v1_workflows_executions_execution_id_queries_post() 
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -5357,7 +5304,7 @@ fn terminate_workflow_execution_v1_workflows_executions_execution_id_terminate_p
             "Bearer test-api-key")), body : None, multipart_fields : None, status :
             204u16, response : None, kind : Kind::Empty,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .workflows()
                 .executions()
@@ -5368,7 +5315,7 @@ fn terminate_workflow_execution_v1_workflows_executions_execution_id_terminate_p
                 let () = r;
                 Ok(serde_json::Value::Null)
             }
-        }),
+        })),
         stream: None,
     }
 }
@@ -5385,7 +5332,7 @@ fn batch_terminate_workflow_executions_v1_workflows_executions_terminate_post() 
             Some("{\"results\":{\"key\":{\"status\":\"sample-text\",\"error\":\"sample-text\"}}}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .workflows()
                 .executions()
@@ -5395,7 +5342,7 @@ fn batch_terminate_workflow_executions_v1_workflows_executions_terminate_post() 
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -5410,7 +5357,7 @@ fn cancel_workflow_execution_v1_workflows_executions_execution_id_cancel_post() 
             "Bearer test-api-key")), body : None, multipart_fields : None, status :
             204u16, response : None, kind : Kind::Empty,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .workflows()
                 .executions()
@@ -5421,7 +5368,7 @@ fn cancel_workflow_execution_v1_workflows_executions_execution_id_cancel_post() 
                 let () = r;
                 Ok(serde_json::Value::Null)
             }
-        }),
+        })),
         stream: None,
     }
 }
@@ -5437,7 +5384,7 @@ fn batch_cancel_workflow_executions_v1_workflows_executions_cancel_post() -> Cas
             Some("{\"results\":{\"key\":{\"status\":\"sample-text\",\"error\":\"sample-text\"}}}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .workflows()
                 .executions()
@@ -5447,7 +5394,7 @@ fn batch_cancel_workflow_executions_v1_workflows_executions_cancel_post() -> Cas
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -5463,7 +5410,7 @@ fn reset_workflow_v1_workflows_executions_execution_id_reset_post() -> Case {
             multipart_fields : None, status : 204u16, response : None, kind :
             Kind::Empty,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .workflows()
                 .executions()
@@ -5481,7 +5428,7 @@ fn reset_workflow_v1_workflows_executions_execution_id_reset_post() -> Case {
                 let () = r;
                 Ok(serde_json::Value::Null)
             }
-        }),
+        })),
         stream: None,
     }
 }
@@ -5499,7 +5446,7 @@ fn update_workflow_execution_v1_workflows_executions_execution_id_updates_post()
             Some("{\"update_name\":\"sample-text\",\"result\":{\"any\":\"value\"}}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .workflows()
                 .executions()
@@ -5514,7 +5461,7 @@ fn update_workflow_execution_v1_workflows_executions_execution_id_updates_post()
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -5529,7 +5476,7 @@ fn get_workflow_execution_trace_info() -> Case {
             Some("{\"otel_trace_id\":\"sample-text\",\"has_trace_data\":true}"), kind :
             Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .workflows()
                 .executions()
@@ -5537,7 +5484,7 @@ fn get_workflow_execution_trace_info() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -5552,7 +5499,7 @@ fn get_workflow_execution_trace_otel() -> Case {
             Some("{\"workflow_name\":\"sample-text\",\"workflow_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"deployment_name\":\"sample-text\",\"execution_id\":\"sample-text\",\"parent_execution_id\":\"sample-text\",\"root_execution_id\":\"sample-text\",\"run_id\":\"sample-text\",\"user_id\":\"sample-text\",\"status\":\"RUNNING\",\"start_time\":\"2024-05-01T12:00:00Z\",\"end_time\":\"2024-05-01T12:00:00Z\",\"total_duration_ms\":7,\"result\":{\"any\":\"value\"},\"data_source\":\"sample-text\",\"otel_trace_id\":\"sample-text\",\"otel_trace_data\":{\"batches\":[{\"resource\":{},\"scopeSpans\":[{\"scope\":{\"name\":\"sample-text\"}}]}]}}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .workflows()
                 .executions()
@@ -5560,7 +5507,7 @@ fn get_workflow_execution_trace_otel() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -5575,7 +5522,7 @@ fn get_workflow_execution_trace_summary() -> Case {
             Some("{\"workflow_name\":\"sample-text\",\"workflow_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"deployment_name\":\"sample-text\",\"execution_id\":\"sample-text\",\"parent_execution_id\":\"sample-text\",\"root_execution_id\":\"sample-text\",\"run_id\":\"sample-text\",\"user_id\":\"sample-text\",\"status\":\"RUNNING\",\"start_time\":\"2024-05-01T12:00:00Z\",\"end_time\":\"2024-05-01T12:00:00Z\",\"total_duration_ms\":7,\"result\":{\"any\":\"value\"},\"span_tree\":{\"span_id\":\"sample-text\",\"name\":\"sample-text\",\"start_time_unix_nano\":7,\"end_time_unix_nano\":7,\"attributes\":{\"key\":true},\"events\":[{\"type\":\"EVENT\",\"name\":\"sample-text\",\"id\":\"sample-text\",\"timestamp_unix_nano\":7,\"attributes\":{\"key\":true},\"internal\":true}],\"children\":[{\"span_id\":\"sample-text\",\"name\":\"sample-text\",\"start_time_unix_nano\":7,\"end_time_unix_nano\":7,\"attributes\":{\"key\":true},\"events\":[{\"name\":\"sample-text\",\"id\":\"sample-text\",\"timestamp_unix_nano\":7,\"attributes\":{\"key\":true}}],\"children\":[{\"span_id\":\"sample-text\",\"name\":\"sample-text\",\"start_time_unix_nano\":7,\"end_time_unix_nano\":7,\"attributes\":{\"key\":true},\"events\":[{\"name\":\"sample-text\",\"id\":\"sample-text\",\"timestamp_unix_nano\":7,\"attributes\":{}}]}]}]}}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .workflows()
                 .executions()
@@ -5583,7 +5530,7 @@ fn get_workflow_execution_trace_summary() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -5599,7 +5546,7 @@ fn get_workflow_execution_trace_events() -> Case {
             Some("{\"workflow_name\":\"sample-text\",\"workflow_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"deployment_name\":\"sample-text\",\"execution_id\":\"sample-text\",\"parent_execution_id\":\"sample-text\",\"root_execution_id\":\"sample-text\",\"run_id\":\"sample-text\",\"user_id\":\"sample-text\",\"status\":\"RUNNING\",\"start_time\":\"2024-05-01T12:00:00Z\",\"end_time\":\"2024-05-01T12:00:00Z\",\"total_duration_ms\":7,\"result\":{\"any\":\"value\"},\"events\":[{\"type\":\"EVENT\",\"name\":\"sample-text\",\"id\":\"sample-text\",\"timestamp_unix_nano\":7,\"attributes\":{\"key\":true},\"internal\":true,\"status\":\"RUNNING\",\"start_time_unix_ms\":7,\"end_time_unix_ms\":7,\"error\":\"sample-text\"}]}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .workflows()
                 .executions()
@@ -5609,7 +5556,7 @@ fn get_workflow_execution_trace_events() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -5625,17 +5572,7 @@ fn stream_v1_workflows_executions_execution_id_stream_get() -> Case {
             Some("{\"stream\":\"sample-text\",\"timestamp\":\"2024-05-01T12:00:00Z\",\"data\":{\"event_id\":\"sample-text\",\"event_timestamp\":7,\"root_workflow_exec_id\":\"sample-text\",\"parent_workflow_exec_id\":\"sample-text\",\"continued_run_id\":\"sample-text\",\"first_execution_run_id\":\"sample-text\",\"schedule_id\":\"sample-text\",\"workflow_exec_id\":\"sample-text\",\"workflow_run_id\":\"sample-text\",\"workflow_name\":\"sample-text\",\"event_type\":\"WORKFLOW_EXECUTION_STARTED\",\"attributes\":{\"task_id\":\"sample-text\",\"workflow_name\":\"sample-text\",\"input\":{\"type\":\"json\",\"value\":{\"any\":\"value\"}}}},\"workflow_context\":{\"namespace\":\"sample-text\",\"workflow_name\":\"sample-text\",\"workflow_exec_id\":\"sample-text\",\"parent_workflow_exec_id\":\"sample-text\",\"root_workflow_exec_id\":\"sample-text\"},\"metadata\":{\"key\":{\"any\":\"value\"}},\"broker_sequence\":7}"),
             kind : Kind::Sse,
         },
-        call: |c| Box::pin(async move {
-            let r = c
-                .workflows()
-                .executions()
-                .stream(j::<String>("\"p-execution-id\""))
-                .event_source(j::<EventSource>("\"DATABASE\""))
-                .last_event_id(j::<String>("\"sample-text\""))
-                .send()
-                .await?;
-            first_event(r).await
-        }),
+        call: None,
         stream: Some(|c| Box::pin(async move {
             let r = c
                 .workflows()
@@ -5663,7 +5600,7 @@ fn get_workflow_execution_logs() -> Case {
             Some("{\"results\":[{\"timestamp\":\"2024-05-01T12:00:00Z\",\"trace_id\":\"sample-text\",\"span_id\":\"sample-text\",\"severity_text\":\"sample-text\",\"body\":\"sample-text\",\"log_attributes\":{\"key\":\"sample-text\"}}],\"next_cursor\":\"sample-text\"}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .workflows()
                 .executions()
@@ -5678,7 +5615,7 @@ fn get_workflow_execution_logs() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -5696,20 +5633,7 @@ fn stream_workflow_execution_logs() -> Case {
             Some("{\"timestamp\":\"2024-05-01T12:00:00Z\",\"trace_id\":\"sample-text\",\"span_id\":\"sample-text\",\"severity_text\":\"sample-text\",\"body\":\"sample-text\",\"log_attributes\":{\"key\":\"sample-text\"}}"),
             kind : Kind::Sse,
         },
-        call: |c| Box::pin(async move {
-            let r = c
-                .workflows()
-                .executions()
-                .stream_workflow_execution_logs(j::<String>("\"p-execution-id\""))
-                .run_id(j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""))
-                .activity_id(j::<String>("\"sample-text\""))
-                .after(j::<String>("\"2024-05-01T12:00:00Z\""))
-                .last_event_id(j::<String>("\"sample-text\""))
-                .last_event_id_2(j::<String>("\"sample-text\""))
-                .send()
-                .await?;
-            first_event(r).await
-        }),
+        call: None,
         stream: Some(|c| Box::pin(async move {
             let r = c
                 .workflows()
@@ -5739,7 +5663,7 @@ fn get_workflow_metrics_v1_workflows_workflow_name_metrics_get() -> Case {
             Some("{\"execution_count\":{\"value\":7},\"success_count\":{\"value\":7},\"error_count\":{\"value\":7},\"average_latency_ms\":{\"value\":7},\"latency_over_time\":{\"value\":[[{\"any\":\"value\"}]]},\"retry_rate\":{\"value\":7}}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .workflows()
                 .metrics()
@@ -5749,7 +5673,7 @@ fn get_workflow_metrics_v1_workflows_workflow_name_metrics_get() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -5772,7 +5696,7 @@ fn list_runs_v1_workflows_runs_get() -> Case {
             Some("{\"executions\":[{\"workflow_name\":\"sample-text\",\"workflow_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"deployment_name\":\"sample-text\",\"execution_id\":\"sample-text\",\"parent_execution_id\":\"sample-text\",\"root_execution_id\":\"sample-text\",\"run_id\":\"sample-text\",\"user_id\":\"sample-text\",\"status\":\"RUNNING\",\"start_time\":\"2024-05-01T12:00:00Z\",\"end_time\":\"2024-05-01T12:00:00Z\",\"total_duration_ms\":7}],\"next_page_token\":\"sample-text\"}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .workflows()
                 .runs()
@@ -5797,7 +5721,7 @@ fn list_runs_v1_workflows_runs_get() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -5812,7 +5736,7 @@ fn get_run_v1_workflows_runs_run_id_get() -> Case {
             Some("{\"workflow_name\":\"sample-text\",\"workflow_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"deployment_name\":\"sample-text\",\"execution_id\":\"sample-text\",\"parent_execution_id\":\"sample-text\",\"root_execution_id\":\"sample-text\",\"run_id\":\"sample-text\",\"user_id\":\"sample-text\",\"status\":\"RUNNING\",\"start_time\":\"2024-05-01T12:00:00Z\",\"end_time\":\"2024-05-01T12:00:00Z\",\"total_duration_ms\":7,\"result\":{\"any\":\"value\"}}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .workflows()
                 .runs()
@@ -5820,7 +5744,7 @@ fn get_run_v1_workflows_runs_run_id_get() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -5835,7 +5759,7 @@ fn get_run_history_v1_workflows_runs_run_id_history_get() -> Case {
             "Bearer test-api-key")), body : None, multipart_fields : None, status :
             200u16, response : Some("{\"any\":\"value\"}"), kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .workflows()
                 .runs()
@@ -5844,7 +5768,7 @@ fn get_run_history_v1_workflows_runs_run_id_history_get() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -5861,7 +5785,7 @@ fn get_schedules_v1_workflows_schedules_get() -> Case {
             Some("{\"schedules\":[{\"input\":{\"any\":\"value\"},\"calendars\":[{}],\"intervals\":[{\"every\":\"P1D\"}],\"cron_expressions\":[\"sample-text\"],\"skip\":[{}],\"start_at\":\"2024-05-01T12:00:00Z\",\"end_at\":\"2024-05-01T12:00:00Z\",\"jitter\":\"P1D\",\"time_zone_name\":\"sample-text\",\"policy\":{\"catchup_window_seconds\":7,\"overlap\":7,\"pause_on_failure\":true},\"schedule_id\":\"sample-text\",\"remaining_executions\":7,\"workflow_name\":\"sample-text\",\"deployment_name\":\"sample-text\",\"paused\":true,\"note\":\"sample-text\",\"future_executions\":[{\"scheduled_at\":\"2024-05-01T12:00:00Z\"}],\"recent_executions\":[{\"scheduled_at\":\"2024-05-01T12:00:00Z\",\"started_at\":\"2024-05-01T12:00:00Z\",\"execution_id\":\"sample-text\"}]}],\"next_page_token\":\"sample-text\"}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .workflows()
                 .schedules()
@@ -5875,7 +5799,7 @@ fn get_schedules_v1_workflows_schedules_get() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -5890,7 +5814,7 @@ fn schedule_workflow_v1_workflows_schedules_post() -> Case {
             multipart_fields : None, status : 201u16, response :
             Some("{\"schedule_id\":\"sample-text\"}"), kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .workflows()
                 .schedules()
@@ -5904,7 +5828,7 @@ fn schedule_workflow_v1_workflows_schedules_post() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -5919,7 +5843,7 @@ fn get_schedule_v1_workflows_schedules_schedule_id_get() -> Case {
             Some("{\"input\":{\"any\":\"value\"},\"calendars\":[{\"second\":[{\"start\":7}],\"minute\":[{\"start\":7}],\"hour\":[{\"start\":7}],\"day_of_month\":[{\"start\":7}],\"month\":[{\"start\":7}],\"year\":[{\"start\":7}],\"day_of_week\":[{\"start\":7}],\"comment\":\"sample-text\"}],\"intervals\":[{\"every\":\"P1D\",\"offset\":\"P1D\"}],\"cron_expressions\":[\"sample-text\"],\"skip\":[{\"second\":[{\"start\":7}],\"minute\":[{\"start\":7}],\"hour\":[{\"start\":7}],\"day_of_month\":[{\"start\":7}],\"month\":[{\"start\":7}],\"year\":[{\"start\":7}],\"day_of_week\":[{\"start\":7}],\"comment\":\"sample-text\"}],\"start_at\":\"2024-05-01T12:00:00Z\",\"end_at\":\"2024-05-01T12:00:00Z\",\"jitter\":\"P1D\",\"time_zone_name\":\"sample-text\",\"policy\":{\"catchup_window_seconds\":7,\"overlap\":7,\"pause_on_failure\":true},\"schedule_id\":\"sample-text\",\"remaining_executions\":7,\"workflow_name\":\"sample-text\",\"deployment_name\":\"sample-text\",\"paused\":true,\"note\":\"sample-text\",\"future_executions\":[{\"scheduled_at\":\"2024-05-01T12:00:00Z\"}],\"recent_executions\":[{\"scheduled_at\":\"2024-05-01T12:00:00Z\",\"started_at\":\"2024-05-01T12:00:00Z\",\"execution_id\":\"sample-text\"}]}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .workflows()
                 .schedules()
@@ -5927,7 +5851,7 @@ fn get_schedule_v1_workflows_schedules_schedule_id_get() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -5941,7 +5865,7 @@ fn unschedule_workflow_v1_workflows_schedules_schedule_id_delete() -> Case {
             body : None, multipart_fields : None, status : 204u16, response : None, kind
             : Kind::Empty,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .workflows()
                 .schedules()
@@ -5952,7 +5876,7 @@ fn unschedule_workflow_v1_workflows_schedules_schedule_id_delete() -> Case {
                 let () = r;
                 Ok(serde_json::Value::Null)
             }
-        }),
+        })),
         stream: None,
     }
 }
@@ -5967,7 +5891,7 @@ fn update_schedule_v1_workflows_schedules_schedule_id_patch() -> Case {
             multipart_fields : None, status : 200u16, response :
             Some("{\"schedule_id\":\"sample-text\"}"), kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .workflows()
                 .schedules()
@@ -5982,7 +5906,7 @@ fn update_schedule_v1_workflows_schedules_schedule_id_patch() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -5996,7 +5920,7 @@ fn pause_schedule_v1_workflows_schedules_schedule_id_pause_post() -> Case {
             Some("{\"note\":\"sample-text\"}"), multipart_fields : None, status : 204u16,
             response : None, kind : Kind::Empty,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .workflows()
                 .schedules()
@@ -6008,7 +5932,7 @@ fn pause_schedule_v1_workflows_schedules_schedule_id_pause_post() -> Case {
                 let () = r;
                 Ok(serde_json::Value::Null)
             }
-        }),
+        })),
         stream: None,
     }
 }
@@ -6023,7 +5947,7 @@ fn resume_schedule_v1_workflows_schedules_schedule_id_resume_post() -> Case {
             multipart_fields : None, status : 204u16, response : None, kind :
             Kind::Empty,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .workflows()
                 .schedules()
@@ -6035,7 +5959,7 @@ fn resume_schedule_v1_workflows_schedules_schedule_id_resume_post() -> Case {
                 let () = r;
                 Ok(serde_json::Value::Null)
             }
-        }),
+        })),
         stream: None,
     }
 }
@@ -6049,7 +5973,7 @@ fn trigger_schedule_v1_workflows_schedules_schedule_id_trigger_post() -> Case {
             "Bearer test-api-key")), body : Some("{\"overlap\":7}"), multipart_fields :
             None, status : 204u16, response : None, kind : Kind::Empty,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .workflows()
                 .schedules()
@@ -6061,7 +5985,7 @@ fn trigger_schedule_v1_workflows_schedules_schedule_id_trigger_post() -> Case {
                 let () = r;
                 Ok(serde_json::Value::Null)
             }
-        }),
+        })),
         stream: None,
     }
 }
@@ -6083,32 +6007,7 @@ fn get_stream_events_v1_workflows_events_stream_get() -> Case {
             Some("{\"stream\":\"sample-text\",\"timestamp\":\"2024-05-01T12:00:00Z\",\"data\":{\"event_id\":\"sample-text\",\"event_timestamp\":7,\"root_workflow_exec_id\":\"sample-text\",\"parent_workflow_exec_id\":\"sample-text\",\"continued_run_id\":\"sample-text\",\"first_execution_run_id\":\"sample-text\",\"schedule_id\":\"sample-text\",\"workflow_exec_id\":\"sample-text\",\"workflow_run_id\":\"sample-text\",\"workflow_name\":\"sample-text\",\"event_type\":\"WORKFLOW_EXECUTION_STARTED\",\"attributes\":{\"task_id\":\"sample-text\",\"workflow_name\":\"sample-text\",\"input\":{\"type\":\"json\",\"value\":{\"any\":\"value\"}}}},\"workflow_context\":{\"namespace\":\"sample-text\",\"workflow_name\":\"sample-text\",\"workflow_exec_id\":\"sample-text\",\"parent_workflow_exec_id\":\"sample-text\",\"root_workflow_exec_id\":\"sample-text\"},\"metadata\":{\"key\":{\"any\":\"value\"}},\"broker_sequence\":7}"),
             kind : Kind::Sse,
         },
-        call: |c| Box::pin(async move {
-            let r = c
-                .events()
-                .get_stream_events()
-                .scope(j::<EventsGetStreamEventsScope>("\"activity\""))
-                .activity_name(j::<String>("\"sample-text\""))
-                .activity_id(j::<String>("\"sample-text\""))
-                .workflow_name(j::<String>("\"sample-text\""))
-                .workflow_exec_id(j::<String>("\"sample-text\""))
-                .root_workflow_exec_id(j::<String>("\"sample-text\""))
-                .parent_workflow_exec_id(j::<String>("\"sample-text\""))
-                .stream(j::<String>("\"sample-text\""))
-                .start_seq(j::<i64>("7"))
-                .metadata_filters(
-                    j::<
-                        std::collections::BTreeMap<String, serde_json::Value>,
-                    >("{\"key\":{\"any\":\"value\"}}"),
-                )
-                .workflow_event_types(
-                    j::<Vec<WorkflowEventType>>("[\"WORKFLOW_EXECUTION_STARTED\"]"),
-                )
-                .last_event_id(j::<String>("\"sample-text\""))
-                .send()
-                .await?;
-            first_event(r).await
-        }),
+        call: None,
         stream: Some(|c| Box::pin(async move {
             let r = c
                 .events()
@@ -6150,7 +6049,7 @@ fn get_workflow_events_v1_workflows_events_list_get() -> Case {
             Some("{\"events\":[{\"event_id\":\"sample-text\",\"event_timestamp\":7,\"root_workflow_exec_id\":\"sample-text\",\"parent_workflow_exec_id\":\"sample-text\",\"continued_run_id\":\"sample-text\",\"first_execution_run_id\":\"sample-text\",\"schedule_id\":\"sample-text\",\"workflow_exec_id\":\"sample-text\",\"workflow_run_id\":\"sample-text\",\"workflow_name\":\"sample-text\",\"event_type\":\"WORKFLOW_EXECUTION_STARTED\",\"attributes\":{\"task_id\":\"sample-text\",\"workflow_name\":\"sample-text\",\"input\":{\"type\":\"json\",\"value\":{\"any\":\"value\"}}}}],\"next_cursor\":\"sample-text\"}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .events()
                 .get_workflow_events()
@@ -6162,7 +6061,7 @@ fn get_workflow_events_v1_workflows_events_list_get() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -6181,7 +6080,7 @@ fn list_deployments_v1_workflows_deployments_get() -> Case {
             Some("{\"deployments\":[{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"is_active\":true,\"is_hardened\":true,\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"location\":{\"location_type\":\"local\",\"k8s_cluster\":\"sample-text\",\"k8s_namespace\":\"sample-text\"},\"worker_count\":7,\"active_worker_count\":7,\"locations\":[\"local\"],\"managed\":{\"service_id\":\"sample-text\",\"name\":\"sample-text\",\"spec\":{\"github_url\":\"sample-text\"},\"resources\":{},\"status\":{},\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"stopped\":true,\"rollout_status\":\"sample-text\",\"created_by\":\"sample-text\",\"updated_by\":\"sample-text\",\"deployed_by\":\"sample-text\",\"deployed_at\":\"2024-05-01T12:00:00Z\",\"is_hardened\":true}}],\"next_cursor\":\"sample-text\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .workflows()
                 .deployments()
@@ -6198,7 +6097,7 @@ fn list_deployments_v1_workflows_deployments_get() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -6214,7 +6113,7 @@ fn create_deployment_v1_workflows_deployments_post() -> Case {
             Some("{\"service_id\":\"sample-text\",\"name\":\"sample-text\",\"spec\":{\"github_url\":\"sample-text\",\"type\":\"sample-text\",\"revision\":\"sample-text\",\"entrypoint\":\"sample-text\",\"working_dir\":\"sample-text\",\"restarted_at\":\"sample-text\",\"commit_sha\":\"sample-text\",\"commit\":{\"sha\":\"sample-text\",\"message\":\"sample-text\",\"author\":{\"name\":\"sample-text\",\"username\":\"sample-text\",\"html_url\":\"sample-text\"},\"html_url\":\"sample-text\"}},\"resources\":{\"replicas\":7,\"cpu_request\":\"sample-text\",\"cpu_limit\":\"sample-text\",\"memory_request\":\"sample-text\",\"memory_limit\":\"sample-text\"},\"status\":{\"phase\":\"sample-text\",\"available_replicas\":7,\"ready_replicas\":7,\"endpoint\":\"sample-text\",\"message\":\"sample-text\",\"last_seen\":\"2024-05-01T12:00:00Z\",\"deployed_revision\":\"sample-text\",\"generation\":7,\"build_state\":{\"phase\":\"sample-text\",\"commit_sha\":\"sample-text\",\"image\":\"sample-text\",\"message\":\"sample-text\",\"started_at\":\"2024-05-01T12:00:00Z\",\"finished_at\":\"2024-05-01T12:00:00Z\"}},\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"stopped\":true,\"rollout_status\":\"sample-text\",\"created_by\":\"sample-text\",\"updated_by\":\"sample-text\",\"deployed_by\":\"sample-text\",\"deployed_at\":\"2024-05-01T12:00:00Z\",\"is_hardened\":true}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .workflows()
                 .deployments()
@@ -6228,7 +6127,7 @@ fn create_deployment_v1_workflows_deployments_post() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -6244,7 +6143,7 @@ fn get_deployment_v1_workflows_deployments_name_get() -> Case {
             Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"is_active\":true,\"is_hardened\":true,\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"location\":{\"location_type\":\"local\",\"k8s_cluster\":\"sample-text\",\"k8s_namespace\":\"sample-text\"},\"worker_count\":7,\"active_worker_count\":7,\"locations\":[\"local\"],\"managed\":{\"service_id\":\"sample-text\",\"name\":\"sample-text\",\"spec\":{\"github_url\":\"sample-text\",\"type\":\"sample-text\",\"revision\":\"sample-text\",\"entrypoint\":\"sample-text\",\"working_dir\":\"sample-text\",\"restarted_at\":\"sample-text\",\"commit_sha\":\"sample-text\",\"commit\":{\"sha\":\"sample-text\",\"message\":\"sample-text\",\"author\":{},\"html_url\":\"sample-text\"}},\"resources\":{\"replicas\":7,\"cpu_request\":\"sample-text\",\"cpu_limit\":\"sample-text\",\"memory_request\":\"sample-text\",\"memory_limit\":\"sample-text\"},\"status\":{\"phase\":\"sample-text\",\"available_replicas\":7,\"ready_replicas\":7,\"endpoint\":\"sample-text\",\"message\":\"sample-text\",\"last_seen\":\"2024-05-01T12:00:00Z\",\"deployed_revision\":\"sample-text\",\"generation\":7,\"build_state\":{\"phase\":\"sample-text\",\"commit_sha\":\"sample-text\",\"image\":\"sample-text\",\"message\":\"sample-text\",\"started_at\":\"2024-05-01T12:00:00Z\",\"finished_at\":\"2024-05-01T12:00:00Z\"}},\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"stopped\":true,\"rollout_status\":\"sample-text\",\"created_by\":\"sample-text\",\"updated_by\":\"sample-text\",\"deployed_by\":\"sample-text\",\"deployed_at\":\"2024-05-01T12:00:00Z\",\"is_hardened\":true},\"workers\":[{\"name\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"is_active\":true,\"location\":{\"location_type\":\"local\",\"k8s_cluster\":\"sample-text\",\"k8s_namespace\":\"sample-text\"}}]}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .workflows()
                 .deployments()
@@ -6253,7 +6152,7 @@ fn get_deployment_v1_workflows_deployments_name_get() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -6268,7 +6167,7 @@ fn delete_deployment_v1_workflows_deployments_name_delete() -> Case {
             Some("{\"service_id\":\"sample-text\",\"name\":\"sample-text\",\"spec\":{\"github_url\":\"sample-text\",\"type\":\"sample-text\",\"revision\":\"sample-text\",\"entrypoint\":\"sample-text\",\"working_dir\":\"sample-text\",\"restarted_at\":\"sample-text\",\"commit_sha\":\"sample-text\",\"commit\":{\"sha\":\"sample-text\",\"message\":\"sample-text\",\"author\":{\"name\":\"sample-text\",\"username\":\"sample-text\",\"html_url\":\"sample-text\"},\"html_url\":\"sample-text\"}},\"resources\":{\"replicas\":7,\"cpu_request\":\"sample-text\",\"cpu_limit\":\"sample-text\",\"memory_request\":\"sample-text\",\"memory_limit\":\"sample-text\"},\"status\":{\"phase\":\"sample-text\",\"available_replicas\":7,\"ready_replicas\":7,\"endpoint\":\"sample-text\",\"message\":\"sample-text\",\"last_seen\":\"2024-05-01T12:00:00Z\",\"deployed_revision\":\"sample-text\",\"generation\":7,\"build_state\":{\"phase\":\"sample-text\",\"commit_sha\":\"sample-text\",\"image\":\"sample-text\",\"message\":\"sample-text\",\"started_at\":\"2024-05-01T12:00:00Z\",\"finished_at\":\"2024-05-01T12:00:00Z\"}},\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"stopped\":true,\"rollout_status\":\"sample-text\",\"created_by\":\"sample-text\",\"updated_by\":\"sample-text\",\"deployed_by\":\"sample-text\",\"deployed_at\":\"2024-05-01T12:00:00Z\",\"is_hardened\":true}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .workflows()
                 .deployments()
@@ -6276,7 +6175,7 @@ fn delete_deployment_v1_workflows_deployments_name_delete() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -6292,7 +6191,7 @@ fn update_deployment_v1_workflows_deployments_name_patch() -> Case {
             Some("{\"service_id\":\"sample-text\",\"name\":\"sample-text\",\"spec\":{\"github_url\":\"sample-text\",\"type\":\"sample-text\",\"revision\":\"sample-text\",\"entrypoint\":\"sample-text\",\"working_dir\":\"sample-text\",\"restarted_at\":\"sample-text\",\"commit_sha\":\"sample-text\",\"commit\":{\"sha\":\"sample-text\",\"message\":\"sample-text\",\"author\":{\"name\":\"sample-text\",\"username\":\"sample-text\",\"html_url\":\"sample-text\"},\"html_url\":\"sample-text\"}},\"resources\":{\"replicas\":7,\"cpu_request\":\"sample-text\",\"cpu_limit\":\"sample-text\",\"memory_request\":\"sample-text\",\"memory_limit\":\"sample-text\"},\"status\":{\"phase\":\"sample-text\",\"available_replicas\":7,\"ready_replicas\":7,\"endpoint\":\"sample-text\",\"message\":\"sample-text\",\"last_seen\":\"2024-05-01T12:00:00Z\",\"deployed_revision\":\"sample-text\",\"generation\":7,\"build_state\":{\"phase\":\"sample-text\",\"commit_sha\":\"sample-text\",\"image\":\"sample-text\",\"message\":\"sample-text\",\"started_at\":\"2024-05-01T12:00:00Z\",\"finished_at\":\"2024-05-01T12:00:00Z\"}},\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"stopped\":true,\"rollout_status\":\"sample-text\",\"created_by\":\"sample-text\",\"updated_by\":\"sample-text\",\"deployed_by\":\"sample-text\",\"deployed_at\":\"2024-05-01T12:00:00Z\",\"is_hardened\":true}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .workflows()
                 .deployments()
@@ -6307,7 +6206,7 @@ fn update_deployment_v1_workflows_deployments_name_patch() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -6322,7 +6221,7 @@ fn stop_deployment_v1_workflows_deployments_name_stop_post() -> Case {
             Some("{\"service_id\":\"sample-text\",\"name\":\"sample-text\",\"spec\":{\"github_url\":\"sample-text\",\"type\":\"sample-text\",\"revision\":\"sample-text\",\"entrypoint\":\"sample-text\",\"working_dir\":\"sample-text\",\"restarted_at\":\"sample-text\",\"commit_sha\":\"sample-text\",\"commit\":{\"sha\":\"sample-text\",\"message\":\"sample-text\",\"author\":{\"name\":\"sample-text\",\"username\":\"sample-text\",\"html_url\":\"sample-text\"},\"html_url\":\"sample-text\"}},\"resources\":{\"replicas\":7,\"cpu_request\":\"sample-text\",\"cpu_limit\":\"sample-text\",\"memory_request\":\"sample-text\",\"memory_limit\":\"sample-text\"},\"status\":{\"phase\":\"sample-text\",\"available_replicas\":7,\"ready_replicas\":7,\"endpoint\":\"sample-text\",\"message\":\"sample-text\",\"last_seen\":\"2024-05-01T12:00:00Z\",\"deployed_revision\":\"sample-text\",\"generation\":7,\"build_state\":{\"phase\":\"sample-text\",\"commit_sha\":\"sample-text\",\"image\":\"sample-text\",\"message\":\"sample-text\",\"started_at\":\"2024-05-01T12:00:00Z\",\"finished_at\":\"2024-05-01T12:00:00Z\"}},\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"stopped\":true,\"rollout_status\":\"sample-text\",\"created_by\":\"sample-text\",\"updated_by\":\"sample-text\",\"deployed_by\":\"sample-text\",\"deployed_at\":\"2024-05-01T12:00:00Z\",\"is_hardened\":true}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .workflows()
                 .deployments()
@@ -6330,7 +6229,7 @@ fn stop_deployment_v1_workflows_deployments_name_stop_post() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -6345,7 +6244,7 @@ fn start_deployment_v1_workflows_deployments_name_start_post() -> Case {
             Some("{\"service_id\":\"sample-text\",\"name\":\"sample-text\",\"spec\":{\"github_url\":\"sample-text\",\"type\":\"sample-text\",\"revision\":\"sample-text\",\"entrypoint\":\"sample-text\",\"working_dir\":\"sample-text\",\"restarted_at\":\"sample-text\",\"commit_sha\":\"sample-text\",\"commit\":{\"sha\":\"sample-text\",\"message\":\"sample-text\",\"author\":{\"name\":\"sample-text\",\"username\":\"sample-text\",\"html_url\":\"sample-text\"},\"html_url\":\"sample-text\"}},\"resources\":{\"replicas\":7,\"cpu_request\":\"sample-text\",\"cpu_limit\":\"sample-text\",\"memory_request\":\"sample-text\",\"memory_limit\":\"sample-text\"},\"status\":{\"phase\":\"sample-text\",\"available_replicas\":7,\"ready_replicas\":7,\"endpoint\":\"sample-text\",\"message\":\"sample-text\",\"last_seen\":\"2024-05-01T12:00:00Z\",\"deployed_revision\":\"sample-text\",\"generation\":7,\"build_state\":{\"phase\":\"sample-text\",\"commit_sha\":\"sample-text\",\"image\":\"sample-text\",\"message\":\"sample-text\",\"started_at\":\"2024-05-01T12:00:00Z\",\"finished_at\":\"2024-05-01T12:00:00Z\"}},\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"stopped\":true,\"rollout_status\":\"sample-text\",\"created_by\":\"sample-text\",\"updated_by\":\"sample-text\",\"deployed_by\":\"sample-text\",\"deployed_at\":\"2024-05-01T12:00:00Z\",\"is_hardened\":true}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .workflows()
                 .deployments()
@@ -6353,7 +6252,7 @@ fn start_deployment_v1_workflows_deployments_name_start_post() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -6368,7 +6267,7 @@ fn restart_deployment_v1_workflows_deployments_name_restart_post() -> Case {
             Some("{\"service_id\":\"sample-text\",\"name\":\"sample-text\",\"spec\":{\"github_url\":\"sample-text\",\"type\":\"sample-text\",\"revision\":\"sample-text\",\"entrypoint\":\"sample-text\",\"working_dir\":\"sample-text\",\"restarted_at\":\"sample-text\",\"commit_sha\":\"sample-text\",\"commit\":{\"sha\":\"sample-text\",\"message\":\"sample-text\",\"author\":{\"name\":\"sample-text\",\"username\":\"sample-text\",\"html_url\":\"sample-text\"},\"html_url\":\"sample-text\"}},\"resources\":{\"replicas\":7,\"cpu_request\":\"sample-text\",\"cpu_limit\":\"sample-text\",\"memory_request\":\"sample-text\",\"memory_limit\":\"sample-text\"},\"status\":{\"phase\":\"sample-text\",\"available_replicas\":7,\"ready_replicas\":7,\"endpoint\":\"sample-text\",\"message\":\"sample-text\",\"last_seen\":\"2024-05-01T12:00:00Z\",\"deployed_revision\":\"sample-text\",\"generation\":7,\"build_state\":{\"phase\":\"sample-text\",\"commit_sha\":\"sample-text\",\"image\":\"sample-text\",\"message\":\"sample-text\",\"started_at\":\"2024-05-01T12:00:00Z\",\"finished_at\":\"2024-05-01T12:00:00Z\"}},\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"stopped\":true,\"rollout_status\":\"sample-text\",\"created_by\":\"sample-text\",\"updated_by\":\"sample-text\",\"deployed_by\":\"sample-text\",\"deployed_at\":\"2024-05-01T12:00:00Z\",\"is_hardened\":true}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .workflows()
                 .deployments()
@@ -6376,7 +6275,7 @@ fn restart_deployment_v1_workflows_deployments_name_restart_post() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -6392,7 +6291,7 @@ fn list_deployment_workers_v1_workflows_deployments_name_workers_get() -> Case {
             Some("{\"workers\":[{\"name\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"is_active\":true,\"location\":{\"location_type\":\"local\",\"k8s_cluster\":\"sample-text\",\"k8s_namespace\":\"sample-text\"}}],\"next_cursor\":\"sample-text\"}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .workflows()
                 .deployments()
@@ -6403,7 +6302,7 @@ fn list_deployment_workers_v1_workflows_deployments_name_workers_get() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -6421,7 +6320,7 @@ fn get_deployment_logs() -> Case {
             Some("{\"results\":[{\"timestamp\":\"2024-05-01T12:00:00Z\",\"trace_id\":\"sample-text\",\"span_id\":\"sample-text\",\"severity_text\":\"sample-text\",\"body\":\"sample-text\",\"log_attributes\":{\"key\":\"sample-text\"}}],\"next_cursor\":\"sample-text\"}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .workflows()
                 .deployments()
@@ -6436,7 +6335,7 @@ fn get_deployment_logs() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -6454,20 +6353,7 @@ fn stream_deployment_logs() -> Case {
             Some("{\"timestamp\":\"2024-05-01T12:00:00Z\",\"trace_id\":\"sample-text\",\"span_id\":\"sample-text\",\"severity_text\":\"sample-text\",\"body\":\"sample-text\",\"log_attributes\":{\"key\":\"sample-text\"}}"),
             kind : Kind::Sse,
         },
-        call: |c| Box::pin(async move {
-            let r = c
-                .workflows()
-                .deployments()
-                .stream_deployment_logs(j::<String>("\"p-name\""))
-                .worker_name(j::<String>("\"sample-text\""))
-                .workflow_name(j::<String>("\"sample-text\""))
-                .after(j::<String>("\"2024-05-01T12:00:00Z\""))
-                .last_event_id(j::<String>("\"sample-text\""))
-                .last_event_id_2(j::<String>("\"sample-text\""))
-                .send()
-                .await?;
-            first_event(r).await
-        }),
+        call: None,
         stream: Some(|c| Box::pin(async move {
             let r = c
                 .workflows()
@@ -6500,7 +6386,7 @@ fn get_workflows_v1_workflows_get() -> Case {
             Some("{\"workflows\":[{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"display_name\":\"sample-text\",\"description\":\"sample-text\",\"metadata\":{\"shared_namespace\":\"sample-text\"},\"archived\":true,\"tags\":[\"sample-text\"]}],\"next_cursor\":\"sample-text\"}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .workflows()
                 .get_workflows()
@@ -6520,7 +6406,7 @@ fn get_workflows_v1_workflows_get() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -6540,7 +6426,7 @@ fn get_workflow_registrations_v1_workflows_registrations_get() -> Case {
             Some("{\"workflow_registrations\":[{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"deployment_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"task_queue\":\"sample-text\",\"definition\":{\"input_schema\":{\"key\":{\"any\":\"value\"}},\"output_schema\":{\"key\":{\"any\":\"value\"}},\"signals\":[{\"name\":\"sample-text\",\"input_schema\":{\"key\":{\"any\":\"value\"}}}],\"queries\":[{\"name\":\"sample-text\",\"input_schema\":{\"key\":{\"any\":\"value\"}}}],\"updates\":[{\"name\":\"sample-text\",\"input_schema\":{\"key\":{\"any\":\"value\"}}}],\"enforce_determinism\":true,\"on_behalf_of\":true,\"execution_timeout\":0.5,\"plugin_metadata\":{\"key\":{\"any\":\"value\"}}},\"workflow_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workflow\":{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"display_name\":\"sample-text\",\"type\":\"code\",\"description\":\"sample-text\",\"customer_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"shared_namespace\":\"sample-text\",\"available_in_chat_assistant\":true,\"is_technical\":true,\"archived\":true,\"tags\":[\"sample-text\"]},\"deployment_name\":\"sample-text\",\"compatible_with_chat_assistant\":true}],\"next_cursor\":\"sample-text\",\"workflow_versions\":[{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"deployment_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"task_queue\":\"sample-text\",\"definition\":{\"input_schema\":{\"key\":{\"any\":\"value\"}},\"output_schema\":{\"key\":{\"any\":\"value\"}},\"signals\":[{\"name\":\"sample-text\",\"input_schema\":{\"key\":{\"any\":\"value\"}}}],\"queries\":[{\"name\":\"sample-text\",\"input_schema\":{\"key\":{\"any\":\"value\"}}}],\"updates\":[{\"name\":\"sample-text\",\"input_schema\":{\"key\":{\"any\":\"value\"}}}],\"enforce_determinism\":true,\"on_behalf_of\":true,\"execution_timeout\":0.5,\"plugin_metadata\":{\"key\":{\"any\":\"value\"}}},\"workflow_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workflow\":{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"display_name\":\"sample-text\",\"type\":\"code\",\"description\":\"sample-text\",\"customer_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"shared_namespace\":\"sample-text\",\"available_in_chat_assistant\":true,\"is_technical\":true,\"archived\":true,\"tags\":[\"sample-text\"]},\"deployment_name\":\"sample-text\",\"compatible_with_chat_assistant\":true}]}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .workflows()
                 .get_workflow_registrations()
@@ -6557,7 +6443,7 @@ fn get_workflow_registrations_v1_workflows_registrations_get() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -6574,7 +6460,7 @@ fn execute_workflow_v1_workflows_workflow_identifier_execute_post() -> Case {
             Some("{\"workflow_name\":\"sample-text\",\"workflow_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"deployment_name\":\"sample-text\",\"execution_id\":\"sample-text\",\"parent_execution_id\":\"sample-text\",\"root_execution_id\":\"sample-text\",\"run_id\":\"sample-text\",\"user_id\":\"sample-text\",\"status\":\"RUNNING\",\"start_time\":\"2024-05-01T12:00:00Z\",\"end_time\":\"2024-05-01T12:00:00Z\",\"total_duration_ms\":7,\"result\":{\"any\":\"value\"}}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .workflows()
                 .execute_workflow(
@@ -6588,7 +6474,7 @@ fn execute_workflow_v1_workflows_workflow_identifier_execute_post() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -6607,7 +6493,7 @@ fn execute_workflow_registration_v1_workflows_registrations_workflow_registratio
             Some("{\"workflow_name\":\"sample-text\",\"workflow_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"deployment_name\":\"sample-text\",\"execution_id\":\"sample-text\",\"parent_execution_id\":\"sample-text\",\"root_execution_id\":\"sample-text\",\"run_id\":\"sample-text\",\"user_id\":\"sample-text\",\"status\":\"RUNNING\",\"start_time\":\"2024-05-01T12:00:00Z\",\"end_time\":\"2024-05-01T12:00:00Z\",\"total_duration_ms\":7,\"result\":{\"any\":\"value\"}}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .workflows()
                 .execute_workflow_registration(
@@ -6621,7 +6507,7 @@ fn execute_workflow_registration_v1_workflows_registrations_workflow_registratio
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -6636,14 +6522,14 @@ fn get_workflow_v1_workflows_workflow_identifier_get() -> Case {
             Some("{\"workflow\":{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"display_name\":\"sample-text\",\"type\":\"code\",\"description\":\"sample-text\",\"customer_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"shared_namespace\":\"sample-text\",\"available_in_chat_assistant\":true,\"is_technical\":true,\"archived\":true,\"tags\":[\"sample-text\"],\"active\":true}}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .workflows()
                 .get_workflow(j::<String>("\"p-workflow-identifier\""))
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -6659,7 +6545,7 @@ fn update_workflow_v1_workflows_workflow_identifier_put() -> Case {
             Some("{\"workflow\":{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"display_name\":\"sample-text\",\"type\":\"code\",\"description\":\"sample-text\",\"customer_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"shared_namespace\":\"sample-text\",\"available_in_chat_assistant\":true,\"is_technical\":true,\"archived\":true,\"tags\":[\"sample-text\"]}}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .workflows()
                 .update_workflow(
@@ -6673,7 +6559,7 @@ fn update_workflow_v1_workflows_workflow_identifier_put() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -6691,7 +6577,7 @@ fn get_workflow_registration_v1_workflows_registrations_workflow_registration_id
             Some("{\"workflow_registration\":{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"deployment_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"task_queue\":\"sample-text\",\"definition\":{\"input_schema\":{\"key\":{\"any\":\"value\"}},\"output_schema\":{\"key\":{\"any\":\"value\"}},\"signals\":[{\"name\":\"sample-text\",\"input_schema\":{\"key\":{\"any\":\"value\"}}}],\"queries\":[{\"name\":\"sample-text\",\"input_schema\":{\"key\":{\"any\":\"value\"}}}],\"updates\":[{\"name\":\"sample-text\",\"input_schema\":{\"key\":{\"any\":\"value\"}}}],\"enforce_determinism\":true,\"on_behalf_of\":true,\"execution_timeout\":0.5,\"plugin_metadata\":{\"key\":{\"any\":\"value\"}}},\"workflow_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workflow\":{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"display_name\":\"sample-text\",\"type\":\"code\",\"description\":\"sample-text\",\"customer_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"shared_namespace\":\"sample-text\",\"available_in_chat_assistant\":true,\"is_technical\":true,\"archived\":true,\"tags\":[\"sample-text\"]},\"deployment_name\":\"sample-text\",\"compatible_with_chat_assistant\":true,\"active\":true},\"workflow_version\":{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"deployment_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"task_queue\":\"sample-text\",\"definition\":{\"input_schema\":{\"key\":{\"any\":\"value\"}},\"output_schema\":{\"key\":{\"any\":\"value\"}},\"signals\":[{\"name\":\"sample-text\",\"input_schema\":{\"key\":{\"any\":\"value\"}}}],\"queries\":[{\"name\":\"sample-text\",\"input_schema\":{\"key\":{\"any\":\"value\"}}}],\"updates\":[{\"name\":\"sample-text\",\"input_schema\":{\"key\":{\"any\":\"value\"}}}],\"enforce_determinism\":true,\"on_behalf_of\":true,\"execution_timeout\":0.5,\"plugin_metadata\":{\"key\":{\"any\":\"value\"}}},\"workflow_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workflow\":{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"display_name\":\"sample-text\",\"type\":\"code\",\"description\":\"sample-text\",\"customer_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"shared_namespace\":\"sample-text\",\"available_in_chat_assistant\":true,\"is_technical\":true,\"archived\":true,\"tags\":[\"sample-text\"]},\"deployment_name\":\"sample-text\",\"compatible_with_chat_assistant\":true,\"active\":true}}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .workflows()
                 .get_workflow_registration(
@@ -6702,7 +6588,7 @@ fn get_workflow_registration_v1_workflows_registrations_workflow_registration_id
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -6718,7 +6604,7 @@ fn bulk_archive_workflows_v1_workflows_archive_put() -> Case {
             Some("{\"archived\":[{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"display_name\":\"sample-text\",\"type\":\"code\",\"description\":\"sample-text\",\"customer_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"shared_namespace\":\"sample-text\",\"available_in_chat_assistant\":true,\"is_technical\":true,\"archived\":true,\"tags\":[\"sample-text\"]}],\"errored\":[{\"workflow_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workflow\":{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"display_name\":\"sample-text\",\"type\":\"code\",\"description\":\"sample-text\",\"customer_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"shared_namespace\":\"sample-text\",\"available_in_chat_assistant\":true,\"is_technical\":true,\"archived\":true,\"tags\":[\"sample-text\"]},\"message\":\"sample-text\"}]}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .workflows()
                 .bulk_archive_workflows(
@@ -6729,7 +6615,7 @@ fn bulk_archive_workflows_v1_workflows_archive_put() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -6745,7 +6631,7 @@ fn bulk_unarchive_workflows_v1_workflows_unarchive_put() -> Case {
             Some("{\"unarchived\":[{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"display_name\":\"sample-text\",\"type\":\"code\",\"description\":\"sample-text\",\"customer_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"shared_namespace\":\"sample-text\",\"available_in_chat_assistant\":true,\"is_technical\":true,\"archived\":true,\"tags\":[\"sample-text\"]}],\"errored\":[{\"workflow_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workflow\":{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"display_name\":\"sample-text\",\"type\":\"code\",\"description\":\"sample-text\",\"customer_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"shared_namespace\":\"sample-text\",\"available_in_chat_assistant\":true,\"is_technical\":true,\"archived\":true,\"tags\":[\"sample-text\"]},\"message\":\"sample-text\"}]}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .workflows()
                 .bulk_unarchive_workflows(
@@ -6756,7 +6642,7 @@ fn bulk_unarchive_workflows_v1_workflows_unarchive_put() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -6771,14 +6657,14 @@ fn archive_workflow_v1_workflows_workflow_identifier_archive_put() -> Case {
             Some("{\"workflow\":{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"display_name\":\"sample-text\",\"type\":\"code\",\"description\":\"sample-text\",\"customer_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"shared_namespace\":\"sample-text\",\"available_in_chat_assistant\":true,\"is_technical\":true,\"archived\":true,\"tags\":[\"sample-text\"]}}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .workflows()
                 .archive_workflow(j::<String>("\"p-workflow-identifier\""))
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -6794,14 +6680,14 @@ fn unarchive_workflow_v1_workflows_workflow_identifier_unarchive_put() -> Case {
             Some("{\"workflow\":{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"display_name\":\"sample-text\",\"type\":\"code\",\"description\":\"sample-text\",\"customer_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"shared_namespace\":\"sample-text\",\"available_in_chat_assistant\":true,\"is_technical\":true,\"archived\":true,\"tags\":[\"sample-text\"]}}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .workflows()
                 .unarchive_workflow(j::<String>("\"p-workflow-identifier\""))
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -6816,7 +6702,7 @@ fn get_configs_v1_rag_ingestion_pipeline_configurations_get() -> Case {
             Some("[{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"author_id\":\"sample-text\",\"name\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"modified_at\":\"2024-05-01T12:00:00Z\",\"last_run_time\":\"2024-05-01T12:00:00Z\",\"last_run_chunks_count\":7,\"total_chunks_count\":7,\"pipeline_composition\":{\"key\":\"sample-text\"}}]"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .rag()
@@ -6825,7 +6711,7 @@ fn get_configs_v1_rag_ingestion_pipeline_configurations_get() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -6841,7 +6727,7 @@ fn register_config_v1_rag_ingestion_pipeline_configurations_put() -> Case {
             Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"author_id\":\"sample-text\",\"name\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"modified_at\":\"2024-05-01T12:00:00Z\",\"last_run_time\":\"2024-05-01T12:00:00Z\",\"last_run_chunks_count\":7,\"total_chunks_count\":7,\"pipeline_composition\":{\"key\":\"sample-text\"}}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .rag()
@@ -6856,7 +6742,7 @@ fn register_config_v1_rag_ingestion_pipeline_configurations_put() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -6875,7 +6761,7 @@ fn update_run_info_v1_rag_ingestion_pipeline_configurations_id_run_info_put() ->
             Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"author_id\":\"sample-text\",\"name\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"modified_at\":\"2024-05-01T12:00:00Z\",\"last_run_time\":\"2024-05-01T12:00:00Z\",\"last_run_chunks_count\":7,\"total_chunks_count\":7,\"pipeline_composition\":{\"key\":\"sample-text\"}}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .rag()
@@ -6889,7 +6775,7 @@ fn update_run_info_v1_rag_ingestion_pipeline_configurations_id_run_info_put() ->
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -6904,10 +6790,10 @@ fn get_deployment_summaries_v1_rag_deployments_get() -> Case {
             Some("{\"deployments\":[{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"creator_id\":\"sample-text\",\"document_count\":7,\"status\":\"online\",\"created_at\":\"2024-05-01T12:00:00Z\",\"modified_at\":\"2024-05-01T12:00:00Z\",\"deployment\":{\"type\":\"vespa\",\"indexes\":[{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"document_count\":7}]}}]}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c.beta().rag().search_indexes().list_deployments().send().await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -6922,7 +6808,7 @@ fn register_deployment_v1_rag_deployments_put() -> Case {
             multipart_fields : None, status : 200u16, response :
             Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}"), kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .rag()
@@ -6937,7 +6823,7 @@ fn register_deployment_v1_rag_deployments_put() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -6952,7 +6838,7 @@ fn unregister_deployment_v1_rag_deployments_deployment_id_delete() -> Case {
             None, multipart_fields : None, status : 200u16, response :
             Some("{\"any\":\"value\"}"), kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .rag()
@@ -6963,7 +6849,7 @@ fn unregister_deployment_v1_rag_deployments_deployment_id_delete() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -6980,7 +6866,7 @@ fn update_index_metrics_v1_rag_deployments_deployment_id_metrics_put() -> Case {
             multipart_fields : None, status : 200u16, response :
             Some("{\"any\":\"value\"}"), kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .rag()
@@ -6996,7 +6882,7 @@ fn update_index_metrics_v1_rag_deployments_deployment_id_metrics_put() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -7010,10 +6896,10 @@ fn users_api_get_identity() -> Case {
             Some("{\"id\":\"sample-text\",\"email\":\"sample-text\",\"first_name\":\"sample-text\",\"last_name\":\"sample-text\",\"workspace\":{\"id\":\"sample-text\",\"name\":\"sample-text\"},\"organization\":{\"id\":\"sample-text\",\"name\":\"sample-text\"},\"api_key\":{\"id\":\"sample-text\",\"name\":\"sample-text\"}}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c.beta().users().me().send().await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -7028,7 +6914,7 @@ fn users_api_list_organizations() -> Case {
             Some("{\"organizations\":[{\"id\":\"sample-text\",\"name\":\"sample-text\"}]}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .users()
@@ -7038,7 +6924,7 @@ fn users_api_list_organizations() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -7054,7 +6940,7 @@ fn users_api_list_workspaces() -> Case {
             Some("{\"workspaces\":[{\"id\":\"sample-text\",\"name\":\"sample-text\",\"organization_id\":\"sample-text\"}]}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .users()
@@ -7065,7 +6951,7 @@ fn users_api_list_workspaces() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -7081,7 +6967,7 @@ fn users_api_admin_users_get_users() -> Case {
             Some("{\"members\":[{\"uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"oid_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"email\":\"sample-text\",\"is_sso_outsider\":true,\"workspaces\":[{\"uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"is_default\":true,\"raw_roles\":[\"A\"],\"raw_role\":\"A\"}],\"subscriptions\":[{\"type\":\"API\"}],\"raw_roles\":[\"A\"],\"raw_role\":\"A\",\"subscription_types\":[\"CHAT\"],\"created_at\":\"2024-05-01T12:00:00Z\"}],\"invites\":[{\"uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"raw_roles\":[\"A\"],\"raw_role\":\"A\",\"email\":\"sample-text\",\"expired\":true,\"created_at\":\"2024-05-01T12:00:00Z\",\"workspace_uuids\":[\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"]}],\"total\":7,\"page\":7,\"page_size\":7}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .admin()
@@ -7093,7 +6979,7 @@ fn users_api_admin_users_get_users() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -7109,7 +6995,7 @@ fn users_api_admin_users_create_users() -> Case {
             Some("{\"invalid_emails\":[\"sample-text\"],\"email_to_user_id\":{\"key\":\"sample-text\"}}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .admin()
@@ -7124,7 +7010,7 @@ fn users_api_admin_users_create_users() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -7139,10 +7025,10 @@ fn users_api_admin_users_get_invite() -> Case {
             Some("[{\"invite_uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"email\":\"sample-text\",\"roles\":[\"A\"],\"role\":\"A\"}]"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c.beta().admin().users().list_invites().send().await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -7158,7 +7044,7 @@ fn users_api_admin_users_invite_users() -> Case {
             Some("{\"invalid_emails\":[\"sample-text\"],\"already_members\":[\"sample-text\"],\"invited_members_count\":7}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .admin()
@@ -7173,7 +7059,7 @@ fn users_api_admin_users_invite_users() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -7187,7 +7073,7 @@ fn users_api_admin_users_delete_invite() -> Case {
             : None, multipart_fields : None, status : 200u16, response :
             Some("{\"message\":\"sample-text\"}"), kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .admin()
@@ -7196,7 +7082,7 @@ fn users_api_admin_users_delete_invite() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -7211,7 +7097,7 @@ fn users_api_admin_users_get_user() -> Case {
             Some("{\"uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"oid_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"email\":\"sample-text\",\"is_sso_outsider\":true,\"workspaces\":[{\"uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"is_default\":true,\"raw_roles\":[\"A\"],\"raw_role\":\"A\"}],\"subscriptions\":[{\"type\":\"API\",\"plan\":\"FREE\",\"status\":\"NS\",\"user\":\"sample-text\",\"self_service\":true,\"member_has_access\":true}],\"raw_roles\":[\"A\"],\"raw_role\":\"A\",\"subscription_types\":[\"CHAT\"],\"created_at\":\"2024-05-01T12:00:00Z\",\"first_name\":\"sample-text\",\"last_name\":\"sample-text\"}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .admin()
@@ -7220,7 +7106,7 @@ fn users_api_admin_users_get_user() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -7234,7 +7120,7 @@ fn users_api_admin_users_delete_user() -> Case {
             multipart_fields : None, status : 200u16, response :
             Some("{\"message\":\"sample-text\"}"), kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .admin()
@@ -7243,7 +7129,7 @@ fn users_api_admin_users_delete_user() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -7259,7 +7145,7 @@ fn users_api_admin_users_update_user() -> Case {
             Some("{\"uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"oid_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"email\":\"sample-text\",\"is_sso_outsider\":true,\"workspaces\":[{\"uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"is_default\":true,\"raw_roles\":[\"A\"],\"raw_role\":\"A\"}],\"subscriptions\":[{\"type\":\"API\",\"plan\":\"FREE\",\"status\":\"NS\",\"user\":\"sample-text\",\"self_service\":true,\"member_has_access\":true}],\"raw_roles\":[\"A\"],\"raw_role\":\"A\",\"subscription_types\":[\"CHAT\"],\"created_at\":\"2024-05-01T12:00:00Z\"}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .admin()
@@ -7275,7 +7161,7 @@ fn users_api_admin_users_update_user() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -7290,10 +7176,10 @@ fn users_api_admin_roles_get_roles() -> Case {
             Some("{\"workspace_roles\":[{\"name\":\"sample-text\",\"uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"description\":\"sample-text\",\"is_custom_role\":true}],\"organization_roles\":[{\"name\":\"sample-text\",\"uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"description\":\"sample-text\",\"is_custom_role\":true}]}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c.beta().admin().users().list_roles().send().await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -7309,7 +7195,7 @@ fn users_api_admin_workspaces_get_workspaces() -> Case {
             Some("{\"total\":7,\"items\":[{\"uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"icon\":\"sample-text\",\"members_count\":7,\"spend_limit\":{\"value\":0.5,\"currency\":\"sample-text\",\"no_monthly_limit\":true},\"is_default\":true}],\"object\":\"list\",\"page\":7,\"page_size\":7}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .admin()
@@ -7322,7 +7208,7 @@ fn users_api_admin_workspaces_get_workspaces() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -7338,7 +7224,7 @@ fn users_api_admin_workspaces_create_workspace() -> Case {
             Some("{\"uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"icon\":\"sample-text\",\"members_count\":7,\"spend_limit\":{\"value\":0.5,\"currency\":\"sample-text\",\"no_monthly_limit\":true},\"is_default\":true,\"raw_roles\":[\"A\"],\"raw_role\":\"A\"}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .admin()
@@ -7353,7 +7239,7 @@ fn users_api_admin_workspaces_create_workspace() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -7367,7 +7253,7 @@ fn users_api_admin_workspaces_delete_workspaces() -> Case {
             : None, multipart_fields : None, status : 204u16, response : None, kind :
             Kind::Empty,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .admin()
@@ -7379,7 +7265,7 @@ fn users_api_admin_workspaces_delete_workspaces() -> Case {
                 let () = r;
                 Ok(serde_json::Value::Null)
             }
-        }),
+        })),
         stream: None,
     }
 }
@@ -7396,7 +7282,7 @@ fn users_api_admin_workspaces_update_workspaces() -> Case {
             Some("{\"uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"icon\":\"sample-text\",\"members_count\":7,\"spend_limit\":{\"value\":0.5,\"currency\":\"sample-text\",\"no_monthly_limit\":true},\"is_default\":true}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .admin()
@@ -7412,7 +7298,7 @@ fn users_api_admin_workspaces_update_workspaces() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -7428,7 +7314,7 @@ fn users_api_admin_workspaces_add_users_workspaces() -> Case {
             multipart_fields : None, status : 200u16, response :
             Some("{\"added_members_count\":7}"), kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .admin()
@@ -7444,7 +7330,7 @@ fn users_api_admin_workspaces_add_users_workspaces() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -7462,7 +7348,7 @@ fn users_api_admin_workspaces_add_or_update_users_workspaces() -> Case {
             Some("{\"added_members_count\":7,\"updated_members_count\":7}"), kind :
             Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .admin()
@@ -7478,7 +7364,7 @@ fn users_api_admin_workspaces_add_or_update_users_workspaces() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -7496,7 +7382,7 @@ fn users_api_admin_workspaces_remove_users_workspaces() -> Case {
             Some("{\"deleted_members_count\":7,\"not_deleted_members\":[\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"]}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .admin()
@@ -7512,7 +7398,7 @@ fn users_api_admin_workspaces_remove_users_workspaces() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -7527,10 +7413,10 @@ fn users_api_admin_rate_limits_get_rate_limits() -> Case {
             Some("{\"requests_per_second\":7,\"tokens_limits_by_model\":{\"key\":{\"tokens_per_minute\":7,\"tokens_per_month\":7}}}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c.beta().admin().billing().get_rate_limits().send().await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -7545,10 +7431,10 @@ fn users_api_admin_spend_limits_get_spend_limits() -> Case {
             Some("{\"limits\":{\"completion\":{\"no_monthly_limit\":true,\"monthly_limit_reached\":true,\"usage\":0.5,\"vibe_usage\":0.5,\"total_usage\":0.5,\"usage_limit\":0.5},\"last_payment_failure\":true,\"last_payment_failure_protection\":true,\"currency\":\"sample-text\"}}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c.beta().admin().billing().get_spend_limits().send().await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -7564,7 +7450,7 @@ fn users_api_admin_spend_limits_update_spend_limits() -> Case {
             Some("{\"limits\":{\"completion\":{\"no_monthly_limit\":true,\"monthly_limit_reached\":true,\"usage\":0.5,\"vibe_usage\":0.5,\"total_usage\":0.5,\"usage_limit\":0.5},\"last_payment_failure\":true,\"last_payment_failure_protection\":true,\"currency\":\"sample-text\"}}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .admin()
@@ -7575,7 +7461,7 @@ fn users_api_admin_spend_limits_update_spend_limits() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -7592,7 +7478,7 @@ fn users_api_admin_usage_get_usage() -> Case {
             Some("{\"completion\":{\"models\":{\"key\":{\"key\":[{\"key\":{\"any\":\"value\"}}]}}},\"ocr\":{\"models\":{\"key\":{\"key\":[{\"key\":{\"any\":\"value\"}}]}}},\"connectors\":{\"models\":{\"key\":{\"key\":[{\"key\":{\"any\":\"value\"}}]}}},\"libraries_api\":{\"pages\":{\"models\":{\"key\":{\"key\":[{\"key\":{\"any\":\"value\"}}]}}},\"tokens\":{\"models\":{\"key\":{\"key\":[{\"key\":{\"any\":\"value\"}}]}}},\"audio_seconds\":{\"models\":{\"key\":{\"key\":[{\"key\":{\"any\":\"value\"}}]}}}},\"fine_tuning\":{\"training\":{\"key\":{\"key\":[{\"key\":{\"any\":\"value\"}}]}},\"storage\":{\"key\":7}},\"audio\":{\"models\":{\"key\":{\"key\":[{\"key\":{\"any\":\"value\"}}]}}},\"audio_characters\":{\"models\":{\"key\":{\"key\":[{\"key\":{\"any\":\"value\"}}]}}},\"vibe_usage\":0.5,\"vibe_code\":{\"completion\":{\"models\":{\"key\":{\"key\":[{\"key\":{\"any\":\"value\"}}]}}},\"ocr\":{\"models\":{\"key\":{\"key\":[{\"key\":{\"any\":\"value\"}}]}}},\"connectors\":{\"models\":{\"key\":{\"key\":[{\"key\":{\"any\":\"value\"}}]}}},\"audio\":{\"models\":{\"key\":{\"key\":[{\"key\":{\"any\":\"value\"}}]}}},\"audio_characters\":{\"models\":{\"key\":{\"key\":[{\"key\":{\"any\":\"value\"}}]}}}},\"chat\":{\"models\":{\"key\":{\"key\":[{\"key\":{\"any\":\"value\"}}]}}},\"date\":\"2024-05-01T12:00:00Z\",\"previous_month\":\"sample-text\",\"next_month\":\"sample-text\",\"start_date\":\"2024-05-01T12:00:00Z\",\"end_date\":\"2024-05-01T12:00:00Z\",\"currency\":\"sample-text\",\"currency_symbol\":\"sample-text\",\"prices\":[{\"event_type\":\"api_tokens\",\"billing_metric\":\"sample-text\",\"billing_group\":\"sample-text\",\"api_zone\":\"global\",\"service_tier\":\"standard\",\"price\":0.5}]}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .admin()
@@ -7605,7 +7491,7 @@ fn users_api_admin_usage_get_usage() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -7623,7 +7509,7 @@ fn users_api_admin_audit_logs_get_audit_logs() -> Case {
             Some("[{\"created_at\":\"2024-05-01T12:00:00Z\",\"actor_type\":\"HUMAN\",\"actor_metadata\":{\"key\":\"sample-text\"},\"event_type\":\"user.create\",\"event_metadata\":{\"key\":\"sample-text\"},\"target_type\":\"USER\",\"target_metadata\":{\"key\":\"sample-text\"},\"log_id\":7,\"organization_uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}]"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .admin()
@@ -7640,7 +7526,7 @@ fn users_api_admin_audit_logs_get_audit_logs() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -7656,7 +7542,7 @@ fn users_api_admin_user_groups_get_user_groups() -> Case {
             Some("{\"total\":7,\"items\":[{\"uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"externally_managed\":true,\"target_type\":\"W\",\"organization_role\":\"sample-text\",\"parent_group_ids\":[\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"]}],\"page\":7,\"page_size\":7}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .admin()
@@ -7668,7 +7554,7 @@ fn users_api_admin_user_groups_get_user_groups() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -7684,7 +7570,7 @@ fn users_api_admin_user_groups_create_user_group() -> Case {
             Some("{\"uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"externally_managed\":true,\"target_type\":\"W\",\"organization_role\":\"sample-text\",\"parent_group_ids\":[\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"]}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .admin()
@@ -7699,7 +7585,7 @@ fn users_api_admin_user_groups_create_user_group() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -7715,7 +7601,7 @@ fn users_api_admin_user_groups_provision_group_to_workspace() -> Case {
             multipart_fields : None, status : 204u16, response : None, kind :
             Kind::Empty,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .admin()
@@ -7733,7 +7619,7 @@ fn users_api_admin_user_groups_provision_group_to_workspace() -> Case {
                 let () = r;
                 Ok(serde_json::Value::Null)
             }
-        }),
+        })),
         stream: None,
     }
 }
@@ -7748,7 +7634,7 @@ fn users_api_admin_user_groups_get_user_group() -> Case {
             Some("{\"uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"externally_managed\":true,\"target_type\":\"W\",\"organization_role\":\"sample-text\",\"parent_group_ids\":[\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"]}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .admin()
@@ -7757,7 +7643,7 @@ fn users_api_admin_user_groups_get_user_group() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -7771,7 +7657,7 @@ fn users_api_admin_user_groups_delete_user_group() -> Case {
             : None, multipart_fields : None, status : 204u16, response : None, kind :
             Kind::Empty,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .admin()
@@ -7783,7 +7669,7 @@ fn users_api_admin_user_groups_delete_user_group() -> Case {
                 let () = r;
                 Ok(serde_json::Value::Null)
             }
-        }),
+        })),
         stream: None,
     }
 }
@@ -7800,7 +7686,7 @@ fn users_api_admin_user_groups_update_user_group() -> Case {
             Some("{\"uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"externally_managed\":true,\"target_type\":\"W\",\"organization_role\":\"sample-text\",\"parent_group_ids\":[\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"]}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .admin()
@@ -7816,7 +7702,7 @@ fn users_api_admin_user_groups_update_user_group() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -7832,7 +7718,7 @@ fn users_api_admin_user_groups_get_user_group_members() -> Case {
             Some("{\"total\":7,\"members\":[{\"user_uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"email\":\"sample-text\"}],\"page\":7,\"page_size\":7}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .admin()
@@ -7843,7 +7729,7 @@ fn users_api_admin_user_groups_get_user_group_members() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -7859,7 +7745,7 @@ fn users_api_admin_user_groups_assign_users_to_group() -> Case {
             multipart_fields : None, status : 204u16, response : None, kind :
             Kind::Empty,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .admin()
@@ -7876,7 +7762,7 @@ fn users_api_admin_user_groups_assign_users_to_group() -> Case {
                 let () = r;
                 Ok(serde_json::Value::Null)
             }
-        }),
+        })),
         stream: None,
     }
 }
@@ -7893,7 +7779,7 @@ fn users_api_admin_user_groups_remove_users_from_group() -> Case {
             multipart_fields : None, status : 204u16, response : None, kind :
             Kind::Empty,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .admin()
@@ -7910,7 +7796,7 @@ fn users_api_admin_user_groups_remove_users_from_group() -> Case {
                 let () = r;
                 Ok(serde_json::Value::Null)
             }
-        }),
+        })),
         stream: None,
     }
 }
@@ -7927,7 +7813,7 @@ fn users_admin_user_groups_get_group_workspace_assignments() -> Case {
             Some("{\"total\":7,\"items\":[{\"roles\":[{\"name\":\"sample-text\",\"uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}],\"role_uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"role_name\":\"sample-text\",\"workspace_uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_name\":\"sample-text\",\"created\":\"2024-05-01T12:00:00Z\"}],\"page\":7,\"page_size\":7}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .admin()
@@ -7940,7 +7826,7 @@ fn users_admin_user_groups_get_group_workspace_assignments() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -7957,7 +7843,7 @@ fn users_api_admin_user_groups_assign_group_to_workspace() -> Case {
             multipart_fields : None, status : 201u16, response : None, kind :
             Kind::Empty,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .admin()
@@ -7976,7 +7862,7 @@ fn users_api_admin_user_groups_assign_group_to_workspace() -> Case {
                 let () = r;
                 Ok(serde_json::Value::Null)
             }
-        }),
+        })),
         stream: None,
     }
 }
@@ -7991,7 +7877,7 @@ fn users_admin_user_groups_remove_group_from_workspace() -> Case {
             "Bearer test-admin-key")), body : None, multipart_fields : None, status :
             204u16, response : None, kind : Kind::Empty,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .admin()
@@ -8006,7 +7892,7 @@ fn users_admin_user_groups_remove_group_from_workspace() -> Case {
                 let () = r;
                 Ok(serde_json::Value::Null)
             }
-        }),
+        })),
         stream: None,
     }
 }
@@ -8023,7 +7909,7 @@ fn users_admin_user_groups_update_group_workspace_assignment() -> Case {
             multipart_fields : None, status : 204u16, response : None, kind :
             Kind::Empty,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .admin()
@@ -8041,7 +7927,7 @@ fn users_admin_user_groups_update_group_workspace_assignment() -> Case {
                 let () = r;
                 Ok(serde_json::Value::Null)
             }
-        }),
+        })),
         stream: None,
     }
 }
@@ -8057,7 +7943,7 @@ fn users_admin_user_groups_update_user_group_organization_role() -> Case {
             multipart_fields : None, status : 204u16, response : None, kind :
             Kind::Empty,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .admin()
@@ -8074,7 +7960,7 @@ fn users_admin_user_groups_update_user_group_organization_role() -> Case {
                 let () = r;
                 Ok(serde_json::Value::Null)
             }
-        }),
+        })),
         stream: None,
     }
 }
@@ -8090,7 +7976,7 @@ fn users_api_admin_user_groups_get_nested_groups() -> Case {
             Some("{\"children\":[{\"uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\"}]}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .admin()
@@ -8099,7 +7985,7 @@ fn users_api_admin_user_groups_get_nested_groups() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -8115,7 +8001,7 @@ fn users_api_admin_user_groups_set_nested_groups() -> Case {
             multipart_fields : None, status : 204u16, response : None, kind :
             Kind::Empty,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .admin()
@@ -8134,7 +8020,7 @@ fn users_api_admin_user_groups_set_nested_groups() -> Case {
                 let () = r;
                 Ok(serde_json::Value::Null)
             }
-        }),
+        })),
         stream: None,
     }
 }
@@ -8150,7 +8036,7 @@ fn users_api_admin_api_keys_get_api_keys() -> Case {
             Some("{\"keys\":[{\"key_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"key\":\"sample-text\",\"name\":\"sample-text\",\"hidden_key\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"expiration_date\":\"2024-05-01\",\"actions\":{\"rotate\":{\"status\":\"available\"},\"delete\":{\"status\":\"available\"}},\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_name\":\"sample-text\",\"created_by\":\"sample-text\",\"product\":\"API\",\"last_used\":\"2024-05-01\",\"can_delete\":true}]}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .admin()
@@ -8162,7 +8048,7 @@ fn users_api_admin_api_keys_get_api_keys() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -8178,7 +8064,7 @@ fn users_api_admin_api_keys_create_api_key() -> Case {
             Some("{\"key_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"key\":\"sample-text\",\"name\":\"sample-text\",\"hidden_key\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"expiration_date\":\"2024-05-01\",\"actions\":{\"rotate\":{\"status\":\"available\"},\"delete\":{\"status\":\"available\"}}}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .admin()
@@ -8193,7 +8079,7 @@ fn users_api_admin_api_keys_create_api_key() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -8207,7 +8093,7 @@ fn users_api_admin_api_keys_delete_api_key() -> Case {
             : None, multipart_fields : None, status : 200u16, response :
             Some("{\"detail\":\"sample-text\"}"), kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .admin()
@@ -8216,7 +8102,7 @@ fn users_api_admin_api_keys_delete_api_key() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -8232,7 +8118,7 @@ fn users_api_admin_scim_sync_trigger_scim_sync() -> Case {
             Some("{\"run_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}"), kind :
             Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .admin()
@@ -8247,7 +8133,7 @@ fn users_api_admin_scim_sync_trigger_scim_sync() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -8262,7 +8148,7 @@ fn users_api_admin_scim_sync_get_scim_sync_run() -> Case {
             Some("{\"run_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"status\":\"PENDING\",\"dry_run\":true,\"sync_config\":{\"delete_missing_groups\":true,\"deprovision_users\":true,\"sync_users\":true,\"sync_groups\":true,\"sync_memberships\":true},\"created_at\":\"2024-05-01T12:00:00Z\",\"started_at\":\"2024-05-01T12:00:00Z\",\"finished_at\":\"2024-05-01T12:00:00Z\",\"summary\":{\"users\":{\"provision\":[{\"user\":{\"uuid\":\"sample-text\",\"userName\":\"sample-text\"}}],\"deprovision\":[{\"user\":{\"uuid\":\"sample-text\",\"userName\":\"sample-text\"}}]},\"groups\":{\"create\":[{\"group\":{\"uuid\":\"sample-text\",\"groupName\":\"sample-text\"}}],\"update\":[{\"group\":{\"uuid\":\"sample-text\",\"groupName\":\"sample-text\"},\"previous_groupName\":\"sample-text\"}],\"delete\":[{\"group\":{\"uuid\":\"sample-text\",\"groupName\":\"sample-text\"}}]},\"memberships\":[{\"group\":{\"uuid\":\"sample-text\",\"groupName\":\"sample-text\"},\"users_added\":[{\"uuid\":\"sample-text\",\"userName\":\"sample-text\"}],\"users_removed\":[{\"uuid\":\"sample-text\",\"userName\":\"sample-text\"}]}]},\"error_message\":\"sample-text\"}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .admin()
@@ -8271,7 +8157,7 @@ fn users_api_admin_scim_sync_get_scim_sync_run() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -8287,7 +8173,7 @@ fn get_by_user_stats_v1_admin_analytics_vibe_work_usage_by_user_stats() -> Case 
             Some("{\"start_time\":7,\"end_time\":7,\"data\":[{\"messages_count\":7,\"files_count\":7,\"images_count\":7,\"spreadsheets_count\":7,\"unique_conversations_count\":7,\"user_id\":\"sample-text\",\"last_message_at\":\"2024-05-01T12:00:00Z\",\"unique_agents_count\":7,\"messages_to_agents_count\":7}]}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .admin()
@@ -8296,7 +8182,7 @@ fn get_by_user_stats_v1_admin_analytics_vibe_work_usage_by_user_stats() -> Case 
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -8312,7 +8198,7 @@ fn get_by_agent_stats_v1_admin_analytics_vibe_work_usage_by_agent_stats() -> Cas
             Some("{\"start_time\":7,\"end_time\":7,\"data\":[{\"messages_count\":7,\"files_count\":7,\"images_count\":7,\"spreadsheets_count\":7,\"unique_conversations_count\":7,\"agent_id\":\"sample-text\",\"last_message_at\":\"2024-05-01T12:00:00Z\",\"unique_users_count\":7}]}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .admin()
@@ -8321,7 +8207,7 @@ fn get_by_agent_stats_v1_admin_analytics_vibe_work_usage_by_agent_stats() -> Cas
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -8337,7 +8223,7 @@ fn get_by_time_stats_v1_admin_analytics_vibe_work_usage_by_time_stats() -> Case 
             Some("{\"start_time\":7,\"end_time\":7,\"data\":[{\"messages_count\":7,\"files_count\":7,\"images_count\":7,\"spreadsheets_count\":7,\"unique_conversations_count\":7,\"time_bucket\":\"2024-05-01T12:00:00Z\",\"unique_users_count\":7,\"messages_to_agents_count\":7,\"unique_agents_count\":7}]}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .admin()
@@ -8347,7 +8233,7 @@ fn get_by_time_stats_v1_admin_analytics_vibe_work_usage_by_time_stats() -> Case 
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -8364,7 +8250,7 @@ fn get_workspace_stats_v1_admin_analytics_vibe_code_usage_by_workspace() -> Case
             Some("{\"start_time\":7,\"end_time\":7,\"sessions\":[{\"day\":\"2024-05-01\",\"nb_sessions\":7,\"nb_sessions_cli\":7,\"nb_sessions_acp\":7,\"nb_sessions_programmatic\":7}],\"user_prompts\":[{\"day\":\"2024-05-01\",\"nb_prompts_total\":7,\"nb_prompts_cli\":7,\"nb_prompts_acp\":7,\"nb_prompts_programmatic\":7}],\"active_users\":[{\"day\":\"2024-05-01\",\"nb_active_users_total\":7,\"nb_active_users_cli\":7,\"nb_active_users_acp\":7,\"nb_active_users_programmatic\":7}],\"consumed_tokens\":[{\"day\":\"2024-05-01\",\"model\":\"sample-text\",\"cached_tokens\":7,\"input_tokens\":7,\"output_tokens\":7}],\"tool_calls\":[{\"day\":\"2024-05-01\",\"total\":7,\"status_success\":7,\"status_failure\":7,\"status_skipped\":7,\"approval_ask\":7,\"approval_always\":7,\"approval_never\":7}],\"tool_calls_by_name\":[{\"day\":\"2024-05-01\",\"tool_name\":\"sample-text\",\"count\":7}],\"session_durations\":[{\"day\":\"2024-05-01\",\"total_duration_hours\":0.5}]}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .admin()
@@ -8374,7 +8260,7 @@ fn get_workspace_stats_v1_admin_analytics_vibe_code_usage_by_workspace() -> Case
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -8391,7 +8277,7 @@ fn get_organization_stats_v1_admin_analytics_vibe_code_usage_by_organization() -
             Some("{\"start_time\":7,\"end_time\":7,\"next_edit_suggestions\":[{\"day\":\"2024-05-01\",\"total_suggestions\":7,\"outcome_accepted\":7,\"outcome_rejected\":7,\"outcome_timeout\":7,\"outcome_aborted\":7,\"outcome_dismissed\":7,\"force_generated_true\":7,\"force_generated_false\":7,\"surface_widget\":7,\"surface_ghost_text\":7}],\"next_edit_active_users\":[{\"day\":\"2024-05-01\",\"nb_active_users\":7}],\"next_edit_modified_loc\":[{\"day\":\"2024-05-01\",\"lines_inserted\":7,\"lines_deleted\":7,\"lines_unchanged\":7,\"lines_total\":7}]}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .admin()
@@ -8400,7 +8286,7 @@ fn get_organization_stats_v1_admin_analytics_vibe_code_usage_by_organization() -
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -8416,21 +8302,7 @@ fn agents_api_v1_conversations_start_stream() -> Case {
             Some("{\"type\":\"conversation.response.started\",\"created_at\":\"2024-05-01T12:00:00Z\",\"conversation_id\":\"sample-text\"}"),
             kind : Kind::Sse,
         },
-        call: |c| Box::pin(async move {
-            let r = c
-                .beta()
-                .conversations()
-                .start_stream(
-                    j::<
-                        ConversationStreamRequest,
-                    >(
-                        "{\"inputs\":\"sample-text\",\"stream\":true,\"store\":true,\"handoff_execution\":\"client\",\"instructions\":\"sample-text\",\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}}}],\"completion_args\":{\"stop\":\"sample-text\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"random_seed\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"tool_choice\":\"auto\",\"reasoning_effort\":\"none\"},\"guardrails\":[{\"block_on_error\":true,\"moderation_llm_v1\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"},\"moderation_llm_v2\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"}}],\"name\":\"sample-text\",\"description\":\"sample-text\",\"metadata\":{\"key\":{\"any\":\"value\"}},\"agent_id\":\"sample-text\",\"agent_version\":7,\"model\":\"sample-text\"}",
-                    ),
-                )
-                .send()
-                .await?;
-            first_event(r).await
-        }),
+        call: None,
         stream: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
@@ -8460,22 +8332,7 @@ fn agents_api_v1_conversations_append_stream() -> Case {
             Some("{\"type\":\"conversation.response.started\",\"created_at\":\"2024-05-01T12:00:00Z\",\"conversation_id\":\"sample-text\"}"),
             kind : Kind::Sse,
         },
-        call: |c| Box::pin(async move {
-            let r = c
-                .beta()
-                .conversations()
-                .append_stream(
-                    j::<String>("\"p-conversation-id\""),
-                    j::<
-                        ConversationAppendStreamRequest,
-                    >(
-                        "{\"inputs\":\"sample-text\",\"stream\":true,\"store\":true,\"handoff_execution\":\"client\",\"completion_args\":{\"stop\":\"sample-text\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"random_seed\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"tool_choice\":\"auto\",\"reasoning_effort\":\"none\"},\"tool_confirmations\":[{\"tool_call_id\":\"sample-text\",\"confirmation\":\"allow\"}]}",
-                    ),
-                )
-                .send()
-                .await?;
-            first_event(r).await
-        }),
+        call: None,
         stream: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
@@ -8506,22 +8363,7 @@ fn agents_api_v1_conversations_restart_stream() -> Case {
             Some("{\"type\":\"conversation.response.started\",\"created_at\":\"2024-05-01T12:00:00Z\",\"conversation_id\":\"sample-text\"}"),
             kind : Kind::Sse,
         },
-        call: |c| Box::pin(async move {
-            let r = c
-                .beta()
-                .conversations()
-                .restart_stream(
-                    j::<String>("\"p-conversation-id\""),
-                    j::<
-                        ConversationRestartStreamRequest,
-                    >(
-                        "{\"inputs\":\"sample-text\",\"stream\":true,\"store\":true,\"handoff_execution\":\"client\",\"completion_args\":{\"stop\":\"sample-text\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"random_seed\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"tool_choice\":\"auto\",\"reasoning_effort\":\"none\"},\"guardrails\":[{\"block_on_error\":true,\"moderation_llm_v1\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"},\"moderation_llm_v2\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"}}],\"metadata\":{\"key\":{\"any\":\"value\"}},\"from_entry_id\":\"sample-text\",\"agent_version\":7}",
-                    ),
-                )
-                .send()
-                .await?;
-            first_event(r).await
-        }),
+        call: None,
         stream: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
@@ -8551,23 +8393,7 @@ fn audio_api_v1_transcriptions_post_stream() -> Case {
             Some("{\"type\":\"transcription.text.delta\",\"text\":\"sample-text\"}"),
             kind : Kind::Sse,
         },
-        call: |c| Box::pin(async move {
-            let r = c
-                .audio()
-                .transcriptions()
-                .stream(
-                    AudioTranscriptionRequestStream::new(j::<String>("\"sample-text\""))
-                        .file(
-                            mistralai::FilePart::from_bytes(
-                                b"contract-test-bytes".to_vec(),
-                                "data.jsonl",
-                            ),
-                        ),
-                )
-                .send()
-                .await?;
-            first_event(r).await
-        }),
+        call: None,
         stream: Some(|c| Box::pin(async move {
             let r = c
                 .audio()
@@ -8598,7 +8424,7 @@ fn connector_get_v1() -> Case {
             Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"title\":\"sample-text\",\"description\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"modified_at\":\"2024-05-01T12:00:00Z\",\"server\":\"sample-text\",\"protocol\":\"mcp\",\"icon_url\":\"sample-text\",\"server_card\":{\"$schema\":\"sample-text\",\"name\":\"sample-text\",\"version\":\"sample-text\",\"capabilities\":{\"experimental\":{\"key\":{\"key\":{\"any\":\"value\"}}},\"logging\":{\"key\":{\"any\":\"value\"}},\"prompts\":{\"listChanged\":true},\"resources\":{\"subscribe\":true,\"listChanged\":true},\"tools\":{\"listChanged\":true},\"completions\":{\"key\":{\"any\":\"value\"}},\"tasks\":{\"list\":{\"key\":{\"any\":\"value\"}},\"cancel\":{\"key\":{\"any\":\"value\"}},\"requests\":{}}},\"title\":\"sample-text\",\"description\":\"sample-text\",\"websiteUrl\":\"sample-text\",\"repository\":{\"url\":\"sample-text\",\"source\":\"sample-text\",\"subfolder\":\"sample-text\"},\"icons\":[{\"src\":\"sample-text\",\"mimeType\":\"sample-text\",\"sizes\":[\"sample-text\"]}],\"remotes\":[{\"type\":\"streamable-http\",\"url\":\"sample-text\",\"supportedProtocolVersions\":[\"sample-text\"],\"headers\":[{\"name\":\"sample-text\",\"description\":\"sample-text\"}],\"authentication\":{\"required\":true}}],\"requires\":{\"experimental\":{\"key\":{\"key\":{\"any\":\"value\"}}},\"sampling\":{\"context\":{\"key\":{\"any\":\"value\"}},\"tools\":{\"key\":{\"any\":\"value\"}}},\"elicitation\":{\"form\":{\"key\":{\"any\":\"value\"}},\"url\":{\"key\":{\"any\":\"value\"}}},\"roots\":{\"listChanged\":true},\"tasks\":{\"list\":{\"key\":{\"any\":\"value\"}},\"cancel\":{\"key\":{\"any\":\"value\"}},\"requests\":{}}},\"resources\":\"dynamic\",\"tools\":\"dynamic\",\"prompts\":\"dynamic\",\"_meta\":{\"ai.mistral/turbine\":{\"system_prompt_name\":\"sample-text\",\"locale\":{}}}},\"owner_id\":\"sample-text\",\"owner_type\":\"user\",\"visibility\":\"shared_global\",\"creator_id\":\"sample-text\",\"locale\":{\"name\":{\"key\":\"sample-text\"},\"description\":{\"key\":\"sample-text\"},\"usage_sentence\":{\"key\":\"sample-text\"}},\"system_prompt\":\"sample-text\",\"supported_auth_methods\":[{\"method_type\":\"oauth2\",\"headers\":[{\"name\":\"sample-text\"}],\"global_headers\":{\"key\":{\"value\":\"sample-text\"}},\"has_default_credentials\":true,\"oauth2_server_metadata\":{\"issuer\":\"https://example.com/resource\",\"authorization_endpoint\":\"https://example.com/resource\",\"token_endpoint\":\"https://example.com/resource\",\"registration_endpoint\":\"https://example.com/resource\",\"scopes_supported\":[\"sample-text\"],\"response_types_supported\":[\"sample-text\"],\"response_modes_supported\":[\"sample-text\"],\"grant_types_supported\":[\"sample-text\"],\"token_endpoint_auth_methods_supported\":[\"sample-text\"],\"token_endpoint_auth_signing_alg_values_supported\":[\"sample-text\"],\"service_documentation\":\"https://example.com/resource\",\"ui_locales_supported\":[\"sample-text\"],\"op_policy_uri\":\"https://example.com/resource\",\"op_tos_uri\":\"https://example.com/resource\",\"revocation_endpoint\":\"https://example.com/resource\",\"revocation_endpoint_auth_methods_supported\":[\"sample-text\"],\"revocation_endpoint_auth_signing_alg_values_supported\":[\"sample-text\"],\"introspection_endpoint\":\"https://example.com/resource\",\"introspection_endpoint_auth_methods_supported\":[\"sample-text\"],\"introspection_endpoint_auth_signing_alg_values_supported\":[\"sample-text\"],\"code_challenge_methods_supported\":[\"sample-text\"],\"client_id_metadata_document_supported\":true,\"x_source\":\"autodiscovery\",\"x_resource_url\":\"sample-text\",\"x_scope\":\"sample-text\"}}],\"connection_preferences\":[{\"name\":\"sample-text\",\"tool_configuration\":{\"requires_confirmation\":[\"sample-text\"],\"skip_confirmation\":[\"sample-text\"],\"include\":[\"sample-text\"],\"exclude\":[\"sample-text\"]},\"is_default\":true,\"consumer_type\":\"user\"}],\"connection_credentials\":[{\"name\":\"sample-text\",\"title\":\"sample-text\",\"authentication_type\":\"oauth2\",\"scope\":\"user\",\"status\":{\"status_type\":\"valid\",\"last_checked_at\":\"2024-05-01T12:00:00Z\",\"error_http_code\":7,\"error_message\":\"oauth expired\"},\"is_default\":true}],\"active\":true,\"private_tool_execution\":true,\"mistral\":true,\"is_authenticated\":true,\"tools\":[{\"id\":\"sample-text\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"system_prompt\":\"sample-text\",\"locale\":{\"name\":{\"key\":\"sample-text\"},\"description\":{\"key\":\"sample-text\"},\"usage_sentence\":{\"key\":\"sample-text\"}},\"jsonschema\":{\"key\":{\"any\":\"value\"}},\"execution_config\":{\"type\":\"sample-text\"},\"visibility\":\"shared_global\",\"created_at\":\"2024-05-01T12:00:00Z\",\"modified_at\":\"2024-05-01T12:00:00Z\",\"active\":true}],\"system_prompt_route\":\"sample-text\",\"connection_config\":{\"type\":\"mcp\",\"base_url\":\"sample-text\",\"headers\":{\"key\":\"sample-text\"},\"signed\":true},\"execution_env\":{\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}}}],\"tool_execution_data\":{\"integrations\":[{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"connection_config\":{\"type\":\"mcp\"}}],\"tools\":[{\"name\":\"sample-text\",\"integration_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"execution_config\":{\"type\":\"sample-text\"}}],\"use_connectors_gateway\":true},\"errors\":[\"sample-text\"]}}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .connectors()
@@ -8608,7 +8434,7 @@ fn connector_get_v1() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -8622,7 +8448,7 @@ fn connector_delete_v1() -> Case {
             multipart_fields : None, status : 200u16, response :
             Some("{\"message\":\"sample-text\"}"), kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .connectors()
@@ -8630,7 +8456,7 @@ fn connector_delete_v1() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }
@@ -8646,7 +8472,7 @@ fn connector_update_v1() -> Case {
             Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"title\":\"sample-text\",\"description\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"modified_at\":\"2024-05-01T12:00:00Z\",\"server\":\"sample-text\",\"protocol\":\"mcp\",\"icon_url\":\"sample-text\",\"server_card\":{\"$schema\":\"sample-text\",\"name\":\"sample-text\",\"version\":\"sample-text\",\"capabilities\":{\"experimental\":{\"key\":{\"key\":{\"any\":\"value\"}}},\"logging\":{\"key\":{\"any\":\"value\"}},\"prompts\":{\"listChanged\":true},\"resources\":{\"subscribe\":true,\"listChanged\":true},\"tools\":{\"listChanged\":true},\"completions\":{\"key\":{\"any\":\"value\"}},\"tasks\":{\"list\":{\"key\":{\"any\":\"value\"}},\"cancel\":{\"key\":{\"any\":\"value\"}},\"requests\":{}}},\"title\":\"sample-text\",\"description\":\"sample-text\",\"websiteUrl\":\"sample-text\",\"repository\":{\"url\":\"sample-text\",\"source\":\"sample-text\",\"subfolder\":\"sample-text\"},\"icons\":[{\"src\":\"sample-text\",\"mimeType\":\"sample-text\",\"sizes\":[\"sample-text\"]}],\"remotes\":[{\"type\":\"streamable-http\",\"url\":\"sample-text\",\"supportedProtocolVersions\":[\"sample-text\"],\"headers\":[{\"name\":\"sample-text\",\"description\":\"sample-text\"}],\"authentication\":{\"required\":true}}],\"requires\":{\"experimental\":{\"key\":{\"key\":{\"any\":\"value\"}}},\"sampling\":{\"context\":{\"key\":{\"any\":\"value\"}},\"tools\":{\"key\":{\"any\":\"value\"}}},\"elicitation\":{\"form\":{\"key\":{\"any\":\"value\"}},\"url\":{\"key\":{\"any\":\"value\"}}},\"roots\":{\"listChanged\":true},\"tasks\":{\"list\":{\"key\":{\"any\":\"value\"}},\"cancel\":{\"key\":{\"any\":\"value\"}},\"requests\":{}}},\"resources\":\"dynamic\",\"tools\":\"dynamic\",\"prompts\":\"dynamic\",\"_meta\":{\"ai.mistral/turbine\":{\"system_prompt_name\":\"sample-text\",\"locale\":{}}}},\"owner_id\":\"sample-text\",\"owner_type\":\"user\",\"visibility\":\"shared_global\",\"creator_id\":\"sample-text\",\"locale\":{\"name\":{\"key\":\"sample-text\"},\"description\":{\"key\":\"sample-text\"},\"usage_sentence\":{\"key\":\"sample-text\"}},\"system_prompt\":\"sample-text\",\"supported_auth_methods\":[{\"method_type\":\"oauth2\",\"headers\":[{\"name\":\"sample-text\"}],\"global_headers\":{\"key\":{\"value\":\"sample-text\"}},\"has_default_credentials\":true,\"oauth2_server_metadata\":{\"issuer\":\"https://example.com/resource\",\"authorization_endpoint\":\"https://example.com/resource\",\"token_endpoint\":\"https://example.com/resource\",\"registration_endpoint\":\"https://example.com/resource\",\"scopes_supported\":[\"sample-text\"],\"response_types_supported\":[\"sample-text\"],\"response_modes_supported\":[\"sample-text\"],\"grant_types_supported\":[\"sample-text\"],\"token_endpoint_auth_methods_supported\":[\"sample-text\"],\"token_endpoint_auth_signing_alg_values_supported\":[\"sample-text\"],\"service_documentation\":\"https://example.com/resource\",\"ui_locales_supported\":[\"sample-text\"],\"op_policy_uri\":\"https://example.com/resource\",\"op_tos_uri\":\"https://example.com/resource\",\"revocation_endpoint\":\"https://example.com/resource\",\"revocation_endpoint_auth_methods_supported\":[\"sample-text\"],\"revocation_endpoint_auth_signing_alg_values_supported\":[\"sample-text\"],\"introspection_endpoint\":\"https://example.com/resource\",\"introspection_endpoint_auth_methods_supported\":[\"sample-text\"],\"introspection_endpoint_auth_signing_alg_values_supported\":[\"sample-text\"],\"code_challenge_methods_supported\":[\"sample-text\"],\"client_id_metadata_document_supported\":true,\"x_source\":\"autodiscovery\",\"x_resource_url\":\"sample-text\",\"x_scope\":\"sample-text\"}}],\"connection_preferences\":[{\"name\":\"sample-text\",\"tool_configuration\":{\"requires_confirmation\":[\"sample-text\"],\"skip_confirmation\":[\"sample-text\"],\"include\":[\"sample-text\"],\"exclude\":[\"sample-text\"]},\"is_default\":true,\"consumer_type\":\"user\"}],\"connection_credentials\":[{\"name\":\"sample-text\",\"title\":\"sample-text\",\"authentication_type\":\"oauth2\",\"scope\":\"user\",\"status\":{\"status_type\":\"valid\",\"last_checked_at\":\"2024-05-01T12:00:00Z\",\"error_http_code\":7,\"error_message\":\"oauth expired\"},\"is_default\":true}],\"active\":true,\"private_tool_execution\":true,\"mistral\":true,\"is_authenticated\":true,\"tools\":[{\"id\":\"sample-text\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"system_prompt\":\"sample-text\",\"locale\":{\"name\":{\"key\":\"sample-text\"},\"description\":{\"key\":\"sample-text\"},\"usage_sentence\":{\"key\":\"sample-text\"}},\"jsonschema\":{\"key\":{\"any\":\"value\"}},\"execution_config\":{\"type\":\"sample-text\"},\"visibility\":\"shared_global\",\"created_at\":\"2024-05-01T12:00:00Z\",\"modified_at\":\"2024-05-01T12:00:00Z\",\"active\":true}],\"system_prompt_route\":\"sample-text\",\"connection_config\":{\"type\":\"mcp\",\"base_url\":\"sample-text\",\"headers\":{\"key\":\"sample-text\"},\"signed\":true},\"execution_env\":{\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}}}],\"tool_execution_data\":{\"integrations\":[{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"connection_config\":{\"type\":\"mcp\"}}],\"tools\":[{\"name\":\"sample-text\",\"integration_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"execution_config\":{\"type\":\"sample-text\"}}],\"use_connectors_gateway\":true},\"errors\":[\"sample-text\"]}}"),
             kind : Kind::Json,
         },
-        call: |c| Box::pin(async move {
+        call: Some(|c| Box::pin(async move {
             let r = c
                 .beta()
                 .connectors()
@@ -8661,7 +8487,7 @@ fn connector_update_v1() -> Case {
                 .send()
                 .await?;
             Ok(to_json(&r))
-        }),
+        })),
         stream: None,
     }
 }

@@ -52,9 +52,9 @@ pub enum Kind {
 /// ([`CaseData`]), and the SDK call that should send it.
 pub struct Case {
     pub data: CaseData,
-    pub call: Call,
-    /// For streaming operations: the same call, giving the whole stream.
-    #[allow(dead_code)]
+    /// The call and its decoded answer (operations that do not stream).
+    pub call: Option<Call>,
+    /// The call and its whole stream (streaming operations).
     pub stream: Option<StreamCall>,
 }
 
@@ -103,10 +103,20 @@ pub async fn binary(r: mistralai::BinaryResponse) -> mistralai::Result<Value> {
     Ok(Value::String(String::from_utf8_lossy(&bytes).into_owned()))
 }
 
-pub async fn first_event<T: serde::Serialize + serde::de::DeserializeOwned>(mut s: mistralai::EventStream<mistralai::Event<T>>) -> mistralai::Result<Value> {
-    let first = s.next().await.expect("one event")?;
-    assert!(s.next().await.is_none(), "exactly one event");
-    Ok(to_json(&first.data))
+impl Case {
+    /// Makes the call: the decoded answer, or for a stream its one event's data.
+    pub async fn run(&self, client: &Client) -> mistralai::Result<Value> {
+        match (self.call, self.stream) {
+            (Some(call), _) => call(client).await,
+            (None, Some(stream)) => {
+                let mut s = stream(client).await?;
+                let first = s.next().await.expect("one event")?;
+                assert!(s.next().await.is_none(), "exactly one event");
+                Ok(first.data)
+            }
+            (None, None) => unreachable!("{}: a case has a call or a stream", self.op),
+        }
+    }
 }
 
 pub async fn run_all(cases: Vec<Case>) {
@@ -150,7 +160,7 @@ pub async fn run_all(cases: Vec<Case>) {
             _ => template,
         };
         mock.respond_with(template).expect(1).mount(&server).await;
-        let result = (case.call)(&client).await;
+        let result = case.run(&client).await;
         match result {
             Ok(got) => {
                 let expected = match (case.kind, case.response) {
