@@ -163,3 +163,35 @@ fn stream_twins_from_the_overlay() {
     assert!(ir.operations.iter().all(|o| o.body_flag.is_none()));
     assert!(diags.iter().any(|d| d.message.contains("already a method")), "{diags:?}");
 }
+
+/// Item docs are placed into the formatted text after formatting (`render::docs::placed`); the
+/// files are the same as when the docs go through `syn` and prettyplease with the code. Checked
+/// on every fixture and on the published spec beside the project, when it is there.
+#[test]
+fn placed_docs_equal_formatted_docs() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut specs: Vec<PathBuf> = std::fs::read_dir(root.join("tests/fixtures")).unwrap().map(|e| e.unwrap().path()).collect();
+    specs.sort();
+    specs.push(root.join("../shared/spec/mistral-openapi.yaml"));
+    let overlay = Overlay::parse(&std::fs::read_to_string(root.join("spec/overlay.yaml")).unwrap()).unwrap();
+    let info = sdkgen::render::SpecInfo { title: "t".into(), version: "v".into(), sha256: "s".into() };
+    let mut checked = 0;
+    for path in specs.iter().filter(|p| p.exists()) {
+        let spec = std::fs::read_to_string(path).unwrap();
+        let Ok((_, ir, _)) = sdkgen::lower_spec(&spec, &overlay) else { continue };
+        let placed = sdkgen::render::render_all_with(&ir, &info, true, true).unwrap();
+        let plain = sdkgen::render::render_all_with(&ir, &info, true, false).unwrap();
+        assert_eq!(placed.0.keys().collect::<Vec<_>>(), plain.0.keys().collect::<Vec<_>>());
+        for (file, text) in &plain.0 {
+            assert!(placed.0[file] == *text, "{}: {file} differs with placed docs", path.display());
+        }
+        assert!(placed.1 == plain.1, "{}: the contract tests differ with placed docs", path.display());
+        assert!(text_has_docs(&placed.0), "{}: no docs rendered", path.display());
+        checked += 1;
+    }
+    assert!(checked >= 10, "only {checked} specs checked");
+}
+
+fn text_has_docs(files: &std::collections::BTreeMap<String, String>) -> bool {
+    files.iter().any(|(p, t)| p.starts_with("src/models/") && t.contains("\n///") && !t.contains('\u{1}'))
+}

@@ -2,6 +2,85 @@
 //! code fences are marked `text` (never run as doctests), indented lines are not taken for code,
 //! bare URLs become autolinks, stray brackets and angle brackets are escaped.
 
+use proc_macro2::TokenStream;
+use quote::quote;
+use std::cell::RefCell;
+
+/// The prefix of a placed doc comment's marker; a control character, so no doc text or string
+/// literal printed by the formatter contains it.
+const MARK: char = '\u{1}';
+
+thread_local! {
+    /// The doc blocks of the file being rendered on this thread, while [`placed`] runs.
+    static TABLE: RefCell<Option<Vec<Vec<String>>>> = const { RefCell::new(None) };
+}
+
+/// Runs `render` with doc comments placed rather than formatted: each block of item docs becomes
+/// one short marker (`#[doc = "\u{1}N"]`, printed `///\u{1}N`), and [`place`] puts the lines in
+/// after formatting. The text is the same; `syn` and prettyplease then neither escape, parse nor
+/// print the docs, which are about a third of the crate's text.
+pub fn placed<T>(render: impl FnOnce() -> T) -> (T, Vec<Vec<String>>) {
+    TABLE.with(|t| *t.borrow_mut() = Some(Vec::new()));
+    let out = render();
+    let table = TABLE.with(|t| t.borrow_mut().take()).unwrap_or_default();
+    (out, table)
+}
+
+/// `#[doc]` attributes for doc lines (each already prefixed by its space), or one marker while
+/// [`placed`] runs. Only for item docs that the formatter prints as `///` lines, never inside a
+/// macro call's tokens.
+pub fn attrs(lines: Vec<String>) -> TokenStream {
+    // The formatter prints a doc line as `///line` unless it starts with `/` or spans lines.
+    let plain = |lines: &[String]| {
+        let attrs = lines.iter().map(|l| quote!(#[doc = #l]));
+        quote!(#(#attrs)*)
+    };
+    if lines.is_empty() {
+        return TokenStream::new();
+    }
+    if lines.iter().any(|l| l.starts_with('/') || l.contains(['\n', MARK])) {
+        return plain(&lines);
+    }
+    TABLE.with(|t| match t.borrow_mut().as_mut() {
+        Some(table) => {
+            let marker = format!("{MARK}{}", table.len());
+            table.push(lines);
+            quote!(#[doc = #marker])
+        }
+        None => plain(&lines),
+    })
+}
+
+/// Puts the doc lines of `table` in place of their markers in formatted text, at the marker's
+/// indentation, as the formatter would have printed them. Every marker must be used once.
+pub fn place(text: &str, table: &[Vec<String>]) -> anyhow::Result<String> {
+    let marker = format!("///{MARK}");
+    let mut out = String::with_capacity(text.len() + table.iter().flatten().map(|l| l.len() + 16).sum::<usize>());
+    let mut used = 0;
+    let mut rest = text;
+    while let Some(at) = rest.find(&marker) {
+        let line_start = rest[..at].rfind('\n').map_or(0, |i| i + 1);
+        let indent = &rest[line_start..at];
+        anyhow::ensure!(indent.bytes().all(|b| b == b' '), "a doc marker not at the start of its line (a generator bug)");
+        out.push_str(&rest[..line_start]);
+        let after = &rest[at + marker.len()..];
+        let end = after.find('\n').unwrap_or(after.len());
+        let index: usize = after[..end].parse().map_err(|_| anyhow::anyhow!("a malformed doc marker (a generator bug)"))?;
+        let lines = table.get(index).ok_or_else(|| anyhow::anyhow!("doc marker {index} has no entry (a generator bug)"))?;
+        for line in lines {
+            out.push_str(indent);
+            out.push_str("///");
+            out.push_str(line.trim_end_matches(' '));
+            out.push('\n');
+        }
+        used += 1;
+        rest = after.get(end + 1..).unwrap_or("");
+    }
+    out.push_str(rest);
+    anyhow::ensure!(used == table.len() && !out.contains(MARK), "{} doc markers placed of {} (a generator bug)", used, table.len());
+    Ok(out)
+}
+
 /// Sanitized doc lines for a description.
 pub fn doc_lines(text: &str) -> Vec<String> {
     let mut out = Vec::new();

@@ -190,6 +190,12 @@ pub fn render_crate(ir: &Ir, spec: &SpecInfo) -> Result<BTreeMap<String, String>
 /// largest first, are pulled by one thread per core, each building its token streams and
 /// formatting them (`syn` + prettyplease are most of a regeneration's cost).
 pub fn render_all(ir: &Ir, spec: &SpecInfo, with_contract: bool) -> Result<(BTreeMap<String, String>, Option<String>)> {
+    render_all_with(ir, spec, with_contract, true)
+}
+
+/// [`render_all`], with item docs placed after formatting (`place_docs`, see [`docs::placed`]) or
+/// formatted with the code (the plain way, kept to check that both give the same text).
+pub fn render_all_with(ir: &Ir, spec: &SpecInfo, with_contract: bool, place_docs: bool) -> Result<(BTreeMap<String, String>, Option<String>)> {
     let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 8);
     let modules = models::modules(ir);
     let contract_parts = if with_contract { (threads * 2).min(ir.operations.len().max(1)) } else { 0 };
@@ -220,8 +226,15 @@ pub fn render_all(ir: &Ir, spec: &SpecInfo, with_contract: bool) -> Result<(BTre
         loop {
             let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let Some(job) = jobs.get(i) else { return Ok(done) };
-            let (path, tokens) = render_job(ir, &shared, job)?;
-            done.push((i, path, format_items(tokens)?));
+            let text = if place_docs {
+                let (rendered, table) = docs::placed(|| render_job(ir, &shared, job));
+                let (path, tokens) = rendered?;
+                (path, docs::place(&format_items(tokens)?, &table)?)
+            } else {
+                let (path, tokens) = render_job(ir, &shared, job)?;
+                (path, format_items(tokens)?)
+            };
+            done.push((i, text.0, text.1));
         }
     };
     let results: Vec<Result<Vec<(usize, String, String)>>> = std::thread::scope(|scope| {

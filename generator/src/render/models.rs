@@ -17,14 +17,21 @@ pub fn ident(s: &str) -> Ident {
     }
 }
 
+/// Item docs (placed after formatting while [`super::docs::placed`] runs).
 pub fn doc_attrs(docs: Option<&str>) -> TokenStream {
     let Some(d) = docs else { return TokenStream::new() };
-    let lines = doc_lines(d);
-    let attrs = lines.iter().map(|l| {
-        let l = if l.is_empty() { String::new() } else { format!(" {l}") };
-        quote!(#[doc = #l])
-    });
+    super::docs::attrs(prefixed_lines(d))
+}
+
+/// Docs inside a macro call's tokens: always `#[doc]` attributes.
+pub fn inline_doc_attrs(docs: Option<&str>) -> TokenStream {
+    let Some(d) = docs else { return TokenStream::new() };
+    let attrs = prefixed_lines(d).into_iter().map(|l| quote!(#[doc = #l]));
     quote!(#(#attrs)*)
+}
+
+fn prefixed_lines(d: &str) -> Vec<String> {
+    doc_lines(d).into_iter().map(|l| if l.is_empty() { l } else { format!(" {l}") }).collect()
 }
 
 pub fn ty(t: &TypeRef) -> TokenStream {

@@ -2,7 +2,7 @@
 //! a request builder per operation (required inputs positional, optional ones setters, per-call
 //! options, awaited directly or with `.send()`), the typed error enum, and the client accessors.
 
-use super::models::{doc_attrs, ident, qualified_ty as ty};
+use super::models::{doc_attrs, ident, inline_doc_attrs, qualified_ty as ty};
 use crate::ir::*;
 use crate::names;
 use proc_macro2::TokenStream;
@@ -264,7 +264,7 @@ fn render_op(ir: &Ir, op: &Operation) -> (TokenStream, TokenStream) {
                 ParamLocation::Path => "path",
                 ParamLocation::Cookie => "cookie",
             }));
-            let docs = doc_attrs(Some(&d));
+            let docs = inline_doc_attrs(Some(&d));
             let dep = if p.deprecated { quote!(#[deprecated]) } else { TokenStream::new() };
             setters.push(quote!(#docs #dep #f: #t));
         }
