@@ -26,29 +26,52 @@ pub fn placed<T>(render: impl FnOnce() -> T) -> (T, Vec<Vec<String>>) {
     (out, table)
 }
 
-/// `#[doc]` attributes for doc lines (each already prefixed by its space), or one marker while
-/// [`placed`] runs. Only for item docs that the formatter prints as `///` lines, never inside a
-/// macro call's tokens.
-pub fn attrs(lines: Vec<String>) -> TokenStream {
-    // The formatter prints a doc line as `///line` unless it starts with `/` or spans lines.
-    let plain = |lines: &[String]| {
-        let attrs = lines.iter().map(|l| quote!(#[doc = #l]));
-        quote!(#(#attrs)*)
-    };
+/// What a block of doc lines becomes: nothing, a marker to place later, or `#[doc]` lines.
+enum Entry {
+    Empty,
+    Marker(String),
+    Lines(Vec<String>),
+}
+
+fn entry(lines: Vec<String>) -> Entry {
     if lines.is_empty() {
-        return TokenStream::new();
+        return Entry::Empty;
     }
+    // The formatter prints a doc line as `///line` unless it starts with `/` or spans lines.
     if lines.iter().any(|l| l.starts_with('/') || l.contains(['\n', MARK])) {
-        return plain(&lines);
+        return Entry::Lines(lines);
     }
     TABLE.with(|t| match t.borrow_mut().as_mut() {
         Some(table) => {
             let marker = format!("{MARK}{}", table.len());
             table.push(lines);
-            quote!(#[doc = #marker])
+            Entry::Marker(marker)
         }
-        None => plain(&lines),
+        None => Entry::Lines(lines),
     })
+}
+
+/// `#[doc]` attributes for doc lines (each already prefixed by its space), or one marker while
+/// [`placed`] runs. Only for item docs that the formatter prints as `///` lines, never inside a
+/// macro call's tokens.
+pub fn attrs(lines: Vec<String>) -> TokenStream {
+    match entry(lines) {
+        Entry::Empty => TokenStream::new(),
+        Entry::Marker(m) => quote!(#[doc = #m]),
+        Entry::Lines(lines) => {
+            let attrs = lines.iter().map(|l| quote!(#[doc = #l]));
+            quote!(#(#attrs)*)
+        }
+    }
+}
+
+/// [`attrs`] as `syn` attributes.
+pub fn attr_list(lines: Vec<String>) -> Vec<syn::Attribute> {
+    match entry(lines) {
+        Entry::Empty => Vec::new(),
+        Entry::Marker(m) => vec![super::syntax::attr_str("doc", &m)],
+        Entry::Lines(lines) => lines.iter().map(|l| super::syntax::attr_str("doc", l)).collect(),
+    }
 }
 
 /// Puts the doc lines of `table` in place of their markers in formatted text, at the marker's

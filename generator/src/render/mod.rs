@@ -4,6 +4,7 @@
 pub mod docs;
 pub mod models;
 pub mod ops;
+pub mod syntax;
 
 use crate::ir::Ir;
 use anyhow::{Context, Result};
@@ -118,8 +119,40 @@ struct Shared<'a> {
     contract_parts: usize,
 }
 
-fn render_job(ir: &Ir, shared: &Shared, job: &Job) -> Result<(String, TokenStream)> {
-    let (index, mods) = (&shared.index, &shared.mods);
+/// A rendered Rust file: tokens for `syn` to parse, or items built directly.
+enum Rendered {
+    Tokens(TokenStream),
+    Items(syn::File),
+}
+
+impl From<TokenStream> for Rendered {
+    fn from(t: TokenStream) -> Self {
+        Rendered::Tokens(t)
+    }
+}
+
+impl Rendered {
+    fn format(self) -> Result<String> {
+        match self {
+            Rendered::Tokens(t) => format_items(t),
+            Rendered::Items(file) => Ok(prettyplease::unparse(&file)),
+        }
+    }
+}
+
+fn render_job(ir: &Ir, shared: &Shared, job: &Job) -> Result<(String, Rendered)> {
+    let index = &shared.index;
+    Ok(match job {
+        Job::Module(m) => (format!("src/models/{m}.rs"), Rendered::Items(models::render_module(ir, index, m))),
+        job => {
+            let (path, tokens) = render_tokens(ir, shared, job)?;
+            (path, tokens.into())
+        }
+    })
+}
+
+fn render_tokens(ir: &Ir, shared: &Shared, job: &Job) -> Result<(String, TokenStream)> {
+    let mods = &shared.mods;
     Ok(match job {
         Job::Contract(part) => (String::new(), crate::contract::render_part(ir, *part, shared.contract_parts)),
         Job::Group(path) => {
@@ -127,7 +160,7 @@ fn render_job(ir: &Ir, shared: &Shared, job: &Job) -> Result<(String, TokenStrea
             (ops::group_file(path, !g.children.is_empty()), ops::render_group(ir, path, g))
         }
         Job::Errors => ("src/errors.rs".into(), ops::render_errors(ir)),
-        Job::Module(m) => (format!("src/models/{m}.rs"), models::render_module(ir, index, m)),
+        Job::Module(_) => unreachable!("models are built as items"),
         Job::ModelsMod => {
             let mods = mods.iter().map(|m| format_ident!("{}", m));
             let mods2 = mods.clone();
@@ -228,11 +261,11 @@ pub fn render_all_with(ir: &Ir, spec: &SpecInfo, with_contract: bool, place_docs
             let Some(job) = jobs.get(i) else { return Ok(done) };
             let text = if place_docs {
                 let (rendered, table) = docs::placed(|| render_job(ir, &shared, job));
-                let (path, tokens) = rendered?;
-                (path, docs::place(&format_items(tokens)?, &table)?)
+                let (path, rendered) = rendered?;
+                (path, docs::place(&rendered.format()?, &table)?)
             } else {
-                let (path, tokens) = render_job(ir, &shared, job)?;
-                (path, format_items(tokens)?)
+                let (path, rendered) = render_job(ir, &shared, job)?;
+                (path, rendered.format()?)
             };
             done.push((i, text.0, text.1));
         }

@@ -5,10 +5,12 @@
 //! Constructors and setters take `impl Into<…>`, so they cost nothing until a user calls them.
 
 use super::docs::doc_lines;
+use super::syntax;
 use crate::ir::*;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 use std::collections::{BTreeMap, HashMap};
+use syn::{Attribute, Item};
 
 pub fn ident(s: &str) -> Ident {
     match s.strip_prefix("r#") {
@@ -100,9 +102,9 @@ pub fn modules(ir: &Ir) -> BTreeMap<String, usize> {
     m
 }
 
-/// Renders one models file.
-pub fn render_module(ir: &Ir, index: &Index, module: &str) -> TokenStream {
-    let mut body = TokenStream::new();
+/// Renders one models file, as `syn` items built directly (see [`super::syntax`]).
+pub fn render_module(ir: &Ir, index: &Index, module: &str) -> syn::File {
+    let mut items = Vec::new();
     let mut foreign = false;
     for t in ir.types.iter().filter(|t| t.module == module) {
         let mut refs = Vec::new();
@@ -111,10 +113,12 @@ pub fn render_module(ir: &Ir, index: &Index, module: &str) -> TokenStream {
             foreign = true;
         }
         let uses_deprecated = refs.iter().any(|r| index.deprecated.get(r.as_str()).copied().unwrap_or(false));
-        body.extend(render_type(t, ir, uses_deprecated));
+        render_type(t, ir, uses_deprecated, &mut items);
     }
-    let uses = if foreign { quote!(use super::*;) } else { TokenStream::new() };
-    quote!(#uses #body)
+    if foreign {
+        items.insert(0, syn::parse_quote!(use super::*;));
+    }
+    syn::File { shebang: None, attrs: Vec::new(), items }
 }
 
 fn collect_refs(t: &TypeDef, out: &mut Vec<String>) {
@@ -132,7 +136,7 @@ fn collect_refs(t: &TypeDef, out: &mut Vec<String>) {
     }
 }
 
-fn render_type(t: &TypeDef, ir: &Ir, uses_deprecated: bool) -> TokenStream {
+fn render_type(t: &TypeDef, ir: &Ir, uses_deprecated: bool, out: &mut Vec<Item>) {
     let mut docs = t.docs.clone();
     if let Some(c) = &t.component {
         if c != &t.name {
@@ -143,22 +147,48 @@ fn render_type(t: &TypeDef, ir: &Ir, uses_deprecated: bool) -> TokenStream {
             });
         }
     }
-    let docs = doc_attrs(docs.as_deref().or(Some(&format!("`{}`", t.origin))));
-    let deprecated = if t.deprecated { quote!(#[deprecated]) } else { TokenStream::new() };
+    let mut head = doc_attr_list(docs.as_deref().or(Some(&format!("`{}`", t.origin))));
+    if t.deprecated {
+        head.push(syntax::attr_word("deprecated"));
+    }
     // Items that mention a deprecated type must not warn inside the SDK itself.
-    let allow = if uses_deprecated || t.deprecated { quote!(#[allow(deprecated)]) } else { TokenStream::new() };
+    let allow = Allow(uses_deprecated || t.deprecated);
     let name = ident(&t.name);
-    let head = quote!(#docs #deprecated);
     let dirs = Dirs { ser: t.ser, de: t.de };
     match &t.kind {
-        TypeKind::Struct(s) => render_struct(&name, s, head, allow, ir, dirs),
-        TypeKind::Enum(values) => render_enum(&name, values, head),
-        TypeKind::Const(v) => render_const(&name, v, head),
-        TypeKind::Tagged { tag, variants } => render_tagged(&name, tag, variants, head, allow, ir, dirs),
-        TypeKind::Untagged(variants) => render_untagged(&name, variants, head, allow, ir, dirs),
-        TypeKind::Alias(target) => {
-            let target = ty(target);
-            quote!(#head pub type #name = #target;)
+        TypeKind::Struct(s) => render_struct(name, s, head, allow, ir, dirs, out),
+        TypeKind::Enum(values) => render_enum(name, values, head, out),
+        TypeKind::Const(v) => render_const(name, v, head, out),
+        TypeKind::Tagged { tag, variants } => render_tagged(name, tag, variants, head, allow, ir, dirs, out),
+        TypeKind::Untagged(variants) => render_untagged(name, variants, head, allow, ir, dirs, out),
+        TypeKind::Alias(target) => out.push(syntax::alias_item(head, name, syntax::ty(target, false))),
+    }
+}
+
+/// Item docs as `syn` attributes (placed after formatting while [`super::docs::placed`] runs).
+fn doc_attr_list(docs: Option<&str>) -> Vec<Attribute> {
+    docs.map(|d| super::docs::attr_list(prefixed_lines(d))).unwrap_or_default()
+}
+
+/// Whether items of a type carry `#[allow(deprecated)]`.
+#[derive(Clone, Copy)]
+struct Allow(bool);
+
+impl Allow {
+    fn attrs(self) -> Vec<Attribute> {
+        if self.0 {
+            vec![syntax::attr("allow", quote!(deprecated))]
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// The same attribute inside a macro call's tokens.
+    fn tokens(self) -> TokenStream {
+        if self.0 {
+            quote!(#[allow(deprecated)])
+        } else {
+            TokenStream::new()
         }
     }
 }
@@ -172,22 +202,22 @@ struct Dirs {
 
 impl Dirs {
     /// Attributes that put an item behind the feature when its direction is not needed.
-    fn gate(needed: bool) -> TokenStream {
+    fn gate(needed: bool) -> Vec<Attribute> {
         if needed {
-            TokenStream::new()
+            Vec::new()
         } else {
-            quote!(#[cfg(feature = "full-serde")])
+            vec![syntax::attr("cfg", quote!(feature = "full-serde"))]
         }
     }
 }
 
-fn field_type(f: &Field) -> TokenStream {
-    let inner = ty(&f.ty);
-    let inner = if f.boxed { quote!(Box<#inner>) } else { inner };
+fn field_type(f: &Field) -> syn::Type {
+    let inner = syntax::ty(&f.ty, false);
+    let inner = if f.boxed { syntax::generic("Box", [inner]) } else { inner };
     match f.presence() {
         Presence::Plain => inner,
-        Presence::Option | Presence::Optional => quote!(Option<#inner>),
-        Presence::Nullable => quote!(crate::Nullable<#inner>),
+        Presence::Option | Presence::Optional => syntax::generic("Option", [inner]),
+        Presence::Nullable => syntax::generic("crate::Nullable", [inner]),
     }
 }
 
@@ -203,7 +233,8 @@ fn has_default(ir: &Ir, t: &TypeRef) -> bool {
     }
 }
 
-fn render_struct(name: &Ident, s: &Struct, head: TokenStream, allow: TokenStream, ir: &Ir, dirs: Dirs) -> TokenStream {
+#[allow(clippy::too_many_arguments)]
+fn render_struct(name: Ident, s: &Struct, head: Vec<Attribute>, allow: Allow, ir: &Ir, dirs: Dirs, out: &mut Vec<Item>) {
     let mut fields = Vec::new();
     let mut ctor_params = Vec::new();
     let mut ctor_defaults: Vec<Ident> = Vec::new();
@@ -228,13 +259,11 @@ fn render_struct(name: &Ident, s: &Struct, head: TokenStream, allow: TokenStream
                 None => note,
             });
         }
-        let fdocs = doc_attrs(docs.as_deref());
-        let dep = if f.deprecated {
+        let mut attrs = doc_attr_list(docs.as_deref());
+        if f.deprecated {
             any_deprecated_field = true;
-            quote!(#[deprecated])
-        } else {
-            TokenStream::new()
-        };
+            attrs.push(syntax::attr_word("deprecated"));
+        }
         let rename = if f.flatten || names_bare(&f.rust) == f.wire {
             None
         } else {
@@ -255,8 +284,10 @@ fn render_struct(name: &Ident, s: &Struct, head: TokenStream, allow: TokenStream
                 serde_parts.push(quote!(skip_serializing_if = "crate::Nullable::is_absent"));
             }
         }
-        let serde_attr = if serde_parts.is_empty() { TokenStream::new() } else { quote!(#[serde(#(#serde_parts),*)]) };
-        fields.push(quote!(#fdocs #dep #serde_attr pub #fname: #fty,));
+        if !serde_parts.is_empty() {
+            attrs.push(syntax::attr("serde", quote!(#(#serde_parts),*)));
+        }
+        fields.push(syntax::named_field(attrs, fname.clone(), fty));
 
         let inner = ty(&f.ty);
         match f.presence() {
@@ -291,12 +322,9 @@ fn render_struct(name: &Ident, s: &Struct, head: TokenStream, allow: TokenStream
         }
     }
     if let Some(a) = &s.additional {
-        let at = ty(a);
-        fields.push(quote! {
-            /// Properties not named by the schema, kept as sent.
-            #[serde(flatten)]
-            pub additional_properties: std::collections::BTreeMap<String, #at>,
-        });
+        let attrs = vec![syntax::attr_str("doc", " Properties not named by the schema, kept as sent."), syntax::attr("serde", quote!(flatten))];
+        let map = syntax::generic("std::collections::BTreeMap", [syntax::named("String"), syntax::ty(a, false)]);
+        fields.push(syntax::named_field(attrs, ident("additional_properties"), map));
         ctor_defaults.push(Ident::new("additional_properties", Span::call_site()));
     }
     let flatten_union = s.fields.iter().any(|f| f.flatten);
@@ -310,32 +338,27 @@ fn render_struct(name: &Ident, s: &Struct, head: TokenStream, allow: TokenStream
     for (needed, d) in [(ser, quote!(serde::Serialize)), (de, quote!(serde::Deserialize))] {
         if needed { always.push(d) } else { gated.push(d) }
     }
-    let gated = if gated.is_empty() { TokenStream::new() } else { quote!(#[cfg_attr(feature = "full-serde", derive(#(#gated),*))]) };
-    let derives = quote! {
-        #[derive(Debug, Clone, PartialEq, #default #(#always),*)]
-        #gated
-    };
+    let mut attrs = head;
+    attrs.push(syntax::attr("derive", quote!(Debug, Clone, PartialEq, #default #(#always),*)));
+    if !gated.is_empty() {
+        attrs.push(syntax::attr("cfg_attr", quote!(feature = "full-serde", derive(#(#gated),*))));
+    }
+    attrs.extend(allow.attrs());
     // The constructor is a macro call (`runtime::constructor!`): the same code, but no Rust
     // expressions for the formatter to parse, which is most of a regeneration's cost.
-    let ctor = if derive_default {
-        TokenStream::new()
-    } else {
+    let mut impl_items = Vec::new();
+    if !derive_default {
         let doc = if s.fields.iter().any(|f| f.presence() == Presence::Option) { quote!(nullable) } else { TokenStream::new() };
-        quote!(crate::runtime::constructor!(#doc [#(#ctor_params),*] [#(#ctor_defaults),*]);)
-    };
-    let impl_allow = if any_deprecated_field { quote!(#[allow(deprecated)]) } else { allow.clone() };
-    let setters = if setters.is_empty() { TokenStream::new() } else { quote!(crate::runtime::setters! { #(#setters),* }) };
-    let imp = if ctor.is_empty() && setters.is_empty() {
-        TokenStream::new()
-    } else {
-        quote!(#impl_allow impl #name { #ctor #setters })
-    };
-    quote! {
-        #head
-        #derives
-        #allow
-        pub struct #name { #(#fields)* }
-        #imp
+        impl_items.push(syntax::macro_impl_item(syntax::mac("crate::runtime::constructor", quote!(#doc [#(#ctor_params),*] [#(#ctor_defaults),*]), false)));
+    }
+    if !setters.is_empty() {
+        impl_items.push(syntax::macro_impl_item(syntax::mac("crate::runtime::setters", quote!(#(#setters),*), true)));
+    }
+    let self_ty = syntax::named(&name.to_string());
+    out.push(syntax::struct_item(attrs, name, fields, false));
+    if !impl_items.is_empty() {
+        let impl_allow = if any_deprecated_field { Allow(true) } else { allow };
+        out.push(syntax::impl_item(impl_allow.attrs(), self_ty, impl_items));
     }
 }
 
@@ -343,30 +366,29 @@ fn names_bare(s: &str) -> &str {
     crate::names::bare(s)
 }
 
-fn render_enum(name: &Ident, values: &[EnumValue], head: TokenStream) -> TokenStream {
-    let variants = values.iter().map(|v| {
-        let i = ident(&v.rust);
-        let d = doc_attrs(Some(v.docs.as_deref().unwrap_or(&format!("`{}`", v.wire))));
-        quote!(#d #i,)
-    });
+fn render_enum(name: Ident, values: &[EnumValue], head: Vec<Attribute>, out: &mut Vec<Item>) {
+    let mut variants: Vec<syn::Variant> = values
+        .iter()
+        .map(|v| syntax::variant(doc_attr_list(Some(v.docs.as_deref().unwrap_or(&format!("`{}`", v.wire)))), ident(&v.rust), None))
+        .collect();
+    variants.push(syntax::variant(
+        vec![syntax::attr_str("doc", " A value this version of the SDK does not know, kept as sent.")],
+        ident("Unknown"),
+        Some(syntax::named("String")),
+    ));
     let pairs = values.iter().map(|v| {
         let i = ident(&v.rust);
         let w = &v.wire;
         quote!(#i = #w)
     });
-    quote! {
-        #head
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-        pub enum #name {
-            #(#variants)*
-            /// A value this version of the SDK does not know, kept as sent.
-            Unknown(String),
-        }
-        crate::runtime::string_enum!(#name { #(#pairs),* });
-    }
+    let mac = syntax::mac("crate::runtime::string_enum", quote!(#name { #(#pairs),* }), false);
+    let mut attrs = head;
+    attrs.push(syntax::attr("derive", quote!(Debug, Clone, PartialEq, Eq, Hash)));
+    out.push(syntax::enum_item(attrs, name, variants));
+    out.push(syntax::macro_item(Vec::new(), mac));
 }
 
-fn render_const(name: &Ident, v: &serde_json::Value, head: TokenStream) -> TokenStream {
+fn render_const(name: Ident, v: &serde_json::Value, head: Vec<Attribute>, out: &mut Vec<Item>) {
     let (kind, value) = match v {
         serde_json::Value::String(s) => (quote!(str), quote!(#s)),
         serde_json::Value::Bool(b) => (quote!(bool), quote!(#b)),
@@ -375,17 +397,16 @@ fn render_const(name: &Ident, v: &serde_json::Value, head: TokenStream) -> Token
             (quote!(json), quote!(#text))
         }
     };
-    quote! {
-        #head
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-        pub struct #name;
-        crate::runtime::const_value!(#name, #kind, #value);
-    }
+    let mac = syntax::mac("crate::runtime::const_value", quote!(#name, #kind, #value), false);
+    let mut attrs = head;
+    attrs.push(syntax::attr("derive", quote!(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)));
+    out.push(syntax::struct_item(attrs, name, Vec::new(), true));
+    out.push(syntax::macro_item(Vec::new(), mac));
 }
 
 /// `From` impls for variants whose type appears once, so `UserMessage::new(..).into()` works,
 /// and `From<&str>` for a union with a string variant.
-fn from_impls(name: &Ident, variants: &[(Ident, &TypeRef, bool)], ir: &Ir, allow: &TokenStream) -> TokenStream {
+fn from_impls(name: &Ident, variants: &[(Ident, &TypeRef, bool)], ir: &Ir, allow: Allow) -> Item {
     let mut list = Vec::new();
     let mut str_variant = None;
     let has_enum = variants
@@ -411,69 +432,72 @@ fn from_impls(name: &Ident, variants: &[(Ident, &TypeRef, bool)], ir: &Ir, allow
         }
     }
     let str_part = str_variant.map(|v| quote!(str => #v));
-    quote!(crate::runtime::union_from!(#allow #name { #(#list),* } #str_part);)
+    let allow = allow.tokens();
+    syntax::macro_item(Vec::new(), syntax::mac("crate::runtime::union_from", quote!(#allow #name { #(#list),* } #str_part), false))
 }
 
-fn render_tagged(name: &Ident, tag: &str, variants: &[TaggedVariant], head: TokenStream, allow: TokenStream, ir: &Ir, dirs: Dirs) -> TokenStream {
-    let decls = variants.iter().map(|v| {
-        let i = ident(&v.rust);
-        let t = ty(&v.ty);
-        let t = if v.boxed { quote!(Box<#t>) } else { t };
-        let d = doc_attrs(Some(&format!("`{tag}`: {}", v.tags.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(", "))));
-        quote!(#d #i(#t),)
-    });
-    let entries = variants.iter().map(|v| {
-        let i = ident(&v.rust);
-        let tags = &v.tags;
-        let how = if v.carries_tag { quote!(carries) } else { quote!(inject) };
-        quote!(#i = [#(#tags),*] #how)
-    });
-    let pairs: Vec<(Ident, &TypeRef, bool)> = variants.iter().map(|v| (ident(&v.rust), &v.ty, v.boxed)).collect();
-    let froms = from_impls(name, &pairs, ir, &allow);
-    let entries: Vec<TokenStream> = entries.collect();
-    let (ser_gate, de_gate) = (Dirs::gate(dirs.ser), Dirs::gate(dirs.de));
-    quote! {
-        #head
-        #[derive(Debug, Clone, PartialEq)]
-        #allow
-        pub enum #name {
-            #(#decls)*
-            /// A variant this version of the SDK does not know, kept as raw JSON.
-            Unknown(serde_json::Value),
-        }
-        crate::runtime::tagged_union!(#allow #name, #tag { #(#entries),* });
-        #ser_gate
-        crate::runtime::tagged_union_ser!(#allow #name, #tag { #(#entries),* });
-        #de_gate
-        crate::runtime::tagged_union_de!(#allow #name, #tag { #(#entries),* });
-        #froms
+/// The variants of a union enum, then its fallback.
+fn union_variants(decls: impl Iterator<Item = (Vec<Attribute>, Ident, syn::Type)>, unknown_doc: &str) -> Vec<syn::Variant> {
+    let mut variants: Vec<syn::Variant> = decls.map(|(attrs, name, ty)| syntax::variant(attrs, name, Some(ty))).collect();
+    variants.push(syntax::variant(vec![syntax::attr_str("doc", unknown_doc)], ident("Unknown"), Some(syntax::named("serde_json::Value"))));
+    variants
+}
+
+fn variant_type(t: &TypeRef, boxed: bool) -> syn::Type {
+    let t = syntax::ty(t, false);
+    if boxed {
+        syntax::generic("Box", [t])
+    } else {
+        t
     }
 }
 
-fn render_untagged(name: &Ident, variants: &[Variant], head: TokenStream, allow: TokenStream, ir: &Ir, dirs: Dirs) -> TokenStream {
+/// A union enum's attributes: docs, derives, the allowance.
+fn union_attrs(head: Vec<Attribute>, allow: Allow) -> Vec<Attribute> {
+    let mut attrs = head;
+    attrs.push(syntax::attr("derive", quote!(Debug, Clone, PartialEq)));
+    attrs.extend(allow.attrs());
+    attrs
+}
+
+#[allow(clippy::too_many_arguments)]
+fn render_tagged(name: Ident, tag: &str, variants: &[TaggedVariant], head: Vec<Attribute>, allow: Allow, ir: &Ir, dirs: Dirs, out: &mut Vec<Item>) {
     let decls = variants.iter().map(|v| {
-        let i = ident(&v.rust);
-        let t = ty(&v.ty);
-        let t = if v.boxed { quote!(Box<#t>) } else { t };
-        quote!(#i(#t),)
+        let d = doc_attr_list(Some(&format!("`{tag}`: {}", v.tags.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(", "))));
+        (d, ident(&v.rust), variant_type(&v.ty, v.boxed))
     });
+    let decls = union_variants(decls, " A variant this version of the SDK does not know, kept as raw JSON.");
+    let entries: Vec<TokenStream> = variants
+        .iter()
+        .map(|v| {
+            let i = ident(&v.rust);
+            let tags = &v.tags;
+            let how = if v.carries_tag { quote!(carries) } else { quote!(inject) };
+            quote!(#i = [#(#tags),*] #how)
+        })
+        .collect();
+    let pairs: Vec<(Ident, &TypeRef, bool)> = variants.iter().map(|v| (ident(&v.rust), &v.ty, v.boxed)).collect();
+    let froms = from_impls(&name, &pairs, ir, allow);
+    let allow_tokens = allow.tokens();
+    let body = quote!(#allow_tokens #name, #tag { #(#entries),* });
+    out.push(syntax::enum_item(union_attrs(head, allow), name, decls));
+    out.push(syntax::macro_item(Vec::new(), syntax::mac("crate::runtime::tagged_union", body.clone(), false)));
+    out.push(syntax::macro_item(Dirs::gate(dirs.ser), syntax::mac("crate::runtime::tagged_union_ser", body.clone(), false)));
+    out.push(syntax::macro_item(Dirs::gate(dirs.de), syntax::mac("crate::runtime::tagged_union_de", body, false)));
+    out.push(froms);
+}
+
+#[allow(clippy::too_many_arguments)]
+fn render_untagged(name: Ident, variants: &[Variant], head: Vec<Attribute>, allow: Allow, ir: &Ir, dirs: Dirs, out: &mut Vec<Item>) {
+    let decls = variants.iter().map(|v| (Vec::new(), ident(&v.rust), variant_type(&v.ty, v.boxed)));
+    let decls = union_variants(decls, " A value matching none of the known shapes, kept as raw JSON.");
     let entries: Vec<Ident> = variants.iter().map(|v| ident(&v.rust)).collect();
     let pairs: Vec<(Ident, &TypeRef, bool)> = variants.iter().map(|v| (ident(&v.rust), &v.ty, v.boxed)).collect();
-    let froms = from_impls(name, &pairs, ir, &allow);
-    let (ser_gate, de_gate) = (Dirs::gate(dirs.ser), Dirs::gate(dirs.de));
-    quote! {
-        #head
-        #[derive(Debug, Clone, PartialEq)]
-        #allow
-        pub enum #name {
-            #(#decls)*
-            /// A value matching none of the known shapes, kept as raw JSON.
-            Unknown(serde_json::Value),
-        }
-        #ser_gate
-        crate::runtime::untagged_union_ser!(#allow #name { #(#entries),* });
-        #de_gate
-        crate::runtime::untagged_union_de!(#allow #name { #(#entries),* });
-        #froms
-    }
+    let froms = from_impls(&name, &pairs, ir, allow);
+    let allow_tokens = allow.tokens();
+    let body = quote!(#allow_tokens #name { #(#entries),* });
+    out.push(syntax::enum_item(union_attrs(head, allow), name, decls));
+    out.push(syntax::macro_item(Dirs::gate(dirs.ser), syntax::mac("crate::runtime::untagged_union_ser", body.clone(), false)));
+    out.push(syntax::macro_item(Dirs::gate(dirs.de), syntax::mac("crate::runtime::untagged_union_de", body, false)));
+    out.push(froms);
 }
