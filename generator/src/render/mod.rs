@@ -144,6 +144,10 @@ fn render_job(ir: &Ir, shared: &Shared, job: &Job) -> Result<(String, Rendered)>
     let index = &shared.index;
     Ok(match job {
         Job::Module(m) => (format!("src/models/{m}.rs"), Rendered::Items(models::render_module(ir, index, m))),
+        Job::Group(path) => {
+            let g = &shared.groups[path];
+            (ops::group_file(path, !g.children.is_empty()), Rendered::Items(ops::render_group(ir, path, g)?))
+        }
         job => {
             let (path, tokens) = render_tokens(ir, shared, job)?;
             (path, tokens.into())
@@ -155,12 +159,8 @@ fn render_tokens(ir: &Ir, shared: &Shared, job: &Job) -> Result<(String, TokenSt
     let mods = &shared.mods;
     Ok(match job {
         Job::Contract(part) => (String::new(), crate::contract::render_part(ir, *part, shared.contract_parts)),
-        Job::Group(path) => {
-            let g = &shared.groups[path];
-            (ops::group_file(path, !g.children.is_empty()), ops::render_group(ir, path, g))
-        }
+        Job::Module(_) | Job::Group(_) => unreachable!("built as items"),
         Job::Errors => ("src/errors.rs".into(), ops::render_errors(ir)),
-        Job::Module(_) => unreachable!("models are built as items"),
         Job::ModelsMod => {
             let mods = mods.iter().map(|m| format_ident!("{}", m));
             let mods2 = mods.clone();

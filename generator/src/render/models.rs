@@ -166,7 +166,7 @@ fn render_type(t: &TypeDef, ir: &Ir, uses_deprecated: bool, out: &mut Vec<Item>)
 }
 
 /// Item docs as `syn` attributes (placed after formatting while [`super::docs::placed`] runs).
-fn doc_attr_list(docs: Option<&str>) -> Vec<Attribute> {
+pub(crate) fn doc_attr_list(docs: Option<&str>) -> Vec<Attribute> {
     docs.map(|d| super::docs::attr_list(prefixed_lines(d))).unwrap_or_default()
 }
 

@@ -2,7 +2,10 @@
 //! a request builder per operation (required inputs positional, optional ones setters, per-call
 //! options, awaited directly or with `.send()`), the typed error enum, and the client accessors.
 
-use super::models::{doc_attrs, ident, inline_doc_attrs, qualified_ty as ty};
+use super::models::{doc_attr_list, ident, inline_doc_attrs, qualified_ty as ty};
+use super::syntax;
+use syn::parse::Parser;
+use syn::{ImplItem, Item};
 use crate::ir::*;
 use crate::names;
 use proc_macro2::TokenStream;
@@ -61,90 +64,64 @@ fn accessor(seg: &str) -> proc_macro2::Ident {
     ident(&names::field_name(seg))
 }
 
-/// Renders one group module.
-pub fn render_group(ir: &Ir, path: &[String], group: &Group) -> TokenStream {
-    let child_mods = group.children.iter().map(|c| {
-        let m = format_ident!("{}", module_name(c));
-        quote!(pub mod #m;)
-    });
-    let child_accessors = group.children.iter().map(|c| {
-        let m = format_ident!("{}", module_name(c));
-        let h = handle_name(c);
-        let a = accessor(c);
-        let doc = format!(" The `{}` operations.", path.iter().chain(std::iter::once(c)).cloned().collect::<Vec<_>>().join("."));
-        quote! {
-            #[doc = #doc]
-            pub fn #a(&self) -> #m::#h<'c> { #m::#h { client: self.client } }
-        }
-    });
-    let child_accessors: Vec<TokenStream> = if path.is_empty() {
-        group
-            .children
-            .iter()
-            .map(|c| {
-                let m = format_ident!("{}", module_name(c));
-                let h = handle_name(c);
-                let a = accessor(c);
+/// Renders one group module, as `syn` items built directly (see [`super::syntax`]).
+pub fn render_group(ir: &Ir, path: &[String], group: &Group) -> anyhow::Result<syn::File> {
+    let doc = if path.is_empty() {
+        " API groups and operations. Start from [`Client`](crate::Client): `client.chat().complete(…)`.".to_string()
+    } else {
+        format!(" The `{}` group.", path.join("."))
+    };
+    let mut items: Vec<Item> = Vec::new();
+    if !group.ops.is_empty() {
+        items.push(syn::parse_quote!(use crate::runtime::http::HttpRequest;));
+    }
+    items.extend(group.children.iter().map(|c| syntax::mod_decl(format_ident!("{}", module_name(c)))));
+    let mut impl_items: Vec<ImplItem> = group
+        .children
+        .iter()
+        .map(|c| {
+            let m = format_ident!("{}", module_name(c));
+            let h = handle_name(c);
+            let a = accessor(c);
+            if path.is_empty() {
                 let doc = format!(" The `{c}` operations.");
-                quote! {
+                syn::parse_quote! {
                     #[doc = #doc]
                     pub fn #a(&self) -> #m::#h<'_> { #m::#h { client: self } }
                 }
-            })
-            .collect()
-    } else {
-        child_accessors.collect()
-    };
-    let mut methods = Vec::new();
-    let mut items = Vec::new();
-    for op in &group.ops {
-        let (m, i) = render_op(ir, op);
-        methods.push(m);
-        items.push(i);
-    }
-    let body = if path.is_empty() {
-        // The root: accessors on the client itself.
-        quote! {
-            impl crate::Client {
-                #(#child_accessors)*
-                #(#methods)*
+            } else {
+                let doc = format!(" The `{}` operations.", path.iter().chain(std::iter::once(c)).cloned().collect::<Vec<_>>().join("."));
+                syn::parse_quote! {
+                    #[doc = #doc]
+                    pub fn #a(&self) -> #m::#h<'c> { #m::#h { client: self.client } }
+                }
             }
-        }
+        })
+        .collect();
+    let mut op_items = Vec::new();
+    for op in &group.ops {
+        let (method, builder) = render_op(ir, op)?;
+        impl_items.push(method);
+        op_items.extend(builder);
+    }
+    if path.is_empty() {
+        // The root: accessors on the client itself.
+        items.push(syntax::impl_item(Vec::new(), syntax::named("crate::Client"), impl_items));
     } else {
         let h = handle_name(path.last().unwrap());
         let doc = format!(" The `{}` operations: get it with `client.{}()`.", path.join("."), path.iter().map(|s| names::bare(&names::field_name(s)).to_string()).collect::<Vec<_>>().join("().") );
-        quote! {
+        items.push(syn::parse_quote! {
             #[doc = #doc]
             #[derive(Debug, Clone, Copy)]
             pub struct #h<'c> {
                 pub(crate) client: &'c crate::Client,
             }
-            impl<'c> #h<'c> {
-                #(#child_accessors)*
-                #(#methods)*
-            }
-        }
-    };
-    let uses = if group.ops.is_empty() {
-        TokenStream::new()
-    } else {
-        quote! {
-            use crate::runtime::http::HttpRequest;
-        }
-    };
-    let doc = if path.is_empty() {
-        quote!(#![doc = " API groups and operations. Start from [`Client`](crate::Client): `client.chat().complete(…)`."])
-    } else {
-        let d = format!(" The `{}` group.", path.join("."));
-        quote!(#![doc = #d])
-    };
-    quote! {
-        #doc
-        #uses
-        #(#child_mods)*
-        #body
-        #(#items)*
+        });
+        let self_ty = syntax::generic_with_lifetime(&h.to_string(), "'c", []);
+        items.push(syntax::impl_with(Vec::new(), syntax::lifetime_generics("'c"), self_ty, impl_items));
     }
+    items.extend(op_items);
+    Ok(syn::File { shebang: None, attrs: vec![syntax::inner_doc(&doc)], items })
 }
 
 fn builder_name(op: &Operation) -> proc_macro2::Ident {
@@ -218,10 +195,14 @@ fn decoder_name(t: &TypeRef) -> proc_macro2::Ident {
     format_ident!("decode_{}", heck::ToSnakeCase::to_snake_case(error_variant(t).as_str()))
 }
 
-/// Renders one operation: the handle method (returned) and the builder items.
-fn render_op(ir: &Ir, op: &Operation) -> (TokenStream, TokenStream) {
+/// Renders one operation: the handle method (returned) and the builder items, as `syn` items
+/// built directly; the rare irregular statements (multipart forms, a fixed body field) are
+/// parsed from tokens.
+fn render_op(ir: &Ir, op: &Operation) -> anyhow::Result<(ImplItem, Vec<Item>)> {
     let builder = builder_name(op);
+    let builder_text = builder.to_string();
     let stat = static_name(op);
+    let stat_text = stat.to_string();
     let method_ident = ident(&op.method);
     let id = &op.id;
     let http_method = format_ident!("{}", op.http_method);
@@ -238,22 +219,24 @@ fn render_op(ir: &Ir, op: &Operation) -> (TokenStream, TokenStream) {
         Some(quote!((#s, crate::errors::#d)))
     });
     let success_statuses = &op.success_statuses;
+    let self_field = |name: &str| syntax::expr_field(syntax::expr_path("self"), ident(name));
 
     // Inputs.
-    let mut fields = Vec::new();
-    let mut params = Vec::new();
-    let mut inits = Vec::new();
+    let private = || syn::Visibility::Inherited;
+    let mut fields = vec![syntax::field(private(), ident("client"), syntax::reference_type("'c", syntax::named("crate::Client")))];
+    let mut params = vec![syntax::receiver(true)];
+    let mut inits = vec![(ident("client"), Some(self_field("client")))];
     let mut setters = Vec::new();
     for p in &op.params {
         let f = ident(&p.rust);
-        let t = ty(&p.ty);
+        let t = syntax::ty(&p.ty, true);
         if p.required {
-            fields.push(quote!(#f: #t,));
-            params.push(quote!(#f: impl Into<#t>));
-            inits.push(quote!(#f: #f.into(),));
+            fields.push(syntax::field(private(), f.clone(), syntax::ty(&p.ty, true)));
+            params.push(syntax::param(f.clone(), syntax::impl_into(t)));
+            inits.push((f.clone(), Some(syntax::method_call(syntax::expr_path(&p.rust), "into", Vec::new()))));
         } else {
-            fields.push(quote!(#f: Option<#t>,));
-            inits.push(quote!(#f: None,));
+            fields.push(syntax::field(private(), f.clone(), syntax::generic("Option", [t])));
+            inits.push((f.clone(), Some(syntax::expr_path("None"))));
             let mut d = p.docs.clone().unwrap_or_default();
             if !d.is_empty() {
                 d.push_str("\n\n");
@@ -266,25 +249,29 @@ fn render_op(ir: &Ir, op: &Operation) -> (TokenStream, TokenStream) {
             }));
             let docs = inline_doc_attrs(Some(&d));
             let dep = if p.deprecated { quote!(#[deprecated]) } else { TokenStream::new() };
+            let t = ty(&p.ty);
             setters.push(quote!(#docs #dep #f: #t));
         }
     }
-    let mut body_setter = TokenStream::new();
+    let mut body_setter = None;
     if let Some(b) = &op.body {
-        let t = ty(&b.ty);
+        let t = syntax::ty(&b.ty, true);
         if b.required {
-            fields.push(quote!(body: #t,));
-            params.push(quote!(body: #t));
-            inits.push(quote!(body,));
+            fields.push(syntax::field(private(), ident("body"), syntax::ty(&b.ty, true)));
+            params.push(syntax::param(ident("body"), t));
+            inits.push((ident("body"), None));
         } else {
-            fields.push(quote!(body: Option<#t>,));
-            inits.push(quote!(body: None,));
-            body_setter = quote! {
+            fields.push(syntax::field(private(), ident("body"), syntax::generic("Option", [t])));
+            inits.push((ident("body"), Some(syntax::expr_path("None"))));
+            let t = ty(&b.ty);
+            body_setter = Some(syn::parse2::<ImplItem>(quote! {
                 /// The request body (optional for this operation).
                 pub fn body(mut self, value: #t) -> Self { self.body = Some(value); self }
-            };
+            })?);
         }
     }
+    fields.push(syntax::field(private(), ident("opts"), syntax::named("crate::runtime::http::RequestOptions")));
+    inits.push((ident("opts"), Some(syntax::call("Default::default", Vec::new()))));
 
     // Path.
     let mut fmt = String::new();
@@ -316,31 +303,36 @@ fn render_op(ir: &Ir, op: &Operation) -> (TokenStream, TokenStream) {
         rest = &rest[start + end + 1..];
     }
     fmt.push_str(&rest.replace('{', "{{").replace('}', "}}"));
-    let path_expr = if args.is_empty() { quote!(String::from(#fmt)) } else { quote!(format!(#fmt, #(#args),*)) };
+    let path_expr = if args.is_empty() {
+        syntax::call("String::from", vec![syntax::lit_str(&fmt)])
+    } else {
+        syntax::macro_expr("format", quote!(#fmt, #(#args),*))
+    };
 
+    let req = || syntax::expr_path("req");
+    let op_ref = || syntax::reference(syntax::expr_path(&stat_text));
     let mut req_steps = Vec::new();
     for p in &op.params {
         if p.location == ParamLocation::Path {
             continue;
         }
-        let f = ident(&p.rust);
-        let wire = &p.wire;
-        let push = |v: TokenStream, required: bool| -> TokenStream {
-            match p.location {
-                ParamLocation::Header => quote!(req.header(#wire, #v);),
-                _ if p.json && required => quote!(req.query_json(&#stat, #wire, #v)?;),
-                _ if p.json => quote!(req.query_json_opt(&#stat, #wire, #v)?;),
-                _ if query_direct(ir, &p.ty) => quote!(req.query(#wire, #v);),
-                _ => quote!(req.query_serde(#wire, #v);),
-            }
-        };
+        let wire = syntax::lit_str(&p.wire);
         // Optional inputs are `Option`s, which the request methods skip when `None`.
-        req_steps.push(push(quote!(&self.#f), p.required));
+        let v = syntax::reference(self_field(&p.rust));
+        req_steps.push(match p.location {
+            ParamLocation::Header => syntax::stmt(syntax::method_call(req(), "header", vec![wire, v])),
+            _ if p.json => {
+                let method = if p.required { "query_json" } else { "query_json_opt" };
+                syntax::stmt(syntax::try_expr(syntax::method_call(req(), method, vec![op_ref(), wire, v])))
+            }
+            _ if query_direct(ir, &p.ty) => syntax::stmt(syntax::method_call(req(), "query", vec![wire, v])),
+            _ => syntax::stmt(syntax::method_call(req(), "query_serde", vec![wire, v])),
+        });
     }
     // A body field this method fixes (`stream: true` for a streaming twin) is set on the
     // caller's body before it is encoded.
-    let mut prelude = TokenStream::new();
-    let mut body_ref = quote!(&self.body);
+    let mut prelude = Vec::new();
+    let mut body_ref = syntax::reference(self_field("body"));
     if let (Some(flag), Some(b)) = (&op.body_flag, &op.body) {
         if let Some(f) = body_field(ir, &b.ty, &flag.wire) {
             let fname = ident(&f.rust);
@@ -350,90 +342,83 @@ fn render_op(ir: &Ir, op: &Operation) -> (TokenStream, TokenStream) {
                 Presence::Option | Presence::Optional => quote!(Some(#v)),
                 Presence::Nullable => quote!(crate::Nullable::Value(#v)),
             };
-            prelude = if b.required {
+            let tokens = if b.required {
                 quote!(let mut body = self.body; body.#fname = #value;)
             } else {
                 quote!(let mut body = self.body; if let Some(b) = &mut body { b.#fname = #value; })
             };
-            body_ref = quote!(&body);
+            prelude = syn::Block::parse_within.parse2(tokens)?;
+            body_ref = syntax::reference(syntax::expr_path("body"));
         }
     }
     if let Some(b) = &op.body {
         match b.kind {
             BodyKind::Json => {
-                if b.required {
-                    req_steps.push(quote!(req = req.json(&#stat, #body_ref)?;));
-                } else {
-                    req_steps.push(quote!(req = req.json_opt(&#stat, #body_ref)?;));
-                }
+                let method = if b.required { "json" } else { "json_opt" };
+                let encode = syntax::try_expr(syntax::method_call(req(), method, vec![op_ref(), body_ref]));
+                req_steps.push(syntax::stmt(syntax::assign(req(), encode)));
             }
-            BodyKind::Multipart => req_steps.push(multipart_step(ir, op, b)),
+            BodyKind::Multipart => req_steps.extend(syn::Block::parse_within.parse2(multipart_step(ir, op, b))?),
         }
     }
-    let output = match &op.success {
-        Success::Json(t) => ty(t),
-        Success::Empty => quote!(()),
-        Success::Binary => quote!(crate::BinaryResponse),
+    let (output, output_tokens) = match &op.success {
+        Success::Json(t) => (syntax::ty(t, true), ty(t)),
+        Success::Empty => (syntax::unit(), quote!(())),
+        Success::Binary => (syntax::named("crate::BinaryResponse"), quote!(crate::BinaryResponse)),
         Success::Sse(t) => {
+            let event = syntax::generic("crate::Event", [syntax::ty(t, true)]);
             let t = ty(t);
-            quote!(crate::EventStream<crate::Event<#t>>)
+            (syntax::generic("crate::EventStream", [event]), quote!(crate::EventStream<crate::Event<#t>>))
         }
     };
     let sender = match &op.success {
-        Success::Json(_) => quote!(crate::runtime::http::send_json),
-        _ => quote!(crate::runtime::http::send),
+        Success::Json(_) => "crate::runtime::http::send_json",
+        _ => "crate::runtime::http::send",
     };
-    let docs = doc_attrs(Some(&op_docs(op)));
-    let deprecated = match &op.deprecated {
-        Some(note) => quote!(#[deprecated(note = #note)]),
-        None => TokenStream::new(),
-    };
+
+    // The group handle's method.
+    let mut attrs = doc_attr_list(Some(&op_docs(op)));
+    if let Some(note) = &op.deprecated {
+        attrs.push(syntax::attr("deprecated", quote!(note = #note)));
+    }
+    let returns = syntax::generic_with_lifetime(&builder_text, "'c", []);
+    let construct = syntax::struct_expr(&builder_text, inits);
+    let method = syntax::method_item(attrs, method_ident, params, returns, vec![syntax::tail(construct)]);
+
+    // The builder.
+    let operation = syntax::mac("crate::runtime::operation", quote!(#stat = #id, #http_method #path_text, [#(#security),*], [#(#errors),*], [#(#success_statuses),*]), false);
     let builder_doc = format!(" Request builder for `{}`: set optional inputs, then `.await` it or call `.send()`.", op.id);
-    let mutable = if req_steps.is_empty() { TokenStream::new() } else { quote!(mut) };
-    let allow_dep = if op.deprecated.is_some() || op.params.iter().any(|p| p.deprecated) { quote!(#[allow(deprecated)]) } else { TokenStream::new() };
-    let stream_options = if matches!(op.success, Success::Sse(_)) { quote!(crate::runtime::stream_options!();) } else { TokenStream::new() };
-    let param_setters = if setters.is_empty() { TokenStream::new() } else { quote!(crate::runtime::param_setters! { #(#setters),* }) };
-    let method = quote! {
-        #docs
-        #deprecated
-        pub fn #method_ident(&self, #(#params),*) -> #builder<'c> {
-            #builder { client: self.client, #(#inits)* opts: Default::default() }
-        }
-    };
-    let items = quote! {
-        crate::runtime::operation!(#stat = #id, #http_method #path_text, [#(#security),*], [#(#errors),*], [#(#success_statuses),*]);
-
-        #[doc = #builder_doc]
-        #[derive(Debug)]
-        #[must_use = "a request does nothing until it is awaited or sent"]
-        pub struct #builder<'c> {
-            client: &'c crate::Client,
-            #(#fields)*
-            opts: crate::runtime::http::RequestOptions,
-        }
-
-        #allow_dep
-        impl<'c> #builder<'c> {
-            #param_setters
-            #body_setter
-            crate::runtime::request_options!();
-            #stream_options
-
-            /// Sends the request.
-            pub fn send(self) -> crate::runtime::http::Pending<'c, #output> {
-                #prelude
-                let req = crate::runtime::http::build(|| {
-                    let #mutable req = HttpRequest::new(#path_expr);
-                    #(#req_steps)*
-                    Ok(req)
-                });
-                #sender(self.client, &#stat, req, self.opts)
-            }
-        }
-
-        crate::runtime::into_future!(#builder, #output);
-    };
-    (method, items)
+    let builder_attrs = vec![
+        syntax::attr_str("doc", &builder_doc),
+        syntax::attr("derive", quote!(Debug)),
+        syntax::attr_str("must_use", "a request does nothing until it is awaited or sent"),
+    ];
+    let mut impl_items = Vec::new();
+    if !setters.is_empty() {
+        impl_items.push(syntax::macro_impl_item(syntax::mac("crate::runtime::param_setters", quote!(#(#setters),*), true)));
+    }
+    impl_items.extend(body_setter);
+    impl_items.push(syntax::macro_impl_item(syntax::mac("crate::runtime::request_options", TokenStream::new(), false)));
+    if matches!(op.success, Success::Sse(_)) {
+        impl_items.push(syntax::macro_impl_item(syntax::mac("crate::runtime::stream_options", TokenStream::new(), false)));
+    }
+    let mutable = !req_steps.is_empty();
+    let mut build = vec![syntax::let_stmt("req", mutable, syntax::call("HttpRequest::new", vec![path_expr]))];
+    build.extend(req_steps);
+    build.push(syntax::tail(syntax::call("Ok", vec![req()])));
+    let mut send = prelude;
+    send.push(syntax::let_stmt("req", false, syntax::call("crate::runtime::http::build", vec![syntax::closure(build)])));
+    send.push(syntax::tail(syntax::call(sender, vec![self_field("client"), op_ref(), req(), self_field("opts")])));
+    let pending = syntax::generic_with_lifetime("crate::runtime::http::Pending", "'c", [output]);
+    impl_items.push(syntax::method_item(vec![syntax::attr_str("doc", " Sends the request.")], ident("send"), vec![syntax::receiver(false)], pending, send));
+    let allow_dep = if op.deprecated.is_some() || op.params.iter().any(|p| p.deprecated) { vec![syntax::attr("allow", quote!(deprecated))] } else { Vec::new() };
+    let items = vec![
+        syntax::macro_item(Vec::new(), operation),
+        syntax::struct_with(builder_attrs, builder.clone(), syntax::lifetime_generics("'c"), fields),
+        syntax::impl_with(allow_dep, syntax::lifetime_generics("'c"), syntax::generic_with_lifetime(&builder_text, "'c", []), impl_items),
+        syntax::macro_item(Vec::new(), syntax::mac("crate::runtime::into_future", quote!(#builder, #output_tokens), false)),
+    ];
+    Ok((method, items))
 }
 
 fn multipart_step(ir: &Ir, op: &Operation, b: &Body) -> TokenStream {

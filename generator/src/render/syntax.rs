@@ -200,3 +200,271 @@ pub fn impl_item(attrs: Vec<Attribute>, self_ty: Type, items: Vec<syn::ImplItem>
         items,
     })
 }
+
+/// `<'c>`: the generics of request builders and group handles.
+pub fn lifetime_generics(name: &str) -> syn::Generics {
+    let param = syn::GenericParam::Lifetime(syn::LifetimeParam::new(syn::Lifetime::new(name, span())));
+    syn::Generics { lt_token: Some(Default::default()), params: std::iter::once(param).collect(), gt_token: Some(Default::default()), where_clause: None }
+}
+
+/// A path type whose last segment takes a lifetime and types: `Pending<'c, T>`, `Builder<'c>`.
+pub fn generic_with_lifetime(base: &str, lifetime: &str, args: impl IntoIterator<Item = Type>) -> Type {
+    let mut p = path(base);
+    let mut list: Punctuated<GenericArgument, token::Comma> = Punctuated::new();
+    list.push(GenericArgument::Lifetime(syn::Lifetime::new(lifetime, span())));
+    list.extend(args.into_iter().map(GenericArgument::Type));
+    p.segments.last_mut().expect("a path has a segment").arguments = PathArguments::AngleBracketed(syn::AngleBracketedGenericArguments {
+        colon2_token: None,
+        lt_token: Default::default(),
+        args: list,
+        gt_token: Default::default(),
+    });
+    Type::Path(TypePath { qself: None, path: p })
+}
+
+/// `&'a T`.
+pub fn reference_type(lifetime: &str, inner: Type) -> Type {
+    Type::Reference(syn::TypeReference {
+        and_token: Default::default(),
+        lifetime: Some(syn::Lifetime::new(lifetime, span())),
+        mutability: None,
+        elem: Box::new(inner),
+    })
+}
+
+/// `impl Into<T>`.
+pub fn impl_into(inner: Type) -> Type {
+    let bound = syn::TypeParamBound::Trait(syn::TraitBound {
+        paren_token: None,
+        modifier: syn::TraitBoundModifier::None,
+        lifetimes: None,
+        path: match generic("Into", [inner]) {
+            Type::Path(p) => p.path,
+            _ => unreachable!("generic builds a path type"),
+        },
+    });
+    Type::ImplTrait(syn::TypeImplTrait { impl_token: Default::default(), bounds: std::iter::once(bound).collect() })
+}
+
+/// A private (`vis` inherited) or public named field.
+pub fn field(vis: Visibility, name: Ident, ty: Type) -> Field {
+    Field { attrs: Vec::new(), vis, mutability: FieldMutability::None, ident: Some(name), colon_token: Some(Default::default()), ty }
+}
+
+/// `struct Name<generics> { fields }` with a visibility.
+pub fn struct_with(attrs: Vec<Attribute>, name: Ident, generics: syn::Generics, fields: Vec<Field>) -> Item {
+    Item::Struct(syn::ItemStruct {
+        attrs,
+        vis: public(),
+        struct_token: Default::default(),
+        ident: name,
+        generics,
+        fields: Fields::Named(FieldsNamed { brace_token: Default::default(), named: fields.into_iter().collect() }),
+        semi_token: None,
+    })
+}
+
+/// `impl<generics> Type { items }`.
+pub fn impl_with(attrs: Vec<Attribute>, generics: syn::Generics, self_ty: Type, items: Vec<syn::ImplItem>) -> Item {
+    let mut item = impl_item(attrs, self_ty, items);
+    if let Item::Impl(i) = &mut item {
+        i.generics = generics;
+    }
+    item
+}
+
+/// `pub mod name;`.
+pub fn mod_decl(name: Ident) -> Item {
+    Item::Mod(syn::ItemMod {
+        attrs: Vec::new(),
+        vis: public(),
+        unsafety: None,
+        mod_token: Default::default(),
+        ident: name,
+        content: None,
+        semi: Some(Default::default()),
+    })
+}
+
+/// `#![doc = "text"]`.
+pub fn inner_doc(text: &str) -> Attribute {
+    let mut a = attr_str("doc", text);
+    a.style = AttrStyle::Inner(Default::default());
+    a
+}
+
+/// A function parameter `name: ty`.
+pub fn param(name: Ident, ty: Type) -> syn::FnArg {
+    syn::FnArg::Typed(syn::PatType {
+        attrs: Vec::new(),
+        pat: Box::new(syn::Pat::Ident(syn::PatIdent { attrs: Vec::new(), by_ref: None, mutability: None, ident: name, subpat: None })),
+        colon_token: Default::default(),
+        ty: Box::new(ty),
+    })
+}
+
+/// `self` or `&self`.
+pub fn receiver(by_ref: bool) -> syn::FnArg {
+    let self_ty = named("Self");
+    let (reference, ty) = if by_ref {
+        (Some((Default::default(), None)), reference_type_plain(self_ty))
+    } else {
+        (None, self_ty)
+    };
+    syn::FnArg::Receiver(syn::Receiver {
+        attrs: Vec::new(),
+        reference,
+        mutability: None,
+        self_token: Default::default(),
+        colon_token: None,
+        ty: Box::new(ty),
+    })
+}
+
+fn reference_type_plain(inner: Type) -> Type {
+    Type::Reference(syn::TypeReference { and_token: Default::default(), lifetime: None, mutability: None, elem: Box::new(inner) })
+}
+
+/// `pub fn name(inputs) -> output { stmts }` inside an impl block.
+pub fn method_item(attrs: Vec<Attribute>, name: Ident, inputs: Vec<syn::FnArg>, output: Type, stmts: Vec<syn::Stmt>) -> syn::ImplItem {
+    syn::ImplItem::Fn(syn::ImplItemFn {
+        attrs,
+        vis: public(),
+        defaultness: None,
+        sig: syn::Signature {
+            constness: None,
+            asyncness: None,
+            unsafety: None,
+            abi: None,
+            fn_token: Default::default(),
+            ident: name,
+            generics: Default::default(),
+            paren_token: Default::default(),
+            inputs: inputs.into_iter().collect(),
+            variadic: None,
+            output: syn::ReturnType::Type(Default::default(), Box::new(output)),
+        },
+        block: block(stmts),
+    })
+}
+
+fn block(stmts: Vec<syn::Stmt>) -> syn::Block {
+    syn::Block { brace_token: Default::default(), stmts }
+}
+
+/// A path expression: `self`, `req`, `None`, `crate::runtime::http::build`.
+pub fn expr_path(s: &str) -> Expr {
+    Expr::Path(syn::ExprPath { attrs: Vec::new(), qself: None, path: path(s) })
+}
+
+/// `base.name`.
+pub fn expr_field(base: Expr, name: Ident) -> Expr {
+    Expr::Field(syn::ExprField { attrs: Vec::new(), base: Box::new(base), dot_token: Default::default(), member: syn::Member::Named(name) })
+}
+
+/// `receiver.name(args)`.
+pub fn method_call(receiver: Expr, name: &str, args: Vec<Expr>) -> Expr {
+    Expr::MethodCall(syn::ExprMethodCall {
+        attrs: Vec::new(),
+        receiver: Box::new(receiver),
+        dot_token: Default::default(),
+        method: ident(name),
+        turbofish: None,
+        paren_token: Default::default(),
+        args: args.into_iter().collect(),
+    })
+}
+
+/// `func(args)`.
+pub fn call(func: &str, args: Vec<Expr>) -> Expr {
+    Expr::Call(syn::ExprCall { attrs: Vec::new(), func: Box::new(expr_path(func)), paren_token: Default::default(), args: args.into_iter().collect() })
+}
+
+/// `&expr`.
+pub fn reference(e: Expr) -> Expr {
+    Expr::Reference(syn::ExprReference { attrs: Vec::new(), and_token: Default::default(), mutability: None, expr: Box::new(e) })
+}
+
+/// `"text"`.
+pub fn lit_str(s: &str) -> Expr {
+    Expr::Lit(ExprLit { attrs: Vec::new(), lit: Lit::Str(LitStr::new(s, span())) })
+}
+
+/// `expr?`.
+pub fn try_expr(e: Expr) -> Expr {
+    Expr::Try(syn::ExprTry { attrs: Vec::new(), expr: Box::new(e), question_token: Default::default() })
+}
+
+/// `left = right`.
+pub fn assign(left: Expr, right: Expr) -> Expr {
+    Expr::Assign(syn::ExprAssign { attrs: Vec::new(), left: Box::new(left), eq_token: Default::default(), right: Box::new(right) })
+}
+
+/// `|| { stmts }`.
+pub fn closure(stmts: Vec<syn::Stmt>) -> Expr {
+    Expr::Closure(syn::ExprClosure {
+        attrs: Vec::new(),
+        lifetimes: None,
+        constness: None,
+        movability: None,
+        asyncness: None,
+        capture: None,
+        or1_token: Default::default(),
+        inputs: Punctuated::new(),
+        or2_token: Default::default(),
+        output: syn::ReturnType::Default,
+        body: Box::new(Expr::Block(syn::ExprBlock { attrs: Vec::new(), label: None, block: block(stmts) })),
+    })
+}
+
+/// A macro call as an expression: `format!(tokens)`.
+pub fn macro_expr(name: &str, tokens: TokenStream) -> Expr {
+    Expr::Macro(syn::ExprMacro { attrs: Vec::new(), mac: mac(name, tokens, false) })
+}
+
+/// `Name { field: value, shorthand, … }` (a `None` value writes the shorthand).
+pub fn struct_expr(name: &str, fields: Vec<(Ident, Option<Expr>)>) -> Expr {
+    let fields = fields
+        .into_iter()
+        .map(|(member, value)| {
+            let (colon_token, expr) = match value {
+                Some(e) => (Some(Default::default()), e),
+                None => (None, Expr::Path(syn::ExprPath { attrs: Vec::new(), qself: None, path: Path::from(member.clone()) })),
+            };
+            syn::FieldValue { attrs: Vec::new(), member: syn::Member::Named(member), colon_token, expr }
+        })
+        .collect();
+    Expr::Struct(syn::ExprStruct { attrs: Vec::new(), qself: None, path: path(name), brace_token: Default::default(), fields, dot2_token: None, rest: None })
+}
+
+/// `let [mut] name = init;`.
+pub fn let_stmt(name: &str, mutable: bool, init: Expr) -> syn::Stmt {
+    syn::Stmt::Local(syn::Local {
+        attrs: Vec::new(),
+        let_token: Default::default(),
+        pat: syn::Pat::Ident(syn::PatIdent {
+            attrs: Vec::new(),
+            by_ref: None,
+            mutability: mutable.then(Default::default),
+            ident: ident(name),
+            subpat: None,
+        }),
+        init: Some(syn::LocalInit { eq_token: Default::default(), expr: Box::new(init), diverge: None }),
+        semi_token: Default::default(),
+    })
+}
+
+/// `expr;`.
+pub fn stmt(e: Expr) -> syn::Stmt {
+    syn::Stmt::Expr(e, Some(Default::default()))
+}
+
+/// `expr` ending a block.
+pub fn tail(e: Expr) -> syn::Stmt {
+    syn::Stmt::Expr(e, None)
+}
+
+/// `()`.
+pub fn unit() -> Type {
+    Type::Tuple(syn::TypeTuple { paren_token: Default::default(), elems: Punctuated::new() })
+}
