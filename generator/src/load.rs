@@ -13,7 +13,8 @@ use sha2::{Digest, Sha256};
 pub fn parse_yaml(text: &str) -> Result<Value> {
     let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(8);
     if threads > 1 && text.len() >= 256 * 1024 {
-        if let Some(v) = parse_split(text, text.len() / (threads * 2) + 1, threads) {
+        // Pieces of about 1/8 of a thread's share: enough to keep every thread busy to the end.
+        if let Some(v) = parse_split(text, text.len() / (threads * 8) + 1, threads) {
             return Ok(v);
         }
     }
@@ -206,34 +207,32 @@ fn cut(
     Some(())
 }
 
-/// Parses the pieces on up to `threads` threads, each taking a contiguous run of about equal size.
+/// Parses the pieces on up to `threads` threads, which take the next piece as they finish one
+/// (parse time is not quite proportional to size); the values come back in piece order.
 fn parse_pieces(text: &str, pieces: &[Piece], threads: usize) -> Option<Vec<Value>> {
-    let total: usize = pieces.iter().map(|p| p.end - p.start).sum();
-    let share = total / threads + 1;
-    let mut runs: Vec<&[Piece]> = Vec::new();
-    let (mut from, mut acc) = (0, 0);
-    for (i, p) in pieces.iter().enumerate() {
-        acc += p.end - p.start;
-        if acc >= share && runs.len() + 1 < threads {
-            runs.push(&pieces[from..=i]);
-            (from, acc) = (i + 1, 0);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let parse_some = || -> Option<Vec<(usize, Value)>> {
+        let mut done = Vec::new();
+        loop {
+            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(p) = pieces.get(i) else { return Some(done) };
+            done.push((i, serde_yaml_ng::from_str::<Value>(&text[p.start..p.end]).ok()?));
         }
-    }
-    runs.push(&pieces[from..]);
-    let parse_run = |run: &[Piece]| -> Option<Vec<Value>> {
-        run.iter().map(|p| serde_yaml_ng::from_str::<Value>(&text[p.start..p.end]).ok()).collect()
     };
-    std::thread::scope(|scope| {
-        let mut handles = Vec::new();
-        for run in &runs[1..] {
-            handles.push(scope.spawn(move || parse_run(run)));
-        }
-        let mut all = parse_run(runs[0])?;
+    let mut all: Vec<(usize, Value)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (1..threads.min(pieces.len())).map(|_| scope.spawn(parse_some)).collect();
+        let mut all = parse_some();
         for h in handles {
-            all.extend(h.join().ok()??);
+            let more = h.join().ok().flatten();
+            all = all.zip(more).map(|(mut a, b)| {
+                a.extend(b);
+                a
+            });
         }
-        Some(all)
-    })
+        all
+    })?;
+    all.sort_unstable_by_key(|(i, _)| *i);
+    Some(all.into_iter().map(|(_, v)| v).collect())
 }
 
 /// Hex sha256 of the spec bytes, as recorded in `spec/source.toml` and the SDK manifest.
