@@ -5,7 +5,9 @@
 
 use crate::ir::*;
 use crate::render::models::ident;
+use crate::render::syntax;
 use proc_macro2::TokenStream;
+use syn::Expr;
 use quote::{format_ident, quote};
 use serde_json::{json, Map, Value};
 
@@ -120,19 +122,36 @@ fn lit(v: &Value) -> String {
 }
 
 /// Renders `tests/tests/common/cases.rs` in one piece.
-pub fn render(ir: &Ir) -> TokenStream {
+pub fn render(ir: &Ir) -> syn::File {
     render_part(ir, 0, 1)
+}
+
+/// The Rust type of a value in a case, as the tests name it (models imported, the SDK's own
+/// types through `mistralai::`).
+fn case_ty(t: &TypeRef) -> syn::Type {
+    match t {
+        TypeRef::File => syntax::named("mistralai::FilePart"),
+        TypeRef::Vec(inner) => syntax::generic("Vec", [case_ty(inner)]),
+        TypeRef::Map(inner) => syntax::generic("std::collections::BTreeMap", [syntax::named("String"), case_ty(inner)]),
+        TypeRef::Option(inner) => syntax::generic("Option", [case_ty(inner)]),
+        other => syntax::ty(other, false),
+    }
+}
+
+/// `j::<T>("json")`: a value decoded from synthesized JSON.
+fn json_value(t: &TypeRef, v: &Value) -> Expr {
+    syntax::call_turbofish("j", case_ty(t), vec![syntax::lit_str(&lit(v))])
 }
 
 /// Renders part `part` of `parts` of `tests/tests/common/cases.rs`: runs of whole items in file
 /// order, formatted apart and joined (see `render::render_all`). The first part holds the module
 /// header and `cases()`; every part holds a contiguous run of the per-operation case functions.
-pub fn render_part(ir: &Ir, part: usize, parts: usize) -> TokenStream {
+pub fn render_part(ir: &Ir, part: usize, parts: usize) -> syn::File {
     let count = ir.operations.len();
     let fns = case_fn_names(ir);
-    let mut out = TokenStream::new();
+    let mut out: syn::File = syn::parse_quote!();
     if part == 0 {
-        out.extend(quote! {
+        out = syn::parse_quote! {
             //! One contract case per operation, generated from the IR (`cargo xtask regen`): a request
             //! built from synthesized values with every optional input set, the exact request the SDK
             //! must send, and the response to serve. Used by `contract.rs` (wiremock) and `prism.rs`.
@@ -149,17 +168,14 @@ pub fn render_part(ir: &Ir, part: usize, parts: usize) -> TokenStream {
             pub fn cases() -> Vec<Case> {
                 vec![#(#fns()),*]
             }
-        });
+        };
     }
     let per = count.div_ceil(parts.max(1)).max(1);
     let range = (part * per).min(count)..((part + 1) * per).min(count);
     for (op, f) in ir.operations[range.clone()].iter().zip(&fns[range]) {
         let case = render_case(ir, op);
         let doc = format!(" `{}`: `{} {}`.", op.id, op.http_method, op.path);
-        out.extend(quote! {
-            #[doc = #doc]
-            fn #f() -> Case { #case }
-        });
+        out.items.push(syntax::fn_item(vec![syntax::attr_str("doc", &doc)], f.clone(), syntax::named("Case"), vec![syntax::tail(case)]));
     }
     out
 }
@@ -182,7 +198,8 @@ fn case_fn_names(ir: &Ir) -> Vec<proc_macro2::Ident> {
         .collect()
 }
 
-fn render_case(ir: &Ir, op: &Operation) -> TokenStream {
+/// One case, as a `syn` expression built directly (the rare irregular parts parsed from tokens).
+fn render_case(ir: &Ir, op: &Operation) -> Expr {
     let id = &op.id;
     let method = &op.http_method;
     // Path with synthesized parameter values (plain text, so no encoding applies here; encoding
@@ -197,11 +214,7 @@ fn render_case(ir: &Ir, op: &Operation) -> TokenStream {
             ParamLocation::Path if p.ty == TypeRef::String && p.format.is_none() => json!(format!("p-{}", p.wire.replace('_', "-"))),
             _ => synth_with_format(ir, &p.ty, p.format.as_deref(), 0),
         };
-        let value_expr = {
-            let t: syn::Type = syn::parse_str(&p.ty.rust().replace("crate::", "mistralai::")).expect("type");
-            let text = lit(&v);
-            quote!(j::<#t>(#text))
-        };
+        let value_expr = json_value(&p.ty, &v);
         match p.location {
             ParamLocation::Path => {
                 path = path.replace(&format!("{{{}}}", p.wire), &encode_segment(&wire_text(&v)));
@@ -222,17 +235,15 @@ fn render_case(ir: &Ir, op: &Operation) -> TokenStream {
             ParamLocation::Header => headers.push((p.wire.to_ascii_lowercase(), wire_text(&v))),
             ParamLocation::Cookie => {}
         }
-        let f = ident(&p.rust);
         if p.required {
             calls_args.push(value_expr);
         } else {
-            setters.push(quote!(.#f(#value_expr)));
+            setters.push((p.rust.clone(), value_expr));
         }
     }
     let (body_json, multipart) = match &op.body {
         Some(b) => {
             let mut v = synth(ir, &b.ty, 0);
-            let t: syn::Type = syn::parse_str(&b.ty.rust().replace("crate::", "mistralai::")).expect("type");
             // A field the method fixes (`stream`): the caller's body says the opposite, the
             // request must carry the method's value.
             let mut given = v.clone();
@@ -241,17 +252,16 @@ fn render_case(ir: &Ir, op: &Operation) -> TokenStream {
                 v[flag.wire.as_str()] = Value::Bool(flag.value);
             }
             let text = lit(&v);
-            let given = lit(&given);
             let expr = if b.kind == BodyKind::Multipart {
                 // Files cannot come from JSON: build the struct with a file part.
-                multipart_body(ir, b)
+                syn::parse2::<Expr>(multipart_body(ir, b)).expect("a multipart body expression")
             } else {
-                quote!(j::<#t>(#given))
+                json_value(&b.ty, &given)
             };
             if b.required {
                 calls_args.push(expr);
             } else {
-                setters.push(quote!(.body(#expr)));
+                setters.push(("body".to_string(), expr));
             }
             if b.kind == BodyKind::Multipart {
                 let names: Vec<String> = match &b.ty {
@@ -277,16 +287,17 @@ fn render_case(ir: &Ir, op: &Operation) -> TokenStream {
         None => quote!(None),
     };
     let status = op.success_statuses.first().copied().unwrap_or(200).max(200);
+    let r = || syntax::expr_path("r");
     let (response, kind, finish) = match &op.success {
         Success::Json(t) => {
             let v = synth(ir, t, 0);
-            (Some(lit(&v)), quote!(Kind::Json), quote!(Ok(to_json(&r))))
+            (Some(lit(&v)), quote!(Kind::Json), syntax::call("Ok", vec![syntax::call("to_json", vec![syntax::reference(r())])]))
         }
-        Success::Empty => (None, quote!(Kind::Empty), quote!({ let () = r; Ok(serde_json::Value::Null) })),
-        Success::Binary => (Some("binary-content".to_string()), quote!(Kind::Binary), quote!(binary(r).await)),
+        Success::Empty => (None, quote!(Kind::Empty), syn::parse_quote!({ let () = r; Ok(serde_json::Value::Null) })),
+        Success::Binary => (Some("binary-content".to_string()), quote!(Kind::Binary), syntax::await_expr(syntax::call("binary", vec![r()]))),
         Success::Sse(t) => {
             let v = synth(ir, t, 0);
-            (Some(lit(&v)), quote!(Kind::Sse), TokenStream::new())
+            (Some(lit(&v)), quote!(Kind::Sse), syntax::call("Ok", vec![syntax::call("events", vec![r()])]))
         }
     };
     let response = match response {
@@ -303,50 +314,43 @@ fn render_case(ir: &Ir, op: &Operation) -> TokenStream {
     };
     let query = query.iter().map(|(k, v)| quote!((#k, #v)));
     let headers = headers.iter().map(|(k, v)| quote!((#k, #v)));
-    let mut chain = quote!(c);
+    let mut chain = syntax::expr_path("c");
     for g in &op.group {
-        let a = ident(&crate::names::field_name(g));
-        chain = quote!(#chain.#a());
+        chain = syntax::method_call(chain, crate::names::field_name(g).as_str(), Vec::new());
     }
-    let m = ident(&op.method);
+    chain = syntax::method_call(chain, &op.method, calls_args);
+    for (setter, value) in setters {
+        chain = syntax::method_call(chain, &setter, vec![value]);
+    }
+    let sent = syntax::try_expr(syntax::await_expr(syntax::method_call(chain, "send", Vec::new())));
     // A streaming operation's case gives the whole stream (the contract check takes its one
     // event; the streaming tests use all of it); any other gives the decoded answer.
-    let (call, stream) = if matches!(op.success, Success::Sse(_)) {
-        (
-            quote!(None),
-            quote!(Some(|c| Box::pin(async move {
-                let r = #chain.#m(#(#calls_args),*)#(#setters)*.send().await?;
-                Ok(events(r))
-            }))),
-        )
-    } else {
-        (
-            quote!(Some(|c| Box::pin(async move {
-                let r = #chain.#m(#(#calls_args),*)#(#setters)*.send().await?;
-                #finish
-            }))),
-            quote!(None),
-        )
+    let run = syntax::call(
+        "Some",
+        vec![syntax::closure_with("c", syntax::call("Box::pin", vec![syntax::async_move(vec![syntax::let_stmt("r", false, sent), syntax::tail(finish)])]))],
+    );
+    let (call, stream) = if matches!(op.success, Success::Sse(_)) { (syntax::expr_path("None"), run) } else { (run, syntax::expr_path("None")) };
+    let data = quote! {
+        op: #id,
+        method: #method,
+        path: #path,
+        query: &[#(#query),*],
+        headers: &[#(#headers),*],
+        auth: #auth,
+        body: #body_json,
+        multipart_fields: #multipart,
+        status: #status,
+        response: #response,
+        kind: #kind,
     };
-    quote! {
-        Case {
-            data: case_data! {
-                op: #id,
-                method: #method,
-                path: #path,
-                query: &[#(#query),*],
-                headers: &[#(#headers),*],
-                auth: #auth,
-                body: #body_json,
-                multipart_fields: #multipart,
-                status: #status,
-                response: #response,
-                kind: #kind,
-            },
-            call: #call,
-            stream: #stream,
-        }
-    }
+    syntax::struct_expr(
+        "Case",
+        vec![
+            (ident("data"), Some(syntax::macro_expr_braced("case_data", data))),
+            (ident("call"), Some(call)),
+            (ident("stream"), Some(stream)),
+        ],
+    )
 }
 
 fn multipart_body(ir: &Ir, b: &Body) -> TokenStream {

@@ -85,11 +85,6 @@ const DEPENDENCIES: &[&str] = &[
     r#"httpdate = "1""#,
 ];
 
-/// Formats a token stream as a Rust source file.
-pub fn format_file(tokens: TokenStream) -> Result<String> {
-    Ok(format!("{HEADER}{}", format_items(tokens)?))
-}
-
 /// Formats a token stream of whole items (and inner attributes) without the file header. The
 /// formatter prints items one after another, so runs of items formatted apart and joined in
 /// order give the same text as the whole file formatted at once.
@@ -143,6 +138,7 @@ impl Rendered {
 fn render_job(ir: &Ir, shared: &Shared, job: &Job) -> Result<(String, Rendered)> {
     let index = &shared.index;
     Ok(match job {
+        Job::Contract(part) => (String::new(), Rendered::Items(crate::contract::render_part(ir, *part, shared.contract_parts))),
         Job::Module(m) => (format!("src/models/{m}.rs"), Rendered::Items(models::render_module(ir, index, m))),
         Job::Group(path) => {
             let g = &shared.groups[path];
@@ -158,8 +154,8 @@ fn render_job(ir: &Ir, shared: &Shared, job: &Job) -> Result<(String, Rendered)>
 fn render_tokens(ir: &Ir, shared: &Shared, job: &Job) -> Result<(String, TokenStream)> {
     let mods = &shared.mods;
     Ok(match job {
-        Job::Contract(part) => (String::new(), crate::contract::render_part(ir, *part, shared.contract_parts)),
-        Job::Module(_) | Job::Group(_) => unreachable!("built as items"),
+
+        Job::Module(_) | Job::Group(_) | Job::Contract(_) => unreachable!("built as items"),
         Job::Errors => ("src/errors.rs".into(), ops::render_errors(ir)),
         Job::ModelsMod => {
             let mods = mods.iter().map(|m| format_ident!("{}", m));

@@ -468,3 +468,71 @@ pub fn tail(e: Expr) -> syn::Stmt {
 pub fn unit() -> Type {
     Type::Tuple(syn::TypeTuple { paren_token: Default::default(), elems: Punctuated::new() })
 }
+
+/// A macro call as an expression with braces: `case_data! { tokens }`.
+pub fn macro_expr_braced(name: &str, tokens: TokenStream) -> Expr {
+    Expr::Macro(syn::ExprMacro { attrs: Vec::new(), mac: mac(name, tokens, true) })
+}
+
+/// `|arg| body`.
+pub fn closure_with(arg: &str, body: Expr) -> Expr {
+    let input = syn::Pat::Ident(syn::PatIdent { attrs: Vec::new(), by_ref: None, mutability: None, ident: ident(arg), subpat: None });
+    Expr::Closure(syn::ExprClosure {
+        attrs: Vec::new(),
+        lifetimes: None,
+        constness: None,
+        movability: None,
+        asyncness: None,
+        capture: None,
+        or1_token: Default::default(),
+        inputs: std::iter::once(input).collect(),
+        or2_token: Default::default(),
+        output: syn::ReturnType::Default,
+        body: Box::new(body),
+    })
+}
+
+/// `async move { stmts }`.
+pub fn async_move(stmts: Vec<syn::Stmt>) -> Expr {
+    Expr::Async(syn::ExprAsync { attrs: Vec::new(), async_token: Default::default(), capture: Some(Default::default()), block: block(stmts) })
+}
+
+/// `expr.await`.
+pub fn await_expr(e: Expr) -> Expr {
+    Expr::Await(syn::ExprAwait { attrs: Vec::new(), base: Box::new(e), dot_token: Default::default(), await_token: Default::default() })
+}
+
+/// `func::<ty>(args)`.
+pub fn call_turbofish(func: &str, ty: Type, args: Vec<Expr>) -> Expr {
+    let mut p = path(func);
+    p.segments.last_mut().expect("a path has a segment").arguments = PathArguments::AngleBracketed(syn::AngleBracketedGenericArguments {
+        colon2_token: Some(Default::default()),
+        lt_token: Default::default(),
+        args: std::iter::once(GenericArgument::Type(ty)).collect(),
+        gt_token: Default::default(),
+    });
+    let func = Expr::Path(syn::ExprPath { attrs: Vec::new(), qself: None, path: p });
+    Expr::Call(syn::ExprCall { attrs: Vec::new(), func: Box::new(func), paren_token: Default::default(), args: args.into_iter().collect() })
+}
+
+/// `fn name() -> output { stmts }` (private, no parameters).
+pub fn fn_item(attrs: Vec<Attribute>, name: Ident, output: Type, stmts: Vec<syn::Stmt>) -> Item {
+    Item::Fn(syn::ItemFn {
+        attrs,
+        vis: Visibility::Inherited,
+        sig: syn::Signature {
+            constness: None,
+            asyncness: None,
+            unsafety: None,
+            abi: None,
+            fn_token: Default::default(),
+            ident: name,
+            generics: Default::default(),
+            paren_token: Default::default(),
+            inputs: Punctuated::new(),
+            variadic: None,
+            output: syn::ReturnType::Type(Default::default(), Box::new(output)),
+        },
+        block: Box::new(block(stmts)),
+    })
+}
