@@ -680,12 +680,13 @@ fn normalize_schema(node: &mut Value, path: &mut String, diags: &mut Diagnostics
         map.shift_remove("default");
     }
 
-    // unknown and lossy keywords
-    let keys: Vec<String> = map.keys().cloned().collect();
+    // unknown and lossy keywords (the keys are only copied when there is one)
+    let known = |k: &str| KNOWN.contains(&k) || k.starts_with("x-");
+    if map.keys().all(|k| known(k)) {
+        return;
+    }
+    let keys: Vec<String> = map.keys().filter(|k| !known(k)).cloned().collect();
     for k in keys {
-        if KNOWN.contains(&k.as_str()) || k.starts_with("x-") {
-            continue;
-        }
         if DROPPED_QUIETLY.contains(&k.as_str()) {
             if k == "contentMediaType" && map.get("type").and_then(Value::as_str) == Some("string") && !map.contains_key("format") {
                 map.insert("format".into(), Value::String("binary".into()));
