@@ -2,7 +2,8 @@
 //!
 //! ```text
 //! spec YAML ─load─▶ serde_json::Value ─normalize─▶ openapiv3::OpenAPI ─lower(+overlay)─▶ IR
-//!    IR ─render─▶ token streams (quote) ─prettyplease─▶ .rs files; minijinja ─▶ Cargo.toml, README
+//!    IR ─render─▶ syn trees (built directly, quote for macro tokens) ─prettyplease─▶ .rs files
+//!    IR ─minijinja─▶ Cargo.toml, README
 //!    files ─emit─▶ output directory (atomic) + sdk-manifest.json
 //! ```
 

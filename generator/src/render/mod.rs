@@ -1,5 +1,5 @@
-//! Render: IR → the files of the SDK crate (Rust through `quote` + `prettyplease`, manifests and
-//! docs through `minijinja`).
+//! Render: IR → the files of the SDK crate (Rust as `syn` trees built directly, see [`syntax`],
+//! formatted by `prettyplease`; manifests and docs through `minijinja`).
 
 pub mod docs;
 pub mod models;
@@ -216,8 +216,9 @@ pub fn render_crate(ir: &Ir, spec: &SpecInfo) -> Result<BTreeMap<String, String>
 /// Renders the crate and, when asked, the contract tests (`tests/tests/common/cases.rs`).
 ///
 /// Every Rust file is a job (the contract tests are several, joined afterwards); the jobs,
-/// largest first, are pulled by one thread per core, each building its token streams and
-/// formatting them (`syn` + prettyplease are most of a regeneration's cost).
+/// largest first, are pulled by one thread per core, each building its `syn` tree (or tokens for
+/// the few small files still written with `quote`) and formatting it; prettyplease is the
+/// largest part of a regeneration's cost.
 pub fn render_all(ir: &Ir, spec: &SpecInfo, with_contract: bool) -> Result<(BTreeMap<String, String>, Option<String>)> {
     render_all_with(ir, spec, with_contract, true)
 }
