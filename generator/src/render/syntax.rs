@@ -27,19 +27,25 @@ pub fn path(s: &str) -> Path {
     Path { leading_colon: None, segments }
 }
 
-/// A path type with generic type arguments on its last segment: `Vec<T>`, `Option<T>`.
-pub fn generic(base: &str, args: impl IntoIterator<Item = Type>) -> Type {
+/// A path whose last segment takes generic arguments (none: a plain path), `::<…>` with
+/// `turbofish`.
+fn with_args(base: &str, args: Punctuated<GenericArgument, token::Comma>, turbofish: bool) -> Path {
     let mut p = path(base);
-    let args: Punctuated<GenericArgument, token::Comma> = args.into_iter().map(GenericArgument::Type).collect();
     if !args.is_empty() {
         p.segments.last_mut().expect("a path has a segment").arguments = PathArguments::AngleBracketed(syn::AngleBracketedGenericArguments {
-            colon2_token: None,
+            colon2_token: turbofish.then(Default::default),
             lt_token: Default::default(),
             args,
             gt_token: Default::default(),
         });
     }
-    Type::Path(TypePath { qself: None, path: p })
+    p
+}
+
+/// A path type with generic type arguments on its last segment: `Vec<T>`, `Option<T>`.
+pub fn generic(base: &str, args: impl IntoIterator<Item = Type>) -> Type {
+    let args: Punctuated<GenericArgument, token::Comma> = args.into_iter().map(GenericArgument::Type).collect();
+    Type::Path(TypePath { qself: None, path: with_args(base, args, false) })
 }
 
 /// A plain path type.
@@ -209,17 +215,10 @@ pub fn lifetime_generics(name: &str) -> syn::Generics {
 
 /// A path type whose last segment takes a lifetime and types: `Pending<'c, T>`, `Builder<'c>`.
 pub fn generic_with_lifetime(base: &str, lifetime: &str, args: impl IntoIterator<Item = Type>) -> Type {
-    let mut p = path(base);
     let mut list: Punctuated<GenericArgument, token::Comma> = Punctuated::new();
     list.push(GenericArgument::Lifetime(syn::Lifetime::new(lifetime, span())));
     list.extend(args.into_iter().map(GenericArgument::Type));
-    p.segments.last_mut().expect("a path has a segment").arguments = PathArguments::AngleBracketed(syn::AngleBracketedGenericArguments {
-        colon2_token: None,
-        lt_token: Default::default(),
-        args: list,
-        gt_token: Default::default(),
-    });
-    Type::Path(TypePath { qself: None, path: p })
+    Type::Path(TypePath { qself: None, path: with_args(base, list, false) })
 }
 
 /// `&'a T`.
@@ -297,7 +296,7 @@ pub fn inner_doc(text: &str) -> Attribute {
 pub fn param(name: Ident, ty: Type) -> syn::FnArg {
     syn::FnArg::Typed(syn::PatType {
         attrs: Vec::new(),
-        pat: Box::new(syn::Pat::Ident(syn::PatIdent { attrs: Vec::new(), by_ref: None, mutability: None, ident: name, subpat: None })),
+        pat: Box::new(pat_ident(name, false)),
         colon_token: Default::default(),
         ty: Box::new(ty),
     })
@@ -325,25 +324,30 @@ fn reference_type_plain(inner: Type) -> Type {
     Type::Reference(syn::TypeReference { and_token: Default::default(), lifetime: None, mutability: None, elem: Box::new(inner) })
 }
 
+/// `fn name(inputs) -> output`.
+fn signature(name: Ident, inputs: Vec<syn::FnArg>, output: Type) -> syn::Signature {
+    syn::Signature {
+        constness: None,
+        asyncness: None,
+        unsafety: None,
+        abi: None,
+        fn_token: Default::default(),
+        ident: name,
+        generics: Default::default(),
+        paren_token: Default::default(),
+        inputs: inputs.into_iter().collect(),
+        variadic: None,
+        output: syn::ReturnType::Type(Default::default(), Box::new(output)),
+    }
+}
+
 /// `pub fn name(inputs) -> output { stmts }` inside an impl block.
 pub fn method_item(attrs: Vec<Attribute>, name: Ident, inputs: Vec<syn::FnArg>, output: Type, stmts: Vec<syn::Stmt>) -> syn::ImplItem {
     syn::ImplItem::Fn(syn::ImplItemFn {
         attrs,
         vis: public(),
         defaultness: None,
-        sig: syn::Signature {
-            constness: None,
-            asyncness: None,
-            unsafety: None,
-            abi: None,
-            fn_token: Default::default(),
-            ident: name,
-            generics: Default::default(),
-            paren_token: Default::default(),
-            inputs: inputs.into_iter().collect(),
-            variadic: None,
-            output: syn::ReturnType::Type(Default::default(), Box::new(output)),
-        },
+        sig: signature(name, inputs, output),
         block: block(stmts),
     })
 }
@@ -402,6 +406,15 @@ pub fn assign(left: Expr, right: Expr) -> Expr {
 
 /// `|| { stmts }`.
 pub fn closure(stmts: Vec<syn::Stmt>) -> Expr {
+    closure_of(None, Expr::Block(syn::ExprBlock { attrs: Vec::new(), label: None, block: block(stmts) }))
+}
+
+/// `|arg| body`.
+pub fn closure_with(arg: &str, body: Expr) -> Expr {
+    closure_of(Some(arg), body)
+}
+
+fn closure_of(arg: Option<&str>, body: Expr) -> Expr {
     Expr::Closure(syn::ExprClosure {
         attrs: Vec::new(),
         lifetimes: None,
@@ -410,11 +423,16 @@ pub fn closure(stmts: Vec<syn::Stmt>) -> Expr {
         asyncness: None,
         capture: None,
         or1_token: Default::default(),
-        inputs: Punctuated::new(),
+        inputs: arg.map(|a| pat_ident(ident(a), false)).into_iter().collect(),
         or2_token: Default::default(),
         output: syn::ReturnType::Default,
-        body: Box::new(Expr::Block(syn::ExprBlock { attrs: Vec::new(), label: None, block: block(stmts) })),
+        body: Box::new(body),
     })
+}
+
+/// A binding pattern: `name` or `mut name`.
+fn pat_ident(name: Ident, mutable: bool) -> syn::Pat {
+    syn::Pat::Ident(syn::PatIdent { attrs: Vec::new(), by_ref: None, mutability: mutable.then(Default::default), ident: name, subpat: None })
 }
 
 /// A macro call as an expression: `format!(tokens)`.
@@ -442,13 +460,7 @@ pub fn let_stmt(name: &str, mutable: bool, init: Expr) -> syn::Stmt {
     syn::Stmt::Local(syn::Local {
         attrs: Vec::new(),
         let_token: Default::default(),
-        pat: syn::Pat::Ident(syn::PatIdent {
-            attrs: Vec::new(),
-            by_ref: None,
-            mutability: mutable.then(Default::default),
-            ident: ident(name),
-            subpat: None,
-        }),
+        pat: pat_ident(ident(name), mutable),
         init: Some(syn::LocalInit { eq_token: Default::default(), expr: Box::new(init), diverge: None }),
         semi_token: Default::default(),
     })
@@ -474,24 +486,6 @@ pub fn macro_expr_braced(name: &str, tokens: TokenStream) -> Expr {
     Expr::Macro(syn::ExprMacro { attrs: Vec::new(), mac: mac(name, tokens, true) })
 }
 
-/// `|arg| body`.
-pub fn closure_with(arg: &str, body: Expr) -> Expr {
-    let input = syn::Pat::Ident(syn::PatIdent { attrs: Vec::new(), by_ref: None, mutability: None, ident: ident(arg), subpat: None });
-    Expr::Closure(syn::ExprClosure {
-        attrs: Vec::new(),
-        lifetimes: None,
-        constness: None,
-        movability: None,
-        asyncness: None,
-        capture: None,
-        or1_token: Default::default(),
-        inputs: std::iter::once(input).collect(),
-        or2_token: Default::default(),
-        output: syn::ReturnType::Default,
-        body: Box::new(body),
-    })
-}
-
 /// `async move { stmts }`.
 pub fn async_move(stmts: Vec<syn::Stmt>) -> Expr {
     Expr::Async(syn::ExprAsync { attrs: Vec::new(), async_token: Default::default(), capture: Some(Default::default()), block: block(stmts) })
@@ -504,13 +498,7 @@ pub fn await_expr(e: Expr) -> Expr {
 
 /// `func::<ty>(args)`.
 pub fn call_turbofish(func: &str, ty: Type, args: Vec<Expr>) -> Expr {
-    let mut p = path(func);
-    p.segments.last_mut().expect("a path has a segment").arguments = PathArguments::AngleBracketed(syn::AngleBracketedGenericArguments {
-        colon2_token: Some(Default::default()),
-        lt_token: Default::default(),
-        args: std::iter::once(GenericArgument::Type(ty)).collect(),
-        gt_token: Default::default(),
-    });
+    let p = with_args(func, std::iter::once(GenericArgument::Type(ty)).collect(), true);
     let func = Expr::Path(syn::ExprPath { attrs: Vec::new(), qself: None, path: p });
     Expr::Call(syn::ExprCall { attrs: Vec::new(), func: Box::new(func), paren_token: Default::default(), args: args.into_iter().collect() })
 }
@@ -520,19 +508,7 @@ pub fn fn_item(attrs: Vec<Attribute>, name: Ident, output: Type, stmts: Vec<syn:
     Item::Fn(syn::ItemFn {
         attrs,
         vis: Visibility::Inherited,
-        sig: syn::Signature {
-            constness: None,
-            asyncness: None,
-            unsafety: None,
-            abi: None,
-            fn_token: Default::default(),
-            ident: name,
-            generics: Default::default(),
-            paren_token: Default::default(),
-            inputs: Punctuated::new(),
-            variadic: None,
-            output: syn::ReturnType::Type(Default::default(), Box::new(output)),
-        },
+        sig: signature(name, Vec::new(), output),
         block: Box::new(block(stmts)),
     })
 }
