@@ -166,11 +166,15 @@ fn stream_twins_from_the_overlay() {
 
 /// Item docs are placed into the formatted text after formatting (`render::docs::placed`); the
 /// files are the same as when the docs go through `syn` and prettyplease with the code. Checked
-/// on every fixture and on the published spec beside the project, when it is there.
+/// on every fixture and on the published specs beside the project (current and history), when
+/// they are there.
 #[test]
 fn placed_docs_equal_formatted_docs() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut specs: Vec<PathBuf> = std::fs::read_dir(root.join("tests/fixtures")).unwrap().map(|e| e.unwrap().path()).collect();
+    if let Ok(history) = std::fs::read_dir(root.join("../shared/spec/history")) {
+        specs.extend(history.map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|x| x == "yaml")));
+    }
     specs.sort();
     specs.push(root.join("../shared/spec/mistral-openapi.yaml"));
     let overlay = Overlay::parse(&std::fs::read_to_string(root.join("spec/overlay.yaml")).unwrap()).unwrap();
