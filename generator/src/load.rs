@@ -219,18 +219,13 @@ fn parse_pieces(text: &str, pieces: &[Piece], threads: usize) -> Option<Vec<Valu
             done.push((i, serde_yaml_ng::from_str::<Value>(&text[p.start..p.end]).ok()?));
         }
     };
-    let mut all: Vec<(usize, Value)> = std::thread::scope(|scope| {
+    let runs: Vec<Option<Vec<(usize, Value)>>> = std::thread::scope(|scope| {
         let handles: Vec<_> = (1..threads.min(pieces.len())).map(|_| scope.spawn(parse_some)).collect();
-        let mut all = parse_some();
-        for h in handles {
-            let more = h.join().ok().flatten();
-            all = all.zip(more).map(|(mut a, b)| {
-                a.extend(b);
-                a
-            });
-        }
-        all
-    })?;
+        let mut runs = vec![parse_some()];
+        runs.extend(handles.into_iter().map(|h| h.join().ok().flatten()));
+        runs
+    });
+    let mut all: Vec<(usize, Value)> = runs.into_iter().collect::<Option<Vec<_>>>()?.concat();
     all.sort_unstable_by_key(|(i, _)| *i);
     Some(all.into_iter().map(|(_, v)| v).collect())
 }

@@ -120,12 +120,6 @@ enum Rendered {
     Items(syn::File),
 }
 
-impl From<TokenStream> for Rendered {
-    fn from(t: TokenStream) -> Self {
-        Rendered::Tokens(t)
-    }
-}
-
 impl Rendered {
     fn format(self) -> Result<String> {
         match self {
@@ -136,26 +130,15 @@ impl Rendered {
 }
 
 fn render_job(ir: &Ir, shared: &Shared, job: &Job) -> Result<(String, Rendered)> {
-    let index = &shared.index;
-    Ok(match job {
-        Job::Contract(part) => (String::new(), Rendered::Items(crate::contract::render_part(ir, *part, shared.contract_parts))),
-        Job::Module(m) => (format!("src/models/{m}.rs"), Rendered::Items(models::render_module(ir, index, m))),
+    let (index, mods) = (&shared.index, &shared.mods);
+    let (path, tokens) = match job {
+        Job::Contract(part) => return Ok((String::new(), Rendered::Items(crate::contract::render_part(ir, *part, shared.contract_parts)))),
+        Job::Module(m) => return Ok((format!("src/models/{m}.rs"), Rendered::Items(models::render_module(ir, index, m)))),
         Job::Group(path) => {
             let g = &shared.groups[path];
-            (ops::group_file(path, !g.children.is_empty()), Rendered::Items(ops::render_group(ir, path, g)?))
+            return Ok((ops::group_file(path, !g.children.is_empty()), Rendered::Items(ops::render_group(ir, path, g)?)));
         }
-        job => {
-            let (path, tokens) = render_tokens(ir, shared, job)?;
-            (path, tokens.into())
-        }
-    })
-}
-
-fn render_tokens(ir: &Ir, shared: &Shared, job: &Job) -> Result<(String, TokenStream)> {
-    let mods = &shared.mods;
-    Ok(match job {
-
-        Job::Module(_) | Job::Group(_) | Job::Contract(_) => unreachable!("built as items"),
+        // The few small files still written as tokens.
         Job::Errors => ("src/errors.rs".into(), ops::render_errors(ir)),
         Job::ModelsMod => {
             let mods = mods.iter().map(|m| format_ident!("{}", m));
@@ -205,7 +188,8 @@ fn render_tokens(ir: &Ir, shared: &Shared, job: &Job) -> Result<(String, TokenSt
             },
         ),
         Job::Roundtrip => ("src/roundtrip.rs".into(), render_roundtrip(ir)?),
-    })
+    };
+    Ok((path, Rendered::Tokens(tokens)))
 }
 
 /// Renders the crate: relative path → contents.
