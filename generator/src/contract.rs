@@ -365,7 +365,7 @@ fn multipart_body(ir: &Ir, b: &Body) -> TokenStream {
         let value = if is_file(f) {
             quote!(mistralai::FilePart::from_bytes(b"contract-test-bytes".to_vec(), "data.jsonl"))
         } else {
-            let ty: syn::Type = syn::parse_str(&f.ty.rust().replace("crate::", "mistralai::")).expect("type");
+            let ty = case_ty(&f.ty);
             let text = lit(&synth(ir, &f.ty, 1));
             quote!(j::<#ty>(#text))
         };
