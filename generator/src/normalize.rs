@@ -52,6 +52,7 @@ pub fn normalize(mut doc: Value, diags: &mut Diagnostics) -> Result<Normalized> 
     }
     hoist_defs(&mut doc, diags);
     strip_path_fragments(&mut doc);
+    parameter_schema_required(&mut doc, diags);
     // Schemas are independent: normalize them on two threads, findings merged (and sorted later).
     let mut roots = schema_roots(&mut doc);
     let half = roots.len() / 2;
@@ -336,6 +337,57 @@ pub fn pointer<'a>(doc: &'a Value, ptr: &str) -> Option<&'a Value> {
 }
 
 // ---------------------------------------------------------------------------------------------
+// parameters
+
+/// A parameter whose schema carries a boolean `required` (a 3.0-era mistake: the flag belongs to
+/// the parameter): the flag becomes the parameter's own unless the parameter already says.
+fn parameter_schema_required(doc: &mut Value, diags: &mut Diagnostics) {
+    fn fix(list: &mut Value, ptr: &str, diags: &mut Diagnostics) {
+        let Value::Array(list) = list else { return };
+        for (i, p) in list.iter_mut().enumerate() {
+            let Some(param) = p.as_object_mut() else { continue };
+            let Some(flag) = param.get_mut("schema").and_then(Value::as_object_mut).and_then(take_boolean_required) else { continue };
+            let at = format!("{ptr}/{i}/schema/required");
+            if param.contains_key("required") {
+                diags.warn(at, format!("`required: {flag}` inside a parameter's schema (it belongs to the parameter, which already says); ignored"));
+            } else {
+                diags.warn(at, format!("`required: {flag}` inside a parameter's schema; read as the parameter's own `required`"));
+                param.insert("required".into(), Value::Bool(flag));
+            }
+        }
+    }
+    if let Some(Value::Object(paths)) = doc.get_mut("paths") {
+        for (path, item) in paths.iter_mut() {
+            let item_ptr = child("#/paths", path);
+            let Value::Object(item) = item else { continue };
+            for (key, v) in item.iter_mut() {
+                if key == "parameters" {
+                    fix(v, &child(&item_ptr, key), diags);
+                } else if METHODS.contains(&key.as_str()) {
+                    if let Some(list) = v.get_mut("parameters") {
+                        fix(list, &child(&child(&item_ptr, key), "parameters"), diags);
+                    }
+                }
+            }
+        }
+    }
+    if let Some(Value::Object(params)) = doc.pointer_mut("/components/parameters") {
+        for (name, p) in params.iter_mut() {
+            // One parameter, not a list: wrap it for `fix`.
+            let mut list = Value::Array(vec![std::mem::take(p)]);
+            let mut found = Diagnostics::default();
+            fix(&mut list, "", &mut found);
+            for d in found.finish() {
+                diags.warn(format!("{}{}", child("#/components/parameters", name), d.pointer.trim_start_matches("/0")), d.message);
+            }
+            if let Value::Array(mut l) = list {
+                *p = l.pop().unwrap_or_default();
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // path keys
 
 fn strip_path_fragments(doc: &mut Value) {
@@ -519,15 +571,49 @@ fn normalize_schema(node: &mut Value, path: &mut String, diags: &mut Diagnostics
     }
     let map = node.as_object_mut().unwrap();
 
-    // Children first.
+    // Children first. A property written with a boolean `required` (a 3.0-era mistake) says
+    // whether the property is required: it moves into this object's `required` list.
+    let mut required_here: Vec<String> = Vec::new();
     if let Some(Value::Object(props)) = map.get_mut("properties") {
         let outer = push(path, "properties");
         for (name, s) in props.iter_mut() {
             let len = push(path, name);
+            if let Some(flag) = s.as_object_mut().and_then(|m| take_boolean_required(m)) {
+                diags.warn(
+                    child(path, "required"),
+                    format!("`required: {flag}` inside a property schema (a list is expected); read as the property `{name}` being {}", if flag { "required" } else { "optional" }),
+                );
+                if flag {
+                    required_here.push(name.clone());
+                }
+            }
             normalize_schema(s, path, diags);
             path.truncate(len);
         }
         path.truncate(outer);
+    }
+    match map.get_mut("required") {
+        None | Some(Value::Array(_)) => {}
+        Some(other) => {
+            diags.warn(child(path, "required"), format!("`required` must be a list of property names, found {}; ignored", json_kind(other)));
+            map.shift_remove("required");
+        }
+    }
+    if let Some(Value::Array(list)) = map.get_mut("required") {
+        if list.iter().any(|v| !v.is_string()) {
+            diags.warn(child(path, "required"), "`required` lists a value that is not a property name; it is ignored");
+            list.retain(Value::is_string);
+        }
+    }
+    if !required_here.is_empty() {
+        let list = map.entry("required").or_insert_with(|| Value::Array(Vec::new()));
+        if let Value::Array(list) = list {
+            for name in required_here {
+                if !list.iter().any(|v| v.as_str() == Some(name.as_str())) {
+                    list.push(Value::String(name));
+                }
+            }
+        }
     }
     for key in ["items", "not", "additionalProperties", "propertyNames", "contains"] {
         if let Some(s) = map.get_mut(key) {
@@ -699,6 +785,25 @@ fn normalize_schema(node: &mut Value, path: &mut String, diags: &mut Diagnostics
             diags.warn(child(ptr, &k), format!("unknown schema keyword `{k}` ignored"));
             map.shift_remove(&k);
         }
+    }
+}
+
+/// Removes a boolean `required` from a schema mapping and returns it.
+fn take_boolean_required(map: &mut Map<String, Value>) -> Option<bool> {
+    let flag = map.get("required")?.as_bool()?;
+    map.shift_remove("required");
+    Some(flag)
+}
+
+/// What kind of JSON value this is, for messages.
+pub fn json_kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a mapping",
     }
 }
 

@@ -52,7 +52,7 @@ macro_rules! fixtures {
     };
 }
 
-fixtures!(nullable, enums, unions, allof, consts, recursion, additional, names, inline, defs, spec_bugs, operations);
+fixtures!(nullable, enums, unions, allof, consts, recursion, additional, names, inline, defs, spec_bugs, operations, openapi30);
 
 /// The manifest lists every schema and operation with its Rust names and types, so a spec
 /// update shows its API change in review (the real spec's manifest is checked by
