@@ -22,8 +22,8 @@ pub struct Ir {
     pub examples: Vec<Example>,
     /// Every operation, in spec order.
     pub operations: Vec<Operation>,
-    /// Hand-written helper modules the overlay asks for whose types all exist (see
-    /// `render::HELPERS`).
+    /// Hand-written helper modules the overlay asks for whose declared shapes fit the types (see
+    /// `helpers::HELPERS`).
     pub helpers: Vec<String>,
 }
 
@@ -85,7 +85,7 @@ pub enum SecurityScheme {
     Header { scheme: String, header: String },
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub enum ParamLocation {
     Path,
     Query,

@@ -10,6 +10,7 @@
 pub mod contract;
 pub mod diag;
 pub mod emit;
+pub mod helpers;
 pub mod ir;
 pub mod load;
 pub mod lower;
@@ -41,6 +42,31 @@ pub fn lower_spec(spec_text: &str, overlay: &Overlay) -> Result<(normalize::Norm
     let normalized = normalize::normalize(value, &mut diags)?;
     let ir = lower::lower(&normalized.openapi, overlay, &mut diags);
     Ok((normalized, ir, diags.finish()))
+}
+
+/// The spec file's bytes as text; bytes that are not UTF-8 are an error naming their line and
+/// column.
+pub fn spec_text(bytes: &[u8]) -> Result<&str> {
+    load::utf8(bytes)
+}
+
+/// Generates from the spec file's bytes and replaces `out` with the crate, atomically: any
+/// failure (bad bytes, an unusable document, an internal error of the generator, a write error)
+/// leaves `out` exactly as it was. A panic inside the generator is a bug; it is reported as an
+/// error rather than unwinding through the caller.
+pub fn regenerate(spec: &[u8], overlay: &Overlay, out: &std::path::Path) -> Result<Generated> {
+    let text = spec_text(spec)?;
+    let generated = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| generate(text, overlay)))
+        .map_err(|panic| {
+            let what = panic
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| panic.downcast_ref::<&str>().copied())
+                .unwrap_or("a panic");
+            anyhow::anyhow!("internal error of the generator ({what}); nothing was written. Please report it with the spec")
+        })??;
+    emit::write_tree(out, &generated.files)?;
+    Ok(generated)
 }
 
 /// Runs the whole pipeline in memory.

@@ -1,8 +1,24 @@
 //! Loading: spec text → `serde_json::Value`, plus the spec's identity (title, version, sha256).
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
+
+/// The spec's bytes as text, or an error naming the line and column of the first byte that is
+/// not UTF-8.
+pub fn utf8(bytes: &[u8]) -> Result<&str> {
+    std::str::from_utf8(bytes).map_err(|e| {
+        let good = &bytes[..e.valid_up_to()];
+        let line = good.iter().filter(|&&b| b == b'\n').count() + 1;
+        let line_start = good.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        let column = String::from_utf8_lossy(&good[line_start..]).chars().count() + 1;
+        anyhow::anyhow!(
+            "the spec is not UTF-8: byte 0x{:02x} at line {line}, column {column} (byte offset {})",
+            bytes[e.valid_up_to()],
+            e.valid_up_to()
+        )
+    })
+}
 
 /// Parses YAML (or JSON, a subset) into a JSON value. YAML-only constructs that JSON cannot hold
 /// (non-string keys, tags) are rejected with the location serde_yaml_ng reports.
@@ -23,7 +39,104 @@ pub fn parse_yaml(text: &str) -> Result<Value> {
 
 /// The plain, single-threaded parse.
 pub fn parse_whole(text: &str) -> Result<Value> {
-    serde_yaml_ng::from_str::<Value>(text).context("the spec is not valid YAML/JSON")
+    serde_yaml_ng::from_str::<Strict>(text).map(|s| s.0).map_err(|e| {
+        let msg = e.to_string();
+        let again = msg
+            .split_once("duplicate key `")
+            .and_then(|(_, rest)| rest.split_once('`'))
+            .and_then(|(key, _)| repeated_key_line(text, key));
+        match again {
+            Some(line) => anyhow::anyhow!("{msg} (the key is written again at line {line})"),
+            None => anyhow::Error::new(e),
+        }
+        .context("the spec is not valid YAML/JSON")
+    })
+}
+
+/// The line (1-based) where a block-mapping key is written a second time at the same
+/// indentation, for an error that has no position of its own.
+fn repeated_key_line(text: &str, key: &str) -> Option<usize> {
+    let mut seen: std::collections::HashMap<usize, usize> = std::collections::HashMap::new();
+    for (n, line) in text.lines().enumerate() {
+        let trimmed = line.trim_start();
+        let indent = line.len() - trimmed.len();
+        let trimmed = trimmed.strip_prefix("- ").unwrap_or(trimmed);
+        let is_key = [format!("{key}:"), format!("'{key}':"), format!("\"{key}\":")].iter().any(|k| trimmed.starts_with(k.as_str()));
+        if is_key {
+            let count = seen.entry(indent).or_default();
+            *count += 1;
+            if *count == 2 {
+                return Some(n + 1);
+            }
+        }
+    }
+    None
+}
+
+/// A JSON value read from YAML that refuses a key written twice in one mapping (YAML forbids
+/// it; a plain `serde_json::Value` would keep the last one in silence). The error carries the
+/// parser's line and column.
+struct Strict(Value);
+
+impl<'de> serde::Deserialize<'de> for Strict {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        d.deserialize_any(StrictVisitor).map(Strict)
+    }
+}
+
+struct StrictVisitor;
+
+impl<'de> serde::de::Visitor<'de> for StrictVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON-compatible value")
+    }
+    fn visit_bool<E>(self, v: bool) -> std::result::Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> std::result::Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> std::result::Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_f64<E>(self, v: f64) -> std::result::Result<Value, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
+    }
+    fn visit_str<E>(self, v: &str) -> std::result::Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+    fn visit_string<E>(self, v: String) -> std::result::Result<Value, E> {
+        Ok(Value::String(v))
+    }
+    fn visit_unit<E>(self) -> std::result::Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_none<E>(self) -> std::result::Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Value, A::Error> {
+        let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(Strict(v)) = seq.next_element()? {
+            out.push(v);
+        }
+        Ok(Value::Array(out))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> std::result::Result<Value, A::Error> {
+        let mut out = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let Strict(value) = map.next_value()?;
+            if out.contains_key(&key) {
+                return Err(serde::de::Error::custom(format_args!("duplicate key `{key}` in one mapping")));
+            }
+            out.insert(key, value);
+        }
+        Ok(Value::Object(out))
+    }
 }
 
 /// One line of the document: byte range and indentation (`None` for blank and comment lines,
@@ -216,7 +329,7 @@ fn parse_pieces(text: &str, pieces: &[Piece], threads: usize) -> Option<Vec<Valu
         loop {
             let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let Some(p) = pieces.get(i) else { return Some(done) };
-            done.push((i, serde_yaml_ng::from_str::<Value>(&text[p.start..p.end]).ok()?));
+            done.push((i, serde_yaml_ng::from_str::<Strict>(&text[p.start..p.end]).ok()?.0));
         }
     };
     let runs: Vec<Option<Vec<(usize, Value)>>> = std::thread::scope(|scope| {
@@ -317,10 +430,12 @@ tags:
         ] {
             assert!(parse_split(text, 1, 2).is_none(), "{text}");
         }
-        // A mapping opened twice: merged, it would differ from the plain parse (last one wins).
+        // A mapping opened twice: merged, it would differ from the plain parse, which refuses
+        // the repeated key with its line.
         let twice = "a:\n  x: 1\nb: 2\na:\n  y: 1\n";
         assert!(parse_split(twice, 1, 2).is_none());
-        assert_eq!(parse_whole(twice).unwrap(), serde_json::json!({"a": {"y": 1}, "b": 2}));
+        let err = format!("{:#}", parse_whole(twice).unwrap_err());
+        assert!(err.contains("duplicate key `a`") && err.contains("written again at line 4"), "{err}");
     }
 
     #[test]

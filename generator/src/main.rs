@@ -25,16 +25,16 @@ struct Args {
 
 fn main() -> Result<()> {
     let args = Args::parse();
-    let spec = std::fs::read_to_string(&args.spec).with_context(|| format!("reading {}", args.spec.display()))?;
+    let spec = std::fs::read(&args.spec).with_context(|| format!("reading {}", args.spec.display()))?;
     let overlay = match &args.overlay {
         Some(p) => sdkgen::Overlay::parse(&std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?)?,
         None => sdkgen::Overlay::default(),
     };
-    let out = sdkgen::generate(&spec, &overlay).with_context(|| format!("generating from {}", args.spec.display()))?;
+    // In memory first, then swapped in: on any error the output directory is left as it was.
+    let out = sdkgen::regenerate(&spec, &overlay, &args.out).with_context(|| format!("generating from {}", args.spec.display()))?;
     for d in &out.diagnostics {
         eprintln!("{d}");
     }
-    sdkgen::emit::write_tree(&args.out, &out.files)?;
     eprintln!("wrote {} files ({} types) to {}", out.files.len(), out.ir.types.len(), args.out.display());
     Ok(())
 }

@@ -110,10 +110,17 @@ pub fn parse_openapi(doc: &Value) -> Result<openapiv3::OpenAPI> {
 /// operation, per component, then the whole document.
 fn locate_parse_error(doc: &Value) -> anyhow::Error {
     fn try_part<T: serde::de::DeserializeOwned>(v: &Value, ptr: &str) -> Option<anyhow::Error> {
+        use serde_path_to_error::Segment;
         let err = serde_path_to_error::deserialize::<_, T>(v).err()?;
-        let inner = err.path().to_string();
-        let at = if inner == "." { String::new() } else { format!(" (at `{inner}` inside it)") };
-        Some(anyhow::anyhow!("{ptr}: does not fit the OpenAPI 3.0 model{at}: {}", err.inner()))
+        let mut at = ptr.to_string();
+        for segment in err.path().iter() {
+            match segment {
+                Segment::Seq { index } => at = child(&at, &index.to_string()),
+                Segment::Map { key } => at = child(&at, key),
+                Segment::Enum { .. } | Segment::Unknown => {}
+            }
+        }
+        Some(anyhow::anyhow!("{at}: does not fit the OpenAPI 3.0 model: {}", err.inner()))
     }
     if let Some(Value::Object(paths)) = doc.get("paths") {
         for (path, item) in paths {
@@ -578,7 +585,7 @@ fn normalize_schema(node: &mut Value, path: &mut String, diags: &mut Diagnostics
         let outer = push(path, "properties");
         for (name, s) in props.iter_mut() {
             let len = push(path, name);
-            if let Some(flag) = s.as_object_mut().and_then(|m| take_boolean_required(m)) {
+            if let Some(flag) = s.as_object_mut().and_then(take_boolean_required) {
                 diags.warn(
                     child(path, "required"),
                     format!("`required: {flag}` inside a property schema (a list is expected); read as the property `{name}` being {}", if flag { "required" } else { "optional" }),
@@ -670,6 +677,25 @@ fn normalize_schema(node: &mut Value, path: &mut String, diags: &mut Diagnostics
         if values.iter().any(Value::is_null) {
             values.retain(|v| !v.is_null());
             map.insert("nullable".into(), Value::Bool(true));
+        }
+    }
+
+    // enum values of another type than the schema's, or of several types
+    if let Some(Value::Array(values)) = map.get("enum") {
+        let mut kinds: Vec<&str> = values.iter().map(json_kind).collect();
+        kinds.sort_unstable();
+        kinds.dedup();
+        let declared = map.get("type").and_then(Value::as_str);
+        let fits = |k: &str| match declared {
+            Some("string") => k == "a string",
+            Some("integer" | "number") => k == "a number",
+            Some("boolean") => k == "a boolean",
+            _ => true,
+        };
+        if kinds.len() > 1 {
+            diags.warn(child(ptr, "enum"), format!("enum values of mixed types ({}): no Rust enum holds them; typed as {}", kinds.join(", "), declared.map_or("any JSON value".to_string(), |t| format!("a plain {t}"))));
+        } else if let Some(k) = kinds.first().filter(|k| !fits(k)) {
+            diags.warn(child(ptr, "enum"), format!("enum values are {k} but the schema's type is {}; typed as a plain {}", declared.unwrap_or_default(), declared.unwrap_or_default()));
         }
     }
 

@@ -24,7 +24,7 @@ pub struct Overlay {
     #[serde(default)]
     pub streams: BTreeMap<String, StreamMethod>,
     /// Hand-written helper modules to add to the crate (`templates/helpers/<name>.rs`, listed in
-    /// `render::HELPERS` with the model types each needs).
+    /// `helpers::HELPERS`, each declaring the model shapes it needs).
     #[serde(default)]
     pub helpers: Vec<String>,
 }

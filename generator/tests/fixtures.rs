@@ -54,6 +54,54 @@ macro_rules! fixtures {
 
 fixtures!(nullable, enums, unions, allof, consts, recursion, additional, names, inline, defs, spec_bugs, operations, openapi30);
 
+/// The helper fixtures are lowered with the project's helper asked for, so their snapshots show
+/// the helper's verdict among the diagnostics.
+#[test]
+fn helper_fit() {
+    run("helper_fit", &Overlay::parse("helpers: [completion]").unwrap());
+}
+
+#[test]
+fn helper_misfit() {
+    run("helper_misfit", &Overlay::parse("helpers: [completion]").unwrap());
+}
+
+/// A helper is added only when every shape it declares fits: each change of one shape (as older
+/// and newer specs have them) leaves it out with a warning that names the shape, and the crate
+/// still lists no module for it.
+#[test]
+fn helper_shapes_are_checked_one_by_one() {
+    let overlay = Overlay::parse("helpers: [completion]").unwrap();
+    let spec = fixture("helper_fit");
+    let fit = sdkgen::generate(&spec, &overlay).unwrap();
+    assert_eq!(fit.ir.helpers, ["completion"], "{:?}", fit.diagnostics);
+    let module = &fit.files["src/completion.rs"];
+    assert!(!module.contains("//@") && module.contains("pub struct Completion"), "declarations stripped, code kept");
+    assert!(fit.files["src/lib.rs"].contains("pub mod completion;"));
+    let cases: &[(&str, &str, &str)] = &[
+        ("        index: {type: integer, default: 0}\n", "", "`ToolCall` has no field `index`"),
+        ("        type: {$ref: '#/components/schemas/ToolTypes'}", "        type: {const: function}", "`ToolCall.type` is `ToolCallType`, the helper needs `Option<ToolTypes>`"),
+        ("        index: {type: integer, default: 0}", "        index: {type: string}", "`ToolCall.index` is `Option<String>`, the helper needs `Option<i64>`"),
+        ("      required: [index, delta, finish_reason]", "      required: [index, delta]", "`CompletionResponseStreamChoice.finish_reason` is `Nullable<CompletionResponseStreamChoiceFinishReason>`"),
+        ("        - type: array\n          items: {$ref: '#/components/schemas/ContentChunk'}\n", "        - type: array\n          items: {$ref: '#/components/schemas/ContentChunk'}\n        - type: integer\n", "`MessageContent` has the variants"),
+        ("    TextChunk:\n      type: object\n      required: [text]", "    TextChunk:\n      type: object\n      required: []", "`TextChunk.text` is `Option<String>`, the helper needs `String`"),
+        ("    UsageInfo:\n      type: object", "    UsageInfo:\n      type: string\n    Unused:\n      type: object", "`CompletionChunk.usage` is `Option<String>`"),
+        ("        - $ref: '#/components/schemas/TextChunk'\n", "", "`ContentChunk` has no variant `Text`"),
+    ];
+    for (from, to, expected) in cases {
+        assert!(spec.contains(from), "the fixture has {from:?}");
+        let changed = spec.replacen(from, to, 1);
+        let generated = sdkgen::generate(&changed, &overlay).unwrap();
+        assert!(generated.ir.helpers.is_empty(), "{expected}: the helper is left out");
+        assert!(!generated.files.contains_key("src/completion.rs"));
+        assert!(!generated.files["src/lib.rs"].contains("completion"));
+        let warning = generated.diagnostics.iter().find(|d| d.message.starts_with("helper `completion` left out"));
+        let warning = warning.unwrap_or_else(|| panic!("no warning for {expected}: {:?}", generated.diagnostics));
+        assert!(warning.message.contains(expected), "{expected}: {}", warning.message);
+        assert_eq!(warning.pointer, "spec/overlay.yaml#/helpers");
+    }
+}
+
 /// The manifest lists every schema and operation with its Rust names and types, so a spec
 /// update shows its API change in review (the real spec's manifest is checked by
 /// `cargo xtask check`).

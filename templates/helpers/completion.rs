@@ -1,3 +1,27 @@
+//@ type ChatCompletionRequest
+//@ type Message
+//@ type UserMessage
+//@ field CompletionChunk.id: String
+//@ field CompletionChunk.model: String
+//@ field CompletionChunk.usage: Option<UsageInfo>
+//@ field CompletionChunk.choices: Vec<CompletionResponseStreamChoice>
+//@ field CompletionResponseStreamChoice.index: i64
+//@ field CompletionResponseStreamChoice.delta: DeltaMessage
+//@ field CompletionResponseStreamChoice.finish_reason: Option<CompletionResponseStreamChoiceFinishReason>
+//@ field DeltaMessage.content: Nullable<MessageContent>
+//@ field DeltaMessage.tool_calls: Nullable<Vec<ToolCall>>
+//@ field ToolCall.index: Option<i64>
+//@ field ToolCall.id: Option<String>
+//@ field ToolCall.type: Option<ToolTypes>
+//@ field ToolCall.function: FunctionCall
+//@ field FunctionCall.name: String
+//@ field FunctionCall.arguments: FunctionCallArguments
+//@ variant FunctionCallArguments::String(String)
+//@ variants MessageContent: String, ContentChunkList
+//@ variant MessageContent::String(String)
+//@ variant MessageContent::ContentChunkList(Vec<ContentChunk>)
+//@ variant ContentChunk::Text(TextChunk)
+//@ field TextChunk.text: String
 //! Assembling a completion stream (`chat().stream`, `fim().stream`, `agents().stream`) into the
 //! final message, so nobody hand-merges deltas.
 //!

@@ -37,8 +37,15 @@ fn generated_crates_compile_standalone_without_warnings() {
     let ws = std::env::temp_dir().join(format!("mistral-generated-crates-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&ws);
     let mut members = Vec::new();
+    let mut helpers_added = Vec::new();
     for (name, spec) in &specs {
         let generated = sdkgen::generate(spec, &overlay_for(name)).unwrap_or_else(|e| panic!("{name}: {e:#}"));
+        match name.as_str() {
+            "fixture_helper_fit" | "current" => assert_eq!(generated.ir.helpers, ["completion"], "{name}: the helper fits"),
+            "fixture_helper_misfit" => assert!(generated.ir.helpers.is_empty(), "{name}: the helper does not fit"),
+            _ => {}
+        }
+        helpers_added.push(format!("{name}: {:?}", generated.ir.helpers));
         let dir = ws.join(name);
         // Each crate is named `mistralai`; give each a distinct package name in this workspace.
         let mut files = generated.files;
@@ -61,14 +68,16 @@ fn generated_crates_compile_standalone_without_warnings() {
         .expect("running cargo");
     assert!(status.success(), "cargo check failed for the crates generated in {}", ws.display());
     println!("{} generated crates compile standalone without warnings: {}", specs.len(), members.join(", "));
+    println!("helpers added: {}", helpers_added.join("; "));
     let _ = std::fs::remove_dir_all(&ws);
 }
 
-/// The project overlay names types of the current spec; older specs and fixtures get it too when
-/// it applies (a stale rename is only a warning).
+/// The project overlay names types of the current spec; older specs get it too (a stale rename
+/// is only a warning). Fixtures get only its helpers, which are added where their declared shapes
+/// fit (`fixture_helper_fit`) and left out where they do not (`fixture_helper_misfit`).
 fn overlay_for(name: &str) -> sdkgen::Overlay {
     if name.starts_with("fixture_") {
-        sdkgen::Overlay::default()
+        sdkgen::Overlay { helpers: overlay().helpers, ..Default::default() }
     } else {
         overlay()
     }

@@ -294,8 +294,9 @@ fn overlay() -> Result<Overlay> {
 }
 
 fn generate(spec: &Path) -> Result<sdkgen::Generated> {
-    let text = std::fs::read_to_string(spec).with_context(|| format!("reading {}", spec.display()))?;
-    let out = sdkgen::generate(&text, &overlay()?).with_context(|| format!("generating from {}", spec.display()))?;
+    let bytes = std::fs::read(spec).with_context(|| format!("reading {}", spec.display()))?;
+    let text = sdkgen::spec_text(&bytes).with_context(|| format!("reading {}", spec.display()))?;
+    let out = sdkgen::generate(text, &overlay()?).with_context(|| format!("generating from {}", spec.display()))?;
     for d in &out.diagnostics {
         eprintln!("{d}");
     }
@@ -312,8 +313,12 @@ fn main() -> Result<()> {
             let default_out = out.is_none();
             let out_dir = out.unwrap_or_else(|| root().join("generated"));
             let start = Instant::now();
-            let generated = generate(&spec)?;
-            sdkgen::emit::write_tree(&out_dir, &generated.files)?;
+            let bytes = std::fs::read(&spec).with_context(|| format!("reading {}", spec.display()))?;
+            // Generates in memory and swaps the new tree in: on any error `generated/` is untouched.
+            let generated = sdkgen::regenerate(&bytes, &overlay()?, &out_dir).with_context(|| format!("generating from {}", spec.display()))?;
+            for d in &generated.diagnostics {
+                eprintln!("{d}");
+            }
             if default_out {
                 write_atomic(&root().join(CONTRACT_TESTS), &generated.contract_tests)?;
             }

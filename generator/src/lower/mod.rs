@@ -29,10 +29,12 @@ pub fn lower(api: &OpenAPI, overlay: &Overlay, diags: &mut Diagnostics) -> Ir {
         examples: BTreeMap::new(),
         module: String::new(),
         used_renames: HashSet::new(),
+        gathering: Vec::new(),
     };
     l.run();
     let mut operations = l.operations();
     let Lowerer { mut types, components, examples, used_renames, .. } = l;
+    break_alias_cycles(&mut types, diags);
     check_body_flags(&mut operations, &types, diags);
     order_untagged(&mut types);
     directions(&mut types, &operations);
@@ -41,24 +43,10 @@ pub fn lower(api: &OpenAPI, overlay: &Overlay, diags: &mut Diagnostics) -> Ir {
             diags.warn("spec/overlay.yaml#/type_names", format!("rename of `{from}` matches no generated type"));
         }
     }
-    let mut helpers = Vec::new();
-    for name in &overlay.helpers {
-        let at = "spec/overlay.yaml#/helpers";
-        match crate::render::HELPERS.iter().find(|h| h.name == name) {
-            None => diags.warn(at, format!("`{name}` is not a helper module (known: {})", crate::render::HELPERS.iter().map(|h| h.name).collect::<Vec<_>>().join(", "))),
-            Some(h) => {
-                let missing: Vec<&str> = h.needs.iter().copied().filter(|t| !types.contains_key(*t)).collect();
-                if missing.is_empty() {
-                    helpers.push(name.clone());
-                } else {
-                    diags.warn(at, format!("helper `{name}` left out: the spec has no {}", missing.join(", ")));
-                }
-            }
-        }
-    }
     let mut types: Vec<TypeDef> = types.into_values().collect();
     box_recursion(&mut types);
     box_large_variants(&mut types);
+    let helpers = helpers_that_fit(&overlay.helpers, &types, diags);
     Ir {
         title: api.info.title.clone(),
         version: api.info.version.clone(),
@@ -71,6 +59,26 @@ pub fn lower(api: &OpenAPI, overlay: &Overlay, diags: &mut Diagnostics) -> Ir {
 }
 
 mod ops;
+
+/// The helper modules the overlay asks for whose declared shapes fit the lowered types; the
+/// others are left out with a warning naming the shape that does not fit.
+fn helpers_that_fit(wanted: &[String], types: &[TypeDef], diags: &mut Diagnostics) -> Vec<String> {
+    let at = "spec/overlay.yaml#/helpers";
+    let mut helpers = Vec::new();
+    for name in wanted {
+        match crate::helpers::find(name) {
+            None => {
+                let known: Vec<&str> = crate::helpers::HELPERS.iter().map(|h| h.name).collect();
+                diags.warn(at, format!("`{name}` is not a helper module (known: {})", known.join(", ")));
+            }
+            Some(h) => match h.check(types) {
+                Ok(()) => helpers.push(name.clone()),
+                Err(why) => diags.warn(at, format!("helper `{name}` left out: {why}")),
+            },
+        }
+    }
+    helpers
+}
 
 /// A method that fixes a body field (`stream: true`) needs a JSON body whose type has that
 /// field as a boolean; otherwise the streaming twin is dropped with a warning naming the field.
@@ -116,6 +124,9 @@ pub(crate) struct Lowerer<'a> {
     /// The models file types are currently written to (the owning component's).
     module: String,
     used_renames: HashSet<String>,
+    /// The component schemas whose `allOf` members are being merged, outermost first (to
+    /// report a `$ref` cycle instead of following it).
+    gathering: Vec<String>,
 }
 
 /// A uniform view of a schema, whatever `openapiv3` variant it was parsed into.
@@ -307,12 +318,19 @@ impl<'a> Lowerer<'a> {
         TypeRef::Any
     }
 
+    /// The schema a component `$ref` ends at, following components that are themselves a
+    /// `$ref`; `None` when it does not resolve or the chain goes round in a circle.
     fn component_schema(&self, reference: &str) -> Option<(&'a Schema, String)> {
-        let key = reference.strip_prefix("#/components/schemas/")?;
-        match self.api.components.as_ref()?.schemas.get(key)? {
-            ReferenceOr::Item(s) => Some((s, child("#/components/schemas", key))),
-            ReferenceOr::Reference { reference } => self.component_schema(reference),
+        let schemas = &self.api.components.as_ref()?.schemas;
+        let mut reference = reference;
+        for _ in 0..=schemas.len() {
+            let key = reference.strip_prefix("#/components/schemas/")?;
+            match schemas.get(key)? {
+                ReferenceOr::Item(s) => return Some((s, child("#/components/schemas", key))),
+                ReferenceOr::Reference { reference: next } => reference = next,
+            }
         }
+        None
     }
 
     fn collect_examples(&mut self, s: &Schema, ptr: &str, ty: TypeRef, nullable: bool) {
@@ -502,7 +520,16 @@ impl<'a> Lowerer<'a> {
         for (i, member) in v.all_of.iter().enumerate() {
             match member.node() {
                 Node::Ref(r) => match self.component_schema(r) {
-                    Some((ms, mptr)) => self.gather(ms, &mptr, props, required, additional, depth + 1),
+                    Some((_, mptr)) if self.gathering.contains(&mptr) => {
+                        let mut cycle: Vec<&str> = self.gathering.iter().skip_while(|p| **p != mptr).map(String::as_str).collect();
+                        cycle.push(&mptr);
+                        self.diags.warn(format!("{ptr}/allOf/{i}"), format!("`$ref` cycle through allOf ({}); not followed again", cycle.join(" → ")));
+                    }
+                    Some((ms, mptr)) => {
+                        self.gathering.push(mptr.clone());
+                        self.gather(ms, &mptr, props, required, additional, depth + 1);
+                        self.gathering.pop();
+                    }
                     None => self.diags.warn(format!("{ptr}/allOf/{i}"), format!("`{r}` does not resolve; its properties are missing")),
                 },
                 Node::Inline(ms) => self.gather(ms, &format!("{ptr}/allOf/{i}"), props, required, additional, depth + 1),
@@ -523,7 +550,9 @@ impl<'a> Lowerer<'a> {
         let mut props = IndexMap::new();
         let mut required = Vec::new();
         let mut additional = None;
+        let outer = std::mem::replace(&mut self.gathering, vec![ptr.to_string()]);
         self.gather(s, ptr, &mut props, &mut required, &mut additional, 0);
+        self.gathering = outer;
         let required_set: HashSet<&str> = required.iter().map(|(r, _)| r.as_str()).collect();
         for (r, at) in &required {
             if !props.contains_key(r) {
@@ -563,6 +592,9 @@ impl<'a> Lowerer<'a> {
                 Node::Ref(r) => (None, false, None, self.component_schema(r).is_some_and(|(cs, _)| is_const(cs))),
             };
             let rust = names::unique(names::field_name(wire), &mut taken);
+            if !wire.chars().any(char::is_alphanumeric) {
+                self.diags.warn(pptr.clone(), format!("property name `{wire}` has no letter or digit to make a Rust name of; the field is named `{rust}`"));
+            }
             fields.push(Field {
                 wire: wire.clone(),
                 rust,
@@ -674,6 +706,13 @@ impl<'a> Lowerer<'a> {
                 }
                 let rust = names::unique(names::variant_name(&tags[0]), &mut taken);
                 variants.push(TaggedVariant { tags, rust, ty: t.clone(), carries_tag: carries, boxed: false });
+            }
+            if discriminator.is_some() && !variants.is_empty() && variants.iter().all(|v| !v.carries_tag) {
+                let at = ptr.rsplit_once('/').map_or(ptr, |(schema, _)| schema);
+                self.diags.warn(
+                    child(at, "discriminator"),
+                    format!("the discriminator names `{tag}`, which no member has as a property; the SDK adds it when sending and requires it when decoding"),
+                );
             }
             return TypeKind::Tagged { tag, variants };
         }
@@ -837,6 +876,38 @@ fn order_untagged(types: &mut BTreeMap<String, TypeDef>) {
     for (name, vs) in orders {
         if let Some(def) = types.get_mut(&name) {
             def.kind = TypeKind::Untagged(vs);
+        }
+    }
+}
+
+/// Aliases that expand to themselves (`A = B`, `B = A`, or `A = Vec<A>`, from `$ref` chains and
+/// single-member `allOf`s that go round) can be no Rust type: the first alias of each cycle
+/// becomes any JSON value, reported at its schema. Every later pass may then follow aliases
+/// without a limit.
+fn break_alias_cycles(types: &mut BTreeMap<String, TypeDef>, diags: &mut Diagnostics) {
+    fn reaches(types: &BTreeMap<String, TypeDef>, t: &TypeRef, start: &str, seen: &mut Vec<String>) -> bool {
+        match t {
+            TypeRef::Vec(i) | TypeRef::Map(i) | TypeRef::Option(i) => reaches(types, i, start, seen),
+            TypeRef::Named(n) if n == start => true,
+            TypeRef::Named(n) if !seen.contains(n) => {
+                seen.push(n.clone());
+                match types.get(n).map(|d| &d.kind) {
+                    Some(TypeKind::Alias(inner)) => reaches(types, inner, start, seen),
+                    _ => false,
+                }
+            }
+            _ => false,
+        }
+    }
+    let names: Vec<String> = types.iter().filter(|(_, d)| matches!(d.kind, TypeKind::Alias(_))).map(|(n, _)| n.clone()).collect();
+    for name in names {
+        let Some(TypeKind::Alias(target)) = types.get(&name).map(|d| &d.kind) else { continue };
+        let mut seen = Vec::new();
+        if reaches(types, target, &name, &mut seen) {
+            let def = types.get_mut(&name).expect("listed above");
+            let chain: Vec<&str> = std::iter::once(name.as_str()).chain(seen.iter().map(String::as_str)).chain([name.as_str()]).collect();
+            diags.warn(def.origin.clone(), format!("`$ref`/`allOf` cycle of aliases ({}): no type can be only itself; typed as any JSON value", chain.join(" → ")));
+            def.kind = TypeKind::Alias(TypeRef::Any);
         }
     }
 }

@@ -11,13 +11,56 @@ use std::collections::HashSet;
 /// Names a builder's own methods use; parameters get another name when they clash.
 const RESERVED: &[&str] = &["send", "into_future", "timeout", "retry", "header", "server_url", "idle_timeout", "client", "opts", "body", "new"];
 
+/// The `{name}`s of a path template, in order.
+pub(crate) fn template_names(path: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = path;
+    while let Some(open) = rest.find('{') {
+        let Some(len) = rest[open..].find('}') else { break };
+        out.push(&rest[open + 1..open + len]);
+        rest = &rest[open + len + 1..];
+    }
+    out
+}
+
 impl<'a> Lowerer<'a> {
+    /// Path parameters and the path template agree: a declared path parameter the template
+    /// lacks is dropped, a template name without a declaration becomes a required string
+    /// parameter; both are reported.
+    fn match_path_template(&mut self, path: &str, ptr: &str, params: &mut Vec<Param>, taken: &mut HashSet<String>) {
+        let names = template_names(path);
+        params.retain(|p| {
+            let keep = p.location != ParamLocation::Path || names.contains(&p.wire.as_str());
+            if !keep {
+                self.diags.warn(child(ptr, "parameters"), format!("path parameter `{}` does not appear in the path `{path}`; ignored", p.wire));
+            }
+            keep
+        });
+        for name in names {
+            if !params.iter().any(|p| p.location == ParamLocation::Path && p.wire == name) {
+                self.diags.warn(ptr, format!("the path has `{{{name}}}` but no path parameter `{name}` is defined; it becomes a required string parameter"));
+                params.push(Param {
+                    wire: name.to_string(),
+                    rust: names::unique(names::field_name(name), taken),
+                    location: ParamLocation::Path,
+                    required: true,
+                    ty: TypeRef::String,
+                    json: false,
+                    docs: None,
+                    deprecated: false,
+                    format: None,
+                });
+            }
+        }
+    }
+
     pub(crate) fn operations(&mut self) -> Vec<Operation> {
         let api = self.api;
         let mut out = Vec::new();
         let mut taken_methods: HashSet<(Vec<String>, String)> = HashSet::new();
         let mut used_overlay: HashSet<String> = HashSet::new();
         let mut used_streams: HashSet<String> = HashSet::new();
+        let mut ids: std::collections::HashMap<String, String> = std::collections::HashMap::new();
         for (key, item) in &api.paths.paths {
             let ReferenceOr::Item(item) = item else {
                 self.diags.warn(child("#/paths", key), "path item `$ref`s are not supported; skipped");
@@ -31,6 +74,11 @@ impl<'a> Lowerer<'a> {
                     self.diags.warn(&ptr, format!("no operationId; using `{derived}`"));
                     derived
                 });
+                if let Some(first) = ids.get(&id) {
+                    self.diags.warn(&ptr, format!("operationId `{id}` is also used by {first}; operationIds must be unique (overlay entries for it apply to both)"));
+                } else {
+                    ids.insert(id.clone(), ptr.clone());
+                }
                 let (group, mut name) = match self.overlay.operations.get(&id) {
                     Some(full) => {
                         used_overlay.insert(id.clone());
@@ -73,10 +121,11 @@ impl<'a> Lowerer<'a> {
                 // Parameters: path-level first, then the operation's (which override by name+in).
                 let mut params: Vec<Param> = Vec::new();
                 let mut taken_params: HashSet<String> = RESERVED.iter().map(|s| s.to_string()).collect();
-                let all = item.parameters.iter().map(|p| (p, child(&child("#/paths", key), "parameters"))).chain(
-                    op.parameters.iter().map(|p| (p, child(&ptr, "parameters"))),
-                );
-                for (i, (p, base)) in all.enumerate() {
+                let path_level = child(&child("#/paths", key), "parameters");
+                let op_level = child(&ptr, "parameters");
+                let all = item.parameters.iter().enumerate().map(|(i, p)| (p, &path_level, i)).chain(op.parameters.iter().enumerate().map(|(i, p)| (p, &op_level, i)));
+                let mut seen: HashSet<(String, String, ParamLocation)> = HashSet::new();
+                for (p, base, i) in all {
                     let Some(p) = self.resolve_param(p, &format!("{base}/{i}")) else { continue };
                     let (data, location) = match p {
                         Parameter::Query { parameter_data, .. } => (parameter_data, ParamLocation::Query),
@@ -110,6 +159,9 @@ impl<'a> Lowerer<'a> {
                             None => (TypeRef::Any, true),
                         },
                     };
+                    if !seen.insert((base.clone(), data.name.clone(), location)) {
+                        self.diags.warn(&pptr, format!("parameter `{}` (in: {}) is defined twice here; the later definition is used", data.name, format!("{location:?}").to_lowercase()));
+                    }
                     params.retain(|q: &Param| !(q.wire == data.name && q.location == location));
                     let rust = names::unique(names::field_name(&data.name), &mut taken_params);
                     params.push(Param {
@@ -124,6 +176,7 @@ impl<'a> Lowerer<'a> {
                         format,
                     });
                 }
+                self.match_path_template(&path, &ptr, &mut params, &mut taken_params);
                 if params.iter().any(|p| p.location == ParamLocation::Cookie) {
                     self.diags.warn(&ptr, "cookie parameters are not sent by the SDK");
                     params.retain(|p| p.location != ParamLocation::Cookie);

@@ -40,31 +40,6 @@ const RUNTIME: &[(&str, &str)] = &[
     ("serde_helpers.rs", include_str!("../../../templates/runtime/serde_helpers.rs")),
 ];
 
-/// A hand-written module written against model types, added when the overlay lists it
-/// (`helpers:`) and every type it needs exists.
-pub struct Helper {
-    pub name: &'static str,
-    pub source: &'static str,
-    pub needs: &'static [&'static str],
-}
-
-pub const HELPERS: &[Helper] = &[Helper {
-    name: "completion",
-    source: include_str!("../../../templates/helpers/completion.rs"),
-    needs: &[
-        "CompletionChunk",
-        "CompletionResponseStreamChoiceFinishReason",
-        "ContentChunk",
-        "FunctionCallArguments",
-        "MessageContent",
-        "ToolCall",
-        "UsageInfo",
-        "ChatCompletionRequest",
-        "Message",
-        "UserMessage",
-    ],
-}];
-
 const CARGO_TOML: &str = include_str!("../../../templates/Cargo.toml.j2");
 const README: &str = include_str!("../../../templates/README.md.j2");
 
@@ -275,8 +250,8 @@ pub fn render_all_with(ir: &Ir, spec: &SpecInfo, with_contract: bool, place_docs
     let contract = with_contract.then(|| parts.into_iter().fold(HEADER.to_string(), |acc, (_, t)| acc + &t));
 
     for name in &ir.helpers {
-        if let Some(h) = HELPERS.iter().find(|h| h.name == name) {
-            files.insert(format!("src/{name}.rs"), h.source.to_string());
+        if let Some(h) = crate::helpers::find(name) {
+            files.insert(format!("src/{name}.rs"), h.output());
         }
     }
     for (name, text) in RUNTIME {

@@ -1,0 +1,207 @@
+//! The registry of hand-written helper modules (`templates/helpers/*.rs`), an input to lowering
+//! like the overlay.
+//!
+//! A helper is written against model types, and the same type names can have other shapes in
+//! another version of the spec (a field missing, a const where an enum was, a variant renamed).
+//! So each helper declares, in `//@` lines at the top of its source, every shape it relies on;
+//! lowering checks them against the IR and leaves the helper out, with a warning naming the first
+//! shape that does not fit, instead of writing a crate that does not compile.
+//!
+//! ```text
+//! //@ type Name                         the type exists
+//! //@ field Type.field: Spelling        a struct field, spelled as in the crate
+//! //@ variant Type::Variant(Spelling)   a variant of a union
+//! //@ variants Type: A, B               the union has exactly these variants (an exhaustive match)
+//! ```
+//! A spelling is the field's Rust type as the generated crate writes it, relative to `models`:
+//! `String`, `i64`, `Option<T>`, `Nullable<T>`, `Vec<T>`, `Box<T>`, a model type name;
+//! aliases are looked through.
+
+use crate::ir::{Field, Presence, TypeDef, TypeKind, TypeRef};
+use std::collections::HashMap;
+
+/// A hand-written module added when the overlay lists it (`helpers:`) and its shapes fit.
+pub struct Helper {
+    pub name: &'static str,
+    /// The module's source, `//@` declarations included.
+    pub source: &'static str,
+}
+
+pub const HELPERS: &[Helper] = &[Helper { name: "completion", source: include_str!("../../templates/helpers/completion.rs") }];
+
+pub fn find(name: &str) -> Option<&'static Helper> {
+    HELPERS.iter().find(|h| h.name == name)
+}
+
+/// One shape a helper relies on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Shape {
+    Type(String),
+    Field { ty: String, field: String, spelling: String },
+    Variant { ty: String, variant: String, spelling: String },
+    Variants { ty: String, variants: Vec<String> },
+}
+
+impl Helper {
+    /// The source written into the crate: without the `//@` declarations.
+    pub fn output(&self) -> String {
+        self.source.lines().filter(|l| !l.starts_with("//@")).flat_map(|l| [l, "\n"]).collect()
+    }
+
+    /// The declared shapes; a declaration that does not parse is an error naming its line.
+    pub fn shapes(&self) -> Result<Vec<Shape>, String> {
+        let mut out = Vec::new();
+        for (n, line) in self.source.lines().enumerate() {
+            let Some(decl) = line.strip_prefix("//@") else { continue };
+            let at = || format!("templates/helpers/{}.rs:{}", self.name, n + 1);
+            let decl = decl.trim();
+            let (kind, rest) = decl.split_once(' ').ok_or_else(|| format!("{}: `{decl}` is not a shape declaration", at()))?;
+            let rest = rest.trim();
+            let shape = match kind {
+                "type" => Shape::Type(rest.to_string()),
+                "field" => {
+                    let (path, spelling) = rest.split_once(':').ok_or_else(|| format!("{}: `field` needs `Type.field: Spelling`", at()))?;
+                    let (ty, field) = path.trim().split_once('.').ok_or_else(|| format!("{}: `field` needs `Type.field: Spelling`", at()))?;
+                    Shape::Field { ty: ty.into(), field: field.into(), spelling: squash(spelling) }
+                }
+                "variant" => {
+                    let (path, spelling) = rest
+                        .strip_suffix(')')
+                        .and_then(|r| r.split_once('('))
+                        .ok_or_else(|| format!("{}: `variant` needs `Type::Variant(Spelling)`", at()))?;
+                    let (ty, variant) = path.split_once("::").ok_or_else(|| format!("{}: `variant` needs `Type::Variant(Spelling)`", at()))?;
+                    Shape::Variant { ty: ty.into(), variant: variant.into(), spelling: squash(spelling) }
+                }
+                "variants" => {
+                    let (ty, list) = rest.split_once(':').ok_or_else(|| format!("{}: `variants` needs `Type: A, B`", at()))?;
+                    Shape::Variants { ty: ty.trim().into(), variants: list.split(',').map(|v| v.trim().to_string()).collect() }
+                }
+                other => return Err(format!("{}: unknown shape `{other}` (type, field, variant, variants)", at())),
+            };
+            out.push(shape);
+        }
+        Ok(out)
+    }
+
+    /// Checks every declared shape against the lowered types; `Err` names the first misfit.
+    pub fn check(&self, types: &[TypeDef]) -> Result<(), String> {
+        let by_name: HashMap<&str, &TypeDef> = types.iter().map(|t| (t.name.as_str(), t)).collect();
+        for shape in self.shapes()? {
+            check_shape(&shape, &by_name)?;
+        }
+        Ok(())
+    }
+}
+
+fn squash(s: &str) -> String {
+    s.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+fn check_shape(shape: &Shape, types: &HashMap<&str, &TypeDef>) -> Result<(), String> {
+    let get = |name: &str| types.get(name).copied().ok_or_else(|| format!("the spec has no type `{name}`"));
+    match shape {
+        Shape::Type(name) => get(name).map(|_| ()),
+        Shape::Field { ty, field, spelling } => {
+            let TypeKind::Struct(s) = &get(ty)?.kind else { return Err(format!("`{ty}` is not a struct (`{ty}.{field}` expected)")) };
+            let Some(f) = s.fields.iter().find(|f| f.rust.trim_start_matches("r#") == field.trim_start_matches("r#") && !f.flatten) else {
+                return Err(format!("`{ty}` has no field `{field}`"));
+            };
+            let found = field_spelling(f, types);
+            if found == *spelling {
+                Ok(())
+            } else {
+                Err(format!("`{ty}.{field}` is `{found}`, the helper needs `{spelling}`"))
+            }
+        }
+        Shape::Variant { ty, variant, spelling } => {
+            let found = variants(get(ty)?, types).ok_or_else(|| format!("`{ty}` is not a union (`{ty}::{variant}` expected)"))?;
+            match found.iter().find(|(v, _)| v == variant) {
+                None => Err(format!("`{ty}` has no variant `{variant}`")),
+                Some((_, s)) if s == spelling => Ok(()),
+                Some((_, s)) => Err(format!("`{ty}::{variant}` holds `{s}`, the helper needs `{spelling}`")),
+            }
+        }
+        Shape::Variants { ty, variants: wanted } => {
+            let found = variants(get(ty)?, types).ok_or_else(|| format!("`{ty}` is not a union"))?;
+            let mut names: Vec<&str> = found.iter().map(|(v, _)| v.as_str()).collect();
+            let mut wanted_sorted: Vec<&str> = wanted.iter().map(String::as_str).collect();
+            names.sort_unstable();
+            wanted_sorted.sort_unstable();
+            if names == wanted_sorted {
+                Ok(())
+            } else {
+                Err(format!("`{ty}` has the variants {}, the helper matches exactly {}", names.join(", "), wanted.join(", ")))
+            }
+        }
+    }
+}
+
+fn variants(t: &TypeDef, types: &HashMap<&str, &TypeDef>) -> Option<Vec<(String, String)>> {
+    let boxed = |ty: &TypeRef, b: bool| {
+        let s = spell(ty, types);
+        if b {
+            format!("Box<{s}>")
+        } else {
+            s
+        }
+    };
+    match &t.kind {
+        TypeKind::Tagged { variants, .. } => Some(variants.iter().map(|v| (v.rust.clone(), boxed(&v.ty, v.boxed))).collect()),
+        TypeKind::Untagged(variants) => Some(variants.iter().map(|v| (v.rust.clone(), boxed(&v.ty, v.boxed))).collect()),
+        _ => None,
+    }
+}
+
+/// A field's Rust type as the crate writes it (presence and box included), aliases looked through.
+fn field_spelling(f: &Field, types: &HashMap<&str, &TypeDef>) -> String {
+    let inner = spell(&f.ty, types);
+    let inner = if f.boxed { format!("Box<{inner}>") } else { inner };
+    match f.presence() {
+        Presence::Plain => inner,
+        Presence::Option | Presence::Optional => format!("Option<{inner}>"),
+        Presence::Nullable => format!("Nullable<{inner}>"),
+    }
+}
+
+/// [`TypeRef::rust`] with aliases resolved and no spaces.
+fn spell(t: &TypeRef, types: &HashMap<&str, &TypeDef>) -> String {
+    let resolved = resolve(t, types, 0);
+    squash(&resolved.rust())
+}
+
+fn resolve(t: &TypeRef, types: &HashMap<&str, &TypeDef>, depth: usize) -> TypeRef {
+    match t {
+        TypeRef::Named(n) if depth < 32 => match types.get(n.as_str()).map(|d| &d.kind) {
+            Some(TypeKind::Alias(a)) => resolve(a, types, depth + 1),
+            _ => t.clone(),
+        },
+        TypeRef::Vec(i) => TypeRef::Vec(Box::new(resolve(i, types, depth + 1))),
+        TypeRef::Map(i) => TypeRef::Map(Box::new(resolve(i, types, depth + 1))),
+        TypeRef::Option(i) => TypeRef::Option(Box::new(resolve(i, types, depth + 1))),
+        _ => t.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_helper_declares_shapes_that_parse() {
+        for h in HELPERS {
+            let shapes = h.shapes().unwrap_or_else(|e| panic!("{e}"));
+            assert!(shapes.iter().any(|s| matches!(s, Shape::Field { .. })), "{}: declares no field", h.name);
+            assert!(!h.output().contains("//@"), "{}: declarations left in the output", h.name);
+        }
+    }
+
+    #[test]
+    fn a_bad_declaration_names_its_line() {
+        let h = Helper { name: "x", source: "//! doc\n//@ field Foo\n" };
+        assert_eq!(h.shapes().unwrap_err(), "templates/helpers/x.rs:2: `field` needs `Type.field: Spelling`");
+        let h = Helper { name: "x", source: "//@ nothing\n" };
+        assert_eq!(h.shapes().unwrap_err(), "templates/helpers/x.rs:1: `nothing` is not a shape declaration");
+        let h = Helper { name: "x", source: "//@ struct Foo\n" };
+        assert!(h.shapes().unwrap_err().contains("unknown shape `struct`"));
+    }
+}
