@@ -9,11 +9,48 @@ use futures::{Stream, StreamExt};
 pub struct BinaryResponse {
     operation: &'static str,
     response: reqwest::Response,
+    idle_timeout: Option<std::time::Duration>,
+    max_body_size: usize,
 }
 
 impl BinaryResponse {
     pub fn new(operation: &'static str, response: reqwest::Response) -> Self {
-        BinaryResponse { operation, response }
+        BinaryResponse { operation, response, idle_timeout: None, max_body_size: usize::MAX }
+    }
+
+    /// The longest silence while the body is read (the call's or the client's
+    /// `idle_timeout`, 300 s by default); a server that stalls mid-body ends the read with
+    /// [`Error::Timeout`] instead of hanging. `None`: no bound.
+    pub fn with_idle_timeout(mut self, d: Option<std::time::Duration>) -> Self {
+        self.idle_timeout = d;
+        self
+    }
+
+    /// The largest body [`bytes`](Self::bytes) reads into memory (streaming reads are not bounded).
+    pub fn with_max_body_size(mut self, bytes: usize) -> Self {
+        self.max_body_size = bytes;
+        self
+    }
+
+    /// The body's chunks, each awaited at most the idle timeout.
+    fn chunks(self) -> impl Stream<Item = Result<Bytes, Error>> + Send {
+        let BinaryResponse { operation, response, idle_timeout, .. } = self;
+        let body = Box::pin(response.bytes_stream());
+        futures::stream::unfold(Some(body), move |state| async move {
+            let mut body = state?;
+            let next = match idle_timeout {
+                Some(d) => match tokio::time::timeout(d, body.next()).await {
+                    Ok(next) => next,
+                    Err(_) => return Some((Err(Error::Timeout { operation, source: None }), None)),
+                },
+                None => body.next().await,
+            };
+            match next? {
+                Ok(chunk) => Some((Ok(chunk), Some(body))),
+                Err(source) if source.is_timeout() => Some((Err(Error::Timeout { operation, source: Some(source) }), None)),
+                Err(source) => Some((Err(Error::Connection { operation, source }), None)),
+            }
+        })
     }
 
     /// The `Content-Type` header, when sent.
@@ -28,23 +65,36 @@ impl BinaryResponse {
 
     /// The body as a stream of chunks.
     pub fn into_stream(self) -> impl Stream<Item = Result<Bytes, Error>> + Send {
-        let operation = self.operation;
-        self.response.bytes_stream().map(move |r| r.map_err(|source| Error::Connection { operation, source }))
+        self.chunks()
     }
 
     /// The whole body in memory (small files only).
     pub async fn bytes(self) -> Result<Bytes, Error> {
-        super::http::read_body(self.operation, self.response).await
+        let (operation, limit) = (self.operation, self.max_body_size);
+        let too_large = || Error::TooLarge { operation, what: "response body", limit };
+        if self.content_length().is_some_and(|n| n > limit as u64) {
+            return Err(too_large());
+        }
+        let mut body = bytes::BytesMut::new();
+        let mut chunks = std::pin::pin!(self.chunks());
+        while let Some(chunk) = chunks.next().await {
+            let chunk = chunk?;
+            if body.len() + chunk.len() > limit {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body.freeze())
     }
 
     /// Copies the body into a writer chunk by chunk; returns the bytes written.
     pub async fn write_to<W: tokio::io::AsyncWrite + Unpin>(self, mut writer: W) -> Result<u64, Error> {
         use tokio::io::AsyncWriteExt;
         let operation = self.operation;
-        let mut stream = self.response.bytes_stream();
+        let mut stream = std::pin::pin!(self.chunks());
         let mut n = 0u64;
         while let Some(chunk) = stream.next().await {
-            let chunk = chunk.map_err(|source| Error::Connection { operation, source })?;
+            let chunk = chunk?;
             writer.write_all(&chunk).await.map_err(|source| Error::Io { operation, source })?;
             n += chunk.len() as u64;
         }

@@ -14,6 +14,18 @@ pub const SERVERS: &[(&str, &str)] = &[("eu", "https://api.mistral.ai")];
 /// The environment variable [`Client::from_env`] reads.
 pub const API_KEY_ENV: &str = "MISTRAL_API_KEY";
 
+/// Default bound on one attempt of a call (connect, send, response head and body); for event
+/// streams and downloads, on the wait for the response head. As the OpenAI SDKs: 600 s.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(600);
+/// Default longest silence in an event stream or a download before it ends with an error.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(300);
+/// Default connect timeout.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default largest JSON (or error) body read into memory: 256 MiB.
+pub const DEFAULT_MAX_BODY_SIZE: usize = 256 << 20;
+/// Default largest server-sent event (its data and any unterminated line): 16 MiB.
+pub const DEFAULT_MAX_EVENT_SIZE: usize = 16 << 20;
+
 /// A client for the Mistral API. Cheap to clone (an `Arc` inside); share one per process.
 ///
 /// ```no_run
@@ -40,6 +52,8 @@ pub(crate) struct Inner {
     pub(crate) default_headers: HeaderMap,
     pub(crate) timeout: Option<Duration>,
     pub(crate) stream_idle_timeout: Option<Duration>,
+    pub(crate) max_body_size: usize,
+    pub(crate) max_event_size: usize,
     pub(crate) retry: RetryPolicy,
     pub(crate) hooks: Vec<Arc<dyn Hook>>,
 }
@@ -61,14 +75,21 @@ impl std::fmt::Debug for Client {
 
 impl Client {
     /// A client for `https://api.mistral.ai` with this API key and default settings.
-    pub fn new(api_key: impl Into<String>) -> Self {
-        Client::builder().api_key(api_key).build().expect("the default configuration is valid")
+    ///
+    /// Fails with [`Error::Config`] (never panics) when the key cannot be sent in a header:
+    /// a control character such as the newline a key read from a file often ends with.
+    pub fn new(api_key: impl Into<String>) -> Result<Self, Error> {
+        Client::builder().api_key(api_key).build()
     }
 
-    /// A client whose API key comes from `MISTRAL_API_KEY`.
+    /// A client whose API key comes from `MISTRAL_API_KEY`; fails with [`Error::Config`] when it
+    /// is not set or cannot be sent in a header.
     pub fn from_env() -> Result<Self, Error> {
-        let key = std::env::var(API_KEY_ENV).map_err(|_| Error::Config(format!("{API_KEY_ENV} is not set")))?;
-        Client::builder().api_key(key).build()
+        let key = std::env::var(API_KEY_ENV).map_err(|_| Error::Config(format!("{API_KEY_ENV} is not set (or not UTF-8)")))?;
+        Client::builder().api_key(key).build().map_err(|e| match e {
+            Error::Config(m) => Error::Config(format!("{API_KEY_ENV}: {m}")),
+            other => other,
+        })
     }
 
     /// Every setting, with defaults for the rest.
@@ -95,6 +116,8 @@ pub struct ClientBuilder {
     timeout: Option<Duration>,
     stream_idle_timeout: Option<Duration>,
     connect_timeout: Option<Duration>,
+    max_body_size: Option<usize>,
+    max_event_size: Option<usize>,
     retry: Option<RetryPolicy>,
     hooks: Vec<Arc<dyn Hook>>,
 }
@@ -137,7 +160,10 @@ impl ClientBuilder {
     }
 
     /// Use this `reqwest::Client` (its timeouts, proxies and TLS settings) instead of building one.
-    /// The client-wide timeout set here still applies per request; `connect_timeout` does not.
+    /// The client-wide timeout set here still applies per request; `connect_timeout` does not,
+    /// and neither does the redirect policy: the SDK's own client follows a redirect only within
+    /// the same origin (so no key reaches another host), while yours follows its own policy.
+    /// Give it `reqwest::redirect::Policy::none()` or a same-origin policy of your own.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
         self
@@ -155,17 +181,34 @@ impl ClientBuilder {
         self
     }
 
-    /// Total time for one attempt (connect, send, receive headers and body). Default: none.
+    /// Total time for one attempt (connect, send, receive headers and body). Default:
+    /// [`DEFAULT_TIMEOUT`] (600 s); each call can change it with `.timeout(d)`.
     /// For event streams and downloads it bounds the wait for the response's headers only.
     pub fn timeout(mut self, d: Duration) -> Self {
         self.timeout = Some(d);
         self
     }
 
-    /// The longest silence between bytes of an event stream before it ends with
-    /// `Error::Stream` (each stream can change it with `EventStream::idle_timeout`). Default: none.
+    /// The longest silence between bytes of an event stream or a download before it ends with
+    /// an error (`Error::Stream` for streams, `Error::Timeout` for downloads). Each call can
+    /// change it with `.idle_timeout(d)`. Default: [`DEFAULT_IDLE_TIMEOUT`] (300 s).
     pub fn stream_idle_timeout(mut self, d: Duration) -> Self {
         self.stream_idle_timeout = Some(d);
+        self
+    }
+
+    /// The largest response body decoded in memory (JSON results and error bodies); a larger
+    /// one ends the call with [`Error::TooLarge`] without reading the rest. Downloads are not
+    /// bounded (they are streamed). Default: [`DEFAULT_MAX_BODY_SIZE`] (256 MiB).
+    pub fn max_body_size(mut self, bytes: usize) -> Self {
+        self.max_body_size = Some(bytes);
+        self
+    }
+
+    /// The largest server-sent event (its data, or a line not yet ended); a larger one ends
+    /// the stream with [`Error::TooLarge`]. Default: [`DEFAULT_MAX_EVENT_SIZE`] (16 MiB).
+    pub fn max_event_size(mut self, bytes: usize) -> Self {
+        self.max_event_size = Some(bytes);
         self
     }
 
@@ -216,7 +259,8 @@ impl ClientBuilder {
         let http = match self.http {
             Some(c) => c,
             None => reqwest::Client::builder()
-                .connect_timeout(self.connect_timeout.unwrap_or(Duration::from_secs(10)))
+                .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
+                .redirect(same_origin_redirects())
                 .build()
                 .map_err(|e| Error::Config(format!("building the HTTP client: {e}")))?,
         };
@@ -232,11 +276,30 @@ impl ClientBuilder {
                 admin_api_key: self.admin_api_key,
                 user_context_api_key: self.user_context_api_key,
                 default_headers,
-                timeout: self.timeout,
-                stream_idle_timeout: self.stream_idle_timeout,
+                timeout: Some(self.timeout.unwrap_or(DEFAULT_TIMEOUT)),
+                stream_idle_timeout: Some(self.stream_idle_timeout.unwrap_or(DEFAULT_IDLE_TIMEOUT)),
+                max_body_size: self.max_body_size.unwrap_or(DEFAULT_MAX_BODY_SIZE),
+                max_event_size: self.max_event_size.unwrap_or(DEFAULT_MAX_EVENT_SIZE),
                 retry: self.retry.unwrap_or_default(),
                 hooks: self.hooks,
             }),
         })
     }
+}
+
+/// Redirects are followed (at most 10) only while they stay on the origin (scheme, host and
+/// port) of the request: reqwest removes `Authorization` when a redirect leaves the origin, but
+/// not other headers such as `x-api-key`, so no redirect to another origin is followed at all.
+/// The 3xx response then ends the call as an error with its status and `Location`.
+fn same_origin_redirects() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        let first = attempt.previous().first().map(|u| u.origin());
+        if attempt.previous().len() > 10 {
+            attempt.error("more than 10 redirects")
+        } else if first.is_some_and(|o| o != attempt.url().origin()) {
+            attempt.stop()
+        } else {
+            attempt.follow()
+        }
+    })
 }

@@ -32,6 +32,13 @@ pub enum Error {
     Config(String),
     /// Reading or writing a local file.
     Io { operation: &'static str, source: std::io::Error },
+    /// A response was larger than the client allows (`what`: `"response body"` or
+    /// `"server-sent event"`); nothing more was read. The limits are set with
+    /// `ClientBuilder::max_body_size` and `ClientBuilder::max_event_size`.
+    TooLarge { operation: &'static str, what: &'static str, limit: usize },
+    /// A parameter's value cannot be sent as it is: a path parameter that is empty, `.` or `..`
+    /// would change which resource the request names. Nothing was sent.
+    InvalidParameter { operation: &'static str, name: String, message: String },
 }
 
 /// A non-success HTTP response.
@@ -113,6 +120,8 @@ impl fmt::Display for Error {
             Error::Stream { operation, message, .. } => write!(f, "{operation}: event stream: {message}"),
             Error::Config(m) => write!(f, "client configuration: {m}"),
             Error::Io { operation, source } => write!(f, "{operation}: {source}"),
+            Error::TooLarge { operation, what, limit } => write!(f, "{operation}: the {what} is larger than the limit of {limit} bytes"),
+            Error::InvalidParameter { operation, name, message } => write!(f, "{operation}: parameter `{name}`: {message}"),
         }
     }
 }

@@ -296,6 +296,7 @@ async fn execute_inner(client: &Client, op: &'static Operation, req: HttpRequest
     }
     let policy = opts.retry.as_ref().unwrap_or(&inner.retry);
     let base = opts.server_url.as_deref().unwrap_or(&inner.base_url);
+    check_path(op, &req.path)?;
     let url = build_url(base, &req.path, &req.query)?;
     let auth = auth_header(client, op)?;
     let timeout = opts.timeout.or(inner.timeout);
@@ -355,15 +356,18 @@ async fn execute_inner(client: &Client, op: &'static Operation, req: HttpRequest
                         .get(reqwest::header::RETRY_AFTER)
                         .and_then(|v| v.to_str().ok())
                         .and_then(parse_retry_after);
+                    // A server that asks for a longer wait than the policy allows, or than the
+                    // budget has left, gets its answer now rather than a retry after the budget.
+                    let asked_too_long = retry_after.is_some_and(|ra| ra > policy.max_retry_after);
                     let wait = policy.backoff(attempt, retry_after);
-                    if start.elapsed() + wait <= policy.total_budget {
+                    if !asked_too_long && start.elapsed() + wait <= policy.total_budget {
                         tracing::debug!(status = status.as_u16(), wait_ms = wait.as_millis() as u64, "retrying");
                         drop(resp);
                         tokio::time::sleep(wait).await;
                         continue;
                     }
                 }
-                return Err(api_error(op, resp).await);
+                return Err(api_error(op, resp, inner.max_body_size).await);
             }
             Err(source) if source.is_timeout() => return Err(Error::Timeout { operation: op.id, source: Some(source) }),
             Err(source) if is_connection_error(&source) => {
@@ -382,13 +386,12 @@ async fn execute_inner(client: &Client, op: &'static Operation, req: HttpRequest
     }
 }
 
-async fn api_error(op: &'static Operation, resp: reqwest::Response) -> Error {
+async fn api_error(op: &'static Operation, resp: reqwest::Response, limit: usize) -> Error {
     let status = resp.status();
     let headers = resp.headers().clone();
-    let body = match resp.bytes().await {
+    let body = match read_body_limited(op.id, resp, limit).await {
         Ok(b) => b,
-        Err(source) if source.is_timeout() => return Error::Timeout { operation: op.id, source: Some(source) },
-        Err(source) => return Error::Connection { operation: op.id, source },
+        Err(e) => return e,
     };
     let code = status.as_u16();
     let decoder = op
@@ -410,20 +413,59 @@ async fn api_error(op: &'static Operation, resp: reqwest::Response) -> Error {
 }
 
 /// Reads a JSON success body into `T`, naming the JSON path on failure.
-pub async fn json<T: serde::de::DeserializeOwned>(op: &'static Operation, resp: reqwest::Response) -> Result<T, Error> {
+pub async fn json<T: serde::de::DeserializeOwned>(op: &'static Operation, resp: reqwest::Response, limit: usize) -> Result<T, Error> {
     let status = resp.status();
-    let body = read_body(op.id, resp).await?;
+    let body = read_body_limited(op.id, resp, limit).await?;
     decode_json(op, status, body)
 }
 
-pub(crate) async fn read_body(operation: &'static str, resp: reqwest::Response) -> Result<Bytes, Error> {
-    resp.bytes().await.map_err(|source| {
-        if source.is_timeout() {
-            Error::Timeout { operation, source: Some(source) }
-        } else {
-            Error::Connection { operation, source }
+fn body_error(operation: &'static str, source: reqwest::Error) -> Error {
+    if source.is_timeout() {
+        Error::Timeout { operation, source: Some(source) }
+    } else {
+        Error::Connection { operation, source }
+    }
+}
+
+/// Reads a whole body, refusing one over `limit` bytes as soon as its `Content-Length` or the
+/// bytes read so far say so (a server sending without end cannot exhaust memory).
+pub(crate) async fn read_body_limited(operation: &'static str, mut resp: reqwest::Response, limit: usize) -> Result<Bytes, Error> {
+    let too_large = || Error::TooLarge { operation, what: "response body", limit };
+    let declared = resp.content_length().unwrap_or(0);
+    if declared > limit as u64 {
+        return Err(too_large());
+    }
+    let mut body = bytes::BytesMut::with_capacity(declared as usize);
+    while let Some(chunk) = resp.chunk().await.map_err(|e| body_error(operation, e))? {
+        if body.len() + chunk.len() > limit {
+            return Err(too_large());
         }
-    })
+        if body.is_empty() && chunk.len() == declared as usize {
+            return Ok(chunk); // the whole body in one chunk: no copy
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
+/// The path a call is about to request, checked against its template: a path parameter that
+/// fills a whole segment must not be empty, `.` or `..`, which URL parsing would remove or
+/// resolve (`/v1/models/.` becomes `/v1/models/`), sending the request to another resource.
+/// (Other characters are percent-encoded by [`segment`], so `%2e` is sent as `%252e`.)
+pub(crate) fn check_path(op: &'static Operation, path: &str) -> Result<(), Error> {
+    let mut values = path.split('/');
+    for template in op.path.split('/') {
+        let Some(value) = values.next() else { break };
+        if let Some(name) = template.strip_prefix('{').and_then(|t| t.strip_suffix('}')) {
+            let message = match value {
+                "" => "is empty",
+                "." | ".." => "is a dot segment (`.` or `..`), which would name another resource",
+                _ => continue,
+            };
+            return Err(Error::InvalidParameter { operation: op.id, name: name.to_string(), message: message.to_string() });
+        }
+    }
+    Ok(())
 }
 
 /// Decodes a JSON body, keeping the body and the failing path in the error.
@@ -443,9 +485,9 @@ pub fn decode_json<T: serde::de::DeserializeOwned>(op: &'static Operation, statu
     }
 }
 
-/// For operations without a response body: drains it.
-pub async fn empty(op: &'static Operation, resp: reqwest::Response) -> Result<(), Error> {
-    read_body(op.id, resp).await.map(|_| ())
+/// For operations without a response body: drains it (up to the body limit).
+pub async fn empty(op: &'static Operation, resp: reqwest::Response, limit: usize) -> Result<(), Error> {
+    read_body_limited(op.id, resp, limit).await.map(|_| ())
 }
 
 /// Decodes an error body (used through generated [`ErrorDecoder`]s).
@@ -474,30 +516,38 @@ pub trait Output: Sized + Send + 'static {
     const ACCEPT: &'static str = "application/json";
     /// Whether the body is read as a stream after the call returns (see `HttpRequest::streaming`).
     const STREAMING: bool = false;
-    /// `idle_timeout` is the call's or the client's stream idle timeout.
-    fn from_response(op: &'static Operation, resp: reqwest::Response, idle_timeout: Option<Duration>) -> impl std::future::Future<Output = Result<Self, Error>> + Send;
+    fn from_response(op: &'static Operation, resp: reqwest::Response, limits: ReadLimits) -> impl std::future::Future<Output = Result<Self, Error>> + Send;
+}
+
+/// How a response body may be read: the call's settings, else the client's.
+#[derive(Debug, Clone, Copy)]
+pub struct ReadLimits {
+    /// The longest silence in an event stream or a download.
+    pub idle_timeout: Option<Duration>,
+    pub max_body_size: usize,
+    pub max_event_size: usize,
 }
 
 impl Output for () {
-    async fn from_response(op: &'static Operation, resp: reqwest::Response, _: Option<Duration>) -> Result<Self, Error> {
-        empty(op, resp).await
+    async fn from_response(op: &'static Operation, resp: reqwest::Response, limits: ReadLimits) -> Result<Self, Error> {
+        empty(op, resp, limits.max_body_size).await
     }
 }
 
 impl Output for crate::BinaryResponse {
     const ACCEPT: &'static str = "*/*";
     const STREAMING: bool = true;
-    async fn from_response(op: &'static Operation, resp: reqwest::Response, _: Option<Duration>) -> Result<Self, Error> {
-        Ok(crate::BinaryResponse::new(op.id, resp))
+    async fn from_response(op: &'static Operation, resp: reqwest::Response, limits: ReadLimits) -> Result<Self, Error> {
+        Ok(crate::BinaryResponse::new(op.id, resp).with_idle_timeout(limits.idle_timeout).with_max_body_size(limits.max_body_size))
     }
 }
 
 impl<T: super::sse::SseDecode + Send + 'static> Output for super::sse::EventStream<T> {
     const ACCEPT: &'static str = "text/event-stream";
     const STREAMING: bool = true;
-    async fn from_response(op: &'static Operation, resp: reqwest::Response, idle_timeout: Option<Duration>) -> Result<Self, Error> {
-        let stream = super::sse::EventStream::new(op.id, resp);
-        Ok(match idle_timeout {
+    async fn from_response(op: &'static Operation, resp: reqwest::Response, limits: ReadLimits) -> Result<Self, Error> {
+        let stream = super::sse::EventStream::new(op.id, resp).max_event_size(limits.max_event_size);
+        Ok(match limits.idle_timeout {
             Some(d) => stream.idle_timeout(d),
             None => stream,
         })
@@ -510,9 +560,13 @@ pub fn send<'c, O: Output>(client: &'c Client, op: &'static Operation, req: Resu
         let mut req = req?;
         req.accept.get_or_insert(O::ACCEPT);
         req.streaming = O::STREAMING;
-        let idle_timeout = opts.idle_timeout.or(client.inner.stream_idle_timeout);
+        let limits = ReadLimits {
+            idle_timeout: opts.idle_timeout.or(client.inner.stream_idle_timeout),
+            max_body_size: client.inner.max_body_size,
+            max_event_size: client.inner.max_event_size,
+        };
         let resp = execute(client, op, req, opts).await?;
-        O::from_response(op, resp, idle_timeout).await
+        O::from_response(op, resp, limits).await
     })
 }
 
@@ -526,7 +580,7 @@ pub fn send_json<'c, T: serde::de::DeserializeOwned + Send + 'static>(
     Box::pin(async move {
         let req = req?;
         let resp = execute(client, op, req, opts).await?;
-        json(op, resp).await
+        json(op, resp, client.inner.max_body_size).await
     })
 }
 

@@ -26,6 +26,12 @@ pub struct RawEvent {
 #[derive(Debug, Default)]
 pub struct SseParser {
     buf: BytesMut,
+    /// How many bytes at the start of `buf` are known to hold no line end: each chunk is
+    /// scanned once, so a long line costs linear time, not quadratic.
+    scanned: usize,
+    /// The largest event (data so far plus the unterminated line) before [`SseParser::too_large`].
+    max_event: Option<usize>,
+    too_large: bool,
     /// A CR ended the last line; a following LF belongs to it.
     after_cr: bool,
     event: RawEvent,
@@ -38,9 +44,20 @@ impl SseParser {
         Self::default()
     }
 
+    /// A parser that stops (see [`too_large`](Self::too_large)) once one event, or a line not
+    /// yet ended, holds more than `max` bytes.
+    pub fn with_max_event_size(max: usize) -> Self {
+        SseParser { max_event: Some(max), ..Self::default() }
+    }
+
+    /// Whether an event grew past the limit; nothing more is parsed then.
+    pub fn too_large(&self) -> bool {
+        self.too_large
+    }
+
     /// Feeds bytes; complete events become available from [`SseParser::next_event`].
     pub fn feed(&mut self, mut chunk: &[u8]) {
-        if chunk.is_empty() {
+        if chunk.is_empty() || self.too_large {
             return;
         }
         if self.after_cr && chunk.first() == Some(&b'\n') {
@@ -51,8 +68,9 @@ impl SseParser {
         // Lines are handled in place; the consumed prefix is dropped once at the end.
         let mut buf = std::mem::take(&mut self.buf);
         let mut start = 0;
-        while let Some(p) = memchr::memchr2(b'\n', b'\r', &buf[start..]) {
-            let end = start + p;
+        let mut from = self.scanned;
+        while let Some(p) = memchr::memchr2(b'\n', b'\r', &buf[from..]) {
+            let end = from + p;
             let mut next = end + 1;
             if buf[end] == b'\r' {
                 match buf.get(next) {
@@ -64,9 +82,18 @@ impl SseParser {
             }
             self.line(&buf[start..end]);
             start = next;
+            from = next;
         }
         let _ = buf.split_to(start);
+        self.scanned = buf.len();
         self.buf = buf;
+        if let Some(max) = self.max_event {
+            if self.buf.len() + self.event.data.len() > max || self.ready.iter().any(|e| e.data.len() > max) {
+                self.too_large = true;
+                self.buf.clear();
+                self.scanned = 0;
+            }
+        }
     }
 
     fn line(&mut self, line: &[u8]) {
@@ -140,6 +167,7 @@ pub struct EventStream<T> {
     parser: SseParser,
     idle_timeout: Option<std::time::Duration>,
     idle: Option<Pin<Box<tokio::time::Sleep>>>,
+    max_event_size: Option<usize>,
     done: bool,
     _item: PhantomData<fn() -> T>,
 }
@@ -158,6 +186,7 @@ impl<T: SseDecode> EventStream<T> {
             parser: SseParser::new(),
             idle_timeout: None,
             idle: None,
+            max_event_size: None,
             done: false,
             _item: PhantomData,
         }
@@ -166,6 +195,14 @@ impl<T: SseDecode> EventStream<T> {
     /// Ends the stream with an error when no bytes arrive for this long.
     pub fn idle_timeout(mut self, d: std::time::Duration) -> Self {
         self.idle_timeout = Some(d);
+        self
+    }
+
+    /// Ends the stream with [`Error::TooLarge`] when one event (or a line not yet ended) holds
+    /// more than `bytes` (the client's `max_event_size`, 16 MiB by default).
+    pub fn max_event_size(mut self, bytes: usize) -> Self {
+        self.max_event_size = Some(bytes);
+        self.parser.max_event = Some(bytes);
         self
     }
 
@@ -204,6 +241,12 @@ impl<T: SseDecode> Stream for EventStream<T> {
                 Poll::Ready(Some(Ok(bytes))) => {
                     this.idle = None;
                     this.parser.feed(&bytes);
+                    if this.parser.too_large() {
+                        this.done = true;
+                        this.body = None;
+                        let limit = this.max_event_size.unwrap_or(usize::MAX);
+                        return Poll::Ready(Some(Err(Error::TooLarge { operation: this.operation, what: "server-sent event", limit })));
+                    }
                 }
                 Poll::Ready(Some(Err(e))) => return this.fail(format!("reading the stream: {e}"), None),
                 Poll::Ready(None) => {

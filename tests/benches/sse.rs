@@ -204,6 +204,7 @@ fn main() {
     println!("  reqwest + eventsource-stream: {:7.1} ms  {:>9.0} chunks/s", es_t.as_secs_f64() * 1e3, rate(es_t));
     println!("  SDK throughput / raw reqwest:        {:.2}x (goal: at least 0.8x)", raw_t.as_secs_f64() / sdk_t.as_secs_f64());
     println!("  SDK throughput / eventsource-stream: {:.2}x (the hand-written parser must beat it)", es_t.as_secs_f64() / sdk_t.as_secs_f64());
+    long_lines();
     // Keep the runtime (and its server) alive while Python reads.
     let _guard = rt.enter();
     let py_runs = std::env::var("SSE_BENCH_PYTHON_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(3);
@@ -213,5 +214,29 @@ fn main() {
             println!("  SDK throughput / Python SDK:         {:.1}x (goal: at least 20x)", py.as_secs_f64() / sdk_t.as_secs_f64());
         }
         None => println!("  official Python SDK: skipped (no target/pybench; see the top of benches/sse.rs)"),
+    }
+}
+
+/// One event whose data line is 4, 16 and 64 MiB long, fed in 16 KiB network chunks: the parser
+/// scans each byte once, so the time grows linearly (it was quadratic: 4 MiB took 2.3 s and 64 MiB
+/// did not finish in 60 s in a debug build).
+fn long_lines() {
+    for mib in [4usize, 16, 64] {
+        let mut input = b"data: ".to_vec();
+        input.resize(6 + (mib << 20), b'x');
+        input.extend_from_slice(b"\n\n");
+        let mut times = Vec::new();
+        for _ in 0..5 {
+            let t = Instant::now();
+            let mut parser = mistralai::runtime::sse::SseParser::new();
+            for chunk in input.chunks(16 << 10) {
+                parser.feed(chunk);
+            }
+            let ev = parser.next_event().expect("one event");
+            assert_eq!(ev.data.len(), mib << 20);
+            times.push(t.elapsed());
+        }
+        let m = median(times);
+        println!("  one {mib:>2} MiB line in 16 KiB chunks: {:7.1} ms (median of 5), {:.0} MiB/s", m.as_secs_f64() * 1e3, mib as f64 / m.as_secs_f64());
     }
 }

@@ -162,3 +162,30 @@ fn arbitrary_bytes_and_splits_never_panic_and_parse_as_a_whole() {
         assert_eq!(parser.has_partial(), whole.has_partial(), "case {case}: input {:?}", String::from_utf8_lossy(&input));
     }
 }
+
+/// An event, or a line not yet ended, past the parser's limit stops it; below the limit the
+/// same input parses, whatever the chunking.
+#[test]
+fn the_event_size_limit_stops_the_parser() {
+    let mut input = b"data: ".to_vec();
+    input.resize(6 + 100_000, b'x');
+    input.extend_from_slice(b"\n\n");
+    for chunk in [1usize, 7, 4096, input.len()] {
+        let mut small = SseParser::with_max_event_size(50_000);
+        let mut big = SseParser::with_max_event_size(200_000);
+        for piece in input.chunks(chunk) {
+            small.feed(piece);
+            big.feed(piece);
+        }
+        assert!(small.too_large(), "chunks of {chunk}");
+        assert!(small.next_event().is_none());
+        assert!(!big.too_large());
+        assert_eq!(big.next_event().unwrap().data.len(), 100_000);
+    }
+    // Many data lines of one event count together.
+    let mut p = SseParser::with_max_event_size(1000);
+    for _ in 0..200 {
+        p.feed(b"data: 0123456789\n");
+    }
+    assert!(p.too_large());
+}

@@ -172,8 +172,32 @@ fn has_nextest() -> bool {
         .is_ok_and(|s| s.success())
 }
 
+/// Installs Stoplight Prism (`tools/prism`, for the request-validation tests) with `npm ci`
+/// when it is missing or older than its lock file, so `cargo xtask test` needs no set-up step.
+fn ensure_prism() -> Result<()> {
+    let dir = root().join("tools/prism");
+    let installed = dir.join("node_modules/.package-lock.json");
+    let lock = dir.join("package-lock.json");
+    let mtime = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    let fresh = dir.join("node_modules/.bin/prism").exists() && matches!((mtime(&installed), mtime(&lock)), (Some(i), Some(l)) if i >= l);
+    if fresh {
+        return Ok(());
+    }
+    eprintln!("installing Stoplight Prism for the request-validation tests: npm ci --prefix tools/prism");
+    let status = Command::new("npm").args(["ci", "--prefix"]).arg(&dir).args(["--no-audit", "--no-fund"]).status();
+    match status {
+        Ok(s) if s.success() => Ok(()),
+        Ok(s) => bail!("`npm ci --prefix tools/prism` failed ({s}); the Prism tests need it (Node.js 18+ with npm)"),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            bail!("`npm` was not found: install Node.js (18 or later, with npm) for the Prism request-validation tests, then run `cargo xtask test` again")
+        }
+        Err(e) => bail!("running npm: {e}"),
+    }
+}
+
 fn test(args: &[String]) -> Result<()> {
     spec_path(None)?;
+    ensure_prism()?;
     if has_nextest() {
         run(cargo().args(["nextest", "run", "--workspace", "--no-fail-fast", "--success-output", "final"]).args(args))?;
         // nextest does not run doctests.

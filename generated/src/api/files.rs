@@ -265,6 +265,7 @@ pub struct DownloadBuilder<'c> {
 }
 impl<'c> DownloadBuilder<'c> {
     crate::runtime::request_options!();
+    crate::runtime::stream_options!();
     /// Sends the request.
     pub fn send(self) -> crate::runtime::http::Pending<'c, crate::BinaryResponse> {
         let req = crate::runtime::http::build(|| {

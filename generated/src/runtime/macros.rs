@@ -380,11 +380,11 @@ macro_rules! request_options {
 }
 pub(crate) use request_options;
 
-/// Options of request builders whose answer is an event stream.
+/// Options of request builders whose answer is read as a stream (events, downloads).
 macro_rules! stream_options {
     () => {
-        /// Ends the event stream with an error after this long without bytes from the server
-        /// (instead of the client's `stream_idle_timeout`).
+        /// Ends the event stream or download with an error after this long without bytes from
+        /// the server (instead of the client's `stream_idle_timeout`, 300 s by default).
         #[inline]
         pub fn idle_timeout(mut self, timeout: std::time::Duration) -> Self {
             self.opts.idle_timeout = Some(timeout);

@@ -146,7 +146,7 @@ fn render_job(ir: &Ir, shared: &Shared, job: &Job) -> Result<(String, Rendered)>
                 pub mod roundtrip;
 
                 pub use runtime::binary::BinaryResponse;
-                pub use runtime::client::{Client, ClientBuilder, API_KEY_ENV, SERVERS};
+                pub use runtime::client::{Client, ClientBuilder, API_KEY_ENV, DEFAULT_CONNECT_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_EVENT_SIZE, DEFAULT_TIMEOUT, SERVERS};
                 pub use runtime::error::{ApiError, DecodeError, Error, Result};
                 pub use runtime::hooks::{Hook, HookContext};
                 pub use runtime::multipart::FilePart;

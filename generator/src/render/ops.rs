@@ -399,7 +399,8 @@ fn render_op(ir: &Ir, op: &Operation) -> anyhow::Result<(ImplItem, Vec<Item>)> {
     }
     impl_items.extend(body_setter);
     impl_items.push(syntax::macro_impl_item(syntax::mac("crate::runtime::request_options", TokenStream::new(), false)));
-    if matches!(op.success, Success::Sse(_)) {
+    // Event streams and downloads are read after the call returns: both get an idle timeout.
+    if matches!(op.success, Success::Sse(_) | Success::Binary) {
         impl_items.push(syntax::macro_impl_item(syntax::mac("crate::runtime::stream_options", TokenStream::new(), false)));
     }
     let mutable = !req_steps.is_empty();

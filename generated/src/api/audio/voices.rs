@@ -279,6 +279,7 @@ pub struct GetSampleAudioBuilder<'c> {
 }
 impl<'c> GetSampleAudioBuilder<'c> {
     crate::runtime::request_options!();
+    crate::runtime::stream_options!();
     /// Sends the request.
     pub fn send(self) -> crate::runtime::http::Pending<'c, crate::BinaryResponse> {
         let req = crate::runtime::http::build(|| {
