@@ -92,6 +92,7 @@ impl SseParser {
                 self.too_large = true;
                 self.buf.clear();
                 self.scanned = 0;
+                self.ready.clear();
             }
         }
     }
