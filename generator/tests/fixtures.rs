@@ -52,7 +52,7 @@ macro_rules! fixtures {
     };
 }
 
-fixtures!(nullable, enums, unions, allof, consts, recursion, additional, names, inline, defs, spec_bugs, operations, openapi30);
+fixtures!(nullable, enums, unions, allof, consts, recursion, additional, names, inline, defs, spec_bugs, operations, legacy_required);
 
 /// The helper fixtures are lowered with the project's helper asked for, so their snapshots show
 /// the helper's verdict among the diagnostics.
