@@ -6,24 +6,68 @@
 #[non_exhaustive]
 pub enum ErrorBody {
     /// A `AdminScimSyncActiveRunOUT` error body.
+    #[cfg(feature = "beta-admin")]
     AdminScimSyncActiveRunOUT(crate::models::AdminScimSyncActiveRunOUT),
     /// A `HTTPValidationError` error body.
+    #[cfg(
+        any(
+            feature = "agents",
+            feature = "audio",
+            feature = "beta-admin",
+            feature = "beta-agents",
+            feature = "beta-connectors",
+            feature = "beta-conversations",
+            feature = "beta-libraries",
+            feature = "beta-rag",
+            feature = "chat",
+            feature = "classifiers",
+            feature = "embeddings",
+            feature = "events",
+            feature = "fim",
+            feature = "models",
+            feature = "ocr",
+            feature = "workflows"
+        )
+    )]
     HTTPValidationError(crate::models::HTTPValidationError),
     /// A `ObservabilityError` error body.
+    #[cfg(feature = "beta-observability")]
     ObservabilityError(crate::models::ObservabilityError),
 }
+#[cfg(feature = "beta-admin")]
 pub(crate) fn decode_admin_scim_sync_active_run_out(
     body: &[u8],
 ) -> Result<ErrorBody, serde_json::Error> {
     crate::runtime::http::decode_error::<crate::models::AdminScimSyncActiveRunOUT>(body)
         .map(ErrorBody::AdminScimSyncActiveRunOUT)
 }
+#[cfg(
+    any(
+        feature = "agents",
+        feature = "audio",
+        feature = "beta-admin",
+        feature = "beta-agents",
+        feature = "beta-connectors",
+        feature = "beta-conversations",
+        feature = "beta-libraries",
+        feature = "beta-rag",
+        feature = "chat",
+        feature = "classifiers",
+        feature = "embeddings",
+        feature = "events",
+        feature = "fim",
+        feature = "models",
+        feature = "ocr",
+        feature = "workflows"
+    )
+)]
 pub(crate) fn decode_http_validation_error(
     body: &[u8],
 ) -> Result<ErrorBody, serde_json::Error> {
     crate::runtime::http::decode_error::<crate::models::HTTPValidationError>(body)
         .map(ErrorBody::HTTPValidationError)
 }
+#[cfg(feature = "beta-observability")]
 pub(crate) fn decode_observability_error(
     body: &[u8],
 ) -> Result<ErrorBody, serde_json::Error> {

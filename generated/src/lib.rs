@@ -2,6 +2,7 @@
 
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 pub mod api;
 pub mod errors;
 pub mod models;
@@ -25,4 +26,6 @@ pub use runtime::Nullable;
 pub use reqwest;
 /// Re-exported for [`FilePart::from_stream`] and binary responses.
 pub use bytes;
+#[cfg(feature = "chat")]
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 pub mod completion;

@@ -84,6 +84,21 @@ impl Helper {
     }
 
     /// Checks every declared shape against the lowered types; `Err` names the first misfit.
+    /// The model types the helper's declared shapes name.
+    pub fn types(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .shapes()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|s| match s {
+                Shape::Type(ty) | Shape::Field { ty, .. } | Shape::Variant { ty, .. } | Shape::Variants { ty, .. } => ty,
+            })
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
     pub fn check(&self, types: &[TypeDef]) -> Result<(), String> {
         let by_name: HashMap<&str, &TypeDef> = types.iter().map(|t| (t.name.as_str(), t)).collect();
         for shape in self.shapes()? {

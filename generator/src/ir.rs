@@ -25,6 +25,22 @@ pub struct Ir {
     /// Hand-written helper modules the overlay asks for whose declared shapes fit the types (see
     /// `helpers::HELPERS`).
     pub helpers: Vec<String>,
+    /// The cargo features that trim the crate, one per API group (see [`Feature`]), by name.
+    pub features: Vec<Feature>,
+}
+
+/// A cargo feature: the operations of one API group and every type they reach.
+#[derive(Debug, Clone, Serialize)]
+pub struct Feature {
+    /// The feature's name (`chat`, `fine-tuning`, `beta-conversations`).
+    pub name: String,
+    /// The group it enables (`["beta", "conversations"]`).
+    pub group: Vec<String>,
+    /// How many operations it holds.
+    pub operations: usize,
+    /// For a group split into one feature per subgroup (see `Overlay::features`): the features
+    /// this one turns on as a whole.
+    pub enables: Vec<String>,
 }
 
 /// One API operation and the method it becomes.
@@ -42,6 +58,8 @@ pub struct Operation {
     pub group: Vec<String>,
     /// Method name, e.g. `create`.
     pub method: String,
+    /// The cargo feature that compiles it (see [`Feature`]).
+    pub feature: String,
     pub summary: Option<String>,
     pub description: Option<String>,
     /// `Some(message)` when deprecated.
@@ -161,8 +179,9 @@ pub struct TypeDef {
     pub origin: String,
     /// The component key when this is a component schema.
     pub component: Option<String>,
-    /// The models file it is written to.
-    pub module: String,
+    /// The features whose operations reach it (sorted; empty when no operation does). Rendering
+    /// places and gates the type by this set.
+    pub features: Vec<String>,
     pub docs: Option<String>,
     pub deprecated: bool,
     pub kind: TypeKind,
@@ -320,7 +339,47 @@ impl TypeRef {
     }
 }
 
+impl TypeDef {
+    /// The named types this one mentions directly (fields, additional properties, variants,
+    /// the aliased type).
+    pub fn refs(&self, out: &mut Vec<String>) {
+        match &self.kind {
+            TypeKind::Struct(s) => {
+                s.fields.iter().for_each(|f| f.ty.named(out));
+                if let Some(a) = &s.additional {
+                    a.named(out);
+                }
+            }
+            TypeKind::Tagged { variants, .. } => variants.iter().for_each(|v| v.ty.named(out)),
+            TypeKind::Untagged(vs) => vs.iter().for_each(|v| v.ty.named(out)),
+            TypeKind::Alias(a) => a.named(out),
+            TypeKind::Enum(_) | TypeKind::Const(_) => {}
+        }
+    }
+}
+
+impl Operation {
+    /// Every type reference the operation's method mentions: parameters, body, success and
+    /// error bodies.
+    pub fn type_refs(&self) -> impl Iterator<Item = &TypeRef> {
+        let success = match &self.success {
+            Success::Json(t) | Success::Sse(t) => Some(t),
+            Success::Empty | Success::Binary => None,
+        };
+        self.params
+            .iter()
+            .map(|p| &p.ty)
+            .chain(self.body.as_ref().map(|b| &b.ty))
+            .chain(success)
+            .chain(self.errors.iter().filter_map(|e| e.ty.as_ref()))
+    }
+}
+
 impl Ir {
+    pub fn feature(&self, name: &str) -> Option<&Feature> {
+        self.features.iter().find(|f| f.name == name)
+    }
+
     pub fn find(&self, name: &str) -> Option<&TypeDef> {
         self.types.binary_search_by(|t| t.name.as_str().cmp(name)).ok().map(|i| &self.types[i])
     }
@@ -337,7 +396,7 @@ impl Ir {
                 (false, true) => " de",
                 (false, false) => " unused",
             };
-            let _ = write!(s, "{} ({}{comp}{dep}{dir}) file={}", t.name, t.origin, t.module);
+            let _ = write!(s, "{} ({}{comp}{dep}{dir}) features=[{}]", t.name, t.origin, t.features.join(","));
             match &t.kind {
                 TypeKind::Struct(st) => {
                     s.push_str(" struct\n");
@@ -406,15 +465,20 @@ impl Ir {
                 }
             }
         }
+        for f in &self.features {
+            let enables = if f.enables.is_empty() { String::new() } else { format!(" enables [{}]", f.enables.join(", ")) };
+            let _ = writeln!(s, "feature {} = group {} ({} operations){enables}", f.name, f.group.join("."), f.operations);
+        }
         for op in &self.operations {
             let _ = writeln!(
                 s,
-                "op {}.{} = {} {} ({}){}",
+                "op {}.{} = {} {} ({}) feature={}{}",
                 op.group.join("."),
                 op.method,
                 op.http_method,
                 op.path,
                 op.id,
+                op.feature,
                 if op.deprecated.is_some() { " deprecated" } else { "" }
             );
             for p in &op.params {

@@ -27,6 +27,20 @@ pub struct Overlay {
     /// `helpers::HELPERS`, each declaring the model shapes it needs).
     #[serde(default)]
     pub helpers: Vec<String>,
+    /// How the API groups become cargo features (see [`Features`]).
+    #[serde(default)]
+    pub features: Features,
+}
+
+/// Cargo features: by default one per top-level API group, named after the group in kebab case
+/// (`fine_tuning` → `fine-tuning`).
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Features {
+    /// Top-level groups that are namespaces of unrelated APIs: each subgroup gets its own feature
+    /// (`beta.conversations` → `beta-conversations`), and the group's feature turns them all on.
+    #[serde(default)]
+    pub split: Vec<String>,
 }
 
 /// The streaming twin of an operation (see [`Overlay::streams`]).

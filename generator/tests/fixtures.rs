@@ -1,5 +1,6 @@
 //! Snapshot tests of every pipeline stage on small fixture specs (`tests/fixtures/*.yaml`), one
-//! per construct: the normalized document, the diagnostics, the IR dump and the rendered models.
+//! per construct: the normalized document, the diagnostics, the IR dump, the features table and
+//! the rendered models with their layout.
 //! Review changes with `cargo insta review`; never accept them blindly.
 
 use sdkgen::Overlay;
@@ -22,7 +23,12 @@ fn run(name: &str, overlay: &Overlay) {
     let normalized_yaml = serde_yaml_ng::to_string(&doc).unwrap();
 
     let generated = sdkgen::generate(&spec, overlay).expect("fixture generates");
-    let mut code = String::new();
+    // The features table, then the models layout (mod.rs first) and every models file.
+    let manifest = &generated.files["Cargo.toml"];
+    let features = &manifest[manifest.find("[features]").expect("a features table")..];
+    let features = &features[..features.find("\n[package.metadata").unwrap_or(features.len())];
+    let mut code = format!("# ===== Cargo.toml\n{features}\n");
+    code.push_str(&format!("// ===== src/models/mod.rs\n{}", generated.files["src/models/mod.rs"]));
     for (path, text) in &generated.files {
         if path.starts_with("src/models/") && !path.ends_with("mod.rs") {
             code.push_str(&format!("// ===== {path}\n{text}"));

@@ -27,17 +27,18 @@ pub fn lower(api: &OpenAPI, overlay: &Overlay, diags: &mut Diagnostics) -> Ir {
         by_pointer: HashMap::new(),
         by_shape: HashMap::new(),
         examples: BTreeMap::new(),
-        module: String::new(),
         used_renames: HashSet::new(),
         gathering: Vec::new(),
     };
     l.run();
     let mut operations = l.operations();
     let Lowerer { mut types, components, examples, used_renames, .. } = l;
+    let features = membership::assign_features(&mut operations, &overlay.features, diags);
     break_alias_cycles(&mut types, diags);
     check_body_flags(&mut operations, &types, diags);
     order_untagged(&mut types);
     directions(&mut types, &operations);
+    membership::reach(&mut types, &operations);
     for from in overlay.type_names.keys() {
         if !used_renames.contains(from) {
             diags.warn("spec/overlay.yaml#/type_names", format!("rename of `{from}` matches no generated type"));
@@ -55,9 +56,11 @@ pub fn lower(api: &OpenAPI, overlay: &Overlay, diags: &mut Diagnostics) -> Ir {
         examples: examples.into_values().collect(),
         operations,
         helpers,
+        features,
     }
 }
 
+mod membership;
 mod ops;
 
 /// The helper modules the overlay asks for whose declared shapes fit the lowered types; the
@@ -122,7 +125,6 @@ pub(crate) struct Lowerer<'a> {
     by_shape: HashMap<String, String>,
     examples: BTreeMap<String, Example>,
     /// The models file types are currently written to (the owning component's).
-    module: String,
     used_renames: HashSet<String>,
     /// The component schemas whose `allOf` members are being merged, outermost first (to
     /// report a `$ref` cycle instead of following it).
@@ -264,7 +266,6 @@ impl<'a> Lowerer<'a> {
         for (key, schema) in &components.schemas {
             let name = self.components[key].clone();
             let ptr = child("#/components/schemas", key);
-            self.module = module_of(&name);
             match schema {
                 ReferenceOr::Reference { reference } => {
                     let target = self.resolve_ref(reference, &ptr);
@@ -272,7 +273,7 @@ impl<'a> Lowerer<'a> {
                         name: name.clone(),
                         origin: ptr.clone(),
                         component: Some(key.clone()),
-                        module: self.module.clone(),
+                        features: Vec::new(),
                         docs: None,
                         deprecated: false,
                         kind: TypeKind::Alias(target),
@@ -351,7 +352,7 @@ impl<'a> Lowerer<'a> {
             name: name.to_string(),
             origin: ptr.to_string(),
             component: component.cloned(),
-            module: self.module.clone(),
+            features: Vec::new(),
             docs,
             deprecated: s.schema_data.deprecated,
             kind,
@@ -619,7 +620,7 @@ impl<'a> Lowerer<'a> {
                 name: uname.clone(),
                 origin: child(ptr, key),
                 component: None,
-                module: self.module.clone(),
+                features: Vec::new(),
                 docs: Some(format!("The alternative property sets of `{name}`.")),
                 deprecated: false,
                 kind,
@@ -821,20 +822,7 @@ fn directions(types: &mut BTreeMap<String, TypeDef>, operations: &[Operation]) {
                 continue;
             }
             *flag = true;
-            let mut next = Vec::new();
-            match &def.kind {
-                TypeKind::Struct(s) => {
-                    s.fields.iter().for_each(|f| f.ty.named(&mut next));
-                    if let Some(a) = &s.additional {
-                        a.named(&mut next);
-                    }
-                }
-                TypeKind::Tagged { variants, .. } => variants.iter().for_each(|v| v.ty.named(&mut next)),
-                TypeKind::Untagged(vs) => vs.iter().for_each(|v| v.ty.named(&mut next)),
-                TypeKind::Alias(a) => a.named(&mut next),
-                TypeKind::Enum(_) | TypeKind::Const(_) => {}
-            }
-            stack.extend(next);
+            def.refs(&mut stack);
         }
     }
     for op in operations {
@@ -984,16 +972,6 @@ fn variant_label(t: &TypeRef) -> String {
         TypeRef::Map(inner) => format!("{}Map", variant_label(inner)),
         TypeRef::Option(inner) => variant_label(inner),
         TypeRef::File => "File".into(),
-    }
-}
-
-/// The models file a type goes to: the first letter of its owning component's name.
-pub(crate) fn module_of(name: &str) -> String {
-    let c = name.chars().next().unwrap_or('x').to_ascii_lowercase();
-    if c.is_ascii_alphabetic() {
-        c.to_string()
-    } else {
-        "other".into()
     }
 }
 

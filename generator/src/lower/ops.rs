@@ -1,7 +1,7 @@
 //! Lowering of operations: method names (overlay, else derived), parameters, bodies, responses,
 //! errors and security.
 
-use super::{module_of, AsNode, Lowerer, Node};
+use super::{AsNode, Lowerer, Node};
 use crate::diag::child;
 use crate::ir::*;
 use crate::names;
@@ -116,7 +116,6 @@ impl<'a> Lowerer<'a> {
                     group.last().map(|g| names::pascal(g)).unwrap_or_default(),
                     names::pascal(&name)
                 );
-                self.module = module_of(&hint);
 
                 // Parameters: path-level first, then the operation's (which override by name+in).
                 let mut params: Vec<Param> = Vec::new();
@@ -345,6 +344,7 @@ impl<'a> Lowerer<'a> {
                     path_key: key.clone(),
                     group,
                     method: name,
+                    feature: String::new(),
                     summary: op.summary.clone(),
                     description: op.description.clone(),
                     deprecated,

@@ -2,6 +2,7 @@
 //! formatted by `prettyplease`; manifests and docs through `minijinja`).
 
 pub mod docs;
+pub mod gate;
 pub mod models;
 pub mod ops;
 pub mod syntax;
@@ -83,8 +84,7 @@ enum Job {
 
 /// What every render job reads.
 struct Shared<'a> {
-    index: models::Index<'a>,
-    mods: Vec<String>,
+    layout: models::Layout<'a>,
     groups: BTreeMap<Vec<String>, ops::Group<'a>>,
     contract_parts: usize,
 }
@@ -105,36 +105,49 @@ impl Rendered {
 }
 
 fn render_job(ir: &Ir, shared: &Shared, job: &Job) -> Result<(String, Rendered)> {
-    let (index, mods) = (&shared.index, &shared.mods);
     let (path, tokens) = match job {
         Job::Contract(part) => return Ok((String::new(), Rendered::Items(crate::contract::render_part(ir, *part, shared.contract_parts)))),
-        Job::Module(m) => return Ok((format!("src/models/{m}.rs"), Rendered::Items(models::render_module(ir, index, m)))),
+        Job::Module(m) => return Ok((format!("src/models/{m}.rs"), Rendered::Items(models::render_module(ir, &shared.layout, m)))),
         Job::Group(path) => {
             let g = &shared.groups[path];
-            return Ok((ops::group_file(path, !g.children.is_empty()), Rendered::Items(ops::render_group(ir, path, g)?)));
+            return Ok((ops::group_file(path, !g.children.is_empty()), Rendered::Items(ops::render_group(ir, path, g, &shared.groups)?)));
         }
         // The few small files still written as tokens.
         Job::Errors => ("src/errors.rs".into(), ops::render_errors(ir)),
         Job::ModelsMod => {
-            let mods = mods.iter().map(|m| format_ident!("{}", m));
-            let mods2 = mods.clone();
+            let mods = shared.layout.modules.iter().map(|(m, module)| {
+                let gate = gate::cfg(ir, module.features);
+                let m = format_ident!("{}", m);
+                quote! {
+                    #gate
+                    mod #m;
+                    #gate
+                    pub use #m::*;
+                }
+            });
             (
                 "src/models/mod.rs".into(),
                 quote! {
-                    //! Every schema of the API as a Rust type, re-exported flat from the files below
-                    //! (grouped by the first letter of the owning component's name).
-                    #(mod #mods;)*
-                    #(pub use #mods2::*;)*
+                    //! Every schema of the API as a Rust type, re-exported flat from the files below.
+                    //! A type used by one API group's operations lives in that group's file; types
+                    //! several groups use live in shared files named after them (`common` when every
+                    //! group does). Each file compiles when a feature that needs it is on.
+                    #(#mods)*
                 },
             )
         }
         Job::Lib => (
             "src/lib.rs".into(),
             {
-            let helpers = ir.helpers.iter().map(|h| format_ident!("{}", h));
+            let helpers = ir.helpers.iter().map(|h| {
+                let gate = helper_gate(ir, h);
+                let h = format_ident!("{}", h);
+                quote!(#(#gate)* pub mod #h;)
+            });
             quote! {
                 #![doc = include_str!("../README.md")]
                 #![forbid(unsafe_code)]
+                #![cfg_attr(docsrs, feature(doc_cfg))]
 
                 pub mod api;
                 pub mod errors;
@@ -158,7 +171,7 @@ fn render_job(ir: &Ir, shared: &Shared, job: &Job) -> Result<(String, Rendered)>
                 /// Re-exported for [`FilePart::from_stream`] and binary responses.
                 pub use bytes;
 
-                #(pub mod #helpers;)*
+                #(#helpers)*
             }
             },
         ),
@@ -186,17 +199,11 @@ pub fn render_all(ir: &Ir, spec: &SpecInfo, with_contract: bool) -> Result<(BTre
 /// formatted with the code (the plain way, kept to check that both give the same text).
 pub fn render_all_with(ir: &Ir, spec: &SpecInfo, with_contract: bool, place_docs: bool) -> Result<(BTreeMap<String, String>, Option<String>)> {
     let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 8);
-    let modules = models::modules(ir);
     let contract_parts = if with_contract { (threads * 2).min(ir.operations.len().max(1)) } else { 0 };
-    let shared = Shared {
-        index: models::Index::new(ir),
-        mods: modules.keys().cloned().collect(),
-        groups: ops::groups(ir),
-        contract_parts,
-    };
+    let shared = Shared { layout: models::Layout::new(ir), groups: ops::groups(ir), contract_parts };
 
     // Estimated costs (about a kilobyte of output per unit), to start the largest jobs first.
-    let mut jobs: Vec<(usize, Job)> = modules.into_iter().map(|(m, n)| (n, Job::Module(m))).collect();
+    let mut jobs: Vec<(usize, Job)> = shared.layout.modules.iter().map(|(m, module)| (module.types.len(), Job::Module(m.clone()))).collect();
     jobs.push((ir.examples.len() / 4 + 1, Job::Roundtrip));
     jobs.push((1, Job::ModelsMod));
     jobs.push((ir.operations.len() / 20 + 1, Job::Errors));
@@ -262,6 +269,8 @@ pub fn render_all_with(ir: &Ir, spec: &SpecInfo, with_contract: bool, place_docs
     env.set_keep_trailing_newline(true);
     let ctx = minijinja::context! {
         spec => spec,
+        features => cargo_features(ir),
+        default_features => default_features(ir),
         crate_version => env!("CARGO_PKG_VERSION"),
         dependencies => DEPENDENCIES,
         type_count => ir.types.len(),
@@ -274,6 +283,50 @@ pub fn render_all_with(ir: &Ir, spec: &SpecInfo, with_contract: bool, place_docs
     Ok((files, contract))
 }
 
+/// A feature as the manifest writes it.
+#[derive(Serialize)]
+struct CargoFeature<'a> {
+    name: &'a str,
+    enables: &'a [String],
+    doc: String,
+}
+
+fn cargo_features(ir: &Ir) -> Vec<CargoFeature<'_>> {
+    ir.features
+        .iter()
+        .map(|f| {
+            let group = f.group.join(".");
+            let doc = if f.enables.is_empty() {
+                format!("`client.{}()`: {} operation{}", f.group.join("()."), f.operations, if f.operations == 1 { "" } else { "s" })
+            } else {
+                format!("every `{group}` group")
+            };
+            CargoFeature { name: &f.name, enables: &f.enables, doc }
+        })
+        .collect()
+}
+
+/// The features `default` turns on: each feature no other one enables.
+fn default_features(ir: &Ir) -> Vec<&str> {
+    let enabled: std::collections::BTreeSet<&str> = ir.features.iter().flat_map(|f| f.enables.iter().map(String::as_str)).collect();
+    ir.features.iter().map(|f| f.name.as_str()).filter(|f| !enabled.contains(f)).collect()
+}
+
+/// The gate of a helper module: the features under which every type it names is compiled.
+fn helper_gate(ir: &Ir, name: &str) -> Vec<syn::Attribute> {
+    let Some(helper) = crate::helpers::find(name) else { return Vec::new() };
+    let names = helper.types();
+    let sets = names.iter().filter_map(|n| ir.find(n)).map(|t| t.features.as_slice());
+    match gate::common(sets) {
+        Some(features) => gate::attrs(ir, &features),
+        // No one feature compiles every type: each type's own features, all of them.
+        None => {
+            let each = names.iter().filter_map(|n| ir.find(n)).map(|t| gate::predicate(ir, &t.features)).collect::<Vec<_>>();
+            vec![syn::parse_quote!(#[cfg(all(#(#each),*))]), syn::parse_quote!(#[cfg_attr(docsrs, doc(cfg(all(#(#each),*))))])]
+        }
+    }
+}
+
 /// `roundtrip::roundtrip(type, json)`: decode into the named type and encode back.
 fn render_roundtrip(ir: &Ir) -> Result<TokenStream> {
     let mut types: Vec<&str> = ir.examples.iter().map(|e| e.rust_type.as_str()).collect();
@@ -283,7 +336,9 @@ fn render_roundtrip(ir: &Ir) -> Result<TokenStream> {
         .iter()
         .map(|t| {
             let parsed: syn::Type = syn::parse_str(t).with_context(|| format!("example type `{t}` does not parse"))?;
-            Ok(quote!(#t => Some(rt::<#parsed>(value)),))
+            // Compiled when every model type it names is.
+            let gates = example_types(t).into_iter().filter_map(|n| ir.find(n)).map(|d| gate::predicate(ir, &d.features));
+            Ok(quote!(#[cfg(all(#(#gates),*))] #t => Some(rt::<#parsed>(value)),))
         })
         .collect::<Result<Vec<_>>>()?;
     Ok(quote! {
@@ -305,6 +360,15 @@ fn render_roundtrip(ir: &Ir) -> Result<TokenStream> {
             }
         }
     })
+}
+
+/// The model type names in an example's type spelling (`Vec<Message>` → `Message`).
+fn example_types(spelling: &str) -> Vec<&str> {
+    const NOT_MODELS: &[&str] = &["Vec", "Option", "String", "std", "collections", "BTreeMap", "serde_json", "Value", "i32", "i64", "f64", "bool", "crate", "FilePart"];
+    spelling
+        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .filter(|w| !w.is_empty() && !NOT_MODELS.contains(w))
+        .collect()
 }
 
 #[derive(Serialize)]

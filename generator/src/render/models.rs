@@ -78,62 +78,86 @@ fn ty_with(t: &TypeRef, qualified: bool) -> TokenStream {
     }
 }
 
-/// What every file's rendering needs to know about all types.
-pub struct Index<'a> {
-    module_of: HashMap<&'a str, &'a str>,
+/// Where the models go and what every file's rendering needs to know about all types.
+///
+/// A type used by one feature's operations lives in that feature's module (`models/chat.rs`);
+/// a type several features reach lives in a shared module named after that set
+/// (`models/shared_agents_chat_fim.rs`), or `models/common.rs` when every feature reaches it.
+/// Each module compiles when any of its features is on. Types no operation reaches live in
+/// `models/unreached.rs`, compiled with every feature on.
+pub struct Layout<'a> {
+    /// Module name → its features and types (in name order).
+    pub modules: BTreeMap<String, LayoutModule<'a>>,
+    module_of: HashMap<&'a str, String>,
     deprecated: HashMap<&'a str, bool>,
 }
 
-impl<'a> Index<'a> {
-    pub fn new(ir: &'a Ir) -> Self {
-        Index {
-            module_of: ir.types.iter().map(|t| (t.name.as_str(), t.module.as_str())).collect(),
-            deprecated: ir.types.iter().map(|t| (t.name.as_str(), t.deprecated)).collect(),
+pub struct LayoutModule<'a> {
+    /// The features that compile the module (any of them); empty for the unreached types.
+    pub features: &'a [String],
+    pub types: Vec<&'a TypeDef>,
+}
+
+/// The module of the types a set of features reaches: the feature's name, or `shared_` and the
+/// names joined; a set too long to spell is named by its first two features and how many more
+/// (made unique by [`Layout::new`]).
+pub fn module_name(features: &[String], all: usize) -> String {
+    let snake = |f: &String| heck::ToSnakeCase::to_snake_case(f.as_str());
+    match features {
+        [] => "unreached".into(),
+        [one] => snake(one),
+        _ if features.len() == all => "common".into(),
+        many => {
+            let joined = format!("shared_{}", many.iter().map(snake).collect::<Vec<_>>().join("_"));
+            if joined.len() <= 60 {
+                joined
+            } else {
+                format!("shared_{}_{}_and_{}_more", snake(&many[0]), snake(&many[1]), many.len() - 2)
+            }
         }
     }
 }
 
-/// The models files and how many types each holds (a cost estimate for scheduling).
-pub fn modules(ir: &Ir) -> BTreeMap<String, usize> {
-    let mut m = BTreeMap::new();
-    for t in &ir.types {
-        *m.entry(t.module.clone()).or_default() += 1;
+impl<'a> Layout<'a> {
+    pub fn new(ir: &'a Ir) -> Self {
+        let all = ir.features.iter().filter(|f| f.operations > 0).count();
+        let mut modules: BTreeMap<String, LayoutModule<'a>> = BTreeMap::new();
+        let mut module_of = HashMap::new();
+        // Feature set → module, so two long sets named alike get distinct modules.
+        let mut by_set: BTreeMap<&'a [String], String> = BTreeMap::new();
+        let mut sets: Vec<&'a [String]> = ir.types.iter().map(|t| t.features.as_slice()).collect();
+        sets.sort();
+        sets.dedup();
+        let mut taken = std::collections::HashSet::new();
+        for set in sets {
+            by_set.insert(set, crate::names::unique(module_name(set, all), &mut taken));
+        }
+        for t in &ir.types {
+            let name = by_set[t.features.as_slice()].clone();
+            module_of.insert(t.name.as_str(), name.clone());
+            modules.entry(name).or_insert_with(|| LayoutModule { features: &t.features, types: Vec::new() }).types.push(t);
+        }
+        Layout { modules, module_of, deprecated: ir.types.iter().map(|t| (t.name.as_str(), t.deprecated)).collect() }
     }
-    m
 }
 
 /// Renders one models file, as `syn` items built directly (see [`super::syntax`]).
-pub fn render_module(ir: &Ir, index: &Index, module: &str) -> syn::File {
+pub fn render_module(ir: &Ir, layout: &Layout, module: &str) -> syn::File {
     let mut items = Vec::new();
     let mut foreign = false;
-    for t in ir.types.iter().filter(|t| t.module == module) {
+    for t in &layout.modules[module].types {
         let mut refs = Vec::new();
-        collect_refs(t, &mut refs);
-        if refs.iter().any(|r| index.module_of.get(r.as_str()).is_some_and(|m| *m != module)) {
+        t.refs(&mut refs);
+        if refs.iter().any(|r| layout.module_of.get(r.as_str()).is_some_and(|m| m != module)) {
             foreign = true;
         }
-        let uses_deprecated = refs.iter().any(|r| index.deprecated.get(r.as_str()).copied().unwrap_or(false));
+        let uses_deprecated = refs.iter().any(|r| layout.deprecated.get(r.as_str()).copied().unwrap_or(false));
         render_type(t, ir, uses_deprecated, &mut items);
     }
     if foreign {
         items.insert(0, syn::parse_quote!(use super::*;));
     }
     syn::File { shebang: None, attrs: Vec::new(), items }
-}
-
-fn collect_refs(t: &TypeDef, out: &mut Vec<String>) {
-    match &t.kind {
-        TypeKind::Struct(s) => {
-            s.fields.iter().for_each(|f| f.ty.named(out));
-            if let Some(a) = &s.additional {
-                a.named(out);
-            }
-        }
-        TypeKind::Tagged { variants, .. } => variants.iter().for_each(|v| v.ty.named(out)),
-        TypeKind::Untagged(vs) => vs.iter().for_each(|v| v.ty.named(out)),
-        TypeKind::Alias(a) => a.named(out),
-        TypeKind::Enum(_) | TypeKind::Const(_) => {}
-    }
 }
 
 fn render_type(t: &TypeDef, ir: &Ir, uses_deprecated: bool, out: &mut Vec<Item>) {
@@ -148,6 +172,7 @@ fn render_type(t: &TypeDef, ir: &Ir, uses_deprecated: bool, out: &mut Vec<Item>)
         }
     }
     let mut head = doc_attr_list(docs.as_deref().or(Some(&format!("`{}`", t.origin))));
+    head.push(super::gate::doc(ir, &t.features));
     if t.deprecated {
         head.push(syntax::attr_word("deprecated"));
     }

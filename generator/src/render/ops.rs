@@ -17,6 +17,8 @@ use std::collections::{BTreeMap, BTreeSet};
 pub struct Group<'a> {
     pub children: BTreeSet<String>,
     pub ops: Vec<&'a Operation>,
+    /// The features of every operation in the group and below it.
+    pub features: BTreeSet<String>,
 }
 
 /// Group path → node, for every group and every ancestor of one.
@@ -28,6 +30,9 @@ pub fn groups(ir: &Ir) -> BTreeMap<Vec<String>, Group<'_>> {
             let parent = op.group[..depth - 1].to_vec();
             map.entry(parent).or_default().children.insert(op.group[depth - 1].clone());
             map.entry(op.group[..depth].to_vec()).or_default();
+        }
+        for depth in 0..=op.group.len() {
+            map.get_mut(&op.group[..depth]).expect("entered above").features.insert(op.feature.clone());
         }
         map.entry(op.group.clone()).or_default().ops.push(op);
     }
@@ -65,7 +70,7 @@ fn accessor(seg: &str) -> proc_macro2::Ident {
 }
 
 /// Renders one group module, as `syn` items built directly (see [`super::syntax`]).
-pub fn render_group(ir: &Ir, path: &[String], group: &Group) -> anyhow::Result<syn::File> {
+pub fn render_group(ir: &Ir, path: &[String], group: &Group, all: &BTreeMap<Vec<String>, Group>) -> anyhow::Result<syn::File> {
     let doc = if path.is_empty() {
         " API groups and operations. Start from [`Client`](crate::Client): `client.chat().complete(…)`.".to_string()
     } else {
@@ -75,11 +80,26 @@ pub fn render_group(ir: &Ir, path: &[String], group: &Group) -> anyhow::Result<s
     if !group.ops.is_empty() {
         items.push(syn::parse_quote!(use crate::runtime::http::HttpRequest;));
     }
-    items.extend(group.children.iter().map(|c| syntax::mod_decl(format_ident!("{}", module_name(c)))));
+    // A child whose operations are all in this group's features needs no gate of its own.
+    let child_gate = |c: &String| -> Vec<syn::Attribute> {
+        let mut child_path = path.to_vec();
+        child_path.push(c.clone());
+        let features = &all[&child_path].features;
+        if features == &group.features && !path.is_empty() {
+            return Vec::new();
+        }
+        super::gate::attrs(ir, &features.iter().cloned().collect::<Vec<_>>())
+    };
+    items.extend(group.children.iter().map(|c| {
+        let gate = child_gate(c);
+        let m = format_ident!("{}", module_name(c));
+        syn::parse_quote!(#(#gate)* pub mod #m;)
+    }));
     let mut impl_items: Vec<ImplItem> = group
         .children
         .iter()
         .map(|c| {
+            let gate = child_gate(c);
             let m = format_ident!("{}", module_name(c));
             let h = handle_name(c);
             let a = accessor(c);
@@ -87,12 +107,14 @@ pub fn render_group(ir: &Ir, path: &[String], group: &Group) -> anyhow::Result<s
                 let doc = format!(" The `{c}` operations.");
                 syn::parse_quote! {
                     #[doc = #doc]
+                    #(#gate)*
                     pub fn #a(&self) -> #m::#h<'_> { #m::#h { client: self } }
                 }
             } else {
                 let doc = format!(" The `{}` operations.", path.iter().chain(std::iter::once(c)).cloned().collect::<Vec<_>>().join("."));
                 syn::parse_quote! {
                     #[doc = #doc]
+                    #(#gate)*
                     pub fn #a(&self) -> #m::#h<'c> { #m::#h { client: self.client } }
                 }
             }
@@ -459,25 +481,31 @@ fn multipart_step(ir: &Ir, op: &Operation, b: &Body) -> TokenStream {
 
 /// `src/errors.rs`: the typed error bodies the spec declares and their decoders.
 pub fn render_errors(ir: &Ir) -> TokenStream {
-    let mut types: BTreeMap<String, TypeRef> = BTreeMap::new();
+    // Each body, with the features of the operations that declare it: the variant and its
+    // decoder compile with them.
+    let mut types: BTreeMap<String, (TypeRef, BTreeSet<String>)> = BTreeMap::new();
     for op in &ir.operations {
         for e in &op.errors {
             if let Some(t) = &e.ty {
-                types.insert(error_variant(t), t.clone());
+                types.entry(error_variant(t)).or_insert_with(|| (t.clone(), BTreeSet::new())).1.insert(op.feature.clone());
             }
         }
     }
-    let variants = types.iter().map(|(v, t)| {
+    let gate = |features: &BTreeSet<String>| super::gate::cfg(ir, &features.iter().cloned().collect::<Vec<_>>());
+    let variants = types.iter().map(|(v, (t, features))| {
         let vi = format_ident!("{}", v);
         let tt = ty(t);
         let d = format!(" A `{}` error body.", t.rust());
-        quote!(#[doc = #d] #vi(#tt),)
+        let gate = gate(features);
+        quote!(#[doc = #d] #gate #vi(#tt),)
     });
-    let decoders = types.iter().map(|(v, t)| {
+    let decoders = types.iter().map(|(v, (t, features))| {
         let vi = format_ident!("{}", v);
         let tt = ty(t);
         let name = decoder_name(t);
+        let gate = gate(features);
         quote! {
+            #gate
             pub(crate) fn #name(body: &[u8]) -> Result<ErrorBody, serde_json::Error> {
                 crate::runtime::http::decode_error::<#tt>(body).map(ErrorBody::#vi)
             }

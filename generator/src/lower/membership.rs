@@ -1,0 +1,85 @@
+//! Membership: which cargo feature compiles each operation, and which features reach each type.
+//!
+//! A feature is one API group (see [`crate::overlay::Features`]). A type belongs to every feature
+//! whose operations reach it through parameters, bodies, responses, stream events or error
+//! bodies, following every field, variant and alias. Membership is monotone: whatever a type
+//! refers to belongs to at least the same features, so a module gated by its types' features
+//! always finds the types it names.
+
+use crate::diag::Diagnostics;
+use crate::ir::{Feature, Operation, TypeDef};
+use crate::overlay::Features;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Feature names cargo or the crate already uses.
+const RESERVED: &[&str] = &["default", "full-serde", "roundtrip"];
+
+/// The feature of a group path: its top-level group, or its first two levels when the top level
+/// is split.
+fn feature_group(group: &[String], rules: &Features) -> Vec<String> {
+    let depth = if group.first().is_some_and(|g| rules.split.contains(g)) { 2 } else { 1 };
+    group.iter().take(depth).cloned().collect()
+}
+
+fn feature_name(group: &[String]) -> String {
+    let mut name = group.join("-").replace('_', "-").to_ascii_lowercase();
+    name.retain(|c| c.is_ascii_alphanumeric() || c == '-');
+    if name.is_empty() {
+        name = "api".into();
+    }
+    name
+}
+
+/// Sets each operation's feature and returns the features, in name order.
+pub(super) fn assign_features(operations: &mut [Operation], rules: &Features, diags: &mut Diagnostics) -> Vec<Feature> {
+    let at = "spec/overlay.yaml#/features";
+    let mut features: BTreeMap<String, Feature> = BTreeMap::new();
+    for op in operations.iter_mut() {
+        let group = feature_group(&op.group, rules);
+        let mut name = feature_name(&group);
+        if RESERVED.contains(&name.as_str()) {
+            name = format!("api-{name}");
+        }
+        let f = features.entry(name.clone()).or_insert_with(|| Feature { name: name.clone(), group: group.clone(), operations: 0, enables: Vec::new() });
+        if f.group != group {
+            diags.warn(
+                at,
+                format!("groups `{}` and `{}` both make the feature `{name}`; they share it", f.group.join("."), group.join(".")),
+            );
+        }
+        f.operations += 1;
+        op.feature = name;
+    }
+    for top in &rules.split {
+        let parts: Vec<String> = features.values().filter(|f| f.group.len() > 1 && &f.group[0] == top).map(|f| f.name.clone()).collect();
+        if parts.is_empty() {
+            diags.warn(at, format!("`split: {top}`: no operation is in a subgroup of `{top}`"));
+            continue;
+        }
+        let name = feature_name(std::slice::from_ref(top));
+        let f = features.entry(name.clone()).or_insert_with(|| Feature { name, group: vec![top.clone()], operations: 0, enables: Vec::new() });
+        f.enables = parts;
+    }
+    features.into_values().collect()
+}
+
+/// Fills every type's `features`: the features whose operations reach it.
+pub(super) fn reach(types: &mut BTreeMap<String, TypeDef>, operations: &[Operation]) {
+    let mut sets: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for op in operations {
+        let mut stack = Vec::new();
+        op.type_refs().for_each(|t| t.named(&mut stack));
+        while let Some(name) = stack.pop() {
+            let Some(def) = types.get(&name) else { continue };
+            if !sets.entry(name).or_default().insert(op.feature.clone()) {
+                continue;
+            }
+            def.refs(&mut stack);
+        }
+    }
+    for (name, set) in sets {
+        if let Some(def) = types.get_mut(&name) {
+            def.features = set.into_iter().collect();
+        }
+    }
+}

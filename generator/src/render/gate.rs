@@ -1,0 +1,47 @@
+//! Feature gates: the `#[cfg]` that compiles an item when a feature that needs it is on, and the
+//! docs.rs note saying which feature that is.
+
+use crate::ir::Ir;
+use proc_macro2::TokenStream;
+use quote::quote;
+use syn::Attribute;
+
+/// The `cfg` predicate for "any of these features"; for an empty set (types no operation
+/// reaches), every feature that has operations.
+pub fn predicate(ir: &Ir, features: &[String]) -> TokenStream {
+    if features.is_empty() {
+        let all = ir.features.iter().filter(|f| f.operations > 0).map(|f| &f.name);
+        return quote!(all(#(feature = #all),*));
+    }
+    match features {
+        [one] => quote!(feature = #one),
+        many => quote!(any(#(feature = #many),*)),
+    }
+}
+
+/// `#[cfg(…)]` and `#[cfg_attr(docsrs, doc(cfg(…)))]` for an item needing any of `features`.
+pub fn attrs(ir: &Ir, features: &[String]) -> Vec<Attribute> {
+    let p = predicate(ir, features);
+    vec![syn::parse_quote!(#[cfg(#p)]), syn::parse_quote!(#[cfg_attr(docsrs, doc(cfg(#p)))])]
+}
+
+/// `#[cfg(…)]` alone, for items whose docs do not show (private modules, match arms).
+pub fn cfg(ir: &Ir, features: &[String]) -> Attribute {
+    let p = predicate(ir, features);
+    syn::parse_quote!(#[cfg(#p)])
+}
+
+/// `#[cfg_attr(docsrs, doc(cfg(…)))]` alone, for items inside a module the `cfg` already gates.
+pub fn doc(ir: &Ir, features: &[String]) -> Attribute {
+    let p = predicate(ir, features);
+    syn::parse_quote!(#[cfg_attr(docsrs, doc(cfg(#p)))])
+}
+
+/// The features under which every one of `sets` is on: the intersection of the sets, as the
+/// features that compile a helper needing all of those types. `None` when no single feature
+/// covers them all.
+pub fn common<'a>(mut sets: impl Iterator<Item = &'a [String]>) -> Option<Vec<String>> {
+    let first: Vec<String> = sets.next()?.to_vec();
+    let common: Vec<String> = sets.fold(first, |acc, s| acc.into_iter().filter(|f| s.contains(f)).collect());
+    (!common.is_empty()).then_some(common)
+}
