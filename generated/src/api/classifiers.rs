@@ -84,6 +84,7 @@ pub struct ModerateBuilder<'c> {
 impl<'c> ModerateBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::ModerationResponse> {
@@ -112,6 +113,7 @@ pub struct ModerateChatBuilder<'c> {
 impl<'c> ModerateChatBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::ModerationResponse> {
@@ -139,6 +141,7 @@ pub struct ClassifyBuilder<'c> {
 impl<'c> ClassifyBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::ClassificationResponse> {
@@ -167,6 +170,7 @@ pub struct ClassifyChatBuilder<'c> {
 impl<'c> ClassifyChatBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::ClassificationResponse> {

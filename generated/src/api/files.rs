@@ -123,6 +123,7 @@ impl<'c> ListBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::ListFilesResponse> {
@@ -156,6 +157,7 @@ pub struct UploadBuilder<'c> {
 impl<'c> UploadBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::CreateFileResponse> {
@@ -210,6 +212,7 @@ pub struct RetrieveBuilder<'c> {
 impl<'c> RetrieveBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::GetFileResponse> {
@@ -238,6 +241,7 @@ pub struct DeleteBuilder<'c> {
 impl<'c> DeleteBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::DeleteFileResponse> {
@@ -267,6 +271,7 @@ impl<'c> DownloadBuilder<'c> {
     crate::runtime::request_options!();
     crate::runtime::stream_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, crate::BinaryResponse> {
         let req = crate::runtime::http::build(|| {
             let req = HttpRequest::new(
@@ -302,6 +307,7 @@ impl<'c> GetSignedUrlBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::GetSignedUrlResponse> {

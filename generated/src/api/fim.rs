@@ -62,6 +62,7 @@ pub struct CompleteBuilder<'c> {
 impl<'c> CompleteBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::FIMCompletionResponse> {
@@ -92,6 +93,7 @@ impl<'c> StreamBuilder<'c> {
     crate::runtime::request_options!();
     crate::runtime::stream_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<

@@ -113,6 +113,7 @@ impl<'c> ListBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, crate::models::ModelList> {
         let req = crate::runtime::http::build(|| {
             let mut req = HttpRequest::new(String::from("/v1/models"));
@@ -139,6 +140,7 @@ pub struct RetrieveBuilder<'c> {
 impl<'c> RetrieveBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::ModelListDataItem> {
@@ -168,6 +170,7 @@ pub struct DeleteBuilder<'c> {
 impl<'c> DeleteBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::DeleteModelResponse> {
@@ -197,6 +200,7 @@ pub struct UpdateBuilder<'c> {
 impl<'c> UpdateBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::ModelsUpdateResponse> {
@@ -229,6 +233,7 @@ pub struct ArchiveBuilder<'c> {
 impl<'c> ArchiveBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::ArchiveModelResponse> {
@@ -260,6 +265,7 @@ pub struct UnarchiveBuilder<'c> {
 impl<'c> UnarchiveBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::UnarchiveModelResponse> {

@@ -36,6 +36,7 @@ pub struct ProcessBuilder<'c> {
 impl<'c> ProcessBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, crate::models::OCRResponse> {
         let req = crate::runtime::http::build(|| {
             let mut req = HttpRequest::new(String::from("/v1/ocr"));

@@ -400,6 +400,10 @@ macro_rules! into_future {
         impl<'c> std::future::IntoFuture for $builder<'c> {
             type Output = $crate::Result<$out>;
             type IntoFuture = $crate::runtime::http::Pending<'c, $out>;
+            // Inline, like `send`: the request's encoding and the response's decoding are
+            // compiled in the crate that calls the method, so a build pays only for the
+            // methods it uses.
+            #[inline]
             fn into_future(self) -> Self::IntoFuture {
                 self.send()
             }

@@ -433,7 +433,7 @@ fn render_op(ir: &Ir, op: &Operation) -> anyhow::Result<(ImplItem, Vec<Item>)> {
     send.push(syntax::let_stmt("req", false, syntax::call("crate::runtime::http::build", vec![syntax::closure(build)])));
     send.push(syntax::tail(syntax::call(sender, vec![self_field("client"), op_ref(), req(), self_field("opts")])));
     let pending = syntax::generic_with_lifetime("crate::runtime::http::Pending", "'c", [output]);
-    impl_items.push(syntax::method_item(vec![syntax::attr_str("doc", " Sends the request.")], ident("send"), vec![syntax::receiver(false)], pending, send));
+    impl_items.push(syntax::method_item(vec![syntax::attr_str("doc", " Sends the request."), syntax::attr_word("inline")], ident("send"), vec![syntax::receiver(false)], pending, send));
     let allow_dep = if op.deprecated.is_some() || op.params.iter().any(|p| p.deprecated) { vec![syntax::attr("allow", quote!(deprecated))] } else { Vec::new() };
     let items = vec![
         syntax::macro_item(Vec::new(), operation),

@@ -52,6 +52,7 @@ pub struct CompleteBuilder<'c> {
 impl<'c> CompleteBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::SpeechCompleteResponse> {
@@ -82,6 +83,7 @@ impl<'c> StreamBuilder<'c> {
     crate::runtime::request_options!();
     crate::runtime::stream_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<

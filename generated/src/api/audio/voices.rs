@@ -125,6 +125,7 @@ impl<'c> ListBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::VoiceListResponse> {
@@ -154,6 +155,7 @@ pub struct CreateBuilder<'c> {
 impl<'c> CreateBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::VoiceResponse> {
@@ -182,6 +184,7 @@ pub struct GetBuilder<'c> {
 impl<'c> GetBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::VoiceResponse> {
@@ -214,6 +217,7 @@ pub struct DeleteBuilder<'c> {
 impl<'c> DeleteBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::VoiceResponse> {
@@ -247,6 +251,7 @@ pub struct UpdateBuilder<'c> {
 impl<'c> UpdateBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::VoiceResponse> {
@@ -281,6 +286,7 @@ impl<'c> GetSampleAudioBuilder<'c> {
     crate::runtime::request_options!();
     crate::runtime::stream_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, crate::BinaryResponse> {
         let req = crate::runtime::http::build(|| {
             let req = HttpRequest::new(

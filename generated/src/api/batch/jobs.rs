@@ -119,6 +119,7 @@ impl<'c> ListBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::ListBatchJobsResponse> {
@@ -154,6 +155,7 @@ pub struct CreateBuilder<'c> {
 impl<'c> CreateBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, crate::models::BatchJob> {
         let req = crate::runtime::http::build(|| {
             let mut req = HttpRequest::new(String::from("/v1/batch/jobs"));
@@ -183,6 +185,7 @@ impl<'c> GetBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, crate::models::BatchJob> {
         let req = crate::runtime::http::build(|| {
             let mut req = HttpRequest::new(
@@ -212,6 +215,7 @@ pub struct DeleteBuilder<'c> {
 impl<'c> DeleteBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::DeleteBatchJobResponse> {
@@ -242,6 +246,7 @@ pub struct CancelBuilder<'c> {
 impl<'c> CancelBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, crate::models::BatchJob> {
         let req = crate::runtime::http::build(|| {
             let req = HttpRequest::new(

@@ -262,6 +262,7 @@ impl<'c> ListBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, Vec<crate::models::Agent>> {
         let req = crate::runtime::http::build(|| {
             let mut req = HttpRequest::new(String::from("/v1/agents"));
@@ -294,6 +295,7 @@ pub struct CreateBuilder<'c> {
 impl<'c> CreateBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, crate::models::Agent> {
         let req = crate::runtime::http::build(|| {
             let mut req = HttpRequest::new(String::from("/v1/agents"));
@@ -341,6 +343,7 @@ impl<'c> ListPagesBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::AgentListPage> {
@@ -380,6 +383,7 @@ impl<'c> GetBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, crate::models::Agent> {
         let req = crate::runtime::http::build(|| {
             let mut req = HttpRequest::new(
@@ -407,6 +411,7 @@ pub struct DeleteBuilder<'c> {
 impl<'c> DeleteBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, ()> {
         let req = crate::runtime::http::build(|| {
             let req = HttpRequest::new(
@@ -434,6 +439,7 @@ pub struct UpdateBuilder<'c> {
 impl<'c> UpdateBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, crate::models::Agent> {
         let req = crate::runtime::http::build(|| {
             let mut req = HttpRequest::new(
@@ -463,6 +469,7 @@ pub struct UpdateVersionBuilder<'c> {
 impl<'c> UpdateVersionBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, crate::models::Agent> {
         let req = crate::runtime::http::build(|| {
             let mut req = HttpRequest::new(
@@ -502,6 +509,7 @@ impl<'c> ListVersionsBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, Vec<crate::models::Agent>> {
         let req = crate::runtime::http::build(|| {
             let mut req = HttpRequest::new(
@@ -535,6 +543,7 @@ pub struct GetVersionBuilder<'c> {
 impl<'c> GetVersionBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, crate::models::Agent> {
         let req = crate::runtime::http::build(|| {
             let req = HttpRequest::new(
@@ -565,6 +574,7 @@ pub struct ListVersionAliasesBuilder<'c> {
 impl<'c> ListVersionAliasesBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, Vec<crate::models::AgentAliasResponse>> {
@@ -606,6 +616,7 @@ pub struct CreateVersionAliasBuilder<'c> {
 impl<'c> CreateVersionAliasBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::AgentAliasResponse> {
@@ -648,6 +659,7 @@ pub struct DeleteVersionAliasBuilder<'c> {
 impl<'c> DeleteVersionAliasBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, ()> {
         let req = crate::runtime::http::build(|| {
             let mut req = HttpRequest::new(

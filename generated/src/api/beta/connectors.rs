@@ -483,6 +483,7 @@ impl<'c> ListBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::PaginatedConnectors> {
@@ -512,6 +513,7 @@ pub struct CreateBuilder<'c> {
 impl<'c> CreateBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, crate::models::Connector> {
         let req = crate::runtime::http::build(|| {
             let mut req = HttpRequest::new(String::from("/v1/connectors"));
@@ -555,6 +557,7 @@ impl<'c> GetAuthUrlBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::AuthUrlResponse> {
@@ -591,6 +594,7 @@ pub struct ShareBuilder<'c> {
 impl<'c> ShareBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::MessageResponse> {
@@ -622,6 +626,7 @@ pub struct UnshareBuilder<'c> {
 impl<'c> UnshareBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::MessageResponse> {
@@ -655,6 +660,7 @@ pub struct ActivateBuilder<'c> {
 impl<'c> ActivateBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::MessageResponse> {
@@ -689,6 +695,7 @@ pub struct DeactivateBuilder<'c> {
 impl<'c> DeactivateBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::MessageResponse> {
@@ -728,6 +735,7 @@ impl<'c> CallToolBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::ConnectorToolCallResponse> {
@@ -776,6 +784,7 @@ impl<'c> ListToolsBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::ConnectorsListToolsResponse> {
@@ -815,6 +824,7 @@ pub struct GetAuthenticationMethodsBuilder<'c> {
 impl<'c> GetAuthenticationMethodsBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<
@@ -865,6 +875,7 @@ impl<'c> ListOrganizationCredentialsBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::CredentialsResponse> {
@@ -909,6 +920,7 @@ pub struct CreateOrUpdateOrganizationCredentialsBuilder<'c> {
 impl<'c> CreateOrUpdateOrganizationCredentialsBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::MessageResponse> {
@@ -957,6 +969,7 @@ impl<'c> ListWorkspaceCredentialsBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::CredentialsResponse> {
@@ -1001,6 +1014,7 @@ pub struct CreateOrUpdateWorkspaceCredentialsBuilder<'c> {
 impl<'c> CreateOrUpdateWorkspaceCredentialsBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::MessageResponse> {
@@ -1049,6 +1063,7 @@ impl<'c> ListUserCredentialsBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::CredentialsResponse> {
@@ -1093,6 +1108,7 @@ pub struct CreateOrUpdateUserCredentialsBuilder<'c> {
 impl<'c> CreateOrUpdateUserCredentialsBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::MessageResponse> {
@@ -1134,6 +1150,7 @@ pub struct DeleteAllUserCredentialsBuilder<'c> {
 impl<'c> DeleteAllUserCredentialsBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::MessageResponse> {
@@ -1176,6 +1193,7 @@ pub struct DeleteOrganizationCredentialsBuilder<'c> {
 impl<'c> DeleteOrganizationCredentialsBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::MessageResponse> {
@@ -1218,6 +1236,7 @@ pub struct DeleteWorkspaceCredentialsBuilder<'c> {
 impl<'c> DeleteWorkspaceCredentialsBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::MessageResponse> {
@@ -1260,6 +1279,7 @@ pub struct DeleteUserCredentialsBuilder<'c> {
 impl<'c> DeleteUserCredentialsBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::MessageResponse> {
@@ -1311,6 +1331,7 @@ impl<'c> GetBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, crate::models::Connector> {
         let req = crate::runtime::http::build(|| {
             let mut req = HttpRequest::new(
@@ -1342,6 +1363,7 @@ pub struct DeleteBuilder<'c> {
 impl<'c> DeleteBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::MessageResponse> {
@@ -1374,6 +1396,7 @@ pub struct UpdateBuilder<'c> {
 impl<'c> UpdateBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, crate::models::Connector> {
         let req = crate::runtime::http::build(|| {
             let mut req = HttpRequest::new(

@@ -217,6 +217,7 @@ impl<'c> ListBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<
@@ -251,6 +252,7 @@ pub struct StartBuilder<'c> {
 impl<'c> StartBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::ConversationResponse> {
@@ -279,6 +281,7 @@ pub struct GetBuilder<'c> {
 impl<'c> GetBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<
@@ -315,6 +318,7 @@ pub struct AppendBuilder<'c> {
 impl<'c> AppendBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::ConversationResponse> {
@@ -348,6 +352,7 @@ pub struct DeleteBuilder<'c> {
 impl<'c> DeleteBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, ()> {
         let req = crate::runtime::http::build(|| {
             let req = HttpRequest::new(
@@ -378,6 +383,7 @@ pub struct GetHistoryBuilder<'c> {
 impl<'c> GetHistoryBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::ConversationHistory> {
@@ -410,6 +416,7 @@ pub struct GetMessagesBuilder<'c> {
 impl<'c> GetMessagesBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::ConversationMessages> {
@@ -443,6 +450,7 @@ pub struct RestartBuilder<'c> {
 impl<'c> RestartBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::ConversationResponse> {
@@ -477,6 +485,7 @@ impl<'c> StartStreamBuilder<'c> {
     crate::runtime::request_options!();
     crate::runtime::stream_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<
@@ -513,6 +522,7 @@ impl<'c> AppendStreamBuilder<'c> {
     crate::runtime::request_options!();
     crate::runtime::stream_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<
@@ -554,6 +564,7 @@ impl<'c> RestartStreamBuilder<'c> {
     crate::runtime::request_options!();
     crate::runtime::stream_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<

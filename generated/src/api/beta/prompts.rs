@@ -172,6 +172,7 @@ impl<'c> ListBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::ListPromptsResponse> {
@@ -205,6 +206,7 @@ pub struct CreateBuilder<'c> {
 impl<'c> CreateBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, crate::models::Prompt> {
         let req = crate::runtime::http::build(|| {
             let mut req = HttpRequest::new(String::from("/v2/prompts"));
@@ -237,6 +239,7 @@ impl<'c> GetBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, crate::models::Prompt> {
         let req = crate::runtime::http::build(|| {
             let mut req = HttpRequest::new(
@@ -268,6 +271,7 @@ pub struct DeleteBuilder<'c> {
 impl<'c> DeleteBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::DeletePromptResponse> {
@@ -299,6 +303,7 @@ pub struct UpdateMetadataBuilder<'c> {
 impl<'c> UpdateMetadataBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, crate::models::Prompt> {
         let req = crate::runtime::http::build(|| {
             let mut req = HttpRequest::new(
@@ -328,6 +333,7 @@ pub struct ListVersionsBuilder<'c> {
 impl<'c> ListVersionsBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::ListPromptVersionsResponse> {
@@ -362,6 +368,7 @@ pub struct CreateVersionBuilder<'c> {
 impl<'c> CreateVersionBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::CreatePromptVersionResponse> {
@@ -401,6 +408,7 @@ impl<'c> GetVersionBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, crate::models::Prompt> {
         let req = crate::runtime::http::build(|| {
             let mut req = HttpRequest::new(
@@ -434,6 +442,7 @@ pub struct UpdateVersionMetadataBuilder<'c> {
 impl<'c> UpdateVersionMetadataBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, crate::models::Prompt> {
         let req = crate::runtime::http::build(|| {
             let mut req = HttpRequest::new(

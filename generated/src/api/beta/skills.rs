@@ -169,6 +169,7 @@ impl<'c> ListBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::ListSkillsResponse> {
@@ -202,6 +203,7 @@ pub struct CreateBuilder<'c> {
 impl<'c> CreateBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, crate::models::Skill> {
         let req = crate::runtime::http::build(|| {
             let mut req = HttpRequest::new(String::from("/v2/skills"));
@@ -234,6 +236,7 @@ impl<'c> GetBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, crate::models::Skill> {
         let req = crate::runtime::http::build(|| {
             let mut req = HttpRequest::new(
@@ -262,6 +265,7 @@ pub struct DeleteBuilder<'c> {
 impl<'c> DeleteBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::DeleteSkillResponse> {
@@ -291,6 +295,7 @@ pub struct UpdateMetadataBuilder<'c> {
 impl<'c> UpdateMetadataBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, crate::models::Skill> {
         let req = crate::runtime::http::build(|| {
             let mut req = HttpRequest::new(
@@ -318,6 +323,7 @@ pub struct ListVersionsBuilder<'c> {
 impl<'c> ListVersionsBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::ListSkillVersionsResponse> {
@@ -352,6 +358,7 @@ pub struct CreateVersionBuilder<'c> {
 impl<'c> CreateVersionBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::CreateSkillVersionResponse> {
@@ -391,6 +398,7 @@ impl<'c> GetVersionBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, crate::models::Skill> {
         let req = crate::runtime::http::build(|| {
             let mut req = HttpRequest::new(
@@ -424,6 +432,7 @@ pub struct UpdateVersionMetadataBuilder<'c> {
 impl<'c> UpdateVersionMetadataBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, crate::models::Skill> {
         let req = crate::runtime::http::build(|| {
             let mut req = HttpRequest::new(

@@ -63,6 +63,7 @@ pub struct MeBuilder<'c> {
 impl<'c> MeBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, crate::models::UserIdentity> {
         let req = crate::runtime::http::build(|| {
             let req = HttpRequest::new(String::from("/v1/users/me"));
@@ -94,6 +95,7 @@ impl<'c> ListOrganizationsBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::ListOrganizationsResponse> {
@@ -139,6 +141,7 @@ impl<'c> ListWorkspacesBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::ListWorkspacesResponse> {

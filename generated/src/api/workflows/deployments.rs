@@ -233,6 +233,7 @@ impl<'c> ListDeploymentsBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::DeploymentListResponse> {
@@ -276,6 +277,7 @@ pub struct CreateBuilder<'c> {
 impl<'c> CreateBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::ManagedDeploymentResponse> {
@@ -309,6 +311,7 @@ impl<'c> GetDeploymentBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::DeploymentDetailResponse> {
@@ -344,6 +347,7 @@ pub struct DeleteBuilder<'c> {
 impl<'c> DeleteBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::ManagedDeploymentResponse> {
@@ -377,6 +381,7 @@ pub struct UpdateBuilder<'c> {
 impl<'c> UpdateBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::ManagedDeploymentResponse> {
@@ -410,6 +415,7 @@ pub struct StopBuilder<'c> {
 impl<'c> StopBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::ManagedDeploymentResponse> {
@@ -442,6 +448,7 @@ pub struct StartBuilder<'c> {
 impl<'c> StartBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::ManagedDeploymentResponse> {
@@ -474,6 +481,7 @@ pub struct RestartBuilder<'c> {
 impl<'c> RestartBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::ManagedDeploymentResponse> {
@@ -520,6 +528,7 @@ impl<'c> ListWorkersBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::DeploymentWorkerListResponse> {
@@ -581,6 +590,7 @@ impl<'c> GetDeploymentLogsBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::DeploymentLogSearchResponse> {
@@ -646,6 +656,7 @@ impl<'c> StreamDeploymentLogsBuilder<'c> {
     crate::runtime::request_options!();
     crate::runtime::stream_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<

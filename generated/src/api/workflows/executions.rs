@@ -313,6 +313,7 @@ pub struct GetWorkflowExecutionBuilder<'c> {
 impl<'c> GetWorkflowExecutionBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::WorkflowExecutionResponse> {
@@ -357,6 +358,7 @@ impl<'c> GetWorkflowExecutionHistoryBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, serde_json::Value> {
         let req = crate::runtime::http::build(|| {
             let mut req = HttpRequest::new(
@@ -395,6 +397,7 @@ pub struct SignalWorkflowExecutionBuilder<'c> {
 impl<'c> SignalWorkflowExecutionBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::SignalWorkflowResponse> {
@@ -437,6 +440,7 @@ pub struct QueryWorkflowExecutionBuilder<'c> {
 impl<'c> QueryWorkflowExecutionBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::QueryWorkflowResponse> {
@@ -478,6 +482,7 @@ pub struct TerminateWorkflowExecutionBuilder<'c> {
 impl<'c> TerminateWorkflowExecutionBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, ()> {
         let req = crate::runtime::http::build(|| {
             let req = HttpRequest::new(
@@ -514,6 +519,7 @@ pub struct BatchTerminateWorkflowExecutionsBuilder<'c> {
 impl<'c> BatchTerminateWorkflowExecutionsBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::BatchExecutionResponse> {
@@ -552,6 +558,7 @@ pub struct CancelWorkflowExecutionBuilder<'c> {
 impl<'c> CancelWorkflowExecutionBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, ()> {
         let req = crate::runtime::http::build(|| {
             let req = HttpRequest::new(
@@ -588,6 +595,7 @@ pub struct BatchCancelWorkflowExecutionsBuilder<'c> {
 impl<'c> BatchCancelWorkflowExecutionsBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::BatchExecutionResponse> {
@@ -627,6 +635,7 @@ pub struct ResetWorkflowBuilder<'c> {
 impl<'c> ResetWorkflowBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, ()> {
         let req = crate::runtime::http::build(|| {
             let mut req = HttpRequest::new(
@@ -660,6 +669,7 @@ pub struct UpdateWorkflowExecutionBuilder<'c> {
 impl<'c> UpdateWorkflowExecutionBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::UpdateWorkflowResponse> {
@@ -700,6 +710,7 @@ pub struct GetWorkflowExecutionTraceInfoBuilder<'c> {
 impl<'c> GetWorkflowExecutionTraceInfoBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::ExecutionTraceInfoResponse> {
@@ -739,6 +750,7 @@ pub struct GetWorkflowExecutionTraceOtelBuilder<'c> {
 impl<'c> GetWorkflowExecutionTraceOtelBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<
@@ -782,6 +794,7 @@ pub struct GetWorkflowExecutionTraceSummaryBuilder<'c> {
 impl<'c> GetWorkflowExecutionTraceSummaryBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<
@@ -832,6 +845,7 @@ impl<'c> GetWorkflowExecutionTraceEventsBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<
@@ -885,6 +899,7 @@ impl<'c> StreamBuilder<'c> {
     crate::runtime::request_options!();
     crate::runtime::stream_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<
@@ -949,6 +964,7 @@ impl<'c> GetWorkflowExecutionLogsBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::ExecutionLogSearchResponse> {
@@ -1014,6 +1030,7 @@ impl<'c> StreamWorkflowExecutionLogsBuilder<'c> {
     crate::runtime::request_options!();
     crate::runtime::stream_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<

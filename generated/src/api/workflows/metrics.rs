@@ -72,6 +72,7 @@ impl<'c> GetWorkflowMetricsBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::WorkflowMetrics> {

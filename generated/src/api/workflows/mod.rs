@@ -288,6 +288,7 @@ impl<'c> GetWorkflowsBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::WorkflowListResponse> {
@@ -361,6 +362,7 @@ impl<'c> GetWorkflowRegistrationsBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<
@@ -410,6 +412,7 @@ pub struct ExecuteWorkflowBuilder<'c> {
 impl<'c> ExecuteWorkflowBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<
@@ -456,6 +459,7 @@ pub struct ExecuteWorkflowRegistrationBuilder<'c> {
 impl<'c> ExecuteWorkflowRegistrationBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<
@@ -499,6 +503,7 @@ pub struct GetWorkflowBuilder<'c> {
 impl<'c> GetWorkflowBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::WorkflowGetResponse> {
@@ -532,6 +537,7 @@ pub struct UpdateWorkflowBuilder<'c> {
 impl<'c> UpdateWorkflowBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::WorkflowUpdateResponse> {
@@ -576,6 +582,7 @@ impl<'c> GetWorkflowRegistrationBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<
@@ -620,6 +627,7 @@ pub struct BulkArchiveWorkflowsBuilder<'c> {
 impl<'c> BulkArchiveWorkflowsBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::WorkflowBulkArchiveResponse> {
@@ -655,6 +663,7 @@ pub struct BulkUnarchiveWorkflowsBuilder<'c> {
 impl<'c> BulkUnarchiveWorkflowsBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<
@@ -694,6 +703,7 @@ pub struct ArchiveWorkflowBuilder<'c> {
 impl<'c> ArchiveWorkflowBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::WorkflowArchiveResponse> {
@@ -734,6 +744,7 @@ pub struct UnarchiveWorkflowBuilder<'c> {
 impl<'c> UnarchiveWorkflowBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::WorkflowUnarchiveResponse> {

@@ -138,6 +138,7 @@ impl<'c> ListRunsBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<
@@ -187,6 +188,7 @@ pub struct GetRunBuilder<'c> {
 impl<'c> GetRunBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::WorkflowExecutionResponse> {
@@ -223,6 +225,7 @@ impl<'c> GetRunHistoryBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, serde_json::Value> {
         let req = crate::runtime::http::build(|| {
             let mut req = HttpRequest::new(

@@ -172,6 +172,7 @@ impl<'c> GetSchedulesBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::WorkflowScheduleListResponse> {
@@ -207,6 +208,7 @@ pub struct ScheduleWorkflowBuilder<'c> {
 impl<'c> ScheduleWorkflowBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::WorkflowScheduleResponse> {
@@ -242,6 +244,7 @@ pub struct GetScheduleBuilder<'c> {
 impl<'c> GetScheduleBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::ScheduleDefinitionOutput> {
@@ -277,6 +280,7 @@ pub struct UnscheduleWorkflowBuilder<'c> {
 impl<'c> UnscheduleWorkflowBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, ()> {
         let req = crate::runtime::http::build(|| {
             let req = HttpRequest::new(
@@ -308,6 +312,7 @@ pub struct UpdateScheduleBuilder<'c> {
 impl<'c> UpdateScheduleBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::WorkflowScheduleResponse> {
@@ -349,6 +354,7 @@ impl<'c> PauseScheduleBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, ()> {
         let req = crate::runtime::http::build(|| {
             let mut req = HttpRequest::new(
@@ -387,6 +393,7 @@ impl<'c> ResumeScheduleBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, ()> {
         let req = crate::runtime::http::build(|| {
             let mut req = HttpRequest::new(
@@ -425,6 +432,7 @@ impl<'c> TriggerScheduleBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, ()> {
         let req = crate::runtime::http::build(|| {
             let mut req = HttpRequest::new(

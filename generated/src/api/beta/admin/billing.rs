@@ -73,6 +73,7 @@ pub struct GetRateLimitsBuilder<'c> {
 impl<'c> GetRateLimitsBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::RateLimitsOUT> {
@@ -98,6 +99,7 @@ pub struct GetSpendLimitsBuilder<'c> {
 impl<'c> GetSpendLimitsBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, crate::models::LimitsOUT> {
         let req = crate::runtime::http::build(|| {
             let req = HttpRequest::new(String::from("/v1/admin/spend-limit"));
@@ -127,6 +129,7 @@ pub struct UpdateSpendLimitsBuilder<'c> {
 impl<'c> UpdateSpendLimitsBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, crate::models::LimitsOUT> {
         let req = crate::runtime::http::build(|| {
             let mut req = HttpRequest::new(String::from("/v1/admin/spend-limit"));
@@ -169,6 +172,7 @@ impl<'c> GetUsageBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, crate::models::UsageOUTJSON> {
         let req = crate::runtime::http::build(|| {
             let mut req = HttpRequest::new(String::from("/v1/admin/usage"));

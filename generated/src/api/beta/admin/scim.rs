@@ -62,6 +62,7 @@ pub struct TriggerSyncBuilder<'c> {
 impl<'c> TriggerSyncBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::AdminScimSyncTriggerOUT> {
@@ -91,6 +92,7 @@ pub struct GetSyncRunBuilder<'c> {
 impl<'c> GetSyncRunBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::AdminScimSyncRunOUT> {

@@ -280,6 +280,7 @@ impl<'c> ListBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::AdminUserGroupsOut> {
@@ -309,6 +310,7 @@ pub struct CreateBuilder<'c> {
 impl<'c> CreateBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::AdminUserGroupOut> {
@@ -337,6 +339,7 @@ pub struct ProvisionToWorkspaceBuilder<'c> {
 impl<'c> ProvisionToWorkspaceBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, ()> {
         let req = crate::runtime::http::build(|| {
             let mut req = HttpRequest::new(
@@ -369,6 +372,7 @@ pub struct GetBuilder<'c> {
 impl<'c> GetBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::AdminUserGroupOut> {
@@ -400,6 +404,7 @@ pub struct DeleteBuilder<'c> {
 impl<'c> DeleteBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, ()> {
         let req = crate::runtime::http::build(|| {
             let req = HttpRequest::new(
@@ -430,6 +435,7 @@ pub struct UpdateBuilder<'c> {
 impl<'c> UpdateBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::AdminUserGroupOut> {
@@ -470,6 +476,7 @@ impl<'c> ListMembersBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::AdminUserGroupMembersOut> {
@@ -506,6 +513,7 @@ pub struct AddMembersBuilder<'c> {
 impl<'c> AddMembersBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, ()> {
         let req = crate::runtime::http::build(|| {
             let mut req = HttpRequest::new(
@@ -537,6 +545,7 @@ pub struct RemoveMembersBuilder<'c> {
 impl<'c> RemoveMembersBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, ()> {
         let req = crate::runtime::http::build(|| {
             let mut req = HttpRequest::new(
@@ -576,6 +585,7 @@ impl<'c> ListWorkspaceAssignmentsBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::GroupWorkspaceAssignmentsOut> {
@@ -617,6 +627,7 @@ pub struct AssignToWorkspaceBuilder<'c> {
 impl<'c> AssignToWorkspaceBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, ()> {
         let req = crate::runtime::http::build(|| {
             let mut req = HttpRequest::new(
@@ -649,6 +660,7 @@ pub struct RemoveFromWorkspaceBuilder<'c> {
 impl<'c> RemoveFromWorkspaceBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, ()> {
         let req = crate::runtime::http::build(|| {
             let req = HttpRequest::new(
@@ -688,6 +700,7 @@ pub struct UpdateWorkspaceAssignmentBuilder<'c> {
 impl<'c> UpdateWorkspaceAssignmentBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, ()> {
         let req = crate::runtime::http::build(|| {
             let mut req = HttpRequest::new(
@@ -726,6 +739,7 @@ pub struct UpdateOrganizationRoleBuilder<'c> {
 impl<'c> UpdateOrganizationRoleBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, ()> {
         let req = crate::runtime::http::build(|| {
             let mut req = HttpRequest::new(
@@ -761,6 +775,7 @@ pub struct ListNestedBuilder<'c> {
 impl<'c> ListNestedBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::NestedGroupsOut> {
@@ -793,6 +808,7 @@ pub struct SetNestedBuilder<'c> {
 impl<'c> SetNestedBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, ()> {
         let req = crate::runtime::http::build(|| {
             let mut req = HttpRequest::new(

@@ -154,6 +154,7 @@ impl<'c> ListBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::OrganizationAdminUsersOUT> {
@@ -183,6 +184,7 @@ pub struct CreateBuilder<'c> {
 impl<'c> CreateBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::OrganizationUsersCreateOUT> {
@@ -209,6 +211,7 @@ pub struct ListInvitesBuilder<'c> {
 impl<'c> ListInvitesBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<
@@ -240,6 +243,7 @@ pub struct InviteBuilder<'c> {
 impl<'c> InviteBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::OrganizationInvitesCreateOUT> {
@@ -269,6 +273,7 @@ pub struct DeleteInviteBuilder<'c> {
 impl<'c> DeleteInviteBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, crate::models::DeleteOUT> {
         let req = crate::runtime::http::build(|| {
             let req = HttpRequest::new(
@@ -298,6 +303,7 @@ pub struct GetBuilder<'c> {
 impl<'c> GetBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, crate::models::AdminUserOUT> {
         let req = crate::runtime::http::build(|| {
             let req = HttpRequest::new(
@@ -326,6 +332,7 @@ pub struct DeleteBuilder<'c> {
 impl<'c> DeleteBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, crate::models::DeleteOUT> {
         let req = crate::runtime::http::build(|| {
             let req = HttpRequest::new(
@@ -355,6 +362,7 @@ pub struct UpdateBuilder<'c> {
 impl<'c> UpdateBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::AdminOrganizationMemberOUT> {
@@ -385,6 +393,7 @@ pub struct ListRolesBuilder<'c> {
 impl<'c> ListRolesBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, crate::models::RolesOut> {
         let req = crate::runtime::http::build(|| {
             let req = HttpRequest::new(String::from("/v1/admin/roles"));

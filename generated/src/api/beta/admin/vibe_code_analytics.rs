@@ -71,6 +71,7 @@ impl<'c> ByWorkspaceBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::VibeWorkspaceStatsOUT> {
@@ -105,6 +106,7 @@ pub struct ByOrganizationBuilder<'c> {
 impl<'c> ByOrganizationBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::VibeOrganizationStatsOUT> {

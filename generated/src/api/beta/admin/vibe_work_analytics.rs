@@ -84,6 +84,7 @@ pub struct ByUserBuilder<'c> {
 impl<'c> ByUserBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::VibeWorkByUserStatsOUT> {
@@ -116,6 +117,7 @@ pub struct ByAgentBuilder<'c> {
 impl<'c> ByAgentBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::VibeWorkByAgentStatsOUT> {
@@ -154,6 +156,7 @@ impl<'c> ByTimeBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::VibeWorkByTimeStatsOUT> {

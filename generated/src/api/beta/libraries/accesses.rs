@@ -76,6 +76,7 @@ pub struct ListBuilder<'c> {
 impl<'c> ListBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::ListSharingResponse> {
@@ -109,6 +110,7 @@ pub struct UpdateOrCreateBuilder<'c> {
 impl<'c> UpdateOrCreateBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, crate::models::Sharing> {
         let req = crate::runtime::http::build(|| {
             let mut req = HttpRequest::new(
@@ -145,6 +147,7 @@ pub struct DeleteBuilder<'c> {
 impl<'c> DeleteBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, crate::models::Sharing> {
         let req = crate::runtime::http::build(|| {
             let mut req = HttpRequest::new(

@@ -259,6 +259,7 @@ impl<'c> ListBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::ListDocumentsResponse> {
@@ -298,6 +299,7 @@ pub struct UploadBuilder<'c> {
 impl<'c> UploadBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, crate::models::Document> {
         let req = crate::runtime::http::build(|| {
             let mut req = HttpRequest::new(
@@ -339,6 +341,7 @@ pub struct GetBuilder<'c> {
 impl<'c> GetBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, crate::models::Document> {
         let req = crate::runtime::http::build(|| {
             let req = HttpRequest::new(
@@ -372,6 +375,7 @@ pub struct ReplaceBuilder<'c> {
 impl<'c> ReplaceBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, crate::models::Document> {
         let req = crate::runtime::http::build(|| {
             let mut req = HttpRequest::new(
@@ -404,6 +408,7 @@ pub struct DeleteBuilder<'c> {
 impl<'c> DeleteBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, ()> {
         let req = crate::runtime::http::build(|| {
             let req = HttpRequest::new(
@@ -436,6 +441,7 @@ pub struct UpdateBuilder<'c> {
 impl<'c> UpdateBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, crate::models::Document> {
         let req = crate::runtime::http::build(|| {
             let mut req = HttpRequest::new(
@@ -474,6 +480,7 @@ impl<'c> TextContentBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::DocumentTextContent> {
@@ -510,6 +517,7 @@ pub struct StatusBuilder<'c> {
 impl<'c> StatusBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::ProcessingStatus> {
@@ -544,6 +552,7 @@ pub struct GetSignedUrlBuilder<'c> {
 impl<'c> GetSignedUrlBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, String> {
         let req = crate::runtime::http::build(|| {
             let req = HttpRequest::new(
@@ -577,6 +586,7 @@ pub struct ExtractedTextSignedUrlBuilder<'c> {
 impl<'c> ExtractedTextSignedUrlBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, String> {
         let req = crate::runtime::http::build(|| {
             let req = HttpRequest::new(
@@ -614,6 +624,7 @@ pub struct ReprocessBuilder<'c> {
 impl<'c> ReprocessBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, ()> {
         let req = crate::runtime::http::build(|| {
             let req = HttpRequest::new(

@@ -160,6 +160,7 @@ impl<'c> ListBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::ListLibrariesResponse> {
@@ -191,6 +192,7 @@ pub struct CreateBuilder<'c> {
 impl<'c> CreateBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, crate::models::Library> {
         let req = crate::runtime::http::build(|| {
             let mut req = HttpRequest::new(String::from("/v1/libraries"));
@@ -216,6 +218,7 @@ pub struct GetBuilder<'c> {
 impl<'c> GetBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, crate::models::Library> {
         let req = crate::runtime::http::build(|| {
             let req = HttpRequest::new(
@@ -246,6 +249,7 @@ pub struct ReplaceBuilder<'c> {
 impl<'c> ReplaceBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, crate::models::Library> {
         let req = crate::runtime::http::build(|| {
             let mut req = HttpRequest::new(
@@ -275,6 +279,7 @@ pub struct DeleteBuilder<'c> {
 impl<'c> DeleteBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, crate::models::Library> {
         let req = crate::runtime::http::build(|| {
             let req = HttpRequest::new(
@@ -304,6 +309,7 @@ pub struct UpdateBuilder<'c> {
 impl<'c> UpdateBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, crate::models::Library> {
         let req = crate::runtime::http::build(|| {
             let mut req = HttpRequest::new(

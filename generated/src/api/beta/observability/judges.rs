@@ -127,6 +127,7 @@ impl<'c> ListBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::ListJudgesResponse> {
@@ -163,6 +164,7 @@ pub struct CreateBuilder<'c> {
 impl<'c> CreateBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, crate::models::Judge> {
         let req = crate::runtime::http::build(|| {
             let mut req = HttpRequest::new(String::from("/v1/observability/judges"));
@@ -193,6 +195,7 @@ pub struct FetchBuilder<'c> {
 impl<'c> FetchBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, crate::models::Judge> {
         let req = crate::runtime::http::build(|| {
             let req = HttpRequest::new(
@@ -228,6 +231,7 @@ pub struct UpdateBuilder<'c> {
 impl<'c> UpdateBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, ()> {
         let req = crate::runtime::http::build(|| {
             let mut req = HttpRequest::new(
@@ -263,6 +267,7 @@ pub struct DeleteBuilder<'c> {
 impl<'c> DeleteBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, ()> {
         let req = crate::runtime::http::build(|| {
             let req = HttpRequest::new(
@@ -299,6 +304,7 @@ pub struct JudgeConversationBuilder<'c> {
 impl<'c> JudgeConversationBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, crate::models::JudgeOutput> {
         let req = crate::runtime::http::build(|| {
             let mut req = HttpRequest::new(

@@ -83,6 +83,7 @@ impl<'c> SearchBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, crate::models::GetLogs> {
         let req = crate::runtime::http::build(|| {
             let mut req = HttpRequest::new(
@@ -118,6 +119,7 @@ pub struct ListBuilder<'c> {
 impl<'c> ListBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, crate::models::GetLogFields> {
         let req = crate::runtime::http::build(|| {
             let req = HttpRequest::new(String::from("/v1/observability/logs/fields"));
@@ -154,6 +156,7 @@ impl<'c> FetchOptionsBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::GetLogFieldOptions> {

@@ -169,6 +169,7 @@ impl<'c> SearchSpansBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, crate::models::GetSpans> {
         let req = crate::runtime::http::build(|| {
             let mut req = HttpRequest::new(
@@ -211,6 +212,7 @@ impl<'c> AggregateBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, crate::models::Aggregation> {
         let req = crate::runtime::http::build(|| {
             let mut req = HttpRequest::new(
@@ -256,6 +258,7 @@ impl<'c> SearchSpanEvaluationsBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::GetSpanEvaluations> {
@@ -312,6 +315,7 @@ impl<'c> SearchLatestSpanEvaluationsBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::GetSpanEvaluations> {
@@ -356,6 +360,7 @@ pub struct ListSpanFieldsBuilder<'c> {
 impl<'c> ListSpanFieldsBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::GetSpanFields> {
@@ -392,6 +397,7 @@ pub struct ListSpanEvalFieldsBuilder<'c> {
 impl<'c> ListSpanEvalFieldsBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::GetSpanEvaluationFields> {
@@ -439,6 +445,7 @@ impl<'c> FetchSpanFieldOptionsBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::GetSpanFieldOptions> {
@@ -491,6 +498,7 @@ impl<'c> FetchSpanEvalFieldOptionsBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<

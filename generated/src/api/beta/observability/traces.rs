@@ -153,6 +153,7 @@ impl<'c> SearchBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, crate::models::GetTraces> {
         let req = crate::runtime::http::build(|| {
             let mut req = HttpRequest::new(
@@ -195,6 +196,7 @@ impl<'c> AggregateBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, crate::models::Aggregation> {
         let req = crate::runtime::http::build(|| {
             let mut req = HttpRequest::new(
@@ -228,6 +230,7 @@ pub struct GetTraceFieldsBuilder<'c> {
 impl<'c> GetTraceFieldsBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::GetTraceFields> {
@@ -264,6 +267,7 @@ pub struct GetTraceByIdBuilder<'c> {
 impl<'c> GetTraceByIdBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, crate::models::GetTrace> {
         let req = crate::runtime::http::build(|| {
             let req = HttpRequest::new(
@@ -308,6 +312,7 @@ impl<'c> GetTraceSpansBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, crate::models::GetSpans> {
         let req = crate::runtime::http::build(|| {
             let mut req = HttpRequest::new(
@@ -353,6 +358,7 @@ impl<'c> FetchOptionsBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::GetTraceFieldOptions> {
@@ -399,6 +405,7 @@ impl<'c> GetSpanByIdBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, crate::models::GetSpan> {
         let req = crate::runtime::http::build(|| {
             let mut req = HttpRequest::new(

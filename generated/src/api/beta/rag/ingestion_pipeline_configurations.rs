@@ -68,6 +68,7 @@ pub struct ListBuilder<'c> {
 impl<'c> ListBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<
@@ -102,6 +103,7 @@ pub struct RegisterBuilder<'c> {
 impl<'c> RegisterBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<
@@ -139,6 +141,7 @@ pub struct UpdateRunInfoBuilder<'c> {
 impl<'c> UpdateRunInfoBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<

@@ -87,6 +87,7 @@ pub struct ListDeploymentsBuilder<'c> {
 impl<'c> ListDeploymentsBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<
@@ -124,6 +125,7 @@ pub struct RegisterDeploymentBuilder<'c> {
 impl<'c> RegisterDeploymentBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<
@@ -163,6 +165,7 @@ pub struct UnregisterDeploymentBuilder<'c> {
 impl<'c> UnregisterDeploymentBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, serde_json::Value> {
         let req = crate::runtime::http::build(|| {
             let req = HttpRequest::new(
@@ -199,6 +202,7 @@ pub struct UpdateDeploymentMetricsBuilder<'c> {
 impl<'c> UpdateDeploymentMetricsBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, serde_json::Value> {
         let req = crate::runtime::http::build(|| {
             let mut req = HttpRequest::new(

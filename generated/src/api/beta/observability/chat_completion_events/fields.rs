@@ -73,6 +73,7 @@ pub struct ListBuilder<'c> {
 impl<'c> ListBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<
@@ -113,6 +114,7 @@ pub struct FetchOptionsBuilder<'c> {
 impl<'c> FetchOptionsBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<
@@ -157,6 +159,7 @@ pub struct FetchOptionCountsBuilder<'c> {
 impl<'c> FetchOptionCountsBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<

@@ -119,6 +119,7 @@ impl<'c> SearchBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<
@@ -161,6 +162,7 @@ pub struct SearchIdsBuilder<'c> {
 impl<'c> SearchIdsBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<
@@ -201,6 +203,7 @@ pub struct FetchBuilder<'c> {
 impl<'c> FetchBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::ChatCompletionEvent> {
@@ -238,6 +241,7 @@ pub struct FetchSimilarEventsBuilder<'c> {
 impl<'c> FetchSimilarEventsBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<
@@ -286,6 +290,7 @@ pub struct JudgeBuilder<'c> {
 impl<'c> JudgeBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, crate::models::JudgeOutput> {
         let req = crate::runtime::http::build(|| {
             let mut req = HttpRequest::new(

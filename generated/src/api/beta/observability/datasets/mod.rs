@@ -275,6 +275,7 @@ impl<'c> ListBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::ListDatasetsResponse> {
@@ -309,6 +310,7 @@ pub struct CreateBuilder<'c> {
 impl<'c> CreateBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, crate::models::Dataset> {
         let req = crate::runtime::http::build(|| {
             let mut req = HttpRequest::new(String::from("/v1/observability/datasets"));
@@ -339,6 +341,7 @@ pub struct FetchBuilder<'c> {
 impl<'c> FetchBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::DatasetPreview> {
@@ -375,6 +378,7 @@ pub struct DeleteBuilder<'c> {
 impl<'c> DeleteBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, ()> {
         let req = crate::runtime::http::build(|| {
             let req = HttpRequest::new(
@@ -410,6 +414,7 @@ pub struct UpdateBuilder<'c> {
 impl<'c> UpdateBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::DatasetPreview> {
@@ -454,6 +459,7 @@ impl<'c> ListRecordsBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::ListDatasetRecordsResponse> {
@@ -496,6 +502,7 @@ pub struct CreateRecordBuilder<'c> {
 impl<'c> CreateRecordBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::DatasetRecord> {
@@ -535,6 +542,7 @@ pub struct ImportFromCampaignBuilder<'c> {
 impl<'c> ImportFromCampaignBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::DatasetImportTask> {
@@ -581,6 +589,7 @@ pub struct ImportFromExplorerBuilder<'c> {
 impl<'c> ImportFromExplorerBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::DatasetImportTask> {
@@ -627,6 +636,7 @@ pub struct ImportFromFileBuilder<'c> {
 impl<'c> ImportFromFileBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::DatasetImportTask> {
@@ -671,6 +681,7 @@ pub struct ImportFromPlaygroundBuilder<'c> {
 impl<'c> ImportFromPlaygroundBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::DatasetImportTask> {
@@ -717,6 +728,7 @@ pub struct ImportFromDatasetRecordsBuilder<'c> {
 impl<'c> ImportFromDatasetRecordsBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::DatasetImportTask> {
@@ -762,6 +774,7 @@ pub struct ExportToJsonlBuilder<'c> {
 impl<'c> ExportToJsonlBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::ExportDatasetResponse> {
@@ -802,6 +815,7 @@ pub struct FetchTaskBuilder<'c> {
 impl<'c> FetchTaskBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::DatasetImportTask> {
@@ -846,6 +860,7 @@ impl<'c> ListTasksBuilder<'c> {
     }
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<

@@ -120,6 +120,7 @@ pub struct FetchBuilder<'c> {
 impl<'c> FetchBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(
         self,
     ) -> crate::runtime::http::Pending<'c, crate::models::DatasetRecord> {
@@ -157,6 +158,7 @@ pub struct DeleteBuilder<'c> {
 impl<'c> DeleteBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, ()> {
         let req = crate::runtime::http::build(|| {
             let req = HttpRequest::new(
@@ -192,6 +194,7 @@ pub struct BulkDeleteBuilder<'c> {
 impl<'c> BulkDeleteBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, ()> {
         let req = crate::runtime::http::build(|| {
             let mut req = HttpRequest::new(
@@ -226,6 +229,7 @@ pub struct JudgeBuilder<'c> {
 impl<'c> JudgeBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, crate::models::JudgeOutput> {
         let req = crate::runtime::http::build(|| {
             let mut req = HttpRequest::new(
@@ -263,6 +267,7 @@ pub struct UpdatePayloadBuilder<'c> {
 impl<'c> UpdatePayloadBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, ()> {
         let req = crate::runtime::http::build(|| {
             let mut req = HttpRequest::new(
@@ -300,6 +305,7 @@ pub struct UpdatePropertiesBuilder<'c> {
 impl<'c> UpdatePropertiesBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
+    #[inline]
     pub fn send(self) -> crate::runtime::http::Pending<'c, ()> {
         let req = crate::runtime::http::build(|| {
             let mut req = HttpRequest::new(
