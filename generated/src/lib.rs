@@ -6,24 +6,29 @@
 pub mod api;
 pub mod errors;
 pub mod models;
+
 #[doc(hidden)]
 pub mod runtime;
 #[cfg(feature = "roundtrip")]
 #[doc(hidden)]
 pub mod roundtrip;
 pub use runtime::binary::BinaryResponse;
+pub use runtime::http::Pending;
 pub use runtime::client::{
     Client, ClientBuilder, API_KEY_ENV, DEFAULT_CONNECT_TIMEOUT, DEFAULT_IDLE_TIMEOUT,
     DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_EVENT_SIZE, DEFAULT_TIMEOUT, SERVERS,
 };
+
 pub use runtime::error::{ApiError, DecodeError, Error, Result};
 pub use runtime::hooks::{Hook, HookContext};
 pub use runtime::multipart::FilePart;
 pub use runtime::retry::RetryPolicy;
 pub use runtime::sse::{Event, EventStream, RawEvent};
 pub use runtime::Nullable;
+
 /// Re-exported so hooks and custom HTTP clients use the same version.
 pub use reqwest;
+
 /// Re-exported for [`FilePart::from_stream`] and binary responses.
 pub use bytes;
 #[cfg(feature = "chat")]

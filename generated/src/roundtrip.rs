@@ -2,8 +2,10 @@
 
 //! Test support: decodes a JSON value into a type named as in `sdk-manifest.json`'s
 //! examples and encodes it back. Compiled only with the `roundtrip` feature.
+
 #[allow(unused_imports)]
 use crate::models::*;
+
 fn rt<T: serde::Serialize + serde::de::DeserializeOwned>(
     value: serde_json::Value,
 ) -> Result<serde_json::Value, String> {
@@ -11,79 +13,67 @@ fn rt<T: serde::Serialize + serde::de::DeserializeOwned>(
         .map_err(|e| format!("decode at `{}`: {}", e.path(), e.inner()))?;
     serde_json::to_value(&decoded).map_err(|e| format!("encode: {e}"))
 }
+
 /// `None` when the type has no example in the spec.
 pub fn roundtrip(
     rust_type: &str,
     value: serde_json::Value,
 ) -> Option<Result<serde_json::Value, String>> {
     match rust_type {
-        #[cfg(all(feature = "batch"))]
+        #[cfg(feature = "batch")]
         "ApiEndpoint" => Some(rt::<ApiEndpoint>(value)),
-        #[cfg(all(any(feature = "agents", feature = "chat", feature = "fim")))]
+        #[cfg(any(feature = "agents", feature = "chat", feature = "fim"))]
         "ChatCompletionChoiceFinishReason" => {
             Some(rt::<ChatCompletionChoiceFinishReason>(value))
         }
         #[cfg(
-            all(
-                any(
-                    feature = "agents",
-                    feature = "chat",
-                    feature = "classifiers",
-                    feature = "embeddings",
-                    feature = "fim"
-                )
+            any(
+                feature = "agents",
+                feature = "chat",
+                feature = "classifiers",
+                feature = "embeddings",
+                feature = "fim"
             )
         )]
         "ChatCompletionRequestStop" => Some(rt::<ChatCompletionRequestStop>(value)),
-        #[cfg(all(feature = "embeddings"))]
+        #[cfg(feature = "embeddings")]
         "EmbeddingResponseData" => Some(rt::<EmbeddingResponseData>(value)),
-        #[cfg(all(feature = "files"))]
+        #[cfg(feature = "files")]
         "FilePurpose" => Some(rt::<FilePurpose>(value)),
-        #[cfg(all(feature = "beta-admin"))]
+        #[cfg(feature = "beta-admin")]
         "Option<AdminScimSyncConfig>" => Some(rt::<Option<AdminScimSyncConfig>>(value)),
-        #[cfg(all(feature = "beta-admin"))]
+        #[cfg(feature = "beta-admin")]
         "Option<ScimSyncSummaryOut>" => Some(rt::<Option<ScimSyncSummaryOut>>(value)),
-        #[cfg(all())]
         "Option<String>" => Some(rt::<Option<String>>(value)),
-        #[cfg(all())]
         "Option<Vec<String>>" => Some(rt::<Option<Vec<String>>>(value)),
-        #[cfg(all(feature = "beta-admin"))]
+        #[cfg(feature = "beta-admin")]
         "Option<VibeWorkAnalyticsByTimeGranularity>" => {
             Some(rt::<Option<VibeWorkAnalyticsByTimeGranularity>>(value))
         }
         #[cfg(
-            all(
-                any(
-                    feature = "agents",
-                    feature = "beta-agents",
-                    feature = "beta-conversations",
-                    feature = "chat",
-                    feature = "ocr"
-                )
+            any(
+                feature = "agents",
+                feature = "beta-agents",
+                feature = "beta-conversations",
+                feature = "chat",
+                feature = "ocr"
             )
         )]
         "ResponseFormat" => Some(rt::<ResponseFormat>(value)),
-        #[cfg(all(feature = "beta-admin"))]
+        #[cfg(feature = "beta-admin")]
         "ScimSyncRunStatus" => Some(rt::<ScimSyncRunStatus>(value)),
-        #[cfg(all())]
         "String" => Some(rt::<String>(value)),
-        #[cfg(all(any(feature = "beta-prompts", feature = "beta-skills")))]
+        #[cfg(any(feature = "beta-prompts", feature = "beta-skills"))]
         "Timestamp" => Some(rt::<Timestamp>(value)),
-        #[cfg(all(any(feature = "agents", feature = "chat", feature = "classifiers")))]
+        #[cfg(any(feature = "agents", feature = "chat", feature = "classifiers"))]
         "Vec<Message>" => Some(rt::<Vec<Message>>(value)),
-        #[cfg(all(feature = "beta-admin"))]
+        #[cfg(feature = "beta-admin")]
         "Vec<NestedGroupRef>" => Some(rt::<Vec<NestedGroupRef>>(value)),
-        #[cfg(all())]
         "Vec<String>" => Some(rt::<Vec<String>>(value)),
-        #[cfg(all())]
         "Vec<f64>" => Some(rt::<Vec<f64>>(value)),
-        #[cfg(all())]
         "bool" => Some(rt::<bool>(value)),
-        #[cfg(all())]
         "f64" => Some(rt::<f64>(value)),
-        #[cfg(all())]
         "i32" => Some(rt::<i32>(value)),
-        #[cfg(all())]
         "i64" => Some(rt::<i64>(value)),
         _ => None,
     }

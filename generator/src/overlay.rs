@@ -27,6 +27,10 @@ pub struct Overlay {
     /// `helpers::HELPERS`, each declaring the model shapes it needs).
     #[serde(default)]
     pub helpers: Vec<String>,
+    /// The site relative links in descriptions point into (`[list](/api/#tag/models)`): they are
+    /// made absolute against it, since on docs.rs they would point nowhere.
+    #[serde(default)]
+    pub docs_url: Option<String>,
     /// How the API groups become cargo features (see [`Features`]).
     #[serde(default)]
     pub features: Features,

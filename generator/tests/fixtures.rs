@@ -171,13 +171,13 @@ fn contract_tests_formatted_in_parts_equal_the_whole() {
     let spec = fixture("operations");
     let (_, ir, _) = sdkgen::lower_spec(&spec, &Overlay::default()).unwrap();
     assert!(ir.operations.len() >= 4, "the fixture needs several operations");
-    let whole = format!("{}{}", sdkgen::render::HEADER, prettyplease::unparse(&sdkgen::contract::render(&ir)));
+    let whole = sdkgen::render::space_items(&format!("{}{}", sdkgen::render::HEADER, prettyplease::unparse(&sdkgen::contract::render(&ir))));
     let generated = sdkgen::generate(&spec, &Overlay::default()).unwrap();
     assert_eq!(generated.contract_tests, whole);
     // And by hand, with as many parts as operations.
     let n = ir.operations.len();
     let joined: String = (0..n).map(|i| prettyplease::unparse(&sdkgen::contract::render_part(&ir, i, n))).collect();
-    assert_eq!(format!("{}{joined}", sdkgen::render::HEADER), whole);
+    assert_eq!(sdkgen::render::space_items(&format!("{}{joined}", sdkgen::render::HEADER)), whole);
 }
 
 /// `streams` in the overlay: an operation answering JSON or events becomes two methods that

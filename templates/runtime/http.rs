@@ -505,7 +505,9 @@ pub fn path_value<T: serde::Serialize + ?Sized>(value: &T) -> String {
     }
 }
 
-/// The future a request builder returns.
+/// The future a request builder's `send()` returns, and what `.await` on the builder runs: the
+/// call's result, with retries, once awaited. Boxed, so every method returns the same shape and
+/// the future can be stored or sent to another task (`Send`).
 pub type Pending<'c, T> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, Error>> + Send + 'c>>;
 
 /// How a successful response becomes the operation's output. One async body per output type,

@@ -399,7 +399,7 @@ macro_rules! into_future {
     ($builder:ident, $out:ty) => {
         impl<'c> std::future::IntoFuture for $builder<'c> {
             type Output = $crate::Result<$out>;
-            type IntoFuture = $crate::runtime::http::Pending<'c, $out>;
+            type IntoFuture = $crate::Pending<'c, $out>;
             // Inline, like `send`: the request's encoding and the response's decoding are
             // compiled in the crate that calls the method, so a build pays only for the
             // methods it uses.

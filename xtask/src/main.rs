@@ -57,6 +57,9 @@ enum Cmd {
         #[arg(long)]
         baseline: Option<String>,
     },
+    /// Check that the generated crate compiles with `-D warnings` under each of its features
+    /// alone (`--no-default-features --features X`), with none, and with all of them.
+    CheckFeatures,
     /// Write the normalized spec (3.0 form, `$defs` fixed) as JSON, e.g. for a mock server.
     NormalizeSpec {
         #[arg(long)]
@@ -322,6 +325,44 @@ fn bench_compile(runs: usize, baseline: Option<&str>) -> Result<()> {
     Ok(())
 }
 
+/// The generated crate's features, from its manifest.
+fn generated_features() -> Result<Vec<String>> {
+    let path = root().join("generated/Cargo.toml");
+    let manifest: toml::Table = toml::from_str(&std::fs::read_to_string(&path)?).with_context(|| format!("parsing {}", path.display()))?;
+    let features = manifest.get("features").and_then(|f| f.as_table()).with_context(|| format!("{} has no [features] table", path.display()))?;
+    Ok(features.keys().filter(|k| *k != "default").cloned().collect())
+}
+
+fn check_features() -> Result<()> {
+    let features = generated_features()?;
+    // A target directory of its own: `-D warnings` in RUSTFLAGS would otherwise rebuild the
+    // workspace's dependencies in `target/`.
+    let target = root().join("target/check-features");
+    let mut sets: Vec<(String, Vec<String>)> = vec![("no features".into(), vec!["--no-default-features".into()])];
+    sets.extend(features.iter().map(|f| (format!("`{f}` alone"), vec!["--no-default-features".into(), "--features".into(), f.clone()])));
+    sets.push(("all features".into(), vec!["--all-features".into()]));
+    let mut failed = Vec::new();
+    for (what, args) in &sets {
+        let start = Instant::now();
+        let status = cargo()
+            .env("CARGO_TARGET_DIR", &target)
+            .env("RUSTFLAGS", "-D warnings")
+            .args(["check", "-p", "mistralai", "--quiet", "--locked"])
+            .args(args)
+            .status()
+            .context("running cargo check")?;
+        eprintln!("{} {what} ({:.1} s)", if status.success() { "ok  " } else { "FAIL" }, start.elapsed().as_secs_f64());
+        if !status.success() {
+            failed.push(what.clone());
+        }
+    }
+    if !failed.is_empty() {
+        bail!("the generated crate does not compile with: {}", failed.join(", "));
+    }
+    eprintln!("the generated crate compiles under each of its {} features alone, with none and with all", features.len());
+    Ok(())
+}
+
 fn overlay() -> Result<Overlay> {
     let path = root().join("spec/overlay.yaml");
     Overlay::parse(&std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?)
@@ -401,6 +442,7 @@ fn main() -> Result<()> {
             eprintln!("generated/ is up to date ({} files)", generated.files.len());
         }
         Cmd::Test { args } => test(&args)?,
+        Cmd::CheckFeatures => check_features()?,
         Cmd::BenchCompile { runs, baseline } => bench_compile(runs, baseline.as_deref())?,
         Cmd::NormalizeSpec { spec, out } => {
             let spec = spec_path(spec)?;

@@ -19,13 +19,17 @@ pub struct APIKeyActions {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub delete: crate::Nullable<APIKeyActionsDelete>,
 }
+
 impl APIKeyActions {
     crate::runtime::setters! {
         rotate : APIKeyActionsRotate => nullable, delete : APIKeyActionsDelete =>
         nullable
     }
 }
-/// `#/components/schemas/APIKeyActions/properties/delete`
+
+/// The `delete` field of `APIKeyActions`.
+///
+/// Schema: `#/components/schemas/APIKeyActions/properties/delete`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 pub enum APIKeyActionsDelete {
@@ -36,24 +40,31 @@ pub enum APIKeyActionsDelete {
     /// A variant this version of the SDK does not know, kept as raw JSON.
     Unknown(serde_json::Value),
 }
+
 crate::runtime::tagged_union!(
     APIKeyActionsDelete, "status" { Available = ["available"] carries, Unavailable =
     ["unavailable"] carries }
 );
+
 #[cfg(feature = "full-serde")]
 crate::runtime::tagged_union_ser!(
     APIKeyActionsDelete, "status" { Available = ["available"] carries, Unavailable =
     ["unavailable"] carries }
 );
+
 crate::runtime::tagged_union_de!(
     APIKeyActionsDelete, "status" { Available = ["available"] carries, Unavailable =
     ["unavailable"] carries }
 );
+
 crate::runtime::union_from!(
     APIKeyActionsDelete { Available(ActionAvailable),
     Unavailable(ActionUnavailableDeleteUnavailableReason) }
 );
-/// `#/components/schemas/APIKeyActions/properties/rotate`
+
+/// The `rotate` field of `APIKeyActions`.
+///
+/// Schema: `#/components/schemas/APIKeyActions/properties/rotate`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 pub enum APIKeyActionsRotate {
@@ -64,24 +75,29 @@ pub enum APIKeyActionsRotate {
     /// A variant this version of the SDK does not know, kept as raw JSON.
     Unknown(serde_json::Value),
 }
+
 crate::runtime::tagged_union!(
     APIKeyActionsRotate, "status" { Available = ["available"] carries, Unavailable =
     ["unavailable"] carries }
 );
+
 #[cfg(feature = "full-serde")]
 crate::runtime::tagged_union_ser!(
     APIKeyActionsRotate, "status" { Available = ["available"] carries, Unavailable =
     ["unavailable"] carries }
 );
+
 crate::runtime::tagged_union_de!(
     APIKeyActionsRotate, "status" { Available = ["available"] carries, Unavailable =
     ["unavailable"] carries }
 );
+
 crate::runtime::union_from!(
     APIKeyActionsRotate { Available(ActionAvailable),
     Unavailable(ActionUnavailableRotateUnavailableReason) }
 );
-/// `#/components/schemas/APIKeyExtendedOUT`
+
+/// The `APIKeyExtendedOUT` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -123,6 +139,7 @@ pub struct APIKeyExtendedOUT {
     /// Whether you can delete this API key.
     pub can_delete: Option<bool>,
 }
+
 impl APIKeyExtendedOUT {
     crate::runtime::constructor!(
         nullable[key_id : String => plain, key : String => some, name : String => some,
@@ -132,7 +149,8 @@ impl APIKeyExtendedOUT {
         APIKeyProduct => some, last_used : String => some, can_delete : bool => some] []
     );
 }
-/// `#/components/schemas/APIKeyOUT`
+
+/// The `APIKeyOUT` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -158,6 +176,7 @@ pub struct APIKeyOUT {
     /// Per-action availability for this API key (e.g. whether it can be rotated or deleted).
     pub actions: APIKeyActions,
 }
+
 impl APIKeyOUT {
     crate::runtime::constructor!(
         nullable[key_id : String => plain, key : String => some, name : String => some,
@@ -165,7 +184,8 @@ impl APIKeyOUT {
         String => some, actions : APIKeyActions => plain] []
     );
 }
-/// `#/components/schemas/APIKeyProduct`
+
+/// The `APIKeyProduct` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum APIKeyProduct {
@@ -178,10 +198,12 @@ pub enum APIKeyProduct {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
+
 crate::runtime::string_enum!(
     APIKeyProduct { Api = "API", MistralCode = "Mistral Code", Vibe = "Vibe" }
 );
-/// `#/components/schemas/APIKeysExtendedOUT`
+
+/// The `APIKeysExtendedOUT` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -189,10 +211,12 @@ pub struct APIKeysExtendedOUT {
     /// API keys for the Organization.
     pub keys: Vec<APIKeyExtendedOUT>,
 }
+
 impl APIKeysExtendedOUT {
     crate::runtime::constructor!([keys : Vec < APIKeyExtendedOUT > => plain] []);
 }
-/// `#/components/schemas/APIPlan`
+
+/// The `APIPlan` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum APIPlan {
@@ -203,7 +227,9 @@ pub enum APIPlan {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
+
 crate::runtime::string_enum!(APIPlan { Free = "FREE", PayAsYouGo = "PAY_AS_YOU_GO" });
+
 /// The viewer may perform the action on the resource.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
@@ -215,11 +241,16 @@ pub struct ActionAvailable {
     #[serde(default)]
     pub status: ActionAvailableStatus,
 }
-/// `#/components/schemas/ActionAvailable/properties/status`
+
+/// The `status` field of `ActionAvailable`.
+///
+/// Schema: `#/components/schemas/ActionAvailable/properties/status`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ActionAvailableStatus;
+
 crate::runtime::const_value!(ActionAvailableStatus, str, "available");
+
 /// The `ActionUnavailable_DeleteUnavailableReason_` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
@@ -233,18 +264,24 @@ pub struct ActionUnavailableDeleteUnavailableReason {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub reason: crate::Nullable<DeleteUnavailableReason>,
 }
+
 impl ActionUnavailableDeleteUnavailableReason {
     crate::runtime::setters! {
         reason : DeleteUnavailableReason => nullable
     }
 }
-/// `#/components/schemas/ActionUnavailable_DeleteUnavailableReason_/properties/status`
+
+/// The `status` field of `ActionUnavailable_DeleteUnavailableReason_`.
+///
+/// Schema: `#/components/schemas/ActionUnavailable_DeleteUnavailableReason_/properties/status`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ActionUnavailableDeleteUnavailableReasonStatus;
+
 crate::runtime::const_value!(
     ActionUnavailableDeleteUnavailableReasonStatus, str, "unavailable"
 );
+
 /// The `ActionUnavailable_RotateUnavailableReason_` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
@@ -258,19 +295,25 @@ pub struct ActionUnavailableRotateUnavailableReason {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub reason: crate::Nullable<RotateUnavailableReason>,
 }
+
 impl ActionUnavailableRotateUnavailableReason {
     crate::runtime::setters! {
         reason : RotateUnavailableReason => nullable
     }
 }
-/// `#/components/schemas/ActionUnavailable_RotateUnavailableReason_/properties/status`
+
+/// The `status` field of `ActionUnavailable_RotateUnavailableReason_`.
+///
+/// Schema: `#/components/schemas/ActionUnavailable_RotateUnavailableReason_/properties/status`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ActionUnavailableRotateUnavailableReasonStatus;
+
 crate::runtime::const_value!(
     ActionUnavailableRotateUnavailableReasonStatus, str, "unavailable"
 );
-/// `#/components/schemas/ActorType`
+
+/// The `ActorType` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ActorType {
@@ -283,10 +326,12 @@ pub enum ActorType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
+
 crate::runtime::string_enum!(
     ActorType { Human = "HUMAN", ApiKey = "API_KEY", Other = "OTHER" }
 );
-/// `#/components/schemas/AddOrUpdateUsersToWorkspaceOUT`
+
+/// The `AddOrUpdateUsersToWorkspaceOUT` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -296,12 +341,14 @@ pub struct AddOrUpdateUsersToWorkspaceOUT {
     /// Number of Workspace members updated.
     pub updated_members_count: i64,
 }
+
 impl AddOrUpdateUsersToWorkspaceOUT {
     crate::runtime::constructor!(
         [added_members_count : i64 => plain, updated_members_count : i64 => plain] []
     );
 }
-/// `#/components/schemas/AddUsersToWorkspaceOUT`
+
+/// The `AddUsersToWorkspaceOUT` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -309,10 +356,12 @@ pub struct AddUsersToWorkspaceOUT {
     /// Number of users added to the Workspace.
     pub added_members_count: i64,
 }
+
 impl AddUsersToWorkspaceOUT {
     crate::runtime::constructor!([added_members_count : i64 => plain] []);
 }
-/// `#/components/schemas/AdminAssignUsersToGroupIn`
+
+/// The `AdminAssignUsersToGroupIn` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
@@ -322,10 +371,12 @@ pub struct AdminAssignUsersToGroupIn {
     /// Format: `uuid`.
     pub user_uuids: Vec<String>,
 }
+
 impl AdminAssignUsersToGroupIn {
     crate::runtime::constructor!([user_uuids : Vec < String > => plain] []);
 }
-/// `#/components/schemas/AdminCreateAPIKeyIN`
+
+/// The `AdminCreateAPIKeyIN` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
@@ -347,6 +398,7 @@ pub struct AdminCreateAPIKeyIN {
     /// Format: `uuid`.
     pub user_id: String,
 }
+
 impl AdminCreateAPIKeyIN {
     crate::runtime::constructor!(
         [workspace_uuid : String => plain, user_id : String => plain] [name, expiration]
@@ -355,7 +407,8 @@ impl AdminCreateAPIKeyIN {
         name : String => nullable, expiration : String => nullable
     }
 }
-/// `#/components/schemas/AdminOrganizationMemberOUT`
+
+/// The `AdminOrganizationMemberOUT` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -399,6 +452,7 @@ pub struct AdminOrganizationMemberOUT {
     /// Format: `date-time`.
     pub created_at: String,
 }
+
 #[allow(deprecated)]
 impl AdminOrganizationMemberOUT {
     crate::runtime::constructor!(
@@ -414,7 +468,10 @@ impl AdminOrganizationMemberOUT {
         nullable
     }
 }
+
 /// Deprecated single organization role. Use 'raw_roles' instead.
+///
+/// Schema: `#/components/schemas/AdminOrganizationMemberOUT/properties/raw_role`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[deprecated]
 #[derive(Debug, Clone, PartialEq)]
@@ -425,19 +482,25 @@ pub enum AdminOrganizationMemberOUTRawRole {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
+
 crate::runtime::untagged_union_ser!(
     #[allow(deprecated)] AdminOrganizationMemberOUTRawRole { UserRole,
     StaticOrganizationRoles }
 );
+
 crate::runtime::untagged_union_de!(
     #[allow(deprecated)] AdminOrganizationMemberOUTRawRole { UserRole,
     StaticOrganizationRoles }
 );
+
 crate::runtime::union_from!(
     #[allow(deprecated)] AdminOrganizationMemberOUTRawRole { UserRole(UserRole),
     StaticOrganizationRoles(StaticOrganizationRoles) }
 );
+
 /// Organization roles assigned to the member.
+///
+/// Schema: `#/components/schemas/AdminOrganizationMemberOUT/properties/raw_roles`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 pub enum AdminOrganizationMemberOUTRawRoles {
@@ -446,17 +509,23 @@ pub enum AdminOrganizationMemberOUTRawRoles {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
+
 crate::runtime::untagged_union_ser!(
     AdminOrganizationMemberOUTRawRoles { UserRoleList, StaticOrganizationRolesList }
 );
+
 crate::runtime::untagged_union_de!(
     AdminOrganizationMemberOUTRawRoles { UserRoleList, StaticOrganizationRolesList }
 );
+
 crate::runtime::union_from!(
     AdminOrganizationMemberOUTRawRoles { UserRoleList(Vec < UserRole >),
     StaticOrganizationRolesList(Vec < StaticOrganizationRoles >) }
 );
-/// `#/components/schemas/AdminOrganizationMemberOUT/properties/subscription_types/items`
+
+/// An item of the `subscription_types` field of `AdminOrganizationMemberOUT`.
+///
+/// Schema: `#/components/schemas/AdminOrganizationMemberOUT/properties/subscription_types/items`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum AdminOrganizationMemberOUTSubscriptionTypesItem {
@@ -467,11 +536,13 @@ pub enum AdminOrganizationMemberOUTSubscriptionTypesItem {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
+
 crate::runtime::string_enum!(
     AdminOrganizationMemberOUTSubscriptionTypesItem { Chat = "CHAT", MistralCode =
     "MISTRAL_CODE" }
 );
-/// `#/components/schemas/AdminOrganizationMemberUpdate`
+
+/// The `AdminOrganizationMemberUpdate` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
@@ -497,6 +568,7 @@ pub struct AdminOrganizationMemberUpdate {
         Vec<AdminOrganizationMemberOUTSubscriptionTypesItem>,
     >,
 }
+
 #[allow(deprecated)]
 impl AdminOrganizationMemberUpdate {
     crate::runtime::setters! {
@@ -507,7 +579,8 @@ impl AdminOrganizationMemberUpdate {
         AdminOrganizationMemberOUTSubscriptionTypesItem > => nullable
     }
 }
-/// `#/components/schemas/AdminProvisionGroupToWorkspaceIn`
+
+/// The `AdminProvisionGroupToWorkspaceIn` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
@@ -528,6 +601,7 @@ pub struct AdminProvisionGroupToWorkspaceIn {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub workspace_role_name: crate::Nullable<WorkspaceMemberSingleINRoleNamesItem>,
 }
+
 #[allow(deprecated)]
 impl AdminProvisionGroupToWorkspaceIn {
     crate::runtime::constructor!(
@@ -539,7 +613,8 @@ impl AdminProvisionGroupToWorkspaceIn {
         WorkspaceMemberSingleINRoleNamesItem => nullable
     }
 }
-/// `#/components/schemas/AdminScimSyncActiveRunOUT`
+
+/// The `AdminScimSyncActiveRunOUT` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -551,12 +626,14 @@ pub struct AdminScimSyncActiveRunOUT {
     /// Current lifecycle status of the active synchronization run.
     pub status: ScimSyncRunStatus,
 }
+
 impl AdminScimSyncActiveRunOUT {
     crate::runtime::constructor!(
         [run_id : String => plain, status : ScimSyncRunStatus => plain] []
     );
 }
-/// `#/components/schemas/AdminScimSyncConfig`
+
+/// The `AdminScimSyncConfig` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AdminScimSyncConfig {
@@ -577,6 +654,7 @@ pub struct AdminScimSyncConfig {
     /// Synchronize additions and removals of users in SCIM groups.
     pub sync_memberships: bool,
 }
+
 impl AdminScimSyncConfig {
     crate::runtime::constructor!(
         [sync_users : bool => plain, sync_groups : bool => plain, sync_memberships : bool
@@ -586,7 +664,8 @@ impl AdminScimSyncConfig {
         delete_missing_groups : bool => optional, deprovision_users : bool => optional
     }
 }
-/// `#/components/schemas/AdminScimSyncRunOUT`
+
+/// The `AdminScimSyncRunOUT` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -618,6 +697,7 @@ pub struct AdminScimSyncRunOUT {
     /// Failure detail when the synchronization run could not complete.
     pub error_message: Option<String>,
 }
+
 impl AdminScimSyncRunOUT {
     crate::runtime::constructor!(
         nullable[run_id : String => plain, status : ScimSyncRunStatus => plain, dry_run :
@@ -626,7 +706,8 @@ impl AdminScimSyncRunOUT {
         ScimSyncSummaryOut => some, error_message : String => some] []
     );
 }
-/// `#/components/schemas/AdminScimSyncTriggerIN`
+
+/// The `AdminScimSyncTriggerIN` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
@@ -640,12 +721,14 @@ pub struct AdminScimSyncTriggerIN {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub sync_config: crate::Nullable<AdminScimSyncConfig>,
 }
+
 impl AdminScimSyncTriggerIN {
     crate::runtime::setters! {
         dry_run : bool => optional, sync_config : AdminScimSyncConfig => nullable
     }
 }
-/// `#/components/schemas/AdminScimSyncTriggerOUT`
+
+/// The `AdminScimSyncTriggerOUT` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -655,10 +738,12 @@ pub struct AdminScimSyncTriggerOUT {
     /// Format: `uuid`.
     pub run_id: String,
 }
+
 impl AdminScimSyncTriggerOUT {
     crate::runtime::constructor!([run_id : String => plain] []);
 }
-/// `#/components/schemas/AdminUpdateUserGroupIn`
+
+/// The `AdminUpdateUserGroupIn` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
@@ -678,13 +763,15 @@ pub struct AdminUpdateUserGroupIn {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub parent_group_ids: crate::Nullable<Vec<String>>,
 }
+
 impl AdminUpdateUserGroupIn {
     crate::runtime::setters! {
         name : String => nullable, description : String => nullable, target_type :
         UserGroupTargetType => nullable, parent_group_ids : Vec < String > => nullable
     }
 }
-/// `#/components/schemas/AdminUserGroupIn`
+
+/// The `AdminUserGroupIn` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
@@ -703,6 +790,7 @@ pub struct AdminUserGroupIn {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_group_ids: Option<Vec<String>>,
 }
+
 impl AdminUserGroupIn {
     crate::runtime::constructor!(
         [name : String => plain] [description, target_type, parent_group_ids]
@@ -712,7 +800,8 @@ impl AdminUserGroupIn {
         parent_group_ids : Vec < String > => optional
     }
 }
-/// `#/components/schemas/AdminUserGroupMemberOut`
+
+/// The `AdminUserGroupMemberOut` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -726,13 +815,15 @@ pub struct AdminUserGroupMemberOut {
     /// Email address of the group member.
     pub email: Option<String>,
 }
+
 impl AdminUserGroupMemberOut {
     crate::runtime::constructor!(
         nullable[user_uuid : String => plain, name : String => some, email : String =>
         some] []
     );
 }
-/// `#/components/schemas/AdminUserGroupMembersOut`
+
+/// The `AdminUserGroupMembersOut` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -746,13 +837,15 @@ pub struct AdminUserGroupMembersOut {
     /// Maximum number of results per page.
     pub page_size: i64,
 }
+
 impl AdminUserGroupMembersOut {
     crate::runtime::constructor!(
         [total : i64 => plain, members : Vec < AdminUserGroupMemberOut > => plain, page :
         i64 => plain, page_size : i64 => plain] []
     );
 }
-/// `#/components/schemas/AdminUserGroupOut`
+
+/// The `AdminUserGroupOut` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -780,6 +873,7 @@ pub struct AdminUserGroupOut {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_group_ids: Option<Vec<String>>,
 }
+
 impl AdminUserGroupOut {
     crate::runtime::constructor!(
         nullable[uuid : String => plain, name : String => plain, description : String =>
@@ -791,7 +885,8 @@ impl AdminUserGroupOut {
         > => optional
     }
 }
-/// `#/components/schemas/AdminUserGroupsOut`
+
+/// The `AdminUserGroupsOut` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -805,13 +900,15 @@ pub struct AdminUserGroupsOut {
     /// Maximum number of results per page.
     pub page_size: i64,
 }
+
 impl AdminUserGroupsOut {
     crate::runtime::constructor!(
         [total : i64 => plain, items : Vec < AdminUserGroupOut > => plain, page : i64 =>
         plain, page_size : i64 => plain] []
     );
 }
-/// `#/components/schemas/AdminUserOUT`
+
+/// The `AdminUserOUT` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -859,6 +956,7 @@ pub struct AdminUserOUT {
     /// User last name.
     pub last_name: Option<String>,
 }
+
 #[allow(deprecated)]
 impl AdminUserOUT {
     crate::runtime::constructor!(
@@ -875,7 +973,8 @@ impl AdminUserOUT {
         nullable
     }
 }
-/// `#/components/schemas/AdminWorkspaceIn`
+
+/// The `AdminWorkspaceIn` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
@@ -902,6 +1001,7 @@ pub struct AdminWorkspaceIn {
     /// Format: `uuid`.
     pub admin_user_id: String,
 }
+
 impl AdminWorkspaceIn {
     crate::runtime::constructor!(
         [name : String => plain, admin_user_id : String => plain] [description, icon,
@@ -912,6 +1012,7 @@ impl AdminWorkspaceIn {
         : bool => optional
     }
 }
+
 /// Type of API object for pagination responses.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -921,8 +1022,10 @@ pub enum ApiObjectType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
+
 crate::runtime::string_enum!(ApiObjectType { List = "list" });
-/// `#/components/schemas/ApiZone`
+
+/// The `ApiZone` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ApiZone {
@@ -935,8 +1038,10 @@ pub enum ApiZone {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
+
 crate::runtime::string_enum!(ApiZone { Global = "global", Us = "us", Eu = "eu" });
-/// `#/components/schemas/AssignGroupToWorkspaceIn`
+
+/// The `AssignGroupToWorkspaceIn` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
@@ -955,6 +1060,7 @@ pub struct AssignGroupToWorkspaceIn {
     /// Format: `uuid`.
     pub workspace_uuid: String,
 }
+
 #[allow(deprecated)]
 impl AssignGroupToWorkspaceIn {
     crate::runtime::constructor!(
@@ -966,7 +1072,8 @@ impl AssignGroupToWorkspaceIn {
         MemberWorkspaceInfoRawRole => nullable
     }
 }
-/// `#/components/schemas/AuditLogEventType`
+
+/// The `AuditLogEventType` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum AuditLogEventType {
@@ -1395,6 +1502,7 @@ pub enum AuditLogEventType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
+
 crate::runtime::string_enum!(
     AuditLogEventType { UserCreate = "user.create", UserDelete = "user.delete", UserLogIn
     = "user.log_in", UserInfoUpdate = "user.info.update", UserPasswordUpdate =
@@ -1564,7 +1672,8 @@ crate::runtime::string_enum!(
     RateLimitRuleUpdate = "rate_limit.rule.update", RateLimitRuleDelete =
     "rate_limit.rule.delete" }
 );
-/// `#/components/schemas/AuditLogOut`
+
+/// The `AuditLogOut` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -1598,6 +1707,7 @@ pub struct AuditLogOut {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub workspace_uuid: crate::Nullable<String>,
 }
+
 impl AuditLogOut {
     crate::runtime::constructor!(
         [created_at : String => plain, actor_type : ActorType => plain, actor_metadata :
@@ -1611,7 +1721,10 @@ impl AuditLogOut {
         organization_uuid : String => nullable, workspace_uuid : String => nullable
     }
 }
-/// `#/paths/~1v1~1admin~1audit-logs/get/parameters/4/schema/allOf/0`
+
+/// A part of a parameter of `GET /v1/admin/audit-logs`.
+///
+/// Schema: `#/paths/~1v1~1admin~1audit-logs/get/parameters/4/schema/allOf/0`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum AuditLogsListSort {
@@ -1622,10 +1735,12 @@ pub enum AuditLogsListSort {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
+
 crate::runtime::string_enum!(
     AuditLogsListSort { Ascending = "ascending", Descending = "descending" }
 );
-/// `#/components/schemas/BaseWorkspaceMemberIN`
+
+/// The `BaseWorkspaceMemberIN` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
@@ -1635,10 +1750,12 @@ pub struct BaseWorkspaceMemberIN {
     /// Format: `uuid`.
     pub user_uuid: String,
 }
+
 impl BaseWorkspaceMemberIN {
     crate::runtime::constructor!([user_uuid : String => plain] []);
 }
-/// `#/components/schemas/BasicModelUsageDataJSON`
+
+/// The `BasicModelUsageDataJSON` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -1652,6 +1769,7 @@ pub struct BasicModelUsageDataJSON {
         >,
     >,
 }
+
 impl BasicModelUsageDataJSON {
     crate::runtime::constructor!(
         [models : std::collections::BTreeMap < String, std::collections::BTreeMap <
@@ -1659,7 +1777,8 @@ impl BasicModelUsageDataJSON {
         plain] []
     );
 }
-/// `#/components/schemas/ChatPlan`
+
+/// The `ChatPlan` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ChatPlan {
@@ -1672,10 +1791,12 @@ pub enum ChatPlan {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
+
 crate::runtime::string_enum!(
     ChatPlan { Individual = "INDIVIDUAL", Edu = "EDU", Team = "TEAM" }
 );
-/// `#/components/schemas/CodePlan`
+
+/// The `CodePlan` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum CodePlan {
@@ -1684,8 +1805,10 @@ pub enum CodePlan {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
+
 crate::runtime::string_enum!(CodePlan { Enterprise = "ENTERPRISE" });
-/// `#/components/schemas/DeleteAPIKeyOUT`
+
+/// The `DeleteAPIKeyOUT` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -1693,10 +1816,12 @@ pub struct DeleteAPIKeyOUT {
     /// API key deletion result message.
     pub detail: String,
 }
+
 impl DeleteAPIKeyOUT {
     crate::runtime::constructor!([detail : String => plain] []);
 }
-/// `#/components/schemas/DeleteOUT`
+
+/// The `DeleteOUT` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -1704,9 +1829,11 @@ pub struct DeleteOUT {
     /// Deletion result message.
     pub message: String,
 }
+
 impl DeleteOUT {
     crate::runtime::constructor!([message : String => plain] []);
 }
+
 /// Machine-readable reason why an API key cannot be deleted.
 ///
 /// Deletion eligibility currently turns on a single request-scoped permission: whether the acting
@@ -1721,8 +1848,10 @@ pub enum DeleteUnavailableReason {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
+
 crate::runtime::string_enum!(DeleteUnavailableReason { NotAllowed = "not_allowed" });
-/// `#/components/schemas/FineTuningDataJSON`
+
+/// The `FineTuningDataJSON` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -1738,6 +1867,7 @@ pub struct FineTuningDataJSON {
     /// Fine-tuning storage usage.
     pub storage: std::collections::BTreeMap<String, i64>,
 }
+
 impl FineTuningDataJSON {
     crate::runtime::constructor!(
         [training : std::collections::BTreeMap < String, std::collections::BTreeMap <
@@ -1745,7 +1875,8 @@ impl FineTuningDataJSON {
         plain, storage : std::collections::BTreeMap < String, i64 > => plain] []
     );
 }
-/// `#/components/schemas/GroupWorkspaceAssignmentOut`
+
+/// The `GroupWorkspaceAssignmentOut` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -1763,6 +1894,7 @@ pub struct GroupWorkspaceAssignmentOut {
     /// Format: `date-time`.
     pub created: String,
 }
+
 impl GroupWorkspaceAssignmentOut {
     crate::runtime::constructor!(
         [roles : Vec < WorkspaceRoleRef > => plain, workspace_uuid : String => plain,
@@ -1773,7 +1905,8 @@ impl GroupWorkspaceAssignmentOut {
         role_uuid : String => nullable, role_name : String => nullable
     }
 }
-/// `#/components/schemas/GroupWorkspaceAssignmentsOut`
+
+/// The `GroupWorkspaceAssignmentsOut` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -1787,13 +1920,15 @@ pub struct GroupWorkspaceAssignmentsOut {
     /// Maximum number of results per page.
     pub page_size: i64,
 }
+
 impl GroupWorkspaceAssignmentsOut {
     crate::runtime::constructor!(
         [total : i64 => plain, items : Vec < GroupWorkspaceAssignmentOut > => plain, page
         : i64 => plain, page_size : i64 => plain] []
     );
 }
-/// `#/components/schemas/LagoEventType`
+
+/// The `LagoEventType` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum LagoEventType {
@@ -1832,6 +1967,7 @@ pub enum LagoEventType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
+
 crate::runtime::string_enum!(
     LagoEventType { ApiTokens = "api_tokens", ApiPages = "api_pages", ApiAudioSeconds =
     "api_audio_seconds", ApiAudioCharacters = "api_audio_characters", ApiConnectors =
@@ -1842,7 +1978,8 @@ crate::runtime::string_enum!(
     "vibe_pages", VibeAudioSeconds = "vibe_audio_seconds", VibeAudioCharacters =
     "vibe_audio_characters" }
 );
-/// `#/components/schemas/LibrariesAPIUsageDataJSON`
+
+/// The `LibrariesAPIUsageDataJSON` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -1854,13 +1991,15 @@ pub struct LibrariesAPIUsageDataJSON {
     /// Audio usage for Libraries API.
     pub audio_seconds: BasicModelUsageDataJSON,
 }
+
 impl LibrariesAPIUsageDataJSON {
     crate::runtime::constructor!(
         [pages : BasicModelUsageDataJSON => plain, tokens : BasicModelUsageDataJSON =>
         plain, audio_seconds : BasicModelUsageDataJSON => plain] []
     );
 }
-/// `#/components/schemas/LimitsContext`
+
+/// The `LimitsContext` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -1874,13 +2013,15 @@ pub struct LimitsContext {
     /// Currency used for usage and limit amounts.
     pub currency: String,
 }
+
 impl LimitsContext {
     crate::runtime::constructor!(
         nullable[completion : UsageLimits => plain, last_payment_failure : bool => plain,
         last_payment_failure_protection : bool => some, currency : String => plain] []
     );
 }
-/// `#/components/schemas/LimitsOUT`
+
+/// The `LimitsOUT` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -1888,10 +2029,12 @@ pub struct LimitsOUT {
     /// Usage, rate, and job limits for the Organization.
     pub limits: LimitsContext,
 }
+
 impl LimitsOUT {
     crate::runtime::constructor!([limits : LimitsContext => plain] []);
 }
-/// `#/components/schemas/MemberSubscriptionOUT`
+
+/// The `MemberSubscriptionOUT` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -1914,6 +2057,7 @@ pub struct MemberSubscriptionOUT {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub member_has_access: crate::Nullable<bool>,
 }
+
 impl MemberSubscriptionOUT {
     crate::runtime::constructor!(
         [r#type : PlanType => plain] [plan, status, user, self_service,
@@ -1925,7 +2069,10 @@ impl MemberSubscriptionOUT {
         member_has_access : bool => nullable
     }
 }
+
 /// Plan assigned to the member.
+///
+/// Schema: `#/components/schemas/MemberSubscriptionOUT/properties/plan`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 pub enum MemberSubscriptionOUTPlan {
@@ -1935,18 +2082,22 @@ pub enum MemberSubscriptionOUTPlan {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
+
 #[cfg(feature = "full-serde")]
 crate::runtime::untagged_union_ser!(
     MemberSubscriptionOUTPlan { APIPlan, ChatPlan, CodePlan }
 );
+
 crate::runtime::untagged_union_de!(
     MemberSubscriptionOUTPlan { APIPlan, ChatPlan, CodePlan }
 );
+
 crate::runtime::union_from!(
     MemberSubscriptionOUTPlan { APIPlan(APIPlan), ChatPlan(ChatPlan), CodePlan(CodePlan)
     }
 );
-/// `#/components/schemas/MemberWorkspaceInfo`
+
+/// The `MemberWorkspaceInfo` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -1966,6 +2117,7 @@ pub struct MemberWorkspaceInfo {
     #[deprecated]
     pub raw_role: MemberWorkspaceInfoRawRole,
 }
+
 #[allow(deprecated)]
 impl MemberWorkspaceInfo {
     crate::runtime::constructor!(
@@ -1974,7 +2126,10 @@ impl MemberWorkspaceInfo {
         MemberWorkspaceInfoRawRole => plain] []
     );
 }
+
 /// Deprecated single workspace role. Use 'raw_roles' instead.
+///
+/// Schema: `#/components/schemas/MemberWorkspaceInfo/properties/raw_role`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[deprecated]
 #[derive(Debug, Clone, PartialEq)]
@@ -1985,19 +2140,25 @@ pub enum MemberWorkspaceInfoRawRole {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
+
 crate::runtime::untagged_union_ser!(
     #[allow(deprecated)] MemberWorkspaceInfoRawRole { WorkspaceRole, StaticWorkspaceRoles
     }
 );
+
 crate::runtime::untagged_union_de!(
     #[allow(deprecated)] MemberWorkspaceInfoRawRole { WorkspaceRole, StaticWorkspaceRoles
     }
 );
+
 crate::runtime::union_from!(
     #[allow(deprecated)] MemberWorkspaceInfoRawRole { WorkspaceRole(WorkspaceRole),
     StaticWorkspaceRoles(StaticWorkspaceRoles) }
 );
+
 /// Workspace roles assigned to the member.
+///
+/// Schema: `#/components/schemas/MemberWorkspaceInfo/properties/raw_roles`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 pub enum MemberWorkspaceInfoRawRoles {
@@ -2006,17 +2167,21 @@ pub enum MemberWorkspaceInfoRawRoles {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
+
 crate::runtime::untagged_union_ser!(
     MemberWorkspaceInfoRawRoles { WorkspaceRoleList, StaticWorkspaceRolesList }
 );
+
 crate::runtime::untagged_union_de!(
     MemberWorkspaceInfoRawRoles { WorkspaceRoleList, StaticWorkspaceRolesList }
 );
+
 crate::runtime::union_from!(
     MemberWorkspaceInfoRawRoles { WorkspaceRoleList(Vec < WorkspaceRole >),
     StaticWorkspaceRolesList(Vec < StaticWorkspaceRoles >) }
 );
-/// `#/components/schemas/NestedGroupRef`
+
+/// The `NestedGroupRef` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -2028,10 +2193,12 @@ pub struct NestedGroupRef {
     /// Display name of the group.
     pub name: String,
 }
+
 impl NestedGroupRef {
     crate::runtime::constructor!([uuid : String => plain, name : String => plain] []);
 }
-/// `#/components/schemas/NestedGroupsOut`
+
+/// The `NestedGroupsOut` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -2039,10 +2206,12 @@ pub struct NestedGroupsOut {
     /// Groups directly nested inside this group (its direct children).
     pub children: Vec<NestedGroupRef>,
 }
+
 impl NestedGroupsOut {
     crate::runtime::constructor!([children : Vec < NestedGroupRef > => plain] []);
 }
-/// `#/components/schemas/NewUsageLimitIN`
+
+/// The `NewUsageLimitIN` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
@@ -2055,13 +2224,15 @@ pub struct NewUsageLimitIN {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub no_monthly_limit: Option<bool>,
 }
+
 impl NewUsageLimitIN {
     crate::runtime::constructor!([amount : i64 => plain] [no_monthly_limit]);
     crate::runtime::setters! {
         no_monthly_limit : bool => optional
     }
 }
-/// `#/components/schemas/OrganizationAdminUsersOUT`
+
+/// The `OrganizationAdminUsersOUT` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -2077,6 +2248,7 @@ pub struct OrganizationAdminUsersOUT {
     /// Maximum number of results per page.
     pub page_size: Option<i64>,
 }
+
 impl OrganizationAdminUsersOUT {
     crate::runtime::constructor!(
         nullable[members : Vec < AdminOrganizationMemberOUT > => plain, invites : Vec <
@@ -2084,7 +2256,8 @@ impl OrganizationAdminUsersOUT {
         page_size : i64 => some] []
     );
 }
-/// `#/components/schemas/OrganizationInviteIN`
+
+/// The `OrganizationInviteIN` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
@@ -2126,6 +2299,7 @@ pub struct OrganizationInviteIN {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub workspace_uuids: crate::Nullable<Vec<String>>,
 }
+
 #[allow(deprecated)]
 impl OrganizationInviteIN {
     crate::runtime::constructor!(
@@ -2144,7 +2318,10 @@ impl OrganizationInviteIN {
         => nullable
     }
 }
+
 /// Language used for invitation emails.
+///
+/// Schema: `#/components/schemas/OrganizationInviteIN/properties/email_language`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum OrganizationInviteINEmailLanguage {
@@ -2169,11 +2346,13 @@ pub enum OrganizationInviteINEmailLanguage {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
+
 crate::runtime::string_enum!(
     OrganizationInviteINEmailLanguage { En = "en", Fr = "fr", Es = "es", De = "de", It =
     "it", PtBr = "pt_br", Pl = "pl", Ar = "ar", Nl = "nl" }
 );
-/// `#/components/schemas/OrganizationInviteOUT`
+
+/// The `OrganizationInviteOUT` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -2204,6 +2383,7 @@ pub struct OrganizationInviteOUT {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workspace_uuids: Option<Vec<String>>,
 }
+
 #[allow(deprecated)]
 impl OrganizationInviteOUT {
     crate::runtime::constructor!(
@@ -2215,7 +2395,8 @@ impl OrganizationInviteOUT {
         workspace_uuids : Vec < String > => optional
     }
 }
-/// `#/components/schemas/OrganizationInvitesCreateOUT`
+
+/// The `OrganizationInvitesCreateOUT` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -2228,6 +2409,7 @@ pub struct OrganizationInvitesCreateOUT {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub invited_members_count: crate::Nullable<i64>,
 }
+
 impl OrganizationInvitesCreateOUT {
     crate::runtime::constructor!(
         [invalid_emails : Vec < String > => plain, already_members : Vec < String > =>
@@ -2237,7 +2419,8 @@ impl OrganizationInvitesCreateOUT {
         invited_members_count : i64 => nullable
     }
 }
-/// `#/components/schemas/OrganizationMemberCreate`
+
+/// The `OrganizationMemberCreate` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
@@ -2267,6 +2450,7 @@ pub struct OrganizationMemberCreate {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub subscription_types: crate::Nullable<Vec<PlanType>>,
 }
+
 #[allow(deprecated)]
 impl OrganizationMemberCreate {
     crate::runtime::constructor!(
@@ -2281,7 +2465,10 @@ impl OrganizationMemberCreate {
         PlanType > => nullable
     }
 }
-/// `#/components/schemas/OrganizationMemberCreate/properties/role_names/items`
+
+/// An item of the `role_names` field of `OrganizationMemberCreate`.
+///
+/// Schema: `#/components/schemas/OrganizationMemberCreate/properties/role_names/items`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum OrganizationMemberCreateRoleNamesItem {
@@ -2294,11 +2481,13 @@ pub enum OrganizationMemberCreateRoleNamesItem {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
+
 crate::runtime::string_enum!(
     OrganizationMemberCreateRoleNamesItem { Member = "member", BillingManager =
     "billing_manager", OrganizationAdmin = "organization_admin" }
 );
-/// `#/components/schemas/OrganizationUserInviteOUT`
+
+/// The `OrganizationUserInviteOUT` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -2316,6 +2505,7 @@ pub struct OrganizationUserInviteOUT {
     #[deprecated]
     pub role: AdminOrganizationMemberOUTRawRole,
 }
+
 #[allow(deprecated)]
 impl OrganizationUserInviteOUT {
     crate::runtime::constructor!(
@@ -2324,7 +2514,8 @@ impl OrganizationUserInviteOUT {
         AdminOrganizationMemberOUTRawRole => plain] []
     );
 }
-/// `#/components/schemas/OrganizationUsersCreateOUT`
+
+/// The `OrganizationUsersCreateOUT` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -2334,13 +2525,15 @@ pub struct OrganizationUsersCreateOUT {
     /// Mapping from created user email to user identifier.
     pub email_to_user_id: std::collections::BTreeMap<String, String>,
 }
+
 impl OrganizationUsersCreateOUT {
     crate::runtime::constructor!(
         [invalid_emails : Vec < String > => plain, email_to_user_id :
         std::collections::BTreeMap < String, String > => plain] []
     );
 }
-/// `#/components/schemas/PlanType`
+
+/// The `PlanType` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum PlanType {
@@ -2357,11 +2550,13 @@ pub enum PlanType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
+
 crate::runtime::string_enum!(
     PlanType { Api = "API", Chat = "CHAT", OnPremise = "ON_PREMISE", License = "LICENSE",
     MistralCode = "MISTRAL_CODE" }
 );
-/// `#/components/schemas/PriceData`
+
+/// The `PriceData` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -2379,6 +2574,7 @@ pub struct PriceData {
     /// Unit price for the billing metric.
     pub price: PriceDataPrice,
 }
+
 impl PriceData {
     crate::runtime::constructor!(
         nullable[event_type : LagoEventType => some, billing_metric : String => plain,
@@ -2386,7 +2582,10 @@ impl PriceData {
         ServiceTier => plain, price : PriceDataPrice => plain] []
     );
 }
+
 /// Unit price for the billing metric.
+///
+/// Schema: `#/components/schemas/PriceData/properties/price`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 pub enum PriceDataPrice {
@@ -2395,13 +2594,17 @@ pub enum PriceDataPrice {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
+
 #[cfg(feature = "full-serde")]
 crate::runtime::untagged_union_ser!(PriceDataPrice { Number, String });
+
 crate::runtime::untagged_union_de!(PriceDataPrice { Number, String });
+
 crate::runtime::union_from!(
     PriceDataPrice { Number(f64), String(String) } str => String
 );
-/// `#/components/schemas/RateLimitsOUT`
+
+/// The `RateLimitsOUT` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -2411,13 +2614,15 @@ pub struct RateLimitsOUT {
     /// Token limits for each model.
     pub tokens_limits_by_model: std::collections::BTreeMap<String, TokenLimitsByModel>,
 }
+
 impl RateLimitsOUT {
     crate::runtime::constructor!(
         [requests_per_second : i64 => plain, tokens_limits_by_model :
         std::collections::BTreeMap < String, TokenLimitsByModel > => plain] []
     );
 }
-/// `#/components/schemas/RemoveWorkspaceMembersIN`
+
+/// The `RemoveWorkspaceMembersIN` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
@@ -2425,10 +2630,12 @@ pub struct RemoveWorkspaceMembersIN {
     /// Workspace members to remove.
     pub members: Vec<BaseWorkspaceMemberIN>,
 }
+
 impl RemoveWorkspaceMembersIN {
     crate::runtime::constructor!([members : Vec < BaseWorkspaceMemberIN > => plain] []);
 }
-/// `#/components/schemas/RemoveWorkspaceMembersOUT`
+
+/// The `RemoveWorkspaceMembersOUT` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -2441,6 +2648,7 @@ pub struct RemoveWorkspaceMembersOUT {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub not_deleted_members: crate::Nullable<Vec<String>>,
 }
+
 impl RemoveWorkspaceMembersOUT {
     crate::runtime::constructor!(
         [deleted_members_count : i64 => plain] [not_deleted_members]
@@ -2449,7 +2657,8 @@ impl RemoveWorkspaceMembersOUT {
         not_deleted_members : Vec < String > => nullable
     }
 }
-/// `#/components/schemas/RoleOut`
+
+/// The `RoleOut` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -2465,13 +2674,15 @@ pub struct RoleOut {
     /// Whether this role is custom-defined.
     pub is_custom_role: bool,
 }
+
 impl RoleOut {
     crate::runtime::constructor!(
         [name : String => plain, uuid : String => plain, description : String => plain,
         is_custom_role : bool => plain] []
     );
 }
-/// `#/components/schemas/RolesOut`
+
+/// The `RolesOut` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -2481,12 +2692,14 @@ pub struct RolesOut {
     /// Organization roles available to the Organization.
     pub organization_roles: Vec<RoleOut>,
 }
+
 impl RolesOut {
     crate::runtime::constructor!(
         [workspace_roles : Vec < RoleOut > => plain, organization_roles : Vec < RoleOut >
         => plain] []
     );
 }
+
 /// Machine-readable reason why an API key cannot be rotated.
 ///
 /// This is the single field shared across services to describe rotation eligibility. An absent
@@ -2512,21 +2725,25 @@ pub enum RotateUnavailableReason {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
+
 crate::runtime::string_enum!(
     RotateUnavailableReason { UnsupportedScope = "unsupported_scope", KeyExpired =
     "key_expired", NotAllowed = "not_allowed" }
 );
-/// `#/components/schemas/ScimSyncGroupActionOut`
+
+/// The `ScimSyncGroupActionOut` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ScimSyncGroupActionOut {
     pub group: ScimSyncGroupRefOut,
 }
+
 impl ScimSyncGroupActionOut {
     crate::runtime::constructor!([group : ScimSyncGroupRefOut => plain] []);
 }
-/// `#/components/schemas/ScimSyncGroupRefOut`
+
+/// The `ScimSyncGroupRefOut` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -2535,12 +2752,14 @@ pub struct ScimSyncGroupRefOut {
     #[serde(rename = "groupName")]
     pub group_name: String,
 }
+
 impl ScimSyncGroupRefOut {
     crate::runtime::constructor!(
         [uuid : String => plain, group_name : String => plain] []
     );
 }
-/// `#/components/schemas/ScimSyncGroupUpdateActionOut`
+
+/// The `ScimSyncGroupUpdateActionOut` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -2549,12 +2768,14 @@ pub struct ScimSyncGroupUpdateActionOut {
     #[serde(rename = "previous_groupName")]
     pub previous_group_name: String,
 }
+
 impl ScimSyncGroupUpdateActionOut {
     crate::runtime::constructor!(
         [group : ScimSyncGroupRefOut => plain, previous_group_name : String => plain] []
     );
 }
-/// `#/components/schemas/ScimSyncGroupsSummaryOut`
+
+/// The `ScimSyncGroupsSummaryOut` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -2563,6 +2784,7 @@ pub struct ScimSyncGroupsSummaryOut {
     pub update: Vec<ScimSyncGroupUpdateActionOut>,
     pub delete: Vec<ScimSyncGroupActionOut>,
 }
+
 impl ScimSyncGroupsSummaryOut {
     crate::runtime::constructor!(
         [create : Vec < ScimSyncGroupActionOut > => plain, update : Vec <
@@ -2570,7 +2792,8 @@ impl ScimSyncGroupsSummaryOut {
         => plain] []
     );
 }
-/// `#/components/schemas/ScimSyncMembershipActionOut`
+
+/// The `ScimSyncMembershipActionOut` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -2579,13 +2802,15 @@ pub struct ScimSyncMembershipActionOut {
     pub users_added: Vec<ScimSyncUserRefOut>,
     pub users_removed: Vec<ScimSyncUserRefOut>,
 }
+
 impl ScimSyncMembershipActionOut {
     crate::runtime::constructor!(
         [group : ScimSyncGroupRefOut => plain, users_added : Vec < ScimSyncUserRefOut >
         => plain, users_removed : Vec < ScimSyncUserRefOut > => plain] []
     );
 }
-/// `#/components/schemas/ScimSyncRunStatus`
+
+/// The `ScimSyncRunStatus` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ScimSyncRunStatus {
@@ -2602,11 +2827,13 @@ pub enum ScimSyncRunStatus {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
+
 crate::runtime::string_enum!(
     ScimSyncRunStatus { Pending = "PENDING", Running = "RUNNING", Success = "SUCCESS",
     Skipped = "SKIPPED", Failed = "FAILED" }
 );
-/// `#/components/schemas/ScimSyncSummaryOut`
+
+/// The `ScimSyncSummaryOut` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -2615,23 +2842,27 @@ pub struct ScimSyncSummaryOut {
     pub groups: ScimSyncGroupsSummaryOut,
     pub memberships: Vec<ScimSyncMembershipActionOut>,
 }
+
 impl ScimSyncSummaryOut {
     crate::runtime::constructor!(
         [users : ScimSyncUsersSummaryOut => plain, groups : ScimSyncGroupsSummaryOut =>
         plain, memberships : Vec < ScimSyncMembershipActionOut > => plain] []
     );
 }
-/// `#/components/schemas/ScimSyncUserActionOut`
+
+/// The `ScimSyncUserActionOut` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ScimSyncUserActionOut {
     pub user: ScimSyncUserRefOut,
 }
+
 impl ScimSyncUserActionOut {
     crate::runtime::constructor!([user : ScimSyncUserRefOut => plain] []);
 }
-/// `#/components/schemas/ScimSyncUserRefOut`
+
+/// The `ScimSyncUserRefOut` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -2640,12 +2871,14 @@ pub struct ScimSyncUserRefOut {
     #[serde(rename = "userName")]
     pub user_name: String,
 }
+
 impl ScimSyncUserRefOut {
     crate::runtime::constructor!(
         [uuid : String => plain, user_name : String => plain] []
     );
 }
-/// `#/components/schemas/ScimSyncUsersSummaryOut`
+
+/// The `ScimSyncUsersSummaryOut` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -2653,12 +2886,14 @@ pub struct ScimSyncUsersSummaryOut {
     pub provision: Vec<ScimSyncUserActionOut>,
     pub deprovision: Vec<ScimSyncUserActionOut>,
 }
+
 impl ScimSyncUsersSummaryOut {
     crate::runtime::constructor!(
         [provision : Vec < ScimSyncUserActionOut > => plain, deprovision : Vec <
         ScimSyncUserActionOut > => plain] []
     );
 }
+
 /// The service tier a request is resolved to and routed on.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -2670,10 +2905,12 @@ pub enum ServiceTier {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
+
 crate::runtime::string_enum!(
     ServiceTier { Standard = "standard", Priority = "priority" }
 );
-/// `#/components/schemas/SetNestedGroupsIn`
+
+/// The `SetNestedGroupsIn` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
@@ -2683,10 +2920,12 @@ pub struct SetNestedGroupsIn {
     /// Format: `uuid`.
     pub child_group_uuids: Vec<String>,
 }
+
 impl SetNestedGroupsIn {
     crate::runtime::constructor!([child_group_uuids : Vec < String > => plain] []);
 }
-/// `#/components/schemas/StaticOrganizationRoles`
+
+/// The `StaticOrganizationRoles` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum StaticOrganizationRoles {
@@ -2699,13 +2938,15 @@ pub enum StaticOrganizationRoles {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
+
 crate::runtime::string_enum!(
     StaticOrganizationRoles { V0d48f530095c43fe8aea6673bcacabe6 =
     "0d48f530-095c-43fe-8aea-6673bcacabe6", C955f4e1947743f083496fbc629fccc9 =
     "c955f4e1-9477-43f0-8349-6fbc629fccc9", V7bde5959D67647d2B77935b64323d278 =
     "7bde5959-d676-47d2-b779-35b64323d278" }
 );
-/// `#/components/schemas/StaticWorkspaceRoles`
+
+/// The `StaticWorkspaceRoles` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum StaticWorkspaceRoles {
@@ -2734,6 +2975,7 @@ pub enum StaticWorkspaceRoles {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
+
 crate::runtime::string_enum!(
     StaticWorkspaceRoles { D7ea77c5926041d0Ab2652b5add3ee56 =
     "d7ea77c5-9260-41d0-ab26-52b5add3ee56", V48436751Ee5644bd8a2d712233977821 =
@@ -2748,7 +2990,8 @@ crate::runtime::string_enum!(
     "ff86d432-7f27-47f8-b02f-b5c102ef6a55", V0f9acbf693b542c7A227Fc7652755f65 =
     "0f9acbf6-93b5-42c7-a227-fc7652755f65" }
 );
-/// `#/components/schemas/SubscriptionStatus`
+
+/// The `SubscriptionStatus` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum SubscriptionStatus {
@@ -2769,11 +3012,13 @@ pub enum SubscriptionStatus {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
+
 crate::runtime::string_enum!(
     SubscriptionStatus { Ns = "NS", S = "S", A = "A", Cf = "CF", Cg = "CG", C = "C", Gp =
     "GP" }
 );
-/// `#/components/schemas/TargetType`
+
+/// The `TargetType` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum TargetType {
@@ -2876,6 +3121,7 @@ pub enum TargetType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
+
 crate::runtime::string_enum!(
     TargetType { User = "USER", UserGroup = "USER_GROUP", Organization = "ORGANIZATION",
     Workspace = "WORKSPACE", ApiKey = "API_KEY", AdminApiKey = "ADMIN_API_KEY",
@@ -2897,7 +3143,8 @@ crate::runtime::string_enum!(
     PersistentVolume = "PERSISTENT_VOLUME", Secret = "SECRET", Service = "SERVICE",
     TrustedIssuer = "TRUSTED_ISSUER" }
 );
-/// `#/components/schemas/TokenLimitsByModel`
+
+/// The `TokenLimitsByModel` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -2907,12 +3154,14 @@ pub struct TokenLimitsByModel {
     /// Maximum tokens allowed per month.
     pub tokens_per_month: i64,
 }
+
 impl TokenLimitsByModel {
     crate::runtime::constructor!(
         [tokens_per_minute : i64 => plain, tokens_per_month : i64 => plain] []
     );
 }
-/// `#/components/schemas/UpdateGroupWorkspaceAssignmentIn`
+
+/// The `UpdateGroupWorkspaceAssignmentIn` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
@@ -2929,6 +3178,7 @@ pub struct UpdateGroupWorkspaceAssignmentIn {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub role: crate::Nullable<MemberWorkspaceInfoRawRole>,
 }
+
 #[allow(deprecated)]
 impl UpdateGroupWorkspaceAssignmentIn {
     crate::runtime::setters! {
@@ -2937,7 +3187,8 @@ impl UpdateGroupWorkspaceAssignmentIn {
         MemberWorkspaceInfoRawRole => nullable
     }
 }
-/// `#/components/schemas/UpdateUserGroupOrganizationRoleIn`
+
+/// The `UpdateUserGroupOrganizationRoleIn` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
@@ -2946,13 +3197,15 @@ pub struct UpdateUserGroupOrganizationRoleIn {
     /// Organization role to assign to the group.
     pub organization_role: AdminOrganizationMemberOUTRawRole,
 }
+
 #[allow(deprecated)]
 impl UpdateUserGroupOrganizationRoleIn {
     crate::runtime::constructor!(
         [organization_role : AdminOrganizationMemberOUTRawRole => plain] []
     );
 }
-/// `#/components/schemas/UpdateWorkspaceIN`
+
+/// The `UpdateWorkspaceIN` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
@@ -2967,13 +3220,15 @@ pub struct UpdateWorkspaceIN {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub icon: crate::Nullable<String>,
 }
+
 impl UpdateWorkspaceIN {
     crate::runtime::setters! {
         name : String => nullable, description : String => nullable, icon : String =>
         nullable
     }
 }
-/// `#/components/schemas/UsageLimits`
+
+/// The `UsageLimits` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -2998,6 +3253,7 @@ pub struct UsageLimits {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub usage_limit: crate::Nullable<f64>,
 }
+
 impl UsageLimits {
     crate::runtime::constructor!(
         [monthly_limit_reached : bool => plain] [no_monthly_limit, usage, vibe_usage,
@@ -3008,7 +3264,8 @@ impl UsageLimits {
         nullable, total_usage : f64 => nullable, usage_limit : f64 => nullable
     }
 }
-/// `#/components/schemas/UsageOUTJSON`
+
+/// The `UsageOUTJSON` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -3056,6 +3313,7 @@ pub struct UsageOUTJSON {
     /// Prices used to calculate usage amounts.
     pub prices: Option<Vec<PriceData>>,
 }
+
 impl UsageOUTJSON {
     crate::runtime::constructor!(
         nullable[completion : BasicModelUsageDataJSON => plain, ocr :
@@ -3070,7 +3328,8 @@ impl UsageOUTJSON {
         PriceData > => some] []
     );
 }
-/// `#/components/schemas/UserGroupTargetType`
+
+/// The `UserGroupTargetType` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum UserGroupTargetType {
@@ -3081,8 +3340,10 @@ pub enum UserGroupTargetType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
+
 crate::runtime::string_enum!(UserGroupTargetType { W = "W", O = "O" });
-/// `#/components/schemas/UserRole`
+
+/// The `UserRole` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum UserRole {
@@ -3095,8 +3356,10 @@ pub enum UserRole {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
+
 crate::runtime::string_enum!(UserRole { A = "A", M = "M", B = "B" });
-/// `#/components/schemas/VibeActiveUsersStat`
+
+/// The `VibeActiveUsersStat` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -3108,6 +3371,7 @@ pub struct VibeActiveUsersStat {
     pub nb_active_users_acp: i64,
     pub nb_active_users_programmatic: i64,
 }
+
 impl VibeActiveUsersStat {
     crate::runtime::constructor!(
         [day : String => plain, nb_active_users_total : i64 => plain, nb_active_users_cli
@@ -3115,7 +3379,8 @@ impl VibeActiveUsersStat {
         : i64 => plain] []
     );
 }
-/// `#/components/schemas/VibeCodeUsageDataJSON`
+
+/// The `VibeCodeUsageDataJSON` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -3131,6 +3396,7 @@ pub struct VibeCodeUsageDataJSON {
     /// Vibe Code text-to-speech usage data.
     pub audio_characters: BasicModelUsageDataJSON,
 }
+
 impl VibeCodeUsageDataJSON {
     crate::runtime::constructor!(
         [completion : BasicModelUsageDataJSON => plain, ocr : BasicModelUsageDataJSON =>
@@ -3139,7 +3405,8 @@ impl VibeCodeUsageDataJSON {
         plain] []
     );
 }
-/// `#/components/schemas/VibeConsumedTokensStat`
+
+/// The `VibeConsumedTokensStat` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -3151,13 +3418,15 @@ pub struct VibeConsumedTokensStat {
     pub input_tokens: i64,
     pub output_tokens: i64,
 }
+
 impl VibeConsumedTokensStat {
     crate::runtime::constructor!(
         [day : String => plain, model : String => plain, cached_tokens : i64 => plain,
         input_tokens : i64 => plain, output_tokens : i64 => plain] []
     );
 }
-/// `#/components/schemas/VibeNextEditActiveUsersStat`
+
+/// The `VibeNextEditActiveUsersStat` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -3166,12 +3435,14 @@ pub struct VibeNextEditActiveUsersStat {
     pub day: String,
     pub nb_active_users: i64,
 }
+
 impl VibeNextEditActiveUsersStat {
     crate::runtime::constructor!(
         [day : String => plain, nb_active_users : i64 => plain] []
     );
 }
-/// `#/components/schemas/VibeNextEditModifiedLOCStat`
+
+/// The `VibeNextEditModifiedLOCStat` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -3183,13 +3454,15 @@ pub struct VibeNextEditModifiedLOCStat {
     pub lines_unchanged: i64,
     pub lines_total: i64,
 }
+
 impl VibeNextEditModifiedLOCStat {
     crate::runtime::constructor!(
         [day : String => plain, lines_inserted : i64 => plain, lines_deleted : i64 =>
         plain, lines_unchanged : i64 => plain, lines_total : i64 => plain] []
     );
 }
-/// `#/components/schemas/VibeNextEditSuggestionStat`
+
+/// The `VibeNextEditSuggestionStat` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -3207,6 +3480,7 @@ pub struct VibeNextEditSuggestionStat {
     pub surface_widget: i64,
     pub surface_ghost_text: i64,
 }
+
 impl VibeNextEditSuggestionStat {
     crate::runtime::constructor!(
         [day : String => plain, total_suggestions : i64 => plain, outcome_accepted : i64
@@ -3216,7 +3490,8 @@ impl VibeNextEditSuggestionStat {
         surface_widget : i64 => plain, surface_ghost_text : i64 => plain] []
     );
 }
-/// `#/components/schemas/VibeOrganizationStatsOUT`
+
+/// The `VibeOrganizationStatsOUT` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -3229,6 +3504,7 @@ pub struct VibeOrganizationStatsOUT {
     pub next_edit_active_users: Vec<VibeNextEditActiveUsersStat>,
     pub next_edit_modified_loc: Vec<VibeNextEditModifiedLOCStat>,
 }
+
 impl VibeOrganizationStatsOUT {
     crate::runtime::constructor!(
         [start_time : i64 => plain, end_time : i64 => plain, next_edit_suggestions : Vec
@@ -3237,7 +3513,8 @@ impl VibeOrganizationStatsOUT {
         VibeNextEditModifiedLOCStat > => plain] []
     );
 }
-/// `#/components/schemas/VibeSessionDurationStat`
+
+/// The `VibeSessionDurationStat` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -3246,12 +3523,14 @@ pub struct VibeSessionDurationStat {
     pub day: String,
     pub total_duration_hours: f64,
 }
+
 impl VibeSessionDurationStat {
     crate::runtime::constructor!(
         [day : String => plain, total_duration_hours : f64 => plain] []
     );
 }
-/// `#/components/schemas/VibeSessionStat`
+
+/// The `VibeSessionStat` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -3263,6 +3542,7 @@ pub struct VibeSessionStat {
     pub nb_sessions_acp: i64,
     pub nb_sessions_programmatic: i64,
 }
+
 impl VibeSessionStat {
     crate::runtime::constructor!(
         [day : String => plain, nb_sessions : i64 => plain, nb_sessions_cli : i64 =>
@@ -3270,7 +3550,8 @@ impl VibeSessionStat {
         []
     );
 }
-/// `#/components/schemas/VibeToolCallsByNameStat`
+
+/// The `VibeToolCallsByNameStat` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -3280,12 +3561,14 @@ pub struct VibeToolCallsByNameStat {
     pub tool_name: String,
     pub count: i64,
 }
+
 impl VibeToolCallsByNameStat {
     crate::runtime::constructor!(
         [day : String => plain, tool_name : String => plain, count : i64 => plain] []
     );
 }
-/// `#/components/schemas/VibeToolCallsStat`
+
+/// The `VibeToolCallsStat` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -3300,6 +3583,7 @@ pub struct VibeToolCallsStat {
     pub approval_always: i64,
     pub approval_never: i64,
 }
+
 impl VibeToolCallsStat {
     crate::runtime::constructor!(
         [day : String => plain, total : i64 => plain, status_success : i64 => plain,
@@ -3307,7 +3591,8 @@ impl VibeToolCallsStat {
         => plain, approval_always : i64 => plain, approval_never : i64 => plain] []
     );
 }
-/// `#/components/schemas/VibeUserPromptsStat`
+
+/// The `VibeUserPromptsStat` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -3319,13 +3604,17 @@ pub struct VibeUserPromptsStat {
     pub nb_prompts_acp: i64,
     pub nb_prompts_programmatic: i64,
 }
+
 impl VibeUserPromptsStat {
     crate::runtime::constructor!(
         [day : String => plain, nb_prompts_total : i64 => plain, nb_prompts_cli : i64 =>
         plain, nb_prompts_acp : i64 => plain, nb_prompts_programmatic : i64 => plain] []
     );
 }
+
 /// Time interval used to group usage results.
+///
+/// Schema: `#/paths/~1v1~1admin~1analytics~1vibe~1work~1usage~1by_time_stats/get/parameters/2/schema`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum VibeWorkAnalyticsByTimeGranularity {
@@ -3340,11 +3629,13 @@ pub enum VibeWorkAnalyticsByTimeGranularity {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
+
 crate::runtime::string_enum!(
     VibeWorkAnalyticsByTimeGranularity { Hour = "hour", Day = "day", Week = "week", Month
     = "month" }
 );
-/// `#/components/schemas/VibeWorkByAgentStat`
+
+/// The `VibeWorkByAgentStat` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -3359,6 +3650,7 @@ pub struct VibeWorkByAgentStat {
     pub last_message_at: String,
     pub unique_users_count: i64,
 }
+
 impl VibeWorkByAgentStat {
     crate::runtime::constructor!(
         [messages_count : i64 => plain, files_count : i64 => plain, images_count : i64 =>
@@ -3367,7 +3659,8 @@ impl VibeWorkByAgentStat {
         unique_users_count : i64 => plain] []
     );
 }
-/// `#/components/schemas/VibeWorkByAgentStatsOUT`
+
+/// The `VibeWorkByAgentStatsOUT` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -3378,13 +3671,15 @@ pub struct VibeWorkByAgentStatsOUT {
     pub end_time: i64,
     pub data: Vec<VibeWorkByAgentStat>,
 }
+
 impl VibeWorkByAgentStatsOUT {
     crate::runtime::constructor!(
         [start_time : i64 => plain, end_time : i64 => plain, data : Vec <
         VibeWorkByAgentStat > => plain] []
     );
 }
-/// `#/components/schemas/VibeWorkByTimeStat`
+
+/// The `VibeWorkByTimeStat` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -3400,6 +3695,7 @@ pub struct VibeWorkByTimeStat {
     pub messages_to_agents_count: i64,
     pub unique_agents_count: i64,
 }
+
 impl VibeWorkByTimeStat {
     crate::runtime::constructor!(
         nullable[messages_count : i64 => plain, files_count : i64 => plain, images_count
@@ -3408,7 +3704,8 @@ impl VibeWorkByTimeStat {
         messages_to_agents_count : i64 => plain, unique_agents_count : i64 => plain] []
     );
 }
-/// `#/components/schemas/VibeWorkByTimeStatsOUT`
+
+/// The `VibeWorkByTimeStatsOUT` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -3419,13 +3716,15 @@ pub struct VibeWorkByTimeStatsOUT {
     pub end_time: i64,
     pub data: Vec<VibeWorkByTimeStat>,
 }
+
 impl VibeWorkByTimeStatsOUT {
     crate::runtime::constructor!(
         [start_time : i64 => plain, end_time : i64 => plain, data : Vec <
         VibeWorkByTimeStat > => plain] []
     );
 }
-/// `#/components/schemas/VibeWorkByUserStat`
+
+/// The `VibeWorkByUserStat` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -3441,6 +3740,7 @@ pub struct VibeWorkByUserStat {
     pub unique_agents_count: i64,
     pub messages_to_agents_count: i64,
 }
+
 impl VibeWorkByUserStat {
     crate::runtime::constructor!(
         [messages_count : i64 => plain, files_count : i64 => plain, images_count : i64 =>
@@ -3449,7 +3749,8 @@ impl VibeWorkByUserStat {
         unique_agents_count : i64 => plain, messages_to_agents_count : i64 => plain] []
     );
 }
-/// `#/components/schemas/VibeWorkByUserStatsOUT`
+
+/// The `VibeWorkByUserStatsOUT` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -3460,13 +3761,15 @@ pub struct VibeWorkByUserStatsOUT {
     pub end_time: i64,
     pub data: Vec<VibeWorkByUserStat>,
 }
+
 impl VibeWorkByUserStatsOUT {
     crate::runtime::constructor!(
         [start_time : i64 => plain, end_time : i64 => plain, data : Vec <
         VibeWorkByUserStat > => plain] []
     );
 }
-/// `#/components/schemas/VibeWorkspaceStatsOUT`
+
+/// The `VibeWorkspaceStatsOUT` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -3483,6 +3786,7 @@ pub struct VibeWorkspaceStatsOUT {
     pub tool_calls_by_name: Vec<VibeToolCallsByNameStat>,
     pub session_durations: Vec<VibeSessionDurationStat>,
 }
+
 impl VibeWorkspaceStatsOUT {
     crate::runtime::constructor!(
         [start_time : i64 => plain, end_time : i64 => plain, sessions : Vec <
@@ -3493,7 +3797,8 @@ impl VibeWorkspaceStatsOUT {
         session_durations : Vec < VibeSessionDurationStat > => plain] []
     );
 }
-/// `#/components/schemas/WorkspaceEnrichedOUT`
+
+/// The `WorkspaceEnrichedOUT` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -3522,6 +3827,7 @@ pub struct WorkspaceEnrichedOUT {
     #[deprecated]
     pub raw_role: WorkspaceEnrichedOUTRawRolesItem,
 }
+
 #[allow(deprecated)]
 impl WorkspaceEnrichedOUT {
     crate::runtime::constructor!(
@@ -3534,7 +3840,10 @@ impl WorkspaceEnrichedOUT {
         members_count : i64 => nullable, spend_limit : WorkspaceSpendLimitOUT => nullable
     }
 }
-/// `#/components/schemas/WorkspaceEnrichedOUT/properties/raw_roles/items`
+
+/// An item of the `raw_roles` field of `WorkspaceEnrichedOUT`.
+///
+/// Schema: `#/components/schemas/WorkspaceEnrichedOUT/properties/raw_roles/items`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 pub enum WorkspaceEnrichedOUTRawRolesItem {
@@ -3544,21 +3853,25 @@ pub enum WorkspaceEnrichedOUTRawRolesItem {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
+
 #[cfg(feature = "full-serde")]
 crate::runtime::untagged_union_ser!(
     WorkspaceEnrichedOUTRawRolesItem { WorkspaceRole, StaticWorkspaceRoles,
     StaticOrganizationRoles }
 );
+
 crate::runtime::untagged_union_de!(
     WorkspaceEnrichedOUTRawRolesItem { WorkspaceRole, StaticWorkspaceRoles,
     StaticOrganizationRoles }
 );
+
 crate::runtime::union_from!(
     WorkspaceEnrichedOUTRawRolesItem { WorkspaceRole(WorkspaceRole),
     StaticWorkspaceRoles(StaticWorkspaceRoles),
     StaticOrganizationRoles(StaticOrganizationRoles) }
 );
-/// `#/components/schemas/WorkspaceMemberIN`
+
+/// The `WorkspaceMemberIN` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
@@ -3567,12 +3880,14 @@ pub struct WorkspaceMemberIN {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub members: crate::Nullable<Vec<WorkspaceMemberSingleIN>>,
 }
+
 impl WorkspaceMemberIN {
     crate::runtime::setters! {
         members : Vec < WorkspaceMemberSingleIN > => nullable
     }
 }
-/// `#/components/schemas/WorkspaceMemberSingleIN`
+
+/// The `WorkspaceMemberSingleIN` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
@@ -3597,6 +3912,7 @@ pub struct WorkspaceMemberSingleIN {
     /// Format: `uuid`.
     pub user_uuid: String,
 }
+
 #[allow(deprecated)]
 impl WorkspaceMemberSingleIN {
     crate::runtime::constructor!(
@@ -3609,7 +3925,10 @@ impl WorkspaceMemberSingleIN {
         MemberWorkspaceInfoRawRole => nullable
     }
 }
-/// `#/components/schemas/WorkspaceMemberSingleIN/properties/role_names/items`
+
+/// An item of the `role_names` field of `WorkspaceMemberSingleIN`.
+///
+/// Schema: `#/components/schemas/WorkspaceMemberSingleIN/properties/role_names/items`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum WorkspaceMemberSingleINRoleNamesItem {
@@ -3638,6 +3957,7 @@ pub enum WorkspaceMemberSingleINRoleNamesItem {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
+
 crate::runtime::string_enum!(
     WorkspaceMemberSingleINRoleNamesItem { Billing = "billing", User = "user",
     Contributor = "contributor", Dev = "dev", DevContributor = "dev_contributor",
@@ -3645,7 +3965,8 @@ crate::runtime::string_enum!(
     = "workspace_contributor", WorkspaceAdmin = "workspace_admin", ObservabilityViewer =
     "observability_viewer", WorkflowExecutor = "workflow_executor" }
 );
-/// `#/components/schemas/WorkspaceOUT`
+
+/// The `WorkspaceOUT` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -3669,6 +3990,7 @@ pub struct WorkspaceOUT {
     /// Whether this is the default Workspace for the Organization.
     pub is_default: bool,
 }
+
 impl WorkspaceOUT {
     crate::runtime::constructor!(
         nullable[uuid : String => plain, name : String => plain, description : String =>
@@ -3679,7 +4001,8 @@ impl WorkspaceOUT {
         members_count : i64 => nullable, spend_limit : WorkspaceSpendLimitOUT => nullable
     }
 }
-/// `#/components/schemas/WorkspaceRole`
+
+/// The `WorkspaceRole` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum WorkspaceRole {
@@ -3690,8 +4013,10 @@ pub enum WorkspaceRole {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
+
 crate::runtime::string_enum!(WorkspaceRole { A = "A", M = "M" });
-/// `#/components/schemas/WorkspaceRoleRef`
+
+/// The `WorkspaceRoleRef` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -3700,10 +4025,12 @@ pub struct WorkspaceRoleRef {
     /// Format: `uuid`.
     pub uuid: String,
 }
+
 impl WorkspaceRoleRef {
     crate::runtime::constructor!([name : String => plain, uuid : String => plain] []);
 }
-/// `#/components/schemas/WorkspaceSpendLimitOUT`
+
+/// The `WorkspaceSpendLimitOUT` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -3715,13 +4042,15 @@ pub struct WorkspaceSpendLimitOUT {
     /// Whether the Workspace has no monthly spending limit.
     pub no_monthly_limit: Option<bool>,
 }
+
 impl WorkspaceSpendLimitOUT {
     crate::runtime::constructor!(
         nullable[value : f64 => some, currency : String => some, no_monthly_limit : bool
         => some] []
     );
 }
-/// `#/components/schemas/WorkspacesOut`
+
+/// The `WorkspacesOut` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -3740,6 +4069,7 @@ pub struct WorkspacesOut {
     /// Maximum number of results per page.
     pub page_size: i64,
 }
+
 impl WorkspacesOut {
     crate::runtime::constructor!(
         [total : i64 => plain, items : Vec < WorkspaceOUT > => plain, page : i64 =>

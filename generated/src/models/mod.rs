@@ -4,6 +4,7 @@
 //! A type used by one API group's operations lives in that group's file; types
 //! several groups use live in shared files named after them (`common` when every
 //! group does). Each file compiles when a feature that needs it is on.
+
 #[cfg(feature = "agents")]
 mod agents;
 #[cfg(feature = "agents")]

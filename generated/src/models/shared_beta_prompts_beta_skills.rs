@@ -8,12 +8,14 @@ pub struct AliasList {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub values: Option<Vec<String>>,
 }
+
 impl AliasList {
     crate::runtime::setters! {
         values : Vec < String > => optional
     }
 }
-/// `#/components/schemas/ListSortDirection`
+
+/// The `ListSortDirection` schema.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "beta-prompts", feature = "beta-skills"))))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ListSortDirection {
@@ -26,12 +28,14 @@ pub enum ListSortDirection {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
+
 crate::runtime::string_enum!(
     ListSortDirection { ListSortDirectionUnspecified = "list_sort_direction_unspecified",
     ListSortDirectionAsc = "list_sort_direction_asc", ListSortDirectionDesc =
     "list_sort_direction_desc" }
 );
-/// `#/components/schemas/ListSortField`
+
+/// The `ListSortField` schema.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "beta-prompts", feature = "beta-skills"))))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ListSortField {
@@ -48,13 +52,15 @@ pub enum ListSortField {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
+
 crate::runtime::string_enum!(
     ListSortField { ListSortFieldUnspecified = "list_sort_field_unspecified",
     ListSortFieldCreatedAt = "list_sort_field_created_at", ListSortFieldLastModifiedAt =
     "list_sort_field_last_modified_at", ListSortFieldName = "list_sort_field_name",
     ListSortFieldTitle = "list_sort_field_title" }
 );
-/// `#/components/schemas/RegistrySharingScope`
+
+/// The `RegistrySharingScope` schema.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "beta-prompts", feature = "beta-skills"))))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum RegistrySharingScope {
@@ -67,10 +73,12 @@ pub enum RegistrySharingScope {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
+
 crate::runtime::string_enum!(
     RegistrySharingScope { SharingScopeUnspecified = "sharing_scope_unspecified", Private
     = "private", Workspace = "workspace" }
 );
+
 /// RFC 3339 timestamp.
 ///
 /// Format: `date-time`.

@@ -12,12 +12,14 @@ pub struct ActivityTaskCompletedAttributesResponse {
     /// The result returned by the activity.
     pub result: JSONPayloadResponse,
 }
+
 impl ActivityTaskCompletedAttributesResponse {
     crate::runtime::constructor!(
         [task_id : String => plain, activity_name : String => plain, result :
         JSONPayloadResponse => plain] []
     );
 }
+
 /// Emitted when an activity task completes successfully.
 ///
 /// Contains timing information about the successful execution.
@@ -54,6 +56,7 @@ pub struct ActivityTaskCompletedResponse {
     /// Event-specific attributes.
     pub attributes: ActivityTaskCompletedAttributesResponse,
 }
+
 impl ActivityTaskCompletedResponse {
     crate::runtime::constructor!(
         nullable[event_id : String => plain, event_timestamp : i64 => plain,
@@ -64,13 +67,18 @@ impl ActivityTaskCompletedResponse {
         ActivityTaskCompletedAttributesResponse => plain] [event_type]
     );
 }
+
 /// Event type discriminator.
+///
+/// Schema: `#/components/schemas/ActivityTaskCompletedResponse/properties/event_type`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ActivityTaskCompletedResponseEventType;
+
 crate::runtime::const_value!(
     ActivityTaskCompletedResponseEventType, str, "ACTIVITY_TASK_COMPLETED"
 );
+
 /// Attributes for activity task failed events (final failure after all retries).
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -85,12 +93,14 @@ pub struct ActivityTaskFailedAttributes {
     /// Details about the failure that caused the activity to fail.
     pub failure: Failure,
 }
+
 impl ActivityTaskFailedAttributes {
     crate::runtime::constructor!(
         [task_id : String => plain, activity_name : String => plain, attempt : i64 =>
         plain, failure : Failure => plain] []
     );
 }
+
 /// Emitted when an activity task fails after exhausting all retry attempts.
 ///
 /// This is a terminal event indicating the activity could not complete successfully.
@@ -127,6 +137,7 @@ pub struct ActivityTaskFailedResponse {
     /// Event-specific attributes.
     pub attributes: ActivityTaskFailedAttributes,
 }
+
 impl ActivityTaskFailedResponse {
     crate::runtime::constructor!(
         nullable[event_id : String => plain, event_timestamp : i64 => plain,
@@ -137,13 +148,18 @@ impl ActivityTaskFailedResponse {
         ActivityTaskFailedAttributes => plain] [event_type]
     );
 }
+
 /// Event type discriminator.
+///
+/// Schema: `#/components/schemas/ActivityTaskFailedResponse/properties/event_type`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ActivityTaskFailedResponseEventType;
+
 crate::runtime::const_value!(
     ActivityTaskFailedResponseEventType, str, "ACTIVITY_TASK_FAILED"
 );
+
 /// Attributes for activity task retrying events.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -158,12 +174,14 @@ pub struct ActivityTaskRetryingAttributes {
     /// Details about the failure that caused the retry.
     pub failure: Failure,
 }
+
 impl ActivityTaskRetryingAttributes {
     crate::runtime::constructor!(
         [task_id : String => plain, activity_name : String => plain, attempt : i64 =>
         plain, failure : Failure => plain] []
     );
 }
+
 /// Emitted when an activity task fails and will be retried.
 ///
 /// Contains information about the failed attempt and the error that occurred.
@@ -200,6 +218,7 @@ pub struct ActivityTaskRetryingResponse {
     /// Event-specific attributes.
     pub attributes: ActivityTaskRetryingAttributes,
 }
+
 impl ActivityTaskRetryingResponse {
     crate::runtime::constructor!(
         nullable[event_id : String => plain, event_timestamp : i64 => plain,
@@ -210,13 +229,18 @@ impl ActivityTaskRetryingResponse {
         ActivityTaskRetryingAttributes => plain] [event_type]
     );
 }
+
 /// Event type discriminator.
+///
+/// Schema: `#/components/schemas/ActivityTaskRetryingResponse/properties/event_type`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ActivityTaskRetryingResponseEventType;
+
 crate::runtime::const_value!(
     ActivityTaskRetryingResponseEventType, str, "ACTIVITY_TASK_RETRYING"
 );
+
 /// Attributes for activity task started events.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -229,12 +253,14 @@ pub struct ActivityTaskStartedAttributesResponse {
     /// The input arguments passed to the activity.
     pub input: JSONPayloadResponse,
 }
+
 impl ActivityTaskStartedAttributesResponse {
     crate::runtime::constructor!(
         [task_id : String => plain, activity_name : String => plain, input :
         JSONPayloadResponse => plain] []
     );
 }
+
 /// Emitted when an activity task begins execution.
 ///
 /// This is the first event for an activity, emitted on the first attempt only.
@@ -272,6 +298,7 @@ pub struct ActivityTaskStartedResponse {
     /// Event-specific attributes.
     pub attributes: ActivityTaskStartedAttributesResponse,
 }
+
 impl ActivityTaskStartedResponse {
     crate::runtime::constructor!(
         nullable[event_id : String => plain, event_timestamp : i64 => plain,
@@ -282,13 +309,18 @@ impl ActivityTaskStartedResponse {
         ActivityTaskStartedAttributesResponse => plain] [event_type]
     );
 }
+
 /// Event type discriminator.
+///
+/// Schema: `#/components/schemas/ActivityTaskStartedResponse/properties/event_type`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ActivityTaskStartedResponseEventType;
+
 crate::runtime::const_value!(
     ActivityTaskStartedResponseEventType, str, "ACTIVITY_TASK_STARTED"
 );
+
 /// Attributes for custom task canceled events.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -302,6 +334,7 @@ pub struct CustomTaskCanceledAttributes {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub reason: crate::Nullable<String>,
 }
+
 impl CustomTaskCanceledAttributes {
     crate::runtime::constructor!(
         [custom_task_id : String => plain, custom_task_type : String => plain] [reason]
@@ -310,6 +343,7 @@ impl CustomTaskCanceledAttributes {
         reason : String => nullable
     }
 }
+
 /// Emitted when a custom task is canceled.
 ///
 /// Indicates the task was explicitly stopped before completion.
@@ -346,6 +380,7 @@ pub struct CustomTaskCanceledResponse {
     /// Event-specific attributes.
     pub attributes: CustomTaskCanceledAttributes,
 }
+
 impl CustomTaskCanceledResponse {
     crate::runtime::constructor!(
         nullable[event_id : String => plain, event_timestamp : i64 => plain,
@@ -356,13 +391,18 @@ impl CustomTaskCanceledResponse {
         CustomTaskCanceledAttributes => plain] [event_type]
     );
 }
+
 /// Event type discriminator.
+///
+/// Schema: `#/components/schemas/CustomTaskCanceledResponse/properties/event_type`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct CustomTaskCanceledResponseEventType;
+
 crate::runtime::const_value!(
     CustomTaskCanceledResponseEventType, str, "CUSTOM_TASK_CANCELED"
 );
+
 /// Attributes for custom task completed events.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -375,12 +415,14 @@ pub struct CustomTaskCompletedAttributesResponse {
     /// The final result of the custom task.
     pub payload: JSONPayloadResponse,
 }
+
 impl CustomTaskCompletedAttributesResponse {
     crate::runtime::constructor!(
         [custom_task_id : String => plain, custom_task_type : String => plain, payload :
         JSONPayloadResponse => plain] []
     );
 }
+
 /// Emitted when a custom task completes successfully.
 ///
 /// Contains the final result of the task execution.
@@ -417,6 +459,7 @@ pub struct CustomTaskCompletedResponse {
     /// Event-specific attributes.
     pub attributes: CustomTaskCompletedAttributesResponse,
 }
+
 impl CustomTaskCompletedResponse {
     crate::runtime::constructor!(
         nullable[event_id : String => plain, event_timestamp : i64 => plain,
@@ -427,13 +470,18 @@ impl CustomTaskCompletedResponse {
         CustomTaskCompletedAttributesResponse => plain] [event_type]
     );
 }
+
 /// Event type discriminator.
+///
+/// Schema: `#/components/schemas/CustomTaskCompletedResponse/properties/event_type`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct CustomTaskCompletedResponseEventType;
+
 crate::runtime::const_value!(
     CustomTaskCompletedResponseEventType, str, "CUSTOM_TASK_COMPLETED"
 );
+
 /// Attributes for custom task failed events.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -446,12 +494,14 @@ pub struct CustomTaskFailedAttributes {
     /// Details about the failure that caused the task to fail.
     pub failure: Failure,
 }
+
 impl CustomTaskFailedAttributes {
     crate::runtime::constructor!(
         [custom_task_id : String => plain, custom_task_type : String => plain, failure :
         Failure => plain] []
     );
 }
+
 /// Emitted when a custom task fails.
 ///
 /// Contains details about the failure for debugging and error handling.
@@ -488,6 +538,7 @@ pub struct CustomTaskFailedResponse {
     /// Event-specific attributes.
     pub attributes: CustomTaskFailedAttributes,
 }
+
 impl CustomTaskFailedResponse {
     crate::runtime::constructor!(
         nullable[event_id : String => plain, event_timestamp : i64 => plain,
@@ -498,13 +549,18 @@ impl CustomTaskFailedResponse {
         CustomTaskFailedAttributes => plain] [event_type]
     );
 }
+
 /// Event type discriminator.
+///
+/// Schema: `#/components/schemas/CustomTaskFailedResponse/properties/event_type`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct CustomTaskFailedResponseEventType;
+
 crate::runtime::const_value!(
     CustomTaskFailedResponseEventType, str, "CUSTOM_TASK_FAILED"
 );
+
 /// Attributes for custom task in-progress events with streaming updates.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -517,13 +573,17 @@ pub struct CustomTaskInProgressAttributesResponse {
     /// The current state or incremental update for the task.
     pub payload: CustomTaskInProgressAttributesResponsePayload,
 }
+
 impl CustomTaskInProgressAttributesResponse {
     crate::runtime::constructor!(
         [custom_task_id : String => plain, custom_task_type : String => plain, payload :
         CustomTaskInProgressAttributesResponsePayload => plain] []
     );
 }
+
 /// The current state or incremental update for the task.
+///
+/// Schema: `#/components/schemas/CustomTaskInProgressAttributesResponse/properties/payload`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
 #[derive(Debug, Clone, PartialEq)]
 pub enum CustomTaskInProgressAttributesResponsePayload {
@@ -534,23 +594,28 @@ pub enum CustomTaskInProgressAttributesResponsePayload {
     /// A variant this version of the SDK does not know, kept as raw JSON.
     Unknown(serde_json::Value),
 }
+
 crate::runtime::tagged_union!(
     CustomTaskInProgressAttributesResponsePayload, "type" { Json = ["json"] carries,
     JsonPatch = ["json_patch"] carries }
 );
+
 #[cfg(feature = "full-serde")]
 crate::runtime::tagged_union_ser!(
     CustomTaskInProgressAttributesResponsePayload, "type" { Json = ["json"] carries,
     JsonPatch = ["json_patch"] carries }
 );
+
 crate::runtime::tagged_union_de!(
     CustomTaskInProgressAttributesResponsePayload, "type" { Json = ["json"] carries,
     JsonPatch = ["json_patch"] carries }
 );
+
 crate::runtime::union_from!(
     CustomTaskInProgressAttributesResponsePayload { Json(JSONPayloadResponse),
     JsonPatch(JSONPatchPayloadResponse) }
 );
+
 /// Emitted during custom task execution to report progress.
 ///
 /// This event supports streaming updates via JSON or JSON Patch payloads,
@@ -588,6 +653,7 @@ pub struct CustomTaskInProgressResponse {
     /// Event-specific attributes.
     pub attributes: CustomTaskInProgressAttributesResponse,
 }
+
 impl CustomTaskInProgressResponse {
     crate::runtime::constructor!(
         nullable[event_id : String => plain, event_timestamp : i64 => plain,
@@ -598,13 +664,18 @@ impl CustomTaskInProgressResponse {
         CustomTaskInProgressAttributesResponse => plain] [event_type]
     );
 }
+
 /// Event type discriminator.
+///
+/// Schema: `#/components/schemas/CustomTaskInProgressResponse/properties/event_type`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct CustomTaskInProgressResponseEventType;
+
 crate::runtime::const_value!(
     CustomTaskInProgressResponseEventType, str, "CUSTOM_TASK_IN_PROGRESS"
 );
+
 /// Attributes for custom task started events.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -618,6 +689,7 @@ pub struct CustomTaskStartedAttributesResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payload: Option<JSONPayloadResponse>,
 }
+
 impl CustomTaskStartedAttributesResponse {
     crate::runtime::constructor!(
         [custom_task_id : String => plain, custom_task_type : String => plain] [payload]
@@ -626,6 +698,7 @@ impl CustomTaskStartedAttributesResponse {
         payload : JSONPayloadResponse => optional
     }
 }
+
 /// Emitted when a custom task begins execution.
 ///
 /// Custom tasks represent user-defined units of work within a workflow,
@@ -663,6 +736,7 @@ pub struct CustomTaskStartedResponse {
     /// Event-specific attributes.
     pub attributes: CustomTaskStartedAttributesResponse,
 }
+
 impl CustomTaskStartedResponse {
     crate::runtime::constructor!(
         nullable[event_id : String => plain, event_timestamp : i64 => plain,
@@ -673,13 +747,18 @@ impl CustomTaskStartedResponse {
         CustomTaskStartedAttributesResponse => plain] [event_type]
     );
 }
+
 /// Event type discriminator.
+///
+/// Schema: `#/components/schemas/CustomTaskStartedResponse/properties/event_type`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct CustomTaskStartedResponseEventType;
+
 crate::runtime::const_value!(
     CustomTaskStartedResponseEventType, str, "CUSTOM_TASK_STARTED"
 );
+
 /// Attributes for custom task timed out events.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -693,6 +772,7 @@ pub struct CustomTaskTimedOutAttributes {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub timeout_type: crate::Nullable<String>,
 }
+
 impl CustomTaskTimedOutAttributes {
     crate::runtime::constructor!(
         [custom_task_id : String => plain, custom_task_type : String => plain]
@@ -702,6 +782,7 @@ impl CustomTaskTimedOutAttributes {
         timeout_type : String => nullable
     }
 }
+
 /// Emitted when a custom task exceeds its timeout.
 ///
 /// Indicates the task did not complete within its configured time limit.
@@ -738,6 +819,7 @@ pub struct CustomTaskTimedOutResponse {
     /// Event-specific attributes.
     pub attributes: CustomTaskTimedOutAttributes,
 }
+
 impl CustomTaskTimedOutResponse {
     crate::runtime::constructor!(
         nullable[event_id : String => plain, event_timestamp : i64 => plain,
@@ -748,14 +830,19 @@ impl CustomTaskTimedOutResponse {
         CustomTaskTimedOutAttributes => plain] [event_type]
     );
 }
+
 /// Event type discriminator.
+///
+/// Schema: `#/components/schemas/CustomTaskTimedOutResponse/properties/event_type`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct CustomTaskTimedOutResponseEventType;
+
 crate::runtime::const_value!(
     CustomTaskTimedOutResponseEventType, str, "CUSTOM_TASK_TIMED_OUT"
 );
-/// `#/components/schemas/EncodedPayloadOptions`
+
+/// The `EncodedPayloadOptions` schema.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum EncodedPayloadOptions {
@@ -770,10 +857,12 @@ pub enum EncodedPayloadOptions {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
+
 crate::runtime::string_enum!(
     EncodedPayloadOptions { Offloaded = "offloaded", Encrypted = "encrypted",
     EncryptedPartial = "encrypted-partial", Compressed = "compressed" }
 );
+
 /// Wrapper for encrypted patch values in selective json_patch encryption.
 ///
 /// When partial encryption mode is enabled and a patch targets an EncryptedStrField,
@@ -788,14 +877,20 @@ pub struct EncryptedPatchValue {
     pub r#type: EncryptedPatchValueType,
     pub value: String,
 }
+
 impl EncryptedPatchValue {
     crate::runtime::constructor!([value : String => plain] [r#type]);
 }
-/// `#/components/schemas/EncryptedPatchValue/properties/type`
+
+/// The `type` field of `EncryptedPatchValue`.
+///
+/// Schema: `#/components/schemas/EncryptedPatchValue/properties/type`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct EncryptedPatchValueType;
+
 crate::runtime::const_value!(EncryptedPatchValueType, str, "__encrypted__");
+
 /// Represents an error or exception that occurred during execution.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -804,10 +899,12 @@ pub struct Failure {
     /// A human-readable description of the failure.
     pub message: String,
 }
+
 impl Failure {
     crate::runtime::constructor!([message : String => plain] []);
 }
-/// `#/components/schemas/JSONPatch`
+
+/// The `JSONPatch` schema.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
 #[derive(Debug, Clone, PartialEq)]
 pub enum JSONPatch {
@@ -822,24 +919,29 @@ pub enum JSONPatch {
     /// A variant this version of the SDK does not know, kept as raw JSON.
     Unknown(serde_json::Value),
 }
+
 crate::runtime::tagged_union!(
     JSONPatch, "op" { Append = ["append"] carries, Add = ["add"] carries, Replace =
     ["replace"] carries, Remove = ["remove"] carries }
 );
+
 #[cfg(feature = "full-serde")]
 crate::runtime::tagged_union_ser!(
     JSONPatch, "op" { Append = ["append"] carries, Add = ["add"] carries, Replace =
     ["replace"] carries, Remove = ["remove"] carries }
 );
+
 crate::runtime::tagged_union_de!(
     JSONPatch, "op" { Append = ["append"] carries, Add = ["add"] carries, Replace =
     ["replace"] carries, Remove = ["remove"] carries }
 );
+
 crate::runtime::union_from!(
     JSONPatch { Append(JSONPatchAppend), Add(JSONPatchAdd), Replace(JSONPatchReplace),
     Remove(JSONPatchRemove) }
 );
-/// `#/components/schemas/JSONPatchAdd`
+
+/// The `JSONPatchAdd` schema.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -853,17 +955,23 @@ pub struct JSONPatchAdd {
     /// Fixed by the schema; filled in by the SDK.
     pub op: JSONPatchAddOp,
 }
+
 impl JSONPatchAdd {
     crate::runtime::constructor!(
         [path : String => plain, value : serde_json::Value => plain] [op]
     );
 }
+
 /// Add operation
+///
+/// Schema: `#/components/schemas/JSONPatchAdd/properties/op`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct JSONPatchAddOp;
+
 crate::runtime::const_value!(JSONPatchAddOp, str, "add");
-/// `#/components/schemas/JSONPatchAppend`
+
+/// The `JSONPatchAppend` schema.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -877,17 +985,25 @@ pub struct JSONPatchAppend {
     /// Fixed by the schema; filled in by the SDK.
     pub op: JSONPatchAppendOp,
 }
+
 impl JSONPatchAppend {
     crate::runtime::constructor!(
         [path : String => plain, value : JSONPatchAppendValue => plain] [op]
     );
 }
+
 /// 'append' is an extension for efficient string concatenation in streaming scenarios.
+///
+/// Schema: `#/components/schemas/JSONPatchAppend/properties/op`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct JSONPatchAppendOp;
+
 crate::runtime::const_value!(JSONPatchAppendOp, str, "append");
+
 /// The value to use for the operation. A string to append to the existing value, or an EncryptedPatchValue wrapper when encryption is applied.
+///
+/// Schema: `#/components/schemas/JSONPatchAppend/properties/value`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
 #[derive(Debug, Clone, PartialEq)]
 pub enum JSONPatchAppendValue {
@@ -896,15 +1012,19 @@ pub enum JSONPatchAppendValue {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
+
 #[cfg(feature = "full-serde")]
 crate::runtime::untagged_union_ser!(
     JSONPatchAppendValue { String, EncryptedPatchValue }
 );
+
 crate::runtime::untagged_union_de!(JSONPatchAppendValue { String, EncryptedPatchValue });
+
 crate::runtime::union_from!(
     JSONPatchAppendValue { String(String), EncryptedPatchValue(EncryptedPatchValue) } str
     => String
 );
+
 /// A payload containing a list of JSON Patch operations.
 ///
 /// Used for streaming incremental updates to workflow state.
@@ -926,6 +1046,7 @@ pub struct JSONPatchPayloadResponse {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub encoding_options: crate::Nullable<Vec<EncodedPayloadOptions>>,
 }
+
 impl JSONPatchPayloadResponse {
     crate::runtime::constructor!(
         [value : JSONPatchPayloadValueResponse => plain] [r#type, encoding_options]
@@ -934,12 +1055,17 @@ impl JSONPatchPayloadResponse {
         encoding_options : Vec < EncodedPayloadOptions > => nullable
     }
 }
+
 /// Discriminator indicating this is a JSON Patch payload.
+///
+/// Schema: `#/components/schemas/JSONPatchPayloadResponse/properties/type`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct JSONPatchPayloadResponseType;
+
 crate::runtime::const_value!(JSONPatchPayloadResponseType, str, "json_patch");
-/// `#/components/schemas/JSONPatchPayloadValueResponse`
+
+/// The `JSONPatchPayloadValueResponse` schema.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
 #[derive(Debug, Clone, PartialEq)]
 pub enum JSONPatchPayloadValueResponse {
@@ -948,18 +1074,22 @@ pub enum JSONPatchPayloadValueResponse {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
+
 #[cfg(feature = "full-serde")]
 crate::runtime::untagged_union_ser!(
     JSONPatchPayloadValueResponse { String, JSONPatchList }
 );
+
 crate::runtime::untagged_union_de!(
     JSONPatchPayloadValueResponse { String, JSONPatchList }
 );
+
 crate::runtime::union_from!(
     JSONPatchPayloadValueResponse { String(String), JSONPatchList(Vec < JSONPatch >) }
     str => String
 );
-/// `#/components/schemas/JSONPatchRemove`
+
+/// The `JSONPatchRemove` schema.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -973,17 +1103,23 @@ pub struct JSONPatchRemove {
     /// Fixed by the schema; filled in by the SDK.
     pub op: JSONPatchRemoveOp,
 }
+
 impl JSONPatchRemove {
     crate::runtime::constructor!(
         [path : String => plain, value : serde_json::Value => plain] [op]
     );
 }
+
 /// Remove operation
+///
+/// Schema: `#/components/schemas/JSONPatchRemove/properties/op`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct JSONPatchRemoveOp;
+
 crate::runtime::const_value!(JSONPatchRemoveOp, str, "remove");
-/// `#/components/schemas/JSONPatchReplace`
+
+/// The `JSONPatchReplace` schema.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -997,16 +1133,22 @@ pub struct JSONPatchReplace {
     /// Fixed by the schema; filled in by the SDK.
     pub op: JSONPatchReplaceOp,
 }
+
 impl JSONPatchReplace {
     crate::runtime::constructor!(
         [path : String => plain, value : serde_json::Value => plain] [op]
     );
 }
+
 /// Replace operation
+///
+/// Schema: `#/components/schemas/JSONPatchReplace/properties/op`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct JSONPatchReplaceOp;
+
 crate::runtime::const_value!(JSONPatchReplaceOp, str, "replace");
+
 /// A payload containing arbitrary JSON data.
 ///
 /// Used for complete state snapshots or final results.
@@ -1028,6 +1170,7 @@ pub struct JSONPayloadResponse {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub encoding_options: crate::Nullable<Vec<EncodedPayloadOptions>>,
 }
+
 impl JSONPayloadResponse {
     crate::runtime::constructor!(
         [value : serde_json::Value => plain] [r#type, encoding_options]
@@ -1036,12 +1179,19 @@ impl JSONPayloadResponse {
         encoding_options : Vec < EncodedPayloadOptions > => nullable
     }
 }
+
 /// Discriminator indicating this is a raw JSON payload.
+///
+/// Schema: `#/components/schemas/JSONPayloadResponse/properties/type`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct JSONPayloadResponseType;
+
 crate::runtime::const_value!(JSONPayloadResponseType, str, "json");
-/// `#/components/schemas/ListWorkflowEventResponse/properties/events/items`
+
+/// An item of the `events` field of `ListWorkflowEventResponse`.
+///
+/// Schema: `#/components/schemas/ListWorkflowEventResponse/properties/events/items`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
 #[derive(Debug, Clone, PartialEq)]
 pub enum ListWorkflowEventResponseEventsItem {
@@ -1082,6 +1232,7 @@ pub enum ListWorkflowEventResponseEventsItem {
     /// A variant this version of the SDK does not know, kept as raw JSON.
     Unknown(serde_json::Value),
 }
+
 crate::runtime::tagged_union!(
     ListWorkflowEventResponseEventsItem, "event_type" { WorkflowExecutionStarted =
     ["WORKFLOW_EXECUTION_STARTED"] carries, WorkflowExecutionCompleted =
@@ -1099,6 +1250,7 @@ crate::runtime::tagged_union!(
     ["ACTIVITY_TASK_RETRYING"] carries, ActivityTaskFailed = ["ACTIVITY_TASK_FAILED"]
     carries }
 );
+
 #[cfg(feature = "full-serde")]
 crate::runtime::tagged_union_ser!(
     ListWorkflowEventResponseEventsItem, "event_type" { WorkflowExecutionStarted =
@@ -1117,6 +1269,7 @@ crate::runtime::tagged_union_ser!(
     ["ACTIVITY_TASK_RETRYING"] carries, ActivityTaskFailed = ["ACTIVITY_TASK_FAILED"]
     carries }
 );
+
 crate::runtime::tagged_union_de!(
     ListWorkflowEventResponseEventsItem, "event_type" { WorkflowExecutionStarted =
     ["WORKFLOW_EXECUTION_STARTED"] carries, WorkflowExecutionCompleted =
@@ -1134,6 +1287,7 @@ crate::runtime::tagged_union_de!(
     ["ACTIVITY_TASK_RETRYING"] carries, ActivityTaskFailed = ["ACTIVITY_TASK_FAILED"]
     carries }
 );
+
 crate::runtime::union_from!(
     ListWorkflowEventResponseEventsItem {
     WorkflowExecutionStarted(WorkflowExecutionStartedResponse),
@@ -1154,7 +1308,8 @@ crate::runtime::union_from!(
     ActivityTaskRetrying(ActivityTaskRetryingResponse),
     ActivityTaskFailed(ActivityTaskFailedResponse) }
 );
-/// `#/components/schemas/StreamEventSseErrorData`
+
+/// The `StreamEventSseErrorData` schema.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -1162,10 +1317,12 @@ pub struct StreamEventSseErrorData {
     pub error: String,
     pub reason: String,
 }
+
 impl StreamEventSseErrorData {
     crate::runtime::constructor!([error : String => plain, reason : String => plain] []);
 }
-/// `#/components/schemas/StreamEventSsePayload`
+
+/// The `StreamEventSsePayload` schema.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -1180,6 +1337,7 @@ pub struct StreamEventSsePayload {
     pub metadata: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     pub broker_sequence: i64,
 }
+
 impl StreamEventSsePayload {
     crate::runtime::constructor!(
         [stream : String => plain, data : ListWorkflowEventResponseEventsItem => plain,
@@ -1191,7 +1349,8 @@ impl StreamEventSsePayload {
         serde_json::Value > => optional
     }
 }
-/// `#/components/schemas/StreamEventWorkflowContext`
+
+/// The `StreamEventWorkflowContext` schema.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -1204,6 +1363,7 @@ pub struct StreamEventWorkflowContext {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub root_workflow_exec_id: crate::Nullable<String>,
 }
+
 impl StreamEventWorkflowContext {
     crate::runtime::constructor!(
         [namespace : String => plain, workflow_name : String => plain, workflow_exec_id :
@@ -1214,6 +1374,7 @@ impl StreamEventWorkflowContext {
         nullable
     }
 }
+
 /// Attributes for workflow execution canceled events.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -1230,12 +1391,14 @@ pub struct WorkflowExecutionCanceledAttributes {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attempt: Option<i64>,
 }
+
 impl WorkflowExecutionCanceledAttributes {
     crate::runtime::constructor!([task_id : String => plain] [reason, attempt]);
     crate::runtime::setters! {
         reason : String => nullable, attempt : i64 => optional
     }
 }
+
 /// Emitted when a workflow execution is canceled.
 ///
 /// This is a terminal event indicating the workflow was explicitly canceled.
@@ -1272,6 +1435,7 @@ pub struct WorkflowExecutionCanceledResponse {
     /// Event-specific attributes.
     pub attributes: WorkflowExecutionCanceledAttributes,
 }
+
 impl WorkflowExecutionCanceledResponse {
     crate::runtime::constructor!(
         nullable[event_id : String => plain, event_timestamp : i64 => plain,
@@ -1282,13 +1446,18 @@ impl WorkflowExecutionCanceledResponse {
         WorkflowExecutionCanceledAttributes => plain] [event_type]
     );
 }
+
 /// Event type discriminator.
+///
+/// Schema: `#/components/schemas/WorkflowExecutionCanceledResponse/properties/event_type`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct WorkflowExecutionCanceledResponseEventType;
+
 crate::runtime::const_value!(
     WorkflowExecutionCanceledResponseEventType, str, "WORKFLOW_EXECUTION_CANCELED"
 );
+
 /// Attributes for workflow execution completed events.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -1304,6 +1473,7 @@ pub struct WorkflowExecutionCompletedAttributesResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attempt: Option<i64>,
 }
+
 impl WorkflowExecutionCompletedAttributesResponse {
     crate::runtime::constructor!(
         [task_id : String => plain, result : JSONPayloadResponse => plain] [attempt]
@@ -1312,6 +1482,7 @@ impl WorkflowExecutionCompletedAttributesResponse {
         attempt : i64 => optional
     }
 }
+
 /// Emitted when a workflow execution completes successfully.
 ///
 /// This is a terminal event indicating the workflow finished without errors.
@@ -1348,6 +1519,7 @@ pub struct WorkflowExecutionCompletedResponse {
     /// Event-specific attributes.
     pub attributes: WorkflowExecutionCompletedAttributesResponse,
 }
+
 impl WorkflowExecutionCompletedResponse {
     crate::runtime::constructor!(
         nullable[event_id : String => plain, event_timestamp : i64 => plain,
@@ -1358,13 +1530,18 @@ impl WorkflowExecutionCompletedResponse {
         WorkflowExecutionCompletedAttributesResponse => plain] [event_type]
     );
 }
+
 /// Event type discriminator.
+///
+/// Schema: `#/components/schemas/WorkflowExecutionCompletedResponse/properties/event_type`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct WorkflowExecutionCompletedResponseEventType;
+
 crate::runtime::const_value!(
     WorkflowExecutionCompletedResponseEventType, str, "WORKFLOW_EXECUTION_COMPLETED"
 );
+
 /// Attributes for workflow execution continued-as-new events.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -1379,12 +1556,14 @@ pub struct WorkflowExecutionContinuedAsNewAttributesResponse {
     /// The input arguments passed to the new workflow execution.
     pub input: JSONPayloadResponse,
 }
+
 impl WorkflowExecutionContinuedAsNewAttributesResponse {
     crate::runtime::constructor!(
         [task_id : String => plain, new_execution_run_id : String => plain, workflow_name
         : String => plain, input : JSONPayloadResponse => plain] []
     );
 }
+
 /// Emitted when a workflow continues as a new execution.
 ///
 /// This occurs when a workflow uses continue-as-new to reset its history
@@ -1422,6 +1601,7 @@ pub struct WorkflowExecutionContinuedAsNewResponse {
     /// Event-specific attributes.
     pub attributes: WorkflowExecutionContinuedAsNewAttributesResponse,
 }
+
 impl WorkflowExecutionContinuedAsNewResponse {
     crate::runtime::constructor!(
         nullable[event_id : String => plain, event_timestamp : i64 => plain,
@@ -1432,14 +1612,19 @@ impl WorkflowExecutionContinuedAsNewResponse {
         WorkflowExecutionContinuedAsNewAttributesResponse => plain] [event_type]
     );
 }
+
 /// Event type discriminator.
+///
+/// Schema: `#/components/schemas/WorkflowExecutionContinuedAsNewResponse/properties/event_type`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct WorkflowExecutionContinuedAsNewResponseEventType;
+
 crate::runtime::const_value!(
     WorkflowExecutionContinuedAsNewResponseEventType, str,
     "WORKFLOW_EXECUTION_CONTINUED_AS_NEW"
 );
+
 /// Attributes for workflow execution failed events.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -1455,6 +1640,7 @@ pub struct WorkflowExecutionFailedAttributes {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attempt: Option<i64>,
 }
+
 impl WorkflowExecutionFailedAttributes {
     crate::runtime::constructor!(
         [task_id : String => plain, failure : Failure => plain] [attempt]
@@ -1463,6 +1649,7 @@ impl WorkflowExecutionFailedAttributes {
         attempt : i64 => optional
     }
 }
+
 /// Emitted when a workflow execution fails due to an unhandled exception.
 ///
 /// This is a terminal event indicating the workflow ended with an error.
@@ -1499,6 +1686,7 @@ pub struct WorkflowExecutionFailedResponse {
     /// Event-specific attributes.
     pub attributes: WorkflowExecutionFailedAttributes,
 }
+
 impl WorkflowExecutionFailedResponse {
     crate::runtime::constructor!(
         nullable[event_id : String => plain, event_timestamp : i64 => plain,
@@ -1509,13 +1697,18 @@ impl WorkflowExecutionFailedResponse {
         WorkflowExecutionFailedAttributes => plain] [event_type]
     );
 }
+
 /// Event type discriminator.
+///
+/// Schema: `#/components/schemas/WorkflowExecutionFailedResponse/properties/event_type`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct WorkflowExecutionFailedResponseEventType;
+
 crate::runtime::const_value!(
     WorkflowExecutionFailedResponseEventType, str, "WORKFLOW_EXECUTION_FAILED"
 );
+
 /// Attributes for workflow execution started events.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -1536,6 +1729,7 @@ pub struct WorkflowExecutionStartedAttributesResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attempt: Option<i64>,
 }
+
 impl WorkflowExecutionStartedAttributesResponse {
     crate::runtime::constructor!(
         [task_id : String => plain, workflow_name : String => plain, input :
@@ -1545,6 +1739,7 @@ impl WorkflowExecutionStartedAttributesResponse {
         display_name : String => nullable, attempt : i64 => optional
     }
 }
+
 /// Emitted when a workflow execution begins.
 ///
 /// This is the first event in any workflow execution lifecycle.
@@ -1581,6 +1776,7 @@ pub struct WorkflowExecutionStartedResponse {
     /// Event-specific attributes.
     pub attributes: WorkflowExecutionStartedAttributesResponse,
 }
+
 impl WorkflowExecutionStartedResponse {
     crate::runtime::constructor!(
         nullable[event_id : String => plain, event_timestamp : i64 => plain,
@@ -1591,14 +1787,21 @@ impl WorkflowExecutionStartedResponse {
         WorkflowExecutionStartedAttributesResponse => plain] [event_type]
     );
 }
+
 /// Event type discriminator.
+///
+/// Schema: `#/components/schemas/WorkflowExecutionStartedResponse/properties/event_type`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct WorkflowExecutionStartedResponseEventType;
+
 crate::runtime::const_value!(
     WorkflowExecutionStartedResponseEventType, str, "WORKFLOW_EXECUTION_STARTED"
 );
-/// `#/paths/~1v1~1workflows~1executions~1{execution_id}~1stream/get/responses/200/content/text~1event-stream/schema/properties/data`
+
+/// The `data` field of the `200` response of `GET /v1/workflows/executions/{execution_id}/stream`.
+///
+/// Schema: `#/paths/~1v1~1workflows~1executions~1{execution_id}~1stream/get/responses/200/content/text~1event-stream/schema/properties/data`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
 #[derive(Debug, Clone, PartialEq)]
 pub enum WorkflowStreamEvent {
@@ -1607,17 +1810,21 @@ pub enum WorkflowStreamEvent {
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
 }
+
 #[cfg(feature = "full-serde")]
 crate::runtime::untagged_union_ser!(
     WorkflowStreamEvent { StreamEventSsePayload, StreamEventSseErrorData }
 );
+
 crate::runtime::untagged_union_de!(
     WorkflowStreamEvent { StreamEventSsePayload, StreamEventSseErrorData }
 );
+
 crate::runtime::union_from!(
     WorkflowStreamEvent { StreamEventSsePayload(box StreamEventSsePayload),
     StreamEventSseErrorData(StreamEventSseErrorData) }
 );
+
 /// Attributes for workflow task failed events.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -1628,11 +1835,13 @@ pub struct WorkflowTaskFailedAttributes {
     /// Details about the failure that caused the task to fail.
     pub failure: Failure,
 }
+
 impl WorkflowTaskFailedAttributes {
     crate::runtime::constructor!(
         [task_id : String => plain, failure : Failure => plain] []
     );
 }
+
 /// Emitted when a workflow task fails.
 ///
 /// This indicates an error occurred during workflow task execution,
@@ -1670,6 +1879,7 @@ pub struct WorkflowTaskFailedResponse {
     /// Event-specific attributes.
     pub attributes: WorkflowTaskFailedAttributes,
 }
+
 impl WorkflowTaskFailedResponse {
     crate::runtime::constructor!(
         nullable[event_id : String => plain, event_timestamp : i64 => plain,
@@ -1680,13 +1890,18 @@ impl WorkflowTaskFailedResponse {
         WorkflowTaskFailedAttributes => plain] [event_type]
     );
 }
+
 /// Event type discriminator.
+///
+/// Schema: `#/components/schemas/WorkflowTaskFailedResponse/properties/event_type`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct WorkflowTaskFailedResponseEventType;
+
 crate::runtime::const_value!(
     WorkflowTaskFailedResponseEventType, str, "WORKFLOW_TASK_FAILED"
 );
+
 /// Attributes for workflow task timed out events.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -1698,12 +1913,14 @@ pub struct WorkflowTaskTimedOutAttributes {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub timeout_type: crate::Nullable<String>,
 }
+
 impl WorkflowTaskTimedOutAttributes {
     crate::runtime::constructor!([task_id : String => plain] [timeout_type]);
     crate::runtime::setters! {
         timeout_type : String => nullable
     }
 }
+
 /// Emitted when a workflow task times out.
 ///
 /// This indicates the workflow task (a unit of workflow execution) exceeded
@@ -1741,6 +1958,7 @@ pub struct WorkflowTaskTimedOutResponse {
     /// Event-specific attributes.
     pub attributes: WorkflowTaskTimedOutAttributes,
 }
+
 impl WorkflowTaskTimedOutResponse {
     crate::runtime::constructor!(
         nullable[event_id : String => plain, event_timestamp : i64 => plain,
@@ -1751,10 +1969,14 @@ impl WorkflowTaskTimedOutResponse {
         WorkflowTaskTimedOutAttributes => plain] [event_type]
     );
 }
+
 /// Event type discriminator.
+///
+/// Schema: `#/components/schemas/WorkflowTaskTimedOutResponse/properties/event_type`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct WorkflowTaskTimedOutResponseEventType;
+
 crate::runtime::const_value!(
     WorkflowTaskTimedOutResponseEventType, str, "WORKFLOW_TASK_TIMED_OUT"
 );

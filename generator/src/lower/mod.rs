@@ -48,6 +48,9 @@ pub fn lower(api: &OpenAPI, overlay: &Overlay, diags: &mut Diagnostics) -> Ir {
     box_recursion(&mut types);
     box_large_variants(&mut types);
     let helpers = helpers_that_fit(&overlay.helpers, &types, diags);
+    if let Some(base) = &overlay.docs_url {
+        absolute_links(&mut types, &mut operations, base.trim_end_matches('/'));
+    }
     Ir {
         title: api.info.title.clone(),
         version: api.info.version.clone(),
@@ -57,6 +60,31 @@ pub fn lower(api: &OpenAPI, overlay: &Overlay, diags: &mut Diagnostics) -> Ir {
         operations,
         helpers,
         features,
+    }
+}
+
+/// Makes the descriptions' site-relative Markdown links (`](/api/…)`) absolute against `base`.
+fn absolute_links(types: &mut [TypeDef], operations: &mut [Operation], base: &str) {
+    let fix = |d: &mut Option<String>| {
+        if let Some(text) = d.as_mut().filter(|t| t.contains("](/")) {
+            *text = text.replace("](/", &format!("]({base}/"));
+        }
+    };
+    for t in types {
+        fix(&mut t.docs);
+        match &mut t.kind {
+            TypeKind::Struct(s) => s.fields.iter_mut().for_each(|f| fix(&mut f.docs)),
+            TypeKind::Enum(values) => values.iter_mut().for_each(|v| fix(&mut v.docs)),
+            _ => {}
+        }
+    }
+    for op in operations {
+        fix(&mut op.summary);
+        fix(&mut op.description);
+        op.params.iter_mut().for_each(|p| fix(&mut p.docs));
+        if let Some(b) = &mut op.body {
+            fix(&mut b.docs);
+        }
     }
 }
 

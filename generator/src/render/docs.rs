@@ -278,3 +278,76 @@ mod tests {
         assert_eq!(doc_lines("- item\n  more\nafter\n\npara"), vec!["- item", "  more", "  after", "", "para"]);
     }
 }
+
+/// A sentence saying where an inline schema sits, from its JSON pointer, for types the spec
+/// gives no description: "The `tool_choice` field of `ChatCompletionRequest`.", "The request
+/// body of `POST /v1/files`.", "An item of the `messages` field of `ChatCompletionRequest`.".
+pub fn describe_origin(pointer: &str) -> String {
+    let segs: Vec<String> = pointer.trim_start_matches("#/").split('/').map(|s| s.replace("~1", "/").replace("~0", "~")).collect();
+    let (owner, rest) = match segs.as_slice() {
+        [c, s, name, rest @ ..] if c == "components" && s == "schemas" => (format!("`{name}`"), rest),
+        [p, path, method, rest @ ..] if p == "paths" => {
+            let op = format!("`{} {path}`", method.to_ascii_uppercase());
+            let (part, rest) = match rest {
+                [r, rest @ ..] if r == "requestBody" => (format!("the request body of {op}"), rest),
+                [r, code, rest @ ..] if r == "responses" => (format!("the `{code}` response of {op}"), rest),
+                [r, _, rest @ ..] if r == "parameters" => (format!("a parameter of {op}"), rest),
+                _ => (op, rest),
+            };
+            // Skip the media type and `schema` steps.
+            let rest = match rest {
+                [c, _, s, rest @ ..] if c == "content" && s == "schema" => rest,
+                [s, rest @ ..] if s == "schema" => rest,
+                other => other,
+            };
+            (part, rest)
+        }
+        _ => return format!("The schema at `{pointer}`."),
+    };
+    // The innermost property names the type; what comes after it says which part of it.
+    let mut field: Option<(usize, &str)> = None;
+    for (i, w) in rest.windows(2).enumerate() {
+        if w[0] == "properties" {
+            field = Some((i, w[1].as_str()));
+        }
+    }
+    let after = field.map_or(rest, |(i, _)| &rest[i + 2..]);
+    let part = match after.iter().rev().find(|s| !s.chars().all(|c| c.is_ascii_digit())).map(String::as_str) {
+        Some("items") => "An item of ",
+        Some("additionalProperties") => "A value of ",
+        Some("anyOf" | "oneOf") => "One of the alternatives of ",
+        Some("allOf") => "A part of ",
+        _ => "",
+    };
+    let whole = match field {
+        Some((_, name)) => format!("the `{name}` field of {owner}"),
+        None => owner,
+    };
+    let text = if part.is_empty() { whole } else { format!("{part}{whole}") };
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str()),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod origin_tests {
+    use super::describe_origin;
+
+    #[test]
+    fn origins_read_as_sentences() {
+        assert_eq!(describe_origin("#/components/schemas/ChatCompletionRequest/properties/tool_choice"), "The `tool_choice` field of `ChatCompletionRequest`.");
+        assert_eq!(
+            describe_origin("#/components/schemas/ChatCompletionRequest/properties/messages/items"),
+            "An item of the `messages` field of `ChatCompletionRequest`."
+        );
+        assert_eq!(describe_origin("#/paths/~1v1~1files/post/requestBody/content/multipart~1form-data/schema"), "The request body of `POST /v1/files`.");
+        assert_eq!(describe_origin("#/paths/~1v1~1things~1{id}/get/parameters/1/schema"), "A parameter of `GET /v1/things/{id}`.");
+        assert_eq!(
+            describe_origin("#/paths/~1v1~1x/get/responses/200/content/application~1json/schema/properties/data/items/anyOf/1"),
+            "One of the alternatives of the `data` field of the `200` response of `GET /v1/x`."
+        );
+        assert_eq!(describe_origin("#/somewhere/else"), "The schema at `#/somewhere/else`.");
+    }
+}

@@ -7,34 +7,39 @@ use quote::quote;
 use syn::Attribute;
 
 /// The `cfg` predicate for "any of these features"; for an empty set (types no operation
-/// reaches), every feature that has operations.
-pub fn predicate(ir: &Ir, features: &[String]) -> TokenStream {
+/// reaches), every feature that has operations. `None` when nothing is gated: a spec without
+/// operations has no features.
+pub fn predicate(ir: &Ir, features: &[String]) -> Option<TokenStream> {
     if features.is_empty() {
-        let all = ir.features.iter().filter(|f| f.operations > 0).map(|f| &f.name);
-        return quote!(all(#(feature = #all),*));
+        let all: Vec<&String> = ir.features.iter().filter(|f| f.operations > 0).map(|f| &f.name).collect();
+        return match all.as_slice() {
+            [] => None,
+            [one] => Some(quote!(feature = #one)),
+            many => Some(quote!(all(#(feature = #many),*))),
+        };
     }
-    match features {
+    Some(match features {
         [one] => quote!(feature = #one),
         many => quote!(any(#(feature = #many),*)),
-    }
+    })
 }
 
 /// `#[cfg(…)]` and `#[cfg_attr(docsrs, doc(cfg(…)))]` for an item needing any of `features`.
 pub fn attrs(ir: &Ir, features: &[String]) -> Vec<Attribute> {
-    let p = predicate(ir, features);
-    vec![syn::parse_quote!(#[cfg(#p)]), syn::parse_quote!(#[cfg_attr(docsrs, doc(cfg(#p)))])]
+    match predicate(ir, features) {
+        Some(p) => vec![syn::parse_quote!(#[cfg(#p)]), syn::parse_quote!(#[cfg_attr(docsrs, doc(cfg(#p)))])],
+        None => Vec::new(),
+    }
 }
 
 /// `#[cfg(…)]` alone, for items whose docs do not show (private modules, match arms).
-pub fn cfg(ir: &Ir, features: &[String]) -> Attribute {
-    let p = predicate(ir, features);
-    syn::parse_quote!(#[cfg(#p)])
+pub fn cfg(ir: &Ir, features: &[String]) -> Option<Attribute> {
+    predicate(ir, features).map(|p| syn::parse_quote!(#[cfg(#p)]))
 }
 
 /// `#[cfg_attr(docsrs, doc(cfg(…)))]` alone, for items inside a module the `cfg` already gates.
-pub fn doc(ir: &Ir, features: &[String]) -> Attribute {
-    let p = predicate(ir, features);
-    syn::parse_quote!(#[cfg_attr(docsrs, doc(cfg(#p)))])
+pub fn doc(ir: &Ir, features: &[String]) -> Option<Attribute> {
+    predicate(ir, features).map(|p| syn::parse_quote!(#[cfg_attr(docsrs, doc(cfg(#p)))]))
 }
 
 /// The features under which every one of `sets` is on: the intersection of the sets, as the

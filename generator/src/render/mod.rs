@@ -159,6 +159,7 @@ fn render_job(ir: &Ir, shared: &Shared, job: &Job) -> Result<(String, Rendered)>
                 pub mod roundtrip;
 
                 pub use runtime::binary::BinaryResponse;
+                pub use runtime::http::Pending;
                 pub use runtime::client::{Client, ClientBuilder, API_KEY_ENV, DEFAULT_CONNECT_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_EVENT_SIZE, DEFAULT_TIMEOUT, SERVERS};
                 pub use runtime::error::{ApiError, DecodeError, Error, Result};
                 pub use runtime::hooks::{Hook, HookContext};
@@ -178,11 +179,6 @@ fn render_job(ir: &Ir, shared: &Shared, job: &Job) -> Result<(String, Rendered)>
         Job::Roundtrip => ("src/roundtrip.rs".into(), render_roundtrip(ir)?),
     };
     Ok((path, Rendered::Tokens(tokens)))
-}
-
-/// Renders the crate: relative path → contents.
-pub fn render_crate(ir: &Ir, spec: &SpecInfo) -> Result<BTreeMap<String, String>> {
-    Ok(render_all(ir, spec, false)?.0)
 }
 
 /// Renders the crate and, when asked, the contract tests (`tests/tests/common/cases.rs`).
@@ -230,6 +226,8 @@ pub fn render_all_with(ir: &Ir, spec: &SpecInfo, with_contract: bool, place_docs
                 let (path, rendered) = render_job(ir, &shared, job)?;
                 (path, rendered.format()?)
             };
+            // The contract tests' parts are spaced once they are joined.
+            let text = if matches!(job, Job::Contract(_)) { text } else { (text.0, space_items(&text.1)) };
             done.push((i, text.0, text.1));
         }
     };
@@ -254,7 +252,7 @@ pub fn render_all_with(ir: &Ir, spec: &SpecInfo, with_contract: bool, place_docs
         }
     }
     parts.sort_by_key(|(p, _)| *p);
-    let contract = with_contract.then(|| parts.into_iter().fold(HEADER.to_string(), |acc, (_, t)| acc + &t));
+    let contract = with_contract.then(|| space_items(&parts.into_iter().fold(HEADER.to_string(), |acc, (_, t)| acc + &t)));
 
     for name in &ir.helpers {
         if let Some(h) = crate::helpers::find(name) {
@@ -281,6 +279,41 @@ pub fn render_all_with(ir: &Ir, spec: &SpecInfo, with_contract: bool, place_docs
     files.insert("README.md".into(), env.render_str(README, &ctx)?);
     files.insert("sdk-manifest.json".into(), manifest(ir, spec)?);
     Ok((files, contract))
+}
+
+/// Puts a blank line between items, as hand-written Rust has: after the inner docs, between
+/// top-level items, and between the items of an `impl` block (the formatter prints them one
+/// after another). Runs of `use` and `mod` lines stay together.
+pub fn space_items(text: &str) -> String {
+    const STARTS: &[&str] = &["///", "#[", "pub ", "pub(", "impl", "fn ", "struct ", "enum ", "const ", "static ", "type ", "mod ", "crate::", "use ", "async fn", "unsafe "];
+    let mut out = String::with_capacity(text.len() + text.len() / 16);
+    let mut prev: Option<&str> = None;
+    for line in text.lines() {
+        if let Some(p) = prev {
+            let body = line.trim_start();
+            let indent = line.len() - body.len();
+            let p_body = p.trim_start();
+            let p_indent = p.len() - p_body.len();
+            let starts_item = STARTS.iter().any(|s| body.starts_with(s));
+            let listing = |l: &str| ["use ", "pub use ", "mod ", "pub mod ", "pub(crate) use "].iter().any(|s| l.starts_with(s));
+            let blank = if p_body.starts_with("//!") {
+                !body.starts_with("//!") && !body.is_empty()
+            } else if !starts_item || indent != p_indent {
+                false
+            } else if indent == 0 {
+                (p.ends_with('}') || p.ends_with(';')) && !(listing(p) && (listing(body) || body.starts_with("#[cfg")))
+            } else {
+                indent == 4 && p_body == "}"
+            };
+            if blank {
+                out.push('\n');
+            }
+        }
+        out.push_str(line);
+        out.push('\n');
+        prev = Some(line);
+    }
+    out
 }
 
 /// A feature as the manifest writes it.
@@ -321,7 +354,7 @@ fn helper_gate(ir: &Ir, name: &str) -> Vec<syn::Attribute> {
         Some(features) => gate::attrs(ir, &features),
         // No one feature compiles every type: each type's own features, all of them.
         None => {
-            let each = names.iter().filter_map(|n| ir.find(n)).map(|t| gate::predicate(ir, &t.features)).collect::<Vec<_>>();
+            let each = names.iter().filter_map(|n| ir.find(n)).filter_map(|t| gate::predicate(ir, &t.features)).collect::<Vec<_>>();
             vec![syn::parse_quote!(#[cfg(all(#(#each),*))]), syn::parse_quote!(#[cfg_attr(docsrs, doc(cfg(all(#(#each),*))))])]
         }
     }
@@ -337,8 +370,13 @@ fn render_roundtrip(ir: &Ir) -> Result<TokenStream> {
         .map(|t| {
             let parsed: syn::Type = syn::parse_str(t).with_context(|| format!("example type `{t}` does not parse"))?;
             // Compiled when every model type it names is.
-            let gates = example_types(t).into_iter().filter_map(|n| ir.find(n)).map(|d| gate::predicate(ir, &d.features));
-            Ok(quote!(#[cfg(all(#(#gates),*))] #t => Some(rt::<#parsed>(value)),))
+            let gates: Vec<TokenStream> = example_types(t).into_iter().filter_map(|n| ir.find(n)).filter_map(|d| gate::predicate(ir, &d.features)).collect();
+            let gate = match gates.as_slice() {
+                [] => None,
+                [one] => Some(quote!(#[cfg(#one)])),
+                many => Some(quote!(#[cfg(all(#(#many),*))])),
+            };
+            Ok(quote!(#gate #t => Some(rt::<#parsed>(value)),))
         })
         .collect::<Result<Vec<_>>>()?;
     Ok(quote! {

@@ -19,12 +19,6 @@ pub fn ident(s: &str) -> Ident {
     }
 }
 
-/// Item docs (placed after formatting while [`super::docs::placed`] runs).
-pub fn doc_attrs(docs: Option<&str>) -> TokenStream {
-    let Some(d) = docs else { return TokenStream::new() };
-    super::docs::attrs(prefixed_lines(d))
-}
-
 /// Docs inside a macro call's tokens: always `#[doc]` attributes.
 pub fn inline_doc_attrs(docs: Option<&str>) -> TokenStream {
     let Some(d) = docs else { return TokenStream::new() };
@@ -161,18 +155,17 @@ pub fn render_module(ir: &Ir, layout: &Layout, module: &str) -> syn::File {
 }
 
 fn render_type(t: &TypeDef, ir: &Ir, uses_deprecated: bool, out: &mut Vec<Item>) {
-    let mut docs = t.docs.clone();
-    if let Some(c) = &t.component {
-        if c != &t.name {
-            let note = format!("The `{c}` schema.");
-            docs = Some(match docs {
-                Some(d) => format!("{d}\n\n{note}"),
-                None => note,
-            });
-        }
-    }
-    let mut head = doc_attr_list(docs.as_deref().or(Some(&format!("`{}`", t.origin))));
-    head.push(super::gate::doc(ir, &t.features));
+    // The spec's description first; without one, what the type is: its component, or where the
+    // inline schema sits. The schema's pointer closes the docs, for finding it in the spec.
+    let lead = match (&t.docs, &t.component) {
+        (Some(d), Some(c)) if c != &t.name => format!("{d}\n\nThe `{c}` schema."),
+        (Some(d), _) => d.clone(),
+        (None, Some(c)) => format!("The `{c}` schema."),
+        (None, None) => super::docs::describe_origin(&t.origin),
+    };
+    let docs = if t.component.is_some() { lead } else { format!("{lead}\n\nSchema: `{}`.", t.origin) };
+    let mut head = doc_attr_list(Some(&docs));
+    head.extend(super::gate::doc(ir, &t.features));
     if t.deprecated {
         head.push(syntax::attr_word("deprecated"));
     }

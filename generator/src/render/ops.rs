@@ -146,6 +146,18 @@ pub fn render_group(ir: &Ir, path: &[String], group: &Group, all: &BTreeMap<Vec<
     Ok(syn::File { shebang: None, attrs: vec![syntax::inner_doc(&doc)], items })
 }
 
+/// The call a user writes for an operation: `client.beta().libraries().list(…)`.
+pub fn call_of(op: &Operation) -> String {
+    let mut call = String::from("client.");
+    for seg in &op.group {
+        call.push_str(names::bare(&names::field_name(seg)));
+        call.push_str("().");
+    }
+    call.push_str(names::bare(&op.method));
+    call.push_str("(…)");
+    call
+}
+
 fn builder_name(op: &Operation) -> proc_macro2::Ident {
     format_ident!("{}Builder", names::pascal(names::bare(&op.method)))
 }
@@ -409,7 +421,7 @@ fn render_op(ir: &Ir, op: &Operation) -> anyhow::Result<(ImplItem, Vec<Item>)> {
 
     // The builder.
     let operation = syntax::mac("crate::runtime::operation", quote!(#stat = #id, #http_method #path_text, [#(#security),*], [#(#errors),*], [#(#success_statuses),*]), false);
-    let builder_doc = format!(" Request builder for `{}`: set optional inputs, then `.await` it or call `.send()`.", op.id);
+    let builder_doc = format!(" Request builder for `{}` (operation `{}`): set optional inputs, then `.await` it or call `.send()`.", call_of(op), op.id);
     let builder_attrs = vec![
         syntax::attr_str("doc", &builder_doc),
         syntax::attr("derive", quote!(Debug)),
@@ -432,7 +444,7 @@ fn render_op(ir: &Ir, op: &Operation) -> anyhow::Result<(ImplItem, Vec<Item>)> {
     let mut send = prelude;
     send.push(syntax::let_stmt("req", false, syntax::call("crate::runtime::http::build", vec![syntax::closure(build)])));
     send.push(syntax::tail(syntax::call(sender, vec![self_field("client"), op_ref(), req(), self_field("opts")])));
-    let pending = syntax::generic_with_lifetime("crate::runtime::http::Pending", "'c", [output]);
+    let pending = syntax::generic_with_lifetime("crate::Pending", "'c", [output]);
     impl_items.push(syntax::method_item(vec![syntax::attr_str("doc", " Sends the request."), syntax::attr_word("inline")], ident("send"), vec![syntax::receiver(false)], pending, send));
     let allow_dep = if op.deprecated.is_some() || op.params.iter().any(|p| p.deprecated) { vec![syntax::attr("allow", quote!(deprecated))] } else { Vec::new() };
     let items = vec![

@@ -3,12 +3,15 @@
 //! One contract case per operation, generated from the IR (`cargo xtask regen`): a request
 //! built from synthesized values with every optional input set, the exact request the SDK
 //! must send, and the response to serve. Used by `contract.rs` (wiremock) and `prism.rs`.
+
 #![allow(deprecated, clippy::all)]
 use super::common::contract::*;
 use mistralai::models::*;
+
 /// The number of operations in the spec.
 #[allow(dead_code)]
 pub const OPERATIONS: usize = 292usize;
+
 /// Every case, in the spec's order.
 pub fn cases() -> Vec<Case> {
     vec![
@@ -244,6 +247,7 @@ pub fn cases() -> Vec<Case> {
         connector_delete_v1(), connector_update_v1()
     ]
 }
+
 /// `prompts_list`: `GET /v2/prompts`.
 fn prompts_list() -> Case {
     Case {
@@ -280,6 +284,7 @@ fn prompts_list() -> Case {
         stream: None,
     }
 }
+
 /// `prompts_create`: `POST /v2/prompts`.
 fn prompts_create() -> Case {
     Case {
@@ -309,6 +314,7 @@ fn prompts_create() -> Case {
         stream: None,
     }
 }
+
 /// `prompts_get`: `GET /v2/prompts/{prompt_id}`.
 fn prompts_get() -> Case {
     Case {
@@ -335,6 +341,7 @@ fn prompts_get() -> Case {
         stream: None,
     }
 }
+
 /// `prompts_delete`: `DELETE /v2/prompts/{prompt_id}`.
 fn prompts_delete() -> Case {
     Case {
@@ -356,6 +363,7 @@ fn prompts_delete() -> Case {
         stream: None,
     }
 }
+
 /// `prompts_update`: `PATCH /v2/prompts/{prompt_id}`.
 fn prompts_update() -> Case {
     Case {
@@ -387,6 +395,7 @@ fn prompts_update() -> Case {
         stream: None,
     }
 }
+
 /// `prompts_list_versions`: `GET /v2/prompts/{prompt_id}/versions`.
 fn prompts_list_versions() -> Case {
     Case {
@@ -410,6 +419,7 @@ fn prompts_list_versions() -> Case {
         stream: None,
     }
 }
+
 /// `prompts_create_version`: `POST /v2/prompts/{prompt_id}/versions`.
 fn prompts_create_version() -> Case {
     Case {
@@ -440,6 +450,7 @@ fn prompts_create_version() -> Case {
         stream: None,
     }
 }
+
 /// `prompts_get_version`: `GET /v2/prompts/{prompt_id}/versions/{version}`.
 fn prompts_get_version() -> Case {
     Case {
@@ -464,6 +475,7 @@ fn prompts_get_version() -> Case {
         stream: None,
     }
 }
+
 /// `prompts_update_version_metadata`: `PATCH /v2/prompts/{prompt_id}/versions/{version}`.
 fn prompts_update_version_metadata() -> Case {
     Case {
@@ -496,6 +508,7 @@ fn prompts_update_version_metadata() -> Case {
         stream: None,
     }
 }
+
 /// `skills_list`: `GET /v2/skills`.
 fn skills_list() -> Case {
     Case {
@@ -532,6 +545,7 @@ fn skills_list() -> Case {
         stream: None,
     }
 }
+
 /// `skills_create`: `POST /v2/skills`.
 fn skills_create() -> Case {
     Case {
@@ -561,6 +575,7 @@ fn skills_create() -> Case {
         stream: None,
     }
 }
+
 /// `skills_get`: `GET /v2/skills/{skill_id}`.
 fn skills_get() -> Case {
     Case {
@@ -587,6 +602,7 @@ fn skills_get() -> Case {
         stream: None,
     }
 }
+
 /// `skills_delete`: `DELETE /v2/skills/{skill_id}`.
 fn skills_delete() -> Case {
     Case {
@@ -608,6 +624,7 @@ fn skills_delete() -> Case {
         stream: None,
     }
 }
+
 /// `skills_update`: `PATCH /v2/skills/{skill_id}`.
 fn skills_update() -> Case {
     Case {
@@ -637,6 +654,7 @@ fn skills_update() -> Case {
         stream: None,
     }
 }
+
 /// `skills_list_versions`: `GET /v2/skills/{skill_id}/versions`.
 fn skills_list_versions() -> Case {
     Case {
@@ -660,6 +678,7 @@ fn skills_list_versions() -> Case {
         stream: None,
     }
 }
+
 /// `skills_create_version`: `POST /v2/skills/{skill_id}/versions`.
 fn skills_create_version() -> Case {
     Case {
@@ -690,6 +709,7 @@ fn skills_create_version() -> Case {
         stream: None,
     }
 }
+
 /// `skills_get_version`: `GET /v2/skills/{skill_id}/versions/{version}`.
 fn skills_get_version() -> Case {
     Case {
@@ -714,6 +734,7 @@ fn skills_get_version() -> Case {
         stream: None,
     }
 }
+
 /// `skills_update_version_metadata`: `PATCH /v2/skills/{skill_id}/versions/{version}`.
 fn skills_update_version_metadata() -> Case {
     Case {
@@ -746,6 +767,7 @@ fn skills_update_version_metadata() -> Case {
         stream: None,
     }
 }
+
 /// `speech_v1_audio_speech_post`: `POST /v1/audio/speech`.
 fn speech_v1_audio_speech_post() -> Case {
     Case {
@@ -775,6 +797,7 @@ fn speech_v1_audio_speech_post() -> Case {
         stream: None,
     }
 }
+
 /// `speech_v1_audio_speech_post`: `POST /v1/audio/speech`.
 fn speech_v1_audio_speech_post_2() -> Case {
     Case {
@@ -805,6 +828,7 @@ fn speech_v1_audio_speech_post_2() -> Case {
         })),
     }
 }
+
 /// `list_models_v1_models_get`: `GET /v1/models`.
 fn list_models_v1_models_get() -> Case {
     Case {
@@ -829,6 +853,7 @@ fn list_models_v1_models_get() -> Case {
         stream: None,
     }
 }
+
 /// `retrieve_model_v1_models__model_id__get`: `GET /v1/models/{model_id}`.
 fn retrieve_model_v1_models_model_id_get() -> Case {
     Case {
@@ -847,6 +872,7 @@ fn retrieve_model_v1_models_model_id_get() -> Case {
         stream: None,
     }
 }
+
 /// `delete_model_v1_models__model_id__delete`: `DELETE /v1/models/{model_id}`.
 fn delete_model_v1_models_model_id_delete() -> Case {
     Case {
@@ -865,6 +891,7 @@ fn delete_model_v1_models_model_id_delete() -> Case {
         stream: None,
     }
 }
+
 /// `agents_api_v1_conversations_list`: `GET /v1/conversations`.
 fn agents_api_v1_conversations_list() -> Case {
     Case {
@@ -896,6 +923,7 @@ fn agents_api_v1_conversations_list() -> Case {
         stream: None,
     }
 }
+
 /// `agents_api_v1_conversations_start`: `POST /v1/conversations`.
 fn agents_api_v1_conversations_start() -> Case {
     Case {
@@ -926,6 +954,7 @@ fn agents_api_v1_conversations_start() -> Case {
         stream: None,
     }
 }
+
 /// `agents_api_v1_conversations_get`: `GET /v1/conversations/{conversation_id}`.
 fn agents_api_v1_conversations_get() -> Case {
     Case {
@@ -949,6 +978,7 @@ fn agents_api_v1_conversations_get() -> Case {
         stream: None,
     }
 }
+
 /// `agents_api_v1_conversations_append`: `POST /v1/conversations/{conversation_id}`.
 fn agents_api_v1_conversations_append() -> Case {
     Case {
@@ -980,6 +1010,7 @@ fn agents_api_v1_conversations_append() -> Case {
         stream: None,
     }
 }
+
 /// `agents_api_v1_conversations_delete`: `DELETE /v1/conversations/{conversation_id}`.
 fn agents_api_v1_conversations_delete() -> Case {
     Case {
@@ -1004,6 +1035,7 @@ fn agents_api_v1_conversations_delete() -> Case {
         stream: None,
     }
 }
+
 /// `agents_api_v1_conversations_history`: `GET /v1/conversations/{conversation_id}/history`.
 fn agents_api_v1_conversations_history() -> Case {
     Case {
@@ -1027,6 +1059,7 @@ fn agents_api_v1_conversations_history() -> Case {
         stream: None,
     }
 }
+
 /// `agents_api_v1_conversations_messages`: `GET /v1/conversations/{conversation_id}/messages`.
 fn agents_api_v1_conversations_messages() -> Case {
     Case {
@@ -1050,6 +1083,7 @@ fn agents_api_v1_conversations_messages() -> Case {
         stream: None,
     }
 }
+
 /// `agents_api_v1_conversations_restart`: `POST /v1/conversations/{conversation_id}/restart`.
 fn agents_api_v1_conversations_restart() -> Case {
     Case {
@@ -1081,6 +1115,7 @@ fn agents_api_v1_conversations_restart() -> Case {
         stream: None,
     }
 }
+
 /// `agents_api_v1_agents_list`: `GET /v1/agents`.
 fn agents_api_v1_agents_list() -> Case {
     Case {
@@ -1118,6 +1153,7 @@ fn agents_api_v1_agents_list() -> Case {
         stream: None,
     }
 }
+
 /// `agents_api_v1_agents_create`: `POST /v1/agents`.
 fn agents_api_v1_agents_create() -> Case {
     Case {
@@ -1148,6 +1184,7 @@ fn agents_api_v1_agents_create() -> Case {
         stream: None,
     }
 }
+
 /// `agents_api_v1_agents_list_pages`: `GET /v1/agents/pages`.
 fn agents_api_v1_agents_list_pages() -> Case {
     Case {
@@ -1186,6 +1223,7 @@ fn agents_api_v1_agents_list_pages() -> Case {
         stream: None,
     }
 }
+
 /// `agents_api_v1_agents_get`: `GET /v1/agents/{agent_id}`.
 fn agents_api_v1_agents_get() -> Case {
     Case {
@@ -1210,6 +1248,7 @@ fn agents_api_v1_agents_get() -> Case {
         stream: None,
     }
 }
+
 /// `agents_api_v1_agents_delete`: `DELETE /v1/agents/{agent_id}`.
 fn agents_api_v1_agents_delete() -> Case {
     Case {
@@ -1234,6 +1273,7 @@ fn agents_api_v1_agents_delete() -> Case {
         stream: None,
     }
 }
+
 /// `agents_api_v1_agents_update`: `PATCH /v1/agents/{agent_id}`.
 fn agents_api_v1_agents_update() -> Case {
     Case {
@@ -1265,6 +1305,7 @@ fn agents_api_v1_agents_update() -> Case {
         stream: None,
     }
 }
+
 /// `agents_api_v1_agents_update_version`: `PATCH /v1/agents/{agent_id}/version`.
 fn agents_api_v1_agents_update_version() -> Case {
     Case {
@@ -1288,6 +1329,7 @@ fn agents_api_v1_agents_update_version() -> Case {
         stream: None,
     }
 }
+
 /// `agents_api_v1_agents_list_versions`: `GET /v1/agents/{agent_id}/versions`.
 fn agents_api_v1_agents_list_versions() -> Case {
     Case {
@@ -1313,6 +1355,7 @@ fn agents_api_v1_agents_list_versions() -> Case {
         stream: None,
     }
 }
+
 /// `agents_api_v1_agents_get_version`: `GET /v1/agents/{agent_id}/versions/{version}`.
 fn agents_api_v1_agents_get_version() -> Case {
     Case {
@@ -1336,6 +1379,7 @@ fn agents_api_v1_agents_get_version() -> Case {
         stream: None,
     }
 }
+
 /// `agents_api_v1_agents_list_version_aliases`: `GET /v1/agents/{agent_id}/aliases`.
 fn agents_api_v1_agents_list_version_aliases() -> Case {
     Case {
@@ -1359,6 +1403,7 @@ fn agents_api_v1_agents_list_version_aliases() -> Case {
         stream: None,
     }
 }
+
 /// `agents_api_v1_agents_create_or_update_alias`: `PUT /v1/agents/{agent_id}/aliases`.
 fn agents_api_v1_agents_create_or_update_alias() -> Case {
     Case {
@@ -1387,6 +1432,7 @@ fn agents_api_v1_agents_create_or_update_alias() -> Case {
         stream: None,
     }
 }
+
 /// `agents_api_v1_agents_delete_alias`: `DELETE /v1/agents/{agent_id}/aliases`.
 fn agents_api_v1_agents_delete_alias() -> Case {
     Case {
@@ -1415,6 +1461,7 @@ fn agents_api_v1_agents_delete_alias() -> Case {
         stream: None,
     }
 }
+
 /// `files_api_routes_list_files`: `GET /v1/files`.
 fn files_api_routes_list_files() -> Case {
     Case {
@@ -1447,6 +1494,7 @@ fn files_api_routes_list_files() -> Case {
         stream: None,
     }
 }
+
 /// `files_api_routes_upload_file`: `POST /v1/files`.
 fn files_api_routes_upload_file() -> Case {
     Case {
@@ -1476,6 +1524,7 @@ fn files_api_routes_upload_file() -> Case {
         stream: None,
     }
 }
+
 /// `files_api_routes_retrieve_file`: `GET /v1/files/{file_id}`.
 fn files_api_routes_retrieve_file() -> Case {
     Case {
@@ -1498,6 +1547,7 @@ fn files_api_routes_retrieve_file() -> Case {
         stream: None,
     }
 }
+
 /// `files_api_routes_delete_file`: `DELETE /v1/files/{file_id}`.
 fn files_api_routes_delete_file() -> Case {
     Case {
@@ -1520,6 +1570,7 @@ fn files_api_routes_delete_file() -> Case {
         stream: None,
     }
 }
+
 /// `files_api_routes_download_file`: `GET /v1/files/{file_id}/content`.
 fn files_api_routes_download_file() -> Case {
     Case {
@@ -1541,6 +1592,7 @@ fn files_api_routes_download_file() -> Case {
         stream: None,
     }
 }
+
 /// `files_api_routes_get_signed_url`: `GET /v1/files/{file_id}/url`.
 fn files_api_routes_get_signed_url() -> Case {
     Case {
@@ -1563,6 +1615,7 @@ fn files_api_routes_get_signed_url() -> Case {
         stream: None,
     }
 }
+
 /// `jobs_api_routes_fine_tuning_update_fine_tuned_model`: `PATCH /v1/fine_tuning/models/{model_id}`.
 fn jobs_api_routes_fine_tuning_update_fine_tuned_model() -> Case {
     Case {
@@ -1591,6 +1644,7 @@ fn jobs_api_routes_fine_tuning_update_fine_tuned_model() -> Case {
         stream: None,
     }
 }
+
 /// `jobs_api_routes_fine_tuning_archive_fine_tuned_model`: `POST /v1/fine_tuning/models/{model_id}/archive`.
 fn jobs_api_routes_fine_tuning_archive_fine_tuned_model() -> Case {
     Case {
@@ -1609,6 +1663,7 @@ fn jobs_api_routes_fine_tuning_archive_fine_tuned_model() -> Case {
         stream: None,
     }
 }
+
 /// `jobs_api_routes_fine_tuning_unarchive_fine_tuned_model`: `DELETE /v1/fine_tuning/models/{model_id}/archive`.
 fn jobs_api_routes_fine_tuning_unarchive_fine_tuned_model() -> Case {
     Case {
@@ -1627,6 +1682,7 @@ fn jobs_api_routes_fine_tuning_unarchive_fine_tuned_model() -> Case {
         stream: None,
     }
 }
+
 /// `jobs_api_routes_batch_get_batch_jobs`: `GET /v1/batch/jobs`.
 fn jobs_api_routes_batch_get_batch_jobs() -> Case {
     Case {
@@ -1666,6 +1722,7 @@ fn jobs_api_routes_batch_get_batch_jobs() -> Case {
         stream: None,
     }
 }
+
 /// `jobs_api_routes_batch_create_batch_job`: `POST /v1/batch/jobs`.
 fn jobs_api_routes_batch_create_batch_job() -> Case {
     Case {
@@ -1696,6 +1753,7 @@ fn jobs_api_routes_batch_create_batch_job() -> Case {
         stream: None,
     }
 }
+
 /// `jobs_api_routes_batch_get_batch_job`: `GET /v1/batch/jobs/{job_id}`.
 fn jobs_api_routes_batch_get_batch_job() -> Case {
     Case {
@@ -1721,6 +1779,7 @@ fn jobs_api_routes_batch_get_batch_job() -> Case {
         stream: None,
     }
 }
+
 /// `jobs_api_routes_batch_delete_batch_job`: `DELETE /v1/batch/jobs/{job_id}`.
 fn jobs_api_routes_batch_delete_batch_job() -> Case {
     Case {
@@ -1744,6 +1803,7 @@ fn jobs_api_routes_batch_delete_batch_job() -> Case {
         stream: None,
     }
 }
+
 /// `jobs_api_routes_batch_cancel_batch_job`: `POST /v1/batch/jobs/{job_id}/cancel`.
 fn jobs_api_routes_batch_cancel_batch_job() -> Case {
     Case {
@@ -1767,6 +1827,7 @@ fn jobs_api_routes_batch_cancel_batch_job() -> Case {
         stream: None,
     }
 }
+
 /// `chat_completion_v1_chat_completions_post`: `POST /v1/chat/completions`.
 fn chat_completion_v1_chat_completions_post() -> Case {
     Case {
@@ -1796,6 +1857,7 @@ fn chat_completion_v1_chat_completions_post() -> Case {
         stream: None,
     }
 }
+
 /// `chat_completion_v1_chat_completions_post`: `POST /v1/chat/completions`.
 fn chat_completion_v1_chat_completions_post_2() -> Case {
     Case {
@@ -1825,6 +1887,7 @@ fn chat_completion_v1_chat_completions_post_2() -> Case {
         })),
     }
 }
+
 /// `fim_completion_v1_fim_completions_post`: `POST /v1/fim/completions`.
 fn fim_completion_v1_fim_completions_post() -> Case {
     Case {
@@ -1854,6 +1917,7 @@ fn fim_completion_v1_fim_completions_post() -> Case {
         stream: None,
     }
 }
+
 /// `fim_completion_v1_fim_completions_post`: `POST /v1/fim/completions`.
 fn fim_completion_v1_fim_completions_post_2() -> Case {
     Case {
@@ -1883,6 +1947,7 @@ fn fim_completion_v1_fim_completions_post_2() -> Case {
         })),
     }
 }
+
 /// `agents_completion_v1_agents_completions_post`: `POST /v1/agents/completions`.
 fn agents_completion_v1_agents_completions_post() -> Case {
     Case {
@@ -1912,6 +1977,7 @@ fn agents_completion_v1_agents_completions_post() -> Case {
         stream: None,
     }
 }
+
 /// `agents_completion_v1_agents_completions_post`: `POST /v1/agents/completions`.
 fn agents_completion_v1_agents_completions_post_2() -> Case {
     Case {
@@ -1941,6 +2007,7 @@ fn agents_completion_v1_agents_completions_post_2() -> Case {
         })),
     }
 }
+
 /// `embeddings_v1_embeddings_post`: `POST /v1/embeddings`.
 fn embeddings_v1_embeddings_post() -> Case {
     Case {
@@ -1970,6 +2037,7 @@ fn embeddings_v1_embeddings_post() -> Case {
         stream: None,
     }
 }
+
 /// `moderations_v1_moderations_post`: `POST /v1/moderations`.
 fn moderations_v1_moderations_post() -> Case {
     Case {
@@ -1999,6 +2067,7 @@ fn moderations_v1_moderations_post() -> Case {
         stream: None,
     }
 }
+
 /// `chat_moderations_v1_chat_moderations_post`: `POST /v1/chat/moderations`.
 fn chat_moderations_v1_chat_moderations_post() -> Case {
     Case {
@@ -2028,6 +2097,7 @@ fn chat_moderations_v1_chat_moderations_post() -> Case {
         stream: None,
     }
 }
+
 /// `ocr_v1_ocr_post`: `POST /v1/ocr`.
 fn ocr_v1_ocr_post() -> Case {
     Case {
@@ -2056,6 +2126,7 @@ fn ocr_v1_ocr_post() -> Case {
         stream: None,
     }
 }
+
 /// `classifications_v1_classifications_post`: `POST /v1/classifications`.
 fn classifications_v1_classifications_post() -> Case {
     Case {
@@ -2085,6 +2156,7 @@ fn classifications_v1_classifications_post() -> Case {
         stream: None,
     }
 }
+
 /// `chat_classifications_v1_chat_classifications_post`: `POST /v1/chat/classifications`.
 fn chat_classifications_v1_chat_classifications_post() -> Case {
     Case {
@@ -2114,6 +2186,7 @@ fn chat_classifications_v1_chat_classifications_post() -> Case {
         stream: None,
     }
 }
+
 /// `audio_api_v1_transcriptions_post`: `POST /v1/audio/transcriptions`.
 fn audio_api_v1_transcriptions_post() -> Case {
     Case {
@@ -2145,6 +2218,7 @@ fn audio_api_v1_transcriptions_post() -> Case {
         stream: None,
     }
 }
+
 /// `libraries_list_v1`: `GET /v1/libraries`.
 fn libraries_list_v1() -> Case {
     Case {
@@ -2174,6 +2248,7 @@ fn libraries_list_v1() -> Case {
         stream: None,
     }
 }
+
 /// `libraries_create_v1`: `POST /v1/libraries`.
 fn libraries_create_v1() -> Case {
     Case {
@@ -2204,6 +2279,7 @@ fn libraries_create_v1() -> Case {
         stream: None,
     }
 }
+
 /// `libraries_get_v1`: `GET /v1/libraries/{library_id}`.
 fn libraries_get_v1() -> Case {
     Case {
@@ -2227,6 +2303,7 @@ fn libraries_get_v1() -> Case {
         stream: None,
     }
 }
+
 /// `libraries_update_v1`: `PUT /v1/libraries/{library_id}`.
 fn libraries_update_v1() -> Case {
     Case {
@@ -2256,6 +2333,7 @@ fn libraries_update_v1() -> Case {
         stream: None,
     }
 }
+
 /// `libraries_delete_v1`: `DELETE /v1/libraries/{library_id}`.
 fn libraries_delete_v1() -> Case {
     Case {
@@ -2279,6 +2357,7 @@ fn libraries_delete_v1() -> Case {
         stream: None,
     }
 }
+
 /// `libraries_patch_v1`: `PATCH /v1/libraries/{library_id}`.
 fn libraries_patch_v1() -> Case {
     Case {
@@ -2308,6 +2387,7 @@ fn libraries_patch_v1() -> Case {
         stream: None,
     }
 }
+
 /// `libraries_documents_list_v1`: `GET /v1/libraries/{library_id}/documents`.
 fn libraries_documents_list_v1() -> Case {
     Case {
@@ -2341,6 +2421,7 @@ fn libraries_documents_list_v1() -> Case {
         stream: None,
     }
 }
+
 /// `libraries_documents_upload_v1`: `POST /v1/libraries/{library_id}/documents`.
 fn libraries_documents_upload_v1() -> Case {
     Case {
@@ -2373,6 +2454,7 @@ fn libraries_documents_upload_v1() -> Case {
         stream: None,
     }
 }
+
 /// `libraries_documents_get_v1`: `GET /v1/libraries/{library_id}/documents/{document_id}`.
 fn libraries_documents_get_v1() -> Case {
     Case {
@@ -2401,6 +2483,7 @@ fn libraries_documents_get_v1() -> Case {
         stream: None,
     }
 }
+
 /// `libraries_documents_update_v1`: `PUT /v1/libraries/{library_id}/documents/{document_id}`.
 fn libraries_documents_update_v1() -> Case {
     Case {
@@ -2435,6 +2518,7 @@ fn libraries_documents_update_v1() -> Case {
         stream: None,
     }
 }
+
 /// `libraries_documents_delete_v1`: `DELETE /v1/libraries/{library_id}/documents/{document_id}`.
 fn libraries_documents_delete_v1() -> Case {
     Case {
@@ -2464,6 +2548,7 @@ fn libraries_documents_delete_v1() -> Case {
         stream: None,
     }
 }
+
 /// `libraries_documents_patch_v1`: `PATCH /v1/libraries/{library_id}/documents/{document_id}`.
 fn libraries_documents_patch_v1() -> Case {
     Case {
@@ -2498,6 +2583,7 @@ fn libraries_documents_patch_v1() -> Case {
         stream: None,
     }
 }
+
 /// `libraries_documents_get_text_content_v1`: `GET /v1/libraries/{library_id}/documents/{document_id}/text_content`.
 fn libraries_documents_get_text_content_v1() -> Case {
     Case {
@@ -2527,6 +2613,7 @@ fn libraries_documents_get_text_content_v1() -> Case {
         stream: None,
     }
 }
+
 /// `libraries_documents_get_status_v1`: `GET /v1/libraries/{library_id}/documents/{document_id}/status`.
 fn libraries_documents_get_status_v1() -> Case {
     Case {
@@ -2555,6 +2642,7 @@ fn libraries_documents_get_status_v1() -> Case {
         stream: None,
     }
 }
+
 /// `libraries_documents_get_signed_url_v1`: `GET /v1/libraries/{library_id}/documents/{document_id}/signed-url`.
 fn libraries_documents_get_signed_url_v1() -> Case {
     Case {
@@ -2581,6 +2669,7 @@ fn libraries_documents_get_signed_url_v1() -> Case {
         stream: None,
     }
 }
+
 /// `libraries_documents_get_extracted_text_signed_url_v1`: `GET /v1/libraries/{library_id}/documents/{document_id}/extracted-text-signed-url`.
 fn libraries_documents_get_extracted_text_signed_url_v1() -> Case {
     Case {
@@ -2608,6 +2697,7 @@ fn libraries_documents_get_extracted_text_signed_url_v1() -> Case {
         stream: None,
     }
 }
+
 /// `libraries_documents_reprocess_v1`: `POST /v1/libraries/{library_id}/documents/{document_id}/reprocess`.
 fn libraries_documents_reprocess_v1() -> Case {
     Case {
@@ -2637,6 +2727,7 @@ fn libraries_documents_reprocess_v1() -> Case {
         stream: None,
     }
 }
+
 /// `libraries_share_list_v1`: `GET /v1/libraries/{library_id}/share`.
 fn libraries_share_list_v1() -> Case {
     Case {
@@ -2661,6 +2752,7 @@ fn libraries_share_list_v1() -> Case {
         stream: None,
     }
 }
+
 /// `libraries_share_create_v1`: `PUT /v1/libraries/{library_id}/share`.
 fn libraries_share_create_v1() -> Case {
     Case {
@@ -2693,6 +2785,7 @@ fn libraries_share_create_v1() -> Case {
         stream: None,
     }
 }
+
 /// `libraries_share_delete_v1`: `DELETE /v1/libraries/{library_id}/share`.
 fn libraries_share_delete_v1() -> Case {
     Case {
@@ -2725,6 +2818,7 @@ fn libraries_share_delete_v1() -> Case {
         stream: None,
     }
 }
+
 /// `get_chat_completion_events_v1_observability_chat_completion_events_search_post`: `POST /v1/observability/chat-completion-events/search`.
 fn get_chat_completion_events_v1_observability_chat_completion_events_search_post() -> Case {
     Case {
@@ -2760,6 +2854,7 @@ fn get_chat_completion_events_v1_observability_chat_completion_events_search_pos
         stream: None,
     }
 }
+
 /// `get_chat_completion_event_ids_v1_observability_chat_completion_events_search_ids_post`: `POST /v1/observability/chat-completion-events/search-ids`.
 fn get_chat_completion_event_ids_v1_observability_chat_completion_events_search_ids_post() -> Case {
     Case {
@@ -2792,6 +2887,7 @@ fn get_chat_completion_event_ids_v1_observability_chat_completion_events_search_
         stream: None,
     }
 }
+
 /// `get_chat_completion_event_v1_observability_chat_completion_events__event_id__get`: `GET /v1/observability/chat-completion-events/{event_id}`.
 fn get_chat_completion_event_v1_observability_chat_completion_events_event_id_get() -> Case {
     Case {
@@ -2819,6 +2915,7 @@ fn get_chat_completion_event_v1_observability_chat_completion_events_event_id_ge
         stream: None,
     }
 }
+
 /// `get_similar_chat_completion_events_v1_observability_chat_completion_events__event_id__similar_events_get`: `GET /v1/observability/chat-completion-events/{event_id}/similar-events`.
 fn get_similar_chat_completion_events_v1_observability_chat_completion_events_event_id_similar_events_get() -> Case {
     Case {
@@ -2848,6 +2945,7 @@ fn get_similar_chat_completion_events_v1_observability_chat_completion_events_ev
         stream: None,
     }
 }
+
 /// `get_chat_completion_fields_v1_observability_chat_completion_fields_get`: `GET /v1/observability/chat-completion-fields`.
 fn get_chat_completion_fields_v1_observability_chat_completion_fields_get() -> Case {
     Case {
@@ -2874,6 +2972,7 @@ fn get_chat_completion_fields_v1_observability_chat_completion_fields_get() -> C
         stream: None,
     }
 }
+
 /// `get_chat_completion_field_options_v1_observability_chat_completion_fields__field_name__options_get`: `GET /v1/observability/chat-completion-fields/{field_name}/options`.
 fn get_chat_completion_field_options_v1_observability_chat_completion_fields_field_name_options_get() -> Case {
     Case {
@@ -2903,6 +3002,7 @@ fn get_chat_completion_field_options_v1_observability_chat_completion_fields_fie
         stream: None,
     }
 }
+
 /// `get_chat_completion_field_options_counts_v1_observability_chat_completion_fields__field_name__options_counts_post`: `POST /v1/observability/chat-completion-fields/{field_name}/options-counts`.
 fn get_chat_completion_field_options_counts_v1_observability_chat_completion_fields_field_name_options_counts_post() -> Case {
     Case {
@@ -2939,6 +3039,7 @@ fn get_chat_completion_field_options_counts_v1_observability_chat_completion_fie
         stream: None,
     }
 }
+
 /// `judge_chat_completion_event_v1_observability_chat_completion_events__event_id__live_judging_post`: `POST /v1/observability/chat-completion-events/{event_id}/live-judging`.
 fn judge_chat_completion_event_v1_observability_chat_completion_events_event_id_live_judging_post() -> Case {
     Case {
@@ -2973,6 +3074,7 @@ fn judge_chat_completion_event_v1_observability_chat_completion_events_event_id_
         stream: None,
     }
 }
+
 /// `get_judges_v1_observability_judges_get`: `GET /v1/observability/judges`.
 fn get_judges_v1_observability_judges_get() -> Case {
     Case {
@@ -3004,6 +3106,7 @@ fn get_judges_v1_observability_judges_get() -> Case {
         stream: None,
     }
 }
+
 /// `create_judge_v1_observability_judges_post`: `POST /v1/observability/judges`.
 fn create_judge_v1_observability_judges_post() -> Case {
     Case {
@@ -3035,6 +3138,7 @@ fn create_judge_v1_observability_judges_post() -> Case {
         stream: None,
     }
 }
+
 /// `get_judge_by_id_v1_observability_judges__judge_id__get`: `GET /v1/observability/judges/{judge_id}`.
 fn get_judge_by_id_v1_observability_judges_judge_id_get() -> Case {
     Case {
@@ -3060,6 +3164,7 @@ fn get_judge_by_id_v1_observability_judges_judge_id_get() -> Case {
         stream: None,
     }
 }
+
 /// `update_judge_v1_observability_judges__judge_id__put`: `PUT /v1/observability/judges/{judge_id}`.
 fn update_judge_v1_observability_judges_judge_id_put() -> Case {
     Case {
@@ -3095,6 +3200,7 @@ fn update_judge_v1_observability_judges_judge_id_put() -> Case {
         stream: None,
     }
 }
+
 /// `delete_judge_v1_observability_judges__judge_id__delete`: `DELETE /v1/observability/judges/{judge_id}`.
 fn delete_judge_v1_observability_judges_judge_id_delete() -> Case {
     Case {
@@ -3122,6 +3228,7 @@ fn delete_judge_v1_observability_judges_judge_id_delete() -> Case {
         stream: None,
     }
 }
+
 /// `judge_conversation_v1_observability_judges__judge_id__live_judging_post`: `POST /v1/observability/judges/{judge_id}/live-judging`.
 fn judge_conversation_v1_observability_judges_judge_id_live_judging_post() -> Case {
     Case {
@@ -3156,6 +3263,7 @@ fn judge_conversation_v1_observability_judges_judge_id_live_judging_post() -> Ca
         stream: None,
     }
 }
+
 /// `get_campaigns_v1_observability_campaigns_get`: `GET /v1/observability/campaigns`.
 fn get_campaigns_v1_observability_campaigns_get() -> Case {
     Case {
@@ -3184,6 +3292,7 @@ fn get_campaigns_v1_observability_campaigns_get() -> Case {
         stream: None,
     }
 }
+
 /// `create_campaign_v1_observability_campaigns_post`: `POST /v1/observability/campaigns`.
 fn create_campaign_v1_observability_campaigns_post() -> Case {
     Case {
@@ -3215,6 +3324,7 @@ fn create_campaign_v1_observability_campaigns_post() -> Case {
         stream: None,
     }
 }
+
 /// `get_campaign_by_id_v1_observability_campaigns__campaign_id__get`: `GET /v1/observability/campaigns/{campaign_id}`.
 fn get_campaign_by_id_v1_observability_campaigns_campaign_id_get() -> Case {
     Case {
@@ -3240,6 +3350,7 @@ fn get_campaign_by_id_v1_observability_campaigns_campaign_id_get() -> Case {
         stream: None,
     }
 }
+
 /// `delete_campaign_v1_observability_campaigns__campaign_id__delete`: `DELETE /v1/observability/campaigns/{campaign_id}`.
 fn delete_campaign_v1_observability_campaigns_campaign_id_delete() -> Case {
     Case {
@@ -3267,6 +3378,7 @@ fn delete_campaign_v1_observability_campaigns_campaign_id_delete() -> Case {
         stream: None,
     }
 }
+
 /// `get_campaign_status_by_id_v1_observability_campaigns__campaign_id__status_get`: `GET /v1/observability/campaigns/{campaign_id}/status`.
 fn get_campaign_status_by_id_v1_observability_campaigns_campaign_id_status_get() -> Case {
     Case {
@@ -3292,6 +3404,7 @@ fn get_campaign_status_by_id_v1_observability_campaigns_campaign_id_status_get()
         stream: None,
     }
 }
+
 /// `get_campaign_selected_events_v1_observability_campaigns__campaign_id__selected_events_get`: `GET /v1/observability/campaigns/{campaign_id}/selected-events`.
 fn get_campaign_selected_events_v1_observability_campaigns_campaign_id_selected_events_get() -> Case {
     Case {
@@ -3321,6 +3434,7 @@ fn get_campaign_selected_events_v1_observability_campaigns_campaign_id_selected_
         stream: None,
     }
 }
+
 /// `get_datasets_v1_observability_datasets_get`: `GET /v1/observability/datasets`.
 fn get_datasets_v1_observability_datasets_get() -> Case {
     Case {
@@ -3349,6 +3463,7 @@ fn get_datasets_v1_observability_datasets_get() -> Case {
         stream: None,
     }
 }
+
 /// `create_dataset_v1_observability_datasets_post`: `POST /v1/observability/datasets`.
 fn create_dataset_v1_observability_datasets_post() -> Case {
     Case {
@@ -3378,6 +3493,7 @@ fn create_dataset_v1_observability_datasets_post() -> Case {
         stream: None,
     }
 }
+
 /// `get_dataset_by_id_v1_observability_datasets__dataset_id__get`: `GET /v1/observability/datasets/{dataset_id}`.
 fn get_dataset_by_id_v1_observability_datasets_dataset_id_get() -> Case {
     Case {
@@ -3403,6 +3519,7 @@ fn get_dataset_by_id_v1_observability_datasets_dataset_id_get() -> Case {
         stream: None,
     }
 }
+
 /// `delete_dataset_v1_observability_datasets__dataset_id__delete`: `DELETE /v1/observability/datasets/{dataset_id}`.
 fn delete_dataset_v1_observability_datasets_dataset_id_delete() -> Case {
     Case {
@@ -3430,6 +3547,7 @@ fn delete_dataset_v1_observability_datasets_dataset_id_delete() -> Case {
         stream: None,
     }
 }
+
 /// `update_dataset_v1_observability_datasets__dataset_id__patch`: `PATCH /v1/observability/datasets/{dataset_id}`.
 fn update_dataset_v1_observability_datasets_dataset_id_patch() -> Case {
     Case {
@@ -3461,6 +3579,7 @@ fn update_dataset_v1_observability_datasets_dataset_id_patch() -> Case {
         stream: None,
     }
 }
+
 /// `get_dataset_records_v1_observability_datasets__dataset_id__records_get`: `GET /v1/observability/datasets/{dataset_id}/records`.
 fn get_dataset_records_v1_observability_datasets_dataset_id_records_get() -> Case {
     Case {
@@ -3490,6 +3609,7 @@ fn get_dataset_records_v1_observability_datasets_dataset_id_records_get() -> Cas
         stream: None,
     }
 }
+
 /// `create_dataset_record_v1_observability_datasets__dataset_id__records_post`: `POST /v1/observability/datasets/{dataset_id}/records`.
 fn create_dataset_record_v1_observability_datasets_dataset_id_records_post() -> Case {
     Case {
@@ -3525,6 +3645,7 @@ fn create_dataset_record_v1_observability_datasets_dataset_id_records_post() -> 
         stream: None,
     }
 }
+
 /// `post_dataset_records_from_campaign_v1_observability_datasets__dataset_id__imports_from_campaign_post`: `POST /v1/observability/datasets/{dataset_id}/imports/from-campaign`.
 fn post_dataset_records_from_campaign_v1_observability_datasets_dataset_id_imports_from_campaign_post() -> Case {
     Case {
@@ -3558,6 +3679,7 @@ fn post_dataset_records_from_campaign_v1_observability_datasets_dataset_id_impor
         stream: None,
     }
 }
+
 /// `post_dataset_records_from_explorer_v1_observability_datasets__dataset_id__imports_from_explorer_post`: `POST /v1/observability/datasets/{dataset_id}/imports/from-explorer`.
 fn post_dataset_records_from_explorer_v1_observability_datasets_dataset_id_imports_from_explorer_post() -> Case {
     Case {
@@ -3591,6 +3713,7 @@ fn post_dataset_records_from_explorer_v1_observability_datasets_dataset_id_impor
         stream: None,
     }
 }
+
 /// `post_dataset_records_from_file_v1_observability_datasets__dataset_id__imports_from_file_post`: `POST /v1/observability/datasets/{dataset_id}/imports/from-file`.
 fn post_dataset_records_from_file_v1_observability_datasets_dataset_id_imports_from_file_post() -> Case {
     Case {
@@ -3621,6 +3744,7 @@ fn post_dataset_records_from_file_v1_observability_datasets_dataset_id_imports_f
         stream: None,
     }
 }
+
 /// `post_dataset_records_from_playground_v1_observability_datasets__dataset_id__imports_from_playground_post`: `POST /v1/observability/datasets/{dataset_id}/imports/from-playground`.
 fn post_dataset_records_from_playground_v1_observability_datasets_dataset_id_imports_from_playground_post() -> Case {
     Case {
@@ -3654,6 +3778,7 @@ fn post_dataset_records_from_playground_v1_observability_datasets_dataset_id_imp
         stream: None,
     }
 }
+
 /// `post_dataset_records_from_dataset_v1_observability_datasets__dataset_id__imports_from_dataset_post`: `POST /v1/observability/datasets/{dataset_id}/imports/from-dataset`.
 fn post_dataset_records_from_dataset_v1_observability_datasets_dataset_id_imports_from_dataset_post() -> Case {
     Case {
@@ -3689,6 +3814,7 @@ fn post_dataset_records_from_dataset_v1_observability_datasets_dataset_id_import
         stream: None,
     }
 }
+
 /// `export_dataset_to_jsonl_v1_observability_datasets__dataset_id__exports_to_jsonl_get`: `GET /v1/observability/datasets/{dataset_id}/exports/to-jsonl`.
 fn export_dataset_to_jsonl_v1_observability_datasets_dataset_id_exports_to_jsonl_get() -> Case {
     Case {
@@ -3714,6 +3840,7 @@ fn export_dataset_to_jsonl_v1_observability_datasets_dataset_id_exports_to_jsonl
         stream: None,
     }
 }
+
 /// `get_dataset_import_task_v1_observability_datasets__dataset_id__tasks__task_id__get`: `GET /v1/observability/datasets/{dataset_id}/tasks/{task_id}`.
 fn get_dataset_import_task_v1_observability_datasets_dataset_id_tasks_task_id_get() -> Case {
     Case {
@@ -3744,6 +3871,7 @@ fn get_dataset_import_task_v1_observability_datasets_dataset_id_tasks_task_id_ge
         stream: None,
     }
 }
+
 /// `get_dataset_import_tasks_v1_observability_datasets__dataset_id__tasks_get`: `GET /v1/observability/datasets/{dataset_id}/tasks`.
 fn get_dataset_import_tasks_v1_observability_datasets_dataset_id_tasks_get() -> Case {
     Case {
@@ -3773,6 +3901,7 @@ fn get_dataset_import_tasks_v1_observability_datasets_dataset_id_tasks_get() -> 
         stream: None,
     }
 }
+
 /// `get_dataset_record_v1_observability_dataset_records__dataset_record_id__get`: `GET /v1/observability/dataset-records/{dataset_record_id}`.
 fn get_dataset_record_v1_observability_dataset_records_dataset_record_id_get() -> Case {
     Case {
@@ -3801,6 +3930,7 @@ fn get_dataset_record_v1_observability_dataset_records_dataset_record_id_get() -
         stream: None,
     }
 }
+
 /// `delete_dataset_record_v1_observability_dataset_records__dataset_record_id__delete`: `DELETE /v1/observability/dataset-records/{dataset_record_id}`.
 fn delete_dataset_record_v1_observability_dataset_records_dataset_record_id_delete() -> Case {
     Case {
@@ -3830,6 +3960,7 @@ fn delete_dataset_record_v1_observability_dataset_records_dataset_record_id_dele
         stream: None,
     }
 }
+
 /// `delete_dataset_records_v1_observability_dataset_records_bulk_delete_post`: `POST /v1/observability/dataset-records/bulk-delete`.
 fn delete_dataset_records_v1_observability_dataset_records_bulk_delete_post() -> Case {
     Case {
@@ -3866,6 +3997,7 @@ fn delete_dataset_records_v1_observability_dataset_records_bulk_delete_post() ->
         stream: None,
     }
 }
+
 /// `judge_dataset_record_v1_observability_dataset_records__dataset_record_id__live_judging_post`: `POST /v1/observability/dataset-records/{dataset_record_id}/live-judging`.
 fn judge_dataset_record_v1_observability_dataset_records_dataset_record_id_live_judging_post() -> Case {
     Case {
@@ -3901,6 +4033,7 @@ fn judge_dataset_record_v1_observability_dataset_records_dataset_record_id_live_
         stream: None,
     }
 }
+
 /// `update_dataset_record_payload_v1_observability_dataset_records__dataset_record_id__payload_put`: `PUT /v1/observability/dataset-records/{dataset_record_id}/payload`.
 fn update_dataset_record_payload_v1_observability_dataset_records_dataset_record_id_payload_put() -> Case {
     Case {
@@ -3936,6 +4069,7 @@ fn update_dataset_record_payload_v1_observability_dataset_records_dataset_record
         stream: None,
     }
 }
+
 /// `update_dataset_record_properties_v1_observability_dataset_records__dataset_record_id__properties_put`: `PUT /v1/observability/dataset-records/{dataset_record_id}/properties`.
 fn update_dataset_record_properties_v1_observability_dataset_records_dataset_record_id_properties_put() -> Case {
     Case {
@@ -3971,6 +4105,7 @@ fn update_dataset_record_properties_v1_observability_dataset_records_dataset_rec
         stream: None,
     }
 }
+
 /// `search_logs_v1_observability_logs_search_post`: `POST /v1/observability/logs/search`.
 fn search_logs_v1_observability_logs_search_post() -> Case {
     Case {
@@ -4006,6 +4141,7 @@ fn search_logs_v1_observability_logs_search_post() -> Case {
         stream: None,
     }
 }
+
 /// `search_traces_v1_observability_traces_search_post`: `POST /v1/observability/traces/search`.
 fn search_traces_v1_observability_traces_search_post() -> Case {
     Case {
@@ -4037,6 +4173,7 @@ fn search_traces_v1_observability_traces_search_post() -> Case {
         stream: None,
     }
 }
+
 /// `aggregate_traces_v1_observability_traces_aggregate_post`: `POST /v1/observability/traces/aggregate`.
 fn aggregate_traces_v1_observability_traces_aggregate_post() -> Case {
     Case {
@@ -4071,6 +4208,7 @@ fn aggregate_traces_v1_observability_traces_aggregate_post() -> Case {
         stream: None,
     }
 }
+
 /// `search_spans_v1_observability_spans_search_post`: `POST /v1/observability/spans/search`.
 fn search_spans_v1_observability_spans_search_post() -> Case {
     Case {
@@ -4104,6 +4242,7 @@ fn search_spans_v1_observability_spans_search_post() -> Case {
         stream: None,
     }
 }
+
 /// `aggregate_spans_v1_observability_spans_aggregate_post`: `POST /v1/observability/spans/aggregate`.
 fn aggregate_spans_v1_observability_spans_aggregate_post() -> Case {
     Case {
@@ -4138,6 +4277,7 @@ fn aggregate_spans_v1_observability_spans_aggregate_post() -> Case {
         stream: None,
     }
 }
+
 /// `search_span_evaluations_v1_observability_spans_evaluations_search_post`: `POST /v1/observability/spans/evaluations/search`.
 fn search_span_evaluations_v1_observability_spans_evaluations_search_post() -> Case {
     Case {
@@ -4174,6 +4314,7 @@ fn search_span_evaluations_v1_observability_spans_evaluations_search_post() -> C
         stream: None,
     }
 }
+
 /// `search_latest_span_evaluations_v1_observability_spans_evaluations_search_latest_post`: `POST /v1/observability/spans/evaluations/search/latest`.
 fn search_latest_span_evaluations_v1_observability_spans_evaluations_search_latest_post() -> Case {
     Case {
@@ -4210,6 +4351,7 @@ fn search_latest_span_evaluations_v1_observability_spans_evaluations_search_late
         stream: None,
     }
 }
+
 /// `get_trace_fields_v1_observability_traces_fields_get`: `GET /v1/observability/traces/fields`.
 fn get_trace_fields_v1_observability_traces_fields_get() -> Case {
     Case {
@@ -4228,6 +4370,7 @@ fn get_trace_fields_v1_observability_traces_fields_get() -> Case {
         stream: None,
     }
 }
+
 /// `get_trace_by_id_v1_observability_traces__trace_id__get`: `GET /v1/observability/traces/{trace_id}`.
 fn get_trace_by_id_v1_observability_traces_trace_id_get() -> Case {
     Case {
@@ -4252,6 +4395,7 @@ fn get_trace_by_id_v1_observability_traces_trace_id_get() -> Case {
         stream: None,
     }
 }
+
 /// `get_trace_spans_v1_observability_traces__trace_id__spans_get`: `GET /v1/observability/traces/{trace_id}/spans`.
 fn get_trace_spans_v1_observability_traces_trace_id_spans_get() -> Case {
     Case {
@@ -4282,6 +4426,7 @@ fn get_trace_spans_v1_observability_traces_trace_id_spans_get() -> Case {
         stream: None,
     }
 }
+
 /// `get_log_fields_v1_observability_logs_fields_get`: `GET /v1/observability/logs/fields`.
 fn get_log_fields_v1_observability_logs_fields_get() -> Case {
     Case {
@@ -4300,6 +4445,7 @@ fn get_log_fields_v1_observability_logs_fields_get() -> Case {
         stream: None,
     }
 }
+
 /// `get_span_fields_v1_observability_spans_fields_get`: `GET /v1/observability/spans/fields`.
 fn get_span_fields_v1_observability_spans_fields_get() -> Case {
     Case {
@@ -4318,6 +4464,7 @@ fn get_span_fields_v1_observability_spans_fields_get() -> Case {
         stream: None,
     }
 }
+
 /// `get_span_evaluation_fields_v1_observability_spans_evaluations_fields_get`: `GET /v1/observability/spans/evaluations/fields`.
 fn get_span_evaluation_fields_v1_observability_spans_evaluations_fields_get() -> Case {
     Case {
@@ -4343,6 +4490,7 @@ fn get_span_evaluation_fields_v1_observability_spans_evaluations_fields_get() ->
         stream: None,
     }
 }
+
 /// `get_trace_field_options_v1_observability_traces_fields__field_name__options_get`: `GET /v1/observability/traces/fields/{field_name}/options`.
 fn get_trace_field_options_v1_observability_traces_fields_field_name_options_get() -> Case {
     Case {
@@ -4371,6 +4519,7 @@ fn get_trace_field_options_v1_observability_traces_fields_field_name_options_get
         stream: None,
     }
 }
+
 /// `get_log_field_options_v1_observability_logs_fields__field_name__options_get`: `GET /v1/observability/logs/fields/{field_name}/options`.
 fn get_log_field_options_v1_observability_logs_fields_field_name_options_get() -> Case {
     Case {
@@ -4398,6 +4547,7 @@ fn get_log_field_options_v1_observability_logs_fields_field_name_options_get() -
         stream: None,
     }
 }
+
 /// `get_span_field_options_v1_observability_spans_fields__field_name__options_get`: `GET /v1/observability/spans/fields/{field_name}/options`.
 fn get_span_field_options_v1_observability_spans_fields_field_name_options_get() -> Case {
     Case {
@@ -4425,6 +4575,7 @@ fn get_span_field_options_v1_observability_spans_fields_field_name_options_get()
         stream: None,
     }
 }
+
 /// `get_span_evaluation_field_options_v1_observability_spans_evaluations_fields__field_name__options_get`: `GET /v1/observability/spans/evaluations/fields/{field_name}/options`.
 fn get_span_evaluation_field_options_v1_observability_spans_evaluations_fields_field_name_options_get() -> Case {
     Case {
@@ -4453,6 +4604,7 @@ fn get_span_evaluation_field_options_v1_observability_spans_evaluations_fields_f
         stream: None,
     }
 }
+
 /// `get_span_by_id_v1_observability_traces__trace_id__spans__span_id__get`: `GET /v1/observability/traces/{trace_id}/spans/{span_id}`.
 fn get_span_by_id_v1_observability_traces_trace_id_spans_span_id_get() -> Case {
     Case {
@@ -4483,6 +4635,7 @@ fn get_span_by_id_v1_observability_traces_trace_id_spans_span_id_get() -> Case {
         stream: None,
     }
 }
+
 /// `connector_list_v1`: `GET /v1/connectors`.
 fn connector_list_v1() -> Case {
     Case {
@@ -4510,6 +4663,7 @@ fn connector_list_v1() -> Case {
         stream: None,
     }
 }
+
 /// `connector_create_v1`: `POST /v1/connectors`.
 fn connector_create_v1() -> Case {
     Case {
@@ -4540,6 +4694,7 @@ fn connector_create_v1() -> Case {
         stream: None,
     }
 }
+
 /// `connector_get_auth_url_v1`: `GET /v1/connectors/{connector_id_or_name}/auth_url`.
 fn connector_get_auth_url_v1() -> Case {
     Case {
@@ -4572,6 +4727,7 @@ fn connector_get_auth_url_v1() -> Case {
         stream: None,
     }
 }
+
 /// `connector_share_v1`: `PUT /v1/connectors/{connector_id}/share`.
 fn connector_share_v1() -> Case {
     Case {
@@ -4594,6 +4750,7 @@ fn connector_share_v1() -> Case {
         stream: None,
     }
 }
+
 /// `connector_unshare_v1`: `DELETE /v1/connectors/{connector_id}/share`.
 fn connector_unshare_v1() -> Case {
     Case {
@@ -4616,6 +4773,7 @@ fn connector_unshare_v1() -> Case {
         stream: None,
     }
 }
+
 /// `connector_activate_for_consumer_v1`: `POST /v1/connectors/{connector_id}/{consumer_scope}/activate`.
 fn connector_activate_for_consumer_v1() -> Case {
     Case {
@@ -4641,6 +4799,7 @@ fn connector_activate_for_consumer_v1() -> Case {
         stream: None,
     }
 }
+
 /// `connector_deactivate_for_consumer_v1`: `POST /v1/connectors/{connector_id}/{consumer_scope}/deactivate`.
 fn connector_deactivate_for_consumer_v1() -> Case {
     Case {
@@ -4666,6 +4825,7 @@ fn connector_deactivate_for_consumer_v1() -> Case {
         stream: None,
     }
 }
+
 /// `connector_call_tool_v1`: `POST /v1/connectors/{connector_id_or_name}/tools/{tool_name}/call`.
 fn connector_call_tool_v1() -> Case {
     Case {
@@ -4698,6 +4858,7 @@ fn connector_call_tool_v1() -> Case {
         stream: None,
     }
 }
+
 /// `connector_list_tools_v1`: `GET /v1/connectors/{connector_id_or_name}/tools`.
 fn connector_list_tools_v1() -> Case {
     Case {
@@ -4730,6 +4891,7 @@ fn connector_list_tools_v1() -> Case {
         stream: None,
     }
 }
+
 /// `connector_get_authentication_methods_v1`: `GET /v1/connectors/{connector_id_or_name}/authentication_methods`.
 fn connector_get_authentication_methods_v1() -> Case {
     Case {
@@ -4755,6 +4917,7 @@ fn connector_get_authentication_methods_v1() -> Case {
         stream: None,
     }
 }
+
 /// `connector_list_organization_credentials_v1`: `GET /v1/connectors/{connector_id_or_name}/organization/credentials`.
 fn connector_list_organization_credentials_v1() -> Case {
     Case {
@@ -4783,6 +4946,7 @@ fn connector_list_organization_credentials_v1() -> Case {
         stream: None,
     }
 }
+
 /// `connector_create_or_update_organization_credentials_v1`: `POST /v1/connectors/{connector_id_or_name}/organization/credentials`.
 fn connector_create_or_update_organization_credentials_v1() -> Case {
     Case {
@@ -4814,6 +4978,7 @@ fn connector_create_or_update_organization_credentials_v1() -> Case {
         stream: None,
     }
 }
+
 /// `connector_list_workspace_credentials_v1`: `GET /v1/connectors/{connector_id_or_name}/workspace/credentials`.
 fn connector_list_workspace_credentials_v1() -> Case {
     Case {
@@ -4842,6 +5007,7 @@ fn connector_list_workspace_credentials_v1() -> Case {
         stream: None,
     }
 }
+
 /// `connector_create_or_update_workspace_credentials_v1`: `POST /v1/connectors/{connector_id_or_name}/workspace/credentials`.
 fn connector_create_or_update_workspace_credentials_v1() -> Case {
     Case {
@@ -4872,6 +5038,7 @@ fn connector_create_or_update_workspace_credentials_v1() -> Case {
         stream: None,
     }
 }
+
 /// `connector_list_user_credentials_v1`: `GET /v1/connectors/{connector_id_or_name}/user/credentials`.
 fn connector_list_user_credentials_v1() -> Case {
     Case {
@@ -4900,6 +5067,7 @@ fn connector_list_user_credentials_v1() -> Case {
         stream: None,
     }
 }
+
 /// `connector_create_or_update_user_credentials_v1`: `POST /v1/connectors/{connector_id_or_name}/user/credentials`.
 fn connector_create_or_update_user_credentials_v1() -> Case {
     Case {
@@ -4930,6 +5098,7 @@ fn connector_create_or_update_user_credentials_v1() -> Case {
         stream: None,
     }
 }
+
 /// `connector_delete_all_user_credentials_v1`: `DELETE /v1/connectors/{connector_id_or_name}/user/credentials`.
 fn connector_delete_all_user_credentials_v1() -> Case {
     Case {
@@ -4954,6 +5123,7 @@ fn connector_delete_all_user_credentials_v1() -> Case {
         stream: None,
     }
 }
+
 /// `connector_delete_organization_credentials_v1`: `DELETE /v1/connectors/{connector_id_or_name}/organization/credentials/{credentials_name}`.
 fn connector_delete_organization_credentials_v1() -> Case {
     Case {
@@ -4979,6 +5149,7 @@ fn connector_delete_organization_credentials_v1() -> Case {
         stream: None,
     }
 }
+
 /// `connector_delete_workspace_credentials_v1`: `DELETE /v1/connectors/{connector_id_or_name}/workspace/credentials/{credentials_name}`.
 fn connector_delete_workspace_credentials_v1() -> Case {
     Case {
@@ -5004,6 +5175,7 @@ fn connector_delete_workspace_credentials_v1() -> Case {
         stream: None,
     }
 }
+
 /// `connector_delete_user_credentials_v1`: `DELETE /v1/connectors/{connector_id_or_name}/user/credentials/{credentials_name}`.
 fn connector_delete_user_credentials_v1() -> Case {
     Case {
@@ -5029,6 +5201,7 @@ fn connector_delete_user_credentials_v1() -> Case {
         stream: None,
     }
 }
+
 /// `list_voices_v1_audio_voices_get`: `GET /v1/audio/voices`.
 fn list_voices_v1_audio_voices_get() -> Case {
     Case {
@@ -5056,6 +5229,7 @@ fn list_voices_v1_audio_voices_get() -> Case {
         stream: None,
     }
 }
+
 /// `create_voice_v1_audio_voices_post`: `POST /v1/audio/voices`.
 fn create_voice_v1_audio_voices_post() -> Case {
     Case {
@@ -5086,6 +5260,7 @@ fn create_voice_v1_audio_voices_post() -> Case {
         stream: None,
     }
 }
+
 /// `get_voice_v1_audio_voices__voice_id__get`: `GET /v1/audio/voices/{voice_id}`.
 fn get_voice_v1_audio_voices_voice_id_get() -> Case {
     Case {
@@ -5104,6 +5279,7 @@ fn get_voice_v1_audio_voices_voice_id_get() -> Case {
         stream: None,
     }
 }
+
 /// `delete_voice_v1_audio_voices__voice_id__delete`: `DELETE /v1/audio/voices/{voice_id}`.
 fn delete_voice_v1_audio_voices_voice_id_delete() -> Case {
     Case {
@@ -5127,6 +5303,7 @@ fn delete_voice_v1_audio_voices_voice_id_delete() -> Case {
         stream: None,
     }
 }
+
 /// `update_voice_v1_audio_voices__voice_id__patch`: `PATCH /v1/audio/voices/{voice_id}`.
 fn update_voice_v1_audio_voices_voice_id_patch() -> Case {
     Case {
@@ -5158,6 +5335,7 @@ fn update_voice_v1_audio_voices_voice_id_patch() -> Case {
         stream: None,
     }
 }
+
 /// `get_voice_sample_audio_v1_audio_voices__voice_id__sample_get`: `GET /v1/audio/voices/{voice_id}/sample`.
 fn get_voice_sample_audio_v1_audio_voices_voice_id_sample_get() -> Case {
     Case {
@@ -5180,6 +5358,7 @@ fn get_voice_sample_audio_v1_audio_voices_voice_id_sample_get() -> Case {
         stream: None,
     }
 }
+
 /// `get_workflow_execution_v1_workflows_executions__execution_id__get`: `GET /v1/workflows/executions/{execution_id}`.
 fn get_workflow_execution_v1_workflows_executions_execution_id_get() -> Case {
     Case {
@@ -5203,6 +5382,7 @@ fn get_workflow_execution_v1_workflows_executions_execution_id_get() -> Case {
         stream: None,
     }
 }
+
 /// `get_workflow_execution_history_v1_workflows_executions__execution_id__history_get`: `GET /v1/workflows/executions/{execution_id}/history`.
 fn get_workflow_execution_history_v1_workflows_executions_execution_id_history_get() -> Case {
     Case {
@@ -5228,6 +5408,7 @@ fn get_workflow_execution_history_v1_workflows_executions_execution_id_history_g
         stream: None,
     }
 }
+
 /// `signal_workflow_execution_v1_workflows_executions__execution_id__signals_post`: `POST /v1/workflows/executions/{execution_id}/signals`.
 fn signal_workflow_execution_v1_workflows_executions_execution_id_signals_post() -> Case {
     Case {
@@ -5260,6 +5441,7 @@ fn signal_workflow_execution_v1_workflows_executions_execution_id_signals_post()
         stream: None,
     }
 }
+
 /// `query_workflow_execution_v1_workflows_executions__execution_id__queries_post`: `POST /v1/workflows/executions/{execution_id}/queries`.
 fn query_workflow_execution_v1_workflows_executions_execution_id_queries_post() -> Case {
     Case {
@@ -5293,6 +5475,7 @@ fn query_workflow_execution_v1_workflows_executions_execution_id_queries_post() 
         stream: None,
     }
 }
+
 /// `terminate_workflow_execution_v1_workflows_executions__execution_id__terminate_post`: `POST /v1/workflows/executions/{execution_id}/terminate`.
 fn terminate_workflow_execution_v1_workflows_executions_execution_id_terminate_post() -> Case {
     Case {
@@ -5319,6 +5502,7 @@ fn terminate_workflow_execution_v1_workflows_executions_execution_id_terminate_p
         stream: None,
     }
 }
+
 /// `batch_terminate_workflow_executions_v1_workflows_executions_terminate_post`: `POST /v1/workflows/executions/terminate`.
 fn batch_terminate_workflow_executions_v1_workflows_executions_terminate_post() -> Case {
     Case {
@@ -5346,6 +5530,7 @@ fn batch_terminate_workflow_executions_v1_workflows_executions_terminate_post() 
         stream: None,
     }
 }
+
 /// `cancel_workflow_execution_v1_workflows_executions__execution_id__cancel_post`: `POST /v1/workflows/executions/{execution_id}/cancel`.
 fn cancel_workflow_execution_v1_workflows_executions_execution_id_cancel_post() -> Case {
     Case {
@@ -5372,6 +5557,7 @@ fn cancel_workflow_execution_v1_workflows_executions_execution_id_cancel_post() 
         stream: None,
     }
 }
+
 /// `batch_cancel_workflow_executions_v1_workflows_executions_cancel_post`: `POST /v1/workflows/executions/cancel`.
 fn batch_cancel_workflow_executions_v1_workflows_executions_cancel_post() -> Case {
     Case {
@@ -5398,6 +5584,7 @@ fn batch_cancel_workflow_executions_v1_workflows_executions_cancel_post() -> Cas
         stream: None,
     }
 }
+
 /// `reset_workflow_v1_workflows_executions__execution_id__reset_post`: `POST /v1/workflows/executions/{execution_id}/reset`.
 fn reset_workflow_v1_workflows_executions_execution_id_reset_post() -> Case {
     Case {
@@ -5432,6 +5619,7 @@ fn reset_workflow_v1_workflows_executions_execution_id_reset_post() -> Case {
         stream: None,
     }
 }
+
 /// `update_workflow_execution_v1_workflows_executions__execution_id__updates_post`: `POST /v1/workflows/executions/{execution_id}/updates`.
 fn update_workflow_execution_v1_workflows_executions_execution_id_updates_post() -> Case {
     Case {
@@ -5465,6 +5653,7 @@ fn update_workflow_execution_v1_workflows_executions_execution_id_updates_post()
         stream: None,
     }
 }
+
 /// `get_workflow_execution_trace_info`: `GET /v1/workflows/executions/{execution_id}/trace/info`.
 fn get_workflow_execution_trace_info() -> Case {
     Case {
@@ -5488,6 +5677,7 @@ fn get_workflow_execution_trace_info() -> Case {
         stream: None,
     }
 }
+
 /// `get_workflow_execution_trace_otel`: `GET /v1/workflows/executions/{execution_id}/trace/otel`.
 fn get_workflow_execution_trace_otel() -> Case {
     Case {
@@ -5511,6 +5701,7 @@ fn get_workflow_execution_trace_otel() -> Case {
         stream: None,
     }
 }
+
 /// `get_workflow_execution_trace_summary`: `GET /v1/workflows/executions/{execution_id}/trace/summary`.
 fn get_workflow_execution_trace_summary() -> Case {
     Case {
@@ -5534,6 +5725,7 @@ fn get_workflow_execution_trace_summary() -> Case {
         stream: None,
     }
 }
+
 /// `get_workflow_execution_trace_events`: `GET /v1/workflows/executions/{execution_id}/trace/events`.
 fn get_workflow_execution_trace_events() -> Case {
     Case {
@@ -5560,6 +5752,7 @@ fn get_workflow_execution_trace_events() -> Case {
         stream: None,
     }
 }
+
 /// `stream_v1_workflows_executions__execution_id__stream_get`: `GET /v1/workflows/executions/{execution_id}/stream`.
 fn stream_v1_workflows_executions_execution_id_stream_get() -> Case {
     Case {
@@ -5586,6 +5779,7 @@ fn stream_v1_workflows_executions_execution_id_stream_get() -> Case {
         })),
     }
 }
+
 /// `get_workflow_execution_logs`: `GET /v1/workflows/executions/{execution_id}/logs`.
 fn get_workflow_execution_logs() -> Case {
     Case {
@@ -5619,6 +5813,7 @@ fn get_workflow_execution_logs() -> Case {
         stream: None,
     }
 }
+
 /// `stream_workflow_execution_logs`: `GET /v1/workflows/executions/{execution_id}/logs/stream`.
 fn stream_workflow_execution_logs() -> Case {
     Case {
@@ -5650,6 +5845,7 @@ fn stream_workflow_execution_logs() -> Case {
         })),
     }
 }
+
 /// `get_workflow_metrics_v1_workflows__workflow_name__metrics_get`: `GET /v1/workflows/{workflow_name}/metrics`.
 fn get_workflow_metrics_v1_workflows_workflow_name_metrics_get() -> Case {
     Case {
@@ -5677,6 +5873,7 @@ fn get_workflow_metrics_v1_workflows_workflow_name_metrics_get() -> Case {
         stream: None,
     }
 }
+
 /// `list_runs_v1_workflows_runs_get`: `GET /v1/workflows/runs`.
 fn list_runs_v1_workflows_runs_get() -> Case {
     Case {
@@ -5725,6 +5922,7 @@ fn list_runs_v1_workflows_runs_get() -> Case {
         stream: None,
     }
 }
+
 /// `get_run_v1_workflows_runs__run_id__get`: `GET /v1/workflows/runs/{run_id}`.
 fn get_run_v1_workflows_runs_run_id_get() -> Case {
     Case {
@@ -5748,6 +5946,7 @@ fn get_run_v1_workflows_runs_run_id_get() -> Case {
         stream: None,
     }
 }
+
 /// `get_run_history_v1_workflows_runs__run_id__history_get`: `GET /v1/workflows/runs/{run_id}/history`.
 fn get_run_history_v1_workflows_runs_run_id_history_get() -> Case {
     Case {
@@ -5772,6 +5971,7 @@ fn get_run_history_v1_workflows_runs_run_id_history_get() -> Case {
         stream: None,
     }
 }
+
 /// `get_schedules_v1_workflows_schedules_get`: `GET /v1/workflows/schedules`.
 fn get_schedules_v1_workflows_schedules_get() -> Case {
     Case {
@@ -5803,6 +6003,7 @@ fn get_schedules_v1_workflows_schedules_get() -> Case {
         stream: None,
     }
 }
+
 /// `schedule_workflow_v1_workflows_schedules_post`: `POST /v1/workflows/schedules`.
 fn schedule_workflow_v1_workflows_schedules_post() -> Case {
     Case {
@@ -5832,6 +6033,7 @@ fn schedule_workflow_v1_workflows_schedules_post() -> Case {
         stream: None,
     }
 }
+
 /// `get_schedule_v1_workflows_schedules__schedule_id__get`: `GET /v1/workflows/schedules/{schedule_id}`.
 fn get_schedule_v1_workflows_schedules_schedule_id_get() -> Case {
     Case {
@@ -5855,6 +6057,7 @@ fn get_schedule_v1_workflows_schedules_schedule_id_get() -> Case {
         stream: None,
     }
 }
+
 /// `unschedule_workflow_v1_workflows_schedules__schedule_id__delete`: `DELETE /v1/workflows/schedules/{schedule_id}`.
 fn unschedule_workflow_v1_workflows_schedules_schedule_id_delete() -> Case {
     Case {
@@ -5880,6 +6083,7 @@ fn unschedule_workflow_v1_workflows_schedules_schedule_id_delete() -> Case {
         stream: None,
     }
 }
+
 /// `update_schedule_v1_workflows_schedules__schedule_id__patch`: `PATCH /v1/workflows/schedules/{schedule_id}`.
 fn update_schedule_v1_workflows_schedules_schedule_id_patch() -> Case {
     Case {
@@ -5910,6 +6114,7 @@ fn update_schedule_v1_workflows_schedules_schedule_id_patch() -> Case {
         stream: None,
     }
 }
+
 /// `pause_schedule_v1_workflows_schedules__schedule_id__pause_post`: `POST /v1/workflows/schedules/{schedule_id}/pause`.
 fn pause_schedule_v1_workflows_schedules_schedule_id_pause_post() -> Case {
     Case {
@@ -5936,6 +6141,7 @@ fn pause_schedule_v1_workflows_schedules_schedule_id_pause_post() -> Case {
         stream: None,
     }
 }
+
 /// `resume_schedule_v1_workflows_schedules__schedule_id__resume_post`: `POST /v1/workflows/schedules/{schedule_id}/resume`.
 fn resume_schedule_v1_workflows_schedules_schedule_id_resume_post() -> Case {
     Case {
@@ -5963,6 +6169,7 @@ fn resume_schedule_v1_workflows_schedules_schedule_id_resume_post() -> Case {
         stream: None,
     }
 }
+
 /// `trigger_schedule_v1_workflows_schedules__schedule_id__trigger_post`: `POST /v1/workflows/schedules/{schedule_id}/trigger`.
 fn trigger_schedule_v1_workflows_schedules_schedule_id_trigger_post() -> Case {
     Case {
@@ -5989,6 +6196,7 @@ fn trigger_schedule_v1_workflows_schedules_schedule_id_trigger_post() -> Case {
         stream: None,
     }
 }
+
 /// `get_stream_events_v1_workflows_events_stream_get`: `GET /v1/workflows/events/stream`.
 fn get_stream_events_v1_workflows_events_stream_get() -> Case {
     Case {
@@ -6036,6 +6244,7 @@ fn get_stream_events_v1_workflows_events_stream_get() -> Case {
         })),
     }
 }
+
 /// `get_workflow_events_v1_workflows_events_list_get`: `GET /v1/workflows/events/list`.
 fn get_workflow_events_v1_workflows_events_list_get() -> Case {
     Case {
@@ -6065,6 +6274,7 @@ fn get_workflow_events_v1_workflows_events_list_get() -> Case {
         stream: None,
     }
 }
+
 /// `list_deployments_v1_workflows_deployments_get`: `GET /v1/workflows/deployments`.
 fn list_deployments_v1_workflows_deployments_get() -> Case {
     Case {
@@ -6101,6 +6311,7 @@ fn list_deployments_v1_workflows_deployments_get() -> Case {
         stream: None,
     }
 }
+
 /// `create_deployment_v1_workflows_deployments_post`: `POST /v1/workflows/deployments`.
 fn create_deployment_v1_workflows_deployments_post() -> Case {
     Case {
@@ -6131,6 +6342,7 @@ fn create_deployment_v1_workflows_deployments_post() -> Case {
         stream: None,
     }
 }
+
 /// `get_deployment_v1_workflows_deployments__name__get`: `GET /v1/workflows/deployments/{name}`.
 fn get_deployment_v1_workflows_deployments_name_get() -> Case {
     Case {
@@ -6156,6 +6368,7 @@ fn get_deployment_v1_workflows_deployments_name_get() -> Case {
         stream: None,
     }
 }
+
 /// `delete_deployment_v1_workflows_deployments__name__delete`: `DELETE /v1/workflows/deployments/{name}`.
 fn delete_deployment_v1_workflows_deployments_name_delete() -> Case {
     Case {
@@ -6179,6 +6392,7 @@ fn delete_deployment_v1_workflows_deployments_name_delete() -> Case {
         stream: None,
     }
 }
+
 /// `update_deployment_v1_workflows_deployments__name__patch`: `PATCH /v1/workflows/deployments/{name}`.
 fn update_deployment_v1_workflows_deployments_name_patch() -> Case {
     Case {
@@ -6210,6 +6424,7 @@ fn update_deployment_v1_workflows_deployments_name_patch() -> Case {
         stream: None,
     }
 }
+
 /// `stop_deployment_v1_workflows_deployments__name__stop_post`: `POST /v1/workflows/deployments/{name}/stop`.
 fn stop_deployment_v1_workflows_deployments_name_stop_post() -> Case {
     Case {
@@ -6233,6 +6448,7 @@ fn stop_deployment_v1_workflows_deployments_name_stop_post() -> Case {
         stream: None,
     }
 }
+
 /// `start_deployment_v1_workflows_deployments__name__start_post`: `POST /v1/workflows/deployments/{name}/start`.
 fn start_deployment_v1_workflows_deployments_name_start_post() -> Case {
     Case {
@@ -6256,6 +6472,7 @@ fn start_deployment_v1_workflows_deployments_name_start_post() -> Case {
         stream: None,
     }
 }
+
 /// `restart_deployment_v1_workflows_deployments__name__restart_post`: `POST /v1/workflows/deployments/{name}/restart`.
 fn restart_deployment_v1_workflows_deployments_name_restart_post() -> Case {
     Case {
@@ -6279,6 +6496,7 @@ fn restart_deployment_v1_workflows_deployments_name_restart_post() -> Case {
         stream: None,
     }
 }
+
 /// `list_deployment_workers_v1_workflows_deployments__name__workers_get`: `GET /v1/workflows/deployments/{name}/workers`.
 fn list_deployment_workers_v1_workflows_deployments_name_workers_get() -> Case {
     Case {
@@ -6306,6 +6524,7 @@ fn list_deployment_workers_v1_workflows_deployments_name_workers_get() -> Case {
         stream: None,
     }
 }
+
 /// `get_deployment_logs`: `GET /v1/workflows/deployments/{name}/logs`.
 fn get_deployment_logs() -> Case {
     Case {
@@ -6339,6 +6558,7 @@ fn get_deployment_logs() -> Case {
         stream: None,
     }
 }
+
 /// `stream_deployment_logs`: `GET /v1/workflows/deployments/{name}/logs/stream`.
 fn stream_deployment_logs() -> Case {
     Case {
@@ -6370,6 +6590,7 @@ fn stream_deployment_logs() -> Case {
         })),
     }
 }
+
 /// `get_workflows_v1_workflows_get`: `GET /v1/workflows`.
 fn get_workflows_v1_workflows_get() -> Case {
     Case {
@@ -6410,6 +6631,7 @@ fn get_workflows_v1_workflows_get() -> Case {
         stream: None,
     }
 }
+
 /// `get_workflow_registrations_v1_workflows_registrations_get`: `GET /v1/workflows/registrations`.
 fn get_workflow_registrations_v1_workflows_registrations_get() -> Case {
     Case {
@@ -6447,6 +6669,7 @@ fn get_workflow_registrations_v1_workflows_registrations_get() -> Case {
         stream: None,
     }
 }
+
 /// `execute_workflow_v1_workflows__workflow_identifier__execute_post`: `POST /v1/workflows/{workflow_identifier}/execute`.
 fn execute_workflow_v1_workflows_workflow_identifier_execute_post() -> Case {
     Case {
@@ -6478,6 +6701,7 @@ fn execute_workflow_v1_workflows_workflow_identifier_execute_post() -> Case {
         stream: None,
     }
 }
+
 /// `execute_workflow_registration_v1_workflows_registrations__workflow_registration_id__execute_post`: `POST /v1/workflows/registrations/{workflow_registration_id}/execute`.
 fn execute_workflow_registration_v1_workflows_registrations_workflow_registration_id_execute_post() -> Case {
     Case {
@@ -6511,6 +6735,7 @@ fn execute_workflow_registration_v1_workflows_registrations_workflow_registratio
         stream: None,
     }
 }
+
 /// `get_workflow_v1_workflows__workflow_identifier__get`: `GET /v1/workflows/{workflow_identifier}`.
 fn get_workflow_v1_workflows_workflow_identifier_get() -> Case {
     Case {
@@ -6533,6 +6758,7 @@ fn get_workflow_v1_workflows_workflow_identifier_get() -> Case {
         stream: None,
     }
 }
+
 /// `update_workflow_v1_workflows__workflow_identifier__put`: `PUT /v1/workflows/{workflow_identifier}`.
 fn update_workflow_v1_workflows_workflow_identifier_put() -> Case {
     Case {
@@ -6563,6 +6789,7 @@ fn update_workflow_v1_workflows_workflow_identifier_put() -> Case {
         stream: None,
     }
 }
+
 /// `get_workflow_registration_v1_workflows_registrations__workflow_registration_id__get`: `GET /v1/workflows/registrations/{workflow_registration_id}`.
 fn get_workflow_registration_v1_workflows_registrations_workflow_registration_id_get() -> Case {
     Case {
@@ -6592,6 +6819,7 @@ fn get_workflow_registration_v1_workflows_registrations_workflow_registration_id
         stream: None,
     }
 }
+
 /// `bulk_archive_workflows_v1_workflows_archive_put`: `PUT /v1/workflows/archive`.
 fn bulk_archive_workflows_v1_workflows_archive_put() -> Case {
     Case {
@@ -6619,6 +6847,7 @@ fn bulk_archive_workflows_v1_workflows_archive_put() -> Case {
         stream: None,
     }
 }
+
 /// `bulk_unarchive_workflows_v1_workflows_unarchive_put`: `PUT /v1/workflows/unarchive`.
 fn bulk_unarchive_workflows_v1_workflows_unarchive_put() -> Case {
     Case {
@@ -6646,6 +6875,7 @@ fn bulk_unarchive_workflows_v1_workflows_unarchive_put() -> Case {
         stream: None,
     }
 }
+
 /// `archive_workflow_v1_workflows__workflow_identifier__archive_put`: `PUT /v1/workflows/{workflow_identifier}/archive`.
 fn archive_workflow_v1_workflows_workflow_identifier_archive_put() -> Case {
     Case {
@@ -6668,6 +6898,7 @@ fn archive_workflow_v1_workflows_workflow_identifier_archive_put() -> Case {
         stream: None,
     }
 }
+
 /// `unarchive_workflow_v1_workflows__workflow_identifier__unarchive_put`: `PUT /v1/workflows/{workflow_identifier}/unarchive`.
 fn unarchive_workflow_v1_workflows_workflow_identifier_unarchive_put() -> Case {
     Case {
@@ -6691,6 +6922,7 @@ fn unarchive_workflow_v1_workflows_workflow_identifier_unarchive_put() -> Case {
         stream: None,
     }
 }
+
 /// `get_configs_v1_rag_ingestion_pipeline_configurations_get`: `GET /v1/rag/ingestion_pipeline_configurations`.
 fn get_configs_v1_rag_ingestion_pipeline_configurations_get() -> Case {
     Case {
@@ -6715,6 +6947,7 @@ fn get_configs_v1_rag_ingestion_pipeline_configurations_get() -> Case {
         stream: None,
     }
 }
+
 /// `register_config_v1_rag_ingestion_pipeline_configurations_put`: `PUT /v1/rag/ingestion_pipeline_configurations`.
 fn register_config_v1_rag_ingestion_pipeline_configurations_put() -> Case {
     Case {
@@ -6746,6 +6979,7 @@ fn register_config_v1_rag_ingestion_pipeline_configurations_put() -> Case {
         stream: None,
     }
 }
+
 /// `update_run_info_v1_rag_ingestion_pipeline_configurations__id__run_info_put`: `PUT /v1/rag/ingestion_pipeline_configurations/{id}/run_info`.
 fn update_run_info_v1_rag_ingestion_pipeline_configurations_id_run_info_put() -> Case {
     Case {
@@ -6779,6 +7013,7 @@ fn update_run_info_v1_rag_ingestion_pipeline_configurations_id_run_info_put() ->
         stream: None,
     }
 }
+
 /// `get_deployment_summaries_v1_rag_deployments_get`: `GET /v1/rag/deployments`.
 fn get_deployment_summaries_v1_rag_deployments_get() -> Case {
     Case {
@@ -6797,6 +7032,7 @@ fn get_deployment_summaries_v1_rag_deployments_get() -> Case {
         stream: None,
     }
 }
+
 /// `register_deployment_v1_rag_deployments_put`: `PUT /v1/rag/deployments`.
 fn register_deployment_v1_rag_deployments_put() -> Case {
     Case {
@@ -6827,6 +7063,7 @@ fn register_deployment_v1_rag_deployments_put() -> Case {
         stream: None,
     }
 }
+
 /// `unregister_deployment_v1_rag_deployments__deployment_id__delete`: `DELETE /v1/rag/deployments/{deployment_id}`.
 fn unregister_deployment_v1_rag_deployments_deployment_id_delete() -> Case {
     Case {
@@ -6853,6 +7090,7 @@ fn unregister_deployment_v1_rag_deployments_deployment_id_delete() -> Case {
         stream: None,
     }
 }
+
 /// `update_index_metrics_v1_rag_deployments__deployment_id__metrics_put`: `PUT /v1/rag/deployments/{deployment_id}/metrics`.
 fn update_index_metrics_v1_rag_deployments_deployment_id_metrics_put() -> Case {
     Case {
@@ -6886,6 +7124,7 @@ fn update_index_metrics_v1_rag_deployments_deployment_id_metrics_put() -> Case {
         stream: None,
     }
 }
+
 /// `users_api_get_identity`: `GET /v1/users/me`.
 fn users_api_get_identity() -> Case {
     Case {
@@ -6903,6 +7142,7 @@ fn users_api_get_identity() -> Case {
         stream: None,
     }
 }
+
 /// `users_api_list_organizations`: `GET /v1/users/me/organizations`.
 fn users_api_list_organizations() -> Case {
     Case {
@@ -6928,6 +7168,7 @@ fn users_api_list_organizations() -> Case {
         stream: None,
     }
 }
+
 /// `users_api_list_workspaces`: `GET /v1/users/me/workspaces`.
 fn users_api_list_workspaces() -> Case {
     Case {
@@ -6955,6 +7196,7 @@ fn users_api_list_workspaces() -> Case {
         stream: None,
     }
 }
+
 /// `users_api_admin_users_get_users`: `GET /v1/admin/users`.
 fn users_api_admin_users_get_users() -> Case {
     Case {
@@ -6983,6 +7225,7 @@ fn users_api_admin_users_get_users() -> Case {
         stream: None,
     }
 }
+
 /// `users_api_admin_users_create_users`: `POST /v1/admin/users`.
 fn users_api_admin_users_create_users() -> Case {
     Case {
@@ -7014,6 +7257,7 @@ fn users_api_admin_users_create_users() -> Case {
         stream: None,
     }
 }
+
 /// `users_api_admin_users_get_invite`: `GET /v1/admin/users-invite`.
 fn users_api_admin_users_get_invite() -> Case {
     Case {
@@ -7032,6 +7276,7 @@ fn users_api_admin_users_get_invite() -> Case {
         stream: None,
     }
 }
+
 /// `users_api_admin_users_invite_users`: `POST /v1/admin/users-invite`.
 fn users_api_admin_users_invite_users() -> Case {
     Case {
@@ -7063,6 +7308,7 @@ fn users_api_admin_users_invite_users() -> Case {
         stream: None,
     }
 }
+
 /// `users_api_admin_users_delete_invite`: `DELETE /v1/admin/users-invite/{invite_uuid}`.
 fn users_api_admin_users_delete_invite() -> Case {
     Case {
@@ -7086,6 +7332,7 @@ fn users_api_admin_users_delete_invite() -> Case {
         stream: None,
     }
 }
+
 /// `users_api_admin_users_get_user`: `GET /v1/admin/users/{user_id}`.
 fn users_api_admin_users_get_user() -> Case {
     Case {
@@ -7110,6 +7357,7 @@ fn users_api_admin_users_get_user() -> Case {
         stream: None,
     }
 }
+
 /// `users_api_admin_users_delete_user`: `DELETE /v1/admin/users/{user_id}`.
 fn users_api_admin_users_delete_user() -> Case {
     Case {
@@ -7133,6 +7381,7 @@ fn users_api_admin_users_delete_user() -> Case {
         stream: None,
     }
 }
+
 /// `users_api_admin_users_update_user`: `PATCH /v1/admin/users/{user_id}`.
 fn users_api_admin_users_update_user() -> Case {
     Case {
@@ -7165,6 +7414,7 @@ fn users_api_admin_users_update_user() -> Case {
         stream: None,
     }
 }
+
 /// `users_api_admin_roles_get_roles`: `GET /v1/admin/roles`.
 fn users_api_admin_roles_get_roles() -> Case {
     Case {
@@ -7183,6 +7433,7 @@ fn users_api_admin_roles_get_roles() -> Case {
         stream: None,
     }
 }
+
 /// `users_api_admin_workspaces_get_workspaces`: `GET /v1/admin/workspaces`.
 fn users_api_admin_workspaces_get_workspaces() -> Case {
     Case {
@@ -7212,6 +7463,7 @@ fn users_api_admin_workspaces_get_workspaces() -> Case {
         stream: None,
     }
 }
+
 /// `users_api_admin_workspaces_create_workspace`: `POST /v1/admin/workspaces`.
 fn users_api_admin_workspaces_create_workspace() -> Case {
     Case {
@@ -7243,6 +7495,7 @@ fn users_api_admin_workspaces_create_workspace() -> Case {
         stream: None,
     }
 }
+
 /// `users_api_admin_workspaces_delete_workspaces`: `DELETE /v1/admin/workspaces/{workspace_uuid}`.
 fn users_api_admin_workspaces_delete_workspaces() -> Case {
     Case {
@@ -7269,6 +7522,7 @@ fn users_api_admin_workspaces_delete_workspaces() -> Case {
         stream: None,
     }
 }
+
 /// `users_api_admin_workspaces_update_workspaces`: `PATCH /v1/admin/workspaces/{workspace_uuid}`.
 fn users_api_admin_workspaces_update_workspaces() -> Case {
     Case {
@@ -7302,6 +7556,7 @@ fn users_api_admin_workspaces_update_workspaces() -> Case {
         stream: None,
     }
 }
+
 /// `users_api_admin_workspaces_add_users_workspaces`: `POST /v1/admin/workspaces/{workspace_uuid}/add-users`.
 fn users_api_admin_workspaces_add_users_workspaces() -> Case {
     Case {
@@ -7334,6 +7589,7 @@ fn users_api_admin_workspaces_add_users_workspaces() -> Case {
         stream: None,
     }
 }
+
 /// `users_api_admin_workspaces_add_or_update_users_workspaces`: `PATCH /v1/admin/workspaces/{workspace_uuid}/users`.
 fn users_api_admin_workspaces_add_or_update_users_workspaces() -> Case {
     Case {
@@ -7368,6 +7624,7 @@ fn users_api_admin_workspaces_add_or_update_users_workspaces() -> Case {
         stream: None,
     }
 }
+
 /// `users_api_admin_workspaces_remove_users_workspaces`: `DELETE /v1/admin/workspaces/{workspace_uuid}/remove-users`.
 fn users_api_admin_workspaces_remove_users_workspaces() -> Case {
     Case {
@@ -7402,6 +7659,7 @@ fn users_api_admin_workspaces_remove_users_workspaces() -> Case {
         stream: None,
     }
 }
+
 /// `users_api_admin_rate_limits_get_rate_limits`: `GET /v1/admin/rate-limit`.
 fn users_api_admin_rate_limits_get_rate_limits() -> Case {
     Case {
@@ -7420,6 +7678,7 @@ fn users_api_admin_rate_limits_get_rate_limits() -> Case {
         stream: None,
     }
 }
+
 /// `users_api_admin_spend_limits_get_spend_limits`: `GET /v1/admin/spend-limit`.
 fn users_api_admin_spend_limits_get_spend_limits() -> Case {
     Case {
@@ -7438,6 +7697,7 @@ fn users_api_admin_spend_limits_get_spend_limits() -> Case {
         stream: None,
     }
 }
+
 /// `users_api_admin_spend_limits_update_spend_limits`: `POST /v1/admin/spend-limit`.
 fn users_api_admin_spend_limits_update_spend_limits() -> Case {
     Case {
@@ -7465,6 +7725,7 @@ fn users_api_admin_spend_limits_update_spend_limits() -> Case {
         stream: None,
     }
 }
+
 /// `users_api_admin_usage_get_usage`: `GET /v1/admin/usage`.
 fn users_api_admin_usage_get_usage() -> Case {
     Case {
@@ -7495,6 +7756,7 @@ fn users_api_admin_usage_get_usage() -> Case {
         stream: None,
     }
 }
+
 /// `users_api_admin_audit_logs_get_audit_logs`: `GET /v1/admin/audit-logs`.
 fn users_api_admin_audit_logs_get_audit_logs() -> Case {
     Case {
@@ -7530,6 +7792,7 @@ fn users_api_admin_audit_logs_get_audit_logs() -> Case {
         stream: None,
     }
 }
+
 /// `users_api_admin_user_groups_get_user_groups`: `GET /v1/admin/user-groups`.
 fn users_api_admin_user_groups_get_user_groups() -> Case {
     Case {
@@ -7558,6 +7821,7 @@ fn users_api_admin_user_groups_get_user_groups() -> Case {
         stream: None,
     }
 }
+
 /// `users_api_admin_user_groups_create_user_group`: `POST /v1/admin/user-groups`.
 fn users_api_admin_user_groups_create_user_group() -> Case {
     Case {
@@ -7589,6 +7853,7 @@ fn users_api_admin_user_groups_create_user_group() -> Case {
         stream: None,
     }
 }
+
 /// `users_api_admin_user_groups_provision_group_to_workspace`: `POST /v1/admin/user-groups/provision-workspace`.
 fn users_api_admin_user_groups_provision_group_to_workspace() -> Case {
     Case {
@@ -7623,6 +7888,7 @@ fn users_api_admin_user_groups_provision_group_to_workspace() -> Case {
         stream: None,
     }
 }
+
 /// `users_api_admin_user_groups_get_user_group`: `GET /v1/admin/user-groups/{group_uuid}`.
 fn users_api_admin_user_groups_get_user_group() -> Case {
     Case {
@@ -7647,6 +7913,7 @@ fn users_api_admin_user_groups_get_user_group() -> Case {
         stream: None,
     }
 }
+
 /// `users_api_admin_user_groups_delete_user_group`: `DELETE /v1/admin/user-groups/{group_uuid}`.
 fn users_api_admin_user_groups_delete_user_group() -> Case {
     Case {
@@ -7673,6 +7940,7 @@ fn users_api_admin_user_groups_delete_user_group() -> Case {
         stream: None,
     }
 }
+
 /// `users_api_admin_user_groups_update_user_group`: `PATCH /v1/admin/user-groups/{group_uuid}`.
 fn users_api_admin_user_groups_update_user_group() -> Case {
     Case {
@@ -7706,6 +7974,7 @@ fn users_api_admin_user_groups_update_user_group() -> Case {
         stream: None,
     }
 }
+
 /// `users_api_admin_user_groups_get_user_group_members`: `GET /v1/admin/user-groups/{group_uuid}/members`.
 fn users_api_admin_user_groups_get_user_group_members() -> Case {
     Case {
@@ -7733,6 +8002,7 @@ fn users_api_admin_user_groups_get_user_group_members() -> Case {
         stream: None,
     }
 }
+
 /// `users_api_admin_user_groups_assign_users_to_group`: `POST /v1/admin/user-groups/{group_uuid}/members`.
 fn users_api_admin_user_groups_assign_users_to_group() -> Case {
     Case {
@@ -7766,6 +8036,7 @@ fn users_api_admin_user_groups_assign_users_to_group() -> Case {
         stream: None,
     }
 }
+
 /// `users_api_admin_user_groups_remove_users_from_group`: `DELETE /v1/admin/user-groups/{group_uuid}/members`.
 fn users_api_admin_user_groups_remove_users_from_group() -> Case {
     Case {
@@ -7800,6 +8071,7 @@ fn users_api_admin_user_groups_remove_users_from_group() -> Case {
         stream: None,
     }
 }
+
 /// `users_admin_user_groups_get_group_workspace_assignments`: `GET /v1/admin/user-groups/{group_uuid}/workspaces`.
 fn users_admin_user_groups_get_group_workspace_assignments() -> Case {
     Case {
@@ -7830,6 +8102,7 @@ fn users_admin_user_groups_get_group_workspace_assignments() -> Case {
         stream: None,
     }
 }
+
 /// `users_api_admin_user_groups_assign_group_to_workspace`: `POST /v1/admin/user-groups/{group_uuid}/workspaces`.
 fn users_api_admin_user_groups_assign_group_to_workspace() -> Case {
     Case {
@@ -7866,6 +8139,7 @@ fn users_api_admin_user_groups_assign_group_to_workspace() -> Case {
         stream: None,
     }
 }
+
 /// `users_admin_user_groups_remove_group_from_workspace`: `DELETE /v1/admin/user-groups/{group_uuid}/workspaces/{workspace_uuid}`.
 fn users_admin_user_groups_remove_group_from_workspace() -> Case {
     Case {
@@ -7896,6 +8170,7 @@ fn users_admin_user_groups_remove_group_from_workspace() -> Case {
         stream: None,
     }
 }
+
 /// `users_admin_user_groups_update_group_workspace_assignment`: `PATCH /v1/admin/user-groups/{group_uuid}/workspaces/{workspace_uuid}`.
 fn users_admin_user_groups_update_group_workspace_assignment() -> Case {
     Case {
@@ -7931,6 +8206,7 @@ fn users_admin_user_groups_update_group_workspace_assignment() -> Case {
         stream: None,
     }
 }
+
 /// `users_admin_user_groups_update_user_group_organization_role`: `PATCH /v1/admin/user-groups/{group_uuid}/organization-role`.
 fn users_admin_user_groups_update_user_group_organization_role() -> Case {
     Case {
@@ -7964,6 +8240,7 @@ fn users_admin_user_groups_update_user_group_organization_role() -> Case {
         stream: None,
     }
 }
+
 /// `users_api_admin_user_groups_get_nested_groups`: `GET /v1/admin/user-groups/{group_uuid}/nested`.
 fn users_api_admin_user_groups_get_nested_groups() -> Case {
     Case {
@@ -7989,6 +8266,7 @@ fn users_api_admin_user_groups_get_nested_groups() -> Case {
         stream: None,
     }
 }
+
 /// `users_api_admin_user_groups_set_nested_groups`: `PATCH /v1/admin/user-groups/{group_uuid}/nested`.
 fn users_api_admin_user_groups_set_nested_groups() -> Case {
     Case {
@@ -8024,6 +8302,7 @@ fn users_api_admin_user_groups_set_nested_groups() -> Case {
         stream: None,
     }
 }
+
 /// `users_api_admin_api_keys_get_api_keys`: `GET /v1/admin/api-keys`.
 fn users_api_admin_api_keys_get_api_keys() -> Case {
     Case {
@@ -8052,6 +8331,7 @@ fn users_api_admin_api_keys_get_api_keys() -> Case {
         stream: None,
     }
 }
+
 /// `users_api_admin_api_keys_create_api_key`: `POST /v1/admin/api-keys`.
 fn users_api_admin_api_keys_create_api_key() -> Case {
     Case {
@@ -8083,6 +8363,7 @@ fn users_api_admin_api_keys_create_api_key() -> Case {
         stream: None,
     }
 }
+
 /// `users_api_admin_api_keys_delete_api_key`: `DELETE /v1/admin/api-keys/{key_id}`.
 fn users_api_admin_api_keys_delete_api_key() -> Case {
     Case {
@@ -8106,6 +8387,7 @@ fn users_api_admin_api_keys_delete_api_key() -> Case {
         stream: None,
     }
 }
+
 /// `users_api_admin_scim_sync_trigger_scim_sync`: `POST /v1/admin/scim/sync`.
 fn users_api_admin_scim_sync_trigger_scim_sync() -> Case {
     Case {
@@ -8137,6 +8419,7 @@ fn users_api_admin_scim_sync_trigger_scim_sync() -> Case {
         stream: None,
     }
 }
+
 /// `users_api_admin_scim_sync_get_scim_sync_run`: `GET /v1/admin/scim/sync/{run_id}`.
 fn users_api_admin_scim_sync_get_scim_sync_run() -> Case {
     Case {
@@ -8161,6 +8444,7 @@ fn users_api_admin_scim_sync_get_scim_sync_run() -> Case {
         stream: None,
     }
 }
+
 /// `get_by_user_stats_v1_admin_analytics_vibe_work_usage_by_user_stats`: `GET /v1/admin/analytics/vibe/work/usage/by_user_stats`.
 fn get_by_user_stats_v1_admin_analytics_vibe_work_usage_by_user_stats() -> Case {
     Case {
@@ -8186,6 +8470,7 @@ fn get_by_user_stats_v1_admin_analytics_vibe_work_usage_by_user_stats() -> Case 
         stream: None,
     }
 }
+
 /// `get_by_agent_stats_v1_admin_analytics_vibe_work_usage_by_agent_stats`: `GET /v1/admin/analytics/vibe/work/usage/by_agent_stats`.
 fn get_by_agent_stats_v1_admin_analytics_vibe_work_usage_by_agent_stats() -> Case {
     Case {
@@ -8211,6 +8496,7 @@ fn get_by_agent_stats_v1_admin_analytics_vibe_work_usage_by_agent_stats() -> Cas
         stream: None,
     }
 }
+
 /// `get_by_time_stats_v1_admin_analytics_vibe_work_usage_by_time_stats`: `GET /v1/admin/analytics/vibe/work/usage/by_time_stats`.
 fn get_by_time_stats_v1_admin_analytics_vibe_work_usage_by_time_stats() -> Case {
     Case {
@@ -8237,6 +8523,7 @@ fn get_by_time_stats_v1_admin_analytics_vibe_work_usage_by_time_stats() -> Case 
         stream: None,
     }
 }
+
 /// `get_workspace_stats_v1_admin_analytics_vibe_code_usage_by_workspace`: `GET /v1/admin/analytics/vibe/code/usage/by_workspace`.
 fn get_workspace_stats_v1_admin_analytics_vibe_code_usage_by_workspace() -> Case {
     Case {
@@ -8264,6 +8551,7 @@ fn get_workspace_stats_v1_admin_analytics_vibe_code_usage_by_workspace() -> Case
         stream: None,
     }
 }
+
 /// `get_organization_stats_v1_admin_analytics_vibe_code_usage_by_organization`: `GET /v1/admin/analytics/vibe/code/usage/by_organization`.
 fn get_organization_stats_v1_admin_analytics_vibe_code_usage_by_organization() -> Case {
     Case {
@@ -8290,6 +8578,7 @@ fn get_organization_stats_v1_admin_analytics_vibe_code_usage_by_organization() -
         stream: None,
     }
 }
+
 /// `agents_api_v1_conversations_start_stream`: `POST /v1/conversations`.
 fn agents_api_v1_conversations_start_stream() -> Case {
     Case {
@@ -8320,6 +8609,7 @@ fn agents_api_v1_conversations_start_stream() -> Case {
         })),
     }
 }
+
 /// `agents_api_v1_conversations_append_stream`: `POST /v1/conversations/{conversation_id}`.
 fn agents_api_v1_conversations_append_stream() -> Case {
     Case {
@@ -8351,6 +8641,7 @@ fn agents_api_v1_conversations_append_stream() -> Case {
         })),
     }
 }
+
 /// `agents_api_v1_conversations_restart_stream`: `POST /v1/conversations/{conversation_id}/restart`.
 fn agents_api_v1_conversations_restart_stream() -> Case {
     Case {
@@ -8382,6 +8673,7 @@ fn agents_api_v1_conversations_restart_stream() -> Case {
         })),
     }
 }
+
 /// `audio_api_v1_transcriptions_post_stream`: `POST /v1/audio/transcriptions`.
 fn audio_api_v1_transcriptions_post_stream() -> Case {
     Case {
@@ -8413,6 +8705,7 @@ fn audio_api_v1_transcriptions_post_stream() -> Case {
         })),
     }
 }
+
 /// `connector_get_v1`: `GET /v1/connectors/{connector_id_or_name}`.
 fn connector_get_v1() -> Case {
     Case {
@@ -8438,6 +8731,7 @@ fn connector_get_v1() -> Case {
         stream: None,
     }
 }
+
 /// `connector_delete_v1`: `DELETE /v1/connectors/{connector_id}`.
 fn connector_delete_v1() -> Case {
     Case {
@@ -8460,6 +8754,7 @@ fn connector_delete_v1() -> Case {
         stream: None,
     }
 }
+
 /// `connector_update_v1`: `PATCH /v1/connectors/{connector_id}`.
 fn connector_update_v1() -> Case {
     Case {
