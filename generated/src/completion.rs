@@ -19,7 +19,9 @@
 //! # }
 //! ```
 
-use crate::models::{CompletionChunk, CompletionResponseStreamChoiceFinishReason, ContentChunk, FunctionCallArguments, MessageContent, ToolCall, UsageInfo};
+use crate::models::{
+    CompletionChunk, CompletionResponseStreamChoiceFinishReason, ContentChunk, FunctionCallArguments, MessageContent, ToolCall, UsageInfo,
+};
 use crate::{Event, EventStream, Result};
 use futures::StreamExt;
 

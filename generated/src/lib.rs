@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 pub mod api;
+pub mod auth;
 pub mod errors;
 pub mod models;
 
@@ -14,8 +15,9 @@ pub mod runtime;
 pub mod roundtrip;
 pub use runtime::binary::BinaryResponse;
 pub use runtime::http::Pending;
+pub use auth::*;
 pub use runtime::client::{
-    Client, ClientBuilder, API_KEY_ENV, DEFAULT_CONNECT_TIMEOUT, DEFAULT_IDLE_TIMEOUT,
+    Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_IDLE_TIMEOUT,
     DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_EVENT_SIZE, DEFAULT_TIMEOUT, SERVERS,
 };
 

@@ -14,12 +14,10 @@ fn median(mut xs: Vec<Duration>) -> Duration {
 
 fn main() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf();
-    let spec_path = std::env::args()
-        .skip(1)
-        .find(|a| !a.starts_with('-'))
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| root.join("spec/openapi.yaml"));
-    let spec = std::fs::read_to_string(&spec_path).unwrap_or_else(|e| panic!("reading {}: {e} (run `cargo xtask fetch-spec` first)", spec_path.display()));
+    let spec_path =
+        std::env::args().skip(1).find(|a| !a.starts_with('-')).map(std::path::PathBuf::from).unwrap_or_else(|| root.join("spec/openapi.yaml"));
+    let spec =
+        std::fs::read_to_string(&spec_path).unwrap_or_else(|e| panic!("reading {}: {e} (run `cargo xtask fetch-spec` first)", spec_path.display()));
     let overlay = sdkgen::Overlay::parse(&std::fs::read_to_string(root.join("spec/overlay.yaml")).unwrap()).unwrap();
     let runs: usize = std::env::var("REGEN_BENCH_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(21);
     // `REGEN_BENCH_ONLY=parse|generate`: run one side only, to count its instructions
@@ -47,7 +45,12 @@ fn main() {
     println!("parse YAML into serde_json::Value: median {:.1} ms", p.as_secs_f64() * 1e3);
     println!("full regeneration (in memory):     median {:.1} ms", f.as_secs_f64() * 1e3);
     println!("ratio of medians: {:.2}x (goal: at most 3x)", f.as_secs_f64() / p.as_secs_f64());
-    println!("(fastest runs: parse {:.1} ms, regeneration {:.1} ms, ratio {:.2}x)", pmin.as_secs_f64() * 1e3, fmin.as_secs_f64() * 1e3, fmin.as_secs_f64() / pmin.as_secs_f64());
+    println!(
+        "(fastest runs: parse {:.1} ms, regeneration {:.1} ms, ratio {:.2}x)",
+        pmin.as_secs_f64() * 1e3,
+        fmin.as_secs_f64() * 1e3,
+        fmin.as_secs_f64() / pmin.as_secs_f64()
+    );
     if std::env::var_os("REGEN_BENCH_STAGES").is_some() {
         stages(&spec, &overlay, runs);
     }

@@ -7,9 +7,9 @@ use crate::ir::*;
 use crate::render::models::ident;
 use crate::render::syntax;
 use proc_macro2::TokenStream;
-use syn::Expr;
 use quote::{format_ident, quote};
 use serde_json::{json, Map, Value};
+use syn::Expr;
 
 /// A string that satisfies a `format`.
 fn formatted(format: Option<&str>) -> Value {
@@ -278,12 +278,15 @@ fn render_case(ir: &Ir, op: &Operation) -> Expr {
         }
         None => (None, None),
     };
-    let auth = match op.security.first() {
-        Some(SecurityScheme::Bearer(name)) if name.to_ascii_lowercase().contains("admin") => {
-            quote!(Some(("authorization", "Bearer test-admin-key")))
+    // The harness gives every scheme the key `test-<scheme name>`.
+    let auth = match op.security.first().and_then(|s| ir.auth_scheme(s.name())) {
+        Some(a) => {
+            let (header, value) = match &a.location {
+                crate::ir::AuthLocation::Bearer => ("authorization".to_string(), format!("Bearer test-{}", a.name)),
+                crate::ir::AuthLocation::Header(h) => (h.clone(), format!("test-{}", a.name)),
+            };
+            quote!(Some((#header, #value)))
         }
-        Some(SecurityScheme::Bearer(_)) => quote!(Some(("authorization", "Bearer test-api-key"))),
-        Some(SecurityScheme::Header { header, .. }) => quote!(Some((#header, "test-user-context-key"))),
         None => quote!(None),
     };
     let status = op.success_statuses.first().copied().unwrap_or(200).max(200);
@@ -293,7 +296,14 @@ fn render_case(ir: &Ir, op: &Operation) -> Expr {
             let v = synth(ir, t, 0);
             (Some(lit(&v)), quote!(Kind::Json), syntax::call("Ok", vec![syntax::call("to_json", vec![syntax::reference(r())])]))
         }
-        Success::Empty => (None, quote!(Kind::Empty), syn::parse_quote!({ let () = r; Ok(serde_json::Value::Null) })),
+        Success::Empty => (
+            None,
+            quote!(Kind::Empty),
+            syn::parse_quote!({
+                let () = r;
+                Ok(serde_json::Value::Null)
+            }),
+        ),
         Success::Binary => (Some("binary-content".to_string()), quote!(Kind::Binary), syntax::await_expr(syntax::call("binary", vec![r()]))),
         Success::Sse(t) => {
             let v = synth(ir, t, 0);
@@ -327,7 +337,10 @@ fn render_case(ir: &Ir, op: &Operation) -> Expr {
     // event; the streaming tests use all of it); any other gives the decoded answer.
     let run = syntax::call(
         "Some",
-        vec![syntax::closure_with("c", syntax::call("Box::pin", vec![syntax::async_move(vec![syntax::let_stmt("r", false, sent), syntax::tail(finish)])]))],
+        vec![syntax::closure_with(
+            "c",
+            syntax::call("Box::pin", vec![syntax::async_move(vec![syntax::let_stmt("r", false, sent), syntax::tail(finish)])]),
+        )],
     );
     let (call, stream) = if matches!(op.success, Success::Sse(_)) { (syntax::expr_path("None"), run) } else { (run, syntax::expr_path("None")) };
     let data = quote! {
@@ -345,11 +358,7 @@ fn render_case(ir: &Ir, op: &Operation) -> Expr {
     };
     syntax::struct_expr(
         "Case",
-        vec![
-            (ident("data"), Some(syntax::macro_expr_braced("case_data", data))),
-            (ident("call"), Some(call)),
-            (ident("stream"), Some(stream)),
-        ],
+        vec![(ident("data"), Some(syntax::macro_expr_braced("case_data", data))), (ident("call"), Some(call)), (ident("stream"), Some(stream))],
     )
 }
 
@@ -357,7 +366,10 @@ fn multipart_body(ir: &Ir, b: &Body) -> TokenStream {
     let TypeRef::Named(n) = &b.ty else { return quote!(Default::default()) };
     let Some(TypeKind::Struct(s)) = ir.find(n).map(|d| &d.kind) else { return quote!(Default::default()) };
     let t = format_ident!("{}", n);
-    let is_file = |f: &Field| matches!(&f.ty, TypeRef::File) || matches!(&f.ty, TypeRef::Named(x) if matches!(ir.find(x).map(|d| &d.kind), Some(TypeKind::Alias(TypeRef::File))));
+    let is_file = |f: &Field| {
+        matches!(&f.ty, TypeRef::File)
+            || matches!(&f.ty, TypeRef::Named(x) if matches!(ir.find(x).map(|d| &d.kind), Some(TypeKind::Alias(TypeRef::File))))
+    };
     let mut args = Vec::new();
     let mut sets = Vec::new();
     for f in &s.fields {

@@ -25,8 +25,37 @@ pub struct Ir {
     /// Hand-written helper modules the overlay asks for whose declared shapes fit the types (see
     /// `helpers::HELPERS`).
     pub helpers: Vec<String>,
+    /// The authentication schemes of the spec's `securitySchemes` that the SDK supports, in
+    /// spec order (see [`AuthScheme`]).
+    pub auth: Vec<AuthScheme>,
     /// The cargo features that trim the crate, one per API group (see [`Feature`]), by name.
     pub features: Vec<Feature>,
+}
+
+/// One authentication scheme: a variant of the generated `auth::Scheme`, a key setter on the
+/// client builder and, when the overlay names one, the environment variable `from_env` reads.
+#[derive(Debug, Clone, Serialize)]
+pub struct AuthScheme {
+    /// The key in `securitySchemes`.
+    pub name: String,
+    /// The Rust variant name.
+    pub variant: String,
+    /// The `ClientBuilder` method that sets its key.
+    pub setter: String,
+    pub env: Option<String>,
+    /// Where the key goes.
+    pub location: AuthLocation,
+    pub docs: Option<String>,
+    /// The scheme the document's top-level `security` names first (`Client::new` sets it).
+    pub default: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum AuthLocation {
+    /// `Authorization: Bearer <key>`.
+    Bearer,
+    /// `<header>: <key>` (lower case).
+    Header(String),
 }
 
 /// A cargo feature: the operations of one API group and every type they reach.
@@ -375,7 +404,20 @@ impl Operation {
     }
 }
 
+impl SecurityScheme {
+    /// The scheme's key in `securitySchemes`.
+    pub fn name(&self) -> &str {
+        match self {
+            SecurityScheme::Bearer(name) | SecurityScheme::Header { scheme: name, .. } => name,
+        }
+    }
+}
+
 impl Ir {
+    pub fn auth_scheme(&self, name: &str) -> Option<&AuthScheme> {
+        self.auth.iter().find(|a| a.name == name)
+    }
+
     pub fn feature(&self, name: &str) -> Option<&Feature> {
         self.features.iter().find(|f| f.name == name)
     }
@@ -464,6 +506,11 @@ impl Ir {
                     let _ = writeln!(s, " = {}", t.rust());
                 }
             }
+        }
+        for a in &self.auth {
+            let env = a.env.as_deref().map(|e| format!(" env {e}")).unwrap_or_default();
+            let default = if a.default { " default" } else { "" };
+            let _ = writeln!(s, "auth {} = {} {:?} via .{}(){env}{default}", a.name, a.variant, a.location, a.setter);
         }
         for f in &self.features {
             let enables = if f.enables.is_empty() { String::new() } else { format!(" enables [{}]", f.enables.join(", ")) };

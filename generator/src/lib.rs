@@ -56,15 +56,10 @@ pub fn spec_text(bytes: &[u8]) -> Result<&str> {
 /// error rather than unwinding through the caller.
 pub fn regenerate(spec: &[u8], overlay: &Overlay, out: &std::path::Path) -> Result<Generated> {
     let text = spec_text(spec)?;
-    let generated = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| generate(text, overlay)))
-        .map_err(|panic| {
-            let what = panic
-                .downcast_ref::<String>()
-                .map(String::as_str)
-                .or_else(|| panic.downcast_ref::<&str>().copied())
-                .unwrap_or("a panic");
-            anyhow::anyhow!("internal error of the generator ({what}); nothing was written. Please report it with the spec")
-        })??;
+    let generated = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| generate(text, overlay))).map_err(|panic| {
+        let what = panic.downcast_ref::<String>().map(String::as_str).or_else(|| panic.downcast_ref::<&str>().copied()).unwrap_or("a panic");
+        anyhow::anyhow!("internal error of the generator ({what}); nothing was written. Please report it with the spec")
+    })??;
     emit::write_tree(out, &generated.files)?;
     Ok(generated)
 }
@@ -74,11 +69,7 @@ pub fn generate(spec_text: &str, overlay: &Overlay) -> Result<Generated> {
     let (normalized, ir, diagnostics) = lower_spec(spec_text, overlay)?;
     // Freeing the document trees takes a while and nothing waits for it.
     std::thread::spawn(move || drop(normalized));
-    let spec = render::SpecInfo {
-        title: ir.title.clone(),
-        version: ir.version.clone(),
-        sha256: load::sha256_hex(spec_text.as_bytes()),
-    };
+    let spec = render::SpecInfo { title: ir.title.clone(), version: ir.version.clone(), sha256: load::sha256_hex(spec_text.as_bytes()) };
     let (files, contract_tests) = render::render_all(&ir, &spec, true)?;
     let contract_tests = contract_tests.expect("asked for");
     Ok(Generated { ir, files, contract_tests, diagnostics })

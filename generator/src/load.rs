@@ -41,10 +41,7 @@ pub fn parse_yaml(text: &str) -> Result<Value> {
 pub fn parse_whole(text: &str) -> Result<Value> {
     serde_yaml_ng::from_str::<Strict>(text).map(|s| s.0).map_err(|e| {
         let msg = e.to_string();
-        let again = msg
-            .split_once("duplicate key `")
-            .and_then(|(_, rest)| rest.split_once('`'))
-            .and_then(|(key, _)| repeated_key_line(text, key));
+        let again = msg.split_once("duplicate key `").and_then(|(_, rest)| rest.split_once('`')).and_then(|(key, _)| repeated_key_line(text, key));
         match again {
             Some(line) => anyhow::anyhow!("{msg} (the key is written again at line {line})"),
             None => anyhow::Error::new(e),
@@ -245,15 +242,7 @@ struct Block {
 }
 
 /// Cuts the entries of the block mapping spanning `range` (its entries at `indent`) into pieces.
-fn cut(
-    text: &str,
-    lines: &[Line],
-    range: std::ops::Range<usize>,
-    indent: usize,
-    at: &mut Block,
-    target: usize,
-    out: &mut Vec<Piece>,
-) -> Option<()> {
+fn cut(text: &str, lines: &[Line], range: std::ops::Range<usize>, indent: usize, at: &mut Block, target: usize, out: &mut Vec<Piece>) -> Option<()> {
     // Entry boundaries: the lines at the mapping's indentation.
     let mut entries: Vec<std::ops::Range<usize>> = Vec::new();
     let mut first_content = None;
@@ -421,13 +410,7 @@ tags:
     #[test]
     fn unsafe_cuts_fall_back() {
         // An alias to an anchor in another piece, a repeated key, flow style, several documents.
-        for text in [
-            "a:\n  x: &k 1\nb:\n  y: *k\n",
-            "a: 1\nb: 2\na: 3\n",
-            "{a: 1, b: 2}\n",
-            "a: 1\n---\nb: 2\n",
-            "- a\n- b\n",
-        ] {
+        for text in ["a:\n  x: &k 1\nb:\n  y: *k\n", "a: 1\nb: 2\na: 3\n", "{a: 1, b: 2}\n", "a: 1\n---\nb: 2\n", "- a\n- b\n"] {
             assert!(parse_split(text, 1, 2).is_none(), "{text}");
         }
         // A mapping opened twice: merged, it would differ from the plain parse, which refuses

@@ -3,10 +3,9 @@
 use heck::{ToSnakeCase, ToUpperCamelCase};
 
 const KEYWORDS: &[&str] = &[
-    "as", "async", "await", "break", "const", "continue", "dyn", "else", "enum", "extern", "false", "fn", "for",
-    "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return", "static", "struct",
-    "trait", "true", "type", "unsafe", "use", "where", "while", "abstract", "become", "box", "do", "final", "gen",
-    "macro", "override", "priv", "try", "typeof", "unsized", "virtual", "yield",
+    "as", "async", "await", "break", "const", "continue", "dyn", "else", "enum", "extern", "false", "fn", "for", "if", "impl", "in", "let", "loop",
+    "match", "mod", "move", "mut", "pub", "ref", "return", "static", "struct", "trait", "true", "type", "unsafe", "use", "where", "while",
+    "abstract", "become", "box", "do", "final", "gen", "macro", "override", "priv", "try", "typeof", "unsized", "virtual", "yield",
 ];
 
 /// Keywords that cannot be raw identifiers.
@@ -20,8 +19,7 @@ fn alnum_words(s: &str) -> String {
 /// A type name (UpperCamelCase). Component keys that already are valid UpperCamel identifiers
 /// are kept as written (`FIMCompletionRequest`), so names match the official SDKs.
 pub fn type_name(key: &str) -> String {
-    let valid = key.chars().next().is_some_and(|c| c.is_ascii_uppercase())
-        && key.chars().all(|c| c.is_ascii_alphanumeric());
+    let valid = key.chars().next().is_some_and(|c| c.is_ascii_uppercase()) && key.chars().all(|c| c.is_ascii_alphanumeric());
     if valid && !NOT_RAW.contains(&key) {
         return key.to_string();
     }

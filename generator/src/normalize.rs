@@ -23,11 +23,42 @@ use serde_json::{Map, Value};
 
 /// Schema keywords the pipeline understands after normalization.
 const KNOWN: &[&str] = &[
-    "type", "format", "title", "description", "default", "enum", "nullable", "readOnly",
-    "writeOnly", "deprecated", "example", "externalDocs", "xml", "discriminator", "properties",
-    "required", "additionalProperties", "items", "allOf", "anyOf", "oneOf", "not", "minimum",
-    "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "minLength", "maxLength",
-    "pattern", "minItems", "maxItems", "uniqueItems", "minProperties", "maxProperties", "$ref",
+    "type",
+    "format",
+    "title",
+    "description",
+    "default",
+    "enum",
+    "nullable",
+    "readOnly",
+    "writeOnly",
+    "deprecated",
+    "example",
+    "externalDocs",
+    "xml",
+    "discriminator",
+    "properties",
+    "required",
+    "additionalProperties",
+    "items",
+    "allOf",
+    "anyOf",
+    "oneOf",
+    "not",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "multipleOf",
+    "minLength",
+    "maxLength",
+    "pattern",
+    "minItems",
+    "maxItems",
+    "uniqueItems",
+    "minProperties",
+    "maxProperties",
+    "$ref",
 ];
 
 /// Keywords dropped on purpose because they do not change the Rust types: map key constraints,
@@ -87,12 +118,8 @@ pub fn parse_openapi(doc: &Value) -> Result<openapiv3::OpenAPI> {
         let paths = scope.spawn(|| doc.get("paths").map(openapiv3::Paths::deserialize).transpose());
         let components = doc.get("components").map(openapiv3::Components::deserialize).transpose();
         let paths = paths.join().expect("parser thread panicked");
-        let mut shell: Map<String, Value> = doc
-            .as_object()?
-            .iter()
-            .filter(|(k, _)| *k != "paths" && *k != "components")
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
+        let mut shell: Map<String, Value> =
+            doc.as_object()?.iter().filter(|(k, _)| *k != "paths" && *k != "components").map(|(k, v)| (k.clone(), v.clone())).collect();
         shell.insert("paths".into(), Value::Object(Map::new()));
         let mut api = openapiv3::OpenAPI::deserialize(&Value::Object(shell)).ok()?;
         api.paths = paths.ok()?.unwrap_or_default();
@@ -159,8 +186,7 @@ fn locate_parse_error(doc: &Value) -> anyhow::Error {
             }
         }
     }
-    try_part::<openapiv3::OpenAPI>(doc, "#")
-        .unwrap_or_else(|| anyhow::anyhow!("#: the normalized spec does not fit the OpenAPI 3.0 model"))
+    try_part::<openapiv3::OpenAPI>(doc, "#").unwrap_or_else(|| anyhow::anyhow!("#: the normalized spec does not fit the OpenAPI 3.0 model"))
 }
 
 /// The normalized document as a mock server (Stoplight Prism) should read it. Patches, each
@@ -227,10 +253,7 @@ fn hoist_defs(doc: &mut Value, diags: &mut Diagnostics) {
             .iter()
             .flat_map(|(from, to)| {
                 let target = format!("#/components/schemas/{to}");
-                [
-                    (format!("#/$defs/{from}"), target.clone()),
-                    (format!("{owner}/$defs/{from}"), target),
-                ]
+                [(format!("#/$defs/{from}"), target.clone()), (format!("{owner}/$defs/{from}"), target)]
             })
             .collect();
         let mut bad_refs = Vec::new();
@@ -416,10 +439,7 @@ fn strip_path_fragments(doc: &mut Value) {
                 out.insert(stripped, item);
             }
             Some(Value::Object(existing)) => {
-                let clash = item
-                    .as_object()
-                    .map(|m| m.keys().any(|k| existing.contains_key(k)))
-                    .unwrap_or(true);
+                let clash = item.as_object().map(|m| m.keys().any(|k| existing.contains_key(k))).unwrap_or(true);
                 if clash {
                     out.insert(key, item);
                 } else if let Value::Object(m) = item {
@@ -588,7 +608,10 @@ fn normalize_schema(node: &mut Value, path: &mut String, diags: &mut Diagnostics
             if let Some(flag) = s.as_object_mut().and_then(take_boolean_required) {
                 diags.warn(
                     child(path, "required"),
-                    format!("`required: {flag}` inside a property schema (a list is expected); read as the property `{name}` being {}", if flag { "required" } else { "optional" }),
+                    format!(
+                        "`required: {flag}` inside a property schema (a list is expected); read as the property `{name}` being {}",
+                        if flag { "required" } else { "optional" }
+                    ),
                 );
                 if flag {
                     required_here.push(name.clone());
@@ -693,9 +716,23 @@ fn normalize_schema(node: &mut Value, path: &mut String, diags: &mut Diagnostics
             _ => true,
         };
         if kinds.len() > 1 {
-            diags.warn(child(ptr, "enum"), format!("enum values of mixed types ({}): no Rust enum holds them; typed as {}", kinds.join(", "), declared.map_or("any JSON value".to_string(), |t| format!("a plain {t}"))));
+            diags.warn(
+                child(ptr, "enum"),
+                format!(
+                    "enum values of mixed types ({}): no Rust enum holds them; typed as {}",
+                    kinds.join(", "),
+                    declared.map_or("any JSON value".to_string(), |t| format!("a plain {t}"))
+                ),
+            );
         } else if let Some(k) = kinds.first().filter(|k| !fits(k)) {
-            diags.warn(child(ptr, "enum"), format!("enum values are {k} but the schema's type is {}; typed as a plain {}", declared.unwrap_or_default(), declared.unwrap_or_default()));
+            diags.warn(
+                child(ptr, "enum"),
+                format!(
+                    "enum values are {k} but the schema's type is {}; typed as a plain {}",
+                    declared.unwrap_or_default(),
+                    declared.unwrap_or_default()
+                ),
+            );
         }
     }
 

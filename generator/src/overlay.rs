@@ -31,9 +31,25 @@ pub struct Overlay {
     /// made absolute against it, since on docs.rs they would point nowhere.
     #[serde(default)]
     pub docs_url: Option<String>,
+    /// The SDK's names for the spec's authentication schemes: `SchemeName: {setter, env}`. A
+    /// scheme not listed gets a setter named after it and no environment variable.
+    #[serde(default)]
+    pub auth: BTreeMap<String, AuthNames>,
     /// How the API groups become cargo features (see [`Features`]).
     #[serde(default)]
     pub features: Features,
+}
+
+/// See [`Overlay::auth`].
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthNames {
+    /// The `ClientBuilder` method that sets the key (`api_key`).
+    #[serde(default)]
+    pub setter: Option<String>,
+    /// The environment variable `Client::from_env` reads the key from (`MISTRAL_API_KEY`).
+    #[serde(default)]
+    pub env: Option<String>,
 }
 
 /// Cargo features: by default one per top-level API group, named after the group in kebab case

@@ -86,12 +86,36 @@ fn helper_shapes_are_checked_one_by_one() {
     assert!(fit.files["src/lib.rs"].contains("pub mod completion;"));
     let cases: &[(&str, &str, &str)] = &[
         ("        index: {type: integer, default: 0}\n", "", "`ToolCall` has no field `index`"),
-        ("        type: {$ref: '#/components/schemas/ToolTypes'}", "        type: {const: function}", "`ToolCall.type` is `ToolCallType`, the helper needs `Option<ToolTypes>`"),
-        ("        index: {type: integer, default: 0}", "        index: {type: string}", "`ToolCall.index` is `Option<String>`, the helper needs `Option<i64>`"),
-        ("      required: [index, delta, finish_reason]", "      required: [index, delta]", "`CompletionResponseStreamChoice.finish_reason` is `Nullable<CompletionResponseStreamChoiceFinishReason>`"),
-        ("        - type: array\n          items: {$ref: '#/components/schemas/ContentChunk'}\n", "        - type: array\n          items: {$ref: '#/components/schemas/ContentChunk'}\n        - type: integer\n", "`MessageContent` has the variants"),
-        ("    TextChunk:\n      type: object\n      required: [text]", "    TextChunk:\n      type: object\n      required: []", "`TextChunk.text` is `Option<String>`, the helper needs `String`"),
-        ("    UsageInfo:\n      type: object", "    UsageInfo:\n      type: string\n    Unused:\n      type: object", "`CompletionChunk.usage` is `Option<String>`"),
+        (
+            "        type: {$ref: '#/components/schemas/ToolTypes'}",
+            "        type: {const: function}",
+            "`ToolCall.type` is `ToolCallType`, the helper needs `Option<ToolTypes>`",
+        ),
+        (
+            "        index: {type: integer, default: 0}",
+            "        index: {type: string}",
+            "`ToolCall.index` is `Option<String>`, the helper needs `Option<i64>`",
+        ),
+        (
+            "      required: [index, delta, finish_reason]",
+            "      required: [index, delta]",
+            "`CompletionResponseStreamChoice.finish_reason` is `Nullable<CompletionResponseStreamChoiceFinishReason>`",
+        ),
+        (
+            "        - type: array\n          items: {$ref: '#/components/schemas/ContentChunk'}\n",
+            "        - type: array\n          items: {$ref: '#/components/schemas/ContentChunk'}\n        - type: integer\n",
+            "`MessageContent` has the variants",
+        ),
+        (
+            "    TextChunk:\n      type: object\n      required: [text]",
+            "    TextChunk:\n      type: object\n      required: []",
+            "`TextChunk.text` is `Option<String>`, the helper needs `String`",
+        ),
+        (
+            "    UsageInfo:\n      type: object",
+            "    UsageInfo:\n      type: string\n    Unused:\n      type: object",
+            "`CompletionChunk.usage` is `Option<String>`",
+        ),
         ("        - $ref: '#/components/schemas/TextChunk'\n", "", "`ContentChunk` has no variant `Text`"),
     ];
     for (from, to, expected) in cases {
@@ -153,12 +177,9 @@ fn bad_input_is_named() {
     let err = sdkgen::generate("swagger: '2.0'\n", &Overlay::default()).err().unwrap();
     assert!(format!("{err:#}").contains("#/openapi"), "{err:#}");
     // A structurally wrong document names the JSON path that does not fit.
-    let err = sdkgen::generate(
-        "openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths:\n  /x:\n    get:\n      responses: 5\n",
-        &Overlay::default(),
-    )
-    .err()
-    .unwrap();
+    let err = sdkgen::generate("openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths:\n  /x:\n    get:\n      responses: 5\n", &Overlay::default())
+        .err()
+        .unwrap();
     let msg = format!("{err:#}");
     assert!(msg.contains("#/paths/~1x/get"), "{msg}");
     assert!(msg.contains("responses"), "{msg}");

@@ -171,7 +171,8 @@ fn mutated_fixture_specs_never_panic() {
                     assert!(!msg.is_empty());
                 }
                 Err(panic) => {
-                    let what = panic.downcast_ref::<String>().cloned().or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default();
+                    let what =
+                        panic.downcast_ref::<String>().cloned().or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default();
                     failures.push(format!("{} mutant {n} ({}): panicked: {what}", path.file_name().unwrap().to_string_lossy(), steps.join("; ")));
                 }
             }

@@ -3,6 +3,7 @@
 use super::hooks::Hook;
 use super::retry::RetryPolicy;
 use super::secret::Secret;
+use crate::auth::Scheme;
 use crate::Error;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use std::sync::Arc;
@@ -10,9 +11,6 @@ use std::time::Duration;
 
 /// Named servers, as the official SDKs name them.
 pub const SERVERS: &[(&str, &str)] = &[("eu", "https://api.mistral.ai")];
-
-/// The environment variable [`Client::from_env`] reads.
-pub const API_KEY_ENV: &str = "MISTRAL_API_KEY";
 
 /// Default bound on one attempt of a call (connect, send, response head and body); for event
 /// streams and downloads, on the wait for the response head. As the OpenAI SDKs: 600 s.
@@ -42,13 +40,10 @@ pub struct Client {
 pub(crate) struct Inner {
     pub(crate) http: reqwest::Client,
     pub(crate) base_url: String,
-    pub(crate) api_key: Option<Secret>,
-    pub(crate) admin_api_key: Option<Secret>,
-    pub(crate) user_context_api_key: Option<Secret>,
-    /// The keys as ready header values (marked sensitive), built once.
-    pub(crate) api_key_header: Option<HeaderValue>,
-    pub(crate) admin_api_key_header: Option<HeaderValue>,
-    pub(crate) user_context_api_key_header: Option<HeaderValue>,
+    /// The key of each scheme, by [`Scheme::index`].
+    pub(crate) keys: Vec<Option<Secret>>,
+    /// The keys as ready header values (marked sensitive, prefixed), built once.
+    pub(crate) key_headers: Vec<Option<HeaderValue>>,
     pub(crate) default_headers: HeaderMap,
     pub(crate) timeout: Option<Duration>,
     pub(crate) stream_idle_timeout: Option<Duration>,
@@ -63,9 +58,7 @@ impl std::fmt::Debug for Client {
         let i = &self.inner;
         f.debug_struct("Client")
             .field("base_url", &i.base_url)
-            .field("api_key", &i.api_key)
-            .field("admin_api_key", &i.admin_api_key)
-            .field("user_context_api_key", &i.user_context_api_key)
+            .field("keys", &KeysDebug(&i.keys))
             .field("timeout", &i.timeout)
             .field("retry", &i.retry)
             .field("hooks", &i.hooks.len())
@@ -74,22 +67,40 @@ impl std::fmt::Debug for Client {
 }
 
 impl Client {
-    /// A client for `https://api.mistral.ai` with this API key and default settings.
+    /// A client for the default server with this key for the default scheme
+    /// ([`Scheme::DEFAULT`], the API key) and default settings.
     ///
     /// Fails with [`Error::Config`] (never panics) when the key cannot be sent in a header:
     /// a control character such as the newline a key read from a file often ends with.
     pub fn new(api_key: impl Into<String>) -> Result<Self, Error> {
-        Client::builder().api_key(api_key).build()
+        match Scheme::DEFAULT {
+            Some(scheme) => Client::builder().key(scheme, api_key).build(),
+            None => Client::builder().build(),
+        }
     }
 
-    /// A client whose API key comes from `MISTRAL_API_KEY`; fails with [`Error::Config`] when it
-    /// is not set or cannot be sent in a header.
+    /// A client with the key of every scheme whose environment variable ([`Scheme::env`],
+    /// `MISTRAL_API_KEY` for the API key) is set; fails with [`Error::Config`] when none is set,
+    /// or a key cannot be sent in a header (naming the variable).
     pub fn from_env() -> Result<Self, Error> {
-        let key = std::env::var(API_KEY_ENV).map_err(|_| Error::Config(format!("{API_KEY_ENV} is not set (or not UTF-8)")))?;
-        Client::builder().api_key(key).build().map_err(|e| match e {
-            Error::Config(m) => Error::Config(format!("{API_KEY_ENV}: {m}")),
-            other => other,
-        })
+        let mut builder = Client::builder();
+        let mut found = false;
+        for scheme in Scheme::ALL {
+            let Some(var) = scheme.env() else { continue };
+            let Ok(key) = std::env::var(var) else { continue };
+            let secret = Secret::new(key);
+            secret.header_value(scheme.prefix()).map_err(|e| match e {
+                Error::Config(m) => Error::Config(format!("{var}: {m}")),
+                other => other,
+            })?;
+            builder = builder.key(*scheme, secret.expose());
+            found = true;
+        }
+        if !found {
+            let vars: Vec<&str> = Scheme::ALL.iter().filter_map(|s| s.env()).collect();
+            return Err(Error::Config(format!("{} is not set (or not UTF-8)", vars.join(" nor "))));
+        }
+        builder.build()
     }
 
     /// Every setting, with defaults for the rest.
@@ -108,9 +119,7 @@ impl Client {
 pub struct ClientBuilder {
     http: Option<reqwest::Client>,
     server: Option<String>,
-    api_key: Option<Secret>,
-    admin_api_key: Option<Secret>,
-    user_context_api_key: Option<Secret>,
+    keys: Vec<Option<Secret>>,
     headers: Vec<(String, String)>,
     user_agent: Option<String>,
     timeout: Option<Duration>,
@@ -126,29 +135,20 @@ impl std::fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ClientBuilder")
             .field("server", &self.server)
-            .field("api_key", &self.api_key)
-            .field("admin_api_key", &self.admin_api_key)
-            .field("user_context_api_key", &self.user_context_api_key)
+            .field("keys", &KeysDebug(&self.keys))
             .finish_non_exhaustive()
     }
 }
 
 impl ClientBuilder {
-    /// The main API key, sent as `Authorization: Bearer …`.
-    pub fn api_key(mut self, key: impl Into<String>) -> Self {
-        self.api_key = Some(Secret::new(key));
-        self
-    }
-
-    /// The admin API key (`AdminApiKey` scheme), sent as a bearer token to the admin operations.
-    pub fn admin_api_key(mut self, key: impl Into<String>) -> Self {
-        self.admin_api_key = Some(Secret::new(key));
-        self
-    }
-
-    /// The key for the `x-api-key` header scheme (`DashboardUserContextAuth`).
-    pub fn user_context_api_key(mut self, key: impl Into<String>) -> Self {
-        self.user_context_api_key = Some(Secret::new(key));
+    /// The key of a scheme. Each scheme also has a setter of its own (`api_key`, …; see
+    /// [`Scheme::setter`]).
+    pub fn key(mut self, scheme: Scheme, key: impl Into<String>) -> Self {
+        let i = scheme.index();
+        if self.keys.len() <= i {
+            self.keys.resize_with(i + 1, || None);
+        }
+        self.keys[i] = Some(Secret::new(key));
         self
     }
 
@@ -247,10 +247,8 @@ impl ClientBuilder {
         };
         let mut default_headers = HeaderMap::new();
         let ua = self.user_agent.unwrap_or_else(|| format!("mistralai-rust/{}", env!("CARGO_PKG_VERSION")));
-        default_headers.insert(
-            reqwest::header::USER_AGENT,
-            HeaderValue::from_str(&ua).map_err(|_| Error::Config(format!("invalid user agent `{ua}`")))?,
-        );
+        default_headers
+            .insert(reqwest::header::USER_AGENT, HeaderValue::from_str(&ua).map_err(|_| Error::Config(format!("invalid user agent `{ua}`")))?);
         for (name, value) in &self.headers {
             let n = HeaderName::from_bytes(name.as_bytes()).map_err(|_| Error::Config(format!("invalid header name `{name}`")))?;
             let v = HeaderValue::from_str(value).map_err(|_| Error::Config(format!("invalid value for header `{name}`")))?;
@@ -264,17 +262,16 @@ impl ClientBuilder {
                 .build()
                 .map_err(|e| Error::Config(format!("building the HTTP client: {e}")))?,
         };
-        let header = |k: &Option<Secret>, prefix: &str| k.as_ref().map(|k| k.header_value(prefix)).transpose();
+        let mut key_headers = Vec::with_capacity(self.keys.len());
+        for (scheme, key) in Scheme::ALL.iter().zip(&self.keys) {
+            key_headers.push(key.as_ref().map(|k| k.header_value(scheme.prefix())).transpose()?);
+        }
         Ok(Client {
             inner: Arc::new(Inner {
-                api_key_header: header(&self.api_key, "Bearer ")?,
-                admin_api_key_header: header(&self.admin_api_key, "Bearer ")?,
-                user_context_api_key_header: header(&self.user_context_api_key, "")?,
+                key_headers,
+                keys: self.keys,
                 http,
                 base_url,
-                api_key: self.api_key,
-                admin_api_key: self.admin_api_key,
-                user_context_api_key: self.user_context_api_key,
                 default_headers,
                 timeout: Some(self.timeout.unwrap_or(DEFAULT_TIMEOUT)),
                 stream_idle_timeout: Some(self.stream_idle_timeout.unwrap_or(DEFAULT_IDLE_TIMEOUT)),
@@ -284,6 +281,15 @@ impl ClientBuilder {
                 hooks: self.hooks,
             }),
         })
+    }
+}
+
+/// The keys a client has, by scheme name, redacted.
+struct KeysDebug<'a>(&'a [Option<Secret>]);
+
+impl std::fmt::Debug for KeysDebug<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_map().entries(Scheme::ALL.iter().zip(self.0).filter_map(|(s, k)| Some((s.name(), k.as_ref()?)))).finish()
     }
 }
 

@@ -12,17 +12,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tracing::Instrument;
 
-/// An authentication scheme an operation accepts.
-#[derive(Debug, Clone, Copy)]
-pub enum Security {
-    /// `Authorization: Bearer <api key>`.
-    ApiKey,
-    /// `Authorization: Bearer <admin api key>`.
-    AdminApiKey,
-    /// `<header>: <user context api key>`.
-    UserContextApiKey(&'static str),
-}
-
 /// Decodes an error body into the typed error enum.
 pub type ErrorDecoder = fn(&[u8]) -> Result<crate::errors::ErrorBody, serde_json::Error>;
 
@@ -34,7 +23,7 @@ pub struct Operation {
     /// The path template, for traces.
     pub path: &'static str,
     /// Accepted schemes, in order of preference (empty: no authentication).
-    pub security: &'static [Security],
+    pub security: &'static [crate::auth::Scheme],
     /// Declared error statuses (`0` for `default`, `400..=499` as 4 etc. is not used) and their
     /// body decoders.
     pub errors: &'static [(u16, ErrorDecoder)],
@@ -155,8 +144,7 @@ impl HttpRequest {
 }
 
 /// Characters escaped in a path segment: everything but RFC 3986 unreserved characters.
-const SEGMENT: &percent_encoding::AsciiSet =
-    &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
 
 /// Percent-encodes one path parameter so it stays one segment (`/`, `?`, `#`, spaces, unicode).
 pub fn segment(value: &str) -> percent_encoding::PercentEncode<'_> {
@@ -226,8 +214,8 @@ impl QueryValue for serde_json::Value {
 }
 
 fn build_url(base: &str, path: &str, query: &[(&'static str, String)]) -> Result<reqwest::Url, Error> {
-    let mut url = reqwest::Url::parse(&format!("{}{path}", base.trim_end_matches('/')))
-        .map_err(|e| Error::Config(format!("URL `{base}{path}`: {e}")))?;
+    let mut url =
+        reqwest::Url::parse(&format!("{}{path}", base.trim_end_matches('/'))).map_err(|e| Error::Config(format!("URL `{base}{path}`: {e}")))?;
     if !query.is_empty() {
         let mut pairs = url.query_pairs_mut();
         for (k, v) in query {
@@ -238,35 +226,17 @@ fn build_url(base: &str, path: &str, query: &[(&'static str, String)]) -> Result
 }
 
 fn auth_header(client: &Client, op: &'static Operation) -> Result<Option<(HeaderName, HeaderValue)>, Error> {
-    let inner = &client.inner;
     for scheme in op.security {
-        match scheme {
-            Security::ApiKey => {
-                if let Some(v) = &inner.api_key_header {
-                    return Ok(Some((reqwest::header::AUTHORIZATION, v.clone())));
-                }
-            }
-            Security::AdminApiKey => {
-                if let Some(v) = &inner.admin_api_key_header {
-                    return Ok(Some((reqwest::header::AUTHORIZATION, v.clone())));
-                }
-            }
-            Security::UserContextApiKey(header) => {
-                if let Some(v) = &inner.user_context_api_key_header {
-                    return Ok(Some((HeaderName::from_static(header), v.clone())));
-                }
-            }
+        if let Some(Some(v)) = client.inner.key_headers.get(scheme.index()) {
+            return Ok(Some((HeaderName::from_static(scheme.header()), v.clone())));
         }
     }
-    match op.security.first() {
-        None => Ok(None),
-        Some(s) => {
-            let what = match s {
-                Security::ApiKey => "an API key (ClientBuilder::api_key or MISTRAL_API_KEY)",
-                Security::AdminApiKey => "an admin API key (ClientBuilder::admin_api_key)",
-                Security::UserContextApiKey(_) => "a user-context API key (ClientBuilder::user_context_api_key)",
-            };
-            Err(Error::Config(format!("{} needs {what}", op.id)))
+    match op.security {
+        [] => Ok(None),
+        [one] => Err(Error::Config(format!("{} needs a key for the `{}` scheme (ClientBuilder::{})", op.id, one.name(), one.setter()))),
+        many => {
+            let how: Vec<String> = many.iter().map(|s| format!("`{}` (ClientBuilder::{})", s.name(), s.setter())).collect();
+            Err(Error::Config(format!("{} needs a key for one of the schemes {}", op.id, how.join(", "))))
         }
     }
 }
@@ -351,11 +321,7 @@ async fn execute_inner(client: &Client, op: &'static Operation, req: HttpRequest
                     return Ok(resp);
                 }
                 if retries_left && policy.retries_status(status.as_u16()) {
-                    let retry_after = resp
-                        .headers()
-                        .get(reqwest::header::RETRY_AFTER)
-                        .and_then(|v| v.to_str().ok())
-                        .and_then(parse_retry_after);
+                    let retry_after = resp.headers().get(reqwest::header::RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(parse_retry_after);
                     // A server that asks for a longer wait than the policy allows, or than the
                     // budget has left, gets its answer now rather than a retry after the budget.
                     let asked_too_long = retry_after.is_some_and(|ra| ra > policy.max_retry_after);
@@ -518,7 +484,11 @@ pub trait Output: Sized + Send + 'static {
     const ACCEPT: &'static str = "application/json";
     /// Whether the body is read as a stream after the call returns (see `HttpRequest::streaming`).
     const STREAMING: bool = false;
-    fn from_response(op: &'static Operation, resp: reqwest::Response, limits: ReadLimits) -> impl std::future::Future<Output = Result<Self, Error>> + Send;
+    fn from_response(
+        op: &'static Operation,
+        resp: reqwest::Response,
+        limits: ReadLimits,
+    ) -> impl std::future::Future<Output = Result<Self, Error>> + Send;
 }
 
 /// How a response body may be read: the call's settings, else the client's.

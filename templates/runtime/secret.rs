@@ -18,16 +18,15 @@ impl Secret {
 
     /// A header value marked sensitive, so HTTP-level debug output redacts it too.
     pub(crate) fn header_value(&self, prefix: &str) -> Result<reqwest::header::HeaderValue, crate::Error> {
-        let mut v = reqwest::header::HeaderValue::from_str(&format!("{prefix}{}", self.0))
-            .map_err(|_| {
-                // Name the character only when it is a control character (never a part of the key).
-                let at = match self.0.char_indices().find(|(_, c)| c.is_control() || !c.is_ascii()) {
-                    Some((i, c)) if c.is_control() => format!(": {c:?} at byte {i} of {}", self.0.len()),
-                    Some((i, _)) => format!(": a non-ASCII character at byte {i} of {}", self.0.len()),
-                    None => String::new(),
-                };
-                crate::Error::Config(format!("an API key contains a character not allowed in an HTTP header{at} (a trailing newline from a file?)"))
-            })?;
+        let mut v = reqwest::header::HeaderValue::from_str(&format!("{prefix}{}", self.0)).map_err(|_| {
+            // Name the character only when it is a control character (never a part of the key).
+            let at = match self.0.char_indices().find(|(_, c)| c.is_control() || !c.is_ascii()) {
+                Some((i, c)) if c.is_control() => format!(": {c:?} at byte {i} of {}", self.0.len()),
+                Some((i, _)) => format!(": a non-ASCII character at byte {i} of {}", self.0.len()),
+                None => String::new(),
+            };
+            crate::Error::Config(format!("an API key contains a character not allowed in an HTTP header{at} (a trailing newline from a file?)"))
+        })?;
         v.set_sensitive(true);
         Ok(v)
     }

@@ -231,9 +231,7 @@ impl<T: SseDecode> Stream for EventStream<T> {
                         return Poll::Ready(None);
                     }
                     // A malformed event is reported; the stream goes on with the next one.
-                    Some(Err((message, raw))) => {
-                        return Poll::Ready(Some(Err(Error::Stream { operation: this.operation, message, raw: Some(raw) })))
-                    }
+                    Some(Err((message, raw))) => return Poll::Ready(Some(Err(Error::Stream { operation: this.operation, message, raw: Some(raw) }))),
                     Some(Ok(item)) => return Poll::Ready(Some(Ok(item))),
                 }
             }

@@ -17,10 +17,7 @@ async fn server() -> String {
             let Ok((mut sock, _)) = listener.accept().await else { break };
             sock.set_nodelay(true).ok();
             tokio::spawn(async move {
-                let response = format!(
-                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{BODY}",
-                    BODY.len()
-                );
+                let response = format!("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{BODY}", BODY.len());
                 let mut buf = vec![0u8; 8192];
                 let mut filled = 0;
                 loop {

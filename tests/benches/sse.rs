@@ -55,7 +55,8 @@ async fn server(body: &'static [u8]) -> String {
                     filled += n;
                     if let Some(end) = buf[..filled].windows(4).position(|w| w == b"\r\n\r\n") {
                         let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
-                        let len: usize = head.lines().find_map(|l| l.strip_prefix("content-length:")).and_then(|v| v.trim().parse().ok()).unwrap_or(0);
+                        let len: usize =
+                            head.lines().find_map(|l| l.strip_prefix("content-length:")).and_then(|v| v.trim().parse().ok()).unwrap_or(0);
                         while filled < end + 4 + len {
                             let Ok(n) = sock.read(&mut buf[filled..]).await else { return };
                             if n == 0 {
@@ -66,7 +67,8 @@ async fn server(body: &'static [u8]) -> String {
                         break;
                     }
                 }
-                let head = format!("HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncontent-length: {}\r\nconnection: close\r\n\r\n", body.len());
+                let head =
+                    format!("HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncontent-length: {}\r\nconnection: close\r\n\r\n", body.len());
                 if sock.write_all(head.as_bytes()).await.is_ok() {
                     let _ = sock.write_all(body).await;
                 }
@@ -102,13 +104,7 @@ async fn via_sdk(client: &mistralai::Client) -> (usize, usize) {
 async fn raw_response(http: &reqwest::Client, uri: &str) -> reqwest::Response {
     let mut req = request();
     req.stream = Some(true);
-    http.post(format!("{uri}/v1/chat/completions"))
-        .bearer_auth("bench-key")
-        .header("accept", "text/event-stream")
-        .json(&req)
-        .send()
-        .await
-        .unwrap()
+    http.post(format!("{uri}/v1/chat/completions")).bearer_auth("bench-key").header("accept", "text/event-stream").json(&req).send().await.unwrap()
 }
 
 /// Raw reqwest and the least parser that reads this stream: split at blank lines, strip `data: `.
@@ -237,6 +233,10 @@ fn long_lines() {
             times.push(t.elapsed());
         }
         let m = median(times);
-        println!("  one {mib:>2} MiB line in 16 KiB chunks: {:7.1} ms (median of 5), {:.0} MiB/s", m.as_secs_f64() * 1e3, mib as f64 / m.as_secs_f64());
+        println!(
+            "  one {mib:>2} MiB line in 16 KiB chunks: {:7.1} ms (median of 5), {:.0} MiB/s",
+            m.as_secs_f64() * 1e3,
+            mib as f64 / m.as_secs_f64()
+        );
     }
 }

@@ -3,6 +3,7 @@
 
 mod common;
 #[path = "common/cases.rs"]
+#[rustfmt::skip]
 mod cases;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -177,7 +177,8 @@ async fn a_black_hole_times_out() {
 
 #[tokio::test]
 async fn stalled_headers_stalled_body_and_a_body_cut_short() {
-    let c = |url: &str| Client::builder().api_key("k").server(url).timeout(Duration::from_millis(400)).retry_policy(RetryPolicy::none()).build().unwrap();
+    let c =
+        |url: &str| Client::builder().api_key("k").server(url).timeout(Duration::from_millis(400)).retry_policy(RetryPolicy::none()).build().unwrap();
     let stalled_head = Raw::start(writes_then_holds(b"HTTP/1.1 200 OK\r\ncontent-type: appl".to_vec())).await;
     let err = bounded(Duration::from_secs(5), c(&stalled_head.url).models().retrieve("m")).await.unwrap_err();
     assert!(err.is_timeout(), "{err}");
@@ -237,7 +238,9 @@ async fn invalid_json_html_pages_invalid_utf8_and_a_wrong_content_encoding() {
 #[tokio::test]
 async fn bodies_and_events_over_the_limit_are_refused() {
     // A declared 300 MB body: refused from its Content-Length, before reading.
-    let server = Raw::start(writes_then_holds(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 300000000\r\n\r\n{\"id\":".to_vec())).await;
+    let server =
+        Raw::start(writes_then_holds(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 300000000\r\n\r\n{\"id\":".to_vec()))
+            .await;
     let start = Instant::now();
     let err = bounded(Duration::from_secs(5), client(&server.url).models().retrieve("m")).await.unwrap_err();
     assert!(matches!(err, Error::TooLarge { what: "response body", limit, .. } if limit == 256 << 20), "{err}");
@@ -265,7 +268,11 @@ async fn bodies_and_events_over_the_limit_are_refused() {
     assert!(err.to_string().contains("larger than the limit of 8388608 bytes"), "{err}");
 
     // An endless SSE line.
-    let server = Raw::start(endless(&[b'x'; 65536], "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n6\r\ndata: \r\n")).await;
+    let server = Raw::start(endless(
+        &[b'x'; 65536],
+        "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n6\r\ndata: \r\n",
+    ))
+    .await;
     let c = Client::builder().api_key("k").server(&server.url).retry_policy(RetryPolicy::none()).max_event_size(1 << 20).build().unwrap();
     let req = ChatCompletionRequest::new("m", vec![UserMessage::new("hi").into()]);
     let mut stream = bounded(Duration::from_secs(5), c.chat().stream(req)).await.unwrap();
@@ -295,7 +302,12 @@ async fn a_download_that_stalls_mid_body_times_out() {
 
 #[tokio::test]
 async fn a_retry_after_beyond_the_budget_ends_the_call_at_once() {
-    let server = Raw::answering(http("429 Too Many Requests", &[("retry-after", "3600"), ("content-type", "application/json")], b"{\"message\":\"slow down\"}")).await;
+    let server = Raw::answering(http(
+        "429 Too Many Requests",
+        &[("retry-after", "3600"), ("content-type", "application/json")],
+        b"{\"message\":\"slow down\"}",
+    ))
+    .await;
     let c = Client::builder().api_key("k").server(&server.url).build().unwrap(); // default retries
     let start = Instant::now();
     let err = bounded(Duration::from_secs(5), c.models().retrieve("m")).await.unwrap_err();
@@ -304,7 +316,12 @@ async fn a_retry_after_beyond_the_budget_ends_the_call_at_once() {
     assert_eq!(server.requests().len(), 1, "no retry");
     // A Retry-After within the policy but past what the budget has left: also at once.
     let server = Raw::answering(http("503 Service Unavailable", &[("retry-after", "5")], b"")).await;
-    let c = Client::builder().api_key("k").server(&server.url).retry_policy(RetryPolicy::default().with_total_budget(Duration::from_secs(2))).build().unwrap();
+    let c = Client::builder()
+        .api_key("k")
+        .server(&server.url)
+        .retry_policy(RetryPolicy::default().with_total_budget(Duration::from_secs(2)))
+        .build()
+        .unwrap();
     let start = Instant::now();
     let err = bounded(Duration::from_secs(5), c.models().retrieve("m")).await.unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(503));

@@ -5,10 +5,11 @@
 
 mod common;
 #[path = "common/cases.rs"]
+#[rustfmt::skip]
 mod cases;
 
-use mistralai::bytes::Bytes;
 use futures::StreamExt;
+use mistralai::bytes::Bytes;
 use mistralai::models::{FilePurpose, FilesUploadBody};
 use mistralai::{Client, FilePart, RetryPolicy};
 use std::time::Duration;
@@ -18,7 +19,11 @@ use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 async fn server_for_uploads() -> MockServer {
     let server = MockServer::start().await;
     let reply = cases::cases().into_iter().find(|c| c.op == "files_api_routes_upload_file").unwrap().response.unwrap();
-    Mock::given(method("POST")).and(path("/v1/files")).respond_with(ResponseTemplate::new(200).set_body_raw(reply, "application/json")).mount(&server).await;
+    Mock::given(method("POST"))
+        .and(path("/v1/files"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(reply, "application/json"))
+        .mount(&server)
+        .await;
     server
 }
 
@@ -90,7 +95,11 @@ async fn a_part_from_a_path_is_named_after_the_file_and_re_read_on_a_retry() {
     let reply = cases::cases().into_iter().find(|c| c.op == "files_api_routes_upload_file").unwrap().response.unwrap();
     // First attempt: 503 (retried); second: success.
     Mock::given(method("POST")).and(path("/v1/files")).respond_with(ResponseTemplate::new(503)).up_to_n_times(1).mount(&server).await;
-    Mock::given(method("POST")).and(path("/v1/files")).respond_with(ResponseTemplate::new(200).set_body_raw(reply, "application/json")).mount(&server).await;
+    Mock::given(method("POST"))
+        .and(path("/v1/files"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(reply, "application/json"))
+        .mount(&server)
+        .await;
     let dir = std::env::temp_dir().join(format!("mistralai-files-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let p = dir.join("notes.md");

@@ -5,6 +5,7 @@
 
 mod common;
 #[path = "common/cases.rs"]
+#[rustfmt::skip]
 mod cases;
 
 use mistralai::models::FilesUploadBody;
@@ -19,11 +20,7 @@ const LIMIT_KIB: u64 = 64 * 1024;
 /// Peak resident set size of this process so far, in KiB.
 fn peak_rss_kib() -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status (Linux)");
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .expect("VmHWM")
+    status.lines().find_map(|l| l.strip_prefix("VmHWM:")).and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok()).expect("VmHWM")
 }
 
 /// Reads one request, counting (and dropping) its body; answers 200 with `reply`: JSON, or

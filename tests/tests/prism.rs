@@ -6,6 +6,7 @@
 
 mod common;
 #[path = "common/cases.rs"]
+#[rustfmt::skip]
 mod cases;
 
 use common::root;
@@ -83,13 +84,7 @@ async fn prism_accepts_the_requests_the_sdk_sends() {
         .unwrap();
 
     // Prism validates: a request missing a required body field is refused.
-    let raw = reqwest::Client::new()
-        .post(format!("{uri}/v1/embeddings"))
-        .bearer_auth("k")
-        .json(&serde_json::json!({}))
-        .send()
-        .await
-        .unwrap();
+    let raw = reqwest::Client::new().post(format!("{uri}/v1/embeddings")).bearer_auth("k").json(&serde_json::json!({})).send().await.unwrap();
     assert_eq!(raw.status().as_u16(), 422, "prism must refuse an invalid request");
 
     let mut accepted: BTreeMap<String, Vec<&str>> = BTreeMap::new();
@@ -110,8 +105,7 @@ async fn prism_accepts_the_requests_the_sdk_sends() {
                 undecodable.push(format!("{}: {} at `{}`", case.op, d.message, d.path));
             }
             Err(e) => {
-                let body: serde_json::Value =
-                    e.api_error().and_then(|a| serde_json::from_slice(&a.body).ok()).unwrap_or_default();
+                let body: serde_json::Value = e.api_error().and_then(|a| serde_json::from_slice(&a.body).ok()).unwrap_or_default();
                 // Prism's own random response failing its own validation (a 500 whose violations
                 // are all in the response) means the request was valid.
                 let violations = body["validation"].as_array().cloned().unwrap_or_default();
@@ -123,7 +117,11 @@ async fn prism_accepts_the_requests_the_sdk_sends() {
                 let faker_failed = is_500 && body["type"].as_str().is_some_and(|t| t.ends_with("#UNKNOWN"));
                 if response_only || faker_failed {
                     accepted.entry(group).or_default().push(case.op);
-                    undecodable.push(format!("{}: prism could not produce a valid response ({})", case.op, body["title"].as_str().unwrap_or("its own validation rejects it")));
+                    undecodable.push(format!(
+                        "{}: prism could not produce a valid response ({})",
+                        case.op,
+                        body["title"].as_str().unwrap_or("its own validation rejects it")
+                    ));
                 } else {
                     refused.push((case.op, format!("{e}")));
                 }
@@ -140,11 +138,8 @@ async fn prism_accepts_the_requests_the_sdk_sends() {
     }
     let groups: BTreeSet<&String> = accepted.keys().collect();
     println!("groups: {groups:?}");
-    let unexpected: Vec<String> = refused
-        .iter()
-        .filter(|(op, _)| !KNOWN_REFUSED.iter().any(|(k, _)| k == op))
-        .map(|(op, r)| format!("{op}: {r}"))
-        .collect();
+    let unexpected: Vec<String> =
+        refused.iter().filter(|(op, _)| !KNOWN_REFUSED.iter().any(|(k, _)| k == op)).map(|(op, r)| format!("{op}: {r}")).collect();
     assert!(unexpected.is_empty(), "prism refused {} requests:\n{}", unexpected.len(), unexpected.join("\n"));
     for (op, why) in KNOWN_REFUSED {
         assert!(refused.iter().any(|(r, _)| r == op), "{op} is listed as refused ({why}) but prism accepted it: remove it");
@@ -162,11 +157,5 @@ async fn prism_accepts_the_requests_the_sdk_sends() {
 fn case_group(op: &str) -> String {
     static MANIFEST: std::sync::OnceLock<serde_json::Value> = std::sync::OnceLock::new();
     let m = MANIFEST.get_or_init(|| serde_json::from_str(include_str!("../../generated/sdk-manifest.json")).unwrap());
-    m["operations"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|o| o["operation_id"] == op)
-        .map(|o| o["group"].as_str().unwrap().to_string())
-        .unwrap_or_default()
+    m["operations"].as_array().unwrap().iter().find(|o| o["operation_id"] == op).map(|o| o["group"].as_str().unwrap().to_string()).unwrap_or_default()
 }

@@ -111,8 +111,30 @@ impl Rng {
 /// endings of every kind, `[DONE]`, digits, multi-byte and invalid UTF-8, NUL.
 fn arbitrary_stream(rng: &mut Rng) -> Vec<u8> {
     const PARTS: &[&[u8]] = &[
-        b"data:", b"data: ", b"event:", b"event: x", b"id:", b"id: 1", b"retry:", b"retry: 15", b"retry: x", b":", b": c",
-        b"\n", b"\r", b"\r\n", b"\n\n", b"\r\r", b"[DONE]", b"{\"a\":1}", b" ", b"\xc3\xa9", b"\xe2\x82", b"\xff", b"\0", b"data",
+        b"data:",
+        b"data: ",
+        b"event:",
+        b"event: x",
+        b"id:",
+        b"id: 1",
+        b"retry:",
+        b"retry: 15",
+        b"retry: x",
+        b":",
+        b": c",
+        b"\n",
+        b"\r",
+        b"\r\n",
+        b"\n\n",
+        b"\r\r",
+        b"[DONE]",
+        b"{\"a\":1}",
+        b" ",
+        b"\xc3\xa9",
+        b"\xe2\x82",
+        b"\xff",
+        b"\0",
+        b"data",
     ];
     let len = rng.below(60);
     let mut out = Vec::new();

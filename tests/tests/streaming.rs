@@ -9,6 +9,7 @@
 
 mod common;
 #[path = "common/cases.rs"]
+#[rustfmt::skip]
 mod cases;
 #[path = "common/sse_server.rs"]
 mod sse_server;
@@ -29,14 +30,7 @@ fn streaming_cases() -> Vec<Case> {
 }
 
 fn client(url: &str) -> Client {
-    Client::builder()
-        .api_key("k")
-        .admin_api_key("k")
-        .user_context_api_key("k")
-        .server(url)
-        .retry_policy(RetryPolicy::none())
-        .build()
-        .unwrap()
+    Client::builder().api_key("k").admin_api_key("k").user_context_api_key("k").server(url).retry_policy(RetryPolicy::none()).build().unwrap()
 }
 
 /// What one recorded stream holds: the events a client must see, and the bytes on the wire.
@@ -279,7 +273,11 @@ async fn dropping_the_stream_closes_the_connection() {
         let client = client(&server.url);
         let rec = record(&case, false);
         let first_end = rec.bytes.windows(2).position(|w| w == b"\n\n").unwrap() + 2;
-        server.set(Script { pieces: vec![rec.bytes[..first_end].to_vec()], after: After::KeepWriting(b": still here\n\n".to_vec()), gap: Duration::ZERO });
+        server.set(Script {
+            pieces: vec![rec.bytes[..first_end].to_vec()],
+            after: After::KeepWriting(b": still here\n\n".to_vec()),
+            gap: Duration::ZERO,
+        });
         let mut stream = case.stream.unwrap()(&client).await.unwrap();
         let first = stream.next().await;
         if !matches!(first, Some(Ok(_))) {
@@ -344,7 +342,8 @@ async fn a_chat_stream_collects_into_text_tool_calls_and_usage() {
 #[tokio::test]
 async fn the_request_timeout_does_not_cut_a_long_stream() {
     let server = SseServer::start().await;
-    let client = Client::builder().api_key("k").server(&server.url).timeout(Duration::from_millis(300)).retry_policy(RetryPolicy::none()).build().unwrap();
+    let client =
+        Client::builder().api_key("k").server(&server.url).timeout(Duration::from_millis(300)).retry_policy(RetryPolicy::none()).build().unwrap();
     // The chat events 120 ms apart: about 600 ms in all, twice the timeout.
     let pieces = CHAT_STREAM.split_inclusive("\n\n").map(|e| e.as_bytes().to_vec()).collect();
     server.set(Script { pieces, after: After::End, gap: Duration::from_millis(120) });
@@ -355,7 +354,8 @@ async fn the_request_timeout_does_not_cut_a_long_stream() {
 
     // The timeout still bounds the wait for the response itself.
     let slow_head = SseServer::start_with_head_delay(Duration::from_secs(2)).await;
-    let client = Client::builder().api_key("k").server(&slow_head.url).timeout(Duration::from_millis(300)).retry_policy(RetryPolicy::none()).build().unwrap();
+    let client =
+        Client::builder().api_key("k").server(&slow_head.url).timeout(Duration::from_millis(300)).retry_policy(RetryPolicy::none()).build().unwrap();
     let err = client.chat().stream(chat_request()).await.unwrap_err();
     assert!(err.is_timeout(), "{err}");
 }
@@ -364,7 +364,13 @@ async fn the_request_timeout_does_not_cut_a_long_stream() {
 #[tokio::test]
 async fn a_client_wide_stream_idle_timeout() {
     let server = SseServer::start().await;
-    let client = Client::builder().api_key("k").server(&server.url).stream_idle_timeout(Duration::from_millis(200)).retry_policy(RetryPolicy::none()).build().unwrap();
+    let client = Client::builder()
+        .api_key("k")
+        .server(&server.url)
+        .stream_idle_timeout(Duration::from_millis(200))
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
     let first = CHAT_STREAM.split_inclusive("\n\n").next().unwrap();
     server.set(Script { pieces: vec![first.as_bytes().to_vec()], after: After::Stall, gap: Duration::ZERO });
     let mut stream = client.chat().stream(chat_request()).await.unwrap();
@@ -380,7 +386,13 @@ async fn a_client_wide_stream_idle_timeout() {
 #[tokio::test]
 async fn a_per_call_idle_timeout_wins_over_the_client_s() {
     let server = SseServer::start().await;
-    let client = Client::builder().api_key("k").server(&server.url).stream_idle_timeout(Duration::from_secs(30)).retry_policy(RetryPolicy::none()).build().unwrap();
+    let client = Client::builder()
+        .api_key("k")
+        .server(&server.url)
+        .stream_idle_timeout(Duration::from_secs(30))
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
     let first = CHAT_STREAM.split_inclusive("\n\n").next().unwrap();
     server.set(Script { pieces: vec![first.as_bytes().to_vec()], after: After::Stall, gap: Duration::ZERO });
     let start = std::time::Instant::now();

@@ -259,11 +259,8 @@ fn reference_crate(dir: &Path) -> Result<()> {
 fn export_baseline(rev: &str, dir: &Path) -> Result<()> {
     let _ = std::fs::remove_dir_all(dir);
     std::fs::create_dir_all(dir)?;
-    let archive = Command::new("git")
-        .current_dir(root())
-        .args(["archive", "--format=tar", rev, "generated"])
-        .output()
-        .context("running git archive")?;
+    let archive =
+        Command::new("git").current_dir(root()).args(["archive", "--format=tar", rev, "generated"]).output().context("running git archive")?;
     if !archive.status.success() {
         bail!("git archive {rev}: {}", String::from_utf8_lossy(&archive.stderr));
     }

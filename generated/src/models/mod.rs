@@ -82,9 +82,9 @@ mod fim;
 #[cfg(feature = "fim")]
 pub use fim::*;
 #[cfg(feature = "models")]
-mod models;
+mod models_group;
 #[cfg(feature = "models")]
-pub use models::*;
+pub use models_group::*;
 #[cfg(feature = "ocr")]
 mod ocr;
 #[cfg(feature = "ocr")]

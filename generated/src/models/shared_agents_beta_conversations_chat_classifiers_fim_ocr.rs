@@ -122,7 +122,6 @@ impl ImageURL {
 }
 
 /// {"type":"image_url","image_url":"data:image/png;base64,iVBORw0"}
-
 #[cfg_attr(
     docsrs,
     doc(

@@ -108,11 +108,9 @@ impl fmt::Display for Error {
             Error::UnexpectedStatus(e) => {
                 write!(f, "{}: unexpected status {} (not declared in the spec): {}", e.operation, e.status, body_preview(&e.body))
             }
-            Error::Decode(e) => write!(
-                f,
-                "{}: the {} response does not match its declared type at `{}`: {}",
-                e.operation, e.status, e.path, e.message
-            ),
+            Error::Decode(e) => {
+                write!(f, "{}: the {} response does not match its declared type at `{}`: {}", e.operation, e.status, e.path, e.message)
+            }
             Error::Timeout { operation, .. } => write!(f, "{operation}: timed out"),
             Error::Connection { operation, source } => write!(f, "{operation}: connection failed: {source}"),
             Error::Request { operation, source } => write!(f, "{operation}: request failed: {source}"),

@@ -332,12 +332,12 @@ pub(crate) use setter_value;
 /// An operation's static description: `operation!(NAME = "id", METHOD "/path", [schemes], [(status,
 /// decoder)], [success statuses])`.
 macro_rules! operation {
-    ($name:ident = $id:literal, $method:ident $path:literal, [$($sec:ident $(($header:literal))?),*], [$($err:expr),*], [$($ok:literal),*]) => {
+    ($name:ident = $id:literal, $method:ident $path:literal, [$($sec:ident),*], [$($err:expr),*], [$($ok:literal),*]) => {
         static $name: $crate::runtime::http::Operation = $crate::runtime::http::Operation {
             id: $id,
             method: reqwest::Method::$method,
             path: $path,
-            security: &[$($crate::runtime::http::Security::$sec $(($header))?),*],
+            security: &[$($crate::auth::Scheme::$sec),*],
             errors: &[$($err),*],
             success: &[$($ok),*],
         };

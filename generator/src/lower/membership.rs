@@ -40,12 +40,10 @@ pub(super) fn assign_features(operations: &mut [Operation], rules: &Features, di
         if RESERVED.contains(&name.as_str()) {
             name = format!("api-{name}");
         }
-        let f = features.entry(name.clone()).or_insert_with(|| Feature { name: name.clone(), group: group.clone(), operations: 0, enables: Vec::new() });
+        let f =
+            features.entry(name.clone()).or_insert_with(|| Feature { name: name.clone(), group: group.clone(), operations: 0, enables: Vec::new() });
         if f.group != group {
-            diags.warn(
-                at,
-                format!("groups `{}` and `{}` both make the feature `{name}`; they share it", f.group.join("."), group.join(".")),
-            );
+            diags.warn(at, format!("groups `{}` and `{}` both make the feature `{name}`; they share it", f.group.join("."), group.join(".")));
         }
         f.operations += 1;
         op.feature = name;

@@ -34,6 +34,7 @@ pub fn lower(api: &OpenAPI, overlay: &Overlay, diags: &mut Diagnostics) -> Ir {
     let mut operations = l.operations();
     let Lowerer { mut types, components, examples, used_renames, .. } = l;
     let features = membership::assign_features(&mut operations, &overlay.features, diags);
+    let auth = auth::schemes(api, overlay, diags);
     break_alias_cycles(&mut types, diags);
     check_body_flags(&mut operations, &types, diags);
     order_untagged(&mut types);
@@ -59,6 +60,7 @@ pub fn lower(api: &OpenAPI, overlay: &Overlay, diags: &mut Diagnostics) -> Ir {
         examples: examples.into_values().collect(),
         operations,
         helpers,
+        auth,
         features,
     }
 }
@@ -88,6 +90,7 @@ fn absolute_links(types: &mut [TypeDef], operations: &mut [Operation], base: &st
     }
 }
 
+mod auth;
 mod membership;
 mod ops;
 
@@ -552,7 +555,8 @@ impl<'a> Lowerer<'a> {
                     Some((_, mptr)) if self.gathering.contains(&mptr) => {
                         let mut cycle: Vec<&str> = self.gathering.iter().skip_while(|p| **p != mptr).map(String::as_str).collect();
                         cycle.push(&mptr);
-                        self.diags.warn(format!("{ptr}/allOf/{i}"), format!("`$ref` cycle through allOf ({}); not followed again", cycle.join(" → ")));
+                        self.diags
+                            .warn(format!("{ptr}/allOf/{i}"), format!("`$ref` cycle through allOf ({}); not followed again", cycle.join(" → ")));
                     }
                     Some((ms, mptr)) => {
                         self.gathering.push(mptr.clone());
@@ -585,10 +589,7 @@ impl<'a> Lowerer<'a> {
         let required_set: HashSet<&str> = required.iter().map(|(r, _)| r.as_str()).collect();
         for (r, at) in &required {
             if !props.contains_key(r) {
-                self.diags.warn(
-                    child(at, "required"),
-                    format!("`{r}` is listed as required but is not a property of the object; ignored"),
-                );
+                self.diags.warn(child(at, "required"), format!("`{r}` is listed as required but is not a property of the object; ignored"));
             }
         }
         let mut taken = HashSet::new();
@@ -622,7 +623,8 @@ impl<'a> Lowerer<'a> {
             };
             let rust = names::unique(names::field_name(wire), &mut taken);
             if !wire.chars().any(char::is_alphanumeric) {
-                self.diags.warn(pptr.clone(), format!("property name `{wire}` has no letter or digit to make a Rust name of; the field is named `{rust}`"));
+                self.diags
+                    .warn(pptr.clone(), format!("property name `{wire}` has no letter or digit to make a Rust name of; the field is named `{rust}`"));
             }
             fields.push(Field {
                 wire: wire.clone(),
@@ -833,7 +835,6 @@ impl<'a> Lowerer<'a> {
         }
         None
     }
-
 }
 
 /// Which serde directions each type needs: `Serialize` for what requests carry, `Deserialize`
@@ -922,7 +923,10 @@ fn break_alias_cycles(types: &mut BTreeMap<String, TypeDef>, diags: &mut Diagnos
         if reaches(types, target, &name, &mut seen) {
             let def = types.get_mut(&name).expect("listed above");
             let chain: Vec<&str> = std::iter::once(name.as_str()).chain(seen.iter().map(String::as_str)).chain([name.as_str()]).collect();
-            diags.warn(def.origin.clone(), format!("`$ref`/`allOf` cycle of aliases ({}): no type can be only itself; typed as any JSON value", chain.join(" → ")));
+            diags.warn(
+                def.origin.clone(),
+                format!("`$ref`/`allOf` cycle of aliases ({}): no type can be only itself; typed as any JSON value", chain.join(" → ")),
+            );
             def.kind = TypeKind::Alias(TypeRef::Any);
         }
     }

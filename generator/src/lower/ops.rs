@@ -38,7 +38,10 @@ impl<'a> Lowerer<'a> {
         });
         for name in names {
             if !params.iter().any(|p| p.location == ParamLocation::Path && p.wire == name) {
-                self.diags.warn(ptr, format!("the path has `{{{name}}}` but no path parameter `{name}` is defined; it becomes a required string parameter"));
+                self.diags.warn(
+                    ptr,
+                    format!("the path has `{{{name}}}` but no path parameter `{name}` is defined; it becomes a required string parameter"),
+                );
                 params.push(Param {
                     wire: name.to_string(),
                     rust: names::unique(names::field_name(name), taken),
@@ -75,7 +78,10 @@ impl<'a> Lowerer<'a> {
                     derived
                 });
                 if let Some(first) = ids.get(&id) {
-                    self.diags.warn(&ptr, format!("operationId `{id}` is also used by {first}; operationIds must be unique (overlay entries for it apply to both)"));
+                    self.diags.warn(
+                        &ptr,
+                        format!("operationId `{id}` is also used by {first}; operationIds must be unique (overlay entries for it apply to both)"),
+                    );
                 } else {
                     ids.insert(id.clone(), ptr.clone());
                 }
@@ -111,18 +117,19 @@ impl<'a> Lowerer<'a> {
                     self.diags.warn(&ptr, format!("method `{}.{name}` is taken; `{id}` becomes `{unique}`", group.join(".")));
                     name = unique;
                 }
-                let hint = format!(
-                    "{}{}",
-                    group.last().map(|g| names::pascal(g)).unwrap_or_default(),
-                    names::pascal(&name)
-                );
+                let hint = format!("{}{}", group.last().map(|g| names::pascal(g)).unwrap_or_default(), names::pascal(&name));
 
                 // Parameters: path-level first, then the operation's (which override by name+in).
                 let mut params: Vec<Param> = Vec::new();
                 let mut taken_params: HashSet<String> = RESERVED.iter().map(|s| s.to_string()).collect();
                 let path_level = child(&child("#/paths", key), "parameters");
                 let op_level = child(&ptr, "parameters");
-                let all = item.parameters.iter().enumerate().map(|(i, p)| (p, &path_level, i)).chain(op.parameters.iter().enumerate().map(|(i, p)| (p, &op_level, i)));
+                let all = item
+                    .parameters
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| (p, &path_level, i))
+                    .chain(op.parameters.iter().enumerate().map(|(i, p)| (p, &op_level, i)));
                 let mut seen: HashSet<(String, String, ParamLocation)> = HashSet::new();
                 for (p, base, i) in all {
                     let Some(p) = self.resolve_param(p, &format!("{base}/{i}")) else { continue };
@@ -137,7 +144,9 @@ impl<'a> Lowerer<'a> {
                     let format = match &data.format {
                         ParameterSchemaOrContent::Schema(ReferenceOr::Item(s)) => match &s.schema_kind {
                             openapiv3::SchemaKind::Type(openapiv3::Type::String(st)) => match &st.format {
-                                openapiv3::VariantOrUnknownOrEmpty::Item(i) => serde_json::to_value(i).ok().and_then(|v| v.as_str().map(String::from)),
+                                openapiv3::VariantOrUnknownOrEmpty::Item(i) => {
+                                    serde_json::to_value(i).ok().and_then(|v| v.as_str().map(String::from))
+                                }
                                 openapiv3::VariantOrUnknownOrEmpty::Unknown(u) => Some(u.clone()),
                                 openapiv3::VariantOrUnknownOrEmpty::Empty => None,
                             },
@@ -159,7 +168,14 @@ impl<'a> Lowerer<'a> {
                         },
                     };
                     if !seen.insert((base.clone(), data.name.clone(), location)) {
-                        self.diags.warn(&pptr, format!("parameter `{}` (in: {}) is defined twice here; the later definition is used", data.name, format!("{location:?}").to_lowercase()));
+                        self.diags.warn(
+                            &pptr,
+                            format!(
+                                "parameter `{}` (in: {}) is defined twice here; the later definition is used",
+                                data.name,
+                                format!("{location:?}").to_lowercase()
+                            ),
+                        );
                     }
                     params.retain(|q: &Param| !(q.wire == data.name && q.location == location));
                     let rust = names::unique(names::field_name(&data.name), &mut taken_params);
@@ -224,7 +240,12 @@ impl<'a> Lowerer<'a> {
                 // The events of an operation that can also answer JSON (overlay `streams`).
                 let mut twin_events: Option<TypeRef> = None;
                 let stream_spec = self.overlay.streams.get(&id);
-                let responses = op.responses.responses.iter().map(|(s, r)| (status_of(s), r)).chain(op.responses.default.iter().map(|r| ((0, "default".to_string()), r)));
+                let responses = op
+                    .responses
+                    .responses
+                    .iter()
+                    .map(|(s, r)| (status_of(s), r))
+                    .chain(op.responses.default.iter().map(|r| ((0, "default".to_string()), r)));
                 for ((code, text), r) in responses {
                     let rptr = child(&child(&ptr, "responses"), &text);
                     let r = match r {
@@ -364,7 +385,10 @@ impl<'a> Lowerer<'a> {
                     }
                     let mut stream_op = out[op_index].clone();
                     if !taken_methods.insert((parts.clone(), name.clone())) {
-                        self.diags.warn(child("spec/overlay.yaml#/streams", &stream_op.id), format!("`{}` is already a method; no streaming method", spec.method));
+                        self.diags.warn(
+                            child("spec/overlay.yaml#/streams", &stream_op.id),
+                            format!("`{}` is already a method; no streaming method", spec.method),
+                        );
                         // Without a twin, the JSON method leaves the flag to the caller again.
                         out[op_index].body_flag = None;
                         continue;

@@ -214,9 +214,7 @@ fn escape_prose(seg: &str, out: &mut String) {
             }
         }
         if rest.starts_with("http://") || rest.starts_with("https://") {
-            let end = rest
-                .find(|c: char| c.is_whitespace() || matches!(c, ')' | '>' | '"' | '\'' | ']' | '<'))
-                .unwrap_or(rest.len());
+            let end = rest.find(|c: char| c.is_whitespace() || matches!(c, ')' | '>' | '"' | '\'' | ']' | '<')).unwrap_or(rest.len());
             let mut url = &rest[..end];
             while url.ends_with(['.', ',', ';', ':']) {
                 url = &url[..url.len() - 1];
@@ -337,12 +335,18 @@ mod origin_tests {
 
     #[test]
     fn origins_read_as_sentences() {
-        assert_eq!(describe_origin("#/components/schemas/ChatCompletionRequest/properties/tool_choice"), "The `tool_choice` field of `ChatCompletionRequest`.");
+        assert_eq!(
+            describe_origin("#/components/schemas/ChatCompletionRequest/properties/tool_choice"),
+            "The `tool_choice` field of `ChatCompletionRequest`."
+        );
         assert_eq!(
             describe_origin("#/components/schemas/ChatCompletionRequest/properties/messages/items"),
             "An item of the `messages` field of `ChatCompletionRequest`."
         );
-        assert_eq!(describe_origin("#/paths/~1v1~1files/post/requestBody/content/multipart~1form-data/schema"), "The request body of `POST /v1/files`.");
+        assert_eq!(
+            describe_origin("#/paths/~1v1~1files/post/requestBody/content/multipart~1form-data/schema"),
+            "The request body of `POST /v1/files`."
+        );
         assert_eq!(describe_origin("#/paths/~1v1~1things~1{id}/get/parameters/1/schema"), "A parameter of `GET /v1/things/{id}`.");
         assert_eq!(
             describe_origin("#/paths/~1v1~1x/get/responses/200/content/application~1json/schema/properties/data/items/anyOf/1"),

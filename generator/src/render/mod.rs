@@ -1,6 +1,7 @@
 //! Render: IR → the files of the SDK crate (Rust as `syn` trees built directly, see [`syntax`],
 //! formatted by `prettyplease`; manifests and docs through `minijinja`).
 
+pub mod auth;
 pub mod docs;
 pub mod gate;
 pub mod models;
@@ -77,10 +78,10 @@ enum Job {
     Roundtrip,
     Group(Vec<String>),
     Errors,
+    Auth,
     /// One run of the contract tests' items (see [`crate::contract::render_parts`]).
     Contract(usize),
 }
-
 
 /// What every render job reads.
 struct Shared<'a> {
@@ -114,6 +115,7 @@ fn render_job(ir: &Ir, shared: &Shared, job: &Job) -> Result<(String, Rendered)>
         }
         // The few small files still written as tokens.
         Job::Errors => ("src/errors.rs".into(), ops::render_errors(ir)),
+        Job::Auth => ("src/auth.rs".into(), auth::render(ir)),
         Job::ModelsMod => {
             let mods = shared.layout.modules.iter().map(|(m, module)| {
                 let gate = gate::cfg(ir, module.features);
@@ -136,9 +138,7 @@ fn render_job(ir: &Ir, shared: &Shared, job: &Job) -> Result<(String, Rendered)>
                 },
             )
         }
-        Job::Lib => (
-            "src/lib.rs".into(),
-            {
+        Job::Lib => ("src/lib.rs".into(), {
             let helpers = ir.helpers.iter().map(|h| {
                 let gate = helper_gate(ir, h);
                 let h = format_ident!("{}", h);
@@ -150,6 +150,7 @@ fn render_job(ir: &Ir, shared: &Shared, job: &Job) -> Result<(String, Rendered)>
                 #![cfg_attr(docsrs, feature(doc_cfg))]
 
                 pub mod api;
+                pub mod auth;
                 pub mod errors;
                 pub mod models;
                 #[doc(hidden)]
@@ -160,7 +161,8 @@ fn render_job(ir: &Ir, shared: &Shared, job: &Job) -> Result<(String, Rendered)>
 
                 pub use runtime::binary::BinaryResponse;
                 pub use runtime::http::Pending;
-                pub use runtime::client::{Client, ClientBuilder, API_KEY_ENV, DEFAULT_CONNECT_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_EVENT_SIZE, DEFAULT_TIMEOUT, SERVERS};
+                pub use auth::*;
+                pub use runtime::client::{Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_EVENT_SIZE, DEFAULT_TIMEOUT, SERVERS};
                 pub use runtime::error::{ApiError, DecodeError, Error, Result};
                 pub use runtime::hooks::{Hook, HookContext};
                 pub use runtime::multipart::FilePart;
@@ -174,8 +176,7 @@ fn render_job(ir: &Ir, shared: &Shared, job: &Job) -> Result<(String, Rendered)>
 
                 #(#helpers)*
             }
-            },
-        ),
+        }),
         Job::Roundtrip => ("src/roundtrip.rs".into(), render_roundtrip(ir)?),
     };
     Ok((path, Rendered::Tokens(tokens)))
@@ -207,6 +208,7 @@ pub fn render_all_with(ir: &Ir, spec: &SpecInfo, with_contract: bool, place_docs
         jobs.push((g.ops.len() * 3 + 1, Job::Group(path.clone())));
     }
     jobs.push((1, Job::Lib));
+    jobs.push((1, Job::Auth));
     let per_part = 2 * ir.operations.len() / contract_parts.max(1) + 1;
     jobs.extend((0..contract_parts).map(|i| (per_part, Job::Contract(i))));
     jobs.sort_by_key(|(cost, _)| std::cmp::Reverse(*cost));
@@ -285,7 +287,10 @@ pub fn render_all_with(ir: &Ir, spec: &SpecInfo, with_contract: bool, place_docs
 /// top-level items, and between the items of an `impl` block (the formatter prints them one
 /// after another). Runs of `use` and `mod` lines stay together.
 pub fn space_items(text: &str) -> String {
-    const STARTS: &[&str] = &["///", "#[", "pub ", "pub(", "impl", "fn ", "struct ", "enum ", "const ", "static ", "type ", "mod ", "crate::", "use ", "async fn", "unsafe "];
+    const STARTS: &[&str] = &[
+        "///", "#[", "pub ", "pub(", "impl", "fn ", "struct ", "enum ", "const ", "static ", "type ", "mod ", "crate::", "use ", "async fn",
+        "unsafe ",
+    ];
     let mut out = String::with_capacity(text.len() + text.len() / 16);
     let mut prev: Option<&str> = None;
     for line in text.lines() {
@@ -296,7 +301,10 @@ pub fn space_items(text: &str) -> String {
             let p_indent = p.len() - p_body.len();
             let starts_item = STARTS.iter().any(|s| body.starts_with(s));
             let listing = |l: &str| ["use ", "pub use ", "mod ", "pub mod ", "pub(crate) use "].iter().any(|s| l.starts_with(s));
-            let blank = if p_body.starts_with("//!") {
+            let blank = if p_body.starts_with("///") || p_body.starts_with("#[") {
+                // Docs and attributes stay on their item.
+                false
+            } else if p_body.starts_with("//!") {
                 !body.starts_with("//!") && !body.is_empty()
             } else if !starts_item || indent != p_indent {
                 false
@@ -370,7 +378,8 @@ fn render_roundtrip(ir: &Ir) -> Result<TokenStream> {
         .map(|t| {
             let parsed: syn::Type = syn::parse_str(t).with_context(|| format!("example type `{t}` does not parse"))?;
             // Compiled when every model type it names is.
-            let gates: Vec<TokenStream> = example_types(t).into_iter().filter_map(|n| ir.find(n)).filter_map(|d| gate::predicate(ir, &d.features)).collect();
+            let gates: Vec<TokenStream> =
+                example_types(t).into_iter().filter_map(|n| ir.find(n)).filter_map(|d| gate::predicate(ir, &d.features)).collect();
             let gate = match gates.as_slice() {
                 [] => None,
                 [one] => Some(quote!(#[cfg(#one)])),
@@ -402,11 +411,9 @@ fn render_roundtrip(ir: &Ir) -> Result<TokenStream> {
 
 /// The model type names in an example's type spelling (`Vec<Message>` → `Message`).
 fn example_types(spelling: &str) -> Vec<&str> {
-    const NOT_MODELS: &[&str] = &["Vec", "Option", "String", "std", "collections", "BTreeMap", "serde_json", "Value", "i32", "i64", "f64", "bool", "crate", "FilePart"];
-    spelling
-        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
-        .filter(|w| !w.is_empty() && !NOT_MODELS.contains(w))
-        .collect()
+    const NOT_MODELS: &[&str] =
+        &["Vec", "Option", "String", "std", "collections", "BTreeMap", "serde_json", "Value", "i32", "i64", "f64", "bool", "crate", "FilePart"];
+    spelling.split(|c: char| !(c.is_alphanumeric() || c == '_')).filter(|w| !w.is_empty() && !NOT_MODELS.contains(w)).collect()
 }
 
 #[derive(Serialize)]
@@ -451,11 +458,7 @@ struct ManifestSchema<'a> {
 fn manifest(ir: &Ir, spec: &SpecInfo) -> Result<String> {
     let m = Manifest {
         spec,
-        schemas: ir
-            .schemas
-            .iter()
-            .map(|s| ManifestSchema { name: &s.component, rust: format!("mistralai::models::{}", s.rust) })
-            .collect(),
+        schemas: ir.schemas.iter().map(|s| ManifestSchema { name: &s.component, rust: format!("mistralai::models::{}", s.rust) }).collect(),
         operations: ir
             .operations
             .iter()
@@ -474,11 +477,7 @@ fn manifest(ir: &Ir, spec: &SpecInfo) -> Result<String> {
                     crate::ir::Success::Sse(t) => Some(public_path(t)),
                     _ => None,
                 },
-                errors: op
-                    .errors
-                    .iter()
-                    .filter_map(|e| Some((e.status_text.clone(), public_path(e.ty.as_ref()?))))
-                    .collect(),
+                errors: op.errors.iter().filter_map(|e| Some((e.status_text.clone(), public_path(e.ty.as_ref()?)))).collect(),
             })
             .collect(),
     };

@@ -99,6 +99,8 @@ pub fn module_name(features: &[String], all: usize) -> String {
     let snake = |f: &String| heck::ToSnakeCase::to_snake_case(f.as_str());
     match features {
         [] => "unreached".into(),
+        // Not `models::models`, nor a keyword.
+        [one] if snake(one) == "models" || syn::parse_str::<syn::Ident>(&snake(one)).is_err() => format!("{}_group", snake(one)),
         [one] => snake(one),
         _ if features.len() == all => "common".into(),
         many => {
@@ -149,7 +151,12 @@ pub fn render_module(ir: &Ir, layout: &Layout, module: &str) -> syn::File {
         render_type(t, ir, uses_deprecated, &mut items);
     }
     if foreign {
-        items.insert(0, syn::parse_quote!(use super::*;));
+        items.insert(
+            0,
+            syn::parse_quote!(
+                use super::*;
+            ),
+        );
     }
     syn::File { shebang: None, attrs: Vec::new(), items }
 }
@@ -346,7 +353,8 @@ fn render_struct(name: Ident, s: &Struct, head: Vec<Attribute>, allow: Allow, ir
         ctor_defaults.push(Ident::new("additional_properties", Span::call_site()));
     }
     let flatten_union = s.fields.iter().any(|f| f.flatten);
-    let derive_default = !needs_args && !flatten_union && s.fields.iter().all(|f| f.presence() != Presence::Plain || has_default(ir, &f.ty) || f.is_const);
+    let derive_default =
+        !needs_args && !flatten_union && s.fields.iter().all(|f| f.presence() != Presence::Plain || has_default(ir, &f.ty) || f.is_const);
     let default = if derive_default { quote!(Default,) } else { TokenStream::new() };
     // Only the serde directions the API needs are compiled by default (a large part of the
     // crate's build time); `full-serde` adds the other.
@@ -354,7 +362,11 @@ fn render_struct(name: Ident, s: &Struct, head: Vec<Attribute>, allow: Allow, ir
     let mut always = Vec::new();
     let mut gated = Vec::new();
     for (needed, d) in [(ser, quote!(serde::Serialize)), (de, quote!(serde::Deserialize))] {
-        if needed { always.push(d) } else { gated.push(d) }
+        if needed {
+            always.push(d)
+        } else {
+            gated.push(d)
+        }
     }
     let mut attrs = head;
     attrs.push(syntax::attr("derive", quote!(Debug, Clone, PartialEq, #default #(#always),*)));
@@ -367,7 +379,11 @@ fn render_struct(name: Ident, s: &Struct, head: Vec<Attribute>, allow: Allow, ir
     let mut impl_items = Vec::new();
     if !derive_default {
         let doc = if s.fields.iter().any(|f| f.presence() == Presence::Option) { quote!(nullable) } else { TokenStream::new() };
-        impl_items.push(syntax::macro_impl_item(syntax::mac("crate::runtime::constructor", quote!(#doc [#(#ctor_params),*] [#(#ctor_defaults),*]), false)));
+        impl_items.push(syntax::macro_impl_item(syntax::mac(
+            "crate::runtime::constructor",
+            quote!(#doc [#(#ctor_params),*] [#(#ctor_defaults),*]),
+            false,
+        )));
     }
     if !setters.is_empty() {
         impl_items.push(syntax::macro_impl_item(syntax::mac("crate::runtime::setters", quote!(#(#setters),*), true)));
@@ -427,9 +443,7 @@ fn render_const(name: Ident, v: &serde_json::Value, head: Vec<Attribute>, out: &
 fn from_impls(name: &Ident, variants: &[(Ident, &TypeRef, bool)], ir: &Ir, allow: Allow) -> Item {
     let mut list = Vec::new();
     let mut str_variant = None;
-    let has_enum = variants
-        .iter()
-        .any(|(_, o, _)| matches!(o, TypeRef::Named(n) if matches!(ir.find(n).map(|d| &d.kind), Some(TypeKind::Enum(_)))));
+    let has_enum = variants.iter().any(|(_, o, _)| matches!(o, TypeRef::Named(n) if matches!(ir.find(n).map(|d| &d.kind), Some(TypeKind::Enum(_)))));
     for (i, (v, t, boxed)) in variants.iter().enumerate() {
         if variants.iter().enumerate().any(|(j, (_, o, _))| j != i && o == t) {
             continue;

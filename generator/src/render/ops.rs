@@ -4,13 +4,13 @@
 
 use super::models::{doc_attr_list, ident, inline_doc_attrs, qualified_ty as ty};
 use super::syntax;
-use syn::parse::Parser;
-use syn::{ImplItem, Item};
 use crate::ir::*;
 use crate::names;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use std::collections::{BTreeMap, BTreeSet};
+use syn::parse::Parser;
+use syn::{ImplItem, Item};
 
 /// A node of the group tree.
 #[derive(Default)]
@@ -54,7 +54,10 @@ fn module_name(seg: &str) -> String {
 }
 
 /// Names of the Rust prelude a group handle must not shadow.
-const PRELUDE: &[&str] = &["Default", "Option", "Result", "Some", "None", "Ok", "Err", "Vec", "String", "Box", "Send", "Sync", "Sized", "Clone", "Copy", "Drop", "Fn", "Iterator", "ToString", "From", "Into"];
+const PRELUDE: &[&str] = &[
+    "Default", "Option", "Result", "Some", "None", "Ok", "Err", "Vec", "String", "Box", "Send", "Sync", "Sized", "Clone", "Copy", "Drop", "Fn",
+    "Iterator", "ToString", "From", "Into",
+];
 
 fn handle_name(seg: &str) -> proc_macro2::Ident {
     let name = names::pascal(seg);
@@ -78,7 +81,9 @@ pub fn render_group(ir: &Ir, path: &[String], group: &Group, all: &BTreeMap<Vec<
     };
     let mut items: Vec<Item> = Vec::new();
     if !group.ops.is_empty() {
-        items.push(syn::parse_quote!(use crate::runtime::http::HttpRequest;));
+        items.push(syn::parse_quote!(
+            use crate::runtime::http::HttpRequest;
+        ));
     }
     // A child whose operations are all in this group's features needs no gate of its own.
     let child_gate = |c: &String| -> Vec<syn::Attribute> {
@@ -131,7 +136,11 @@ pub fn render_group(ir: &Ir, path: &[String], group: &Group, all: &BTreeMap<Vec<
         items.push(syntax::impl_item(Vec::new(), syntax::named("crate::Client"), impl_items));
     } else {
         let h = handle_name(path.last().unwrap());
-        let doc = format!(" The `{}` operations: get it with `client.{}()`.", path.join("."), path.iter().map(|s| names::bare(&names::field_name(s)).to_string()).collect::<Vec<_>>().join("().") );
+        let doc = format!(
+            " The `{}` operations: get it with `client.{}()`.",
+            path.join("."),
+            path.iter().map(|s| names::bare(&names::field_name(s)).to_string()).collect::<Vec<_>>().join("().")
+        );
         items.push(syn::parse_quote! {
             #[doc = #doc]
             #[derive(Debug, Clone, Copy)]
@@ -241,10 +250,9 @@ fn render_op(ir: &Ir, op: &Operation) -> anyhow::Result<(ImplItem, Vec<Item>)> {
     let id = &op.id;
     let http_method = format_ident!("{}", op.http_method);
     let path_text = &op.path;
-    let security = op.security.iter().map(|s| match s {
-        SecurityScheme::Bearer(name) if name.to_ascii_lowercase().contains("admin") => quote!(AdminApiKey),
-        SecurityScheme::Bearer(_) => quote!(ApiKey),
-        SecurityScheme::Header { header, .. } => quote!(UserContextApiKey(#header)),
+    let security = op.security.iter().filter_map(|s| {
+        let v = format_ident!("{}", ir.auth_scheme(s.name())?.variant);
+        Some(quote!(#v))
     });
     let errors = op.errors.iter().filter_map(|e| {
         let t = e.ty.as_ref()?;
@@ -275,12 +283,16 @@ fn render_op(ir: &Ir, op: &Operation) -> anyhow::Result<(ImplItem, Vec<Item>)> {
             if !d.is_empty() {
                 d.push_str("\n\n");
             }
-            d.push_str(&format!("The `{}` {} parameter.", p.wire, match p.location {
-                ParamLocation::Query => "query",
-                ParamLocation::Header => "header",
-                ParamLocation::Path => "path",
-                ParamLocation::Cookie => "cookie",
-            }));
+            d.push_str(&format!(
+                "The `{}` {} parameter.",
+                p.wire,
+                match p.location {
+                    ParamLocation::Query => "query",
+                    ParamLocation::Header => "header",
+                    ParamLocation::Path => "path",
+                    ParamLocation::Cookie => "cookie",
+                }
+            ));
             let docs = inline_doc_attrs(Some(&d));
             let dep = if p.deprecated { quote!(#[deprecated]) } else { TokenStream::new() };
             let t = ty(&p.ty);
@@ -420,8 +432,13 @@ fn render_op(ir: &Ir, op: &Operation) -> anyhow::Result<(ImplItem, Vec<Item>)> {
     let method = syntax::method_item(attrs, method_ident, params, returns, vec![syntax::tail(construct)]);
 
     // The builder.
-    let operation = syntax::mac("crate::runtime::operation", quote!(#stat = #id, #http_method #path_text, [#(#security),*], [#(#errors),*], [#(#success_statuses),*]), false);
-    let builder_doc = format!(" Request builder for `{}` (operation `{}`): set optional inputs, then `.await` it or call `.send()`.", call_of(op), op.id);
+    let operation = syntax::mac(
+        "crate::runtime::operation",
+        quote!(#stat = #id, #http_method #path_text, [#(#security),*], [#(#errors),*], [#(#success_statuses),*]),
+        false,
+    );
+    let builder_doc =
+        format!(" Request builder for `{}` (operation `{}`): set optional inputs, then `.await` it or call `.send()`.", call_of(op), op.id);
     let builder_attrs = vec![
         syntax::attr_str("doc", &builder_doc),
         syntax::attr("derive", quote!(Debug)),
@@ -445,8 +462,15 @@ fn render_op(ir: &Ir, op: &Operation) -> anyhow::Result<(ImplItem, Vec<Item>)> {
     send.push(syntax::let_stmt("req", false, syntax::call("crate::runtime::http::build", vec![syntax::closure(build)])));
     send.push(syntax::tail(syntax::call(sender, vec![self_field("client"), op_ref(), req(), self_field("opts")])));
     let pending = syntax::generic_with_lifetime("crate::Pending", "'c", [output]);
-    impl_items.push(syntax::method_item(vec![syntax::attr_str("doc", " Sends the request."), syntax::attr_word("inline")], ident("send"), vec![syntax::receiver(false)], pending, send));
-    let allow_dep = if op.deprecated.is_some() || op.params.iter().any(|p| p.deprecated) { vec![syntax::attr("allow", quote!(deprecated))] } else { Vec::new() };
+    impl_items.push(syntax::method_item(
+        vec![syntax::attr_str("doc", " Sends the request."), syntax::attr_word("inline")],
+        ident("send"),
+        vec![syntax::receiver(false)],
+        pending,
+        send,
+    ));
+    let allow_dep =
+        if op.deprecated.is_some() || op.params.iter().any(|p| p.deprecated) { vec![syntax::attr("allow", quote!(deprecated))] } else { Vec::new() };
     let items = vec![
         syntax::macro_item(Vec::new(), operation),
         syntax::struct_with(builder_attrs, builder.clone(), syntax::lifetime_generics("'c"), fields),
@@ -468,7 +492,8 @@ fn multipart_step(ir: &Ir, op: &Operation, b: &Body) -> TokenStream {
     let parts = fields.iter().map(|f| {
         let name = ident(&f.rust);
         let wire = &f.wire;
-        let is_file = matches!(&f.ty, TypeRef::File) || matches!(&f.ty, TypeRef::Named(n) if matches!(ir.find(n).map(|d| &d.kind), Some(TypeKind::Alias(TypeRef::File))));
+        let is_file = matches!(&f.ty, TypeRef::File)
+            || matches!(&f.ty, TypeRef::Named(n) if matches!(ir.find(n).map(|d| &d.kind), Some(TypeKind::Alias(TypeRef::File))));
         if is_file {
             match f.presence() {
                 Presence::Plain => quote!(form = form.part(#wire, b.#name.to_part(#id)?);),

@@ -10,7 +10,10 @@
 use crate::ir::TypeRef;
 use proc_macro2::{Ident, Span, TokenStream};
 use syn::punctuated::Punctuated;
-use syn::{token, AttrStyle, Attribute, Expr, ExprLit, Field, FieldMutability, Fields, FieldsNamed, FieldsUnnamed, GenericArgument, Item, Lit, LitStr, Macro, MacroDelimiter, Meta, MetaList, MetaNameValue, Path, PathArguments, PathSegment, Type, TypePath, Visibility};
+use syn::{
+    token, AttrStyle, Attribute, Expr, ExprLit, Field, FieldMutability, Fields, FieldsNamed, FieldsUnnamed, GenericArgument, Item, Lit, LitStr,
+    Macro, MacroDelimiter, Meta, MetaList, MetaNameValue, Path, PathArguments, PathSegment, Type, TypePath, Visibility,
+};
 
 fn span() -> Span {
     Span::call_site()
@@ -210,7 +213,12 @@ pub fn impl_item(attrs: Vec<Attribute>, self_ty: Type, items: Vec<syn::ImplItem>
 /// `<'c>`: the generics of request builders and group handles.
 pub fn lifetime_generics(name: &str) -> syn::Generics {
     let param = syn::GenericParam::Lifetime(syn::LifetimeParam::new(syn::Lifetime::new(name, span())));
-    syn::Generics { lt_token: Some(Default::default()), params: std::iter::once(param).collect(), gt_token: Some(Default::default()), where_clause: None }
+    syn::Generics {
+        lt_token: Some(Default::default()),
+        params: std::iter::once(param).collect(),
+        gt_token: Some(Default::default()),
+        where_clause: None,
+    }
 }
 
 /// A path type whose last segment takes a lifetime and types: `Pending<'c, T>`, `Builder<'c>`.
@@ -294,22 +302,13 @@ pub fn inner_doc(text: &str) -> Attribute {
 
 /// A function parameter `name: ty`.
 pub fn param(name: Ident, ty: Type) -> syn::FnArg {
-    syn::FnArg::Typed(syn::PatType {
-        attrs: Vec::new(),
-        pat: Box::new(pat_ident(name, false)),
-        colon_token: Default::default(),
-        ty: Box::new(ty),
-    })
+    syn::FnArg::Typed(syn::PatType { attrs: Vec::new(), pat: Box::new(pat_ident(name, false)), colon_token: Default::default(), ty: Box::new(ty) })
 }
 
 /// `self` or `&self`.
 pub fn receiver(by_ref: bool) -> syn::FnArg {
     let self_ty = named("Self");
-    let (reference, ty) = if by_ref {
-        (Some((Default::default(), None)), reference_type_plain(self_ty))
-    } else {
-        (None, self_ty)
-    };
+    let (reference, ty) = if by_ref { (Some((Default::default(), None)), reference_type_plain(self_ty)) } else { (None, self_ty) };
     syn::FnArg::Receiver(syn::Receiver {
         attrs: Vec::new(),
         reference,
@@ -343,13 +342,7 @@ fn signature(name: Ident, inputs: Vec<syn::FnArg>, output: Type) -> syn::Signatu
 
 /// `pub fn name(inputs) -> output { stmts }` inside an impl block.
 pub fn method_item(attrs: Vec<Attribute>, name: Ident, inputs: Vec<syn::FnArg>, output: Type, stmts: Vec<syn::Stmt>) -> syn::ImplItem {
-    syn::ImplItem::Fn(syn::ImplItemFn {
-        attrs,
-        vis: public(),
-        defaultness: None,
-        sig: signature(name, inputs, output),
-        block: block(stmts),
-    })
+    syn::ImplItem::Fn(syn::ImplItemFn { attrs, vis: public(), defaultness: None, sig: signature(name, inputs, output), block: block(stmts) })
 }
 
 fn block(stmts: Vec<syn::Stmt>) -> syn::Block {
@@ -381,7 +374,12 @@ pub fn method_call(receiver: Expr, name: &str, args: Vec<Expr>) -> Expr {
 
 /// `func(args)`.
 pub fn call(func: &str, args: Vec<Expr>) -> Expr {
-    Expr::Call(syn::ExprCall { attrs: Vec::new(), func: Box::new(expr_path(func)), paren_token: Default::default(), args: args.into_iter().collect() })
+    Expr::Call(syn::ExprCall {
+        attrs: Vec::new(),
+        func: Box::new(expr_path(func)),
+        paren_token: Default::default(),
+        args: args.into_iter().collect(),
+    })
 }
 
 /// `&expr`.
@@ -452,7 +450,15 @@ pub fn struct_expr(name: &str, fields: Vec<(Ident, Option<Expr>)>) -> Expr {
             syn::FieldValue { attrs: Vec::new(), member: syn::Member::Named(member), colon_token, expr }
         })
         .collect();
-    Expr::Struct(syn::ExprStruct { attrs: Vec::new(), qself: None, path: path(name), brace_token: Default::default(), fields, dot2_token: None, rest: None })
+    Expr::Struct(syn::ExprStruct {
+        attrs: Vec::new(),
+        qself: None,
+        path: path(name),
+        brace_token: Default::default(),
+        fields,
+        dot2_token: None,
+        rest: None,
+    })
 }
 
 /// `let [mut] name = init;`.
@@ -505,10 +511,5 @@ pub fn call_turbofish(func: &str, ty: Type, args: Vec<Expr>) -> Expr {
 
 /// `fn name() -> output { stmts }` (private, no parameters).
 pub fn fn_item(attrs: Vec<Attribute>, name: Ident, output: Type, stmts: Vec<syn::Stmt>) -> Item {
-    Item::Fn(syn::ItemFn {
-        attrs,
-        vis: Visibility::Inherited,
-        sig: signature(name, Vec::new(), output),
-        block: Box::new(block(stmts)),
-    })
+    Item::Fn(syn::ItemFn { attrs, vis: Visibility::Inherited, sig: signature(name, Vec::new(), output), block: Box::new(block(stmts)) })
 }

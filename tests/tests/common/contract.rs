@@ -121,10 +121,10 @@ impl Case {
 
 pub async fn run_all(cases: Vec<Case>) {
     let server = MockServer::start().await;
-    let client = Client::builder()
-        .api_key("test-api-key")
-        .admin_api_key("test-admin-key")
-        .user_context_api_key("test-user-context-key")
+    // Every scheme's key is `test-<scheme name>`, as the generated cases expect.
+    let client = mistralai::Scheme::ALL
+        .iter()
+        .fold(Client::builder(), |b, s| b.key(*s, format!("test-{}", s.name())))
         .server(server.uri())
         .retry_policy(RetryPolicy::none())
         .build()

@@ -111,11 +111,7 @@ async fn serve(mut conn: TcpStream, script: Script, head_delay: Duration) -> Out
         }
     };
     let head = String::from_utf8_lossy(&buf[..head_end]).to_ascii_lowercase();
-    let length: usize = head
-        .lines()
-        .find_map(|l| l.strip_prefix("content-length:"))
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(0);
+    let length: usize = head.lines().find_map(|l| l.strip_prefix("content-length:")).and_then(|v| v.trim().parse().ok()).unwrap_or(0);
     let mut have = buf.len() - head_end;
     while have < length {
         match conn.read(&mut tmp).await {
