@@ -76,7 +76,7 @@ fn stages(spec: &str, overlay: &sdkgen::Overlay, runs: usize) {
         std::thread::spawn(move || drop(n));
         let info = sdkgen::render::SpecInfo { title: String::new(), version: String::new(), sha256: String::new() };
         let t = Instant::now();
-        let out = sdkgen::render::render_all(&ir, &info, true).unwrap();
+        let out = sdkgen::render::render_all(&ir, &info).unwrap();
         t_render.push(t.elapsed());
         drop(out);
     }

@@ -340,22 +340,56 @@ pub enum TypeRef {
     File,
 }
 
+/// Where a type reference is written, which decides how it is spelled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Spelling {
+    /// The path of the models module (empty: the names are in scope).
+    pub models: &'static str,
+    /// The path of the SDK crate's root.
+    pub krate: &'static str,
+}
+
+impl Spelling {
+    /// Inside `models`: `Message`, `Vec<Message>`, `crate::FilePart`.
+    pub const MODELS: Spelling = Spelling { models: "", krate: "crate" };
+    /// Elsewhere in the crate, where no local name may shadow a model: `crate::models::Message`.
+    pub const CRATE: Spelling = Spelling { models: "crate::models", krate: "crate" };
+    /// Outside the crate, as users write it: `mistralai::models::Message`.
+    pub const PUBLIC: Spelling = Spelling { models: "mistralai::models", krate: "mistralai" };
+    /// In the contract tests, which import the models: `Message`, `mistralai::FilePart`.
+    pub const TESTS: Spelling = Spelling { models: "", krate: "mistralai" };
+}
+
 impl TypeRef {
+    /// The one function that spells a type reference: `leaf(module, name)` makes a path (`module`
+    /// empty for a name in scope), `apply(base, args)` a generic type. [`TypeRef::spell`] makes
+    /// text of it and `render::syntax::ty` a `syn` type.
+    pub fn spell_with<T>(&self, sp: Spelling, leaf: &dyn Fn(&str, &str) -> T, apply: &dyn Fn(&str, Vec<T>) -> T) -> T {
+        match self {
+            TypeRef::Named(n) => leaf(sp.models, n),
+            TypeRef::String => leaf("", "String"),
+            TypeRef::I32 => leaf("", "i32"),
+            TypeRef::I64 => leaf("", "i64"),
+            TypeRef::F64 => leaf("", "f64"),
+            TypeRef::Bool => leaf("", "bool"),
+            TypeRef::Any => leaf("serde_json", "Value"),
+            TypeRef::Vec(t) => apply("Vec", vec![t.spell_with(sp, leaf, apply)]),
+            TypeRef::Map(t) => apply("std::collections::BTreeMap", vec![leaf("", "String"), t.spell_with(sp, leaf, apply)]),
+            TypeRef::Option(t) => apply("Option", vec![t.spell_with(sp, leaf, apply)]),
+            TypeRef::File => leaf(sp.krate, "FilePart"),
+        }
+    }
+
+    /// The reference as text.
+    pub fn spell(&self, sp: Spelling) -> String {
+        self.spell_with(sp, &|module, name| if module.is_empty() { name.to_string() } else { format!("{module}::{name}") }, &|base, args| {
+            format!("{base}<{}>", args.join(", "))
+        })
+    }
+
     /// The Rust spelling, relative to the `models` module.
     pub fn rust(&self) -> String {
-        match self {
-            TypeRef::Named(n) => n.clone(),
-            TypeRef::String => "String".into(),
-            TypeRef::I32 => "i32".into(),
-            TypeRef::I64 => "i64".into(),
-            TypeRef::F64 => "f64".into(),
-            TypeRef::Bool => "bool".into(),
-            TypeRef::Any => "serde_json::Value".into(),
-            TypeRef::Vec(t) => format!("Vec<{}>", t.rust()),
-            TypeRef::Map(t) => format!("std::collections::BTreeMap<String, {}>", t.rust()),
-            TypeRef::Option(t) => format!("Option<{}>", t.rust()),
-            TypeRef::File => "crate::FilePart".into(),
-        }
+        self.spell(Spelling::MODELS)
     }
 
     /// Named types this reference mentions.

@@ -7,7 +7,6 @@
 //!    files ─emit─▶ output directory (atomic) + sdk-manifest.json
 //! ```
 
-pub mod contract;
 pub mod diag;
 pub mod emit;
 pub mod helpers;
@@ -70,7 +69,6 @@ pub fn generate(spec_text: &str, overlay: &Overlay) -> Result<Generated> {
     // Freeing the document trees takes a while and nothing waits for it.
     std::thread::spawn(move || drop(normalized));
     let spec = render::SpecInfo { title: ir.title.clone(), version: ir.version.clone(), sha256: load::sha256_hex(spec_text.as_bytes()) };
-    let (files, contract_tests) = render::render_all(&ir, &spec, true)?;
-    let contract_tests = contract_tests.expect("asked for");
+    let render::Rendering { files, contract_tests } = render::render_all(&ir, &spec)?;
     Ok(Generated { ir, files, contract_tests, diagnostics })
 }

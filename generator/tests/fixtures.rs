@@ -192,12 +192,12 @@ fn contract_tests_formatted_in_parts_equal_the_whole() {
     let spec = fixture("operations");
     let (_, ir, _) = sdkgen::lower_spec(&spec, &Overlay::default()).unwrap();
     assert!(ir.operations.len() >= 4, "the fixture needs several operations");
-    let whole = sdkgen::render::space_items(&format!("{}{}", sdkgen::render::HEADER, prettyplease::unparse(&sdkgen::contract::render(&ir))));
+    let whole = sdkgen::render::space_items(&format!("{}{}", sdkgen::render::HEADER, prettyplease::unparse(&sdkgen::render::contract::render(&ir))));
     let generated = sdkgen::generate(&spec, &Overlay::default()).unwrap();
     assert_eq!(generated.contract_tests, whole);
     // And by hand, with as many parts as operations.
     let n = ir.operations.len();
-    let joined: String = (0..n).map(|i| prettyplease::unparse(&sdkgen::contract::render_part(&ir, i, n))).collect();
+    let joined: String = (0..n).map(|i| prettyplease::unparse(&sdkgen::render::contract::render_part(&ir, i, n))).collect();
     assert_eq!(sdkgen::render::space_items(&format!("{}{joined}", sdkgen::render::HEADER)), whole);
 }
 
@@ -258,14 +258,14 @@ fn placed_docs_equal_formatted_docs() {
     for path in specs.iter().filter(|p| p.exists()) {
         let spec = std::fs::read_to_string(path).unwrap();
         let Ok((_, ir, _)) = sdkgen::lower_spec(&spec, &overlay) else { continue };
-        let placed = sdkgen::render::render_all_with(&ir, &info, true, true).unwrap();
-        let plain = sdkgen::render::render_all_with(&ir, &info, true, false).unwrap();
-        assert_eq!(placed.0.keys().collect::<Vec<_>>(), plain.0.keys().collect::<Vec<_>>());
-        for (file, text) in &plain.0 {
-            assert!(placed.0[file] == *text, "{}: {file} differs with placed docs", path.display());
+        let placed = sdkgen::render::render_all_with(&ir, &info, true).unwrap();
+        let plain = sdkgen::render::render_all_with(&ir, &info, false).unwrap();
+        assert_eq!(placed.files.keys().collect::<Vec<_>>(), plain.files.keys().collect::<Vec<_>>());
+        for (file, text) in &plain.files {
+            assert!(placed.files[file] == *text, "{}: {file} differs with placed docs", path.display());
         }
-        assert!(placed.1 == plain.1, "{}: the contract tests differ with placed docs", path.display());
-        assert!(text_has_docs(&placed.0), "{}: no docs rendered", path.display());
+        assert!(placed.contract_tests == plain.contract_tests, "{}: the contract tests differ with placed docs", path.display());
+        assert!(text_has_docs(&placed.files), "{}: no docs rendered", path.display());
         checked += 1;
     }
     assert!(checked >= 10, "only {checked} specs checked");

@@ -252,6 +252,58 @@ macro_rules! union_from {
 }
 pub(crate) use union_from;
 
+/// `Deserialize` for a struct of named fields, as serde's derive decodes an object (unknown keys
+/// skipped, a repeated key an error, a missing required field an error naming it, a missing
+/// optional field its default) in a fraction of the code: the derive's field enum, field
+/// visitor and sequence form were most of the crate's compile time. `required` fields must be
+/// present; `default` ones take `Default::default()` when absent (`None`, `Nullable::Absent`,
+/// a const). Structs with flattened fields keep serde's derive.
+macro_rules! struct_de {
+    ($name:ident { $($field:ident: $wire:literal => $mode:ident),* $(,)? }) => {
+        #[allow(deprecated)]
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<__D: serde::Deserializer<'de>>(d: __D) -> Result<Self, __D::Error> {
+                struct __Visitor;
+                impl<'de> serde::de::Visitor<'de> for __Visitor {
+                    type Value = $name;
+                    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        f.write_str(concat!("struct ", stringify!($name)))
+                    }
+                    #[allow(deprecated)]
+                    fn visit_map<__A: serde::de::MapAccess<'de>>(self, mut map: __A) -> Result<$name, __A::Error> {
+                        $(let mut $field = None;)*
+                        while let Some(key) = map.next_key::<$crate::runtime::Key<'de>>()? {
+                            match &*key.0 {
+                                $($wire => {
+                                    if $field.is_some() {
+                                        return Err(serde::de::Error::duplicate_field($wire));
+                                    }
+                                    $field = Some(map.next_value()?);
+                                })*
+                                _ => {
+                                    map.next_value::<serde::de::IgnoredAny>()?;
+                                }
+                            }
+                        }
+                        Ok($name { $($field: $crate::runtime::struct_de!(@take $field $wire $mode),)* })
+                    }
+                }
+                d.deserialize_map(__Visitor)
+            }
+        }
+    };
+    (@take $field:ident $wire:literal required) => {
+        match $field {
+            Some(v) => v,
+            None => return Err($crate::runtime::missing($wire)),
+        }
+    };
+    (@take $field:ident $wire:literal default) => {
+        $field.unwrap_or_default()
+    };
+}
+pub(crate) use struct_de;
+
 /// A model's `new(required…)`: each required field is a parameter taking `impl Into<T>` (`plain`,
 /// `some` for a required nullable field, `boxed`/`some_boxed` for recursive ones); the fields in
 /// the second list start at their default.

@@ -26,6 +26,20 @@ pub fn de_str<'de, D: Deserializer<'de>>(d: D) -> Result<Cow<'de, str>, D::Error
     d.deserialize_str(V)
 }
 
+/// An object's key, borrowed from the input when it allows (see `struct_de!`).
+pub struct Key<'de>(pub Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        de_str(d).map(Key)
+    }
+}
+
+/// The error for a required field the object lacks (as serde's derive reports it).
+pub fn missing<E: serde::de::Error>(field: &'static str) -> E {
+    E::missing_field(field)
+}
+
 /// Checks that a const string field holds its one allowed value.
 pub fn expect_str<'de, D: Deserializer<'de>>(d: D, expected: &'static str) -> Result<(), D::Error> {
     let s = de_str(d)?;

@@ -5,7 +5,6 @@ use super::*;
 /// The `AgentsCompletionRequest` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "agents")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct AgentsCompletionRequest {
     /// The maximum number of tokens to generate in the completion. The token count of your prompt plus `max_tokens` cannot exceed the model's context length.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
@@ -64,6 +63,20 @@ pub struct AgentsCompletionRequest {
     /// The ID of the agent to use for this completion.
     pub agent_id: String,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    AgentsCompletionRequest { max_tokens : "max_tokens" => default, stream : "stream" =>
+    default, stop : "stop" => default, random_seed : "random_seed" => default, metadata :
+    "metadata" => default, messages : "messages" => required, response_format :
+    "response_format" => default, tools : "tools" => default, tool_choice : "tool_choice"
+    => default, presence_penalty : "presence_penalty" => default, frequency_penalty :
+    "frequency_penalty" => default, n : "n" => default, prediction : "prediction" =>
+    default, parallel_tool_calls : "parallel_tool_calls" => default, reasoning_effort :
+    "reasoning_effort" => default, prompt_mode : "prompt_mode" => default, guardrails :
+    "guardrails" => default, prompt_cache_key : "prompt_cache_key" => default,
+    service_tier : "service_tier" => default, agent_id : "agent_id" => required }
+);
 
 impl AgentsCompletionRequest {
     crate::runtime::constructor!(

@@ -5,7 +5,6 @@ use super::*;
 /// The `AudioTranscriptionRequest` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "audio")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct AudioTranscriptionRequest {
     /// ID of the model to be used.
     pub model: String,
@@ -40,6 +39,15 @@ pub struct AudioTranscriptionRequest {
     pub timestamp_granularities: Option<Vec<TimestampGranularity>>,
 }
 
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    AudioTranscriptionRequest { model : "model" => required, file : "file" => default,
+    file_url : "file_url" => default, file_id : "file_id" => default, language :
+    "language" => default, temperature : "temperature" => default, stream : "stream" =>
+    default, diarize : "diarize" => default, context_bias : "context_bias" => default,
+    timestamp_granularities : "timestamp_granularities" => default }
+);
+
 impl AudioTranscriptionRequest {
     crate::runtime::constructor!(
         [model : String => plain] [file, file_url, file_id, language, temperature,
@@ -56,7 +64,6 @@ impl AudioTranscriptionRequest {
 /// The `AudioTranscriptionRequestStream` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "audio")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct AudioTranscriptionRequestStream {
     pub model: String,
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
@@ -89,6 +96,15 @@ pub struct AudioTranscriptionRequestStream {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timestamp_granularities: Option<Vec<TimestampGranularity>>,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    AudioTranscriptionRequestStream { model : "model" => required, file : "file" =>
+    default, file_url : "file_url" => default, file_id : "file_id" => default, language :
+    "language" => default, temperature : "temperature" => default, stream : "stream" =>
+    default, diarize : "diarize" => default, context_bias : "context_bias" => default,
+    timestamp_granularities : "timestamp_granularities" => default }
+);
 
 impl AudioTranscriptionRequestStream {
     crate::runtime::constructor!(
@@ -123,13 +139,20 @@ crate::runtime::const_value!(AudioTranscriptionRequestStreamStream, bool, true);
 
 /// Token usage details for the completion.
 #[cfg_attr(docsrs, doc(cfg(feature = "audio")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CompletionTokensDetails {
     /// Default: `0`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub reasoning_tokens: Option<i64>,
 }
+
+crate::runtime::struct_de!(
+    CompletionTokensDetails { reasoning_tokens : "reasoning_tokens" => default }
+);
 
 impl CompletionTokensDetails {
     crate::runtime::setters! {
@@ -139,19 +162,33 @@ impl CompletionTokensDetails {
 
 /// Information on a single message included in a tokenized prompt as part of an InstructRequest.
 #[cfg_attr(docsrs, doc(cfg(feature = "audio")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct MessageTokens {
     pub role: Roles,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub total_tokens: crate::Nullable<i64>,
     /// Default: `false`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub truncated: Option<bool>,
     /// Default: `1`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub usage_count: Option<i64>,
 }
+
+crate::runtime::struct_de!(
+    MessageTokens { role : "role" => required, total_tokens : "total_tokens" => default,
+    truncated : "truncated" => default, usage_count : "usage_count" => default }
+);
 
 impl MessageTokens {
     crate::runtime::constructor!(
@@ -165,18 +202,32 @@ impl MessageTokens {
 
 /// Token usage details for the prompt.
 #[cfg_attr(docsrs, doc(cfg(feature = "audio")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct PromptTokensDetails {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub messages: Option<Vec<MessageTokens>>,
     /// Default: `0`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub cached_tokens: Option<i64>,
     /// Default: `0`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub audio_tokens: Option<i64>,
 }
+
+crate::runtime::struct_de!(
+    PromptTokensDetails { messages : "messages" => default, cached_tokens :
+    "cached_tokens" => default, audio_tokens : "audio_tokens" => default }
+);
 
 impl PromptTokensDetails {
     crate::runtime::setters! {
@@ -209,12 +260,16 @@ crate::runtime::string_enum!(
 ///
 /// Schema: `#/paths/~1v1~1audio~1speech/post/responses/200/content/application~1json/schema`.
 #[cfg_attr(docsrs, doc(cfg(feature = "audio")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct SpeechCompleteResponse {
     /// Base64 encoded audio data
     pub audio_data: String,
 }
+
+crate::runtime::struct_de!(
+    SpeechCompleteResponse { audio_data : "audio_data" => required }
+);
 
 impl SpeechCompleteResponse {
     crate::runtime::constructor!([audio_data : String => plain] []);
@@ -308,16 +363,21 @@ crate::runtime::union_from!(SpeechRequestRefAudio { String(String) } str => Stri
 
 /// The `SpeechStreamAudioDelta` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "audio")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct SpeechStreamAudioDelta {
     /// Default: `"speech.audio.delta"`.
     ///
     /// Fixed by the schema; filled in by the SDK.
-    #[serde(default)]
+    #[cfg_attr(feature = "full-serde", serde(default))]
     pub r#type: SpeechStreamAudioDeltaType,
     pub audio_data: String,
 }
+
+crate::runtime::struct_de!(
+    SpeechStreamAudioDelta { r#type : "type" => default, audio_data : "audio_data" =>
+    required }
+);
 
 impl SpeechStreamAudioDelta {
     crate::runtime::constructor!([audio_data : String => plain] [r#type]);
@@ -334,16 +394,20 @@ crate::runtime::const_value!(SpeechStreamAudioDeltaType, str, "speech.audio.delt
 
 /// The `SpeechStreamDone` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "audio")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct SpeechStreamDone {
     /// Default: `"speech.audio.done"`.
     ///
     /// Fixed by the schema; filled in by the SDK.
-    #[serde(default)]
+    #[cfg_attr(feature = "full-serde", serde(default))]
     pub r#type: SpeechStreamDoneType,
     pub usage: UsageInfo2,
 }
+
+crate::runtime::struct_de!(
+    SpeechStreamDone { r#type : "type" => default, usage : "usage" => required }
+);
 
 impl SpeechStreamDone {
     crate::runtime::constructor!([usage : UsageInfo2 => plain] [r#type]);
@@ -411,16 +475,25 @@ crate::runtime::string_enum!(
 
 /// The `TranscriptionResponse` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "audio")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TranscriptionResponse {
     pub model: String,
     pub text: String,
     pub language: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub segments: Option<Vec<TranscriptionSegmentChunk>>,
     pub usage: UsageInfo,
 }
+
+crate::runtime::struct_de!(
+    TranscriptionResponse { model : "model" => required, text : "text" => required,
+    language : "language" => default, segments : "segments" => default, usage : "usage"
+    => required }
+);
 
 impl TranscriptionResponse {
     crate::runtime::constructor!(
@@ -434,7 +507,7 @@ impl TranscriptionResponse {
 
 /// The `TranscriptionSegmentChunk` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "audio")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TranscriptionSegmentChunk {
     /// Default: `"transcription_segment"`.
     ///
@@ -449,6 +522,12 @@ pub struct TranscriptionSegmentChunk {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub speaker_id: crate::Nullable<String>,
 }
+
+crate::runtime::struct_de!(
+    TranscriptionSegmentChunk { r#type : "type" => default, text : "text" => required,
+    start : "start" => required, end : "end" => required, score : "score" => default,
+    speaker_id : "speaker_id" => default }
+);
 
 impl TranscriptionSegmentChunk {
     crate::runtime::constructor!(
@@ -473,7 +552,7 @@ crate::runtime::const_value!(
 
 /// The `TranscriptionStreamDone` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "audio")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TranscriptionStreamDone {
     pub model: String,
     pub text: String,
@@ -487,6 +566,12 @@ pub struct TranscriptionStreamDone {
     #[serde(default)]
     pub r#type: TranscriptionStreamDoneType,
 }
+
+crate::runtime::struct_de!(
+    TranscriptionStreamDone { model : "model" => required, text : "text" => required,
+    language : "language" => default, segments : "segments" => default, usage : "usage"
+    => required, r#type : "type" => default }
+);
 
 impl TranscriptionStreamDone {
     crate::runtime::constructor!(
@@ -555,7 +640,7 @@ crate::runtime::union_from!(
 
 /// The `TranscriptionStreamLanguage` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "audio")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TranscriptionStreamLanguage {
     /// Default: `"transcription.language"`.
     ///
@@ -564,6 +649,11 @@ pub struct TranscriptionStreamLanguage {
     pub r#type: TranscriptionStreamLanguageType,
     pub audio_language: String,
 }
+
+crate::runtime::struct_de!(
+    TranscriptionStreamLanguage { r#type : "type" => default, audio_language :
+    "audio_language" => required }
+);
 
 impl TranscriptionStreamLanguage {
     crate::runtime::constructor!([audio_language : String => plain] [r#type]);
@@ -582,7 +672,7 @@ crate::runtime::const_value!(
 
 /// The `TranscriptionStreamSegmentDelta` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "audio")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TranscriptionStreamSegmentDelta {
     /// Default: `"transcription.segment"`.
     ///
@@ -595,6 +685,12 @@ pub struct TranscriptionStreamSegmentDelta {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub speaker_id: crate::Nullable<String>,
 }
+
+crate::runtime::struct_de!(
+    TranscriptionStreamSegmentDelta { r#type : "type" => default, text : "text" =>
+    required, start : "start" => required, end : "end" => required, speaker_id :
+    "speaker_id" => default }
+);
 
 impl TranscriptionStreamSegmentDelta {
     crate::runtime::constructor!(
@@ -619,7 +715,7 @@ crate::runtime::const_value!(
 
 /// The `TranscriptionStreamTextDelta` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "audio")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TranscriptionStreamTextDelta {
     /// Default: `"transcription.text.delta"`.
     ///
@@ -628,6 +724,11 @@ pub struct TranscriptionStreamTextDelta {
     pub r#type: TranscriptionStreamTextDeltaType,
     pub text: String,
 }
+
+crate::runtime::struct_de!(
+    TranscriptionStreamTextDelta { r#type : "type" => default, text : "text" => required
+    }
+);
 
 impl TranscriptionStreamTextDelta {
     crate::runtime::constructor!([text : String => plain] [r#type]);
@@ -646,31 +747,68 @@ crate::runtime::const_value!(
 
 /// The `UsageInfo2` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "audio")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct UsageInfo2 {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub prompt_audio_seconds: crate::Nullable<i64>,
     /// Default: `0`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub prompt_tokens: Option<i64>,
     /// Default: `0`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub total_tokens: Option<i64>,
     /// Default: `0`.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub completion_tokens: crate::Nullable<i64>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub request_count: crate::Nullable<i64>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub prompt_tokens_details: crate::Nullable<PromptTokensDetails>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub completion_tokens_details: crate::Nullable<CompletionTokensDetails>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub prompt_token_details: crate::Nullable<PromptTokensDetails>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub num_cached_tokens: crate::Nullable<i64>,
 }
+
+crate::runtime::struct_de!(
+    UsageInfo2 { prompt_audio_seconds : "prompt_audio_seconds" => default, prompt_tokens
+    : "prompt_tokens" => default, total_tokens : "total_tokens" => default,
+    completion_tokens : "completion_tokens" => default, request_count : "request_count"
+    => default, prompt_tokens_details : "prompt_tokens_details" => default,
+    completion_tokens_details : "completion_tokens_details" => default,
+    prompt_token_details : "prompt_token_details" => default, num_cached_tokens :
+    "num_cached_tokens" => default }
+);
 
 impl UsageInfo2 {
     crate::runtime::setters! {
@@ -686,7 +824,6 @@ impl UsageInfo2 {
 /// Request model for creating a new voice with base64 audio.
 #[cfg_attr(docsrs, doc(cfg(feature = "audio")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct VoiceCreateRequest {
     pub name: String,
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
@@ -714,6 +851,15 @@ pub struct VoiceCreateRequest {
     pub sample_filename: crate::Nullable<String>,
 }
 
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    VoiceCreateRequest { name : "name" => required, slug : "slug" => default, languages :
+    "languages" => default, gender : "gender" => default, age : "age" => default, tags :
+    "tags" => default, color : "color" => default, description : "description" =>
+    default, retention_notice : "retention_notice" => default, sample_audio :
+    "sample_audio" => required, sample_filename : "sample_filename" => default }
+);
+
 impl VoiceCreateRequest {
     crate::runtime::constructor!(
         [name : String => plain, sample_audio : String => plain] [slug, languages,
@@ -729,7 +875,7 @@ impl VoiceCreateRequest {
 
 /// Schema for voice list response
 #[cfg_attr(docsrs, doc(cfg(feature = "audio")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VoiceListResponse {
     pub items: Vec<VoiceResponse>,
@@ -738,6 +884,12 @@ pub struct VoiceListResponse {
     pub page_size: i64,
     pub total_pages: i64,
 }
+
+crate::runtime::struct_de!(
+    VoiceListResponse { items : "items" => required, total : "total" => required, page :
+    "page" => required, page_size : "page_size" => required, total_pages : "total_pages"
+    => required }
+);
 
 impl VoiceListResponse {
     crate::runtime::constructor!(
@@ -748,36 +900,72 @@ impl VoiceListResponse {
 
 /// Schema for voice response
 #[cfg_attr(docsrs, doc(cfg(feature = "audio")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VoiceResponse {
     pub name: String,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub slug: crate::Nullable<String>,
     /// Default: `[]`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub languages: Option<Vec<String>>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub gender: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub age: crate::Nullable<i64>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub tags: crate::Nullable<Vec<String>>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub color: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub description: crate::Nullable<String>,
     /// Default: `30`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub retention_notice: Option<i64>,
     /// Format: `uuid`.
     pub id: String,
     /// Format: `date-time`.
     pub created_at: String,
     pub user_id: Option<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub trimmed_seconds: crate::Nullable<f64>,
 }
+
+crate::runtime::struct_de!(
+    VoiceResponse { name : "name" => required, slug : "slug" => default, languages :
+    "languages" => default, gender : "gender" => default, age : "age" => default, tags :
+    "tags" => default, color : "color" => default, description : "description" =>
+    default, retention_notice : "retention_notice" => default, id : "id" => required,
+    created_at : "created_at" => required, user_id : "user_id" => default,
+    trimmed_seconds : "trimmed_seconds" => default }
+);
 
 impl VoiceResponse {
     crate::runtime::constructor!(
@@ -796,7 +984,6 @@ impl VoiceResponse {
 /// Request model for partially updating voice metadata.
 #[cfg_attr(docsrs, doc(cfg(feature = "audio")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct VoiceUpdateRequest {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub name: crate::Nullable<String>,
@@ -811,6 +998,13 @@ pub struct VoiceUpdateRequest {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub description: crate::Nullable<String>,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    VoiceUpdateRequest { name : "name" => default, languages : "languages" => default,
+    gender : "gender" => default, age : "age" => default, tags : "tags" => default,
+    description : "description" => default }
+);
 
 impl VoiceUpdateRequest {
     crate::runtime::setters! {

@@ -39,14 +39,21 @@ crate::runtime::string_enum!(
 
 /// The `BatchError` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "batch")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct BatchError {
     pub message: String,
     /// Default: `1`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub count: Option<i64>,
 }
+
+crate::runtime::struct_de!(
+    BatchError { message : "message" => required, count : "count" => default }
+);
 
 impl BatchError {
     crate::runtime::constructor!([message : String => plain] [count]);
@@ -57,32 +64,50 @@ impl BatchError {
 
 /// The `BatchJob` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "batch")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct BatchJob {
     pub id: String,
     /// Default: `"batch"`.
     ///
     /// Fixed by the schema; filled in by the SDK.
-    #[serde(default)]
+    #[cfg_attr(feature = "full-serde", serde(default))]
     pub object: BatchJobObject,
     /// Format: `uuid`.
     pub input_files: Vec<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub metadata: crate::Nullable<std::collections::BTreeMap<String, serde_json::Value>>,
     pub endpoint: String,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub model: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub agent_id: crate::Nullable<String>,
     /// Format: `uuid`.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub output_file: crate::Nullable<String>,
     /// Format: `uuid`.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub error_file: crate::Nullable<String>,
     pub errors: Vec<BatchError>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub outputs: crate::Nullable<
         Vec<std::collections::BTreeMap<String, serde_json::Value>>,
     >,
@@ -92,11 +117,29 @@ pub struct BatchJob {
     pub completed_requests: i64,
     pub succeeded_requests: i64,
     pub failed_requests: i64,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub started_at: crate::Nullable<i64>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub completed_at: crate::Nullable<i64>,
 }
+
+crate::runtime::struct_de!(
+    BatchJob { id : "id" => required, object : "object" => default, input_files :
+    "input_files" => required, metadata : "metadata" => default, endpoint : "endpoint" =>
+    required, model : "model" => default, agent_id : "agent_id" => default, output_file :
+    "output_file" => default, error_file : "error_file" => default, errors : "errors" =>
+    required, outputs : "outputs" => default, status : "status" => required, created_at :
+    "created_at" => required, total_requests : "total_requests" => required,
+    completed_requests : "completed_requests" => required, succeeded_requests :
+    "succeeded_requests" => required, failed_requests : "failed_requests" => required,
+    started_at : "started_at" => default, completed_at : "completed_at" => default }
+);
 
 impl BatchJob {
     crate::runtime::constructor!(
@@ -156,12 +199,16 @@ crate::runtime::string_enum!(
 /// The `BatchRequest` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "batch")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct BatchRequest {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub custom_id: crate::Nullable<String>,
     pub body: std::collections::BTreeMap<String, serde_json::Value>,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    BatchRequest { custom_id : "custom_id" => default, body : "body" => required }
+);
 
 impl BatchRequest {
     crate::runtime::constructor!(
@@ -176,7 +223,6 @@ impl BatchRequest {
 /// The `CreateBatchJobRequest` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "batch")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct CreateBatchJobRequest {
     /// A list of `.jsonl` files for batch inference.
     /// Each line must be a JSON object with a `body` field containing the request payload:
@@ -208,6 +254,14 @@ pub struct CreateBatchJobRequest {
     pub timeout_hours: Option<i64>,
 }
 
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    CreateBatchJobRequest { input_files : "input_files" => default, requests : "requests"
+    => default, endpoint : "endpoint" => required, model : "model" => default, agent_id :
+    "agent_id" => default, metadata : "metadata" => default, timeout_hours :
+    "timeout_hours" => default }
+);
+
 impl CreateBatchJobRequest {
     crate::runtime::constructor!(
         [endpoint : ApiEndpoint => plain] [input_files, requests, model, agent_id,
@@ -223,19 +277,27 @@ impl CreateBatchJobRequest {
 
 /// The `DeleteBatchJobResponse` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "batch")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct DeleteBatchJobResponse {
     pub id: String,
     /// Default: `"batch"`.
     ///
     /// Fixed by the schema; filled in by the SDK.
-    #[serde(default)]
+    #[cfg_attr(feature = "full-serde", serde(default))]
     pub object: DeleteBatchJobResponseObject,
     /// Default: `true`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub deleted: Option<bool>,
 }
+
+crate::runtime::struct_de!(
+    DeleteBatchJobResponse { id : "id" => required, object : "object" => default, deleted
+    : "deleted" => default }
+);
 
 impl DeleteBatchJobResponse {
     crate::runtime::constructor!([id : String => plain] [object, deleted]);
@@ -273,19 +335,27 @@ crate::runtime::string_enum!(
 
 /// The `ListBatchJobsResponse` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "batch")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ListBatchJobsResponse {
     /// Default: `[]`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub data: Option<Vec<BatchJob>>,
     /// Default: `"list"`.
     ///
     /// Fixed by the schema; filled in by the SDK.
-    #[serde(default)]
+    #[cfg_attr(feature = "full-serde", serde(default))]
     pub object: ListBatchJobsResponseObject,
     pub total: i64,
 }
+
+crate::runtime::struct_de!(
+    ListBatchJobsResponse { data : "data" => default, object : "object" => default, total
+    : "total" => required }
+);
 
 impl ListBatchJobsResponse {
     crate::runtime::constructor!([total : i64 => plain] [data, object]);

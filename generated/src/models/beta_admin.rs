@@ -11,14 +11,24 @@
 /// explicitly sets it to ``ActionAvailable``. This keeps permissions opt-in rather than opt-out, so
 /// forgetting to populate an action can never accidentally expose it.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct APIKeyActions {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub rotate: crate::Nullable<APIKeyActionsRotate>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub delete: crate::Nullable<APIKeyActionsDelete>,
 }
+
+crate::runtime::struct_de!(
+    APIKeyActions { rotate : "rotate" => default, delete : "delete" => default }
+);
 
 impl APIKeyActions {
     crate::runtime::setters! {
@@ -99,7 +109,7 @@ crate::runtime::union_from!(
 
 /// The `APIKeyExtendedOUT` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct APIKeyExtendedOUT {
     /// API key ID.
@@ -140,6 +150,15 @@ pub struct APIKeyExtendedOUT {
     pub can_delete: Option<bool>,
 }
 
+crate::runtime::struct_de!(
+    APIKeyExtendedOUT { key_id : "key_id" => required, key : "key" => default, name :
+    "name" => default, hidden_key : "hidden_key" => required, created_at : "created_at"
+    => default, expiration_date : "expiration_date" => default, actions : "actions" =>
+    required, workspace_id : "workspace_id" => default, workspace_name : "workspace_name"
+    => default, created_by : "created_by" => default, product : "product" => default,
+    last_used : "last_used" => default, can_delete : "can_delete" => default }
+);
+
 impl APIKeyExtendedOUT {
     crate::runtime::constructor!(
         nullable[key_id : String => plain, key : String => some, name : String => some,
@@ -152,7 +171,7 @@ impl APIKeyExtendedOUT {
 
 /// The `APIKeyOUT` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct APIKeyOUT {
     /// API key ID.
@@ -176,6 +195,12 @@ pub struct APIKeyOUT {
     /// Per-action availability for this API key (e.g. whether it can be rotated or deleted).
     pub actions: APIKeyActions,
 }
+
+crate::runtime::struct_de!(
+    APIKeyOUT { key_id : "key_id" => required, key : "key" => default, name : "name" =>
+    default, hidden_key : "hidden_key" => required, created_at : "created_at" => default,
+    expiration_date : "expiration_date" => default, actions : "actions" => required }
+);
 
 impl APIKeyOUT {
     crate::runtime::constructor!(
@@ -205,12 +230,14 @@ crate::runtime::string_enum!(
 
 /// The `APIKeysExtendedOUT` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct APIKeysExtendedOUT {
     /// API keys for the Organization.
     pub keys: Vec<APIKeyExtendedOUT>,
 }
+
+crate::runtime::struct_de!(APIKeysExtendedOUT { keys : "keys" => required });
 
 impl APIKeysExtendedOUT {
     crate::runtime::constructor!([keys : Vec < APIKeyExtendedOUT > => plain] []);
@@ -232,15 +259,17 @@ crate::runtime::string_enum!(APIPlan { Free = "FREE", PayAsYouGo = "PAY_AS_YOU_G
 
 /// The viewer may perform the action on the resource.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ActionAvailable {
     /// Default: `"available"`.
     ///
     /// Fixed by the schema; filled in by the SDK.
-    #[serde(default)]
+    #[cfg_attr(feature = "full-serde", serde(default))]
     pub status: ActionAvailableStatus,
 }
+
+crate::runtime::struct_de!(ActionAvailable { status : "status" => default });
 
 /// The `status` field of `ActionAvailable`.
 ///
@@ -253,17 +282,25 @@ crate::runtime::const_value!(ActionAvailableStatus, str, "available");
 
 /// The `ActionUnavailable_DeleteUnavailableReason_` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ActionUnavailableDeleteUnavailableReason {
     /// Default: `"unavailable"`.
     ///
     /// Fixed by the schema; filled in by the SDK.
-    #[serde(default)]
+    #[cfg_attr(feature = "full-serde", serde(default))]
     pub status: ActionUnavailableDeleteUnavailableReasonStatus,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub reason: crate::Nullable<DeleteUnavailableReason>,
 }
+
+crate::runtime::struct_de!(
+    ActionUnavailableDeleteUnavailableReason { status : "status" => default, reason :
+    "reason" => default }
+);
 
 impl ActionUnavailableDeleteUnavailableReason {
     crate::runtime::setters! {
@@ -284,17 +321,25 @@ crate::runtime::const_value!(
 
 /// The `ActionUnavailable_RotateUnavailableReason_` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ActionUnavailableRotateUnavailableReason {
     /// Default: `"unavailable"`.
     ///
     /// Fixed by the schema; filled in by the SDK.
-    #[serde(default)]
+    #[cfg_attr(feature = "full-serde", serde(default))]
     pub status: ActionUnavailableRotateUnavailableReasonStatus,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub reason: crate::Nullable<RotateUnavailableReason>,
 }
+
+crate::runtime::struct_de!(
+    ActionUnavailableRotateUnavailableReason { status : "status" => default, reason :
+    "reason" => default }
+);
 
 impl ActionUnavailableRotateUnavailableReason {
     crate::runtime::setters! {
@@ -333,7 +378,7 @@ crate::runtime::string_enum!(
 
 /// The `AddOrUpdateUsersToWorkspaceOUT` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct AddOrUpdateUsersToWorkspaceOUT {
     /// Number of users added to the Workspace.
@@ -341,6 +386,11 @@ pub struct AddOrUpdateUsersToWorkspaceOUT {
     /// Number of Workspace members updated.
     pub updated_members_count: i64,
 }
+
+crate::runtime::struct_de!(
+    AddOrUpdateUsersToWorkspaceOUT { added_members_count : "added_members_count" =>
+    required, updated_members_count : "updated_members_count" => required }
+);
 
 impl AddOrUpdateUsersToWorkspaceOUT {
     crate::runtime::constructor!(
@@ -350,12 +400,16 @@ impl AddOrUpdateUsersToWorkspaceOUT {
 
 /// The `AddUsersToWorkspaceOUT` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct AddUsersToWorkspaceOUT {
     /// Number of users added to the Workspace.
     pub added_members_count: i64,
 }
+
+crate::runtime::struct_de!(
+    AddUsersToWorkspaceOUT { added_members_count : "added_members_count" => required }
+);
 
 impl AddUsersToWorkspaceOUT {
     crate::runtime::constructor!([added_members_count : i64 => plain] []);
@@ -364,13 +418,17 @@ impl AddUsersToWorkspaceOUT {
 /// The `AdminAssignUsersToGroupIn` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct AdminAssignUsersToGroupIn {
     /// User IDs to add to the group.
     ///
     /// Format: `uuid`.
     pub user_uuids: Vec<String>,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    AdminAssignUsersToGroupIn { user_uuids : "user_uuids" => required }
+);
 
 impl AdminAssignUsersToGroupIn {
     crate::runtime::constructor!([user_uuids : Vec < String > => plain] []);
@@ -379,7 +437,6 @@ impl AdminAssignUsersToGroupIn {
 /// The `AdminCreateAPIKeyIN` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct AdminCreateAPIKeyIN {
     /// Optional name for the API key.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
@@ -399,6 +456,12 @@ pub struct AdminCreateAPIKeyIN {
     pub user_id: String,
 }
 
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    AdminCreateAPIKeyIN { name : "name" => default, expiration : "expiration" => default,
+    workspace_uuid : "workspace_uuid" => required, user_id : "user_id" => required }
+);
+
 impl AdminCreateAPIKeyIN {
     crate::runtime::constructor!(
         [workspace_uuid : String => plain, user_id : String => plain] [name, expiration]
@@ -410,7 +473,7 @@ impl AdminCreateAPIKeyIN {
 
 /// The `AdminOrganizationMemberOUT` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 #[allow(deprecated)]
 pub struct AdminOrganizationMemberOUT {
@@ -427,15 +490,24 @@ pub struct AdminOrganizationMemberOUT {
     /// Email address of the Organization member.
     pub email: Option<String>,
     /// Whether the member is outside the SSO domain.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub is_sso_outsider: crate::Nullable<bool>,
     /// Workspaces the member belongs to.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub workspaces: crate::Nullable<Vec<MemberWorkspaceInfo>>,
     /// Subscriptions assigned to the member.
     ///
     /// Default: `[]`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub subscriptions: Option<Vec<MemberSubscriptionOUT>>,
     /// Organization roles assigned to the member.
     pub raw_roles: AdminOrganizationMemberOUTRawRoles,
@@ -443,7 +515,10 @@ pub struct AdminOrganizationMemberOUT {
     #[deprecated]
     pub raw_role: AdminOrganizationMemberOUTRawRole,
     /// Product seats assigned to the member.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub subscription_types: crate::Nullable<
         Vec<AdminOrganizationMemberOUTSubscriptionTypesItem>,
     >,
@@ -452,6 +527,15 @@ pub struct AdminOrganizationMemberOUT {
     /// Format: `date-time`.
     pub created_at: String,
 }
+
+crate::runtime::struct_de!(
+    AdminOrganizationMemberOUT { uuid : "uuid" => required, oid_id : "oid_id" => default,
+    name : "name" => default, email : "email" => default, is_sso_outsider :
+    "is_sso_outsider" => default, workspaces : "workspaces" => default, subscriptions :
+    "subscriptions" => default, raw_roles : "raw_roles" => required, raw_role :
+    "raw_role" => required, subscription_types : "subscription_types" => default,
+    created_at : "created_at" => required }
+);
 
 #[allow(deprecated)]
 impl AdminOrganizationMemberOUT {
@@ -545,7 +629,6 @@ crate::runtime::string_enum!(
 /// The `AdminOrganizationMemberUpdate` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 #[allow(deprecated)]
 pub struct AdminOrganizationMemberUpdate {
     /// Simplified role names to assign. Mutually exclusive with 'roles'.
@@ -569,6 +652,13 @@ pub struct AdminOrganizationMemberUpdate {
     >,
 }
 
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    AdminOrganizationMemberUpdate { role_names : "role_names" => default, roles : "roles"
+    => default, role_name : "role_name" => default, role : "role" => default,
+    subscription_types : "subscription_types" => default }
+);
+
 #[allow(deprecated)]
 impl AdminOrganizationMemberUpdate {
     crate::runtime::setters! {
@@ -583,7 +673,6 @@ impl AdminOrganizationMemberUpdate {
 /// The `AdminProvisionGroupToWorkspaceIn` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 #[allow(deprecated)]
 pub struct AdminProvisionGroupToWorkspaceIn {
     /// User group ID to provision.
@@ -602,6 +691,13 @@ pub struct AdminProvisionGroupToWorkspaceIn {
     pub workspace_role_name: crate::Nullable<WorkspaceMemberSingleINRoleNamesItem>,
 }
 
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    AdminProvisionGroupToWorkspaceIn { user_group_uuid : "user_group_uuid" => required,
+    workspace_uuid : "workspace_uuid" => required, workspace_role : "workspace_role" =>
+    default, workspace_role_name : "workspace_role_name" => default }
+);
+
 #[allow(deprecated)]
 impl AdminProvisionGroupToWorkspaceIn {
     crate::runtime::constructor!(
@@ -616,7 +712,7 @@ impl AdminProvisionGroupToWorkspaceIn {
 
 /// The `AdminScimSyncActiveRunOUT` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct AdminScimSyncActiveRunOUT {
     /// Unique identifier of the already active SCIM synchronization run.
@@ -627,6 +723,11 @@ pub struct AdminScimSyncActiveRunOUT {
     pub status: ScimSyncRunStatus,
 }
 
+crate::runtime::struct_de!(
+    AdminScimSyncActiveRunOUT { run_id : "run_id" => required, status : "status" =>
+    required }
+);
+
 impl AdminScimSyncActiveRunOUT {
     crate::runtime::constructor!(
         [run_id : String => plain, status : ScimSyncRunStatus => plain] []
@@ -635,7 +736,7 @@ impl AdminScimSyncActiveRunOUT {
 
 /// The `AdminScimSyncConfig` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AdminScimSyncConfig {
     /// Delete Organization groups that are absent from the SCIM provider.
     ///
@@ -655,6 +756,13 @@ pub struct AdminScimSyncConfig {
     pub sync_memberships: bool,
 }
 
+crate::runtime::struct_de!(
+    AdminScimSyncConfig { delete_missing_groups : "delete_missing_groups" => default,
+    deprovision_users : "deprovision_users" => default, sync_users : "sync_users" =>
+    required, sync_groups : "sync_groups" => required, sync_memberships :
+    "sync_memberships" => required }
+);
+
 impl AdminScimSyncConfig {
     crate::runtime::constructor!(
         [sync_users : bool => plain, sync_groups : bool => plain, sync_memberships : bool
@@ -667,7 +775,7 @@ impl AdminScimSyncConfig {
 
 /// The `AdminScimSyncRunOUT` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct AdminScimSyncRunOUT {
     /// Unique identifier of the SCIM synchronization run.
@@ -698,6 +806,14 @@ pub struct AdminScimSyncRunOUT {
     pub error_message: Option<String>,
 }
 
+crate::runtime::struct_de!(
+    AdminScimSyncRunOUT { run_id : "run_id" => required, status : "status" => required,
+    dry_run : "dry_run" => required, sync_config : "sync_config" => default, created_at :
+    "created_at" => required, started_at : "started_at" => default, finished_at :
+    "finished_at" => default, summary : "summary" => default, error_message :
+    "error_message" => default }
+);
+
 impl AdminScimSyncRunOUT {
     crate::runtime::constructor!(
         nullable[run_id : String => plain, status : ScimSyncRunStatus => plain, dry_run :
@@ -710,7 +826,6 @@ impl AdminScimSyncRunOUT {
 /// The `AdminScimSyncTriggerIN` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct AdminScimSyncTriggerIN {
     /// Preview all synchronization changes without applying them.
     ///
@@ -722,6 +837,12 @@ pub struct AdminScimSyncTriggerIN {
     pub sync_config: crate::Nullable<AdminScimSyncConfig>,
 }
 
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    AdminScimSyncTriggerIN { dry_run : "dry_run" => default, sync_config : "sync_config"
+    => default }
+);
+
 impl AdminScimSyncTriggerIN {
     crate::runtime::setters! {
         dry_run : bool => optional, sync_config : AdminScimSyncConfig => nullable
@@ -730,7 +851,7 @@ impl AdminScimSyncTriggerIN {
 
 /// The `AdminScimSyncTriggerOUT` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct AdminScimSyncTriggerOUT {
     /// Unique identifier of the created SCIM synchronization run.
@@ -739,6 +860,8 @@ pub struct AdminScimSyncTriggerOUT {
     pub run_id: String,
 }
 
+crate::runtime::struct_de!(AdminScimSyncTriggerOUT { run_id : "run_id" => required });
+
 impl AdminScimSyncTriggerOUT {
     crate::runtime::constructor!([run_id : String => plain] []);
 }
@@ -746,7 +869,6 @@ impl AdminScimSyncTriggerOUT {
 /// The `AdminUpdateUserGroupIn` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct AdminUpdateUserGroupIn {
     /// Updated name of the user group.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
@@ -764,6 +886,13 @@ pub struct AdminUpdateUserGroupIn {
     pub parent_group_ids: crate::Nullable<Vec<String>>,
 }
 
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    AdminUpdateUserGroupIn { name : "name" => default, description : "description" =>
+    default, target_type : "target_type" => default, parent_group_ids :
+    "parent_group_ids" => default }
+);
+
 impl AdminUpdateUserGroupIn {
     crate::runtime::setters! {
         name : String => nullable, description : String => nullable, target_type :
@@ -774,7 +903,6 @@ impl AdminUpdateUserGroupIn {
 /// The `AdminUserGroupIn` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct AdminUserGroupIn {
     /// Name of the user group.
     pub name: String,
@@ -791,6 +919,13 @@ pub struct AdminUserGroupIn {
     pub parent_group_ids: Option<Vec<String>>,
 }
 
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    AdminUserGroupIn { name : "name" => required, description : "description" => default,
+    target_type : "target_type" => default, parent_group_ids : "parent_group_ids" =>
+    default }
+);
+
 impl AdminUserGroupIn {
     crate::runtime::constructor!(
         [name : String => plain] [description, target_type, parent_group_ids]
@@ -803,7 +938,7 @@ impl AdminUserGroupIn {
 
 /// The `AdminUserGroupMemberOut` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct AdminUserGroupMemberOut {
     /// User ID of the group member.
@@ -816,6 +951,11 @@ pub struct AdminUserGroupMemberOut {
     pub email: Option<String>,
 }
 
+crate::runtime::struct_de!(
+    AdminUserGroupMemberOut { user_uuid : "user_uuid" => required, name : "name" =>
+    default, email : "email" => default }
+);
+
 impl AdminUserGroupMemberOut {
     crate::runtime::constructor!(
         nullable[user_uuid : String => plain, name : String => some, email : String =>
@@ -825,7 +965,7 @@ impl AdminUserGroupMemberOut {
 
 /// The `AdminUserGroupMembersOut` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct AdminUserGroupMembersOut {
     /// Total number of group members that match the request.
@@ -838,6 +978,11 @@ pub struct AdminUserGroupMembersOut {
     pub page_size: i64,
 }
 
+crate::runtime::struct_de!(
+    AdminUserGroupMembersOut { total : "total" => required, members : "members" =>
+    required, page : "page" => required, page_size : "page_size" => required }
+);
+
 impl AdminUserGroupMembersOut {
     crate::runtime::constructor!(
         [total : i64 => plain, members : Vec < AdminUserGroupMemberOut > => plain, page :
@@ -847,7 +992,7 @@ impl AdminUserGroupMembersOut {
 
 /// The `AdminUserGroupOut` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct AdminUserGroupOut {
     /// User group ID.
@@ -859,20 +1004,39 @@ pub struct AdminUserGroupOut {
     /// Optional description of the user group.
     pub description: Option<String>,
     /// Whether the group is managed by an external system.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub externally_managed: crate::Nullable<bool>,
     /// Type of resources this group can access.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub target_type: crate::Nullable<UserGroupTargetType>,
     /// Organization role assigned to the group.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub organization_role: crate::Nullable<String>,
     /// UUIDs of the groups this group is directly nested inside.
     ///
     /// Format: `uuid`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub parent_group_ids: Option<Vec<String>>,
 }
+
+crate::runtime::struct_de!(
+    AdminUserGroupOut { uuid : "uuid" => required, name : "name" => required, description
+    : "description" => default, externally_managed : "externally_managed" => default,
+    target_type : "target_type" => default, organization_role : "organization_role" =>
+    default, parent_group_ids : "parent_group_ids" => default }
+);
 
 impl AdminUserGroupOut {
     crate::runtime::constructor!(
@@ -888,7 +1052,7 @@ impl AdminUserGroupOut {
 
 /// The `AdminUserGroupsOut` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct AdminUserGroupsOut {
     /// Total number of user groups that match the request.
@@ -901,6 +1065,11 @@ pub struct AdminUserGroupsOut {
     pub page_size: i64,
 }
 
+crate::runtime::struct_de!(
+    AdminUserGroupsOut { total : "total" => required, items : "items" => required, page :
+    "page" => required, page_size : "page_size" => required }
+);
+
 impl AdminUserGroupsOut {
     crate::runtime::constructor!(
         [total : i64 => plain, items : Vec < AdminUserGroupOut > => plain, page : i64 =>
@@ -910,7 +1079,7 @@ impl AdminUserGroupsOut {
 
 /// The `AdminUserOUT` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 #[allow(deprecated)]
 pub struct AdminUserOUT {
@@ -927,15 +1096,24 @@ pub struct AdminUserOUT {
     /// Email address of the Organization member.
     pub email: Option<String>,
     /// Whether the member is outside the SSO domain.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub is_sso_outsider: crate::Nullable<bool>,
     /// Workspaces the member belongs to.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub workspaces: crate::Nullable<Vec<MemberWorkspaceInfo>>,
     /// Subscriptions assigned to the member.
     ///
     /// Default: `[]`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub subscriptions: Option<Vec<MemberSubscriptionOUT>>,
     /// Organization roles assigned to the member.
     pub raw_roles: AdminOrganizationMemberOUTRawRoles,
@@ -943,7 +1121,10 @@ pub struct AdminUserOUT {
     #[deprecated]
     pub raw_role: AdminOrganizationMemberOUTRawRole,
     /// Product seats assigned to the member.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub subscription_types: crate::Nullable<
         Vec<AdminOrganizationMemberOUTSubscriptionTypesItem>,
     >,
@@ -956,6 +1137,15 @@ pub struct AdminUserOUT {
     /// User last name.
     pub last_name: Option<String>,
 }
+
+crate::runtime::struct_de!(
+    AdminUserOUT { uuid : "uuid" => required, oid_id : "oid_id" => default, name : "name"
+    => default, email : "email" => default, is_sso_outsider : "is_sso_outsider" =>
+    default, workspaces : "workspaces" => default, subscriptions : "subscriptions" =>
+    default, raw_roles : "raw_roles" => required, raw_role : "raw_role" => required,
+    subscription_types : "subscription_types" => default, created_at : "created_at" =>
+    required, first_name : "first_name" => default, last_name : "last_name" => default }
+);
 
 #[allow(deprecated)]
 impl AdminUserOUT {
@@ -977,7 +1167,6 @@ impl AdminUserOUT {
 /// The `AdminWorkspaceIn` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct AdminWorkspaceIn {
     /// Workspace name.
     pub name: String,
@@ -1001,6 +1190,13 @@ pub struct AdminWorkspaceIn {
     /// Format: `uuid`.
     pub admin_user_id: String,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    AdminWorkspaceIn { name : "name" => required, description : "description" => default,
+    icon : "icon" => default, add_all_org_members : "add_all_org_members" => default,
+    admin_user_id : "admin_user_id" => required }
+);
 
 impl AdminWorkspaceIn {
     crate::runtime::constructor!(
@@ -1044,7 +1240,6 @@ crate::runtime::string_enum!(ApiZone { Global = "global", Us = "us", Eu = "eu" }
 /// The `AssignGroupToWorkspaceIn` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 #[allow(deprecated)]
 pub struct AssignGroupToWorkspaceIn {
     /// Simplified role names to assign. Mutually exclusive with 'roles'.
@@ -1060,6 +1255,12 @@ pub struct AssignGroupToWorkspaceIn {
     /// Format: `uuid`.
     pub workspace_uuid: String,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    AssignGroupToWorkspaceIn { role_names : "role_names" => default, roles : "roles" =>
+    default, role : "role" => default, workspace_uuid : "workspace_uuid" => required }
+);
 
 #[allow(deprecated)]
 impl AssignGroupToWorkspaceIn {
@@ -1675,7 +1876,7 @@ crate::runtime::string_enum!(
 
 /// The `AuditLogOut` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct AuditLogOut {
     /// Time when the audit log entry was created.
@@ -1699,14 +1900,29 @@ pub struct AuditLogOut {
     /// Organization ID for the audit log entry.
     ///
     /// Format: `uuid`.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub organization_uuid: crate::Nullable<String>,
     /// Workspace ID for the audit log entry.
     ///
     /// Format: `uuid`.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub workspace_uuid: crate::Nullable<String>,
 }
+
+crate::runtime::struct_de!(
+    AuditLogOut { created_at : "created_at" => required, actor_type : "actor_type" =>
+    required, actor_metadata : "actor_metadata" => required, event_type : "event_type" =>
+    required, event_metadata : "event_metadata" => required, target_type : "target_type"
+    => required, target_metadata : "target_metadata" => required, log_id : "log_id" =>
+    required, organization_uuid : "organization_uuid" => default, workspace_uuid :
+    "workspace_uuid" => default }
+);
 
 impl AuditLogOut {
     crate::runtime::constructor!(
@@ -1743,7 +1959,6 @@ crate::runtime::string_enum!(
 /// The `BaseWorkspaceMemberIN` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct BaseWorkspaceMemberIN {
     /// User ID of the Workspace member.
     ///
@@ -1751,13 +1966,18 @@ pub struct BaseWorkspaceMemberIN {
     pub user_uuid: String,
 }
 
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    BaseWorkspaceMemberIN { user_uuid : "user_uuid" => required }
+);
+
 impl BaseWorkspaceMemberIN {
     crate::runtime::constructor!([user_uuid : String => plain] []);
 }
 
 /// The `BasicModelUsageDataJSON` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct BasicModelUsageDataJSON {
     /// Usage data grouped by model.
@@ -1769,6 +1989,8 @@ pub struct BasicModelUsageDataJSON {
         >,
     >,
 }
+
+crate::runtime::struct_de!(BasicModelUsageDataJSON { models : "models" => required });
 
 impl BasicModelUsageDataJSON {
     crate::runtime::constructor!(
@@ -1810,12 +2032,14 @@ crate::runtime::string_enum!(CodePlan { Enterprise = "ENTERPRISE" });
 
 /// The `DeleteAPIKeyOUT` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct DeleteAPIKeyOUT {
     /// API key deletion result message.
     pub detail: String,
 }
+
+crate::runtime::struct_de!(DeleteAPIKeyOUT { detail : "detail" => required });
 
 impl DeleteAPIKeyOUT {
     crate::runtime::constructor!([detail : String => plain] []);
@@ -1823,12 +2047,14 @@ impl DeleteAPIKeyOUT {
 
 /// The `DeleteOUT` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct DeleteOUT {
     /// Deletion result message.
     pub message: String,
 }
+
+crate::runtime::struct_de!(DeleteOUT { message : "message" => required });
 
 impl DeleteOUT {
     crate::runtime::constructor!([message : String => plain] []);
@@ -1853,7 +2079,7 @@ crate::runtime::string_enum!(DeleteUnavailableReason { NotAllowed = "not_allowed
 
 /// The `FineTuningDataJSON` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct FineTuningDataJSON {
     /// Fine-tuning training usage.
@@ -1868,6 +2094,11 @@ pub struct FineTuningDataJSON {
     pub storage: std::collections::BTreeMap<String, i64>,
 }
 
+crate::runtime::struct_de!(
+    FineTuningDataJSON { training : "training" => required, storage : "storage" =>
+    required }
+);
+
 impl FineTuningDataJSON {
     crate::runtime::constructor!(
         [training : std::collections::BTreeMap < String, std::collections::BTreeMap <
@@ -1878,14 +2109,20 @@ impl FineTuningDataJSON {
 
 /// The `GroupWorkspaceAssignmentOut` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GroupWorkspaceAssignmentOut {
     pub roles: Vec<WorkspaceRoleRef>,
     /// Format: `uuid`.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub role_uuid: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub role_name: crate::Nullable<String>,
     /// Format: `uuid`.
     pub workspace_uuid: String,
@@ -1894,6 +2131,13 @@ pub struct GroupWorkspaceAssignmentOut {
     /// Format: `date-time`.
     pub created: String,
 }
+
+crate::runtime::struct_de!(
+    GroupWorkspaceAssignmentOut { roles : "roles" => required, role_uuid : "role_uuid" =>
+    default, role_name : "role_name" => default, workspace_uuid : "workspace_uuid" =>
+    required, workspace_name : "workspace_name" => required, created : "created" =>
+    required }
+);
 
 impl GroupWorkspaceAssignmentOut {
     crate::runtime::constructor!(
@@ -1908,7 +2152,7 @@ impl GroupWorkspaceAssignmentOut {
 
 /// The `GroupWorkspaceAssignmentsOut` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GroupWorkspaceAssignmentsOut {
     /// Total number of Workspace assignments that match the request.
@@ -1920,6 +2164,11 @@ pub struct GroupWorkspaceAssignmentsOut {
     /// Maximum number of results per page.
     pub page_size: i64,
 }
+
+crate::runtime::struct_de!(
+    GroupWorkspaceAssignmentsOut { total : "total" => required, items : "items" =>
+    required, page : "page" => required, page_size : "page_size" => required }
+);
 
 impl GroupWorkspaceAssignmentsOut {
     crate::runtime::constructor!(
@@ -1981,7 +2230,7 @@ crate::runtime::string_enum!(
 
 /// The `LibrariesAPIUsageDataJSON` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct LibrariesAPIUsageDataJSON {
     /// Page usage for Libraries API.
@@ -1992,6 +2241,11 @@ pub struct LibrariesAPIUsageDataJSON {
     pub audio_seconds: BasicModelUsageDataJSON,
 }
 
+crate::runtime::struct_de!(
+    LibrariesAPIUsageDataJSON { pages : "pages" => required, tokens : "tokens" =>
+    required, audio_seconds : "audio_seconds" => required }
+);
+
 impl LibrariesAPIUsageDataJSON {
     crate::runtime::constructor!(
         [pages : BasicModelUsageDataJSON => plain, tokens : BasicModelUsageDataJSON =>
@@ -2001,7 +2255,7 @@ impl LibrariesAPIUsageDataJSON {
 
 /// The `LimitsContext` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct LimitsContext {
     /// Completion usage and rate limits.
@@ -2014,6 +2268,12 @@ pub struct LimitsContext {
     pub currency: String,
 }
 
+crate::runtime::struct_de!(
+    LimitsContext { completion : "completion" => required, last_payment_failure :
+    "last_payment_failure" => required, last_payment_failure_protection :
+    "last_payment_failure_protection" => default, currency : "currency" => required }
+);
+
 impl LimitsContext {
     crate::runtime::constructor!(
         nullable[completion : UsageLimits => plain, last_payment_failure : bool => plain,
@@ -2023,12 +2283,14 @@ impl LimitsContext {
 
 /// The `LimitsOUT` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct LimitsOUT {
     /// Usage, rate, and job limits for the Organization.
     pub limits: LimitsContext,
 }
+
+crate::runtime::struct_de!(LimitsOUT { limits : "limits" => required });
 
 impl LimitsOUT {
     crate::runtime::constructor!([limits : LimitsContext => plain] []);
@@ -2036,27 +2298,48 @@ impl LimitsOUT {
 
 /// The `MemberSubscriptionOUT` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct MemberSubscriptionOUT {
     /// Type of subscription assigned to the member.
     pub r#type: PlanType,
     /// Plan assigned to the member.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub plan: crate::Nullable<MemberSubscriptionOUTPlan>,
     /// Current status of the member subscription.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub status: crate::Nullable<SubscriptionStatus>,
     /// User ID associated with the subscription.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub user: crate::Nullable<String>,
     /// Whether the subscription was created through self-service.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub self_service: crate::Nullable<bool>,
     /// Whether the member currently has access to the plan.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub member_has_access: crate::Nullable<bool>,
 }
+
+crate::runtime::struct_de!(
+    MemberSubscriptionOUT { r#type : "type" => required, plan : "plan" => default, status
+    : "status" => default, user : "user" => default, self_service : "self_service" =>
+    default, member_has_access : "member_has_access" => default }
+);
 
 impl MemberSubscriptionOUT {
     crate::runtime::constructor!(
@@ -2099,7 +2382,7 @@ crate::runtime::union_from!(
 
 /// The `MemberWorkspaceInfo` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 #[allow(deprecated)]
 pub struct MemberWorkspaceInfo {
@@ -2117,6 +2400,12 @@ pub struct MemberWorkspaceInfo {
     #[deprecated]
     pub raw_role: MemberWorkspaceInfoRawRole,
 }
+
+crate::runtime::struct_de!(
+    MemberWorkspaceInfo { uuid : "uuid" => required, name : "name" => required,
+    is_default : "is_default" => required, raw_roles : "raw_roles" => required, raw_role
+    : "raw_role" => required }
+);
 
 #[allow(deprecated)]
 impl MemberWorkspaceInfo {
@@ -2183,7 +2472,7 @@ crate::runtime::union_from!(
 
 /// The `NestedGroupRef` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct NestedGroupRef {
     /// UUID of the group.
@@ -2194,18 +2483,24 @@ pub struct NestedGroupRef {
     pub name: String,
 }
 
+crate::runtime::struct_de!(
+    NestedGroupRef { uuid : "uuid" => required, name : "name" => required }
+);
+
 impl NestedGroupRef {
     crate::runtime::constructor!([uuid : String => plain, name : String => plain] []);
 }
 
 /// The `NestedGroupsOut` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct NestedGroupsOut {
     /// Groups directly nested inside this group (its direct children).
     pub children: Vec<NestedGroupRef>,
 }
+
+crate::runtime::struct_de!(NestedGroupsOut { children : "children" => required });
 
 impl NestedGroupsOut {
     crate::runtime::constructor!([children : Vec < NestedGroupRef > => plain] []);
@@ -2214,7 +2509,6 @@ impl NestedGroupsOut {
 /// The `NewUsageLimitIN` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct NewUsageLimitIN {
     /// New monthly usage limit amount.
     pub amount: i64,
@@ -2225,6 +2519,12 @@ pub struct NewUsageLimitIN {
     pub no_monthly_limit: Option<bool>,
 }
 
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    NewUsageLimitIN { amount : "amount" => required, no_monthly_limit :
+    "no_monthly_limit" => default }
+);
+
 impl NewUsageLimitIN {
     crate::runtime::constructor!([amount : i64 => plain] [no_monthly_limit]);
     crate::runtime::setters! {
@@ -2234,7 +2534,7 @@ impl NewUsageLimitIN {
 
 /// The `OrganizationAdminUsersOUT` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OrganizationAdminUsersOUT {
     /// Organization members on this page.
@@ -2249,6 +2549,12 @@ pub struct OrganizationAdminUsersOUT {
     pub page_size: Option<i64>,
 }
 
+crate::runtime::struct_de!(
+    OrganizationAdminUsersOUT { members : "members" => required, invites : "invites" =>
+    required, total : "total" => default, page : "page" => default, page_size :
+    "page_size" => default }
+);
+
 impl OrganizationAdminUsersOUT {
     crate::runtime::constructor!(
         nullable[members : Vec < AdminOrganizationMemberOUT > => plain, invites : Vec <
@@ -2260,7 +2566,6 @@ impl OrganizationAdminUsersOUT {
 /// The `OrganizationInviteIN` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 #[allow(deprecated)]
 pub struct OrganizationInviteIN {
     /// Simplified role names to assign. Mutually exclusive with 'roles'.
@@ -2299,6 +2604,17 @@ pub struct OrganizationInviteIN {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub workspace_uuids: crate::Nullable<Vec<String>>,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    OrganizationInviteIN { role_names : "role_names" => default, roles : "roles" =>
+    default, role_name : "role_name" => default, role : "role" => default, email :
+    "email" => required, subscription_type : "subscription_type" => default,
+    subscription_types : "subscription_types" => default,
+    subscription_seat_automatic_granting : "subscription_seat_automatic_granting" =>
+    default, email_language : "email_language" => default, workspace_uuids :
+    "workspace_uuids" => default }
+);
 
 #[allow(deprecated)]
 impl OrganizationInviteIN {
@@ -2354,7 +2670,7 @@ crate::runtime::string_enum!(
 
 /// The `OrganizationInviteOUT` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 #[allow(deprecated)]
 pub struct OrganizationInviteOUT {
@@ -2380,9 +2696,19 @@ pub struct OrganizationInviteOUT {
     /// Format: `uuid`.
     ///
     /// Default: `[]`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub workspace_uuids: Option<Vec<String>>,
 }
+
+crate::runtime::struct_de!(
+    OrganizationInviteOUT { uuid : "uuid" => required, raw_roles : "raw_roles" =>
+    required, raw_role : "raw_role" => required, email : "email" => required, expired :
+    "expired" => required, created_at : "created_at" => required, workspace_uuids :
+    "workspace_uuids" => default }
+);
 
 #[allow(deprecated)]
 impl OrganizationInviteOUT {
@@ -2398,7 +2724,7 @@ impl OrganizationInviteOUT {
 
 /// The `OrganizationInvitesCreateOUT` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OrganizationInvitesCreateOUT {
     /// Email addresses that could not be invited.
@@ -2406,9 +2732,18 @@ pub struct OrganizationInvitesCreateOUT {
     /// Email addresses that already belong to the Organization.
     pub already_members: Vec<String>,
     /// Number of invitations successfully created.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub invited_members_count: crate::Nullable<i64>,
 }
+
+crate::runtime::struct_de!(
+    OrganizationInvitesCreateOUT { invalid_emails : "invalid_emails" => required,
+    already_members : "already_members" => required, invited_members_count :
+    "invited_members_count" => default }
+);
 
 impl OrganizationInvitesCreateOUT {
     crate::runtime::constructor!(
@@ -2423,7 +2758,6 @@ impl OrganizationInvitesCreateOUT {
 /// The `OrganizationMemberCreate` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 #[allow(deprecated)]
 pub struct OrganizationMemberCreate {
     /// Simplified role names to assign. Mutually exclusive with 'roles'.
@@ -2450,6 +2784,14 @@ pub struct OrganizationMemberCreate {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub subscription_types: crate::Nullable<Vec<PlanType>>,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    OrganizationMemberCreate { role_names : "role_names" => default, roles : "roles" =>
+    default, role_name : "role_name" => default, role : "role" => default, email :
+    "email" => required, first_name : "first_name" => required, last_name : "last_name"
+    => required, subscription_types : "subscription_types" => default }
+);
 
 #[allow(deprecated)]
 impl OrganizationMemberCreate {
@@ -2489,7 +2831,7 @@ crate::runtime::string_enum!(
 
 /// The `OrganizationUserInviteOUT` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 #[allow(deprecated)]
 pub struct OrganizationUserInviteOUT {
@@ -2506,6 +2848,11 @@ pub struct OrganizationUserInviteOUT {
     pub role: AdminOrganizationMemberOUTRawRole,
 }
 
+crate::runtime::struct_de!(
+    OrganizationUserInviteOUT { invite_uuid : "invite_uuid" => required, email : "email"
+    => default, roles : "roles" => required, role : "role" => required }
+);
+
 #[allow(deprecated)]
 impl OrganizationUserInviteOUT {
     crate::runtime::constructor!(
@@ -2517,7 +2864,7 @@ impl OrganizationUserInviteOUT {
 
 /// The `OrganizationUsersCreateOUT` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OrganizationUsersCreateOUT {
     /// Email addresses that could not be created.
@@ -2525,6 +2872,11 @@ pub struct OrganizationUsersCreateOUT {
     /// Mapping from created user email to user identifier.
     pub email_to_user_id: std::collections::BTreeMap<String, String>,
 }
+
+crate::runtime::struct_de!(
+    OrganizationUsersCreateOUT { invalid_emails : "invalid_emails" => required,
+    email_to_user_id : "email_to_user_id" => required }
+);
 
 impl OrganizationUsersCreateOUT {
     crate::runtime::constructor!(
@@ -2558,7 +2910,7 @@ crate::runtime::string_enum!(
 
 /// The `PriceData` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct PriceData {
     /// Billing event type for the price.
@@ -2574,6 +2926,12 @@ pub struct PriceData {
     /// Unit price for the billing metric.
     pub price: PriceDataPrice,
 }
+
+crate::runtime::struct_de!(
+    PriceData { event_type : "event_type" => default, billing_metric : "billing_metric"
+    => required, billing_group : "billing_group" => required, api_zone : "api_zone" =>
+    required, service_tier : "service_tier" => required, price : "price" => required }
+);
 
 impl PriceData {
     crate::runtime::constructor!(
@@ -2606,7 +2964,7 @@ crate::runtime::union_from!(
 
 /// The `RateLimitsOUT` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct RateLimitsOUT {
     /// Maximum API requests allowed per second.
@@ -2614,6 +2972,11 @@ pub struct RateLimitsOUT {
     /// Token limits for each model.
     pub tokens_limits_by_model: std::collections::BTreeMap<String, TokenLimitsByModel>,
 }
+
+crate::runtime::struct_de!(
+    RateLimitsOUT { requests_per_second : "requests_per_second" => required,
+    tokens_limits_by_model : "tokens_limits_by_model" => required }
+);
 
 impl RateLimitsOUT {
     crate::runtime::constructor!(
@@ -2625,11 +2988,13 @@ impl RateLimitsOUT {
 /// The `RemoveWorkspaceMembersIN` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct RemoveWorkspaceMembersIN {
     /// Workspace members to remove.
     pub members: Vec<BaseWorkspaceMemberIN>,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(RemoveWorkspaceMembersIN { members : "members" => required });
 
 impl RemoveWorkspaceMembersIN {
     crate::runtime::constructor!([members : Vec < BaseWorkspaceMemberIN > => plain] []);
@@ -2637,7 +3002,7 @@ impl RemoveWorkspaceMembersIN {
 
 /// The `RemoveWorkspaceMembersOUT` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct RemoveWorkspaceMembersOUT {
     /// Number of Workspace members removed.
@@ -2645,9 +3010,17 @@ pub struct RemoveWorkspaceMembersOUT {
     /// Users that could not be removed.
     ///
     /// Format: `uuid`.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub not_deleted_members: crate::Nullable<Vec<String>>,
 }
+
+crate::runtime::struct_de!(
+    RemoveWorkspaceMembersOUT { deleted_members_count : "deleted_members_count" =>
+    required, not_deleted_members : "not_deleted_members" => default }
+);
 
 impl RemoveWorkspaceMembersOUT {
     crate::runtime::constructor!(
@@ -2660,7 +3033,7 @@ impl RemoveWorkspaceMembersOUT {
 
 /// The `RoleOut` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct RoleOut {
     /// Role name.
@@ -2675,6 +3048,11 @@ pub struct RoleOut {
     pub is_custom_role: bool,
 }
 
+crate::runtime::struct_de!(
+    RoleOut { name : "name" => required, uuid : "uuid" => required, description :
+    "description" => required, is_custom_role : "is_custom_role" => required }
+);
+
 impl RoleOut {
     crate::runtime::constructor!(
         [name : String => plain, uuid : String => plain, description : String => plain,
@@ -2684,7 +3062,7 @@ impl RoleOut {
 
 /// The `RolesOut` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct RolesOut {
     /// Workspace roles available to the Organization.
@@ -2692,6 +3070,11 @@ pub struct RolesOut {
     /// Organization roles available to the Organization.
     pub organization_roles: Vec<RoleOut>,
 }
+
+crate::runtime::struct_de!(
+    RolesOut { workspace_roles : "workspace_roles" => required, organization_roles :
+    "organization_roles" => required }
+);
 
 impl RolesOut {
     crate::runtime::constructor!(
@@ -2733,11 +3116,13 @@ crate::runtime::string_enum!(
 
 /// The `ScimSyncGroupActionOut` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ScimSyncGroupActionOut {
     pub group: ScimSyncGroupRefOut,
 }
+
+crate::runtime::struct_de!(ScimSyncGroupActionOut { group : "group" => required });
 
 impl ScimSyncGroupActionOut {
     crate::runtime::constructor!([group : ScimSyncGroupRefOut => plain] []);
@@ -2745,13 +3130,18 @@ impl ScimSyncGroupActionOut {
 
 /// The `ScimSyncGroupRefOut` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ScimSyncGroupRefOut {
     pub uuid: String,
-    #[serde(rename = "groupName")]
+    #[cfg_attr(feature = "full-serde", serde(rename = "groupName"))]
     pub group_name: String,
 }
+
+crate::runtime::struct_de!(
+    ScimSyncGroupRefOut { uuid : "uuid" => required, group_name : "groupName" => required
+    }
+);
 
 impl ScimSyncGroupRefOut {
     crate::runtime::constructor!(
@@ -2761,13 +3151,18 @@ impl ScimSyncGroupRefOut {
 
 /// The `ScimSyncGroupUpdateActionOut` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ScimSyncGroupUpdateActionOut {
     pub group: ScimSyncGroupRefOut,
-    #[serde(rename = "previous_groupName")]
+    #[cfg_attr(feature = "full-serde", serde(rename = "previous_groupName"))]
     pub previous_group_name: String,
 }
+
+crate::runtime::struct_de!(
+    ScimSyncGroupUpdateActionOut { group : "group" => required, previous_group_name :
+    "previous_groupName" => required }
+);
 
 impl ScimSyncGroupUpdateActionOut {
     crate::runtime::constructor!(
@@ -2777,13 +3172,18 @@ impl ScimSyncGroupUpdateActionOut {
 
 /// The `ScimSyncGroupsSummaryOut` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ScimSyncGroupsSummaryOut {
     pub create: Vec<ScimSyncGroupActionOut>,
     pub update: Vec<ScimSyncGroupUpdateActionOut>,
     pub delete: Vec<ScimSyncGroupActionOut>,
 }
+
+crate::runtime::struct_de!(
+    ScimSyncGroupsSummaryOut { create : "create" => required, update : "update" =>
+    required, delete : "delete" => required }
+);
 
 impl ScimSyncGroupsSummaryOut {
     crate::runtime::constructor!(
@@ -2795,13 +3195,18 @@ impl ScimSyncGroupsSummaryOut {
 
 /// The `ScimSyncMembershipActionOut` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ScimSyncMembershipActionOut {
     pub group: ScimSyncGroupRefOut,
     pub users_added: Vec<ScimSyncUserRefOut>,
     pub users_removed: Vec<ScimSyncUserRefOut>,
 }
+
+crate::runtime::struct_de!(
+    ScimSyncMembershipActionOut { group : "group" => required, users_added :
+    "users_added" => required, users_removed : "users_removed" => required }
+);
 
 impl ScimSyncMembershipActionOut {
     crate::runtime::constructor!(
@@ -2835,13 +3240,18 @@ crate::runtime::string_enum!(
 
 /// The `ScimSyncSummaryOut` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ScimSyncSummaryOut {
     pub users: ScimSyncUsersSummaryOut,
     pub groups: ScimSyncGroupsSummaryOut,
     pub memberships: Vec<ScimSyncMembershipActionOut>,
 }
+
+crate::runtime::struct_de!(
+    ScimSyncSummaryOut { users : "users" => required, groups : "groups" => required,
+    memberships : "memberships" => required }
+);
 
 impl ScimSyncSummaryOut {
     crate::runtime::constructor!(
@@ -2852,11 +3262,13 @@ impl ScimSyncSummaryOut {
 
 /// The `ScimSyncUserActionOut` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ScimSyncUserActionOut {
     pub user: ScimSyncUserRefOut,
 }
+
+crate::runtime::struct_de!(ScimSyncUserActionOut { user : "user" => required });
 
 impl ScimSyncUserActionOut {
     crate::runtime::constructor!([user : ScimSyncUserRefOut => plain] []);
@@ -2864,13 +3276,17 @@ impl ScimSyncUserActionOut {
 
 /// The `ScimSyncUserRefOut` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ScimSyncUserRefOut {
     pub uuid: String,
-    #[serde(rename = "userName")]
+    #[cfg_attr(feature = "full-serde", serde(rename = "userName"))]
     pub user_name: String,
 }
+
+crate::runtime::struct_de!(
+    ScimSyncUserRefOut { uuid : "uuid" => required, user_name : "userName" => required }
+);
 
 impl ScimSyncUserRefOut {
     crate::runtime::constructor!(
@@ -2880,12 +3296,17 @@ impl ScimSyncUserRefOut {
 
 /// The `ScimSyncUsersSummaryOut` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ScimSyncUsersSummaryOut {
     pub provision: Vec<ScimSyncUserActionOut>,
     pub deprovision: Vec<ScimSyncUserActionOut>,
 }
+
+crate::runtime::struct_de!(
+    ScimSyncUsersSummaryOut { provision : "provision" => required, deprovision :
+    "deprovision" => required }
+);
 
 impl ScimSyncUsersSummaryOut {
     crate::runtime::constructor!(
@@ -2913,13 +3334,17 @@ crate::runtime::string_enum!(
 /// The `SetNestedGroupsIn` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct SetNestedGroupsIn {
     /// Full replacement list of UUIDs of groups to nest directly inside this group.
     ///
     /// Format: `uuid`.
     pub child_group_uuids: Vec<String>,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    SetNestedGroupsIn { child_group_uuids : "child_group_uuids" => required }
+);
 
 impl SetNestedGroupsIn {
     crate::runtime::constructor!([child_group_uuids : Vec < String > => plain] []);
@@ -3146,7 +3571,7 @@ crate::runtime::string_enum!(
 
 /// The `TokenLimitsByModel` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TokenLimitsByModel {
     /// Maximum tokens allowed per minute.
@@ -3154,6 +3579,11 @@ pub struct TokenLimitsByModel {
     /// Maximum tokens allowed per month.
     pub tokens_per_month: i64,
 }
+
+crate::runtime::struct_de!(
+    TokenLimitsByModel { tokens_per_minute : "tokens_per_minute" => required,
+    tokens_per_month : "tokens_per_month" => required }
+);
 
 impl TokenLimitsByModel {
     crate::runtime::constructor!(
@@ -3164,7 +3594,6 @@ impl TokenLimitsByModel {
 /// The `UpdateGroupWorkspaceAssignmentIn` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 #[allow(deprecated)]
 pub struct UpdateGroupWorkspaceAssignmentIn {
     /// Simplified role names to assign. Mutually exclusive with 'roles'.
@@ -3179,6 +3608,12 @@ pub struct UpdateGroupWorkspaceAssignmentIn {
     pub role: crate::Nullable<MemberWorkspaceInfoRawRole>,
 }
 
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    UpdateGroupWorkspaceAssignmentIn { role_names : "role_names" => default, roles :
+    "roles" => default, role : "role" => default }
+);
+
 #[allow(deprecated)]
 impl UpdateGroupWorkspaceAssignmentIn {
     crate::runtime::setters! {
@@ -3191,12 +3626,17 @@ impl UpdateGroupWorkspaceAssignmentIn {
 /// The `UpdateUserGroupOrganizationRoleIn` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 #[allow(deprecated)]
 pub struct UpdateUserGroupOrganizationRoleIn {
     /// Organization role to assign to the group.
     pub organization_role: AdminOrganizationMemberOUTRawRole,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    UpdateUserGroupOrganizationRoleIn { organization_role : "organization_role" =>
+    required }
+);
 
 #[allow(deprecated)]
 impl UpdateUserGroupOrganizationRoleIn {
@@ -3208,7 +3648,6 @@ impl UpdateUserGroupOrganizationRoleIn {
 /// The `UpdateWorkspaceIN` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct UpdateWorkspaceIN {
     /// Updated Workspace name.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
@@ -3221,6 +3660,12 @@ pub struct UpdateWorkspaceIN {
     pub icon: crate::Nullable<String>,
 }
 
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    UpdateWorkspaceIN { name : "name" => default, description : "description" => default,
+    icon : "icon" => default }
+);
+
 impl UpdateWorkspaceIN {
     crate::runtime::setters! {
         name : String => nullable, description : String => nullable, icon : String =>
@@ -3230,29 +3675,51 @@ impl UpdateWorkspaceIN {
 
 /// The `UsageLimits` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct UsageLimits {
     /// Whether no monthly usage limit is configured.
     ///
     /// Default: `false`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub no_monthly_limit: Option<bool>,
     /// Whether the monthly usage limit has been reached.
     pub monthly_limit_reached: bool,
     /// Current usage counted against the limit.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub usage: crate::Nullable<f64>,
     /// Current Vibe usage counted against the limit.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub vibe_usage: crate::Nullable<f64>,
     /// Total current usage counted against the limit.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub total_usage: crate::Nullable<f64>,
     /// Current usage limit.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub usage_limit: crate::Nullable<f64>,
 }
+
+crate::runtime::struct_de!(
+    UsageLimits { no_monthly_limit : "no_monthly_limit" => default, monthly_limit_reached
+    : "monthly_limit_reached" => required, usage : "usage" => default, vibe_usage :
+    "vibe_usage" => default, total_usage : "total_usage" => default, usage_limit :
+    "usage_limit" => default }
+);
 
 impl UsageLimits {
     crate::runtime::constructor!(
@@ -3267,7 +3734,7 @@ impl UsageLimits {
 
 /// The `UsageOUTJSON` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct UsageOUTJSON {
     /// Completion usage data.
@@ -3313,6 +3780,18 @@ pub struct UsageOUTJSON {
     /// Prices used to calculate usage amounts.
     pub prices: Option<Vec<PriceData>>,
 }
+
+crate::runtime::struct_de!(
+    UsageOUTJSON { completion : "completion" => required, ocr : "ocr" => required,
+    connectors : "connectors" => required, libraries_api : "libraries_api" => required,
+    fine_tuning : "fine_tuning" => required, audio : "audio" => required,
+    audio_characters : "audio_characters" => required, vibe_usage : "vibe_usage" =>
+    required, vibe_code : "vibe_code" => required, chat : "chat" => required, date :
+    "date" => required, previous_month : "previous_month" => default, next_month :
+    "next_month" => default, start_date : "start_date" => required, end_date : "end_date"
+    => required, currency : "currency" => default, currency_symbol : "currency_symbol" =>
+    default, prices : "prices" => default }
+);
 
 impl UsageOUTJSON {
     crate::runtime::constructor!(
@@ -3361,7 +3840,7 @@ crate::runtime::string_enum!(UserRole { A = "A", M = "M", B = "B" });
 
 /// The `VibeActiveUsersStat` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VibeActiveUsersStat {
     /// Format: `date`.
@@ -3371,6 +3850,13 @@ pub struct VibeActiveUsersStat {
     pub nb_active_users_acp: i64,
     pub nb_active_users_programmatic: i64,
 }
+
+crate::runtime::struct_de!(
+    VibeActiveUsersStat { day : "day" => required, nb_active_users_total :
+    "nb_active_users_total" => required, nb_active_users_cli : "nb_active_users_cli" =>
+    required, nb_active_users_acp : "nb_active_users_acp" => required,
+    nb_active_users_programmatic : "nb_active_users_programmatic" => required }
+);
 
 impl VibeActiveUsersStat {
     crate::runtime::constructor!(
@@ -3382,7 +3868,7 @@ impl VibeActiveUsersStat {
 
 /// The `VibeCodeUsageDataJSON` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VibeCodeUsageDataJSON {
     /// Vibe Code completion (token) usage data.
@@ -3397,6 +3883,12 @@ pub struct VibeCodeUsageDataJSON {
     pub audio_characters: BasicModelUsageDataJSON,
 }
 
+crate::runtime::struct_de!(
+    VibeCodeUsageDataJSON { completion : "completion" => required, ocr : "ocr" =>
+    required, connectors : "connectors" => required, audio : "audio" => required,
+    audio_characters : "audio_characters" => required }
+);
+
 impl VibeCodeUsageDataJSON {
     crate::runtime::constructor!(
         [completion : BasicModelUsageDataJSON => plain, ocr : BasicModelUsageDataJSON =>
@@ -3408,7 +3900,7 @@ impl VibeCodeUsageDataJSON {
 
 /// The `VibeConsumedTokensStat` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VibeConsumedTokensStat {
     /// Format: `date`.
@@ -3419,6 +3911,12 @@ pub struct VibeConsumedTokensStat {
     pub output_tokens: i64,
 }
 
+crate::runtime::struct_de!(
+    VibeConsumedTokensStat { day : "day" => required, model : "model" => required,
+    cached_tokens : "cached_tokens" => required, input_tokens : "input_tokens" =>
+    required, output_tokens : "output_tokens" => required }
+);
+
 impl VibeConsumedTokensStat {
     crate::runtime::constructor!(
         [day : String => plain, model : String => plain, cached_tokens : i64 => plain,
@@ -3428,13 +3926,18 @@ impl VibeConsumedTokensStat {
 
 /// The `VibeNextEditActiveUsersStat` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VibeNextEditActiveUsersStat {
     /// Format: `date`.
     pub day: String,
     pub nb_active_users: i64,
 }
+
+crate::runtime::struct_de!(
+    VibeNextEditActiveUsersStat { day : "day" => required, nb_active_users :
+    "nb_active_users" => required }
+);
 
 impl VibeNextEditActiveUsersStat {
     crate::runtime::constructor!(
@@ -3444,7 +3947,7 @@ impl VibeNextEditActiveUsersStat {
 
 /// The `VibeNextEditModifiedLOCStat` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VibeNextEditModifiedLOCStat {
     /// Format: `date`.
@@ -3455,6 +3958,13 @@ pub struct VibeNextEditModifiedLOCStat {
     pub lines_total: i64,
 }
 
+crate::runtime::struct_de!(
+    VibeNextEditModifiedLOCStat { day : "day" => required, lines_inserted :
+    "lines_inserted" => required, lines_deleted : "lines_deleted" => required,
+    lines_unchanged : "lines_unchanged" => required, lines_total : "lines_total" =>
+    required }
+);
+
 impl VibeNextEditModifiedLOCStat {
     crate::runtime::constructor!(
         [day : String => plain, lines_inserted : i64 => plain, lines_deleted : i64 =>
@@ -3464,7 +3974,7 @@ impl VibeNextEditModifiedLOCStat {
 
 /// The `VibeNextEditSuggestionStat` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VibeNextEditSuggestionStat {
     /// Format: `date`.
@@ -3481,6 +3991,17 @@ pub struct VibeNextEditSuggestionStat {
     pub surface_ghost_text: i64,
 }
 
+crate::runtime::struct_de!(
+    VibeNextEditSuggestionStat { day : "day" => required, total_suggestions :
+    "total_suggestions" => required, outcome_accepted : "outcome_accepted" => required,
+    outcome_rejected : "outcome_rejected" => required, outcome_timeout :
+    "outcome_timeout" => required, outcome_aborted : "outcome_aborted" => required,
+    outcome_dismissed : "outcome_dismissed" => required, force_generated_true :
+    "force_generated_true" => required, force_generated_false : "force_generated_false"
+    => required, surface_widget : "surface_widget" => required, surface_ghost_text :
+    "surface_ghost_text" => required }
+);
+
 impl VibeNextEditSuggestionStat {
     crate::runtime::constructor!(
         [day : String => plain, total_suggestions : i64 => plain, outcome_accepted : i64
@@ -3493,7 +4014,7 @@ impl VibeNextEditSuggestionStat {
 
 /// The `VibeOrganizationStatsOUT` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VibeOrganizationStatsOUT {
     /// Start of the queried window, as a Unix timestamp in seconds.
@@ -3504,6 +4025,13 @@ pub struct VibeOrganizationStatsOUT {
     pub next_edit_active_users: Vec<VibeNextEditActiveUsersStat>,
     pub next_edit_modified_loc: Vec<VibeNextEditModifiedLOCStat>,
 }
+
+crate::runtime::struct_de!(
+    VibeOrganizationStatsOUT { start_time : "start_time" => required, end_time :
+    "end_time" => required, next_edit_suggestions : "next_edit_suggestions" => required,
+    next_edit_active_users : "next_edit_active_users" => required, next_edit_modified_loc
+    : "next_edit_modified_loc" => required }
+);
 
 impl VibeOrganizationStatsOUT {
     crate::runtime::constructor!(
@@ -3516,13 +4044,18 @@ impl VibeOrganizationStatsOUT {
 
 /// The `VibeSessionDurationStat` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VibeSessionDurationStat {
     /// Format: `date`.
     pub day: String,
     pub total_duration_hours: f64,
 }
+
+crate::runtime::struct_de!(
+    VibeSessionDurationStat { day : "day" => required, total_duration_hours :
+    "total_duration_hours" => required }
+);
 
 impl VibeSessionDurationStat {
     crate::runtime::constructor!(
@@ -3532,7 +4065,7 @@ impl VibeSessionDurationStat {
 
 /// The `VibeSessionStat` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VibeSessionStat {
     /// Format: `date`.
@@ -3542,6 +4075,12 @@ pub struct VibeSessionStat {
     pub nb_sessions_acp: i64,
     pub nb_sessions_programmatic: i64,
 }
+
+crate::runtime::struct_de!(
+    VibeSessionStat { day : "day" => required, nb_sessions : "nb_sessions" => required,
+    nb_sessions_cli : "nb_sessions_cli" => required, nb_sessions_acp : "nb_sessions_acp"
+    => required, nb_sessions_programmatic : "nb_sessions_programmatic" => required }
+);
 
 impl VibeSessionStat {
     crate::runtime::constructor!(
@@ -3553,7 +4092,7 @@ impl VibeSessionStat {
 
 /// The `VibeToolCallsByNameStat` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VibeToolCallsByNameStat {
     /// Format: `date`.
@@ -3561,6 +4100,11 @@ pub struct VibeToolCallsByNameStat {
     pub tool_name: String,
     pub count: i64,
 }
+
+crate::runtime::struct_de!(
+    VibeToolCallsByNameStat { day : "day" => required, tool_name : "tool_name" =>
+    required, count : "count" => required }
+);
 
 impl VibeToolCallsByNameStat {
     crate::runtime::constructor!(
@@ -3570,7 +4114,7 @@ impl VibeToolCallsByNameStat {
 
 /// The `VibeToolCallsStat` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VibeToolCallsStat {
     /// Format: `date`.
@@ -3584,6 +4128,14 @@ pub struct VibeToolCallsStat {
     pub approval_never: i64,
 }
 
+crate::runtime::struct_de!(
+    VibeToolCallsStat { day : "day" => required, total : "total" => required,
+    status_success : "status_success" => required, status_failure : "status_failure" =>
+    required, status_skipped : "status_skipped" => required, approval_ask :
+    "approval_ask" => required, approval_always : "approval_always" => required,
+    approval_never : "approval_never" => required }
+);
+
 impl VibeToolCallsStat {
     crate::runtime::constructor!(
         [day : String => plain, total : i64 => plain, status_success : i64 => plain,
@@ -3594,7 +4146,7 @@ impl VibeToolCallsStat {
 
 /// The `VibeUserPromptsStat` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VibeUserPromptsStat {
     /// Format: `date`.
@@ -3604,6 +4156,13 @@ pub struct VibeUserPromptsStat {
     pub nb_prompts_acp: i64,
     pub nb_prompts_programmatic: i64,
 }
+
+crate::runtime::struct_de!(
+    VibeUserPromptsStat { day : "day" => required, nb_prompts_total : "nb_prompts_total"
+    => required, nb_prompts_cli : "nb_prompts_cli" => required, nb_prompts_acp :
+    "nb_prompts_acp" => required, nb_prompts_programmatic : "nb_prompts_programmatic" =>
+    required }
+);
 
 impl VibeUserPromptsStat {
     crate::runtime::constructor!(
@@ -3637,7 +4196,7 @@ crate::runtime::string_enum!(
 
 /// The `VibeWorkByAgentStat` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VibeWorkByAgentStat {
     pub messages_count: i64,
@@ -3651,6 +4210,15 @@ pub struct VibeWorkByAgentStat {
     pub unique_users_count: i64,
 }
 
+crate::runtime::struct_de!(
+    VibeWorkByAgentStat { messages_count : "messages_count" => required, files_count :
+    "files_count" => required, images_count : "images_count" => required,
+    spreadsheets_count : "spreadsheets_count" => required, unique_conversations_count :
+    "unique_conversations_count" => required, agent_id : "agent_id" => required,
+    last_message_at : "last_message_at" => required, unique_users_count :
+    "unique_users_count" => required }
+);
+
 impl VibeWorkByAgentStat {
     crate::runtime::constructor!(
         [messages_count : i64 => plain, files_count : i64 => plain, images_count : i64 =>
@@ -3662,7 +4230,7 @@ impl VibeWorkByAgentStat {
 
 /// The `VibeWorkByAgentStatsOUT` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VibeWorkByAgentStatsOUT {
     /// Start of the queried window, as a Unix timestamp in seconds.
@@ -3671,6 +4239,11 @@ pub struct VibeWorkByAgentStatsOUT {
     pub end_time: i64,
     pub data: Vec<VibeWorkByAgentStat>,
 }
+
+crate::runtime::struct_de!(
+    VibeWorkByAgentStatsOUT { start_time : "start_time" => required, end_time :
+    "end_time" => required, data : "data" => required }
+);
 
 impl VibeWorkByAgentStatsOUT {
     crate::runtime::constructor!(
@@ -3681,7 +4254,7 @@ impl VibeWorkByAgentStatsOUT {
 
 /// The `VibeWorkByTimeStat` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VibeWorkByTimeStat {
     pub messages_count: i64,
@@ -3696,6 +4269,16 @@ pub struct VibeWorkByTimeStat {
     pub unique_agents_count: i64,
 }
 
+crate::runtime::struct_de!(
+    VibeWorkByTimeStat { messages_count : "messages_count" => required, files_count :
+    "files_count" => required, images_count : "images_count" => required,
+    spreadsheets_count : "spreadsheets_count" => required, unique_conversations_count :
+    "unique_conversations_count" => required, time_bucket : "time_bucket" => default,
+    unique_users_count : "unique_users_count" => required, messages_to_agents_count :
+    "messages_to_agents_count" => required, unique_agents_count : "unique_agents_count"
+    => required }
+);
+
 impl VibeWorkByTimeStat {
     crate::runtime::constructor!(
         nullable[messages_count : i64 => plain, files_count : i64 => plain, images_count
@@ -3707,7 +4290,7 @@ impl VibeWorkByTimeStat {
 
 /// The `VibeWorkByTimeStatsOUT` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VibeWorkByTimeStatsOUT {
     /// Start of the queried window, as a Unix timestamp in seconds.
@@ -3716,6 +4299,11 @@ pub struct VibeWorkByTimeStatsOUT {
     pub end_time: i64,
     pub data: Vec<VibeWorkByTimeStat>,
 }
+
+crate::runtime::struct_de!(
+    VibeWorkByTimeStatsOUT { start_time : "start_time" => required, end_time : "end_time"
+    => required, data : "data" => required }
+);
 
 impl VibeWorkByTimeStatsOUT {
     crate::runtime::constructor!(
@@ -3726,7 +4314,7 @@ impl VibeWorkByTimeStatsOUT {
 
 /// The `VibeWorkByUserStat` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VibeWorkByUserStat {
     pub messages_count: i64,
@@ -3741,6 +4329,16 @@ pub struct VibeWorkByUserStat {
     pub messages_to_agents_count: i64,
 }
 
+crate::runtime::struct_de!(
+    VibeWorkByUserStat { messages_count : "messages_count" => required, files_count :
+    "files_count" => required, images_count : "images_count" => required,
+    spreadsheets_count : "spreadsheets_count" => required, unique_conversations_count :
+    "unique_conversations_count" => required, user_id : "user_id" => required,
+    last_message_at : "last_message_at" => required, unique_agents_count :
+    "unique_agents_count" => required, messages_to_agents_count :
+    "messages_to_agents_count" => required }
+);
+
 impl VibeWorkByUserStat {
     crate::runtime::constructor!(
         [messages_count : i64 => plain, files_count : i64 => plain, images_count : i64 =>
@@ -3752,7 +4350,7 @@ impl VibeWorkByUserStat {
 
 /// The `VibeWorkByUserStatsOUT` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VibeWorkByUserStatsOUT {
     /// Start of the queried window, as a Unix timestamp in seconds.
@@ -3761,6 +4359,11 @@ pub struct VibeWorkByUserStatsOUT {
     pub end_time: i64,
     pub data: Vec<VibeWorkByUserStat>,
 }
+
+crate::runtime::struct_de!(
+    VibeWorkByUserStatsOUT { start_time : "start_time" => required, end_time : "end_time"
+    => required, data : "data" => required }
+);
 
 impl VibeWorkByUserStatsOUT {
     crate::runtime::constructor!(
@@ -3771,7 +4374,7 @@ impl VibeWorkByUserStatsOUT {
 
 /// The `VibeWorkspaceStatsOUT` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VibeWorkspaceStatsOUT {
     /// Start of the queried window, as a Unix timestamp in seconds.
@@ -3787,6 +4390,15 @@ pub struct VibeWorkspaceStatsOUT {
     pub session_durations: Vec<VibeSessionDurationStat>,
 }
 
+crate::runtime::struct_de!(
+    VibeWorkspaceStatsOUT { start_time : "start_time" => required, end_time : "end_time"
+    => required, sessions : "sessions" => required, user_prompts : "user_prompts" =>
+    required, active_users : "active_users" => required, consumed_tokens :
+    "consumed_tokens" => required, tool_calls : "tool_calls" => required,
+    tool_calls_by_name : "tool_calls_by_name" => required, session_durations :
+    "session_durations" => required }
+);
+
 impl VibeWorkspaceStatsOUT {
     crate::runtime::constructor!(
         [start_time : i64 => plain, end_time : i64 => plain, sessions : Vec <
@@ -3800,7 +4412,7 @@ impl VibeWorkspaceStatsOUT {
 
 /// The `WorkspaceEnrichedOUT` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkspaceEnrichedOUT {
     /// Workspace ID.
@@ -3814,10 +4426,16 @@ pub struct WorkspaceEnrichedOUT {
     /// Workspace icon.
     pub icon: Option<String>,
     /// Number of members in the Workspace.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub members_count: crate::Nullable<i64>,
     /// Workspace spending limit.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub spend_limit: crate::Nullable<WorkspaceSpendLimitOUT>,
     /// Whether this is the default Workspace for the Organization.
     pub is_default: bool,
@@ -3827,6 +4445,14 @@ pub struct WorkspaceEnrichedOUT {
     #[deprecated]
     pub raw_role: WorkspaceEnrichedOUTRawRolesItem,
 }
+
+crate::runtime::struct_de!(
+    WorkspaceEnrichedOUT { uuid : "uuid" => required, name : "name" => required,
+    description : "description" => default, icon : "icon" => default, members_count :
+    "members_count" => default, spend_limit : "spend_limit" => default, is_default :
+    "is_default" => required, raw_roles : "raw_roles" => required, raw_role : "raw_role"
+    => required }
+);
 
 #[allow(deprecated)]
 impl WorkspaceEnrichedOUT {
@@ -3874,12 +4500,14 @@ crate::runtime::union_from!(
 /// The `WorkspaceMemberIN` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct WorkspaceMemberIN {
     /// Workspace members to add or update.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub members: crate::Nullable<Vec<WorkspaceMemberSingleIN>>,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(WorkspaceMemberIN { members : "members" => default });
 
 impl WorkspaceMemberIN {
     crate::runtime::setters! {
@@ -3890,7 +4518,6 @@ impl WorkspaceMemberIN {
 /// The `WorkspaceMemberSingleIN` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 #[allow(deprecated)]
 pub struct WorkspaceMemberSingleIN {
     /// Simplified role names to assign. Mutually exclusive with 'roles'.
@@ -3912,6 +4539,13 @@ pub struct WorkspaceMemberSingleIN {
     /// Format: `uuid`.
     pub user_uuid: String,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    WorkspaceMemberSingleIN { role_names : "role_names" => default, roles : "roles" =>
+    default, role_name : "role_name" => default, role : "role" => default, user_uuid :
+    "user_uuid" => required }
+);
 
 #[allow(deprecated)]
 impl WorkspaceMemberSingleIN {
@@ -3968,7 +4602,7 @@ crate::runtime::string_enum!(
 
 /// The `WorkspaceOUT` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkspaceOUT {
     /// Workspace ID.
@@ -3982,14 +4616,27 @@ pub struct WorkspaceOUT {
     /// Workspace icon.
     pub icon: Option<String>,
     /// Number of members in the Workspace.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub members_count: crate::Nullable<i64>,
     /// Workspace spending limit.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub spend_limit: crate::Nullable<WorkspaceSpendLimitOUT>,
     /// Whether this is the default Workspace for the Organization.
     pub is_default: bool,
 }
+
+crate::runtime::struct_de!(
+    WorkspaceOUT { uuid : "uuid" => required, name : "name" => required, description :
+    "description" => default, icon : "icon" => default, members_count : "members_count"
+    => default, spend_limit : "spend_limit" => default, is_default : "is_default" =>
+    required }
+);
 
 impl WorkspaceOUT {
     crate::runtime::constructor!(
@@ -4018,7 +4665,7 @@ crate::runtime::string_enum!(WorkspaceRole { A = "A", M = "M" });
 
 /// The `WorkspaceRoleRef` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkspaceRoleRef {
     pub name: String,
@@ -4026,13 +4673,17 @@ pub struct WorkspaceRoleRef {
     pub uuid: String,
 }
 
+crate::runtime::struct_de!(
+    WorkspaceRoleRef { name : "name" => required, uuid : "uuid" => required }
+);
+
 impl WorkspaceRoleRef {
     crate::runtime::constructor!([name : String => plain, uuid : String => plain] []);
 }
 
 /// The `WorkspaceSpendLimitOUT` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkspaceSpendLimitOUT {
     /// Monthly spending limit for the Workspace.
@@ -4043,6 +4694,11 @@ pub struct WorkspaceSpendLimitOUT {
     pub no_monthly_limit: Option<bool>,
 }
 
+crate::runtime::struct_de!(
+    WorkspaceSpendLimitOUT { value : "value" => default, currency : "currency" =>
+    default, no_monthly_limit : "no_monthly_limit" => default }
+);
+
 impl WorkspaceSpendLimitOUT {
     crate::runtime::constructor!(
         nullable[value : f64 => some, currency : String => some, no_monthly_limit : bool
@@ -4052,7 +4708,7 @@ impl WorkspaceSpendLimitOUT {
 
 /// The `WorkspacesOut` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkspacesOut {
     /// Total number of Workspaces that match the request.
@@ -4062,13 +4718,21 @@ pub struct WorkspacesOut {
     /// Type of paginated API object.
     ///
     /// Default: `"list"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub object: Option<ApiObjectType>,
     /// Page number returned.
     pub page: i64,
     /// Maximum number of results per page.
     pub page_size: i64,
 }
+
+crate::runtime::struct_de!(
+    WorkspacesOut { total : "total" => required, items : "items" => required, object :
+    "object" => default, page : "page" => required, page_size : "page_size" => required }
+);
 
 impl WorkspacesOut {
     crate::runtime::constructor!(

@@ -4,32 +4,53 @@ use super::*;
 
 /// The `Agent` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-agents")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Agent {
     /// Instruction prompt the model will follow during the conversation.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub instructions: crate::Nullable<String>,
     /// List of tools which are available to the model during the conversation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub tools: Option<Vec<AgentTool>>,
     /// Completion arguments that will be used to generate assistant responses. Can be overridden at each message request.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub completion_args: Option<CompletionArgs>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub guardrails: crate::Nullable<Vec<GuardrailConfig>>,
     pub model: String,
     pub name: String,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub description: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub handoffs: crate::Nullable<Vec<String>>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub metadata: crate::Nullable<MetadataDict>,
     /// Default: `"agent"`.
     ///
     /// Fixed by the schema; filled in by the SDK.
-    #[serde(default)]
+    #[cfg_attr(feature = "full-serde", serde(default))]
     pub object: AgentObject,
     pub id: String,
     pub version: i64,
@@ -40,9 +61,23 @@ pub struct Agent {
     pub updated_at: String,
     pub deployment_chat: bool,
     pub source: String,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub version_message: crate::Nullable<String>,
 }
+
+crate::runtime::struct_de!(
+    Agent { instructions : "instructions" => default, tools : "tools" => default,
+    completion_args : "completion_args" => default, guardrails : "guardrails" => default,
+    model : "model" => required, name : "name" => required, description : "description"
+    => default, handoffs : "handoffs" => default, metadata : "metadata" => default,
+    object : "object" => default, id : "id" => required, version : "version" => required,
+    versions : "versions" => required, created_at : "created_at" => required, updated_at
+    : "updated_at" => required, deployment_chat : "deployment_chat" => required, source :
+    "source" => required, version_message : "version_message" => default }
+);
 
 impl Agent {
     crate::runtime::constructor!(
@@ -63,7 +98,7 @@ impl Agent {
 
 /// The `AgentAliasResponse` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-agents")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct AgentAliasResponse {
     pub alias: String,
@@ -74,6 +109,11 @@ pub struct AgentAliasResponse {
     pub updated_at: String,
 }
 
+crate::runtime::struct_de!(
+    AgentAliasResponse { alias : "alias" => required, version : "version" => required,
+    created_at : "created_at" => required, updated_at : "updated_at" => required }
+);
+
 impl AgentAliasResponse {
     crate::runtime::constructor!(
         [alias : String => plain, version : i64 => plain, created_at : String => plain,
@@ -83,18 +123,26 @@ impl AgentAliasResponse {
 
 /// The `AgentListPage` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-agents")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct AgentListPage {
     /// Default: `"list"`.
     ///
     /// Fixed by the schema; filled in by the SDK.
-    #[serde(default)]
+    #[cfg_attr(feature = "full-serde", serde(default))]
     pub object: AgentListPageObject,
     pub data: Vec<Agent>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub next_page_token: crate::Nullable<String>,
 }
+
+crate::runtime::struct_de!(
+    AgentListPage { object : "object" => default, data : "data" => required,
+    next_page_token : "next_page_token" => default }
+);
 
 impl AgentListPage {
     crate::runtime::constructor!(
@@ -126,7 +174,6 @@ crate::runtime::const_value!(AgentObject, str, "agent");
 /// The `CreateAgentRequest` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-agents")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct CreateAgentRequest {
     /// Instruction prompt the model will follow during the conversation.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
@@ -150,6 +197,15 @@ pub struct CreateAgentRequest {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub version_message: crate::Nullable<String>,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    CreateAgentRequest { instructions : "instructions" => default, tools : "tools" =>
+    default, completion_args : "completion_args" => default, guardrails : "guardrails" =>
+    default, model : "model" => required, name : "name" => required, description :
+    "description" => default, handoffs : "handoffs" => default, metadata : "metadata" =>
+    default, version_message : "version_message" => default }
+);
 
 impl CreateAgentRequest {
     crate::runtime::constructor!(
@@ -187,7 +243,6 @@ crate::runtime::string_enum!(
 /// The `UpdateAgentRequest` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-agents")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct UpdateAgentRequest {
     /// Instruction prompt the model will follow during the conversation.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
@@ -215,6 +270,16 @@ pub struct UpdateAgentRequest {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub version_message: crate::Nullable<String>,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    UpdateAgentRequest { instructions : "instructions" => default, tools : "tools" =>
+    default, completion_args : "completion_args" => default, guardrails : "guardrails" =>
+    default, model : "model" => default, name : "name" => default, description :
+    "description" => default, handoffs : "handoffs" => default, deployment_chat :
+    "deployment_chat" => default, metadata : "metadata" => default, version_message :
+    "version_message" => default }
+);
 
 impl UpdateAgentRequest {
     crate::runtime::setters! {

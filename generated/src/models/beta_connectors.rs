@@ -87,13 +87,18 @@ crate::runtime::const_value!(AudioContentType, str, "audio");
 /// The `AuthData` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct AuthData {
     pub client_id: String,
     /// Format: `password`.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub client_secret: crate::Nullable<String>,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    AuthData { client_id : "client_id" => required, client_secret : "client_secret" =>
+    default }
+);
 
 impl AuthData {
     crate::runtime::constructor!([client_id : String => plain] [client_secret]);
@@ -138,12 +143,16 @@ crate::runtime::string_enum!(
 
 /// The `AuthUrlResponse` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct AuthUrlResponse {
     pub auth_url: String,
     pub ttl: i64,
 }
+
+crate::runtime::struct_de!(
+    AuthUrlResponse { auth_url : "auth_url" => required, ttl : "ttl" => required }
+);
 
 impl AuthUrlResponse {
     crate::runtime::constructor!([auth_url : String => plain, ttl : i64 => plain] []);
@@ -151,20 +160,35 @@ impl AuthUrlResponse {
 
 /// The `AuthenticationConfiguration` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct AuthenticationConfiguration {
     pub name: String,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub title: crate::Nullable<String>,
     pub authentication_type: OutboundAuthenticationType,
     pub scope: ConsumerType,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub status: crate::Nullable<CredentialsStatus>,
     /// Default: `false`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub is_default: Option<bool>,
 }
+
+crate::runtime::struct_de!(
+    AuthenticationConfiguration { name : "name" => required, title : "title" => default,
+    authentication_type : "authentication_type" => required, scope : "scope" => required,
+    status : "status" => default, is_default : "is_default" => default }
+);
 
 impl AuthenticationConfiguration {
     crate::runtime::constructor!(
@@ -180,7 +204,6 @@ impl AuthenticationConfiguration {
 /// The `AuthenticationMethodCreateOrUpdateRequest` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct AuthenticationMethodCreateOrUpdateRequest {
     /// The type of authentication method (e.g. oauth2, bearer, none).
     pub method_type: AuthenticationMethodCreateOrUpdateRequestMethodType,
@@ -204,6 +227,15 @@ pub struct AuthenticationMethodCreateOrUpdateRequest {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub oauth2_server_metadata: crate::Nullable<ExtendedOAuthServerMetadata>,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    AuthenticationMethodCreateOrUpdateRequest { method_type : "method_type" => required,
+    auth_direction : "auth_direction" => default, headers : "headers" => default,
+    global_headers : "global_headers" => default, oauth2_metadata_secrets :
+    "oauth2_metadata_secrets" => default, oauth2_server_metadata :
+    "oauth2_server_metadata" => default }
+);
 
 impl AuthenticationMethodCreateOrUpdateRequest {
     crate::runtime::constructor!(
@@ -388,7 +420,6 @@ crate::runtime::string_enum!(
 /// The `ConnectionCredentials` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct ConnectionCredentials {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub oauth: crate::Nullable<OAuth2Token>,
@@ -400,6 +431,13 @@ pub struct ConnectionCredentials {
     pub github_installation_id: crate::Nullable<String>,
 }
 
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    ConnectionCredentials { oauth : "oauth" => default, headers : "headers" => default,
+    bearer_token : "bearer_token" => default, github_installation_id :
+    "github_installation_id" => default }
+);
+
 impl ConnectionCredentials {
     crate::runtime::setters! {
         oauth : OAuth2Token => nullable, headers : std::collections::BTreeMap < String,
@@ -410,16 +448,28 @@ impl ConnectionCredentials {
 
 /// The `ConnectionPreference` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ConnectionPreference {
     pub name: String,
     pub tool_configuration: ToolExecutionConfiguration,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub is_default: crate::Nullable<bool>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub consumer_type: crate::Nullable<ConsumerType>,
 }
+
+crate::runtime::struct_de!(
+    ConnectionPreference { name : "name" => required, tool_configuration :
+    "tool_configuration" => required, is_default : "is_default" => default, consumer_type
+    : "consumer_type" => default }
+);
 
 impl ConnectionPreference {
     crate::runtime::constructor!(
@@ -433,61 +483,135 @@ impl ConnectionPreference {
 
 /// The `Connector` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Connector {
     /// Format: `uuid`.
     pub id: String,
     pub name: String,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub title: crate::Nullable<String>,
     pub description: String,
     /// Format: `date-time`.
     pub created_at: String,
     /// Format: `date-time`.
     pub modified_at: String,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub server: crate::Nullable<String>,
     /// Default: `"mcp"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub protocol: Option<ConnectorProtocol>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub icon_url: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub server_card: crate::Nullable<MCPServerCard>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub owner_id: crate::Nullable<String>,
     pub owner_type: ConsumerType,
     pub visibility: ResourceVisibility,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub creator_id: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub locale: crate::Nullable<ConnectorLocale>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub system_prompt: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub supported_auth_methods: crate::Nullable<Vec<PublicAuthenticationMethod>>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub connection_preferences: crate::Nullable<Vec<ConnectionPreference>>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub connection_credentials: crate::Nullable<Vec<AuthenticationConfiguration>>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub active: crate::Nullable<bool>,
     pub private_tool_execution: bool,
     /// Default: `false`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub mistral: Option<bool>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub is_authenticated: crate::Nullable<bool>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub tools: crate::Nullable<Vec<ConnectorTool>>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub system_prompt_route: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub connection_config: crate::Nullable<PublicConnectionConfig>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub execution_env: crate::Nullable<PublicExecutionEnv>,
 }
+
+crate::runtime::struct_de!(
+    Connector { id : "id" => required, name : "name" => required, title : "title" =>
+    default, description : "description" => required, created_at : "created_at" =>
+    required, modified_at : "modified_at" => required, server : "server" => default,
+    protocol : "protocol" => default, icon_url : "icon_url" => default, server_card :
+    "server_card" => default, owner_id : "owner_id" => default, owner_type : "owner_type"
+    => required, visibility : "visibility" => required, creator_id : "creator_id" =>
+    default, locale : "locale" => default, system_prompt : "system_prompt" => default,
+    supported_auth_methods : "supported_auth_methods" => default, connection_preferences
+    : "connection_preferences" => default, connection_credentials :
+    "connection_credentials" => default, active : "active" => default,
+    private_tool_execution : "private_tool_execution" => required, mistral : "mistral" =>
+    default, is_authenticated : "is_authenticated" => default, tools : "tools" =>
+    default, system_prompt_route : "system_prompt_route" => default, connection_config :
+    "connection_config" => default, execution_env : "execution_env" => default }
+);
 
 impl Connector {
     crate::runtime::constructor!(
@@ -516,7 +640,7 @@ impl Connector {
 
 /// The `ConnectorAuthenticationHeader` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ConnectorAuthenticationHeader {
     pub name: String,
     /// Default: `true`.
@@ -526,6 +650,11 @@ pub struct ConnectorAuthenticationHeader {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_secret: Option<bool>,
 }
+
+crate::runtime::struct_de!(
+    ConnectorAuthenticationHeader { name : "name" => required, is_required :
+    "is_required" => default, is_secret : "is_secret" => default }
+);
 
 impl ConnectorAuthenticationHeader {
     crate::runtime::constructor!([name : String => plain] [is_required, is_secret]);
@@ -537,11 +666,15 @@ impl ConnectorAuthenticationHeader {
 /// Request body for calling an MCP tool.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct ConnectorCallToolRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub arguments: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    ConnectorCallToolRequest { arguments : "arguments" => default }
+);
 
 impl ConnectorCallToolRequest {
     crate::runtime::setters! {
@@ -551,13 +684,18 @@ impl ConnectorCallToolRequest {
 
 /// The `ConnectorLocale` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ConnectorLocale {
     pub name: std::collections::BTreeMap<String, String>,
     pub description: std::collections::BTreeMap<String, String>,
     pub usage_sentence: std::collections::BTreeMap<String, String>,
 }
+
+crate::runtime::struct_de!(
+    ConnectorLocale { name : "name" => required, description : "description" => required,
+    usage_sentence : "usage_sentence" => required }
+);
 
 impl ConnectorLocale {
     crate::runtime::constructor!(
@@ -587,17 +725,26 @@ crate::runtime::string_enum!(
 
 /// The `ConnectorTool` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ConnectorTool {
     pub id: String,
     pub name: String,
     pub description: String,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub system_prompt: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub locale: crate::Nullable<ConnectorToolLocale>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub jsonschema: crate::Nullable<
         std::collections::BTreeMap<String, serde_json::Value>,
     >,
@@ -607,9 +754,21 @@ pub struct ConnectorTool {
     pub created_at: String,
     /// Format: `date-time`.
     pub modified_at: String,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub active: crate::Nullable<bool>,
 }
+
+crate::runtime::struct_de!(
+    ConnectorTool { id : "id" => required, name : "name" => required, description :
+    "description" => required, system_prompt : "system_prompt" => default, locale :
+    "locale" => default, jsonschema : "jsonschema" => default, execution_config :
+    "execution_config" => default, visibility : "visibility" => required, created_at :
+    "created_at" => required, modified_at : "modified_at" => required, active : "active"
+    => default }
+);
 
 impl ConnectorTool {
     crate::runtime::constructor!(
@@ -721,13 +880,18 @@ crate::runtime::union_from!(
 
 /// The `ConnectorToolLocale` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ConnectorToolLocale {
     pub name: std::collections::BTreeMap<String, String>,
     pub description: std::collections::BTreeMap<String, String>,
     pub usage_sentence: std::collections::BTreeMap<String, String>,
 }
+
+crate::runtime::struct_de!(
+    ConnectorToolLocale { name : "name" => required, description : "description" =>
+    required, usage_sentence : "usage_sentence" => required }
+);
 
 impl ConnectorToolLocale {
     crate::runtime::constructor!(
@@ -842,12 +1006,14 @@ crate::runtime::union_from!(
 /// The `ConnectorsQueryFilters` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct ConnectorsQueryFilters {
     /// Filter for active connectors for a given user, workspace and organization.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub active: crate::Nullable<bool>,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(ConnectorsQueryFilters { active : "active" => default });
 
 impl ConnectorsQueryFilters {
     crate::runtime::setters! {
@@ -884,7 +1050,6 @@ crate::runtime::string_enum!(
 /// (no ``shared_global``).
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct CreateConnectorRequest {
     /// Protocol of the connector. Only 'mcp' is supported on the public endpoint; creating HTTP connectors here is explicitly refused.
     ///
@@ -936,6 +1101,17 @@ pub struct CreateConnectorRequest {
     pub system_prompt: crate::Nullable<String>,
 }
 
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    CreateConnectorRequest { protocol : "protocol" => default, name : "name" => required,
+    title : "title" => default, description : "description" => required, icon_url :
+    "icon_url" => default, visibility : "visibility" => default, server : "server" =>
+    required, headers : "headers" => default, global_headers : "global_headers" =>
+    default, auth_data : "auth_data" => default, oauth2_server_metadata :
+    "oauth2_server_metadata" => default, oauth2_server_metadata_url :
+    "oauth2_server_metadata_url" => default, system_prompt : "system_prompt" => default }
+);
+
 impl CreateConnectorRequest {
     crate::runtime::constructor!(
         [name : String => plain, description : String => plain, server : String => plain]
@@ -965,7 +1141,6 @@ crate::runtime::const_value!(CreateConnectorRequestProtocol, str, "mcp");
 /// Request to create or update non-OAuth2 credentials for a connector.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct CredentialsCreateOrUpdate {
     /// Name of the credentials. Use this name to access or modify your credentials.
     pub name: String,
@@ -980,6 +1155,12 @@ pub struct CredentialsCreateOrUpdate {
     pub credentials: crate::Nullable<ConnectionCredentials>,
 }
 
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    CredentialsCreateOrUpdate { name : "name" => required, title : "title" => default,
+    is_default : "is_default" => default, credentials : "credentials" => default }
+);
+
 impl CredentialsCreateOrUpdate {
     crate::runtime::constructor!(
         [name : String => plain] [title, is_default, credentials]
@@ -992,14 +1173,23 @@ impl CredentialsCreateOrUpdate {
 
 /// The `CredentialsResponse` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CredentialsResponse {
     pub credentials: Vec<AuthenticationConfiguration>,
     /// Default: `[]`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub connector_preset_credentials_for_auth: Option<Vec<OutboundAuthenticationType>>,
 }
+
+crate::runtime::struct_de!(
+    CredentialsResponse { credentials : "credentials" => required,
+    connector_preset_credentials_for_auth : "connector_preset_credentials_for_auth" =>
+    default }
+);
 
 impl CredentialsResponse {
     crate::runtime::constructor!(
@@ -1014,18 +1204,33 @@ impl CredentialsResponse {
 
 /// The `CredentialsStatus` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CredentialsStatus {
     pub status_type: AuthStatus,
     /// Format: `date-time`.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub last_checked_at: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub error_http_code: crate::Nullable<HTTPStatus>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub error_message: crate::Nullable<CredentialsStatusErrorReason>,
 }
+
+crate::runtime::struct_de!(
+    CredentialsStatus { status_type : "status_type" => required, last_checked_at :
+    "last_checked_at" => default, error_http_code : "error_http_code" => default,
+    error_message : "error_message" => default }
+);
 
 impl CredentialsStatus {
     crate::runtime::constructor!(
@@ -1187,7 +1392,7 @@ impl ExecutionConfig {
 
 /// The `ExecutionTool` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ExecutionTool {
     pub name: String,
@@ -1195,6 +1400,11 @@ pub struct ExecutionTool {
     pub integration_id: String,
     pub execution_config: Option<ExecutionConfig>,
 }
+
+crate::runtime::struct_de!(
+    ExecutionTool { name : "name" => required, integration_id : "integration_id" =>
+    required, execution_config : "execution_config" => default }
+);
 
 impl ExecutionTool {
     crate::runtime::constructor!(
@@ -1208,7 +1418,7 @@ impl ExecutionTool {
 /// Stored at connector creation time (provided for HTTP connectors, discovered via .well-known for MCP).
 /// Mirrors the shape of .well-known/oauth-authorization-server responses.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ExtendedOAuthServerMetadata {
     /// Format: `uri`.
     pub issuer: String,
@@ -1273,6 +1483,34 @@ pub struct ExtendedOAuthServerMetadata {
     pub x_scope: crate::Nullable<String>,
 }
 
+crate::runtime::struct_de!(
+    ExtendedOAuthServerMetadata { issuer : "issuer" => required, authorization_endpoint :
+    "authorization_endpoint" => required, token_endpoint : "token_endpoint" => required,
+    registration_endpoint : "registration_endpoint" => default, scopes_supported :
+    "scopes_supported" => default, response_types_supported : "response_types_supported"
+    => default, response_modes_supported : "response_modes_supported" => default,
+    grant_types_supported : "grant_types_supported" => default,
+    token_endpoint_auth_methods_supported : "token_endpoint_auth_methods_supported" =>
+    default, token_endpoint_auth_signing_alg_values_supported :
+    "token_endpoint_auth_signing_alg_values_supported" => default, service_documentation
+    : "service_documentation" => default, ui_locales_supported : "ui_locales_supported"
+    => default, op_policy_uri : "op_policy_uri" => default, op_tos_uri : "op_tos_uri" =>
+    default, revocation_endpoint : "revocation_endpoint" => default,
+    revocation_endpoint_auth_methods_supported :
+    "revocation_endpoint_auth_methods_supported" => default,
+    revocation_endpoint_auth_signing_alg_values_supported :
+    "revocation_endpoint_auth_signing_alg_values_supported" => default,
+    introspection_endpoint : "introspection_endpoint" => default,
+    introspection_endpoint_auth_methods_supported :
+    "introspection_endpoint_auth_methods_supported" => default,
+    introspection_endpoint_auth_signing_alg_values_supported :
+    "introspection_endpoint_auth_signing_alg_values_supported" => default,
+    code_challenge_methods_supported : "code_challenge_methods_supported" => default,
+    client_id_metadata_document_supported : "client_id_metadata_document_supported" =>
+    default, x_source : "x_source" => default, x_resource_url : "x_resource_url" =>
+    default, x_scope : "x_scope" => default }
+);
+
 impl ExtendedOAuthServerMetadata {
     crate::runtime::constructor!(
         [issuer : String => plain, authorization_endpoint : String => plain,
@@ -1320,13 +1558,17 @@ pub type FormElicitationCapability = std::collections::BTreeMap<
 /// round-trips and encryption-at-rest keep the real value; secrets are redacted only
 /// on JSON serialization (API responses).
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct GlobalHeaderValue {
     /// Default: `true`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_secret: Option<bool>,
     pub value: String,
 }
+
+crate::runtime::struct_de!(
+    GlobalHeaderValue { is_secret : "is_secret" => default, value : "value" => required }
+);
 
 impl GlobalHeaderValue {
     crate::runtime::constructor!([value : String => plain] [is_secret]);
@@ -1416,12 +1658,17 @@ pub type LoggingCapability = std::collections::BTreeMap<String, serde_json::Valu
 
 /// The `LogicalExpression` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct LogicalExpression {
     pub r#type: LogicalExpressionType,
     pub expressions: Vec<LogicalExpressionExpressionsItem>,
 }
+
+crate::runtime::struct_de!(
+    LogicalExpression { r#type : "type" => required, expressions : "expressions" =>
+    required }
+);
 
 impl LogicalExpression {
     crate::runtime::constructor!(
@@ -1560,7 +1807,7 @@ impl MCPResource {
 
 /// Authentication requirements for a remote transport (SEP-2127).
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct MCPServerAuthenticationRequirement {
     /// Whether authentication is mandatory
@@ -1568,9 +1815,17 @@ pub struct MCPServerAuthenticationRequirement {
     /// Supported schemes (e.g. \['bearer', 'oauth2'\])
     ///
     /// Default: `[]`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub schemes: Option<Vec<String>>,
 }
+
+crate::runtime::struct_de!(
+    MCPServerAuthenticationRequirement { required : "required" => required, schemes :
+    "schemes" => default }
+);
 
 impl MCPServerAuthenticationRequirement {
     crate::runtime::constructor!([required : bool => plain] [schemes]);
@@ -1855,24 +2110,39 @@ impl MCPServerIcon {
 
 /// Remote transport endpoint (SEP-2127).
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct MCPServerRemote {
     /// Transport type
     pub r#type: MCPServerRemoteType,
     /// Transport endpoint URL
     pub url: String,
-    #[serde(
-        rename = "supportedProtocolVersions",
-        default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(
+            rename = "supportedProtocolVersions",
+            default,
+            skip_serializing_if = "crate::Nullable::is_absent"
+        )
     )]
     pub supported_protocol_versions: crate::Nullable<Vec<String>>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub headers: crate::Nullable<Vec<MCPServerRemoteHeader>>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub authentication: crate::Nullable<MCPServerAuthenticationRequirement>,
 }
+
+crate::runtime::struct_de!(
+    MCPServerRemote { r#type : "type" => required, url : "url" => required,
+    supported_protocol_versions : "supportedProtocolVersions" => default, headers :
+    "headers" => default, authentication : "authentication" => default }
+);
 
 impl MCPServerRemote {
     crate::runtime::constructor!(
@@ -1888,30 +2158,48 @@ impl MCPServerRemote {
 
 /// Header definition for a remote transport (SEP-2127).
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct MCPServerRemoteHeader {
     /// Header name
     pub name: String,
     /// Human-readable description of the header
     pub description: String,
-    #[serde(
-        rename = "isRequired",
-        default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(
+            rename = "isRequired",
+            default,
+            skip_serializing_if = "crate::Nullable::is_absent"
+        )
     )]
     pub is_required: crate::Nullable<bool>,
-    #[serde(
-        rename = "isSecret",
-        default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(
+            rename = "isSecret",
+            default,
+            skip_serializing_if = "crate::Nullable::is_absent"
+        )
     )]
     pub is_secret: crate::Nullable<bool>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub default: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub choices: crate::Nullable<Vec<String>>,
 }
+
+crate::runtime::struct_de!(
+    MCPServerRemoteHeader { name : "name" => required, description : "description" =>
+    required, is_required : "isRequired" => default, is_secret : "isSecret" => default,
+    default : "default" => default, choices : "choices" => default }
+);
 
 impl MCPServerRemoteHeader {
     crate::runtime::constructor!(
@@ -1944,16 +2232,24 @@ crate::runtime::string_enum!(
 
 /// Source repository information (SEP-2127).
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct MCPServerRepository {
     /// Repository URL
     pub url: String,
     /// Source identifier (e.g. 'github')
     pub source: String,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub subfolder: crate::Nullable<String>,
 }
+
+crate::runtime::struct_de!(
+    MCPServerRepository { url : "url" => required, source : "source" => required,
+    subfolder : "subfolder" => default }
+);
 
 impl MCPServerRepository {
     crate::runtime::constructor!(
@@ -2086,11 +2382,13 @@ crate::runtime::string_enum!(
 
 /// The `MessageResponse` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct MessageResponse {
     pub message: String,
 }
+
+crate::runtime::struct_de!(MessageResponse { message : "message" => required });
 
 impl MessageResponse {
     crate::runtime::constructor!([message : String => plain] []);
@@ -2099,7 +2397,6 @@ impl MessageResponse {
 /// The `OAuth2Token` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct OAuth2Token {
     pub access_token: String,
     /// Default: `"Bearer"`.
@@ -2117,6 +2414,13 @@ pub struct OAuth2Token {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub expires_at: crate::Nullable<String>,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    OAuth2Token { access_token : "access_token" => required, token_type : "token_type" =>
+    default, expires_in : "expires_in" => default, scope : "scope" => default,
+    refresh_token : "refresh_token" => default, expires_at : "expires_at" => default }
+);
 
 impl OAuth2Token {
     crate::runtime::constructor!(
@@ -2161,7 +2465,6 @@ crate::runtime::string_enum!(
 /// or provided at connector creation time.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct Oauth2MetadataSecrets {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub client_id: crate::Nullable<String>,
@@ -2173,6 +2476,13 @@ pub struct Oauth2MetadataSecrets {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub client_secret_expires_at: crate::Nullable<i64>,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    Oauth2MetadataSecrets { client_id : "client_id" => default, client_secret :
+    "client_secret" => default, client_id_issued_at : "client_id_issued_at" => default,
+    client_secret_expires_at : "client_secret_expires_at" => default }
+);
 
 impl Oauth2MetadataSecrets {
     crate::runtime::setters! {
@@ -2206,12 +2516,17 @@ crate::runtime::string_enum!(
 
 /// The `PaginatedConnectors` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct PaginatedConnectors {
     pub items: Vec<Connector>,
     pub pagination: PaginationResponse,
 }
+
+crate::runtime::struct_de!(
+    PaginatedConnectors { items : "items" => required, pagination : "pagination" =>
+    required }
+);
 
 impl PaginatedConnectors {
     crate::runtime::constructor!(
@@ -2221,13 +2536,21 @@ impl PaginatedConnectors {
 
 /// The `PaginationResponse` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct PaginationResponse {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub next_cursor: crate::Nullable<String>,
     pub page_size: i64,
 }
+
+crate::runtime::struct_de!(
+    PaginationResponse { next_cursor : "next_cursor" => default, page_size : "page_size"
+    => required }
+);
 
 impl PaginationResponse {
     crate::runtime::constructor!([page_size : i64 => plain] [next_cursor]);
@@ -2284,19 +2607,35 @@ impl PromptsCapability {
 
 /// Public view of an authentication method, without secrets.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct PublicAuthenticationMethod {
     pub method_type: OutboundAuthenticationType,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub headers: crate::Nullable<Vec<ConnectorAuthenticationHeader>>,
     /// Default: `{}`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub global_headers: Option<std::collections::BTreeMap<String, GlobalHeaderValue>>,
     pub has_default_credentials: bool,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub oauth2_server_metadata: crate::Nullable<ExtendedOAuthServerMetadata>,
 }
+
+crate::runtime::struct_de!(
+    PublicAuthenticationMethod { method_type : "method_type" => required, headers :
+    "headers" => default, global_headers : "global_headers" => default,
+    has_default_credentials : "has_default_credentials" => required,
+    oauth2_server_metadata : "oauth2_server_metadata" => default }
+);
 
 impl PublicAuthenticationMethod {
     crate::runtime::constructor!(
@@ -2312,20 +2651,37 @@ impl PublicAuthenticationMethod {
 
 /// The `PublicConnectionConfig` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct PublicConnectionConfig {
     /// Default: `"mcp"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub r#type: Option<ConnectionConfigType>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub base_url: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub headers: crate::Nullable<std::collections::BTreeMap<String, String>>,
     /// Default: `false`.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub signed: crate::Nullable<bool>,
 }
+
+crate::runtime::struct_de!(
+    PublicConnectionConfig { r#type : "type" => default, base_url : "base_url" =>
+    default, headers : "headers" => default, signed : "signed" => default }
+);
 
 impl PublicConnectionConfig {
     crate::runtime::setters! {
@@ -2337,15 +2693,23 @@ impl PublicConnectionConfig {
 
 /// The `PublicConnectorExecutionData` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct PublicConnectorExecutionData {
     pub integrations: Vec<PublicExecutionConnector>,
     pub tools: Vec<ExecutionTool>,
     /// Default: `false`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub use_connectors_gateway: Option<bool>,
 }
+
+crate::runtime::struct_de!(
+    PublicConnectorExecutionData { integrations : "integrations" => required, tools :
+    "tools" => required, use_connectors_gateway : "use_connectors_gateway" => default }
+);
 
 impl PublicConnectorExecutionData {
     crate::runtime::constructor!(
@@ -2362,22 +2726,43 @@ impl PublicConnectorExecutionData {
 /// Unlike ConnectionConfig, this has no `headers` field and forbids extra fields, so
 /// connector credentials can never be serialized into this cacheable response.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct PublicExecutionConnectionConfig {
     pub r#type: ConnectionConfigType,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub server: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub name: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub id: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub tool_configuration: crate::Nullable<ToolExecutionConfiguration>,
     /// Default: `false`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub hosted_internally: Option<bool>,
 }
+
+crate::runtime::struct_de!(
+    PublicExecutionConnectionConfig { r#type : "type" => required, server : "server" =>
+    default, name : "name" => default, id : "id" => default, tool_configuration :
+    "tool_configuration" => default, hosted_internally : "hosted_internally" => default }
+);
 
 impl PublicExecutionConnectionConfig {
     crate::runtime::constructor!(
@@ -2393,7 +2778,7 @@ impl PublicExecutionConnectionConfig {
 
 /// The `PublicExecutionConnector` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct PublicExecutionConnector {
     /// Format: `uuid`.
@@ -2401,6 +2786,11 @@ pub struct PublicExecutionConnector {
     pub name: String,
     pub connection_config: Option<PublicExecutionConnectionConfig>,
 }
+
+crate::runtime::struct_de!(
+    PublicExecutionConnector { id : "id" => required, name : "name" => required,
+    connection_config : "connection_config" => default }
+);
 
 impl PublicExecutionConnector {
     crate::runtime::constructor!(
@@ -2411,13 +2801,18 @@ impl PublicExecutionConnector {
 
 /// Credentials-free projection of ExecutionEnv for the public /connectors/mistral response.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct PublicExecutionEnv {
     pub tools: Vec<Tool>,
     pub tool_execution_data: PublicConnectorExecutionData,
     pub errors: Vec<String>,
 }
+
+crate::runtime::struct_de!(
+    PublicExecutionEnv { tools : "tools" => required, tool_execution_data :
+    "tool_execution_data" => required, errors : "errors" => required }
+);
 
 impl PublicExecutionEnv {
     crate::runtime::constructor!(
@@ -2654,20 +3049,41 @@ impl ServerCapabilities {
 
 /// The `ServerLocale` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ServerLocale {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub name: crate::Nullable<std::collections::BTreeMap<String, String>>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub description: crate::Nullable<std::collections::BTreeMap<String, String>>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub usage_sentence: crate::Nullable<std::collections::BTreeMap<String, String>>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub working_description: crate::Nullable<std::collections::BTreeMap<String, String>>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub done_description: crate::Nullable<std::collections::BTreeMap<String, String>>,
 }
+
+crate::runtime::struct_de!(
+    ServerLocale { name : "name" => default, description : "description" => default,
+    usage_sentence : "usage_sentence" => default, working_description :
+    "working_description" => default, done_description : "done_description" => default }
+);
 
 impl ServerLocale {
     crate::runtime::setters! {
@@ -2955,18 +3371,36 @@ impl ToolExecution {
 
 /// The `ToolExecutionConfiguration` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ToolExecutionConfiguration {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub requires_confirmation: crate::Nullable<LogicalExpressionExpressionsItem>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub skip_confirmation: crate::Nullable<LogicalExpressionExpressionsItem>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub include: crate::Nullable<Vec<String>>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub exclude: crate::Nullable<Vec<String>>,
 }
+
+crate::runtime::struct_de!(
+    ToolExecutionConfiguration { requires_confirmation : "requires_confirmation" =>
+    default, skip_confirmation : "skip_confirmation" => default, include : "include" =>
+    default, exclude : "exclude" => default }
+);
 
 impl ToolExecutionConfiguration {
     crate::runtime::setters! {
@@ -2999,11 +3433,13 @@ crate::runtime::string_enum!(
 
 /// The `ToolProperties` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ToolProperties {
     pub read_only: Option<bool>,
 }
+
+crate::runtime::struct_de!(ToolProperties { read_only : "read_only" => default });
 
 impl ToolProperties {
     crate::runtime::constructor!(nullable[read_only : bool => some] []);
@@ -3053,14 +3489,25 @@ impl ToolsCapability {
 
 /// The `TurbineMeta` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TurbineMeta {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub system_prompt_name: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub locale: crate::Nullable<ServerLocale>,
 }
+
+crate::runtime::struct_de!(
+    TurbineMeta { system_prompt_name : "system_prompt_name" => default, locale : "locale"
+    => default }
+);
 
 impl TurbineMeta {
     crate::runtime::setters! {
@@ -3070,20 +3517,41 @@ impl TurbineMeta {
 
 /// The `TurbineToolLocale` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TurbineToolLocale {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub name: crate::Nullable<std::collections::BTreeMap<String, String>>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub description: crate::Nullable<std::collections::BTreeMap<String, String>>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub usage_sentence: crate::Nullable<std::collections::BTreeMap<String, String>>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub working_description: crate::Nullable<std::collections::BTreeMap<String, String>>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub done_description: crate::Nullable<std::collections::BTreeMap<String, String>>,
 }
+
+crate::runtime::struct_de!(
+    TurbineToolLocale { name : "name" => default, description : "description" => default,
+    usage_sentence : "usage_sentence" => default, working_description :
+    "working_description" => default, done_description : "done_description" => default }
+);
 
 impl TurbineToolLocale {
     crate::runtime::setters! {
@@ -3097,18 +3565,35 @@ impl TurbineToolLocale {
 
 /// The `TurbineToolMeta` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TurbineToolMeta {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub locale: crate::Nullable<TurbineToolLocale>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub tool_type: crate::Nullable<ToolType>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub timeout: crate::Nullable<f64>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub private_execution: crate::Nullable<bool>,
 }
+
+crate::runtime::struct_de!(
+    TurbineToolMeta { locale : "locale" => default, tool_type : "tool_type" => default,
+    timeout : "timeout" => default, private_execution : "private_execution" => default }
+);
 
 impl TurbineToolMeta {
     crate::runtime::setters! {
@@ -3120,7 +3605,6 @@ impl TurbineToolMeta {
 /// The `UpdateConnectorRequest` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct UpdateConnectorRequest {
     /// Optional human-readable title for the connector.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
@@ -3151,6 +3635,14 @@ pub struct UpdateConnectorRequest {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub auth_methods: crate::Nullable<Vec<AuthenticationMethodCreateOrUpdateRequest>>,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    UpdateConnectorRequest { title : "title" => default, name : "name" => default,
+    description : "description" => default, icon_url : "icon_url" => default,
+    system_prompt : "system_prompt" => default, protocol : "protocol" => default, server
+    : "server" => default, auth_methods : "auth_methods" => default }
+);
 
 impl UpdateConnectorRequest {
     crate::runtime::setters! {

@@ -4,22 +4,31 @@ use super::*;
 
 /// The `AgentConversation` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct AgentConversation {
     /// Name given to the conversation.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub name: crate::Nullable<String>,
     /// Description of the what the conversation is about.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub description: crate::Nullable<String>,
     /// Custom metadata for the conversation.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub metadata: crate::Nullable<MetadataDict>,
     /// Default: `"conversation"`.
     ///
     /// Fixed by the schema; filled in by the SDK.
-    #[serde(default)]
+    #[cfg_attr(feature = "full-serde", serde(default))]
     pub object: AgentConversationObject,
     pub id: String,
     /// Format: `date-time`.
@@ -27,9 +36,20 @@ pub struct AgentConversation {
     /// Format: `date-time`.
     pub updated_at: String,
     pub agent_id: String,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub agent_version: crate::Nullable<ValidationErrorLocItem>,
 }
+
+crate::runtime::struct_de!(
+    AgentConversation { name : "name" => default, description : "description" => default,
+    metadata : "metadata" => default, object : "object" => default, id : "id" =>
+    required, created_at : "created_at" => required, updated_at : "updated_at" =>
+    required, agent_id : "agent_id" => required, agent_version : "agent_version" =>
+    default }
+);
 
 impl AgentConversation {
     crate::runtime::constructor!(
@@ -54,7 +74,7 @@ crate::runtime::const_value!(AgentConversationObject, str, "conversation");
 
 /// The `AgentHandoffDoneEvent` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AgentHandoffDoneEvent {
     /// Default: `"agent.handoff.done"`.
     ///
@@ -71,6 +91,13 @@ pub struct AgentHandoffDoneEvent {
     pub next_agent_id: String,
     pub next_agent_name: String,
 }
+
+crate::runtime::struct_de!(
+    AgentHandoffDoneEvent { r#type : "type" => default, created_at : "created_at" =>
+    default, output_index : "output_index" => default, id : "id" => required,
+    next_agent_id : "next_agent_id" => required, next_agent_name : "next_agent_name" =>
+    required }
+);
 
 impl AgentHandoffDoneEvent {
     crate::runtime::constructor!(
@@ -93,7 +120,7 @@ crate::runtime::const_value!(AgentHandoffDoneEventType, str, "agent.handoff.done
 
 /// The `AgentHandoffEntry` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AgentHandoffEntry {
     /// Default: `"entry"`.
     ///
@@ -118,6 +145,14 @@ pub struct AgentHandoffEntry {
     pub next_agent_id: String,
     pub next_agent_name: String,
 }
+
+crate::runtime::struct_de!(
+    AgentHandoffEntry { object : "object" => default, r#type : "type" => default,
+    created_at : "created_at" => default, completed_at : "completed_at" => default, id :
+    "id" => default, previous_agent_id : "previous_agent_id" => required,
+    previous_agent_name : "previous_agent_name" => required, next_agent_id :
+    "next_agent_id" => required, next_agent_name : "next_agent_name" => required }
+);
 
 impl AgentHandoffEntry {
     crate::runtime::constructor!(
@@ -151,7 +186,7 @@ crate::runtime::const_value!(AgentHandoffEntryType, str, "agent.handoff");
 
 /// The `AgentHandoffStartedEvent` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AgentHandoffStartedEvent {
     /// Default: `"agent.handoff.started"`.
     ///
@@ -168,6 +203,13 @@ pub struct AgentHandoffStartedEvent {
     pub previous_agent_id: String,
     pub previous_agent_name: String,
 }
+
+crate::runtime::struct_de!(
+    AgentHandoffStartedEvent { r#type : "type" => default, created_at : "created_at" =>
+    default, output_index : "output_index" => default, id : "id" => required,
+    previous_agent_id : "previous_agent_id" => required, previous_agent_name :
+    "previous_agent_name" => required }
+);
 
 impl AgentHandoffStartedEvent {
     crate::runtime::constructor!(
@@ -191,7 +233,6 @@ crate::runtime::const_value!(AgentHandoffStartedEventType, str, "agent.handoff.s
 /// The `ConversationAppendRequest` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct ConversationAppendRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inputs: Option<ConversationInputs>,
@@ -212,6 +253,14 @@ pub struct ConversationAppendRequest {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub tool_confirmations: crate::Nullable<Vec<ToolCallConfirmation>>,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    ConversationAppendRequest { inputs : "inputs" => default, stream : "stream" =>
+    default, store : "store" => default, handoff_execution : "handoff_execution" =>
+    default, completion_args : "completion_args" => default, tool_confirmations :
+    "tool_confirmations" => default }
+);
 
 impl ConversationAppendRequest {
     crate::runtime::setters! {
@@ -243,7 +292,6 @@ crate::runtime::string_enum!(
 /// The `ConversationAppendStreamRequest` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct ConversationAppendStreamRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inputs: Option<ConversationInputs>,
@@ -264,6 +312,14 @@ pub struct ConversationAppendStreamRequest {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub tool_confirmations: crate::Nullable<Vec<ToolCallConfirmation>>,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    ConversationAppendStreamRequest { inputs : "inputs" => default, stream : "stream" =>
+    default, store : "store" => default, handoff_execution : "handoff_execution" =>
+    default, completion_args : "completion_args" => default, tool_confirmations :
+    "tool_confirmations" => default }
+);
 
 impl ConversationAppendStreamRequest {
     crate::runtime::setters! {
@@ -353,17 +409,22 @@ crate::runtime::union_from!(
 
 /// Retrieve all entries in a conversation.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ConversationHistory {
     /// Default: `"conversation.history"`.
     ///
     /// Fixed by the schema; filled in by the SDK.
-    #[serde(default)]
+    #[cfg_attr(feature = "full-serde", serde(default))]
     pub object: ConversationHistoryObject,
     pub conversation_id: String,
     pub entries: Vec<ConversationHistoryEntriesItem>,
 }
+
+crate::runtime::struct_de!(
+    ConversationHistory { object : "object" => default, conversation_id :
+    "conversation_id" => required, entries : "entries" => required }
+);
 
 impl ConversationHistory {
     crate::runtime::constructor!(
@@ -451,17 +512,22 @@ crate::runtime::union_from!(
 
 /// Similar to the conversation history but only keep the messages
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ConversationMessages {
     /// Default: `"conversation.messages"`.
     ///
     /// Fixed by the schema; filled in by the SDK.
-    #[serde(default)]
+    #[cfg_attr(feature = "full-serde", serde(default))]
     pub object: ConversationMessagesObject,
     pub conversation_id: String,
     pub messages: MessageEntries,
 }
+
+crate::runtime::struct_de!(
+    ConversationMessages { object : "object" => default, conversation_id :
+    "conversation_id" => required, messages : "messages" => required }
+);
 
 impl ConversationMessages {
     crate::runtime::constructor!(
@@ -481,7 +547,6 @@ crate::runtime::const_value!(ConversationMessagesObject, str, "conversation.mess
 /// The `ConversationRequest` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct ConversationRequest {
     pub inputs: ConversationInputs,
     /// Default: `false`.
@@ -513,6 +578,17 @@ pub struct ConversationRequest {
     pub model: crate::Nullable<String>,
 }
 
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    ConversationRequest { inputs : "inputs" => required, stream : "stream" => default,
+    store : "store" => default, handoff_execution : "handoff_execution" => default,
+    instructions : "instructions" => default, tools : "tools" => default, completion_args
+    : "completion_args" => default, guardrails : "guardrails" => default, name : "name"
+    => default, description : "description" => default, metadata : "metadata" => default,
+    agent_id : "agent_id" => default, agent_version : "agent_version" => default, model :
+    "model" => default }
+);
+
 impl ConversationRequest {
     crate::runtime::constructor!(
         [inputs : ConversationInputs => plain] [stream, store, handoff_execution,
@@ -532,22 +608,31 @@ impl ConversationRequest {
 
 /// The response after appending new entries to the conversation.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ConversationResponse {
     /// Default: `"conversation.response"`.
     ///
     /// Fixed by the schema; filled in by the SDK.
-    #[serde(default)]
+    #[cfg_attr(feature = "full-serde", serde(default))]
     pub object: ConversationResponseObject,
     pub conversation_id: String,
     pub outputs: Vec<ConversationResponseOutputsItem>,
     pub usage: ConversationUsageInfo,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub guardrails: crate::Nullable<
         Vec<std::collections::BTreeMap<String, serde_json::Value>>,
     >,
 }
+
+crate::runtime::struct_de!(
+    ConversationResponse { object : "object" => default, conversation_id :
+    "conversation_id" => required, outputs : "outputs" => required, usage : "usage" =>
+    required, guardrails : "guardrails" => default }
+);
 
 impl ConversationResponse {
     crate::runtime::constructor!(
@@ -616,7 +701,6 @@ crate::runtime::union_from!(
 /// The `ConversationRestartRequest` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct ConversationRestartRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inputs: Option<ConversationInputs>,
@@ -645,6 +729,15 @@ pub struct ConversationRestartRequest {
     pub agent_version: crate::Nullable<ValidationErrorLocItem>,
 }
 
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    ConversationRestartRequest { inputs : "inputs" => default, stream : "stream" =>
+    default, store : "store" => default, handoff_execution : "handoff_execution" =>
+    default, completion_args : "completion_args" => default, guardrails : "guardrails" =>
+    default, metadata : "metadata" => default, from_entry_id : "from_entry_id" =>
+    required, agent_version : "agent_version" => default }
+);
+
 impl ConversationRestartRequest {
     crate::runtime::constructor!(
         [from_entry_id : String => plain] [inputs, stream, store, handoff_execution,
@@ -662,7 +755,6 @@ impl ConversationRestartRequest {
 /// The `ConversationRestartStreamRequest` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct ConversationRestartStreamRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inputs: Option<ConversationInputs>,
@@ -691,6 +783,15 @@ pub struct ConversationRestartStreamRequest {
     pub agent_version: crate::Nullable<ValidationErrorLocItem>,
 }
 
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    ConversationRestartStreamRequest { inputs : "inputs" => default, stream : "stream" =>
+    default, store : "store" => default, handoff_execution : "handoff_execution" =>
+    default, completion_args : "completion_args" => default, guardrails : "guardrails" =>
+    default, metadata : "metadata" => default, from_entry_id : "from_entry_id" =>
+    required, agent_version : "agent_version" => default }
+);
+
 impl ConversationRestartStreamRequest {
     crate::runtime::constructor!(
         [from_entry_id : String => plain] [inputs, stream, store, handoff_execution,
@@ -708,7 +809,6 @@ impl ConversationRestartStreamRequest {
 /// The `ConversationStreamRequest` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct ConversationStreamRequest {
     pub inputs: ConversationInputs,
     /// Default: `true`.
@@ -740,6 +840,17 @@ pub struct ConversationStreamRequest {
     pub model: crate::Nullable<String>,
 }
 
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    ConversationStreamRequest { inputs : "inputs" => required, stream : "stream" =>
+    default, store : "store" => default, handoff_execution : "handoff_execution" =>
+    default, instructions : "instructions" => default, tools : "tools" => default,
+    completion_args : "completion_args" => default, guardrails : "guardrails" => default,
+    name : "name" => default, description : "description" => default, metadata :
+    "metadata" => default, agent_id : "agent_id" => default, agent_version :
+    "agent_version" => default, model : "model" => default }
+);
+
 impl ConversationStreamRequest {
     crate::runtime::constructor!(
         [inputs : ConversationInputs => plain] [stream, store, handoff_execution,
@@ -759,7 +870,7 @@ impl ConversationStreamRequest {
 
 /// The `ConversationUsageInfo` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ConversationUsageInfo {
     /// Default: `0`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -775,6 +886,13 @@ pub struct ConversationUsageInfo {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub connectors: crate::Nullable<std::collections::BTreeMap<String, i64>>,
 }
+
+crate::runtime::struct_de!(
+    ConversationUsageInfo { prompt_tokens : "prompt_tokens" => default, completion_tokens
+    : "completion_tokens" => default, total_tokens : "total_tokens" => default,
+    connector_tokens : "connector_tokens" => default, connectors : "connectors" =>
+    default }
+);
 
 impl ConversationUsageInfo {
     crate::runtime::setters! {
@@ -812,7 +930,7 @@ crate::runtime::union_from!(
 
 /// The `FunctionCallEntry` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct FunctionCallEntry {
     /// Default: `"entry"`.
     ///
@@ -842,6 +960,14 @@ pub struct FunctionCallEntry {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub confirmation_status: crate::Nullable<FunctionCallEntryConfirmationStatus>,
 }
+
+crate::runtime::struct_de!(
+    FunctionCallEntry { object : "object" => default, r#type : "type" => default,
+    created_at : "created_at" => default, completed_at : "completed_at" => default,
+    agent_id : "agent_id" => default, model : "model" => default, id : "id" => default,
+    tool_call_id : "tool_call_id" => required, name : "name" => required, arguments :
+    "arguments" => required, confirmation_status : "confirmation_status" => default }
+);
 
 impl FunctionCallEntry {
     crate::runtime::constructor!(
@@ -916,7 +1042,7 @@ crate::runtime::const_value!(FunctionCallEntryType, str, "function.call");
 
 /// The `FunctionCallEvent` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct FunctionCallEvent {
     /// Default: `"function.call.delta"`.
     ///
@@ -940,6 +1066,14 @@ pub struct FunctionCallEvent {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub confirmation_status: crate::Nullable<FunctionCallEntryConfirmationStatus>,
 }
+
+crate::runtime::struct_de!(
+    FunctionCallEvent { r#type : "type" => default, created_at : "created_at" => default,
+    output_index : "output_index" => default, id : "id" => required, model : "model" =>
+    default, agent_id : "agent_id" => default, name : "name" => required, tool_call_id :
+    "tool_call_id" => required, arguments : "arguments" => required, confirmation_status
+    : "confirmation_status" => default }
+);
 
 impl FunctionCallEvent {
     crate::runtime::constructor!(
@@ -965,7 +1099,7 @@ crate::runtime::const_value!(FunctionCallEventType, str, "function.call.delta");
 
 /// The `FunctionResultEntry` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct FunctionResultEntry {
     /// Default: `"entry"`.
     ///
@@ -988,6 +1122,13 @@ pub struct FunctionResultEntry {
     pub tool_call_id: String,
     pub result: String,
 }
+
+crate::runtime::struct_de!(
+    FunctionResultEntry { object : "object" => default, r#type : "type" => default,
+    created_at : "created_at" => default, completed_at : "completed_at" => default, id :
+    "id" => default, tool_call_id : "tool_call_id" => required, result : "result" =>
+    required }
+);
 
 impl FunctionResultEntry {
     crate::runtime::constructor!(
@@ -1110,7 +1251,7 @@ crate::runtime::union_from!(
 
 /// Representation of an input message inside the conversation.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct MessageInputEntry {
     /// Default: `"entry"`.
     ///
@@ -1136,6 +1277,13 @@ pub struct MessageInputEntry {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prefix: Option<bool>,
 }
+
+crate::runtime::struct_de!(
+    MessageInputEntry { object : "object" => default, r#type : "type" => default,
+    created_at : "created_at" => default, completed_at : "completed_at" => default, id :
+    "id" => default, role : "role" => required, content : "content" => required, prefix :
+    "prefix" => default }
+);
 
 impl MessageInputEntry {
     crate::runtime::constructor!(
@@ -1264,7 +1412,7 @@ crate::runtime::union_from!(
 
 /// The `MessageOutputEntry` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct MessageOutputEntry {
     /// Default: `"entry"`.
     ///
@@ -1295,6 +1443,13 @@ pub struct MessageOutputEntry {
     pub role: MessageOutputEntryRole,
     pub content: MessageOutputEntryContent,
 }
+
+crate::runtime::struct_de!(
+    MessageOutputEntry { object : "object" => default, r#type : "type" => default,
+    created_at : "created_at" => default, completed_at : "completed_at" => default,
+    agent_id : "agent_id" => default, model : "model" => default, id : "id" => default,
+    role : "role" => default, content : "content" => required }
+);
 
 impl MessageOutputEntry {
     crate::runtime::constructor!(
@@ -1361,7 +1516,7 @@ crate::runtime::const_value!(MessageOutputEntryType, str, "message.output");
 
 /// The `MessageOutputEvent` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct MessageOutputEvent {
     /// Default: `"message.output.delta"`.
     ///
@@ -1389,6 +1544,13 @@ pub struct MessageOutputEvent {
     pub role: MessageOutputEventRole,
     pub content: MessageOutputEventContent,
 }
+
+crate::runtime::struct_de!(
+    MessageOutputEvent { r#type : "type" => default, created_at : "created_at" =>
+    default, output_index : "output_index" => default, id : "id" => required,
+    content_index : "content_index" => default, model : "model" => default, agent_id :
+    "agent_id" => default, role : "role" => default, content : "content" => required }
+);
 
 impl MessageOutputEvent {
     crate::runtime::constructor!(
@@ -1446,33 +1608,54 @@ crate::runtime::const_value!(MessageOutputEventType, str, "message.output.delta"
 
 /// The `ModelConversation` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ModelConversation {
     /// Instruction prompt the model will follow during the conversation.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub instructions: crate::Nullable<String>,
     /// List of tools which are available to the model during the conversation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub tools: Option<Vec<AgentTool>>,
     /// Completion arguments that will be used to generate assistant responses. Can be overridden at each message request.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub completion_args: Option<CompletionArgs>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub guardrails: crate::Nullable<Vec<GuardrailConfig>>,
     /// Name given to the conversation.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub name: crate::Nullable<String>,
     /// Description of the what the conversation is about.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub description: crate::Nullable<String>,
     /// Custom metadata for the conversation.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub metadata: crate::Nullable<MetadataDict>,
     /// Default: `"conversation"`.
     ///
     /// Fixed by the schema; filled in by the SDK.
-    #[serde(default)]
+    #[cfg_attr(feature = "full-serde", serde(default))]
     pub object: ModelConversationObject,
     pub id: String,
     /// Format: `date-time`.
@@ -1481,6 +1664,15 @@ pub struct ModelConversation {
     pub updated_at: String,
     pub model: String,
 }
+
+crate::runtime::struct_de!(
+    ModelConversation { instructions : "instructions" => default, tools : "tools" =>
+    default, completion_args : "completion_args" => default, guardrails : "guardrails" =>
+    default, name : "name" => default, description : "description" => default, metadata :
+    "metadata" => default, object : "object" => default, id : "id" => required,
+    created_at : "created_at" => required, updated_at : "updated_at" => required, model :
+    "model" => required }
+);
 
 impl ModelConversation {
     crate::runtime::constructor!(
@@ -1551,7 +1743,7 @@ crate::runtime::union_from!(
 
 /// The `ResponseDoneEvent` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ResponseDoneEvent {
     /// Default: `"conversation.response.done"`.
     ///
@@ -1563,6 +1755,11 @@ pub struct ResponseDoneEvent {
     pub created_at: Option<String>,
     pub usage: ConversationUsageInfo,
 }
+
+crate::runtime::struct_de!(
+    ResponseDoneEvent { r#type : "type" => default, created_at : "created_at" => default,
+    usage : "usage" => required }
+);
 
 impl ResponseDoneEvent {
     crate::runtime::constructor!(
@@ -1584,7 +1781,7 @@ crate::runtime::const_value!(ResponseDoneEventType, str, "conversation.response.
 
 /// The `ResponseErrorEvent` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ResponseErrorEvent {
     /// Default: `"conversation.response.error"`.
     ///
@@ -1597,6 +1794,11 @@ pub struct ResponseErrorEvent {
     pub message: String,
     pub code: i64,
 }
+
+crate::runtime::struct_de!(
+    ResponseErrorEvent { r#type : "type" => default, created_at : "created_at" =>
+    default, message : "message" => required, code : "code" => required }
+);
 
 impl ResponseErrorEvent {
     crate::runtime::constructor!(
@@ -1618,7 +1820,7 @@ crate::runtime::const_value!(ResponseErrorEventType, str, "conversation.response
 
 /// The `ResponseStartedEvent` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ResponseStartedEvent {
     /// Default: `"conversation.response.started"`.
     ///
@@ -1630,6 +1832,11 @@ pub struct ResponseStartedEvent {
     pub created_at: Option<String>,
     pub conversation_id: String,
 }
+
+crate::runtime::struct_de!(
+    ResponseStartedEvent { r#type : "type" => default, created_at : "created_at" =>
+    default, conversation_id : "conversation_id" => required }
+);
 
 impl ResponseStartedEvent {
     crate::runtime::constructor!(
@@ -1653,11 +1860,16 @@ crate::runtime::const_value!(
 
 /// The `ToolCallConfirmation` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ToolCallConfirmation {
     pub tool_call_id: String,
     pub confirmation: ToolCallConfirmationConfirmation,
 }
+
+crate::runtime::struct_de!(
+    ToolCallConfirmation { tool_call_id : "tool_call_id" => required, confirmation :
+    "confirmation" => required }
+);
 
 impl ToolCallConfirmation {
     crate::runtime::constructor!(
@@ -1686,7 +1898,7 @@ crate::runtime::string_enum!(
 
 /// The `ToolExecutionDeltaEvent` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ToolExecutionDeltaEvent {
     /// Default: `"tool.execution.delta"`.
     ///
@@ -1703,6 +1915,12 @@ pub struct ToolExecutionDeltaEvent {
     pub name: ToolExecutionEntryName,
     pub arguments: String,
 }
+
+crate::runtime::struct_de!(
+    ToolExecutionDeltaEvent { r#type : "type" => default, created_at : "created_at" =>
+    default, output_index : "output_index" => default, id : "id" => required, name :
+    "name" => required, arguments : "arguments" => required }
+);
 
 impl ToolExecutionDeltaEvent {
     crate::runtime::constructor!(
@@ -1725,7 +1943,7 @@ crate::runtime::const_value!(ToolExecutionDeltaEventType, str, "tool.execution.d
 
 /// The `ToolExecutionDoneEvent` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ToolExecutionDoneEvent {
     /// Default: `"tool.execution.done"`.
     ///
@@ -1743,6 +1961,12 @@ pub struct ToolExecutionDoneEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub info: Option<ToolExecutionInfo>,
 }
+
+crate::runtime::struct_de!(
+    ToolExecutionDoneEvent { r#type : "type" => default, created_at : "created_at" =>
+    default, output_index : "output_index" => default, id : "id" => required, name :
+    "name" => required, info : "info" => default }
+);
 
 impl ToolExecutionDoneEvent {
     crate::runtime::constructor!(
@@ -1766,7 +1990,7 @@ crate::runtime::const_value!(ToolExecutionDoneEventType, str, "tool.execution.do
 
 /// The `ToolExecutionEntry` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ToolExecutionEntry {
     /// Default: `"entry"`.
     ///
@@ -1795,6 +2019,14 @@ pub struct ToolExecutionEntry {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub info: Option<ToolExecutionInfo>,
 }
+
+crate::runtime::struct_de!(
+    ToolExecutionEntry { object : "object" => default, r#type : "type" => default,
+    created_at : "created_at" => default, completed_at : "completed_at" => default,
+    agent_id : "agent_id" => default, model : "model" => default, id : "id" => default,
+    name : "name" => required, arguments : "arguments" => required, info : "info" =>
+    default }
+);
 
 impl ToolExecutionEntry {
     crate::runtime::constructor!(
@@ -1832,7 +2064,7 @@ pub type ToolExecutionInfo = std::collections::BTreeMap<String, serde_json::Valu
 
 /// The `ToolExecutionStartedEvent` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ToolExecutionStartedEvent {
     /// Default: `"tool.execution.started"`.
     ///
@@ -1853,6 +2085,13 @@ pub struct ToolExecutionStartedEvent {
     pub name: ToolExecutionEntryName,
     pub arguments: String,
 }
+
+crate::runtime::struct_de!(
+    ToolExecutionStartedEvent { r#type : "type" => default, created_at : "created_at" =>
+    default, output_index : "output_index" => default, id : "id" => required, model :
+    "model" => default, agent_id : "agent_id" => default, name : "name" => required,
+    arguments : "arguments" => required }
+);
 
 impl ToolExecutionStartedEvent {
     crate::runtime::constructor!(
@@ -1878,7 +2117,7 @@ crate::runtime::const_value!(
 
 /// The `ToolFileChunk` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ToolFileChunk {
     /// Default: `"tool_file"`.
     ///
@@ -1892,6 +2131,12 @@ pub struct ToolFileChunk {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub file_type: crate::Nullable<String>,
 }
+
+crate::runtime::struct_de!(
+    ToolFileChunk { r#type : "type" => default, tool : "tool" => required, file_id :
+    "file_id" => required, file_name : "file_name" => default, file_type : "file_type" =>
+    default }
+);
 
 impl ToolFileChunk {
     crate::runtime::constructor!(

@@ -5,7 +5,6 @@ use super::*;
 /// The `CreateLibraryRequest` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-libraries")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct CreateLibraryRequest {
     pub name: String,
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
@@ -18,6 +17,12 @@ pub struct CreateLibraryRequest {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub owner_type: crate::Nullable<CreateLibraryRequestOwnerType>,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    CreateLibraryRequest { name : "name" => required, description : "description" =>
+    default, chunk_size : "chunk_size" => default, owner_type : "owner_type" => default }
+);
 
 #[allow(deprecated)]
 impl CreateLibraryRequest {
@@ -50,7 +55,7 @@ crate::runtime::string_enum!(
 
 /// The `Document` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-libraries")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Document {
     /// Format: `uuid`.
@@ -63,14 +68,23 @@ pub struct Document {
     pub extension: Option<String>,
     pub size: Option<i64>,
     pub name: String,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub summary: crate::Nullable<String>,
     /// Format: `date-time`.
     pub created_at: String,
     /// Format: `date-time`.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub last_processed_at: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub number_of_pages: crate::Nullable<i64>,
     /// Processing status of the document.
     pub process_status: ProcessStatus,
@@ -78,26 +92,56 @@ pub struct Document {
     pub uploaded_by_id: Option<String>,
     pub uploaded_by_type: String,
     #[deprecated]
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub tokens_processing_main_content: crate::Nullable<i64>,
     #[deprecated]
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub tokens_processing_summary: crate::Nullable<i64>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub url: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub attributes: crate::Nullable<
         std::collections::BTreeMap<String, serde_json::Value>,
     >,
     /// If set, the document will be automatically deleted after this date.
     ///
     /// Format: `date-time`.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub expires_at: crate::Nullable<String>,
     #[deprecated]
     pub processing_status: String,
     pub tokens_processing_total: i64,
 }
+
+crate::runtime::struct_de!(
+    Document { id : "id" => required, library_id : "library_id" => required, hash :
+    "hash" => default, mime_type : "mime_type" => default, extension : "extension" =>
+    default, size : "size" => default, name : "name" => required, summary : "summary" =>
+    default, created_at : "created_at" => required, last_processed_at :
+    "last_processed_at" => default, number_of_pages : "number_of_pages" => default,
+    process_status : "process_status" => required, uploaded_by_id : "uploaded_by_id" =>
+    default, uploaded_by_type : "uploaded_by_type" => required,
+    tokens_processing_main_content : "tokens_processing_main_content" => default,
+    tokens_processing_summary : "tokens_processing_summary" => default, url : "url" =>
+    default, attributes : "attributes" => default, expires_at : "expires_at" => default,
+    processing_status : "processing_status" => required, tokens_processing_total :
+    "tokens_processing_total" => required }
+);
 
 #[allow(deprecated)]
 impl Document {
@@ -122,11 +166,13 @@ impl Document {
 
 /// The `DocumentTextContent` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-libraries")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct DocumentTextContent {
     pub text: String,
 }
+
+crate::runtime::struct_de!(DocumentTextContent { text : "text" => required });
 
 impl DocumentTextContent {
     crate::runtime::constructor!([text : String => plain] []);
@@ -137,10 +183,12 @@ impl DocumentTextContent {
 /// Schema: `#/paths/~1v1~1libraries~1{library_id}~1documents/post/requestBody/content/multipart~1form-data/schema`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-libraries")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct DocumentsUploadBody {
     pub file: File,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(DocumentsUploadBody { file : "file" => required });
 
 impl DocumentsUploadBody {
     crate::runtime::constructor!([file : File => plain] []);
@@ -166,7 +214,7 @@ crate::runtime::string_enum!(
 
 /// The `Library` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-libraries")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Library {
     /// Format: `uuid`.
@@ -184,27 +232,61 @@ pub struct Library {
     #[deprecated]
     pub chunk_size: Option<i64>,
     #[deprecated]
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub emoji: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub description: crate::Nullable<String>,
     #[deprecated]
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub generated_description: crate::Nullable<String>,
     #[deprecated]
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub explicit_user_members_count: crate::Nullable<i64>,
     #[deprecated]
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub explicit_workspace_members_count: crate::Nullable<i64>,
     #[deprecated]
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub org_sharing_role: crate::Nullable<String>,
     /// Generated Name
     #[deprecated]
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub generated_name: crate::Nullable<String>,
 }
+
+crate::runtime::struct_de!(
+    Library { id : "id" => required, name : "name" => required, created_at : "created_at"
+    => required, updated_at : "updated_at" => required, owner_id : "owner_id" => default,
+    owner_type : "owner_type" => required, total_size : "total_size" => required,
+    nb_documents : "nb_documents" => required, chunk_size : "chunk_size" => default,
+    emoji : "emoji" => default, description : "description" => default,
+    generated_description : "generated_description" => default,
+    explicit_user_members_count : "explicit_user_members_count" => default,
+    explicit_workspace_members_count : "explicit_workspace_members_count" => default,
+    org_sharing_role : "org_sharing_role" => default, generated_name : "generated_name"
+    => default }
+);
 
 #[allow(deprecated)]
 impl Library {
@@ -228,12 +310,17 @@ impl Library {
 
 /// The `ListDocumentsResponse` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-libraries")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ListDocumentsResponse {
     pub pagination: PaginationInfo,
     pub data: Vec<Document>,
 }
+
+crate::runtime::struct_de!(
+    ListDocumentsResponse { pagination : "pagination" => required, data : "data" =>
+    required }
+);
 
 impl ListDocumentsResponse {
     crate::runtime::constructor!(
@@ -243,18 +330,29 @@ impl ListDocumentsResponse {
 
 /// The `ListLibrariesResponse` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-libraries")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ListLibrariesResponse {
     /// Deprecated: offset pagination metadata. Only populated for callers using the deprecated `page` parameter; omitted when `page_token` is used. While RBAC filtering is being rolled out `total_items` is a rough estimate (candidate count before per-library checks). Use `next_page_token` instead — this field will be removed once offset paging is retired.
     #[deprecated]
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub pagination: crate::Nullable<PaginationInfo>,
     pub data: Vec<Library>,
     /// Opaque continuation token for the next page. Pass it back as `page_token` to fetch the next page. Null when there are no more results. Prefer this over the deprecated offset `page` parameter.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub next_page_token: crate::Nullable<String>,
 }
+
+crate::runtime::struct_de!(
+    ListLibrariesResponse { pagination : "pagination" => default, data : "data" =>
+    required, next_page_token : "next_page_token" => default }
+);
 
 #[allow(deprecated)]
 impl ListLibrariesResponse {
@@ -269,11 +367,13 @@ impl ListLibrariesResponse {
 
 /// The `ListSharingResponse` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-libraries")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ListSharingResponse {
     pub data: Vec<Sharing>,
 }
+
+crate::runtime::struct_de!(ListSharingResponse { data : "data" => required });
 
 impl ListSharingResponse {
     crate::runtime::constructor!([data : Vec < Sharing > => plain] []);
@@ -281,7 +381,7 @@ impl ListSharingResponse {
 
 /// The `PaginationInfo` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-libraries")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct PaginationInfo {
     pub total_items: i64,
@@ -290,6 +390,12 @@ pub struct PaginationInfo {
     pub page_size: i64,
     pub has_more: bool,
 }
+
+crate::runtime::struct_de!(
+    PaginationInfo { total_items : "total_items" => required, total_pages : "total_pages"
+    => required, current_page : "current_page" => required, page_size : "page_size" =>
+    required, has_more : "has_more" => required }
+);
 
 impl PaginationInfo {
     crate::runtime::constructor!(
@@ -330,7 +436,7 @@ crate::runtime::string_enum!(
 
 /// The `ProcessingStatus` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-libraries")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ProcessingStatus {
     /// Format: `uuid`.
@@ -340,6 +446,11 @@ pub struct ProcessingStatus {
     #[deprecated]
     pub processing_status: String,
 }
+
+crate::runtime::struct_de!(
+    ProcessingStatus { document_id : "document_id" => required, process_status :
+    "process_status" => required, processing_status : "processing_status" => required }
+);
 
 #[allow(deprecated)]
 impl ProcessingStatus {
@@ -365,14 +476,17 @@ crate::runtime::string_enum!(ShareEnum { Viewer = "Viewer", Editor = "Editor" })
 
 /// The `Sharing` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-libraries")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Sharing {
     /// Format: `uuid`.
     pub library_id: String,
     /// Format: `uuid`.
     #[deprecated]
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub user_id: crate::Nullable<String>,
     /// Format: `uuid`.
     #[deprecated]
@@ -382,6 +496,12 @@ pub struct Sharing {
     /// Format: `uuid`.
     pub share_with_uuid: Option<String>,
 }
+
+crate::runtime::struct_de!(
+    Sharing { library_id : "library_id" => required, user_id : "user_id" => default,
+    org_id : "org_id" => required, role : "role" => required, share_with_type :
+    "share_with_type" => required, share_with_uuid : "share_with_uuid" => default }
+);
 
 #[allow(deprecated)]
 impl Sharing {
@@ -398,7 +518,6 @@ impl Sharing {
 /// The `SharingDelete` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-libraries")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct SharingDelete {
     /// Format: `uuid`.
     #[deprecated]
@@ -410,6 +529,12 @@ pub struct SharingDelete {
     pub share_with_uuid: String,
     pub share_with_type: EntityType,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    SharingDelete { org_id : "org_id" => default, share_with_uuid : "share_with_uuid" =>
+    required, share_with_type : "share_with_type" => required }
+);
 
 #[allow(deprecated)]
 impl SharingDelete {
@@ -425,7 +550,6 @@ impl SharingDelete {
 /// The `SharingRequest` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-libraries")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct SharingRequest {
     /// Format: `uuid`.
     #[deprecated]
@@ -438,6 +562,13 @@ pub struct SharingRequest {
     pub share_with_uuid: String,
     pub share_with_type: EntityType,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    SharingRequest { org_id : "org_id" => default, level : "level" => required,
+    share_with_uuid : "share_with_uuid" => required, share_with_type : "share_with_type"
+    => required }
+);
 
 #[allow(deprecated)]
 impl SharingRequest {
@@ -453,7 +584,6 @@ impl SharingRequest {
 /// The `UpdateDocumentRequest` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-libraries")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct UpdateDocumentRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -467,6 +597,12 @@ pub struct UpdateDocumentRequest {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub expires_at: crate::Nullable<String>,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    UpdateDocumentRequest { name : "name" => default, attributes : "attributes" =>
+    default, expires_at : "expires_at" => default }
+);
 
 impl UpdateDocumentRequest {
     crate::runtime::setters! {
@@ -514,13 +650,18 @@ crate::runtime::union_from!(
 /// The `UpdateLibraryRequest` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-libraries")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct UpdateLibraryRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub description: crate::Nullable<String>,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    UpdateLibraryRequest { name : "name" => default, description : "description" =>
+    default }
+);
 
 impl UpdateLibraryRequest {
     crate::runtime::setters! {

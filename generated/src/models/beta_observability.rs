@@ -4,12 +4,16 @@ use super::*;
 
 /// The `Aggregation` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Aggregation {
     pub data: Vec<AggregationRow>,
     pub meta: AggregationMeta,
 }
+
+crate::runtime::struct_de!(
+    Aggregation { data : "data" => required, meta : "meta" => required }
+);
 
 impl Aggregation {
     crate::runtime::constructor!(
@@ -19,16 +23,24 @@ impl Aggregation {
 
 /// The `AggregationMeta` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct AggregationMeta {
     /// Format: `date-time`.
     pub from_timestamp: String,
     /// Format: `date-time`.
     pub to_timestamp: String,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub granularity_seconds: crate::Nullable<i64>,
 }
+
+crate::runtime::struct_de!(
+    AggregationMeta { from_timestamp : "from_timestamp" => required, to_timestamp :
+    "to_timestamp" => required, granularity_seconds : "granularity_seconds" => default }
+);
 
 impl AggregationMeta {
     crate::runtime::constructor!(
@@ -43,7 +55,6 @@ impl AggregationMeta {
 /// The `AggregationRequest` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct AggregationRequest {
     pub metric: MetricDefinition,
     /// Default: `[]`.
@@ -60,6 +71,14 @@ pub struct AggregationRequest {
     pub limit: Option<i64>,
 }
 
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    AggregationRequest { metric : "metric" => required, dimensions : "dimensions" =>
+    default, time_dimension : "time_dimension" => default, search_expression :
+    "search_expression" => default, order_by : "order_by" => default, limit : "limit" =>
+    default }
+);
+
 impl AggregationRequest {
     crate::runtime::constructor!(
         [metric : MetricDefinition => plain] [dimensions, time_dimension,
@@ -74,18 +93,33 @@ impl AggregationRequest {
 
 /// The `AggregationRow` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct AggregationRow {
     /// Format: `date-time`.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub time_bucket: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub dimensions: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     pub metric_name: String,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub metric_value: crate::Nullable<AggregationRowMetricValue>,
 }
+
+crate::runtime::struct_de!(
+    AggregationRow { time_bucket : "time_bucket" => default, dimensions : "dimensions" =>
+    default, metric_name : "metric_name" => required, metric_value : "metric_value" =>
+    default }
+);
 
 impl AggregationRow {
     crate::runtime::constructor!(
@@ -119,16 +153,25 @@ crate::runtime::union_from!(AggregationRowMetricValue { Integer(i64), Number(f64
 
 /// The `BaseFieldDefinition` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct BaseFieldDefinition {
     pub name: String,
     pub label: String,
     pub r#type: BaseFieldDefinitionType,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub group: crate::Nullable<String>,
     pub supported_operators: Vec<BaseFieldDefinitionSupportedOperatorsItem>,
 }
+
+crate::runtime::struct_de!(
+    BaseFieldDefinition { name : "name" => required, label : "label" => required, r#type
+    : "type" => required, group : "group" => default, supported_operators :
+    "supported_operators" => required }
+);
 
 impl BaseFieldDefinition {
     crate::runtime::constructor!(
@@ -261,7 +304,7 @@ crate::runtime::string_enum!(
 
 /// The `Campaign` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Campaign {
     /// Format: `uuid`.
@@ -283,6 +326,14 @@ pub struct Campaign {
     pub judge: Judge,
 }
 
+crate::runtime::struct_de!(
+    Campaign { id : "id" => required, created_at : "created_at" => required, updated_at :
+    "updated_at" => required, deleted_at : "deleted_at" => default, name : "name" =>
+    required, owner_id : "owner_id" => required, workspace_id : "workspace_id" =>
+    required, description : "description" => required, max_nb_events : "max_nb_events" =>
+    required, search_params : "search_params" => required, judge : "judge" => required }
+);
+
 impl Campaign {
     crate::runtime::constructor!(
         nullable[id : String => plain, created_at : String => plain, updated_at : String
@@ -295,7 +346,7 @@ impl Campaign {
 
 /// The `ChatCompletionEvent` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ChatCompletionEvent {
     pub event_id: String,
@@ -314,6 +365,16 @@ pub struct ChatCompletionEvent {
     pub nb_messages: i64,
     pub chat_transcription_events: Vec<ChatTranscriptionEvent>,
 }
+
+crate::runtime::struct_de!(
+    ChatCompletionEvent { event_id : "event_id" => required, correlation_id :
+    "correlation_id" => required, created_at : "created_at" => required, extra_fields :
+    "extra_fields" => required, nb_input_tokens : "nb_input_tokens" => required,
+    nb_output_tokens : "nb_output_tokens" => required, enabled_tools : "enabled_tools" =>
+    required, request_messages : "request_messages" => required, response_messages :
+    "response_messages" => required, nb_messages : "nb_messages" => required,
+    chat_transcription_events : "chat_transcription_events" => required }
+);
 
 impl ChatCompletionEvent {
     crate::runtime::constructor!(
@@ -364,7 +425,7 @@ crate::runtime::union_from!(
 
 /// The `ChatCompletionEventPreview` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ChatCompletionEventPreview {
     pub event_id: String,
@@ -379,6 +440,13 @@ pub struct ChatCompletionEventPreview {
     pub nb_output_tokens: i64,
 }
 
+crate::runtime::struct_de!(
+    ChatCompletionEventPreview { event_id : "event_id" => required, correlation_id :
+    "correlation_id" => required, created_at : "created_at" => required, extra_fields :
+    "extra_fields" => required, nb_input_tokens : "nb_input_tokens" => required,
+    nb_output_tokens : "nb_output_tokens" => required }
+);
+
 impl ChatCompletionEventPreview {
     crate::runtime::constructor!(
         [event_id : String => plain, correlation_id : String => plain, created_at :
@@ -390,13 +458,18 @@ impl ChatCompletionEventPreview {
 
 /// The `ChatTranscriptionEvent` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ChatTranscriptionEvent {
     pub audio_url: String,
     pub model: String,
     pub response_message: std::collections::BTreeMap<String, serde_json::Value>,
 }
+
+crate::runtime::struct_de!(
+    ChatTranscriptionEvent { audio_url : "audio_url" => required, model : "model" =>
+    required, response_message : "response_message" => required }
+);
 
 impl ChatTranscriptionEvent {
     crate::runtime::constructor!(
@@ -408,7 +481,6 @@ impl ChatTranscriptionEvent {
 /// The `CreateCampaignRequest` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct CreateCampaignRequest {
     pub search_params: FilterPayload,
     /// Format: `uuid`.
@@ -417,6 +489,13 @@ pub struct CreateCampaignRequest {
     pub description: String,
     pub max_nb_events: i64,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    CreateCampaignRequest { search_params : "search_params" => required, judge_id :
+    "judge_id" => required, name : "name" => required, description : "description" =>
+    required, max_nb_events : "max_nb_events" => required }
+);
 
 impl CreateCampaignRequest {
     crate::runtime::constructor!(
@@ -428,12 +507,17 @@ impl CreateCampaignRequest {
 /// The `CreateDatasetRecordRequest` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct CreateDatasetRecordRequest {
     pub payload: DatasetRecordPayload,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub properties: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    CreateDatasetRecordRequest { payload : "payload" => required, properties :
+    "properties" => default }
+);
 
 impl CreateDatasetRecordRequest {
     crate::runtime::constructor!([payload : DatasetRecordPayload => plain] [properties]);
@@ -445,11 +529,16 @@ impl CreateDatasetRecordRequest {
 /// The `CreateDatasetRequest` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct CreateDatasetRequest {
     pub name: String,
     pub description: String,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    CreateDatasetRequest { name : "name" => required, description : "description" =>
+    required }
+);
 
 impl CreateDatasetRequest {
     crate::runtime::constructor!(
@@ -460,7 +549,6 @@ impl CreateDatasetRequest {
 /// The `CreateJudgeRequest` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct CreateJudgeRequest {
     pub name: String,
     pub description: String,
@@ -469,6 +557,13 @@ pub struct CreateJudgeRequest {
     pub instructions: String,
     pub tools: Vec<String>,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    CreateJudgeRequest { name : "name" => required, description : "description" =>
+    required, model_name : "model_name" => required, output : "output" => required,
+    instructions : "instructions" => required, tools : "tools" => required }
+);
 
 impl CreateJudgeRequest {
     crate::runtime::constructor!(
@@ -480,7 +575,7 @@ impl CreateJudgeRequest {
 
 /// The `Dataset` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Dataset {
     /// Format: `uuid`.
@@ -499,6 +594,13 @@ pub struct Dataset {
     pub workspace_id: String,
 }
 
+crate::runtime::struct_de!(
+    Dataset { id : "id" => required, created_at : "created_at" => required, updated_at :
+    "updated_at" => required, deleted_at : "deleted_at" => default, name : "name" =>
+    required, description : "description" => required, owner_id : "owner_id" => required,
+    workspace_id : "workspace_id" => required }
+);
+
 impl Dataset {
     crate::runtime::constructor!(
         nullable[id : String => plain, created_at : String => plain, updated_at : String
@@ -509,7 +611,7 @@ impl Dataset {
 
 /// The `DatasetImportTask` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct DatasetImportTask {
     /// Format: `uuid`.
@@ -527,11 +629,25 @@ pub struct DatasetImportTask {
     /// Format: `uuid`.
     pub workspace_id: String,
     pub status: BaseTaskStatus,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub progress: crate::Nullable<i64>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub message: crate::Nullable<String>,
 }
+
+crate::runtime::struct_de!(
+    DatasetImportTask { id : "id" => required, created_at : "created_at" => required,
+    updated_at : "updated_at" => required, deleted_at : "deleted_at" => default,
+    creator_id : "creator_id" => required, dataset_id : "dataset_id" => required,
+    workspace_id : "workspace_id" => required, status : "status" => required, progress :
+    "progress" => default, message : "message" => default }
+);
 
 impl DatasetImportTask {
     crate::runtime::constructor!(
@@ -547,7 +663,7 @@ impl DatasetImportTask {
 
 /// The `DatasetPreview` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct DatasetPreview {
     /// Format: `uuid`.
@@ -566,6 +682,13 @@ pub struct DatasetPreview {
     pub workspace_id: String,
 }
 
+crate::runtime::struct_de!(
+    DatasetPreview { id : "id" => required, created_at : "created_at" => required,
+    updated_at : "updated_at" => required, deleted_at : "deleted_at" => default, name :
+    "name" => required, description : "description" => required, owner_id : "owner_id" =>
+    required, workspace_id : "workspace_id" => required }
+);
+
 impl DatasetPreview {
     crate::runtime::constructor!(
         nullable[id : String => plain, created_at : String => plain, updated_at : String
@@ -576,7 +699,7 @@ impl DatasetPreview {
 
 /// The `DatasetRecord` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct DatasetRecord {
     /// Format: `uuid`.
@@ -593,6 +716,13 @@ pub struct DatasetRecord {
     pub properties: std::collections::BTreeMap<String, serde_json::Value>,
     pub source: DatasetRecordSource,
 }
+
+crate::runtime::struct_de!(
+    DatasetRecord { id : "id" => required, created_at : "created_at" => required,
+    updated_at : "updated_at" => required, deleted_at : "deleted_at" => default,
+    dataset_id : "dataset_id" => required, payload : "payload" => required, properties :
+    "properties" => required, source : "source" => required }
+);
 
 impl DatasetRecord {
     crate::runtime::constructor!(
@@ -631,11 +761,15 @@ crate::runtime::string_enum!(
 /// The `DeleteDatasetRecordsRequest` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct DeleteDatasetRecordsRequest {
     /// Format: `uuid`.
     pub dataset_record_ids: Vec<String>,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    DeleteDatasetRecordsRequest { dataset_record_ids : "dataset_record_ids" => required }
+);
 
 impl DeleteDatasetRecordsRequest {
     crate::runtime::constructor!([dataset_record_ids : Vec < String > => plain] []);
@@ -643,11 +777,13 @@ impl DeleteDatasetRecordsRequest {
 
 /// The `ExportDatasetResponse` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ExportDatasetResponse {
     pub file_url: String,
 }
+
+crate::runtime::struct_de!(ExportDatasetResponse { file_url : "file_url" => required });
 
 impl ExportDatasetResponse {
     crate::runtime::constructor!([file_url : String => plain] []);
@@ -655,16 +791,30 @@ impl ExportDatasetResponse {
 
 /// The `FeedResultChatCompletionEventPreview` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct FeedResultChatCompletionEventPreview {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub results: Option<Vec<ChatCompletionEventPreview>>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub next: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub cursor: crate::Nullable<String>,
 }
+
+crate::runtime::struct_de!(
+    FeedResultChatCompletionEventPreview { results : "results" => default, next : "next"
+    => default, cursor : "cursor" => default }
+);
 
 impl FeedResultChatCompletionEventPreview {
     crate::runtime::setters! {
@@ -675,16 +825,30 @@ impl FeedResultChatCompletionEventPreview {
 
 /// The `FeedResultGetLog` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct FeedResultGetLog {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub results: Option<Vec<GetLog>>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub next: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub cursor: crate::Nullable<String>,
 }
+
+crate::runtime::struct_de!(
+    FeedResultGetLog { results : "results" => default, next : "next" => default, cursor :
+    "cursor" => default }
+);
 
 impl FeedResultGetLog {
     crate::runtime::setters! {
@@ -695,16 +859,30 @@ impl FeedResultGetLog {
 
 /// The `FeedResultGetSpan` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct FeedResultGetSpan {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub results: Option<Vec<GetSpan>>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub next: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub cursor: crate::Nullable<String>,
 }
+
+crate::runtime::struct_de!(
+    FeedResultGetSpan { results : "results" => default, next : "next" => default, cursor
+    : "cursor" => default }
+);
 
 impl FeedResultGetSpan {
     crate::runtime::setters! {
@@ -715,16 +893,30 @@ impl FeedResultGetSpan {
 
 /// The `FeedResultGetSpanEvaluation` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct FeedResultGetSpanEvaluation {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub results: Option<Vec<GetSpanEvaluation>>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub next: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub cursor: crate::Nullable<String>,
 }
+
+crate::runtime::struct_de!(
+    FeedResultGetSpanEvaluation { results : "results" => default, next : "next" =>
+    default, cursor : "cursor" => default }
+);
 
 impl FeedResultGetSpanEvaluation {
     crate::runtime::setters! {
@@ -735,16 +927,30 @@ impl FeedResultGetSpanEvaluation {
 
 /// The `FeedResultGetTrace` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct FeedResultGetTrace {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub results: Option<Vec<GetTrace>>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub next: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub cursor: crate::Nullable<String>,
 }
+
+crate::runtime::struct_de!(
+    FeedResultGetTrace { results : "results" => default, next : "next" => default, cursor
+    : "cursor" => default }
+);
 
 impl FeedResultGetTrace {
     crate::runtime::setters! {
@@ -755,11 +961,15 @@ impl FeedResultGetTrace {
 
 /// The `FetchCampaignStatusResponse` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct FetchCampaignStatusResponse {
     pub status: BaseTaskStatus,
 }
+
+crate::runtime::struct_de!(
+    FetchCampaignStatusResponse { status : "status" => required }
+);
 
 impl FetchCampaignStatusResponse {
     crate::runtime::constructor!([status : BaseTaskStatus => plain] []);
@@ -767,14 +977,21 @@ impl FetchCampaignStatusResponse {
 
 /// The `FetchChatCompletionFieldOptionsResponse` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct FetchChatCompletionFieldOptionsResponse {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub options: crate::Nullable<
         Vec<Option<FetchChatCompletionFieldOptionsResponseOptionsItem>>,
     >,
 }
+
+crate::runtime::struct_de!(
+    FetchChatCompletionFieldOptionsResponse { options : "options" => default }
+);
 
 impl FetchChatCompletionFieldOptionsResponse {
     crate::runtime::setters! {
@@ -812,11 +1029,15 @@ crate::runtime::union_from!(
 /// The `FetchFieldOptionCountsRequest` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct FetchFieldOptionCountsRequest {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub filter_params: crate::Nullable<FilterPayload>,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    FetchFieldOptionCountsRequest { filter_params : "filter_params" => default }
+);
 
 impl FetchFieldOptionCountsRequest {
     crate::runtime::setters! {
@@ -826,11 +1047,15 @@ impl FetchFieldOptionCountsRequest {
 
 /// The `FetchFieldOptionCountsResponse` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct FetchFieldOptionCountsResponse {
     pub counts: Vec<FieldOptionCountItem>,
 }
+
+crate::runtime::struct_de!(
+    FetchFieldOptionCountsResponse { counts : "counts" => required }
+);
 
 impl FetchFieldOptionCountsResponse {
     crate::runtime::constructor!([counts : Vec < FieldOptionCountItem > => plain] []);
@@ -838,12 +1063,16 @@ impl FetchFieldOptionCountsResponse {
 
 /// The `FieldGroup` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct FieldGroup {
     pub name: String,
     pub label: String,
 }
+
+crate::runtime::struct_de!(
+    FieldGroup { name : "name" => required, label : "label" => required }
+);
 
 impl FieldGroup {
     crate::runtime::constructor!([name : String => plain, label : String => plain] []);
@@ -851,12 +1080,16 @@ impl FieldGroup {
 
 /// The `FieldOptionCountItem` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct FieldOptionCountItem {
     pub value: String,
     pub count: i64,
 }
+
+crate::runtime::struct_de!(
+    FieldOptionCountItem { value : "value" => required, count : "count" => required }
+);
 
 impl FieldOptionCountItem {
     crate::runtime::constructor!([value : String => plain, count : i64 => plain] []);
@@ -864,12 +1097,17 @@ impl FieldOptionCountItem {
 
 /// The `FilterCondition` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct FilterCondition {
     pub field: String,
     pub op: BaseFieldDefinitionSupportedOperatorsItem,
     pub value: serde_json::Value,
 }
+
+crate::runtime::struct_de!(
+    FilterCondition { field : "field" => required, op : "op" => required, value : "value"
+    => required }
+);
 
 impl FilterCondition {
     crate::runtime::constructor!(
@@ -880,13 +1118,15 @@ impl FilterCondition {
 
 /// The `FilterGroup` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct FilterGroup {
     #[serde(rename = "AND", default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub and: crate::Nullable<Vec<FilterGroupAndItem>>,
     #[serde(rename = "OR", default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub or: crate::Nullable<Vec<FilterGroupAndItem>>,
 }
+
+crate::runtime::struct_de!(FilterGroup { and : "AND" => default, or : "OR" => default });
 
 impl FilterGroup {
     crate::runtime::setters! {
@@ -917,10 +1157,12 @@ crate::runtime::union_from!(
 
 /// The `FilterPayload` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct FilterPayload {
     pub filters: Option<FilterGroupAndItem>,
 }
+
+crate::runtime::struct_de!(FilterPayload { filters : "filters" => default });
 
 impl FilterPayload {
     crate::runtime::constructor!(nullable[filters : FilterGroupAndItem => some] []);
@@ -928,7 +1170,7 @@ impl FilterPayload {
 
 /// The `GetLog` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetLog {
     pub customer_id: String,
@@ -954,6 +1196,20 @@ pub struct GetLog {
     pub log_attributes: std::collections::BTreeMap<String, String>,
 }
 
+crate::runtime::struct_de!(
+    GetLog { customer_id : "customer_id" => required, organization_id : "organization_id"
+    => required, workspace_id : "workspace_id" => required, user_id : "user_id" =>
+    required, timestamp : "timestamp" => required, trace_id : "trace_id" => required,
+    span_id : "span_id" => required, trace_flags : "trace_flags" => required,
+    severity_text : "severity_text" => required, severity_number : "severity_number" =>
+    required, service_name : "service_name" => required, body : "body" => required,
+    event_name : "event_name" => required, resource_schema_url : "resource_schema_url" =>
+    required, resource_attributes : "resource_attributes" => required, scope_schema_url :
+    "scope_schema_url" => required, scope_name : "scope_name" => required, scope_version
+    : "scope_version" => required, scope_attributes : "scope_attributes" => required,
+    log_attributes : "log_attributes" => required }
+);
+
 impl GetLog {
     crate::runtime::constructor!(
         [customer_id : String => plain, organization_id : String => plain, workspace_id :
@@ -971,11 +1227,13 @@ impl GetLog {
 
 /// The `GetLogFieldOptions` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetLogFieldOptions {
     pub options: Option<Vec<String>>,
 }
+
+crate::runtime::struct_de!(GetLogFieldOptions { options : "options" => default });
 
 impl GetLogFieldOptions {
     crate::runtime::constructor!(nullable[options : Vec < String > => some] []);
@@ -983,11 +1241,15 @@ impl GetLogFieldOptions {
 
 /// The `GetLogFields` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetLogFields {
     pub field_definitions: Vec<OtelFieldDefinition>,
 }
+
+crate::runtime::struct_de!(
+    GetLogFields { field_definitions : "field_definitions" => required }
+);
 
 impl GetLogFields {
     crate::runtime::constructor!(
@@ -997,11 +1259,13 @@ impl GetLogFields {
 
 /// The `GetLogs` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetLogs {
     pub logs: FeedResultGetLog,
 }
+
+crate::runtime::struct_de!(GetLogs { logs : "logs" => required });
 
 impl GetLogs {
     crate::runtime::constructor!([logs : FeedResultGetLog => plain] []);
@@ -1009,7 +1273,7 @@ impl GetLogs {
 
 /// The `GetSpan` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetSpan {
     pub customer_id: String,
@@ -1075,6 +1339,45 @@ pub struct GetSpan {
     pub scope_version: String,
 }
 
+crate::runtime::struct_de!(
+    GetSpan { customer_id : "customer_id" => required, organization_id :
+    "organization_id" => required, workspace_id : "workspace_id" => required, user_id :
+    "user_id" => required, trace_id : "trace_id" => required, span_id : "span_id" =>
+    required, parent_span_id : "parent_span_id" => required, trace_state : "trace_state"
+    => required, start_time : "start_time" => required, end_time : "end_time" =>
+    required, duration_ns : "duration_ns" => required, span_name : "span_name" =>
+    required, span_kind : "span_kind" => required, service_name : "service_name" =>
+    required, status_code : "status_code" => required, status_message : "status_message"
+    => required, error_type : "error_type" => required, operation_name : "operation_name"
+    => required, provider_name : "provider_name" => required, request_model :
+    "request_model" => required, response_model : "response_model" => required,
+    response_id : "response_id" => required, output_type : "output_type" => required,
+    conversation_id : "conversation_id" => required, data_source_id : "data_source_id" =>
+    required, agent_id : "agent_id" => required, agent_name : "agent_name" => required,
+    agent_version : "agent_version" => required, agent_description : "agent_description"
+    => required, workflow_name : "workflow_name" => required, prompt_name : "prompt_name"
+    => required, tool_name : "tool_name" => required, tool_type : "tool_type" =>
+    required, tool_call_id : "tool_call_id" => required, input_messages :
+    "input_messages" => required, output_messages : "output_messages" => required,
+    system_instructions : "system_instructions" => required, tool_definitions :
+    "tool_definitions" => required, tool_call_arguments : "tool_call_arguments" =>
+    required, tool_call_result : "tool_call_result" => required, request_choice_count :
+    "request_choice_count" => required, request_max_tokens : "request_max_tokens" =>
+    required, request_temperature : "request_temperature" => default, request_top_p :
+    "request_top_p" => default, request_top_k : "request_top_k" => default,
+    request_presence_penalty : "request_presence_penalty" => default,
+    request_frequency_penalty : "request_frequency_penalty" => default, request_seed :
+    "request_seed" => required, request_stop_sequences : "request_stop_sequences" =>
+    required, request_encoding_formats : "request_encoding_formats" => required,
+    response_finish_reasons : "response_finish_reasons" => required, usage_input_tokens :
+    "usage_input_tokens" => required, usage_output_tokens : "usage_output_tokens" =>
+    required, usage_cache_read_input_tokens : "usage_cache_read_input_tokens" =>
+    required, usage_cache_creation_input_tokens : "usage_cache_creation_input_tokens" =>
+    required, resource_attributes : "resource_attributes" => required, span_attributes :
+    "span_attributes" => required, scope_name : "scope_name" => required, scope_version :
+    "scope_version" => required }
+);
+
 impl GetSpan {
     crate::runtime::constructor!(
         nullable[customer_id : String => plain, organization_id : String => plain,
@@ -1110,7 +1413,7 @@ impl GetSpan {
 
 /// The `GetSpanEvaluation` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetSpanEvaluation {
     pub customer_id: String,
@@ -1130,6 +1433,17 @@ pub struct GetSpanEvaluation {
     pub metadata: std::collections::BTreeMap<String, String>,
 }
 
+crate::runtime::struct_de!(
+    GetSpanEvaluation { customer_id : "customer_id" => required, organization_id :
+    "organization_id" => required, workspace_id : "workspace_id" => required, user_id :
+    "user_id" => required, trace_id : "trace_id" => required, span_id : "span_id" =>
+    required, response_id : "response_id" => required, conversation_id :
+    "conversation_id" => required, timestamp : "timestamp" => required, evaluation_name :
+    "evaluation_name" => required, score_value : "score_value" => required, score_label :
+    "score_label" => required, explanation : "explanation" => required, metadata :
+    "metadata" => required }
+);
+
 impl GetSpanEvaluation {
     crate::runtime::constructor!(
         [customer_id : String => plain, organization_id : String => plain, workspace_id :
@@ -1143,11 +1457,15 @@ impl GetSpanEvaluation {
 
 /// The `GetSpanEvaluationFieldOptions` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetSpanEvaluationFieldOptions {
     pub options: Option<Vec<String>>,
 }
+
+crate::runtime::struct_de!(
+    GetSpanEvaluationFieldOptions { options : "options" => default }
+);
 
 impl GetSpanEvaluationFieldOptions {
     crate::runtime::constructor!(nullable[options : Vec < String > => some] []);
@@ -1155,11 +1473,15 @@ impl GetSpanEvaluationFieldOptions {
 
 /// The `GetSpanEvaluationFields` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetSpanEvaluationFields {
     pub field_definitions: Vec<OtelFieldDefinition>,
 }
+
+crate::runtime::struct_de!(
+    GetSpanEvaluationFields { field_definitions : "field_definitions" => required }
+);
 
 impl GetSpanEvaluationFields {
     crate::runtime::constructor!(
@@ -1169,11 +1491,15 @@ impl GetSpanEvaluationFields {
 
 /// The `GetSpanEvaluations` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetSpanEvaluations {
     pub span_evaluations: FeedResultGetSpanEvaluation,
 }
+
+crate::runtime::struct_de!(
+    GetSpanEvaluations { span_evaluations : "span_evaluations" => required }
+);
 
 impl GetSpanEvaluations {
     crate::runtime::constructor!(
@@ -1183,11 +1509,13 @@ impl GetSpanEvaluations {
 
 /// The `GetSpanFieldOptions` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetSpanFieldOptions {
     pub options: Option<Vec<String>>,
 }
+
+crate::runtime::struct_de!(GetSpanFieldOptions { options : "options" => default });
 
 impl GetSpanFieldOptions {
     crate::runtime::constructor!(nullable[options : Vec < String > => some] []);
@@ -1195,11 +1523,15 @@ impl GetSpanFieldOptions {
 
 /// The `GetSpanFields` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetSpanFields {
     pub field_definitions: Vec<OtelFieldDefinition>,
 }
+
+crate::runtime::struct_de!(
+    GetSpanFields { field_definitions : "field_definitions" => required }
+);
 
 impl GetSpanFields {
     crate::runtime::constructor!(
@@ -1229,11 +1561,13 @@ crate::runtime::string_enum!(
 
 /// The `GetSpans` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetSpans {
     pub spans: FeedResultGetSpan,
 }
+
+crate::runtime::struct_de!(GetSpans { spans : "spans" => required });
 
 impl GetSpans {
     crate::runtime::constructor!([spans : FeedResultGetSpan => plain] []);
@@ -1241,7 +1575,7 @@ impl GetSpans {
 
 /// The `GetTrace` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetTrace {
     pub customer_id: String,
@@ -1282,6 +1616,31 @@ pub struct GetTrace {
     pub last_turn_last_output_message: String,
 }
 
+crate::runtime::struct_de!(
+    GetTrace { customer_id : "customer_id" => required, organization_id :
+    "organization_id" => required, workspace_id : "workspace_id" => required, user_id :
+    "user_id" => required, trace_id : "trace_id" => required, root_span_id :
+    "root_span_id" => required, root_span_name : "root_span_name" => required, start_time
+    : "start_time" => required, end_time : "end_time" => required, duration_ns :
+    "duration_ns" => required, service_name : "service_name" => required, environment :
+    "environment" => required, conversation_id : "conversation_id" => required,
+    workflow_name : "workflow_name" => required, agent_id : "agent_id" => required,
+    agent_name : "agent_name" => required, status_code : "status_code" => required,
+    error_count : "error_count" => required, span_count : "span_count" => required,
+    gen_ai_span_count : "gen_ai_span_count" => required, llm_call_count :
+    "llm_call_count" => required, tool_call_count : "tool_call_count" => required,
+    retrieval_count : "retrieval_count" => required, evaluation_count :
+    "evaluation_count" => required, input_tokens : "input_tokens" => required,
+    output_tokens : "output_tokens" => required, cache_read_input_tokens :
+    "cache_read_input_tokens" => required, cache_creation_input_tokens :
+    "cache_creation_input_tokens" => required, models_used : "models_used" => required,
+    tools_used : "tools_used" => required, first_turn_last_input_message :
+    "first_turn_last_input_message" => required, first_turn_last_output_message :
+    "first_turn_last_output_message" => required, last_turn_last_input_message :
+    "last_turn_last_input_message" => required, last_turn_last_output_message :
+    "last_turn_last_output_message" => required }
+);
+
 impl GetTrace {
     crate::runtime::constructor!(
         [customer_id : String => plain, organization_id : String => plain, workspace_id :
@@ -1305,11 +1664,13 @@ impl GetTrace {
 
 /// The `GetTraceFieldOptions` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetTraceFieldOptions {
     pub options: Option<Vec<String>>,
 }
+
+crate::runtime::struct_de!(GetTraceFieldOptions { options : "options" => default });
 
 impl GetTraceFieldOptions {
     crate::runtime::constructor!(nullable[options : Vec < String > => some] []);
@@ -1317,11 +1678,15 @@ impl GetTraceFieldOptions {
 
 /// The `GetTraceFields` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetTraceFields {
     pub field_definitions: Vec<OtelFieldDefinition>,
 }
+
+crate::runtime::struct_de!(
+    GetTraceFields { field_definitions : "field_definitions" => required }
+);
 
 impl GetTraceFields {
     crate::runtime::constructor!(
@@ -1347,11 +1712,13 @@ crate::runtime::string_enum!(GetTraceStatusCode { Error = "Error", Unset = "Unse
 
 /// The `GetTraces` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetTraces {
     pub traces: FeedResultGetTrace,
 }
+
+crate::runtime::struct_de!(GetTraces { traces : "traces" => required });
 
 impl GetTraces {
     crate::runtime::constructor!([traces : FeedResultGetTrace => plain] []);
@@ -1387,11 +1754,15 @@ crate::runtime::string_enum!(
 /// The `ImportDatasetFromCampaignRequest` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct ImportDatasetFromCampaignRequest {
     /// Format: `uuid`.
     pub campaign_id: String,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    ImportDatasetFromCampaignRequest { campaign_id : "campaign_id" => required }
+);
 
 impl ImportDatasetFromCampaignRequest {
     crate::runtime::constructor!([campaign_id : String => plain] []);
@@ -1400,11 +1771,16 @@ impl ImportDatasetFromCampaignRequest {
 /// The `ImportDatasetFromDatasetRequest` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct ImportDatasetFromDatasetRequest {
     /// Format: `uuid`.
     pub dataset_record_ids: Vec<String>,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    ImportDatasetFromDatasetRequest { dataset_record_ids : "dataset_record_ids" =>
+    required }
+);
 
 impl ImportDatasetFromDatasetRequest {
     crate::runtime::constructor!([dataset_record_ids : Vec < String > => plain] []);
@@ -1413,10 +1789,15 @@ impl ImportDatasetFromDatasetRequest {
 /// The `ImportDatasetFromExplorerRequest` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct ImportDatasetFromExplorerRequest {
     pub completion_event_ids: Vec<String>,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    ImportDatasetFromExplorerRequest { completion_event_ids : "completion_event_ids" =>
+    required }
+);
 
 impl ImportDatasetFromExplorerRequest {
     crate::runtime::constructor!([completion_event_ids : Vec < String > => plain] []);
@@ -1425,10 +1806,14 @@ impl ImportDatasetFromExplorerRequest {
 /// The `ImportDatasetFromFileRequest` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct ImportDatasetFromFileRequest {
     pub file_id: String,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    ImportDatasetFromFileRequest { file_id : "file_id" => required }
+);
 
 impl ImportDatasetFromFileRequest {
     crate::runtime::constructor!([file_id : String => plain] []);
@@ -1437,10 +1822,15 @@ impl ImportDatasetFromFileRequest {
 /// The `ImportDatasetFromPlaygroundRequest` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct ImportDatasetFromPlaygroundRequest {
     pub conversation_ids: Vec<String>,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    ImportDatasetFromPlaygroundRequest { conversation_ids : "conversation_ids" =>
+    required }
+);
 
 impl ImportDatasetFromPlaygroundRequest {
     crate::runtime::constructor!([conversation_ids : Vec < String > => plain] []);
@@ -1448,7 +1838,7 @@ impl ImportDatasetFromPlaygroundRequest {
 
 /// The `Judge` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Judge {
     /// Format: `uuid`.
@@ -1470,15 +1860,34 @@ pub struct Judge {
     pub instructions: String,
     pub tools: Vec<String>,
     /// Format: `uuid`.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub up_revision: crate::Nullable<String>,
     /// Format: `uuid`.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub down_revision: crate::Nullable<String>,
     /// Format: `uuid`.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub base_revision: crate::Nullable<String>,
 }
+
+crate::runtime::struct_de!(
+    Judge { id : "id" => required, created_at : "created_at" => required, updated_at :
+    "updated_at" => required, deleted_at : "deleted_at" => default, owner_id : "owner_id"
+    => required, workspace_id : "workspace_id" => required, name : "name" => required,
+    description : "description" => required, model_name : "model_name" => required,
+    output : "output" => required, instructions : "instructions" => required, tools :
+    "tools" => required, up_revision : "up_revision" => default, down_revision :
+    "down_revision" => default, base_revision : "base_revision" => default }
+);
 
 impl Judge {
     crate::runtime::constructor!(
@@ -1498,10 +1907,14 @@ impl Judge {
 /// The `JudgeChatCompletionEventRequest` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct JudgeChatCompletionEventRequest {
     pub judge_definition: CreateJudgeRequest,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    JudgeChatCompletionEventRequest { judge_definition : "judge_definition" => required }
+);
 
 impl JudgeChatCompletionEventRequest {
     crate::runtime::constructor!([judge_definition : CreateJudgeRequest => plain] []);
@@ -1509,7 +1922,7 @@ impl JudgeChatCompletionEventRequest {
 
 /// The `JudgeClassificationOutput` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct JudgeClassificationOutput {
     /// Default: `"CLASSIFICATION"`.
     ///
@@ -1519,6 +1932,11 @@ pub struct JudgeClassificationOutput {
     pub options: Vec<JudgeClassificationOutputOption>,
 }
 
+crate::runtime::struct_de!(
+    JudgeClassificationOutput { r#type : "type" => default, options : "options" =>
+    required }
+);
+
 impl JudgeClassificationOutput {
     crate::runtime::constructor!(
         [options : Vec < JudgeClassificationOutputOption > => plain] [r#type]
@@ -1527,11 +1945,16 @@ impl JudgeClassificationOutput {
 
 /// The `JudgeClassificationOutputOption` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct JudgeClassificationOutputOption {
     pub value: String,
     pub description: String,
 }
+
+crate::runtime::struct_de!(
+    JudgeClassificationOutputOption { value : "value" => required, description :
+    "description" => required }
+);
 
 impl JudgeClassificationOutputOption {
     crate::runtime::constructor!(
@@ -1551,7 +1974,6 @@ crate::runtime::const_value!(JudgeClassificationOutputType, str, "CLASSIFICATION
 /// The `JudgeConversationRequest` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct JudgeConversationRequest {
     pub messages: Vec<std::collections::BTreeMap<String, serde_json::Value>>,
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
@@ -1559,6 +1981,12 @@ pub struct JudgeConversationRequest {
         std::collections::BTreeMap<String, serde_json::Value>,
     >,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    JudgeConversationRequest { messages : "messages" => required, properties :
+    "properties" => default }
+);
 
 impl JudgeConversationRequest {
     crate::runtime::constructor!(
@@ -1573,10 +2001,14 @@ impl JudgeConversationRequest {
 /// The `JudgeDatasetRecordRequest` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct JudgeDatasetRecordRequest {
     pub judge_definition: CreateJudgeRequest,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    JudgeDatasetRecordRequest { judge_definition : "judge_definition" => required }
+);
 
 impl JudgeDatasetRecordRequest {
     crate::runtime::constructor!([judge_definition : CreateJudgeRequest => plain] []);
@@ -1584,12 +2016,16 @@ impl JudgeDatasetRecordRequest {
 
 /// The `JudgeOutput` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct JudgeOutput {
     pub analysis: String,
     pub answer: JudgeOutputAnswer,
 }
+
+crate::runtime::struct_de!(
+    JudgeOutput { analysis : "analysis" => required, answer : "answer" => required }
+);
 
 impl JudgeOutput {
     crate::runtime::constructor!(
@@ -1670,7 +2106,7 @@ crate::runtime::string_enum!(
 
 /// The `JudgeRegressionOutput` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct JudgeRegressionOutput {
     /// Default: `"REGRESSION"`.
     ///
@@ -1686,6 +2122,12 @@ pub struct JudgeRegressionOutput {
     pub max: Option<f64>,
     pub max_description: String,
 }
+
+crate::runtime::struct_de!(
+    JudgeRegressionOutput { r#type : "type" => default, min : "min" => default,
+    min_description : "min_description" => required, max : "max" => default,
+    max_description : "max_description" => required }
+);
 
 impl JudgeRegressionOutput {
     crate::runtime::constructor!(
@@ -1708,11 +2150,16 @@ crate::runtime::const_value!(JudgeRegressionOutputType, str, "REGRESSION");
 
 /// The `ListCampaignSelectedEventsResponse` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ListCampaignSelectedEventsResponse {
     pub completion_events: PaginatedResultChatCompletionEventPreview,
 }
+
+crate::runtime::struct_de!(
+    ListCampaignSelectedEventsResponse { completion_events : "completion_events" =>
+    required }
+);
 
 impl ListCampaignSelectedEventsResponse {
     crate::runtime::constructor!(
@@ -1722,11 +2169,15 @@ impl ListCampaignSelectedEventsResponse {
 
 /// The `ListCampaignsResponse` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ListCampaignsResponse {
     pub campaigns: PaginatedResultCampaignPreview,
 }
+
+crate::runtime::struct_de!(
+    ListCampaignsResponse { campaigns : "campaigns" => required }
+);
 
 impl ListCampaignsResponse {
     crate::runtime::constructor!(
@@ -1736,12 +2187,17 @@ impl ListCampaignsResponse {
 
 /// The `ListChatCompletionFieldsResponse` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ListChatCompletionFieldsResponse {
     pub field_definitions: Vec<BaseFieldDefinition>,
     pub field_groups: Vec<FieldGroup>,
 }
+
+crate::runtime::struct_de!(
+    ListChatCompletionFieldsResponse { field_definitions : "field_definitions" =>
+    required, field_groups : "field_groups" => required }
+);
 
 impl ListChatCompletionFieldsResponse {
     crate::runtime::constructor!(
@@ -1752,11 +2208,15 @@ impl ListChatCompletionFieldsResponse {
 
 /// The `ListDatasetImportTasksResponse` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ListDatasetImportTasksResponse {
     pub tasks: PaginatedResultDatasetImportTask,
 }
+
+crate::runtime::struct_de!(
+    ListDatasetImportTasksResponse { tasks : "tasks" => required }
+);
 
 impl ListDatasetImportTasksResponse {
     crate::runtime::constructor!([tasks : PaginatedResultDatasetImportTask => plain] []);
@@ -1764,11 +2224,15 @@ impl ListDatasetImportTasksResponse {
 
 /// The `ListDatasetRecordsResponse` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ListDatasetRecordsResponse {
     pub records: PaginatedResultDatasetRecord,
 }
+
+crate::runtime::struct_de!(
+    ListDatasetRecordsResponse { records : "records" => required }
+);
 
 impl ListDatasetRecordsResponse {
     crate::runtime::constructor!([records : PaginatedResultDatasetRecord => plain] []);
@@ -1776,11 +2240,13 @@ impl ListDatasetRecordsResponse {
 
 /// The `ListDatasetsResponse` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ListDatasetsResponse {
     pub datasets: PaginatedResultDatasetPreview,
 }
+
+crate::runtime::struct_de!(ListDatasetsResponse { datasets : "datasets" => required });
 
 impl ListDatasetsResponse {
     crate::runtime::constructor!([datasets : PaginatedResultDatasetPreview => plain] []);
@@ -1788,11 +2254,13 @@ impl ListDatasetsResponse {
 
 /// The `ListJudgesResponse` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ListJudgesResponse {
     pub judges: PaginatedResultJudgePreview,
 }
+
+crate::runtime::struct_de!(ListJudgesResponse { judges : "judges" => required });
 
 impl ListJudgesResponse {
     crate::runtime::constructor!([judges : PaginatedResultJudgePreview => plain] []);
@@ -1801,7 +2269,6 @@ impl ListJudgesResponse {
 /// The `LogsRequest` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct LogsRequest {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub search_expression: crate::Nullable<String>,
@@ -1809,6 +2276,12 @@ pub struct LogsRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order: Option<OrderByClauseDirection>,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    LogsRequest { search_expression : "search_expression" => default, order : "order" =>
+    default }
+);
 
 impl LogsRequest {
     crate::runtime::setters! {
@@ -1854,11 +2327,16 @@ crate::runtime::string_enum!(
 /// The `MetricDefinition` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct MetricDefinition {
     pub measure: String,
     pub aggregation: MetricAggregation,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    MetricDefinition { measure : "measure" => required, aggregation : "aggregation" =>
+    required }
+);
 
 impl MetricDefinition {
     crate::runtime::constructor!(
@@ -1868,11 +2346,13 @@ impl MetricDefinition {
 
 /// The `ObservabilityError` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ObservabilityError {
     pub detail: ObservabilityErrorDetail,
 }
+
+crate::runtime::struct_de!(ObservabilityError { detail : "detail" => required });
 
 impl ObservabilityError {
     crate::runtime::constructor!([detail : ObservabilityErrorDetail => plain] []);
@@ -2024,12 +2504,17 @@ crate::runtime::string_enum!(
 
 /// The `ObservabilityErrorDetail` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ObservabilityErrorDetail {
     pub message: String,
     pub error_code: Option<ObservabilityErrorCode>,
 }
+
+crate::runtime::struct_de!(
+    ObservabilityErrorDetail { message : "message" => required, error_code : "error_code"
+    => default }
+);
 
 impl ObservabilityErrorDetail {
     crate::runtime::constructor!(
@@ -2041,13 +2526,17 @@ impl ObservabilityErrorDetail {
 /// The `OrderByClause` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct OrderByClause {
     pub field: String,
     /// Default: `"asc"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub direction: Option<OrderByClauseDirection>,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    OrderByClause { field : "field" => required, direction : "direction" => default }
+);
 
 impl OrderByClause {
     crate::runtime::constructor!([field : String => plain] [direction]);
@@ -2058,17 +2547,27 @@ impl OrderByClause {
 
 /// The `OtelFieldDefinition` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OtelFieldDefinition {
     pub name: String,
     pub label: String,
     pub r#type: BaseFieldDefinitionType,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub group: crate::Nullable<String>,
     pub supported_operators: Vec<OtelFieldDefinitionSupportedOperatorsItem>,
     pub supported_aggregations: Vec<MetricAggregation>,
 }
+
+crate::runtime::struct_de!(
+    OtelFieldDefinition { name : "name" => required, label : "label" => required, r#type
+    : "type" => required, group : "group" => default, supported_operators :
+    "supported_operators" => required, supported_aggregations : "supported_aggregations"
+    => required }
+);
 
 impl OtelFieldDefinition {
     crate::runtime::constructor!(
@@ -2151,17 +2650,31 @@ crate::runtime::string_enum!(
 
 /// The `PaginatedResultCampaignPreview` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct PaginatedResultCampaignPreview {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub results: Option<Vec<Campaign>>,
     pub count: i64,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub next: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub previous: crate::Nullable<String>,
 }
+
+crate::runtime::struct_de!(
+    PaginatedResultCampaignPreview { results : "results" => default, count : "count" =>
+    required, next : "next" => default, previous : "previous" => default }
+);
 
 impl PaginatedResultCampaignPreview {
     crate::runtime::constructor!([count : i64 => plain] [results, next, previous]);
@@ -2173,17 +2686,31 @@ impl PaginatedResultCampaignPreview {
 
 /// The `PaginatedResultChatCompletionEventPreview` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct PaginatedResultChatCompletionEventPreview {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub results: Option<Vec<ChatCompletionEventPreview>>,
     pub count: i64,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub next: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub previous: crate::Nullable<String>,
 }
+
+crate::runtime::struct_de!(
+    PaginatedResultChatCompletionEventPreview { results : "results" => default, count :
+    "count" => required, next : "next" => default, previous : "previous" => default }
+);
 
 impl PaginatedResultChatCompletionEventPreview {
     crate::runtime::constructor!([count : i64 => plain] [results, next, previous]);
@@ -2195,17 +2722,31 @@ impl PaginatedResultChatCompletionEventPreview {
 
 /// The `PaginatedResultDatasetImportTask` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct PaginatedResultDatasetImportTask {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub results: Option<Vec<DatasetImportTask>>,
     pub count: i64,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub next: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub previous: crate::Nullable<String>,
 }
+
+crate::runtime::struct_de!(
+    PaginatedResultDatasetImportTask { results : "results" => default, count : "count" =>
+    required, next : "next" => default, previous : "previous" => default }
+);
 
 impl PaginatedResultDatasetImportTask {
     crate::runtime::constructor!([count : i64 => plain] [results, next, previous]);
@@ -2217,17 +2758,31 @@ impl PaginatedResultDatasetImportTask {
 
 /// The `PaginatedResultDatasetPreview` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct PaginatedResultDatasetPreview {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub results: Option<Vec<DatasetPreview>>,
     pub count: i64,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub next: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub previous: crate::Nullable<String>,
 }
+
+crate::runtime::struct_de!(
+    PaginatedResultDatasetPreview { results : "results" => default, count : "count" =>
+    required, next : "next" => default, previous : "previous" => default }
+);
 
 impl PaginatedResultDatasetPreview {
     crate::runtime::constructor!([count : i64 => plain] [results, next, previous]);
@@ -2239,17 +2794,31 @@ impl PaginatedResultDatasetPreview {
 
 /// The `PaginatedResultDatasetRecord` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct PaginatedResultDatasetRecord {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub results: Option<Vec<DatasetRecord>>,
     pub count: i64,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub next: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub previous: crate::Nullable<String>,
 }
+
+crate::runtime::struct_de!(
+    PaginatedResultDatasetRecord { results : "results" => default, count : "count" =>
+    required, next : "next" => default, previous : "previous" => default }
+);
 
 impl PaginatedResultDatasetRecord {
     crate::runtime::constructor!([count : i64 => plain] [results, next, previous]);
@@ -2261,17 +2830,31 @@ impl PaginatedResultDatasetRecord {
 
 /// The `PaginatedResultJudgePreview` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct PaginatedResultJudgePreview {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub results: Option<Vec<Judge>>,
     pub count: i64,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub next: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub previous: crate::Nullable<String>,
 }
+
+crate::runtime::struct_de!(
+    PaginatedResultJudgePreview { results : "results" => default, count : "count" =>
+    required, next : "next" => default, previous : "previous" => default }
+);
 
 impl PaginatedResultJudgePreview {
     crate::runtime::constructor!([count : i64 => plain] [results, next, previous]);
@@ -2284,12 +2867,17 @@ impl PaginatedResultJudgePreview {
 /// The `SearchChatCompletionEventIdsRequest` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct SearchChatCompletionEventIdsRequest {
     pub search_params: FilterPayload,
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub extra_fields: crate::Nullable<Vec<String>>,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    SearchChatCompletionEventIdsRequest { search_params : "search_params" => required,
+    extra_fields : "extra_fields" => default }
+);
 
 impl SearchChatCompletionEventIdsRequest {
     crate::runtime::constructor!(
@@ -2302,11 +2890,16 @@ impl SearchChatCompletionEventIdsRequest {
 
 /// The `SearchChatCompletionEventIdsResponse` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct SearchChatCompletionEventIdsResponse {
     pub completion_event_ids: Vec<String>,
 }
+
+crate::runtime::struct_de!(
+    SearchChatCompletionEventIdsResponse { completion_event_ids : "completion_event_ids"
+    => required }
+);
 
 impl SearchChatCompletionEventIdsResponse {
     crate::runtime::constructor!([completion_event_ids : Vec < String > => plain] []);
@@ -2315,12 +2908,17 @@ impl SearchChatCompletionEventIdsResponse {
 /// The `SearchChatCompletionEventsRequest` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct SearchChatCompletionEventsRequest {
     pub search_params: FilterPayload,
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub extra_fields: crate::Nullable<Vec<String>>,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    SearchChatCompletionEventsRequest { search_params : "search_params" => required,
+    extra_fields : "extra_fields" => default }
+);
 
 impl SearchChatCompletionEventsRequest {
     crate::runtime::constructor!(
@@ -2333,11 +2931,16 @@ impl SearchChatCompletionEventsRequest {
 
 /// The `SearchChatCompletionEventsResponse` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct SearchChatCompletionEventsResponse {
     pub completion_events: FeedResultChatCompletionEventPreview,
 }
+
+crate::runtime::struct_de!(
+    SearchChatCompletionEventsResponse { completion_events : "completion_events" =>
+    required }
+);
 
 impl SearchChatCompletionEventsResponse {
     crate::runtime::constructor!(
@@ -2348,11 +2951,15 @@ impl SearchChatCompletionEventsResponse {
 /// The `SpanEvaluationsRequest` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct SpanEvaluationsRequest {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub search_expression: crate::Nullable<String>,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    SpanEvaluationsRequest { search_expression : "search_expression" => default }
+);
 
 impl SpanEvaluationsRequest {
     crate::runtime::setters! {
@@ -2363,11 +2970,15 @@ impl SpanEvaluationsRequest {
 /// The `SpansRequest` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct SpansRequest {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub search_expression: crate::Nullable<String>,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    SpansRequest { search_expression : "search_expression" => default }
+);
 
 impl SpansRequest {
     crate::runtime::setters! {
@@ -2378,12 +2989,14 @@ impl SpansRequest {
 /// The `TimeDimension` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct TimeDimension {
     /// Default: `"auto"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub granularity: Option<Granularity>,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(TimeDimension { granularity : "granularity" => default });
 
 impl TimeDimension {
     crate::runtime::setters! {
@@ -2394,11 +3007,15 @@ impl TimeDimension {
 /// The `TracesRequest` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct TracesRequest {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub search_expression: crate::Nullable<String>,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    TracesRequest { search_expression : "search_expression" => default }
+);
 
 impl TracesRequest {
     crate::runtime::setters! {
@@ -2409,10 +3026,14 @@ impl TracesRequest {
 /// The `UpdateDatasetRecordPayloadRequest` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct UpdateDatasetRecordPayloadRequest {
     pub payload: DatasetRecordPayload,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    UpdateDatasetRecordPayloadRequest { payload : "payload" => required }
+);
 
 impl UpdateDatasetRecordPayloadRequest {
     crate::runtime::constructor!([payload : DatasetRecordPayload => plain] []);
@@ -2421,10 +3042,14 @@ impl UpdateDatasetRecordPayloadRequest {
 /// The `UpdateDatasetRecordPropertiesRequest` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct UpdateDatasetRecordPropertiesRequest {
     pub properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    UpdateDatasetRecordPropertiesRequest { properties : "properties" => required }
+);
 
 impl UpdateDatasetRecordPropertiesRequest {
     crate::runtime::constructor!(
@@ -2436,13 +3061,18 @@ impl UpdateDatasetRecordPropertiesRequest {
 /// The `UpdateDatasetRequest` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct UpdateDatasetRequest {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub name: crate::Nullable<String>,
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub description: crate::Nullable<String>,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    UpdateDatasetRequest { name : "name" => default, description : "description" =>
+    default }
+);
 
 impl UpdateDatasetRequest {
     crate::runtime::setters! {
@@ -2453,7 +3083,6 @@ impl UpdateDatasetRequest {
 /// The `UpdateJudgeRequest` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct UpdateJudgeRequest {
     pub name: String,
     pub description: String,
@@ -2462,6 +3091,13 @@ pub struct UpdateJudgeRequest {
     pub instructions: String,
     pub tools: Vec<String>,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    UpdateJudgeRequest { name : "name" => required, description : "description" =>
+    required, model_name : "model_name" => required, output : "output" => required,
+    instructions : "instructions" => required, tools : "tools" => required }
+);
 
 impl UpdateJudgeRequest {
     crate::runtime::constructor!(

@@ -5,7 +5,6 @@ use super::*;
 /// The `CreatePromptRequest` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-prompts")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct CreatePromptRequest {
     /// Stable object name.
     pub name: String,
@@ -31,6 +30,14 @@ pub struct CreatePromptRequest {
     pub aliases: Option<Vec<String>>,
 }
 
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    CreatePromptRequest { name : "name" => required, definition : "definition" =>
+    required, title : "title" => default, description : "description" => default, notes :
+    "notes" => default, sharing_scope : "sharingScope" => default, aliases : "aliases" =>
+    default }
+);
+
 impl CreatePromptRequest {
     crate::runtime::constructor!(
         [name : String => plain, definition : PromptDefinition => plain] [title,
@@ -45,14 +52,25 @@ impl CreatePromptRequest {
 
 /// The `CreatePromptVersionResponse` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-prompts")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CreatePromptVersionResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub version: Option<i32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub deduplicated: Option<bool>,
 }
+
+crate::runtime::struct_de!(
+    CreatePromptVersionResponse { version : "version" => default, deduplicated :
+    "deduplicated" => default }
+);
 
 impl CreatePromptVersionResponse {
     crate::runtime::setters! {
@@ -66,12 +84,17 @@ pub type DeletePromptResponse = std::collections::BTreeMap<String, serde_json::V
 
 /// The `ListPromptVersionsResponse` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-prompts")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ListPromptVersionsResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub data: Option<Vec<PromptVersion>>,
 }
+
+crate::runtime::struct_de!(ListPromptVersionsResponse { data : "data" => default });
 
 impl ListPromptVersionsResponse {
     crate::runtime::setters! {
@@ -81,14 +104,25 @@ impl ListPromptVersionsResponse {
 
 /// The `ListPromptsResponse` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-prompts")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ListPromptsResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub data: Option<Vec<Prompt>>,
-    #[serde(rename = "nextPageToken", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(rename = "nextPageToken", default, skip_serializing_if = "Option::is_none")
+    )]
     pub next_page_token: Option<String>,
 }
+
+crate::runtime::struct_de!(
+    ListPromptsResponse { data : "data" => default, next_page_token : "nextPageToken" =>
+    default }
+);
 
 impl ListPromptsResponse {
     crate::runtime::setters! {
@@ -98,43 +132,88 @@ impl ListPromptsResponse {
 
 /// The `Prompt` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-prompts")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Prompt {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub id: Option<String>,
     /// Stable object name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub definition: Option<PromptDefinition>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub version: Option<i32>,
     /// Notes for this version.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub notes: Option<String>,
     /// Aliases pointing to this version.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub aliases: Option<Vec<String>>,
     /// Registry sharing scope.
-    #[serde(rename = "sharingScope", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(rename = "sharingScope", default, skip_serializing_if = "Option::is_none")
+    )]
     pub sharing_scope: Option<RegistrySharingScope>,
     /// Creation time.
-    #[serde(rename = "createdAt", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(rename = "createdAt", default, skip_serializing_if = "Option::is_none")
+    )]
     pub created_at: Option<Timestamp>,
     /// Last update time.
-    #[serde(rename = "updatedAt", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(rename = "updatedAt", default, skip_serializing_if = "Option::is_none")
+    )]
     pub updated_at: Option<Timestamp>,
     /// Latest version number.
-    #[serde(rename = "latestVersion", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(rename = "latestVersion", default, skip_serializing_if = "Option::is_none")
+    )]
     pub latest_version: Option<i32>,
     /// Display title.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub title: Option<String>,
     /// Display description.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub description: Option<String>,
 }
+
+crate::runtime::struct_de!(
+    Prompt { id : "id" => default, name : "name" => default, definition : "definition" =>
+    default, version : "version" => default, notes : "notes" => default, aliases :
+    "aliases" => default, sharing_scope : "sharingScope" => default, created_at :
+    "createdAt" => default, updated_at : "updatedAt" => default, latest_version :
+    "latestVersion" => default, title : "title" => default, description : "description"
+    => default }
+);
 
 impl Prompt {
     crate::runtime::setters! {
@@ -149,7 +228,7 @@ impl Prompt {
 
 /// Versioned prompt content.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-prompts")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct PromptDefinition {
     /// Prompt template content.
     pub content: String,
@@ -157,6 +236,11 @@ pub struct PromptDefinition {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub variables: Option<Vec<PromptVariable>>,
 }
+
+crate::runtime::struct_de!(
+    PromptDefinition { content : "content" => required, variables : "variables" =>
+    default }
+);
 
 impl PromptDefinition {
     crate::runtime::constructor!([content : String => plain] [variables]);
@@ -167,12 +251,14 @@ impl PromptDefinition {
 
 /// The `PromptVariable` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-prompts")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PromptVariable {
     /// Stable object name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
+
+crate::runtime::struct_de!(PromptVariable { name : "name" => default });
 
 impl PromptVariable {
     crate::runtime::setters! {
@@ -182,23 +268,44 @@ impl PromptVariable {
 
 /// The `PromptVersion` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-prompts")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct PromptVersion {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub version: Option<i32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub definition: Option<PromptDefinition>,
     /// Notes for this version.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub notes: Option<String>,
     /// Aliases pointing to this version.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub aliases: Option<Vec<String>>,
     /// Creation time.
-    #[serde(rename = "createdAt", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(rename = "createdAt", default, skip_serializing_if = "Option::is_none")
+    )]
     pub created_at: Option<Timestamp>,
 }
+
+crate::runtime::struct_de!(
+    PromptVersion { version : "version" => default, definition : "definition" => default,
+    notes : "notes" => default, aliases : "aliases" => default, created_at : "createdAt"
+    => default }
+);
 
 impl PromptVersion {
     crate::runtime::setters! {
@@ -213,7 +320,6 @@ impl PromptVersion {
 /// Schema: `#/paths/~1v2~1prompts~1{prompt_id}~1versions/post/requestBody/content/application~1json/schema`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-prompts")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct PromptsCreateVersionBody {
     pub definition: PromptDefinition,
     /// Notes for this version.
@@ -223,6 +329,12 @@ pub struct PromptsCreateVersionBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aliases: Option<Vec<String>>,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    PromptsCreateVersionBody { definition : "definition" => required, notes : "notes" =>
+    default, aliases : "aliases" => default }
+);
 
 impl PromptsCreateVersionBody {
     crate::runtime::constructor!(
@@ -238,7 +350,6 @@ impl PromptsCreateVersionBody {
 /// Schema: `#/paths/~1v2~1prompts~1{prompt_id}/patch/requestBody/content/application~1json/schema`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-prompts")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct PromptsUpdateMetadataBody {
     /// Display title.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
@@ -255,6 +366,12 @@ pub struct PromptsUpdateMetadataBody {
     pub sharing_scope: crate::Nullable<RegistrySharingScope>,
 }
 
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    PromptsUpdateMetadataBody { title : "title" => default, description : "description"
+    => default, sharing_scope : "sharingScope" => default }
+);
+
 impl PromptsUpdateMetadataBody {
     crate::runtime::setters! {
         title : String => nullable, description : String => nullable, sharing_scope :
@@ -267,7 +384,6 @@ impl PromptsUpdateMetadataBody {
 /// Schema: `#/paths/~1v2~1prompts~1{prompt_id}~1versions~1{version}/patch/requestBody/content/application~1json/schema`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-prompts")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct PromptsUpdateVersionMetadataBody {
     /// Notes for this version.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
@@ -276,6 +392,12 @@ pub struct PromptsUpdateVersionMetadataBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aliases: Option<AliasList>,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    PromptsUpdateVersionMetadataBody { notes : "notes" => default, aliases : "aliases" =>
+    default }
+);
 
 impl PromptsUpdateVersionMetadataBody {
     crate::runtime::setters! {

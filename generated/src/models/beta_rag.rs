@@ -3,7 +3,6 @@
 /// The `CreateIngestionPipelineConfigurationRequest` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-rag")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct CreateIngestionPipelineConfigurationRequest {
     pub name: String,
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
@@ -11,6 +10,12 @@ pub struct CreateIngestionPipelineConfigurationRequest {
         std::collections::BTreeMap<String, String>,
     >,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    CreateIngestionPipelineConfigurationRequest { name : "name" => required,
+    pipeline_composition : "pipeline_composition" => default }
+);
 
 impl CreateIngestionPipelineConfigurationRequest {
     crate::runtime::constructor!([name : String => plain] [pipeline_composition]);
@@ -21,11 +26,15 @@ impl CreateIngestionPipelineConfigurationRequest {
 
 /// The `GetDeploymentSummariesResponse` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-rag")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetDeploymentSummariesResponse {
     pub deployments: Vec<GetDeploymentSummariesResponseDeployment>,
 }
+
+crate::runtime::struct_de!(
+    GetDeploymentSummariesResponse { deployments : "deployments" => required }
+);
 
 impl GetDeploymentSummariesResponse {
     crate::runtime::constructor!(
@@ -35,7 +44,7 @@ impl GetDeploymentSummariesResponse {
 
 /// The `GetDeploymentSummariesResponseDeployment` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-rag")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetDeploymentSummariesResponseDeployment {
     /// Format: `uuid`.
@@ -50,6 +59,13 @@ pub struct GetDeploymentSummariesResponseDeployment {
     pub modified_at: String,
     pub deployment: GetDeploymentSummariesResponseDeploymentDeployment,
 }
+
+crate::runtime::struct_de!(
+    GetDeploymentSummariesResponseDeployment { id : "id" => required, name : "name" =>
+    required, creator_id : "creator_id" => required, document_count : "document_count" =>
+    required, status : "status" => required, created_at : "created_at" => required,
+    modified_at : "modified_at" => required, deployment : "deployment" => required }
+);
 
 impl GetDeploymentSummariesResponseDeployment {
     crate::runtime::constructor!(
@@ -115,16 +131,21 @@ crate::runtime::string_enum!(
 
 /// The `GetDeploymentSummariesResponseVespaDeployment` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-rag")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetDeploymentSummariesResponseVespaDeployment {
     /// Default: `"vespa"`.
     ///
     /// Fixed by the schema; filled in by the SDK.
-    #[serde(default)]
+    #[cfg_attr(feature = "full-serde", serde(default))]
     pub r#type: GetDeploymentSummariesResponseVespaDeploymentType,
     pub indexes: Vec<GetDeploymentSummariesResponseVespaIndex>,
 }
+
+crate::runtime::struct_de!(
+    GetDeploymentSummariesResponseVespaDeployment { r#type : "type" => default, indexes :
+    "indexes" => required }
+);
 
 impl GetDeploymentSummariesResponseVespaDeployment {
     crate::runtime::constructor!(
@@ -145,7 +166,7 @@ crate::runtime::const_value!(
 
 /// The `GetDeploymentSummariesResponseVespaIndex` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-rag")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetDeploymentSummariesResponseVespaIndex {
     /// Format: `uuid`.
@@ -153,6 +174,11 @@ pub struct GetDeploymentSummariesResponseVespaIndex {
     pub name: String,
     pub document_count: Option<i64>,
 }
+
+crate::runtime::struct_de!(
+    GetDeploymentSummariesResponseVespaIndex { id : "id" => required, name : "name" =>
+    required, document_count : "document_count" => default }
+);
 
 impl GetDeploymentSummariesResponseVespaIndex {
     crate::runtime::constructor!(
@@ -163,7 +189,7 @@ impl GetDeploymentSummariesResponseVespaIndex {
 
 /// The `IngestionPipelineConfiguration` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-rag")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct IngestionPipelineConfiguration {
     /// Format: `uuid`.
@@ -181,6 +207,15 @@ pub struct IngestionPipelineConfiguration {
     pub pipeline_composition: Option<std::collections::BTreeMap<String, String>>,
 }
 
+crate::runtime::struct_de!(
+    IngestionPipelineConfiguration { id : "id" => required, author_id : "author_id" =>
+    required, name : "name" => required, created_at : "created_at" => required,
+    modified_at : "modified_at" => required, last_run_time : "last_run_time" => default,
+    last_run_chunks_count : "last_run_chunks_count" => required, total_chunks_count :
+    "total_chunks_count" => required, pipeline_composition : "pipeline_composition" =>
+    default }
+);
+
 impl IngestionPipelineConfiguration {
     crate::runtime::constructor!(
         nullable[id : String => plain, author_id : String => plain, name : String =>
@@ -194,7 +229,6 @@ impl IngestionPipelineConfiguration {
 /// The `RegisterDeploymentRequestDeployment` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-rag")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct RegisterDeploymentRequestDeployment {
     pub name: String,
     /// Default: `"offline"`.
@@ -202,6 +236,12 @@ pub struct RegisterDeploymentRequestDeployment {
     pub status: Option<GetDeploymentSummariesResponseDeploymentStatus>,
     pub deployment: RegisterDeploymentRequestDeploymentDeployment,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    RegisterDeploymentRequestDeployment { name : "name" => required, status : "status" =>
+    default, deployment : "deployment" => required }
+);
 
 impl RegisterDeploymentRequestDeployment {
     crate::runtime::constructor!(
@@ -246,7 +286,6 @@ crate::runtime::union_from!(
 /// The `RegisterDeploymentRequestVespaDeployment` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-rag")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct RegisterDeploymentRequestVespaDeployment {
     /// Default: `"vespa"`.
     ///
@@ -257,6 +296,13 @@ pub struct RegisterDeploymentRequestVespaDeployment {
     pub indexes: Vec<RegisterDeploymentRequestVespaIndex>,
     pub query_url: String,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    RegisterDeploymentRequestVespaDeployment { r#type : "type" => default, vespa_version
+    : "vespa_version" => required, indexes : "indexes" => required, query_url :
+    "query_url" => required }
+);
 
 impl RegisterDeploymentRequestVespaDeployment {
     crate::runtime::constructor!(
@@ -278,7 +324,6 @@ crate::runtime::const_value!(RegisterDeploymentRequestVespaDeploymentType, str, 
 /// The `RegisterDeploymentRequestVespaField` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-rag")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct RegisterDeploymentRequestVespaField {
     pub name: String,
     pub r#type: SchemaFieldDataType,
@@ -287,6 +332,14 @@ pub struct RegisterDeploymentRequestVespaField {
     pub index_type: Option<SchemaFieldIndex>,
     pub multidimensional: bool,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    RegisterDeploymentRequestVespaField { name : "name" => required, r#type : "type" =>
+    required, storage : "storage" => required, ranking : "ranking" => required,
+    index_type : "index_type" => default, multidimensional : "multidimensional" =>
+    required }
+);
 
 impl RegisterDeploymentRequestVespaField {
     crate::runtime::constructor!(
@@ -299,12 +352,17 @@ impl RegisterDeploymentRequestVespaField {
 /// The `RegisterDeploymentRequestVespaIndex` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-rag")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct RegisterDeploymentRequestVespaIndex {
     pub name: String,
     pub fields: Vec<RegisterDeploymentRequestVespaField>,
     pub sd: String,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    RegisterDeploymentRequestVespaIndex { name : "name" => required, fields : "fields" =>
+    required, sd : "sd" => required }
+);
 
 impl RegisterDeploymentRequestVespaIndex {
     crate::runtime::constructor!(
@@ -315,12 +373,14 @@ impl RegisterDeploymentRequestVespaIndex {
 
 /// The `RegisterSearchIndexResponseIndex` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-rag")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct RegisterSearchIndexResponseIndex {
     /// Format: `uuid`.
     pub id: String,
 }
+
+crate::runtime::struct_de!(RegisterSearchIndexResponseIndex { id : "id" => required });
 
 impl RegisterSearchIndexResponseIndex {
     crate::runtime::constructor!([id : String => plain] []);
@@ -454,7 +514,6 @@ crate::runtime::union_from!(
 /// The `UpdateMetricsRequestDeploymentMetricsOffline` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-rag")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct UpdateMetricsRequestDeploymentMetricsOffline {
     /// Fixed by the schema; filled in by the SDK.
     pub status: UpdateMetricsRequestDeploymentMetricsOfflineStatus,
@@ -462,6 +521,12 @@ pub struct UpdateMetricsRequestDeploymentMetricsOffline {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub clear_metrics: Option<bool>,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    UpdateMetricsRequestDeploymentMetricsOffline { status : "status" => required,
+    clear_metrics : "clear_metrics" => default }
+);
 
 impl UpdateMetricsRequestDeploymentMetricsOffline {
     crate::runtime::setters! {
@@ -483,13 +548,19 @@ crate::runtime::const_value!(
 /// The `UpdateMetricsRequestDeploymentMetricsOnline` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-rag")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct UpdateMetricsRequestDeploymentMetricsOnline {
     /// Fixed by the schema; filled in by the SDK.
     pub status: UpdateMetricsRequestDeploymentMetricsOnlineStatus,
     pub document_count: i64,
     pub index_metrics: Vec<UpdateMetricsRequestIndexMetrics>,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    UpdateMetricsRequestDeploymentMetricsOnline { status : "status" => required,
+    document_count : "document_count" => required, index_metrics : "index_metrics" =>
+    required }
+);
 
 impl UpdateMetricsRequestDeploymentMetricsOnline {
     crate::runtime::constructor!(
@@ -512,11 +583,16 @@ crate::runtime::const_value!(
 /// The `UpdateMetricsRequestIndexMetrics` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-rag")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct UpdateMetricsRequestIndexMetrics {
     pub name: String,
     pub document_count: i64,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    UpdateMetricsRequestIndexMetrics { name : "name" => required, document_count :
+    "document_count" => required }
+);
 
 impl UpdateMetricsRequestIndexMetrics {
     crate::runtime::constructor!(
@@ -527,12 +603,17 @@ impl UpdateMetricsRequestIndexMetrics {
 /// The `UpdateRunInfo` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-rag")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct UpdateRunInfo {
     /// Format: `date-time`.
     pub execution_time: String,
     pub chunks_count: i64,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    UpdateRunInfo { execution_time : "execution_time" => required, chunks_count :
+    "chunks_count" => required }
+);
 
 impl UpdateRunInfo {
     crate::runtime::constructor!(

@@ -5,7 +5,6 @@ use super::*;
 /// The `CreateSkillRequest` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-skills")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct CreateSkillRequest {
     /// Stable object name.
     pub name: String,
@@ -25,6 +24,13 @@ pub struct CreateSkillRequest {
     pub aliases: Option<Vec<String>>,
 }
 
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    CreateSkillRequest { name : "name" => required, definition : "definition" =>
+    required, notes : "notes" => default, sharing_scope : "sharingScope" => default,
+    aliases : "aliases" => default }
+);
+
 impl CreateSkillRequest {
     crate::runtime::constructor!(
         [name : String => plain, definition : SkillDefinition => plain] [notes,
@@ -38,14 +44,25 @@ impl CreateSkillRequest {
 
 /// The `CreateSkillVersionResponse` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-skills")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CreateSkillVersionResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub version: Option<i32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub deduplicated: Option<bool>,
 }
+
+crate::runtime::struct_de!(
+    CreateSkillVersionResponse { version : "version" => default, deduplicated :
+    "deduplicated" => default }
+);
 
 impl CreateSkillVersionResponse {
     crate::runtime::setters! {
@@ -59,12 +76,17 @@ pub type DeleteSkillResponse = std::collections::BTreeMap<String, serde_json::Va
 
 /// The `ListSkillVersionsResponse` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-skills")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ListSkillVersionsResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub data: Option<Vec<SkillVersion>>,
 }
+
+crate::runtime::struct_de!(ListSkillVersionsResponse { data : "data" => default });
 
 impl ListSkillVersionsResponse {
     crate::runtime::setters! {
@@ -74,14 +96,25 @@ impl ListSkillVersionsResponse {
 
 /// The `ListSkillsResponse` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-skills")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ListSkillsResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub data: Option<Vec<Skill>>,
-    #[serde(rename = "nextPageToken", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(rename = "nextPageToken", default, skip_serializing_if = "Option::is_none")
+    )]
     pub next_page_token: Option<String>,
 }
+
+crate::runtime::struct_de!(
+    ListSkillsResponse { data : "data" => default, next_page_token : "nextPageToken" =>
+    default }
+);
 
 impl ListSkillsResponse {
     crate::runtime::setters! {
@@ -91,37 +124,75 @@ impl ListSkillsResponse {
 
 /// The `Skill` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-skills")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Skill {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub id: Option<String>,
     /// Stable object name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub definition: Option<SkillDefinition>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub version: Option<i32>,
     /// Notes for this version.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub notes: Option<String>,
     /// Aliases pointing to this version.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub aliases: Option<Vec<String>>,
     /// Registry sharing scope.
-    #[serde(rename = "sharingScope", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(rename = "sharingScope", default, skip_serializing_if = "Option::is_none")
+    )]
     pub sharing_scope: Option<RegistrySharingScope>,
     /// Creation time.
-    #[serde(rename = "createdAt", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(rename = "createdAt", default, skip_serializing_if = "Option::is_none")
+    )]
     pub created_at: Option<Timestamp>,
     /// Last update time.
-    #[serde(rename = "updatedAt", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(rename = "updatedAt", default, skip_serializing_if = "Option::is_none")
+    )]
     pub updated_at: Option<Timestamp>,
     /// Latest version number.
-    #[serde(rename = "latestVersion", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(rename = "latestVersion", default, skip_serializing_if = "Option::is_none")
+    )]
     pub latest_version: Option<i32>,
 }
+
+crate::runtime::struct_de!(
+    Skill { id : "id" => default, name : "name" => default, definition : "definition" =>
+    default, version : "version" => default, notes : "notes" => default, aliases :
+    "aliases" => default, sharing_scope : "sharingScope" => default, created_at :
+    "createdAt" => default, updated_at : "updatedAt" => default, latest_version :
+    "latestVersion" => default }
+);
 
 impl Skill {
     crate::runtime::setters! {
@@ -178,12 +249,16 @@ crate::runtime::union_from!(
 ///
 /// Schema: `#/components/schemas/SkillAssetContent/oneOf/0`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-skills")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SkillAssetContentKindRawContent {
     /// Format: `byte`.
     #[serde(rename = "rawContent")]
     pub raw_content: String,
 }
+
+crate::runtime::struct_de!(
+    SkillAssetContentKindRawContent { raw_content : "rawContent" => required }
+);
 
 impl SkillAssetContentKindRawContent {
     crate::runtime::constructor!([raw_content : String => plain] []);
@@ -193,11 +268,15 @@ impl SkillAssetContentKindRawContent {
 ///
 /// Schema: `#/components/schemas/SkillAssetContent/oneOf/1`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-skills")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SkillAssetContentKindTextContent {
     #[serde(rename = "textContent")]
     pub text_content: String,
 }
+
+crate::runtime::struct_de!(
+    SkillAssetContentKindTextContent { text_content : "textContent" => required }
+);
 
 impl SkillAssetContentKindTextContent {
     crate::runtime::constructor!([text_content : String => plain] []);
@@ -205,7 +284,7 @@ impl SkillAssetContentKindTextContent {
 
 /// Versioned skill content.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-skills")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SkillDefinition {
     /// Model-facing trigger and usage description.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -218,6 +297,11 @@ pub struct SkillDefinition {
     pub assets: Option<std::collections::BTreeMap<String, SkillAssetContent>>,
 }
 
+crate::runtime::struct_de!(
+    SkillDefinition { description : "description" => default, body : "body" => default,
+    assets : "assets" => default }
+);
+
 impl SkillDefinition {
     crate::runtime::setters! {
         description : String => optional, body : String => optional, assets :
@@ -227,23 +311,44 @@ impl SkillDefinition {
 
 /// The `SkillVersion` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-skills")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct SkillVersion {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub version: Option<i32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub definition: Option<SkillDefinition>,
     /// Notes for this version.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub notes: Option<String>,
     /// Aliases pointing to this version.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub aliases: Option<Vec<String>>,
     /// Creation time.
-    #[serde(rename = "createdAt", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(rename = "createdAt", default, skip_serializing_if = "Option::is_none")
+    )]
     pub created_at: Option<Timestamp>,
 }
+
+crate::runtime::struct_de!(
+    SkillVersion { version : "version" => default, definition : "definition" => default,
+    notes : "notes" => default, aliases : "aliases" => default, created_at : "createdAt"
+    => default }
+);
 
 impl SkillVersion {
     crate::runtime::setters! {
@@ -258,7 +363,6 @@ impl SkillVersion {
 /// Schema: `#/paths/~1v2~1skills~1{skill_id}~1versions/post/requestBody/content/application~1json/schema`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-skills")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct SkillsCreateVersionBody {
     pub definition: SkillDefinition,
     /// Notes for this version.
@@ -268,6 +372,12 @@ pub struct SkillsCreateVersionBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aliases: Option<Vec<String>>,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    SkillsCreateVersionBody { definition : "definition" => required, notes : "notes" =>
+    default, aliases : "aliases" => default }
+);
 
 impl SkillsCreateVersionBody {
     crate::runtime::constructor!(
@@ -283,7 +393,6 @@ impl SkillsCreateVersionBody {
 /// Schema: `#/paths/~1v2~1skills~1{skill_id}/patch/requestBody/content/application~1json/schema`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-skills")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct SkillsUpdateMetadataBody {
     /// Registry sharing scope.
     #[serde(
@@ -293,6 +402,11 @@ pub struct SkillsUpdateMetadataBody {
     )]
     pub sharing_scope: crate::Nullable<RegistrySharingScope>,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    SkillsUpdateMetadataBody { sharing_scope : "sharingScope" => default }
+);
 
 impl SkillsUpdateMetadataBody {
     crate::runtime::setters! {
@@ -305,7 +419,6 @@ impl SkillsUpdateMetadataBody {
 /// Schema: `#/paths/~1v2~1skills~1{skill_id}~1versions~1{version}/patch/requestBody/content/application~1json/schema`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-skills")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct SkillsUpdateVersionMetadataBody {
     /// Notes for this version.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
@@ -314,6 +427,12 @@ pub struct SkillsUpdateVersionMetadataBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aliases: Option<AliasList>,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    SkillsUpdateVersionMetadataBody { notes : "notes" => default, aliases : "aliases" =>
+    default }
+);
 
 impl SkillsUpdateVersionMetadataBody {
     crate::runtime::setters! {

@@ -2,12 +2,16 @@
 
 /// The `ListOrganizationsResponse` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-users")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ListOrganizationsResponse {
     /// The organizations the authenticated user is a member of.
     pub organizations: Vec<UserOrganization>,
 }
+
+crate::runtime::struct_de!(
+    ListOrganizationsResponse { organizations : "organizations" => required }
+);
 
 impl ListOrganizationsResponse {
     crate::runtime::constructor!([organizations : Vec < UserOrganization > => plain] []);
@@ -15,12 +19,16 @@ impl ListOrganizationsResponse {
 
 /// The `ListWorkspacesResponse` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-users")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ListWorkspacesResponse {
     /// The workspaces the authenticated user is a member of, each tagged with the organization it belongs to.
     pub workspaces: Vec<UserWorkspace>,
 }
+
+crate::runtime::struct_de!(
+    ListWorkspacesResponse { workspaces : "workspaces" => required }
+);
 
 impl ListWorkspacesResponse {
     crate::runtime::constructor!([workspaces : Vec < UserWorkspace > => plain] []);
@@ -28,20 +36,36 @@ impl ListWorkspacesResponse {
 
 /// The `UserIdentity` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-users")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct UserIdentity {
     pub id: String,
     pub email: Option<String>,
     pub first_name: Option<String>,
     pub last_name: Option<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub workspace: crate::Nullable<UserIdentityWorkspace>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub organization: crate::Nullable<UserIdentityOrganization>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub api_key: crate::Nullable<UserIdentityApiKey>,
 }
+
+crate::runtime::struct_de!(
+    UserIdentity { id : "id" => required, email : "email" => default, first_name :
+    "first_name" => default, last_name : "last_name" => default, workspace : "workspace"
+    => default, organization : "organization" => default, api_key : "api_key" => default
+    }
+);
 
 impl UserIdentity {
     crate::runtime::constructor!(
@@ -56,12 +80,16 @@ impl UserIdentity {
 
 /// The `UserIdentityApiKey` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-users")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct UserIdentityApiKey {
     pub id: String,
     pub name: Option<String>,
 }
+
+crate::runtime::struct_de!(
+    UserIdentityApiKey { id : "id" => required, name : "name" => default }
+);
 
 impl UserIdentityApiKey {
     crate::runtime::constructor!(
@@ -71,12 +99,16 @@ impl UserIdentityApiKey {
 
 /// The `UserIdentityOrganization` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-users")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct UserIdentityOrganization {
     pub id: String,
     pub name: String,
 }
+
+crate::runtime::struct_de!(
+    UserIdentityOrganization { id : "id" => required, name : "name" => required }
+);
 
 impl UserIdentityOrganization {
     crate::runtime::constructor!([id : String => plain, name : String => plain] []);
@@ -84,12 +116,16 @@ impl UserIdentityOrganization {
 
 /// The `UserIdentityWorkspace` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-users")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct UserIdentityWorkspace {
     pub id: String,
     pub name: String,
 }
+
+crate::runtime::struct_de!(
+    UserIdentityWorkspace { id : "id" => required, name : "name" => required }
+);
 
 impl UserIdentityWorkspace {
     crate::runtime::constructor!([id : String => plain, name : String => plain] []);
@@ -97,7 +133,7 @@ impl UserIdentityWorkspace {
 
 /// The `UserOrganization` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-users")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct UserOrganization {
     /// The organization's unique identifier.
@@ -106,13 +142,17 @@ pub struct UserOrganization {
     pub name: String,
 }
 
+crate::runtime::struct_de!(
+    UserOrganization { id : "id" => required, name : "name" => required }
+);
+
 impl UserOrganization {
     crate::runtime::constructor!([id : String => plain, name : String => plain] []);
 }
 
 /// The `UserWorkspace` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-users")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct UserWorkspace {
     /// The workspace's unique identifier.
@@ -122,6 +162,11 @@ pub struct UserWorkspace {
     /// The identifier of the organization this workspace belongs to.
     pub organization_id: String,
 }
+
+crate::runtime::struct_de!(
+    UserWorkspace { id : "id" => required, name : "name" => required, organization_id :
+    "organization_id" => required }
+);
 
 impl UserWorkspace {
     crate::runtime::constructor!(

@@ -5,7 +5,6 @@ use super::*;
 /// The `ChatCompletionRequest` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct ChatCompletionRequest {
     /// ID of the model to use. You can use the [List Available Models](https://docs.mistral.ai/api/#tag/models/operation/list_models_v1_models_get) API to see all of your available models, or see our [Model overview](https://docs.mistral.ai/models) for model descriptions.
     pub model: String,
@@ -80,6 +79,22 @@ pub struct ChatCompletionRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub safe_prompt: Option<bool>,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    ChatCompletionRequest { model : "model" => required, temperature : "temperature" =>
+    default, top_p : "top_p" => default, max_tokens : "max_tokens" => default, stream :
+    "stream" => default, stop : "stop" => default, random_seed : "random_seed" =>
+    default, metadata : "metadata" => default, messages : "messages" => required,
+    response_format : "response_format" => default, tools : "tools" => default,
+    tool_choice : "tool_choice" => default, presence_penalty : "presence_penalty" =>
+    default, frequency_penalty : "frequency_penalty" => default, n : "n" => default,
+    prediction : "prediction" => default, parallel_tool_calls : "parallel_tool_calls" =>
+    default, reasoning_effort : "reasoning_effort" => default, prompt_mode :
+    "prompt_mode" => default, guardrails : "guardrails" => default, prompt_cache_key :
+    "prompt_cache_key" => default, service_tier : "service_tier" => default, safe_prompt
+    : "safe_prompt" => default }
+);
 
 impl ChatCompletionRequest {
     crate::runtime::constructor!(

@@ -5,11 +5,16 @@ use super::*;
 /// The `ChatClassificationRequest` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "classifiers")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct ChatClassificationRequest {
     pub model: String,
     pub input: ChatClassificationRequestInputs,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    ChatClassificationRequest { model : "model" => required, input : "input" => required
+    }
+);
 
 impl ChatClassificationRequest {
     crate::runtime::constructor!(
@@ -44,12 +49,16 @@ crate::runtime::union_from!(
 /// The `ChatModerationRequest` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "classifiers")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct ChatModerationRequest {
     /// Chat to classify
     pub input: ChatModerationRequestInput,
     pub model: String,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    ChatModerationRequest { input : "input" => required, model : "model" => required }
+);
 
 impl ChatModerationRequest {
     crate::runtime::constructor!(
@@ -86,7 +95,6 @@ crate::runtime::union_from!(
 /// The `ClassificationRequest` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "classifiers")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct ClassificationRequest {
     /// ID of the model to use.
     pub model: String,
@@ -95,6 +103,12 @@ pub struct ClassificationRequest {
     /// Text to classify.
     pub input: ChatCompletionRequestStop,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    ClassificationRequest { model : "model" => required, metadata : "metadata" =>
+    default, input : "input" => required }
+);
 
 impl ClassificationRequest {
     crate::runtime::constructor!(
@@ -107,13 +121,18 @@ impl ClassificationRequest {
 
 /// The `ClassificationResponse` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "classifiers")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ClassificationResponse {
     pub id: String,
     pub model: String,
     pub results: Vec<std::collections::BTreeMap<String, ClassificationTargetResult>>,
 }
+
+crate::runtime::struct_de!(
+    ClassificationResponse { id : "id" => required, model : "model" => required, results
+    : "results" => required }
+);
 
 impl ClassificationResponse {
     crate::runtime::constructor!(
@@ -124,11 +143,13 @@ impl ClassificationResponse {
 
 /// The `ClassificationTargetResult` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "classifiers")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ClassificationTargetResult {
     pub scores: std::collections::BTreeMap<String, f64>,
 }
+
+crate::runtime::struct_de!(ClassificationTargetResult { scores : "scores" => required });
 
 impl ClassificationTargetResult {
     crate::runtime::constructor!(
@@ -139,10 +160,12 @@ impl ClassificationTargetResult {
 /// The `InstructRequest` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "classifiers")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct InstructRequest {
     pub messages: Vec<Message>,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(InstructRequest { messages : "messages" => required });
 
 impl InstructRequest {
     crate::runtime::constructor!([messages : Vec < Message > => plain] []);
@@ -150,16 +173,27 @@ impl InstructRequest {
 
 /// The `ModerationObject` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "classifiers")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ModerationObject {
     /// Moderation result thresholds
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub categories: Option<std::collections::BTreeMap<String, bool>>,
     /// Moderation result
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub category_scores: Option<std::collections::BTreeMap<String, f64>>,
 }
+
+crate::runtime::struct_de!(
+    ModerationObject { categories : "categories" => default, category_scores :
+    "category_scores" => default }
+);
 
 impl ModerationObject {
     crate::runtime::setters! {
@@ -170,13 +204,18 @@ impl ModerationObject {
 
 /// The `ModerationResponse` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "classifiers")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ModerationResponse {
     pub id: String,
     pub model: String,
     pub results: Vec<ModerationObject>,
 }
+
+crate::runtime::struct_de!(
+    ModerationResponse { id : "id" => required, model : "model" => required, results :
+    "results" => required }
+);
 
 impl ModerationResponse {
     crate::runtime::constructor!(

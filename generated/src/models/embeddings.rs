@@ -28,7 +28,6 @@ crate::runtime::string_enum!(
 /// The `EmbeddingRequest` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "embeddings")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct EmbeddingRequest {
     /// ID of the model to use.
     pub model: String,
@@ -51,6 +50,14 @@ pub struct EmbeddingRequest {
     pub encoding_format: Option<EncodingFormat>,
 }
 
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    EmbeddingRequest { model : "model" => required, metadata : "metadata" => default,
+    input : "input" => required, output_dimension : "output_dimension" => default,
+    output_dtype : "output_dtype" => default, encoding_format : "encoding_format" =>
+    default }
+);
+
 impl EmbeddingRequest {
     crate::runtime::constructor!(
         [model : String => plain, input : ChatCompletionRequestStop => plain] [metadata,
@@ -65,7 +72,7 @@ impl EmbeddingRequest {
 
 /// The `EmbeddingResponse` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "embeddings")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct EmbeddingResponse {
     pub id: String,
@@ -74,6 +81,11 @@ pub struct EmbeddingResponse {
     pub usage: UsageInfo,
     pub data: Vec<EmbeddingResponseData>,
 }
+
+crate::runtime::struct_de!(
+    EmbeddingResponse { id : "id" => required, object : "object" => required, model :
+    "model" => required, usage : "usage" => required, data : "data" => required }
+);
 
 impl EmbeddingResponse {
     crate::runtime::constructor!(
@@ -84,16 +96,30 @@ impl EmbeddingResponse {
 
 /// The `EmbeddingResponseData` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "embeddings")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct EmbeddingResponseData {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub object: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub embedding: Option<Vec<f64>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub index: Option<i64>,
 }
+
+crate::runtime::struct_de!(
+    EmbeddingResponseData { object : "object" => default, embedding : "embedding" =>
+    default, index : "index" => default }
+);
 
 impl EmbeddingResponseData {
     crate::runtime::setters! {

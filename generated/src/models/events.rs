@@ -25,15 +25,23 @@ crate::runtime::string_enum!(
 
 /// The `ListWorkflowEventResponse` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "events")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ListWorkflowEventResponse {
     /// List of workflow events.
     pub events: Vec<ListWorkflowEventResponseEventsItem>,
     /// Cursor for pagination.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub next_cursor: crate::Nullable<String>,
 }
+
+crate::runtime::struct_de!(
+    ListWorkflowEventResponse { events : "events" => required, next_cursor :
+    "next_cursor" => default }
+);
 
 impl ListWorkflowEventResponse {
     crate::runtime::constructor!(

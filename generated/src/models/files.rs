@@ -4,7 +4,7 @@ use super::*;
 
 /// The `CreateFileResponse` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "files")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CreateFileResponse {
     /// The unique identifier of the file.
@@ -22,18 +22,42 @@ pub struct CreateFileResponse {
     /// The intended purpose of the uploaded file, currently supports fine-tuning (`fine-tune`), OCR (`ocr`), Audio/Transcription (`audio`) and batch inference (`batch`).
     pub purpose: FilePurpose,
     pub sample_type: SampleType,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub num_lines: crate::Nullable<i64>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub mimetype: crate::Nullable<String>,
     pub source: Source,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub signature: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub expires_at: crate::Nullable<i64>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub visibility: crate::Nullable<FileVisibility>,
 }
+
+crate::runtime::struct_de!(
+    CreateFileResponse { id : "id" => required, object : "object" => required, bytes :
+    "bytes" => required, created_at : "created_at" => required, filename : "filename" =>
+    required, purpose : "purpose" => required, sample_type : "sample_type" => required,
+    num_lines : "num_lines" => default, mimetype : "mimetype" => default, source :
+    "source" => required, signature : "signature" => default, expires_at : "expires_at"
+    => default, visibility : "visibility" => default }
+);
 
 impl CreateFileResponse {
     crate::runtime::constructor!(
@@ -50,7 +74,7 @@ impl CreateFileResponse {
 
 /// The `DeleteFileResponse` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "files")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct DeleteFileResponse {
     /// The ID of the deleted file.
@@ -62,6 +86,11 @@ pub struct DeleteFileResponse {
     /// The deletion status.
     pub deleted: bool,
 }
+
+crate::runtime::struct_de!(
+    DeleteFileResponse { id : "id" => required, object : "object" => required, deleted :
+    "deleted" => required }
+);
 
 impl DeleteFileResponse {
     crate::runtime::constructor!(
@@ -89,7 +118,7 @@ crate::runtime::string_enum!(
 
 /// The `FileSchema` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "files")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct FileSchema {
     /// The unique identifier of the file.
@@ -107,18 +136,42 @@ pub struct FileSchema {
     /// The intended purpose of the uploaded file, currently supports fine-tuning (`fine-tune`), OCR (`ocr`), Audio/Transcription (`audio`) and batch inference (`batch`).
     pub purpose: FilePurpose,
     pub sample_type: SampleType,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub num_lines: crate::Nullable<i64>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub mimetype: crate::Nullable<String>,
     pub source: Source,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub signature: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub expires_at: crate::Nullable<i64>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub visibility: crate::Nullable<FileVisibility>,
 }
+
+crate::runtime::struct_de!(
+    FileSchema { id : "id" => required, object : "object" => required, bytes : "bytes" =>
+    required, created_at : "created_at" => required, filename : "filename" => required,
+    purpose : "purpose" => required, sample_type : "sample_type" => required, num_lines :
+    "num_lines" => default, mimetype : "mimetype" => default, source : "source" =>
+    required, signature : "signature" => default, expires_at : "expires_at" => default,
+    visibility : "visibility" => default }
+);
 
 impl FileSchema {
     crate::runtime::constructor!(
@@ -152,7 +205,6 @@ crate::runtime::string_enum!(FileVisibility { Workspace = "workspace", User = "u
 /// Schema: `#/paths/~1v1~1files/post/requestBody/content/multipart~1form-data/schema`.
 #[cfg_attr(docsrs, doc(cfg(feature = "files")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct FilesUploadBody {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub expiry: crate::Nullable<i64>,
@@ -163,6 +215,12 @@ pub struct FilesUploadBody {
     pub purpose: Option<FilePurpose>,
     pub file: File,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    FilesUploadBody { expiry : "expiry" => default, visibility : "visibility" => default,
+    purpose : "purpose" => default, file : "file" => required }
+);
 
 impl FilesUploadBody {
     crate::runtime::constructor!([file : File => plain] [expiry, visibility, purpose]);
@@ -192,7 +250,7 @@ crate::runtime::string_enum!(
 
 /// The `GetFileResponse` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "files")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetFileResponse {
     /// The unique identifier of the file.
@@ -210,19 +268,43 @@ pub struct GetFileResponse {
     /// The intended purpose of the uploaded file, currently supports fine-tuning (`fine-tune`), OCR (`ocr`), Audio/Transcription (`audio`) and batch inference (`batch`).
     pub purpose: FilePurpose,
     pub sample_type: SampleType,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub num_lines: crate::Nullable<i64>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub mimetype: crate::Nullable<String>,
     pub source: Source,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub signature: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub expires_at: crate::Nullable<i64>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub visibility: crate::Nullable<FileVisibility>,
     pub deleted: bool,
 }
+
+crate::runtime::struct_de!(
+    GetFileResponse { id : "id" => required, object : "object" => required, bytes :
+    "bytes" => required, created_at : "created_at" => required, filename : "filename" =>
+    required, purpose : "purpose" => required, sample_type : "sample_type" => required,
+    num_lines : "num_lines" => default, mimetype : "mimetype" => default, source :
+    "source" => required, signature : "signature" => default, expires_at : "expires_at"
+    => default, visibility : "visibility" => default, deleted : "deleted" => required }
+);
 
 impl GetFileResponse {
     crate::runtime::constructor!(
@@ -239,11 +321,13 @@ impl GetFileResponse {
 
 /// The `GetSignedUrlResponse` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "files")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetSignedUrlResponse {
     pub url: String,
 }
+
+crate::runtime::struct_de!(GetSignedUrlResponse { url : "url" => required });
 
 impl GetSignedUrlResponse {
     crate::runtime::constructor!([url : String => plain] []);
@@ -251,14 +335,22 @@ impl GetSignedUrlResponse {
 
 /// The `ListFilesResponse` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "files")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ListFilesResponse {
     pub data: Vec<FileSchema>,
     pub object: String,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub total: crate::Nullable<i64>,
 }
+
+crate::runtime::struct_de!(
+    ListFilesResponse { data : "data" => required, object : "object" => required, total :
+    "total" => default }
+);
 
 impl ListFilesResponse {
     crate::runtime::constructor!(

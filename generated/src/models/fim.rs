@@ -5,7 +5,6 @@ use super::*;
 /// The `FIMCompletionRequest` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "fim")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct FIMCompletionRequest {
     /// ID of the model with FIM to use.
     ///
@@ -47,6 +46,16 @@ pub struct FIMCompletionRequest {
     pub prompt_cache_key: crate::Nullable<String>,
 }
 
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    FIMCompletionRequest { model : "model" => required, temperature : "temperature" =>
+    default, top_p : "top_p" => default, max_tokens : "max_tokens" => default, stream :
+    "stream" => default, stop : "stop" => default, random_seed : "random_seed" =>
+    default, metadata : "metadata" => default, prompt : "prompt" => required, suffix :
+    "suffix" => default, min_tokens : "min_tokens" => default, prompt_cache_key :
+    "prompt_cache_key" => default }
+);
+
 impl FIMCompletionRequest {
     crate::runtime::constructor!(
         [model : String => plain, prompt : String => plain] [temperature, top_p,
@@ -64,7 +73,7 @@ impl FIMCompletionRequest {
 
 /// The `FIMCompletionResponse` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "fim")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct FIMCompletionResponse {
     pub id: String,
@@ -74,6 +83,12 @@ pub struct FIMCompletionResponse {
     pub created: i64,
     pub choices: Vec<ChatCompletionChoice>,
 }
+
+crate::runtime::struct_de!(
+    FIMCompletionResponse { id : "id" => required, object : "object" => required, model :
+    "model" => required, usage : "usage" => required, created : "created" => required,
+    choices : "choices" => required }
+);
 
 impl FIMCompletionResponse {
     crate::runtime::constructor!(

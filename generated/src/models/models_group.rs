@@ -2,19 +2,27 @@
 
 /// The `ArchiveModelResponse` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "models")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ArchiveModelResponse {
     pub id: String,
     /// Default: `"model"`.
     ///
     /// Fixed by the schema; filled in by the SDK.
-    #[serde(default)]
+    #[cfg_attr(feature = "full-serde", serde(default))]
     pub object: ArchiveModelResponseObject,
     /// Default: `true`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub archived: Option<bool>,
 }
+
+crate::runtime::struct_de!(
+    ArchiveModelResponse { id : "id" => required, object : "object" => default, archived
+    : "archived" => default }
+);
 
 impl ArchiveModelResponse {
     crate::runtime::constructor!([id : String => plain] [object, archived]);
@@ -34,45 +42,89 @@ crate::runtime::const_value!(ArchiveModelResponseObject, str, "model");
 
 /// The `BaseModelCard` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "models")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct BaseModelCard {
     pub id: String,
     /// Default: `"model"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub object: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub created: Option<i64>,
     /// Default: `"mistralai"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub owned_by: Option<String>,
     pub capabilities: ModelCapabilities,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub name: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub description: crate::Nullable<String>,
     /// Default: `32768`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub max_context_length: Option<i64>,
     /// Default: `[]`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub aliases: Option<Vec<String>>,
     /// Format: `date-time`.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub deprecation: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub deprecation_replacement_model: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub default_model_temperature: crate::Nullable<f64>,
     /// Default: `false`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub internal: Option<bool>,
     /// Default: `"base"`.
     ///
     /// Fixed by the schema; filled in by the SDK.
-    #[serde(default)]
+    #[cfg_attr(feature = "full-serde", serde(default))]
     pub r#type: BaseModelCardType,
 }
+
+crate::runtime::struct_de!(
+    BaseModelCard { id : "id" => required, object : "object" => default, created :
+    "created" => default, owned_by : "owned_by" => default, capabilities : "capabilities"
+    => required, name : "name" => default, description : "description" => default,
+    max_context_length : "max_context_length" => default, aliases : "aliases" => default,
+    deprecation : "deprecation" => default, deprecation_replacement_model :
+    "deprecation_replacement_model" => default, default_model_temperature :
+    "default_model_temperature" => default, internal : "internal" => default, r#type :
+    "type" => default }
+);
 
 impl BaseModelCard {
     crate::runtime::constructor!(
@@ -101,14 +153,14 @@ crate::runtime::const_value!(BaseModelCardType, str, "base");
 
 /// The `ClassifierFineTunedModel` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "models")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ClassifierFineTunedModel {
     pub id: String,
     /// Default: `"model"`.
     ///
     /// Fixed by the schema; filled in by the SDK.
-    #[serde(default)]
+    #[cfg_attr(feature = "full-serde", serde(default))]
     pub object: ClassifierFineTunedModelObject,
     pub created: i64,
     pub owned_by: String,
@@ -116,27 +168,53 @@ pub struct ClassifierFineTunedModel {
     pub root: String,
     pub root_version: String,
     pub archived: bool,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub name: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub description: crate::Nullable<String>,
     pub capabilities: FineTunedModelCapabilities,
     /// Default: `32768`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub max_context_length: Option<i64>,
     /// Default: `[]`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub aliases: Option<Vec<String>>,
     /// Format: `uuid`.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub job: crate::Nullable<String>,
     pub classifier_targets: Vec<ClassifierTargetResult>,
     /// Default: `"classifier"`.
     ///
     /// Fixed by the schema; filled in by the SDK.
-    #[serde(default)]
+    #[cfg_attr(feature = "full-serde", serde(default))]
     pub model_type: ClassifierFineTunedModelModelType,
 }
+
+crate::runtime::struct_de!(
+    ClassifierFineTunedModel { id : "id" => required, object : "object" => default,
+    created : "created" => required, owned_by : "owned_by" => required, workspace_id :
+    "workspace_id" => required, root : "root" => required, root_version : "root_version"
+    => required, archived : "archived" => required, name : "name" => default, description
+    : "description" => default, capabilities : "capabilities" => required,
+    max_context_length : "max_context_length" => default, aliases : "aliases" => default,
+    job : "job" => default, classifier_targets : "classifier_targets" => required,
+    model_type : "model_type" => default }
+);
 
 impl ClassifierFineTunedModel {
     crate::runtime::constructor!(
@@ -172,7 +250,7 @@ crate::runtime::const_value!(ClassifierFineTunedModelObject, str, "model");
 
 /// The `ClassifierTargetResult` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "models")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ClassifierTargetResult {
     pub name: String,
@@ -180,6 +258,11 @@ pub struct ClassifierTargetResult {
     pub weight: f64,
     pub loss_function: FTClassifierLossFunction,
 }
+
+crate::runtime::struct_de!(
+    ClassifierTargetResult { name : "name" => required, labels : "labels" => required,
+    weight : "weight" => required, loss_function : "loss_function" => required }
+);
 
 impl ClassifierTargetResult {
     crate::runtime::constructor!(
@@ -190,14 +273,14 @@ impl ClassifierTargetResult {
 
 /// The `CompletionFineTunedModel` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "models")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CompletionFineTunedModel {
     pub id: String,
     /// Default: `"model"`.
     ///
     /// Fixed by the schema; filled in by the SDK.
-    #[serde(default)]
+    #[cfg_attr(feature = "full-serde", serde(default))]
     pub object: CompletionFineTunedModelObject,
     pub created: i64,
     pub owned_by: String,
@@ -205,26 +288,51 @@ pub struct CompletionFineTunedModel {
     pub root: String,
     pub root_version: String,
     pub archived: bool,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub name: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub description: crate::Nullable<String>,
     pub capabilities: FineTunedModelCapabilities,
     /// Default: `32768`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub max_context_length: Option<i64>,
     /// Default: `[]`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub aliases: Option<Vec<String>>,
     /// Format: `uuid`.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub job: crate::Nullable<String>,
     /// Default: `"completion"`.
     ///
     /// Fixed by the schema; filled in by the SDK.
-    #[serde(default)]
+    #[cfg_attr(feature = "full-serde", serde(default))]
     pub model_type: CompletionFineTunedModelModelType,
 }
+
+crate::runtime::struct_de!(
+    CompletionFineTunedModel { id : "id" => required, object : "object" => default,
+    created : "created" => required, owned_by : "owned_by" => required, workspace_id :
+    "workspace_id" => required, root : "root" => required, root_version : "root_version"
+    => required, archived : "archived" => required, name : "name" => default, description
+    : "description" => default, capabilities : "capabilities" => required,
+    max_context_length : "max_context_length" => default, aliases : "aliases" => default,
+    job : "job" => default, model_type : "model_type" => default }
+);
 
 impl CompletionFineTunedModel {
     crate::runtime::constructor!(
@@ -259,7 +367,7 @@ crate::runtime::const_value!(CompletionFineTunedModelObject, str, "model");
 
 /// The `DeleteModelResponse` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "models")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct DeleteModelResponse {
     /// The ID of the deleted model.
@@ -267,14 +375,25 @@ pub struct DeleteModelResponse {
     /// The object type that was deleted.
     ///
     /// Default: `"model"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub object: Option<String>,
     /// The deletion status.
     ///
     /// Default: `true`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub deleted: Option<bool>,
 }
+
+crate::runtime::struct_de!(
+    DeleteModelResponse { id : "id" => required, object : "object" => default, deleted :
+    "deleted" => default }
+);
 
 impl DeleteModelResponse {
     crate::runtime::constructor!([id : String => plain] [object, deleted]);
@@ -301,50 +420,98 @@ crate::runtime::string_enum!(
 
 /// Extra fields for fine-tuned models.
 #[cfg_attr(docsrs, doc(cfg(feature = "models")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct FTModelCard {
     pub id: String,
     /// Default: `"model"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub object: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub created: Option<i64>,
     /// Default: `"mistralai"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub owned_by: Option<String>,
     pub capabilities: ModelCapabilities,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub name: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub description: crate::Nullable<String>,
     /// Default: `32768`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub max_context_length: Option<i64>,
     /// Default: `[]`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub aliases: Option<Vec<String>>,
     /// Format: `date-time`.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub deprecation: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub deprecation_replacement_model: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub default_model_temperature: crate::Nullable<f64>,
     /// Default: `false`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub internal: Option<bool>,
     /// Default: `"fine-tuned"`.
     ///
     /// Fixed by the schema; filled in by the SDK.
-    #[serde(default)]
+    #[cfg_attr(feature = "full-serde", serde(default))]
     pub r#type: FTModelCardType,
     pub job: String,
     pub root: String,
     /// Default: `false`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub archived: Option<bool>,
 }
+
+crate::runtime::struct_de!(
+    FTModelCard { id : "id" => required, object : "object" => default, created :
+    "created" => default, owned_by : "owned_by" => default, capabilities : "capabilities"
+    => required, name : "name" => default, description : "description" => default,
+    max_context_length : "max_context_length" => default, aliases : "aliases" => default,
+    deprecation : "deprecation" => default, deprecation_replacement_model :
+    "deprecation_replacement_model" => default, default_model_temperature :
+    "default_model_temperature" => default, internal : "internal" => default, r#type :
+    "type" => default, job : "job" => required, root : "root" => required, archived :
+    "archived" => default }
+);
 
 impl FTModelCard {
     crate::runtime::constructor!(
@@ -374,25 +541,47 @@ crate::runtime::const_value!(FTModelCardType, str, "fine-tuned");
 
 /// The `FineTunedModelCapabilities` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "models")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct FineTunedModelCapabilities {
     /// Default: `true`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub completion_chat: Option<bool>,
     /// Default: `false`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub completion_fim: Option<bool>,
     /// Default: `false`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub function_calling: Option<bool>,
     /// Default: `false`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub fine_tuning: Option<bool>,
     /// Default: `false`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub classification: Option<bool>,
 }
+
+crate::runtime::struct_de!(
+    FineTunedModelCapabilities { completion_chat : "completion_chat" => default,
+    completion_fim : "completion_fim" => default, function_calling : "function_calling"
+    => default, fine_tuning : "fine_tuning" => default, classification : "classification"
+    => default }
+);
 
 impl FineTunedModelCapabilities {
     crate::runtime::setters! {
@@ -405,52 +594,105 @@ impl FineTunedModelCapabilities {
 /// This is populated by Harmattan, but some fields have a name
 /// that we don't want to expose in the API.
 #[cfg_attr(docsrs, doc(cfg(feature = "models")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ModelCapabilities {
     /// Default: `false`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub completion_chat: Option<bool>,
     /// Default: `false`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub function_calling: Option<bool>,
     /// Default: `false`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub reasoning: Option<bool>,
     /// Default: `false`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub completion_fim: Option<bool>,
     /// Default: `false`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub fine_tuning: Option<bool>,
     /// Default: `false`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub vision: Option<bool>,
     /// Default: `false`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub ocr: Option<bool>,
     /// Default: `false`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub classification: Option<bool>,
     /// Default: `false`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub moderation: Option<bool>,
     /// Default: `false`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub audio: Option<bool>,
     /// Default: `false`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub audio_transcription: Option<bool>,
     /// Default: `false`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub audio_transcription_realtime: Option<bool>,
     /// Default: `false`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub audio_speech: Option<bool>,
     /// Default: `false`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub unified_resources: Option<bool>,
 }
+
+crate::runtime::struct_de!(
+    ModelCapabilities { completion_chat : "completion_chat" => default, function_calling
+    : "function_calling" => default, reasoning : "reasoning" => default, completion_fim :
+    "completion_fim" => default, fine_tuning : "fine_tuning" => default, vision :
+    "vision" => default, ocr : "ocr" => default, classification : "classification" =>
+    default, moderation : "moderation" => default, audio : "audio" => default,
+    audio_transcription : "audio_transcription" => default, audio_transcription_realtime
+    : "audio_transcription_realtime" => default, audio_speech : "audio_speech" =>
+    default, unified_resources : "unified_resources" => default }
+);
 
 impl ModelCapabilities {
     crate::runtime::setters! {
@@ -466,15 +708,25 @@ impl ModelCapabilities {
 
 /// The `ModelList` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "models")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ModelList {
     /// Default: `"list"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub object: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub data: Option<Vec<ModelListDataItem>>,
 }
+
+crate::runtime::struct_de!(
+    ModelList { object : "object" => default, data : "data" => default }
+);
 
 impl ModelList {
     crate::runtime::setters! {
@@ -553,19 +805,27 @@ crate::runtime::union_from!(
 
 /// The `UnarchiveModelResponse` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "models")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct UnarchiveModelResponse {
     pub id: String,
     /// Default: `"model"`.
     ///
     /// Fixed by the schema; filled in by the SDK.
-    #[serde(default)]
+    #[cfg_attr(feature = "full-serde", serde(default))]
     pub object: UnarchiveModelResponseObject,
     /// Default: `false`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub archived: Option<bool>,
 }
+
+crate::runtime::struct_de!(
+    UnarchiveModelResponse { id : "id" => required, object : "object" => default,
+    archived : "archived" => default }
+);
 
 impl UnarchiveModelResponse {
     crate::runtime::constructor!([id : String => plain] [object, archived]);
@@ -586,13 +846,18 @@ crate::runtime::const_value!(UnarchiveModelResponseObject, str, "model");
 /// The `UpdateModelRequest` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "models")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct UpdateModelRequest {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub name: crate::Nullable<String>,
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub description: crate::Nullable<String>,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    UpdateModelRequest { name : "name" => default, description : "description" => default
+    }
+);
 
 impl UpdateModelRequest {
     crate::runtime::setters! {

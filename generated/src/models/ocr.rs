@@ -4,7 +4,7 @@ use super::*;
 
 /// The `OCRAsideTextBlock` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "ocr")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OCRAsideTextBlock {
     pub top_left_x: i64,
@@ -14,14 +14,24 @@ pub struct OCRAsideTextBlock {
     /// Text/markdown/html content of this block
     pub content: String,
     /// Confidence scores for this block. Populated when confidence_scores_granularity is set to 'block'.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub confidence_scores: crate::Nullable<OCRBlockConfidenceScores>,
     /// Default: `"aside_text"`.
     ///
     /// Fixed by the schema; filled in by the SDK.
-    #[serde(default)]
+    #[cfg_attr(feature = "full-serde", serde(default))]
     pub r#type: OCRAsideTextBlockType,
 }
+
+crate::runtime::struct_de!(
+    OCRAsideTextBlock { top_left_x : "top_left_x" => required, top_left_y : "top_left_y"
+    => required, bottom_right_x : "bottom_right_x" => required, bottom_right_y :
+    "bottom_right_y" => required, content : "content" => required, confidence_scores :
+    "confidence_scores" => default, r#type : "type" => default }
+);
 
 impl OCRAsideTextBlock {
     crate::runtime::constructor!(
@@ -49,19 +59,35 @@ crate::runtime::const_value!(OCRAsideTextBlockType, str, "aside_text");
 /// Individual fields ``None`` when that signal is absent — e.g. an image-only block has
 /// no caption, so content scores are ``None``.
 #[cfg_attr(docsrs, doc(cfg(feature = "ocr")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OCRBlockConfidenceScores {
     /// Average confidence over the block's content (caption) tokens. None when the block has no textual content (e.g. image-only entry).
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub average_content_confidence_score: crate::Nullable<f64>,
     /// Minimum per-word content confidence in the block. None when the block has no textual content.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub minimum_content_confidence_score: crate::Nullable<f64>,
     /// Confidence in the block type (e.g. 'text', 'title', 'table'). None when the entry had no block type or the block type span could not be located.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub block_type_confidence_score: crate::Nullable<f64>,
 }
+
+crate::runtime::struct_de!(
+    OCRBlockConfidenceScores { average_content_confidence_score :
+    "average_content_confidence_score" => default, minimum_content_confidence_score :
+    "minimum_content_confidence_score" => default, block_type_confidence_score :
+    "block_type_confidence_score" => default }
+);
 
 impl OCRBlockConfidenceScores {
     crate::runtime::setters! {
@@ -73,7 +99,7 @@ impl OCRBlockConfidenceScores {
 
 /// The `OCRCaptionBlock` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "ocr")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OCRCaptionBlock {
     pub top_left_x: i64,
@@ -83,14 +109,24 @@ pub struct OCRCaptionBlock {
     /// Text/markdown/html content of this block
     pub content: String,
     /// Confidence scores for this block. Populated when confidence_scores_granularity is set to 'block'.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub confidence_scores: crate::Nullable<OCRBlockConfidenceScores>,
     /// Default: `"caption"`.
     ///
     /// Fixed by the schema; filled in by the SDK.
-    #[serde(default)]
+    #[cfg_attr(feature = "full-serde", serde(default))]
     pub r#type: OCRCaptionBlockType,
 }
+
+crate::runtime::struct_de!(
+    OCRCaptionBlock { top_left_x : "top_left_x" => required, top_left_y : "top_left_y" =>
+    required, bottom_right_x : "bottom_right_x" => required, bottom_right_y :
+    "bottom_right_y" => required, content : "content" => required, confidence_scores :
+    "confidence_scores" => default, r#type : "type" => default }
+);
 
 impl OCRCaptionBlock {
     crate::runtime::constructor!(
@@ -114,7 +150,7 @@ crate::runtime::const_value!(OCRCaptionBlockType, str, "caption");
 
 /// The `OCRCodeBlock` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "ocr")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OCRCodeBlock {
     pub top_left_x: i64,
@@ -124,14 +160,24 @@ pub struct OCRCodeBlock {
     /// Text/markdown/html content of this block
     pub content: String,
     /// Confidence scores for this block. Populated when confidence_scores_granularity is set to 'block'.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub confidence_scores: crate::Nullable<OCRBlockConfidenceScores>,
     /// Default: `"code"`.
     ///
     /// Fixed by the schema; filled in by the SDK.
-    #[serde(default)]
+    #[cfg_attr(feature = "full-serde", serde(default))]
     pub r#type: OCRCodeBlockType,
 }
+
+crate::runtime::struct_de!(
+    OCRCodeBlock { top_left_x : "top_left_x" => required, top_left_y : "top_left_y" =>
+    required, bottom_right_x : "bottom_right_x" => required, bottom_right_y :
+    "bottom_right_y" => required, content : "content" => required, confidence_scores :
+    "confidence_scores" => default, r#type : "type" => default }
+);
 
 impl OCRCodeBlock {
     crate::runtime::constructor!(
@@ -155,7 +201,7 @@ crate::runtime::const_value!(OCRCodeBlockType, str, "code");
 
 /// Confidence score for a token or word in OCR output.
 #[cfg_attr(docsrs, doc(cfg(feature = "ocr")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OCRConfidenceScore {
     /// The word or text segment
@@ -166,6 +212,11 @@ pub struct OCRConfidenceScore {
     pub start_index: i64,
 }
 
+crate::runtime::struct_de!(
+    OCRConfidenceScore { text : "text" => required, confidence : "confidence" =>
+    required, start_index : "start_index" => required }
+);
+
 impl OCRConfidenceScore {
     crate::runtime::constructor!(
         [text : String => plain, confidence : f64 => plain, start_index : i64 => plain]
@@ -175,7 +226,7 @@ impl OCRConfidenceScore {
 
 /// The `OCREquationBlock` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "ocr")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OCREquationBlock {
     pub top_left_x: i64,
@@ -185,14 +236,24 @@ pub struct OCREquationBlock {
     /// Text/markdown/html content of this block
     pub content: String,
     /// Confidence scores for this block. Populated when confidence_scores_granularity is set to 'block'.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub confidence_scores: crate::Nullable<OCRBlockConfidenceScores>,
     /// Default: `"equation"`.
     ///
     /// Fixed by the schema; filled in by the SDK.
-    #[serde(default)]
+    #[cfg_attr(feature = "full-serde", serde(default))]
     pub r#type: OCREquationBlockType,
 }
+
+crate::runtime::struct_de!(
+    OCREquationBlock { top_left_x : "top_left_x" => required, top_left_y : "top_left_y"
+    => required, bottom_right_x : "bottom_right_x" => required, bottom_right_y :
+    "bottom_right_y" => required, content : "content" => required, confidence_scores :
+    "confidence_scores" => default, r#type : "type" => default }
+);
 
 impl OCREquationBlock {
     crate::runtime::constructor!(
@@ -216,7 +277,7 @@ crate::runtime::const_value!(OCREquationBlockType, str, "equation");
 
 /// The `OCRFooterBlock` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "ocr")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OCRFooterBlock {
     pub top_left_x: i64,
@@ -226,14 +287,24 @@ pub struct OCRFooterBlock {
     /// Text/markdown/html content of this block
     pub content: String,
     /// Confidence scores for this block. Populated when confidence_scores_granularity is set to 'block'.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub confidence_scores: crate::Nullable<OCRBlockConfidenceScores>,
     /// Default: `"footer"`.
     ///
     /// Fixed by the schema; filled in by the SDK.
-    #[serde(default)]
+    #[cfg_attr(feature = "full-serde", serde(default))]
     pub r#type: OCRFooterBlockType,
 }
+
+crate::runtime::struct_de!(
+    OCRFooterBlock { top_left_x : "top_left_x" => required, top_left_y : "top_left_y" =>
+    required, bottom_right_x : "bottom_right_x" => required, bottom_right_y :
+    "bottom_right_y" => required, content : "content" => required, confidence_scores :
+    "confidence_scores" => default, r#type : "type" => default }
+);
 
 impl OCRFooterBlock {
     crate::runtime::constructor!(
@@ -257,7 +328,7 @@ crate::runtime::const_value!(OCRFooterBlockType, str, "footer");
 
 /// The `OCRHeaderBlock` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "ocr")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OCRHeaderBlock {
     pub top_left_x: i64,
@@ -267,14 +338,24 @@ pub struct OCRHeaderBlock {
     /// Text/markdown/html content of this block
     pub content: String,
     /// Confidence scores for this block. Populated when confidence_scores_granularity is set to 'block'.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub confidence_scores: crate::Nullable<OCRBlockConfidenceScores>,
     /// Default: `"header"`.
     ///
     /// Fixed by the schema; filled in by the SDK.
-    #[serde(default)]
+    #[cfg_attr(feature = "full-serde", serde(default))]
     pub r#type: OCRHeaderBlockType,
 }
+
+crate::runtime::struct_de!(
+    OCRHeaderBlock { top_left_x : "top_left_x" => required, top_left_y : "top_left_y" =>
+    required, bottom_right_x : "bottom_right_x" => required, bottom_right_y :
+    "bottom_right_y" => required, content : "content" => required, confidence_scores :
+    "confidence_scores" => default, r#type : "type" => default }
+);
 
 impl OCRHeaderBlock {
     crate::runtime::constructor!(
@@ -298,7 +379,7 @@ crate::runtime::const_value!(OCRHeaderBlockType, str, "header");
 
 /// The `OCRImageBlock` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "ocr")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OCRImageBlock {
     pub top_left_x: i64,
@@ -308,16 +389,27 @@ pub struct OCRImageBlock {
     /// Text/markdown/html content of this block
     pub content: String,
     /// Confidence scores for this block. Populated when confidence_scores_granularity is set to 'block'.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub confidence_scores: crate::Nullable<OCRBlockConfidenceScores>,
     /// Default: `"image"`.
     ///
     /// Fixed by the schema; filled in by the SDK.
-    #[serde(default)]
+    #[cfg_attr(feature = "full-serde", serde(default))]
     pub r#type: OCRImageBlockType,
     /// References the corresponding entry in OCRPageObject.images
     pub image_id: String,
 }
+
+crate::runtime::struct_de!(
+    OCRImageBlock { top_left_x : "top_left_x" => required, top_left_y : "top_left_y" =>
+    required, bottom_right_x : "bottom_right_x" => required, bottom_right_y :
+    "bottom_right_y" => required, content : "content" => required, confidence_scores :
+    "confidence_scores" => default, r#type : "type" => default, image_id : "image_id" =>
+    required }
+);
 
 impl OCRImageBlock {
     crate::runtime::constructor!(
@@ -341,7 +433,7 @@ crate::runtime::const_value!(OCRImageBlockType, str, "image");
 
 /// The `OCRImageObject` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "ocr")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OCRImageObject {
     /// Image ID for extracted image in a page
@@ -355,12 +447,25 @@ pub struct OCRImageObject {
     /// Y coordinate of bottom-right corner of the extracted image
     pub bottom_right_y: Option<i64>,
     /// Base64 string of the extracted image
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub image_base64: crate::Nullable<String>,
     /// Annotation of the extracted image in json str
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub image_annotation: crate::Nullable<String>,
 }
+
+crate::runtime::struct_de!(
+    OCRImageObject { id : "id" => required, top_left_x : "top_left_x" => default,
+    top_left_y : "top_left_y" => default, bottom_right_x : "bottom_right_x" => default,
+    bottom_right_y : "bottom_right_y" => default, image_base64 : "image_base64" =>
+    default, image_annotation : "image_annotation" => default }
+);
 
 impl OCRImageObject {
     crate::runtime::constructor!(
@@ -375,7 +480,7 @@ impl OCRImageObject {
 
 /// The `OCRListBlock` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "ocr")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OCRListBlock {
     pub top_left_x: i64,
@@ -385,14 +490,24 @@ pub struct OCRListBlock {
     /// Text/markdown/html content of this block
     pub content: String,
     /// Confidence scores for this block. Populated when confidence_scores_granularity is set to 'block'.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub confidence_scores: crate::Nullable<OCRBlockConfidenceScores>,
     /// Default: `"list"`.
     ///
     /// Fixed by the schema; filled in by the SDK.
-    #[serde(default)]
+    #[cfg_attr(feature = "full-serde", serde(default))]
     pub r#type: OCRListBlockType,
 }
+
+crate::runtime::struct_de!(
+    OCRListBlock { top_left_x : "top_left_x" => required, top_left_y : "top_left_y" =>
+    required, bottom_right_x : "bottom_right_x" => required, bottom_right_y :
+    "bottom_right_y" => required, content : "content" => required, confidence_scores :
+    "confidence_scores" => default, r#type : "type" => default }
+);
 
 impl OCRListBlock {
     crate::runtime::constructor!(
@@ -426,17 +541,26 @@ crate::runtime::const_value!(OCRListBlockType, str, "list");
 /// - For 'token' granularity (internal): average/minimum are computed from
 ///   ``token_scores``; ``token_scores`` is populated.
 #[cfg_attr(docsrs, doc(cfg(feature = "ocr")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OCRPageConfidenceScores {
     /// Word-level confidence scores (populated only for 'word' granularity)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub word_confidence_scores: Option<Vec<OCRConfidenceScore>>,
     /// Average confidence score for the page
     pub average_page_confidence_score: f64,
     /// Minimum confidence score for the page
     pub minimum_page_confidence_score: f64,
 }
+
+crate::runtime::struct_de!(
+    OCRPageConfidenceScores { word_confidence_scores : "word_confidence_scores" =>
+    default, average_page_confidence_score : "average_page_confidence_score" => required,
+    minimum_page_confidence_score : "minimum_page_confidence_score" => required }
+);
 
 impl OCRPageConfidenceScores {
     crate::runtime::constructor!(
@@ -450,7 +574,7 @@ impl OCRPageConfidenceScores {
 
 /// The `OCRPageDimensions` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "ocr")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OCRPageDimensions {
     /// Dots per inch of the page-image
@@ -461,6 +585,11 @@ pub struct OCRPageDimensions {
     pub width: i64,
 }
 
+crate::runtime::struct_de!(
+    OCRPageDimensions { dpi : "dpi" => required, height : "height" => required, width :
+    "width" => required }
+);
+
 impl OCRPageDimensions {
     crate::runtime::constructor!(
         [dpi : i64 => plain, height : i64 => plain, width : i64 => plain] []
@@ -469,7 +598,7 @@ impl OCRPageDimensions {
 
 /// The `OCRPageObject` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "ocr")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OCRPageObject {
     /// The page index in a pdf document starting from 0
@@ -479,26 +608,52 @@ pub struct OCRPageObject {
     /// List of all extracted images in the page
     pub images: Vec<OCRImageObject>,
     /// List of all extracted tables in the page
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub tables: Option<Vec<OCRTableObject>>,
     /// List of all hyperlinks in the page
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub hyperlinks: Option<Vec<String>>,
     /// Header of the page
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub header: crate::Nullable<String>,
     /// Footer of the page
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub footer: crate::Nullable<String>,
     /// The dimensions of the PDF Page's screenshot image
     pub dimensions: Option<OCRPageDimensions>,
     /// Confidence scores for the OCR page (populated when confidence_scores_granularity is set)
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub confidence_scores: crate::Nullable<OCRPageConfidenceScores>,
     /// Paragraph-level bounding boxes for all content blocks in reading order (populated when include_blocks is True)
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub blocks: crate::Nullable<Vec<OCRPageObjectBlocksItem>>,
 }
+
+crate::runtime::struct_de!(
+    OCRPageObject { index : "index" => required, markdown : "markdown" => required,
+    images : "images" => required, tables : "tables" => default, hyperlinks :
+    "hyperlinks" => default, header : "header" => default, footer : "footer" => default,
+    dimensions : "dimensions" => default, confidence_scores : "confidence_scores" =>
+    default, blocks : "blocks" => default }
+);
 
 impl OCRPageObject {
     crate::runtime::constructor!(
@@ -588,7 +743,7 @@ crate::runtime::union_from!(
 
 /// The `OCRReferencesBlock` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "ocr")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OCRReferencesBlock {
     pub top_left_x: i64,
@@ -598,14 +753,24 @@ pub struct OCRReferencesBlock {
     /// Text/markdown/html content of this block
     pub content: String,
     /// Confidence scores for this block. Populated when confidence_scores_granularity is set to 'block'.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub confidence_scores: crate::Nullable<OCRBlockConfidenceScores>,
     /// Default: `"references"`.
     ///
     /// Fixed by the schema; filled in by the SDK.
-    #[serde(default)]
+    #[cfg_attr(feature = "full-serde", serde(default))]
     pub r#type: OCRReferencesBlockType,
 }
+
+crate::runtime::struct_de!(
+    OCRReferencesBlock { top_left_x : "top_left_x" => required, top_left_y : "top_left_y"
+    => required, bottom_right_x : "bottom_right_x" => required, bottom_right_y :
+    "bottom_right_y" => required, content : "content" => required, confidence_scores :
+    "confidence_scores" => default, r#type : "type" => default }
+);
 
 impl OCRReferencesBlock {
     crate::runtime::constructor!(
@@ -630,7 +795,6 @@ crate::runtime::const_value!(OCRReferencesBlockType, str, "references");
 /// The `OCRRequest` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "ocr")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct OCRRequest {
     pub model: Option<String>,
     /// Document to run OCR on
@@ -679,6 +843,19 @@ pub struct OCRRequest {
         OCRRequestConfidenceScoresGranularity,
     >,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    OCRRequest { model : "model" => default, document : "document" => required, pages :
+    "pages" => default, include_image_base64 : "include_image_base64" => default,
+    image_limit : "image_limit" => default, image_min_size : "image_min_size" => default,
+    bbox_annotation_format : "bbox_annotation_format" => default,
+    document_annotation_format : "document_annotation_format" => default,
+    document_annotation_prompt : "document_annotation_prompt" => default, table_format :
+    "table_format" => default, extract_header : "extract_header" => default,
+    extract_footer : "extract_footer" => default, include_blocks : "include_blocks" =>
+    default, confidence_scores_granularity : "confidence_scores_granularity" => default }
+);
 
 impl OCRRequest {
     crate::runtime::constructor!(
@@ -797,7 +974,7 @@ crate::runtime::string_enum!(
 
 /// The `OCRResponse` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "ocr")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OCRResponse {
     /// List of OCR info for pages.
@@ -805,11 +982,20 @@ pub struct OCRResponse {
     /// The model used to generate the OCR.
     pub model: String,
     /// Formatted response in the request_format if provided in json str
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub document_annotation: crate::Nullable<String>,
     /// Usage info for the OCR request.
     pub usage_info: OCRUsageInfo,
 }
+
+crate::runtime::struct_de!(
+    OCRResponse { pages : "pages" => required, model : "model" => required,
+    document_annotation : "document_annotation" => default, usage_info : "usage_info" =>
+    required }
+);
 
 impl OCRResponse {
     crate::runtime::constructor!(
@@ -823,7 +1009,7 @@ impl OCRResponse {
 
 /// Signature region. ``content`` is the transcribed name when legible, else ``""``.
 #[cfg_attr(docsrs, doc(cfg(feature = "ocr")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OCRSignatureBlock {
     pub top_left_x: i64,
@@ -833,14 +1019,24 @@ pub struct OCRSignatureBlock {
     /// Text/markdown/html content of this block
     pub content: String,
     /// Confidence scores for this block. Populated when confidence_scores_granularity is set to 'block'.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub confidence_scores: crate::Nullable<OCRBlockConfidenceScores>,
     /// Default: `"signature"`.
     ///
     /// Fixed by the schema; filled in by the SDK.
-    #[serde(default)]
+    #[cfg_attr(feature = "full-serde", serde(default))]
     pub r#type: OCRSignatureBlockType,
 }
+
+crate::runtime::struct_de!(
+    OCRSignatureBlock { top_left_x : "top_left_x" => required, top_left_y : "top_left_y"
+    => required, bottom_right_x : "bottom_right_x" => required, bottom_right_y :
+    "bottom_right_y" => required, content : "content" => required, confidence_scores :
+    "confidence_scores" => default, r#type : "type" => default }
+);
 
 impl OCRSignatureBlock {
     crate::runtime::constructor!(
@@ -864,7 +1060,7 @@ crate::runtime::const_value!(OCRSignatureBlockType, str, "signature");
 
 /// The `OCRTableBlock` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "ocr")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OCRTableBlock {
     pub top_left_x: i64,
@@ -874,17 +1070,31 @@ pub struct OCRTableBlock {
     /// Text/markdown/html content of this block
     pub content: String,
     /// Confidence scores for this block. Populated when confidence_scores_granularity is set to 'block'.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub confidence_scores: crate::Nullable<OCRBlockConfidenceScores>,
     /// Default: `"table"`.
     ///
     /// Fixed by the schema; filled in by the SDK.
-    #[serde(default)]
+    #[cfg_attr(feature = "full-serde", serde(default))]
     pub r#type: OCRTableBlockType,
     /// References the corresponding entry in OCRPageObject.tables, when tables are extracted
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub table_id: crate::Nullable<String>,
 }
+
+crate::runtime::struct_de!(
+    OCRTableBlock { top_left_x : "top_left_x" => required, top_left_y : "top_left_y" =>
+    required, bottom_right_x : "bottom_right_x" => required, bottom_right_y :
+    "bottom_right_y" => required, content : "content" => required, confidence_scores :
+    "confidence_scores" => default, r#type : "type" => default, table_id : "table_id" =>
+    default }
+);
 
 impl OCRTableBlock {
     crate::runtime::constructor!(
@@ -909,7 +1119,7 @@ crate::runtime::const_value!(OCRTableBlockType, str, "table");
 
 /// The `OCRTableObject` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "ocr")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OCRTableObject {
     /// Table ID for extracted table in a page
@@ -919,9 +1129,17 @@ pub struct OCRTableObject {
     /// Format of the table
     pub format: OCRRequestTableFormat,
     /// Per-word confidence scores for the table content. Returned when confidence_scores_granularity is set to 'word'.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub word_confidence_scores: crate::Nullable<Vec<OCRConfidenceScore>>,
 }
+
+crate::runtime::struct_de!(
+    OCRTableObject { id : "id" => required, content : "content" => required, format :
+    "format" => required, word_confidence_scores : "word_confidence_scores" => default }
+);
 
 impl OCRTableObject {
     crate::runtime::constructor!(
@@ -935,7 +1153,7 @@ impl OCRTableObject {
 
 /// The `OCRTextBlock` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "ocr")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OCRTextBlock {
     pub top_left_x: i64,
@@ -945,14 +1163,24 @@ pub struct OCRTextBlock {
     /// Text/markdown/html content of this block
     pub content: String,
     /// Confidence scores for this block. Populated when confidence_scores_granularity is set to 'block'.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub confidence_scores: crate::Nullable<OCRBlockConfidenceScores>,
     /// Default: `"text"`.
     ///
     /// Fixed by the schema; filled in by the SDK.
-    #[serde(default)]
+    #[cfg_attr(feature = "full-serde", serde(default))]
     pub r#type: OCRTextBlockType,
 }
+
+crate::runtime::struct_de!(
+    OCRTextBlock { top_left_x : "top_left_x" => required, top_left_y : "top_left_y" =>
+    required, bottom_right_x : "bottom_right_x" => required, bottom_right_y :
+    "bottom_right_y" => required, content : "content" => required, confidence_scores :
+    "confidence_scores" => default, r#type : "type" => default }
+);
 
 impl OCRTextBlock {
     crate::runtime::constructor!(
@@ -976,7 +1204,7 @@ crate::runtime::const_value!(OCRTextBlockType, str, "text");
 
 /// The `OCRTitleBlock` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "ocr")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OCRTitleBlock {
     pub top_left_x: i64,
@@ -986,14 +1214,24 @@ pub struct OCRTitleBlock {
     /// Text/markdown/html content of this block
     pub content: String,
     /// Confidence scores for this block. Populated when confidence_scores_granularity is set to 'block'.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub confidence_scores: crate::Nullable<OCRBlockConfidenceScores>,
     /// Default: `"title"`.
     ///
     /// Fixed by the schema; filled in by the SDK.
-    #[serde(default)]
+    #[cfg_attr(feature = "full-serde", serde(default))]
     pub r#type: OCRTitleBlockType,
 }
+
+crate::runtime::struct_de!(
+    OCRTitleBlock { top_left_x : "top_left_x" => required, top_left_y : "top_left_y" =>
+    required, bottom_right_x : "bottom_right_x" => required, bottom_right_y :
+    "bottom_right_y" => required, content : "content" => required, confidence_scores :
+    "confidence_scores" => default, r#type : "type" => default }
+);
 
 impl OCRTitleBlock {
     crate::runtime::constructor!(
@@ -1017,15 +1255,23 @@ crate::runtime::const_value!(OCRTitleBlockType, str, "title");
 
 /// The `OCRUsageInfo` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "ocr")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OCRUsageInfo {
     /// Number of pages processed
     pub pages_processed: i64,
     /// Document size in bytes
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub doc_size_bytes: crate::Nullable<i64>,
 }
+
+crate::runtime::struct_de!(
+    OCRUsageInfo { pages_processed : "pages_processed" => required, doc_size_bytes :
+    "doc_size_bytes" => default }
+);
 
 impl OCRUsageInfo {
     crate::runtime::constructor!([pages_processed : i64 => plain] [doc_size_bytes]);

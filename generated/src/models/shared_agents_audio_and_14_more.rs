@@ -26,12 +26,17 @@
         )
     )
 )]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct HTTPValidationError {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub detail: Option<Vec<ValidationError>>,
 }
+
+crate::runtime::struct_de!(HTTPValidationError { detail : "detail" => default });
 
 impl HTTPValidationError {
     crate::runtime::setters! {
@@ -65,17 +70,28 @@ impl HTTPValidationError {
         )
     )
 )]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ValidationError {
     pub loc: Vec<ValidationErrorLocItem>,
     pub msg: String,
     pub r#type: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub input: Option<serde_json::Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub ctx: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
+
+crate::runtime::struct_de!(
+    ValidationError { loc : "loc" => required, msg : "msg" => required, r#type : "type"
+    => required, input : "input" => default, ctx : "ctx" => default }
+);
 
 impl ValidationError {
     crate::runtime::constructor!(

@@ -15,7 +15,7 @@
         )
     )
 )]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct UsageInfo {
     /// Default: `0`.
     pub prompt_tokens: i64,
@@ -29,6 +29,13 @@ pub struct UsageInfo {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub service_tier: crate::Nullable<String>,
 }
+
+crate::runtime::struct_de!(
+    UsageInfo { prompt_tokens : "prompt_tokens" => required, completion_tokens :
+    "completion_tokens" => required, total_tokens : "total_tokens" => required,
+    prompt_audio_seconds : "prompt_audio_seconds" => default, service_tier :
+    "service_tier" => default }
+);
 
 impl UsageInfo {
     crate::runtime::constructor!(

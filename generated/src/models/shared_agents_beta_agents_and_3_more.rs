@@ -15,7 +15,7 @@
         )
     )
 )]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Function {
     pub name: String,
     /// Default: `""`.
@@ -26,6 +26,11 @@ pub struct Function {
     pub strict: Option<bool>,
     pub parameters: std::collections::BTreeMap<String, serde_json::Value>,
 }
+
+crate::runtime::struct_de!(
+    Function { name : "name" => required, description : "description" => default, strict
+    : "strict" => default, parameters : "parameters" => required }
+);
 
 impl Function {
     crate::runtime::constructor!(

@@ -14,13 +14,17 @@
         )
     )
 )]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct APIKeyAuth {
     /// Default: `"api-key"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<APIKeyAuthType>,
     pub value: String,
 }
+
+crate::runtime::struct_de!(
+    APIKeyAuth { r#type : "type" => default, value : "value" => required }
+);
 
 impl APIKeyAuth {
     crate::runtime::constructor!([value : String => plain] [r#type]);
@@ -69,7 +73,7 @@ crate::runtime::string_enum!(APIKeyAuthType { ApiKey = "api-key" });
         )
     )
 )]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CodeInterpreterTool {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub tool_configuration: crate::Nullable<ToolConfiguration>,
@@ -77,6 +81,11 @@ pub struct CodeInterpreterTool {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<CodeInterpreterToolType>,
 }
+
+crate::runtime::struct_de!(
+    CodeInterpreterTool { tool_configuration : "tool_configuration" => default, r#type :
+    "type" => default }
+);
 
 impl CodeInterpreterTool {
     crate::runtime::setters! {
@@ -127,7 +136,7 @@ crate::runtime::string_enum!(
         )
     )
 )]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CustomConnector {
     /// Default: `"connector"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -138,6 +147,12 @@ pub struct CustomConnector {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub tool_configuration: crate::Nullable<ToolConfiguration>,
 }
+
+crate::runtime::struct_de!(
+    CustomConnector { r#type : "type" => default, connector_id : "connector_id" =>
+    required, authorization : "authorization" => default, tool_configuration :
+    "tool_configuration" => default }
+);
 
 impl CustomConnector {
     crate::runtime::constructor!(
@@ -235,7 +250,7 @@ crate::runtime::string_enum!(CustomConnectorType { Connector = "connector" });
         )
     )
 )]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct DocumentLibraryTool {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub tool_configuration: crate::Nullable<ToolConfiguration>,
@@ -245,6 +260,11 @@ pub struct DocumentLibraryTool {
     /// Ids of the library in which to search.
     pub library_ids: Vec<String>,
 }
+
+crate::runtime::struct_de!(
+    DocumentLibraryTool { tool_configuration : "tool_configuration" => default, r#type :
+    "type" => default, library_ids : "library_ids" => required }
+);
 
 impl DocumentLibraryTool {
     crate::runtime::constructor!(
@@ -298,7 +318,7 @@ crate::runtime::string_enum!(
         )
     )
 )]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GuardrailConfig {
     /// If true, return HTTP 403 and block request in the event of a server-side error
     ///
@@ -310,6 +330,11 @@ pub struct GuardrailConfig {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub moderation_llm_v2: crate::Nullable<ModerationLLMV2Config>,
 }
+
+crate::runtime::struct_de!(
+    GuardrailConfig { block_on_error : "block_on_error" => default, moderation_llm_v1 :
+    "moderation_llm_v1" => default, moderation_llm_v2 : "moderation_llm_v2" => default }
+);
 
 impl GuardrailConfig {
     crate::runtime::setters! {
@@ -332,7 +357,7 @@ impl GuardrailConfig {
         )
     )
 )]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ImageGenerationTool {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub tool_configuration: crate::Nullable<ToolConfiguration>,
@@ -340,6 +365,11 @@ pub struct ImageGenerationTool {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<ImageGenerationToolType>,
 }
+
+crate::runtime::struct_de!(
+    ImageGenerationTool { tool_configuration : "tool_configuration" => default, r#type :
+    "type" => default }
+);
 
 impl ImageGenerationTool {
     crate::runtime::setters! {
@@ -416,7 +446,7 @@ crate::runtime::string_enum!(ModerationLLMAction { None = "none", Block = "block
         )
     )
 )]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ModerationLLMV1CategoryThresholds {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub sexual: crate::Nullable<f64>,
@@ -437,6 +467,15 @@ pub struct ModerationLLMV1CategoryThresholds {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub pii: crate::Nullable<f64>,
 }
+
+crate::runtime::struct_de!(
+    ModerationLLMV1CategoryThresholds { sexual : "sexual" => default,
+    hate_and_discrimination : "hate_and_discrimination" => default, violence_and_threats
+    : "violence_and_threats" => default, dangerous_and_criminal_content :
+    "dangerous_and_criminal_content" => default, selfharm : "selfharm" => default, health
+    : "health" => default, financial : "financial" => default, law : "law" => default,
+    pii : "pii" => default }
+);
 
 impl ModerationLLMV1CategoryThresholds {
     crate::runtime::setters! {
@@ -461,7 +500,7 @@ impl ModerationLLMV1CategoryThresholds {
         )
     )
 )]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ModerationLLMV1Config {
     /// Override model name. Should be omitted in general.
     ///
@@ -481,6 +520,13 @@ pub struct ModerationLLMV1Config {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<ModerationLLMAction>,
 }
+
+crate::runtime::struct_de!(
+    ModerationLLMV1Config { model_name : "model_name" => default,
+    custom_category_thresholds : "custom_category_thresholds" => default,
+    ignore_other_categories : "ignore_other_categories" => default, action : "action" =>
+    default }
+);
 
 impl ModerationLLMV1Config {
     crate::runtime::setters! {
@@ -504,7 +550,7 @@ impl ModerationLLMV1Config {
         )
     )
 )]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ModerationLLMV2CategoryThresholds {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub sexual: crate::Nullable<f64>,
@@ -530,6 +576,15 @@ pub struct ModerationLLMV2CategoryThresholds {
     pub jailbreaking: crate::Nullable<f64>,
 }
 
+crate::runtime::struct_de!(
+    ModerationLLMV2CategoryThresholds { sexual : "sexual" => default,
+    hate_and_discrimination : "hate_and_discrimination" => default, violence_and_threats
+    : "violence_and_threats" => default, dangerous : "dangerous" => default, criminal :
+    "criminal" => default, selfharm : "selfharm" => default, health : "health" =>
+    default, financial : "financial" => default, law : "law" => default, pii : "pii" =>
+    default, jailbreaking : "jailbreaking" => default }
+);
+
 impl ModerationLLMV2CategoryThresholds {
     crate::runtime::setters! {
         sexual : f64 => nullable, hate_and_discrimination : f64 => nullable,
@@ -554,7 +609,7 @@ impl ModerationLLMV2CategoryThresholds {
         )
     )
 )]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ModerationLLMV2Config {
     /// Override model name. Should be omitted in general.
     ///
@@ -574,6 +629,13 @@ pub struct ModerationLLMV2Config {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<ModerationLLMAction>,
 }
+
+crate::runtime::struct_de!(
+    ModerationLLMV2Config { model_name : "model_name" => default,
+    custom_category_thresholds : "custom_category_thresholds" => default,
+    ignore_other_categories : "ignore_other_categories" => default, action : "action" =>
+    default }
+);
 
 impl ModerationLLMV2Config {
     crate::runtime::setters! {
@@ -597,13 +659,17 @@ impl ModerationLLMV2Config {
         )
     )
 )]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct OAuth2TokenAuth {
     /// Default: `"oauth2-token"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<OAuth2TokenAuthType>,
     pub value: String,
 }
+
+crate::runtime::struct_de!(
+    OAuth2TokenAuth { r#type : "type" => default, value : "value" => required }
+);
 
 impl OAuth2TokenAuth {
     crate::runtime::constructor!([value : String => plain] [r#type]);
@@ -652,7 +718,7 @@ crate::runtime::string_enum!(OAuth2TokenAuthType { Oauth2Token = "oauth2-token" 
         )
     )
 )]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct Prediction {
     /// Default: `"content"`.
     ///
@@ -663,6 +729,10 @@ pub struct Prediction {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<String>,
 }
+
+crate::runtime::struct_de!(
+    Prediction { r#type : "type" => default, content : "content" => default }
+);
 
 impl Prediction {
     crate::runtime::setters! {
@@ -774,7 +844,7 @@ crate::runtime::string_enum!(
         )
     )
 )]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ToolConfiguration {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub exclude: crate::Nullable<Vec<String>>,
@@ -783,6 +853,11 @@ pub struct ToolConfiguration {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub requires_confirmation: crate::Nullable<Vec<String>>,
 }
+
+crate::runtime::struct_de!(
+    ToolConfiguration { exclude : "exclude" => default, include : "include" => default,
+    requires_confirmation : "requires_confirmation" => default }
+);
 
 impl ToolConfiguration {
     crate::runtime::setters! {
@@ -805,7 +880,7 @@ impl ToolConfiguration {
         )
     )
 )]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct WebSearchPremiumTool {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub tool_configuration: crate::Nullable<ToolConfiguration>,
@@ -813,6 +888,11 @@ pub struct WebSearchPremiumTool {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<WebSearchPremiumToolType>,
 }
+
+crate::runtime::struct_de!(
+    WebSearchPremiumTool { tool_configuration : "tool_configuration" => default, r#type :
+    "type" => default }
+);
 
 impl WebSearchPremiumTool {
     crate::runtime::setters! {
@@ -863,7 +943,7 @@ crate::runtime::string_enum!(
         )
     )
 )]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct WebSearchTool {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub tool_configuration: crate::Nullable<ToolConfiguration>,
@@ -871,6 +951,11 @@ pub struct WebSearchTool {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<WebSearchToolType>,
 }
+
+crate::runtime::struct_de!(
+    WebSearchTool { tool_configuration : "tool_configuration" => default, r#type : "type"
+    => default }
+);
 
 impl WebSearchTool {
     crate::runtime::setters! {

@@ -15,7 +15,7 @@
         )
     )
 )]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct JsonSchema {
     pub name: String,
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
@@ -25,6 +25,11 @@ pub struct JsonSchema {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub strict: Option<bool>,
 }
+
+crate::runtime::struct_de!(
+    JsonSchema { name : "name" => required, description : "description" => default,
+    schema : "schema" => required, strict : "strict" => default }
+);
 
 impl JsonSchema {
     crate::runtime::constructor!(
@@ -51,7 +56,7 @@ impl JsonSchema {
         )
     )
 )]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ResponseFormat {
     /// Default: `"text"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -59,6 +64,10 @@ pub struct ResponseFormat {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub json_schema: crate::Nullable<JsonSchema>,
 }
+
+crate::runtime::struct_de!(
+    ResponseFormat { r#type : "type" => default, json_schema : "json_schema" => default }
+);
 
 impl ResponseFormat {
     crate::runtime::setters! {

@@ -7,13 +7,17 @@ use super::*;
     docsrs,
     doc(cfg(any(feature = "agents", feature = "beta-connectors", feature = "chat")))
 )]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Tool {
     /// Default: `"function"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<ToolTypes>,
     pub function: Function,
 }
+
+crate::runtime::struct_de!(
+    Tool { r#type : "type" => default, function : "function" => required }
+);
 
 impl Tool {
     crate::runtime::constructor!([function : Function => plain] [r#type]);

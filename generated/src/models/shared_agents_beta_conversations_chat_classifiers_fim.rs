@@ -54,7 +54,7 @@ crate::runtime::string_enum!(
         )
     )
 )]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ReferenceChunk {
     /// Default: `"reference"`.
     ///
@@ -63,6 +63,11 @@ pub struct ReferenceChunk {
     pub r#type: ReferenceChunkType,
     pub reference_ids: Vec<ReferenceChunkReferenceIdsItem>,
 }
+
+crate::runtime::struct_de!(
+    ReferenceChunk { r#type : "type" => default, reference_ids : "reference_ids" =>
+    required }
+);
 
 impl ReferenceChunk {
     crate::runtime::constructor!(
@@ -107,7 +112,7 @@ crate::runtime::const_value!(ReferenceChunkType, str, "reference");
         )
     )
 )]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TextChunk {
     /// Default: `"text"`.
     ///
@@ -116,6 +121,10 @@ pub struct TextChunk {
     pub r#type: TextChunkType,
     pub text: String,
 }
+
+crate::runtime::struct_de!(
+    TextChunk { r#type : "type" => default, text : "text" => required }
+);
 
 impl TextChunk {
     crate::runtime::constructor!([text : String => plain] [r#type]);
@@ -158,7 +167,7 @@ crate::runtime::const_value!(TextChunkType, str, "text");
         )
     )
 )]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ThinkChunk {
     /// Default: `"thinking"`.
     ///
@@ -175,6 +184,11 @@ pub struct ThinkChunk {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub closed: Option<bool>,
 }
+
+crate::runtime::struct_de!(
+    ThinkChunk { r#type : "type" => default, thinking : "thinking" => required, signature
+    : "signature" => default, closed : "closed" => default }
+);
 
 impl ThinkChunk {
     crate::runtime::constructor!(
@@ -306,7 +320,7 @@ crate::runtime::union_from!(
         )
     )
 )]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ToolReferenceChunk {
     /// Default: `"tool_reference"`.
     ///
@@ -322,6 +336,12 @@ pub struct ToolReferenceChunk {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub description: crate::Nullable<String>,
 }
+
+crate::runtime::struct_de!(
+    ToolReferenceChunk { r#type : "type" => default, tool : "tool" => required, title :
+    "title" => required, url : "url" => default, favicon : "favicon" => default,
+    description : "description" => default }
+);
 
 impl ToolReferenceChunk {
     crate::runtime::constructor!(

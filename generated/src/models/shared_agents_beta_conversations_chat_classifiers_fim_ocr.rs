@@ -16,7 +16,7 @@
         )
     )
 )]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct DocumentURLChunk {
     /// Default: `"document_url"`.
     ///
@@ -28,6 +28,11 @@ pub struct DocumentURLChunk {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub document_name: crate::Nullable<String>,
 }
+
+crate::runtime::struct_de!(
+    DocumentURLChunk { r#type : "type" => default, document_url : "document_url" =>
+    required, document_name : "document_name" => default }
+);
 
 impl DocumentURLChunk {
     crate::runtime::constructor!(
@@ -107,12 +112,16 @@ crate::runtime::string_enum!(ImageDetail { Low = "low", Auto = "auto", High = "h
         )
     )
 )]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ImageURL {
     pub url: String,
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub detail: crate::Nullable<ImageDetail>,
 }
+
+crate::runtime::struct_de!(
+    ImageURL { url : "url" => required, detail : "detail" => default }
+);
 
 impl ImageURL {
     crate::runtime::constructor!([url : String => plain] [detail]);
@@ -137,7 +146,7 @@ impl ImageURL {
         )
     )
 )]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ImageURLChunk {
     /// Default: `"image_url"`.
     ///
@@ -146,6 +155,10 @@ pub struct ImageURLChunk {
     pub r#type: ImageURLChunkType,
     pub image_url: ImageURLChunkImageUrl,
 }
+
+crate::runtime::struct_de!(
+    ImageURLChunk { r#type : "type" => default, image_url : "image_url" => required }
+);
 
 impl ImageURLChunk {
     crate::runtime::constructor!([image_url : ImageURLChunkImageUrl => plain] [r#type]);

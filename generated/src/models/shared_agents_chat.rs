@@ -30,7 +30,7 @@ crate::runtime::union_from!(
 
 /// The `ChatCompletionResponse` schema.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "agents", feature = "chat"))))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ChatCompletionResponse {
     pub id: String,
@@ -40,6 +40,12 @@ pub struct ChatCompletionResponse {
     pub created: i64,
     pub choices: Vec<ChatCompletionChoice>,
 }
+
+crate::runtime::struct_de!(
+    ChatCompletionResponse { id : "id" => required, object : "object" => required, model
+    : "model" => required, usage : "usage" => required, created : "created" => required,
+    choices : "choices" => required }
+);
 
 impl ChatCompletionResponse {
     crate::runtime::constructor!(
@@ -105,10 +111,12 @@ crate::runtime::union_from!(
 /// this restriction of `Function` is used to select a specific function to call
 #[cfg_attr(docsrs, doc(cfg(any(feature = "agents", feature = "chat"))))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct FunctionName {
     pub name: String,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(FunctionName { name : "name" => required });
 
 impl FunctionName {
     crate::runtime::constructor!([name : String => plain] []);
@@ -147,13 +155,17 @@ crate::runtime::string_enum!(
 /// ToolChoice is either a ToolChoiceEnum or a ToolChoice
 #[cfg_attr(docsrs, doc(cfg(any(feature = "agents", feature = "chat"))))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct ToolChoice {
     /// Default: `"function"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<ToolTypes>,
     pub function: FunctionName,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    ToolChoice { r#type : "type" => default, function : "function" => required }
+);
 
 impl ToolChoice {
     crate::runtime::constructor!([function : FunctionName => plain] [r#type]);

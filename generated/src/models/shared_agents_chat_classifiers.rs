@@ -50,7 +50,6 @@ crate::runtime::union_from!(
     doc(cfg(any(feature = "agents", feature = "chat", feature = "classifiers")))
 )]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct SystemMessage {
     /// Default: `"system"`.
     ///
@@ -59,6 +58,11 @@ pub struct SystemMessage {
     pub role: SystemMessageRole,
     pub content: SystemMessageContent,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    SystemMessage { role : "role" => default, content : "content" => required }
+);
 
 impl SystemMessage {
     crate::runtime::constructor!([content : SystemMessageContent => plain] [role]);
@@ -142,7 +146,6 @@ crate::runtime::const_value!(SystemMessageRole, str, "system");
     doc(cfg(any(feature = "agents", feature = "chat", feature = "classifiers")))
 )]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct ToolMessage {
     /// Default: `"tool"`.
     ///
@@ -155,6 +158,12 @@ pub struct ToolMessage {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub name: crate::Nullable<String>,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    ToolMessage { role : "role" => default, content : "content" => default, tool_call_id
+    : "tool_call_id" => default, name : "name" => default }
+);
 
 impl ToolMessage {
     crate::runtime::constructor!(
@@ -183,7 +192,6 @@ crate::runtime::const_value!(ToolMessageRole, str, "tool");
     doc(cfg(any(feature = "agents", feature = "chat", feature = "classifiers")))
 )]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct UserMessage {
     /// Default: `"user"`.
     ///
@@ -192,6 +200,11 @@ pub struct UserMessage {
     pub role: UserMessageRole,
     pub content: Option<MessageContent>,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    UserMessage { role : "role" => default, content : "content" => default }
+);
 
 impl UserMessage {
     crate::runtime::constructor!(nullable[content : MessageContent => some] [role]);

@@ -16,7 +16,7 @@ use super::*;
         )
     )
 )]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct AssistantMessage {
     /// Default: `"assistant"`.
     ///
@@ -33,6 +33,11 @@ pub struct AssistantMessage {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prefix: Option<bool>,
 }
+
+crate::runtime::struct_de!(
+    AssistantMessage { role : "role" => default, content : "content" => default,
+    tool_calls : "tool_calls" => default, prefix : "prefix" => default }
+);
 
 impl AssistantMessage {
     crate::runtime::setters! {
@@ -76,7 +81,7 @@ crate::runtime::const_value!(AssistantMessageRole, str, "assistant");
         )
     )
 )]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AudioChunk {
     /// Default: `"input_audio"`.
     ///
@@ -85,6 +90,10 @@ pub struct AudioChunk {
     pub r#type: AudioChunkType,
     pub input_audio: AudioChunkInputAudio,
 }
+
+crate::runtime::struct_de!(
+    AudioChunk { r#type : "type" => default, input_audio : "input_audio" => required }
+);
 
 impl AudioChunk {
     crate::runtime::constructor!([input_audio : AudioChunkInputAudio => plain] [r#type]);
@@ -218,11 +227,15 @@ crate::runtime::union_from!(
         )
     )
 )]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct FunctionCall {
     pub name: String,
     pub arguments: FunctionCallArguments,
 }
+
+crate::runtime::struct_de!(
+    FunctionCall { name : "name" => required, arguments : "arguments" => required }
+);
 
 impl FunctionCall {
     crate::runtime::constructor!(
@@ -310,7 +323,7 @@ crate::runtime::union_from!(
         )
     )
 )]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ToolCall {
     /// Default: `"null"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -323,6 +336,11 @@ pub struct ToolCall {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub index: Option<i64>,
 }
+
+crate::runtime::struct_de!(
+    ToolCall { id : "id" => default, r#type : "type" => default, function : "function" =>
+    required, index : "index" => default }
+);
 
 impl ToolCall {
     crate::runtime::constructor!([function : FunctionCall => plain] [id, r#type, index]);

@@ -15,7 +15,7 @@
         )
     )
 )]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct FileChunk {
     /// Default: `"file"`.
     ///
@@ -25,6 +25,10 @@ pub struct FileChunk {
     /// Format: `uuid`.
     pub file_id: String,
 }
+
+crate::runtime::struct_de!(
+    FileChunk { r#type : "type" => default, file_id : "file_id" => required }
+);
 
 impl FileChunk {
     crate::runtime::constructor!([file_id : String => plain] [r#type]);

@@ -4,16 +4,27 @@ use super::*;
 
 /// The `ChatCompletionChoice` schema.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "agents", feature = "chat", feature = "fim"))))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ChatCompletionChoice {
     pub index: i64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub message: Option<AssistantMessage>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub messages: Option<Vec<DeltaMessage>>,
     pub finish_reason: ChatCompletionChoiceFinishReason,
 }
+
+crate::runtime::struct_de!(
+    ChatCompletionChoice { index : "index" => required, message : "message" => default,
+    messages : "messages" => default, finish_reason : "finish_reason" => required }
+);
 
 impl ChatCompletionChoice {
     crate::runtime::constructor!(
@@ -53,7 +64,7 @@ crate::runtime::string_enum!(
 
 /// The `CompletionChunk` schema.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "agents", feature = "chat", feature = "fim"))))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CompletionChunk {
     pub id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -65,6 +76,12 @@ pub struct CompletionChunk {
     pub usage: Option<UsageInfo>,
     pub choices: Vec<CompletionResponseStreamChoice>,
 }
+
+crate::runtime::struct_de!(
+    CompletionChunk { id : "id" => required, object : "object" => default, created :
+    "created" => default, model : "model" => required, usage : "usage" => default,
+    choices : "choices" => required }
+);
 
 impl CompletionChunk {
     crate::runtime::constructor!(
@@ -79,12 +96,17 @@ impl CompletionChunk {
 
 /// The `CompletionResponseStreamChoice` schema.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "agents", feature = "chat", feature = "fim"))))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CompletionResponseStreamChoice {
     pub index: i64,
     pub delta: DeltaMessage,
     pub finish_reason: Option<CompletionResponseStreamChoiceFinishReason>,
 }
+
+crate::runtime::struct_de!(
+    CompletionResponseStreamChoice { index : "index" => required, delta : "delta" =>
+    required, finish_reason : "finish_reason" => default }
+);
 
 impl CompletionResponseStreamChoice {
     crate::runtime::constructor!(
@@ -118,7 +140,7 @@ crate::runtime::string_enum!(
 
 /// The `DeltaMessage` schema.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "agents", feature = "chat", feature = "fim"))))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct DeltaMessage {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub role: crate::Nullable<String>,
@@ -134,6 +156,12 @@ pub struct DeltaMessage {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub metadata: crate::Nullable<std::collections::BTreeMap<String, serde_json::Value>>,
 }
+
+crate::runtime::struct_de!(
+    DeltaMessage { role : "role" => default, content : "content" => default, tool_calls :
+    "tool_calls" => default, tool_call_id : "tool_call_id" => default, index : "index" =>
+    default, metadata : "metadata" => default }
+);
 
 impl DeltaMessage {
     crate::runtime::setters! {

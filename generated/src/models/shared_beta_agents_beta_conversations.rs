@@ -62,7 +62,7 @@ crate::runtime::union_from!(
     docsrs,
     doc(cfg(any(feature = "beta-agents", feature = "beta-conversations")))
 )]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CompletionArgs {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stop: Option<CompletionArgsStop>,
@@ -88,6 +88,15 @@ pub struct CompletionArgs {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub reasoning_effort: crate::Nullable<ReasoningEffort>,
 }
+
+crate::runtime::struct_de!(
+    CompletionArgs { stop : "stop" => default, presence_penalty : "presence_penalty" =>
+    default, frequency_penalty : "frequency_penalty" => default, temperature :
+    "temperature" => default, top_p : "top_p" => default, max_tokens : "max_tokens" =>
+    default, random_seed : "random_seed" => default, prediction : "prediction" =>
+    default, response_format : "response_format" => default, tool_choice : "tool_choice"
+    => default, reasoning_effort : "reasoning_effort" => default }
+);
 
 impl CompletionArgs {
     crate::runtime::setters! {
@@ -126,13 +135,17 @@ crate::runtime::union_from!(
     docsrs,
     doc(cfg(any(feature = "beta-agents", feature = "beta-conversations")))
 )]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct FunctionTool {
     /// Default: `"function"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<FunctionToolType>,
     pub function: Function,
 }
+
+crate::runtime::struct_de!(
+    FunctionTool { r#type : "type" => default, function : "function" => required }
+);
 
 impl FunctionTool {
     crate::runtime::constructor!([function : Function => plain] [r#type]);

@@ -3,11 +3,13 @@
 /// Presence wrapper for a set of alias labels on update RPCs. As a message field it carries presence, so callers can distinguish "leave aliases unchanged" (field omitted) from "clear all aliases" (field set, empty ``values``).
 #[cfg_attr(docsrs, doc(cfg(any(feature = "beta-prompts", feature = "beta-skills"))))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct AliasList {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub values: Option<Vec<String>>,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(AliasList { values : "values" => default });
 
 impl AliasList {
     crate::runtime::setters! {

@@ -2,7 +2,7 @@
 
 /// Attributes for activity task completed events.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ActivityTaskCompletedAttributesResponse {
     /// Unique identifier for the activity task within the workflow.
@@ -12,6 +12,11 @@ pub struct ActivityTaskCompletedAttributesResponse {
     /// The result returned by the activity.
     pub result: JSONPayloadResponse,
 }
+
+crate::runtime::struct_de!(
+    ActivityTaskCompletedAttributesResponse { task_id : "task_id" => required,
+    activity_name : "activity_name" => required, result : "result" => required }
+);
 
 impl ActivityTaskCompletedAttributesResponse {
     crate::runtime::constructor!(
@@ -24,7 +29,7 @@ impl ActivityTaskCompletedAttributesResponse {
 ///
 /// Contains timing information about the successful execution.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ActivityTaskCompletedResponse {
     /// Unique identifier for this event instance.
@@ -57,6 +62,17 @@ pub struct ActivityTaskCompletedResponse {
     pub attributes: ActivityTaskCompletedAttributesResponse,
 }
 
+crate::runtime::struct_de!(
+    ActivityTaskCompletedResponse { event_id : "event_id" => required, event_timestamp :
+    "event_timestamp" => required, root_workflow_exec_id : "root_workflow_exec_id" =>
+    required, parent_workflow_exec_id : "parent_workflow_exec_id" => default,
+    continued_run_id : "continued_run_id" => default, first_execution_run_id :
+    "first_execution_run_id" => default, schedule_id : "schedule_id" => default,
+    workflow_exec_id : "workflow_exec_id" => required, workflow_run_id :
+    "workflow_run_id" => required, workflow_name : "workflow_name" => required,
+    event_type : "event_type" => required, attributes : "attributes" => required }
+);
+
 impl ActivityTaskCompletedResponse {
     crate::runtime::constructor!(
         nullable[event_id : String => plain, event_timestamp : i64 => plain,
@@ -81,7 +97,7 @@ crate::runtime::const_value!(
 
 /// Attributes for activity task failed events (final failure after all retries).
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ActivityTaskFailedAttributes {
     /// Unique identifier for the activity task within the workflow.
@@ -94,6 +110,12 @@ pub struct ActivityTaskFailedAttributes {
     pub failure: Failure,
 }
 
+crate::runtime::struct_de!(
+    ActivityTaskFailedAttributes { task_id : "task_id" => required, activity_name :
+    "activity_name" => required, attempt : "attempt" => required, failure : "failure" =>
+    required }
+);
+
 impl ActivityTaskFailedAttributes {
     crate::runtime::constructor!(
         [task_id : String => plain, activity_name : String => plain, attempt : i64 =>
@@ -105,7 +127,7 @@ impl ActivityTaskFailedAttributes {
 ///
 /// This is a terminal event indicating the activity could not complete successfully.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ActivityTaskFailedResponse {
     /// Unique identifier for this event instance.
@@ -138,6 +160,17 @@ pub struct ActivityTaskFailedResponse {
     pub attributes: ActivityTaskFailedAttributes,
 }
 
+crate::runtime::struct_de!(
+    ActivityTaskFailedResponse { event_id : "event_id" => required, event_timestamp :
+    "event_timestamp" => required, root_workflow_exec_id : "root_workflow_exec_id" =>
+    required, parent_workflow_exec_id : "parent_workflow_exec_id" => default,
+    continued_run_id : "continued_run_id" => default, first_execution_run_id :
+    "first_execution_run_id" => default, schedule_id : "schedule_id" => default,
+    workflow_exec_id : "workflow_exec_id" => required, workflow_run_id :
+    "workflow_run_id" => required, workflow_name : "workflow_name" => required,
+    event_type : "event_type" => required, attributes : "attributes" => required }
+);
+
 impl ActivityTaskFailedResponse {
     crate::runtime::constructor!(
         nullable[event_id : String => plain, event_timestamp : i64 => plain,
@@ -162,7 +195,7 @@ crate::runtime::const_value!(
 
 /// Attributes for activity task retrying events.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ActivityTaskRetryingAttributes {
     /// Unique identifier for the activity task within the workflow.
@@ -175,6 +208,12 @@ pub struct ActivityTaskRetryingAttributes {
     pub failure: Failure,
 }
 
+crate::runtime::struct_de!(
+    ActivityTaskRetryingAttributes { task_id : "task_id" => required, activity_name :
+    "activity_name" => required, attempt : "attempt" => required, failure : "failure" =>
+    required }
+);
+
 impl ActivityTaskRetryingAttributes {
     crate::runtime::constructor!(
         [task_id : String => plain, activity_name : String => plain, attempt : i64 =>
@@ -186,7 +225,7 @@ impl ActivityTaskRetryingAttributes {
 ///
 /// Contains information about the failed attempt and the error that occurred.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ActivityTaskRetryingResponse {
     /// Unique identifier for this event instance.
@@ -219,6 +258,17 @@ pub struct ActivityTaskRetryingResponse {
     pub attributes: ActivityTaskRetryingAttributes,
 }
 
+crate::runtime::struct_de!(
+    ActivityTaskRetryingResponse { event_id : "event_id" => required, event_timestamp :
+    "event_timestamp" => required, root_workflow_exec_id : "root_workflow_exec_id" =>
+    required, parent_workflow_exec_id : "parent_workflow_exec_id" => default,
+    continued_run_id : "continued_run_id" => default, first_execution_run_id :
+    "first_execution_run_id" => default, schedule_id : "schedule_id" => default,
+    workflow_exec_id : "workflow_exec_id" => required, workflow_run_id :
+    "workflow_run_id" => required, workflow_name : "workflow_name" => required,
+    event_type : "event_type" => required, attributes : "attributes" => required }
+);
+
 impl ActivityTaskRetryingResponse {
     crate::runtime::constructor!(
         nullable[event_id : String => plain, event_timestamp : i64 => plain,
@@ -243,7 +293,7 @@ crate::runtime::const_value!(
 
 /// Attributes for activity task started events.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ActivityTaskStartedAttributesResponse {
     /// Unique identifier for the activity task within the workflow.
@@ -253,6 +303,11 @@ pub struct ActivityTaskStartedAttributesResponse {
     /// The input arguments passed to the activity.
     pub input: JSONPayloadResponse,
 }
+
+crate::runtime::struct_de!(
+    ActivityTaskStartedAttributesResponse { task_id : "task_id" => required,
+    activity_name : "activity_name" => required, input : "input" => required }
+);
 
 impl ActivityTaskStartedAttributesResponse {
     crate::runtime::constructor!(
@@ -266,7 +321,7 @@ impl ActivityTaskStartedAttributesResponse {
 /// This is the first event for an activity, emitted on the first attempt only.
 /// Subsequent retry attempts emit ACTIVITY_TASK_RETRYING instead.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ActivityTaskStartedResponse {
     /// Unique identifier for this event instance.
@@ -299,6 +354,17 @@ pub struct ActivityTaskStartedResponse {
     pub attributes: ActivityTaskStartedAttributesResponse,
 }
 
+crate::runtime::struct_de!(
+    ActivityTaskStartedResponse { event_id : "event_id" => required, event_timestamp :
+    "event_timestamp" => required, root_workflow_exec_id : "root_workflow_exec_id" =>
+    required, parent_workflow_exec_id : "parent_workflow_exec_id" => default,
+    continued_run_id : "continued_run_id" => default, first_execution_run_id :
+    "first_execution_run_id" => default, schedule_id : "schedule_id" => default,
+    workflow_exec_id : "workflow_exec_id" => required, workflow_run_id :
+    "workflow_run_id" => required, workflow_name : "workflow_name" => required,
+    event_type : "event_type" => required, attributes : "attributes" => required }
+);
+
 impl ActivityTaskStartedResponse {
     crate::runtime::constructor!(
         nullable[event_id : String => plain, event_timestamp : i64 => plain,
@@ -323,7 +389,7 @@ crate::runtime::const_value!(
 
 /// Attributes for custom task canceled events.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CustomTaskCanceledAttributes {
     /// Unique identifier for the custom task within the workflow.
@@ -331,9 +397,17 @@ pub struct CustomTaskCanceledAttributes {
     /// The type/category of the custom task (e.g., 'llm_call', 'api_request').
     pub custom_task_type: String,
     /// Optional reason provided for the cancellation.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub reason: crate::Nullable<String>,
 }
+
+crate::runtime::struct_de!(
+    CustomTaskCanceledAttributes { custom_task_id : "custom_task_id" => required,
+    custom_task_type : "custom_task_type" => required, reason : "reason" => default }
+);
 
 impl CustomTaskCanceledAttributes {
     crate::runtime::constructor!(
@@ -348,7 +422,7 @@ impl CustomTaskCanceledAttributes {
 ///
 /// Indicates the task was explicitly stopped before completion.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CustomTaskCanceledResponse {
     /// Unique identifier for this event instance.
@@ -381,6 +455,17 @@ pub struct CustomTaskCanceledResponse {
     pub attributes: CustomTaskCanceledAttributes,
 }
 
+crate::runtime::struct_de!(
+    CustomTaskCanceledResponse { event_id : "event_id" => required, event_timestamp :
+    "event_timestamp" => required, root_workflow_exec_id : "root_workflow_exec_id" =>
+    required, parent_workflow_exec_id : "parent_workflow_exec_id" => default,
+    continued_run_id : "continued_run_id" => default, first_execution_run_id :
+    "first_execution_run_id" => default, schedule_id : "schedule_id" => default,
+    workflow_exec_id : "workflow_exec_id" => required, workflow_run_id :
+    "workflow_run_id" => required, workflow_name : "workflow_name" => required,
+    event_type : "event_type" => required, attributes : "attributes" => required }
+);
+
 impl CustomTaskCanceledResponse {
     crate::runtime::constructor!(
         nullable[event_id : String => plain, event_timestamp : i64 => plain,
@@ -405,7 +490,7 @@ crate::runtime::const_value!(
 
 /// Attributes for custom task completed events.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CustomTaskCompletedAttributesResponse {
     /// Unique identifier for the custom task within the workflow.
@@ -415,6 +500,12 @@ pub struct CustomTaskCompletedAttributesResponse {
     /// The final result of the custom task.
     pub payload: JSONPayloadResponse,
 }
+
+crate::runtime::struct_de!(
+    CustomTaskCompletedAttributesResponse { custom_task_id : "custom_task_id" =>
+    required, custom_task_type : "custom_task_type" => required, payload : "payload" =>
+    required }
+);
 
 impl CustomTaskCompletedAttributesResponse {
     crate::runtime::constructor!(
@@ -427,7 +518,7 @@ impl CustomTaskCompletedAttributesResponse {
 ///
 /// Contains the final result of the task execution.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CustomTaskCompletedResponse {
     /// Unique identifier for this event instance.
@@ -460,6 +551,17 @@ pub struct CustomTaskCompletedResponse {
     pub attributes: CustomTaskCompletedAttributesResponse,
 }
 
+crate::runtime::struct_de!(
+    CustomTaskCompletedResponse { event_id : "event_id" => required, event_timestamp :
+    "event_timestamp" => required, root_workflow_exec_id : "root_workflow_exec_id" =>
+    required, parent_workflow_exec_id : "parent_workflow_exec_id" => default,
+    continued_run_id : "continued_run_id" => default, first_execution_run_id :
+    "first_execution_run_id" => default, schedule_id : "schedule_id" => default,
+    workflow_exec_id : "workflow_exec_id" => required, workflow_run_id :
+    "workflow_run_id" => required, workflow_name : "workflow_name" => required,
+    event_type : "event_type" => required, attributes : "attributes" => required }
+);
+
 impl CustomTaskCompletedResponse {
     crate::runtime::constructor!(
         nullable[event_id : String => plain, event_timestamp : i64 => plain,
@@ -484,7 +586,7 @@ crate::runtime::const_value!(
 
 /// Attributes for custom task failed events.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CustomTaskFailedAttributes {
     /// Unique identifier for the custom task within the workflow.
@@ -494,6 +596,11 @@ pub struct CustomTaskFailedAttributes {
     /// Details about the failure that caused the task to fail.
     pub failure: Failure,
 }
+
+crate::runtime::struct_de!(
+    CustomTaskFailedAttributes { custom_task_id : "custom_task_id" => required,
+    custom_task_type : "custom_task_type" => required, failure : "failure" => required }
+);
 
 impl CustomTaskFailedAttributes {
     crate::runtime::constructor!(
@@ -506,7 +613,7 @@ impl CustomTaskFailedAttributes {
 ///
 /// Contains details about the failure for debugging and error handling.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CustomTaskFailedResponse {
     /// Unique identifier for this event instance.
@@ -539,6 +646,17 @@ pub struct CustomTaskFailedResponse {
     pub attributes: CustomTaskFailedAttributes,
 }
 
+crate::runtime::struct_de!(
+    CustomTaskFailedResponse { event_id : "event_id" => required, event_timestamp :
+    "event_timestamp" => required, root_workflow_exec_id : "root_workflow_exec_id" =>
+    required, parent_workflow_exec_id : "parent_workflow_exec_id" => default,
+    continued_run_id : "continued_run_id" => default, first_execution_run_id :
+    "first_execution_run_id" => default, schedule_id : "schedule_id" => default,
+    workflow_exec_id : "workflow_exec_id" => required, workflow_run_id :
+    "workflow_run_id" => required, workflow_name : "workflow_name" => required,
+    event_type : "event_type" => required, attributes : "attributes" => required }
+);
+
 impl CustomTaskFailedResponse {
     crate::runtime::constructor!(
         nullable[event_id : String => plain, event_timestamp : i64 => plain,
@@ -563,7 +681,7 @@ crate::runtime::const_value!(
 
 /// Attributes for custom task in-progress events with streaming updates.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CustomTaskInProgressAttributesResponse {
     /// Unique identifier for the custom task within the workflow.
@@ -573,6 +691,12 @@ pub struct CustomTaskInProgressAttributesResponse {
     /// The current state or incremental update for the task.
     pub payload: CustomTaskInProgressAttributesResponsePayload,
 }
+
+crate::runtime::struct_de!(
+    CustomTaskInProgressAttributesResponse { custom_task_id : "custom_task_id" =>
+    required, custom_task_type : "custom_task_type" => required, payload : "payload" =>
+    required }
+);
 
 impl CustomTaskInProgressAttributesResponse {
     crate::runtime::constructor!(
@@ -621,7 +745,7 @@ crate::runtime::union_from!(
 /// This event supports streaming updates via JSON or JSON Patch payloads,
 /// enabling real-time progress tracking for long-running tasks.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CustomTaskInProgressResponse {
     /// Unique identifier for this event instance.
@@ -654,6 +778,17 @@ pub struct CustomTaskInProgressResponse {
     pub attributes: CustomTaskInProgressAttributesResponse,
 }
 
+crate::runtime::struct_de!(
+    CustomTaskInProgressResponse { event_id : "event_id" => required, event_timestamp :
+    "event_timestamp" => required, root_workflow_exec_id : "root_workflow_exec_id" =>
+    required, parent_workflow_exec_id : "parent_workflow_exec_id" => default,
+    continued_run_id : "continued_run_id" => default, first_execution_run_id :
+    "first_execution_run_id" => default, schedule_id : "schedule_id" => default,
+    workflow_exec_id : "workflow_exec_id" => required, workflow_run_id :
+    "workflow_run_id" => required, workflow_name : "workflow_name" => required,
+    event_type : "event_type" => required, attributes : "attributes" => required }
+);
+
 impl CustomTaskInProgressResponse {
     crate::runtime::constructor!(
         nullable[event_id : String => plain, event_timestamp : i64 => plain,
@@ -678,7 +813,7 @@ crate::runtime::const_value!(
 
 /// Attributes for custom task started events.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CustomTaskStartedAttributesResponse {
     /// Unique identifier for the custom task within the workflow.
@@ -686,9 +821,17 @@ pub struct CustomTaskStartedAttributesResponse {
     /// The type/category of the custom task (e.g., 'llm_call', 'api_request').
     pub custom_task_type: String,
     /// The initial state or payload for the custom task.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub payload: Option<JSONPayloadResponse>,
 }
+
+crate::runtime::struct_de!(
+    CustomTaskStartedAttributesResponse { custom_task_id : "custom_task_id" => required,
+    custom_task_type : "custom_task_type" => required, payload : "payload" => default }
+);
 
 impl CustomTaskStartedAttributesResponse {
     crate::runtime::constructor!(
@@ -704,7 +847,7 @@ impl CustomTaskStartedAttributesResponse {
 /// Custom tasks represent user-defined units of work within a workflow,
 /// such as LLM calls, API requests, or data processing steps.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CustomTaskStartedResponse {
     /// Unique identifier for this event instance.
@@ -737,6 +880,17 @@ pub struct CustomTaskStartedResponse {
     pub attributes: CustomTaskStartedAttributesResponse,
 }
 
+crate::runtime::struct_de!(
+    CustomTaskStartedResponse { event_id : "event_id" => required, event_timestamp :
+    "event_timestamp" => required, root_workflow_exec_id : "root_workflow_exec_id" =>
+    required, parent_workflow_exec_id : "parent_workflow_exec_id" => default,
+    continued_run_id : "continued_run_id" => default, first_execution_run_id :
+    "first_execution_run_id" => default, schedule_id : "schedule_id" => default,
+    workflow_exec_id : "workflow_exec_id" => required, workflow_run_id :
+    "workflow_run_id" => required, workflow_name : "workflow_name" => required,
+    event_type : "event_type" => required, attributes : "attributes" => required }
+);
+
 impl CustomTaskStartedResponse {
     crate::runtime::constructor!(
         nullable[event_id : String => plain, event_timestamp : i64 => plain,
@@ -761,7 +915,7 @@ crate::runtime::const_value!(
 
 /// Attributes for custom task timed out events.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CustomTaskTimedOutAttributes {
     /// Unique identifier for the custom task within the workflow.
@@ -769,9 +923,18 @@ pub struct CustomTaskTimedOutAttributes {
     /// The type/category of the custom task (e.g., 'llm_call', 'api_request').
     pub custom_task_type: String,
     /// The type of timeout that occurred.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub timeout_type: crate::Nullable<String>,
 }
+
+crate::runtime::struct_de!(
+    CustomTaskTimedOutAttributes { custom_task_id : "custom_task_id" => required,
+    custom_task_type : "custom_task_type" => required, timeout_type : "timeout_type" =>
+    default }
+);
 
 impl CustomTaskTimedOutAttributes {
     crate::runtime::constructor!(
@@ -787,7 +950,7 @@ impl CustomTaskTimedOutAttributes {
 ///
 /// Indicates the task did not complete within its configured time limit.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CustomTaskTimedOutResponse {
     /// Unique identifier for this event instance.
@@ -819,6 +982,17 @@ pub struct CustomTaskTimedOutResponse {
     /// Event-specific attributes.
     pub attributes: CustomTaskTimedOutAttributes,
 }
+
+crate::runtime::struct_de!(
+    CustomTaskTimedOutResponse { event_id : "event_id" => required, event_timestamp :
+    "event_timestamp" => required, root_workflow_exec_id : "root_workflow_exec_id" =>
+    required, parent_workflow_exec_id : "parent_workflow_exec_id" => default,
+    continued_run_id : "continued_run_id" => default, first_execution_run_id :
+    "first_execution_run_id" => default, schedule_id : "schedule_id" => default,
+    workflow_exec_id : "workflow_exec_id" => required, workflow_run_id :
+    "workflow_run_id" => required, workflow_name : "workflow_name" => required,
+    event_type : "event_type" => required, attributes : "attributes" => required }
+);
 
 impl CustomTaskTimedOutResponse {
     crate::runtime::constructor!(
@@ -870,13 +1044,17 @@ crate::runtime::string_enum!(
 ///
 /// The type field acts as a discriminator to distinguish this from user data.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct EncryptedPatchValue {
     /// Fixed by the schema; filled in by the SDK.
     pub r#type: EncryptedPatchValueType,
     pub value: String,
 }
+
+crate::runtime::struct_de!(
+    EncryptedPatchValue { r#type : "type" => required, value : "value" => required }
+);
 
 impl EncryptedPatchValue {
     crate::runtime::constructor!([value : String => plain] [r#type]);
@@ -893,12 +1071,14 @@ crate::runtime::const_value!(EncryptedPatchValueType, str, "__encrypted__");
 
 /// Represents an error or exception that occurred during execution.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Failure {
     /// A human-readable description of the failure.
     pub message: String,
 }
+
+crate::runtime::struct_de!(Failure { message : "message" => required });
 
 impl Failure {
     crate::runtime::constructor!([message : String => plain] []);
@@ -943,7 +1123,7 @@ crate::runtime::union_from!(
 
 /// The `JSONPatchAdd` schema.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct JSONPatchAdd {
     /// A JSON Pointer (RFC 6901) identifying the target location within the document. Can be a string path (e.g., '/foo/bar'), '/', '', or an empty list \[\] for root-level operations.
@@ -955,6 +1135,11 @@ pub struct JSONPatchAdd {
     /// Fixed by the schema; filled in by the SDK.
     pub op: JSONPatchAddOp,
 }
+
+crate::runtime::struct_de!(
+    JSONPatchAdd { path : "path" => required, value : "value" => required, op : "op" =>
+    required }
+);
 
 impl JSONPatchAdd {
     crate::runtime::constructor!(
@@ -973,7 +1158,7 @@ crate::runtime::const_value!(JSONPatchAddOp, str, "add");
 
 /// The `JSONPatchAppend` schema.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct JSONPatchAppend {
     /// A JSON Pointer (RFC 6901) identifying the target location within the document. Can be a string path (e.g., '/foo/bar'), '/', '', or an empty list \[\] for root-level operations.
@@ -985,6 +1170,11 @@ pub struct JSONPatchAppend {
     /// Fixed by the schema; filled in by the SDK.
     pub op: JSONPatchAppendOp,
 }
+
+crate::runtime::struct_de!(
+    JSONPatchAppend { path : "path" => required, value : "value" => required, op : "op"
+    => required }
+);
 
 impl JSONPatchAppend {
     crate::runtime::constructor!(
@@ -1031,7 +1221,7 @@ crate::runtime::union_from!(
 /// When encrypted, the value field contains base64-encoded encrypted data
 /// and encoding_options indicates the type of encryption applied.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct JSONPatchPayloadResponse {
     /// Discriminator indicating this is a JSON Patch payload.
@@ -1043,9 +1233,17 @@ pub struct JSONPatchPayloadResponse {
     /// The list of JSON Patch operations. When encrypted, contains base64-encoded data.
     pub value: JSONPatchPayloadValueResponse,
     /// Encoding options applied to the payload.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub encoding_options: crate::Nullable<Vec<EncodedPayloadOptions>>,
 }
+
+crate::runtime::struct_de!(
+    JSONPatchPayloadResponse { r#type : "type" => required, value : "value" => required,
+    encoding_options : "encoding_options" => default }
+);
 
 impl JSONPatchPayloadResponse {
     crate::runtime::constructor!(
@@ -1091,7 +1289,7 @@ crate::runtime::union_from!(
 
 /// The `JSONPatchRemove` schema.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct JSONPatchRemove {
     /// A JSON Pointer (RFC 6901) identifying the target location within the document. Can be a string path (e.g., '/foo/bar'), '/', '', or an empty list \[\] for root-level operations.
@@ -1103,6 +1301,11 @@ pub struct JSONPatchRemove {
     /// Fixed by the schema; filled in by the SDK.
     pub op: JSONPatchRemoveOp,
 }
+
+crate::runtime::struct_de!(
+    JSONPatchRemove { path : "path" => required, value : "value" => required, op : "op"
+    => required }
+);
 
 impl JSONPatchRemove {
     crate::runtime::constructor!(
@@ -1121,7 +1324,7 @@ crate::runtime::const_value!(JSONPatchRemoveOp, str, "remove");
 
 /// The `JSONPatchReplace` schema.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct JSONPatchReplace {
     /// A JSON Pointer (RFC 6901) identifying the target location within the document. Can be a string path (e.g., '/foo/bar'), '/', '', or an empty list \[\] for root-level operations.
@@ -1133,6 +1336,11 @@ pub struct JSONPatchReplace {
     /// Fixed by the schema; filled in by the SDK.
     pub op: JSONPatchReplaceOp,
 }
+
+crate::runtime::struct_de!(
+    JSONPatchReplace { path : "path" => required, value : "value" => required, op : "op"
+    => required }
+);
 
 impl JSONPatchReplace {
     crate::runtime::constructor!(
@@ -1155,7 +1363,7 @@ crate::runtime::const_value!(JSONPatchReplaceOp, str, "replace");
 /// When encrypted, the value field contains base64-encoded encrypted data
 /// and encoding_options indicates the type of encryption applied.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct JSONPayloadResponse {
     /// Discriminator indicating this is a raw JSON payload.
@@ -1167,9 +1375,17 @@ pub struct JSONPayloadResponse {
     /// The JSON-serializable payload value. When encrypted, contains base64-encoded data.
     pub value: serde_json::Value,
     /// Encoding options applied to the payload.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub encoding_options: crate::Nullable<Vec<EncodedPayloadOptions>>,
 }
+
+crate::runtime::struct_de!(
+    JSONPayloadResponse { r#type : "type" => required, value : "value" => required,
+    encoding_options : "encoding_options" => default }
+);
 
 impl JSONPayloadResponse {
     crate::runtime::constructor!(
@@ -1311,12 +1527,17 @@ crate::runtime::union_from!(
 
 /// The `StreamEventSseErrorData` schema.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct StreamEventSseErrorData {
     pub error: String,
     pub reason: String,
 }
+
+crate::runtime::struct_de!(
+    StreamEventSseErrorData { error : "error" => required, reason : "reason" => required
+    }
+);
 
 impl StreamEventSseErrorData {
     crate::runtime::constructor!([error : String => plain, reason : String => plain] []);
@@ -1324,19 +1545,32 @@ impl StreamEventSseErrorData {
 
 /// The `StreamEventSsePayload` schema.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct StreamEventSsePayload {
     pub stream: String,
     /// Format: `date-time`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub timestamp: Option<String>,
     pub data: ListWorkflowEventResponseEventsItem,
     pub workflow_context: StreamEventWorkflowContext,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub metadata: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     pub broker_sequence: i64,
 }
+
+crate::runtime::struct_de!(
+    StreamEventSsePayload { stream : "stream" => required, timestamp : "timestamp" =>
+    default, data : "data" => required, workflow_context : "workflow_context" =>
+    required, metadata : "metadata" => default, broker_sequence : "broker_sequence" =>
+    required }
+);
 
 impl StreamEventSsePayload {
     crate::runtime::constructor!(
@@ -1352,17 +1586,30 @@ impl StreamEventSsePayload {
 
 /// The `StreamEventWorkflowContext` schema.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct StreamEventWorkflowContext {
     pub namespace: String,
     pub workflow_name: String,
     pub workflow_exec_id: String,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub parent_workflow_exec_id: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub root_workflow_exec_id: crate::Nullable<String>,
 }
+
+crate::runtime::struct_de!(
+    StreamEventWorkflowContext { namespace : "namespace" => required, workflow_name :
+    "workflow_name" => required, workflow_exec_id : "workflow_exec_id" => required,
+    parent_workflow_exec_id : "parent_workflow_exec_id" => default, root_workflow_exec_id
+    : "root_workflow_exec_id" => default }
+);
 
 impl StreamEventWorkflowContext {
     crate::runtime::constructor!(
@@ -1377,20 +1624,31 @@ impl StreamEventWorkflowContext {
 
 /// Attributes for workflow execution canceled events.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowExecutionCanceledAttributes {
     /// Unique identifier for the task within the workflow execution.
     pub task_id: String,
     /// Optional reason provided for the cancellation.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub reason: crate::Nullable<String>,
     /// Workflow retry attempt number. 1 on first run and CAN; >1 on workflow-level retries.
     ///
     /// Default: `1`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub attempt: Option<i64>,
 }
+
+crate::runtime::struct_de!(
+    WorkflowExecutionCanceledAttributes { task_id : "task_id" => required, reason :
+    "reason" => default, attempt : "attempt" => default }
+);
 
 impl WorkflowExecutionCanceledAttributes {
     crate::runtime::constructor!([task_id : String => plain] [reason, attempt]);
@@ -1403,7 +1661,7 @@ impl WorkflowExecutionCanceledAttributes {
 ///
 /// This is a terminal event indicating the workflow was explicitly canceled.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowExecutionCanceledResponse {
     /// Unique identifier for this event instance.
@@ -1436,6 +1694,18 @@ pub struct WorkflowExecutionCanceledResponse {
     pub attributes: WorkflowExecutionCanceledAttributes,
 }
 
+crate::runtime::struct_de!(
+    WorkflowExecutionCanceledResponse { event_id : "event_id" => required,
+    event_timestamp : "event_timestamp" => required, root_workflow_exec_id :
+    "root_workflow_exec_id" => required, parent_workflow_exec_id :
+    "parent_workflow_exec_id" => default, continued_run_id : "continued_run_id" =>
+    default, first_execution_run_id : "first_execution_run_id" => default, schedule_id :
+    "schedule_id" => default, workflow_exec_id : "workflow_exec_id" => required,
+    workflow_run_id : "workflow_run_id" => required, workflow_name : "workflow_name" =>
+    required, event_type : "event_type" => required, attributes : "attributes" =>
+    required }
+);
+
 impl WorkflowExecutionCanceledResponse {
     crate::runtime::constructor!(
         nullable[event_id : String => plain, event_timestamp : i64 => plain,
@@ -1460,7 +1730,7 @@ crate::runtime::const_value!(
 
 /// Attributes for workflow execution completed events.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowExecutionCompletedAttributesResponse {
     /// Unique identifier for the task within the workflow execution.
@@ -1470,9 +1740,17 @@ pub struct WorkflowExecutionCompletedAttributesResponse {
     /// Workflow retry attempt number. 1 on first run and CAN; >1 on workflow-level retries.
     ///
     /// Default: `1`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub attempt: Option<i64>,
 }
+
+crate::runtime::struct_de!(
+    WorkflowExecutionCompletedAttributesResponse { task_id : "task_id" => required,
+    result : "result" => required, attempt : "attempt" => default }
+);
 
 impl WorkflowExecutionCompletedAttributesResponse {
     crate::runtime::constructor!(
@@ -1487,7 +1765,7 @@ impl WorkflowExecutionCompletedAttributesResponse {
 ///
 /// This is a terminal event indicating the workflow finished without errors.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowExecutionCompletedResponse {
     /// Unique identifier for this event instance.
@@ -1520,6 +1798,18 @@ pub struct WorkflowExecutionCompletedResponse {
     pub attributes: WorkflowExecutionCompletedAttributesResponse,
 }
 
+crate::runtime::struct_de!(
+    WorkflowExecutionCompletedResponse { event_id : "event_id" => required,
+    event_timestamp : "event_timestamp" => required, root_workflow_exec_id :
+    "root_workflow_exec_id" => required, parent_workflow_exec_id :
+    "parent_workflow_exec_id" => default, continued_run_id : "continued_run_id" =>
+    default, first_execution_run_id : "first_execution_run_id" => default, schedule_id :
+    "schedule_id" => default, workflow_exec_id : "workflow_exec_id" => required,
+    workflow_run_id : "workflow_run_id" => required, workflow_name : "workflow_name" =>
+    required, event_type : "event_type" => required, attributes : "attributes" =>
+    required }
+);
+
 impl WorkflowExecutionCompletedResponse {
     crate::runtime::constructor!(
         nullable[event_id : String => plain, event_timestamp : i64 => plain,
@@ -1544,7 +1834,7 @@ crate::runtime::const_value!(
 
 /// Attributes for workflow execution continued-as-new events.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowExecutionContinuedAsNewAttributesResponse {
     /// Unique identifier for the task within the workflow execution.
@@ -1556,6 +1846,12 @@ pub struct WorkflowExecutionContinuedAsNewAttributesResponse {
     /// The input arguments passed to the new workflow execution.
     pub input: JSONPayloadResponse,
 }
+
+crate::runtime::struct_de!(
+    WorkflowExecutionContinuedAsNewAttributesResponse { task_id : "task_id" => required,
+    new_execution_run_id : "new_execution_run_id" => required, workflow_name :
+    "workflow_name" => required, input : "input" => required }
+);
 
 impl WorkflowExecutionContinuedAsNewAttributesResponse {
     crate::runtime::constructor!(
@@ -1569,7 +1865,7 @@ impl WorkflowExecutionContinuedAsNewAttributesResponse {
 /// This occurs when a workflow uses continue-as-new to reset its history
 /// while maintaining logical continuity.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowExecutionContinuedAsNewResponse {
     /// Unique identifier for this event instance.
@@ -1602,6 +1898,18 @@ pub struct WorkflowExecutionContinuedAsNewResponse {
     pub attributes: WorkflowExecutionContinuedAsNewAttributesResponse,
 }
 
+crate::runtime::struct_de!(
+    WorkflowExecutionContinuedAsNewResponse { event_id : "event_id" => required,
+    event_timestamp : "event_timestamp" => required, root_workflow_exec_id :
+    "root_workflow_exec_id" => required, parent_workflow_exec_id :
+    "parent_workflow_exec_id" => default, continued_run_id : "continued_run_id" =>
+    default, first_execution_run_id : "first_execution_run_id" => default, schedule_id :
+    "schedule_id" => default, workflow_exec_id : "workflow_exec_id" => required,
+    workflow_run_id : "workflow_run_id" => required, workflow_name : "workflow_name" =>
+    required, event_type : "event_type" => required, attributes : "attributes" =>
+    required }
+);
+
 impl WorkflowExecutionContinuedAsNewResponse {
     crate::runtime::constructor!(
         nullable[event_id : String => plain, event_timestamp : i64 => plain,
@@ -1627,7 +1935,7 @@ crate::runtime::const_value!(
 
 /// Attributes for workflow execution failed events.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowExecutionFailedAttributes {
     /// Unique identifier for the task within the workflow execution.
@@ -1637,9 +1945,17 @@ pub struct WorkflowExecutionFailedAttributes {
     /// Workflow retry attempt number. 1 on first run and CAN; >1 on workflow-level retries.
     ///
     /// Default: `1`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub attempt: Option<i64>,
 }
+
+crate::runtime::struct_de!(
+    WorkflowExecutionFailedAttributes { task_id : "task_id" => required, failure :
+    "failure" => required, attempt : "attempt" => default }
+);
 
 impl WorkflowExecutionFailedAttributes {
     crate::runtime::constructor!(
@@ -1654,7 +1970,7 @@ impl WorkflowExecutionFailedAttributes {
 ///
 /// This is a terminal event indicating the workflow ended with an error.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowExecutionFailedResponse {
     /// Unique identifier for this event instance.
@@ -1687,6 +2003,17 @@ pub struct WorkflowExecutionFailedResponse {
     pub attributes: WorkflowExecutionFailedAttributes,
 }
 
+crate::runtime::struct_de!(
+    WorkflowExecutionFailedResponse { event_id : "event_id" => required, event_timestamp
+    : "event_timestamp" => required, root_workflow_exec_id : "root_workflow_exec_id" =>
+    required, parent_workflow_exec_id : "parent_workflow_exec_id" => default,
+    continued_run_id : "continued_run_id" => default, first_execution_run_id :
+    "first_execution_run_id" => default, schedule_id : "schedule_id" => default,
+    workflow_exec_id : "workflow_exec_id" => required, workflow_run_id :
+    "workflow_run_id" => required, workflow_name : "workflow_name" => required,
+    event_type : "event_type" => required, attributes : "attributes" => required }
+);
+
 impl WorkflowExecutionFailedResponse {
     crate::runtime::constructor!(
         nullable[event_id : String => plain, event_timestamp : i64 => plain,
@@ -1711,7 +2038,7 @@ crate::runtime::const_value!(
 
 /// Attributes for workflow execution started events.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowExecutionStartedAttributesResponse {
     /// Unique identifier for the task within the workflow execution.
@@ -1719,16 +2046,28 @@ pub struct WorkflowExecutionStartedAttributesResponse {
     /// The registered name of the workflow being executed.
     pub workflow_name: String,
     /// The user-friendly display name of the workflow, if available.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub display_name: crate::Nullable<String>,
     /// The input arguments passed to the workflow.
     pub input: JSONPayloadResponse,
     /// Workflow retry attempt number. 1 on first run and CAN; >1 on workflow-level retries.
     ///
     /// Default: `1`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub attempt: Option<i64>,
 }
+
+crate::runtime::struct_de!(
+    WorkflowExecutionStartedAttributesResponse { task_id : "task_id" => required,
+    workflow_name : "workflow_name" => required, display_name : "display_name" =>
+    default, input : "input" => required, attempt : "attempt" => default }
+);
 
 impl WorkflowExecutionStartedAttributesResponse {
     crate::runtime::constructor!(
@@ -1744,7 +2083,7 @@ impl WorkflowExecutionStartedAttributesResponse {
 ///
 /// This is the first event in any workflow execution lifecycle.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowExecutionStartedResponse {
     /// Unique identifier for this event instance.
@@ -1776,6 +2115,17 @@ pub struct WorkflowExecutionStartedResponse {
     /// Event-specific attributes.
     pub attributes: WorkflowExecutionStartedAttributesResponse,
 }
+
+crate::runtime::struct_de!(
+    WorkflowExecutionStartedResponse { event_id : "event_id" => required, event_timestamp
+    : "event_timestamp" => required, root_workflow_exec_id : "root_workflow_exec_id" =>
+    required, parent_workflow_exec_id : "parent_workflow_exec_id" => default,
+    continued_run_id : "continued_run_id" => default, first_execution_run_id :
+    "first_execution_run_id" => default, schedule_id : "schedule_id" => default,
+    workflow_exec_id : "workflow_exec_id" => required, workflow_run_id :
+    "workflow_run_id" => required, workflow_name : "workflow_name" => required,
+    event_type : "event_type" => required, attributes : "attributes" => required }
+);
 
 impl WorkflowExecutionStartedResponse {
     crate::runtime::constructor!(
@@ -1827,7 +2177,7 @@ crate::runtime::union_from!(
 
 /// Attributes for workflow task failed events.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowTaskFailedAttributes {
     /// Unique identifier for the task within the workflow execution.
@@ -1835,6 +2185,11 @@ pub struct WorkflowTaskFailedAttributes {
     /// Details about the failure that caused the task to fail.
     pub failure: Failure,
 }
+
+crate::runtime::struct_de!(
+    WorkflowTaskFailedAttributes { task_id : "task_id" => required, failure : "failure"
+    => required }
+);
 
 impl WorkflowTaskFailedAttributes {
     crate::runtime::constructor!(
@@ -1847,7 +2202,7 @@ impl WorkflowTaskFailedAttributes {
 /// This indicates an error occurred during workflow task execution,
 /// which may trigger a retry depending on configuration.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowTaskFailedResponse {
     /// Unique identifier for this event instance.
@@ -1880,6 +2235,17 @@ pub struct WorkflowTaskFailedResponse {
     pub attributes: WorkflowTaskFailedAttributes,
 }
 
+crate::runtime::struct_de!(
+    WorkflowTaskFailedResponse { event_id : "event_id" => required, event_timestamp :
+    "event_timestamp" => required, root_workflow_exec_id : "root_workflow_exec_id" =>
+    required, parent_workflow_exec_id : "parent_workflow_exec_id" => default,
+    continued_run_id : "continued_run_id" => default, first_execution_run_id :
+    "first_execution_run_id" => default, schedule_id : "schedule_id" => default,
+    workflow_exec_id : "workflow_exec_id" => required, workflow_run_id :
+    "workflow_run_id" => required, workflow_name : "workflow_name" => required,
+    event_type : "event_type" => required, attributes : "attributes" => required }
+);
+
 impl WorkflowTaskFailedResponse {
     crate::runtime::constructor!(
         nullable[event_id : String => plain, event_timestamp : i64 => plain,
@@ -1904,15 +2270,23 @@ crate::runtime::const_value!(
 
 /// Attributes for workflow task timed out events.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowTaskTimedOutAttributes {
     /// Unique identifier for the task within the workflow execution.
     pub task_id: String,
     /// The type of timeout that occurred (e.g., 'START_TO_CLOSE', 'SCHEDULE_TO_START').
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub timeout_type: crate::Nullable<String>,
 }
+
+crate::runtime::struct_de!(
+    WorkflowTaskTimedOutAttributes { task_id : "task_id" => required, timeout_type :
+    "timeout_type" => default }
+);
 
 impl WorkflowTaskTimedOutAttributes {
     crate::runtime::constructor!([task_id : String => plain] [timeout_type]);
@@ -1926,7 +2300,7 @@ impl WorkflowTaskTimedOutAttributes {
 /// This indicates the workflow task (a unit of workflow execution) exceeded
 /// its configured timeout.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowTaskTimedOutResponse {
     /// Unique identifier for this event instance.
@@ -1958,6 +2332,17 @@ pub struct WorkflowTaskTimedOutResponse {
     /// Event-specific attributes.
     pub attributes: WorkflowTaskTimedOutAttributes,
 }
+
+crate::runtime::struct_de!(
+    WorkflowTaskTimedOutResponse { event_id : "event_id" => required, event_timestamp :
+    "event_timestamp" => required, root_workflow_exec_id : "root_workflow_exec_id" =>
+    required, parent_workflow_exec_id : "parent_workflow_exec_id" => default,
+    continued_run_id : "continued_run_id" => default, first_execution_run_id :
+    "first_execution_run_id" => default, schedule_id : "schedule_id" => default,
+    workflow_exec_id : "workflow_exec_id" => required, workflow_run_id :
+    "workflow_run_id" => required, workflow_name : "workflow_name" => required,
+    event_type : "event_type" => required, attributes : "attributes" => required }
+);
 
 impl WorkflowTaskTimedOutResponse {
     crate::runtime::constructor!(

@@ -34,7 +34,7 @@ use super::*;
         )
     )
 )]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct AppendConversationRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inputs: Option<ConversationInputs>,
@@ -57,6 +57,13 @@ pub struct AppendConversationRequest {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub tool_confirmations: crate::Nullable<Vec<ToolCallConfirmation>>,
 }
+
+crate::runtime::struct_de!(
+    AppendConversationRequest { inputs : "inputs" => default, stream : "stream" =>
+    default, store : "store" => default, handoff_execution : "handoff_execution" =>
+    default, completion_args : "completion_args" => default, tool_confirmations :
+    "tool_confirmations" => default }
+);
 
 impl AppendConversationRequest {
     crate::runtime::setters! {
@@ -99,7 +106,7 @@ impl AppendConversationRequest {
         )
     )
 )]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ChatCompletionResponseBase {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
@@ -112,6 +119,12 @@ pub struct ChatCompletionResponseBase {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created: Option<i64>,
 }
+
+crate::runtime::struct_de!(
+    ChatCompletionResponseBase { id : "id" => default, object : "object" => default,
+    model : "model" => default, usage : "usage" => default, created : "created" =>
+    default }
+);
 
 impl ChatCompletionResponseBase {
     crate::runtime::setters! {
@@ -152,10 +165,12 @@ impl ChatCompletionResponseBase {
         )
     )
 )]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CompletionEvent {
     pub data: CompletionChunk,
 }
+
+crate::runtime::struct_de!(CompletionEvent { data : "data" => required });
 
 impl CompletionEvent {
     crate::runtime::constructor!([data : CompletionChunk => plain] []);
@@ -254,11 +269,15 @@ crate::runtime::string_enum!(
         )
     )
 )]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ConversationEvents {
     pub event: SSETypes,
     pub data: ConversationEvent,
 }
+
+crate::runtime::struct_de!(
+    ConversationEvents { event : "event" => required, data : "data" => required }
+);
 
 impl ConversationEvents {
     crate::runtime::constructor!(
@@ -298,7 +317,7 @@ impl ConversationEvents {
         )
     )
 )]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ConversationRequestBase {
     pub inputs: ConversationInputs,
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
@@ -328,6 +347,16 @@ pub struct ConversationRequestBase {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub model: crate::Nullable<String>,
 }
+
+crate::runtime::struct_de!(
+    ConversationRequestBase { inputs : "inputs" => required, stream : "stream" =>
+    default, store : "store" => default, handoff_execution : "handoff_execution" =>
+    default, instructions : "instructions" => default, tools : "tools" => default,
+    completion_args : "completion_args" => default, guardrails : "guardrails" => default,
+    name : "name" => default, description : "description" => default, metadata :
+    "metadata" => default, agent_id : "agent_id" => default, agent_version :
+    "agent_version" => default, model : "model" => default }
+);
 
 impl ConversationRequestBase {
     crate::runtime::constructor!(
@@ -439,7 +468,7 @@ crate::runtime::string_enum!(
         )
     )
 )]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ResponseBase {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
@@ -450,6 +479,11 @@ pub struct ResponseBase {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage: Option<UsageInfo>,
 }
+
+crate::runtime::struct_de!(
+    ResponseBase { id : "id" => default, object : "object" => default, model : "model" =>
+    default, usage : "usage" => default }
+);
 
 impl ResponseBase {
     crate::runtime::setters! {
@@ -490,7 +524,7 @@ impl ResponseBase {
         )
     )
 )]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct RestartConversationRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inputs: Option<ConversationInputs>,
@@ -520,6 +554,14 @@ pub struct RestartConversationRequest {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub agent_version: crate::Nullable<ValidationErrorLocItem>,
 }
+
+crate::runtime::struct_de!(
+    RestartConversationRequest { inputs : "inputs" => default, stream : "stream" =>
+    default, store : "store" => default, handoff_execution : "handoff_execution" =>
+    default, completion_args : "completion_args" => default, guardrails : "guardrails" =>
+    default, metadata : "metadata" => default, from_entry_id : "from_entry_id" =>
+    required, agent_version : "agent_version" => default }
+);
 
 impl RestartConversationRequest {
     crate::runtime::constructor!(
@@ -734,11 +776,15 @@ crate::runtime::string_enum!(
         )
     )
 )]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TranscriptionStreamEvents {
     pub event: TranscriptionStreamEventTypes,
     pub data: TranscriptionStreamEvent,
 }
+
+crate::runtime::struct_de!(
+    TranscriptionStreamEvents { event : "event" => required, data : "data" => required }
+);
 
 impl TranscriptionStreamEvents {
     crate::runtime::constructor!(

@@ -5,11 +5,15 @@ use super::*;
 /// The `BatchExecutionBody` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct BatchExecutionBody {
     /// List of execution IDs to process
     pub execution_ids: Vec<String>,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    BatchExecutionBody { execution_ids : "execution_ids" => required }
+);
 
 impl BatchExecutionBody {
     crate::runtime::constructor!([execution_ids : Vec < String > => plain] []);
@@ -17,13 +21,18 @@ impl BatchExecutionBody {
 
 /// The `BatchExecutionResponse` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct BatchExecutionResponse {
     /// Mapping of execution_id to result with status and optional error message
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub results: Option<std::collections::BTreeMap<String, BatchExecutionResult>>,
 }
+
+crate::runtime::struct_de!(BatchExecutionResponse { results : "results" => default });
 
 impl BatchExecutionResponse {
     crate::runtime::setters! {
@@ -33,15 +42,22 @@ impl BatchExecutionResponse {
 
 /// The `BatchExecutionResult` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct BatchExecutionResult {
     /// Status of the operation (success/failure)
     pub status: String,
     /// Error message if operation failed
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub error: crate::Nullable<String>,
 }
+
+crate::runtime::struct_de!(
+    BatchExecutionResult { status : "status" => required, error : "error" => default }
+);
 
 impl BatchExecutionResult {
     crate::runtime::constructor!([status : String => plain] [error]);
@@ -53,7 +69,6 @@ impl BatchExecutionResult {
 /// The `CreateDeploymentRequest` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct CreateDeploymentRequest {
     pub name: String,
     pub spec: DeploymentWorkerSpecInput,
@@ -63,6 +78,12 @@ pub struct CreateDeploymentRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hardened: Option<bool>,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    CreateDeploymentRequest { name : "name" => required, spec : "spec" => required,
+    resources : "resources" => default, hardened : "hardened" => default }
+);
 
 impl CreateDeploymentRequest {
     crate::runtime::constructor!(
@@ -76,24 +97,48 @@ impl CreateDeploymentRequest {
 
 /// The `DeploymentBuildState` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct DeploymentBuildState {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub phase: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub commit_sha: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub image: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub message: crate::Nullable<String>,
     /// Format: `date-time`.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub started_at: crate::Nullable<String>,
     /// Format: `date-time`.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub finished_at: crate::Nullable<String>,
 }
+
+crate::runtime::struct_de!(
+    DeploymentBuildState { phase : "phase" => default, commit_sha : "commit_sha" =>
+    default, image : "image" => default, message : "message" => default, started_at :
+    "started_at" => default, finished_at : "finished_at" => default }
+);
 
 impl DeploymentBuildState {
     crate::runtime::setters! {
@@ -105,7 +150,7 @@ impl DeploymentBuildState {
 
 /// The `DeploymentDetailResponse` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct DeploymentDetailResponse {
     /// Unique identifier of the deployment
@@ -119,7 +164,10 @@ pub struct DeploymentDetailResponse {
     /// Whether the deployment has at least one authorized credential
     ///
     /// Default: `false`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub is_hardened: Option<bool>,
     /// When the deployment was first registered
     ///
@@ -131,27 +179,51 @@ pub struct DeploymentDetailResponse {
     pub updated_at: String,
     /// Where the deployment is running
     #[deprecated]
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub location: crate::Nullable<DeploymentLocation>,
     /// Number of workers registered to the deployment
     ///
     /// Default: `0`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub worker_count: Option<i64>,
     /// Number of workers currently live within the liveness cutoff
     ///
     /// Default: `0`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub active_worker_count: Option<i64>,
     /// Distinct location types reported by the deployment's workers
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub locations: Option<Vec<LocationType>>,
     /// Live managed service state for managed deployments; null for self-hosted deployments or when managed services are unavailable
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub managed: crate::Nullable<ManagedDeploymentResponse>,
     /// Workers registered for the deployment
     pub workers: Vec<DeploymentWorkerResponse>,
 }
+
+crate::runtime::struct_de!(
+    DeploymentDetailResponse { id : "id" => required, name : "name" => required,
+    is_active : "is_active" => required, is_hardened : "is_hardened" => default,
+    created_at : "created_at" => required, updated_at : "updated_at" => required,
+    location : "location" => default, worker_count : "worker_count" => default,
+    active_worker_count : "active_worker_count" => default, locations : "locations" =>
+    default, managed : "managed" => default, workers : "workers" => required }
+);
 
 #[allow(deprecated)]
 impl DeploymentDetailResponse {
@@ -171,7 +243,7 @@ impl DeploymentDetailResponse {
 
 /// The `DeploymentListResponse` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct DeploymentListResponse {
     /// List of deployments
@@ -184,6 +256,11 @@ pub struct DeploymentListResponse {
     pub workspace_id: String,
 }
 
+crate::runtime::struct_de!(
+    DeploymentListResponse { deployments : "deployments" => required, next_cursor :
+    "next_cursor" => default, workspace_id : "workspace_id" => required }
+);
+
 impl DeploymentListResponse {
     crate::runtime::constructor!(
         nullable[deployments : Vec < DeploymentResponse > => plain, next_cursor : String
@@ -193,18 +270,29 @@ impl DeploymentListResponse {
 
 /// The `DeploymentLocation` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct DeploymentLocation {
     /// Where the deployment runs: 'local', 'k8s', or 'managed'
     pub location_type: LocationType,
     /// K8s cluster name, if applicable
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub k8s_cluster: crate::Nullable<String>,
     /// K8s namespace, if applicable
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub k8s_namespace: crate::Nullable<String>,
 }
+
+crate::runtime::struct_de!(
+    DeploymentLocation { location_type : "location_type" => required, k8s_cluster :
+    "k8s_cluster" => default, k8s_namespace : "k8s_namespace" => default }
+);
 
 impl DeploymentLocation {
     crate::runtime::constructor!(
@@ -243,7 +331,7 @@ crate::runtime::union_from!(
 
 /// The `DeploymentLogRecord` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct DeploymentLogRecord {
     /// Format: `date-time`.
@@ -255,6 +343,12 @@ pub struct DeploymentLogRecord {
     pub log_attributes: std::collections::BTreeMap<String, String>,
 }
 
+crate::runtime::struct_de!(
+    DeploymentLogRecord { timestamp : "timestamp" => required, trace_id : "trace_id" =>
+    required, span_id : "span_id" => required, severity_text : "severity_text" =>
+    required, body : "body" => required, log_attributes : "log_attributes" => required }
+);
+
 impl DeploymentLogRecord {
     crate::runtime::constructor!(
         [timestamp : String => plain, trace_id : String => plain, span_id : String =>
@@ -265,13 +359,21 @@ impl DeploymentLogRecord {
 
 /// The `DeploymentLogSearchResponse` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct DeploymentLogSearchResponse {
     pub results: Vec<DeploymentLogRecord>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub next_cursor: crate::Nullable<String>,
 }
+
+crate::runtime::struct_de!(
+    DeploymentLogSearchResponse { results : "results" => required, next_cursor :
+    "next_cursor" => default }
+);
 
 impl DeploymentLogSearchResponse {
     crate::runtime::constructor!(
@@ -284,31 +386,66 @@ impl DeploymentLogSearchResponse {
 
 /// The `DeploymentObservedState` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct DeploymentObservedState {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub phase: crate::Nullable<String>,
     /// Default: `0`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub available_replicas: Option<i64>,
     /// Default: `0`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub ready_replicas: Option<i64>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub endpoint: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub message: crate::Nullable<String>,
     /// Format: `date-time`.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub last_seen: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub deployed_revision: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub generation: crate::Nullable<i64>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub build_state: crate::Nullable<DeploymentBuildState>,
 }
+
+crate::runtime::struct_de!(
+    DeploymentObservedState { phase : "phase" => default, available_replicas :
+    "available_replicas" => default, ready_replicas : "ready_replicas" => default,
+    endpoint : "endpoint" => default, message : "message" => default, last_seen :
+    "last_seen" => default, deployed_revision : "deployed_revision" => default,
+    generation : "generation" => default, build_state : "build_state" => default }
+);
 
 impl DeploymentObservedState {
     crate::runtime::setters! {
@@ -321,7 +458,7 @@ impl DeploymentObservedState {
 
 /// The `DeploymentResourceConfig` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct DeploymentResourceConfig {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub replicas: crate::Nullable<i64>,
@@ -335,6 +472,12 @@ pub struct DeploymentResourceConfig {
     pub memory_limit: crate::Nullable<String>,
 }
 
+crate::runtime::struct_de!(
+    DeploymentResourceConfig { replicas : "replicas" => default, cpu_request :
+    "cpu_request" => default, cpu_limit : "cpu_limit" => default, memory_request :
+    "memory_request" => default, memory_limit : "memory_limit" => default }
+);
+
 impl DeploymentResourceConfig {
     crate::runtime::setters! {
         replicas : i64 => nullable, cpu_request : String => nullable, cpu_limit : String
@@ -346,7 +489,6 @@ impl DeploymentResourceConfig {
 /// The `DeploymentResourceConfigUpdate` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct DeploymentResourceConfigUpdate {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub replicas: crate::Nullable<i64>,
@@ -360,6 +502,13 @@ pub struct DeploymentResourceConfigUpdate {
     pub memory_limit: crate::Nullable<String>,
 }
 
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    DeploymentResourceConfigUpdate { replicas : "replicas" => default, cpu_request :
+    "cpu_request" => default, cpu_limit : "cpu_limit" => default, memory_request :
+    "memory_request" => default, memory_limit : "memory_limit" => default }
+);
+
 impl DeploymentResourceConfigUpdate {
     crate::runtime::setters! {
         replicas : i64 => nullable, cpu_request : String => nullable, cpu_limit : String
@@ -370,7 +519,7 @@ impl DeploymentResourceConfigUpdate {
 
 /// The `DeploymentResponse` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct DeploymentResponse {
     /// Unique identifier of the deployment
@@ -384,7 +533,10 @@ pub struct DeploymentResponse {
     /// Whether the deployment has at least one authorized credential
     ///
     /// Default: `false`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub is_hardened: Option<bool>,
     /// When the deployment was first registered
     ///
@@ -396,25 +548,49 @@ pub struct DeploymentResponse {
     pub updated_at: String,
     /// Where the deployment is running
     #[deprecated]
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub location: crate::Nullable<DeploymentLocation>,
     /// Number of workers registered to the deployment
     ///
     /// Default: `0`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub worker_count: Option<i64>,
     /// Number of workers currently live within the liveness cutoff
     ///
     /// Default: `0`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub active_worker_count: Option<i64>,
     /// Distinct location types reported by the deployment's workers
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub locations: Option<Vec<LocationType>>,
     /// Live managed service state for managed deployments; null for self-hosted deployments or when managed services are unavailable
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub managed: crate::Nullable<ManagedDeploymentResponse>,
 }
+
+crate::runtime::struct_de!(
+    DeploymentResponse { id : "id" => required, name : "name" => required, is_active :
+    "is_active" => required, is_hardened : "is_hardened" => default, created_at :
+    "created_at" => required, updated_at : "updated_at" => required, location :
+    "location" => default, worker_count : "worker_count" => default, active_worker_count
+    : "active_worker_count" => default, locations : "locations" => default, managed :
+    "managed" => default }
+);
 
 #[allow(deprecated)]
 impl DeploymentResponse {
@@ -433,7 +609,7 @@ impl DeploymentResponse {
 
 /// The `DeploymentWorkerListResponse` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct DeploymentWorkerListResponse {
     /// Workers registered for the deployment
@@ -441,6 +617,11 @@ pub struct DeploymentWorkerListResponse {
     /// Cursor for the next page of results
     pub next_cursor: Option<String>,
 }
+
+crate::runtime::struct_de!(
+    DeploymentWorkerListResponse { workers : "workers" => required, next_cursor :
+    "next_cursor" => default }
+);
 
 impl DeploymentWorkerListResponse {
     crate::runtime::constructor!(
@@ -451,7 +632,7 @@ impl DeploymentWorkerListResponse {
 
 /// The `DeploymentWorkerResponse` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct DeploymentWorkerResponse {
     /// Worker name
@@ -467,9 +648,18 @@ pub struct DeploymentWorkerResponse {
     /// Whether this worker's liveness key is currently alive
     pub is_active: bool,
     /// Where the worker is running; null if the worker did not report a location
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub location: crate::Nullable<DeploymentLocation>,
 }
+
+crate::runtime::struct_de!(
+    DeploymentWorkerResponse { name : "name" => required, created_at : "created_at" =>
+    required, updated_at : "updated_at" => required, is_active : "is_active" => required,
+    location : "location" => default }
+);
 
 impl DeploymentWorkerResponse {
     crate::runtime::constructor!(
@@ -484,7 +674,6 @@ impl DeploymentWorkerResponse {
 /// The `DeploymentWorkerSpecInput` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct DeploymentWorkerSpecInput {
     pub github_url: String,
     /// Default: `"main"`.
@@ -496,6 +685,13 @@ pub struct DeploymentWorkerSpecInput {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub working_dir: crate::Nullable<String>,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    DeploymentWorkerSpecInput { github_url : "github_url" => required, revision :
+    "revision" => default, entrypoint : "entrypoint" => default, working_dir :
+    "working_dir" => default }
+);
 
 impl DeploymentWorkerSpecInput {
     crate::runtime::constructor!(
@@ -509,27 +705,55 @@ impl DeploymentWorkerSpecInput {
 
 /// The `DeploymentWorkerSpecResponse` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct DeploymentWorkerSpecResponse {
     pub github_url: String,
     /// Default: `"workflows_worker"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub r#type: Option<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub revision: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub entrypoint: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub working_dir: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub restarted_at: crate::Nullable<String>,
     #[deprecated]
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub commit_sha: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub commit: crate::Nullable<GitCommitMetadata>,
 }
+
+crate::runtime::struct_de!(
+    DeploymentWorkerSpecResponse { github_url : "github_url" => required, r#type : "type"
+    => default, revision : "revision" => default, entrypoint : "entrypoint" => default,
+    working_dir : "working_dir" => default, restarted_at : "restarted_at" => default,
+    commit_sha : "commit_sha" => default, commit : "commit" => default }
+);
 
 #[allow(deprecated)]
 impl DeploymentWorkerSpecResponse {
@@ -663,7 +887,7 @@ crate::runtime::union_from!(
 
 /// The `ExecutionLogRecord` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ExecutionLogRecord {
     /// Format: `date-time`.
@@ -675,6 +899,12 @@ pub struct ExecutionLogRecord {
     pub log_attributes: std::collections::BTreeMap<String, String>,
 }
 
+crate::runtime::struct_de!(
+    ExecutionLogRecord { timestamp : "timestamp" => required, trace_id : "trace_id" =>
+    required, span_id : "span_id" => required, severity_text : "severity_text" =>
+    required, body : "body" => required, log_attributes : "log_attributes" => required }
+);
+
 impl ExecutionLogRecord {
     crate::runtime::constructor!(
         [timestamp : String => plain, trace_id : String => plain, span_id : String =>
@@ -685,13 +915,21 @@ impl ExecutionLogRecord {
 
 /// The `ExecutionLogSearchResponse` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ExecutionLogSearchResponse {
     pub results: Vec<ExecutionLogRecord>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub next_cursor: crate::Nullable<String>,
 }
+
+crate::runtime::struct_de!(
+    ExecutionLogSearchResponse { results : "results" => required, next_cursor :
+    "next_cursor" => default }
+);
 
 impl ExecutionLogSearchResponse {
     crate::runtime::constructor!(
@@ -704,18 +942,29 @@ impl ExecutionLogSearchResponse {
 
 /// The `ExecutionTraceInfoResponse` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ExecutionTraceInfoResponse {
     /// The ID of the trace, if available
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub otel_trace_id: crate::Nullable<String>,
     /// Whether trace data is available in the trace backend for this execution
     ///
     /// Default: `false`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub has_trace_data: Option<bool>,
 }
+
+crate::runtime::struct_de!(
+    ExecutionTraceInfoResponse { otel_trace_id : "otel_trace_id" => default,
+    has_trace_data : "has_trace_data" => default }
+);
 
 impl ExecutionTraceInfoResponse {
     crate::runtime::setters! {
@@ -725,16 +974,30 @@ impl ExecutionTraceInfoResponse {
 
 /// The `GitCommitAuthor` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GitCommitAuthor {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub name: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub username: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub html_url: crate::Nullable<String>,
 }
+
+crate::runtime::struct_de!(
+    GitCommitAuthor { name : "name" => default, username : "username" => default,
+    html_url : "html_url" => default }
+);
 
 impl GitCommitAuthor {
     crate::runtime::setters! {
@@ -745,17 +1008,31 @@ impl GitCommitAuthor {
 
 /// The `GitCommitMetadata` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GitCommitMetadata {
     pub sha: String,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub message: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub author: crate::Nullable<GitCommitAuthor>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub html_url: crate::Nullable<String>,
 }
+
+crate::runtime::struct_de!(
+    GitCommitMetadata { sha : "sha" => required, message : "message" => default, author :
+    "author" => default, html_url : "html_url" => default }
+);
 
 impl GitCommitMetadata {
     crate::runtime::constructor!([sha : String => plain] [message, author, html_url]);
@@ -785,7 +1062,7 @@ crate::runtime::string_enum!(
 
 /// The `ManagedDeploymentResponse` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ManagedDeploymentResponse {
     pub service_id: String,
@@ -798,23 +1075,54 @@ pub struct ManagedDeploymentResponse {
     /// Format: `date-time`.
     pub updated_at: String,
     /// Default: `false`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub stopped: Option<bool>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub rollout_status: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub created_by: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub updated_by: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub deployed_by: crate::Nullable<String>,
     /// Format: `date-time`.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub deployed_at: crate::Nullable<String>,
     /// Default: `false`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub is_hardened: Option<bool>,
 }
+
+crate::runtime::struct_de!(
+    ManagedDeploymentResponse { service_id : "service_id" => required, name : "name" =>
+    required, spec : "spec" => required, resources : "resources" => required, status :
+    "status" => required, created_at : "created_at" => required, updated_at :
+    "updated_at" => required, stopped : "stopped" => default, rollout_status :
+    "rollout_status" => default, created_by : "created_by" => default, updated_by :
+    "updated_by" => default, deployed_by : "deployed_by" => default, deployed_at :
+    "deployed_at" => default, is_hardened : "is_hardened" => default }
+);
 
 impl ManagedDeploymentResponse {
     crate::runtime::constructor!(
@@ -834,7 +1142,6 @@ impl ManagedDeploymentResponse {
 /// The `NetworkEncodedInput` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct NetworkEncodedInput {
     /// The encoded payload
     pub b64payload: String,
@@ -849,6 +1156,12 @@ pub struct NetworkEncodedInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub empty: Option<bool>,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    NetworkEncodedInput { b64payload : "b64payload" => required, encoding_options :
+    "encoding_options" => default, empty : "empty" => default }
+);
 
 impl NetworkEncodedInput {
     crate::runtime::constructor!(
@@ -866,7 +1179,6 @@ impl NetworkEncodedInput {
 /// fields are applied during an update; unset fields preserve the existing schedule values.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct PartialScheduleDefinition {
     /// Input to provide to the workflow when starting it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -912,6 +1224,16 @@ pub struct PartialScheduleDefinition {
     pub max_executions: crate::Nullable<i64>,
 }
 
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    PartialScheduleDefinition { input : "input" => default, calendars : "calendars" =>
+    default, intervals : "intervals" => default, cron_expressions : "cron_expressions" =>
+    default, skip : "skip" => default, start_at : "start_at" => default, end_at :
+    "end_at" => default, jitter : "jitter" => default, time_zone_name : "time_zone_name"
+    => default, policy : "policy" => default, max_executions : "max_executions" =>
+    default }
+);
+
 impl PartialScheduleDefinition {
     crate::runtime::setters! {
         input : serde_json::Value => optional, calendars : Vec < ScheduleCalendar > =>
@@ -925,22 +1247,34 @@ impl PartialScheduleDefinition {
 
 /// The `QueryDefinition` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct QueryDefinition {
     /// Name of the query
     pub name: String,
     /// Description of the query
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub description: crate::Nullable<String>,
     /// Input JSON schema of the query's model
     pub input_schema: std::collections::BTreeMap<String, serde_json::Value>,
     /// Output JSON schema of the query's model
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub output_schema: crate::Nullable<
         std::collections::BTreeMap<String, serde_json::Value>,
     >,
 }
+
+crate::runtime::struct_de!(
+    QueryDefinition { name : "name" => required, description : "description" => default,
+    input_schema : "input_schema" => required, output_schema : "output_schema" => default
+    }
+);
 
 impl QueryDefinition {
     crate::runtime::constructor!(
@@ -956,7 +1290,6 @@ impl QueryDefinition {
 /// The `QueryInvocationBody` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct QueryInvocationBody {
     /// The name of the query to request
     pub name: String,
@@ -964,6 +1297,11 @@ pub struct QueryInvocationBody {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub input: crate::Nullable<QueryInvocationBodyInput>,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    QueryInvocationBody { name : "name" => required, input : "input" => default }
+);
 
 impl QueryInvocationBody {
     crate::runtime::constructor!([name : String => plain] [input]);
@@ -1000,13 +1338,18 @@ crate::runtime::union_from!(
 
 /// The `QueryWorkflowResponse` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct QueryWorkflowResponse {
     pub query_name: String,
     /// The result of the Query workflow call
     pub result: serde_json::Value,
 }
+
+crate::runtime::struct_de!(
+    QueryWorkflowResponse { query_name : "query_name" => required, result : "result" =>
+    required }
+);
 
 impl QueryWorkflowResponse {
     crate::runtime::constructor!(
@@ -1017,7 +1360,6 @@ impl QueryWorkflowResponse {
 /// The `ResetInvocationBody` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct ResetInvocationBody {
     /// The event ID to reset the workflow execution to
     pub event_id: i64,
@@ -1035,6 +1377,13 @@ pub struct ResetInvocationBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exclude_updates: Option<bool>,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    ResetInvocationBody { event_id : "event_id" => required, reason : "reason" =>
+    default, exclude_signals : "exclude_signals" => default, exclude_updates :
+    "exclude_updates" => default }
+);
 
 impl ResetInvocationBody {
     crate::runtime::constructor!(
@@ -1092,11 +1441,13 @@ crate::runtime::union_from!(
 
 /// Scalar metric with a single value.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ScalarMetric {
     pub value: ScalarMetricValue,
 }
+
+crate::runtime::struct_de!(ScalarMetric { value : "value" => required });
 
 impl ScalarMetric {
     crate::runtime::constructor!([value : ScalarMetricValue => plain] []);
@@ -1123,7 +1474,7 @@ crate::runtime::union_from!(ScalarMetricValue { Integer(i64), Number(f64) });
 
 /// The `ScheduleCalendar` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ScheduleCalendar {
     /// Default: `[{"start":0,"end":0,"step":0}]`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1150,6 +1501,13 @@ pub struct ScheduleCalendar {
     pub comment: crate::Nullable<String>,
 }
 
+crate::runtime::struct_de!(
+    ScheduleCalendar { second : "second" => default, minute : "minute" => default, hour :
+    "hour" => default, day_of_month : "day_of_month" => default, month : "month" =>
+    default, year : "year" => default, day_of_week : "day_of_week" => default, comment :
+    "comment" => default }
+);
+
 impl ScheduleCalendar {
     crate::runtime::setters! {
         second : Vec < ScheduleRange > => optional, minute : Vec < ScheduleRange > =>
@@ -1168,7 +1526,6 @@ impl ScheduleCalendar {
 /// Used for input where schedule_id is optional (can be provided or auto-generated).
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct ScheduleDefinition {
     /// Input to provide to the workflow when starting it.
     pub input: serde_json::Value,
@@ -1216,6 +1573,16 @@ pub struct ScheduleDefinition {
     pub schedule_id: crate::Nullable<String>,
 }
 
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    ScheduleDefinition { input : "input" => required, calendars : "calendars" => default,
+    intervals : "intervals" => default, cron_expressions : "cron_expressions" => default,
+    skip : "skip" => default, start_at : "start_at" => default, end_at : "end_at" =>
+    default, jitter : "jitter" => default, time_zone_name : "time_zone_name" => default,
+    policy : "policy" => default, max_executions : "max_executions" => default,
+    schedule_id : "schedule_id" => default }
+);
+
 impl ScheduleDefinition {
     crate::runtime::constructor!(
         [input : serde_json::Value => plain] [calendars, intervals, cron_expressions,
@@ -1236,32 +1603,50 @@ impl ScheduleDefinition {
 ///
 /// Used when returning schedules from the API where schedule_id is always present.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ScheduleDefinitionOutput {
     /// Input to provide to the workflow when starting it.
     pub input: serde_json::Value,
     /// Calendar-based specification of times.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub calendars: Option<Vec<ScheduleCalendar>>,
     /// Interval-based specification of times.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub intervals: Option<Vec<ScheduleInterval>>,
     /// Cron-based specification of times.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub cron_expressions: Option<Vec<String>>,
     /// Set of calendar times to skip.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub skip: Option<Vec<ScheduleCalendar>>,
     /// Time after which the first action may be run.
     ///
     /// Format: `date-time`.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub start_at: crate::Nullable<String>,
     /// Time after which no more actions will be run.
     ///
     /// Format: `date-time`.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub end_at: crate::Nullable<String>,
     /// Jitter to apply each action.
     ///
@@ -1269,36 +1654,72 @@ pub struct ScheduleDefinitionOutput {
     /// and this value if present (but not past the next schedule).
     ///
     /// Format: `duration`.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub jitter: crate::Nullable<String>,
     /// IANA time zone name, for example ``US/Central``.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub time_zone_name: crate::Nullable<String>,
     /// Policy for the schedule.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub policy: Option<SchedulePolicy>,
     /// Unique identifier for the schedule.
     pub schedule_id: String,
     /// Remaining workflow executions before this schedule stops triggering automatically. null means unlimited; 0 means the limit has been reached and the schedule is exhausted.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub remaining_executions: crate::Nullable<i64>,
     /// Name of the workflow this schedule triggers.
     pub workflow_name: String,
     /// Name of the deployment this schedule targets.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub deployment_name: crate::Nullable<String>,
     /// Whether the schedule is currently paused.
     pub paused: bool,
     /// Human-readable note associated with the current pause or resume state.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub note: crate::Nullable<String>,
     /// Upcoming scheduled executions (10 next executions, earliest first).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub future_executions: Option<Vec<ScheduleFutureExecution>>,
     /// Most recent scheduled executions (10 most recent, newest last).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub recent_executions: Option<Vec<ScheduleRecentExecution>>,
 }
+
+crate::runtime::struct_de!(
+    ScheduleDefinitionOutput { input : "input" => required, calendars : "calendars" =>
+    default, intervals : "intervals" => default, cron_expressions : "cron_expressions" =>
+    default, skip : "skip" => default, start_at : "start_at" => default, end_at :
+    "end_at" => default, jitter : "jitter" => default, time_zone_name : "time_zone_name"
+    => default, policy : "policy" => default, schedule_id : "schedule_id" => required,
+    remaining_executions : "remaining_executions" => default, workflow_name :
+    "workflow_name" => required, deployment_name : "deployment_name" => default, paused :
+    "paused" => required, note : "note" => default, future_executions :
+    "future_executions" => default, recent_executions : "recent_executions" => default }
+);
 
 impl ScheduleDefinitionOutput {
     crate::runtime::constructor!(
@@ -1322,7 +1743,7 @@ impl ScheduleDefinitionOutput {
 
 /// The `ScheduleFutureExecution` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ScheduleFutureExecution {
     /// Time the execution is scheduled to run.
@@ -1331,13 +1752,17 @@ pub struct ScheduleFutureExecution {
     pub scheduled_at: String,
 }
 
+crate::runtime::struct_de!(
+    ScheduleFutureExecution { scheduled_at : "scheduled_at" => required }
+);
+
 impl ScheduleFutureExecution {
     crate::runtime::constructor!([scheduled_at : String => plain] []);
 }
 
 /// The `ScheduleInterval` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ScheduleInterval {
     /// Format: `duration`.
     pub every: String,
@@ -1345,6 +1770,10 @@ pub struct ScheduleInterval {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub offset: crate::Nullable<String>,
 }
+
+crate::runtime::struct_de!(
+    ScheduleInterval { every : "every" => required, offset : "offset" => default }
+);
 
 impl ScheduleInterval {
     crate::runtime::constructor!([every : String => plain] [offset]);
@@ -1360,7 +1789,7 @@ pub type ScheduleOverlapPolicy = i64;
 
 /// The `SchedulePolicy` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SchedulePolicy {
     /// After a Temporal server is unavailable, amount of time in seconds in the past to execute missed actions.
     ///
@@ -1379,6 +1808,11 @@ pub struct SchedulePolicy {
     pub pause_on_failure: Option<bool>,
 }
 
+crate::runtime::struct_de!(
+    SchedulePolicy { catchup_window_seconds : "catchup_window_seconds" => default,
+    overlap : "overlap" => default, pause_on_failure : "pause_on_failure" => default }
+);
+
 impl SchedulePolicy {
     crate::runtime::setters! {
         catchup_window_seconds : i64 => optional, overlap : ScheduleOverlapPolicy =>
@@ -1388,7 +1822,7 @@ impl SchedulePolicy {
 
 /// The `ScheduleRange` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ScheduleRange {
     pub start: i64,
     /// Default: `0`.
@@ -1399,6 +1833,11 @@ pub struct ScheduleRange {
     pub step: Option<i64>,
 }
 
+crate::runtime::struct_de!(
+    ScheduleRange { start : "start" => required, end : "end" => default, step : "step" =>
+    default }
+);
+
 impl ScheduleRange {
     crate::runtime::constructor!([start : i64 => plain] [end, step]);
     crate::runtime::setters! {
@@ -1408,7 +1847,7 @@ impl ScheduleRange {
 
 /// The `ScheduleRecentExecution` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ScheduleRecentExecution {
     /// Time the execution was scheduled to run.
@@ -1422,6 +1861,11 @@ pub struct ScheduleRecentExecution {
     /// ID of the workflow execution that was started.
     pub execution_id: String,
 }
+
+crate::runtime::struct_de!(
+    ScheduleRecentExecution { scheduled_at : "scheduled_at" => required, started_at :
+    "started_at" => required, execution_id : "execution_id" => required }
+);
 
 impl ScheduleRecentExecution {
     crate::runtime::constructor!(
@@ -1450,17 +1894,25 @@ crate::runtime::string_enum!(
 
 /// The `SignalDefinition` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct SignalDefinition {
     /// Name of the signal
     pub name: String,
     /// Description of the signal
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub description: crate::Nullable<String>,
     /// Input JSON schema of the signal's model
     pub input_schema: std::collections::BTreeMap<String, serde_json::Value>,
 }
+
+crate::runtime::struct_de!(
+    SignalDefinition { name : "name" => required, description : "description" => default,
+    input_schema : "input_schema" => required }
+);
 
 impl SignalDefinition {
     crate::runtime::constructor!(
@@ -1475,7 +1927,6 @@ impl SignalDefinition {
 /// The `SignalInvocationBody` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct SignalInvocationBody {
     /// The name of the signal to send
     pub name: String,
@@ -1483,6 +1934,11 @@ pub struct SignalInvocationBody {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub input: crate::Nullable<SignalInvocationBodyInput>,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    SignalInvocationBody { name : "name" => required, input : "input" => default }
+);
 
 impl SignalInvocationBody {
     crate::runtime::constructor!([name : String => plain] [input]);
@@ -1519,13 +1975,18 @@ crate::runtime::union_from!(
 
 /// The `SignalWorkflowResponse` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct SignalWorkflowResponse {
     /// Default: `"Signal accepted"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub message: Option<String>,
 }
+
+crate::runtime::struct_de!(SignalWorkflowResponse { message : "message" => default });
 
 impl SignalWorkflowResponse {
     crate::runtime::setters! {
@@ -1535,12 +1996,16 @@ impl SignalWorkflowResponse {
 
 /// The `StreamError` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct StreamError {
     pub error: String,
     pub reason: String,
 }
+
+crate::runtime::struct_de!(
+    StreamError { error : "error" => required, reason : "reason" => required }
+);
 
 impl StreamError {
     crate::runtime::constructor!([error : String => plain, reason : String => plain] []);
@@ -1552,13 +2017,18 @@ impl StreamError {
 /// Regardless of the underlying backend, all trace data is normalized to this Tempo-compatible
 /// OpenTelemetry format to ensure consistency in the API response structure.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TempoGetTraceResponse {
     /// The batches of the trace
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub batches: Option<Vec<TempoTraceBatch>>,
 }
+
+crate::runtime::struct_de!(TempoGetTraceResponse { batches : "batches" => default });
 
 impl TempoGetTraceResponse {
     crate::runtime::setters! {
@@ -1568,7 +2038,7 @@ impl TempoGetTraceResponse {
 
 /// The `TempoTraceAttribute` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TempoTraceAttribute {
     /// The key of the attribute
@@ -1576,6 +2046,10 @@ pub struct TempoTraceAttribute {
     /// The value of the attribute
     pub value: TempoTraceAttributeValue,
 }
+
+crate::runtime::struct_de!(
+    TempoTraceAttribute { key : "key" => required, value : "value" => required }
+);
 
 impl TempoTraceAttribute {
     crate::runtime::constructor!(
@@ -1585,13 +2059,20 @@ impl TempoTraceAttribute {
 
 /// The `TempoTraceAttributeArrayContainer` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TempoTraceAttributeArrayContainer {
     /// The values of the array
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub values: Option<Vec<TempoTraceAttributeArrayElement>>,
 }
+
+crate::runtime::struct_de!(
+    TempoTraceAttributeArrayContainer { values : "values" => default }
+);
 
 impl TempoTraceAttributeArrayContainer {
     crate::runtime::setters! {
@@ -1601,31 +2082,45 @@ impl TempoTraceAttributeArrayContainer {
 
 /// The `TempoTraceAttributeArrayElement` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TempoTraceAttributeArrayElement {
     /// A string element in the array
-    #[serde(
-        rename = "stringValue",
-        default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(
+            rename = "stringValue",
+            default,
+            skip_serializing_if = "crate::Nullable::is_absent"
+        )
     )]
     pub string_value: crate::Nullable<String>,
     /// An integer element in the array
-    #[serde(
-        rename = "intValue",
-        default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(
+            rename = "intValue",
+            default,
+            skip_serializing_if = "crate::Nullable::is_absent"
+        )
     )]
     pub int_value: crate::Nullable<String>,
     /// A boolean element in the array
-    #[serde(
-        rename = "boolValue",
-        default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(
+            rename = "boolValue",
+            default,
+            skip_serializing_if = "crate::Nullable::is_absent"
+        )
     )]
     pub bool_value: crate::Nullable<bool>,
 }
+
+crate::runtime::struct_de!(
+    TempoTraceAttributeArrayElement { string_value : "stringValue" => default, int_value
+    : "intValue" => default, bool_value : "boolValue" => default }
+);
 
 impl TempoTraceAttributeArrayElement {
     crate::runtime::setters! {
@@ -1636,13 +2131,17 @@ impl TempoTraceAttributeArrayElement {
 
 /// The `TempoTraceAttributeArrayValue` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TempoTraceAttributeArrayValue {
     /// The array value of the attribute
-    #[serde(rename = "arrayValue")]
+    #[cfg_attr(feature = "full-serde", serde(rename = "arrayValue"))]
     pub array_value: TempoTraceAttributeArrayContainer,
 }
+
+crate::runtime::struct_de!(
+    TempoTraceAttributeArrayValue { array_value : "arrayValue" => required }
+);
 
 impl TempoTraceAttributeArrayValue {
     crate::runtime::constructor!(
@@ -1652,13 +2151,17 @@ impl TempoTraceAttributeArrayValue {
 
 /// The `TempoTraceAttributeBoolValue` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TempoTraceAttributeBoolValue {
     /// The boolean value of the attribute
-    #[serde(rename = "boolValue")]
+    #[cfg_attr(feature = "full-serde", serde(rename = "boolValue"))]
     pub bool_value: bool,
 }
+
+crate::runtime::struct_de!(
+    TempoTraceAttributeBoolValue { bool_value : "boolValue" => required }
+);
 
 impl TempoTraceAttributeBoolValue {
     crate::runtime::constructor!([bool_value : bool => plain] []);
@@ -1666,13 +2169,17 @@ impl TempoTraceAttributeBoolValue {
 
 /// The `TempoTraceAttributeIntValue` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TempoTraceAttributeIntValue {
     /// The integer value of the attribute
-    #[serde(rename = "intValue")]
+    #[cfg_attr(feature = "full-serde", serde(rename = "intValue"))]
     pub int_value: String,
 }
+
+crate::runtime::struct_de!(
+    TempoTraceAttributeIntValue { int_value : "intValue" => required }
+);
 
 impl TempoTraceAttributeIntValue {
     crate::runtime::constructor!([int_value : String => plain] []);
@@ -1680,13 +2187,17 @@ impl TempoTraceAttributeIntValue {
 
 /// The `TempoTraceAttributeStringValue` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TempoTraceAttributeStringValue {
     /// The string value of the attribute
-    #[serde(rename = "stringValue")]
+    #[cfg_attr(feature = "full-serde", serde(rename = "stringValue"))]
     pub string_value: String,
 }
+
+crate::runtime::struct_de!(
+    TempoTraceAttributeStringValue { string_value : "stringValue" => required }
+);
 
 impl TempoTraceAttributeStringValue {
     crate::runtime::constructor!([string_value : String => plain] []);
@@ -1729,15 +2240,23 @@ crate::runtime::union_from!(
 
 /// The `TempoTraceBatch` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TempoTraceBatch {
     /// The resource of the batch
     pub resource: TempoTraceResource,
     /// The spans of the scope
-    #[serde(rename = "scopeSpans", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(rename = "scopeSpans", default, skip_serializing_if = "Option::is_none")
+    )]
     pub scope_spans: Option<Vec<TempoTraceScopeSpan>>,
 }
+
+crate::runtime::struct_de!(
+    TempoTraceBatch { resource : "resource" => required, scope_spans : "scopeSpans" =>
+    default }
+);
 
 impl TempoTraceBatch {
     crate::runtime::constructor!([resource : TempoTraceResource => plain] [scope_spans]);
@@ -1748,18 +2267,26 @@ impl TempoTraceBatch {
 
 /// The `TempoTraceEvent` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TempoTraceEvent {
     /// The name of the event
     pub name: String,
     /// The time of the event in Unix nano
-    #[serde(rename = "timeUnixNano")]
+    #[cfg_attr(feature = "full-serde", serde(rename = "timeUnixNano"))]
     pub time_unix_nano: String,
     /// The attributes of the event
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub attributes: Option<Vec<TempoTraceAttribute>>,
 }
+
+crate::runtime::struct_de!(
+    TempoTraceEvent { name : "name" => required, time_unix_nano : "timeUnixNano" =>
+    required, attributes : "attributes" => default }
+);
 
 impl TempoTraceEvent {
     crate::runtime::constructor!(
@@ -1772,13 +2299,18 @@ impl TempoTraceEvent {
 
 /// The `TempoTraceResource` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TempoTraceResource {
     /// The attributes of the resource
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub attributes: Option<Vec<TempoTraceAttribute>>,
 }
+
+crate::runtime::struct_de!(TempoTraceResource { attributes : "attributes" => default });
 
 impl TempoTraceResource {
     crate::runtime::setters! {
@@ -1788,12 +2320,14 @@ impl TempoTraceResource {
 
 /// The `TempoTraceScope` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TempoTraceScope {
     /// The name of the span
     pub name: String,
 }
+
+crate::runtime::struct_de!(TempoTraceScope { name : "name" => required });
 
 impl TempoTraceScope {
     crate::runtime::constructor!([name : String => plain] []);
@@ -1820,15 +2354,22 @@ crate::runtime::string_enum!(
 
 /// The `TempoTraceScopeSpan` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TempoTraceScopeSpan {
     /// The scope of the span
     pub scope: TempoTraceScope,
     /// The spans of the scope
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub spans: Option<Vec<TempoTraceSpan>>,
 }
+
+crate::runtime::struct_de!(
+    TempoTraceScopeSpan { scope : "scope" => required, spans : "spans" => default }
+);
 
 impl TempoTraceScopeSpan {
     crate::runtime::constructor!([scope : TempoTraceScope => plain] [spans]);
@@ -1839,20 +2380,23 @@ impl TempoTraceScopeSpan {
 
 /// The `TempoTraceSpan` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TempoTraceSpan {
     /// The trace ID of the scope
-    #[serde(rename = "traceId")]
+    #[cfg_attr(feature = "full-serde", serde(rename = "traceId"))]
     pub trace_id: String,
     /// The span ID of the scope
-    #[serde(rename = "spanId")]
+    #[cfg_attr(feature = "full-serde", serde(rename = "spanId"))]
     pub span_id: String,
     /// The parent span ID of the scope
-    #[serde(
-        rename = "parentSpanId",
-        default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(
+            rename = "parentSpanId",
+            default,
+            skip_serializing_if = "crate::Nullable::is_absent"
+        )
     )]
     pub parent_span_id: crate::Nullable<String>,
     /// The name of the scope
@@ -1860,18 +2404,32 @@ pub struct TempoTraceSpan {
     /// The kind of the scope
     pub kind: TempoTraceScopeKind,
     /// The start time of the scope in Unix nano
-    #[serde(rename = "startTimeUnixNano")]
+    #[cfg_attr(feature = "full-serde", serde(rename = "startTimeUnixNano"))]
     pub start_time_unix_nano: String,
     /// The end time of the scope in Unix nano
-    #[serde(rename = "endTimeUnixNano")]
+    #[cfg_attr(feature = "full-serde", serde(rename = "endTimeUnixNano"))]
     pub end_time_unix_nano: String,
     /// The attributes of the scope
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub attributes: Option<Vec<TempoTraceAttribute>>,
     /// The events of the scope
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub events: Option<Vec<TempoTraceEvent>>,
 }
+
+crate::runtime::struct_de!(
+    TempoTraceSpan { trace_id : "traceId" => required, span_id : "spanId" => required,
+    parent_span_id : "parentSpanId" => default, name : "name" => required, kind : "kind"
+    => required, start_time_unix_nano : "startTimeUnixNano" => required,
+    end_time_unix_nano : "endTimeUnixNano" => required, attributes : "attributes" =>
+    default, events : "events" => default }
+);
 
 impl TempoTraceSpan {
     crate::runtime::constructor!(
@@ -1887,11 +2445,13 @@ impl TempoTraceSpan {
 
 /// Time-series metric with timestamp-value pairs.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TimeSeriesMetric {
     pub value: Vec<Vec<serde_json::Value>>,
 }
+
+crate::runtime::struct_de!(TimeSeriesMetric { value : "value" => required });
 
 impl TimeSeriesMetric {
     crate::runtime::constructor!(
@@ -1901,22 +2461,34 @@ impl TimeSeriesMetric {
 
 /// The `UpdateDefinition` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct UpdateDefinition {
     /// Name of the update
     pub name: String,
     /// Description of the update
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub description: crate::Nullable<String>,
     /// Input JSON schema of the update's model
     pub input_schema: std::collections::BTreeMap<String, serde_json::Value>,
     /// Output JSON schema of the update's model
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub output_schema: crate::Nullable<
         std::collections::BTreeMap<String, serde_json::Value>,
     >,
 }
+
+crate::runtime::struct_de!(
+    UpdateDefinition { name : "name" => required, description : "description" => default,
+    input_schema : "input_schema" => required, output_schema : "output_schema" => default
+    }
+);
 
 impl UpdateDefinition {
     crate::runtime::constructor!(
@@ -1932,13 +2504,18 @@ impl UpdateDefinition {
 /// The `UpdateDeploymentRequest` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct UpdateDeploymentRequest {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub spec: crate::Nullable<WorkflowsWorkerSpecUpdate>,
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub resources: crate::Nullable<DeploymentResourceConfigUpdate>,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    UpdateDeploymentRequest { spec : "spec" => default, resources : "resources" =>
+    default }
+);
 
 impl UpdateDeploymentRequest {
     crate::runtime::setters! {
@@ -1950,7 +2527,6 @@ impl UpdateDeploymentRequest {
 /// The `UpdateInvocationBody` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct UpdateInvocationBody {
     /// The name of the update to request
     pub name: String,
@@ -1958,6 +2534,11 @@ pub struct UpdateInvocationBody {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub input: crate::Nullable<QueryInvocationBodyInput>,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    UpdateInvocationBody { name : "name" => required, input : "input" => default }
+);
 
 impl UpdateInvocationBody {
     crate::runtime::constructor!([name : String => plain] [input]);
@@ -1968,13 +2549,18 @@ impl UpdateInvocationBody {
 
 /// The `UpdateWorkflowResponse` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct UpdateWorkflowResponse {
     pub update_name: String,
     /// The result of the Update workflow call
     pub result: serde_json::Value,
 }
+
+crate::runtime::struct_de!(
+    UpdateWorkflowResponse { update_name : "update_name" => required, result : "result"
+    => required }
+);
 
 impl UpdateWorkflowResponse {
     crate::runtime::constructor!(
@@ -1984,7 +2570,7 @@ impl UpdateWorkflowResponse {
 
 /// The `Workflow` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Workflow {
     /// Unique identifier of the workflow
@@ -1998,7 +2584,10 @@ pub struct Workflow {
     /// Type of the workflow
     pub r#type: WorkflowType,
     /// Description of the workflow
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub description: crate::Nullable<String>,
     /// Customer ID of the workflow
     ///
@@ -2009,27 +2598,52 @@ pub struct Workflow {
     /// Format: `uuid`.
     pub workspace_id: String,
     /// Reserved namespace for shared workflows (e.g., 'shared:my-shared-workflow')
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub shared_namespace: crate::Nullable<String>,
     /// Whether the workflow is available in chat assistant
     ///
     /// Default: `false`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub available_in_chat_assistant: Option<bool>,
     /// Whether the workflow is technical (e.g. SDK-managed)
     ///
     /// Default: `false`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub is_technical: Option<bool>,
     /// Whether the workflow is archived
     ///
     /// Default: `false`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub archived: Option<bool>,
     /// Tags for filtering and discovery
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub tags: Option<Vec<String>>,
 }
+
+crate::runtime::struct_de!(
+    Workflow { id : "id" => required, name : "name" => required, display_name :
+    "display_name" => required, r#type : "type" => required, description : "description"
+    => default, customer_id : "customer_id" => required, workspace_id : "workspace_id" =>
+    required, shared_namespace : "shared_namespace" => default,
+    available_in_chat_assistant : "available_in_chat_assistant" => default, is_technical
+    : "is_technical" => default, archived : "archived" => default, tags : "tags" =>
+    default }
+);
 
 impl Workflow {
     crate::runtime::constructor!(
@@ -2047,12 +2661,16 @@ impl Workflow {
 
 /// The `WorkflowArchiveResponse` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowArchiveResponse {
     /// The workflow spec
     pub workflow: Workflow,
 }
+
+crate::runtime::struct_de!(
+    WorkflowArchiveResponse { workflow : "workflow" => required }
+);
 
 impl WorkflowArchiveResponse {
     crate::runtime::constructor!([workflow : Workflow => plain] []);
@@ -2060,7 +2678,7 @@ impl WorkflowArchiveResponse {
 
 /// The `WorkflowBasicDefinition` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowBasicDefinition {
     /// Format: `uuid`.
@@ -2070,17 +2688,33 @@ pub struct WorkflowBasicDefinition {
     /// The display name of the workflow
     pub display_name: String,
     /// A description of the workflow
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub description: crate::Nullable<String>,
     /// Workflow metadata
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub metadata: Option<WorkflowMetadata>,
     /// Whether the workflow is archived
     pub archived: bool,
     /// Workflow tags
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub tags: Option<Vec<String>>,
 }
+
+crate::runtime::struct_de!(
+    WorkflowBasicDefinition { id : "id" => required, name : "name" => required,
+    display_name : "display_name" => required, description : "description" => default,
+    metadata : "metadata" => default, archived : "archived" => required, tags : "tags" =>
+    default }
+);
 
 impl WorkflowBasicDefinition {
     crate::runtime::constructor!(
@@ -2096,7 +2730,6 @@ impl WorkflowBasicDefinition {
 /// The `WorkflowBulkArchiveRequest` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct WorkflowBulkArchiveRequest {
     /// List of workflow IDs to archive
     ///
@@ -2104,21 +2737,34 @@ pub struct WorkflowBulkArchiveRequest {
     pub workflow_ids: Vec<String>,
 }
 
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    WorkflowBulkArchiveRequest { workflow_ids : "workflow_ids" => required }
+);
+
 impl WorkflowBulkArchiveRequest {
     crate::runtime::constructor!([workflow_ids : Vec < String > => plain] []);
 }
 
 /// The `WorkflowBulkArchiveResponse` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowBulkArchiveResponse {
     /// Workflows that were successfully archived or were already archived
     pub archived: Vec<Workflow>,
     /// Workflows that could not be archived and the corresponding error messages
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub errored: Option<Vec<WorkflowBulkError>>,
 }
+
+crate::runtime::struct_de!(
+    WorkflowBulkArchiveResponse { archived : "archived" => required, errored : "errored"
+    => default }
+);
 
 impl WorkflowBulkArchiveResponse {
     crate::runtime::constructor!([archived : Vec < Workflow > => plain] [errored]);
@@ -2129,7 +2775,7 @@ impl WorkflowBulkArchiveResponse {
 
 /// The `WorkflowBulkError` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowBulkError {
     /// The requested workflow ID
@@ -2137,11 +2783,19 @@ pub struct WorkflowBulkError {
     /// Format: `uuid`.
     pub workflow_id: String,
     /// The workflow, if found
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub workflow: crate::Nullable<Workflow>,
     /// Error message describing why the operation failed
     pub message: String,
 }
+
+crate::runtime::struct_de!(
+    WorkflowBulkError { workflow_id : "workflow_id" => required, workflow : "workflow" =>
+    default, message : "message" => required }
+);
 
 impl WorkflowBulkError {
     crate::runtime::constructor!(
@@ -2155,7 +2809,6 @@ impl WorkflowBulkError {
 /// The `WorkflowBulkUnarchiveRequest` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct WorkflowBulkUnarchiveRequest {
     /// List of workflow IDs to unarchive
     ///
@@ -2163,21 +2816,34 @@ pub struct WorkflowBulkUnarchiveRequest {
     pub workflow_ids: Vec<String>,
 }
 
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    WorkflowBulkUnarchiveRequest { workflow_ids : "workflow_ids" => required }
+);
+
 impl WorkflowBulkUnarchiveRequest {
     crate::runtime::constructor!([workflow_ids : Vec < String > => plain] []);
 }
 
 /// The `WorkflowBulkUnarchiveResponse` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowBulkUnarchiveResponse {
     /// Workflows that were successfully unarchived or were already unarchived
     pub unarchived: Vec<Workflow>,
     /// Workflows that could not be unarchived and the corresponding error messages
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub errored: Option<Vec<WorkflowBulkError>>,
 }
+
+crate::runtime::struct_de!(
+    WorkflowBulkUnarchiveResponse { unarchived : "unarchived" => required, errored :
+    "errored" => default }
+);
 
 impl WorkflowBulkUnarchiveResponse {
     crate::runtime::constructor!([unarchived : Vec < Workflow > => plain] [errored]);
@@ -2188,44 +2854,76 @@ impl WorkflowBulkUnarchiveResponse {
 
 /// The `WorkflowCodeDefinition` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowCodeDefinition {
     /// Input schema of the workflow's run method
     pub input_schema: std::collections::BTreeMap<String, serde_json::Value>,
     /// Output schema of the workflow's run method
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub output_schema: crate::Nullable<
         std::collections::BTreeMap<String, serde_json::Value>,
     >,
     /// Signal handlers defined by the workflow
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub signals: Option<Vec<SignalDefinition>>,
     /// Query handlers defined by the workflow
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub queries: Option<Vec<QueryDefinition>>,
     /// Update handlers defined by the workflow
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub updates: Option<Vec<UpdateDefinition>>,
     /// Whether the workflow enforces deterministic execution
     ///
     /// Default: `false`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub enforce_determinism: Option<bool>,
     /// Whether the workflow must run associated to a user's identity
     ///
     /// Default: `false`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub on_behalf_of: Option<bool>,
     /// Maximum total execution time including retries and continue-as-new
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub execution_timeout: Option<f64>,
     /// Plugin-specific metadata (e.g. connector declarations)
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub plugin_metadata: crate::Nullable<
         std::collections::BTreeMap<String, serde_json::Value>,
     >,
 }
+
+crate::runtime::struct_de!(
+    WorkflowCodeDefinition { input_schema : "input_schema" => required, output_schema :
+    "output_schema" => default, signals : "signals" => default, queries : "queries" =>
+    default, updates : "updates" => default, enforce_determinism : "enforce_determinism"
+    => default, on_behalf_of : "on_behalf_of" => default, execution_timeout :
+    "execution_timeout" => default, plugin_metadata : "plugin_metadata" => default }
+);
 
 impl WorkflowCodeDefinition {
     crate::runtime::constructor!(
@@ -2245,15 +2943,23 @@ impl WorkflowCodeDefinition {
 
 /// Deprecated: use WorkflowRunListResponse instead. Will be removed in the next major version.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowExecutionListResponse {
     /// A list of workflow executions
     pub executions: Vec<WorkflowExecutionWithoutResultResponse>,
     /// Token to use for fetching the next page of results. Null if this is the last page.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub next_page_token: crate::Nullable<String>,
 }
+
+crate::runtime::struct_de!(
+    WorkflowExecutionListResponse { executions : "executions" => required,
+    next_page_token : "next_page_token" => default }
+);
 
 impl WorkflowExecutionListResponse {
     crate::runtime::constructor!(
@@ -2267,11 +2973,14 @@ impl WorkflowExecutionListResponse {
 
 /// The `WorkflowExecutionProgressTraceEvent` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowExecutionProgressTraceEvent {
     /// Default: `"EVENT_PROGRESS"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub r#type: Option<EventType>,
     /// Name of the event
     pub name: String,
@@ -2287,22 +2996,42 @@ pub struct WorkflowExecutionProgressTraceEvent {
     /// Whether the event is internal
     ///
     /// Default: `false`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub internal: Option<bool>,
     /// The progress message
     ///
     /// Default: `"RUNNING"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub status: Option<EventProgressStatus>,
     /// The start time of the event in milliseconds since the Unix epoch
     pub start_time_unix_ms: i64,
     /// The end time of the event in milliseconds since the Unix epoch
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub end_time_unix_ms: crate::Nullable<i64>,
     /// The error message, if any
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub error: crate::Nullable<String>,
 }
+
+crate::runtime::struct_de!(
+    WorkflowExecutionProgressTraceEvent { r#type : "type" => default, name : "name" =>
+    required, id : "id" => required, timestamp_unix_nano : "timestamp_unix_nano" =>
+    required, attributes : "attributes" => required, internal : "internal" => default,
+    status : "status" => default, start_time_unix_ms : "start_time_unix_ms" => required,
+    end_time_unix_ms : "end_time_unix_ms" => default, error : "error" => default }
+);
 
 impl WorkflowExecutionProgressTraceEvent {
     crate::runtime::constructor!(
@@ -2321,7 +3050,6 @@ impl WorkflowExecutionProgressTraceEvent {
 /// The `WorkflowExecutionRequest` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct WorkflowExecutionRequest {
     /// Allows you to specify a custom execution ID. If not provided, a random ID will be generated.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
@@ -2360,6 +3088,16 @@ pub struct WorkflowExecutionRequest {
     pub deployment_name: crate::Nullable<String>,
 }
 
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    WorkflowExecutionRequest { execution_id : "execution_id" => default, input : "input"
+    => default, wait_for_result : "wait_for_result" => default, timeout_seconds :
+    "timeout_seconds" => default, custom_tracing_attributes : "custom_tracing_attributes"
+    => default, force_new_trace : "force_new_trace" => default, extensions : "extensions"
+    => default, task_queue : "task_queue" => default, deployment_name : "deployment_name"
+    => default }
+);
+
 #[allow(deprecated)]
 impl WorkflowExecutionRequest {
     crate::runtime::setters! {
@@ -2396,7 +3134,7 @@ crate::runtime::union_from!(
 
 /// The `WorkflowExecutionResponse` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowExecutionResponse {
     /// The name of the workflow
@@ -2404,23 +3142,38 @@ pub struct WorkflowExecutionResponse {
     /// The ID of the workflow
     ///
     /// Format: `uuid`.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub workflow_id: crate::Nullable<String>,
     /// The name of the deployment that ran this execution
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub deployment_name: crate::Nullable<String>,
     /// The ID of the workflow execution
     pub execution_id: String,
     /// The parent execution ID of the workflow execution
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub parent_execution_id: crate::Nullable<String>,
     /// The root execution ID of the workflow execution
     pub root_execution_id: String,
     /// The unique run identifier (database UUID)
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub run_id: crate::Nullable<String>,
     /// The ID of the user who triggered the execution
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub user_id: crate::Nullable<String>,
     /// The status of the workflow execution
     pub status: Option<WorkflowExecutionStatus>,
@@ -2433,11 +3186,25 @@ pub struct WorkflowExecutionResponse {
     /// Format: `date-time`.
     pub end_time: Option<String>,
     /// The total duration of the trace in milliseconds
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub total_duration_ms: crate::Nullable<i64>,
     /// The result of the workflow execution, if available
     pub result: Option<serde_json::Value>,
 }
+
+crate::runtime::struct_de!(
+    WorkflowExecutionResponse { workflow_name : "workflow_name" => required, workflow_id
+    : "workflow_id" => default, deployment_name : "deployment_name" => default,
+    execution_id : "execution_id" => required, parent_execution_id :
+    "parent_execution_id" => default, root_execution_id : "root_execution_id" =>
+    required, run_id : "run_id" => default, user_id : "user_id" => default, status :
+    "status" => default, start_time : "start_time" => required, end_time : "end_time" =>
+    default, total_duration_ms : "total_duration_ms" => default, result : "result" =>
+    default }
+);
 
 impl WorkflowExecutionResponse {
     crate::runtime::constructor!(
@@ -2487,7 +3254,7 @@ crate::runtime::string_enum!(
 
 /// Response model for synchronous workflow execution
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowExecutionSyncResponse {
     /// Name of the workflow that was executed
@@ -2498,6 +3265,11 @@ pub struct WorkflowExecutionSyncResponse {
     pub result: serde_json::Value,
 }
 
+crate::runtime::struct_de!(
+    WorkflowExecutionSyncResponse { workflow_name : "workflow_name" => required,
+    execution_id : "execution_id" => required, result : "result" => required }
+);
+
 impl WorkflowExecutionSyncResponse {
     crate::runtime::constructor!(
         [workflow_name : String => plain, execution_id : String => plain, result :
@@ -2507,11 +3279,14 @@ impl WorkflowExecutionSyncResponse {
 
 /// The `WorkflowExecutionTraceEvent` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowExecutionTraceEvent {
     /// Default: `"EVENT"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub r#type: Option<EventType>,
     /// Name of the event
     pub name: String,
@@ -2527,9 +3302,18 @@ pub struct WorkflowExecutionTraceEvent {
     /// Whether the event is internal
     ///
     /// Default: `false`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub internal: Option<bool>,
 }
+
+crate::runtime::struct_de!(
+    WorkflowExecutionTraceEvent { r#type : "type" => default, name : "name" => required,
+    id : "id" => required, timestamp_unix_nano : "timestamp_unix_nano" => required,
+    attributes : "attributes" => required, internal : "internal" => default }
+);
 
 impl WorkflowExecutionTraceEvent {
     crate::runtime::constructor!(
@@ -2544,7 +3328,7 @@ impl WorkflowExecutionTraceEvent {
 
 /// The `WorkflowExecutionTraceEventsResponse` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowExecutionTraceEventsResponse {
     /// The name of the workflow
@@ -2552,23 +3336,38 @@ pub struct WorkflowExecutionTraceEventsResponse {
     /// The ID of the workflow
     ///
     /// Format: `uuid`.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub workflow_id: crate::Nullable<String>,
     /// The name of the deployment that ran this execution
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub deployment_name: crate::Nullable<String>,
     /// The ID of the workflow execution
     pub execution_id: String,
     /// The parent execution ID of the workflow execution
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub parent_execution_id: crate::Nullable<String>,
     /// The root execution ID of the workflow execution
     pub root_execution_id: String,
     /// The unique run identifier (database UUID)
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub run_id: crate::Nullable<String>,
     /// The ID of the user who triggered the execution
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub user_id: crate::Nullable<String>,
     /// The status of the workflow execution
     pub status: Option<WorkflowExecutionStatus>,
@@ -2581,14 +3380,31 @@ pub struct WorkflowExecutionTraceEventsResponse {
     /// Format: `date-time`.
     pub end_time: Option<String>,
     /// The total duration of the trace in milliseconds
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub total_duration_ms: crate::Nullable<i64>,
     /// The result of the workflow execution, if available
     pub result: Option<serde_json::Value>,
     /// The events of the workflow execution
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub events: Option<Vec<WorkflowExecutionTraceEventsResponseEventsItem>>,
 }
+
+crate::runtime::struct_de!(
+    WorkflowExecutionTraceEventsResponse { workflow_name : "workflow_name" => required,
+    workflow_id : "workflow_id" => default, deployment_name : "deployment_name" =>
+    default, execution_id : "execution_id" => required, parent_execution_id :
+    "parent_execution_id" => default, root_execution_id : "root_execution_id" =>
+    required, run_id : "run_id" => default, user_id : "user_id" => default, status :
+    "status" => default, start_time : "start_time" => required, end_time : "end_time" =>
+    default, total_duration_ms : "total_duration_ms" => default, result : "result" =>
+    default, events : "events" => default }
+);
 
 impl WorkflowExecutionTraceEventsResponse {
     crate::runtime::constructor!(
@@ -2637,7 +3453,7 @@ crate::runtime::union_from!(
 
 /// The `WorkflowExecutionTraceOTelResponse` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowExecutionTraceOTelResponse {
     /// The name of the workflow
@@ -2645,23 +3461,38 @@ pub struct WorkflowExecutionTraceOTelResponse {
     /// The ID of the workflow
     ///
     /// Format: `uuid`.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub workflow_id: crate::Nullable<String>,
     /// The name of the deployment that ran this execution
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub deployment_name: crate::Nullable<String>,
     /// The ID of the workflow execution
     pub execution_id: String,
     /// The parent execution ID of the workflow execution
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub parent_execution_id: crate::Nullable<String>,
     /// The root execution ID of the workflow execution
     pub root_execution_id: String,
     /// The unique run identifier (database UUID)
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub run_id: crate::Nullable<String>,
     /// The ID of the user who triggered the execution
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub user_id: crate::Nullable<String>,
     /// The status of the workflow execution
     pub status: Option<WorkflowExecutionStatus>,
@@ -2674,19 +3505,40 @@ pub struct WorkflowExecutionTraceOTelResponse {
     /// Format: `date-time`.
     pub end_time: Option<String>,
     /// The total duration of the trace in milliseconds
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub total_duration_ms: crate::Nullable<i64>,
     /// The result of the workflow execution, if available
     pub result: Option<serde_json::Value>,
     /// The data source of the trace
     pub data_source: String,
     /// The ID of the trace
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub otel_trace_id: crate::Nullable<String>,
     /// The raw OpenTelemetry trace data
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub otel_trace_data: crate::Nullable<TempoGetTraceResponse>,
 }
+
+crate::runtime::struct_de!(
+    WorkflowExecutionTraceOTelResponse { workflow_name : "workflow_name" => required,
+    workflow_id : "workflow_id" => default, deployment_name : "deployment_name" =>
+    default, execution_id : "execution_id" => required, parent_execution_id :
+    "parent_execution_id" => default, root_execution_id : "root_execution_id" =>
+    required, run_id : "run_id" => default, user_id : "user_id" => default, status :
+    "status" => default, start_time : "start_time" => required, end_time : "end_time" =>
+    default, total_duration_ms : "total_duration_ms" => default, result : "result" =>
+    default, data_source : "data_source" => required, otel_trace_id : "otel_trace_id" =>
+    default, otel_trace_data : "otel_trace_data" => default }
+);
 
 impl WorkflowExecutionTraceOTelResponse {
     crate::runtime::constructor!(
@@ -2736,7 +3588,7 @@ crate::runtime::union_from!(
 
 /// The `WorkflowExecutionTraceSummaryResponse` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowExecutionTraceSummaryResponse {
     /// The name of the workflow
@@ -2744,23 +3596,38 @@ pub struct WorkflowExecutionTraceSummaryResponse {
     /// The ID of the workflow
     ///
     /// Format: `uuid`.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub workflow_id: crate::Nullable<String>,
     /// The name of the deployment that ran this execution
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub deployment_name: crate::Nullable<String>,
     /// The ID of the workflow execution
     pub execution_id: String,
     /// The parent execution ID of the workflow execution
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub parent_execution_id: crate::Nullable<String>,
     /// The root execution ID of the workflow execution
     pub root_execution_id: String,
     /// The unique run identifier (database UUID)
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub run_id: crate::Nullable<String>,
     /// The ID of the user who triggered the execution
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub user_id: crate::Nullable<String>,
     /// The status of the workflow execution
     pub status: Option<WorkflowExecutionStatus>,
@@ -2773,14 +3640,31 @@ pub struct WorkflowExecutionTraceSummaryResponse {
     /// Format: `date-time`.
     pub end_time: Option<String>,
     /// The total duration of the trace in milliseconds
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub total_duration_ms: crate::Nullable<i64>,
     /// The result of the workflow execution, if available
     pub result: Option<serde_json::Value>,
     /// The root span of the trace
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub span_tree: crate::Nullable<WorkflowExecutionTraceSummarySpan>,
 }
+
+crate::runtime::struct_de!(
+    WorkflowExecutionTraceSummaryResponse { workflow_name : "workflow_name" => required,
+    workflow_id : "workflow_id" => default, deployment_name : "deployment_name" =>
+    default, execution_id : "execution_id" => required, parent_execution_id :
+    "parent_execution_id" => default, root_execution_id : "root_execution_id" =>
+    required, run_id : "run_id" => default, user_id : "user_id" => default, status :
+    "status" => default, start_time : "start_time" => required, end_time : "end_time" =>
+    default, total_duration_ms : "total_duration_ms" => default, result : "result" =>
+    default, span_tree : "span_tree" => default }
+);
 
 impl WorkflowExecutionTraceSummaryResponse {
     crate::runtime::constructor!(
@@ -2800,7 +3684,7 @@ impl WorkflowExecutionTraceSummaryResponse {
 
 /// The `WorkflowExecutionTraceSummarySpan` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowExecutionTraceSummarySpan {
     /// The ID of the span
@@ -2819,9 +3703,19 @@ pub struct WorkflowExecutionTraceSummarySpan {
     /// The events of the span
     pub events: Vec<WorkflowExecutionTraceEvent>,
     /// The child spans of the span
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub children: Option<Vec<WorkflowExecutionTraceSummarySpan>>,
 }
+
+crate::runtime::struct_de!(
+    WorkflowExecutionTraceSummarySpan { span_id : "span_id" => required, name : "name" =>
+    required, start_time_unix_nano : "start_time_unix_nano" => required,
+    end_time_unix_nano : "end_time_unix_nano" => default, attributes : "attributes" =>
+    required, events : "events" => required, children : "children" => default }
+);
 
 impl WorkflowExecutionTraceSummarySpan {
     crate::runtime::constructor!(
@@ -2838,7 +3732,7 @@ impl WorkflowExecutionTraceSummarySpan {
 
 /// The `WorkflowExecutionWithoutResultResponse` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowExecutionWithoutResultResponse {
     /// The name of the workflow
@@ -2846,23 +3740,38 @@ pub struct WorkflowExecutionWithoutResultResponse {
     /// The ID of the workflow
     ///
     /// Format: `uuid`.
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub workflow_id: crate::Nullable<String>,
     /// The name of the deployment that ran this execution
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub deployment_name: crate::Nullable<String>,
     /// The ID of the workflow execution
     pub execution_id: String,
     /// The parent execution ID of the workflow execution
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub parent_execution_id: crate::Nullable<String>,
     /// The root execution ID of the workflow execution
     pub root_execution_id: String,
     /// The unique run identifier (database UUID)
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub run_id: crate::Nullable<String>,
     /// The ID of the user who triggered the execution
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub user_id: crate::Nullable<String>,
     /// The status of the workflow execution
     pub status: Option<WorkflowExecutionStatus>,
@@ -2875,9 +3784,22 @@ pub struct WorkflowExecutionWithoutResultResponse {
     /// Format: `date-time`.
     pub end_time: Option<String>,
     /// The total duration of the trace in milliseconds
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub total_duration_ms: crate::Nullable<i64>,
 }
+
+crate::runtime::struct_de!(
+    WorkflowExecutionWithoutResultResponse { workflow_name : "workflow_name" => required,
+    workflow_id : "workflow_id" => default, deployment_name : "deployment_name" =>
+    default, execution_id : "execution_id" => required, parent_execution_id :
+    "parent_execution_id" => default, root_execution_id : "root_execution_id" =>
+    required, run_id : "run_id" => default, user_id : "user_id" => default, status :
+    "status" => default, start_time : "start_time" => required, end_time : "end_time" =>
+    default, total_duration_ms : "total_duration_ms" => default }
+);
 
 impl WorkflowExecutionWithoutResultResponse {
     crate::runtime::constructor!(
@@ -2895,12 +3817,14 @@ impl WorkflowExecutionWithoutResultResponse {
 
 /// The `WorkflowGetResponse` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowGetResponse {
     /// The workflow spec
     pub workflow: WorkflowWithWorkerStatus,
 }
+
+crate::runtime::struct_de!(WorkflowGetResponse { workflow : "workflow" => required });
 
 impl WorkflowGetResponse {
     crate::runtime::constructor!([workflow : WorkflowWithWorkerStatus => plain] []);
@@ -2908,13 +3832,18 @@ impl WorkflowGetResponse {
 
 /// The `WorkflowListResponse` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowListResponse {
     /// A list of workflows
     pub workflows: Vec<WorkflowBasicDefinition>,
     pub next_cursor: Option<String>,
 }
+
+crate::runtime::struct_de!(
+    WorkflowListResponse { workflows : "workflows" => required, next_cursor :
+    "next_cursor" => default }
+);
 
 impl WorkflowListResponse {
     crate::runtime::constructor!(
@@ -2925,13 +3854,20 @@ impl WorkflowListResponse {
 
 /// The `WorkflowMetadata` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowMetadata {
     /// Namespace for shared workflows, None if user-owned
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub shared_namespace: crate::Nullable<String>,
 }
+
+crate::runtime::struct_de!(
+    WorkflowMetadata { shared_namespace : "shared_namespace" => default }
+);
 
 impl WorkflowMetadata {
     crate::runtime::setters! {
@@ -2943,7 +3879,7 @@ impl WorkflowMetadata {
 ///
 /// This type combines all metric categories.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowMetrics {
     pub execution_count: ScalarMetric,
@@ -2953,6 +3889,13 @@ pub struct WorkflowMetrics {
     pub latency_over_time: TimeSeriesMetric,
     pub retry_rate: ScalarMetric,
 }
+
+crate::runtime::struct_de!(
+    WorkflowMetrics { execution_count : "execution_count" => required, success_count :
+    "success_count" => required, error_count : "error_count" => required,
+    average_latency_ms : "average_latency_ms" => required, latency_over_time :
+    "latency_over_time" => required, retry_rate : "retry_rate" => required }
+);
 
 impl WorkflowMetrics {
     crate::runtime::constructor!(
@@ -2965,7 +3908,7 @@ impl WorkflowMetrics {
 
 /// The `WorkflowRegistration` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowRegistration {
     /// Unique identifier of the workflow registration
@@ -2976,11 +3919,17 @@ pub struct WorkflowRegistration {
     ///
     /// Format: `uuid`.
     #[deprecated]
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub deployment_id: crate::Nullable<String>,
     /// Deprecated. Use deployment_name instead. Will be removed in a future release.
     #[deprecated]
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub task_queue: crate::Nullable<String>,
     pub definition: WorkflowCodeDefinition,
     /// Workflow ID of the workflow
@@ -2988,17 +3937,34 @@ pub struct WorkflowRegistration {
     /// Format: `uuid`.
     pub workflow_id: String,
     /// Workflow of the workflow registration
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub workflow: crate::Nullable<Workflow>,
     /// Name of the deployment this registration belongs to
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub deployment_name: crate::Nullable<String>,
     /// Whether the workflow is compatible with chat assistant
     ///
     /// Default: `false`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub compatible_with_chat_assistant: Option<bool>,
 }
+
+crate::runtime::struct_de!(
+    WorkflowRegistration { id : "id" => required, deployment_id : "deployment_id" =>
+    default, task_queue : "task_queue" => default, definition : "definition" => required,
+    workflow_id : "workflow_id" => required, workflow : "workflow" => default,
+    deployment_name : "deployment_name" => default, compatible_with_chat_assistant :
+    "compatible_with_chat_assistant" => default }
+);
 
 #[allow(deprecated)]
 impl WorkflowRegistration {
@@ -3016,7 +3982,7 @@ impl WorkflowRegistration {
 
 /// The `WorkflowRegistrationGetResponse` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowRegistrationGetResponse {
     /// The workflow registration
@@ -3024,6 +3990,11 @@ pub struct WorkflowRegistrationGetResponse {
     /// Deprecated: use workflow_registration
     pub workflow_version: WorkflowRegistrationWithWorkerStatus,
 }
+
+crate::runtime::struct_de!(
+    WorkflowRegistrationGetResponse { workflow_registration : "workflow_registration" =>
+    required, workflow_version : "workflow_version" => required }
+);
 
 impl WorkflowRegistrationGetResponse {
     crate::runtime::constructor!(
@@ -3034,7 +4005,7 @@ impl WorkflowRegistrationGetResponse {
 
 /// The `WorkflowRegistrationListResponse` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowRegistrationListResponse {
     /// A list of workflow registrations
@@ -3043,6 +4014,12 @@ pub struct WorkflowRegistrationListResponse {
     /// Deprecated: use workflow_registrations
     pub workflow_versions: Vec<WorkflowRegistration>,
 }
+
+crate::runtime::struct_de!(
+    WorkflowRegistrationListResponse { workflow_registrations : "workflow_registrations"
+    => required, next_cursor : "next_cursor" => default, workflow_versions :
+    "workflow_versions" => required }
+);
 
 impl WorkflowRegistrationListResponse {
     crate::runtime::constructor!(
@@ -3054,7 +4031,7 @@ impl WorkflowRegistrationListResponse {
 
 /// The `WorkflowRegistrationWithWorkerStatus` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowRegistrationWithWorkerStatus {
     /// Unique identifier of the workflow registration
@@ -3065,11 +4042,17 @@ pub struct WorkflowRegistrationWithWorkerStatus {
     ///
     /// Format: `uuid`.
     #[deprecated]
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub deployment_id: crate::Nullable<String>,
     /// Deprecated. Use deployment_name instead. Will be removed in a future release.
     #[deprecated]
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub task_queue: crate::Nullable<String>,
     pub definition: WorkflowCodeDefinition,
     /// Workflow ID of the workflow
@@ -3077,19 +4060,37 @@ pub struct WorkflowRegistrationWithWorkerStatus {
     /// Format: `uuid`.
     pub workflow_id: String,
     /// Workflow of the workflow registration
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub workflow: crate::Nullable<Workflow>,
     /// Name of the deployment this registration belongs to
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub deployment_name: crate::Nullable<String>,
     /// Whether the workflow is compatible with chat assistant
     ///
     /// Default: `false`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub compatible_with_chat_assistant: Option<bool>,
     /// Whether the workflow registration is active
     pub active: bool,
 }
+
+crate::runtime::struct_de!(
+    WorkflowRegistrationWithWorkerStatus { id : "id" => required, deployment_id :
+    "deployment_id" => default, task_queue : "task_queue" => default, definition :
+    "definition" => required, workflow_id : "workflow_id" => required, workflow :
+    "workflow" => default, deployment_name : "deployment_name" => default,
+    compatible_with_chat_assistant : "compatible_with_chat_assistant" => default, active
+    : "active" => required }
+);
 
 #[allow(deprecated)]
 impl WorkflowRegistrationWithWorkerStatus {
@@ -3107,15 +4108,23 @@ impl WorkflowRegistrationWithWorkerStatus {
 
 /// The `WorkflowScheduleListResponse` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowScheduleListResponse {
     /// A list of workflow schedules
     pub schedules: Vec<ScheduleDefinitionOutput>,
     /// Token for the next page of results
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub next_page_token: crate::Nullable<String>,
 }
+
+crate::runtime::struct_de!(
+    WorkflowScheduleListResponse { schedules : "schedules" => required, next_page_token :
+    "next_page_token" => default }
+);
 
 impl WorkflowScheduleListResponse {
     crate::runtime::constructor!(
@@ -3129,12 +4138,14 @@ impl WorkflowScheduleListResponse {
 /// The `WorkflowSchedulePauseRequest` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct WorkflowSchedulePauseRequest {
     /// Optional note recorded in Temporal when pausing or resuming a schedule
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub note: crate::Nullable<String>,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(WorkflowSchedulePauseRequest { note : "note" => default });
 
 impl WorkflowSchedulePauseRequest {
     crate::runtime::setters! {
@@ -3145,7 +4156,6 @@ impl WorkflowSchedulePauseRequest {
 /// The `WorkflowScheduleRequest` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct WorkflowScheduleRequest {
     /// The schedule definition
     pub schedule: ScheduleDefinition,
@@ -3174,6 +4184,15 @@ pub struct WorkflowScheduleRequest {
     pub deployment_name: crate::Nullable<String>,
 }
 
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    WorkflowScheduleRequest { schedule : "schedule" => required, workflow_registration_id
+    : "workflow_registration_id" => default, workflow_version_id : "workflow_version_id"
+    => default, workflow_identifier : "workflow_identifier" => default,
+    workflow_task_queue : "workflow_task_queue" => default, schedule_id : "schedule_id"
+    => default, deployment_name : "deployment_name" => default }
+);
+
 #[allow(deprecated)]
 impl WorkflowScheduleRequest {
     crate::runtime::constructor!(
@@ -3191,12 +4210,16 @@ impl WorkflowScheduleRequest {
 
 /// The `WorkflowScheduleResponse` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowScheduleResponse {
     /// The ID of the schedule
     pub schedule_id: String,
 }
+
+crate::runtime::struct_de!(
+    WorkflowScheduleResponse { schedule_id : "schedule_id" => required }
+);
 
 impl WorkflowScheduleResponse {
     crate::runtime::constructor!([schedule_id : String => plain] []);
@@ -3205,12 +4228,16 @@ impl WorkflowScheduleResponse {
 /// The `WorkflowScheduleTriggerRequest` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct WorkflowScheduleTriggerRequest {
     /// Optional overlap policy override to use for the immediate trigger.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub overlap: crate::Nullable<ScheduleOverlapPolicy>,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    WorkflowScheduleTriggerRequest { overlap : "overlap" => default }
+);
 
 impl WorkflowScheduleTriggerRequest {
     crate::runtime::setters! {
@@ -3221,11 +4248,15 @@ impl WorkflowScheduleTriggerRequest {
 /// The `WorkflowScheduleUpdateRequest` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct WorkflowScheduleUpdateRequest {
     /// Partial schedule definition to update. Unset fields preserve existing values.
     pub schedule: PartialScheduleDefinition,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    WorkflowScheduleUpdateRequest { schedule : "schedule" => required }
+);
 
 impl WorkflowScheduleUpdateRequest {
     crate::runtime::constructor!([schedule : PartialScheduleDefinition => plain] []);
@@ -3245,12 +4276,16 @@ crate::runtime::string_enum!(WorkflowType { Code = "code" });
 
 /// The `WorkflowUnarchiveResponse` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowUnarchiveResponse {
     /// The workflow spec
     pub workflow: Workflow,
 }
+
+crate::runtime::struct_de!(
+    WorkflowUnarchiveResponse { workflow : "workflow" => required }
+);
 
 impl WorkflowUnarchiveResponse {
     crate::runtime::constructor!([workflow : Workflow => plain] []);
@@ -3259,7 +4294,6 @@ impl WorkflowUnarchiveResponse {
 /// The `WorkflowUpdateRequest` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct WorkflowUpdateRequest {
     /// New display name value
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
@@ -3275,6 +4309,13 @@ pub struct WorkflowUpdateRequest {
     pub tags: crate::Nullable<Vec<String>>,
 }
 
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    WorkflowUpdateRequest { display_name : "display_name" => default, description :
+    "description" => default, available_in_chat_assistant : "available_in_chat_assistant"
+    => default, tags : "tags" => default }
+);
+
 impl WorkflowUpdateRequest {
     crate::runtime::setters! {
         display_name : String => nullable, description : String => nullable,
@@ -3284,12 +4325,14 @@ impl WorkflowUpdateRequest {
 
 /// The `WorkflowUpdateResponse` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowUpdateResponse {
     /// Updated workflow
     pub workflow: Workflow,
 }
+
+crate::runtime::struct_de!(WorkflowUpdateResponse { workflow : "workflow" => required });
 
 impl WorkflowUpdateResponse {
     crate::runtime::constructor!([workflow : Workflow => plain] []);
@@ -3297,7 +4340,7 @@ impl WorkflowUpdateResponse {
 
 /// The `WorkflowWithWorkerStatus` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowWithWorkerStatus {
     /// Unique identifier of the workflow
@@ -3311,7 +4354,10 @@ pub struct WorkflowWithWorkerStatus {
     /// Type of the workflow
     pub r#type: WorkflowType,
     /// Description of the workflow
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub description: crate::Nullable<String>,
     /// Customer ID of the workflow
     ///
@@ -3322,29 +4368,54 @@ pub struct WorkflowWithWorkerStatus {
     /// Format: `uuid`.
     pub workspace_id: String,
     /// Reserved namespace for shared workflows (e.g., 'shared:my-shared-workflow')
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "crate::Nullable::is_absent")
+    )]
     pub shared_namespace: crate::Nullable<String>,
     /// Whether the workflow is available in chat assistant
     ///
     /// Default: `false`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub available_in_chat_assistant: Option<bool>,
     /// Whether the workflow is technical (e.g. SDK-managed)
     ///
     /// Default: `false`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub is_technical: Option<bool>,
     /// Whether the workflow is archived
     ///
     /// Default: `false`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub archived: Option<bool>,
     /// Tags for filtering and discovery
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub tags: Option<Vec<String>>,
     /// Whether the workflow is active
     pub active: bool,
 }
+
+crate::runtime::struct_de!(
+    WorkflowWithWorkerStatus { id : "id" => required, name : "name" => required,
+    display_name : "display_name" => required, r#type : "type" => required, description :
+    "description" => default, customer_id : "customer_id" => required, workspace_id :
+    "workspace_id" => required, shared_namespace : "shared_namespace" => default,
+    available_in_chat_assistant : "available_in_chat_assistant" => default, is_technical
+    : "is_technical" => default, archived : "archived" => default, tags : "tags" =>
+    default, active : "active" => required }
+);
 
 impl WorkflowWithWorkerStatus {
     crate::runtime::constructor!(
@@ -3401,7 +4472,6 @@ crate::runtime::const_value!(WorkflowsGetWorkflowsSortBy, str, "display_name");
 /// The `WorkflowsWorkerSpecUpdate` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct WorkflowsWorkerSpecUpdate {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub github_url: crate::Nullable<String>,
@@ -3412,6 +4482,13 @@ pub struct WorkflowsWorkerSpecUpdate {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub working_dir: crate::Nullable<String>,
 }
+
+#[cfg(feature = "full-serde")]
+crate::runtime::struct_de!(
+    WorkflowsWorkerSpecUpdate { github_url : "github_url" => default, revision :
+    "revision" => default, entrypoint : "entrypoint" => default, working_dir :
+    "working_dir" => default }
+);
 
 impl WorkflowsWorkerSpecUpdate {
     crate::runtime::setters! {

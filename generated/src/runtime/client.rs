@@ -133,10 +133,7 @@ pub struct ClientBuilder {
 
 impl std::fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ClientBuilder")
-            .field("server", &self.server)
-            .field("keys", &KeysDebug(&self.keys))
-            .finish_non_exhaustive()
+        f.debug_struct("ClientBuilder").field("server", &self.server).field("keys", &KeysDebug(&self.keys)).finish_non_exhaustive()
     }
 }
 

@@ -9,7 +9,8 @@ use openapiv3::{APIKeyLocation, OpenAPI, SecurityScheme};
 use std::collections::HashSet;
 
 /// Setters `ClientBuilder` already has.
-const TAKEN: &[&str] = &["server", "http_client", "default_header", "user_agent", "timeout", "connect_timeout", "build", "key", "retry_policy", "hook"];
+const TAKEN: &[&str] =
+    &["server", "http_client", "default_header", "user_agent", "timeout", "connect_timeout", "build", "key", "retry_policy", "hook"];
 
 pub(super) fn schemes(api: &OpenAPI, overlay: &Overlay, diags: &mut Diagnostics) -> Vec<AuthScheme> {
     let mut out: Vec<AuthScheme> = Vec::new();

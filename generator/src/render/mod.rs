@@ -2,6 +2,7 @@
 //! formatted by `prettyplease`; manifests and docs through `minijinja`).
 
 pub mod auth;
+pub mod contract;
 pub mod docs;
 pub mod gate;
 pub mod models;
@@ -9,7 +10,7 @@ pub mod ops;
 pub mod syntax;
 
 use crate::ir::Ir;
-use anyhow::{Context, Result};
+use anyhow::{Context as _, Result};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use serde::Serialize;
@@ -70,28 +71,85 @@ pub fn format_items(tokens: TokenStream) -> Result<String> {
     Ok(prettyplease::unparse(&file))
 }
 
-/// One Rust file to render.
-enum Job {
-    Module(String),
-    ModelsMod,
-    Lib,
-    Roundtrip,
-    Group(Vec<String>),
-    Errors,
-    Auth,
-    /// One run of the contract tests' items (see [`crate::contract::render_parts`]).
-    Contract(usize),
+/// Where a file goes: the SDK crate, or the project's contract tests
+/// (`tests/tests/common/cases.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Target {
+    Crate,
+    ContractTests,
 }
 
-/// What every render job reads.
-struct Shared<'a> {
-    layout: models::Layout<'a>,
-    groups: BTreeMap<Vec<String>, ops::Group<'a>>,
-    contract_parts: usize,
+/// A file, or a piece of one: the pieces of a path are joined in their order.
+pub struct Piece {
+    pub target: Target,
+    pub path: String,
+    pub order: usize,
+    pub body: Body,
 }
+
+/// A piece's contents: Rust to format, or text as it is.
+pub enum Body {
+    Rust(Rendered),
+    Text(String),
+}
+
+impl Piece {
+    fn rust(target: Target, path: impl Into<String>, order: usize, rendered: Rendered) -> Self {
+        Piece { target, path: path.into(), order, body: Body::Rust(rendered) }
+    }
+
+    fn text(path: impl Into<String>, text: String) -> Self {
+        Piece { target: Target::Crate, path: path.into(), order: 0, body: Body::Text(text) }
+    }
+}
+
+/// A unit of work the scheduler runs on some thread: an estimated cost (about a kilobyte of
+/// output per unit, to start the largest first) and the function that makes its piece.
+pub struct Job<'a> {
+    cost: usize,
+    make: Box<dyn Fn() -> Result<Piece> + Send + Sync + 'a>,
+}
+
+impl<'a> Job<'a> {
+    fn new(cost: usize, make: impl Fn() -> Result<Piece> + Send + Sync + 'a) -> Self {
+        Job { cost, make: Box::new(make) }
+    }
+}
+
+/// What every output reads: the IR, the spec's identity and what is derived from the IR once.
+pub struct Context<'a> {
+    pub ir: &'a Ir,
+    pub spec: &'a SpecInfo,
+    pub layout: models::Layout<'a>,
+    pub groups: BTreeMap<Vec<String>, ops::Group<'a>>,
+    /// Into how many pieces the contract tests are cut (one job each).
+    pub contract_parts: usize,
+}
+
+/// One output of the generator: a function from the IR (through the [`Context`]) to the jobs
+/// that make its files. The scheduler runs every job without knowing what it makes.
+pub struct Output {
+    pub name: &'static str,
+    pub jobs: for<'a> fn(&'a Context<'a>) -> Vec<Job<'a>>,
+}
+
+/// Everything the generator writes. A new output (a provider client, pagination) is one entry.
+pub const OUTPUTS: &[Output] = &[
+    Output { name: "models", jobs: models_output },
+    Output { name: "API groups", jobs: groups_output },
+    Output { name: "error bodies", jobs: errors_output },
+    Output { name: "auth schemes", jobs: auth_output },
+    Output { name: "lib.rs", jobs: lib_output },
+    Output { name: "round-trip helper", jobs: roundtrip_output },
+    Output { name: "helper modules", jobs: helpers_output },
+    Output { name: "runtime", jobs: runtime_output },
+    Output { name: "contract tests", jobs: contract_output },
+    Output { name: "sdk-manifest.json", jobs: manifest_output },
+    Output { name: "Cargo.toml and README", jobs: manifests_output },
+];
 
 /// A rendered Rust file: tokens for `syn` to parse, or items built directly.
-enum Rendered {
+pub enum Rendered {
     Tokens(TokenStream),
     Items(syn::File),
 }
@@ -105,182 +163,240 @@ impl Rendered {
     }
 }
 
-fn render_job(ir: &Ir, shared: &Shared, job: &Job) -> Result<(String, Rendered)> {
-    let (path, tokens) = match job {
-        Job::Contract(part) => return Ok((String::new(), Rendered::Items(crate::contract::render_part(ir, *part, shared.contract_parts)))),
-        Job::Module(m) => return Ok((format!("src/models/{m}.rs"), Rendered::Items(models::render_module(ir, &shared.layout, m)))),
-        Job::Group(path) => {
-            let g = &shared.groups[path];
-            return Ok((ops::group_file(path, !g.children.is_empty()), Rendered::Items(ops::render_group(ir, path, g, &shared.groups)?)));
-        }
-        // The few small files still written as tokens.
-        Job::Errors => ("src/errors.rs".into(), ops::render_errors(ir)),
-        Job::Auth => ("src/auth.rs".into(), auth::render(ir)),
-        Job::ModelsMod => {
-            let mods = shared.layout.modules.iter().map(|(m, module)| {
-                let gate = gate::cfg(ir, module.features);
-                let m = format_ident!("{}", m);
-                quote! {
-                    #gate
-                    mod #m;
-                    #gate
-                    pub use #m::*;
-                }
-            });
-            (
-                "src/models/mod.rs".into(),
-                quote! {
-                    //! Every schema of the API as a Rust type, re-exported flat from the files below.
-                    //! A type used by one API group's operations lives in that group's file; types
-                    //! several groups use live in shared files named after them (`common` when every
-                    //! group does). Each file compiles when a feature that needs it is on.
-                    #(#mods)*
-                },
-            )
-        }
-        Job::Lib => ("src/lib.rs".into(), {
-            let helpers = ir.helpers.iter().map(|h| {
-                let gate = helper_gate(ir, h);
-                let h = format_ident!("{}", h);
-                quote!(#(#gate)* pub mod #h;)
-            });
+fn models_output<'a>(cx: &'a Context<'a>) -> Vec<Job<'a>> {
+    let mut jobs: Vec<Job> = cx
+        .layout
+        .modules
+        .iter()
+        .map(|(m, module)| {
+            Job::new(module.types.len(), move || {
+                Ok(Piece::rust(Target::Crate, format!("src/models/{m}.rs"), 0, Rendered::Items(models::render_module(cx.ir, &cx.layout, m))))
+            })
+        })
+        .collect();
+    jobs.push(Job::new(1, move || {
+        let mods = cx.layout.modules.iter().map(|(m, module)| {
+            let gate = gate::cfg(cx.ir, module.features);
+            let m = format_ident!("{}", m);
             quote! {
-                #![doc = include_str!("../README.md")]
-                #![forbid(unsafe_code)]
-                #![cfg_attr(docsrs, feature(doc_cfg))]
-
-                pub mod api;
-                pub mod auth;
-                pub mod errors;
-                pub mod models;
-                #[doc(hidden)]
-                pub mod runtime;
-                #[cfg(feature = "roundtrip")]
-                #[doc(hidden)]
-                pub mod roundtrip;
-
-                pub use runtime::binary::BinaryResponse;
-                pub use runtime::http::Pending;
-                pub use auth::*;
-                pub use runtime::client::{Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_EVENT_SIZE, DEFAULT_TIMEOUT, SERVERS};
-                pub use runtime::error::{ApiError, DecodeError, Error, Result};
-                pub use runtime::hooks::{Hook, HookContext};
-                pub use runtime::multipart::FilePart;
-                pub use runtime::retry::RetryPolicy;
-                pub use runtime::sse::{Event, EventStream, RawEvent};
-                pub use runtime::Nullable;
-                /// Re-exported so hooks and custom HTTP clients use the same version.
-                pub use reqwest;
-                /// Re-exported for [`FilePart::from_stream`] and binary responses.
-                pub use bytes;
-
-                #(#helpers)*
+                #gate
+                mod #m;
+                #gate
+                pub use #m::*;
             }
-        }),
-        Job::Roundtrip => ("src/roundtrip.rs".into(), render_roundtrip(ir)?),
-    };
-    Ok((path, Rendered::Tokens(tokens)))
+        });
+        let tokens = quote! {
+            //! Every schema of the API as a Rust type, re-exported flat from the files below.
+            //! A type used by one API group's operations lives in that group's file; types
+            //! several groups use live in shared files named after them (`common` when every
+            //! group does). Each file compiles when a feature that needs it is on.
+            #(#mods)*
+        };
+        Ok(Piece::rust(Target::Crate, "src/models/mod.rs", 0, Rendered::Tokens(tokens)))
+    }));
+    jobs
 }
 
-/// Renders the crate and, when asked, the contract tests (`tests/tests/common/cases.rs`).
+fn groups_output<'a>(cx: &'a Context<'a>) -> Vec<Job<'a>> {
+    cx.groups
+        .iter()
+        .map(|(path, g)| {
+            Job::new(g.ops.len() * 3 + 1, move || {
+                let file = ops::render_group(cx.ir, path, g, &cx.groups)?;
+                Ok(Piece::rust(Target::Crate, ops::group_file(path, !g.children.is_empty()), 0, Rendered::Items(file)))
+            })
+        })
+        .collect()
+}
+
+fn errors_output<'a>(cx: &'a Context<'a>) -> Vec<Job<'a>> {
+    vec![Job::new(cx.ir.operations.len() / 20 + 1, move || {
+        Ok(Piece::rust(Target::Crate, "src/errors.rs", 0, Rendered::Tokens(ops::render_errors(cx.ir))))
+    })]
+}
+
+fn auth_output<'a>(cx: &'a Context<'a>) -> Vec<Job<'a>> {
+    vec![Job::new(1, move || Ok(Piece::rust(Target::Crate, "src/auth.rs", 0, Rendered::Tokens(auth::render(cx.ir)))))]
+}
+
+fn lib_output<'a>(cx: &'a Context<'a>) -> Vec<Job<'a>> {
+    vec![Job::new(1, move || {
+        let ir = cx.ir;
+        let helpers = ir.helpers.iter().map(|h| {
+            let gate = helper_gate(ir, h);
+            let h = format_ident!("{}", h);
+            quote!(#(#gate)* pub mod #h;)
+        });
+        let tokens = quote! {
+            #![doc = include_str!("../README.md")]
+            #![forbid(unsafe_code)]
+            #![cfg_attr(docsrs, feature(doc_cfg))]
+
+            pub mod api;
+            pub mod auth;
+            pub mod errors;
+            pub mod models;
+            #[doc(hidden)]
+            pub mod runtime;
+            #[cfg(feature = "roundtrip")]
+            #[doc(hidden)]
+            pub mod roundtrip;
+
+            pub use runtime::binary::BinaryResponse;
+            pub use runtime::http::Pending;
+            pub use auth::*;
+            pub use runtime::client::{Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_EVENT_SIZE, DEFAULT_TIMEOUT, SERVERS};
+            pub use runtime::error::{ApiError, DecodeError, Error, Result};
+            pub use runtime::hooks::{Hook, HookContext};
+            pub use runtime::multipart::FilePart;
+            pub use runtime::retry::RetryPolicy;
+            pub use runtime::sse::{Event, EventStream, RawEvent};
+            pub use runtime::Nullable;
+            /// Re-exported so hooks and custom HTTP clients use the same version.
+            pub use reqwest;
+            /// Re-exported for [`FilePart::from_stream`] and binary responses.
+            pub use bytes;
+
+            #(#helpers)*
+        };
+        Ok(Piece::rust(Target::Crate, "src/lib.rs", 0, Rendered::Tokens(tokens)))
+    })]
+}
+
+fn roundtrip_output<'a>(cx: &'a Context<'a>) -> Vec<Job<'a>> {
+    vec![Job::new(cx.ir.examples.len() / 4 + 1, move || {
+        Ok(Piece::rust(Target::Crate, "src/roundtrip.rs", 0, Rendered::Tokens(render_roundtrip(cx.ir)?)))
+    })]
+}
+
+fn helpers_output<'a>(cx: &'a Context<'a>) -> Vec<Job<'a>> {
+    cx.ir
+        .helpers
+        .iter()
+        .filter_map(|name| crate::helpers::find(name))
+        .map(|h| Job::new(1, move || Ok(Piece::text(format!("src/{}.rs", h.name), h.output()))))
+        .collect()
+}
+
+fn runtime_output<'a>(_: &'a Context<'a>) -> Vec<Job<'a>> {
+    RUNTIME.iter().map(|(name, text)| Job::new(1, move || Ok(Piece::text(format!("src/runtime/{name}"), text.to_string())))).collect()
+}
+
+fn contract_output<'a>(cx: &'a Context<'a>) -> Vec<Job<'a>> {
+    let parts = cx.contract_parts;
+    let cost = 2 * cx.ir.operations.len() / parts.max(1) + 1;
+    (0..parts)
+        .map(|i| {
+            Job::new(cost, move || Ok(Piece::rust(Target::ContractTests, "cases.rs", i, Rendered::Items(contract::render_part(cx.ir, i, parts)))))
+        })
+        .collect()
+}
+
+fn manifest_output<'a>(cx: &'a Context<'a>) -> Vec<Job<'a>> {
+    vec![Job::new(2, move || Ok(Piece::text("sdk-manifest.json", manifest(cx.ir, cx.spec)?)))]
+}
+
+fn manifests_output<'a>(cx: &'a Context<'a>) -> Vec<Job<'a>> {
+    let render = move |template: &'static str| -> Result<String> {
+        let ir = cx.ir;
+        let mut env = minijinja::Environment::new();
+        env.set_keep_trailing_newline(true);
+        let ctx = minijinja::context! {
+            spec => cx.spec,
+            features => cargo_features(ir),
+            default_features => default_features(ir),
+            crate_version => env!("CARGO_PKG_VERSION"),
+            dependencies => DEPENDENCIES,
+            type_count => ir.types.len(),
+            schema_count => ir.schemas.len(),
+            operation_count => ir.operations.len(),
+        };
+        Ok(env.render_str(template, &ctx)?)
+    };
+    vec![Job::new(1, move || Ok(Piece::text("Cargo.toml", render(CARGO_TOML)?))), Job::new(1, move || Ok(Piece::text("README.md", render(README)?)))]
+}
+
+/// A piece after formatting.
+struct Formatted {
+    target: Target,
+    path: String,
+    order: usize,
+    /// Rust (gets the header and the spacing once joined) or text.
+    rust: bool,
+    text: String,
+}
+
+/// A file's pieces on their way to being joined: whether it is Rust, and (order, text) each.
+type Joined = (bool, Vec<(usize, String)>);
+
+/// Renders the crate and the contract tests (`tests/tests/common/cases.rs`).
 ///
-/// Every Rust file is a job (the contract tests are several, joined afterwards); the jobs,
-/// largest first, are pulled by one thread per core, each building its `syn` tree (or tokens for
-/// the few small files still written with `quote`) and formatting it; prettyplease is the
-/// largest part of a regeneration's cost.
-pub fn render_all(ir: &Ir, spec: &SpecInfo, with_contract: bool) -> Result<(BTreeMap<String, String>, Option<String>)> {
-    render_all_with(ir, spec, with_contract, true)
+/// Every output's jobs, largest first, are pulled by one thread per core, each building its
+/// `syn` tree (or tokens for the few small files still written with `quote`) and formatting it;
+/// prettyplease is the largest part of a regeneration's cost.
+pub fn render_all(ir: &Ir, spec: &SpecInfo) -> Result<Rendering> {
+    render_all_with(ir, spec, true)
+}
+
+/// The files of one rendering, by target.
+pub struct Rendering {
+    /// The SDK crate: path relative to its root → contents.
+    pub files: BTreeMap<String, String>,
+    /// `tests/tests/common/cases.rs`.
+    pub contract_tests: String,
 }
 
 /// [`render_all`], with item docs placed after formatting (`place_docs`, see [`docs::placed`]) or
 /// formatted with the code (the plain way, kept to check that both give the same text).
-pub fn render_all_with(ir: &Ir, spec: &SpecInfo, with_contract: bool, place_docs: bool) -> Result<(BTreeMap<String, String>, Option<String>)> {
+pub fn render_all_with(ir: &Ir, spec: &SpecInfo, place_docs: bool) -> Result<Rendering> {
     let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 8);
-    let contract_parts = if with_contract { (threads * 2).min(ir.operations.len().max(1)) } else { 0 };
-    let shared = Shared { layout: models::Layout::new(ir), groups: ops::groups(ir), contract_parts };
-
-    // Estimated costs (about a kilobyte of output per unit), to start the largest jobs first.
-    let mut jobs: Vec<(usize, Job)> = shared.layout.modules.iter().map(|(m, module)| (module.types.len(), Job::Module(m.clone()))).collect();
-    jobs.push((ir.examples.len() / 4 + 1, Job::Roundtrip));
-    jobs.push((1, Job::ModelsMod));
-    jobs.push((ir.operations.len() / 20 + 1, Job::Errors));
-    for (path, g) in &shared.groups {
-        jobs.push((g.ops.len() * 3 + 1, Job::Group(path.clone())));
-    }
-    jobs.push((1, Job::Lib));
-    jobs.push((1, Job::Auth));
-    let per_part = 2 * ir.operations.len() / contract_parts.max(1) + 1;
-    jobs.extend((0..contract_parts).map(|i| (per_part, Job::Contract(i))));
-    jobs.sort_by_key(|(cost, _)| std::cmp::Reverse(*cost));
-    let jobs: Vec<Job> = jobs.into_iter().map(|(_, j)| j).collect();
+    let cx =
+        Context { ir, spec, layout: models::Layout::new(ir), groups: ops::groups(ir), contract_parts: (threads * 2).min(ir.operations.len().max(1)) };
+    let mut jobs: Vec<Job> = OUTPUTS.iter().flat_map(|o| (o.jobs)(&cx)).collect();
+    jobs.sort_by_key(|j| std::cmp::Reverse(j.cost));
 
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let work = || -> Result<Vec<(usize, String, String)>> {
+    let work = || -> Result<Vec<Formatted>> {
         let mut done = Vec::new();
         loop {
             let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let Some(job) = jobs.get(i) else { return Ok(done) };
-            let text = if place_docs {
-                let (rendered, table) = docs::placed(|| render_job(ir, &shared, job));
-                let (path, rendered) = rendered?;
-                (path, docs::place(&rendered.format()?, &table)?)
-            } else {
-                let (path, rendered) = render_job(ir, &shared, job)?;
-                (path, rendered.format()?)
+            let (piece, table) = if place_docs { docs::placed(|| (job.make)()) } else { ((job.make)(), Vec::new()) };
+            let piece = piece?;
+            let (rust, text) = match piece.body {
+                Body::Rust(rendered) if place_docs => (true, docs::place(&rendered.format()?, &table)?),
+                Body::Rust(rendered) => (true, rendered.format()?),
+                Body::Text(text) => (false, text),
             };
-            // The contract tests' parts are spaced once they are joined.
-            let text = if matches!(job, Job::Contract(_)) { text } else { (text.0, space_items(&text.1)) };
-            done.push((i, text.0, text.1));
+            done.push(Formatted { target: piece.target, path: piece.path, order: piece.order, rust, text });
         }
     };
-    let results: Vec<Result<Vec<(usize, String, String)>>> = std::thread::scope(|scope| {
+    let results: Vec<Result<Vec<_>>> = std::thread::scope(|scope| {
         let handles: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
         let mut all = vec![work()];
         all.extend(handles.into_iter().map(|h| h.join().expect("render thread panicked")));
         all
     });
-    let mut done = Vec::new();
+    // Pieces of a path joined in order; Rust files get the header and blank lines between items.
+    let mut pieces: BTreeMap<(Target, String), Joined> = BTreeMap::new();
     for r in results {
-        done.extend(r?);
+        for Formatted { target, path, order, rust, text } in r? {
+            pieces.entry((target, path)).or_insert_with(|| (rust, Vec::new())).1.push((order, text));
+        }
     }
-    let mut files = BTreeMap::new();
-    let mut parts: Vec<(usize, String)> = Vec::new();
-    for (i, path, text) in done {
-        match jobs[i] {
-            Job::Contract(part) => parts.push((part, text)),
-            _ => {
-                files.insert(path, format!("{HEADER}{text}"));
+    let mut rendering = Rendering { files: BTreeMap::new(), contract_tests: String::new() };
+    for ((target, path), (rust, mut parts)) in pieces {
+        parts.sort_by_key(|(order, _)| *order);
+        let joined: String = parts.into_iter().map(|(_, t)| t).collect();
+        let text = if rust { space_items(&format!("{HEADER}{joined}")) } else { joined };
+        match target {
+            Target::Crate => {
+                rendering.files.insert(path, text);
             }
+            Target::ContractTests => rendering.contract_tests.push_str(&text),
         }
     }
-    parts.sort_by_key(|(p, _)| *p);
-    let contract = with_contract.then(|| space_items(&parts.into_iter().fold(HEADER.to_string(), |acc, (_, t)| acc + &t)));
-
-    for name in &ir.helpers {
-        if let Some(h) = crate::helpers::find(name) {
-            files.insert(format!("src/{name}.rs"), h.output());
-        }
-    }
-    for (name, text) in RUNTIME {
-        files.insert(format!("src/runtime/{name}"), text.to_string());
-    }
-
-    let mut env = minijinja::Environment::new();
-    env.set_keep_trailing_newline(true);
-    let ctx = minijinja::context! {
-        spec => spec,
-        features => cargo_features(ir),
-        default_features => default_features(ir),
-        crate_version => env!("CARGO_PKG_VERSION"),
-        dependencies => DEPENDENCIES,
-        type_count => ir.types.len(),
-        schema_count => ir.schemas.len(),
-        operation_count => ir.operations.len(),
-    };
-    files.insert("Cargo.toml".into(), env.render_str(CARGO_TOML, &ctx)?);
-    files.insert("README.md".into(), env.render_str(README, &ctx)?);
-    files.insert("sdk-manifest.json".into(), manifest(ir, spec)?);
-    Ok((files, contract))
+    Ok(rendering)
 }
 
 /// Puts a blank line between items, as hand-written Rust has: after the inner docs, between
@@ -438,15 +554,7 @@ struct ManifestOperation<'a> {
 
 /// A Rust type path as users write it (`mistralai::models::X`, `Vec<mistralai::models::X>`).
 fn public_path(t: &crate::ir::TypeRef) -> String {
-    use crate::ir::TypeRef;
-    match t {
-        TypeRef::Named(n) => format!("mistralai::models::{n}"),
-        TypeRef::Vec(i) => format!("Vec<{}>", public_path(i)),
-        TypeRef::Map(i) => format!("std::collections::BTreeMap<String, {}>", public_path(i)),
-        TypeRef::Option(i) => format!("Option<{}>", public_path(i)),
-        TypeRef::File => "mistralai::FilePart".into(),
-        other => other.rust(),
-    }
+    t.spell(crate::ir::Spelling::PUBLIC)
 }
 
 #[derive(Serialize)]

@@ -30,46 +30,16 @@ fn prefixed_lines(d: &str) -> Vec<String> {
     doc_lines(d).into_iter().map(|l| if l.is_empty() { l } else { format!(" {l}") }).collect()
 }
 
+/// A type as written inside `models`, as tokens for macro calls.
 pub fn ty(t: &TypeRef) -> TokenStream {
-    ty_with(t, false)
+    let t = syntax::ty(t, Spelling::MODELS);
+    quote!(#t)
 }
 
 /// A type as written outside `models` (`crate::models::X`), so no local name can shadow it.
 pub fn qualified_ty(t: &TypeRef) -> TokenStream {
-    ty_with(t, true)
-}
-
-fn ty_with(t: &TypeRef, qualified: bool) -> TokenStream {
-    let ty = |t: &TypeRef| ty_with(t, qualified);
-    match t {
-        TypeRef::Named(n) => {
-            let i = ident(n);
-            if qualified {
-                quote!(crate::models::#i)
-            } else {
-                quote!(#i)
-            }
-        }
-        TypeRef::String => quote!(String),
-        TypeRef::I32 => quote!(i32),
-        TypeRef::I64 => quote!(i64),
-        TypeRef::F64 => quote!(f64),
-        TypeRef::Bool => quote!(bool),
-        TypeRef::Any => quote!(serde_json::Value),
-        TypeRef::Vec(inner) => {
-            let i = ty(inner);
-            quote!(Vec<#i>)
-        }
-        TypeRef::Map(inner) => {
-            let i = ty(inner);
-            quote!(std::collections::BTreeMap<String, #i>)
-        }
-        TypeRef::Option(inner) => {
-            let i = ty(inner);
-            quote!(Option<#i>)
-        }
-        TypeRef::File => quote!(crate::FilePart),
-    }
+    let t = syntax::ty(t, Spelling::CRATE);
+    quote!(#t)
 }
 
 /// Where the models go and what every file's rendering needs to know about all types.
@@ -186,7 +156,7 @@ fn render_type(t: &TypeDef, ir: &Ir, uses_deprecated: bool, out: &mut Vec<Item>)
         TypeKind::Const(v) => render_const(name, v, head, out),
         TypeKind::Tagged { tag, variants } => render_tagged(name, tag, variants, head, allow, ir, dirs, out),
         TypeKind::Untagged(variants) => render_untagged(name, variants, head, allow, ir, dirs, out),
-        TypeKind::Alias(target) => out.push(syntax::alias_item(head, name, syntax::ty(target, false))),
+        TypeKind::Alias(target) => out.push(syntax::alias_item(head, name, syntax::ty(target, Spelling::MODELS))),
     }
 }
 
@@ -237,7 +207,7 @@ impl Dirs {
 }
 
 fn field_type(f: &Field) -> syn::Type {
-    let inner = syntax::ty(&f.ty, false);
+    let inner = syntax::ty(&f.ty, Spelling::MODELS);
     let inner = if f.boxed { syntax::generic("Box", [inner]) } else { inner };
     match f.presence() {
         Presence::Plain => inner,
@@ -260,6 +230,10 @@ fn has_default(ir: &Ir, t: &TypeRef) -> bool {
 
 #[allow(clippy::too_many_arguments)]
 fn render_struct(name: Ident, s: &Struct, head: Vec<Attribute>, allow: Allow, ir: &Ir, dirs: Dirs, out: &mut Vec<Item>) {
+    // `Deserialize` through `runtime::struct_de!` (a fraction of the derive's code), unless a
+    // field is flattened, which only serde's derive does.
+    let macro_de = !s.fields.iter().any(|f| f.flatten) && s.additional.is_none();
+    let mut de_fields = Vec::new();
     let mut fields = Vec::new();
     let mut ctor_params = Vec::new();
     let mut ctor_defaults: Vec<Ident> = Vec::new();
@@ -309,8 +283,19 @@ fn render_struct(name: Ident, s: &Struct, head: Vec<Attribute>, allow: Allow, ir
                 serde_parts.push(quote!(skip_serializing_if = "crate::Nullable::is_absent"));
             }
         }
+        if macro_de {
+            let w = &f.wire;
+            // Required unless absent is fine: optional, nullable, or a const the SDK fills in.
+            let mode = if f.presence() == Presence::Plain && (f.required || !f.is_const) { quote!(required) } else { quote!(default) };
+            de_fields.push(quote!(#fname: #w => #mode));
+        }
         if !serde_parts.is_empty() {
-            attrs.push(syntax::attr("serde", quote!(#(#serde_parts),*)));
+            if macro_de && !dirs.ser {
+                // Only `Serialize` reads them, and it is derived with `full-serde` only.
+                attrs.push(syntax::attr("cfg_attr", quote!(feature = "full-serde", serde(#(#serde_parts),*))));
+            } else {
+                attrs.push(syntax::attr("serde", quote!(#(#serde_parts),*)));
+            }
         }
         fields.push(syntax::named_field(attrs, fname.clone(), fty));
 
@@ -348,7 +333,7 @@ fn render_struct(name: Ident, s: &Struct, head: Vec<Attribute>, allow: Allow, ir
     }
     if let Some(a) = &s.additional {
         let attrs = vec![syntax::attr_str("doc", " Properties not named by the schema, kept as sent."), syntax::attr("serde", quote!(flatten))];
-        let map = syntax::generic("std::collections::BTreeMap", [syntax::named("String"), syntax::ty(a, false)]);
+        let map = syntax::generic("std::collections::BTreeMap", [syntax::named("String"), syntax::ty(a, Spelling::MODELS)]);
         fields.push(syntax::named_field(attrs, ident("additional_properties"), map));
         ctor_defaults.push(Ident::new("additional_properties", Span::call_site()));
     }
@@ -361,7 +346,8 @@ fn render_struct(name: Ident, s: &Struct, head: Vec<Attribute>, allow: Allow, ir
     let (ser, de) = (dirs.ser, dirs.de);
     let mut always = Vec::new();
     let mut gated = Vec::new();
-    for (needed, d) in [(ser, quote!(serde::Serialize)), (de, quote!(serde::Deserialize))] {
+    let derives = [(ser, Some(quote!(serde::Serialize))), (de, (!macro_de).then(|| quote!(serde::Deserialize)))];
+    for (needed, d) in derives.into_iter().filter_map(|(n, d)| Some((n, d?))) {
         if needed {
             always.push(d)
         } else {
@@ -389,7 +375,12 @@ fn render_struct(name: Ident, s: &Struct, head: Vec<Attribute>, allow: Allow, ir
         impl_items.push(syntax::macro_impl_item(syntax::mac("crate::runtime::setters", quote!(#(#setters),*), true)));
     }
     let self_ty = syntax::named(&name.to_string());
+    let de_item = macro_de.then(|| {
+        let gate = if de { Vec::new() } else { vec![syntax::attr("cfg", quote!(feature = "full-serde"))] };
+        syntax::macro_item(gate, syntax::mac("crate::runtime::struct_de", quote!(#name { #(#de_fields),* }), false))
+    });
     out.push(syntax::struct_item(attrs, name, fields, false));
+    out.extend(de_item);
     if !impl_items.is_empty() {
         let impl_allow = if any_deprecated_field { Allow(true) } else { allow };
         out.push(syntax::impl_item(impl_allow.attrs(), self_ty, impl_items));
@@ -476,7 +467,7 @@ fn union_variants(decls: impl Iterator<Item = (Vec<Attribute>, Ident, syn::Type)
 }
 
 fn variant_type(t: &TypeRef, boxed: bool) -> syn::Type {
-    let t = syntax::ty(t, false);
+    let t = syntax::ty(t, Spelling::MODELS);
     if boxed {
         syntax::generic("Box", [t])
     } else {

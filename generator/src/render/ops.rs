@@ -271,9 +271,9 @@ fn render_op(ir: &Ir, op: &Operation) -> anyhow::Result<(ImplItem, Vec<Item>)> {
     let mut setters = Vec::new();
     for p in &op.params {
         let f = ident(&p.rust);
-        let t = syntax::ty(&p.ty, true);
+        let t = syntax::ty(&p.ty, Spelling::CRATE);
         if p.required {
-            fields.push(syntax::field(private(), f.clone(), syntax::ty(&p.ty, true)));
+            fields.push(syntax::field(private(), f.clone(), syntax::ty(&p.ty, Spelling::CRATE)));
             params.push(syntax::param(f.clone(), syntax::impl_into(t)));
             inits.push((f.clone(), Some(syntax::method_call(syntax::expr_path(&p.rust), "into", Vec::new()))));
         } else {
@@ -301,9 +301,9 @@ fn render_op(ir: &Ir, op: &Operation) -> anyhow::Result<(ImplItem, Vec<Item>)> {
     }
     let mut body_setter = None;
     if let Some(b) = &op.body {
-        let t = syntax::ty(&b.ty, true);
+        let t = syntax::ty(&b.ty, Spelling::CRATE);
         if b.required {
-            fields.push(syntax::field(private(), ident("body"), syntax::ty(&b.ty, true)));
+            fields.push(syntax::field(private(), ident("body"), syntax::ty(&b.ty, Spelling::CRATE)));
             params.push(syntax::param(ident("body"), t));
             inits.push((ident("body"), None));
         } else {
@@ -408,11 +408,11 @@ fn render_op(ir: &Ir, op: &Operation) -> anyhow::Result<(ImplItem, Vec<Item>)> {
         }
     }
     let (output, output_tokens) = match &op.success {
-        Success::Json(t) => (syntax::ty(t, true), ty(t)),
+        Success::Json(t) => (syntax::ty(t, Spelling::CRATE), ty(t)),
         Success::Empty => (syntax::unit(), quote!(())),
         Success::Binary => (syntax::named("crate::BinaryResponse"), quote!(crate::BinaryResponse)),
         Success::Sse(t) => {
-            let event = syntax::generic("crate::Event", [syntax::ty(t, true)]);
+            let event = syntax::generic("crate::Event", [syntax::ty(t, Spelling::CRATE)]);
             let t = ty(t);
             (syntax::generic("crate::EventStream", [event]), quote!(crate::EventStream<crate::Event<#t>>))
         }

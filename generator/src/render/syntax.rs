@@ -7,7 +7,7 @@
 //! The formatter prints a tree built here exactly as it prints the same item parsed from tokens;
 //! `cargo xtask check` and the fixture snapshots hold the generated text to that.
 
-use crate::ir::TypeRef;
+use crate::ir::{Spelling, TypeRef};
 use proc_macro2::{Ident, Span, TokenStream};
 use syn::punctuated::Punctuated;
 use syn::{
@@ -56,27 +56,18 @@ pub fn named(base: &str) -> Type {
     generic(base, [])
 }
 
-/// The Rust type of an IR type reference, as written inside `models` or (`qualified`) outside it
-/// (`crate::models::X`). The same text as `models::ty` / `models::qualified_ty`.
-pub fn ty(t: &TypeRef, qualified: bool) -> Type {
-    match t {
-        TypeRef::Named(n) if qualified => {
-            let mut p = path("crate::models");
-            p.segments.push(PathSegment::from(ident(n)));
+/// The Rust type of an IR type reference, spelled for where it is written (see
+/// [`TypeRef::spell_with`], which also makes the text forms).
+pub fn ty(t: &TypeRef, sp: Spelling) -> Type {
+    t.spell_with(
+        sp,
+        &|module, name| {
+            let mut p = if module.is_empty() { Path { leading_colon: None, segments: Punctuated::new() } } else { path(module) };
+            p.segments.push(PathSegment::from(ident(name)));
             Type::Path(TypePath { qself: None, path: p })
-        }
-        TypeRef::Named(n) => Type::Path(TypePath { qself: None, path: Path::from(ident(n)) }),
-        TypeRef::String => named("String"),
-        TypeRef::I32 => named("i32"),
-        TypeRef::I64 => named("i64"),
-        TypeRef::F64 => named("f64"),
-        TypeRef::Bool => named("bool"),
-        TypeRef::Any => named("serde_json::Value"),
-        TypeRef::Vec(inner) => generic("Vec", [ty(inner, qualified)]),
-        TypeRef::Map(inner) => generic("std::collections::BTreeMap", [named("String"), ty(inner, qualified)]),
-        TypeRef::Option(inner) => generic("Option", [ty(inner, qualified)]),
-        TypeRef::File => named("crate::FilePart"),
-    }
+        },
+        &|base, args| generic(base, args),
+    )
 }
 
 fn outer(meta: Meta) -> Attribute {

@@ -3,9 +3,9 @@
 //! headers with the auth scheme, JSON body), and a synthesized response the SDK must decode back
 //! to the same JSON. Written to `tests/tests/contract.rs` by `cargo xtask regen`.
 
+use super::models::ident;
+use super::syntax;
 use crate::ir::*;
-use crate::render::models::ident;
-use crate::render::syntax;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use serde_json::{json, Map, Value};
@@ -129,13 +129,7 @@ pub fn render(ir: &Ir) -> syn::File {
 /// The Rust type of a value in a case, as the tests name it (models imported, the SDK's own
 /// types through `mistralai::`).
 fn case_ty(t: &TypeRef) -> syn::Type {
-    match t {
-        TypeRef::File => syntax::named("mistralai::FilePart"),
-        TypeRef::Vec(inner) => syntax::generic("Vec", [case_ty(inner)]),
-        TypeRef::Map(inner) => syntax::generic("std::collections::BTreeMap", [syntax::named("String"), case_ty(inner)]),
-        TypeRef::Option(inner) => syntax::generic("Option", [case_ty(inner)]),
-        other => syntax::ty(other, false),
-    }
+    syntax::ty(t, Spelling::TESTS)
 }
 
 /// `j::<T>("json")`: a value decoded from synthesized JSON.
