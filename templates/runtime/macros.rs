@@ -255,11 +255,12 @@ pub(crate) use union_from;
 /// `Deserialize` for a struct of named fields, as serde's derive decodes an object (unknown keys
 /// skipped, a repeated key an error, a missing required field an error naming it, a missing
 /// optional field its default) in a fraction of the code: the derive's field enum, field
-/// visitor and sequence form were most of the crate's compile time. `required` fields must be
-/// present; `default` ones take `Default::default()` when absent (`None`, `Nullable::Absent`,
-/// a const). Structs with flattened fields keep serde's derive.
+/// visitor and sequence form were most of the crate's compile time. The first list holds the
+/// fields that must be present, the second those that take `Default::default()` when absent
+/// (`None`, `Nullable::Absent`, a const); `field = "wire"` when the key is not the field's name.
+/// Structs with flattened fields keep serde's derive.
 macro_rules! struct_de {
-    ($name:ident { $($field:ident: $wire:literal => $mode:ident),* $(,)? }) => {
+    ($name:ident, [$($req:ident $(= $rw:literal)?),*] [$($opt:ident $(= $ow:literal)?),*]) => {
         #[allow(deprecated)]
         impl<'de> serde::Deserialize<'de> for $name {
             fn deserialize<__D: serde::Deserializer<'de>>(d: __D) -> Result<Self, __D::Error> {
@@ -271,36 +272,42 @@ macro_rules! struct_de {
                     }
                     #[allow(deprecated)]
                     fn visit_map<__A: serde::de::MapAccess<'de>>(self, mut map: __A) -> Result<$name, __A::Error> {
-                        $(let mut $field = None;)*
+                        $(let mut $req = None;)*
+                        $(let mut $opt = None;)*
                         while let Some(key) = map.next_key::<$crate::runtime::Key<'de>>()? {
                             match &*key.0 {
-                                $($wire => {
-                                    if $field.is_some() {
-                                        return Err(serde::de::Error::duplicate_field($wire));
-                                    }
-                                    $field = Some(map.next_value()?);
-                                })*
+                                $($crate::runtime::struct_de!(@wire $req $($rw)?) => $crate::runtime::struct_de!(@set map $req $($rw)?),)*
+                                $($crate::runtime::struct_de!(@wire $opt $($ow)?) => $crate::runtime::struct_de!(@set map $opt $($ow)?),)*
                                 _ => {
                                     map.next_value::<serde::de::IgnoredAny>()?;
                                 }
                             }
                         }
-                        Ok($name { $($field: $crate::runtime::struct_de!(@take $field $wire $mode),)* })
+                        Ok($name {
+                            $($req: match $req {
+                                Some(v) => v,
+                                None => return Err($crate::runtime::missing($crate::runtime::struct_de!(@wire $req $($rw)?))),
+                            },)*
+                            $($opt: $opt.unwrap_or_default(),)*
+                        })
                     }
                 }
                 d.deserialize_map(__Visitor)
             }
         }
     };
-    (@take $field:ident $wire:literal required) => {
-        match $field {
-            Some(v) => v,
-            None => return Err($crate::runtime::missing($wire)),
+    (@wire $field:ident) => {
+        stringify!($field)
+    };
+    (@wire $field:ident $wire:literal) => {
+        $wire
+    };
+    (@set $map:ident $field:ident $($wire:literal)?) => {{
+        if $field.is_some() {
+            return Err(serde::de::Error::duplicate_field($crate::runtime::struct_de!(@wire $field $($wire)?)));
         }
-    };
-    (@take $field:ident $wire:literal default) => {
-        $field.unwrap_or_default()
-    };
+        $field = Some($map.next_value()?);
+    }};
 }
 pub(crate) use struct_de;
 

@@ -41,11 +41,8 @@ pub struct AudioTranscriptionRequest {
 
 #[cfg(feature = "full-serde")]
 crate::runtime::struct_de!(
-    AudioTranscriptionRequest { model : "model" => required, file : "file" => default,
-    file_url : "file_url" => default, file_id : "file_id" => default, language :
-    "language" => default, temperature : "temperature" => default, stream : "stream" =>
-    default, diarize : "diarize" => default, context_bias : "context_bias" => default,
-    timestamp_granularities : "timestamp_granularities" => default }
+    AudioTranscriptionRequest, [model] [file, file_url, file_id, language, temperature,
+    stream, diarize, context_bias, timestamp_granularities]
 );
 
 impl AudioTranscriptionRequest {
@@ -99,11 +96,8 @@ pub struct AudioTranscriptionRequestStream {
 
 #[cfg(feature = "full-serde")]
 crate::runtime::struct_de!(
-    AudioTranscriptionRequestStream { model : "model" => required, file : "file" =>
-    default, file_url : "file_url" => default, file_id : "file_id" => default, language :
-    "language" => default, temperature : "temperature" => default, stream : "stream" =>
-    default, diarize : "diarize" => default, context_bias : "context_bias" => default,
-    timestamp_granularities : "timestamp_granularities" => default }
+    AudioTranscriptionRequestStream, [model] [file, file_url, file_id, language,
+    temperature, stream, diarize, context_bias, timestamp_granularities]
 );
 
 impl AudioTranscriptionRequestStream {
@@ -150,9 +144,7 @@ pub struct CompletionTokensDetails {
     pub reasoning_tokens: Option<i64>,
 }
 
-crate::runtime::struct_de!(
-    CompletionTokensDetails { reasoning_tokens : "reasoning_tokens" => default }
-);
+crate::runtime::struct_de!(CompletionTokensDetails, [] [reasoning_tokens]);
 
 impl CompletionTokensDetails {
     crate::runtime::setters! {
@@ -185,10 +177,7 @@ pub struct MessageTokens {
     pub usage_count: Option<i64>,
 }
 
-crate::runtime::struct_de!(
-    MessageTokens { role : "role" => required, total_tokens : "total_tokens" => default,
-    truncated : "truncated" => default, usage_count : "usage_count" => default }
-);
+crate::runtime::struct_de!(MessageTokens, [role] [total_tokens, truncated, usage_count]);
 
 impl MessageTokens {
     crate::runtime::constructor!(
@@ -225,8 +214,7 @@ pub struct PromptTokensDetails {
 }
 
 crate::runtime::struct_de!(
-    PromptTokensDetails { messages : "messages" => default, cached_tokens :
-    "cached_tokens" => default, audio_tokens : "audio_tokens" => default }
+    PromptTokensDetails, [] [messages, cached_tokens, audio_tokens]
 );
 
 impl PromptTokensDetails {
@@ -267,9 +255,7 @@ pub struct SpeechCompleteResponse {
     pub audio_data: String,
 }
 
-crate::runtime::struct_de!(
-    SpeechCompleteResponse { audio_data : "audio_data" => required }
-);
+crate::runtime::struct_de!(SpeechCompleteResponse, [audio_data] []);
 
 impl SpeechCompleteResponse {
     crate::runtime::constructor!([audio_data : String => plain] []);
@@ -374,10 +360,7 @@ pub struct SpeechStreamAudioDelta {
     pub audio_data: String,
 }
 
-crate::runtime::struct_de!(
-    SpeechStreamAudioDelta { r#type : "type" => default, audio_data : "audio_data" =>
-    required }
-);
+crate::runtime::struct_de!(SpeechStreamAudioDelta, [audio_data] [r#type = "type"]);
 
 impl SpeechStreamAudioDelta {
     crate::runtime::constructor!([audio_data : String => plain] [r#type]);
@@ -405,9 +388,7 @@ pub struct SpeechStreamDone {
     pub usage: UsageInfo2,
 }
 
-crate::runtime::struct_de!(
-    SpeechStreamDone { r#type : "type" => default, usage : "usage" => required }
-);
+crate::runtime::struct_de!(SpeechStreamDone, [usage] [r#type = "type"]);
 
 impl SpeechStreamDone {
     crate::runtime::constructor!([usage : UsageInfo2 => plain] [r#type]);
@@ -490,9 +471,7 @@ pub struct TranscriptionResponse {
 }
 
 crate::runtime::struct_de!(
-    TranscriptionResponse { model : "model" => required, text : "text" => required,
-    language : "language" => default, segments : "segments" => default, usage : "usage"
-    => required }
+    TranscriptionResponse, [model, text, usage] [language, segments]
 );
 
 impl TranscriptionResponse {
@@ -524,9 +503,7 @@ pub struct TranscriptionSegmentChunk {
 }
 
 crate::runtime::struct_de!(
-    TranscriptionSegmentChunk { r#type : "type" => default, text : "text" => required,
-    start : "start" => required, end : "end" => required, score : "score" => default,
-    speaker_id : "speaker_id" => default }
+    TranscriptionSegmentChunk, [text, start, end] [r#type = "type", score, speaker_id]
 );
 
 impl TranscriptionSegmentChunk {
@@ -568,9 +545,7 @@ pub struct TranscriptionStreamDone {
 }
 
 crate::runtime::struct_de!(
-    TranscriptionStreamDone { model : "model" => required, text : "text" => required,
-    language : "language" => default, segments : "segments" => default, usage : "usage"
-    => required, r#type : "type" => default }
+    TranscriptionStreamDone, [model, text, usage] [language, segments, r#type = "type"]
 );
 
 impl TranscriptionStreamDone {
@@ -651,8 +626,7 @@ pub struct TranscriptionStreamLanguage {
 }
 
 crate::runtime::struct_de!(
-    TranscriptionStreamLanguage { r#type : "type" => default, audio_language :
-    "audio_language" => required }
+    TranscriptionStreamLanguage, [audio_language] [r#type = "type"]
 );
 
 impl TranscriptionStreamLanguage {
@@ -687,9 +661,7 @@ pub struct TranscriptionStreamSegmentDelta {
 }
 
 crate::runtime::struct_de!(
-    TranscriptionStreamSegmentDelta { r#type : "type" => default, text : "text" =>
-    required, start : "start" => required, end : "end" => required, speaker_id :
-    "speaker_id" => default }
+    TranscriptionStreamSegmentDelta, [text, start, end] [r#type = "type", speaker_id]
 );
 
 impl TranscriptionStreamSegmentDelta {
@@ -725,10 +697,7 @@ pub struct TranscriptionStreamTextDelta {
     pub text: String,
 }
 
-crate::runtime::struct_de!(
-    TranscriptionStreamTextDelta { r#type : "type" => default, text : "text" => required
-    }
-);
+crate::runtime::struct_de!(TranscriptionStreamTextDelta, [text] [r#type = "type"]);
 
 impl TranscriptionStreamTextDelta {
     crate::runtime::constructor!([text : String => plain] [r#type]);
@@ -801,13 +770,9 @@ pub struct UsageInfo2 {
 }
 
 crate::runtime::struct_de!(
-    UsageInfo2 { prompt_audio_seconds : "prompt_audio_seconds" => default, prompt_tokens
-    : "prompt_tokens" => default, total_tokens : "total_tokens" => default,
-    completion_tokens : "completion_tokens" => default, request_count : "request_count"
-    => default, prompt_tokens_details : "prompt_tokens_details" => default,
-    completion_tokens_details : "completion_tokens_details" => default,
-    prompt_token_details : "prompt_token_details" => default, num_cached_tokens :
-    "num_cached_tokens" => default }
+    UsageInfo2, [] [prompt_audio_seconds, prompt_tokens, total_tokens, completion_tokens,
+    request_count, prompt_tokens_details, completion_tokens_details,
+    prompt_token_details, num_cached_tokens]
 );
 
 impl UsageInfo2 {
@@ -853,11 +818,8 @@ pub struct VoiceCreateRequest {
 
 #[cfg(feature = "full-serde")]
 crate::runtime::struct_de!(
-    VoiceCreateRequest { name : "name" => required, slug : "slug" => default, languages :
-    "languages" => default, gender : "gender" => default, age : "age" => default, tags :
-    "tags" => default, color : "color" => default, description : "description" =>
-    default, retention_notice : "retention_notice" => default, sample_audio :
-    "sample_audio" => required, sample_filename : "sample_filename" => default }
+    VoiceCreateRequest, [name, sample_audio] [slug, languages, gender, age, tags, color,
+    description, retention_notice, sample_filename]
 );
 
 impl VoiceCreateRequest {
@@ -886,9 +848,7 @@ pub struct VoiceListResponse {
 }
 
 crate::runtime::struct_de!(
-    VoiceListResponse { items : "items" => required, total : "total" => required, page :
-    "page" => required, page_size : "page_size" => required, total_pages : "total_pages"
-    => required }
+    VoiceListResponse, [items, total, page, page_size, total_pages] []
 );
 
 impl VoiceListResponse {
@@ -959,12 +919,8 @@ pub struct VoiceResponse {
 }
 
 crate::runtime::struct_de!(
-    VoiceResponse { name : "name" => required, slug : "slug" => default, languages :
-    "languages" => default, gender : "gender" => default, age : "age" => default, tags :
-    "tags" => default, color : "color" => default, description : "description" =>
-    default, retention_notice : "retention_notice" => default, id : "id" => required,
-    created_at : "created_at" => required, user_id : "user_id" => default,
-    trimmed_seconds : "trimmed_seconds" => default }
+    VoiceResponse, [name, id, created_at] [slug, languages, gender, age, tags, color,
+    description, retention_notice, user_id, trimmed_seconds]
 );
 
 impl VoiceResponse {
@@ -1001,9 +957,7 @@ pub struct VoiceUpdateRequest {
 
 #[cfg(feature = "full-serde")]
 crate::runtime::struct_de!(
-    VoiceUpdateRequest { name : "name" => default, languages : "languages" => default,
-    gender : "gender" => default, age : "age" => default, tags : "tags" => default,
-    description : "description" => default }
+    VoiceUpdateRequest, [] [name, languages, gender, age, tags, description]
 );
 
 impl VoiceUpdateRequest {

@@ -51,9 +51,7 @@ pub struct BatchError {
     pub count: Option<i64>,
 }
 
-crate::runtime::struct_de!(
-    BatchError { message : "message" => required, count : "count" => default }
-);
+crate::runtime::struct_de!(BatchError, [message] [count]);
 
 impl BatchError {
     crate::runtime::constructor!([message : String => plain] [count]);
@@ -130,15 +128,9 @@ pub struct BatchJob {
 }
 
 crate::runtime::struct_de!(
-    BatchJob { id : "id" => required, object : "object" => default, input_files :
-    "input_files" => required, metadata : "metadata" => default, endpoint : "endpoint" =>
-    required, model : "model" => default, agent_id : "agent_id" => default, output_file :
-    "output_file" => default, error_file : "error_file" => default, errors : "errors" =>
-    required, outputs : "outputs" => default, status : "status" => required, created_at :
-    "created_at" => required, total_requests : "total_requests" => required,
-    completed_requests : "completed_requests" => required, succeeded_requests :
-    "succeeded_requests" => required, failed_requests : "failed_requests" => required,
-    started_at : "started_at" => default, completed_at : "completed_at" => default }
+    BatchJob, [id, input_files, endpoint, errors, status, created_at, total_requests,
+    completed_requests, succeeded_requests, failed_requests] [object, metadata, model,
+    agent_id, output_file, error_file, outputs, started_at, completed_at]
 );
 
 impl BatchJob {
@@ -206,9 +198,7 @@ pub struct BatchRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    BatchRequest { custom_id : "custom_id" => default, body : "body" => required }
-);
+crate::runtime::struct_de!(BatchRequest, [body] [custom_id]);
 
 impl BatchRequest {
     crate::runtime::constructor!(
@@ -256,10 +246,8 @@ pub struct CreateBatchJobRequest {
 
 #[cfg(feature = "full-serde")]
 crate::runtime::struct_de!(
-    CreateBatchJobRequest { input_files : "input_files" => default, requests : "requests"
-    => default, endpoint : "endpoint" => required, model : "model" => default, agent_id :
-    "agent_id" => default, metadata : "metadata" => default, timeout_hours :
-    "timeout_hours" => default }
+    CreateBatchJobRequest, [endpoint] [input_files, requests, model, agent_id, metadata,
+    timeout_hours]
 );
 
 impl CreateBatchJobRequest {
@@ -294,10 +282,7 @@ pub struct DeleteBatchJobResponse {
     pub deleted: Option<bool>,
 }
 
-crate::runtime::struct_de!(
-    DeleteBatchJobResponse { id : "id" => required, object : "object" => default, deleted
-    : "deleted" => default }
-);
+crate::runtime::struct_de!(DeleteBatchJobResponse, [id] [object, deleted]);
 
 impl DeleteBatchJobResponse {
     crate::runtime::constructor!([id : String => plain] [object, deleted]);
@@ -352,10 +337,7 @@ pub struct ListBatchJobsResponse {
     pub total: i64,
 }
 
-crate::runtime::struct_de!(
-    ListBatchJobsResponse { data : "data" => default, object : "object" => default, total
-    : "total" => required }
-);
+crate::runtime::struct_de!(ListBatchJobsResponse, [total] [data, object]);
 
 impl ListBatchJobsResponse {
     crate::runtime::constructor!([total : i64 => plain] [data, object]);

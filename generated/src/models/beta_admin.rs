@@ -26,9 +26,7 @@ pub struct APIKeyActions {
     pub delete: crate::Nullable<APIKeyActionsDelete>,
 }
 
-crate::runtime::struct_de!(
-    APIKeyActions { rotate : "rotate" => default, delete : "delete" => default }
-);
+crate::runtime::struct_de!(APIKeyActions, [] [rotate, delete]);
 
 impl APIKeyActions {
     crate::runtime::setters! {
@@ -151,12 +149,9 @@ pub struct APIKeyExtendedOUT {
 }
 
 crate::runtime::struct_de!(
-    APIKeyExtendedOUT { key_id : "key_id" => required, key : "key" => default, name :
-    "name" => default, hidden_key : "hidden_key" => required, created_at : "created_at"
-    => default, expiration_date : "expiration_date" => default, actions : "actions" =>
-    required, workspace_id : "workspace_id" => default, workspace_name : "workspace_name"
-    => default, created_by : "created_by" => default, product : "product" => default,
-    last_used : "last_used" => default, can_delete : "can_delete" => default }
+    APIKeyExtendedOUT, [key_id, hidden_key, actions] [key, name, created_at,
+    expiration_date, workspace_id, workspace_name, created_by, product, last_used,
+    can_delete]
 );
 
 impl APIKeyExtendedOUT {
@@ -197,9 +192,7 @@ pub struct APIKeyOUT {
 }
 
 crate::runtime::struct_de!(
-    APIKeyOUT { key_id : "key_id" => required, key : "key" => default, name : "name" =>
-    default, hidden_key : "hidden_key" => required, created_at : "created_at" => default,
-    expiration_date : "expiration_date" => default, actions : "actions" => required }
+    APIKeyOUT, [key_id, hidden_key, actions] [key, name, created_at, expiration_date]
 );
 
 impl APIKeyOUT {
@@ -237,7 +230,7 @@ pub struct APIKeysExtendedOUT {
     pub keys: Vec<APIKeyExtendedOUT>,
 }
 
-crate::runtime::struct_de!(APIKeysExtendedOUT { keys : "keys" => required });
+crate::runtime::struct_de!(APIKeysExtendedOUT, [keys] []);
 
 impl APIKeysExtendedOUT {
     crate::runtime::constructor!([keys : Vec < APIKeyExtendedOUT > => plain] []);
@@ -269,7 +262,7 @@ pub struct ActionAvailable {
     pub status: ActionAvailableStatus,
 }
 
-crate::runtime::struct_de!(ActionAvailable { status : "status" => default });
+crate::runtime::struct_de!(ActionAvailable, [] [status]);
 
 /// The `status` field of `ActionAvailable`.
 ///
@@ -298,8 +291,7 @@ pub struct ActionUnavailableDeleteUnavailableReason {
 }
 
 crate::runtime::struct_de!(
-    ActionUnavailableDeleteUnavailableReason { status : "status" => default, reason :
-    "reason" => default }
+    ActionUnavailableDeleteUnavailableReason, [] [status, reason]
 );
 
 impl ActionUnavailableDeleteUnavailableReason {
@@ -337,8 +329,7 @@ pub struct ActionUnavailableRotateUnavailableReason {
 }
 
 crate::runtime::struct_de!(
-    ActionUnavailableRotateUnavailableReason { status : "status" => default, reason :
-    "reason" => default }
+    ActionUnavailableRotateUnavailableReason, [] [status, reason]
 );
 
 impl ActionUnavailableRotateUnavailableReason {
@@ -388,8 +379,7 @@ pub struct AddOrUpdateUsersToWorkspaceOUT {
 }
 
 crate::runtime::struct_de!(
-    AddOrUpdateUsersToWorkspaceOUT { added_members_count : "added_members_count" =>
-    required, updated_members_count : "updated_members_count" => required }
+    AddOrUpdateUsersToWorkspaceOUT, [added_members_count, updated_members_count] []
 );
 
 impl AddOrUpdateUsersToWorkspaceOUT {
@@ -407,9 +397,7 @@ pub struct AddUsersToWorkspaceOUT {
     pub added_members_count: i64,
 }
 
-crate::runtime::struct_de!(
-    AddUsersToWorkspaceOUT { added_members_count : "added_members_count" => required }
-);
+crate::runtime::struct_de!(AddUsersToWorkspaceOUT, [added_members_count] []);
 
 impl AddUsersToWorkspaceOUT {
     crate::runtime::constructor!([added_members_count : i64 => plain] []);
@@ -426,9 +414,7 @@ pub struct AdminAssignUsersToGroupIn {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    AdminAssignUsersToGroupIn { user_uuids : "user_uuids" => required }
-);
+crate::runtime::struct_de!(AdminAssignUsersToGroupIn, [user_uuids] []);
 
 impl AdminAssignUsersToGroupIn {
     crate::runtime::constructor!([user_uuids : Vec < String > => plain] []);
@@ -458,8 +444,7 @@ pub struct AdminCreateAPIKeyIN {
 
 #[cfg(feature = "full-serde")]
 crate::runtime::struct_de!(
-    AdminCreateAPIKeyIN { name : "name" => default, expiration : "expiration" => default,
-    workspace_uuid : "workspace_uuid" => required, user_id : "user_id" => required }
+    AdminCreateAPIKeyIN, [workspace_uuid, user_id] [name, expiration]
 );
 
 impl AdminCreateAPIKeyIN {
@@ -529,12 +514,8 @@ pub struct AdminOrganizationMemberOUT {
 }
 
 crate::runtime::struct_de!(
-    AdminOrganizationMemberOUT { uuid : "uuid" => required, oid_id : "oid_id" => default,
-    name : "name" => default, email : "email" => default, is_sso_outsider :
-    "is_sso_outsider" => default, workspaces : "workspaces" => default, subscriptions :
-    "subscriptions" => default, raw_roles : "raw_roles" => required, raw_role :
-    "raw_role" => required, subscription_types : "subscription_types" => default,
-    created_at : "created_at" => required }
+    AdminOrganizationMemberOUT, [uuid, raw_roles, raw_role, created_at] [oid_id, name,
+    email, is_sso_outsider, workspaces, subscriptions, subscription_types]
 );
 
 #[allow(deprecated)]
@@ -654,9 +635,8 @@ pub struct AdminOrganizationMemberUpdate {
 
 #[cfg(feature = "full-serde")]
 crate::runtime::struct_de!(
-    AdminOrganizationMemberUpdate { role_names : "role_names" => default, roles : "roles"
-    => default, role_name : "role_name" => default, role : "role" => default,
-    subscription_types : "subscription_types" => default }
+    AdminOrganizationMemberUpdate, [] [role_names, roles, role_name, role,
+    subscription_types]
 );
 
 #[allow(deprecated)]
@@ -693,9 +673,8 @@ pub struct AdminProvisionGroupToWorkspaceIn {
 
 #[cfg(feature = "full-serde")]
 crate::runtime::struct_de!(
-    AdminProvisionGroupToWorkspaceIn { user_group_uuid : "user_group_uuid" => required,
-    workspace_uuid : "workspace_uuid" => required, workspace_role : "workspace_role" =>
-    default, workspace_role_name : "workspace_role_name" => default }
+    AdminProvisionGroupToWorkspaceIn, [user_group_uuid, workspace_uuid] [workspace_role,
+    workspace_role_name]
 );
 
 #[allow(deprecated)]
@@ -723,10 +702,7 @@ pub struct AdminScimSyncActiveRunOUT {
     pub status: ScimSyncRunStatus,
 }
 
-crate::runtime::struct_de!(
-    AdminScimSyncActiveRunOUT { run_id : "run_id" => required, status : "status" =>
-    required }
-);
+crate::runtime::struct_de!(AdminScimSyncActiveRunOUT, [run_id, status] []);
 
 impl AdminScimSyncActiveRunOUT {
     crate::runtime::constructor!(
@@ -757,10 +733,8 @@ pub struct AdminScimSyncConfig {
 }
 
 crate::runtime::struct_de!(
-    AdminScimSyncConfig { delete_missing_groups : "delete_missing_groups" => default,
-    deprovision_users : "deprovision_users" => default, sync_users : "sync_users" =>
-    required, sync_groups : "sync_groups" => required, sync_memberships :
-    "sync_memberships" => required }
+    AdminScimSyncConfig, [sync_users, sync_groups, sync_memberships]
+    [delete_missing_groups, deprovision_users]
 );
 
 impl AdminScimSyncConfig {
@@ -807,11 +781,8 @@ pub struct AdminScimSyncRunOUT {
 }
 
 crate::runtime::struct_de!(
-    AdminScimSyncRunOUT { run_id : "run_id" => required, status : "status" => required,
-    dry_run : "dry_run" => required, sync_config : "sync_config" => default, created_at :
-    "created_at" => required, started_at : "started_at" => default, finished_at :
-    "finished_at" => default, summary : "summary" => default, error_message :
-    "error_message" => default }
+    AdminScimSyncRunOUT, [run_id, status, dry_run, created_at] [sync_config, started_at,
+    finished_at, summary, error_message]
 );
 
 impl AdminScimSyncRunOUT {
@@ -838,10 +809,7 @@ pub struct AdminScimSyncTriggerIN {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    AdminScimSyncTriggerIN { dry_run : "dry_run" => default, sync_config : "sync_config"
-    => default }
-);
+crate::runtime::struct_de!(AdminScimSyncTriggerIN, [] [dry_run, sync_config]);
 
 impl AdminScimSyncTriggerIN {
     crate::runtime::setters! {
@@ -860,7 +828,7 @@ pub struct AdminScimSyncTriggerOUT {
     pub run_id: String,
 }
 
-crate::runtime::struct_de!(AdminScimSyncTriggerOUT { run_id : "run_id" => required });
+crate::runtime::struct_de!(AdminScimSyncTriggerOUT, [run_id] []);
 
 impl AdminScimSyncTriggerOUT {
     crate::runtime::constructor!([run_id : String => plain] []);
@@ -888,9 +856,7 @@ pub struct AdminUpdateUserGroupIn {
 
 #[cfg(feature = "full-serde")]
 crate::runtime::struct_de!(
-    AdminUpdateUserGroupIn { name : "name" => default, description : "description" =>
-    default, target_type : "target_type" => default, parent_group_ids :
-    "parent_group_ids" => default }
+    AdminUpdateUserGroupIn, [] [name, description, target_type, parent_group_ids]
 );
 
 impl AdminUpdateUserGroupIn {
@@ -921,9 +887,7 @@ pub struct AdminUserGroupIn {
 
 #[cfg(feature = "full-serde")]
 crate::runtime::struct_de!(
-    AdminUserGroupIn { name : "name" => required, description : "description" => default,
-    target_type : "target_type" => default, parent_group_ids : "parent_group_ids" =>
-    default }
+    AdminUserGroupIn, [name] [description, target_type, parent_group_ids]
 );
 
 impl AdminUserGroupIn {
@@ -951,10 +915,7 @@ pub struct AdminUserGroupMemberOut {
     pub email: Option<String>,
 }
 
-crate::runtime::struct_de!(
-    AdminUserGroupMemberOut { user_uuid : "user_uuid" => required, name : "name" =>
-    default, email : "email" => default }
-);
+crate::runtime::struct_de!(AdminUserGroupMemberOut, [user_uuid] [name, email]);
 
 impl AdminUserGroupMemberOut {
     crate::runtime::constructor!(
@@ -979,8 +940,7 @@ pub struct AdminUserGroupMembersOut {
 }
 
 crate::runtime::struct_de!(
-    AdminUserGroupMembersOut { total : "total" => required, members : "members" =>
-    required, page : "page" => required, page_size : "page_size" => required }
+    AdminUserGroupMembersOut, [total, members, page, page_size] []
 );
 
 impl AdminUserGroupMembersOut {
@@ -1032,10 +992,8 @@ pub struct AdminUserGroupOut {
 }
 
 crate::runtime::struct_de!(
-    AdminUserGroupOut { uuid : "uuid" => required, name : "name" => required, description
-    : "description" => default, externally_managed : "externally_managed" => default,
-    target_type : "target_type" => default, organization_role : "organization_role" =>
-    default, parent_group_ids : "parent_group_ids" => default }
+    AdminUserGroupOut, [uuid, name] [description, externally_managed, target_type,
+    organization_role, parent_group_ids]
 );
 
 impl AdminUserGroupOut {
@@ -1065,10 +1023,7 @@ pub struct AdminUserGroupsOut {
     pub page_size: i64,
 }
 
-crate::runtime::struct_de!(
-    AdminUserGroupsOut { total : "total" => required, items : "items" => required, page :
-    "page" => required, page_size : "page_size" => required }
-);
+crate::runtime::struct_de!(AdminUserGroupsOut, [total, items, page, page_size] []);
 
 impl AdminUserGroupsOut {
     crate::runtime::constructor!(
@@ -1139,12 +1094,9 @@ pub struct AdminUserOUT {
 }
 
 crate::runtime::struct_de!(
-    AdminUserOUT { uuid : "uuid" => required, oid_id : "oid_id" => default, name : "name"
-    => default, email : "email" => default, is_sso_outsider : "is_sso_outsider" =>
-    default, workspaces : "workspaces" => default, subscriptions : "subscriptions" =>
-    default, raw_roles : "raw_roles" => required, raw_role : "raw_role" => required,
-    subscription_types : "subscription_types" => default, created_at : "created_at" =>
-    required, first_name : "first_name" => default, last_name : "last_name" => default }
+    AdminUserOUT, [uuid, raw_roles, raw_role, created_at] [oid_id, name, email,
+    is_sso_outsider, workspaces, subscriptions, subscription_types, first_name,
+    last_name]
 );
 
 #[allow(deprecated)]
@@ -1193,9 +1145,7 @@ pub struct AdminWorkspaceIn {
 
 #[cfg(feature = "full-serde")]
 crate::runtime::struct_de!(
-    AdminWorkspaceIn { name : "name" => required, description : "description" => default,
-    icon : "icon" => default, add_all_org_members : "add_all_org_members" => default,
-    admin_user_id : "admin_user_id" => required }
+    AdminWorkspaceIn, [name, admin_user_id] [description, icon, add_all_org_members]
 );
 
 impl AdminWorkspaceIn {
@@ -1258,8 +1208,7 @@ pub struct AssignGroupToWorkspaceIn {
 
 #[cfg(feature = "full-serde")]
 crate::runtime::struct_de!(
-    AssignGroupToWorkspaceIn { role_names : "role_names" => default, roles : "roles" =>
-    default, role : "role" => default, workspace_uuid : "workspace_uuid" => required }
+    AssignGroupToWorkspaceIn, [workspace_uuid] [role_names, roles, role]
 );
 
 #[allow(deprecated)]
@@ -1916,12 +1865,8 @@ pub struct AuditLogOut {
 }
 
 crate::runtime::struct_de!(
-    AuditLogOut { created_at : "created_at" => required, actor_type : "actor_type" =>
-    required, actor_metadata : "actor_metadata" => required, event_type : "event_type" =>
-    required, event_metadata : "event_metadata" => required, target_type : "target_type"
-    => required, target_metadata : "target_metadata" => required, log_id : "log_id" =>
-    required, organization_uuid : "organization_uuid" => default, workspace_uuid :
-    "workspace_uuid" => default }
+    AuditLogOut, [created_at, actor_type, actor_metadata, event_type, event_metadata,
+    target_type, target_metadata, log_id] [organization_uuid, workspace_uuid]
 );
 
 impl AuditLogOut {
@@ -1967,9 +1912,7 @@ pub struct BaseWorkspaceMemberIN {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    BaseWorkspaceMemberIN { user_uuid : "user_uuid" => required }
-);
+crate::runtime::struct_de!(BaseWorkspaceMemberIN, [user_uuid] []);
 
 impl BaseWorkspaceMemberIN {
     crate::runtime::constructor!([user_uuid : String => plain] []);
@@ -1990,7 +1933,7 @@ pub struct BasicModelUsageDataJSON {
     >,
 }
 
-crate::runtime::struct_de!(BasicModelUsageDataJSON { models : "models" => required });
+crate::runtime::struct_de!(BasicModelUsageDataJSON, [models] []);
 
 impl BasicModelUsageDataJSON {
     crate::runtime::constructor!(
@@ -2039,7 +1982,7 @@ pub struct DeleteAPIKeyOUT {
     pub detail: String,
 }
 
-crate::runtime::struct_de!(DeleteAPIKeyOUT { detail : "detail" => required });
+crate::runtime::struct_de!(DeleteAPIKeyOUT, [detail] []);
 
 impl DeleteAPIKeyOUT {
     crate::runtime::constructor!([detail : String => plain] []);
@@ -2054,7 +1997,7 @@ pub struct DeleteOUT {
     pub message: String,
 }
 
-crate::runtime::struct_de!(DeleteOUT { message : "message" => required });
+crate::runtime::struct_de!(DeleteOUT, [message] []);
 
 impl DeleteOUT {
     crate::runtime::constructor!([message : String => plain] []);
@@ -2094,10 +2037,7 @@ pub struct FineTuningDataJSON {
     pub storage: std::collections::BTreeMap<String, i64>,
 }
 
-crate::runtime::struct_de!(
-    FineTuningDataJSON { training : "training" => required, storage : "storage" =>
-    required }
-);
+crate::runtime::struct_de!(FineTuningDataJSON, [training, storage] []);
 
 impl FineTuningDataJSON {
     crate::runtime::constructor!(
@@ -2133,10 +2073,8 @@ pub struct GroupWorkspaceAssignmentOut {
 }
 
 crate::runtime::struct_de!(
-    GroupWorkspaceAssignmentOut { roles : "roles" => required, role_uuid : "role_uuid" =>
-    default, role_name : "role_name" => default, workspace_uuid : "workspace_uuid" =>
-    required, workspace_name : "workspace_name" => required, created : "created" =>
-    required }
+    GroupWorkspaceAssignmentOut, [roles, workspace_uuid, workspace_name, created]
+    [role_uuid, role_name]
 );
 
 impl GroupWorkspaceAssignmentOut {
@@ -2166,8 +2104,7 @@ pub struct GroupWorkspaceAssignmentsOut {
 }
 
 crate::runtime::struct_de!(
-    GroupWorkspaceAssignmentsOut { total : "total" => required, items : "items" =>
-    required, page : "page" => required, page_size : "page_size" => required }
+    GroupWorkspaceAssignmentsOut, [total, items, page, page_size] []
 );
 
 impl GroupWorkspaceAssignmentsOut {
@@ -2241,10 +2178,7 @@ pub struct LibrariesAPIUsageDataJSON {
     pub audio_seconds: BasicModelUsageDataJSON,
 }
 
-crate::runtime::struct_de!(
-    LibrariesAPIUsageDataJSON { pages : "pages" => required, tokens : "tokens" =>
-    required, audio_seconds : "audio_seconds" => required }
-);
+crate::runtime::struct_de!(LibrariesAPIUsageDataJSON, [pages, tokens, audio_seconds] []);
 
 impl LibrariesAPIUsageDataJSON {
     crate::runtime::constructor!(
@@ -2269,9 +2203,8 @@ pub struct LimitsContext {
 }
 
 crate::runtime::struct_de!(
-    LimitsContext { completion : "completion" => required, last_payment_failure :
-    "last_payment_failure" => required, last_payment_failure_protection :
-    "last_payment_failure_protection" => default, currency : "currency" => required }
+    LimitsContext, [completion, last_payment_failure, currency]
+    [last_payment_failure_protection]
 );
 
 impl LimitsContext {
@@ -2290,7 +2223,7 @@ pub struct LimitsOUT {
     pub limits: LimitsContext,
 }
 
-crate::runtime::struct_de!(LimitsOUT { limits : "limits" => required });
+crate::runtime::struct_de!(LimitsOUT, [limits] []);
 
 impl LimitsOUT {
     crate::runtime::constructor!([limits : LimitsContext => plain] []);
@@ -2336,9 +2269,8 @@ pub struct MemberSubscriptionOUT {
 }
 
 crate::runtime::struct_de!(
-    MemberSubscriptionOUT { r#type : "type" => required, plan : "plan" => default, status
-    : "status" => default, user : "user" => default, self_service : "self_service" =>
-    default, member_has_access : "member_has_access" => default }
+    MemberSubscriptionOUT, [r#type = "type"] [plan, status, user, self_service,
+    member_has_access]
 );
 
 impl MemberSubscriptionOUT {
@@ -2402,9 +2334,7 @@ pub struct MemberWorkspaceInfo {
 }
 
 crate::runtime::struct_de!(
-    MemberWorkspaceInfo { uuid : "uuid" => required, name : "name" => required,
-    is_default : "is_default" => required, raw_roles : "raw_roles" => required, raw_role
-    : "raw_role" => required }
+    MemberWorkspaceInfo, [uuid, name, is_default, raw_roles, raw_role] []
 );
 
 #[allow(deprecated)]
@@ -2483,9 +2413,7 @@ pub struct NestedGroupRef {
     pub name: String,
 }
 
-crate::runtime::struct_de!(
-    NestedGroupRef { uuid : "uuid" => required, name : "name" => required }
-);
+crate::runtime::struct_de!(NestedGroupRef, [uuid, name] []);
 
 impl NestedGroupRef {
     crate::runtime::constructor!([uuid : String => plain, name : String => plain] []);
@@ -2500,7 +2428,7 @@ pub struct NestedGroupsOut {
     pub children: Vec<NestedGroupRef>,
 }
 
-crate::runtime::struct_de!(NestedGroupsOut { children : "children" => required });
+crate::runtime::struct_de!(NestedGroupsOut, [children] []);
 
 impl NestedGroupsOut {
     crate::runtime::constructor!([children : Vec < NestedGroupRef > => plain] []);
@@ -2520,10 +2448,7 @@ pub struct NewUsageLimitIN {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    NewUsageLimitIN { amount : "amount" => required, no_monthly_limit :
-    "no_monthly_limit" => default }
-);
+crate::runtime::struct_de!(NewUsageLimitIN, [amount] [no_monthly_limit]);
 
 impl NewUsageLimitIN {
     crate::runtime::constructor!([amount : i64 => plain] [no_monthly_limit]);
@@ -2550,9 +2475,7 @@ pub struct OrganizationAdminUsersOUT {
 }
 
 crate::runtime::struct_de!(
-    OrganizationAdminUsersOUT { members : "members" => required, invites : "invites" =>
-    required, total : "total" => default, page : "page" => default, page_size :
-    "page_size" => default }
+    OrganizationAdminUsersOUT, [members, invites] [total, page, page_size]
 );
 
 impl OrganizationAdminUsersOUT {
@@ -2607,13 +2530,9 @@ pub struct OrganizationInviteIN {
 
 #[cfg(feature = "full-serde")]
 crate::runtime::struct_de!(
-    OrganizationInviteIN { role_names : "role_names" => default, roles : "roles" =>
-    default, role_name : "role_name" => default, role : "role" => default, email :
-    "email" => required, subscription_type : "subscription_type" => default,
-    subscription_types : "subscription_types" => default,
-    subscription_seat_automatic_granting : "subscription_seat_automatic_granting" =>
-    default, email_language : "email_language" => default, workspace_uuids :
-    "workspace_uuids" => default }
+    OrganizationInviteIN, [email] [role_names, roles, role_name, role, subscription_type,
+    subscription_types, subscription_seat_automatic_granting, email_language,
+    workspace_uuids]
 );
 
 #[allow(deprecated)]
@@ -2704,10 +2623,8 @@ pub struct OrganizationInviteOUT {
 }
 
 crate::runtime::struct_de!(
-    OrganizationInviteOUT { uuid : "uuid" => required, raw_roles : "raw_roles" =>
-    required, raw_role : "raw_role" => required, email : "email" => required, expired :
-    "expired" => required, created_at : "created_at" => required, workspace_uuids :
-    "workspace_uuids" => default }
+    OrganizationInviteOUT, [uuid, raw_roles, raw_role, email, expired, created_at]
+    [workspace_uuids]
 );
 
 #[allow(deprecated)]
@@ -2740,9 +2657,8 @@ pub struct OrganizationInvitesCreateOUT {
 }
 
 crate::runtime::struct_de!(
-    OrganizationInvitesCreateOUT { invalid_emails : "invalid_emails" => required,
-    already_members : "already_members" => required, invited_members_count :
-    "invited_members_count" => default }
+    OrganizationInvitesCreateOUT, [invalid_emails, already_members]
+    [invited_members_count]
 );
 
 impl OrganizationInvitesCreateOUT {
@@ -2787,10 +2703,8 @@ pub struct OrganizationMemberCreate {
 
 #[cfg(feature = "full-serde")]
 crate::runtime::struct_de!(
-    OrganizationMemberCreate { role_names : "role_names" => default, roles : "roles" =>
-    default, role_name : "role_name" => default, role : "role" => default, email :
-    "email" => required, first_name : "first_name" => required, last_name : "last_name"
-    => required, subscription_types : "subscription_types" => default }
+    OrganizationMemberCreate, [email, first_name, last_name] [role_names, roles,
+    role_name, role, subscription_types]
 );
 
 #[allow(deprecated)]
@@ -2849,8 +2763,7 @@ pub struct OrganizationUserInviteOUT {
 }
 
 crate::runtime::struct_de!(
-    OrganizationUserInviteOUT { invite_uuid : "invite_uuid" => required, email : "email"
-    => default, roles : "roles" => required, role : "role" => required }
+    OrganizationUserInviteOUT, [invite_uuid, roles, role] [email]
 );
 
 #[allow(deprecated)]
@@ -2874,8 +2787,7 @@ pub struct OrganizationUsersCreateOUT {
 }
 
 crate::runtime::struct_de!(
-    OrganizationUsersCreateOUT { invalid_emails : "invalid_emails" => required,
-    email_to_user_id : "email_to_user_id" => required }
+    OrganizationUsersCreateOUT, [invalid_emails, email_to_user_id] []
 );
 
 impl OrganizationUsersCreateOUT {
@@ -2928,9 +2840,8 @@ pub struct PriceData {
 }
 
 crate::runtime::struct_de!(
-    PriceData { event_type : "event_type" => default, billing_metric : "billing_metric"
-    => required, billing_group : "billing_group" => required, api_zone : "api_zone" =>
-    required, service_tier : "service_tier" => required, price : "price" => required }
+    PriceData, [billing_metric, billing_group, api_zone, service_tier, price]
+    [event_type]
 );
 
 impl PriceData {
@@ -2974,8 +2885,7 @@ pub struct RateLimitsOUT {
 }
 
 crate::runtime::struct_de!(
-    RateLimitsOUT { requests_per_second : "requests_per_second" => required,
-    tokens_limits_by_model : "tokens_limits_by_model" => required }
+    RateLimitsOUT, [requests_per_second, tokens_limits_by_model] []
 );
 
 impl RateLimitsOUT {
@@ -2994,7 +2904,7 @@ pub struct RemoveWorkspaceMembersIN {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(RemoveWorkspaceMembersIN { members : "members" => required });
+crate::runtime::struct_de!(RemoveWorkspaceMembersIN, [members] []);
 
 impl RemoveWorkspaceMembersIN {
     crate::runtime::constructor!([members : Vec < BaseWorkspaceMemberIN > => plain] []);
@@ -3018,8 +2928,7 @@ pub struct RemoveWorkspaceMembersOUT {
 }
 
 crate::runtime::struct_de!(
-    RemoveWorkspaceMembersOUT { deleted_members_count : "deleted_members_count" =>
-    required, not_deleted_members : "not_deleted_members" => default }
+    RemoveWorkspaceMembersOUT, [deleted_members_count] [not_deleted_members]
 );
 
 impl RemoveWorkspaceMembersOUT {
@@ -3048,10 +2957,7 @@ pub struct RoleOut {
     pub is_custom_role: bool,
 }
 
-crate::runtime::struct_de!(
-    RoleOut { name : "name" => required, uuid : "uuid" => required, description :
-    "description" => required, is_custom_role : "is_custom_role" => required }
-);
+crate::runtime::struct_de!(RoleOut, [name, uuid, description, is_custom_role] []);
 
 impl RoleOut {
     crate::runtime::constructor!(
@@ -3071,10 +2977,7 @@ pub struct RolesOut {
     pub organization_roles: Vec<RoleOut>,
 }
 
-crate::runtime::struct_de!(
-    RolesOut { workspace_roles : "workspace_roles" => required, organization_roles :
-    "organization_roles" => required }
-);
+crate::runtime::struct_de!(RolesOut, [workspace_roles, organization_roles] []);
 
 impl RolesOut {
     crate::runtime::constructor!(
@@ -3122,7 +3025,7 @@ pub struct ScimSyncGroupActionOut {
     pub group: ScimSyncGroupRefOut,
 }
 
-crate::runtime::struct_de!(ScimSyncGroupActionOut { group : "group" => required });
+crate::runtime::struct_de!(ScimSyncGroupActionOut, [group] []);
 
 impl ScimSyncGroupActionOut {
     crate::runtime::constructor!([group : ScimSyncGroupRefOut => plain] []);
@@ -3138,10 +3041,7 @@ pub struct ScimSyncGroupRefOut {
     pub group_name: String,
 }
 
-crate::runtime::struct_de!(
-    ScimSyncGroupRefOut { uuid : "uuid" => required, group_name : "groupName" => required
-    }
-);
+crate::runtime::struct_de!(ScimSyncGroupRefOut, [uuid, group_name = "groupName"] []);
 
 impl ScimSyncGroupRefOut {
     crate::runtime::constructor!(
@@ -3160,8 +3060,7 @@ pub struct ScimSyncGroupUpdateActionOut {
 }
 
 crate::runtime::struct_de!(
-    ScimSyncGroupUpdateActionOut { group : "group" => required, previous_group_name :
-    "previous_groupName" => required }
+    ScimSyncGroupUpdateActionOut, [group, previous_group_name = "previous_groupName"] []
 );
 
 impl ScimSyncGroupUpdateActionOut {
@@ -3180,10 +3079,7 @@ pub struct ScimSyncGroupsSummaryOut {
     pub delete: Vec<ScimSyncGroupActionOut>,
 }
 
-crate::runtime::struct_de!(
-    ScimSyncGroupsSummaryOut { create : "create" => required, update : "update" =>
-    required, delete : "delete" => required }
-);
+crate::runtime::struct_de!(ScimSyncGroupsSummaryOut, [create, update, delete] []);
 
 impl ScimSyncGroupsSummaryOut {
     crate::runtime::constructor!(
@@ -3204,8 +3100,7 @@ pub struct ScimSyncMembershipActionOut {
 }
 
 crate::runtime::struct_de!(
-    ScimSyncMembershipActionOut { group : "group" => required, users_added :
-    "users_added" => required, users_removed : "users_removed" => required }
+    ScimSyncMembershipActionOut, [group, users_added, users_removed] []
 );
 
 impl ScimSyncMembershipActionOut {
@@ -3248,10 +3143,7 @@ pub struct ScimSyncSummaryOut {
     pub memberships: Vec<ScimSyncMembershipActionOut>,
 }
 
-crate::runtime::struct_de!(
-    ScimSyncSummaryOut { users : "users" => required, groups : "groups" => required,
-    memberships : "memberships" => required }
-);
+crate::runtime::struct_de!(ScimSyncSummaryOut, [users, groups, memberships] []);
 
 impl ScimSyncSummaryOut {
     crate::runtime::constructor!(
@@ -3268,7 +3160,7 @@ pub struct ScimSyncUserActionOut {
     pub user: ScimSyncUserRefOut,
 }
 
-crate::runtime::struct_de!(ScimSyncUserActionOut { user : "user" => required });
+crate::runtime::struct_de!(ScimSyncUserActionOut, [user] []);
 
 impl ScimSyncUserActionOut {
     crate::runtime::constructor!([user : ScimSyncUserRefOut => plain] []);
@@ -3284,9 +3176,7 @@ pub struct ScimSyncUserRefOut {
     pub user_name: String,
 }
 
-crate::runtime::struct_de!(
-    ScimSyncUserRefOut { uuid : "uuid" => required, user_name : "userName" => required }
-);
+crate::runtime::struct_de!(ScimSyncUserRefOut, [uuid, user_name = "userName"] []);
 
 impl ScimSyncUserRefOut {
     crate::runtime::constructor!(
@@ -3303,10 +3193,7 @@ pub struct ScimSyncUsersSummaryOut {
     pub deprovision: Vec<ScimSyncUserActionOut>,
 }
 
-crate::runtime::struct_de!(
-    ScimSyncUsersSummaryOut { provision : "provision" => required, deprovision :
-    "deprovision" => required }
-);
+crate::runtime::struct_de!(ScimSyncUsersSummaryOut, [provision, deprovision] []);
 
 impl ScimSyncUsersSummaryOut {
     crate::runtime::constructor!(
@@ -3342,9 +3229,7 @@ pub struct SetNestedGroupsIn {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    SetNestedGroupsIn { child_group_uuids : "child_group_uuids" => required }
-);
+crate::runtime::struct_de!(SetNestedGroupsIn, [child_group_uuids] []);
 
 impl SetNestedGroupsIn {
     crate::runtime::constructor!([child_group_uuids : Vec < String > => plain] []);
@@ -3580,10 +3465,7 @@ pub struct TokenLimitsByModel {
     pub tokens_per_month: i64,
 }
 
-crate::runtime::struct_de!(
-    TokenLimitsByModel { tokens_per_minute : "tokens_per_minute" => required,
-    tokens_per_month : "tokens_per_month" => required }
-);
+crate::runtime::struct_de!(TokenLimitsByModel, [tokens_per_minute, tokens_per_month] []);
 
 impl TokenLimitsByModel {
     crate::runtime::constructor!(
@@ -3610,8 +3492,7 @@ pub struct UpdateGroupWorkspaceAssignmentIn {
 
 #[cfg(feature = "full-serde")]
 crate::runtime::struct_de!(
-    UpdateGroupWorkspaceAssignmentIn { role_names : "role_names" => default, roles :
-    "roles" => default, role : "role" => default }
+    UpdateGroupWorkspaceAssignmentIn, [] [role_names, roles, role]
 );
 
 #[allow(deprecated)]
@@ -3633,10 +3514,7 @@ pub struct UpdateUserGroupOrganizationRoleIn {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    UpdateUserGroupOrganizationRoleIn { organization_role : "organization_role" =>
-    required }
-);
+crate::runtime::struct_de!(UpdateUserGroupOrganizationRoleIn, [organization_role] []);
 
 #[allow(deprecated)]
 impl UpdateUserGroupOrganizationRoleIn {
@@ -3661,10 +3539,7 @@ pub struct UpdateWorkspaceIN {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    UpdateWorkspaceIN { name : "name" => default, description : "description" => default,
-    icon : "icon" => default }
-);
+crate::runtime::struct_de!(UpdateWorkspaceIN, [] [name, description, icon]);
 
 impl UpdateWorkspaceIN {
     crate::runtime::setters! {
@@ -3715,10 +3590,8 @@ pub struct UsageLimits {
 }
 
 crate::runtime::struct_de!(
-    UsageLimits { no_monthly_limit : "no_monthly_limit" => default, monthly_limit_reached
-    : "monthly_limit_reached" => required, usage : "usage" => default, vibe_usage :
-    "vibe_usage" => default, total_usage : "total_usage" => default, usage_limit :
-    "usage_limit" => default }
+    UsageLimits, [monthly_limit_reached] [no_monthly_limit, usage, vibe_usage,
+    total_usage, usage_limit]
 );
 
 impl UsageLimits {
@@ -3782,15 +3655,9 @@ pub struct UsageOUTJSON {
 }
 
 crate::runtime::struct_de!(
-    UsageOUTJSON { completion : "completion" => required, ocr : "ocr" => required,
-    connectors : "connectors" => required, libraries_api : "libraries_api" => required,
-    fine_tuning : "fine_tuning" => required, audio : "audio" => required,
-    audio_characters : "audio_characters" => required, vibe_usage : "vibe_usage" =>
-    required, vibe_code : "vibe_code" => required, chat : "chat" => required, date :
-    "date" => required, previous_month : "previous_month" => default, next_month :
-    "next_month" => default, start_date : "start_date" => required, end_date : "end_date"
-    => required, currency : "currency" => default, currency_symbol : "currency_symbol" =>
-    default, prices : "prices" => default }
+    UsageOUTJSON, [completion, ocr, connectors, libraries_api, fine_tuning, audio,
+    audio_characters, vibe_usage, vibe_code, chat, date, start_date, end_date]
+    [previous_month, next_month, currency, currency_symbol, prices]
 );
 
 impl UsageOUTJSON {
@@ -3852,10 +3719,8 @@ pub struct VibeActiveUsersStat {
 }
 
 crate::runtime::struct_de!(
-    VibeActiveUsersStat { day : "day" => required, nb_active_users_total :
-    "nb_active_users_total" => required, nb_active_users_cli : "nb_active_users_cli" =>
-    required, nb_active_users_acp : "nb_active_users_acp" => required,
-    nb_active_users_programmatic : "nb_active_users_programmatic" => required }
+    VibeActiveUsersStat, [day, nb_active_users_total, nb_active_users_cli,
+    nb_active_users_acp, nb_active_users_programmatic] []
 );
 
 impl VibeActiveUsersStat {
@@ -3884,9 +3749,7 @@ pub struct VibeCodeUsageDataJSON {
 }
 
 crate::runtime::struct_de!(
-    VibeCodeUsageDataJSON { completion : "completion" => required, ocr : "ocr" =>
-    required, connectors : "connectors" => required, audio : "audio" => required,
-    audio_characters : "audio_characters" => required }
+    VibeCodeUsageDataJSON, [completion, ocr, connectors, audio, audio_characters] []
 );
 
 impl VibeCodeUsageDataJSON {
@@ -3912,9 +3775,7 @@ pub struct VibeConsumedTokensStat {
 }
 
 crate::runtime::struct_de!(
-    VibeConsumedTokensStat { day : "day" => required, model : "model" => required,
-    cached_tokens : "cached_tokens" => required, input_tokens : "input_tokens" =>
-    required, output_tokens : "output_tokens" => required }
+    VibeConsumedTokensStat, [day, model, cached_tokens, input_tokens, output_tokens] []
 );
 
 impl VibeConsumedTokensStat {
@@ -3934,10 +3795,7 @@ pub struct VibeNextEditActiveUsersStat {
     pub nb_active_users: i64,
 }
 
-crate::runtime::struct_de!(
-    VibeNextEditActiveUsersStat { day : "day" => required, nb_active_users :
-    "nb_active_users" => required }
-);
+crate::runtime::struct_de!(VibeNextEditActiveUsersStat, [day, nb_active_users] []);
 
 impl VibeNextEditActiveUsersStat {
     crate::runtime::constructor!(
@@ -3959,10 +3817,8 @@ pub struct VibeNextEditModifiedLOCStat {
 }
 
 crate::runtime::struct_de!(
-    VibeNextEditModifiedLOCStat { day : "day" => required, lines_inserted :
-    "lines_inserted" => required, lines_deleted : "lines_deleted" => required,
-    lines_unchanged : "lines_unchanged" => required, lines_total : "lines_total" =>
-    required }
+    VibeNextEditModifiedLOCStat, [day, lines_inserted, lines_deleted, lines_unchanged,
+    lines_total] []
 );
 
 impl VibeNextEditModifiedLOCStat {
@@ -3992,14 +3848,9 @@ pub struct VibeNextEditSuggestionStat {
 }
 
 crate::runtime::struct_de!(
-    VibeNextEditSuggestionStat { day : "day" => required, total_suggestions :
-    "total_suggestions" => required, outcome_accepted : "outcome_accepted" => required,
-    outcome_rejected : "outcome_rejected" => required, outcome_timeout :
-    "outcome_timeout" => required, outcome_aborted : "outcome_aborted" => required,
-    outcome_dismissed : "outcome_dismissed" => required, force_generated_true :
-    "force_generated_true" => required, force_generated_false : "force_generated_false"
-    => required, surface_widget : "surface_widget" => required, surface_ghost_text :
-    "surface_ghost_text" => required }
+    VibeNextEditSuggestionStat, [day, total_suggestions, outcome_accepted,
+    outcome_rejected, outcome_timeout, outcome_aborted, outcome_dismissed,
+    force_generated_true, force_generated_false, surface_widget, surface_ghost_text] []
 );
 
 impl VibeNextEditSuggestionStat {
@@ -4027,10 +3878,8 @@ pub struct VibeOrganizationStatsOUT {
 }
 
 crate::runtime::struct_de!(
-    VibeOrganizationStatsOUT { start_time : "start_time" => required, end_time :
-    "end_time" => required, next_edit_suggestions : "next_edit_suggestions" => required,
-    next_edit_active_users : "next_edit_active_users" => required, next_edit_modified_loc
-    : "next_edit_modified_loc" => required }
+    VibeOrganizationStatsOUT, [start_time, end_time, next_edit_suggestions,
+    next_edit_active_users, next_edit_modified_loc] []
 );
 
 impl VibeOrganizationStatsOUT {
@@ -4052,10 +3901,7 @@ pub struct VibeSessionDurationStat {
     pub total_duration_hours: f64,
 }
 
-crate::runtime::struct_de!(
-    VibeSessionDurationStat { day : "day" => required, total_duration_hours :
-    "total_duration_hours" => required }
-);
+crate::runtime::struct_de!(VibeSessionDurationStat, [day, total_duration_hours] []);
 
 impl VibeSessionDurationStat {
     crate::runtime::constructor!(
@@ -4077,9 +3923,8 @@ pub struct VibeSessionStat {
 }
 
 crate::runtime::struct_de!(
-    VibeSessionStat { day : "day" => required, nb_sessions : "nb_sessions" => required,
-    nb_sessions_cli : "nb_sessions_cli" => required, nb_sessions_acp : "nb_sessions_acp"
-    => required, nb_sessions_programmatic : "nb_sessions_programmatic" => required }
+    VibeSessionStat, [day, nb_sessions, nb_sessions_cli, nb_sessions_acp,
+    nb_sessions_programmatic] []
 );
 
 impl VibeSessionStat {
@@ -4101,10 +3946,7 @@ pub struct VibeToolCallsByNameStat {
     pub count: i64,
 }
 
-crate::runtime::struct_de!(
-    VibeToolCallsByNameStat { day : "day" => required, tool_name : "tool_name" =>
-    required, count : "count" => required }
-);
+crate::runtime::struct_de!(VibeToolCallsByNameStat, [day, tool_name, count] []);
 
 impl VibeToolCallsByNameStat {
     crate::runtime::constructor!(
@@ -4129,11 +3971,8 @@ pub struct VibeToolCallsStat {
 }
 
 crate::runtime::struct_de!(
-    VibeToolCallsStat { day : "day" => required, total : "total" => required,
-    status_success : "status_success" => required, status_failure : "status_failure" =>
-    required, status_skipped : "status_skipped" => required, approval_ask :
-    "approval_ask" => required, approval_always : "approval_always" => required,
-    approval_never : "approval_never" => required }
+    VibeToolCallsStat, [day, total, status_success, status_failure, status_skipped,
+    approval_ask, approval_always, approval_never] []
 );
 
 impl VibeToolCallsStat {
@@ -4158,10 +3997,8 @@ pub struct VibeUserPromptsStat {
 }
 
 crate::runtime::struct_de!(
-    VibeUserPromptsStat { day : "day" => required, nb_prompts_total : "nb_prompts_total"
-    => required, nb_prompts_cli : "nb_prompts_cli" => required, nb_prompts_acp :
-    "nb_prompts_acp" => required, nb_prompts_programmatic : "nb_prompts_programmatic" =>
-    required }
+    VibeUserPromptsStat, [day, nb_prompts_total, nb_prompts_cli, nb_prompts_acp,
+    nb_prompts_programmatic] []
 );
 
 impl VibeUserPromptsStat {
@@ -4211,12 +4048,8 @@ pub struct VibeWorkByAgentStat {
 }
 
 crate::runtime::struct_de!(
-    VibeWorkByAgentStat { messages_count : "messages_count" => required, files_count :
-    "files_count" => required, images_count : "images_count" => required,
-    spreadsheets_count : "spreadsheets_count" => required, unique_conversations_count :
-    "unique_conversations_count" => required, agent_id : "agent_id" => required,
-    last_message_at : "last_message_at" => required, unique_users_count :
-    "unique_users_count" => required }
+    VibeWorkByAgentStat, [messages_count, files_count, images_count, spreadsheets_count,
+    unique_conversations_count, agent_id, last_message_at, unique_users_count] []
 );
 
 impl VibeWorkByAgentStat {
@@ -4240,10 +4073,7 @@ pub struct VibeWorkByAgentStatsOUT {
     pub data: Vec<VibeWorkByAgentStat>,
 }
 
-crate::runtime::struct_de!(
-    VibeWorkByAgentStatsOUT { start_time : "start_time" => required, end_time :
-    "end_time" => required, data : "data" => required }
-);
+crate::runtime::struct_de!(VibeWorkByAgentStatsOUT, [start_time, end_time, data] []);
 
 impl VibeWorkByAgentStatsOUT {
     crate::runtime::constructor!(
@@ -4270,13 +4100,9 @@ pub struct VibeWorkByTimeStat {
 }
 
 crate::runtime::struct_de!(
-    VibeWorkByTimeStat { messages_count : "messages_count" => required, files_count :
-    "files_count" => required, images_count : "images_count" => required,
-    spreadsheets_count : "spreadsheets_count" => required, unique_conversations_count :
-    "unique_conversations_count" => required, time_bucket : "time_bucket" => default,
-    unique_users_count : "unique_users_count" => required, messages_to_agents_count :
-    "messages_to_agents_count" => required, unique_agents_count : "unique_agents_count"
-    => required }
+    VibeWorkByTimeStat, [messages_count, files_count, images_count, spreadsheets_count,
+    unique_conversations_count, unique_users_count, messages_to_agents_count,
+    unique_agents_count] [time_bucket]
 );
 
 impl VibeWorkByTimeStat {
@@ -4300,10 +4126,7 @@ pub struct VibeWorkByTimeStatsOUT {
     pub data: Vec<VibeWorkByTimeStat>,
 }
 
-crate::runtime::struct_de!(
-    VibeWorkByTimeStatsOUT { start_time : "start_time" => required, end_time : "end_time"
-    => required, data : "data" => required }
-);
+crate::runtime::struct_de!(VibeWorkByTimeStatsOUT, [start_time, end_time, data] []);
 
 impl VibeWorkByTimeStatsOUT {
     crate::runtime::constructor!(
@@ -4330,13 +4153,9 @@ pub struct VibeWorkByUserStat {
 }
 
 crate::runtime::struct_de!(
-    VibeWorkByUserStat { messages_count : "messages_count" => required, files_count :
-    "files_count" => required, images_count : "images_count" => required,
-    spreadsheets_count : "spreadsheets_count" => required, unique_conversations_count :
-    "unique_conversations_count" => required, user_id : "user_id" => required,
-    last_message_at : "last_message_at" => required, unique_agents_count :
-    "unique_agents_count" => required, messages_to_agents_count :
-    "messages_to_agents_count" => required }
+    VibeWorkByUserStat, [messages_count, files_count, images_count, spreadsheets_count,
+    unique_conversations_count, user_id, last_message_at, unique_agents_count,
+    messages_to_agents_count] []
 );
 
 impl VibeWorkByUserStat {
@@ -4360,10 +4179,7 @@ pub struct VibeWorkByUserStatsOUT {
     pub data: Vec<VibeWorkByUserStat>,
 }
 
-crate::runtime::struct_de!(
-    VibeWorkByUserStatsOUT { start_time : "start_time" => required, end_time : "end_time"
-    => required, data : "data" => required }
-);
+crate::runtime::struct_de!(VibeWorkByUserStatsOUT, [start_time, end_time, data] []);
 
 impl VibeWorkByUserStatsOUT {
     crate::runtime::constructor!(
@@ -4391,12 +4207,8 @@ pub struct VibeWorkspaceStatsOUT {
 }
 
 crate::runtime::struct_de!(
-    VibeWorkspaceStatsOUT { start_time : "start_time" => required, end_time : "end_time"
-    => required, sessions : "sessions" => required, user_prompts : "user_prompts" =>
-    required, active_users : "active_users" => required, consumed_tokens :
-    "consumed_tokens" => required, tool_calls : "tool_calls" => required,
-    tool_calls_by_name : "tool_calls_by_name" => required, session_durations :
-    "session_durations" => required }
+    VibeWorkspaceStatsOUT, [start_time, end_time, sessions, user_prompts, active_users,
+    consumed_tokens, tool_calls, tool_calls_by_name, session_durations] []
 );
 
 impl VibeWorkspaceStatsOUT {
@@ -4447,11 +4259,8 @@ pub struct WorkspaceEnrichedOUT {
 }
 
 crate::runtime::struct_de!(
-    WorkspaceEnrichedOUT { uuid : "uuid" => required, name : "name" => required,
-    description : "description" => default, icon : "icon" => default, members_count :
-    "members_count" => default, spend_limit : "spend_limit" => default, is_default :
-    "is_default" => required, raw_roles : "raw_roles" => required, raw_role : "raw_role"
-    => required }
+    WorkspaceEnrichedOUT, [uuid, name, is_default, raw_roles, raw_role] [description,
+    icon, members_count, spend_limit]
 );
 
 #[allow(deprecated)]
@@ -4507,7 +4316,7 @@ pub struct WorkspaceMemberIN {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(WorkspaceMemberIN { members : "members" => default });
+crate::runtime::struct_de!(WorkspaceMemberIN, [] [members]);
 
 impl WorkspaceMemberIN {
     crate::runtime::setters! {
@@ -4542,9 +4351,7 @@ pub struct WorkspaceMemberSingleIN {
 
 #[cfg(feature = "full-serde")]
 crate::runtime::struct_de!(
-    WorkspaceMemberSingleIN { role_names : "role_names" => default, roles : "roles" =>
-    default, role_name : "role_name" => default, role : "role" => default, user_uuid :
-    "user_uuid" => required }
+    WorkspaceMemberSingleIN, [user_uuid] [role_names, roles, role_name, role]
 );
 
 #[allow(deprecated)]
@@ -4632,10 +4439,8 @@ pub struct WorkspaceOUT {
 }
 
 crate::runtime::struct_de!(
-    WorkspaceOUT { uuid : "uuid" => required, name : "name" => required, description :
-    "description" => default, icon : "icon" => default, members_count : "members_count"
-    => default, spend_limit : "spend_limit" => default, is_default : "is_default" =>
-    required }
+    WorkspaceOUT, [uuid, name, is_default] [description, icon, members_count,
+    spend_limit]
 );
 
 impl WorkspaceOUT {
@@ -4673,9 +4478,7 @@ pub struct WorkspaceRoleRef {
     pub uuid: String,
 }
 
-crate::runtime::struct_de!(
-    WorkspaceRoleRef { name : "name" => required, uuid : "uuid" => required }
-);
+crate::runtime::struct_de!(WorkspaceRoleRef, [name, uuid] []);
 
 impl WorkspaceRoleRef {
     crate::runtime::constructor!([name : String => plain, uuid : String => plain] []);
@@ -4695,8 +4498,7 @@ pub struct WorkspaceSpendLimitOUT {
 }
 
 crate::runtime::struct_de!(
-    WorkspaceSpendLimitOUT { value : "value" => default, currency : "currency" =>
-    default, no_monthly_limit : "no_monthly_limit" => default }
+    WorkspaceSpendLimitOUT, [] [value, currency, no_monthly_limit]
 );
 
 impl WorkspaceSpendLimitOUT {
@@ -4729,10 +4531,7 @@ pub struct WorkspacesOut {
     pub page_size: i64,
 }
 
-crate::runtime::struct_de!(
-    WorkspacesOut { total : "total" => required, items : "items" => required, object :
-    "object" => default, page : "page" => required, page_size : "page_size" => required }
-);
+crate::runtime::struct_de!(WorkspacesOut, [total, items, page, page_size] [object]);
 
 impl WorkspacesOut {
     crate::runtime::constructor!(

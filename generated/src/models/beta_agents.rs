@@ -69,14 +69,9 @@ pub struct Agent {
 }
 
 crate::runtime::struct_de!(
-    Agent { instructions : "instructions" => default, tools : "tools" => default,
-    completion_args : "completion_args" => default, guardrails : "guardrails" => default,
-    model : "model" => required, name : "name" => required, description : "description"
-    => default, handoffs : "handoffs" => default, metadata : "metadata" => default,
-    object : "object" => default, id : "id" => required, version : "version" => required,
-    versions : "versions" => required, created_at : "created_at" => required, updated_at
-    : "updated_at" => required, deployment_chat : "deployment_chat" => required, source :
-    "source" => required, version_message : "version_message" => default }
+    Agent, [model, name, id, version, versions, created_at, updated_at, deployment_chat,
+    source] [instructions, tools, completion_args, guardrails, description, handoffs,
+    metadata, object, version_message]
 );
 
 impl Agent {
@@ -110,8 +105,7 @@ pub struct AgentAliasResponse {
 }
 
 crate::runtime::struct_de!(
-    AgentAliasResponse { alias : "alias" => required, version : "version" => required,
-    created_at : "created_at" => required, updated_at : "updated_at" => required }
+    AgentAliasResponse, [alias, version, created_at, updated_at] []
 );
 
 impl AgentAliasResponse {
@@ -139,10 +133,7 @@ pub struct AgentListPage {
     pub next_page_token: crate::Nullable<String>,
 }
 
-crate::runtime::struct_de!(
-    AgentListPage { object : "object" => default, data : "data" => required,
-    next_page_token : "next_page_token" => default }
-);
+crate::runtime::struct_de!(AgentListPage, [data] [object, next_page_token]);
 
 impl AgentListPage {
     crate::runtime::constructor!(
@@ -200,11 +191,8 @@ pub struct CreateAgentRequest {
 
 #[cfg(feature = "full-serde")]
 crate::runtime::struct_de!(
-    CreateAgentRequest { instructions : "instructions" => default, tools : "tools" =>
-    default, completion_args : "completion_args" => default, guardrails : "guardrails" =>
-    default, model : "model" => required, name : "name" => required, description :
-    "description" => default, handoffs : "handoffs" => default, metadata : "metadata" =>
-    default, version_message : "version_message" => default }
+    CreateAgentRequest, [model, name] [instructions, tools, completion_args, guardrails,
+    description, handoffs, metadata, version_message]
 );
 
 impl CreateAgentRequest {
@@ -273,12 +261,8 @@ pub struct UpdateAgentRequest {
 
 #[cfg(feature = "full-serde")]
 crate::runtime::struct_de!(
-    UpdateAgentRequest { instructions : "instructions" => default, tools : "tools" =>
-    default, completion_args : "completion_args" => default, guardrails : "guardrails" =>
-    default, model : "model" => default, name : "name" => default, description :
-    "description" => default, handoffs : "handoffs" => default, deployment_chat :
-    "deployment_chat" => default, metadata : "metadata" => default, version_message :
-    "version_message" => default }
+    UpdateAgentRequest, [] [instructions, tools, completion_args, guardrails, model,
+    name, description, handoffs, deployment_chat, metadata, version_message]
 );
 
 impl UpdateAgentRequest {

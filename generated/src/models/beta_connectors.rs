@@ -95,10 +95,7 @@ pub struct AuthData {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    AuthData { client_id : "client_id" => required, client_secret : "client_secret" =>
-    default }
-);
+crate::runtime::struct_de!(AuthData, [client_id] [client_secret]);
 
 impl AuthData {
     crate::runtime::constructor!([client_id : String => plain] [client_secret]);
@@ -150,9 +147,7 @@ pub struct AuthUrlResponse {
     pub ttl: i64,
 }
 
-crate::runtime::struct_de!(
-    AuthUrlResponse { auth_url : "auth_url" => required, ttl : "ttl" => required }
-);
+crate::runtime::struct_de!(AuthUrlResponse, [auth_url, ttl] []);
 
 impl AuthUrlResponse {
     crate::runtime::constructor!([auth_url : String => plain, ttl : i64 => plain] []);
@@ -185,9 +180,8 @@ pub struct AuthenticationConfiguration {
 }
 
 crate::runtime::struct_de!(
-    AuthenticationConfiguration { name : "name" => required, title : "title" => default,
-    authentication_type : "authentication_type" => required, scope : "scope" => required,
-    status : "status" => default, is_default : "is_default" => default }
+    AuthenticationConfiguration, [name, authentication_type, scope] [title, status,
+    is_default]
 );
 
 impl AuthenticationConfiguration {
@@ -230,11 +224,8 @@ pub struct AuthenticationMethodCreateOrUpdateRequest {
 
 #[cfg(feature = "full-serde")]
 crate::runtime::struct_de!(
-    AuthenticationMethodCreateOrUpdateRequest { method_type : "method_type" => required,
-    auth_direction : "auth_direction" => default, headers : "headers" => default,
-    global_headers : "global_headers" => default, oauth2_metadata_secrets :
-    "oauth2_metadata_secrets" => default, oauth2_server_metadata :
-    "oauth2_server_metadata" => default }
+    AuthenticationMethodCreateOrUpdateRequest, [method_type] [auth_direction, headers,
+    global_headers, oauth2_metadata_secrets, oauth2_server_metadata]
 );
 
 impl AuthenticationMethodCreateOrUpdateRequest {
@@ -433,9 +424,7 @@ pub struct ConnectionCredentials {
 
 #[cfg(feature = "full-serde")]
 crate::runtime::struct_de!(
-    ConnectionCredentials { oauth : "oauth" => default, headers : "headers" => default,
-    bearer_token : "bearer_token" => default, github_installation_id :
-    "github_installation_id" => default }
+    ConnectionCredentials, [] [oauth, headers, bearer_token, github_installation_id]
 );
 
 impl ConnectionCredentials {
@@ -466,9 +455,7 @@ pub struct ConnectionPreference {
 }
 
 crate::runtime::struct_de!(
-    ConnectionPreference { name : "name" => required, tool_configuration :
-    "tool_configuration" => required, is_default : "is_default" => default, consumer_type
-    : "consumer_type" => default }
+    ConnectionPreference, [name, tool_configuration] [is_default, consumer_type]
 );
 
 impl ConnectionPreference {
@@ -597,20 +584,11 @@ pub struct Connector {
 }
 
 crate::runtime::struct_de!(
-    Connector { id : "id" => required, name : "name" => required, title : "title" =>
-    default, description : "description" => required, created_at : "created_at" =>
-    required, modified_at : "modified_at" => required, server : "server" => default,
-    protocol : "protocol" => default, icon_url : "icon_url" => default, server_card :
-    "server_card" => default, owner_id : "owner_id" => default, owner_type : "owner_type"
-    => required, visibility : "visibility" => required, creator_id : "creator_id" =>
-    default, locale : "locale" => default, system_prompt : "system_prompt" => default,
-    supported_auth_methods : "supported_auth_methods" => default, connection_preferences
-    : "connection_preferences" => default, connection_credentials :
-    "connection_credentials" => default, active : "active" => default,
-    private_tool_execution : "private_tool_execution" => required, mistral : "mistral" =>
-    default, is_authenticated : "is_authenticated" => default, tools : "tools" =>
-    default, system_prompt_route : "system_prompt_route" => default, connection_config :
-    "connection_config" => default, execution_env : "execution_env" => default }
+    Connector, [id, name, description, created_at, modified_at, owner_type, visibility,
+    private_tool_execution] [title, server, protocol, icon_url, server_card, owner_id,
+    creator_id, locale, system_prompt, supported_auth_methods, connection_preferences,
+    connection_credentials, active, mistral, is_authenticated, tools,
+    system_prompt_route, connection_config, execution_env]
 );
 
 impl Connector {
@@ -652,8 +630,7 @@ pub struct ConnectorAuthenticationHeader {
 }
 
 crate::runtime::struct_de!(
-    ConnectorAuthenticationHeader { name : "name" => required, is_required :
-    "is_required" => default, is_secret : "is_secret" => default }
+    ConnectorAuthenticationHeader, [name] [is_required, is_secret]
 );
 
 impl ConnectorAuthenticationHeader {
@@ -672,9 +649,7 @@ pub struct ConnectorCallToolRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    ConnectorCallToolRequest { arguments : "arguments" => default }
-);
+crate::runtime::struct_de!(ConnectorCallToolRequest, [] [arguments]);
 
 impl ConnectorCallToolRequest {
     crate::runtime::setters! {
@@ -692,10 +667,7 @@ pub struct ConnectorLocale {
     pub usage_sentence: std::collections::BTreeMap<String, String>,
 }
 
-crate::runtime::struct_de!(
-    ConnectorLocale { name : "name" => required, description : "description" => required,
-    usage_sentence : "usage_sentence" => required }
-);
+crate::runtime::struct_de!(ConnectorLocale, [name, description, usage_sentence] []);
 
 impl ConnectorLocale {
     crate::runtime::constructor!(
@@ -762,12 +734,8 @@ pub struct ConnectorTool {
 }
 
 crate::runtime::struct_de!(
-    ConnectorTool { id : "id" => required, name : "name" => required, description :
-    "description" => required, system_prompt : "system_prompt" => default, locale :
-    "locale" => default, jsonschema : "jsonschema" => default, execution_config :
-    "execution_config" => default, visibility : "visibility" => required, created_at :
-    "created_at" => required, modified_at : "modified_at" => required, active : "active"
-    => default }
+    ConnectorTool, [id, name, description, visibility, created_at, modified_at]
+    [system_prompt, locale, jsonschema, execution_config, active]
 );
 
 impl ConnectorTool {
@@ -888,10 +856,7 @@ pub struct ConnectorToolLocale {
     pub usage_sentence: std::collections::BTreeMap<String, String>,
 }
 
-crate::runtime::struct_de!(
-    ConnectorToolLocale { name : "name" => required, description : "description" =>
-    required, usage_sentence : "usage_sentence" => required }
-);
+crate::runtime::struct_de!(ConnectorToolLocale, [name, description, usage_sentence] []);
 
 impl ConnectorToolLocale {
     crate::runtime::constructor!(
@@ -1013,7 +978,7 @@ pub struct ConnectorsQueryFilters {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(ConnectorsQueryFilters { active : "active" => default });
+crate::runtime::struct_de!(ConnectorsQueryFilters, [] [active]);
 
 impl ConnectorsQueryFilters {
     crate::runtime::setters! {
@@ -1103,13 +1068,9 @@ pub struct CreateConnectorRequest {
 
 #[cfg(feature = "full-serde")]
 crate::runtime::struct_de!(
-    CreateConnectorRequest { protocol : "protocol" => default, name : "name" => required,
-    title : "title" => default, description : "description" => required, icon_url :
-    "icon_url" => default, visibility : "visibility" => default, server : "server" =>
-    required, headers : "headers" => default, global_headers : "global_headers" =>
-    default, auth_data : "auth_data" => default, oauth2_server_metadata :
-    "oauth2_server_metadata" => default, oauth2_server_metadata_url :
-    "oauth2_server_metadata_url" => default, system_prompt : "system_prompt" => default }
+    CreateConnectorRequest, [name, description, server] [protocol, title, icon_url,
+    visibility, headers, global_headers, auth_data, oauth2_server_metadata,
+    oauth2_server_metadata_url, system_prompt]
 );
 
 impl CreateConnectorRequest {
@@ -1157,8 +1118,7 @@ pub struct CredentialsCreateOrUpdate {
 
 #[cfg(feature = "full-serde")]
 crate::runtime::struct_de!(
-    CredentialsCreateOrUpdate { name : "name" => required, title : "title" => default,
-    is_default : "is_default" => default, credentials : "credentials" => default }
+    CredentialsCreateOrUpdate, [name] [title, is_default, credentials]
 );
 
 impl CredentialsCreateOrUpdate {
@@ -1186,9 +1146,7 @@ pub struct CredentialsResponse {
 }
 
 crate::runtime::struct_de!(
-    CredentialsResponse { credentials : "credentials" => required,
-    connector_preset_credentials_for_auth : "connector_preset_credentials_for_auth" =>
-    default }
+    CredentialsResponse, [credentials] [connector_preset_credentials_for_auth]
 );
 
 impl CredentialsResponse {
@@ -1227,9 +1185,7 @@ pub struct CredentialsStatus {
 }
 
 crate::runtime::struct_de!(
-    CredentialsStatus { status_type : "status_type" => required, last_checked_at :
-    "last_checked_at" => default, error_http_code : "error_http_code" => default,
-    error_message : "error_message" => default }
+    CredentialsStatus, [status_type] [last_checked_at, error_http_code, error_message]
 );
 
 impl CredentialsStatus {
@@ -1401,10 +1357,7 @@ pub struct ExecutionTool {
     pub execution_config: Option<ExecutionConfig>,
 }
 
-crate::runtime::struct_de!(
-    ExecutionTool { name : "name" => required, integration_id : "integration_id" =>
-    required, execution_config : "execution_config" => default }
-);
+crate::runtime::struct_de!(ExecutionTool, [name, integration_id] [execution_config]);
 
 impl ExecutionTool {
     crate::runtime::constructor!(
@@ -1484,31 +1437,18 @@ pub struct ExtendedOAuthServerMetadata {
 }
 
 crate::runtime::struct_de!(
-    ExtendedOAuthServerMetadata { issuer : "issuer" => required, authorization_endpoint :
-    "authorization_endpoint" => required, token_endpoint : "token_endpoint" => required,
-    registration_endpoint : "registration_endpoint" => default, scopes_supported :
-    "scopes_supported" => default, response_types_supported : "response_types_supported"
-    => default, response_modes_supported : "response_modes_supported" => default,
-    grant_types_supported : "grant_types_supported" => default,
-    token_endpoint_auth_methods_supported : "token_endpoint_auth_methods_supported" =>
-    default, token_endpoint_auth_signing_alg_values_supported :
-    "token_endpoint_auth_signing_alg_values_supported" => default, service_documentation
-    : "service_documentation" => default, ui_locales_supported : "ui_locales_supported"
-    => default, op_policy_uri : "op_policy_uri" => default, op_tos_uri : "op_tos_uri" =>
-    default, revocation_endpoint : "revocation_endpoint" => default,
-    revocation_endpoint_auth_methods_supported :
-    "revocation_endpoint_auth_methods_supported" => default,
-    revocation_endpoint_auth_signing_alg_values_supported :
-    "revocation_endpoint_auth_signing_alg_values_supported" => default,
-    introspection_endpoint : "introspection_endpoint" => default,
-    introspection_endpoint_auth_methods_supported :
-    "introspection_endpoint_auth_methods_supported" => default,
-    introspection_endpoint_auth_signing_alg_values_supported :
-    "introspection_endpoint_auth_signing_alg_values_supported" => default,
-    code_challenge_methods_supported : "code_challenge_methods_supported" => default,
-    client_id_metadata_document_supported : "client_id_metadata_document_supported" =>
-    default, x_source : "x_source" => default, x_resource_url : "x_resource_url" =>
-    default, x_scope : "x_scope" => default }
+    ExtendedOAuthServerMetadata, [issuer, authorization_endpoint, token_endpoint]
+    [registration_endpoint, scopes_supported, response_types_supported,
+    response_modes_supported, grant_types_supported,
+    token_endpoint_auth_methods_supported,
+    token_endpoint_auth_signing_alg_values_supported, service_documentation,
+    ui_locales_supported, op_policy_uri, op_tos_uri, revocation_endpoint,
+    revocation_endpoint_auth_methods_supported,
+    revocation_endpoint_auth_signing_alg_values_supported, introspection_endpoint,
+    introspection_endpoint_auth_methods_supported,
+    introspection_endpoint_auth_signing_alg_values_supported,
+    code_challenge_methods_supported, client_id_metadata_document_supported, x_source,
+    x_resource_url, x_scope]
 );
 
 impl ExtendedOAuthServerMetadata {
@@ -1566,9 +1506,7 @@ pub struct GlobalHeaderValue {
     pub value: String,
 }
 
-crate::runtime::struct_de!(
-    GlobalHeaderValue { is_secret : "is_secret" => default, value : "value" => required }
-);
+crate::runtime::struct_de!(GlobalHeaderValue, [value] [is_secret]);
 
 impl GlobalHeaderValue {
     crate::runtime::constructor!([value : String => plain] [is_secret]);
@@ -1665,10 +1603,7 @@ pub struct LogicalExpression {
     pub expressions: Vec<LogicalExpressionExpressionsItem>,
 }
 
-crate::runtime::struct_de!(
-    LogicalExpression { r#type : "type" => required, expressions : "expressions" =>
-    required }
-);
+crate::runtime::struct_de!(LogicalExpression, [r#type = "type", expressions] []);
 
 impl LogicalExpression {
     crate::runtime::constructor!(
@@ -1822,10 +1757,7 @@ pub struct MCPServerAuthenticationRequirement {
     pub schemes: Option<Vec<String>>,
 }
 
-crate::runtime::struct_de!(
-    MCPServerAuthenticationRequirement { required : "required" => required, schemes :
-    "schemes" => default }
-);
+crate::runtime::struct_de!(MCPServerAuthenticationRequirement, [required] [schemes]);
 
 impl MCPServerAuthenticationRequirement {
     crate::runtime::constructor!([required : bool => plain] [schemes]);
@@ -2139,9 +2071,8 @@ pub struct MCPServerRemote {
 }
 
 crate::runtime::struct_de!(
-    MCPServerRemote { r#type : "type" => required, url : "url" => required,
-    supported_protocol_versions : "supportedProtocolVersions" => default, headers :
-    "headers" => default, authentication : "authentication" => default }
+    MCPServerRemote, [r#type = "type", url] [supported_protocol_versions =
+    "supportedProtocolVersions", headers, authentication]
 );
 
 impl MCPServerRemote {
@@ -2196,9 +2127,8 @@ pub struct MCPServerRemoteHeader {
 }
 
 crate::runtime::struct_de!(
-    MCPServerRemoteHeader { name : "name" => required, description : "description" =>
-    required, is_required : "isRequired" => default, is_secret : "isSecret" => default,
-    default : "default" => default, choices : "choices" => default }
+    MCPServerRemoteHeader, [name, description] [is_required = "isRequired", is_secret =
+    "isSecret", default, choices]
 );
 
 impl MCPServerRemoteHeader {
@@ -2246,10 +2176,7 @@ pub struct MCPServerRepository {
     pub subfolder: crate::Nullable<String>,
 }
 
-crate::runtime::struct_de!(
-    MCPServerRepository { url : "url" => required, source : "source" => required,
-    subfolder : "subfolder" => default }
-);
+crate::runtime::struct_de!(MCPServerRepository, [url, source] [subfolder]);
 
 impl MCPServerRepository {
     crate::runtime::constructor!(
@@ -2388,7 +2315,7 @@ pub struct MessageResponse {
     pub message: String,
 }
 
-crate::runtime::struct_de!(MessageResponse { message : "message" => required });
+crate::runtime::struct_de!(MessageResponse, [message] []);
 
 impl MessageResponse {
     crate::runtime::constructor!([message : String => plain] []);
@@ -2417,9 +2344,8 @@ pub struct OAuth2Token {
 
 #[cfg(feature = "full-serde")]
 crate::runtime::struct_de!(
-    OAuth2Token { access_token : "access_token" => required, token_type : "token_type" =>
-    default, expires_in : "expires_in" => default, scope : "scope" => default,
-    refresh_token : "refresh_token" => default, expires_at : "expires_at" => default }
+    OAuth2Token, [access_token] [token_type, expires_in, scope, refresh_token,
+    expires_at]
 );
 
 impl OAuth2Token {
@@ -2479,9 +2405,8 @@ pub struct Oauth2MetadataSecrets {
 
 #[cfg(feature = "full-serde")]
 crate::runtime::struct_de!(
-    Oauth2MetadataSecrets { client_id : "client_id" => default, client_secret :
-    "client_secret" => default, client_id_issued_at : "client_id_issued_at" => default,
-    client_secret_expires_at : "client_secret_expires_at" => default }
+    Oauth2MetadataSecrets, [] [client_id, client_secret, client_id_issued_at,
+    client_secret_expires_at]
 );
 
 impl Oauth2MetadataSecrets {
@@ -2523,10 +2448,7 @@ pub struct PaginatedConnectors {
     pub pagination: PaginationResponse,
 }
 
-crate::runtime::struct_de!(
-    PaginatedConnectors { items : "items" => required, pagination : "pagination" =>
-    required }
-);
+crate::runtime::struct_de!(PaginatedConnectors, [items, pagination] []);
 
 impl PaginatedConnectors {
     crate::runtime::constructor!(
@@ -2547,10 +2469,7 @@ pub struct PaginationResponse {
     pub page_size: i64,
 }
 
-crate::runtime::struct_de!(
-    PaginationResponse { next_cursor : "next_cursor" => default, page_size : "page_size"
-    => required }
-);
+crate::runtime::struct_de!(PaginationResponse, [page_size] [next_cursor]);
 
 impl PaginationResponse {
     crate::runtime::constructor!([page_size : i64 => plain] [next_cursor]);
@@ -2631,10 +2550,8 @@ pub struct PublicAuthenticationMethod {
 }
 
 crate::runtime::struct_de!(
-    PublicAuthenticationMethod { method_type : "method_type" => required, headers :
-    "headers" => default, global_headers : "global_headers" => default,
-    has_default_credentials : "has_default_credentials" => required,
-    oauth2_server_metadata : "oauth2_server_metadata" => default }
+    PublicAuthenticationMethod, [method_type, has_default_credentials] [headers,
+    global_headers, oauth2_server_metadata]
 );
 
 impl PublicAuthenticationMethod {
@@ -2679,8 +2596,7 @@ pub struct PublicConnectionConfig {
 }
 
 crate::runtime::struct_de!(
-    PublicConnectionConfig { r#type : "type" => default, base_url : "base_url" =>
-    default, headers : "headers" => default, signed : "signed" => default }
+    PublicConnectionConfig, [] [r#type = "type", base_url, headers, signed]
 );
 
 impl PublicConnectionConfig {
@@ -2707,8 +2623,7 @@ pub struct PublicConnectorExecutionData {
 }
 
 crate::runtime::struct_de!(
-    PublicConnectorExecutionData { integrations : "integrations" => required, tools :
-    "tools" => required, use_connectors_gateway : "use_connectors_gateway" => default }
+    PublicConnectorExecutionData, [integrations, tools] [use_connectors_gateway]
 );
 
 impl PublicConnectorExecutionData {
@@ -2759,9 +2674,8 @@ pub struct PublicExecutionConnectionConfig {
 }
 
 crate::runtime::struct_de!(
-    PublicExecutionConnectionConfig { r#type : "type" => required, server : "server" =>
-    default, name : "name" => default, id : "id" => default, tool_configuration :
-    "tool_configuration" => default, hosted_internally : "hosted_internally" => default }
+    PublicExecutionConnectionConfig, [r#type = "type"] [server, name, id,
+    tool_configuration, hosted_internally]
 );
 
 impl PublicExecutionConnectionConfig {
@@ -2787,10 +2701,7 @@ pub struct PublicExecutionConnector {
     pub connection_config: Option<PublicExecutionConnectionConfig>,
 }
 
-crate::runtime::struct_de!(
-    PublicExecutionConnector { id : "id" => required, name : "name" => required,
-    connection_config : "connection_config" => default }
-);
+crate::runtime::struct_de!(PublicExecutionConnector, [id, name] [connection_config]);
 
 impl PublicExecutionConnector {
     crate::runtime::constructor!(
@@ -2809,10 +2720,7 @@ pub struct PublicExecutionEnv {
     pub errors: Vec<String>,
 }
 
-crate::runtime::struct_de!(
-    PublicExecutionEnv { tools : "tools" => required, tool_execution_data :
-    "tool_execution_data" => required, errors : "errors" => required }
-);
+crate::runtime::struct_de!(PublicExecutionEnv, [tools, tool_execution_data, errors] []);
 
 impl PublicExecutionEnv {
     crate::runtime::constructor!(
@@ -3080,9 +2988,8 @@ pub struct ServerLocale {
 }
 
 crate::runtime::struct_de!(
-    ServerLocale { name : "name" => default, description : "description" => default,
-    usage_sentence : "usage_sentence" => default, working_description :
-    "working_description" => default, done_description : "done_description" => default }
+    ServerLocale, [] [name, description, usage_sentence, working_description,
+    done_description]
 );
 
 impl ServerLocale {
@@ -3397,9 +3304,8 @@ pub struct ToolExecutionConfiguration {
 }
 
 crate::runtime::struct_de!(
-    ToolExecutionConfiguration { requires_confirmation : "requires_confirmation" =>
-    default, skip_confirmation : "skip_confirmation" => default, include : "include" =>
-    default, exclude : "exclude" => default }
+    ToolExecutionConfiguration, [] [requires_confirmation, skip_confirmation, include,
+    exclude]
 );
 
 impl ToolExecutionConfiguration {
@@ -3439,7 +3345,7 @@ pub struct ToolProperties {
     pub read_only: Option<bool>,
 }
 
-crate::runtime::struct_de!(ToolProperties { read_only : "read_only" => default });
+crate::runtime::struct_de!(ToolProperties, [] [read_only]);
 
 impl ToolProperties {
     crate::runtime::constructor!(nullable[read_only : bool => some] []);
@@ -3504,10 +3410,7 @@ pub struct TurbineMeta {
     pub locale: crate::Nullable<ServerLocale>,
 }
 
-crate::runtime::struct_de!(
-    TurbineMeta { system_prompt_name : "system_prompt_name" => default, locale : "locale"
-    => default }
-);
+crate::runtime::struct_de!(TurbineMeta, [] [system_prompt_name, locale]);
 
 impl TurbineMeta {
     crate::runtime::setters! {
@@ -3548,9 +3451,8 @@ pub struct TurbineToolLocale {
 }
 
 crate::runtime::struct_de!(
-    TurbineToolLocale { name : "name" => default, description : "description" => default,
-    usage_sentence : "usage_sentence" => default, working_description :
-    "working_description" => default, done_description : "done_description" => default }
+    TurbineToolLocale, [] [name, description, usage_sentence, working_description,
+    done_description]
 );
 
 impl TurbineToolLocale {
@@ -3591,8 +3493,7 @@ pub struct TurbineToolMeta {
 }
 
 crate::runtime::struct_de!(
-    TurbineToolMeta { locale : "locale" => default, tool_type : "tool_type" => default,
-    timeout : "timeout" => default, private_execution : "private_execution" => default }
+    TurbineToolMeta, [] [locale, tool_type, timeout, private_execution]
 );
 
 impl TurbineToolMeta {
@@ -3638,10 +3539,8 @@ pub struct UpdateConnectorRequest {
 
 #[cfg(feature = "full-serde")]
 crate::runtime::struct_de!(
-    UpdateConnectorRequest { title : "title" => default, name : "name" => default,
-    description : "description" => default, icon_url : "icon_url" => default,
-    system_prompt : "system_prompt" => default, protocol : "protocol" => default, server
-    : "server" => default, auth_methods : "auth_methods" => default }
+    UpdateConnectorRequest, [] [title, name, description, icon_url, system_prompt,
+    protocol, server, auth_methods]
 );
 
 impl UpdateConnectorRequest {

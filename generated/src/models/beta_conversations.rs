@@ -44,11 +44,8 @@ pub struct AgentConversation {
 }
 
 crate::runtime::struct_de!(
-    AgentConversation { name : "name" => default, description : "description" => default,
-    metadata : "metadata" => default, object : "object" => default, id : "id" =>
-    required, created_at : "created_at" => required, updated_at : "updated_at" =>
-    required, agent_id : "agent_id" => required, agent_version : "agent_version" =>
-    default }
+    AgentConversation, [id, created_at, updated_at, agent_id] [name, description,
+    metadata, object, agent_version]
 );
 
 impl AgentConversation {
@@ -93,10 +90,8 @@ pub struct AgentHandoffDoneEvent {
 }
 
 crate::runtime::struct_de!(
-    AgentHandoffDoneEvent { r#type : "type" => default, created_at : "created_at" =>
-    default, output_index : "output_index" => default, id : "id" => required,
-    next_agent_id : "next_agent_id" => required, next_agent_name : "next_agent_name" =>
-    required }
+    AgentHandoffDoneEvent, [id, next_agent_id, next_agent_name] [r#type = "type",
+    created_at, output_index]
 );
 
 impl AgentHandoffDoneEvent {
@@ -147,11 +142,8 @@ pub struct AgentHandoffEntry {
 }
 
 crate::runtime::struct_de!(
-    AgentHandoffEntry { object : "object" => default, r#type : "type" => default,
-    created_at : "created_at" => default, completed_at : "completed_at" => default, id :
-    "id" => default, previous_agent_id : "previous_agent_id" => required,
-    previous_agent_name : "previous_agent_name" => required, next_agent_id :
-    "next_agent_id" => required, next_agent_name : "next_agent_name" => required }
+    AgentHandoffEntry, [previous_agent_id, previous_agent_name, next_agent_id,
+    next_agent_name] [object, r#type = "type", created_at, completed_at, id]
 );
 
 impl AgentHandoffEntry {
@@ -205,10 +197,8 @@ pub struct AgentHandoffStartedEvent {
 }
 
 crate::runtime::struct_de!(
-    AgentHandoffStartedEvent { r#type : "type" => default, created_at : "created_at" =>
-    default, output_index : "output_index" => default, id : "id" => required,
-    previous_agent_id : "previous_agent_id" => required, previous_agent_name :
-    "previous_agent_name" => required }
+    AgentHandoffStartedEvent, [id, previous_agent_id, previous_agent_name] [r#type =
+    "type", created_at, output_index]
 );
 
 impl AgentHandoffStartedEvent {
@@ -256,10 +246,8 @@ pub struct ConversationAppendRequest {
 
 #[cfg(feature = "full-serde")]
 crate::runtime::struct_de!(
-    ConversationAppendRequest { inputs : "inputs" => default, stream : "stream" =>
-    default, store : "store" => default, handoff_execution : "handoff_execution" =>
-    default, completion_args : "completion_args" => default, tool_confirmations :
-    "tool_confirmations" => default }
+    ConversationAppendRequest, [] [inputs, stream, store, handoff_execution,
+    completion_args, tool_confirmations]
 );
 
 impl ConversationAppendRequest {
@@ -315,10 +303,8 @@ pub struct ConversationAppendStreamRequest {
 
 #[cfg(feature = "full-serde")]
 crate::runtime::struct_de!(
-    ConversationAppendStreamRequest { inputs : "inputs" => default, stream : "stream" =>
-    default, store : "store" => default, handoff_execution : "handoff_execution" =>
-    default, completion_args : "completion_args" => default, tool_confirmations :
-    "tool_confirmations" => default }
+    ConversationAppendStreamRequest, [] [inputs, stream, store, handoff_execution,
+    completion_args, tool_confirmations]
 );
 
 impl ConversationAppendStreamRequest {
@@ -421,10 +407,7 @@ pub struct ConversationHistory {
     pub entries: Vec<ConversationHistoryEntriesItem>,
 }
 
-crate::runtime::struct_de!(
-    ConversationHistory { object : "object" => default, conversation_id :
-    "conversation_id" => required, entries : "entries" => required }
-);
+crate::runtime::struct_de!(ConversationHistory, [conversation_id, entries] [object]);
 
 impl ConversationHistory {
     crate::runtime::constructor!(
@@ -524,10 +507,7 @@ pub struct ConversationMessages {
     pub messages: MessageEntries,
 }
 
-crate::runtime::struct_de!(
-    ConversationMessages { object : "object" => default, conversation_id :
-    "conversation_id" => required, messages : "messages" => required }
-);
+crate::runtime::struct_de!(ConversationMessages, [conversation_id, messages] [object]);
 
 impl ConversationMessages {
     crate::runtime::constructor!(
@@ -580,13 +560,9 @@ pub struct ConversationRequest {
 
 #[cfg(feature = "full-serde")]
 crate::runtime::struct_de!(
-    ConversationRequest { inputs : "inputs" => required, stream : "stream" => default,
-    store : "store" => default, handoff_execution : "handoff_execution" => default,
-    instructions : "instructions" => default, tools : "tools" => default, completion_args
-    : "completion_args" => default, guardrails : "guardrails" => default, name : "name"
-    => default, description : "description" => default, metadata : "metadata" => default,
-    agent_id : "agent_id" => default, agent_version : "agent_version" => default, model :
-    "model" => default }
+    ConversationRequest, [inputs] [stream, store, handoff_execution, instructions, tools,
+    completion_args, guardrails, name, description, metadata, agent_id, agent_version,
+    model]
 );
 
 impl ConversationRequest {
@@ -629,9 +605,7 @@ pub struct ConversationResponse {
 }
 
 crate::runtime::struct_de!(
-    ConversationResponse { object : "object" => default, conversation_id :
-    "conversation_id" => required, outputs : "outputs" => required, usage : "usage" =>
-    required, guardrails : "guardrails" => default }
+    ConversationResponse, [conversation_id, outputs, usage] [object, guardrails]
 );
 
 impl ConversationResponse {
@@ -731,11 +705,8 @@ pub struct ConversationRestartRequest {
 
 #[cfg(feature = "full-serde")]
 crate::runtime::struct_de!(
-    ConversationRestartRequest { inputs : "inputs" => default, stream : "stream" =>
-    default, store : "store" => default, handoff_execution : "handoff_execution" =>
-    default, completion_args : "completion_args" => default, guardrails : "guardrails" =>
-    default, metadata : "metadata" => default, from_entry_id : "from_entry_id" =>
-    required, agent_version : "agent_version" => default }
+    ConversationRestartRequest, [from_entry_id] [inputs, stream, store,
+    handoff_execution, completion_args, guardrails, metadata, agent_version]
 );
 
 impl ConversationRestartRequest {
@@ -785,11 +756,8 @@ pub struct ConversationRestartStreamRequest {
 
 #[cfg(feature = "full-serde")]
 crate::runtime::struct_de!(
-    ConversationRestartStreamRequest { inputs : "inputs" => default, stream : "stream" =>
-    default, store : "store" => default, handoff_execution : "handoff_execution" =>
-    default, completion_args : "completion_args" => default, guardrails : "guardrails" =>
-    default, metadata : "metadata" => default, from_entry_id : "from_entry_id" =>
-    required, agent_version : "agent_version" => default }
+    ConversationRestartStreamRequest, [from_entry_id] [inputs, stream, store,
+    handoff_execution, completion_args, guardrails, metadata, agent_version]
 );
 
 impl ConversationRestartStreamRequest {
@@ -842,13 +810,9 @@ pub struct ConversationStreamRequest {
 
 #[cfg(feature = "full-serde")]
 crate::runtime::struct_de!(
-    ConversationStreamRequest { inputs : "inputs" => required, stream : "stream" =>
-    default, store : "store" => default, handoff_execution : "handoff_execution" =>
-    default, instructions : "instructions" => default, tools : "tools" => default,
-    completion_args : "completion_args" => default, guardrails : "guardrails" => default,
-    name : "name" => default, description : "description" => default, metadata :
-    "metadata" => default, agent_id : "agent_id" => default, agent_version :
-    "agent_version" => default, model : "model" => default }
+    ConversationStreamRequest, [inputs] [stream, store, handoff_execution, instructions,
+    tools, completion_args, guardrails, name, description, metadata, agent_id,
+    agent_version, model]
 );
 
 impl ConversationStreamRequest {
@@ -888,10 +852,8 @@ pub struct ConversationUsageInfo {
 }
 
 crate::runtime::struct_de!(
-    ConversationUsageInfo { prompt_tokens : "prompt_tokens" => default, completion_tokens
-    : "completion_tokens" => default, total_tokens : "total_tokens" => default,
-    connector_tokens : "connector_tokens" => default, connectors : "connectors" =>
-    default }
+    ConversationUsageInfo, [] [prompt_tokens, completion_tokens, total_tokens,
+    connector_tokens, connectors]
 );
 
 impl ConversationUsageInfo {
@@ -962,11 +924,8 @@ pub struct FunctionCallEntry {
 }
 
 crate::runtime::struct_de!(
-    FunctionCallEntry { object : "object" => default, r#type : "type" => default,
-    created_at : "created_at" => default, completed_at : "completed_at" => default,
-    agent_id : "agent_id" => default, model : "model" => default, id : "id" => default,
-    tool_call_id : "tool_call_id" => required, name : "name" => required, arguments :
-    "arguments" => required, confirmation_status : "confirmation_status" => default }
+    FunctionCallEntry, [tool_call_id, name, arguments] [object, r#type = "type",
+    created_at, completed_at, agent_id, model, id, confirmation_status]
 );
 
 impl FunctionCallEntry {
@@ -1068,11 +1027,8 @@ pub struct FunctionCallEvent {
 }
 
 crate::runtime::struct_de!(
-    FunctionCallEvent { r#type : "type" => default, created_at : "created_at" => default,
-    output_index : "output_index" => default, id : "id" => required, model : "model" =>
-    default, agent_id : "agent_id" => default, name : "name" => required, tool_call_id :
-    "tool_call_id" => required, arguments : "arguments" => required, confirmation_status
-    : "confirmation_status" => default }
+    FunctionCallEvent, [id, name, tool_call_id, arguments] [r#type = "type", created_at,
+    output_index, model, agent_id, confirmation_status]
 );
 
 impl FunctionCallEvent {
@@ -1124,10 +1080,8 @@ pub struct FunctionResultEntry {
 }
 
 crate::runtime::struct_de!(
-    FunctionResultEntry { object : "object" => default, r#type : "type" => default,
-    created_at : "created_at" => default, completed_at : "completed_at" => default, id :
-    "id" => default, tool_call_id : "tool_call_id" => required, result : "result" =>
-    required }
+    FunctionResultEntry, [tool_call_id, result] [object, r#type = "type", created_at,
+    completed_at, id]
 );
 
 impl FunctionResultEntry {
@@ -1279,10 +1233,8 @@ pub struct MessageInputEntry {
 }
 
 crate::runtime::struct_de!(
-    MessageInputEntry { object : "object" => default, r#type : "type" => default,
-    created_at : "created_at" => default, completed_at : "completed_at" => default, id :
-    "id" => default, role : "role" => required, content : "content" => required, prefix :
-    "prefix" => default }
+    MessageInputEntry, [role, content] [object, r#type = "type", created_at,
+    completed_at, id, prefix]
 );
 
 impl MessageInputEntry {
@@ -1445,10 +1397,8 @@ pub struct MessageOutputEntry {
 }
 
 crate::runtime::struct_de!(
-    MessageOutputEntry { object : "object" => default, r#type : "type" => default,
-    created_at : "created_at" => default, completed_at : "completed_at" => default,
-    agent_id : "agent_id" => default, model : "model" => default, id : "id" => default,
-    role : "role" => default, content : "content" => required }
+    MessageOutputEntry, [content] [object, r#type = "type", created_at, completed_at,
+    agent_id, model, id, role]
 );
 
 impl MessageOutputEntry {
@@ -1546,10 +1496,8 @@ pub struct MessageOutputEvent {
 }
 
 crate::runtime::struct_de!(
-    MessageOutputEvent { r#type : "type" => default, created_at : "created_at" =>
-    default, output_index : "output_index" => default, id : "id" => required,
-    content_index : "content_index" => default, model : "model" => default, agent_id :
-    "agent_id" => default, role : "role" => default, content : "content" => required }
+    MessageOutputEvent, [id, content] [r#type = "type", created_at, output_index,
+    content_index, model, agent_id, role]
 );
 
 impl MessageOutputEvent {
@@ -1666,12 +1614,8 @@ pub struct ModelConversation {
 }
 
 crate::runtime::struct_de!(
-    ModelConversation { instructions : "instructions" => default, tools : "tools" =>
-    default, completion_args : "completion_args" => default, guardrails : "guardrails" =>
-    default, name : "name" => default, description : "description" => default, metadata :
-    "metadata" => default, object : "object" => default, id : "id" => required,
-    created_at : "created_at" => required, updated_at : "updated_at" => required, model :
-    "model" => required }
+    ModelConversation, [id, created_at, updated_at, model] [instructions, tools,
+    completion_args, guardrails, name, description, metadata, object]
 );
 
 impl ModelConversation {
@@ -1756,10 +1700,7 @@ pub struct ResponseDoneEvent {
     pub usage: ConversationUsageInfo,
 }
 
-crate::runtime::struct_de!(
-    ResponseDoneEvent { r#type : "type" => default, created_at : "created_at" => default,
-    usage : "usage" => required }
-);
+crate::runtime::struct_de!(ResponseDoneEvent, [usage] [r#type = "type", created_at]);
 
 impl ResponseDoneEvent {
     crate::runtime::constructor!(
@@ -1796,8 +1737,7 @@ pub struct ResponseErrorEvent {
 }
 
 crate::runtime::struct_de!(
-    ResponseErrorEvent { r#type : "type" => default, created_at : "created_at" =>
-    default, message : "message" => required, code : "code" => required }
+    ResponseErrorEvent, [message, code] [r#type = "type", created_at]
 );
 
 impl ResponseErrorEvent {
@@ -1834,8 +1774,7 @@ pub struct ResponseStartedEvent {
 }
 
 crate::runtime::struct_de!(
-    ResponseStartedEvent { r#type : "type" => default, created_at : "created_at" =>
-    default, conversation_id : "conversation_id" => required }
+    ResponseStartedEvent, [conversation_id] [r#type = "type", created_at]
 );
 
 impl ResponseStartedEvent {
@@ -1866,10 +1805,7 @@ pub struct ToolCallConfirmation {
     pub confirmation: ToolCallConfirmationConfirmation,
 }
 
-crate::runtime::struct_de!(
-    ToolCallConfirmation { tool_call_id : "tool_call_id" => required, confirmation :
-    "confirmation" => required }
-);
+crate::runtime::struct_de!(ToolCallConfirmation, [tool_call_id, confirmation] []);
 
 impl ToolCallConfirmation {
     crate::runtime::constructor!(
@@ -1917,9 +1853,8 @@ pub struct ToolExecutionDeltaEvent {
 }
 
 crate::runtime::struct_de!(
-    ToolExecutionDeltaEvent { r#type : "type" => default, created_at : "created_at" =>
-    default, output_index : "output_index" => default, id : "id" => required, name :
-    "name" => required, arguments : "arguments" => required }
+    ToolExecutionDeltaEvent, [id, name, arguments] [r#type = "type", created_at,
+    output_index]
 );
 
 impl ToolExecutionDeltaEvent {
@@ -1963,9 +1898,7 @@ pub struct ToolExecutionDoneEvent {
 }
 
 crate::runtime::struct_de!(
-    ToolExecutionDoneEvent { r#type : "type" => default, created_at : "created_at" =>
-    default, output_index : "output_index" => default, id : "id" => required, name :
-    "name" => required, info : "info" => default }
+    ToolExecutionDoneEvent, [id, name] [r#type = "type", created_at, output_index, info]
 );
 
 impl ToolExecutionDoneEvent {
@@ -2021,11 +1954,8 @@ pub struct ToolExecutionEntry {
 }
 
 crate::runtime::struct_de!(
-    ToolExecutionEntry { object : "object" => default, r#type : "type" => default,
-    created_at : "created_at" => default, completed_at : "completed_at" => default,
-    agent_id : "agent_id" => default, model : "model" => default, id : "id" => default,
-    name : "name" => required, arguments : "arguments" => required, info : "info" =>
-    default }
+    ToolExecutionEntry, [name, arguments] [object, r#type = "type", created_at,
+    completed_at, agent_id, model, id, info]
 );
 
 impl ToolExecutionEntry {
@@ -2087,10 +2017,8 @@ pub struct ToolExecutionStartedEvent {
 }
 
 crate::runtime::struct_de!(
-    ToolExecutionStartedEvent { r#type : "type" => default, created_at : "created_at" =>
-    default, output_index : "output_index" => default, id : "id" => required, model :
-    "model" => default, agent_id : "agent_id" => default, name : "name" => required,
-    arguments : "arguments" => required }
+    ToolExecutionStartedEvent, [id, name, arguments] [r#type = "type", created_at,
+    output_index, model, agent_id]
 );
 
 impl ToolExecutionStartedEvent {
@@ -2133,9 +2061,7 @@ pub struct ToolFileChunk {
 }
 
 crate::runtime::struct_de!(
-    ToolFileChunk { r#type : "type" => default, tool : "tool" => required, file_id :
-    "file_id" => required, file_name : "file_name" => default, file_type : "file_type" =>
-    default }
+    ToolFileChunk, [tool, file_id] [r#type = "type", file_name, file_type]
 );
 
 impl ToolFileChunk {

@@ -20,8 +20,7 @@ pub struct CreateLibraryRequest {
 
 #[cfg(feature = "full-serde")]
 crate::runtime::struct_de!(
-    CreateLibraryRequest { name : "name" => required, description : "description" =>
-    default, chunk_size : "chunk_size" => default, owner_type : "owner_type" => default }
+    CreateLibraryRequest, [name] [description, chunk_size, owner_type]
 );
 
 #[allow(deprecated)]
@@ -129,18 +128,11 @@ pub struct Document {
 }
 
 crate::runtime::struct_de!(
-    Document { id : "id" => required, library_id : "library_id" => required, hash :
-    "hash" => default, mime_type : "mime_type" => default, extension : "extension" =>
-    default, size : "size" => default, name : "name" => required, summary : "summary" =>
-    default, created_at : "created_at" => required, last_processed_at :
-    "last_processed_at" => default, number_of_pages : "number_of_pages" => default,
-    process_status : "process_status" => required, uploaded_by_id : "uploaded_by_id" =>
-    default, uploaded_by_type : "uploaded_by_type" => required,
-    tokens_processing_main_content : "tokens_processing_main_content" => default,
-    tokens_processing_summary : "tokens_processing_summary" => default, url : "url" =>
-    default, attributes : "attributes" => default, expires_at : "expires_at" => default,
-    processing_status : "processing_status" => required, tokens_processing_total :
-    "tokens_processing_total" => required }
+    Document, [id, library_id, name, created_at, process_status, uploaded_by_type,
+    processing_status, tokens_processing_total] [hash, mime_type, extension, size,
+    summary, last_processed_at, number_of_pages, uploaded_by_id,
+    tokens_processing_main_content, tokens_processing_summary, url, attributes,
+    expires_at]
 );
 
 #[allow(deprecated)]
@@ -172,7 +164,7 @@ pub struct DocumentTextContent {
     pub text: String,
 }
 
-crate::runtime::struct_de!(DocumentTextContent { text : "text" => required });
+crate::runtime::struct_de!(DocumentTextContent, [text] []);
 
 impl DocumentTextContent {
     crate::runtime::constructor!([text : String => plain] []);
@@ -188,7 +180,7 @@ pub struct DocumentsUploadBody {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(DocumentsUploadBody { file : "file" => required });
+crate::runtime::struct_de!(DocumentsUploadBody, [file] []);
 
 impl DocumentsUploadBody {
     crate::runtime::constructor!([file : File => plain] []);
@@ -276,16 +268,10 @@ pub struct Library {
 }
 
 crate::runtime::struct_de!(
-    Library { id : "id" => required, name : "name" => required, created_at : "created_at"
-    => required, updated_at : "updated_at" => required, owner_id : "owner_id" => default,
-    owner_type : "owner_type" => required, total_size : "total_size" => required,
-    nb_documents : "nb_documents" => required, chunk_size : "chunk_size" => default,
-    emoji : "emoji" => default, description : "description" => default,
-    generated_description : "generated_description" => default,
-    explicit_user_members_count : "explicit_user_members_count" => default,
-    explicit_workspace_members_count : "explicit_workspace_members_count" => default,
-    org_sharing_role : "org_sharing_role" => default, generated_name : "generated_name"
-    => default }
+    Library, [id, name, created_at, updated_at, owner_type, total_size, nb_documents]
+    [owner_id, chunk_size, emoji, description, generated_description,
+    explicit_user_members_count, explicit_workspace_members_count, org_sharing_role,
+    generated_name]
 );
 
 #[allow(deprecated)]
@@ -317,10 +303,7 @@ pub struct ListDocumentsResponse {
     pub data: Vec<Document>,
 }
 
-crate::runtime::struct_de!(
-    ListDocumentsResponse { pagination : "pagination" => required, data : "data" =>
-    required }
-);
+crate::runtime::struct_de!(ListDocumentsResponse, [pagination, data] []);
 
 impl ListDocumentsResponse {
     crate::runtime::constructor!(
@@ -349,10 +332,7 @@ pub struct ListLibrariesResponse {
     pub next_page_token: crate::Nullable<String>,
 }
 
-crate::runtime::struct_de!(
-    ListLibrariesResponse { pagination : "pagination" => default, data : "data" =>
-    required, next_page_token : "next_page_token" => default }
-);
+crate::runtime::struct_de!(ListLibrariesResponse, [data] [pagination, next_page_token]);
 
 #[allow(deprecated)]
 impl ListLibrariesResponse {
@@ -373,7 +353,7 @@ pub struct ListSharingResponse {
     pub data: Vec<Sharing>,
 }
 
-crate::runtime::struct_de!(ListSharingResponse { data : "data" => required });
+crate::runtime::struct_de!(ListSharingResponse, [data] []);
 
 impl ListSharingResponse {
     crate::runtime::constructor!([data : Vec < Sharing > => plain] []);
@@ -392,9 +372,7 @@ pub struct PaginationInfo {
 }
 
 crate::runtime::struct_de!(
-    PaginationInfo { total_items : "total_items" => required, total_pages : "total_pages"
-    => required, current_page : "current_page" => required, page_size : "page_size" =>
-    required, has_more : "has_more" => required }
+    PaginationInfo, [total_items, total_pages, current_page, page_size, has_more] []
 );
 
 impl PaginationInfo {
@@ -448,8 +426,7 @@ pub struct ProcessingStatus {
 }
 
 crate::runtime::struct_de!(
-    ProcessingStatus { document_id : "document_id" => required, process_status :
-    "process_status" => required, processing_status : "processing_status" => required }
+    ProcessingStatus, [document_id, process_status, processing_status] []
 );
 
 #[allow(deprecated)]
@@ -498,9 +475,7 @@ pub struct Sharing {
 }
 
 crate::runtime::struct_de!(
-    Sharing { library_id : "library_id" => required, user_id : "user_id" => default,
-    org_id : "org_id" => required, role : "role" => required, share_with_type :
-    "share_with_type" => required, share_with_uuid : "share_with_uuid" => default }
+    Sharing, [library_id, org_id, role, share_with_type] [user_id, share_with_uuid]
 );
 
 #[allow(deprecated)]
@@ -531,10 +506,7 @@ pub struct SharingDelete {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    SharingDelete { org_id : "org_id" => default, share_with_uuid : "share_with_uuid" =>
-    required, share_with_type : "share_with_type" => required }
-);
+crate::runtime::struct_de!(SharingDelete, [share_with_uuid, share_with_type] [org_id]);
 
 #[allow(deprecated)]
 impl SharingDelete {
@@ -565,9 +537,7 @@ pub struct SharingRequest {
 
 #[cfg(feature = "full-serde")]
 crate::runtime::struct_de!(
-    SharingRequest { org_id : "org_id" => default, level : "level" => required,
-    share_with_uuid : "share_with_uuid" => required, share_with_type : "share_with_type"
-    => required }
+    SharingRequest, [level, share_with_uuid, share_with_type] [org_id]
 );
 
 #[allow(deprecated)]
@@ -599,10 +569,7 @@ pub struct UpdateDocumentRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    UpdateDocumentRequest { name : "name" => default, attributes : "attributes" =>
-    default, expires_at : "expires_at" => default }
-);
+crate::runtime::struct_de!(UpdateDocumentRequest, [] [name, attributes, expires_at]);
 
 impl UpdateDocumentRequest {
     crate::runtime::setters! {
@@ -658,10 +625,7 @@ pub struct UpdateLibraryRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    UpdateLibraryRequest { name : "name" => default, description : "description" =>
-    default }
-);
+crate::runtime::struct_de!(UpdateLibraryRequest, [] [name, description]);
 
 impl UpdateLibraryRequest {
     crate::runtime::setters! {

@@ -11,9 +11,7 @@ pub struct Aggregation {
     pub meta: AggregationMeta,
 }
 
-crate::runtime::struct_de!(
-    Aggregation { data : "data" => required, meta : "meta" => required }
-);
+crate::runtime::struct_de!(Aggregation, [data, meta] []);
 
 impl Aggregation {
     crate::runtime::constructor!(
@@ -38,8 +36,7 @@ pub struct AggregationMeta {
 }
 
 crate::runtime::struct_de!(
-    AggregationMeta { from_timestamp : "from_timestamp" => required, to_timestamp :
-    "to_timestamp" => required, granularity_seconds : "granularity_seconds" => default }
+    AggregationMeta, [from_timestamp, to_timestamp] [granularity_seconds]
 );
 
 impl AggregationMeta {
@@ -73,10 +70,8 @@ pub struct AggregationRequest {
 
 #[cfg(feature = "full-serde")]
 crate::runtime::struct_de!(
-    AggregationRequest { metric : "metric" => required, dimensions : "dimensions" =>
-    default, time_dimension : "time_dimension" => default, search_expression :
-    "search_expression" => default, order_by : "order_by" => default, limit : "limit" =>
-    default }
+    AggregationRequest, [metric] [dimensions, time_dimension, search_expression,
+    order_by, limit]
 );
 
 impl AggregationRequest {
@@ -116,9 +111,7 @@ pub struct AggregationRow {
 }
 
 crate::runtime::struct_de!(
-    AggregationRow { time_bucket : "time_bucket" => default, dimensions : "dimensions" =>
-    default, metric_name : "metric_name" => required, metric_value : "metric_value" =>
-    default }
+    AggregationRow, [metric_name] [time_bucket, dimensions, metric_value]
 );
 
 impl AggregationRow {
@@ -168,9 +161,7 @@ pub struct BaseFieldDefinition {
 }
 
 crate::runtime::struct_de!(
-    BaseFieldDefinition { name : "name" => required, label : "label" => required, r#type
-    : "type" => required, group : "group" => default, supported_operators :
-    "supported_operators" => required }
+    BaseFieldDefinition, [name, label, r#type = "type", supported_operators] [group]
 );
 
 impl BaseFieldDefinition {
@@ -327,11 +318,8 @@ pub struct Campaign {
 }
 
 crate::runtime::struct_de!(
-    Campaign { id : "id" => required, created_at : "created_at" => required, updated_at :
-    "updated_at" => required, deleted_at : "deleted_at" => default, name : "name" =>
-    required, owner_id : "owner_id" => required, workspace_id : "workspace_id" =>
-    required, description : "description" => required, max_nb_events : "max_nb_events" =>
-    required, search_params : "search_params" => required, judge : "judge" => required }
+    Campaign, [id, created_at, updated_at, name, owner_id, workspace_id, description,
+    max_nb_events, search_params, judge] [deleted_at]
 );
 
 impl Campaign {
@@ -367,13 +355,9 @@ pub struct ChatCompletionEvent {
 }
 
 crate::runtime::struct_de!(
-    ChatCompletionEvent { event_id : "event_id" => required, correlation_id :
-    "correlation_id" => required, created_at : "created_at" => required, extra_fields :
-    "extra_fields" => required, nb_input_tokens : "nb_input_tokens" => required,
-    nb_output_tokens : "nb_output_tokens" => required, enabled_tools : "enabled_tools" =>
-    required, request_messages : "request_messages" => required, response_messages :
-    "response_messages" => required, nb_messages : "nb_messages" => required,
-    chat_transcription_events : "chat_transcription_events" => required }
+    ChatCompletionEvent, [event_id, correlation_id, created_at, extra_fields,
+    nb_input_tokens, nb_output_tokens, enabled_tools, request_messages,
+    response_messages, nb_messages, chat_transcription_events] []
 );
 
 impl ChatCompletionEvent {
@@ -441,10 +425,8 @@ pub struct ChatCompletionEventPreview {
 }
 
 crate::runtime::struct_de!(
-    ChatCompletionEventPreview { event_id : "event_id" => required, correlation_id :
-    "correlation_id" => required, created_at : "created_at" => required, extra_fields :
-    "extra_fields" => required, nb_input_tokens : "nb_input_tokens" => required,
-    nb_output_tokens : "nb_output_tokens" => required }
+    ChatCompletionEventPreview, [event_id, correlation_id, created_at, extra_fields,
+    nb_input_tokens, nb_output_tokens] []
 );
 
 impl ChatCompletionEventPreview {
@@ -467,8 +449,7 @@ pub struct ChatTranscriptionEvent {
 }
 
 crate::runtime::struct_de!(
-    ChatTranscriptionEvent { audio_url : "audio_url" => required, model : "model" =>
-    required, response_message : "response_message" => required }
+    ChatTranscriptionEvent, [audio_url, model, response_message] []
 );
 
 impl ChatTranscriptionEvent {
@@ -492,9 +473,7 @@ pub struct CreateCampaignRequest {
 
 #[cfg(feature = "full-serde")]
 crate::runtime::struct_de!(
-    CreateCampaignRequest { search_params : "search_params" => required, judge_id :
-    "judge_id" => required, name : "name" => required, description : "description" =>
-    required, max_nb_events : "max_nb_events" => required }
+    CreateCampaignRequest, [search_params, judge_id, name, description, max_nb_events] []
 );
 
 impl CreateCampaignRequest {
@@ -514,10 +493,7 @@ pub struct CreateDatasetRecordRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    CreateDatasetRecordRequest { payload : "payload" => required, properties :
-    "properties" => default }
-);
+crate::runtime::struct_de!(CreateDatasetRecordRequest, [payload] [properties]);
 
 impl CreateDatasetRecordRequest {
     crate::runtime::constructor!([payload : DatasetRecordPayload => plain] [properties]);
@@ -535,10 +511,7 @@ pub struct CreateDatasetRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    CreateDatasetRequest { name : "name" => required, description : "description" =>
-    required }
-);
+crate::runtime::struct_de!(CreateDatasetRequest, [name, description] []);
 
 impl CreateDatasetRequest {
     crate::runtime::constructor!(
@@ -560,9 +533,7 @@ pub struct CreateJudgeRequest {
 
 #[cfg(feature = "full-serde")]
 crate::runtime::struct_de!(
-    CreateJudgeRequest { name : "name" => required, description : "description" =>
-    required, model_name : "model_name" => required, output : "output" => required,
-    instructions : "instructions" => required, tools : "tools" => required }
+    CreateJudgeRequest, [name, description, model_name, output, instructions, tools] []
 );
 
 impl CreateJudgeRequest {
@@ -595,10 +566,8 @@ pub struct Dataset {
 }
 
 crate::runtime::struct_de!(
-    Dataset { id : "id" => required, created_at : "created_at" => required, updated_at :
-    "updated_at" => required, deleted_at : "deleted_at" => default, name : "name" =>
-    required, description : "description" => required, owner_id : "owner_id" => required,
-    workspace_id : "workspace_id" => required }
+    Dataset, [id, created_at, updated_at, name, description, owner_id, workspace_id]
+    [deleted_at]
 );
 
 impl Dataset {
@@ -642,11 +611,8 @@ pub struct DatasetImportTask {
 }
 
 crate::runtime::struct_de!(
-    DatasetImportTask { id : "id" => required, created_at : "created_at" => required,
-    updated_at : "updated_at" => required, deleted_at : "deleted_at" => default,
-    creator_id : "creator_id" => required, dataset_id : "dataset_id" => required,
-    workspace_id : "workspace_id" => required, status : "status" => required, progress :
-    "progress" => default, message : "message" => default }
+    DatasetImportTask, [id, created_at, updated_at, creator_id, dataset_id, workspace_id,
+    status] [deleted_at, progress, message]
 );
 
 impl DatasetImportTask {
@@ -683,10 +649,8 @@ pub struct DatasetPreview {
 }
 
 crate::runtime::struct_de!(
-    DatasetPreview { id : "id" => required, created_at : "created_at" => required,
-    updated_at : "updated_at" => required, deleted_at : "deleted_at" => default, name :
-    "name" => required, description : "description" => required, owner_id : "owner_id" =>
-    required, workspace_id : "workspace_id" => required }
+    DatasetPreview, [id, created_at, updated_at, name, description, owner_id,
+    workspace_id] [deleted_at]
 );
 
 impl DatasetPreview {
@@ -718,10 +682,8 @@ pub struct DatasetRecord {
 }
 
 crate::runtime::struct_de!(
-    DatasetRecord { id : "id" => required, created_at : "created_at" => required,
-    updated_at : "updated_at" => required, deleted_at : "deleted_at" => default,
-    dataset_id : "dataset_id" => required, payload : "payload" => required, properties :
-    "properties" => required, source : "source" => required }
+    DatasetRecord, [id, created_at, updated_at, dataset_id, payload, properties, source]
+    [deleted_at]
 );
 
 impl DatasetRecord {
@@ -767,9 +729,7 @@ pub struct DeleteDatasetRecordsRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    DeleteDatasetRecordsRequest { dataset_record_ids : "dataset_record_ids" => required }
-);
+crate::runtime::struct_de!(DeleteDatasetRecordsRequest, [dataset_record_ids] []);
 
 impl DeleteDatasetRecordsRequest {
     crate::runtime::constructor!([dataset_record_ids : Vec < String > => plain] []);
@@ -783,7 +743,7 @@ pub struct ExportDatasetResponse {
     pub file_url: String,
 }
 
-crate::runtime::struct_de!(ExportDatasetResponse { file_url : "file_url" => required });
+crate::runtime::struct_de!(ExportDatasetResponse, [file_url] []);
 
 impl ExportDatasetResponse {
     crate::runtime::constructor!([file_url : String => plain] []);
@@ -812,8 +772,7 @@ pub struct FeedResultChatCompletionEventPreview {
 }
 
 crate::runtime::struct_de!(
-    FeedResultChatCompletionEventPreview { results : "results" => default, next : "next"
-    => default, cursor : "cursor" => default }
+    FeedResultChatCompletionEventPreview, [] [results, next, cursor]
 );
 
 impl FeedResultChatCompletionEventPreview {
@@ -845,10 +804,7 @@ pub struct FeedResultGetLog {
     pub cursor: crate::Nullable<String>,
 }
 
-crate::runtime::struct_de!(
-    FeedResultGetLog { results : "results" => default, next : "next" => default, cursor :
-    "cursor" => default }
-);
+crate::runtime::struct_de!(FeedResultGetLog, [] [results, next, cursor]);
 
 impl FeedResultGetLog {
     crate::runtime::setters! {
@@ -879,10 +835,7 @@ pub struct FeedResultGetSpan {
     pub cursor: crate::Nullable<String>,
 }
 
-crate::runtime::struct_de!(
-    FeedResultGetSpan { results : "results" => default, next : "next" => default, cursor
-    : "cursor" => default }
-);
+crate::runtime::struct_de!(FeedResultGetSpan, [] [results, next, cursor]);
 
 impl FeedResultGetSpan {
     crate::runtime::setters! {
@@ -913,10 +866,7 @@ pub struct FeedResultGetSpanEvaluation {
     pub cursor: crate::Nullable<String>,
 }
 
-crate::runtime::struct_de!(
-    FeedResultGetSpanEvaluation { results : "results" => default, next : "next" =>
-    default, cursor : "cursor" => default }
-);
+crate::runtime::struct_de!(FeedResultGetSpanEvaluation, [] [results, next, cursor]);
 
 impl FeedResultGetSpanEvaluation {
     crate::runtime::setters! {
@@ -947,10 +897,7 @@ pub struct FeedResultGetTrace {
     pub cursor: crate::Nullable<String>,
 }
 
-crate::runtime::struct_de!(
-    FeedResultGetTrace { results : "results" => default, next : "next" => default, cursor
-    : "cursor" => default }
-);
+crate::runtime::struct_de!(FeedResultGetTrace, [] [results, next, cursor]);
 
 impl FeedResultGetTrace {
     crate::runtime::setters! {
@@ -967,9 +914,7 @@ pub struct FetchCampaignStatusResponse {
     pub status: BaseTaskStatus,
 }
 
-crate::runtime::struct_de!(
-    FetchCampaignStatusResponse { status : "status" => required }
-);
+crate::runtime::struct_de!(FetchCampaignStatusResponse, [status] []);
 
 impl FetchCampaignStatusResponse {
     crate::runtime::constructor!([status : BaseTaskStatus => plain] []);
@@ -989,9 +934,7 @@ pub struct FetchChatCompletionFieldOptionsResponse {
     >,
 }
 
-crate::runtime::struct_de!(
-    FetchChatCompletionFieldOptionsResponse { options : "options" => default }
-);
+crate::runtime::struct_de!(FetchChatCompletionFieldOptionsResponse, [] [options]);
 
 impl FetchChatCompletionFieldOptionsResponse {
     crate::runtime::setters! {
@@ -1035,9 +978,7 @@ pub struct FetchFieldOptionCountsRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    FetchFieldOptionCountsRequest { filter_params : "filter_params" => default }
-);
+crate::runtime::struct_de!(FetchFieldOptionCountsRequest, [] [filter_params]);
 
 impl FetchFieldOptionCountsRequest {
     crate::runtime::setters! {
@@ -1053,9 +994,7 @@ pub struct FetchFieldOptionCountsResponse {
     pub counts: Vec<FieldOptionCountItem>,
 }
 
-crate::runtime::struct_de!(
-    FetchFieldOptionCountsResponse { counts : "counts" => required }
-);
+crate::runtime::struct_de!(FetchFieldOptionCountsResponse, [counts] []);
 
 impl FetchFieldOptionCountsResponse {
     crate::runtime::constructor!([counts : Vec < FieldOptionCountItem > => plain] []);
@@ -1070,9 +1009,7 @@ pub struct FieldGroup {
     pub label: String,
 }
 
-crate::runtime::struct_de!(
-    FieldGroup { name : "name" => required, label : "label" => required }
-);
+crate::runtime::struct_de!(FieldGroup, [name, label] []);
 
 impl FieldGroup {
     crate::runtime::constructor!([name : String => plain, label : String => plain] []);
@@ -1087,9 +1024,7 @@ pub struct FieldOptionCountItem {
     pub count: i64,
 }
 
-crate::runtime::struct_de!(
-    FieldOptionCountItem { value : "value" => required, count : "count" => required }
-);
+crate::runtime::struct_de!(FieldOptionCountItem, [value, count] []);
 
 impl FieldOptionCountItem {
     crate::runtime::constructor!([value : String => plain, count : i64 => plain] []);
@@ -1104,10 +1039,7 @@ pub struct FilterCondition {
     pub value: serde_json::Value,
 }
 
-crate::runtime::struct_de!(
-    FilterCondition { field : "field" => required, op : "op" => required, value : "value"
-    => required }
-);
+crate::runtime::struct_de!(FilterCondition, [field, op, value] []);
 
 impl FilterCondition {
     crate::runtime::constructor!(
@@ -1126,7 +1058,7 @@ pub struct FilterGroup {
     pub or: crate::Nullable<Vec<FilterGroupAndItem>>,
 }
 
-crate::runtime::struct_de!(FilterGroup { and : "AND" => default, or : "OR" => default });
+crate::runtime::struct_de!(FilterGroup, [] [and = "AND", or = "OR"]);
 
 impl FilterGroup {
     crate::runtime::setters! {
@@ -1162,7 +1094,7 @@ pub struct FilterPayload {
     pub filters: Option<FilterGroupAndItem>,
 }
 
-crate::runtime::struct_de!(FilterPayload { filters : "filters" => default });
+crate::runtime::struct_de!(FilterPayload, [] [filters]);
 
 impl FilterPayload {
     crate::runtime::constructor!(nullable[filters : FilterGroupAndItem => some] []);
@@ -1197,17 +1129,10 @@ pub struct GetLog {
 }
 
 crate::runtime::struct_de!(
-    GetLog { customer_id : "customer_id" => required, organization_id : "organization_id"
-    => required, workspace_id : "workspace_id" => required, user_id : "user_id" =>
-    required, timestamp : "timestamp" => required, trace_id : "trace_id" => required,
-    span_id : "span_id" => required, trace_flags : "trace_flags" => required,
-    severity_text : "severity_text" => required, severity_number : "severity_number" =>
-    required, service_name : "service_name" => required, body : "body" => required,
-    event_name : "event_name" => required, resource_schema_url : "resource_schema_url" =>
-    required, resource_attributes : "resource_attributes" => required, scope_schema_url :
-    "scope_schema_url" => required, scope_name : "scope_name" => required, scope_version
-    : "scope_version" => required, scope_attributes : "scope_attributes" => required,
-    log_attributes : "log_attributes" => required }
+    GetLog, [customer_id, organization_id, workspace_id, user_id, timestamp, trace_id,
+    span_id, trace_flags, severity_text, severity_number, service_name, body, event_name,
+    resource_schema_url, resource_attributes, scope_schema_url, scope_name,
+    scope_version, scope_attributes, log_attributes] []
 );
 
 impl GetLog {
@@ -1233,7 +1158,7 @@ pub struct GetLogFieldOptions {
     pub options: Option<Vec<String>>,
 }
 
-crate::runtime::struct_de!(GetLogFieldOptions { options : "options" => default });
+crate::runtime::struct_de!(GetLogFieldOptions, [] [options]);
 
 impl GetLogFieldOptions {
     crate::runtime::constructor!(nullable[options : Vec < String > => some] []);
@@ -1247,9 +1172,7 @@ pub struct GetLogFields {
     pub field_definitions: Vec<OtelFieldDefinition>,
 }
 
-crate::runtime::struct_de!(
-    GetLogFields { field_definitions : "field_definitions" => required }
-);
+crate::runtime::struct_de!(GetLogFields, [field_definitions] []);
 
 impl GetLogFields {
     crate::runtime::constructor!(
@@ -1265,7 +1188,7 @@ pub struct GetLogs {
     pub logs: FeedResultGetLog,
 }
 
-crate::runtime::struct_de!(GetLogs { logs : "logs" => required });
+crate::runtime::struct_de!(GetLogs, [logs] []);
 
 impl GetLogs {
     crate::runtime::constructor!([logs : FeedResultGetLog => plain] []);
@@ -1340,42 +1263,19 @@ pub struct GetSpan {
 }
 
 crate::runtime::struct_de!(
-    GetSpan { customer_id : "customer_id" => required, organization_id :
-    "organization_id" => required, workspace_id : "workspace_id" => required, user_id :
-    "user_id" => required, trace_id : "trace_id" => required, span_id : "span_id" =>
-    required, parent_span_id : "parent_span_id" => required, trace_state : "trace_state"
-    => required, start_time : "start_time" => required, end_time : "end_time" =>
-    required, duration_ns : "duration_ns" => required, span_name : "span_name" =>
-    required, span_kind : "span_kind" => required, service_name : "service_name" =>
-    required, status_code : "status_code" => required, status_message : "status_message"
-    => required, error_type : "error_type" => required, operation_name : "operation_name"
-    => required, provider_name : "provider_name" => required, request_model :
-    "request_model" => required, response_model : "response_model" => required,
-    response_id : "response_id" => required, output_type : "output_type" => required,
-    conversation_id : "conversation_id" => required, data_source_id : "data_source_id" =>
-    required, agent_id : "agent_id" => required, agent_name : "agent_name" => required,
-    agent_version : "agent_version" => required, agent_description : "agent_description"
-    => required, workflow_name : "workflow_name" => required, prompt_name : "prompt_name"
-    => required, tool_name : "tool_name" => required, tool_type : "tool_type" =>
-    required, tool_call_id : "tool_call_id" => required, input_messages :
-    "input_messages" => required, output_messages : "output_messages" => required,
-    system_instructions : "system_instructions" => required, tool_definitions :
-    "tool_definitions" => required, tool_call_arguments : "tool_call_arguments" =>
-    required, tool_call_result : "tool_call_result" => required, request_choice_count :
-    "request_choice_count" => required, request_max_tokens : "request_max_tokens" =>
-    required, request_temperature : "request_temperature" => default, request_top_p :
-    "request_top_p" => default, request_top_k : "request_top_k" => default,
-    request_presence_penalty : "request_presence_penalty" => default,
-    request_frequency_penalty : "request_frequency_penalty" => default, request_seed :
-    "request_seed" => required, request_stop_sequences : "request_stop_sequences" =>
-    required, request_encoding_formats : "request_encoding_formats" => required,
-    response_finish_reasons : "response_finish_reasons" => required, usage_input_tokens :
-    "usage_input_tokens" => required, usage_output_tokens : "usage_output_tokens" =>
-    required, usage_cache_read_input_tokens : "usage_cache_read_input_tokens" =>
-    required, usage_cache_creation_input_tokens : "usage_cache_creation_input_tokens" =>
-    required, resource_attributes : "resource_attributes" => required, span_attributes :
-    "span_attributes" => required, scope_name : "scope_name" => required, scope_version :
-    "scope_version" => required }
+    GetSpan, [customer_id, organization_id, workspace_id, user_id, trace_id, span_id,
+    parent_span_id, trace_state, start_time, end_time, duration_ns, span_name, span_kind,
+    service_name, status_code, status_message, error_type, operation_name, provider_name,
+    request_model, response_model, response_id, output_type, conversation_id,
+    data_source_id, agent_id, agent_name, agent_version, agent_description,
+    workflow_name, prompt_name, tool_name, tool_type, tool_call_id, input_messages,
+    output_messages, system_instructions, tool_definitions, tool_call_arguments,
+    tool_call_result, request_choice_count, request_max_tokens, request_seed,
+    request_stop_sequences, request_encoding_formats, response_finish_reasons,
+    usage_input_tokens, usage_output_tokens, usage_cache_read_input_tokens,
+    usage_cache_creation_input_tokens, resource_attributes, span_attributes, scope_name,
+    scope_version] [request_temperature, request_top_p, request_top_k,
+    request_presence_penalty, request_frequency_penalty]
 );
 
 impl GetSpan {
@@ -1434,14 +1334,9 @@ pub struct GetSpanEvaluation {
 }
 
 crate::runtime::struct_de!(
-    GetSpanEvaluation { customer_id : "customer_id" => required, organization_id :
-    "organization_id" => required, workspace_id : "workspace_id" => required, user_id :
-    "user_id" => required, trace_id : "trace_id" => required, span_id : "span_id" =>
-    required, response_id : "response_id" => required, conversation_id :
-    "conversation_id" => required, timestamp : "timestamp" => required, evaluation_name :
-    "evaluation_name" => required, score_value : "score_value" => required, score_label :
-    "score_label" => required, explanation : "explanation" => required, metadata :
-    "metadata" => required }
+    GetSpanEvaluation, [customer_id, organization_id, workspace_id, user_id, trace_id,
+    span_id, response_id, conversation_id, timestamp, evaluation_name, score_value,
+    score_label, explanation, metadata] []
 );
 
 impl GetSpanEvaluation {
@@ -1463,9 +1358,7 @@ pub struct GetSpanEvaluationFieldOptions {
     pub options: Option<Vec<String>>,
 }
 
-crate::runtime::struct_de!(
-    GetSpanEvaluationFieldOptions { options : "options" => default }
-);
+crate::runtime::struct_de!(GetSpanEvaluationFieldOptions, [] [options]);
 
 impl GetSpanEvaluationFieldOptions {
     crate::runtime::constructor!(nullable[options : Vec < String > => some] []);
@@ -1479,9 +1372,7 @@ pub struct GetSpanEvaluationFields {
     pub field_definitions: Vec<OtelFieldDefinition>,
 }
 
-crate::runtime::struct_de!(
-    GetSpanEvaluationFields { field_definitions : "field_definitions" => required }
-);
+crate::runtime::struct_de!(GetSpanEvaluationFields, [field_definitions] []);
 
 impl GetSpanEvaluationFields {
     crate::runtime::constructor!(
@@ -1497,9 +1388,7 @@ pub struct GetSpanEvaluations {
     pub span_evaluations: FeedResultGetSpanEvaluation,
 }
 
-crate::runtime::struct_de!(
-    GetSpanEvaluations { span_evaluations : "span_evaluations" => required }
-);
+crate::runtime::struct_de!(GetSpanEvaluations, [span_evaluations] []);
 
 impl GetSpanEvaluations {
     crate::runtime::constructor!(
@@ -1515,7 +1404,7 @@ pub struct GetSpanFieldOptions {
     pub options: Option<Vec<String>>,
 }
 
-crate::runtime::struct_de!(GetSpanFieldOptions { options : "options" => default });
+crate::runtime::struct_de!(GetSpanFieldOptions, [] [options]);
 
 impl GetSpanFieldOptions {
     crate::runtime::constructor!(nullable[options : Vec < String > => some] []);
@@ -1529,9 +1418,7 @@ pub struct GetSpanFields {
     pub field_definitions: Vec<OtelFieldDefinition>,
 }
 
-crate::runtime::struct_de!(
-    GetSpanFields { field_definitions : "field_definitions" => required }
-);
+crate::runtime::struct_de!(GetSpanFields, [field_definitions] []);
 
 impl GetSpanFields {
     crate::runtime::constructor!(
@@ -1567,7 +1454,7 @@ pub struct GetSpans {
     pub spans: FeedResultGetSpan,
 }
 
-crate::runtime::struct_de!(GetSpans { spans : "spans" => required });
+crate::runtime::struct_de!(GetSpans, [spans] []);
 
 impl GetSpans {
     crate::runtime::constructor!([spans : FeedResultGetSpan => plain] []);
@@ -1617,28 +1504,14 @@ pub struct GetTrace {
 }
 
 crate::runtime::struct_de!(
-    GetTrace { customer_id : "customer_id" => required, organization_id :
-    "organization_id" => required, workspace_id : "workspace_id" => required, user_id :
-    "user_id" => required, trace_id : "trace_id" => required, root_span_id :
-    "root_span_id" => required, root_span_name : "root_span_name" => required, start_time
-    : "start_time" => required, end_time : "end_time" => required, duration_ns :
-    "duration_ns" => required, service_name : "service_name" => required, environment :
-    "environment" => required, conversation_id : "conversation_id" => required,
-    workflow_name : "workflow_name" => required, agent_id : "agent_id" => required,
-    agent_name : "agent_name" => required, status_code : "status_code" => required,
-    error_count : "error_count" => required, span_count : "span_count" => required,
-    gen_ai_span_count : "gen_ai_span_count" => required, llm_call_count :
-    "llm_call_count" => required, tool_call_count : "tool_call_count" => required,
-    retrieval_count : "retrieval_count" => required, evaluation_count :
-    "evaluation_count" => required, input_tokens : "input_tokens" => required,
-    output_tokens : "output_tokens" => required, cache_read_input_tokens :
-    "cache_read_input_tokens" => required, cache_creation_input_tokens :
-    "cache_creation_input_tokens" => required, models_used : "models_used" => required,
-    tools_used : "tools_used" => required, first_turn_last_input_message :
-    "first_turn_last_input_message" => required, first_turn_last_output_message :
-    "first_turn_last_output_message" => required, last_turn_last_input_message :
-    "last_turn_last_input_message" => required, last_turn_last_output_message :
-    "last_turn_last_output_message" => required }
+    GetTrace, [customer_id, organization_id, workspace_id, user_id, trace_id,
+    root_span_id, root_span_name, start_time, end_time, duration_ns, service_name,
+    environment, conversation_id, workflow_name, agent_id, agent_name, status_code,
+    error_count, span_count, gen_ai_span_count, llm_call_count, tool_call_count,
+    retrieval_count, evaluation_count, input_tokens, output_tokens,
+    cache_read_input_tokens, cache_creation_input_tokens, models_used, tools_used,
+    first_turn_last_input_message, first_turn_last_output_message,
+    last_turn_last_input_message, last_turn_last_output_message] []
 );
 
 impl GetTrace {
@@ -1670,7 +1543,7 @@ pub struct GetTraceFieldOptions {
     pub options: Option<Vec<String>>,
 }
 
-crate::runtime::struct_de!(GetTraceFieldOptions { options : "options" => default });
+crate::runtime::struct_de!(GetTraceFieldOptions, [] [options]);
 
 impl GetTraceFieldOptions {
     crate::runtime::constructor!(nullable[options : Vec < String > => some] []);
@@ -1684,9 +1557,7 @@ pub struct GetTraceFields {
     pub field_definitions: Vec<OtelFieldDefinition>,
 }
 
-crate::runtime::struct_de!(
-    GetTraceFields { field_definitions : "field_definitions" => required }
-);
+crate::runtime::struct_de!(GetTraceFields, [field_definitions] []);
 
 impl GetTraceFields {
     crate::runtime::constructor!(
@@ -1718,7 +1589,7 @@ pub struct GetTraces {
     pub traces: FeedResultGetTrace,
 }
 
-crate::runtime::struct_de!(GetTraces { traces : "traces" => required });
+crate::runtime::struct_de!(GetTraces, [traces] []);
 
 impl GetTraces {
     crate::runtime::constructor!([traces : FeedResultGetTrace => plain] []);
@@ -1760,9 +1631,7 @@ pub struct ImportDatasetFromCampaignRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    ImportDatasetFromCampaignRequest { campaign_id : "campaign_id" => required }
-);
+crate::runtime::struct_de!(ImportDatasetFromCampaignRequest, [campaign_id] []);
 
 impl ImportDatasetFromCampaignRequest {
     crate::runtime::constructor!([campaign_id : String => plain] []);
@@ -1777,10 +1646,7 @@ pub struct ImportDatasetFromDatasetRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    ImportDatasetFromDatasetRequest { dataset_record_ids : "dataset_record_ids" =>
-    required }
-);
+crate::runtime::struct_de!(ImportDatasetFromDatasetRequest, [dataset_record_ids] []);
 
 impl ImportDatasetFromDatasetRequest {
     crate::runtime::constructor!([dataset_record_ids : Vec < String > => plain] []);
@@ -1794,10 +1660,7 @@ pub struct ImportDatasetFromExplorerRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    ImportDatasetFromExplorerRequest { completion_event_ids : "completion_event_ids" =>
-    required }
-);
+crate::runtime::struct_de!(ImportDatasetFromExplorerRequest, [completion_event_ids] []);
 
 impl ImportDatasetFromExplorerRequest {
     crate::runtime::constructor!([completion_event_ids : Vec < String > => plain] []);
@@ -1811,9 +1674,7 @@ pub struct ImportDatasetFromFileRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    ImportDatasetFromFileRequest { file_id : "file_id" => required }
-);
+crate::runtime::struct_de!(ImportDatasetFromFileRequest, [file_id] []);
 
 impl ImportDatasetFromFileRequest {
     crate::runtime::constructor!([file_id : String => plain] []);
@@ -1827,10 +1688,7 @@ pub struct ImportDatasetFromPlaygroundRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    ImportDatasetFromPlaygroundRequest { conversation_ids : "conversation_ids" =>
-    required }
-);
+crate::runtime::struct_de!(ImportDatasetFromPlaygroundRequest, [conversation_ids] []);
 
 impl ImportDatasetFromPlaygroundRequest {
     crate::runtime::constructor!([conversation_ids : Vec < String > => plain] []);
@@ -1880,13 +1738,9 @@ pub struct Judge {
 }
 
 crate::runtime::struct_de!(
-    Judge { id : "id" => required, created_at : "created_at" => required, updated_at :
-    "updated_at" => required, deleted_at : "deleted_at" => default, owner_id : "owner_id"
-    => required, workspace_id : "workspace_id" => required, name : "name" => required,
-    description : "description" => required, model_name : "model_name" => required,
-    output : "output" => required, instructions : "instructions" => required, tools :
-    "tools" => required, up_revision : "up_revision" => default, down_revision :
-    "down_revision" => default, base_revision : "base_revision" => default }
+    Judge, [id, created_at, updated_at, owner_id, workspace_id, name, description,
+    model_name, output, instructions, tools] [deleted_at, up_revision, down_revision,
+    base_revision]
 );
 
 impl Judge {
@@ -1912,9 +1766,7 @@ pub struct JudgeChatCompletionEventRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    JudgeChatCompletionEventRequest { judge_definition : "judge_definition" => required }
-);
+crate::runtime::struct_de!(JudgeChatCompletionEventRequest, [judge_definition] []);
 
 impl JudgeChatCompletionEventRequest {
     crate::runtime::constructor!([judge_definition : CreateJudgeRequest => plain] []);
@@ -1932,10 +1784,7 @@ pub struct JudgeClassificationOutput {
     pub options: Vec<JudgeClassificationOutputOption>,
 }
 
-crate::runtime::struct_de!(
-    JudgeClassificationOutput { r#type : "type" => default, options : "options" =>
-    required }
-);
+crate::runtime::struct_de!(JudgeClassificationOutput, [options] [r#type = "type"]);
 
 impl JudgeClassificationOutput {
     crate::runtime::constructor!(
@@ -1951,10 +1800,7 @@ pub struct JudgeClassificationOutputOption {
     pub description: String,
 }
 
-crate::runtime::struct_de!(
-    JudgeClassificationOutputOption { value : "value" => required, description :
-    "description" => required }
-);
+crate::runtime::struct_de!(JudgeClassificationOutputOption, [value, description] []);
 
 impl JudgeClassificationOutputOption {
     crate::runtime::constructor!(
@@ -1983,10 +1829,7 @@ pub struct JudgeConversationRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    JudgeConversationRequest { messages : "messages" => required, properties :
-    "properties" => default }
-);
+crate::runtime::struct_de!(JudgeConversationRequest, [messages] [properties]);
 
 impl JudgeConversationRequest {
     crate::runtime::constructor!(
@@ -2006,9 +1849,7 @@ pub struct JudgeDatasetRecordRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    JudgeDatasetRecordRequest { judge_definition : "judge_definition" => required }
-);
+crate::runtime::struct_de!(JudgeDatasetRecordRequest, [judge_definition] []);
 
 impl JudgeDatasetRecordRequest {
     crate::runtime::constructor!([judge_definition : CreateJudgeRequest => plain] []);
@@ -2023,9 +1864,7 @@ pub struct JudgeOutput {
     pub answer: JudgeOutputAnswer,
 }
 
-crate::runtime::struct_de!(
-    JudgeOutput { analysis : "analysis" => required, answer : "answer" => required }
-);
+crate::runtime::struct_de!(JudgeOutput, [analysis, answer] []);
 
 impl JudgeOutput {
     crate::runtime::constructor!(
@@ -2124,9 +1963,7 @@ pub struct JudgeRegressionOutput {
 }
 
 crate::runtime::struct_de!(
-    JudgeRegressionOutput { r#type : "type" => default, min : "min" => default,
-    min_description : "min_description" => required, max : "max" => default,
-    max_description : "max_description" => required }
+    JudgeRegressionOutput, [min_description, max_description] [r#type = "type", min, max]
 );
 
 impl JudgeRegressionOutput {
@@ -2156,10 +1993,7 @@ pub struct ListCampaignSelectedEventsResponse {
     pub completion_events: PaginatedResultChatCompletionEventPreview,
 }
 
-crate::runtime::struct_de!(
-    ListCampaignSelectedEventsResponse { completion_events : "completion_events" =>
-    required }
-);
+crate::runtime::struct_de!(ListCampaignSelectedEventsResponse, [completion_events] []);
 
 impl ListCampaignSelectedEventsResponse {
     crate::runtime::constructor!(
@@ -2175,9 +2009,7 @@ pub struct ListCampaignsResponse {
     pub campaigns: PaginatedResultCampaignPreview,
 }
 
-crate::runtime::struct_de!(
-    ListCampaignsResponse { campaigns : "campaigns" => required }
-);
+crate::runtime::struct_de!(ListCampaignsResponse, [campaigns] []);
 
 impl ListCampaignsResponse {
     crate::runtime::constructor!(
@@ -2195,8 +2027,7 @@ pub struct ListChatCompletionFieldsResponse {
 }
 
 crate::runtime::struct_de!(
-    ListChatCompletionFieldsResponse { field_definitions : "field_definitions" =>
-    required, field_groups : "field_groups" => required }
+    ListChatCompletionFieldsResponse, [field_definitions, field_groups] []
 );
 
 impl ListChatCompletionFieldsResponse {
@@ -2214,9 +2045,7 @@ pub struct ListDatasetImportTasksResponse {
     pub tasks: PaginatedResultDatasetImportTask,
 }
 
-crate::runtime::struct_de!(
-    ListDatasetImportTasksResponse { tasks : "tasks" => required }
-);
+crate::runtime::struct_de!(ListDatasetImportTasksResponse, [tasks] []);
 
 impl ListDatasetImportTasksResponse {
     crate::runtime::constructor!([tasks : PaginatedResultDatasetImportTask => plain] []);
@@ -2230,9 +2059,7 @@ pub struct ListDatasetRecordsResponse {
     pub records: PaginatedResultDatasetRecord,
 }
 
-crate::runtime::struct_de!(
-    ListDatasetRecordsResponse { records : "records" => required }
-);
+crate::runtime::struct_de!(ListDatasetRecordsResponse, [records] []);
 
 impl ListDatasetRecordsResponse {
     crate::runtime::constructor!([records : PaginatedResultDatasetRecord => plain] []);
@@ -2246,7 +2073,7 @@ pub struct ListDatasetsResponse {
     pub datasets: PaginatedResultDatasetPreview,
 }
 
-crate::runtime::struct_de!(ListDatasetsResponse { datasets : "datasets" => required });
+crate::runtime::struct_de!(ListDatasetsResponse, [datasets] []);
 
 impl ListDatasetsResponse {
     crate::runtime::constructor!([datasets : PaginatedResultDatasetPreview => plain] []);
@@ -2260,7 +2087,7 @@ pub struct ListJudgesResponse {
     pub judges: PaginatedResultJudgePreview,
 }
 
-crate::runtime::struct_de!(ListJudgesResponse { judges : "judges" => required });
+crate::runtime::struct_de!(ListJudgesResponse, [judges] []);
 
 impl ListJudgesResponse {
     crate::runtime::constructor!([judges : PaginatedResultJudgePreview => plain] []);
@@ -2278,10 +2105,7 @@ pub struct LogsRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    LogsRequest { search_expression : "search_expression" => default, order : "order" =>
-    default }
-);
+crate::runtime::struct_de!(LogsRequest, [] [search_expression, order]);
 
 impl LogsRequest {
     crate::runtime::setters! {
@@ -2333,10 +2157,7 @@ pub struct MetricDefinition {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    MetricDefinition { measure : "measure" => required, aggregation : "aggregation" =>
-    required }
-);
+crate::runtime::struct_de!(MetricDefinition, [measure, aggregation] []);
 
 impl MetricDefinition {
     crate::runtime::constructor!(
@@ -2352,7 +2173,7 @@ pub struct ObservabilityError {
     pub detail: ObservabilityErrorDetail,
 }
 
-crate::runtime::struct_de!(ObservabilityError { detail : "detail" => required });
+crate::runtime::struct_de!(ObservabilityError, [detail] []);
 
 impl ObservabilityError {
     crate::runtime::constructor!([detail : ObservabilityErrorDetail => plain] []);
@@ -2511,10 +2332,7 @@ pub struct ObservabilityErrorDetail {
     pub error_code: Option<ObservabilityErrorCode>,
 }
 
-crate::runtime::struct_de!(
-    ObservabilityErrorDetail { message : "message" => required, error_code : "error_code"
-    => default }
-);
+crate::runtime::struct_de!(ObservabilityErrorDetail, [message] [error_code]);
 
 impl ObservabilityErrorDetail {
     crate::runtime::constructor!(
@@ -2534,9 +2352,7 @@ pub struct OrderByClause {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    OrderByClause { field : "field" => required, direction : "direction" => default }
-);
+crate::runtime::struct_de!(OrderByClause, [field] [direction]);
 
 impl OrderByClause {
     crate::runtime::constructor!([field : String => plain] [direction]);
@@ -2563,10 +2379,8 @@ pub struct OtelFieldDefinition {
 }
 
 crate::runtime::struct_de!(
-    OtelFieldDefinition { name : "name" => required, label : "label" => required, r#type
-    : "type" => required, group : "group" => default, supported_operators :
-    "supported_operators" => required, supported_aggregations : "supported_aggregations"
-    => required }
+    OtelFieldDefinition, [name, label, r#type = "type", supported_operators,
+    supported_aggregations] [group]
 );
 
 impl OtelFieldDefinition {
@@ -2672,8 +2486,7 @@ pub struct PaginatedResultCampaignPreview {
 }
 
 crate::runtime::struct_de!(
-    PaginatedResultCampaignPreview { results : "results" => default, count : "count" =>
-    required, next : "next" => default, previous : "previous" => default }
+    PaginatedResultCampaignPreview, [count] [results, next, previous]
 );
 
 impl PaginatedResultCampaignPreview {
@@ -2708,8 +2521,7 @@ pub struct PaginatedResultChatCompletionEventPreview {
 }
 
 crate::runtime::struct_de!(
-    PaginatedResultChatCompletionEventPreview { results : "results" => default, count :
-    "count" => required, next : "next" => default, previous : "previous" => default }
+    PaginatedResultChatCompletionEventPreview, [count] [results, next, previous]
 );
 
 impl PaginatedResultChatCompletionEventPreview {
@@ -2744,8 +2556,7 @@ pub struct PaginatedResultDatasetImportTask {
 }
 
 crate::runtime::struct_de!(
-    PaginatedResultDatasetImportTask { results : "results" => default, count : "count" =>
-    required, next : "next" => default, previous : "previous" => default }
+    PaginatedResultDatasetImportTask, [count] [results, next, previous]
 );
 
 impl PaginatedResultDatasetImportTask {
@@ -2780,8 +2591,7 @@ pub struct PaginatedResultDatasetPreview {
 }
 
 crate::runtime::struct_de!(
-    PaginatedResultDatasetPreview { results : "results" => default, count : "count" =>
-    required, next : "next" => default, previous : "previous" => default }
+    PaginatedResultDatasetPreview, [count] [results, next, previous]
 );
 
 impl PaginatedResultDatasetPreview {
@@ -2816,8 +2626,7 @@ pub struct PaginatedResultDatasetRecord {
 }
 
 crate::runtime::struct_de!(
-    PaginatedResultDatasetRecord { results : "results" => default, count : "count" =>
-    required, next : "next" => default, previous : "previous" => default }
+    PaginatedResultDatasetRecord, [count] [results, next, previous]
 );
 
 impl PaginatedResultDatasetRecord {
@@ -2852,8 +2661,7 @@ pub struct PaginatedResultJudgePreview {
 }
 
 crate::runtime::struct_de!(
-    PaginatedResultJudgePreview { results : "results" => default, count : "count" =>
-    required, next : "next" => default, previous : "previous" => default }
+    PaginatedResultJudgePreview, [count] [results, next, previous]
 );
 
 impl PaginatedResultJudgePreview {
@@ -2875,8 +2683,7 @@ pub struct SearchChatCompletionEventIdsRequest {
 
 #[cfg(feature = "full-serde")]
 crate::runtime::struct_de!(
-    SearchChatCompletionEventIdsRequest { search_params : "search_params" => required,
-    extra_fields : "extra_fields" => default }
+    SearchChatCompletionEventIdsRequest, [search_params] [extra_fields]
 );
 
 impl SearchChatCompletionEventIdsRequest {
@@ -2897,8 +2704,7 @@ pub struct SearchChatCompletionEventIdsResponse {
 }
 
 crate::runtime::struct_de!(
-    SearchChatCompletionEventIdsResponse { completion_event_ids : "completion_event_ids"
-    => required }
+    SearchChatCompletionEventIdsResponse, [completion_event_ids] []
 );
 
 impl SearchChatCompletionEventIdsResponse {
@@ -2916,8 +2722,7 @@ pub struct SearchChatCompletionEventsRequest {
 
 #[cfg(feature = "full-serde")]
 crate::runtime::struct_de!(
-    SearchChatCompletionEventsRequest { search_params : "search_params" => required,
-    extra_fields : "extra_fields" => default }
+    SearchChatCompletionEventsRequest, [search_params] [extra_fields]
 );
 
 impl SearchChatCompletionEventsRequest {
@@ -2937,10 +2742,7 @@ pub struct SearchChatCompletionEventsResponse {
     pub completion_events: FeedResultChatCompletionEventPreview,
 }
 
-crate::runtime::struct_de!(
-    SearchChatCompletionEventsResponse { completion_events : "completion_events" =>
-    required }
-);
+crate::runtime::struct_de!(SearchChatCompletionEventsResponse, [completion_events] []);
 
 impl SearchChatCompletionEventsResponse {
     crate::runtime::constructor!(
@@ -2957,9 +2759,7 @@ pub struct SpanEvaluationsRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    SpanEvaluationsRequest { search_expression : "search_expression" => default }
-);
+crate::runtime::struct_de!(SpanEvaluationsRequest, [] [search_expression]);
 
 impl SpanEvaluationsRequest {
     crate::runtime::setters! {
@@ -2976,9 +2776,7 @@ pub struct SpansRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    SpansRequest { search_expression : "search_expression" => default }
-);
+crate::runtime::struct_de!(SpansRequest, [] [search_expression]);
 
 impl SpansRequest {
     crate::runtime::setters! {
@@ -2996,7 +2794,7 @@ pub struct TimeDimension {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(TimeDimension { granularity : "granularity" => default });
+crate::runtime::struct_de!(TimeDimension, [] [granularity]);
 
 impl TimeDimension {
     crate::runtime::setters! {
@@ -3013,9 +2811,7 @@ pub struct TracesRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    TracesRequest { search_expression : "search_expression" => default }
-);
+crate::runtime::struct_de!(TracesRequest, [] [search_expression]);
 
 impl TracesRequest {
     crate::runtime::setters! {
@@ -3031,9 +2827,7 @@ pub struct UpdateDatasetRecordPayloadRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    UpdateDatasetRecordPayloadRequest { payload : "payload" => required }
-);
+crate::runtime::struct_de!(UpdateDatasetRecordPayloadRequest, [payload] []);
 
 impl UpdateDatasetRecordPayloadRequest {
     crate::runtime::constructor!([payload : DatasetRecordPayload => plain] []);
@@ -3047,9 +2841,7 @@ pub struct UpdateDatasetRecordPropertiesRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    UpdateDatasetRecordPropertiesRequest { properties : "properties" => required }
-);
+crate::runtime::struct_de!(UpdateDatasetRecordPropertiesRequest, [properties] []);
 
 impl UpdateDatasetRecordPropertiesRequest {
     crate::runtime::constructor!(
@@ -3069,10 +2861,7 @@ pub struct UpdateDatasetRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    UpdateDatasetRequest { name : "name" => default, description : "description" =>
-    default }
-);
+crate::runtime::struct_de!(UpdateDatasetRequest, [] [name, description]);
 
 impl UpdateDatasetRequest {
     crate::runtime::setters! {
@@ -3094,9 +2883,7 @@ pub struct UpdateJudgeRequest {
 
 #[cfg(feature = "full-serde")]
 crate::runtime::struct_de!(
-    UpdateJudgeRequest { name : "name" => required, description : "description" =>
-    required, model_name : "model_name" => required, output : "output" => required,
-    instructions : "instructions" => required, tools : "tools" => required }
+    UpdateJudgeRequest, [name, description, model_name, output, instructions, tools] []
 );
 
 impl UpdateJudgeRequest {

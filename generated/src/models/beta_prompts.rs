@@ -32,10 +32,8 @@ pub struct CreatePromptRequest {
 
 #[cfg(feature = "full-serde")]
 crate::runtime::struct_de!(
-    CreatePromptRequest { name : "name" => required, definition : "definition" =>
-    required, title : "title" => default, description : "description" => default, notes :
-    "notes" => default, sharing_scope : "sharingScope" => default, aliases : "aliases" =>
-    default }
+    CreatePromptRequest, [name, definition] [title, description, notes, sharing_scope =
+    "sharingScope", aliases]
 );
 
 impl CreatePromptRequest {
@@ -67,10 +65,7 @@ pub struct CreatePromptVersionResponse {
     pub deduplicated: Option<bool>,
 }
 
-crate::runtime::struct_de!(
-    CreatePromptVersionResponse { version : "version" => default, deduplicated :
-    "deduplicated" => default }
-);
+crate::runtime::struct_de!(CreatePromptVersionResponse, [] [version, deduplicated]);
 
 impl CreatePromptVersionResponse {
     crate::runtime::setters! {
@@ -94,7 +89,7 @@ pub struct ListPromptVersionsResponse {
     pub data: Option<Vec<PromptVersion>>,
 }
 
-crate::runtime::struct_de!(ListPromptVersionsResponse { data : "data" => default });
+crate::runtime::struct_de!(ListPromptVersionsResponse, [] [data]);
 
 impl ListPromptVersionsResponse {
     crate::runtime::setters! {
@@ -120,8 +115,7 @@ pub struct ListPromptsResponse {
 }
 
 crate::runtime::struct_de!(
-    ListPromptsResponse { data : "data" => default, next_page_token : "nextPageToken" =>
-    default }
+    ListPromptsResponse, [] [data, next_page_token = "nextPageToken"]
 );
 
 impl ListPromptsResponse {
@@ -207,12 +201,9 @@ pub struct Prompt {
 }
 
 crate::runtime::struct_de!(
-    Prompt { id : "id" => default, name : "name" => default, definition : "definition" =>
-    default, version : "version" => default, notes : "notes" => default, aliases :
-    "aliases" => default, sharing_scope : "sharingScope" => default, created_at :
-    "createdAt" => default, updated_at : "updatedAt" => default, latest_version :
-    "latestVersion" => default, title : "title" => default, description : "description"
-    => default }
+    Prompt, [] [id, name, definition, version, notes, aliases, sharing_scope =
+    "sharingScope", created_at = "createdAt", updated_at = "updatedAt", latest_version =
+    "latestVersion", title, description]
 );
 
 impl Prompt {
@@ -237,10 +228,7 @@ pub struct PromptDefinition {
     pub variables: Option<Vec<PromptVariable>>,
 }
 
-crate::runtime::struct_de!(
-    PromptDefinition { content : "content" => required, variables : "variables" =>
-    default }
-);
+crate::runtime::struct_de!(PromptDefinition, [content] [variables]);
 
 impl PromptDefinition {
     crate::runtime::constructor!([content : String => plain] [variables]);
@@ -258,7 +246,7 @@ pub struct PromptVariable {
     pub name: Option<String>,
 }
 
-crate::runtime::struct_de!(PromptVariable { name : "name" => default });
+crate::runtime::struct_de!(PromptVariable, [] [name]);
 
 impl PromptVariable {
     crate::runtime::setters! {
@@ -302,9 +290,7 @@ pub struct PromptVersion {
 }
 
 crate::runtime::struct_de!(
-    PromptVersion { version : "version" => default, definition : "definition" => default,
-    notes : "notes" => default, aliases : "aliases" => default, created_at : "createdAt"
-    => default }
+    PromptVersion, [] [version, definition, notes, aliases, created_at = "createdAt"]
 );
 
 impl PromptVersion {
@@ -331,10 +317,7 @@ pub struct PromptsCreateVersionBody {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    PromptsCreateVersionBody { definition : "definition" => required, notes : "notes" =>
-    default, aliases : "aliases" => default }
-);
+crate::runtime::struct_de!(PromptsCreateVersionBody, [definition] [notes, aliases]);
 
 impl PromptsCreateVersionBody {
     crate::runtime::constructor!(
@@ -368,8 +351,7 @@ pub struct PromptsUpdateMetadataBody {
 
 #[cfg(feature = "full-serde")]
 crate::runtime::struct_de!(
-    PromptsUpdateMetadataBody { title : "title" => default, description : "description"
-    => default, sharing_scope : "sharingScope" => default }
+    PromptsUpdateMetadataBody, [] [title, description, sharing_scope = "sharingScope"]
 );
 
 impl PromptsUpdateMetadataBody {
@@ -394,10 +376,7 @@ pub struct PromptsUpdateVersionMetadataBody {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    PromptsUpdateVersionMetadataBody { notes : "notes" => default, aliases : "aliases" =>
-    default }
-);
+crate::runtime::struct_de!(PromptsUpdateVersionMetadataBody, [] [notes, aliases]);
 
 impl PromptsUpdateVersionMetadataBody {
     crate::runtime::setters! {

@@ -13,8 +13,7 @@ pub struct CreateIngestionPipelineConfigurationRequest {
 
 #[cfg(feature = "full-serde")]
 crate::runtime::struct_de!(
-    CreateIngestionPipelineConfigurationRequest { name : "name" => required,
-    pipeline_composition : "pipeline_composition" => default }
+    CreateIngestionPipelineConfigurationRequest, [name] [pipeline_composition]
 );
 
 impl CreateIngestionPipelineConfigurationRequest {
@@ -32,9 +31,7 @@ pub struct GetDeploymentSummariesResponse {
     pub deployments: Vec<GetDeploymentSummariesResponseDeployment>,
 }
 
-crate::runtime::struct_de!(
-    GetDeploymentSummariesResponse { deployments : "deployments" => required }
-);
+crate::runtime::struct_de!(GetDeploymentSummariesResponse, [deployments] []);
 
 impl GetDeploymentSummariesResponse {
     crate::runtime::constructor!(
@@ -61,10 +58,8 @@ pub struct GetDeploymentSummariesResponseDeployment {
 }
 
 crate::runtime::struct_de!(
-    GetDeploymentSummariesResponseDeployment { id : "id" => required, name : "name" =>
-    required, creator_id : "creator_id" => required, document_count : "document_count" =>
-    required, status : "status" => required, created_at : "created_at" => required,
-    modified_at : "modified_at" => required, deployment : "deployment" => required }
+    GetDeploymentSummariesResponseDeployment, [id, name, creator_id, document_count,
+    status, created_at, modified_at, deployment] []
 );
 
 impl GetDeploymentSummariesResponseDeployment {
@@ -143,8 +138,7 @@ pub struct GetDeploymentSummariesResponseVespaDeployment {
 }
 
 crate::runtime::struct_de!(
-    GetDeploymentSummariesResponseVespaDeployment { r#type : "type" => default, indexes :
-    "indexes" => required }
+    GetDeploymentSummariesResponseVespaDeployment, [indexes] [r#type = "type"]
 );
 
 impl GetDeploymentSummariesResponseVespaDeployment {
@@ -176,8 +170,7 @@ pub struct GetDeploymentSummariesResponseVespaIndex {
 }
 
 crate::runtime::struct_de!(
-    GetDeploymentSummariesResponseVespaIndex { id : "id" => required, name : "name" =>
-    required, document_count : "document_count" => default }
+    GetDeploymentSummariesResponseVespaIndex, [id, name] [document_count]
 );
 
 impl GetDeploymentSummariesResponseVespaIndex {
@@ -208,12 +201,8 @@ pub struct IngestionPipelineConfiguration {
 }
 
 crate::runtime::struct_de!(
-    IngestionPipelineConfiguration { id : "id" => required, author_id : "author_id" =>
-    required, name : "name" => required, created_at : "created_at" => required,
-    modified_at : "modified_at" => required, last_run_time : "last_run_time" => default,
-    last_run_chunks_count : "last_run_chunks_count" => required, total_chunks_count :
-    "total_chunks_count" => required, pipeline_composition : "pipeline_composition" =>
-    default }
+    IngestionPipelineConfiguration, [id, author_id, name, created_at, modified_at,
+    last_run_chunks_count, total_chunks_count] [last_run_time, pipeline_composition]
 );
 
 impl IngestionPipelineConfiguration {
@@ -239,8 +228,7 @@ pub struct RegisterDeploymentRequestDeployment {
 
 #[cfg(feature = "full-serde")]
 crate::runtime::struct_de!(
-    RegisterDeploymentRequestDeployment { name : "name" => required, status : "status" =>
-    default, deployment : "deployment" => required }
+    RegisterDeploymentRequestDeployment, [name, deployment] [status]
 );
 
 impl RegisterDeploymentRequestDeployment {
@@ -299,9 +287,8 @@ pub struct RegisterDeploymentRequestVespaDeployment {
 
 #[cfg(feature = "full-serde")]
 crate::runtime::struct_de!(
-    RegisterDeploymentRequestVespaDeployment { r#type : "type" => default, vespa_version
-    : "vespa_version" => required, indexes : "indexes" => required, query_url :
-    "query_url" => required }
+    RegisterDeploymentRequestVespaDeployment, [vespa_version, indexes, query_url] [r#type
+    = "type"]
 );
 
 impl RegisterDeploymentRequestVespaDeployment {
@@ -335,10 +322,8 @@ pub struct RegisterDeploymentRequestVespaField {
 
 #[cfg(feature = "full-serde")]
 crate::runtime::struct_de!(
-    RegisterDeploymentRequestVespaField { name : "name" => required, r#type : "type" =>
-    required, storage : "storage" => required, ranking : "ranking" => required,
-    index_type : "index_type" => default, multidimensional : "multidimensional" =>
-    required }
+    RegisterDeploymentRequestVespaField, [name, r#type = "type", storage, ranking,
+    multidimensional] [index_type]
 );
 
 impl RegisterDeploymentRequestVespaField {
@@ -359,10 +344,7 @@ pub struct RegisterDeploymentRequestVespaIndex {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    RegisterDeploymentRequestVespaIndex { name : "name" => required, fields : "fields" =>
-    required, sd : "sd" => required }
-);
+crate::runtime::struct_de!(RegisterDeploymentRequestVespaIndex, [name, fields, sd] []);
 
 impl RegisterDeploymentRequestVespaIndex {
     crate::runtime::constructor!(
@@ -380,7 +362,7 @@ pub struct RegisterSearchIndexResponseIndex {
     pub id: String,
 }
 
-crate::runtime::struct_de!(RegisterSearchIndexResponseIndex { id : "id" => required });
+crate::runtime::struct_de!(RegisterSearchIndexResponseIndex, [id] []);
 
 impl RegisterSearchIndexResponseIndex {
     crate::runtime::constructor!([id : String => plain] []);
@@ -524,8 +506,7 @@ pub struct UpdateMetricsRequestDeploymentMetricsOffline {
 
 #[cfg(feature = "full-serde")]
 crate::runtime::struct_de!(
-    UpdateMetricsRequestDeploymentMetricsOffline { status : "status" => required,
-    clear_metrics : "clear_metrics" => default }
+    UpdateMetricsRequestDeploymentMetricsOffline, [status] [clear_metrics]
 );
 
 impl UpdateMetricsRequestDeploymentMetricsOffline {
@@ -557,9 +538,8 @@ pub struct UpdateMetricsRequestDeploymentMetricsOnline {
 
 #[cfg(feature = "full-serde")]
 crate::runtime::struct_de!(
-    UpdateMetricsRequestDeploymentMetricsOnline { status : "status" => required,
-    document_count : "document_count" => required, index_metrics : "index_metrics" =>
-    required }
+    UpdateMetricsRequestDeploymentMetricsOnline, [status, document_count, index_metrics]
+    []
 );
 
 impl UpdateMetricsRequestDeploymentMetricsOnline {
@@ -589,10 +569,7 @@ pub struct UpdateMetricsRequestIndexMetrics {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    UpdateMetricsRequestIndexMetrics { name : "name" => required, document_count :
-    "document_count" => required }
-);
+crate::runtime::struct_de!(UpdateMetricsRequestIndexMetrics, [name, document_count] []);
 
 impl UpdateMetricsRequestIndexMetrics {
     crate::runtime::constructor!(
@@ -610,10 +587,7 @@ pub struct UpdateRunInfo {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    UpdateRunInfo { execution_time : "execution_time" => required, chunks_count :
-    "chunks_count" => required }
-);
+crate::runtime::struct_de!(UpdateRunInfo, [execution_time, chunks_count] []);
 
 impl UpdateRunInfo {
     crate::runtime::constructor!(

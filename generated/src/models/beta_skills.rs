@@ -26,9 +26,8 @@ pub struct CreateSkillRequest {
 
 #[cfg(feature = "full-serde")]
 crate::runtime::struct_de!(
-    CreateSkillRequest { name : "name" => required, definition : "definition" =>
-    required, notes : "notes" => default, sharing_scope : "sharingScope" => default,
-    aliases : "aliases" => default }
+    CreateSkillRequest, [name, definition] [notes, sharing_scope = "sharingScope",
+    aliases]
 );
 
 impl CreateSkillRequest {
@@ -59,10 +58,7 @@ pub struct CreateSkillVersionResponse {
     pub deduplicated: Option<bool>,
 }
 
-crate::runtime::struct_de!(
-    CreateSkillVersionResponse { version : "version" => default, deduplicated :
-    "deduplicated" => default }
-);
+crate::runtime::struct_de!(CreateSkillVersionResponse, [] [version, deduplicated]);
 
 impl CreateSkillVersionResponse {
     crate::runtime::setters! {
@@ -86,7 +82,7 @@ pub struct ListSkillVersionsResponse {
     pub data: Option<Vec<SkillVersion>>,
 }
 
-crate::runtime::struct_de!(ListSkillVersionsResponse { data : "data" => default });
+crate::runtime::struct_de!(ListSkillVersionsResponse, [] [data]);
 
 impl ListSkillVersionsResponse {
     crate::runtime::setters! {
@@ -112,8 +108,7 @@ pub struct ListSkillsResponse {
 }
 
 crate::runtime::struct_de!(
-    ListSkillsResponse { data : "data" => default, next_page_token : "nextPageToken" =>
-    default }
+    ListSkillsResponse, [] [data, next_page_token = "nextPageToken"]
 );
 
 impl ListSkillsResponse {
@@ -187,11 +182,9 @@ pub struct Skill {
 }
 
 crate::runtime::struct_de!(
-    Skill { id : "id" => default, name : "name" => default, definition : "definition" =>
-    default, version : "version" => default, notes : "notes" => default, aliases :
-    "aliases" => default, sharing_scope : "sharingScope" => default, created_at :
-    "createdAt" => default, updated_at : "updatedAt" => default, latest_version :
-    "latestVersion" => default }
+    Skill, [] [id, name, definition, version, notes, aliases, sharing_scope =
+    "sharingScope", created_at = "createdAt", updated_at = "updatedAt", latest_version =
+    "latestVersion"]
 );
 
 impl Skill {
@@ -257,7 +250,7 @@ pub struct SkillAssetContentKindRawContent {
 }
 
 crate::runtime::struct_de!(
-    SkillAssetContentKindRawContent { raw_content : "rawContent" => required }
+    SkillAssetContentKindRawContent, [raw_content = "rawContent"] []
 );
 
 impl SkillAssetContentKindRawContent {
@@ -275,7 +268,7 @@ pub struct SkillAssetContentKindTextContent {
 }
 
 crate::runtime::struct_de!(
-    SkillAssetContentKindTextContent { text_content : "textContent" => required }
+    SkillAssetContentKindTextContent, [text_content = "textContent"] []
 );
 
 impl SkillAssetContentKindTextContent {
@@ -297,10 +290,7 @@ pub struct SkillDefinition {
     pub assets: Option<std::collections::BTreeMap<String, SkillAssetContent>>,
 }
 
-crate::runtime::struct_de!(
-    SkillDefinition { description : "description" => default, body : "body" => default,
-    assets : "assets" => default }
-);
+crate::runtime::struct_de!(SkillDefinition, [] [description, body, assets]);
 
 impl SkillDefinition {
     crate::runtime::setters! {
@@ -345,9 +335,7 @@ pub struct SkillVersion {
 }
 
 crate::runtime::struct_de!(
-    SkillVersion { version : "version" => default, definition : "definition" => default,
-    notes : "notes" => default, aliases : "aliases" => default, created_at : "createdAt"
-    => default }
+    SkillVersion, [] [version, definition, notes, aliases, created_at = "createdAt"]
 );
 
 impl SkillVersion {
@@ -374,10 +362,7 @@ pub struct SkillsCreateVersionBody {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    SkillsCreateVersionBody { definition : "definition" => required, notes : "notes" =>
-    default, aliases : "aliases" => default }
-);
+crate::runtime::struct_de!(SkillsCreateVersionBody, [definition] [notes, aliases]);
 
 impl SkillsCreateVersionBody {
     crate::runtime::constructor!(
@@ -405,7 +390,7 @@ pub struct SkillsUpdateMetadataBody {
 
 #[cfg(feature = "full-serde")]
 crate::runtime::struct_de!(
-    SkillsUpdateMetadataBody { sharing_scope : "sharingScope" => default }
+    SkillsUpdateMetadataBody, [] [sharing_scope = "sharingScope"]
 );
 
 impl SkillsUpdateMetadataBody {
@@ -429,10 +414,7 @@ pub struct SkillsUpdateVersionMetadataBody {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    SkillsUpdateVersionMetadataBody { notes : "notes" => default, aliases : "aliases" =>
-    default }
-);
+crate::runtime::struct_de!(SkillsUpdateVersionMetadataBody, [] [notes, aliases]);
 
 impl SkillsUpdateVersionMetadataBody {
     crate::runtime::setters! {

@@ -9,9 +9,7 @@ pub struct ListOrganizationsResponse {
     pub organizations: Vec<UserOrganization>,
 }
 
-crate::runtime::struct_de!(
-    ListOrganizationsResponse { organizations : "organizations" => required }
-);
+crate::runtime::struct_de!(ListOrganizationsResponse, [organizations] []);
 
 impl ListOrganizationsResponse {
     crate::runtime::constructor!([organizations : Vec < UserOrganization > => plain] []);
@@ -26,9 +24,7 @@ pub struct ListWorkspacesResponse {
     pub workspaces: Vec<UserWorkspace>,
 }
 
-crate::runtime::struct_de!(
-    ListWorkspacesResponse { workspaces : "workspaces" => required }
-);
+crate::runtime::struct_de!(ListWorkspacesResponse, [workspaces] []);
 
 impl ListWorkspacesResponse {
     crate::runtime::constructor!([workspaces : Vec < UserWorkspace > => plain] []);
@@ -61,10 +57,7 @@ pub struct UserIdentity {
 }
 
 crate::runtime::struct_de!(
-    UserIdentity { id : "id" => required, email : "email" => default, first_name :
-    "first_name" => default, last_name : "last_name" => default, workspace : "workspace"
-    => default, organization : "organization" => default, api_key : "api_key" => default
-    }
+    UserIdentity, [id] [email, first_name, last_name, workspace, organization, api_key]
 );
 
 impl UserIdentity {
@@ -87,9 +80,7 @@ pub struct UserIdentityApiKey {
     pub name: Option<String>,
 }
 
-crate::runtime::struct_de!(
-    UserIdentityApiKey { id : "id" => required, name : "name" => default }
-);
+crate::runtime::struct_de!(UserIdentityApiKey, [id] [name]);
 
 impl UserIdentityApiKey {
     crate::runtime::constructor!(
@@ -106,9 +97,7 @@ pub struct UserIdentityOrganization {
     pub name: String,
 }
 
-crate::runtime::struct_de!(
-    UserIdentityOrganization { id : "id" => required, name : "name" => required }
-);
+crate::runtime::struct_de!(UserIdentityOrganization, [id, name] []);
 
 impl UserIdentityOrganization {
     crate::runtime::constructor!([id : String => plain, name : String => plain] []);
@@ -123,9 +112,7 @@ pub struct UserIdentityWorkspace {
     pub name: String,
 }
 
-crate::runtime::struct_de!(
-    UserIdentityWorkspace { id : "id" => required, name : "name" => required }
-);
+crate::runtime::struct_de!(UserIdentityWorkspace, [id, name] []);
 
 impl UserIdentityWorkspace {
     crate::runtime::constructor!([id : String => plain, name : String => plain] []);
@@ -142,9 +129,7 @@ pub struct UserOrganization {
     pub name: String,
 }
 
-crate::runtime::struct_de!(
-    UserOrganization { id : "id" => required, name : "name" => required }
-);
+crate::runtime::struct_de!(UserOrganization, [id, name] []);
 
 impl UserOrganization {
     crate::runtime::constructor!([id : String => plain, name : String => plain] []);
@@ -163,10 +148,7 @@ pub struct UserWorkspace {
     pub organization_id: String,
 }
 
-crate::runtime::struct_de!(
-    UserWorkspace { id : "id" => required, name : "name" => required, organization_id :
-    "organization_id" => required }
-);
+crate::runtime::struct_de!(UserWorkspace, [id, name, organization_id] []);
 
 impl UserWorkspace {
     crate::runtime::constructor!(

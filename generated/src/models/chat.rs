@@ -82,18 +82,10 @@ pub struct ChatCompletionRequest {
 
 #[cfg(feature = "full-serde")]
 crate::runtime::struct_de!(
-    ChatCompletionRequest { model : "model" => required, temperature : "temperature" =>
-    default, top_p : "top_p" => default, max_tokens : "max_tokens" => default, stream :
-    "stream" => default, stop : "stop" => default, random_seed : "random_seed" =>
-    default, metadata : "metadata" => default, messages : "messages" => required,
-    response_format : "response_format" => default, tools : "tools" => default,
-    tool_choice : "tool_choice" => default, presence_penalty : "presence_penalty" =>
-    default, frequency_penalty : "frequency_penalty" => default, n : "n" => default,
-    prediction : "prediction" => default, parallel_tool_calls : "parallel_tool_calls" =>
-    default, reasoning_effort : "reasoning_effort" => default, prompt_mode :
-    "prompt_mode" => default, guardrails : "guardrails" => default, prompt_cache_key :
-    "prompt_cache_key" => default, service_tier : "service_tier" => default, safe_prompt
-    : "safe_prompt" => default }
+    ChatCompletionRequest, [model, messages] [temperature, top_p, max_tokens, stream,
+    stop, random_seed, metadata, response_format, tools, tool_choice, presence_penalty,
+    frequency_penalty, n, prediction, parallel_tool_calls, reasoning_effort, prompt_mode,
+    guardrails, prompt_cache_key, service_tier, safe_prompt]
 );
 
 impl ChatCompletionRequest {

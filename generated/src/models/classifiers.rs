@@ -11,10 +11,7 @@ pub struct ChatClassificationRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    ChatClassificationRequest { model : "model" => required, input : "input" => required
-    }
-);
+crate::runtime::struct_de!(ChatClassificationRequest, [model, input] []);
 
 impl ChatClassificationRequest {
     crate::runtime::constructor!(
@@ -56,9 +53,7 @@ pub struct ChatModerationRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    ChatModerationRequest { input : "input" => required, model : "model" => required }
-);
+crate::runtime::struct_de!(ChatModerationRequest, [input, model] []);
 
 impl ChatModerationRequest {
     crate::runtime::constructor!(
@@ -105,10 +100,7 @@ pub struct ClassificationRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    ClassificationRequest { model : "model" => required, metadata : "metadata" =>
-    default, input : "input" => required }
-);
+crate::runtime::struct_de!(ClassificationRequest, [model, input] [metadata]);
 
 impl ClassificationRequest {
     crate::runtime::constructor!(
@@ -129,10 +121,7 @@ pub struct ClassificationResponse {
     pub results: Vec<std::collections::BTreeMap<String, ClassificationTargetResult>>,
 }
 
-crate::runtime::struct_de!(
-    ClassificationResponse { id : "id" => required, model : "model" => required, results
-    : "results" => required }
-);
+crate::runtime::struct_de!(ClassificationResponse, [id, model, results] []);
 
 impl ClassificationResponse {
     crate::runtime::constructor!(
@@ -149,7 +138,7 @@ pub struct ClassificationTargetResult {
     pub scores: std::collections::BTreeMap<String, f64>,
 }
 
-crate::runtime::struct_de!(ClassificationTargetResult { scores : "scores" => required });
+crate::runtime::struct_de!(ClassificationTargetResult, [scores] []);
 
 impl ClassificationTargetResult {
     crate::runtime::constructor!(
@@ -165,7 +154,7 @@ pub struct InstructRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(InstructRequest { messages : "messages" => required });
+crate::runtime::struct_de!(InstructRequest, [messages] []);
 
 impl InstructRequest {
     crate::runtime::constructor!([messages : Vec < Message > => plain] []);
@@ -190,10 +179,7 @@ pub struct ModerationObject {
     pub category_scores: Option<std::collections::BTreeMap<String, f64>>,
 }
 
-crate::runtime::struct_de!(
-    ModerationObject { categories : "categories" => default, category_scores :
-    "category_scores" => default }
-);
+crate::runtime::struct_de!(ModerationObject, [] [categories, category_scores]);
 
 impl ModerationObject {
     crate::runtime::setters! {
@@ -212,10 +198,7 @@ pub struct ModerationResponse {
     pub results: Vec<ModerationObject>,
 }
 
-crate::runtime::struct_de!(
-    ModerationResponse { id : "id" => required, model : "model" => required, results :
-    "results" => required }
-);
+crate::runtime::struct_de!(ModerationResponse, [id, model, results] []);
 
 impl ModerationResponse {
     crate::runtime::constructor!(

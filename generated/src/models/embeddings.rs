@@ -52,10 +52,8 @@ pub struct EmbeddingRequest {
 
 #[cfg(feature = "full-serde")]
 crate::runtime::struct_de!(
-    EmbeddingRequest { model : "model" => required, metadata : "metadata" => default,
-    input : "input" => required, output_dimension : "output_dimension" => default,
-    output_dtype : "output_dtype" => default, encoding_format : "encoding_format" =>
-    default }
+    EmbeddingRequest, [model, input] [metadata, output_dimension, output_dtype,
+    encoding_format]
 );
 
 impl EmbeddingRequest {
@@ -82,10 +80,7 @@ pub struct EmbeddingResponse {
     pub data: Vec<EmbeddingResponseData>,
 }
 
-crate::runtime::struct_de!(
-    EmbeddingResponse { id : "id" => required, object : "object" => required, model :
-    "model" => required, usage : "usage" => required, data : "data" => required }
-);
+crate::runtime::struct_de!(EmbeddingResponse, [id, object, model, usage, data] []);
 
 impl EmbeddingResponse {
     crate::runtime::constructor!(
@@ -116,10 +111,7 @@ pub struct EmbeddingResponseData {
     pub index: Option<i64>,
 }
 
-crate::runtime::struct_de!(
-    EmbeddingResponseData { object : "object" => default, embedding : "embedding" =>
-    default, index : "index" => default }
-);
+crate::runtime::struct_de!(EmbeddingResponseData, [] [object, embedding, index]);
 
 impl EmbeddingResponseData {
     crate::runtime::setters! {

@@ -38,10 +38,7 @@ pub struct ListWorkflowEventResponse {
     pub next_cursor: crate::Nullable<String>,
 }
 
-crate::runtime::struct_de!(
-    ListWorkflowEventResponse { events : "events" => required, next_cursor :
-    "next_cursor" => default }
-);
+crate::runtime::struct_de!(ListWorkflowEventResponse, [events] [next_cursor]);
 
 impl ListWorkflowEventResponse {
     crate::runtime::constructor!(

@@ -51,12 +51,8 @@ pub struct CreateFileResponse {
 }
 
 crate::runtime::struct_de!(
-    CreateFileResponse { id : "id" => required, object : "object" => required, bytes :
-    "bytes" => required, created_at : "created_at" => required, filename : "filename" =>
-    required, purpose : "purpose" => required, sample_type : "sample_type" => required,
-    num_lines : "num_lines" => default, mimetype : "mimetype" => default, source :
-    "source" => required, signature : "signature" => default, expires_at : "expires_at"
-    => default, visibility : "visibility" => default }
+    CreateFileResponse, [id, object, bytes, created_at, filename, purpose, sample_type,
+    source] [num_lines, mimetype, signature, expires_at, visibility]
 );
 
 impl CreateFileResponse {
@@ -87,10 +83,7 @@ pub struct DeleteFileResponse {
     pub deleted: bool,
 }
 
-crate::runtime::struct_de!(
-    DeleteFileResponse { id : "id" => required, object : "object" => required, deleted :
-    "deleted" => required }
-);
+crate::runtime::struct_de!(DeleteFileResponse, [id, object, deleted] []);
 
 impl DeleteFileResponse {
     crate::runtime::constructor!(
@@ -165,12 +158,8 @@ pub struct FileSchema {
 }
 
 crate::runtime::struct_de!(
-    FileSchema { id : "id" => required, object : "object" => required, bytes : "bytes" =>
-    required, created_at : "created_at" => required, filename : "filename" => required,
-    purpose : "purpose" => required, sample_type : "sample_type" => required, num_lines :
-    "num_lines" => default, mimetype : "mimetype" => default, source : "source" =>
-    required, signature : "signature" => default, expires_at : "expires_at" => default,
-    visibility : "visibility" => default }
+    FileSchema, [id, object, bytes, created_at, filename, purpose, sample_type, source]
+    [num_lines, mimetype, signature, expires_at, visibility]
 );
 
 impl FileSchema {
@@ -217,10 +206,7 @@ pub struct FilesUploadBody {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    FilesUploadBody { expiry : "expiry" => default, visibility : "visibility" => default,
-    purpose : "purpose" => default, file : "file" => required }
-);
+crate::runtime::struct_de!(FilesUploadBody, [file] [expiry, visibility, purpose]);
 
 impl FilesUploadBody {
     crate::runtime::constructor!([file : File => plain] [expiry, visibility, purpose]);
@@ -298,12 +284,8 @@ pub struct GetFileResponse {
 }
 
 crate::runtime::struct_de!(
-    GetFileResponse { id : "id" => required, object : "object" => required, bytes :
-    "bytes" => required, created_at : "created_at" => required, filename : "filename" =>
-    required, purpose : "purpose" => required, sample_type : "sample_type" => required,
-    num_lines : "num_lines" => default, mimetype : "mimetype" => default, source :
-    "source" => required, signature : "signature" => default, expires_at : "expires_at"
-    => default, visibility : "visibility" => default, deleted : "deleted" => required }
+    GetFileResponse, [id, object, bytes, created_at, filename, purpose, sample_type,
+    source, deleted] [num_lines, mimetype, signature, expires_at, visibility]
 );
 
 impl GetFileResponse {
@@ -327,7 +309,7 @@ pub struct GetSignedUrlResponse {
     pub url: String,
 }
 
-crate::runtime::struct_de!(GetSignedUrlResponse { url : "url" => required });
+crate::runtime::struct_de!(GetSignedUrlResponse, [url] []);
 
 impl GetSignedUrlResponse {
     crate::runtime::constructor!([url : String => plain] []);
@@ -347,10 +329,7 @@ pub struct ListFilesResponse {
     pub total: crate::Nullable<i64>,
 }
 
-crate::runtime::struct_de!(
-    ListFilesResponse { data : "data" => required, object : "object" => required, total :
-    "total" => default }
-);
+crate::runtime::struct_de!(ListFilesResponse, [data, object] [total]);
 
 impl ListFilesResponse {
     crate::runtime::constructor!(

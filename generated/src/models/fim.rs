@@ -48,12 +48,8 @@ pub struct FIMCompletionRequest {
 
 #[cfg(feature = "full-serde")]
 crate::runtime::struct_de!(
-    FIMCompletionRequest { model : "model" => required, temperature : "temperature" =>
-    default, top_p : "top_p" => default, max_tokens : "max_tokens" => default, stream :
-    "stream" => default, stop : "stop" => default, random_seed : "random_seed" =>
-    default, metadata : "metadata" => default, prompt : "prompt" => required, suffix :
-    "suffix" => default, min_tokens : "min_tokens" => default, prompt_cache_key :
-    "prompt_cache_key" => default }
+    FIMCompletionRequest, [model, prompt] [temperature, top_p, max_tokens, stream, stop,
+    random_seed, metadata, suffix, min_tokens, prompt_cache_key]
 );
 
 impl FIMCompletionRequest {
@@ -85,9 +81,7 @@ pub struct FIMCompletionResponse {
 }
 
 crate::runtime::struct_de!(
-    FIMCompletionResponse { id : "id" => required, object : "object" => required, model :
-    "model" => required, usage : "usage" => required, created : "created" => required,
-    choices : "choices" => required }
+    FIMCompletionResponse, [id, object, model, usage, created, choices] []
 );
 
 impl FIMCompletionResponse {

@@ -19,10 +19,7 @@ pub struct ArchiveModelResponse {
     pub archived: Option<bool>,
 }
 
-crate::runtime::struct_de!(
-    ArchiveModelResponse { id : "id" => required, object : "object" => default, archived
-    : "archived" => default }
-);
+crate::runtime::struct_de!(ArchiveModelResponse, [id] [object, archived]);
 
 impl ArchiveModelResponse {
     crate::runtime::constructor!([id : String => plain] [object, archived]);
@@ -116,14 +113,9 @@ pub struct BaseModelCard {
 }
 
 crate::runtime::struct_de!(
-    BaseModelCard { id : "id" => required, object : "object" => default, created :
-    "created" => default, owned_by : "owned_by" => default, capabilities : "capabilities"
-    => required, name : "name" => default, description : "description" => default,
-    max_context_length : "max_context_length" => default, aliases : "aliases" => default,
-    deprecation : "deprecation" => default, deprecation_replacement_model :
-    "deprecation_replacement_model" => default, default_model_temperature :
-    "default_model_temperature" => default, internal : "internal" => default, r#type :
-    "type" => default }
+    BaseModelCard, [id, capabilities] [object, created, owned_by, name, description,
+    max_context_length, aliases, deprecation, deprecation_replacement_model,
+    default_model_temperature, internal, r#type = "type"]
 );
 
 impl BaseModelCard {
@@ -206,14 +198,9 @@ pub struct ClassifierFineTunedModel {
 }
 
 crate::runtime::struct_de!(
-    ClassifierFineTunedModel { id : "id" => required, object : "object" => default,
-    created : "created" => required, owned_by : "owned_by" => required, workspace_id :
-    "workspace_id" => required, root : "root" => required, root_version : "root_version"
-    => required, archived : "archived" => required, name : "name" => default, description
-    : "description" => default, capabilities : "capabilities" => required,
-    max_context_length : "max_context_length" => default, aliases : "aliases" => default,
-    job : "job" => default, classifier_targets : "classifier_targets" => required,
-    model_type : "model_type" => default }
+    ClassifierFineTunedModel, [id, created, owned_by, workspace_id, root, root_version,
+    archived, capabilities, classifier_targets] [object, name, description,
+    max_context_length, aliases, job, model_type]
 );
 
 impl ClassifierFineTunedModel {
@@ -260,8 +247,7 @@ pub struct ClassifierTargetResult {
 }
 
 crate::runtime::struct_de!(
-    ClassifierTargetResult { name : "name" => required, labels : "labels" => required,
-    weight : "weight" => required, loss_function : "loss_function" => required }
+    ClassifierTargetResult, [name, labels, weight, loss_function] []
 );
 
 impl ClassifierTargetResult {
@@ -325,13 +311,9 @@ pub struct CompletionFineTunedModel {
 }
 
 crate::runtime::struct_de!(
-    CompletionFineTunedModel { id : "id" => required, object : "object" => default,
-    created : "created" => required, owned_by : "owned_by" => required, workspace_id :
-    "workspace_id" => required, root : "root" => required, root_version : "root_version"
-    => required, archived : "archived" => required, name : "name" => default, description
-    : "description" => default, capabilities : "capabilities" => required,
-    max_context_length : "max_context_length" => default, aliases : "aliases" => default,
-    job : "job" => default, model_type : "model_type" => default }
+    CompletionFineTunedModel, [id, created, owned_by, workspace_id, root, root_version,
+    archived, capabilities] [object, name, description, max_context_length, aliases, job,
+    model_type]
 );
 
 impl CompletionFineTunedModel {
@@ -390,10 +372,7 @@ pub struct DeleteModelResponse {
     pub deleted: Option<bool>,
 }
 
-crate::runtime::struct_de!(
-    DeleteModelResponse { id : "id" => required, object : "object" => default, deleted :
-    "deleted" => default }
-);
+crate::runtime::struct_de!(DeleteModelResponse, [id] [object, deleted]);
 
 impl DeleteModelResponse {
     crate::runtime::constructor!([id : String => plain] [object, deleted]);
@@ -502,15 +481,9 @@ pub struct FTModelCard {
 }
 
 crate::runtime::struct_de!(
-    FTModelCard { id : "id" => required, object : "object" => default, created :
-    "created" => default, owned_by : "owned_by" => default, capabilities : "capabilities"
-    => required, name : "name" => default, description : "description" => default,
-    max_context_length : "max_context_length" => default, aliases : "aliases" => default,
-    deprecation : "deprecation" => default, deprecation_replacement_model :
-    "deprecation_replacement_model" => default, default_model_temperature :
-    "default_model_temperature" => default, internal : "internal" => default, r#type :
-    "type" => default, job : "job" => required, root : "root" => required, archived :
-    "archived" => default }
+    FTModelCard, [id, capabilities, job, root] [object, created, owned_by, name,
+    description, max_context_length, aliases, deprecation, deprecation_replacement_model,
+    default_model_temperature, internal, r#type = "type", archived]
 );
 
 impl FTModelCard {
@@ -577,10 +550,8 @@ pub struct FineTunedModelCapabilities {
 }
 
 crate::runtime::struct_de!(
-    FineTunedModelCapabilities { completion_chat : "completion_chat" => default,
-    completion_fim : "completion_fim" => default, function_calling : "function_calling"
-    => default, fine_tuning : "fine_tuning" => default, classification : "classification"
-    => default }
+    FineTunedModelCapabilities, [] [completion_chat, completion_fim, function_calling,
+    fine_tuning, classification]
 );
 
 impl FineTunedModelCapabilities {
@@ -684,14 +655,9 @@ pub struct ModelCapabilities {
 }
 
 crate::runtime::struct_de!(
-    ModelCapabilities { completion_chat : "completion_chat" => default, function_calling
-    : "function_calling" => default, reasoning : "reasoning" => default, completion_fim :
-    "completion_fim" => default, fine_tuning : "fine_tuning" => default, vision :
-    "vision" => default, ocr : "ocr" => default, classification : "classification" =>
-    default, moderation : "moderation" => default, audio : "audio" => default,
-    audio_transcription : "audio_transcription" => default, audio_transcription_realtime
-    : "audio_transcription_realtime" => default, audio_speech : "audio_speech" =>
-    default, unified_resources : "unified_resources" => default }
+    ModelCapabilities, [] [completion_chat, function_calling, reasoning, completion_fim,
+    fine_tuning, vision, ocr, classification, moderation, audio, audio_transcription,
+    audio_transcription_realtime, audio_speech, unified_resources]
 );
 
 impl ModelCapabilities {
@@ -724,9 +690,7 @@ pub struct ModelList {
     pub data: Option<Vec<ModelListDataItem>>,
 }
 
-crate::runtime::struct_de!(
-    ModelList { object : "object" => default, data : "data" => default }
-);
+crate::runtime::struct_de!(ModelList, [] [object, data]);
 
 impl ModelList {
     crate::runtime::setters! {
@@ -822,10 +786,7 @@ pub struct UnarchiveModelResponse {
     pub archived: Option<bool>,
 }
 
-crate::runtime::struct_de!(
-    UnarchiveModelResponse { id : "id" => required, object : "object" => default,
-    archived : "archived" => default }
-);
+crate::runtime::struct_de!(UnarchiveModelResponse, [id] [object, archived]);
 
 impl UnarchiveModelResponse {
     crate::runtime::constructor!([id : String => plain] [object, archived]);
@@ -854,10 +815,7 @@ pub struct UpdateModelRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    UpdateModelRequest { name : "name" => default, description : "description" => default
-    }
-);
+crate::runtime::struct_de!(UpdateModelRequest, [] [name, description]);
 
 impl UpdateModelRequest {
     crate::runtime::setters! {

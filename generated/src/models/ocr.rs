@@ -27,10 +27,8 @@ pub struct OCRAsideTextBlock {
 }
 
 crate::runtime::struct_de!(
-    OCRAsideTextBlock { top_left_x : "top_left_x" => required, top_left_y : "top_left_y"
-    => required, bottom_right_x : "bottom_right_x" => required, bottom_right_y :
-    "bottom_right_y" => required, content : "content" => required, confidence_scores :
-    "confidence_scores" => default, r#type : "type" => default }
+    OCRAsideTextBlock, [top_left_x, top_left_y, bottom_right_x, bottom_right_y, content]
+    [confidence_scores, r#type = "type"]
 );
 
 impl OCRAsideTextBlock {
@@ -83,10 +81,8 @@ pub struct OCRBlockConfidenceScores {
 }
 
 crate::runtime::struct_de!(
-    OCRBlockConfidenceScores { average_content_confidence_score :
-    "average_content_confidence_score" => default, minimum_content_confidence_score :
-    "minimum_content_confidence_score" => default, block_type_confidence_score :
-    "block_type_confidence_score" => default }
+    OCRBlockConfidenceScores, [] [average_content_confidence_score,
+    minimum_content_confidence_score, block_type_confidence_score]
 );
 
 impl OCRBlockConfidenceScores {
@@ -122,10 +118,8 @@ pub struct OCRCaptionBlock {
 }
 
 crate::runtime::struct_de!(
-    OCRCaptionBlock { top_left_x : "top_left_x" => required, top_left_y : "top_left_y" =>
-    required, bottom_right_x : "bottom_right_x" => required, bottom_right_y :
-    "bottom_right_y" => required, content : "content" => required, confidence_scores :
-    "confidence_scores" => default, r#type : "type" => default }
+    OCRCaptionBlock, [top_left_x, top_left_y, bottom_right_x, bottom_right_y, content]
+    [confidence_scores, r#type = "type"]
 );
 
 impl OCRCaptionBlock {
@@ -173,10 +167,8 @@ pub struct OCRCodeBlock {
 }
 
 crate::runtime::struct_de!(
-    OCRCodeBlock { top_left_x : "top_left_x" => required, top_left_y : "top_left_y" =>
-    required, bottom_right_x : "bottom_right_x" => required, bottom_right_y :
-    "bottom_right_y" => required, content : "content" => required, confidence_scores :
-    "confidence_scores" => default, r#type : "type" => default }
+    OCRCodeBlock, [top_left_x, top_left_y, bottom_right_x, bottom_right_y, content]
+    [confidence_scores, r#type = "type"]
 );
 
 impl OCRCodeBlock {
@@ -212,10 +204,7 @@ pub struct OCRConfidenceScore {
     pub start_index: i64,
 }
 
-crate::runtime::struct_de!(
-    OCRConfidenceScore { text : "text" => required, confidence : "confidence" =>
-    required, start_index : "start_index" => required }
-);
+crate::runtime::struct_de!(OCRConfidenceScore, [text, confidence, start_index] []);
 
 impl OCRConfidenceScore {
     crate::runtime::constructor!(
@@ -249,10 +238,8 @@ pub struct OCREquationBlock {
 }
 
 crate::runtime::struct_de!(
-    OCREquationBlock { top_left_x : "top_left_x" => required, top_left_y : "top_left_y"
-    => required, bottom_right_x : "bottom_right_x" => required, bottom_right_y :
-    "bottom_right_y" => required, content : "content" => required, confidence_scores :
-    "confidence_scores" => default, r#type : "type" => default }
+    OCREquationBlock, [top_left_x, top_left_y, bottom_right_x, bottom_right_y, content]
+    [confidence_scores, r#type = "type"]
 );
 
 impl OCREquationBlock {
@@ -300,10 +287,8 @@ pub struct OCRFooterBlock {
 }
 
 crate::runtime::struct_de!(
-    OCRFooterBlock { top_left_x : "top_left_x" => required, top_left_y : "top_left_y" =>
-    required, bottom_right_x : "bottom_right_x" => required, bottom_right_y :
-    "bottom_right_y" => required, content : "content" => required, confidence_scores :
-    "confidence_scores" => default, r#type : "type" => default }
+    OCRFooterBlock, [top_left_x, top_left_y, bottom_right_x, bottom_right_y, content]
+    [confidence_scores, r#type = "type"]
 );
 
 impl OCRFooterBlock {
@@ -351,10 +336,8 @@ pub struct OCRHeaderBlock {
 }
 
 crate::runtime::struct_de!(
-    OCRHeaderBlock { top_left_x : "top_left_x" => required, top_left_y : "top_left_y" =>
-    required, bottom_right_x : "bottom_right_x" => required, bottom_right_y :
-    "bottom_right_y" => required, content : "content" => required, confidence_scores :
-    "confidence_scores" => default, r#type : "type" => default }
+    OCRHeaderBlock, [top_left_x, top_left_y, bottom_right_x, bottom_right_y, content]
+    [confidence_scores, r#type = "type"]
 );
 
 impl OCRHeaderBlock {
@@ -404,11 +387,8 @@ pub struct OCRImageBlock {
 }
 
 crate::runtime::struct_de!(
-    OCRImageBlock { top_left_x : "top_left_x" => required, top_left_y : "top_left_y" =>
-    required, bottom_right_x : "bottom_right_x" => required, bottom_right_y :
-    "bottom_right_y" => required, content : "content" => required, confidence_scores :
-    "confidence_scores" => default, r#type : "type" => default, image_id : "image_id" =>
-    required }
+    OCRImageBlock, [top_left_x, top_left_y, bottom_right_x, bottom_right_y, content,
+    image_id] [confidence_scores, r#type = "type"]
 );
 
 impl OCRImageBlock {
@@ -461,10 +441,8 @@ pub struct OCRImageObject {
 }
 
 crate::runtime::struct_de!(
-    OCRImageObject { id : "id" => required, top_left_x : "top_left_x" => default,
-    top_left_y : "top_left_y" => default, bottom_right_x : "bottom_right_x" => default,
-    bottom_right_y : "bottom_right_y" => default, image_base64 : "image_base64" =>
-    default, image_annotation : "image_annotation" => default }
+    OCRImageObject, [id] [top_left_x, top_left_y, bottom_right_x, bottom_right_y,
+    image_base64, image_annotation]
 );
 
 impl OCRImageObject {
@@ -503,10 +481,8 @@ pub struct OCRListBlock {
 }
 
 crate::runtime::struct_de!(
-    OCRListBlock { top_left_x : "top_left_x" => required, top_left_y : "top_left_y" =>
-    required, bottom_right_x : "bottom_right_x" => required, bottom_right_y :
-    "bottom_right_y" => required, content : "content" => required, confidence_scores :
-    "confidence_scores" => default, r#type : "type" => default }
+    OCRListBlock, [top_left_x, top_left_y, bottom_right_x, bottom_right_y, content]
+    [confidence_scores, r#type = "type"]
 );
 
 impl OCRListBlock {
@@ -557,9 +533,8 @@ pub struct OCRPageConfidenceScores {
 }
 
 crate::runtime::struct_de!(
-    OCRPageConfidenceScores { word_confidence_scores : "word_confidence_scores" =>
-    default, average_page_confidence_score : "average_page_confidence_score" => required,
-    minimum_page_confidence_score : "minimum_page_confidence_score" => required }
+    OCRPageConfidenceScores, [average_page_confidence_score,
+    minimum_page_confidence_score] [word_confidence_scores]
 );
 
 impl OCRPageConfidenceScores {
@@ -585,10 +560,7 @@ pub struct OCRPageDimensions {
     pub width: i64,
 }
 
-crate::runtime::struct_de!(
-    OCRPageDimensions { dpi : "dpi" => required, height : "height" => required, width :
-    "width" => required }
-);
+crate::runtime::struct_de!(OCRPageDimensions, [dpi, height, width] []);
 
 impl OCRPageDimensions {
     crate::runtime::constructor!(
@@ -648,11 +620,8 @@ pub struct OCRPageObject {
 }
 
 crate::runtime::struct_de!(
-    OCRPageObject { index : "index" => required, markdown : "markdown" => required,
-    images : "images" => required, tables : "tables" => default, hyperlinks :
-    "hyperlinks" => default, header : "header" => default, footer : "footer" => default,
-    dimensions : "dimensions" => default, confidence_scores : "confidence_scores" =>
-    default, blocks : "blocks" => default }
+    OCRPageObject, [index, markdown, images] [tables, hyperlinks, header, footer,
+    dimensions, confidence_scores, blocks]
 );
 
 impl OCRPageObject {
@@ -766,10 +735,8 @@ pub struct OCRReferencesBlock {
 }
 
 crate::runtime::struct_de!(
-    OCRReferencesBlock { top_left_x : "top_left_x" => required, top_left_y : "top_left_y"
-    => required, bottom_right_x : "bottom_right_x" => required, bottom_right_y :
-    "bottom_right_y" => required, content : "content" => required, confidence_scores :
-    "confidence_scores" => default, r#type : "type" => default }
+    OCRReferencesBlock, [top_left_x, top_left_y, bottom_right_x, bottom_right_y, content]
+    [confidence_scores, r#type = "type"]
 );
 
 impl OCRReferencesBlock {
@@ -846,15 +813,10 @@ pub struct OCRRequest {
 
 #[cfg(feature = "full-serde")]
 crate::runtime::struct_de!(
-    OCRRequest { model : "model" => default, document : "document" => required, pages :
-    "pages" => default, include_image_base64 : "include_image_base64" => default,
-    image_limit : "image_limit" => default, image_min_size : "image_min_size" => default,
-    bbox_annotation_format : "bbox_annotation_format" => default,
-    document_annotation_format : "document_annotation_format" => default,
-    document_annotation_prompt : "document_annotation_prompt" => default, table_format :
-    "table_format" => default, extract_header : "extract_header" => default,
-    extract_footer : "extract_footer" => default, include_blocks : "include_blocks" =>
-    default, confidence_scores_granularity : "confidence_scores_granularity" => default }
+    OCRRequest, [document] [model, pages, include_image_base64, image_limit,
+    image_min_size, bbox_annotation_format, document_annotation_format,
+    document_annotation_prompt, table_format, extract_header, extract_footer,
+    include_blocks, confidence_scores_granularity]
 );
 
 impl OCRRequest {
@@ -992,9 +954,7 @@ pub struct OCRResponse {
 }
 
 crate::runtime::struct_de!(
-    OCRResponse { pages : "pages" => required, model : "model" => required,
-    document_annotation : "document_annotation" => default, usage_info : "usage_info" =>
-    required }
+    OCRResponse, [pages, model, usage_info] [document_annotation]
 );
 
 impl OCRResponse {
@@ -1032,10 +992,8 @@ pub struct OCRSignatureBlock {
 }
 
 crate::runtime::struct_de!(
-    OCRSignatureBlock { top_left_x : "top_left_x" => required, top_left_y : "top_left_y"
-    => required, bottom_right_x : "bottom_right_x" => required, bottom_right_y :
-    "bottom_right_y" => required, content : "content" => required, confidence_scores :
-    "confidence_scores" => default, r#type : "type" => default }
+    OCRSignatureBlock, [top_left_x, top_left_y, bottom_right_x, bottom_right_y, content]
+    [confidence_scores, r#type = "type"]
 );
 
 impl OCRSignatureBlock {
@@ -1089,11 +1047,8 @@ pub struct OCRTableBlock {
 }
 
 crate::runtime::struct_de!(
-    OCRTableBlock { top_left_x : "top_left_x" => required, top_left_y : "top_left_y" =>
-    required, bottom_right_x : "bottom_right_x" => required, bottom_right_y :
-    "bottom_right_y" => required, content : "content" => required, confidence_scores :
-    "confidence_scores" => default, r#type : "type" => default, table_id : "table_id" =>
-    default }
+    OCRTableBlock, [top_left_x, top_left_y, bottom_right_x, bottom_right_y, content]
+    [confidence_scores, r#type = "type", table_id]
 );
 
 impl OCRTableBlock {
@@ -1137,8 +1092,7 @@ pub struct OCRTableObject {
 }
 
 crate::runtime::struct_de!(
-    OCRTableObject { id : "id" => required, content : "content" => required, format :
-    "format" => required, word_confidence_scores : "word_confidence_scores" => default }
+    OCRTableObject, [id, content, format] [word_confidence_scores]
 );
 
 impl OCRTableObject {
@@ -1176,10 +1130,8 @@ pub struct OCRTextBlock {
 }
 
 crate::runtime::struct_de!(
-    OCRTextBlock { top_left_x : "top_left_x" => required, top_left_y : "top_left_y" =>
-    required, bottom_right_x : "bottom_right_x" => required, bottom_right_y :
-    "bottom_right_y" => required, content : "content" => required, confidence_scores :
-    "confidence_scores" => default, r#type : "type" => default }
+    OCRTextBlock, [top_left_x, top_left_y, bottom_right_x, bottom_right_y, content]
+    [confidence_scores, r#type = "type"]
 );
 
 impl OCRTextBlock {
@@ -1227,10 +1179,8 @@ pub struct OCRTitleBlock {
 }
 
 crate::runtime::struct_de!(
-    OCRTitleBlock { top_left_x : "top_left_x" => required, top_left_y : "top_left_y" =>
-    required, bottom_right_x : "bottom_right_x" => required, bottom_right_y :
-    "bottom_right_y" => required, content : "content" => required, confidence_scores :
-    "confidence_scores" => default, r#type : "type" => default }
+    OCRTitleBlock, [top_left_x, top_left_y, bottom_right_x, bottom_right_y, content]
+    [confidence_scores, r#type = "type"]
 );
 
 impl OCRTitleBlock {
@@ -1268,10 +1218,7 @@ pub struct OCRUsageInfo {
     pub doc_size_bytes: crate::Nullable<i64>,
 }
 
-crate::runtime::struct_de!(
-    OCRUsageInfo { pages_processed : "pages_processed" => required, doc_size_bytes :
-    "doc_size_bytes" => default }
-);
+crate::runtime::struct_de!(OCRUsageInfo, [pages_processed] [doc_size_bytes]);
 
 impl OCRUsageInfo {
     crate::runtime::constructor!([pages_processed : i64 => plain] [doc_size_bytes]);

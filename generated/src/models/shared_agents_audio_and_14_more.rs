@@ -36,7 +36,7 @@ pub struct HTTPValidationError {
     pub detail: Option<Vec<ValidationError>>,
 }
 
-crate::runtime::struct_de!(HTTPValidationError { detail : "detail" => default });
+crate::runtime::struct_de!(HTTPValidationError, [] [detail]);
 
 impl HTTPValidationError {
     crate::runtime::setters! {
@@ -88,10 +88,7 @@ pub struct ValidationError {
     pub ctx: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
 
-crate::runtime::struct_de!(
-    ValidationError { loc : "loc" => required, msg : "msg" => required, r#type : "type"
-    => required, input : "input" => default, ctx : "ctx" => default }
-);
+crate::runtime::struct_de!(ValidationError, [loc, msg, r#type = "type"] [input, ctx]);
 
 impl ValidationError {
     crate::runtime::constructor!(

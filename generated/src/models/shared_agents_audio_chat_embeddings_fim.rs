@@ -31,10 +31,8 @@ pub struct UsageInfo {
 }
 
 crate::runtime::struct_de!(
-    UsageInfo { prompt_tokens : "prompt_tokens" => required, completion_tokens :
-    "completion_tokens" => required, total_tokens : "total_tokens" => required,
-    prompt_audio_seconds : "prompt_audio_seconds" => default, service_tier :
-    "service_tier" => default }
+    UsageInfo, [prompt_tokens, completion_tokens, total_tokens] [prompt_audio_seconds,
+    service_tier]
 );
 
 impl UsageInfo {

@@ -27,10 +27,7 @@ pub struct Function {
     pub parameters: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
-crate::runtime::struct_de!(
-    Function { name : "name" => required, description : "description" => default, strict
-    : "strict" => default, parameters : "parameters" => required }
-);
+crate::runtime::struct_de!(Function, [name, parameters] [description, strict]);
 
 impl Function {
     crate::runtime::constructor!(

@@ -22,9 +22,7 @@ pub struct APIKeyAuth {
     pub value: String,
 }
 
-crate::runtime::struct_de!(
-    APIKeyAuth { r#type : "type" => default, value : "value" => required }
-);
+crate::runtime::struct_de!(APIKeyAuth, [value] [r#type = "type"]);
 
 impl APIKeyAuth {
     crate::runtime::constructor!([value : String => plain] [r#type]);
@@ -83,8 +81,7 @@ pub struct CodeInterpreterTool {
 }
 
 crate::runtime::struct_de!(
-    CodeInterpreterTool { tool_configuration : "tool_configuration" => default, r#type :
-    "type" => default }
+    CodeInterpreterTool, [] [tool_configuration, r#type = "type"]
 );
 
 impl CodeInterpreterTool {
@@ -149,9 +146,7 @@ pub struct CustomConnector {
 }
 
 crate::runtime::struct_de!(
-    CustomConnector { r#type : "type" => default, connector_id : "connector_id" =>
-    required, authorization : "authorization" => default, tool_configuration :
-    "tool_configuration" => default }
+    CustomConnector, [connector_id] [r#type = "type", authorization, tool_configuration]
 );
 
 impl CustomConnector {
@@ -262,8 +257,7 @@ pub struct DocumentLibraryTool {
 }
 
 crate::runtime::struct_de!(
-    DocumentLibraryTool { tool_configuration : "tool_configuration" => default, r#type :
-    "type" => default, library_ids : "library_ids" => required }
+    DocumentLibraryTool, [library_ids] [tool_configuration, r#type = "type"]
 );
 
 impl DocumentLibraryTool {
@@ -332,8 +326,7 @@ pub struct GuardrailConfig {
 }
 
 crate::runtime::struct_de!(
-    GuardrailConfig { block_on_error : "block_on_error" => default, moderation_llm_v1 :
-    "moderation_llm_v1" => default, moderation_llm_v2 : "moderation_llm_v2" => default }
+    GuardrailConfig, [] [block_on_error, moderation_llm_v1, moderation_llm_v2]
 );
 
 impl GuardrailConfig {
@@ -367,8 +360,7 @@ pub struct ImageGenerationTool {
 }
 
 crate::runtime::struct_de!(
-    ImageGenerationTool { tool_configuration : "tool_configuration" => default, r#type :
-    "type" => default }
+    ImageGenerationTool, [] [tool_configuration, r#type = "type"]
 );
 
 impl ImageGenerationTool {
@@ -469,12 +461,9 @@ pub struct ModerationLLMV1CategoryThresholds {
 }
 
 crate::runtime::struct_de!(
-    ModerationLLMV1CategoryThresholds { sexual : "sexual" => default,
-    hate_and_discrimination : "hate_and_discrimination" => default, violence_and_threats
-    : "violence_and_threats" => default, dangerous_and_criminal_content :
-    "dangerous_and_criminal_content" => default, selfharm : "selfharm" => default, health
-    : "health" => default, financial : "financial" => default, law : "law" => default,
-    pii : "pii" => default }
+    ModerationLLMV1CategoryThresholds, [] [sexual, hate_and_discrimination,
+    violence_and_threats, dangerous_and_criminal_content, selfharm, health, financial,
+    law, pii]
 );
 
 impl ModerationLLMV1CategoryThresholds {
@@ -522,10 +511,8 @@ pub struct ModerationLLMV1Config {
 }
 
 crate::runtime::struct_de!(
-    ModerationLLMV1Config { model_name : "model_name" => default,
-    custom_category_thresholds : "custom_category_thresholds" => default,
-    ignore_other_categories : "ignore_other_categories" => default, action : "action" =>
-    default }
+    ModerationLLMV1Config, [] [model_name, custom_category_thresholds,
+    ignore_other_categories, action]
 );
 
 impl ModerationLLMV1Config {
@@ -577,12 +564,9 @@ pub struct ModerationLLMV2CategoryThresholds {
 }
 
 crate::runtime::struct_de!(
-    ModerationLLMV2CategoryThresholds { sexual : "sexual" => default,
-    hate_and_discrimination : "hate_and_discrimination" => default, violence_and_threats
-    : "violence_and_threats" => default, dangerous : "dangerous" => default, criminal :
-    "criminal" => default, selfharm : "selfharm" => default, health : "health" =>
-    default, financial : "financial" => default, law : "law" => default, pii : "pii" =>
-    default, jailbreaking : "jailbreaking" => default }
+    ModerationLLMV2CategoryThresholds, [] [sexual, hate_and_discrimination,
+    violence_and_threats, dangerous, criminal, selfharm, health, financial, law, pii,
+    jailbreaking]
 );
 
 impl ModerationLLMV2CategoryThresholds {
@@ -631,10 +615,8 @@ pub struct ModerationLLMV2Config {
 }
 
 crate::runtime::struct_de!(
-    ModerationLLMV2Config { model_name : "model_name" => default,
-    custom_category_thresholds : "custom_category_thresholds" => default,
-    ignore_other_categories : "ignore_other_categories" => default, action : "action" =>
-    default }
+    ModerationLLMV2Config, [] [model_name, custom_category_thresholds,
+    ignore_other_categories, action]
 );
 
 impl ModerationLLMV2Config {
@@ -667,9 +649,7 @@ pub struct OAuth2TokenAuth {
     pub value: String,
 }
 
-crate::runtime::struct_de!(
-    OAuth2TokenAuth { r#type : "type" => default, value : "value" => required }
-);
+crate::runtime::struct_de!(OAuth2TokenAuth, [value] [r#type = "type"]);
 
 impl OAuth2TokenAuth {
     crate::runtime::constructor!([value : String => plain] [r#type]);
@@ -730,9 +710,7 @@ pub struct Prediction {
     pub content: Option<String>,
 }
 
-crate::runtime::struct_de!(
-    Prediction { r#type : "type" => default, content : "content" => default }
-);
+crate::runtime::struct_de!(Prediction, [] [r#type = "type", content]);
 
 impl Prediction {
     crate::runtime::setters! {
@@ -855,8 +833,7 @@ pub struct ToolConfiguration {
 }
 
 crate::runtime::struct_de!(
-    ToolConfiguration { exclude : "exclude" => default, include : "include" => default,
-    requires_confirmation : "requires_confirmation" => default }
+    ToolConfiguration, [] [exclude, include, requires_confirmation]
 );
 
 impl ToolConfiguration {
@@ -890,8 +867,7 @@ pub struct WebSearchPremiumTool {
 }
 
 crate::runtime::struct_de!(
-    WebSearchPremiumTool { tool_configuration : "tool_configuration" => default, r#type :
-    "type" => default }
+    WebSearchPremiumTool, [] [tool_configuration, r#type = "type"]
 );
 
 impl WebSearchPremiumTool {
@@ -952,10 +928,7 @@ pub struct WebSearchTool {
     pub r#type: Option<WebSearchToolType>,
 }
 
-crate::runtime::struct_de!(
-    WebSearchTool { tool_configuration : "tool_configuration" => default, r#type : "type"
-    => default }
-);
+crate::runtime::struct_de!(WebSearchTool, [] [tool_configuration, r#type = "type"]);
 
 impl WebSearchTool {
     crate::runtime::setters! {

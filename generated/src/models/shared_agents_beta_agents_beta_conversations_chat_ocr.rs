@@ -26,10 +26,7 @@ pub struct JsonSchema {
     pub strict: Option<bool>,
 }
 
-crate::runtime::struct_de!(
-    JsonSchema { name : "name" => required, description : "description" => default,
-    schema : "schema" => required, strict : "strict" => default }
-);
+crate::runtime::struct_de!(JsonSchema, [name, schema] [description, strict]);
 
 impl JsonSchema {
     crate::runtime::constructor!(
@@ -65,9 +62,7 @@ pub struct ResponseFormat {
     pub json_schema: crate::Nullable<JsonSchema>,
 }
 
-crate::runtime::struct_de!(
-    ResponseFormat { r#type : "type" => default, json_schema : "json_schema" => default }
-);
+crate::runtime::struct_de!(ResponseFormat, [] [r#type = "type", json_schema]);
 
 impl ResponseFormat {
     crate::runtime::setters! {

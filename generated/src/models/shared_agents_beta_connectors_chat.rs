@@ -15,9 +15,7 @@ pub struct Tool {
     pub function: Function,
 }
 
-crate::runtime::struct_de!(
-    Tool { r#type : "type" => default, function : "function" => required }
-);
+crate::runtime::struct_de!(Tool, [function] [r#type = "type"]);
 
 impl Tool {
     crate::runtime::constructor!([function : Function => plain] [r#type]);

@@ -64,10 +64,7 @@ pub struct ReferenceChunk {
     pub reference_ids: Vec<ReferenceChunkReferenceIdsItem>,
 }
 
-crate::runtime::struct_de!(
-    ReferenceChunk { r#type : "type" => default, reference_ids : "reference_ids" =>
-    required }
-);
+crate::runtime::struct_de!(ReferenceChunk, [reference_ids] [r#type = "type"]);
 
 impl ReferenceChunk {
     crate::runtime::constructor!(
@@ -122,9 +119,7 @@ pub struct TextChunk {
     pub text: String,
 }
 
-crate::runtime::struct_de!(
-    TextChunk { r#type : "type" => default, text : "text" => required }
-);
+crate::runtime::struct_de!(TextChunk, [text] [r#type = "type"]);
 
 impl TextChunk {
     crate::runtime::constructor!([text : String => plain] [r#type]);
@@ -185,10 +180,7 @@ pub struct ThinkChunk {
     pub closed: Option<bool>,
 }
 
-crate::runtime::struct_de!(
-    ThinkChunk { r#type : "type" => default, thinking : "thinking" => required, signature
-    : "signature" => default, closed : "closed" => default }
-);
+crate::runtime::struct_de!(ThinkChunk, [thinking] [r#type = "type", signature, closed]);
 
 impl ThinkChunk {
     crate::runtime::constructor!(
@@ -338,9 +330,7 @@ pub struct ToolReferenceChunk {
 }
 
 crate::runtime::struct_de!(
-    ToolReferenceChunk { r#type : "type" => default, tool : "tool" => required, title :
-    "title" => required, url : "url" => default, favicon : "favicon" => default,
-    description : "description" => default }
+    ToolReferenceChunk, [tool, title] [r#type = "type", url, favicon, description]
 );
 
 impl ToolReferenceChunk {

@@ -30,8 +30,7 @@ pub struct DocumentURLChunk {
 }
 
 crate::runtime::struct_de!(
-    DocumentURLChunk { r#type : "type" => default, document_url : "document_url" =>
-    required, document_name : "document_name" => default }
+    DocumentURLChunk, [document_url] [r#type = "type", document_name]
 );
 
 impl DocumentURLChunk {
@@ -119,9 +118,7 @@ pub struct ImageURL {
     pub detail: crate::Nullable<ImageDetail>,
 }
 
-crate::runtime::struct_de!(
-    ImageURL { url : "url" => required, detail : "detail" => default }
-);
+crate::runtime::struct_de!(ImageURL, [url] [detail]);
 
 impl ImageURL {
     crate::runtime::constructor!([url : String => plain] [detail]);
@@ -156,9 +153,7 @@ pub struct ImageURLChunk {
     pub image_url: ImageURLChunkImageUrl,
 }
 
-crate::runtime::struct_de!(
-    ImageURLChunk { r#type : "type" => default, image_url : "image_url" => required }
-);
+crate::runtime::struct_de!(ImageURLChunk, [image_url] [r#type = "type"]);
 
 impl ImageURLChunk {
     crate::runtime::constructor!([image_url : ImageURLChunkImageUrl => plain] [r#type]);

@@ -42,9 +42,7 @@ pub struct ChatCompletionResponse {
 }
 
 crate::runtime::struct_de!(
-    ChatCompletionResponse { id : "id" => required, object : "object" => required, model
-    : "model" => required, usage : "usage" => required, created : "created" => required,
-    choices : "choices" => required }
+    ChatCompletionResponse, [id, object, model, usage, created, choices] []
 );
 
 impl ChatCompletionResponse {
@@ -116,7 +114,7 @@ pub struct FunctionName {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(FunctionName { name : "name" => required });
+crate::runtime::struct_de!(FunctionName, [name] []);
 
 impl FunctionName {
     crate::runtime::constructor!([name : String => plain] []);
@@ -163,9 +161,7 @@ pub struct ToolChoice {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    ToolChoice { r#type : "type" => default, function : "function" => required }
-);
+crate::runtime::struct_de!(ToolChoice, [function] [r#type = "type"]);
 
 impl ToolChoice {
     crate::runtime::constructor!([function : FunctionName => plain] [r#type]);

@@ -60,9 +60,7 @@ pub struct SystemMessage {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    SystemMessage { role : "role" => default, content : "content" => required }
-);
+crate::runtime::struct_de!(SystemMessage, [content] [role]);
 
 impl SystemMessage {
     crate::runtime::constructor!([content : SystemMessageContent => plain] [role]);
@@ -160,10 +158,7 @@ pub struct ToolMessage {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    ToolMessage { role : "role" => default, content : "content" => default, tool_call_id
-    : "tool_call_id" => default, name : "name" => default }
-);
+crate::runtime::struct_de!(ToolMessage, [] [role, content, tool_call_id, name]);
 
 impl ToolMessage {
     crate::runtime::constructor!(
@@ -202,9 +197,7 @@ pub struct UserMessage {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    UserMessage { role : "role" => default, content : "content" => default }
-);
+crate::runtime::struct_de!(UserMessage, [] [role, content]);
 
 impl UserMessage {
     crate::runtime::constructor!(nullable[content : MessageContent => some] [role]);

@@ -34,10 +34,7 @@ pub struct AssistantMessage {
     pub prefix: Option<bool>,
 }
 
-crate::runtime::struct_de!(
-    AssistantMessage { role : "role" => default, content : "content" => default,
-    tool_calls : "tool_calls" => default, prefix : "prefix" => default }
-);
+crate::runtime::struct_de!(AssistantMessage, [] [role, content, tool_calls, prefix]);
 
 impl AssistantMessage {
     crate::runtime::setters! {
@@ -91,9 +88,7 @@ pub struct AudioChunk {
     pub input_audio: AudioChunkInputAudio,
 }
 
-crate::runtime::struct_de!(
-    AudioChunk { r#type : "type" => default, input_audio : "input_audio" => required }
-);
+crate::runtime::struct_de!(AudioChunk, [input_audio] [r#type = "type"]);
 
 impl AudioChunk {
     crate::runtime::constructor!([input_audio : AudioChunkInputAudio => plain] [r#type]);
@@ -233,9 +228,7 @@ pub struct FunctionCall {
     pub arguments: FunctionCallArguments,
 }
 
-crate::runtime::struct_de!(
-    FunctionCall { name : "name" => required, arguments : "arguments" => required }
-);
+crate::runtime::struct_de!(FunctionCall, [name, arguments] []);
 
 impl FunctionCall {
     crate::runtime::constructor!(
@@ -337,10 +330,7 @@ pub struct ToolCall {
     pub index: Option<i64>,
 }
 
-crate::runtime::struct_de!(
-    ToolCall { id : "id" => default, r#type : "type" => default, function : "function" =>
-    required, index : "index" => default }
-);
+crate::runtime::struct_de!(ToolCall, [function] [id, r#type = "type", index]);
 
 impl ToolCall {
     crate::runtime::constructor!([function : FunctionCall => plain] [id, r#type, index]);

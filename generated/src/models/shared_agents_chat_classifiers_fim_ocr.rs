@@ -26,9 +26,7 @@ pub struct FileChunk {
     pub file_id: String,
 }
 
-crate::runtime::struct_de!(
-    FileChunk { r#type : "type" => default, file_id : "file_id" => required }
-);
+crate::runtime::struct_de!(FileChunk, [file_id] [r#type = "type"]);
 
 impl FileChunk {
     crate::runtime::constructor!([file_id : String => plain] [r#type]);

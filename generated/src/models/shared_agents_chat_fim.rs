@@ -22,8 +22,7 @@ pub struct ChatCompletionChoice {
 }
 
 crate::runtime::struct_de!(
-    ChatCompletionChoice { index : "index" => required, message : "message" => default,
-    messages : "messages" => default, finish_reason : "finish_reason" => required }
+    ChatCompletionChoice, [index, finish_reason] [message, messages]
 );
 
 impl ChatCompletionChoice {
@@ -78,9 +77,7 @@ pub struct CompletionChunk {
 }
 
 crate::runtime::struct_de!(
-    CompletionChunk { id : "id" => required, object : "object" => default, created :
-    "created" => default, model : "model" => required, usage : "usage" => default,
-    choices : "choices" => required }
+    CompletionChunk, [id, model, choices] [object, created, usage]
 );
 
 impl CompletionChunk {
@@ -104,8 +101,7 @@ pub struct CompletionResponseStreamChoice {
 }
 
 crate::runtime::struct_de!(
-    CompletionResponseStreamChoice { index : "index" => required, delta : "delta" =>
-    required, finish_reason : "finish_reason" => default }
+    CompletionResponseStreamChoice, [index, delta] [finish_reason]
 );
 
 impl CompletionResponseStreamChoice {
@@ -158,9 +154,7 @@ pub struct DeltaMessage {
 }
 
 crate::runtime::struct_de!(
-    DeltaMessage { role : "role" => default, content : "content" => default, tool_calls :
-    "tool_calls" => default, tool_call_id : "tool_call_id" => default, index : "index" =>
-    default, metadata : "metadata" => default }
+    DeltaMessage, [] [role, content, tool_calls, tool_call_id, index, metadata]
 );
 
 impl DeltaMessage {

@@ -90,12 +90,8 @@ pub struct CompletionArgs {
 }
 
 crate::runtime::struct_de!(
-    CompletionArgs { stop : "stop" => default, presence_penalty : "presence_penalty" =>
-    default, frequency_penalty : "frequency_penalty" => default, temperature :
-    "temperature" => default, top_p : "top_p" => default, max_tokens : "max_tokens" =>
-    default, random_seed : "random_seed" => default, prediction : "prediction" =>
-    default, response_format : "response_format" => default, tool_choice : "tool_choice"
-    => default, reasoning_effort : "reasoning_effort" => default }
+    CompletionArgs, [] [stop, presence_penalty, frequency_penalty, temperature, top_p,
+    max_tokens, random_seed, prediction, response_format, tool_choice, reasoning_effort]
 );
 
 impl CompletionArgs {
@@ -143,9 +139,7 @@ pub struct FunctionTool {
     pub function: Function,
 }
 
-crate::runtime::struct_de!(
-    FunctionTool { r#type : "type" => default, function : "function" => required }
-);
+crate::runtime::struct_de!(FunctionTool, [function] [r#type = "type"]);
 
 impl FunctionTool {
     crate::runtime::constructor!([function : Function => plain] [r#type]);

@@ -9,7 +9,7 @@ pub struct AliasList {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(AliasList { values : "values" => default });
+crate::runtime::struct_de!(AliasList, [] [values]);
 
 impl AliasList {
     crate::runtime::setters! {

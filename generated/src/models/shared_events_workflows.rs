@@ -14,8 +14,7 @@ pub struct ActivityTaskCompletedAttributesResponse {
 }
 
 crate::runtime::struct_de!(
-    ActivityTaskCompletedAttributesResponse { task_id : "task_id" => required,
-    activity_name : "activity_name" => required, result : "result" => required }
+    ActivityTaskCompletedAttributesResponse, [task_id, activity_name, result] []
 );
 
 impl ActivityTaskCompletedAttributesResponse {
@@ -63,14 +62,9 @@ pub struct ActivityTaskCompletedResponse {
 }
 
 crate::runtime::struct_de!(
-    ActivityTaskCompletedResponse { event_id : "event_id" => required, event_timestamp :
-    "event_timestamp" => required, root_workflow_exec_id : "root_workflow_exec_id" =>
-    required, parent_workflow_exec_id : "parent_workflow_exec_id" => default,
-    continued_run_id : "continued_run_id" => default, first_execution_run_id :
-    "first_execution_run_id" => default, schedule_id : "schedule_id" => default,
-    workflow_exec_id : "workflow_exec_id" => required, workflow_run_id :
-    "workflow_run_id" => required, workflow_name : "workflow_name" => required,
-    event_type : "event_type" => required, attributes : "attributes" => required }
+    ActivityTaskCompletedResponse, [event_id, event_timestamp, root_workflow_exec_id,
+    workflow_exec_id, workflow_run_id, workflow_name, event_type, attributes]
+    [parent_workflow_exec_id, continued_run_id, first_execution_run_id, schedule_id]
 );
 
 impl ActivityTaskCompletedResponse {
@@ -111,9 +105,7 @@ pub struct ActivityTaskFailedAttributes {
 }
 
 crate::runtime::struct_de!(
-    ActivityTaskFailedAttributes { task_id : "task_id" => required, activity_name :
-    "activity_name" => required, attempt : "attempt" => required, failure : "failure" =>
-    required }
+    ActivityTaskFailedAttributes, [task_id, activity_name, attempt, failure] []
 );
 
 impl ActivityTaskFailedAttributes {
@@ -161,14 +153,9 @@ pub struct ActivityTaskFailedResponse {
 }
 
 crate::runtime::struct_de!(
-    ActivityTaskFailedResponse { event_id : "event_id" => required, event_timestamp :
-    "event_timestamp" => required, root_workflow_exec_id : "root_workflow_exec_id" =>
-    required, parent_workflow_exec_id : "parent_workflow_exec_id" => default,
-    continued_run_id : "continued_run_id" => default, first_execution_run_id :
-    "first_execution_run_id" => default, schedule_id : "schedule_id" => default,
-    workflow_exec_id : "workflow_exec_id" => required, workflow_run_id :
-    "workflow_run_id" => required, workflow_name : "workflow_name" => required,
-    event_type : "event_type" => required, attributes : "attributes" => required }
+    ActivityTaskFailedResponse, [event_id, event_timestamp, root_workflow_exec_id,
+    workflow_exec_id, workflow_run_id, workflow_name, event_type, attributes]
+    [parent_workflow_exec_id, continued_run_id, first_execution_run_id, schedule_id]
 );
 
 impl ActivityTaskFailedResponse {
@@ -209,9 +196,7 @@ pub struct ActivityTaskRetryingAttributes {
 }
 
 crate::runtime::struct_de!(
-    ActivityTaskRetryingAttributes { task_id : "task_id" => required, activity_name :
-    "activity_name" => required, attempt : "attempt" => required, failure : "failure" =>
-    required }
+    ActivityTaskRetryingAttributes, [task_id, activity_name, attempt, failure] []
 );
 
 impl ActivityTaskRetryingAttributes {
@@ -259,14 +244,9 @@ pub struct ActivityTaskRetryingResponse {
 }
 
 crate::runtime::struct_de!(
-    ActivityTaskRetryingResponse { event_id : "event_id" => required, event_timestamp :
-    "event_timestamp" => required, root_workflow_exec_id : "root_workflow_exec_id" =>
-    required, parent_workflow_exec_id : "parent_workflow_exec_id" => default,
-    continued_run_id : "continued_run_id" => default, first_execution_run_id :
-    "first_execution_run_id" => default, schedule_id : "schedule_id" => default,
-    workflow_exec_id : "workflow_exec_id" => required, workflow_run_id :
-    "workflow_run_id" => required, workflow_name : "workflow_name" => required,
-    event_type : "event_type" => required, attributes : "attributes" => required }
+    ActivityTaskRetryingResponse, [event_id, event_timestamp, root_workflow_exec_id,
+    workflow_exec_id, workflow_run_id, workflow_name, event_type, attributes]
+    [parent_workflow_exec_id, continued_run_id, first_execution_run_id, schedule_id]
 );
 
 impl ActivityTaskRetryingResponse {
@@ -305,8 +285,7 @@ pub struct ActivityTaskStartedAttributesResponse {
 }
 
 crate::runtime::struct_de!(
-    ActivityTaskStartedAttributesResponse { task_id : "task_id" => required,
-    activity_name : "activity_name" => required, input : "input" => required }
+    ActivityTaskStartedAttributesResponse, [task_id, activity_name, input] []
 );
 
 impl ActivityTaskStartedAttributesResponse {
@@ -355,14 +334,9 @@ pub struct ActivityTaskStartedResponse {
 }
 
 crate::runtime::struct_de!(
-    ActivityTaskStartedResponse { event_id : "event_id" => required, event_timestamp :
-    "event_timestamp" => required, root_workflow_exec_id : "root_workflow_exec_id" =>
-    required, parent_workflow_exec_id : "parent_workflow_exec_id" => default,
-    continued_run_id : "continued_run_id" => default, first_execution_run_id :
-    "first_execution_run_id" => default, schedule_id : "schedule_id" => default,
-    workflow_exec_id : "workflow_exec_id" => required, workflow_run_id :
-    "workflow_run_id" => required, workflow_name : "workflow_name" => required,
-    event_type : "event_type" => required, attributes : "attributes" => required }
+    ActivityTaskStartedResponse, [event_id, event_timestamp, root_workflow_exec_id,
+    workflow_exec_id, workflow_run_id, workflow_name, event_type, attributes]
+    [parent_workflow_exec_id, continued_run_id, first_execution_run_id, schedule_id]
 );
 
 impl ActivityTaskStartedResponse {
@@ -405,8 +379,7 @@ pub struct CustomTaskCanceledAttributes {
 }
 
 crate::runtime::struct_de!(
-    CustomTaskCanceledAttributes { custom_task_id : "custom_task_id" => required,
-    custom_task_type : "custom_task_type" => required, reason : "reason" => default }
+    CustomTaskCanceledAttributes, [custom_task_id, custom_task_type] [reason]
 );
 
 impl CustomTaskCanceledAttributes {
@@ -456,14 +429,9 @@ pub struct CustomTaskCanceledResponse {
 }
 
 crate::runtime::struct_de!(
-    CustomTaskCanceledResponse { event_id : "event_id" => required, event_timestamp :
-    "event_timestamp" => required, root_workflow_exec_id : "root_workflow_exec_id" =>
-    required, parent_workflow_exec_id : "parent_workflow_exec_id" => default,
-    continued_run_id : "continued_run_id" => default, first_execution_run_id :
-    "first_execution_run_id" => default, schedule_id : "schedule_id" => default,
-    workflow_exec_id : "workflow_exec_id" => required, workflow_run_id :
-    "workflow_run_id" => required, workflow_name : "workflow_name" => required,
-    event_type : "event_type" => required, attributes : "attributes" => required }
+    CustomTaskCanceledResponse, [event_id, event_timestamp, root_workflow_exec_id,
+    workflow_exec_id, workflow_run_id, workflow_name, event_type, attributes]
+    [parent_workflow_exec_id, continued_run_id, first_execution_run_id, schedule_id]
 );
 
 impl CustomTaskCanceledResponse {
@@ -502,9 +470,7 @@ pub struct CustomTaskCompletedAttributesResponse {
 }
 
 crate::runtime::struct_de!(
-    CustomTaskCompletedAttributesResponse { custom_task_id : "custom_task_id" =>
-    required, custom_task_type : "custom_task_type" => required, payload : "payload" =>
-    required }
+    CustomTaskCompletedAttributesResponse, [custom_task_id, custom_task_type, payload] []
 );
 
 impl CustomTaskCompletedAttributesResponse {
@@ -552,14 +518,9 @@ pub struct CustomTaskCompletedResponse {
 }
 
 crate::runtime::struct_de!(
-    CustomTaskCompletedResponse { event_id : "event_id" => required, event_timestamp :
-    "event_timestamp" => required, root_workflow_exec_id : "root_workflow_exec_id" =>
-    required, parent_workflow_exec_id : "parent_workflow_exec_id" => default,
-    continued_run_id : "continued_run_id" => default, first_execution_run_id :
-    "first_execution_run_id" => default, schedule_id : "schedule_id" => default,
-    workflow_exec_id : "workflow_exec_id" => required, workflow_run_id :
-    "workflow_run_id" => required, workflow_name : "workflow_name" => required,
-    event_type : "event_type" => required, attributes : "attributes" => required }
+    CustomTaskCompletedResponse, [event_id, event_timestamp, root_workflow_exec_id,
+    workflow_exec_id, workflow_run_id, workflow_name, event_type, attributes]
+    [parent_workflow_exec_id, continued_run_id, first_execution_run_id, schedule_id]
 );
 
 impl CustomTaskCompletedResponse {
@@ -598,8 +559,7 @@ pub struct CustomTaskFailedAttributes {
 }
 
 crate::runtime::struct_de!(
-    CustomTaskFailedAttributes { custom_task_id : "custom_task_id" => required,
-    custom_task_type : "custom_task_type" => required, failure : "failure" => required }
+    CustomTaskFailedAttributes, [custom_task_id, custom_task_type, failure] []
 );
 
 impl CustomTaskFailedAttributes {
@@ -647,14 +607,9 @@ pub struct CustomTaskFailedResponse {
 }
 
 crate::runtime::struct_de!(
-    CustomTaskFailedResponse { event_id : "event_id" => required, event_timestamp :
-    "event_timestamp" => required, root_workflow_exec_id : "root_workflow_exec_id" =>
-    required, parent_workflow_exec_id : "parent_workflow_exec_id" => default,
-    continued_run_id : "continued_run_id" => default, first_execution_run_id :
-    "first_execution_run_id" => default, schedule_id : "schedule_id" => default,
-    workflow_exec_id : "workflow_exec_id" => required, workflow_run_id :
-    "workflow_run_id" => required, workflow_name : "workflow_name" => required,
-    event_type : "event_type" => required, attributes : "attributes" => required }
+    CustomTaskFailedResponse, [event_id, event_timestamp, root_workflow_exec_id,
+    workflow_exec_id, workflow_run_id, workflow_name, event_type, attributes]
+    [parent_workflow_exec_id, continued_run_id, first_execution_run_id, schedule_id]
 );
 
 impl CustomTaskFailedResponse {
@@ -693,9 +648,8 @@ pub struct CustomTaskInProgressAttributesResponse {
 }
 
 crate::runtime::struct_de!(
-    CustomTaskInProgressAttributesResponse { custom_task_id : "custom_task_id" =>
-    required, custom_task_type : "custom_task_type" => required, payload : "payload" =>
-    required }
+    CustomTaskInProgressAttributesResponse, [custom_task_id, custom_task_type, payload]
+    []
 );
 
 impl CustomTaskInProgressAttributesResponse {
@@ -779,14 +733,9 @@ pub struct CustomTaskInProgressResponse {
 }
 
 crate::runtime::struct_de!(
-    CustomTaskInProgressResponse { event_id : "event_id" => required, event_timestamp :
-    "event_timestamp" => required, root_workflow_exec_id : "root_workflow_exec_id" =>
-    required, parent_workflow_exec_id : "parent_workflow_exec_id" => default,
-    continued_run_id : "continued_run_id" => default, first_execution_run_id :
-    "first_execution_run_id" => default, schedule_id : "schedule_id" => default,
-    workflow_exec_id : "workflow_exec_id" => required, workflow_run_id :
-    "workflow_run_id" => required, workflow_name : "workflow_name" => required,
-    event_type : "event_type" => required, attributes : "attributes" => required }
+    CustomTaskInProgressResponse, [event_id, event_timestamp, root_workflow_exec_id,
+    workflow_exec_id, workflow_run_id, workflow_name, event_type, attributes]
+    [parent_workflow_exec_id, continued_run_id, first_execution_run_id, schedule_id]
 );
 
 impl CustomTaskInProgressResponse {
@@ -829,8 +778,7 @@ pub struct CustomTaskStartedAttributesResponse {
 }
 
 crate::runtime::struct_de!(
-    CustomTaskStartedAttributesResponse { custom_task_id : "custom_task_id" => required,
-    custom_task_type : "custom_task_type" => required, payload : "payload" => default }
+    CustomTaskStartedAttributesResponse, [custom_task_id, custom_task_type] [payload]
 );
 
 impl CustomTaskStartedAttributesResponse {
@@ -881,14 +829,9 @@ pub struct CustomTaskStartedResponse {
 }
 
 crate::runtime::struct_de!(
-    CustomTaskStartedResponse { event_id : "event_id" => required, event_timestamp :
-    "event_timestamp" => required, root_workflow_exec_id : "root_workflow_exec_id" =>
-    required, parent_workflow_exec_id : "parent_workflow_exec_id" => default,
-    continued_run_id : "continued_run_id" => default, first_execution_run_id :
-    "first_execution_run_id" => default, schedule_id : "schedule_id" => default,
-    workflow_exec_id : "workflow_exec_id" => required, workflow_run_id :
-    "workflow_run_id" => required, workflow_name : "workflow_name" => required,
-    event_type : "event_type" => required, attributes : "attributes" => required }
+    CustomTaskStartedResponse, [event_id, event_timestamp, root_workflow_exec_id,
+    workflow_exec_id, workflow_run_id, workflow_name, event_type, attributes]
+    [parent_workflow_exec_id, continued_run_id, first_execution_run_id, schedule_id]
 );
 
 impl CustomTaskStartedResponse {
@@ -931,9 +874,7 @@ pub struct CustomTaskTimedOutAttributes {
 }
 
 crate::runtime::struct_de!(
-    CustomTaskTimedOutAttributes { custom_task_id : "custom_task_id" => required,
-    custom_task_type : "custom_task_type" => required, timeout_type : "timeout_type" =>
-    default }
+    CustomTaskTimedOutAttributes, [custom_task_id, custom_task_type] [timeout_type]
 );
 
 impl CustomTaskTimedOutAttributes {
@@ -984,14 +925,9 @@ pub struct CustomTaskTimedOutResponse {
 }
 
 crate::runtime::struct_de!(
-    CustomTaskTimedOutResponse { event_id : "event_id" => required, event_timestamp :
-    "event_timestamp" => required, root_workflow_exec_id : "root_workflow_exec_id" =>
-    required, parent_workflow_exec_id : "parent_workflow_exec_id" => default,
-    continued_run_id : "continued_run_id" => default, first_execution_run_id :
-    "first_execution_run_id" => default, schedule_id : "schedule_id" => default,
-    workflow_exec_id : "workflow_exec_id" => required, workflow_run_id :
-    "workflow_run_id" => required, workflow_name : "workflow_name" => required,
-    event_type : "event_type" => required, attributes : "attributes" => required }
+    CustomTaskTimedOutResponse, [event_id, event_timestamp, root_workflow_exec_id,
+    workflow_exec_id, workflow_run_id, workflow_name, event_type, attributes]
+    [parent_workflow_exec_id, continued_run_id, first_execution_run_id, schedule_id]
 );
 
 impl CustomTaskTimedOutResponse {
@@ -1052,9 +988,7 @@ pub struct EncryptedPatchValue {
     pub value: String,
 }
 
-crate::runtime::struct_de!(
-    EncryptedPatchValue { r#type : "type" => required, value : "value" => required }
-);
+crate::runtime::struct_de!(EncryptedPatchValue, [r#type = "type", value] []);
 
 impl EncryptedPatchValue {
     crate::runtime::constructor!([value : String => plain] [r#type]);
@@ -1078,7 +1012,7 @@ pub struct Failure {
     pub message: String,
 }
 
-crate::runtime::struct_de!(Failure { message : "message" => required });
+crate::runtime::struct_de!(Failure, [message] []);
 
 impl Failure {
     crate::runtime::constructor!([message : String => plain] []);
@@ -1136,10 +1070,7 @@ pub struct JSONPatchAdd {
     pub op: JSONPatchAddOp,
 }
 
-crate::runtime::struct_de!(
-    JSONPatchAdd { path : "path" => required, value : "value" => required, op : "op" =>
-    required }
-);
+crate::runtime::struct_de!(JSONPatchAdd, [path, value, op] []);
 
 impl JSONPatchAdd {
     crate::runtime::constructor!(
@@ -1171,10 +1102,7 @@ pub struct JSONPatchAppend {
     pub op: JSONPatchAppendOp,
 }
 
-crate::runtime::struct_de!(
-    JSONPatchAppend { path : "path" => required, value : "value" => required, op : "op"
-    => required }
-);
+crate::runtime::struct_de!(JSONPatchAppend, [path, value, op] []);
 
 impl JSONPatchAppend {
     crate::runtime::constructor!(
@@ -1241,8 +1169,7 @@ pub struct JSONPatchPayloadResponse {
 }
 
 crate::runtime::struct_de!(
-    JSONPatchPayloadResponse { r#type : "type" => required, value : "value" => required,
-    encoding_options : "encoding_options" => default }
+    JSONPatchPayloadResponse, [r#type = "type", value] [encoding_options]
 );
 
 impl JSONPatchPayloadResponse {
@@ -1302,10 +1229,7 @@ pub struct JSONPatchRemove {
     pub op: JSONPatchRemoveOp,
 }
 
-crate::runtime::struct_de!(
-    JSONPatchRemove { path : "path" => required, value : "value" => required, op : "op"
-    => required }
-);
+crate::runtime::struct_de!(JSONPatchRemove, [path, value, op] []);
 
 impl JSONPatchRemove {
     crate::runtime::constructor!(
@@ -1337,10 +1261,7 @@ pub struct JSONPatchReplace {
     pub op: JSONPatchReplaceOp,
 }
 
-crate::runtime::struct_de!(
-    JSONPatchReplace { path : "path" => required, value : "value" => required, op : "op"
-    => required }
-);
+crate::runtime::struct_de!(JSONPatchReplace, [path, value, op] []);
 
 impl JSONPatchReplace {
     crate::runtime::constructor!(
@@ -1383,8 +1304,7 @@ pub struct JSONPayloadResponse {
 }
 
 crate::runtime::struct_de!(
-    JSONPayloadResponse { r#type : "type" => required, value : "value" => required,
-    encoding_options : "encoding_options" => default }
+    JSONPayloadResponse, [r#type = "type", value] [encoding_options]
 );
 
 impl JSONPayloadResponse {
@@ -1534,10 +1454,7 @@ pub struct StreamEventSseErrorData {
     pub reason: String,
 }
 
-crate::runtime::struct_de!(
-    StreamEventSseErrorData { error : "error" => required, reason : "reason" => required
-    }
-);
+crate::runtime::struct_de!(StreamEventSseErrorData, [error, reason] []);
 
 impl StreamEventSseErrorData {
     crate::runtime::constructor!([error : String => plain, reason : String => plain] []);
@@ -1566,10 +1483,8 @@ pub struct StreamEventSsePayload {
 }
 
 crate::runtime::struct_de!(
-    StreamEventSsePayload { stream : "stream" => required, timestamp : "timestamp" =>
-    default, data : "data" => required, workflow_context : "workflow_context" =>
-    required, metadata : "metadata" => default, broker_sequence : "broker_sequence" =>
-    required }
+    StreamEventSsePayload, [stream, data, workflow_context, broker_sequence] [timestamp,
+    metadata]
 );
 
 impl StreamEventSsePayload {
@@ -1605,10 +1520,8 @@ pub struct StreamEventWorkflowContext {
 }
 
 crate::runtime::struct_de!(
-    StreamEventWorkflowContext { namespace : "namespace" => required, workflow_name :
-    "workflow_name" => required, workflow_exec_id : "workflow_exec_id" => required,
-    parent_workflow_exec_id : "parent_workflow_exec_id" => default, root_workflow_exec_id
-    : "root_workflow_exec_id" => default }
+    StreamEventWorkflowContext, [namespace, workflow_name, workflow_exec_id]
+    [parent_workflow_exec_id, root_workflow_exec_id]
 );
 
 impl StreamEventWorkflowContext {
@@ -1646,8 +1559,7 @@ pub struct WorkflowExecutionCanceledAttributes {
 }
 
 crate::runtime::struct_de!(
-    WorkflowExecutionCanceledAttributes { task_id : "task_id" => required, reason :
-    "reason" => default, attempt : "attempt" => default }
+    WorkflowExecutionCanceledAttributes, [task_id] [reason, attempt]
 );
 
 impl WorkflowExecutionCanceledAttributes {
@@ -1695,15 +1607,9 @@ pub struct WorkflowExecutionCanceledResponse {
 }
 
 crate::runtime::struct_de!(
-    WorkflowExecutionCanceledResponse { event_id : "event_id" => required,
-    event_timestamp : "event_timestamp" => required, root_workflow_exec_id :
-    "root_workflow_exec_id" => required, parent_workflow_exec_id :
-    "parent_workflow_exec_id" => default, continued_run_id : "continued_run_id" =>
-    default, first_execution_run_id : "first_execution_run_id" => default, schedule_id :
-    "schedule_id" => default, workflow_exec_id : "workflow_exec_id" => required,
-    workflow_run_id : "workflow_run_id" => required, workflow_name : "workflow_name" =>
-    required, event_type : "event_type" => required, attributes : "attributes" =>
-    required }
+    WorkflowExecutionCanceledResponse, [event_id, event_timestamp, root_workflow_exec_id,
+    workflow_exec_id, workflow_run_id, workflow_name, event_type, attributes]
+    [parent_workflow_exec_id, continued_run_id, first_execution_run_id, schedule_id]
 );
 
 impl WorkflowExecutionCanceledResponse {
@@ -1748,8 +1654,7 @@ pub struct WorkflowExecutionCompletedAttributesResponse {
 }
 
 crate::runtime::struct_de!(
-    WorkflowExecutionCompletedAttributesResponse { task_id : "task_id" => required,
-    result : "result" => required, attempt : "attempt" => default }
+    WorkflowExecutionCompletedAttributesResponse, [task_id, result] [attempt]
 );
 
 impl WorkflowExecutionCompletedAttributesResponse {
@@ -1799,15 +1704,10 @@ pub struct WorkflowExecutionCompletedResponse {
 }
 
 crate::runtime::struct_de!(
-    WorkflowExecutionCompletedResponse { event_id : "event_id" => required,
-    event_timestamp : "event_timestamp" => required, root_workflow_exec_id :
-    "root_workflow_exec_id" => required, parent_workflow_exec_id :
-    "parent_workflow_exec_id" => default, continued_run_id : "continued_run_id" =>
-    default, first_execution_run_id : "first_execution_run_id" => default, schedule_id :
-    "schedule_id" => default, workflow_exec_id : "workflow_exec_id" => required,
-    workflow_run_id : "workflow_run_id" => required, workflow_name : "workflow_name" =>
-    required, event_type : "event_type" => required, attributes : "attributes" =>
-    required }
+    WorkflowExecutionCompletedResponse, [event_id, event_timestamp,
+    root_workflow_exec_id, workflow_exec_id, workflow_run_id, workflow_name, event_type,
+    attributes] [parent_workflow_exec_id, continued_run_id, first_execution_run_id,
+    schedule_id]
 );
 
 impl WorkflowExecutionCompletedResponse {
@@ -1848,9 +1748,8 @@ pub struct WorkflowExecutionContinuedAsNewAttributesResponse {
 }
 
 crate::runtime::struct_de!(
-    WorkflowExecutionContinuedAsNewAttributesResponse { task_id : "task_id" => required,
-    new_execution_run_id : "new_execution_run_id" => required, workflow_name :
-    "workflow_name" => required, input : "input" => required }
+    WorkflowExecutionContinuedAsNewAttributesResponse, [task_id, new_execution_run_id,
+    workflow_name, input] []
 );
 
 impl WorkflowExecutionContinuedAsNewAttributesResponse {
@@ -1899,15 +1798,10 @@ pub struct WorkflowExecutionContinuedAsNewResponse {
 }
 
 crate::runtime::struct_de!(
-    WorkflowExecutionContinuedAsNewResponse { event_id : "event_id" => required,
-    event_timestamp : "event_timestamp" => required, root_workflow_exec_id :
-    "root_workflow_exec_id" => required, parent_workflow_exec_id :
-    "parent_workflow_exec_id" => default, continued_run_id : "continued_run_id" =>
-    default, first_execution_run_id : "first_execution_run_id" => default, schedule_id :
-    "schedule_id" => default, workflow_exec_id : "workflow_exec_id" => required,
-    workflow_run_id : "workflow_run_id" => required, workflow_name : "workflow_name" =>
-    required, event_type : "event_type" => required, attributes : "attributes" =>
-    required }
+    WorkflowExecutionContinuedAsNewResponse, [event_id, event_timestamp,
+    root_workflow_exec_id, workflow_exec_id, workflow_run_id, workflow_name, event_type,
+    attributes] [parent_workflow_exec_id, continued_run_id, first_execution_run_id,
+    schedule_id]
 );
 
 impl WorkflowExecutionContinuedAsNewResponse {
@@ -1953,8 +1847,7 @@ pub struct WorkflowExecutionFailedAttributes {
 }
 
 crate::runtime::struct_de!(
-    WorkflowExecutionFailedAttributes { task_id : "task_id" => required, failure :
-    "failure" => required, attempt : "attempt" => default }
+    WorkflowExecutionFailedAttributes, [task_id, failure] [attempt]
 );
 
 impl WorkflowExecutionFailedAttributes {
@@ -2004,14 +1897,9 @@ pub struct WorkflowExecutionFailedResponse {
 }
 
 crate::runtime::struct_de!(
-    WorkflowExecutionFailedResponse { event_id : "event_id" => required, event_timestamp
-    : "event_timestamp" => required, root_workflow_exec_id : "root_workflow_exec_id" =>
-    required, parent_workflow_exec_id : "parent_workflow_exec_id" => default,
-    continued_run_id : "continued_run_id" => default, first_execution_run_id :
-    "first_execution_run_id" => default, schedule_id : "schedule_id" => default,
-    workflow_exec_id : "workflow_exec_id" => required, workflow_run_id :
-    "workflow_run_id" => required, workflow_name : "workflow_name" => required,
-    event_type : "event_type" => required, attributes : "attributes" => required }
+    WorkflowExecutionFailedResponse, [event_id, event_timestamp, root_workflow_exec_id,
+    workflow_exec_id, workflow_run_id, workflow_name, event_type, attributes]
+    [parent_workflow_exec_id, continued_run_id, first_execution_run_id, schedule_id]
 );
 
 impl WorkflowExecutionFailedResponse {
@@ -2064,9 +1952,8 @@ pub struct WorkflowExecutionStartedAttributesResponse {
 }
 
 crate::runtime::struct_de!(
-    WorkflowExecutionStartedAttributesResponse { task_id : "task_id" => required,
-    workflow_name : "workflow_name" => required, display_name : "display_name" =>
-    default, input : "input" => required, attempt : "attempt" => default }
+    WorkflowExecutionStartedAttributesResponse, [task_id, workflow_name, input]
+    [display_name, attempt]
 );
 
 impl WorkflowExecutionStartedAttributesResponse {
@@ -2117,14 +2004,9 @@ pub struct WorkflowExecutionStartedResponse {
 }
 
 crate::runtime::struct_de!(
-    WorkflowExecutionStartedResponse { event_id : "event_id" => required, event_timestamp
-    : "event_timestamp" => required, root_workflow_exec_id : "root_workflow_exec_id" =>
-    required, parent_workflow_exec_id : "parent_workflow_exec_id" => default,
-    continued_run_id : "continued_run_id" => default, first_execution_run_id :
-    "first_execution_run_id" => default, schedule_id : "schedule_id" => default,
-    workflow_exec_id : "workflow_exec_id" => required, workflow_run_id :
-    "workflow_run_id" => required, workflow_name : "workflow_name" => required,
-    event_type : "event_type" => required, attributes : "attributes" => required }
+    WorkflowExecutionStartedResponse, [event_id, event_timestamp, root_workflow_exec_id,
+    workflow_exec_id, workflow_run_id, workflow_name, event_type, attributes]
+    [parent_workflow_exec_id, continued_run_id, first_execution_run_id, schedule_id]
 );
 
 impl WorkflowExecutionStartedResponse {
@@ -2186,10 +2068,7 @@ pub struct WorkflowTaskFailedAttributes {
     pub failure: Failure,
 }
 
-crate::runtime::struct_de!(
-    WorkflowTaskFailedAttributes { task_id : "task_id" => required, failure : "failure"
-    => required }
-);
+crate::runtime::struct_de!(WorkflowTaskFailedAttributes, [task_id, failure] []);
 
 impl WorkflowTaskFailedAttributes {
     crate::runtime::constructor!(
@@ -2236,14 +2115,9 @@ pub struct WorkflowTaskFailedResponse {
 }
 
 crate::runtime::struct_de!(
-    WorkflowTaskFailedResponse { event_id : "event_id" => required, event_timestamp :
-    "event_timestamp" => required, root_workflow_exec_id : "root_workflow_exec_id" =>
-    required, parent_workflow_exec_id : "parent_workflow_exec_id" => default,
-    continued_run_id : "continued_run_id" => default, first_execution_run_id :
-    "first_execution_run_id" => default, schedule_id : "schedule_id" => default,
-    workflow_exec_id : "workflow_exec_id" => required, workflow_run_id :
-    "workflow_run_id" => required, workflow_name : "workflow_name" => required,
-    event_type : "event_type" => required, attributes : "attributes" => required }
+    WorkflowTaskFailedResponse, [event_id, event_timestamp, root_workflow_exec_id,
+    workflow_exec_id, workflow_run_id, workflow_name, event_type, attributes]
+    [parent_workflow_exec_id, continued_run_id, first_execution_run_id, schedule_id]
 );
 
 impl WorkflowTaskFailedResponse {
@@ -2283,10 +2157,7 @@ pub struct WorkflowTaskTimedOutAttributes {
     pub timeout_type: crate::Nullable<String>,
 }
 
-crate::runtime::struct_de!(
-    WorkflowTaskTimedOutAttributes { task_id : "task_id" => required, timeout_type :
-    "timeout_type" => default }
-);
+crate::runtime::struct_de!(WorkflowTaskTimedOutAttributes, [task_id] [timeout_type]);
 
 impl WorkflowTaskTimedOutAttributes {
     crate::runtime::constructor!([task_id : String => plain] [timeout_type]);
@@ -2334,14 +2205,9 @@ pub struct WorkflowTaskTimedOutResponse {
 }
 
 crate::runtime::struct_de!(
-    WorkflowTaskTimedOutResponse { event_id : "event_id" => required, event_timestamp :
-    "event_timestamp" => required, root_workflow_exec_id : "root_workflow_exec_id" =>
-    required, parent_workflow_exec_id : "parent_workflow_exec_id" => default,
-    continued_run_id : "continued_run_id" => default, first_execution_run_id :
-    "first_execution_run_id" => default, schedule_id : "schedule_id" => default,
-    workflow_exec_id : "workflow_exec_id" => required, workflow_run_id :
-    "workflow_run_id" => required, workflow_name : "workflow_name" => required,
-    event_type : "event_type" => required, attributes : "attributes" => required }
+    WorkflowTaskTimedOutResponse, [event_id, event_timestamp, root_workflow_exec_id,
+    workflow_exec_id, workflow_run_id, workflow_name, event_type, attributes]
+    [parent_workflow_exec_id, continued_run_id, first_execution_run_id, schedule_id]
 );
 
 impl WorkflowTaskTimedOutResponse {

@@ -59,10 +59,8 @@ pub struct AppendConversationRequest {
 }
 
 crate::runtime::struct_de!(
-    AppendConversationRequest { inputs : "inputs" => default, stream : "stream" =>
-    default, store : "store" => default, handoff_execution : "handoff_execution" =>
-    default, completion_args : "completion_args" => default, tool_confirmations :
-    "tool_confirmations" => default }
+    AppendConversationRequest, [] [inputs, stream, store, handoff_execution,
+    completion_args, tool_confirmations]
 );
 
 impl AppendConversationRequest {
@@ -121,9 +119,7 @@ pub struct ChatCompletionResponseBase {
 }
 
 crate::runtime::struct_de!(
-    ChatCompletionResponseBase { id : "id" => default, object : "object" => default,
-    model : "model" => default, usage : "usage" => default, created : "created" =>
-    default }
+    ChatCompletionResponseBase, [] [id, object, model, usage, created]
 );
 
 impl ChatCompletionResponseBase {
@@ -170,7 +166,7 @@ pub struct CompletionEvent {
     pub data: CompletionChunk,
 }
 
-crate::runtime::struct_de!(CompletionEvent { data : "data" => required });
+crate::runtime::struct_de!(CompletionEvent, [data] []);
 
 impl CompletionEvent {
     crate::runtime::constructor!([data : CompletionChunk => plain] []);
@@ -275,9 +271,7 @@ pub struct ConversationEvents {
     pub data: ConversationEvent,
 }
 
-crate::runtime::struct_de!(
-    ConversationEvents { event : "event" => required, data : "data" => required }
-);
+crate::runtime::struct_de!(ConversationEvents, [event, data] []);
 
 impl ConversationEvents {
     crate::runtime::constructor!(
@@ -349,13 +343,9 @@ pub struct ConversationRequestBase {
 }
 
 crate::runtime::struct_de!(
-    ConversationRequestBase { inputs : "inputs" => required, stream : "stream" =>
-    default, store : "store" => default, handoff_execution : "handoff_execution" =>
-    default, instructions : "instructions" => default, tools : "tools" => default,
-    completion_args : "completion_args" => default, guardrails : "guardrails" => default,
-    name : "name" => default, description : "description" => default, metadata :
-    "metadata" => default, agent_id : "agent_id" => default, agent_version :
-    "agent_version" => default, model : "model" => default }
+    ConversationRequestBase, [inputs] [stream, store, handoff_execution, instructions,
+    tools, completion_args, guardrails, name, description, metadata, agent_id,
+    agent_version, model]
 );
 
 impl ConversationRequestBase {
@@ -480,10 +470,7 @@ pub struct ResponseBase {
     pub usage: Option<UsageInfo>,
 }
 
-crate::runtime::struct_de!(
-    ResponseBase { id : "id" => default, object : "object" => default, model : "model" =>
-    default, usage : "usage" => default }
-);
+crate::runtime::struct_de!(ResponseBase, [] [id, object, model, usage]);
 
 impl ResponseBase {
     crate::runtime::setters! {
@@ -556,11 +543,8 @@ pub struct RestartConversationRequest {
 }
 
 crate::runtime::struct_de!(
-    RestartConversationRequest { inputs : "inputs" => default, stream : "stream" =>
-    default, store : "store" => default, handoff_execution : "handoff_execution" =>
-    default, completion_args : "completion_args" => default, guardrails : "guardrails" =>
-    default, metadata : "metadata" => default, from_entry_id : "from_entry_id" =>
-    required, agent_version : "agent_version" => default }
+    RestartConversationRequest, [from_entry_id] [inputs, stream, store,
+    handoff_execution, completion_args, guardrails, metadata, agent_version]
 );
 
 impl RestartConversationRequest {
@@ -782,9 +766,7 @@ pub struct TranscriptionStreamEvents {
     pub data: TranscriptionStreamEvent,
 }
 
-crate::runtime::struct_de!(
-    TranscriptionStreamEvents { event : "event" => required, data : "data" => required }
-);
+crate::runtime::struct_de!(TranscriptionStreamEvents, [event, data] []);
 
 impl TranscriptionStreamEvents {
     crate::runtime::constructor!(

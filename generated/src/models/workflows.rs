@@ -11,9 +11,7 @@ pub struct BatchExecutionBody {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    BatchExecutionBody { execution_ids : "execution_ids" => required }
-);
+crate::runtime::struct_de!(BatchExecutionBody, [execution_ids] []);
 
 impl BatchExecutionBody {
     crate::runtime::constructor!([execution_ids : Vec < String > => plain] []);
@@ -32,7 +30,7 @@ pub struct BatchExecutionResponse {
     pub results: Option<std::collections::BTreeMap<String, BatchExecutionResult>>,
 }
 
-crate::runtime::struct_de!(BatchExecutionResponse { results : "results" => default });
+crate::runtime::struct_de!(BatchExecutionResponse, [] [results]);
 
 impl BatchExecutionResponse {
     crate::runtime::setters! {
@@ -55,9 +53,7 @@ pub struct BatchExecutionResult {
     pub error: crate::Nullable<String>,
 }
 
-crate::runtime::struct_de!(
-    BatchExecutionResult { status : "status" => required, error : "error" => default }
-);
+crate::runtime::struct_de!(BatchExecutionResult, [status] [error]);
 
 impl BatchExecutionResult {
     crate::runtime::constructor!([status : String => plain] [error]);
@@ -80,10 +76,7 @@ pub struct CreateDeploymentRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    CreateDeploymentRequest { name : "name" => required, spec : "spec" => required,
-    resources : "resources" => default, hardened : "hardened" => default }
-);
+crate::runtime::struct_de!(CreateDeploymentRequest, [name, spec] [resources, hardened]);
 
 impl CreateDeploymentRequest {
     crate::runtime::constructor!(
@@ -135,9 +128,7 @@ pub struct DeploymentBuildState {
 }
 
 crate::runtime::struct_de!(
-    DeploymentBuildState { phase : "phase" => default, commit_sha : "commit_sha" =>
-    default, image : "image" => default, message : "message" => default, started_at :
-    "started_at" => default, finished_at : "finished_at" => default }
+    DeploymentBuildState, [] [phase, commit_sha, image, message, started_at, finished_at]
 );
 
 impl DeploymentBuildState {
@@ -217,12 +208,8 @@ pub struct DeploymentDetailResponse {
 }
 
 crate::runtime::struct_de!(
-    DeploymentDetailResponse { id : "id" => required, name : "name" => required,
-    is_active : "is_active" => required, is_hardened : "is_hardened" => default,
-    created_at : "created_at" => required, updated_at : "updated_at" => required,
-    location : "location" => default, worker_count : "worker_count" => default,
-    active_worker_count : "active_worker_count" => default, locations : "locations" =>
-    default, managed : "managed" => default, workers : "workers" => required }
+    DeploymentDetailResponse, [id, name, is_active, created_at, updated_at, workers]
+    [is_hardened, location, worker_count, active_worker_count, locations, managed]
 );
 
 #[allow(deprecated)]
@@ -257,8 +244,7 @@ pub struct DeploymentListResponse {
 }
 
 crate::runtime::struct_de!(
-    DeploymentListResponse { deployments : "deployments" => required, next_cursor :
-    "next_cursor" => default, workspace_id : "workspace_id" => required }
+    DeploymentListResponse, [deployments, workspace_id] [next_cursor]
 );
 
 impl DeploymentListResponse {
@@ -290,8 +276,7 @@ pub struct DeploymentLocation {
 }
 
 crate::runtime::struct_de!(
-    DeploymentLocation { location_type : "location_type" => required, k8s_cluster :
-    "k8s_cluster" => default, k8s_namespace : "k8s_namespace" => default }
+    DeploymentLocation, [location_type] [k8s_cluster, k8s_namespace]
 );
 
 impl DeploymentLocation {
@@ -344,9 +329,8 @@ pub struct DeploymentLogRecord {
 }
 
 crate::runtime::struct_de!(
-    DeploymentLogRecord { timestamp : "timestamp" => required, trace_id : "trace_id" =>
-    required, span_id : "span_id" => required, severity_text : "severity_text" =>
-    required, body : "body" => required, log_attributes : "log_attributes" => required }
+    DeploymentLogRecord, [timestamp, trace_id, span_id, severity_text, body,
+    log_attributes] []
 );
 
 impl DeploymentLogRecord {
@@ -370,10 +354,7 @@ pub struct DeploymentLogSearchResponse {
     pub next_cursor: crate::Nullable<String>,
 }
 
-crate::runtime::struct_de!(
-    DeploymentLogSearchResponse { results : "results" => required, next_cursor :
-    "next_cursor" => default }
-);
+crate::runtime::struct_de!(DeploymentLogSearchResponse, [results] [next_cursor]);
 
 impl DeploymentLogSearchResponse {
     crate::runtime::constructor!(
@@ -440,11 +421,8 @@ pub struct DeploymentObservedState {
 }
 
 crate::runtime::struct_de!(
-    DeploymentObservedState { phase : "phase" => default, available_replicas :
-    "available_replicas" => default, ready_replicas : "ready_replicas" => default,
-    endpoint : "endpoint" => default, message : "message" => default, last_seen :
-    "last_seen" => default, deployed_revision : "deployed_revision" => default,
-    generation : "generation" => default, build_state : "build_state" => default }
+    DeploymentObservedState, [] [phase, available_replicas, ready_replicas, endpoint,
+    message, last_seen, deployed_revision, generation, build_state]
 );
 
 impl DeploymentObservedState {
@@ -473,9 +451,8 @@ pub struct DeploymentResourceConfig {
 }
 
 crate::runtime::struct_de!(
-    DeploymentResourceConfig { replicas : "replicas" => default, cpu_request :
-    "cpu_request" => default, cpu_limit : "cpu_limit" => default, memory_request :
-    "memory_request" => default, memory_limit : "memory_limit" => default }
+    DeploymentResourceConfig, [] [replicas, cpu_request, cpu_limit, memory_request,
+    memory_limit]
 );
 
 impl DeploymentResourceConfig {
@@ -504,9 +481,8 @@ pub struct DeploymentResourceConfigUpdate {
 
 #[cfg(feature = "full-serde")]
 crate::runtime::struct_de!(
-    DeploymentResourceConfigUpdate { replicas : "replicas" => default, cpu_request :
-    "cpu_request" => default, cpu_limit : "cpu_limit" => default, memory_request :
-    "memory_request" => default, memory_limit : "memory_limit" => default }
+    DeploymentResourceConfigUpdate, [] [replicas, cpu_request, cpu_limit, memory_request,
+    memory_limit]
 );
 
 impl DeploymentResourceConfigUpdate {
@@ -584,12 +560,8 @@ pub struct DeploymentResponse {
 }
 
 crate::runtime::struct_de!(
-    DeploymentResponse { id : "id" => required, name : "name" => required, is_active :
-    "is_active" => required, is_hardened : "is_hardened" => default, created_at :
-    "created_at" => required, updated_at : "updated_at" => required, location :
-    "location" => default, worker_count : "worker_count" => default, active_worker_count
-    : "active_worker_count" => default, locations : "locations" => default, managed :
-    "managed" => default }
+    DeploymentResponse, [id, name, is_active, created_at, updated_at] [is_hardened,
+    location, worker_count, active_worker_count, locations, managed]
 );
 
 #[allow(deprecated)]
@@ -618,10 +590,7 @@ pub struct DeploymentWorkerListResponse {
     pub next_cursor: Option<String>,
 }
 
-crate::runtime::struct_de!(
-    DeploymentWorkerListResponse { workers : "workers" => required, next_cursor :
-    "next_cursor" => default }
-);
+crate::runtime::struct_de!(DeploymentWorkerListResponse, [workers] [next_cursor]);
 
 impl DeploymentWorkerListResponse {
     crate::runtime::constructor!(
@@ -656,9 +625,7 @@ pub struct DeploymentWorkerResponse {
 }
 
 crate::runtime::struct_de!(
-    DeploymentWorkerResponse { name : "name" => required, created_at : "created_at" =>
-    required, updated_at : "updated_at" => required, is_active : "is_active" => required,
-    location : "location" => default }
+    DeploymentWorkerResponse, [name, created_at, updated_at, is_active] [location]
 );
 
 impl DeploymentWorkerResponse {
@@ -688,9 +655,7 @@ pub struct DeploymentWorkerSpecInput {
 
 #[cfg(feature = "full-serde")]
 crate::runtime::struct_de!(
-    DeploymentWorkerSpecInput { github_url : "github_url" => required, revision :
-    "revision" => default, entrypoint : "entrypoint" => default, working_dir :
-    "working_dir" => default }
+    DeploymentWorkerSpecInput, [github_url] [revision, entrypoint, working_dir]
 );
 
 impl DeploymentWorkerSpecInput {
@@ -749,10 +714,8 @@ pub struct DeploymentWorkerSpecResponse {
 }
 
 crate::runtime::struct_de!(
-    DeploymentWorkerSpecResponse { github_url : "github_url" => required, r#type : "type"
-    => default, revision : "revision" => default, entrypoint : "entrypoint" => default,
-    working_dir : "working_dir" => default, restarted_at : "restarted_at" => default,
-    commit_sha : "commit_sha" => default, commit : "commit" => default }
+    DeploymentWorkerSpecResponse, [github_url] [r#type = "type", revision, entrypoint,
+    working_dir, restarted_at, commit_sha, commit]
 );
 
 #[allow(deprecated)]
@@ -900,9 +863,8 @@ pub struct ExecutionLogRecord {
 }
 
 crate::runtime::struct_de!(
-    ExecutionLogRecord { timestamp : "timestamp" => required, trace_id : "trace_id" =>
-    required, span_id : "span_id" => required, severity_text : "severity_text" =>
-    required, body : "body" => required, log_attributes : "log_attributes" => required }
+    ExecutionLogRecord, [timestamp, trace_id, span_id, severity_text, body,
+    log_attributes] []
 );
 
 impl ExecutionLogRecord {
@@ -926,10 +888,7 @@ pub struct ExecutionLogSearchResponse {
     pub next_cursor: crate::Nullable<String>,
 }
 
-crate::runtime::struct_de!(
-    ExecutionLogSearchResponse { results : "results" => required, next_cursor :
-    "next_cursor" => default }
-);
+crate::runtime::struct_de!(ExecutionLogSearchResponse, [results] [next_cursor]);
 
 impl ExecutionLogSearchResponse {
     crate::runtime::constructor!(
@@ -962,8 +921,7 @@ pub struct ExecutionTraceInfoResponse {
 }
 
 crate::runtime::struct_de!(
-    ExecutionTraceInfoResponse { otel_trace_id : "otel_trace_id" => default,
-    has_trace_data : "has_trace_data" => default }
+    ExecutionTraceInfoResponse, [] [otel_trace_id, has_trace_data]
 );
 
 impl ExecutionTraceInfoResponse {
@@ -994,10 +952,7 @@ pub struct GitCommitAuthor {
     pub html_url: crate::Nullable<String>,
 }
 
-crate::runtime::struct_de!(
-    GitCommitAuthor { name : "name" => default, username : "username" => default,
-    html_url : "html_url" => default }
-);
+crate::runtime::struct_de!(GitCommitAuthor, [] [name, username, html_url]);
 
 impl GitCommitAuthor {
     crate::runtime::setters! {
@@ -1029,10 +984,7 @@ pub struct GitCommitMetadata {
     pub html_url: crate::Nullable<String>,
 }
 
-crate::runtime::struct_de!(
-    GitCommitMetadata { sha : "sha" => required, message : "message" => default, author :
-    "author" => default, html_url : "html_url" => default }
-);
+crate::runtime::struct_de!(GitCommitMetadata, [sha] [message, author, html_url]);
 
 impl GitCommitMetadata {
     crate::runtime::constructor!([sha : String => plain] [message, author, html_url]);
@@ -1115,13 +1067,9 @@ pub struct ManagedDeploymentResponse {
 }
 
 crate::runtime::struct_de!(
-    ManagedDeploymentResponse { service_id : "service_id" => required, name : "name" =>
-    required, spec : "spec" => required, resources : "resources" => required, status :
-    "status" => required, created_at : "created_at" => required, updated_at :
-    "updated_at" => required, stopped : "stopped" => default, rollout_status :
-    "rollout_status" => default, created_by : "created_by" => default, updated_by :
-    "updated_by" => default, deployed_by : "deployed_by" => default, deployed_at :
-    "deployed_at" => default, is_hardened : "is_hardened" => default }
+    ManagedDeploymentResponse, [service_id, name, spec, resources, status, created_at,
+    updated_at] [stopped, rollout_status, created_by, updated_by, deployed_by,
+    deployed_at, is_hardened]
 );
 
 impl ManagedDeploymentResponse {
@@ -1158,10 +1106,7 @@ pub struct NetworkEncodedInput {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    NetworkEncodedInput { b64payload : "b64payload" => required, encoding_options :
-    "encoding_options" => default, empty : "empty" => default }
-);
+crate::runtime::struct_de!(NetworkEncodedInput, [b64payload] [encoding_options, empty]);
 
 impl NetworkEncodedInput {
     crate::runtime::constructor!(
@@ -1226,12 +1171,8 @@ pub struct PartialScheduleDefinition {
 
 #[cfg(feature = "full-serde")]
 crate::runtime::struct_de!(
-    PartialScheduleDefinition { input : "input" => default, calendars : "calendars" =>
-    default, intervals : "intervals" => default, cron_expressions : "cron_expressions" =>
-    default, skip : "skip" => default, start_at : "start_at" => default, end_at :
-    "end_at" => default, jitter : "jitter" => default, time_zone_name : "time_zone_name"
-    => default, policy : "policy" => default, max_executions : "max_executions" =>
-    default }
+    PartialScheduleDefinition, [] [input, calendars, intervals, cron_expressions, skip,
+    start_at, end_at, jitter, time_zone_name, policy, max_executions]
 );
 
 impl PartialScheduleDefinition {
@@ -1271,9 +1212,7 @@ pub struct QueryDefinition {
 }
 
 crate::runtime::struct_de!(
-    QueryDefinition { name : "name" => required, description : "description" => default,
-    input_schema : "input_schema" => required, output_schema : "output_schema" => default
-    }
+    QueryDefinition, [name, input_schema] [description, output_schema]
 );
 
 impl QueryDefinition {
@@ -1299,9 +1238,7 @@ pub struct QueryInvocationBody {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    QueryInvocationBody { name : "name" => required, input : "input" => default }
-);
+crate::runtime::struct_de!(QueryInvocationBody, [name] [input]);
 
 impl QueryInvocationBody {
     crate::runtime::constructor!([name : String => plain] [input]);
@@ -1346,10 +1283,7 @@ pub struct QueryWorkflowResponse {
     pub result: serde_json::Value,
 }
 
-crate::runtime::struct_de!(
-    QueryWorkflowResponse { query_name : "query_name" => required, result : "result" =>
-    required }
-);
+crate::runtime::struct_de!(QueryWorkflowResponse, [query_name, result] []);
 
 impl QueryWorkflowResponse {
     crate::runtime::constructor!(
@@ -1380,9 +1314,7 @@ pub struct ResetInvocationBody {
 
 #[cfg(feature = "full-serde")]
 crate::runtime::struct_de!(
-    ResetInvocationBody { event_id : "event_id" => required, reason : "reason" =>
-    default, exclude_signals : "exclude_signals" => default, exclude_updates :
-    "exclude_updates" => default }
+    ResetInvocationBody, [event_id] [reason, exclude_signals, exclude_updates]
 );
 
 impl ResetInvocationBody {
@@ -1447,7 +1379,7 @@ pub struct ScalarMetric {
     pub value: ScalarMetricValue,
 }
 
-crate::runtime::struct_de!(ScalarMetric { value : "value" => required });
+crate::runtime::struct_de!(ScalarMetric, [value] []);
 
 impl ScalarMetric {
     crate::runtime::constructor!([value : ScalarMetricValue => plain] []);
@@ -1502,10 +1434,8 @@ pub struct ScheduleCalendar {
 }
 
 crate::runtime::struct_de!(
-    ScheduleCalendar { second : "second" => default, minute : "minute" => default, hour :
-    "hour" => default, day_of_month : "day_of_month" => default, month : "month" =>
-    default, year : "year" => default, day_of_week : "day_of_week" => default, comment :
-    "comment" => default }
+    ScheduleCalendar, [] [second, minute, hour, day_of_month, month, year, day_of_week,
+    comment]
 );
 
 impl ScheduleCalendar {
@@ -1575,12 +1505,8 @@ pub struct ScheduleDefinition {
 
 #[cfg(feature = "full-serde")]
 crate::runtime::struct_de!(
-    ScheduleDefinition { input : "input" => required, calendars : "calendars" => default,
-    intervals : "intervals" => default, cron_expressions : "cron_expressions" => default,
-    skip : "skip" => default, start_at : "start_at" => default, end_at : "end_at" =>
-    default, jitter : "jitter" => default, time_zone_name : "time_zone_name" => default,
-    policy : "policy" => default, max_executions : "max_executions" => default,
-    schedule_id : "schedule_id" => default }
+    ScheduleDefinition, [input] [calendars, intervals, cron_expressions, skip, start_at,
+    end_at, jitter, time_zone_name, policy, max_executions, schedule_id]
 );
 
 impl ScheduleDefinition {
@@ -1710,15 +1636,9 @@ pub struct ScheduleDefinitionOutput {
 }
 
 crate::runtime::struct_de!(
-    ScheduleDefinitionOutput { input : "input" => required, calendars : "calendars" =>
-    default, intervals : "intervals" => default, cron_expressions : "cron_expressions" =>
-    default, skip : "skip" => default, start_at : "start_at" => default, end_at :
-    "end_at" => default, jitter : "jitter" => default, time_zone_name : "time_zone_name"
-    => default, policy : "policy" => default, schedule_id : "schedule_id" => required,
-    remaining_executions : "remaining_executions" => default, workflow_name :
-    "workflow_name" => required, deployment_name : "deployment_name" => default, paused :
-    "paused" => required, note : "note" => default, future_executions :
-    "future_executions" => default, recent_executions : "recent_executions" => default }
+    ScheduleDefinitionOutput, [input, schedule_id, workflow_name, paused] [calendars,
+    intervals, cron_expressions, skip, start_at, end_at, jitter, time_zone_name, policy,
+    remaining_executions, deployment_name, note, future_executions, recent_executions]
 );
 
 impl ScheduleDefinitionOutput {
@@ -1752,9 +1672,7 @@ pub struct ScheduleFutureExecution {
     pub scheduled_at: String,
 }
 
-crate::runtime::struct_de!(
-    ScheduleFutureExecution { scheduled_at : "scheduled_at" => required }
-);
+crate::runtime::struct_de!(ScheduleFutureExecution, [scheduled_at] []);
 
 impl ScheduleFutureExecution {
     crate::runtime::constructor!([scheduled_at : String => plain] []);
@@ -1771,9 +1689,7 @@ pub struct ScheduleInterval {
     pub offset: crate::Nullable<String>,
 }
 
-crate::runtime::struct_de!(
-    ScheduleInterval { every : "every" => required, offset : "offset" => default }
-);
+crate::runtime::struct_de!(ScheduleInterval, [every] [offset]);
 
 impl ScheduleInterval {
     crate::runtime::constructor!([every : String => plain] [offset]);
@@ -1809,8 +1725,7 @@ pub struct SchedulePolicy {
 }
 
 crate::runtime::struct_de!(
-    SchedulePolicy { catchup_window_seconds : "catchup_window_seconds" => default,
-    overlap : "overlap" => default, pause_on_failure : "pause_on_failure" => default }
+    SchedulePolicy, [] [catchup_window_seconds, overlap, pause_on_failure]
 );
 
 impl SchedulePolicy {
@@ -1833,10 +1748,7 @@ pub struct ScheduleRange {
     pub step: Option<i64>,
 }
 
-crate::runtime::struct_de!(
-    ScheduleRange { start : "start" => required, end : "end" => default, step : "step" =>
-    default }
-);
+crate::runtime::struct_de!(ScheduleRange, [start] [end, step]);
 
 impl ScheduleRange {
     crate::runtime::constructor!([start : i64 => plain] [end, step]);
@@ -1863,8 +1775,7 @@ pub struct ScheduleRecentExecution {
 }
 
 crate::runtime::struct_de!(
-    ScheduleRecentExecution { scheduled_at : "scheduled_at" => required, started_at :
-    "started_at" => required, execution_id : "execution_id" => required }
+    ScheduleRecentExecution, [scheduled_at, started_at, execution_id] []
 );
 
 impl ScheduleRecentExecution {
@@ -1909,10 +1820,7 @@ pub struct SignalDefinition {
     pub input_schema: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
-crate::runtime::struct_de!(
-    SignalDefinition { name : "name" => required, description : "description" => default,
-    input_schema : "input_schema" => required }
-);
+crate::runtime::struct_de!(SignalDefinition, [name, input_schema] [description]);
 
 impl SignalDefinition {
     crate::runtime::constructor!(
@@ -1936,9 +1844,7 @@ pub struct SignalInvocationBody {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    SignalInvocationBody { name : "name" => required, input : "input" => default }
-);
+crate::runtime::struct_de!(SignalInvocationBody, [name] [input]);
 
 impl SignalInvocationBody {
     crate::runtime::constructor!([name : String => plain] [input]);
@@ -1986,7 +1892,7 @@ pub struct SignalWorkflowResponse {
     pub message: Option<String>,
 }
 
-crate::runtime::struct_de!(SignalWorkflowResponse { message : "message" => default });
+crate::runtime::struct_de!(SignalWorkflowResponse, [] [message]);
 
 impl SignalWorkflowResponse {
     crate::runtime::setters! {
@@ -2003,9 +1909,7 @@ pub struct StreamError {
     pub reason: String,
 }
 
-crate::runtime::struct_de!(
-    StreamError { error : "error" => required, reason : "reason" => required }
-);
+crate::runtime::struct_de!(StreamError, [error, reason] []);
 
 impl StreamError {
     crate::runtime::constructor!([error : String => plain, reason : String => plain] []);
@@ -2028,7 +1932,7 @@ pub struct TempoGetTraceResponse {
     pub batches: Option<Vec<TempoTraceBatch>>,
 }
 
-crate::runtime::struct_de!(TempoGetTraceResponse { batches : "batches" => default });
+crate::runtime::struct_de!(TempoGetTraceResponse, [] [batches]);
 
 impl TempoGetTraceResponse {
     crate::runtime::setters! {
@@ -2047,9 +1951,7 @@ pub struct TempoTraceAttribute {
     pub value: TempoTraceAttributeValue,
 }
 
-crate::runtime::struct_de!(
-    TempoTraceAttribute { key : "key" => required, value : "value" => required }
-);
+crate::runtime::struct_de!(TempoTraceAttribute, [key, value] []);
 
 impl TempoTraceAttribute {
     crate::runtime::constructor!(
@@ -2070,9 +1972,7 @@ pub struct TempoTraceAttributeArrayContainer {
     pub values: Option<Vec<TempoTraceAttributeArrayElement>>,
 }
 
-crate::runtime::struct_de!(
-    TempoTraceAttributeArrayContainer { values : "values" => default }
-);
+crate::runtime::struct_de!(TempoTraceAttributeArrayContainer, [] [values]);
 
 impl TempoTraceAttributeArrayContainer {
     crate::runtime::setters! {
@@ -2118,8 +2018,8 @@ pub struct TempoTraceAttributeArrayElement {
 }
 
 crate::runtime::struct_de!(
-    TempoTraceAttributeArrayElement { string_value : "stringValue" => default, int_value
-    : "intValue" => default, bool_value : "boolValue" => default }
+    TempoTraceAttributeArrayElement, [] [string_value = "stringValue", int_value =
+    "intValue", bool_value = "boolValue"]
 );
 
 impl TempoTraceAttributeArrayElement {
@@ -2140,7 +2040,7 @@ pub struct TempoTraceAttributeArrayValue {
 }
 
 crate::runtime::struct_de!(
-    TempoTraceAttributeArrayValue { array_value : "arrayValue" => required }
+    TempoTraceAttributeArrayValue, [array_value = "arrayValue"] []
 );
 
 impl TempoTraceAttributeArrayValue {
@@ -2159,9 +2059,7 @@ pub struct TempoTraceAttributeBoolValue {
     pub bool_value: bool,
 }
 
-crate::runtime::struct_de!(
-    TempoTraceAttributeBoolValue { bool_value : "boolValue" => required }
-);
+crate::runtime::struct_de!(TempoTraceAttributeBoolValue, [bool_value = "boolValue"] []);
 
 impl TempoTraceAttributeBoolValue {
     crate::runtime::constructor!([bool_value : bool => plain] []);
@@ -2177,9 +2075,7 @@ pub struct TempoTraceAttributeIntValue {
     pub int_value: String,
 }
 
-crate::runtime::struct_de!(
-    TempoTraceAttributeIntValue { int_value : "intValue" => required }
-);
+crate::runtime::struct_de!(TempoTraceAttributeIntValue, [int_value = "intValue"] []);
 
 impl TempoTraceAttributeIntValue {
     crate::runtime::constructor!([int_value : String => plain] []);
@@ -2196,7 +2092,7 @@ pub struct TempoTraceAttributeStringValue {
 }
 
 crate::runtime::struct_de!(
-    TempoTraceAttributeStringValue { string_value : "stringValue" => required }
+    TempoTraceAttributeStringValue, [string_value = "stringValue"] []
 );
 
 impl TempoTraceAttributeStringValue {
@@ -2253,10 +2149,7 @@ pub struct TempoTraceBatch {
     pub scope_spans: Option<Vec<TempoTraceScopeSpan>>,
 }
 
-crate::runtime::struct_de!(
-    TempoTraceBatch { resource : "resource" => required, scope_spans : "scopeSpans" =>
-    default }
-);
+crate::runtime::struct_de!(TempoTraceBatch, [resource] [scope_spans = "scopeSpans"]);
 
 impl TempoTraceBatch {
     crate::runtime::constructor!([resource : TempoTraceResource => plain] [scope_spans]);
@@ -2284,8 +2177,7 @@ pub struct TempoTraceEvent {
 }
 
 crate::runtime::struct_de!(
-    TempoTraceEvent { name : "name" => required, time_unix_nano : "timeUnixNano" =>
-    required, attributes : "attributes" => default }
+    TempoTraceEvent, [name, time_unix_nano = "timeUnixNano"] [attributes]
 );
 
 impl TempoTraceEvent {
@@ -2310,7 +2202,7 @@ pub struct TempoTraceResource {
     pub attributes: Option<Vec<TempoTraceAttribute>>,
 }
 
-crate::runtime::struct_de!(TempoTraceResource { attributes : "attributes" => default });
+crate::runtime::struct_de!(TempoTraceResource, [] [attributes]);
 
 impl TempoTraceResource {
     crate::runtime::setters! {
@@ -2327,7 +2219,7 @@ pub struct TempoTraceScope {
     pub name: String,
 }
 
-crate::runtime::struct_de!(TempoTraceScope { name : "name" => required });
+crate::runtime::struct_de!(TempoTraceScope, [name] []);
 
 impl TempoTraceScope {
     crate::runtime::constructor!([name : String => plain] []);
@@ -2367,9 +2259,7 @@ pub struct TempoTraceScopeSpan {
     pub spans: Option<Vec<TempoTraceSpan>>,
 }
 
-crate::runtime::struct_de!(
-    TempoTraceScopeSpan { scope : "scope" => required, spans : "spans" => default }
-);
+crate::runtime::struct_de!(TempoTraceScopeSpan, [scope] [spans]);
 
 impl TempoTraceScopeSpan {
     crate::runtime::constructor!([scope : TempoTraceScope => plain] [spans]);
@@ -2424,11 +2314,9 @@ pub struct TempoTraceSpan {
 }
 
 crate::runtime::struct_de!(
-    TempoTraceSpan { trace_id : "traceId" => required, span_id : "spanId" => required,
-    parent_span_id : "parentSpanId" => default, name : "name" => required, kind : "kind"
-    => required, start_time_unix_nano : "startTimeUnixNano" => required,
-    end_time_unix_nano : "endTimeUnixNano" => required, attributes : "attributes" =>
-    default, events : "events" => default }
+    TempoTraceSpan, [trace_id = "traceId", span_id = "spanId", name, kind,
+    start_time_unix_nano = "startTimeUnixNano", end_time_unix_nano = "endTimeUnixNano"]
+    [parent_span_id = "parentSpanId", attributes, events]
 );
 
 impl TempoTraceSpan {
@@ -2451,7 +2339,7 @@ pub struct TimeSeriesMetric {
     pub value: Vec<Vec<serde_json::Value>>,
 }
 
-crate::runtime::struct_de!(TimeSeriesMetric { value : "value" => required });
+crate::runtime::struct_de!(TimeSeriesMetric, [value] []);
 
 impl TimeSeriesMetric {
     crate::runtime::constructor!(
@@ -2485,9 +2373,7 @@ pub struct UpdateDefinition {
 }
 
 crate::runtime::struct_de!(
-    UpdateDefinition { name : "name" => required, description : "description" => default,
-    input_schema : "input_schema" => required, output_schema : "output_schema" => default
-    }
+    UpdateDefinition, [name, input_schema] [description, output_schema]
 );
 
 impl UpdateDefinition {
@@ -2512,10 +2398,7 @@ pub struct UpdateDeploymentRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    UpdateDeploymentRequest { spec : "spec" => default, resources : "resources" =>
-    default }
-);
+crate::runtime::struct_de!(UpdateDeploymentRequest, [] [spec, resources]);
 
 impl UpdateDeploymentRequest {
     crate::runtime::setters! {
@@ -2536,9 +2419,7 @@ pub struct UpdateInvocationBody {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    UpdateInvocationBody { name : "name" => required, input : "input" => default }
-);
+crate::runtime::struct_de!(UpdateInvocationBody, [name] [input]);
 
 impl UpdateInvocationBody {
     crate::runtime::constructor!([name : String => plain] [input]);
@@ -2557,10 +2438,7 @@ pub struct UpdateWorkflowResponse {
     pub result: serde_json::Value,
 }
 
-crate::runtime::struct_de!(
-    UpdateWorkflowResponse { update_name : "update_name" => required, result : "result"
-    => required }
-);
+crate::runtime::struct_de!(UpdateWorkflowResponse, [update_name, result] []);
 
 impl UpdateWorkflowResponse {
     crate::runtime::constructor!(
@@ -2636,13 +2514,9 @@ pub struct Workflow {
 }
 
 crate::runtime::struct_de!(
-    Workflow { id : "id" => required, name : "name" => required, display_name :
-    "display_name" => required, r#type : "type" => required, description : "description"
-    => default, customer_id : "customer_id" => required, workspace_id : "workspace_id" =>
-    required, shared_namespace : "shared_namespace" => default,
-    available_in_chat_assistant : "available_in_chat_assistant" => default, is_technical
-    : "is_technical" => default, archived : "archived" => default, tags : "tags" =>
-    default }
+    Workflow, [id, name, display_name, r#type = "type", customer_id, workspace_id]
+    [description, shared_namespace, available_in_chat_assistant, is_technical, archived,
+    tags]
 );
 
 impl Workflow {
@@ -2668,9 +2542,7 @@ pub struct WorkflowArchiveResponse {
     pub workflow: Workflow,
 }
 
-crate::runtime::struct_de!(
-    WorkflowArchiveResponse { workflow : "workflow" => required }
-);
+crate::runtime::struct_de!(WorkflowArchiveResponse, [workflow] []);
 
 impl WorkflowArchiveResponse {
     crate::runtime::constructor!([workflow : Workflow => plain] []);
@@ -2710,10 +2582,8 @@ pub struct WorkflowBasicDefinition {
 }
 
 crate::runtime::struct_de!(
-    WorkflowBasicDefinition { id : "id" => required, name : "name" => required,
-    display_name : "display_name" => required, description : "description" => default,
-    metadata : "metadata" => default, archived : "archived" => required, tags : "tags" =>
-    default }
+    WorkflowBasicDefinition, [id, name, display_name, archived] [description, metadata,
+    tags]
 );
 
 impl WorkflowBasicDefinition {
@@ -2738,9 +2608,7 @@ pub struct WorkflowBulkArchiveRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    WorkflowBulkArchiveRequest { workflow_ids : "workflow_ids" => required }
-);
+crate::runtime::struct_de!(WorkflowBulkArchiveRequest, [workflow_ids] []);
 
 impl WorkflowBulkArchiveRequest {
     crate::runtime::constructor!([workflow_ids : Vec < String > => plain] []);
@@ -2761,10 +2629,7 @@ pub struct WorkflowBulkArchiveResponse {
     pub errored: Option<Vec<WorkflowBulkError>>,
 }
 
-crate::runtime::struct_de!(
-    WorkflowBulkArchiveResponse { archived : "archived" => required, errored : "errored"
-    => default }
-);
+crate::runtime::struct_de!(WorkflowBulkArchiveResponse, [archived] [errored]);
 
 impl WorkflowBulkArchiveResponse {
     crate::runtime::constructor!([archived : Vec < Workflow > => plain] [errored]);
@@ -2792,10 +2657,7 @@ pub struct WorkflowBulkError {
     pub message: String,
 }
 
-crate::runtime::struct_de!(
-    WorkflowBulkError { workflow_id : "workflow_id" => required, workflow : "workflow" =>
-    default, message : "message" => required }
-);
+crate::runtime::struct_de!(WorkflowBulkError, [workflow_id, message] [workflow]);
 
 impl WorkflowBulkError {
     crate::runtime::constructor!(
@@ -2817,9 +2679,7 @@ pub struct WorkflowBulkUnarchiveRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    WorkflowBulkUnarchiveRequest { workflow_ids : "workflow_ids" => required }
-);
+crate::runtime::struct_de!(WorkflowBulkUnarchiveRequest, [workflow_ids] []);
 
 impl WorkflowBulkUnarchiveRequest {
     crate::runtime::constructor!([workflow_ids : Vec < String > => plain] []);
@@ -2840,10 +2700,7 @@ pub struct WorkflowBulkUnarchiveResponse {
     pub errored: Option<Vec<WorkflowBulkError>>,
 }
 
-crate::runtime::struct_de!(
-    WorkflowBulkUnarchiveResponse { unarchived : "unarchived" => required, errored :
-    "errored" => default }
-);
+crate::runtime::struct_de!(WorkflowBulkUnarchiveResponse, [unarchived] [errored]);
 
 impl WorkflowBulkUnarchiveResponse {
     crate::runtime::constructor!([unarchived : Vec < Workflow > => plain] [errored]);
@@ -2918,11 +2775,8 @@ pub struct WorkflowCodeDefinition {
 }
 
 crate::runtime::struct_de!(
-    WorkflowCodeDefinition { input_schema : "input_schema" => required, output_schema :
-    "output_schema" => default, signals : "signals" => default, queries : "queries" =>
-    default, updates : "updates" => default, enforce_determinism : "enforce_determinism"
-    => default, on_behalf_of : "on_behalf_of" => default, execution_timeout :
-    "execution_timeout" => default, plugin_metadata : "plugin_metadata" => default }
+    WorkflowCodeDefinition, [input_schema] [output_schema, signals, queries, updates,
+    enforce_determinism, on_behalf_of, execution_timeout, plugin_metadata]
 );
 
 impl WorkflowCodeDefinition {
@@ -2957,8 +2811,7 @@ pub struct WorkflowExecutionListResponse {
 }
 
 crate::runtime::struct_de!(
-    WorkflowExecutionListResponse { executions : "executions" => required,
-    next_page_token : "next_page_token" => default }
+    WorkflowExecutionListResponse, [executions] [next_page_token]
 );
 
 impl WorkflowExecutionListResponse {
@@ -3026,11 +2879,8 @@ pub struct WorkflowExecutionProgressTraceEvent {
 }
 
 crate::runtime::struct_de!(
-    WorkflowExecutionProgressTraceEvent { r#type : "type" => default, name : "name" =>
-    required, id : "id" => required, timestamp_unix_nano : "timestamp_unix_nano" =>
-    required, attributes : "attributes" => required, internal : "internal" => default,
-    status : "status" => default, start_time_unix_ms : "start_time_unix_ms" => required,
-    end_time_unix_ms : "end_time_unix_ms" => default, error : "error" => default }
+    WorkflowExecutionProgressTraceEvent, [name, id, timestamp_unix_nano, attributes,
+    start_time_unix_ms] [r#type = "type", internal, status, end_time_unix_ms, error]
 );
 
 impl WorkflowExecutionProgressTraceEvent {
@@ -3090,12 +2940,8 @@ pub struct WorkflowExecutionRequest {
 
 #[cfg(feature = "full-serde")]
 crate::runtime::struct_de!(
-    WorkflowExecutionRequest { execution_id : "execution_id" => default, input : "input"
-    => default, wait_for_result : "wait_for_result" => default, timeout_seconds :
-    "timeout_seconds" => default, custom_tracing_attributes : "custom_tracing_attributes"
-    => default, force_new_trace : "force_new_trace" => default, extensions : "extensions"
-    => default, task_queue : "task_queue" => default, deployment_name : "deployment_name"
-    => default }
+    WorkflowExecutionRequest, [] [execution_id, input, wait_for_result, timeout_seconds,
+    custom_tracing_attributes, force_new_trace, extensions, task_queue, deployment_name]
 );
 
 #[allow(deprecated)]
@@ -3196,14 +3042,9 @@ pub struct WorkflowExecutionResponse {
 }
 
 crate::runtime::struct_de!(
-    WorkflowExecutionResponse { workflow_name : "workflow_name" => required, workflow_id
-    : "workflow_id" => default, deployment_name : "deployment_name" => default,
-    execution_id : "execution_id" => required, parent_execution_id :
-    "parent_execution_id" => default, root_execution_id : "root_execution_id" =>
-    required, run_id : "run_id" => default, user_id : "user_id" => default, status :
-    "status" => default, start_time : "start_time" => required, end_time : "end_time" =>
-    default, total_duration_ms : "total_duration_ms" => default, result : "result" =>
-    default }
+    WorkflowExecutionResponse, [workflow_name, execution_id, root_execution_id,
+    start_time] [workflow_id, deployment_name, parent_execution_id, run_id, user_id,
+    status, end_time, total_duration_ms, result]
 );
 
 impl WorkflowExecutionResponse {
@@ -3266,8 +3107,7 @@ pub struct WorkflowExecutionSyncResponse {
 }
 
 crate::runtime::struct_de!(
-    WorkflowExecutionSyncResponse { workflow_name : "workflow_name" => required,
-    execution_id : "execution_id" => required, result : "result" => required }
+    WorkflowExecutionSyncResponse, [workflow_name, execution_id, result] []
 );
 
 impl WorkflowExecutionSyncResponse {
@@ -3310,9 +3150,8 @@ pub struct WorkflowExecutionTraceEvent {
 }
 
 crate::runtime::struct_de!(
-    WorkflowExecutionTraceEvent { r#type : "type" => default, name : "name" => required,
-    id : "id" => required, timestamp_unix_nano : "timestamp_unix_nano" => required,
-    attributes : "attributes" => required, internal : "internal" => default }
+    WorkflowExecutionTraceEvent, [name, id, timestamp_unix_nano, attributes] [r#type =
+    "type", internal]
 );
 
 impl WorkflowExecutionTraceEvent {
@@ -3396,14 +3235,9 @@ pub struct WorkflowExecutionTraceEventsResponse {
 }
 
 crate::runtime::struct_de!(
-    WorkflowExecutionTraceEventsResponse { workflow_name : "workflow_name" => required,
-    workflow_id : "workflow_id" => default, deployment_name : "deployment_name" =>
-    default, execution_id : "execution_id" => required, parent_execution_id :
-    "parent_execution_id" => default, root_execution_id : "root_execution_id" =>
-    required, run_id : "run_id" => default, user_id : "user_id" => default, status :
-    "status" => default, start_time : "start_time" => required, end_time : "end_time" =>
-    default, total_duration_ms : "total_duration_ms" => default, result : "result" =>
-    default, events : "events" => default }
+    WorkflowExecutionTraceEventsResponse, [workflow_name, execution_id,
+    root_execution_id, start_time] [workflow_id, deployment_name, parent_execution_id,
+    run_id, user_id, status, end_time, total_duration_ms, result, events]
 );
 
 impl WorkflowExecutionTraceEventsResponse {
@@ -3529,15 +3363,9 @@ pub struct WorkflowExecutionTraceOTelResponse {
 }
 
 crate::runtime::struct_de!(
-    WorkflowExecutionTraceOTelResponse { workflow_name : "workflow_name" => required,
-    workflow_id : "workflow_id" => default, deployment_name : "deployment_name" =>
-    default, execution_id : "execution_id" => required, parent_execution_id :
-    "parent_execution_id" => default, root_execution_id : "root_execution_id" =>
-    required, run_id : "run_id" => default, user_id : "user_id" => default, status :
-    "status" => default, start_time : "start_time" => required, end_time : "end_time" =>
-    default, total_duration_ms : "total_duration_ms" => default, result : "result" =>
-    default, data_source : "data_source" => required, otel_trace_id : "otel_trace_id" =>
-    default, otel_trace_data : "otel_trace_data" => default }
+    WorkflowExecutionTraceOTelResponse, [workflow_name, execution_id, root_execution_id,
+    start_time, data_source] [workflow_id, deployment_name, parent_execution_id, run_id,
+    user_id, status, end_time, total_duration_ms, result, otel_trace_id, otel_trace_data]
 );
 
 impl WorkflowExecutionTraceOTelResponse {
@@ -3656,14 +3484,9 @@ pub struct WorkflowExecutionTraceSummaryResponse {
 }
 
 crate::runtime::struct_de!(
-    WorkflowExecutionTraceSummaryResponse { workflow_name : "workflow_name" => required,
-    workflow_id : "workflow_id" => default, deployment_name : "deployment_name" =>
-    default, execution_id : "execution_id" => required, parent_execution_id :
-    "parent_execution_id" => default, root_execution_id : "root_execution_id" =>
-    required, run_id : "run_id" => default, user_id : "user_id" => default, status :
-    "status" => default, start_time : "start_time" => required, end_time : "end_time" =>
-    default, total_duration_ms : "total_duration_ms" => default, result : "result" =>
-    default, span_tree : "span_tree" => default }
+    WorkflowExecutionTraceSummaryResponse, [workflow_name, execution_id,
+    root_execution_id, start_time] [workflow_id, deployment_name, parent_execution_id,
+    run_id, user_id, status, end_time, total_duration_ms, result, span_tree]
 );
 
 impl WorkflowExecutionTraceSummaryResponse {
@@ -3711,10 +3534,8 @@ pub struct WorkflowExecutionTraceSummarySpan {
 }
 
 crate::runtime::struct_de!(
-    WorkflowExecutionTraceSummarySpan { span_id : "span_id" => required, name : "name" =>
-    required, start_time_unix_nano : "start_time_unix_nano" => required,
-    end_time_unix_nano : "end_time_unix_nano" => default, attributes : "attributes" =>
-    required, events : "events" => required, children : "children" => default }
+    WorkflowExecutionTraceSummarySpan, [span_id, name, start_time_unix_nano, attributes,
+    events] [end_time_unix_nano, children]
 );
 
 impl WorkflowExecutionTraceSummarySpan {
@@ -3792,13 +3613,9 @@ pub struct WorkflowExecutionWithoutResultResponse {
 }
 
 crate::runtime::struct_de!(
-    WorkflowExecutionWithoutResultResponse { workflow_name : "workflow_name" => required,
-    workflow_id : "workflow_id" => default, deployment_name : "deployment_name" =>
-    default, execution_id : "execution_id" => required, parent_execution_id :
-    "parent_execution_id" => default, root_execution_id : "root_execution_id" =>
-    required, run_id : "run_id" => default, user_id : "user_id" => default, status :
-    "status" => default, start_time : "start_time" => required, end_time : "end_time" =>
-    default, total_duration_ms : "total_duration_ms" => default }
+    WorkflowExecutionWithoutResultResponse, [workflow_name, execution_id,
+    root_execution_id, start_time] [workflow_id, deployment_name, parent_execution_id,
+    run_id, user_id, status, end_time, total_duration_ms]
 );
 
 impl WorkflowExecutionWithoutResultResponse {
@@ -3824,7 +3641,7 @@ pub struct WorkflowGetResponse {
     pub workflow: WorkflowWithWorkerStatus,
 }
 
-crate::runtime::struct_de!(WorkflowGetResponse { workflow : "workflow" => required });
+crate::runtime::struct_de!(WorkflowGetResponse, [workflow] []);
 
 impl WorkflowGetResponse {
     crate::runtime::constructor!([workflow : WorkflowWithWorkerStatus => plain] []);
@@ -3840,10 +3657,7 @@ pub struct WorkflowListResponse {
     pub next_cursor: Option<String>,
 }
 
-crate::runtime::struct_de!(
-    WorkflowListResponse { workflows : "workflows" => required, next_cursor :
-    "next_cursor" => default }
-);
+crate::runtime::struct_de!(WorkflowListResponse, [workflows] [next_cursor]);
 
 impl WorkflowListResponse {
     crate::runtime::constructor!(
@@ -3865,9 +3679,7 @@ pub struct WorkflowMetadata {
     pub shared_namespace: crate::Nullable<String>,
 }
 
-crate::runtime::struct_de!(
-    WorkflowMetadata { shared_namespace : "shared_namespace" => default }
-);
+crate::runtime::struct_de!(WorkflowMetadata, [] [shared_namespace]);
 
 impl WorkflowMetadata {
     crate::runtime::setters! {
@@ -3891,10 +3703,8 @@ pub struct WorkflowMetrics {
 }
 
 crate::runtime::struct_de!(
-    WorkflowMetrics { execution_count : "execution_count" => required, success_count :
-    "success_count" => required, error_count : "error_count" => required,
-    average_latency_ms : "average_latency_ms" => required, latency_over_time :
-    "latency_over_time" => required, retry_rate : "retry_rate" => required }
+    WorkflowMetrics, [execution_count, success_count, error_count, average_latency_ms,
+    latency_over_time, retry_rate] []
 );
 
 impl WorkflowMetrics {
@@ -3959,11 +3769,8 @@ pub struct WorkflowRegistration {
 }
 
 crate::runtime::struct_de!(
-    WorkflowRegistration { id : "id" => required, deployment_id : "deployment_id" =>
-    default, task_queue : "task_queue" => default, definition : "definition" => required,
-    workflow_id : "workflow_id" => required, workflow : "workflow" => default,
-    deployment_name : "deployment_name" => default, compatible_with_chat_assistant :
-    "compatible_with_chat_assistant" => default }
+    WorkflowRegistration, [id, definition, workflow_id] [deployment_id, task_queue,
+    workflow, deployment_name, compatible_with_chat_assistant]
 );
 
 #[allow(deprecated)]
@@ -3992,8 +3799,7 @@ pub struct WorkflowRegistrationGetResponse {
 }
 
 crate::runtime::struct_de!(
-    WorkflowRegistrationGetResponse { workflow_registration : "workflow_registration" =>
-    required, workflow_version : "workflow_version" => required }
+    WorkflowRegistrationGetResponse, [workflow_registration, workflow_version] []
 );
 
 impl WorkflowRegistrationGetResponse {
@@ -4016,9 +3822,8 @@ pub struct WorkflowRegistrationListResponse {
 }
 
 crate::runtime::struct_de!(
-    WorkflowRegistrationListResponse { workflow_registrations : "workflow_registrations"
-    => required, next_cursor : "next_cursor" => default, workflow_versions :
-    "workflow_versions" => required }
+    WorkflowRegistrationListResponse, [workflow_registrations, workflow_versions]
+    [next_cursor]
 );
 
 impl WorkflowRegistrationListResponse {
@@ -4084,12 +3889,9 @@ pub struct WorkflowRegistrationWithWorkerStatus {
 }
 
 crate::runtime::struct_de!(
-    WorkflowRegistrationWithWorkerStatus { id : "id" => required, deployment_id :
-    "deployment_id" => default, task_queue : "task_queue" => default, definition :
-    "definition" => required, workflow_id : "workflow_id" => required, workflow :
-    "workflow" => default, deployment_name : "deployment_name" => default,
-    compatible_with_chat_assistant : "compatible_with_chat_assistant" => default, active
-    : "active" => required }
+    WorkflowRegistrationWithWorkerStatus, [id, definition, workflow_id, active]
+    [deployment_id, task_queue, workflow, deployment_name,
+    compatible_with_chat_assistant]
 );
 
 #[allow(deprecated)]
@@ -4121,10 +3923,7 @@ pub struct WorkflowScheduleListResponse {
     pub next_page_token: crate::Nullable<String>,
 }
 
-crate::runtime::struct_de!(
-    WorkflowScheduleListResponse { schedules : "schedules" => required, next_page_token :
-    "next_page_token" => default }
-);
+crate::runtime::struct_de!(WorkflowScheduleListResponse, [schedules] [next_page_token]);
 
 impl WorkflowScheduleListResponse {
     crate::runtime::constructor!(
@@ -4145,7 +3944,7 @@ pub struct WorkflowSchedulePauseRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(WorkflowSchedulePauseRequest { note : "note" => default });
+crate::runtime::struct_de!(WorkflowSchedulePauseRequest, [] [note]);
 
 impl WorkflowSchedulePauseRequest {
     crate::runtime::setters! {
@@ -4186,11 +3985,8 @@ pub struct WorkflowScheduleRequest {
 
 #[cfg(feature = "full-serde")]
 crate::runtime::struct_de!(
-    WorkflowScheduleRequest { schedule : "schedule" => required, workflow_registration_id
-    : "workflow_registration_id" => default, workflow_version_id : "workflow_version_id"
-    => default, workflow_identifier : "workflow_identifier" => default,
-    workflow_task_queue : "workflow_task_queue" => default, schedule_id : "schedule_id"
-    => default, deployment_name : "deployment_name" => default }
+    WorkflowScheduleRequest, [schedule] [workflow_registration_id, workflow_version_id,
+    workflow_identifier, workflow_task_queue, schedule_id, deployment_name]
 );
 
 #[allow(deprecated)]
@@ -4217,9 +4013,7 @@ pub struct WorkflowScheduleResponse {
     pub schedule_id: String,
 }
 
-crate::runtime::struct_de!(
-    WorkflowScheduleResponse { schedule_id : "schedule_id" => required }
-);
+crate::runtime::struct_de!(WorkflowScheduleResponse, [schedule_id] []);
 
 impl WorkflowScheduleResponse {
     crate::runtime::constructor!([schedule_id : String => plain] []);
@@ -4235,9 +4029,7 @@ pub struct WorkflowScheduleTriggerRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    WorkflowScheduleTriggerRequest { overlap : "overlap" => default }
-);
+crate::runtime::struct_de!(WorkflowScheduleTriggerRequest, [] [overlap]);
 
 impl WorkflowScheduleTriggerRequest {
     crate::runtime::setters! {
@@ -4254,9 +4046,7 @@ pub struct WorkflowScheduleUpdateRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    WorkflowScheduleUpdateRequest { schedule : "schedule" => required }
-);
+crate::runtime::struct_de!(WorkflowScheduleUpdateRequest, [schedule] []);
 
 impl WorkflowScheduleUpdateRequest {
     crate::runtime::constructor!([schedule : PartialScheduleDefinition => plain] []);
@@ -4283,9 +4073,7 @@ pub struct WorkflowUnarchiveResponse {
     pub workflow: Workflow,
 }
 
-crate::runtime::struct_de!(
-    WorkflowUnarchiveResponse { workflow : "workflow" => required }
-);
+crate::runtime::struct_de!(WorkflowUnarchiveResponse, [workflow] []);
 
 impl WorkflowUnarchiveResponse {
     crate::runtime::constructor!([workflow : Workflow => plain] []);
@@ -4311,9 +4099,8 @@ pub struct WorkflowUpdateRequest {
 
 #[cfg(feature = "full-serde")]
 crate::runtime::struct_de!(
-    WorkflowUpdateRequest { display_name : "display_name" => default, description :
-    "description" => default, available_in_chat_assistant : "available_in_chat_assistant"
-    => default, tags : "tags" => default }
+    WorkflowUpdateRequest, [] [display_name, description, available_in_chat_assistant,
+    tags]
 );
 
 impl WorkflowUpdateRequest {
@@ -4332,7 +4119,7 @@ pub struct WorkflowUpdateResponse {
     pub workflow: Workflow,
 }
 
-crate::runtime::struct_de!(WorkflowUpdateResponse { workflow : "workflow" => required });
+crate::runtime::struct_de!(WorkflowUpdateResponse, [workflow] []);
 
 impl WorkflowUpdateResponse {
     crate::runtime::constructor!([workflow : Workflow => plain] []);
@@ -4408,13 +4195,9 @@ pub struct WorkflowWithWorkerStatus {
 }
 
 crate::runtime::struct_de!(
-    WorkflowWithWorkerStatus { id : "id" => required, name : "name" => required,
-    display_name : "display_name" => required, r#type : "type" => required, description :
-    "description" => default, customer_id : "customer_id" => required, workspace_id :
-    "workspace_id" => required, shared_namespace : "shared_namespace" => default,
-    available_in_chat_assistant : "available_in_chat_assistant" => default, is_technical
-    : "is_technical" => default, archived : "archived" => default, tags : "tags" =>
-    default, active : "active" => required }
+    WorkflowWithWorkerStatus, [id, name, display_name, r#type = "type", customer_id,
+    workspace_id, active] [description, shared_namespace, available_in_chat_assistant,
+    is_technical, archived, tags]
 );
 
 impl WorkflowWithWorkerStatus {
@@ -4485,9 +4268,7 @@ pub struct WorkflowsWorkerSpecUpdate {
 
 #[cfg(feature = "full-serde")]
 crate::runtime::struct_de!(
-    WorkflowsWorkerSpecUpdate { github_url : "github_url" => default, revision :
-    "revision" => default, entrypoint : "entrypoint" => default, working_dir :
-    "working_dir" => default }
+    WorkflowsWorkerSpecUpdate, [] [github_url, revision, entrypoint, working_dir]
 );
 
 impl WorkflowsWorkerSpecUpdate {

@@ -1,6 +1,8 @@
 //! Feature gates: the `#[cfg]` that compiles an item when a feature that needs it is on, and the
-//! docs.rs note saying which feature that is.
+//! docs.rs note saying which feature that is. Attributes are built, not parsed: there is one
+//! per type.
 
+use super::syntax;
 use crate::ir::Ir;
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -27,19 +29,19 @@ pub fn predicate(ir: &Ir, features: &[String]) -> Option<TokenStream> {
 /// `#[cfg(…)]` and `#[cfg_attr(docsrs, doc(cfg(…)))]` for an item needing any of `features`.
 pub fn attrs(ir: &Ir, features: &[String]) -> Vec<Attribute> {
     match predicate(ir, features) {
-        Some(p) => vec![syn::parse_quote!(#[cfg(#p)]), syn::parse_quote!(#[cfg_attr(docsrs, doc(cfg(#p)))])],
+        Some(p) => vec![syntax::attr("cfg", p.clone()), syntax::attr("cfg_attr", quote!(docsrs, doc(cfg(#p))))],
         None => Vec::new(),
     }
 }
 
 /// `#[cfg(…)]` alone, for items whose docs do not show (private modules, match arms).
 pub fn cfg(ir: &Ir, features: &[String]) -> Option<Attribute> {
-    predicate(ir, features).map(|p| syn::parse_quote!(#[cfg(#p)]))
+    predicate(ir, features).map(|p| syntax::attr("cfg", p))
 }
 
 /// `#[cfg_attr(docsrs, doc(cfg(…)))]` alone, for items inside a module the `cfg` already gates.
 pub fn doc(ir: &Ir, features: &[String]) -> Option<Attribute> {
-    predicate(ir, features).map(|p| syn::parse_quote!(#[cfg_attr(docsrs, doc(cfg(#p)))]))
+    predicate(ir, features).map(|p| syntax::attr("cfg_attr", quote!(docsrs, doc(cfg(#p)))))
 }
 
 /// The features under which every one of `sets` is on: the intersection of the sets, as the

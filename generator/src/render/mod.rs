@@ -407,27 +407,25 @@ pub fn space_items(text: &str) -> String {
         "///", "#[", "pub ", "pub(", "impl", "fn ", "struct ", "enum ", "const ", "static ", "type ", "mod ", "crate::", "use ", "async fn",
         "unsafe ",
     ];
+    const LISTING: &[&str] = &["use ", "pub use ", "mod ", "pub mod ", "pub(crate) use "];
     let mut out = String::with_capacity(text.len() + text.len() / 16);
-    let mut prev: Option<&str> = None;
+    let mut prev: Option<(&str, usize)> = None;
     for line in text.lines() {
-        if let Some(p) = prev {
-            let body = line.trim_start();
-            let indent = line.len() - body.len();
-            let p_body = p.trim_start();
-            let p_indent = p.len() - p_body.len();
-            let starts_item = STARTS.iter().any(|s| body.starts_with(s));
-            let listing = |l: &str| ["use ", "pub use ", "mod ", "pub mod ", "pub(crate) use "].iter().any(|s| l.starts_with(s));
-            let blank = if p_body.starts_with("///") || p_body.starts_with("#[") {
+        let body = line.trim_start();
+        let indent = line.len() - body.len();
+        if let Some((p_body, p_indent)) = prev {
+            // Cheap tests first: most lines are inside items.
+            let blank = if p_body.starts_with("//!") {
+                !body.is_empty() && !body.starts_with("//!")
+            } else if indent != p_indent || p_body.starts_with("///") || p_body.starts_with("#[") {
                 // Docs and attributes stay on their item.
                 false
-            } else if p_body.starts_with("//!") {
-                !body.starts_with("//!") && !body.is_empty()
-            } else if !starts_item || indent != p_indent {
-                false
             } else if indent == 0 {
-                (p.ends_with('}') || p.ends_with(';')) && !(listing(p) && (listing(body) || body.starts_with("#[cfg")))
+                (p_body.ends_with('}') || p_body.ends_with(';'))
+                    && STARTS.iter().any(|s| body.starts_with(s))
+                    && !(LISTING.iter().any(|s| p_body.starts_with(s)) && (LISTING.iter().any(|s| body.starts_with(s)) || body.starts_with("#[cfg")))
             } else {
-                indent == 4 && p_body == "}"
+                indent == 4 && p_body == "}" && STARTS.iter().any(|s| body.starts_with(s))
             };
             if blank {
                 out.push('\n');
@@ -435,7 +433,7 @@ pub fn space_items(text: &str) -> String {
         }
         out.push_str(line);
         out.push('\n');
-        prev = Some(line);
+        prev = Some((body, indent));
     }
     out
 }

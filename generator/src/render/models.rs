@@ -233,7 +233,7 @@ fn render_struct(name: Ident, s: &Struct, head: Vec<Attribute>, allow: Allow, ir
     // `Deserialize` through `runtime::struct_de!` (a fraction of the derive's code), unless a
     // field is flattened, which only serde's derive does.
     let macro_de = !s.fields.iter().any(|f| f.flatten) && s.additional.is_none();
-    let mut de_fields = Vec::new();
+    let (mut de_required, mut de_default) = (Vec::new(), Vec::new());
     let mut fields = Vec::new();
     let mut ctor_params = Vec::new();
     let mut ctor_defaults: Vec<Ident> = Vec::new();
@@ -284,10 +284,18 @@ fn render_struct(name: Ident, s: &Struct, head: Vec<Attribute>, allow: Allow, ir
             }
         }
         if macro_de {
-            let w = &f.wire;
+            let key = if f.rust == f.wire {
+                quote!(#fname)
+            } else {
+                let w = &f.wire;
+                quote!(#fname = #w)
+            };
             // Required unless absent is fine: optional, nullable, or a const the SDK fills in.
-            let mode = if f.presence() == Presence::Plain && (f.required || !f.is_const) { quote!(required) } else { quote!(default) };
-            de_fields.push(quote!(#fname: #w => #mode));
+            if f.presence() == Presence::Plain && (f.required || !f.is_const) {
+                de_required.push(key);
+            } else {
+                de_default.push(key);
+            }
         }
         if !serde_parts.is_empty() {
             if macro_de && !dirs.ser {
@@ -377,7 +385,7 @@ fn render_struct(name: Ident, s: &Struct, head: Vec<Attribute>, allow: Allow, ir
     let self_ty = syntax::named(&name.to_string());
     let de_item = macro_de.then(|| {
         let gate = if de { Vec::new() } else { vec![syntax::attr("cfg", quote!(feature = "full-serde"))] };
-        syntax::macro_item(gate, syntax::mac("crate::runtime::struct_de", quote!(#name { #(#de_fields),* }), false))
+        syntax::macro_item(gate, syntax::mac("crate::runtime::struct_de", quote!(#name, [#(#de_required),*] [#(#de_default),*]), false))
     });
     out.push(syntax::struct_item(attrs, name, fields, false));
     out.extend(de_item);
