@@ -227,8 +227,8 @@ fn build_url(base: &str, path: &str, query: &[(&'static str, String)]) -> Result
 
 fn auth_header(client: &Client, op: &'static Operation) -> Result<Option<(HeaderName, HeaderValue)>, Error> {
     for scheme in op.security {
-        if let Some(Some(v)) = client.inner.key_headers.get(scheme.index()) {
-            return Ok(Some((HeaderName::from_static(scheme.header()), v.clone())));
+        if let Some(Some(header)) = client.inner.key_headers.get(scheme.index()) {
+            return Ok(Some(header.clone()));
         }
     }
     match op.security {

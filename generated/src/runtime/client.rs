@@ -42,8 +42,8 @@ pub(crate) struct Inner {
     pub(crate) base_url: String,
     /// The key of each scheme, by [`Scheme::index`].
     pub(crate) keys: Vec<Option<Secret>>,
-    /// The keys as ready header values (marked sensitive, prefixed), built once.
-    pub(crate) key_headers: Vec<Option<HeaderValue>>,
+    /// The keys as ready headers (values marked sensitive, prefixed), built once.
+    pub(crate) key_headers: Vec<Option<(HeaderName, HeaderValue)>>,
     pub(crate) default_headers: HeaderMap,
     pub(crate) timeout: Option<Duration>,
     pub(crate) stream_idle_timeout: Option<Duration>,
@@ -261,7 +261,8 @@ impl ClientBuilder {
         };
         let mut key_headers = Vec::with_capacity(self.keys.len());
         for (scheme, key) in Scheme::ALL.iter().zip(&self.keys) {
-            key_headers.push(key.as_ref().map(|k| k.header_value(scheme.prefix())).transpose()?);
+            let value = key.as_ref().map(|k| k.header_value(scheme.prefix())).transpose()?;
+            key_headers.push(value.map(|v| (HeaderName::from_static(scheme.header()), v)));
         }
         Ok(Client {
             inner: Arc::new(Inner {
