@@ -196,6 +196,8 @@ pub struct Example {
     /// The Rust type, written as it is in the generated crate relative to `models` (for example
     /// `Vec<ChatCompletionRequestMessagesItem>`).
     pub rust_type: String,
+    /// The same type as a reference.
+    pub ty: TypeRef,
     pub value: Value,
 }
 

@@ -70,21 +70,8 @@ impl BinaryResponse {
 
     /// The whole body in memory (small files only).
     pub async fn bytes(self) -> Result<Bytes, Error> {
-        let (operation, limit) = (self.operation, self.max_body_size);
-        let too_large = || Error::TooLarge { operation, what: "response body", limit };
-        if self.content_length().is_some_and(|n| n > limit as u64) {
-            return Err(too_large());
-        }
-        let mut body = bytes::BytesMut::new();
-        let mut chunks = std::pin::pin!(self.chunks());
-        while let Some(chunk) = chunks.next().await {
-            let chunk = chunk?;
-            if body.len() + chunk.len() > limit {
-                return Err(too_large());
-            }
-            body.extend_from_slice(&chunk);
-        }
-        Ok(body.freeze())
+        let (operation, limit, declared) = (self.operation, self.max_body_size, self.content_length());
+        super::http::collect_limited(operation, declared, limit, self.chunks()).await
     }
 
     /// Copies the body into a writer chunk by chunk; returns the bytes written.

@@ -395,18 +395,35 @@ fn body_error(operation: &'static str, source: reqwest::Error) -> Error {
 
 /// Reads a whole body, refusing one over `limit` bytes as soon as its `Content-Length` or the
 /// bytes read so far say so (a server sending without end cannot exhaust memory).
-pub(crate) async fn read_body_limited(operation: &'static str, mut resp: reqwest::Response, limit: usize) -> Result<Bytes, Error> {
+pub(crate) async fn read_body_limited(operation: &'static str, resp: reqwest::Response, limit: usize) -> Result<Bytes, Error> {
+    use futures::StreamExt;
+    let declared = resp.content_length();
+    collect_limited(operation, declared, limit, resp.bytes_stream().map(|r| r.map_err(|e| body_error(operation, e)))).await
+}
+
+/// Gathers a body's chunks into memory, refusing one over `limit` bytes: from its declared
+/// length before reading anything, else as soon as the chunks pass it. JSON bodies and
+/// `BinaryResponse::bytes` both read through it.
+pub(crate) async fn collect_limited(
+    operation: &'static str,
+    declared: Option<u64>,
+    limit: usize,
+    chunks: impl futures::Stream<Item = Result<Bytes, Error>>,
+) -> Result<Bytes, Error> {
+    use futures::StreamExt;
     let too_large = || Error::TooLarge { operation, what: "response body", limit };
-    let declared = resp.content_length().unwrap_or(0);
+    let declared = declared.unwrap_or(0);
     if declared > limit as u64 {
         return Err(too_large());
     }
     let mut body = bytes::BytesMut::with_capacity(declared as usize);
-    while let Some(chunk) = resp.chunk().await.map_err(|e| body_error(operation, e))? {
+    let mut chunks = std::pin::pin!(chunks);
+    while let Some(chunk) = chunks.next().await {
+        let chunk = chunk?;
         if body.len() + chunk.len() > limit {
             return Err(too_large());
         }
-        if body.is_empty() && chunk.len() == declared as usize {
+        if body.is_empty() && chunk.len() as u64 == declared {
             return Ok(chunk); // the whole body in one chunk: no copy
         }
         body.extend_from_slice(&chunk);

@@ -8,9 +8,23 @@ use crate::overlay::Overlay;
 use openapiv3::{APIKeyLocation, OpenAPI, SecurityScheme};
 use std::collections::HashSet;
 
-/// Setters `ClientBuilder` already has.
-const TAKEN: &[&str] =
-    &["server", "http_client", "default_header", "user_agent", "timeout", "connect_timeout", "build", "key", "retry_policy", "hook"];
+/// The methods `ClientBuilder` already has (`templates/runtime/client.rs`); a scheme's setter
+/// gets another name when it would clash.
+const TAKEN: &[&str] = &[
+    "key",
+    "server",
+    "http_client",
+    "default_header",
+    "user_agent",
+    "timeout",
+    "stream_idle_timeout",
+    "max_body_size",
+    "max_event_size",
+    "connect_timeout",
+    "retry_policy",
+    "hook",
+    "build",
+];
 
 pub(super) fn schemes(api: &OpenAPI, overlay: &Overlay, diags: &mut Diagnostics) -> Vec<AuthScheme> {
     let mut out: Vec<AuthScheme> = Vec::new();

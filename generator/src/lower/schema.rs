@@ -229,7 +229,7 @@ impl<'a> Lowerer<'a> {
         let ty = if nullable { TypeRef::Option(Box::new(ty)) } else { ty };
         for (i, value) in list.iter().enumerate() {
             let pointer = format!("{}/examples/{i}", ptr);
-            self.examples.insert(pointer.clone(), Example { pointer, rust_type: ty.rust(), value: value.clone() });
+            self.examples.insert(pointer.clone(), Example { pointer, rust_type: ty.rust(), ty: ty.clone(), value: value.clone() });
         }
     }
 

@@ -48,9 +48,8 @@ pub fn render(ir: &Ir) -> TokenStream {
         AuthLocation::Header(_) => quote!(""),
     });
     let env = arms(&|a| match &a.env {
-        Some(e) => {
+        Some(_) => {
             let c = env_const(&a.setter);
-            let _ = e;
             quote!(Some(#c))
         }
         None => quote!(None),
@@ -59,10 +58,13 @@ pub fn render(ir: &Ir) -> TokenStream {
         let s = &a.setter;
         quote!(#s)
     });
-    let index = arms(&|a| {
-        let i = ir.auth.iter().position(|b| b.name == a.name).unwrap_or(0);
-        quote!(#i)
-    });
+    let index = {
+        let arms = ir.auth.iter().enumerate().map(|(i, a)| {
+            let v = variant(&a.variant);
+            quote!(Scheme::#v => #i,)
+        });
+        quote!(match self { #(#arms)* })
+    };
     let consts = ir.auth.iter().filter_map(|a| {
         let e = a.env.as_ref()?;
         let c = env_const(&a.setter);

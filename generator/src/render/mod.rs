@@ -265,7 +265,7 @@ fn lib_output<'a>(cx: &'a Context<'a>) -> Vec<Job<'a>> {
 
 fn roundtrip_output<'a>(cx: &'a Context<'a>) -> Vec<Job<'a>> {
     vec![Job::new(cx.ir.examples.len() / 4 + 1, move || {
-        Ok(Piece::rust(Target::Crate, "src/roundtrip.rs", 0, Rendered::Tokens(render_roundtrip(cx.ir)?)))
+        Ok(Piece::rust(Target::Crate, "src/roundtrip.rs", 0, Rendered::Tokens(render_roundtrip(cx.ir))))
     })]
 }
 
@@ -483,26 +483,27 @@ fn helper_gate(ir: &Ir, name: &str) -> Vec<syn::Attribute> {
 }
 
 /// `roundtrip::roundtrip(type, json)`: decode into the named type and encode back.
-fn render_roundtrip(ir: &Ir) -> Result<TokenStream> {
-    let mut types: Vec<&str> = ir.examples.iter().map(|e| e.rust_type.as_str()).collect();
-    types.sort_unstable();
-    types.dedup();
-    let arms = types
+fn render_roundtrip(ir: &Ir) -> TokenStream {
+    let mut types: Vec<(&str, &crate::ir::TypeRef)> = ir.examples.iter().map(|e| (e.rust_type.as_str(), &e.ty)).collect();
+    types.sort_unstable_by_key(|(spelling, _)| *spelling);
+    types.dedup_by_key(|(spelling, _)| *spelling);
+    let arms: Vec<TokenStream> = types
         .iter()
-        .map(|t| {
-            let parsed: syn::Type = syn::parse_str(t).with_context(|| format!("example type `{t}` does not parse"))?;
+        .map(|(spelling, t)| {
+            let ty = syntax::ty(t, crate::ir::Spelling::MODELS);
             // Compiled when every model type it names is.
-            let gates: Vec<TokenStream> =
-                example_types(t).into_iter().filter_map(|n| ir.find(n)).filter_map(|d| gate::predicate(ir, &d.features)).collect();
+            let mut names = Vec::new();
+            t.named(&mut names);
+            let gates: Vec<TokenStream> = names.iter().filter_map(|n| ir.find(n)).filter_map(|d| gate::predicate(ir, &d.features)).collect();
             let gate = match gates.as_slice() {
                 [] => None,
                 [one] => Some(quote!(#[cfg(#one)])),
                 many => Some(quote!(#[cfg(all(#(#many),*))])),
             };
-            Ok(quote!(#gate #t => Some(rt::<#parsed>(value)),))
+            quote!(#gate #spelling => Some(rt::<#ty>(value)),)
         })
-        .collect::<Result<Vec<_>>>()?;
-    Ok(quote! {
+        .collect();
+    quote! {
         //! Test support: decodes a JSON value into a type named as in `sdk-manifest.json`'s
         //! examples and encodes it back. Compiled only with the `roundtrip` feature.
         #[allow(unused_imports)]
@@ -520,14 +521,7 @@ fn render_roundtrip(ir: &Ir) -> Result<TokenStream> {
                 _ => None,
             }
         }
-    })
-}
-
-/// The model type names in an example's type spelling (`Vec<Message>` → `Message`).
-fn example_types(spelling: &str) -> Vec<&str> {
-    const NOT_MODELS: &[&str] =
-        &["Vec", "Option", "String", "std", "collections", "BTreeMap", "serde_json", "Value", "i32", "i64", "f64", "bool", "crate", "FilePart"];
-    spelling.split(|c: char| !(c.is_alphanumeric() || c == '_')).filter(|w| !w.is_empty() && !NOT_MODELS.contains(w)).collect()
+    }
 }
 
 #[derive(Serialize)]
