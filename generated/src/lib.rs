@@ -24,6 +24,7 @@ pub use runtime::client::{
 pub use runtime::error::{ApiError, DecodeError, Error, Result};
 pub use runtime::hooks::{Hook, HookContext};
 pub use runtime::multipart::FilePart;
+pub use runtime::provider::{Call, Provider, ProviderFuture, Route};
 pub use runtime::retry::RetryPolicy;
 pub use runtime::sse::{Event, EventStream, RawEvent};
 pub use runtime::Nullable;
@@ -36,3 +37,9 @@ pub use bytes;
 #[cfg(feature = "chat")]
 #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 pub mod completion;
+#[cfg(feature = "azure")]
+#[cfg_attr(docsrs, doc(cfg(feature = "azure")))]
+pub mod azure;
+#[cfg(feature = "gcp")]
+#[cfg_attr(docsrs, doc(cfg(feature = "gcp")))]
+pub mod gcp;

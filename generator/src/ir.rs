@@ -30,6 +30,25 @@ pub struct Ir {
     pub auth: Vec<AuthScheme>,
     /// The cargo features that trim the crate, one per API group (see [`Feature`]), by name.
     pub features: Vec<Feature>,
+    /// Clients for other hosts of the models (Azure, Google Cloud), each serving some methods
+    /// (see `providers::PROVIDERS`).
+    pub providers: Vec<ProviderClient>,
+}
+
+/// A provider client: its module (`mistralai::<name>`), feature and methods.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProviderClient {
+    /// The module and feature name (`azure`).
+    pub name: String,
+    /// What it is called (`Azure AI`).
+    pub title: String,
+    /// What the module's docs say about it.
+    pub docs: Option<String>,
+    /// The top-level groups it serves and, for each, the operations (indices into
+    /// `Ir::operations`) in the overlay's order.
+    pub groups: Vec<(String, Vec<usize>)>,
+    /// The API features its methods need.
+    pub enables: Vec<String>,
 }
 
 /// One authentication scheme: a variant of the generated `auth::Scheme`, a key setter on the

@@ -16,6 +16,7 @@ pub mod lower;
 pub mod names;
 pub mod normalize;
 pub mod overlay;
+pub mod providers;
 pub mod render;
 
 use anyhow::Result;

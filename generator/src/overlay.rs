@@ -38,6 +38,21 @@ pub struct Overlay {
     /// How the API groups become cargo features (see [`Features`]).
     #[serde(default)]
     pub features: Features,
+    /// Clients for other hosts of the models: `name: {title, methods: [group.method, …]}`, the
+    /// name one of the generator's providers (`providers::PROVIDERS`).
+    #[serde(default)]
+    pub providers: BTreeMap<String, ProviderEntry>,
+}
+
+/// See [`Overlay::providers`].
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProviderEntry {
+    pub title: String,
+    #[serde(default)]
+    pub docs: Option<String>,
+    /// The methods it serves, as `group.method` (the names of `operations:`).
+    pub methods: Vec<String>,
 }
 
 /// See [`Overlay::auth`].

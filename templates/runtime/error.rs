@@ -39,6 +39,15 @@ pub enum Error {
     /// A parameter's value cannot be sent as it is: a path parameter that is empty, `.` or `..`
     /// would change which resource the request names. Nothing was sent.
     InvalidParameter { operation: &'static str, name: String, message: String },
+    /// A provider client lacks a setting it cannot work without (Azure's `endpoint`, Google
+    /// Cloud's `project_id`): `setting` names it, `hint` says how to give it.
+    MissingSetting { provider: &'static str, setting: &'static str, hint: String },
+    /// The provider routes calls by the body's `model` (Google Cloud puts it in the URL) and
+    /// this call's body has none. Nothing was sent.
+    MissingModel { operation: &'static str, provider: &'static str },
+    /// An access token could not be fetched or refreshed (an expired one is never sent).
+    /// Nothing was sent; the next call tries again.
+    Token { operation: &'static str, provider: &'static str, source: Box<dyn std::error::Error + Send + Sync> },
 }
 
 /// A non-success HTTP response.
@@ -120,6 +129,11 @@ impl fmt::Display for Error {
             Error::Io { operation, source } => write!(f, "{operation}: {source}"),
             Error::TooLarge { operation, what, limit } => write!(f, "{operation}: the {what} is larger than the limit of {limit} bytes"),
             Error::InvalidParameter { operation, name, message } => write!(f, "{operation}: parameter `{name}`: {message}"),
+            Error::MissingSetting { provider, setting, hint } => write!(f, "{provider} client: no `{setting}`: {hint}"),
+            Error::MissingModel { operation, provider } => {
+                write!(f, "{operation}: the {provider} provider needs the request's `model` to route the call, and it has none")
+            }
+            Error::Token { operation, provider, source } => write!(f, "{operation}: no valid {provider} access token: {source}"),
         }
     }
 }
@@ -129,6 +143,7 @@ impl std::error::Error for Error {
         match self {
             Error::Timeout { source: Some(source), .. } | Error::Connection { source, .. } | Error::Request { source, .. } => Some(source),
             Error::Io { source, .. } => Some(source),
+            Error::Token { source, .. } => Some(&**source),
             _ => None,
         }
     }

@@ -213,32 +213,20 @@ impl QueryValue for serde_json::Value {
     }
 }
 
-fn build_url(base: &str, path: &str, query: &[(&'static str, String)]) -> Result<reqwest::Url, Error> {
-    let mut url =
-        reqwest::Url::parse(&format!("{}{path}", base.trim_end_matches('/'))).map_err(|e| Error::Config(format!("URL `{base}{path}`: {e}")))?;
-    if !query.is_empty() {
+fn build_url(route: &super::provider::Route<'_>, query: &[(&'static str, String)]) -> Result<reqwest::Url, Error> {
+    let base = route.base_url.trim_end_matches('/');
+    let path = &route.path;
+    let mut url = reqwest::Url::parse(&format!("{base}{path}")).map_err(|e| Error::Config(format!("URL `{base}{path}`: {e}")))?;
+    if !query.is_empty() || !route.query.is_empty() {
         let mut pairs = url.query_pairs_mut();
         for (k, v) in query {
             pairs.append_pair(k, v);
         }
+        for (k, v) in &route.query {
+            pairs.append_pair(k, v);
+        }
     }
     Ok(url)
-}
-
-fn auth_header(client: &Client, op: &'static Operation) -> Result<Option<(HeaderName, HeaderValue)>, Error> {
-    for scheme in op.security {
-        if let Some(Some(header)) = client.inner.key_headers.get(scheme.index()) {
-            return Ok(Some(header.clone()));
-        }
-    }
-    match op.security {
-        [] => Ok(None),
-        [one] => Err(Error::Config(format!("{} needs a key for the `{}` scheme (ClientBuilder::{})", op.id, one.name(), one.setter()))),
-        many => {
-            let how: Vec<String> = many.iter().map(|s| format!("`{}` (ClientBuilder::{})", s.name(), s.setter())).collect();
-            Err(Error::Config(format!("{} needs a key for one of the schemes {}", op.id, how.join(", "))))
-        }
-    }
 }
 
 /// Whether an error means no response was received (safe to retry).
@@ -265,18 +253,28 @@ async fn execute_inner(client: &Client, op: &'static Operation, req: HttpRequest
         return Err(Error::Config(format!("{}: invalid per-call header `{name}`", op.id)));
     }
     let policy = opts.retry.as_ref().unwrap_or(&inner.retry);
-    let base = opts.server_url.as_deref().unwrap_or(&inner.base_url);
     check_path(op, &req.path)?;
-    let url = build_url(base, &req.path, &req.query)?;
-    let auth = auth_header(client, op)?;
+    let call = super::provider::Call {
+        operation: op,
+        path: &req.path,
+        json_body: match &req.body {
+            RequestBody::Json(b) => Some(b),
+            _ => None,
+        },
+        event_stream: req.accept == Some("text/event-stream"),
+        server_url: opts.server_url.as_deref(),
+    };
     let timeout = opts.timeout.or(inner.timeout);
     let start = Instant::now();
     let mut attempt: u32 = 0;
     loop {
         attempt += 1;
-        let mut builder = inner.http.request(op.method.clone(), url.clone()).headers(inner.default_headers.clone());
-        if let Some((name, value)) = &auth {
-            builder = builder.header(name.clone(), value.clone());
+        // Asked before every attempt, so a token that expires during the retries is renewed.
+        let route = inner.provider.route(&call).await?;
+        let url = build_url(&route, &req.query)?;
+        let mut builder = inner.http.request(op.method.clone(), url).headers(inner.default_headers.clone());
+        for (name, value) in route.headers {
+            builder = builder.header(name, value);
         }
         builder = builder.header(reqwest::header::ACCEPT, HeaderValue::from_static(req.accept.unwrap_or("application/json")));
         for (name, value) in &req.headers {

@@ -1,6 +1,7 @@
 //! The client: configuration, authentication, servers.
 
 use super::hooks::Hook;
+use super::provider::{Mistral, Provider};
 use super::retry::RetryPolicy;
 use super::secret::Secret;
 use crate::auth::Scheme;
@@ -39,11 +40,8 @@ pub struct Client {
 
 pub(crate) struct Inner {
     pub(crate) http: reqwest::Client,
-    pub(crate) base_url: String,
-    /// The key of each scheme, by [`Scheme::index`].
-    pub(crate) keys: Vec<Option<Secret>>,
-    /// The keys as ready headers (values marked sensitive, prefixed), built once.
-    pub(crate) key_headers: Vec<Option<(HeaderName, HeaderValue)>>,
+    /// Where calls go and how they are authorized (Mistral's API unless set otherwise).
+    pub(crate) provider: Arc<dyn Provider>,
     pub(crate) default_headers: HeaderMap,
     pub(crate) timeout: Option<Duration>,
     pub(crate) stream_idle_timeout: Option<Duration>,
@@ -57,8 +55,7 @@ impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let i = &self.inner;
         f.debug_struct("Client")
-            .field("base_url", &i.base_url)
-            .field("keys", &KeysDebug(&i.keys))
+            .field("provider", &i.provider)
             .field("timeout", &i.timeout)
             .field("retry", &i.retry)
             .field("hooks", &i.hooks.len())
@@ -110,7 +107,12 @@ impl Client {
 
     /// The base URL requests go to.
     pub fn base_url(&self) -> &str {
-        &self.inner.base_url
+        self.inner.provider.base_url()
+    }
+
+    /// The provider calls go through ([`Provider::name`]: `"mistral"` unless set otherwise).
+    pub fn provider_name(&self) -> &'static str {
+        self.inner.provider.name()
     }
 }
 
@@ -129,11 +131,16 @@ pub struct ClientBuilder {
     max_event_size: Option<usize>,
     retry: Option<RetryPolicy>,
     hooks: Vec<Arc<dyn Hook>>,
+    provider: Option<Arc<dyn Provider>>,
 }
 
 impl std::fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ClientBuilder").field("server", &self.server).field("keys", &KeysDebug(&self.keys)).finish_non_exhaustive()
+        f.debug_struct("ClientBuilder")
+            .field("server", &self.server)
+            .field("keys", &super::provider::KeysDebug(&self.keys))
+            .field("provider", &self.provider.as_ref().map(|p| p.name()))
+            .finish_non_exhaustive()
     }
 }
 
@@ -227,8 +234,34 @@ impl ClientBuilder {
         self
     }
 
-    pub fn build(self) -> Result<Client, Error> {
-        let base_url = match self.server.as_deref() {
+    /// Sends every call through this provider instead of Mistral's API: a gateway, another
+    /// host of the models. It decides each call's URL and authorization, so `server` and the
+    /// keys are its business; setting them too is an error at `build`. (The Azure and Google
+    /// Cloud clients, `mistralai::azure` and `mistralai::gcp`, are built on this.)
+    pub fn provider(mut self, provider: impl Provider) -> Self {
+        self.provider = Some(Arc::new(provider));
+        self
+    }
+
+    pub fn build(mut self) -> Result<Client, Error> {
+        let provider: Arc<dyn Provider> = match self.provider.take() {
+            Some(p) => {
+                if self.server.is_some() || self.keys.iter().any(Option::is_some) {
+                    return Err(Error::Config(format!(
+                        "the `{}` provider decides the server and the authorization: set them on the provider, not on ClientBuilder",
+                        p.name()
+                    )));
+                }
+                p
+            }
+            None => Arc::new(Mistral::new(self.base_url()?, std::mem::take(&mut self.keys))?),
+        };
+        self.build_with(provider)
+    }
+
+    /// The base URL of the `server` setting (a name or a URL).
+    fn base_url(&self) -> Result<String, Error> {
+        Ok(match self.server.as_deref() {
             None => SERVERS[0].1.to_string(),
             Some(s) => match SERVERS.iter().find(|(name, _)| *name == s) {
                 Some((_, url)) => url.to_string(),
@@ -241,7 +274,11 @@ impl ClientBuilder {
                     return Err(Error::Config(format!("unknown server `{s}`: use a URL or one of {names:?}")));
                 }
             },
-        };
+        })
+    }
+
+    /// The client with every setting but the provider's.
+    pub(crate) fn build_with(self, provider: Arc<dyn Provider>) -> Result<Client, Error> {
         let mut default_headers = HeaderMap::new();
         let ua = self.user_agent.unwrap_or_else(|| format!("mistralai-rust/{}", env!("CARGO_PKG_VERSION")));
         default_headers
@@ -259,17 +296,10 @@ impl ClientBuilder {
                 .build()
                 .map_err(|e| Error::Config(format!("building the HTTP client: {e}")))?,
         };
-        let mut key_headers = Vec::with_capacity(self.keys.len());
-        for (scheme, key) in Scheme::ALL.iter().zip(&self.keys) {
-            let value = key.as_ref().map(|k| k.header_value(scheme.prefix())).transpose()?;
-            key_headers.push(value.map(|v| (HeaderName::from_static(scheme.header()), v)));
-        }
         Ok(Client {
             inner: Arc::new(Inner {
-                key_headers,
-                keys: self.keys,
                 http,
-                base_url,
+                provider,
                 default_headers,
                 timeout: Some(self.timeout.unwrap_or(DEFAULT_TIMEOUT)),
                 stream_idle_timeout: Some(self.stream_idle_timeout.unwrap_or(DEFAULT_IDLE_TIMEOUT)),
@@ -279,15 +309,6 @@ impl ClientBuilder {
                 hooks: self.hooks,
             }),
         })
-    }
-}
-
-/// The keys a client has, by scheme name, redacted.
-struct KeysDebug<'a>(&'a [Option<Secret>]);
-
-impl std::fmt::Debug for KeysDebug<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_map().entries(Scheme::ALL.iter().zip(self.0).filter_map(|(s, k)| Some((s.name(), k.as_ref()?)))).finish()
     }
 }
 

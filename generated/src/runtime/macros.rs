@@ -486,3 +486,42 @@ macro_rules! param_setters {
     };
 }
 pub(crate) use param_setters;
+
+/// The options every provider client shares with [`crate::ClientBuilder`], as setters that pass
+/// them on to the builder's `common` field (one list, so the clients cannot drift apart).
+macro_rules! client_options {
+    () => {
+        $crate::runtime::client_options!(
+            /// See [`ClientBuilder::http_client`](crate::ClientBuilder::http_client).
+            http_client(client: reqwest::Client);
+            /// See [`ClientBuilder::default_header`](crate::ClientBuilder::default_header).
+            default_header(name: impl Into<String>, value: impl Into<String>);
+            /// See [`ClientBuilder::user_agent`](crate::ClientBuilder::user_agent).
+            user_agent(ua: impl Into<String>);
+            /// See [`ClientBuilder::timeout`](crate::ClientBuilder::timeout).
+            timeout(d: std::time::Duration);
+            /// See [`ClientBuilder::stream_idle_timeout`](crate::ClientBuilder::stream_idle_timeout).
+            stream_idle_timeout(d: std::time::Duration);
+            /// See [`ClientBuilder::connect_timeout`](crate::ClientBuilder::connect_timeout).
+            connect_timeout(d: std::time::Duration);
+            /// See [`ClientBuilder::max_body_size`](crate::ClientBuilder::max_body_size).
+            max_body_size(bytes: usize);
+            /// See [`ClientBuilder::max_event_size`](crate::ClientBuilder::max_event_size).
+            max_event_size(bytes: usize);
+            /// See [`ClientBuilder::retry_policy`](crate::ClientBuilder::retry_policy).
+            retry_policy(policy: $crate::RetryPolicy);
+            /// See [`ClientBuilder::hook`](crate::ClientBuilder::hook).
+            hook(hook: impl $crate::Hook);
+        );
+    };
+    ($($(#[$doc:meta])* $name:ident($($arg:ident: $ty:ty),*);)*) => {
+        $(
+            $(#[$doc])*
+            pub fn $name(mut self, $($arg: $ty),*) -> Self {
+                self.common = self.common.$name($($arg),*);
+                self
+            }
+        )*
+    };
+}
+pub(crate) use client_options;

@@ -10,6 +10,7 @@ pub mod http;
 mod macros;
 pub mod multipart;
 mod nullable;
+pub mod provider;
 pub mod retry;
 pub mod secret;
 mod serde_helpers;

@@ -45,6 +45,7 @@ pub fn lower(api: &OpenAPI, overlay: &Overlay, diags: &mut Diagnostics) -> Ir {
     let Lowerer { mut types, components, examples, used_renames, .. } = l;
     let features = membership::assign_features(&mut operations, &overlay.features, diags);
     let auth = auth::schemes(api, overlay, diags);
+    let providers = crate::providers::resolve(&overlay.providers, &operations, diags);
     passes::break_alias_cycles(&mut types, diags);
     passes::check_body_flags(&mut operations, &types, diags);
     passes::order_untagged(&mut types);
@@ -72,6 +73,7 @@ pub fn lower(api: &OpenAPI, overlay: &Overlay, diags: &mut Diagnostics) -> Ir {
         helpers,
         auth,
         features,
+        providers,
     }
 }
 

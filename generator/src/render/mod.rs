@@ -37,6 +37,7 @@ const RUNTIME: &[(&str, &str)] = &[
     ("hooks.rs", include_str!("../../../templates/runtime/hooks.rs")),
     ("http.rs", include_str!("../../../templates/runtime/http.rs")),
     ("multipart.rs", include_str!("../../../templates/runtime/multipart.rs")),
+    ("provider.rs", include_str!("../../../templates/runtime/provider.rs")),
     ("retry.rs", include_str!("../../../templates/runtime/retry.rs")),
     ("secret.rs", include_str!("../../../templates/runtime/secret.rs")),
     ("sse.rs", include_str!("../../../templates/runtime/sse.rs")),
@@ -53,7 +54,7 @@ const DEPENDENCIES: &[&str] = &[
     r#"serde_json = "1.0.100""#,
     r#"serde_path_to_error = "0.1""#,
     r#"reqwest = { version = "0.12", default-features = false, features = ["rustls-tls", "http2", "charset", "stream", "multipart"] }"#,
-    r#"tokio = { version = "1", features = ["time", "fs", "io-util"] }"#,
+    r#"tokio = { version = "1", features = ["time", "fs", "io-util", "sync"] }"#,
     r#"tokio-util = { version = "0.7", features = ["io"] }"#,
     r#"futures = { version = "0.3", default-features = false, features = ["std"] }"#,
     r#"bytes = "1""#,
@@ -142,6 +143,7 @@ pub const OUTPUTS: &[Output] = &[
     Output { name: "lib.rs", jobs: lib_output },
     Output { name: "round-trip helper", jobs: roundtrip_output },
     Output { name: "helper modules", jobs: helpers_output },
+    Output { name: "provider clients", jobs: providers_output },
     Output { name: "runtime", jobs: runtime_output },
     Output { name: "contract tests", jobs: contract_output },
     Output { name: "sdk-manifest.json", jobs: manifest_output },
@@ -227,6 +229,11 @@ fn lib_output<'a>(cx: &'a Context<'a>) -> Vec<Job<'a>> {
             let h = format_ident!("{}", h);
             quote!(#(#gate)* pub mod #h;)
         });
+        let providers = ir.providers.iter().map(|p| {
+            let gate = gate::attrs(ir, std::slice::from_ref(&p.name));
+            let m = format_ident!("{}", p.name);
+            quote!(#(#gate)* pub mod #m;)
+        });
         let tokens = quote! {
             #![doc = include_str!("../README.md")]
             #![forbid(unsafe_code)]
@@ -249,6 +256,7 @@ fn lib_output<'a>(cx: &'a Context<'a>) -> Vec<Job<'a>> {
             pub use runtime::error::{ApiError, DecodeError, Error, Result};
             pub use runtime::hooks::{Hook, HookContext};
             pub use runtime::multipart::FilePart;
+            pub use runtime::provider::{Call, Provider, ProviderFuture, Route};
             pub use runtime::retry::RetryPolicy;
             pub use runtime::sse::{Event, EventStream, RawEvent};
             pub use runtime::Nullable;
@@ -258,6 +266,7 @@ fn lib_output<'a>(cx: &'a Context<'a>) -> Vec<Job<'a>> {
             pub use bytes;
 
             #(#helpers)*
+            #(#providers)*
         };
         Ok(Piece::rust(Target::Crate, "src/lib.rs", 0, Rendered::Tokens(tokens)))
     })]
@@ -275,6 +284,20 @@ fn helpers_output<'a>(cx: &'a Context<'a>) -> Vec<Job<'a>> {
         .iter()
         .filter_map(|name| crate::helpers::find(name))
         .map(|h| Job::new(1, move || Ok(Piece::text(format!("src/{}.rs", h.name), h.output()))))
+        .collect()
+}
+
+fn providers_output<'a>(cx: &'a Context<'a>) -> Vec<Job<'a>> {
+    cx.ir
+        .providers
+        .iter()
+        .filter_map(|p| Some((p, crate::providers::find(&p.name)?)))
+        .flat_map(|(p, kind)| {
+            [
+                Job::new(2, move || Ok(Piece::rust(Target::Crate, format!("src/{}/mod.rs", p.name), 0, Rendered::Items(ops::render_provider(cx.ir, p)?)))),
+                Job::new(1, move || Ok(Piece::text(format!("src/{}/provider.rs", p.name), kind.source.to_string()))),
+            ]
+        })
         .collect()
 }
 
@@ -306,7 +329,7 @@ fn manifests_output<'a>(cx: &'a Context<'a>) -> Vec<Job<'a>> {
             features => cargo_features(ir),
             default_features => default_features(ir),
             crate_version => env!("CARGO_PKG_VERSION"),
-            dependencies => DEPENDENCIES,
+            dependencies => dependencies(ir),
             type_count => ir.types.len(),
             schema_count => ir.schemas.len(),
             operation_count => ir.operations.len(),
@@ -442,8 +465,14 @@ pub fn space_items(text: &str) -> String {
 #[derive(Serialize)]
 struct CargoFeature<'a> {
     name: &'a str,
-    enables: &'a [String],
+    enables: Vec<String>,
     doc: String,
+}
+
+/// The crate's dependencies: the runtime's, then the optional ones of its providers.
+fn dependencies(ir: &Ir) -> Vec<&'static str> {
+    let providers = ir.providers.iter().filter_map(|p| crate::providers::find(&p.name));
+    DEPENDENCIES.iter().copied().chain(providers.flat_map(|k| k.dependencies.iter().copied())).collect()
 }
 
 fn cargo_features(ir: &Ir) -> Vec<CargoFeature<'_>> {
@@ -456,8 +485,18 @@ fn cargo_features(ir: &Ir) -> Vec<CargoFeature<'_>> {
             } else {
                 format!("every `{group}` group")
             };
-            CargoFeature { name: &f.name, enables: &f.enables, doc }
+            CargoFeature { name: &f.name, enables: f.enables.clone(), doc }
         })
+        .chain(ir.providers.iter().flat_map(|p| {
+            let main = CargoFeature { name: &p.name, enables: p.enables.clone(), doc: format!("`mistralai::{}`: the {} client", p.name, p.title) };
+            let kind = crate::providers::find(&p.name);
+            let extra = kind.into_iter().flat_map(|k| k.extra_features.iter()).map(|(name, enables, doc)| CargoFeature {
+                name,
+                enables: std::iter::once(p.name.clone()).chain(enables.iter().map(|e| e.to_string())).collect(),
+                doc: doc.to_string(),
+            });
+            std::iter::once(main).chain(extra)
+        }))
         .collect()
 }
 

@@ -570,3 +570,74 @@ pub(crate) fn body_field<'a>(ir: &'a Ir, ty: &TypeRef, wire: &str) -> Option<&'a
         _ => None,
     }
 }
+
+/// A provider client's module (`src/<name>/mod.rs`): a `Client` wrapping the main client with
+/// the provider's routing, and one handle per group holding only the methods the provider
+/// serves. Each method is the main group's, with the same signature and docs, returning the
+/// same request builder: one set of builders, streams and errors for every provider.
+pub fn render_provider(ir: &Ir, p: &crate::ir::ProviderClient) -> anyhow::Result<syn::File> {
+    let calls: Vec<String> = p.groups.iter().flat_map(|(_, ops)| ops.iter().map(|&i| format!("`{}`", call_of(&ir.operations[i])))).collect();
+    let mut doc = format!(
+        " Mistral's models on {}: a [`Client`] serving {}, with the request and response types, builders, streams and errors of the main client.",
+        p.title,
+        calls.join(", ")
+    );
+    if let Some(more) = &p.docs {
+        doc.push_str("\n\n");
+        doc.push_str(more.trim_end());
+    }
+    let mut items: Vec<Item> = vec![syn::parse_quote!(mod provider;), syn::parse_quote!(pub use provider::*;)];
+    let client_doc = format!(" A client for Mistral's models on {}. Cheap to clone; build it with [`Client::builder`].", p.title);
+    items.push(syn::parse_quote! {
+        #[doc = #client_doc]
+        #[derive(Debug, Clone)]
+        pub struct Client {
+            pub(crate) client: crate::Client,
+        }
+    });
+    let accessors = p.groups.iter().map(|(group, _)| {
+        let a = accessor(group);
+        let h = handle_name(group);
+        let doc = format!(" The `{group}` operations {} serves.", p.title);
+        quote!(#[doc = #doc] pub fn #a(&self) -> #h<'_> { #h { client: &self.client } })
+    });
+    items.push(syn::parse_quote!(impl Client { #(#accessors)* }));
+    for (group, ops) in &p.groups {
+        let h = handle_name(group);
+        let m = format_ident!("{}", module_name(group));
+        let doc = format!(" The `{group}` operations {} serves: get it with `client.{}()`.", p.title, names::bare(&names::field_name(group)));
+        items.push(syn::parse_quote! {
+            #[doc = #doc]
+            #[derive(Debug, Clone, Copy)]
+            pub struct #h<'c> {
+                client: &'c crate::Client,
+            }
+        });
+        let mut methods = Vec::new();
+        for &i in ops {
+            let op = &ir.operations[i];
+            let (ImplItem::Fn(mut f), _) = render_op(ir, op)? else { anyhow::bail!("{}: the method is not a function", op.id) };
+            let args: Vec<syn::Ident> = f
+                .sig
+                .inputs
+                .iter()
+                .filter_map(|a| match a {
+                    syn::FnArg::Typed(t) => match &*t.pat {
+                        syn::Pat::Ident(id) => Some(id.ident.clone()),
+                        _ => None,
+                    },
+                    syn::FnArg::Receiver(_) => None,
+                })
+                .collect();
+            let name = &f.sig.ident;
+            let builder = builder_name(op);
+            f.sig.output = syn::parse_quote!(-> crate::api::#m::#builder<'c>);
+            f.block = syn::parse_quote!({ crate::api::#m::#h { client: self.client }.#name(#(#args),*) });
+            methods.push(ImplItem::Fn(f));
+        }
+        let self_ty = syntax::generic_with_lifetime(&h.to_string(), "'c", []);
+        items.push(syntax::impl_with(Vec::new(), syntax::lifetime_generics("'c"), self_ty, methods));
+    }
+    let attrs = doc.lines().map(|l| syntax::inner_doc(&if l.is_empty() || l.starts_with(' ') { l.to_string() } else { format!(" {l}") })).collect();
+    Ok(syn::File { shebang: None, attrs, items })
+}
