@@ -50,9 +50,9 @@ pub fn resolve(entries: &BTreeMap<String, ProviderEntry>, operations: &[Operatio
         }
         let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
         for method in &entry.methods {
-            let found = method.rsplit_once('.').and_then(|(group, m)| {
-                operations.iter().position(|op| op.group.join(".") == group && op.method == m).map(|i| (group, i))
-            });
+            let found = method
+                .rsplit_once('.')
+                .and_then(|(group, m)| operations.iter().position(|op| op.group.join(".") == group && op.method == m).map(|i| (group, i)));
             match found {
                 Some((group, _)) if group.contains('.') => {
                     diags.warn(&at, format!("`{method}`: provider clients serve methods of top-level groups only; left out"))

@@ -274,3 +274,46 @@ fn placed_docs_equal_formatted_docs() {
 fn text_has_docs(files: &std::collections::BTreeMap<String, String>) -> bool {
     files.iter().any(|(p, t)| p.starts_with("src/models/") && t.contains("\n///") && !t.contains('\u{1}'))
 }
+
+/// `providers` in the overlay: a client per known provider with the methods found among the
+/// operations (nested by group), the features those need; an unknown provider, a method the spec
+/// lacks and a provider left with no method are warnings naming the place, and the rest is
+/// still rendered as its module, its hand-written part, its feature and its optional dependency.
+#[test]
+fn provider_clients_from_the_overlay() {
+    let overlay = Overlay::parse(
+        "operations: {complete: chat.complete, agents_complete: agents.complete}\n\
+         streams:\n\
+         \x20 complete: {method: chat.stream, flag: stream}\n\
+         providers:\n\
+         \x20 gcp: {title: Google Cloud, methods: [chat.complete, chat.stream, chat.vanished]}\n\
+         \x20 azure: {title: Azure AI, methods: [nothing.here]}\n\
+         \x20 nimbus: {title: Nimbus, methods: [chat.complete]}\n",
+    )
+    .unwrap();
+    let (_, ir, diags) = sdkgen::lower_spec(&fixture("streams"), &overlay).unwrap();
+    let messages: Vec<String> = diags.iter().map(ToString::to_string).collect();
+    assert!(messages.iter().any(|m| m.contains("providers/gcp") && m.contains("`chat.vanished` is no method")), "{messages:?}");
+    assert!(messages.iter().any(|m| m.contains("providers/azure") && m.contains("serves no method")), "{messages:?}");
+    assert!(messages.iter().any(|m| m.contains("providers/nimbus") && m.contains("no provider `nimbus`")), "{messages:?}");
+    assert_eq!(ir.providers.len(), 1);
+    let gcp = &ir.providers[0];
+    let operations = &ir.operations;
+    let methods: Vec<String> = gcp.groups.iter().flat_map(|(g, ops)| ops.iter().map(move |&i| format!("{g}.{}", operations[i].method))).collect();
+    assert_eq!(methods, ["chat.complete", "chat.stream"]);
+    assert_eq!(gcp.enables, ["chat"]);
+
+    let rendering =
+        sdkgen::render::render_all(&ir, &sdkgen::render::SpecInfo { title: "t".into(), version: "v".into(), sha256: "s".into() }).unwrap();
+    let module = &rendering.files["src/gcp/mod.rs"];
+    assert!(
+        module.contains("pub fn complete(") && module.contains("pub fn stream(") && module.contains("-> crate::api::chat::StreamBuilder<'c>"),
+        "{module}"
+    );
+    assert!(rendering.files["src/gcp/provider.rs"].contains("pub struct GcpProvider"));
+    assert!(!rendering.files.contains_key("src/azure/mod.rs"));
+    assert!(rendering.files["src/lib.rs"].contains("#[cfg(feature = \"gcp\")]\n#[cfg_attr(docsrs, doc(cfg(feature = \"gcp\")))]\npub mod gcp;"));
+    let manifest = &rendering.files["Cargo.toml"];
+    assert!(manifest.contains("gcp = [\"chat\"]") && manifest.contains("gcp-adc = [\"gcp\", \"dep:gcp_auth\"]"), "{manifest}");
+    assert!(manifest.contains("gcp_auth = { version = \"0.12\", optional = true }"), "{manifest}");
+}

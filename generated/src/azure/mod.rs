@@ -16,6 +16,11 @@ pub struct Client {
 }
 
 impl Client {
+    /// The base URL calls go to.
+    pub fn base_url(&self) -> &str {
+        self.client.base_url()
+    }
+
     /// The `chat` operations Azure AI serves.
     pub fn chat(&self) -> Chat<'_> {
         Chat { client: &self.client }

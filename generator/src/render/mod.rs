@@ -294,7 +294,9 @@ fn providers_output<'a>(cx: &'a Context<'a>) -> Vec<Job<'a>> {
         .filter_map(|p| Some((p, crate::providers::find(&p.name)?)))
         .flat_map(|(p, kind)| {
             [
-                Job::new(2, move || Ok(Piece::rust(Target::Crate, format!("src/{}/mod.rs", p.name), 0, Rendered::Items(ops::render_provider(cx.ir, p)?)))),
+                Job::new(2, move || {
+                    Ok(Piece::rust(Target::Crate, format!("src/{}/mod.rs", p.name), 0, Rendered::Items(ops::render_provider(cx.ir, p)?)))
+                }),
                 Job::new(1, move || Ok(Piece::text(format!("src/{}/provider.rs", p.name), kind.source.to_string()))),
             ]
         })

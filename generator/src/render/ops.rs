@@ -586,7 +586,14 @@ pub fn render_provider(ir: &Ir, p: &crate::ir::ProviderClient) -> anyhow::Result
         doc.push_str("\n\n");
         doc.push_str(more.trim_end());
     }
-    let mut items: Vec<Item> = vec![syn::parse_quote!(mod provider;), syn::parse_quote!(pub use provider::*;)];
+    let mut items: Vec<Item> = vec![
+        syn::parse_quote!(
+            mod provider;
+        ),
+        syn::parse_quote!(
+            pub use provider::*;
+        ),
+    ];
     let client_doc = format!(" A client for Mistral's models on {}. Cheap to clone; build it with [`Client::builder`].", p.title);
     items.push(syn::parse_quote! {
         #[doc = #client_doc]
@@ -601,7 +608,15 @@ pub fn render_provider(ir: &Ir, p: &crate::ir::ProviderClient) -> anyhow::Result
         let doc = format!(" The `{group}` operations {} serves.", p.title);
         quote!(#[doc = #doc] pub fn #a(&self) -> #h<'_> { #h { client: &self.client } })
     });
-    items.push(syn::parse_quote!(impl Client { #(#accessors)* }));
+    items.push(syn::parse_quote! {
+        impl Client {
+            /// The base URL calls go to.
+            pub fn base_url(&self) -> &str {
+                self.client.base_url()
+            }
+            #(#accessors)*
+        }
+    });
     for (group, ops) in &p.groups {
         let h = handle_name(group);
         let m = format_ident!("{}", module_name(group));
