@@ -398,3 +398,22 @@ fn gcp_debug_output_hides_the_token() {
     let dbg = format!("{client:?}");
     assert!(!dbg.contains("az-secret") && dbg.contains("AzureProvider"), "{dbg}");
 }
+
+/// A token provider that never answers.
+struct Silent;
+
+impl gcp::TokenProvider for Silent {
+    fn fetch(&self) -> gcp::TokenFuture<'_, gcp::AccessToken> {
+        Box::pin(std::future::pending())
+    }
+}
+
+#[tokio::test]
+async fn gcp_token_endpoint_that_never_answers_is_a_timeout_not_a_hang() {
+    let server = MockServer::start().await;
+    let client =
+        gcp::Client::builder().project_id("p").server(server.uri()).token_provider(Silent).timeout(Duration::from_millis(200)).build().unwrap();
+    let err = tokio::time::timeout(Duration::from_secs(5), client.chat().complete(chat("m"))).await.expect("the call ends").unwrap_err();
+    assert!(err.is_timeout(), "{err}");
+    assert!(server.received_requests().await.unwrap().is_empty());
+}

@@ -269,8 +269,14 @@ async fn execute_inner(client: &Client, op: &'static Operation, req: HttpRequest
     let mut attempt: u32 = 0;
     loop {
         attempt += 1;
-        // Asked before every attempt, so a token that expires during the retries is renewed.
-        let route = inner.provider.route(&call).await?;
+        // Asked before every attempt, so a token that expires during the retries is renewed;
+        // within the attempt's timeout, so a token endpoint that never answers cannot hang it.
+        let route = match timeout {
+            Some(t) => {
+                tokio::time::timeout(t, inner.provider.route(&call)).await.map_err(|_| Error::Timeout { operation: op.id, source: None })??
+            }
+            None => inner.provider.route(&call).await?,
+        };
         let url = build_url(&route, &req.query)?;
         let mut builder = inner.http.request(op.method.clone(), url).headers(inner.default_headers.clone());
         for (name, value) in route.headers {
