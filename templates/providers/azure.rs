@@ -114,11 +114,7 @@ impl ClientBuilder {
         };
         let endpoint = self.endpoint.ok_or_else(|| missing("endpoint", ENDPOINT_ENV))?;
         let api_key = self.api_key.ok_or_else(|| missing("api_key", API_KEY_ENV))?;
-        let endpoint = endpoint.trim_end_matches('/').to_string();
-        match reqwest::Url::parse(&endpoint) {
-            Ok(u) if matches!(u.scheme(), "https" | "http") => {}
-            Ok(_) | Err(_) => return Err(Error::Config(format!("the Azure endpoint `{endpoint}` is not an http(s) URL"))),
-        }
+        let endpoint = crate::runtime::client::base_url("the Azure endpoint", &endpoint)?;
         let provider = AzureProvider {
             endpoint,
             api_version: self.api_version.unwrap_or_else(|| DEFAULT_API_VERSION.to_string()),

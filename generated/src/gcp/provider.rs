@@ -331,10 +331,7 @@ impl ClientBuilder {
         };
         let region = self.region.unwrap_or_else(|| DEFAULT_REGION.to_string());
         let base_url = match self.server {
-            Some(s) => {
-                reqwest::Url::parse(&s).map_err(|e| Error::Config(format!("server URL `{s}`: {e}")))?;
-                s.trim_end_matches('/').to_string()
-            }
+            Some(s) => crate::runtime::client::base_url("server URL", &s)?,
             None => format!("https://{region}-aiplatform.googleapis.com"),
         };
         let provider = GcpProvider {

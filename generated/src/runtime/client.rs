@@ -265,10 +265,7 @@ impl ClientBuilder {
             None => SERVERS[0].1.to_string(),
             Some(s) => match SERVERS.iter().find(|(name, _)| *name == s) {
                 Some((_, url)) => url.to_string(),
-                None if s.starts_with("http://") || s.starts_with("https://") => {
-                    reqwest::Url::parse(s).map_err(|e| Error::Config(format!("server URL `{s}`: {e}")))?;
-                    s.trim_end_matches('/').to_string()
-                }
+                None if s.starts_with("http://") || s.starts_with("https://") => base_url("server URL", s)?,
                 None => {
                     let names: Vec<&str> = SERVERS.iter().map(|(n, _)| *n).collect();
                     return Err(Error::Config(format!("unknown server `{s}`: use a URL or one of {names:?}")));
@@ -309,6 +306,17 @@ impl ClientBuilder {
                 hooks: self.hooks,
             }),
         })
+    }
+}
+
+/// A base URL as given (a path in it is kept as a base path), checked to be an http(s) URL,
+/// without its trailing `/`; `what` names the setting in the error. The main client's `server`
+/// and the provider clients' endpoints go through it.
+pub(crate) fn base_url(what: &str, url: &str) -> Result<String, Error> {
+    match reqwest::Url::parse(url) {
+        Ok(u) if matches!(u.scheme(), "https" | "http") => Ok(url.trim_end_matches('/').to_string()),
+        Ok(_) => Err(Error::Config(format!("{what} `{url}` is not an http(s) URL"))),
+        Err(e) => Err(Error::Config(format!("{what} `{url}`: {e}"))),
     }
 }
 
