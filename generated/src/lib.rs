@@ -24,6 +24,7 @@ pub use runtime::client::{
 pub use runtime::error::{ApiError, DecodeError, Error, Result};
 pub use runtime::hooks::{Hook, HookContext};
 pub use runtime::multipart::FilePart;
+pub use runtime::paginate::{Items, Pages};
 pub use runtime::provider::{Call, Provider, ProviderFuture, Route};
 pub use runtime::retry::RetryPolicy;
 pub use runtime::sse::{Event, EventStream, RawEvent};

@@ -125,6 +125,28 @@ pub struct Operation {
     /// is `false` for the JSON method of an operation that can also stream, `true` for its
     /// streaming twin (see `Overlay::streams`).
     pub body_flag: Option<BodyFlag>,
+    /// How the operation pages through a list (`x-speakeasy-pagination`, or the overlay's
+    /// `pagination:`): its builder gets `pages()` and `items()`.
+    pub pagination: Option<Pagination>,
+}
+
+/// See [`Operation::pagination`]: which input moves to the next page and where a page keeps its
+/// items and, for cursors, the next cursor. Fields are the crate's field names.
+#[derive(Debug, Clone, Serialize)]
+pub struct Pagination {
+    pub kind: PageKind,
+    /// The response field holding the page's items.
+    pub results: String,
+    /// The items' type.
+    pub item: TypeRef,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub enum PageKind {
+    /// `param` (an optional string parameter) takes the page's `next` field.
+    Cursor { param: String, next: String },
+    /// `param` (an optional integer parameter of type `ty`) grows by the items of each page.
+    Offset { param: String, ty: TypeRef },
 }
 
 /// See [`Operation::body_flag`].
@@ -607,6 +629,13 @@ impl Ir {
             let _ = writeln!(s, "  -> {success} {:?}", op.success_statuses);
             if let Some(f) = &op.body_flag {
                 let _ = writeln!(s, "  sends {}: {}", f.wire, f.value);
+            }
+            if let Some(p) = &op.pagination {
+                let how = match &p.kind {
+                    PageKind::Cursor { param, next } => format!("cursor {param} <- {next}"),
+                    PageKind::Offset { param, .. } => format!("offset {param}"),
+                };
+                let _ = writeln!(s, "  pages {how}, items {}: {}", p.results, p.item.rust());
             }
             for e in &op.errors {
                 let _ = writeln!(s, "  error {}: {}", e.status_text, e.ty.as_ref().map(TypeRef::rust).unwrap_or_default());

@@ -42,6 +42,46 @@ pub struct Overlay {
     /// name one of the generator's providers (`providers::PROVIDERS`).
     #[serde(default)]
     pub providers: BTreeMap<String, ProviderEntry>,
+    /// Pagination of list operations, in the spec's own `x-speakeasy-pagination` form:
+    /// `operationId: {type, inputs, outputs}` adds or replaces an operation's entry, and
+    /// `operationId: null` removes the spec's.
+    #[serde(default)]
+    pub pagination: BTreeMap<String, Option<PaginationSpec>>,
+}
+
+/// `x-speakeasy-pagination`: `type` is `cursor` or `offsetLimit`; `inputs` name the parameters
+/// (`type: cursor | offset | limit`); `outputs` are JSON paths into the response (`$.data`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PaginationSpec {
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub inputs: Vec<PaginationInput>,
+    #[serde(default)]
+    pub outputs: PaginationOutputs,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PaginationInput {
+    pub name: String,
+    #[serde(rename = "in", default)]
+    pub location: Option<String>,
+    #[serde(rename = "type")]
+    pub kind: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PaginationOutputs {
+    #[serde(default)]
+    pub results: Option<String>,
+    #[serde(default)]
+    pub next_cursor: Option<String>,
+    /// Other outputs Speakeasy knows (`numPages`, `nextUrl`) are read and not used.
+    #[serde(flatten)]
+    pub other: BTreeMap<String, serde_json::Value>,
 }
 
 /// See [`Overlay::providers`].

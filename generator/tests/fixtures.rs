@@ -317,3 +317,39 @@ fn provider_clients_from_the_overlay() {
     assert!(manifest.contains("gcp = [\"chat\"]") && manifest.contains("gcp-adc = [\"gcp\", \"dep:gcp_auth\"]"), "{manifest}");
     assert!(manifest.contains("gcp_auth = { version = \"0.12\", optional = true }"), "{manifest}");
 }
+
+/// `x-speakeasy-pagination` and the overlay's `pagination:`: cursor and offset entries reach the
+/// IR and the builders get `pages()`/`items()`; the overlay adds, removes and names stale
+/// entries; an entry that does not fit the operation is a warning naming it and the plain
+/// method stays.
+#[test]
+fn pagination_from_the_spec_and_the_overlay() {
+    let overlay = Overlay::parse(
+        "pagination:\n\
+         \x20 list_plain: {type: cursor, inputs: [{name: token, in: parameters, type: cursor}], outputs: {results: $.items, nextCursor: $.next}}\n\
+         \x20 list_removed: null\n\
+         \x20 vanished: {type: cursor}\n",
+    )
+    .unwrap();
+    let (_, ir, diags) = sdkgen::lower_spec(&fixture("pagination"), &overlay).unwrap();
+    let messages: Vec<String> = diags.iter().map(ToString::to_string).collect();
+    assert!(
+        messages.iter().any(|m| m.contains("~1v1~1broken/get/x-speakeasy-pagination") && m.contains("`ItemPage` has no field `missing`")),
+        "{messages:?}"
+    );
+    assert!(messages.iter().any(|m| m.contains("pagination/vanished") && m.contains("no JSON operation `vanished`")), "{messages:?}");
+    let paged = |id: &str| ir.operations.iter().find(|o| o.id == id).unwrap().pagination.clone();
+    assert!(matches!(paged("list_items").unwrap().kind, sdkgen::ir::PageKind::Cursor { ref param, ref next } if param == "after" && next == "next"));
+    assert!(matches!(paged("list_things").unwrap().kind, sdkgen::ir::PageKind::Offset { ref param, .. } if param == "skip"));
+    assert!(matches!(paged("list_plain").unwrap().kind, sdkgen::ir::PageKind::Cursor { ref param, .. } if param == "token"));
+    assert!(paged("list_broken").is_none());
+    assert!(paged("list_removed").is_none());
+    assert_eq!(paged("list_items").unwrap().item, sdkgen::ir::TypeRef::Named("Item".into()));
+
+    let rendering =
+        sdkgen::render::render_all(&ir, &sdkgen::render::SpecInfo { title: "t".into(), version: "v".into(), sha256: "s".into() }).unwrap();
+    let group = &rendering.files["src/api/items.rs"];
+    assert_eq!(group.matches("pub fn pages(").count(), 3, "{group}");
+    assert!(group.contains("crate::runtime::paginate::offset(") && group.contains("<i32>::try_from(offset)"), "{group}");
+    assert!(group.contains("pub fn items(self) -> crate::runtime::paginate::Items<'c, crate::models::Item>"), "{group}");
+}

@@ -48,6 +48,9 @@ pub enum Error {
     /// An access token could not be fetched or refreshed (an expired one is never sent).
     /// Nothing was sent; the next call tries again.
     Token { operation: &'static str, provider: &'static str, source: Box<dyn std::error::Error + Send + Sync> },
+    /// Paging through a list (`pages()`, `items()`) would not end: the server sent a cursor it
+    /// had already sent, or the same items again for a new offset. The stream ends here.
+    Pagination { operation: &'static str, message: String },
 }
 
 /// A non-success HTTP response.
@@ -134,6 +137,7 @@ impl fmt::Display for Error {
                 write!(f, "{operation}: the {provider} provider needs the request's `model` to route the call, and it has none")
             }
             Error::Token { operation, provider, source } => write!(f, "{operation}: no valid {provider} access token: {source}"),
+            Error::Pagination { operation, message } => write!(f, "{operation}: pagination stopped: {message}"),
         }
     }
 }

@@ -10,6 +10,7 @@ pub mod http;
 mod macros;
 pub mod multipart;
 mod nullable;
+pub mod paginate;
 pub mod provider;
 pub mod retry;
 pub mod secret;

@@ -48,6 +48,7 @@ pub fn lower(api: &OpenAPI, overlay: &Overlay, diags: &mut Diagnostics) -> Ir {
     let providers = crate::providers::resolve(&overlay.providers, &operations, diags);
     passes::break_alias_cycles(&mut types, diags);
     passes::check_body_flags(&mut operations, &types, diags);
+    passes::pagination(api, &overlay.pagination, &mut operations, &types, diags);
     passes::order_untagged(&mut types);
     passes::directions(&mut types, &operations);
     membership::reach(&mut types, &operations);

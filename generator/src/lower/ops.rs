@@ -131,6 +131,7 @@ impl<'a> Lowerer<'a> {
                     errors,
                     security,
                     body_flag,
+                    pagination: None,
                 });
                 if let Some((spec, events)) = twin {
                     let mut parts: Vec<String> = spec.method.split('.').map(String::from).collect();

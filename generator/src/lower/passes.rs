@@ -355,3 +355,106 @@ pub(super) fn box_recursion(types: &mut [TypeDef]) {
         }
     }
 }
+
+/// Pagination: each JSON list operation's `x-speakeasy-pagination`, or the overlay's entry for
+/// it, checked against its parameters and response type. An entry that does not fit (a
+/// parameter or field missing or of another type, an unknown kind) is dropped with a warning
+/// naming it; the operation keeps its plain method.
+pub(super) fn pagination(
+    api: &openapiv3::OpenAPI,
+    overlay: &BTreeMap<String, Option<crate::overlay::PaginationSpec>>,
+    operations: &mut [Operation],
+    types: &BTreeMap<String, TypeDef>,
+    diags: &mut Diagnostics,
+) {
+    use crate::diag::child;
+    let mut matched = std::collections::HashSet::new();
+    for op in operations.iter_mut() {
+        // A streaming twin shares the operation id; only the JSON method pages.
+        let Success::Json(TypeRef::Named(page)) = &op.success else { continue };
+        let ptr = child(&child(&child("#/paths", &op.path_key), &op.http_method.to_ascii_lowercase()), "x-speakeasy-pagination");
+        let (spec, at) = match overlay.get(&op.id) {
+            Some(entry) => {
+                matched.insert(op.id.clone());
+                match entry {
+                    Some(spec) => (spec.clone(), child("spec/overlay.yaml#/pagination", &op.id)),
+                    None => continue,
+                }
+            }
+            None => {
+                let raw = match api.paths.paths.get(&op.path_key) {
+                    Some(openapiv3::ReferenceOr::Item(item)) => {
+                        item.iter().find(|(m, _)| m.eq_ignore_ascii_case(&op.http_method)).and_then(|(_, o)| o.extensions.get("x-speakeasy-pagination"))
+                    }
+                    _ => None,
+                };
+                let Some(raw) = raw else { continue };
+                match serde_json::from_value::<crate::overlay::PaginationSpec>(raw.clone()) {
+                    Ok(spec) => (spec, ptr),
+                    Err(e) => {
+                        diags.warn(ptr, format!("not a pagination entry ({e}); `{}` gets no pages()", op.id));
+                        continue;
+                    }
+                }
+            }
+        };
+        match resolve_pagination(&spec, op, page, types) {
+            Ok(p) => op.pagination = Some(p),
+            Err(why) => diags.warn(at, format!("{why}; `{}` gets no pages()", op.id)),
+        }
+    }
+    for id in overlay.keys().filter(|id| !matched.contains(*id)) {
+        diags.warn(child("spec/overlay.yaml#/pagination", id), format!("no JSON operation `{id}`"));
+    }
+}
+
+fn resolve_pagination(spec: &crate::overlay::PaginationSpec, op: &Operation, page: &str, types: &BTreeMap<String, TypeDef>) -> Result<Pagination, String> {
+    let Some(TypeKind::Struct(s)) = types.get(page).map(|t| &t.kind) else { return Err(format!("the response `{page}` is not an object")) };
+    let field = |path: &str, what: &str| {
+        let wire = path.strip_prefix("$.").filter(|w| !w.contains(['.', '['])).ok_or_else(|| format!("{what} `{path}` is not a top-level field (`$.name`)"))?;
+        s.fields.iter().find(|f| f.wire == wire && !f.flatten).ok_or_else(|| format!("{what}: `{page}` has no field `{wire}`"))
+    };
+    let resolved = |t: &TypeRef| match t {
+        TypeRef::Named(n) => match types.get(n).map(|d| &d.kind) {
+            Some(TypeKind::Alias(a)) => a.clone(),
+            _ => t.clone(),
+        },
+        _ => t.clone(),
+    };
+    let input = |kind: &str| -> Result<&Param, String> {
+        let i = spec.inputs.iter().find(|i| i.kind == kind).ok_or_else(|| format!("no `{kind}` input"))?;
+        if i.location.as_deref().is_some_and(|l| l != "parameters") {
+            return Err(format!("the `{kind}` input is in `{}` (only `parameters` is supported)", i.location.as_deref().unwrap_or_default()));
+        }
+        let p = op.params.iter().find(|p| p.wire == i.name && p.location == ParamLocation::Query).ok_or_else(|| format!("no query parameter `{}`", i.name))?;
+        if p.required {
+            return Err(format!("the `{kind}` parameter `{}` is required", i.name));
+        }
+        Ok(p)
+    };
+    let results = field(spec.outputs.results.as_deref().ok_or("no `results` output")?, "results")?;
+    let TypeRef::Vec(item) = resolved(&results.ty) else { return Err(format!("results `{page}.{}` is not a list", results.wire)) };
+    let kind = match spec.kind.as_str() {
+        "cursor" => {
+            let p = input("cursor")?;
+            if resolved(&p.ty) != TypeRef::String {
+                return Err(format!("the cursor parameter `{}` is not a string", p.wire));
+            }
+            let next = field(spec.outputs.next_cursor.as_deref().ok_or("no `nextCursor` output")?, "nextCursor")?;
+            if resolved(&next.ty) != TypeRef::String {
+                return Err(format!("nextCursor `{page}.{}` is not a string", next.wire));
+            }
+            PageKind::Cursor { param: p.rust.clone(), next: next.rust.clone() }
+        }
+        "offsetLimit" => {
+            let p = input("offset")?;
+            let ty = resolved(&p.ty);
+            if !matches!(ty, TypeRef::I32 | TypeRef::I64) {
+                return Err(format!("the offset parameter `{}` is not an integer", p.wire));
+            }
+            PageKind::Offset { param: p.rust.clone(), ty }
+        }
+        other => return Err(format!("pagination type `{other}` is not supported (cursor, offsetLimit)")),
+    };
+    Ok(Pagination { kind, results: results.rust.clone(), item: *item })
+}

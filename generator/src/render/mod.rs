@@ -31,6 +31,7 @@ const RUNTIME: &[(&str, &str)] = &[
     ("mod.rs", include_str!("../../../templates/runtime/mod.rs")),
     ("macros.rs", include_str!("../../../templates/runtime/macros.rs")),
     ("nullable.rs", include_str!("../../../templates/runtime/nullable.rs")),
+    ("paginate.rs", include_str!("../../../templates/runtime/paginate.rs")),
     ("binary.rs", include_str!("../../../templates/runtime/binary.rs")),
     ("client.rs", include_str!("../../../templates/runtime/client.rs")),
     ("error.rs", include_str!("../../../templates/runtime/error.rs")),
@@ -256,6 +257,7 @@ fn lib_output<'a>(cx: &'a Context<'a>) -> Vec<Job<'a>> {
             pub use runtime::error::{ApiError, DecodeError, Error, Result};
             pub use runtime::hooks::{Hook, HookContext};
             pub use runtime::multipart::FilePart;
+            pub use runtime::paginate::{Items, Pages};
             pub use runtime::provider::{Call, Provider, ProviderFuture, Route};
             pub use runtime::retry::RetryPolicy;
             pub use runtime::sse::{Event, EventStream, RawEvent};

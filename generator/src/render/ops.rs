@@ -469,6 +469,15 @@ fn render_op(ir: &Ir, op: &Operation) -> anyhow::Result<(ImplItem, Vec<Item>)> {
         pending,
         send,
     ));
+    let paged = op.pagination.as_ref().map(|p| paging_items(op, p, &output_tokens, &stat)).transpose()?;
+    let builder_attrs = if paged.is_some() {
+        let mut a = builder_attrs;
+        a[1] = syntax::attr("derive", quote!(Debug, Clone));
+        a
+    } else {
+        builder_attrs
+    };
+    impl_items.extend(paged.into_iter().flatten());
     let allow_dep =
         if op.deprecated.is_some() || op.params.iter().any(|p| p.deprecated) { vec![syntax::attr("allow", quote!(deprecated))] } else { Vec::new() };
     let items = vec![
@@ -478,6 +487,74 @@ fn render_op(ir: &Ir, op: &Operation) -> anyhow::Result<(ImplItem, Vec<Item>)> {
         syntax::macro_item(Vec::new(), syntax::mac("crate::runtime::into_future", quote!(#builder, #output_tokens), false)),
     ];
     Ok((method, items))
+}
+
+/// `pages()` and `items()` of a paginated operation's builder (see `runtime::paginate`).
+fn paging_items(op: &Operation, p: &crate::ir::Pagination, page: &TokenStream, stat: &proc_macro2::Ident) -> anyhow::Result<Vec<ImplItem>> {
+    let results = ident(&p.results);
+    let item = ty(&p.item);
+    let rt = quote!(crate::runtime::paginate);
+    let (how, pages) = match &p.kind {
+        crate::ir::PageKind::Cursor { param, next } => {
+            let param_ident = ident(param);
+            let next = ident(next);
+            let how = format!(
+                "The first page is the one this builder names (its `{}`, if set); each next page is asked for with the previous page's `{}`. \
+                 The stream ends after a page without a next cursor or without items.",
+                crate::names::bare(param),
+                crate::names::bare(&next.to_string())
+            );
+            let body = quote! {
+                #rt::cursor(&#stat, self, #rt::Cursor::<Self, #page> {
+                    get: |b| b.#param_ident.clone(),
+                    set: |b, cursor| b.#param_ident = Some(cursor),
+                    count: |p| #rt::PageItems::count(&p.#results),
+                    next: |p| #rt::PageCursor::cursor(&p.#next),
+                }, Self::send)
+            };
+            (how, body)
+        }
+        crate::ir::PageKind::Offset { param, ty: offset_ty } => {
+            let param_ident = ident(param);
+            let t = ty(offset_ty);
+            let how = format!(
+                "The first page starts at this builder's `{}` (0 if not set); each next one at the offset moved by the items received. \
+                 The stream ends after an empty page.",
+                crate::names::bare(param)
+            );
+            let body = quote! {
+                #rt::offset(&#stat, self, #rt::Offset::<Self, #page> {
+                    get: |b| b.#param_ident.and_then(|o| u64::try_from(o).ok()),
+                    set: |b, offset| b.#param_ident = Some(<#t>::try_from(offset).unwrap_or(<#t>::MAX)),
+                    count: |p| #rt::PageItems::count(&p.#results),
+                    same: |a, b| a.#results == b.#results,
+                }, Self::send)
+            };
+            (how, body)
+        }
+    };
+    let pages_doc = format!(
+        " Every page of the list, as a stream that asks for a page when the previous one has been read. {how} \
+         An error ends the stream after it is yielded; a server that repeats a cursor, or sends the same items for a new offset, \
+         is an [`Error::Pagination`](crate::Error::Pagination) rather than an endless loop. Call `{}` for one page.",
+        call_of(op)
+    );
+    let items_doc = format!(
+        " Every item of every page (the pages' `{}`), as [`pages`](Self::pages) fetches them.",
+        crate::names::bare(&p.results)
+    );
+    Ok(vec![
+        syn::parse2(quote! {
+            #[doc = #pages_doc]
+            pub fn pages(self) -> #rt::Pages<'c, #page> { #pages }
+        })?,
+        syn::parse2(quote! {
+            #[doc = #items_doc]
+            pub fn items(self) -> #rt::Items<'c, #item> {
+                self.pages().items(|p| #rt::PageItems::into_items(p.#results))
+            }
+        })?,
+    ])
 }
 
 fn multipart_step(ir: &Ir, op: &Operation, b: &Body) -> TokenStream {

@@ -149,7 +149,7 @@ crate::runtime::operation!(
 );
 
 /// Request builder for `client.beta().skills().list(…)` (operation `skills_list`): set optional inputs, then `.await` it or call `.send()`.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ListBuilder<'c> {
     client: &'c crate::Client,
@@ -199,6 +199,30 @@ impl<'c> ListBuilder<'c> {
             Ok(req)
         });
         crate::runtime::http::send_json(self.client, &OP_LIST, req, self.opts)
+    }
+
+    /// Every page of the list, as a stream that asks for a page when the previous one has been read. The first page is the one this builder names (its `page_token`, if set); each next page is asked for with the previous page's `next_page_token`. The stream ends after a page without a next cursor or without items. An error ends the stream after it is yielded; a server that repeats a cursor, or sends the same items for a new offset, is an [`Error::Pagination`](crate::Error::Pagination) rather than an endless loop. Call `client.beta().skills().list(…)` for one page.
+    pub fn pages(
+        self,
+    ) -> crate::runtime::paginate::Pages<'c, crate::models::ListSkillsResponse> {
+        crate::runtime::paginate::cursor(
+            &OP_LIST,
+            self,
+            crate::runtime::paginate::Cursor::<Self, crate::models::ListSkillsResponse> {
+                get: |b| b.page_token.clone(),
+                set: |b, cursor| b.page_token = Some(cursor),
+                count: |p| crate::runtime::paginate::PageItems::count(&p.data),
+                next: |p| crate::runtime::paginate::PageCursor::cursor(
+                    &p.next_page_token,
+                ),
+            },
+            Self::send,
+        )
+    }
+
+    /// Every item of every page (the pages' `data`), as [`pages`](Self::pages) fetches them.
+    pub fn items(self) -> crate::runtime::paginate::Items<'c, crate::models::Skill> {
+        self.pages().items(|p| crate::runtime::paginate::PageItems::into_items(p.data))
     }
 }
 

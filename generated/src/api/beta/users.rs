@@ -89,7 +89,7 @@ crate::runtime::operation!(
 );
 
 /// Request builder for `client.beta().users().list_organizations(…)` (operation `users_api_list_organizations`): set optional inputs, then `.await` it or call `.send()`.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ListOrganizationsBuilder<'c> {
     client: &'c crate::Client,
@@ -123,6 +123,36 @@ impl<'c> ListOrganizationsBuilder<'c> {
             self.opts,
         )
     }
+
+    /// Every page of the list, as a stream that asks for a page when the previous one has been read. The first page starts at this builder's `offset` (0 if not set); each next one at the offset moved by the items received. The stream ends after an empty page. An error ends the stream after it is yielded; a server that repeats a cursor, or sends the same items for a new offset, is an [`Error::Pagination`](crate::Error::Pagination) rather than an endless loop. Call `client.beta().users().list_organizations(…)` for one page.
+    pub fn pages(
+        self,
+    ) -> crate::runtime::paginate::Pages<'c, crate::models::ListOrganizationsResponse> {
+        crate::runtime::paginate::offset(
+            &OP_LIST_ORGANIZATIONS,
+            self,
+            crate::runtime::paginate::Offset::<
+                Self,
+                crate::models::ListOrganizationsResponse,
+            > {
+                get: |b| b.offset.and_then(|o| u64::try_from(o).ok()),
+                set: |b, offset| {
+                    b.offset = Some(<i64>::try_from(offset).unwrap_or(<i64>::MAX));
+                },
+                count: |p| crate::runtime::paginate::PageItems::count(&p.organizations),
+                same: |a, b| a.organizations == b.organizations,
+            },
+            Self::send,
+        )
+    }
+
+    /// Every item of every page (the pages' `organizations`), as [`pages`](Self::pages) fetches them.
+    pub fn items(
+        self,
+    ) -> crate::runtime::paginate::Items<'c, crate::models::UserOrganization> {
+        self.pages()
+            .items(|p| crate::runtime::paginate::PageItems::into_items(p.organizations))
+    }
 }
 
 crate::runtime::into_future!(
@@ -135,7 +165,7 @@ crate::runtime::operation!(
 );
 
 /// Request builder for `client.beta().users().list_workspaces(…)` (operation `users_api_list_workspaces`): set optional inputs, then `.await` it or call `.send()`.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ListWorkspacesBuilder<'c> {
     client: &'c crate::Client,
@@ -167,6 +197,36 @@ impl<'c> ListWorkspacesBuilder<'c> {
             Ok(req)
         });
         crate::runtime::http::send_json(self.client, &OP_LIST_WORKSPACES, req, self.opts)
+    }
+
+    /// Every page of the list, as a stream that asks for a page when the previous one has been read. The first page starts at this builder's `offset` (0 if not set); each next one at the offset moved by the items received. The stream ends after an empty page. An error ends the stream after it is yielded; a server that repeats a cursor, or sends the same items for a new offset, is an [`Error::Pagination`](crate::Error::Pagination) rather than an endless loop. Call `client.beta().users().list_workspaces(…)` for one page.
+    pub fn pages(
+        self,
+    ) -> crate::runtime::paginate::Pages<'c, crate::models::ListWorkspacesResponse> {
+        crate::runtime::paginate::offset(
+            &OP_LIST_WORKSPACES,
+            self,
+            crate::runtime::paginate::Offset::<
+                Self,
+                crate::models::ListWorkspacesResponse,
+            > {
+                get: |b| b.offset.and_then(|o| u64::try_from(o).ok()),
+                set: |b, offset| {
+                    b.offset = Some(<i64>::try_from(offset).unwrap_or(<i64>::MAX));
+                },
+                count: |p| crate::runtime::paginate::PageItems::count(&p.workspaces),
+                same: |a, b| a.workspaces == b.workspaces,
+            },
+            Self::send,
+        )
+    }
+
+    /// Every item of every page (the pages' `workspaces`), as [`pages`](Self::pages) fetches them.
+    pub fn items(
+        self,
+    ) -> crate::runtime::paginate::Items<'c, crate::models::UserWorkspace> {
+        self.pages()
+            .items(|p| crate::runtime::paginate::PageItems::into_items(p.workspaces))
     }
 }
 

@@ -256,7 +256,7 @@ crate::runtime::operation!(
 );
 
 /// Request builder for `client.workflows().get_workflows(…)` (operation `get_workflows_v1_workflows_get`): set optional inputs, then `.await` it or call `.send()`.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetWorkflowsBuilder<'c> {
     client: &'c crate::Client,
@@ -330,6 +330,34 @@ impl<'c> GetWorkflowsBuilder<'c> {
             Ok(req)
         });
         crate::runtime::http::send_json(self.client, &OP_GET_WORKFLOWS, req, self.opts)
+    }
+
+    /// Every page of the list, as a stream that asks for a page when the previous one has been read. The first page is the one this builder names (its `cursor`, if set); each next page is asked for with the previous page's `next_cursor`. The stream ends after a page without a next cursor or without items. An error ends the stream after it is yielded; a server that repeats a cursor, or sends the same items for a new offset, is an [`Error::Pagination`](crate::Error::Pagination) rather than an endless loop. Call `client.workflows().get_workflows(…)` for one page.
+    pub fn pages(
+        self,
+    ) -> crate::runtime::paginate::Pages<'c, crate::models::WorkflowListResponse> {
+        crate::runtime::paginate::cursor(
+            &OP_GET_WORKFLOWS,
+            self,
+            crate::runtime::paginate::Cursor::<
+                Self,
+                crate::models::WorkflowListResponse,
+            > {
+                get: |b| b.cursor.clone(),
+                set: |b, cursor| b.cursor = Some(cursor),
+                count: |p| crate::runtime::paginate::PageItems::count(&p.workflows),
+                next: |p| crate::runtime::paginate::PageCursor::cursor(&p.next_cursor),
+            },
+            Self::send,
+        )
+    }
+
+    /// Every item of every page (the pages' `workflows`), as [`pages`](Self::pages) fetches them.
+    pub fn items(
+        self,
+    ) -> crate::runtime::paginate::Items<'c, crate::models::WorkflowBasicDefinition> {
+        self.pages()
+            .items(|p| crate::runtime::paginate::PageItems::into_items(p.workflows))
     }
 }
 

@@ -154,7 +154,7 @@ crate::runtime::operation!(
 );
 
 /// Request builder for `client.workflows().schedules().get_schedules(…)` (operation `get_schedules_v1_workflows_schedules_get`): set optional inputs, then `.await` it or call `.send()`.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetSchedulesBuilder<'c> {
     client: &'c crate::Client,
@@ -201,6 +201,39 @@ impl<'c> GetSchedulesBuilder<'c> {
             Ok(req)
         });
         crate::runtime::http::send_json(self.client, &OP_GET_SCHEDULES, req, self.opts)
+    }
+
+    /// Every page of the list, as a stream that asks for a page when the previous one has been read. The first page is the one this builder names (its `next_page_token`, if set); each next page is asked for with the previous page's `next_page_token`. The stream ends after a page without a next cursor or without items. An error ends the stream after it is yielded; a server that repeats a cursor, or sends the same items for a new offset, is an [`Error::Pagination`](crate::Error::Pagination) rather than an endless loop. Call `client.workflows().schedules().get_schedules(…)` for one page.
+    pub fn pages(
+        self,
+    ) -> crate::runtime::paginate::Pages<
+        'c,
+        crate::models::WorkflowScheduleListResponse,
+    > {
+        crate::runtime::paginate::cursor(
+            &OP_GET_SCHEDULES,
+            self,
+            crate::runtime::paginate::Cursor::<
+                Self,
+                crate::models::WorkflowScheduleListResponse,
+            > {
+                get: |b| b.next_page_token.clone(),
+                set: |b, cursor| b.next_page_token = Some(cursor),
+                count: |p| crate::runtime::paginate::PageItems::count(&p.schedules),
+                next: |p| crate::runtime::paginate::PageCursor::cursor(
+                    &p.next_page_token,
+                ),
+            },
+            Self::send,
+        )
+    }
+
+    /// Every item of every page (the pages' `schedules`), as [`pages`](Self::pages) fetches them.
+    pub fn items(
+        self,
+    ) -> crate::runtime::paginate::Items<'c, crate::models::ScheduleDefinitionOutput> {
+        self.pages()
+            .items(|p| crate::runtime::paginate::PageItems::into_items(p.schedules))
     }
 }
 
