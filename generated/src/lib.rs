@@ -38,6 +38,19 @@ pub use bytes;
 #[cfg(feature = "chat")]
 #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 pub mod completion;
+#[cfg(all(feature = "structured-outputs", any(feature = "agents", feature = "chat")))]
+#[cfg_attr(
+    docsrs,
+    doc(
+        cfg(
+            all(
+                feature = "structured-outputs",
+                any(feature = "agents", feature = "chat")
+            )
+        )
+    )
+)]
+pub mod structured;
 #[cfg(feature = "azure")]
 #[cfg_attr(docsrs, doc(cfg(feature = "azure")))]
 pub mod azure;

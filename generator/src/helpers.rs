@@ -16,6 +16,14 @@
 //! A spelling is the field's Rust type as the generated crate writes it, relative to `models`:
 //! `String`, `i64`, `Option<T>`, `Nullable<T>`, `Vec<T>`, `Box<T>`, a model type name;
 //! aliases are looked through.
+//!
+//! One more line is written into the output: `//@ cfg-of Type` becomes the `#[cfg]` under which
+//! `Type` is compiled, for the item that follows. So a helper serving two API groups (chat and
+//! agents) compiles its part for each with that group's feature, without naming the features;
+//! the types named by `cfg-of` lines do not gate the module as a whole.
+//!
+//! A helper that brings dependencies (a JSON-schema or WebSocket crate) has its own cargo
+//! feature ([`HelperFeature`]); the module compiles when that feature and its types' are on.
 
 use crate::ir::{Field, Presence, TypeDef, TypeKind, TypeRef};
 use std::collections::HashMap;
@@ -25,9 +33,36 @@ pub struct Helper {
     pub name: &'static str,
     /// The module's source, `//@` declarations included.
     pub source: &'static str,
+    /// Its own cargo feature, when it brings dependencies; `None`: it compiles whenever its
+    /// types do.
+    pub feature: Option<HelperFeature>,
 }
 
-pub const HELPERS: &[Helper] = &[Helper { name: "completion", source: include_str!("../../templates/helpers/completion.rs") }];
+/// See [`Helper::feature`].
+pub struct HelperFeature {
+    pub name: &'static str,
+    /// What the feature turns on (`dep:schemars`).
+    pub enables: &'static [&'static str],
+    /// Optional dependencies it brings (manifest lines).
+    pub dependencies: &'static [&'static str],
+    pub doc: &'static str,
+}
+
+const SCHEMARS: &str = r#"schemars = { version = "1.0", optional = true }"#;
+
+pub const HELPERS: &[Helper] = &[
+    Helper { name: "completion", source: include_str!("../../templates/helpers/completion.rs"), feature: None },
+    Helper {
+        name: "structured",
+        source: include_str!("../../templates/helpers/structured.rs"),
+        feature: Some(HelperFeature {
+            name: "structured-outputs",
+            enables: &["dep:schemars"],
+            dependencies: &[SCHEMARS],
+            doc: "`mistralai::structured`: `parse::<T>()` on chat and agents completions, a strict JSON schema from a `schemars::JsonSchema` type",
+        }),
+    },
+];
 
 pub fn find(name: &str) -> Option<&'static Helper> {
     HELPERS.iter().find(|h| h.name == name)
@@ -43,15 +78,39 @@ pub enum Shape {
 }
 
 impl Helper {
-    /// The source written into the crate: without the `//@` declarations.
-    pub fn output(&self) -> String {
-        self.source.lines().filter(|l| !l.starts_with("//@")).flat_map(|l| [l, "\n"]).collect()
+    /// The source written into the crate: the `//@` declarations removed, each `//@ cfg-of T`
+    /// replaced by `cfg_of(T)` (the attribute lines gating `T`, empty when it is always on).
+    pub fn output(&self, cfg_of: impl Fn(&str) -> String) -> String {
+        let mut out = String::with_capacity(self.source.len());
+        for line in self.source.lines() {
+            if let Some(ty) = line.trim_start().strip_prefix("//@ cfg-of ") {
+                let indent = &line[..line.len() - line.trim_start().len()];
+                for attr in cfg_of(ty.trim()).lines() {
+                    out.push_str(indent);
+                    out.push_str(attr);
+                    out.push('\n');
+                }
+            } else if !line.starts_with("//@") {
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+        out
+    }
+
+    /// The types named by `//@ cfg-of` lines.
+    pub fn cfg_types(&self) -> Vec<String> {
+        self.source.lines().filter_map(|l| l.trim_start().strip_prefix("//@ cfg-of ")).map(|t| t.trim().to_string()).collect()
     }
 
     /// The declared shapes; a declaration that does not parse is an error naming its line.
     pub fn shapes(&self) -> Result<Vec<Shape>, String> {
         let mut out = Vec::new();
         for (n, line) in self.source.lines().enumerate() {
+            if let Some(ty) = line.trim_start().strip_prefix("//@ cfg-of ") {
+                out.push(Shape::Type(ty.trim().to_string()));
+                continue;
+            }
             let Some(decl) = line.strip_prefix("//@") else { continue };
             let at = || format!("templates/helpers/{}.rs:{}", self.name, n + 1);
             let decl = decl.trim();
@@ -83,9 +142,10 @@ impl Helper {
         Ok(out)
     }
 
-    /// Checks every declared shape against the lowered types; `Err` names the first misfit.
-    /// The model types the helper's declared shapes name.
+    /// The model types the helper's declared shapes name, but those of `cfg-of` lines: the
+    /// module compiles when these do.
     pub fn types(&self) -> Vec<String> {
+        let optional = self.cfg_types();
         let mut out: Vec<String> = self
             .shapes()
             .unwrap_or_default()
@@ -93,12 +153,14 @@ impl Helper {
             .map(|s| match s {
                 Shape::Type(ty) | Shape::Field { ty, .. } | Shape::Variant { ty, .. } | Shape::Variants { ty, .. } => ty,
             })
+            .filter(|t| !optional.contains(t))
             .collect();
         out.sort();
         out.dedup();
         out
     }
 
+    /// Checks every declared shape against the lowered types; `Err` names the first misfit.
     pub fn check(&self, types: &[TypeDef]) -> Result<(), String> {
         let by_name: HashMap<&str, &TypeDef> = types.iter().map(|t| (t.name.as_str(), t)).collect();
         for shape in self.shapes()? {
@@ -206,17 +268,25 @@ mod tests {
         for h in HELPERS {
             let shapes = h.shapes().unwrap_or_else(|e| panic!("{e}"));
             assert!(shapes.iter().any(|s| matches!(s, Shape::Field { .. })), "{}: declares no field", h.name);
-            assert!(!h.output().contains("//@"), "{}: declarations left in the output", h.name);
+            assert!(!h.output(|_| String::new()).contains("//@"), "{}: declarations left in the output", h.name);
         }
     }
 
     #[test]
+    fn cfg_of_lines_gate_the_next_item_and_not_the_module() {
+        let h = Helper { name: "x", source: "//@ field A.b: String\nuse x;\n    //@ cfg-of B\n    impl B {}\n", feature: None };
+        assert_eq!(h.types(), ["A"]);
+        assert_eq!(h.shapes().unwrap()[1], Shape::Type("B".into()));
+        assert_eq!(h.output(|t| format!("#[cfg(of = \"{t}\")]\n#[doc]")), "use x;\n    #[cfg(of = \"B\")]\n    #[doc]\n    impl B {}\n");
+    }
+
+    #[test]
     fn a_bad_declaration_names_its_line() {
-        let h = Helper { name: "x", source: "//! doc\n//@ field Foo\n" };
+        let h = Helper { name: "x", source: "//! doc\n//@ field Foo\n", feature: None };
         assert_eq!(h.shapes().unwrap_err(), "templates/helpers/x.rs:2: `field` needs `Type.field: Spelling`");
-        let h = Helper { name: "x", source: "//@ nothing\n" };
+        let h = Helper { name: "x", source: "//@ nothing\n", feature: None };
         assert_eq!(h.shapes().unwrap_err(), "templates/helpers/x.rs:1: `nothing` is not a shape declaration");
-        let h = Helper { name: "x", source: "//@ struct Foo\n" };
+        let h = Helper { name: "x", source: "//@ struct Foo\n", feature: None };
         assert!(h.shapes().unwrap_err().contains("unknown shape `struct`"));
     }
 }

@@ -51,6 +51,9 @@ pub enum Error {
     /// Paging through a list (`pages()`, `items()`) would not end: the server sent a cursor it
     /// had already sent, or the same items again for a new offset. The stream ends here.
     Pagination { operation: &'static str, message: String },
+    /// A structured output (`parse::<T>()`) whose content is not JSON of `T`: `text` is the
+    /// content as received, `choice` its index, `path` where decoding failed (empty at the root).
+    Parse { operation: &'static str, choice: usize, text: String, path: String, message: String },
 }
 
 /// A non-success HTTP response.
@@ -138,6 +141,12 @@ impl fmt::Display for Error {
             }
             Error::Token { operation, provider, source } => write!(f, "{operation}: no valid {provider} access token: {source}"),
             Error::Pagination { operation, message } => write!(f, "{operation}: pagination stopped: {message}"),
+            Error::Parse { operation, choice, path, message, .. } if path.is_empty() => {
+                write!(f, "{operation}: choice {choice}: the content does not decode: {message}")
+            }
+            Error::Parse { operation, choice, path, message, .. } => {
+                write!(f, "{operation}: choice {choice}: the content does not decode at `{path}`: {message}")
+            }
         }
     }
 }

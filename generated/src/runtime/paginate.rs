@@ -6,6 +6,10 @@
 //! yielded. A server that sends back a cursor it already sent, or the same items again for a
 //! new offset, would make them loop forever: that is an [`Error::Pagination`] instead.
 
+// Only the groups with paginated lists use the paging functions; a crate built with other
+// features compiles them unused.
+#![allow(dead_code)]
+
 use crate::runtime::error::Error;
 use crate::runtime::http::Operation;
 use futures::stream::{BoxStream, Stream, StreamExt, TryStreamExt};

@@ -285,7 +285,7 @@ fn helpers_output<'a>(cx: &'a Context<'a>) -> Vec<Job<'a>> {
         .helpers
         .iter()
         .filter_map(|name| crate::helpers::find(name))
-        .map(|h| Job::new(1, move || Ok(Piece::text(format!("src/{}.rs", h.name), h.output()))))
+        .map(|h| Job::new(1, move || Ok(Piece::text(format!("src/{}.rs", h.name), h.output(|t| cfg_of(cx.ir, t))))))
         .collect()
 }
 
@@ -473,10 +473,22 @@ struct CargoFeature<'a> {
     doc: String,
 }
 
-/// The crate's dependencies: the runtime's, then the optional ones of its providers.
+/// The crate's dependencies: the runtime's, then the optional ones of its helpers and providers.
 fn dependencies(ir: &Ir) -> Vec<&'static str> {
-    let providers = ir.providers.iter().filter_map(|p| crate::providers::find(&p.name));
-    DEPENDENCIES.iter().copied().chain(providers.flat_map(|k| k.dependencies.iter().copied())).collect()
+    let helpers = helper_features(ir).flat_map(|f| f.dependencies.iter().copied());
+    let providers = ir.providers.iter().filter_map(|p| crate::providers::find(&p.name)).flat_map(|k| k.dependencies.iter().copied());
+    let mut out: Vec<&str> = DEPENDENCIES.iter().copied().collect();
+    for d in helpers.chain(providers) {
+        if !out.contains(&d) {
+            out.push(d);
+        }
+    }
+    out
+}
+
+/// The features of the helper modules the crate has.
+fn helper_features(ir: &Ir) -> impl Iterator<Item = &'static crate::helpers::HelperFeature> + '_ {
+    ir.helpers.iter().filter_map(|h| crate::helpers::find(h)?.feature.as_ref())
 }
 
 fn cargo_features(ir: &Ir) -> Vec<CargoFeature<'_>> {
@@ -501,6 +513,11 @@ fn cargo_features(ir: &Ir) -> Vec<CargoFeature<'_>> {
             });
             std::iter::once(main).chain(extra)
         }))
+        .chain(helper_features(ir).map(|f| CargoFeature {
+            name: f.name,
+            enables: f.enables.iter().map(|e| e.to_string()).collect(),
+            doc: f.doc.to_string(),
+        }))
         .collect()
 }
 
@@ -510,19 +527,36 @@ fn default_features(ir: &Ir) -> Vec<&str> {
     ir.features.iter().map(|f| f.name.as_str()).filter(|f| !enabled.contains(f)).collect()
 }
 
-/// The gate of a helper module: the features under which every type it names is compiled.
+/// The gate of a helper module: the features under which every type it names is compiled,
+/// and its own feature when it has one.
 fn helper_gate(ir: &Ir, name: &str) -> Vec<syn::Attribute> {
     let Some(helper) = crate::helpers::find(name) else { return Vec::new() };
     let names = helper.types();
     let sets = names.iter().filter_map(|n| ir.find(n)).map(|t| t.features.as_slice());
-    match gate::common(sets) {
-        Some(features) => gate::attrs(ir, &features),
+    let types = match gate::common(sets) {
+        Some(features) => gate::predicate(ir, &features),
         // No one feature compiles every type: each type's own features, all of them.
         None => {
             let each = names.iter().filter_map(|n| ir.find(n)).filter_map(|t| gate::predicate(ir, &t.features)).collect::<Vec<_>>();
-            vec![syn::parse_quote!(#[cfg(all(#(#each),*))]), syn::parse_quote!(#[cfg_attr(docsrs, doc(cfg(all(#(#each),*))))])]
+            (!each.is_empty()).then(|| quote!(all(#(#each),*)))
         }
-    }
+    };
+    let own = helper.feature.as_ref().map(|f| {
+        let n = f.name;
+        quote!(feature = #n)
+    });
+    let p = match (own, types) {
+        (Some(own), Some(types)) => quote!(all(#own, #types)),
+        (Some(one), None) | (None, Some(one)) => one,
+        (None, None) => return Vec::new(),
+    };
+    vec![syn::parse_quote!(#[cfg(#p)]), syn::parse_quote!(#[cfg_attr(docsrs, doc(cfg(#p)))])]
+}
+
+/// What `//@ cfg-of T` becomes in a helper's output: the attributes gating `T`.
+fn cfg_of(ir: &Ir, ty: &str) -> String {
+    let Some(p) = ir.find(ty).and_then(|t| gate::predicate(ir, &t.features)) else { return String::new() };
+    format!("#[cfg({p})]\n#[cfg_attr(docsrs, doc(cfg({p})))]")
 }
 
 /// `roundtrip::roundtrip(type, json)`: decode into the named type and encode back.
