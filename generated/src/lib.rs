@@ -51,6 +51,9 @@ pub mod completion;
     )
 )]
 pub mod structured;
+#[cfg(all(feature = "realtime", feature = "audio"))]
+#[cfg_attr(docsrs, doc(cfg(all(feature = "realtime", feature = "audio"))))]
+pub mod realtime;
 #[cfg(feature = "azure")]
 #[cfg_attr(docsrs, doc(cfg(feature = "azure")))]
 pub mod azure;

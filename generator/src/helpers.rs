@@ -62,6 +62,19 @@ pub const HELPERS: &[Helper] = &[
             doc: "`mistralai::structured`: `parse::<T>()` on chat and agents completions, a strict JSON schema from a `schemars::JsonSchema` type",
         }),
     },
+    Helper {
+        name: "realtime",
+        source: include_str!("../../templates/helpers/realtime.rs"),
+        feature: Some(HelperFeature {
+            name: "realtime",
+            enables: &["dep:tokio-tungstenite", "dep:base64"],
+            dependencies: &[
+                r#"tokio-tungstenite = { version = "0.30", default-features = false, features = ["connect", "rustls-tls-webpki-roots"], optional = true }"#,
+                r#"base64 = { version = "0.22", optional = true }"#,
+            ],
+            doc: "`mistralai::realtime`: realtime transcription over a WebSocket (`client.audio().realtime(model)`), through `tokio-tungstenite` with rustls",
+        }),
+    },
 ];
 
 pub fn find(name: &str) -> Option<&'static Helper> {

@@ -54,6 +54,9 @@ pub enum Error {
     /// A structured output (`parse::<T>()`) whose content is not JSON of `T`: `text` is the
     /// content as received, `choice` its index, `path` where decoding failed (empty at the root).
     Parse { operation: &'static str, choice: usize, text: String, path: String, message: String },
+    /// A realtime (WebSocket) connection failed: the handshake broke, the server refused the
+    /// session with an `error` event, or the connection closed or broke before the end.
+    Realtime { operation: &'static str, message: String },
 }
 
 /// A non-success HTTP response.
@@ -141,6 +144,7 @@ impl fmt::Display for Error {
             }
             Error::Token { operation, provider, source } => write!(f, "{operation}: no valid {provider} access token: {source}"),
             Error::Pagination { operation, message } => write!(f, "{operation}: pagination stopped: {message}"),
+            Error::Realtime { operation, message } => write!(f, "{operation}: {message}"),
             Error::Parse { operation, choice, path, message, .. } if path.is_empty() => {
                 write!(f, "{operation}: choice {choice}: the content does not decode: {message}")
             }
