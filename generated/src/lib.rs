@@ -51,6 +51,12 @@ pub mod completion;
     )
 )]
 pub mod structured;
+#[cfg(all(feature = "conversation-run", feature = "beta-conversations"))]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(all(feature = "conversation-run", feature = "beta-conversations")))
+)]
+pub mod run;
 #[cfg(all(feature = "realtime", feature = "audio"))]
 #[cfg_attr(docsrs, doc(cfg(all(feature = "realtime", feature = "audio"))))]
 pub mod realtime;

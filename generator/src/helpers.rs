@@ -63,6 +63,16 @@ pub const HELPERS: &[Helper] = &[
         }),
     },
     Helper {
+        name: "run",
+        source: include_str!("../../templates/helpers/run.rs"),
+        feature: Some(HelperFeature {
+            name: "conversation-run",
+            enables: &["dep:schemars"],
+            dependencies: &[SCHEMARS],
+            doc: "`mistralai::run`: conversations that run local functions (`client.beta().conversations().run(&ctx, request)`), parameters from `schemars::JsonSchema` types",
+        }),
+    },
+    Helper {
         name: "realtime",
         source: include_str!("../../templates/helpers/realtime.rs"),
         feature: Some(HelperFeature {

@@ -81,8 +81,7 @@ async fn cursor_pages_until_an_empty_page_and_keep_the_other_parameters() {
     );
     let server = serve("/v2/prompts", &pages).await;
     let c = client(&server.uri());
-    let ids: Vec<String> =
-        c.beta().prompts().list().page_size(2).alias("prod").items().map_ok(|p| p.id.unwrap()).try_collect().await.unwrap();
+    let ids: Vec<String> = c.beta().prompts().list().page_size(2).alias("prod").items().map_ok(|p| p.id.unwrap()).try_collect().await.unwrap();
     assert_eq!(ids, ["a", "b", "c"]);
     assert_eq!(pages.selected(), ["", "t1", "t2"], "one request per page, each with the previous page's cursor");
     for q in pages.queries() {
@@ -112,10 +111,7 @@ async fn cursor_pages_end_without_a_next_cursor_and_start_from_the_builders_curs
 async fn a_repeated_cursor_is_an_error_not_a_loop() {
     let pages = Pages::new(
         "pageToken",
-        &[
-            ("", json!({"data": [prompt("a")], "nextPageToken": "same"})),
-            ("same", json!({"data": [prompt("b")], "nextPageToken": "same"})),
-        ],
+        &[("", json!({"data": [prompt("a")], "nextPageToken": "same"})), ("same", json!({"data": [prompt("b")], "nextPageToken": "same"}))],
     );
     let server = serve("/v2/prompts", &pages).await;
     let c = client(&server.uri());
@@ -138,11 +134,7 @@ async fn a_repeated_cursor_is_an_error_not_a_loop() {
 async fn offset_pages_move_by_the_items_received_until_an_empty_page() {
     let pages = Pages::new(
         "offset",
-        &[
-            ("0", json!({"organizations": [org("o1"), org("o2")]})),
-            ("2", json!({"organizations": [org("o3")]})),
-            ("3", json!({"organizations": []})),
-        ],
+        &[("0", json!({"organizations": [org("o1"), org("o2")]})), ("2", json!({"organizations": [org("o3")]})), ("3", json!({"organizations": []}))],
     );
     let server = serve("/v1/users/me/organizations", &pages).await;
     let c = client(&server.uri());

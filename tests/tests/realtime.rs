@@ -182,7 +182,10 @@ async fn a_connection_driven_by_hand_and_a_server_closing_early() {
     match conn.next().await {
         Some(Err(e @ Error::Realtime { .. })) => {
             let text = e.to_string();
-            assert!(text.contains("closed the connection before `transcription.done`") && text.contains("1011") && text.contains("overloaded"), "{text}");
+            assert!(
+                text.contains("closed the connection before `transcription.done`") && text.contains("1011") && text.contains("overloaded"),
+                "{text}"
+            );
         }
         other => panic!("expected Error::Realtime, got {other:?}"),
     }

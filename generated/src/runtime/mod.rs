@@ -7,6 +7,7 @@ pub mod client;
 pub mod error;
 pub mod hooks;
 pub mod http;
+pub mod json_schema;
 mod macros;
 pub mod multipart;
 mod nullable;

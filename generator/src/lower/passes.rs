@@ -383,9 +383,10 @@ pub(super) fn pagination(
             }
             None => {
                 let raw = match api.paths.paths.get(&op.path_key) {
-                    Some(openapiv3::ReferenceOr::Item(item)) => {
-                        item.iter().find(|(m, _)| m.eq_ignore_ascii_case(&op.http_method)).and_then(|(_, o)| o.extensions.get("x-speakeasy-pagination"))
-                    }
+                    Some(openapiv3::ReferenceOr::Item(item)) => item
+                        .iter()
+                        .find(|(m, _)| m.eq_ignore_ascii_case(&op.http_method))
+                        .and_then(|(_, o)| o.extensions.get("x-speakeasy-pagination")),
                     _ => None,
                 };
                 let Some(raw) = raw else { continue };
@@ -408,10 +409,18 @@ pub(super) fn pagination(
     }
 }
 
-fn resolve_pagination(spec: &crate::overlay::PaginationSpec, op: &Operation, page: &str, types: &BTreeMap<String, TypeDef>) -> Result<Pagination, String> {
+fn resolve_pagination(
+    spec: &crate::overlay::PaginationSpec,
+    op: &Operation,
+    page: &str,
+    types: &BTreeMap<String, TypeDef>,
+) -> Result<Pagination, String> {
     let Some(TypeKind::Struct(s)) = types.get(page).map(|t| &t.kind) else { return Err(format!("the response `{page}` is not an object")) };
     let field = |path: &str, what: &str| {
-        let wire = path.strip_prefix("$.").filter(|w| !w.contains(['.', '['])).ok_or_else(|| format!("{what} `{path}` is not a top-level field (`$.name`)"))?;
+        let wire = path
+            .strip_prefix("$.")
+            .filter(|w| !w.contains(['.', '[']))
+            .ok_or_else(|| format!("{what} `{path}` is not a top-level field (`$.name`)"))?;
         s.fields.iter().find(|f| f.wire == wire && !f.flatten).ok_or_else(|| format!("{what}: `{page}` has no field `{wire}`"))
     };
     let resolved = |t: &TypeRef| match t {
@@ -426,7 +435,11 @@ fn resolve_pagination(spec: &crate::overlay::PaginationSpec, op: &Operation, pag
         if i.location.as_deref().is_some_and(|l| l != "parameters") {
             return Err(format!("the `{kind}` input is in `{}` (only `parameters` is supported)", i.location.as_deref().unwrap_or_default()));
         }
-        let p = op.params.iter().find(|p| p.wire == i.name && p.location == ParamLocation::Query).ok_or_else(|| format!("no query parameter `{}`", i.name))?;
+        let p = op
+            .params
+            .iter()
+            .find(|p| p.wire == i.name && p.location == ParamLocation::Query)
+            .ok_or_else(|| format!("no query parameter `{}`", i.name))?;
         if p.required {
             return Err(format!("the `{kind}` parameter `{}` is required", i.name));
         }

@@ -31,6 +31,7 @@ const RUNTIME: &[(&str, &str)] = &[
     ("mod.rs", include_str!("../../../templates/runtime/mod.rs")),
     ("macros.rs", include_str!("../../../templates/runtime/macros.rs")),
     ("nullable.rs", include_str!("../../../templates/runtime/nullable.rs")),
+    ("json_schema.rs", include_str!("../../../templates/runtime/json_schema.rs")),
     ("paginate.rs", include_str!("../../../templates/runtime/paginate.rs")),
     ("binary.rs", include_str!("../../../templates/runtime/binary.rs")),
     ("client.rs", include_str!("../../../templates/runtime/client.rs")),

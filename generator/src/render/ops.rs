@@ -539,10 +539,7 @@ fn paging_items(op: &Operation, p: &crate::ir::Pagination, page: &TokenStream, s
          is an [`Error::Pagination`](crate::Error::Pagination) rather than an endless loop. Call `{}` for one page.",
         call_of(op)
     );
-    let items_doc = format!(
-        " Every item of every page (the pages' `{}`), as [`pages`](Self::pages) fetches them.",
-        crate::names::bare(&p.results)
-    );
+    let items_doc = format!(" Every item of every page (the pages' `{}`), as [`pages`](Self::pages) fetches them.", crate::names::bare(&p.results));
     Ok(vec![
         syn::parse2(quote! {
             #[doc = #pages_doc]
