@@ -3,7 +3,7 @@
 //! `client.chat().parse::<T>(request)` (and `client.agents().parse`) sets the request's
 //! `response_format` to a strict JSON schema made from `T` ([`response_format`]), sends it, and
 //! decodes each choice's content into `T`. Content that does not decode is
-//! [`Error::Parse`](crate::Error::Parse), which keeps the text. `parse_stream` streams the text
+//! [`Error::Parse`], which keeps the text. `parse_stream` streams the text
 //! as it comes and gives the decoded values at the end.
 //!
 //! ```no_run
