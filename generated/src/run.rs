@@ -374,8 +374,6 @@ impl<'c> crate::api::beta::conversations::Conversations<'c> {
     /// is sent, then [`RunEvent::Done`] with the whole result (the entries assembled from the
     /// events).
     pub async fn run_stream(&self, ctx: &RunContext, mut request: ConversationStreamRequest) -> Result<RunStream<'c>> {
-        // The endpoint answers JSON unless the body asks for events.
-        request.stream = Some(true);
         if request.agent_id.as_option().is_none() {
             let tools = request.tools.into_option().unwrap_or_default();
             request.tools = crate::Nullable::Value(ctx.merged_tools(tools));
@@ -540,7 +538,7 @@ impl StreamState<'_> {
                 result.rounds += 1;
                 let results = answer(&self.ctx, &calls).await;
                 result.entries.extend(results.iter().cloned().map(ConversationHistoryEntriesItem::FunctionResult));
-                let request = ConversationAppendStreamRequest { inputs: Some(results_input(&results)), stream: Some(true), ..Default::default() };
+                let request = ConversationAppendStreamRequest { inputs: Some(results_input(&results)), ..Default::default() };
                 let id = result.conversation_id.clone();
                 match self.conversations.append_stream(id, request).await {
                     Ok(events) => self.events = Some(events),

@@ -5,7 +5,7 @@
 //! What it rewrites (each is snapshot-tested on a fixture):
 //! - `anyOf`/`oneOf` members `{type: null}` and `type: [X, "null"]` → `nullable: true`;
 //!   a single remaining member is merged into the parent (a `$ref` becomes `allOf: [$ref]`).
-//! - `const: v` → `enum: [v]` with `x-const: true`.
+//! - `const: v` → `enum: [v]` with `x-const: true`; so does a boolean `enum` of one value.
 //! - `examples: [...]` → `example` (the first) and `x-examples` (all, for round-trip tests).
 //! - numeric `exclusiveMinimum`/`exclusiveMaximum` → `minimum`/`maximum` + boolean flag.
 //! - `$ref` with sibling keywords → `allOf: [{$ref}]` with the siblings kept.
@@ -751,6 +751,13 @@ fn normalize_schema(node: &mut Value, path: &mut String, diags: &mut Diagnostics
             }
         }
         map.insert("enum".into(), Value::Array(vec![c]));
+        map.insert("x-const".into(), Value::Bool(true));
+    } else if map.get("type").and_then(Value::as_str) == Some("boolean")
+        && matches!(map.get("enum").and_then(Value::as_array).map(Vec::as_slice), Some([Value::Bool(_)]))
+    {
+        // A boolean allowed one value is that value: `stream: {enum: [true]}` on a streaming
+        // request must be sent, as a `const` would be. (String enums of one value stay enums:
+        // they grow values between spec versions.)
         map.insert("x-const".into(), Value::Bool(true));
     }
 

@@ -402,3 +402,46 @@ async fn a_per_call_idle_timeout_wins_over_the_client_s() {
     assert!(err.to_string().contains("no event for 200ms"), "{err}");
     assert!(start.elapsed() < Duration::from_secs(5));
 }
+
+/// A request schema that allows its `stream` flag one value (`enum: [true]` on the streaming
+/// requests, `enum: [false]` on the others) gets it sent whatever the caller builds: a
+/// default-built streaming request must not get a JSON answer.
+#[tokio::test]
+async fn conversation_requests_send_the_stream_flag_their_schema_fixes() {
+    use mistralai::models::{
+        ConversationAppendRequest, ConversationAppendStreamRequest, ConversationInputs, ConversationRequest, ConversationRestartRequest,
+        ConversationRestartStreamRequest, ConversationStreamRequest,
+    };
+    use wiremock::{matchers::any, Mock, MockServer, ResponseTemplate};
+    let server = MockServer::start().await;
+    Mock::given(any()).respond_with(ResponseTemplate::new(200).set_body_raw("data: [DONE]\n\n", "text/event-stream")).mount(&server).await;
+    let client = Client::builder().api_key("k").server(server.uri()).retry_policy(RetryPolicy::none()).build().unwrap();
+    let c = client.beta().conversations();
+    let inputs = || ConversationInputs::String("hi".into());
+    // The JSON methods get an event stream back and fail to decode it; only the requests matter.
+    let _ = c.start(ConversationRequest::new(inputs())).await;
+    drop(c.start_stream(ConversationStreamRequest::new(inputs())).await.unwrap());
+    let _ = c.append("conv", ConversationAppendRequest::default()).await;
+    drop(c.append_stream("conv", ConversationAppendStreamRequest::default()).await.unwrap());
+    let _ = c.restart("conv", ConversationRestartRequest::new("entry")).await;
+    drop(c.restart_stream("conv", ConversationRestartStreamRequest::new("entry")).await.unwrap());
+    let flags: Vec<(String, Value)> = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.url.path().to_string(), serde_json::from_slice::<Value>(&r.body).unwrap()["stream"].clone()))
+        .collect();
+    let expect = |p: &str, v: bool| (p.to_string(), Value::Bool(v));
+    assert_eq!(
+        flags,
+        vec![
+            expect("/v1/conversations", false),
+            expect("/v1/conversations", true),
+            expect("/v1/conversations/conv", false),
+            expect("/v1/conversations/conv", true),
+            expect("/v1/conversations/conv/restart", false),
+            expect("/v1/conversations/conv/restart", true),
+        ]
+    );
+}

@@ -227,8 +227,10 @@ pub struct ConversationAppendRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inputs: Option<ConversationInputs>,
     /// Default: `false`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub stream: Option<bool>,
+    ///
+    /// Fixed by the schema; filled in by the SDK.
+    #[serde(default)]
+    pub stream: ConversationAppendRequestStream,
     /// Whether to store the results into our servers or not.
     ///
     /// Default: `true`.
@@ -252,10 +254,10 @@ crate::runtime::struct_de!(
 
 impl ConversationAppendRequest {
     crate::runtime::setters! {
-        inputs : ConversationInputs => optional, stream : bool => optional, store : bool
-        => optional, handoff_execution : ConversationAppendRequestHandoffExecution =>
-        optional, completion_args : CompletionArgs => optional, tool_confirmations : Vec
-        < ToolCallConfirmation > => nullable
+        inputs : ConversationInputs => optional, store : bool => optional,
+        handoff_execution : ConversationAppendRequestHandoffExecution => optional,
+        completion_args : CompletionArgs => optional, tool_confirmations : Vec <
+        ToolCallConfirmation > => nullable
     }
 }
 
@@ -277,6 +279,15 @@ crate::runtime::string_enum!(
     ConversationAppendRequestHandoffExecution { Client = "client", Server = "server" }
 );
 
+/// The `stream` field of `ConversationAppendRequest`.
+///
+/// Schema: `#/components/schemas/ConversationAppendRequest/allOf/1/properties/stream`.
+#[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct ConversationAppendRequestStream;
+
+crate::runtime::const_value!(ConversationAppendRequestStream, bool, false);
+
 /// The `ConversationAppendStreamRequest` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
@@ -284,8 +295,10 @@ pub struct ConversationAppendStreamRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inputs: Option<ConversationInputs>,
     /// Default: `true`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub stream: Option<bool>,
+    ///
+    /// Fixed by the schema; filled in by the SDK.
+    #[serde(default)]
+    pub stream: ConversationAppendStreamRequestStream,
     /// Whether to store the results into our servers or not.
     ///
     /// Default: `true`.
@@ -309,12 +322,21 @@ crate::runtime::struct_de!(
 
 impl ConversationAppendStreamRequest {
     crate::runtime::setters! {
-        inputs : ConversationInputs => optional, stream : bool => optional, store : bool
-        => optional, handoff_execution : ConversationAppendRequestHandoffExecution =>
-        optional, completion_args : CompletionArgs => optional, tool_confirmations : Vec
-        < ToolCallConfirmation > => nullable
+        inputs : ConversationInputs => optional, store : bool => optional,
+        handoff_execution : ConversationAppendRequestHandoffExecution => optional,
+        completion_args : CompletionArgs => optional, tool_confirmations : Vec <
+        ToolCallConfirmation > => nullable
     }
 }
+
+/// The `stream` field of `ConversationAppendStreamRequest`.
+///
+/// Schema: `#/components/schemas/ConversationAppendStreamRequest/allOf/1/properties/stream`.
+#[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct ConversationAppendStreamRequestStream;
+
+crate::runtime::const_value!(ConversationAppendStreamRequestStream, bool, true);
 
 /// The `data` field of `ConversationEvents`.
 ///
@@ -530,8 +552,10 @@ crate::runtime::const_value!(ConversationMessagesObject, str, "conversation.mess
 pub struct ConversationRequest {
     pub inputs: ConversationInputs,
     /// Default: `false`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub stream: Option<bool>,
+    ///
+    /// Fixed by the schema; filled in by the SDK.
+    #[serde(default)]
+    pub stream: ConversationRequestStream,
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub store: crate::Nullable<bool>,
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
@@ -572,7 +596,7 @@ impl ConversationRequest {
         agent_id, agent_version, model]
     );
     crate::runtime::setters! {
-        stream : bool => optional, store : bool => nullable, handoff_execution :
+        store : bool => nullable, handoff_execution :
         ConversationAppendRequestHandoffExecution => nullable, instructions : String =>
         nullable, tools : Vec < AgentTool > => nullable, completion_args : CompletionArgs
         => nullable, guardrails : Vec < GuardrailConfig > => nullable, name : String =>
@@ -581,6 +605,15 @@ impl ConversationRequest {
         nullable, model : String => nullable
     }
 }
+
+/// The `stream` field of `ConversationRequest`.
+///
+/// Schema: `#/components/schemas/ConversationRequest/allOf/1/properties/stream`.
+#[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct ConversationRequestStream;
+
+crate::runtime::const_value!(ConversationRequestStream, bool, false);
 
 /// The response after appending new entries to the conversation.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
@@ -679,8 +712,10 @@ pub struct ConversationRestartRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inputs: Option<ConversationInputs>,
     /// Default: `false`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub stream: Option<bool>,
+    ///
+    /// Fixed by the schema; filled in by the SDK.
+    #[serde(default)]
+    pub stream: ConversationRestartRequestStream,
     /// Whether to store the results into our servers or not.
     ///
     /// Default: `true`.
@@ -715,13 +750,22 @@ impl ConversationRestartRequest {
         completion_args, guardrails, metadata, agent_version]
     );
     crate::runtime::setters! {
-        inputs : ConversationInputs => optional, stream : bool => optional, store : bool
-        => optional, handoff_execution : ConversationAppendRequestHandoffExecution =>
-        optional, completion_args : CompletionArgs => optional, guardrails : Vec <
-        GuardrailConfig > => nullable, metadata : MetadataDict => nullable, agent_version
-        : ValidationErrorLocItem => nullable
+        inputs : ConversationInputs => optional, store : bool => optional,
+        handoff_execution : ConversationAppendRequestHandoffExecution => optional,
+        completion_args : CompletionArgs => optional, guardrails : Vec < GuardrailConfig
+        > => nullable, metadata : MetadataDict => nullable, agent_version :
+        ValidationErrorLocItem => nullable
     }
 }
+
+/// The `stream` field of `ConversationRestartRequest`.
+///
+/// Schema: `#/components/schemas/ConversationRestartRequest/allOf/1/properties/stream`.
+#[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct ConversationRestartRequestStream;
+
+crate::runtime::const_value!(ConversationRestartRequestStream, bool, false);
 
 /// The `ConversationRestartStreamRequest` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
@@ -730,8 +774,10 @@ pub struct ConversationRestartStreamRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inputs: Option<ConversationInputs>,
     /// Default: `true`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub stream: Option<bool>,
+    ///
+    /// Fixed by the schema; filled in by the SDK.
+    #[serde(default)]
+    pub stream: ConversationRestartStreamRequestStream,
     /// Whether to store the results into our servers or not.
     ///
     /// Default: `true`.
@@ -766,13 +812,22 @@ impl ConversationRestartStreamRequest {
         completion_args, guardrails, metadata, agent_version]
     );
     crate::runtime::setters! {
-        inputs : ConversationInputs => optional, stream : bool => optional, store : bool
-        => optional, handoff_execution : ConversationAppendRequestHandoffExecution =>
-        optional, completion_args : CompletionArgs => optional, guardrails : Vec <
-        GuardrailConfig > => nullable, metadata : MetadataDict => nullable, agent_version
-        : ValidationErrorLocItem => nullable
+        inputs : ConversationInputs => optional, store : bool => optional,
+        handoff_execution : ConversationAppendRequestHandoffExecution => optional,
+        completion_args : CompletionArgs => optional, guardrails : Vec < GuardrailConfig
+        > => nullable, metadata : MetadataDict => nullable, agent_version :
+        ValidationErrorLocItem => nullable
     }
 }
+
+/// The `stream` field of `ConversationRestartStreamRequest`.
+///
+/// Schema: `#/components/schemas/ConversationRestartStreamRequest/allOf/1/properties/stream`.
+#[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct ConversationRestartStreamRequestStream;
+
+crate::runtime::const_value!(ConversationRestartStreamRequestStream, bool, true);
 
 /// The `ConversationStreamRequest` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
@@ -780,8 +835,10 @@ impl ConversationRestartStreamRequest {
 pub struct ConversationStreamRequest {
     pub inputs: ConversationInputs,
     /// Default: `true`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub stream: Option<bool>,
+    ///
+    /// Fixed by the schema; filled in by the SDK.
+    #[serde(default)]
+    pub stream: ConversationStreamRequestStream,
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub store: crate::Nullable<bool>,
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
@@ -822,7 +879,7 @@ impl ConversationStreamRequest {
         agent_id, agent_version, model]
     );
     crate::runtime::setters! {
-        stream : bool => optional, store : bool => nullable, handoff_execution :
+        store : bool => nullable, handoff_execution :
         ConversationAppendRequestHandoffExecution => nullable, instructions : String =>
         nullable, tools : Vec < AgentTool > => nullable, completion_args : CompletionArgs
         => nullable, guardrails : Vec < GuardrailConfig > => nullable, name : String =>
@@ -831,6 +888,15 @@ impl ConversationStreamRequest {
         nullable, model : String => nullable
     }
 }
+
+/// The `stream` field of `ConversationStreamRequest`.
+///
+/// Schema: `#/components/schemas/ConversationStreamRequest/allOf/1/properties/stream`.
+#[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct ConversationStreamRequestStream;
+
+crate::runtime::const_value!(ConversationStreamRequestStream, bool, true);
 
 /// The `ConversationUsageInfo` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
