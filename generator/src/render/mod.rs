@@ -478,7 +478,7 @@ struct CargoFeature<'a> {
 fn dependencies(ir: &Ir) -> Vec<&'static str> {
     let helpers = helper_features(ir).flat_map(|f| f.dependencies.iter().copied());
     let providers = ir.providers.iter().filter_map(|p| crate::providers::find(&p.name)).flat_map(|k| k.dependencies.iter().copied());
-    let mut out: Vec<&str> = DEPENDENCIES.iter().copied().collect();
+    let mut out: Vec<&str> = DEPENDENCIES.to_vec();
     for d in helpers.chain(providers) {
         if !out.contains(&d) {
             out.push(d);
