@@ -44,6 +44,7 @@ use futures::stream::{SplitSink, SplitStream, Stream, StreamExt};
 use futures::SinkExt;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
+use std::future::Future as _;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -181,7 +182,7 @@ impl RealtimeEvent {
 impl<'c> crate::api::audio::Audio<'c> {
     /// Realtime transcription with `model` over a WebSocket: see [`realtime`](crate::realtime).
     pub fn realtime(&self, model: impl Into<String>) -> Realtime<'c> {
-        Realtime { client: self.client, model: model.into(), audio_format: None, delay: None, headers: Vec::new(), timeout: None }
+        Realtime { client: self.client, model: model.into(), audio_format: None, delay: None, headers: Vec::new(), timeout: None, idle_timeout: None }
     }
 }
 
@@ -196,6 +197,7 @@ pub struct Realtime<'c> {
     delay: Option<u32>,
     headers: Vec<(String, String)>,
     timeout: Option<Duration>,
+    idle_timeout: Option<Duration>,
 }
 
 impl Realtime<'_> {
@@ -218,6 +220,13 @@ impl Realtime<'_> {
     /// client's timeout).
     pub fn timeout(mut self, d: Duration) -> Self {
         self.timeout = Some(d);
+        self
+    }
+    /// The longest silence from the server once connected: when no message (pings included)
+    /// arrives for this long, the event stream ends with [`Error::Timeout`] instead of waiting
+    /// forever. Default: the client's `stream_idle_timeout` (300 s).
+    pub fn idle_timeout(mut self, d: Duration) -> Self {
+        self.idle_timeout = Some(d);
         self
     }
 
@@ -274,7 +283,8 @@ impl Realtime<'_> {
         }
         let (socket, _) = tokio_tungstenite::connect_async(request).await.map_err(handshake_error)?;
         let (sink, stream) = socket.split();
-        let mut events = RealtimeEvents { stream, pending: Vec::new(), done: false, finished: false };
+        let idle_timeout = self.idle_timeout.or(inner.stream_idle_timeout);
+        let mut events = RealtimeEvents { stream, pending: Vec::new(), done: false, finished: false, idle_timeout, idle: None };
         // Read up to `session.created`, keeping it and what came before it for the event stream.
         let mut before = Vec::new();
         loop {
@@ -327,7 +337,7 @@ fn handshake_error(e: tungstenite::Error) -> Error {
             Error::UnexpectedStatus(Box::new(crate::ApiError {
                 operation: OPERATION,
                 status: reqwest::StatusCode::from_u16(parts.status.as_u16()).unwrap_or(reqwest::StatusCode::BAD_GATEWAY),
-                headers: reqwest::header::HeaderMap::new(),
+                headers: handshake_headers(&parts.headers),
                 body: Bytes::from(body.unwrap_or_default()),
                 error: None,
                 error_decode: None,
@@ -335,6 +345,20 @@ fn handshake_error(e: tungstenite::Error) -> Error {
         }
         other => realtime_error(format!("the WebSocket handshake failed: {other}")),
     }
+}
+
+/// The refused handshake's headers, kept in the error (tungstenite's `http` may not be
+/// `reqwest`'s version, so they are copied by name and bytes).
+fn handshake_headers(from: &tungstenite::http::HeaderMap) -> reqwest::header::HeaderMap {
+    let mut out = reqwest::header::HeaderMap::new();
+    for (name, value) in from {
+        if let (Ok(n), Ok(v)) =
+            (reqwest::header::HeaderName::from_bytes(name.as_str().as_bytes()), reqwest::header::HeaderValue::from_bytes(value.as_bytes()))
+        {
+            out.append(n, v);
+        }
+    }
+    out
 }
 
 /// An open realtime connection: send with its methods, read its events as a `Stream` (the first
@@ -443,6 +467,9 @@ pub struct RealtimeEvents {
     done: bool,
     /// Nothing more is yielded.
     finished: bool,
+    /// The longest silence allowed, and the timer running while the server is silent.
+    idle_timeout: Option<Duration>,
+    idle: Option<Pin<Box<tokio::time::Sleep>>>,
 }
 
 impl std::fmt::Debug for RealtimeEvents {
@@ -462,8 +489,20 @@ impl Stream for RealtimeEvents {
                 return Poll::Ready(None);
             }
             let message = match self.stream.poll_next_unpin(cx) {
-                Poll::Pending => return Poll::Pending,
-                Poll::Ready(m) => m,
+                Poll::Pending => {
+                    if let Some(d) = self.idle_timeout {
+                        let sleep = self.idle.get_or_insert_with(|| Box::pin(tokio::time::sleep(d)));
+                        if sleep.as_mut().poll(cx).is_ready() {
+                            self.finished = true;
+                            return Poll::Ready(Some(Err(Error::Timeout { operation: OPERATION, source: None })));
+                        }
+                    }
+                    return Poll::Pending;
+                }
+                Poll::Ready(m) => {
+                    self.idle = None;
+                    m
+                }
             };
             let text = match message {
                 Some(Ok(Message::Text(t))) => t.as_str().to_string(),

@@ -18,7 +18,8 @@ pub enum Error {
     Decode(Box<DecodeError>),
     /// The request (or the wait for a response) took longer than the timeout. For streams and
     /// downloads the timeout covers the wait for the response's headers, not the body (an event
-    /// stream's idle timeout covers the gaps between events); `source` is `None` then.
+    /// stream's idle timeout covers the gaps between events, and a realtime connection's the
+    /// gaps between messages); `source` is `None` then.
     Timeout { operation: &'static str, source: Option<reqwest::Error> },
     /// No response: connection refused, reset or closed early, DNS, TLS. Retried by default.
     Connection { operation: &'static str, source: reqwest::Error },

@@ -1,6 +1,7 @@
 //! Realtime transcription against a loopback WebSocket server: the handshake (path, query,
 //! authorization), the frames sent, every event type decoded, unknown and malformed events kept,
-//! a server closing early, an error event, and a handshake refused with 401.
+//! a server closing early, an error event, a handshake refused with 401, and a server that
+//! falls silent.
 
 use base64::Engine as _;
 use futures::{SinkExt, StreamExt};
@@ -247,6 +248,7 @@ async fn a_handshake_refused_with_401_is_the_http_error() {
     let err = client(&format!("http://{addr}")).audio().realtime("m").connect().await.unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(401), "{err:?}");
     assert_eq!(err.api_error().unwrap().body.as_ref(), br#"{"message":"Unauthorized"}"#);
+    assert_eq!(err.api_error().unwrap().headers["content-type"], "application/json", "the refused handshake's headers are kept");
     assert!(err.to_string().starts_with("audio.realtime: unexpected status 401"), "{err}");
     let sent = request.lock().unwrap().clone();
     assert!(sent.starts_with("GET /v1/audio/transcriptions/realtime?model=m HTTP/1.1"), "{sent}");
@@ -263,4 +265,39 @@ async fn a_server_that_never_creates_the_session_times_out() {
     .await;
     let err = client(&uri).audio().realtime("m").timeout(std::time::Duration::from_millis(200)).connect().await.unwrap_err();
     assert!(err.is_timeout(), "{err:?}");
+}
+
+#[tokio::test]
+async fn a_server_that_falls_silent_ends_the_events_with_a_timeout() {
+    let (uri, _, _task) = server(|mut ws| async move {
+        send(&mut ws, session("session.created", None)).await;
+        send(&mut ws, json!({"type": "transcription.text.delta", "text": "Bon"})).await;
+        // Then nothing: the connection stays open, no frame, no close.
+        tokio::time::sleep(std::time::Duration::from_secs(30)).await;
+        drop(ws);
+        Vec::new()
+    })
+    .await;
+    let idle = std::time::Duration::from_millis(300);
+    let mut conn = client(&uri).audio().realtime("m").idle_timeout(idle).connect().await.unwrap();
+    assert!(matches!(conn.next().await, Some(Ok(RealtimeEvent::SessionCreated(_)))));
+    assert!(matches!(conn.next().await, Some(Ok(RealtimeEvent::TextDelta(d))) if d.text == "Bon"));
+    let started = std::time::Instant::now();
+    let err = conn.next().await.unwrap().unwrap_err();
+    assert!(err.is_timeout(), "{err:?}");
+    assert!(started.elapsed() >= idle, "the timer starts when the server falls silent");
+    assert!(conn.next().await.is_none(), "nothing after the timeout");
+
+    // The client's stream idle timeout is the default.
+    let (uri, _, _task) = server(|mut ws| async move {
+        send(&mut ws, session("session.created", None)).await;
+        tokio::time::sleep(std::time::Duration::from_secs(30)).await;
+        drop(ws);
+        Vec::new()
+    })
+    .await;
+    let client = Client::builder().api_key("k").server(&uri).stream_idle_timeout(idle).build().unwrap();
+    let mut conn = client.audio().realtime("m").connect().await.unwrap();
+    assert!(matches!(conn.next().await, Some(Ok(RealtimeEvent::SessionCreated(_)))));
+    assert!(conn.next().await.unwrap().unwrap_err().is_timeout());
 }
