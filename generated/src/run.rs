@@ -62,7 +62,6 @@ struct LocalFunction {
     description: String,
     parameters: Value,
     handler: Handler,
-    confirm: bool,
 }
 
 /// A function call waiting for the user's confirmation (see [`RunContext::on_confirm`]).
@@ -89,6 +88,8 @@ pub struct RunContext {
     functions: Vec<Arc<LocalFunction>>,
     max_rounds: usize,
     confirm: Option<Confirm>,
+    /// The names whose calls need the user's approval.
+    needs_confirmation: Vec<String>,
 }
 
 impl std::fmt::Debug for RunContext {
@@ -100,7 +101,7 @@ impl std::fmt::Debug for RunContext {
 
 impl Default for RunContext {
     fn default() -> Self {
-        RunContext { functions: Vec::new(), max_rounds: 10, confirm: None }
+        RunContext { functions: Vec::new(), max_rounds: 10, confirm: None, needs_confirmation: Vec::new() }
     }
 }
 
@@ -143,15 +144,17 @@ impl RunContext {
         });
         let name = name.into();
         self.functions.retain(|f| f.name != name);
-        self.functions.push(Arc::new(LocalFunction { name, description: description.into(), parameters, handler, confirm: false }));
+        self.functions.push(Arc::new(LocalFunction { name, description: description.into(), parameters, handler }));
         self
     }
 
-    /// Marks a registered function as needing the user's approval before each run (see
-    /// [`on_confirm`](Self::on_confirm); without a callback it is refused).
-    pub fn require_confirmation(mut self, name: &str) -> Self {
-        for f in self.functions.iter_mut().filter(|f| f.name == name) {
-            Arc::make_mut(f).confirm = true;
+    /// Marks the function `name` as needing the user's approval before each run (see
+    /// [`on_confirm`](Self::on_confirm); without a callback it is refused). It holds for that
+    /// name whether the function is registered before or after, or registered again.
+    pub fn require_confirmation(mut self, name: impl Into<String>) -> Self {
+        let name = name.into();
+        if !self.needs_confirmation.contains(&name) {
+            self.needs_confirmation.push(name);
         }
         self
     }
@@ -202,7 +205,7 @@ impl RunContext {
         let Some(f) = self.functions.iter().find(|f| f.name == name).cloned() else {
             return error_text(format!("no function `{name}` is available"));
         };
-        if f.confirm {
+        if self.needs_confirmation.iter().any(|n| n == name) {
             let answer = match &self.confirm {
                 Some(confirm) => {
                     confirm(PendingCall { name: name.to_string(), tool_call_id: tool_call_id.to_string(), arguments: arguments.clone() }).await
@@ -379,8 +382,27 @@ impl<'c> crate::api::beta::conversations::Conversations<'c> {
             request.tools = crate::Nullable::Value(ctx.merged_tools(tools));
         }
         let events = self.start_stream(request).await?;
-        let state =
-            StreamState { conversations: *self, ctx: ctx.clone(), events: Some(events), round: Round::default(), result: None, queue: Vec::new() };
+        Ok(self.run_events(ctx, events, String::new()))
+    }
+
+    /// [`run_append`](Self::run_append), streamed as [`run_stream`](Self::run_stream) is.
+    pub async fn run_append_stream(&self, ctx: &RunContext, conversation_id: &str, inputs: ConversationInputs) -> Result<RunStream<'c>> {
+        let request = ConversationAppendStreamRequest { inputs: Some(inputs), ..Default::default() };
+        let events = self.append_stream(conversation_id, request).await?;
+        Ok(self.run_events(ctx, events, conversation_id.to_string()))
+    }
+
+    /// The run's stream from the first response's events on.
+    fn run_events(&self, ctx: &RunContext, events: EventStream<Event<ConversationEvent>>, conversation_id: String) -> RunStream<'c> {
+        let result = RunResult { conversation_id, entries: Vec::new(), usage: Vec::new(), rounds: 0, stop: RunStop::Answered };
+        let state = StreamState {
+            conversations: *self,
+            ctx: ctx.clone(),
+            events: Some(events),
+            round: Round::default(),
+            result: Some(result),
+            queue: Vec::new(),
+        };
         let inner = futures::stream::unfold(state, |mut st| async move {
             loop {
                 if let Some(item) = st.queue.pop() {
@@ -389,7 +411,7 @@ impl<'c> crate::api::beta::conversations::Conversations<'c> {
                 st.step().await?;
             }
         });
-        Ok(RunStream { inner: inner.boxed() })
+        RunStream { inner: inner.boxed() }
     }
 }
 
@@ -461,14 +483,8 @@ struct StreamState<'c> {
 impl StreamState<'_> {
     /// Reads one event (or ends a round); `None` when the run is over and everything yielded.
     async fn step(&mut self) -> Option<()> {
-        let result = self.result.get_or_insert_with(|| RunResult {
-            conversation_id: String::new(),
-            entries: Vec::new(),
-            usage: Vec::new(),
-            rounds: 0,
-            stop: RunStop::Answered,
-        });
         let events = self.events.as_mut()?;
+        let result = self.result.as_mut()?;
         match events.next().await {
             Some(Ok(event)) => {
                 let event = event.data;

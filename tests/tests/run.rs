@@ -68,12 +68,13 @@ fn message(text: &str) -> Value {
     json!({"object": "entry", "type": "message.output", "role": "assistant", "content": text})
 }
 
+/// `transfer` is marked for confirmation before it is registered: the mark is by name.
 fn context() -> RunContext {
     RunContext::new()
+        .require_confirmation("transfer")
         .function("get_weather", "The weather now", |w: Weather| async move { Ok::<_, String>(Forecast { city: w.city, celsius: 21 }) })
         .function("flaky", "Always fails", |_: Weather| async move { Err::<String, _>("the weather service is down") })
         .function("transfer", "Moves money", |t: Transfer| async move { Ok::<_, String>(format!("sent {}", t.amount)) })
-        .require_confirmation("transfer")
         .on_confirm(|call| async move {
             if call.arguments["amount"].as_u64().unwrap_or(0) > 100 {
                 Confirmation::Refuse("too much".into())
@@ -232,4 +233,40 @@ async fn run_stream_yields_every_event_and_the_result() {
     assert_eq!(seen[1].0, "/v1/conversations/conv_s");
     assert_eq!(seen[1].1["stream"], json!(true));
     assert_eq!(results_sent(&seen[1].1)[0].0, "c1");
+}
+
+#[tokio::test]
+async fn run_append_stream_continues_a_conversation_and_refuses_without_a_callback() {
+    let usage = json!({"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2});
+    let (server, script) = serve(vec![
+        sse(&[
+            json!({"type": "conversation.response.started", "conversation_id": "conv_a"}),
+            json!({"type": "function.call.delta", "id": "e1", "name": "transfer", "tool_call_id": "t1", "arguments": "{\"amount\": 5}"}),
+            json!({"type": "conversation.response.done", "usage": usage}),
+        ]),
+        sse(&[
+            json!({"type": "conversation.response.started", "conversation_id": "conv_a"}),
+            json!({"type": "message.output.delta", "id": "m1", "role": "assistant", "content": "Not sent."}),
+            json!({"type": "conversation.response.done", "usage": usage}),
+        ]),
+    ])
+    .await;
+    let client = Client::builder().api_key("k").server(server.uri()).build().unwrap();
+    // Confirmation required, no callback: the call is refused, and the refusal is its result.
+    let ctx = RunContext::new()
+        .function("transfer", "Moves money", |t: Transfer| async move { Ok::<_, String>(format!("sent {}", t.amount)) })
+        .require_confirmation("transfer");
+    let stream = client.beta().conversations().run_append_stream(&ctx, "conv_a", ConversationInputs::String("Send 5".into())).await.unwrap();
+    let result = stream.result().await.unwrap();
+    assert_eq!(result.conversation_id, "conv_a");
+    assert_eq!(result.stop, RunStop::Answered);
+    assert_eq!(result.rounds, 1);
+    assert_eq!(result.output_text().as_deref(), Some("Not sent."));
+
+    let seen = script.seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 2);
+    assert_eq!(seen[0], ("/v1/conversations/conv_a".to_string(), json!({"inputs": "Send 5", "stream": true})));
+    let sent = results_sent(&seen[1].1);
+    assert_eq!(sent[0].0, "t1");
+    assert!(sent[0].1.contains("refused to run `transfer`: no one is there to confirm it"), "{}", sent[0].1);
 }
