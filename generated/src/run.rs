@@ -33,12 +33,17 @@
 //!
 //! With an `agent_id`, the request's tools are the agent's: declare the functions on the agent
 //! (the [`RunContext::tools`] list is what to declare); the loop still runs them.
+//!
+//! For an answer of a given shape, as the Python SDK's `output_format`: give the run a
+//! `response_format` ([`RunContext::output_format`]; with the `structured-outputs` feature,
+//! `mistralai::structured::response_format::<T>()` makes one from a type) and read the answer
+//! with [`RunResult::output_as`].
 
 use crate::models::{
-    AgentTool, ConversationAppendRequest, ConversationAppendStreamRequest, ConversationEvent, ConversationHistoryEntriesItem, ConversationInputs,
-    ConversationRequest, ConversationResponse, ConversationResponseOutputsItem, ConversationStreamRequest, ConversationUsageInfo, Function,
-    FunctionCallEntry, FunctionCallEntryArguments, FunctionResultEntry, FunctionTool, FunctionToolType, MessageOutputEntry,
-    MessageOutputEntryContent, MessageOutputEventContent, OutputContentChunks,
+    AgentTool, CompletionArgs, ConversationAppendRequest, ConversationAppendStreamRequest, ConversationEvent, ConversationHistoryEntriesItem,
+    ConversationInputs, ConversationRequest, ConversationResponse, ConversationResponseOutputsItem, ConversationStreamRequest, ConversationUsageInfo,
+    Function, FunctionCallEntry, FunctionCallEntryArguments, FunctionResultEntry, FunctionTool, FunctionToolType, MessageOutputEntry,
+    MessageOutputEntryContent, MessageOutputEventContent, OutputContentChunks, ResponseFormat,
 };
 use crate::{Error, Event, EventStream, Result};
 use futures::future::BoxFuture;
@@ -90,18 +95,25 @@ pub struct RunContext {
     confirm: Option<Confirm>,
     /// The names whose calls need the user's approval.
     needs_confirmation: Vec<String>,
+    /// The `response_format` of every request the run sends.
+    output_format: Option<ResponseFormat>,
 }
 
 impl std::fmt::Debug for RunContext {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let names: Vec<&str> = self.functions.iter().map(|f| f.name.as_str()).collect();
-        f.debug_struct("RunContext").field("functions", &names).field("max_rounds", &self.max_rounds).finish()
+        f.debug_struct("RunContext")
+            .field("functions", &names)
+            .field("max_rounds", &self.max_rounds)
+            .field("needs_confirmation", &self.needs_confirmation)
+            .field("output_format", &self.output_format)
+            .finish()
     }
 }
 
 impl Default for RunContext {
     fn default() -> Self {
-        RunContext { functions: Vec::new(), max_rounds: 10, confirm: None, needs_confirmation: Vec::new() }
+        RunContext { functions: Vec::new(), max_rounds: 10, confirm: None, needs_confirmation: Vec::new(), output_format: None }
     }
 }
 
@@ -175,6 +187,33 @@ impl RunContext {
     pub fn max_rounds(mut self, n: usize) -> Self {
         self.max_rounds = n;
         self
+    }
+
+    /// The format of the model's answer: every request the run sends carries it as its
+    /// completion arguments' `response_format` (replacing the request's own), but for a start
+    /// that names an agent, whose completion arguments are the agent's. Read the answer with
+    /// [`RunResult::output_as`].
+    pub fn output_format(mut self, format: ResponseFormat) -> Self {
+        self.output_format = Some(format);
+        self
+    }
+
+    /// `args` with the run's output format, when it has one.
+    fn start_args(&self, args: crate::Nullable<CompletionArgs>) -> crate::Nullable<CompletionArgs> {
+        match &self.output_format {
+            Some(format) => {
+                let mut args = args.into_option().unwrap_or_default();
+                args.response_format = crate::Nullable::Value(format.clone());
+                crate::Nullable::Value(args)
+            }
+            None => args,
+        }
+    }
+
+    /// The completion arguments of an append: the output format, when the run has one.
+    fn append_args(&self) -> Option<CompletionArgs> {
+        let format = self.output_format.clone()?;
+        Some(CompletionArgs { response_format: crate::Nullable::Value(format), ..Default::default() })
     }
 
     /// The registered functions as the tools a conversation (or an agent) declares.
@@ -282,6 +321,12 @@ impl RunResult {
         })
     }
 
+    /// The last message output decoded as JSON of `T` (see [`RunContext::output_format`]). A
+    /// run without a message, or text that does not decode, is [`Error::Parse`] with the text.
+    pub fn output_as<T: DeserializeOwned>(&self) -> Result<T> {
+        crate::runtime::json_schema::decode_text("conversations.run", 0, self.output_text().unwrap_or_default())
+    }
+
     /// The function calls the model made, in order.
     pub fn function_calls(&self) -> impl Iterator<Item = &FunctionCallEntry> {
         self.entries.iter().filter_map(|e| match e {
@@ -329,6 +374,7 @@ impl<'c> crate::api::beta::conversations::Conversations<'c> {
         if request.agent_id.as_option().is_none() {
             let tools = request.tools.into_option().unwrap_or_default();
             request.tools = crate::Nullable::Value(ctx.merged_tools(tools));
+            request.completion_args = ctx.start_args(request.completion_args);
         }
         let response = self.start(request).await?;
         self.run_from(ctx, response, Vec::new()).await
@@ -337,7 +383,8 @@ impl<'c> crate::api::beta::conversations::Conversations<'c> {
     /// Continues the conversation `conversation_id` with `inputs` under `ctx`, as
     /// [`run`](Self::run) does (the conversation's tools are those it was started with).
     pub async fn run_append(&self, ctx: &RunContext, conversation_id: &str, inputs: ConversationInputs) -> Result<RunResult> {
-        let response = self.append(conversation_id, ConversationAppendRequest { inputs: Some(inputs), ..Default::default() }).await?;
+        let request = ConversationAppendRequest { inputs: Some(inputs), completion_args: ctx.append_args(), ..Default::default() };
+        let response = self.append(conversation_id, request).await?;
         self.run_from(ctx, response, Vec::new()).await
     }
 
@@ -368,8 +415,9 @@ impl<'c> crate::api::beta::conversations::Conversations<'c> {
             rounds += 1;
             let results = answer(ctx, &calls).await;
             entries.extend(results.iter().cloned().map(ConversationHistoryEntriesItem::FunctionResult));
-            response =
-                self.append(&conversation_id, ConversationAppendRequest { inputs: Some(results_input(&results)), ..Default::default() }).await?;
+            let request =
+                ConversationAppendRequest { inputs: Some(results_input(&results)), completion_args: ctx.append_args(), ..Default::default() };
+            response = self.append(&conversation_id, request).await?;
         }
     }
 
@@ -380,6 +428,7 @@ impl<'c> crate::api::beta::conversations::Conversations<'c> {
         if request.agent_id.as_option().is_none() {
             let tools = request.tools.into_option().unwrap_or_default();
             request.tools = crate::Nullable::Value(ctx.merged_tools(tools));
+            request.completion_args = ctx.start_args(request.completion_args);
         }
         let events = self.start_stream(request).await?;
         Ok(self.run_events(ctx, events, String::new()))
@@ -387,7 +436,7 @@ impl<'c> crate::api::beta::conversations::Conversations<'c> {
 
     /// [`run_append`](Self::run_append), streamed as [`run_stream`](Self::run_stream) is.
     pub async fn run_append_stream(&self, ctx: &RunContext, conversation_id: &str, inputs: ConversationInputs) -> Result<RunStream<'c>> {
-        let request = ConversationAppendStreamRequest { inputs: Some(inputs), ..Default::default() };
+        let request = ConversationAppendStreamRequest { inputs: Some(inputs), completion_args: ctx.append_args(), ..Default::default() };
         let events = self.append_stream(conversation_id, request).await?;
         Ok(self.run_events(ctx, events, conversation_id.to_string()))
     }
@@ -554,7 +603,11 @@ impl StreamState<'_> {
                 result.rounds += 1;
                 let results = answer(&self.ctx, &calls).await;
                 result.entries.extend(results.iter().cloned().map(ConversationHistoryEntriesItem::FunctionResult));
-                let request = ConversationAppendStreamRequest { inputs: Some(results_input(&results)), ..Default::default() };
+                let request = ConversationAppendStreamRequest {
+                    inputs: Some(results_input(&results)),
+                    completion_args: self.ctx.append_args(),
+                    ..Default::default()
+                };
                 let id = result.conversation_id.clone();
                 match self.conversations.append_stream(id, request).await {
                     Ok(events) => self.events = Some(events),

@@ -32,6 +32,7 @@
 use crate::models::{
     AssistantMessage, ChatCompletionResponse, CompletionChunk, ContentChunk, JsonSchema, MessageContent, ResponseFormat, ResponseFormats, UsageInfo,
 };
+use crate::runtime::json_schema::decode_text;
 use crate::{Error, Event, EventStream, Result};
 use futures::stream::{BoxStream, Stream, StreamExt};
 use serde::de::DeserializeOwned;
@@ -125,26 +126,9 @@ pub fn parse_response<T: DeserializeOwned>(operation: &'static str, response: Ch
     let mut values = Vec::with_capacity(response.choices.len());
     for (i, choice) in response.choices.iter().enumerate() {
         let text = choice.message.as_ref().map(message_text).unwrap_or_default();
-        values.push(decode(operation, i, text)?);
+        values.push(decode_text(operation, i, text)?);
     }
     Ok(Parsed { response, values })
-}
-
-fn decode<T: DeserializeOwned>(operation: &'static str, choice: usize, text: String) -> Result<T> {
-    if text.trim().is_empty() {
-        return Err(parse_error(operation, choice, text, String::new(), "the content is empty".into()));
-    }
-    let mut de = serde_json::Deserializer::from_str(&text);
-    let decoded = serde_path_to_error::deserialize(&mut de);
-    match decoded.map(|v| (v, de.end())) {
-        Ok((v, Ok(()))) => Ok(v),
-        Ok((_, Err(e))) => Err(parse_error(operation, choice, text, String::new(), e.to_string())),
-        Err(e) => {
-            let path = e.path().to_string();
-            let message = e.into_inner().to_string();
-            Err(parse_error(operation, choice, text, if path == "." { String::new() } else { path }, message))
-        }
-    }
 }
 
 fn parse_error(operation: &'static str, choice: usize, text: String, path: String, message: String) -> Error {
@@ -286,7 +270,7 @@ impl<'c, T: DeserializeOwned + Send + 'c> ParsedStream<'c, T> {
                             texts
                                 .into_iter()
                                 .enumerate()
-                                .map(|(n, (_, text))| decode(operation, n, text))
+                                .map(|(n, (_, text))| decode_text(operation, n, text))
                                 .collect::<Result<Vec<T>>>()
                                 .map(|values| StructuredEvent::Done { values, usage: st.usage.take() })
                         };

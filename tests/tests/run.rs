@@ -270,3 +270,50 @@ async fn run_append_stream_continues_a_conversation_and_refuses_without_a_callba
     assert_eq!(sent[0].0, "t1");
     assert!(sent[0].1.contains("refused to run `transfer`: no one is there to confirm it"), "{}", sent[0].1);
 }
+
+#[derive(Debug, PartialEq, Deserialize, schemars::JsonSchema)]
+struct Answer {
+    city: String,
+    celsius: i32,
+}
+
+#[tokio::test]
+async fn an_output_format_goes_with_every_request_and_the_answer_decodes() {
+    let (server, script) = serve(vec![
+        response(vec![call("c1", "get_weather", json!({"city": "Paris"}))]),
+        response(vec![message(r#"{"city": "Paris", "celsius": 21}"#)]),
+    ])
+    .await;
+    let client = Client::builder().api_key("k").server(server.uri()).build().unwrap();
+    let format = mistralai::structured::response_format::<Answer>();
+    let ctx = context().output_format(format);
+    // The request's own completion arguments are kept; only the response format is replaced.
+    let request = ConversationRequest::new(ConversationInputs::String("Paris?".into()))
+        .model("m")
+        .completion_args(mistralai::models::CompletionArgs::default().temperature(0.2));
+    let result = client.beta().conversations().run(&ctx, request).await.unwrap();
+    assert_eq!(result.output_as::<Answer>().unwrap(), Answer { city: "Paris".into(), celsius: 21 });
+
+    let seen = script.seen.lock().unwrap().clone();
+    let start_args = &seen[0].1["completion_args"];
+    assert_eq!(start_args["temperature"], json!(0.2));
+    let sent_format = &start_args["response_format"];
+    assert_eq!(sent_format["type"], "json_schema");
+    assert_eq!(sent_format["json_schema"]["name"], "Answer");
+    assert_eq!(sent_format["json_schema"]["strict"], json!(true));
+    assert_eq!(sent_format["json_schema"]["schema"]["additionalProperties"], json!(false));
+    assert_eq!(sent_format["json_schema"]["schema"]["required"], json!(["city", "celsius"]));
+    // The round's append asks for the same format.
+    assert_eq!(seen[1].1["completion_args"]["response_format"], *sent_format);
+
+    // Text that is not an `Answer` is a typed error that keeps it; a run without the format
+    // sends no completion arguments.
+    let (server, script) = serve(vec![response(vec![message("It is warm.")])]).await;
+    let client = Client::builder().api_key("k").server(server.uri()).build().unwrap();
+    let result = client.beta().conversations().run_append(&context(), "conv_1", ConversationInputs::String("?".into())).await.unwrap();
+    match result.output_as::<Answer>() {
+        Err(mistralai::Error::Parse { text, .. }) => assert_eq!(text, "It is warm."),
+        other => panic!("expected Error::Parse, got {other:?}"),
+    }
+    assert!(script.seen.lock().unwrap()[0].1.get("completion_args").is_none());
+}
