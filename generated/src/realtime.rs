@@ -8,7 +8,7 @@
 //! header, as for every other call.
 //!
 //! ```no_run
-//! # async fn demo(client: mistralai::Client, audio: impl futures::Stream<Item = mistralai::bytes::Bytes> + Send + Unpin + 'static) -> mistralai::Result<()> {
+//! # async fn demo(client: mistralai::Client, audio: impl futures::Stream<Item = mistralai::bytes::Bytes> + Send + 'static) -> mistralai::Result<()> {
 //! use futures::StreamExt;
 //! use mistralai::realtime::{AudioEncoding, AudioFormat, RealtimeEvent};
 //!
@@ -305,12 +305,12 @@ impl Realtime<'_> {
     /// `error` event (both yielded). The sending stops when the stream is dropped.
     pub async fn transcribe<S>(self, audio: S) -> Result<Transcription>
     where
-        S: Stream<Item = Bytes> + Send + Unpin + 'static,
+        S: Stream<Item = Bytes> + Send + 'static,
     {
         let conn = self.connect().await?;
         let (sender, events) = conn.split();
         let task = tokio::spawn(async move {
-            let mut audio = audio;
+            let mut audio = std::pin::pin!(audio);
             while let Some(chunk) = audio.next().await {
                 sender.append_audio(&chunk).await?;
             }

@@ -106,7 +106,11 @@ async fn transcribe_sends_the_audio_and_decodes_every_event() {
         frames
     })
     .await;
-    let audio = futures::stream::iter([Bytes::from_static(b"\x01\x02\x03"), Bytes::from_static(b"\xff\x00")]);
+    // An async source (a stream that is not `Unpin`), as audio read from a device would be.
+    let audio = futures::stream::iter([Bytes::from_static(b"\x01\x02\x03"), Bytes::from_static(b"\xff\x00")]).then(|chunk| async move {
+        tokio::task::yield_now().await;
+        chunk
+    });
     let events: Vec<_> = client(&uri)
         .audio()
         .realtime("voxtral-rt")
