@@ -44,7 +44,6 @@ use futures::stream::{SplitSink, SplitStream, Stream, StreamExt};
 use futures::SinkExt;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use std::future::Future as _;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -283,8 +282,8 @@ impl Realtime<'_> {
         }
         let (socket, _) = tokio_tungstenite::connect_async(request).await.map_err(handshake_error)?;
         let (sink, stream) = socket.split();
-        let idle_timeout = self.idle_timeout.or(inner.stream_idle_timeout);
-        let mut events = RealtimeEvents { stream, pending: Vec::new(), done: false, finished: false, idle_timeout, idle: None };
+        let idle = crate::runtime::sse::IdleTimer::new(self.idle_timeout.or(inner.stream_idle_timeout));
+        let mut events = RealtimeEvents { stream, pending: Vec::new(), done: false, finished: false, idle };
         // Read up to `session.created`, keeping it and what came before it for the event stream.
         let mut before = Vec::new();
         loop {
@@ -467,9 +466,8 @@ pub struct RealtimeEvents {
     done: bool,
     /// Nothing more is yielded.
     finished: bool,
-    /// The longest silence allowed, and the timer running while the server is silent.
-    idle_timeout: Option<Duration>,
-    idle: Option<Pin<Box<tokio::time::Sleep>>>,
+    /// The longest silence allowed from the server.
+    idle: crate::runtime::sse::IdleTimer,
 }
 
 impl std::fmt::Debug for RealtimeEvents {
@@ -490,17 +488,14 @@ impl Stream for RealtimeEvents {
             }
             let message = match self.stream.poll_next_unpin(cx) {
                 Poll::Pending => {
-                    if let Some(d) = self.idle_timeout {
-                        let sleep = self.idle.get_or_insert_with(|| Box::pin(tokio::time::sleep(d)));
-                        if sleep.as_mut().poll(cx).is_ready() {
-                            self.finished = true;
-                            return Poll::Ready(Some(Err(Error::Timeout { operation: OPERATION, source: None })));
-                        }
+                    if self.idle.expired(cx) {
+                        self.finished = true;
+                        return Poll::Ready(Some(Err(Error::Timeout { operation: OPERATION, source: None })));
                     }
                     return Poll::Pending;
                 }
                 Poll::Ready(m) => {
-                    self.idle = None;
+                    self.idle.reset();
                     m
                 }
             };

@@ -166,8 +166,7 @@ pub struct EventStream<T> {
     operation: &'static str,
     body: Option<ByteStream>,
     parser: SseParser,
-    idle_timeout: Option<std::time::Duration>,
-    idle: Option<Pin<Box<tokio::time::Sleep>>>,
+    idle: IdleTimer,
     max_event_size: Option<usize>,
     done: bool,
     _item: PhantomData<fn() -> T>,
@@ -185,8 +184,7 @@ impl<T: SseDecode> EventStream<T> {
             operation,
             body: Some(Box::pin(response.bytes_stream())),
             parser: SseParser::new(),
-            idle_timeout: None,
-            idle: None,
+            idle: IdleTimer::new(None),
             max_event_size: None,
             done: false,
             _item: PhantomData,
@@ -195,7 +193,7 @@ impl<T: SseDecode> EventStream<T> {
 
     /// Ends the stream with an error when no bytes arrive for this long.
     pub fn idle_timeout(mut self, d: std::time::Duration) -> Self {
-        self.idle_timeout = Some(d);
+        self.idle = IdleTimer::new(Some(d));
         self
     }
 
@@ -238,7 +236,7 @@ impl<T: SseDecode> Stream for EventStream<T> {
             let Some(body) = this.body.as_mut() else { return Poll::Ready(None) };
             match body.as_mut().poll_next(cx) {
                 Poll::Ready(Some(Ok(bytes))) => {
-                    this.idle = None;
+                    this.idle.reset();
                     this.parser.feed(&bytes);
                     if this.parser.too_large() {
                         this.done = true;
@@ -257,11 +255,9 @@ impl<T: SseDecode> Stream for EventStream<T> {
                     return Poll::Ready(None);
                 }
                 Poll::Pending => {
-                    if let Some(d) = this.idle_timeout {
-                        let sleep = this.idle.get_or_insert_with(|| Box::pin(tokio::time::sleep(d)));
-                        if sleep.as_mut().poll(cx).is_ready() {
-                            return this.fail(format!("no event for {d:?}"), None);
-                        }
+                    if this.idle.expired(cx) {
+                        let d = this.idle.limit().unwrap_or_default();
+                        return this.fail(format!("no event for {d:?}"), None);
                     }
                     return Poll::Pending;
                 }
@@ -271,6 +267,33 @@ impl<T: SseDecode> Stream for EventStream<T> {
 }
 
 use std::future::Future as _;
+
+/// The silence allowed between two reads of a stream (server-sent events, a realtime
+/// connection): armed while a read is pending, started over when one completes.
+pub(crate) struct IdleTimer {
+    limit: Option<std::time::Duration>,
+    sleep: Option<Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl IdleTimer {
+    /// No limit with `None`.
+    pub(crate) fn new(limit: Option<std::time::Duration>) -> Self {
+        IdleTimer { limit, sleep: None }
+    }
+    pub(crate) fn limit(&self) -> Option<std::time::Duration> {
+        self.limit
+    }
+    /// A read completed: the silence starts over.
+    pub(crate) fn reset(&mut self) {
+        self.sleep = None;
+    }
+    /// A read is pending: whether the silence has outlasted the limit. Until it has, the timer
+    /// is registered to wake the task when it does.
+    pub(crate) fn expired(&mut self, cx: &mut Context<'_>) -> bool {
+        let Some(d) = self.limit else { return false };
+        self.sleep.get_or_insert_with(|| Box::pin(tokio::time::sleep(d))).as_mut().poll(cx).is_ready()
+    }
+}
 
 /// An event whose `data` is JSON of type `T`, with the event's name and id kept.
 #[derive(Debug, Clone, PartialEq)]
