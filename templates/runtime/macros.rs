@@ -115,7 +115,7 @@ pub(crate) use const_value;
 /// `tag()` for a discriminated union.
 macro_rules! tagged_union {
     ($(#[$attr:meta])* $name:ident, $tag:literal {
-        $($variant:ident = [$first:literal $(, $more:literal)*] $how:ident),* $(,)?
+        $($variant:ident = [$first:literal $(, $more:literal)*] $how:ident $(($field:ident))?),* $(,)?
     }) => {
         $(#[$attr])*
         impl $name {
@@ -132,16 +132,17 @@ macro_rules! tagged_union {
 pub(crate) use tagged_union;
 
 /// `Serialize` for a discriminated union: the variant's own fields, with the tag added when the
-/// variant type does not carry it (`inject`).
+/// variant type does not carry it (`inject`) or leaves its own tag field unset (`carries_if`):
+/// the tag is always written.
 macro_rules! tagged_union_ser {
     ($(#[$attr:meta])* $name:ident, $tag:literal {
-        $($variant:ident = [$first:literal $(, $more:literal)*] $how:ident),* $(,)?
+        $($variant:ident = [$first:literal $(, $more:literal)*] $how:ident $(($field:ident))?),* $(,)?
     }) => {
         $(#[$attr])*
         impl serde::Serialize for $name {
             fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 match self {
-                    $(Self::$variant(v) => $crate::runtime::tagged_ser!($how, s, v, $tag, $first),)*
+                    $(Self::$variant(v) => $crate::runtime::tagged_ser!($how $(($field))?, s, v, $tag, $first),)*
                     Self::Unknown(v) => serde::Serialize::serialize(v, s),
                 }
             }
@@ -154,7 +155,7 @@ pub(crate) use tagged_union_ser;
 /// `Unknown(serde_json::Value)`.
 macro_rules! tagged_union_de {
     ($(#[$attr:meta])* $name:ident, $tag:literal {
-        $($variant:ident = [$first:literal $(, $more:literal)*] $how:ident),* $(,)?
+        $($variant:ident = [$first:literal $(, $more:literal)*] $how:ident $(($field:ident))?),* $(,)?
     }) => {
         $(#[$attr])*
         impl<'de> serde::Deserialize<'de> for $name {
@@ -173,6 +174,13 @@ pub(crate) use tagged_union_de;
 macro_rules! tagged_ser {
     (carries, $s:ident, $v:ident, $tag:literal, $value:literal) => {
         serde::Serialize::serialize($v, $s)
+    };
+    (carries_if($field:ident), $s:ident, $v:ident, $tag:literal, $value:literal) => {
+        if $crate::runtime::TagField::is_set(&$v.$field) {
+            serde::Serialize::serialize($v, $s)
+        } else {
+            $crate::runtime::serialize_tagged($s, $tag, $value, $v)
+        }
     };
     (inject, $s:ident, $v:ident, $tag:literal, $value:literal) => {
         $crate::runtime::serialize_tagged($s, $tag, $value, $v)

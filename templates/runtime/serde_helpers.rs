@@ -80,3 +80,20 @@ pub fn serialize_tagged<S: Serializer, T: Serialize>(s: S, tag: &str, value: &st
     }
     v.serialize(s)
 }
+
+/// A variant's own tag field that may be unset (`Option`, `Nullable`): whether it holds a value.
+pub trait TagField {
+    fn is_set(&self) -> bool;
+}
+
+impl<T> TagField for Option<T> {
+    fn is_set(&self) -> bool {
+        self.is_some()
+    }
+}
+
+impl<T> TagField for crate::Nullable<T> {
+    fn is_set(&self) -> bool {
+        self.as_option().is_some()
+    }
+}

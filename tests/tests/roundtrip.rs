@@ -113,3 +113,124 @@ fn optional_nullable_fields_are_tri_state() {
     assert!(back.top_p.is_null());
     assert!(back.temperature.is_absent());
 }
+
+/// A minimal JSON value of a type: its required fields only, each with a plain sample value
+/// (`"x"`, `1`, the first enum value, a const's value, the first variant of a union). The
+/// tag under test is left out of the outermost object unless it is a const (which constructors
+/// fill in).
+fn sample(ir: &sdkgen::ir::Ir, t: &sdkgen::ir::TypeRef, depth: usize) -> serde_json::Value {
+    use sdkgen::ir::{TypeKind, TypeRef};
+    if depth > 12 {
+        return serde_json::Value::Null;
+    }
+    match t {
+        TypeRef::String => json!("x"),
+        TypeRef::I32 | TypeRef::I64 => json!(1),
+        TypeRef::F64 => json!(0.5),
+        TypeRef::Bool => json!(true),
+        TypeRef::Any => json!({}),
+        TypeRef::Vec(_) => json!([]),
+        TypeRef::Map(_) => json!({}),
+        TypeRef::Option(_) => serde_json::Value::Null,
+        TypeRef::File => json!("x"),
+        TypeRef::Named(n) => {
+            let def = ir.find(n).unwrap_or_else(|| panic!("no type {n}"));
+            match &def.kind {
+                TypeKind::Struct(_) => sample_struct(ir, n, None, depth),
+                TypeKind::Enum(values) => json!(values[0].wire),
+                TypeKind::Const(v) => v.clone(),
+                TypeKind::Alias(t) => sample(ir, t, depth + 1),
+                TypeKind::Untagged(vs) => sample(ir, &vs[0].ty, depth + 1),
+                TypeKind::Tagged { tag, variants } => {
+                    let mut v = sample(ir, &variants[0].ty, depth + 1);
+                    v[tag.as_str()] = json!(variants[0].tags[0]);
+                    v
+                }
+            }
+        }
+    }
+}
+
+/// A struct's required fields with sample values, without the field `omit`.
+fn sample_struct(ir: &sdkgen::ir::Ir, name: &str, omit: Option<&str>, depth: usize) -> serde_json::Value {
+    let Some(sdkgen::ir::TypeDef { kind: sdkgen::ir::TypeKind::Struct(st), .. }) = ir.find(name) else { panic!("{name} is not a struct") };
+    let mut map = serde_json::Map::new();
+    for f in &st.fields {
+        if (Some(f.wire.as_str()) == omit && !f.is_const) || !(f.required || f.is_const) {
+            continue;
+        }
+        let v = if f.nullable && !f.is_const { serde_json::Value::Null } else { sample(ir, &f.ty, depth + 1) };
+        if f.flatten {
+            if let serde_json::Value::Object(m) = v {
+                map.extend(m);
+            }
+        } else {
+            map.insert(f.wire.clone(), v);
+        }
+    }
+    serde_json::Value::Object(map)
+}
+
+/// Every variant of every discriminated union, holding a value whose own tag field is unset
+/// (as its constructor leaves it), is sent with the union's tag and decodes back into the same
+/// variant (issue 18: `ChatTool::Function` was sent without `"type": "function"`).
+#[test]
+fn every_discriminated_union_writes_its_tag() {
+    let (_, ir, _) = sdkgen::lower_spec(&spec_text(), &overlay()).unwrap();
+    let mut checked = 0;
+    let mut failures = Vec::new();
+    for def in &ir.types {
+        let sdkgen::ir::TypeKind::Tagged { tag, variants } = &def.kind else { continue };
+        for v in variants {
+            let value = match &v.ty {
+                sdkgen::ir::TypeRef::Named(n) if matches!(ir.find(n).map(|d| &d.kind), Some(sdkgen::ir::TypeKind::Struct(_))) => {
+                    let mut value = sample_struct(&ir, n, Some(tag), 0);
+                    // A required tag is an argument of the constructor: the user gives it.
+                    if let Some(sdkgen::ir::TypeDef { kind: sdkgen::ir::TypeKind::Struct(st), .. }) = ir.find(n) {
+                        if st.fields.iter().any(|f| f.wire == *tag && f.required && !f.is_const) {
+                            value[tag.as_str()] = json!(v.tags[0]);
+                        }
+                    }
+                    value
+                }
+                other => sample(&ir, other, 0),
+            };
+            let Some(result) = mistralai::roundtrip::tagged_variant(&def.name, &v.rust, value.clone()) else {
+                failures.push(format!("{}::{}: no entry (generated/ is stale?)", def.name, v.rust));
+                continue;
+            };
+            checked += 1;
+            match result {
+                Err(e) => failures.push(format!("{}::{} from {value}: {e}", def.name, v.rust)),
+                Ok((json, same)) => {
+                    let sent = json.get(tag.as_str()).and_then(serde_json::Value::as_str);
+                    if sent.is_none_or(|s| !v.tags.iter().any(|t| t == s)) {
+                        failures.push(format!("{}::{} is sent as {json}: `{tag}` should be one of {:?}", def.name, v.rust, v.tags));
+                    } else if !same {
+                        failures.push(format!("{}::{} is sent as {json}, which decodes into another variant", def.name, v.rust));
+                    }
+                }
+            }
+        }
+    }
+    println!("{checked} variants checked");
+    assert!(checked > 100, "expected the spec's tagged unions, found {checked} variants");
+    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+}
+
+/// The docs' way of declaring a function tool sends `"type": "function"` and decodes back as
+/// a function tool; a tool the user tagged is sent as set.
+#[test]
+fn a_function_tool_built_by_its_constructor_is_sent_with_its_type() {
+    let tool = ChatTool::from(Tool::new(Function::new("get_weather", std::collections::BTreeMap::new())));
+    let json = serde_json::to_value(&tool).unwrap();
+    assert_eq!(json["type"], "function", "{json}");
+    assert_eq!(json["function"]["name"], "get_weather");
+    let back: ChatTool = serde_json::from_value(json).unwrap();
+    assert!(matches!(back, ChatTool::Function(_)), "{back:?}");
+
+    let tagged = ChatTool::from(Tool::new(Function::new("f", std::collections::BTreeMap::new())).r#type(ToolTypes::Function));
+    let json = serde_json::to_value(&tagged).unwrap();
+    assert_eq!(json["type"], "function");
+    assert_eq!(json.as_object().unwrap().keys().filter(|k| *k == "type").count(), 1);
+}

@@ -187,18 +187,18 @@ pub enum CustomConnectorAuthorization {
 }
 
 crate::runtime::tagged_union!(
-    CustomConnectorAuthorization, "type" { Oauth2Token = ["oauth2-token"] carries, ApiKey
-    = ["api-key"] carries }
+    CustomConnectorAuthorization, "type" { Oauth2Token = ["oauth2-token"]
+    carries_if(r#type), ApiKey = ["api-key"] carries_if(r#type) }
 );
 
 crate::runtime::tagged_union_ser!(
-    CustomConnectorAuthorization, "type" { Oauth2Token = ["oauth2-token"] carries, ApiKey
-    = ["api-key"] carries }
+    CustomConnectorAuthorization, "type" { Oauth2Token = ["oauth2-token"]
+    carries_if(r#type), ApiKey = ["api-key"] carries_if(r#type) }
 );
 
 crate::runtime::tagged_union_de!(
-    CustomConnectorAuthorization, "type" { Oauth2Token = ["oauth2-token"] carries, ApiKey
-    = ["api-key"] carries }
+    CustomConnectorAuthorization, "type" { Oauth2Token = ["oauth2-token"]
+    carries_if(r#type), ApiKey = ["api-key"] carries_if(r#type) }
 );
 
 crate::runtime::union_from!(

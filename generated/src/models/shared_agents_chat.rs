@@ -78,25 +78,31 @@ pub enum ChatTool {
 }
 
 crate::runtime::tagged_union!(
-    ChatTool, "type" { Function = ["function"] carries, WebSearch = ["web_search"]
-    carries, WebSearchPremium = ["web_search_premium"] carries, CodeInterpreter =
-    ["code_interpreter"] carries, ImageGeneration = ["image_generation"] carries,
-    DocumentLibrary = ["document_library"] carries, Connector = ["connector"] carries }
+    ChatTool, "type" { Function = ["function"] carries_if(r#type), WebSearch =
+    ["web_search"] carries_if(r#type), WebSearchPremium = ["web_search_premium"]
+    carries_if(r#type), CodeInterpreter = ["code_interpreter"] carries_if(r#type),
+    ImageGeneration = ["image_generation"] carries_if(r#type), DocumentLibrary =
+    ["document_library"] carries_if(r#type), Connector = ["connector"] carries_if(r#type)
+    }
 );
 
 crate::runtime::tagged_union_ser!(
-    ChatTool, "type" { Function = ["function"] carries, WebSearch = ["web_search"]
-    carries, WebSearchPremium = ["web_search_premium"] carries, CodeInterpreter =
-    ["code_interpreter"] carries, ImageGeneration = ["image_generation"] carries,
-    DocumentLibrary = ["document_library"] carries, Connector = ["connector"] carries }
+    ChatTool, "type" { Function = ["function"] carries_if(r#type), WebSearch =
+    ["web_search"] carries_if(r#type), WebSearchPremium = ["web_search_premium"]
+    carries_if(r#type), CodeInterpreter = ["code_interpreter"] carries_if(r#type),
+    ImageGeneration = ["image_generation"] carries_if(r#type), DocumentLibrary =
+    ["document_library"] carries_if(r#type), Connector = ["connector"] carries_if(r#type)
+    }
 );
 
 #[cfg(feature = "full-serde")]
 crate::runtime::tagged_union_de!(
-    ChatTool, "type" { Function = ["function"] carries, WebSearch = ["web_search"]
-    carries, WebSearchPremium = ["web_search_premium"] carries, CodeInterpreter =
-    ["code_interpreter"] carries, ImageGeneration = ["image_generation"] carries,
-    DocumentLibrary = ["document_library"] carries, Connector = ["connector"] carries }
+    ChatTool, "type" { Function = ["function"] carries_if(r#type), WebSearch =
+    ["web_search"] carries_if(r#type), WebSearchPremium = ["web_search_premium"]
+    carries_if(r#type), CodeInterpreter = ["code_interpreter"] carries_if(r#type),
+    ImageGeneration = ["image_generation"] carries_if(r#type), DocumentLibrary =
+    ["document_library"] carries_if(r#type), Connector = ["connector"] carries_if(r#type)
+    }
 );
 
 crate::runtime::union_from!(

@@ -583,16 +583,23 @@ fn render_roundtrip(ir: &Ir) -> TokenStream {
         .collect();
     let doc = quote! {
         //! Test support: decodes a JSON value into a type named as in `sdk-manifest.json`'s
-        //! examples and encodes it back. Compiled only with the `roundtrip` feature.
+        //! examples and encodes it back, and puts a value into each discriminated union's
+        //! variants. Compiled only with the `roundtrip` feature.
     };
+    let tagged = render_tagged_variants(ir);
     if arms.is_empty() {
         // A spec without examples: nothing to decode, and no unused decoder to warn about.
         return quote! {
             #doc
+            #[allow(unused_imports)]
+            use crate::models::*;
+
             /// `None`: the spec has no examples.
             pub fn roundtrip(_rust_type: &str, _value: serde_json::Value) -> Option<Result<serde_json::Value, String>> {
                 None
             }
+
+            #tagged
         };
     }
     quote! {
@@ -608,6 +615,60 @@ fn render_roundtrip(ir: &Ir) -> TokenStream {
         /// `None` when the type has no example in the spec.
         pub fn roundtrip(rust_type: &str, value: serde_json::Value) -> Option<Result<serde_json::Value, String>> {
             match rust_type {
+                #(#arms)*
+                _ => None,
+            }
+        }
+
+        #tagged
+    }
+}
+
+/// `roundtrip::tagged_variant(union, variant, json)`: decodes the JSON into the variant's own
+/// type, wraps it in the union's variant, encodes the union, and decodes that back, saying
+/// whether the same variant came back.
+fn render_tagged_variants(ir: &Ir) -> TokenStream {
+    let mut arms = Vec::new();
+    for t in &ir.types {
+        let crate::ir::TypeKind::Tagged { variants, .. } = &t.kind else { continue };
+        let union = syntax::ident(&t.name);
+        let gate = gate::predicate(ir, &t.features).map(|p| quote!(#[cfg(#p)]));
+        let uname = &t.name;
+        for v in variants {
+            let vi = syntax::ident(&v.rust);
+            let vname = &v.rust;
+            let wrap = if v.boxed { quote!(|t| #union::#vi(Box::new(t))) } else { quote!(#union::#vi) };
+            arms.push(quote! {
+                #gate
+                (#uname, #vname) => Some(tv(value, #wrap, |u| matches!(u, #union::#vi(_)))),
+            });
+        }
+    }
+    if arms.is_empty() {
+        return quote! {
+            /// `None`: the spec has no discriminated unions.
+            pub fn tagged_variant(_union: &str, _variant: &str, _value: serde_json::Value) -> Option<Result<(serde_json::Value, bool), String>> {
+                None
+            }
+        };
+    }
+    quote! {
+        #[allow(dead_code)]
+        fn tv<T: serde::de::DeserializeOwned, U: serde::Serialize + serde::de::DeserializeOwned>(
+            value: serde_json::Value,
+            wrap: impl FnOnce(T) -> U,
+            same: impl Fn(&U) -> bool,
+        ) -> Result<(serde_json::Value, bool), String> {
+            let inner: T = serde_path_to_error::deserialize(value).map_err(|e| format!("decode the variant at `{}`: {}", e.path(), e.inner()))?;
+            let json = serde_json::to_value(wrap(inner)).map_err(|e| format!("encode: {e}"))?;
+            let back: U = serde_path_to_error::deserialize(json.clone()).map_err(|e| format!("decode the union at `{}`: {}", e.path(), e.inner()))?;
+            Ok((json, same(&back)))
+        }
+
+        /// `None` when `union` has no variant `variant`. Otherwise the union's JSON and whether
+        /// it decodes back into the same variant.
+        pub fn tagged_variant(union: &str, variant: &str, value: serde_json::Value) -> Option<Result<(serde_json::Value, bool), String>> {
+            match (union, variant) {
                 #(#arms)*
                 _ => None,
             }

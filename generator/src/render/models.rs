@@ -491,6 +491,17 @@ fn union_attrs(head: Vec<Attribute>, allow: Allow) -> Vec<Attribute> {
     attrs
 }
 
+/// The Rust field of a tagged variant's own type that holds the tag, when it may be absent.
+fn optional_tag_field(ir: &Ir, ty: &TypeRef, tag: &str) -> Option<Ident> {
+    let TypeRef::Named(n) = ty else { return None };
+    let TypeKind::Struct(st) = &ir.find(n)?.kind else { return None };
+    let f = st.fields.iter().find(|f| f.wire == tag)?;
+    match f.presence() {
+        Presence::Optional | Presence::Nullable | Presence::Option => Some(ident(&f.rust)),
+        Presence::Plain => None,
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn render_tagged(name: Ident, tag: &str, variants: &[TaggedVariant], head: Vec<Attribute>, allow: Allow, ir: &Ir, dirs: Dirs, out: &mut Vec<Item>) {
     let decls = variants.iter().map(|v| {
@@ -503,7 +514,13 @@ fn render_tagged(name: Ident, tag: &str, variants: &[TaggedVariant], head: Vec<A
         .map(|v| {
             let i = ident(&v.rust);
             let tags = &v.tags;
-            let how = if v.carries_tag { quote!(carries) } else { quote!(inject) };
+            // A variant whose own tag field may be absent (`Option`, `Nullable`) writes it
+            // when set and has the union's tag injected when not: the tag is always sent.
+            let how = match (v.carries_tag, optional_tag_field(ir, &v.ty, tag)) {
+                (true, Some(field)) => quote!(carries_if(#field)),
+                (true, None) => quote!(carries),
+                (false, _) => quote!(inject),
+            };
             quote!(#i = [#(#tags),*] #how)
         })
         .collect();
