@@ -51,10 +51,106 @@ pub mod completion;
     )
 )]
 pub mod structured;
-#[cfg(all(feature = "conversation-run", feature = "beta-conversations"))]
+#[cfg(
+    all(
+        feature = "conversation-run",
+        all(
+            feature = "beta-agents",
+            any(feature = "beta-agents", feature = "beta-conversations"),
+            any(feature = "beta-agents", feature = "beta-conversations"),
+            feature = "beta-conversations",
+            feature = "beta-conversations",
+            feature = "beta-conversations",
+            feature = "beta-conversations",
+            feature = "beta-conversations",
+            feature = "beta-conversations",
+            feature = "beta-conversations",
+            feature = "beta-conversations",
+            any(
+                feature = "agents",
+                feature = "beta-agents",
+                feature = "beta-connectors",
+                feature = "beta-conversations",
+                feature = "chat"
+            ),
+            feature = "beta-conversations",
+            feature = "beta-conversations",
+            feature = "beta-conversations",
+            feature = "beta-conversations",
+            feature = "beta-conversations",
+            any(feature = "beta-agents", feature = "beta-conversations"),
+            feature = "beta-conversations",
+            feature = "beta-conversations",
+            feature = "beta-conversations",
+            feature = "beta-conversations",
+            feature = "beta-conversations",
+            feature = "beta-conversations",
+            feature = "beta-conversations",
+            any(
+                feature = "agents",
+                feature = "beta-conversations",
+                feature = "chat",
+                feature = "classifiers",
+                feature = "fim"
+            ),
+            feature = "beta-conversations",
+            feature = "beta-conversations",
+            feature = "beta-agents"
+        )
+    )
+)]
 #[cfg_attr(
     docsrs,
-    doc(cfg(all(feature = "conversation-run", feature = "beta-conversations")))
+    doc(
+        cfg(
+            all(
+                feature = "conversation-run",
+                all(
+                    feature = "beta-agents",
+                    any(feature = "beta-agents", feature = "beta-conversations"),
+                    any(feature = "beta-agents", feature = "beta-conversations"),
+                    feature = "beta-conversations",
+                    feature = "beta-conversations",
+                    feature = "beta-conversations",
+                    feature = "beta-conversations",
+                    feature = "beta-conversations",
+                    feature = "beta-conversations",
+                    feature = "beta-conversations",
+                    feature = "beta-conversations",
+                    any(
+                        feature = "agents",
+                        feature = "beta-agents",
+                        feature = "beta-connectors",
+                        feature = "beta-conversations",
+                        feature = "chat"
+                    ),
+                    feature = "beta-conversations",
+                    feature = "beta-conversations",
+                    feature = "beta-conversations",
+                    feature = "beta-conversations",
+                    feature = "beta-conversations",
+                    any(feature = "beta-agents", feature = "beta-conversations"),
+                    feature = "beta-conversations",
+                    feature = "beta-conversations",
+                    feature = "beta-conversations",
+                    feature = "beta-conversations",
+                    feature = "beta-conversations",
+                    feature = "beta-conversations",
+                    feature = "beta-conversations",
+                    any(
+                        feature = "agents",
+                        feature = "beta-conversations",
+                        feature = "chat",
+                        feature = "classifiers",
+                        feature = "fim"
+                    ),
+                    feature = "beta-conversations",
+                    feature = "beta-conversations",
+                    feature = "beta-agents"
+                )
+            )
+        )
+    )
 )]
 pub mod run;
 #[cfg(all(feature = "realtime", feature = "audio"))]

@@ -12,6 +12,7 @@
 //! //@ field Type.field: Spelling        a struct field, spelled as in the crate
 //! //@ variant Type::Variant(Spelling)   a variant of a union
 //! //@ variants Type: A, B               the union has exactly these variants (an exhaustive match)
+//! //@ value Enum::Value                 a value of a string enum
 //! ```
 //! A spelling is the field's Rust type as the generated crate writes it, relative to `models`:
 //! `String`, `i64`, `Option<T>`, `Nullable<T>`, `Vec<T>`, `Box<T>`, a model type name;
@@ -98,6 +99,7 @@ pub enum Shape {
     Field { ty: String, field: String, spelling: String },
     Variant { ty: String, variant: String, spelling: String },
     Variants { ty: String, variants: Vec<String> },
+    Value { ty: String, value: String },
 }
 
 impl Helper {
@@ -154,11 +156,15 @@ impl Helper {
                     let (ty, variant) = path.split_once("::").ok_or_else(|| format!("{}: `variant` needs `Type::Variant(Spelling)`", at()))?;
                     Shape::Variant { ty: ty.into(), variant: variant.into(), spelling: squash(spelling) }
                 }
+                "value" => {
+                    let (ty, value) = rest.split_once("::").ok_or_else(|| format!("{}: `value` needs `Enum::Value`", at()))?;
+                    Shape::Value { ty: ty.trim().into(), value: value.trim().into() }
+                }
                 "variants" => {
                     let (ty, list) = rest.split_once(':').ok_or_else(|| format!("{}: `variants` needs `Type: A, B`", at()))?;
                     Shape::Variants { ty: ty.trim().into(), variants: list.split(',').map(|v| v.trim().to_string()).collect() }
                 }
-                other => return Err(format!("{}: unknown shape `{other}` (type, field, variant, variants)", at())),
+                other => return Err(format!("{}: unknown shape `{other}` (type, field, variant, variants, value)", at())),
             };
             out.push(shape);
         }
@@ -174,7 +180,7 @@ impl Helper {
             .unwrap_or_default()
             .into_iter()
             .map(|s| match s {
-                Shape::Type(ty) | Shape::Field { ty, .. } | Shape::Variant { ty, .. } | Shape::Variants { ty, .. } => ty,
+                Shape::Type(ty) | Shape::Field { ty, .. } | Shape::Variant { ty, .. } | Shape::Variants { ty, .. } | Shape::Value { ty, .. } => ty,
             })
             .filter(|t| !optional.contains(t))
             .collect();
@@ -219,6 +225,14 @@ fn check_shape(shape: &Shape, types: &HashMap<&str, &TypeDef>) -> Result<(), Str
                 None => Err(format!("`{ty}` has no variant `{variant}`")),
                 Some((_, s)) if s == spelling => Ok(()),
                 Some((_, s)) => Err(format!("`{ty}::{variant}` holds `{s}`, the helper needs `{spelling}`")),
+            }
+        }
+        Shape::Value { ty, value } => {
+            let TypeKind::Enum(values) = &get(ty)?.kind else { return Err(format!("`{ty}` is not an enum (`{ty}::{value}` expected)")) };
+            if values.iter().any(|v| v.rust == *value) {
+                Ok(())
+            } else {
+                Err(format!("`{ty}` has no value `{value}`"))
             }
         }
         Shape::Variants { ty, variants: wanted } => {

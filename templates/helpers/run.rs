@@ -51,6 +51,22 @@
 //@ field ConversationAppendRequest.completion_args: Option<CompletionArgs>
 //@ field ConversationAppendStreamRequest.completion_args: Option<CompletionArgs>
 //@ field CompletionArgs.response_format: Nullable<ResponseFormat>
+//@ field FunctionCallEntry.confirmation_status: Nullable<FunctionCallEntryConfirmationStatus>
+//@ field FunctionCallEvent.confirmation_status: Nullable<FunctionCallEntryConfirmationStatus>
+//@ value FunctionCallEntryConfirmationStatus::Pending
+//@ field ConversationAppendRequest.tool_confirmations: Nullable<Vec<ToolCallConfirmation>>
+//@ field ConversationAppendStreamRequest.tool_confirmations: Nullable<Vec<ToolCallConfirmation>>
+//@ field ToolCallConfirmation.tool_call_id: String
+//@ field ToolCallConfirmation.confirmation: ToolCallConfirmationConfirmation
+//@ value ToolCallConfirmationConfirmation::Allow
+//@ value ToolCallConfirmationConfirmation::Deny
+//@ field Function.strict: Option<bool>
+//@ field ConversationRequest.agent_version: Nullable<ValidationErrorLocItem>
+//@ field ConversationStreamRequest.agent_version: Nullable<ValidationErrorLocItem>
+//@ field Agent.tools: Option<Vec<AgentTool>>
+//@ field Agent.completion_args: Option<CompletionArgs>
+//@ field UpdateAgentRequest.tools: Option<Vec<AgentTool>>
+//@ field UpdateAgentRequest.completion_args: Option<CompletionArgs>
 //! A conversation that runs local functions: the loop of the official SDK's
 //! `beta.conversations.run_async` with a `RunContext`.
 //!
@@ -84,8 +100,51 @@
 //! # }
 //! ```
 //!
-//! With an `agent_id`, the request's tools are the agent's: declare the functions on the agent
-//! (the [`RunContext::tools`] list is what to declare); the loop still runs them.
+//! Every function is declared `strict: true`, as the official SDK declares them, so the
+//! service constrains the arguments to the schema.
+//!
+//! **On an agent.** A conversation with an `agent_id` takes its tools from the agent, not from
+//! the request. So [`run`](crate::api::beta::conversations::Conversations::run) first reads the
+//! agent and, when its function tools are not the context's (same names, descriptions,
+//! parameters, `strict`), updates the agent as the official SDK does: its other tools are kept,
+//! the context's functions replace those of the same name (and the output format its
+//! `response_format`). An agent already up to date is not touched, so repeated runs do not
+//! make new agent versions. A run pinned to an `agent_version` never updates the agent: that
+//! version must declare the functions.
+//!
+//! **Calls the loop does not answer by itself.** The run stops with [`RunStop::Deferred`] and
+//! a [`Deferred`] state ([`RunResult::deferred`]) when a round has calls that wait for the caller:
+//! - a call the service holds for confirmation (a connector or agent tool configured with
+//!   `requires_confirmation` comes back with `confirmation_status: "pending"`): it is never run
+//!   or answered locally; resuming sends `tool_confirmations` (`allow` or `deny`);
+//! - a call of a function marked by [`RunContext::require_confirmation`] when the context has
+//!   no [`on_confirm`](RunContext::on_confirm) callback (with one, it is asked in process);
+//! - a call of a function the request declares but the context does not register: the caller
+//!   answers it ([`DeferredCall::answer`]), or with `run_append` and a function result.
+//!
+//! The other calls of that round run, and their results wait in the state with it. [`Deferred`]
+//! serializes with serde (the fields of the official SDK's `DeferredToolCallsException.to_dict`),
+//! so a web service can ask a person and resume in another request or process with
+//! [`run_resume`](crate::api::beta::conversations::Conversations::run_resume) and one
+//! [`Decision`] per call: approve (optionally with arguments merged over the model's), reject
+//! with a message (default "Rejected by user"), or answer. A decision for a call the state does
+//! not hold, a missing or repeated decision, and an approval of a function the context does not
+//! register are [`Error::Run`] and nothing is sent.
+//!
+//! ```no_run
+//! # async fn demo(client: mistralai::Client, ctx: mistralai::run::RunContext, request: mistralai::models::ConversationRequest) -> mistralai::Result<()> {
+//! use mistralai::run::RunStop;
+//! let result = client.beta().conversations().run(&ctx, request).await?;
+//! if let Some(deferred) = result.deferred {
+//!     let saved = serde_json::to_string(&deferred).expect("serializes"); // ask someone, later:
+//!     let deferred: mistralai::run::Deferred = serde_json::from_str(&saved).expect("decodes");
+//!     let decisions = deferred.deferred_calls.iter().map(|c| c.approve()).collect();
+//!     let result = client.beta().conversations().run_resume(&ctx, deferred, decisions).await?;
+//!     assert_ne!(result.stop, RunStop::MaxRounds);
+//! }
+//! # Ok(())
+//! # }
+//! ```
 //!
 //! For an answer of a given shape, as the Python SDK's `output_format`: give the run a
 //! `response_format` ([`RunContext::output_format`]; with the `structured-outputs` feature,
@@ -93,16 +152,17 @@
 //! with [`RunResult::output_as`].
 
 use crate::models::{
-    AgentTool, CompletionArgs, ConversationAppendRequest, ConversationAppendStreamRequest, ConversationEvent, ConversationHistoryEntriesItem,
+    Agent, AgentTool, CompletionArgs, ConversationAppendRequest, ConversationAppendStreamRequest, ConversationEvent, ConversationHistoryEntriesItem,
     ConversationInputs, ConversationRequest, ConversationResponse, ConversationResponseOutputsItem, ConversationStreamRequest, ConversationUsageInfo,
-    Function, FunctionCallEntry, FunctionCallEntryArguments, FunctionResultEntry, FunctionTool, FunctionToolType, MessageOutputEntry,
-    MessageOutputEntryContent, MessageOutputEventContent, OutputContentChunks, ResponseFormat,
+    Function, FunctionCallEntry, FunctionCallEntryArguments, FunctionCallEntryConfirmationStatus, FunctionResultEntry, FunctionTool,
+    FunctionToolType, MessageOutputEntry, MessageOutputEntryContent, MessageOutputEventContent, OutputContentChunks, ResponseFormat,
+    ToolCallConfirmation, ToolCallConfirmationConfirmation, UpdateAgentRequest,
 };
 use crate::{Error, Event, EventStream, Result};
 use futures::future::BoxFuture;
 use futures::stream::{BoxStream, Stream, StreamExt};
 use serde::de::DeserializeOwned;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -177,9 +237,10 @@ impl RunContext {
     }
 
     /// Registers `name`: the model sees `description` and `A`'s JSON schema (made strict as
-    /// for structured outputs) and calls it with arguments decoded into `A`. The handler's `Ok`
-    /// value goes back to the model (a string as it is, anything else as JSON); its `Err` goes
-    /// back as `{"error": "<message>"}`. A later function of the same name replaces it.
+    /// for structured outputs, and declared `strict: true`) and calls it with arguments decoded
+    /// into `A`. The handler's `Ok` value goes back to the model (a string as it is, anything
+    /// else as JSON); its `Err` goes back as `{"error": "<message>"}`. A later function of the
+    /// same name replaces it.
     pub fn function<A, R, E, F, Fut>(mut self, name: impl Into<String>, description: impl Into<String>, handler: F) -> Self
     where
         A: DeserializeOwned + schemars::JsonSchema + Send + 'static,
@@ -213,9 +274,10 @@ impl RunContext {
         self
     }
 
-    /// Marks the function `name` as needing the user's approval before each run (see
-    /// [`on_confirm`](Self::on_confirm); without a callback it is refused). It holds for that
-    /// name whether the function is registered before or after, or registered again.
+    /// Marks the function `name` as needing the user's approval before each run: the
+    /// [`on_confirm`](Self::on_confirm) callback is asked, or, without one, the run stops with
+    /// the call [deferred](crate::run#calls-the-loop-does-not-answer-by-itself). It holds for
+    /// that name whether the function is registered before or after, or registered again.
     pub fn require_confirmation(mut self, name: impl Into<String>) -> Self {
         let name = name.into();
         if !self.needs_confirmation.contains(&name) {
@@ -224,8 +286,9 @@ impl RunContext {
         self
     }
 
-    /// The callback asked before a function marked by
-    /// [`require_confirmation`](Self::require_confirmation) runs.
+    /// The callback asked, in process, before a function marked by
+    /// [`require_confirmation`](Self::require_confirmation) runs. Calls the service holds for
+    /// confirmation are not asked here: they always stop the run (see [`Deferred`]).
     pub fn on_confirm<F, Fut>(mut self, callback: F) -> Self
     where
         F: Fn(PendingCall) -> Fut + Send + Sync + 'static,
@@ -243,9 +306,8 @@ impl RunContext {
     }
 
     /// The format of the model's answer: every request the run sends carries it as its
-    /// completion arguments' `response_format` (replacing the request's own), but for a start
-    /// that names an agent, whose completion arguments are the agent's. Read the answer with
-    /// [`RunResult::output_as`].
+    /// completion arguments' `response_format` (replacing the request's own); on an agent, the
+    /// agent's completion arguments get it. Read the answer with [`RunResult::output_as`].
     pub fn output_format(mut self, format: ResponseFormat) -> Self {
         self.output_format = Some(format);
         self
@@ -269,7 +331,8 @@ impl RunContext {
         Some(CompletionArgs { response_format: crate::Nullable::Value(format), ..Default::default() })
     }
 
-    /// The registered functions as the tools a conversation (or an agent) declares.
+    /// The registered functions as the tools a conversation (or an agent) declares, each
+    /// `strict: true`.
     pub fn tools(&self) -> Vec<AgentTool> {
         self.functions
             .iter()
@@ -280,24 +343,34 @@ impl RunContext {
                 };
                 AgentTool::Function(FunctionTool {
                     r#type: Some(FunctionToolType::Function),
-                    function: Function { name: f.name.clone(), description: Some(f.description.clone()), strict: None, parameters },
+                    function: Function { name: f.name.clone(), description: Some(f.description.clone()), strict: Some(true), parameters },
                 })
             })
             .collect()
     }
 
+    /// `tools` with the context's functions in place of those of the same name.
     fn merged_tools(&self, mut tools: Vec<AgentTool>) -> Vec<AgentTool> {
-        tools.retain(|t| !matches!(t, AgentTool::Function(ft) if self.functions.iter().any(|f| f.name == ft.function.name)));
+        tools.retain(|t| !matches!(t, AgentTool::Function(ft) if self.registered(&ft.function.name)));
         tools.extend(self.tools());
         tools
     }
 
-    /// Runs one function call: its result text, whatever happens.
+    fn registered(&self, name: &str) -> bool {
+        self.functions.iter().any(|f| f.name == name)
+    }
+
+    fn needs_confirmation(&self, name: &str) -> bool {
+        self.needs_confirmation.iter().any(|n| n == name)
+    }
+
+    /// Runs one function call, asking the callback first when the function needs it: its
+    /// result text, whatever happens.
     async fn call(&self, name: &str, tool_call_id: &str, arguments: Value) -> String {
-        let Some(f) = self.functions.iter().find(|f| f.name == name).cloned() else {
+        if !self.registered(name) {
             return error_text(format!("no function `{name}` is available"));
-        };
-        if self.needs_confirmation.iter().any(|n| n == name) {
+        }
+        if self.needs_confirmation(name) {
             let answer = match &self.confirm {
                 Some(confirm) => {
                     confirm(PendingCall { name: name.to_string(), tool_call_id: tool_call_id.to_string(), arguments: arguments.clone() }).await
@@ -308,9 +381,32 @@ impl RunContext {
                 return error_text(format!("the user refused to run `{name}`: {why}"));
             }
         }
+        self.execute(name, arguments).await
+    }
+
+    /// Runs a registered function, without asking: its result text.
+    async fn execute(&self, name: &str, arguments: Value) -> String {
+        let Some(f) = self.functions.iter().find(|f| f.name == name).cloned() else {
+            return error_text(format!("no function `{name}` is available"));
+        };
         match (f.handler)(arguments).await {
             Ok(text) => text,
             Err(e) => error_text(e),
+        }
+    }
+
+    /// Why a call waits for the caller, if it does. `declared`: the function names the run's
+    /// tools declare (`None` when not known, as on an append: every unregistered name is then
+    /// the caller's).
+    fn deferral(&self, call: &Call, declared: Option<&[String]>) -> Option<DeferralReason> {
+        if call.pending {
+            Some(DeferralReason::ServerSideConfirmationRequired)
+        } else if !self.registered(&call.name) {
+            declared.is_none_or(|d| d.contains(&call.name)).then_some(DeferralReason::NotRegistered)
+        } else if self.needs_confirmation(&call.name) && self.confirm.is_none() {
+            Some(DeferralReason::ConfirmationRequired)
+        } else {
+            None
         }
     }
 }
@@ -345,6 +441,8 @@ pub enum RunStop {
     /// [`RunContext::max_rounds`] rounds were answered and the model called functions again;
     /// those calls are the last entries, unanswered.
     MaxRounds,
+    /// Some calls wait for the caller: [`RunResult::deferred`] holds them (see [`Deferred`]).
+    Deferred,
 }
 
 /// What a run did: every entry in order (the model's outputs and the function results sent).
@@ -357,9 +455,16 @@ pub struct RunResult {
     /// How many rounds of function calls were answered.
     pub rounds: usize,
     pub stop: RunStop,
+    /// With [`RunStop::Deferred`]: what waits for the caller, to resume with
+    /// [`run_resume`](crate::api::beta::conversations::Conversations::run_resume).
+    pub deferred: Option<Deferred>,
 }
 
 impl RunResult {
+    fn new(conversation_id: String, entries: Vec<ConversationHistoryEntriesItem>, rounds: usize) -> Self {
+        RunResult { conversation_id, entries, usage: Vec::new(), rounds, stop: RunStop::Answered, deferred: None }
+    }
+
     /// The text of the last message output (its string content, or its text chunks).
     pub fn output_text(&self) -> Option<String> {
         self.entries.iter().rev().find_map(|e| match e {
@@ -397,6 +502,250 @@ impl RunResult {
     }
 }
 
+/// Why a call waits for the caller (the official SDK's `DeferralReason`, plus
+/// `not_registered`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum DeferralReason {
+    /// A local function marked by [`RunContext::require_confirmation`], and no
+    /// [`on_confirm`](RunContext::on_confirm) callback to ask.
+    ConfirmationRequired,
+    /// The service holds the call until it is allowed or denied (`confirmation_status:
+    /// "pending"`): a connector or agent tool configured with `requires_confirmation`.
+    ServerSideConfirmationRequired,
+    /// A function the run's tools declare that the context does not register: the caller runs
+    /// it and answers ([`DeferredCall::answer`]).
+    NotRegistered,
+}
+
+/// A call that waits for the caller's [`Decision`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeferredCall {
+    pub tool_call_id: String,
+    pub tool_name: String,
+    /// The arguments as the model sent them (a JSON object, or the text when it is not JSON).
+    pub arguments: Value,
+    pub reason: DeferralReason,
+    /// Free for the caller (who asked, when); kept through serialization.
+    #[serde(default)]
+    pub metadata: serde_json::Map<String, Value>,
+    /// The call's entry as the model made it.
+    pub function_call: FunctionCallEntry,
+}
+
+impl DeferredCall {
+    /// Run it (a local function) or allow it (a call the service holds).
+    pub fn approve(&self) -> Decision {
+        Decision::Approve { tool_call_id: self.tool_call_id.clone(), override_args: None }
+    }
+
+    /// Run it with `args` merged over the model's arguments (a JSON object; local functions
+    /// only).
+    pub fn approve_with(&self, args: Value) -> Decision {
+        Decision::Approve { tool_call_id: self.tool_call_id.clone(), override_args: Some(args) }
+    }
+
+    /// Do not run it: "Rejected by user" goes back to the model (a call the service holds is
+    /// denied).
+    pub fn reject(&self) -> Decision {
+        self.reject_with("Rejected by user")
+    }
+
+    /// Do not run it: `message` goes back to the model as the function's result (a call the
+    /// service holds is denied).
+    pub fn reject_with(&self, message: impl Into<String>) -> Decision {
+        Decision::Reject { tool_call_id: self.tool_call_id.clone(), message: message.into() }
+    }
+
+    /// The caller ran the function itself: `result` goes back to the model (a string as it
+    /// is, anything else as JSON). Not for calls the service holds.
+    pub fn answer(&self, result: impl Serialize) -> Decision {
+        Decision::Answer { tool_call_id: self.tool_call_id.clone(), result: result_text(&result) }
+    }
+}
+
+/// What to do with a [`DeferredCall`] (made by its methods).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "decision", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Decision {
+    Approve {
+        tool_call_id: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        override_args: Option<Value>,
+    },
+    Reject {
+        tool_call_id: String,
+        message: String,
+    },
+    Answer {
+        tool_call_id: String,
+        result: String,
+    },
+}
+
+impl Decision {
+    pub fn tool_call_id(&self) -> &str {
+        match self {
+            Decision::Approve { tool_call_id, .. } | Decision::Reject { tool_call_id, .. } | Decision::Answer { tool_call_id, .. } => tool_call_id,
+        }
+    }
+}
+
+/// A run stopped for the caller's decisions ([`RunStop::Deferred`]): serializable, to resume
+/// in another request or process with
+/// [`run_resume`](crate::api::beta::conversations::Conversations::run_resume). The fields are
+/// those of the official SDK's `DeferredToolCallsException.to_dict` (`conversation_id`,
+/// `deferred_calls`, `outputs`, `executed_results`), plus `rounds` and `declared`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Deferred {
+    pub conversation_id: String,
+    pub deferred_calls: Vec<DeferredCall>,
+    /// The run's entries so far (the resumed run's result starts with them).
+    #[serde(default)]
+    pub outputs: Vec<ConversationHistoryEntriesItem>,
+    /// Results of the same round's other calls, computed and not yet sent: they go with the
+    /// decisions' results.
+    #[serde(default)]
+    pub executed_results: Vec<FunctionResultEntry>,
+    /// Rounds answered before this one.
+    #[serde(default)]
+    pub rounds: usize,
+    /// The function names the run's tools declare (`None`: not known).
+    #[serde(default)]
+    pub declared: Option<Vec<String>>,
+}
+
+/// A function call of a response, as the loop needs it.
+struct Call {
+    entry: FunctionCallEntry,
+    name: String,
+    arguments: Value,
+    /// The service holds it for confirmation.
+    pending: bool,
+}
+
+impl Call {
+    fn of(entry: &FunctionCallEntry) -> Call {
+        Call {
+            name: entry.name.clone(),
+            arguments: arguments_value(&entry.arguments),
+            pending: matches!(entry.confirmation_status.as_option(), Some(FunctionCallEntryConfirmationStatus::Pending)),
+            entry: entry.clone(),
+        }
+    }
+}
+
+/// What one round of calls comes to.
+enum Round {
+    /// Every call answered: send these.
+    Send(Vec<FunctionResultEntry>),
+    /// Some wait for the caller; the others' results wait with them.
+    Defer(Vec<DeferredCall>, Vec<FunctionResultEntry>),
+}
+
+/// Answers a round: the calls that wait for the caller are set aside, the others run at once
+/// (results in the calls' order).
+async fn answer_round(ctx: &RunContext, calls: &[Call], declared: Option<&[String]>) -> Round {
+    let mut deferred = Vec::new();
+    let mut to_run = Vec::new();
+    for call in calls {
+        match ctx.deferral(call, declared) {
+            Some(reason) => deferred.push(DeferredCall {
+                tool_call_id: call.entry.tool_call_id.clone(),
+                tool_name: call.name.clone(),
+                arguments: call.arguments.clone(),
+                reason,
+                metadata: serde_json::Map::new(),
+                function_call: call.entry.clone(),
+            }),
+            None => to_run.push(call),
+        }
+    }
+    let runs = to_run.iter().map(|c| async move {
+        let id = &c.entry.tool_call_id;
+        FunctionResultEntry::new(id.clone(), ctx.call(&c.name, id, c.arguments.clone()).await)
+    });
+    let results = futures::future::join_all(runs).await;
+    if deferred.is_empty() {
+        Round::Send(results)
+    } else {
+        Round::Defer(deferred, results)
+    }
+}
+
+/// The function results and confirmations that resuming `deferred` with `decisions` sends.
+/// Every decision is checked before anything runs: an error means nothing was run or sent.
+async fn resolve(ctx: &RunContext, deferred: &Deferred, decisions: Vec<Decision>) -> Result<(Vec<FunctionResultEntry>, Vec<ToolCallConfirmation>)> {
+    let fail = |message: String| Error::Run { operation: "conversations.run_resume", message };
+    let mut chosen: Vec<(&DeferredCall, Decision)> = Vec::new();
+    for d in decisions {
+        let Some(call) = deferred.deferred_calls.iter().find(|c| c.tool_call_id == d.tool_call_id()) else {
+            let waiting: Vec<&str> = deferred.deferred_calls.iter().map(|c| c.tool_call_id.as_str()).collect();
+            return Err(fail(format!("no deferred call has the id `{}` (waiting: {})", d.tool_call_id(), waiting.join(", "))));
+        };
+        if chosen.iter().any(|(c, _)| c.tool_call_id == call.tool_call_id) {
+            return Err(fail(format!("two decisions for the call `{}`", call.tool_call_id)));
+        }
+        chosen.push((call, d));
+    }
+    if let Some(missing) = deferred.deferred_calls.iter().find(|c| !chosen.iter().any(|(x, _)| x.tool_call_id == c.tool_call_id)) {
+        return Err(fail(format!("no decision for the call `{}` of `{}`", missing.tool_call_id, missing.tool_name)));
+    }
+    let server_side = |c: &DeferredCall| c.reason == DeferralReason::ServerSideConfirmationRequired;
+    let mut results: Vec<Option<String>> = Vec::new();
+    let mut to_run: Vec<(usize, &str, Value)> = Vec::new();
+    let mut confirmations = Vec::new();
+    for (call, decision) in &chosen {
+        let id = &call.tool_call_id;
+        match decision {
+            Decision::Approve { override_args, .. } if server_side(call) => {
+                if override_args.is_some() {
+                    return Err(fail(format!(
+                        "the call `{id}` of `{}` is held by the service: it can be allowed, not given other arguments",
+                        call.tool_name
+                    )));
+                }
+                confirmations.push(ToolCallConfirmation::new(id.clone(), ToolCallConfirmationConfirmation::Allow));
+            }
+            Decision::Reject { .. } if server_side(call) => {
+                confirmations.push(ToolCallConfirmation::new(id.clone(), ToolCallConfirmationConfirmation::Deny));
+            }
+            Decision::Answer { .. } if server_side(call) => {
+                return Err(fail(format!(
+                    "the call `{id}` of `{}` is held by the service: it can be allowed or denied, not answered",
+                    call.tool_name
+                )));
+            }
+            Decision::Approve { override_args, .. } => {
+                if !ctx.registered(&call.tool_name) {
+                    return Err(fail(format!("the call `{id}` is approved, but the run context registers no function `{}`", call.tool_name)));
+                }
+                let mut args = arguments_value(&call.function_call.arguments);
+                match (override_args, &mut args) {
+                    (None, _) => {}
+                    (Some(Value::Object(over)), Value::Object(original)) => original.extend(over.clone()),
+                    (Some(Value::Object(over)), _) => args = Value::Object(over.clone()),
+                    (Some(other), _) => return Err(fail(format!("the arguments approved for the call `{id}` are not a JSON object: {other}"))),
+                }
+                to_run.push((results.len(), call.tool_name.as_str(), args));
+                results.push(None);
+            }
+            Decision::Reject { message, .. } => results.push(Some(message.clone())),
+            Decision::Answer { result, .. } => results.push(Some(result.clone())),
+        }
+    }
+    let runs = to_run.into_iter().map(|(i, name, args)| async move { (i, ctx.execute(name, args).await) });
+    for (i, text) in futures::future::join_all(runs).await {
+        results[i] = Some(text);
+    }
+    let ids = chosen.iter().filter(|(c, _)| !server_side(c)).map(|(c, _)| c.tool_call_id.clone());
+    let mut sent = deferred.executed_results.clone();
+    sent.extend(ids.zip(results).map(|(id, text)| FunctionResultEntry::new(id, text.unwrap_or_default())));
+    Ok((sent, confirmations))
+}
+
 fn history(item: ConversationResponseOutputsItem) -> ConversationHistoryEntriesItem {
     match item {
         ConversationResponseOutputsItem::MessageOutput(e) => ConversationHistoryEntriesItem::MessageOutput(e),
@@ -407,69 +756,150 @@ fn history(item: ConversationResponseOutputsItem) -> ConversationHistoryEntriesI
     }
 }
 
-/// Runs every call of one round at once; the results in the calls' order.
-async fn answer(ctx: &RunContext, calls: &[(String, String, Value)]) -> Vec<FunctionResultEntry> {
-    let runs = calls.iter().map(|(id, name, args)| async move { FunctionResultEntry::new(id.clone(), ctx.call(name, id, args.clone()).await) });
-    futures::future::join_all(runs).await
+fn results_input(results: &[FunctionResultEntry]) -> Option<ConversationInputs> {
+    (!results.is_empty())
+        .then(|| ConversationInputs::InputEntries(results.iter().cloned().map(ConversationHistoryEntriesItem::FunctionResult).collect()))
 }
 
-fn results_input(results: &[FunctionResultEntry]) -> ConversationInputs {
-    ConversationInputs::InputEntries(results.iter().cloned().map(ConversationHistoryEntriesItem::FunctionResult).collect())
+fn confirmations_field(confirmations: Vec<ToolCallConfirmation>) -> crate::Nullable<Vec<ToolCallConfirmation>> {
+    if confirmations.is_empty() {
+        crate::Nullable::Absent
+    } else {
+        crate::Nullable::Value(confirmations)
+    }
+}
+
+/// The function names among `tools`.
+fn function_names(tools: &[AgentTool]) -> Vec<String> {
+    tools
+        .iter()
+        .filter_map(|t| match t {
+            AgentTool::Function(f) => Some(f.function.name.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The tools and completion arguments `agent` needs for `ctx`, when it does not have them.
+fn agent_update(ctx: &RunContext, agent: &Agent) -> Option<UpdateAgentRequest> {
+    let tools = agent.tools.clone().unwrap_or_default();
+    let missing = ctx.tools().into_iter().any(|wanted| !tools.contains(&wanted));
+    let args = agent.completion_args.clone();
+    let format_differs = ctx.output_format.as_ref().is_some_and(|f| args.as_ref().and_then(|a| a.response_format.as_option()) != Some(f));
+    if !missing && !format_differs {
+        return None;
+    }
+    let mut update = UpdateAgentRequest { tools: Some(ctx.merged_tools(tools)), ..Default::default() };
+    if let (true, Some(format)) = (format_differs, &ctx.output_format) {
+        let mut args = args.unwrap_or_default();
+        args.response_format = crate::Nullable::Value(format.clone());
+        update.completion_args = Some(args);
+    }
+    Some(update)
 }
 
 //@ cfg-of ConversationRequest
 impl<'c> crate::api::beta::conversations::Conversations<'c> {
-    /// Starts a conversation with `ctx`'s functions as tools (added to the request's own, unless
-    /// it names an agent) and runs it until the model answers with a message: see
-    /// [`run`](crate::run).
+    /// Starts a conversation with `ctx`'s functions as tools (added to the request's own; on an
+    /// agent, declared on the agent: see [the module](crate::run)) and runs it until the model
+    /// answers with a message, or calls wait for the caller: see [`run`](crate::run).
     pub async fn run(&self, ctx: &RunContext, mut request: ConversationRequest) -> Result<RunResult> {
-        if request.agent_id.as_option().is_none() {
-            let tools = request.tools.into_option().unwrap_or_default();
-            request.tools = crate::Nullable::Value(ctx.merged_tools(tools));
-            request.completion_args = ctx.start_args(request.completion_args);
-        }
+        let declared = match request.agent_id.as_option() {
+            Some(agent_id) => self.prepare_agent(ctx, agent_id, request.agent_version.as_option().is_some()).await?,
+            None => {
+                let tools = ctx.merged_tools(request.tools.into_option().unwrap_or_default());
+                let names = function_names(&tools);
+                request.tools = crate::Nullable::Value(tools);
+                request.completion_args = ctx.start_args(request.completion_args);
+                names
+            }
+        };
         let response = self.start(request).await?;
-        self.run_from(ctx, response, Vec::new()).await
+        let result = RunResult::new(response.conversation_id.clone(), Vec::new(), 0);
+        self.run_from(ctx, response, result, Some(declared)).await
     }
 
     /// Continues the conversation `conversation_id` with `inputs` under `ctx`, as
-    /// [`run`](Self::run) does (the conversation's tools are those it was started with).
+    /// [`run`](Self::run) does (the conversation's tools are those it was started with; a call
+    /// of a function `ctx` does not register is the caller's: the run stops with it deferred).
     pub async fn run_append(&self, ctx: &RunContext, conversation_id: &str, inputs: ConversationInputs) -> Result<RunResult> {
         let request = ConversationAppendRequest { inputs: Some(inputs), completion_args: ctx.append_args(), ..Default::default() };
         let response = self.append(conversation_id, request).await?;
-        self.run_from(ctx, response, Vec::new()).await
+        self.run_from(ctx, response, RunResult::new(conversation_id.to_string(), Vec::new(), 0), None).await
+    }
+
+    /// Resumes a run that stopped with calls [`Deferred`], with one [`Decision`] per call: the
+    /// approved local functions run, and their results, the rejections, the answers and the
+    /// round's results computed before the stop go back in one append with the service's
+    /// `tool_confirmations`; then the loop goes on as in [`run`](Self::run). The result's
+    /// entries start with the deferred run's.
+    pub async fn run_resume(&self, ctx: &RunContext, deferred: Deferred, decisions: Vec<Decision>) -> Result<RunResult> {
+        let (sent, confirmations) = resolve(ctx, &deferred, decisions).await?;
+        let request = ConversationAppendRequest {
+            inputs: results_input(&sent),
+            tool_confirmations: confirmations_field(confirmations),
+            completion_args: ctx.append_args(),
+            ..Default::default()
+        };
+        let response = self.append(&deferred.conversation_id, request).await?;
+        let mut entries = deferred.outputs;
+        entries.extend(sent.into_iter().map(ConversationHistoryEntriesItem::FunctionResult));
+        let result = RunResult::new(deferred.conversation_id, entries, deferred.rounds + 1);
+        self.run_from(ctx, response, result, deferred.declared).await
+    }
+
+    /// Declares `ctx`'s functions (and output format) on the agent when it lacks them; the
+    /// function names the agent then declares.
+    async fn prepare_agent(&self, ctx: &RunContext, agent_id: &str, pinned: bool) -> Result<Vec<String>> {
+        let agents = crate::api::beta::agents::Agents { client: self.client };
+        let agent = agents.get(agent_id).await?;
+        let tools = match agent_update(ctx, &agent) {
+            Some(update) if !pinned => {
+                let tools = update.tools.clone().unwrap_or_default();
+                agents.update(agent_id, update).await?;
+                tools
+            }
+            _ => agent.tools.unwrap_or_default(),
+        };
+        Ok(function_names(&tools))
     }
 
     async fn run_from(
         &self,
         ctx: &RunContext,
         mut response: ConversationResponse,
-        mut entries: Vec<ConversationHistoryEntriesItem>,
+        mut result: RunResult,
+        declared: Option<Vec<String>>,
     ) -> Result<RunResult> {
-        let conversation_id = response.conversation_id.clone();
-        let mut usage = Vec::new();
-        let mut rounds = 0;
+        result.conversation_id.clone_from(&response.conversation_id);
         loop {
-            usage.push(std::mem::take(&mut response.usage));
+            result.usage.push(std::mem::take(&mut response.usage));
             let mut calls = Vec::new();
             for item in std::mem::take(&mut response.outputs) {
                 if let ConversationResponseOutputsItem::FunctionCall(c) = &item {
-                    calls.push((c.tool_call_id.clone(), c.name.clone(), arguments_value(&c.arguments)));
+                    calls.push(Call::of(c));
                 }
-                entries.push(history(item));
+                result.entries.push(history(item));
             }
             if calls.is_empty() {
-                return Ok(RunResult { conversation_id, entries, usage, rounds, stop: RunStop::Answered });
+                result.stop = RunStop::Answered;
+                return Ok(result);
             }
-            if rounds >= ctx.max_rounds {
-                return Ok(RunResult { conversation_id, entries, usage, rounds, stop: RunStop::MaxRounds });
+            if result.rounds >= ctx.max_rounds {
+                result.stop = RunStop::MaxRounds;
+                return Ok(result);
             }
-            rounds += 1;
-            let results = answer(ctx, &calls).await;
-            entries.extend(results.iter().cloned().map(ConversationHistoryEntriesItem::FunctionResult));
-            let request =
-                ConversationAppendRequest { inputs: Some(results_input(&results)), completion_args: ctx.append_args(), ..Default::default() };
-            response = self.append(&conversation_id, request).await?;
+            let results = match answer_round(ctx, &calls, declared.as_deref()).await {
+                Round::Send(results) => results,
+                Round::Defer(calls, results) => {
+                    stop_deferred(&mut result, calls, results, declared);
+                    return Ok(result);
+                }
+            };
+            result.rounds += 1;
+            result.entries.extend(results.iter().cloned().map(ConversationHistoryEntriesItem::FunctionResult));
+            let request = ConversationAppendRequest { inputs: results_input(&results), completion_args: ctx.append_args(), ..Default::default() };
+            response = self.append(&result.conversation_id, request).await?;
         }
     }
 
@@ -477,31 +907,58 @@ impl<'c> crate::api::beta::conversations::Conversations<'c> {
     /// is sent, then [`RunEvent::Done`] with the whole result (the entries assembled from the
     /// events).
     pub async fn run_stream(&self, ctx: &RunContext, mut request: ConversationStreamRequest) -> Result<RunStream<'c>> {
-        if request.agent_id.as_option().is_none() {
-            let tools = request.tools.into_option().unwrap_or_default();
-            request.tools = crate::Nullable::Value(ctx.merged_tools(tools));
-            request.completion_args = ctx.start_args(request.completion_args);
-        }
+        let declared = match request.agent_id.as_option() {
+            Some(agent_id) => self.prepare_agent(ctx, agent_id, request.agent_version.as_option().is_some()).await?,
+            None => {
+                let tools = ctx.merged_tools(request.tools.into_option().unwrap_or_default());
+                let names = function_names(&tools);
+                request.tools = crate::Nullable::Value(tools);
+                request.completion_args = ctx.start_args(request.completion_args);
+                names
+            }
+        };
         let events = self.start_stream(request).await?;
-        Ok(self.run_events(ctx, events, String::new()))
+        Ok(self.run_events(ctx, events, RunResult::new(String::new(), Vec::new(), 0), Some(declared)))
     }
 
     /// [`run_append`](Self::run_append), streamed as [`run_stream`](Self::run_stream) is.
     pub async fn run_append_stream(&self, ctx: &RunContext, conversation_id: &str, inputs: ConversationInputs) -> Result<RunStream<'c>> {
         let request = ConversationAppendStreamRequest { inputs: Some(inputs), completion_args: ctx.append_args(), ..Default::default() };
         let events = self.append_stream(conversation_id, request).await?;
-        Ok(self.run_events(ctx, events, conversation_id.to_string()))
+        Ok(self.run_events(ctx, events, RunResult::new(conversation_id.to_string(), Vec::new(), 0), None))
+    }
+
+    /// [`run_resume`](Self::run_resume), streamed as [`run_stream`](Self::run_stream) is.
+    pub async fn run_resume_stream(&self, ctx: &RunContext, deferred: Deferred, decisions: Vec<Decision>) -> Result<RunStream<'c>> {
+        let (sent, confirmations) = resolve(ctx, &deferred, decisions).await?;
+        let request = ConversationAppendStreamRequest {
+            inputs: results_input(&sent),
+            tool_confirmations: confirmations_field(confirmations),
+            completion_args: ctx.append_args(),
+            ..Default::default()
+        };
+        let events = self.append_stream(&deferred.conversation_id, request).await?;
+        let mut entries = deferred.outputs;
+        entries.extend(sent.into_iter().map(ConversationHistoryEntriesItem::FunctionResult));
+        let result = RunResult::new(deferred.conversation_id, entries, deferred.rounds + 1);
+        Ok(self.run_events(ctx, events, result, deferred.declared))
     }
 
     /// The run's stream from the first response's events on.
-    fn run_events(&self, ctx: &RunContext, events: EventStream<Event<ConversationEvent>>, conversation_id: String) -> RunStream<'c> {
-        let result = RunResult { conversation_id, entries: Vec::new(), usage: Vec::new(), rounds: 0, stop: RunStop::Answered };
+    fn run_events(
+        &self,
+        ctx: &RunContext,
+        events: EventStream<Event<ConversationEvent>>,
+        result: RunResult,
+        declared: Option<Vec<String>>,
+    ) -> RunStream<'c> {
         let state = StreamState {
             conversations: *self,
             ctx: ctx.clone(),
             events: Some(events),
-            round: Round::default(),
+            parts: Vec::new(),
             result: Some(result),
+            declared,
             queue: Vec::new(),
         };
         let inner = futures::stream::unfold(state, |mut st| async move {
@@ -514,6 +971,19 @@ impl<'c> crate::api::beta::conversations::Conversations<'c> {
         });
         RunStream { inner: inner.boxed() }
     }
+}
+
+/// Ends `result` with `calls` waiting for the caller.
+fn stop_deferred(result: &mut RunResult, calls: Vec<DeferredCall>, executed: Vec<FunctionResultEntry>, declared: Option<Vec<String>>) {
+    result.stop = RunStop::Deferred;
+    result.deferred = Some(Deferred {
+        conversation_id: result.conversation_id.clone(),
+        deferred_calls: calls,
+        outputs: result.entries.clone(),
+        executed_results: executed,
+        rounds: result.rounds,
+        declared,
+    });
 }
 
 /// What [`RunStream`] yields.
@@ -559,24 +1029,20 @@ impl RunStream<'_> {
     }
 }
 
-/// The entries one streamed response builds, in the order they start.
-#[derive(Default)]
-struct Round {
-    /// Message outputs by id, function calls by tool call id, in order.
-    parts: Vec<Part>,
-}
-
+/// An entry one streamed response builds (message outputs by id, function calls by tool call
+/// id), in the order they start.
 enum Part {
     Message { id: String, text: String },
-    Call { tool_call_id: String, name: String, arguments: String },
+    Call { tool_call_id: String, name: String, arguments: String, pending: bool },
 }
 
 struct StreamState<'c> {
     conversations: crate::api::beta::conversations::Conversations<'c>,
     ctx: RunContext,
     events: Option<EventStream<Event<ConversationEvent>>>,
-    round: Round,
+    parts: Vec<Part>,
     result: Option<RunResult>,
+    declared: Option<Vec<String>>,
     /// What to yield next, last first.
     queue: Vec<Result<RunEvent>>,
 }
@@ -601,18 +1067,23 @@ impl StreamState<'_> {
                             },
                             MessageOutputEventContent::Unknown(_) => String::new(),
                         };
-                        match self.round.parts.iter_mut().find(|p| matches!(p, Part::Message { id, .. } if *id == m.id)) {
+                        match self.parts.iter_mut().find(|p| matches!(p, Part::Message { id, .. } if *id == m.id)) {
                             Some(Part::Message { text: so_far, .. }) => so_far.push_str(&text),
-                            _ => self.round.parts.push(Part::Message { id: m.id.clone(), text }),
+                            _ => self.parts.push(Part::Message { id: m.id.clone(), text }),
                         }
                     }
                     ConversationEvent::FunctionCallDelta(c) => {
-                        match self.round.parts.iter_mut().find(|p| matches!(p, Part::Call { tool_call_id, .. } if *tool_call_id == c.tool_call_id)) {
-                            Some(Part::Call { arguments, .. }) => arguments.push_str(&c.arguments),
-                            _ => self.round.parts.push(Part::Call {
+                        let held = matches!(c.confirmation_status.as_option(), Some(FunctionCallEntryConfirmationStatus::Pending));
+                        match self.parts.iter_mut().find(|p| matches!(p, Part::Call { tool_call_id, .. } if *tool_call_id == c.tool_call_id)) {
+                            Some(Part::Call { arguments, pending, .. }) => {
+                                arguments.push_str(&c.arguments);
+                                *pending |= held;
+                            }
+                            _ => self.parts.push(Part::Call {
                                 tool_call_id: c.tool_call_id.clone(),
                                 name: c.name.clone(),
                                 arguments: c.arguments.clone(),
+                                pending: held,
                             }),
                         }
                     }
@@ -629,34 +1100,36 @@ impl StreamState<'_> {
             None => {
                 // The response is complete: its entries, then the calls it asks for.
                 let mut calls = Vec::new();
-                for part in std::mem::take(&mut self.round.parts) {
+                for part in std::mem::take(&mut self.parts) {
                     match part {
                         Part::Message { text, .. } => result
                             .entries
                             .push(ConversationHistoryEntriesItem::MessageOutput(MessageOutputEntry::new(MessageOutputEntryContent::String(text)))),
-                        Part::Call { tool_call_id, name, arguments } => {
-                            let args = arguments_value(&FunctionCallEntryArguments::String(arguments.clone()));
-                            calls.push((tool_call_id.clone(), name.clone(), args));
-                            result.entries.push(ConversationHistoryEntriesItem::FunctionCall(FunctionCallEntry::new(
-                                tool_call_id,
-                                name,
-                                FunctionCallEntryArguments::String(arguments),
-                            )));
+                        Part::Call { tool_call_id, name, arguments, pending } => {
+                            let mut entry = FunctionCallEntry::new(tool_call_id, name, FunctionCallEntryArguments::String(arguments));
+                            if pending {
+                                entry.confirmation_status = crate::Nullable::Value(FunctionCallEntryConfirmationStatus::Pending);
+                            }
+                            calls.push(Call::of(&entry));
+                            result.entries.push(ConversationHistoryEntriesItem::FunctionCall(entry));
                         }
                     }
                 }
                 if calls.is_empty() || result.rounds >= self.ctx.max_rounds {
                     result.stop = if calls.is_empty() { RunStop::Answered } else { RunStop::MaxRounds };
-                    self.events = None;
-                    let done = self.result.take()?;
-                    self.queue.push(Ok(RunEvent::Done(done)));
-                    return Some(());
+                    return self.finish();
                 }
+                let results = match answer_round(&self.ctx, &calls, self.declared.as_deref()).await {
+                    Round::Send(results) => results,
+                    Round::Defer(calls, results) => {
+                        stop_deferred(result, calls, results, self.declared.clone());
+                        return self.finish();
+                    }
+                };
                 result.rounds += 1;
-                let results = answer(&self.ctx, &calls).await;
                 result.entries.extend(results.iter().cloned().map(ConversationHistoryEntriesItem::FunctionResult));
                 let request = ConversationAppendStreamRequest {
-                    inputs: Some(results_input(&results)),
+                    inputs: results_input(&results),
                     completion_args: self.ctx.append_args(),
                     ..Default::default()
                 };
@@ -674,5 +1147,13 @@ impl StreamState<'_> {
                 Some(())
             }
         }
+    }
+
+    /// Ends the run: its result is the last item.
+    fn finish(&mut self) -> Option<()> {
+        self.events = None;
+        let done = self.result.take()?;
+        self.queue.push(Ok(RunEvent::Done(done)));
+        Some(())
     }
 }

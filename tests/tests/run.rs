@@ -5,13 +5,13 @@
 
 use futures::StreamExt;
 use mistralai::models::{ConversationHistoryEntriesItem, ConversationInputs, ConversationRequest, ConversationStreamRequest};
-use mistralai::run::{Confirmation, RunContext, RunEvent, RunStop};
+use mistralai::run::{Confirmation, DeferralReason, Deferred, RunContext, RunEvent, RunStop};
 use mistralai::Client;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use wiremock::matchers::method;
+use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 #[derive(Deserialize, schemars::JsonSchema)]
@@ -173,13 +173,6 @@ async fn the_loop_stops_after_max_rounds_and_continues_a_conversation() {
         matches!(result.entries.last(), Some(ConversationHistoryEntriesItem::FunctionCall(c)) if c.tool_call_id == "c"),
         "the last calls stay unanswered"
     );
-
-    // With an agent, the request's tools are left alone.
-    let (server, script) = serve(vec![response(vec![message("Hi")])]).await;
-    let client = Client::builder().api_key("k").server(server.uri()).build().unwrap();
-    let request = ConversationRequest::new(ConversationInputs::String("Hi".into())).agent_id("ag_1");
-    client.beta().conversations().run(&context(), request).await.unwrap();
-    assert!(script.seen.lock().unwrap()[0].1.get("tools").is_none());
 }
 
 fn sse(events: &[Value]) -> ResponseTemplate {
@@ -236,7 +229,7 @@ async fn run_stream_yields_every_event_and_the_result() {
 }
 
 #[tokio::test]
-async fn run_append_stream_continues_a_conversation_and_refuses_without_a_callback() {
+async fn run_append_stream_defers_a_call_without_a_callback_and_resumes() {
     let usage = json!({"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2});
     let (server, script) = serve(vec![
         sse(&[
@@ -252,13 +245,26 @@ async fn run_append_stream_continues_a_conversation_and_refuses_without_a_callba
     ])
     .await;
     let client = Client::builder().api_key("k").server(server.uri()).build().unwrap();
-    // Confirmation required, no callback: the call is refused, and the refusal is its result.
+    // Confirmation required, no callback: the run stops with the call deferred.
     let ctx = RunContext::new()
         .function("transfer", "Moves money", |t: Transfer| async move { Ok::<_, String>(format!("sent {}", t.amount)) })
         .require_confirmation("transfer");
-    let stream = client.beta().conversations().run_append_stream(&ctx, "conv_a", ConversationInputs::String("Send 5".into())).await.unwrap();
+    let conversations = client.beta().conversations();
+    let stream = conversations.run_append_stream(&ctx, "conv_a", ConversationInputs::String("Send 5".into())).await.unwrap();
     let result = stream.result().await.unwrap();
     assert_eq!(result.conversation_id, "conv_a");
+    assert_eq!(result.stop, RunStop::Deferred);
+    assert_eq!(result.rounds, 0);
+    let deferred = result.deferred.unwrap();
+    assert_eq!(deferred.deferred_calls.len(), 1);
+    assert_eq!(deferred.deferred_calls[0].tool_call_id, "t1");
+    assert_eq!(deferred.deferred_calls[0].reason, DeferralReason::ConfirmationRequired);
+    assert_eq!(deferred.deferred_calls[0].arguments, json!({"amount": 5}));
+    assert_eq!(script.seen.lock().unwrap().len(), 1, "nothing is sent for a deferred call");
+
+    // Approved with an override: the function runs with the merged arguments.
+    let decision = deferred.deferred_calls[0].approve_with(json!({"amount": 7}));
+    let result = conversations.run_resume_stream(&ctx, deferred, vec![decision]).await.unwrap().result().await.unwrap();
     assert_eq!(result.stop, RunStop::Answered);
     assert_eq!(result.rounds, 1);
     assert_eq!(result.output_text().as_deref(), Some("Not sent."));
@@ -266,9 +272,10 @@ async fn run_append_stream_continues_a_conversation_and_refuses_without_a_callba
     let seen = script.seen.lock().unwrap().clone();
     assert_eq!(seen.len(), 2);
     assert_eq!(seen[0], ("/v1/conversations/conv_a".to_string(), json!({"inputs": "Send 5", "stream": true})));
-    let sent = results_sent(&seen[1].1);
-    assert_eq!(sent[0].0, "t1");
-    assert!(sent[0].1.contains("refused to run `transfer`: no one is there to confirm it"), "{}", sent[0].1);
+    assert_eq!(seen[1].0, "/v1/conversations/conv_a");
+    assert_eq!(results_sent(&seen[1].1), [("t1".to_string(), "sent 7".to_string())]);
+    assert_eq!(seen[1].1["stream"], json!(true));
+    assert!(seen[1].1.get("tool_confirmations").is_none());
 }
 
 #[derive(Debug, PartialEq, Deserialize, schemars::JsonSchema)]
@@ -316,4 +323,258 @@ async fn an_output_format_goes_with_every_request_and_the_answer_decodes() {
         other => panic!("expected Error::Parse, got {other:?}"),
     }
     assert!(script.seen.lock().unwrap()[0].1.get("completion_args").is_none());
+}
+
+fn pending_call(id: &str, name: &str, args: Value) -> Value {
+    let mut c = call(id, name, args);
+    c["confirmation_status"] = json!("pending");
+    c
+}
+
+/// Issue 18: a connector tool the service holds for confirmation is never run or answered
+/// locally; the run stops with it, next to a client-side call needing confirmation, a call of a
+/// declared but unregistered function, and the result of a call that ran. The state survives
+/// JSON; resuming sends the results and `tool_confirmations` in one append, and the loop goes on.
+#[tokio::test]
+async fn pending_and_unregistered_calls_stop_the_run_and_resume_from_json() {
+    let (server, script) = serve(vec![
+        response(vec![
+            pending_call("s1", "github_create_issue", json!({"title": "bug"})),
+            call("c1", "get_weather", json!({"city": "Paris"})),
+            call("c2", "transfer", json!({"amount": 10, "to": "bob"})),
+            call("c3", "lookup", json!({"q": "x"})),
+            pending_call("s2", "slack_post", json!({})),
+        ]),
+        response(vec![message("Done.")]),
+    ])
+    .await;
+    let client = Client::builder().api_key("k").server(server.uri()).build().unwrap();
+    let ctx = RunContext::new()
+        .function("get_weather", "The weather now", |w: Weather| async move { Ok::<_, String>(Forecast { city: w.city, celsius: 21 }) })
+        .function("transfer", "Moves money", |t: Transfer| async move { Ok::<_, String>(format!("sent {}", t.amount)) })
+        .require_confirmation("transfer");
+    // `lookup` is declared by the caller, not registered in the context.
+    let lookup = mistralai::models::AgentTool::Function(mistralai::models::FunctionTool::new(mistralai::models::Function::new(
+        "lookup",
+        std::collections::BTreeMap::new(),
+    )));
+    let request = ConversationRequest::new(ConversationInputs::String("Go".into())).model("m").tools(vec![lookup]);
+    let conversations = client.beta().conversations();
+    let result = conversations.run(&ctx, request).await.unwrap();
+    assert_eq!(result.stop, RunStop::Deferred);
+    assert_eq!(script.seen.lock().unwrap().len(), 1, "the stop sends nothing");
+    // The tools are declared strict, the caller's own included as given.
+    let tools = script.seen.lock().unwrap()[0].1["tools"].clone();
+    assert_eq!(tools.as_array().unwrap().len(), 3);
+    assert!(
+        tools.as_array().unwrap().iter().filter(|t| t["function"]["name"] != "lookup").all(|t| t["function"]["strict"] == json!(true)),
+        "{tools}"
+    );
+
+    let deferred = result.deferred.clone().unwrap();
+    let reasons: Vec<(&str, DeferralReason)> = deferred.deferred_calls.iter().map(|c| (c.tool_call_id.as_str(), c.reason)).collect();
+    assert_eq!(
+        reasons,
+        [
+            ("s1", DeferralReason::ServerSideConfirmationRequired),
+            ("c2", DeferralReason::ConfirmationRequired),
+            ("c3", DeferralReason::NotRegistered),
+            ("s2", DeferralReason::ServerSideConfirmationRequired),
+        ]
+    );
+    assert_eq!(deferred.executed_results.len(), 1, "get_weather ran; its result waits");
+    assert_eq!(deferred.executed_results[0].tool_call_id, "c1");
+    assert_eq!(result.function_results().count(), 0, "nothing was sent");
+
+    // The state as the official SDK's to_dict names it, and back.
+    let saved = serde_json::to_value(&deferred).unwrap();
+    assert_eq!(saved["conversation_id"], "conv_1");
+    assert_eq!(saved["deferred_calls"][0]["tool_name"], "github_create_issue");
+    assert_eq!(saved["deferred_calls"][0]["reason"], "server_side_confirmation_required");
+    assert_eq!(saved["deferred_calls"][1]["reason"], "confirmation_required");
+    assert_eq!(saved["deferred_calls"][1]["function_call"]["tool_call_id"], "c2");
+    assert_eq!(saved["executed_results"][0]["tool_call_id"], "c1");
+    assert_eq!(saved["outputs"].as_array().unwrap().len(), 5);
+    let restored: Deferred = serde_json::from_str(&saved.to_string()).unwrap();
+    assert_eq!(restored, deferred);
+
+    // Wrong decisions are typed errors and send nothing.
+    let calls = &restored.deferred_calls;
+    let all_but = |skip: usize| calls.iter().enumerate().filter(|(i, _)| *i != skip).map(|(_, c)| c.approve()).collect::<Vec<_>>();
+    let mut unknown = all_but(99);
+    unknown[0] = mistralai::run::Decision::Reject { tool_call_id: "nope".into(), message: "x".into() };
+    let errors = [
+        (unknown, "no deferred call has the id `nope`"),
+        (all_but(1), "no decision for the call `c2`"),
+        (vec![calls[0].approve(), calls[1].approve(), calls[2].approve(), calls[3].approve()], "registers no function `lookup`"),
+        (vec![calls[0].answer("x"), calls[1].approve(), calls[2].answer("y"), calls[3].approve()], "not answered"),
+        (vec![calls[0].approve(), calls[0].approve(), calls[1].approve(), calls[2].answer("y"), calls[3].approve()], "two decisions"),
+    ];
+    for (decisions, want) in errors {
+        match conversations.run_resume(&ctx, restored.clone(), decisions).await {
+            Err(e @ mistralai::Error::Run { .. }) => assert!(e.to_string().contains(want), "{e} should say {want}"),
+            other => panic!("expected Error::Run ({want}), got {other:?}"),
+        }
+    }
+    assert_eq!(script.seen.lock().unwrap().len(), 1, "a refused resume sends nothing");
+
+    // Allow s1, approve c2 with an override merged over the model's arguments, answer c3,
+    // deny s2 (the message stays local: the service takes `deny`).
+    let decisions = vec![calls[0].approve(), calls[1].approve_with(json!({"amount": 3})), calls[2].answer(json!({"found": 1})), calls[3].reject()];
+    let result = conversations.run_resume(&ctx, restored, decisions).await.unwrap();
+    assert_eq!(result.stop, RunStop::Answered);
+    assert_eq!(result.output_text().as_deref(), Some("Done."));
+    assert_eq!(result.rounds, 1);
+    assert_eq!(result.entries.len(), 5 + 3 + 1, "the deferred outputs, the results sent, the answer");
+
+    let seen = script.seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 2);
+    let body = &seen[1].1;
+    assert_eq!(seen[1].0, "/v1/conversations/conv_1");
+    assert_eq!(
+        results_sent(body),
+        [
+            ("c1".to_string(), r#"{"city":"Paris","celsius":21}"#.to_string()),
+            ("c2".to_string(), "sent 3".to_string()),
+            ("c3".to_string(), r#"{"found":1}"#.to_string())
+        ]
+    );
+    assert_eq!(body["tool_confirmations"], json!([{"tool_call_id": "s1", "confirmation": "allow"}, {"tool_call_id": "s2", "confirmation": "deny"}]));
+}
+
+/// A rejection of a local call sends its message (the default or the caller's) as the result;
+/// on an append, a call of a function the context does not register is the caller's.
+#[tokio::test]
+async fn a_rejection_is_the_result_and_unknown_calls_on_an_append_are_handed_back() {
+    let (server, script) =
+        serve(vec![response(vec![call("c1", "transfer", json!({"amount": 1})), call("c2", "external", json!({}))]), response(vec![message("ok")])])
+            .await;
+    let client = Client::builder().api_key("k").server(server.uri()).build().unwrap();
+    let ctx = RunContext::new()
+        .function("transfer", "Moves money", |t: Transfer| async move { Ok::<_, String>(format!("sent {}", t.amount)) })
+        .require_confirmation("transfer");
+    let conversations = client.beta().conversations();
+    let result = conversations.run_append(&ctx, "conv_1", ConversationInputs::String("Go".into())).await.unwrap();
+    let deferred = result.deferred.unwrap();
+    assert_eq!(deferred.deferred_calls[1].reason, DeferralReason::NotRegistered);
+    let decisions = vec![deferred.deferred_calls[0].reject(), deferred.deferred_calls[1].answer("42")];
+    conversations.run_resume(&ctx, deferred, decisions).await.unwrap();
+    let seen = script.seen.lock().unwrap().clone();
+    assert_eq!(results_sent(&seen[1].1), [("c1".to_string(), "Rejected by user".to_string()), ("c2".to_string(), "42".to_string())]);
+    assert!(seen[1].1.get("tool_confirmations").is_none());
+}
+
+/// A streamed run stops on a call the service holds, as the JSON one does, and resumes with
+/// `tool_confirmations` alone.
+#[tokio::test]
+async fn a_streamed_run_defers_a_pending_call_and_resumes_with_a_confirmation() {
+    let usage = json!({"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2});
+    let (server, script) = serve(vec![
+        sse(&[
+            json!({"type": "conversation.response.started", "conversation_id": "conv_s"}),
+            json!({"type": "function.call.delta", "id": "e1", "name": "github_create_issue", "tool_call_id": "s1", "arguments": "{\"title\":", "confirmation_status": "pending"}),
+            json!({"type": "function.call.delta", "id": "e1", "name": "github_create_issue", "tool_call_id": "s1", "arguments": "\"bug\"}"}),
+            json!({"type": "conversation.response.done", "usage": usage}),
+        ]),
+        sse(&[
+            json!({"type": "conversation.response.started", "conversation_id": "conv_s"}),
+            json!({"type": "message.output.delta", "id": "m1", "role": "assistant", "content": "Created."}),
+            json!({"type": "conversation.response.done", "usage": usage}),
+        ]),
+    ])
+    .await;
+    let client = Client::builder().api_key("k").server(server.uri()).build().unwrap();
+    let conversations = client.beta().conversations();
+    let request = ConversationStreamRequest::new(ConversationInputs::String("File it".into())).model("m");
+    // An `on_confirm` callback is for local functions: the service's call still stops the run.
+    let ctx = context();
+    let result = conversations.run_stream(&ctx, request).await.unwrap().result().await.unwrap();
+    assert_eq!(result.stop, RunStop::Deferred);
+    let deferred = result.deferred.unwrap();
+    assert_eq!(deferred.conversation_id, "conv_s");
+    assert_eq!(deferred.deferred_calls[0].reason, DeferralReason::ServerSideConfirmationRequired);
+    assert_eq!(deferred.deferred_calls[0].arguments, json!({"title": "bug"}));
+    let decision = deferred.deferred_calls[0].approve();
+    let result = conversations.run_resume_stream(&ctx, deferred, vec![decision]).await.unwrap().result().await.unwrap();
+    assert_eq!(result.output_text().as_deref(), Some("Created."));
+    let seen = script.seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 2);
+    assert_eq!(seen[1].1, json!({"stream": true, "tool_confirmations": [{"tool_call_id": "s1", "confirmation": "allow"}]}));
+}
+
+fn agent(tools: Value) -> Value {
+    json!({"object": "agent", "id": "ag_1", "name": "helper", "model": "mistral-medium-latest", "version": 1, "versions": [1],
+        "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z", "deployment_chat": false, "source": "api",
+        "tools": tools})
+}
+
+/// Issue 18: a run on an agent declares the context's functions on the agent (its other tools
+/// kept), once: an agent already up to date, or a pinned version, is not updated.
+#[tokio::test]
+async fn a_run_on_an_agent_declares_the_functions_on_the_agent() {
+    let server = MockServer::start().await;
+    let web_search = json!({"type": "web_search"});
+    let stale = json!({"type": "function", "function": {"name": "get_weather", "description": "old", "parameters": {}}});
+    let updates = Arc::new(Mutex::new(Vec::<Value>::new()));
+    let current = Arc::new(Mutex::new(agent(json!([web_search, stale]))));
+    {
+        let current = current.clone();
+        Mock::given(method("GET"))
+            .and(path("/v1/agents/ag_1"))
+            .respond_with(move |_: &Request| ResponseTemplate::new(200).set_body_json(current.lock().unwrap().clone()))
+            .mount(&server)
+            .await;
+    }
+    {
+        let (current, updates) = (current.clone(), updates.clone());
+        Mock::given(method("PATCH"))
+            .and(path("/v1/agents/ag_1"))
+            .respond_with(move |req: &Request| {
+                let body: Value = serde_json::from_slice(&req.body).unwrap();
+                updates.lock().unwrap().push(body.clone());
+                let mut a = current.lock().unwrap();
+                a["tools"] = body["tools"].clone();
+                a["version"] = json!(2);
+                ResponseTemplate::new(200).set_body_json(a.clone())
+            })
+            .mount(&server)
+            .await;
+    }
+    let script = Script {
+        answers: vec![response(vec![call("c1", "get_weather", json!({"city": "Rome"}))]), response(vec![message("Sunny.")])],
+        n: Arc::default(),
+        seen: Arc::default(),
+    };
+    Mock::given(method("POST")).respond_with(script.clone()).mount(&server).await;
+    let client = Client::builder().api_key("k").server(server.uri()).build().unwrap();
+    let ctx = RunContext::new()
+        .function("get_weather", "The weather now", |w: Weather| async move { Ok::<_, String>(Forecast { city: w.city, celsius: 30 }) });
+    let request = ConversationRequest::new(ConversationInputs::String("Rome?".into())).agent_id("ag_1");
+    let result = client.beta().conversations().run(&ctx, request.clone()).await.unwrap();
+    assert_eq!(result.output_text().as_deref(), Some("Sunny."));
+
+    let sent = updates.lock().unwrap().clone();
+    assert_eq!(sent.len(), 1);
+    let tools = sent[0]["tools"].as_array().unwrap();
+    assert_eq!(tools.len(), 2, "{tools:?}");
+    assert_eq!(tools[0], web_search, "the agent's other tools are kept");
+    assert_eq!(tools[1]["function"]["name"], "get_weather");
+    assert_eq!(tools[1]["function"]["description"], "The weather now");
+    assert_eq!(tools[1]["function"]["strict"], json!(true));
+    assert_eq!(tools[1]["function"]["parameters"]["required"], json!(["city"]));
+    let seen = script.seen.lock().unwrap().clone();
+    assert_eq!(seen[0].1["agent_id"], "ag_1");
+    assert!(seen[0].1.get("tools").is_none(), "an agent's conversation takes no tools");
+    assert_eq!(results_sent(&seen[1].1)[0].0, "c1");
+
+    // Up to date now: the next run reads the agent and does not update it.
+    script.n.store(0, Ordering::SeqCst);
+    client.beta().conversations().run(&ctx, request.clone()).await.unwrap();
+    assert_eq!(updates.lock().unwrap().len(), 1);
+    // A pinned version is never updated.
+    script.n.store(0, Ordering::SeqCst);
+    let other = RunContext::new().function("get_time", "The time", |_: Weather| async move { Ok::<_, String>("noon") });
+    let pinned = request.agent_version(mistralai::models::ValidationErrorLocItem::Integer(1));
+    client.beta().conversations().run(&other, pinned).await.unwrap();
+    assert_eq!(updates.lock().unwrap().len(), 1);
 }

@@ -58,6 +58,10 @@ pub enum Error {
     /// A realtime (WebSocket) connection failed: the handshake broke, the server refused the
     /// session with an `error` event, or the connection closed or broke before the end.
     Realtime { operation: &'static str, message: String },
+    /// The conversation loop cannot go on as asked (a decision for a call the run is not
+    /// waiting for, a missing one, an approval of a function the run context does not
+    /// register). Nothing was sent.
+    Run { operation: &'static str, message: String },
 }
 
 /// A non-success HTTP response.
@@ -145,7 +149,7 @@ impl fmt::Display for Error {
             }
             Error::Token { operation, provider, source } => write!(f, "{operation}: no valid {provider} access token: {source}"),
             Error::Pagination { operation, message } => write!(f, "{operation}: pagination stopped: {message}"),
-            Error::Realtime { operation, message } => write!(f, "{operation}: {message}"),
+            Error::Realtime { operation, message } | Error::Run { operation, message } => write!(f, "{operation}: {message}"),
             Error::Parse { operation, choice, path, message, .. } if path.is_empty() => {
                 write!(f, "{operation}: choice {choice}: the content does not decode: {message}")
             }
