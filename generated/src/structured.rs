@@ -191,6 +191,46 @@ where
     }
 }
 
+/// A structured-output stream request: `.await` it for a [`ParsedStream`].
+/// [`configure`](Self::configure) reaches the underlying stream builder (timeout, idle timeout,
+/// retries, headers), as [`Parse::configure`] does.
+#[must_use = "a request does nothing until it is awaited"]
+pub struct ParseStream<'c, B, T> {
+    builder: B,
+    operation: &'static str,
+    _t: PhantomData<fn() -> (&'c (), T)>,
+}
+
+impl<B: std::fmt::Debug, T> std::fmt::Debug for ParseStream<'_, B, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ParseStream").field("builder", &self.builder).finish()
+    }
+}
+
+impl<B, T> ParseStream<'_, B, T> {
+    /// Sets request options on the builder:
+    /// `.configure(|b| b.timeout(Duration::from_secs(30)).idle_timeout(Duration::from_secs(5)))`.
+    pub fn configure(mut self, f: impl FnOnce(B) -> B) -> Self {
+        self.builder = f(self.builder);
+        self
+    }
+}
+
+impl<'c, B, T> IntoFuture for ParseStream<'c, B, T>
+where
+    B: IntoFuture<Output = Result<EventStream<Event<CompletionChunk>>>> + Send + 'c,
+    B::IntoFuture: Send,
+    T: DeserializeOwned + Send + 'c,
+{
+    type Output = Result<ParsedStream<'c, T>>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Result<ParsedStream<'c, T>>> + Send + 'c>>;
+    fn into_future(self) -> Self::IntoFuture {
+        let operation = self.operation;
+        let fut = self.builder.into_future();
+        Box::pin(async move { Ok(ParsedStream::new(operation, fut.await?)) })
+    }
+}
+
 /// What [`ParsedStream`] yields.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -309,13 +349,14 @@ impl<'c> crate::api::chat::Chat<'c> {
     }
 
     /// Streams a structured-output completion: the text deltas as they come, then the content
-    /// decoded into `T` ([`StructuredEvent::Done`]).
-    pub async fn parse_stream<T: DeserializeOwned + schemars::JsonSchema + Send + 'c>(
+    /// decoded into `T` ([`StructuredEvent::Done`]). Per-call options go through
+    /// [`ParseStream::configure`].
+    pub fn parse_stream<T: DeserializeOwned + schemars::JsonSchema + Send + 'c>(
         &self,
         mut request: crate::models::ChatCompletionRequest,
-    ) -> Result<ParsedStream<'c, T>> {
+    ) -> ParseStream<'c, crate::api::chat::StreamBuilder<'c>, T> {
         request.response_format = Some(response_format::<T>());
-        Ok(ParsedStream::new("chat.parse_stream", self.stream(request).await?))
+        ParseStream { builder: self.stream(request), operation: "chat.parse_stream", _t: PhantomData }
     }
 }
 
@@ -332,12 +373,13 @@ impl<'c> crate::api::agents::Agents<'c> {
         Parse { builder: self.complete(request), operation: "agents.parse", _t: PhantomData }
     }
 
-    /// Streams a structured-output agent completion: see [`ParsedStream`].
-    pub async fn parse_stream<T: DeserializeOwned + schemars::JsonSchema + Send + 'c>(
+    /// Streams a structured-output agent completion: see [`ParsedStream`] and
+    /// [`ParseStream::configure`].
+    pub fn parse_stream<T: DeserializeOwned + schemars::JsonSchema + Send + 'c>(
         &self,
         mut request: crate::models::AgentsCompletionRequest,
-    ) -> Result<ParsedStream<'c, T>> {
+    ) -> ParseStream<'c, crate::api::agents::StreamBuilder<'c>, T> {
         request.response_format = Some(response_format::<T>());
-        Ok(ParsedStream::new("agents.parse_stream", self.stream(request).await?))
+        ParseStream { builder: self.stream(request), operation: "agents.parse_stream", _t: PhantomData }
     }
 }

@@ -32,6 +32,35 @@ pub const PROVIDERS: &[ProviderKind] = &[
     },
 ];
 
+impl ProviderKind {
+    /// The hand-written part as written into the crate. A block between `//@ with-helper NAME`
+    /// and `//@ end` uses a helper module (structured outputs on the provider's chat): it is
+    /// kept, gated by the helper's feature, when the crate has that helper, and dropped when
+    /// it does not (a spec the helper does not fit).
+    pub fn output(&self, helpers: &[String]) -> String {
+        let mut out = String::with_capacity(self.source.len());
+        let mut dropping = false;
+        for line in self.source.lines() {
+            let directive = line.trim_start();
+            if let Some(name) = directive.strip_prefix("//@ with-helper ") {
+                let name = name.trim();
+                dropping = !helpers.iter().any(|h| h == name);
+                if let (false, Some(feature)) = (dropping, crate::helpers::find(name).and_then(|h| h.feature.as_ref())) {
+                    let indent = &line[..line.len() - directive.len()];
+                    out.push_str(&format!("{indent}#[cfg(feature = \"{}\")]\n", feature.name));
+                    out.push_str(&format!("{indent}#[cfg_attr(docsrs, doc(cfg(feature = \"{}\")))]\n", feature.name));
+                }
+            } else if directive.starts_with("//@ end") {
+                dropping = false;
+            } else if !dropping {
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+        out
+    }
+}
+
 pub fn find(name: &str) -> Option<&'static ProviderKind> {
     PROVIDERS.iter().find(|p| p.name == name)
 }
@@ -77,4 +106,25 @@ pub fn resolve(entries: &BTreeMap<String, ProviderEntry>, operations: &[Operatio
         });
     }
     clients
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ProviderKind;
+
+    #[test]
+    fn a_with_helper_block_is_gated_by_the_helper_feature_or_dropped() {
+        let kind = ProviderKind {
+            name: "x",
+            source: "struct A;\n//@ with-helper structured\nimpl A {\n    fn parse() {}\n}\n//@ end\nstruct B;\n",
+            dependencies: &[],
+            extra_features: &[],
+        };
+        let with = kind.output(&["structured".to_string()]);
+        assert_eq!(
+            with,
+            "struct A;\n#[cfg(feature = \"structured-outputs\")]\n#[cfg_attr(docsrs, doc(cfg(feature = \"structured-outputs\")))]\nimpl A {\n    fn parse() {}\n}\nstruct B;\n"
+        );
+        assert_eq!(kind.output(&[]), "struct A;\nstruct B;\n");
+    }
 }

@@ -123,3 +123,24 @@ impl ClientBuilder {
         Ok(super::Client { client: self.common.build_with(Arc::new(provider))? })
     }
 }
+
+//@ with-helper structured
+impl<'c> super::Chat<'c> {
+    /// [`Chat::parse`](crate::api::chat::Chat::parse) through this provider: the content
+    /// constrained to JSON of `T` and decoded.
+    pub fn parse<T: serde::de::DeserializeOwned + schemars::JsonSchema>(
+        &self,
+        request: crate::models::ChatCompletionRequest,
+    ) -> crate::structured::Parse<'c, crate::api::chat::CompleteBuilder<'c>, T> {
+        crate::api::chat::Chat { client: self.client }.parse(request)
+    }
+
+    /// [`Chat::parse_stream`](crate::api::chat::Chat::parse_stream) through this provider.
+    pub fn parse_stream<T: serde::de::DeserializeOwned + schemars::JsonSchema + Send + 'c>(
+        &self,
+        request: crate::models::ChatCompletionRequest,
+    ) -> crate::structured::ParseStream<'c, crate::api::chat::StreamBuilder<'c>, T> {
+        crate::api::chat::Chat { client: self.client }.parse_stream(request)
+    }
+}
+//@ end

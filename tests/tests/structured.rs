@@ -281,3 +281,63 @@ async fn parse_stream_yields_the_deltas_then_the_value() {
         other => panic!("expected Error::Parse, got {other:?}"),
     }
 }
+
+/// Issue 18: `parse_stream` takes the per-call options `parse` takes (headers, retries,
+/// timeout, idle timeout), through `configure`.
+#[tokio::test]
+async fn parse_stream_takes_the_per_call_options() {
+    let (server, rec) = serve("/v1/chat/completions", sse(&[TRIP])).await;
+    let c = Client::builder().api_key("k").server(server.uri()).build().unwrap();
+    let values = c
+        .chat()
+        .parse_stream::<Itinerary>(request())
+        .configure(|b| b.header("x-trace", "t-1").timeout(std::time::Duration::from_secs(5)).idle_timeout(std::time::Duration::from_secs(5)))
+        .await
+        .unwrap()
+        .values()
+        .await
+        .unwrap();
+    assert_eq!(values, [trip()]);
+    assert_eq!(rec.headers.lock().unwrap()[0].as_deref(), Some("t-1"));
+
+    // A 503 with retries off is one request and the typed error.
+    let (server, rec) = serve("/v1/chat/completions", ResponseTemplate::new(503)).await;
+    let c = Client::builder().api_key("k").server(server.uri()).build().unwrap();
+    let err = c.chat().parse_stream::<Itinerary>(request()).configure(|b| b.retry(mistralai::RetryPolicy::none())).await.unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(503), "{err}");
+    assert_eq!(rec.bodies.lock().unwrap().len(), 1);
+
+    // The call's timeout bounds the wait for the response head.
+    let (server, _) = serve("/v1/chat/completions", sse(&[TRIP]).set_delay(std::time::Duration::from_secs(3))).await;
+    let c = client(&server.uri());
+    let err = c.chat().parse_stream::<Itinerary>(request()).configure(|b| b.timeout(std::time::Duration::from_millis(200))).await.unwrap_err();
+    assert!(err.is_timeout(), "{err}");
+}
+
+/// Issue 18: the Azure and Google Cloud clients' chat has `parse` and `parse_stream`, sent
+/// through the provider's route.
+#[tokio::test]
+async fn provider_clients_parse_and_parse_stream() {
+    let (server, rec) = serve("/models/chat/completions", ResponseTemplate::new(200).set_body_json(completion(&[TRIP]))).await;
+    let azure = mistralai::azure::Client::builder().endpoint(format!("{}/models", server.uri())).api_key("az").build().unwrap();
+    let parsed = azure.chat().parse::<Itinerary>(request()).await.unwrap();
+    assert_eq!(parsed.value(), &trip());
+    assert_eq!(rec.bodies.lock().unwrap()[0]["response_format"]["json_schema"]["name"], "Itinerary");
+
+    let (server, rec) = serve("/models/chat/completions", sse(&[&TRIP[..10], &TRIP[10..]])).await;
+    let azure = mistralai::azure::Client::builder().endpoint(format!("{}/models", server.uri())).api_key("az").build().unwrap();
+    let values = azure.chat().parse_stream::<Itinerary>(request()).configure(|b| b.header("x-trace", "az")).await.unwrap().values().await.unwrap();
+    assert_eq!(values, [trip()]);
+    assert_eq!(rec.headers.lock().unwrap()[0].as_deref(), Some("az"));
+    assert_eq!(rec.bodies.lock().unwrap()[0]["stream"], json!(true));
+
+    let at = "/v1/projects/p1/locations/europe-west4/publishers/mistralai/models/mistral-small-latest:rawPredict";
+    let (server, rec) = serve(at, ResponseTemplate::new(200).set_body_json(completion(&[TRIP]))).await;
+    let gcp = mistralai::gcp::Client::builder().server(server.uri()).project_id("p1").access_token("tok").build().unwrap();
+    assert_eq!(gcp.chat().parse::<Itinerary>(request()).await.unwrap().into_value(), trip());
+    assert_eq!(rec.bodies.lock().unwrap()[0]["response_format"]["type"], "json_schema");
+    let at = "/v1/projects/p1/locations/europe-west4/publishers/mistralai/models/mistral-small-latest:streamRawPredict";
+    let (server, _) = serve(at, sse(&[TRIP])).await;
+    let gcp = mistralai::gcp::Client::builder().server(server.uri()).project_id("p1").access_token("tok").build().unwrap();
+    assert_eq!(gcp.chat().parse_stream::<Itinerary>(request()).await.unwrap().values().await.unwrap(), [trip()]);
+}

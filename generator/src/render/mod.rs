@@ -300,7 +300,7 @@ fn providers_output<'a>(cx: &'a Context<'a>) -> Vec<Job<'a>> {
                 Job::new(2, move || {
                     Ok(Piece::rust(Target::Crate, format!("src/{}/mod.rs", p.name), 0, Rendered::Items(ops::render_provider(cx.ir, p)?)))
                 }),
-                Job::new(1, move || Ok(Piece::text(format!("src/{}/provider.rs", p.name), kind.source.to_string()))),
+                Job::new(1, move || Ok(Piece::text(format!("src/{}/provider.rs", p.name), kind.output(&cx.ir.helpers)))),
             ]
         })
         .collect()
