@@ -49,6 +49,8 @@ pub struct ProviderClient {
     pub groups: Vec<(String, Vec<usize>)>,
     /// The API features its methods need.
     pub enables: Vec<String>,
+    /// The provider's own paths (operation id, path), from the overlay's `paths:`.
+    pub paths: Vec<(String, String)>,
 }
 
 /// One authentication scheme: a variant of the generated `auth::Scheme`, a key setter on the

@@ -93,6 +93,10 @@ pub struct ProviderEntry {
     pub docs: Option<String>,
     /// The methods it serves, as `group.method` (the names of `operations:`).
     pub methods: Vec<String>,
+    /// Paths of the provider's own, by method, where it does not serve the spec's path (Azure
+    /// AI Foundry: `chat.complete: /models/chat/completions`).
+    #[serde(default)]
+    pub paths: BTreeMap<String, String>,
 }
 
 /// See [`Overlay::auth`].

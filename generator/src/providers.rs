@@ -94,6 +94,24 @@ pub fn resolve(entries: &BTreeMap<String, ProviderEntry>, operations: &[Operatio
             diags.warn(&at, format!("provider `{name}` serves no method of this spec; left out"));
             continue;
         }
+        let mut paths = Vec::new();
+        for (method, path) in &entry.paths {
+            let served = groups.values().flatten().map(|&i| &operations[i]).find(|op| format!("{}.{}", op.group.join("."), op.method) == *method);
+            match served {
+                Some(_) if !path.starts_with('/') => {
+                    diags.warn(format!("{at}/paths"), format!("`{method}`: the path `{path}` does not start with `/`; left out"))
+                }
+                // A streaming twin is the same operation: one entry, or a warning if they differ.
+                Some(op) => match paths.iter().find(|(id, _): &&(String, String)| *id == op.id) {
+                    Some((_, first)) if first != path => {
+                        diags.warn(format!("{at}/paths"), format!("`{method}`: `{}` already has the path `{first}`; `{path}` is left out", op.id))
+                    }
+                    Some(_) => {}
+                    None => paths.push((op.id.clone(), path.clone())),
+                },
+                None => diags.warn(format!("{at}/paths"), format!("`{method}` is not a method this provider serves; its path is left out")),
+            }
+        }
         let mut enables: Vec<String> = groups.values().flatten().map(|&i| operations[i].feature.clone()).collect();
         enables.sort();
         enables.dedup();
@@ -103,6 +121,7 @@ pub fn resolve(entries: &BTreeMap<String, ProviderEntry>, operations: &[Operatio
             docs: entry.docs.clone(),
             groups: groups.into_iter().collect(),
             enables,
+            paths,
         });
     }
     clients

@@ -16,19 +16,58 @@ pub const ENDPOINT_ENV: &str = "AZURE_ENDPOINT";
 /// The environment variable the API version is read from.
 pub const API_VERSION_ENV: &str = "AZURE_API_VERSION";
 
-/// Routes calls to an Azure AI deployment: the endpoint, the operation's path without the
-/// spec's `/v1` prefix (`/chat/completions`, `/ocr`), `api-version` in the query, and the key
-/// as a bearer token.
+/// Which paths an Azure endpoint serves the operations at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Routes {
+    /// Azure AI Foundry: each operation at its own path under the resource root, as the
+    /// official SDK sends them (chat at `/models/chat/completions`, OCR at
+    /// `/providers/mistral/azure/ocr`). The endpoint is the resource root
+    /// (`https://<resource>.services.ai.azure.com`); given with `/models` (as the portal shows
+    /// the model inference endpoint), that suffix is taken off.
+    Foundry,
+    /// A serverless deployment (`https://<name>.<region>.models.ai.azure.com`): the spec's path
+    /// without `/v1` (`/chat/completions`, `/ocr`).
+    Serverless,
+}
+
+impl Routes {
+    /// What an endpoint's form says: serverless for a `*.models.ai.azure.com` host, Foundry for
+    /// any other.
+    pub fn of(endpoint: &str) -> Routes {
+        let host = endpoint.split_once("://").map_or(endpoint, |(_, rest)| rest);
+        let host = host.split(['/', '?', '#']).next().unwrap_or_default();
+        let host = host.rsplit_once(':').filter(|(_, port)| port.chars().all(|c| c.is_ascii_digit())).map_or(host, |(h, _)| h);
+        if host.to_ascii_lowercase().ends_with(".models.ai.azure.com") {
+            Routes::Serverless
+        } else {
+            Routes::Foundry
+        }
+    }
+}
+
+/// Routes calls to an Azure AI deployment: the endpoint and the operation's path (see
+/// [`Routes`]), `api-version` in the query, and the key as a bearer token.
 pub struct AzureProvider {
     endpoint: String,
+    routes: Routes,
     api_version: String,
     auth: HeaderValue,
 }
 
 impl std::fmt::Debug for AzureProvider {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AzureProvider").field("endpoint", &self.endpoint).field("api_version", &self.api_version).finish_non_exhaustive()
+        f.debug_struct("AzureProvider")
+            .field("endpoint", &self.endpoint)
+            .field("routes", &self.routes)
+            .field("api_version", &self.api_version)
+            .finish_non_exhaustive()
     }
+}
+
+/// The resource root of a Foundry endpoint: without a trailing `/models`.
+fn foundry_root(endpoint: &str) -> &str {
+    endpoint.strip_suffix("/models").unwrap_or(endpoint)
 }
 
 impl Provider for AzureProvider {
@@ -41,10 +80,16 @@ impl Provider for AzureProvider {
     }
 
     fn route<'a>(&'a self, call: &'a Call<'a>) -> ProviderFuture<'a, Route<'a>> {
-        let path = call.path.strip_prefix("/v1").filter(|p| p.starts_with('/')).unwrap_or(call.path);
-        let route = Route::new(call.server_url.unwrap_or(&self.endpoint), path)
-            .query("api-version", self.api_version.as_str())
-            .header(AUTHORIZATION, self.auth.clone());
+        let spec_path = call.path.strip_prefix("/v1").filter(|p| p.starts_with('/')).unwrap_or(call.path);
+        let base = call.server_url.unwrap_or(&self.endpoint);
+        let (base, path) = match self.routes {
+            Routes::Serverless => (base, spec_path),
+            Routes::Foundry => {
+                let own = super::PATHS.iter().find(|(id, _)| *id == call.operation.id).map(|(_, p)| *p);
+                (foundry_root(base), own.unwrap_or(spec_path))
+            }
+        };
+        let route = Route::new(base, path).query("api-version", self.api_version.as_str()).header(AUTHORIZATION, self.auth.clone());
         Box::pin(std::future::ready(Ok(route)))
     }
 }
@@ -67,16 +112,26 @@ impl super::Client {
 #[derive(Debug, Default)]
 pub struct ClientBuilder {
     endpoint: Option<String>,
+    routes: Option<Routes>,
     api_key: Option<Secret>,
     api_version: Option<String>,
     common: crate::ClientBuilder,
 }
 
 impl ClientBuilder {
-    /// The deployment's endpoint as Azure shows it (`https://<name>.<region>.models.ai.azure.com`,
-    /// `https://<resource>.services.ai.azure.com/models`).
+    /// The endpoint: an Azure AI Foundry resource root (`https://<resource>.services.ai.azure.com`,
+    /// what the official SDK takes as `server_url`; `…/models` is accepted too), or a serverless
+    /// deployment's endpoint (`https://<name>.<region>.models.ai.azure.com`). The form decides
+    /// the paths (see [`Routes`]); [`routes`](Self::routes) overrides it (a gateway in front of
+    /// Azure).
     pub fn endpoint(mut self, url: impl Into<String>) -> Self {
         self.endpoint = Some(url.into());
+        self
+    }
+
+    /// The paths to send the operations to, instead of those the endpoint's form implies.
+    pub fn routes(mut self, routes: Routes) -> Self {
+        self.routes = Some(routes);
         self
     }
 
@@ -115,8 +170,10 @@ impl ClientBuilder {
         let endpoint = self.endpoint.ok_or_else(|| missing("endpoint", ENDPOINT_ENV))?;
         let api_key = self.api_key.ok_or_else(|| missing("api_key", API_KEY_ENV))?;
         let endpoint = crate::runtime::client::base_url("the Azure endpoint", &endpoint)?;
+        let routes = self.routes.unwrap_or_else(|| Routes::of(&endpoint));
         let provider = AzureProvider {
             endpoint,
+            routes,
             api_version: self.api_version.unwrap_or_else(|| DEFAULT_API_VERSION.to_string()),
             auth: bearer(api_key.expose())?,
         };

@@ -80,12 +80,13 @@ fn azure_client(server: &MockServer) -> azure::Client {
 #[tokio::test]
 async fn azure_chat_complete_on_the_wire() {
     let server = MockServer::start().await;
-    Mock::given(method("POST")).and(path("/chat/completions")).respond_with(json_body(COMPLETION)).mount(&server).await;
+    Mock::given(method("POST")).and(path("/models/chat/completions")).respond_with(json_body(COMPLETION)).mount(&server).await;
     let answer = azure_client(&server).chat().complete(chat("azureai")).await.unwrap();
     assert_eq!(answer.id, "c1");
     let r = only_request(&server).await;
     assert_eq!(r.method.as_str(), "POST");
-    assert_eq!(r.url.path(), "/chat/completions");
+    // The resource root, as the official SDK takes it: Azure AI Foundry's path for chat.
+    assert_eq!(r.url.path(), "/models/chat/completions");
     assert_eq!(r.url.query(), Some("api-version=2024-05-01-preview"));
     assert_eq!(header(&r, "authorization"), "Bearer az-key");
     assert_eq!(header(&r, "accept"), "application/json");
@@ -96,7 +97,7 @@ async fn azure_chat_complete_on_the_wire() {
 #[tokio::test]
 async fn azure_chat_stream_on_the_wire() {
     let server = MockServer::start().await;
-    Mock::given(method("POST")).and(path("/chat/completions")).respond_with(sse()).mount(&server).await;
+    Mock::given(method("POST")).and(path("/models/chat/completions")).respond_with(sse()).mount(&server).await;
     let stream = azure_client(&server).chat().stream(chat("azureai")).await.unwrap();
     assert_eq!(stream_text(stream).await, "Bonjour");
     let r = only_request(&server).await;
@@ -108,15 +109,41 @@ async fn azure_chat_stream_on_the_wire() {
 
 #[tokio::test]
 async fn azure_ocr_on_the_wire_with_an_endpoint_path_and_api_version() {
+    // The model inference endpoint as the portal shows it (`…/models`): OCR still goes to
+    // Foundry's own path under the resource root, chat under `/models`.
     let server = MockServer::start().await;
-    Mock::given(method("POST")).and(path("/models/ocr")).respond_with(json_body(OCR)).mount(&server).await;
+    Mock::given(method("POST")).and(path("/providers/mistral/azure/ocr")).respond_with(json_body(OCR)).mount(&server).await;
+    Mock::given(method("POST")).and(path("/models/chat/completions")).respond_with(json_body(COMPLETION)).mount(&server).await;
     let client = azure::Client::builder().endpoint(format!("{}/models/", server.uri())).api_key("k").api_version("2025-01-01").build().unwrap();
+    client.chat().complete(chat("m")).await.unwrap();
+    server.reset().await;
+    Mock::given(method("POST")).and(path("/providers/mistral/azure/ocr")).respond_with(json_body(OCR)).mount(&server).await;
     let answer = client.ocr().process(ocr()).await.unwrap();
     assert_eq!(answer.pages.len(), 1);
     let r = only_request(&server).await;
-    assert_eq!(r.url.path(), "/models/ocr");
+    assert_eq!(r.url.path(), "/providers/mistral/azure/ocr");
     assert_eq!(r.url.query(), Some("api-version=2025-01-01"));
     assert_eq!(body_of(&r)["document"]["document_url"], json!("https://example.com/a.pdf"));
+}
+
+/// A serverless deployment (`*.models.ai.azure.com`) takes the spec's paths without `/v1`;
+/// the form is read from the host, and `routes` overrides it (a gateway on loopback here).
+#[tokio::test]
+async fn azure_serverless_endpoints_take_the_spec_paths() {
+    assert_eq!(azure::Routes::of("https://mistral-large.eastus2.models.ai.azure.com"), azure::Routes::Serverless);
+    assert_eq!(azure::Routes::of("https://X.EASTUS.MODELS.AI.AZURE.COM:443/"), azure::Routes::Serverless);
+    assert_eq!(azure::Routes::of("https://res.services.ai.azure.com"), azure::Routes::Foundry);
+    assert_eq!(azure::Routes::of("https://res.services.ai.azure.com/models"), azure::Routes::Foundry);
+    assert_eq!(azure::Routes::of("http://127.0.0.1:8080"), azure::Routes::Foundry);
+
+    let server = MockServer::start().await;
+    Mock::given(method("POST")).and(path("/chat/completions")).respond_with(json_body(COMPLETION)).mount(&server).await;
+    Mock::given(method("POST")).and(path("/ocr")).respond_with(json_body(OCR)).mount(&server).await;
+    let client = azure::Client::builder().endpoint(server.uri()).routes(azure::Routes::Serverless).api_key("k").build().unwrap();
+    client.chat().complete(chat("m")).await.unwrap();
+    client.ocr().process(ocr()).await.unwrap();
+    let paths: Vec<String> = server.received_requests().await.unwrap().iter().map(|r| r.url.path().to_string()).collect();
+    assert_eq!(paths, ["/chat/completions", "/ocr"]);
 }
 
 #[test]
@@ -284,7 +311,7 @@ async fn gcp_token_is_fetched_once_for_many_concurrent_calls_and_again_after_exp
 async fn gcp_token_failure_is_a_typed_error_and_the_next_call_tries_again() {
     let server = MockServer::start().await;
     Mock::given(method("POST")).respond_with(json_body(COMPLETION)).mount(&server).await;
-    let tokens = Counting::new(Duration::from_millis(1));
+    let tokens = Counting::new(Duration::from_millis(300));
     tokens.fail.store(true, Ordering::SeqCst);
     let client = gcp::Client::builder()
         .project_id("p")
@@ -304,10 +331,79 @@ async fn gcp_token_failure_is_a_typed_error_and_the_next_call_tries_again() {
     tokens.fail.store(false, Ordering::SeqCst);
     client.chat().complete(chat("m")).await.unwrap();
     tokens.fail.store(true, Ordering::SeqCst);
-    tokio::time::sleep(Duration::from_millis(5)).await;
+    tokio::time::sleep(Duration::from_millis(350)).await;
     assert!(matches!(client.chat().complete(chat("m")).await, Err(Error::Token { .. })));
     assert_eq!(tokens.calls.load(Ordering::SeqCst), 3);
     assert_eq!(server.received_requests().await.unwrap().len(), 1);
+}
+
+/// Hands out tokens valid for the given durations in turn (the last one again after).
+struct Lifetimes {
+    valid: Vec<Duration>,
+    calls: Arc<AtomicUsize>,
+}
+
+impl gcp::TokenProvider for Lifetimes {
+    fn fetch(&self) -> gcp::TokenFuture<'_, gcp::AccessToken> {
+        let n = self.calls.fetch_add(1, Ordering::SeqCst);
+        let valid = self.valid[n.min(self.valid.len() - 1)];
+        Box::pin(std::future::ready(Ok(gcp::AccessToken::new(format!("tok-{}", n + 1), valid))))
+    }
+}
+
+/// Issue 18: a token the provider returns already expired, or inside the refresh margin, is
+/// never sent: the provider is asked once more, then the call fails with `Error::Token`.
+#[tokio::test]
+async fn gcp_a_token_returned_stale_is_fetched_again_then_refused() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST")).respond_with(json_body(COMPLETION)).mount(&server).await;
+    let build = |valid: Vec<Duration>| {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let tokens = Lifetimes { valid, calls: calls.clone() };
+        let client = gcp::Client::builder()
+            .project_id("p")
+            .server(server.uri())
+            .token_provider(tokens)
+            .token_refresh_margin(Duration::from_secs(60))
+            .build()
+            .unwrap();
+        (client, calls)
+    };
+    // Expired, then inside the margin, then good: the first call fetches twice and fails,
+    // the next fetches the good one.
+    let (client, calls) = build(vec![Duration::ZERO, Duration::from_secs(30), Duration::from_secs(3600)]);
+    match client.chat().complete(chat("m")).await {
+        Err(Error::Token { provider: "gcp", source, .. }) => assert!(source.to_string().contains("refresh margin"), "{source}"),
+        other => panic!("expected Error::Token, got {other:?}"),
+    }
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+    assert!(server.received_requests().await.unwrap().is_empty(), "a stale token is never sent");
+    client.chat().complete(chat("m")).await.unwrap();
+    assert_eq!(calls.load(Ordering::SeqCst), 3);
+    let sent = server.received_requests().await.unwrap();
+    assert_eq!(header(&sent[0], "authorization"), "Bearer tok-3");
+
+    // Expired once, then good: one call, two fetches, the good token on the wire.
+    server.reset().await;
+    Mock::given(method("POST")).respond_with(json_body(COMPLETION)).mount(&server).await;
+    let (client, calls) = build(vec![Duration::ZERO, Duration::from_secs(3600)]);
+    client.chat().complete(chat("m")).await.unwrap();
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+    assert_eq!(header(&server.received_requests().await.unwrap()[0], "authorization"), "Bearer tok-2");
+}
+
+/// Issue 18: a versioned model id goes on the wire with a literal `@`, as the official SDK
+/// sends it; other reserved characters are still escaped.
+#[tokio::test]
+async fn gcp_a_versioned_model_keeps_its_at_sign() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST")).respond_with(json_body(COMPLETION)).mount(&server).await;
+    let client = gcp_client(&server);
+    client.chat().complete(chat("mistral-large@2407")).await.unwrap();
+    client.chat().complete(chat("a/b c")).await.unwrap();
+    let sent = server.received_requests().await.unwrap();
+    assert_eq!(sent[0].url.path(), format!("{GCP_PATH}/mistral-large@2407:rawPredict"));
+    assert_eq!(sent[1].url.path(), format!("{GCP_PATH}/a%2Fb%20c:rawPredict"));
 }
 
 #[tokio::test]

@@ -2,12 +2,24 @@
 
 //! Mistral's models on Azure AI: a [`Client`] serving `client.chat().complete(…)`, `client.chat().stream(…)`, `client.ocr().process(…)`, with the request and response types, builders, streams and errors of the main client.
 //!
-//! Build it from the deployment's endpoint and key (`AZURE_ENDPOINT`, `AZURE_API_KEY`,
-//! optionally `AZURE_API_VERSION`, with [`Client::from_env`]); every call carries the
-//! `api-version` query parameter (default [`DEFAULT_API_VERSION`]).
+//! Build it from the endpoint and key (`AZURE_ENDPOINT`, `AZURE_API_KEY`, optionally
+//! `AZURE_API_VERSION`, with [`Client::from_env`]); every call carries the `api-version` query
+//! parameter (default [`DEFAULT_API_VERSION`]). Give the Azure AI Foundry resource root
+//! (`https://<resource>.services.ai.azure.com`, as the official SDK takes it): chat goes to
+//! `/models/chat/completions` and OCR to `/providers/mistral/azure/ocr`. A serverless
+//! deployment's endpoint (`https://<name>.<region>.models.ai.azure.com`) takes the spec's paths
+//! without `/v1` (`/chat/completions`, `/ocr`). See [`Routes`].
 
 mod provider;
 pub use provider::*;
+
+/// The provider's own path of an operation (by operation id), where it differs from the
+/// spec's (the overlay's `paths:`).
+#[allow(dead_code)]
+pub(crate) const PATHS: &[(&str, &str)] = &[
+    ("chat_completion_v1_chat_completions_post", "/models/chat/completions"),
+    ("ocr_v1_ocr_post", "/providers/mistral/azure/ocr"),
+];
 
 /// A client for Mistral's models on Azure AI. Cheap to clone; build it with [`Client::builder`].
 #[derive(Debug, Clone)]

@@ -10,6 +10,11 @@
 mod provider;
 pub use provider::*;
 
+/// The provider's own path of an operation (by operation id), where it differs from the
+/// spec's (the overlay's `paths:`).
+#[allow(dead_code)]
+pub(crate) const PATHS: &[(&str, &str)] = &[];
+
 /// A client for Mistral's models on Google Cloud Vertex AI. Cheap to clone; build it with [`Client::builder`].
 #[derive(Debug, Clone)]
 pub struct Client {

@@ -147,10 +147,7 @@ impl TokenCache {
     fn fresh(&self) -> Option<HeaderValue> {
         let current = self.current.read().unwrap_or_else(|e| e.into_inner());
         let (header, expires_at) = current.as_ref()?;
-        match expires_at {
-            Some(at) if Instant::now() + self.margin >= *at => None,
-            _ => Some(header.clone()),
-        }
+        (!self.stale(*expires_at)).then(|| header.clone())
     }
 
     async fn header(&self, operation: &'static str) -> Result<HeaderValue, Error> {
@@ -161,11 +158,43 @@ impl TokenCache {
         if let Some(h) = self.fresh() {
             return Ok(h); // fetched by the caller this one waited for
         }
-        let token = self.provider.fetch().await.map_err(|source| Error::Token { operation, provider: "gcp", source })?;
+        // A token that comes back expired, or inside the refresh margin, is never sent: the
+        // provider is asked once more, then the call fails.
+        let mut token = self.fetch(operation).await?;
+        if self.stale(token.expires_at()) {
+            token = self.fetch(operation).await?;
+            if let Some(at) = token.expires_at().filter(|at| self.stale(Some(*at))) {
+                let left = at.saturating_duration_since(Instant::now());
+                let message = format!(
+                    "the token provider returned a token valid for {left:?}, twice; it must outlive the refresh margin of {:?} (`token_refresh_margin`)",
+                    self.margin
+                );
+                return Err(Error::Token { operation, provider: "gcp", source: message.into() });
+            }
+        }
         let header = bearer(token.secret())?;
         *self.current.write().unwrap_or_else(|e| e.into_inner()) = Some((header.clone(), token.expires_at()));
         Ok(header)
     }
+
+    async fn fetch(&self, operation: &'static str) -> Result<AccessToken, Error> {
+        self.provider.fetch().await.map_err(|source| Error::Token { operation, provider: "gcp", source })
+    }
+
+    /// Whether a token expiring at `expires_at` must not be sent any more.
+    fn stale(&self, expires_at: Option<Instant>) -> bool {
+        expires_at.is_some_and(|at| Instant::now() + self.margin >= at)
+    }
+}
+
+/// What a model id escapes in the path: everything but RFC 3986 unreserved characters and `@`
+/// (a path character there): a versioned id (`mistral-large@2407`) goes as written, as the
+/// official SDK sends it.
+const MODEL_SEGMENT: &percent_encoding::AsciiSet =
+    &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~').remove(b'@');
+
+fn model_segment(model: &str) -> percent_encoding::PercentEncode<'_> {
+    percent_encoding::utf8_percent_encode(model, MODEL_SEGMENT)
 }
 
 /// Routes calls to Vertex AI: `https://{region}-aiplatform.googleapis.com`, and a path naming
@@ -240,7 +269,7 @@ impl Provider for GcpProvider {
                 "/v1/projects/{}/locations/{}/publishers/mistralai/models/{}:{action}",
                 segment(project),
                 segment(&self.region),
-                segment(&model)
+                model_segment(&model)
             );
             let auth = self.tokens.header(operation).await?;
             Ok(Route::new(call.server_url.unwrap_or(&self.base_url), path).header(AUTHORIZATION, auth))

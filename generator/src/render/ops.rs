@@ -668,6 +668,13 @@ pub fn render_provider(ir: &Ir, p: &crate::ir::ProviderClient) -> anyhow::Result
             pub use provider::*;
         ),
     ];
+    let (ids, paths): (Vec<&str>, Vec<&str>) = p.paths.iter().map(|(id, path)| (id.as_str(), path.as_str())).unzip();
+    items.push(syn::parse_quote! {
+        /// The provider's own path of an operation (by operation id), where it differs from the
+        /// spec's (the overlay's `paths:`).
+        #[allow(dead_code)]
+        pub(crate) const PATHS: &[(&str, &str)] = &[#((#ids, #paths)),*];
+    });
     let client_doc = format!(" A client for Mistral's models on {}. Cheap to clone; build it with [`Client::builder`].", p.title);
     items.push(syn::parse_quote! {
         #[doc = #client_doc]
