@@ -130,6 +130,8 @@ pub struct Operation {
     /// How the operation pages through a list (`x-speakeasy-pagination`, or the overlay's
     /// `pagination:`): its builder gets `pages()` and `items()`.
     pub pagination: Option<Pagination>,
+    /// For an event stream: what ends its answer (the overlay's `stream_ends:`).
+    pub stream_end: Option<crate::overlay::StreamEndSpec>,
 }
 
 /// See [`Operation::pagination`]: which input moves to the next page and where a page keeps its

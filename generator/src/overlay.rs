@@ -23,6 +23,12 @@ pub struct Overlay {
     /// `text/event-stream` response.
     #[serde(default)]
     pub streams: BTreeMap<String, StreamMethod>,
+    /// What tells an event stream's answer is complete, by operation id: `{sentinel: "[DONE]"}`
+    /// (an event with that data ends it) or `{events: [name, …]}` (one of these events is the
+    /// last). A stream whose connection closes before it ends with an error (truncated), never
+    /// cleanly.
+    #[serde(default)]
+    pub stream_ends: BTreeMap<String, StreamEndEntry>,
     /// Hand-written helper modules to add to the crate (`templates/helpers/<name>.rs`, listed in
     /// `helpers::HELPERS`, each declaring the model shapes it needs).
     #[serde(default)]
@@ -130,6 +136,23 @@ pub struct StreamMethod {
     pub flag: String,
     #[serde(default)]
     pub events: Option<String>,
+}
+
+/// See [`Overlay::stream_ends`]: one of the two.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StreamEndEntry {
+    #[serde(default)]
+    pub sentinel: Option<String>,
+    #[serde(default)]
+    pub events: Option<Vec<String>>,
+}
+
+/// What ends an event stream's answer (see [`Overlay::stream_ends`]).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub enum StreamEndSpec {
+    Sentinel(String),
+    Events(Vec<String>),
 }
 
 impl Overlay {

@@ -318,6 +318,47 @@ fn provider_clients_from_the_overlay() {
     assert!(manifest.contains("gcp_auth = { version = \"0.12\", optional = true }"), "{manifest}");
 }
 
+/// `stream_ends` in the overlay: the stream twin of an operation gets the terminator (its JSON
+/// method does not), rendered into its `operation!` and its docs; an unknown operation, one
+/// without an event stream and an entry giving neither or both forms are warnings naming the
+/// place. Azure-style `paths` for a provider are resolved by operation id, once per operation.
+#[test]
+fn stream_ends_and_provider_paths_from_the_overlay() {
+    let overlay = Overlay::parse(
+        "operations: {complete: chat.complete, agents_complete: agents.complete}\n\
+         streams:\n\
+         \x20 complete: {method: chat.stream, flag: stream}\n\
+         stream_ends:\n\
+         \x20 complete: {sentinel: \"[DONE]\"}\n\
+         \x20 agents_complete: {events: [done]}\n\
+         \x20 vanished: {sentinel: x}\n\
+         \x20 other: {}\n\
+         providers:\n\
+         \x20 azure: {title: Azure AI, methods: [chat.complete, chat.stream], paths: {chat.complete: /models/c, chat.stream: /models/c, agents.complete: /a, chat.nope: x}}\n",
+    )
+    .unwrap();
+    let (_, ir, diags) = sdkgen::lower_spec(&fixture("streams"), &overlay).unwrap();
+    let messages: Vec<String> = diags.iter().map(ToString::to_string).collect();
+    assert!(messages.iter().any(|m| m.contains("stream_ends/vanished") && m.contains("not an operation")), "{messages:?}");
+    assert!(messages.iter().any(|m| m.contains("stream_ends/other") && m.contains("either")), "{messages:?}");
+    assert!(messages.iter().any(|m| m.contains("stream_ends/agents_complete") && m.contains("no event stream")), "{messages:?}");
+    assert!(
+        messages.iter().any(|m| m.contains("providers/azure/paths") && m.contains("`agents.complete` is not a method this provider serves")),
+        "{messages:?}"
+    );
+    let ends: Vec<(String, Option<sdkgen::overlay::StreamEndSpec>)> =
+        ir.operations.iter().filter(|o| o.id == "complete").map(|o| (o.method.clone(), o.stream_end.clone())).collect();
+    assert_eq!(ends, [("complete".to_string(), None), ("stream".to_string(), Some(sdkgen::overlay::StreamEndSpec::Sentinel("[DONE]".into())))]);
+    assert_eq!(ir.providers[0].paths, [("complete".to_string(), "/models/c".to_string())]);
+
+    let rendering =
+        sdkgen::render::render_all(&ir, &sdkgen::render::SpecInfo { title: "t".into(), version: "v".into(), sha256: "s".into() }).unwrap();
+    let chat = &rendering.files["src/api/chat.rs"];
+    assert!(chat.contains("sentinel \"[DONE]\""), "{chat}");
+    assert!(chat.contains("a connection that closes before it ends the stream with `Error::Stream`"), "{chat}");
+    assert!(rendering.files["src/azure/mod.rs"].contains("(\"complete\", \"/models/c\")"));
+}
+
 /// `x-speakeasy-pagination` and the overlay's `pagination:`: cursor and offset entries reach the
 /// IR and the builders get `pages()`/`items()`; the overlay adds, removes and names stale
 /// entries; an entry that does not fit the operation is a warning naming it and the plain

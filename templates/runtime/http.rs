@@ -29,6 +29,22 @@ pub struct Operation {
     pub errors: &'static [(u16, ErrorDecoder)],
     /// Statuses declared as success.
     pub success: &'static [u16],
+    /// For an event stream: what ends it when the answer is complete.
+    pub stream_end: StreamEnd,
+}
+
+/// How an event stream's protocol says the answer is complete. A stream whose connection ends
+/// before that (a proxy closing it on an event boundary) ends with `Error::Stream`, so a cut
+/// answer is never taken for a whole one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StreamEnd {
+    /// No terminator: the stream is complete when the server closes it.
+    Open,
+    /// An event whose data is this text (`[DONE]`) ends the stream.
+    Sentinel(&'static str),
+    /// An event of one of these types (the SSE `event:` name or the data's `type`) is the
+    /// last one (`conversation.response.done`, or its `…error`).
+    Events(&'static [&'static str]),
 }
 
 /// Per-call options, settable on every request builder.
@@ -539,7 +555,7 @@ impl<T: super::sse::SseDecode + Send + 'static> Output for super::sse::EventStre
     const ACCEPT: &'static str = "text/event-stream";
     const STREAMING: bool = true;
     async fn from_response(op: &'static Operation, resp: reqwest::Response, limits: ReadLimits) -> Result<Self, Error> {
-        let stream = super::sse::EventStream::new(op.id, resp).max_event_size(limits.max_event_size);
+        let stream = super::sse::EventStream::new(op.id, resp).max_event_size(limits.max_event_size).stream_end(op.stream_end);
         Ok(match limits.idle_timeout {
             Some(d) => stream.idle_timeout(d),
             None => stream,

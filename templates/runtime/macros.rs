@@ -397,9 +397,10 @@ macro_rules! setter_value {
 pub(crate) use setter_value;
 
 /// An operation's static description: `operation!(NAME = "id", METHOD "/path", [schemes], [(status,
-/// decoder)], [success statuses])`.
+/// decoder)], [success statuses])`, and for an event stream with a terminator
+/// `, sentinel "[DONE]"` or `, events ["name", …]` (see `StreamEnd`).
 macro_rules! operation {
-    ($name:ident = $id:literal, $method:ident $path:literal, [$($sec:ident),*], [$($err:expr),*], [$($ok:literal),*]) => {
+    ($name:ident = $id:literal, $method:ident $path:literal, [$($sec:ident),*], [$($err:expr),*], [$($ok:literal),*] $(, $end:ident $end_value:tt)?) => {
         static $name: $crate::runtime::http::Operation = $crate::runtime::http::Operation {
             id: $id,
             method: reqwest::Method::$method,
@@ -407,8 +408,12 @@ macro_rules! operation {
             security: &[$($crate::auth::Scheme::$sec),*],
             errors: &[$($err),*],
             success: &[$($ok),*],
+            stream_end: $crate::runtime::operation!(@end $($end $end_value)?),
         };
     };
+    (@end) => { $crate::runtime::http::StreamEnd::Open };
+    (@end sentinel $v:literal) => { $crate::runtime::http::StreamEnd::Sentinel($v) };
+    (@end events [$($v:literal),*]) => { $crate::runtime::http::StreamEnd::Events(&[$($v),*]) };
 }
 pub(crate) use operation;
 

@@ -158,20 +158,55 @@ async fn done_ends_the_stream_even_if_the_server_keeps_the_connection_open() {
     let server = SseServer::start().await;
     let client = client(&server.url);
     let mut failures = Vec::new();
+    let (_, ir, _) = sdkgen::lower_spec(&common::spec_text(), &common::overlay()).unwrap();
+    let ends: std::collections::HashMap<&str, _> = ir.operations.iter().filter_map(|op| Some((op.id.as_str(), op.stream_end.clone()?))).collect();
     for case in streaming_cases() {
         let rec = record(&case, true);
         let got = serve(&server, &client, &case, vec![rec.bytes.clone()], After::Stall).await;
         if let Err(e) = check(&case, &got, &rec.expected) {
             failures.push(e);
         }
-        // Without `[DONE]`, the end of the body ends the stream.
+        // Without `[DONE]`, the end of the body ends a stream without a terminator cleanly, and
+        // one whose protocol has a terminator with a truncation error after the events.
         let rec = record(&case, false);
         let got = serve(&server, &client, &case, vec![rec.bytes.clone()], After::End).await;
-        if let Err(e) = check(&case, &got, &rec.expected) {
-            failures.push(format!("without [DONE]: {e}"));
+        match ends.get(case.op) {
+            None => {
+                if let Err(e) = check(&case, &got, &rec.expected) {
+                    failures.push(format!("without [DONE]: {e}"));
+                }
+            }
+            Some(_) => {
+                let truncated = got.last().is_some_and(|l| l.as_ref().is_err_and(|e| e.contains("truncated")));
+                if !truncated || check(&case, &got[..got.len() - 1], &rec.expected).is_err() {
+                    failures.push(format!("{}: cut before its terminator: expected the events then a truncation error, got {got:?}", case.op));
+                }
+            }
         }
     }
+    assert!(ends.len() >= 3, "the overlay's stream ends: {ends:?}");
     report(failures);
+}
+
+/// A stream whose protocol ends with an event (a conversation's `conversation.response.done`)
+/// ends cleanly once that event came, even without `[DONE]`.
+#[tokio::test]
+async fn a_terminal_event_completes_the_stream() {
+    let server = SseServer::start().await;
+    let client = client(&server.url);
+    let cases = streaming_cases();
+    let case = cases.iter().find(|c| c.op == "agents_api_v1_conversations_start_stream").expect("the conversation stream case");
+    let usage = r#"{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2}"#;
+    let body = format!(
+        "event: conversation.response.started\ndata: {{\"type\":\"conversation.response.started\",\"conversation_id\":\"c\"}}\n\nevent: conversation.response.done\ndata: {{\"type\":\"conversation.response.done\",\"usage\":{usage}}}\n\n"
+    );
+    let got = serve(&server, &client, case, vec![body.clone().into_bytes()], After::End).await;
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert!(got.iter().all(Result::is_ok), "{got:?}");
+    // The data's `type` alone is enough (no `event:` line).
+    let body = body.replace("event: conversation.response.started\n", "").replace("event: conversation.response.done\n", "");
+    let got = serve(&server, &client, case, vec![body.into_bytes()], After::End).await;
+    assert!(got.len() == 2 && got.iter().all(Result::is_ok), "{got:?}");
 }
 
 #[tokio::test]
@@ -335,6 +370,30 @@ async fn a_chat_stream_collects_into_text_tool_calls_and_usage() {
         deltas.push(d);
     }
     assert_eq!(deltas, ["", "Hel", "lo", "", ""]);
+}
+
+/// Issue 18: a chat stream cut on an event boundary before `[DONE]` (a proxy closing the
+/// connection) is not a complete answer: the collectors say so with `Error::Stream`.
+#[tokio::test]
+async fn a_chat_stream_cut_before_done_is_a_truncation_error_in_the_collectors() {
+    let server = SseServer::start().await;
+    let client = client(&server.url);
+    let cut = CHAT_STREAM.strip_suffix("data: [DONE]\n\n").unwrap();
+    for after in [After::End, After::Cut] {
+        server.set(Script { pieces: vec![cut.as_bytes().to_vec()], after: after.clone(), gap: Duration::ZERO });
+        match client.chat().stream(chat_request()).await.unwrap().collect_text().await {
+            Err(mistralai::Error::Stream { message, .. }) => {
+                assert!(message.contains("truncated") || message.contains("reading"), "{after:?}: {message}")
+            }
+            other => panic!("{after:?}: expected a truncation error, got {other:?}"),
+        }
+        server.set(Script { pieces: vec![cut.as_bytes().to_vec()], after: after.clone(), gap: Duration::ZERO });
+        let err = client.chat().stream(chat_request()).await.unwrap().collect_completion().await.unwrap_err();
+        assert!(matches!(err, mistralai::Error::Stream { .. }), "{after:?}: {err}");
+    }
+    // The same bytes with `[DONE]` are a complete answer.
+    server.set(Script { pieces: vec![CHAT_STREAM.as_bytes().to_vec()], after: After::End, gap: Duration::ZERO });
+    assert_eq!(client.chat().stream(chat_request()).await.unwrap().collect_text().await.unwrap(), "Hello");
 }
 
 /// The client's request timeout bounds the wait for the response, not the length of a stream:

@@ -33,7 +33,9 @@ impl<'c> Agents<'c> {
     ///
     /// `POST /v1/agents/completions` (operation `agents_completion_v1_agents_completions_post`).
     ///
-    /// Sends `stream: true` (whatever the body says) and returns the server-sent events as a typed stream, which ends at the server's `[DONE]`.
+    /// Sends `stream: true` (whatever the body says) and returns the server-sent events as a typed stream.
+    ///
+    /// The stream ends at the server's `[DONE]`; a connection that closes before it ends the stream with `Error::Stream` (the answer is truncated).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
     pub fn stream(
@@ -84,7 +86,7 @@ crate::runtime::into_future!(CompleteBuilder, crate ::models::ChatCompletionResp
 crate::runtime::operation!(
     OP_STREAM = "agents_completion_v1_agents_completions_post", POST
     "/v1/agents/completions", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
+    ::errors::decode_http_validation_error)], [200u16], sentinel "[DONE]"
 );
 
 /// Request builder for `client.agents().stream(…)` (operation `agents_completion_v1_agents_completions_post`): set optional inputs, then `.await` it or call `.send()`.

@@ -15,6 +15,8 @@ impl<'c> Events<'c> {
     ///
     /// `GET /v1/workflows/events/stream` (operation `get_stream_events_v1_workflows_events_stream_get`).
     ///
+    /// The stream ends when the server closes it.
+    ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
     pub fn get_stream_events(&self) -> GetStreamEventsBuilder<'c> {
         GetStreamEventsBuilder {

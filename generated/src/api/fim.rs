@@ -37,7 +37,9 @@ impl<'c> Fim<'c> {
     ///
     /// `POST /v1/fim/completions` (operation `fim_completion_v1_fim_completions_post`).
     ///
-    /// Sends `stream: true` (whatever the body says) and returns the server-sent events as a typed stream, which ends at the server's `[DONE]`.
+    /// Sends `stream: true` (whatever the body says) and returns the server-sent events as a typed stream.
+    ///
+    /// The stream ends at the server's `[DONE]`; a connection that closes before it ends the stream with `Error::Stream` (the answer is truncated).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
     pub fn stream(
@@ -86,7 +88,8 @@ crate::runtime::into_future!(CompleteBuilder, crate ::models::FIMCompletionRespo
 
 crate::runtime::operation!(
     OP_STREAM = "fim_completion_v1_fim_completions_post", POST "/v1/fim/completions",
-    [ApiKey], [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
+    [ApiKey], [(422u16, crate ::errors::decode_http_validation_error)], [200u16],
+    sentinel "[DONE]"
 );
 
 /// Request builder for `client.fim().stream(…)` (operation `fim_completion_v1_fim_completions_post`): set optional inputs, then `.await` it or call `.send()`.

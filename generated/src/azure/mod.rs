@@ -72,7 +72,9 @@ impl<'c> Chat<'c> {
     ///
     /// `POST /v1/chat/completions` (operation `chat_completion_v1_chat_completions_post`).
     ///
-    /// Sends `stream: true` (whatever the body says) and returns the server-sent events as a typed stream, which ends at the server's `[DONE]`.
+    /// Sends `stream: true` (whatever the body says) and returns the server-sent events as a typed stream.
+    ///
+    /// The stream ends at the server's `[DONE]`; a connection that closes before it ends the stream with `Error::Stream` (the answer is truncated).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
     pub fn stream(

@@ -1,5 +1,6 @@
 //! Server-sent events: an incremental parser and a typed stream over a response body.
 
+use super::http::StreamEnd;
 use crate::Error;
 use bytes::{Bytes, BytesMut};
 use futures::Stream;
@@ -169,6 +170,9 @@ pub struct EventStream<T> {
     idle: IdleTimer,
     max_event_size: Option<usize>,
     done: bool,
+    /// What ends the answer, and whether it has come.
+    end: StreamEnd,
+    ended: bool,
     _item: PhantomData<fn() -> T>,
 }
 
@@ -187,8 +191,17 @@ impl<T: SseDecode> EventStream<T> {
             idle: IdleTimer::new(None),
             max_event_size: None,
             done: false,
+            end: StreamEnd::Open,
+            ended: false,
             _item: PhantomData,
         }
+    }
+
+    /// What ends the answer: when the connection closes before it, the stream ends with
+    /// [`Error::Stream`] (truncated) instead of ending cleanly.
+    pub fn stream_end(mut self, end: StreamEnd) -> Self {
+        self.end = end;
+        self
     }
 
     /// Ends the stream with an error when no bytes arrive for this long.
@@ -222,6 +235,14 @@ impl<T: SseDecode> Stream for EventStream<T> {
                 return Poll::Ready(None);
             }
             if let Some(ev) = this.parser.next_event() {
+                if ev.data == "[DONE]" || matches!(this.end, StreamEnd::Sentinel(s) if ev.data == s) {
+                    this.done = true;
+                    this.body = None;
+                    return Poll::Ready(None);
+                }
+                if let (StreamEnd::Events(names), false) = (this.end, this.ended) {
+                    this.ended = names.contains(&ev.event.as_str()) || event_type(&ev.data).is_some_and(|t| names.contains(&t));
+                }
                 match T::decode(ev) {
                     None => {
                         this.done = true;
@@ -251,6 +272,14 @@ impl<T: SseDecode> Stream for EventStream<T> {
                     if this.parser.has_partial() {
                         return this.fail("the stream ended in the middle of an event".into(), None);
                     }
+                    match this.end {
+                        StreamEnd::Sentinel(s) => return this.fail(format!("the connection closed before `{s}`: the answer is truncated"), None),
+                        StreamEnd::Events(names) if !this.ended => {
+                            let names = names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(" or ");
+                            return this.fail(format!("the connection closed before a {names} event: the answer is truncated"), None);
+                        }
+                        _ => {}
+                    }
                     this.done = true;
                     return Poll::Ready(None);
                 }
@@ -267,6 +296,20 @@ impl<T: SseDecode> Stream for EventStream<T> {
 }
 
 use std::future::Future as _;
+
+/// The `type` of an event's JSON data, read without decoding the rest (only when the data
+/// names it at all).
+fn event_type(data: &str) -> Option<&str> {
+    #[derive(serde::Deserialize)]
+    struct Typed<'a> {
+        #[serde(borrow, rename = "type")]
+        kind: Option<&'a str>,
+    }
+    if !data.contains("\"type\"") {
+        return None;
+    }
+    serde_json::from_str::<Typed>(data).ok()?.kind
+}
 
 /// The silence allowed between two reads of a stream (server-sent events, a realtime
 /// connection): armed while a read is pending, started over when one completes.
@@ -306,9 +349,6 @@ pub struct Event<T> {
 
 impl<T: serde::de::DeserializeOwned> SseDecode for Event<T> {
     fn decode(ev: RawEvent) -> Option<Result<Self, (String, String)>> {
-        if ev.data == "[DONE]" {
-            return None;
-        }
         // The fast path decodes directly; only a failure pays for tracking the JSON path.
         Some(match serde_json::from_str::<T>(&ev.data) {
             Ok(data) => Ok(Event { event: ev.event, id: ev.id, retry: ev.retry, data }),

@@ -132,6 +132,7 @@ impl<'a> Lowerer<'a> {
                     security,
                     body_flag,
                     pagination: None,
+                    stream_end: None,
                 });
                 if let Some((spec, events)) = twin {
                     let mut parts: Vec<String> = spec.method.split('.').map(String::from).collect();
@@ -155,6 +156,31 @@ impl<'a> Lowerer<'a> {
                     stream_op.body_flag = Some(BodyFlag { wire: spec.flag.clone(), value: true });
                     out.push(stream_op);
                 }
+            }
+        }
+        for (id, entry) in &self.overlay.stream_ends {
+            let at = child("spec/overlay.yaml#/stream_ends", id);
+            let end = match (&entry.sentinel, &entry.events) {
+                (Some(s), None) => crate::overlay::StreamEndSpec::Sentinel(s.clone()),
+                (None, Some(names)) if !names.is_empty() => crate::overlay::StreamEndSpec::Events(names.clone()),
+                _ => {
+                    self.diags.warn(at, "give either `sentinel: TEXT` or `events: [NAME, …]`; left out");
+                    continue;
+                }
+            };
+            let mut found = false;
+            let mut streams = false;
+            for op in out.iter_mut().filter(|op| op.id == *id) {
+                found = true;
+                if matches!(op.success, Success::Sse(_)) {
+                    streams = true;
+                    op.stream_end = Some(end.clone());
+                }
+            }
+            match (found, streams) {
+                (false, _) => self.diags.warn(at, format!("`{id}` is not an operation of the spec")),
+                (true, false) => self.diags.warn(at, format!("`{id}` has no event stream; its end is left out")),
+                _ => {}
             }
         }
         for id in self.overlay.streams.keys() {

@@ -202,7 +202,7 @@ fn op_docs(op: &Operation) -> String {
     parts.push(format!("`{} {}` (operation `{}`).", op.http_method, op.path, op.id));
     match (&op.body_flag, &op.success) {
         (Some(f), Success::Sse(_)) => parts.push(format!(
-            "Sends `{}: {}` (whatever the body says) and returns the server-sent events as a typed stream, which ends at the server's `[DONE]`.",
+            "Sends `{}: {}` (whatever the body says) and returns the server-sent events as a typed stream.",
             f.wire, f.value
         )),
         (Some(f), _) => parts.push(format!(
@@ -210,6 +210,17 @@ fn op_docs(op: &Operation) -> String {
             f.wire, f.value
         )),
         _ => {}
+    }
+    match &op.stream_end {
+        Some(crate::overlay::StreamEndSpec::Sentinel(v)) => parts.push(format!(
+            "The stream ends at the server's `{v}`; a connection that closes before it ends the stream with `Error::Stream` (the answer is truncated)."
+        )),
+        Some(crate::overlay::StreamEndSpec::Events(names)) => parts.push(format!(
+            "The stream's last event is {}; a connection that closes before one ends the stream with `Error::Stream` (the answer is truncated).",
+            names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(" or ")
+        )),
+        None if matches!(op.success, Success::Sse(_)) => parts.push("The stream ends when the server closes it.".to_string()),
+        None => {}
     }
     let errs: Vec<String> = op
         .errors
@@ -434,7 +445,14 @@ fn render_op(ir: &Ir, op: &Operation) -> anyhow::Result<(ImplItem, Vec<Item>)> {
     // The builder.
     let operation = syntax::mac(
         "crate::runtime::operation",
-        quote!(#stat = #id, #http_method #path_text, [#(#security),*], [#(#errors),*], [#(#success_statuses),*]),
+        {
+            let end = match &op.stream_end {
+                Some(crate::overlay::StreamEndSpec::Sentinel(v)) => quote!(, sentinel #v),
+                Some(crate::overlay::StreamEndSpec::Events(names)) => quote!(, events [#(#names),*]),
+                None => TokenStream::new(),
+            };
+            quote!(#stat = #id, #http_method #path_text, [#(#security),*], [#(#errors),*], [#(#success_statuses),*] #end)
+        },
         false,
     );
     let builder_doc =

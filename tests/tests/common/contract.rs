@@ -155,7 +155,7 @@ pub async fn run_all(cases: Vec<Case>) {
         let template = ResponseTemplate::new(case.status);
         let template = match (case.kind, case.response) {
             (Kind::Json, Some(r)) => template.set_body_raw(r, "application/json"),
-            (Kind::Sse, Some(r)) => template.set_body_raw(format!("data: {r}\n\n"), "text/event-stream"),
+            (Kind::Sse, Some(r)) => template.set_body_raw(format!("data: {r}\n\ndata: [DONE]\n\n"), "text/event-stream"),
             (Kind::Binary, Some(r)) => template.set_body_raw(r, "application/octet-stream"),
             _ => template,
         };

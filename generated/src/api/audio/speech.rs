@@ -30,7 +30,9 @@ impl<'c> Speech<'c> {
     ///
     /// `POST /v1/audio/speech` (operation `speech_v1_audio_speech_post`).
     ///
-    /// Sends `stream: true` (whatever the body says) and returns the server-sent events as a typed stream, which ends at the server's `[DONE]`.
+    /// Sends `stream: true` (whatever the body says) and returns the server-sent events as a typed stream.
+    ///
+    /// The stream ends when the server closes it.
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
     pub fn stream(&self, body: crate::models::SpeechRequest) -> StreamBuilder<'c> {

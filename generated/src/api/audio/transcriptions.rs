@@ -28,6 +28,8 @@ impl<'c> Transcriptions<'c> {
     /// Create Streaming Transcription (SSE)
     ///
     /// `POST /v1/audio/transcriptions` (operation `audio_api_v1_transcriptions_post_stream`).
+    ///
+    /// The stream's last event is `transcription.done`; a connection that closes before one ends the stream with `Error::Stream` (the answer is truncated).
     pub fn stream(
         &self,
         body: crate::models::AudioTranscriptionRequestStream,
@@ -140,7 +142,7 @@ crate::runtime::into_future!(CompleteBuilder, crate ::models::TranscriptionRespo
 
 crate::runtime::operation!(
     OP_STREAM = "audio_api_v1_transcriptions_post_stream", POST
-    "/v1/audio/transcriptions", [ApiKey], [], [200u16]
+    "/v1/audio/transcriptions", [ApiKey], [], [200u16], events["transcription.done"]
 );
 
 /// Request builder for `client.audio().transcriptions().stream(…)` (operation `audio_api_v1_transcriptions_post_stream`): set optional inputs, then `.await` it or call `.send()`.

@@ -155,6 +155,8 @@ impl<'c> Conversations<'c> {
     ///
     /// `POST /v1/conversations` (operation `agents_api_v1_conversations_start_stream`).
     ///
+    /// The stream's last event is `conversation.response.done` or `conversation.response.error`; a connection that closes before one ends the stream with `Error::Stream` (the answer is truncated).
+    ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
     pub fn start_stream(
         &self,
@@ -172,6 +174,8 @@ impl<'c> Conversations<'c> {
     /// Run completion on the history of the conversation and the user entries. Return the new created entries.
     ///
     /// `POST /v1/conversations/{conversation_id}` (operation `agents_api_v1_conversations_append_stream`).
+    ///
+    /// The stream's last event is `conversation.response.done` or `conversation.response.error`; a connection that closes before one ends the stream with `Error::Stream` (the answer is truncated).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
     pub fn append_stream(
@@ -192,6 +196,8 @@ impl<'c> Conversations<'c> {
     /// Given a conversation_id and an id, recreate a conversation from this point and run completion. A new conversation is returned with the new entries returned.
     ///
     /// `POST /v1/conversations/{conversation_id}/restart` (operation `agents_api_v1_conversations_restart_stream`).
+    ///
+    /// The stream's last event is `conversation.response.done` or `conversation.response.error`; a connection that closes before one ends the stream with `Error::Stream` (the answer is truncated).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
     pub fn restart_stream(
@@ -502,7 +508,8 @@ crate::runtime::into_future!(RestartBuilder, crate ::models::ConversationRespons
 crate::runtime::operation!(
     OP_START_STREAM = "agents_api_v1_conversations_start_stream", POST
     "/v1/conversations", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
+    ::errors::decode_http_validation_error)], [200u16],
+    events["conversation.response.done", "conversation.response.error"]
 );
 
 /// Request builder for `client.beta().conversations().start_stream(…)` (operation `agents_api_v1_conversations_start_stream`): set optional inputs, then `.await` it or call `.send()`.
@@ -542,7 +549,8 @@ crate::runtime::into_future!(
 crate::runtime::operation!(
     OP_APPEND_STREAM = "agents_api_v1_conversations_append_stream", POST
     "/v1/conversations/{conversation_id}", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
+    ::errors::decode_http_validation_error)], [200u16],
+    events["conversation.response.done", "conversation.response.error"]
 );
 
 /// Request builder for `client.beta().conversations().append_stream(…)` (operation `agents_api_v1_conversations_append_stream`): set optional inputs, then `.await` it or call `.send()`.
@@ -588,7 +596,8 @@ crate::runtime::into_future!(
 crate::runtime::operation!(
     OP_RESTART_STREAM = "agents_api_v1_conversations_restart_stream", POST
     "/v1/conversations/{conversation_id}/restart", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
+    ::errors::decode_http_validation_error)], [200u16],
+    events["conversation.response.done", "conversation.response.error"]
 );
 
 /// Request builder for `client.beta().conversations().restart_stream(…)` (operation `agents_api_v1_conversations_restart_stream`): set optional inputs, then `.await` it or call `.send()`.

@@ -185,6 +185,8 @@ impl<'c> Deployments<'c> {
     ///
     /// `GET /v1/workflows/deployments/{name}/logs/stream` (operation `stream_deployment_logs`).
     ///
+    /// The stream ends when the server closes it.
+    ///
     /// Errors: `404`, `503`, `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
     pub fn stream_deployment_logs(
         &self,

@@ -250,6 +250,8 @@ impl<'c> Executions<'c> {
     ///
     /// `GET /v1/workflows/executions/{execution_id}/stream` (operation `stream_v1_workflows_executions__execution_id__stream_get`).
     ///
+    /// The stream ends when the server closes it.
+    ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
     pub fn stream(&self, execution_id: impl Into<String>) -> StreamBuilder<'c> {
         StreamBuilder {
@@ -297,6 +299,8 @@ impl<'c> Executions<'c> {
     /// and takes precedence over `after`; omit all to tail from the execution start.
     ///
     /// `GET /v1/workflows/executions/{execution_id}/logs/stream` (operation `stream_workflow_execution_logs`).
+    ///
+    /// The stream ends when the server closes it.
     ///
     /// Errors: `404`, `503`, `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
     pub fn stream_workflow_execution_logs(
