@@ -250,6 +250,25 @@ fn is_connection_error(e: &reqwest::Error) -> bool {
     !e.is_timeout() && !e.is_builder() && !e.is_redirect() && !e.is_decode() && !e.is_body() && (e.is_connect() || e.is_request())
 }
 
+/// Whether the server did answer, with a response head that does not parse (an invalid status
+/// line, a duplicate `Content-Length`, headers over the size limit): the request reached it, so
+/// a non-idempotent one must not be sent again.
+fn is_malformed_response(e: &reqwest::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
+    while let Some(s) = source {
+        if let Some(h) = s.downcast_ref::<hyper::Error>() {
+            return h.is_parse() || h.is_parse_status();
+        }
+        source = s.source();
+    }
+    false
+}
+
+/// Methods whose request may be sent twice with the effect of once (RFC 9110, 9.2.2).
+fn is_idempotent(method: &Method) -> bool {
+    matches!(*method, Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS | Method::TRACE)
+}
+
 /// Sends a request with retries; returns the response of a success status, or the error.
 pub async fn execute(client: &Client, op: &'static Operation, req: HttpRequest, opts: RequestOptions) -> Result<reqwest::Response, Error> {
     let span = tracing::info_span!(
@@ -356,6 +375,9 @@ async fn execute_inner(client: &Client, op: &'static Operation, req: HttpRequest
                 return Err(api_error(op, resp, inner.max_body_size).await);
             }
             Err(source) if source.is_timeout() => return Err(Error::Timeout { operation: op.id, source: Some(source) }),
+            Err(source) if is_malformed_response(&source) && !is_idempotent(&op.method) => {
+                return Err(Error::Request { operation: op.id, source });
+            }
             Err(source) if is_connection_error(&source) => {
                 if retries_left && policy.retry_connection_errors {
                     let wait = policy.backoff(attempt, None);

@@ -450,3 +450,40 @@ async fn five_hundred_concurrent_calls_on_one_client() {
     assert!(failed.is_empty(), "{} failed, e.g. {:?}", failed.len(), failed.first());
     assert_eq!(served.load(Ordering::SeqCst), 500);
 }
+
+/// Issue 18: a response head that arrived but does not parse means the server saw the request:
+/// a POST (a billable chat completion) is not sent again, whatever the retry policy; a GET,
+/// idempotent, still is. A connection closed before any head is retried as before.
+#[tokio::test]
+async fn a_malformed_response_head_is_not_retried_for_a_post() {
+    use mistralai::models::{ChatCompletionRequest, UserMessage};
+    let fast = RetryPolicy { initial_backoff: Duration::from_millis(1), max_backoff: Duration::from_millis(2), ..RetryPolicy::default() };
+    let oversized = format!("HTTP/1.1 200 OK\r\nx-big: {}\r\n\r\n", "a".repeat(512 * 1024)).into_bytes();
+    let heads: [(&str, Vec<u8>); 3] = [
+        ("a duplicate Content-Length", b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\ncontent-length: 5\r\n\r\n{}".to_vec()),
+        ("an invalid status line", b"HTTP/1.1 twohundred OK\r\ncontent-length: 2\r\n\r\n{}".to_vec()),
+        ("oversized headers", oversized),
+    ];
+    for (what, head) in heads {
+        let server = Raw::answering(head).await;
+        let client = Client::builder().api_key("sk-test").server(&server.url).retry_policy(fast.clone()).build().unwrap();
+        let request = ChatCompletionRequest::new("m", vec![UserMessage::new("hi").into()]);
+        let err = bounded(Duration::from_secs(10), client.chat().complete(request)).await.unwrap_err();
+        assert!(matches!(err, mistralai::Error::Request { .. }), "{what}: {err:?}");
+        assert_eq!(server.requests().len(), 1, "{what}: a POST whose answer arrived malformed is sent once");
+        // The message says what went wrong, not only reqwest's generic line.
+        assert!(err.to_string().matches(": ").count() >= 3, "{what}: {err}");
+
+        let err = bounded(Duration::from_secs(10), client.models().retrieve("m")).await.unwrap_err();
+        assert!(matches!(err, mistralai::Error::Connection { .. } | mistralai::Error::Request { .. }), "{what}: {err:?}");
+        assert_eq!(server.requests().len(), 1 + 4, "{what}: a GET is retried (4 attempts)");
+    }
+
+    // No head at all (the connection closed after the request): retried, POST included.
+    let server = Raw::start(Arc::new(|sock, _| Box::pin(async move { drop(sock) }))).await;
+    let client = Client::builder().api_key("sk-test").server(&server.url).retry_policy(fast).build().unwrap();
+    let request = ChatCompletionRequest::new("m", vec![UserMessage::new("hi").into()]);
+    let err = bounded(Duration::from_secs(10), client.chat().complete(request)).await.unwrap_err();
+    assert!(matches!(err, mistralai::Error::Connection { .. }), "{err:?}");
+    assert_eq!(server.requests().len(), 4);
+}

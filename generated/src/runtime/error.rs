@@ -135,8 +135,8 @@ impl fmt::Display for Error {
                 write!(f, "{}: the {} response does not match its declared type at `{}`: {}", e.operation, e.status, e.path, e.message)
             }
             Error::Timeout { operation, .. } => write!(f, "{operation}: timed out"),
-            Error::Connection { operation, source } => write!(f, "{operation}: connection failed: {source}"),
-            Error::Request { operation, source } => write!(f, "{operation}: request failed: {source}"),
+            Error::Connection { operation, source } => write!(f, "{operation}: connection failed: {}", Causes(source)),
+            Error::Request { operation, source } => write!(f, "{operation}: request failed: {}", Causes(source)),
             Error::Body { operation, message } => write!(f, "{operation}: cannot prepare the request body: {message}"),
             Error::Stream { operation, message, .. } => write!(f, "{operation}: event stream: {message}"),
             Error::Config(m) => write!(f, "client configuration: {m}"),
@@ -157,6 +157,27 @@ impl fmt::Display for Error {
                 write!(f, "{operation}: choice {choice}: the content does not decode at `{path}`: {message}")
             }
         }
+    }
+}
+
+/// An error and its causes, `: `-separated, each said once (reqwest's own message is generic:
+/// "error sending request for url (…)"; the cause says what happened).
+struct Causes<'a>(&'a (dyn std::error::Error + 'static));
+
+impl fmt::Display for Causes<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut last = self.0.to_string();
+        let mut source = self.0.source();
+        while let Some(s) = source {
+            let text = s.to_string();
+            if !last.contains(&text) {
+                write!(f, ": {text}")?;
+            }
+            last = text;
+            source = s.source();
+        }
+        Ok(())
     }
 }
 

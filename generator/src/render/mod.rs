@@ -64,6 +64,8 @@ const DEPENDENCIES: &[&str] = &[
     r#"percent-encoding = "2""#,
     r#"memchr = "2""#,
     r#"httpdate = "1""#,
+    // Already built for reqwest; named to tell a malformed response head from no response.
+    r#"hyper = { version = "1", default-features = false }"#,
 ];
 
 /// Formats a token stream of whole items (and inner attributes) without the file header. The
