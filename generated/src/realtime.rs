@@ -299,7 +299,8 @@ impl Realtime<'_> {
         }
     }
 
-    /// Connects, sends `audio` (each item as an `input_audio.append`, then `input_audio.end`)
+    /// Connects, sends `audio` (each item as an `input_audio.append`, then `input_audio.flush`
+    /// and `input_audio.end`, as the official SDK ends it)
     /// while the events are read, and yields the events until `transcription.done` or an
     /// `error` event (both yielded). The sending stops when the stream is dropped.
     pub async fn transcribe<S>(self, audio: S) -> Result<Transcription>
@@ -313,6 +314,8 @@ impl Realtime<'_> {
             while let Some(chunk) = audio.next().await {
                 sender.append_audio(&chunk).await?;
             }
+            // As the official SDK ends it: flush what was sent, then end the audio.
+            sender.flush().await?;
             sender.end_audio().await
         });
         Ok(Transcription { events, task: Some(task) })

@@ -92,7 +92,7 @@ async fn transcribe_sends_the_audio_and_decodes_every_event() {
         send(&mut ws, session("session.created", None)).await;
         // The session update, the audio and the end, in order.
         let mut frames = Vec::new();
-        for _ in 0..4 {
+        for _ in 0..5 {
             frames.push(recv(&mut ws).await.unwrap());
         }
         send(&mut ws, session("session.updated", Some(400))).await;
@@ -137,7 +137,9 @@ async fn transcribe_sends_the_audio_and_decodes_every_event() {
     let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
     assert_eq!(frames[1], json!({"type": "input_audio.append", "audio": b64(b"\x01\x02\x03")}));
     assert_eq!(frames[2], json!({"type": "input_audio.append", "audio": b64(b"\xff\x00")}));
-    assert_eq!(frames[3], json!({"type": "input_audio.end"}));
+    // The audio ends as the official SDK ends it: flush, then end.
+    assert_eq!(frames[3], json!({"type": "input_audio.flush"}));
+    assert_eq!(frames[4], json!({"type": "input_audio.end"}));
 
     assert_eq!(events.len(), 9, "{events:#?}");
     assert!(matches!(&events[0], RealtimeEvent::SessionCreated(s) if s.request_id == "req_1" && s.audio_format == format16k()));
