@@ -617,6 +617,16 @@ pub struct Deferred {
     pub declared: Option<Vec<String>>,
 }
 
+impl Deferred {
+    /// The result a resumed run starts from (the deferred run's entries and the results now
+    /// sent, the round counted), and the names the run's tools declare.
+    fn resumed(self, sent: Vec<FunctionResultEntry>) -> (RunResult, Option<Vec<String>>) {
+        let mut entries = self.outputs;
+        entries.extend(sent.into_iter().map(ConversationHistoryEntriesItem::FunctionResult));
+        (RunResult::new(self.conversation_id, entries, self.rounds + 1), self.declared)
+    }
+}
+
 /// A function call of a response, as the loop needs it.
 struct Call {
     entry: FunctionCallEntry,
@@ -804,16 +814,8 @@ impl<'c> crate::api::beta::conversations::Conversations<'c> {
     /// agent, declared on the agent: see [the module](crate::run)) and runs it until the model
     /// answers with a message, or calls wait for the caller: see [`run`](crate::run).
     pub async fn run(&self, ctx: &RunContext, mut request: ConversationRequest) -> Result<RunResult> {
-        let declared = match request.agent_id.as_option() {
-            Some(agent_id) => self.prepare_agent(ctx, agent_id, request.agent_version.as_option().is_some()).await?,
-            None => {
-                let tools = ctx.merged_tools(request.tools.into_option().unwrap_or_default());
-                let names = function_names(&tools);
-                request.tools = crate::Nullable::Value(tools);
-                request.completion_args = ctx.start_args(request.completion_args);
-                names
-            }
-        };
+        let agent = request.agent_id.as_option().map(|id| (id.as_str(), request.agent_version.as_option().is_some()));
+        let declared = self.prepare(ctx, agent, &mut request.tools, &mut request.completion_args).await?;
         let response = self.start(request).await?;
         let result = RunResult::new(response.conversation_id.clone(), Vec::new(), 0);
         self.run_from(ctx, response, result, Some(declared)).await
@@ -842,10 +844,28 @@ impl<'c> crate::api::beta::conversations::Conversations<'c> {
             ..Default::default()
         };
         let response = self.append(&deferred.conversation_id, request).await?;
-        let mut entries = deferred.outputs;
-        entries.extend(sent.into_iter().map(ConversationHistoryEntriesItem::FunctionResult));
-        let result = RunResult::new(deferred.conversation_id, entries, deferred.rounds + 1);
-        self.run_from(ctx, response, result, deferred.declared).await
+        let (result, declared) = deferred.resumed(sent);
+        self.run_from(ctx, response, result, declared).await
+    }
+
+    /// Readies a start for `ctx`: on an agent (its id, and whether a version is pinned), its
+    /// functions declared on the agent; else added to the request's `tools`, the output format
+    /// put in its completion arguments. The function names the run's tools then declare.
+    async fn prepare(
+        &self,
+        ctx: &RunContext,
+        agent: Option<(&str, bool)>,
+        tools: &mut crate::Nullable<Vec<AgentTool>>,
+        args: &mut crate::Nullable<CompletionArgs>,
+    ) -> Result<Vec<String>> {
+        if let Some((agent_id, pinned)) = agent {
+            return self.prepare_agent(ctx, agent_id, pinned).await;
+        }
+        let merged = ctx.merged_tools(std::mem::take(tools).into_option().unwrap_or_default());
+        let names = function_names(&merged);
+        *tools = crate::Nullable::Value(merged);
+        *args = ctx.start_args(std::mem::take(args));
+        Ok(names)
     }
 
     /// Declares `ctx`'s functions (and output format) on the agent when it lacks them; the
@@ -907,16 +927,8 @@ impl<'c> crate::api::beta::conversations::Conversations<'c> {
     /// is sent, then [`RunEvent::Done`] with the whole result (the entries assembled from the
     /// events).
     pub async fn run_stream(&self, ctx: &RunContext, mut request: ConversationStreamRequest) -> Result<RunStream<'c>> {
-        let declared = match request.agent_id.as_option() {
-            Some(agent_id) => self.prepare_agent(ctx, agent_id, request.agent_version.as_option().is_some()).await?,
-            None => {
-                let tools = ctx.merged_tools(request.tools.into_option().unwrap_or_default());
-                let names = function_names(&tools);
-                request.tools = crate::Nullable::Value(tools);
-                request.completion_args = ctx.start_args(request.completion_args);
-                names
-            }
-        };
+        let agent = request.agent_id.as_option().map(|id| (id.as_str(), request.agent_version.as_option().is_some()));
+        let declared = self.prepare(ctx, agent, &mut request.tools, &mut request.completion_args).await?;
         let events = self.start_stream(request).await?;
         Ok(self.run_events(ctx, events, RunResult::new(String::new(), Vec::new(), 0), Some(declared)))
     }
@@ -938,10 +950,8 @@ impl<'c> crate::api::beta::conversations::Conversations<'c> {
             ..Default::default()
         };
         let events = self.append_stream(&deferred.conversation_id, request).await?;
-        let mut entries = deferred.outputs;
-        entries.extend(sent.into_iter().map(ConversationHistoryEntriesItem::FunctionResult));
-        let result = RunResult::new(deferred.conversation_id, entries, deferred.rounds + 1);
-        Ok(self.run_events(ctx, events, result, deferred.declared))
+        let (result, declared) = deferred.resumed(sent);
+        Ok(self.run_events(ctx, events, result, declared))
     }
 
     /// The run's stream from the first response's events on.

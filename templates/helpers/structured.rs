@@ -354,6 +354,33 @@ impl<'c, T: DeserializeOwned + Send + 'c> ParsedStream<'c, T> {
     }
 }
 
+/// `parse` and `parse_stream` on a provider client's chat handle (`mistralai::azure::Chat`, …:
+/// a struct holding `client: &'c crate::Client`), sent through that client's provider.
+macro_rules! provider_chat {
+    ($($handle:ident)::+) => {
+        impl<'c> $($handle)::+<'c> {
+            /// [`Chat::parse`](crate::api::chat::Chat::parse) through this provider: the content
+            /// constrained to JSON of `T` and decoded.
+            pub fn parse<T: serde::de::DeserializeOwned + schemars::JsonSchema>(
+                &self,
+                request: crate::models::ChatCompletionRequest,
+            ) -> crate::structured::Parse<'c, crate::api::chat::CompleteBuilder<'c>, T> {
+                crate::api::chat::Chat { client: self.client }.parse(request)
+            }
+
+            /// [`Chat::parse_stream`](crate::api::chat::Chat::parse_stream) through this provider.
+            pub fn parse_stream<T: serde::de::DeserializeOwned + schemars::JsonSchema + Send + 'c>(
+                &self,
+                request: crate::models::ChatCompletionRequest,
+            ) -> crate::structured::ParseStream<'c, crate::api::chat::StreamBuilder<'c>, T> {
+                crate::api::chat::Chat { client: self.client }.parse_stream(request)
+            }
+        }
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use provider_chat;
+
 //@ cfg-of ChatCompletionRequest
 impl<'c> crate::api::chat::Chat<'c> {
     /// Completes `request` with its content constrained to JSON of `T` (the request's

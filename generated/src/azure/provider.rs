@@ -183,21 +183,4 @@ impl ClientBuilder {
 
 #[cfg(feature = "structured-outputs")]
 #[cfg_attr(docsrs, doc(cfg(feature = "structured-outputs")))]
-impl<'c> super::Chat<'c> {
-    /// [`Chat::parse`](crate::api::chat::Chat::parse) through this provider: the content
-    /// constrained to JSON of `T` and decoded.
-    pub fn parse<T: serde::de::DeserializeOwned + schemars::JsonSchema>(
-        &self,
-        request: crate::models::ChatCompletionRequest,
-    ) -> crate::structured::Parse<'c, crate::api::chat::CompleteBuilder<'c>, T> {
-        crate::api::chat::Chat { client: self.client }.parse(request)
-    }
-
-    /// [`Chat::parse_stream`](crate::api::chat::Chat::parse_stream) through this provider.
-    pub fn parse_stream<T: serde::de::DeserializeOwned + schemars::JsonSchema + Send + 'c>(
-        &self,
-        request: crate::models::ChatCompletionRequest,
-    ) -> crate::structured::ParseStream<'c, crate::api::chat::StreamBuilder<'c>, T> {
-        crate::api::chat::Chat { client: self.client }.parse_stream(request)
-    }
-}
+crate::structured::provider_chat!(super::Chat);
