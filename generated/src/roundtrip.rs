@@ -96,6 +96,7 @@ fn tv<T: serde::de::DeserializeOwned, U: serde::Serialize + serde::de::Deseriali
 
 /// `None` when `union` has no variant `variant`. Otherwise the union's JSON and whether
 /// it decodes back into the same variant.
+#[allow(unused_variables)]
 pub fn tagged_variant(
     union: &str,
     variant: &str,

@@ -218,6 +218,30 @@ fn every_discriminated_union_writes_its_tag() {
     assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
 }
 
+/// Values built through public constructors, as users build them, carry their tag on the wire
+/// and decode back into the same variant.
+#[test]
+fn union_values_built_by_constructors_carry_their_tags() {
+    use std::collections::BTreeMap;
+    let cases: Vec<(serde_json::Value, &str, &str)> = vec![
+        (serde_json::to_value(Message::from(UserMessage::new("hi"))).unwrap(), "role", "user"),
+        (serde_json::to_value(Message::from(SystemMessage::new("be brief"))).unwrap(), "role", "system"),
+        (serde_json::to_value(ContentChunk::from(TextChunk::new("t"))).unwrap(), "type", "text"),
+        (serde_json::to_value(AgentTool::from(FunctionTool::new(Function::new("f", BTreeMap::new())))).unwrap(), "type", "function"),
+        (serde_json::to_value(AgentTool::from(WebSearchTool::default())).unwrap(), "type", "web_search"),
+        (serde_json::to_value(ChatTool::from(WebSearchTool::default())).unwrap(), "type", "web_search"),
+        (serde_json::to_value(ConversationHistoryEntriesItem::from(FunctionResultEntry::new("c1", "ok"))).unwrap(), "type", "function.result"),
+    ];
+    for (json, tag, want) in cases {
+        assert_eq!(json[tag], want, "{json}");
+    }
+    let back: Message = serde_json::from_value(serde_json::to_value(Message::from(UserMessage::new("hi"))).unwrap()).unwrap();
+    assert!(matches!(back, Message::User(_)));
+    let back: AgentTool =
+        serde_json::from_value(serde_json::to_value(AgentTool::from(FunctionTool::new(Function::new("f", BTreeMap::new())))).unwrap()).unwrap();
+    assert!(matches!(back, AgentTool::Function(_)));
+}
+
 /// The docs' way of declaring a function tool sends `"type": "function"` and decodes back as
 /// a function tool; a tool the user tagged is sent as set.
 #[test]
