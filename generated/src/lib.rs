@@ -18,10 +18,10 @@ pub use runtime::http::Pending;
 pub use auth::*;
 pub use runtime::client::{
     Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_IDLE_TIMEOUT,
-    DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_EVENT_SIZE, DEFAULT_TIMEOUT, SERVERS,
+    DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_EVENT_SIZE, DEFAULT_TIMEOUT, SERVERS, BASE_URL_ENV,
 };
 
-pub use runtime::error::{ApiError, DecodeError, Error, Result};
+pub use runtime::error::{ApiError, DecodeError, Error, Result, ServiceError};
 pub use runtime::hooks::{Hook, HookContext};
 pub use runtime::multipart::FilePart;
 pub use runtime::paginate::{Items, Pages};
@@ -38,6 +38,10 @@ pub use bytes;
 #[cfg(feature = "chat")]
 #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 pub mod completion;
+#[cfg(any(feature = "agents", feature = "chat"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "agents", feature = "chat"))))]
+pub mod answers;
+pub mod prelude;
 #[cfg(all(feature = "structured-outputs", any(feature = "agents", feature = "chat")))]
 #[cfg_attr(
     docsrs,

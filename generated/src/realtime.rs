@@ -49,7 +49,7 @@ const OPERATION: &str = "audio.realtime";
 /// The path of the WebSocket endpoint.
 pub const PATH: &str = "/v1/audio/transcriptions/realtime";
 
-crate::runtime::operation!(OP_REALTIME = "audio_realtime_transcription", GET "/v1/audio/transcriptions/realtime", [ApiKey], [], [101u16]);
+crate::runtime::operation!(OP_REALTIME = "audio_realtime_transcription" "audio.realtime", GET "/v1/audio/transcriptions/realtime", [ApiKey], [], [101u16]);
 
 type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
@@ -330,14 +330,13 @@ fn handshake_error(e: tungstenite::Error) -> Error {
     match e {
         tungstenite::Error::Http(response) => {
             let (parts, body) = response.into_parts();
-            Error::UnexpectedStatus(Box::new(crate::ApiError {
-                operation: OPERATION,
-                status: reqwest::StatusCode::from_u16(parts.status.as_u16()).unwrap_or(reqwest::StatusCode::BAD_GATEWAY),
-                headers: handshake_headers(&parts.headers),
-                body: Bytes::from(body.unwrap_or_default()),
-                error: None,
-                error_decode: None,
-            }))
+            let status = reqwest::StatusCode::from_u16(parts.status.as_u16()).unwrap_or(reqwest::StatusCode::BAD_GATEWAY);
+            let error = crate::ApiError::new(OPERATION, status, handshake_headers(&parts.headers), Bytes::from(body.unwrap_or_default()));
+            if error.service.is_some() {
+                Error::Api(Box::new(error))
+            } else {
+                Error::UnexpectedStatus(Box::new(error))
+            }
         }
         other => realtime_error(format!("the WebSocket handshake failed: {other}")),
     }

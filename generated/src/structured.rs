@@ -361,6 +361,27 @@ macro_rules! provider_chat {
 #[allow(unused_imports)]
 pub(crate) use provider_chat;
 
+#[cfg(any (feature = "agents" , feature = "chat"))]
+#[cfg_attr(docsrs, doc(cfg(any (feature = "agents" , feature = "chat"))))]
+impl crate::models::ChatTool {
+    /// A function tool whose arguments are `T` (its strict JSON schema as the parameters,
+    /// declared `strict: true`): decode a call's arguments with `call.arguments::<T>()`.
+    pub fn function_for<T: schemars::JsonSchema>(name: impl Into<String>, description: impl Into<String>) -> crate::models::ChatTool {
+        let mut parameters = json_schema::<T>();
+        if let Value::Object(root) = &mut parameters {
+            root.remove("description");
+        }
+        let parameters: std::collections::BTreeMap<String, Value> = match parameters {
+            Value::Object(m) => m.into_iter().collect(),
+            _ => Default::default(),
+        };
+        let mut function = crate::models::Function::new(name.into(), parameters);
+        function.description = Some(description.into());
+        function.strict = Some(true);
+        crate::models::ChatTool::Function(crate::models::Tool::new(function))
+    }
+}
+
 #[cfg(feature = "chat")]
 #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 impl<'c> crate::api::chat::Chat<'c> {

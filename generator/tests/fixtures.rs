@@ -354,7 +354,13 @@ fn stream_ends_and_provider_paths_from_the_overlay() {
     let rendering =
         sdkgen::render::render_all(&ir, &sdkgen::render::SpecInfo { title: "t".into(), version: "v".into(), sha256: "s".into() }).unwrap();
     let chat = &rendering.files["src/api/chat.rs"];
-    assert!(chat.contains("sentinel \"[DONE]\""), "{chat}");
+    assert!(
+        chat.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .contains("\"chat.stream\", POST \"/v1/complete\", [], [], [200u16], sentinel \"[DONE]\""),
+        "{chat}"
+    );
     assert!(chat.contains("a connection that closes before it ends the stream with `Error::Stream`"), "{chat}");
     assert!(rendering.files["src/azure/mod.rs"].contains("(\"complete\", \"/models/c\")"));
 }

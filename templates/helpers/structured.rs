@@ -18,6 +18,10 @@
 //@ variants MessageContent: String, ContentChunkList
 //@ variant ContentChunk::Text(TextChunk)
 //@ field TextChunk.text: String
+//@ variant ChatTool::Function(Tool)
+//@ field Tool.function: Function
+//@ field Function.description: Option<String>
+//@ field Function.strict: Option<bool>
 //! Structured outputs: completions whose content is JSON of a Rust type.
 //!
 //! `client.chat().parse::<T>(request)` (and `client.agents().parse`) sets the request's
@@ -380,6 +384,26 @@ macro_rules! provider_chat {
 }
 #[allow(unused_imports)]
 pub(crate) use provider_chat;
+
+//@ cfg-of ChatTool
+impl crate::models::ChatTool {
+    /// A function tool whose arguments are `T` (its strict JSON schema as the parameters,
+    /// declared `strict: true`): decode a call's arguments with `call.arguments::<T>()`.
+    pub fn function_for<T: schemars::JsonSchema>(name: impl Into<String>, description: impl Into<String>) -> crate::models::ChatTool {
+        let mut parameters = json_schema::<T>();
+        if let Value::Object(root) = &mut parameters {
+            root.remove("description");
+        }
+        let parameters: std::collections::BTreeMap<String, Value> = match parameters {
+            Value::Object(m) => m.into_iter().collect(),
+            _ => Default::default(),
+        };
+        let mut function = crate::models::Function::new(name.into(), parameters);
+        function.description = Some(description.into());
+        function.strict = Some(true);
+        crate::models::ChatTool::Function(crate::models::Tool::new(function))
+    }
+}
 
 //@ cfg-of ChatCompletionRequest
 impl<'c> crate::api::chat::Chat<'c> {

@@ -9,10 +9,13 @@ use std::fmt;
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
-    /// The API answered with a status the operation declares as an error (for example 422 with
-    /// an `HTTPValidationError`); the typed body is in [`ApiError::error`].
+    /// The API answered with an error: a status the operation declares (for example 422 with an
+    /// `HTTPValidationError`, typed in [`ApiError::error`]), or any status whose body is the
+    /// service's error shape (`{"object": "error", "message", "type", "code"}` or `{"detail"}`,
+    /// in [`ApiError::service`]): 401, 403, 404 and 429 come here. [`Error::message`] reads it.
     Api(Box<ApiError>),
-    /// The API answered with a status the spec does not declare for this operation.
+    /// The API answered with a status the spec does not declare for this operation, and a body
+    /// that is not the service's error shape (an HTML page from a proxy, say).
     UnexpectedStatus(Box<ApiError>),
     /// A successful response whose body does not decode into the declared type.
     Decode(Box<DecodeError>),
@@ -77,6 +80,94 @@ pub struct ApiError {
     pub error: Option<crate::errors::ErrorBody>,
     /// Why the declared type did not decode, when it did not.
     pub error_decode: Option<String>,
+    /// The body read as the service's common error shape, whatever the status.
+    pub service: Option<ServiceError>,
+}
+
+impl ApiError {
+    /// A response's error: the service's error shape is read from `body` when it has it.
+    pub(crate) fn new(operation: &'static str, status: StatusCode, headers: HeaderMap, body: Bytes) -> ApiError {
+        let service = ServiceError::parse(&body);
+        ApiError { operation, status, headers, body, error: None, error_decode: None, service }
+    }
+
+    /// What the service says went wrong: its `message`, the validation `detail`, or `None`.
+    pub fn message(&self) -> Option<String> {
+        self.service.as_ref().and_then(ServiceError::text)
+    }
+
+    /// The request's id as the service's response headers carry it (`x-request-id`,
+    /// `mistral-correlation-id`, `x-kong-request-id` or `request-id`), to quote to support.
+    pub fn request_id(&self) -> Option<&str> {
+        REQUEST_ID_HEADERS.iter().find_map(|h| self.headers.get(*h)?.to_str().ok())
+    }
+}
+
+const REQUEST_ID_HEADERS: &[&str] = &["x-request-id", "mistral-correlation-id", "x-kong-request-id", "request-id"];
+
+/// The error body Mistral's services send whatever the status: `{"object": "error", "message",
+/// "type", "param", "code"}`, or `{"detail": …}` for validation errors. Read leniently: a
+/// `message` that is an object, a numeric `code`.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ServiceError {
+    pub message: Option<String>,
+    /// The error's `type` (`invalid_request_error`, …).
+    pub kind: Option<String>,
+    pub code: Option<String>,
+    pub param: Option<String>,
+    /// A validation error's `detail` (a message, or a list of `{loc, msg, type}`).
+    pub detail: Option<serde_json::Value>,
+}
+
+impl ServiceError {
+    /// The shape, when `body` is a JSON object with a `message` or a `detail`.
+    pub fn parse(body: &[u8]) -> Option<ServiceError> {
+        let serde_json::Value::Object(map) = serde_json::from_slice(body).ok()? else { return None };
+        if !map.contains_key("message") && !map.contains_key("detail") {
+            return None;
+        }
+        let text = |key: &str| match map.get(key)? {
+            serde_json::Value::Null => None,
+            serde_json::Value::String(s) => Some(s.clone()),
+            other => Some(other.to_string()),
+        };
+        Some(ServiceError {
+            message: text("message"),
+            kind: text("type"),
+            code: text("code"),
+            param: text("param"),
+            detail: map.get("detail").filter(|d| !d.is_null()).cloned(),
+        })
+    }
+
+    /// The message, or the validation detail as text (`body.messages.0.content: Field required`).
+    pub fn text(&self) -> Option<String> {
+        if let Some(m) = &self.message {
+            return Some(m.clone());
+        }
+        match self.detail.as_ref()? {
+            serde_json::Value::String(s) => Some(s.clone()),
+            serde_json::Value::Array(items) => {
+                let parts: Vec<String> = items
+                    .iter()
+                    .map(|item| {
+                        let msg = item.get("msg").and_then(serde_json::Value::as_str).map_or_else(|| item.to_string(), String::from);
+                        let loc = item
+                            .get("loc")
+                            .and_then(serde_json::Value::as_array)
+                            .map(|loc| loc.iter().map(|p| p.as_str().map_or_else(|| p.to_string(), String::from)).collect::<Vec<_>>().join("."));
+                        match loc {
+                            Some(loc) if !loc.is_empty() => format!("{loc}: {msg}"),
+                            _ => msg,
+                        }
+                    })
+                    .collect();
+                Some(parts.join("; "))
+            }
+            other => Some(other.to_string()),
+        }
+    }
 }
 
 /// A successful response body that does not match its declared type.
@@ -111,6 +202,40 @@ impl Error {
     pub fn is_timeout(&self) -> bool {
         matches!(self, Error::Timeout { .. })
     }
+
+    /// What the service said went wrong, for API errors (its `message`, or the validation
+    /// `detail` as text).
+    pub fn message(&self) -> Option<String> {
+        self.api_error().and_then(ApiError::message)
+    }
+
+    /// The request id of an API error's response, to quote to support.
+    pub fn request_id(&self) -> Option<&str> {
+        self.api_error().and_then(ApiError::request_id)
+    }
+
+    /// The method (`chat.complete`) or helper (`chat.parse`) the error comes from.
+    pub fn operation(&self) -> Option<&'static str> {
+        Some(match self {
+            Error::Api(e) | Error::UnexpectedStatus(e) => e.operation,
+            Error::Decode(e) => e.operation,
+            Error::Timeout { operation, .. }
+            | Error::Connection { operation, .. }
+            | Error::Request { operation, .. }
+            | Error::Body { operation, .. }
+            | Error::Stream { operation, .. }
+            | Error::Io { operation, .. }
+            | Error::TooLarge { operation, .. }
+            | Error::InvalidParameter { operation, .. }
+            | Error::MissingModel { operation, .. }
+            | Error::Token { operation, .. }
+            | Error::Pagination { operation, .. }
+            | Error::Parse { operation, .. }
+            | Error::Realtime { operation, .. }
+            | Error::Run { operation, .. } => operation,
+            Error::Config(_) | Error::MissingSetting { .. } => return None,
+        })
+    }
 }
 
 fn body_preview(body: &[u8]) -> String {
@@ -127,7 +252,10 @@ fn body_preview(body: &[u8]) -> String {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Api(e) => write!(f, "{}: the API returned {}: {}", e.operation, e.status, body_preview(&e.body)),
+            Error::Api(e) => match e.message() {
+                Some(m) => write!(f, "{}: the API returned {}: {m}", e.operation, e.status),
+                None => write!(f, "{}: the API returned {}: {}", e.operation, e.status, body_preview(&e.body)),
+            },
             Error::UnexpectedStatus(e) => {
                 write!(f, "{}: unexpected status {} (not declared in the spec): {}", e.operation, e.status, body_preview(&e.body))
             }

@@ -188,6 +188,24 @@ macro_rules! tagged_ser {
 }
 pub(crate) use tagged_ser;
 
+/// A text field every variant of a union has (`id`, `name`): an accessor reading it whatever
+/// the variant (from the raw JSON for an unknown one).
+macro_rules! union_field {
+    ($(#[$attr:meta])* $name:ident, $field:ident = $wire:literal { $($variant:ident),* $(,)? }) => {
+        $(#[$attr])*
+        impl $name {
+            #[doc = concat!("The `", $wire, "` every variant has (`None` for an unknown variant without one).")]
+            pub fn $field(&self) -> Option<&str> {
+                match self {
+                    $(Self::$variant(v) => Some(v.$field.as_str()),)*
+                    Self::Unknown(v) => v.get($wire).and_then(serde_json::Value::as_str),
+                }
+            }
+        }
+    };
+}
+pub(crate) use union_field;
+
 /// `Serialize` for a union without a discriminator: as the variant.
 macro_rules! untagged_union_ser {
     ($(#[$attr:meta])* $name:ident { $($variant:ident),* $(,)? }) => {
@@ -225,15 +243,33 @@ macro_rules! untagged_union_de {
 }
 pub(crate) use untagged_union_de;
 
-/// `From` impls from each variant's type (listed only where the type is unambiguous), and from
-/// `&str` for a union with a string variant.
+/// `From` impls from each variant's type (listed only where the type is unambiguous), from
+/// `&str` for a union with a string variant, and from `Vec<&str>`, `&[&str]` and `[&str; N]`
+/// for one with a list-of-strings variant.
 macro_rules! union_from {
-    ($(#[$attr:meta])* $name:ident { $($variants:tt)* } $(str => $str_variant:ident)?) => {
+    ($(#[$attr:meta])* $name:ident { $($variants:tt)* } $(str => $str_variant:ident)? $(strs => $strs_variant:ident)?) => {
         $crate::runtime::union_from!(@each [$(#[$attr])*] $name; $($variants)*);
         $(
             impl From<&str> for $name {
                 fn from(v: &str) -> Self {
                     Self::$str_variant(v.to_string())
+                }
+            }
+        )?
+        $(
+            impl From<Vec<&str>> for $name {
+                fn from(v: Vec<&str>) -> Self {
+                    Self::$strs_variant(v.into_iter().map(String::from).collect())
+                }
+            }
+            impl From<&[&str]> for $name {
+                fn from(v: &[&str]) -> Self {
+                    Self::$strs_variant(v.iter().map(|s| s.to_string()).collect())
+                }
+            }
+            impl<const N: usize> From<[&str; N]> for $name {
+                fn from(v: [&str; N]) -> Self {
+                    Self::$strs_variant(v.iter().map(|s| s.to_string()).collect())
                 }
             }
         )?
@@ -396,13 +432,14 @@ macro_rules! setter_value {
 }
 pub(crate) use setter_value;
 
-/// An operation's static description: `operation!(NAME = "id", METHOD "/path", [schemes], [(status,
+/// An operation's static description: `operation!(NAME = "id" "group.method", METHOD "/path", [schemes], [(status,
 /// decoder)], [success statuses])`, and for an event stream with a terminator
 /// `, sentinel "[DONE]"` or `, events ["name", …]` (see `StreamEnd`).
 macro_rules! operation {
-    ($name:ident = $id:literal, $method:ident $path:literal, [$($sec:ident),*], [$($err:expr),*], [$($ok:literal),*] $(, $end:ident $end_value:tt)?) => {
+    ($name:ident = $id:literal $sdk:literal, $method:ident $path:literal, [$($sec:ident),*], [$($err:expr),*], [$($ok:literal),*] $(, $end:ident $end_value:tt)?) => {
         static $name: $crate::runtime::http::Operation = $crate::runtime::http::Operation {
             id: $id,
+            name: $sdk,
             method: reqwest::Method::$method,
             path: $path,
             security: &[$($crate::auth::Scheme::$sec),*],

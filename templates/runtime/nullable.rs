@@ -42,6 +42,82 @@ impl<T> Nullable<T> {
             _ => None,
         }
     }
+
+    /// `true` when it holds a value.
+    pub fn is_some(&self) -> bool {
+        matches!(self, Nullable::Value(_))
+    }
+
+    /// `true` when it holds no value (absent or `null`).
+    pub fn is_none(&self) -> bool {
+        !self.is_some()
+    }
+
+    /// A reference to the value, keeping absent and `null` apart.
+    pub fn as_ref(&self) -> Nullable<&T> {
+        match self {
+            Nullable::Value(v) => Nullable::Value(v),
+            Nullable::Null => Nullable::Null,
+            Nullable::Absent => Nullable::Absent,
+        }
+    }
+
+    /// A mutable reference to the value, if there is one.
+    pub fn as_mut(&mut self) -> Option<&mut T> {
+        match self {
+            Nullable::Value(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// The value through [`Deref`](std::ops::Deref) (`Nullable<String>` to `Option<&str>`).
+    pub fn as_deref(&self) -> Option<&T::Target>
+    where
+        T: std::ops::Deref,
+    {
+        self.as_option().map(|v| &**v)
+    }
+
+    /// Maps the value, keeping absent and `null` apart.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Nullable<U> {
+        match self {
+            Nullable::Value(v) => Nullable::Value(f(v)),
+            Nullable::Null => Nullable::Null,
+            Nullable::Absent => Nullable::Absent,
+        }
+    }
+
+    /// The value, or `default`.
+    pub fn unwrap_or(self, default: T) -> T {
+        self.into_option().unwrap_or(default)
+    }
+
+    /// The value, or the type's default.
+    pub fn unwrap_or_default(self) -> T
+    where
+        T: Default,
+    {
+        self.into_option().unwrap_or_default()
+    }
+
+    /// An iterator over the value (none or one).
+    pub fn iter(&self) -> std::option::IntoIter<&T> {
+        self.as_option().into_iter()
+    }
+}
+
+impl<T> From<Nullable<T>> for Option<T> {
+    fn from(v: Nullable<T>) -> Option<T> {
+        v.into_option()
+    }
+}
+
+impl<'a, T> IntoIterator for &'a Nullable<T> {
+    type Item = &'a T;
+    type IntoIter = std::option::IntoIter<&'a T>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
 }
 
 impl<T> From<T> for Nullable<T> {

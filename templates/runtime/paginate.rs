@@ -146,7 +146,7 @@ where
             _ => return Some((vec![Ok(page)], None)),
         };
         if !seen.insert(next.clone()) {
-            let e = Error::Pagination { operation: op.id, message: format!("the server sent the cursor `{next}` a second time") };
+            let e = Error::Pagination { operation: op.name, message: format!("the server sent the cursor `{next}` a second time") };
             return Some((vec![Ok(page), Err(e)], None));
         }
         (at.set)(&mut builder, next);
@@ -186,7 +186,7 @@ where
             return Some((vec![Ok(page)], None));
         }
         if previous.as_ref().is_some_and(|p| (at.same)(p, &page)) {
-            let e = Error::Pagination { operation: op.id, message: format!("the page at offset {offset} holds the same items as the one before") };
+            let e = Error::Pagination { operation: op.name, message: format!("the page at offset {offset} holds the same items as the one before") };
             return Some((vec![Err(e)], None));
         }
         let next = offset.saturating_add(n as u64);

@@ -121,9 +121,9 @@ async fn a_repeated_cursor_is_an_error_not_a_loop() {
     assert_eq!(got[1].as_ref().unwrap().id.as_deref(), Some("b"));
     match &got[2] {
         Err(e @ Error::Pagination { operation, message }) => {
-            assert_eq!(*operation, "prompts_list");
+            assert_eq!(*operation, "beta.prompts.list");
             assert!(message.contains("`same`"), "{message}");
-            assert!(e.to_string().starts_with("prompts_list: pagination stopped"), "{e}");
+            assert!(e.to_string().starts_with("beta.prompts.list: pagination stopped"), "{e}");
         }
         other => panic!("expected Error::Pagination, got {other:?}"),
     }
@@ -160,7 +160,10 @@ async fn a_server_ignoring_the_offset_is_an_error_not_a_loop() {
     let got: Vec<_> = client(&server.uri()).beta().users().list_workspaces().items().collect().await;
     assert_eq!(got.len(), 2, "{got:?}");
     assert_eq!(got[0].as_ref().unwrap().id, "w1");
-    assert!(matches!(&got[1], Err(Error::Pagination { operation: "users_api_list_workspaces", message }) if message.contains("offset 1")), "{got:?}");
+    assert!(
+        matches!(&got[1], Err(Error::Pagination { operation: "beta.users.list_workspaces", message }) if message.contains("offset 1")),
+        "{got:?}"
+    );
     assert_eq!(pages.selected(), ["0", "1"]);
 }
 

@@ -255,7 +255,10 @@ async fn a_handshake_refused_with_401_is_the_http_error() {
     assert_eq!(err.status().map(|s| s.as_u16()), Some(401), "{err:?}");
     assert_eq!(err.api_error().unwrap().body.as_ref(), br#"{"message":"Unauthorized"}"#);
     assert_eq!(err.api_error().unwrap().headers["content-type"], "application/json", "the refused handshake's headers are kept");
-    assert!(err.to_string().starts_with("audio.realtime: unexpected status 401"), "{err}");
+    // The service's error shape: an API error whose message is the service's.
+    assert!(matches!(err, mistralai::Error::Api(_)), "{err:?}");
+    assert_eq!(err.message().as_deref(), Some("Unauthorized"));
+    assert!(err.to_string().starts_with("audio.realtime: the API returned 401"), "{err}");
     let sent = request.lock().unwrap().clone();
     assert!(sent.starts_with("GET /v1/audio/transcriptions/realtime?model=m HTTP/1.1"), "{sent}");
     assert!(sent.to_ascii_lowercase().contains("upgrade: websocket"), "{sent}");

@@ -131,7 +131,9 @@ async fn a_connection_failure_without_retries_is_a_connection_error() {
     let (uri, _) = flaky_server().await;
     let err = client(&uri).models().list().retry(RetryPolicy::none()).await.unwrap_err();
     assert!(matches!(err, Error::Connection { .. }), "{err:?}");
-    assert!(err.to_string().starts_with("list_models_v1_models_get: connection failed"), "{err}");
+    assert!(err.to_string().starts_with("models.list: connection failed"), "{err}");
+    // The cause is in the message, not only reqwest's generic line.
+    assert!(err.to_string().contains("error sending request") && err.to_string().matches(": ").count() >= 3, "{err}");
 }
 
 #[tokio::test]
@@ -143,7 +145,8 @@ async fn per_call_and_client_timeouts() {
         .await;
     let err = client(&server.uri()).models().list().timeout(Duration::from_millis(100)).await.unwrap_err();
     assert!(err.is_timeout(), "{err:?}");
-    assert_eq!(err.to_string(), "list_models_v1_models_get: timed out");
+    assert_eq!(err.to_string(), "models.list: timed out");
+    assert_eq!(err.operation(), Some("models.list"));
     let c = Client::builder().api_key("k").server(server.uri()).timeout(Duration::from_millis(100)).build().unwrap();
     assert!(c.models().list().await.unwrap_err().is_timeout());
 }
@@ -161,7 +164,8 @@ async fn decodes_a_422_validation_error() {
     let detail = v.detail.as_ref().unwrap();
     assert_eq!(detail[0].msg, "Field required");
     assert!(json_eq(&serde_json::from_slice(&api.body).unwrap(), &body), "raw body kept");
-    assert!(err.to_string().starts_with("chat_completion_v1_chat_completions_post: the API returned 422"), "{err}");
+    assert_eq!(err.to_string(), "chat.complete: the API returned 422 Unprocessable Entity: body.model: Field required");
+    assert_eq!(err.message().as_deref(), Some("body.model: Field required"));
 }
 
 #[tokio::test]
@@ -180,6 +184,36 @@ async fn decodes_a_404_observability_error_and_flags_undeclared_statuses() {
     assert!(matches!(api.error, Some(ErrorBody::ObservabilityError(_))) || api.error_decode.is_some(), "{api:?}");
     let err = c.models().list().await.unwrap_err();
     assert!(matches!(&err, Error::UnexpectedStatus(e) if e.body.as_ref() == b"teapot"), "{err:?}");
+}
+
+/// Issue 19: 401, 403, 404 and 429 are not declared by the spec, but the service answers them
+/// with its one error shape: they are `Error::Api` with the message, the type, the code and the
+/// request id readable, and the message names the method.
+#[tokio::test]
+async fn undeclared_statuses_with_the_service_error_shape_are_api_errors() {
+    for (status, code) in [(401u16, json!("1000")), (403, json!(3000)), (404, json!("not_found")), (429, json!(null))] {
+        let server = MockServer::start().await;
+        let body =
+            json!({"object": "error", "message": format!("status {status} says no"), "type": "invalid_request_error", "param": null, "code": code});
+        Mock::given(method("POST"))
+            .and(path("/v1/chat/completions"))
+            .respond_with(ResponseTemplate::new(status).set_body_json(&body).insert_header("x-request-id", "req-42"))
+            .mount(&server)
+            .await;
+        let req = mistralai::models::ChatCompletionRequest::new("m", vec![]);
+        let err = client(&server.uri()).chat().complete(req).retry(RetryPolicy::none()).await.unwrap_err();
+        let Error::Api(api) = &err else { panic!("{status}: {err:?}") };
+        assert_eq!(api.status.as_u16(), status);
+        assert!(api.error.is_none(), "no typed body is declared for {status}");
+        let service = api.service.as_ref().unwrap();
+        assert_eq!(service.kind.as_deref(), Some("invalid_request_error"));
+        assert_eq!(service.code, code.as_str().map(String::from).or_else(|| code.as_u64().map(|n| n.to_string())));
+        assert_eq!(err.message(), Some(format!("status {status} says no")));
+        assert_eq!(err.request_id(), Some("req-42"));
+        assert_eq!(err.operation(), Some("chat.complete"));
+        assert!(err.to_string().starts_with(&format!("chat.complete: the API returned {status}")), "{err}");
+        assert!(err.to_string().ends_with(&format!("status {status} says no")), "{err}");
+    }
 }
 
 #[tokio::test]

@@ -34,6 +34,9 @@ enum Cmd {
         /// The output directory (default: generated/).
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Print each spec quirk the generator worked around (by default one summary line).
+        #[arg(long, short)]
+        verbose: bool,
     },
     /// Fail, showing the diff, when generated/ is not what the generator makes.
     Check {
@@ -375,12 +378,24 @@ fn generate(spec: &Path) -> Result<sdkgen::Generated> {
     Ok(out)
 }
 
+/// One line for the spec quirks a regeneration worked around: nothing failed, and where to
+/// read them (each names its place in the spec or the overlay).
+fn quirks_summary(diagnostics: &[sdkgen::Diagnostic]) -> String {
+    let in_overlay = diagnostics.iter().filter(|d| d.pointer.starts_with("spec/overlay.yaml")).count();
+    let in_spec = diagnostics.len() - in_overlay;
+    let mut parts = vec![format!("{in_spec} in the spec")];
+    if in_overlay > 0 {
+        parts.push(format!("{in_overlay} in spec/overlay.yaml"));
+    }
+    format!("note: {} quirks worked around ({}); nothing failed. `cargo xtask regen --verbose` lists them", diagnostics.len(), parts.join(", "))
+}
+
 fn main() -> Result<()> {
     match Cli::parse().cmd {
         Cmd::FetchSpec { from, update } => {
             fetch_spec(from.as_deref().or(local_mirror().as_deref()), update)?;
         }
-        Cmd::Regen { spec, out } => {
+        Cmd::Regen { spec, out, verbose } => {
             let spec = spec_path(spec)?;
             let default_out = out.is_none();
             let out_dir = out.unwrap_or_else(|| root().join("generated"));
@@ -388,20 +403,24 @@ fn main() -> Result<()> {
             let bytes = std::fs::read(&spec).with_context(|| format!("reading {}", spec.display()))?;
             // Generates in memory and swaps the new tree in: on any error `generated/` is untouched.
             let generated = sdkgen::regenerate(&bytes, &overlay()?, &out_dir).with_context(|| format!("generating from {}", spec.display()))?;
-            for d in &generated.diagnostics {
-                eprintln!("{d}");
+            if verbose {
+                for d in &generated.diagnostics {
+                    eprintln!("{d}");
+                }
             }
             if default_out {
                 write_atomic(&root().join(CONTRACT_TESTS), &generated.contract_tests)?;
             }
             eprintln!(
-                "regenerated {} ({} types, {} files, {} warnings) in {:.0?}",
+                "regenerated {} ({} types, {} files) in {:.0?}",
                 out_dir.display(),
                 generated.ir.types.len(),
                 generated.files.len(),
-                generated.diagnostics.len(),
                 start.elapsed()
             );
+            if !verbose && !generated.diagnostics.is_empty() {
+                eprintln!("{}", quirks_summary(&generated.diagnostics));
+            }
         }
         Cmd::Check { spec } => {
             let spec = spec_path(spec)?;

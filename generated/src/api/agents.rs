@@ -51,7 +51,7 @@ impl<'c> Agents<'c> {
 }
 
 crate::runtime::operation!(
-    OP_COMPLETE = "agents_completion_v1_agents_completions_post", POST
+    OP_COMPLETE = "agents_completion_v1_agents_completions_post" "agents.complete", POST
     "/v1/agents/completions", [ApiKey], [(422u16, crate
     ::errors::decode_http_validation_error)], [200u16]
 );
@@ -84,7 +84,7 @@ impl<'c> CompleteBuilder<'c> {
 crate::runtime::into_future!(CompleteBuilder, crate ::models::ChatCompletionResponse);
 
 crate::runtime::operation!(
-    OP_STREAM = "agents_completion_v1_agents_completions_post", POST
+    OP_STREAM = "agents_completion_v1_agents_completions_post" "agents.stream", POST
     "/v1/agents/completions", [ApiKey], [(422u16, crate
     ::errors::decode_http_validation_error)], [200u16], sentinel "[DONE]"
 );

@@ -51,7 +51,7 @@ impl<'c> Chat<'c> {
 }
 
 crate::runtime::operation!(
-    OP_COMPLETE = "chat_completion_v1_chat_completions_post", POST
+    OP_COMPLETE = "chat_completion_v1_chat_completions_post" "chat.complete", POST
     "/v1/chat/completions", [ApiKey], [(422u16, crate
     ::errors::decode_http_validation_error)], [200u16]
 );
@@ -84,9 +84,9 @@ impl<'c> CompleteBuilder<'c> {
 crate::runtime::into_future!(CompleteBuilder, crate ::models::ChatCompletionResponse);
 
 crate::runtime::operation!(
-    OP_STREAM = "chat_completion_v1_chat_completions_post", POST "/v1/chat/completions",
-    [ApiKey], [(422u16, crate ::errors::decode_http_validation_error)], [200u16],
-    sentinel "[DONE]"
+    OP_STREAM = "chat_completion_v1_chat_completions_post" "chat.stream", POST
+    "/v1/chat/completions", [ApiKey], [(422u16, crate
+    ::errors::decode_http_validation_error)], [200u16], sentinel "[DONE]"
 );
 
 /// Request builder for `client.chat().stream(…)` (operation `chat_completion_v1_chat_completions_post`): set optional inputs, then `.await` it or call `.send()`.

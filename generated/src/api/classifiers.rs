@@ -77,8 +77,9 @@ impl<'c> Classifiers<'c> {
 }
 
 crate::runtime::operation!(
-    OP_MODERATE = "moderations_v1_moderations_post", POST "/v1/moderations", [ApiKey],
-    [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
+    OP_MODERATE = "moderations_v1_moderations_post" "classifiers.moderate", POST
+    "/v1/moderations", [ApiKey], [(422u16, crate
+    ::errors::decode_http_validation_error)], [200u16]
 );
 
 /// Request builder for `client.classifiers().moderate(…)` (operation `moderations_v1_moderations_post`): set optional inputs, then `.await` it or call `.send()`.
@@ -107,8 +108,8 @@ impl<'c> ModerateBuilder<'c> {
 crate::runtime::into_future!(ModerateBuilder, crate ::models::ModerationResponse);
 
 crate::runtime::operation!(
-    OP_MODERATE_CHAT = "chat_moderations_v1_chat_moderations_post", POST
-    "/v1/chat/moderations", [ApiKey], [(422u16, crate
+    OP_MODERATE_CHAT = "chat_moderations_v1_chat_moderations_post"
+    "classifiers.moderate_chat", POST "/v1/chat/moderations", [ApiKey], [(422u16, crate
     ::errors::decode_http_validation_error)], [200u16]
 );
 
@@ -138,8 +139,9 @@ impl<'c> ModerateChatBuilder<'c> {
 crate::runtime::into_future!(ModerateChatBuilder, crate ::models::ModerationResponse);
 
 crate::runtime::operation!(
-    OP_CLASSIFY = "classifications_v1_classifications_post", POST "/v1/classifications",
-    [ApiKey], [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
+    OP_CLASSIFY = "classifications_v1_classifications_post" "classifiers.classify", POST
+    "/v1/classifications", [ApiKey], [(422u16, crate
+    ::errors::decode_http_validation_error)], [200u16]
 );
 
 /// Request builder for `client.classifiers().classify(…)` (operation `classifications_v1_classifications_post`): set optional inputs, then `.await` it or call `.send()`.
@@ -168,9 +170,9 @@ impl<'c> ClassifyBuilder<'c> {
 crate::runtime::into_future!(ClassifyBuilder, crate ::models::ClassificationResponse);
 
 crate::runtime::operation!(
-    OP_CLASSIFY_CHAT = "chat_classifications_v1_chat_classifications_post", POST
-    "/v1/chat/classifications", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
+    OP_CLASSIFY_CHAT = "chat_classifications_v1_chat_classifications_post"
+    "classifiers.classify_chat", POST "/v1/chat/classifications", [ApiKey], [(422u16,
+    crate ::errors::decode_http_validation_error)], [200u16]
 );
 
 /// Request builder for `client.classifiers().classify_chat(…)` (operation `chat_classifications_v1_chat_classifications_post`): set optional inputs, then `.await` it or call `.send()`.

@@ -26,8 +26,9 @@ impl<'c> Embeddings<'c> {
 }
 
 crate::runtime::operation!(
-    OP_CREATE = "embeddings_v1_embeddings_post", POST "/v1/embeddings", [ApiKey],
-    [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
+    OP_CREATE = "embeddings_v1_embeddings_post" "embeddings.create", POST
+    "/v1/embeddings", [ApiKey], [(422u16, crate ::errors::decode_http_validation_error)],
+    [200u16]
 );
 
 /// Request builder for `client.embeddings().create(…)` (operation `embeddings_v1_embeddings_post`): set optional inputs, then `.await` it or call `.send()`.

@@ -56,9 +56,9 @@ impl<'c> Events<'c> {
 }
 
 crate::runtime::operation!(
-    OP_GET_STREAM_EVENTS = "get_stream_events_v1_workflows_events_stream_get", GET
-    "/v1/workflows/events/stream", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
+    OP_GET_STREAM_EVENTS = "get_stream_events_v1_workflows_events_stream_get"
+    "events.get_stream_events", GET "/v1/workflows/events/stream", [ApiKey], [(422u16,
+    crate ::errors::decode_http_validation_error)], [200u16]
 );
 
 /// Request builder for `client.events().get_stream_events(…)` (operation `get_stream_events_v1_workflows_events_stream_get`): set optional inputs, then `.await` it or call `.send()`.
@@ -136,9 +136,9 @@ crate::runtime::into_future!(
 );
 
 crate::runtime::operation!(
-    OP_GET_WORKFLOW_EVENTS = "get_workflow_events_v1_workflows_events_list_get", GET
-    "/v1/workflows/events/list", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
+    OP_GET_WORKFLOW_EVENTS = "get_workflow_events_v1_workflows_events_list_get"
+    "events.get_workflow_events", GET "/v1/workflows/events/list", [ApiKey], [(422u16,
+    crate ::errors::decode_http_validation_error)], [200u16]
 );
 
 /// Request builder for `client.events().get_workflow_events(…)` (operation `get_workflow_events_v1_workflows_events_list_get`): set optional inputs, then `.await` it or call `.send()`.

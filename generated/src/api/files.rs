@@ -101,7 +101,8 @@ impl<'c> Files<'c> {
 }
 
 crate::runtime::operation!(
-    OP_LIST = "files_api_routes_list_files", GET "/v1/files", [ApiKey], [], [200u16]
+    OP_LIST = "files_api_routes_list_files" "files.list", GET "/v1/files", [ApiKey], [],
+    [200u16]
 );
 
 /// Request builder for `client.files().list(…)` (operation `files_api_routes_list_files`): set optional inputs, then `.await` it or call `.send()`.
@@ -156,7 +157,8 @@ impl<'c> ListBuilder<'c> {
 crate::runtime::into_future!(ListBuilder, crate ::models::ListFilesResponse);
 
 crate::runtime::operation!(
-    OP_UPLOAD = "files_api_routes_upload_file", POST "/v1/files", [ApiKey], [], [200u16]
+    OP_UPLOAD = "files_api_routes_upload_file" "files.upload", POST "/v1/files",
+    [ApiKey], [], [200u16]
 );
 
 /// Request builder for `client.files().upload(…)` (operation `files_api_routes_upload_file`): set optional inputs, then `.await` it or call `.send()`.
@@ -212,8 +214,8 @@ impl<'c> UploadBuilder<'c> {
 crate::runtime::into_future!(UploadBuilder, crate ::models::CreateFileResponse);
 
 crate::runtime::operation!(
-    OP_RETRIEVE = "files_api_routes_retrieve_file", GET "/v1/files/{file_id}", [ApiKey],
-    [], [200u16]
+    OP_RETRIEVE = "files_api_routes_retrieve_file" "files.retrieve", GET
+    "/v1/files/{file_id}", [ApiKey], [], [200u16]
 );
 
 /// Request builder for `client.files().retrieve(…)` (operation `files_api_routes_retrieve_file`): set optional inputs, then `.await` it or call `.send()`.
@@ -243,8 +245,8 @@ impl<'c> RetrieveBuilder<'c> {
 crate::runtime::into_future!(RetrieveBuilder, crate ::models::GetFileResponse);
 
 crate::runtime::operation!(
-    OP_DELETE = "files_api_routes_delete_file", DELETE "/v1/files/{file_id}", [ApiKey],
-    [], [200u16]
+    OP_DELETE = "files_api_routes_delete_file" "files.delete", DELETE
+    "/v1/files/{file_id}", [ApiKey], [], [200u16]
 );
 
 /// Request builder for `client.files().delete(…)` (operation `files_api_routes_delete_file`): set optional inputs, then `.await` it or call `.send()`.
@@ -274,8 +276,8 @@ impl<'c> DeleteBuilder<'c> {
 crate::runtime::into_future!(DeleteBuilder, crate ::models::DeleteFileResponse);
 
 crate::runtime::operation!(
-    OP_DOWNLOAD = "files_api_routes_download_file", GET "/v1/files/{file_id}/content",
-    [ApiKey], [], [200u16]
+    OP_DOWNLOAD = "files_api_routes_download_file" "files.download", GET
+    "/v1/files/{file_id}/content", [ApiKey], [], [200u16]
 );
 
 /// Request builder for `client.files().download(…)` (operation `files_api_routes_download_file`): set optional inputs, then `.await` it or call `.send()`.
@@ -309,8 +311,8 @@ impl<'c> DownloadBuilder<'c> {
 crate::runtime::into_future!(DownloadBuilder, crate ::BinaryResponse);
 
 crate::runtime::operation!(
-    OP_GET_SIGNED_URL = "files_api_routes_get_signed_url", GET "/v1/files/{file_id}/url",
-    [ApiKey], [], [200u16]
+    OP_GET_SIGNED_URL = "files_api_routes_get_signed_url" "files.get_signed_url", GET
+    "/v1/files/{file_id}/url", [ApiKey], [], [200u16]
 );
 
 /// Request builder for `client.files().get_signed_url(…)` (operation `files_api_routes_get_signed_url`): set optional inputs, then `.await` it or call `.send()`.

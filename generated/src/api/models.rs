@@ -103,8 +103,8 @@ impl<'c> Models<'c> {
 }
 
 crate::runtime::operation!(
-    OP_LIST = "list_models_v1_models_get", GET "/v1/models", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
+    OP_LIST = "list_models_v1_models_get" "models.list", GET "/v1/models", [ApiKey],
+    [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
 );
 
 /// Request builder for `client.models().list(…)` (operation `list_models_v1_models_get`): set optional inputs, then `.await` it or call `.send()`.
@@ -140,8 +140,9 @@ impl<'c> ListBuilder<'c> {
 crate::runtime::into_future!(ListBuilder, crate ::models::ModelList);
 
 crate::runtime::operation!(
-    OP_RETRIEVE = "retrieve_model_v1_models__model_id__get", GET "/v1/models/{model_id}",
-    [ApiKey], [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
+    OP_RETRIEVE = "retrieve_model_v1_models__model_id__get" "models.retrieve", GET
+    "/v1/models/{model_id}", [ApiKey], [(422u16, crate
+    ::errors::decode_http_validation_error)], [200u16]
 );
 
 /// Request builder for `client.models().retrieve(…)` (operation `retrieve_model_v1_models__model_id__get`): set optional inputs, then `.await` it or call `.send()`.
@@ -171,7 +172,7 @@ impl<'c> RetrieveBuilder<'c> {
 crate::runtime::into_future!(RetrieveBuilder, crate ::models::ModelListDataItem);
 
 crate::runtime::operation!(
-    OP_DELETE = "delete_model_v1_models__model_id__delete", DELETE
+    OP_DELETE = "delete_model_v1_models__model_id__delete" "models.delete", DELETE
     "/v1/models/{model_id}", [ApiKey], [(422u16, crate
     ::errors::decode_http_validation_error)], [200u16]
 );
@@ -203,8 +204,8 @@ impl<'c> DeleteBuilder<'c> {
 crate::runtime::into_future!(DeleteBuilder, crate ::models::DeleteModelResponse);
 
 crate::runtime::operation!(
-    OP_UPDATE = "jobs_api_routes_fine_tuning_update_fine_tuned_model", PATCH
-    "/v1/fine_tuning/models/{model_id}", [ApiKey], [], [200u16]
+    OP_UPDATE = "jobs_api_routes_fine_tuning_update_fine_tuned_model" "models.update",
+    PATCH "/v1/fine_tuning/models/{model_id}", [ApiKey], [], [200u16]
 );
 
 /// Request builder for `client.models().update(…)` (operation `jobs_api_routes_fine_tuning_update_fine_tuned_model`): set optional inputs, then `.await` it or call `.send()`.
@@ -239,8 +240,8 @@ impl<'c> UpdateBuilder<'c> {
 crate::runtime::into_future!(UpdateBuilder, crate ::models::ModelsUpdateResponse);
 
 crate::runtime::operation!(
-    OP_ARCHIVE = "jobs_api_routes_fine_tuning_archive_fine_tuned_model", POST
-    "/v1/fine_tuning/models/{model_id}/archive", [ApiKey], [], [200u16]
+    OP_ARCHIVE = "jobs_api_routes_fine_tuning_archive_fine_tuned_model" "models.archive",
+    POST "/v1/fine_tuning/models/{model_id}/archive", [ApiKey], [], [200u16]
 );
 
 /// Request builder for `client.models().archive(…)` (operation `jobs_api_routes_fine_tuning_archive_fine_tuned_model`): set optional inputs, then `.await` it or call `.send()`.
@@ -273,8 +274,9 @@ impl<'c> ArchiveBuilder<'c> {
 crate::runtime::into_future!(ArchiveBuilder, crate ::models::ArchiveModelResponse);
 
 crate::runtime::operation!(
-    OP_UNARCHIVE = "jobs_api_routes_fine_tuning_unarchive_fine_tuned_model", DELETE
-    "/v1/fine_tuning/models/{model_id}/archive", [ApiKey], [], [200u16]
+    OP_UNARCHIVE = "jobs_api_routes_fine_tuning_unarchive_fine_tuned_model"
+    "models.unarchive", DELETE "/v1/fine_tuning/models/{model_id}/archive", [ApiKey], [],
+    [200u16]
 );
 
 /// Request builder for `client.models().unarchive(…)` (operation `jobs_api_routes_fine_tuning_unarchive_fine_tuned_model`): set optional inputs, then `.await` it or call `.send()`.

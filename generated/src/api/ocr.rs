@@ -26,8 +26,8 @@ impl<'c> Ocr<'c> {
 }
 
 crate::runtime::operation!(
-    OP_PROCESS = "ocr_v1_ocr_post", POST "/v1/ocr", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
+    OP_PROCESS = "ocr_v1_ocr_post" "ocr.process", POST "/v1/ocr", [ApiKey], [(422u16,
+    crate ::errors::decode_http_validation_error)], [200u16]
 );
 
 /// Request builder for `client.ocr().process(…)` (operation `ocr_v1_ocr_post`): set optional inputs, then `.await` it or call `.send()`.

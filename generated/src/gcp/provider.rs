@@ -260,7 +260,7 @@ impl Provider for GcpProvider {
 
     fn route<'a>(&'a self, call: &'a Call<'a>) -> ProviderFuture<'a, Route<'a>> {
         Box::pin(async move {
-            let operation = call.operation.id;
+            let operation = call.operation.name;
             let model = call.json_body.and_then(|b| serde_json::from_slice::<ModelOf>(b).ok()).and_then(|m| m.model);
             let model = model.filter(|m| !m.is_empty()).ok_or(Error::MissingModel { operation, provider: "gcp" })?;
             let project = self.project().await?;

@@ -1636,7 +1636,8 @@ crate::runtime::untagged_union_de!(
 
 crate::runtime::union_from!(
     LogicalExpressionExpressionsItem { StringList(Vec < String >),
-    LogicalExpression(LogicalExpression), ToolProperties(ToolProperties) }
+    LogicalExpression(LogicalExpression), ToolProperties(ToolProperties) } strs =>
+    StringList
 );
 
 /// The `type` field of `LogicalExpression`.

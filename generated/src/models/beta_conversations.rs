@@ -956,6 +956,10 @@ crate::runtime::union_from!(
     AgentConversation(box AgentConversation) }
 );
 
+crate::runtime::union_field!(
+    ConversationsListResponseItem, id = "id" { ModelConversation, AgentConversation }
+);
+
 /// The `FunctionCallEntry` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]

@@ -611,7 +611,7 @@ crate::runtime::untagged_union_de!(
 crate::runtime::union_from!(
     UpdateDocumentRequestAttributesValue { Bool(bool), Integer(i64), Number(f64),
     String(String), StringList(Vec < String >), IntegerList(Vec < i64 >), NumberList(Vec
-    < f64 >), BoolList(Vec < bool >) } str => String
+    < f64 >), BoolList(Vec < bool >) } str => String strs => StringList
 );
 
 /// The `UpdateLibraryRequest` schema.

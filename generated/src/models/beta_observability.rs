@@ -404,7 +404,7 @@ crate::runtime::untagged_union_de!(
 crate::runtime::union_from!(
     ChatCompletionEventExtraFieldsValue { Bool(bool), Integer(i64), Number(f64),
     String(String), StringList(Vec < String >), StringMap(std::collections::BTreeMap <
-    String, String >) } str => String
+    String, String >) } str => String strs => StringList
 );
 
 /// The `ChatCompletionEventPreview` schema.

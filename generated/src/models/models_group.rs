@@ -732,6 +732,8 @@ crate::runtime::union_from!(
     ModelListDataItem { Base(BaseModelCard), FineTuned(FTModelCard) }
 );
 
+crate::runtime::union_field!(ModelListDataItem, id = "id" { Base, FineTuned });
+
 /// The `200` response of `PATCH /v1/fine_tuning/models/{model_id}`.
 ///
 /// Schema: `#/paths/~1v1~1fine_tuning~1models~1{model_id}/patch/responses/200/content/application~1json/schema`.
@@ -766,6 +768,8 @@ crate::runtime::union_from!(
     ModelsUpdateResponse { Completion(CompletionFineTunedModel),
     Classifier(ClassifierFineTunedModel) }
 );
+
+crate::runtime::union_field!(ModelsUpdateResponse, id = "id" { Completion, Classifier });
 
 /// The `UnarchiveModelResponse` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "models")))]

@@ -32,5 +32,5 @@ crate::runtime::untagged_union_de!(ChatCompletionRequestStop { String, StringLis
 
 crate::runtime::union_from!(
     ChatCompletionRequestStop { String(String), StringList(Vec < String >) } str =>
-    String
+    String strs => StringList
 );

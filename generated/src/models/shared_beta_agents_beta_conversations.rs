@@ -129,7 +129,8 @@ crate::runtime::untagged_union_ser!(CompletionArgsStop { String, StringList });
 crate::runtime::untagged_union_de!(CompletionArgsStop { String, StringList });
 
 crate::runtime::union_from!(
-    CompletionArgsStop { String(String), StringList(Vec < String >) } str => String
+    CompletionArgsStop { String(String), StringList(Vec < String >) } str => String strs
+    => StringList
 );
 
 /// The `FunctionTool` schema.

@@ -3285,6 +3285,16 @@ crate::runtime::union_from!(
     WorkflowExecutionTraceEvent(WorkflowExecutionTraceEvent) }
 );
 
+crate::runtime::union_field!(
+    WorkflowExecutionTraceEventsResponseEventsItem, id = "id" {
+    WorkflowExecutionProgressTraceEvent, WorkflowExecutionTraceEvent }
+);
+
+crate::runtime::union_field!(
+    WorkflowExecutionTraceEventsResponseEventsItem, name = "name" {
+    WorkflowExecutionProgressTraceEvent, WorkflowExecutionTraceEvent }
+);
+
 /// The `WorkflowExecutionTraceOTelResponse` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq)]

@@ -77,10 +77,19 @@ impl Client {
     }
 
     /// A client with the key of every scheme whose environment variable ([`Scheme::env`],
-    /// `MISTRAL_API_KEY` for the API key) is set; fails with [`Error::Config`] when none is set,
-    /// or a key cannot be sent in a header (naming the variable).
+    /// `MISTRAL_API_KEY` for the API key) is set, and the server of [`BASE_URL_ENV`]
+    /// (`MISTRAL_BASE_URL`: a server name such as `eu` or a URL, a gateway's say) when set; fails
+    /// with [`Error::Config`] when no key is set, or a key cannot be sent in a header or the
+    /// server is not a URL (naming the variable).
     pub fn from_env() -> Result<Self, Error> {
         let mut builder = Client::builder();
+        if let Some(server) = std::env::var(BASE_URL_ENV).ok().filter(|v| !v.trim().is_empty()) {
+            server_url(server.trim()).map_err(|e| match e {
+                Error::Config(m) => Error::Config(format!("{BASE_URL_ENV}: {m}")),
+                other => other,
+            })?;
+            builder = builder.server(server.trim());
+        }
         let mut found = false;
         for scheme in Scheme::ALL {
             let Some(var) = scheme.env() else { continue };
@@ -261,17 +270,10 @@ impl ClientBuilder {
 
     /// The base URL of the `server` setting (a name or a URL).
     fn base_url(&self) -> Result<String, Error> {
-        Ok(match self.server.as_deref() {
-            None => SERVERS[0].1.to_string(),
-            Some(s) => match SERVERS.iter().find(|(name, _)| *name == s) {
-                Some((_, url)) => url.to_string(),
-                None if s.starts_with("http://") || s.starts_with("https://") => base_url("server URL", s)?,
-                None => {
-                    let names: Vec<&str> = SERVERS.iter().map(|(n, _)| *n).collect();
-                    return Err(Error::Config(format!("unknown server `{s}`: use a URL or one of {names:?}")));
-                }
-            },
-        })
+        match self.server.as_deref() {
+            None => Ok(SERVERS[0].1.to_string()),
+            Some(s) => server_url(s),
+        }
     }
 
     /// The client with every setting but the provider's.
@@ -312,6 +314,21 @@ impl ClientBuilder {
 /// A base URL as given (a path in it is kept as a base path), checked to be an http(s) URL,
 /// without its trailing `/`; `what` names the setting in the error. The main client's `server`
 /// and the provider clients' endpoints go through it.
+/// The base URL of a server name (`eu`) or URL.
+pub(crate) fn server_url(s: &str) -> Result<String, Error> {
+    match SERVERS.iter().find(|(name, _)| *name == s) {
+        Some((_, url)) => Ok(url.to_string()),
+        None if s.starts_with("http://") || s.starts_with("https://") => base_url("server URL", s),
+        None => {
+            let names: Vec<&str> = SERVERS.iter().map(|(n, _)| *n).collect();
+            Err(Error::Config(format!("unknown server `{s}`: use a URL or one of {names:?}")))
+        }
+    }
+}
+
+/// The environment variable [`Client::from_env`] reads the server from (a name or a URL).
+pub const BASE_URL_ENV: &str = "MISTRAL_BASE_URL";
+
 pub(crate) fn base_url(what: &str, url: &str) -> Result<String, Error> {
     match reqwest::Url::parse(url) {
         Ok(u) if matches!(u.scheme(), "https" | "http") => Ok(url.trim_end_matches('/').to_string()),

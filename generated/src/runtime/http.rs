@@ -18,7 +18,10 @@ pub type ErrorDecoder = fn(&[u8]) -> Result<crate::errors::ErrorBody, serde_json
 /// What the runtime needs to know about an operation; one `static` per operation.
 #[derive(Debug)]
 pub struct Operation {
+    /// The spec's `operationId`.
     pub id: &'static str,
+    /// The SDK's method (`chat.complete`): what errors name.
+    pub name: &'static str,
     pub method: Method,
     /// The path template, for traces.
     pub path: &'static str,
@@ -113,7 +116,7 @@ impl HttpRequest {
 
     /// A JSON body.
     pub fn json<T: serde::Serialize + ?Sized>(mut self, op: &'static Operation, body: &T) -> Result<Self, Error> {
-        let bytes = serde_json::to_vec(body).map_err(|e| Error::Body { operation: op.id, message: e.to_string() })?;
+        let bytes = serde_json::to_vec(body).map_err(|e| Error::Body { operation: op.name, message: e.to_string() })?;
         self.body = RequestBody::Json(Bytes::from(bytes));
         Ok(self)
     }
@@ -147,7 +150,7 @@ impl HttpRequest {
 
     /// Adds a query parameter sent as JSON text (parameters whose spec uses `content`).
     pub fn query_json<V: serde::Serialize + ?Sized>(&mut self, op: &'static Operation, name: &'static str, value: &V) -> Result<(), Error> {
-        let text = serde_json::to_string(value).map_err(|e| Error::Body { operation: op.id, message: e.to_string() })?;
+        let text = serde_json::to_string(value).map_err(|e| Error::Body { operation: op.name, message: e.to_string() })?;
         self.query.push((name, text));
         Ok(())
     }
@@ -274,6 +277,7 @@ pub async fn execute(client: &Client, op: &'static Operation, req: HttpRequest, 
     let span = tracing::info_span!(
         "mistral.request",
         operation = op.id,
+        sdk.method = op.name,
         method = %op.method,
         path = %req.path,
         status = tracing::field::Empty,
@@ -285,7 +289,7 @@ pub async fn execute(client: &Client, op: &'static Operation, req: HttpRequest, 
 async fn execute_inner(client: &Client, op: &'static Operation, req: HttpRequest, opts: RequestOptions) -> Result<reqwest::Response, Error> {
     let inner = &client.inner;
     if let Some(name) = &opts.invalid_header {
-        return Err(Error::Config(format!("{}: invalid per-call header `{name}`", op.id)));
+        return Err(Error::Config(format!("{}: invalid per-call header `{name}`", op.name)));
     }
     let policy = opts.retry.as_ref().unwrap_or(&inner.retry);
     check_path(op, &req.path)?;
@@ -308,7 +312,7 @@ async fn execute_inner(client: &Client, op: &'static Operation, req: HttpRequest
         // within the attempt's timeout, so a token endpoint that never answers cannot hang it.
         let route = match timeout {
             Some(t) => {
-                tokio::time::timeout(t, inner.provider.route(&call)).await.map_err(|_| Error::Timeout { operation: op.id, source: None })??
+                tokio::time::timeout(t, inner.provider.route(&call)).await.map_err(|_| Error::Timeout { operation: op.name, source: None })??
             }
             None => inner.provider.route(&call).await?,
         };
@@ -334,7 +338,7 @@ async fn execute_inner(client: &Client, op: &'static Operation, req: HttpRequest
             }
             RequestBody::Multipart(factory) => builder.multipart(factory()?),
         };
-        let mut request = builder.build().map_err(|source| Error::Request { operation: op.id, source })?;
+        let mut request = builder.build().map_err(|source| Error::Request { operation: op.name, source })?;
         let ctx = HookContext { operation: op.id, attempt };
         for hook in &inner.hooks {
             hook.on_request(&ctx, &mut request)?;
@@ -344,7 +348,7 @@ async fn execute_inner(client: &Client, op: &'static Operation, req: HttpRequest
         let result = match (timeout, req.streaming) {
             (Some(t), true) => match tokio::time::timeout(t, inner.http.execute(request)).await {
                 Ok(r) => r,
-                Err(_) => return Err(Error::Timeout { operation: op.id, source: None }),
+                Err(_) => return Err(Error::Timeout { operation: op.name, source: None }),
             },
             _ => inner.http.execute(request).await,
         };
@@ -374,9 +378,9 @@ async fn execute_inner(client: &Client, op: &'static Operation, req: HttpRequest
                 }
                 return Err(api_error(op, resp, inner.max_body_size).await);
             }
-            Err(source) if source.is_timeout() => return Err(Error::Timeout { operation: op.id, source: Some(source) }),
+            Err(source) if source.is_timeout() => return Err(Error::Timeout { operation: op.name, source: Some(source) }),
             Err(source) if is_malformed_response(&source) && !is_idempotent(&op.method) => {
-                return Err(Error::Request { operation: op.id, source });
+                return Err(Error::Request { operation: op.name, source });
             }
             Err(source) if is_connection_error(&source) => {
                 if retries_left && policy.retry_connection_errors {
@@ -387,9 +391,9 @@ async fn execute_inner(client: &Client, op: &'static Operation, req: HttpRequest
                         continue;
                     }
                 }
-                return Err(Error::Connection { operation: op.id, source });
+                return Err(Error::Connection { operation: op.name, source });
             }
-            Err(source) => return Err(Error::Request { operation: op.id, source }),
+            Err(source) => return Err(Error::Request { operation: op.name, source }),
         }
     }
 }
@@ -397,7 +401,7 @@ async fn execute_inner(client: &Client, op: &'static Operation, req: HttpRequest
 async fn api_error(op: &'static Operation, resp: reqwest::Response, limit: usize) -> Error {
     let status = resp.status();
     let headers = resp.headers().clone();
-    let body = match read_body_limited(op.id, resp, limit).await {
+    let body = match read_body_limited(op.name, resp, limit).await {
         Ok(b) => b,
         Err(e) => return e,
     };
@@ -408,22 +412,25 @@ async fn api_error(op: &'static Operation, resp: reqwest::Response, limit: usize
         .find(|(s, _)| *s == code)
         .or_else(|| op.errors.iter().find(|(s, _)| *s == code / 100))
         .or_else(|| op.errors.iter().find(|(s, _)| *s == 0));
+    let mut error = ApiError::new(op.name, status, headers, body);
     match decoder {
         Some((_, decode)) => {
-            let (error, error_decode) = match decode(&body) {
-                Ok(e) => (Some(e), None),
-                Err(e) => (None, Some(e.to_string())),
-            };
-            Error::Api(Box::new(ApiError { operation: op.id, status, headers, body, error, error_decode }))
+            match decode(&error.body) {
+                Ok(e) => error.error = Some(e),
+                Err(e) => error.error_decode = Some(e.to_string()),
+            }
+            Error::Api(Box::new(error))
         }
-        None => Error::UnexpectedStatus(Box::new(ApiError { operation: op.id, status, headers, body, error: None, error_decode: None })),
+        // Undeclared, but the service's own error shape: an API error all the same.
+        None if error.service.is_some() => Error::Api(Box::new(error)),
+        None => Error::UnexpectedStatus(Box::new(error)),
     }
 }
 
 /// Reads a JSON success body into `T`, naming the JSON path on failure.
 pub async fn json<T: serde::de::DeserializeOwned>(op: &'static Operation, resp: reqwest::Response, limit: usize) -> Result<T, Error> {
     let status = resp.status();
-    let body = read_body_limited(op.id, resp, limit).await?;
+    let body = read_body_limited(op.name, resp, limit).await?;
     decode_json(op, status, body)
 }
 
@@ -487,7 +494,7 @@ pub(crate) fn check_path(op: &'static Operation, path: &str) -> Result<(), Error
                 "." | ".." => "is a dot segment (`.` or `..`), which would name another resource",
                 _ => continue,
             };
-            return Err(Error::InvalidParameter { operation: op.id, name: name.to_string(), message: message.to_string() });
+            return Err(Error::InvalidParameter { operation: op.name, name: name.to_string(), message: message.to_string() });
         }
     }
     Ok(())
@@ -505,14 +512,14 @@ pub fn decode_json<T: serde::de::DeserializeOwned>(op: &'static Operation, statu
         Err(e) => {
             let path = e.path().to_string();
             let message = e.into_inner().to_string();
-            Err(Error::Decode(Box::new(DecodeError { operation: op.id, status, path, message, body })))
+            Err(Error::Decode(Box::new(DecodeError { operation: op.name, status, path, message, body })))
         }
     }
 }
 
 /// For operations without a response body: drains it (up to the body limit).
 pub async fn empty(op: &'static Operation, resp: reqwest::Response, limit: usize) -> Result<(), Error> {
-    read_body_limited(op.id, resp, limit).await.map(|_| ())
+    read_body_limited(op.name, resp, limit).await.map(|_| ())
 }
 
 /// Decodes an error body (used through generated [`ErrorDecoder`]s).
@@ -569,7 +576,7 @@ impl Output for crate::BinaryResponse {
     const ACCEPT: &'static str = "*/*";
     const STREAMING: bool = true;
     async fn from_response(op: &'static Operation, resp: reqwest::Response, limits: ReadLimits) -> Result<Self, Error> {
-        Ok(crate::BinaryResponse::new(op.id, resp).with_idle_timeout(limits.idle_timeout).with_max_body_size(limits.max_body_size))
+        Ok(crate::BinaryResponse::new(op.name, resp).with_idle_timeout(limits.idle_timeout).with_max_body_size(limits.max_body_size))
     }
 }
 
@@ -577,7 +584,7 @@ impl<T: super::sse::SseDecode + Send + 'static> Output for super::sse::EventStre
     const ACCEPT: &'static str = "text/event-stream";
     const STREAMING: bool = true;
     async fn from_response(op: &'static Operation, resp: reqwest::Response, limits: ReadLimits) -> Result<Self, Error> {
-        let stream = super::sse::EventStream::new(op.id, resp).max_event_size(limits.max_event_size).stream_end(op.stream_end);
+        let stream = super::sse::EventStream::new(op.name, resp).max_event_size(limits.max_event_size).stream_end(op.stream_end);
         Ok(match limits.idle_timeout {
             Some(d) => stream.idle_timeout(d),
             None => stream,

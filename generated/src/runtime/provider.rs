@@ -109,10 +109,10 @@ impl Mistral {
         }
         match op.security {
             [] => Ok(None),
-            [one] => Err(Error::Config(format!("{} needs a key for the `{}` scheme (ClientBuilder::{})", op.id, one.name(), one.setter()))),
+            [one] => Err(Error::Config(format!("{} needs a key for the `{}` scheme (ClientBuilder::{})", op.name, one.name(), one.setter()))),
             many => {
                 let how: Vec<String> = many.iter().map(|s| format!("`{}` (ClientBuilder::{})", s.name(), s.setter())).collect();
-                Err(Error::Config(format!("{} needs a key for one of the schemes {}", op.id, how.join(", "))))
+                Err(Error::Config(format!("{} needs a key for one of the schemes {}", op.name, how.join(", "))))
             }
         }
     }

@@ -256,8 +256,8 @@ fn lib_output<'a>(cx: &'a Context<'a>) -> Vec<Job<'a>> {
             pub use runtime::binary::BinaryResponse;
             pub use runtime::http::Pending;
             pub use auth::*;
-            pub use runtime::client::{Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_EVENT_SIZE, DEFAULT_TIMEOUT, SERVERS};
-            pub use runtime::error::{ApiError, DecodeError, Error, Result};
+            pub use runtime::client::{Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_EVENT_SIZE, DEFAULT_TIMEOUT, SERVERS, BASE_URL_ENV};
+            pub use runtime::error::{ApiError, DecodeError, Error, Result, ServiceError};
             pub use runtime::hooks::{Hook, HookContext};
             pub use runtime::multipart::FilePart;
             pub use runtime::paginate::{Items, Pages};

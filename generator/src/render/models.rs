@@ -442,6 +442,7 @@ fn render_const(name: Ident, v: &serde_json::Value, head: Vec<Attribute>, out: &
 fn from_impls(name: &Ident, variants: &[(Ident, &TypeRef, bool)], ir: &Ir, allow: Allow) -> Item {
     let mut list = Vec::new();
     let mut str_variant = None;
+    let mut strs_variant = None;
     let has_enum = variants.iter().any(|(_, o, _)| matches!(o, TypeRef::Named(n) if matches!(ir.find(n).map(|d| &d.kind), Some(TypeKind::Enum(_)))));
     for (i, (v, t, boxed)) in variants.iter().enumerate() {
         if variants.iter().enumerate().any(|(j, (_, o, _))| j != i && o == t) {
@@ -461,10 +462,14 @@ fn from_impls(name: &Ident, variants: &[(Ident, &TypeRef, bool)], ir: &Ir, allow
         if string_like && !has_enum && str_variant.is_none() {
             str_variant = Some(v.clone());
         }
+        if **t == TypeRef::Vec(Box::new(TypeRef::String)) && strs_variant.is_none() {
+            strs_variant = Some(v.clone());
+        }
     }
     let str_part = str_variant.map(|v| quote!(str => #v));
+    let strs_part = strs_variant.map(|v| quote!(strs => #v));
     let allow = allow.tokens();
-    syntax::macro_item(Vec::new(), syntax::mac("crate::runtime::union_from", quote!(#allow #name { #(#list),* } #str_part), false))
+    syntax::macro_item(Vec::new(), syntax::mac("crate::runtime::union_from", quote!(#allow #name { #(#list),* } #str_part #strs_part), false))
 }
 
 /// The variants of a union enum, then its fallback.
@@ -528,11 +533,38 @@ fn render_tagged(name: Ident, tag: &str, variants: &[TaggedVariant], head: Vec<A
     let froms = from_impls(&name, &pairs, ir, allow);
     let allow_tokens = allow.tokens();
     let body = quote!(#allow_tokens #name, #tag { #(#entries),* });
-    out.push(syntax::enum_item(union_attrs(head, allow), name, decls));
+    out.push(syntax::enum_item(union_attrs(head, allow), name.clone(), decls));
     out.push(syntax::macro_item(Vec::new(), syntax::mac("crate::runtime::tagged_union", body.clone(), false)));
     out.push(syntax::macro_item(Dirs::gate(dirs.ser), syntax::mac("crate::runtime::tagged_union_ser", body.clone(), false)));
     out.push(syntax::macro_item(Dirs::gate(dirs.de), syntax::mac("crate::runtime::tagged_union_de", body, false)));
     out.push(froms);
+    let variant_types: Vec<(Ident, &TypeRef)> = variants.iter().map(|v| (ident(&v.rust), &v.ty)).collect();
+    common_text_fields(&name, &variant_types, ir, allow, out);
+}
+
+/// `union_field!` accessors for the text fields (`id`, `name`) that every variant of a union
+/// has, required, so a list of mixed items reads `item.id()` without a match.
+fn common_text_fields(name: &Ident, variants: &[(Ident, &TypeRef)], ir: &Ir, allow: Allow, out: &mut Vec<Item>) {
+    if variants.is_empty() {
+        return;
+    }
+    for field in ["id", "name"] {
+        let all = variants.iter().all(|(_, t)| {
+            let TypeRef::Named(n) = t else { return false };
+            let Some(TypeKind::Struct(st)) = ir.find(n).map(|d| &d.kind) else { return false };
+            st.fields.iter().any(|f| f.wire == field && f.rust == field && f.ty == TypeRef::String && f.presence() == Presence::Plain)
+        });
+        if !all {
+            continue;
+        }
+        let f = ident(field);
+        let names = variants.iter().map(|(v, _)| v);
+        let allow_tokens = allow.tokens();
+        out.push(syntax::macro_item(
+            Vec::new(),
+            syntax::mac("crate::runtime::union_field", quote!(#allow_tokens #name, #f = #field { #(#names),* }), false),
+        ));
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -544,8 +576,10 @@ fn render_untagged(name: Ident, variants: &[Variant], head: Vec<Attribute>, allo
     let froms = from_impls(&name, &pairs, ir, allow);
     let allow_tokens = allow.tokens();
     let body = quote!(#allow_tokens #name { #(#entries),* });
-    out.push(syntax::enum_item(union_attrs(head, allow), name, decls));
+    out.push(syntax::enum_item(union_attrs(head, allow), name.clone(), decls));
     out.push(syntax::macro_item(Dirs::gate(dirs.ser), syntax::mac("crate::runtime::untagged_union_ser", body.clone(), false)));
     out.push(syntax::macro_item(Dirs::gate(dirs.de), syntax::mac("crate::runtime::untagged_union_de", body, false)));
     out.push(froms);
+    let variant_types: Vec<(Ident, &TypeRef)> = variants.iter().map(|v| (ident(&v.rust), &v.ty)).collect();
+    common_text_fields(&name, &variant_types, ir, allow, out);
 }

@@ -45,8 +45,9 @@ impl<'c> Speech<'c> {
 }
 
 crate::runtime::operation!(
-    OP_COMPLETE = "speech_v1_audio_speech_post", POST "/v1/audio/speech", [ApiKey],
-    [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
+    OP_COMPLETE = "speech_v1_audio_speech_post" "audio.speech.complete", POST
+    "/v1/audio/speech", [ApiKey], [(422u16, crate
+    ::errors::decode_http_validation_error)], [200u16]
 );
 
 /// Request builder for `client.audio().speech().complete(…)` (operation `speech_v1_audio_speech_post`): set optional inputs, then `.await` it or call `.send()`.
@@ -77,8 +78,9 @@ impl<'c> CompleteBuilder<'c> {
 crate::runtime::into_future!(CompleteBuilder, crate ::models::SpeechCompleteResponse);
 
 crate::runtime::operation!(
-    OP_STREAM = "speech_v1_audio_speech_post", POST "/v1/audio/speech", [ApiKey],
-    [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
+    OP_STREAM = "speech_v1_audio_speech_post" "audio.speech.stream", POST
+    "/v1/audio/speech", [ApiKey], [(422u16, crate
+    ::errors::decode_http_validation_error)], [200u16]
 );
 
 /// Request builder for `client.audio().speech().stream(…)` (operation `speech_v1_audio_speech_post`): set optional inputs, then `.await` it or call `.send()`.

@@ -43,8 +43,8 @@ impl<'c> Transcriptions<'c> {
 }
 
 crate::runtime::operation!(
-    OP_COMPLETE = "audio_api_v1_transcriptions_post", POST "/v1/audio/transcriptions",
-    [ApiKey], [], [200u16]
+    OP_COMPLETE = "audio_api_v1_transcriptions_post" "audio.transcriptions.complete",
+    POST "/v1/audio/transcriptions", [ApiKey], [], [200u16]
 );
 
 /// Request builder for `client.audio().transcriptions().complete(…)` (operation `audio_api_v1_transcriptions_post`): set optional inputs, then `.await` it or call `.send()`.
@@ -141,8 +141,8 @@ impl<'c> CompleteBuilder<'c> {
 crate::runtime::into_future!(CompleteBuilder, crate ::models::TranscriptionResponse);
 
 crate::runtime::operation!(
-    OP_STREAM = "audio_api_v1_transcriptions_post_stream", POST
-    "/v1/audio/transcriptions", [ApiKey], [], [200u16], events["transcription.done"]
+    OP_STREAM = "audio_api_v1_transcriptions_post_stream" "audio.transcriptions.stream",
+    POST "/v1/audio/transcriptions", [ApiKey], [], [200u16], events["transcription.done"]
 );
 
 /// Request builder for `client.audio().transcriptions().stream(…)` (operation `audio_api_v1_transcriptions_post_stream`): set optional inputs, then `.await` it or call `.send()`.

@@ -111,8 +111,9 @@ impl<'c> Voices<'c> {
 }
 
 crate::runtime::operation!(
-    OP_LIST = "list_voices_v1_audio_voices_get", GET "/v1/audio/voices", [ApiKey],
-    [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
+    OP_LIST = "list_voices_v1_audio_voices_get" "audio.voices.list", GET
+    "/v1/audio/voices", [ApiKey], [(422u16, crate
+    ::errors::decode_http_validation_error)], [200u16]
 );
 
 /// Request builder for `client.audio().voices().list(…)` (operation `list_voices_v1_audio_voices_get`): set optional inputs, then `.await` it or call `.send()`.
@@ -153,8 +154,9 @@ impl<'c> ListBuilder<'c> {
 crate::runtime::into_future!(ListBuilder, crate ::models::VoiceListResponse);
 
 crate::runtime::operation!(
-    OP_CREATE = "create_voice_v1_audio_voices_post", POST "/v1/audio/voices", [ApiKey],
-    [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
+    OP_CREATE = "create_voice_v1_audio_voices_post" "audio.voices.create", POST
+    "/v1/audio/voices", [ApiKey], [(422u16, crate
+    ::errors::decode_http_validation_error)], [200u16]
 );
 
 /// Request builder for `client.audio().voices().create(…)` (operation `create_voice_v1_audio_voices_post`): set optional inputs, then `.await` it or call `.send()`.
@@ -183,7 +185,7 @@ impl<'c> CreateBuilder<'c> {
 crate::runtime::into_future!(CreateBuilder, crate ::models::VoiceResponse);
 
 crate::runtime::operation!(
-    OP_GET = "get_voice_v1_audio_voices__voice_id__get", GET
+    OP_GET = "get_voice_v1_audio_voices__voice_id__get" "audio.voices.get", GET
     "/v1/audio/voices/{voice_id}", [ApiKey], [(422u16, crate
     ::errors::decode_http_validation_error)], [200u16]
 );
@@ -218,8 +220,8 @@ impl<'c> GetBuilder<'c> {
 crate::runtime::into_future!(GetBuilder, crate ::models::VoiceResponse);
 
 crate::runtime::operation!(
-    OP_DELETE = "delete_voice_v1_audio_voices__voice_id__delete", DELETE
-    "/v1/audio/voices/{voice_id}", [ApiKey], [(422u16, crate
+    OP_DELETE = "delete_voice_v1_audio_voices__voice_id__delete" "audio.voices.delete",
+    DELETE "/v1/audio/voices/{voice_id}", [ApiKey], [(422u16, crate
     ::errors::decode_http_validation_error)], [200u16]
 );
 
@@ -253,8 +255,8 @@ impl<'c> DeleteBuilder<'c> {
 crate::runtime::into_future!(DeleteBuilder, crate ::models::VoiceResponse);
 
 crate::runtime::operation!(
-    OP_UPDATE = "update_voice_v1_audio_voices__voice_id__patch", PATCH
-    "/v1/audio/voices/{voice_id}", [ApiKey], [(422u16, crate
+    OP_UPDATE = "update_voice_v1_audio_voices__voice_id__patch" "audio.voices.update",
+    PATCH "/v1/audio/voices/{voice_id}", [ApiKey], [(422u16, crate
     ::errors::decode_http_validation_error)], [200u16]
 );
 
@@ -290,9 +292,9 @@ impl<'c> UpdateBuilder<'c> {
 crate::runtime::into_future!(UpdateBuilder, crate ::models::VoiceResponse);
 
 crate::runtime::operation!(
-    OP_GET_SAMPLE_AUDIO = "get_voice_sample_audio_v1_audio_voices__voice_id__sample_get",
-    GET "/v1/audio/voices/{voice_id}/sample", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
+    OP_GET_SAMPLE_AUDIO = "get_voice_sample_audio_v1_audio_voices__voice_id__sample_get"
+    "audio.voices.get_sample_audio", GET "/v1/audio/voices/{voice_id}/sample", [ApiKey],
+    [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
 );
 
 /// Request builder for `client.audio().voices().get_sample_audio(…)` (operation `get_voice_sample_audio_v1_audio_voices__voice_id__sample_get`): set optional inputs, then `.await` it or call `.send()`.

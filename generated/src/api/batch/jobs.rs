@@ -93,8 +93,8 @@ impl<'c> Jobs<'c> {
 }
 
 crate::runtime::operation!(
-    OP_LIST = "jobs_api_routes_batch_get_batch_jobs", GET "/v1/batch/jobs", [ApiKey], [],
-    [200u16]
+    OP_LIST = "jobs_api_routes_batch_get_batch_jobs" "batch.jobs.list", GET
+    "/v1/batch/jobs", [ApiKey], [], [200u16]
 );
 
 /// Request builder for `client.batch().jobs().list(…)` (operation `jobs_api_routes_batch_get_batch_jobs`): set optional inputs, then `.await` it or call `.send()`.
@@ -152,8 +152,8 @@ impl<'c> ListBuilder<'c> {
 crate::runtime::into_future!(ListBuilder, crate ::models::ListBatchJobsResponse);
 
 crate::runtime::operation!(
-    OP_CREATE = "jobs_api_routes_batch_create_batch_job", POST "/v1/batch/jobs",
-    [ApiKey], [], [200u16]
+    OP_CREATE = "jobs_api_routes_batch_create_batch_job" "batch.jobs.create", POST
+    "/v1/batch/jobs", [ApiKey], [], [200u16]
 );
 
 /// Request builder for `client.batch().jobs().create(…)` (operation `jobs_api_routes_batch_create_batch_job`): set optional inputs, then `.await` it or call `.send()`.
@@ -182,8 +182,8 @@ impl<'c> CreateBuilder<'c> {
 crate::runtime::into_future!(CreateBuilder, crate ::models::BatchJob);
 
 crate::runtime::operation!(
-    OP_GET = "jobs_api_routes_batch_get_batch_job", GET "/v1/batch/jobs/{job_id}",
-    [ApiKey], [], [200u16]
+    OP_GET = "jobs_api_routes_batch_get_batch_job" "batch.jobs.get", GET
+    "/v1/batch/jobs/{job_id}", [ApiKey], [], [200u16]
 );
 
 /// Request builder for `client.batch().jobs().get(…)` (operation `jobs_api_routes_batch_get_batch_job`): set optional inputs, then `.await` it or call `.send()`.
@@ -221,7 +221,7 @@ impl<'c> GetBuilder<'c> {
 crate::runtime::into_future!(GetBuilder, crate ::models::BatchJob);
 
 crate::runtime::operation!(
-    OP_DELETE = "jobs_api_routes_batch_delete_batch_job", DELETE
+    OP_DELETE = "jobs_api_routes_batch_delete_batch_job" "batch.jobs.delete", DELETE
     "/v1/batch/jobs/{job_id}", [ApiKey], [], [200u16]
 );
 
@@ -254,7 +254,7 @@ impl<'c> DeleteBuilder<'c> {
 crate::runtime::into_future!(DeleteBuilder, crate ::models::DeleteBatchJobResponse);
 
 crate::runtime::operation!(
-    OP_CANCEL = "jobs_api_routes_batch_cancel_batch_job", POST
+    OP_CANCEL = "jobs_api_routes_batch_cancel_batch_job" "batch.jobs.cancel", POST
     "/v1/batch/jobs/{job_id}/cancel", [ApiKey], [], [200u16]
 );
 

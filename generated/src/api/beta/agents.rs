@@ -241,8 +241,8 @@ impl<'c> Agents<'c> {
 }
 
 crate::runtime::operation!(
-    OP_LIST = "agents_api_v1_agents_list", GET "/v1/agents", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
+    OP_LIST = "agents_api_v1_agents_list" "beta.agents.list", GET "/v1/agents", [ApiKey],
+    [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
 );
 
 /// Request builder for `client.beta().agents().list(…)` (operation `agents_api_v1_agents_list`): set optional inputs, then `.await` it or call `.send()`.
@@ -301,8 +301,8 @@ impl<'c> ListBuilder<'c> {
 crate::runtime::into_future!(ListBuilder, Vec < crate ::models::Agent >);
 
 crate::runtime::operation!(
-    OP_CREATE = "agents_api_v1_agents_create", POST "/v1/agents", [ApiKey], [(422u16,
-    crate ::errors::decode_http_validation_error)], [200u16]
+    OP_CREATE = "agents_api_v1_agents_create" "beta.agents.create", POST "/v1/agents",
+    [ApiKey], [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
 );
 
 /// Request builder for `client.beta().agents().create(…)` (operation `agents_api_v1_agents_create`): set optional inputs, then `.await` it or call `.send()`.
@@ -331,8 +331,9 @@ impl<'c> CreateBuilder<'c> {
 crate::runtime::into_future!(CreateBuilder, crate ::models::Agent);
 
 crate::runtime::operation!(
-    OP_LIST_PAGES = "agents_api_v1_agents_list_pages", GET "/v1/agents/pages", [ApiKey],
-    [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
+    OP_LIST_PAGES = "agents_api_v1_agents_list_pages" "beta.agents.list_pages", GET
+    "/v1/agents/pages", [ApiKey], [(422u16, crate
+    ::errors::decode_http_validation_error)], [200u16]
 );
 
 /// Request builder for `client.beta().agents().list_pages(…)` (operation `agents_api_v1_agents_list_pages`): set optional inputs, then `.await` it or call `.send()`.
@@ -415,8 +416,8 @@ impl<'c> ListPagesBuilder<'c> {
 crate::runtime::into_future!(ListPagesBuilder, crate ::models::AgentListPage);
 
 crate::runtime::operation!(
-    OP_GET = "agents_api_v1_agents_get", GET "/v1/agents/{agent_id}", [ApiKey], [(422u16,
-    crate ::errors::decode_http_validation_error)], [200u16]
+    OP_GET = "agents_api_v1_agents_get" "beta.agents.get", GET "/v1/agents/{agent_id}",
+    [ApiKey], [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
 );
 
 /// Request builder for `client.beta().agents().get(…)` (operation `agents_api_v1_agents_get`): set optional inputs, then `.await` it or call `.send()`.
@@ -453,8 +454,9 @@ impl<'c> GetBuilder<'c> {
 crate::runtime::into_future!(GetBuilder, crate ::models::Agent);
 
 crate::runtime::operation!(
-    OP_DELETE = "agents_api_v1_agents_delete", DELETE "/v1/agents/{agent_id}", [ApiKey],
-    [(422u16, crate ::errors::decode_http_validation_error)], [204u16]
+    OP_DELETE = "agents_api_v1_agents_delete" "beta.agents.delete", DELETE
+    "/v1/agents/{agent_id}", [ApiKey], [(422u16, crate
+    ::errors::decode_http_validation_error)], [204u16]
 );
 
 /// Request builder for `client.beta().agents().delete(…)` (operation `agents_api_v1_agents_delete`): set optional inputs, then `.await` it or call `.send()`.
@@ -484,8 +486,9 @@ impl<'c> DeleteBuilder<'c> {
 crate::runtime::into_future!(DeleteBuilder, ());
 
 crate::runtime::operation!(
-    OP_UPDATE = "agents_api_v1_agents_update", PATCH "/v1/agents/{agent_id}", [ApiKey],
-    [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
+    OP_UPDATE = "agents_api_v1_agents_update" "beta.agents.update", PATCH
+    "/v1/agents/{agent_id}", [ApiKey], [(422u16, crate
+    ::errors::decode_http_validation_error)], [200u16]
 );
 
 /// Request builder for `client.beta().agents().update(…)` (operation `agents_api_v1_agents_update`): set optional inputs, then `.await` it or call `.send()`.
@@ -517,9 +520,9 @@ impl<'c> UpdateBuilder<'c> {
 crate::runtime::into_future!(UpdateBuilder, crate ::models::Agent);
 
 crate::runtime::operation!(
-    OP_UPDATE_VERSION = "agents_api_v1_agents_update_version", PATCH
-    "/v1/agents/{agent_id}/version", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
+    OP_UPDATE_VERSION = "agents_api_v1_agents_update_version"
+    "beta.agents.update_version", PATCH "/v1/agents/{agent_id}/version", [ApiKey],
+    [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
 );
 
 /// Request builder for `client.beta().agents().update_version(…)` (operation `agents_api_v1_agents_update_version`): set optional inputs, then `.await` it or call `.send()`.
@@ -554,8 +557,8 @@ impl<'c> UpdateVersionBuilder<'c> {
 crate::runtime::into_future!(UpdateVersionBuilder, crate ::models::Agent);
 
 crate::runtime::operation!(
-    OP_LIST_VERSIONS = "agents_api_v1_agents_list_versions", GET
-    "/v1/agents/{agent_id}/versions", [ApiKey], [(422u16, crate
+    OP_LIST_VERSIONS = "agents_api_v1_agents_list_versions" "beta.agents.list_versions",
+    GET "/v1/agents/{agent_id}/versions", [ApiKey], [(422u16, crate
     ::errors::decode_http_validation_error)], [200u16]
 );
 
@@ -600,7 +603,7 @@ impl<'c> ListVersionsBuilder<'c> {
 crate::runtime::into_future!(ListVersionsBuilder, Vec < crate ::models::Agent >);
 
 crate::runtime::operation!(
-    OP_GET_VERSION = "agents_api_v1_agents_get_version", GET
+    OP_GET_VERSION = "agents_api_v1_agents_get_version" "beta.agents.get_version", GET
     "/v1/agents/{agent_id}/versions/{version}", [ApiKey], [(422u16, crate
     ::errors::decode_http_validation_error)], [200u16]
 );
@@ -636,9 +639,9 @@ impl<'c> GetVersionBuilder<'c> {
 crate::runtime::into_future!(GetVersionBuilder, crate ::models::Agent);
 
 crate::runtime::operation!(
-    OP_LIST_VERSION_ALIASES = "agents_api_v1_agents_list_version_aliases", GET
-    "/v1/agents/{agent_id}/aliases", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
+    OP_LIST_VERSION_ALIASES = "agents_api_v1_agents_list_version_aliases"
+    "beta.agents.list_version_aliases", GET "/v1/agents/{agent_id}/aliases", [ApiKey],
+    [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
 );
 
 /// Request builder for `client.beta().agents().list_version_aliases(…)` (operation `agents_api_v1_agents_list_version_aliases`): set optional inputs, then `.await` it or call `.send()`.
@@ -678,9 +681,9 @@ crate::runtime::into_future!(
 );
 
 crate::runtime::operation!(
-    OP_CREATE_VERSION_ALIAS = "agents_api_v1_agents_create_or_update_alias", PUT
-    "/v1/agents/{agent_id}/aliases", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
+    OP_CREATE_VERSION_ALIAS = "agents_api_v1_agents_create_or_update_alias"
+    "beta.agents.create_version_alias", PUT "/v1/agents/{agent_id}/aliases", [ApiKey],
+    [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
 );
 
 /// Request builder for `client.beta().agents().create_version_alias(…)` (operation `agents_api_v1_agents_create_or_update_alias`): set optional inputs, then `.await` it or call `.send()`.
@@ -724,9 +727,9 @@ crate::runtime::into_future!(
 );
 
 crate::runtime::operation!(
-    OP_DELETE_VERSION_ALIAS = "agents_api_v1_agents_delete_alias", DELETE
-    "/v1/agents/{agent_id}/aliases", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [204u16]
+    OP_DELETE_VERSION_ALIAS = "agents_api_v1_agents_delete_alias"
+    "beta.agents.delete_version_alias", DELETE "/v1/agents/{agent_id}/aliases", [ApiKey],
+    [(422u16, crate ::errors::decode_http_validation_error)], [204u16]
 );
 
 /// Request builder for `client.beta().agents().delete_version_alias(…)` (operation `agents_api_v1_agents_delete_alias`): set optional inputs, then `.await` it or call `.send()`.

@@ -488,8 +488,8 @@ impl<'c> Connectors<'c> {
 }
 
 crate::runtime::operation!(
-    OP_LIST = "connector_list_v1", GET "/v1/connectors", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
+    OP_LIST = "connector_list_v1" "beta.connectors.list", GET "/v1/connectors", [ApiKey],
+    [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
 );
 
 /// Request builder for `client.beta().connectors().list(…)` (operation `connector_list_v1`): set optional inputs, then `.await` it or call `.send()`.
@@ -528,8 +528,8 @@ impl<'c> ListBuilder<'c> {
 crate::runtime::into_future!(ListBuilder, crate ::models::PaginatedConnectors);
 
 crate::runtime::operation!(
-    OP_CREATE = "connector_create_v1", POST "/v1/connectors", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [201u16]
+    OP_CREATE = "connector_create_v1" "beta.connectors.create", POST "/v1/connectors",
+    [ApiKey], [(422u16, crate ::errors::decode_http_validation_error)], [201u16]
 );
 
 /// Request builder for `client.beta().connectors().create(…)` (operation `connector_create_v1`): set optional inputs, then `.await` it or call `.send()`.
@@ -558,7 +558,7 @@ impl<'c> CreateBuilder<'c> {
 crate::runtime::into_future!(CreateBuilder, crate ::models::Connector);
 
 crate::runtime::operation!(
-    OP_GET_AUTH_URL = "connector_get_auth_url_v1", GET
+    OP_GET_AUTH_URL = "connector_get_auth_url_v1" "beta.connectors.get_auth_url", GET
     "/v1/connectors/{connector_id_or_name}/auth_url", [ApiKey], [(422u16, crate
     ::errors::decode_http_validation_error)], [200u16]
 );
@@ -616,8 +616,9 @@ impl<'c> GetAuthUrlBuilder<'c> {
 crate::runtime::into_future!(GetAuthUrlBuilder, crate ::models::AuthUrlResponse);
 
 crate::runtime::operation!(
-    OP_SHARE = "connector_share_v1", PUT "/v1/connectors/{connector_id}/share", [ApiKey],
-    [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
+    OP_SHARE = "connector_share_v1" "beta.connectors.share", PUT
+    "/v1/connectors/{connector_id}/share", [ApiKey], [(422u16, crate
+    ::errors::decode_http_validation_error)], [200u16]
 );
 
 /// Request builder for `client.beta().connectors().share(…)` (operation `connector_share_v1`): set optional inputs, then `.await` it or call `.send()`.
@@ -650,8 +651,9 @@ impl<'c> ShareBuilder<'c> {
 crate::runtime::into_future!(ShareBuilder, crate ::models::MessageResponse);
 
 crate::runtime::operation!(
-    OP_UNSHARE = "connector_unshare_v1", DELETE "/v1/connectors/{connector_id}/share",
-    [ApiKey], [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
+    OP_UNSHARE = "connector_unshare_v1" "beta.connectors.unshare", DELETE
+    "/v1/connectors/{connector_id}/share", [ApiKey], [(422u16, crate
+    ::errors::decode_http_validation_error)], [200u16]
 );
 
 /// Request builder for `client.beta().connectors().unshare(…)` (operation `connector_unshare_v1`): set optional inputs, then `.await` it or call `.send()`.
@@ -684,7 +686,7 @@ impl<'c> UnshareBuilder<'c> {
 crate::runtime::into_future!(UnshareBuilder, crate ::models::MessageResponse);
 
 crate::runtime::operation!(
-    OP_ACTIVATE = "connector_activate_for_consumer_v1", POST
+    OP_ACTIVATE = "connector_activate_for_consumer_v1" "beta.connectors.activate", POST
     "/v1/connectors/{connector_id}/{consumer_scope}/activate", [ApiKey], [(422u16, crate
     ::errors::decode_http_validation_error)], [200u16]
 );
@@ -721,8 +723,8 @@ impl<'c> ActivateBuilder<'c> {
 crate::runtime::into_future!(ActivateBuilder, crate ::models::MessageResponse);
 
 crate::runtime::operation!(
-    OP_DEACTIVATE = "connector_deactivate_for_consumer_v1", POST
-    "/v1/connectors/{connector_id}/{consumer_scope}/deactivate", [ApiKey], [(422u16,
+    OP_DEACTIVATE = "connector_deactivate_for_consumer_v1" "beta.connectors.deactivate",
+    POST "/v1/connectors/{connector_id}/{consumer_scope}/deactivate", [ApiKey], [(422u16,
     crate ::errors::decode_http_validation_error)], [200u16]
 );
 
@@ -758,7 +760,7 @@ impl<'c> DeactivateBuilder<'c> {
 crate::runtime::into_future!(DeactivateBuilder, crate ::models::MessageResponse);
 
 crate::runtime::operation!(
-    OP_CALL_TOOL = "connector_call_tool_v1", POST
+    OP_CALL_TOOL = "connector_call_tool_v1" "beta.connectors.call_tool", POST
     "/v1/connectors/{connector_id_or_name}/tools/{tool_name}/call", [ApiKey], [(422u16,
     crate ::errors::decode_http_validation_error)], [200u16]
 );
@@ -803,7 +805,7 @@ impl<'c> CallToolBuilder<'c> {
 crate::runtime::into_future!(CallToolBuilder, crate ::models::ConnectorToolCallResponse);
 
 crate::runtime::operation!(
-    OP_LIST_TOOLS = "connector_list_tools_v1", GET
+    OP_LIST_TOOLS = "connector_list_tools_v1" "beta.connectors.list_tools", GET
     "/v1/connectors/{connector_id_or_name}/tools", [ApiKey], [(422u16, crate
     ::errors::decode_http_validation_error)], [200u16]
 );
@@ -859,7 +861,8 @@ crate::runtime::into_future!(
 );
 
 crate::runtime::operation!(
-    OP_GET_AUTHENTICATION_METHODS = "connector_get_authentication_methods_v1", GET
+    OP_GET_AUTHENTICATION_METHODS = "connector_get_authentication_methods_v1"
+    "beta.connectors.get_authentication_methods", GET
     "/v1/connectors/{connector_id_or_name}/authentication_methods", [ApiKey], [(422u16,
     crate ::errors::decode_http_validation_error)], [200u16]
 );
@@ -904,7 +907,8 @@ crate::runtime::into_future!(
 );
 
 crate::runtime::operation!(
-    OP_LIST_ORGANIZATION_CREDENTIALS = "connector_list_organization_credentials_v1", GET
+    OP_LIST_ORGANIZATION_CREDENTIALS = "connector_list_organization_credentials_v1"
+    "beta.connectors.list_organization_credentials", GET
     "/v1/connectors/{connector_id_or_name}/organization/credentials", [ApiKey], [(422u16,
     crate ::errors::decode_http_validation_error)], [200u16]
 );
@@ -958,7 +962,8 @@ crate::runtime::into_future!(
 
 crate::runtime::operation!(
     OP_CREATE_OR_UPDATE_ORGANIZATION_CREDENTIALS =
-    "connector_create_or_update_organization_credentials_v1", POST
+    "connector_create_or_update_organization_credentials_v1"
+    "beta.connectors.create_or_update_organization_credentials", POST
     "/v1/connectors/{connector_id_or_name}/organization/credentials", [ApiKey], [(422u16,
     crate ::errors::decode_http_validation_error)], [200u16]
 );
@@ -1003,7 +1008,8 @@ crate::runtime::into_future!(
 );
 
 crate::runtime::operation!(
-    OP_LIST_WORKSPACE_CREDENTIALS = "connector_list_workspace_credentials_v1", GET
+    OP_LIST_WORKSPACE_CREDENTIALS = "connector_list_workspace_credentials_v1"
+    "beta.connectors.list_workspace_credentials", GET
     "/v1/connectors/{connector_id_or_name}/workspace/credentials", [ApiKey], [(422u16,
     crate ::errors::decode_http_validation_error)], [200u16]
 );
@@ -1057,7 +1063,8 @@ crate::runtime::into_future!(
 
 crate::runtime::operation!(
     OP_CREATE_OR_UPDATE_WORKSPACE_CREDENTIALS =
-    "connector_create_or_update_workspace_credentials_v1", POST
+    "connector_create_or_update_workspace_credentials_v1"
+    "beta.connectors.create_or_update_workspace_credentials", POST
     "/v1/connectors/{connector_id_or_name}/workspace/credentials", [ApiKey], [(422u16,
     crate ::errors::decode_http_validation_error)], [200u16]
 );
@@ -1102,7 +1109,8 @@ crate::runtime::into_future!(
 );
 
 crate::runtime::operation!(
-    OP_LIST_USER_CREDENTIALS = "connector_list_user_credentials_v1", GET
+    OP_LIST_USER_CREDENTIALS = "connector_list_user_credentials_v1"
+    "beta.connectors.list_user_credentials", GET
     "/v1/connectors/{connector_id_or_name}/user/credentials", [ApiKey], [(422u16, crate
     ::errors::decode_http_validation_error)], [200u16]
 );
@@ -1156,7 +1164,8 @@ crate::runtime::into_future!(
 
 crate::runtime::operation!(
     OP_CREATE_OR_UPDATE_USER_CREDENTIALS =
-    "connector_create_or_update_user_credentials_v1", POST
+    "connector_create_or_update_user_credentials_v1"
+    "beta.connectors.create_or_update_user_credentials", POST
     "/v1/connectors/{connector_id_or_name}/user/credentials", [ApiKey], [(422u16, crate
     ::errors::decode_http_validation_error)], [200u16]
 );
@@ -1201,7 +1210,8 @@ crate::runtime::into_future!(
 );
 
 crate::runtime::operation!(
-    OP_DELETE_ALL_USER_CREDENTIALS = "connector_delete_all_user_credentials_v1", DELETE
+    OP_DELETE_ALL_USER_CREDENTIALS = "connector_delete_all_user_credentials_v1"
+    "beta.connectors.delete_all_user_credentials", DELETE
     "/v1/connectors/{connector_id_or_name}/user/credentials", [ApiKey], [(422u16, crate
     ::errors::decode_http_validation_error)], [200u16]
 );
@@ -1244,8 +1254,8 @@ crate::runtime::into_future!(
 );
 
 crate::runtime::operation!(
-    OP_DELETE_ORGANIZATION_CREDENTIALS = "connector_delete_organization_credentials_v1",
-    DELETE
+    OP_DELETE_ORGANIZATION_CREDENTIALS = "connector_delete_organization_credentials_v1"
+    "beta.connectors.delete_organization_credentials", DELETE
     "/v1/connectors/{connector_id_or_name}/organization/credentials/{credentials_name}",
     [ApiKey], [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
 );
@@ -1290,7 +1300,8 @@ crate::runtime::into_future!(
 );
 
 crate::runtime::operation!(
-    OP_DELETE_WORKSPACE_CREDENTIALS = "connector_delete_workspace_credentials_v1", DELETE
+    OP_DELETE_WORKSPACE_CREDENTIALS = "connector_delete_workspace_credentials_v1"
+    "beta.connectors.delete_workspace_credentials", DELETE
     "/v1/connectors/{connector_id_or_name}/workspace/credentials/{credentials_name}",
     [ApiKey], [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
 );
@@ -1335,7 +1346,8 @@ crate::runtime::into_future!(
 );
 
 crate::runtime::operation!(
-    OP_DELETE_USER_CREDENTIALS = "connector_delete_user_credentials_v1", DELETE
+    OP_DELETE_USER_CREDENTIALS = "connector_delete_user_credentials_v1"
+    "beta.connectors.delete_user_credentials", DELETE
     "/v1/connectors/{connector_id_or_name}/user/credentials/{credentials_name}",
     [ApiKey], [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
 );
@@ -1380,8 +1392,9 @@ crate::runtime::into_future!(
 );
 
 crate::runtime::operation!(
-    OP_GET = "connector_get_v1", GET "/v1/connectors/{connector_id_or_name}", [ApiKey],
-    [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
+    OP_GET = "connector_get_v1" "beta.connectors.get", GET
+    "/v1/connectors/{connector_id_or_name}", [ApiKey], [(422u16, crate
+    ::errors::decode_http_validation_error)], [200u16]
 );
 
 /// Request builder for `client.beta().connectors().get(…)` (operation `connector_get_v1`): set optional inputs, then `.await` it or call `.send()`.
@@ -1428,8 +1441,9 @@ impl<'c> GetBuilder<'c> {
 crate::runtime::into_future!(GetBuilder, crate ::models::Connector);
 
 crate::runtime::operation!(
-    OP_DELETE = "connector_delete_v1", DELETE "/v1/connectors/{connector_id}", [ApiKey],
-    [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
+    OP_DELETE = "connector_delete_v1" "beta.connectors.delete", DELETE
+    "/v1/connectors/{connector_id}", [ApiKey], [(422u16, crate
+    ::errors::decode_http_validation_error)], [200u16]
 );
 
 /// Request builder for `client.beta().connectors().delete(…)` (operation `connector_delete_v1`): set optional inputs, then `.await` it or call `.send()`.
@@ -1462,8 +1476,9 @@ impl<'c> DeleteBuilder<'c> {
 crate::runtime::into_future!(DeleteBuilder, crate ::models::MessageResponse);
 
 crate::runtime::operation!(
-    OP_UPDATE = "connector_update_v1", PATCH "/v1/connectors/{connector_id}", [ApiKey],
-    [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
+    OP_UPDATE = "connector_update_v1" "beta.connectors.update", PATCH
+    "/v1/connectors/{connector_id}", [ApiKey], [(422u16, crate
+    ::errors::decode_http_validation_error)], [200u16]
 );
 
 /// Request builder for `client.beta().connectors().update(…)` (operation `connector_update_v1`): set optional inputs, then `.await` it or call `.send()`.

@@ -215,8 +215,9 @@ impl<'c> Conversations<'c> {
 }
 
 crate::runtime::operation!(
-    OP_LIST = "agents_api_v1_conversations_list", GET "/v1/conversations", [ApiKey],
-    [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
+    OP_LIST = "agents_api_v1_conversations_list" "beta.conversations.list", GET
+    "/v1/conversations", [ApiKey], [(422u16, crate
+    ::errors::decode_http_validation_error)], [200u16]
 );
 
 /// Request builder for `client.beta().conversations().list(…)` (operation `agents_api_v1_conversations_list`): set optional inputs, then `.await` it or call `.send()`.
@@ -260,8 +261,9 @@ crate::runtime::into_future!(
 );
 
 crate::runtime::operation!(
-    OP_START = "agents_api_v1_conversations_start", POST "/v1/conversations", [ApiKey],
-    [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
+    OP_START = "agents_api_v1_conversations_start" "beta.conversations.start", POST
+    "/v1/conversations", [ApiKey], [(422u16, crate
+    ::errors::decode_http_validation_error)], [200u16]
 );
 
 /// Request builder for `client.beta().conversations().start(…)` (operation `agents_api_v1_conversations_start`): set optional inputs, then `.await` it or call `.send()`.
@@ -290,7 +292,7 @@ impl<'c> StartBuilder<'c> {
 crate::runtime::into_future!(StartBuilder, crate ::models::ConversationResponse);
 
 crate::runtime::operation!(
-    OP_GET = "agents_api_v1_conversations_get", GET
+    OP_GET = "agents_api_v1_conversations_get" "beta.conversations.get", GET
     "/v1/conversations/{conversation_id}", [ApiKey], [(422u16, crate
     ::errors::decode_http_validation_error)], [200u16]
 );
@@ -327,7 +329,7 @@ impl<'c> GetBuilder<'c> {
 crate::runtime::into_future!(GetBuilder, crate ::models::ConversationsListResponseItem);
 
 crate::runtime::operation!(
-    OP_APPEND = "agents_api_v1_conversations_append", POST
+    OP_APPEND = "agents_api_v1_conversations_append" "beta.conversations.append", POST
     "/v1/conversations/{conversation_id}", [ApiKey], [(422u16, crate
     ::errors::decode_http_validation_error)], [200u16]
 );
@@ -364,7 +366,7 @@ impl<'c> AppendBuilder<'c> {
 crate::runtime::into_future!(AppendBuilder, crate ::models::ConversationResponse);
 
 crate::runtime::operation!(
-    OP_DELETE = "agents_api_v1_conversations_delete", DELETE
+    OP_DELETE = "agents_api_v1_conversations_delete" "beta.conversations.delete", DELETE
     "/v1/conversations/{conversation_id}", [ApiKey], [(422u16, crate
     ::errors::decode_http_validation_error)], [204u16]
 );
@@ -399,9 +401,9 @@ impl<'c> DeleteBuilder<'c> {
 crate::runtime::into_future!(DeleteBuilder, ());
 
 crate::runtime::operation!(
-    OP_GET_HISTORY = "agents_api_v1_conversations_history", GET
-    "/v1/conversations/{conversation_id}/history", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
+    OP_GET_HISTORY = "agents_api_v1_conversations_history"
+    "beta.conversations.get_history", GET "/v1/conversations/{conversation_id}/history",
+    [ApiKey], [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
 );
 
 /// Request builder for `client.beta().conversations().get_history(…)` (operation `agents_api_v1_conversations_history`): set optional inputs, then `.await` it or call `.send()`.
@@ -434,7 +436,8 @@ impl<'c> GetHistoryBuilder<'c> {
 crate::runtime::into_future!(GetHistoryBuilder, crate ::models::ConversationHistory);
 
 crate::runtime::operation!(
-    OP_GET_MESSAGES = "agents_api_v1_conversations_messages", GET
+    OP_GET_MESSAGES = "agents_api_v1_conversations_messages"
+    "beta.conversations.get_messages", GET
     "/v1/conversations/{conversation_id}/messages", [ApiKey], [(422u16, crate
     ::errors::decode_http_validation_error)], [200u16]
 );
@@ -469,7 +472,7 @@ impl<'c> GetMessagesBuilder<'c> {
 crate::runtime::into_future!(GetMessagesBuilder, crate ::models::ConversationMessages);
 
 crate::runtime::operation!(
-    OP_RESTART = "agents_api_v1_conversations_restart", POST
+    OP_RESTART = "agents_api_v1_conversations_restart" "beta.conversations.restart", POST
     "/v1/conversations/{conversation_id}/restart", [ApiKey], [(422u16, crate
     ::errors::decode_http_validation_error)], [200u16]
 );
@@ -506,9 +509,9 @@ impl<'c> RestartBuilder<'c> {
 crate::runtime::into_future!(RestartBuilder, crate ::models::ConversationResponse);
 
 crate::runtime::operation!(
-    OP_START_STREAM = "agents_api_v1_conversations_start_stream", POST
-    "/v1/conversations", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16],
+    OP_START_STREAM = "agents_api_v1_conversations_start_stream"
+    "beta.conversations.start_stream", POST "/v1/conversations", [ApiKey], [(422u16,
+    crate ::errors::decode_http_validation_error)], [200u16],
     events["conversation.response.done", "conversation.response.error"]
 );
 
@@ -547,9 +550,9 @@ crate::runtime::into_future!(
 );
 
 crate::runtime::operation!(
-    OP_APPEND_STREAM = "agents_api_v1_conversations_append_stream", POST
-    "/v1/conversations/{conversation_id}", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16],
+    OP_APPEND_STREAM = "agents_api_v1_conversations_append_stream"
+    "beta.conversations.append_stream", POST "/v1/conversations/{conversation_id}",
+    [ApiKey], [(422u16, crate ::errors::decode_http_validation_error)], [200u16],
     events["conversation.response.done", "conversation.response.error"]
 );
 
@@ -594,7 +597,8 @@ crate::runtime::into_future!(
 );
 
 crate::runtime::operation!(
-    OP_RESTART_STREAM = "agents_api_v1_conversations_restart_stream", POST
+    OP_RESTART_STREAM = "agents_api_v1_conversations_restart_stream"
+    "beta.conversations.restart_stream", POST
     "/v1/conversations/{conversation_id}/restart", [ApiKey], [(422u16, crate
     ::errors::decode_http_validation_error)], [200u16],
     events["conversation.response.done", "conversation.response.error"]

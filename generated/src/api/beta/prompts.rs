@@ -148,7 +148,8 @@ impl<'c> Prompts<'c> {
 }
 
 crate::runtime::operation!(
-    OP_LIST = "prompts_list", GET "/v2/prompts", [ApiKey], [], [200u16]
+    OP_LIST = "prompts_list" "beta.prompts.list", GET "/v2/prompts", [ApiKey], [],
+    [200u16]
 );
 
 /// Request builder for `client.beta().prompts().list(…)` (operation `prompts_list`): set optional inputs, then `.await` it or call `.send()`.
@@ -235,7 +236,8 @@ impl<'c> ListBuilder<'c> {
 crate::runtime::into_future!(ListBuilder, crate ::models::ListPromptsResponse);
 
 crate::runtime::operation!(
-    OP_CREATE = "prompts_create", POST "/v2/prompts", [ApiKey], [], [200u16]
+    OP_CREATE = "prompts_create" "beta.prompts.create", POST "/v2/prompts", [ApiKey], [],
+    [200u16]
 );
 
 /// Request builder for `client.beta().prompts().create(…)` (operation `prompts_create`): set optional inputs, then `.await` it or call `.send()`.
@@ -264,7 +266,8 @@ impl<'c> CreateBuilder<'c> {
 crate::runtime::into_future!(CreateBuilder, crate ::models::Prompt);
 
 crate::runtime::operation!(
-    OP_GET = "prompts_get", GET "/v2/prompts/{prompt_id}", [ApiKey], [], [200u16]
+    OP_GET = "prompts_get" "beta.prompts.get", GET "/v2/prompts/{prompt_id}", [ApiKey],
+    [], [200u16]
 );
 
 /// Request builder for `client.beta().prompts().get(…)` (operation `prompts_get`): set optional inputs, then `.await` it or call `.send()`.
@@ -308,8 +311,8 @@ impl<'c> GetBuilder<'c> {
 crate::runtime::into_future!(GetBuilder, crate ::models::Prompt);
 
 crate::runtime::operation!(
-    OP_DELETE = "prompts_delete", DELETE "/v2/prompts/{prompt_id}", [ApiKey], [],
-    [200u16]
+    OP_DELETE = "prompts_delete" "beta.prompts.delete", DELETE "/v2/prompts/{prompt_id}",
+    [ApiKey], [], [200u16]
 );
 
 /// Request builder for `client.beta().prompts().delete(…)` (operation `prompts_delete`): set optional inputs, then `.await` it or call `.send()`.
@@ -341,8 +344,8 @@ impl<'c> DeleteBuilder<'c> {
 crate::runtime::into_future!(DeleteBuilder, crate ::models::DeletePromptResponse);
 
 crate::runtime::operation!(
-    OP_UPDATE_METADATA = "prompts_update", PATCH "/v2/prompts/{prompt_id}", [ApiKey], [],
-    [200u16]
+    OP_UPDATE_METADATA = "prompts_update" "beta.prompts.update_metadata", PATCH
+    "/v2/prompts/{prompt_id}", [ApiKey], [], [200u16]
 );
 
 /// Request builder for `client.beta().prompts().update_metadata(…)` (operation `prompts_update`): set optional inputs, then `.await` it or call `.send()`.
@@ -376,8 +379,8 @@ impl<'c> UpdateMetadataBuilder<'c> {
 crate::runtime::into_future!(UpdateMetadataBuilder, crate ::models::Prompt);
 
 crate::runtime::operation!(
-    OP_LIST_VERSIONS = "prompts_list_versions", GET "/v2/prompts/{prompt_id}/versions",
-    [ApiKey], [], [200u16]
+    OP_LIST_VERSIONS = "prompts_list_versions" "beta.prompts.list_versions", GET
+    "/v2/prompts/{prompt_id}/versions", [ApiKey], [], [200u16]
 );
 
 /// Request builder for `client.beta().prompts().list_versions(…)` (operation `prompts_list_versions`): set optional inputs, then `.await` it or call `.send()`.
@@ -412,7 +415,7 @@ crate::runtime::into_future!(
 );
 
 crate::runtime::operation!(
-    OP_CREATE_VERSION = "prompts_create_version", POST
+    OP_CREATE_VERSION = "prompts_create_version" "beta.prompts.create_version", POST
     "/v2/prompts/{prompt_id}/versions", [ApiKey], [], [200u16]
 );
 
@@ -450,7 +453,7 @@ crate::runtime::into_future!(
 );
 
 crate::runtime::operation!(
-    OP_GET_VERSION = "prompts_get_version", GET
+    OP_GET_VERSION = "prompts_get_version" "beta.prompts.get_version", GET
     "/v2/prompts/{prompt_id}/versions/{version}", [ApiKey], [], [200u16]
 );
 
@@ -492,7 +495,8 @@ impl<'c> GetVersionBuilder<'c> {
 crate::runtime::into_future!(GetVersionBuilder, crate ::models::Prompt);
 
 crate::runtime::operation!(
-    OP_UPDATE_VERSION_METADATA = "prompts_update_version_metadata", PATCH
+    OP_UPDATE_VERSION_METADATA = "prompts_update_version_metadata"
+    "beta.prompts.update_version_metadata", PATCH
     "/v2/prompts/{prompt_id}/versions/{version}", [ApiKey], [], [200u16]
 );
 

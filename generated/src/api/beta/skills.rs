@@ -145,7 +145,7 @@ impl<'c> Skills<'c> {
 }
 
 crate::runtime::operation!(
-    OP_LIST = "skills_list", GET "/v2/skills", [ApiKey], [], [200u16]
+    OP_LIST = "skills_list" "beta.skills.list", GET "/v2/skills", [ApiKey], [], [200u16]
 );
 
 /// Request builder for `client.beta().skills().list(…)` (operation `skills_list`): set optional inputs, then `.await` it or call `.send()`.
@@ -229,7 +229,8 @@ impl<'c> ListBuilder<'c> {
 crate::runtime::into_future!(ListBuilder, crate ::models::ListSkillsResponse);
 
 crate::runtime::operation!(
-    OP_CREATE = "skills_create", POST "/v2/skills", [ApiKey], [], [200u16]
+    OP_CREATE = "skills_create" "beta.skills.create", POST "/v2/skills", [ApiKey], [],
+    [200u16]
 );
 
 /// Request builder for `client.beta().skills().create(…)` (operation `skills_create`): set optional inputs, then `.await` it or call `.send()`.
@@ -258,7 +259,8 @@ impl<'c> CreateBuilder<'c> {
 crate::runtime::into_future!(CreateBuilder, crate ::models::Skill);
 
 crate::runtime::operation!(
-    OP_GET = "skills_get", GET "/v2/skills/{skill_id}", [ApiKey], [], [200u16]
+    OP_GET = "skills_get" "beta.skills.get", GET "/v2/skills/{skill_id}", [ApiKey], [],
+    [200u16]
 );
 
 /// Request builder for `client.beta().skills().get(…)` (operation `skills_get`): set optional inputs, then `.await` it or call `.send()`.
@@ -300,7 +302,8 @@ impl<'c> GetBuilder<'c> {
 crate::runtime::into_future!(GetBuilder, crate ::models::Skill);
 
 crate::runtime::operation!(
-    OP_DELETE = "skills_delete", DELETE "/v2/skills/{skill_id}", [ApiKey], [], [200u16]
+    OP_DELETE = "skills_delete" "beta.skills.delete", DELETE "/v2/skills/{skill_id}",
+    [ApiKey], [], [200u16]
 );
 
 /// Request builder for `client.beta().skills().delete(…)` (operation `skills_delete`): set optional inputs, then `.await` it or call `.send()`.
@@ -330,8 +333,8 @@ impl<'c> DeleteBuilder<'c> {
 crate::runtime::into_future!(DeleteBuilder, crate ::models::DeleteSkillResponse);
 
 crate::runtime::operation!(
-    OP_UPDATE_METADATA = "skills_update", PATCH "/v2/skills/{skill_id}", [ApiKey], [],
-    [200u16]
+    OP_UPDATE_METADATA = "skills_update" "beta.skills.update_metadata", PATCH
+    "/v2/skills/{skill_id}", [ApiKey], [], [200u16]
 );
 
 /// Request builder for `client.beta().skills().update_metadata(…)` (operation `skills_update`): set optional inputs, then `.await` it or call `.send()`.
@@ -363,8 +366,8 @@ impl<'c> UpdateMetadataBuilder<'c> {
 crate::runtime::into_future!(UpdateMetadataBuilder, crate ::models::Skill);
 
 crate::runtime::operation!(
-    OP_LIST_VERSIONS = "skills_list_versions", GET "/v2/skills/{skill_id}/versions",
-    [ApiKey], [], [200u16]
+    OP_LIST_VERSIONS = "skills_list_versions" "beta.skills.list_versions", GET
+    "/v2/skills/{skill_id}/versions", [ApiKey], [], [200u16]
 );
 
 /// Request builder for `client.beta().skills().list_versions(…)` (operation `skills_list_versions`): set optional inputs, then `.await` it or call `.send()`.
@@ -399,8 +402,8 @@ crate::runtime::into_future!(
 );
 
 crate::runtime::operation!(
-    OP_CREATE_VERSION = "skills_create_version", POST "/v2/skills/{skill_id}/versions",
-    [ApiKey], [], [200u16]
+    OP_CREATE_VERSION = "skills_create_version" "beta.skills.create_version", POST
+    "/v2/skills/{skill_id}/versions", [ApiKey], [], [200u16]
 );
 
 /// Request builder for `client.beta().skills().create_version(…)` (operation `skills_create_version`): set optional inputs, then `.await` it or call `.send()`.
@@ -437,7 +440,7 @@ crate::runtime::into_future!(
 );
 
 crate::runtime::operation!(
-    OP_GET_VERSION = "skills_get_version", GET
+    OP_GET_VERSION = "skills_get_version" "beta.skills.get_version", GET
     "/v2/skills/{skill_id}/versions/{version}", [ApiKey], [], [200u16]
 );
 
@@ -479,7 +482,8 @@ impl<'c> GetVersionBuilder<'c> {
 crate::runtime::into_future!(GetVersionBuilder, crate ::models::Skill);
 
 crate::runtime::operation!(
-    OP_UPDATE_VERSION_METADATA = "skills_update_version_metadata", PATCH
+    OP_UPDATE_VERSION_METADATA = "skills_update_version_metadata"
+    "beta.skills.update_version_metadata", PATCH
     "/v2/skills/{skill_id}/versions/{version}", [ApiKey], [], [200u16]
 );
 

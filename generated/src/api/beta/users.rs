@@ -56,8 +56,8 @@ impl<'c> Users<'c> {
 }
 
 crate::runtime::operation!(
-    OP_ME = "users_api_get_identity", GET "/v1/users/me", [DashboardUserContextAuth], [],
-    [200u16]
+    OP_ME = "users_api_get_identity" "beta.users.me", GET "/v1/users/me",
+    [DashboardUserContextAuth], [], [200u16]
 );
 
 /// Request builder for `client.beta().users().me(…)` (operation `users_api_get_identity`): set optional inputs, then `.await` it or call `.send()`.
@@ -84,8 +84,9 @@ impl<'c> MeBuilder<'c> {
 crate::runtime::into_future!(MeBuilder, crate ::models::UserIdentity);
 
 crate::runtime::operation!(
-    OP_LIST_ORGANIZATIONS = "users_api_list_organizations", GET
-    "/v1/users/me/organizations", [DashboardUserContextAuth], [], [200u16]
+    OP_LIST_ORGANIZATIONS = "users_api_list_organizations"
+    "beta.users.list_organizations", GET "/v1/users/me/organizations",
+    [DashboardUserContextAuth], [], [200u16]
 );
 
 /// Request builder for `client.beta().users().list_organizations(…)` (operation `users_api_list_organizations`): set optional inputs, then `.await` it or call `.send()`.
@@ -160,8 +161,8 @@ crate::runtime::into_future!(
 );
 
 crate::runtime::operation!(
-    OP_LIST_WORKSPACES = "users_api_list_workspaces", GET "/v1/users/me/workspaces",
-    [DashboardUserContextAuth], [], [200u16]
+    OP_LIST_WORKSPACES = "users_api_list_workspaces" "beta.users.list_workspaces", GET
+    "/v1/users/me/workspaces", [DashboardUserContextAuth], [], [200u16]
 );
 
 /// Request builder for `client.beta().users().list_workspaces(…)` (operation `users_api_list_workspaces`): set optional inputs, then `.await` it or call `.send()`.

@@ -206,9 +206,9 @@ impl<'c> Deployments<'c> {
 }
 
 crate::runtime::operation!(
-    OP_LIST_DEPLOYMENTS = "list_deployments_v1_workflows_deployments_get", GET
-    "/v1/workflows/deployments", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
+    OP_LIST_DEPLOYMENTS = "list_deployments_v1_workflows_deployments_get"
+    "workflows.deployments.list_deployments", GET "/v1/workflows/deployments", [ApiKey],
+    [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
 );
 
 /// Request builder for `client.workflows().deployments().list_deployments(…)` (operation `list_deployments_v1_workflows_deployments_get`): set optional inputs, then `.await` it or call `.send()`.
@@ -281,9 +281,9 @@ crate::runtime::into_future!(
 );
 
 crate::runtime::operation!(
-    OP_CREATE = "create_deployment_v1_workflows_deployments_post", POST
-    "/v1/workflows/deployments", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [202u16]
+    OP_CREATE = "create_deployment_v1_workflows_deployments_post"
+    "workflows.deployments.create", POST "/v1/workflows/deployments", [ApiKey], [(422u16,
+    crate ::errors::decode_http_validation_error)], [202u16]
 );
 
 /// Request builder for `client.workflows().deployments().create(…)` (operation `create_deployment_v1_workflows_deployments_post`): set optional inputs, then `.await` it or call `.send()`.
@@ -312,9 +312,9 @@ impl<'c> CreateBuilder<'c> {
 crate::runtime::into_future!(CreateBuilder, crate ::models::ManagedDeploymentResponse);
 
 crate::runtime::operation!(
-    OP_GET_DEPLOYMENT = "get_deployment_v1_workflows_deployments__name__get", GET
-    "/v1/workflows/deployments/{name}", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
+    OP_GET_DEPLOYMENT = "get_deployment_v1_workflows_deployments__name__get"
+    "workflows.deployments.get_deployment", GET "/v1/workflows/deployments/{name}",
+    [ApiKey], [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
 );
 
 /// Request builder for `client.workflows().deployments().get_deployment(…)` (operation `get_deployment_v1_workflows_deployments__name__get`): set optional inputs, then `.await` it or call `.send()`.
@@ -356,9 +356,9 @@ crate::runtime::into_future!(
 );
 
 crate::runtime::operation!(
-    OP_DELETE = "delete_deployment_v1_workflows_deployments__name__delete", DELETE
-    "/v1/workflows/deployments/{name}", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [202u16]
+    OP_DELETE = "delete_deployment_v1_workflows_deployments__name__delete"
+    "workflows.deployments.delete", DELETE "/v1/workflows/deployments/{name}", [ApiKey],
+    [(422u16, crate ::errors::decode_http_validation_error)], [202u16]
 );
 
 /// Request builder for `client.workflows().deployments().delete(…)` (operation `delete_deployment_v1_workflows_deployments__name__delete`): set optional inputs, then `.await` it or call `.send()`.
@@ -391,9 +391,9 @@ impl<'c> DeleteBuilder<'c> {
 crate::runtime::into_future!(DeleteBuilder, crate ::models::ManagedDeploymentResponse);
 
 crate::runtime::operation!(
-    OP_UPDATE = "update_deployment_v1_workflows_deployments__name__patch", PATCH
-    "/v1/workflows/deployments/{name}", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [202u16]
+    OP_UPDATE = "update_deployment_v1_workflows_deployments__name__patch"
+    "workflows.deployments.update", PATCH "/v1/workflows/deployments/{name}", [ApiKey],
+    [(422u16, crate ::errors::decode_http_validation_error)], [202u16]
 );
 
 /// Request builder for `client.workflows().deployments().update(…)` (operation `update_deployment_v1_workflows_deployments__name__patch`): set optional inputs, then `.await` it or call `.send()`.
@@ -428,9 +428,9 @@ impl<'c> UpdateBuilder<'c> {
 crate::runtime::into_future!(UpdateBuilder, crate ::models::ManagedDeploymentResponse);
 
 crate::runtime::operation!(
-    OP_STOP = "stop_deployment_v1_workflows_deployments__name__stop_post", POST
-    "/v1/workflows/deployments/{name}/stop", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [202u16]
+    OP_STOP = "stop_deployment_v1_workflows_deployments__name__stop_post"
+    "workflows.deployments.stop", POST "/v1/workflows/deployments/{name}/stop", [ApiKey],
+    [(422u16, crate ::errors::decode_http_validation_error)], [202u16]
 );
 
 /// Request builder for `client.workflows().deployments().stop(…)` (operation `stop_deployment_v1_workflows_deployments__name__stop_post`): set optional inputs, then `.await` it or call `.send()`.
@@ -463,9 +463,9 @@ impl<'c> StopBuilder<'c> {
 crate::runtime::into_future!(StopBuilder, crate ::models::ManagedDeploymentResponse);
 
 crate::runtime::operation!(
-    OP_START = "start_deployment_v1_workflows_deployments__name__start_post", POST
-    "/v1/workflows/deployments/{name}/start", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [202u16]
+    OP_START = "start_deployment_v1_workflows_deployments__name__start_post"
+    "workflows.deployments.start", POST "/v1/workflows/deployments/{name}/start",
+    [ApiKey], [(422u16, crate ::errors::decode_http_validation_error)], [202u16]
 );
 
 /// Request builder for `client.workflows().deployments().start(…)` (operation `start_deployment_v1_workflows_deployments__name__start_post`): set optional inputs, then `.await` it or call `.send()`.
@@ -498,9 +498,9 @@ impl<'c> StartBuilder<'c> {
 crate::runtime::into_future!(StartBuilder, crate ::models::ManagedDeploymentResponse);
 
 crate::runtime::operation!(
-    OP_RESTART = "restart_deployment_v1_workflows_deployments__name__restart_post", POST
-    "/v1/workflows/deployments/{name}/restart", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [202u16]
+    OP_RESTART = "restart_deployment_v1_workflows_deployments__name__restart_post"
+    "workflows.deployments.restart", POST "/v1/workflows/deployments/{name}/restart",
+    [ApiKey], [(422u16, crate ::errors::decode_http_validation_error)], [202u16]
 );
 
 /// Request builder for `client.workflows().deployments().restart(…)` (operation `restart_deployment_v1_workflows_deployments__name__restart_post`): set optional inputs, then `.await` it or call `.send()`.
@@ -534,9 +534,9 @@ crate::runtime::into_future!(RestartBuilder, crate ::models::ManagedDeploymentRe
 
 crate::runtime::operation!(
     OP_LIST_WORKERS =
-    "list_deployment_workers_v1_workflows_deployments__name__workers_get", GET
-    "/v1/workflows/deployments/{name}/workers", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
+    "list_deployment_workers_v1_workflows_deployments__name__workers_get"
+    "workflows.deployments.list_workers", GET "/v1/workflows/deployments/{name}/workers",
+    [ApiKey], [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
 );
 
 /// Request builder for `client.workflows().deployments().list_workers(…)` (operation `list_deployment_workers_v1_workflows_deployments__name__workers_get`): set optional inputs, then `.await` it or call `.send()`.
@@ -590,7 +590,8 @@ crate::runtime::into_future!(
 );
 
 crate::runtime::operation!(
-    OP_GET_DEPLOYMENT_LOGS = "get_deployment_logs", GET
+    OP_GET_DEPLOYMENT_LOGS = "get_deployment_logs"
+    "workflows.deployments.get_deployment_logs", GET
     "/v1/workflows/deployments/{name}/logs", [ApiKey], [(422u16, crate
     ::errors::decode_http_validation_error)], [200u16]
 );
@@ -664,7 +665,8 @@ crate::runtime::into_future!(
 );
 
 crate::runtime::operation!(
-    OP_STREAM_DEPLOYMENT_LOGS = "stream_deployment_logs", GET
+    OP_STREAM_DEPLOYMENT_LOGS = "stream_deployment_logs"
+    "workflows.deployments.stream_deployment_logs", GET
     "/v1/workflows/deployments/{name}/logs/stream", [ApiKey], [(422u16, crate
     ::errors::decode_http_validation_error)], [200u16]
 );

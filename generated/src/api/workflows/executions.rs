@@ -322,7 +322,8 @@ impl<'c> Executions<'c> {
 
 crate::runtime::operation!(
     OP_GET_WORKFLOW_EXECUTION =
-    "get_workflow_execution_v1_workflows_executions__execution_id__get", GET
+    "get_workflow_execution_v1_workflows_executions__execution_id__get"
+    "workflows.executions.get_workflow_execution", GET
     "/v1/workflows/executions/{execution_id}", [ApiKey], [(422u16, crate
     ::errors::decode_http_validation_error)], [200u16]
 );
@@ -365,8 +366,9 @@ crate::runtime::into_future!(
 
 crate::runtime::operation!(
     OP_GET_WORKFLOW_EXECUTION_HISTORY =
-    "get_workflow_execution_history_v1_workflows_executions__execution_id__history_get",
-    GET "/v1/workflows/executions/{execution_id}/history", [ApiKey], [(422u16, crate
+    "get_workflow_execution_history_v1_workflows_executions__execution_id__history_get"
+    "workflows.executions.get_workflow_execution_history", GET
+    "/v1/workflows/executions/{execution_id}/history", [ApiKey], [(422u16, crate
     ::errors::decode_http_validation_error)], [200u16]
 );
 
@@ -412,7 +414,8 @@ crate::runtime::into_future!(GetWorkflowExecutionHistoryBuilder, serde_json::Val
 
 crate::runtime::operation!(
     OP_SIGNAL_WORKFLOW_EXECUTION =
-    "signal_workflow_execution_v1_workflows_executions__execution_id__signals_post", POST
+    "signal_workflow_execution_v1_workflows_executions__execution_id__signals_post"
+    "workflows.executions.signal_workflow_execution", POST
     "/v1/workflows/executions/{execution_id}/signals", [ApiKey], [(422u16, crate
     ::errors::decode_http_validation_error)], [202u16]
 );
@@ -457,7 +460,8 @@ crate::runtime::into_future!(
 
 crate::runtime::operation!(
     OP_QUERY_WORKFLOW_EXECUTION =
-    "query_workflow_execution_v1_workflows_executions__execution_id__queries_post", POST
+    "query_workflow_execution_v1_workflows_executions__execution_id__queries_post"
+    "workflows.executions.query_workflow_execution", POST
     "/v1/workflows/executions/{execution_id}/queries", [ApiKey], [(422u16, crate
     ::errors::decode_http_validation_error)], [200u16]
 );
@@ -502,8 +506,9 @@ crate::runtime::into_future!(
 
 crate::runtime::operation!(
     OP_TERMINATE_WORKFLOW_EXECUTION =
-    "terminate_workflow_execution_v1_workflows_executions__execution_id__terminate_post",
-    POST "/v1/workflows/executions/{execution_id}/terminate", [ApiKey], [(422u16, crate
+    "terminate_workflow_execution_v1_workflows_executions__execution_id__terminate_post"
+    "workflows.executions.terminate_workflow_execution", POST
+    "/v1/workflows/executions/{execution_id}/terminate", [ApiKey], [(422u16, crate
     ::errors::decode_http_validation_error)], [204u16]
 );
 
@@ -543,7 +548,8 @@ crate::runtime::into_future!(TerminateWorkflowExecutionBuilder, ());
 
 crate::runtime::operation!(
     OP_BATCH_TERMINATE_WORKFLOW_EXECUTIONS =
-    "batch_terminate_workflow_executions_v1_workflows_executions_terminate_post", POST
+    "batch_terminate_workflow_executions_v1_workflows_executions_terminate_post"
+    "workflows.executions.batch_terminate_workflow_executions", POST
     "/v1/workflows/executions/terminate", [ApiKey], [(422u16, crate
     ::errors::decode_http_validation_error)], [200u16]
 );
@@ -584,7 +590,8 @@ crate::runtime::into_future!(
 
 crate::runtime::operation!(
     OP_CANCEL_WORKFLOW_EXECUTION =
-    "cancel_workflow_execution_v1_workflows_executions__execution_id__cancel_post", POST
+    "cancel_workflow_execution_v1_workflows_executions__execution_id__cancel_post"
+    "workflows.executions.cancel_workflow_execution", POST
     "/v1/workflows/executions/{execution_id}/cancel", [ApiKey], [(422u16, crate
     ::errors::decode_http_validation_error)], [204u16]
 );
@@ -625,7 +632,8 @@ crate::runtime::into_future!(CancelWorkflowExecutionBuilder, ());
 
 crate::runtime::operation!(
     OP_BATCH_CANCEL_WORKFLOW_EXECUTIONS =
-    "batch_cancel_workflow_executions_v1_workflows_executions_cancel_post", POST
+    "batch_cancel_workflow_executions_v1_workflows_executions_cancel_post"
+    "workflows.executions.batch_cancel_workflow_executions", POST
     "/v1/workflows/executions/cancel", [ApiKey], [(422u16, crate
     ::errors::decode_http_validation_error)], [200u16]
 );
@@ -666,7 +674,8 @@ crate::runtime::into_future!(
 
 crate::runtime::operation!(
     OP_RESET_WORKFLOW =
-    "reset_workflow_v1_workflows_executions__execution_id__reset_post", POST
+    "reset_workflow_v1_workflows_executions__execution_id__reset_post"
+    "workflows.executions.reset_workflow", POST
     "/v1/workflows/executions/{execution_id}/reset", [ApiKey], [(422u16, crate
     ::errors::decode_http_validation_error)], [204u16]
 );
@@ -704,7 +713,8 @@ crate::runtime::into_future!(ResetWorkflowBuilder, ());
 
 crate::runtime::operation!(
     OP_UPDATE_WORKFLOW_EXECUTION =
-    "update_workflow_execution_v1_workflows_executions__execution_id__updates_post", POST
+    "update_workflow_execution_v1_workflows_executions__execution_id__updates_post"
+    "workflows.executions.update_workflow_execution", POST
     "/v1/workflows/executions/{execution_id}/updates", [ApiKey], [(422u16, crate
     ::errors::decode_http_validation_error)], [200u16]
 );
@@ -748,7 +758,8 @@ crate::runtime::into_future!(
 );
 
 crate::runtime::operation!(
-    OP_GET_WORKFLOW_EXECUTION_TRACE_INFO = "get_workflow_execution_trace_info", GET
+    OP_GET_WORKFLOW_EXECUTION_TRACE_INFO = "get_workflow_execution_trace_info"
+    "workflows.executions.get_workflow_execution_trace_info", GET
     "/v1/workflows/executions/{execution_id}/trace/info", [ApiKey], [(422u16, crate
     ::errors::decode_http_validation_error)], [200u16]
 );
@@ -790,7 +801,8 @@ crate::runtime::into_future!(
 );
 
 crate::runtime::operation!(
-    OP_GET_WORKFLOW_EXECUTION_TRACE_OTEL = "get_workflow_execution_trace_otel", GET
+    OP_GET_WORKFLOW_EXECUTION_TRACE_OTEL = "get_workflow_execution_trace_otel"
+    "workflows.executions.get_workflow_execution_trace_otel", GET
     "/v1/workflows/executions/{execution_id}/trace/otel", [ApiKey], [(422u16, crate
     ::errors::decode_http_validation_error)], [200u16]
 );
@@ -835,7 +847,8 @@ crate::runtime::into_future!(
 );
 
 crate::runtime::operation!(
-    OP_GET_WORKFLOW_EXECUTION_TRACE_SUMMARY = "get_workflow_execution_trace_summary", GET
+    OP_GET_WORKFLOW_EXECUTION_TRACE_SUMMARY = "get_workflow_execution_trace_summary"
+    "workflows.executions.get_workflow_execution_trace_summary", GET
     "/v1/workflows/executions/{execution_id}/trace/summary", [ApiKey], [(422u16, crate
     ::errors::decode_http_validation_error)], [200u16]
 );
@@ -880,7 +893,8 @@ crate::runtime::into_future!(
 );
 
 crate::runtime::operation!(
-    OP_GET_WORKFLOW_EXECUTION_TRACE_EVENTS = "get_workflow_execution_trace_events", GET
+    OP_GET_WORKFLOW_EXECUTION_TRACE_EVENTS = "get_workflow_execution_trace_events"
+    "workflows.executions.get_workflow_execution_trace_events", GET
     "/v1/workflows/executions/{execution_id}/trace/events", [ApiKey], [(422u16, crate
     ::errors::decode_http_validation_error)], [200u16]
 );
@@ -935,9 +949,9 @@ crate::runtime::into_future!(
 );
 
 crate::runtime::operation!(
-    OP_STREAM = "stream_v1_workflows_executions__execution_id__stream_get", GET
-    "/v1/workflows/executions/{execution_id}/stream", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
+    OP_STREAM = "stream_v1_workflows_executions__execution_id__stream_get"
+    "workflows.executions.stream", GET "/v1/workflows/executions/{execution_id}/stream",
+    [ApiKey], [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
 );
 
 /// Request builder for `client.workflows().executions().stream(…)` (operation `stream_v1_workflows_executions__execution_id__stream_get`): set optional inputs, then `.await` it or call `.send()`.
@@ -989,7 +1003,8 @@ crate::runtime::into_future!(
 );
 
 crate::runtime::operation!(
-    OP_GET_WORKFLOW_EXECUTION_LOGS = "get_workflow_execution_logs", GET
+    OP_GET_WORKFLOW_EXECUTION_LOGS = "get_workflow_execution_logs"
+    "workflows.executions.get_workflow_execution_logs", GET
     "/v1/workflows/executions/{execution_id}/logs", [ApiKey], [(422u16, crate
     ::errors::decode_http_validation_error)], [200u16]
 );
@@ -1063,7 +1078,8 @@ crate::runtime::into_future!(
 );
 
 crate::runtime::operation!(
-    OP_STREAM_WORKFLOW_EXECUTION_LOGS = "stream_workflow_execution_logs", GET
+    OP_STREAM_WORKFLOW_EXECUTION_LOGS = "stream_workflow_execution_logs"
+    "workflows.executions.stream_workflow_execution_logs", GET
     "/v1/workflows/executions/{execution_id}/logs/stream", [ApiKey], [(422u16, crate
     ::errors::decode_http_validation_error)], [200u16]
 );

@@ -53,7 +53,8 @@ impl<'c> Metrics<'c> {
 
 crate::runtime::operation!(
     OP_GET_WORKFLOW_METRICS =
-    "get_workflow_metrics_v1_workflows__workflow_name__metrics_get", GET
+    "get_workflow_metrics_v1_workflows__workflow_name__metrics_get"
+    "workflows.metrics.get_workflow_metrics", GET
     "/v1/workflows/{workflow_name}/metrics", [ApiKey], [(422u16, crate
     ::errors::decode_http_validation_error)], [200u16]
 );

@@ -251,8 +251,9 @@ impl<'c> Workflows<'c> {
 }
 
 crate::runtime::operation!(
-    OP_GET_WORKFLOWS = "get_workflows_v1_workflows_get", GET "/v1/workflows", [ApiKey],
-    [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
+    OP_GET_WORKFLOWS = "get_workflows_v1_workflows_get" "workflows.get_workflows", GET
+    "/v1/workflows", [ApiKey], [(422u16, crate ::errors::decode_http_validation_error)],
+    [200u16]
 );
 
 /// Request builder for `client.workflows().get_workflows(…)` (operation `get_workflows_v1_workflows_get`): set optional inputs, then `.await` it or call `.send()`.
@@ -365,9 +366,9 @@ crate::runtime::into_future!(GetWorkflowsBuilder, crate ::models::WorkflowListRe
 
 crate::runtime::operation!(
     OP_GET_WORKFLOW_REGISTRATIONS =
-    "get_workflow_registrations_v1_workflows_registrations_get", GET
-    "/v1/workflows/registrations", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
+    "get_workflow_registrations_v1_workflows_registrations_get"
+    "workflows.get_workflow_registrations", GET "/v1/workflows/registrations", [ApiKey],
+    [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
 );
 
 /// Request builder for `client.workflows().get_workflow_registrations(…)` (operation `get_workflow_registrations_v1_workflows_registrations_get`): set optional inputs, then `.await` it or call `.send()`.
@@ -448,9 +449,9 @@ crate::runtime::into_future!(
 
 crate::runtime::operation!(
     OP_EXECUTE_WORKFLOW =
-    "execute_workflow_v1_workflows__workflow_identifier__execute_post", POST
-    "/v1/workflows/{workflow_identifier}/execute", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
+    "execute_workflow_v1_workflows__workflow_identifier__execute_post"
+    "workflows.execute_workflow", POST "/v1/workflows/{workflow_identifier}/execute",
+    [ApiKey], [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
 );
 
 /// Request builder for `client.workflows().execute_workflow(…)` (operation `execute_workflow_v1_workflows__workflow_identifier__execute_post`): set optional inputs, then `.await` it or call `.send()`.
@@ -495,9 +496,10 @@ crate::runtime::into_future!(
 
 crate::runtime::operation!(
     OP_EXECUTE_WORKFLOW_REGISTRATION =
-    "execute_workflow_registration_v1_workflows_registrations__workflow_registration_id__execute_post",
-    POST "/v1/workflows/registrations/{workflow_registration_id}/execute", [ApiKey],
-    [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
+    "execute_workflow_registration_v1_workflows_registrations__workflow_registration_id__execute_post"
+    "workflows.execute_workflow_registration", POST
+    "/v1/workflows/registrations/{workflow_registration_id}/execute", [ApiKey], [(422u16,
+    crate ::errors::decode_http_validation_error)], [200u16]
 );
 
 /// Request builder for `client.workflows().execute_workflow_registration(…)` (operation `execute_workflow_registration_v1_workflows_registrations__workflow_registration_id__execute_post`): set optional inputs, then `.await` it or call `.send()`.
@@ -542,9 +544,9 @@ crate::runtime::into_future!(
 );
 
 crate::runtime::operation!(
-    OP_GET_WORKFLOW = "get_workflow_v1_workflows__workflow_identifier__get", GET
-    "/v1/workflows/{workflow_identifier}", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
+    OP_GET_WORKFLOW = "get_workflow_v1_workflows__workflow_identifier__get"
+    "workflows.get_workflow", GET "/v1/workflows/{workflow_identifier}", [ApiKey],
+    [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
 );
 
 /// Request builder for `client.workflows().get_workflow(…)` (operation `get_workflow_v1_workflows__workflow_identifier__get`): set optional inputs, then `.await` it or call `.send()`.
@@ -577,9 +579,9 @@ impl<'c> GetWorkflowBuilder<'c> {
 crate::runtime::into_future!(GetWorkflowBuilder, crate ::models::WorkflowGetResponse);
 
 crate::runtime::operation!(
-    OP_UPDATE_WORKFLOW = "update_workflow_v1_workflows__workflow_identifier__put", PUT
-    "/v1/workflows/{workflow_identifier}", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
+    OP_UPDATE_WORKFLOW = "update_workflow_v1_workflows__workflow_identifier__put"
+    "workflows.update_workflow", PUT "/v1/workflows/{workflow_identifier}", [ApiKey],
+    [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
 );
 
 /// Request builder for `client.workflows().update_workflow(…)` (operation `update_workflow_v1_workflows__workflow_identifier__put`): set optional inputs, then `.await` it or call `.send()`.
@@ -617,9 +619,10 @@ crate::runtime::into_future!(
 
 crate::runtime::operation!(
     OP_GET_WORKFLOW_REGISTRATION =
-    "get_workflow_registration_v1_workflows_registrations__workflow_registration_id__get",
-    GET "/v1/workflows/registrations/{workflow_registration_id}", [ApiKey], [(422u16,
-    crate ::errors::decode_http_validation_error)], [200u16]
+    "get_workflow_registration_v1_workflows_registrations__workflow_registration_id__get"
+    "workflows.get_workflow_registration", GET
+    "/v1/workflows/registrations/{workflow_registration_id}", [ApiKey], [(422u16, crate
+    ::errors::decode_http_validation_error)], [200u16]
 );
 
 /// Request builder for `client.workflows().get_workflow_registration(…)` (operation `get_workflow_registration_v1_workflows_registrations__workflow_registration_id__get`): set optional inputs, then `.await` it or call `.send()`.
@@ -672,9 +675,9 @@ crate::runtime::into_future!(
 );
 
 crate::runtime::operation!(
-    OP_BULK_ARCHIVE_WORKFLOWS = "bulk_archive_workflows_v1_workflows_archive_put", PUT
-    "/v1/workflows/archive", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
+    OP_BULK_ARCHIVE_WORKFLOWS = "bulk_archive_workflows_v1_workflows_archive_put"
+    "workflows.bulk_archive_workflows", PUT "/v1/workflows/archive", [ApiKey], [(422u16,
+    crate ::errors::decode_http_validation_error)], [200u16]
 );
 
 /// Request builder for `client.workflows().bulk_archive_workflows(…)` (operation `bulk_archive_workflows_v1_workflows_archive_put`): set optional inputs, then `.await` it or call `.send()`.
@@ -710,9 +713,9 @@ crate::runtime::into_future!(
 );
 
 crate::runtime::operation!(
-    OP_BULK_UNARCHIVE_WORKFLOWS = "bulk_unarchive_workflows_v1_workflows_unarchive_put",
-    PUT "/v1/workflows/unarchive", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
+    OP_BULK_UNARCHIVE_WORKFLOWS = "bulk_unarchive_workflows_v1_workflows_unarchive_put"
+    "workflows.bulk_unarchive_workflows", PUT "/v1/workflows/unarchive", [ApiKey],
+    [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
 );
 
 /// Request builder for `client.workflows().bulk_unarchive_workflows(…)` (operation `bulk_unarchive_workflows_v1_workflows_unarchive_put`): set optional inputs, then `.await` it or call `.send()`.
@@ -751,9 +754,9 @@ crate::runtime::into_future!(
 
 crate::runtime::operation!(
     OP_ARCHIVE_WORKFLOW =
-    "archive_workflow_v1_workflows__workflow_identifier__archive_put", PUT
-    "/v1/workflows/{workflow_identifier}/archive", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
+    "archive_workflow_v1_workflows__workflow_identifier__archive_put"
+    "workflows.archive_workflow", PUT "/v1/workflows/{workflow_identifier}/archive",
+    [ApiKey], [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
 );
 
 /// Request builder for `client.workflows().archive_workflow(…)` (operation `archive_workflow_v1_workflows__workflow_identifier__archive_put`): set optional inputs, then `.await` it or call `.send()`.
@@ -794,9 +797,9 @@ crate::runtime::into_future!(
 
 crate::runtime::operation!(
     OP_UNARCHIVE_WORKFLOW =
-    "unarchive_workflow_v1_workflows__workflow_identifier__unarchive_put", PUT
-    "/v1/workflows/{workflow_identifier}/unarchive", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
+    "unarchive_workflow_v1_workflows__workflow_identifier__unarchive_put"
+    "workflows.unarchive_workflow", PUT "/v1/workflows/{workflow_identifier}/unarchive",
+    [ApiKey], [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
 );
 
 /// Request builder for `client.workflows().unarchive_workflow(…)` (operation `unarchive_workflow_v1_workflows__workflow_identifier__unarchive_put`): set optional inputs, then `.await` it or call `.send()`.

@@ -72,8 +72,9 @@ impl<'c> Runs<'c> {
 }
 
 crate::runtime::operation!(
-    OP_LIST_RUNS = "list_runs_v1_workflows_runs_get", GET "/v1/workflows/runs", [ApiKey],
-    [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
+    OP_LIST_RUNS = "list_runs_v1_workflows_runs_get" "workflows.runs.list_runs", GET
+    "/v1/workflows/runs", [ApiKey], [(422u16, crate
+    ::errors::decode_http_validation_error)], [200u16]
 );
 
 /// Request builder for `client.workflows().runs().list_runs(…)` (operation `list_runs_v1_workflows_runs_get`): set optional inputs, then `.await` it or call `.send()`.
@@ -217,7 +218,7 @@ crate::runtime::into_future!(
 );
 
 crate::runtime::operation!(
-    OP_GET_RUN = "get_run_v1_workflows_runs__run_id__get", GET
+    OP_GET_RUN = "get_run_v1_workflows_runs__run_id__get" "workflows.runs.get_run", GET
     "/v1/workflows/runs/{run_id}", [ApiKey], [(422u16, crate
     ::errors::decode_http_validation_error)], [200u16]
 );
@@ -252,9 +253,9 @@ impl<'c> GetRunBuilder<'c> {
 crate::runtime::into_future!(GetRunBuilder, crate ::models::WorkflowExecutionResponse);
 
 crate::runtime::operation!(
-    OP_GET_RUN_HISTORY = "get_run_history_v1_workflows_runs__run_id__history_get", GET
-    "/v1/workflows/runs/{run_id}/history", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
+    OP_GET_RUN_HISTORY = "get_run_history_v1_workflows_runs__run_id__history_get"
+    "workflows.runs.get_run_history", GET "/v1/workflows/runs/{run_id}/history",
+    [ApiKey], [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
 );
 
 /// Request builder for `client.workflows().runs().get_run_history(…)` (operation `get_run_history_v1_workflows_runs__run_id__history_get`): set optional inputs, then `.await` it or call `.send()`.

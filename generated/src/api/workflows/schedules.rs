@@ -148,9 +148,9 @@ impl<'c> Schedules<'c> {
 }
 
 crate::runtime::operation!(
-    OP_GET_SCHEDULES = "get_schedules_v1_workflows_schedules_get", GET
-    "/v1/workflows/schedules", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
+    OP_GET_SCHEDULES = "get_schedules_v1_workflows_schedules_get"
+    "workflows.schedules.get_schedules", GET "/v1/workflows/schedules", [ApiKey],
+    [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
 );
 
 /// Request builder for `client.workflows().schedules().get_schedules(…)` (operation `get_schedules_v1_workflows_schedules_get`): set optional inputs, then `.await` it or call `.send()`.
@@ -242,9 +242,9 @@ crate::runtime::into_future!(
 );
 
 crate::runtime::operation!(
-    OP_SCHEDULE_WORKFLOW = "schedule_workflow_v1_workflows_schedules_post", POST
-    "/v1/workflows/schedules", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [201u16]
+    OP_SCHEDULE_WORKFLOW = "schedule_workflow_v1_workflows_schedules_post"
+    "workflows.schedules.schedule_workflow", POST "/v1/workflows/schedules", [ApiKey],
+    [(422u16, crate ::errors::decode_http_validation_error)], [201u16]
 );
 
 /// Request builder for `client.workflows().schedules().schedule_workflow(…)` (operation `schedule_workflow_v1_workflows_schedules_post`): set optional inputs, then `.await` it or call `.send()`.
@@ -280,9 +280,9 @@ crate::runtime::into_future!(
 );
 
 crate::runtime::operation!(
-    OP_GET_SCHEDULE = "get_schedule_v1_workflows_schedules__schedule_id__get", GET
-    "/v1/workflows/schedules/{schedule_id}", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
+    OP_GET_SCHEDULE = "get_schedule_v1_workflows_schedules__schedule_id__get"
+    "workflows.schedules.get_schedule", GET "/v1/workflows/schedules/{schedule_id}",
+    [ApiKey], [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
 );
 
 /// Request builder for `client.workflows().schedules().get_schedule(…)` (operation `get_schedule_v1_workflows_schedules__schedule_id__get`): set optional inputs, then `.await` it or call `.send()`.
@@ -318,7 +318,8 @@ crate::runtime::into_future!(
 
 crate::runtime::operation!(
     OP_UNSCHEDULE_WORKFLOW =
-    "unschedule_workflow_v1_workflows_schedules__schedule_id__delete", DELETE
+    "unschedule_workflow_v1_workflows_schedules__schedule_id__delete"
+    "workflows.schedules.unschedule_workflow", DELETE
     "/v1/workflows/schedules/{schedule_id}", [ApiKey], [(422u16, crate
     ::errors::decode_http_validation_error)], [204u16]
 );
@@ -353,9 +354,9 @@ impl<'c> UnscheduleWorkflowBuilder<'c> {
 crate::runtime::into_future!(UnscheduleWorkflowBuilder, ());
 
 crate::runtime::operation!(
-    OP_UPDATE_SCHEDULE = "update_schedule_v1_workflows_schedules__schedule_id__patch",
-    PATCH "/v1/workflows/schedules/{schedule_id}", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
+    OP_UPDATE_SCHEDULE = "update_schedule_v1_workflows_schedules__schedule_id__patch"
+    "workflows.schedules.update_schedule", PATCH "/v1/workflows/schedules/{schedule_id}",
+    [ApiKey], [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
 );
 
 /// Request builder for `client.workflows().schedules().update_schedule(…)` (operation `update_schedule_v1_workflows_schedules__schedule_id__patch`): set optional inputs, then `.await` it or call `.send()`.
@@ -392,8 +393,9 @@ crate::runtime::into_future!(
 );
 
 crate::runtime::operation!(
-    OP_PAUSE_SCHEDULE = "pause_schedule_v1_workflows_schedules__schedule_id__pause_post",
-    POST "/v1/workflows/schedules/{schedule_id}/pause", [ApiKey], [(422u16, crate
+    OP_PAUSE_SCHEDULE = "pause_schedule_v1_workflows_schedules__schedule_id__pause_post"
+    "workflows.schedules.pause_schedule", POST
+    "/v1/workflows/schedules/{schedule_id}/pause", [ApiKey], [(422u16, crate
     ::errors::decode_http_validation_error)], [204u16]
 );
 
@@ -436,7 +438,8 @@ crate::runtime::into_future!(PauseScheduleBuilder, ());
 
 crate::runtime::operation!(
     OP_RESUME_SCHEDULE =
-    "resume_schedule_v1_workflows_schedules__schedule_id__resume_post", POST
+    "resume_schedule_v1_workflows_schedules__schedule_id__resume_post"
+    "workflows.schedules.resume_schedule", POST
     "/v1/workflows/schedules/{schedule_id}/resume", [ApiKey], [(422u16, crate
     ::errors::decode_http_validation_error)], [204u16]
 );
@@ -480,7 +483,8 @@ crate::runtime::into_future!(ResumeScheduleBuilder, ());
 
 crate::runtime::operation!(
     OP_TRIGGER_SCHEDULE =
-    "trigger_schedule_v1_workflows_schedules__schedule_id__trigger_post", POST
+    "trigger_schedule_v1_workflows_schedules__schedule_id__trigger_post"
+    "workflows.schedules.trigger_schedule", POST
     "/v1/workflows/schedules/{schedule_id}/trigger", [ApiKey], [(422u16, crate
     ::errors::decode_http_validation_error)], [204u16]
 );

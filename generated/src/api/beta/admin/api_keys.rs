@@ -54,8 +54,8 @@ impl<'c> ApiKeys<'c> {
 }
 
 crate::runtime::operation!(
-    OP_LIST = "users_api_admin_api_keys_get_api_keys", GET "/v1/admin/api-keys",
-    [AdminApiKey], [], [200u16]
+    OP_LIST = "users_api_admin_api_keys_get_api_keys" "beta.admin.api_keys.list", GET
+    "/v1/admin/api-keys", [AdminApiKey], [], [200u16]
 );
 
 /// Request builder for `client.beta().admin().api_keys().list(…)` (operation `users_api_admin_api_keys_get_api_keys`): set optional inputs, then `.await` it or call `.send()`.
@@ -97,8 +97,8 @@ impl<'c> ListBuilder<'c> {
 crate::runtime::into_future!(ListBuilder, crate ::models::APIKeysExtendedOUT);
 
 crate::runtime::operation!(
-    OP_CREATE = "users_api_admin_api_keys_create_api_key", POST "/v1/admin/api-keys",
-    [AdminApiKey], [], [200u16]
+    OP_CREATE = "users_api_admin_api_keys_create_api_key" "beta.admin.api_keys.create",
+    POST "/v1/admin/api-keys", [AdminApiKey], [], [200u16]
 );
 
 /// Request builder for `client.beta().admin().api_keys().create(…)` (operation `users_api_admin_api_keys_create_api_key`): set optional inputs, then `.await` it or call `.send()`.
@@ -127,8 +127,8 @@ impl<'c> CreateBuilder<'c> {
 crate::runtime::into_future!(CreateBuilder, crate ::models::APIKeyOUT);
 
 crate::runtime::operation!(
-    OP_DELETE = "users_api_admin_api_keys_delete_api_key", DELETE
-    "/v1/admin/api-keys/{key_id}", [AdminApiKey], [], [200u16]
+    OP_DELETE = "users_api_admin_api_keys_delete_api_key" "beta.admin.api_keys.delete",
+    DELETE "/v1/admin/api-keys/{key_id}", [AdminApiKey], [], [200u16]
 );
 
 /// Request builder for `client.beta().admin().api_keys().delete(…)` (operation `users_api_admin_api_keys_delete_api_key`): set optional inputs, then `.await` it or call `.send()`.

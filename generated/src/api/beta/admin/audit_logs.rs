@@ -33,8 +33,8 @@ impl<'c> AuditLogs<'c> {
 }
 
 crate::runtime::operation!(
-    OP_LIST = "users_api_admin_audit_logs_get_audit_logs", GET "/v1/admin/audit-logs",
-    [AdminApiKey], [], [200u16]
+    OP_LIST = "users_api_admin_audit_logs_get_audit_logs" "beta.admin.audit_logs.list",
+    GET "/v1/admin/audit-logs", [AdminApiKey], [], [200u16]
 );
 
 /// Request builder for `client.beta().admin().audit_logs().list(…)` (operation `users_api_admin_audit_logs_get_audit_logs`): set optional inputs, then `.await` it or call `.send()`.

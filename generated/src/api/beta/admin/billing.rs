@@ -67,8 +67,9 @@ impl<'c> Billing<'c> {
 }
 
 crate::runtime::operation!(
-    OP_GET_RATE_LIMITS = "users_api_admin_rate_limits_get_rate_limits", GET
-    "/v1/admin/rate-limit", [AdminApiKey], [], [200u16]
+    OP_GET_RATE_LIMITS = "users_api_admin_rate_limits_get_rate_limits"
+    "beta.admin.billing.get_rate_limits", GET "/v1/admin/rate-limit", [AdminApiKey], [],
+    [200u16]
 );
 
 /// Request builder for `client.beta().admin().billing().get_rate_limits(…)` (operation `users_api_admin_rate_limits_get_rate_limits`): set optional inputs, then `.await` it or call `.send()`.
@@ -95,8 +96,9 @@ impl<'c> GetRateLimitsBuilder<'c> {
 crate::runtime::into_future!(GetRateLimitsBuilder, crate ::models::RateLimitsOUT);
 
 crate::runtime::operation!(
-    OP_GET_SPEND_LIMITS = "users_api_admin_spend_limits_get_spend_limits", GET
-    "/v1/admin/spend-limit", [AdminApiKey], [], [200u16]
+    OP_GET_SPEND_LIMITS = "users_api_admin_spend_limits_get_spend_limits"
+    "beta.admin.billing.get_spend_limits", GET "/v1/admin/spend-limit", [AdminApiKey],
+    [], [200u16]
 );
 
 /// Request builder for `client.beta().admin().billing().get_spend_limits(…)` (operation `users_api_admin_spend_limits_get_spend_limits`): set optional inputs, then `.await` it or call `.send()`.
@@ -128,8 +130,9 @@ impl<'c> GetSpendLimitsBuilder<'c> {
 crate::runtime::into_future!(GetSpendLimitsBuilder, crate ::models::LimitsOUT);
 
 crate::runtime::operation!(
-    OP_UPDATE_SPEND_LIMITS = "users_api_admin_spend_limits_update_spend_limits", POST
-    "/v1/admin/spend-limit", [AdminApiKey], [], [200u16]
+    OP_UPDATE_SPEND_LIMITS = "users_api_admin_spend_limits_update_spend_limits"
+    "beta.admin.billing.update_spend_limits", POST "/v1/admin/spend-limit",
+    [AdminApiKey], [], [200u16]
 );
 
 /// Request builder for `client.beta().admin().billing().update_spend_limits(…)` (operation `users_api_admin_spend_limits_update_spend_limits`): set optional inputs, then `.await` it or call `.send()`.
@@ -163,8 +166,8 @@ impl<'c> UpdateSpendLimitsBuilder<'c> {
 crate::runtime::into_future!(UpdateSpendLimitsBuilder, crate ::models::LimitsOUT);
 
 crate::runtime::operation!(
-    OP_GET_USAGE = "users_api_admin_usage_get_usage", GET "/v1/admin/usage",
-    [AdminApiKey], [], [200u16]
+    OP_GET_USAGE = "users_api_admin_usage_get_usage" "beta.admin.billing.get_usage", GET
+    "/v1/admin/usage", [AdminApiKey], [], [200u16]
 );
 
 /// Request builder for `client.beta().admin().billing().get_usage(…)` (operation `users_api_admin_usage_get_usage`): set optional inputs, then `.await` it or call `.send()`.

@@ -52,9 +52,9 @@ impl<'c> Scim<'c> {
 }
 
 crate::runtime::operation!(
-    OP_TRIGGER_SYNC = "users_api_admin_scim_sync_trigger_scim_sync", POST
-    "/v1/admin/scim/sync", [AdminApiKey], [(409u16, crate
-    ::errors::decode_admin_scim_sync_active_run_out)], [202u16]
+    OP_TRIGGER_SYNC = "users_api_admin_scim_sync_trigger_scim_sync"
+    "beta.admin.scim.trigger_sync", POST "/v1/admin/scim/sync", [AdminApiKey], [(409u16,
+    crate ::errors::decode_admin_scim_sync_active_run_out)], [202u16]
 );
 
 /// Request builder for `client.beta().admin().scim().trigger_sync(…)` (operation `users_api_admin_scim_sync_trigger_scim_sync`): set optional inputs, then `.await` it or call `.send()`.
@@ -85,8 +85,9 @@ crate::runtime::into_future!(
 );
 
 crate::runtime::operation!(
-    OP_GET_SYNC_RUN = "users_api_admin_scim_sync_get_scim_sync_run", GET
-    "/v1/admin/scim/sync/{run_id}", [AdminApiKey], [], [200u16]
+    OP_GET_SYNC_RUN = "users_api_admin_scim_sync_get_scim_sync_run"
+    "beta.admin.scim.get_sync_run", GET "/v1/admin/scim/sync/{run_id}", [AdminApiKey],
+    [], [200u16]
 );
 
 /// Request builder for `client.beta().admin().scim().get_sync_run(…)` (operation `users_api_admin_scim_sync_get_scim_sync_run`): set optional inputs, then `.await` it or call `.send()`.

@@ -275,8 +275,9 @@ impl<'c> UserGroups<'c> {
 }
 
 crate::runtime::operation!(
-    OP_LIST = "users_api_admin_user_groups_get_user_groups", GET "/v1/admin/user-groups",
-    [AdminApiKey], [], [200u16]
+    OP_LIST = "users_api_admin_user_groups_get_user_groups"
+    "beta.admin.user_groups.list", GET "/v1/admin/user-groups", [AdminApiKey], [],
+    [200u16]
 );
 
 /// Request builder for `client.beta().admin().user_groups().list(…)` (operation `users_api_admin_user_groups_get_user_groups`): set optional inputs, then `.await` it or call `.send()`.
@@ -318,8 +319,9 @@ impl<'c> ListBuilder<'c> {
 crate::runtime::into_future!(ListBuilder, crate ::models::AdminUserGroupsOut);
 
 crate::runtime::operation!(
-    OP_CREATE = "users_api_admin_user_groups_create_user_group", POST
-    "/v1/admin/user-groups", [AdminApiKey], [], [200u16]
+    OP_CREATE = "users_api_admin_user_groups_create_user_group"
+    "beta.admin.user_groups.create", POST "/v1/admin/user-groups", [AdminApiKey], [],
+    [200u16]
 );
 
 /// Request builder for `client.beta().admin().user_groups().create(…)` (operation `users_api_admin_user_groups_create_user_group`): set optional inputs, then `.await` it or call `.send()`.
@@ -349,7 +351,8 @@ crate::runtime::into_future!(CreateBuilder, crate ::models::AdminUserGroupOut);
 
 crate::runtime::operation!(
     OP_PROVISION_TO_WORKSPACE =
-    "users_api_admin_user_groups_provision_group_to_workspace", POST
+    "users_api_admin_user_groups_provision_group_to_workspace"
+    "beta.admin.user_groups.provision_to_workspace", POST
     "/v1/admin/user-groups/provision-workspace", [AdminApiKey], [], [204u16]
 );
 
@@ -386,8 +389,8 @@ impl<'c> ProvisionToWorkspaceBuilder<'c> {
 crate::runtime::into_future!(ProvisionToWorkspaceBuilder, ());
 
 crate::runtime::operation!(
-    OP_GET = "users_api_admin_user_groups_get_user_group", GET
-    "/v1/admin/user-groups/{group_uuid}", [AdminApiKey], [], [200u16]
+    OP_GET = "users_api_admin_user_groups_get_user_group" "beta.admin.user_groups.get",
+    GET "/v1/admin/user-groups/{group_uuid}", [AdminApiKey], [], [200u16]
 );
 
 /// Request builder for `client.beta().admin().user_groups().get(…)` (operation `users_api_admin_user_groups_get_user_group`): set optional inputs, then `.await` it or call `.send()`.
@@ -420,8 +423,9 @@ impl<'c> GetBuilder<'c> {
 crate::runtime::into_future!(GetBuilder, crate ::models::AdminUserGroupOut);
 
 crate::runtime::operation!(
-    OP_DELETE = "users_api_admin_user_groups_delete_user_group", DELETE
-    "/v1/admin/user-groups/{group_uuid}", [AdminApiKey], [], [204u16]
+    OP_DELETE = "users_api_admin_user_groups_delete_user_group"
+    "beta.admin.user_groups.delete", DELETE "/v1/admin/user-groups/{group_uuid}",
+    [AdminApiKey], [], [204u16]
 );
 
 /// Request builder for `client.beta().admin().user_groups().delete(…)` (operation `users_api_admin_user_groups_delete_user_group`): set optional inputs, then `.await` it or call `.send()`.
@@ -454,8 +458,9 @@ impl<'c> DeleteBuilder<'c> {
 crate::runtime::into_future!(DeleteBuilder, ());
 
 crate::runtime::operation!(
-    OP_UPDATE = "users_api_admin_user_groups_update_user_group", PATCH
-    "/v1/admin/user-groups/{group_uuid}", [AdminApiKey], [], [200u16]
+    OP_UPDATE = "users_api_admin_user_groups_update_user_group"
+    "beta.admin.user_groups.update", PATCH "/v1/admin/user-groups/{group_uuid}",
+    [AdminApiKey], [], [200u16]
 );
 
 /// Request builder for `client.beta().admin().user_groups().update(…)` (operation `users_api_admin_user_groups_update_user_group`): set optional inputs, then `.await` it or call `.send()`.
@@ -490,7 +495,8 @@ impl<'c> UpdateBuilder<'c> {
 crate::runtime::into_future!(UpdateBuilder, crate ::models::AdminUserGroupOut);
 
 crate::runtime::operation!(
-    OP_LIST_MEMBERS = "users_api_admin_user_groups_get_user_group_members", GET
+    OP_LIST_MEMBERS = "users_api_admin_user_groups_get_user_group_members"
+    "beta.admin.user_groups.list_members", GET
     "/v1/admin/user-groups/{group_uuid}/members", [AdminApiKey], [], [200u16]
 );
 
@@ -537,7 +543,8 @@ crate::runtime::into_future!(
 );
 
 crate::runtime::operation!(
-    OP_ADD_MEMBERS = "users_api_admin_user_groups_assign_users_to_group", POST
+    OP_ADD_MEMBERS = "users_api_admin_user_groups_assign_users_to_group"
+    "beta.admin.user_groups.add_members", POST
     "/v1/admin/user-groups/{group_uuid}/members", [AdminApiKey], [], [204u16]
 );
 
@@ -573,7 +580,8 @@ impl<'c> AddMembersBuilder<'c> {
 crate::runtime::into_future!(AddMembersBuilder, ());
 
 crate::runtime::operation!(
-    OP_REMOVE_MEMBERS = "users_api_admin_user_groups_remove_users_from_group", DELETE
+    OP_REMOVE_MEMBERS = "users_api_admin_user_groups_remove_users_from_group"
+    "beta.admin.user_groups.remove_members", DELETE
     "/v1/admin/user-groups/{group_uuid}/members", [AdminApiKey], [], [204u16]
 );
 
@@ -610,7 +618,8 @@ crate::runtime::into_future!(RemoveMembersBuilder, ());
 
 crate::runtime::operation!(
     OP_LIST_WORKSPACE_ASSIGNMENTS =
-    "users_admin_user_groups_get_group_workspace_assignments", GET
+    "users_admin_user_groups_get_group_workspace_assignments"
+    "beta.admin.user_groups.list_workspace_assignments", GET
     "/v1/admin/user-groups/{group_uuid}/workspaces", [AdminApiKey], [], [200u16]
 );
 
@@ -664,8 +673,9 @@ crate::runtime::into_future!(
 );
 
 crate::runtime::operation!(
-    OP_ASSIGN_TO_WORKSPACE = "users_api_admin_user_groups_assign_group_to_workspace",
-    POST "/v1/admin/user-groups/{group_uuid}/workspaces", [AdminApiKey], [], [201u16]
+    OP_ASSIGN_TO_WORKSPACE = "users_api_admin_user_groups_assign_group_to_workspace"
+    "beta.admin.user_groups.assign_to_workspace", POST
+    "/v1/admin/user-groups/{group_uuid}/workspaces", [AdminApiKey], [], [201u16]
 );
 
 /// Request builder for `client.beta().admin().user_groups().assign_to_workspace(…)` (operation `users_api_admin_user_groups_assign_group_to_workspace`): set optional inputs, then `.await` it or call `.send()`.
@@ -700,9 +710,10 @@ impl<'c> AssignToWorkspaceBuilder<'c> {
 crate::runtime::into_future!(AssignToWorkspaceBuilder, ());
 
 crate::runtime::operation!(
-    OP_REMOVE_FROM_WORKSPACE = "users_admin_user_groups_remove_group_from_workspace",
-    DELETE "/v1/admin/user-groups/{group_uuid}/workspaces/{workspace_uuid}",
-    [AdminApiKey], [], [204u16]
+    OP_REMOVE_FROM_WORKSPACE = "users_admin_user_groups_remove_group_from_workspace"
+    "beta.admin.user_groups.remove_from_workspace", DELETE
+    "/v1/admin/user-groups/{group_uuid}/workspaces/{workspace_uuid}", [AdminApiKey], [],
+    [204u16]
 );
 
 /// Request builder for `client.beta().admin().user_groups().remove_from_workspace(…)` (operation `users_admin_user_groups_remove_group_from_workspace`): set optional inputs, then `.await` it or call `.send()`.
@@ -743,7 +754,8 @@ crate::runtime::into_future!(RemoveFromWorkspaceBuilder, ());
 
 crate::runtime::operation!(
     OP_UPDATE_WORKSPACE_ASSIGNMENT =
-    "users_admin_user_groups_update_group_workspace_assignment", PATCH
+    "users_admin_user_groups_update_group_workspace_assignment"
+    "beta.admin.user_groups.update_workspace_assignment", PATCH
     "/v1/admin/user-groups/{group_uuid}/workspaces/{workspace_uuid}", [AdminApiKey], [],
     [204u16]
 );
@@ -788,7 +800,8 @@ crate::runtime::into_future!(UpdateWorkspaceAssignmentBuilder, ());
 
 crate::runtime::operation!(
     OP_UPDATE_ORGANIZATION_ROLE =
-    "users_admin_user_groups_update_user_group_organization_role", PATCH
+    "users_admin_user_groups_update_user_group_organization_role"
+    "beta.admin.user_groups.update_organization_role", PATCH
     "/v1/admin/user-groups/{group_uuid}/organization-role", [AdminApiKey], [], [204u16]
 );
 
@@ -829,7 +842,8 @@ impl<'c> UpdateOrganizationRoleBuilder<'c> {
 crate::runtime::into_future!(UpdateOrganizationRoleBuilder, ());
 
 crate::runtime::operation!(
-    OP_LIST_NESTED = "users_api_admin_user_groups_get_nested_groups", GET
+    OP_LIST_NESTED = "users_api_admin_user_groups_get_nested_groups"
+    "beta.admin.user_groups.list_nested", GET
     "/v1/admin/user-groups/{group_uuid}/nested", [AdminApiKey], [], [200u16]
 );
 
@@ -863,7 +877,8 @@ impl<'c> ListNestedBuilder<'c> {
 crate::runtime::into_future!(ListNestedBuilder, crate ::models::NestedGroupsOut);
 
 crate::runtime::operation!(
-    OP_SET_NESTED = "users_api_admin_user_groups_set_nested_groups", PATCH
+    OP_SET_NESTED = "users_api_admin_user_groups_set_nested_groups"
+    "beta.admin.user_groups.set_nested", PATCH
     "/v1/admin/user-groups/{group_uuid}/nested", [AdminApiKey], [], [204u16]
 );
 

@@ -142,8 +142,8 @@ impl<'c> Users<'c> {
 }
 
 crate::runtime::operation!(
-    OP_LIST = "users_api_admin_users_get_users", GET "/v1/admin/users", [AdminApiKey],
-    [], [200u16]
+    OP_LIST = "users_api_admin_users_get_users" "beta.admin.users.list", GET
+    "/v1/admin/users", [AdminApiKey], [], [200u16]
 );
 
 /// Request builder for `client.beta().admin().users().list(…)` (operation `users_api_admin_users_get_users`): set optional inputs, then `.await` it or call `.send()`.
@@ -185,8 +185,8 @@ impl<'c> ListBuilder<'c> {
 crate::runtime::into_future!(ListBuilder, crate ::models::OrganizationAdminUsersOUT);
 
 crate::runtime::operation!(
-    OP_CREATE = "users_api_admin_users_create_users", POST "/v1/admin/users",
-    [AdminApiKey], [], [200u16]
+    OP_CREATE = "users_api_admin_users_create_users" "beta.admin.users.create", POST
+    "/v1/admin/users", [AdminApiKey], [], [200u16]
 );
 
 /// Request builder for `client.beta().admin().users().create(…)` (operation `users_api_admin_users_create_users`): set optional inputs, then `.await` it or call `.send()`.
@@ -215,8 +215,8 @@ impl<'c> CreateBuilder<'c> {
 crate::runtime::into_future!(CreateBuilder, crate ::models::OrganizationUsersCreateOUT);
 
 crate::runtime::operation!(
-    OP_LIST_INVITES = "users_api_admin_users_get_invite", GET "/v1/admin/users-invite",
-    [AdminApiKey], [], [200u16]
+    OP_LIST_INVITES = "users_api_admin_users_get_invite" "beta.admin.users.list_invites",
+    GET "/v1/admin/users-invite", [AdminApiKey], [], [200u16]
 );
 
 /// Request builder for `client.beta().admin().users().list_invites(…)` (operation `users_api_admin_users_get_invite`): set optional inputs, then `.await` it or call `.send()`.
@@ -247,8 +247,8 @@ crate::runtime::into_future!(
 );
 
 crate::runtime::operation!(
-    OP_INVITE = "users_api_admin_users_invite_users", POST "/v1/admin/users-invite",
-    [AdminApiKey], [], [200u16]
+    OP_INVITE = "users_api_admin_users_invite_users" "beta.admin.users.invite", POST
+    "/v1/admin/users-invite", [AdminApiKey], [], [200u16]
 );
 
 /// Request builder for `client.beta().admin().users().invite(…)` (operation `users_api_admin_users_invite_users`): set optional inputs, then `.await` it or call `.send()`.
@@ -281,8 +281,9 @@ crate::runtime::into_future!(
 );
 
 crate::runtime::operation!(
-    OP_DELETE_INVITE = "users_api_admin_users_delete_invite", DELETE
-    "/v1/admin/users-invite/{invite_uuid}", [AdminApiKey], [], [200u16]
+    OP_DELETE_INVITE = "users_api_admin_users_delete_invite"
+    "beta.admin.users.delete_invite", DELETE "/v1/admin/users-invite/{invite_uuid}",
+    [AdminApiKey], [], [200u16]
 );
 
 /// Request builder for `client.beta().admin().users().delete_invite(…)` (operation `users_api_admin_users_delete_invite`): set optional inputs, then `.await` it or call `.send()`.
@@ -315,8 +316,8 @@ impl<'c> DeleteInviteBuilder<'c> {
 crate::runtime::into_future!(DeleteInviteBuilder, crate ::models::DeleteOUT);
 
 crate::runtime::operation!(
-    OP_GET = "users_api_admin_users_get_user", GET "/v1/admin/users/{user_id}",
-    [AdminApiKey], [], [200u16]
+    OP_GET = "users_api_admin_users_get_user" "beta.admin.users.get", GET
+    "/v1/admin/users/{user_id}", [AdminApiKey], [], [200u16]
 );
 
 /// Request builder for `client.beta().admin().users().get(…)` (operation `users_api_admin_users_get_user`): set optional inputs, then `.await` it or call `.send()`.
@@ -348,8 +349,8 @@ impl<'c> GetBuilder<'c> {
 crate::runtime::into_future!(GetBuilder, crate ::models::AdminUserOUT);
 
 crate::runtime::operation!(
-    OP_DELETE = "users_api_admin_users_delete_user", DELETE "/v1/admin/users/{user_id}",
-    [AdminApiKey], [], [200u16]
+    OP_DELETE = "users_api_admin_users_delete_user" "beta.admin.users.delete", DELETE
+    "/v1/admin/users/{user_id}", [AdminApiKey], [], [200u16]
 );
 
 /// Request builder for `client.beta().admin().users().delete(…)` (operation `users_api_admin_users_delete_user`): set optional inputs, then `.await` it or call `.send()`.
@@ -381,8 +382,8 @@ impl<'c> DeleteBuilder<'c> {
 crate::runtime::into_future!(DeleteBuilder, crate ::models::DeleteOUT);
 
 crate::runtime::operation!(
-    OP_UPDATE = "users_api_admin_users_update_user", PATCH "/v1/admin/users/{user_id}",
-    [AdminApiKey], [], [200u16]
+    OP_UPDATE = "users_api_admin_users_update_user" "beta.admin.users.update", PATCH
+    "/v1/admin/users/{user_id}", [AdminApiKey], [], [200u16]
 );
 
 /// Request builder for `client.beta().admin().users().update(…)` (operation `users_api_admin_users_update_user`): set optional inputs, then `.await` it or call `.send()`.
@@ -416,8 +417,8 @@ impl<'c> UpdateBuilder<'c> {
 crate::runtime::into_future!(UpdateBuilder, crate ::models::AdminOrganizationMemberOUT);
 
 crate::runtime::operation!(
-    OP_LIST_ROLES = "users_api_admin_roles_get_roles", GET "/v1/admin/roles",
-    [AdminApiKey], [], [200u16]
+    OP_LIST_ROLES = "users_api_admin_roles_get_roles" "beta.admin.users.list_roles", GET
+    "/v1/admin/roles", [AdminApiKey], [], [200u16]
 );
 
 /// Request builder for `client.beta().admin().users().list_roles(…)` (operation `users_api_admin_roles_get_roles`): set optional inputs, then `.await` it or call `.send()`.

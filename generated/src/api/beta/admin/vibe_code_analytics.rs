@@ -55,7 +55,8 @@ impl<'c> VibeCodeAnalytics<'c> {
 
 crate::runtime::operation!(
     OP_BY_WORKSPACE =
-    "get_workspace_stats_v1_admin_analytics_vibe_code_usage_by_workspace", GET
+    "get_workspace_stats_v1_admin_analytics_vibe_code_usage_by_workspace"
+    "beta.admin.vibe_code_analytics.by_workspace", GET
     "/v1/admin/analytics/vibe/code/usage/by_workspace", [AdminApiKey], [(422u16, crate
     ::errors::decode_http_validation_error)], [200u16]
 );
@@ -98,7 +99,8 @@ crate::runtime::into_future!(ByWorkspaceBuilder, crate ::models::VibeWorkspaceSt
 
 crate::runtime::operation!(
     OP_BY_ORGANIZATION =
-    "get_organization_stats_v1_admin_analytics_vibe_code_usage_by_organization", GET
+    "get_organization_stats_v1_admin_analytics_vibe_code_usage_by_organization"
+    "beta.admin.vibe_code_analytics.by_organization", GET
     "/v1/admin/analytics/vibe/code/usage/by_organization", [AdminApiKey], [(422u16, crate
     ::errors::decode_http_validation_error)], [200u16]
 );

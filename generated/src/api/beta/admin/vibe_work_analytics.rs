@@ -74,9 +74,10 @@ impl<'c> VibeWorkAnalytics<'c> {
 }
 
 crate::runtime::operation!(
-    OP_BY_USER = "get_by_user_stats_v1_admin_analytics_vibe_work_usage_by_user_stats",
-    GET "/v1/admin/analytics/vibe/work/usage/by_user_stats", [AdminApiKey], [(422u16,
-    crate ::errors::decode_http_validation_error)], [200u16]
+    OP_BY_USER = "get_by_user_stats_v1_admin_analytics_vibe_work_usage_by_user_stats"
+    "beta.admin.vibe_work_analytics.by_user", GET
+    "/v1/admin/analytics/vibe/work/usage/by_user_stats", [AdminApiKey], [(422u16, crate
+    ::errors::decode_http_validation_error)], [200u16]
 );
 
 /// Request builder for `client.beta().admin().vibe_work_analytics().by_user(…)` (operation `get_by_user_stats_v1_admin_analytics_vibe_work_usage_by_user_stats`): set optional inputs, then `.await` it or call `.send()`.
@@ -109,9 +110,10 @@ impl<'c> ByUserBuilder<'c> {
 crate::runtime::into_future!(ByUserBuilder, crate ::models::VibeWorkByUserStatsOUT);
 
 crate::runtime::operation!(
-    OP_BY_AGENT = "get_by_agent_stats_v1_admin_analytics_vibe_work_usage_by_agent_stats",
-    GET "/v1/admin/analytics/vibe/work/usage/by_agent_stats", [AdminApiKey], [(422u16,
-    crate ::errors::decode_http_validation_error)], [200u16]
+    OP_BY_AGENT = "get_by_agent_stats_v1_admin_analytics_vibe_work_usage_by_agent_stats"
+    "beta.admin.vibe_work_analytics.by_agent", GET
+    "/v1/admin/analytics/vibe/work/usage/by_agent_stats", [AdminApiKey], [(422u16, crate
+    ::errors::decode_http_validation_error)], [200u16]
 );
 
 /// Request builder for `client.beta().admin().vibe_work_analytics().by_agent(…)` (operation `get_by_agent_stats_v1_admin_analytics_vibe_work_usage_by_agent_stats`): set optional inputs, then `.await` it or call `.send()`.
@@ -144,9 +146,10 @@ impl<'c> ByAgentBuilder<'c> {
 crate::runtime::into_future!(ByAgentBuilder, crate ::models::VibeWorkByAgentStatsOUT);
 
 crate::runtime::operation!(
-    OP_BY_TIME = "get_by_time_stats_v1_admin_analytics_vibe_work_usage_by_time_stats",
-    GET "/v1/admin/analytics/vibe/work/usage/by_time_stats", [AdminApiKey], [(422u16,
-    crate ::errors::decode_http_validation_error)], [200u16]
+    OP_BY_TIME = "get_by_time_stats_v1_admin_analytics_vibe_work_usage_by_time_stats"
+    "beta.admin.vibe_work_analytics.by_time", GET
+    "/v1/admin/analytics/vibe/work/usage/by_time_stats", [AdminApiKey], [(422u16, crate
+    ::errors::decode_http_validation_error)], [200u16]
 );
 
 /// Request builder for `client.beta().admin().vibe_work_analytics().by_time(…)` (operation `get_by_time_stats_v1_admin_analytics_vibe_work_usage_by_time_stats`): set optional inputs, then `.await` it or call `.send()`.

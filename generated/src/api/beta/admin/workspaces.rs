@@ -127,8 +127,8 @@ impl<'c> Workspaces<'c> {
 }
 
 crate::runtime::operation!(
-    OP_LIST = "users_api_admin_workspaces_get_workspaces", GET "/v1/admin/workspaces",
-    [AdminApiKey], [], [200u16]
+    OP_LIST = "users_api_admin_workspaces_get_workspaces" "beta.admin.workspaces.list",
+    GET "/v1/admin/workspaces", [AdminApiKey], [], [200u16]
 );
 
 /// Request builder for `client.beta().admin().workspaces().list(…)` (operation `users_api_admin_workspaces_get_workspaces`): set optional inputs, then `.await` it or call `.send()`.
@@ -173,8 +173,9 @@ impl<'c> ListBuilder<'c> {
 crate::runtime::into_future!(ListBuilder, crate ::models::WorkspacesOut);
 
 crate::runtime::operation!(
-    OP_CREATE = "users_api_admin_workspaces_create_workspace", POST
-    "/v1/admin/workspaces", [AdminApiKey], [], [200u16]
+    OP_CREATE = "users_api_admin_workspaces_create_workspace"
+    "beta.admin.workspaces.create", POST "/v1/admin/workspaces", [AdminApiKey], [],
+    [200u16]
 );
 
 /// Request builder for `client.beta().admin().workspaces().create(…)` (operation `users_api_admin_workspaces_create_workspace`): set optional inputs, then `.await` it or call `.send()`.
@@ -203,8 +204,9 @@ impl<'c> CreateBuilder<'c> {
 crate::runtime::into_future!(CreateBuilder, crate ::models::WorkspaceEnrichedOUT);
 
 crate::runtime::operation!(
-    OP_DELETE = "users_api_admin_workspaces_delete_workspaces", DELETE
-    "/v1/admin/workspaces/{workspace_uuid}", [AdminApiKey], [], [204u16]
+    OP_DELETE = "users_api_admin_workspaces_delete_workspaces"
+    "beta.admin.workspaces.delete", DELETE "/v1/admin/workspaces/{workspace_uuid}",
+    [AdminApiKey], [], [204u16]
 );
 
 /// Request builder for `client.beta().admin().workspaces().delete(…)` (operation `users_api_admin_workspaces_delete_workspaces`): set optional inputs, then `.await` it or call `.send()`.
@@ -237,8 +239,9 @@ impl<'c> DeleteBuilder<'c> {
 crate::runtime::into_future!(DeleteBuilder, ());
 
 crate::runtime::operation!(
-    OP_UPDATE = "users_api_admin_workspaces_update_workspaces", PATCH
-    "/v1/admin/workspaces/{workspace_uuid}", [AdminApiKey], [], [200u16]
+    OP_UPDATE = "users_api_admin_workspaces_update_workspaces"
+    "beta.admin.workspaces.update", PATCH "/v1/admin/workspaces/{workspace_uuid}",
+    [AdminApiKey], [], [200u16]
 );
 
 /// Request builder for `client.beta().admin().workspaces().update(…)` (operation `users_api_admin_workspaces_update_workspaces`): set optional inputs, then `.await` it or call `.send()`.
@@ -273,7 +276,8 @@ impl<'c> UpdateBuilder<'c> {
 crate::runtime::into_future!(UpdateBuilder, crate ::models::WorkspaceOUT);
 
 crate::runtime::operation!(
-    OP_ADD_USERS = "users_api_admin_workspaces_add_users_workspaces", POST
+    OP_ADD_USERS = "users_api_admin_workspaces_add_users_workspaces"
+    "beta.admin.workspaces.add_users", POST
     "/v1/admin/workspaces/{workspace_uuid}/add-users", [AdminApiKey], [], [200u16]
 );
 
@@ -309,8 +313,9 @@ impl<'c> AddUsersBuilder<'c> {
 crate::runtime::into_future!(AddUsersBuilder, crate ::models::AddUsersToWorkspaceOUT);
 
 crate::runtime::operation!(
-    OP_ADD_OR_UPDATE_USERS = "users_api_admin_workspaces_add_or_update_users_workspaces",
-    PATCH "/v1/admin/workspaces/{workspace_uuid}/users", [AdminApiKey], [], [200u16]
+    OP_ADD_OR_UPDATE_USERS = "users_api_admin_workspaces_add_or_update_users_workspaces"
+    "beta.admin.workspaces.add_or_update_users", PATCH
+    "/v1/admin/workspaces/{workspace_uuid}/users", [AdminApiKey], [], [200u16]
 );
 
 /// Request builder for `client.beta().admin().workspaces().add_or_update_users(…)` (operation `users_api_admin_workspaces_add_or_update_users_workspaces`): set optional inputs, then `.await` it or call `.send()`.
@@ -354,7 +359,8 @@ crate::runtime::into_future!(
 );
 
 crate::runtime::operation!(
-    OP_REMOVE_USERS = "users_api_admin_workspaces_remove_users_workspaces", DELETE
+    OP_REMOVE_USERS = "users_api_admin_workspaces_remove_users_workspaces"
+    "beta.admin.workspaces.remove_users", DELETE
     "/v1/admin/workspaces/{workspace_uuid}/remove-users", [AdminApiKey], [], [200u16]
 );
 

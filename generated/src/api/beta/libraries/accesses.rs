@@ -68,8 +68,9 @@ impl<'c> Accesses<'c> {
 }
 
 crate::runtime::operation!(
-    OP_LIST = "libraries_share_list_v1", GET "/v1/libraries/{library_id}/share",
-    [ApiKey], [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
+    OP_LIST = "libraries_share_list_v1" "beta.libraries.accesses.list", GET
+    "/v1/libraries/{library_id}/share", [ApiKey], [(422u16, crate
+    ::errors::decode_http_validation_error)], [200u16]
 );
 
 /// Request builder for `client.beta().libraries().accesses().list(…)` (operation `libraries_share_list_v1`): set optional inputs, then `.await` it or call `.send()`.
@@ -102,9 +103,9 @@ impl<'c> ListBuilder<'c> {
 crate::runtime::into_future!(ListBuilder, crate ::models::ListSharingResponse);
 
 crate::runtime::operation!(
-    OP_UPDATE_OR_CREATE = "libraries_share_create_v1", PUT
-    "/v1/libraries/{library_id}/share", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
+    OP_UPDATE_OR_CREATE = "libraries_share_create_v1"
+    "beta.libraries.accesses.update_or_create", PUT "/v1/libraries/{library_id}/share",
+    [ApiKey], [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
 );
 
 /// Request builder for `client.beta().libraries().accesses().update_or_create(…)` (operation `libraries_share_create_v1`): set optional inputs, then `.await` it or call `.send()`.
@@ -144,8 +145,9 @@ impl<'c> UpdateOrCreateBuilder<'c> {
 crate::runtime::into_future!(UpdateOrCreateBuilder, crate ::models::Sharing);
 
 crate::runtime::operation!(
-    OP_DELETE = "libraries_share_delete_v1", DELETE "/v1/libraries/{library_id}/share",
-    [ApiKey], [(422u16, crate ::errors::decode_http_validation_error)], [200u16, 204u16]
+    OP_DELETE = "libraries_share_delete_v1" "beta.libraries.accesses.delete", DELETE
+    "/v1/libraries/{library_id}/share", [ApiKey], [(422u16, crate
+    ::errors::decode_http_validation_error)], [200u16, 204u16]
 );
 
 /// Request builder for `client.beta().libraries().accesses().delete(…)` (operation `libraries_share_delete_v1`): set optional inputs, then `.await` it or call `.send()`.

@@ -243,8 +243,9 @@ impl<'c> Documents<'c> {
 }
 
 crate::runtime::operation!(
-    OP_LIST = "libraries_documents_list_v1", GET "/v1/libraries/{library_id}/documents",
-    [ApiKey], [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
+    OP_LIST = "libraries_documents_list_v1" "beta.libraries.documents.list", GET
+    "/v1/libraries/{library_id}/documents", [ApiKey], [(422u16, crate
+    ::errors::decode_http_validation_error)], [200u16]
 );
 
 /// Request builder for `client.beta().libraries().documents().list(…)` (operation `libraries_documents_list_v1`): set optional inputs, then `.await` it or call `.send()`.
@@ -300,7 +301,7 @@ impl<'c> ListBuilder<'c> {
 crate::runtime::into_future!(ListBuilder, crate ::models::ListDocumentsResponse);
 
 crate::runtime::operation!(
-    OP_UPLOAD = "libraries_documents_upload_v1", POST
+    OP_UPLOAD = "libraries_documents_upload_v1" "beta.libraries.documents.upload", POST
     "/v1/libraries/{library_id}/documents", [ApiKey], [(422u16, crate
     ::errors::decode_http_validation_error)], [201u16, 200u16]
 );
@@ -346,7 +347,7 @@ impl<'c> UploadBuilder<'c> {
 crate::runtime::into_future!(UploadBuilder, crate ::models::Document);
 
 crate::runtime::operation!(
-    OP_GET = "libraries_documents_get_v1", GET
+    OP_GET = "libraries_documents_get_v1" "beta.libraries.documents.get", GET
     "/v1/libraries/{library_id}/documents/{document_id}", [ApiKey], [(422u16, crate
     ::errors::decode_http_validation_error)], [200u16]
 );
@@ -382,7 +383,7 @@ impl<'c> GetBuilder<'c> {
 crate::runtime::into_future!(GetBuilder, crate ::models::Document);
 
 crate::runtime::operation!(
-    OP_REPLACE = "libraries_documents_update_v1", PUT
+    OP_REPLACE = "libraries_documents_update_v1" "beta.libraries.documents.replace", PUT
     "/v1/libraries/{library_id}/documents/{document_id}", [ApiKey], [(422u16, crate
     ::errors::decode_http_validation_error)], [200u16]
 );
@@ -421,7 +422,7 @@ impl<'c> ReplaceBuilder<'c> {
 crate::runtime::into_future!(ReplaceBuilder, crate ::models::Document);
 
 crate::runtime::operation!(
-    OP_DELETE = "libraries_documents_delete_v1", DELETE
+    OP_DELETE = "libraries_documents_delete_v1" "beta.libraries.documents.delete", DELETE
     "/v1/libraries/{library_id}/documents/{document_id}", [ApiKey], [(422u16, crate
     ::errors::decode_http_validation_error)], [204u16]
 );
@@ -457,7 +458,7 @@ impl<'c> DeleteBuilder<'c> {
 crate::runtime::into_future!(DeleteBuilder, ());
 
 crate::runtime::operation!(
-    OP_UPDATE = "libraries_documents_patch_v1", PATCH
+    OP_UPDATE = "libraries_documents_patch_v1" "beta.libraries.documents.update", PATCH
     "/v1/libraries/{library_id}/documents/{document_id}", [ApiKey], [(422u16, crate
     ::errors::decode_http_validation_error)], [200u16]
 );
@@ -495,7 +496,8 @@ impl<'c> UpdateBuilder<'c> {
 crate::runtime::into_future!(UpdateBuilder, crate ::models::Document);
 
 crate::runtime::operation!(
-    OP_TEXT_CONTENT = "libraries_documents_get_text_content_v1", GET
+    OP_TEXT_CONTENT = "libraries_documents_get_text_content_v1"
+    "beta.libraries.documents.text_content", GET
     "/v1/libraries/{library_id}/documents/{document_id}/text_content", [ApiKey],
     [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
 );
@@ -541,8 +543,8 @@ impl<'c> TextContentBuilder<'c> {
 crate::runtime::into_future!(TextContentBuilder, crate ::models::DocumentTextContent);
 
 crate::runtime::operation!(
-    OP_STATUS = "libraries_documents_get_status_v1", GET
-    "/v1/libraries/{library_id}/documents/{document_id}/status", [ApiKey], [(422u16,
+    OP_STATUS = "libraries_documents_get_status_v1" "beta.libraries.documents.status",
+    GET "/v1/libraries/{library_id}/documents/{document_id}/status", [ApiKey], [(422u16,
     crate ::errors::decode_http_validation_error)], [200u16]
 );
 
@@ -578,7 +580,8 @@ impl<'c> StatusBuilder<'c> {
 crate::runtime::into_future!(StatusBuilder, crate ::models::ProcessingStatus);
 
 crate::runtime::operation!(
-    OP_GET_SIGNED_URL = "libraries_documents_get_signed_url_v1", GET
+    OP_GET_SIGNED_URL = "libraries_documents_get_signed_url_v1"
+    "beta.libraries.documents.get_signed_url", GET
     "/v1/libraries/{library_id}/documents/{document_id}/signed-url", [ApiKey], [(422u16,
     crate ::errors::decode_http_validation_error)], [200u16]
 );
@@ -615,8 +618,8 @@ impl<'c> GetSignedUrlBuilder<'c> {
 crate::runtime::into_future!(GetSignedUrlBuilder, String);
 
 crate::runtime::operation!(
-    OP_EXTRACTED_TEXT_SIGNED_URL =
-    "libraries_documents_get_extracted_text_signed_url_v1", GET
+    OP_EXTRACTED_TEXT_SIGNED_URL = "libraries_documents_get_extracted_text_signed_url_v1"
+    "beta.libraries.documents.extracted_text_signed_url", GET
     "/v1/libraries/{library_id}/documents/{document_id}/extracted-text-signed-url",
     [ApiKey], [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
 );
@@ -658,7 +661,8 @@ impl<'c> ExtractedTextSignedUrlBuilder<'c> {
 crate::runtime::into_future!(ExtractedTextSignedUrlBuilder, String);
 
 crate::runtime::operation!(
-    OP_REPROCESS = "libraries_documents_reprocess_v1", POST
+    OP_REPROCESS = "libraries_documents_reprocess_v1"
+    "beta.libraries.documents.reprocess", POST
     "/v1/libraries/{library_id}/documents/{document_id}/reprocess", [ApiKey], [(422u16,
     crate ::errors::decode_http_validation_error)], [204u16]
 );

@@ -139,8 +139,8 @@ impl<'c> Libraries<'c> {
 }
 
 crate::runtime::operation!(
-    OP_LIST = "libraries_list_v1", GET "/v1/libraries", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
+    OP_LIST = "libraries_list_v1" "beta.libraries.list", GET "/v1/libraries", [ApiKey],
+    [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
 );
 
 /// Request builder for `client.beta().libraries().list(…)` (operation `libraries_list_v1`): set optional inputs, then `.await` it or call `.send()`.
@@ -192,8 +192,8 @@ impl<'c> ListBuilder<'c> {
 crate::runtime::into_future!(ListBuilder, crate ::models::ListLibrariesResponse);
 
 crate::runtime::operation!(
-    OP_CREATE = "libraries_create_v1", POST "/v1/libraries", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [201u16]
+    OP_CREATE = "libraries_create_v1" "beta.libraries.create", POST "/v1/libraries",
+    [ApiKey], [(422u16, crate ::errors::decode_http_validation_error)], [201u16]
 );
 
 /// Request builder for `client.beta().libraries().create(…)` (operation `libraries_create_v1`): set optional inputs, then `.await` it or call `.send()`.
@@ -222,8 +222,8 @@ impl<'c> CreateBuilder<'c> {
 crate::runtime::into_future!(CreateBuilder, crate ::models::Library);
 
 crate::runtime::operation!(
-    OP_GET = "libraries_get_v1", GET "/v1/libraries/{library_id}", [ApiKey], [(422u16,
-    crate ::errors::decode_http_validation_error)], [200u16]
+    OP_GET = "libraries_get_v1" "beta.libraries.get", GET "/v1/libraries/{library_id}",
+    [ApiKey], [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
 );
 
 /// Request builder for `client.beta().libraries().get(…)` (operation `libraries_get_v1`): set optional inputs, then `.await` it or call `.send()`.
@@ -255,8 +255,9 @@ impl<'c> GetBuilder<'c> {
 crate::runtime::into_future!(GetBuilder, crate ::models::Library);
 
 crate::runtime::operation!(
-    OP_REPLACE = "libraries_update_v1", PUT "/v1/libraries/{library_id}", [ApiKey],
-    [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
+    OP_REPLACE = "libraries_update_v1" "beta.libraries.replace", PUT
+    "/v1/libraries/{library_id}", [ApiKey], [(422u16, crate
+    ::errors::decode_http_validation_error)], [200u16]
 );
 
 /// Request builder for `client.beta().libraries().replace(…)` (operation `libraries_update_v1`): set optional inputs, then `.await` it or call `.send()`.
@@ -291,8 +292,9 @@ impl<'c> ReplaceBuilder<'c> {
 crate::runtime::into_future!(ReplaceBuilder, crate ::models::Library);
 
 crate::runtime::operation!(
-    OP_DELETE = "libraries_delete_v1", DELETE "/v1/libraries/{library_id}", [ApiKey],
-    [(422u16, crate ::errors::decode_http_validation_error)], [200u16, 204u16]
+    OP_DELETE = "libraries_delete_v1" "beta.libraries.delete", DELETE
+    "/v1/libraries/{library_id}", [ApiKey], [(422u16, crate
+    ::errors::decode_http_validation_error)], [200u16, 204u16]
 );
 
 /// Request builder for `client.beta().libraries().delete(…)` (operation `libraries_delete_v1`): set optional inputs, then `.await` it or call `.send()`.
@@ -324,8 +326,9 @@ impl<'c> DeleteBuilder<'c> {
 crate::runtime::into_future!(DeleteBuilder, crate ::models::Library);
 
 crate::runtime::operation!(
-    OP_UPDATE = "libraries_patch_v1", PATCH "/v1/libraries/{library_id}", [ApiKey],
-    [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
+    OP_UPDATE = "libraries_patch_v1" "beta.libraries.update", PATCH
+    "/v1/libraries/{library_id}", [ApiKey], [(422u16, crate
+    ::errors::decode_http_validation_error)], [200u16]
 );
 
 /// Request builder for `client.beta().libraries().update(…)` (operation `libraries_patch_v1`): set optional inputs, then `.await` it or call `.send()`.

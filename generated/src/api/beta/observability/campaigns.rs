@@ -101,9 +101,9 @@ impl<'c> Campaigns<'c> {
 }
 
 crate::runtime::operation!(
-    OP_LIST = "get_campaigns_v1_observability_campaigns_get", GET
-    "/v1/observability/campaigns", [ApiKey], [(400u16, crate
-    ::errors::decode_observability_error), (404u16, crate
+    OP_LIST = "get_campaigns_v1_observability_campaigns_get"
+    "beta.observability.campaigns.list", GET "/v1/observability/campaigns", [ApiKey],
+    [(400u16, crate ::errors::decode_observability_error), (404u16, crate
     ::errors::decode_observability_error), (408u16, crate
     ::errors::decode_observability_error), (409u16, crate
     ::errors::decode_observability_error), (422u16, crate
@@ -146,9 +146,9 @@ impl<'c> ListBuilder<'c> {
 crate::runtime::into_future!(ListBuilder, crate ::models::ListCampaignsResponse);
 
 crate::runtime::operation!(
-    OP_CREATE = "create_campaign_v1_observability_campaigns_post", POST
-    "/v1/observability/campaigns", [ApiKey], [(400u16, crate
-    ::errors::decode_observability_error), (404u16, crate
+    OP_CREATE = "create_campaign_v1_observability_campaigns_post"
+    "beta.observability.campaigns.create", POST "/v1/observability/campaigns", [ApiKey],
+    [(400u16, crate ::errors::decode_observability_error), (404u16, crate
     ::errors::decode_observability_error), (408u16, crate
     ::errors::decode_observability_error), (409u16, crate
     ::errors::decode_observability_error), (422u16, crate
@@ -181,7 +181,8 @@ impl<'c> CreateBuilder<'c> {
 crate::runtime::into_future!(CreateBuilder, crate ::models::Campaign);
 
 crate::runtime::operation!(
-    OP_FETCH = "get_campaign_by_id_v1_observability_campaigns__campaign_id__get", GET
+    OP_FETCH = "get_campaign_by_id_v1_observability_campaigns__campaign_id__get"
+    "beta.observability.campaigns.fetch", GET
     "/v1/observability/campaigns/{campaign_id}", [ApiKey], [(400u16, crate
     ::errors::decode_observability_error), (404u16, crate
     ::errors::decode_observability_error), (408u16, crate
@@ -220,7 +221,8 @@ impl<'c> FetchBuilder<'c> {
 crate::runtime::into_future!(FetchBuilder, crate ::models::Campaign);
 
 crate::runtime::operation!(
-    OP_DELETE = "delete_campaign_v1_observability_campaigns__campaign_id__delete", DELETE
+    OP_DELETE = "delete_campaign_v1_observability_campaigns__campaign_id__delete"
+    "beta.observability.campaigns.delete", DELETE
     "/v1/observability/campaigns/{campaign_id}", [ApiKey], [(400u16, crate
     ::errors::decode_observability_error), (404u16, crate
     ::errors::decode_observability_error), (408u16, crate
@@ -260,7 +262,8 @@ crate::runtime::into_future!(DeleteBuilder, ());
 
 crate::runtime::operation!(
     OP_FETCH_STATUS =
-    "get_campaign_status_by_id_v1_observability_campaigns__campaign_id__status_get", GET
+    "get_campaign_status_by_id_v1_observability_campaigns__campaign_id__status_get"
+    "beta.observability.campaigns.fetch_status", GET
     "/v1/observability/campaigns/{campaign_id}/status", [ApiKey], [(400u16, crate
     ::errors::decode_observability_error), (404u16, crate
     ::errors::decode_observability_error), (408u16, crate
@@ -302,8 +305,9 @@ crate::runtime::into_future!(
 
 crate::runtime::operation!(
     OP_LIST_EVENTS =
-    "get_campaign_selected_events_v1_observability_campaigns__campaign_id__selected_events_get",
-    GET "/v1/observability/campaigns/{campaign_id}/selected-events", [ApiKey], [(400u16,
+    "get_campaign_selected_events_v1_observability_campaigns__campaign_id__selected_events_get"
+    "beta.observability.campaigns.list_events", GET
+    "/v1/observability/campaigns/{campaign_id}/selected-events", [ApiKey], [(400u16,
     crate ::errors::decode_observability_error), (404u16, crate
     ::errors::decode_observability_error), (408u16, crate
     ::errors::decode_observability_error), (409u16, crate

@@ -105,8 +105,9 @@ impl<'c> Judges<'c> {
 }
 
 crate::runtime::operation!(
-    OP_LIST = "get_judges_v1_observability_judges_get", GET "/v1/observability/judges",
-    [ApiKey], [(400u16, crate ::errors::decode_observability_error), (404u16, crate
+    OP_LIST = "get_judges_v1_observability_judges_get" "beta.observability.judges.list",
+    GET "/v1/observability/judges", [ApiKey], [(400u16, crate
+    ::errors::decode_observability_error), (404u16, crate
     ::errors::decode_observability_error), (408u16, crate
     ::errors::decode_observability_error), (409u16, crate
     ::errors::decode_observability_error), (422u16, crate
@@ -157,9 +158,9 @@ impl<'c> ListBuilder<'c> {
 crate::runtime::into_future!(ListBuilder, crate ::models::ListJudgesResponse);
 
 crate::runtime::operation!(
-    OP_CREATE = "create_judge_v1_observability_judges_post", POST
-    "/v1/observability/judges", [ApiKey], [(400u16, crate
-    ::errors::decode_observability_error), (404u16, crate
+    OP_CREATE = "create_judge_v1_observability_judges_post"
+    "beta.observability.judges.create", POST "/v1/observability/judges", [ApiKey],
+    [(400u16, crate ::errors::decode_observability_error), (404u16, crate
     ::errors::decode_observability_error), (408u16, crate
     ::errors::decode_observability_error), (409u16, crate
     ::errors::decode_observability_error), (422u16, crate
@@ -192,9 +193,9 @@ impl<'c> CreateBuilder<'c> {
 crate::runtime::into_future!(CreateBuilder, crate ::models::Judge);
 
 crate::runtime::operation!(
-    OP_FETCH = "get_judge_by_id_v1_observability_judges__judge_id__get", GET
-    "/v1/observability/judges/{judge_id}", [ApiKey], [(400u16, crate
-    ::errors::decode_observability_error), (404u16, crate
+    OP_FETCH = "get_judge_by_id_v1_observability_judges__judge_id__get"
+    "beta.observability.judges.fetch", GET "/v1/observability/judges/{judge_id}",
+    [ApiKey], [(400u16, crate ::errors::decode_observability_error), (404u16, crate
     ::errors::decode_observability_error), (408u16, crate
     ::errors::decode_observability_error), (409u16, crate
     ::errors::decode_observability_error), (422u16, crate
@@ -231,9 +232,9 @@ impl<'c> FetchBuilder<'c> {
 crate::runtime::into_future!(FetchBuilder, crate ::models::Judge);
 
 crate::runtime::operation!(
-    OP_UPDATE = "update_judge_v1_observability_judges__judge_id__put", PUT
-    "/v1/observability/judges/{judge_id}", [ApiKey], [(400u16, crate
-    ::errors::decode_observability_error), (404u16, crate
+    OP_UPDATE = "update_judge_v1_observability_judges__judge_id__put"
+    "beta.observability.judges.update", PUT "/v1/observability/judges/{judge_id}",
+    [ApiKey], [(400u16, crate ::errors::decode_observability_error), (404u16, crate
     ::errors::decode_observability_error), (408u16, crate
     ::errors::decode_observability_error), (409u16, crate
     ::errors::decode_observability_error), (422u16, crate
@@ -272,9 +273,9 @@ impl<'c> UpdateBuilder<'c> {
 crate::runtime::into_future!(UpdateBuilder, ());
 
 crate::runtime::operation!(
-    OP_DELETE = "delete_judge_v1_observability_judges__judge_id__delete", DELETE
-    "/v1/observability/judges/{judge_id}", [ApiKey], [(400u16, crate
-    ::errors::decode_observability_error), (404u16, crate
+    OP_DELETE = "delete_judge_v1_observability_judges__judge_id__delete"
+    "beta.observability.judges.delete", DELETE "/v1/observability/judges/{judge_id}",
+    [ApiKey], [(400u16, crate ::errors::decode_observability_error), (404u16, crate
     ::errors::decode_observability_error), (408u16, crate
     ::errors::decode_observability_error), (409u16, crate
     ::errors::decode_observability_error), (422u16, crate
@@ -312,7 +313,8 @@ crate::runtime::into_future!(DeleteBuilder, ());
 
 crate::runtime::operation!(
     OP_JUDGE_CONVERSATION =
-    "judge_conversation_v1_observability_judges__judge_id__live_judging_post", POST
+    "judge_conversation_v1_observability_judges__judge_id__live_judging_post"
+    "beta.observability.judges.judge_conversation", POST
     "/v1/observability/judges/{judge_id}/live-judging", [ApiKey], [(400u16, crate
     ::errors::decode_observability_error), (404u16, crate
     ::errors::decode_observability_error), (408u16, crate

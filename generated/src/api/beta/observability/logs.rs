@@ -60,9 +60,9 @@ impl<'c> Logs<'c> {
 }
 
 crate::runtime::operation!(
-    OP_SEARCH = "search_logs_v1_observability_logs_search_post", POST
-    "/v1/observability/logs/search", [ApiKey], [(400u16, crate
-    ::errors::decode_observability_error), (404u16, crate
+    OP_SEARCH = "search_logs_v1_observability_logs_search_post"
+    "beta.observability.logs.search", POST "/v1/observability/logs/search", [ApiKey],
+    [(400u16, crate ::errors::decode_observability_error), (404u16, crate
     ::errors::decode_observability_error), (408u16, crate
     ::errors::decode_observability_error), (409u16, crate
     ::errors::decode_observability_error), (422u16, crate
@@ -112,9 +112,9 @@ impl<'c> SearchBuilder<'c> {
 crate::runtime::into_future!(SearchBuilder, crate ::models::GetLogs);
 
 crate::runtime::operation!(
-    OP_LIST = "get_log_fields_v1_observability_logs_fields_get", GET
-    "/v1/observability/logs/fields", [ApiKey], [(400u16, crate
-    ::errors::decode_observability_error), (404u16, crate
+    OP_LIST = "get_log_fields_v1_observability_logs_fields_get"
+    "beta.observability.logs.list", GET "/v1/observability/logs/fields", [ApiKey],
+    [(400u16, crate ::errors::decode_observability_error), (404u16, crate
     ::errors::decode_observability_error), (408u16, crate
     ::errors::decode_observability_error), (409u16, crate
     ::errors::decode_observability_error), (422u16, crate
@@ -146,7 +146,8 @@ crate::runtime::into_future!(ListBuilder, crate ::models::GetLogFields);
 
 crate::runtime::operation!(
     OP_FETCH_OPTIONS =
-    "get_log_field_options_v1_observability_logs_fields__field_name__options_get", GET
+    "get_log_field_options_v1_observability_logs_fields__field_name__options_get"
+    "beta.observability.logs.fetch_options", GET
     "/v1/observability/logs/fields/{field_name}/options", [ApiKey], [(400u16, crate
     ::errors::decode_observability_error), (404u16, crate
     ::errors::decode_observability_error), (408u16, crate

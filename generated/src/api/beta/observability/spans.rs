@@ -151,9 +151,9 @@ impl<'c> Spans<'c> {
 }
 
 crate::runtime::operation!(
-    OP_SEARCH_SPANS = "search_spans_v1_observability_spans_search_post", POST
-    "/v1/observability/spans/search", [ApiKey], [(400u16, crate
-    ::errors::decode_observability_error), (404u16, crate
+    OP_SEARCH_SPANS = "search_spans_v1_observability_spans_search_post"
+    "beta.observability.spans.search_spans", POST "/v1/observability/spans/search",
+    [ApiKey], [(400u16, crate ::errors::decode_observability_error), (404u16, crate
     ::errors::decode_observability_error), (408u16, crate
     ::errors::decode_observability_error), (409u16, crate
     ::errors::decode_observability_error), (422u16, crate
@@ -203,9 +203,9 @@ impl<'c> SearchSpansBuilder<'c> {
 crate::runtime::into_future!(SearchSpansBuilder, crate ::models::GetSpans);
 
 crate::runtime::operation!(
-    OP_AGGREGATE = "aggregate_spans_v1_observability_spans_aggregate_post", POST
-    "/v1/observability/spans/aggregate", [ApiKey], [(400u16, crate
-    ::errors::decode_observability_error), (404u16, crate
+    OP_AGGREGATE = "aggregate_spans_v1_observability_spans_aggregate_post"
+    "beta.observability.spans.aggregate", POST "/v1/observability/spans/aggregate",
+    [ApiKey], [(400u16, crate ::errors::decode_observability_error), (404u16, crate
     ::errors::decode_observability_error), (408u16, crate
     ::errors::decode_observability_error), (409u16, crate
     ::errors::decode_observability_error), (422u16, crate
@@ -250,7 +250,8 @@ crate::runtime::into_future!(AggregateBuilder, crate ::models::Aggregation);
 
 crate::runtime::operation!(
     OP_SEARCH_SPAN_EVALUATIONS =
-    "search_span_evaluations_v1_observability_spans_evaluations_search_post", POST
+    "search_span_evaluations_v1_observability_spans_evaluations_search_post"
+    "beta.observability.spans.search_span_evaluations", POST
     "/v1/observability/spans/evaluations/search", [ApiKey], [(400u16, crate
     ::errors::decode_observability_error), (404u16, crate
     ::errors::decode_observability_error), (408u16, crate
@@ -310,8 +311,9 @@ crate::runtime::into_future!(
 
 crate::runtime::operation!(
     OP_SEARCH_LATEST_SPAN_EVALUATIONS =
-    "search_latest_span_evaluations_v1_observability_spans_evaluations_search_latest_post",
-    POST "/v1/observability/spans/evaluations/search/latest", [ApiKey], [(400u16, crate
+    "search_latest_span_evaluations_v1_observability_spans_evaluations_search_latest_post"
+    "beta.observability.spans.search_latest_span_evaluations", POST
+    "/v1/observability/spans/evaluations/search/latest", [ApiKey], [(400u16, crate
     ::errors::decode_observability_error), (404u16, crate
     ::errors::decode_observability_error), (408u16, crate
     ::errors::decode_observability_error), (409u16, crate
@@ -369,9 +371,9 @@ crate::runtime::into_future!(
 );
 
 crate::runtime::operation!(
-    OP_LIST_SPAN_FIELDS = "get_span_fields_v1_observability_spans_fields_get", GET
-    "/v1/observability/spans/fields", [ApiKey], [(400u16, crate
-    ::errors::decode_observability_error), (404u16, crate
+    OP_LIST_SPAN_FIELDS = "get_span_fields_v1_observability_spans_fields_get"
+    "beta.observability.spans.list_span_fields", GET "/v1/observability/spans/fields",
+    [ApiKey], [(400u16, crate ::errors::decode_observability_error), (404u16, crate
     ::errors::decode_observability_error), (408u16, crate
     ::errors::decode_observability_error), (409u16, crate
     ::errors::decode_observability_error), (422u16, crate
@@ -408,7 +410,8 @@ crate::runtime::into_future!(ListSpanFieldsBuilder, crate ::models::GetSpanField
 
 crate::runtime::operation!(
     OP_LIST_SPAN_EVAL_FIELDS =
-    "get_span_evaluation_fields_v1_observability_spans_evaluations_fields_get", GET
+    "get_span_evaluation_fields_v1_observability_spans_evaluations_fields_get"
+    "beta.observability.spans.list_span_eval_fields", GET
     "/v1/observability/spans/evaluations/fields", [ApiKey], [(400u16, crate
     ::errors::decode_observability_error), (404u16, crate
     ::errors::decode_observability_error), (408u16, crate
@@ -451,7 +454,8 @@ crate::runtime::into_future!(
 
 crate::runtime::operation!(
     OP_FETCH_SPAN_FIELD_OPTIONS =
-    "get_span_field_options_v1_observability_spans_fields__field_name__options_get", GET
+    "get_span_field_options_v1_observability_spans_fields__field_name__options_get"
+    "beta.observability.spans.fetch_span_field_options", GET
     "/v1/observability/spans/fields/{field_name}/options", [ApiKey], [(400u16, crate
     ::errors::decode_observability_error), (404u16, crate
     ::errors::decode_observability_error), (408u16, crate
@@ -507,8 +511,9 @@ crate::runtime::into_future!(
 
 crate::runtime::operation!(
     OP_FETCH_SPAN_EVAL_FIELD_OPTIONS =
-    "get_span_evaluation_field_options_v1_observability_spans_evaluations_fields__field_name__options_get",
-    GET "/v1/observability/spans/evaluations/fields/{field_name}/options", [ApiKey],
+    "get_span_evaluation_field_options_v1_observability_spans_evaluations_fields__field_name__options_get"
+    "beta.observability.spans.fetch_span_eval_field_options", GET
+    "/v1/observability/spans/evaluations/fields/{field_name}/options", [ApiKey],
     [(400u16, crate ::errors::decode_observability_error), (404u16, crate
     ::errors::decode_observability_error), (408u16, crate
     ::errors::decode_observability_error), (409u16, crate

@@ -134,9 +134,9 @@ impl<'c> Traces<'c> {
 }
 
 crate::runtime::operation!(
-    OP_SEARCH = "search_traces_v1_observability_traces_search_post", POST
-    "/v1/observability/traces/search", [ApiKey], [(400u16, crate
-    ::errors::decode_observability_error), (404u16, crate
+    OP_SEARCH = "search_traces_v1_observability_traces_search_post"
+    "beta.observability.traces.search", POST "/v1/observability/traces/search", [ApiKey],
+    [(400u16, crate ::errors::decode_observability_error), (404u16, crate
     ::errors::decode_observability_error), (408u16, crate
     ::errors::decode_observability_error), (409u16, crate
     ::errors::decode_observability_error), (422u16, crate
@@ -186,9 +186,9 @@ impl<'c> SearchBuilder<'c> {
 crate::runtime::into_future!(SearchBuilder, crate ::models::GetTraces);
 
 crate::runtime::operation!(
-    OP_AGGREGATE = "aggregate_traces_v1_observability_traces_aggregate_post", POST
-    "/v1/observability/traces/aggregate", [ApiKey], [(400u16, crate
-    ::errors::decode_observability_error), (404u16, crate
+    OP_AGGREGATE = "aggregate_traces_v1_observability_traces_aggregate_post"
+    "beta.observability.traces.aggregate", POST "/v1/observability/traces/aggregate",
+    [ApiKey], [(400u16, crate ::errors::decode_observability_error), (404u16, crate
     ::errors::decode_observability_error), (408u16, crate
     ::errors::decode_observability_error), (409u16, crate
     ::errors::decode_observability_error), (422u16, crate
@@ -232,9 +232,9 @@ impl<'c> AggregateBuilder<'c> {
 crate::runtime::into_future!(AggregateBuilder, crate ::models::Aggregation);
 
 crate::runtime::operation!(
-    OP_GET_TRACE_FIELDS = "get_trace_fields_v1_observability_traces_fields_get", GET
-    "/v1/observability/traces/fields", [ApiKey], [(400u16, crate
-    ::errors::decode_observability_error), (404u16, crate
+    OP_GET_TRACE_FIELDS = "get_trace_fields_v1_observability_traces_fields_get"
+    "beta.observability.traces.get_trace_fields", GET "/v1/observability/traces/fields",
+    [ApiKey], [(400u16, crate ::errors::decode_observability_error), (404u16, crate
     ::errors::decode_observability_error), (408u16, crate
     ::errors::decode_observability_error), (409u16, crate
     ::errors::decode_observability_error), (422u16, crate
@@ -270,7 +270,8 @@ impl<'c> GetTraceFieldsBuilder<'c> {
 crate::runtime::into_future!(GetTraceFieldsBuilder, crate ::models::GetTraceFields);
 
 crate::runtime::operation!(
-    OP_GET_TRACE_BY_ID = "get_trace_by_id_v1_observability_traces__trace_id__get", GET
+    OP_GET_TRACE_BY_ID = "get_trace_by_id_v1_observability_traces__trace_id__get"
+    "beta.observability.traces.get_trace_by_id", GET
     "/v1/observability/traces/{trace_id}", [ApiKey], [(400u16, crate
     ::errors::decode_observability_error), (404u16, crate
     ::errors::decode_observability_error), (408u16, crate
@@ -309,8 +310,9 @@ impl<'c> GetTraceByIdBuilder<'c> {
 crate::runtime::into_future!(GetTraceByIdBuilder, crate ::models::GetTrace);
 
 crate::runtime::operation!(
-    OP_GET_TRACE_SPANS = "get_trace_spans_v1_observability_traces__trace_id__spans_get",
-    GET "/v1/observability/traces/{trace_id}/spans", [ApiKey], [(400u16, crate
+    OP_GET_TRACE_SPANS = "get_trace_spans_v1_observability_traces__trace_id__spans_get"
+    "beta.observability.traces.get_trace_spans", GET
+    "/v1/observability/traces/{trace_id}/spans", [ApiKey], [(400u16, crate
     ::errors::decode_observability_error), (404u16, crate
     ::errors::decode_observability_error), (408u16, crate
     ::errors::decode_observability_error), (409u16, crate
@@ -364,8 +366,9 @@ crate::runtime::into_future!(GetTraceSpansBuilder, crate ::models::GetSpans);
 
 crate::runtime::operation!(
     OP_FETCH_OPTIONS =
-    "get_trace_field_options_v1_observability_traces_fields__field_name__options_get",
-    GET "/v1/observability/traces/fields/{field_name}/options", [ApiKey], [(400u16, crate
+    "get_trace_field_options_v1_observability_traces_fields__field_name__options_get"
+    "beta.observability.traces.fetch_options", GET
+    "/v1/observability/traces/fields/{field_name}/options", [ApiKey], [(400u16, crate
     ::errors::decode_observability_error), (404u16, crate
     ::errors::decode_observability_error), (408u16, crate
     ::errors::decode_observability_error), (409u16, crate
@@ -413,7 +416,8 @@ crate::runtime::into_future!(FetchOptionsBuilder, crate ::models::GetTraceFieldO
 
 crate::runtime::operation!(
     OP_GET_SPAN_BY_ID =
-    "get_span_by_id_v1_observability_traces__trace_id__spans__span_id__get", GET
+    "get_span_by_id_v1_observability_traces__trace_id__spans__span_id__get"
+    "beta.observability.traces.get_span_by_id", GET
     "/v1/observability/traces/{trace_id}/spans/{span_id}", [ApiKey], [(400u16, crate
     ::errors::decode_observability_error), (404u16, crate
     ::errors::decode_observability_error), (408u16, crate

@@ -61,7 +61,8 @@ impl<'c> IngestionPipelineConfigurations<'c> {
 }
 
 crate::runtime::operation!(
-    OP_LIST = "get_configs_v1_rag_ingestion_pipeline_configurations_get", GET
+    OP_LIST = "get_configs_v1_rag_ingestion_pipeline_configurations_get"
+    "beta.rag.ingestion_pipeline_configurations.list", GET
     "/v1/rag/ingestion_pipeline_configurations", [ApiKey], [], [200u16]
 );
 
@@ -95,7 +96,8 @@ crate::runtime::into_future!(
 );
 
 crate::runtime::operation!(
-    OP_REGISTER = "register_config_v1_rag_ingestion_pipeline_configurations_put", PUT
+    OP_REGISTER = "register_config_v1_rag_ingestion_pipeline_configurations_put"
+    "beta.rag.ingestion_pipeline_configurations.register", PUT
     "/v1/rag/ingestion_pipeline_configurations", [ApiKey], [(422u16, crate
     ::errors::decode_http_validation_error)], [200u16]
 );
@@ -133,7 +135,8 @@ crate::runtime::into_future!(
 
 crate::runtime::operation!(
     OP_UPDATE_RUN_INFO =
-    "update_run_info_v1_rag_ingestion_pipeline_configurations__id__run_info_put", PUT
+    "update_run_info_v1_rag_ingestion_pipeline_configurations__id__run_info_put"
+    "beta.rag.ingestion_pipeline_configurations.update_run_info", PUT
     "/v1/rag/ingestion_pipeline_configurations/{id}/run_info", [ApiKey], [(422u16, crate
     ::errors::decode_http_validation_error)], [200u16]
 );

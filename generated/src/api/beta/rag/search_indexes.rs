@@ -81,8 +81,9 @@ impl<'c> SearchIndexes<'c> {
 }
 
 crate::runtime::operation!(
-    OP_LIST_DEPLOYMENTS = "get_deployment_summaries_v1_rag_deployments_get", GET
-    "/v1/rag/deployments", [ApiKey], [], [200u16]
+    OP_LIST_DEPLOYMENTS = "get_deployment_summaries_v1_rag_deployments_get"
+    "beta.rag.search_indexes.list_deployments", GET "/v1/rag/deployments", [ApiKey], [],
+    [200u16]
 );
 
 /// Request builder for `client.beta().rag().search_indexes().list_deployments(…)` (operation `get_deployment_summaries_v1_rag_deployments_get`): set optional inputs, then `.await` it or call `.send()`.
@@ -118,9 +119,9 @@ crate::runtime::into_future!(
 );
 
 crate::runtime::operation!(
-    OP_REGISTER_DEPLOYMENT = "register_deployment_v1_rag_deployments_put", PUT
-    "/v1/rag/deployments", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
+    OP_REGISTER_DEPLOYMENT = "register_deployment_v1_rag_deployments_put"
+    "beta.rag.search_indexes.register_deployment", PUT "/v1/rag/deployments", [ApiKey],
+    [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
 );
 
 /// Request builder for `client.beta().rag().search_indexes().register_deployment(…)` (operation `register_deployment_v1_rag_deployments_put`): set optional inputs, then `.await` it or call `.send()`.
@@ -159,7 +160,8 @@ crate::runtime::into_future!(
 
 crate::runtime::operation!(
     OP_UNREGISTER_DEPLOYMENT =
-    "unregister_deployment_v1_rag_deployments__deployment_id__delete", DELETE
+    "unregister_deployment_v1_rag_deployments__deployment_id__delete"
+    "beta.rag.search_indexes.unregister_deployment", DELETE
     "/v1/rag/deployments/{deployment_id}", [ApiKey], [(422u16, crate
     ::errors::decode_http_validation_error)], [200u16]
 );
@@ -200,7 +202,8 @@ crate::runtime::into_future!(UnregisterDeploymentBuilder, serde_json::Value);
 
 crate::runtime::operation!(
     OP_UPDATE_DEPLOYMENT_METRICS =
-    "update_index_metrics_v1_rag_deployments__deployment_id__metrics_put", PUT
+    "update_index_metrics_v1_rag_deployments__deployment_id__metrics_put"
+    "beta.rag.search_indexes.update_deployment_metrics", PUT
     "/v1/rag/deployments/{deployment_id}/metrics", [ApiKey], [], [200u16]
 );
 

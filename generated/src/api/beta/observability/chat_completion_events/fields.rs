@@ -61,8 +61,9 @@ impl<'c> Fields<'c> {
 }
 
 crate::runtime::operation!(
-    OP_LIST = "get_chat_completion_fields_v1_observability_chat_completion_fields_get",
-    GET "/v1/observability/chat-completion-fields", [ApiKey], [(400u16, crate
+    OP_LIST = "get_chat_completion_fields_v1_observability_chat_completion_fields_get"
+    "beta.observability.chat_completion_events.fields.list", GET
+    "/v1/observability/chat-completion-fields", [ApiKey], [(400u16, crate
     ::errors::decode_observability_error), (404u16, crate
     ::errors::decode_observability_error), (408u16, crate
     ::errors::decode_observability_error), (409u16, crate
@@ -101,9 +102,10 @@ crate::runtime::into_future!(
 
 crate::runtime::operation!(
     OP_FETCH_OPTIONS =
-    "get_chat_completion_field_options_v1_observability_chat_completion_fields__field_name__options_get",
-    GET "/v1/observability/chat-completion-fields/{field_name}/options", [ApiKey],
-    [(400u16, crate ::errors::decode_observability_error), (404u16, crate
+    "get_chat_completion_field_options_v1_observability_chat_completion_fields__field_name__options_get"
+    "beta.observability.chat_completion_events.fields.fetch_options", GET
+    "/v1/observability/chat-completion-fields/{field_name}/options", [ApiKey], [(400u16,
+    crate ::errors::decode_observability_error), (404u16, crate
     ::errors::decode_observability_error), (408u16, crate
     ::errors::decode_observability_error), (409u16, crate
     ::errors::decode_observability_error), (422u16, crate
@@ -147,9 +149,10 @@ crate::runtime::into_future!(
 
 crate::runtime::operation!(
     OP_FETCH_OPTION_COUNTS =
-    "get_chat_completion_field_options_counts_v1_observability_chat_completion_fields__field_name__options_counts_post",
-    POST "/v1/observability/chat-completion-fields/{field_name}/options-counts",
-    [ApiKey], [(400u16, crate ::errors::decode_observability_error), (404u16, crate
+    "get_chat_completion_field_options_counts_v1_observability_chat_completion_fields__field_name__options_counts_post"
+    "beta.observability.chat_completion_events.fields.fetch_option_counts", POST
+    "/v1/observability/chat-completion-fields/{field_name}/options-counts", [ApiKey],
+    [(400u16, crate ::errors::decode_observability_error), (404u16, crate
     ::errors::decode_observability_error), (408u16, crate
     ::errors::decode_observability_error), (409u16, crate
     ::errors::decode_observability_error), (422u16, crate

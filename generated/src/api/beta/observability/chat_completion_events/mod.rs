@@ -103,8 +103,9 @@ impl<'c> ChatCompletionEvents<'c> {
 
 crate::runtime::operation!(
     OP_SEARCH =
-    "get_chat_completion_events_v1_observability_chat_completion_events_search_post",
-    POST "/v1/observability/chat-completion-events/search", [ApiKey], [(400u16, crate
+    "get_chat_completion_events_v1_observability_chat_completion_events_search_post"
+    "beta.observability.chat_completion_events.search", POST
+    "/v1/observability/chat-completion-events/search", [ApiKey], [(400u16, crate
     ::errors::decode_observability_error), (404u16, crate
     ::errors::decode_observability_error), (408u16, crate
     ::errors::decode_observability_error), (409u16, crate
@@ -154,8 +155,9 @@ crate::runtime::into_future!(
 
 crate::runtime::operation!(
     OP_SEARCH_IDS =
-    "get_chat_completion_event_ids_v1_observability_chat_completion_events_search_ids_post",
-    POST "/v1/observability/chat-completion-events/search-ids", [ApiKey], [(400u16, crate
+    "get_chat_completion_event_ids_v1_observability_chat_completion_events_search_ids_post"
+    "beta.observability.chat_completion_events.search_ids", POST
+    "/v1/observability/chat-completion-events/search-ids", [ApiKey], [(400u16, crate
     ::errors::decode_observability_error), (404u16, crate
     ::errors::decode_observability_error), (408u16, crate
     ::errors::decode_observability_error), (409u16, crate
@@ -196,8 +198,9 @@ crate::runtime::into_future!(
 
 crate::runtime::operation!(
     OP_FETCH =
-    "get_chat_completion_event_v1_observability_chat_completion_events__event_id__get",
-    GET "/v1/observability/chat-completion-events/{event_id}", [ApiKey], [(400u16, crate
+    "get_chat_completion_event_v1_observability_chat_completion_events__event_id__get"
+    "beta.observability.chat_completion_events.fetch", GET
+    "/v1/observability/chat-completion-events/{event_id}", [ApiKey], [(400u16, crate
     ::errors::decode_observability_error), (404u16, crate
     ::errors::decode_observability_error), (408u16, crate
     ::errors::decode_observability_error), (409u16, crate
@@ -236,8 +239,9 @@ crate::runtime::into_future!(FetchBuilder, crate ::models::ChatCompletionEvent);
 
 crate::runtime::operation!(
     OP_FETCH_SIMILAR_EVENTS =
-    "get_similar_chat_completion_events_v1_observability_chat_completion_events__event_id__similar_events_get",
-    GET "/v1/observability/chat-completion-events/{event_id}/similar-events", [ApiKey],
+    "get_similar_chat_completion_events_v1_observability_chat_completion_events__event_id__similar_events_get"
+    "beta.observability.chat_completion_events.fetch_similar_events", GET
+    "/v1/observability/chat-completion-events/{event_id}/similar-events", [ApiKey],
     [(400u16, crate ::errors::decode_observability_error), (404u16, crate
     ::errors::decode_observability_error), (408u16, crate
     ::errors::decode_observability_error), (409u16, crate
@@ -285,8 +289,9 @@ crate::runtime::into_future!(
 
 crate::runtime::operation!(
     OP_JUDGE =
-    "judge_chat_completion_event_v1_observability_chat_completion_events__event_id__live_judging_post",
-    POST "/v1/observability/chat-completion-events/{event_id}/live-judging", [ApiKey],
+    "judge_chat_completion_event_v1_observability_chat_completion_events__event_id__live_judging_post"
+    "beta.observability.chat_completion_events.judge", POST
+    "/v1/observability/chat-completion-events/{event_id}/live-judging", [ApiKey],
     [(400u16, crate ::errors::decode_observability_error), (404u16, crate
     ::errors::decode_observability_error), (408u16, crate
     ::errors::decode_observability_error), (409u16, crate

@@ -268,9 +268,9 @@ impl<'c> Datasets<'c> {
 }
 
 crate::runtime::operation!(
-    OP_LIST = "get_datasets_v1_observability_datasets_get", GET
-    "/v1/observability/datasets", [ApiKey], [(400u16, crate
-    ::errors::decode_observability_error), (404u16, crate
+    OP_LIST = "get_datasets_v1_observability_datasets_get"
+    "beta.observability.datasets.list", GET "/v1/observability/datasets", [ApiKey],
+    [(400u16, crate ::errors::decode_observability_error), (404u16, crate
     ::errors::decode_observability_error), (408u16, crate
     ::errors::decode_observability_error), (409u16, crate
     ::errors::decode_observability_error), (422u16, crate
@@ -313,9 +313,9 @@ impl<'c> ListBuilder<'c> {
 crate::runtime::into_future!(ListBuilder, crate ::models::ListDatasetsResponse);
 
 crate::runtime::operation!(
-    OP_CREATE = "create_dataset_v1_observability_datasets_post", POST
-    "/v1/observability/datasets", [ApiKey], [(400u16, crate
-    ::errors::decode_observability_error), (404u16, crate
+    OP_CREATE = "create_dataset_v1_observability_datasets_post"
+    "beta.observability.datasets.create", POST "/v1/observability/datasets", [ApiKey],
+    [(400u16, crate ::errors::decode_observability_error), (404u16, crate
     ::errors::decode_observability_error), (408u16, crate
     ::errors::decode_observability_error), (409u16, crate
     ::errors::decode_observability_error), (422u16, crate
@@ -348,9 +348,9 @@ impl<'c> CreateBuilder<'c> {
 crate::runtime::into_future!(CreateBuilder, crate ::models::Dataset);
 
 crate::runtime::operation!(
-    OP_FETCH = "get_dataset_by_id_v1_observability_datasets__dataset_id__get", GET
-    "/v1/observability/datasets/{dataset_id}", [ApiKey], [(400u16, crate
-    ::errors::decode_observability_error), (404u16, crate
+    OP_FETCH = "get_dataset_by_id_v1_observability_datasets__dataset_id__get"
+    "beta.observability.datasets.fetch", GET "/v1/observability/datasets/{dataset_id}",
+    [ApiKey], [(400u16, crate ::errors::decode_observability_error), (404u16, crate
     ::errors::decode_observability_error), (408u16, crate
     ::errors::decode_observability_error), (409u16, crate
     ::errors::decode_observability_error), (422u16, crate
@@ -387,7 +387,8 @@ impl<'c> FetchBuilder<'c> {
 crate::runtime::into_future!(FetchBuilder, crate ::models::DatasetPreview);
 
 crate::runtime::operation!(
-    OP_DELETE = "delete_dataset_v1_observability_datasets__dataset_id__delete", DELETE
+    OP_DELETE = "delete_dataset_v1_observability_datasets__dataset_id__delete"
+    "beta.observability.datasets.delete", DELETE
     "/v1/observability/datasets/{dataset_id}", [ApiKey], [(400u16, crate
     ::errors::decode_observability_error), (404u16, crate
     ::errors::decode_observability_error), (408u16, crate
@@ -426,7 +427,8 @@ impl<'c> DeleteBuilder<'c> {
 crate::runtime::into_future!(DeleteBuilder, ());
 
 crate::runtime::operation!(
-    OP_UPDATE = "update_dataset_v1_observability_datasets__dataset_id__patch", PATCH
+    OP_UPDATE = "update_dataset_v1_observability_datasets__dataset_id__patch"
+    "beta.observability.datasets.update", PATCH
     "/v1/observability/datasets/{dataset_id}", [ApiKey], [(400u16, crate
     ::errors::decode_observability_error), (404u16, crate
     ::errors::decode_observability_error), (408u16, crate
@@ -468,7 +470,8 @@ crate::runtime::into_future!(UpdateBuilder, crate ::models::DatasetPreview);
 
 crate::runtime::operation!(
     OP_LIST_RECORDS =
-    "get_dataset_records_v1_observability_datasets__dataset_id__records_get", GET
+    "get_dataset_records_v1_observability_datasets__dataset_id__records_get"
+    "beta.observability.datasets.list_records", GET
     "/v1/observability/datasets/{dataset_id}/records", [ApiKey], [(400u16, crate
     ::errors::decode_observability_error), (404u16, crate
     ::errors::decode_observability_error), (408u16, crate
@@ -519,7 +522,8 @@ crate::runtime::into_future!(
 
 crate::runtime::operation!(
     OP_CREATE_RECORD =
-    "create_dataset_record_v1_observability_datasets__dataset_id__records_post", POST
+    "create_dataset_record_v1_observability_datasets__dataset_id__records_post"
+    "beta.observability.datasets.create_record", POST
     "/v1/observability/datasets/{dataset_id}/records", [ApiKey], [(400u16, crate
     ::errors::decode_observability_error), (404u16, crate
     ::errors::decode_observability_error), (408u16, crate
@@ -561,9 +565,10 @@ crate::runtime::into_future!(CreateRecordBuilder, crate ::models::DatasetRecord)
 
 crate::runtime::operation!(
     OP_IMPORT_FROM_CAMPAIGN =
-    "post_dataset_records_from_campaign_v1_observability_datasets__dataset_id__imports_from_campaign_post",
-    POST "/v1/observability/datasets/{dataset_id}/imports/from-campaign", [ApiKey],
-    [(400u16, crate ::errors::decode_observability_error), (404u16, crate
+    "post_dataset_records_from_campaign_v1_observability_datasets__dataset_id__imports_from_campaign_post"
+    "beta.observability.datasets.import_from_campaign", POST
+    "/v1/observability/datasets/{dataset_id}/imports/from-campaign", [ApiKey], [(400u16,
+    crate ::errors::decode_observability_error), (404u16, crate
     ::errors::decode_observability_error), (408u16, crate
     ::errors::decode_observability_error), (409u16, crate
     ::errors::decode_observability_error), (422u16, crate
@@ -610,9 +615,10 @@ crate::runtime::into_future!(
 
 crate::runtime::operation!(
     OP_IMPORT_FROM_EXPLORER =
-    "post_dataset_records_from_explorer_v1_observability_datasets__dataset_id__imports_from_explorer_post",
-    POST "/v1/observability/datasets/{dataset_id}/imports/from-explorer", [ApiKey],
-    [(400u16, crate ::errors::decode_observability_error), (404u16, crate
+    "post_dataset_records_from_explorer_v1_observability_datasets__dataset_id__imports_from_explorer_post"
+    "beta.observability.datasets.import_from_explorer", POST
+    "/v1/observability/datasets/{dataset_id}/imports/from-explorer", [ApiKey], [(400u16,
+    crate ::errors::decode_observability_error), (404u16, crate
     ::errors::decode_observability_error), (408u16, crate
     ::errors::decode_observability_error), (409u16, crate
     ::errors::decode_observability_error), (422u16, crate
@@ -659,8 +665,9 @@ crate::runtime::into_future!(
 
 crate::runtime::operation!(
     OP_IMPORT_FROM_FILE =
-    "post_dataset_records_from_file_v1_observability_datasets__dataset_id__imports_from_file_post",
-    POST "/v1/observability/datasets/{dataset_id}/imports/from-file", [ApiKey], [(400u16,
+    "post_dataset_records_from_file_v1_observability_datasets__dataset_id__imports_from_file_post"
+    "beta.observability.datasets.import_from_file", POST
+    "/v1/observability/datasets/{dataset_id}/imports/from-file", [ApiKey], [(400u16,
     crate ::errors::decode_observability_error), (404u16, crate
     ::errors::decode_observability_error), (408u16, crate
     ::errors::decode_observability_error), (409u16, crate
@@ -706,8 +713,9 @@ crate::runtime::into_future!(ImportFromFileBuilder, crate ::models::DatasetImpor
 
 crate::runtime::operation!(
     OP_IMPORT_FROM_PLAYGROUND =
-    "post_dataset_records_from_playground_v1_observability_datasets__dataset_id__imports_from_playground_post",
-    POST "/v1/observability/datasets/{dataset_id}/imports/from-playground", [ApiKey],
+    "post_dataset_records_from_playground_v1_observability_datasets__dataset_id__imports_from_playground_post"
+    "beta.observability.datasets.import_from_playground", POST
+    "/v1/observability/datasets/{dataset_id}/imports/from-playground", [ApiKey],
     [(400u16, crate ::errors::decode_observability_error), (404u16, crate
     ::errors::decode_observability_error), (408u16, crate
     ::errors::decode_observability_error), (409u16, crate
@@ -755,9 +763,10 @@ crate::runtime::into_future!(
 
 crate::runtime::operation!(
     OP_IMPORT_FROM_DATASET_RECORDS =
-    "post_dataset_records_from_dataset_v1_observability_datasets__dataset_id__imports_from_dataset_post",
-    POST "/v1/observability/datasets/{dataset_id}/imports/from-dataset", [ApiKey],
-    [(400u16, crate ::errors::decode_observability_error), (404u16, crate
+    "post_dataset_records_from_dataset_v1_observability_datasets__dataset_id__imports_from_dataset_post"
+    "beta.observability.datasets.import_from_dataset_records", POST
+    "/v1/observability/datasets/{dataset_id}/imports/from-dataset", [ApiKey], [(400u16,
+    crate ::errors::decode_observability_error), (404u16, crate
     ::errors::decode_observability_error), (408u16, crate
     ::errors::decode_observability_error), (409u16, crate
     ::errors::decode_observability_error), (422u16, crate
@@ -804,9 +813,10 @@ crate::runtime::into_future!(
 
 crate::runtime::operation!(
     OP_EXPORT_TO_JSONL =
-    "export_dataset_to_jsonl_v1_observability_datasets__dataset_id__exports_to_jsonl_get",
-    GET "/v1/observability/datasets/{dataset_id}/exports/to-jsonl", [ApiKey], [(400u16,
-    crate ::errors::decode_observability_error), (404u16, crate
+    "export_dataset_to_jsonl_v1_observability_datasets__dataset_id__exports_to_jsonl_get"
+    "beta.observability.datasets.export_to_jsonl", GET
+    "/v1/observability/datasets/{dataset_id}/exports/to-jsonl", [ApiKey], [(400u16, crate
+    ::errors::decode_observability_error), (404u16, crate
     ::errors::decode_observability_error), (408u16, crate
     ::errors::decode_observability_error), (409u16, crate
     ::errors::decode_observability_error), (422u16, crate
@@ -846,9 +856,10 @@ crate::runtime::into_future!(
 
 crate::runtime::operation!(
     OP_FETCH_TASK =
-    "get_dataset_import_task_v1_observability_datasets__dataset_id__tasks__task_id__get",
-    GET "/v1/observability/datasets/{dataset_id}/tasks/{task_id}", [ApiKey], [(400u16,
-    crate ::errors::decode_observability_error), (404u16, crate
+    "get_dataset_import_task_v1_observability_datasets__dataset_id__tasks__task_id__get"
+    "beta.observability.datasets.fetch_task", GET
+    "/v1/observability/datasets/{dataset_id}/tasks/{task_id}", [ApiKey], [(400u16, crate
+    ::errors::decode_observability_error), (404u16, crate
     ::errors::decode_observability_error), (408u16, crate
     ::errors::decode_observability_error), (409u16, crate
     ::errors::decode_observability_error), (422u16, crate
@@ -888,7 +899,8 @@ crate::runtime::into_future!(FetchTaskBuilder, crate ::models::DatasetImportTask
 
 crate::runtime::operation!(
     OP_LIST_TASKS =
-    "get_dataset_import_tasks_v1_observability_datasets__dataset_id__tasks_get", GET
+    "get_dataset_import_tasks_v1_observability_datasets__dataset_id__tasks_get"
+    "beta.observability.datasets.list_tasks", GET
     "/v1/observability/datasets/{dataset_id}/tasks", [ApiKey], [(400u16, crate
     ::errors::decode_observability_error), (404u16, crate
     ::errors::decode_observability_error), (408u16, crate

@@ -110,7 +110,8 @@ impl<'c> Records<'c> {
 
 crate::runtime::operation!(
     OP_FETCH =
-    "get_dataset_record_v1_observability_dataset_records__dataset_record_id__get", GET
+    "get_dataset_record_v1_observability_dataset_records__dataset_record_id__get"
+    "beta.observability.datasets.records.fetch", GET
     "/v1/observability/dataset-records/{dataset_record_id}", [ApiKey], [(400u16, crate
     ::errors::decode_observability_error), (404u16, crate
     ::errors::decode_observability_error), (408u16, crate
@@ -150,9 +151,10 @@ crate::runtime::into_future!(FetchBuilder, crate ::models::DatasetRecord);
 
 crate::runtime::operation!(
     OP_DELETE =
-    "delete_dataset_record_v1_observability_dataset_records__dataset_record_id__delete",
-    DELETE "/v1/observability/dataset-records/{dataset_record_id}", [ApiKey], [(400u16,
-    crate ::errors::decode_observability_error), (404u16, crate
+    "delete_dataset_record_v1_observability_dataset_records__dataset_record_id__delete"
+    "beta.observability.datasets.records.delete", DELETE
+    "/v1/observability/dataset-records/{dataset_record_id}", [ApiKey], [(400u16, crate
+    ::errors::decode_observability_error), (404u16, crate
     ::errors::decode_observability_error), (408u16, crate
     ::errors::decode_observability_error), (409u16, crate
     ::errors::decode_observability_error), (422u16, crate
@@ -190,7 +192,8 @@ crate::runtime::into_future!(DeleteBuilder, ());
 
 crate::runtime::operation!(
     OP_BULK_DELETE =
-    "delete_dataset_records_v1_observability_dataset_records_bulk_delete_post", POST
+    "delete_dataset_records_v1_observability_dataset_records_bulk_delete_post"
+    "beta.observability.datasets.records.bulk_delete", POST
     "/v1/observability/dataset-records/bulk-delete", [ApiKey], [(400u16, crate
     ::errors::decode_observability_error), (404u16, crate
     ::errors::decode_observability_error), (408u16, crate
@@ -228,8 +231,9 @@ crate::runtime::into_future!(BulkDeleteBuilder, ());
 
 crate::runtime::operation!(
     OP_JUDGE =
-    "judge_dataset_record_v1_observability_dataset_records__dataset_record_id__live_judging_post",
-    POST "/v1/observability/dataset-records/{dataset_record_id}/live-judging", [ApiKey],
+    "judge_dataset_record_v1_observability_dataset_records__dataset_record_id__live_judging_post"
+    "beta.observability.datasets.records.judge", POST
+    "/v1/observability/dataset-records/{dataset_record_id}/live-judging", [ApiKey],
     [(400u16, crate ::errors::decode_observability_error), (404u16, crate
     ::errors::decode_observability_error), (408u16, crate
     ::errors::decode_observability_error), (409u16, crate
@@ -270,9 +274,10 @@ crate::runtime::into_future!(JudgeBuilder, crate ::models::JudgeOutput);
 
 crate::runtime::operation!(
     OP_UPDATE_PAYLOAD =
-    "update_dataset_record_payload_v1_observability_dataset_records__dataset_record_id__payload_put",
-    PUT "/v1/observability/dataset-records/{dataset_record_id}/payload", [ApiKey],
-    [(400u16, crate ::errors::decode_observability_error), (404u16, crate
+    "update_dataset_record_payload_v1_observability_dataset_records__dataset_record_id__payload_put"
+    "beta.observability.datasets.records.update_payload", PUT
+    "/v1/observability/dataset-records/{dataset_record_id}/payload", [ApiKey], [(400u16,
+    crate ::errors::decode_observability_error), (404u16, crate
     ::errors::decode_observability_error), (408u16, crate
     ::errors::decode_observability_error), (409u16, crate
     ::errors::decode_observability_error), (422u16, crate
@@ -312,8 +317,9 @@ crate::runtime::into_future!(UpdatePayloadBuilder, ());
 
 crate::runtime::operation!(
     OP_UPDATE_PROPERTIES =
-    "update_dataset_record_properties_v1_observability_dataset_records__dataset_record_id__properties_put",
-    PUT "/v1/observability/dataset-records/{dataset_record_id}/properties", [ApiKey],
+    "update_dataset_record_properties_v1_observability_dataset_records__dataset_record_id__properties_put"
+    "beta.observability.datasets.records.update_properties", PUT
+    "/v1/observability/dataset-records/{dataset_record_id}/properties", [ApiKey],
     [(400u16, crate ::errors::decode_observability_error), (404u16, crate
     ::errors::decode_observability_error), (408u16, crate
     ::errors::decode_observability_error), (409u16, crate
