@@ -35,8 +35,8 @@ pub use reqwest;
 
 /// Re-exported for [`FilePart::from_stream`] and binary responses.
 pub use bytes;
-#[cfg(feature = "chat")]
-#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
+#[cfg(any(feature = "agents", feature = "chat", feature = "fim"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "agents", feature = "chat", feature = "fim"))))]
 pub mod completion;
 #[cfg(any(feature = "agents", feature = "chat"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "agents", feature = "chat"))))]

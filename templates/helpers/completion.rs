@@ -1,6 +1,3 @@
-//@ type ChatCompletionRequest
-//@ type Message
-//@ type UserMessage
 //@ field CompletionChunk.id: String
 //@ field CompletionChunk.model: String
 //@ field CompletionChunk.usage: Option<UsageInfo>

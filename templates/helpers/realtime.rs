@@ -545,7 +545,7 @@ pub struct Transcription {
 impl Transcription {
     /// Whether the audio has all been sent (`input_audio.end` included) or the sending stopped.
     pub fn sent(&self) -> bool {
-        self.task.as_ref().map_or(true, |t| t.is_finished())
+        self.task.as_ref().is_none_or(|t| t.is_finished())
     }
 }
 

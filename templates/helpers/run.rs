@@ -402,7 +402,7 @@ impl RunContext {
         if call.pending {
             Some(DeferralReason::ServerSideConfirmationRequired)
         } else if !self.registered(&call.name) {
-            declared.map_or(true, |d| d.contains(&call.name)).then_some(DeferralReason::NotRegistered)
+            declared.is_none_or(|d| d.contains(&call.name)).then_some(DeferralReason::NotRegistered)
         } else if self.needs_confirmation(&call.name) && self.confirm.is_none() {
             Some(DeferralReason::ConfirmationRequired)
         } else {

@@ -148,7 +148,7 @@ fn is_object_schema(v: &Value, defs: &Map<String, Value>) -> bool {
     if let Some(r) = m.get("$ref").and_then(Value::as_str) {
         return m.len() == 1 && resolve(r, defs).is_some_and(|t| is_object_schema(&t, defs));
     }
-    let typed_object = m.get("type").map_or(true, |t| t == "object");
+    let typed_object = m.get("type").is_none_or(|t| t == "object");
     let choice =
         ["anyOf", "oneOf"].iter().any(|k| m.get(*k).and_then(Value::as_array).is_some_and(|vs| vs.iter().all(|v| is_object_schema(v, defs))));
     typed_object
