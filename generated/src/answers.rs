@@ -1,4 +1,4 @@
-//! What everyday code reaches for on chat, FIM and agents answers: the answer's text and tool
+//! What everyday code reaches for on chat and agents answers: the answer's text and tool
 //! calls, a chunk's text, text content printed with `{}`, a tool declared from a JSON schema,
 //! and a tool call's arguments decoded into a type with its result message in one line.
 //!
@@ -25,38 +25,8 @@
 //! ```
 
 use crate::models::{
-    AssistantMessage, ChatCompletionResponse, ChatTool, CompletionChunk, ContentChunk, Function, FunctionCallArguments, MessageContent, Tool,
-    ToolCall, ToolMessage,
+    AssistantMessage, ChatCompletionResponse, ChatTool, CompletionChunk, Function, FunctionCallArguments, MessageContent, Tool, ToolCall, ToolMessage,
 };
-use std::fmt;
-
-impl MessageContent {
-    /// The text: the string, or the text chunks joined (other chunks, images and documents,
-    /// left out).
-    pub fn text(&self) -> String {
-        match self {
-            MessageContent::String(s) => s.clone(),
-            MessageContent::ContentChunkList(chunks) => chunks
-                .iter()
-                .filter_map(|c| match c {
-                    ContentChunk::Text(t) => Some(t.text.as_str()),
-                    _ => None,
-                })
-                .collect(),
-            MessageContent::Unknown(_) => String::new(),
-        }
-    }
-}
-
-/// Prints the text ([`MessageContent::text`]).
-impl fmt::Display for MessageContent {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            MessageContent::String(s) => f.write_str(s),
-            other => f.write_str(&other.text()),
-        }
-    }
-}
 
 impl AssistantMessage {
     /// The message's text, when it has content.

@@ -115,16 +115,34 @@ impl Completion {
 
 /// The text of a delta's content: a string, or the text chunks of a chunk list.
 fn text_of(content: &MessageContent) -> String {
-    match content {
-        MessageContent::String(s) => s.clone(),
-        MessageContent::ContentChunkList(chunks) => chunks
-            .iter()
-            .filter_map(|c| match c {
-                ContentChunk::Text(t) => Some(t.text.as_str()),
-                _ => None,
-            })
-            .collect(),
-        MessageContent::Unknown(_) => String::new(),
+    content.text()
+}
+
+impl MessageContent {
+    /// The text: the string, or the text chunks joined (other chunks, images and documents,
+    /// left out).
+    pub fn text(&self) -> String {
+        match self {
+            MessageContent::String(s) => s.clone(),
+            MessageContent::ContentChunkList(chunks) => chunks
+                .iter()
+                .filter_map(|c| match c {
+                    ContentChunk::Text(t) => Some(t.text.as_str()),
+                    _ => None,
+                })
+                .collect(),
+            MessageContent::Unknown(_) => String::new(),
+        }
+    }
+}
+
+/// Prints the text ([`MessageContent::text`]).
+impl std::fmt::Display for MessageContent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            MessageContent::String(s) => f.write_str(s),
+            other => f.write_str(&other.text()),
+        }
     }
 }
 

@@ -13,6 +13,7 @@
 //! //@ variant Type::Variant(Spelling)   a variant of a union
 //! //@ variants Type: A, B               the union has exactly these variants (an exhaustive match)
 //! //@ value Enum::Value                 a value of a string enum
+//! //@ needs helper                      another helper this one calls (left out without it)
 //! ```
 //! A spelling is the field's Rust type as the generated crate writes it, relative to `models`:
 //! `String`, `i64`, `Option<T>`, `Nullable<T>`, `Vec<T>`, `Box<T>`, a model type name;
@@ -125,6 +126,11 @@ impl Helper {
         out
     }
 
+    /// The helpers this one calls (`//@ needs NAME`): it is left out when one of them is.
+    pub fn needs(&self) -> Vec<&'static str> {
+        self.source.lines().filter_map(|l| l.trim_start().strip_prefix("//@ needs ")).map(str::trim).collect()
+    }
+
     /// The types named by `//@ cfg-of` lines.
     pub fn cfg_types(&self) -> Vec<String> {
         self.source.lines().filter_map(|l| l.trim_start().strip_prefix("//@ cfg-of ")).map(|t| t.trim().to_string()).collect()
@@ -139,6 +145,9 @@ impl Helper {
                 continue;
             }
             let Some(decl) = line.strip_prefix("//@") else { continue };
+            if decl.trim_start().starts_with("needs ") {
+                continue;
+            }
             let at = || format!("templates/helpers/{}.rs:{}", self.name, n + 1);
             let decl = decl.trim();
             let (kind, rest) = decl.split_once(' ').ok_or_else(|| format!("{}: `{decl}` is not a shape declaration", at()))?;

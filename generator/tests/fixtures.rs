@@ -400,3 +400,25 @@ fn pagination_from_the_spec_and_the_overlay() {
     assert!(group.contains("crate::runtime::paginate::offset(") && group.contains("<i32>::try_from(offset)"), "{group}");
     assert!(group.contains("pub fn items(self) -> crate::runtime::paginate::Items<'c, crate::models::Item>"), "{group}");
 }
+
+/// `//@ needs` between helpers: a helper that calls one the crate does not get (not asked for,
+/// or left out) is left out too, with a warning naming both; asked for together, both are in.
+#[test]
+fn a_helper_needing_another_is_left_out_without_it() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let spec = std::fs::read_to_string(root.join("spec/openapi.yaml")).expect("cargo xtask fetch-spec puts the spec in place");
+    let real = Overlay::parse(&std::fs::read_to_string(root.join("spec/overlay.yaml")).unwrap()).unwrap();
+    let mut alone = real.clone();
+    alone.helpers = vec!["answers".into(), "structured".into()];
+    let (_, ir, diags) = sdkgen::lower_spec(&spec, &alone).unwrap();
+    assert!(ir.helpers.is_empty(), "{:?}", ir.helpers);
+    let messages: Vec<String> = diags.iter().map(ToString::to_string).collect();
+    for name in ["answers", "structured"] {
+        let expected = format!("helper `{name}` left out: it calls the helper `completion`");
+        assert!(messages.iter().any(|m| m.contains(&expected)), "{messages:?}");
+    }
+    let mut together = real;
+    together.helpers = vec!["completion".into(), "answers".into(), "structured".into()];
+    let (_, ir, _) = sdkgen::lower_spec(&spec, &together).unwrap();
+    assert_eq!(ir.helpers, ["completion", "answers", "structured"]);
+}

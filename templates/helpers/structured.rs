@@ -1,3 +1,4 @@
+//@ needs completion
 //@ field ChatCompletionRequest.response_format: Option<ResponseFormat>
 //@ field AgentsCompletionRequest.response_format: Option<ResponseFormat>
 //@ field ResponseFormat.type: Option<ResponseFormats>
@@ -54,7 +55,7 @@
 //! `title` and the non-standard integer and float `format`s (`uint32`, `double`) are dropped.
 
 use crate::models::{
-    AssistantMessage, ChatCompletionResponse, CompletionChunk, ContentChunk, JsonSchema, MessageContent, ResponseFormat, ResponseFormats, UsageInfo,
+    AssistantMessage, ChatCompletionResponse, CompletionChunk, JsonSchema, MessageContent, ResponseFormat, ResponseFormats, UsageInfo,
 };
 use crate::runtime::json_schema::decode_text;
 use crate::{Error, Event, EventStream, Result};
@@ -164,17 +165,7 @@ fn message_text(m: &AssistantMessage) -> String {
 }
 
 fn content_text(content: &MessageContent) -> String {
-    match content {
-        MessageContent::String(s) => s.clone(),
-        MessageContent::ContentChunkList(chunks) => chunks
-            .iter()
-            .filter_map(|c| match c {
-                ContentChunk::Text(t) => Some(t.text.as_str()),
-                _ => None,
-            })
-            .collect(),
-        MessageContent::Unknown(_) => String::new(),
-    }
+    content.text() // from `mistralai::completion`
 }
 
 /// A structured-output request: `.await` it for [`Parsed<T>`]. [`configure`](Self::configure)

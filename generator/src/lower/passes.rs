@@ -46,6 +46,16 @@ pub(super) fn helpers_that_fit(wanted: &[String], types: &[TypeDef], diags: &mut
             },
         }
     }
+    // A helper calling one that is left out goes too (until nothing changes).
+    loop {
+        let missing = helpers.iter().find_map(|name| {
+            let h = crate::helpers::find(name)?;
+            h.needs().into_iter().find(|n| !helpers.iter().any(|x| x == n)).map(|n| (name.clone(), n))
+        });
+        let Some((name, need)) = missing else { break };
+        diags.warn(at, format!("helper `{name}` left out: it calls the helper `{need}`, which is not in the crate"));
+        helpers.retain(|x| *x != name);
+    }
     helpers
 }
 
