@@ -30,6 +30,7 @@ use futures::StreamExt;
 pub struct Completion {
     /// The completion's id (from the first chunk).
     pub id: String,
+    /// The model that answered.
     pub model: String,
     /// One entry per choice index seen, in index order.
     pub choices: Vec<Choice>,
@@ -40,12 +41,14 @@ pub struct Completion {
 /// One choice of a [`Completion`].
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Choice {
+    /// The choice's index.
     pub index: i64,
     /// The text deltas joined (the text chunks of structured content included).
     pub text: String,
     /// Tool calls, merged by their `index`: the name and id from the first delta that has them,
     /// string `arguments` concatenated.
     pub tool_calls: Vec<ToolCall>,
+    /// Why the choice ended (`stop`, `length`, `tool_calls`, …), once it has.
     pub finish_reason: Option<CompletionResponseStreamChoiceFinishReason>,
 }
 

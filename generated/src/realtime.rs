@@ -58,16 +58,22 @@ type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStre
 #[non_exhaustive]
 pub enum AudioEncoding {
     #[serde(rename = "pcm_s16le")]
+    /// Signed 16-bit little-endian PCM.
     PcmS16le,
     #[serde(rename = "pcm_s32le")]
+    /// Signed 32-bit little-endian PCM.
     PcmS32le,
     #[serde(rename = "pcm_f16le")]
+    /// 16-bit float little-endian PCM.
     PcmF16le,
     #[serde(rename = "pcm_f32le")]
+    /// 32-bit float little-endian PCM.
     PcmF32le,
     #[serde(rename = "pcm_mulaw")]
+    /// G.711 µ-law.
     PcmMulaw,
     #[serde(rename = "pcm_alaw")]
+    /// G.711 A-law.
     PcmAlaw,
     /// An encoding this SDK does not know, as the server wrote it.
     #[serde(untagged)]
@@ -77,23 +83,30 @@ pub enum AudioEncoding {
 /// How the audio sent is encoded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AudioFormat {
+    /// How the samples are encoded.
     pub encoding: AudioEncoding,
+    /// Samples per second (16,000 for speech).
     pub sample_rate: u32,
 }
 
 /// The session the server keeps for a connection.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RealtimeSession {
+    /// The session's request id, to quote to support.
     pub request_id: String,
+    /// The transcription model.
     pub model: String,
+    /// The audio the session expects.
     pub audio_format: AudioFormat,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// How far behind the audio the transcription aims to be, in milliseconds.
     pub target_streaming_delay_ms: Option<i64>,
 }
 
 /// An error the server reports on the connection.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RealtimeError {
+    /// The error the server reports.
     pub error: RealtimeErrorDetail,
 }
 
@@ -101,8 +114,10 @@ pub struct RealtimeError {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RealtimeErrorDetail {
     #[serde(default)]
+    /// What went wrong, as the server said it (text or JSON).
     pub message: Value,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The server's error code, when it gives one.
     pub code: Option<i64>,
 }
 
@@ -138,7 +153,14 @@ pub enum RealtimeEvent {
     Done(TranscriptionStreamDone),
     /// An event this SDK does not know (`kind` is its `type`), or one that does not decode
     /// (`error` says why): the message's text as received.
-    Unknown { kind: Option<String>, text: String, error: Option<String> },
+    Unknown {
+        /// The message's `type`, when it has one.
+        kind: Option<String>,
+        /// The message as received.
+        text: String,
+        /// Why it did not decode, when it was a known type.
+        error: Option<String>,
+    },
 }
 
 impl RealtimeEvent {

@@ -116,7 +116,9 @@ struct LocalFunction {
 /// A function call waiting for the user's confirmation (see [`RunContext::on_confirm`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct PendingCall {
+    /// The function's name.
     pub name: String,
+    /// The call's id.
     pub tool_call_id: String,
     /// The arguments as the model sent them.
     pub arguments: Value,
@@ -379,12 +381,15 @@ pub enum RunStop {
 /// What a run did: every entry in order (the model's outputs and the function results sent).
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunResult {
+    /// The conversation the run went on in.
     pub conversation_id: String,
+    /// Every entry in order: the model's outputs and the function results sent.
     pub entries: Vec<ConversationHistoryEntriesItem>,
     /// One per response of the API.
     pub usage: Vec<ConversationUsageInfo>,
     /// How many rounds of function calls were answered.
     pub rounds: usize,
+    /// Why the run stopped.
     pub stop: RunStop,
     /// With [`RunStop::Deferred`]: what waits for the caller, to resume with
     /// [`run_resume`](crate::api::beta::conversations::Conversations::run_resume).
@@ -453,10 +458,13 @@ pub enum DeferralReason {
 /// A call that waits for the caller's [`Decision`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeferredCall {
+    /// The call's id.
     pub tool_call_id: String,
+    /// The function's name.
     pub tool_name: String,
     /// The arguments as the model sent them (a JSON object, or the text when it is not JSON).
     pub arguments: Value,
+    /// Why it waits.
     pub reason: DeferralReason,
     /// Free for the caller (who asked, when); kept through serialization.
     #[serde(default)]
@@ -501,22 +509,33 @@ impl DeferredCall {
 #[serde(tag = "decision", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Decision {
+    /// Run the function (with `override_args` merged over the model's), or allow a call the
+    /// service holds.
     Approve {
+        /// The call's id.
         tool_call_id: String,
+        /// Arguments merged over the model's (a JSON object; local functions only).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         override_args: Option<Value>,
     },
+    /// Do not run it: `message` is its result (a call the service holds is denied).
     Reject {
+        /// The call's id.
         tool_call_id: String,
+        /// What the model is told.
         message: String,
     },
+    /// The caller ran it: `result` is its result.
     Answer {
+        /// The call's id.
         tool_call_id: String,
+        /// The function's result, as the model gets it.
         result: String,
     },
 }
 
 impl Decision {
+    /// The id of the call it decides.
     pub fn tool_call_id(&self) -> &str {
         match self {
             Decision::Approve { tool_call_id, .. } | Decision::Reject { tool_call_id, .. } | Decision::Answer { tool_call_id, .. } => tool_call_id,
@@ -531,7 +550,9 @@ impl Decision {
 /// `deferred_calls`, `outputs`, `executed_results`), plus `rounds` and `declared`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Deferred {
+    /// The conversation to resume.
     pub conversation_id: String,
+    /// The calls that wait for a decision.
     pub deferred_calls: Vec<DeferredCall>,
     /// The run's entries so far (the resumed run's result starts with them).
     #[serde(default)]

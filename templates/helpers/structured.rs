@@ -136,6 +136,7 @@ impl<T> Parsed<T> {
     pub fn into_value(self) -> T {
         self.into_parts().1.swap_remove(0)
     }
+    /// The response and every choice's value.
     pub fn into_parts(self) -> (ChatCompletionResponse, Vec<T>) {
         (self.response, self.values)
     }
@@ -251,10 +252,20 @@ where
 #[non_exhaustive]
 pub enum StructuredEvent<T> {
     /// Text added to a choice's content (`choice` is the choice's index).
-    Delta { choice: i64, text: String },
+    Delta {
+        /// The choice's index.
+        choice: i64,
+        /// The text added.
+        text: String,
+    },
     /// The stream has ended: every choice's content decoded, in index order, and the usage when
     /// the server sent it. Nothing follows.
-    Done { values: Vec<T>, usage: Option<UsageInfo> },
+    Done {
+        /// Every choice's value, in index order.
+        values: Vec<T>,
+        /// Token usage, when the server sent it.
+        usage: Option<UsageInfo>,
+    },
 }
 
 /// The events of a structured-output stream: text deltas, then [`StructuredEvent::Done`] (or an

@@ -78,6 +78,7 @@ pub trait TokenProvider: Send + Sync + 'static {
 pub struct StaticToken(Secret);
 
 impl StaticToken {
+    /// A fixed token, sent as it is (it never expires for the client: refresh it yourself).
     pub fn new(token: impl Into<String>) -> Self {
         StaticToken(Secret::new(token))
     }

@@ -20,14 +20,19 @@ pub struct AgentsCompletionRequest {
     /// The seed to use for random sampling. If set, different calls will generate deterministic results.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub random_seed: crate::Nullable<i64>,
+    /// `metadata`: a map of names to any JSON value; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub metadata: crate::Nullable<std::collections::BTreeMap<String, serde_json::Value>>,
     /// The prompt(s) to generate completions for, encoded as a list of dict with role and content.
     pub messages: Vec<Message>,
+    /// `response_format`: a `ResponseFormat`; optional, left out when `None`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub response_format: Option<ResponseFormat>,
+    /// `tools`: a list of `ChatTool`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub tools: crate::Nullable<Vec<ChatTool>>,
+    /// `tool_choice`: a `ChatCompletionRequestToolChoice`; optional, left out when `None`.
+    ///
     /// Default: `"auto"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tool_choice: Option<ChatCompletionRequestToolChoice>,
@@ -45,16 +50,21 @@ pub struct AgentsCompletionRequest {
     /// Default: `{"type":"content","content":""}`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prediction: Option<Prediction>,
+    /// `parallel_tool_calls`: true or false; optional, left out when `None`.
+    ///
     /// Default: `true`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parallel_tool_calls: Option<bool>,
+    /// `reasoning_effort`: a `ReasoningEffort`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub reasoning_effort: crate::Nullable<ReasoningEffort>,
     /// Allows toggling between the reasoning mode and no system prompt. When set to `reasoning` the system prompt for reasoning models will be used.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub prompt_mode: crate::Nullable<MistralPromptMode>,
+    /// `guardrails`: a list of `GuardrailConfig`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub guardrails: crate::Nullable<Vec<GuardrailConfig>>,
+    /// `prompt_cache_key`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub prompt_cache_key: crate::Nullable<String>,
     /// Determines whether to serve the request using priority or standard capacity.

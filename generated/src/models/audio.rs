@@ -8,6 +8,7 @@ use super::*;
 pub struct AudioTranscriptionRequest {
     /// ID of the model to be used.
     pub model: String,
+    /// `file`: a `File`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub file: crate::Nullable<File>,
     /// Url of a file to be transcribed
@@ -21,6 +22,7 @@ pub struct AudioTranscriptionRequest {
     /// Language of the audio, e.g. 'en'. Providing the language can boost accuracy.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub language: crate::Nullable<String>,
+    /// `temperature`: a number; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub temperature: crate::Nullable<f64>,
     /// Default: `false`.
@@ -28,9 +30,13 @@ pub struct AudioTranscriptionRequest {
     /// Fixed by the schema; filled in by the SDK.
     #[serde(default)]
     pub stream: AudioTranscriptionRequestStream2,
+    /// `diarize`: true or false; optional, left out when `None`.
+    ///
     /// Default: `false`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub diarize: Option<bool>,
+    /// `context_bias`: a list of text; optional, left out when `None`.
+    ///
     /// Default: `[]`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub context_bias: Option<Vec<String>>,
@@ -62,7 +68,9 @@ impl AudioTranscriptionRequest {
 #[cfg_attr(docsrs, doc(cfg(feature = "audio")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AudioTranscriptionRequestStream {
+    /// `model`: text; required.
     pub model: String,
+    /// `file`: a `File`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub file: crate::Nullable<File>,
     /// Url of a file to be transcribed
@@ -76,6 +84,7 @@ pub struct AudioTranscriptionRequestStream {
     /// Language of the audio, e.g. 'en'. Providing the language can boost accuracy.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub language: crate::Nullable<String>,
+    /// `temperature`: a number; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub temperature: crate::Nullable<f64>,
     /// Default: `true`.
@@ -83,9 +92,13 @@ pub struct AudioTranscriptionRequestStream {
     /// Fixed by the schema; filled in by the SDK.
     #[serde(default)]
     pub stream: AudioTranscriptionRequestStreamStream,
+    /// `diarize`: true or false; optional, left out when `None`.
+    ///
     /// Default: `false`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub diarize: Option<bool>,
+    /// `context_bias`: a list of text; optional, left out when `None`.
+    ///
     /// Default: `[]`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub context_bias: Option<Vec<String>>,
@@ -136,6 +149,8 @@ crate::runtime::const_value!(AudioTranscriptionRequestStreamStream, bool, true);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CompletionTokensDetails {
+    /// `reasoning_tokens`: an integer; optional, left out when `None`.
+    ///
     /// Default: `0`.
     #[cfg_attr(
         feature = "full-serde",
@@ -157,18 +172,24 @@ impl CompletionTokensDetails {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct MessageTokens {
+    /// `role`: a `Roles`; required.
     pub role: Roles,
+    /// `total_tokens`: an integer; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub total_tokens: crate::Nullable<i64>,
+    /// `truncated`: true or false; optional, left out when `None`.
+    ///
     /// Default: `false`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub truncated: Option<bool>,
+    /// `usage_count`: an integer; optional, left out when `None`.
+    ///
     /// Default: `1`.
     #[cfg_attr(
         feature = "full-serde",
@@ -194,17 +215,22 @@ impl MessageTokens {
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct PromptTokensDetails {
+    /// `messages`: a list of `MessageTokens`; optional, left out when `None`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub messages: Option<Vec<MessageTokens>>,
+    /// `cached_tokens`: an integer; optional, left out when `None`.
+    ///
     /// Default: `0`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub cached_tokens: Option<i64>,
+    /// `audio_tokens`: an integer; optional, left out when `None`.
+    ///
     /// Default: `0`.
     #[cfg_attr(
         feature = "full-serde",
@@ -289,13 +315,18 @@ crate::runtime::string_enum!(
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct SpeechRequest {
+    /// `model`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub model: crate::Nullable<String>,
+    /// `metadata`: a `MetadataDict`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub metadata: crate::Nullable<MetadataDict>,
+    /// `stream`: true or false; optional, left out when `None`.
+    ///
     /// Default: `false`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stream: Option<bool>,
+    /// `prompt_cache_key`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub prompt_cache_key: crate::Nullable<String>,
     /// The preset or custom voice to use for generating the speech.
@@ -335,6 +366,7 @@ impl SpeechRequest {
 #[cfg_attr(docsrs, doc(cfg(feature = "audio")))]
 #[derive(Debug, Clone, PartialEq)]
 pub enum SpeechRequestRefAudio {
+    /// The value as text.
     String(String),
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
@@ -357,6 +389,7 @@ pub struct SpeechStreamAudioDelta {
     /// Fixed by the schema; filled in by the SDK.
     #[cfg_attr(feature = "full-serde", serde(default))]
     pub r#type: SpeechStreamAudioDeltaType,
+    /// `audio_data`: text; required.
     pub audio_data: String,
 }
 
@@ -385,6 +418,7 @@ pub struct SpeechStreamDone {
     /// Fixed by the schema; filled in by the SDK.
     #[cfg_attr(feature = "full-serde", serde(default))]
     pub r#type: SpeechStreamDoneType,
+    /// `usage`: a `UsageInfo2`; required.
     pub usage: UsageInfo2,
 }
 
@@ -459,14 +493,19 @@ crate::runtime::string_enum!(
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TranscriptionResponse {
+    /// `model`: text; required.
     pub model: String,
+    /// `text`: text; required.
     pub text: String,
+    /// `language`: text; required, may be `null`.
     pub language: Option<String>,
+    /// `segments`: a list of `TranscriptionSegmentChunk`; optional, left out when `None`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub segments: Option<Vec<TranscriptionSegmentChunk>>,
+    /// `usage`: a `UsageInfo`; required.
     pub usage: UsageInfo,
 }
 
@@ -493,11 +532,16 @@ pub struct TranscriptionSegmentChunk {
     /// Fixed by the schema; filled in by the SDK.
     #[serde(default)]
     pub r#type: TranscriptionSegmentChunkType,
+    /// `text`: text; required.
     pub text: String,
+    /// `start`: a number; required.
     pub start: f64,
+    /// `end`: a number; required.
     pub end: f64,
+    /// `score`: a number; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub score: crate::Nullable<f64>,
+    /// `speaker_id`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub speaker_id: crate::Nullable<String>,
 }
@@ -531,11 +575,16 @@ crate::runtime::const_value!(
 #[cfg_attr(docsrs, doc(cfg(feature = "audio")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TranscriptionStreamDone {
+    /// `model`: text; required.
     pub model: String,
+    /// `text`: text; required.
     pub text: String,
+    /// `language`: text; required, may be `null`.
     pub language: Option<String>,
+    /// `segments`: a list of `TranscriptionSegmentChunk`; optional, left out when `None`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub segments: Option<Vec<TranscriptionSegmentChunk>>,
+    /// `usage`: a `UsageInfo`; required.
     pub usage: UsageInfo,
     /// Default: `"transcription.done"`.
     ///
@@ -622,6 +671,7 @@ pub struct TranscriptionStreamLanguage {
     /// Fixed by the schema; filled in by the SDK.
     #[serde(default)]
     pub r#type: TranscriptionStreamLanguageType,
+    /// `audio_language`: text; required.
     pub audio_language: String,
 }
 
@@ -653,9 +703,13 @@ pub struct TranscriptionStreamSegmentDelta {
     /// Fixed by the schema; filled in by the SDK.
     #[serde(default)]
     pub r#type: TranscriptionStreamSegmentDeltaType,
+    /// `text`: text; required.
     pub text: String,
+    /// `start`: a number; required.
     pub start: f64,
+    /// `end`: a number; required.
     pub end: f64,
+    /// `speaker_id`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub speaker_id: crate::Nullable<String>,
 }
@@ -694,6 +748,7 @@ pub struct TranscriptionStreamTextDelta {
     /// Fixed by the schema; filled in by the SDK.
     #[serde(default)]
     pub r#type: TranscriptionStreamTextDeltaType,
+    /// `text`: text; required.
     pub text: String,
 }
 
@@ -719,49 +774,61 @@ crate::runtime::const_value!(
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct UsageInfo2 {
+    /// `prompt_audio_seconds`: an integer; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub prompt_audio_seconds: crate::Nullable<i64>,
+    /// `prompt_tokens`: an integer; optional, left out when `None`.
+    ///
     /// Default: `0`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub prompt_tokens: Option<i64>,
+    /// `total_tokens`: an integer; optional, left out when `None`.
+    ///
     /// Default: `0`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub total_tokens: Option<i64>,
+    /// `completion_tokens`: an integer; optional and nullable: absent, `null` or a value.
+    ///
     /// Default: `0`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub completion_tokens: crate::Nullable<i64>,
+    /// `request_count`: an integer; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub request_count: crate::Nullable<i64>,
+    /// `prompt_tokens_details`: a `PromptTokensDetails`; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub prompt_tokens_details: crate::Nullable<PromptTokensDetails>,
+    /// `completion_tokens_details`: a `CompletionTokensDetails`; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub completion_tokens_details: crate::Nullable<CompletionTokensDetails>,
+    /// `prompt_token_details`: a `PromptTokensDetails`; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub prompt_token_details: crate::Nullable<PromptTokensDetails>,
+    /// `num_cached_tokens`: an integer; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
@@ -790,22 +857,33 @@ impl UsageInfo2 {
 #[cfg_attr(docsrs, doc(cfg(feature = "audio")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct VoiceCreateRequest {
+    /// `name`: text; required.
     pub name: String,
+    /// `slug`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub slug: crate::Nullable<String>,
+    /// `languages`: a list of text; optional, left out when `None`.
+    ///
     /// Default: `[]`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub languages: Option<Vec<String>>,
+    /// `gender`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub gender: crate::Nullable<String>,
+    /// `age`: an integer; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub age: crate::Nullable<i64>,
+    /// `tags`: a list of text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub tags: crate::Nullable<Vec<String>>,
+    /// `color`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub color: crate::Nullable<String>,
+    /// `description`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub description: crate::Nullable<String>,
+    /// `retention_notice`: an integer; optional, left out when `None`.
+    ///
     /// Default: `30`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retention_notice: Option<i64>,
@@ -840,10 +918,15 @@ impl VoiceCreateRequest {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VoiceListResponse {
+    /// `items`: a list of `VoiceResponse`; required.
     pub items: Vec<VoiceResponse>,
+    /// `total`: an integer; required.
     pub total: i64,
+    /// `page`: an integer; required.
     pub page: i64,
+    /// `page_size`: an integer; required.
     pub page_size: i64,
+    /// `total_pages`: an integer; required.
     pub total_pages: i64,
 }
 
@@ -863,43 +946,54 @@ impl VoiceListResponse {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VoiceResponse {
+    /// `name`: text; required.
     pub name: String,
+    /// `slug`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub slug: crate::Nullable<String>,
+    /// `languages`: a list of text; optional, left out when `None`.
+    ///
     /// Default: `[]`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub languages: Option<Vec<String>>,
+    /// `gender`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub gender: crate::Nullable<String>,
+    /// `age`: an integer; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub age: crate::Nullable<i64>,
+    /// `tags`: a list of text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub tags: crate::Nullable<Vec<String>>,
+    /// `color`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub color: crate::Nullable<String>,
+    /// `description`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub description: crate::Nullable<String>,
+    /// `retention_notice`: an integer; optional, left out when `None`.
+    ///
     /// Default: `30`.
     #[cfg_attr(
         feature = "full-serde",
@@ -910,7 +1004,9 @@ pub struct VoiceResponse {
     pub id: String,
     /// Format: `date-time`.
     pub created_at: String,
+    /// `user_id`: text; required, may be `null`.
     pub user_id: Option<String>,
+    /// `trimmed_seconds`: a number; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
@@ -941,16 +1037,22 @@ impl VoiceResponse {
 #[cfg_attr(docsrs, doc(cfg(feature = "audio")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct VoiceUpdateRequest {
+    /// `name`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub name: crate::Nullable<String>,
+    /// `languages`: a list of text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub languages: crate::Nullable<Vec<String>>,
+    /// `gender`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub gender: crate::Nullable<String>,
+    /// `age`: an integer; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub age: crate::Nullable<i64>,
+    /// `tags`: a list of text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub tags: crate::Nullable<Vec<String>>,
+    /// `description`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub description: crate::Nullable<String>,
 }

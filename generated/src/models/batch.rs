@@ -42,7 +42,10 @@ crate::runtime::string_enum!(
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct BatchError {
+    /// `message`: text; required.
     pub message: String,
+    /// `count`: an integer; optional, left out when `None`.
+    ///
     /// Default: `1`.
     #[cfg_attr(
         feature = "full-serde",
@@ -65,6 +68,7 @@ impl BatchError {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct BatchJob {
+    /// `id`: text; required.
     pub id: String,
     /// Default: `"batch"`.
     ///
@@ -73,17 +77,21 @@ pub struct BatchJob {
     pub object: BatchJobObject,
     /// Format: `uuid`.
     pub input_files: Vec<String>,
+    /// `metadata`: a map of names to any JSON value; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub metadata: crate::Nullable<std::collections::BTreeMap<String, serde_json::Value>>,
+    /// `endpoint`: text; required.
     pub endpoint: String,
+    /// `model`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub model: crate::Nullable<String>,
+    /// `agent_id`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
@@ -101,7 +109,9 @@ pub struct BatchJob {
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub error_file: crate::Nullable<String>,
+    /// `errors`: a list of `BatchError`; required.
     pub errors: Vec<BatchError>,
+    /// `outputs`: a list of map of names to any JSON value; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
@@ -109,17 +119,25 @@ pub struct BatchJob {
     pub outputs: crate::Nullable<
         Vec<std::collections::BTreeMap<String, serde_json::Value>>,
     >,
+    /// `status`: a `BatchJobStatus`; required.
     pub status: BatchJobStatus,
+    /// `created_at`: an integer; required.
     pub created_at: i64,
+    /// `total_requests`: an integer; required.
     pub total_requests: i64,
+    /// `completed_requests`: an integer; required.
     pub completed_requests: i64,
+    /// `succeeded_requests`: an integer; required.
     pub succeeded_requests: i64,
+    /// `failed_requests`: an integer; required.
     pub failed_requests: i64,
+    /// `started_at`: an integer; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub started_at: crate::Nullable<i64>,
+    /// `completed_at`: an integer; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
@@ -192,8 +210,10 @@ crate::runtime::string_enum!(
 #[cfg_attr(docsrs, doc(cfg(feature = "batch")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct BatchRequest {
+    /// `custom_id`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub custom_id: crate::Nullable<String>,
+    /// `body`: a map of names to any JSON value; required.
     pub body: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
@@ -224,6 +244,7 @@ pub struct CreateBatchJobRequest {
     /// Format: `uuid`.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub input_files: crate::Nullable<Vec<String>>,
+    /// `requests`: a list of `BatchRequest`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub requests: crate::Nullable<Vec<BatchRequest>>,
     /// The endpoint to be used for batch inference.
@@ -268,12 +289,15 @@ impl CreateBatchJobRequest {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct DeleteBatchJobResponse {
+    /// `id`: text; required.
     pub id: String,
     /// Default: `"batch"`.
     ///
     /// Fixed by the schema; filled in by the SDK.
     #[cfg_attr(feature = "full-serde", serde(default))]
     pub object: DeleteBatchJobResponseObject,
+    /// `deleted`: true or false; optional, left out when `None`.
+    ///
     /// Default: `true`.
     #[cfg_attr(
         feature = "full-serde",
@@ -323,6 +347,8 @@ crate::runtime::string_enum!(
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ListBatchJobsResponse {
+    /// `data`: a list of `BatchJob`; optional, left out when `None`.
+    ///
     /// Default: `[]`.
     #[cfg_attr(
         feature = "full-serde",
@@ -334,6 +360,7 @@ pub struct ListBatchJobsResponse {
     /// Fixed by the schema; filled in by the SDK.
     #[cfg_attr(feature = "full-serde", serde(default))]
     pub object: ListBatchJobsResponseObject,
+    /// `total`: an integer; required.
     pub total: i64,
 }
 

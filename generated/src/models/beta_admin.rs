@@ -14,11 +14,13 @@
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct APIKeyActions {
+    /// `rotate`: a `APIKeyActionsRotate`; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub rotate: crate::Nullable<APIKeyActionsRotate>,
+    /// `delete`: a `APIKeyActionsDelete`; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
@@ -283,6 +285,7 @@ pub struct ActionUnavailableDeleteUnavailableReason {
     /// Fixed by the schema; filled in by the SDK.
     #[cfg_attr(feature = "full-serde", serde(default))]
     pub status: ActionUnavailableDeleteUnavailableReasonStatus,
+    /// `reason`: a `DeleteUnavailableReason`; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
@@ -321,6 +324,7 @@ pub struct ActionUnavailableRotateUnavailableReason {
     /// Fixed by the schema; filled in by the SDK.
     #[cfg_attr(feature = "full-serde", serde(default))]
     pub status: ActionUnavailableRotateUnavailableReasonStatus,
+    /// `reason`: a `RotateUnavailableReason`; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
@@ -542,7 +546,9 @@ impl AdminOrganizationMemberOUT {
 #[derive(Debug, Clone, PartialEq)]
 #[allow(deprecated)]
 pub enum AdminOrganizationMemberOUTRawRole {
+    /// The value as a `UserRole`.
     UserRole(UserRole),
+    /// The value as a `StaticOrganizationRoles`.
     StaticOrganizationRoles(StaticOrganizationRoles),
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
@@ -569,7 +575,9 @@ crate::runtime::union_from!(
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 pub enum AdminOrganizationMemberOUTRawRoles {
+    /// The value as a list of `UserRole`.
     UserRoleList(Vec<UserRole>),
+    /// The value as a list of `StaticOrganizationRoles`.
     StaticOrganizationRolesList(Vec<StaticOrganizationRoles>),
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
@@ -2052,6 +2060,7 @@ impl FineTuningDataJSON {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GroupWorkspaceAssignmentOut {
+    /// `roles`: a list of `WorkspaceRoleRef`; required.
     pub roles: Vec<WorkspaceRoleRef>,
     /// Format: `uuid`.
     #[cfg_attr(
@@ -2059,6 +2068,7 @@ pub struct GroupWorkspaceAssignmentOut {
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub role_uuid: crate::Nullable<String>,
+    /// `role_name`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
@@ -2291,8 +2301,11 @@ impl MemberSubscriptionOUT {
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 pub enum MemberSubscriptionOUTPlan {
+    /// The value as a `APIPlan`.
     APIPlan(APIPlan),
+    /// The value as a `ChatPlan`.
     ChatPlan(ChatPlan),
+    /// The value as a `CodePlan`.
     CodePlan(CodePlan),
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
@@ -2354,7 +2367,9 @@ impl MemberWorkspaceInfo {
 #[derive(Debug, Clone, PartialEq)]
 #[allow(deprecated)]
 pub enum MemberWorkspaceInfoRawRole {
+    /// The value as a `WorkspaceRole`.
     WorkspaceRole(WorkspaceRole),
+    /// The value as a `StaticWorkspaceRoles`.
     StaticWorkspaceRoles(StaticWorkspaceRoles),
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
@@ -2381,7 +2396,9 @@ crate::runtime::union_from!(
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 pub enum MemberWorkspaceInfoRawRoles {
+    /// The value as a list of `WorkspaceRole`.
     WorkspaceRoleList(Vec<WorkspaceRole>),
+    /// The value as a list of `StaticWorkspaceRoles`.
     StaticWorkspaceRolesList(Vec<StaticWorkspaceRoles>),
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
@@ -2858,7 +2875,9 @@ impl PriceData {
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 pub enum PriceDataPrice {
+    /// The value as a number.
     Number(f64),
+    /// The value as text.
     String(String),
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
@@ -3022,6 +3041,7 @@ crate::runtime::string_enum!(
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ScimSyncGroupActionOut {
+    /// `group`: a `ScimSyncGroupRefOut`; required.
     pub group: ScimSyncGroupRefOut,
 }
 
@@ -3036,7 +3056,9 @@ impl ScimSyncGroupActionOut {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ScimSyncGroupRefOut {
+    /// `uuid`: text; required.
     pub uuid: String,
+    /// `groupName`: text; required.
     #[cfg_attr(feature = "full-serde", serde(rename = "groupName"))]
     pub group_name: String,
 }
@@ -3054,7 +3076,9 @@ impl ScimSyncGroupRefOut {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ScimSyncGroupUpdateActionOut {
+    /// `group`: a `ScimSyncGroupRefOut`; required.
     pub group: ScimSyncGroupRefOut,
+    /// `previous_groupName`: text; required.
     #[cfg_attr(feature = "full-serde", serde(rename = "previous_groupName"))]
     pub previous_group_name: String,
 }
@@ -3074,8 +3098,11 @@ impl ScimSyncGroupUpdateActionOut {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ScimSyncGroupsSummaryOut {
+    /// `create`: a list of `ScimSyncGroupActionOut`; required.
     pub create: Vec<ScimSyncGroupActionOut>,
+    /// `update`: a list of `ScimSyncGroupUpdateActionOut`; required.
     pub update: Vec<ScimSyncGroupUpdateActionOut>,
+    /// `delete`: a list of `ScimSyncGroupActionOut`; required.
     pub delete: Vec<ScimSyncGroupActionOut>,
 }
 
@@ -3094,8 +3121,11 @@ impl ScimSyncGroupsSummaryOut {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ScimSyncMembershipActionOut {
+    /// `group`: a `ScimSyncGroupRefOut`; required.
     pub group: ScimSyncGroupRefOut,
+    /// `users_added`: a list of `ScimSyncUserRefOut`; required.
     pub users_added: Vec<ScimSyncUserRefOut>,
+    /// `users_removed`: a list of `ScimSyncUserRefOut`; required.
     pub users_removed: Vec<ScimSyncUserRefOut>,
 }
 
@@ -3138,8 +3168,11 @@ crate::runtime::string_enum!(
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ScimSyncSummaryOut {
+    /// `users`: a `ScimSyncUsersSummaryOut`; required.
     pub users: ScimSyncUsersSummaryOut,
+    /// `groups`: a `ScimSyncGroupsSummaryOut`; required.
     pub groups: ScimSyncGroupsSummaryOut,
+    /// `memberships`: a list of `ScimSyncMembershipActionOut`; required.
     pub memberships: Vec<ScimSyncMembershipActionOut>,
 }
 
@@ -3157,6 +3190,7 @@ impl ScimSyncSummaryOut {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ScimSyncUserActionOut {
+    /// `user`: a `ScimSyncUserRefOut`; required.
     pub user: ScimSyncUserRefOut,
 }
 
@@ -3171,7 +3205,9 @@ impl ScimSyncUserActionOut {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ScimSyncUserRefOut {
+    /// `uuid`: text; required.
     pub uuid: String,
+    /// `userName`: text; required.
     #[cfg_attr(feature = "full-serde", serde(rename = "userName"))]
     pub user_name: String,
 }
@@ -3189,7 +3225,9 @@ impl ScimSyncUserRefOut {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ScimSyncUsersSummaryOut {
+    /// `provision`: a list of `ScimSyncUserActionOut`; required.
     pub provision: Vec<ScimSyncUserActionOut>,
+    /// `deprovision`: a list of `ScimSyncUserActionOut`; required.
     pub deprovision: Vec<ScimSyncUserActionOut>,
 }
 
@@ -3712,9 +3750,13 @@ crate::runtime::string_enum!(UserRole { A = "A", M = "M", B = "B" });
 pub struct VibeActiveUsersStat {
     /// Format: `date`.
     pub day: String,
+    /// `nb_active_users_total`: an integer; required.
     pub nb_active_users_total: i64,
+    /// `nb_active_users_cli`: an integer; required.
     pub nb_active_users_cli: i64,
+    /// `nb_active_users_acp`: an integer; required.
     pub nb_active_users_acp: i64,
+    /// `nb_active_users_programmatic`: an integer; required.
     pub nb_active_users_programmatic: i64,
 }
 
@@ -3768,9 +3810,13 @@ impl VibeCodeUsageDataJSON {
 pub struct VibeConsumedTokensStat {
     /// Format: `date`.
     pub day: String,
+    /// `model`: text; required.
     pub model: String,
+    /// `cached_tokens`: an integer; required.
     pub cached_tokens: i64,
+    /// `input_tokens`: an integer; required.
     pub input_tokens: i64,
+    /// `output_tokens`: an integer; required.
     pub output_tokens: i64,
 }
 
@@ -3792,6 +3838,7 @@ impl VibeConsumedTokensStat {
 pub struct VibeNextEditActiveUsersStat {
     /// Format: `date`.
     pub day: String,
+    /// `nb_active_users`: an integer; required.
     pub nb_active_users: i64,
 }
 
@@ -3810,9 +3857,13 @@ impl VibeNextEditActiveUsersStat {
 pub struct VibeNextEditModifiedLOCStat {
     /// Format: `date`.
     pub day: String,
+    /// `lines_inserted`: an integer; required.
     pub lines_inserted: i64,
+    /// `lines_deleted`: an integer; required.
     pub lines_deleted: i64,
+    /// `lines_unchanged`: an integer; required.
     pub lines_unchanged: i64,
+    /// `lines_total`: an integer; required.
     pub lines_total: i64,
 }
 
@@ -3835,15 +3886,25 @@ impl VibeNextEditModifiedLOCStat {
 pub struct VibeNextEditSuggestionStat {
     /// Format: `date`.
     pub day: String,
+    /// `total_suggestions`: an integer; required.
     pub total_suggestions: i64,
+    /// `outcome_accepted`: an integer; required.
     pub outcome_accepted: i64,
+    /// `outcome_rejected`: an integer; required.
     pub outcome_rejected: i64,
+    /// `outcome_timeout`: an integer; required.
     pub outcome_timeout: i64,
+    /// `outcome_aborted`: an integer; required.
     pub outcome_aborted: i64,
+    /// `outcome_dismissed`: an integer; required.
     pub outcome_dismissed: i64,
+    /// `force_generated_true`: an integer; required.
     pub force_generated_true: i64,
+    /// `force_generated_false`: an integer; required.
     pub force_generated_false: i64,
+    /// `surface_widget`: an integer; required.
     pub surface_widget: i64,
+    /// `surface_ghost_text`: an integer; required.
     pub surface_ghost_text: i64,
 }
 
@@ -3872,8 +3933,11 @@ pub struct VibeOrganizationStatsOUT {
     pub start_time: i64,
     /// End of the queried window, as a Unix timestamp in seconds.
     pub end_time: i64,
+    /// `next_edit_suggestions`: a list of `VibeNextEditSuggestionStat`; required.
     pub next_edit_suggestions: Vec<VibeNextEditSuggestionStat>,
+    /// `next_edit_active_users`: a list of `VibeNextEditActiveUsersStat`; required.
     pub next_edit_active_users: Vec<VibeNextEditActiveUsersStat>,
+    /// `next_edit_modified_loc`: a list of `VibeNextEditModifiedLOCStat`; required.
     pub next_edit_modified_loc: Vec<VibeNextEditModifiedLOCStat>,
 }
 
@@ -3898,6 +3962,7 @@ impl VibeOrganizationStatsOUT {
 pub struct VibeSessionDurationStat {
     /// Format: `date`.
     pub day: String,
+    /// `total_duration_hours`: a number; required.
     pub total_duration_hours: f64,
 }
 
@@ -3916,9 +3981,13 @@ impl VibeSessionDurationStat {
 pub struct VibeSessionStat {
     /// Format: `date`.
     pub day: String,
+    /// `nb_sessions`: an integer; required.
     pub nb_sessions: i64,
+    /// `nb_sessions_cli`: an integer; required.
     pub nb_sessions_cli: i64,
+    /// `nb_sessions_acp`: an integer; required.
     pub nb_sessions_acp: i64,
+    /// `nb_sessions_programmatic`: an integer; required.
     pub nb_sessions_programmatic: i64,
 }
 
@@ -3942,7 +4011,9 @@ impl VibeSessionStat {
 pub struct VibeToolCallsByNameStat {
     /// Format: `date`.
     pub day: String,
+    /// `tool_name`: text; required.
     pub tool_name: String,
+    /// `count`: an integer; required.
     pub count: i64,
 }
 
@@ -3961,12 +4032,19 @@ impl VibeToolCallsByNameStat {
 pub struct VibeToolCallsStat {
     /// Format: `date`.
     pub day: String,
+    /// `total`: an integer; required.
     pub total: i64,
+    /// `status_success`: an integer; required.
     pub status_success: i64,
+    /// `status_failure`: an integer; required.
     pub status_failure: i64,
+    /// `status_skipped`: an integer; required.
     pub status_skipped: i64,
+    /// `approval_ask`: an integer; required.
     pub approval_ask: i64,
+    /// `approval_always`: an integer; required.
     pub approval_always: i64,
+    /// `approval_never`: an integer; required.
     pub approval_never: i64,
 }
 
@@ -3990,9 +4068,13 @@ impl VibeToolCallsStat {
 pub struct VibeUserPromptsStat {
     /// Format: `date`.
     pub day: String,
+    /// `nb_prompts_total`: an integer; required.
     pub nb_prompts_total: i64,
+    /// `nb_prompts_cli`: an integer; required.
     pub nb_prompts_cli: i64,
+    /// `nb_prompts_acp`: an integer; required.
     pub nb_prompts_acp: i64,
+    /// `nb_prompts_programmatic`: an integer; required.
     pub nb_prompts_programmatic: i64,
 }
 
@@ -4036,14 +4118,21 @@ crate::runtime::string_enum!(
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VibeWorkByAgentStat {
+    /// `messages_count`: an integer; required.
     pub messages_count: i64,
+    /// `files_count`: an integer; required.
     pub files_count: i64,
+    /// `images_count`: an integer; required.
     pub images_count: i64,
+    /// `spreadsheets_count`: an integer; required.
     pub spreadsheets_count: i64,
+    /// `unique_conversations_count`: an integer; required.
     pub unique_conversations_count: i64,
+    /// `agent_id`: text; required.
     pub agent_id: String,
     /// Format: `date-time`.
     pub last_message_at: String,
+    /// `unique_users_count`: an integer; required.
     pub unique_users_count: i64,
 }
 
@@ -4070,6 +4159,7 @@ pub struct VibeWorkByAgentStatsOUT {
     pub start_time: i64,
     /// End of the queried window, as a Unix timestamp in seconds.
     pub end_time: i64,
+    /// `data`: a list of `VibeWorkByAgentStat`; required.
     pub data: Vec<VibeWorkByAgentStat>,
 }
 
@@ -4087,15 +4177,23 @@ impl VibeWorkByAgentStatsOUT {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VibeWorkByTimeStat {
+    /// `messages_count`: an integer; required.
     pub messages_count: i64,
+    /// `files_count`: an integer; required.
     pub files_count: i64,
+    /// `images_count`: an integer; required.
     pub images_count: i64,
+    /// `spreadsheets_count`: an integer; required.
     pub spreadsheets_count: i64,
+    /// `unique_conversations_count`: an integer; required.
     pub unique_conversations_count: i64,
     /// Format: `date-time`.
     pub time_bucket: Option<String>,
+    /// `unique_users_count`: an integer; required.
     pub unique_users_count: i64,
+    /// `messages_to_agents_count`: an integer; required.
     pub messages_to_agents_count: i64,
+    /// `unique_agents_count`: an integer; required.
     pub unique_agents_count: i64,
 }
 
@@ -4123,6 +4221,7 @@ pub struct VibeWorkByTimeStatsOUT {
     pub start_time: i64,
     /// End of the queried window, as a Unix timestamp in seconds.
     pub end_time: i64,
+    /// `data`: a list of `VibeWorkByTimeStat`; required.
     pub data: Vec<VibeWorkByTimeStat>,
 }
 
@@ -4140,15 +4239,23 @@ impl VibeWorkByTimeStatsOUT {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VibeWorkByUserStat {
+    /// `messages_count`: an integer; required.
     pub messages_count: i64,
+    /// `files_count`: an integer; required.
     pub files_count: i64,
+    /// `images_count`: an integer; required.
     pub images_count: i64,
+    /// `spreadsheets_count`: an integer; required.
     pub spreadsheets_count: i64,
+    /// `unique_conversations_count`: an integer; required.
     pub unique_conversations_count: i64,
+    /// `user_id`: text; required.
     pub user_id: String,
     /// Format: `date-time`.
     pub last_message_at: String,
+    /// `unique_agents_count`: an integer; required.
     pub unique_agents_count: i64,
+    /// `messages_to_agents_count`: an integer; required.
     pub messages_to_agents_count: i64,
 }
 
@@ -4176,6 +4283,7 @@ pub struct VibeWorkByUserStatsOUT {
     pub start_time: i64,
     /// End of the queried window, as a Unix timestamp in seconds.
     pub end_time: i64,
+    /// `data`: a list of `VibeWorkByUserStat`; required.
     pub data: Vec<VibeWorkByUserStat>,
 }
 
@@ -4197,12 +4305,19 @@ pub struct VibeWorkspaceStatsOUT {
     pub start_time: i64,
     /// End of the queried window, as a Unix timestamp in seconds.
     pub end_time: i64,
+    /// `sessions`: a list of `VibeSessionStat`; required.
     pub sessions: Vec<VibeSessionStat>,
+    /// `user_prompts`: a list of `VibeUserPromptsStat`; required.
     pub user_prompts: Vec<VibeUserPromptsStat>,
+    /// `active_users`: a list of `VibeActiveUsersStat`; required.
     pub active_users: Vec<VibeActiveUsersStat>,
+    /// `consumed_tokens`: a list of `VibeConsumedTokensStat`; required.
     pub consumed_tokens: Vec<VibeConsumedTokensStat>,
+    /// `tool_calls`: a list of `VibeToolCallsStat`; required.
     pub tool_calls: Vec<VibeToolCallsStat>,
+    /// `tool_calls_by_name`: a list of `VibeToolCallsByNameStat`; required.
     pub tool_calls_by_name: Vec<VibeToolCallsByNameStat>,
+    /// `session_durations`: a list of `VibeSessionDurationStat`; required.
     pub session_durations: Vec<VibeSessionDurationStat>,
 }
 
@@ -4282,8 +4397,11 @@ impl WorkspaceEnrichedOUT {
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 pub enum WorkspaceEnrichedOUTRawRolesItem {
+    /// The value as a `WorkspaceRole`.
     WorkspaceRole(WorkspaceRole),
+    /// The value as a `StaticWorkspaceRoles`.
     StaticWorkspaceRoles(StaticWorkspaceRoles),
+    /// The value as a `StaticOrganizationRoles`.
     StaticOrganizationRoles(StaticOrganizationRoles),
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
@@ -4473,6 +4591,7 @@ crate::runtime::string_enum!(WorkspaceRole { A = "A", M = "M" });
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkspaceRoleRef {
+    /// `name`: text; required.
     pub name: String,
     /// Format: `uuid`.
     pub uuid: String,

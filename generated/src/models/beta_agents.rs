@@ -25,23 +25,29 @@ pub struct Agent {
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub completion_args: Option<CompletionArgs>,
+    /// `guardrails`: a list of `GuardrailConfig`; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub guardrails: crate::Nullable<Vec<GuardrailConfig>>,
+    /// `model`: text; required.
     pub model: String,
+    /// `name`: text; required.
     pub name: String,
+    /// `description`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub description: crate::Nullable<String>,
+    /// `handoffs`: a list of text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub handoffs: crate::Nullable<Vec<String>>,
+    /// `metadata`: a `MetadataDict`; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
@@ -52,15 +58,21 @@ pub struct Agent {
     /// Fixed by the schema; filled in by the SDK.
     #[cfg_attr(feature = "full-serde", serde(default))]
     pub object: AgentObject,
+    /// `id`: text; required.
     pub id: String,
+    /// `version`: an integer; required.
     pub version: i64,
+    /// `versions`: a list of integer; required.
     pub versions: Vec<i64>,
     /// Format: `date-time`.
     pub created_at: String,
     /// Format: `date-time`.
     pub updated_at: String,
+    /// `deployment_chat`: true or false; required.
     pub deployment_chat: bool,
+    /// `source`: text; required.
     pub source: String,
+    /// `version_message`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
@@ -96,7 +108,9 @@ impl Agent {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct AgentAliasResponse {
+    /// `alias`: text; required.
     pub alias: String,
+    /// `version`: an integer; required.
     pub version: i64,
     /// Format: `date-time`.
     pub created_at: String,
@@ -125,7 +139,9 @@ pub struct AgentListPage {
     /// Fixed by the schema; filled in by the SDK.
     #[cfg_attr(feature = "full-serde", serde(default))]
     pub object: AgentListPageObject,
+    /// `data`: a list of `Agent`; required.
     pub data: Vec<Agent>,
+    /// `next_page_token`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
@@ -175,16 +191,23 @@ pub struct CreateAgentRequest {
     /// Completion arguments that will be used to generate assistant responses. Can be overridden at each message request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub completion_args: Option<CompletionArgs>,
+    /// `guardrails`: a list of `GuardrailConfig`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub guardrails: crate::Nullable<Vec<GuardrailConfig>>,
+    /// `model`: text; required.
     pub model: String,
+    /// `name`: text; required.
     pub name: String,
+    /// `description`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub description: crate::Nullable<String>,
+    /// `handoffs`: a list of text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub handoffs: crate::Nullable<Vec<String>>,
+    /// `metadata`: a `MetadataDict`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub metadata: crate::Nullable<MetadataDict>,
+    /// `version_message`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub version_message: crate::Nullable<String>,
 }
@@ -241,20 +264,28 @@ pub struct UpdateAgentRequest {
     /// Completion arguments that will be used to generate assistant responses. Can be overridden at each message request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub completion_args: Option<CompletionArgs>,
+    /// `guardrails`: a list of `GuardrailConfig`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub guardrails: crate::Nullable<Vec<GuardrailConfig>>,
+    /// `model`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub model: crate::Nullable<String>,
+    /// `name`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub name: crate::Nullable<String>,
+    /// `description`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub description: crate::Nullable<String>,
+    /// `handoffs`: a list of text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub handoffs: crate::Nullable<Vec<String>>,
+    /// `deployment_chat`: true or false; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub deployment_chat: crate::Nullable<bool>,
+    /// `metadata`: a `MetadataDict`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub metadata: crate::Nullable<MetadataDict>,
+    /// `version_message`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub version_message: crate::Nullable<String>,
 }

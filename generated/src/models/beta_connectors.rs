@@ -7,8 +7,10 @@ use super::*;
 #[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Annotations {
+    /// `audience`: a list of `AnnotationsAudienceItem`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub audience: crate::Nullable<Vec<AnnotationsAudienceItem>>,
+    /// `priority`: a number; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub priority: crate::Nullable<f64>,
     /// Properties not named by the schema, kept as sent.
@@ -48,11 +50,15 @@ crate::runtime::string_enum!(
 pub struct AudioContent {
     /// Fixed by the schema; filled in by the SDK.
     pub r#type: AudioContentType,
+    /// `data`: text; required.
     pub data: String,
+    /// `mimeType`: text; required.
     #[serde(rename = "mimeType")]
     pub mime_type: String,
+    /// `annotations`: a `Annotations`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub annotations: crate::Nullable<Annotations>,
+    /// `_meta`: a map of names to any JSON value; optional and nullable: absent, `null` or a value.
     #[serde(
         rename = "_meta",
         default,
@@ -88,6 +94,7 @@ crate::runtime::const_value!(AudioContentType, str, "audio");
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AuthData {
+    /// `client_id`: text; required.
     pub client_id: String,
     /// Format: `password`.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
@@ -143,7 +150,9 @@ crate::runtime::string_enum!(
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct AuthUrlResponse {
+    /// `auth_url`: text; required.
     pub auth_url: String,
+    /// `ttl`: an integer; required.
     pub ttl: i64,
 }
 
@@ -158,19 +167,26 @@ impl AuthUrlResponse {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct AuthenticationConfiguration {
+    /// `name`: text; required.
     pub name: String,
+    /// `title`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub title: crate::Nullable<String>,
+    /// `authentication_type`: a `OutboundAuthenticationType`; required.
     pub authentication_type: OutboundAuthenticationType,
+    /// `scope`: a `ConsumerType`; required.
     pub scope: ConsumerType,
+    /// `status`: a `CredentialsStatus`; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub status: crate::Nullable<CredentialsStatus>,
+    /// `is_default`: true or false; optional, left out when `None`.
+    ///
     /// Default: `false`.
     #[cfg_attr(
         feature = "full-serde",
@@ -249,7 +265,9 @@ impl AuthenticationMethodCreateOrUpdateRequest {
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
 #[derive(Debug, Clone, PartialEq)]
 pub enum AuthenticationMethodCreateOrUpdateRequestMethodType {
+    /// The value as a `OutboundAuthenticationType`.
     OutboundAuthenticationType(OutboundAuthenticationType),
+    /// The value as a `InboundAuthenticationType`.
     InboundAuthenticationType(InboundAuthenticationType),
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
@@ -279,18 +297,21 @@ crate::runtime::union_from!(
 pub struct BlobResourceContents {
     /// Format: `uri`.
     pub uri: String,
+    /// `mimeType`: text; optional and nullable: absent, `null` or a value.
     #[serde(
         rename = "mimeType",
         default,
         skip_serializing_if = "crate::Nullable::is_absent"
     )]
     pub mime_type: crate::Nullable<String>,
+    /// `_meta`: a map of names to any JSON value; optional and nullable: absent, `null` or a value.
     #[serde(
         rename = "_meta",
         default,
         skip_serializing_if = "crate::Nullable::is_absent"
     )]
     pub meta: crate::Nullable<std::collections::BTreeMap<String, serde_json::Value>>,
+    /// `blob`: text; required.
     pub blob: String,
     /// Properties not named by the schema, kept as sent.
     #[serde(flatten)]
@@ -313,6 +334,7 @@ impl BlobResourceContents {
 #[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ClientCapabilities {
+    /// `experimental`: a map of names to map of names to any JSON value; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub experimental: crate::Nullable<
         std::collections::BTreeMap<
@@ -320,12 +342,16 @@ pub struct ClientCapabilities {
             std::collections::BTreeMap<String, serde_json::Value>,
         >,
     >,
+    /// `sampling`: a `SamplingCapability`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub sampling: crate::Nullable<SamplingCapability>,
+    /// `elicitation`: a `ElicitationCapability`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub elicitation: crate::Nullable<ElicitationCapability>,
+    /// `roots`: a `RootsCapability`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub roots: crate::Nullable<RootsCapability>,
+    /// `tasks`: a `ClientTasksCapability`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub tasks: crate::Nullable<ClientTasksCapability>,
     /// Properties not named by the schema, kept as sent.
@@ -347,10 +373,13 @@ impl ClientCapabilities {
 #[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ClientTasksCapability {
+    /// `list`: a `TasksListCapability`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub list: crate::Nullable<TasksListCapability>,
+    /// `cancel`: a `TasksCancelCapability`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub cancel: crate::Nullable<TasksCancelCapability>,
+    /// `requests`: a `ClientTasksRequestsCapability`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub requests: crate::Nullable<ClientTasksRequestsCapability>,
     /// Properties not named by the schema, kept as sent.
@@ -370,8 +399,10 @@ impl ClientTasksCapability {
 #[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ClientTasksRequestsCapability {
+    /// `sampling`: a `TasksSamplingCapability`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub sampling: crate::Nullable<TasksSamplingCapability>,
+    /// `elicitation`: a `TasksElicitationCapability`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub elicitation: crate::Nullable<TasksElicitationCapability>,
     /// Properties not named by the schema, kept as sent.
@@ -412,12 +443,16 @@ crate::runtime::string_enum!(
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ConnectionCredentials {
+    /// `oauth`: a `OAuth2Token`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub oauth: crate::Nullable<OAuth2Token>,
+    /// `headers`: a map of names to text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub headers: crate::Nullable<std::collections::BTreeMap<String, String>>,
+    /// `bearer_token`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub bearer_token: crate::Nullable<String>,
+    /// `github_installation_id`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub github_installation_id: crate::Nullable<String>,
 }
@@ -440,13 +475,17 @@ impl ConnectionCredentials {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ConnectionPreference {
+    /// `name`: text; required.
     pub name: String,
+    /// `tool_configuration`: a `ToolExecutionConfiguration`; required.
     pub tool_configuration: ToolExecutionConfiguration,
+    /// `is_default`: true or false; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub is_default: crate::Nullable<bool>,
+    /// `consumer_type`: a `ConsumerType`; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
@@ -475,107 +514,133 @@ impl ConnectionPreference {
 pub struct Connector {
     /// Format: `uuid`.
     pub id: String,
+    /// `name`: text; required.
     pub name: String,
+    /// `title`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub title: crate::Nullable<String>,
+    /// `description`: text; required.
     pub description: String,
     /// Format: `date-time`.
     pub created_at: String,
     /// Format: `date-time`.
     pub modified_at: String,
+    /// `server`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub server: crate::Nullable<String>,
+    /// `protocol`: a `ConnectorProtocol`; optional, left out when `None`.
+    ///
     /// Default: `"mcp"`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub protocol: Option<ConnectorProtocol>,
+    /// `icon_url`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub icon_url: crate::Nullable<String>,
+    /// `server_card`: a `MCPServerCard`; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub server_card: crate::Nullable<MCPServerCard>,
+    /// `owner_id`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub owner_id: crate::Nullable<String>,
+    /// `owner_type`: a `ConsumerType`; required.
     pub owner_type: ConsumerType,
+    /// `visibility`: a `ResourceVisibility`; required.
     pub visibility: ResourceVisibility,
+    /// `creator_id`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub creator_id: crate::Nullable<String>,
+    /// `locale`: a `ConnectorLocale`; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub locale: crate::Nullable<ConnectorLocale>,
+    /// `system_prompt`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub system_prompt: crate::Nullable<String>,
+    /// `supported_auth_methods`: a list of `PublicAuthenticationMethod`; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub supported_auth_methods: crate::Nullable<Vec<PublicAuthenticationMethod>>,
+    /// `connection_preferences`: a list of `ConnectionPreference`; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub connection_preferences: crate::Nullable<Vec<ConnectionPreference>>,
+    /// `connection_credentials`: a list of `AuthenticationConfiguration`; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub connection_credentials: crate::Nullable<Vec<AuthenticationConfiguration>>,
+    /// `active`: true or false; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub active: crate::Nullable<bool>,
+    /// `private_tool_execution`: true or false; required.
     pub private_tool_execution: bool,
+    /// `mistral`: true or false; optional, left out when `None`.
+    ///
     /// Default: `false`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub mistral: Option<bool>,
+    /// `is_authenticated`: true or false; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub is_authenticated: crate::Nullable<bool>,
+    /// `tools`: a list of `ConnectorTool`; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub tools: crate::Nullable<Vec<ConnectorTool>>,
+    /// `system_prompt_route`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub system_prompt_route: crate::Nullable<String>,
+    /// `connection_config`: a `PublicConnectionConfig`; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub connection_config: crate::Nullable<PublicConnectionConfig>,
+    /// `execution_env`: a `PublicExecutionEnv`; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
@@ -620,10 +685,15 @@ impl Connector {
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ConnectorAuthenticationHeader {
+    /// `name`: text; required.
     pub name: String,
+    /// `is_required`: true or false; optional, left out when `None`.
+    ///
     /// Default: `true`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_required: Option<bool>,
+    /// `is_secret`: true or false; optional, left out when `None`.
+    ///
     /// Default: `true`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_secret: Option<bool>,
@@ -644,6 +714,7 @@ impl ConnectorAuthenticationHeader {
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ConnectorCallToolRequest {
+    /// `arguments`: a map of names to any JSON value; optional, left out when `None`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub arguments: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
@@ -662,8 +733,11 @@ impl ConnectorCallToolRequest {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ConnectorLocale {
+    /// `name`: a map of names to text; required.
     pub name: std::collections::BTreeMap<String, String>,
+    /// `description`: a map of names to text; required.
     pub description: std::collections::BTreeMap<String, String>,
+    /// `usage_sentence`: a map of names to text; required.
     pub usage_sentence: std::collections::BTreeMap<String, String>,
 }
 
@@ -700,19 +774,25 @@ crate::runtime::string_enum!(
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ConnectorTool {
+    /// `id`: text; required.
     pub id: String,
+    /// `name`: text; required.
     pub name: String,
+    /// `description`: text; required.
     pub description: String,
+    /// `system_prompt`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub system_prompt: crate::Nullable<String>,
+    /// `locale`: a `ConnectorToolLocale`; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub locale: crate::Nullable<ConnectorToolLocale>,
+    /// `jsonschema`: a map of names to any JSON value; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
@@ -720,12 +800,15 @@ pub struct ConnectorTool {
     pub jsonschema: crate::Nullable<
         std::collections::BTreeMap<String, serde_json::Value>,
     >,
+    /// `execution_config`: a `ExecutionConfig`; required, may be `null`.
     pub execution_config: Option<ExecutionConfig>,
+    /// `visibility`: a `ResourceVisibility`; required.
     pub visibility: ResourceVisibility,
     /// Format: `date-time`.
     pub created_at: String,
     /// Format: `date-time`.
     pub modified_at: String,
+    /// `active`: true or false; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
@@ -760,6 +843,7 @@ impl ConnectorTool {
 #[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ConnectorToolCallMetadata {
+    /// `mcp_meta`: a `ConnectorToolResultMetadata`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub mcp_meta: crate::Nullable<ConnectorToolResultMetadata>,
     /// Properties not named by the schema, kept as sent.
@@ -784,7 +868,9 @@ impl ConnectorToolCallMetadata {
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ConnectorToolCallResponse {
+    /// `content`: a list of `ConnectorToolCallResponseContentItem`; required.
     pub content: Vec<ConnectorToolCallResponseContentItem>,
+    /// `metadata`: a `ConnectorToolCallMetadata`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub metadata: crate::Nullable<ConnectorToolCallMetadata>,
     /// Properties not named by the schema, kept as sent.
@@ -851,8 +937,11 @@ crate::runtime::union_from!(
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ConnectorToolLocale {
+    /// `name`: a map of names to text; required.
     pub name: std::collections::BTreeMap<String, String>,
+    /// `description`: a map of names to text; required.
     pub description: std::collections::BTreeMap<String, String>,
+    /// `usage_sentence`: a map of names to text; required.
     pub usage_sentence: std::collections::BTreeMap<String, String>,
 }
 
@@ -871,9 +960,12 @@ impl ConnectorToolLocale {
 #[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ConnectorToolResultMetadata {
+    /// `isError`: true or false; optional, left out when `None`.
+    ///
     /// Default: `false`.
     #[serde(rename = "isError", default, skip_serializing_if = "Option::is_none")]
     pub is_error: Option<bool>,
+    /// `structuredContent`: a map of names to any JSON value; optional and nullable: absent, `null` or a value.
     #[serde(
         rename = "structuredContent",
         default,
@@ -882,6 +974,7 @@ pub struct ConnectorToolResultMetadata {
     pub structured_content: crate::Nullable<
         std::collections::BTreeMap<String, serde_json::Value>,
     >,
+    /// `_meta`: a map of names to any JSON value; optional and nullable: absent, `null` or a value.
     #[serde(
         rename = "_meta",
         default,
@@ -928,6 +1021,7 @@ crate::runtime::string_enum!(
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
 #[derive(Debug, Clone, PartialEq)]
 pub enum ConnectorsGetAuthUrlConnectorIdOrName {
+    /// The value as text.
     String(String),
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
@@ -948,7 +1042,9 @@ crate::runtime::union_from!(
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
 #[derive(Debug, Clone, PartialEq)]
 pub enum ConnectorsListToolsResponse {
+    /// The value as a list of `MCPTool`.
     MCPToolList(Vec<MCPTool>),
+    /// The value as a list of map of names to any JSON value.
     ValueMapList(Vec<std::collections::BTreeMap<String, serde_json::Value>>),
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
@@ -1136,7 +1232,10 @@ impl CredentialsCreateOrUpdate {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CredentialsResponse {
+    /// `credentials`: a list of `AuthenticationConfiguration`; required.
     pub credentials: Vec<AuthenticationConfiguration>,
+    /// `connector_preset_credentials_for_auth`: a list of `OutboundAuthenticationType`; optional, left out when `None`.
+    ///
     /// Default: `[]`.
     #[cfg_attr(
         feature = "full-serde",
@@ -1165,6 +1264,7 @@ impl CredentialsResponse {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CredentialsStatus {
+    /// `status_type`: a `AuthStatus`; required.
     pub status_type: AuthStatus,
     /// Format: `date-time`.
     #[cfg_attr(
@@ -1172,11 +1272,13 @@ pub struct CredentialsStatus {
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub last_checked_at: crate::Nullable<String>,
+    /// `error_http_code`: a `HTTPStatus`; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub error_http_code: crate::Nullable<HTTPStatus>,
+    /// `error_message`: a `CredentialsStatusErrorReason`; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
@@ -1243,8 +1345,10 @@ crate::runtime::string_enum!(
 #[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ElicitationCapability {
+    /// `form`: a `FormElicitationCapability`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub form: crate::Nullable<FormElicitationCapability>,
+    /// `url`: a `UrlElicitationCapability`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub url: crate::Nullable<UrlElicitationCapability>,
     /// Properties not named by the schema, kept as sent.
@@ -1269,9 +1373,12 @@ impl ElicitationCapability {
 pub struct EmbeddedResource {
     /// Fixed by the schema; filled in by the SDK.
     pub r#type: EmbeddedResourceType,
+    /// `resource`: a `EmbeddedResourceResource`; required.
     pub resource: EmbeddedResourceResource,
+    /// `annotations`: a `Annotations`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub annotations: crate::Nullable<Annotations>,
+    /// `_meta`: a map of names to any JSON value; optional and nullable: absent, `null` or a value.
     #[serde(
         rename = "_meta",
         default,
@@ -1300,7 +1407,9 @@ impl EmbeddedResource {
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
 #[derive(Debug, Clone, PartialEq)]
 pub enum EmbeddedResourceResource {
+    /// The value as a `TextResourceContents`.
     TextResourceContents(TextResourceContents),
+    /// The value as a `BlobResourceContents`.
     BlobResourceContents(BlobResourceContents),
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
@@ -1336,6 +1445,7 @@ crate::runtime::const_value!(EmbeddedResourceType, str, "resource");
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ExecutionConfig {
+    /// `type`: text; required.
     pub r#type: String,
     /// Properties not named by the schema, kept as sent.
     #[serde(flatten)]
@@ -1351,9 +1461,11 @@ impl ExecutionConfig {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ExecutionTool {
+    /// `name`: text; required.
     pub name: String,
     /// Format: `uuid`.
     pub integration_id: String,
+    /// `execution_config`: a `ExecutionConfig`; required, may be `null`.
     pub execution_config: Option<ExecutionConfig>,
 }
 
@@ -1382,22 +1494,30 @@ pub struct ExtendedOAuthServerMetadata {
     /// Format: `uri`.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub registration_endpoint: crate::Nullable<String>,
+    /// `scopes_supported`: a list of text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub scopes_supported: crate::Nullable<Vec<String>>,
+    /// `response_types_supported`: a list of text; optional, left out when `None`.
+    ///
     /// Default: `["code"]`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub response_types_supported: Option<Vec<String>>,
+    /// `response_modes_supported`: a list of text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub response_modes_supported: crate::Nullable<Vec<String>>,
+    /// `grant_types_supported`: a list of text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub grant_types_supported: crate::Nullable<Vec<String>>,
+    /// `token_endpoint_auth_methods_supported`: a list of text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub token_endpoint_auth_methods_supported: crate::Nullable<Vec<String>>,
+    /// `token_endpoint_auth_signing_alg_values_supported`: a list of text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub token_endpoint_auth_signing_alg_values_supported: crate::Nullable<Vec<String>>,
     /// Format: `uri`.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub service_documentation: crate::Nullable<String>,
+    /// `ui_locales_supported`: a list of text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub ui_locales_supported: crate::Nullable<Vec<String>>,
     /// Format: `uri`.
@@ -1409,8 +1529,10 @@ pub struct ExtendedOAuthServerMetadata {
     /// Format: `uri`.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub revocation_endpoint: crate::Nullable<String>,
+    /// `revocation_endpoint_auth_methods_supported`: a list of text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub revocation_endpoint_auth_methods_supported: crate::Nullable<Vec<String>>,
+    /// `revocation_endpoint_auth_signing_alg_values_supported`: a list of text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub revocation_endpoint_auth_signing_alg_values_supported: crate::Nullable<
         Vec<String>,
@@ -1418,20 +1540,27 @@ pub struct ExtendedOAuthServerMetadata {
     /// Format: `uri`.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub introspection_endpoint: crate::Nullable<String>,
+    /// `introspection_endpoint_auth_methods_supported`: a list of text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub introspection_endpoint_auth_methods_supported: crate::Nullable<Vec<String>>,
+    /// `introspection_endpoint_auth_signing_alg_values_supported`: a list of text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub introspection_endpoint_auth_signing_alg_values_supported: crate::Nullable<
         Vec<String>,
     >,
+    /// `code_challenge_methods_supported`: a list of text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub code_challenge_methods_supported: crate::Nullable<Vec<String>>,
+    /// `client_id_metadata_document_supported`: true or false; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub client_id_metadata_document_supported: crate::Nullable<bool>,
+    /// `x_source`: a `OAuthMetadataSource`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub x_source: crate::Nullable<OAuthMetadataSource>,
+    /// `x_resource_url`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub x_resource_url: crate::Nullable<String>,
+    /// `x_scope`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub x_scope: crate::Nullable<String>,
 }
@@ -1500,9 +1629,12 @@ pub type FormElicitationCapability = std::collections::BTreeMap<
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct GlobalHeaderValue {
+    /// `is_secret`: true or false; optional, left out when `None`.
+    ///
     /// Default: `true`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_secret: Option<bool>,
+    /// `value`: text; required.
     pub value: String,
 }
 
@@ -1542,11 +1674,15 @@ pub type HTTPStatus = i64;
 pub struct ImageContent {
     /// Fixed by the schema; filled in by the SDK.
     pub r#type: ImageContentType,
+    /// `data`: text; required.
     pub data: String,
+    /// `mimeType`: text; required.
     #[serde(rename = "mimeType")]
     pub mime_type: String,
+    /// `annotations`: a `Annotations`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub annotations: crate::Nullable<Annotations>,
+    /// `_meta`: a map of names to any JSON value; optional and nullable: absent, `null` or a value.
     #[serde(
         rename = "_meta",
         default,
@@ -1599,7 +1735,9 @@ pub type LoggingCapability = std::collections::BTreeMap<String, serde_json::Valu
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct LogicalExpression {
+    /// `type`: a `LogicalExpressionType`; required.
     pub r#type: LogicalExpressionType,
+    /// `expressions`: a list of `LogicalExpressionExpressionsItem`; required.
     pub expressions: Vec<LogicalExpressionExpressionsItem>,
 }
 
@@ -1618,8 +1756,11 @@ impl LogicalExpression {
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
 #[derive(Debug, Clone, PartialEq)]
 pub enum LogicalExpressionExpressionsItem {
+    /// The value as a list of text.
     StringList(Vec<String>),
+    /// The value as a `LogicalExpression`.
     LogicalExpression(LogicalExpression),
+    /// The value as a `ToolProperties`.
     ToolProperties(ToolProperties),
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
@@ -1661,15 +1802,21 @@ crate::runtime::string_enum!(LogicalExpressionType { And = "and", Or = "or" });
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct MCPPrompt {
+    /// `name`: text; required.
     pub name: String,
+    /// `title`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub title: crate::Nullable<String>,
+    /// `description`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub description: crate::Nullable<String>,
+    /// `arguments`: a list of `PromptArgument`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub arguments: crate::Nullable<Vec<PromptArgument>>,
+    /// `icons`: a list of `MCPServerIcon`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub icons: crate::Nullable<Vec<MCPServerIcon>>,
+    /// `_meta`: a map of names to any JSON value; optional and nullable: absent, `null` or a value.
     #[serde(
         rename = "_meta",
         default,
@@ -1698,25 +1845,33 @@ impl MCPPrompt {
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct MCPResource {
+    /// `name`: text; required.
     pub name: String,
+    /// `title`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub title: crate::Nullable<String>,
     /// Format: `uri`.
     pub uri: String,
+    /// `description`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub description: crate::Nullable<String>,
+    /// `mimeType`: text; optional and nullable: absent, `null` or a value.
     #[serde(
         rename = "mimeType",
         default,
         skip_serializing_if = "crate::Nullable::is_absent"
     )]
     pub mime_type: crate::Nullable<String>,
+    /// `size`: an integer; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub size: crate::Nullable<i64>,
+    /// `icons`: a list of `MCPServerIcon`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub icons: crate::Nullable<Vec<MCPServerIcon>>,
+    /// `annotations`: a `Annotations`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub annotations: crate::Nullable<Annotations>,
+    /// `_meta`: a map of names to any JSON value; optional and nullable: absent, `null` or a value.
     #[serde(
         rename = "_meta",
         default,
@@ -1785,32 +1940,44 @@ pub struct MCPServerCard {
     pub name: String,
     /// Server version (semantic versioning preferred)
     pub version: String,
+    /// `capabilities`: a `ServerCapabilities`; optional, left out when `None`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub capabilities: Option<ServerCapabilities>,
+    /// `title`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub title: crate::Nullable<String>,
+    /// `description`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub description: crate::Nullable<String>,
+    /// `websiteUrl`: text; optional and nullable: absent, `null` or a value.
     #[serde(
         rename = "websiteUrl",
         default,
         skip_serializing_if = "crate::Nullable::is_absent"
     )]
     pub website_url: crate::Nullable<String>,
+    /// `repository`: a `MCPServerRepository`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub repository: crate::Nullable<MCPServerRepository>,
+    /// `icons`: a list of `MCPServerIcon`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub icons: crate::Nullable<Vec<MCPServerIcon>>,
+    /// `remotes`: a list of `MCPServerRemote`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub remotes: crate::Nullable<Vec<MCPServerRemote>>,
+    /// `requires`: a `ClientCapabilities`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub requires: crate::Nullable<ClientCapabilities>,
+    /// `resources`: a `MCPServerCardResources`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub resources: crate::Nullable<MCPServerCardResources>,
+    /// `tools`: a `MCPServerCardTools`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub tools: crate::Nullable<MCPServerCardTools>,
+    /// `prompts`: a `MCPServerCardPrompts`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub prompts: crate::Nullable<MCPServerCardPrompts>,
+    /// `_meta`: a `MCPServerCardMeta`; optional and nullable: absent, `null` or a value.
     #[serde(
         rename = "_meta",
         default,
@@ -1846,6 +2013,7 @@ impl MCPServerCard {
 #[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct MCPServerCardMeta {
+    /// `ai.mistral/turbine`: a `TurbineMeta`; optional and nullable: absent, `null` or a value.
     #[serde(
         rename = "ai.mistral/turbine",
         default,
@@ -1869,7 +2037,9 @@ impl MCPServerCardMeta {
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
 #[derive(Debug, Clone, PartialEq)]
 pub enum MCPServerCardPrompts {
+    /// The value as a `MCPServerCardPromptsVariant1`.
     Variant1(MCPServerCardPromptsVariant1),
+    /// The value as a list of `MCPPrompt`.
     MCPPromptList(Vec<MCPPrompt>),
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
@@ -1900,7 +2070,9 @@ crate::runtime::const_value!(MCPServerCardPromptsVariant1, str, "dynamic");
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
 #[derive(Debug, Clone, PartialEq)]
 pub enum MCPServerCardResources {
+    /// The value as a `MCPServerCardResourcesVariant1`.
     Variant1(MCPServerCardResourcesVariant1),
+    /// The value as a list of `MCPResource`.
     MCPResourceList(Vec<MCPResource>),
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
@@ -1932,13 +2104,18 @@ crate::runtime::const_value!(MCPServerCardResourcesVariant1, str, "dynamic");
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct MCPServerCardTool {
+    /// `name`: text; required.
     pub name: String,
+    /// `title`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub title: crate::Nullable<String>,
+    /// `description`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub description: crate::Nullable<String>,
+    /// `inputSchema`: a map of names to any JSON value; required.
     #[serde(rename = "inputSchema")]
     pub input_schema: std::collections::BTreeMap<String, serde_json::Value>,
+    /// `outputSchema`: a map of names to any JSON value; optional and nullable: absent, `null` or a value.
     #[serde(
         rename = "outputSchema",
         default,
@@ -1947,16 +2124,20 @@ pub struct MCPServerCardTool {
     pub output_schema: crate::Nullable<
         std::collections::BTreeMap<String, serde_json::Value>,
     >,
+    /// `icons`: a list of `MCPServerIcon`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub icons: crate::Nullable<Vec<MCPServerIcon>>,
+    /// `annotations`: a `ToolAnnotations`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub annotations: crate::Nullable<ToolAnnotations>,
+    /// `_meta`: a `MCPToolMeta`; optional and nullable: absent, `null` or a value.
     #[serde(
         rename = "_meta",
         default,
         skip_serializing_if = "crate::Nullable::is_absent"
     )]
     pub meta: crate::Nullable<MCPToolMeta>,
+    /// `execution`: a `ToolExecution`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub execution: crate::Nullable<ToolExecution>,
     /// Properties not named by the schema, kept as sent.
@@ -1984,7 +2165,9 @@ impl MCPServerCardTool {
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
 #[derive(Debug, Clone, PartialEq)]
 pub enum MCPServerCardTools {
+    /// The value as a `MCPServerCardToolsVariant1`.
     Variant1(MCPServerCardToolsVariant1),
+    /// The value as a list of `MCPServerCardTool`.
     MCPServerCardToolList(Vec<MCPServerCardTool>),
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
@@ -2018,13 +2201,16 @@ crate::runtime::const_value!(MCPServerCardToolsVariant1, str, "dynamic");
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct MCPServerIcon {
+    /// `src`: text; required.
     pub src: String,
+    /// `mimeType`: text; optional and nullable: absent, `null` or a value.
     #[serde(
         rename = "mimeType",
         default,
         skip_serializing_if = "crate::Nullable::is_absent"
     )]
     pub mime_type: crate::Nullable<String>,
+    /// `sizes`: a list of text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub sizes: crate::Nullable<Vec<String>>,
     /// Properties not named by the schema, kept as sent.
@@ -2050,6 +2236,7 @@ pub struct MCPServerRemote {
     pub r#type: MCPServerRemoteType,
     /// Transport endpoint URL
     pub url: String,
+    /// `supportedProtocolVersions`: a list of text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(
@@ -2059,11 +2246,13 @@ pub struct MCPServerRemote {
         )
     )]
     pub supported_protocol_versions: crate::Nullable<Vec<String>>,
+    /// `headers`: a list of `MCPServerRemoteHeader`; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub headers: crate::Nullable<Vec<MCPServerRemoteHeader>>,
+    /// `authentication`: a `MCPServerAuthenticationRequirement`; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
@@ -2097,6 +2286,7 @@ pub struct MCPServerRemoteHeader {
     pub name: String,
     /// Human-readable description of the header
     pub description: String,
+    /// `isRequired`: true or false; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(
@@ -2106,6 +2296,7 @@ pub struct MCPServerRemoteHeader {
         )
     )]
     pub is_required: crate::Nullable<bool>,
+    /// `isSecret`: true or false; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(
@@ -2115,11 +2306,13 @@ pub struct MCPServerRemoteHeader {
         )
     )]
     pub is_secret: crate::Nullable<bool>,
+    /// `default`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub default: crate::Nullable<String>,
+    /// `choices`: a list of text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
@@ -2170,6 +2363,7 @@ pub struct MCPServerRepository {
     pub url: String,
     /// Source identifier (e.g. 'github')
     pub source: String,
+    /// `subfolder`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
@@ -2193,13 +2387,18 @@ impl MCPServerRepository {
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct MCPTool {
+    /// `name`: text; required.
     pub name: String,
+    /// `title`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub title: crate::Nullable<String>,
+    /// `description`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub description: crate::Nullable<String>,
+    /// `inputSchema`: a map of names to any JSON value; required.
     #[serde(rename = "inputSchema")]
     pub input_schema: std::collections::BTreeMap<String, serde_json::Value>,
+    /// `outputSchema`: a map of names to any JSON value; optional and nullable: absent, `null` or a value.
     #[serde(
         rename = "outputSchema",
         default,
@@ -2208,16 +2407,20 @@ pub struct MCPTool {
     pub output_schema: crate::Nullable<
         std::collections::BTreeMap<String, serde_json::Value>,
     >,
+    /// `icons`: a list of `MCPServerIcon`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub icons: crate::Nullable<Vec<MCPServerIcon>>,
+    /// `annotations`: a `ToolAnnotations`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub annotations: crate::Nullable<ToolAnnotations>,
+    /// `_meta`: a `MCPToolMeta`; optional and nullable: absent, `null` or a value.
     #[serde(
         rename = "_meta",
         default,
         skip_serializing_if = "crate::Nullable::is_absent"
     )]
     pub meta: crate::Nullable<MCPToolMeta>,
+    /// `execution`: a `ToolExecution`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub execution: crate::Nullable<ToolExecution>,
     /// Properties not named by the schema, kept as sent.
@@ -2246,8 +2449,10 @@ impl MCPTool {
 #[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct MCPToolMeta {
+    /// `ui`: a `MCPUIToolMeta`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub ui: crate::Nullable<MCPUIToolMeta>,
+    /// `ai.mistral/turbine`: a `TurbineToolMeta`; optional and nullable: absent, `null` or a value.
     #[serde(
         rename = "ai.mistral/turbine",
         default,
@@ -2270,12 +2475,14 @@ impl MCPToolMeta {
 #[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct MCPUIToolMeta {
+    /// `resourceUri`: text; optional and nullable: absent, `null` or a value.
     #[serde(
         rename = "resourceUri",
         default,
         skip_serializing_if = "crate::Nullable::is_absent"
     )]
     pub resource_uri: crate::Nullable<String>,
+    /// `visibility`: a list of `MCPUIToolMetaVisibilityItem`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub visibility: crate::Nullable<Vec<MCPUIToolMetaVisibilityItem>>,
     /// Properties not named by the schema, kept as sent.
@@ -2313,6 +2520,7 @@ crate::runtime::string_enum!(
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct MessageResponse {
+    /// `message`: text; required.
     pub message: String,
 }
 
@@ -2326,16 +2534,20 @@ impl MessageResponse {
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct OAuth2Token {
+    /// `access_token`: text; required.
     pub access_token: String,
     /// Default: `"Bearer"`.
     ///
     /// Fixed by the schema; filled in by the SDK.
     #[serde(default)]
     pub token_type: OAuth2TokenTokenType,
+    /// `expires_in`: an integer; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub expires_in: crate::Nullable<i64>,
+    /// `scope`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub scope: crate::Nullable<String>,
+    /// `refresh_token`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub refresh_token: crate::Nullable<String>,
     /// Format: `date-time`.
@@ -2393,13 +2605,16 @@ crate::runtime::string_enum!(
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct Oauth2MetadataSecrets {
+    /// `client_id`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub client_id: crate::Nullable<String>,
     /// Format: `password`.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub client_secret: crate::Nullable<String>,
+    /// `client_id_issued_at`: an integer; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub client_id_issued_at: crate::Nullable<i64>,
+    /// `client_secret_expires_at`: an integer; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub client_secret_expires_at: crate::Nullable<i64>,
 }
@@ -2445,7 +2660,9 @@ crate::runtime::string_enum!(
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct PaginatedConnectors {
+    /// `items`: a list of `Connector`; required.
     pub items: Vec<Connector>,
+    /// `pagination`: a `PaginationResponse`; required.
     pub pagination: PaginationResponse,
 }
 
@@ -2462,11 +2679,13 @@ impl PaginatedConnectors {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct PaginationResponse {
+    /// `next_cursor`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub next_cursor: crate::Nullable<String>,
+    /// `page_size`: an integer; required.
     pub page_size: i64,
 }
 
@@ -2484,9 +2703,12 @@ impl PaginationResponse {
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct PromptArgument {
+    /// `name`: text; required.
     pub name: String,
+    /// `description`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub description: crate::Nullable<String>,
+    /// `required`: true or false; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub required: crate::Nullable<bool>,
     /// Properties not named by the schema, kept as sent.
@@ -2508,6 +2730,7 @@ impl PromptArgument {
 #[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct PromptsCapability {
+    /// `listChanged`: true or false; optional and nullable: absent, `null` or a value.
     #[serde(
         rename = "listChanged",
         default,
@@ -2530,19 +2753,25 @@ impl PromptsCapability {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct PublicAuthenticationMethod {
+    /// `method_type`: a `OutboundAuthenticationType`; required.
     pub method_type: OutboundAuthenticationType,
+    /// `headers`: a list of `ConnectorAuthenticationHeader`; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub headers: crate::Nullable<Vec<ConnectorAuthenticationHeader>>,
+    /// `global_headers`: a map of names to `GlobalHeaderValue`; optional, left out when `None`.
+    ///
     /// Default: `{}`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub global_headers: Option<std::collections::BTreeMap<String, GlobalHeaderValue>>,
+    /// `has_default_credentials`: true or false; required.
     pub has_default_credentials: bool,
+    /// `oauth2_server_metadata`: a `ExtendedOAuthServerMetadata`; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
@@ -2572,22 +2801,28 @@ impl PublicAuthenticationMethod {
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct PublicConnectionConfig {
+    /// `type`: a `ConnectionConfigType`; optional, left out when `None`.
+    ///
     /// Default: `"mcp"`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub r#type: Option<ConnectionConfigType>,
+    /// `base_url`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub base_url: crate::Nullable<String>,
+    /// `headers`: a map of names to text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub headers: crate::Nullable<std::collections::BTreeMap<String, String>>,
+    /// `signed`: true or false; optional and nullable: absent, `null` or a value.
+    ///
     /// Default: `false`.
     #[cfg_attr(
         feature = "full-serde",
@@ -2613,8 +2848,12 @@ impl PublicConnectionConfig {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct PublicConnectorExecutionData {
+    /// `integrations`: a list of `PublicExecutionConnector`; required.
     pub integrations: Vec<PublicExecutionConnector>,
+    /// `tools`: a list of `ExecutionTool`; required.
     pub tools: Vec<ExecutionTool>,
+    /// `use_connectors_gateway`: true or false; optional, left out when `None`.
+    ///
     /// Default: `false`.
     #[cfg_attr(
         feature = "full-serde",
@@ -2645,27 +2884,34 @@ impl PublicConnectorExecutionData {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct PublicExecutionConnectionConfig {
+    /// `type`: a `ConnectionConfigType`; required.
     pub r#type: ConnectionConfigType,
+    /// `server`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub server: crate::Nullable<String>,
+    /// `name`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub name: crate::Nullable<String>,
+    /// `id`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub id: crate::Nullable<String>,
+    /// `tool_configuration`: a `ToolExecutionConfiguration`; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub tool_configuration: crate::Nullable<ToolExecutionConfiguration>,
+    /// `hosted_internally`: true or false; optional, left out when `None`.
+    ///
     /// Default: `false`.
     #[cfg_attr(
         feature = "full-serde",
@@ -2698,7 +2944,9 @@ impl PublicExecutionConnectionConfig {
 pub struct PublicExecutionConnector {
     /// Format: `uuid`.
     pub id: String,
+    /// `name`: text; required.
     pub name: String,
+    /// `connection_config`: a `PublicExecutionConnectionConfig`; required, may be `null`.
     pub connection_config: Option<PublicExecutionConnectionConfig>,
 }
 
@@ -2716,8 +2964,11 @@ impl PublicExecutionConnector {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct PublicExecutionEnv {
+    /// `tools`: a list of `Tool`; required.
     pub tools: Vec<Tool>,
+    /// `tool_execution_data`: a `PublicConnectorExecutionData`; required.
     pub tool_execution_data: PublicConnectorExecutionData,
+    /// `errors`: a list of text; required.
     pub errors: Vec<String>,
 }
 
@@ -2758,25 +3009,33 @@ crate::runtime::string_enum!(
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ResourceLink {
+    /// `name`: text; required.
     pub name: String,
+    /// `title`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub title: crate::Nullable<String>,
     /// Format: `uri`.
     pub uri: String,
+    /// `description`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub description: crate::Nullable<String>,
+    /// `mimeType`: text; optional and nullable: absent, `null` or a value.
     #[serde(
         rename = "mimeType",
         default,
         skip_serializing_if = "crate::Nullable::is_absent"
     )]
     pub mime_type: crate::Nullable<String>,
+    /// `size`: an integer; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub size: crate::Nullable<i64>,
+    /// `icons`: a list of `MCPServerIcon`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub icons: crate::Nullable<Vec<MCPServerIcon>>,
+    /// `annotations`: a `Annotations`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub annotations: crate::Nullable<Annotations>,
+    /// `_meta`: a map of names to any JSON value; optional and nullable: absent, `null` or a value.
     #[serde(
         rename = "_meta",
         default,
@@ -2838,8 +3097,10 @@ crate::runtime::string_enum!(
 #[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ResourcesCapability {
+    /// `subscribe`: true or false; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub subscribe: crate::Nullable<bool>,
+    /// `listChanged`: true or false; optional and nullable: absent, `null` or a value.
     #[serde(
         rename = "listChanged",
         default,
@@ -2862,6 +3123,7 @@ impl ResourcesCapability {
 #[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct RootsCapability {
+    /// `listChanged`: true or false; optional and nullable: absent, `null` or a value.
     #[serde(
         rename = "listChanged",
         default,
@@ -2884,8 +3146,10 @@ impl RootsCapability {
 #[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct SamplingCapability {
+    /// `context`: a `SamplingContextCapability`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub context: crate::Nullable<SamplingContextCapability>,
+    /// `tools`: a `SamplingToolsCapability`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub tools: crate::Nullable<SamplingToolsCapability>,
     /// Properties not named by the schema, kept as sent.
@@ -2922,6 +3186,7 @@ pub type SamplingToolsCapability = std::collections::BTreeMap<String, serde_json
 #[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ServerCapabilities {
+    /// `experimental`: a map of names to map of names to any JSON value; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub experimental: crate::Nullable<
         std::collections::BTreeMap<
@@ -2929,16 +3194,22 @@ pub struct ServerCapabilities {
             std::collections::BTreeMap<String, serde_json::Value>,
         >,
     >,
+    /// `logging`: a `LoggingCapability`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub logging: crate::Nullable<LoggingCapability>,
+    /// `prompts`: a `PromptsCapability`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub prompts: crate::Nullable<PromptsCapability>,
+    /// `resources`: a `ResourcesCapability`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub resources: crate::Nullable<ResourcesCapability>,
+    /// `tools`: a `ToolsCapability`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub tools: crate::Nullable<ToolsCapability>,
+    /// `completions`: a `CompletionsCapability`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub completions: crate::Nullable<CompletionsCapability>,
+    /// `tasks`: a `ServerTasksCapability`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub tasks: crate::Nullable<ServerTasksCapability>,
     /// Properties not named by the schema, kept as sent.
@@ -2961,26 +3232,31 @@ impl ServerCapabilities {
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ServerLocale {
+    /// `name`: a map of names to text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub name: crate::Nullable<std::collections::BTreeMap<String, String>>,
+    /// `description`: a map of names to text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub description: crate::Nullable<std::collections::BTreeMap<String, String>>,
+    /// `usage_sentence`: a map of names to text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub usage_sentence: crate::Nullable<std::collections::BTreeMap<String, String>>,
+    /// `working_description`: a map of names to text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub working_description: crate::Nullable<std::collections::BTreeMap<String, String>>,
+    /// `done_description`: a map of names to text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
@@ -3008,10 +3284,13 @@ impl ServerLocale {
 #[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ServerTasksCapability {
+    /// `list`: a `TasksListCapability`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub list: crate::Nullable<TasksListCapability>,
+    /// `cancel`: a `TasksCancelCapability`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub cancel: crate::Nullable<TasksCancelCapability>,
+    /// `requests`: a `ServerTasksRequestsCapability`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub requests: crate::Nullable<ServerTasksRequestsCapability>,
     /// Properties not named by the schema, kept as sent.
@@ -3031,6 +3310,7 @@ impl ServerTasksCapability {
 #[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ServerTasksRequestsCapability {
+    /// `tools`: a `TasksToolsCapability`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub tools: crate::Nullable<TasksToolsCapability>,
     /// Properties not named by the schema, kept as sent.
@@ -3071,6 +3351,7 @@ pub type TasksCreateMessageCapability = std::collections::BTreeMap<
 #[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TasksElicitationCapability {
+    /// `create`: a `TasksCreateElicitationCapability`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub create: crate::Nullable<TasksCreateElicitationCapability>,
     /// Properties not named by the schema, kept as sent.
@@ -3093,6 +3374,7 @@ pub type TasksListCapability = std::collections::BTreeMap<String, serde_json::Va
 #[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TasksSamplingCapability {
+    /// `createMessage`: a `TasksCreateMessageCapability`; optional and nullable: absent, `null` or a value.
     #[serde(
         rename = "createMessage",
         default,
@@ -3115,6 +3397,7 @@ impl TasksSamplingCapability {
 #[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TasksToolsCapability {
+    /// `call`: a `TasksCallCapability`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub call: crate::Nullable<TasksCallCapability>,
     /// Properties not named by the schema, kept as sent.
@@ -3135,9 +3418,12 @@ impl TasksToolsCapability {
 pub struct TextContent {
     /// Fixed by the schema; filled in by the SDK.
     pub r#type: TextContentType,
+    /// `text`: text; required.
     pub text: String,
+    /// `annotations`: a `Annotations`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub annotations: crate::Nullable<Annotations>,
+    /// `_meta`: a map of names to any JSON value; optional and nullable: absent, `null` or a value.
     #[serde(
         rename = "_meta",
         default,
@@ -3175,18 +3461,21 @@ crate::runtime::const_value!(TextContentType, str, "text");
 pub struct TextResourceContents {
     /// Format: `uri`.
     pub uri: String,
+    /// `mimeType`: text; optional and nullable: absent, `null` or a value.
     #[serde(
         rename = "mimeType",
         default,
         skip_serializing_if = "crate::Nullable::is_absent"
     )]
     pub mime_type: crate::Nullable<String>,
+    /// `_meta`: a map of names to any JSON value; optional and nullable: absent, `null` or a value.
     #[serde(
         rename = "_meta",
         default,
         skip_serializing_if = "crate::Nullable::is_absent"
     )]
     pub meta: crate::Nullable<std::collections::BTreeMap<String, serde_json::Value>>,
+    /// `text`: text; required.
     pub text: String,
     /// Properties not named by the schema, kept as sent.
     #[serde(flatten)]
@@ -3216,26 +3505,31 @@ impl TextResourceContents {
 #[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ToolAnnotations {
+    /// `title`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub title: crate::Nullable<String>,
+    /// `readOnlyHint`: true or false; optional and nullable: absent, `null` or a value.
     #[serde(
         rename = "readOnlyHint",
         default,
         skip_serializing_if = "crate::Nullable::is_absent"
     )]
     pub read_only_hint: crate::Nullable<bool>,
+    /// `destructiveHint`: true or false; optional and nullable: absent, `null` or a value.
     #[serde(
         rename = "destructiveHint",
         default,
         skip_serializing_if = "crate::Nullable::is_absent"
     )]
     pub destructive_hint: crate::Nullable<bool>,
+    /// `idempotentHint`: true or false; optional and nullable: absent, `null` or a value.
     #[serde(
         rename = "idempotentHint",
         default,
         skip_serializing_if = "crate::Nullable::is_absent"
     )]
     pub idempotent_hint: crate::Nullable<bool>,
+    /// `openWorldHint`: true or false; optional and nullable: absent, `null` or a value.
     #[serde(
         rename = "openWorldHint",
         default,
@@ -3260,6 +3554,7 @@ impl ToolAnnotations {
 #[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ToolExecution {
+    /// `taskSupport`: a `ToolExecutionTaskSupport`; optional and nullable: absent, `null` or a value.
     #[serde(
         rename = "taskSupport",
         default,
@@ -3282,21 +3577,25 @@ impl ToolExecution {
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ToolExecutionConfiguration {
+    /// `requires_confirmation`: a `LogicalExpressionExpressionsItem`; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub requires_confirmation: crate::Nullable<LogicalExpressionExpressionsItem>,
+    /// `skip_confirmation`: a `LogicalExpressionExpressionsItem`; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub skip_confirmation: crate::Nullable<LogicalExpressionExpressionsItem>,
+    /// `include`: a list of text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub include: crate::Nullable<Vec<String>>,
+    /// `exclude`: a list of text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
@@ -3343,6 +3642,7 @@ crate::runtime::string_enum!(
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ToolProperties {
+    /// `read_only`: true or false; required, may be `null`.
     pub read_only: Option<bool>,
 }
 
@@ -3377,6 +3677,7 @@ crate::runtime::string_enum!(
 #[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ToolsCapability {
+    /// `listChanged`: true or false; optional and nullable: absent, `null` or a value.
     #[serde(
         rename = "listChanged",
         default,
@@ -3399,11 +3700,13 @@ impl ToolsCapability {
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TurbineMeta {
+    /// `system_prompt_name`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub system_prompt_name: crate::Nullable<String>,
+    /// `locale`: a `ServerLocale`; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
@@ -3424,26 +3727,31 @@ impl TurbineMeta {
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TurbineToolLocale {
+    /// `name`: a map of names to text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub name: crate::Nullable<std::collections::BTreeMap<String, String>>,
+    /// `description`: a map of names to text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub description: crate::Nullable<std::collections::BTreeMap<String, String>>,
+    /// `usage_sentence`: a map of names to text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub usage_sentence: crate::Nullable<std::collections::BTreeMap<String, String>>,
+    /// `working_description`: a map of names to text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub working_description: crate::Nullable<std::collections::BTreeMap<String, String>>,
+    /// `done_description`: a map of names to text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
@@ -3471,21 +3779,25 @@ impl TurbineToolLocale {
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TurbineToolMeta {
+    /// `locale`: a `TurbineToolLocale`; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub locale: crate::Nullable<TurbineToolLocale>,
+    /// `tool_type`: a `ToolType`; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub tool_type: crate::Nullable<ToolType>,
+    /// `timeout`: a number; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub timeout: crate::Nullable<f64>,
+    /// `private_execution`: true or false; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")

@@ -30,12 +30,15 @@ pub struct AgentConversation {
     /// Fixed by the schema; filled in by the SDK.
     #[cfg_attr(feature = "full-serde", serde(default))]
     pub object: AgentConversationObject,
+    /// `id`: text; required.
     pub id: String,
     /// Format: `date-time`.
     pub created_at: String,
     /// Format: `date-time`.
     pub updated_at: String,
+    /// `agent_id`: text; required.
     pub agent_id: String,
+    /// `agent_version`: a `ValidationErrorLocItem`; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
@@ -81,11 +84,16 @@ pub struct AgentHandoffDoneEvent {
     /// Format: `date-time`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
+    /// `output_index`: an integer; optional, left out when `None`.
+    ///
     /// Default: `0`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output_index: Option<i64>,
+    /// `id`: text; required.
     pub id: String,
+    /// `next_agent_id`: text; required.
     pub next_agent_id: String,
+    /// `next_agent_name`: text; required.
     pub next_agent_name: String,
 }
 
@@ -133,11 +141,16 @@ pub struct AgentHandoffEntry {
     /// Format: `date-time`.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub completed_at: crate::Nullable<String>,
+    /// `id`: text; optional, left out when `None`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// `previous_agent_id`: text; required.
     pub previous_agent_id: String,
+    /// `previous_agent_name`: text; required.
     pub previous_agent_name: String,
+    /// `next_agent_id`: text; required.
     pub next_agent_id: String,
+    /// `next_agent_name`: text; required.
     pub next_agent_name: String,
 }
 
@@ -188,11 +201,16 @@ pub struct AgentHandoffStartedEvent {
     /// Format: `date-time`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
+    /// `output_index`: an integer; optional, left out when `None`.
+    ///
     /// Default: `0`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output_index: Option<i64>,
+    /// `id`: text; required.
     pub id: String,
+    /// `previous_agent_id`: text; required.
     pub previous_agent_id: String,
+    /// `previous_agent_name`: text; required.
     pub previous_agent_name: String,
 }
 
@@ -224,6 +242,7 @@ crate::runtime::const_value!(AgentHandoffStartedEventType, str, "agent.handoff.s
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ConversationAppendRequest {
+    /// `inputs`: a `ConversationInputs`; optional, left out when `None`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inputs: Option<ConversationInputs>,
     /// Default: `false`.
@@ -236,12 +255,15 @@ pub struct ConversationAppendRequest {
     /// Default: `true`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub store: Option<bool>,
+    /// `handoff_execution`: a `ConversationAppendRequestHandoffExecution`; optional, left out when `None`.
+    ///
     /// Default: `"server"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub handoff_execution: Option<ConversationAppendRequestHandoffExecution>,
     /// Completion arguments that will be used to generate assistant responses. Can be overridden at each message request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub completion_args: Option<CompletionArgs>,
+    /// `tool_confirmations`: a list of `ToolCallConfirmation`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub tool_confirmations: crate::Nullable<Vec<ToolCallConfirmation>>,
 }
@@ -292,6 +314,7 @@ crate::runtime::const_value!(ConversationAppendRequestStream, bool, false);
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ConversationAppendStreamRequest {
+    /// `inputs`: a `ConversationInputs`; optional, left out when `None`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inputs: Option<ConversationInputs>,
     /// Default: `true`.
@@ -304,12 +327,15 @@ pub struct ConversationAppendStreamRequest {
     /// Default: `true`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub store: Option<bool>,
+    /// `handoff_execution`: a `ConversationAppendRequestHandoffExecution`; optional, left out when `None`.
+    ///
     /// Default: `"server"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub handoff_execution: Option<ConversationAppendRequestHandoffExecution>,
     /// Completion arguments that will be used to generate assistant responses. Can be overridden at each message request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub completion_args: Option<CompletionArgs>,
+    /// `tool_confirmations`: a list of `ToolCallConfirmation`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub tool_confirmations: crate::Nullable<Vec<ToolCallConfirmation>>,
 }
@@ -425,7 +451,9 @@ pub struct ConversationHistory {
     /// Fixed by the schema; filled in by the SDK.
     #[cfg_attr(feature = "full-serde", serde(default))]
     pub object: ConversationHistoryObject,
+    /// `conversation_id`: text; required.
     pub conversation_id: String,
+    /// `entries`: a list of `ConversationHistoryEntriesItem`; required.
     pub entries: Vec<ConversationHistoryEntriesItem>,
 }
 
@@ -501,7 +529,9 @@ crate::runtime::const_value!(ConversationHistoryObject, str, "conversation.histo
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
 #[derive(Debug, Clone, PartialEq)]
 pub enum ConversationInputs {
+    /// The value as text.
     String(String),
+    /// The value as a `InputEntries`.
     InputEntries(InputEntries),
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
@@ -525,7 +555,9 @@ pub struct ConversationMessages {
     /// Fixed by the schema; filled in by the SDK.
     #[cfg_attr(feature = "full-serde", serde(default))]
     pub object: ConversationMessagesObject,
+    /// `conversation_id`: text; required.
     pub conversation_id: String,
+    /// `messages`: a `MessageEntries`; required.
     pub messages: MessageEntries,
 }
 
@@ -550,34 +582,47 @@ crate::runtime::const_value!(ConversationMessagesObject, str, "conversation.mess
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ConversationRequest {
+    /// `inputs`: a `ConversationInputs`; required.
     pub inputs: ConversationInputs,
     /// Default: `false`.
     ///
     /// Fixed by the schema; filled in by the SDK.
     #[serde(default)]
     pub stream: ConversationRequestStream,
+    /// `store`: true or false; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub store: crate::Nullable<bool>,
+    /// `handoff_execution`: a `ConversationAppendRequestHandoffExecution`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub handoff_execution: crate::Nullable<ConversationAppendRequestHandoffExecution>,
+    /// `instructions`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub instructions: crate::Nullable<String>,
+    /// `tools`: a list of `AgentTool`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub tools: crate::Nullable<Vec<AgentTool>>,
+    /// `completion_args`: a `CompletionArgs`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub completion_args: crate::Nullable<CompletionArgs>,
+    /// `guardrails`: a list of `GuardrailConfig`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub guardrails: crate::Nullable<Vec<GuardrailConfig>>,
+    /// `name`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub name: crate::Nullable<String>,
+    /// `description`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub description: crate::Nullable<String>,
+    /// `metadata`: a `MetadataDict`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub metadata: crate::Nullable<MetadataDict>,
+    /// `agent_id`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub agent_id: crate::Nullable<String>,
+    /// `agent_version`: a `ValidationErrorLocItem`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub agent_version: crate::Nullable<ValidationErrorLocItem>,
+    /// `model`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub model: crate::Nullable<String>,
 }
@@ -625,9 +670,13 @@ pub struct ConversationResponse {
     /// Fixed by the schema; filled in by the SDK.
     #[cfg_attr(feature = "full-serde", serde(default))]
     pub object: ConversationResponseObject,
+    /// `conversation_id`: text; required.
     pub conversation_id: String,
+    /// `outputs`: a list of `ConversationResponseOutputsItem`; required.
     pub outputs: Vec<ConversationResponseOutputsItem>,
+    /// `usage`: a `ConversationUsageInfo`; required.
     pub usage: ConversationUsageInfo,
+    /// `guardrails`: a list of map of names to any JSON value; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
@@ -709,6 +758,7 @@ crate::runtime::union_from!(
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ConversationRestartRequest {
+    /// `inputs`: a `ConversationInputs`; optional, left out when `None`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inputs: Option<ConversationInputs>,
     /// Default: `false`.
@@ -721,17 +771,21 @@ pub struct ConversationRestartRequest {
     /// Default: `true`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub store: Option<bool>,
+    /// `handoff_execution`: a `ConversationAppendRequestHandoffExecution`; optional, left out when `None`.
+    ///
     /// Default: `"server"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub handoff_execution: Option<ConversationAppendRequestHandoffExecution>,
     /// Completion arguments that will be used to generate assistant responses. Can be overridden at each message request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub completion_args: Option<CompletionArgs>,
+    /// `guardrails`: a list of `GuardrailConfig`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub guardrails: crate::Nullable<Vec<GuardrailConfig>>,
     /// Custom metadata for the conversation.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub metadata: crate::Nullable<MetadataDict>,
+    /// `from_entry_id`: text; required.
     pub from_entry_id: String,
     /// Specific version of the agent to use when restarting. If not provided, uses the current version.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
@@ -771,6 +825,7 @@ crate::runtime::const_value!(ConversationRestartRequestStream, bool, false);
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ConversationRestartStreamRequest {
+    /// `inputs`: a `ConversationInputs`; optional, left out when `None`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inputs: Option<ConversationInputs>,
     /// Default: `true`.
@@ -783,17 +838,21 @@ pub struct ConversationRestartStreamRequest {
     /// Default: `true`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub store: Option<bool>,
+    /// `handoff_execution`: a `ConversationAppendRequestHandoffExecution`; optional, left out when `None`.
+    ///
     /// Default: `"server"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub handoff_execution: Option<ConversationAppendRequestHandoffExecution>,
     /// Completion arguments that will be used to generate assistant responses. Can be overridden at each message request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub completion_args: Option<CompletionArgs>,
+    /// `guardrails`: a list of `GuardrailConfig`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub guardrails: crate::Nullable<Vec<GuardrailConfig>>,
     /// Custom metadata for the conversation.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub metadata: crate::Nullable<MetadataDict>,
+    /// `from_entry_id`: text; required.
     pub from_entry_id: String,
     /// Specific version of the agent to use when restarting. If not provided, uses the current version.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
@@ -833,34 +892,47 @@ crate::runtime::const_value!(ConversationRestartStreamRequestStream, bool, true)
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ConversationStreamRequest {
+    /// `inputs`: a `ConversationInputs`; required.
     pub inputs: ConversationInputs,
     /// Default: `true`.
     ///
     /// Fixed by the schema; filled in by the SDK.
     #[serde(default)]
     pub stream: ConversationStreamRequestStream,
+    /// `store`: true or false; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub store: crate::Nullable<bool>,
+    /// `handoff_execution`: a `ConversationAppendRequestHandoffExecution`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub handoff_execution: crate::Nullable<ConversationAppendRequestHandoffExecution>,
+    /// `instructions`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub instructions: crate::Nullable<String>,
+    /// `tools`: a list of `AgentTool`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub tools: crate::Nullable<Vec<AgentTool>>,
+    /// `completion_args`: a `CompletionArgs`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub completion_args: crate::Nullable<CompletionArgs>,
+    /// `guardrails`: a list of `GuardrailConfig`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub guardrails: crate::Nullable<Vec<GuardrailConfig>>,
+    /// `name`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub name: crate::Nullable<String>,
+    /// `description`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub description: crate::Nullable<String>,
+    /// `metadata`: a `MetadataDict`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub metadata: crate::Nullable<MetadataDict>,
+    /// `agent_id`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub agent_id: crate::Nullable<String>,
+    /// `agent_version`: a `ValidationErrorLocItem`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub agent_version: crate::Nullable<ValidationErrorLocItem>,
+    /// `model`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub model: crate::Nullable<String>,
 }
@@ -902,17 +974,25 @@ crate::runtime::const_value!(ConversationStreamRequestStream, bool, true);
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ConversationUsageInfo {
+    /// `prompt_tokens`: an integer; optional, left out when `None`.
+    ///
     /// Default: `0`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt_tokens: Option<i64>,
+    /// `completion_tokens`: an integer; optional, left out when `None`.
+    ///
     /// Default: `0`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub completion_tokens: Option<i64>,
+    /// `total_tokens`: an integer; optional, left out when `None`.
+    ///
     /// Default: `0`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_tokens: Option<i64>,
+    /// `connector_tokens`: an integer; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub connector_tokens: crate::Nullable<i64>,
+    /// `connectors`: a map of names to integer; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub connectors: crate::Nullable<std::collections::BTreeMap<String, i64>>,
 }
@@ -936,7 +1016,9 @@ impl ConversationUsageInfo {
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
 #[derive(Debug, Clone, PartialEq)]
 pub enum ConversationsListResponseItem {
+    /// The value as a `ModelConversation`.
     ModelConversation(Box<ModelConversation>),
+    /// The value as a `AgentConversation`.
     AgentConversation(Box<AgentConversation>),
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
@@ -980,15 +1062,22 @@ pub struct FunctionCallEntry {
     /// Format: `date-time`.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub completed_at: crate::Nullable<String>,
+    /// `agent_id`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub agent_id: crate::Nullable<String>,
+    /// `model`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub model: crate::Nullable<String>,
+    /// `id`: text; optional, left out when `None`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// `tool_call_id`: text; required.
     pub tool_call_id: String,
+    /// `name`: text; required.
     pub name: String,
+    /// `arguments`: a `FunctionCallEntryArguments`; required.
     pub arguments: FunctionCallEntryArguments,
+    /// `confirmation_status`: a `FunctionCallEntryConfirmationStatus`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub confirmation_status: crate::Nullable<FunctionCallEntryConfirmationStatus>,
 }
@@ -1015,7 +1104,9 @@ impl FunctionCallEntry {
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
 #[derive(Debug, Clone, PartialEq)]
 pub enum FunctionCallEntryArguments {
+    /// The value as text.
     String(String),
+    /// The value as a map of names to any JSON value.
     ValueMap(std::collections::BTreeMap<String, serde_json::Value>),
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
@@ -1081,17 +1172,26 @@ pub struct FunctionCallEvent {
     /// Format: `date-time`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
+    /// `output_index`: an integer; optional, left out when `None`.
+    ///
     /// Default: `0`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output_index: Option<i64>,
+    /// `id`: text; required.
     pub id: String,
+    /// `model`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub model: crate::Nullable<String>,
+    /// `agent_id`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub agent_id: crate::Nullable<String>,
+    /// `name`: text; required.
     pub name: String,
+    /// `tool_call_id`: text; required.
     pub tool_call_id: String,
+    /// `arguments`: text; required.
     pub arguments: String,
+    /// `confirmation_status`: a `FunctionCallEntryConfirmationStatus`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub confirmation_status: crate::Nullable<FunctionCallEntryConfirmationStatus>,
 }
@@ -1143,9 +1243,12 @@ pub struct FunctionResultEntry {
     /// Format: `date-time`.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub completed_at: crate::Nullable<String>,
+    /// `id`: text; optional, left out when `None`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// `tool_call_id`: text; required.
     pub tool_call_id: String,
+    /// `result`: text; required.
     pub result: String,
 }
 
@@ -1293,10 +1396,15 @@ pub struct MessageInputEntry {
     /// Format: `date-time`.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub completed_at: crate::Nullable<String>,
+    /// `id`: text; optional, left out when `None`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// `role`: a `MessageInputEntryRole`; required.
     pub role: MessageInputEntryRole,
+    /// `content`: a `MessageInputEntryContent`; required.
     pub content: MessageInputEntryContent,
+    /// `prefix`: true or false; optional, left out when `None`.
+    ///
     /// Default: `false`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prefix: Option<bool>,
@@ -1324,7 +1432,9 @@ impl MessageInputEntry {
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
 #[derive(Debug, Clone, PartialEq)]
 pub enum MessageInputEntryContent {
+    /// The value as text.
     String(String),
+    /// The value as a `MessageInputContentChunks`.
     MessageInputContentChunks(MessageInputContentChunks),
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
@@ -1452,10 +1562,13 @@ pub struct MessageOutputEntry {
     /// Format: `date-time`.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub completed_at: crate::Nullable<String>,
+    /// `agent_id`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub agent_id: crate::Nullable<String>,
+    /// `model`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub model: crate::Nullable<String>,
+    /// `id`: text; optional, left out when `None`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Default: `"assistant"`.
@@ -1463,6 +1576,7 @@ pub struct MessageOutputEntry {
     /// Fixed by the schema; filled in by the SDK.
     #[serde(default)]
     pub role: MessageOutputEntryRole,
+    /// `content`: a `MessageOutputEntryContent`; required.
     pub content: MessageOutputEntryContent,
 }
 
@@ -1488,7 +1602,9 @@ impl MessageOutputEntry {
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
 #[derive(Debug, Clone, PartialEq)]
 pub enum MessageOutputEntryContent {
+    /// The value as text.
     String(String),
+    /// The value as a `MessageOutputContentChunks`.
     MessageOutputContentChunks(MessageOutputContentChunks),
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
@@ -1546,15 +1662,22 @@ pub struct MessageOutputEvent {
     /// Format: `date-time`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
+    /// `output_index`: an integer; optional, left out when `None`.
+    ///
     /// Default: `0`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output_index: Option<i64>,
+    /// `id`: text; required.
     pub id: String,
+    /// `content_index`: an integer; optional, left out when `None`.
+    ///
     /// Default: `0`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content_index: Option<i64>,
+    /// `model`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub model: crate::Nullable<String>,
+    /// `agent_id`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub agent_id: crate::Nullable<String>,
     /// Default: `"assistant"`.
@@ -1562,6 +1685,7 @@ pub struct MessageOutputEvent {
     /// Fixed by the schema; filled in by the SDK.
     #[serde(default)]
     pub role: MessageOutputEventRole,
+    /// `content`: a `MessageOutputEventContent`; required.
     pub content: MessageOutputEventContent,
 }
 
@@ -1587,7 +1711,9 @@ impl MessageOutputEvent {
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
 #[derive(Debug, Clone, PartialEq)]
 pub enum MessageOutputEventContent {
+    /// The value as text.
     String(String),
+    /// The value as a `OutputContentChunks`.
     OutputContentChunks(Box<OutputContentChunks>),
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
@@ -1647,6 +1773,7 @@ pub struct ModelConversation {
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub completion_args: Option<CompletionArgs>,
+    /// `guardrails`: a list of `GuardrailConfig`; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
@@ -1675,11 +1802,13 @@ pub struct ModelConversation {
     /// Fixed by the schema; filled in by the SDK.
     #[cfg_attr(feature = "full-serde", serde(default))]
     pub object: ModelConversationObject,
+    /// `id`: text; required.
     pub id: String,
     /// Format: `date-time`.
     pub created_at: String,
     /// Format: `date-time`.
     pub updated_at: String,
+    /// `model`: text; required.
     pub model: String,
 }
 
@@ -1767,6 +1896,7 @@ pub struct ResponseDoneEvent {
     /// Format: `date-time`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
+    /// `usage`: a `ConversationUsageInfo`; required.
     pub usage: ConversationUsageInfo,
 }
 
@@ -1802,7 +1932,9 @@ pub struct ResponseErrorEvent {
     /// Format: `date-time`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
+    /// `message`: text; required.
     pub message: String,
+    /// `code`: an integer; required.
     pub code: i64,
 }
 
@@ -1840,6 +1972,7 @@ pub struct ResponseStartedEvent {
     /// Format: `date-time`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
+    /// `conversation_id`: text; required.
     pub conversation_id: String,
 }
 
@@ -1871,7 +2004,9 @@ crate::runtime::const_value!(
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ToolCallConfirmation {
+    /// `tool_call_id`: text; required.
     pub tool_call_id: String,
+    /// `confirmation`: a `ToolCallConfirmationConfirmation`; required.
     pub confirmation: ToolCallConfirmationConfirmation,
 }
 
@@ -1914,11 +2049,16 @@ pub struct ToolExecutionDeltaEvent {
     /// Format: `date-time`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
+    /// `output_index`: an integer; optional, left out when `None`.
+    ///
     /// Default: `0`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output_index: Option<i64>,
+    /// `id`: text; required.
     pub id: String,
+    /// `name`: a `ToolExecutionEntryName`; required.
     pub name: ToolExecutionEntryName,
+    /// `arguments`: text; required.
     pub arguments: String,
 }
 
@@ -1958,11 +2098,16 @@ pub struct ToolExecutionDoneEvent {
     /// Format: `date-time`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
+    /// `output_index`: an integer; optional, left out when `None`.
+    ///
     /// Default: `0`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output_index: Option<i64>,
+    /// `id`: text; required.
     pub id: String,
+    /// `name`: a `ToolExecutionEntryName`; required.
     pub name: ToolExecutionEntryName,
+    /// `info`: a `ToolExecutionInfo`; optional, left out when `None`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub info: Option<ToolExecutionInfo>,
 }
@@ -2011,14 +2156,20 @@ pub struct ToolExecutionEntry {
     /// Format: `date-time`.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub completed_at: crate::Nullable<String>,
+    /// `agent_id`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub agent_id: crate::Nullable<String>,
+    /// `model`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub model: crate::Nullable<String>,
+    /// `id`: text; optional, left out when `None`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// `name`: a `ToolExecutionEntryName`; required.
     pub name: ToolExecutionEntryName,
+    /// `arguments`: text; required.
     pub arguments: String,
+    /// `info`: a `ToolExecutionInfo`; optional, left out when `None`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub info: Option<ToolExecutionInfo>,
 }
@@ -2074,15 +2225,22 @@ pub struct ToolExecutionStartedEvent {
     /// Format: `date-time`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
+    /// `output_index`: an integer; optional, left out when `None`.
+    ///
     /// Default: `0`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output_index: Option<i64>,
+    /// `id`: text; required.
     pub id: String,
+    /// `model`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub model: crate::Nullable<String>,
+    /// `agent_id`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub agent_id: crate::Nullable<String>,
+    /// `name`: a `ToolExecutionEntryName`; required.
     pub name: ToolExecutionEntryName,
+    /// `arguments`: text; required.
     pub arguments: String,
 }
 
@@ -2122,10 +2280,14 @@ pub struct ToolFileChunk {
     /// Fixed by the schema; filled in by the SDK.
     #[serde(default)]
     pub r#type: ToolFileChunkType,
+    /// `tool`: a `ToolExecutionEntryName`; required.
     pub tool: ToolExecutionEntryName,
+    /// `file_id`: text; required.
     pub file_id: String,
+    /// `file_name`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub file_name: crate::Nullable<String>,
+    /// `file_type`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub file_type: crate::Nullable<String>,
 }

@@ -6,7 +6,9 @@ use super::*;
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-libraries")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CreateLibraryRequest {
+    /// `name`: text; required.
     pub name: String,
+    /// `description`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub description: crate::Nullable<String>,
     /// The size of the chunks (in characters) to split document text into. Must be between 256 and 32768.
@@ -61,12 +63,18 @@ pub struct Document {
     pub id: String,
     /// Format: `uuid`.
     pub library_id: String,
+    /// `hash`: text; required, may be `null`.
     #[deprecated]
     pub hash: Option<String>,
+    /// `mime_type`: text; required, may be `null`.
     pub mime_type: Option<String>,
+    /// `extension`: text; required, may be `null`.
     pub extension: Option<String>,
+    /// `size`: an integer; required, may be `null`.
     pub size: Option<i64>,
+    /// `name`: text; required.
     pub name: String,
+    /// `summary`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
@@ -80,6 +88,7 @@ pub struct Document {
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub last_processed_at: crate::Nullable<String>,
+    /// `number_of_pages`: an integer; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
@@ -89,24 +98,29 @@ pub struct Document {
     pub process_status: ProcessStatus,
     /// Format: `uuid`.
     pub uploaded_by_id: Option<String>,
+    /// `uploaded_by_type`: text; required.
     pub uploaded_by_type: String,
+    /// `tokens_processing_main_content`: an integer; optional and nullable: absent, `null` or a value.
     #[deprecated]
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub tokens_processing_main_content: crate::Nullable<i64>,
+    /// `tokens_processing_summary`: an integer; optional and nullable: absent, `null` or a value.
     #[deprecated]
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub tokens_processing_summary: crate::Nullable<i64>,
+    /// `url`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub url: crate::Nullable<String>,
+    /// `attributes`: a map of names to any JSON value; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
@@ -122,8 +136,10 @@ pub struct Document {
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub expires_at: crate::Nullable<String>,
+    /// `processing_status`: text; required.
     #[deprecated]
     pub processing_status: String,
+    /// `tokens_processing_total`: an integer; required.
     pub tokens_processing_total: i64,
 }
 
@@ -161,6 +177,7 @@ impl Document {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct DocumentTextContent {
+    /// `text`: text; required.
     pub text: String,
 }
 
@@ -176,6 +193,7 @@ impl DocumentTextContent {
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-libraries")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct DocumentsUploadBody {
+    /// `file`: a `File`; required.
     pub file: File,
 }
 
@@ -211,6 +229,7 @@ crate::runtime::string_enum!(
 pub struct Library {
     /// Format: `uuid`.
     pub id: String,
+    /// `name`: text; required.
     pub name: String,
     /// Format: `date-time`.
     pub created_at: String,
@@ -218,40 +237,50 @@ pub struct Library {
     pub updated_at: String,
     /// Format: `uuid`.
     pub owner_id: Option<String>,
+    /// `owner_type`: text; required.
     pub owner_type: String,
+    /// `total_size`: an integer; required.
     pub total_size: i64,
+    /// `nb_documents`: an integer; required.
     pub nb_documents: i64,
+    /// `chunk_size`: an integer; required, may be `null`.
     #[deprecated]
     pub chunk_size: Option<i64>,
+    /// `emoji`: text; optional and nullable: absent, `null` or a value.
     #[deprecated]
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub emoji: crate::Nullable<String>,
+    /// `description`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub description: crate::Nullable<String>,
+    /// `generated_description`: text; optional and nullable: absent, `null` or a value.
     #[deprecated]
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub generated_description: crate::Nullable<String>,
+    /// `explicit_user_members_count`: an integer; optional and nullable: absent, `null` or a value.
     #[deprecated]
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub explicit_user_members_count: crate::Nullable<i64>,
+    /// `explicit_workspace_members_count`: an integer; optional and nullable: absent, `null` or a value.
     #[deprecated]
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub explicit_workspace_members_count: crate::Nullable<i64>,
+    /// `org_sharing_role`: text; optional and nullable: absent, `null` or a value.
     #[deprecated]
     #[cfg_attr(
         feature = "full-serde",
@@ -299,7 +328,9 @@ impl Library {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ListDocumentsResponse {
+    /// `pagination`: a `PaginationInfo`; required.
     pub pagination: PaginationInfo,
+    /// `data`: a list of `Document`; required.
     pub data: Vec<Document>,
 }
 
@@ -323,6 +354,7 @@ pub struct ListLibrariesResponse {
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub pagination: crate::Nullable<PaginationInfo>,
+    /// `data`: a list of `Library`; required.
     pub data: Vec<Library>,
     /// Opaque continuation token for the next page. Pass it back as `page_token` to fetch the next page. Null when there are no more results. Prefer this over the deprecated offset `page` parameter.
     #[cfg_attr(
@@ -350,6 +382,7 @@ impl ListLibrariesResponse {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ListSharingResponse {
+    /// `data`: a list of `Sharing`; required.
     pub data: Vec<Sharing>,
 }
 
@@ -364,10 +397,15 @@ impl ListSharingResponse {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct PaginationInfo {
+    /// `total_items`: an integer; required.
     pub total_items: i64,
+    /// `total_pages`: an integer; required.
     pub total_pages: i64,
+    /// `current_page`: an integer; required.
     pub current_page: i64,
+    /// `page_size`: an integer; required.
     pub page_size: i64,
+    /// `has_more`: true or false; required.
     pub has_more: bool,
 }
 
@@ -421,6 +459,7 @@ pub struct ProcessingStatus {
     pub document_id: String,
     /// Processing status of the document.
     pub process_status: ProcessStatus,
+    /// `processing_status`: text; required.
     #[deprecated]
     pub processing_status: String,
 }
@@ -468,7 +507,9 @@ pub struct Sharing {
     /// Format: `uuid`.
     #[deprecated]
     pub org_id: String,
+    /// `role`: text; required.
     pub role: String,
+    /// `share_with_type`: text; required.
     pub share_with_type: String,
     /// Format: `uuid`.
     pub share_with_uuid: Option<String>,
@@ -502,6 +543,7 @@ pub struct SharingDelete {
     ///
     /// Format: `uuid`.
     pub share_with_uuid: String,
+    /// `share_with_type`: a `EntityType`; required.
     pub share_with_type: EntityType,
 }
 
@@ -527,11 +569,13 @@ pub struct SharingRequest {
     #[deprecated]
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub org_id: crate::Nullable<String>,
+    /// `level`: a `ShareEnum`; required.
     pub level: ShareEnum,
     /// The id of the entity (user, workspace or organization) to share with
     ///
     /// Format: `uuid`.
     pub share_with_uuid: String,
+    /// `share_with_type`: a `EntityType`; required.
     pub share_with_type: EntityType,
 }
 
@@ -555,8 +599,10 @@ impl SharingRequest {
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-libraries")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct UpdateDocumentRequest {
+    /// `name`: text; optional, left out when `None`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// `attributes`: a map of names to `UpdateDocumentRequestAttributesValue`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub attributes: crate::Nullable<
         std::collections::BTreeMap<String, UpdateDocumentRequestAttributesValue>,
@@ -585,13 +631,21 @@ impl UpdateDocumentRequest {
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-libraries")))]
 #[derive(Debug, Clone, PartialEq)]
 pub enum UpdateDocumentRequestAttributesValue {
+    /// The value as true or false.
     Bool(bool),
+    /// The value as an integer.
     Integer(i64),
+    /// The value as a number.
     Number(f64),
+    /// The value as text.
     String(String),
+    /// The value as a list of text.
     StringList(Vec<String>),
+    /// The value as a list of integer.
     IntegerList(Vec<i64>),
+    /// The value as a list of number.
     NumberList(Vec<f64>),
+    /// The value as a list of true or false.
     BoolList(Vec<bool>),
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
@@ -618,8 +672,10 @@ crate::runtime::union_from!(
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-libraries")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct UpdateLibraryRequest {
+    /// `name`: text; optional, left out when `None`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// `description`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub description: crate::Nullable<String>,
 }

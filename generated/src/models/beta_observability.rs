@@ -7,7 +7,9 @@ use super::*;
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Aggregation {
+    /// `data`: a list of `AggregationRow`; required.
     pub data: Vec<AggregationRow>,
+    /// `meta`: a `AggregationMeta`; required.
     pub meta: AggregationMeta,
 }
 
@@ -28,6 +30,7 @@ pub struct AggregationMeta {
     pub from_timestamp: String,
     /// Format: `date-time`.
     pub to_timestamp: String,
+    /// `granularity_seconds`: an integer; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
@@ -53,16 +56,24 @@ impl AggregationMeta {
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AggregationRequest {
+    /// `metric`: a `MetricDefinition`; required.
     pub metric: MetricDefinition,
+    /// `dimensions`: a list of text; optional, left out when `None`.
+    ///
     /// Default: `[]`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dimensions: Option<Vec<String>>,
+    /// `time_dimension`: a `TimeDimension`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub time_dimension: crate::Nullable<TimeDimension>,
+    /// `search_expression`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub search_expression: crate::Nullable<String>,
+    /// `order_by`: a list of `OrderByClause`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub order_by: crate::Nullable<Vec<OrderByClause>>,
+    /// `limit`: an integer; optional, left out when `None`.
+    ///
     /// Default: `1000`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
@@ -97,12 +108,15 @@ pub struct AggregationRow {
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub time_bucket: crate::Nullable<String>,
+    /// `dimensions`: a map of names to any JSON value; optional, left out when `None`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub dimensions: Option<std::collections::BTreeMap<String, serde_json::Value>>,
+    /// `metric_name`: text; required.
     pub metric_name: String,
+    /// `metric_value`: a `AggregationRowMetricValue`; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
@@ -131,7 +145,9 @@ impl AggregationRow {
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq)]
 pub enum AggregationRowMetricValue {
+    /// The value as an integer.
     Integer(i64),
+    /// The value as a number.
     Number(f64),
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
@@ -149,14 +165,19 @@ crate::runtime::union_from!(AggregationRowMetricValue { Integer(i64), Number(f64
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct BaseFieldDefinition {
+    /// `name`: text; required.
     pub name: String,
+    /// `label`: text; required.
     pub label: String,
+    /// `type`: a `BaseFieldDefinitionType`; required.
     pub r#type: BaseFieldDefinitionType,
+    /// `group`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub group: crate::Nullable<String>,
+    /// `supported_operators`: a list of `BaseFieldDefinitionSupportedOperatorsItem`; required.
     pub supported_operators: Vec<BaseFieldDefinitionSupportedOperatorsItem>,
 }
 
@@ -306,14 +327,19 @@ pub struct Campaign {
     pub updated_at: String,
     /// Format: `date-time`.
     pub deleted_at: Option<String>,
+    /// `name`: text; required.
     pub name: String,
     /// Format: `uuid`.
     pub owner_id: String,
     /// Format: `uuid`.
     pub workspace_id: String,
+    /// `description`: text; required.
     pub description: String,
+    /// `max_nb_events`: an integer; required.
     pub max_nb_events: i64,
+    /// `search_params`: a `FilterPayload`; required.
     pub search_params: FilterPayload,
+    /// `judge`: a `Judge`; required.
     pub judge: Judge,
 }
 
@@ -337,20 +363,30 @@ impl Campaign {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ChatCompletionEvent {
+    /// `event_id`: text; required.
     pub event_id: String,
+    /// `correlation_id`: text; required.
     pub correlation_id: String,
     /// Format: `date-time`.
     pub created_at: String,
+    /// `extra_fields`: a map of names to `ChatCompletionEventExtraFieldsValue` or `null`; required.
     pub extra_fields: std::collections::BTreeMap<
         String,
         Option<ChatCompletionEventExtraFieldsValue>,
     >,
+    /// `nb_input_tokens`: an integer; required.
     pub nb_input_tokens: i64,
+    /// `nb_output_tokens`: an integer; required.
     pub nb_output_tokens: i64,
+    /// `enabled_tools`: a list of map of names to any JSON value; required.
     pub enabled_tools: Vec<std::collections::BTreeMap<String, serde_json::Value>>,
+    /// `request_messages`: a list of map of names to any JSON value; required.
     pub request_messages: Vec<std::collections::BTreeMap<String, serde_json::Value>>,
+    /// `response_messages`: a list of map of names to any JSON value; required.
     pub response_messages: Vec<std::collections::BTreeMap<String, serde_json::Value>>,
+    /// `nb_messages`: an integer; required.
     pub nb_messages: i64,
+    /// `chat_transcription_events`: a list of `ChatTranscriptionEvent`; required.
     pub chat_transcription_events: Vec<ChatTranscriptionEvent>,
 }
 
@@ -380,11 +416,17 @@ impl ChatCompletionEvent {
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq)]
 pub enum ChatCompletionEventExtraFieldsValue {
+    /// The value as true or false.
     Bool(bool),
+    /// The value as an integer.
     Integer(i64),
+    /// The value as a number.
     Number(f64),
+    /// The value as text.
     String(String),
+    /// The value as a list of text.
     StringList(Vec<String>),
+    /// The value as a map of names to text.
     StringMap(std::collections::BTreeMap<String, String>),
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
@@ -412,15 +454,20 @@ crate::runtime::union_from!(
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ChatCompletionEventPreview {
+    /// `event_id`: text; required.
     pub event_id: String,
+    /// `correlation_id`: text; required.
     pub correlation_id: String,
     /// Format: `date-time`.
     pub created_at: String,
+    /// `extra_fields`: a map of names to `ChatCompletionEventExtraFieldsValue` or `null`; required.
     pub extra_fields: std::collections::BTreeMap<
         String,
         Option<ChatCompletionEventExtraFieldsValue>,
     >,
+    /// `nb_input_tokens`: an integer; required.
     pub nb_input_tokens: i64,
+    /// `nb_output_tokens`: an integer; required.
     pub nb_output_tokens: i64,
 }
 
@@ -443,8 +490,11 @@ impl ChatCompletionEventPreview {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ChatTranscriptionEvent {
+    /// `audio_url`: text; required.
     pub audio_url: String,
+    /// `model`: text; required.
     pub model: String,
+    /// `response_message`: a map of names to any JSON value; required.
     pub response_message: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
@@ -463,11 +513,15 @@ impl ChatTranscriptionEvent {
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CreateCampaignRequest {
+    /// `search_params`: a `FilterPayload`; required.
     pub search_params: FilterPayload,
     /// Format: `uuid`.
     pub judge_id: String,
+    /// `name`: text; required.
     pub name: String,
+    /// `description`: text; required.
     pub description: String,
+    /// `max_nb_events`: an integer; required.
     pub max_nb_events: i64,
 }
 
@@ -487,7 +541,9 @@ impl CreateCampaignRequest {
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CreateDatasetRecordRequest {
+    /// `payload`: a `DatasetRecordPayload`; required.
     pub payload: DatasetRecordPayload,
+    /// `properties`: a map of names to any JSON value; optional, left out when `None`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub properties: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
@@ -506,7 +562,9 @@ impl CreateDatasetRecordRequest {
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CreateDatasetRequest {
+    /// `name`: text; required.
     pub name: String,
+    /// `description`: text; required.
     pub description: String,
 }
 
@@ -523,11 +581,17 @@ impl CreateDatasetRequest {
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CreateJudgeRequest {
+    /// `name`: text; required.
     pub name: String,
+    /// `description`: text; required.
     pub description: String,
+    /// `model_name`: text; required.
     pub model_name: String,
+    /// `output`: a `JudgeOutput2`; required.
     pub output: JudgeOutput2,
+    /// `instructions`: text; required.
     pub instructions: String,
+    /// `tools`: a list of text; required.
     pub tools: Vec<String>,
 }
 
@@ -557,7 +621,9 @@ pub struct Dataset {
     pub updated_at: String,
     /// Format: `date-time`.
     pub deleted_at: Option<String>,
+    /// `name`: text; required.
     pub name: String,
+    /// `description`: text; required.
     pub description: String,
     /// Format: `uuid`.
     pub owner_id: String,
@@ -597,12 +663,15 @@ pub struct DatasetImportTask {
     pub dataset_id: String,
     /// Format: `uuid`.
     pub workspace_id: String,
+    /// `status`: a `BaseTaskStatus`; required.
     pub status: BaseTaskStatus,
+    /// `progress`: an integer; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub progress: crate::Nullable<i64>,
+    /// `message`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
@@ -640,7 +709,9 @@ pub struct DatasetPreview {
     pub updated_at: String,
     /// Format: `date-time`.
     pub deleted_at: Option<String>,
+    /// `name`: text; required.
     pub name: String,
+    /// `description`: text; required.
     pub description: String,
     /// Format: `uuid`.
     pub owner_id: String,
@@ -676,8 +747,11 @@ pub struct DatasetRecord {
     pub deleted_at: Option<String>,
     /// Format: `uuid`.
     pub dataset_id: String,
+    /// `payload`: a `DatasetRecordPayload`; required.
     pub payload: DatasetRecordPayload,
+    /// `properties`: a map of names to any JSON value; required.
     pub properties: std::collections::BTreeMap<String, serde_json::Value>,
+    /// `source`: a `DatasetRecordSource`; required.
     pub source: DatasetRecordSource,
 }
 
@@ -740,6 +814,7 @@ impl DeleteDatasetRecordsRequest {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ExportDatasetResponse {
+    /// `file_url`: text; required.
     pub file_url: String,
 }
 
@@ -754,16 +829,19 @@ impl ExportDatasetResponse {
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct FeedResultChatCompletionEventPreview {
+    /// `results`: a list of `ChatCompletionEventPreview`; optional, left out when `None`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub results: Option<Vec<ChatCompletionEventPreview>>,
+    /// `next`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub next: crate::Nullable<String>,
+    /// `cursor`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
@@ -787,16 +865,19 @@ impl FeedResultChatCompletionEventPreview {
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct FeedResultGetLog {
+    /// `results`: a list of `GetLog`; optional, left out when `None`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub results: Option<Vec<GetLog>>,
+    /// `next`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub next: crate::Nullable<String>,
+    /// `cursor`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
@@ -818,16 +899,19 @@ impl FeedResultGetLog {
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct FeedResultGetSpan {
+    /// `results`: a list of `GetSpan`; optional, left out when `None`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub results: Option<Vec<GetSpan>>,
+    /// `next`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub next: crate::Nullable<String>,
+    /// `cursor`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
@@ -849,16 +933,19 @@ impl FeedResultGetSpan {
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct FeedResultGetSpanEvaluation {
+    /// `results`: a list of `GetSpanEvaluation`; optional, left out when `None`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub results: Option<Vec<GetSpanEvaluation>>,
+    /// `next`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub next: crate::Nullable<String>,
+    /// `cursor`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
@@ -880,16 +967,19 @@ impl FeedResultGetSpanEvaluation {
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct FeedResultGetTrace {
+    /// `results`: a list of `GetTrace`; optional, left out when `None`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub results: Option<Vec<GetTrace>>,
+    /// `next`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub next: crate::Nullable<String>,
+    /// `cursor`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
@@ -911,6 +1001,7 @@ impl FeedResultGetTrace {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct FetchCampaignStatusResponse {
+    /// `status`: a `BaseTaskStatus`; required.
     pub status: BaseTaskStatus,
 }
 
@@ -925,6 +1016,7 @@ impl FetchCampaignStatusResponse {
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct FetchChatCompletionFieldOptionsResponse {
+    /// `options`: a list of `FetchChatCompletionFieldOptionsResponseOptionsItem` or `null`; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
@@ -949,7 +1041,9 @@ impl FetchChatCompletionFieldOptionsResponse {
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq)]
 pub enum FetchChatCompletionFieldOptionsResponseOptionsItem {
+    /// The value as true or false.
     Bool(bool),
+    /// The value as text.
     String(String),
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
@@ -973,6 +1067,7 @@ crate::runtime::union_from!(
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct FetchFieldOptionCountsRequest {
+    /// `filter_params`: a `FilterPayload`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub filter_params: crate::Nullable<FilterPayload>,
 }
@@ -991,6 +1086,7 @@ impl FetchFieldOptionCountsRequest {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct FetchFieldOptionCountsResponse {
+    /// `counts`: a list of `FieldOptionCountItem`; required.
     pub counts: Vec<FieldOptionCountItem>,
 }
 
@@ -1005,7 +1101,9 @@ impl FetchFieldOptionCountsResponse {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct FieldGroup {
+    /// `name`: text; required.
     pub name: String,
+    /// `label`: text; required.
     pub label: String,
 }
 
@@ -1020,7 +1118,9 @@ impl FieldGroup {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct FieldOptionCountItem {
+    /// `value`: text; required.
     pub value: String,
+    /// `count`: an integer; required.
     pub count: i64,
 }
 
@@ -1034,8 +1134,11 @@ impl FieldOptionCountItem {
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct FilterCondition {
+    /// `field`: text; required.
     pub field: String,
+    /// `op`: a `BaseFieldDefinitionSupportedOperatorsItem`; required.
     pub op: BaseFieldDefinitionSupportedOperatorsItem,
+    /// `value`: any JSON value; required.
     pub value: serde_json::Value,
 }
 
@@ -1052,8 +1155,10 @@ impl FilterCondition {
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct FilterGroup {
+    /// `AND`: a list of `FilterGroupAndItem`; optional and nullable: absent, `null` or a value.
     #[serde(rename = "AND", default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub and: crate::Nullable<Vec<FilterGroupAndItem>>,
+    /// `OR`: a list of `FilterGroupAndItem`; optional and nullable: absent, `null` or a value.
     #[serde(rename = "OR", default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub or: crate::Nullable<Vec<FilterGroupAndItem>>,
 }
@@ -1073,7 +1178,9 @@ impl FilterGroup {
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq)]
 pub enum FilterGroupAndItem {
+    /// The value as a `FilterCondition`.
     FilterCondition(FilterCondition),
+    /// The value as a `FilterGroup`.
     FilterGroup(FilterGroup),
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
@@ -1091,6 +1198,7 @@ crate::runtime::union_from!(
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct FilterPayload {
+    /// `filters`: a `FilterGroupAndItem`; required, may be `null`.
     pub filters: Option<FilterGroupAndItem>,
 }
 
@@ -1105,26 +1213,45 @@ impl FilterPayload {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetLog {
+    /// `customer_id`: text; required.
     pub customer_id: String,
+    /// `organization_id`: text; required.
     pub organization_id: String,
+    /// `workspace_id`: text; required.
     pub workspace_id: String,
+    /// `user_id`: text; required.
     pub user_id: String,
     /// Format: `date-time`.
     pub timestamp: String,
+    /// `trace_id`: text; required.
     pub trace_id: String,
+    /// `span_id`: text; required.
     pub span_id: String,
+    /// `trace_flags`: an integer; required.
     pub trace_flags: i64,
+    /// `severity_text`: text; required.
     pub severity_text: String,
+    /// `severity_number`: an integer; required.
     pub severity_number: i64,
+    /// `service_name`: text; required.
     pub service_name: String,
+    /// `body`: text; required.
     pub body: String,
+    /// `event_name`: text; required.
     pub event_name: String,
+    /// `resource_schema_url`: text; required.
     pub resource_schema_url: String,
+    /// `resource_attributes`: a map of names to text; required.
     pub resource_attributes: std::collections::BTreeMap<String, String>,
+    /// `scope_schema_url`: text; required.
     pub scope_schema_url: String,
+    /// `scope_name`: text; required.
     pub scope_name: String,
+    /// `scope_version`: text; required.
     pub scope_version: String,
+    /// `scope_attributes`: a map of names to text; required.
     pub scope_attributes: std::collections::BTreeMap<String, String>,
+    /// `log_attributes`: a map of names to text; required.
     pub log_attributes: std::collections::BTreeMap<String, String>,
 }
 
@@ -1155,6 +1282,7 @@ impl GetLog {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetLogFieldOptions {
+    /// `options`: a list of text; required, may be `null`.
     pub options: Option<Vec<String>>,
 }
 
@@ -1169,6 +1297,7 @@ impl GetLogFieldOptions {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetLogFields {
+    /// `field_definitions`: a list of `OtelFieldDefinition`; required.
     pub field_definitions: Vec<OtelFieldDefinition>,
 }
 
@@ -1185,6 +1314,7 @@ impl GetLogFields {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetLogs {
+    /// `logs`: a `FeedResultGetLog`; required.
     pub logs: FeedResultGetLog,
 }
 
@@ -1199,66 +1329,123 @@ impl GetLogs {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetSpan {
+    /// `customer_id`: text; required.
     pub customer_id: String,
+    /// `organization_id`: text; required.
     pub organization_id: String,
+    /// `workspace_id`: text; required.
     pub workspace_id: String,
+    /// `user_id`: text; required.
     pub user_id: String,
+    /// `trace_id`: text; required.
     pub trace_id: String,
+    /// `span_id`: text; required.
     pub span_id: String,
+    /// `parent_span_id`: text; required.
     pub parent_span_id: String,
+    /// `trace_state`: text; required.
     pub trace_state: String,
     /// Format: `date-time`.
     pub start_time: String,
     /// Format: `date-time`.
     pub end_time: String,
+    /// `duration_ns`: an integer; required.
     pub duration_ns: i64,
+    /// `span_name`: text; required.
     pub span_name: String,
+    /// `span_kind`: text; required.
     pub span_kind: String,
+    /// `service_name`: text; required.
     pub service_name: String,
+    /// `status_code`: a `GetSpanStatusCode`; required.
     pub status_code: GetSpanStatusCode,
+    /// `status_message`: text; required.
     pub status_message: String,
+    /// `error_type`: text; required.
     pub error_type: String,
+    /// `operation_name`: text; required.
     pub operation_name: String,
+    /// `provider_name`: text; required.
     pub provider_name: String,
+    /// `request_model`: text; required.
     pub request_model: String,
+    /// `response_model`: text; required.
     pub response_model: String,
+    /// `response_id`: text; required.
     pub response_id: String,
+    /// `output_type`: text; required.
     pub output_type: String,
+    /// `conversation_id`: text; required.
     pub conversation_id: String,
+    /// `data_source_id`: text; required.
     pub data_source_id: String,
+    /// `agent_id`: text; required.
     pub agent_id: String,
+    /// `agent_name`: text; required.
     pub agent_name: String,
+    /// `agent_version`: text; required.
     pub agent_version: String,
+    /// `agent_description`: text; required.
     pub agent_description: String,
+    /// `workflow_name`: text; required.
     pub workflow_name: String,
+    /// `prompt_name`: text; required.
     pub prompt_name: String,
+    /// `tool_name`: text; required.
     pub tool_name: String,
+    /// `tool_type`: text; required.
     pub tool_type: String,
+    /// `tool_call_id`: text; required.
     pub tool_call_id: String,
+    /// `input_messages`: text; required.
     pub input_messages: String,
+    /// `output_messages`: text; required.
     pub output_messages: String,
+    /// `system_instructions`: text; required.
     pub system_instructions: String,
+    /// `tool_definitions`: text; required.
     pub tool_definitions: String,
+    /// `tool_call_arguments`: text; required.
     pub tool_call_arguments: String,
+    /// `tool_call_result`: text; required.
     pub tool_call_result: String,
+    /// `request_choice_count`: an integer; required.
     pub request_choice_count: i64,
+    /// `request_max_tokens`: an integer; required.
     pub request_max_tokens: i64,
+    /// `request_temperature`: a number; required, may be `null`.
     pub request_temperature: Option<f64>,
+    /// `request_top_p`: a number; required, may be `null`.
     pub request_top_p: Option<f64>,
+    /// `request_top_k`: a number; required, may be `null`.
     pub request_top_k: Option<f64>,
+    /// `request_presence_penalty`: a number; required, may be `null`.
     pub request_presence_penalty: Option<f64>,
+    /// `request_frequency_penalty`: a number; required, may be `null`.
     pub request_frequency_penalty: Option<f64>,
+    /// `request_seed`: an integer; required.
     pub request_seed: i64,
+    /// `request_stop_sequences`: a list of text; required.
     pub request_stop_sequences: Vec<String>,
+    /// `request_encoding_formats`: a list of text; required.
     pub request_encoding_formats: Vec<String>,
+    /// `response_finish_reasons`: a list of text; required.
     pub response_finish_reasons: Vec<String>,
+    /// `usage_input_tokens`: an integer; required.
     pub usage_input_tokens: i64,
+    /// `usage_output_tokens`: an integer; required.
     pub usage_output_tokens: i64,
+    /// `usage_cache_read_input_tokens`: an integer; required.
     pub usage_cache_read_input_tokens: i64,
+    /// `usage_cache_creation_input_tokens`: an integer; required.
     pub usage_cache_creation_input_tokens: i64,
+    /// `resource_attributes`: a map of names to text; required.
     pub resource_attributes: std::collections::BTreeMap<String, String>,
+    /// `span_attributes`: a map of names to text; required.
     pub span_attributes: std::collections::BTreeMap<String, String>,
+    /// `scope_name`: text; required.
     pub scope_name: String,
+    /// `scope_version`: text; required.
     pub scope_version: String,
 }
 
@@ -1316,20 +1503,33 @@ impl GetSpan {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetSpanEvaluation {
+    /// `customer_id`: text; required.
     pub customer_id: String,
+    /// `organization_id`: text; required.
     pub organization_id: String,
+    /// `workspace_id`: text; required.
     pub workspace_id: String,
+    /// `user_id`: text; required.
     pub user_id: String,
+    /// `trace_id`: text; required.
     pub trace_id: String,
+    /// `span_id`: text; required.
     pub span_id: String,
+    /// `response_id`: text; required.
     pub response_id: String,
+    /// `conversation_id`: text; required.
     pub conversation_id: String,
     /// Format: `date-time`.
     pub timestamp: String,
+    /// `evaluation_name`: text; required.
     pub evaluation_name: String,
+    /// `score_value`: a number; required.
     pub score_value: f64,
+    /// `score_label`: text; required.
     pub score_label: String,
+    /// `explanation`: text; required.
     pub explanation: String,
+    /// `metadata`: a map of names to text; required.
     pub metadata: std::collections::BTreeMap<String, String>,
 }
 
@@ -1355,6 +1555,7 @@ impl GetSpanEvaluation {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetSpanEvaluationFieldOptions {
+    /// `options`: a list of text; required, may be `null`.
     pub options: Option<Vec<String>>,
 }
 
@@ -1369,6 +1570,7 @@ impl GetSpanEvaluationFieldOptions {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetSpanEvaluationFields {
+    /// `field_definitions`: a list of `OtelFieldDefinition`; required.
     pub field_definitions: Vec<OtelFieldDefinition>,
 }
 
@@ -1385,6 +1587,7 @@ impl GetSpanEvaluationFields {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetSpanEvaluations {
+    /// `span_evaluations`: a `FeedResultGetSpanEvaluation`; required.
     pub span_evaluations: FeedResultGetSpanEvaluation,
 }
 
@@ -1401,6 +1604,7 @@ impl GetSpanEvaluations {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetSpanFieldOptions {
+    /// `options`: a list of text; required, may be `null`.
     pub options: Option<Vec<String>>,
 }
 
@@ -1415,6 +1619,7 @@ impl GetSpanFieldOptions {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetSpanFields {
+    /// `field_definitions`: a list of `OtelFieldDefinition`; required.
     pub field_definitions: Vec<OtelFieldDefinition>,
 }
 
@@ -1451,6 +1656,7 @@ crate::runtime::string_enum!(
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetSpans {
+    /// `spans`: a `FeedResultGetSpan`; required.
     pub spans: FeedResultGetSpan,
 }
 
@@ -1465,41 +1671,73 @@ impl GetSpans {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetTrace {
+    /// `customer_id`: text; required.
     pub customer_id: String,
+    /// `organization_id`: text; required.
     pub organization_id: String,
+    /// `workspace_id`: text; required.
     pub workspace_id: String,
+    /// `user_id`: text; required.
     pub user_id: String,
+    /// `trace_id`: text; required.
     pub trace_id: String,
+    /// `root_span_id`: text; required.
     pub root_span_id: String,
+    /// `root_span_name`: text; required.
     pub root_span_name: String,
     /// Format: `date-time`.
     pub start_time: String,
     /// Format: `date-time`.
     pub end_time: String,
+    /// `duration_ns`: an integer; required.
     pub duration_ns: i64,
+    /// `service_name`: text; required.
     pub service_name: String,
+    /// `environment`: text; required.
     pub environment: String,
+    /// `conversation_id`: text; required.
     pub conversation_id: String,
+    /// `workflow_name`: text; required.
     pub workflow_name: String,
+    /// `agent_id`: text; required.
     pub agent_id: String,
+    /// `agent_name`: text; required.
     pub agent_name: String,
+    /// `status_code`: a `GetTraceStatusCode`; required.
     pub status_code: GetTraceStatusCode,
+    /// `error_count`: an integer; required.
     pub error_count: i64,
+    /// `span_count`: an integer; required.
     pub span_count: i64,
+    /// `gen_ai_span_count`: an integer; required.
     pub gen_ai_span_count: i64,
+    /// `llm_call_count`: an integer; required.
     pub llm_call_count: i64,
+    /// `tool_call_count`: an integer; required.
     pub tool_call_count: i64,
+    /// `retrieval_count`: an integer; required.
     pub retrieval_count: i64,
+    /// `evaluation_count`: an integer; required.
     pub evaluation_count: i64,
+    /// `input_tokens`: an integer; required.
     pub input_tokens: i64,
+    /// `output_tokens`: an integer; required.
     pub output_tokens: i64,
+    /// `cache_read_input_tokens`: an integer; required.
     pub cache_read_input_tokens: i64,
+    /// `cache_creation_input_tokens`: an integer; required.
     pub cache_creation_input_tokens: i64,
+    /// `models_used`: a list of text; required.
     pub models_used: Vec<String>,
+    /// `tools_used`: a list of text; required.
     pub tools_used: Vec<String>,
+    /// `first_turn_last_input_message`: text; required.
     pub first_turn_last_input_message: String,
+    /// `first_turn_last_output_message`: text; required.
     pub first_turn_last_output_message: String,
+    /// `last_turn_last_input_message`: text; required.
     pub last_turn_last_input_message: String,
+    /// `last_turn_last_output_message`: text; required.
     pub last_turn_last_output_message: String,
 }
 
@@ -1540,6 +1778,7 @@ impl GetTrace {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetTraceFieldOptions {
+    /// `options`: a list of text; required, may be `null`.
     pub options: Option<Vec<String>>,
 }
 
@@ -1554,6 +1793,7 @@ impl GetTraceFieldOptions {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetTraceFields {
+    /// `field_definitions`: a list of `OtelFieldDefinition`; required.
     pub field_definitions: Vec<OtelFieldDefinition>,
 }
 
@@ -1586,6 +1826,7 @@ crate::runtime::string_enum!(GetTraceStatusCode { Error = "Error", Unset = "Unse
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetTraces {
+    /// `traces`: a `FeedResultGetTrace`; required.
     pub traces: FeedResultGetTrace,
 }
 
@@ -1656,6 +1897,7 @@ impl ImportDatasetFromDatasetRequest {
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ImportDatasetFromExplorerRequest {
+    /// `completion_event_ids`: a list of text; required.
     pub completion_event_ids: Vec<String>,
 }
 
@@ -1670,6 +1912,7 @@ impl ImportDatasetFromExplorerRequest {
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ImportDatasetFromFileRequest {
+    /// `file_id`: text; required.
     pub file_id: String,
 }
 
@@ -1684,6 +1927,7 @@ impl ImportDatasetFromFileRequest {
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ImportDatasetFromPlaygroundRequest {
+    /// `conversation_ids`: a list of text; required.
     pub conversation_ids: Vec<String>,
 }
 
@@ -1711,11 +1955,17 @@ pub struct Judge {
     pub owner_id: String,
     /// Format: `uuid`.
     pub workspace_id: String,
+    /// `name`: text; required.
     pub name: String,
+    /// `description`: text; required.
     pub description: String,
+    /// `model_name`: text; required.
     pub model_name: String,
+    /// `output`: a `JudgeOutput2`; required.
     pub output: JudgeOutput2,
+    /// `instructions`: text; required.
     pub instructions: String,
+    /// `tools`: a list of text; required.
     pub tools: Vec<String>,
     /// Format: `uuid`.
     #[cfg_attr(
@@ -1762,6 +2012,7 @@ impl Judge {
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct JudgeChatCompletionEventRequest {
+    /// `judge_definition`: a `CreateJudgeRequest`; required.
     pub judge_definition: CreateJudgeRequest,
 }
 
@@ -1781,6 +2032,7 @@ pub struct JudgeClassificationOutput {
     /// Fixed by the schema; filled in by the SDK.
     #[serde(default)]
     pub r#type: JudgeClassificationOutputType,
+    /// `options`: a list of `JudgeClassificationOutputOption`; required.
     pub options: Vec<JudgeClassificationOutputOption>,
 }
 
@@ -1796,7 +2048,9 @@ impl JudgeClassificationOutput {
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct JudgeClassificationOutputOption {
+    /// `value`: text; required.
     pub value: String,
+    /// `description`: text; required.
     pub description: String,
 }
 
@@ -1821,7 +2075,9 @@ crate::runtime::const_value!(JudgeClassificationOutputType, str, "CLASSIFICATION
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct JudgeConversationRequest {
+    /// `messages`: a list of map of names to any JSON value; required.
     pub messages: Vec<std::collections::BTreeMap<String, serde_json::Value>>,
+    /// `properties`: a map of names to any JSON value; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub properties: crate::Nullable<
         std::collections::BTreeMap<String, serde_json::Value>,
@@ -1845,6 +2101,7 @@ impl JudgeConversationRequest {
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct JudgeDatasetRecordRequest {
+    /// `judge_definition`: a `CreateJudgeRequest`; required.
     pub judge_definition: CreateJudgeRequest,
 }
 
@@ -1860,7 +2117,9 @@ impl JudgeDatasetRecordRequest {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct JudgeOutput {
+    /// `analysis`: text; required.
     pub analysis: String,
+    /// `answer`: a `JudgeOutputAnswer`; required.
     pub answer: JudgeOutputAnswer,
 }
 
@@ -1912,7 +2171,9 @@ crate::runtime::union_from!(
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq)]
 pub enum JudgeOutputAnswer {
+    /// The value as a number.
     Number(f64),
+    /// The value as text.
     String(String),
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
@@ -1952,13 +2213,19 @@ pub struct JudgeRegressionOutput {
     /// Fixed by the schema; filled in by the SDK.
     #[serde(default)]
     pub r#type: JudgeRegressionOutputType,
+    /// `min`: a number; optional, left out when `None`.
+    ///
     /// Default: `0`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min: Option<f64>,
+    /// `min_description`: text; required.
     pub min_description: String,
+    /// `max`: a number; optional, left out when `None`.
+    ///
     /// Default: `1`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max: Option<f64>,
+    /// `max_description`: text; required.
     pub max_description: String,
 }
 
@@ -1990,6 +2257,7 @@ crate::runtime::const_value!(JudgeRegressionOutputType, str, "REGRESSION");
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ListCampaignSelectedEventsResponse {
+    /// `completion_events`: a `PaginatedResultChatCompletionEventPreview`; required.
     pub completion_events: PaginatedResultChatCompletionEventPreview,
 }
 
@@ -2006,6 +2274,7 @@ impl ListCampaignSelectedEventsResponse {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ListCampaignsResponse {
+    /// `campaigns`: a `PaginatedResultCampaignPreview`; required.
     pub campaigns: PaginatedResultCampaignPreview,
 }
 
@@ -2022,7 +2291,9 @@ impl ListCampaignsResponse {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ListChatCompletionFieldsResponse {
+    /// `field_definitions`: a list of `BaseFieldDefinition`; required.
     pub field_definitions: Vec<BaseFieldDefinition>,
+    /// `field_groups`: a list of `FieldGroup`; required.
     pub field_groups: Vec<FieldGroup>,
 }
 
@@ -2042,6 +2313,7 @@ impl ListChatCompletionFieldsResponse {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ListDatasetImportTasksResponse {
+    /// `tasks`: a `PaginatedResultDatasetImportTask`; required.
     pub tasks: PaginatedResultDatasetImportTask,
 }
 
@@ -2056,6 +2328,7 @@ impl ListDatasetImportTasksResponse {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ListDatasetRecordsResponse {
+    /// `records`: a `PaginatedResultDatasetRecord`; required.
     pub records: PaginatedResultDatasetRecord,
 }
 
@@ -2070,6 +2343,7 @@ impl ListDatasetRecordsResponse {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ListDatasetsResponse {
+    /// `datasets`: a `PaginatedResultDatasetPreview`; required.
     pub datasets: PaginatedResultDatasetPreview,
 }
 
@@ -2084,6 +2358,7 @@ impl ListDatasetsResponse {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ListJudgesResponse {
+    /// `judges`: a `PaginatedResultJudgePreview`; required.
     pub judges: PaginatedResultJudgePreview,
 }
 
@@ -2097,8 +2372,11 @@ impl ListJudgesResponse {
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct LogsRequest {
+    /// `search_expression`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub search_expression: crate::Nullable<String>,
+    /// `order`: a `OrderByClauseDirection`; optional, left out when `None`.
+    ///
     /// Default: `"desc"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order: Option<OrderByClauseDirection>,
@@ -2152,7 +2430,9 @@ crate::runtime::string_enum!(
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct MetricDefinition {
+    /// `measure`: text; required.
     pub measure: String,
+    /// `aggregation`: a `MetricAggregation`; required.
     pub aggregation: MetricAggregation,
 }
 
@@ -2170,6 +2450,7 @@ impl MetricDefinition {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ObservabilityError {
+    /// `detail`: a `ObservabilityErrorDetail`; required.
     pub detail: ObservabilityErrorDetail,
 }
 
@@ -2328,7 +2609,9 @@ crate::runtime::string_enum!(
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ObservabilityErrorDetail {
+    /// `message`: text; required.
     pub message: String,
+    /// `error_code`: a `ObservabilityErrorCode`; required, may be `null`.
     pub error_code: Option<ObservabilityErrorCode>,
 }
 
@@ -2345,7 +2628,10 @@ impl ObservabilityErrorDetail {
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct OrderByClause {
+    /// `field`: text; required.
     pub field: String,
+    /// `direction`: a `OrderByClauseDirection`; optional, left out when `None`.
+    ///
     /// Default: `"asc"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub direction: Option<OrderByClauseDirection>,
@@ -2366,15 +2652,21 @@ impl OrderByClause {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OtelFieldDefinition {
+    /// `name`: text; required.
     pub name: String,
+    /// `label`: text; required.
     pub label: String,
+    /// `type`: a `BaseFieldDefinitionType`; required.
     pub r#type: BaseFieldDefinitionType,
+    /// `group`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub group: crate::Nullable<String>,
+    /// `supported_operators`: a list of `OtelFieldDefinitionSupportedOperatorsItem`; required.
     pub supported_operators: Vec<OtelFieldDefinitionSupportedOperatorsItem>,
+    /// `supported_aggregations`: a list of `MetricAggregation`; required.
     pub supported_aggregations: Vec<MetricAggregation>,
 }
 
@@ -2467,17 +2759,21 @@ crate::runtime::string_enum!(
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct PaginatedResultCampaignPreview {
+    /// `results`: a list of `Campaign`; optional, left out when `None`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub results: Option<Vec<Campaign>>,
+    /// `count`: an integer; required.
     pub count: i64,
+    /// `next`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub next: crate::Nullable<String>,
+    /// `previous`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
@@ -2502,17 +2798,21 @@ impl PaginatedResultCampaignPreview {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct PaginatedResultChatCompletionEventPreview {
+    /// `results`: a list of `ChatCompletionEventPreview`; optional, left out when `None`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub results: Option<Vec<ChatCompletionEventPreview>>,
+    /// `count`: an integer; required.
     pub count: i64,
+    /// `next`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub next: crate::Nullable<String>,
+    /// `previous`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
@@ -2537,17 +2837,21 @@ impl PaginatedResultChatCompletionEventPreview {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct PaginatedResultDatasetImportTask {
+    /// `results`: a list of `DatasetImportTask`; optional, left out when `None`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub results: Option<Vec<DatasetImportTask>>,
+    /// `count`: an integer; required.
     pub count: i64,
+    /// `next`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub next: crate::Nullable<String>,
+    /// `previous`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
@@ -2572,17 +2876,21 @@ impl PaginatedResultDatasetImportTask {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct PaginatedResultDatasetPreview {
+    /// `results`: a list of `DatasetPreview`; optional, left out when `None`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub results: Option<Vec<DatasetPreview>>,
+    /// `count`: an integer; required.
     pub count: i64,
+    /// `next`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub next: crate::Nullable<String>,
+    /// `previous`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
@@ -2607,17 +2915,21 @@ impl PaginatedResultDatasetPreview {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct PaginatedResultDatasetRecord {
+    /// `results`: a list of `DatasetRecord`; optional, left out when `None`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub results: Option<Vec<DatasetRecord>>,
+    /// `count`: an integer; required.
     pub count: i64,
+    /// `next`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub next: crate::Nullable<String>,
+    /// `previous`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
@@ -2642,17 +2954,21 @@ impl PaginatedResultDatasetRecord {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct PaginatedResultJudgePreview {
+    /// `results`: a list of `Judge`; optional, left out when `None`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub results: Option<Vec<Judge>>,
+    /// `count`: an integer; required.
     pub count: i64,
+    /// `next`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub next: crate::Nullable<String>,
+    /// `previous`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
@@ -2676,7 +2992,9 @@ impl PaginatedResultJudgePreview {
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SearchChatCompletionEventIdsRequest {
+    /// `search_params`: a `FilterPayload`; required.
     pub search_params: FilterPayload,
+    /// `extra_fields`: a list of text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub extra_fields: crate::Nullable<Vec<String>>,
 }
@@ -2700,6 +3018,7 @@ impl SearchChatCompletionEventIdsRequest {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct SearchChatCompletionEventIdsResponse {
+    /// `completion_event_ids`: a list of text; required.
     pub completion_event_ids: Vec<String>,
 }
 
@@ -2715,7 +3034,9 @@ impl SearchChatCompletionEventIdsResponse {
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SearchChatCompletionEventsRequest {
+    /// `search_params`: a `FilterPayload`; required.
     pub search_params: FilterPayload,
+    /// `extra_fields`: a list of text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub extra_fields: crate::Nullable<Vec<String>>,
 }
@@ -2739,6 +3060,7 @@ impl SearchChatCompletionEventsRequest {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct SearchChatCompletionEventsResponse {
+    /// `completion_events`: a `FeedResultChatCompletionEventPreview`; required.
     pub completion_events: FeedResultChatCompletionEventPreview,
 }
 
@@ -2754,6 +3076,7 @@ impl SearchChatCompletionEventsResponse {
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SpanEvaluationsRequest {
+    /// `search_expression`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub search_expression: crate::Nullable<String>,
 }
@@ -2771,6 +3094,7 @@ impl SpanEvaluationsRequest {
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SpansRequest {
+    /// `search_expression`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub search_expression: crate::Nullable<String>,
 }
@@ -2788,6 +3112,8 @@ impl SpansRequest {
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TimeDimension {
+    /// `granularity`: a `Granularity`; optional, left out when `None`.
+    ///
     /// Default: `"auto"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub granularity: Option<Granularity>,
@@ -2806,6 +3132,7 @@ impl TimeDimension {
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TracesRequest {
+    /// `search_expression`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub search_expression: crate::Nullable<String>,
 }
@@ -2823,6 +3150,7 @@ impl TracesRequest {
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct UpdateDatasetRecordPayloadRequest {
+    /// `payload`: a `DatasetRecordPayload`; required.
     pub payload: DatasetRecordPayload,
 }
 
@@ -2837,6 +3165,7 @@ impl UpdateDatasetRecordPayloadRequest {
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct UpdateDatasetRecordPropertiesRequest {
+    /// `properties`: a map of names to any JSON value; required.
     pub properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
@@ -2854,8 +3183,10 @@ impl UpdateDatasetRecordPropertiesRequest {
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct UpdateDatasetRequest {
+    /// `name`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub name: crate::Nullable<String>,
+    /// `description`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub description: crate::Nullable<String>,
 }
@@ -2873,11 +3204,17 @@ impl UpdateDatasetRequest {
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct UpdateJudgeRequest {
+    /// `name`: text; required.
     pub name: String,
+    /// `description`: text; required.
     pub description: String,
+    /// `model_name`: text; required.
     pub model_name: String,
+    /// `output`: a `JudgeOutput2`; required.
     pub output: JudgeOutput2,
+    /// `instructions`: text; required.
     pub instructions: String,
+    /// `tools`: a list of text; required.
     pub tools: Vec<String>,
 }
 

@@ -8,6 +8,7 @@ use super::*;
 pub struct CreatePromptRequest {
     /// Stable object name.
     pub name: String,
+    /// `definition`: a `PromptDefinition`; required.
     pub definition: PromptDefinition,
     /// Display title.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
@@ -53,11 +54,13 @@ impl CreatePromptRequest {
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CreatePromptVersionResponse {
+    /// `version`: an integer; optional, left out when `None`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub version: Option<i32>,
+    /// `deduplicated`: true or false; optional, left out when `None`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
@@ -82,6 +85,7 @@ pub type DeletePromptResponse = std::collections::BTreeMap<String, serde_json::V
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ListPromptVersionsResponse {
+    /// `data`: a list of `PromptVersion`; optional, left out when `None`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
@@ -102,11 +106,13 @@ impl ListPromptVersionsResponse {
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ListPromptsResponse {
+    /// `data`: a list of `Prompt`; optional, left out when `None`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub data: Option<Vec<Prompt>>,
+    /// `nextPageToken`: text; optional, left out when `None`.
     #[cfg_attr(
         feature = "full-serde",
         serde(rename = "nextPageToken", default, skip_serializing_if = "Option::is_none")
@@ -129,6 +135,7 @@ impl ListPromptsResponse {
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Prompt {
+    /// `id`: text; optional, left out when `None`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
@@ -140,11 +147,13 @@ pub struct Prompt {
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub name: Option<String>,
+    /// `definition`: a `PromptDefinition`; optional, left out when `None`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub definition: Option<PromptDefinition>,
+    /// `version`: an integer; optional, left out when `None`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
@@ -259,11 +268,13 @@ impl PromptVariable {
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct PromptVersion {
+    /// `version`: an integer; optional, left out when `None`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub version: Option<i32>,
+    /// `definition`: a `PromptDefinition`; optional, left out when `None`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
@@ -307,6 +318,7 @@ impl PromptVersion {
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-prompts")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct PromptsCreateVersionBody {
+    /// `definition`: a `PromptDefinition`; required.
     pub definition: PromptDefinition,
     /// Notes for this version.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]

@@ -4,7 +4,9 @@
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-rag")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CreateIngestionPipelineConfigurationRequest {
+    /// `name`: text; required.
     pub name: String,
+    /// `pipeline_composition`: a map of names to text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub pipeline_composition: crate::Nullable<
         std::collections::BTreeMap<String, String>,
@@ -28,6 +30,7 @@ impl CreateIngestionPipelineConfigurationRequest {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetDeploymentSummariesResponse {
+    /// `deployments`: a list of `GetDeploymentSummariesResponseDeployment`; required.
     pub deployments: Vec<GetDeploymentSummariesResponseDeployment>,
 }
 
@@ -46,14 +49,19 @@ impl GetDeploymentSummariesResponse {
 pub struct GetDeploymentSummariesResponseDeployment {
     /// Format: `uuid`.
     pub id: String,
+    /// `name`: text; required.
     pub name: String,
+    /// `creator_id`: text; required.
     pub creator_id: String,
+    /// `document_count`: an integer; required.
     pub document_count: i64,
+    /// `status`: a `GetDeploymentSummariesResponseDeploymentStatus`; required.
     pub status: GetDeploymentSummariesResponseDeploymentStatus,
     /// Format: `date-time`.
     pub created_at: String,
     /// Format: `date-time`.
     pub modified_at: String,
+    /// `deployment`: a `GetDeploymentSummariesResponseDeploymentDeployment`; required.
     pub deployment: GetDeploymentSummariesResponseDeploymentDeployment,
 }
 
@@ -134,6 +142,7 @@ pub struct GetDeploymentSummariesResponseVespaDeployment {
     /// Fixed by the schema; filled in by the SDK.
     #[cfg_attr(feature = "full-serde", serde(default))]
     pub r#type: GetDeploymentSummariesResponseVespaDeploymentType,
+    /// `indexes`: a list of `GetDeploymentSummariesResponseVespaIndex`; required.
     pub indexes: Vec<GetDeploymentSummariesResponseVespaIndex>,
 }
 
@@ -165,7 +174,9 @@ crate::runtime::const_value!(
 pub struct GetDeploymentSummariesResponseVespaIndex {
     /// Format: `uuid`.
     pub id: String,
+    /// `name`: text; required.
     pub name: String,
+    /// `document_count`: an integer; required, may be `null`.
     pub document_count: Option<i64>,
 }
 
@@ -187,7 +198,9 @@ impl GetDeploymentSummariesResponseVespaIndex {
 pub struct IngestionPipelineConfiguration {
     /// Format: `uuid`.
     pub id: String,
+    /// `author_id`: text; required.
     pub author_id: String,
+    /// `name`: text; required.
     pub name: String,
     /// Format: `date-time`.
     pub created_at: String,
@@ -195,8 +208,11 @@ pub struct IngestionPipelineConfiguration {
     pub modified_at: String,
     /// Format: `date-time`.
     pub last_run_time: Option<String>,
+    /// `last_run_chunks_count`: an integer; required.
     pub last_run_chunks_count: i64,
+    /// `total_chunks_count`: an integer; required.
     pub total_chunks_count: i64,
+    /// `pipeline_composition`: a map of names to text; required, may be `null`.
     pub pipeline_composition: Option<std::collections::BTreeMap<String, String>>,
 }
 
@@ -219,10 +235,14 @@ impl IngestionPipelineConfiguration {
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-rag")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct RegisterDeploymentRequestDeployment {
+    /// `name`: text; required.
     pub name: String,
+    /// `status`: a `GetDeploymentSummariesResponseDeploymentStatus`; optional, left out when `None`.
+    ///
     /// Default: `"offline"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<GetDeploymentSummariesResponseDeploymentStatus>,
+    /// `deployment`: a `RegisterDeploymentRequestDeploymentDeployment`; required.
     pub deployment: RegisterDeploymentRequestDeploymentDeployment,
 }
 
@@ -280,8 +300,11 @@ pub struct RegisterDeploymentRequestVespaDeployment {
     /// Fixed by the schema; filled in by the SDK.
     #[serde(default)]
     pub r#type: RegisterDeploymentRequestVespaDeploymentType,
+    /// `vespa_version`: text; required.
     pub vespa_version: String,
+    /// `indexes`: a list of `RegisterDeploymentRequestVespaIndex`; required.
     pub indexes: Vec<RegisterDeploymentRequestVespaIndex>,
+    /// `query_url`: text; required.
     pub query_url: String,
 }
 
@@ -312,11 +335,17 @@ crate::runtime::const_value!(RegisterDeploymentRequestVespaDeploymentType, str, 
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-rag")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct RegisterDeploymentRequestVespaField {
+    /// `name`: text; required.
     pub name: String,
+    /// `type`: a `SchemaFieldDataType`; required.
     pub r#type: SchemaFieldDataType,
+    /// `storage`: a `SchemaFieldStorage`; required.
     pub storage: SchemaFieldStorage,
+    /// `ranking`: a `SchemaFieldRankingType`; required.
     pub ranking: SchemaFieldRankingType,
+    /// `index_type`: a `SchemaFieldIndex`; required, may be `null`.
     pub index_type: Option<SchemaFieldIndex>,
+    /// `multidimensional`: true or false; required.
     pub multidimensional: bool,
 }
 
@@ -338,8 +367,11 @@ impl RegisterDeploymentRequestVespaField {
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-rag")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct RegisterDeploymentRequestVespaIndex {
+    /// `name`: text; required.
     pub name: String,
+    /// `fields`: a list of `RegisterDeploymentRequestVespaField`; required.
     pub fields: Vec<RegisterDeploymentRequestVespaField>,
+    /// `sd`: text; required.
     pub sd: String,
 }
 
@@ -499,6 +531,8 @@ crate::runtime::union_from!(
 pub struct UpdateMetricsRequestDeploymentMetricsOffline {
     /// Fixed by the schema; filled in by the SDK.
     pub status: UpdateMetricsRequestDeploymentMetricsOfflineStatus,
+    /// `clear_metrics`: true or false; optional, left out when `None`.
+    ///
     /// Default: `false`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub clear_metrics: Option<bool>,
@@ -532,7 +566,9 @@ crate::runtime::const_value!(
 pub struct UpdateMetricsRequestDeploymentMetricsOnline {
     /// Fixed by the schema; filled in by the SDK.
     pub status: UpdateMetricsRequestDeploymentMetricsOnlineStatus,
+    /// `document_count`: an integer; required.
     pub document_count: i64,
+    /// `index_metrics`: a list of `UpdateMetricsRequestIndexMetrics`; required.
     pub index_metrics: Vec<UpdateMetricsRequestIndexMetrics>,
 }
 
@@ -564,7 +600,9 @@ crate::runtime::const_value!(
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-rag")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct UpdateMetricsRequestIndexMetrics {
+    /// `name`: text; required.
     pub name: String,
+    /// `document_count`: an integer; required.
     pub document_count: i64,
 }
 
@@ -583,6 +621,7 @@ impl UpdateMetricsRequestIndexMetrics {
 pub struct UpdateRunInfo {
     /// Format: `date-time`.
     pub execution_time: String,
+    /// `chunks_count`: an integer; required.
     pub chunks_count: i64,
 }
 

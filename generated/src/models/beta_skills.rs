@@ -8,6 +8,7 @@ use super::*;
 pub struct CreateSkillRequest {
     /// Stable object name.
     pub name: String,
+    /// `definition`: a `SkillDefinition`; required.
     pub definition: SkillDefinition,
     /// Notes for this version.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
@@ -46,11 +47,13 @@ impl CreateSkillRequest {
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CreateSkillVersionResponse {
+    /// `version`: an integer; optional, left out when `None`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub version: Option<i32>,
+    /// `deduplicated`: true or false; optional, left out when `None`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
@@ -75,6 +78,7 @@ pub type DeleteSkillResponse = std::collections::BTreeMap<String, serde_json::Va
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ListSkillVersionsResponse {
+    /// `data`: a list of `SkillVersion`; optional, left out when `None`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
@@ -95,11 +99,13 @@ impl ListSkillVersionsResponse {
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ListSkillsResponse {
+    /// `data`: a list of `Skill`; optional, left out when `None`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub data: Option<Vec<Skill>>,
+    /// `nextPageToken`: text; optional, left out when `None`.
     #[cfg_attr(
         feature = "full-serde",
         serde(rename = "nextPageToken", default, skip_serializing_if = "Option::is_none")
@@ -122,6 +128,7 @@ impl ListSkillsResponse {
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Skill {
+    /// `id`: text; optional, left out when `None`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
@@ -133,11 +140,13 @@ pub struct Skill {
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub name: Option<String>,
+    /// `definition`: a `SkillDefinition`; optional, left out when `None`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub definition: Option<SkillDefinition>,
+    /// `version`: an integer; optional, left out when `None`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
@@ -201,6 +210,7 @@ impl Skill {
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-skills")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SkillAssetContent {
+    /// `isExecutable`: true or false; optional, left out when `None`.
     #[serde(rename = "isExecutable", default, skip_serializing_if = "Option::is_none")]
     pub is_executable: Option<bool>,
     /// One of the alternative property sets of this object.
@@ -223,7 +233,9 @@ impl SkillAssetContent {
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-skills")))]
 #[derive(Debug, Clone, PartialEq)]
 pub enum SkillAssetContentKind {
+    /// The value as a `SkillAssetContentKindRawContent`.
     RawContent(SkillAssetContentKindRawContent),
+    /// The value as a `SkillAssetContentKindTextContent`.
     TextContent(SkillAssetContentKindTextContent),
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
@@ -263,6 +275,7 @@ impl SkillAssetContentKindRawContent {
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-skills")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SkillAssetContentKindTextContent {
+    /// `textContent`: text; required.
     #[serde(rename = "textContent")]
     pub text_content: String,
 }
@@ -304,11 +317,13 @@ impl SkillDefinition {
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct SkillVersion {
+    /// `version`: an integer; optional, left out when `None`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub version: Option<i32>,
+    /// `definition`: a `SkillDefinition`; optional, left out when `None`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
@@ -352,6 +367,7 @@ impl SkillVersion {
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-skills")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SkillsCreateVersionBody {
+    /// `definition`: a `SkillDefinition`; required.
     pub definition: SkillDefinition,
     /// Notes for this version.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]

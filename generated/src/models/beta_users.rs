@@ -35,20 +35,27 @@ impl ListWorkspacesResponse {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct UserIdentity {
+    /// `id`: text; required.
     pub id: String,
+    /// `email`: text; required, may be `null`.
     pub email: Option<String>,
+    /// `first_name`: text; required, may be `null`.
     pub first_name: Option<String>,
+    /// `last_name`: text; required, may be `null`.
     pub last_name: Option<String>,
+    /// `workspace`: a `UserIdentityWorkspace`; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub workspace: crate::Nullable<UserIdentityWorkspace>,
+    /// `organization`: a `UserIdentityOrganization`; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub organization: crate::Nullable<UserIdentityOrganization>,
+    /// `api_key`: a `UserIdentityApiKey`; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
@@ -76,7 +83,9 @@ impl UserIdentity {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct UserIdentityApiKey {
+    /// `id`: text; required.
     pub id: String,
+    /// `name`: text; required, may be `null`.
     pub name: Option<String>,
 }
 
@@ -93,7 +102,9 @@ impl UserIdentityApiKey {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct UserIdentityOrganization {
+    /// `id`: text; required.
     pub id: String,
+    /// `name`: text; required.
     pub name: String,
 }
 
@@ -108,7 +119,9 @@ impl UserIdentityOrganization {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct UserIdentityWorkspace {
+    /// `id`: text; required.
     pub id: String,
+    /// `name`: text; required.
     pub name: String,
 }
 

@@ -6,7 +6,9 @@ use super::*;
 #[cfg_attr(docsrs, doc(cfg(feature = "classifiers")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ChatClassificationRequest {
+    /// `model`: text; required.
     pub model: String,
+    /// `input`: a `ChatClassificationRequestInputs`; required.
     pub input: ChatClassificationRequestInputs,
 }
 
@@ -23,7 +25,9 @@ impl ChatClassificationRequest {
 #[cfg_attr(docsrs, doc(cfg(feature = "classifiers")))]
 #[derive(Debug, Clone, PartialEq)]
 pub enum ChatClassificationRequestInputs {
+    /// The value as a list of `InstructRequest`.
     InstructRequestList(Vec<InstructRequest>),
+    /// The value as a `InstructRequest`.
     InstructRequest(InstructRequest),
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
@@ -49,6 +53,7 @@ crate::runtime::union_from!(
 pub struct ChatModerationRequest {
     /// Chat to classify
     pub input: ChatModerationRequestInput,
+    /// `model`: text; required.
     pub model: String,
 }
 
@@ -67,7 +72,9 @@ impl ChatModerationRequest {
 #[cfg_attr(docsrs, doc(cfg(feature = "classifiers")))]
 #[derive(Debug, Clone, PartialEq)]
 pub enum ChatModerationRequestInput {
+    /// The value as a list of `Message`.
     MessageList(Vec<Message>),
+    /// The value as a list of list of `Message`.
     MessageListList(Vec<Vec<Message>>),
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
@@ -93,6 +100,7 @@ crate::runtime::union_from!(
 pub struct ClassificationRequest {
     /// ID of the model to use.
     pub model: String,
+    /// `metadata`: a map of names to any JSON value; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub metadata: crate::Nullable<std::collections::BTreeMap<String, serde_json::Value>>,
     /// Text to classify.
@@ -116,8 +124,11 @@ impl ClassificationRequest {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ClassificationResponse {
+    /// `id`: text; required.
     pub id: String,
+    /// `model`: text; required.
     pub model: String,
+    /// `results`: a list of map of names to `ClassificationTargetResult`; required.
     pub results: Vec<std::collections::BTreeMap<String, ClassificationTargetResult>>,
 }
 
@@ -135,6 +146,7 @@ impl ClassificationResponse {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ClassificationTargetResult {
+    /// `scores`: a map of names to number; required.
     pub scores: std::collections::BTreeMap<String, f64>,
 }
 
@@ -150,6 +162,7 @@ impl ClassificationTargetResult {
 #[cfg_attr(docsrs, doc(cfg(feature = "classifiers")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct InstructRequest {
+    /// `messages`: a list of `Message`; required.
     pub messages: Vec<Message>,
 }
 
@@ -193,8 +206,11 @@ impl ModerationObject {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ModerationResponse {
+    /// `id`: text; required.
     pub id: String,
+    /// `model`: text; required.
     pub model: String,
+    /// `results`: a list of `ModerationObject`; required.
     pub results: Vec<ModerationObject>,
 }
 

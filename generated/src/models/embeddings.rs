@@ -31,6 +31,7 @@ crate::runtime::string_enum!(
 pub struct EmbeddingRequest {
     /// ID of the model to use.
     pub model: String,
+    /// `metadata`: a map of names to any JSON value; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub metadata: crate::Nullable<std::collections::BTreeMap<String, serde_json::Value>>,
     /// Text to embed.
@@ -73,10 +74,15 @@ impl EmbeddingRequest {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct EmbeddingResponse {
+    /// `id`: text; required.
     pub id: String,
+    /// `object`: text; required.
     pub object: String,
+    /// `model`: text; required.
     pub model: String,
+    /// `usage`: a `UsageInfo`; required.
     pub usage: UsageInfo,
+    /// `data`: a list of `EmbeddingResponseData`; required.
     pub data: Vec<EmbeddingResponseData>,
 }
 
@@ -94,16 +100,19 @@ impl EmbeddingResponse {
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct EmbeddingResponseData {
+    /// `object`: text; optional, left out when `None`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub object: Option<String>,
+    /// `embedding`: a list of number; optional, left out when `None`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub embedding: Option<Vec<f64>>,
+    /// `index`: an integer; optional, left out when `None`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")

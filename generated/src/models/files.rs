@@ -21,28 +21,35 @@ pub struct CreateFileResponse {
     pub filename: String,
     /// The intended purpose of the uploaded file, currently supports fine-tuning (`fine-tune`), OCR (`ocr`), Audio/Transcription (`audio`) and batch inference (`batch`).
     pub purpose: FilePurpose,
+    /// `sample_type`: a `SampleType`; required.
     pub sample_type: SampleType,
+    /// `num_lines`: an integer; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub num_lines: crate::Nullable<i64>,
+    /// `mimetype`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub mimetype: crate::Nullable<String>,
+    /// `source`: a `Source`; required.
     pub source: Source,
+    /// `signature`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub signature: crate::Nullable<String>,
+    /// `expires_at`: an integer; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub expires_at: crate::Nullable<i64>,
+    /// `visibility`: a `FileVisibility`; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
@@ -128,28 +135,35 @@ pub struct FileSchema {
     pub filename: String,
     /// The intended purpose of the uploaded file, currently supports fine-tuning (`fine-tune`), OCR (`ocr`), Audio/Transcription (`audio`) and batch inference (`batch`).
     pub purpose: FilePurpose,
+    /// `sample_type`: a `SampleType`; required.
     pub sample_type: SampleType,
+    /// `num_lines`: an integer; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub num_lines: crate::Nullable<i64>,
+    /// `mimetype`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub mimetype: crate::Nullable<String>,
+    /// `source`: a `Source`; required.
     pub source: Source,
+    /// `signature`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub signature: crate::Nullable<String>,
+    /// `expires_at`: an integer; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub expires_at: crate::Nullable<i64>,
+    /// `visibility`: a `FileVisibility`; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
@@ -195,13 +209,18 @@ crate::runtime::string_enum!(FileVisibility { Workspace = "workspace", User = "u
 #[cfg_attr(docsrs, doc(cfg(feature = "files")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct FilesUploadBody {
+    /// `expiry`: an integer; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub expiry: crate::Nullable<i64>,
+    /// `visibility`: a `FilesUploadBodyVisibility`; optional, left out when `None`.
+    ///
     /// Default: `"workspace"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub visibility: Option<FilesUploadBodyVisibility>,
+    /// `purpose`: a `FilePurpose`; optional, left out when `None`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub purpose: Option<FilePurpose>,
+    /// `file`: a `File`; required.
     pub file: File,
 }
 
@@ -253,33 +272,41 @@ pub struct GetFileResponse {
     pub filename: String,
     /// The intended purpose of the uploaded file, currently supports fine-tuning (`fine-tune`), OCR (`ocr`), Audio/Transcription (`audio`) and batch inference (`batch`).
     pub purpose: FilePurpose,
+    /// `sample_type`: a `SampleType`; required.
     pub sample_type: SampleType,
+    /// `num_lines`: an integer; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub num_lines: crate::Nullable<i64>,
+    /// `mimetype`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub mimetype: crate::Nullable<String>,
+    /// `source`: a `Source`; required.
     pub source: Source,
+    /// `signature`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub signature: crate::Nullable<String>,
+    /// `expires_at`: an integer; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub expires_at: crate::Nullable<i64>,
+    /// `visibility`: a `FileVisibility`; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub visibility: crate::Nullable<FileVisibility>,
+    /// `deleted`: true or false; required.
     pub deleted: bool,
 }
 
@@ -306,6 +333,7 @@ impl GetFileResponse {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetSignedUrlResponse {
+    /// `url`: text; required.
     pub url: String,
 }
 
@@ -320,8 +348,11 @@ impl GetSignedUrlResponse {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ListFilesResponse {
+    /// `data`: a list of `FileSchema`; required.
     pub data: Vec<FileSchema>,
+    /// `object`: text; required.
     pub object: String,
+    /// `total`: an integer; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")

@@ -30,6 +30,7 @@ pub struct FIMCompletionRequest {
     /// The seed to use for random sampling. If set, different calls will generate deterministic results.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub random_seed: crate::Nullable<i64>,
+    /// `metadata`: a map of names to any JSON value; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub metadata: crate::Nullable<std::collections::BTreeMap<String, serde_json::Value>>,
     /// The text/code to complete.
@@ -42,6 +43,7 @@ pub struct FIMCompletionRequest {
     /// The minimum number of tokens to generate in the completion.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub min_tokens: crate::Nullable<i64>,
+    /// `prompt_cache_key`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub prompt_cache_key: crate::Nullable<String>,
 }
@@ -72,11 +74,17 @@ impl FIMCompletionRequest {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct FIMCompletionResponse {
+    /// `id`: text; required.
     pub id: String,
+    /// `object`: text; required.
     pub object: String,
+    /// `model`: text; required.
     pub model: String,
+    /// `usage`: a `UsageInfo`; required.
     pub usage: UsageInfo,
+    /// `created`: an integer; required.
     pub created: i64,
+    /// `choices`: a list of `ChatCompletionChoice`; required.
     pub choices: Vec<ChatCompletionChoice>,
 }
 

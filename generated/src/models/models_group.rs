@@ -5,12 +5,15 @@
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ArchiveModelResponse {
+    /// `id`: text; required.
     pub id: String,
     /// Default: `"model"`.
     ///
     /// Fixed by the schema; filled in by the SDK.
     #[cfg_attr(feature = "full-serde", serde(default))]
     pub object: ArchiveModelResponseObject,
+    /// `archived`: true or false; optional, left out when `None`.
+    ///
     /// Default: `true`.
     #[cfg_attr(
         feature = "full-serde",
@@ -42,41 +45,54 @@ crate::runtime::const_value!(ArchiveModelResponseObject, str, "model");
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct BaseModelCard {
+    /// `id`: text; required.
     pub id: String,
+    /// `object`: text; optional, left out when `None`.
+    ///
     /// Default: `"model"`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub object: Option<String>,
+    /// `created`: an integer; optional, left out when `None`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub created: Option<i64>,
+    /// `owned_by`: text; optional, left out when `None`.
+    ///
     /// Default: `"mistralai"`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub owned_by: Option<String>,
+    /// `capabilities`: a `ModelCapabilities`; required.
     pub capabilities: ModelCapabilities,
+    /// `name`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub name: crate::Nullable<String>,
+    /// `description`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub description: crate::Nullable<String>,
+    /// `max_context_length`: an integer; optional, left out when `None`.
+    ///
     /// Default: `32768`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub max_context_length: Option<i64>,
+    /// `aliases`: a list of text; optional, left out when `None`.
+    ///
     /// Default: `[]`.
     #[cfg_attr(
         feature = "full-serde",
@@ -89,16 +105,20 @@ pub struct BaseModelCard {
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub deprecation: crate::Nullable<String>,
+    /// `deprecation_replacement_model`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub deprecation_replacement_model: crate::Nullable<String>,
+    /// `default_model_temperature`: a number; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub default_model_temperature: crate::Nullable<f64>,
+    /// `internal`: true or false; optional, left out when `None`.
+    ///
     /// Default: `false`.
     #[cfg_attr(
         feature = "full-serde",
@@ -148,35 +168,49 @@ crate::runtime::const_value!(BaseModelCardType, str, "base");
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ClassifierFineTunedModel {
+    /// `id`: text; required.
     pub id: String,
     /// Default: `"model"`.
     ///
     /// Fixed by the schema; filled in by the SDK.
     #[cfg_attr(feature = "full-serde", serde(default))]
     pub object: ClassifierFineTunedModelObject,
+    /// `created`: an integer; required.
     pub created: i64,
+    /// `owned_by`: text; required.
     pub owned_by: String,
+    /// `workspace_id`: text; required.
     pub workspace_id: String,
+    /// `root`: text; required.
     pub root: String,
+    /// `root_version`: text; required.
     pub root_version: String,
+    /// `archived`: true or false; required.
     pub archived: bool,
+    /// `name`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub name: crate::Nullable<String>,
+    /// `description`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub description: crate::Nullable<String>,
+    /// `capabilities`: a `FineTunedModelCapabilities`; required.
     pub capabilities: FineTunedModelCapabilities,
+    /// `max_context_length`: an integer; optional, left out when `None`.
+    ///
     /// Default: `32768`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub max_context_length: Option<i64>,
+    /// `aliases`: a list of text; optional, left out when `None`.
+    ///
     /// Default: `[]`.
     #[cfg_attr(
         feature = "full-serde",
@@ -189,6 +223,7 @@ pub struct ClassifierFineTunedModel {
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub job: crate::Nullable<String>,
+    /// `classifier_targets`: a list of `ClassifierTargetResult`; required.
     pub classifier_targets: Vec<ClassifierTargetResult>,
     /// Default: `"classifier"`.
     ///
@@ -240,9 +275,13 @@ crate::runtime::const_value!(ClassifierFineTunedModelObject, str, "model");
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ClassifierTargetResult {
+    /// `name`: text; required.
     pub name: String,
+    /// `labels`: a list of text; required.
     pub labels: Vec<String>,
+    /// `weight`: a number; required.
     pub weight: f64,
+    /// `loss_function`: a `FTClassifierLossFunction`; required.
     pub loss_function: FTClassifierLossFunction,
 }
 
@@ -262,35 +301,49 @@ impl ClassifierTargetResult {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CompletionFineTunedModel {
+    /// `id`: text; required.
     pub id: String,
     /// Default: `"model"`.
     ///
     /// Fixed by the schema; filled in by the SDK.
     #[cfg_attr(feature = "full-serde", serde(default))]
     pub object: CompletionFineTunedModelObject,
+    /// `created`: an integer; required.
     pub created: i64,
+    /// `owned_by`: text; required.
     pub owned_by: String,
+    /// `workspace_id`: text; required.
     pub workspace_id: String,
+    /// `root`: text; required.
     pub root: String,
+    /// `root_version`: text; required.
     pub root_version: String,
+    /// `archived`: true or false; required.
     pub archived: bool,
+    /// `name`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub name: crate::Nullable<String>,
+    /// `description`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub description: crate::Nullable<String>,
+    /// `capabilities`: a `FineTunedModelCapabilities`; required.
     pub capabilities: FineTunedModelCapabilities,
+    /// `max_context_length`: an integer; optional, left out when `None`.
+    ///
     /// Default: `32768`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub max_context_length: Option<i64>,
+    /// `aliases`: a list of text; optional, left out when `None`.
+    ///
     /// Default: `[]`.
     #[cfg_attr(
         feature = "full-serde",
@@ -402,41 +455,54 @@ crate::runtime::string_enum!(
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct FTModelCard {
+    /// `id`: text; required.
     pub id: String,
+    /// `object`: text; optional, left out when `None`.
+    ///
     /// Default: `"model"`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub object: Option<String>,
+    /// `created`: an integer; optional, left out when `None`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub created: Option<i64>,
+    /// `owned_by`: text; optional, left out when `None`.
+    ///
     /// Default: `"mistralai"`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub owned_by: Option<String>,
+    /// `capabilities`: a `ModelCapabilities`; required.
     pub capabilities: ModelCapabilities,
+    /// `name`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub name: crate::Nullable<String>,
+    /// `description`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub description: crate::Nullable<String>,
+    /// `max_context_length`: an integer; optional, left out when `None`.
+    ///
     /// Default: `32768`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub max_context_length: Option<i64>,
+    /// `aliases`: a list of text; optional, left out when `None`.
+    ///
     /// Default: `[]`.
     #[cfg_attr(
         feature = "full-serde",
@@ -449,16 +515,20 @@ pub struct FTModelCard {
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub deprecation: crate::Nullable<String>,
+    /// `deprecation_replacement_model`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub deprecation_replacement_model: crate::Nullable<String>,
+    /// `default_model_temperature`: a number; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub default_model_temperature: crate::Nullable<f64>,
+    /// `internal`: true or false; optional, left out when `None`.
+    ///
     /// Default: `false`.
     #[cfg_attr(
         feature = "full-serde",
@@ -470,8 +540,12 @@ pub struct FTModelCard {
     /// Fixed by the schema; filled in by the SDK.
     #[cfg_attr(feature = "full-serde", serde(default))]
     pub r#type: FTModelCardType,
+    /// `job`: text; required.
     pub job: String,
+    /// `root`: text; required.
     pub root: String,
+    /// `archived`: true or false; optional, left out when `None`.
+    ///
     /// Default: `false`.
     #[cfg_attr(
         feature = "full-serde",
@@ -517,30 +591,40 @@ crate::runtime::const_value!(FTModelCardType, str, "fine-tuned");
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct FineTunedModelCapabilities {
+    /// `completion_chat`: true or false; optional, left out when `None`.
+    ///
     /// Default: `true`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub completion_chat: Option<bool>,
+    /// `completion_fim`: true or false; optional, left out when `None`.
+    ///
     /// Default: `false`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub completion_fim: Option<bool>,
+    /// `function_calling`: true or false; optional, left out when `None`.
+    ///
     /// Default: `false`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub function_calling: Option<bool>,
+    /// `fine_tuning`: true or false; optional, left out when `None`.
+    ///
     /// Default: `false`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub fine_tuning: Option<bool>,
+    /// `classification`: true or false; optional, left out when `None`.
+    ///
     /// Default: `false`.
     #[cfg_attr(
         feature = "full-serde",
@@ -568,84 +652,112 @@ impl FineTunedModelCapabilities {
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ModelCapabilities {
+    /// `completion_chat`: true or false; optional, left out when `None`.
+    ///
     /// Default: `false`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub completion_chat: Option<bool>,
+    /// `function_calling`: true or false; optional, left out when `None`.
+    ///
     /// Default: `false`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub function_calling: Option<bool>,
+    /// `reasoning`: true or false; optional, left out when `None`.
+    ///
     /// Default: `false`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub reasoning: Option<bool>,
+    /// `completion_fim`: true or false; optional, left out when `None`.
+    ///
     /// Default: `false`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub completion_fim: Option<bool>,
+    /// `fine_tuning`: true or false; optional, left out when `None`.
+    ///
     /// Default: `false`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub fine_tuning: Option<bool>,
+    /// `vision`: true or false; optional, left out when `None`.
+    ///
     /// Default: `false`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub vision: Option<bool>,
+    /// `ocr`: true or false; optional, left out when `None`.
+    ///
     /// Default: `false`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub ocr: Option<bool>,
+    /// `classification`: true or false; optional, left out when `None`.
+    ///
     /// Default: `false`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub classification: Option<bool>,
+    /// `moderation`: true or false; optional, left out when `None`.
+    ///
     /// Default: `false`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub moderation: Option<bool>,
+    /// `audio`: true or false; optional, left out when `None`.
+    ///
     /// Default: `false`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub audio: Option<bool>,
+    /// `audio_transcription`: true or false; optional, left out when `None`.
+    ///
     /// Default: `false`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub audio_transcription: Option<bool>,
+    /// `audio_transcription_realtime`: true or false; optional, left out when `None`.
+    ///
     /// Default: `false`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub audio_transcription_realtime: Option<bool>,
+    /// `audio_speech`: true or false; optional, left out when `None`.
+    ///
     /// Default: `false`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub audio_speech: Option<bool>,
+    /// `unified_resources`: true or false; optional, left out when `None`.
+    ///
     /// Default: `false`.
     #[cfg_attr(
         feature = "full-serde",
@@ -677,12 +789,15 @@ impl ModelCapabilities {
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ModelList {
+    /// `object`: text; optional, left out when `None`.
+    ///
     /// Default: `"list"`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub object: Option<String>,
+    /// `data`: a list of `ModelListDataItem`; optional, left out when `None`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
@@ -776,12 +891,15 @@ crate::runtime::union_field!(ModelsUpdateResponse, id = "id" { Completion, Class
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct UnarchiveModelResponse {
+    /// `id`: text; required.
     pub id: String,
     /// Default: `"model"`.
     ///
     /// Fixed by the schema; filled in by the SDK.
     #[cfg_attr(feature = "full-serde", serde(default))]
     pub object: UnarchiveModelResponseObject,
+    /// `archived`: true or false; optional, left out when `None`.
+    ///
     /// Default: `false`.
     #[cfg_attr(
         feature = "full-serde",
@@ -812,8 +930,10 @@ crate::runtime::const_value!(UnarchiveModelResponseObject, str, "model");
 #[cfg_attr(docsrs, doc(cfg(feature = "models")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct UpdateModelRequest {
+    /// `name`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub name: crate::Nullable<String>,
+    /// `description`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub description: crate::Nullable<String>,
 }

@@ -7,9 +7,13 @@ use super::*;
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OCRAsideTextBlock {
+    /// `top_left_x`: an integer; required.
     pub top_left_x: i64,
+    /// `top_left_y`: an integer; required.
     pub top_left_y: i64,
+    /// `bottom_right_x`: an integer; required.
     pub bottom_right_x: i64,
+    /// `bottom_right_y`: an integer; required.
     pub bottom_right_y: i64,
     /// Text/markdown/html content of this block
     pub content: String,
@@ -98,9 +102,13 @@ impl OCRBlockConfidenceScores {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OCRCaptionBlock {
+    /// `top_left_x`: an integer; required.
     pub top_left_x: i64,
+    /// `top_left_y`: an integer; required.
     pub top_left_y: i64,
+    /// `bottom_right_x`: an integer; required.
     pub bottom_right_x: i64,
+    /// `bottom_right_y`: an integer; required.
     pub bottom_right_y: i64,
     /// Text/markdown/html content of this block
     pub content: String,
@@ -147,9 +155,13 @@ crate::runtime::const_value!(OCRCaptionBlockType, str, "caption");
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OCRCodeBlock {
+    /// `top_left_x`: an integer; required.
     pub top_left_x: i64,
+    /// `top_left_y`: an integer; required.
     pub top_left_y: i64,
+    /// `bottom_right_x`: an integer; required.
     pub bottom_right_x: i64,
+    /// `bottom_right_y`: an integer; required.
     pub bottom_right_y: i64,
     /// Text/markdown/html content of this block
     pub content: String,
@@ -218,9 +230,13 @@ impl OCRConfidenceScore {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OCREquationBlock {
+    /// `top_left_x`: an integer; required.
     pub top_left_x: i64,
+    /// `top_left_y`: an integer; required.
     pub top_left_y: i64,
+    /// `bottom_right_x`: an integer; required.
     pub bottom_right_x: i64,
+    /// `bottom_right_y`: an integer; required.
     pub bottom_right_y: i64,
     /// Text/markdown/html content of this block
     pub content: String,
@@ -267,9 +283,13 @@ crate::runtime::const_value!(OCREquationBlockType, str, "equation");
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OCRFooterBlock {
+    /// `top_left_x`: an integer; required.
     pub top_left_x: i64,
+    /// `top_left_y`: an integer; required.
     pub top_left_y: i64,
+    /// `bottom_right_x`: an integer; required.
     pub bottom_right_x: i64,
+    /// `bottom_right_y`: an integer; required.
     pub bottom_right_y: i64,
     /// Text/markdown/html content of this block
     pub content: String,
@@ -316,9 +336,13 @@ crate::runtime::const_value!(OCRFooterBlockType, str, "footer");
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OCRHeaderBlock {
+    /// `top_left_x`: an integer; required.
     pub top_left_x: i64,
+    /// `top_left_y`: an integer; required.
     pub top_left_y: i64,
+    /// `bottom_right_x`: an integer; required.
     pub bottom_right_x: i64,
+    /// `bottom_right_y`: an integer; required.
     pub bottom_right_y: i64,
     /// Text/markdown/html content of this block
     pub content: String,
@@ -365,9 +389,13 @@ crate::runtime::const_value!(OCRHeaderBlockType, str, "header");
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OCRImageBlock {
+    /// `top_left_x`: an integer; required.
     pub top_left_x: i64,
+    /// `top_left_y`: an integer; required.
     pub top_left_y: i64,
+    /// `bottom_right_x`: an integer; required.
     pub bottom_right_x: i64,
+    /// `bottom_right_y`: an integer; required.
     pub bottom_right_y: i64,
     /// Text/markdown/html content of this block
     pub content: String,
@@ -461,9 +489,13 @@ impl OCRImageObject {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OCRListBlock {
+    /// `top_left_x`: an integer; required.
     pub top_left_x: i64,
+    /// `top_left_y`: an integer; required.
     pub top_left_y: i64,
+    /// `bottom_right_x`: an integer; required.
     pub bottom_right_x: i64,
+    /// `bottom_right_y`: an integer; required.
     pub bottom_right_y: i64,
     /// Text/markdown/html content of this block
     pub content: String,
@@ -715,9 +747,13 @@ crate::runtime::union_from!(
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OCRReferencesBlock {
+    /// `top_left_x`: an integer; required.
     pub top_left_x: i64,
+    /// `top_left_y`: an integer; required.
     pub top_left_y: i64,
+    /// `bottom_right_x`: an integer; required.
     pub bottom_right_x: i64,
+    /// `bottom_right_y`: an integer; required.
     pub bottom_right_y: i64,
     /// Text/markdown/html content of this block
     pub content: String,
@@ -763,6 +799,7 @@ crate::runtime::const_value!(OCRReferencesBlockType, str, "references");
 #[cfg_attr(docsrs, doc(cfg(feature = "ocr")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct OCRRequest {
+    /// `model`: text; required, may be `null`.
     pub model: Option<String>,
     /// Document to run OCR on
     pub document: OCRRequestDocument,
@@ -787,6 +824,7 @@ pub struct OCRRequest {
     /// Optional prompt to guide the model in extracting structured output from the entire document. A document_annotation_format must be provided.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub document_annotation_prompt: crate::Nullable<String>,
+    /// `table_format`: a `OCRRequestTableFormat`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub table_format: crate::Nullable<OCRRequestTableFormat>,
     /// Extract the page header into the response's `header` field and remove it from the markdown content
@@ -901,7 +939,9 @@ crate::runtime::union_from!(
 #[cfg_attr(docsrs, doc(cfg(feature = "ocr")))]
 #[derive(Debug, Clone, PartialEq)]
 pub enum OCRRequestPages {
+    /// The value as text.
     String(String),
+    /// The value as a list of integer.
     IntegerList(Vec<i64>),
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
@@ -972,9 +1012,13 @@ impl OCRResponse {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OCRSignatureBlock {
+    /// `top_left_x`: an integer; required.
     pub top_left_x: i64,
+    /// `top_left_y`: an integer; required.
     pub top_left_y: i64,
+    /// `bottom_right_x`: an integer; required.
     pub bottom_right_x: i64,
+    /// `bottom_right_y`: an integer; required.
     pub bottom_right_y: i64,
     /// Text/markdown/html content of this block
     pub content: String,
@@ -1021,9 +1065,13 @@ crate::runtime::const_value!(OCRSignatureBlockType, str, "signature");
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OCRTableBlock {
+    /// `top_left_x`: an integer; required.
     pub top_left_x: i64,
+    /// `top_left_y`: an integer; required.
     pub top_left_y: i64,
+    /// `bottom_right_x`: an integer; required.
     pub bottom_right_x: i64,
+    /// `bottom_right_y`: an integer; required.
     pub bottom_right_y: i64,
     /// Text/markdown/html content of this block
     pub content: String,
@@ -1110,9 +1158,13 @@ impl OCRTableObject {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OCRTextBlock {
+    /// `top_left_x`: an integer; required.
     pub top_left_x: i64,
+    /// `top_left_y`: an integer; required.
     pub top_left_y: i64,
+    /// `bottom_right_x`: an integer; required.
     pub bottom_right_x: i64,
+    /// `bottom_right_y`: an integer; required.
     pub bottom_right_y: i64,
     /// Text/markdown/html content of this block
     pub content: String,
@@ -1159,9 +1211,13 @@ crate::runtime::const_value!(OCRTextBlockType, str, "text");
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OCRTitleBlock {
+    /// `top_left_x`: an integer; required.
     pub top_left_x: i64,
+    /// `top_left_y`: an integer; required.
     pub top_left_y: i64,
+    /// `bottom_right_x`: an integer; required.
     pub bottom_right_x: i64,
+    /// `bottom_right_y`: an integer; required.
     pub bottom_right_y: i64,
     /// Text/markdown/html content of this block
     pub content: String,

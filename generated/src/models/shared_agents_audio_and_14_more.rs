@@ -29,6 +29,7 @@
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct HTTPValidationError {
+    /// `detail`: a list of `ValidationError`; optional, left out when `None`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
@@ -73,14 +74,19 @@ impl HTTPValidationError {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ValidationError {
+    /// `loc`: a list of `ValidationErrorLocItem`; required.
     pub loc: Vec<ValidationErrorLocItem>,
+    /// `msg`: text; required.
     pub msg: String,
+    /// `type`: text; required.
     pub r#type: String,
+    /// `input`: any JSON value; optional, left out when `None`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub input: Option<serde_json::Value>,
+    /// `ctx`: a map of names to any JSON value; optional, left out when `None`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
@@ -131,7 +137,9 @@ impl ValidationError {
 )]
 #[derive(Debug, Clone, PartialEq)]
 pub enum ValidationErrorLocItem {
+    /// The value as an integer.
     Integer(i64),
+    /// The value as text.
     String(String),
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),

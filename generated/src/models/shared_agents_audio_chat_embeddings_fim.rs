@@ -17,12 +17,19 @@
 )]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct UsageInfo {
+    /// `prompt_tokens`: an integer; required.
+    ///
     /// Default: `0`.
     pub prompt_tokens: i64,
+    /// `completion_tokens`: an integer; required.
+    ///
     /// Default: `0`.
     pub completion_tokens: i64,
+    /// `total_tokens`: an integer; required.
+    ///
     /// Default: `0`.
     pub total_tokens: i64,
+    /// `prompt_audio_seconds`: an integer; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub prompt_audio_seconds: crate::Nullable<i64>,
     /// The service tier at which the request was processed: standard or priority.

@@ -17,13 +17,19 @@
 )]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Function {
+    /// `name`: text; required.
     pub name: String,
+    /// `description`: text; optional, left out when `None`.
+    ///
     /// Default: `""`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// `strict`: true or false; optional, left out when `None`.
+    ///
     /// Default: `false`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub strict: Option<bool>,
+    /// `parameters`: a map of names to any JSON value; required.
     pub parameters: std::collections::BTreeMap<String, serde_json::Value>,
 }
 

@@ -20,7 +20,9 @@
 )]
 #[derive(Debug, Clone, PartialEq)]
 pub enum ReferenceChunkReferenceIdsItem {
+    /// The value as an integer.
     Integer(i64),
+    /// The value as text.
     String(String),
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),

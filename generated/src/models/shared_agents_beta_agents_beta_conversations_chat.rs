@@ -16,9 +16,12 @@
 )]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct APIKeyAuth {
+    /// `type`: a `APIKeyAuthType`; optional, left out when `None`.
+    ///
     /// Default: `"api-key"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<APIKeyAuthType>,
+    /// `value`: text; required.
     pub value: String,
 }
 
@@ -73,8 +76,11 @@ crate::runtime::string_enum!(APIKeyAuthType { ApiKey = "api-key" });
 )]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CodeInterpreterTool {
+    /// `tool_configuration`: a `ToolConfiguration`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub tool_configuration: crate::Nullable<ToolConfiguration>,
+    /// `type`: a `CodeInterpreterToolType`; optional, left out when `None`.
+    ///
     /// Default: `"code_interpreter"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<CodeInterpreterToolType>,
@@ -135,12 +141,17 @@ crate::runtime::string_enum!(
 )]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CustomConnector {
+    /// `type`: a `CustomConnectorType`; optional, left out when `None`.
+    ///
     /// Default: `"connector"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<CustomConnectorType>,
+    /// `connector_id`: text; required.
     pub connector_id: String,
+    /// `authorization`: a `CustomConnectorAuthorization`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub authorization: crate::Nullable<CustomConnectorAuthorization>,
+    /// `tool_configuration`: a `ToolConfiguration`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub tool_configuration: crate::Nullable<ToolConfiguration>,
 }
@@ -247,8 +258,11 @@ crate::runtime::string_enum!(CustomConnectorType { Connector = "connector" });
 )]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct DocumentLibraryTool {
+    /// `tool_configuration`: a `ToolConfiguration`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub tool_configuration: crate::Nullable<ToolConfiguration>,
+    /// `type`: a `DocumentLibraryToolType`; optional, left out when `None`.
+    ///
     /// Default: `"document_library"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<DocumentLibraryToolType>,
@@ -319,8 +333,10 @@ pub struct GuardrailConfig {
     /// Default: `false`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub block_on_error: Option<bool>,
+    /// `moderation_llm_v1`: a `ModerationLLMV1Config`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub moderation_llm_v1: crate::Nullable<ModerationLLMV1Config>,
+    /// `moderation_llm_v2`: a `ModerationLLMV2Config`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub moderation_llm_v2: crate::Nullable<ModerationLLMV2Config>,
 }
@@ -352,8 +368,11 @@ impl GuardrailConfig {
 )]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ImageGenerationTool {
+    /// `tool_configuration`: a `ToolConfiguration`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub tool_configuration: crate::Nullable<ToolConfiguration>,
+    /// `type`: a `ImageGenerationToolType`; optional, left out when `None`.
+    ///
     /// Default: `"image_generation"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<ImageGenerationToolType>,
@@ -440,22 +459,31 @@ crate::runtime::string_enum!(ModerationLLMAction { None = "none", Block = "block
 )]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ModerationLLMV1CategoryThresholds {
+    /// `sexual`: a number; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub sexual: crate::Nullable<f64>,
+    /// `hate_and_discrimination`: a number; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub hate_and_discrimination: crate::Nullable<f64>,
+    /// `violence_and_threats`: a number; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub violence_and_threats: crate::Nullable<f64>,
+    /// `dangerous_and_criminal_content`: a number; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub dangerous_and_criminal_content: crate::Nullable<f64>,
+    /// `selfharm`: a number; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub selfharm: crate::Nullable<f64>,
+    /// `health`: a number; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub health: crate::Nullable<f64>,
+    /// `financial`: a number; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub financial: crate::Nullable<f64>,
+    /// `law`: a number; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub law: crate::Nullable<f64>,
+    /// `pii`: a number; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub pii: crate::Nullable<f64>,
 }
@@ -496,6 +524,7 @@ pub struct ModerationLLMV1Config {
     /// Default: `"mistral-moderation-2411"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model_name: Option<String>,
+    /// `custom_category_thresholds`: a `ModerationLLMV1CategoryThresholds`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub custom_category_thresholds: crate::Nullable<ModerationLLMV1CategoryThresholds>,
     /// If true, only evaluate categories in custom_category_thresholds; others are ignored.
@@ -539,26 +568,37 @@ impl ModerationLLMV1Config {
 )]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ModerationLLMV2CategoryThresholds {
+    /// `sexual`: a number; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub sexual: crate::Nullable<f64>,
+    /// `hate_and_discrimination`: a number; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub hate_and_discrimination: crate::Nullable<f64>,
+    /// `violence_and_threats`: a number; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub violence_and_threats: crate::Nullable<f64>,
+    /// `dangerous`: a number; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub dangerous: crate::Nullable<f64>,
+    /// `criminal`: a number; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub criminal: crate::Nullable<f64>,
+    /// `selfharm`: a number; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub selfharm: crate::Nullable<f64>,
+    /// `health`: a number; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub health: crate::Nullable<f64>,
+    /// `financial`: a number; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub financial: crate::Nullable<f64>,
+    /// `law`: a number; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub law: crate::Nullable<f64>,
+    /// `pii`: a number; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub pii: crate::Nullable<f64>,
+    /// `jailbreaking`: a number; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub jailbreaking: crate::Nullable<f64>,
 }
@@ -600,6 +640,7 @@ pub struct ModerationLLMV2Config {
     /// Default: `"mistral-moderation-2603"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model_name: Option<String>,
+    /// `custom_category_thresholds`: a `ModerationLLMV2CategoryThresholds`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub custom_category_thresholds: crate::Nullable<ModerationLLMV2CategoryThresholds>,
     /// If true, only evaluate categories in custom_category_thresholds; others are ignored.
@@ -643,9 +684,12 @@ impl ModerationLLMV2Config {
 )]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct OAuth2TokenAuth {
+    /// `type`: a `OAuth2TokenAuthType`; optional, left out when `None`.
+    ///
     /// Default: `"oauth2-token"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<OAuth2TokenAuthType>,
+    /// `value`: text; required.
     pub value: String,
 }
 
@@ -705,6 +749,8 @@ pub struct Prediction {
     /// Fixed by the schema; filled in by the SDK.
     #[serde(default)]
     pub r#type: PredictionType,
+    /// `content`: text; optional, left out when `None`.
+    ///
     /// Default: `""`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<String>,
@@ -824,10 +870,13 @@ crate::runtime::string_enum!(
 )]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ToolConfiguration {
+    /// `exclude`: a list of text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub exclude: crate::Nullable<Vec<String>>,
+    /// `include`: a list of text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub include: crate::Nullable<Vec<String>>,
+    /// `requires_confirmation`: a list of text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub requires_confirmation: crate::Nullable<Vec<String>>,
 }
@@ -859,8 +908,11 @@ impl ToolConfiguration {
 )]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct WebSearchPremiumTool {
+    /// `tool_configuration`: a `ToolConfiguration`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub tool_configuration: crate::Nullable<ToolConfiguration>,
+    /// `type`: a `WebSearchPremiumToolType`; optional, left out when `None`.
+    ///
     /// Default: `"web_search_premium"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<WebSearchPremiumToolType>,
@@ -921,8 +973,11 @@ crate::runtime::string_enum!(
 )]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct WebSearchTool {
+    /// `tool_configuration`: a `ToolConfiguration`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub tool_configuration: crate::Nullable<ToolConfiguration>,
+    /// `type`: a `WebSearchToolType`; optional, left out when `None`.
+    ///
     /// Default: `"web_search"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<WebSearchToolType>,

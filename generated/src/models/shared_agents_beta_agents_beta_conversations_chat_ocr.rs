@@ -17,10 +17,15 @@
 )]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct JsonSchema {
+    /// `name`: text; required.
     pub name: String,
+    /// `description`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub description: crate::Nullable<String>,
+    /// `schema`: a map of names to any JSON value; required.
     pub schema: std::collections::BTreeMap<String, serde_json::Value>,
+    /// `strict`: true or false; optional, left out when `None`.
+    ///
     /// Default: `false`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub strict: Option<bool>,
@@ -55,9 +60,12 @@ impl JsonSchema {
 )]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ResponseFormat {
+    /// `type`: a `ResponseFormats`; optional, left out when `None`.
+    ///
     /// Default: `"text"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<ResponseFormats>,
+    /// `json_schema`: a `JsonSchema`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub json_schema: crate::Nullable<JsonSchema>,
 }

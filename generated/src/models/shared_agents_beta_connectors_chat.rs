@@ -9,9 +9,12 @@ use super::*;
 )]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Tool {
+    /// `type`: a `ToolTypes`; optional, left out when `None`.
+    ///
     /// Default: `"function"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<ToolTypes>,
+    /// `function`: a `Function`; required.
     pub function: Function,
 }
 

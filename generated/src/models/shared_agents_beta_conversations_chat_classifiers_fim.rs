@@ -61,6 +61,7 @@ pub struct ReferenceChunk {
     /// Fixed by the schema; filled in by the SDK.
     #[serde(default)]
     pub r#type: ReferenceChunkType,
+    /// `reference_ids`: a list of `ReferenceChunkReferenceIdsItem`; required.
     pub reference_ids: Vec<ReferenceChunkReferenceIdsItem>,
 }
 
@@ -116,6 +117,7 @@ pub struct TextChunk {
     /// Fixed by the schema; filled in by the SDK.
     #[serde(default)]
     pub r#type: TextChunkType,
+    /// `text`: text; required.
     pub text: String,
 }
 
@@ -169,6 +171,7 @@ pub struct ThinkChunk {
     /// Fixed by the schema; filled in by the SDK.
     #[serde(default)]
     pub r#type: ThinkChunkType,
+    /// `thinking`: a list of `ThinkChunkThinkingItem`; required.
     pub thinking: Vec<ThinkChunkThinkingItem>,
     /// Signature to replay some reasoning blocks across turns.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
@@ -281,7 +284,9 @@ crate::runtime::const_value!(ThinkChunkType, str, "thinking");
 )]
 #[derive(Debug, Clone, PartialEq)]
 pub enum ToolExecutionEntryName {
+    /// The value as a `BuiltInConnectors`.
     BuiltInConnectors(BuiltInConnectors),
+    /// The value as text.
     String(String),
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
@@ -319,12 +324,17 @@ pub struct ToolReferenceChunk {
     /// Fixed by the schema; filled in by the SDK.
     #[serde(default)]
     pub r#type: ToolReferenceChunkType,
+    /// `tool`: a `ToolExecutionEntryName`; required.
     pub tool: ToolExecutionEntryName,
+    /// `title`: text; required.
     pub title: String,
+    /// `url`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub url: crate::Nullable<String>,
+    /// `favicon`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub favicon: crate::Nullable<String>,
+    /// `description`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub description: crate::Nullable<String>,
 }

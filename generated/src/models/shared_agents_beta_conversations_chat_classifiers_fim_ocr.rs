@@ -23,6 +23,7 @@ pub struct DocumentURLChunk {
     /// Fixed by the schema; filled in by the SDK.
     #[serde(default)]
     pub r#type: DocumentURLChunkType,
+    /// `document_url`: text; required.
     pub document_url: String,
     /// The filename of the document
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
@@ -113,7 +114,9 @@ crate::runtime::string_enum!(ImageDetail { Low = "low", Auto = "auto", High = "h
 )]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ImageURL {
+    /// `url`: text; required.
     pub url: String,
+    /// `detail`: a `ImageDetail`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub detail: crate::Nullable<ImageDetail>,
 }
@@ -150,6 +153,7 @@ pub struct ImageURLChunk {
     /// Fixed by the schema; filled in by the SDK.
     #[serde(default)]
     pub r#type: ImageURLChunkType,
+    /// `image_url`: a `ImageURLChunkImageUrl`; required.
     pub image_url: ImageURLChunkImageUrl,
 }
 
@@ -179,7 +183,9 @@ impl ImageURLChunk {
 )]
 #[derive(Debug, Clone, PartialEq)]
 pub enum ImageURLChunkImageUrl {
+    /// The value as text.
     String(String),
+    /// The value as a `ImageURL`.
     ImageURL(ImageURL),
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),

@@ -8,7 +8,9 @@ use super::*;
 #[cfg_attr(docsrs, doc(cfg(any(feature = "agents", feature = "chat"))))]
 #[derive(Debug, Clone, PartialEq)]
 pub enum ChatCompletionRequestToolChoice {
+    /// The value as a `ToolChoiceEnum`.
     ToolChoiceEnum(ToolChoiceEnum),
+    /// The value as a `ToolChoice`.
     ToolChoice(ToolChoice),
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
@@ -33,11 +35,17 @@ crate::runtime::union_from!(
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ChatCompletionResponse {
+    /// `id`: text; required.
     pub id: String,
+    /// `object`: text; required.
     pub object: String,
+    /// `model`: text; required.
     pub model: String,
+    /// `usage`: a `UsageInfo`; required.
     pub usage: UsageInfo,
+    /// `created`: an integer; required.
     pub created: i64,
+    /// `choices`: a list of `ChatCompletionChoice`; required.
     pub choices: Vec<ChatCompletionChoice>,
 }
 
@@ -116,6 +124,7 @@ crate::runtime::union_from!(
 #[cfg_attr(docsrs, doc(cfg(any(feature = "agents", feature = "chat"))))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct FunctionName {
+    /// `name`: text; required.
     pub name: String,
 }
 
@@ -160,9 +169,12 @@ crate::runtime::string_enum!(
 #[cfg_attr(docsrs, doc(cfg(any(feature = "agents", feature = "chat"))))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ToolChoice {
+    /// `type`: a `ToolTypes`; optional, left out when `None`.
+    ///
     /// Default: `"function"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<ToolTypes>,
+    /// `function`: a `FunctionName`; required.
     pub function: FunctionName,
 }
 

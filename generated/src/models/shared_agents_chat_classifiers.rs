@@ -56,6 +56,7 @@ pub struct SystemMessage {
     /// Fixed by the schema; filled in by the SDK.
     #[serde(default)]
     pub role: SystemMessageRole,
+    /// `content`: a `SystemMessageContent`; required.
     pub content: SystemMessageContent,
 }
 
@@ -75,7 +76,9 @@ impl SystemMessage {
 )]
 #[derive(Debug, Clone, PartialEq)]
 pub enum SystemMessageContent {
+    /// The value as text.
     String(String),
+    /// The value as a list of `SystemMessageContentChunks`.
     ChunksList(Vec<SystemMessageContentChunks>),
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
@@ -150,9 +153,12 @@ pub struct ToolMessage {
     /// Fixed by the schema; filled in by the SDK.
     #[serde(default)]
     pub role: ToolMessageRole,
+    /// `content`: a `MessageContent`; required, may be `null`.
     pub content: Option<MessageContent>,
+    /// `tool_call_id`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub tool_call_id: crate::Nullable<String>,
+    /// `name`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub name: crate::Nullable<String>,
 }
@@ -193,6 +199,7 @@ pub struct UserMessage {
     /// Fixed by the schema; filled in by the SDK.
     #[serde(default)]
     pub role: UserMessageRole,
+    /// `content`: a `MessageContent`; required, may be `null`.
     pub content: Option<MessageContent>,
 }
 

@@ -19,7 +19,9 @@
 )]
 #[derive(Debug, Clone, PartialEq)]
 pub enum ChatCompletionRequestStop {
+    /// The value as text.
     String(String),
+    /// The value as a list of text.
     StringList(Vec<String>),
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),

@@ -23,8 +23,10 @@ pub struct AssistantMessage {
     /// Fixed by the schema; filled in by the SDK.
     #[serde(default)]
     pub role: AssistantMessageRole,
+    /// `content`: a `MessageContent`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub content: crate::Nullable<MessageContent>,
+    /// `tool_calls`: a list of `ToolCall`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub tool_calls: crate::Nullable<Vec<ToolCall>>,
     /// Set this to `true` when adding an assistant message as prefix to condition the model response. The role of the prefix message is to force the model to start its answer by the content of the message.
@@ -85,6 +87,7 @@ pub struct AudioChunk {
     /// Fixed by the schema; filled in by the SDK.
     #[serde(default)]
     pub r#type: AudioChunkType,
+    /// `input_audio`: a `AudioChunkInputAudio`; required.
     pub input_audio: AudioChunkInputAudio,
 }
 
@@ -112,7 +115,9 @@ impl AudioChunk {
 )]
 #[derive(Debug, Clone, PartialEq)]
 pub enum AudioChunkInputAudio {
+    /// The value as text.
     String(String),
+    /// The value as a file.
     File(crate::FilePart),
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
@@ -224,7 +229,9 @@ crate::runtime::union_from!(
 )]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct FunctionCall {
+    /// `name`: text; required.
     pub name: String,
+    /// `arguments`: a `FunctionCallArguments`; required.
     pub arguments: FunctionCallArguments,
 }
 
@@ -254,7 +261,9 @@ impl FunctionCall {
 )]
 #[derive(Debug, Clone, PartialEq)]
 pub enum FunctionCallArguments {
+    /// The value as text.
     String(String),
+    /// The value as a map of names to any JSON value.
     ValueMap(std::collections::BTreeMap<String, serde_json::Value>),
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
@@ -287,7 +296,9 @@ crate::runtime::union_from!(
 )]
 #[derive(Debug, Clone, PartialEq)]
 pub enum MessageContent {
+    /// The value as text.
     String(String),
+    /// The value as a list of `ContentChunk`.
     ContentChunkList(Vec<ContentChunk>),
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
@@ -318,13 +329,20 @@ crate::runtime::union_from!(
 )]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ToolCall {
+    /// `id`: text; optional, left out when `None`.
+    ///
     /// Default: `"null"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// `type`: a `ToolTypes`; optional, left out when `None`.
+    ///
     /// Default: `"function"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<ToolTypes>,
+    /// `function`: a `FunctionCall`; required.
     pub function: FunctionCall,
+    /// `index`: an integer; optional, left out when `None`.
+    ///
     /// Default: `0`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub index: Option<i64>,

@@ -7,17 +7,21 @@ use super::*;
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ChatCompletionChoice {
+    /// `index`: an integer; required.
     pub index: i64,
+    /// `message`: a `AssistantMessage`; optional, left out when `None`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub message: Option<AssistantMessage>,
+    /// `messages`: a list of `DeltaMessage`; optional, left out when `None`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub messages: Option<Vec<DeltaMessage>>,
+    /// `finish_reason`: a `ChatCompletionChoiceFinishReason`; required.
     pub finish_reason: ChatCompletionChoiceFinishReason,
 }
 
@@ -65,14 +69,20 @@ crate::runtime::string_enum!(
 #[cfg_attr(docsrs, doc(cfg(any(feature = "agents", feature = "chat", feature = "fim"))))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CompletionChunk {
+    /// `id`: text; required.
     pub id: String,
+    /// `object`: text; optional, left out when `None`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object: Option<String>,
+    /// `created`: an integer; optional, left out when `None`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created: Option<i64>,
+    /// `model`: text; required.
     pub model: String,
+    /// `usage`: a `UsageInfo`; optional, left out when `None`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage: Option<UsageInfo>,
+    /// `choices`: a list of `CompletionResponseStreamChoice`; required.
     pub choices: Vec<CompletionResponseStreamChoice>,
 }
 
@@ -95,8 +105,11 @@ impl CompletionChunk {
 #[cfg_attr(docsrs, doc(cfg(any(feature = "agents", feature = "chat", feature = "fim"))))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CompletionResponseStreamChoice {
+    /// `index`: an integer; required.
     pub index: i64,
+    /// `delta`: a `DeltaMessage`; required.
     pub delta: DeltaMessage,
+    /// `finish_reason`: a `CompletionResponseStreamChoiceFinishReason`; required, may be `null`.
     pub finish_reason: Option<CompletionResponseStreamChoiceFinishReason>,
 }
 
@@ -138,17 +151,22 @@ crate::runtime::string_enum!(
 #[cfg_attr(docsrs, doc(cfg(any(feature = "agents", feature = "chat", feature = "fim"))))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct DeltaMessage {
+    /// `role`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub role: crate::Nullable<String>,
+    /// `content`: a `MessageContent`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub content: crate::Nullable<MessageContent>,
+    /// `tool_calls`: a list of `ToolCall`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub tool_calls: crate::Nullable<Vec<ToolCall>>,
+    /// `tool_call_id`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub tool_call_id: crate::Nullable<String>,
     /// If the completion returns multiple messages, this is to specify which message this delta is for.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub index: crate::Nullable<i64>,
+    /// `metadata`: a map of names to any JSON value; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub metadata: crate::Nullable<std::collections::BTreeMap<String, serde_json::Value>>,
 }

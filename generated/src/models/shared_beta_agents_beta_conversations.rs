@@ -70,27 +70,39 @@ crate::runtime::union_from!(
 )]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CompletionArgs {
+    /// `stop`: a `CompletionArgsStop`; optional, left out when `None`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stop: Option<CompletionArgsStop>,
+    /// `presence_penalty`: a number; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub presence_penalty: crate::Nullable<f64>,
+    /// `frequency_penalty`: a number; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub frequency_penalty: crate::Nullable<f64>,
+    /// `temperature`: a number; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub temperature: crate::Nullable<f64>,
+    /// `top_p`: a number; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub top_p: crate::Nullable<f64>,
+    /// `max_tokens`: an integer; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub max_tokens: crate::Nullable<i64>,
+    /// `random_seed`: an integer; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub random_seed: crate::Nullable<i64>,
+    /// `prediction`: a `Prediction`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub prediction: crate::Nullable<Prediction>,
+    /// `response_format`: a `ResponseFormat`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub response_format: crate::Nullable<ResponseFormat>,
+    /// `tool_choice`: a `ToolChoiceEnum`; optional, left out when `None`.
+    ///
     /// Default: `"auto"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tool_choice: Option<ToolChoiceEnum>,
+    /// `reasoning_effort`: a `ReasoningEffort`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub reasoning_effort: crate::Nullable<ReasoningEffort>,
 }
@@ -118,7 +130,9 @@ impl CompletionArgs {
 )]
 #[derive(Debug, Clone, PartialEq)]
 pub enum CompletionArgsStop {
+    /// The value as text.
     String(String),
+    /// The value as a list of text.
     StringList(Vec<String>),
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
@@ -140,9 +154,12 @@ crate::runtime::union_from!(
 )]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct FunctionTool {
+    /// `type`: a `FunctionToolType`; optional, left out when `None`.
+    ///
     /// Default: `"function"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<FunctionToolType>,
+    /// `function`: a `Function`; required.
     pub function: Function,
 }
 

@@ -4,6 +4,7 @@
 #[cfg_attr(docsrs, doc(cfg(any(feature = "beta-prompts", feature = "beta-skills"))))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct AliasList {
+    /// `values`: a list of text; optional, left out when `None`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub values: Option<Vec<String>>,
 }

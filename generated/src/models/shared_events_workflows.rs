@@ -985,6 +985,7 @@ crate::runtime::string_enum!(
 pub struct EncryptedPatchValue {
     /// Fixed by the schema; filled in by the SDK.
     pub r#type: EncryptedPatchValueType,
+    /// `value`: text; required.
     pub value: String,
 }
 
@@ -1125,7 +1126,9 @@ crate::runtime::const_value!(JSONPatchAppendOp, str, "append");
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
 #[derive(Debug, Clone, PartialEq)]
 pub enum JSONPatchAppendValue {
+    /// The value as text.
     String(String),
+    /// The value as a `EncryptedPatchValue`.
     EncryptedPatchValue(EncryptedPatchValue),
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
@@ -1194,7 +1197,9 @@ crate::runtime::const_value!(JSONPatchPayloadResponseType, str, "json_patch");
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
 #[derive(Debug, Clone, PartialEq)]
 pub enum JSONPatchPayloadValueResponse {
+    /// The value as text.
     String(String),
+    /// The value as a list of `JSONPatch`.
     JSONPatchList(Vec<JSONPatch>),
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
@@ -1450,7 +1455,9 @@ crate::runtime::union_from!(
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct StreamEventSseErrorData {
+    /// `error`: text; required.
     pub error: String,
+    /// `reason`: text; required.
     pub reason: String,
 }
 
@@ -1465,6 +1472,7 @@ impl StreamEventSseErrorData {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct StreamEventSsePayload {
+    /// `stream`: text; required.
     pub stream: String,
     /// Format: `date-time`.
     #[cfg_attr(
@@ -1472,13 +1480,17 @@ pub struct StreamEventSsePayload {
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub timestamp: Option<String>,
+    /// `data`: a `ListWorkflowEventResponseEventsItem`; required.
     pub data: ListWorkflowEventResponseEventsItem,
+    /// `workflow_context`: a `StreamEventWorkflowContext`; required.
     pub workflow_context: StreamEventWorkflowContext,
+    /// `metadata`: a map of names to any JSON value; optional, left out when `None`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub metadata: Option<std::collections::BTreeMap<String, serde_json::Value>>,
+    /// `broker_sequence`: an integer; required.
     pub broker_sequence: i64,
 }
 
@@ -1504,14 +1516,19 @@ impl StreamEventSsePayload {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct StreamEventWorkflowContext {
+    /// `namespace`: text; required.
     pub namespace: String,
+    /// `workflow_name`: text; required.
     pub workflow_name: String,
+    /// `workflow_exec_id`: text; required.
     pub workflow_exec_id: String,
+    /// `parent_workflow_exec_id`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub parent_workflow_exec_id: crate::Nullable<String>,
+    /// `root_workflow_exec_id`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
@@ -2037,7 +2054,9 @@ crate::runtime::const_value!(
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
 #[derive(Debug, Clone, PartialEq)]
 pub enum WorkflowStreamEvent {
+    /// The value as a `StreamEventSsePayload`.
     StreamEventSsePayload(Box<StreamEventSsePayload>),
+    /// The value as a `StreamEventSseErrorData`.
     StreamEventSseErrorData(StreamEventSseErrorData),
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),

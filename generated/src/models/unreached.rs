@@ -36,6 +36,7 @@ use super::*;
 )]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct AppendConversationRequest {
+    /// `inputs`: a `ConversationInputs`; optional, left out when `None`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inputs: Option<ConversationInputs>,
     /// Whether to stream back partial progress. Otherwise, the server will hold the request open until the timeout or until completion, with the response containing the full result as JSON.
@@ -48,12 +49,15 @@ pub struct AppendConversationRequest {
     /// Default: `true`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub store: Option<bool>,
+    /// `handoff_execution`: a `ConversationAppendRequestHandoffExecution`; optional, left out when `None`.
+    ///
     /// Default: `"server"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub handoff_execution: Option<ConversationAppendRequestHandoffExecution>,
     /// Completion arguments that will be used to generate assistant responses. Can be overridden at each message request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub completion_args: Option<CompletionArgs>,
+    /// `tool_confirmations`: a list of `ToolCallConfirmation`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub tool_confirmations: crate::Nullable<Vec<ToolCallConfirmation>>,
 }
@@ -106,14 +110,19 @@ impl AppendConversationRequest {
 )]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ChatCompletionResponseBase {
+    /// `id`: text; optional, left out when `None`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// `object`: text; optional, left out when `None`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object: Option<String>,
+    /// `model`: text; optional, left out when `None`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
+    /// `usage`: a `UsageInfo`; optional, left out when `None`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage: Option<UsageInfo>,
+    /// `created`: an integer; optional, left out when `None`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created: Option<i64>,
 }
@@ -163,6 +172,7 @@ impl ChatCompletionResponseBase {
 )]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CompletionEvent {
+    /// `data`: a `CompletionChunk`; required.
     pub data: CompletionChunk,
 }
 
@@ -267,7 +277,9 @@ crate::runtime::string_enum!(
 )]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ConversationEvents {
+    /// `event`: a `SSETypes`; required.
     pub event: SSETypes,
+    /// `data`: a `ConversationEvent`; required.
     pub data: ConversationEvent,
 }
 
@@ -313,31 +325,45 @@ impl ConversationEvents {
 )]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ConversationRequestBase {
+    /// `inputs`: a `ConversationInputs`; required.
     pub inputs: ConversationInputs,
+    /// `stream`: true or false; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub stream: crate::Nullable<bool>,
+    /// `store`: true or false; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub store: crate::Nullable<bool>,
+    /// `handoff_execution`: a `ConversationAppendRequestHandoffExecution`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub handoff_execution: crate::Nullable<ConversationAppendRequestHandoffExecution>,
+    /// `instructions`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub instructions: crate::Nullable<String>,
+    /// `tools`: a list of `AgentTool`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub tools: crate::Nullable<Vec<AgentTool>>,
+    /// `completion_args`: a `CompletionArgs`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub completion_args: crate::Nullable<CompletionArgs>,
+    /// `guardrails`: a list of `GuardrailConfig`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub guardrails: crate::Nullable<Vec<GuardrailConfig>>,
+    /// `name`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub name: crate::Nullable<String>,
+    /// `description`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub description: crate::Nullable<String>,
+    /// `metadata`: a `MetadataDict`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub metadata: crate::Nullable<MetadataDict>,
+    /// `agent_id`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub agent_id: crate::Nullable<String>,
+    /// `agent_version`: a `ValidationErrorLocItem`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub agent_version: crate::Nullable<ValidationErrorLocItem>,
+    /// `model`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub model: crate::Nullable<String>,
 }
@@ -460,12 +486,16 @@ crate::runtime::string_enum!(
 )]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ResponseBase {
+    /// `id`: text; optional, left out when `None`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// `object`: text; optional, left out when `None`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object: Option<String>,
+    /// `model`: text; optional, left out when `None`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
+    /// `usage`: a `UsageInfo`; optional, left out when `None`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage: Option<UsageInfo>,
 }
@@ -513,6 +543,7 @@ impl ResponseBase {
 )]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct RestartConversationRequest {
+    /// `inputs`: a `ConversationInputs`; optional, left out when `None`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inputs: Option<ConversationInputs>,
     /// Whether to stream back partial progress. Otherwise, the server will hold the request open until the timeout or until completion, with the response containing the full result as JSON.
@@ -525,17 +556,21 @@ pub struct RestartConversationRequest {
     /// Default: `true`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub store: Option<bool>,
+    /// `handoff_execution`: a `ConversationAppendRequestHandoffExecution`; optional, left out when `None`.
+    ///
     /// Default: `"server"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub handoff_execution: Option<ConversationAppendRequestHandoffExecution>,
     /// Completion arguments that will be used to generate assistant responses. Can be overridden at each message request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub completion_args: Option<CompletionArgs>,
+    /// `guardrails`: a list of `GuardrailConfig`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub guardrails: crate::Nullable<Vec<GuardrailConfig>>,
     /// Custom metadata for the conversation.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub metadata: crate::Nullable<MetadataDict>,
+    /// `from_entry_id`: text; required.
     pub from_entry_id: String,
     /// Specific version of the agent to use when restarting. If not provided, uses the current version.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
@@ -762,7 +797,9 @@ crate::runtime::string_enum!(
 )]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TranscriptionStreamEvents {
+    /// `event`: a `TranscriptionStreamEventTypes`; required.
     pub event: TranscriptionStreamEventTypes,
+    /// `data`: a `TranscriptionStreamEvent`; required.
     pub data: TranscriptionStreamEvent,
 }
 

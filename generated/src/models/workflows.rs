@@ -66,10 +66,15 @@ impl BatchExecutionResult {
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CreateDeploymentRequest {
+    /// `name`: text; required.
     pub name: String,
+    /// `spec`: a `DeploymentWorkerSpecInput`; required.
     pub spec: DeploymentWorkerSpecInput,
+    /// `resources`: a `DeploymentResourceConfig`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub resources: crate::Nullable<DeploymentResourceConfig>,
+    /// `hardened`: true or false; optional, left out when `None`.
+    ///
     /// Default: `false`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hardened: Option<bool>,
@@ -93,21 +98,25 @@ impl CreateDeploymentRequest {
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct DeploymentBuildState {
+    /// `phase`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub phase: crate::Nullable<String>,
+    /// `commit_sha`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub commit_sha: crate::Nullable<String>,
+    /// `image`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub image: crate::Nullable<String>,
+    /// `message`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
@@ -294,7 +303,9 @@ impl DeploymentLocation {
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq)]
 pub enum DeploymentLogEvent {
+    /// The value as a `DeploymentLogRecord`.
     DeploymentLogRecord(DeploymentLogRecord),
+    /// The value as a `StreamError`.
     StreamError(StreamError),
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
@@ -321,10 +332,15 @@ crate::runtime::union_from!(
 pub struct DeploymentLogRecord {
     /// Format: `date-time`.
     pub timestamp: String,
+    /// `trace_id`: text; required.
     pub trace_id: String,
+    /// `span_id`: text; required.
     pub span_id: String,
+    /// `severity_text`: text; required.
     pub severity_text: String,
+    /// `body`: text; required.
     pub body: String,
+    /// `log_attributes`: a map of names to text; required.
     pub log_attributes: std::collections::BTreeMap<String, String>,
 }
 
@@ -346,7 +362,9 @@ impl DeploymentLogRecord {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct DeploymentLogSearchResponse {
+    /// `results`: a list of `DeploymentLogRecord`; required.
     pub results: Vec<DeploymentLogRecord>,
+    /// `next_cursor`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
@@ -370,28 +388,35 @@ impl DeploymentLogSearchResponse {
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct DeploymentObservedState {
+    /// `phase`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub phase: crate::Nullable<String>,
+    /// `available_replicas`: an integer; optional, left out when `None`.
+    ///
     /// Default: `0`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub available_replicas: Option<i64>,
+    /// `ready_replicas`: an integer; optional, left out when `None`.
+    ///
     /// Default: `0`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub ready_replicas: Option<i64>,
+    /// `endpoint`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub endpoint: crate::Nullable<String>,
+    /// `message`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
@@ -403,16 +428,19 @@ pub struct DeploymentObservedState {
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub last_seen: crate::Nullable<String>,
+    /// `deployed_revision`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub deployed_revision: crate::Nullable<String>,
+    /// `generation`: an integer; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub generation: crate::Nullable<i64>,
+    /// `build_state`: a `DeploymentBuildState`; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
@@ -438,14 +466,19 @@ impl DeploymentObservedState {
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct DeploymentResourceConfig {
+    /// `replicas`: an integer; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub replicas: crate::Nullable<i64>,
+    /// `cpu_request`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub cpu_request: crate::Nullable<String>,
+    /// `cpu_limit`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub cpu_limit: crate::Nullable<String>,
+    /// `memory_request`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub memory_request: crate::Nullable<String>,
+    /// `memory_limit`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub memory_limit: crate::Nullable<String>,
 }
@@ -467,14 +500,19 @@ impl DeploymentResourceConfig {
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct DeploymentResourceConfigUpdate {
+    /// `replicas`: an integer; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub replicas: crate::Nullable<i64>,
+    /// `cpu_request`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub cpu_request: crate::Nullable<String>,
+    /// `cpu_limit`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub cpu_limit: crate::Nullable<String>,
+    /// `memory_request`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub memory_request: crate::Nullable<String>,
+    /// `memory_limit`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub memory_limit: crate::Nullable<String>,
 }
@@ -642,13 +680,19 @@ impl DeploymentWorkerResponse {
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct DeploymentWorkerSpecInput {
+    /// `github_url`: text; required.
     pub github_url: String,
+    /// `revision`: text; optional and nullable: absent, `null` or a value.
+    ///
     /// Default: `"main"`.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub revision: crate::Nullable<String>,
+    /// `entrypoint`: text; optional and nullable: absent, `null` or a value.
+    ///
     /// Default: `"worker:main"`.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub entrypoint: crate::Nullable<String>,
+    /// `working_dir`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub working_dir: crate::Nullable<String>,
 }
@@ -673,39 +717,48 @@ impl DeploymentWorkerSpecInput {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct DeploymentWorkerSpecResponse {
+    /// `github_url`: text; required.
     pub github_url: String,
+    /// `type`: text; optional, left out when `None`.
+    ///
     /// Default: `"workflows_worker"`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub r#type: Option<String>,
+    /// `revision`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub revision: crate::Nullable<String>,
+    /// `entrypoint`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub entrypoint: crate::Nullable<String>,
+    /// `working_dir`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub working_dir: crate::Nullable<String>,
+    /// `restarted_at`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub restarted_at: crate::Nullable<String>,
+    /// `commit_sha`: text; optional and nullable: absent, `null` or a value.
     #[deprecated]
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub commit_sha: crate::Nullable<String>,
+    /// `commit`: a `GitCommitMetadata`; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
@@ -828,7 +881,9 @@ crate::runtime::string_enum!(
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq)]
 pub enum ExecutionLogEvent {
+    /// The value as a `ExecutionLogRecord`.
     ExecutionLogRecord(ExecutionLogRecord),
+    /// The value as a `StreamError`.
     StreamError(StreamError),
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
@@ -855,10 +910,15 @@ crate::runtime::union_from!(
 pub struct ExecutionLogRecord {
     /// Format: `date-time`.
     pub timestamp: String,
+    /// `trace_id`: text; required.
     pub trace_id: String,
+    /// `span_id`: text; required.
     pub span_id: String,
+    /// `severity_text`: text; required.
     pub severity_text: String,
+    /// `body`: text; required.
     pub body: String,
+    /// `log_attributes`: a map of names to text; required.
     pub log_attributes: std::collections::BTreeMap<String, String>,
 }
 
@@ -880,7 +940,9 @@ impl ExecutionLogRecord {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ExecutionLogSearchResponse {
+    /// `results`: a list of `ExecutionLogRecord`; required.
     pub results: Vec<ExecutionLogRecord>,
+    /// `next_cursor`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
@@ -935,16 +997,19 @@ impl ExecutionTraceInfoResponse {
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GitCommitAuthor {
+    /// `name`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub name: crate::Nullable<String>,
+    /// `username`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub username: crate::Nullable<String>,
+    /// `html_url`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
@@ -966,17 +1031,21 @@ impl GitCommitAuthor {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GitCommitMetadata {
+    /// `sha`: text; required.
     pub sha: String,
+    /// `message`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub message: crate::Nullable<String>,
+    /// `author`: a `GitCommitAuthor`; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub author: crate::Nullable<GitCommitAuthor>,
+    /// `html_url`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
@@ -1017,36 +1086,47 @@ crate::runtime::string_enum!(
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ManagedDeploymentResponse {
+    /// `service_id`: text; required.
     pub service_id: String,
+    /// `name`: text; required.
     pub name: String,
+    /// `spec`: a `DeploymentWorkerSpecResponse`; required.
     pub spec: DeploymentWorkerSpecResponse,
+    /// `resources`: a `DeploymentResourceConfig`; required.
     pub resources: DeploymentResourceConfig,
+    /// `status`: a `DeploymentObservedState`; required.
     pub status: DeploymentObservedState,
     /// Format: `date-time`.
     pub created_at: String,
     /// Format: `date-time`.
     pub updated_at: String,
+    /// `stopped`: true or false; optional, left out when `None`.
+    ///
     /// Default: `false`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub stopped: Option<bool>,
+    /// `rollout_status`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub rollout_status: crate::Nullable<String>,
+    /// `created_by`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub created_by: crate::Nullable<String>,
+    /// `updated_by`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub updated_by: crate::Nullable<String>,
+    /// `deployed_by`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
@@ -1058,6 +1138,8 @@ pub struct ManagedDeploymentResponse {
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub deployed_at: crate::Nullable<String>,
+    /// `is_hardened`: true or false; optional, left out when `None`.
+    ///
     /// Default: `false`.
     #[cfg_attr(
         feature = "full-serde",
@@ -1253,7 +1335,9 @@ impl QueryInvocationBody {
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq)]
 pub enum QueryInvocationBodyInput {
+    /// The value as a `NetworkEncodedInput`.
     NetworkEncodedInput(NetworkEncodedInput),
+    /// The value as a map of names to any JSON value.
     ValueMap(std::collections::BTreeMap<String, serde_json::Value>),
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
@@ -1278,6 +1362,7 @@ crate::runtime::union_from!(
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct QueryWorkflowResponse {
+    /// `query_name`: text; required.
     pub query_name: String,
     /// The result of the Query workflow call
     pub result: serde_json::Value,
@@ -1351,7 +1436,9 @@ crate::runtime::string_enum!(
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq)]
 pub enum RunsListRunsStatus {
+    /// The value as a `WorkflowExecutionStatus`.
     WorkflowExecutionStatus(WorkflowExecutionStatus),
+    /// The value as a list of `WorkflowExecutionStatus`.
     WorkflowExecutionStatusList(Vec<WorkflowExecutionStatus>),
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
@@ -1376,6 +1463,7 @@ crate::runtime::union_from!(
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ScalarMetric {
+    /// `value`: a `ScalarMetricValue`; required.
     pub value: ScalarMetricValue,
 }
 
@@ -1391,7 +1479,9 @@ impl ScalarMetric {
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq)]
 pub enum ScalarMetricValue {
+    /// The value as an integer.
     Integer(i64),
+    /// The value as a number.
     Number(f64),
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
@@ -1408,27 +1498,42 @@ crate::runtime::union_from!(ScalarMetricValue { Integer(i64), Number(f64) });
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ScheduleCalendar {
+    /// `second`: a list of `ScheduleRange`; optional, left out when `None`.
+    ///
     /// Default: `[{"start":0,"end":0,"step":0}]`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub second: Option<Vec<ScheduleRange>>,
+    /// `minute`: a list of `ScheduleRange`; optional, left out when `None`.
+    ///
     /// Default: `[{"start":0,"end":0,"step":0}]`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub minute: Option<Vec<ScheduleRange>>,
+    /// `hour`: a list of `ScheduleRange`; optional, left out when `None`.
+    ///
     /// Default: `[{"start":0,"end":0,"step":0}]`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hour: Option<Vec<ScheduleRange>>,
+    /// `day_of_month`: a list of `ScheduleRange`; optional, left out when `None`.
+    ///
     /// Default: `[{"start":1,"end":31,"step":0}]`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub day_of_month: Option<Vec<ScheduleRange>>,
+    /// `month`: a list of `ScheduleRange`; optional, left out when `None`.
+    ///
     /// Default: `[{"start":1,"end":12,"step":0}]`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub month: Option<Vec<ScheduleRange>>,
+    /// `year`: a list of `ScheduleRange`; optional, left out when `None`.
+    ///
     /// Default: `[]`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub year: Option<Vec<ScheduleRange>>,
+    /// `day_of_week`: a list of `ScheduleRange`; optional, left out when `None`.
+    ///
     /// Default: `[{"start":0,"end":6,"step":0}]`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub day_of_week: Option<Vec<ScheduleRange>>,
+    /// `comment`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub comment: crate::Nullable<String>,
 }
@@ -1739,10 +1844,15 @@ impl SchedulePolicy {
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ScheduleRange {
+    /// `start`: an integer; required.
     pub start: i64,
+    /// `end`: an integer; optional, left out when `None`.
+    ///
     /// Default: `0`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end: Option<i64>,
+    /// `step`: an integer; optional, left out when `None`.
+    ///
     /// Default: `0`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub step: Option<i64>,
@@ -1859,7 +1969,9 @@ impl SignalInvocationBody {
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq)]
 pub enum SignalInvocationBodyInput {
+    /// The value as a `NetworkEncodedInput`.
     NetworkEncodedInput(NetworkEncodedInput),
+    /// The value as a map of names to any JSON value.
     ValueMap(std::collections::BTreeMap<String, serde_json::Value>),
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
@@ -1884,6 +1996,8 @@ crate::runtime::union_from!(
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct SignalWorkflowResponse {
+    /// `message`: text; optional, left out when `None`.
+    ///
     /// Default: `"Signal accepted"`.
     #[cfg_attr(
         feature = "full-serde",
@@ -1905,7 +2019,9 @@ impl SignalWorkflowResponse {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct StreamError {
+    /// `error`: text; required.
     pub error: String,
+    /// `reason`: text; required.
     pub reason: String,
 }
 
@@ -2105,9 +2221,13 @@ impl TempoTraceAttributeStringValue {
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq)]
 pub enum TempoTraceAttributeValue {
+    /// The value as a `TempoTraceAttributeStringValue`.
     TempoTraceAttributeStringValue(TempoTraceAttributeStringValue),
+    /// The value as a `TempoTraceAttributeIntValue`.
     TempoTraceAttributeIntValue(TempoTraceAttributeIntValue),
+    /// The value as a `TempoTraceAttributeBoolValue`.
     TempoTraceAttributeBoolValue(TempoTraceAttributeBoolValue),
+    /// The value as a `TempoTraceAttributeArrayValue`.
     TempoTraceAttributeArrayValue(TempoTraceAttributeArrayValue),
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
@@ -2336,6 +2456,7 @@ impl TempoTraceSpan {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TimeSeriesMetric {
+    /// `value`: a list of list of any JSON value; required.
     pub value: Vec<Vec<serde_json::Value>>,
 }
 
@@ -2391,8 +2512,10 @@ impl UpdateDefinition {
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct UpdateDeploymentRequest {
+    /// `spec`: a `WorkflowsWorkerSpecUpdate`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub spec: crate::Nullable<WorkflowsWorkerSpecUpdate>,
+    /// `resources`: a `DeploymentResourceConfigUpdate`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub resources: crate::Nullable<DeploymentResourceConfigUpdate>,
 }
@@ -2433,6 +2556,7 @@ impl UpdateInvocationBody {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct UpdateWorkflowResponse {
+    /// `update_name`: text; required.
     pub update_name: String,
     /// The result of the Update workflow call
     pub result: serde_json::Value,
@@ -2829,6 +2953,8 @@ impl WorkflowExecutionListResponse {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowExecutionProgressTraceEvent {
+    /// `type`: a `EventType`; optional, left out when `None`.
+    ///
     /// Default: `"EVENT_PROGRESS"`.
     #[cfg_attr(
         feature = "full-serde",
@@ -2915,6 +3041,7 @@ pub struct WorkflowExecutionRequest {
     /// Maximum time to wait for completion when wait_for_result is true.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub timeout_seconds: crate::Nullable<f64>,
+    /// `custom_tracing_attributes`: a map of names to text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub custom_tracing_attributes: crate::Nullable<
         std::collections::BTreeMap<String, String>,
@@ -2963,6 +3090,7 @@ impl WorkflowExecutionRequest {
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq)]
 pub enum WorkflowExecutionRequestInput {
+    /// The value as a map of names to any JSON value.
     ValueMap(std::collections::BTreeMap<String, serde_json::Value>),
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
@@ -3122,6 +3250,8 @@ impl WorkflowExecutionSyncResponse {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowExecutionTraceEvent {
+    /// `type`: a `EventType`; optional, left out when `None`.
+    ///
     /// Default: `"EVENT"`.
     #[cfg_attr(
         feature = "full-serde",
@@ -3262,7 +3392,9 @@ impl WorkflowExecutionTraceEventsResponse {
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq)]
 pub enum WorkflowExecutionTraceEventsResponseEventsItem {
+    /// The value as a `WorkflowExecutionProgressTraceEvent`.
     WorkflowExecutionProgressTraceEvent(WorkflowExecutionProgressTraceEvent),
+    /// The value as a `WorkflowExecutionTraceEvent`.
     WorkflowExecutionTraceEvent(WorkflowExecutionTraceEvent),
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
@@ -3399,10 +3531,15 @@ impl WorkflowExecutionTraceOTelResponse {
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq)]
 pub enum WorkflowExecutionTraceSummaryAttributesValues {
+    /// The value as true or false.
     Bool(bool),
+    /// The value as an integer.
     Integer(i64),
+    /// The value as a number.
     Number(f64),
+    /// The value as text.
     String(String),
+    /// The value as a list of any JSON value.
     ValueList(Vec<serde_json::Value>),
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
@@ -3664,6 +3801,7 @@ impl WorkflowGetResponse {
 pub struct WorkflowListResponse {
     /// A list of workflows
     pub workflows: Vec<WorkflowBasicDefinition>,
+    /// `next_cursor`: text; required, may be `null`.
     pub next_cursor: Option<String>,
 }
 
@@ -3704,11 +3842,17 @@ impl WorkflowMetadata {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowMetrics {
+    /// `execution_count`: a `ScalarMetric`; required.
     pub execution_count: ScalarMetric,
+    /// `success_count`: a `ScalarMetric`; required.
     pub success_count: ScalarMetric,
+    /// `error_count`: a `ScalarMetric`; required.
     pub error_count: ScalarMetric,
+    /// `average_latency_ms`: a `ScalarMetric`; required.
     pub average_latency_ms: ScalarMetric,
+    /// `latency_over_time`: a `TimeSeriesMetric`; required.
     pub latency_over_time: TimeSeriesMetric,
+    /// `retry_rate`: a `ScalarMetric`; required.
     pub retry_rate: ScalarMetric,
 }
 
@@ -3751,6 +3895,7 @@ pub struct WorkflowRegistration {
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub task_queue: crate::Nullable<String>,
+    /// `definition`: a `WorkflowCodeDefinition`; required.
     pub definition: WorkflowCodeDefinition,
     /// Workflow ID of the workflow
     ///
@@ -3826,6 +3971,7 @@ impl WorkflowRegistrationGetResponse {
 pub struct WorkflowRegistrationListResponse {
     /// A list of workflow registrations
     pub workflow_registrations: Vec<WorkflowRegistration>,
+    /// `next_cursor`: text; required, may be `null`.
     pub next_cursor: Option<String>,
     /// Deprecated: use workflow_registrations
     pub workflow_versions: Vec<WorkflowRegistration>,
@@ -3869,6 +4015,7 @@ pub struct WorkflowRegistrationWithWorkerStatus {
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
     pub task_queue: crate::Nullable<String>,
+    /// `definition`: a `WorkflowCodeDefinition`; required.
     pub definition: WorkflowCodeDefinition,
     /// Workflow ID of the workflow
     ///
@@ -4230,7 +4377,9 @@ impl WorkflowWithWorkerStatus {
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq)]
 pub enum WorkflowsExecuteWorkflowResponse {
+    /// The value as a `WorkflowExecutionResponse`.
     WorkflowExecutionResponse(Box<WorkflowExecutionResponse>),
+    /// The value as a `WorkflowExecutionSyncResponse`.
     WorkflowExecutionSyncResponse(WorkflowExecutionSyncResponse),
     /// A value matching none of the known shapes, kept as raw JSON.
     Unknown(serde_json::Value),
@@ -4266,12 +4415,16 @@ crate::runtime::const_value!(WorkflowsGetWorkflowsSortBy, str, "display_name");
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct WorkflowsWorkerSpecUpdate {
+    /// `github_url`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub github_url: crate::Nullable<String>,
+    /// `revision`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub revision: crate::Nullable<String>,
+    /// `entrypoint`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub entrypoint: crate::Nullable<String>,
+    /// `working_dir`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub working_dir: crate::Nullable<String>,
 }

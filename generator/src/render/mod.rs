@@ -241,6 +241,7 @@ fn lib_output<'a>(cx: &'a Context<'a>) -> Vec<Job<'a>> {
         let tokens = quote! {
             #![doc = include_str!("../README.md")]
             #![forbid(unsafe_code)]
+            #![warn(missing_docs)]
             #![cfg_attr(docsrs, feature(doc_cfg))]
 
             pub mod api;

@@ -228,6 +228,41 @@ fn has_default(ir: &Ir, t: &TypeRef) -> bool {
     }
 }
 
+/// What a field without a description is, from what the generator knows: its wire name, its
+/// kind and whether it must be there (a const field says it is fixed instead).
+fn field_summary(f: &Field) -> Option<String> {
+    if f.is_const {
+        return None;
+    }
+    let presence = match f.presence() {
+        _ if f.flatten => "its fields sit beside the others on the wire",
+        Presence::Plain => "required",
+        Presence::Option => "required, may be `null`",
+        Presence::Optional => "optional, left out when `None`",
+        Presence::Nullable => "optional and nullable: absent, `null` or a value",
+    };
+    Some(format!("`{}`: {}; {presence}.", f.wire, kind_phrase(&f.ty, f.format.as_deref())))
+}
+
+/// A type as words: `text`, `an integer`, `a list of text`, `a Message`.
+fn kind_phrase(t: &TypeRef, format: Option<&str>) -> String {
+    match t {
+        TypeRef::String => match format {
+            Some(fmt) => format!("text (`{fmt}`)"),
+            None => "text".into(),
+        },
+        TypeRef::I32 | TypeRef::I64 => "an integer".into(),
+        TypeRef::F64 => "a number".into(),
+        TypeRef::Bool => "true or false".into(),
+        TypeRef::Any => "any JSON value".into(),
+        TypeRef::File => "a file".into(),
+        TypeRef::Vec(inner) => format!("a list of {}", kind_phrase(inner, None).trim_start_matches("a ").trim_start_matches("an ")),
+        TypeRef::Map(inner) => format!("a map of names to {}", kind_phrase(inner, None).trim_start_matches("a ").trim_start_matches("an ")),
+        TypeRef::Option(inner) => format!("{} or `null`", kind_phrase(inner, format)),
+        TypeRef::Named(n) => format!("a `{n}`"),
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn render_struct(name: Ident, s: &Struct, head: Vec<Attribute>, allow: Allow, ir: &Ir, dirs: Dirs, out: &mut Vec<Item>) {
     // `Deserialize` through `runtime::struct_de!` (a fraction of the derive's code), unless a
@@ -243,7 +278,7 @@ fn render_struct(name: Ident, s: &Struct, head: Vec<Attribute>, allow: Allow, ir
     for f in &s.fields {
         let fname = ident(&f.rust);
         let fty = field_type(f);
-        let mut docs = f.docs.clone();
+        let mut docs = f.docs.clone().or_else(|| field_summary(f));
         if let Some(d) = &f.default {
             let note = format!("Default: `{d}`.");
             docs = Some(match docs {
@@ -569,7 +604,10 @@ fn common_text_fields(name: &Ident, variants: &[(Ident, &TypeRef)], ir: &Ir, all
 
 #[allow(clippy::too_many_arguments)]
 fn render_untagged(name: Ident, variants: &[Variant], head: Vec<Attribute>, allow: Allow, ir: &Ir, dirs: Dirs, out: &mut Vec<Item>) {
-    let decls = variants.iter().map(|v| (Vec::new(), ident(&v.rust), variant_type(&v.ty, v.boxed)));
+    let decls = variants.iter().map(|v| {
+        let doc = format!("The value as {}.", kind_phrase(&v.ty, None));
+        (doc_attr_list(Some(&doc)), ident(&v.rust), variant_type(&v.ty, v.boxed))
+    });
     let decls = union_variants(decls, " A value matching none of the known shapes, kept as raw JSON.");
     let entries: Vec<Ident> = variants.iter().map(|v| ident(&v.rust)).collect();
     let pairs: Vec<(Ident, &TypeRef, bool)> = variants.iter().map(|v| (ident(&v.rust), &v.ty, v.boxed)).collect();
