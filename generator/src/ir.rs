@@ -266,6 +266,10 @@ pub struct TypeDef {
     /// Received from the API (reachable from a response): gets `Deserialize`.
     /// The other direction is compiled only with the crate's `full-serde` feature.
     pub de: bool,
+    /// Where the type is used, said for its docs when the spec describes it not: the methods
+    /// that send or return it, or the fields that hold it (a few, in a stable order).
+    #[serde(skip)]
+    pub uses: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]

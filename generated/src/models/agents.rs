@@ -2,7 +2,7 @@
 
 use super::*;
 
-/// The `AgentsCompletionRequest` schema.
+/// The `AgentsCompletionRequest` schema: sent to `agents.complete`; sent to `agents.stream`.
 #[cfg_attr(docsrs, doc(cfg(feature = "agents")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AgentsCompletionRequest {

@@ -2,7 +2,7 @@
 
 use super::*;
 
-/// The `AudioTranscriptionRequest` schema.
+/// The `AudioTranscriptionRequest` schema: sent to `audio.transcriptions.complete`.
 #[cfg_attr(docsrs, doc(cfg(feature = "audio")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AudioTranscriptionRequest {
@@ -64,7 +64,7 @@ impl AudioTranscriptionRequest {
     }
 }
 
-/// The `AudioTranscriptionRequestStream` schema.
+/// The `AudioTranscriptionRequestStream` schema: sent to `audio.transcriptions.stream`.
 #[cfg_attr(docsrs, doc(cfg(feature = "audio")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AudioTranscriptionRequestStream {
@@ -250,7 +250,7 @@ impl PromptTokensDetails {
     }
 }
 
-/// The `Roles` schema.
+/// The `Roles` schema: the `role` of `MessageTokens`.
 #[cfg_attr(docsrs, doc(cfg(feature = "audio")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Roles {
@@ -287,7 +287,7 @@ impl SpeechCompleteResponse {
     crate::runtime::constructor!([audio_data : String => plain] []);
 }
 
-/// The `SpeechOutputFormat` schema.
+/// The `SpeechOutputFormat` schema: the `response_format` of `SpeechRequest`.
 #[cfg_attr(docsrs, doc(cfg(feature = "audio")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum SpeechOutputFormat {
@@ -310,7 +310,7 @@ crate::runtime::string_enum!(
     "opus" }
 );
 
-/// The `SpeechRequest` schema.
+/// The `SpeechRequest` schema: sent to `audio.speech.complete`; sent to `audio.speech.stream`.
 #[cfg_attr(docsrs, doc(cfg(feature = "audio")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
@@ -472,7 +472,7 @@ crate::runtime::union_from!(
     SpeechStreamDone) }
 );
 
-/// The `TimestampGranularity` schema.
+/// The `TimestampGranularity` schema: the `timestamp_granularities` of `AudioTranscriptionRequest`; the `timestamp_granularities` of `AudioTranscriptionRequestStream`.
 #[cfg_attr(docsrs, doc(cfg(feature = "audio")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum TimestampGranularity {
@@ -488,7 +488,7 @@ crate::runtime::string_enum!(
     TimestampGranularity { Segment = "segment", Word = "word" }
 );
 
-/// The `TranscriptionResponse` schema.
+/// The `TranscriptionResponse` schema: returned by `audio.transcriptions.complete`.
 #[cfg_attr(docsrs, doc(cfg(feature = "audio")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -523,7 +523,7 @@ impl TranscriptionResponse {
     }
 }
 
-/// The `TranscriptionSegmentChunk` schema.
+/// The `TranscriptionSegmentChunk` schema: the `segments` of `TranscriptionResponse`; the `segments` of `TranscriptionStreamDone`.
 #[cfg_attr(docsrs, doc(cfg(feature = "audio")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TranscriptionSegmentChunk {
@@ -769,7 +769,7 @@ crate::runtime::const_value!(
     TranscriptionStreamTextDeltaType, str, "transcription.text.delta"
 );
 
-/// The `UsageInfo2` schema.
+/// The `UsageInfo2` schema: the `usage` of `SpeechStreamDone`.
 #[cfg_attr(docsrs, doc(cfg(feature = "audio")))]
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]

@@ -107,7 +107,7 @@ crate::runtime::union_from!(
     Unavailable(ActionUnavailableRotateUnavailableReason) }
 );
 
-/// The `APIKeyExtendedOUT` schema.
+/// The `APIKeyExtendedOUT` schema: the `keys` of `APIKeysExtendedOUT`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -166,7 +166,7 @@ impl APIKeyExtendedOUT {
     );
 }
 
-/// The `APIKeyOUT` schema.
+/// The `APIKeyOUT` schema: returned by `beta.admin.api_keys.create`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -205,7 +205,7 @@ impl APIKeyOUT {
     );
 }
 
-/// The `APIKeyProduct` schema.
+/// The `APIKeyProduct` schema: the `product` of `APIKeyExtendedOUT`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum APIKeyProduct {
@@ -223,7 +223,7 @@ crate::runtime::string_enum!(
     APIKeyProduct { Api = "API", MistralCode = "Mistral Code", Vibe = "Vibe" }
 );
 
-/// The `APIKeysExtendedOUT` schema.
+/// The `APIKeysExtendedOUT` schema: returned by `beta.admin.api_keys.list`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -353,7 +353,7 @@ crate::runtime::const_value!(
     ActionUnavailableRotateUnavailableReasonStatus, str, "unavailable"
 );
 
-/// The `ActorType` schema.
+/// The `ActorType` schema: a parameter of `beta.admin.audit_logs.list`; the `actor_type` of `AuditLogOut`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ActorType {
@@ -371,7 +371,7 @@ crate::runtime::string_enum!(
     ActorType { Human = "HUMAN", ApiKey = "API_KEY", Other = "OTHER" }
 );
 
-/// The `AddOrUpdateUsersToWorkspaceOUT` schema.
+/// The `AddOrUpdateUsersToWorkspaceOUT` schema: returned by `beta.admin.workspaces.add_or_update_users`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -392,7 +392,7 @@ impl AddOrUpdateUsersToWorkspaceOUT {
     );
 }
 
-/// The `AddUsersToWorkspaceOUT` schema.
+/// The `AddUsersToWorkspaceOUT` schema: returned by `beta.admin.workspaces.add_users`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -407,7 +407,7 @@ impl AddUsersToWorkspaceOUT {
     crate::runtime::constructor!([added_members_count : i64 => plain] []);
 }
 
-/// The `AdminAssignUsersToGroupIn` schema.
+/// The `AdminAssignUsersToGroupIn` schema: sent to `beta.admin.user_groups.add_members`; sent to `beta.admin.user_groups.remove_members`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AdminAssignUsersToGroupIn {
@@ -424,7 +424,7 @@ impl AdminAssignUsersToGroupIn {
     crate::runtime::constructor!([user_uuids : Vec < String > => plain] []);
 }
 
-/// The `AdminCreateAPIKeyIN` schema.
+/// The `AdminCreateAPIKeyIN` schema: sent to `beta.admin.api_keys.create`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AdminCreateAPIKeyIN {
@@ -460,7 +460,7 @@ impl AdminCreateAPIKeyIN {
     }
 }
 
-/// The `AdminOrganizationMemberOUT` schema.
+/// The `AdminOrganizationMemberOUT` schema: returned by `beta.admin.users.update`; the `members` of `OrganizationAdminUsersOUT`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -615,7 +615,7 @@ crate::runtime::string_enum!(
     "MISTRAL_CODE" }
 );
 
-/// The `AdminOrganizationMemberUpdate` schema.
+/// The `AdminOrganizationMemberUpdate` schema: sent to `beta.admin.users.update`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[allow(deprecated)]
@@ -658,7 +658,7 @@ impl AdminOrganizationMemberUpdate {
     }
 }
 
-/// The `AdminProvisionGroupToWorkspaceIn` schema.
+/// The `AdminProvisionGroupToWorkspaceIn` schema: sent to `beta.admin.user_groups.provision_to_workspace`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[allow(deprecated)]
@@ -697,7 +697,7 @@ impl AdminProvisionGroupToWorkspaceIn {
     }
 }
 
-/// The `AdminScimSyncActiveRunOUT` schema.
+/// The `AdminScimSyncActiveRunOUT` schema: the error body of `beta.admin.scim.trigger_sync`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -718,7 +718,7 @@ impl AdminScimSyncActiveRunOUT {
     );
 }
 
-/// The `AdminScimSyncConfig` schema.
+/// The `AdminScimSyncConfig` schema: the `sync_config` of `AdminScimSyncRunOUT`; the `sync_config` of `AdminScimSyncTriggerIN`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AdminScimSyncConfig {
@@ -755,7 +755,7 @@ impl AdminScimSyncConfig {
     }
 }
 
-/// The `AdminScimSyncRunOUT` schema.
+/// The `AdminScimSyncRunOUT` schema: returned by `beta.admin.scim.get_sync_run`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -802,7 +802,7 @@ impl AdminScimSyncRunOUT {
     );
 }
 
-/// The `AdminScimSyncTriggerIN` schema.
+/// The `AdminScimSyncTriggerIN` schema: sent to `beta.admin.scim.trigger_sync`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct AdminScimSyncTriggerIN {
@@ -825,7 +825,7 @@ impl AdminScimSyncTriggerIN {
     }
 }
 
-/// The `AdminScimSyncTriggerOUT` schema.
+/// The `AdminScimSyncTriggerOUT` schema: returned by `beta.admin.scim.trigger_sync`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -842,7 +842,7 @@ impl AdminScimSyncTriggerOUT {
     crate::runtime::constructor!([run_id : String => plain] []);
 }
 
-/// The `AdminUpdateUserGroupIn` schema.
+/// The `AdminUpdateUserGroupIn` schema: sent to `beta.admin.user_groups.update`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct AdminUpdateUserGroupIn {
@@ -874,7 +874,7 @@ impl AdminUpdateUserGroupIn {
     }
 }
 
-/// The `AdminUserGroupIn` schema.
+/// The `AdminUserGroupIn` schema: sent to `beta.admin.user_groups.create`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AdminUserGroupIn {
@@ -908,7 +908,7 @@ impl AdminUserGroupIn {
     }
 }
 
-/// The `AdminUserGroupMemberOut` schema.
+/// The `AdminUserGroupMemberOut` schema: the `members` of `AdminUserGroupMembersOut`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -932,7 +932,7 @@ impl AdminUserGroupMemberOut {
     );
 }
 
-/// The `AdminUserGroupMembersOut` schema.
+/// The `AdminUserGroupMembersOut` schema: returned by `beta.admin.user_groups.list_members`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -958,7 +958,7 @@ impl AdminUserGroupMembersOut {
     );
 }
 
-/// The `AdminUserGroupOut` schema.
+/// The `AdminUserGroupOut` schema: returned by `beta.admin.user_groups.create`; returned by `beta.admin.user_groups.get`; returned by `beta.admin.user_groups.update`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -1016,7 +1016,7 @@ impl AdminUserGroupOut {
     }
 }
 
-/// The `AdminUserGroupsOut` schema.
+/// The `AdminUserGroupsOut` schema: returned by `beta.admin.user_groups.list`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -1040,7 +1040,7 @@ impl AdminUserGroupsOut {
     );
 }
 
-/// The `AdminUserOUT` schema.
+/// The `AdminUserOUT` schema: returned by `beta.admin.users.get`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -1124,7 +1124,7 @@ impl AdminUserOUT {
     }
 }
 
-/// The `AdminWorkspaceIn` schema.
+/// The `AdminWorkspaceIn` schema: sent to `beta.admin.workspaces.create`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AdminWorkspaceIn {
@@ -1179,7 +1179,7 @@ pub enum ApiObjectType {
 
 crate::runtime::string_enum!(ApiObjectType { List = "list" });
 
-/// The `ApiZone` schema.
+/// The `ApiZone` schema: a parameter of `beta.admin.billing.get_usage`; the `api_zone` of `PriceData`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ApiZone {
@@ -1195,7 +1195,7 @@ pub enum ApiZone {
 
 crate::runtime::string_enum!(ApiZone { Global = "global", Us = "us", Eu = "eu" });
 
-/// The `AssignGroupToWorkspaceIn` schema.
+/// The `AssignGroupToWorkspaceIn` schema: sent to `beta.admin.user_groups.assign_to_workspace`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[allow(deprecated)]
@@ -1231,7 +1231,7 @@ impl AssignGroupToWorkspaceIn {
     }
 }
 
-/// The `AuditLogEventType` schema.
+/// The `AuditLogEventType` schema: a parameter of `beta.admin.audit_logs.list`; the `event_type` of `AuditLogOut`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum AuditLogEventType {
@@ -1831,7 +1831,7 @@ crate::runtime::string_enum!(
     "rate_limit.rule.delete" }
 );
 
-/// The `AuditLogOut` schema.
+/// The `AuditLogOut` schema: returned by `beta.admin.audit_logs.list`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -1909,7 +1909,7 @@ crate::runtime::string_enum!(
     AuditLogsListSort { Ascending = "ascending", Descending = "descending" }
 );
 
-/// The `BaseWorkspaceMemberIN` schema.
+/// The `BaseWorkspaceMemberIN` schema: the `members` of `RemoveWorkspaceMembersIN`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct BaseWorkspaceMemberIN {
@@ -1926,7 +1926,7 @@ impl BaseWorkspaceMemberIN {
     crate::runtime::constructor!([user_uuid : String => plain] []);
 }
 
-/// The `BasicModelUsageDataJSON` schema.
+/// The `BasicModelUsageDataJSON` schema: the `pages` of `LibrariesAPIUsageDataJSON`; the `tokens` of `LibrariesAPIUsageDataJSON`; the `audio_seconds` of `LibrariesAPIUsageDataJSON`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -1981,7 +1981,7 @@ pub enum CodePlan {
 
 crate::runtime::string_enum!(CodePlan { Enterprise = "ENTERPRISE" });
 
-/// The `DeleteAPIKeyOUT` schema.
+/// The `DeleteAPIKeyOUT` schema: returned by `beta.admin.api_keys.delete`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -1996,7 +1996,7 @@ impl DeleteAPIKeyOUT {
     crate::runtime::constructor!([detail : String => plain] []);
 }
 
-/// The `DeleteOUT` schema.
+/// The `DeleteOUT` schema: returned by `beta.admin.users.delete_invite`; returned by `beta.admin.users.delete`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -2028,7 +2028,7 @@ pub enum DeleteUnavailableReason {
 
 crate::runtime::string_enum!(DeleteUnavailableReason { NotAllowed = "not_allowed" });
 
-/// The `FineTuningDataJSON` schema.
+/// The `FineTuningDataJSON` schema: the `fine_tuning` of `UsageOUTJSON`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -2055,7 +2055,7 @@ impl FineTuningDataJSON {
     );
 }
 
-/// The `GroupWorkspaceAssignmentOut` schema.
+/// The `GroupWorkspaceAssignmentOut` schema: the `items` of `GroupWorkspaceAssignmentsOut`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -2098,7 +2098,7 @@ impl GroupWorkspaceAssignmentOut {
     }
 }
 
-/// The `GroupWorkspaceAssignmentsOut` schema.
+/// The `GroupWorkspaceAssignmentsOut` schema: returned by `beta.admin.user_groups.list_workspace_assignments`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -2124,7 +2124,7 @@ impl GroupWorkspaceAssignmentsOut {
     );
 }
 
-/// The `LagoEventType` schema.
+/// The `LagoEventType` schema: the `event_type` of `PriceData`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum LagoEventType {
@@ -2175,7 +2175,7 @@ crate::runtime::string_enum!(
     "vibe_audio_characters" }
 );
 
-/// The `LibrariesAPIUsageDataJSON` schema.
+/// The `LibrariesAPIUsageDataJSON` schema: the `libraries_api` of `UsageOUTJSON`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -2197,7 +2197,7 @@ impl LibrariesAPIUsageDataJSON {
     );
 }
 
-/// The `LimitsContext` schema.
+/// The `LimitsContext` schema: the `limits` of `LimitsOUT`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -2224,7 +2224,7 @@ impl LimitsContext {
     );
 }
 
-/// The `LimitsOUT` schema.
+/// The `LimitsOUT` schema: returned by `beta.admin.billing.get_spend_limits`; returned by `beta.admin.billing.update_spend_limits`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -2239,7 +2239,7 @@ impl LimitsOUT {
     crate::runtime::constructor!([limits : LimitsContext => plain] []);
 }
 
-/// The `MemberSubscriptionOUT` schema.
+/// The `MemberSubscriptionOUT` schema: the `subscriptions` of `AdminOrganizationMemberOUT`; the `subscriptions` of `AdminUserOUT`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -2325,7 +2325,7 @@ crate::runtime::union_from!(
     }
 );
 
-/// The `MemberWorkspaceInfo` schema.
+/// The `MemberWorkspaceInfo` schema: the `workspaces` of `AdminOrganizationMemberOUT`; the `workspaces` of `AdminUserOUT`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -2417,7 +2417,7 @@ crate::runtime::union_from!(
     StaticWorkspaceRolesList(Vec < StaticWorkspaceRoles >) }
 );
 
-/// The `NestedGroupRef` schema.
+/// The `NestedGroupRef` schema: the `children` of `NestedGroupsOut`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -2436,7 +2436,7 @@ impl NestedGroupRef {
     crate::runtime::constructor!([uuid : String => plain, name : String => plain] []);
 }
 
-/// The `NestedGroupsOut` schema.
+/// The `NestedGroupsOut` schema: returned by `beta.admin.user_groups.list_nested`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -2451,7 +2451,7 @@ impl NestedGroupsOut {
     crate::runtime::constructor!([children : Vec < NestedGroupRef > => plain] []);
 }
 
-/// The `NewUsageLimitIN` schema.
+/// The `NewUsageLimitIN` schema: sent to `beta.admin.billing.update_spend_limits`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NewUsageLimitIN {
@@ -2474,7 +2474,7 @@ impl NewUsageLimitIN {
     }
 }
 
-/// The `OrganizationAdminUsersOUT` schema.
+/// The `OrganizationAdminUsersOUT` schema: returned by `beta.admin.users.list`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -2503,7 +2503,7 @@ impl OrganizationAdminUsersOUT {
     );
 }
 
-/// The `OrganizationInviteIN` schema.
+/// The `OrganizationInviteIN` schema: sent to `beta.admin.users.invite`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[allow(deprecated)]
@@ -2604,7 +2604,7 @@ crate::runtime::string_enum!(
     "it", PtBr = "pt_br", Pl = "pl", Ar = "ar", Nl = "nl" }
 );
 
-/// The `OrganizationInviteOUT` schema.
+/// The `OrganizationInviteOUT` schema: the `invites` of `OrganizationAdminUsersOUT`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -2656,7 +2656,7 @@ impl OrganizationInviteOUT {
     }
 }
 
-/// The `OrganizationInvitesCreateOUT` schema.
+/// The `OrganizationInvitesCreateOUT` schema: returned by `beta.admin.users.invite`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -2688,7 +2688,7 @@ impl OrganizationInvitesCreateOUT {
     }
 }
 
-/// The `OrganizationMemberCreate` schema.
+/// The `OrganizationMemberCreate` schema: sent to `beta.admin.users.create`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[allow(deprecated)]
@@ -2760,7 +2760,7 @@ crate::runtime::string_enum!(
     "billing_manager", OrganizationAdmin = "organization_admin" }
 );
 
-/// The `OrganizationUserInviteOUT` schema.
+/// The `OrganizationUserInviteOUT` schema: returned by `beta.admin.users.list_invites`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -2792,7 +2792,7 @@ impl OrganizationUserInviteOUT {
     );
 }
 
-/// The `OrganizationUsersCreateOUT` schema.
+/// The `OrganizationUsersCreateOUT` schema: returned by `beta.admin.users.create`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -2814,7 +2814,7 @@ impl OrganizationUsersCreateOUT {
     );
 }
 
-/// The `PlanType` schema.
+/// The `PlanType` schema: the `type` of `MemberSubscriptionOUT`; the `subscription_type` of `OrganizationInviteIN`; the `subscription_types` of `OrganizationInviteIN`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum PlanType {
@@ -2837,7 +2837,7 @@ crate::runtime::string_enum!(
     MistralCode = "MISTRAL_CODE" }
 );
 
-/// The `PriceData` schema.
+/// The `PriceData` schema: the `prices` of `UsageOUTJSON`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -2892,7 +2892,7 @@ crate::runtime::union_from!(
     PriceDataPrice { Number(f64), String(String) } str => String
 );
 
-/// The `RateLimitsOUT` schema.
+/// The `RateLimitsOUT` schema: returned by `beta.admin.billing.get_rate_limits`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -2914,7 +2914,7 @@ impl RateLimitsOUT {
     );
 }
 
-/// The `RemoveWorkspaceMembersIN` schema.
+/// The `RemoveWorkspaceMembersIN` schema: sent to `beta.admin.workspaces.remove_users`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct RemoveWorkspaceMembersIN {
@@ -2929,7 +2929,7 @@ impl RemoveWorkspaceMembersIN {
     crate::runtime::constructor!([members : Vec < BaseWorkspaceMemberIN > => plain] []);
 }
 
-/// The `RemoveWorkspaceMembersOUT` schema.
+/// The `RemoveWorkspaceMembersOUT` schema: returned by `beta.admin.workspaces.remove_users`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -2959,7 +2959,7 @@ impl RemoveWorkspaceMembersOUT {
     }
 }
 
-/// The `RoleOut` schema.
+/// The `RoleOut` schema: the `workspace_roles` of `RolesOut`; the `organization_roles` of `RolesOut`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -2985,7 +2985,7 @@ impl RoleOut {
     );
 }
 
-/// The `RolesOut` schema.
+/// The `RolesOut` schema: returned by `beta.admin.users.list_roles`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -3036,7 +3036,7 @@ crate::runtime::string_enum!(
     "key_expired", NotAllowed = "not_allowed" }
 );
 
-/// The `ScimSyncGroupActionOut` schema.
+/// The `ScimSyncGroupActionOut` schema: the `create` of `ScimSyncGroupsSummaryOut`; the `delete` of `ScimSyncGroupsSummaryOut`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -3051,7 +3051,7 @@ impl ScimSyncGroupActionOut {
     crate::runtime::constructor!([group : ScimSyncGroupRefOut => plain] []);
 }
 
-/// The `ScimSyncGroupRefOut` schema.
+/// The `ScimSyncGroupRefOut` schema: the `group` of `ScimSyncGroupActionOut`; the `group` of `ScimSyncGroupUpdateActionOut`; the `group` of `ScimSyncMembershipActionOut`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -3071,7 +3071,7 @@ impl ScimSyncGroupRefOut {
     );
 }
 
-/// The `ScimSyncGroupUpdateActionOut` schema.
+/// The `ScimSyncGroupUpdateActionOut` schema: the `update` of `ScimSyncGroupsSummaryOut`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -3093,7 +3093,7 @@ impl ScimSyncGroupUpdateActionOut {
     );
 }
 
-/// The `ScimSyncGroupsSummaryOut` schema.
+/// The `ScimSyncGroupsSummaryOut` schema: the `groups` of `ScimSyncSummaryOut`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -3116,7 +3116,7 @@ impl ScimSyncGroupsSummaryOut {
     );
 }
 
-/// The `ScimSyncMembershipActionOut` schema.
+/// The `ScimSyncMembershipActionOut` schema: the `memberships` of `ScimSyncSummaryOut`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -3140,7 +3140,7 @@ impl ScimSyncMembershipActionOut {
     );
 }
 
-/// The `ScimSyncRunStatus` schema.
+/// The `ScimSyncRunStatus` schema: the `status` of `AdminScimSyncActiveRunOUT`; the `status` of `AdminScimSyncRunOUT`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ScimSyncRunStatus {
@@ -3163,7 +3163,7 @@ crate::runtime::string_enum!(
     Skipped = "SKIPPED", Failed = "FAILED" }
 );
 
-/// The `ScimSyncSummaryOut` schema.
+/// The `ScimSyncSummaryOut` schema: the `summary` of `AdminScimSyncRunOUT`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -3185,7 +3185,7 @@ impl ScimSyncSummaryOut {
     );
 }
 
-/// The `ScimSyncUserActionOut` schema.
+/// The `ScimSyncUserActionOut` schema: the `provision` of `ScimSyncUsersSummaryOut`; the `deprovision` of `ScimSyncUsersSummaryOut`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -3200,7 +3200,7 @@ impl ScimSyncUserActionOut {
     crate::runtime::constructor!([user : ScimSyncUserRefOut => plain] []);
 }
 
-/// The `ScimSyncUserRefOut` schema.
+/// The `ScimSyncUserRefOut` schema: the `users_added` of `ScimSyncMembershipActionOut`; the `users_removed` of `ScimSyncMembershipActionOut`; the `user` of `ScimSyncUserActionOut`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -3220,7 +3220,7 @@ impl ScimSyncUserRefOut {
     );
 }
 
-/// The `ScimSyncUsersSummaryOut` schema.
+/// The `ScimSyncUsersSummaryOut` schema: the `users` of `ScimSyncSummaryOut`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -3256,7 +3256,7 @@ crate::runtime::string_enum!(
     ServiceTier { Standard = "standard", Priority = "priority" }
 );
 
-/// The `SetNestedGroupsIn` schema.
+/// The `SetNestedGroupsIn` schema: sent to `beta.admin.user_groups.set_nested`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SetNestedGroupsIn {
@@ -3339,7 +3339,7 @@ crate::runtime::string_enum!(
     "0f9acbf6-93b5-42c7-a227-fc7652755f65" }
 );
 
-/// The `SubscriptionStatus` schema.
+/// The `SubscriptionStatus` schema: the `status` of `MemberSubscriptionOUT`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum SubscriptionStatus {
@@ -3366,7 +3366,7 @@ crate::runtime::string_enum!(
     "GP" }
 );
 
-/// The `TargetType` schema.
+/// The `TargetType` schema: a parameter of `beta.admin.audit_logs.list`; the `target_type` of `AuditLogOut`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum TargetType {
@@ -3492,7 +3492,7 @@ crate::runtime::string_enum!(
     TrustedIssuer = "TRUSTED_ISSUER" }
 );
 
-/// The `TokenLimitsByModel` schema.
+/// The `TokenLimitsByModel` schema: the `tokens_limits_by_model` of `RateLimitsOUT`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -3511,7 +3511,7 @@ impl TokenLimitsByModel {
     );
 }
 
-/// The `UpdateGroupWorkspaceAssignmentIn` schema.
+/// The `UpdateGroupWorkspaceAssignmentIn` schema: sent to `beta.admin.user_groups.update_workspace_assignment`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[allow(deprecated)]
@@ -3542,7 +3542,7 @@ impl UpdateGroupWorkspaceAssignmentIn {
     }
 }
 
-/// The `UpdateUserGroupOrganizationRoleIn` schema.
+/// The `UpdateUserGroupOrganizationRoleIn` schema: sent to `beta.admin.user_groups.update_organization_role`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[allow(deprecated)]
@@ -3561,7 +3561,7 @@ impl UpdateUserGroupOrganizationRoleIn {
     );
 }
 
-/// The `UpdateWorkspaceIN` schema.
+/// The `UpdateWorkspaceIN` schema: sent to `beta.admin.workspaces.update`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct UpdateWorkspaceIN {
@@ -3586,7 +3586,7 @@ impl UpdateWorkspaceIN {
     }
 }
 
-/// The `UsageLimits` schema.
+/// The `UsageLimits` schema: the `completion` of `LimitsContext`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -3643,7 +3643,7 @@ impl UsageLimits {
     }
 }
 
-/// The `UsageOUTJSON` schema.
+/// The `UsageOUTJSON` schema: returned by `beta.admin.billing.get_usage`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -3713,7 +3713,7 @@ impl UsageOUTJSON {
     );
 }
 
-/// The `UserGroupTargetType` schema.
+/// The `UserGroupTargetType` schema: the `target_type` of `AdminUpdateUserGroupIn`; the `target_type` of `AdminUserGroupIn`; the `target_type` of `AdminUserGroupOut`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum UserGroupTargetType {
@@ -3743,7 +3743,7 @@ pub enum UserRole {
 
 crate::runtime::string_enum!(UserRole { A = "A", M = "M", B = "B" });
 
-/// The `VibeActiveUsersStat` schema.
+/// The `VibeActiveUsersStat` schema: the `active_users` of `VibeWorkspaceStatsOUT`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -3773,7 +3773,7 @@ impl VibeActiveUsersStat {
     );
 }
 
-/// The `VibeCodeUsageDataJSON` schema.
+/// The `VibeCodeUsageDataJSON` schema: the `vibe_code` of `UsageOUTJSON`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -3803,7 +3803,7 @@ impl VibeCodeUsageDataJSON {
     );
 }
 
-/// The `VibeConsumedTokensStat` schema.
+/// The `VibeConsumedTokensStat` schema: the `consumed_tokens` of `VibeWorkspaceStatsOUT`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -3831,7 +3831,7 @@ impl VibeConsumedTokensStat {
     );
 }
 
-/// The `VibeNextEditActiveUsersStat` schema.
+/// The `VibeNextEditActiveUsersStat` schema: the `next_edit_active_users` of `VibeOrganizationStatsOUT`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -3850,7 +3850,7 @@ impl VibeNextEditActiveUsersStat {
     );
 }
 
-/// The `VibeNextEditModifiedLOCStat` schema.
+/// The `VibeNextEditModifiedLOCStat` schema: the `next_edit_modified_loc` of `VibeOrganizationStatsOUT`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -3879,7 +3879,7 @@ impl VibeNextEditModifiedLOCStat {
     );
 }
 
-/// The `VibeNextEditSuggestionStat` schema.
+/// The `VibeNextEditSuggestionStat` schema: the `next_edit_suggestions` of `VibeOrganizationStatsOUT`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -3924,7 +3924,7 @@ impl VibeNextEditSuggestionStat {
     );
 }
 
-/// The `VibeOrganizationStatsOUT` schema.
+/// The `VibeOrganizationStatsOUT` schema: returned by `beta.admin.vibe_code_analytics.by_organization`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -3955,7 +3955,7 @@ impl VibeOrganizationStatsOUT {
     );
 }
 
-/// The `VibeSessionDurationStat` schema.
+/// The `VibeSessionDurationStat` schema: the `session_durations` of `VibeWorkspaceStatsOUT`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -3974,7 +3974,7 @@ impl VibeSessionDurationStat {
     );
 }
 
-/// The `VibeSessionStat` schema.
+/// The `VibeSessionStat` schema: the `sessions` of `VibeWorkspaceStatsOUT`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -4004,7 +4004,7 @@ impl VibeSessionStat {
     );
 }
 
-/// The `VibeToolCallsByNameStat` schema.
+/// The `VibeToolCallsByNameStat` schema: the `tool_calls_by_name` of `VibeWorkspaceStatsOUT`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -4025,7 +4025,7 @@ impl VibeToolCallsByNameStat {
     );
 }
 
-/// The `VibeToolCallsStat` schema.
+/// The `VibeToolCallsStat` schema: the `tool_calls` of `VibeWorkspaceStatsOUT`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -4061,7 +4061,7 @@ impl VibeToolCallsStat {
     );
 }
 
-/// The `VibeUserPromptsStat` schema.
+/// The `VibeUserPromptsStat` schema: the `user_prompts` of `VibeWorkspaceStatsOUT`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -4113,7 +4113,7 @@ crate::runtime::string_enum!(
     = "month" }
 );
 
-/// The `VibeWorkByAgentStat` schema.
+/// The `VibeWorkByAgentStat` schema: the `data` of `VibeWorkByAgentStatsOUT`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -4150,7 +4150,7 @@ impl VibeWorkByAgentStat {
     );
 }
 
-/// The `VibeWorkByAgentStatsOUT` schema.
+/// The `VibeWorkByAgentStatsOUT` schema: returned by `beta.admin.vibe_work_analytics.by_agent`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -4172,7 +4172,7 @@ impl VibeWorkByAgentStatsOUT {
     );
 }
 
-/// The `VibeWorkByTimeStat` schema.
+/// The `VibeWorkByTimeStat` schema: the `data` of `VibeWorkByTimeStatsOUT`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -4212,7 +4212,7 @@ impl VibeWorkByTimeStat {
     );
 }
 
-/// The `VibeWorkByTimeStatsOUT` schema.
+/// The `VibeWorkByTimeStatsOUT` schema: returned by `beta.admin.vibe_work_analytics.by_time`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -4234,7 +4234,7 @@ impl VibeWorkByTimeStatsOUT {
     );
 }
 
-/// The `VibeWorkByUserStat` schema.
+/// The `VibeWorkByUserStat` schema: the `data` of `VibeWorkByUserStatsOUT`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -4274,7 +4274,7 @@ impl VibeWorkByUserStat {
     );
 }
 
-/// The `VibeWorkByUserStatsOUT` schema.
+/// The `VibeWorkByUserStatsOUT` schema: returned by `beta.admin.vibe_work_analytics.by_user`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -4296,7 +4296,7 @@ impl VibeWorkByUserStatsOUT {
     );
 }
 
-/// The `VibeWorkspaceStatsOUT` schema.
+/// The `VibeWorkspaceStatsOUT` schema: returned by `beta.admin.vibe_code_analytics.by_workspace`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -4337,7 +4337,7 @@ impl VibeWorkspaceStatsOUT {
     );
 }
 
-/// The `WorkspaceEnrichedOUT` schema.
+/// The `WorkspaceEnrichedOUT` schema: returned by `beta.admin.workspaces.create`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -4424,7 +4424,7 @@ crate::runtime::union_from!(
     StaticOrganizationRoles(StaticOrganizationRoles) }
 );
 
-/// The `WorkspaceMemberIN` schema.
+/// The `WorkspaceMemberIN` schema: sent to `beta.admin.workspaces.add_users`; sent to `beta.admin.workspaces.add_or_update_users`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct WorkspaceMemberIN {
@@ -4442,7 +4442,7 @@ impl WorkspaceMemberIN {
     }
 }
 
-/// The `WorkspaceMemberSingleIN` schema.
+/// The `WorkspaceMemberSingleIN` schema: the `members` of `WorkspaceMemberIN`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[allow(deprecated)]
@@ -4525,7 +4525,7 @@ crate::runtime::string_enum!(
     "observability_viewer", WorkflowExecutor = "workflow_executor" }
 );
 
-/// The `WorkspaceOUT` schema.
+/// The `WorkspaceOUT` schema: returned by `beta.admin.workspaces.update`; the `items` of `WorkspacesOut`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -4586,7 +4586,7 @@ pub enum WorkspaceRole {
 
 crate::runtime::string_enum!(WorkspaceRole { A = "A", M = "M" });
 
-/// The `WorkspaceRoleRef` schema.
+/// The `WorkspaceRoleRef` schema: the `roles` of `GroupWorkspaceAssignmentOut`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -4603,7 +4603,7 @@ impl WorkspaceRoleRef {
     crate::runtime::constructor!([name : String => plain, uuid : String => plain] []);
 }
 
-/// The `WorkspaceSpendLimitOUT` schema.
+/// The `WorkspaceSpendLimitOUT` schema: the `spend_limit` of `WorkspaceEnrichedOUT`; the `spend_limit` of `WorkspaceOUT`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -4627,7 +4627,7 @@ impl WorkspaceSpendLimitOUT {
     );
 }
 
-/// The `WorkspacesOut` schema.
+/// The `WorkspacesOut` schema: returned by `beta.admin.workspaces.list`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]

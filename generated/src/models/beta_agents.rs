@@ -2,7 +2,7 @@
 
 use super::*;
 
-/// The `Agent` schema.
+/// The `Agent` schema: returned by `beta.agents.list`; returned by `beta.agents.create`; returned by `beta.agents.get`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-agents")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -103,7 +103,7 @@ impl Agent {
     }
 }
 
-/// The `AgentAliasResponse` schema.
+/// The `AgentAliasResponse` schema: returned by `beta.agents.list_version_aliases`; returned by `beta.agents.create_version_alias`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-agents")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -129,7 +129,7 @@ impl AgentAliasResponse {
     );
 }
 
-/// The `AgentListPage` schema.
+/// The `AgentListPage` schema: returned by `beta.agents.list_pages`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-agents")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -178,7 +178,7 @@ pub struct AgentObject;
 
 crate::runtime::const_value!(AgentObject, str, "agent");
 
-/// The `CreateAgentRequest` schema.
+/// The `CreateAgentRequest` schema: sent to `beta.agents.create`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-agents")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CreateAgentRequest {
@@ -232,7 +232,7 @@ impl CreateAgentRequest {
     }
 }
 
-/// The `RequestSource` schema.
+/// The `RequestSource` schema: a parameter of `beta.agents.list`; a parameter of `beta.agents.list_pages`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-agents")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum RequestSource {
@@ -251,7 +251,7 @@ crate::runtime::string_enum!(
     "agent_builder_v1" }
 );
 
-/// The `UpdateAgentRequest` schema.
+/// The `UpdateAgentRequest` schema: sent to `beta.agents.update`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-agents")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct UpdateAgentRequest {

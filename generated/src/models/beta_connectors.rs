@@ -2,7 +2,7 @@
 
 use super::*;
 
-/// The `Annotations` schema.
+/// The `Annotations` schema: the `annotations` of `AudioContent`; the `annotations` of `EmbeddedResource`; the `annotations` of `ImageContent`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -90,7 +90,7 @@ pub struct AudioContentType;
 
 crate::runtime::const_value!(AudioContentType, str, "audio");
 
-/// The `AuthData` schema.
+/// The `AuthData` schema: the `auth_data` of `CreateConnectorRequest`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AuthData {
@@ -111,7 +111,7 @@ impl AuthData {
     }
 }
 
-/// The `AuthDirection` schema.
+/// The `AuthDirection` schema: the `auth_direction` of `AuthenticationMethodCreateOrUpdateRequest`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum AuthDirection {
@@ -127,7 +127,7 @@ crate::runtime::string_enum!(
     AuthDirection { Inbound = "inbound", Outbound = "outbound" }
 );
 
-/// The `AuthStatus` schema.
+/// The `AuthStatus` schema: the `status_type` of `CredentialsStatus`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum AuthStatus {
@@ -145,7 +145,7 @@ crate::runtime::string_enum!(
     AuthStatus { Valid = "valid", Invalid = "invalid", Error = "error" }
 );
 
-/// The `AuthUrlResponse` schema.
+/// The `AuthUrlResponse` schema: returned by `beta.connectors.get_auth_url`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -162,7 +162,7 @@ impl AuthUrlResponse {
     crate::runtime::constructor!([auth_url : String => plain, ttl : i64 => plain] []);
 }
 
-/// The `AuthenticationConfiguration` schema.
+/// The `AuthenticationConfiguration` schema: the `connection_credentials` of `Connector`; the `credentials` of `CredentialsResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -211,7 +211,7 @@ impl AuthenticationConfiguration {
     }
 }
 
-/// The `AuthenticationMethodCreateOrUpdateRequest` schema.
+/// The `AuthenticationMethodCreateOrUpdateRequest` schema: the `auth_methods` of `UpdateConnectorRequest`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AuthenticationMethodCreateOrUpdateRequest {
@@ -421,7 +421,7 @@ impl ClientTasksRequestsCapability {
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
 pub type CompletionsCapability = std::collections::BTreeMap<String, serde_json::Value>;
 
-/// The `ConnectionConfigType` schema.
+/// The `ConnectionConfigType` schema: the `type` of `PublicConnectionConfig`; the `type` of `PublicExecutionConnectionConfig`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ConnectionConfigType {
@@ -439,7 +439,7 @@ crate::runtime::string_enum!(
     ConnectionConfigType { Mcp = "mcp", Turbine = "turbine", Eolienne = "eolienne" }
 );
 
-/// The `ConnectionCredentials` schema.
+/// The `ConnectionCredentials` schema: the `credentials` of `CredentialsCreateOrUpdate`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ConnectionCredentials {
@@ -470,7 +470,7 @@ impl ConnectionCredentials {
     }
 }
 
-/// The `ConnectionPreference` schema.
+/// The `ConnectionPreference` schema: the `connection_preferences` of `Connector`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -507,7 +507,7 @@ impl ConnectionPreference {
     }
 }
 
-/// The `Connector` schema.
+/// The `Connector` schema: returned by `beta.connectors.create`; returned by `beta.connectors.get`; returned by `beta.connectors.update`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -681,7 +681,7 @@ impl Connector {
     }
 }
 
-/// The `ConnectorAuthenticationHeader` schema.
+/// The `ConnectorAuthenticationHeader` schema: the `headers` of `AuthenticationMethodCreateOrUpdateRequest`; the `headers` of `PublicAuthenticationMethod`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ConnectorAuthenticationHeader {
@@ -728,7 +728,7 @@ impl ConnectorCallToolRequest {
     }
 }
 
-/// The `ConnectorLocale` schema.
+/// The `ConnectorLocale` schema: the `locale` of `Connector`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -751,7 +751,7 @@ impl ConnectorLocale {
     );
 }
 
-/// The `ConnectorProtocol` schema.
+/// The `ConnectorProtocol` schema: the `protocol` of `Connector`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ConnectorProtocol {
@@ -769,7 +769,7 @@ crate::runtime::string_enum!(
     ConnectorProtocol { Mcp = "mcp", Http = "http", Turbine = "turbine" }
 );
 
-/// The `ConnectorTool` schema.
+/// The `ConnectorTool` schema: the `tools` of `Connector`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -932,7 +932,7 @@ crate::runtime::union_from!(
     Audio(AudioContent), ResourceLink(ResourceLink), Resource(EmbeddedResource) }
 );
 
-/// The `ConnectorToolLocale` schema.
+/// The `ConnectorToolLocale` schema: the `locale` of `ConnectorTool`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -1064,7 +1064,7 @@ crate::runtime::union_from!(
     std::collections::BTreeMap < String, serde_json::Value > >) }
 );
 
-/// The `ConnectorsQueryFilters` schema.
+/// The `ConnectorsQueryFilters` schema: a parameter of `beta.connectors.list`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ConnectorsQueryFilters {
@@ -1082,7 +1082,7 @@ impl ConnectorsQueryFilters {
     }
 }
 
-/// The `ConsumerType` schema.
+/// The `ConsumerType` schema: the `scope` of `AuthenticationConfiguration`; the `consumer_type` of `ConnectionPreference`; the `owner_type` of `Connector`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ConsumerType {
@@ -1227,7 +1227,7 @@ impl CredentialsCreateOrUpdate {
     }
 }
 
-/// The `CredentialsResponse` schema.
+/// The `CredentialsResponse` schema: returned by `beta.connectors.list_organization_credentials`; returned by `beta.connectors.list_workspace_credentials`; returned by `beta.connectors.list_user_credentials`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -1259,7 +1259,7 @@ impl CredentialsResponse {
     }
 }
 
-/// The `CredentialsStatus` schema.
+/// The `CredentialsStatus` schema: the `status` of `AuthenticationConfiguration`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -1301,7 +1301,7 @@ impl CredentialsStatus {
     }
 }
 
-/// The `CredentialsStatusErrorReason` schema.
+/// The `CredentialsStatusErrorReason` schema: the `error_message` of `CredentialsStatus`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum CredentialsStatusErrorReason {
@@ -1456,7 +1456,7 @@ impl ExecutionConfig {
     crate::runtime::constructor!([r#type : String => plain] [additional_properties]);
 }
 
-/// The `ExecutionTool` schema.
+/// The `ExecutionTool` schema: the `tools` of `PublicConnectorExecutionData`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -1922,7 +1922,7 @@ impl MCPServerAuthenticationRequirement {
     }
 }
 
-/// The `MCPServerCard` schema.
+/// The `MCPServerCard` schema: the `server_card` of `Connector`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -2515,7 +2515,7 @@ crate::runtime::string_enum!(
     MCPUIToolMetaVisibilityItem { Model = "model", App = "app" }
 );
 
-/// The `MessageResponse` schema.
+/// The `MessageResponse` schema: returned by `beta.connectors.share`; returned by `beta.connectors.unshare`; returned by `beta.connectors.activate`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -2530,7 +2530,7 @@ impl MessageResponse {
     crate::runtime::constructor!([message : String => plain] []);
 }
 
-/// The `OAuth2Token` schema.
+/// The `OAuth2Token` schema: the `oauth` of `ConnectionCredentials`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct OAuth2Token {
@@ -2632,7 +2632,7 @@ impl Oauth2MetadataSecrets {
     }
 }
 
-/// The `OutboundAuthenticationType` schema.
+/// The `OutboundAuthenticationType` schema: a parameter of `beta.connectors.get_auth_url`; a parameter of `beta.connectors.list_organization_credentials`; a parameter of `beta.connectors.list_workspace_credentials`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum OutboundAuthenticationType {
@@ -2655,7 +2655,7 @@ crate::runtime::string_enum!(
     GithubApp = "github_app", SlackApp = "slack_app" }
 );
 
-/// The `PaginatedConnectors` schema.
+/// The `PaginatedConnectors` schema: returned by `beta.connectors.list`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -2674,7 +2674,7 @@ impl PaginatedConnectors {
     );
 }
 
-/// The `PaginationResponse` schema.
+/// The `PaginationResponse` schema: the `pagination` of `PaginatedConnectors`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -2796,7 +2796,7 @@ impl PublicAuthenticationMethod {
     }
 }
 
-/// The `PublicConnectionConfig` schema.
+/// The `PublicConnectionConfig` schema: the `connection_config` of `Connector`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -2843,7 +2843,7 @@ impl PublicConnectionConfig {
     }
 }
 
-/// The `PublicConnectorExecutionData` schema.
+/// The `PublicConnectorExecutionData` schema: the `tool_execution_data` of `PublicExecutionEnv`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -2937,7 +2937,7 @@ impl PublicExecutionConnectionConfig {
     }
 }
 
-/// The `PublicExecutionConnector` schema.
+/// The `PublicExecutionConnector` schema: the `integrations` of `PublicConnectorExecutionData`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -3071,7 +3071,7 @@ pub struct ResourceLinkType;
 
 crate::runtime::const_value!(ResourceLinkType, str, "resource_link");
 
-/// The `ResourceVisibility` schema.
+/// The `ResourceVisibility` schema: the `visibility` of `Connector`; the `visibility` of `ConnectorTool`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ResourceVisibility {
@@ -3227,7 +3227,7 @@ impl ServerCapabilities {
     }
 }
 
-/// The `ServerLocale` schema.
+/// The `ServerLocale` schema: the `locale` of `TurbineMeta`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -3572,7 +3572,7 @@ impl ToolExecution {
     }
 }
 
-/// The `ToolExecutionConfiguration` schema.
+/// The `ToolExecutionConfiguration` schema: the `tool_configuration` of `ConnectionPreference`; the `tool_configuration` of `PublicExecutionConnectionConfig`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -3652,7 +3652,7 @@ impl ToolProperties {
     crate::runtime::constructor!(nullable[read_only : bool => some] []);
 }
 
-/// The `ToolType` schema.
+/// The `ToolType` schema: the `tool_type` of `TurbineToolMeta`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ToolType {
@@ -3695,7 +3695,7 @@ impl ToolsCapability {
     }
 }
 
-/// The `TurbineMeta` schema.
+/// The `TurbineMeta` schema: the `ai.mistral/turbine` of `MCPServerCardMeta`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -3722,7 +3722,7 @@ impl TurbineMeta {
     }
 }
 
-/// The `TurbineToolLocale` schema.
+/// The `TurbineToolLocale` schema: the `locale` of `TurbineToolMeta`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -3774,7 +3774,7 @@ impl TurbineToolLocale {
     }
 }
 
-/// The `TurbineToolMeta` schema.
+/// The `TurbineToolMeta` schema: the `ai.mistral/turbine` of `MCPToolMeta`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -3816,7 +3816,7 @@ impl TurbineToolMeta {
     }
 }
 
-/// The `UpdateConnectorRequest` schema.
+/// The `UpdateConnectorRequest` schema: sent to `beta.connectors.update`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct UpdateConnectorRequest {

@@ -238,7 +238,7 @@ pub struct AgentHandoffStartedEventType;
 
 crate::runtime::const_value!(AgentHandoffStartedEventType, str, "agent.handoff.started");
 
-/// The `ConversationAppendRequest` schema.
+/// The `ConversationAppendRequest` schema: sent to `beta.conversations.append`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ConversationAppendRequest {
@@ -310,7 +310,7 @@ pub struct ConversationAppendRequestStream;
 
 crate::runtime::const_value!(ConversationAppendRequestStream, bool, false);
 
-/// The `ConversationAppendStreamRequest` schema.
+/// The `ConversationAppendStreamRequest` schema: sent to `beta.conversations.append_stream`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ConversationAppendStreamRequest {
@@ -525,7 +525,7 @@ pub struct ConversationHistoryObject;
 
 crate::runtime::const_value!(ConversationHistoryObject, str, "conversation.history");
 
-/// The `ConversationInputs` schema.
+/// The `ConversationInputs` schema: the `inputs` of `AppendConversationRequest`; the `inputs` of `ConversationAppendRequest`; the `inputs` of `ConversationAppendStreamRequest`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
 #[derive(Debug, Clone, PartialEq)]
 pub enum ConversationInputs {
@@ -578,7 +578,7 @@ pub struct ConversationMessagesObject;
 
 crate::runtime::const_value!(ConversationMessagesObject, str, "conversation.messages");
 
-/// The `ConversationRequest` schema.
+/// The `ConversationRequest` schema: sent to `beta.conversations.start`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ConversationRequest {
@@ -754,7 +754,7 @@ crate::runtime::union_from!(
     AgentHandoff(AgentHandoffEntry) }
 );
 
-/// The `ConversationRestartRequest` schema.
+/// The `ConversationRestartRequest` schema: sent to `beta.conversations.restart`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ConversationRestartRequest {
@@ -821,7 +821,7 @@ pub struct ConversationRestartRequestStream;
 
 crate::runtime::const_value!(ConversationRestartRequestStream, bool, false);
 
-/// The `ConversationRestartStreamRequest` schema.
+/// The `ConversationRestartStreamRequest` schema: sent to `beta.conversations.restart_stream`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ConversationRestartStreamRequest {
@@ -888,7 +888,7 @@ pub struct ConversationRestartStreamRequestStream;
 
 crate::runtime::const_value!(ConversationRestartStreamRequestStream, bool, true);
 
-/// The `ConversationStreamRequest` schema.
+/// The `ConversationStreamRequest` schema: sent to `beta.conversations.start_stream`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ConversationStreamRequest {
@@ -970,7 +970,7 @@ pub struct ConversationStreamRequestStream;
 
 crate::runtime::const_value!(ConversationStreamRequestStream, bool, true);
 
-/// The `ConversationUsageInfo` schema.
+/// The `ConversationUsageInfo` schema: the `usage` of `ConversationResponse`; the `usage` of `ResponseDoneEvent`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ConversationUsageInfo {
@@ -1100,7 +1100,7 @@ impl FunctionCallEntry {
     }
 }
 
-/// The `FunctionCallEntryArguments` schema.
+/// The `FunctionCallEntryArguments` schema: the `arguments` of `FunctionCallEntry`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
 #[derive(Debug, Clone, PartialEq)]
 pub enum FunctionCallEntryArguments {
@@ -1290,7 +1290,7 @@ crate::runtime::const_value!(FunctionResultEntryType, str, "function.result");
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
 pub type InputEntries = Vec<ConversationHistoryEntriesItem>;
 
-/// The `MessageEntries` schema.
+/// The `MessageEntries` schema: the `messages` of `ConversationMessages`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
 pub type MessageEntries = Vec<MessageEntriesItem>;
 
@@ -2000,7 +2000,7 @@ crate::runtime::const_value!(
     ResponseStartedEventType, str, "conversation.response.started"
 );
 
-/// The `ToolCallConfirmation` schema.
+/// The `ToolCallConfirmation` schema: the `tool_confirmations` of `AppendConversationRequest`; the `tool_confirmations` of `ConversationAppendRequest`; the `tool_confirmations` of `ConversationAppendStreamRequest`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ToolCallConfirmation {
@@ -2209,7 +2209,7 @@ pub struct ToolExecutionEntryType;
 
 crate::runtime::const_value!(ToolExecutionEntryType, str, "tool.execution");
 
-/// The `ToolExecutionInfo` schema.
+/// The `ToolExecutionInfo` schema: the `info` of `ToolExecutionDoneEvent`; the `info` of `ToolExecutionEntry`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
 pub type ToolExecutionInfo = std::collections::BTreeMap<String, serde_json::Value>;
 

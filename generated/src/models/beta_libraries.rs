@@ -2,7 +2,7 @@
 
 use super::*;
 
-/// The `CreateLibraryRequest` schema.
+/// The `CreateLibraryRequest` schema: sent to `beta.libraries.create`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-libraries")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CreateLibraryRequest {
@@ -54,7 +54,7 @@ crate::runtime::string_enum!(
     CreateLibraryRequestOwnerType { User = "User", Workspace = "Workspace" }
 );
 
-/// The `Document` schema.
+/// The `Document` schema: returned by `beta.libraries.documents.upload`; returned by `beta.libraries.documents.get`; returned by `beta.libraries.documents.replace`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-libraries")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -172,7 +172,7 @@ impl Document {
     }
 }
 
-/// The `DocumentTextContent` schema.
+/// The `DocumentTextContent` schema: returned by `beta.libraries.documents.text_content`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-libraries")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -222,7 +222,7 @@ crate::runtime::string_enum!(
     EntityType { User = "User", Workspace = "Workspace", Org = "Org" }
 );
 
-/// The `Library` schema.
+/// The `Library` schema: returned by `beta.libraries.create`; returned by `beta.libraries.get`; returned by `beta.libraries.replace`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-libraries")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -323,7 +323,7 @@ impl Library {
     }
 }
 
-/// The `ListDocumentsResponse` schema.
+/// The `ListDocumentsResponse` schema: returned by `beta.libraries.documents.list`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-libraries")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -342,7 +342,7 @@ impl ListDocumentsResponse {
     );
 }
 
-/// The `ListLibrariesResponse` schema.
+/// The `ListLibrariesResponse` schema: returned by `beta.libraries.list`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-libraries")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -377,7 +377,7 @@ impl ListLibrariesResponse {
     }
 }
 
-/// The `ListSharingResponse` schema.
+/// The `ListSharingResponse` schema: returned by `beta.libraries.accesses.list`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-libraries")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -392,7 +392,7 @@ impl ListSharingResponse {
     crate::runtime::constructor!([data : Vec < Sharing > => plain] []);
 }
 
-/// The `PaginationInfo` schema.
+/// The `PaginationInfo` schema: the `pagination` of `ListDocumentsResponse`; the `pagination` of `ListLibrariesResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-libraries")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -420,7 +420,7 @@ impl PaginationInfo {
     );
 }
 
-/// The `ProcessStatus` schema.
+/// The `ProcessStatus` schema: the `process_status` of `Document`; the `process_status` of `ProcessingStatus`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-libraries")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ProcessStatus {
@@ -450,7 +450,7 @@ crate::runtime::string_enum!(
     "error", WaitingForCapacity = "waiting_for_capacity" }
 );
 
-/// The `ProcessingStatus` schema.
+/// The `ProcessingStatus` schema: returned by `beta.libraries.documents.status`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-libraries")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -476,7 +476,7 @@ impl ProcessingStatus {
     );
 }
 
-/// The `ShareEnum` schema.
+/// The `ShareEnum` schema: the `level` of `SharingRequest`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-libraries")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ShareEnum {
@@ -490,7 +490,7 @@ pub enum ShareEnum {
 
 crate::runtime::string_enum!(ShareEnum { Viewer = "Viewer", Editor = "Editor" });
 
-/// The `Sharing` schema.
+/// The `Sharing` schema: returned by `beta.libraries.accesses.update_or_create`; returned by `beta.libraries.accesses.delete`; the `data` of `ListSharingResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-libraries")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -531,7 +531,7 @@ impl Sharing {
     }
 }
 
-/// The `SharingDelete` schema.
+/// The `SharingDelete` schema: sent to `beta.libraries.accesses.delete`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-libraries")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SharingDelete {
@@ -561,7 +561,7 @@ impl SharingDelete {
     }
 }
 
-/// The `SharingRequest` schema.
+/// The `SharingRequest` schema: sent to `beta.libraries.accesses.update_or_create`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-libraries")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SharingRequest {
@@ -595,7 +595,7 @@ impl SharingRequest {
     }
 }
 
-/// The `UpdateDocumentRequest` schema.
+/// The `UpdateDocumentRequest` schema: sent to `beta.libraries.documents.replace`; sent to `beta.libraries.documents.update`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-libraries")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct UpdateDocumentRequest {
@@ -668,7 +668,7 @@ crate::runtime::union_from!(
     < f64 >), BoolList(Vec < bool >) } str => String strs => StringList
 );
 
-/// The `UpdateLibraryRequest` schema.
+/// The `UpdateLibraryRequest` schema: sent to `beta.libraries.replace`; sent to `beta.libraries.update`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-libraries")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct UpdateLibraryRequest {

@@ -2,7 +2,7 @@
 
 use super::*;
 
-/// The `Aggregation` schema.
+/// The `Aggregation` schema: returned by `beta.observability.traces.aggregate`; returned by `beta.observability.spans.aggregate`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -21,7 +21,7 @@ impl Aggregation {
     );
 }
 
-/// The `AggregationMeta` schema.
+/// The `AggregationMeta` schema: the `meta` of `Aggregation`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -52,7 +52,7 @@ impl AggregationMeta {
     }
 }
 
-/// The `AggregationRequest` schema.
+/// The `AggregationRequest` schema: sent to `beta.observability.traces.aggregate`; sent to `beta.observability.spans.aggregate`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AggregationRequest {
@@ -97,7 +97,7 @@ impl AggregationRequest {
     }
 }
 
-/// The `AggregationRow` schema.
+/// The `AggregationRow` schema: the `data` of `Aggregation`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -160,7 +160,7 @@ crate::runtime::untagged_union_de!(AggregationRowMetricValue { Integer, Number }
 
 crate::runtime::union_from!(AggregationRowMetricValue { Integer(i64), Number(f64) });
 
-/// The `BaseFieldDefinition` schema.
+/// The `BaseFieldDefinition` schema: the `field_definitions` of `ListChatCompletionFieldsResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -284,7 +284,7 @@ crate::runtime::string_enum!(
     Bool = "BOOL", Timestamp = "TIMESTAMP", Array = "ARRAY", Map = "MAP" }
 );
 
-/// The `BaseTaskStatus` schema.
+/// The `BaseTaskStatus` schema: the `status` of `DatasetImportTask`; the `status` of `FetchCampaignStatusResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum BaseTaskStatus {
@@ -314,7 +314,7 @@ crate::runtime::string_enum!(
     "CONTINUED_AS_NEW", TimedOut = "TIMED_OUT", UnknownValue = "UNKNOWN" }
 );
 
-/// The `Campaign` schema.
+/// The `Campaign` schema: returned by `beta.observability.campaigns.create`; returned by `beta.observability.campaigns.fetch`; the `results` of `PaginatedResultCampaignPreview`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -358,7 +358,7 @@ impl Campaign {
     );
 }
 
-/// The `ChatCompletionEvent` schema.
+/// The `ChatCompletionEvent` schema: returned by `beta.observability.chat_completion_events.fetch`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -449,7 +449,7 @@ crate::runtime::union_from!(
     String, String >) } str => String strs => StringList
 );
 
-/// The `ChatCompletionEventPreview` schema.
+/// The `ChatCompletionEventPreview` schema: the `results` of `FeedResultChatCompletionEventPreview`; the `results` of `PaginatedResultChatCompletionEventPreview`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -485,7 +485,7 @@ impl ChatCompletionEventPreview {
     );
 }
 
-/// The `ChatTranscriptionEvent` schema.
+/// The `ChatTranscriptionEvent` schema: the `chat_transcription_events` of `ChatCompletionEvent`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -509,7 +509,7 @@ impl ChatTranscriptionEvent {
     );
 }
 
-/// The `CreateCampaignRequest` schema.
+/// The `CreateCampaignRequest` schema: sent to `beta.observability.campaigns.create`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CreateCampaignRequest {
@@ -537,7 +537,7 @@ impl CreateCampaignRequest {
     );
 }
 
-/// The `CreateDatasetRecordRequest` schema.
+/// The `CreateDatasetRecordRequest` schema: sent to `beta.observability.datasets.create_record`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CreateDatasetRecordRequest {
@@ -558,7 +558,7 @@ impl CreateDatasetRecordRequest {
     }
 }
 
-/// The `CreateDatasetRequest` schema.
+/// The `CreateDatasetRequest` schema: sent to `beta.observability.datasets.create`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CreateDatasetRequest {
@@ -577,7 +577,7 @@ impl CreateDatasetRequest {
     );
 }
 
-/// The `CreateJudgeRequest` schema.
+/// The `CreateJudgeRequest` schema: sent to `beta.observability.judges.create`; the `judge_definition` of `JudgeChatCompletionEventRequest`; the `judge_definition` of `JudgeDatasetRecordRequest`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CreateJudgeRequest {
@@ -608,7 +608,7 @@ impl CreateJudgeRequest {
     );
 }
 
-/// The `Dataset` schema.
+/// The `Dataset` schema: returned by `beta.observability.datasets.create`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -644,7 +644,7 @@ impl Dataset {
     );
 }
 
-/// The `DatasetImportTask` schema.
+/// The `DatasetImportTask` schema: returned by `beta.observability.datasets.import_from_campaign`; returned by `beta.observability.datasets.import_from_explorer`; returned by `beta.observability.datasets.import_from_file`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -696,7 +696,7 @@ impl DatasetImportTask {
     }
 }
 
-/// The `DatasetPreview` schema.
+/// The `DatasetPreview` schema: returned by `beta.observability.datasets.fetch`; returned by `beta.observability.datasets.update`; the `results` of `PaginatedResultDatasetPreview`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -732,7 +732,7 @@ impl DatasetPreview {
     );
 }
 
-/// The `DatasetRecord` schema.
+/// The `DatasetRecord` schema: returned by `beta.observability.datasets.create_record`; returned by `beta.observability.datasets.records.fetch`; the `results` of `PaginatedResultDatasetRecord`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -773,7 +773,7 @@ impl DatasetRecord {
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 pub type DatasetRecordPayload = std::collections::BTreeMap<String, serde_json::Value>;
 
-/// The `DatasetRecordSource` schema.
+/// The `DatasetRecordSource` schema: the `source` of `DatasetRecord`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum DatasetRecordSource {
@@ -794,7 +794,7 @@ crate::runtime::string_enum!(
     DirectInput = "DIRECT_INPUT", Playground = "PLAYGROUND" }
 );
 
-/// The `DeleteDatasetRecordsRequest` schema.
+/// The `DeleteDatasetRecordsRequest` schema: sent to `beta.observability.datasets.records.bulk_delete`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct DeleteDatasetRecordsRequest {
@@ -809,7 +809,7 @@ impl DeleteDatasetRecordsRequest {
     crate::runtime::constructor!([dataset_record_ids : Vec < String > => plain] []);
 }
 
-/// The `ExportDatasetResponse` schema.
+/// The `ExportDatasetResponse` schema: returned by `beta.observability.datasets.export_to_jsonl`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -824,7 +824,7 @@ impl ExportDatasetResponse {
     crate::runtime::constructor!([file_url : String => plain] []);
 }
 
-/// The `FeedResultChatCompletionEventPreview` schema.
+/// The `FeedResultChatCompletionEventPreview` schema: the `completion_events` of `SearchChatCompletionEventsResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -860,7 +860,7 @@ impl FeedResultChatCompletionEventPreview {
     }
 }
 
-/// The `FeedResultGetLog` schema.
+/// The `FeedResultGetLog` schema: the `logs` of `GetLogs`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -894,7 +894,7 @@ impl FeedResultGetLog {
     }
 }
 
-/// The `FeedResultGetSpan` schema.
+/// The `FeedResultGetSpan` schema: the `spans` of `GetSpans`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -928,7 +928,7 @@ impl FeedResultGetSpan {
     }
 }
 
-/// The `FeedResultGetSpanEvaluation` schema.
+/// The `FeedResultGetSpanEvaluation` schema: the `span_evaluations` of `GetSpanEvaluations`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -962,7 +962,7 @@ impl FeedResultGetSpanEvaluation {
     }
 }
 
-/// The `FeedResultGetTrace` schema.
+/// The `FeedResultGetTrace` schema: the `traces` of `GetTraces`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -996,7 +996,7 @@ impl FeedResultGetTrace {
     }
 }
 
-/// The `FetchCampaignStatusResponse` schema.
+/// The `FetchCampaignStatusResponse` schema: returned by `beta.observability.campaigns.fetch_status`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -1011,7 +1011,7 @@ impl FetchCampaignStatusResponse {
     crate::runtime::constructor!([status : BaseTaskStatus => plain] []);
 }
 
-/// The `FetchChatCompletionFieldOptionsResponse` schema.
+/// The `FetchChatCompletionFieldOptionsResponse` schema: returned by `beta.observability.chat_completion_events.fields.fetch_options`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -1063,7 +1063,7 @@ crate::runtime::union_from!(
     => String
 );
 
-/// The `FetchFieldOptionCountsRequest` schema.
+/// The `FetchFieldOptionCountsRequest` schema: sent to `beta.observability.chat_completion_events.fields.fetch_option_counts`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct FetchFieldOptionCountsRequest {
@@ -1081,7 +1081,7 @@ impl FetchFieldOptionCountsRequest {
     }
 }
 
-/// The `FetchFieldOptionCountsResponse` schema.
+/// The `FetchFieldOptionCountsResponse` schema: returned by `beta.observability.chat_completion_events.fields.fetch_option_counts`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -1096,7 +1096,7 @@ impl FetchFieldOptionCountsResponse {
     crate::runtime::constructor!([counts : Vec < FieldOptionCountItem > => plain] []);
 }
 
-/// The `FieldGroup` schema.
+/// The `FieldGroup` schema: the `field_groups` of `ListChatCompletionFieldsResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -1113,7 +1113,7 @@ impl FieldGroup {
     crate::runtime::constructor!([name : String => plain, label : String => plain] []);
 }
 
-/// The `FieldOptionCountItem` schema.
+/// The `FieldOptionCountItem` schema: the `counts` of `FetchFieldOptionCountsResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -1194,7 +1194,7 @@ crate::runtime::union_from!(
     FilterGroupAndItem { FilterCondition(FilterCondition), FilterGroup(FilterGroup) }
 );
 
-/// The `FilterPayload` schema.
+/// The `FilterPayload` schema: the `search_params` of `Campaign`; the `search_params` of `CreateCampaignRequest`; the `filter_params` of `FetchFieldOptionCountsRequest`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct FilterPayload {
@@ -1208,7 +1208,7 @@ impl FilterPayload {
     crate::runtime::constructor!(nullable[filters : FilterGroupAndItem => some] []);
 }
 
-/// The `GetLog` schema.
+/// The `GetLog` schema: the `results` of `FeedResultGetLog`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -1277,7 +1277,7 @@ impl GetLog {
     );
 }
 
-/// The `GetLogFieldOptions` schema.
+/// The `GetLogFieldOptions` schema: returned by `beta.observability.logs.fetch_options`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -1292,7 +1292,7 @@ impl GetLogFieldOptions {
     crate::runtime::constructor!(nullable[options : Vec < String > => some] []);
 }
 
-/// The `GetLogFields` schema.
+/// The `GetLogFields` schema: returned by `beta.observability.logs.list`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -1309,7 +1309,7 @@ impl GetLogFields {
     );
 }
 
-/// The `GetLogs` schema.
+/// The `GetLogs` schema: returned by `beta.observability.logs.search`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -1324,7 +1324,7 @@ impl GetLogs {
     crate::runtime::constructor!([logs : FeedResultGetLog => plain] []);
 }
 
-/// The `GetSpan` schema.
+/// The `GetSpan` schema: returned by `beta.observability.traces.get_span_by_id`; the `results` of `FeedResultGetSpan`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -1498,7 +1498,7 @@ impl GetSpan {
     );
 }
 
-/// The `GetSpanEvaluation` schema.
+/// The `GetSpanEvaluation` schema: the `results` of `FeedResultGetSpanEvaluation`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -1550,7 +1550,7 @@ impl GetSpanEvaluation {
     );
 }
 
-/// The `GetSpanEvaluationFieldOptions` schema.
+/// The `GetSpanEvaluationFieldOptions` schema: returned by `beta.observability.spans.fetch_span_eval_field_options`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -1565,7 +1565,7 @@ impl GetSpanEvaluationFieldOptions {
     crate::runtime::constructor!(nullable[options : Vec < String > => some] []);
 }
 
-/// The `GetSpanEvaluationFields` schema.
+/// The `GetSpanEvaluationFields` schema: returned by `beta.observability.spans.list_span_eval_fields`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -1582,7 +1582,7 @@ impl GetSpanEvaluationFields {
     );
 }
 
-/// The `GetSpanEvaluations` schema.
+/// The `GetSpanEvaluations` schema: returned by `beta.observability.spans.search_span_evaluations`; returned by `beta.observability.spans.search_latest_span_evaluations`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -1599,7 +1599,7 @@ impl GetSpanEvaluations {
     );
 }
 
-/// The `GetSpanFieldOptions` schema.
+/// The `GetSpanFieldOptions` schema: returned by `beta.observability.spans.fetch_span_field_options`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -1614,7 +1614,7 @@ impl GetSpanFieldOptions {
     crate::runtime::constructor!(nullable[options : Vec < String > => some] []);
 }
 
-/// The `GetSpanFields` schema.
+/// The `GetSpanFields` schema: returned by `beta.observability.spans.list_span_fields`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -1651,7 +1651,7 @@ crate::runtime::string_enum!(
     GetSpanStatusCode { Error = "Error", Ok = "Ok", Unset = "Unset" }
 );
 
-/// The `GetSpans` schema.
+/// The `GetSpans` schema: returned by `beta.observability.spans.search_spans`; returned by `beta.observability.traces.get_trace_spans`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -1666,7 +1666,7 @@ impl GetSpans {
     crate::runtime::constructor!([spans : FeedResultGetSpan => plain] []);
 }
 
-/// The `GetTrace` schema.
+/// The `GetTrace` schema: returned by `beta.observability.traces.get_trace_by_id`; the `results` of `FeedResultGetTrace`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -1773,7 +1773,7 @@ impl GetTrace {
     );
 }
 
-/// The `GetTraceFieldOptions` schema.
+/// The `GetTraceFieldOptions` schema: returned by `beta.observability.traces.fetch_options`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -1788,7 +1788,7 @@ impl GetTraceFieldOptions {
     crate::runtime::constructor!(nullable[options : Vec < String > => some] []);
 }
 
-/// The `GetTraceFields` schema.
+/// The `GetTraceFields` schema: returned by `beta.observability.traces.get_trace_fields`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -1821,7 +1821,7 @@ pub enum GetTraceStatusCode {
 
 crate::runtime::string_enum!(GetTraceStatusCode { Error = "Error", Unset = "Unset" });
 
-/// The `GetTraces` schema.
+/// The `GetTraces` schema: returned by `beta.observability.traces.search`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -1836,7 +1836,7 @@ impl GetTraces {
     crate::runtime::constructor!([traces : FeedResultGetTrace => plain] []);
 }
 
-/// The `Granularity` schema.
+/// The `Granularity` schema: the `granularity` of `TimeDimension`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Granularity {
@@ -1863,7 +1863,7 @@ crate::runtime::string_enum!(
     = "day", Week = "week", Month = "month" }
 );
 
-/// The `ImportDatasetFromCampaignRequest` schema.
+/// The `ImportDatasetFromCampaignRequest` schema: sent to `beta.observability.datasets.import_from_campaign`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ImportDatasetFromCampaignRequest {
@@ -1878,7 +1878,7 @@ impl ImportDatasetFromCampaignRequest {
     crate::runtime::constructor!([campaign_id : String => plain] []);
 }
 
-/// The `ImportDatasetFromDatasetRequest` schema.
+/// The `ImportDatasetFromDatasetRequest` schema: sent to `beta.observability.datasets.import_from_dataset_records`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ImportDatasetFromDatasetRequest {
@@ -1893,7 +1893,7 @@ impl ImportDatasetFromDatasetRequest {
     crate::runtime::constructor!([dataset_record_ids : Vec < String > => plain] []);
 }
 
-/// The `ImportDatasetFromExplorerRequest` schema.
+/// The `ImportDatasetFromExplorerRequest` schema: sent to `beta.observability.datasets.import_from_explorer`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ImportDatasetFromExplorerRequest {
@@ -1908,7 +1908,7 @@ impl ImportDatasetFromExplorerRequest {
     crate::runtime::constructor!([completion_event_ids : Vec < String > => plain] []);
 }
 
-/// The `ImportDatasetFromFileRequest` schema.
+/// The `ImportDatasetFromFileRequest` schema: sent to `beta.observability.datasets.import_from_file`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ImportDatasetFromFileRequest {
@@ -1923,7 +1923,7 @@ impl ImportDatasetFromFileRequest {
     crate::runtime::constructor!([file_id : String => plain] []);
 }
 
-/// The `ImportDatasetFromPlaygroundRequest` schema.
+/// The `ImportDatasetFromPlaygroundRequest` schema: sent to `beta.observability.datasets.import_from_playground`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ImportDatasetFromPlaygroundRequest {
@@ -1938,7 +1938,7 @@ impl ImportDatasetFromPlaygroundRequest {
     crate::runtime::constructor!([conversation_ids : Vec < String > => plain] []);
 }
 
-/// The `Judge` schema.
+/// The `Judge` schema: returned by `beta.observability.judges.create`; returned by `beta.observability.judges.fetch`; the `judge` of `Campaign`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -2008,7 +2008,7 @@ impl Judge {
     }
 }
 
-/// The `JudgeChatCompletionEventRequest` schema.
+/// The `JudgeChatCompletionEventRequest` schema: sent to `beta.observability.chat_completion_events.judge`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct JudgeChatCompletionEventRequest {
@@ -2044,7 +2044,7 @@ impl JudgeClassificationOutput {
     );
 }
 
-/// The `JudgeClassificationOutputOption` schema.
+/// The `JudgeClassificationOutputOption` schema: the `options` of `JudgeClassificationOutput`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct JudgeClassificationOutputOption {
@@ -2071,7 +2071,7 @@ pub struct JudgeClassificationOutputType;
 
 crate::runtime::const_value!(JudgeClassificationOutputType, str, "CLASSIFICATION");
 
-/// The `JudgeConversationRequest` schema.
+/// The `JudgeConversationRequest` schema: sent to `beta.observability.judges.judge_conversation`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct JudgeConversationRequest {
@@ -2097,7 +2097,7 @@ impl JudgeConversationRequest {
     }
 }
 
-/// The `JudgeDatasetRecordRequest` schema.
+/// The `JudgeDatasetRecordRequest` schema: sent to `beta.observability.datasets.records.judge`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct JudgeDatasetRecordRequest {
@@ -2112,7 +2112,7 @@ impl JudgeDatasetRecordRequest {
     crate::runtime::constructor!([judge_definition : CreateJudgeRequest => plain] []);
 }
 
-/// The `JudgeOutput` schema.
+/// The `JudgeOutput` schema: returned by `beta.observability.chat_completion_events.judge`; returned by `beta.observability.judges.judge_conversation`; returned by `beta.observability.datasets.records.judge`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -2188,7 +2188,7 @@ crate::runtime::union_from!(
     JudgeOutputAnswer { Number(f64), String(String) } str => String
 );
 
-/// The `JudgeOutputType` schema.
+/// The `JudgeOutputType` schema: a parameter of `beta.observability.judges.list`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum JudgeOutputType {
@@ -2252,7 +2252,7 @@ pub struct JudgeRegressionOutputType;
 
 crate::runtime::const_value!(JudgeRegressionOutputType, str, "REGRESSION");
 
-/// The `ListCampaignSelectedEventsResponse` schema.
+/// The `ListCampaignSelectedEventsResponse` schema: returned by `beta.observability.campaigns.list_events`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -2269,7 +2269,7 @@ impl ListCampaignSelectedEventsResponse {
     );
 }
 
-/// The `ListCampaignsResponse` schema.
+/// The `ListCampaignsResponse` schema: returned by `beta.observability.campaigns.list`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -2286,7 +2286,7 @@ impl ListCampaignsResponse {
     );
 }
 
-/// The `ListChatCompletionFieldsResponse` schema.
+/// The `ListChatCompletionFieldsResponse` schema: returned by `beta.observability.chat_completion_events.fields.list`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -2308,7 +2308,7 @@ impl ListChatCompletionFieldsResponse {
     );
 }
 
-/// The `ListDatasetImportTasksResponse` schema.
+/// The `ListDatasetImportTasksResponse` schema: returned by `beta.observability.datasets.list_tasks`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -2323,7 +2323,7 @@ impl ListDatasetImportTasksResponse {
     crate::runtime::constructor!([tasks : PaginatedResultDatasetImportTask => plain] []);
 }
 
-/// The `ListDatasetRecordsResponse` schema.
+/// The `ListDatasetRecordsResponse` schema: returned by `beta.observability.datasets.list_records`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -2338,7 +2338,7 @@ impl ListDatasetRecordsResponse {
     crate::runtime::constructor!([records : PaginatedResultDatasetRecord => plain] []);
 }
 
-/// The `ListDatasetsResponse` schema.
+/// The `ListDatasetsResponse` schema: returned by `beta.observability.datasets.list`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -2353,7 +2353,7 @@ impl ListDatasetsResponse {
     crate::runtime::constructor!([datasets : PaginatedResultDatasetPreview => plain] []);
 }
 
-/// The `ListJudgesResponse` schema.
+/// The `ListJudgesResponse` schema: returned by `beta.observability.judges.list`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -2368,7 +2368,7 @@ impl ListJudgesResponse {
     crate::runtime::constructor!([judges : PaginatedResultJudgePreview => plain] []);
 }
 
-/// The `LogsRequest` schema.
+/// The `LogsRequest` schema: sent to `beta.observability.logs.search`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct LogsRequest {
@@ -2392,7 +2392,7 @@ impl LogsRequest {
     }
 }
 
-/// The `MetricAggregation` schema.
+/// The `MetricAggregation` schema: the `aggregation` of `MetricDefinition`; the `supported_aggregations` of `OtelFieldDefinition`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum MetricAggregation {
@@ -2426,7 +2426,7 @@ crate::runtime::string_enum!(
     "p99" }
 );
 
-/// The `MetricDefinition` schema.
+/// The `MetricDefinition` schema: the `metric` of `AggregationRequest`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct MetricDefinition {
@@ -2445,7 +2445,7 @@ impl MetricDefinition {
     );
 }
 
-/// The `ObservabilityError` schema.
+/// The `ObservabilityError` schema: the error body of `beta.observability.chat_completion_events.search`; the error body of `beta.observability.chat_completion_events.search_ids`; the error body of `beta.observability.chat_completion_events.fetch`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -2460,7 +2460,7 @@ impl ObservabilityError {
     crate::runtime::constructor!([detail : ObservabilityErrorDetail => plain] []);
 }
 
-/// The `ObservabilityErrorCode` schema.
+/// The `ObservabilityErrorCode` schema: the `error_code` of `ObservabilityErrorDetail`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ObservabilityErrorCode {
@@ -2604,7 +2604,7 @@ crate::runtime::string_enum!(
     "SPAN_NOT_FOUND" }
 );
 
-/// The `ObservabilityErrorDetail` schema.
+/// The `ObservabilityErrorDetail` schema: the `detail` of `ObservabilityError`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -2624,7 +2624,7 @@ impl ObservabilityErrorDetail {
     );
 }
 
-/// The `OrderByClause` schema.
+/// The `OrderByClause` schema: the `order_by` of `AggregationRequest`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct OrderByClause {
@@ -2647,7 +2647,7 @@ impl OrderByClause {
     }
 }
 
-/// The `OtelFieldDefinition` schema.
+/// The `OtelFieldDefinition` schema: the `field_definitions` of `GetLogFields`; the `field_definitions` of `GetSpanEvaluationFields`; the `field_definitions` of `GetSpanFields`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -2754,7 +2754,7 @@ crate::runtime::string_enum!(
     "has", HasAny = "hasAny", HasAll = "hasAll", HasToken = "hasToken" }
 );
 
-/// The `PaginatedResultCampaignPreview` schema.
+/// The `PaginatedResultCampaignPreview` schema: the `campaigns` of `ListCampaignsResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -2793,7 +2793,7 @@ impl PaginatedResultCampaignPreview {
     }
 }
 
-/// The `PaginatedResultChatCompletionEventPreview` schema.
+/// The `PaginatedResultChatCompletionEventPreview` schema: the `completion_events` of `ListCampaignSelectedEventsResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -2832,7 +2832,7 @@ impl PaginatedResultChatCompletionEventPreview {
     }
 }
 
-/// The `PaginatedResultDatasetImportTask` schema.
+/// The `PaginatedResultDatasetImportTask` schema: the `tasks` of `ListDatasetImportTasksResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -2871,7 +2871,7 @@ impl PaginatedResultDatasetImportTask {
     }
 }
 
-/// The `PaginatedResultDatasetPreview` schema.
+/// The `PaginatedResultDatasetPreview` schema: the `datasets` of `ListDatasetsResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -2910,7 +2910,7 @@ impl PaginatedResultDatasetPreview {
     }
 }
 
-/// The `PaginatedResultDatasetRecord` schema.
+/// The `PaginatedResultDatasetRecord` schema: the `records` of `ListDatasetRecordsResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -2949,7 +2949,7 @@ impl PaginatedResultDatasetRecord {
     }
 }
 
-/// The `PaginatedResultJudgePreview` schema.
+/// The `PaginatedResultJudgePreview` schema: the `judges` of `ListJudgesResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -2988,7 +2988,7 @@ impl PaginatedResultJudgePreview {
     }
 }
 
-/// The `SearchChatCompletionEventIdsRequest` schema.
+/// The `SearchChatCompletionEventIdsRequest` schema: sent to `beta.observability.chat_completion_events.search_ids`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SearchChatCompletionEventIdsRequest {
@@ -3013,7 +3013,7 @@ impl SearchChatCompletionEventIdsRequest {
     }
 }
 
-/// The `SearchChatCompletionEventIdsResponse` schema.
+/// The `SearchChatCompletionEventIdsResponse` schema: returned by `beta.observability.chat_completion_events.search_ids`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -3030,7 +3030,7 @@ impl SearchChatCompletionEventIdsResponse {
     crate::runtime::constructor!([completion_event_ids : Vec < String > => plain] []);
 }
 
-/// The `SearchChatCompletionEventsRequest` schema.
+/// The `SearchChatCompletionEventsRequest` schema: sent to `beta.observability.chat_completion_events.search`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SearchChatCompletionEventsRequest {
@@ -3055,7 +3055,7 @@ impl SearchChatCompletionEventsRequest {
     }
 }
 
-/// The `SearchChatCompletionEventsResponse` schema.
+/// The `SearchChatCompletionEventsResponse` schema: returned by `beta.observability.chat_completion_events.search`; returned by `beta.observability.chat_completion_events.fetch_similar_events`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -3072,7 +3072,7 @@ impl SearchChatCompletionEventsResponse {
     );
 }
 
-/// The `SpanEvaluationsRequest` schema.
+/// The `SpanEvaluationsRequest` schema: sent to `beta.observability.spans.search_span_evaluations`; sent to `beta.observability.spans.search_latest_span_evaluations`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SpanEvaluationsRequest {
@@ -3090,7 +3090,7 @@ impl SpanEvaluationsRequest {
     }
 }
 
-/// The `SpansRequest` schema.
+/// The `SpansRequest` schema: sent to `beta.observability.spans.search_spans`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SpansRequest {
@@ -3108,7 +3108,7 @@ impl SpansRequest {
     }
 }
 
-/// The `TimeDimension` schema.
+/// The `TimeDimension` schema: the `time_dimension` of `AggregationRequest`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TimeDimension {
@@ -3128,7 +3128,7 @@ impl TimeDimension {
     }
 }
 
-/// The `TracesRequest` schema.
+/// The `TracesRequest` schema: sent to `beta.observability.traces.search`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TracesRequest {
@@ -3146,7 +3146,7 @@ impl TracesRequest {
     }
 }
 
-/// The `UpdateDatasetRecordPayloadRequest` schema.
+/// The `UpdateDatasetRecordPayloadRequest` schema: sent to `beta.observability.datasets.records.update_payload`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct UpdateDatasetRecordPayloadRequest {
@@ -3161,7 +3161,7 @@ impl UpdateDatasetRecordPayloadRequest {
     crate::runtime::constructor!([payload : DatasetRecordPayload => plain] []);
 }
 
-/// The `UpdateDatasetRecordPropertiesRequest` schema.
+/// The `UpdateDatasetRecordPropertiesRequest` schema: sent to `beta.observability.datasets.records.update_properties`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct UpdateDatasetRecordPropertiesRequest {
@@ -3179,7 +3179,7 @@ impl UpdateDatasetRecordPropertiesRequest {
     );
 }
 
-/// The `UpdateDatasetRequest` schema.
+/// The `UpdateDatasetRequest` schema: sent to `beta.observability.datasets.update`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct UpdateDatasetRequest {
@@ -3200,7 +3200,7 @@ impl UpdateDatasetRequest {
     }
 }
 
-/// The `UpdateJudgeRequest` schema.
+/// The `UpdateJudgeRequest` schema: sent to `beta.observability.judges.update`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct UpdateJudgeRequest {

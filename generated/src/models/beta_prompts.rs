@@ -2,7 +2,7 @@
 
 use super::*;
 
-/// The `CreatePromptRequest` schema.
+/// The `CreatePromptRequest` schema: sent to `beta.prompts.create`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-prompts")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CreatePromptRequest {
@@ -49,7 +49,7 @@ impl CreatePromptRequest {
     }
 }
 
-/// The `CreatePromptVersionResponse` schema.
+/// The `CreatePromptVersionResponse` schema: returned by `beta.prompts.create_version`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-prompts")))]
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -76,11 +76,11 @@ impl CreatePromptVersionResponse {
     }
 }
 
-/// The `DeletePromptResponse` schema.
+/// The `DeletePromptResponse` schema: returned by `beta.prompts.delete`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-prompts")))]
 pub type DeletePromptResponse = std::collections::BTreeMap<String, serde_json::Value>;
 
-/// The `ListPromptVersionsResponse` schema.
+/// The `ListPromptVersionsResponse` schema: returned by `beta.prompts.list_versions`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-prompts")))]
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -101,7 +101,7 @@ impl ListPromptVersionsResponse {
     }
 }
 
-/// The `ListPromptsResponse` schema.
+/// The `ListPromptsResponse` schema: returned by `beta.prompts.list`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-prompts")))]
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -130,7 +130,7 @@ impl ListPromptsResponse {
     }
 }
 
-/// The `Prompt` schema.
+/// The `Prompt` schema: returned by `beta.prompts.create`; returned by `beta.prompts.get`; returned by `beta.prompts.update_metadata`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-prompts")))]
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -246,7 +246,7 @@ impl PromptDefinition {
     }
 }
 
-/// The `PromptVariable` schema.
+/// The `PromptVariable` schema: the `variables` of `PromptDefinition`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-prompts")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PromptVariable {
@@ -263,7 +263,7 @@ impl PromptVariable {
     }
 }
 
-/// The `PromptVersion` schema.
+/// The `PromptVersion` schema: the `data` of `ListPromptVersionsResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-prompts")))]
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]

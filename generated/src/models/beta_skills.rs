@@ -2,7 +2,7 @@
 
 use super::*;
 
-/// The `CreateSkillRequest` schema.
+/// The `CreateSkillRequest` schema: sent to `beta.skills.create`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-skills")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CreateSkillRequest {
@@ -42,7 +42,7 @@ impl CreateSkillRequest {
     }
 }
 
-/// The `CreateSkillVersionResponse` schema.
+/// The `CreateSkillVersionResponse` schema: returned by `beta.skills.create_version`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-skills")))]
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -69,11 +69,11 @@ impl CreateSkillVersionResponse {
     }
 }
 
-/// The `DeleteSkillResponse` schema.
+/// The `DeleteSkillResponse` schema: returned by `beta.skills.delete`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-skills")))]
 pub type DeleteSkillResponse = std::collections::BTreeMap<String, serde_json::Value>;
 
-/// The `ListSkillVersionsResponse` schema.
+/// The `ListSkillVersionsResponse` schema: returned by `beta.skills.list_versions`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-skills")))]
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -94,7 +94,7 @@ impl ListSkillVersionsResponse {
     }
 }
 
-/// The `ListSkillsResponse` schema.
+/// The `ListSkillsResponse` schema: returned by `beta.skills.list`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-skills")))]
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -123,7 +123,7 @@ impl ListSkillsResponse {
     }
 }
 
-/// The `Skill` schema.
+/// The `Skill` schema: returned by `beta.skills.create`; returned by `beta.skills.get`; returned by `beta.skills.update_metadata`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-skills")))]
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -206,7 +206,7 @@ impl Skill {
     }
 }
 
-/// The `SkillAssetContent` schema.
+/// The `SkillAssetContent` schema: the `assets` of `SkillDefinition`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-skills")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SkillAssetContent {
@@ -312,7 +312,7 @@ impl SkillDefinition {
     }
 }
 
-/// The `SkillVersion` schema.
+/// The `SkillVersion` schema: the `data` of `ListSkillVersionsResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-skills")))]
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]

@@ -2,7 +2,7 @@
 
 use super::*;
 
-/// The `ChatCompletionRequest` schema.
+/// The `ChatCompletionRequest` schema: sent to `chat.complete`; sent to `chat.stream`.
 #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ChatCompletionRequest {

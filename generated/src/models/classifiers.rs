@@ -2,7 +2,7 @@
 
 use super::*;
 
-/// The `ChatClassificationRequest` schema.
+/// The `ChatClassificationRequest` schema: sent to `classifiers.classify_chat`.
 #[cfg_attr(docsrs, doc(cfg(feature = "classifiers")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ChatClassificationRequest {
@@ -47,7 +47,7 @@ crate::runtime::union_from!(
     InstructRequest(InstructRequest) }
 );
 
-/// The `ChatModerationRequest` schema.
+/// The `ChatModerationRequest` schema: sent to `classifiers.moderate_chat`.
 #[cfg_attr(docsrs, doc(cfg(feature = "classifiers")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ChatModerationRequest {
@@ -94,7 +94,7 @@ crate::runtime::union_from!(
     < Message > >) }
 );
 
-/// The `ClassificationRequest` schema.
+/// The `ClassificationRequest` schema: sent to `classifiers.moderate`; sent to `classifiers.classify`.
 #[cfg_attr(docsrs, doc(cfg(feature = "classifiers")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ClassificationRequest {
@@ -119,7 +119,7 @@ impl ClassificationRequest {
     }
 }
 
-/// The `ClassificationResponse` schema.
+/// The `ClassificationResponse` schema: returned by `classifiers.classify`; returned by `classifiers.classify_chat`.
 #[cfg_attr(docsrs, doc(cfg(feature = "classifiers")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -141,7 +141,7 @@ impl ClassificationResponse {
     );
 }
 
-/// The `ClassificationTargetResult` schema.
+/// The `ClassificationTargetResult` schema: the `results` of `ClassificationResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "classifiers")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -173,7 +173,7 @@ impl InstructRequest {
     crate::runtime::constructor!([messages : Vec < Message > => plain] []);
 }
 
-/// The `ModerationObject` schema.
+/// The `ModerationObject` schema: the `results` of `ModerationResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "classifiers")))]
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -201,7 +201,7 @@ impl ModerationObject {
     }
 }
 
-/// The `ModerationResponse` schema.
+/// The `ModerationResponse` schema: returned by `classifiers.moderate`; returned by `classifiers.moderate_chat`.
 #[cfg_attr(docsrs, doc(cfg(feature = "classifiers")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]

@@ -2,7 +2,7 @@
 
 use super::*;
 
-/// The `EmbeddingDtype` schema.
+/// The `EmbeddingDtype` schema: the `output_dtype` of `EmbeddingRequest`.
 #[cfg_attr(docsrs, doc(cfg(feature = "embeddings")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum EmbeddingDtype {
@@ -25,7 +25,7 @@ crate::runtime::string_enum!(
     Ubinary = "ubinary" }
 );
 
-/// The `EmbeddingRequest` schema.
+/// The `EmbeddingRequest` schema: sent to `embeddings.create`.
 #[cfg_attr(docsrs, doc(cfg(feature = "embeddings")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct EmbeddingRequest {
@@ -69,7 +69,7 @@ impl EmbeddingRequest {
     }
 }
 
-/// The `EmbeddingResponse` schema.
+/// The `EmbeddingResponse` schema: returned by `embeddings.create`.
 #[cfg_attr(docsrs, doc(cfg(feature = "embeddings")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -95,7 +95,7 @@ impl EmbeddingResponse {
     );
 }
 
-/// The `EmbeddingResponseData` schema.
+/// The `EmbeddingResponseData` schema: the `data` of `EmbeddingResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "embeddings")))]
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -129,7 +129,7 @@ impl EmbeddingResponseData {
     }
 }
 
-/// The `EncodingFormat` schema.
+/// The `EncodingFormat` schema: the `encoding_format` of `EmbeddingRequest`.
 #[cfg_attr(docsrs, doc(cfg(feature = "embeddings")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum EncodingFormat {

@@ -23,7 +23,7 @@ crate::runtime::string_enum!(
     "*" }
 );
 
-/// The `ListWorkflowEventResponse` schema.
+/// The `ListWorkflowEventResponse` schema: returned by `events.get_workflow_events`.
 #[cfg_attr(docsrs, doc(cfg(feature = "events")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -49,7 +49,7 @@ impl ListWorkflowEventResponse {
     }
 }
 
-/// The `WorkflowEventType` schema.
+/// The `WorkflowEventType` schema: a parameter of `events.get_stream_events`.
 #[cfg_attr(docsrs, doc(cfg(feature = "events")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum WorkflowEventType {

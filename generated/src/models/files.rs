@@ -2,7 +2,7 @@
 
 use super::*;
 
-/// The `CreateFileResponse` schema.
+/// The `CreateFileResponse` schema: returned by `files.upload`.
 #[cfg_attr(docsrs, doc(cfg(feature = "files")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -75,7 +75,7 @@ impl CreateFileResponse {
     }
 }
 
-/// The `DeleteFileResponse` schema.
+/// The `DeleteFileResponse` schema: returned by `files.delete`.
 #[cfg_attr(docsrs, doc(cfg(feature = "files")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -98,7 +98,7 @@ impl DeleteFileResponse {
     );
 }
 
-/// The `FilePurpose` schema.
+/// The `FilePurpose` schema: a parameter of `files.list`; the `purpose` of `CreateFileResponse`; the `purpose` of `FileSchema`.
 #[cfg_attr(docsrs, doc(cfg(feature = "files")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum FilePurpose {
@@ -116,7 +116,7 @@ crate::runtime::string_enum!(
     FilePurpose { FineTune = "fine-tune", Batch = "batch", Ocr = "ocr" }
 );
 
-/// The `FileSchema` schema.
+/// The `FileSchema` schema: the `data` of `ListFilesResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "files")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -189,7 +189,7 @@ impl FileSchema {
     }
 }
 
-/// The `FileVisibility` schema.
+/// The `FileVisibility` schema: the `visibility` of `CreateFileResponse`; the `visibility` of `FileSchema`; the `visibility` of `GetFileResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "files")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum FileVisibility {
@@ -253,7 +253,7 @@ crate::runtime::string_enum!(
     FilesUploadBodyVisibility { Workspace = "workspace", User = "user" }
 );
 
-/// The `GetFileResponse` schema.
+/// The `GetFileResponse` schema: returned by `files.retrieve`.
 #[cfg_attr(docsrs, doc(cfg(feature = "files")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -328,7 +328,7 @@ impl GetFileResponse {
     }
 }
 
-/// The `GetSignedUrlResponse` schema.
+/// The `GetSignedUrlResponse` schema: returned by `files.get_signed_url`.
 #[cfg_attr(docsrs, doc(cfg(feature = "files")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -343,7 +343,7 @@ impl GetSignedUrlResponse {
     crate::runtime::constructor!([url : String => plain] []);
 }
 
-/// The `ListFilesResponse` schema.
+/// The `ListFilesResponse` schema: returned by `files.list`.
 #[cfg_attr(docsrs, doc(cfg(feature = "files")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -371,7 +371,7 @@ impl ListFilesResponse {
     }
 }
 
-/// The `SampleType` schema.
+/// The `SampleType` schema: a parameter of `files.list`; the `sample_type` of `CreateFileResponse`; the `sample_type` of `FileSchema`.
 #[cfg_attr(docsrs, doc(cfg(feature = "files")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum SampleType {
@@ -394,7 +394,7 @@ crate::runtime::string_enum!(
     "batch_request", BatchResult = "batch_result", BatchError = "batch_error" }
 );
 
-/// The `Source` schema.
+/// The `Source` schema: a parameter of `files.list`; the `source` of `CreateFileResponse`; the `source` of `FileSchema`.
 #[cfg_attr(docsrs, doc(cfg(feature = "files")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Source {

@@ -2,7 +2,7 @@
 
 use super::*;
 
-/// The `FIMCompletionRequest` schema.
+/// The `FIMCompletionRequest` schema: sent to `fim.complete`; sent to `fim.stream`.
 #[cfg_attr(docsrs, doc(cfg(feature = "fim")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct FIMCompletionRequest {
@@ -69,7 +69,7 @@ impl FIMCompletionRequest {
     }
 }
 
-/// The `FIMCompletionResponse` schema.
+/// The `FIMCompletionResponse` schema: returned by `fim.complete`.
 #[cfg_attr(docsrs, doc(cfg(feature = "fim")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]

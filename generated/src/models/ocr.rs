@@ -439,7 +439,7 @@ pub struct OCRImageBlockType;
 
 crate::runtime::const_value!(OCRImageBlockType, str, "image");
 
-/// The `OCRImageObject` schema.
+/// The `OCRImageObject` schema: the `images` of `OCRPageObject`.
 #[cfg_attr(docsrs, doc(cfg(feature = "ocr")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -579,7 +579,7 @@ impl OCRPageConfidenceScores {
     }
 }
 
-/// The `OCRPageDimensions` schema.
+/// The `OCRPageDimensions` schema: the `dimensions` of `OCRPageObject`.
 #[cfg_attr(docsrs, doc(cfg(feature = "ocr")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -600,7 +600,7 @@ impl OCRPageDimensions {
     );
 }
 
-/// The `OCRPageObject` schema.
+/// The `OCRPageObject` schema: the `pages` of `OCRResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "ocr")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -795,7 +795,7 @@ pub struct OCRReferencesBlockType;
 
 crate::runtime::const_value!(OCRReferencesBlockType, str, "references");
 
-/// The `OCRRequest` schema.
+/// The `OCRRequest` schema: sent to `ocr.process`.
 #[cfg_attr(docsrs, doc(cfg(feature = "ocr")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct OCRRequest {
@@ -974,7 +974,7 @@ crate::runtime::string_enum!(
     OCRRequestTableFormat { Markdown = "markdown", Html = "html" }
 );
 
-/// The `OCRResponse` schema.
+/// The `OCRResponse` schema: returned by `ocr.process`.
 #[cfg_attr(docsrs, doc(cfg(feature = "ocr")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -1120,7 +1120,7 @@ pub struct OCRTableBlockType;
 
 crate::runtime::const_value!(OCRTableBlockType, str, "table");
 
-/// The `OCRTableObject` schema.
+/// The `OCRTableObject` schema: the `tables` of `OCRPageObject`.
 #[cfg_attr(docsrs, doc(cfg(feature = "ocr")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -1259,7 +1259,7 @@ pub struct OCRTitleBlockType;
 
 crate::runtime::const_value!(OCRTitleBlockType, str, "title");
 
-/// The `OCRUsageInfo` schema.
+/// The `OCRUsageInfo` schema: the `usage_info` of `OCRResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "ocr")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]

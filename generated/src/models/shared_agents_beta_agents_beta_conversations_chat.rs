@@ -312,7 +312,7 @@ crate::runtime::string_enum!(
     DocumentLibraryToolType { DocumentLibrary = "document_library" }
 );
 
-/// The `GuardrailConfig` schema.
+/// The `GuardrailConfig` schema: the `guardrails` of `Agent`; the `guardrails` of `AgentsCompletionRequest`; the `guardrails` of `ChatCompletionRequest`.
 #[cfg_attr(
     docsrs,
     doc(
@@ -417,7 +417,7 @@ crate::runtime::string_enum!(
     ImageGenerationToolType { ImageGeneration = "image_generation" }
 );
 
-/// The `ModerationLLMAction` schema.
+/// The `ModerationLLMAction` schema: the `action` of `ModerationLLMV1Config`; the `action` of `ModerationLLMV2Config`.
 #[cfg_attr(
     docsrs,
     doc(
@@ -443,7 +443,7 @@ pub enum ModerationLLMAction {
 
 crate::runtime::string_enum!(ModerationLLMAction { None = "none", Block = "block" });
 
-/// The `ModerationLLMV1CategoryThresholds` schema.
+/// The `ModerationLLMV1CategoryThresholds` schema: the `custom_category_thresholds` of `ModerationLLMV1Config`.
 #[cfg_attr(
     docsrs,
     doc(
@@ -503,7 +503,7 @@ impl ModerationLLMV1CategoryThresholds {
     }
 }
 
-/// The `ModerationLLMV1Config` schema.
+/// The `ModerationLLMV1Config` schema: the `moderation_llm_v1` of `GuardrailConfig`.
 #[cfg_attr(
     docsrs,
     doc(
@@ -552,7 +552,7 @@ impl ModerationLLMV1Config {
     }
 }
 
-/// The `ModerationLLMV2CategoryThresholds` schema.
+/// The `ModerationLLMV2CategoryThresholds` schema: the `custom_category_thresholds` of `ModerationLLMV2Config`.
 #[cfg_attr(
     docsrs,
     doc(
@@ -619,7 +619,7 @@ impl ModerationLLMV2CategoryThresholds {
     }
 }
 
-/// The `ModerationLLMV2Config` schema.
+/// The `ModerationLLMV2Config` schema: the `moderation_llm_v2` of `GuardrailConfig`.
 #[cfg_attr(
     docsrs,
     doc(
@@ -785,7 +785,7 @@ pub struct PredictionType;
 
 crate::runtime::const_value!(PredictionType, str, "content");
 
-/// The `ReasoningEffort` schema.
+/// The `ReasoningEffort` schema: the `reasoning_effort` of `AgentsCompletionRequest`; the `reasoning_effort` of `ChatCompletionRequest`; the `reasoning_effort` of `CompletionArgs`.
 #[cfg_attr(
     docsrs,
     doc(
@@ -822,7 +822,7 @@ crate::runtime::string_enum!(
     High = "high", Xhigh = "xhigh" }
 );
 
-/// The `ToolChoiceEnum` schema.
+/// The `ToolChoiceEnum` schema: the `tool_choice` of `CompletionArgs`.
 #[cfg_attr(
     docsrs,
     doc(
@@ -854,7 +854,7 @@ crate::runtime::string_enum!(
     ToolChoiceEnum { Auto = "auto", None = "none", Any = "any", Required = "required" }
 );
 
-/// The `ToolConfiguration` schema.
+/// The `ToolConfiguration` schema: the `tool_configuration` of `CodeInterpreterTool`; the `tool_configuration` of `CustomConnector`; the `tool_configuration` of `DocumentLibraryTool`.
 #[cfg_attr(
     docsrs,
     doc(

@@ -2,7 +2,7 @@
 
 use super::*;
 
-/// The `Tool` schema.
+/// The `Tool` schema: the `tools` of `PublicExecutionEnv`.
 #[cfg_attr(
     docsrs,
     doc(cfg(any(feature = "agents", feature = "beta-connectors", feature = "chat")))

@@ -66,7 +66,7 @@ pub struct DocumentURLChunkType;
 
 crate::runtime::const_value!(DocumentURLChunkType, str, "document_url");
 
-/// The `ImageDetail` schema.
+/// The `ImageDetail` schema: the `detail` of `ImageURL`.
 #[cfg_attr(
     docsrs,
     doc(

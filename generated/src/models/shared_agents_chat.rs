@@ -30,7 +30,7 @@ crate::runtime::union_from!(
     ToolChoice(ToolChoice) }
 );
 
-/// The `ChatCompletionResponse` schema.
+/// The `ChatCompletionResponse` schema: returned by `chat.complete`; returned by `agents.complete`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "agents", feature = "chat"))))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -149,7 +149,7 @@ pub enum MistralPromptMode {
 
 crate::runtime::string_enum!(MistralPromptMode { Reasoning = "reasoning" });
 
-/// The `RequestedServiceTier` schema.
+/// The `RequestedServiceTier` schema: the `service_tier` of `AgentsCompletionRequest`; the `service_tier` of `ChatCompletionRequest`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "agents", feature = "chat"))))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum RequestedServiceTier {

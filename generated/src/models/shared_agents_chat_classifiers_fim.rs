@@ -2,7 +2,7 @@
 
 use super::*;
 
-/// The `AssistantMessage` schema.
+/// The `AssistantMessage` schema: the `message` of `ChatCompletionChoice`.
 #[cfg_attr(
     docsrs,
     doc(
@@ -213,7 +213,7 @@ crate::runtime::union_from!(
     Thinking(ThinkChunk), InputAudio(AudioChunk) }
 );
 
-/// The `FunctionCall` schema.
+/// The `FunctionCall` schema: the `function` of `ToolCall`.
 #[cfg_attr(
     docsrs,
     doc(
@@ -313,7 +313,7 @@ crate::runtime::union_from!(
     String
 );
 
-/// The `ToolCall` schema.
+/// The `ToolCall` schema: the `tool_calls` of `AssistantMessage`; the `tool_calls` of `DeltaMessage`.
 #[cfg_attr(
     docsrs,
     doc(

@@ -2,7 +2,7 @@
 
 use super::*;
 
-/// The `ChatCompletionChoice` schema.
+/// The `ChatCompletionChoice` schema: the `choices` of `ChatCompletionResponse`; the `choices` of `FIMCompletionResponse`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "agents", feature = "chat", feature = "fim"))))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -65,7 +65,7 @@ crate::runtime::string_enum!(
     "model_length", Error = "error", ToolCalls = "tool_calls" }
 );
 
-/// The `CompletionChunk` schema.
+/// The `CompletionChunk` schema: an event of `chat.stream`; an event of `fim.stream`; an event of `agents.stream`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "agents", feature = "chat", feature = "fim"))))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CompletionChunk {
@@ -101,7 +101,7 @@ impl CompletionChunk {
     }
 }
 
-/// The `CompletionResponseStreamChoice` schema.
+/// The `CompletionResponseStreamChoice` schema: the `choices` of `CompletionChunk`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "agents", feature = "chat", feature = "fim"))))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CompletionResponseStreamChoice {
@@ -147,7 +147,7 @@ crate::runtime::string_enum!(
     = "error", ToolCalls = "tool_calls" }
 );
 
-/// The `DeltaMessage` schema.
+/// The `DeltaMessage` schema: the `messages` of `ChatCompletionChoice`; the `delta` of `CompletionResponseStreamChoice`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "agents", feature = "chat", feature = "fim"))))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct DeltaMessage {

@@ -123,7 +123,7 @@ impl CompletionArgs {
     }
 }
 
-/// The `CompletionArgsStop` schema.
+/// The `CompletionArgsStop` schema: the `stop` of `CompletionArgs`.
 #[cfg_attr(
     docsrs,
     doc(cfg(any(feature = "beta-agents", feature = "beta-conversations")))

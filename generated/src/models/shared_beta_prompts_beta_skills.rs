@@ -18,7 +18,7 @@ impl AliasList {
     }
 }
 
-/// The `ListSortDirection` schema.
+/// The `ListSortDirection` schema: a parameter of `beta.prompts.list`; a parameter of `beta.skills.list`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "beta-prompts", feature = "beta-skills"))))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ListSortDirection {
@@ -38,7 +38,7 @@ crate::runtime::string_enum!(
     "list_sort_direction_desc" }
 );
 
-/// The `ListSortField` schema.
+/// The `ListSortField` schema: a parameter of `beta.prompts.list`; a parameter of `beta.skills.list`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "beta-prompts", feature = "beta-skills"))))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ListSortField {
@@ -63,7 +63,7 @@ crate::runtime::string_enum!(
     ListSortFieldTitle = "list_sort_field_title" }
 );
 
-/// The `RegistrySharingScope` schema.
+/// The `RegistrySharingScope` schema: the `sharingScope` of `CreatePromptRequest`; the `sharingScope` of `CreateSkillRequest`; the `sharingScope` of `Prompt`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "beta-prompts", feature = "beta-skills"))))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum RegistrySharingScope {

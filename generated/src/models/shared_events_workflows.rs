@@ -952,7 +952,7 @@ crate::runtime::const_value!(
     CustomTaskTimedOutResponseEventType, str, "CUSTOM_TASK_TIMED_OUT"
 );
 
-/// The `EncodedPayloadOptions` schema.
+/// The `EncodedPayloadOptions` schema: the `encoding_options` of `JSONPatchPayloadResponse`; the `encoding_options` of `JSONPayloadResponse`; the `encoding_options` of `NetworkEncodedInput`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum EncodedPayloadOptions {
@@ -1193,7 +1193,7 @@ pub struct JSONPatchPayloadResponseType;
 
 crate::runtime::const_value!(JSONPatchPayloadResponseType, str, "json_patch");
 
-/// The `JSONPatchPayloadValueResponse` schema.
+/// The `JSONPatchPayloadValueResponse` schema: the `value` of `JSONPatchPayloadResponse`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
 #[derive(Debug, Clone, PartialEq)]
 pub enum JSONPatchPayloadValueResponse {
@@ -1511,7 +1511,7 @@ impl StreamEventSsePayload {
     }
 }
 
-/// The `StreamEventWorkflowContext` schema.
+/// The `StreamEventWorkflowContext` schema: the `workflow_context` of `StreamEventSsePayload`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]

@@ -711,7 +711,7 @@ crate::runtime::string_enum!(
     "speech.audio.done" }
 );
 
-/// The `TranscriptionStreamEventTypes` schema.
+/// The `TranscriptionStreamEventTypes` schema: the `event` of `TranscriptionStreamEvents`.
 #[cfg_attr(
     docsrs,
     doc(

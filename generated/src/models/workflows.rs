@@ -2,7 +2,7 @@
 
 use super::*;
 
-/// The `BatchExecutionBody` schema.
+/// The `BatchExecutionBody` schema: sent to `workflows.executions.batch_terminate_workflow_executions`; sent to `workflows.executions.batch_cancel_workflow_executions`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct BatchExecutionBody {
@@ -17,7 +17,7 @@ impl BatchExecutionBody {
     crate::runtime::constructor!([execution_ids : Vec < String > => plain] []);
 }
 
-/// The `BatchExecutionResponse` schema.
+/// The `BatchExecutionResponse` schema: returned by `workflows.executions.batch_terminate_workflow_executions`; returned by `workflows.executions.batch_cancel_workflow_executions`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -38,7 +38,7 @@ impl BatchExecutionResponse {
     }
 }
 
-/// The `BatchExecutionResult` schema.
+/// The `BatchExecutionResult` schema: the `results` of `BatchExecutionResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -62,7 +62,7 @@ impl BatchExecutionResult {
     }
 }
 
-/// The `CreateDeploymentRequest` schema.
+/// The `CreateDeploymentRequest` schema: sent to `workflows.deployments.create`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CreateDeploymentRequest {
@@ -93,7 +93,7 @@ impl CreateDeploymentRequest {
     }
 }
 
-/// The `DeploymentBuildState` schema.
+/// The `DeploymentBuildState` schema: the `build_state` of `DeploymentObservedState`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -148,7 +148,7 @@ impl DeploymentBuildState {
     }
 }
 
-/// The `DeploymentDetailResponse` schema.
+/// The `DeploymentDetailResponse` schema: returned by `workflows.deployments.get_deployment`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -237,7 +237,7 @@ impl DeploymentDetailResponse {
     }
 }
 
-/// The `DeploymentListResponse` schema.
+/// The `DeploymentListResponse` schema: returned by `workflows.deployments.list_deployments`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -263,7 +263,7 @@ impl DeploymentListResponse {
     );
 }
 
-/// The `DeploymentLocation` schema.
+/// The `DeploymentLocation` schema: the `location` of `DeploymentDetailResponse`; the `location` of `DeploymentResponse`; the `location` of `DeploymentWorkerResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -325,7 +325,7 @@ crate::runtime::union_from!(
     StreamError(StreamError) }
 );
 
-/// The `DeploymentLogRecord` schema.
+/// The `DeploymentLogRecord` schema: the `results` of `DeploymentLogSearchResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -357,7 +357,7 @@ impl DeploymentLogRecord {
     );
 }
 
-/// The `DeploymentLogSearchResponse` schema.
+/// The `DeploymentLogSearchResponse` schema: returned by `workflows.deployments.get_deployment_logs`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -383,7 +383,7 @@ impl DeploymentLogSearchResponse {
     }
 }
 
-/// The `DeploymentObservedState` schema.
+/// The `DeploymentObservedState` schema: the `status` of `ManagedDeploymentResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -462,7 +462,7 @@ impl DeploymentObservedState {
     }
 }
 
-/// The `DeploymentResourceConfig` schema.
+/// The `DeploymentResourceConfig` schema: the `resources` of `CreateDeploymentRequest`; the `resources` of `ManagedDeploymentResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct DeploymentResourceConfig {
@@ -496,7 +496,7 @@ impl DeploymentResourceConfig {
     }
 }
 
-/// The `DeploymentResourceConfigUpdate` schema.
+/// The `DeploymentResourceConfigUpdate` schema: the `resources` of `UpdateDeploymentRequest`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct DeploymentResourceConfigUpdate {
@@ -531,7 +531,7 @@ impl DeploymentResourceConfigUpdate {
     }
 }
 
-/// The `DeploymentResponse` schema.
+/// The `DeploymentResponse` schema: the `deployments` of `DeploymentListResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -617,7 +617,7 @@ impl DeploymentResponse {
     }
 }
 
-/// The `DeploymentWorkerListResponse` schema.
+/// The `DeploymentWorkerListResponse` schema: returned by `workflows.deployments.list_workers`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -637,7 +637,7 @@ impl DeploymentWorkerListResponse {
     );
 }
 
-/// The `DeploymentWorkerResponse` schema.
+/// The `DeploymentWorkerResponse` schema: the `workers` of `DeploymentDetailResponse`; the `workers` of `DeploymentWorkerListResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -676,7 +676,7 @@ impl DeploymentWorkerResponse {
     }
 }
 
-/// The `DeploymentWorkerSpecInput` schema.
+/// The `DeploymentWorkerSpecInput` schema: the `spec` of `CreateDeploymentRequest`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct DeploymentWorkerSpecInput {
@@ -712,7 +712,7 @@ impl DeploymentWorkerSpecInput {
     }
 }
 
-/// The `DeploymentWorkerSpecResponse` schema.
+/// The `DeploymentWorkerSpecResponse` schema: the `spec` of `ManagedDeploymentResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -822,7 +822,7 @@ crate::runtime::string_enum!(
     DeploymentsListWorkersWorkerStatus { Active = "active", Inactive = "inactive" }
 );
 
-/// The `EventProgressStatus` schema.
+/// The `EventProgressStatus` schema: the `status` of `WorkflowExecutionProgressTraceEvent`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum EventProgressStatus {
@@ -841,7 +841,7 @@ crate::runtime::string_enum!(
     }
 );
 
-/// The `EventSource` schema.
+/// The `EventSource` schema: a parameter of `workflows.executions.stream`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum EventSource {
@@ -859,7 +859,7 @@ crate::runtime::string_enum!(
     EventSource { Database = "DATABASE", Live = "LIVE", Hybrid = "HYBRID" }
 );
 
-/// The `EventType` schema.
+/// The `EventType` schema: the `type` of `WorkflowExecutionProgressTraceEvent`; the `type` of `WorkflowExecutionTraceEvent`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum EventType {
@@ -903,7 +903,7 @@ crate::runtime::union_from!(
     }
 );
 
-/// The `ExecutionLogRecord` schema.
+/// The `ExecutionLogRecord` schema: the `results` of `ExecutionLogSearchResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -935,7 +935,7 @@ impl ExecutionLogRecord {
     );
 }
 
-/// The `ExecutionLogSearchResponse` schema.
+/// The `ExecutionLogSearchResponse` schema: returned by `workflows.executions.get_workflow_execution_logs`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -961,7 +961,7 @@ impl ExecutionLogSearchResponse {
     }
 }
 
-/// The `ExecutionTraceInfoResponse` schema.
+/// The `ExecutionTraceInfoResponse` schema: returned by `workflows.executions.get_workflow_execution_trace_info`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -992,7 +992,7 @@ impl ExecutionTraceInfoResponse {
     }
 }
 
-/// The `GitCommitAuthor` schema.
+/// The `GitCommitAuthor` schema: the `author` of `GitCommitMetadata`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -1026,7 +1026,7 @@ impl GitCommitAuthor {
     }
 }
 
-/// The `GitCommitMetadata` schema.
+/// The `GitCommitMetadata` schema: the `commit` of `DeploymentWorkerSpecResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -1063,7 +1063,7 @@ impl GitCommitMetadata {
     }
 }
 
-/// The `LocationType` schema.
+/// The `LocationType` schema: the `locations` of `DeploymentDetailResponse`; the `location_type` of `DeploymentLocation`; the `locations` of `DeploymentResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum LocationType {
@@ -1081,7 +1081,7 @@ crate::runtime::string_enum!(
     LocationType { Local = "local", K8s = "k8s", Managed = "managed" }
 );
 
-/// The `ManagedDeploymentResponse` schema.
+/// The `ManagedDeploymentResponse` schema: returned by `workflows.deployments.create`; returned by `workflows.deployments.delete`; returned by `workflows.deployments.update`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -1268,7 +1268,7 @@ impl PartialScheduleDefinition {
     }
 }
 
-/// The `QueryDefinition` schema.
+/// The `QueryDefinition` schema: the `queries` of `WorkflowCodeDefinition`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -1308,7 +1308,7 @@ impl QueryDefinition {
     }
 }
 
-/// The `QueryInvocationBody` schema.
+/// The `QueryInvocationBody` schema: sent to `workflows.executions.query_workflow_execution`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct QueryInvocationBody {
@@ -1357,7 +1357,7 @@ crate::runtime::union_from!(
     ValueMap(std::collections::BTreeMap < String, serde_json::Value >) }
 );
 
-/// The `QueryWorkflowResponse` schema.
+/// The `QueryWorkflowResponse` schema: returned by `workflows.executions.query_workflow_execution`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -1376,7 +1376,7 @@ impl QueryWorkflowResponse {
     );
 }
 
-/// The `ResetInvocationBody` schema.
+/// The `ResetInvocationBody` schema: sent to `workflows.executions.reset_workflow`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ResetInvocationBody {
@@ -1494,7 +1494,7 @@ crate::runtime::untagged_union_de!(ScalarMetricValue { Integer, Number });
 
 crate::runtime::union_from!(ScalarMetricValue { Integer(i64), Number(f64) });
 
-/// The `ScheduleCalendar` schema.
+/// The `ScheduleCalendar` schema: the `calendars` of `PartialScheduleDefinition`; the `skip` of `PartialScheduleDefinition`; the `calendars` of `ScheduleDefinition`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ScheduleCalendar {
@@ -1766,7 +1766,7 @@ impl ScheduleDefinitionOutput {
     }
 }
 
-/// The `ScheduleFutureExecution` schema.
+/// The `ScheduleFutureExecution` schema: the `future_executions` of `ScheduleDefinitionOutput`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -1783,7 +1783,7 @@ impl ScheduleFutureExecution {
     crate::runtime::constructor!([scheduled_at : String => plain] []);
 }
 
-/// The `ScheduleInterval` schema.
+/// The `ScheduleInterval` schema: the `intervals` of `PartialScheduleDefinition`; the `intervals` of `ScheduleDefinition`; the `intervals` of `ScheduleDefinitionOutput`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ScheduleInterval {
@@ -1808,7 +1808,7 @@ impl ScheduleInterval {
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 pub type ScheduleOverlapPolicy = i64;
 
-/// The `SchedulePolicy` schema.
+/// The `SchedulePolicy` schema: the `policy` of `PartialScheduleDefinition`; the `policy` of `ScheduleDefinition`; the `policy` of `ScheduleDefinitionOutput`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SchedulePolicy {
@@ -1840,7 +1840,7 @@ impl SchedulePolicy {
     }
 }
 
-/// The `ScheduleRange` schema.
+/// The `ScheduleRange` schema: the `second` of `ScheduleCalendar`; the `minute` of `ScheduleCalendar`; the `hour` of `ScheduleCalendar`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ScheduleRange {
@@ -1867,7 +1867,7 @@ impl ScheduleRange {
     }
 }
 
-/// The `ScheduleRecentExecution` schema.
+/// The `ScheduleRecentExecution` schema: the `recent_executions` of `ScheduleDefinitionOutput`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -1913,7 +1913,7 @@ crate::runtime::string_enum!(
     SchedulesGetSchedulesStatus { Active = "active", Paused = "paused" }
 );
 
-/// The `SignalDefinition` schema.
+/// The `SignalDefinition` schema: the `signals` of `WorkflowCodeDefinition`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -1942,7 +1942,7 @@ impl SignalDefinition {
     }
 }
 
-/// The `SignalInvocationBody` schema.
+/// The `SignalInvocationBody` schema: sent to `workflows.executions.signal_workflow_execution`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SignalInvocationBody {
@@ -1991,7 +1991,7 @@ crate::runtime::union_from!(
     ValueMap(std::collections::BTreeMap < String, serde_json::Value >) }
 );
 
-/// The `SignalWorkflowResponse` schema.
+/// The `SignalWorkflowResponse` schema: returned by `workflows.executions.signal_workflow_execution`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -2056,7 +2056,7 @@ impl TempoGetTraceResponse {
     }
 }
 
-/// The `TempoTraceAttribute` schema.
+/// The `TempoTraceAttribute` schema: the `attributes` of `TempoTraceEvent`; the `attributes` of `TempoTraceResource`; the `attributes` of `TempoTraceSpan`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -2075,7 +2075,7 @@ impl TempoTraceAttribute {
     );
 }
 
-/// The `TempoTraceAttributeArrayContainer` schema.
+/// The `TempoTraceAttributeArrayContainer` schema: the `arrayValue` of `TempoTraceAttributeArrayValue`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -2096,7 +2096,7 @@ impl TempoTraceAttributeArrayContainer {
     }
 }
 
-/// The `TempoTraceAttributeArrayElement` schema.
+/// The `TempoTraceAttributeArrayElement` schema: the `values` of `TempoTraceAttributeArrayContainer`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -2254,7 +2254,7 @@ crate::runtime::union_from!(
     TempoTraceAttributeArrayValue(TempoTraceAttributeArrayValue) }
 );
 
-/// The `TempoTraceBatch` schema.
+/// The `TempoTraceBatch` schema: the `batches` of `TempoGetTraceResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -2278,7 +2278,7 @@ impl TempoTraceBatch {
     }
 }
 
-/// The `TempoTraceEvent` schema.
+/// The `TempoTraceEvent` schema: the `events` of `TempoTraceSpan`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -2309,7 +2309,7 @@ impl TempoTraceEvent {
     }
 }
 
-/// The `TempoTraceResource` schema.
+/// The `TempoTraceResource` schema: the `resource` of `TempoTraceBatch`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -2330,7 +2330,7 @@ impl TempoTraceResource {
     }
 }
 
-/// The `TempoTraceScope` schema.
+/// The `TempoTraceScope` schema: the `scope` of `TempoTraceScopeSpan`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -2345,7 +2345,7 @@ impl TempoTraceScope {
     crate::runtime::constructor!([name : String => plain] []);
 }
 
-/// The `TempoTraceScopeKind` schema.
+/// The `TempoTraceScopeKind` schema: the `kind` of `TempoTraceSpan`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum TempoTraceScopeKind {
@@ -2364,7 +2364,7 @@ crate::runtime::string_enum!(
     "SPAN_KIND_SERVER", SpanKindClient = "SPAN_KIND_CLIENT" }
 );
 
-/// The `TempoTraceScopeSpan` schema.
+/// The `TempoTraceScopeSpan` schema: the `scopeSpans` of `TempoTraceBatch`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -2388,7 +2388,7 @@ impl TempoTraceScopeSpan {
     }
 }
 
-/// The `TempoTraceSpan` schema.
+/// The `TempoTraceSpan` schema: the `spans` of `TempoTraceScopeSpan`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -2468,7 +2468,7 @@ impl TimeSeriesMetric {
     );
 }
 
-/// The `UpdateDefinition` schema.
+/// The `UpdateDefinition` schema: the `updates` of `WorkflowCodeDefinition`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -2508,7 +2508,7 @@ impl UpdateDefinition {
     }
 }
 
-/// The `UpdateDeploymentRequest` schema.
+/// The `UpdateDeploymentRequest` schema: sent to `workflows.deployments.update`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct UpdateDeploymentRequest {
@@ -2530,7 +2530,7 @@ impl UpdateDeploymentRequest {
     }
 }
 
-/// The `UpdateInvocationBody` schema.
+/// The `UpdateInvocationBody` schema: sent to `workflows.executions.update_workflow_execution`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct UpdateInvocationBody {
@@ -2551,7 +2551,7 @@ impl UpdateInvocationBody {
     }
 }
 
-/// The `UpdateWorkflowResponse` schema.
+/// The `UpdateWorkflowResponse` schema: returned by `workflows.executions.update_workflow_execution`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -2570,7 +2570,7 @@ impl UpdateWorkflowResponse {
     );
 }
 
-/// The `Workflow` schema.
+/// The `Workflow` schema: the `workflow` of `WorkflowArchiveResponse`; the `archived` of `WorkflowBulkArchiveResponse`; the `workflow` of `WorkflowBulkError`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -2657,7 +2657,7 @@ impl Workflow {
     }
 }
 
-/// The `WorkflowArchiveResponse` schema.
+/// The `WorkflowArchiveResponse` schema: returned by `workflows.archive_workflow`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -2672,7 +2672,7 @@ impl WorkflowArchiveResponse {
     crate::runtime::constructor!([workflow : Workflow => plain] []);
 }
 
-/// The `WorkflowBasicDefinition` schema.
+/// The `WorkflowBasicDefinition` schema: the `workflows` of `WorkflowListResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -2721,7 +2721,7 @@ impl WorkflowBasicDefinition {
     }
 }
 
-/// The `WorkflowBulkArchiveRequest` schema.
+/// The `WorkflowBulkArchiveRequest` schema: sent to `workflows.bulk_archive_workflows`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WorkflowBulkArchiveRequest {
@@ -2738,7 +2738,7 @@ impl WorkflowBulkArchiveRequest {
     crate::runtime::constructor!([workflow_ids : Vec < String > => plain] []);
 }
 
-/// The `WorkflowBulkArchiveResponse` schema.
+/// The `WorkflowBulkArchiveResponse` schema: returned by `workflows.bulk_archive_workflows`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -2762,7 +2762,7 @@ impl WorkflowBulkArchiveResponse {
     }
 }
 
-/// The `WorkflowBulkError` schema.
+/// The `WorkflowBulkError` schema: the `errored` of `WorkflowBulkArchiveResponse`; the `errored` of `WorkflowBulkUnarchiveResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -2792,7 +2792,7 @@ impl WorkflowBulkError {
     }
 }
 
-/// The `WorkflowBulkUnarchiveRequest` schema.
+/// The `WorkflowBulkUnarchiveRequest` schema: sent to `workflows.bulk_unarchive_workflows`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WorkflowBulkUnarchiveRequest {
@@ -2809,7 +2809,7 @@ impl WorkflowBulkUnarchiveRequest {
     crate::runtime::constructor!([workflow_ids : Vec < String > => plain] []);
 }
 
-/// The `WorkflowBulkUnarchiveResponse` schema.
+/// The `WorkflowBulkUnarchiveResponse` schema: returned by `workflows.bulk_unarchive_workflows`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -2833,7 +2833,7 @@ impl WorkflowBulkUnarchiveResponse {
     }
 }
 
-/// The `WorkflowCodeDefinition` schema.
+/// The `WorkflowCodeDefinition` schema: the `definition` of `WorkflowRegistration`; the `definition` of `WorkflowRegistrationWithWorkerStatus`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -3023,7 +3023,7 @@ impl WorkflowExecutionProgressTraceEvent {
     }
 }
 
-/// The `WorkflowExecutionRequest` schema.
+/// The `WorkflowExecutionRequest` schema: sent to `workflows.execute_workflow`; sent to `workflows.execute_workflow_registration`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct WorkflowExecutionRequest {
@@ -3106,7 +3106,7 @@ crate::runtime::union_from!(
     serde_json::Value >) }
 );
 
-/// The `WorkflowExecutionResponse` schema.
+/// The `WorkflowExecutionResponse` schema: returned by `workflows.executions.get_workflow_execution`; returned by `workflows.runs.get_run`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -3190,7 +3190,7 @@ impl WorkflowExecutionResponse {
     }
 }
 
-/// The `WorkflowExecutionStatus` schema.
+/// The `WorkflowExecutionStatus` schema: the `status` of `WorkflowExecutionResponse`; the `status` of `WorkflowExecutionTraceEventsResponse`; the `status` of `WorkflowExecutionTraceOTelResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum WorkflowExecutionStatus {
@@ -3245,7 +3245,7 @@ impl WorkflowExecutionSyncResponse {
     );
 }
 
-/// The `WorkflowExecutionTraceEvent` schema.
+/// The `WorkflowExecutionTraceEvent` schema: the `events` of `WorkflowExecutionTraceSummarySpan`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -3295,7 +3295,7 @@ impl WorkflowExecutionTraceEvent {
     }
 }
 
-/// The `WorkflowExecutionTraceEventsResponse` schema.
+/// The `WorkflowExecutionTraceEventsResponse` schema: returned by `workflows.executions.get_workflow_execution_trace_events`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -3427,7 +3427,7 @@ crate::runtime::union_field!(
     WorkflowExecutionProgressTraceEvent, WorkflowExecutionTraceEvent }
 );
 
-/// The `WorkflowExecutionTraceOTelResponse` schema.
+/// The `WorkflowExecutionTraceOTelResponse` schema: returned by `workflows.executions.get_workflow_execution_trace_otel`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -3527,7 +3527,7 @@ impl WorkflowExecutionTraceOTelResponse {
     }
 }
 
-/// The `WorkflowExecutionTraceSummaryAttributesValues` schema.
+/// The `WorkflowExecutionTraceSummaryAttributesValues` schema: the `attributes` of `WorkflowExecutionProgressTraceEvent`; the `attributes` of `WorkflowExecutionTraceEvent`; the `attributes` of `WorkflowExecutionTraceSummarySpan`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq)]
 pub enum WorkflowExecutionTraceSummaryAttributesValues {
@@ -3561,7 +3561,7 @@ crate::runtime::union_from!(
     Number(f64), String(String), ValueList(Vec < serde_json::Value >) } str => String
 );
 
-/// The `WorkflowExecutionTraceSummaryResponse` schema.
+/// The `WorkflowExecutionTraceSummaryResponse` schema: returned by `workflows.executions.get_workflow_execution_trace_summary`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -3652,7 +3652,7 @@ impl WorkflowExecutionTraceSummaryResponse {
     }
 }
 
-/// The `WorkflowExecutionTraceSummarySpan` schema.
+/// The `WorkflowExecutionTraceSummarySpan` schema: the `span_tree` of `WorkflowExecutionTraceSummaryResponse`; the `children` of `WorkflowExecutionTraceSummarySpan`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -3698,7 +3698,7 @@ impl WorkflowExecutionTraceSummarySpan {
     }
 }
 
-/// The `WorkflowExecutionWithoutResultResponse` schema.
+/// The `WorkflowExecutionWithoutResultResponse` schema: the `executions` of `WorkflowExecutionListResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -3779,7 +3779,7 @@ impl WorkflowExecutionWithoutResultResponse {
     }
 }
 
-/// The `WorkflowGetResponse` schema.
+/// The `WorkflowGetResponse` schema: returned by `workflows.get_workflow`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -3794,7 +3794,7 @@ impl WorkflowGetResponse {
     crate::runtime::constructor!([workflow : WorkflowWithWorkerStatus => plain] []);
 }
 
-/// The `WorkflowListResponse` schema.
+/// The `WorkflowListResponse` schema: returned by `workflows.get_workflows`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -3814,7 +3814,7 @@ impl WorkflowListResponse {
     );
 }
 
-/// The `WorkflowMetadata` schema.
+/// The `WorkflowMetadata` schema: the `metadata` of `WorkflowBasicDefinition`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -3870,7 +3870,7 @@ impl WorkflowMetrics {
     );
 }
 
-/// The `WorkflowRegistration` schema.
+/// The `WorkflowRegistration` schema: the `workflow_registrations` of `WorkflowRegistrationListResponse`; the `workflow_versions` of `WorkflowRegistrationListResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -3942,7 +3942,7 @@ impl WorkflowRegistration {
     }
 }
 
-/// The `WorkflowRegistrationGetResponse` schema.
+/// The `WorkflowRegistrationGetResponse` schema: returned by `workflows.get_workflow_registration`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -3964,7 +3964,7 @@ impl WorkflowRegistrationGetResponse {
     );
 }
 
-/// The `WorkflowRegistrationListResponse` schema.
+/// The `WorkflowRegistrationListResponse` schema: returned by `workflows.get_workflow_registrations`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -3990,7 +3990,7 @@ impl WorkflowRegistrationListResponse {
     );
 }
 
-/// The `WorkflowRegistrationWithWorkerStatus` schema.
+/// The `WorkflowRegistrationWithWorkerStatus` schema: the `workflow_registration` of `WorkflowRegistrationGetResponse`; the `workflow_version` of `WorkflowRegistrationGetResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -4065,7 +4065,7 @@ impl WorkflowRegistrationWithWorkerStatus {
     }
 }
 
-/// The `WorkflowScheduleListResponse` schema.
+/// The `WorkflowScheduleListResponse` schema: returned by `workflows.schedules.get_schedules`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -4091,7 +4091,7 @@ impl WorkflowScheduleListResponse {
     }
 }
 
-/// The `WorkflowSchedulePauseRequest` schema.
+/// The `WorkflowSchedulePauseRequest` schema: sent to `workflows.schedules.pause_schedule`; sent to `workflows.schedules.resume_schedule`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct WorkflowSchedulePauseRequest {
@@ -4109,7 +4109,7 @@ impl WorkflowSchedulePauseRequest {
     }
 }
 
-/// The `WorkflowScheduleRequest` schema.
+/// The `WorkflowScheduleRequest` schema: sent to `workflows.schedules.schedule_workflow`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WorkflowScheduleRequest {
@@ -4161,7 +4161,7 @@ impl WorkflowScheduleRequest {
     }
 }
 
-/// The `WorkflowScheduleResponse` schema.
+/// The `WorkflowScheduleResponse` schema: returned by `workflows.schedules.schedule_workflow`; returned by `workflows.schedules.update_schedule`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -4176,7 +4176,7 @@ impl WorkflowScheduleResponse {
     crate::runtime::constructor!([schedule_id : String => plain] []);
 }
 
-/// The `WorkflowScheduleTriggerRequest` schema.
+/// The `WorkflowScheduleTriggerRequest` schema: sent to `workflows.schedules.trigger_schedule`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct WorkflowScheduleTriggerRequest {
@@ -4194,7 +4194,7 @@ impl WorkflowScheduleTriggerRequest {
     }
 }
 
-/// The `WorkflowScheduleUpdateRequest` schema.
+/// The `WorkflowScheduleUpdateRequest` schema: sent to `workflows.schedules.update_schedule`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WorkflowScheduleUpdateRequest {
@@ -4209,7 +4209,7 @@ impl WorkflowScheduleUpdateRequest {
     crate::runtime::constructor!([schedule : PartialScheduleDefinition => plain] []);
 }
 
-/// The `WorkflowType` schema.
+/// The `WorkflowType` schema: the `type` of `Workflow`; the `type` of `WorkflowWithWorkerStatus`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum WorkflowType {
@@ -4221,7 +4221,7 @@ pub enum WorkflowType {
 
 crate::runtime::string_enum!(WorkflowType { Code = "code" });
 
-/// The `WorkflowUnarchiveResponse` schema.
+/// The `WorkflowUnarchiveResponse` schema: returned by `workflows.unarchive_workflow`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -4236,7 +4236,7 @@ impl WorkflowUnarchiveResponse {
     crate::runtime::constructor!([workflow : Workflow => plain] []);
 }
 
-/// The `WorkflowUpdateRequest` schema.
+/// The `WorkflowUpdateRequest` schema: sent to `workflows.update_workflow`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct WorkflowUpdateRequest {
@@ -4267,7 +4267,7 @@ impl WorkflowUpdateRequest {
     }
 }
 
-/// The `WorkflowUpdateResponse` schema.
+/// The `WorkflowUpdateResponse` schema: returned by `workflows.update_workflow`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -4282,7 +4282,7 @@ impl WorkflowUpdateResponse {
     crate::runtime::constructor!([workflow : Workflow => plain] []);
 }
 
-/// The `WorkflowWithWorkerStatus` schema.
+/// The `WorkflowWithWorkerStatus` schema: the `workflow` of `WorkflowGetResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -4411,7 +4411,7 @@ pub struct WorkflowsGetWorkflowsSortBy;
 
 crate::runtime::const_value!(WorkflowsGetWorkflowsSortBy, str, "display_name");
 
-/// The `WorkflowsWorkerSpecUpdate` schema.
+/// The `WorkflowsWorkerSpecUpdate` schema: the `spec` of `UpdateDeploymentRequest`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct WorkflowsWorkerSpecUpdate {

@@ -61,6 +61,59 @@ pub(super) fn assign_features(operations: &mut [Operation], rules: &Features, di
     features.into_values().collect()
 }
 
+/// Fills every type's `uses`: the methods that send it (a body or a parameter), return it (a
+/// response or its events) or answer with it (an error body), then the fields that hold it;
+/// at most three, methods first.
+pub(super) fn uses(types: &mut BTreeMap<String, TypeDef>, operations: &[Operation]) {
+    let mut found: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut note = |t: &crate::ir::TypeRef, what: String| {
+        let mut names = Vec::new();
+        t.named(&mut names);
+        for n in names {
+            let list = found.entry(n).or_default();
+            if list.len() < 3 && !list.contains(&what) {
+                list.push(what.clone());
+            }
+        }
+    };
+    for op in operations {
+        let method = format!(
+            "{}.{}",
+            op.group.iter().map(|g| crate::names::bare(&crate::names::field_name(g)).to_string()).collect::<Vec<_>>().join("."),
+            crate::names::bare(&op.method)
+        );
+        let method = method.trim_start_matches('.').to_string();
+        if let Some(b) = &op.body {
+            note(&b.ty, format!("sent to `{method}`"));
+        }
+        for p in &op.params {
+            note(&p.ty, format!("a parameter of `{method}`"));
+        }
+        match &op.success {
+            crate::ir::Success::Json(t) => note(t, format!("returned by `{method}`")),
+            crate::ir::Success::Sse(t) => note(t, format!("an event of `{method}`")),
+            _ => {}
+        }
+        for e in &op.errors {
+            if let Some(t) = &e.ty {
+                note(t, format!("the error body of `{method}`"));
+            }
+        }
+    }
+    for def in types.values() {
+        if let crate::ir::TypeKind::Struct(s) = &def.kind {
+            for f in &s.fields {
+                note(&f.ty, format!("the `{}` of `{}`", f.wire, def.name));
+            }
+        }
+    }
+    for (name, list) in found {
+        if let Some(def) = types.get_mut(&name) {
+            def.uses = list;
+        }
+    }
+}
+
 /// Fills every type's `features`: the features whose operations reach it.
 pub(super) fn reach(types: &mut BTreeMap<String, TypeDef>, operations: &[Operation]) {
     let mut sets: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();

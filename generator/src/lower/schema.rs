@@ -169,6 +169,7 @@ impl<'a> Lowerer<'a> {
                         kind: TypeKind::Alias(target),
                         ser: false,
                         de: false,
+                        uses: Vec::new(),
                     });
                 }
                 ReferenceOr::Item(s) => {
@@ -248,6 +249,7 @@ impl<'a> Lowerer<'a> {
             kind,
             ser: false,
             de: false,
+            uses: Vec::new(),
         });
     }
 
@@ -512,6 +514,7 @@ impl<'a> Lowerer<'a> {
                 kind,
                 ser: false,
                 de: false,
+                uses: Vec::new(),
             });
             fields.push(Field {
                 wire: String::new(),

@@ -137,6 +137,7 @@ fn render_type(t: &TypeDef, ir: &Ir, uses_deprecated: bool, out: &mut Vec<Item>)
     let lead = match (&t.docs, &t.component) {
         (Some(d), Some(c)) if c != &t.name => format!("{d}\n\nThe `{c}` schema."),
         (Some(d), _) => d.clone(),
+        (None, Some(c)) if !t.uses.is_empty() => format!("The `{c}` schema: {}.", t.uses.join("; ")),
         (None, Some(c)) => format!("The `{c}` schema."),
         (None, None) => super::docs::describe_origin(&t.origin),
     };
