@@ -473,6 +473,17 @@ impl TypeDef {
 }
 
 impl Operation {
+    /// The method as users and errors name it: `chat.complete`, `beta.libraries.documents.upload`.
+    pub fn sdk_name(&self) -> String {
+        let mut name = String::new();
+        for seg in &self.group {
+            name.push_str(crate::names::bare(&crate::names::field_name(seg)));
+            name.push('.');
+        }
+        name.push_str(crate::names::bare(&self.method));
+        name
+    }
+
     /// Every type reference the operation's method mentions: parameters, body, success and
     /// error bodies.
     pub fn type_refs(&self) -> impl Iterator<Item = &TypeRef> {

@@ -241,7 +241,10 @@ impl<T: SseDecode> Stream for EventStream<T> {
                     return Poll::Ready(None);
                 }
                 if let (StreamEnd::Events(names), false) = (this.end, this.ended) {
-                    this.ended = names.contains(&ev.event.as_str()) || event_type(&ev.data).is_some_and(|t| names.contains(&t));
+                    // The event name settles it; the data is parsed for its `type` only when it
+                    // mentions one of the names (not for every delta of the answer).
+                    this.ended = names.contains(&ev.event.as_str())
+                        || (names.iter().any(|n| ev.data.contains(n)) && event_type(&ev.data).is_some_and(|t| names.contains(&t)));
                 }
                 match T::decode(ev) {
                     None => {
@@ -297,16 +300,12 @@ impl<T: SseDecode> Stream for EventStream<T> {
 
 use std::future::Future as _;
 
-/// The `type` of an event's JSON data, read without decoding the rest (only when the data
-/// names it at all).
+/// The `type` of an event's JSON data, read without keeping the rest.
 fn event_type(data: &str) -> Option<&str> {
     #[derive(serde::Deserialize)]
     struct Typed<'a> {
         #[serde(borrow, rename = "type")]
         kind: Option<&'a str>,
-    }
-    if !data.contains("\"type\"") {
-        return None;
     }
     serde_json::from_str::<Typed>(data).ok()?.kind
 }

@@ -77,12 +77,7 @@ pub(super) fn uses(types: &mut BTreeMap<String, TypeDef>, operations: &[Operatio
         }
     };
     for op in operations {
-        let method = format!(
-            "{}.{}",
-            op.group.iter().map(|g| crate::names::bare(&crate::names::field_name(g)).to_string()).collect::<Vec<_>>().join("."),
-            crate::names::bare(&op.method)
-        );
-        let method = method.trim_start_matches('.').to_string();
+        let method = op.sdk_name();
         if let Some(b) = &op.body {
             note(&b.ty, format!("sent to `{method}`"));
         }

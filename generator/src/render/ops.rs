@@ -156,17 +156,6 @@ pub fn render_group(ir: &Ir, path: &[String], group: &Group, all: &BTreeMap<Vec<
 }
 
 /// The call a user writes for an operation: `client.beta().libraries().list(…)`.
-/// The method as errors name it: `chat.complete`, `beta.libraries.documents.upload`.
-pub fn method_name(op: &Operation) -> String {
-    let mut name = String::new();
-    for seg in &op.group {
-        name.push_str(names::bare(&names::field_name(seg)));
-        name.push('.');
-    }
-    name.push_str(names::bare(&op.method));
-    name
-}
-
 pub fn call_of(op: &Operation) -> String {
     let mut call = String::from("client.");
     for seg in &op.group {
@@ -462,7 +451,7 @@ fn render_op(ir: &Ir, op: &Operation) -> anyhow::Result<(ImplItem, Vec<Item>)> {
                 Some(crate::overlay::StreamEndSpec::Events(names)) => quote!(, events [#(#names),*]),
                 None => TokenStream::new(),
             };
-            let sdk_name = method_name(op);
+            let sdk_name = op.sdk_name();
             quote!(#stat = #id #sdk_name, #http_method #path_text, [#(#security),*], [#(#errors),*], [#(#success_statuses),*] #end)
         },
         false,
