@@ -71,6 +71,7 @@ pub mod structured;
             feature = "beta-conversations",
             feature = "beta-conversations",
             feature = "beta-conversations",
+            feature = "beta-conversations",
             any(
                 feature = "agents",
                 feature = "beta-agents",
@@ -78,7 +79,6 @@ pub mod structured;
                 feature = "beta-conversations",
                 feature = "chat"
             ),
-            feature = "beta-conversations",
             feature = "beta-conversations",
             feature = "beta-conversations",
             feature = "beta-conversations",
@@ -122,6 +122,7 @@ pub mod structured;
                     feature = "beta-conversations",
                     feature = "beta-conversations",
                     feature = "beta-conversations",
+                    feature = "beta-conversations",
                     any(
                         feature = "agents",
                         feature = "beta-agents",
@@ -129,7 +130,6 @@ pub mod structured;
                         feature = "beta-conversations",
                         feature = "chat"
                     ),
-                    feature = "beta-conversations",
                     feature = "beta-conversations",
                     feature = "beta-conversations",
                     feature = "beta-conversations",

@@ -27,16 +27,6 @@ pub fn roundtrip(
         "ChatCompletionChoiceFinishReason" => {
             Some(rt::<ChatCompletionChoiceFinishReason>(value))
         }
-        #[cfg(
-            any(
-                feature = "agents",
-                feature = "chat",
-                feature = "classifiers",
-                feature = "embeddings",
-                feature = "fim"
-            )
-        )]
-        "ChatCompletionRequestStop" => Some(rt::<ChatCompletionRequestStop>(value)),
         #[cfg(feature = "embeddings")]
         "EmbeddingResponseData" => Some(rt::<EmbeddingResponseData>(value)),
         #[cfg(feature = "files")]
@@ -64,6 +54,8 @@ pub fn roundtrip(
         #[cfg(feature = "beta-admin")]
         "ScimSyncRunStatus" => Some(rt::<ScimSyncRunStatus>(value)),
         "String" => Some(rt::<String>(value)),
+        #[cfg(any(feature = "classifiers", feature = "embeddings"))]
+        "TextInput" => Some(rt::<TextInput>(value)),
         #[cfg(any(feature = "beta-prompts", feature = "beta-skills"))]
         "Timestamp" => Some(rt::<Timestamp>(value)),
         #[cfg(any(feature = "agents", feature = "chat", feature = "classifiers"))]
@@ -413,6 +405,66 @@ pub fn tagged_variant(
             )
         }
         #[cfg(feature = "beta-conversations")]
+        ("ConversationEntry", "MessageInput") => {
+            Some(
+                tv(
+                    value,
+                    ConversationEntry::MessageInput,
+                    |u| matches!(u, ConversationEntry::MessageInput(_)),
+                ),
+            )
+        }
+        #[cfg(feature = "beta-conversations")]
+        ("ConversationEntry", "MessageOutput") => {
+            Some(
+                tv(
+                    value,
+                    ConversationEntry::MessageOutput,
+                    |u| matches!(u, ConversationEntry::MessageOutput(_)),
+                ),
+            )
+        }
+        #[cfg(feature = "beta-conversations")]
+        ("ConversationEntry", "FunctionResult") => {
+            Some(
+                tv(
+                    value,
+                    ConversationEntry::FunctionResult,
+                    |u| matches!(u, ConversationEntry::FunctionResult(_)),
+                ),
+            )
+        }
+        #[cfg(feature = "beta-conversations")]
+        ("ConversationEntry", "FunctionCall") => {
+            Some(
+                tv(
+                    value,
+                    ConversationEntry::FunctionCall,
+                    |u| matches!(u, ConversationEntry::FunctionCall(_)),
+                ),
+            )
+        }
+        #[cfg(feature = "beta-conversations")]
+        ("ConversationEntry", "ToolExecution") => {
+            Some(
+                tv(
+                    value,
+                    ConversationEntry::ToolExecution,
+                    |u| matches!(u, ConversationEntry::ToolExecution(_)),
+                ),
+            )
+        }
+        #[cfg(feature = "beta-conversations")]
+        ("ConversationEntry", "AgentHandoff") => {
+            Some(
+                tv(
+                    value,
+                    ConversationEntry::AgentHandoff,
+                    |u| matches!(u, ConversationEntry::AgentHandoff(_)),
+                ),
+            )
+        }
+        #[cfg(feature = "beta-conversations")]
         ("ConversationEvent", "ConversationResponseStarted") => {
             Some(
                 tv(
@@ -509,66 +561,6 @@ pub fn tagged_variant(
                     value,
                     ConversationEvent::AgentHandoffDone,
                     |u| matches!(u, ConversationEvent::AgentHandoffDone(_)),
-                ),
-            )
-        }
-        #[cfg(feature = "beta-conversations")]
-        ("ConversationHistoryEntriesItem", "MessageInput") => {
-            Some(
-                tv(
-                    value,
-                    ConversationHistoryEntriesItem::MessageInput,
-                    |u| matches!(u, ConversationHistoryEntriesItem::MessageInput(_)),
-                ),
-            )
-        }
-        #[cfg(feature = "beta-conversations")]
-        ("ConversationHistoryEntriesItem", "MessageOutput") => {
-            Some(
-                tv(
-                    value,
-                    ConversationHistoryEntriesItem::MessageOutput,
-                    |u| matches!(u, ConversationHistoryEntriesItem::MessageOutput(_)),
-                ),
-            )
-        }
-        #[cfg(feature = "beta-conversations")]
-        ("ConversationHistoryEntriesItem", "FunctionResult") => {
-            Some(
-                tv(
-                    value,
-                    ConversationHistoryEntriesItem::FunctionResult,
-                    |u| matches!(u, ConversationHistoryEntriesItem::FunctionResult(_)),
-                ),
-            )
-        }
-        #[cfg(feature = "beta-conversations")]
-        ("ConversationHistoryEntriesItem", "FunctionCall") => {
-            Some(
-                tv(
-                    value,
-                    ConversationHistoryEntriesItem::FunctionCall,
-                    |u| matches!(u, ConversationHistoryEntriesItem::FunctionCall(_)),
-                ),
-            )
-        }
-        #[cfg(feature = "beta-conversations")]
-        ("ConversationHistoryEntriesItem", "ToolExecution") => {
-            Some(
-                tv(
-                    value,
-                    ConversationHistoryEntriesItem::ToolExecution,
-                    |u| matches!(u, ConversationHistoryEntriesItem::ToolExecution(_)),
-                ),
-            )
-        }
-        #[cfg(feature = "beta-conversations")]
-        ("ConversationHistoryEntriesItem", "AgentHandoff") => {
-            Some(
-                tv(
-                    value,
-                    ConversationHistoryEntriesItem::AgentHandoff,
-                    |u| matches!(u, ConversationHistoryEntriesItem::AgentHandoff(_)),
                 ),
             )
         }
@@ -1122,23 +1114,13 @@ pub fn tagged_variant(
             )
         }
         #[cfg(feature = "models")]
-        ("ModelListDataItem", "Base") => {
-            Some(
-                tv(
-                    value,
-                    ModelListDataItem::Base,
-                    |u| matches!(u, ModelListDataItem::Base(_)),
-                ),
-            )
+        ("ModelCard", "Base") => {
+            Some(tv(value, ModelCard::Base, |u| matches!(u, ModelCard::Base(_))))
         }
         #[cfg(feature = "models")]
-        ("ModelListDataItem", "FineTuned") => {
+        ("ModelCard", "FineTuned") => {
             Some(
-                tv(
-                    value,
-                    ModelListDataItem::FineTuned,
-                    |u| matches!(u, ModelListDataItem::FineTuned(_)),
-                ),
+                tv(value, ModelCard::FineTuned, |u| matches!(u, ModelCard::FineTuned(_))),
             )
         }
         #[cfg(feature = "models")]

@@ -10,12 +10,12 @@
 //@ field ConversationResponse.outputs: Vec<ConversationResponseOutputsItem>
 //@ field ConversationResponse.usage: ConversationUsageInfo
 //@ variants ConversationResponseOutputsItem: MessageOutput, ToolExecution, FunctionCall, AgentHandoff
-//@ variant ConversationInputs::InputEntries(Vec<ConversationHistoryEntriesItem>)
-//@ variant ConversationHistoryEntriesItem::FunctionResult(FunctionResultEntry)
-//@ variant ConversationHistoryEntriesItem::FunctionCall(FunctionCallEntry)
-//@ variant ConversationHistoryEntriesItem::MessageOutput(MessageOutputEntry)
-//@ variant ConversationHistoryEntriesItem::ToolExecution(ToolExecutionEntry)
-//@ variant ConversationHistoryEntriesItem::AgentHandoff(AgentHandoffEntry)
+//@ variant ConversationInputs::InputEntries(Vec<ConversationEntry>)
+//@ variant ConversationEntry::FunctionResult(FunctionResultEntry)
+//@ variant ConversationEntry::FunctionCall(FunctionCallEntry)
+//@ variant ConversationEntry::MessageOutput(MessageOutputEntry)
+//@ variant ConversationEntry::ToolExecution(ToolExecutionEntry)
+//@ variant ConversationEntry::AgentHandoff(AgentHandoffEntry)
 //@ field FunctionCallEntry.tool_call_id: String
 //@ field FunctionCallEntry.name: String
 //@ field FunctionCallEntry.arguments: FunctionCallEntryArguments
@@ -51,9 +51,9 @@
 //@ field ConversationAppendRequest.completion_args: Option<CompletionArgs>
 //@ field ConversationAppendStreamRequest.completion_args: Option<CompletionArgs>
 //@ field CompletionArgs.response_format: Nullable<ResponseFormat>
-//@ field FunctionCallEntry.confirmation_status: Nullable<FunctionCallEntryConfirmationStatus>
-//@ field FunctionCallEvent.confirmation_status: Nullable<FunctionCallEntryConfirmationStatus>
-//@ value FunctionCallEntryConfirmationStatus::Pending
+//@ field FunctionCallEntry.confirmation_status: Nullable<ConfirmationStatus>
+//@ field FunctionCallEvent.confirmation_status: Nullable<ConfirmationStatus>
+//@ value ConfirmationStatus::Pending
 //@ field ConversationAppendRequest.tool_confirmations: Nullable<Vec<ToolCallConfirmation>>
 //@ field ConversationAppendStreamRequest.tool_confirmations: Nullable<Vec<ToolCallConfirmation>>
 //@ field ToolCallConfirmation.tool_call_id: String
@@ -61,8 +61,8 @@
 //@ value ToolCallConfirmationConfirmation::Allow
 //@ value ToolCallConfirmationConfirmation::Deny
 //@ field Function.strict: Option<bool>
-//@ field ConversationRequest.agent_version: Nullable<ValidationErrorLocItem>
-//@ field ConversationStreamRequest.agent_version: Nullable<ValidationErrorLocItem>
+//@ field ConversationRequest.agent_version: Nullable<AgentVersion>
+//@ field ConversationStreamRequest.agent_version: Nullable<AgentVersion>
 //@ field Agent.tools: Option<Vec<AgentTool>>
 //@ field Agent.completion_args: Option<CompletionArgs>
 //@ field UpdateAgentRequest.tools: Option<Vec<AgentTool>>
@@ -152,9 +152,9 @@
 //! with [`RunResult::output_as`].
 
 use crate::models::{
-    Agent, AgentTool, CompletionArgs, ConversationAppendRequest, ConversationAppendStreamRequest, ConversationEvent, ConversationHistoryEntriesItem,
+    Agent, AgentTool, CompletionArgs, ConversationAppendRequest, ConversationAppendStreamRequest, ConversationEvent, ConversationEntry,
     ConversationInputs, ConversationRequest, ConversationResponse, ConversationResponseOutputsItem, ConversationStreamRequest, ConversationUsageInfo,
-    Function, FunctionCallEntry, FunctionCallEntryArguments, FunctionCallEntryConfirmationStatus, FunctionResultEntry, FunctionTool,
+    Function, FunctionCallEntry, FunctionCallEntryArguments, ConfirmationStatus, FunctionResultEntry, FunctionTool,
     FunctionToolType, MessageOutputEntry, MessageOutputEntryContent, MessageOutputEventContent, OutputContentChunks, ResponseFormat,
     ToolCallConfirmation, ToolCallConfirmationConfirmation, UpdateAgentRequest,
 };
@@ -453,7 +453,7 @@ pub struct RunResult {
     /// The conversation the run went on in.
     pub conversation_id: String,
     /// Every entry in order: the model's outputs and the function results sent.
-    pub entries: Vec<ConversationHistoryEntriesItem>,
+    pub entries: Vec<ConversationEntry>,
     /// One per response of the API.
     pub usage: Vec<ConversationUsageInfo>,
     /// How many rounds of function calls were answered.
@@ -466,14 +466,14 @@ pub struct RunResult {
 }
 
 impl RunResult {
-    fn new(conversation_id: String, entries: Vec<ConversationHistoryEntriesItem>, rounds: usize) -> Self {
+    fn new(conversation_id: String, entries: Vec<ConversationEntry>, rounds: usize) -> Self {
         RunResult { conversation_id, entries, usage: Vec::new(), rounds, stop: RunStop::Answered, deferred: None }
     }
 
     /// The text of the last message output (its string content, or its text chunks).
     pub fn output_text(&self) -> Option<String> {
         self.entries.iter().rev().find_map(|e| match e {
-            ConversationHistoryEntriesItem::MessageOutput(m) => Some(match &m.content {
+            ConversationEntry::MessageOutput(m) => Some(match &m.content {
                 MessageOutputEntryContent::String(s) => s.clone(),
                 other => serde_json::to_value(other)
                     .ok()
@@ -493,7 +493,7 @@ impl RunResult {
     /// The function calls the model made, in order.
     pub fn function_calls(&self) -> impl Iterator<Item = &FunctionCallEntry> {
         self.entries.iter().filter_map(|e| match e {
-            ConversationHistoryEntriesItem::FunctionCall(c) => Some(c),
+            ConversationEntry::FunctionCall(c) => Some(c),
             _ => None,
         })
     }
@@ -501,7 +501,7 @@ impl RunResult {
     /// The function results sent back, in order.
     pub fn function_results(&self) -> impl Iterator<Item = &FunctionResultEntry> {
         self.entries.iter().filter_map(|e| match e {
-            ConversationHistoryEntriesItem::FunctionResult(r) => Some(r),
+            ConversationEntry::FunctionResult(r) => Some(r),
             _ => None,
         })
     }
@@ -625,7 +625,7 @@ pub struct Deferred {
     pub deferred_calls: Vec<DeferredCall>,
     /// The run's entries so far (the resumed run's result starts with them).
     #[serde(default)]
-    pub outputs: Vec<ConversationHistoryEntriesItem>,
+    pub outputs: Vec<ConversationEntry>,
     /// Results of the same round's other calls, computed and not yet sent: they go with the
     /// decisions' results.
     #[serde(default)]
@@ -643,7 +643,7 @@ impl Deferred {
     /// sent, the round counted), and the names the run's tools declare.
     fn resumed(self, sent: Vec<FunctionResultEntry>) -> (RunResult, Option<Vec<String>>) {
         let mut entries = self.outputs;
-        entries.extend(sent.into_iter().map(ConversationHistoryEntriesItem::FunctionResult));
+        entries.extend(sent.into_iter().map(ConversationEntry::FunctionResult));
         (RunResult::new(self.conversation_id, entries, self.rounds + 1), self.declared)
     }
 }
@@ -662,7 +662,7 @@ impl Call {
         Call {
             name: entry.name.clone(),
             arguments: arguments_value(&entry.arguments),
-            pending: matches!(entry.confirmation_status.as_option(), Some(FunctionCallEntryConfirmationStatus::Pending)),
+            pending: matches!(entry.confirmation_status.as_option(), Some(ConfirmationStatus::Pending)),
             entry: entry.clone(),
         }
     }
@@ -777,19 +777,19 @@ async fn resolve(ctx: &RunContext, deferred: &Deferred, decisions: Vec<Decision>
     Ok((sent, confirmations))
 }
 
-fn history(item: ConversationResponseOutputsItem) -> ConversationHistoryEntriesItem {
+fn history(item: ConversationResponseOutputsItem) -> ConversationEntry {
     match item {
-        ConversationResponseOutputsItem::MessageOutput(e) => ConversationHistoryEntriesItem::MessageOutput(e),
-        ConversationResponseOutputsItem::ToolExecution(e) => ConversationHistoryEntriesItem::ToolExecution(e),
-        ConversationResponseOutputsItem::FunctionCall(e) => ConversationHistoryEntriesItem::FunctionCall(e),
-        ConversationResponseOutputsItem::AgentHandoff(e) => ConversationHistoryEntriesItem::AgentHandoff(e),
-        ConversationResponseOutputsItem::Unknown(v) => ConversationHistoryEntriesItem::Unknown(v),
+        ConversationResponseOutputsItem::MessageOutput(e) => ConversationEntry::MessageOutput(e),
+        ConversationResponseOutputsItem::ToolExecution(e) => ConversationEntry::ToolExecution(e),
+        ConversationResponseOutputsItem::FunctionCall(e) => ConversationEntry::FunctionCall(e),
+        ConversationResponseOutputsItem::AgentHandoff(e) => ConversationEntry::AgentHandoff(e),
+        ConversationResponseOutputsItem::Unknown(v) => ConversationEntry::Unknown(v),
     }
 }
 
 fn results_input(results: &[FunctionResultEntry]) -> Option<ConversationInputs> {
     (!results.is_empty())
-        .then(|| ConversationInputs::InputEntries(results.iter().cloned().map(ConversationHistoryEntriesItem::FunctionResult).collect()))
+        .then(|| ConversationInputs::InputEntries(results.iter().cloned().map(ConversationEntry::FunctionResult).collect()))
 }
 
 fn confirmations_field(confirmations: Vec<ToolCallConfirmation>) -> crate::Nullable<Vec<ToolCallConfirmation>> {
@@ -938,7 +938,7 @@ impl<'c> crate::api::beta::conversations::Conversations<'c> {
                 }
             };
             result.rounds += 1;
-            result.entries.extend(results.iter().cloned().map(ConversationHistoryEntriesItem::FunctionResult));
+            result.entries.extend(results.iter().cloned().map(ConversationEntry::FunctionResult));
             let request = ConversationAppendRequest { inputs: results_input(&results), completion_args: ctx.append_args(), ..Default::default() };
             response = self.append(&result.conversation_id, request).await?;
         }
@@ -1104,7 +1104,7 @@ impl StreamState<'_> {
                         }
                     }
                     ConversationEvent::FunctionCallDelta(c) => {
-                        let held = matches!(c.confirmation_status.as_option(), Some(FunctionCallEntryConfirmationStatus::Pending));
+                        let held = matches!(c.confirmation_status.as_option(), Some(ConfirmationStatus::Pending));
                         match self.parts.iter_mut().find(|p| matches!(p, Part::Call { tool_call_id, .. } if *tool_call_id == c.tool_call_id)) {
                             Some(Part::Call { arguments, pending, .. }) => {
                                 arguments.push_str(&c.arguments);
@@ -1135,14 +1135,14 @@ impl StreamState<'_> {
                     match part {
                         Part::Message { text, .. } => result
                             .entries
-                            .push(ConversationHistoryEntriesItem::MessageOutput(MessageOutputEntry::new(MessageOutputEntryContent::String(text)))),
+                            .push(ConversationEntry::MessageOutput(MessageOutputEntry::new(MessageOutputEntryContent::String(text)))),
                         Part::Call { tool_call_id, name, arguments, pending } => {
                             let mut entry = FunctionCallEntry::new(tool_call_id, name, FunctionCallEntryArguments::String(arguments));
                             if pending {
-                                entry.confirmation_status = crate::Nullable::Value(FunctionCallEntryConfirmationStatus::Pending);
+                                entry.confirmation_status = crate::Nullable::Value(ConfirmationStatus::Pending);
                             }
                             calls.push(Call::of(&entry));
-                            result.entries.push(ConversationHistoryEntriesItem::FunctionCall(entry));
+                            result.entries.push(ConversationEntry::FunctionCall(entry));
                         }
                     }
                 }
@@ -1158,7 +1158,7 @@ impl StreamState<'_> {
                     }
                 };
                 result.rounds += 1;
-                result.entries.extend(results.iter().cloned().map(ConversationHistoryEntriesItem::FunctionResult));
+                result.entries.extend(results.iter().cloned().map(ConversationEntry::FunctionResult));
                 let request = ConversationAppendStreamRequest {
                     inputs: results_input(&results),
                     completion_args: self.ctx.append_args(),

@@ -230,7 +230,7 @@ fn union_values_built_by_constructors_carry_their_tags() {
         (serde_json::to_value(AgentTool::from(FunctionTool::new(Function::new("f", BTreeMap::new())))).unwrap(), "type", "function"),
         (serde_json::to_value(AgentTool::from(WebSearchTool::default())).unwrap(), "type", "web_search"),
         (serde_json::to_value(ChatTool::from(WebSearchTool::default())).unwrap(), "type", "web_search"),
-        (serde_json::to_value(ConversationHistoryEntriesItem::from(FunctionResultEntry::new("c1", "ok"))).unwrap(), "type", "function.result"),
+        (serde_json::to_value(ConversationEntry::from(FunctionResultEntry::new("c1", "ok"))).unwrap(), "type", "function.result"),
     ];
     for (json, tag, want) in cases {
         assert_eq!(json[tag], want, "{json}");

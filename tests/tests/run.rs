@@ -4,7 +4,7 @@
 //! confirmation), the round limit, and the streamed variant.
 
 use futures::StreamExt;
-use mistralai::models::{ConversationHistoryEntriesItem, ConversationInputs, ConversationRequest, ConversationStreamRequest};
+use mistralai::models::{ConversationEntry, ConversationInputs, ConversationRequest, ConversationStreamRequest};
 use mistralai::run::{Confirmation, DeferralReason, Deferred, RunContext, RunEvent, RunStop};
 use mistralai::Client;
 use serde::{Deserialize, Serialize};
@@ -153,7 +153,7 @@ async fn run_answers_every_function_call_until_the_model_replies() {
     assert_eq!(result.entries.len(), 13, "5 calls, 5 results, 1 call, 1 result, 1 message");
     assert_eq!(result.function_calls().count(), 6);
     assert_eq!(result.function_results().count(), 6);
-    assert!(matches!(result.entries.last(), Some(ConversationHistoryEntriesItem::MessageOutput(_))));
+    assert!(matches!(result.entries.last(), Some(ConversationEntry::MessageOutput(_))));
     assert_eq!(result.output_text().as_deref(), Some("It is 21 °C in Paris; 20 sent."));
 }
 
@@ -170,7 +170,7 @@ async fn the_loop_stops_after_max_rounds_and_continues_a_conversation() {
     // `stream: false` is the schema's one allowed value (a boolean `enum: [false]`), always sent.
     assert_eq!(seen[0], ("/v1/conversations/conv_1".to_string(), json!({"inputs": "And Oslo?", "stream": false})));
     assert!(
-        matches!(result.entries.last(), Some(ConversationHistoryEntriesItem::FunctionCall(c)) if c.tool_call_id == "c"),
+        matches!(result.entries.last(), Some(ConversationEntry::FunctionCall(c)) if c.tool_call_id == "c"),
         "the last calls stay unanswered"
     );
 }
@@ -574,7 +574,7 @@ async fn a_run_on_an_agent_declares_the_functions_on_the_agent() {
     // A pinned version is never updated.
     script.n.store(0, Ordering::SeqCst);
     let other = RunContext::new().function("get_time", "The time", |_: Weather| async move { Ok::<_, String>("noon") });
-    let pinned = request.agent_version(mistralai::models::ValidationErrorLocItem::Integer(1));
+    let pinned = request.agent_version(mistralai::models::AgentVersion::Integer(1));
     client.beta().conversations().run(&other, pinned).await.unwrap();
     assert_eq!(updates.lock().unwrap().len(), 1);
 }

@@ -158,7 +158,7 @@ impl<'c> RetrieveBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
     #[inline]
-    pub fn send(self) -> crate::Pending<'c, crate::models::ModelListDataItem> {
+    pub fn send(self) -> crate::Pending<'c, crate::models::ModelCard> {
         let req = crate::runtime::http::build(|| {
             let req = HttpRequest::new(
                 format!("/v1/models/{}", crate ::runtime::http::segment(& self.model_id)),
@@ -169,7 +169,7 @@ impl<'c> RetrieveBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(RetrieveBuilder, crate ::models::ModelListDataItem);
+crate::runtime::into_future!(RetrieveBuilder, crate ::models::ModelCard);
 
 crate::runtime::operation!(
     OP_DELETE = "delete_model_v1_models__model_id__delete" "models.delete", DELETE

@@ -616,7 +616,7 @@ pub struct TranscriptionStreamDoneType;
 
 crate::runtime::const_value!(TranscriptionStreamDoneType, str, "transcription.done");
 
-/// The `data` field of `TranscriptionStreamEvents`.
+/// One type for the places that declare it alike: an event of `audio.transcriptions.stream`; the `data` of `TranscriptionStreamEvents`.
 ///
 /// Schema: `#/components/schemas/TranscriptionStreamEvents/properties/data`.
 #[cfg_attr(docsrs, doc(cfg(feature = "audio")))]

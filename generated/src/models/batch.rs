@@ -63,7 +63,7 @@ impl BatchError {
     }
 }
 
-/// The `BatchJob` schema: returned by `batch.jobs.create`; returned by `batch.jobs.get`; returned by `batch.jobs.cancel`.
+/// The `BatchJob` schema: returned by `batch.jobs.create`; returned by `batch.jobs.get`; returned by `batch.jobs.cancel`; and 1 more.
 #[cfg_attr(docsrs, doc(cfg(feature = "batch")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]

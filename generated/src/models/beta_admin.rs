@@ -464,7 +464,6 @@ impl AdminCreateAPIKeyIN {
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
-#[allow(deprecated)]
 pub struct AdminOrganizationMemberOUT {
     /// Organization member ID.
     ///
@@ -502,15 +501,13 @@ pub struct AdminOrganizationMemberOUT {
     pub raw_roles: AdminOrganizationMemberOUTRawRoles,
     /// Deprecated single organization role. Use 'raw_roles' instead.
     #[deprecated]
-    pub raw_role: AdminOrganizationMemberOUTRawRole,
+    pub raw_role: Role,
     /// Product seats assigned to the member.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
-    pub subscription_types: crate::Nullable<
-        Vec<AdminOrganizationMemberOUTSubscriptionTypesItem>,
-    >,
+    pub subscription_types: crate::Nullable<Vec<SubscriptionType>>,
     /// Date the member was added to the Organization.
     ///
     /// Format: `date-time`.
@@ -527,49 +524,17 @@ impl AdminOrganizationMemberOUT {
     crate::runtime::constructor!(
         nullable[uuid : String => plain, oid_id : String => some, name : String => some,
         email : String => some, raw_roles : AdminOrganizationMemberOUTRawRoles => plain,
-        raw_role : AdminOrganizationMemberOUTRawRole => plain, created_at : String =>
-        plain] [is_sso_outsider, workspaces, subscriptions, subscription_types]
+        raw_role : Role => plain, created_at : String => plain] [is_sso_outsider,
+        workspaces, subscriptions, subscription_types]
     );
     crate::runtime::setters! {
         is_sso_outsider : bool => nullable, workspaces : Vec < MemberWorkspaceInfo > =>
         nullable, subscriptions : Vec < MemberSubscriptionOUT > => optional,
-        subscription_types : Vec < AdminOrganizationMemberOUTSubscriptionTypesItem > =>
-        nullable
+        subscription_types : Vec < SubscriptionType > => nullable
     }
 }
 
-/// Deprecated single organization role. Use 'raw_roles' instead.
-///
-/// Schema: `#/components/schemas/AdminOrganizationMemberOUT/properties/raw_role`.
-#[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
-#[deprecated]
-#[derive(Debug, Clone, PartialEq)]
-#[allow(deprecated)]
-pub enum AdminOrganizationMemberOUTRawRole {
-    /// The value as a `UserRole`.
-    UserRole(UserRole),
-    /// The value as a `StaticOrganizationRoles`.
-    StaticOrganizationRoles(StaticOrganizationRoles),
-    /// A value matching none of the known shapes, kept as raw JSON.
-    Unknown(serde_json::Value),
-}
-
-crate::runtime::untagged_union_ser!(
-    #[allow(deprecated)] AdminOrganizationMemberOUTRawRole { UserRole,
-    StaticOrganizationRoles }
-);
-
-crate::runtime::untagged_union_de!(
-    #[allow(deprecated)] AdminOrganizationMemberOUTRawRole { UserRole,
-    StaticOrganizationRoles }
-);
-
-crate::runtime::union_from!(
-    #[allow(deprecated)] AdminOrganizationMemberOUTRawRole { UserRole(UserRole),
-    StaticOrganizationRoles(StaticOrganizationRoles) }
-);
-
-/// Organization roles assigned to the member.
+/// One type for the places that declare it alike: the `raw_roles` of `AdminOrganizationMemberOUT`; the `roles` of `AdminOrganizationMemberUpdate`; the `raw_roles` of `AdminUserOUT`; and 4 more.
 ///
 /// Schema: `#/components/schemas/AdminOrganizationMemberOUT/properties/raw_roles`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
@@ -596,49 +561,27 @@ crate::runtime::union_from!(
     StaticOrganizationRolesList(Vec < StaticOrganizationRoles >) }
 );
 
-/// An item of the `subscription_types` field of `AdminOrganizationMemberOUT`.
-///
-/// Schema: `#/components/schemas/AdminOrganizationMemberOUT/properties/subscription_types/items`.
-#[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum AdminOrganizationMemberOUTSubscriptionTypesItem {
-    /// `CHAT`
-    Chat,
-    /// `MISTRAL_CODE`
-    MistralCode,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-
-crate::runtime::string_enum!(
-    AdminOrganizationMemberOUTSubscriptionTypesItem { Chat = "CHAT", MistralCode =
-    "MISTRAL_CODE" }
-);
-
 /// The `AdminOrganizationMemberUpdate` schema: sent to `beta.admin.users.update`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
-#[allow(deprecated)]
 pub struct AdminOrganizationMemberUpdate {
     /// Simplified role names to assign. Mutually exclusive with 'roles'.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    pub role_names: crate::Nullable<Vec<OrganizationMemberCreateRoleNamesItem>>,
+    pub role_names: crate::Nullable<Vec<OrganizationRoleName>>,
     /// Role values to assign. Mutually exclusive with 'role_names'.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub roles: crate::Nullable<AdminOrganizationMemberOUTRawRoles>,
     /// Deprecated single role name, kept for backward compatibility. Mutually exclusive with 'role'.
     #[deprecated]
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    pub role_name: crate::Nullable<OrganizationMemberCreateRoleNamesItem>,
+    pub role_name: crate::Nullable<OrganizationRoleName>,
     /// Deprecated legacy single role value, kept for backward compatibility. Mutually exclusive with 'role_name'.
     #[deprecated]
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    pub role: crate::Nullable<AdminOrganizationMemberOUTRawRole>,
+    pub role: crate::Nullable<Role>,
     /// Product seats to assign to the member.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    pub subscription_types: crate::Nullable<
-        Vec<AdminOrganizationMemberOUTSubscriptionTypesItem>,
-    >,
+    pub subscription_types: crate::Nullable<Vec<SubscriptionType>>,
 }
 
 #[cfg(feature = "full-serde")]
@@ -650,18 +593,16 @@ crate::runtime::struct_de!(
 #[allow(deprecated)]
 impl AdminOrganizationMemberUpdate {
     crate::runtime::setters! {
-        role_names : Vec < OrganizationMemberCreateRoleNamesItem > => nullable, roles :
+        role_names : Vec < OrganizationRoleName > => nullable, roles :
         AdminOrganizationMemberOUTRawRoles => nullable, #[deprecated] role_name :
-        OrganizationMemberCreateRoleNamesItem => nullable, #[deprecated] role :
-        AdminOrganizationMemberOUTRawRole => nullable, subscription_types : Vec <
-        AdminOrganizationMemberOUTSubscriptionTypesItem > => nullable
+        OrganizationRoleName => nullable, #[deprecated] role : Role => nullable,
+        subscription_types : Vec < SubscriptionType > => nullable
     }
 }
 
 /// The `AdminProvisionGroupToWorkspaceIn` schema: sent to `beta.admin.user_groups.provision_to_workspace`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[allow(deprecated)]
 pub struct AdminProvisionGroupToWorkspaceIn {
     /// User group ID to provision.
     ///
@@ -676,7 +617,7 @@ pub struct AdminProvisionGroupToWorkspaceIn {
     pub workspace_role: crate::Nullable<MemberWorkspaceInfoRawRole>,
     /// Workspace role name to assign to the group. Mutually exclusive with 'workspace_role'.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    pub workspace_role_name: crate::Nullable<WorkspaceMemberSingleINRoleNamesItem>,
+    pub workspace_role_name: crate::Nullable<WorkspaceRoleName>,
 }
 
 #[cfg(feature = "full-serde")]
@@ -685,7 +626,6 @@ crate::runtime::struct_de!(
     workspace_role_name]
 );
 
-#[allow(deprecated)]
 impl AdminProvisionGroupToWorkspaceIn {
     crate::runtime::constructor!(
         [user_group_uuid : String => plain, workspace_uuid : String => plain]
@@ -693,7 +633,7 @@ impl AdminProvisionGroupToWorkspaceIn {
     );
     crate::runtime::setters! {
         workspace_role : MemberWorkspaceInfoRawRole => nullable, workspace_role_name :
-        WorkspaceMemberSingleINRoleNamesItem => nullable
+        WorkspaceRoleName => nullable
     }
 }
 
@@ -958,7 +898,7 @@ impl AdminUserGroupMembersOut {
     );
 }
 
-/// The `AdminUserGroupOut` schema: returned by `beta.admin.user_groups.create`; returned by `beta.admin.user_groups.get`; returned by `beta.admin.user_groups.update`.
+/// The `AdminUserGroupOut` schema: returned by `beta.admin.user_groups.create`; returned by `beta.admin.user_groups.get`; returned by `beta.admin.user_groups.update`; and 1 more.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -1044,7 +984,6 @@ impl AdminUserGroupsOut {
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
-#[allow(deprecated)]
 pub struct AdminUserOUT {
     /// Organization member ID.
     ///
@@ -1082,15 +1021,13 @@ pub struct AdminUserOUT {
     pub raw_roles: AdminOrganizationMemberOUTRawRoles,
     /// Deprecated single organization role. Use 'raw_roles' instead.
     #[deprecated]
-    pub raw_role: AdminOrganizationMemberOUTRawRole,
+    pub raw_role: Role,
     /// Product seats assigned to the member.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
-    pub subscription_types: crate::Nullable<
-        Vec<AdminOrganizationMemberOUTSubscriptionTypesItem>,
-    >,
+    pub subscription_types: crate::Nullable<Vec<SubscriptionType>>,
     /// Date the member was added to the Organization.
     ///
     /// Format: `date-time`.
@@ -1112,15 +1049,14 @@ impl AdminUserOUT {
     crate::runtime::constructor!(
         nullable[uuid : String => plain, oid_id : String => some, name : String => some,
         email : String => some, raw_roles : AdminOrganizationMemberOUTRawRoles => plain,
-        raw_role : AdminOrganizationMemberOUTRawRole => plain, created_at : String =>
-        plain, first_name : String => some, last_name : String => some] [is_sso_outsider,
-        workspaces, subscriptions, subscription_types]
+        raw_role : Role => plain, created_at : String => plain, first_name : String =>
+        some, last_name : String => some] [is_sso_outsider, workspaces, subscriptions,
+        subscription_types]
     );
     crate::runtime::setters! {
         is_sso_outsider : bool => nullable, workspaces : Vec < MemberWorkspaceInfo > =>
         nullable, subscriptions : Vec < MemberSubscriptionOUT > => optional,
-        subscription_types : Vec < AdminOrganizationMemberOUTSubscriptionTypesItem > =>
-        nullable
+        subscription_types : Vec < SubscriptionType > => nullable
     }
 }
 
@@ -1198,11 +1134,10 @@ crate::runtime::string_enum!(ApiZone { Global = "global", Us = "us", Eu = "eu" }
 /// The `AssignGroupToWorkspaceIn` schema: sent to `beta.admin.user_groups.assign_to_workspace`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[allow(deprecated)]
 pub struct AssignGroupToWorkspaceIn {
     /// Simplified role names to assign. Mutually exclusive with 'roles'.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    pub role_names: crate::Nullable<Vec<WorkspaceMemberSingleINRoleNamesItem>>,
+    pub role_names: crate::Nullable<Vec<WorkspaceRoleName>>,
     /// Role values to assign. Mutually exclusive with 'role_names'.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub roles: crate::Nullable<Vec<MemberWorkspaceInfoRawRole>>,
@@ -1225,8 +1160,8 @@ impl AssignGroupToWorkspaceIn {
         [workspace_uuid : String => plain] [role_names, roles, role]
     );
     crate::runtime::setters! {
-        role_names : Vec < WorkspaceMemberSingleINRoleNamesItem > => nullable, roles :
-        Vec < MemberWorkspaceInfoRawRole > => nullable, #[deprecated] role :
+        role_names : Vec < WorkspaceRoleName > => nullable, roles : Vec <
+        MemberWorkspaceInfoRawRole > => nullable, #[deprecated] role :
         MemberWorkspaceInfoRawRole => nullable
     }
 }
@@ -1926,7 +1861,7 @@ impl BaseWorkspaceMemberIN {
     crate::runtime::constructor!([user_uuid : String => plain] []);
 }
 
-/// The `BasicModelUsageDataJSON` schema: the `pages` of `LibrariesAPIUsageDataJSON`; the `tokens` of `LibrariesAPIUsageDataJSON`; the `audio_seconds` of `LibrariesAPIUsageDataJSON`.
+/// The `BasicModelUsageDataJSON` schema: the `pages` of `LibrariesAPIUsageDataJSON`; the `tokens` of `LibrariesAPIUsageDataJSON`; the `audio_seconds` of `LibrariesAPIUsageDataJSON`; and 11 more.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -2239,6 +2174,33 @@ impl LimitsOUT {
     crate::runtime::constructor!([limits : LimitsContext => plain] []);
 }
 
+/// One type for the places that declare it alike: the `raw_roles` of `MemberWorkspaceInfo`; the `roles` of `WorkspaceMemberSingleIN`.
+///
+/// Schema: `#/components/schemas/MemberWorkspaceInfo/properties/raw_roles`.
+#[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[derive(Debug, Clone, PartialEq)]
+pub enum MemberRoles {
+    /// The value as a list of `WorkspaceRole`.
+    WorkspaceRoleList(Vec<WorkspaceRole>),
+    /// The value as a list of `StaticWorkspaceRoles`.
+    StaticWorkspaceRolesList(Vec<StaticWorkspaceRoles>),
+    /// A value matching none of the known shapes, kept as raw JSON.
+    Unknown(serde_json::Value),
+}
+
+crate::runtime::untagged_union_ser!(
+    MemberRoles { WorkspaceRoleList, StaticWorkspaceRolesList }
+);
+
+crate::runtime::untagged_union_de!(
+    MemberRoles { WorkspaceRoleList, StaticWorkspaceRolesList }
+);
+
+crate::runtime::union_from!(
+    MemberRoles { WorkspaceRoleList(Vec < WorkspaceRole >), StaticWorkspaceRolesList(Vec
+    < StaticWorkspaceRoles >) }
+);
+
 /// The `MemberSubscriptionOUT` schema: the `subscriptions` of `AdminOrganizationMemberOUT`; the `subscriptions` of `AdminUserOUT`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
@@ -2329,7 +2291,6 @@ crate::runtime::union_from!(
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
-#[allow(deprecated)]
 pub struct MemberWorkspaceInfo {
     /// Workspace ID.
     ///
@@ -2340,7 +2301,7 @@ pub struct MemberWorkspaceInfo {
     /// Whether this is the default Workspace for the Organization.
     pub is_default: bool,
     /// Workspace roles assigned to the member.
-    pub raw_roles: MemberWorkspaceInfoRawRoles,
+    pub raw_roles: MemberRoles,
     /// Deprecated single workspace role. Use 'raw_roles' instead.
     #[deprecated]
     pub raw_role: MemberWorkspaceInfoRawRole,
@@ -2354,18 +2315,16 @@ crate::runtime::struct_de!(
 impl MemberWorkspaceInfo {
     crate::runtime::constructor!(
         [uuid : String => plain, name : String => plain, is_default : bool => plain,
-        raw_roles : MemberWorkspaceInfoRawRoles => plain, raw_role :
-        MemberWorkspaceInfoRawRole => plain] []
+        raw_roles : MemberRoles => plain, raw_role : MemberWorkspaceInfoRawRole => plain]
+        []
     );
 }
 
-/// Deprecated single workspace role. Use 'raw_roles' instead.
+/// One type for the places that declare it alike: the `workspace_role` of `AdminProvisionGroupToWorkspaceIn`; the `roles` of `AssignGroupToWorkspaceIn`; the `role` of `AssignGroupToWorkspaceIn`; and 4 more.
 ///
 /// Schema: `#/components/schemas/MemberWorkspaceInfo/properties/raw_role`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
-#[deprecated]
 #[derive(Debug, Clone, PartialEq)]
-#[allow(deprecated)]
 pub enum MemberWorkspaceInfoRawRole {
     /// The value as a `WorkspaceRole`.
     WorkspaceRole(WorkspaceRole),
@@ -2376,45 +2335,16 @@ pub enum MemberWorkspaceInfoRawRole {
 }
 
 crate::runtime::untagged_union_ser!(
-    #[allow(deprecated)] MemberWorkspaceInfoRawRole { WorkspaceRole, StaticWorkspaceRoles
-    }
+    MemberWorkspaceInfoRawRole { WorkspaceRole, StaticWorkspaceRoles }
 );
 
 crate::runtime::untagged_union_de!(
-    #[allow(deprecated)] MemberWorkspaceInfoRawRole { WorkspaceRole, StaticWorkspaceRoles
-    }
+    MemberWorkspaceInfoRawRole { WorkspaceRole, StaticWorkspaceRoles }
 );
 
 crate::runtime::union_from!(
-    #[allow(deprecated)] MemberWorkspaceInfoRawRole { WorkspaceRole(WorkspaceRole),
+    MemberWorkspaceInfoRawRole { WorkspaceRole(WorkspaceRole),
     StaticWorkspaceRoles(StaticWorkspaceRoles) }
-);
-
-/// Workspace roles assigned to the member.
-///
-/// Schema: `#/components/schemas/MemberWorkspaceInfo/properties/raw_roles`.
-#[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
-#[derive(Debug, Clone, PartialEq)]
-pub enum MemberWorkspaceInfoRawRoles {
-    /// The value as a list of `WorkspaceRole`.
-    WorkspaceRoleList(Vec<WorkspaceRole>),
-    /// The value as a list of `StaticWorkspaceRoles`.
-    StaticWorkspaceRolesList(Vec<StaticWorkspaceRoles>),
-    /// A value matching none of the known shapes, kept as raw JSON.
-    Unknown(serde_json::Value),
-}
-
-crate::runtime::untagged_union_ser!(
-    MemberWorkspaceInfoRawRoles { WorkspaceRoleList, StaticWorkspaceRolesList }
-);
-
-crate::runtime::untagged_union_de!(
-    MemberWorkspaceInfoRawRoles { WorkspaceRoleList, StaticWorkspaceRolesList }
-);
-
-crate::runtime::union_from!(
-    MemberWorkspaceInfoRawRoles { WorkspaceRoleList(Vec < WorkspaceRole >),
-    StaticWorkspaceRolesList(Vec < StaticWorkspaceRoles >) }
 );
 
 /// The `NestedGroupRef` schema: the `children` of `NestedGroupsOut`.
@@ -2506,22 +2436,21 @@ impl OrganizationAdminUsersOUT {
 /// The `OrganizationInviteIN` schema: sent to `beta.admin.users.invite`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[allow(deprecated)]
 pub struct OrganizationInviteIN {
     /// Simplified role names to assign. Mutually exclusive with 'roles'.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    pub role_names: crate::Nullable<Vec<OrganizationMemberCreateRoleNamesItem>>,
+    pub role_names: crate::Nullable<Vec<OrganizationRoleName>>,
     /// Role values to assign. Mutually exclusive with 'role_names'.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub roles: crate::Nullable<AdminOrganizationMemberOUTRawRoles>,
     /// Deprecated single role name, kept for backward compatibility. Mutually exclusive with 'role'.
     #[deprecated]
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    pub role_name: crate::Nullable<OrganizationMemberCreateRoleNamesItem>,
+    pub role_name: crate::Nullable<OrganizationRoleName>,
     /// Deprecated legacy single role value, kept for backward compatibility. Mutually exclusive with 'role_name'.
     #[deprecated]
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    pub role: crate::Nullable<AdminOrganizationMemberOUTRawRole>,
+    pub role: crate::Nullable<Role>,
     /// Email address, comma-separated emails, or newline-separated emails to invite.
     pub email: String,
     /// Deprecated single product seat to assign.
@@ -2560,14 +2489,13 @@ impl OrganizationInviteIN {
         workspace_uuids]
     );
     crate::runtime::setters! {
-        role_names : Vec < OrganizationMemberCreateRoleNamesItem > => nullable, roles :
+        role_names : Vec < OrganizationRoleName > => nullable, roles :
         AdminOrganizationMemberOUTRawRoles => nullable, #[deprecated] role_name :
-        OrganizationMemberCreateRoleNamesItem => nullable, #[deprecated] role :
-        AdminOrganizationMemberOUTRawRole => nullable, subscription_type : PlanType =>
-        nullable, subscription_types : Vec < PlanType > => nullable,
-        subscription_seat_automatic_granting : bool => optional, email_language :
-        OrganizationInviteINEmailLanguage => nullable, workspace_uuids : Vec < String >
-        => nullable
+        OrganizationRoleName => nullable, #[deprecated] role : Role => nullable,
+        subscription_type : PlanType => nullable, subscription_types : Vec < PlanType >
+        => nullable, subscription_seat_automatic_granting : bool => optional,
+        email_language : OrganizationInviteINEmailLanguage => nullable, workspace_uuids :
+        Vec < String > => nullable
     }
 }
 
@@ -2608,7 +2536,6 @@ crate::runtime::string_enum!(
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
-#[allow(deprecated)]
 pub struct OrganizationInviteOUT {
     /// Organization invitation ID.
     ///
@@ -2618,7 +2545,7 @@ pub struct OrganizationInviteOUT {
     pub raw_roles: AdminOrganizationMemberOUTRawRoles,
     /// Deprecated single invite role. Use 'raw_roles' instead.
     #[deprecated]
-    pub raw_role: AdminOrganizationMemberOUTRawRole,
+    pub raw_role: Role,
     /// Email address invited to the Organization.
     pub email: String,
     /// Whether the invitation has expired.
@@ -2648,8 +2575,8 @@ crate::runtime::struct_de!(
 impl OrganizationInviteOUT {
     crate::runtime::constructor!(
         [uuid : String => plain, raw_roles : AdminOrganizationMemberOUTRawRoles => plain,
-        raw_role : AdminOrganizationMemberOUTRawRole => plain, email : String => plain,
-        expired : bool => plain, created_at : String => plain] [workspace_uuids]
+        raw_role : Role => plain, email : String => plain, expired : bool => plain,
+        created_at : String => plain] [workspace_uuids]
     );
     crate::runtime::setters! {
         workspace_uuids : Vec < String > => optional
@@ -2691,22 +2618,21 @@ impl OrganizationInvitesCreateOUT {
 /// The `OrganizationMemberCreate` schema: sent to `beta.admin.users.create`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[allow(deprecated)]
 pub struct OrganizationMemberCreate {
     /// Simplified role names to assign. Mutually exclusive with 'roles'.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    pub role_names: crate::Nullable<Vec<OrganizationMemberCreateRoleNamesItem>>,
+    pub role_names: crate::Nullable<Vec<OrganizationRoleName>>,
     /// Role values to assign. Mutually exclusive with 'role_names'.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub roles: crate::Nullable<AdminOrganizationMemberOUTRawRoles>,
     /// Deprecated single role name, kept for backward compatibility. Mutually exclusive with 'role'.
     #[deprecated]
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    pub role_name: crate::Nullable<OrganizationMemberCreateRoleNamesItem>,
+    pub role_name: crate::Nullable<OrganizationRoleName>,
     /// Deprecated legacy single role value, kept for backward compatibility. Mutually exclusive with 'role_name'.
     #[deprecated]
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    pub role: crate::Nullable<AdminOrganizationMemberOUTRawRole>,
+    pub role: crate::Nullable<Role>,
     /// Email address of the user to create.
     pub email: String,
     /// First name of the user to create.
@@ -2731,20 +2657,19 @@ impl OrganizationMemberCreate {
         plain] [role_names, roles, role_name, role, subscription_types]
     );
     crate::runtime::setters! {
-        role_names : Vec < OrganizationMemberCreateRoleNamesItem > => nullable, roles :
+        role_names : Vec < OrganizationRoleName > => nullable, roles :
         AdminOrganizationMemberOUTRawRoles => nullable, #[deprecated] role_name :
-        OrganizationMemberCreateRoleNamesItem => nullable, #[deprecated] role :
-        AdminOrganizationMemberOUTRawRole => nullable, subscription_types : Vec <
-        PlanType > => nullable
+        OrganizationRoleName => nullable, #[deprecated] role : Role => nullable,
+        subscription_types : Vec < PlanType > => nullable
     }
 }
 
-/// An item of the `role_names` field of `OrganizationMemberCreate`.
+/// One type for the places that declare it alike: the `role_names` of `AdminOrganizationMemberUpdate`; the `role_name` of `AdminOrganizationMemberUpdate`; the `role_names` of `OrganizationInviteIN`; and 3 more.
 ///
 /// Schema: `#/components/schemas/OrganizationMemberCreate/properties/role_names/items`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum OrganizationMemberCreateRoleNamesItem {
+pub enum OrganizationRoleName {
     /// `member`
     Member,
     /// `billing_manager`
@@ -2756,15 +2681,14 @@ pub enum OrganizationMemberCreateRoleNamesItem {
 }
 
 crate::runtime::string_enum!(
-    OrganizationMemberCreateRoleNamesItem { Member = "member", BillingManager =
-    "billing_manager", OrganizationAdmin = "organization_admin" }
+    OrganizationRoleName { Member = "member", BillingManager = "billing_manager",
+    OrganizationAdmin = "organization_admin" }
 );
 
 /// The `OrganizationUserInviteOUT` schema: returned by `beta.admin.users.list_invites`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
-#[allow(deprecated)]
 pub struct OrganizationUserInviteOUT {
     /// Organization invitation ID.
     ///
@@ -2776,7 +2700,7 @@ pub struct OrganizationUserInviteOUT {
     pub roles: AdminOrganizationMemberOUTRawRoles,
     /// Deprecated single invite role. Use 'roles' instead.
     #[deprecated]
-    pub role: AdminOrganizationMemberOUTRawRole,
+    pub role: Role,
 }
 
 crate::runtime::struct_de!(
@@ -2787,8 +2711,7 @@ crate::runtime::struct_de!(
 impl OrganizationUserInviteOUT {
     crate::runtime::constructor!(
         nullable[invite_uuid : String => plain, email : String => some, roles :
-        AdminOrganizationMemberOUTRawRoles => plain, role :
-        AdminOrganizationMemberOUTRawRole => plain] []
+        AdminOrganizationMemberOUTRawRoles => plain, role : Role => plain] []
     );
 }
 
@@ -2814,7 +2737,7 @@ impl OrganizationUsersCreateOUT {
     );
 }
 
-/// The `PlanType` schema: the `type` of `MemberSubscriptionOUT`; the `subscription_type` of `OrganizationInviteIN`; the `subscription_types` of `OrganizationInviteIN`.
+/// The `PlanType` schema: the `type` of `MemberSubscriptionOUT`; the `subscription_type` of `OrganizationInviteIN`; the `subscription_types` of `OrganizationInviteIN`; and 1 more.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum PlanType {
@@ -2958,6 +2881,28 @@ impl RemoveWorkspaceMembersOUT {
         not_deleted_members : Vec < String > => nullable
     }
 }
+
+/// One type for the places that declare it alike: the `raw_role` of `AdminOrganizationMemberOUT`; the `role` of `AdminOrganizationMemberUpdate`; the `raw_role` of `AdminUserOUT`; and 5 more.
+///
+/// Schema: `#/components/schemas/AdminOrganizationMemberOUT/properties/raw_role`.
+#[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[derive(Debug, Clone, PartialEq)]
+pub enum Role {
+    /// The value as a `UserRole`.
+    UserRole(UserRole),
+    /// The value as a `StaticOrganizationRoles`.
+    StaticOrganizationRoles(StaticOrganizationRoles),
+    /// A value matching none of the known shapes, kept as raw JSON.
+    Unknown(serde_json::Value),
+}
+
+crate::runtime::untagged_union_ser!(Role { UserRole, StaticOrganizationRoles });
+
+crate::runtime::untagged_union_de!(Role { UserRole, StaticOrganizationRoles });
+
+crate::runtime::union_from!(
+    Role { UserRole(UserRole), StaticOrganizationRoles(StaticOrganizationRoles) }
+);
 
 /// The `RoleOut` schema: the `workspace_roles` of `RolesOut`; the `organization_roles` of `RolesOut`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
@@ -3366,6 +3311,24 @@ crate::runtime::string_enum!(
     "GP" }
 );
 
+/// One type for the places that declare it alike: the `subscription_types` of `AdminOrganizationMemberOUT`; the `subscription_types` of `AdminOrganizationMemberUpdate`; the `subscription_types` of `AdminUserOUT`.
+///
+/// Schema: `#/components/schemas/AdminOrganizationMemberOUT/properties/subscription_types/items`.
+#[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum SubscriptionType {
+    /// `CHAT`
+    Chat,
+    /// `MISTRAL_CODE`
+    MistralCode,
+    /// A value this version of the SDK does not know, kept as sent.
+    Unknown(String),
+}
+
+crate::runtime::string_enum!(
+    SubscriptionType { Chat = "CHAT", MistralCode = "MISTRAL_CODE" }
+);
+
 /// The `TargetType` schema: a parameter of `beta.admin.audit_logs.list`; the `target_type` of `AuditLogOut`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -3514,11 +3477,10 @@ impl TokenLimitsByModel {
 /// The `UpdateGroupWorkspaceAssignmentIn` schema: sent to `beta.admin.user_groups.update_workspace_assignment`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
-#[allow(deprecated)]
 pub struct UpdateGroupWorkspaceAssignmentIn {
     /// Simplified role names to assign. Mutually exclusive with 'roles'.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    pub role_names: crate::Nullable<Vec<WorkspaceMemberSingleINRoleNamesItem>>,
+    pub role_names: crate::Nullable<Vec<WorkspaceRoleName>>,
     /// Role values to assign. Mutually exclusive with 'role_names'.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub roles: crate::Nullable<Vec<MemberWorkspaceInfoRawRole>>,
@@ -3536,8 +3498,8 @@ crate::runtime::struct_de!(
 #[allow(deprecated)]
 impl UpdateGroupWorkspaceAssignmentIn {
     crate::runtime::setters! {
-        role_names : Vec < WorkspaceMemberSingleINRoleNamesItem > => nullable, roles :
-        Vec < MemberWorkspaceInfoRawRole > => nullable, #[deprecated] role :
+        role_names : Vec < WorkspaceRoleName > => nullable, roles : Vec <
+        MemberWorkspaceInfoRawRole > => nullable, #[deprecated] role :
         MemberWorkspaceInfoRawRole => nullable
     }
 }
@@ -3545,20 +3507,16 @@ impl UpdateGroupWorkspaceAssignmentIn {
 /// The `UpdateUserGroupOrganizationRoleIn` schema: sent to `beta.admin.user_groups.update_organization_role`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[allow(deprecated)]
 pub struct UpdateUserGroupOrganizationRoleIn {
     /// Organization role to assign to the group.
-    pub organization_role: AdminOrganizationMemberOUTRawRole,
+    pub organization_role: Role,
 }
 
 #[cfg(feature = "full-serde")]
 crate::runtime::struct_de!(UpdateUserGroupOrganizationRoleIn, [organization_role] []);
 
-#[allow(deprecated)]
 impl UpdateUserGroupOrganizationRoleIn {
-    crate::runtime::constructor!(
-        [organization_role : AdminOrganizationMemberOUTRawRole => plain] []
-    );
+    crate::runtime::constructor!([organization_role : Role => plain] []);
 }
 
 /// The `UpdateWorkspaceIN` schema: sent to `beta.admin.workspaces.update`.
@@ -4367,10 +4325,10 @@ pub struct WorkspaceEnrichedOUT {
     /// Whether this is the default Workspace for the Organization.
     pub is_default: bool,
     /// Roles granted for the Workspace.
-    pub raw_roles: Vec<WorkspaceEnrichedOUTRawRolesItem>,
+    pub raw_roles: Vec<WorkspaceEnrichedOUTRawRole>,
     /// Deprecated single role for the Workspace. Use 'raw_roles' instead.
     #[deprecated]
-    pub raw_role: WorkspaceEnrichedOUTRawRolesItem,
+    pub raw_role: WorkspaceEnrichedOUTRawRole,
 }
 
 crate::runtime::struct_de!(
@@ -4383,20 +4341,20 @@ impl WorkspaceEnrichedOUT {
     crate::runtime::constructor!(
         nullable[uuid : String => plain, name : String => plain, description : String =>
         some, icon : String => some, is_default : bool => plain, raw_roles : Vec <
-        WorkspaceEnrichedOUTRawRolesItem > => plain, raw_role :
-        WorkspaceEnrichedOUTRawRolesItem => plain] [members_count, spend_limit]
+        WorkspaceEnrichedOUTRawRole > => plain, raw_role : WorkspaceEnrichedOUTRawRole =>
+        plain] [members_count, spend_limit]
     );
     crate::runtime::setters! {
         members_count : i64 => nullable, spend_limit : WorkspaceSpendLimitOUT => nullable
     }
 }
 
-/// An item of the `raw_roles` field of `WorkspaceEnrichedOUT`.
+/// One type for the places that declare it alike: the `raw_roles` of `WorkspaceEnrichedOUT`; the `raw_role` of `WorkspaceEnrichedOUT`.
 ///
 /// Schema: `#/components/schemas/WorkspaceEnrichedOUT/properties/raw_roles/items`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq)]
-pub enum WorkspaceEnrichedOUTRawRolesItem {
+pub enum WorkspaceEnrichedOUTRawRole {
     /// The value as a `WorkspaceRole`.
     WorkspaceRole(WorkspaceRole),
     /// The value as a `StaticWorkspaceRoles`.
@@ -4409,17 +4367,17 @@ pub enum WorkspaceEnrichedOUTRawRolesItem {
 
 #[cfg(feature = "full-serde")]
 crate::runtime::untagged_union_ser!(
-    WorkspaceEnrichedOUTRawRolesItem { WorkspaceRole, StaticWorkspaceRoles,
+    WorkspaceEnrichedOUTRawRole { WorkspaceRole, StaticWorkspaceRoles,
     StaticOrganizationRoles }
 );
 
 crate::runtime::untagged_union_de!(
-    WorkspaceEnrichedOUTRawRolesItem { WorkspaceRole, StaticWorkspaceRoles,
+    WorkspaceEnrichedOUTRawRole { WorkspaceRole, StaticWorkspaceRoles,
     StaticOrganizationRoles }
 );
 
 crate::runtime::union_from!(
-    WorkspaceEnrichedOUTRawRolesItem { WorkspaceRole(WorkspaceRole),
+    WorkspaceEnrichedOUTRawRole { WorkspaceRole(WorkspaceRole),
     StaticWorkspaceRoles(StaticWorkspaceRoles),
     StaticOrganizationRoles(StaticOrganizationRoles) }
 );
@@ -4445,18 +4403,17 @@ impl WorkspaceMemberIN {
 /// The `WorkspaceMemberSingleIN` schema: the `members` of `WorkspaceMemberIN`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[allow(deprecated)]
 pub struct WorkspaceMemberSingleIN {
     /// Simplified role names to assign. Mutually exclusive with 'roles'.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    pub role_names: crate::Nullable<Vec<WorkspaceMemberSingleINRoleNamesItem>>,
+    pub role_names: crate::Nullable<Vec<WorkspaceRoleName>>,
     /// Role values to assign. Mutually exclusive with 'role_names'.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    pub roles: crate::Nullable<MemberWorkspaceInfoRawRoles>,
+    pub roles: crate::Nullable<MemberRoles>,
     /// Deprecated single role name, kept for backward compatibility. Mutually exclusive with 'role'.
     #[deprecated]
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    pub role_name: crate::Nullable<WorkspaceMemberSingleINRoleNamesItem>,
+    pub role_name: crate::Nullable<WorkspaceRoleName>,
     /// Deprecated legacy single role value, kept for backward compatibility. Mutually exclusive with 'role_name'.
     #[deprecated]
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
@@ -4478,52 +4435,11 @@ impl WorkspaceMemberSingleIN {
         [user_uuid : String => plain] [role_names, roles, role_name, role]
     );
     crate::runtime::setters! {
-        role_names : Vec < WorkspaceMemberSingleINRoleNamesItem > => nullable, roles :
-        MemberWorkspaceInfoRawRoles => nullable, #[deprecated] role_name :
-        WorkspaceMemberSingleINRoleNamesItem => nullable, #[deprecated] role :
-        MemberWorkspaceInfoRawRole => nullable
+        role_names : Vec < WorkspaceRoleName > => nullable, roles : MemberRoles =>
+        nullable, #[deprecated] role_name : WorkspaceRoleName => nullable, #[deprecated]
+        role : MemberWorkspaceInfoRawRole => nullable
     }
 }
-
-/// An item of the `role_names` field of `WorkspaceMemberSingleIN`.
-///
-/// Schema: `#/components/schemas/WorkspaceMemberSingleIN/properties/role_names/items`.
-#[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum WorkspaceMemberSingleINRoleNamesItem {
-    /// `billing`
-    Billing,
-    /// `user`
-    User,
-    /// `contributor`
-    Contributor,
-    /// `dev`
-    Dev,
-    /// `dev_contributor`
-    DevContributor,
-    /// `mistral_code_user`
-    MistralCodeUser,
-    /// `cloud_user`
-    CloudUser,
-    /// `workspace_contributor`
-    WorkspaceContributor,
-    /// `workspace_admin`
-    WorkspaceAdmin,
-    /// `observability_viewer`
-    ObservabilityViewer,
-    /// `workflow_executor`
-    WorkflowExecutor,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-
-crate::runtime::string_enum!(
-    WorkspaceMemberSingleINRoleNamesItem { Billing = "billing", User = "user",
-    Contributor = "contributor", Dev = "dev", DevContributor = "dev_contributor",
-    MistralCodeUser = "mistral_code_user", CloudUser = "cloud_user", WorkspaceContributor
-    = "workspace_contributor", WorkspaceAdmin = "workspace_admin", ObservabilityViewer =
-    "observability_viewer", WorkflowExecutor = "workflow_executor" }
-);
 
 /// The `WorkspaceOUT` schema: returned by `beta.admin.workspaces.update`; the `items` of `WorkspacesOut`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
@@ -4585,6 +4501,46 @@ pub enum WorkspaceRole {
 }
 
 crate::runtime::string_enum!(WorkspaceRole { A = "A", M = "M" });
+
+/// One type for the places that declare it alike: the `workspace_role_name` of `AdminProvisionGroupToWorkspaceIn`; the `role_names` of `AssignGroupToWorkspaceIn`; the `role_names` of `UpdateGroupWorkspaceAssignmentIn`; and 2 more.
+///
+/// Schema: `#/components/schemas/WorkspaceMemberSingleIN/properties/role_names/items`.
+#[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum WorkspaceRoleName {
+    /// `billing`
+    Billing,
+    /// `user`
+    User,
+    /// `contributor`
+    Contributor,
+    /// `dev`
+    Dev,
+    /// `dev_contributor`
+    DevContributor,
+    /// `mistral_code_user`
+    MistralCodeUser,
+    /// `cloud_user`
+    CloudUser,
+    /// `workspace_contributor`
+    WorkspaceContributor,
+    /// `workspace_admin`
+    WorkspaceAdmin,
+    /// `observability_viewer`
+    ObservabilityViewer,
+    /// `workflow_executor`
+    WorkflowExecutor,
+    /// A value this version of the SDK does not know, kept as sent.
+    Unknown(String),
+}
+
+crate::runtime::string_enum!(
+    WorkspaceRoleName { Billing = "billing", User = "user", Contributor = "contributor",
+    Dev = "dev", DevContributor = "dev_contributor", MistralCodeUser =
+    "mistral_code_user", CloudUser = "cloud_user", WorkspaceContributor =
+    "workspace_contributor", WorkspaceAdmin = "workspace_admin", ObservabilityViewer =
+    "observability_viewer", WorkflowExecutor = "workflow_executor" }
+);
 
 /// The `WorkspaceRoleRef` schema: the `roles` of `GroupWorkspaceAssignmentOut`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]

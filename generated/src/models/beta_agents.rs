@@ -2,7 +2,7 @@
 
 use super::*;
 
-/// The `Agent` schema: returned by `beta.agents.list`; returned by `beta.agents.create`; returned by `beta.agents.get`.
+/// The `Agent` schema: returned by `beta.agents.list`; returned by `beta.agents.create`; returned by `beta.agents.get`; and 5 more.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-agents")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -177,6 +177,29 @@ crate::runtime::const_value!(AgentListPageObject, str, "list");
 pub struct AgentObject;
 
 crate::runtime::const_value!(AgentObject, str, "agent");
+
+/// A parameter of `GET /v1/agents/{agent_id}`.
+///
+/// Schema: `#/paths/~1v1~1agents~1{agent_id}/get/parameters/1/schema`.
+#[cfg_attr(docsrs, doc(cfg(feature = "beta-agents")))]
+#[derive(Debug, Clone, PartialEq)]
+pub enum AgentsGetAgentVersion {
+    /// The value as an integer.
+    Integer(i64),
+    /// The value as text.
+    String(String),
+    /// A value matching none of the known shapes, kept as raw JSON.
+    Unknown(serde_json::Value),
+}
+
+crate::runtime::untagged_union_ser!(AgentsGetAgentVersion { Integer, String });
+
+#[cfg(feature = "full-serde")]
+crate::runtime::untagged_union_de!(AgentsGetAgentVersion { Integer, String });
+
+crate::runtime::union_from!(
+    AgentsGetAgentVersion { Integer(i64), String(String) } str => String
+);
 
 /// The `CreateAgentRequest` schema: sent to `beta.agents.create`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-agents")))]

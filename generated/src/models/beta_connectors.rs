@@ -2,7 +2,7 @@
 
 use super::*;
 
-/// The `Annotations` schema: the `annotations` of `AudioContent`; the `annotations` of `EmbeddedResource`; the `annotations` of `ImageContent`.
+/// The `Annotations` schema: the `annotations` of `AudioContent`; the `annotations` of `EmbeddedResource`; the `annotations` of `ImageContent`; and 3 more.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -507,7 +507,7 @@ impl ConnectionPreference {
     }
 }
 
-/// The `Connector` schema: returned by `beta.connectors.create`; returned by `beta.connectors.get`; returned by `beta.connectors.update`.
+/// The `Connector` schema: returned by `beta.connectors.create`; returned by `beta.connectors.get`; returned by `beta.connectors.update`; and 1 more.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -727,6 +727,25 @@ impl ConnectorCallToolRequest {
         arguments : std::collections::BTreeMap < String, serde_json::Value > => optional
     }
 }
+
+/// One type for the places that declare it alike: a parameter of `beta.connectors.get_auth_url`; a parameter of `beta.connectors.call_tool`; a parameter of `beta.connectors.list_tools`; and 12 more.
+///
+/// Schema: `#/paths/~1v1~1connectors~1{connector_id_or_name}~1auth_url/get/parameters/0/schema`.
+#[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[derive(Debug, Clone, PartialEq)]
+pub enum ConnectorIdOrName {
+    /// The value as text.
+    String(String),
+    /// A value matching none of the known shapes, kept as raw JSON.
+    Unknown(serde_json::Value),
+}
+
+crate::runtime::untagged_union_ser!(ConnectorIdOrName { String });
+
+#[cfg(feature = "full-serde")]
+crate::runtime::untagged_union_de!(ConnectorIdOrName { String });
+
+crate::runtime::union_from!(ConnectorIdOrName { String(String) } str => String);
 
 /// The `ConnectorLocale` schema: the `locale` of `Connector`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
@@ -994,48 +1013,6 @@ impl ConnectorToolResultMetadata {
     }
 }
 
-/// A parameter of `POST /v1/connectors/{connector_id}/{consumer_scope}/activate`.
-///
-/// Schema: `#/paths/~1v1~1connectors~1{connector_id}~1{consumer_scope}~1activate/post/parameters/1/schema`.
-#[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum ConnectorsActivateConsumerScope {
-    /// `user`
-    User,
-    /// `workspace`
-    Workspace,
-    /// `organization`
-    Organization,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-
-crate::runtime::string_enum!(
-    ConnectorsActivateConsumerScope { User = "user", Workspace = "workspace",
-    Organization = "organization" }
-);
-
-/// A parameter of `GET /v1/connectors/{connector_id_or_name}/auth_url`.
-///
-/// Schema: `#/paths/~1v1~1connectors~1{connector_id_or_name}~1auth_url/get/parameters/0/schema`.
-#[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
-#[derive(Debug, Clone, PartialEq)]
-pub enum ConnectorsGetAuthUrlConnectorIdOrName {
-    /// The value as text.
-    String(String),
-    /// A value matching none of the known shapes, kept as raw JSON.
-    Unknown(serde_json::Value),
-}
-
-crate::runtime::untagged_union_ser!(ConnectorsGetAuthUrlConnectorIdOrName { String });
-
-#[cfg(feature = "full-serde")]
-crate::runtime::untagged_union_de!(ConnectorsGetAuthUrlConnectorIdOrName { String });
-
-crate::runtime::union_from!(
-    ConnectorsGetAuthUrlConnectorIdOrName { String(String) } str => String
-);
-
 /// The `200` response of `GET /v1/connectors/{connector_id_or_name}/tools`.
 ///
 /// Schema: `#/paths/~1v1~1connectors~1{connector_id_or_name}~1tools/get/responses/200/content/application~1json/schema`.
@@ -1081,6 +1058,27 @@ impl ConnectorsQueryFilters {
         active : bool => nullable
     }
 }
+
+/// One type for the places that declare it alike: a parameter of `beta.connectors.activate`; a parameter of `beta.connectors.deactivate`.
+///
+/// Schema: `#/paths/~1v1~1connectors~1{connector_id}~1{consumer_scope}~1activate/post/parameters/1/schema`.
+#[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ConsumerScope {
+    /// `user`
+    User,
+    /// `workspace`
+    Workspace,
+    /// `organization`
+    Organization,
+    /// A value this version of the SDK does not know, kept as sent.
+    Unknown(String),
+}
+
+crate::runtime::string_enum!(
+    ConsumerScope { User = "user", Workspace = "workspace", Organization = "organization"
+    }
+);
 
 /// The `ConsumerType` schema: the `scope` of `AuthenticationConfiguration`; the `consumer_type` of `ConnectionPreference`; the `owner_type` of `Connector`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
@@ -1750,7 +1748,7 @@ impl LogicalExpression {
     );
 }
 
-/// An item of the `expressions` field of `LogicalExpression`.
+/// One type for the places that declare it alike: the `expressions` of `LogicalExpression`; the `requires_confirmation` of `ToolExecutionConfiguration`; the `skip_confirmation` of `ToolExecutionConfiguration`.
 ///
 /// Schema: `#/components/schemas/LogicalExpression/properties/expressions/items`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
@@ -2515,7 +2513,7 @@ crate::runtime::string_enum!(
     MCPUIToolMetaVisibilityItem { Model = "model", App = "app" }
 );
 
-/// The `MessageResponse` schema: returned by `beta.connectors.share`; returned by `beta.connectors.unshare`; returned by `beta.connectors.activate`.
+/// The `MessageResponse` schema: returned by `beta.connectors.share`; returned by `beta.connectors.unshare`; returned by `beta.connectors.activate`; and 9 more.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -2632,7 +2630,7 @@ impl Oauth2MetadataSecrets {
     }
 }
 
-/// The `OutboundAuthenticationType` schema: a parameter of `beta.connectors.get_auth_url`; a parameter of `beta.connectors.list_organization_credentials`; a parameter of `beta.connectors.list_workspace_credentials`.
+/// The `OutboundAuthenticationType` schema: a parameter of `beta.connectors.get_auth_url`; a parameter of `beta.connectors.list_organization_credentials`; a parameter of `beta.connectors.list_workspace_credentials`; and 4 more.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum OutboundAuthenticationType {

@@ -38,12 +38,12 @@ pub struct AgentConversation {
     pub updated_at: String,
     /// `agent_id`: text; required.
     pub agent_id: String,
-    /// `agent_version`: a `ValidationErrorLocItem`; optional and nullable: absent, `null` or a value.
+    /// `agent_version`: a `AgentVersion`; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "crate::Nullable::is_absent")
     )]
-    pub agent_version: crate::Nullable<ValidationErrorLocItem>,
+    pub agent_version: crate::Nullable<AgentVersion>,
 }
 
 crate::runtime::struct_de!(
@@ -59,7 +59,7 @@ impl AgentConversation {
     );
     crate::runtime::setters! {
         name : String => nullable, description : String => nullable, metadata :
-        MetadataDict => nullable, agent_version : ValidationErrorLocItem => nullable
+        MetadataDict => nullable, agent_version : AgentVersion => nullable
     }
 }
 
@@ -238,6 +238,78 @@ pub struct AgentHandoffStartedEventType;
 
 crate::runtime::const_value!(AgentHandoffStartedEventType, str, "agent.handoff.started");
 
+/// One type for the places that declare it alike: the `agent_version` of `AgentConversation`; the `agent_version` of `ConversationRequest`; the `agent_version` of `ConversationRequestBase`; and 4 more.
+///
+/// Schema: `#/components/schemas/AgentConversation/properties/agent_version`.
+#[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[derive(Debug, Clone, PartialEq)]
+pub enum AgentVersion {
+    /// The value as an integer.
+    Integer(i64),
+    /// The value as text.
+    String(String),
+    /// A value matching none of the known shapes, kept as raw JSON.
+    Unknown(serde_json::Value),
+}
+
+crate::runtime::untagged_union_ser!(AgentVersion { Integer, String });
+
+crate::runtime::untagged_union_de!(AgentVersion { Integer, String });
+
+crate::runtime::union_from!(AgentVersion { Integer(i64), String(String) } str => String);
+
+/// One type for the places that declare it alike: the `confirmation_status` of `FunctionCallEntry`; the `confirmation_status` of `FunctionCallEvent`.
+///
+/// Schema: `#/components/schemas/FunctionCallEntry/properties/confirmation_status`.
+#[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ConfirmationStatus {
+    /// `pending`
+    Pending,
+    /// `allowed`
+    Allowed,
+    /// `denied`
+    Denied,
+    /// A value this version of the SDK does not know, kept as sent.
+    Unknown(String),
+}
+
+crate::runtime::string_enum!(
+    ConfirmationStatus { Pending = "pending", Allowed = "allowed", Denied = "denied" }
+);
+
+/// One type for the places that declare it alike: returned by `beta.conversations.list`; returned by `beta.conversations.get`.
+///
+/// Schema: `#/paths/~1v1~1conversations/get/responses/200/content/application~1json/schema/items`.
+#[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[derive(Debug, Clone, PartialEq)]
+pub enum Conversation {
+    /// The value as a `ModelConversation`.
+    ModelConversation(Box<ModelConversation>),
+    /// The value as a `AgentConversation`.
+    AgentConversation(Box<AgentConversation>),
+    /// A value matching none of the known shapes, kept as raw JSON.
+    Unknown(serde_json::Value),
+}
+
+#[cfg(feature = "full-serde")]
+crate::runtime::untagged_union_ser!(
+    Conversation { ModelConversation, AgentConversation }
+);
+
+crate::runtime::untagged_union_de!(
+    Conversation { ModelConversation, AgentConversation }
+);
+
+crate::runtime::union_from!(
+    Conversation { ModelConversation(box ModelConversation), AgentConversation(box
+    AgentConversation) }
+);
+
+crate::runtime::union_field!(
+    Conversation, id = "id" { ModelConversation, AgentConversation }
+);
+
 /// The `ConversationAppendRequest` schema: sent to `beta.conversations.append`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
@@ -255,11 +327,11 @@ pub struct ConversationAppendRequest {
     /// Default: `true`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub store: Option<bool>,
-    /// `handoff_execution`: a `ConversationAppendRequestHandoffExecution`; optional, left out when `None`.
+    /// `handoff_execution`: a `RequestHandoffExecution`; optional, left out when `None`.
     ///
     /// Default: `"server"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub handoff_execution: Option<ConversationAppendRequestHandoffExecution>,
+    pub handoff_execution: Option<RequestHandoffExecution>,
     /// Completion arguments that will be used to generate assistant responses. Can be overridden at each message request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub completion_args: Option<CompletionArgs>,
@@ -277,29 +349,11 @@ crate::runtime::struct_de!(
 impl ConversationAppendRequest {
     crate::runtime::setters! {
         inputs : ConversationInputs => optional, store : bool => optional,
-        handoff_execution : ConversationAppendRequestHandoffExecution => optional,
-        completion_args : CompletionArgs => optional, tool_confirmations : Vec <
-        ToolCallConfirmation > => nullable
+        handoff_execution : RequestHandoffExecution => optional, completion_args :
+        CompletionArgs => optional, tool_confirmations : Vec < ToolCallConfirmation > =>
+        nullable
     }
 }
-
-/// The `handoff_execution` field of `AppendConversationRequest`.
-///
-/// Schema: `#/components/schemas/AppendConversationRequest/properties/handoff_execution`.
-#[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum ConversationAppendRequestHandoffExecution {
-    /// `client`
-    Client,
-    /// `server`
-    Server,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-
-crate::runtime::string_enum!(
-    ConversationAppendRequestHandoffExecution { Client = "client", Server = "server" }
-);
 
 /// The `stream` field of `ConversationAppendRequest`.
 ///
@@ -327,11 +381,11 @@ pub struct ConversationAppendStreamRequest {
     /// Default: `true`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub store: Option<bool>,
-    /// `handoff_execution`: a `ConversationAppendRequestHandoffExecution`; optional, left out when `None`.
+    /// `handoff_execution`: a `RequestHandoffExecution`; optional, left out when `None`.
     ///
     /// Default: `"server"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub handoff_execution: Option<ConversationAppendRequestHandoffExecution>,
+    pub handoff_execution: Option<RequestHandoffExecution>,
     /// Completion arguments that will be used to generate assistant responses. Can be overridden at each message request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub completion_args: Option<CompletionArgs>,
@@ -349,9 +403,9 @@ crate::runtime::struct_de!(
 impl ConversationAppendStreamRequest {
     crate::runtime::setters! {
         inputs : ConversationInputs => optional, store : bool => optional,
-        handoff_execution : ConversationAppendRequestHandoffExecution => optional,
-        completion_args : CompletionArgs => optional, tool_confirmations : Vec <
-        ToolCallConfirmation > => nullable
+        handoff_execution : RequestHandoffExecution => optional, completion_args :
+        CompletionArgs => optional, tool_confirmations : Vec < ToolCallConfirmation > =>
+        nullable
     }
 }
 
@@ -364,7 +418,57 @@ pub struct ConversationAppendStreamRequestStream;
 
 crate::runtime::const_value!(ConversationAppendStreamRequestStream, bool, true);
 
-/// The `data` field of `ConversationEvents`.
+/// An item of the `entries` field of `ConversationHistory`.
+///
+/// Schema: `#/components/schemas/ConversationHistory/properties/entries/items`.
+#[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[derive(Debug, Clone, PartialEq)]
+pub enum ConversationEntry {
+    /// `type`: `message.input`
+    MessageInput(MessageInputEntry),
+    /// `type`: `message.output`
+    MessageOutput(MessageOutputEntry),
+    /// `type`: `function.result`
+    FunctionResult(FunctionResultEntry),
+    /// `type`: `function.call`
+    FunctionCall(FunctionCallEntry),
+    /// `type`: `tool.execution`
+    ToolExecution(ToolExecutionEntry),
+    /// `type`: `agent.handoff`
+    AgentHandoff(AgentHandoffEntry),
+    /// A variant this version of the SDK does not know, kept as raw JSON.
+    Unknown(serde_json::Value),
+}
+
+crate::runtime::tagged_union!(
+    ConversationEntry, "type" { MessageInput = ["message.input"] carries, MessageOutput =
+    ["message.output"] carries, FunctionResult = ["function.result"] carries,
+    FunctionCall = ["function.call"] carries, ToolExecution = ["tool.execution"] carries,
+    AgentHandoff = ["agent.handoff"] carries }
+);
+
+crate::runtime::tagged_union_ser!(
+    ConversationEntry, "type" { MessageInput = ["message.input"] carries, MessageOutput =
+    ["message.output"] carries, FunctionResult = ["function.result"] carries,
+    FunctionCall = ["function.call"] carries, ToolExecution = ["tool.execution"] carries,
+    AgentHandoff = ["agent.handoff"] carries }
+);
+
+crate::runtime::tagged_union_de!(
+    ConversationEntry, "type" { MessageInput = ["message.input"] carries, MessageOutput =
+    ["message.output"] carries, FunctionResult = ["function.result"] carries,
+    FunctionCall = ["function.call"] carries, ToolExecution = ["tool.execution"] carries,
+    AgentHandoff = ["agent.handoff"] carries }
+);
+
+crate::runtime::union_from!(
+    ConversationEntry { MessageInput(MessageInputEntry),
+    MessageOutput(MessageOutputEntry), FunctionResult(FunctionResultEntry),
+    FunctionCall(FunctionCallEntry), ToolExecution(ToolExecutionEntry),
+    AgentHandoff(AgentHandoffEntry) }
+);
+
+/// One type for the places that declare it alike: an event of `beta.conversations.start_stream`; an event of `beta.conversations.append_stream`; an event of `beta.conversations.restart_stream`; and 1 more.
 ///
 /// Schema: `#/components/schemas/ConversationEvents/properties/data`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
@@ -453,68 +557,18 @@ pub struct ConversationHistory {
     pub object: ConversationHistoryObject,
     /// `conversation_id`: text; required.
     pub conversation_id: String,
-    /// `entries`: a list of `ConversationHistoryEntriesItem`; required.
-    pub entries: Vec<ConversationHistoryEntriesItem>,
+    /// `entries`: a list of `ConversationEntry`; required.
+    pub entries: Vec<ConversationEntry>,
 }
 
 crate::runtime::struct_de!(ConversationHistory, [conversation_id, entries] [object]);
 
 impl ConversationHistory {
     crate::runtime::constructor!(
-        [conversation_id : String => plain, entries : Vec <
-        ConversationHistoryEntriesItem > => plain] [object]
+        [conversation_id : String => plain, entries : Vec < ConversationEntry > => plain]
+        [object]
     );
 }
-
-/// An item of the `entries` field of `ConversationHistory`.
-///
-/// Schema: `#/components/schemas/ConversationHistory/properties/entries/items`.
-#[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
-#[derive(Debug, Clone, PartialEq)]
-pub enum ConversationHistoryEntriesItem {
-    /// `type`: `message.input`
-    MessageInput(MessageInputEntry),
-    /// `type`: `message.output`
-    MessageOutput(MessageOutputEntry),
-    /// `type`: `function.result`
-    FunctionResult(FunctionResultEntry),
-    /// `type`: `function.call`
-    FunctionCall(FunctionCallEntry),
-    /// `type`: `tool.execution`
-    ToolExecution(ToolExecutionEntry),
-    /// `type`: `agent.handoff`
-    AgentHandoff(AgentHandoffEntry),
-    /// A variant this version of the SDK does not know, kept as raw JSON.
-    Unknown(serde_json::Value),
-}
-
-crate::runtime::tagged_union!(
-    ConversationHistoryEntriesItem, "type" { MessageInput = ["message.input"] carries,
-    MessageOutput = ["message.output"] carries, FunctionResult = ["function.result"]
-    carries, FunctionCall = ["function.call"] carries, ToolExecution = ["tool.execution"]
-    carries, AgentHandoff = ["agent.handoff"] carries }
-);
-
-crate::runtime::tagged_union_ser!(
-    ConversationHistoryEntriesItem, "type" { MessageInput = ["message.input"] carries,
-    MessageOutput = ["message.output"] carries, FunctionResult = ["function.result"]
-    carries, FunctionCall = ["function.call"] carries, ToolExecution = ["tool.execution"]
-    carries, AgentHandoff = ["agent.handoff"] carries }
-);
-
-crate::runtime::tagged_union_de!(
-    ConversationHistoryEntriesItem, "type" { MessageInput = ["message.input"] carries,
-    MessageOutput = ["message.output"] carries, FunctionResult = ["function.result"]
-    carries, FunctionCall = ["function.call"] carries, ToolExecution = ["tool.execution"]
-    carries, AgentHandoff = ["agent.handoff"] carries }
-);
-
-crate::runtime::union_from!(
-    ConversationHistoryEntriesItem { MessageInput(MessageInputEntry),
-    MessageOutput(MessageOutputEntry), FunctionResult(FunctionResultEntry),
-    FunctionCall(FunctionCallEntry), ToolExecution(ToolExecutionEntry),
-    AgentHandoff(AgentHandoffEntry) }
-);
 
 /// The `object` field of `ConversationHistory`.
 ///
@@ -525,7 +579,7 @@ pub struct ConversationHistoryObject;
 
 crate::runtime::const_value!(ConversationHistoryObject, str, "conversation.history");
 
-/// The `ConversationInputs` schema: the `inputs` of `AppendConversationRequest`; the `inputs` of `ConversationAppendRequest`; the `inputs` of `ConversationAppendStreamRequest`.
+/// The `ConversationInputs` schema: the `inputs` of `AppendConversationRequest`; the `inputs` of `ConversationAppendRequest`; the `inputs` of `ConversationAppendStreamRequest`; and 6 more.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
 #[derive(Debug, Clone, PartialEq)]
 pub enum ConversationInputs {
@@ -592,9 +646,9 @@ pub struct ConversationRequest {
     /// `store`: true or false; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub store: crate::Nullable<bool>,
-    /// `handoff_execution`: a `ConversationAppendRequestHandoffExecution`; optional and nullable: absent, `null` or a value.
+    /// `handoff_execution`: a `RequestHandoffExecution`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    pub handoff_execution: crate::Nullable<ConversationAppendRequestHandoffExecution>,
+    pub handoff_execution: crate::Nullable<RequestHandoffExecution>,
     /// `instructions`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub instructions: crate::Nullable<String>,
@@ -619,9 +673,9 @@ pub struct ConversationRequest {
     /// `agent_id`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub agent_id: crate::Nullable<String>,
-    /// `agent_version`: a `ValidationErrorLocItem`; optional and nullable: absent, `null` or a value.
+    /// `agent_version`: a `AgentVersion`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    pub agent_version: crate::Nullable<ValidationErrorLocItem>,
+    pub agent_version: crate::Nullable<AgentVersion>,
     /// `model`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub model: crate::Nullable<String>,
@@ -641,13 +695,12 @@ impl ConversationRequest {
         agent_id, agent_version, model]
     );
     crate::runtime::setters! {
-        store : bool => nullable, handoff_execution :
-        ConversationAppendRequestHandoffExecution => nullable, instructions : String =>
-        nullable, tools : Vec < AgentTool > => nullable, completion_args : CompletionArgs
-        => nullable, guardrails : Vec < GuardrailConfig > => nullable, name : String =>
-        nullable, description : String => nullable, metadata : MetadataDict => nullable,
-        agent_id : String => nullable, agent_version : ValidationErrorLocItem =>
-        nullable, model : String => nullable
+        store : bool => nullable, handoff_execution : RequestHandoffExecution =>
+        nullable, instructions : String => nullable, tools : Vec < AgentTool > =>
+        nullable, completion_args : CompletionArgs => nullable, guardrails : Vec <
+        GuardrailConfig > => nullable, name : String => nullable, description : String =>
+        nullable, metadata : MetadataDict => nullable, agent_id : String => nullable,
+        agent_version : AgentVersion => nullable, model : String => nullable
     }
 }
 
@@ -771,11 +824,11 @@ pub struct ConversationRestartRequest {
     /// Default: `true`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub store: Option<bool>,
-    /// `handoff_execution`: a `ConversationAppendRequestHandoffExecution`; optional, left out when `None`.
+    /// `handoff_execution`: a `RequestHandoffExecution`; optional, left out when `None`.
     ///
     /// Default: `"server"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub handoff_execution: Option<ConversationAppendRequestHandoffExecution>,
+    pub handoff_execution: Option<RequestHandoffExecution>,
     /// Completion arguments that will be used to generate assistant responses. Can be overridden at each message request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub completion_args: Option<CompletionArgs>,
@@ -789,7 +842,7 @@ pub struct ConversationRestartRequest {
     pub from_entry_id: String,
     /// Specific version of the agent to use when restarting. If not provided, uses the current version.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    pub agent_version: crate::Nullable<ValidationErrorLocItem>,
+    pub agent_version: crate::Nullable<AgentVersion>,
 }
 
 #[cfg(feature = "full-serde")]
@@ -805,10 +858,9 @@ impl ConversationRestartRequest {
     );
     crate::runtime::setters! {
         inputs : ConversationInputs => optional, store : bool => optional,
-        handoff_execution : ConversationAppendRequestHandoffExecution => optional,
-        completion_args : CompletionArgs => optional, guardrails : Vec < GuardrailConfig
-        > => nullable, metadata : MetadataDict => nullable, agent_version :
-        ValidationErrorLocItem => nullable
+        handoff_execution : RequestHandoffExecution => optional, completion_args :
+        CompletionArgs => optional, guardrails : Vec < GuardrailConfig > => nullable,
+        metadata : MetadataDict => nullable, agent_version : AgentVersion => nullable
     }
 }
 
@@ -838,11 +890,11 @@ pub struct ConversationRestartStreamRequest {
     /// Default: `true`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub store: Option<bool>,
-    /// `handoff_execution`: a `ConversationAppendRequestHandoffExecution`; optional, left out when `None`.
+    /// `handoff_execution`: a `RequestHandoffExecution`; optional, left out when `None`.
     ///
     /// Default: `"server"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub handoff_execution: Option<ConversationAppendRequestHandoffExecution>,
+    pub handoff_execution: Option<RequestHandoffExecution>,
     /// Completion arguments that will be used to generate assistant responses. Can be overridden at each message request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub completion_args: Option<CompletionArgs>,
@@ -856,7 +908,7 @@ pub struct ConversationRestartStreamRequest {
     pub from_entry_id: String,
     /// Specific version of the agent to use when restarting. If not provided, uses the current version.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    pub agent_version: crate::Nullable<ValidationErrorLocItem>,
+    pub agent_version: crate::Nullable<AgentVersion>,
 }
 
 #[cfg(feature = "full-serde")]
@@ -872,10 +924,9 @@ impl ConversationRestartStreamRequest {
     );
     crate::runtime::setters! {
         inputs : ConversationInputs => optional, store : bool => optional,
-        handoff_execution : ConversationAppendRequestHandoffExecution => optional,
-        completion_args : CompletionArgs => optional, guardrails : Vec < GuardrailConfig
-        > => nullable, metadata : MetadataDict => nullable, agent_version :
-        ValidationErrorLocItem => nullable
+        handoff_execution : RequestHandoffExecution => optional, completion_args :
+        CompletionArgs => optional, guardrails : Vec < GuardrailConfig > => nullable,
+        metadata : MetadataDict => nullable, agent_version : AgentVersion => nullable
     }
 }
 
@@ -902,9 +953,9 @@ pub struct ConversationStreamRequest {
     /// `store`: true or false; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub store: crate::Nullable<bool>,
-    /// `handoff_execution`: a `ConversationAppendRequestHandoffExecution`; optional and nullable: absent, `null` or a value.
+    /// `handoff_execution`: a `RequestHandoffExecution`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    pub handoff_execution: crate::Nullable<ConversationAppendRequestHandoffExecution>,
+    pub handoff_execution: crate::Nullable<RequestHandoffExecution>,
     /// `instructions`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub instructions: crate::Nullable<String>,
@@ -929,9 +980,9 @@ pub struct ConversationStreamRequest {
     /// `agent_id`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub agent_id: crate::Nullable<String>,
-    /// `agent_version`: a `ValidationErrorLocItem`; optional and nullable: absent, `null` or a value.
+    /// `agent_version`: a `AgentVersion`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    pub agent_version: crate::Nullable<ValidationErrorLocItem>,
+    pub agent_version: crate::Nullable<AgentVersion>,
     /// `model`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub model: crate::Nullable<String>,
@@ -951,13 +1002,12 @@ impl ConversationStreamRequest {
         agent_id, agent_version, model]
     );
     crate::runtime::setters! {
-        store : bool => nullable, handoff_execution :
-        ConversationAppendRequestHandoffExecution => nullable, instructions : String =>
-        nullable, tools : Vec < AgentTool > => nullable, completion_args : CompletionArgs
-        => nullable, guardrails : Vec < GuardrailConfig > => nullable, name : String =>
-        nullable, description : String => nullable, metadata : MetadataDict => nullable,
-        agent_id : String => nullable, agent_version : ValidationErrorLocItem =>
-        nullable, model : String => nullable
+        store : bool => nullable, handoff_execution : RequestHandoffExecution =>
+        nullable, instructions : String => nullable, tools : Vec < AgentTool > =>
+        nullable, completion_args : CompletionArgs => nullable, guardrails : Vec <
+        GuardrailConfig > => nullable, name : String => nullable, description : String =>
+        nullable, metadata : MetadataDict => nullable, agent_id : String => nullable,
+        agent_version : AgentVersion => nullable, model : String => nullable
     }
 }
 
@@ -1010,38 +1060,6 @@ impl ConversationUsageInfo {
     }
 }
 
-/// An item of the `200` response of `GET /v1/conversations`.
-///
-/// Schema: `#/paths/~1v1~1conversations/get/responses/200/content/application~1json/schema/items`.
-#[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
-#[derive(Debug, Clone, PartialEq)]
-pub enum ConversationsListResponseItem {
-    /// The value as a `ModelConversation`.
-    ModelConversation(Box<ModelConversation>),
-    /// The value as a `AgentConversation`.
-    AgentConversation(Box<AgentConversation>),
-    /// A value matching none of the known shapes, kept as raw JSON.
-    Unknown(serde_json::Value),
-}
-
-#[cfg(feature = "full-serde")]
-crate::runtime::untagged_union_ser!(
-    ConversationsListResponseItem { ModelConversation, AgentConversation }
-);
-
-crate::runtime::untagged_union_de!(
-    ConversationsListResponseItem { ModelConversation, AgentConversation }
-);
-
-crate::runtime::union_from!(
-    ConversationsListResponseItem { ModelConversation(box ModelConversation),
-    AgentConversation(box AgentConversation) }
-);
-
-crate::runtime::union_field!(
-    ConversationsListResponseItem, id = "id" { ModelConversation, AgentConversation }
-);
-
 /// The `FunctionCallEntry` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -1077,9 +1095,9 @@ pub struct FunctionCallEntry {
     pub name: String,
     /// `arguments`: a `FunctionCallEntryArguments`; required.
     pub arguments: FunctionCallEntryArguments,
-    /// `confirmation_status`: a `FunctionCallEntryConfirmationStatus`; optional and nullable: absent, `null` or a value.
+    /// `confirmation_status`: a `ConfirmationStatus`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    pub confirmation_status: crate::Nullable<FunctionCallEntryConfirmationStatus>,
+    pub confirmation_status: crate::Nullable<ConfirmationStatus>,
 }
 
 crate::runtime::struct_de!(
@@ -1096,7 +1114,7 @@ impl FunctionCallEntry {
     crate::runtime::setters! {
         created_at : String => optional, completed_at : String => nullable, agent_id :
         String => nullable, model : String => nullable, id : String => optional,
-        confirmation_status : FunctionCallEntryConfirmationStatus => nullable
+        confirmation_status : ConfirmationStatus => nullable
     }
 }
 
@@ -1119,27 +1137,6 @@ crate::runtime::untagged_union_de!(FunctionCallEntryArguments { String, ValueMap
 crate::runtime::union_from!(
     FunctionCallEntryArguments { String(String), ValueMap(std::collections::BTreeMap <
     String, serde_json::Value >) } str => String
-);
-
-/// The `confirmation_status` field of `FunctionCallEntry`.
-///
-/// Schema: `#/components/schemas/FunctionCallEntry/properties/confirmation_status`.
-#[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum FunctionCallEntryConfirmationStatus {
-    /// `pending`
-    Pending,
-    /// `allowed`
-    Allowed,
-    /// `denied`
-    Denied,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-
-crate::runtime::string_enum!(
-    FunctionCallEntryConfirmationStatus { Pending = "pending", Allowed = "allowed",
-    Denied = "denied" }
 );
 
 /// The `object` field of `FunctionCallEntry`.
@@ -1191,9 +1188,9 @@ pub struct FunctionCallEvent {
     pub tool_call_id: String,
     /// `arguments`: text; required.
     pub arguments: String,
-    /// `confirmation_status`: a `FunctionCallEntryConfirmationStatus`; optional and nullable: absent, `null` or a value.
+    /// `confirmation_status`: a `ConfirmationStatus`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    pub confirmation_status: crate::Nullable<FunctionCallEntryConfirmationStatus>,
+    pub confirmation_status: crate::Nullable<ConfirmationStatus>,
 }
 
 crate::runtime::struct_de!(
@@ -1210,7 +1207,7 @@ impl FunctionCallEvent {
     crate::runtime::setters! {
         created_at : String => optional, output_index : i64 => optional, model : String
         => nullable, agent_id : String => nullable, confirmation_status :
-        FunctionCallEntryConfirmationStatus => nullable
+        ConfirmationStatus => nullable
     }
 }
 
@@ -1288,7 +1285,7 @@ crate::runtime::const_value!(FunctionResultEntryType, str, "function.result");
 
 /// The `InputEntries` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
-pub type InputEntries = Vec<ConversationHistoryEntriesItem>;
+pub type InputEntries = Vec<ConversationEntry>;
 
 /// The `MessageEntries` schema: the `messages` of `ConversationMessages`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
@@ -1884,6 +1881,24 @@ crate::runtime::union_from!(
     ToolReference(ToolReferenceChunk) }
 );
 
+/// One type for the places that declare it alike: the `handoff_execution` of `AppendConversationRequest`; the `handoff_execution` of `ConversationAppendRequest`; the `handoff_execution` of `ConversationAppendStreamRequest`; and 6 more.
+///
+/// Schema: `#/components/schemas/AppendConversationRequest/properties/handoff_execution`.
+#[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum RequestHandoffExecution {
+    /// `client`
+    Client,
+    /// `server`
+    Server,
+    /// A value this version of the SDK does not know, kept as sent.
+    Unknown(String),
+}
+
+crate::runtime::string_enum!(
+    RequestHandoffExecution { Client = "client", Server = "server" }
+);
+
 /// The `ResponseDoneEvent` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -2056,8 +2071,8 @@ pub struct ToolExecutionDeltaEvent {
     pub output_index: Option<i64>,
     /// `id`: text; required.
     pub id: String,
-    /// `name`: a `ToolExecutionEntryName`; required.
-    pub name: ToolExecutionEntryName,
+    /// `name`: a `ToolName`; required.
+    pub name: ToolName,
     /// `arguments`: text; required.
     pub arguments: String,
 }
@@ -2069,8 +2084,8 @@ crate::runtime::struct_de!(
 
 impl ToolExecutionDeltaEvent {
     crate::runtime::constructor!(
-        [id : String => plain, name : ToolExecutionEntryName => plain, arguments : String
-        => plain] [r#type, created_at, output_index]
+        [id : String => plain, name : ToolName => plain, arguments : String => plain]
+        [r#type, created_at, output_index]
     );
     crate::runtime::setters! {
         created_at : String => optional, output_index : i64 => optional
@@ -2105,8 +2120,8 @@ pub struct ToolExecutionDoneEvent {
     pub output_index: Option<i64>,
     /// `id`: text; required.
     pub id: String,
-    /// `name`: a `ToolExecutionEntryName`; required.
-    pub name: ToolExecutionEntryName,
+    /// `name`: a `ToolName`; required.
+    pub name: ToolName,
     /// `info`: a `ToolExecutionInfo`; optional, left out when `None`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub info: Option<ToolExecutionInfo>,
@@ -2118,8 +2133,8 @@ crate::runtime::struct_de!(
 
 impl ToolExecutionDoneEvent {
     crate::runtime::constructor!(
-        [id : String => plain, name : ToolExecutionEntryName => plain] [r#type,
-        created_at, output_index, info]
+        [id : String => plain, name : ToolName => plain] [r#type, created_at,
+        output_index, info]
     );
     crate::runtime::setters! {
         created_at : String => optional, output_index : i64 => optional, info :
@@ -2165,8 +2180,8 @@ pub struct ToolExecutionEntry {
     /// `id`: text; optional, left out when `None`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    /// `name`: a `ToolExecutionEntryName`; required.
-    pub name: ToolExecutionEntryName,
+    /// `name`: a `ToolName`; required.
+    pub name: ToolName,
     /// `arguments`: text; required.
     pub arguments: String,
     /// `info`: a `ToolExecutionInfo`; optional, left out when `None`.
@@ -2181,8 +2196,8 @@ crate::runtime::struct_de!(
 
 impl ToolExecutionEntry {
     crate::runtime::constructor!(
-        [name : ToolExecutionEntryName => plain, arguments : String => plain] [object,
-        r#type, created_at, completed_at, agent_id, model, id, info]
+        [name : ToolName => plain, arguments : String => plain] [object, r#type,
+        created_at, completed_at, agent_id, model, id, info]
     );
     crate::runtime::setters! {
         created_at : String => optional, completed_at : String => nullable, agent_id :
@@ -2238,8 +2253,8 @@ pub struct ToolExecutionStartedEvent {
     /// `agent_id`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub agent_id: crate::Nullable<String>,
-    /// `name`: a `ToolExecutionEntryName`; required.
-    pub name: ToolExecutionEntryName,
+    /// `name`: a `ToolName`; required.
+    pub name: ToolName,
     /// `arguments`: text; required.
     pub arguments: String,
 }
@@ -2251,8 +2266,8 @@ crate::runtime::struct_de!(
 
 impl ToolExecutionStartedEvent {
     crate::runtime::constructor!(
-        [id : String => plain, name : ToolExecutionEntryName => plain, arguments : String
-        => plain] [r#type, created_at, output_index, model, agent_id]
+        [id : String => plain, name : ToolName => plain, arguments : String => plain]
+        [r#type, created_at, output_index, model, agent_id]
     );
     crate::runtime::setters! {
         created_at : String => optional, output_index : i64 => optional, model : String
@@ -2280,8 +2295,8 @@ pub struct ToolFileChunk {
     /// Fixed by the schema; filled in by the SDK.
     #[serde(default)]
     pub r#type: ToolFileChunkType,
-    /// `tool`: a `ToolExecutionEntryName`; required.
-    pub tool: ToolExecutionEntryName,
+    /// `tool`: a `ToolName`; required.
+    pub tool: ToolName,
     /// `file_id`: text; required.
     pub file_id: String,
     /// `file_name`: text; optional and nullable: absent, `null` or a value.
@@ -2298,8 +2313,8 @@ crate::runtime::struct_de!(
 
 impl ToolFileChunk {
     crate::runtime::constructor!(
-        [tool : ToolExecutionEntryName => plain, file_id : String => plain] [r#type,
-        file_name, file_type]
+        [tool : ToolName => plain, file_id : String => plain] [r#type, file_name,
+        file_type]
     );
     crate::runtime::setters! {
         file_name : String => nullable, file_type : String => nullable

@@ -54,7 +54,7 @@ crate::runtime::string_enum!(
     CreateLibraryRequestOwnerType { User = "User", Workspace = "Workspace" }
 );
 
-/// The `Document` schema: returned by `beta.libraries.documents.upload`; returned by `beta.libraries.documents.get`; returned by `beta.libraries.documents.replace`.
+/// The `Document` schema: returned by `beta.libraries.documents.upload`; returned by `beta.libraries.documents.get`; returned by `beta.libraries.documents.replace`; and 2 more.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-libraries")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -222,7 +222,7 @@ crate::runtime::string_enum!(
     EntityType { User = "User", Workspace = "Workspace", Org = "Org" }
 );
 
-/// The `Library` schema: returned by `beta.libraries.create`; returned by `beta.libraries.get`; returned by `beta.libraries.replace`.
+/// The `Library` schema: returned by `beta.libraries.create`; returned by `beta.libraries.get`; returned by `beta.libraries.replace`; and 3 more.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-libraries")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]

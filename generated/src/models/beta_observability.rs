@@ -169,8 +169,8 @@ pub struct BaseFieldDefinition {
     pub name: String,
     /// `label`: text; required.
     pub label: String,
-    /// `type`: a `BaseFieldDefinitionType`; required.
-    pub r#type: BaseFieldDefinitionType,
+    /// `type`: a `FieldDefinitionType`; required.
+    pub r#type: FieldDefinitionType,
     /// `group`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
@@ -187,16 +187,16 @@ crate::runtime::struct_de!(
 
 impl BaseFieldDefinition {
     crate::runtime::constructor!(
-        [name : String => plain, label : String => plain, r#type :
-        BaseFieldDefinitionType => plain, supported_operators : Vec <
-        BaseFieldDefinitionSupportedOperatorsItem > => plain] [group]
+        [name : String => plain, label : String => plain, r#type : FieldDefinitionType =>
+        plain, supported_operators : Vec < BaseFieldDefinitionSupportedOperatorsItem > =>
+        plain] [group]
     );
     crate::runtime::setters! {
         group : String => nullable
     }
 }
 
-/// An item of the `supported_operators` field of `BaseFieldDefinition`.
+/// One type for the places that declare it alike: a parameter of `beta.observability.chat_completion_events.fields.fetch_options`; the `supported_operators` of `BaseFieldDefinition`; the `op` of `FilterCondition`.
 ///
 /// Schema: `#/components/schemas/BaseFieldDefinition/properties/supported_operators/items`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
@@ -251,37 +251,6 @@ crate::runtime::string_enum!(
     "matches", Notcontains = "notcontains", Inotcontains = "inotcontains", Eq = "eq", Neq
     = "neq", Isnull = "isnull", Includes = "includes", Excludes = "excludes", LenEq =
     "len_eq" }
-);
-
-/// The `type` field of `BaseFieldDefinition`.
-///
-/// Schema: `#/components/schemas/BaseFieldDefinition/properties/type`.
-#[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum BaseFieldDefinitionType {
-    /// `ENUM`
-    Enum,
-    /// `TEXT`
-    Text,
-    /// `INT`
-    Int,
-    /// `FLOAT`
-    Float,
-    /// `BOOL`
-    Bool,
-    /// `TIMESTAMP`
-    Timestamp,
-    /// `ARRAY`
-    Array,
-    /// `MAP`
-    Map,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-
-crate::runtime::string_enum!(
-    BaseFieldDefinitionType { Enum = "ENUM", Text = "TEXT", Int = "INT", Float = "FLOAT",
-    Bool = "BOOL", Timestamp = "TIMESTAMP", Array = "ARRAY", Map = "MAP" }
 );
 
 /// The `BaseTaskStatus` schema: the `status` of `DatasetImportTask`; the `status` of `FetchCampaignStatusResponse`.
@@ -369,11 +338,8 @@ pub struct ChatCompletionEvent {
     pub correlation_id: String,
     /// Format: `date-time`.
     pub created_at: String,
-    /// `extra_fields`: a map of names to `ChatCompletionEventExtraFieldsValue` or `null`; required.
-    pub extra_fields: std::collections::BTreeMap<
-        String,
-        Option<ChatCompletionEventExtraFieldsValue>,
-    >,
+    /// `extra_fields`: a map of names to `ExtraFieldsValue` or `null`; required.
+    pub extra_fields: std::collections::BTreeMap<String, Option<ExtraFieldsValue>>,
     /// `nb_input_tokens`: an integer; required.
     pub nb_input_tokens: i64,
     /// `nb_output_tokens`: an integer; required.
@@ -400,54 +366,15 @@ impl ChatCompletionEvent {
     crate::runtime::constructor!(
         [event_id : String => plain, correlation_id : String => plain, created_at :
         String => plain, extra_fields : std::collections::BTreeMap < String, Option <
-        ChatCompletionEventExtraFieldsValue > > => plain, nb_input_tokens : i64 => plain,
-        nb_output_tokens : i64 => plain, enabled_tools : Vec < std::collections::BTreeMap
-        < String, serde_json::Value > > => plain, request_messages : Vec <
+        ExtraFieldsValue > > => plain, nb_input_tokens : i64 => plain, nb_output_tokens :
+        i64 => plain, enabled_tools : Vec < std::collections::BTreeMap < String,
+        serde_json::Value > > => plain, request_messages : Vec <
         std::collections::BTreeMap < String, serde_json::Value > > => plain,
         response_messages : Vec < std::collections::BTreeMap < String, serde_json::Value
         > > => plain, nb_messages : i64 => plain, chat_transcription_events : Vec <
         ChatTranscriptionEvent > => plain] []
     );
 }
-
-/// A value of the `extra_fields` field of `ChatCompletionEvent`.
-///
-/// Schema: `#/components/schemas/ChatCompletionEvent/properties/extra_fields/additionalProperties`.
-#[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
-#[derive(Debug, Clone, PartialEq)]
-pub enum ChatCompletionEventExtraFieldsValue {
-    /// The value as true or false.
-    Bool(bool),
-    /// The value as an integer.
-    Integer(i64),
-    /// The value as a number.
-    Number(f64),
-    /// The value as text.
-    String(String),
-    /// The value as a list of text.
-    StringList(Vec<String>),
-    /// The value as a map of names to text.
-    StringMap(std::collections::BTreeMap<String, String>),
-    /// A value matching none of the known shapes, kept as raw JSON.
-    Unknown(serde_json::Value),
-}
-
-#[cfg(feature = "full-serde")]
-crate::runtime::untagged_union_ser!(
-    ChatCompletionEventExtraFieldsValue { Bool, Integer, Number, String, StringList,
-    StringMap }
-);
-
-crate::runtime::untagged_union_de!(
-    ChatCompletionEventExtraFieldsValue { Bool, Integer, Number, String, StringList,
-    StringMap }
-);
-
-crate::runtime::union_from!(
-    ChatCompletionEventExtraFieldsValue { Bool(bool), Integer(i64), Number(f64),
-    String(String), StringList(Vec < String >), StringMap(std::collections::BTreeMap <
-    String, String >) } str => String strs => StringList
-);
 
 /// The `ChatCompletionEventPreview` schema: the `results` of `FeedResultChatCompletionEventPreview`; the `results` of `PaginatedResultChatCompletionEventPreview`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
@@ -460,11 +387,8 @@ pub struct ChatCompletionEventPreview {
     pub correlation_id: String,
     /// Format: `date-time`.
     pub created_at: String,
-    /// `extra_fields`: a map of names to `ChatCompletionEventExtraFieldsValue` or `null`; required.
-    pub extra_fields: std::collections::BTreeMap<
-        String,
-        Option<ChatCompletionEventExtraFieldsValue>,
-    >,
+    /// `extra_fields`: a map of names to `ExtraFieldsValue` or `null`; required.
+    pub extra_fields: std::collections::BTreeMap<String, Option<ExtraFieldsValue>>,
     /// `nb_input_tokens`: an integer; required.
     pub nb_input_tokens: i64,
     /// `nb_output_tokens`: an integer; required.
@@ -480,8 +404,8 @@ impl ChatCompletionEventPreview {
     crate::runtime::constructor!(
         [event_id : String => plain, correlation_id : String => plain, created_at :
         String => plain, extra_fields : std::collections::BTreeMap < String, Option <
-        ChatCompletionEventExtraFieldsValue > > => plain, nb_input_tokens : i64 => plain,
-        nb_output_tokens : i64 => plain] []
+        ExtraFieldsValue > > => plain, nb_input_tokens : i64 => plain, nb_output_tokens :
+        i64 => plain] []
     );
 }
 
@@ -644,7 +568,7 @@ impl Dataset {
     );
 }
 
-/// The `DatasetImportTask` schema: returned by `beta.observability.datasets.import_from_campaign`; returned by `beta.observability.datasets.import_from_explorer`; returned by `beta.observability.datasets.import_from_file`.
+/// The `DatasetImportTask` schema: returned by `beta.observability.datasets.import_from_campaign`; returned by `beta.observability.datasets.import_from_explorer`; returned by `beta.observability.datasets.import_from_file`; and 4 more.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -823,6 +747,43 @@ crate::runtime::struct_de!(ExportDatasetResponse, [file_url] []);
 impl ExportDatasetResponse {
     crate::runtime::constructor!([file_url : String => plain] []);
 }
+
+/// One type for the places that declare it alike: the `extra_fields` of `ChatCompletionEvent`; the `extra_fields` of `ChatCompletionEventPreview`.
+///
+/// Schema: `#/components/schemas/ChatCompletionEvent/properties/extra_fields/additionalProperties`.
+#[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[derive(Debug, Clone, PartialEq)]
+pub enum ExtraFieldsValue {
+    /// The value as true or false.
+    Bool(bool),
+    /// The value as an integer.
+    Integer(i64),
+    /// The value as a number.
+    Number(f64),
+    /// The value as text.
+    String(String),
+    /// The value as a list of text.
+    StringList(Vec<String>),
+    /// The value as a map of names to text.
+    StringMap(std::collections::BTreeMap<String, String>),
+    /// A value matching none of the known shapes, kept as raw JSON.
+    Unknown(serde_json::Value),
+}
+
+#[cfg(feature = "full-serde")]
+crate::runtime::untagged_union_ser!(
+    ExtraFieldsValue { Bool, Integer, Number, String, StringList, StringMap }
+);
+
+crate::runtime::untagged_union_de!(
+    ExtraFieldsValue { Bool, Integer, Number, String, StringList, StringMap }
+);
+
+crate::runtime::union_from!(
+    ExtraFieldsValue { Bool(bool), Integer(i64), Number(f64), String(String),
+    StringList(Vec < String >), StringMap(std::collections::BTreeMap < String, String >)
+    } str => String strs => StringList
+);
 
 /// The `FeedResultChatCompletionEventPreview` schema: the `completion_events` of `SearchChatCompletionEventsResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
@@ -1096,6 +1057,37 @@ impl FetchFieldOptionCountsResponse {
     crate::runtime::constructor!([counts : Vec < FieldOptionCountItem > => plain] []);
 }
 
+/// One type for the places that declare it alike: the `type` of `BaseFieldDefinition`; the `type` of `OtelFieldDefinition`.
+///
+/// Schema: `#/components/schemas/BaseFieldDefinition/properties/type`.
+#[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum FieldDefinitionType {
+    /// `ENUM`
+    Enum,
+    /// `TEXT`
+    Text,
+    /// `INT`
+    Int,
+    /// `FLOAT`
+    Float,
+    /// `BOOL`
+    Bool,
+    /// `TIMESTAMP`
+    Timestamp,
+    /// `ARRAY`
+    Array,
+    /// `MAP`
+    Map,
+    /// A value this version of the SDK does not know, kept as sent.
+    Unknown(String),
+}
+
+crate::runtime::string_enum!(
+    FieldDefinitionType { Enum = "ENUM", Text = "TEXT", Int = "INT", Float = "FLOAT",
+    Bool = "BOOL", Timestamp = "TIMESTAMP", Array = "ARRAY", Map = "MAP" }
+);
+
 /// The `FieldGroup` schema: the `field_groups` of `ListChatCompletionFieldsResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq)]
@@ -1172,7 +1164,7 @@ impl FilterGroup {
     }
 }
 
-/// An item of the `AND` field of `FilterGroup`.
+/// One type for the places that declare it alike: the `AND` of `FilterGroup`; the `OR` of `FilterGroup`; the `filters` of `FilterPayload`.
 ///
 /// Schema: `#/components/schemas/FilterGroup/properties/AND/items`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
@@ -1194,7 +1186,7 @@ crate::runtime::union_from!(
     FilterGroupAndItem { FilterCondition(FilterCondition), FilterGroup(FilterGroup) }
 );
 
-/// The `FilterPayload` schema: the `search_params` of `Campaign`; the `search_params` of `CreateCampaignRequest`; the `filter_params` of `FetchFieldOptionCountsRequest`.
+/// The `FilterPayload` schema: the `search_params` of `Campaign`; the `search_params` of `CreateCampaignRequest`; the `filter_params` of `FetchFieldOptionCountsRequest`; and 2 more.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct FilterPayload {
@@ -1938,7 +1930,7 @@ impl ImportDatasetFromPlaygroundRequest {
     crate::runtime::constructor!([conversation_ids : Vec < String > => plain] []);
 }
 
-/// The `Judge` schema: returned by `beta.observability.judges.create`; returned by `beta.observability.judges.fetch`; the `judge` of `Campaign`.
+/// The `Judge` schema: returned by `beta.observability.judges.create`; returned by `beta.observability.judges.fetch`; the `judge` of `Campaign`; and 1 more.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -2131,7 +2123,7 @@ impl JudgeOutput {
     );
 }
 
-/// The `output` field of `Judge`.
+/// One type for the places that declare it alike: the `output` of `CreateJudgeRequest`; the `output` of `Judge`; the `output` of `UpdateJudgeRequest`.
 ///
 /// Schema: `#/components/schemas/Judge/properties/output`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
@@ -2445,7 +2437,7 @@ impl MetricDefinition {
     );
 }
 
-/// The `ObservabilityError` schema: the error body of `beta.observability.chat_completion_events.search`; the error body of `beta.observability.chat_completion_events.search_ids`; the error body of `beta.observability.chat_completion_events.fetch`.
+/// The `ObservabilityError` schema: the error body of `beta.observability.chat_completion_events.search`; the error body of `beta.observability.chat_completion_events.search_ids`; the error body of `beta.observability.chat_completion_events.fetch`; and 56 more.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -2647,7 +2639,7 @@ impl OrderByClause {
     }
 }
 
-/// The `OtelFieldDefinition` schema: the `field_definitions` of `GetLogFields`; the `field_definitions` of `GetSpanEvaluationFields`; the `field_definitions` of `GetSpanFields`.
+/// The `OtelFieldDefinition` schema: the `field_definitions` of `GetLogFields`; the `field_definitions` of `GetSpanEvaluationFields`; the `field_definitions` of `GetSpanFields`; and 1 more.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -2656,8 +2648,8 @@ pub struct OtelFieldDefinition {
     pub name: String,
     /// `label`: text; required.
     pub label: String,
-    /// `type`: a `BaseFieldDefinitionType`; required.
-    pub r#type: BaseFieldDefinitionType,
+    /// `type`: a `FieldDefinitionType`; required.
+    pub r#type: FieldDefinitionType,
     /// `group`: text; optional and nullable: absent, `null` or a value.
     #[cfg_attr(
         feature = "full-serde",
@@ -2677,10 +2669,9 @@ crate::runtime::struct_de!(
 
 impl OtelFieldDefinition {
     crate::runtime::constructor!(
-        [name : String => plain, label : String => plain, r#type :
-        BaseFieldDefinitionType => plain, supported_operators : Vec <
-        OtelFieldDefinitionSupportedOperatorsItem > => plain, supported_aggregations :
-        Vec < MetricAggregation > => plain] [group]
+        [name : String => plain, label : String => plain, r#type : FieldDefinitionType =>
+        plain, supported_operators : Vec < OtelFieldDefinitionSupportedOperatorsItem > =>
+        plain, supported_aggregations : Vec < MetricAggregation > => plain] [group]
     );
     crate::runtime::setters! {
         group : String => nullable

@@ -130,7 +130,7 @@ impl ListPromptsResponse {
     }
 }
 
-/// The `Prompt` schema: returned by `beta.prompts.create`; returned by `beta.prompts.get`; returned by `beta.prompts.update_metadata`.
+/// The `Prompt` schema: returned by `beta.prompts.create`; returned by `beta.prompts.get`; returned by `beta.prompts.update_metadata`; and 3 more.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-prompts")))]
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]

@@ -25,6 +25,24 @@ impl CreateIngestionPipelineConfigurationRequest {
     }
 }
 
+/// One type for the places that declare it alike: the `status` of `GetDeploymentSummariesResponseDeployment`; the `status` of `RegisterDeploymentRequestDeployment`.
+///
+/// Schema: `#/components/schemas/GetDeploymentSummariesResponseDeployment/properties/status`.
+#[cfg_attr(docsrs, doc(cfg(feature = "beta-rag")))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum DeploymentStatus {
+    /// `online`
+    Online,
+    /// `offline`
+    Offline,
+    /// A value this version of the SDK does not know, kept as sent.
+    Unknown(String),
+}
+
+crate::runtime::string_enum!(
+    DeploymentStatus { Online = "online", Offline = "offline" }
+);
+
 /// The `GetDeploymentSummariesResponse` schema: returned by `beta.rag.search_indexes.list_deployments`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-rag")))]
 #[derive(Debug, Clone, PartialEq)]
@@ -55,8 +73,8 @@ pub struct GetDeploymentSummariesResponseDeployment {
     pub creator_id: String,
     /// `document_count`: an integer; required.
     pub document_count: i64,
-    /// `status`: a `GetDeploymentSummariesResponseDeploymentStatus`; required.
-    pub status: GetDeploymentSummariesResponseDeploymentStatus,
+    /// `status`: a `DeploymentStatus`; required.
+    pub status: DeploymentStatus,
     /// Format: `date-time`.
     pub created_at: String,
     /// Format: `date-time`.
@@ -73,9 +91,8 @@ crate::runtime::struct_de!(
 impl GetDeploymentSummariesResponseDeployment {
     crate::runtime::constructor!(
         [id : String => plain, name : String => plain, creator_id : String => plain,
-        document_count : i64 => plain, status :
-        GetDeploymentSummariesResponseDeploymentStatus => plain, created_at : String =>
-        plain, modified_at : String => plain, deployment :
+        document_count : i64 => plain, status : DeploymentStatus => plain, created_at :
+        String => plain, modified_at : String => plain, deployment :
         GetDeploymentSummariesResponseDeploymentDeployment => plain] []
     );
 }
@@ -111,25 +128,6 @@ crate::runtime::tagged_union_de!(
 crate::runtime::union_from!(
     GetDeploymentSummariesResponseDeploymentDeployment {
     Vespa(GetDeploymentSummariesResponseVespaDeployment) }
-);
-
-/// The `status` field of `GetDeploymentSummariesResponseDeployment`.
-///
-/// Schema: `#/components/schemas/GetDeploymentSummariesResponseDeployment/properties/status`.
-#[cfg_attr(docsrs, doc(cfg(feature = "beta-rag")))]
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum GetDeploymentSummariesResponseDeploymentStatus {
-    /// `online`
-    Online,
-    /// `offline`
-    Offline,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-
-crate::runtime::string_enum!(
-    GetDeploymentSummariesResponseDeploymentStatus { Online = "online", Offline =
-    "offline" }
 );
 
 /// The `GetDeploymentSummariesResponseVespaDeployment` schema.
@@ -237,11 +235,11 @@ impl IngestionPipelineConfiguration {
 pub struct RegisterDeploymentRequestDeployment {
     /// `name`: text; required.
     pub name: String,
-    /// `status`: a `GetDeploymentSummariesResponseDeploymentStatus`; optional, left out when `None`.
+    /// `status`: a `DeploymentStatus`; optional, left out when `None`.
     ///
     /// Default: `"offline"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<GetDeploymentSummariesResponseDeploymentStatus>,
+    pub status: Option<DeploymentStatus>,
     /// `deployment`: a `RegisterDeploymentRequestDeploymentDeployment`; required.
     pub deployment: RegisterDeploymentRequestDeploymentDeployment,
 }
@@ -257,7 +255,7 @@ impl RegisterDeploymentRequestDeployment {
         RegisterDeploymentRequestDeploymentDeployment => plain] [status]
     );
     crate::runtime::setters! {
-        status : GetDeploymentSummariesResponseDeploymentStatus => optional
+        status : DeploymentStatus => optional
     }
 }
 

@@ -123,7 +123,7 @@ impl ListSkillsResponse {
     }
 }
 
-/// The `Skill` schema: returned by `beta.skills.create`; returned by `beta.skills.get`; returned by `beta.skills.update_metadata`.
+/// The `Skill` schema: returned by `beta.skills.create`; returned by `beta.skills.get`; returned by `beta.skills.update_metadata`; and 3 more.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-skills")))]
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]

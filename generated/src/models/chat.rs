@@ -24,7 +24,7 @@ pub struct ChatCompletionRequest {
     pub stream: Option<bool>,
     /// Stop generation if this token is detected. Or if one of these tokens is detected when providing an array
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    pub stop: crate::Nullable<ChatCompletionRequestStop>,
+    pub stop: crate::Nullable<Stop>,
     /// The seed to use for random sampling. If set, different calls will generate deterministic results.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub random_seed: crate::Nullable<i64>,
@@ -43,7 +43,7 @@ pub struct ChatCompletionRequest {
     ///
     /// Default: `"auto"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tool_choice: Option<ChatCompletionRequestToolChoice>,
+    pub tool_choice: Option<CompletionRequestToolChoice>,
     /// The `presence_penalty` determines how much the model penalizes the repetition of words or phrases. A higher presence penalty encourages the model to use a wider variety of words and phrases, making the output more diverse and creative.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub presence_penalty: crate::Nullable<f64>,
@@ -103,16 +103,15 @@ impl ChatCompletionRequest {
     );
     crate::runtime::setters! {
         temperature : f64 => nullable, top_p : f64 => nullable, max_tokens : i64 =>
-        nullable, stream : bool => optional, stop : ChatCompletionRequestStop =>
-        nullable, random_seed : i64 => nullable, metadata : std::collections::BTreeMap <
-        String, serde_json::Value > => nullable, response_format : ResponseFormat =>
-        optional, tools : Vec < ChatTool > => nullable, tool_choice :
-        ChatCompletionRequestToolChoice => optional, presence_penalty : f64 => nullable,
-        frequency_penalty : f64 => nullable, n : i64 => nullable, prediction : Prediction
-        => optional, parallel_tool_calls : bool => optional, reasoning_effort :
-        ReasoningEffort => nullable, prompt_mode : MistralPromptMode => nullable,
-        guardrails : Vec < GuardrailConfig > => nullable, prompt_cache_key : String =>
-        nullable, service_tier : RequestedServiceTier => nullable, safe_prompt : bool =>
-        optional
+        nullable, stream : bool => optional, stop : Stop => nullable, random_seed : i64
+        => nullable, metadata : std::collections::BTreeMap < String, serde_json::Value >
+        => nullable, response_format : ResponseFormat => optional, tools : Vec < ChatTool
+        > => nullable, tool_choice : CompletionRequestToolChoice => optional,
+        presence_penalty : f64 => nullable, frequency_penalty : f64 => nullable, n : i64
+        => nullable, prediction : Prediction => optional, parallel_tool_calls : bool =>
+        optional, reasoning_effort : ReasoningEffort => nullable, prompt_mode :
+        MistralPromptMode => nullable, guardrails : Vec < GuardrailConfig > => nullable,
+        prompt_cache_key : String => nullable, service_tier : RequestedServiceTier =>
+        nullable, safe_prompt : bool => optional
     }
 }

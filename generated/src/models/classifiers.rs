@@ -104,7 +104,7 @@ pub struct ClassificationRequest {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub metadata: crate::Nullable<std::collections::BTreeMap<String, serde_json::Value>>,
     /// Text to classify.
-    pub input: ChatCompletionRequestStop,
+    pub input: TextInput,
 }
 
 #[cfg(feature = "full-serde")]
@@ -112,7 +112,7 @@ crate::runtime::struct_de!(ClassificationRequest, [model, input] [metadata]);
 
 impl ClassificationRequest {
     crate::runtime::constructor!(
-        [model : String => plain, input : ChatCompletionRequestStop => plain] [metadata]
+        [model : String => plain, input : TextInput => plain] [metadata]
     );
     crate::runtime::setters! {
         metadata : std::collections::BTreeMap < String, serde_json::Value > => nullable

@@ -35,7 +35,7 @@ pub struct EmbeddingRequest {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub metadata: crate::Nullable<std::collections::BTreeMap<String, serde_json::Value>>,
     /// Text to embed.
-    pub input: ChatCompletionRequestStop,
+    pub input: TextInput,
     /// The dimension of the output embeddings when feature available. If not provided, a default output dimension will be used.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub output_dimension: crate::Nullable<i64>,
@@ -59,7 +59,7 @@ crate::runtime::struct_de!(
 
 impl EmbeddingRequest {
     crate::runtime::constructor!(
-        [model : String => plain, input : ChatCompletionRequestStop => plain] [metadata,
+        [model : String => plain, input : TextInput => plain] [metadata,
         output_dimension, output_dtype, encoding_format]
     );
     crate::runtime::setters! {

@@ -98,7 +98,7 @@ impl DeleteFileResponse {
     );
 }
 
-/// The `FilePurpose` schema: a parameter of `files.list`; the `purpose` of `CreateFileResponse`; the `purpose` of `FileSchema`.
+/// The `FilePurpose` schema: a parameter of `files.list`; the `purpose` of `CreateFileResponse`; the `purpose` of `FileSchema`; and 2 more.
 #[cfg_attr(docsrs, doc(cfg(feature = "files")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum FilePurpose {
@@ -371,7 +371,7 @@ impl ListFilesResponse {
     }
 }
 
-/// The `SampleType` schema: a parameter of `files.list`; the `sample_type` of `CreateFileResponse`; the `sample_type` of `FileSchema`.
+/// The `SampleType` schema: a parameter of `files.list`; the `sample_type` of `CreateFileResponse`; the `sample_type` of `FileSchema`; and 1 more.
 #[cfg_attr(docsrs, doc(cfg(feature = "files")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum SampleType {
@@ -394,7 +394,7 @@ crate::runtime::string_enum!(
     "batch_request", BatchResult = "batch_result", BatchError = "batch_error" }
 );
 
-/// The `Source` schema: a parameter of `files.list`; the `source` of `CreateFileResponse`; the `source` of `FileSchema`.
+/// The `Source` schema: a parameter of `files.list`; the `source` of `CreateFileResponse`; the `source` of `FileSchema`; and 1 more.
 #[cfg_attr(docsrs, doc(cfg(feature = "files")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Source {

@@ -26,7 +26,7 @@ pub struct FIMCompletionRequest {
     pub stream: Option<bool>,
     /// Stop generation if this token is detected. Or if one of these tokens is detected when providing an array
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    pub stop: crate::Nullable<ChatCompletionRequestStop>,
+    pub stop: crate::Nullable<Stop>,
     /// The seed to use for random sampling. If set, different calls will generate deterministic results.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub random_seed: crate::Nullable<i64>,
@@ -62,10 +62,10 @@ impl FIMCompletionRequest {
     );
     crate::runtime::setters! {
         temperature : f64 => nullable, top_p : f64 => nullable, max_tokens : i64 =>
-        nullable, stream : bool => optional, stop : ChatCompletionRequestStop =>
-        nullable, random_seed : i64 => nullable, metadata : std::collections::BTreeMap <
-        String, serde_json::Value > => nullable, suffix : String => nullable, min_tokens
-        : i64 => nullable, prompt_cache_key : String => nullable
+        nullable, stream : bool => optional, stop : Stop => nullable, random_seed : i64
+        => nullable, metadata : std::collections::BTreeMap < String, serde_json::Value >
+        => nullable, suffix : String => nullable, min_tokens : i64 => nullable,
+        prompt_cache_key : String => nullable
     }
 }
 

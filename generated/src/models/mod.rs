@@ -176,28 +176,6 @@ pub use shared_agents_beta_agents_and_3_more::*;
         feature = "agents",
         feature = "beta-agents",
         feature = "beta-conversations",
-        feature = "chat",
-        feature = "classifiers",
-        feature = "fim"
-    )
-)]
-mod shared_agents_beta_agents_and_4_more;
-#[cfg(
-    any(
-        feature = "agents",
-        feature = "beta-agents",
-        feature = "beta-conversations",
-        feature = "chat",
-        feature = "classifiers",
-        feature = "fim"
-    )
-)]
-pub use shared_agents_beta_agents_and_4_more::*;
-#[cfg(
-    any(
-        feature = "agents",
-        feature = "beta-agents",
-        feature = "beta-conversations",
         feature = "chat"
     )
 )]
@@ -306,26 +284,6 @@ mod shared_agents_chat_classifiers;
 #[cfg(any(feature = "agents", feature = "chat", feature = "classifiers"))]
 pub use shared_agents_chat_classifiers::*;
 #[cfg(
-    any(
-        feature = "agents",
-        feature = "chat",
-        feature = "classifiers",
-        feature = "embeddings",
-        feature = "fim"
-    )
-)]
-mod shared_agents_chat_classifiers_embeddings_fim;
-#[cfg(
-    any(
-        feature = "agents",
-        feature = "chat",
-        feature = "classifiers",
-        feature = "embeddings",
-        feature = "fim"
-    )
-)]
-pub use shared_agents_chat_classifiers_embeddings_fim::*;
-#[cfg(
     any(feature = "agents", feature = "chat", feature = "classifiers", feature = "fim")
 )]
 mod shared_agents_chat_classifiers_fim;
@@ -377,6 +335,10 @@ pub use shared_beta_observability_workflows::*;
 mod shared_beta_prompts_beta_skills;
 #[cfg(any(feature = "beta-prompts", feature = "beta-skills"))]
 pub use shared_beta_prompts_beta_skills::*;
+#[cfg(any(feature = "classifiers", feature = "embeddings"))]
+mod shared_classifiers_embeddings;
+#[cfg(any(feature = "classifiers", feature = "embeddings"))]
+pub use shared_classifiers_embeddings::*;
 #[cfg(any(feature = "events", feature = "workflows"))]
 mod shared_events_workflows;
 #[cfg(any(feature = "events", feature = "workflows"))]

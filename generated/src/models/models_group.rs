@@ -784,6 +784,37 @@ impl ModelCapabilities {
     }
 }
 
+/// One type for the places that declare it alike: returned by `models.retrieve`; the `data` of `ModelList`.
+///
+/// Schema: `#/components/schemas/ModelList/properties/data/items`.
+#[cfg_attr(docsrs, doc(cfg(feature = "models")))]
+#[derive(Debug, Clone, PartialEq)]
+pub enum ModelCard {
+    /// `type`: `base`
+    Base(BaseModelCard),
+    /// `type`: `fine-tuned`
+    FineTuned(FTModelCard),
+    /// A variant this version of the SDK does not know, kept as raw JSON.
+    Unknown(serde_json::Value),
+}
+
+crate::runtime::tagged_union!(
+    ModelCard, "type" { Base = ["base"] carries, FineTuned = ["fine-tuned"] carries }
+);
+
+#[cfg(feature = "full-serde")]
+crate::runtime::tagged_union_ser!(
+    ModelCard, "type" { Base = ["base"] carries, FineTuned = ["fine-tuned"] carries }
+);
+
+crate::runtime::tagged_union_de!(
+    ModelCard, "type" { Base = ["base"] carries, FineTuned = ["fine-tuned"] carries }
+);
+
+crate::runtime::union_from!(ModelCard { Base(BaseModelCard), FineTuned(FTModelCard) });
+
+crate::runtime::union_field!(ModelCard, id = "id" { Base, FineTuned });
+
 /// The `ModelList` schema: returned by `models.list`.
 #[cfg_attr(docsrs, doc(cfg(feature = "models")))]
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -797,57 +828,21 @@ pub struct ModelList {
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub object: Option<String>,
-    /// `data`: a list of `ModelListDataItem`; optional, left out when `None`.
+    /// `data`: a list of `ModelCard`; optional, left out when `None`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
     )]
-    pub data: Option<Vec<ModelListDataItem>>,
+    pub data: Option<Vec<ModelCard>>,
 }
 
 crate::runtime::struct_de!(ModelList, [] [object, data]);
 
 impl ModelList {
     crate::runtime::setters! {
-        object : String => optional, data : Vec < ModelListDataItem > => optional
+        object : String => optional, data : Vec < ModelCard > => optional
     }
 }
-
-/// An item of the `data` field of `ModelList`.
-///
-/// Schema: `#/components/schemas/ModelList/properties/data/items`.
-#[cfg_attr(docsrs, doc(cfg(feature = "models")))]
-#[derive(Debug, Clone, PartialEq)]
-pub enum ModelListDataItem {
-    /// `type`: `base`
-    Base(BaseModelCard),
-    /// `type`: `fine-tuned`
-    FineTuned(FTModelCard),
-    /// A variant this version of the SDK does not know, kept as raw JSON.
-    Unknown(serde_json::Value),
-}
-
-crate::runtime::tagged_union!(
-    ModelListDataItem, "type" { Base = ["base"] carries, FineTuned = ["fine-tuned"]
-    carries }
-);
-
-#[cfg(feature = "full-serde")]
-crate::runtime::tagged_union_ser!(
-    ModelListDataItem, "type" { Base = ["base"] carries, FineTuned = ["fine-tuned"]
-    carries }
-);
-
-crate::runtime::tagged_union_de!(
-    ModelListDataItem, "type" { Base = ["base"] carries, FineTuned = ["fine-tuned"]
-    carries }
-);
-
-crate::runtime::union_from!(
-    ModelListDataItem { Base(BaseModelCard), FineTuned(FTModelCard) }
-);
-
-crate::runtime::union_field!(ModelListDataItem, id = "id" { Base, FineTuned });
 
 /// The `200` response of `PATCH /v1/fine_tuning/models/{model_id}`.
 ///

@@ -824,9 +824,9 @@ pub struct OCRRequest {
     /// Optional prompt to guide the model in extracting structured output from the entire document. A document_annotation_format must be provided.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub document_annotation_prompt: crate::Nullable<String>,
-    /// `table_format`: a `OCRRequestTableFormat`; optional and nullable: absent, `null` or a value.
+    /// `table_format`: a `TableFormat`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    pub table_format: crate::Nullable<OCRRequestTableFormat>,
+    pub table_format: crate::Nullable<TableFormat>,
     /// Extract the page header into the response's `header` field and remove it from the markdown content
     ///
     /// Default: `false`.
@@ -869,8 +869,8 @@ impl OCRRequest {
         image_limit : i64 => nullable, image_min_size : i64 => nullable,
         bbox_annotation_format : ResponseFormat => nullable, document_annotation_format :
         ResponseFormat => nullable, document_annotation_prompt : String => nullable,
-        table_format : OCRRequestTableFormat => nullable, extract_header : bool =>
-        optional, extract_footer : bool => optional, include_blocks : bool => optional,
+        table_format : TableFormat => nullable, extract_header : bool => optional,
+        extract_footer : bool => optional, include_blocks : bool => optional,
         confidence_scores_granularity : OCRRequestConfidenceScoresGranularity => nullable
     }
 }
@@ -954,24 +954,6 @@ crate::runtime::untagged_union_de!(OCRRequestPages { String, IntegerList });
 
 crate::runtime::union_from!(
     OCRRequestPages { String(String), IntegerList(Vec < i64 >) } str => String
-);
-
-/// The `table_format` field of `OCRRequest`.
-///
-/// Schema: `#/components/schemas/OCRRequest/properties/table_format`.
-#[cfg_attr(docsrs, doc(cfg(feature = "ocr")))]
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum OCRRequestTableFormat {
-    /// `markdown`
-    Markdown,
-    /// `html`
-    Html,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-
-crate::runtime::string_enum!(
-    OCRRequestTableFormat { Markdown = "markdown", Html = "html" }
 );
 
 /// The `OCRResponse` schema: returned by `ocr.process`.
@@ -1130,7 +1112,7 @@ pub struct OCRTableObject {
     /// Content of the table in the given format
     pub content: String,
     /// Format of the table
-    pub format: OCRRequestTableFormat,
+    pub format: TableFormat,
     /// Per-word confidence scores for the table content. Returned when confidence_scores_granularity is set to 'word'.
     #[cfg_attr(
         feature = "full-serde",
@@ -1145,8 +1127,8 @@ crate::runtime::struct_de!(
 
 impl OCRTableObject {
     crate::runtime::constructor!(
-        [id : String => plain, content : String => plain, format : OCRRequestTableFormat
-        => plain] [word_confidence_scores]
+        [id : String => plain, content : String => plain, format : TableFormat => plain]
+        [word_confidence_scores]
     );
     crate::runtime::setters! {
         word_confidence_scores : Vec < OCRConfidenceScore > => nullable
@@ -1282,3 +1264,19 @@ impl OCRUsageInfo {
         doc_size_bytes : i64 => nullable
     }
 }
+
+/// One type for the places that declare it alike: the `table_format` of `OCRRequest`; the `format` of `OCRTableObject`.
+///
+/// Schema: `#/components/schemas/OCRRequest/properties/table_format`.
+#[cfg_attr(docsrs, doc(cfg(feature = "ocr")))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum TableFormat {
+    /// `markdown`
+    Markdown,
+    /// `html`
+    Html,
+    /// A value this version of the SDK does not know, kept as sent.
+    Unknown(String),
+}
+
+crate::runtime::string_enum!(TableFormat { Markdown = "markdown", Html = "html" });

@@ -312,7 +312,7 @@ crate::runtime::string_enum!(
     DocumentLibraryToolType { DocumentLibrary = "document_library" }
 );
 
-/// The `GuardrailConfig` schema: the `guardrails` of `Agent`; the `guardrails` of `AgentsCompletionRequest`; the `guardrails` of `ChatCompletionRequest`.
+/// The `GuardrailConfig` schema: the `guardrails` of `Agent`; the `guardrails` of `AgentsCompletionRequest`; the `guardrails` of `ChatCompletionRequest`; and 9 more.
 #[cfg_attr(
     docsrs,
     doc(
@@ -854,7 +854,7 @@ crate::runtime::string_enum!(
     ToolChoiceEnum { Auto = "auto", None = "none", Any = "any", Required = "required" }
 );
 
-/// The `ToolConfiguration` schema: the `tool_configuration` of `CodeInterpreterTool`; the `tool_configuration` of `CustomConnector`; the `tool_configuration` of `DocumentLibraryTool`.
+/// The `ToolConfiguration` schema: the `tool_configuration` of `CodeInterpreterTool`; the `tool_configuration` of `CustomConnector`; the `tool_configuration` of `DocumentLibraryTool`; and 3 more.
 #[cfg_attr(
     docsrs,
     doc(

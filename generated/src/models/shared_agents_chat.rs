@@ -2,34 +2,6 @@
 
 use super::*;
 
-/// Controls which (if any) tool is called by the model. `none` means the model will not call any tool and instead generates a message. `auto` means the model can pick between generating a message or calling one or more tools. `any` or `required` means the model must call one or more tools. Specifying a particular tool via `{"type": "function", "function": {"name": "my_function"}}` forces the model to call that tool.
-///
-/// Schema: `#/components/schemas/ChatCompletionRequest/properties/tool_choice`.
-#[cfg_attr(docsrs, doc(cfg(any(feature = "agents", feature = "chat"))))]
-#[derive(Debug, Clone, PartialEq)]
-pub enum ChatCompletionRequestToolChoice {
-    /// The value as a `ToolChoiceEnum`.
-    ToolChoiceEnum(ToolChoiceEnum),
-    /// The value as a `ToolChoice`.
-    ToolChoice(ToolChoice),
-    /// A value matching none of the known shapes, kept as raw JSON.
-    Unknown(serde_json::Value),
-}
-
-crate::runtime::untagged_union_ser!(
-    ChatCompletionRequestToolChoice { ToolChoiceEnum, ToolChoice }
-);
-
-#[cfg(feature = "full-serde")]
-crate::runtime::untagged_union_de!(
-    ChatCompletionRequestToolChoice { ToolChoiceEnum, ToolChoice }
-);
-
-crate::runtime::union_from!(
-    ChatCompletionRequestToolChoice { ToolChoiceEnum(ToolChoiceEnum),
-    ToolChoice(ToolChoice) }
-);
-
 /// The `ChatCompletionResponse` schema: returned by `chat.complete`; returned by `agents.complete`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "agents", feature = "chat"))))]
 #[derive(Debug, Clone, PartialEq)]
@@ -61,7 +33,7 @@ impl ChatCompletionResponse {
     );
 }
 
-/// An item of the `tools` field of `ChatCompletionRequest`.
+/// One type for the places that declare it alike: the `tools` of `AgentsCompletionRequest`; the `tools` of `ChatCompletionRequest`.
 ///
 /// Schema: `#/components/schemas/ChatCompletionRequest/properties/tools/items`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "agents", feature = "chat"))))]
@@ -118,6 +90,34 @@ crate::runtime::union_from!(
     WebSearchPremium(WebSearchPremiumTool), CodeInterpreter(CodeInterpreterTool),
     ImageGeneration(ImageGenerationTool), DocumentLibrary(DocumentLibraryTool),
     Connector(CustomConnector) }
+);
+
+/// One type for the places that declare it alike: the `tool_choice` of `AgentsCompletionRequest`; the `tool_choice` of `ChatCompletionRequest`.
+///
+/// Schema: `#/components/schemas/ChatCompletionRequest/properties/tool_choice`.
+#[cfg_attr(docsrs, doc(cfg(any(feature = "agents", feature = "chat"))))]
+#[derive(Debug, Clone, PartialEq)]
+pub enum CompletionRequestToolChoice {
+    /// The value as a `ToolChoiceEnum`.
+    ToolChoiceEnum(ToolChoiceEnum),
+    /// The value as a `ToolChoice`.
+    ToolChoice(ToolChoice),
+    /// A value matching none of the known shapes, kept as raw JSON.
+    Unknown(serde_json::Value),
+}
+
+crate::runtime::untagged_union_ser!(
+    CompletionRequestToolChoice { ToolChoiceEnum, ToolChoice }
+);
+
+#[cfg(feature = "full-serde")]
+crate::runtime::untagged_union_de!(
+    CompletionRequestToolChoice { ToolChoiceEnum, ToolChoice }
+);
+
+crate::runtime::union_from!(
+    CompletionRequestToolChoice { ToolChoiceEnum(ToolChoiceEnum), ToolChoice(ToolChoice)
+    }
 );
 
 /// this restriction of `Function` is used to select a specific function to call

@@ -2,7 +2,7 @@
 
 use super::*;
 
-/// An item of the `messages` field of `ChatCompletionRequest`.
+/// One type for the places that declare it alike: the `messages` of `AgentsCompletionRequest`; the `messages` of `ChatCompletionRequest`; the `messages` of `InstructRequest`.
 ///
 /// Schema: `#/components/schemas/ChatCompletionRequest/properties/messages/items`.
 #[cfg_attr(

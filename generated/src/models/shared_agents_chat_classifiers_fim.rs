@@ -278,7 +278,7 @@ crate::runtime::union_from!(
     serde_json::Value >) } str => String
 );
 
-/// The `content` field of `AssistantMessage`.
+/// One type for the places that declare it alike: the `content` of `AssistantMessage`; the `content` of `DeltaMessage`; the `content` of `ToolMessage`; and 1 more.
 ///
 /// Schema: `#/components/schemas/AssistantMessage/properties/content`.
 #[cfg_attr(

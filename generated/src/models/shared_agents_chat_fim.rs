@@ -65,7 +65,7 @@ crate::runtime::string_enum!(
     "model_length", Error = "error", ToolCalls = "tool_calls" }
 );
 
-/// The `CompletionChunk` schema: an event of `chat.stream`; an event of `fim.stream`; an event of `agents.stream`.
+/// The `CompletionChunk` schema: an event of `chat.stream`; an event of `fim.stream`; an event of `agents.stream`; and 1 more.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "agents", feature = "chat", feature = "fim"))))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CompletionChunk {
@@ -183,3 +183,26 @@ impl DeltaMessage {
         nullable
     }
 }
+
+/// Stop generation if this token is detected. Or if one of these tokens is detected when providing an array
+///
+/// Schema: `#/components/schemas/ChatCompletionRequest/properties/stop`.
+#[cfg_attr(docsrs, doc(cfg(any(feature = "agents", feature = "chat", feature = "fim"))))]
+#[derive(Debug, Clone, PartialEq)]
+pub enum Stop {
+    /// The value as text.
+    String(String),
+    /// The value as a list of text.
+    StringList(Vec<String>),
+    /// A value matching none of the known shapes, kept as raw JSON.
+    Unknown(serde_json::Value),
+}
+
+crate::runtime::untagged_union_ser!(Stop { String, StringList });
+
+#[cfg(feature = "full-serde")]
+crate::runtime::untagged_union_de!(Stop { String, StringList });
+
+crate::runtime::union_from!(
+    Stop { String(String), StringList(Vec < String >) } str => String strs => StringList
+);

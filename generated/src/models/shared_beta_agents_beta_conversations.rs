@@ -2,7 +2,7 @@
 
 use super::*;
 
-/// An item of the `tools` field of `Agent`.
+/// One type for the places that declare it alike: the `tools` of `Agent`; the `tools` of `ConversationRequest`; the `tools` of `ConversationRequestBase`; and 4 more.
 ///
 /// Schema: `#/components/schemas/Agent/properties/tools/items`.
 #[cfg_attr(

@@ -63,7 +63,7 @@ crate::runtime::string_enum!(
     ListSortFieldTitle = "list_sort_field_title" }
 );
 
-/// The `RegistrySharingScope` schema: the `sharingScope` of `CreatePromptRequest`; the `sharingScope` of `CreateSkillRequest`; the `sharingScope` of `Prompt`.
+/// The `RegistrySharingScope` schema: the `sharingScope` of `CreatePromptRequest`; the `sharingScope` of `CreateSkillRequest`; the `sharingScope` of `Prompt`; and 3 more.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "beta-prompts", feature = "beta-skills"))))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum RegistrySharingScope {

@@ -1330,7 +1330,7 @@ pub struct JSONPayloadResponseType;
 
 crate::runtime::const_value!(JSONPayloadResponseType, str, "json");
 
-/// An item of the `events` field of `ListWorkflowEventResponse`.
+/// One type for the places that declare it alike: the `events` of `ListWorkflowEventResponse`; the `data` of `StreamEventSsePayload`.
 ///
 /// Schema: `#/components/schemas/ListWorkflowEventResponse/properties/events/items`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
@@ -2048,7 +2048,7 @@ crate::runtime::const_value!(
     WorkflowExecutionStartedResponseEventType, str, "WORKFLOW_EXECUTION_STARTED"
 );
 
-/// The `data` field of the `200` response of `GET /v1/workflows/executions/{execution_id}/stream`.
+/// One type for the places that declare it alike: an event of `workflows.executions.stream`; an event of `events.get_stream_events`.
 ///
 /// Schema: `#/paths/~1v1~1workflows~1executions~1{execution_id}~1stream/get/responses/200/content/text~1event-stream/schema/properties/data`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]

@@ -49,11 +49,11 @@ pub struct AppendConversationRequest {
     /// Default: `true`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub store: Option<bool>,
-    /// `handoff_execution`: a `ConversationAppendRequestHandoffExecution`; optional, left out when `None`.
+    /// `handoff_execution`: a `RequestHandoffExecution`; optional, left out when `None`.
     ///
     /// Default: `"server"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub handoff_execution: Option<ConversationAppendRequestHandoffExecution>,
+    pub handoff_execution: Option<RequestHandoffExecution>,
     /// Completion arguments that will be used to generate assistant responses. Can be overridden at each message request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub completion_args: Option<CompletionArgs>,
@@ -70,9 +70,9 @@ crate::runtime::struct_de!(
 impl AppendConversationRequest {
     crate::runtime::setters! {
         inputs : ConversationInputs => optional, stream : bool => optional, store : bool
-        => optional, handoff_execution : ConversationAppendRequestHandoffExecution =>
-        optional, completion_args : CompletionArgs => optional, tool_confirmations : Vec
-        < ToolCallConfirmation > => nullable
+        => optional, handoff_execution : RequestHandoffExecution => optional,
+        completion_args : CompletionArgs => optional, tool_confirmations : Vec <
+        ToolCallConfirmation > => nullable
     }
 }
 
@@ -333,9 +333,9 @@ pub struct ConversationRequestBase {
     /// `store`: true or false; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub store: crate::Nullable<bool>,
-    /// `handoff_execution`: a `ConversationAppendRequestHandoffExecution`; optional and nullable: absent, `null` or a value.
+    /// `handoff_execution`: a `RequestHandoffExecution`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    pub handoff_execution: crate::Nullable<ConversationAppendRequestHandoffExecution>,
+    pub handoff_execution: crate::Nullable<RequestHandoffExecution>,
     /// `instructions`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub instructions: crate::Nullable<String>,
@@ -360,9 +360,9 @@ pub struct ConversationRequestBase {
     /// `agent_id`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub agent_id: crate::Nullable<String>,
-    /// `agent_version`: a `ValidationErrorLocItem`; optional and nullable: absent, `null` or a value.
+    /// `agent_version`: a `AgentVersion`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    pub agent_version: crate::Nullable<ValidationErrorLocItem>,
+    pub agent_version: crate::Nullable<AgentVersion>,
     /// `model`: text; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub model: crate::Nullable<String>,
@@ -382,12 +382,12 @@ impl ConversationRequestBase {
     );
     crate::runtime::setters! {
         stream : bool => nullable, store : bool => nullable, handoff_execution :
-        ConversationAppendRequestHandoffExecution => nullable, instructions : String =>
-        nullable, tools : Vec < AgentTool > => nullable, completion_args : CompletionArgs
-        => nullable, guardrails : Vec < GuardrailConfig > => nullable, name : String =>
-        nullable, description : String => nullable, metadata : MetadataDict => nullable,
-        agent_id : String => nullable, agent_version : ValidationErrorLocItem =>
-        nullable, model : String => nullable
+        RequestHandoffExecution => nullable, instructions : String => nullable, tools :
+        Vec < AgentTool > => nullable, completion_args : CompletionArgs => nullable,
+        guardrails : Vec < GuardrailConfig > => nullable, name : String => nullable,
+        description : String => nullable, metadata : MetadataDict => nullable, agent_id :
+        String => nullable, agent_version : AgentVersion => nullable, model : String =>
+        nullable
     }
 }
 
@@ -556,11 +556,11 @@ pub struct RestartConversationRequest {
     /// Default: `true`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub store: Option<bool>,
-    /// `handoff_execution`: a `ConversationAppendRequestHandoffExecution`; optional, left out when `None`.
+    /// `handoff_execution`: a `RequestHandoffExecution`; optional, left out when `None`.
     ///
     /// Default: `"server"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub handoff_execution: Option<ConversationAppendRequestHandoffExecution>,
+    pub handoff_execution: Option<RequestHandoffExecution>,
     /// Completion arguments that will be used to generate assistant responses. Can be overridden at each message request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub completion_args: Option<CompletionArgs>,
@@ -574,7 +574,7 @@ pub struct RestartConversationRequest {
     pub from_entry_id: String,
     /// Specific version of the agent to use when restarting. If not provided, uses the current version.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    pub agent_version: crate::Nullable<ValidationErrorLocItem>,
+    pub agent_version: crate::Nullable<AgentVersion>,
 }
 
 crate::runtime::struct_de!(
@@ -589,10 +589,10 @@ impl RestartConversationRequest {
     );
     crate::runtime::setters! {
         inputs : ConversationInputs => optional, stream : bool => optional, store : bool
-        => optional, handoff_execution : ConversationAppendRequestHandoffExecution =>
-        optional, completion_args : CompletionArgs => optional, guardrails : Vec <
-        GuardrailConfig > => nullable, metadata : MetadataDict => nullable, agent_version
-        : ValidationErrorLocItem => nullable
+        => optional, handoff_execution : RequestHandoffExecution => optional,
+        completion_args : CompletionArgs => optional, guardrails : Vec < GuardrailConfig
+        > => nullable, metadata : MetadataDict => nullable, agent_version : AgentVersion
+        => nullable
     }
 }
 

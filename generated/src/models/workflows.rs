@@ -804,7 +804,7 @@ crate::runtime::string_enum!(
     "created_at" }
 );
 
-/// Filter by worker activity. active=only active, inactive=only inactive, None=no filter
+/// One type for the places that declare it alike: a parameter of `workflows.deployments.list_workers`; a parameter of `workflows.get_workflows`.
 ///
 /// Schema: `#/paths/~1v1~1workflows~1deployments~1{name}~1workers/get/parameters/1/schema`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
@@ -1063,6 +1063,34 @@ impl GitCommitMetadata {
     }
 }
 
+/// One type for the places that declare it alike: the `input` of `QueryInvocationBody`; the `input` of `UpdateInvocationBody`.
+///
+/// Schema: `#/components/schemas/QueryInvocationBody/properties/input`.
+#[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[derive(Debug, Clone, PartialEq)]
+pub enum InvocationBodyInput {
+    /// The value as a `NetworkEncodedInput`.
+    NetworkEncodedInput(NetworkEncodedInput),
+    /// The value as a map of names to any JSON value.
+    ValueMap(std::collections::BTreeMap<String, serde_json::Value>),
+    /// A value matching none of the known shapes, kept as raw JSON.
+    Unknown(serde_json::Value),
+}
+
+crate::runtime::untagged_union_ser!(
+    InvocationBodyInput { NetworkEncodedInput, ValueMap }
+);
+
+#[cfg(feature = "full-serde")]
+crate::runtime::untagged_union_de!(
+    InvocationBodyInput { NetworkEncodedInput, ValueMap }
+);
+
+crate::runtime::union_from!(
+    InvocationBodyInput { NetworkEncodedInput(NetworkEncodedInput),
+    ValueMap(std::collections::BTreeMap < String, serde_json::Value >) }
+);
+
 /// The `LocationType` schema: the `locations` of `DeploymentDetailResponse`; the `location_type` of `DeploymentLocation`; the `locations` of `DeploymentResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -1081,7 +1109,7 @@ crate::runtime::string_enum!(
     LocationType { Local = "local", K8s = "k8s", Managed = "managed" }
 );
 
-/// The `ManagedDeploymentResponse` schema: returned by `workflows.deployments.create`; returned by `workflows.deployments.delete`; returned by `workflows.deployments.update`.
+/// The `ManagedDeploymentResponse` schema: returned by `workflows.deployments.create`; returned by `workflows.deployments.delete`; returned by `workflows.deployments.update`; and 5 more.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -1316,7 +1344,7 @@ pub struct QueryInvocationBody {
     pub name: String,
     /// Input data for the query, matching its schema
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    pub input: crate::Nullable<QueryInvocationBodyInput>,
+    pub input: crate::Nullable<InvocationBodyInput>,
 }
 
 #[cfg(feature = "full-serde")]
@@ -1325,37 +1353,9 @@ crate::runtime::struct_de!(QueryInvocationBody, [name] [input]);
 impl QueryInvocationBody {
     crate::runtime::constructor!([name : String => plain] [input]);
     crate::runtime::setters! {
-        input : QueryInvocationBodyInput => nullable
+        input : InvocationBodyInput => nullable
     }
 }
-
-/// Input data for the query, matching its schema
-///
-/// Schema: `#/components/schemas/QueryInvocationBody/properties/input`.
-#[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
-#[derive(Debug, Clone, PartialEq)]
-pub enum QueryInvocationBodyInput {
-    /// The value as a `NetworkEncodedInput`.
-    NetworkEncodedInput(NetworkEncodedInput),
-    /// The value as a map of names to any JSON value.
-    ValueMap(std::collections::BTreeMap<String, serde_json::Value>),
-    /// A value matching none of the known shapes, kept as raw JSON.
-    Unknown(serde_json::Value),
-}
-
-crate::runtime::untagged_union_ser!(
-    QueryInvocationBodyInput { NetworkEncodedInput, ValueMap }
-);
-
-#[cfg(feature = "full-serde")]
-crate::runtime::untagged_union_de!(
-    QueryInvocationBodyInput { NetworkEncodedInput, ValueMap }
-);
-
-crate::runtime::union_from!(
-    QueryInvocationBodyInput { NetworkEncodedInput(NetworkEncodedInput),
-    ValueMap(std::collections::BTreeMap < String, serde_json::Value >) }
-);
 
 /// The `QueryWorkflowResponse` schema: returned by `workflows.executions.query_workflow_execution`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
@@ -1430,34 +1430,6 @@ crate::runtime::string_enum!(
     RunsListRunsSortBy { StartTime = "start_time", EndTime = "end_time" }
 );
 
-/// Filter by workflow status
-///
-/// Schema: `#/paths/~1v1~1workflows~1runs/get/parameters/3/schema`.
-#[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
-#[derive(Debug, Clone, PartialEq)]
-pub enum RunsListRunsStatus {
-    /// The value as a `WorkflowExecutionStatus`.
-    WorkflowExecutionStatus(WorkflowExecutionStatus),
-    /// The value as a list of `WorkflowExecutionStatus`.
-    WorkflowExecutionStatusList(Vec<WorkflowExecutionStatus>),
-    /// A value matching none of the known shapes, kept as raw JSON.
-    Unknown(serde_json::Value),
-}
-
-crate::runtime::untagged_union_ser!(
-    RunsListRunsStatus { WorkflowExecutionStatus, WorkflowExecutionStatusList }
-);
-
-#[cfg(feature = "full-serde")]
-crate::runtime::untagged_union_de!(
-    RunsListRunsStatus { WorkflowExecutionStatus, WorkflowExecutionStatusList }
-);
-
-crate::runtime::union_from!(
-    RunsListRunsStatus { WorkflowExecutionStatus(WorkflowExecutionStatus),
-    WorkflowExecutionStatusList(Vec < WorkflowExecutionStatus >) }
-);
-
 /// Scalar metric with a single value.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq)]
@@ -1494,7 +1466,7 @@ crate::runtime::untagged_union_de!(ScalarMetricValue { Integer, Number });
 
 crate::runtime::union_from!(ScalarMetricValue { Integer(i64), Number(f64) });
 
-/// The `ScheduleCalendar` schema: the `calendars` of `PartialScheduleDefinition`; the `skip` of `PartialScheduleDefinition`; the `calendars` of `ScheduleDefinition`.
+/// The `ScheduleCalendar` schema: the `calendars` of `PartialScheduleDefinition`; the `skip` of `PartialScheduleDefinition`; the `calendars` of `ScheduleDefinition`; and 3 more.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ScheduleCalendar {
@@ -1840,7 +1812,7 @@ impl SchedulePolicy {
     }
 }
 
-/// The `ScheduleRange` schema: the `second` of `ScheduleCalendar`; the `minute` of `ScheduleCalendar`; the `hour` of `ScheduleCalendar`.
+/// The `ScheduleRange` schema: the `second` of `ScheduleCalendar`; the `minute` of `ScheduleCalendar`; the `hour` of `ScheduleCalendar`; and 4 more.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ScheduleRange {
@@ -2538,7 +2510,7 @@ pub struct UpdateInvocationBody {
     pub name: String,
     /// Input data for the update, matching its schema
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    pub input: crate::Nullable<QueryInvocationBodyInput>,
+    pub input: crate::Nullable<InvocationBodyInput>,
 }
 
 #[cfg(feature = "full-serde")]
@@ -2547,7 +2519,7 @@ crate::runtime::struct_de!(UpdateInvocationBody, [name] [input]);
 impl UpdateInvocationBody {
     crate::runtime::constructor!([name : String => plain] [input]);
     crate::runtime::setters! {
-        input : QueryInvocationBodyInput => nullable
+        input : InvocationBodyInput => nullable
     }
 }
 
@@ -2570,7 +2542,7 @@ impl UpdateWorkflowResponse {
     );
 }
 
-/// The `Workflow` schema: the `workflow` of `WorkflowArchiveResponse`; the `archived` of `WorkflowBulkArchiveResponse`; the `workflow` of `WorkflowBulkError`.
+/// The `Workflow` schema: the `workflow` of `WorkflowArchiveResponse`; the `archived` of `WorkflowBulkArchiveResponse`; the `workflow` of `WorkflowBulkError`; and 5 more.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -3190,7 +3162,7 @@ impl WorkflowExecutionResponse {
     }
 }
 
-/// The `WorkflowExecutionStatus` schema: the `status` of `WorkflowExecutionResponse`; the `status` of `WorkflowExecutionTraceEventsResponse`; the `status` of `WorkflowExecutionTraceOTelResponse`.
+/// The `WorkflowExecutionStatus` schema: the `status` of `WorkflowExecutionResponse`; the `status` of `WorkflowExecutionTraceEventsResponse`; the `status` of `WorkflowExecutionTraceOTelResponse`; and 2 more.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum WorkflowExecutionStatus {
@@ -4209,6 +4181,34 @@ impl WorkflowScheduleUpdateRequest {
     crate::runtime::constructor!([schedule : PartialScheduleDefinition => plain] []);
 }
 
+/// Filter by workflow status
+///
+/// Schema: `#/paths/~1v1~1workflows~1runs/get/parameters/3/schema`.
+#[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[derive(Debug, Clone, PartialEq)]
+pub enum WorkflowStatusFilter {
+    /// The value as a `WorkflowExecutionStatus`.
+    WorkflowExecutionStatus(WorkflowExecutionStatus),
+    /// The value as a list of `WorkflowExecutionStatus`.
+    WorkflowExecutionStatusList(Vec<WorkflowExecutionStatus>),
+    /// A value matching none of the known shapes, kept as raw JSON.
+    Unknown(serde_json::Value),
+}
+
+crate::runtime::untagged_union_ser!(
+    WorkflowStatusFilter { WorkflowExecutionStatus, WorkflowExecutionStatusList }
+);
+
+#[cfg(feature = "full-serde")]
+crate::runtime::untagged_union_de!(
+    WorkflowStatusFilter { WorkflowExecutionStatus, WorkflowExecutionStatusList }
+);
+
+crate::runtime::union_from!(
+    WorkflowStatusFilter { WorkflowExecutionStatus(WorkflowExecutionStatus),
+    WorkflowExecutionStatusList(Vec < WorkflowExecutionStatus >) }
+);
+
 /// The `WorkflowType` schema: the `type` of `Workflow`; the `type` of `WorkflowWithWorkerStatus`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -4371,7 +4371,7 @@ impl WorkflowWithWorkerStatus {
     }
 }
 
-/// The `200` response of `POST /v1/workflows/{workflow_identifier}/execute`.
+/// One type for the places that declare it alike: returned by `workflows.execute_workflow`; returned by `workflows.execute_workflow_registration`.
 ///
 /// Schema: `#/paths/~1v1~1workflows~1{workflow_identifier}~1execute/post/responses/200/content/application~1json/schema`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]

@@ -71,7 +71,7 @@ pub(super) fn uses(types: &mut BTreeMap<String, TypeDef>, operations: &[Operatio
         t.named(&mut names);
         for n in names {
             let list = found.entry(n).or_default();
-            if list.len() < 3 && !list.contains(&what) {
+            if !list.contains(&what) {
                 list.push(what.clone());
             }
         }

@@ -3,8 +3,9 @@
 //! Naming: component schemas keep their key (made a valid identifier); inline schemas that need a
 //! type are named from their owner and property path (`ChatCompletionRequest` + `tool_choice` →
 //! `ChatCompletionRequestToolChoice`, array items get `Item`, map values `Value`). Titles are
-//! never used. Identical inline enums and unions are generated once (the first name wins), so the
-//! same message or tool union is one Rust type everywhere. Collisions get a numeric suffix.
+//! never used. Identical inline enums and unions typing the same field are generated once, under a
+//! name that fits every place ([`merge`]), so the same message or tool union is one Rust type
+//! everywhere. Collisions get a numeric suffix.
 //!
 //! The stages, in order: [`schema`] lowers every component schema (and each inline schema that
 //! needs a type), [`ops`] every operation, then the [`passes`] fix up the whole set of types
@@ -20,6 +21,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 mod auth;
 mod membership;
+mod merge;
 mod ops;
 mod passes;
 mod schema;
@@ -28,18 +30,17 @@ pub(crate) use schema::{AsNode, Node};
 
 /// Lowers the whole document's schemas.
 pub fn lower(api: &OpenAPI, overlay: &Overlay, diags: &mut Diagnostics) -> Ir {
-    let mut l = Lowerer {
-        api,
-        overlay,
-        diags,
-        types: BTreeMap::new(),
-        components: IndexMap::new(),
-        taken: HashSet::new(),
-        by_pointer: HashMap::new(),
-        by_shape: HashMap::new(),
-        examples: BTreeMap::new(),
-        used_renames: HashSet::new(),
-    };
+    // A first run finds the places that declare the same inline enum or union; the plan names
+    // what they share (see [`merge`]), and the second run, the one kept, follows it.
+    let mut scratch = Diagnostics::default();
+    let mut first = Lowerer::new(api, overlay, &mut scratch, HashMap::new());
+    first.run();
+    first.operations();
+    let taken: HashSet<String> = first.types.keys().cloned().chain(first.places.values().flatten().map(|p| p.hint.clone())).collect();
+    let shapes: Vec<Vec<merge::Place>> = first.places.into_values().collect();
+    let plan = merge::plan(&shapes, &taken, &|hint| overlay.type_names.contains_key(hint));
+
+    let mut l = Lowerer::new(api, overlay, diags, plan);
     l.run();
     let mut operations = l.operations();
     let Lowerer { mut types, components, examples, used_renames, .. } = l;
@@ -79,6 +80,25 @@ pub fn lower(api: &OpenAPI, overlay: &Overlay, diags: &mut Diagnostics) -> Ir {
     }
 }
 
+impl<'a> Lowerer<'a> {
+    fn new(api: &'a OpenAPI, overlay: &'a Overlay, diags: &'a mut Diagnostics, plan: HashMap<String, merge::Planned>) -> Self {
+        Lowerer {
+            api,
+            overlay,
+            diags,
+            types: BTreeMap::new(),
+            components: IndexMap::new(),
+            taken: HashSet::new(),
+            by_pointer: HashMap::new(),
+            by_shape: HashMap::new(),
+            places: IndexMap::new(),
+            plan,
+            examples: BTreeMap::new(),
+            used_renames: HashSet::new(),
+        }
+    }
+}
+
 pub(crate) struct Lowerer<'a> {
     api: &'a OpenAPI,
     overlay: &'a Overlay,
@@ -89,8 +109,12 @@ pub(crate) struct Lowerer<'a> {
     taken: HashSet<String>,
     /// Inline schema pointer → the type made for it.
     by_pointer: HashMap<String, TypeRef>,
-    /// Shape key of an inline enum or union → its type (dedup).
+    /// Shape key of an inline enum or union (with the planned name) → its type (dedup).
     by_shape: HashMap<String, String>,
+    /// Shape key → the places declaring it, in the order met (the first run's findings).
+    places: IndexMap<String, Vec<merge::Place>>,
+    /// Inline schema pointer → the shared type's name, from the first run ([`merge::plan`]).
+    plan: HashMap<String, merge::Planned>,
     examples: BTreeMap<String, Example>,
     /// The overlay's type renames that matched a generated name.
     used_renames: HashSet<String>,

@@ -131,14 +131,24 @@ pub fn render_module(ir: &Ir, layout: &Layout, module: &str) -> syn::File {
     syn::File { shebang: None, attrs: Vec::new(), items }
 }
 
+/// Where a type is used, the first three places and how many more.
+fn uses_phrase(uses: &[String]) -> String {
+    match uses.len() {
+        0..=3 => uses.join("; "),
+        n => format!("{}; and {} more", uses[..3].join("; "), n - 3),
+    }
+}
+
 fn render_type(t: &TypeDef, ir: &Ir, uses_deprecated: bool, out: &mut Vec<Item>) {
     // The spec's description first; without one, what the type is: its component, or where the
     // inline schema sits. The schema's pointer closes the docs, for finding it in the spec.
     let lead = match (&t.docs, &t.component) {
         (Some(d), Some(c)) if c != &t.name => format!("{d}\n\nThe `{c}` schema."),
         (Some(d), _) => d.clone(),
-        (None, Some(c)) if !t.uses.is_empty() => format!("The `{c}` schema: {}.", t.uses.join("; ")),
+        (None, Some(c)) if !t.uses.is_empty() => format!("The `{c}` schema: {}.", uses_phrase(&t.uses)),
         (None, Some(c)) => format!("The `{c}` schema."),
+        // An inline schema several places declare alike is one type for all of them.
+        (None, None) if t.uses.len() > 1 => format!("One type for the places that declare it alike: {}.", uses_phrase(&t.uses)),
         (None, None) => super::docs::describe_origin(&t.origin),
     };
     let docs = if t.component.is_some() { lead } else { format!("{lead}\n\nSchema: `{}`.", t.origin) };

@@ -1239,7 +1239,7 @@ fn agents_api_v1_agents_get() -> Case {
                 .beta()
                 .agents()
                 .get(j::<String>("\"p-agent-id\""))
-                .agent_version(j::<ReferenceChunkReferenceIdsItem>("7"))
+                .agent_version(j::<AgentsGetAgentVersion>("7"))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -4711,9 +4711,7 @@ fn connector_get_auth_url_v1() -> Case {
             let r = c
                 .beta()
                 .connectors()
-                .get_auth_url(
-                    j::<ConnectorsGetAuthUrlConnectorIdOrName>("\"sample-text\""),
-                )
+                .get_auth_url(j::<ConnectorIdOrName>("\"sample-text\""))
                 .app_return_url(j::<String>("\"sample-text\""))
                 .method_type(j::<OutboundAuthenticationType>("\"oauth2\""))
                 .credentials_name(j::<String>("\"sample-text\""))
@@ -4789,7 +4787,7 @@ fn connector_activate_for_consumer_v1() -> Case {
                 .connectors()
                 .activate(
                     j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""),
-                    j::<ConnectorsActivateConsumerScope>("\"user\""),
+                    j::<ConsumerScope>("\"user\""),
                 )
                 .send()
                 .await?;
@@ -4815,7 +4813,7 @@ fn connector_deactivate_for_consumer_v1() -> Case {
                 .connectors()
                 .deactivate(
                     j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""),
-                    j::<ConnectorsActivateConsumerScope>("\"user\""),
+                    j::<ConsumerScope>("\"user\""),
                 )
                 .send()
                 .await?;
@@ -4844,7 +4842,7 @@ fn connector_call_tool_v1() -> Case {
                 .connectors()
                 .call_tool(
                     j::<String>("\"p-tool-name\""),
-                    j::<ConnectorsGetAuthUrlConnectorIdOrName>("\"sample-text\""),
+                    j::<ConnectorIdOrName>("\"sample-text\""),
                     j::<
                         ConnectorCallToolRequest,
                     >("{\"arguments\":{\"key\":{\"any\":\"value\"}}}"),
@@ -4875,9 +4873,7 @@ fn connector_list_tools_v1() -> Case {
             let r = c
                 .beta()
                 .connectors()
-                .list_tools(
-                    j::<ConnectorsGetAuthUrlConnectorIdOrName>("\"sample-text\""),
-                )
+                .list_tools(j::<ConnectorIdOrName>("\"sample-text\""))
                 .page(j::<i64>("7"))
                 .page_size(j::<i64>("7"))
                 .refresh(j::<bool>("true"))
@@ -4906,9 +4902,7 @@ fn connector_get_authentication_methods_v1() -> Case {
             let r = c
                 .beta()
                 .connectors()
-                .get_authentication_methods(
-                    j::<ConnectorsGetAuthUrlConnectorIdOrName>("\"sample-text\""),
-                )
+                .get_authentication_methods(j::<ConnectorIdOrName>("\"sample-text\""))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -4933,9 +4927,7 @@ fn connector_list_organization_credentials_v1() -> Case {
             let r = c
                 .beta()
                 .connectors()
-                .list_organization_credentials(
-                    j::<ConnectorsGetAuthUrlConnectorIdOrName>("\"sample-text\""),
-                )
+                .list_organization_credentials(j::<ConnectorIdOrName>("\"sample-text\""))
                 .auth_type(j::<OutboundAuthenticationType>("\"oauth2\""))
                 .fetch_default(j::<bool>("true"))
                 .send()
@@ -4963,7 +4955,7 @@ fn connector_create_or_update_organization_credentials_v1() -> Case {
                 .beta()
                 .connectors()
                 .create_or_update_organization_credentials(
-                    j::<ConnectorsGetAuthUrlConnectorIdOrName>("\"sample-text\""),
+                    j::<ConnectorIdOrName>("\"sample-text\""),
                     j::<
                         CredentialsCreateOrUpdate,
                     >(
@@ -4994,9 +4986,7 @@ fn connector_list_workspace_credentials_v1() -> Case {
             let r = c
                 .beta()
                 .connectors()
-                .list_workspace_credentials(
-                    j::<ConnectorsGetAuthUrlConnectorIdOrName>("\"sample-text\""),
-                )
+                .list_workspace_credentials(j::<ConnectorIdOrName>("\"sample-text\""))
                 .auth_type(j::<OutboundAuthenticationType>("\"oauth2\""))
                 .fetch_default(j::<bool>("true"))
                 .send()
@@ -5023,7 +5013,7 @@ fn connector_create_or_update_workspace_credentials_v1() -> Case {
                 .beta()
                 .connectors()
                 .create_or_update_workspace_credentials(
-                    j::<ConnectorsGetAuthUrlConnectorIdOrName>("\"sample-text\""),
+                    j::<ConnectorIdOrName>("\"sample-text\""),
                     j::<
                         CredentialsCreateOrUpdate,
                     >(
@@ -5054,9 +5044,7 @@ fn connector_list_user_credentials_v1() -> Case {
             let r = c
                 .beta()
                 .connectors()
-                .list_user_credentials(
-                    j::<ConnectorsGetAuthUrlConnectorIdOrName>("\"sample-text\""),
-                )
+                .list_user_credentials(j::<ConnectorIdOrName>("\"sample-text\""))
                 .auth_type(j::<OutboundAuthenticationType>("\"oauth2\""))
                 .fetch_default(j::<bool>("true"))
                 .send()
@@ -5083,7 +5071,7 @@ fn connector_create_or_update_user_credentials_v1() -> Case {
                 .beta()
                 .connectors()
                 .create_or_update_user_credentials(
-                    j::<ConnectorsGetAuthUrlConnectorIdOrName>("\"sample-text\""),
+                    j::<ConnectorIdOrName>("\"sample-text\""),
                     j::<
                         CredentialsCreateOrUpdate,
                     >(
@@ -5112,9 +5100,7 @@ fn connector_delete_all_user_credentials_v1() -> Case {
             let r = c
                 .beta()
                 .connectors()
-                .delete_all_user_credentials(
-                    j::<ConnectorsGetAuthUrlConnectorIdOrName>("\"sample-text\""),
-                )
+                .delete_all_user_credentials(j::<ConnectorIdOrName>("\"sample-text\""))
                 .send()
                 .await?;
             Ok(to_json(&r))
@@ -5139,7 +5125,7 @@ fn connector_delete_organization_credentials_v1() -> Case {
                 .connectors()
                 .delete_organization_credentials(
                     j::<String>("\"p-credentials-name\""),
-                    j::<ConnectorsGetAuthUrlConnectorIdOrName>("\"sample-text\""),
+                    j::<ConnectorIdOrName>("\"sample-text\""),
                 )
                 .send()
                 .await?;
@@ -5165,7 +5151,7 @@ fn connector_delete_workspace_credentials_v1() -> Case {
                 .connectors()
                 .delete_workspace_credentials(
                     j::<String>("\"p-credentials-name\""),
-                    j::<ConnectorsGetAuthUrlConnectorIdOrName>("\"sample-text\""),
+                    j::<ConnectorIdOrName>("\"sample-text\""),
                 )
                 .send()
                 .await?;
@@ -5191,7 +5177,7 @@ fn connector_delete_user_credentials_v1() -> Case {
                 .connectors()
                 .delete_user_credentials(
                     j::<String>("\"p-credentials-name\""),
-                    j::<ConnectorsGetAuthUrlConnectorIdOrName>("\"sample-text\""),
+                    j::<ConnectorIdOrName>("\"sample-text\""),
                 )
                 .send()
                 .await?;
@@ -5900,7 +5886,7 @@ fn list_runs_v1_workflows_runs_get() -> Case {
                 .workflow_identifier(j::<String>("\"sample-text\""))
                 .root_execution_id(j::<String>("\"sample-text\""))
                 .search(j::<String>("\"sample-text\""))
-                .status(j::<RunsListRunsStatus>("\"RUNNING\""))
+                .status(j::<WorkflowStatusFilter>("\"RUNNING\""))
                 .deployment_name(j::<String>("\"sample-text\""))
                 .sort_by(j::<RunsListRunsSortBy>("\"start_time\""))
                 .order(j::<OrderByClauseDirection>("\"asc\""))
@@ -6609,7 +6595,7 @@ fn get_workflows_v1_workflows_get() -> Case {
             let r = c
                 .workflows()
                 .get_workflows()
-                .status(j::<RunsListRunsStatus>("\"RUNNING\""))
+                .status(j::<WorkflowStatusFilter>("\"RUNNING\""))
                 .include_shared(j::<bool>("true"))
                 .available_in_chat_assistant(j::<bool>("true"))
                 .deployment_name(j::<Vec<String>>("[\"sample-text\"]"))
@@ -8719,7 +8705,7 @@ fn connector_get_v1() -> Case {
             let r = c
                 .beta()
                 .connectors()
-                .get(j::<ConnectorsGetAuthUrlConnectorIdOrName>("\"sample-text\""))
+                .get(j::<ConnectorIdOrName>("\"sample-text\""))
                 .fetch_user_data(j::<bool>("true"))
                 .fetch_customer_data(j::<bool>("true"))
                 .send()

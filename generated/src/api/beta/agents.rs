@@ -426,14 +426,14 @@ crate::runtime::operation!(
 pub struct GetBuilder<'c> {
     client: &'c crate::Client,
     agent_id: String,
-    agent_version: Option<crate::models::ReferenceChunkReferenceIdsItem>,
+    agent_version: Option<crate::models::AgentsGetAgentVersion>,
     opts: crate::runtime::http::RequestOptions,
 }
 
 impl<'c> GetBuilder<'c> {
     crate::runtime::param_setters! {
         #[doc = " The `agent_version` query parameter."] agent_version : crate
-        ::models::ReferenceChunkReferenceIdsItem
+        ::models::AgentsGetAgentVersion
     }
 
     crate::runtime::request_options!();

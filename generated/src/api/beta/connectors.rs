@@ -55,9 +55,7 @@ impl<'c> Connectors<'c> {
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
     pub fn get_auth_url(
         &self,
-        connector_id_or_name: impl Into<
-            crate::models::ConnectorsGetAuthUrlConnectorIdOrName,
-        >,
+        connector_id_or_name: impl Into<crate::models::ConnectorIdOrName>,
     ) -> GetAuthUrlBuilder<'c> {
         GetAuthUrlBuilder {
             client: self.client,
@@ -111,7 +109,7 @@ impl<'c> Connectors<'c> {
     pub fn activate(
         &self,
         connector_id: impl Into<String>,
-        consumer_scope: impl Into<crate::models::ConnectorsActivateConsumerScope>,
+        consumer_scope: impl Into<crate::models::ConsumerScope>,
     ) -> ActivateBuilder<'c> {
         ActivateBuilder {
             client: self.client,
@@ -131,7 +129,7 @@ impl<'c> Connectors<'c> {
     pub fn deactivate(
         &self,
         connector_id: impl Into<String>,
-        consumer_scope: impl Into<crate::models::ConnectorsActivateConsumerScope>,
+        consumer_scope: impl Into<crate::models::ConsumerScope>,
     ) -> DeactivateBuilder<'c> {
         DeactivateBuilder {
             client: self.client,
@@ -151,9 +149,7 @@ impl<'c> Connectors<'c> {
     pub fn call_tool(
         &self,
         tool_name: impl Into<String>,
-        connector_id_or_name: impl Into<
-            crate::models::ConnectorsGetAuthUrlConnectorIdOrName,
-        >,
+        connector_id_or_name: impl Into<crate::models::ConnectorIdOrName>,
         body: crate::models::ConnectorCallToolRequest,
     ) -> CallToolBuilder<'c> {
         CallToolBuilder {
@@ -175,9 +171,7 @@ impl<'c> Connectors<'c> {
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
     pub fn list_tools(
         &self,
-        connector_id_or_name: impl Into<
-            crate::models::ConnectorsGetAuthUrlConnectorIdOrName,
-        >,
+        connector_id_or_name: impl Into<crate::models::ConnectorIdOrName>,
     ) -> ListToolsBuilder<'c> {
         ListToolsBuilder {
             client: self.client,
@@ -200,9 +194,7 @@ impl<'c> Connectors<'c> {
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
     pub fn get_authentication_methods(
         &self,
-        connector_id_or_name: impl Into<
-            crate::models::ConnectorsGetAuthUrlConnectorIdOrName,
-        >,
+        connector_id_or_name: impl Into<crate::models::ConnectorIdOrName>,
     ) -> GetAuthenticationMethodsBuilder<'c> {
         GetAuthenticationMethodsBuilder {
             client: self.client,
@@ -220,9 +212,7 @@ impl<'c> Connectors<'c> {
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
     pub fn list_organization_credentials(
         &self,
-        connector_id_or_name: impl Into<
-            crate::models::ConnectorsGetAuthUrlConnectorIdOrName,
-        >,
+        connector_id_or_name: impl Into<crate::models::ConnectorIdOrName>,
     ) -> ListOrganizationCredentialsBuilder<'c> {
         ListOrganizationCredentialsBuilder {
             client: self.client,
@@ -242,9 +232,7 @@ impl<'c> Connectors<'c> {
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
     pub fn create_or_update_organization_credentials(
         &self,
-        connector_id_or_name: impl Into<
-            crate::models::ConnectorsGetAuthUrlConnectorIdOrName,
-        >,
+        connector_id_or_name: impl Into<crate::models::ConnectorIdOrName>,
         body: crate::models::CredentialsCreateOrUpdate,
     ) -> CreateOrUpdateOrganizationCredentialsBuilder<'c> {
         CreateOrUpdateOrganizationCredentialsBuilder {
@@ -264,9 +252,7 @@ impl<'c> Connectors<'c> {
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
     pub fn list_workspace_credentials(
         &self,
-        connector_id_or_name: impl Into<
-            crate::models::ConnectorsGetAuthUrlConnectorIdOrName,
-        >,
+        connector_id_or_name: impl Into<crate::models::ConnectorIdOrName>,
     ) -> ListWorkspaceCredentialsBuilder<'c> {
         ListWorkspaceCredentialsBuilder {
             client: self.client,
@@ -286,9 +272,7 @@ impl<'c> Connectors<'c> {
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
     pub fn create_or_update_workspace_credentials(
         &self,
-        connector_id_or_name: impl Into<
-            crate::models::ConnectorsGetAuthUrlConnectorIdOrName,
-        >,
+        connector_id_or_name: impl Into<crate::models::ConnectorIdOrName>,
         body: crate::models::CredentialsCreateOrUpdate,
     ) -> CreateOrUpdateWorkspaceCredentialsBuilder<'c> {
         CreateOrUpdateWorkspaceCredentialsBuilder {
@@ -308,9 +292,7 @@ impl<'c> Connectors<'c> {
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
     pub fn list_user_credentials(
         &self,
-        connector_id_or_name: impl Into<
-            crate::models::ConnectorsGetAuthUrlConnectorIdOrName,
-        >,
+        connector_id_or_name: impl Into<crate::models::ConnectorIdOrName>,
     ) -> ListUserCredentialsBuilder<'c> {
         ListUserCredentialsBuilder {
             client: self.client,
@@ -330,9 +312,7 @@ impl<'c> Connectors<'c> {
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
     pub fn create_or_update_user_credentials(
         &self,
-        connector_id_or_name: impl Into<
-            crate::models::ConnectorsGetAuthUrlConnectorIdOrName,
-        >,
+        connector_id_or_name: impl Into<crate::models::ConnectorIdOrName>,
         body: crate::models::CredentialsCreateOrUpdate,
     ) -> CreateOrUpdateUserCredentialsBuilder<'c> {
         CreateOrUpdateUserCredentialsBuilder {
@@ -352,9 +332,7 @@ impl<'c> Connectors<'c> {
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
     pub fn delete_all_user_credentials(
         &self,
-        connector_id_or_name: impl Into<
-            crate::models::ConnectorsGetAuthUrlConnectorIdOrName,
-        >,
+        connector_id_or_name: impl Into<crate::models::ConnectorIdOrName>,
     ) -> DeleteAllUserCredentialsBuilder<'c> {
         DeleteAllUserCredentialsBuilder {
             client: self.client,
@@ -373,9 +351,7 @@ impl<'c> Connectors<'c> {
     pub fn delete_organization_credentials(
         &self,
         credentials_name: impl Into<String>,
-        connector_id_or_name: impl Into<
-            crate::models::ConnectorsGetAuthUrlConnectorIdOrName,
-        >,
+        connector_id_or_name: impl Into<crate::models::ConnectorIdOrName>,
     ) -> DeleteOrganizationCredentialsBuilder<'c> {
         DeleteOrganizationCredentialsBuilder {
             client: self.client,
@@ -395,9 +371,7 @@ impl<'c> Connectors<'c> {
     pub fn delete_workspace_credentials(
         &self,
         credentials_name: impl Into<String>,
-        connector_id_or_name: impl Into<
-            crate::models::ConnectorsGetAuthUrlConnectorIdOrName,
-        >,
+        connector_id_or_name: impl Into<crate::models::ConnectorIdOrName>,
     ) -> DeleteWorkspaceCredentialsBuilder<'c> {
         DeleteWorkspaceCredentialsBuilder {
             client: self.client,
@@ -417,9 +391,7 @@ impl<'c> Connectors<'c> {
     pub fn delete_user_credentials(
         &self,
         credentials_name: impl Into<String>,
-        connector_id_or_name: impl Into<
-            crate::models::ConnectorsGetAuthUrlConnectorIdOrName,
-        >,
+        connector_id_or_name: impl Into<crate::models::ConnectorIdOrName>,
     ) -> DeleteUserCredentialsBuilder<'c> {
         DeleteUserCredentialsBuilder {
             client: self.client,
@@ -438,9 +410,7 @@ impl<'c> Connectors<'c> {
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
     pub fn get(
         &self,
-        connector_id_or_name: impl Into<
-            crate::models::ConnectorsGetAuthUrlConnectorIdOrName,
-        >,
+        connector_id_or_name: impl Into<crate::models::ConnectorIdOrName>,
     ) -> GetBuilder<'c> {
         GetBuilder {
             client: self.client,
@@ -568,7 +538,7 @@ crate::runtime::operation!(
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetAuthUrlBuilder<'c> {
     client: &'c crate::Client,
-    connector_id_or_name: crate::models::ConnectorsGetAuthUrlConnectorIdOrName,
+    connector_id_or_name: crate::models::ConnectorIdOrName,
     app_return_url: Option<String>,
     method_type: Option<crate::models::OutboundAuthenticationType>,
     credentials_name: Option<String>,
@@ -697,7 +667,7 @@ crate::runtime::operation!(
 pub struct ActivateBuilder<'c> {
     client: &'c crate::Client,
     connector_id: String,
-    consumer_scope: crate::models::ConnectorsActivateConsumerScope,
+    consumer_scope: crate::models::ConsumerScope,
     opts: crate::runtime::http::RequestOptions,
 }
 
@@ -734,7 +704,7 @@ crate::runtime::operation!(
 pub struct DeactivateBuilder<'c> {
     client: &'c crate::Client,
     connector_id: String,
-    consumer_scope: crate::models::ConnectorsActivateConsumerScope,
+    consumer_scope: crate::models::ConsumerScope,
     opts: crate::runtime::http::RequestOptions,
 }
 
@@ -771,7 +741,7 @@ crate::runtime::operation!(
 pub struct CallToolBuilder<'c> {
     client: &'c crate::Client,
     tool_name: String,
-    connector_id_or_name: crate::models::ConnectorsGetAuthUrlConnectorIdOrName,
+    connector_id_or_name: crate::models::ConnectorIdOrName,
     credentials_name: Option<String>,
     body: crate::models::ConnectorCallToolRequest,
     opts: crate::runtime::http::RequestOptions,
@@ -815,7 +785,7 @@ crate::runtime::operation!(
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ListToolsBuilder<'c> {
     client: &'c crate::Client,
-    connector_id_or_name: crate::models::ConnectorsGetAuthUrlConnectorIdOrName,
+    connector_id_or_name: crate::models::ConnectorIdOrName,
     page: Option<i64>,
     page_size: Option<i64>,
     refresh: Option<bool>,
@@ -872,7 +842,7 @@ crate::runtime::operation!(
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetAuthenticationMethodsBuilder<'c> {
     client: &'c crate::Client,
-    connector_id_or_name: crate::models::ConnectorsGetAuthUrlConnectorIdOrName,
+    connector_id_or_name: crate::models::ConnectorIdOrName,
     opts: crate::runtime::http::RequestOptions,
 }
 
@@ -918,7 +888,7 @@ crate::runtime::operation!(
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ListOrganizationCredentialsBuilder<'c> {
     client: &'c crate::Client,
-    connector_id_or_name: crate::models::ConnectorsGetAuthUrlConnectorIdOrName,
+    connector_id_or_name: crate::models::ConnectorIdOrName,
     auth_type: Option<crate::models::OutboundAuthenticationType>,
     fetch_default: Option<bool>,
     opts: crate::runtime::http::RequestOptions,
@@ -973,7 +943,7 @@ crate::runtime::operation!(
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreateOrUpdateOrganizationCredentialsBuilder<'c> {
     client: &'c crate::Client,
-    connector_id_or_name: crate::models::ConnectorsGetAuthUrlConnectorIdOrName,
+    connector_id_or_name: crate::models::ConnectorIdOrName,
     body: crate::models::CredentialsCreateOrUpdate,
     opts: crate::runtime::http::RequestOptions,
 }
@@ -1019,7 +989,7 @@ crate::runtime::operation!(
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ListWorkspaceCredentialsBuilder<'c> {
     client: &'c crate::Client,
-    connector_id_or_name: crate::models::ConnectorsGetAuthUrlConnectorIdOrName,
+    connector_id_or_name: crate::models::ConnectorIdOrName,
     auth_type: Option<crate::models::OutboundAuthenticationType>,
     fetch_default: Option<bool>,
     opts: crate::runtime::http::RequestOptions,
@@ -1074,7 +1044,7 @@ crate::runtime::operation!(
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreateOrUpdateWorkspaceCredentialsBuilder<'c> {
     client: &'c crate::Client,
-    connector_id_or_name: crate::models::ConnectorsGetAuthUrlConnectorIdOrName,
+    connector_id_or_name: crate::models::ConnectorIdOrName,
     body: crate::models::CredentialsCreateOrUpdate,
     opts: crate::runtime::http::RequestOptions,
 }
@@ -1120,7 +1090,7 @@ crate::runtime::operation!(
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct ListUserCredentialsBuilder<'c> {
     client: &'c crate::Client,
-    connector_id_or_name: crate::models::ConnectorsGetAuthUrlConnectorIdOrName,
+    connector_id_or_name: crate::models::ConnectorIdOrName,
     auth_type: Option<crate::models::OutboundAuthenticationType>,
     fetch_default: Option<bool>,
     opts: crate::runtime::http::RequestOptions,
@@ -1175,7 +1145,7 @@ crate::runtime::operation!(
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct CreateOrUpdateUserCredentialsBuilder<'c> {
     client: &'c crate::Client,
-    connector_id_or_name: crate::models::ConnectorsGetAuthUrlConnectorIdOrName,
+    connector_id_or_name: crate::models::ConnectorIdOrName,
     body: crate::models::CredentialsCreateOrUpdate,
     opts: crate::runtime::http::RequestOptions,
 }
@@ -1221,7 +1191,7 @@ crate::runtime::operation!(
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct DeleteAllUserCredentialsBuilder<'c> {
     client: &'c crate::Client,
-    connector_id_or_name: crate::models::ConnectorsGetAuthUrlConnectorIdOrName,
+    connector_id_or_name: crate::models::ConnectorIdOrName,
     opts: crate::runtime::http::RequestOptions,
 }
 
@@ -1266,7 +1236,7 @@ crate::runtime::operation!(
 pub struct DeleteOrganizationCredentialsBuilder<'c> {
     client: &'c crate::Client,
     credentials_name: String,
-    connector_id_or_name: crate::models::ConnectorsGetAuthUrlConnectorIdOrName,
+    connector_id_or_name: crate::models::ConnectorIdOrName,
     opts: crate::runtime::http::RequestOptions,
 }
 
@@ -1312,7 +1282,7 @@ crate::runtime::operation!(
 pub struct DeleteWorkspaceCredentialsBuilder<'c> {
     client: &'c crate::Client,
     credentials_name: String,
-    connector_id_or_name: crate::models::ConnectorsGetAuthUrlConnectorIdOrName,
+    connector_id_or_name: crate::models::ConnectorIdOrName,
     opts: crate::runtime::http::RequestOptions,
 }
 
@@ -1358,7 +1328,7 @@ crate::runtime::operation!(
 pub struct DeleteUserCredentialsBuilder<'c> {
     client: &'c crate::Client,
     credentials_name: String,
-    connector_id_or_name: crate::models::ConnectorsGetAuthUrlConnectorIdOrName,
+    connector_id_or_name: crate::models::ConnectorIdOrName,
     opts: crate::runtime::http::RequestOptions,
 }
 
@@ -1402,7 +1372,7 @@ crate::runtime::operation!(
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetBuilder<'c> {
     client: &'c crate::Client,
-    connector_id_or_name: crate::models::ConnectorsGetAuthUrlConnectorIdOrName,
+    connector_id_or_name: crate::models::ConnectorIdOrName,
     fetch_user_data: Option<bool>,
     fetch_customer_data: Option<bool>,
     opts: crate::runtime::http::RequestOptions,

@@ -242,9 +242,7 @@ impl<'c> ListBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
     #[inline]
-    pub fn send(
-        self,
-    ) -> crate::Pending<'c, Vec<crate::models::ConversationsListResponseItem>> {
+    pub fn send(self) -> crate::Pending<'c, Vec<crate::models::Conversation>> {
         let req = crate::runtime::http::build(|| {
             let mut req = HttpRequest::new(String::from("/v1/conversations"));
             req.query("page", &self.page);
@@ -256,9 +254,7 @@ impl<'c> ListBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    ListBuilder, Vec < crate ::models::ConversationsListResponseItem >
-);
+crate::runtime::into_future!(ListBuilder, Vec < crate ::models::Conversation >);
 
 crate::runtime::operation!(
     OP_START = "agents_api_v1_conversations_start" "beta.conversations.start", POST
@@ -310,9 +306,7 @@ impl<'c> GetBuilder<'c> {
     crate::runtime::request_options!();
     /// Sends the request.
     #[inline]
-    pub fn send(
-        self,
-    ) -> crate::Pending<'c, crate::models::ConversationsListResponseItem> {
+    pub fn send(self) -> crate::Pending<'c, crate::models::Conversation> {
         let req = crate::runtime::http::build(|| {
             let req = HttpRequest::new(
                 format!(
@@ -326,7 +320,7 @@ impl<'c> GetBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(GetBuilder, crate ::models::ConversationsListResponseItem);
+crate::runtime::into_future!(GetBuilder, crate ::models::Conversation);
 
 crate::runtime::operation!(
     OP_APPEND = "agents_api_v1_conversations_append" "beta.conversations.append", POST

@@ -261,7 +261,7 @@ crate::runtime::operation!(
 #[must_use = "a request does nothing until it is awaited or sent"]
 pub struct GetWorkflowsBuilder<'c> {
     client: &'c crate::Client,
-    status: Option<crate::models::RunsListRunsStatus>,
+    status: Option<crate::models::WorkflowStatusFilter>,
     include_shared: Option<bool>,
     available_in_chat_assistant: Option<bool>,
     deployment_name: Option<Vec<String>>,
@@ -281,7 +281,7 @@ pub struct GetWorkflowsBuilder<'c> {
 impl<'c> GetWorkflowsBuilder<'c> {
     crate::runtime::param_setters! {
         #[doc = " Filter by workflow status"] #[doc = ""] #[doc =
-        " The `status` query parameter."] status : crate ::models::RunsListRunsStatus,
+        " The `status` query parameter."] status : crate ::models::WorkflowStatusFilter,
         #[doc = " Whether to include shared workflows"] #[doc = ""] #[doc =
         " The `include_shared` query parameter."] include_shared : bool, #[doc =
         " Whether to only return workflows available in chat assistant"] #[doc = ""]

@@ -85,7 +85,7 @@ pub struct ListRunsBuilder<'c> {
     workflow_identifier: Option<String>,
     root_execution_id: Option<String>,
     search: Option<String>,
-    status: Option<crate::models::RunsListRunsStatus>,
+    status: Option<crate::models::WorkflowStatusFilter>,
     deployment_name: Option<String>,
     sort_by: Option<crate::models::RunsListRunsSortBy>,
     order: Option<crate::models::OrderByClauseDirection>,
@@ -113,7 +113,7 @@ impl<'c> ListRunsBuilder<'c> {
         " Search by workflow name, display name, or ID"] #[doc = ""] #[doc =
         " The `search` query parameter."] search : String, #[doc =
         " Filter by workflow status"] #[doc = ""] #[doc =
-        " The `status` query parameter."] status : crate ::models::RunsListRunsStatus,
+        " The `status` query parameter."] status : crate ::models::WorkflowStatusFilter,
         #[doc = " Filter by deployment name"] #[doc = ""] #[doc =
         " The `deployment_name` query parameter."] deployment_name : String, #[doc =
         " Field to sort by"] #[doc = ""] #[doc = " The `sort_by` query parameter."]
