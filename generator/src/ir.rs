@@ -18,7 +18,7 @@ pub struct Ir {
     pub types: Vec<TypeDef>,
     /// Every component schema and the Rust type it became.
     pub schemas: Vec<SchemaEntry>,
-    /// Every schema example, with the Rust type it must decode into.
+    /// Every schema example, with the Rust type it must decode into, in pointer order.
     pub examples: Vec<Example>,
     /// Every operation, in spec order.
     pub operations: Vec<Operation>,

@@ -60,15 +60,14 @@ fn merge_composition(schema: &mut Value, defs: &Map<String, Value>, depth: usize
         return;
     };
     if depth < MAX_INLINE_DEPTH {
-        if map.contains_key("$ref") && map.contains_key("properties") {
-            if let Some(target) = map.get("$ref").and_then(Value::as_str).and_then(|r| resolve(r, defs)) {
-                if is_object_schema(&target, defs) {
-                    map.remove("$ref");
-                    let mut target = target;
-                    merge_composition(&mut target, defs, depth + 1);
-                    merge_object(map, target);
-                }
-            }
+        let target = match map.contains_key("properties") {
+            true => map.get("$ref").and_then(Value::as_str).and_then(|r| resolve(r, defs)).filter(|t| is_object_schema(t, defs)),
+            false => None,
+        };
+        if let Some(mut target) = target {
+            map.remove("$ref");
+            merge_composition(&mut target, defs, depth + 1);
+            merge_object(map, target);
         }
         if let Some(Value::Array(parts)) = map.get("allOf") {
             let parts: Vec<Value> = parts.iter().map(|p| inline_ref(p, defs)).collect();
@@ -81,35 +80,34 @@ fn merge_composition(schema: &mut Value, defs: &Map<String, Value>, depth: usize
             }
         }
         let choice = ["anyOf", "oneOf"].into_iter().find(|k| map.contains_key(*k));
-        if let (Some(key), true) = (choice, map.contains_key("properties")) {
-            if let Some(Value::Array(variants)) = map.get(key) {
-                let variants: Vec<Value> = variants
-                    .iter()
+        let key = choice.filter(|_| map.contains_key("properties"));
+        if let Some((key, Value::Array(variants))) = key.and_then(|k| Some((k, map.get(k)?))) {
+            let variants: Vec<Value> = variants
+                .iter()
+                .map(|v| {
+                    let mut v = inline_ref(v, defs);
+                    merge_composition(&mut v, defs, depth + 1);
+                    v
+                })
+                .collect();
+            if variants.iter().all(|v| is_object_schema(v, defs)) {
+                let mut own = Map::new();
+                for k in ["properties", "required", "type"] {
+                    if let Some(v) = map.remove(k) {
+                        own.insert(k.to_string(), v);
+                    }
+                }
+                let merged: Vec<Value> = variants
+                    .into_iter()
                     .map(|v| {
-                        let mut v = inline_ref(v, defs);
-                        merge_composition(&mut v, defs, depth + 1);
-                        v
+                        let mut with_own = own.clone();
+                        if let Value::Object(vm) = v {
+                            merge_object(&mut with_own, Value::Object(vm));
+                        }
+                        Value::Object(with_own)
                     })
                     .collect();
-                if variants.iter().all(|v| is_object_schema(v, defs)) {
-                    let mut own = Map::new();
-                    for k in ["properties", "required", "type"] {
-                        if let Some(v) = map.remove(k) {
-                            own.insert(k.to_string(), v);
-                        }
-                    }
-                    let merged: Vec<Value> = variants
-                        .into_iter()
-                        .map(|v| {
-                            let mut with_own = own.clone();
-                            if let Value::Object(vm) = v {
-                                merge_object(&mut with_own, Value::Object(vm));
-                            }
-                            Value::Object(with_own)
-                        })
-                        .collect();
-                    map.insert(key.to_string(), Value::Array(merged));
-                }
+                map.insert(key.to_string(), Value::Array(merged));
             }
         }
     }

@@ -18,6 +18,24 @@ impl<'c> Agents<'c> {
     /// Sends `stream: false` (whatever the body says) and returns one JSON body; the group's streaming method sends the same request for server-sent events.
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::{AgentsCompletionRequest, Message, UserMessage};
+    ///
+    /// let request = AgentsCompletionRequest::new(
+    ///     vec![
+    ///         Message::User(UserMessage::new("Who is the best French painter? Answer in one short sentence."))
+    ///     ],
+    ///     "<agent_id>",
+    /// );
+    /// let response = client.agents().complete(request).await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn complete(
         &self,
         body: crate::models::AgentsCompletionRequest,
@@ -38,6 +56,28 @@ impl<'c> Agents<'c> {
     /// The stream ends at the server's `[DONE]`; a connection that closes before it ends the stream with `Error::Stream` (the answer is truncated).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use futures::StreamExt;
+    /// use mistralai::models::{AgentsCompletionRequest, Message, UserMessage};
+    ///
+    /// let request = AgentsCompletionRequest::new(
+    ///     vec![
+    ///         Message::User(UserMessage::new("Who is the best French painter? Answer in one short sentence."))
+    ///     ],
+    ///     "<agent_id>",
+    /// );
+    /// let mut stream = client.agents().stream(request).await?;
+    /// while let Some(event) = stream.next().await {
+    ///     let event = event?;
+    ///     println!("{event:?}");
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn stream(
         &self,
         body: crate::models::AgentsCompletionRequest,

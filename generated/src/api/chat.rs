@@ -18,6 +18,24 @@ impl<'c> Chat<'c> {
     /// Sends `stream: false` (whatever the body says) and returns one JSON body; the group's streaming method sends the same request for server-sent events.
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::{ChatCompletionRequest, Message, UserMessage};
+    ///
+    /// let request = ChatCompletionRequest::new(
+    ///     "mistral-large-latest",
+    ///     vec![
+    ///         Message::User(UserMessage::new("Who is the best French painter? Answer in one short sentence."))
+    ///     ],
+    /// );
+    /// let response = client.chat().complete(request).await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn complete(
         &self,
         body: crate::models::ChatCompletionRequest,
@@ -38,6 +56,28 @@ impl<'c> Chat<'c> {
     /// The stream ends at the server's `[DONE]`; a connection that closes before it ends the stream with `Error::Stream` (the answer is truncated).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use futures::StreamExt;
+    /// use mistralai::models::{ChatCompletionRequest, Message, UserMessage};
+    ///
+    /// let request = ChatCompletionRequest::new(
+    ///     "mistral-large-latest",
+    ///     vec![
+    ///         Message::User(UserMessage::new("Who is the best French painter? Answer in one short sentence."))
+    ///     ],
+    /// );
+    /// let mut stream = client.chat().stream(request).await?;
+    /// while let Some(event) = stream.next().await {
+    ///     let event = event?;
+    ///     println!("{event:?}");
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn stream(
         &self,
         body: crate::models::ChatCompletionRequest,

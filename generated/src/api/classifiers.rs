@@ -16,6 +16,19 @@ impl<'c> Classifiers<'c> {
     /// `POST /v1/moderations` (operation `moderations_v1_moderations_post`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::ClassificationRequest;
+    ///
+    /// let request = ClassificationRequest::new("mistral-moderation-latest", "<input>");
+    /// let response = client.classifiers().moderate(request).await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn moderate(
         &self,
         body: crate::models::ClassificationRequest,
@@ -32,6 +45,24 @@ impl<'c> Classifiers<'c> {
     /// `POST /v1/chat/moderations` (operation `chat_moderations_v1_chat_moderations_post`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::{ChatModerationRequest, ChatModerationRequestInput, Message, SystemMessage};
+    ///
+    /// let request = ChatModerationRequest::new(
+    ///     ChatModerationRequestInput::MessageList(
+    ///         vec![Message::System(SystemMessage::new("<content>"))],
+    ///     ),
+    ///     "<model>",
+    /// );
+    /// let response = client.classifiers().moderate_chat(request).await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn moderate_chat(
         &self,
         body: crate::models::ChatModerationRequest,
@@ -48,6 +79,19 @@ impl<'c> Classifiers<'c> {
     /// `POST /v1/classifications` (operation `classifications_v1_classifications_post`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::ClassificationRequest;
+    ///
+    /// let request = ClassificationRequest::new("mistral-moderation-latest", "<input>");
+    /// let response = client.classifiers().classify(request).await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn classify(
         &self,
         body: crate::models::ClassificationRequest,
@@ -64,6 +108,26 @@ impl<'c> Classifiers<'c> {
     /// `POST /v1/chat/classifications` (operation `chat_classifications_v1_chat_classifications_post`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::{ChatClassificationRequest, ChatClassificationRequestInputs, InstructRequest, Message, SystemMessage};
+    ///
+    /// let request = ChatClassificationRequest::new(
+    ///     "<model>",
+    ///     ChatClassificationRequestInputs::InstructRequestList(
+    ///         vec![
+    ///             InstructRequest::new(vec![Message::System(SystemMessage::new("<content>"))])
+    ///         ],
+    ///     ),
+    /// );
+    /// let response = client.classifiers().classify_chat(request).await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn classify_chat(
         &self,
         body: crate::models::ChatClassificationRequest,

@@ -16,6 +16,22 @@ impl<'c> Embeddings<'c> {
     /// `POST /v1/embeddings` (operation `embeddings_v1_embeddings_post`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::EmbeddingRequest;
+    ///
+    /// let request = EmbeddingRequest::new(
+    ///     "mistral-embed",
+    ///     vec!["Embed this sentence.", "As well as this one."],
+    /// );
+    /// let response = client.embeddings().create(request).await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn create(&self, body: crate::models::EmbeddingRequest) -> CreateBuilder<'c> {
         CreateBuilder {
             client: self.client,

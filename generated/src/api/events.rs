@@ -18,6 +18,21 @@ impl<'c> Events<'c> {
     /// The stream ends when the server closes it.
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use futures::StreamExt;
+    ///
+    /// let mut stream = client.events().get_stream_events().await?;
+    /// while let Some(event) = stream.next().await {
+    ///     let event = event?;
+    ///     println!("{event:?}");
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_stream_events(&self) -> GetStreamEventsBuilder<'c> {
         GetStreamEventsBuilder {
             client: self.client,
@@ -42,6 +57,16 @@ impl<'c> Events<'c> {
     /// `GET /v1/workflows/events/list` (operation `get_workflow_events_v1_workflows_events_list_get`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.events().get_workflow_events().await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_workflow_events(&self) -> GetWorkflowEventsBuilder<'c> {
         GetWorkflowEventsBuilder {
             client: self.client,

@@ -16,6 +16,16 @@ impl<'c> Files<'c> {
     /// Returns a list of files that belong to the user's organization.
     ///
     /// `GET /v1/files` (operation `files_api_routes_list_files`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.files().list().await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list(&self) -> ListBuilder<'c> {
         ListBuilder {
             client: self.client,
@@ -40,6 +50,21 @@ impl<'c> Files<'c> {
     /// Please contact us if you need to increase these storage limits.
     ///
     /// `POST /v1/files` (operation `files_api_routes_upload_file`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::FilesUploadBody;
+    ///
+    /// let request = FilesUploadBody::new(
+    ///     mistralai::FilePart::from_path("path/to/file").await?,
+    /// );
+    /// let response = client.files().upload(request).await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn upload(&self, body: crate::models::FilesUploadBody) -> UploadBuilder<'c> {
         UploadBuilder {
             client: self.client,
@@ -53,6 +78,16 @@ impl<'c> Files<'c> {
     /// Returns information about a specific file.
     ///
     /// `GET /v1/files/{file_id}` (operation `files_api_routes_retrieve_file`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.files().retrieve("<file_id>").await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn retrieve(&self, file_id: impl Into<String>) -> RetrieveBuilder<'c> {
         RetrieveBuilder {
             client: self.client,
@@ -66,6 +101,16 @@ impl<'c> Files<'c> {
     /// Delete a file.
     ///
     /// `DELETE /v1/files/{file_id}` (operation `files_api_routes_delete_file`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.files().delete("<file_id>").await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn delete(&self, file_id: impl Into<String>) -> DeleteBuilder<'c> {
         DeleteBuilder {
             client: self.client,
@@ -79,6 +124,16 @@ impl<'c> Files<'c> {
     /// Download a file
     ///
     /// `GET /v1/files/{file_id}/content` (operation `files_api_routes_download_file`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.files().download("<file_id>").await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn download(&self, file_id: impl Into<String>) -> DownloadBuilder<'c> {
         DownloadBuilder {
             client: self.client,
@@ -90,6 +145,16 @@ impl<'c> Files<'c> {
     /// Get Signed Url
     ///
     /// `GET /v1/files/{file_id}/url` (operation `files_api_routes_get_signed_url`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.files().get_signed_url("<file_id>").await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_signed_url(&self, file_id: impl Into<String>) -> GetSignedUrlBuilder<'c> {
         GetSignedUrlBuilder {
             client: self.client,

@@ -20,6 +20,19 @@ impl<'c> Fim<'c> {
     /// Sends `stream: false` (whatever the body says) and returns one JSON body; the group's streaming method sends the same request for server-sent events.
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::FIMCompletionRequest;
+    ///
+    /// let request = FIMCompletionRequest::new("codestral-latest", "def");
+    /// let response = client.fim().complete(request).await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn complete(
         &self,
         body: crate::models::FIMCompletionRequest,
@@ -42,6 +55,23 @@ impl<'c> Fim<'c> {
     /// The stream ends at the server's `[DONE]`; a connection that closes before it ends the stream with `Error::Stream` (the answer is truncated).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use futures::StreamExt;
+    /// use mistralai::models::FIMCompletionRequest;
+    ///
+    /// let request = FIMCompletionRequest::new("codestral-latest", "def");
+    /// let mut stream = client.fim().stream(request).await?;
+    /// while let Some(event) = stream.next().await {
+    ///     let event = event?;
+    ///     println!("{event:?}");
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn stream(
         &self,
         body: crate::models::FIMCompletionRequest,

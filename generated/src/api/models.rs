@@ -18,6 +18,16 @@ impl<'c> Models<'c> {
     /// `GET /v1/models` (operation `list_models_v1_models_get`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.models().list().await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list(&self) -> ListBuilder<'c> {
         ListBuilder {
             client: self.client,
@@ -34,6 +44,16 @@ impl<'c> Models<'c> {
     /// `GET /v1/models/{model_id}` (operation `retrieve_model_v1_models__model_id__get`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.models().retrieve("<model_id>").await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn retrieve(&self, model_id: impl Into<String>) -> RetrieveBuilder<'c> {
         RetrieveBuilder {
             client: self.client,
@@ -49,6 +69,16 @@ impl<'c> Models<'c> {
     /// `DELETE /v1/models/{model_id}` (operation `delete_model_v1_models__model_id__delete`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.models().delete("<model_id>").await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn delete(&self, model_id: impl Into<String>) -> DeleteBuilder<'c> {
         DeleteBuilder {
             client: self.client,
@@ -62,6 +92,19 @@ impl<'c> Models<'c> {
     /// Update a model name or description.
     ///
     /// `PATCH /v1/fine_tuning/models/{model_id}` (operation `jobs_api_routes_fine_tuning_update_fine_tuned_model`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::UpdateModelRequest;
+    ///
+    /// let request = UpdateModelRequest::default();
+    /// let response = client.models().update("<model_id>", request).await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update(
         &self,
         model_id: impl Into<String>,
@@ -80,6 +123,16 @@ impl<'c> Models<'c> {
     /// Archive a fine-tuned model.
     ///
     /// `POST /v1/fine_tuning/models/{model_id}/archive` (operation `jobs_api_routes_fine_tuning_archive_fine_tuned_model`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.models().archive("<model_id>").await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn archive(&self, model_id: impl Into<String>) -> ArchiveBuilder<'c> {
         ArchiveBuilder {
             client: self.client,
@@ -93,6 +146,16 @@ impl<'c> Models<'c> {
     /// Un-archive a fine-tuned model.
     ///
     /// `DELETE /v1/fine_tuning/models/{model_id}/archive` (operation `jobs_api_routes_fine_tuning_unarchive_fine_tuned_model`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.models().unarchive("<model_id>").await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn unarchive(&self, model_id: impl Into<String>) -> UnarchiveBuilder<'c> {
         UnarchiveBuilder {
             client: self.client,

@@ -16,6 +16,22 @@ impl<'c> Ocr<'c> {
     /// `POST /v1/ocr` (operation `ocr_v1_ocr_post`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::{FileChunk, OCRRequest, OCRRequestDocument};
+    ///
+    /// let request = OCRRequest::new(
+    ///     "<model>",
+    ///     OCRRequestDocument::File(FileChunk::new("<file_id>")),
+    /// );
+    /// let response = client.ocr().process(request).await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn process(&self, body: crate::models::OCRRequest) -> ProcessBuilder<'c> {
         ProcessBuilder {
             client: self.client,

@@ -24,6 +24,8 @@ pub struct AgentsCompletionRequest {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub metadata: crate::Nullable<std::collections::BTreeMap<String, serde_json::Value>>,
     /// The prompt(s) to generate completions for, encoded as a list of dict with role and content.
+    ///
+    /// Example: `[{"role":"user","content":"Who is the best French painter? Answer in one short sentence."}]`.
     pub messages: Vec<Message>,
     /// `response_format`: a `ResponseFormat`; optional, left out when `None`.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -7,6 +7,8 @@ use super::*;
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AudioTranscriptionRequest {
     /// ID of the model to be used.
+    ///
+    /// Example: `"voxtral-mini-latest"`.
     pub model: String,
     /// `file`: a `File`; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]

@@ -248,8 +248,12 @@ pub struct CreateBatchJobRequest {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub requests: crate::Nullable<Vec<BatchRequest>>,
     /// The endpoint to be used for batch inference.
+    ///
+    /// Example: `"/v1/chat/completions"`.
     pub endpoint: ApiEndpoint,
     /// The model to be used for batch inference.
+    ///
+    /// Example: `"mistral-small-latest"`.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub model: crate::Nullable<String>,
     /// In case you want to use a specific agent from the **deprecated** agents api for batch inference, you can specify the agent ID here.

@@ -117,10 +117,16 @@ pub struct APIKeyExtendedOUT {
     /// Format: `uuid`.
     pub key_id: String,
     /// Plaintext API key value. Only returned at creation time.
+    ///
+    /// Example: `"HQSxfB7IaJRKNHRv0e5OAYJNO1h2Ug6Y"`.
     pub key: Option<String>,
     /// Name of the API key.
+    ///
+    /// Example: `"Production API Key"`.
     pub name: Option<String>,
     /// Masked API key value for display.
+    ///
+    /// Example: `"HQSx...Ug6Y"`.
     pub hidden_key: String,
     /// Time when the API key was created.
     ///
@@ -137,8 +143,12 @@ pub struct APIKeyExtendedOUT {
     /// Format: `uuid`.
     pub workspace_id: Option<String>,
     /// Name of the Workspace for the API key.
+    ///
+    /// Example: `"Product Team"`.
     pub workspace_name: Option<String>,
     /// User or API key that created this API key.
+    ///
+    /// Example: `"alice.martin@example.com"`.
     pub created_by: Option<String>,
     /// Product the API key belongs to.
     pub product: Option<APIKeyProduct>,
@@ -176,10 +186,16 @@ pub struct APIKeyOUT {
     /// Format: `uuid`.
     pub key_id: String,
     /// Plaintext API key value. Only returned at creation time.
+    ///
+    /// Example: `"HQSxfB7IaJRKNHRv0e5OAYJNO1h2Ug6Y"`.
     pub key: Option<String>,
     /// Name of the API key.
+    ///
+    /// Example: `"Production API Key"`.
     pub name: Option<String>,
     /// Masked API key value for display.
+    ///
+    /// Example: `"HQSx...Ug6Y"`.
     pub hidden_key: String,
     /// Time when the API key was created.
     ///
@@ -429,6 +445,8 @@ impl AdminAssignUsersToGroupIn {
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AdminCreateAPIKeyIN {
     /// Optional name for the API key.
+    ///
+    /// Example: `"Production API Key"`.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub name: crate::Nullable<String>,
     /// Date when the API key should expire.
@@ -474,8 +492,12 @@ pub struct AdminOrganizationMemberOUT {
     /// Format: `uuid`.
     pub oid_id: Option<String>,
     /// Name of the Organization member.
+    ///
+    /// Example: `"Alice Martin"`.
     pub name: Option<String>,
     /// Email address of the Organization member.
+    ///
+    /// Example: `"alice.martin@example.com"`.
     pub email: Option<String>,
     /// Whether the member is outside the SSO domain.
     #[cfg_attr(
@@ -645,8 +667,12 @@ pub struct AdminScimSyncActiveRunOUT {
     /// Unique identifier of the already active SCIM synchronization run.
     ///
     /// Format: `uuid`.
+    ///
+    /// Example: `"6f9619ff-8b86-d011-b42d-00cf4fc964ff"`.
     pub run_id: String,
     /// Current lifecycle status of the active synchronization run.
+    ///
+    /// Example: `"RUNNING"`.
     pub status: ScimSyncRunStatus,
 }
 
@@ -665,18 +691,28 @@ pub struct AdminScimSyncConfig {
     /// Delete Organization groups that are absent from the SCIM provider.
     ///
     /// Default: `false`.
+    ///
+    /// Example: `false`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delete_missing_groups: Option<bool>,
     /// Remove Organization users that are inactive or absent from the SCIM provider.
     ///
     /// Default: `false`.
+    ///
+    /// Example: `false`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deprovision_users: Option<bool>,
     /// Add users found in the SCIM provider to the Organization.
+    ///
+    /// Example: `true`.
     pub sync_users: bool,
     /// Synchronize group metadata from the SCIM provider.
+    ///
+    /// Example: `true`.
     pub sync_groups: bool,
     /// Synchronize additions and removals of users in SCIM groups.
+    ///
+    /// Example: `true`.
     pub sync_memberships: bool,
 }
 
@@ -703,28 +739,44 @@ pub struct AdminScimSyncRunOUT {
     /// Unique identifier of the SCIM synchronization run.
     ///
     /// Format: `uuid`.
+    ///
+    /// Example: `"6f9619ff-8b86-d011-b42d-00cf4fc964ff"`.
     pub run_id: String,
     /// Current lifecycle status of the synchronization run.
+    ///
+    /// Example: `"SUCCESS"`.
     pub status: ScimSyncRunStatus,
     /// Whether the run only previewed changes.
+    ///
+    /// Example: `true`.
     pub dry_run: bool,
     /// Categories selected for this synchronization run.
     pub sync_config: Option<AdminScimSyncConfig>,
     /// Time at which the synchronization run was created.
     ///
     /// Format: `date-time`.
+    ///
+    /// Example: `"2026-07-28T10:00:00Z"`.
     pub created_at: String,
     /// Time at which processing started, if it has started.
     ///
     /// Format: `date-time`.
+    ///
+    /// Example: `"2026-07-28T10:00:01Z"`.
     pub started_at: Option<String>,
     /// Time at which processing finished, if it has finished.
     ///
     /// Format: `date-time`.
+    ///
+    /// Example: `"2026-07-28T10:00:05Z"`.
     pub finished_at: Option<String>,
     /// Preview or result summary, available after the synchronization plan is built.
+    ///
+    /// Example: `{"groups":{},"memberships":[],"users":{"deprovision":[],"provision":[]}}`.
     pub summary: Option<ScimSyncSummaryOut>,
     /// Failure detail when the synchronization run could not complete.
+    ///
+    /// Example: `"Failed to fetch users from the SCIM provider."`.
     pub error_message: Option<String>,
 }
 
@@ -749,6 +801,8 @@ pub struct AdminScimSyncTriggerIN {
     /// Preview all synchronization changes without applying them.
     ///
     /// Default: `true`.
+    ///
+    /// Example: `true`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dry_run: Option<bool>,
     /// Categories to synchronize. Required when dry_run is false; ignored for dry runs.
@@ -773,6 +827,8 @@ pub struct AdminScimSyncTriggerOUT {
     /// Unique identifier of the created SCIM synchronization run.
     ///
     /// Format: `uuid`.
+    ///
+    /// Example: `"6f9619ff-8b86-d011-b42d-00cf4fc964ff"`.
     pub run_id: String,
 }
 
@@ -787,9 +843,13 @@ impl AdminScimSyncTriggerOUT {
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct AdminUpdateUserGroupIn {
     /// Updated name of the user group.
+    ///
+    /// Example: `"Engineering Team"`.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub name: crate::Nullable<String>,
     /// Updated description of the user group.
+    ///
+    /// Example: `"Members of the platform engineering team"`.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub description: crate::Nullable<String>,
     /// Updated permission target type for this group.
@@ -798,6 +858,8 @@ pub struct AdminUpdateUserGroupIn {
     /// Full replacement list of parent group UUIDs. Pass an empty list to remove all parents; omit the field to leave the parent groups unchanged.
     ///
     /// Format: `uuid`.
+    ///
+    /// Example: `["a1b2c3d4-e5f6-7890-abcd-ef1234567890"]`.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub parent_group_ids: crate::Nullable<Vec<String>>,
 }
@@ -819,8 +881,12 @@ impl AdminUpdateUserGroupIn {
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AdminUserGroupIn {
     /// Name of the user group.
+    ///
+    /// Example: `"Engineering Team"`.
     pub name: String,
     /// Optional description of the user group.
+    ///
+    /// Example: `"Members of the platform engineering team"`.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub description: crate::Nullable<String>,
     /// Type of resources this group can access.
@@ -829,6 +895,8 @@ pub struct AdminUserGroupIn {
     /// UUIDs of existing groups to nest this new group inside. Omit or pass an empty list to create a top-level group.
     ///
     /// Format: `uuid`.
+    ///
+    /// Example: `["a1b2c3d4-e5f6-7890-abcd-ef1234567890"]`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_group_ids: Option<Vec<String>>,
 }
@@ -858,8 +926,12 @@ pub struct AdminUserGroupMemberOut {
     /// Format: `uuid`.
     pub user_uuid: String,
     /// Name of the group member.
+    ///
+    /// Example: `"Alice Martin"`.
     pub name: Option<String>,
     /// Email address of the group member.
+    ///
+    /// Example: `"alice.martin@example.com"`.
     pub email: Option<String>,
 }
 
@@ -908,8 +980,12 @@ pub struct AdminUserGroupOut {
     /// Format: `uuid`.
     pub uuid: String,
     /// Name of the user group.
+    ///
+    /// Example: `"Engineering Team"`.
     pub name: String,
     /// Optional description of the user group.
+    ///
+    /// Example: `"Members of the platform engineering team"`.
     pub description: Option<String>,
     /// Whether the group is managed by an external system.
     #[cfg_attr(
@@ -932,6 +1008,8 @@ pub struct AdminUserGroupOut {
     /// UUIDs of the groups this group is directly nested inside.
     ///
     /// Format: `uuid`.
+    ///
+    /// Example: `["a1b2c3d4-e5f6-7890-abcd-ef1234567890"]`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
@@ -994,8 +1072,12 @@ pub struct AdminUserOUT {
     /// Format: `uuid`.
     pub oid_id: Option<String>,
     /// Name of the Organization member.
+    ///
+    /// Example: `"Alice Martin"`.
     pub name: Option<String>,
     /// Email address of the Organization member.
+    ///
+    /// Example: `"alice.martin@example.com"`.
     pub email: Option<String>,
     /// Whether the member is outside the SSO domain.
     #[cfg_attr(
@@ -1033,8 +1115,12 @@ pub struct AdminUserOUT {
     /// Format: `date-time`.
     pub created_at: String,
     /// User first name.
+    ///
+    /// Example: `"Alice"`.
     pub first_name: Option<String>,
     /// User last name.
+    ///
+    /// Example: `"Martin"`.
     pub last_name: Option<String>,
 }
 
@@ -1065,15 +1151,21 @@ impl AdminUserOUT {
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AdminWorkspaceIn {
     /// Workspace name.
+    ///
+    /// Example: `"Product Team"`.
     pub name: String,
     /// Workspace description.
     ///
     /// Default: `""`.
+    ///
+    /// Example: `"Workspace for product and design teams"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Workspace icon.
     ///
     /// Default: `""`.
+    ///
+    /// Example: `"★"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub icon: Option<String>,
     /// Whether to add all Organization members to the Workspace.
@@ -1922,6 +2014,8 @@ crate::runtime::string_enum!(CodePlan { Enterprise = "ENTERPRISE" });
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct DeleteAPIKeyOUT {
     /// API key deletion result message.
+    ///
+    /// Example: `"API key deleted successfully"`.
     pub detail: String,
 }
 
@@ -1937,6 +2031,8 @@ impl DeleteAPIKeyOUT {
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct DeleteOUT {
     /// Deletion result message.
+    ///
+    /// Example: `"Organization member deleted successfully"`.
     pub message: String,
 }
 
@@ -2012,6 +2108,8 @@ pub struct GroupWorkspaceAssignmentOut {
     /// Format: `uuid`.
     pub workspace_uuid: String,
     /// Name of the Workspace.
+    ///
+    /// Example: `"Product Team"`.
     pub workspace_name: String,
     /// Format: `date-time`.
     pub created: String,
@@ -2144,6 +2242,8 @@ pub struct LimitsContext {
     /// Whether payment failure protection is enabled.
     pub last_payment_failure_protection: Option<bool>,
     /// Currency used for usage and limit amounts.
+    ///
+    /// Example: `"USD"`.
     pub currency: String,
 }
 
@@ -2297,6 +2397,8 @@ pub struct MemberWorkspaceInfo {
     /// Format: `uuid`.
     pub uuid: String,
     /// Workspace name.
+    ///
+    /// Example: `"Product Team"`.
     pub name: String,
     /// Whether this is the default Workspace for the Organization.
     pub is_default: bool,
@@ -2355,8 +2457,12 @@ pub struct NestedGroupRef {
     /// UUID of the group.
     ///
     /// Format: `uuid`.
+    ///
+    /// Example: `"a1b2c3d4-e5f6-7890-abcd-ef1234567890"`.
     pub uuid: String,
     /// Display name of the group.
+    ///
+    /// Example: `"Engineering Team"`.
     pub name: String,
 }
 
@@ -2372,6 +2478,8 @@ impl NestedGroupRef {
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct NestedGroupsOut {
     /// Groups directly nested inside this group (its direct children).
+    ///
+    /// Example: `[{"name":"Engineering Team","uuid":"a1b2c3d4-e5f6-7890-abcd-ef1234567890"}]`.
     pub children: Vec<NestedGroupRef>,
 }
 
@@ -2452,6 +2560,8 @@ pub struct OrganizationInviteIN {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub role: crate::Nullable<Role>,
     /// Email address, comma-separated emails, or newline-separated emails to invite.
+    ///
+    /// Example: `"alice.martin@example.com, bob.smith@example.com"`.
     pub email: String,
     /// Deprecated single product seat to assign.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
@@ -2547,6 +2657,8 @@ pub struct OrganizationInviteOUT {
     #[deprecated]
     pub raw_role: Role,
     /// Email address invited to the Organization.
+    ///
+    /// Example: `"alice.martin@example.com"`.
     pub email: String,
     /// Whether the invitation has expired.
     pub expired: bool,
@@ -2634,10 +2746,16 @@ pub struct OrganizationMemberCreate {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub role: crate::Nullable<Role>,
     /// Email address of the user to create.
+    ///
+    /// Example: `"alice.martin@example.com"`.
     pub email: String,
     /// First name of the user to create.
+    ///
+    /// Example: `"Alice"`.
     pub first_name: String,
     /// Last name of the user to create.
+    ///
+    /// Example: `"Martin"`.
     pub last_name: String,
     /// Product seats to assign to the user.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
@@ -2695,6 +2813,8 @@ pub struct OrganizationUserInviteOUT {
     /// Format: `uuid`.
     pub invite_uuid: String,
     /// Email address invited to the Organization.
+    ///
+    /// Example: `"alice.martin@example.com"`.
     pub email: Option<String>,
     /// Organization roles assigned by the invite.
     pub roles: AdminOrganizationMemberOUTRawRoles,
@@ -2910,12 +3030,16 @@ crate::runtime::union_from!(
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct RoleOut {
     /// Role name.
+    ///
+    /// Example: `"workspace_admin"`.
     pub name: String,
     /// Role UUID.
     ///
     /// Format: `uuid`.
     pub uuid: String,
     /// Short description of the role.
+    ///
+    /// Example: `"Can manage workspace members and settings"`.
     pub description: String,
     /// Whether this role is custom-defined.
     pub is_custom_role: bool,
@@ -3208,6 +3332,8 @@ pub struct SetNestedGroupsIn {
     /// Full replacement list of UUIDs of groups to nest directly inside this group.
     ///
     /// Format: `uuid`.
+    ///
+    /// Example: `["a1b2c3d4-e5f6-7890-abcd-ef1234567890"]`.
     pub child_group_uuids: Vec<String>,
 }
 
@@ -3524,12 +3650,18 @@ impl UpdateUserGroupOrganizationRoleIn {
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct UpdateWorkspaceIN {
     /// Updated Workspace name.
+    ///
+    /// Example: `"Product Team"`.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub name: crate::Nullable<String>,
     /// Updated Workspace description.
+    ///
+    /// Example: `"Workspace for product and design teams"`.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub description: crate::Nullable<String>,
     /// Updated Workspace icon.
+    ///
+    /// Example: `"★"`.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub icon: crate::Nullable<String>,
 }
@@ -3707,14 +3839,24 @@ crate::runtime::string_enum!(UserRole { A = "A", M = "M", B = "B" });
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VibeActiveUsersStat {
     /// Format: `date`.
+    ///
+    /// Example: `"2025-12-17"`.
     pub day: String,
     /// `nb_active_users_total`: an integer; required.
+    ///
+    /// Example: `148`.
     pub nb_active_users_total: i64,
     /// `nb_active_users_cli`: an integer; required.
+    ///
+    /// Example: `96`.
     pub nb_active_users_cli: i64,
     /// `nb_active_users_acp`: an integer; required.
+    ///
+    /// Example: `40`.
     pub nb_active_users_acp: i64,
     /// `nb_active_users_programmatic`: an integer; required.
+    ///
+    /// Example: `12`.
     pub nb_active_users_programmatic: i64,
 }
 
@@ -3767,14 +3909,24 @@ impl VibeCodeUsageDataJSON {
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VibeConsumedTokensStat {
     /// Format: `date`.
+    ///
+    /// Example: `"2025-12-17"`.
     pub day: String,
     /// `model`: text; required.
+    ///
+    /// Example: `"codestral-latest"`.
     pub model: String,
     /// `cached_tokens`: an integer; required.
+    ///
+    /// Example: `128000`.
     pub cached_tokens: i64,
     /// `input_tokens`: an integer; required.
+    ///
+    /// Example: `512000`.
     pub input_tokens: i64,
     /// `output_tokens`: an integer; required.
+    ///
+    /// Example: `98000`.
     pub output_tokens: i64,
 }
 
@@ -3795,8 +3947,12 @@ impl VibeConsumedTokensStat {
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VibeNextEditActiveUsersStat {
     /// Format: `date`.
+    ///
+    /// Example: `"2025-12-17"`.
     pub day: String,
     /// `nb_active_users`: an integer; required.
+    ///
+    /// Example: `87`.
     pub nb_active_users: i64,
 }
 
@@ -3814,14 +3970,24 @@ impl VibeNextEditActiveUsersStat {
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VibeNextEditModifiedLOCStat {
     /// Format: `date`.
+    ///
+    /// Example: `"2025-12-17"`.
     pub day: String,
     /// `lines_inserted`: an integer; required.
+    ///
+    /// Example: `4200`.
     pub lines_inserted: i64,
     /// `lines_deleted`: an integer; required.
+    ///
+    /// Example: `1800`.
     pub lines_deleted: i64,
     /// `lines_unchanged`: an integer; required.
+    ///
+    /// Example: `12000`.
     pub lines_unchanged: i64,
     /// `lines_total`: an integer; required.
+    ///
+    /// Example: `18000`.
     pub lines_total: i64,
 }
 
@@ -3843,26 +4009,48 @@ impl VibeNextEditModifiedLOCStat {
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VibeNextEditSuggestionStat {
     /// Format: `date`.
+    ///
+    /// Example: `"2025-12-17"`.
     pub day: String,
     /// `total_suggestions`: an integer; required.
+    ///
+    /// Example: `5400`.
     pub total_suggestions: i64,
     /// `outcome_accepted`: an integer; required.
+    ///
+    /// Example: `3100`.
     pub outcome_accepted: i64,
     /// `outcome_rejected`: an integer; required.
+    ///
+    /// Example: `1500`.
     pub outcome_rejected: i64,
     /// `outcome_timeout`: an integer; required.
+    ///
+    /// Example: `400`.
     pub outcome_timeout: i64,
     /// `outcome_aborted`: an integer; required.
+    ///
+    /// Example: `250`.
     pub outcome_aborted: i64,
     /// `outcome_dismissed`: an integer; required.
+    ///
+    /// Example: `150`.
     pub outcome_dismissed: i64,
     /// `force_generated_true`: an integer; required.
+    ///
+    /// Example: `900`.
     pub force_generated_true: i64,
     /// `force_generated_false`: an integer; required.
+    ///
+    /// Example: `4500`.
     pub force_generated_false: i64,
     /// `surface_widget`: an integer; required.
+    ///
+    /// Example: `2000`.
     pub surface_widget: i64,
     /// `surface_ghost_text`: an integer; required.
+    ///
+    /// Example: `3400`.
     pub surface_ghost_text: i64,
 }
 
@@ -3888,8 +4076,12 @@ impl VibeNextEditSuggestionStat {
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VibeOrganizationStatsOUT {
     /// Start of the queried window, as a Unix timestamp in seconds.
+    ///
+    /// Example: `1764547200`.
     pub start_time: i64,
     /// End of the queried window, as a Unix timestamp in seconds.
+    ///
+    /// Example: `1767225600`.
     pub end_time: i64,
     /// `next_edit_suggestions`: a list of `VibeNextEditSuggestionStat`; required.
     pub next_edit_suggestions: Vec<VibeNextEditSuggestionStat>,
@@ -3919,8 +4111,12 @@ impl VibeOrganizationStatsOUT {
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VibeSessionDurationStat {
     /// Format: `date`.
+    ///
+    /// Example: `"2025-12-17"`.
     pub day: String,
     /// `total_duration_hours`: a number; required.
+    ///
+    /// Example: `214.5`.
     pub total_duration_hours: f64,
 }
 
@@ -3938,14 +4134,24 @@ impl VibeSessionDurationStat {
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VibeSessionStat {
     /// Format: `date`.
+    ///
+    /// Example: `"2025-12-17"`.
     pub day: String,
     /// `nb_sessions`: an integer; required.
+    ///
+    /// Example: `342`.
     pub nb_sessions: i64,
     /// `nb_sessions_cli`: an integer; required.
+    ///
+    /// Example: `210`.
     pub nb_sessions_cli: i64,
     /// `nb_sessions_acp`: an integer; required.
+    ///
+    /// Example: `98`.
     pub nb_sessions_acp: i64,
     /// `nb_sessions_programmatic`: an integer; required.
+    ///
+    /// Example: `34`.
     pub nb_sessions_programmatic: i64,
 }
 
@@ -3968,10 +4174,16 @@ impl VibeSessionStat {
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VibeToolCallsByNameStat {
     /// Format: `date`.
+    ///
+    /// Example: `"2025-12-17"`.
     pub day: String,
     /// `tool_name`: text; required.
+    ///
+    /// Example: `"run_command"`.
     pub tool_name: String,
     /// `count`: an integer; required.
+    ///
+    /// Example: `342`.
     pub count: i64,
 }
 
@@ -3989,20 +4201,36 @@ impl VibeToolCallsByNameStat {
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VibeToolCallsStat {
     /// Format: `date`.
+    ///
+    /// Example: `"2025-12-17"`.
     pub day: String,
     /// `total`: an integer; required.
+    ///
+    /// Example: `890`.
     pub total: i64,
     /// `status_success`: an integer; required.
+    ///
+    /// Example: `780`.
     pub status_success: i64,
     /// `status_failure`: an integer; required.
+    ///
+    /// Example: `62`.
     pub status_failure: i64,
     /// `status_skipped`: an integer; required.
+    ///
+    /// Example: `48`.
     pub status_skipped: i64,
     /// `approval_ask`: an integer; required.
+    ///
+    /// Example: `120`.
     pub approval_ask: i64,
     /// `approval_always`: an integer; required.
+    ///
+    /// Example: `700`.
     pub approval_always: i64,
     /// `approval_never`: an integer; required.
+    ///
+    /// Example: `70`.
     pub approval_never: i64,
 }
 
@@ -4025,14 +4253,24 @@ impl VibeToolCallsStat {
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VibeUserPromptsStat {
     /// Format: `date`.
+    ///
+    /// Example: `"2025-12-17"`.
     pub day: String,
     /// `nb_prompts_total`: an integer; required.
+    ///
+    /// Example: `2450`.
     pub nb_prompts_total: i64,
     /// `nb_prompts_cli`: an integer; required.
+    ///
+    /// Example: `1500`.
     pub nb_prompts_cli: i64,
     /// `nb_prompts_acp`: an integer; required.
+    ///
+    /// Example: `720`.
     pub nb_prompts_acp: i64,
     /// `nb_prompts_programmatic`: an integer; required.
+    ///
+    /// Example: `230`.
     pub nb_prompts_programmatic: i64,
 }
 
@@ -4077,20 +4315,36 @@ crate::runtime::string_enum!(
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VibeWorkByAgentStat {
     /// `messages_count`: an integer; required.
+    ///
+    /// Example: `1543`.
     pub messages_count: i64,
     /// `files_count`: an integer; required.
+    ///
+    /// Example: `87`.
     pub files_count: i64,
     /// `images_count`: an integer; required.
+    ///
+    /// Example: `42`.
     pub images_count: i64,
     /// `spreadsheets_count`: an integer; required.
+    ///
+    /// Example: `15`.
     pub spreadsheets_count: i64,
     /// `unique_conversations_count`: an integer; required.
+    ///
+    /// Example: `312`.
     pub unique_conversations_count: i64,
     /// `agent_id`: text; required.
+    ///
+    /// Example: `"5d1f2a3b-4c5d-6e7f-8a9b-0c1d2e3f4a5b"`.
     pub agent_id: String,
     /// Format: `date-time`.
+    ///
+    /// Example: `"2025-12-17T10:25:07Z"`.
     pub last_message_at: String,
     /// `unique_users_count`: an integer; required.
+    ///
+    /// Example: `64`.
     pub unique_users_count: i64,
 }
 
@@ -4114,8 +4368,12 @@ impl VibeWorkByAgentStat {
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VibeWorkByAgentStatsOUT {
     /// Start of the queried window, as a Unix timestamp in seconds.
+    ///
+    /// Example: `1764547200`.
     pub start_time: i64,
     /// End of the queried window, as a Unix timestamp in seconds.
+    ///
+    /// Example: `1767225600`.
     pub end_time: i64,
     /// `data`: a list of `VibeWorkByAgentStat`; required.
     pub data: Vec<VibeWorkByAgentStat>,
@@ -4136,22 +4394,40 @@ impl VibeWorkByAgentStatsOUT {
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VibeWorkByTimeStat {
     /// `messages_count`: an integer; required.
+    ///
+    /// Example: `1543`.
     pub messages_count: i64,
     /// `files_count`: an integer; required.
+    ///
+    /// Example: `87`.
     pub files_count: i64,
     /// `images_count`: an integer; required.
+    ///
+    /// Example: `42`.
     pub images_count: i64,
     /// `spreadsheets_count`: an integer; required.
+    ///
+    /// Example: `15`.
     pub spreadsheets_count: i64,
     /// `unique_conversations_count`: an integer; required.
+    ///
+    /// Example: `312`.
     pub unique_conversations_count: i64,
     /// Format: `date-time`.
+    ///
+    /// Example: `"2025-12-17T00:00:00Z"`.
     pub time_bucket: Option<String>,
     /// `unique_users_count`: an integer; required.
+    ///
+    /// Example: `128`.
     pub unique_users_count: i64,
     /// `messages_to_agents_count`: an integer; required.
+    ///
+    /// Example: `640`.
     pub messages_to_agents_count: i64,
     /// `unique_agents_count`: an integer; required.
+    ///
+    /// Example: `12`.
     pub unique_agents_count: i64,
 }
 
@@ -4176,8 +4452,12 @@ impl VibeWorkByTimeStat {
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VibeWorkByTimeStatsOUT {
     /// Start of the queried window, as a Unix timestamp in seconds.
+    ///
+    /// Example: `1764547200`.
     pub start_time: i64,
     /// End of the queried window, as a Unix timestamp in seconds.
+    ///
+    /// Example: `1767225600`.
     pub end_time: i64,
     /// `data`: a list of `VibeWorkByTimeStat`; required.
     pub data: Vec<VibeWorkByTimeStat>,
@@ -4198,22 +4478,40 @@ impl VibeWorkByTimeStatsOUT {
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VibeWorkByUserStat {
     /// `messages_count`: an integer; required.
+    ///
+    /// Example: `1543`.
     pub messages_count: i64,
     /// `files_count`: an integer; required.
+    ///
+    /// Example: `87`.
     pub files_count: i64,
     /// `images_count`: an integer; required.
+    ///
+    /// Example: `42`.
     pub images_count: i64,
     /// `spreadsheets_count`: an integer; required.
+    ///
+    /// Example: `15`.
     pub spreadsheets_count: i64,
     /// `unique_conversations_count`: an integer; required.
+    ///
+    /// Example: `312`.
     pub unique_conversations_count: i64,
     /// `user_id`: text; required.
+    ///
+    /// Example: `"9c0ab39f-0cd0-46cd-bd30-8bf2d50be5ce"`.
     pub user_id: String,
     /// Format: `date-time`.
+    ///
+    /// Example: `"2025-12-17T10:25:07Z"`.
     pub last_message_at: String,
     /// `unique_agents_count`: an integer; required.
+    ///
+    /// Example: `8`.
     pub unique_agents_count: i64,
     /// `messages_to_agents_count`: an integer; required.
+    ///
+    /// Example: `214`.
     pub messages_to_agents_count: i64,
 }
 
@@ -4238,8 +4536,12 @@ impl VibeWorkByUserStat {
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VibeWorkByUserStatsOUT {
     /// Start of the queried window, as a Unix timestamp in seconds.
+    ///
+    /// Example: `1764547200`.
     pub start_time: i64,
     /// End of the queried window, as a Unix timestamp in seconds.
+    ///
+    /// Example: `1767225600`.
     pub end_time: i64,
     /// `data`: a list of `VibeWorkByUserStat`; required.
     pub data: Vec<VibeWorkByUserStat>,
@@ -4260,8 +4562,12 @@ impl VibeWorkByUserStatsOUT {
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VibeWorkspaceStatsOUT {
     /// Start of the queried window, as a Unix timestamp in seconds.
+    ///
+    /// Example: `1764547200`.
     pub start_time: i64,
     /// End of the queried window, as a Unix timestamp in seconds.
+    ///
+    /// Example: `1767225600`.
     pub end_time: i64,
     /// `sessions`: a list of `VibeSessionStat`; required.
     pub sessions: Vec<VibeSessionStat>,
@@ -4305,10 +4611,16 @@ pub struct WorkspaceEnrichedOUT {
     /// Format: `uuid`.
     pub uuid: String,
     /// Workspace name.
+    ///
+    /// Example: `"Product Team"`.
     pub name: String,
     /// Workspace description.
+    ///
+    /// Example: `"Workspace for product and design teams"`.
     pub description: Option<String>,
     /// Workspace icon.
+    ///
+    /// Example: `"★"`.
     pub icon: Option<String>,
     /// Number of members in the Workspace.
     #[cfg_attr(
@@ -4451,10 +4763,16 @@ pub struct WorkspaceOUT {
     /// Format: `uuid`.
     pub uuid: String,
     /// Workspace name.
+    ///
+    /// Example: `"Product Team"`.
     pub name: String,
     /// Workspace description.
+    ///
+    /// Example: `"Workspace for product and design teams"`.
     pub description: Option<String>,
     /// Workspace icon.
+    ///
+    /// Example: `"★"`.
     pub icon: Option<String>,
     /// Number of members in the Workspace.
     #[cfg_attr(
@@ -4567,6 +4885,8 @@ pub struct WorkspaceSpendLimitOUT {
     /// Monthly spending limit for the Workspace.
     pub value: Option<f64>,
     /// Currency used for the Workspace spending limit.
+    ///
+    /// Example: `"USD"`.
     pub currency: Option<String>,
     /// Whether the Workspace has no monthly spending limit.
     pub no_monthly_limit: Option<bool>,

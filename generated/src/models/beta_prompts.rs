@@ -55,12 +55,16 @@ impl CreatePromptRequest {
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CreatePromptVersionResponse {
     /// `version`: an integer; optional, left out when `None`.
+    ///
+    /// Example: `1`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub version: Option<i32>,
     /// `deduplicated`: true or false; optional, left out when `None`.
+    ///
+    /// Example: `false`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
@@ -154,6 +158,8 @@ pub struct Prompt {
     )]
     pub definition: Option<PromptDefinition>,
     /// `version`: an integer; optional, left out when `None`.
+    ///
+    /// Example: `1`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
@@ -190,6 +196,8 @@ pub struct Prompt {
     )]
     pub updated_at: Option<Timestamp>,
     /// Latest version number.
+    ///
+    /// Example: `1`.
     #[cfg_attr(
         feature = "full-serde",
         serde(rename = "latestVersion", default, skip_serializing_if = "Option::is_none")
@@ -269,6 +277,8 @@ impl PromptVariable {
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct PromptVersion {
     /// `version`: an integer; optional, left out when `None`.
+    ///
+    /// Example: `1`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")

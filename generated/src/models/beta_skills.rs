@@ -48,12 +48,16 @@ impl CreateSkillRequest {
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CreateSkillVersionResponse {
     /// `version`: an integer; optional, left out when `None`.
+    ///
+    /// Example: `1`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub version: Option<i32>,
     /// `deduplicated`: true or false; optional, left out when `None`.
+    ///
+    /// Example: `false`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
@@ -147,6 +151,8 @@ pub struct Skill {
     )]
     pub definition: Option<SkillDefinition>,
     /// `version`: an integer; optional, left out when `None`.
+    ///
+    /// Example: `1`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
@@ -183,6 +189,8 @@ pub struct Skill {
     )]
     pub updated_at: Option<Timestamp>,
     /// Latest version number.
+    ///
+    /// Example: `1`.
     #[cfg_attr(
         feature = "full-serde",
         serde(rename = "latestVersion", default, skip_serializing_if = "Option::is_none")
@@ -318,6 +326,8 @@ impl SkillDefinition {
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct SkillVersion {
     /// `version`: an integer; optional, left out when `None`.
+    ///
+    /// Example: `1`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")

@@ -137,8 +137,12 @@ impl UserIdentityWorkspace {
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct UserOrganization {
     /// The organization's unique identifier.
+    ///
+    /// Example: `"1a2b3c4d-5e6f-4a8b-9c0d-1e2f3a4b5c6d"`.
     pub id: String,
     /// The organization's display name.
+    ///
+    /// Example: `"Acme Corp"`.
     pub name: String,
 }
 
@@ -154,10 +158,16 @@ impl UserOrganization {
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct UserWorkspace {
     /// The workspace's unique identifier.
+    ///
+    /// Example: `"7f8e9d0c-1b2a-4c3d-8e9f-0a1b2c3d4e5f"`.
     pub id: String,
     /// The workspace's display name.
+    ///
+    /// Example: `"production"`.
     pub name: String,
     /// The identifier of the organization this workspace belongs to.
+    ///
+    /// Example: `"1a2b3c4d-5e6f-4a8b-9c0d-1e2f3a4b5c6d"`.
     pub organization_id: String,
 }
 

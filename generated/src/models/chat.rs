@@ -7,6 +7,8 @@ use super::*;
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ChatCompletionRequest {
     /// ID of the model to use. You can use the [List Available Models](https://docs.mistral.ai/api/#tag/models/operation/list_models_v1_models_get) API to see all of your available models, or see our [Model overview](https://docs.mistral.ai/models) for model descriptions.
+    ///
+    /// Example: `"mistral-large-latest"`.
     pub model: String,
     /// What sampling temperature to use, we recommend between 0.0 and 0.7. Higher values like 0.7 will make the output more random, while lower values like 0.2 will make it more focused and deterministic. We generally recommend altering this or `top_p` but not both. The default value varies depending on the model you are targeting. Call the `/models` endpoint to retrieve the appropriate value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
@@ -32,6 +34,8 @@ pub struct ChatCompletionRequest {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub metadata: crate::Nullable<std::collections::BTreeMap<String, serde_json::Value>>,
     /// The prompt(s) to generate completions for, encoded as a list of dict with role and content.
+    ///
+    /// Example: `[{"role":"user","content":"Who is the best French painter? Answer in one short sentence."}]`.
     pub messages: Vec<Message>,
     /// `response_format`: a `ResponseFormat`; optional, left out when `None`.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -99,6 +99,8 @@ crate::runtime::union_from!(
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ClassificationRequest {
     /// ID of the model to use.
+    ///
+    /// Example: `"mistral-moderation-latest"`.
     pub model: String,
     /// `metadata`: a map of names to any JSON value; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
@@ -125,6 +127,8 @@ impl ClassificationRequest {
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ClassificationResponse {
     /// `id`: text; required.
+    ///
+    /// Example: `"mod-e5cc70bb28c444948073e77776eb30ef"`.
     pub id: String,
     /// `model`: text; required.
     pub model: String,
@@ -207,6 +211,8 @@ impl ModerationObject {
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ModerationResponse {
     /// `id`: text; required.
+    ///
+    /// Example: `"mod-e5cc70bb28c444948073e77776eb30ef"`.
     pub id: String,
     /// `model`: text; required.
     pub model: String,

@@ -30,11 +30,15 @@ crate::runtime::string_enum!(
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct EmbeddingRequest {
     /// ID of the model to use.
+    ///
+    /// Example: `"mistral-embed"`.
     pub model: String,
     /// `metadata`: a map of names to any JSON value; optional and nullable: absent, `null` or a value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub metadata: crate::Nullable<std::collections::BTreeMap<String, serde_json::Value>>,
     /// Text to embed.
+    ///
+    /// Example: `["Embed this sentence.","As well as this one."]`.
     pub input: TextInput,
     /// The dimension of the output embeddings when feature available. If not provided, a default output dimension will be used.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
@@ -101,18 +105,24 @@ impl EmbeddingResponse {
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct EmbeddingResponseData {
     /// `object`: text; optional, left out when `None`.
+    ///
+    /// Example: `"embedding"`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub object: Option<String>,
     /// `embedding`: a list of number; optional, left out when `None`.
+    ///
+    /// Example: `[0.1,0.2,0.3]`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub embedding: Option<Vec<f64>>,
     /// `index`: an integer; optional, left out when `None`.
+    ///
+    /// Example: `0`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")

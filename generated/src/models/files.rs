@@ -10,16 +10,28 @@ pub struct CreateFileResponse {
     /// The unique identifier of the file.
     ///
     /// Format: `uuid`.
+    ///
+    /// Example: `"497f6eca-6276-4993-bfeb-53cbbbba6f09"`.
     pub id: String,
     /// The object type, which is always "file".
+    ///
+    /// Example: `"file"`.
     pub object: String,
     /// The size of the file, in bytes.
+    ///
+    /// Example: `13000`.
     pub bytes: i64,
     /// The UNIX timestamp (in seconds) of the event.
+    ///
+    /// Example: `1716963433`.
     pub created_at: i64,
     /// The name of the uploaded file.
+    ///
+    /// Example: `"files_upload.jsonl"`.
     pub filename: String,
     /// The intended purpose of the uploaded file, currently supports fine-tuning (`fine-tune`), OCR (`ocr`), Audio/Transcription (`audio`) and batch inference (`batch`).
+    ///
+    /// Example: `"fine-tune"`.
     pub purpose: FilePurpose,
     /// `sample_type`: a `SampleType`; required.
     pub sample_type: SampleType,
@@ -83,10 +95,16 @@ pub struct DeleteFileResponse {
     /// The ID of the deleted file.
     ///
     /// Format: `uuid`.
+    ///
+    /// Example: `"497f6eca-6276-4993-bfeb-53cbbbba6f09"`.
     pub id: String,
     /// The object type that was deleted
+    ///
+    /// Example: `"file"`.
     pub object: String,
     /// The deletion status.
+    ///
+    /// Example: `true`.
     pub deleted: bool,
 }
 
@@ -124,16 +142,28 @@ pub struct FileSchema {
     /// The unique identifier of the file.
     ///
     /// Format: `uuid`.
+    ///
+    /// Example: `"497f6eca-6276-4993-bfeb-53cbbbba6f09"`.
     pub id: String,
     /// The object type, which is always "file".
+    ///
+    /// Example: `"file"`.
     pub object: String,
     /// The size of the file, in bytes.
+    ///
+    /// Example: `13000`.
     pub bytes: i64,
     /// The UNIX timestamp (in seconds) of the event.
+    ///
+    /// Example: `1716963433`.
     pub created_at: i64,
     /// The name of the uploaded file.
+    ///
+    /// Example: `"files_upload.jsonl"`.
     pub filename: String,
     /// The intended purpose of the uploaded file, currently supports fine-tuning (`fine-tune`), OCR (`ocr`), Audio/Transcription (`audio`) and batch inference (`batch`).
+    ///
+    /// Example: `"fine-tune"`.
     pub purpose: FilePurpose,
     /// `sample_type`: a `SampleType`; required.
     pub sample_type: SampleType,
@@ -261,16 +291,28 @@ pub struct GetFileResponse {
     /// The unique identifier of the file.
     ///
     /// Format: `uuid`.
+    ///
+    /// Example: `"497f6eca-6276-4993-bfeb-53cbbbba6f09"`.
     pub id: String,
     /// The object type, which is always "file".
+    ///
+    /// Example: `"file"`.
     pub object: String,
     /// The size of the file, in bytes.
+    ///
+    /// Example: `13000`.
     pub bytes: i64,
     /// The UNIX timestamp (in seconds) of the event.
+    ///
+    /// Example: `1716963433`.
     pub created_at: i64,
     /// The name of the uploaded file.
+    ///
+    /// Example: `"files_upload.jsonl"`.
     pub filename: String,
     /// The intended purpose of the uploaded file, currently supports fine-tuning (`fine-tune`), OCR (`ocr`), Audio/Transcription (`audio`) and batch inference (`batch`).
+    ///
+    /// Example: `"fine-tune"`.
     pub purpose: FilePurpose,
     /// `sample_type`: a `SampleType`; required.
     pub sample_type: SampleType,

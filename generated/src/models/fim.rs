@@ -9,6 +9,8 @@ pub struct FIMCompletionRequest {
     /// ID of the model with FIM to use.
     ///
     /// Default: `"codestral-2404"`.
+    ///
+    /// Example: `"codestral-latest"`.
     pub model: String,
     /// What sampling temperature to use, we recommend between 0.0 and 0.7. Higher values like 0.7 will make the output more random, while lower values like 0.2 will make it more focused and deterministic. We generally recommend altering this or `top_p` but not both. The default value varies depending on the model you are targeting. Call the `/models` endpoint to retrieve the appropriate value.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
@@ -34,10 +36,14 @@ pub struct FIMCompletionRequest {
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub metadata: crate::Nullable<std::collections::BTreeMap<String, serde_json::Value>>,
     /// The text/code to complete.
+    ///
+    /// Example: `"def"`.
     pub prompt: String,
     /// Optional text/code that adds more context for the model. When given a `prompt` and a `suffix` the model will fill what is between them. When `suffix` is not provided, the model will simply execute completion starting with `prompt`.
     ///
     /// Default: `""`.
+    ///
+    /// Example: `"return a+b"`.
     #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
     pub suffix: crate::Nullable<String>,
     /// The minimum number of tokens to generate in the completion.

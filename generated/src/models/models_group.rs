@@ -406,6 +406,8 @@ crate::runtime::const_value!(CompletionFineTunedModelObject, str, "model");
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct DeleteModelResponse {
     /// The ID of the deleted model.
+    ///
+    /// Example: `"ft:open-mistral-7b:587a6b29:20240514:7e773925"`.
     pub id: String,
     /// The object type that was deleted.
     ///
@@ -418,6 +420,8 @@ pub struct DeleteModelResponse {
     /// The deletion status.
     ///
     /// Default: `true`.
+    ///
+    /// Example: `true`.
     #[cfg_attr(
         feature = "full-serde",
         serde(default, skip_serializing_if = "Option::is_none")

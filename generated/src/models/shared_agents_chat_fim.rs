@@ -8,6 +8,8 @@ use super::*;
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ChatCompletionChoice {
     /// `index`: an integer; required.
+    ///
+    /// Example: `0`.
     pub index: i64,
     /// `message`: a `AssistantMessage`; optional, left out when `None`.
     #[cfg_attr(
@@ -22,6 +24,8 @@ pub struct ChatCompletionChoice {
     )]
     pub messages: Option<Vec<DeltaMessage>>,
     /// `finish_reason`: a `ChatCompletionChoiceFinishReason`; required.
+    ///
+    /// Example: `"stop"`.
     pub finish_reason: ChatCompletionChoiceFinishReason,
 }
 

@@ -487,12 +487,18 @@ crate::runtime::string_enum!(
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ResponseBase {
     /// `id`: text; optional, left out when `None`.
+    ///
+    /// Example: `"cmpl-e5cc70bb28c444948073e77776eb30ef"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// `object`: text; optional, left out when `None`.
+    ///
+    /// Example: `"chat.completion"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object: Option<String>,
     /// `model`: text; optional, left out when `None`.
+    ///
+    /// Example: `"mistral-small-latest"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
     /// `usage`: a `UsageInfo`; optional, left out when `None`.

@@ -88,13 +88,12 @@ impl SseParser {
         let _ = buf.split_to(start);
         self.scanned = buf.len();
         self.buf = buf;
-        if let Some(max) = self.max_event {
-            if self.buf.len() + self.event.data.len() > max || self.ready.iter().any(|e| e.data.len() > max) {
-                self.too_large = true;
-                self.buf.clear();
-                self.scanned = 0;
-                self.ready.clear();
-            }
+        let over = |max: usize| self.buf.len() + self.event.data.len() > max || self.ready.iter().any(|e| e.data.len() > max);
+        if self.max_event.is_some_and(over) {
+            self.too_large = true;
+            self.buf.clear();
+            self.scanned = 0;
+            self.ready.clear();
         }
     }
 

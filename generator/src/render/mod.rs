@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod contract;
 pub mod docs;
+pub mod example;
 pub mod gate;
 pub mod models;
 pub mod ops;
@@ -129,6 +130,8 @@ pub struct Context<'a> {
     pub groups: BTreeMap<Vec<String>, ops::Group<'a>>,
     /// Into how many pieces the contract tests are cut (one job each).
     pub contract_parts: usize,
+    /// The methods' doc examples' values.
+    pub examples: example::Examples<'a>,
 }
 
 /// One output of the generator: a function from the IR (through the [`Context`]) to the jobs
@@ -208,7 +211,7 @@ fn groups_output<'a>(cx: &'a Context<'a>) -> Vec<Job<'a>> {
         .iter()
         .map(|(path, g)| {
             Job::new(g.ops.len() * 3 + 1, move || {
-                let file = ops::render_group(cx.ir, path, g, &cx.groups)?;
+                let file = ops::render_group(cx.ir, path, g, &cx.groups, &cx.examples)?;
                 Ok(Piece::rust(Target::Crate, ops::group_file(path, !g.children.is_empty()), 0, Rendered::Items(file)))
             })
         })
@@ -381,8 +384,14 @@ pub struct Rendering {
 /// formatted with the code (the plain way, kept to check that both give the same text).
 pub fn render_all_with(ir: &Ir, spec: &SpecInfo, place_docs: bool) -> Result<Rendering> {
     let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 8);
-    let cx =
-        Context { ir, spec, layout: models::Layout::new(ir), groups: ops::groups(ir), contract_parts: (threads * 2).min(ir.operations.len().max(1)) };
+    let cx = Context {
+        ir,
+        spec,
+        layout: models::Layout::new(ir),
+        groups: ops::groups(ir),
+        contract_parts: (threads * 2).min(ir.operations.len().max(1)),
+        examples: example::Examples::new(ir),
+    };
     let mut jobs: Vec<Job> = OUTPUTS.iter().flat_map(|o| (o.jobs)(&cx)).collect();
     jobs.sort_by_key(|j| std::cmp::Reverse(j.cost));
 

@@ -162,7 +162,7 @@ fn render_type(t: &TypeDef, ir: &Ir, uses_deprecated: bool, out: &mut Vec<Item>)
     let name = ident(&t.name);
     let dirs = Dirs { ser: t.ser, de: t.de };
     match &t.kind {
-        TypeKind::Struct(s) => render_struct(name, s, head, allow, ir, dirs, out),
+        TypeKind::Struct(s) => render_struct(name, s, &t.origin, head, allow, ir, dirs, out),
         TypeKind::Enum(values) => render_enum(name, values, head, out),
         TypeKind::Const(v) => render_const(name, v, head, out),
         TypeKind::Tagged { tag, variants } => render_tagged(name, tag, variants, head, allow, ir, dirs, out),
@@ -275,7 +275,17 @@ fn kind_phrase(t: &TypeRef, format: Option<&str>) -> String {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn render_struct(name: Ident, s: &Struct, head: Vec<Attribute>, allow: Allow, ir: &Ir, dirs: Dirs, out: &mut Vec<Item>) {
+/// The spec's first example of a field (`x-examples` on its schema), as JSON text short enough
+/// for a doc line.
+fn field_example(ir: &Ir, origin: &str, f: &Field) -> Option<String> {
+    let at = format!("{}/examples/0", crate::diag::child(&format!("{origin}/properties"), &f.wire));
+    let i = ir.examples.binary_search_by(|e| e.pointer.as_str().cmp(&at)).ok()?;
+    let text = ir.examples[i].value.to_string();
+    (text.len() <= 100 && !text.contains('`')).then_some(text)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn render_struct(name: Ident, s: &Struct, origin: &str, head: Vec<Attribute>, allow: Allow, ir: &Ir, dirs: Dirs, out: &mut Vec<Item>) {
     // `Deserialize` through `runtime::struct_de!` (a fraction of the derive's code), unless a
     // field is flattened, which only serde's derive does.
     let macro_de = !s.fields.iter().any(|f| f.flatten) && s.additional.is_none();
@@ -290,8 +300,8 @@ fn render_struct(name: Ident, s: &Struct, head: Vec<Attribute>, allow: Allow, ir
         let fname = ident(&f.rust);
         let fty = field_type(f);
         let mut docs = f.docs.clone().or_else(|| field_summary(f));
-        if let Some(d) = &f.default {
-            let note = format!("Default: `{d}`.");
+        let example = field_example(ir, origin, f).map(|e| format!("Example: `{e}`."));
+        for note in f.default.as_ref().map(|d| format!("Default: `{d}`.")).into_iter().chain(example) {
             docs = Some(match docs {
                 Some(x) => format!("{x}\n\n{note}"),
                 None => note,
@@ -483,13 +493,26 @@ fn render_const(name: Ident, v: &serde_json::Value, head: Vec<Attribute>, out: &
     out.push(syntax::macro_item(Vec::new(), mac));
 }
 
+/// The variants a union converts to from `&str` and from `Vec<&str>`: the first text variant
+/// (when no variant is a string enum, which a `&str` could also mean) and the first list of text,
+/// each only when its type appears once.
+pub(crate) fn string_variants(ir: &Ir, types: &[&TypeRef]) -> (Option<usize>, Option<usize>) {
+    let has_enum = types.iter().any(|o| matches!(o, TypeRef::Named(n) if matches!(ir.find(n).map(|d| &d.kind), Some(TypeKind::Enum(_)))));
+    let once = |i: usize| !types.iter().enumerate().any(|(j, o)| j != i && *o == types[i]);
+    let string_like = |t: &TypeRef| match t {
+        TypeRef::String => true,
+        TypeRef::Named(n) => matches!(ir.find(n).map(|d| &d.kind), Some(TypeKind::Alias(TypeRef::String))),
+        _ => false,
+    };
+    let str_at = (0..types.len()).find(|&i| once(i) && string_like(types[i])).filter(|_| !has_enum);
+    let strs_at = (0..types.len()).find(|&i| once(i) && *types[i] == TypeRef::Vec(Box::new(TypeRef::String)));
+    (str_at, strs_at)
+}
+
 /// `From` impls for variants whose type appears once, so `UserMessage::new(..).into()` works,
 /// and `From<&str>` for a union with a string variant.
 fn from_impls(name: &Ident, variants: &[(Ident, &TypeRef, bool)], ir: &Ir, allow: Allow) -> Item {
     let mut list = Vec::new();
-    let mut str_variant = None;
-    let mut strs_variant = None;
-    let has_enum = variants.iter().any(|(_, o, _)| matches!(o, TypeRef::Named(n) if matches!(ir.find(n).map(|d| &d.kind), Some(TypeKind::Enum(_)))));
     for (i, (v, t, boxed)) in variants.iter().enumerate() {
         if variants.iter().enumerate().any(|(j, (_, o, _))| j != i && o == t) {
             continue;
@@ -500,20 +523,11 @@ fn from_impls(name: &Ident, variants: &[(Ident, &TypeRef, bool)], ir: &Ir, allow
         } else {
             list.push(quote!(#v(#inner)));
         }
-        let string_like = match t {
-            TypeRef::String => true,
-            TypeRef::Named(n) => matches!(ir.find(n).map(|d| &d.kind), Some(TypeKind::Alias(TypeRef::String))),
-            _ => false,
-        };
-        if string_like && !has_enum && str_variant.is_none() {
-            str_variant = Some(v.clone());
-        }
-        if **t == TypeRef::Vec(Box::new(TypeRef::String)) && strs_variant.is_none() {
-            strs_variant = Some(v.clone());
-        }
     }
-    let str_part = str_variant.map(|v| quote!(str => #v));
-    let strs_part = strs_variant.map(|v| quote!(strs => #v));
+    let types: Vec<&TypeRef> = variants.iter().map(|(_, t, _)| *t).collect();
+    let (str_at, strs_at) = string_variants(ir, &types);
+    let str_part = str_at.map(|i| variants[i].0.clone()).map(|v| quote!(str => #v));
+    let strs_part = strs_at.map(|i| variants[i].0.clone()).map(|v| quote!(strs => #v));
     let allow = allow.tokens();
     syntax::macro_item(Vec::new(), syntax::mac("crate::runtime::union_from", quote!(#allow #name { #(#list),* } #str_part #strs_part), false))
 }

@@ -73,7 +73,13 @@ fn accessor(seg: &str) -> proc_macro2::Ident {
 }
 
 /// Renders one group module, as `syn` items built directly (see [`super::syntax`]).
-pub fn render_group(ir: &Ir, path: &[String], group: &Group, all: &BTreeMap<Vec<String>, Group>) -> anyhow::Result<syn::File> {
+pub fn render_group(
+    ir: &Ir,
+    path: &[String],
+    group: &Group,
+    all: &BTreeMap<Vec<String>, Group>,
+    examples: &super::example::Examples,
+) -> anyhow::Result<syn::File> {
     let doc = if path.is_empty() {
         " API groups and operations. Start from [`Client`](crate::Client): `client.chat().complete(…)`.".to_string()
     } else {
@@ -127,7 +133,7 @@ pub fn render_group(ir: &Ir, path: &[String], group: &Group, all: &BTreeMap<Vec<
         .collect();
     let mut op_items = Vec::new();
     for op in &group.ops {
-        let (method, builder) = render_op(ir, op)?;
+        let (method, builder) = render_op(ir, op, Some(examples))?;
         impl_items.push(method);
         op_items.extend(builder);
     }
@@ -252,7 +258,9 @@ fn decoder_name(t: &TypeRef) -> proc_macro2::Ident {
 /// Renders one operation: the handle method (returned) and the builder items, as `syn` items
 /// built directly; the rare irregular statements (multipart forms, a fixed body field) are
 /// parsed from tokens.
-fn render_op(ir: &Ir, op: &Operation) -> anyhow::Result<(ImplItem, Vec<Item>)> {
+/// An operation's method on its group handle and its builder; `examples` gives the method's
+/// doc an example (the provider clients' methods, called on another client, go without).
+fn render_op(ir: &Ir, op: &Operation, examples: Option<&super::example::Examples>) -> anyhow::Result<(ImplItem, Vec<Item>)> {
     let builder = builder_name(op);
     let builder_text = builder.to_string();
     let stat = static_name(op);
@@ -435,6 +443,11 @@ fn render_op(ir: &Ir, op: &Operation) -> anyhow::Result<(ImplItem, Vec<Item>)> {
 
     // The group handle's method.
     let mut attrs = doc_attr_list(Some(&op_docs(op)));
+    if let Some(section) = examples.and_then(|e| e.section(op)) {
+        // The generator's own Markdown, kept as written (the spec's text is made safe above).
+        let lines = std::iter::once(String::new()).chain(section.lines().map(|l| if l.is_empty() { String::new() } else { format!(" {l}") }));
+        attrs.extend(super::docs::attr_list(lines.collect()));
+    }
     if let Some(note) = &op.deprecated {
         attrs.push(syntax::attr("deprecated", quote!(note = #note)));
     }
@@ -731,7 +744,7 @@ pub fn render_provider(ir: &Ir, p: &crate::ir::ProviderClient) -> anyhow::Result
         let mut methods = Vec::new();
         for &i in ops {
             let op = &ir.operations[i];
-            let (ImplItem::Fn(mut f), _) = render_op(ir, op)? else { anyhow::bail!("{}: the method is not a function", op.id) };
+            let (ImplItem::Fn(mut f), _) = render_op(ir, op, None)? else { anyhow::bail!("{}: the method is not a function", op.id) };
             let args: Vec<syn::Ident> = f
                 .sig
                 .inputs

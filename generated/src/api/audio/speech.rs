@@ -18,6 +18,19 @@ impl<'c> Speech<'c> {
     /// Sends `stream: false` (whatever the body says) and returns one JSON body; the group's streaming method sends the same request for server-sent events.
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::SpeechRequest;
+    ///
+    /// let request = SpeechRequest::new("<input>");
+    /// let response = client.audio().speech().complete(request).await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn complete(&self, body: crate::models::SpeechRequest) -> CompleteBuilder<'c> {
         CompleteBuilder {
             client: self.client,
@@ -35,6 +48,23 @@ impl<'c> Speech<'c> {
     /// The stream ends when the server closes it.
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use futures::StreamExt;
+    /// use mistralai::models::SpeechRequest;
+    ///
+    /// let request = SpeechRequest::new("<input>");
+    /// let mut stream = client.audio().speech().stream(request).await?;
+    /// while let Some(event) = stream.next().await {
+    ///     let event = event?;
+    ///     println!("{event:?}");
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn stream(&self, body: crate::models::SpeechRequest) -> StreamBuilder<'c> {
         StreamBuilder {
             client: self.client,

@@ -14,6 +14,19 @@ impl<'c> Transcriptions<'c> {
     /// Create Transcription
     ///
     /// `POST /v1/audio/transcriptions` (operation `audio_api_v1_transcriptions_post`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::AudioTranscriptionRequest;
+    ///
+    /// let request = AudioTranscriptionRequest::new("voxtral-mini-latest");
+    /// let response = client.audio().transcriptions().complete(request).await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn complete(
         &self,
         body: crate::models::AudioTranscriptionRequest,
@@ -30,6 +43,23 @@ impl<'c> Transcriptions<'c> {
     /// `POST /v1/audio/transcriptions` (operation `audio_api_v1_transcriptions_post_stream`).
     ///
     /// The stream's last event is `transcription.done`; a connection that closes before one ends the stream with `Error::Stream` (the answer is truncated).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use futures::StreamExt;
+    /// use mistralai::models::AudioTranscriptionRequestStream;
+    ///
+    /// let request = AudioTranscriptionRequestStream::new("<model>");
+    /// let mut stream = client.audio().transcriptions().stream(request).await?;
+    /// while let Some(event) = stream.next().await {
+    ///     let event = event?;
+    ///     println!("{event:?}");
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn stream(
         &self,
         body: crate::models::AudioTranscriptionRequestStream,

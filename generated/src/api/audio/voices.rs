@@ -18,6 +18,16 @@ impl<'c> Voices<'c> {
     /// `GET /v1/audio/voices` (operation `list_voices_v1_audio_voices_get`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.audio().voices().list().await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list(&self) -> ListBuilder<'c> {
         ListBuilder {
             client: self.client,
@@ -35,6 +45,19 @@ impl<'c> Voices<'c> {
     /// `POST /v1/audio/voices` (operation `create_voice_v1_audio_voices_post`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::VoiceCreateRequest;
+    ///
+    /// let request = VoiceCreateRequest::new("<name>", "<sample_audio>");
+    /// let response = client.audio().voices().create(request).await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn create(&self, body: crate::models::VoiceCreateRequest) -> CreateBuilder<'c> {
         CreateBuilder {
             client: self.client,
@@ -50,6 +73,16 @@ impl<'c> Voices<'c> {
     /// `GET /v1/audio/voices/{voice_id}` (operation `get_voice_v1_audio_voices__voice_id__get`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.audio().voices().get("<voice_id>").await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get(&self, voice_id: impl Into<String>) -> GetBuilder<'c> {
         GetBuilder {
             client: self.client,
@@ -63,6 +96,16 @@ impl<'c> Voices<'c> {
     /// `DELETE /v1/audio/voices/{voice_id}` (operation `delete_voice_v1_audio_voices__voice_id__delete`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.audio().voices().delete("<voice_id>").await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn delete(&self, voice_id: impl Into<String>) -> DeleteBuilder<'c> {
         DeleteBuilder {
             client: self.client,
@@ -78,6 +121,19 @@ impl<'c> Voices<'c> {
     /// `PATCH /v1/audio/voices/{voice_id}` (operation `update_voice_v1_audio_voices__voice_id__patch`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::VoiceUpdateRequest;
+    ///
+    /// let request = VoiceUpdateRequest::default();
+    /// let response = client.audio().voices().update("<voice_id>", request).await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update(
         &self,
         voice_id: impl Into<String>,
@@ -98,6 +154,16 @@ impl<'c> Voices<'c> {
     /// `GET /v1/audio/voices/{voice_id}/sample` (operation `get_voice_sample_audio_v1_audio_voices__voice_id__sample_get`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.audio().voices().get_sample_audio("<voice_id>").await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_sample_audio(
         &self,
         voice_id: impl Into<String>,

@@ -16,6 +16,16 @@ impl<'c> Jobs<'c> {
     /// Get a list of batch jobs for your organization and user.
     ///
     /// `GET /v1/batch/jobs` (operation `jobs_api_routes_batch_get_batch_jobs`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.batch().jobs().list().await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list(&self) -> ListBuilder<'c> {
         ListBuilder {
             client: self.client,
@@ -37,6 +47,19 @@ impl<'c> Jobs<'c> {
     /// Create a new batch job, it will be queued for processing.
     ///
     /// `POST /v1/batch/jobs` (operation `jobs_api_routes_batch_create_batch_job`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::{ApiEndpoint, CreateBatchJobRequest};
+    ///
+    /// let request = CreateBatchJobRequest::new(ApiEndpoint::V1ChatCompletions);
+    /// let response = client.batch().jobs().create(request).await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn create(
         &self,
         body: crate::models::CreateBatchJobRequest,
@@ -56,6 +79,16 @@ impl<'c> Jobs<'c> {
     /// inline: If True, return results inline in the response.
     ///
     /// `GET /v1/batch/jobs/{job_id}` (operation `jobs_api_routes_batch_get_batch_job`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.batch().jobs().get("<job_id>").await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get(&self, job_id: impl Into<String>) -> GetBuilder<'c> {
         GetBuilder {
             client: self.client,
@@ -70,6 +103,16 @@ impl<'c> Jobs<'c> {
     /// Request the deletion of a batch job.
     ///
     /// `DELETE /v1/batch/jobs/{job_id}` (operation `jobs_api_routes_batch_delete_batch_job`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.batch().jobs().delete("<job_id>").await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn delete(&self, job_id: impl Into<String>) -> DeleteBuilder<'c> {
         DeleteBuilder {
             client: self.client,
@@ -83,6 +126,16 @@ impl<'c> Jobs<'c> {
     /// Request the cancellation of a batch job.
     ///
     /// `POST /v1/batch/jobs/{job_id}/cancel` (operation `jobs_api_routes_batch_cancel_batch_job`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.batch().jobs().cancel("<job_id>").await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn cancel(&self, job_id: impl Into<String>) -> CancelBuilder<'c> {
         CancelBuilder {
             client: self.client,

@@ -18,6 +18,16 @@ impl<'c> Agents<'c> {
     /// `GET /v1/agents` (operation `agents_api_v1_agents_list`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.beta().agents().list().await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     #[deprecated(
         note = "Some features such as agent sharing are not supported by this endpoint."
     )]
@@ -43,6 +53,19 @@ impl<'c> Agents<'c> {
     /// `POST /v1/agents` (operation `agents_api_v1_agents_create`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::CreateAgentRequest;
+    ///
+    /// let request = CreateAgentRequest::new("<model>", "<name>");
+    /// let response = client.beta().agents().create(request).await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn create(&self, body: crate::models::CreateAgentRequest) -> CreateBuilder<'c> {
         CreateBuilder {
             client: self.client,
@@ -58,6 +81,16 @@ impl<'c> Agents<'c> {
     /// `GET /v1/agents/pages` (operation `agents_api_v1_agents_list_pages`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.beta().agents().list_pages().await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list_pages(&self) -> ListPagesBuilder<'c> {
         ListPagesBuilder {
             client: self.client,
@@ -80,6 +113,16 @@ impl<'c> Agents<'c> {
     /// `GET /v1/agents/{agent_id}` (operation `agents_api_v1_agents_get`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.beta().agents().get("<agent_id>").await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get(&self, agent_id: impl Into<String>) -> GetBuilder<'c> {
         GetBuilder {
             client: self.client,
@@ -94,6 +137,15 @@ impl<'c> Agents<'c> {
     /// `DELETE /v1/agents/{agent_id}` (operation `agents_api_v1_agents_delete`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// client.beta().agents().delete("<agent_id>").await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn delete(&self, agent_id: impl Into<String>) -> DeleteBuilder<'c> {
         DeleteBuilder {
             client: self.client,
@@ -109,6 +161,19 @@ impl<'c> Agents<'c> {
     /// `PATCH /v1/agents/{agent_id}` (operation `agents_api_v1_agents_update`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::UpdateAgentRequest;
+    ///
+    /// let request = UpdateAgentRequest::default();
+    /// let response = client.beta().agents().update("<agent_id>", request).await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update(
         &self,
         agent_id: impl Into<String>,
@@ -129,6 +194,16 @@ impl<'c> Agents<'c> {
     /// `PATCH /v1/agents/{agent_id}/version` (operation `agents_api_v1_agents_update_version`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.beta().agents().update_version("<agent_id>", 1).await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update_version(
         &self,
         agent_id: impl Into<String>,
@@ -149,6 +224,16 @@ impl<'c> Agents<'c> {
     /// `GET /v1/agents/{agent_id}/versions` (operation `agents_api_v1_agents_list_versions`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.beta().agents().list_versions("<agent_id>").await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list_versions(&self, agent_id: impl Into<String>) -> ListVersionsBuilder<'c> {
         ListVersionsBuilder {
             client: self.client,
@@ -166,6 +251,16 @@ impl<'c> Agents<'c> {
     /// `GET /v1/agents/{agent_id}/versions/{version}` (operation `agents_api_v1_agents_get_version`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.beta().agents().get_version("<agent_id>", "<version>").await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_version(
         &self,
         agent_id: impl Into<String>,
@@ -186,6 +281,16 @@ impl<'c> Agents<'c> {
     /// `GET /v1/agents/{agent_id}/aliases` (operation `agents_api_v1_agents_list_version_aliases`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.beta().agents().list_version_aliases("<agent_id>").await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list_version_aliases(
         &self,
         agent_id: impl Into<String>,
@@ -204,6 +309,20 @@ impl<'c> Agents<'c> {
     /// `PUT /v1/agents/{agent_id}/aliases` (operation `agents_api_v1_agents_create_or_update_alias`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client
+    ///     .beta()
+    ///     .agents()
+    ///     .create_version_alias("<agent_id>", "<alias>", 1)
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn create_version_alias(
         &self,
         agent_id: impl Into<String>,
@@ -226,6 +345,15 @@ impl<'c> Agents<'c> {
     /// `DELETE /v1/agents/{agent_id}/aliases` (operation `agents_api_v1_agents_delete_alias`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// client.beta().agents().delete_version_alias("<agent_id>", "<alias>").await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn delete_version_alias(
         &self,
         agent_id: impl Into<String>,

@@ -18,6 +18,16 @@ impl<'c> Connectors<'c> {
     /// `GET /v1/connectors` (operation `connector_list_v1`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.beta().connectors().list().await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list(&self) -> ListBuilder<'c> {
         ListBuilder {
             client: self.client,
@@ -35,6 +45,19 @@ impl<'c> Connectors<'c> {
     /// `POST /v1/connectors` (operation `connector_create_v1`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::CreateConnectorRequest;
+    ///
+    /// let request = CreateConnectorRequest::new("<name>", "<description>", "<server>");
+    /// let response = client.beta().connectors().create(request).await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn create(
         &self,
         body: crate::models::CreateConnectorRequest,
@@ -53,6 +76,20 @@ impl<'c> Connectors<'c> {
     /// `GET /v1/connectors/{connector_id_or_name}/auth_url` (operation `connector_get_auth_url_v1`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client
+    ///     .beta()
+    ///     .connectors()
+    ///     .get_auth_url("<connector_id_or_name>")
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_auth_url(
         &self,
         connector_id_or_name: impl Into<crate::models::ConnectorIdOrName>,
@@ -76,6 +113,16 @@ impl<'c> Connectors<'c> {
     /// `PUT /v1/connectors/{connector_id}/share` (operation `connector_share_v1`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.beta().connectors().share("<connector_id>").await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn share(&self, connector_id: impl Into<String>) -> ShareBuilder<'c> {
         ShareBuilder {
             client: self.client,
@@ -91,6 +138,16 @@ impl<'c> Connectors<'c> {
     /// `DELETE /v1/connectors/{connector_id}/share` (operation `connector_unshare_v1`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.beta().connectors().unshare("<connector_id>").await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn unshare(&self, connector_id: impl Into<String>) -> UnshareBuilder<'c> {
         UnshareBuilder {
             client: self.client,
@@ -106,6 +163,22 @@ impl<'c> Connectors<'c> {
     /// `POST /v1/connectors/{connector_id}/{consumer_scope}/activate` (operation `connector_activate_for_consumer_v1`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::ConsumerScope;
+    ///
+    /// let response = client
+    ///     .beta()
+    ///     .connectors()
+    ///     .activate("<connector_id>", ConsumerScope::User)
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn activate(
         &self,
         connector_id: impl Into<String>,
@@ -126,6 +199,22 @@ impl<'c> Connectors<'c> {
     /// `POST /v1/connectors/{connector_id}/{consumer_scope}/deactivate` (operation `connector_deactivate_for_consumer_v1`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::ConsumerScope;
+    ///
+    /// let response = client
+    ///     .beta()
+    ///     .connectors()
+    ///     .deactivate("<connector_id>", ConsumerScope::User)
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn deactivate(
         &self,
         connector_id: impl Into<String>,
@@ -146,6 +235,23 @@ impl<'c> Connectors<'c> {
     /// `POST /v1/connectors/{connector_id_or_name}/tools/{tool_name}/call` (operation `connector_call_tool_v1`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::ConnectorCallToolRequest;
+    ///
+    /// let request = ConnectorCallToolRequest::default();
+    /// let response = client
+    ///     .beta()
+    ///     .connectors()
+    ///     .call_tool("<tool_name>", "<connector_id_or_name>", request)
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn call_tool(
         &self,
         tool_name: impl Into<String>,
@@ -169,6 +275,20 @@ impl<'c> Connectors<'c> {
     /// `GET /v1/connectors/{connector_id_or_name}/tools` (operation `connector_list_tools_v1`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client
+    ///     .beta()
+    ///     .connectors()
+    ///     .list_tools("<connector_id_or_name>")
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list_tools(
         &self,
         connector_id_or_name: impl Into<crate::models::ConnectorIdOrName>,
@@ -192,6 +312,20 @@ impl<'c> Connectors<'c> {
     /// `GET /v1/connectors/{connector_id_or_name}/authentication_methods` (operation `connector_get_authentication_methods_v1`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client
+    ///     .beta()
+    ///     .connectors()
+    ///     .get_authentication_methods("<connector_id_or_name>")
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_authentication_methods(
         &self,
         connector_id_or_name: impl Into<crate::models::ConnectorIdOrName>,
@@ -210,6 +344,20 @@ impl<'c> Connectors<'c> {
     /// `GET /v1/connectors/{connector_id_or_name}/organization/credentials` (operation `connector_list_organization_credentials_v1`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client
+    ///     .beta()
+    ///     .connectors()
+    ///     .list_organization_credentials("<connector_id_or_name>")
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list_organization_credentials(
         &self,
         connector_id_or_name: impl Into<crate::models::ConnectorIdOrName>,
@@ -230,6 +378,23 @@ impl<'c> Connectors<'c> {
     /// `POST /v1/connectors/{connector_id_or_name}/organization/credentials` (operation `connector_create_or_update_organization_credentials_v1`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::CredentialsCreateOrUpdate;
+    ///
+    /// let request = CredentialsCreateOrUpdate::new("<name>");
+    /// let response = client
+    ///     .beta()
+    ///     .connectors()
+    ///     .create_or_update_organization_credentials("<connector_id_or_name>", request)
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn create_or_update_organization_credentials(
         &self,
         connector_id_or_name: impl Into<crate::models::ConnectorIdOrName>,
@@ -250,6 +415,20 @@ impl<'c> Connectors<'c> {
     /// `GET /v1/connectors/{connector_id_or_name}/workspace/credentials` (operation `connector_list_workspace_credentials_v1`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client
+    ///     .beta()
+    ///     .connectors()
+    ///     .list_workspace_credentials("<connector_id_or_name>")
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list_workspace_credentials(
         &self,
         connector_id_or_name: impl Into<crate::models::ConnectorIdOrName>,
@@ -270,6 +449,23 @@ impl<'c> Connectors<'c> {
     /// `POST /v1/connectors/{connector_id_or_name}/workspace/credentials` (operation `connector_create_or_update_workspace_credentials_v1`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::CredentialsCreateOrUpdate;
+    ///
+    /// let request = CredentialsCreateOrUpdate::new("<name>");
+    /// let response = client
+    ///     .beta()
+    ///     .connectors()
+    ///     .create_or_update_workspace_credentials("<connector_id_or_name>", request)
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn create_or_update_workspace_credentials(
         &self,
         connector_id_or_name: impl Into<crate::models::ConnectorIdOrName>,
@@ -290,6 +486,20 @@ impl<'c> Connectors<'c> {
     /// `GET /v1/connectors/{connector_id_or_name}/user/credentials` (operation `connector_list_user_credentials_v1`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client
+    ///     .beta()
+    ///     .connectors()
+    ///     .list_user_credentials("<connector_id_or_name>")
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list_user_credentials(
         &self,
         connector_id_or_name: impl Into<crate::models::ConnectorIdOrName>,
@@ -310,6 +520,23 @@ impl<'c> Connectors<'c> {
     /// `POST /v1/connectors/{connector_id_or_name}/user/credentials` (operation `connector_create_or_update_user_credentials_v1`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::CredentialsCreateOrUpdate;
+    ///
+    /// let request = CredentialsCreateOrUpdate::new("<name>");
+    /// let response = client
+    ///     .beta()
+    ///     .connectors()
+    ///     .create_or_update_user_credentials("<connector_id_or_name>", request)
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn create_or_update_user_credentials(
         &self,
         connector_id_or_name: impl Into<crate::models::ConnectorIdOrName>,
@@ -330,6 +557,20 @@ impl<'c> Connectors<'c> {
     /// `DELETE /v1/connectors/{connector_id_or_name}/user/credentials` (operation `connector_delete_all_user_credentials_v1`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client
+    ///     .beta()
+    ///     .connectors()
+    ///     .delete_all_user_credentials("<connector_id_or_name>")
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn delete_all_user_credentials(
         &self,
         connector_id_or_name: impl Into<crate::models::ConnectorIdOrName>,
@@ -348,6 +589,20 @@ impl<'c> Connectors<'c> {
     /// `DELETE /v1/connectors/{connector_id_or_name}/organization/credentials/{credentials_name}` (operation `connector_delete_organization_credentials_v1`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client
+    ///     .beta()
+    ///     .connectors()
+    ///     .delete_organization_credentials("<credentials_name>", "<connector_id_or_name>")
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn delete_organization_credentials(
         &self,
         credentials_name: impl Into<String>,
@@ -368,6 +623,20 @@ impl<'c> Connectors<'c> {
     /// `DELETE /v1/connectors/{connector_id_or_name}/workspace/credentials/{credentials_name}` (operation `connector_delete_workspace_credentials_v1`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client
+    ///     .beta()
+    ///     .connectors()
+    ///     .delete_workspace_credentials("<credentials_name>", "<connector_id_or_name>")
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn delete_workspace_credentials(
         &self,
         credentials_name: impl Into<String>,
@@ -388,6 +657,20 @@ impl<'c> Connectors<'c> {
     /// `DELETE /v1/connectors/{connector_id_or_name}/user/credentials/{credentials_name}` (operation `connector_delete_user_credentials_v1`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client
+    ///     .beta()
+    ///     .connectors()
+    ///     .delete_user_credentials("<credentials_name>", "<connector_id_or_name>")
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn delete_user_credentials(
         &self,
         credentials_name: impl Into<String>,
@@ -408,6 +691,16 @@ impl<'c> Connectors<'c> {
     /// `GET /v1/connectors/{connector_id_or_name}` (operation `connector_get_v1`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.beta().connectors().get("<connector_id_or_name>").await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get(
         &self,
         connector_id_or_name: impl Into<crate::models::ConnectorIdOrName>,
@@ -428,6 +721,16 @@ impl<'c> Connectors<'c> {
     /// `DELETE /v1/connectors/{connector_id}` (operation `connector_delete_v1`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.beta().connectors().delete("<connector_id>").await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn delete(&self, connector_id: impl Into<String>) -> DeleteBuilder<'c> {
         DeleteBuilder {
             client: self.client,
@@ -443,6 +746,19 @@ impl<'c> Connectors<'c> {
     /// `PATCH /v1/connectors/{connector_id}` (operation `connector_update_v1`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::UpdateConnectorRequest;
+    ///
+    /// let request = UpdateConnectorRequest::default();
+    /// let response = client.beta().connectors().update("<connector_id>", request).await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update(
         &self,
         connector_id: impl Into<String>,

@@ -18,6 +18,16 @@ impl<'c> Conversations<'c> {
     /// `GET /v1/conversations` (operation `agents_api_v1_conversations_list`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.beta().conversations().list().await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list(&self) -> ListBuilder<'c> {
         ListBuilder {
             client: self.client,
@@ -35,6 +45,19 @@ impl<'c> Conversations<'c> {
     /// `POST /v1/conversations` (operation `agents_api_v1_conversations_start`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::ConversationRequest;
+    ///
+    /// let request = ConversationRequest::new("<inputs>");
+    /// let response = client.beta().conversations().start(request).await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn start(&self, body: crate::models::ConversationRequest) -> StartBuilder<'c> {
         StartBuilder {
             client: self.client,
@@ -50,6 +73,16 @@ impl<'c> Conversations<'c> {
     /// `GET /v1/conversations/{conversation_id}` (operation `agents_api_v1_conversations_get`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.beta().conversations().get("<conversation_id>").await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get(&self, conversation_id: impl Into<String>) -> GetBuilder<'c> {
         GetBuilder {
             client: self.client,
@@ -65,6 +98,23 @@ impl<'c> Conversations<'c> {
     /// `POST /v1/conversations/{conversation_id}` (operation `agents_api_v1_conversations_append`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::ConversationAppendRequest;
+    ///
+    /// let request = ConversationAppendRequest::default();
+    /// let response = client
+    ///     .beta()
+    ///     .conversations()
+    ///     .append("<conversation_id>", request)
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn append(
         &self,
         conversation_id: impl Into<String>,
@@ -85,6 +135,15 @@ impl<'c> Conversations<'c> {
     /// `DELETE /v1/conversations/{conversation_id}` (operation `agents_api_v1_conversations_delete`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// client.beta().conversations().delete("<conversation_id>").await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn delete(&self, conversation_id: impl Into<String>) -> DeleteBuilder<'c> {
         DeleteBuilder {
             client: self.client,
@@ -100,6 +159,16 @@ impl<'c> Conversations<'c> {
     /// `GET /v1/conversations/{conversation_id}/history` (operation `agents_api_v1_conversations_history`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.beta().conversations().get_history("<conversation_id>").await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_history(
         &self,
         conversation_id: impl Into<String>,
@@ -118,6 +187,20 @@ impl<'c> Conversations<'c> {
     /// `GET /v1/conversations/{conversation_id}/messages` (operation `agents_api_v1_conversations_messages`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client
+    ///     .beta()
+    ///     .conversations()
+    ///     .get_messages("<conversation_id>")
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_messages(
         &self,
         conversation_id: impl Into<String>,
@@ -136,6 +219,23 @@ impl<'c> Conversations<'c> {
     /// `POST /v1/conversations/{conversation_id}/restart` (operation `agents_api_v1_conversations_restart`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::ConversationRestartRequest;
+    ///
+    /// let request = ConversationRestartRequest::new("<from_entry_id>");
+    /// let response = client
+    ///     .beta()
+    ///     .conversations()
+    ///     .restart("<conversation_id>", request)
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn restart(
         &self,
         conversation_id: impl Into<String>,
@@ -158,6 +258,23 @@ impl<'c> Conversations<'c> {
     /// The stream's last event is `conversation.response.done` or `conversation.response.error`; a connection that closes before one ends the stream with `Error::Stream` (the answer is truncated).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use futures::StreamExt;
+    /// use mistralai::models::ConversationStreamRequest;
+    ///
+    /// let request = ConversationStreamRequest::new("<inputs>");
+    /// let mut stream = client.beta().conversations().start_stream(request).await?;
+    /// while let Some(event) = stream.next().await {
+    ///     let event = event?;
+    ///     println!("{event:?}");
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn start_stream(
         &self,
         body: crate::models::ConversationStreamRequest,
@@ -178,6 +295,27 @@ impl<'c> Conversations<'c> {
     /// The stream's last event is `conversation.response.done` or `conversation.response.error`; a connection that closes before one ends the stream with `Error::Stream` (the answer is truncated).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use futures::StreamExt;
+    /// use mistralai::models::ConversationAppendStreamRequest;
+    ///
+    /// let request = ConversationAppendStreamRequest::default();
+    /// let mut stream = client
+    ///     .beta()
+    ///     .conversations()
+    ///     .append_stream("<conversation_id>", request)
+    ///     .await?;
+    /// while let Some(event) = stream.next().await {
+    ///     let event = event?;
+    ///     println!("{event:?}");
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn append_stream(
         &self,
         conversation_id: impl Into<String>,
@@ -200,6 +338,27 @@ impl<'c> Conversations<'c> {
     /// The stream's last event is `conversation.response.done` or `conversation.response.error`; a connection that closes before one ends the stream with `Error::Stream` (the answer is truncated).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use futures::StreamExt;
+    /// use mistralai::models::ConversationRestartStreamRequest;
+    ///
+    /// let request = ConversationRestartStreamRequest::new("<from_entry_id>");
+    /// let mut stream = client
+    ///     .beta()
+    ///     .conversations()
+    ///     .restart_stream("<conversation_id>", request)
+    ///     .await?;
+    /// while let Some(event) = stream.next().await {
+    ///     let event = event?;
+    ///     println!("{event:?}");
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn restart_stream(
         &self,
         conversation_id: impl Into<String>,

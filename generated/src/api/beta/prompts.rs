@@ -14,6 +14,16 @@ impl<'c> Prompts<'c> {
     /// ListPrompts
     ///
     /// `GET /v2/prompts` (operation `prompts_list`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.beta().prompts().list().await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list(&self) -> ListBuilder<'c> {
         ListBuilder {
             client: self.client,
@@ -32,6 +42,19 @@ impl<'c> Prompts<'c> {
     /// CreatePrompt
     ///
     /// `POST /v2/prompts` (operation `prompts_create`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::{CreatePromptRequest, PromptDefinition};
+    ///
+    /// let request = CreatePromptRequest::new("<name>", PromptDefinition::new("<content>"));
+    /// let response = client.beta().prompts().create(request).await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn create(&self, body: crate::models::CreatePromptRequest) -> CreateBuilder<'c> {
         CreateBuilder {
             client: self.client,
@@ -43,6 +66,16 @@ impl<'c> Prompts<'c> {
     /// GetPrompt
     ///
     /// `GET /v2/prompts/{prompt_id}` (operation `prompts_get`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.beta().prompts().get("<prompt_id>").await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get(&self, prompt_id: impl Into<String>) -> GetBuilder<'c> {
         GetBuilder {
             client: self.client,
@@ -57,6 +90,16 @@ impl<'c> Prompts<'c> {
     /// DeletePrompt
     ///
     /// `DELETE /v2/prompts/{prompt_id}` (operation `prompts_delete`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.beta().prompts().delete("<prompt_id>").await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn delete(&self, prompt_id: impl Into<String>) -> DeleteBuilder<'c> {
         DeleteBuilder {
             client: self.client,
@@ -68,6 +111,23 @@ impl<'c> Prompts<'c> {
     /// UpdatePrompt
     ///
     /// `PATCH /v2/prompts/{prompt_id}` (operation `prompts_update`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::PromptsUpdateMetadataBody;
+    ///
+    /// let request = PromptsUpdateMetadataBody::default();
+    /// let response = client
+    ///     .beta()
+    ///     .prompts()
+    ///     .update_metadata("<prompt_id>", request)
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update_metadata(
         &self,
         prompt_id: impl Into<String>,
@@ -84,6 +144,16 @@ impl<'c> Prompts<'c> {
     /// ListPromptVersions
     ///
     /// `GET /v2/prompts/{prompt_id}/versions` (operation `prompts_list_versions`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.beta().prompts().list_versions("<prompt_id>").await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list_versions(
         &self,
         prompt_id: impl Into<String>,
@@ -98,6 +168,19 @@ impl<'c> Prompts<'c> {
     /// CreatePromptVersion
     ///
     /// `POST /v2/prompts/{prompt_id}/versions` (operation `prompts_create_version`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::{PromptDefinition, PromptsCreateVersionBody};
+    ///
+    /// let request = PromptsCreateVersionBody::new(PromptDefinition::new("<content>"));
+    /// let response = client.beta().prompts().create_version("<prompt_id>", request).await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn create_version(
         &self,
         prompt_id: impl Into<String>,
@@ -114,6 +197,16 @@ impl<'c> Prompts<'c> {
     /// GetPromptVersion
     ///
     /// `GET /v2/prompts/{prompt_id}/versions/{version}` (operation `prompts_get_version`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.beta().prompts().get_version("<prompt_id>", 1).await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_version(
         &self,
         prompt_id: impl Into<String>,
@@ -131,6 +224,23 @@ impl<'c> Prompts<'c> {
     /// UpdatePromptVersionMetadata
     ///
     /// `PATCH /v2/prompts/{prompt_id}/versions/{version}` (operation `prompts_update_version_metadata`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::PromptsUpdateVersionMetadataBody;
+    ///
+    /// let request = PromptsUpdateVersionMetadataBody::default();
+    /// let response = client
+    ///     .beta()
+    ///     .prompts()
+    ///     .update_version_metadata("<prompt_id>", 1, request)
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update_version_metadata(
         &self,
         prompt_id: impl Into<String>,

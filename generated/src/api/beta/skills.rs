@@ -14,6 +14,16 @@ impl<'c> Skills<'c> {
     /// ListSkills
     ///
     /// `GET /v2/skills` (operation `skills_list`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.beta().skills().list().await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list(&self) -> ListBuilder<'c> {
         ListBuilder {
             client: self.client,
@@ -32,6 +42,19 @@ impl<'c> Skills<'c> {
     /// CreateSkill
     ///
     /// `POST /v2/skills` (operation `skills_create`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::{CreateSkillRequest, SkillDefinition};
+    ///
+    /// let request = CreateSkillRequest::new("<name>", SkillDefinition::default());
+    /// let response = client.beta().skills().create(request).await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn create(&self, body: crate::models::CreateSkillRequest) -> CreateBuilder<'c> {
         CreateBuilder {
             client: self.client,
@@ -43,6 +66,16 @@ impl<'c> Skills<'c> {
     /// GetSkill
     ///
     /// `GET /v2/skills/{skill_id}` (operation `skills_get`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.beta().skills().get("<skill_id>").await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get(&self, skill_id: impl Into<String>) -> GetBuilder<'c> {
         GetBuilder {
             client: self.client,
@@ -57,6 +90,16 @@ impl<'c> Skills<'c> {
     /// DeleteSkill
     ///
     /// `DELETE /v2/skills/{skill_id}` (operation `skills_delete`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.beta().skills().delete("<skill_id>").await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn delete(&self, skill_id: impl Into<String>) -> DeleteBuilder<'c> {
         DeleteBuilder {
             client: self.client,
@@ -68,6 +111,19 @@ impl<'c> Skills<'c> {
     /// UpdateSkill
     ///
     /// `PATCH /v2/skills/{skill_id}` (operation `skills_update`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::SkillsUpdateMetadataBody;
+    ///
+    /// let request = SkillsUpdateMetadataBody::default();
+    /// let response = client.beta().skills().update_metadata("<skill_id>", request).await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update_metadata(
         &self,
         skill_id: impl Into<String>,
@@ -84,6 +140,16 @@ impl<'c> Skills<'c> {
     /// ListSkillVersions
     ///
     /// `GET /v2/skills/{skill_id}/versions` (operation `skills_list_versions`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.beta().skills().list_versions("<skill_id>").await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list_versions(&self, skill_id: impl Into<String>) -> ListVersionsBuilder<'c> {
         ListVersionsBuilder {
             client: self.client,
@@ -95,6 +161,19 @@ impl<'c> Skills<'c> {
     /// CreateSkillVersion
     ///
     /// `POST /v2/skills/{skill_id}/versions` (operation `skills_create_version`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::{SkillDefinition, SkillsCreateVersionBody};
+    ///
+    /// let request = SkillsCreateVersionBody::new(SkillDefinition::default());
+    /// let response = client.beta().skills().create_version("<skill_id>", request).await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn create_version(
         &self,
         skill_id: impl Into<String>,
@@ -111,6 +190,16 @@ impl<'c> Skills<'c> {
     /// GetSkillVersion
     ///
     /// `GET /v2/skills/{skill_id}/versions/{version}` (operation `skills_get_version`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.beta().skills().get_version("<skill_id>", 1).await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_version(
         &self,
         skill_id: impl Into<String>,
@@ -128,6 +217,23 @@ impl<'c> Skills<'c> {
     /// UpdateSkillVersionMetadata
     ///
     /// `PATCH /v2/skills/{skill_id}/versions/{version}` (operation `skills_update_version_metadata`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::SkillsUpdateVersionMetadataBody;
+    ///
+    /// let request = SkillsUpdateVersionMetadataBody::default();
+    /// let response = client
+    ///     .beta()
+    ///     .skills()
+    ///     .update_version_metadata("<skill_id>", 1, request)
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update_version_metadata(
         &self,
         skill_id: impl Into<String>,

@@ -14,6 +14,16 @@ impl<'c> Users<'c> {
     /// Get Identity
     ///
     /// `GET /v1/users/me` (operation `users_api_get_identity`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.beta().users().me().await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn me(&self) -> MeBuilder<'c> {
         MeBuilder {
             client: self.client,
@@ -29,6 +39,16 @@ impl<'c> Users<'c> {
     /// reads only the user and never scopes by the active org.
     ///
     /// `GET /v1/users/me/organizations` (operation `users_api_list_organizations`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.beta().users().list_organizations().await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list_organizations(&self) -> ListOrganizationsBuilder<'c> {
         ListOrganizationsBuilder {
             client: self.client,
@@ -44,6 +64,16 @@ impl<'c> Users<'c> {
     /// their organizations, each tagged with the organization it belongs to.
     ///
     /// `GET /v1/users/me/workspaces` (operation `users_api_list_workspaces`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.beta().users().list_workspaces().await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list_workspaces(&self) -> ListWorkspacesBuilder<'c> {
         ListWorkspacesBuilder {
             client: self.client,

@@ -16,6 +16,16 @@ impl<'c> Deployments<'c> {
     /// `GET /v1/workflows/deployments` (operation `list_deployments_v1_workflows_deployments_get`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.workflows().deployments().list_deployments().await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list_deployments(&self) -> ListDeploymentsBuilder<'c> {
         ListDeploymentsBuilder {
             client: self.client,
@@ -37,6 +47,22 @@ impl<'c> Deployments<'c> {
     /// `POST /v1/workflows/deployments` (operation `create_deployment_v1_workflows_deployments_post`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::{CreateDeploymentRequest, DeploymentWorkerSpecInput};
+    ///
+    /// let request = CreateDeploymentRequest::new(
+    ///     "<name>",
+    ///     DeploymentWorkerSpecInput::new("<github_url>"),
+    /// );
+    /// let response = client.workflows().deployments().create(request).await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn create(
         &self,
         body: crate::models::CreateDeploymentRequest,
@@ -53,6 +79,16 @@ impl<'c> Deployments<'c> {
     /// `GET /v1/workflows/deployments/{name}` (operation `get_deployment_v1_workflows_deployments__name__get`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.workflows().deployments().get_deployment("<name>").await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_deployment(&self, name: impl Into<String>) -> GetDeploymentBuilder<'c> {
         GetDeploymentBuilder {
             client: self.client,
@@ -67,6 +103,16 @@ impl<'c> Deployments<'c> {
     /// `DELETE /v1/workflows/deployments/{name}` (operation `delete_deployment_v1_workflows_deployments__name__delete`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.workflows().deployments().delete("<name>").await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn delete(&self, name: impl Into<String>) -> DeleteBuilder<'c> {
         DeleteBuilder {
             client: self.client,
@@ -80,6 +126,19 @@ impl<'c> Deployments<'c> {
     /// `PATCH /v1/workflows/deployments/{name}` (operation `update_deployment_v1_workflows_deployments__name__patch`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::UpdateDeploymentRequest;
+    ///
+    /// let request = UpdateDeploymentRequest::default();
+    /// let response = client.workflows().deployments().update("<name>", request).await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update(
         &self,
         name: impl Into<String>,
@@ -98,6 +157,16 @@ impl<'c> Deployments<'c> {
     /// `POST /v1/workflows/deployments/{name}/stop` (operation `stop_deployment_v1_workflows_deployments__name__stop_post`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.workflows().deployments().stop("<name>").await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn stop(&self, name: impl Into<String>) -> StopBuilder<'c> {
         StopBuilder {
             client: self.client,
@@ -111,6 +180,16 @@ impl<'c> Deployments<'c> {
     /// `POST /v1/workflows/deployments/{name}/start` (operation `start_deployment_v1_workflows_deployments__name__start_post`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.workflows().deployments().start("<name>").await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn start(&self, name: impl Into<String>) -> StartBuilder<'c> {
         StartBuilder {
             client: self.client,
@@ -124,6 +203,16 @@ impl<'c> Deployments<'c> {
     /// `POST /v1/workflows/deployments/{name}/restart` (operation `restart_deployment_v1_workflows_deployments__name__restart_post`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.workflows().deployments().restart("<name>").await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn restart(&self, name: impl Into<String>) -> RestartBuilder<'c> {
         RestartBuilder {
             client: self.client,
@@ -137,6 +226,16 @@ impl<'c> Deployments<'c> {
     /// `GET /v1/workflows/deployments/{name}/workers` (operation `list_deployment_workers_v1_workflows_deployments__name__workers_get`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.workflows().deployments().list_workers("<name>").await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list_workers(&self, name: impl Into<String>) -> ListWorkersBuilder<'c> {
         ListWorkersBuilder {
             client: self.client,
@@ -158,6 +257,16 @@ impl<'c> Deployments<'c> {
     /// `GET /v1/workflows/deployments/{name}/logs` (operation `get_deployment_logs`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.workflows().deployments().get_deployment_logs("<name>").await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_deployment_logs(
         &self,
         name: impl Into<String>,
@@ -188,6 +297,25 @@ impl<'c> Deployments<'c> {
     /// The stream ends when the server closes it.
     ///
     /// Errors: `404`, `503`, `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use futures::StreamExt;
+    ///
+    /// let mut stream = client
+    ///     .workflows()
+    ///     .deployments()
+    ///     .stream_deployment_logs("<name>")
+    ///     .await?;
+    /// while let Some(event) = stream.next().await {
+    ///     let event = event?;
+    ///     println!("{event:?}");
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn stream_deployment_logs(
         &self,
         name: impl Into<String>,

@@ -16,6 +16,20 @@ impl<'c> Executions<'c> {
     /// `GET /v1/workflows/executions/{execution_id}` (operation `get_workflow_execution_v1_workflows_executions__execution_id__get`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client
+    ///     .workflows()
+    ///     .executions()
+    ///     .get_workflow_execution("<execution_id>")
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_workflow_execution(
         &self,
         execution_id: impl Into<String>,
@@ -32,6 +46,20 @@ impl<'c> Executions<'c> {
     /// `GET /v1/workflows/executions/{execution_id}/history` (operation `get_workflow_execution_history_v1_workflows_executions__execution_id__history_get`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client
+    ///     .workflows()
+    ///     .executions()
+    ///     .get_workflow_execution_history("<execution_id>")
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_workflow_execution_history(
         &self,
         execution_id: impl Into<String>,
@@ -49,6 +77,23 @@ impl<'c> Executions<'c> {
     /// `POST /v1/workflows/executions/{execution_id}/signals` (operation `signal_workflow_execution_v1_workflows_executions__execution_id__signals_post`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::SignalInvocationBody;
+    ///
+    /// let request = SignalInvocationBody::new("<name>");
+    /// let response = client
+    ///     .workflows()
+    ///     .executions()
+    ///     .signal_workflow_execution("<execution_id>", request)
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn signal_workflow_execution(
         &self,
         execution_id: impl Into<String>,
@@ -67,6 +112,23 @@ impl<'c> Executions<'c> {
     /// `POST /v1/workflows/executions/{execution_id}/queries` (operation `query_workflow_execution_v1_workflows_executions__execution_id__queries_post`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::QueryInvocationBody;
+    ///
+    /// let request = QueryInvocationBody::new("<name>");
+    /// let response = client
+    ///     .workflows()
+    ///     .executions()
+    ///     .query_workflow_execution("<execution_id>", request)
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn query_workflow_execution(
         &self,
         execution_id: impl Into<String>,
@@ -85,6 +147,19 @@ impl<'c> Executions<'c> {
     /// `POST /v1/workflows/executions/{execution_id}/terminate` (operation `terminate_workflow_execution_v1_workflows_executions__execution_id__terminate_post`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// client
+    ///     .workflows()
+    ///     .executions()
+    ///     .terminate_workflow_execution("<execution_id>")
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn terminate_workflow_execution(
         &self,
         execution_id: impl Into<String>,
@@ -101,6 +176,23 @@ impl<'c> Executions<'c> {
     /// `POST /v1/workflows/executions/terminate` (operation `batch_terminate_workflow_executions_v1_workflows_executions_terminate_post`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::BatchExecutionBody;
+    ///
+    /// let request = BatchExecutionBody::new(vec!["<execution_ids>".to_string()]);
+    /// let response = client
+    ///     .workflows()
+    ///     .executions()
+    ///     .batch_terminate_workflow_executions(request)
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn batch_terminate_workflow_executions(
         &self,
         body: crate::models::BatchExecutionBody,
@@ -117,6 +209,15 @@ impl<'c> Executions<'c> {
     /// `POST /v1/workflows/executions/{execution_id}/cancel` (operation `cancel_workflow_execution_v1_workflows_executions__execution_id__cancel_post`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// client.workflows().executions().cancel_workflow_execution("<execution_id>").await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn cancel_workflow_execution(
         &self,
         execution_id: impl Into<String>,
@@ -133,6 +234,23 @@ impl<'c> Executions<'c> {
     /// `POST /v1/workflows/executions/cancel` (operation `batch_cancel_workflow_executions_v1_workflows_executions_cancel_post`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::BatchExecutionBody;
+    ///
+    /// let request = BatchExecutionBody::new(vec!["<execution_ids>".to_string()]);
+    /// let response = client
+    ///     .workflows()
+    ///     .executions()
+    ///     .batch_cancel_workflow_executions(request)
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn batch_cancel_workflow_executions(
         &self,
         body: crate::models::BatchExecutionBody,
@@ -149,6 +267,18 @@ impl<'c> Executions<'c> {
     /// `POST /v1/workflows/executions/{execution_id}/reset` (operation `reset_workflow_v1_workflows_executions__execution_id__reset_post`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::ResetInvocationBody;
+    ///
+    /// let request = ResetInvocationBody::new(1);
+    /// client.workflows().executions().reset_workflow("<execution_id>", request).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn reset_workflow(
         &self,
         execution_id: impl Into<String>,
@@ -167,6 +297,23 @@ impl<'c> Executions<'c> {
     /// `POST /v1/workflows/executions/{execution_id}/updates` (operation `update_workflow_execution_v1_workflows_executions__execution_id__updates_post`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::UpdateInvocationBody;
+    ///
+    /// let request = UpdateInvocationBody::new("<name>");
+    /// let response = client
+    ///     .workflows()
+    ///     .executions()
+    ///     .update_workflow_execution("<execution_id>", request)
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update_workflow_execution(
         &self,
         execution_id: impl Into<String>,
@@ -185,6 +332,20 @@ impl<'c> Executions<'c> {
     /// `GET /v1/workflows/executions/{execution_id}/trace/info` (operation `get_workflow_execution_trace_info`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client
+    ///     .workflows()
+    ///     .executions()
+    ///     .get_workflow_execution_trace_info("<execution_id>")
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_workflow_execution_trace_info(
         &self,
         execution_id: impl Into<String>,
@@ -201,6 +362,20 @@ impl<'c> Executions<'c> {
     /// `GET /v1/workflows/executions/{execution_id}/trace/otel` (operation `get_workflow_execution_trace_otel`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client
+    ///     .workflows()
+    ///     .executions()
+    ///     .get_workflow_execution_trace_otel("<execution_id>")
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_workflow_execution_trace_otel(
         &self,
         execution_id: impl Into<String>,
@@ -217,6 +392,20 @@ impl<'c> Executions<'c> {
     /// `GET /v1/workflows/executions/{execution_id}/trace/summary` (operation `get_workflow_execution_trace_summary`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client
+    ///     .workflows()
+    ///     .executions()
+    ///     .get_workflow_execution_trace_summary("<execution_id>")
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_workflow_execution_trace_summary(
         &self,
         execution_id: impl Into<String>,
@@ -233,6 +422,20 @@ impl<'c> Executions<'c> {
     /// `GET /v1/workflows/executions/{execution_id}/trace/events` (operation `get_workflow_execution_trace_events`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client
+    ///     .workflows()
+    ///     .executions()
+    ///     .get_workflow_execution_trace_events("<execution_id>")
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_workflow_execution_trace_events(
         &self,
         execution_id: impl Into<String>,
@@ -253,6 +456,21 @@ impl<'c> Executions<'c> {
     /// The stream ends when the server closes it.
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use futures::StreamExt;
+    ///
+    /// let mut stream = client.workflows().executions().stream("<execution_id>").await?;
+    /// while let Some(event) = stream.next().await {
+    ///     let event = event?;
+    ///     println!("{event:?}");
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn stream(&self, execution_id: impl Into<String>) -> StreamBuilder<'c> {
         StreamBuilder {
             client: self.client,
@@ -273,6 +491,20 @@ impl<'c> Executions<'c> {
     /// `GET /v1/workflows/executions/{execution_id}/logs` (operation `get_workflow_execution_logs`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client
+    ///     .workflows()
+    ///     .executions()
+    ///     .get_workflow_execution_logs("<execution_id>")
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_workflow_execution_logs(
         &self,
         execution_id: impl Into<String>,
@@ -303,6 +535,25 @@ impl<'c> Executions<'c> {
     /// The stream ends when the server closes it.
     ///
     /// Errors: `404`, `503`, `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use futures::StreamExt;
+    ///
+    /// let mut stream = client
+    ///     .workflows()
+    ///     .executions()
+    ///     .stream_workflow_execution_logs("<execution_id>")
+    ///     .await?;
+    /// while let Some(event) = stream.next().await {
+    ///     let event = event?;
+    ///     println!("{event:?}");
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn stream_workflow_execution_logs(
         &self,
         execution_id: impl Into<String>,

@@ -37,6 +37,20 @@ impl<'c> Metrics<'c> {
     /// `GET /v1/workflows/{workflow_name}/metrics` (operation `get_workflow_metrics_v1_workflows__workflow_name__metrics_get`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client
+    ///     .workflows()
+    ///     .metrics()
+    ///     .get_workflow_metrics("<workflow_name>")
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_workflow_metrics(
         &self,
         workflow_name: impl Into<String>,

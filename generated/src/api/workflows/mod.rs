@@ -54,6 +54,16 @@ impl<'c> Workflows<'c> {
     /// `GET /v1/workflows` (operation `get_workflows_v1_workflows_get`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.workflows().get_workflows().await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_workflows(&self) -> GetWorkflowsBuilder<'c> {
         GetWorkflowsBuilder {
             client: self.client,
@@ -79,6 +89,16 @@ impl<'c> Workflows<'c> {
     /// `GET /v1/workflows/registrations` (operation `get_workflow_registrations_v1_workflows_registrations_get`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.workflows().get_workflow_registrations().await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_workflow_registrations(&self) -> GetWorkflowRegistrationsBuilder<'c> {
         GetWorkflowRegistrationsBuilder {
             client: self.client,
@@ -101,6 +121,22 @@ impl<'c> Workflows<'c> {
     /// `POST /v1/workflows/{workflow_identifier}/execute` (operation `execute_workflow_v1_workflows__workflow_identifier__execute_post`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::WorkflowExecutionRequest;
+    ///
+    /// let request = WorkflowExecutionRequest::default();
+    /// let response = client
+    ///     .workflows()
+    ///     .execute_workflow("<workflow_identifier>", request)
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn execute_workflow(
         &self,
         workflow_identifier: impl Into<String>,
@@ -119,6 +155,22 @@ impl<'c> Workflows<'c> {
     /// `POST /v1/workflows/registrations/{workflow_registration_id}/execute` (operation `execute_workflow_registration_v1_workflows_registrations__workflow_registration_id__execute_post`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::WorkflowExecutionRequest;
+    ///
+    /// let request = WorkflowExecutionRequest::default();
+    /// let response = client
+    ///     .workflows()
+    ///     .execute_workflow_registration("<workflow_registration_id>", request)
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     #[deprecated(note = "deprecated by the API")]
     pub fn execute_workflow_registration(
         &self,
@@ -138,6 +190,16 @@ impl<'c> Workflows<'c> {
     /// `GET /v1/workflows/{workflow_identifier}` (operation `get_workflow_v1_workflows__workflow_identifier__get`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.workflows().get_workflow("<workflow_identifier>").await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_workflow(
         &self,
         workflow_identifier: impl Into<String>,
@@ -154,6 +216,22 @@ impl<'c> Workflows<'c> {
     /// `PUT /v1/workflows/{workflow_identifier}` (operation `update_workflow_v1_workflows__workflow_identifier__put`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::WorkflowUpdateRequest;
+    ///
+    /// let request = WorkflowUpdateRequest::default();
+    /// let response = client
+    ///     .workflows()
+    ///     .update_workflow("<workflow_identifier>", request)
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update_workflow(
         &self,
         workflow_identifier: impl Into<String>,
@@ -172,6 +250,19 @@ impl<'c> Workflows<'c> {
     /// `GET /v1/workflows/registrations/{workflow_registration_id}` (operation `get_workflow_registration_v1_workflows_registrations__workflow_registration_id__get`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client
+    ///     .workflows()
+    ///     .get_workflow_registration("<workflow_registration_id>")
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_workflow_registration(
         &self,
         workflow_registration_id: impl Into<String>,
@@ -190,6 +281,19 @@ impl<'c> Workflows<'c> {
     /// `PUT /v1/workflows/archive` (operation `bulk_archive_workflows_v1_workflows_archive_put`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::WorkflowBulkArchiveRequest;
+    ///
+    /// let request = WorkflowBulkArchiveRequest::new(vec!["<workflow_ids>".to_string()]);
+    /// let response = client.workflows().bulk_archive_workflows(request).await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn bulk_archive_workflows(
         &self,
         body: crate::models::WorkflowBulkArchiveRequest,
@@ -206,6 +310,19 @@ impl<'c> Workflows<'c> {
     /// `PUT /v1/workflows/unarchive` (operation `bulk_unarchive_workflows_v1_workflows_unarchive_put`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::WorkflowBulkUnarchiveRequest;
+    ///
+    /// let request = WorkflowBulkUnarchiveRequest::new(vec!["<workflow_ids>".to_string()]);
+    /// let response = client.workflows().bulk_unarchive_workflows(request).await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn bulk_unarchive_workflows(
         &self,
         body: crate::models::WorkflowBulkUnarchiveRequest,
@@ -222,6 +339,16 @@ impl<'c> Workflows<'c> {
     /// `PUT /v1/workflows/{workflow_identifier}/archive` (operation `archive_workflow_v1_workflows__workflow_identifier__archive_put`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.workflows().archive_workflow("<workflow_identifier>").await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn archive_workflow(
         &self,
         workflow_identifier: impl Into<String>,
@@ -238,6 +365,16 @@ impl<'c> Workflows<'c> {
     /// `PUT /v1/workflows/{workflow_identifier}/unarchive` (operation `unarchive_workflow_v1_workflows__workflow_identifier__unarchive_put`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.workflows().unarchive_workflow("<workflow_identifier>").await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn unarchive_workflow(
         &self,
         workflow_identifier: impl Into<String>,

@@ -16,6 +16,16 @@ impl<'c> Runs<'c> {
     /// `GET /v1/workflows/runs` (operation `list_runs_v1_workflows_runs_get`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.workflows().runs().list_runs().await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list_runs(&self) -> ListRunsBuilder<'c> {
         ListRunsBuilder {
             client: self.client,
@@ -45,6 +55,16 @@ impl<'c> Runs<'c> {
     /// `GET /v1/workflows/runs/{run_id}` (operation `get_run_v1_workflows_runs__run_id__get`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.workflows().runs().get_run("<run_id>").await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_run(&self, run_id: impl Into<String>) -> GetRunBuilder<'c> {
         GetRunBuilder {
             client: self.client,
@@ -58,6 +78,16 @@ impl<'c> Runs<'c> {
     /// `GET /v1/workflows/runs/{run_id}/history` (operation `get_run_history_v1_workflows_runs__run_id__history_get`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.workflows().runs().get_run_history("<run_id>").await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_run_history(
         &self,
         run_id: impl Into<String>,

@@ -16,6 +16,16 @@ impl<'c> Schedules<'c> {
     /// `GET /v1/workflows/schedules` (operation `get_schedules_v1_workflows_schedules_get`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.workflows().schedules().get_schedules().await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_schedules(&self) -> GetSchedulesBuilder<'c> {
         GetSchedulesBuilder {
             client: self.client,
@@ -34,6 +44,21 @@ impl<'c> Schedules<'c> {
     /// `POST /v1/workflows/schedules` (operation `schedule_workflow_v1_workflows_schedules_post`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::{ScheduleDefinition, WorkflowScheduleRequest};
+    ///
+    /// let request = WorkflowScheduleRequest::new(
+    ///     ScheduleDefinition::new(serde_json::json!({})),
+    /// );
+    /// let response = client.workflows().schedules().schedule_workflow(request).await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn schedule_workflow(
         &self,
         body: crate::models::WorkflowScheduleRequest,
@@ -50,6 +75,16 @@ impl<'c> Schedules<'c> {
     /// `GET /v1/workflows/schedules/{schedule_id}` (operation `get_schedule_v1_workflows_schedules__schedule_id__get`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.workflows().schedules().get_schedule("<schedule_id>").await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_schedule(
         &self,
         schedule_id: impl Into<String>,
@@ -66,6 +101,15 @@ impl<'c> Schedules<'c> {
     /// `DELETE /v1/workflows/schedules/{schedule_id}` (operation `unschedule_workflow_v1_workflows_schedules__schedule_id__delete`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// client.workflows().schedules().unschedule_workflow("<schedule_id>").await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn unschedule_workflow(
         &self,
         schedule_id: impl Into<String>,
@@ -82,6 +126,25 @@ impl<'c> Schedules<'c> {
     /// `PATCH /v1/workflows/schedules/{schedule_id}` (operation `update_schedule_v1_workflows_schedules__schedule_id__patch`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::{PartialScheduleDefinition, WorkflowScheduleUpdateRequest};
+    ///
+    /// let request = WorkflowScheduleUpdateRequest::new(
+    ///     PartialScheduleDefinition::default(),
+    /// );
+    /// let response = client
+    ///     .workflows()
+    ///     .schedules()
+    ///     .update_schedule("<schedule_id>", request)
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update_schedule(
         &self,
         schedule_id: impl Into<String>,
@@ -100,6 +163,15 @@ impl<'c> Schedules<'c> {
     /// `POST /v1/workflows/schedules/{schedule_id}/pause` (operation `pause_schedule_v1_workflows_schedules__schedule_id__pause_post`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// client.workflows().schedules().pause_schedule("<schedule_id>").await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn pause_schedule(
         &self,
         schedule_id: impl Into<String>,
@@ -117,6 +189,15 @@ impl<'c> Schedules<'c> {
     /// `POST /v1/workflows/schedules/{schedule_id}/resume` (operation `resume_schedule_v1_workflows_schedules__schedule_id__resume_post`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// client.workflows().schedules().resume_schedule("<schedule_id>").await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn resume_schedule(
         &self,
         schedule_id: impl Into<String>,
@@ -134,6 +215,15 @@ impl<'c> Schedules<'c> {
     /// `POST /v1/workflows/schedules/{schedule_id}/trigger` (operation `trigger_schedule_v1_workflows_schedules__schedule_id__trigger_post`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// client.workflows().schedules().trigger_schedule("<schedule_id>").await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn trigger_schedule(
         &self,
         schedule_id: impl Into<String>,

@@ -16,6 +16,16 @@ impl<'c> ApiKeys<'c> {
     /// List API keys for the Organization.
     ///
     /// `GET /v1/admin/api-keys` (operation `users_api_admin_api_keys_get_api_keys`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.beta().admin().api_keys().list().await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list(&self) -> ListBuilder<'c> {
         ListBuilder {
             client: self.client,
@@ -31,6 +41,19 @@ impl<'c> ApiKeys<'c> {
     /// Create a Workspace API key.
     ///
     /// `POST /v1/admin/api-keys` (operation `users_api_admin_api_keys_create_api_key`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::AdminCreateAPIKeyIN;
+    ///
+    /// let request = AdminCreateAPIKeyIN::new("<workspace_uuid>", "<user_id>");
+    /// let response = client.beta().admin().api_keys().create(request).await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn create(&self, body: crate::models::AdminCreateAPIKeyIN) -> CreateBuilder<'c> {
         CreateBuilder {
             client: self.client,
@@ -44,6 +67,16 @@ impl<'c> ApiKeys<'c> {
     /// Delete an API key.
     ///
     /// `DELETE /v1/admin/api-keys/{key_id}` (operation `users_api_admin_api_keys_delete_api_key`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.beta().admin().api_keys().delete("<key_id>").await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn delete(&self, key_id: impl Into<String>) -> DeleteBuilder<'c> {
         DeleteBuilder {
             client: self.client,

@@ -16,6 +16,16 @@ impl<'c> AuditLogs<'c> {
     /// List audit log entries for the Organization.
     ///
     /// `GET /v1/admin/audit-logs` (operation `users_api_admin_audit_logs_get_audit_logs`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.beta().admin().audit_logs().list().await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list(&self) -> ListBuilder<'c> {
         ListBuilder {
             client: self.client,

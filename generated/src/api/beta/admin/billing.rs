@@ -14,6 +14,16 @@ impl<'c> Billing<'c> {
     /// Get Rate Limits
     ///
     /// `GET /v1/admin/rate-limit` (operation `users_api_admin_rate_limits_get_rate_limits`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.beta().admin().billing().get_rate_limits().await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_rate_limits(&self) -> GetRateLimitsBuilder<'c> {
         GetRateLimitsBuilder {
             client: self.client,
@@ -26,6 +36,16 @@ impl<'c> Billing<'c> {
     /// Get usage, rate, and job limits for the Organization.
     ///
     /// `GET /v1/admin/spend-limit` (operation `users_api_admin_spend_limits_get_spend_limits`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.beta().admin().billing().get_spend_limits().await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_spend_limits(&self) -> GetSpendLimitsBuilder<'c> {
         GetSpendLimitsBuilder {
             client: self.client,
@@ -38,6 +58,19 @@ impl<'c> Billing<'c> {
     /// Update the Organization usage limit.
     ///
     /// `POST /v1/admin/spend-limit` (operation `users_api_admin_spend_limits_update_spend_limits`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::NewUsageLimitIN;
+    ///
+    /// let request = NewUsageLimitIN::new(1);
+    /// let response = client.beta().admin().billing().update_spend_limits(request).await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update_spend_limits(
         &self,
         body: crate::models::NewUsageLimitIN,
@@ -54,6 +87,16 @@ impl<'c> Billing<'c> {
     /// Get usage and cost data for the Organization.
     ///
     /// `GET /v1/admin/usage` (operation `users_api_admin_usage_get_usage`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.beta().admin().billing().get_usage().await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_usage(&self) -> GetUsageBuilder<'c> {
         GetUsageBuilder {
             client: self.client,

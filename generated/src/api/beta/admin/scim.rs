@@ -23,6 +23,19 @@ impl<'c> Scim<'c> {
     /// `POST /v1/admin/scim/sync` (operation `users_api_admin_scim_sync_trigger_scim_sync`).
     ///
     /// Errors: `409` (AdminScimSyncActiveRunOUT); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::AdminScimSyncTriggerIN;
+    ///
+    /// let request = AdminScimSyncTriggerIN::default();
+    /// let response = client.beta().admin().scim().trigger_sync(request).await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn trigger_sync(
         &self,
         body: crate::models::AdminScimSyncTriggerIN,
@@ -42,6 +55,16 @@ impl<'c> Scim<'c> {
     /// once the synchronization plan has been built.
     ///
     /// `GET /v1/admin/scim/sync/{run_id}` (operation `users_api_admin_scim_sync_get_scim_sync_run`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.beta().admin().scim().get_sync_run("<run_id>").await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_sync_run(&self, run_id: impl Into<String>) -> GetSyncRunBuilder<'c> {
         GetSyncRunBuilder {
             client: self.client,

@@ -16,6 +16,16 @@ impl<'c> UserGroups<'c> {
     /// Get all user groups across the organization.
     ///
     /// `GET /v1/admin/user-groups` (operation `users_api_admin_user_groups_get_user_groups`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.beta().admin().user_groups().list().await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list(&self) -> ListBuilder<'c> {
         ListBuilder {
             client: self.client,
@@ -31,6 +41,19 @@ impl<'c> UserGroups<'c> {
     /// Create a new user group.
     ///
     /// `POST /v1/admin/user-groups` (operation `users_api_admin_user_groups_create_user_group`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::AdminUserGroupIn;
+    ///
+    /// let request = AdminUserGroupIn::new("Engineering Team");
+    /// let response = client.beta().admin().user_groups().create(request).await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn create(&self, body: crate::models::AdminUserGroupIn) -> CreateBuilder<'c> {
         CreateBuilder {
             client: self.client,
@@ -44,6 +67,21 @@ impl<'c> UserGroups<'c> {
     /// Provision all users from a user group to a workspace with a specific role.
     ///
     /// `POST /v1/admin/user-groups/provision-workspace` (operation `users_api_admin_user_groups_provision_group_to_workspace`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::AdminProvisionGroupToWorkspaceIn;
+    ///
+    /// let request = AdminProvisionGroupToWorkspaceIn::new(
+    ///     "<user_group_uuid>",
+    ///     "<workspace_uuid>",
+    /// );
+    /// client.beta().admin().user_groups().provision_to_workspace(request).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn provision_to_workspace(
         &self,
         body: crate::models::AdminProvisionGroupToWorkspaceIn,
@@ -60,6 +98,16 @@ impl<'c> UserGroups<'c> {
     /// Get a specific user group.
     ///
     /// `GET /v1/admin/user-groups/{group_uuid}` (operation `users_api_admin_user_groups_get_user_group`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.beta().admin().user_groups().get("<group_uuid>").await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get(&self, group_uuid: impl Into<String>) -> GetBuilder<'c> {
         GetBuilder {
             client: self.client,
@@ -73,6 +121,15 @@ impl<'c> UserGroups<'c> {
     /// Delete a user group.
     ///
     /// `DELETE /v1/admin/user-groups/{group_uuid}` (operation `users_api_admin_user_groups_delete_user_group`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// client.beta().admin().user_groups().delete("<group_uuid>").await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn delete(&self, group_uuid: impl Into<String>) -> DeleteBuilder<'c> {
         DeleteBuilder {
             client: self.client,
@@ -86,6 +143,24 @@ impl<'c> UserGroups<'c> {
     /// Update a user group.
     ///
     /// `PATCH /v1/admin/user-groups/{group_uuid}` (operation `users_api_admin_user_groups_update_user_group`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::AdminUpdateUserGroupIn;
+    ///
+    /// let request = AdminUpdateUserGroupIn::default();
+    /// let response = client
+    ///     .beta()
+    ///     .admin()
+    ///     .user_groups()
+    ///     .update("<group_uuid>", request)
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update(
         &self,
         group_uuid: impl Into<String>,
@@ -104,6 +179,21 @@ impl<'c> UserGroups<'c> {
     /// Get members of a user group.
     ///
     /// `GET /v1/admin/user-groups/{group_uuid}/members` (operation `users_api_admin_user_groups_get_user_group_members`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client
+    ///     .beta()
+    ///     .admin()
+    ///     .user_groups()
+    ///     .list_members("<group_uuid>")
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list_members(&self, group_uuid: impl Into<String>) -> ListMembersBuilder<'c> {
         ListMembersBuilder {
             client: self.client,
@@ -119,6 +209,18 @@ impl<'c> UserGroups<'c> {
     /// Assign users to a user group.
     ///
     /// `POST /v1/admin/user-groups/{group_uuid}/members` (operation `users_api_admin_user_groups_assign_users_to_group`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::AdminAssignUsersToGroupIn;
+    ///
+    /// let request = AdminAssignUsersToGroupIn::new(vec!["<user_uuids>".to_string()]);
+    /// client.beta().admin().user_groups().add_members("<group_uuid>", request).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn add_members(
         &self,
         group_uuid: impl Into<String>,
@@ -137,6 +239,18 @@ impl<'c> UserGroups<'c> {
     /// Remove users from a user group.
     ///
     /// `DELETE /v1/admin/user-groups/{group_uuid}/members` (operation `users_api_admin_user_groups_remove_users_from_group`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::AdminAssignUsersToGroupIn;
+    ///
+    /// let request = AdminAssignUsersToGroupIn::new(vec!["<user_uuids>".to_string()]);
+    /// client.beta().admin().user_groups().remove_members("<group_uuid>", request).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn remove_members(
         &self,
         group_uuid: impl Into<String>,
@@ -155,6 +269,21 @@ impl<'c> UserGroups<'c> {
     /// List workspace assignments for a user group.
     ///
     /// `GET /v1/admin/user-groups/{group_uuid}/workspaces` (operation `users_admin_user_groups_get_group_workspace_assignments`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client
+    ///     .beta()
+    ///     .admin()
+    ///     .user_groups()
+    ///     .list_workspace_assignments("<group_uuid>")
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list_workspace_assignments(
         &self,
         group_uuid: impl Into<String>,
@@ -173,6 +302,23 @@ impl<'c> UserGroups<'c> {
     /// Assign a user group to a workspace.
     ///
     /// `POST /v1/admin/user-groups/{group_uuid}/workspaces` (operation `users_api_admin_user_groups_assign_group_to_workspace`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::AssignGroupToWorkspaceIn;
+    ///
+    /// let request = AssignGroupToWorkspaceIn::new("<workspace_uuid>");
+    /// client
+    ///     .beta()
+    ///     .admin()
+    ///     .user_groups()
+    ///     .assign_to_workspace("<group_uuid>", request)
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn assign_to_workspace(
         &self,
         group_uuid: impl Into<String>,
@@ -191,6 +337,20 @@ impl<'c> UserGroups<'c> {
     /// Remove a user group from a workspace.
     ///
     /// `DELETE /v1/admin/user-groups/{group_uuid}/workspaces/{workspace_uuid}` (operation `users_admin_user_groups_remove_group_from_workspace`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// client
+    ///     .beta()
+    ///     .admin()
+    ///     .user_groups()
+    ///     .remove_from_workspace("<group_uuid>", "<workspace_uuid>")
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn remove_from_workspace(
         &self,
         group_uuid: impl Into<String>,
@@ -209,6 +369,23 @@ impl<'c> UserGroups<'c> {
     /// Update the workspace role assignment for a user group.
     ///
     /// `PATCH /v1/admin/user-groups/{group_uuid}/workspaces/{workspace_uuid}` (operation `users_admin_user_groups_update_group_workspace_assignment`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::UpdateGroupWorkspaceAssignmentIn;
+    ///
+    /// let request = UpdateGroupWorkspaceAssignmentIn::default();
+    /// client
+    ///     .beta()
+    ///     .admin()
+    ///     .user_groups()
+    ///     .update_workspace_assignment("<group_uuid>", "<workspace_uuid>", request)
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update_workspace_assignment(
         &self,
         group_uuid: impl Into<String>,
@@ -229,6 +406,23 @@ impl<'c> UserGroups<'c> {
     /// Update the organization role for a user group.
     ///
     /// `PATCH /v1/admin/user-groups/{group_uuid}/organization-role` (operation `users_admin_user_groups_update_user_group_organization_role`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::{Role, UpdateUserGroupOrganizationRoleIn, UserRole};
+    ///
+    /// let request = UpdateUserGroupOrganizationRoleIn::new(Role::UserRole(UserRole::A));
+    /// client
+    ///     .beta()
+    ///     .admin()
+    ///     .user_groups()
+    ///     .update_organization_role("<group_uuid>", request)
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update_organization_role(
         &self,
         group_uuid: impl Into<String>,
@@ -247,6 +441,21 @@ impl<'c> UserGroups<'c> {
     /// List the groups directly nested inside this group.
     ///
     /// `GET /v1/admin/user-groups/{group_uuid}/nested` (operation `users_api_admin_user_groups_get_nested_groups`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client
+    ///     .beta()
+    ///     .admin()
+    ///     .user_groups()
+    ///     .list_nested("<group_uuid>")
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list_nested(&self, group_uuid: impl Into<String>) -> ListNestedBuilder<'c> {
         ListNestedBuilder {
             client: self.client,
@@ -260,6 +469,20 @@ impl<'c> UserGroups<'c> {
     /// Replace the set of groups directly nested inside this group.
     ///
     /// `PATCH /v1/admin/user-groups/{group_uuid}/nested` (operation `users_api_admin_user_groups_set_nested_groups`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::SetNestedGroupsIn;
+    ///
+    /// let request = SetNestedGroupsIn::new(
+    ///     vec!["a1b2c3d4-e5f6-7890-abcd-ef1234567890".to_string()],
+    /// );
+    /// client.beta().admin().user_groups().set_nested("<group_uuid>", request).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn set_nested(
         &self,
         group_uuid: impl Into<String>,

@@ -16,6 +16,16 @@ impl<'c> Users<'c> {
     /// List Organization members and pending invitations.
     ///
     /// `GET /v1/admin/users` (operation `users_api_admin_users_get_users`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.beta().admin().users().list().await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list(&self) -> ListBuilder<'c> {
         ListBuilder {
             client: self.client,
@@ -31,6 +41,21 @@ impl<'c> Users<'c> {
     /// Create Organization members.
     ///
     /// `POST /v1/admin/users` (operation `users_api_admin_users_create_users`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::OrganizationMemberCreate;
+    ///
+    /// let request = vec![
+    ///     OrganizationMemberCreate::new("alice.martin@example.com", "Alice", "Martin")
+    /// ];
+    /// let response = client.beta().admin().users().create(request).await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn create(
         &self,
         body: Vec<crate::models::OrganizationMemberCreate>,
@@ -47,6 +72,16 @@ impl<'c> Users<'c> {
     /// List pending Organization invitations.
     ///
     /// `GET /v1/admin/users-invite` (operation `users_api_admin_users_get_invite`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.beta().admin().users().list_invites().await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list_invites(&self) -> ListInvitesBuilder<'c> {
         ListInvitesBuilder {
             client: self.client,
@@ -59,6 +94,21 @@ impl<'c> Users<'c> {
     /// Invite users to the Organization.
     ///
     /// `POST /v1/admin/users-invite` (operation `users_api_admin_users_invite_users`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::OrganizationInviteIN;
+    ///
+    /// let request = OrganizationInviteIN::new(
+    ///     "alice.martin@example.com, bob.smith@example.com",
+    /// );
+    /// let response = client.beta().admin().users().invite(request).await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn invite(
         &self,
         body: crate::models::OrganizationInviteIN,
@@ -73,6 +123,16 @@ impl<'c> Users<'c> {
     /// Delete Invite
     ///
     /// `DELETE /v1/admin/users-invite/{invite_uuid}` (operation `users_api_admin_users_delete_invite`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.beta().admin().users().delete_invite("<invite_uuid>").await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn delete_invite(
         &self,
         invite_uuid: impl Into<String>,
@@ -89,6 +149,16 @@ impl<'c> Users<'c> {
     /// Get details for an Organization member.
     ///
     /// `GET /v1/admin/users/{user_id}` (operation `users_api_admin_users_get_user`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.beta().admin().users().get("<user_id>").await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get(&self, user_id: impl Into<String>) -> GetBuilder<'c> {
         GetBuilder {
             client: self.client,
@@ -102,6 +172,16 @@ impl<'c> Users<'c> {
     /// Remove a member from the Organization.
     ///
     /// `DELETE /v1/admin/users/{user_id}` (operation `users_api_admin_users_delete_user`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.beta().admin().users().delete("<user_id>").await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn delete(&self, user_id: impl Into<String>) -> DeleteBuilder<'c> {
         DeleteBuilder {
             client: self.client,
@@ -115,6 +195,19 @@ impl<'c> Users<'c> {
     /// Update an Organization member's roles and product seats.
     ///
     /// `PATCH /v1/admin/users/{user_id}` (operation `users_api_admin_users_update_user`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::AdminOrganizationMemberUpdate;
+    ///
+    /// let request = AdminOrganizationMemberUpdate::default();
+    /// let response = client.beta().admin().users().update("<user_id>", request).await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update(
         &self,
         user_id: impl Into<String>,
@@ -133,6 +226,16 @@ impl<'c> Users<'c> {
     /// List Organization and Workspace roles.
     ///
     /// `GET /v1/admin/roles` (operation `users_api_admin_roles_get_roles`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.beta().admin().users().list_roles().await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list_roles(&self) -> ListRolesBuilder<'c> {
         ListRolesBuilder {
             client: self.client,

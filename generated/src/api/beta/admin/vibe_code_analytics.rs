@@ -18,6 +18,16 @@ impl<'c> VibeCodeAnalytics<'c> {
     /// `GET /v1/admin/analytics/vibe/code/usage/by_workspace` (operation `get_workspace_stats_v1_admin_analytics_vibe_code_usage_by_workspace`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.beta().admin().vibe_code_analytics().by_workspace(1, 1).await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn by_workspace(
         &self,
         start_time: impl Into<i64>,
@@ -39,6 +49,21 @@ impl<'c> VibeCodeAnalytics<'c> {
     /// `GET /v1/admin/analytics/vibe/code/usage/by_organization` (operation `get_organization_stats_v1_admin_analytics_vibe_code_usage_by_organization`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client
+    ///     .beta()
+    ///     .admin()
+    ///     .vibe_code_analytics()
+    ///     .by_organization(1, 1)
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn by_organization(
         &self,
         start_time: impl Into<i64>,

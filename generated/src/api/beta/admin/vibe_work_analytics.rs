@@ -18,6 +18,16 @@ impl<'c> VibeWorkAnalytics<'c> {
     /// `GET /v1/admin/analytics/vibe/work/usage/by_user_stats` (operation `get_by_user_stats_v1_admin_analytics_vibe_work_usage_by_user_stats`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.beta().admin().vibe_work_analytics().by_user(1, 1).await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn by_user(
         &self,
         start_time: impl Into<i64>,
@@ -38,6 +48,16 @@ impl<'c> VibeWorkAnalytics<'c> {
     /// `GET /v1/admin/analytics/vibe/work/usage/by_agent_stats` (operation `get_by_agent_stats_v1_admin_analytics_vibe_work_usage_by_agent_stats`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.beta().admin().vibe_work_analytics().by_agent(1, 1).await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn by_agent(
         &self,
         start_time: impl Into<i64>,
@@ -58,6 +78,16 @@ impl<'c> VibeWorkAnalytics<'c> {
     /// `GET /v1/admin/analytics/vibe/work/usage/by_time_stats` (operation `get_by_time_stats_v1_admin_analytics_vibe_work_usage_by_time_stats`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.beta().admin().vibe_work_analytics().by_time(1, 1).await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn by_time(
         &self,
         start_time: impl Into<i64>,

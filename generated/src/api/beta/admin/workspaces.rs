@@ -16,6 +16,16 @@ impl<'c> Workspaces<'c> {
     /// List Workspaces in the Organization.
     ///
     /// `GET /v1/admin/workspaces` (operation `users_api_admin_workspaces_get_workspaces`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.beta().admin().workspaces().list().await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list(&self) -> ListBuilder<'c> {
         ListBuilder {
             client: self.client,
@@ -32,6 +42,19 @@ impl<'c> Workspaces<'c> {
     /// Create a Workspace.
     ///
     /// `POST /v1/admin/workspaces` (operation `users_api_admin_workspaces_create_workspace`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::AdminWorkspaceIn;
+    ///
+    /// let request = AdminWorkspaceIn::new("Product Team", "<admin_user_id>");
+    /// let response = client.beta().admin().workspaces().create(request).await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn create(&self, body: crate::models::AdminWorkspaceIn) -> CreateBuilder<'c> {
         CreateBuilder {
             client: self.client,
@@ -45,6 +68,15 @@ impl<'c> Workspaces<'c> {
     /// Archive a Workspace.
     ///
     /// `DELETE /v1/admin/workspaces/{workspace_uuid}` (operation `users_api_admin_workspaces_delete_workspaces`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// client.beta().admin().workspaces().delete("<workspace_uuid>").await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn delete(&self, workspace_uuid: impl Into<String>) -> DeleteBuilder<'c> {
         DeleteBuilder {
             client: self.client,
@@ -58,6 +90,24 @@ impl<'c> Workspaces<'c> {
     /// Update a Workspace.
     ///
     /// `PATCH /v1/admin/workspaces/{workspace_uuid}` (operation `users_api_admin_workspaces_update_workspaces`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::UpdateWorkspaceIN;
+    ///
+    /// let request = UpdateWorkspaceIN::default();
+    /// let response = client
+    ///     .beta()
+    ///     .admin()
+    ///     .workspaces()
+    ///     .update("<workspace_uuid>", request)
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update(
         &self,
         workspace_uuid: impl Into<String>,
@@ -76,6 +126,24 @@ impl<'c> Workspaces<'c> {
     /// Add members to a Workspace.
     ///
     /// `POST /v1/admin/workspaces/{workspace_uuid}/add-users` (operation `users_api_admin_workspaces_add_users_workspaces`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::WorkspaceMemberIN;
+    ///
+    /// let request = WorkspaceMemberIN::default();
+    /// let response = client
+    ///     .beta()
+    ///     .admin()
+    ///     .workspaces()
+    ///     .add_users("<workspace_uuid>", request)
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn add_users(
         &self,
         workspace_uuid: impl Into<String>,
@@ -94,6 +162,24 @@ impl<'c> Workspaces<'c> {
     /// Add or update Workspace members.
     ///
     /// `PATCH /v1/admin/workspaces/{workspace_uuid}/users` (operation `users_api_admin_workspaces_add_or_update_users_workspaces`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::WorkspaceMemberIN;
+    ///
+    /// let request = WorkspaceMemberIN::default();
+    /// let response = client
+    ///     .beta()
+    ///     .admin()
+    ///     .workspaces()
+    ///     .add_or_update_users("<workspace_uuid>", request)
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn add_or_update_users(
         &self,
         workspace_uuid: impl Into<String>,
@@ -112,6 +198,26 @@ impl<'c> Workspaces<'c> {
     /// Remove members from a Workspace.
     ///
     /// `DELETE /v1/admin/workspaces/{workspace_uuid}/remove-users` (operation `users_api_admin_workspaces_remove_users_workspaces`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::{BaseWorkspaceMemberIN, RemoveWorkspaceMembersIN};
+    ///
+    /// let request = RemoveWorkspaceMembersIN::new(
+    ///     vec![BaseWorkspaceMemberIN::new("<user_uuid>")],
+    /// );
+    /// let response = client
+    ///     .beta()
+    ///     .admin()
+    ///     .workspaces()
+    ///     .remove_users("<workspace_uuid>", request)
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn remove_users(
         &self,
         workspace_uuid: impl Into<String>,

@@ -18,6 +18,16 @@ impl<'c> Accesses<'c> {
     /// `GET /v1/libraries/{library_id}/share` (operation `libraries_share_list_v1`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.beta().libraries().accesses().list("<library_id>").await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list(&self, library_id: impl Into<String>) -> ListBuilder<'c> {
         ListBuilder {
             client: self.client,
@@ -33,6 +43,28 @@ impl<'c> Accesses<'c> {
     /// `PUT /v1/libraries/{library_id}/share` (operation `libraries_share_create_v1`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::{EntityType, ShareEnum, SharingRequest};
+    ///
+    /// let request = SharingRequest::new(
+    ///     ShareEnum::Viewer,
+    ///     "<share_with_uuid>",
+    ///     EntityType::User,
+    /// );
+    /// let response = client
+    ///     .beta()
+    ///     .libraries()
+    ///     .accesses()
+    ///     .update_or_create("<library_id>", request)
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update_or_create(
         &self,
         library_id: impl Into<String>,
@@ -53,6 +85,24 @@ impl<'c> Accesses<'c> {
     /// `DELETE /v1/libraries/{library_id}/share` (operation `libraries_share_delete_v1`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::{EntityType, SharingDelete};
+    ///
+    /// let request = SharingDelete::new("<share_with_uuid>", EntityType::User);
+    /// let response = client
+    ///     .beta()
+    ///     .libraries()
+    ///     .accesses()
+    ///     .delete("<library_id>", request)
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn delete(
         &self,
         library_id: impl Into<String>,

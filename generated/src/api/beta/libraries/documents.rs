@@ -18,6 +18,16 @@ impl<'c> Documents<'c> {
     /// `GET /v1/libraries/{library_id}/documents` (operation `libraries_documents_list_v1`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.beta().libraries().documents().list("<library_id>").await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list(&self, library_id: impl Into<String>) -> ListBuilder<'c> {
         ListBuilder {
             client: self.client,
@@ -39,6 +49,26 @@ impl<'c> Documents<'c> {
     /// `POST /v1/libraries/{library_id}/documents` (operation `libraries_documents_upload_v1`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::DocumentsUploadBody;
+    ///
+    /// let request = DocumentsUploadBody::new(
+    ///     mistralai::FilePart::from_path("path/to/file").await?,
+    /// );
+    /// let response = client
+    ///     .beta()
+    ///     .libraries()
+    ///     .documents()
+    ///     .upload("<library_id>", request)
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn upload(
         &self,
         library_id: impl Into<String>,
@@ -59,6 +89,21 @@ impl<'c> Documents<'c> {
     /// `GET /v1/libraries/{library_id}/documents/{document_id}` (operation `libraries_documents_get_v1`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client
+    ///     .beta()
+    ///     .libraries()
+    ///     .documents()
+    ///     .get("<library_id>", "<document_id>")
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get(
         &self,
         library_id: impl Into<String>,
@@ -79,6 +124,24 @@ impl<'c> Documents<'c> {
     /// `PUT /v1/libraries/{library_id}/documents/{document_id}` (operation `libraries_documents_update_v1`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::UpdateDocumentRequest;
+    ///
+    /// let request = UpdateDocumentRequest::default();
+    /// let response = client
+    ///     .beta()
+    ///     .libraries()
+    ///     .documents()
+    ///     .replace("<library_id>", "<document_id>", request)
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     #[deprecated(
         note = "Use the PATCH method instead. This PUT endpoint will be removed in a future version."
     )]
@@ -104,6 +167,15 @@ impl<'c> Documents<'c> {
     /// `DELETE /v1/libraries/{library_id}/documents/{document_id}` (operation `libraries_documents_delete_v1`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// client.beta().libraries().documents().delete("<library_id>", "<document_id>").await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn delete(
         &self,
         library_id: impl Into<String>,
@@ -124,6 +196,24 @@ impl<'c> Documents<'c> {
     /// `PATCH /v1/libraries/{library_id}/documents/{document_id}` (operation `libraries_documents_patch_v1`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::UpdateDocumentRequest;
+    ///
+    /// let request = UpdateDocumentRequest::default();
+    /// let response = client
+    ///     .beta()
+    ///     .libraries()
+    ///     .documents()
+    ///     .update("<library_id>", "<document_id>", request)
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update(
         &self,
         library_id: impl Into<String>,
@@ -146,6 +236,21 @@ impl<'c> Documents<'c> {
     /// `GET /v1/libraries/{library_id}/documents/{document_id}/text_content` (operation `libraries_documents_get_text_content_v1`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client
+    ///     .beta()
+    ///     .libraries()
+    ///     .documents()
+    ///     .text_content("<library_id>", "<document_id>")
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn text_content(
         &self,
         library_id: impl Into<String>,
@@ -168,6 +273,21 @@ impl<'c> Documents<'c> {
     /// `GET /v1/libraries/{library_id}/documents/{document_id}/status` (operation `libraries_documents_get_status_v1`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client
+    ///     .beta()
+    ///     .libraries()
+    ///     .documents()
+    ///     .status("<library_id>", "<document_id>")
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn status(
         &self,
         library_id: impl Into<String>,
@@ -188,6 +308,21 @@ impl<'c> Documents<'c> {
     /// `GET /v1/libraries/{library_id}/documents/{document_id}/signed-url` (operation `libraries_documents_get_signed_url_v1`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client
+    ///     .beta()
+    ///     .libraries()
+    ///     .documents()
+    ///     .get_signed_url("<library_id>", "<document_id>")
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_signed_url(
         &self,
         library_id: impl Into<String>,
@@ -208,6 +343,21 @@ impl<'c> Documents<'c> {
     /// `GET /v1/libraries/{library_id}/documents/{document_id}/extracted-text-signed-url` (operation `libraries_documents_get_extracted_text_signed_url_v1`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client
+    ///     .beta()
+    ///     .libraries()
+    ///     .documents()
+    ///     .extracted_text_signed_url("<library_id>", "<document_id>")
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn extracted_text_signed_url(
         &self,
         library_id: impl Into<String>,
@@ -228,6 +378,20 @@ impl<'c> Documents<'c> {
     /// `POST /v1/libraries/{library_id}/documents/{document_id}/reprocess` (operation `libraries_documents_reprocess_v1`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// client
+    ///     .beta()
+    ///     .libraries()
+    ///     .documents()
+    ///     .reprocess("<library_id>", "<document_id>")
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn reprocess(
         &self,
         library_id: impl Into<String>,

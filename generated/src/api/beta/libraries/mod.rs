@@ -34,6 +34,16 @@ impl<'c> Libraries<'c> {
     /// `GET /v1/libraries` (operation `libraries_list_v1`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.beta().libraries().list().await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list(&self) -> ListBuilder<'c> {
         ListBuilder {
             client: self.client,
@@ -53,6 +63,19 @@ impl<'c> Libraries<'c> {
     /// `POST /v1/libraries` (operation `libraries_create_v1`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::CreateLibraryRequest;
+    ///
+    /// let request = CreateLibraryRequest::new("<name>");
+    /// let response = client.beta().libraries().create(request).await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn create(
         &self,
         body: crate::models::CreateLibraryRequest,
@@ -71,6 +94,16 @@ impl<'c> Libraries<'c> {
     /// `GET /v1/libraries/{library_id}` (operation `libraries_get_v1`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.beta().libraries().get("<library_id>").await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get(&self, library_id: impl Into<String>) -> GetBuilder<'c> {
         GetBuilder {
             client: self.client,
@@ -86,6 +119,19 @@ impl<'c> Libraries<'c> {
     /// `PUT /v1/libraries/{library_id}` (operation `libraries_update_v1`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::UpdateLibraryRequest;
+    ///
+    /// let request = UpdateLibraryRequest::default();
+    /// let response = client.beta().libraries().replace("<library_id>", request).await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     #[deprecated(
         note = "Use the PATCH method instead. This PUT endpoint will be removed in a future version."
     )]
@@ -109,6 +155,16 @@ impl<'c> Libraries<'c> {
     /// `DELETE /v1/libraries/{library_id}` (operation `libraries_delete_v1`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.beta().libraries().delete("<library_id>").await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn delete(&self, library_id: impl Into<String>) -> DeleteBuilder<'c> {
         DeleteBuilder {
             client: self.client,
@@ -124,6 +180,19 @@ impl<'c> Libraries<'c> {
     /// `PATCH /v1/libraries/{library_id}` (operation `libraries_patch_v1`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::UpdateLibraryRequest;
+    ///
+    /// let request = UpdateLibraryRequest::default();
+    /// let response = client.beta().libraries().update("<library_id>", request).await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update(
         &self,
         library_id: impl Into<String>,

@@ -16,6 +16,16 @@ impl<'c> Campaigns<'c> {
     /// `GET /v1/observability/campaigns` (operation `get_campaigns_v1_observability_campaigns_get`).
     ///
     /// Errors: `400` (ObservabilityError), `404` (ObservabilityError), `408` (ObservabilityError), `409` (ObservabilityError), `422` (ObservabilityError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.beta().observability().campaigns().list().await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list(&self) -> ListBuilder<'c> {
         ListBuilder {
             client: self.client,
@@ -31,6 +41,33 @@ impl<'c> Campaigns<'c> {
     /// `POST /v1/observability/campaigns` (operation `create_campaign_v1_observability_campaigns_post`).
     ///
     /// Errors: `400` (ObservabilityError), `404` (ObservabilityError), `408` (ObservabilityError), `409` (ObservabilityError), `422` (ObservabilityError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::{BaseFieldDefinitionSupportedOperatorsItem, CreateCampaignRequest, FilterCondition, FilterGroupAndItem, FilterPayload};
+    ///
+    /// let request = CreateCampaignRequest::new(
+    ///     FilterPayload::new(
+    ///         FilterGroupAndItem::FilterCondition(
+    ///             FilterCondition::new(
+    ///                 "<field>",
+    ///                 BaseFieldDefinitionSupportedOperatorsItem::Lt,
+    ///                 serde_json::json!({}),
+    ///             ),
+    ///         ),
+    ///     ),
+    ///     "<judge_id>",
+    ///     "<name>",
+    ///     "<description>",
+    ///     1,
+    /// );
+    /// let response = client.beta().observability().campaigns().create(request).await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn create(
         &self,
         body: crate::models::CreateCampaignRequest,
@@ -47,6 +84,21 @@ impl<'c> Campaigns<'c> {
     /// `GET /v1/observability/campaigns/{campaign_id}` (operation `get_campaign_by_id_v1_observability_campaigns__campaign_id__get`).
     ///
     /// Errors: `400` (ObservabilityError), `404` (ObservabilityError), `408` (ObservabilityError), `409` (ObservabilityError), `422` (ObservabilityError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client
+    ///     .beta()
+    ///     .observability()
+    ///     .campaigns()
+    ///     .fetch("<campaign_id>")
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn fetch(&self, campaign_id: impl Into<String>) -> FetchBuilder<'c> {
         FetchBuilder {
             client: self.client,
@@ -60,6 +112,15 @@ impl<'c> Campaigns<'c> {
     /// `DELETE /v1/observability/campaigns/{campaign_id}` (operation `delete_campaign_v1_observability_campaigns__campaign_id__delete`).
     ///
     /// Errors: `400` (ObservabilityError), `404` (ObservabilityError), `408` (ObservabilityError), `409` (ObservabilityError), `422` (ObservabilityError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// client.beta().observability().campaigns().delete("<campaign_id>").await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn delete(&self, campaign_id: impl Into<String>) -> DeleteBuilder<'c> {
         DeleteBuilder {
             client: self.client,
@@ -73,6 +134,21 @@ impl<'c> Campaigns<'c> {
     /// `GET /v1/observability/campaigns/{campaign_id}/status` (operation `get_campaign_status_by_id_v1_observability_campaigns__campaign_id__status_get`).
     ///
     /// Errors: `400` (ObservabilityError), `404` (ObservabilityError), `408` (ObservabilityError), `409` (ObservabilityError), `422` (ObservabilityError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client
+    ///     .beta()
+    ///     .observability()
+    ///     .campaigns()
+    ///     .fetch_status("<campaign_id>")
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn fetch_status(
         &self,
         campaign_id: impl Into<String>,
@@ -89,6 +165,21 @@ impl<'c> Campaigns<'c> {
     /// `GET /v1/observability/campaigns/{campaign_id}/selected-events` (operation `get_campaign_selected_events_v1_observability_campaigns__campaign_id__selected_events_get`).
     ///
     /// Errors: `400` (ObservabilityError), `404` (ObservabilityError), `408` (ObservabilityError), `409` (ObservabilityError), `422` (ObservabilityError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client
+    ///     .beta()
+    ///     .observability()
+    ///     .campaigns()
+    ///     .list_events("<campaign_id>")
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list_events(&self, campaign_id: impl Into<String>) -> ListEventsBuilder<'c> {
         ListEventsBuilder {
             client: self.client,

@@ -16,6 +16,16 @@ impl<'c> Judges<'c> {
     /// `GET /v1/observability/judges` (operation `get_judges_v1_observability_judges_get`).
     ///
     /// Errors: `400` (ObservabilityError), `404` (ObservabilityError), `408` (ObservabilityError), `409` (ObservabilityError), `422` (ObservabilityError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.beta().observability().judges().list().await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list(&self) -> ListBuilder<'c> {
         ListBuilder {
             client: self.client,
@@ -33,6 +43,30 @@ impl<'c> Judges<'c> {
     /// `POST /v1/observability/judges` (operation `create_judge_v1_observability_judges_post`).
     ///
     /// Errors: `400` (ObservabilityError), `404` (ObservabilityError), `408` (ObservabilityError), `409` (ObservabilityError), `422` (ObservabilityError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::{CreateJudgeRequest, JudgeClassificationOutput, JudgeClassificationOutputOption, JudgeOutput2};
+    ///
+    /// let request = CreateJudgeRequest::new(
+    ///     "<name>",
+    ///     "<description>",
+    ///     "<model_name>",
+    ///     JudgeOutput2::Classification(
+    ///         JudgeClassificationOutput::new(
+    ///             vec![JudgeClassificationOutputOption::new("<value>", "<description>")],
+    ///         ),
+    ///     ),
+    ///     "<instructions>",
+    ///     vec!["<tools>".to_string()],
+    /// );
+    /// let response = client.beta().observability().judges().create(request).await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn create(&self, body: crate::models::CreateJudgeRequest) -> CreateBuilder<'c> {
         CreateBuilder {
             client: self.client,
@@ -46,6 +80,16 @@ impl<'c> Judges<'c> {
     /// `GET /v1/observability/judges/{judge_id}` (operation `get_judge_by_id_v1_observability_judges__judge_id__get`).
     ///
     /// Errors: `400` (ObservabilityError), `404` (ObservabilityError), `408` (ObservabilityError), `409` (ObservabilityError), `422` (ObservabilityError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.beta().observability().judges().fetch("<judge_id>").await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn fetch(&self, judge_id: impl Into<String>) -> FetchBuilder<'c> {
         FetchBuilder {
             client: self.client,
@@ -59,6 +103,29 @@ impl<'c> Judges<'c> {
     /// `PUT /v1/observability/judges/{judge_id}` (operation `update_judge_v1_observability_judges__judge_id__put`).
     ///
     /// Errors: `400` (ObservabilityError), `404` (ObservabilityError), `408` (ObservabilityError), `409` (ObservabilityError), `422` (ObservabilityError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::{JudgeClassificationOutput, JudgeClassificationOutputOption, JudgeOutput2, UpdateJudgeRequest};
+    ///
+    /// let request = UpdateJudgeRequest::new(
+    ///     "<name>",
+    ///     "<description>",
+    ///     "<model_name>",
+    ///     JudgeOutput2::Classification(
+    ///         JudgeClassificationOutput::new(
+    ///             vec![JudgeClassificationOutputOption::new("<value>", "<description>")],
+    ///         ),
+    ///     ),
+    ///     "<instructions>",
+    ///     vec!["<tools>".to_string()],
+    /// );
+    /// client.beta().observability().judges().update("<judge_id>", request).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update(
         &self,
         judge_id: impl Into<String>,
@@ -77,6 +144,15 @@ impl<'c> Judges<'c> {
     /// `DELETE /v1/observability/judges/{judge_id}` (operation `delete_judge_v1_observability_judges__judge_id__delete`).
     ///
     /// Errors: `400` (ObservabilityError), `404` (ObservabilityError), `408` (ObservabilityError), `409` (ObservabilityError), `422` (ObservabilityError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// client.beta().observability().judges().delete("<judge_id>").await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn delete(&self, judge_id: impl Into<String>) -> DeleteBuilder<'c> {
         DeleteBuilder {
             client: self.client,
@@ -90,6 +166,24 @@ impl<'c> Judges<'c> {
     /// `POST /v1/observability/judges/{judge_id}/live-judging` (operation `judge_conversation_v1_observability_judges__judge_id__live_judging_post`).
     ///
     /// Errors: `400` (ObservabilityError), `404` (ObservabilityError), `408` (ObservabilityError), `409` (ObservabilityError), `422` (ObservabilityError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::JudgeConversationRequest;
+    ///
+    /// let request = JudgeConversationRequest::new(vec![std::collections::BTreeMap::new()]);
+    /// let response = client
+    ///     .beta()
+    ///     .observability()
+    ///     .judges()
+    ///     .judge_conversation("<judge_id>", request)
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn judge_conversation(
         &self,
         judge_id: impl Into<String>,

@@ -16,6 +16,19 @@ impl<'c> Logs<'c> {
     /// `POST /v1/observability/logs/search` (operation `search_logs_v1_observability_logs_search_post`).
     ///
     /// Errors: `400` (ObservabilityError), `404` (ObservabilityError), `408` (ObservabilityError), `409` (ObservabilityError), `422` (ObservabilityError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::LogsRequest;
+    ///
+    /// let request = LogsRequest::default();
+    /// let response = client.beta().observability().logs().search(request).await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn search(&self, body: crate::models::LogsRequest) -> SearchBuilder<'c> {
         SearchBuilder {
             client: self.client,
@@ -33,6 +46,16 @@ impl<'c> Logs<'c> {
     /// `GET /v1/observability/logs/fields` (operation `get_log_fields_v1_observability_logs_fields_get`).
     ///
     /// Errors: `400` (ObservabilityError), `404` (ObservabilityError), `408` (ObservabilityError), `409` (ObservabilityError), `422` (ObservabilityError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.beta().observability().logs().list().await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list(&self) -> ListBuilder<'c> {
         ListBuilder {
             client: self.client,
@@ -45,6 +68,21 @@ impl<'c> Logs<'c> {
     /// `GET /v1/observability/logs/fields/{field_name}/options` (operation `get_log_field_options_v1_observability_logs_fields__field_name__options_get`).
     ///
     /// Errors: `400` (ObservabilityError), `404` (ObservabilityError), `408` (ObservabilityError), `409` (ObservabilityError), `422` (ObservabilityError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client
+    ///     .beta()
+    ///     .observability()
+    ///     .logs()
+    ///     .fetch_options("<field_name>")
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn fetch_options(
         &self,
         field_name: impl Into<String>,

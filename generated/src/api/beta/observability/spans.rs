@@ -16,6 +16,19 @@ impl<'c> Spans<'c> {
     /// `POST /v1/observability/spans/search` (operation `search_spans_v1_observability_spans_search_post`).
     ///
     /// Errors: `400` (ObservabilityError), `404` (ObservabilityError), `408` (ObservabilityError), `409` (ObservabilityError), `422` (ObservabilityError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::SpansRequest;
+    ///
+    /// let request = SpansRequest::default();
+    /// let response = client.beta().observability().spans().search_spans(request).await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn search_spans(
         &self,
         body: crate::models::SpansRequest,
@@ -36,6 +49,21 @@ impl<'c> Spans<'c> {
     /// `POST /v1/observability/spans/aggregate` (operation `aggregate_spans_v1_observability_spans_aggregate_post`).
     ///
     /// Errors: `400` (ObservabilityError), `404` (ObservabilityError), `408` (ObservabilityError), `409` (ObservabilityError), `422` (ObservabilityError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::{AggregationRequest, MetricAggregation, MetricDefinition};
+    ///
+    /// let request = AggregationRequest::new(
+    ///     MetricDefinition::new("<measure>", MetricAggregation::Count),
+    /// );
+    /// let response = client.beta().observability().spans().aggregate(request).await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn aggregate(
         &self,
         body: crate::models::AggregationRequest,
@@ -54,6 +82,24 @@ impl<'c> Spans<'c> {
     /// `POST /v1/observability/spans/evaluations/search` (operation `search_span_evaluations_v1_observability_spans_evaluations_search_post`).
     ///
     /// Errors: `400` (ObservabilityError), `404` (ObservabilityError), `408` (ObservabilityError), `409` (ObservabilityError), `422` (ObservabilityError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::SpanEvaluationsRequest;
+    ///
+    /// let request = SpanEvaluationsRequest::default();
+    /// let response = client
+    ///     .beta()
+    ///     .observability()
+    ///     .spans()
+    ///     .search_span_evaluations(request)
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn search_span_evaluations(
         &self,
         body: crate::models::SpanEvaluationsRequest,
@@ -74,6 +120,24 @@ impl<'c> Spans<'c> {
     /// `POST /v1/observability/spans/evaluations/search/latest` (operation `search_latest_span_evaluations_v1_observability_spans_evaluations_search_latest_post`).
     ///
     /// Errors: `400` (ObservabilityError), `404` (ObservabilityError), `408` (ObservabilityError), `409` (ObservabilityError), `422` (ObservabilityError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::SpanEvaluationsRequest;
+    ///
+    /// let request = SpanEvaluationsRequest::default();
+    /// let response = client
+    ///     .beta()
+    ///     .observability()
+    ///     .spans()
+    ///     .search_latest_span_evaluations(request)
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn search_latest_span_evaluations(
         &self,
         body: crate::models::SpanEvaluationsRequest,
@@ -94,6 +158,16 @@ impl<'c> Spans<'c> {
     /// `GET /v1/observability/spans/fields` (operation `get_span_fields_v1_observability_spans_fields_get`).
     ///
     /// Errors: `400` (ObservabilityError), `404` (ObservabilityError), `408` (ObservabilityError), `409` (ObservabilityError), `422` (ObservabilityError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.beta().observability().spans().list_span_fields().await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list_span_fields(&self) -> ListSpanFieldsBuilder<'c> {
         ListSpanFieldsBuilder {
             client: self.client,
@@ -106,6 +180,16 @@ impl<'c> Spans<'c> {
     /// `GET /v1/observability/spans/evaluations/fields` (operation `get_span_evaluation_fields_v1_observability_spans_evaluations_fields_get`).
     ///
     /// Errors: `400` (ObservabilityError), `404` (ObservabilityError), `408` (ObservabilityError), `409` (ObservabilityError), `422` (ObservabilityError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.beta().observability().spans().list_span_eval_fields().await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list_span_eval_fields(&self) -> ListSpanEvalFieldsBuilder<'c> {
         ListSpanEvalFieldsBuilder {
             client: self.client,
@@ -118,6 +202,21 @@ impl<'c> Spans<'c> {
     /// `GET /v1/observability/spans/fields/{field_name}/options` (operation `get_span_field_options_v1_observability_spans_fields__field_name__options_get`).
     ///
     /// Errors: `400` (ObservabilityError), `404` (ObservabilityError), `408` (ObservabilityError), `409` (ObservabilityError), `422` (ObservabilityError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client
+    ///     .beta()
+    ///     .observability()
+    ///     .spans()
+    ///     .fetch_span_field_options("<field_name>")
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn fetch_span_field_options(
         &self,
         field_name: impl Into<String>,
@@ -136,6 +235,21 @@ impl<'c> Spans<'c> {
     /// `GET /v1/observability/spans/evaluations/fields/{field_name}/options` (operation `get_span_evaluation_field_options_v1_observability_spans_evaluations_fields__field_name__options_get`).
     ///
     /// Errors: `400` (ObservabilityError), `404` (ObservabilityError), `408` (ObservabilityError), `409` (ObservabilityError), `422` (ObservabilityError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client
+    ///     .beta()
+    ///     .observability()
+    ///     .spans()
+    ///     .fetch_span_eval_field_options("<field_name>")
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn fetch_span_eval_field_options(
         &self,
         field_name: impl Into<String>,

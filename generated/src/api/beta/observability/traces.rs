@@ -16,6 +16,19 @@ impl<'c> Traces<'c> {
     /// `POST /v1/observability/traces/search` (operation `search_traces_v1_observability_traces_search_post`).
     ///
     /// Errors: `400` (ObservabilityError), `404` (ObservabilityError), `408` (ObservabilityError), `409` (ObservabilityError), `422` (ObservabilityError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::TracesRequest;
+    ///
+    /// let request = TracesRequest::default();
+    /// let response = client.beta().observability().traces().search(request).await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn search(&self, body: crate::models::TracesRequest) -> SearchBuilder<'c> {
         SearchBuilder {
             client: self.client,
@@ -33,6 +46,21 @@ impl<'c> Traces<'c> {
     /// `POST /v1/observability/traces/aggregate` (operation `aggregate_traces_v1_observability_traces_aggregate_post`).
     ///
     /// Errors: `400` (ObservabilityError), `404` (ObservabilityError), `408` (ObservabilityError), `409` (ObservabilityError), `422` (ObservabilityError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::{AggregationRequest, MetricAggregation, MetricDefinition};
+    ///
+    /// let request = AggregationRequest::new(
+    ///     MetricDefinition::new("<measure>", MetricAggregation::Count),
+    /// );
+    /// let response = client.beta().observability().traces().aggregate(request).await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn aggregate(
         &self,
         body: crate::models::AggregationRequest,
@@ -51,6 +79,16 @@ impl<'c> Traces<'c> {
     /// `GET /v1/observability/traces/fields` (operation `get_trace_fields_v1_observability_traces_fields_get`).
     ///
     /// Errors: `400` (ObservabilityError), `404` (ObservabilityError), `408` (ObservabilityError), `409` (ObservabilityError), `422` (ObservabilityError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.beta().observability().traces().get_trace_fields().await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_trace_fields(&self) -> GetTraceFieldsBuilder<'c> {
         GetTraceFieldsBuilder {
             client: self.client,
@@ -63,6 +101,21 @@ impl<'c> Traces<'c> {
     /// `GET /v1/observability/traces/{trace_id}` (operation `get_trace_by_id_v1_observability_traces__trace_id__get`).
     ///
     /// Errors: `400` (ObservabilityError), `404` (ObservabilityError), `408` (ObservabilityError), `409` (ObservabilityError), `422` (ObservabilityError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client
+    ///     .beta()
+    ///     .observability()
+    ///     .traces()
+    ///     .get_trace_by_id("<trace_id>")
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_trace_by_id(
         &self,
         trace_id: impl Into<String>,
@@ -79,6 +132,21 @@ impl<'c> Traces<'c> {
     /// `GET /v1/observability/traces/{trace_id}/spans` (operation `get_trace_spans_v1_observability_traces__trace_id__spans_get`).
     ///
     /// Errors: `400` (ObservabilityError), `404` (ObservabilityError), `408` (ObservabilityError), `409` (ObservabilityError), `422` (ObservabilityError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client
+    ///     .beta()
+    ///     .observability()
+    ///     .traces()
+    ///     .get_trace_spans("<trace_id>")
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_trace_spans(
         &self,
         trace_id: impl Into<String>,
@@ -99,6 +167,21 @@ impl<'c> Traces<'c> {
     /// `GET /v1/observability/traces/fields/{field_name}/options` (operation `get_trace_field_options_v1_observability_traces_fields__field_name__options_get`).
     ///
     /// Errors: `400` (ObservabilityError), `404` (ObservabilityError), `408` (ObservabilityError), `409` (ObservabilityError), `422` (ObservabilityError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client
+    ///     .beta()
+    ///     .observability()
+    ///     .traces()
+    ///     .fetch_options("<field_name>")
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn fetch_options(
         &self,
         field_name: impl Into<String>,
@@ -117,6 +200,21 @@ impl<'c> Traces<'c> {
     /// `GET /v1/observability/traces/{trace_id}/spans/{span_id}` (operation `get_span_by_id_v1_observability_traces__trace_id__spans__span_id__get`).
     ///
     /// Errors: `400` (ObservabilityError), `404` (ObservabilityError), `408` (ObservabilityError), `409` (ObservabilityError), `422` (ObservabilityError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client
+    ///     .beta()
+    ///     .observability()
+    ///     .traces()
+    ///     .get_span_by_id("<trace_id>", "<span_id>")
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_span_by_id(
         &self,
         trace_id: impl Into<String>,

@@ -16,6 +16,16 @@ impl<'c> IngestionPipelineConfigurations<'c> {
     /// For the current workspace, lists all of the registered ingestion pipeline configurations.
     ///
     /// `GET /v1/rag/ingestion_pipeline_configurations` (operation `get_configs_v1_rag_ingestion_pipeline_configurations_get`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.beta().rag().ingestion_pipeline_configurations().list().await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list(&self) -> ListBuilder<'c> {
         ListBuilder {
             client: self.client,
@@ -30,6 +40,24 @@ impl<'c> IngestionPipelineConfigurations<'c> {
     /// `PUT /v1/rag/ingestion_pipeline_configurations` (operation `register_config_v1_rag_ingestion_pipeline_configurations_put`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::CreateIngestionPipelineConfigurationRequest;
+    ///
+    /// let request = CreateIngestionPipelineConfigurationRequest::new("<name>");
+    /// let response = client
+    ///     .beta()
+    ///     .rag()
+    ///     .ingestion_pipeline_configurations()
+    ///     .register(request)
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn register(
         &self,
         body: crate::models::CreateIngestionPipelineConfigurationRequest,
@@ -46,6 +74,24 @@ impl<'c> IngestionPipelineConfigurations<'c> {
     /// `PUT /v1/rag/ingestion_pipeline_configurations/{id}/run_info` (operation `update_run_info_v1_rag_ingestion_pipeline_configurations__id__run_info_put`).
     ///
     /// Errors: `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::UpdateRunInfo;
+    ///
+    /// let request = UpdateRunInfo::new("<execution_time>", 1);
+    /// let response = client
+    ///     .beta()
+    ///     .rag()
+    ///     .ingestion_pipeline_configurations()
+    ///     .update_run_info("<id>", request)
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update_run_info(
         &self,
         id: impl Into<String>,

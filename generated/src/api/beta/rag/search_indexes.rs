@@ -18,6 +18,16 @@ impl<'c> SearchIndexes<'c> {
     /// `GET /v1/rag/deployments` (operation `get_deployment_summaries_v1_rag_deployments_get`).
     ///
     /// Errors: `403`, `404`, `400`, `500`; they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.beta().rag().search_indexes().list_deployments().await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list_deployments(&self) -> ListDeploymentsBuilder<'c> {
         ListDeploymentsBuilder {
             client: self.client,
@@ -30,6 +40,38 @@ impl<'c> SearchIndexes<'c> {
     /// `PUT /v1/rag/deployments` (operation `register_deployment_v1_rag_deployments_put`).
     ///
     /// Errors: `403`, `404`, `400`, `500`, `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::{RegisterDeploymentRequestDeployment, RegisterDeploymentRequestDeploymentDeployment, RegisterDeploymentRequestVespaDeployment, RegisterDeploymentRequestVespaField, RegisterDeploymentRequestVespaIndex, SchemaFieldDataType, SchemaFieldIndex, SchemaFieldRankingType, SchemaFieldStorage};
+    ///
+    /// let request = RegisterDeploymentRequestDeployment::new(
+    ///     "<name>",
+    ///     RegisterDeploymentRequestDeploymentDeployment::Vespa(
+    ///         RegisterDeploymentRequestVespaDeployment::new(
+    ///             "<vespa_version>",
+    ///             vec![
+    ///                 RegisterDeploymentRequestVespaIndex::new("<name>",
+    ///                 vec![RegisterDeploymentRequestVespaField::new("<name>",
+    ///                 SchemaFieldDataType::Int, SchemaFieldStorage::InMemory,
+    ///                 SchemaFieldRankingType::Count, SchemaFieldIndex::Ann, true)], "<sd>")
+    ///             ],
+    ///             "<query_url>",
+    ///         ),
+    ///     ),
+    /// );
+    /// let response = client
+    ///     .beta()
+    ///     .rag()
+    ///     .search_indexes()
+    ///     .register_deployment(request)
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn register_deployment(
         &self,
         body: crate::models::RegisterDeploymentRequestDeployment,
@@ -48,6 +90,21 @@ impl<'c> SearchIndexes<'c> {
     /// `DELETE /v1/rag/deployments/{deployment_id}` (operation `unregister_deployment_v1_rag_deployments__deployment_id__delete`).
     ///
     /// Errors: `403`, `404`, `400`, `500`, `422` (HTTPValidationError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client
+    ///     .beta()
+    ///     .rag()
+    ///     .search_indexes()
+    ///     .unregister_deployment("<deployment_id>")
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn unregister_deployment(
         &self,
         deployment_id: impl Into<String>,
@@ -66,6 +123,29 @@ impl<'c> SearchIndexes<'c> {
     /// `PUT /v1/rag/deployments/{deployment_id}/metrics` (operation `update_index_metrics_v1_rag_deployments__deployment_id__metrics_put`).
     ///
     /// Errors: `403`, `404`, `400`, `422`, `500`; they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::{SearchIndexesUpdateDeploymentMetricsBody, UpdateMetricsRequestDeploymentMetricsOnline, UpdateMetricsRequestIndexMetrics};
+    ///
+    /// let request = SearchIndexesUpdateDeploymentMetricsBody::Online(
+    ///     UpdateMetricsRequestDeploymentMetricsOnline::new(
+    ///         1,
+    ///         vec![UpdateMetricsRequestIndexMetrics::new("<name>", 1)],
+    ///     ),
+    /// );
+    /// let response = client
+    ///     .beta()
+    ///     .rag()
+    ///     .search_indexes()
+    ///     .update_deployment_metrics("<deployment_id>", request)
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update_deployment_metrics(
         &self,
         deployment_id: impl Into<String>,

@@ -16,6 +16,22 @@ impl<'c> Fields<'c> {
     /// `GET /v1/observability/chat-completion-fields` (operation `get_chat_completion_fields_v1_observability_chat_completion_fields_get`).
     ///
     /// Errors: `400` (ObservabilityError), `404` (ObservabilityError), `408` (ObservabilityError), `409` (ObservabilityError), `422` (ObservabilityError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client
+    ///     .beta()
+    ///     .observability()
+    ///     .chat_completion_events()
+    ///     .fields()
+    ///     .list()
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list(&self) -> ListBuilder<'c> {
         ListBuilder {
             client: self.client,
@@ -28,6 +44,24 @@ impl<'c> Fields<'c> {
     /// `GET /v1/observability/chat-completion-fields/{field_name}/options` (operation `get_chat_completion_field_options_v1_observability_chat_completion_fields__field_name__options_get`).
     ///
     /// Errors: `400` (ObservabilityError), `404` (ObservabilityError), `408` (ObservabilityError), `409` (ObservabilityError), `422` (ObservabilityError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::BaseFieldDefinitionSupportedOperatorsItem;
+    ///
+    /// let response = client
+    ///     .beta()
+    ///     .observability()
+    ///     .chat_completion_events()
+    ///     .fields()
+    ///     .fetch_options("<field_name>", BaseFieldDefinitionSupportedOperatorsItem::Lt)
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn fetch_options(
         &self,
         field_name: impl Into<String>,
@@ -46,6 +80,25 @@ impl<'c> Fields<'c> {
     /// `POST /v1/observability/chat-completion-fields/{field_name}/options-counts` (operation `get_chat_completion_field_options_counts_v1_observability_chat_completion_fields__field_name__options_counts_post`).
     ///
     /// Errors: `400` (ObservabilityError), `404` (ObservabilityError), `408` (ObservabilityError), `409` (ObservabilityError), `422` (ObservabilityError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::FetchFieldOptionCountsRequest;
+    ///
+    /// let request = FetchFieldOptionCountsRequest::default();
+    /// let response = client
+    ///     .beta()
+    ///     .observability()
+    ///     .chat_completion_events()
+    ///     .fields()
+    ///     .fetch_option_counts("<field_name>", request)
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn fetch_option_counts(
         &self,
         field_name: impl Into<String>,

@@ -24,6 +24,34 @@ impl<'c> ChatCompletionEvents<'c> {
     /// `POST /v1/observability/chat-completion-events/search` (operation `get_chat_completion_events_v1_observability_chat_completion_events_search_post`).
     ///
     /// Errors: `400` (ObservabilityError), `404` (ObservabilityError), `408` (ObservabilityError), `409` (ObservabilityError), `422` (ObservabilityError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::{BaseFieldDefinitionSupportedOperatorsItem, FilterCondition, FilterGroupAndItem, FilterPayload, SearchChatCompletionEventsRequest};
+    ///
+    /// let request = SearchChatCompletionEventsRequest::new(
+    ///     FilterPayload::new(
+    ///         FilterGroupAndItem::FilterCondition(
+    ///             FilterCondition::new(
+    ///                 "<field>",
+    ///                 BaseFieldDefinitionSupportedOperatorsItem::Lt,
+    ///                 serde_json::json!({}),
+    ///             ),
+    ///         ),
+    ///     ),
+    /// );
+    /// let response = client
+    ///     .beta()
+    ///     .observability()
+    ///     .chat_completion_events()
+    ///     .search(request)
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn search(
         &self,
         body: crate::models::SearchChatCompletionEventsRequest,
@@ -42,6 +70,34 @@ impl<'c> ChatCompletionEvents<'c> {
     /// `POST /v1/observability/chat-completion-events/search-ids` (operation `get_chat_completion_event_ids_v1_observability_chat_completion_events_search_ids_post`).
     ///
     /// Errors: `400` (ObservabilityError), `404` (ObservabilityError), `408` (ObservabilityError), `409` (ObservabilityError), `422` (ObservabilityError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::{BaseFieldDefinitionSupportedOperatorsItem, FilterCondition, FilterGroupAndItem, FilterPayload, SearchChatCompletionEventIdsRequest};
+    ///
+    /// let request = SearchChatCompletionEventIdsRequest::new(
+    ///     FilterPayload::new(
+    ///         FilterGroupAndItem::FilterCondition(
+    ///             FilterCondition::new(
+    ///                 "<field>",
+    ///                 BaseFieldDefinitionSupportedOperatorsItem::Lt,
+    ///                 serde_json::json!({}),
+    ///             ),
+    ///         ),
+    ///     ),
+    /// );
+    /// let response = client
+    ///     .beta()
+    ///     .observability()
+    ///     .chat_completion_events()
+    ///     .search_ids(request)
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn search_ids(
         &self,
         body: crate::models::SearchChatCompletionEventIdsRequest,
@@ -58,6 +114,21 @@ impl<'c> ChatCompletionEvents<'c> {
     /// `GET /v1/observability/chat-completion-events/{event_id}` (operation `get_chat_completion_event_v1_observability_chat_completion_events__event_id__get`).
     ///
     /// Errors: `400` (ObservabilityError), `404` (ObservabilityError), `408` (ObservabilityError), `409` (ObservabilityError), `422` (ObservabilityError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client
+    ///     .beta()
+    ///     .observability()
+    ///     .chat_completion_events()
+    ///     .fetch("<event_id>")
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn fetch(&self, event_id: impl Into<String>) -> FetchBuilder<'c> {
         FetchBuilder {
             client: self.client,
@@ -71,6 +142,21 @@ impl<'c> ChatCompletionEvents<'c> {
     /// `GET /v1/observability/chat-completion-events/{event_id}/similar-events` (operation `get_similar_chat_completion_events_v1_observability_chat_completion_events__event_id__similar_events_get`).
     ///
     /// Errors: `400` (ObservabilityError), `404` (ObservabilityError), `408` (ObservabilityError), `409` (ObservabilityError), `422` (ObservabilityError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client
+    ///     .beta()
+    ///     .observability()
+    ///     .chat_completion_events()
+    ///     .fetch_similar_events("<event_id>")
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn fetch_similar_events(
         &self,
         event_id: impl Into<String>,
@@ -87,6 +173,39 @@ impl<'c> ChatCompletionEvents<'c> {
     /// `POST /v1/observability/chat-completion-events/{event_id}/live-judging` (operation `judge_chat_completion_event_v1_observability_chat_completion_events__event_id__live_judging_post`).
     ///
     /// Errors: `400` (ObservabilityError), `404` (ObservabilityError), `408` (ObservabilityError), `409` (ObservabilityError), `422` (ObservabilityError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::{CreateJudgeRequest, JudgeChatCompletionEventRequest, JudgeClassificationOutput, JudgeClassificationOutputOption, JudgeOutput2};
+    ///
+    /// let request = JudgeChatCompletionEventRequest::new(
+    ///     CreateJudgeRequest::new(
+    ///         "<name>",
+    ///         "<description>",
+    ///         "<model_name>",
+    ///         JudgeOutput2::Classification(
+    ///             JudgeClassificationOutput::new(
+    ///                 vec![
+    ///                     JudgeClassificationOutputOption::new("<value>", "<description>")
+    ///                 ],
+    ///             ),
+    ///         ),
+    ///         "<instructions>",
+    ///         vec!["<tools>".to_string()],
+    ///     ),
+    /// );
+    /// let response = client
+    ///     .beta()
+    ///     .observability()
+    ///     .chat_completion_events()
+    ///     .judge("<event_id>", request)
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn judge(
         &self,
         event_id: impl Into<String>,

@@ -24,6 +24,16 @@ impl<'c> Datasets<'c> {
     /// `GET /v1/observability/datasets` (operation `get_datasets_v1_observability_datasets_get`).
     ///
     /// Errors: `400` (ObservabilityError), `404` (ObservabilityError), `408` (ObservabilityError), `409` (ObservabilityError), `422` (ObservabilityError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.beta().observability().datasets().list().await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list(&self) -> ListBuilder<'c> {
         ListBuilder {
             client: self.client,
@@ -39,6 +49,19 @@ impl<'c> Datasets<'c> {
     /// `POST /v1/observability/datasets` (operation `create_dataset_v1_observability_datasets_post`).
     ///
     /// Errors: `400` (ObservabilityError), `404` (ObservabilityError), `408` (ObservabilityError), `409` (ObservabilityError), `422` (ObservabilityError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::CreateDatasetRequest;
+    ///
+    /// let request = CreateDatasetRequest::new("<name>", "<description>");
+    /// let response = client.beta().observability().datasets().create(request).await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn create(
         &self,
         body: crate::models::CreateDatasetRequest,
@@ -55,6 +78,16 @@ impl<'c> Datasets<'c> {
     /// `GET /v1/observability/datasets/{dataset_id}` (operation `get_dataset_by_id_v1_observability_datasets__dataset_id__get`).
     ///
     /// Errors: `400` (ObservabilityError), `404` (ObservabilityError), `408` (ObservabilityError), `409` (ObservabilityError), `422` (ObservabilityError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client.beta().observability().datasets().fetch("<dataset_id>").await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn fetch(&self, dataset_id: impl Into<String>) -> FetchBuilder<'c> {
         FetchBuilder {
             client: self.client,
@@ -68,6 +101,15 @@ impl<'c> Datasets<'c> {
     /// `DELETE /v1/observability/datasets/{dataset_id}` (operation `delete_dataset_v1_observability_datasets__dataset_id__delete`).
     ///
     /// Errors: `400` (ObservabilityError), `404` (ObservabilityError), `408` (ObservabilityError), `409` (ObservabilityError), `422` (ObservabilityError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// client.beta().observability().datasets().delete("<dataset_id>").await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn delete(&self, dataset_id: impl Into<String>) -> DeleteBuilder<'c> {
         DeleteBuilder {
             client: self.client,
@@ -81,6 +123,24 @@ impl<'c> Datasets<'c> {
     /// `PATCH /v1/observability/datasets/{dataset_id}` (operation `update_dataset_v1_observability_datasets__dataset_id__patch`).
     ///
     /// Errors: `400` (ObservabilityError), `404` (ObservabilityError), `408` (ObservabilityError), `409` (ObservabilityError), `422` (ObservabilityError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::UpdateDatasetRequest;
+    ///
+    /// let request = UpdateDatasetRequest::default();
+    /// let response = client
+    ///     .beta()
+    ///     .observability()
+    ///     .datasets()
+    ///     .update("<dataset_id>", request)
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update(
         &self,
         dataset_id: impl Into<String>,
@@ -99,6 +159,21 @@ impl<'c> Datasets<'c> {
     /// `GET /v1/observability/datasets/{dataset_id}/records` (operation `get_dataset_records_v1_observability_datasets__dataset_id__records_get`).
     ///
     /// Errors: `400` (ObservabilityError), `404` (ObservabilityError), `408` (ObservabilityError), `409` (ObservabilityError), `422` (ObservabilityError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client
+    ///     .beta()
+    ///     .observability()
+    ///     .datasets()
+    ///     .list_records("<dataset_id>")
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list_records(&self, dataset_id: impl Into<String>) -> ListRecordsBuilder<'c> {
         ListRecordsBuilder {
             client: self.client,
@@ -114,6 +189,24 @@ impl<'c> Datasets<'c> {
     /// `POST /v1/observability/datasets/{dataset_id}/records` (operation `create_dataset_record_v1_observability_datasets__dataset_id__records_post`).
     ///
     /// Errors: `400` (ObservabilityError), `404` (ObservabilityError), `408` (ObservabilityError), `409` (ObservabilityError), `422` (ObservabilityError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::CreateDatasetRecordRequest;
+    ///
+    /// let request = CreateDatasetRecordRequest::new(std::collections::BTreeMap::new());
+    /// let response = client
+    ///     .beta()
+    ///     .observability()
+    ///     .datasets()
+    ///     .create_record("<dataset_id>", request)
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn create_record(
         &self,
         dataset_id: impl Into<String>,
@@ -132,6 +225,24 @@ impl<'c> Datasets<'c> {
     /// `POST /v1/observability/datasets/{dataset_id}/imports/from-campaign` (operation `post_dataset_records_from_campaign_v1_observability_datasets__dataset_id__imports_from_campaign_post`).
     ///
     /// Errors: `400` (ObservabilityError), `404` (ObservabilityError), `408` (ObservabilityError), `409` (ObservabilityError), `422` (ObservabilityError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::ImportDatasetFromCampaignRequest;
+    ///
+    /// let request = ImportDatasetFromCampaignRequest::new("<campaign_id>");
+    /// let response = client
+    ///     .beta()
+    ///     .observability()
+    ///     .datasets()
+    ///     .import_from_campaign("<dataset_id>", request)
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn import_from_campaign(
         &self,
         dataset_id: impl Into<String>,
@@ -150,6 +261,26 @@ impl<'c> Datasets<'c> {
     /// `POST /v1/observability/datasets/{dataset_id}/imports/from-explorer` (operation `post_dataset_records_from_explorer_v1_observability_datasets__dataset_id__imports_from_explorer_post`).
     ///
     /// Errors: `400` (ObservabilityError), `404` (ObservabilityError), `408` (ObservabilityError), `409` (ObservabilityError), `422` (ObservabilityError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::ImportDatasetFromExplorerRequest;
+    ///
+    /// let request = ImportDatasetFromExplorerRequest::new(
+    ///     vec!["<completion_event_ids>".to_string()],
+    /// );
+    /// let response = client
+    ///     .beta()
+    ///     .observability()
+    ///     .datasets()
+    ///     .import_from_explorer("<dataset_id>", request)
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn import_from_explorer(
         &self,
         dataset_id: impl Into<String>,
@@ -168,6 +299,24 @@ impl<'c> Datasets<'c> {
     /// `POST /v1/observability/datasets/{dataset_id}/imports/from-file` (operation `post_dataset_records_from_file_v1_observability_datasets__dataset_id__imports_from_file_post`).
     ///
     /// Errors: `400` (ObservabilityError), `404` (ObservabilityError), `408` (ObservabilityError), `409` (ObservabilityError), `422` (ObservabilityError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::ImportDatasetFromFileRequest;
+    ///
+    /// let request = ImportDatasetFromFileRequest::new("<file_id>");
+    /// let response = client
+    ///     .beta()
+    ///     .observability()
+    ///     .datasets()
+    ///     .import_from_file("<dataset_id>", request)
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn import_from_file(
         &self,
         dataset_id: impl Into<String>,
@@ -186,6 +335,26 @@ impl<'c> Datasets<'c> {
     /// `POST /v1/observability/datasets/{dataset_id}/imports/from-playground` (operation `post_dataset_records_from_playground_v1_observability_datasets__dataset_id__imports_from_playground_post`).
     ///
     /// Errors: `400` (ObservabilityError), `404` (ObservabilityError), `408` (ObservabilityError), `409` (ObservabilityError), `422` (ObservabilityError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::ImportDatasetFromPlaygroundRequest;
+    ///
+    /// let request = ImportDatasetFromPlaygroundRequest::new(
+    ///     vec!["<conversation_ids>".to_string()],
+    /// );
+    /// let response = client
+    ///     .beta()
+    ///     .observability()
+    ///     .datasets()
+    ///     .import_from_playground("<dataset_id>", request)
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn import_from_playground(
         &self,
         dataset_id: impl Into<String>,
@@ -204,6 +373,26 @@ impl<'c> Datasets<'c> {
     /// `POST /v1/observability/datasets/{dataset_id}/imports/from-dataset` (operation `post_dataset_records_from_dataset_v1_observability_datasets__dataset_id__imports_from_dataset_post`).
     ///
     /// Errors: `400` (ObservabilityError), `404` (ObservabilityError), `408` (ObservabilityError), `409` (ObservabilityError), `422` (ObservabilityError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::ImportDatasetFromDatasetRequest;
+    ///
+    /// let request = ImportDatasetFromDatasetRequest::new(
+    ///     vec!["<dataset_record_ids>".to_string()],
+    /// );
+    /// let response = client
+    ///     .beta()
+    ///     .observability()
+    ///     .datasets()
+    ///     .import_from_dataset_records("<dataset_id>", request)
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn import_from_dataset_records(
         &self,
         dataset_id: impl Into<String>,
@@ -222,6 +411,21 @@ impl<'c> Datasets<'c> {
     /// `GET /v1/observability/datasets/{dataset_id}/exports/to-jsonl` (operation `export_dataset_to_jsonl_v1_observability_datasets__dataset_id__exports_to_jsonl_get`).
     ///
     /// Errors: `400` (ObservabilityError), `404` (ObservabilityError), `408` (ObservabilityError), `409` (ObservabilityError), `422` (ObservabilityError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client
+    ///     .beta()
+    ///     .observability()
+    ///     .datasets()
+    ///     .export_to_jsonl("<dataset_id>")
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn export_to_jsonl(
         &self,
         dataset_id: impl Into<String>,
@@ -238,6 +442,21 @@ impl<'c> Datasets<'c> {
     /// `GET /v1/observability/datasets/{dataset_id}/tasks/{task_id}` (operation `get_dataset_import_task_v1_observability_datasets__dataset_id__tasks__task_id__get`).
     ///
     /// Errors: `400` (ObservabilityError), `404` (ObservabilityError), `408` (ObservabilityError), `409` (ObservabilityError), `422` (ObservabilityError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client
+    ///     .beta()
+    ///     .observability()
+    ///     .datasets()
+    ///     .fetch_task("<dataset_id>", "<task_id>")
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn fetch_task(
         &self,
         dataset_id: impl Into<String>,
@@ -256,6 +475,21 @@ impl<'c> Datasets<'c> {
     /// `GET /v1/observability/datasets/{dataset_id}/tasks` (operation `get_dataset_import_tasks_v1_observability_datasets__dataset_id__tasks_get`).
     ///
     /// Errors: `400` (ObservabilityError), `404` (ObservabilityError), `408` (ObservabilityError), `409` (ObservabilityError), `422` (ObservabilityError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client
+    ///     .beta()
+    ///     .observability()
+    ///     .datasets()
+    ///     .list_tasks("<dataset_id>")
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list_tasks(&self, dataset_id: impl Into<String>) -> ListTasksBuilder<'c> {
         ListTasksBuilder {
             client: self.client,

@@ -16,6 +16,22 @@ impl<'c> Records<'c> {
     /// `GET /v1/observability/dataset-records/{dataset_record_id}` (operation `get_dataset_record_v1_observability_dataset_records__dataset_record_id__get`).
     ///
     /// Errors: `400` (ObservabilityError), `404` (ObservabilityError), `408` (ObservabilityError), `409` (ObservabilityError), `422` (ObservabilityError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// let response = client
+    ///     .beta()
+    ///     .observability()
+    ///     .datasets()
+    ///     .records()
+    ///     .fetch("<dataset_record_id>")
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn fetch(&self, dataset_record_id: impl Into<String>) -> FetchBuilder<'c> {
         FetchBuilder {
             client: self.client,
@@ -29,6 +45,21 @@ impl<'c> Records<'c> {
     /// `DELETE /v1/observability/dataset-records/{dataset_record_id}` (operation `delete_dataset_record_v1_observability_dataset_records__dataset_record_id__delete`).
     ///
     /// Errors: `400` (ObservabilityError), `404` (ObservabilityError), `408` (ObservabilityError), `409` (ObservabilityError), `422` (ObservabilityError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// client
+    ///     .beta()
+    ///     .observability()
+    ///     .datasets()
+    ///     .records()
+    ///     .delete("<dataset_record_id>")
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn delete(&self, dataset_record_id: impl Into<String>) -> DeleteBuilder<'c> {
         DeleteBuilder {
             client: self.client,
@@ -42,6 +73,20 @@ impl<'c> Records<'c> {
     /// `POST /v1/observability/dataset-records/bulk-delete` (operation `delete_dataset_records_v1_observability_dataset_records_bulk_delete_post`).
     ///
     /// Errors: `400` (ObservabilityError), `404` (ObservabilityError), `408` (ObservabilityError), `409` (ObservabilityError), `422` (ObservabilityError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::DeleteDatasetRecordsRequest;
+    ///
+    /// let request = DeleteDatasetRecordsRequest::new(
+    ///     vec!["<dataset_record_ids>".to_string()],
+    /// );
+    /// client.beta().observability().datasets().records().bulk_delete(request).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn bulk_delete(
         &self,
         body: crate::models::DeleteDatasetRecordsRequest,
@@ -58,6 +103,40 @@ impl<'c> Records<'c> {
     /// `POST /v1/observability/dataset-records/{dataset_record_id}/live-judging` (operation `judge_dataset_record_v1_observability_dataset_records__dataset_record_id__live_judging_post`).
     ///
     /// Errors: `400` (ObservabilityError), `404` (ObservabilityError), `408` (ObservabilityError), `409` (ObservabilityError), `422` (ObservabilityError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::{CreateJudgeRequest, JudgeClassificationOutput, JudgeClassificationOutputOption, JudgeDatasetRecordRequest, JudgeOutput2};
+    ///
+    /// let request = JudgeDatasetRecordRequest::new(
+    ///     CreateJudgeRequest::new(
+    ///         "<name>",
+    ///         "<description>",
+    ///         "<model_name>",
+    ///         JudgeOutput2::Classification(
+    ///             JudgeClassificationOutput::new(
+    ///                 vec![
+    ///                     JudgeClassificationOutputOption::new("<value>", "<description>")
+    ///                 ],
+    ///             ),
+    ///         ),
+    ///         "<instructions>",
+    ///         vec!["<tools>".to_string()],
+    ///     ),
+    /// );
+    /// let response = client
+    ///     .beta()
+    ///     .observability()
+    ///     .datasets()
+    ///     .records()
+    ///     .judge("<dataset_record_id>", request)
+    ///     .await?;
+    /// println!("{response:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn judge(
         &self,
         dataset_record_id: impl Into<String>,
@@ -76,6 +155,26 @@ impl<'c> Records<'c> {
     /// `PUT /v1/observability/dataset-records/{dataset_record_id}/payload` (operation `update_dataset_record_payload_v1_observability_dataset_records__dataset_record_id__payload_put`).
     ///
     /// Errors: `400` (ObservabilityError), `404` (ObservabilityError), `408` (ObservabilityError), `409` (ObservabilityError), `422` (ObservabilityError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::UpdateDatasetRecordPayloadRequest;
+    ///
+    /// let request = UpdateDatasetRecordPayloadRequest::new(
+    ///     std::collections::BTreeMap::new(),
+    /// );
+    /// client
+    ///     .beta()
+    ///     .observability()
+    ///     .datasets()
+    ///     .records()
+    ///     .update_payload("<dataset_record_id>", request)
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update_payload(
         &self,
         dataset_record_id: impl Into<String>,
@@ -94,6 +193,26 @@ impl<'c> Records<'c> {
     /// `PUT /v1/observability/dataset-records/{dataset_record_id}/properties` (operation `update_dataset_record_properties_v1_observability_dataset_records__dataset_record_id__properties_put`).
     ///
     /// Errors: `400` (ObservabilityError), `404` (ObservabilityError), `408` (ObservabilityError), `409` (ObservabilityError), `422` (ObservabilityError); they come back as `Error::Api` with the typed body in `ApiError::error`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// use mistralai::models::UpdateDatasetRecordPropertiesRequest;
+    ///
+    /// let request = UpdateDatasetRecordPropertiesRequest::new(
+    ///     std::collections::BTreeMap::new(),
+    /// );
+    /// client
+    ///     .beta()
+    ///     .observability()
+    ///     .datasets()
+    ///     .records()
+    ///     .update_properties("<dataset_record_id>", request)
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update_properties(
         &self,
         dataset_record_id: impl Into<String>,
