@@ -443,6 +443,19 @@ impl TypeRef {
         self.spell(Spelling::MODELS)
     }
 
+    /// Renames the named types it mentions (`old → new`).
+    pub fn rename(&mut self, names: &std::collections::HashMap<String, String>) {
+        match self {
+            TypeRef::Named(n) => {
+                if let Some(new) = names.get(n) {
+                    *n = new.clone();
+                }
+            }
+            TypeRef::Vec(t) | TypeRef::Map(t) | TypeRef::Option(t) => t.rename(names),
+            _ => {}
+        }
+    }
+
     /// Named types this reference mentions.
     pub fn named(&self, out: &mut Vec<String>) {
         match self {
@@ -454,6 +467,40 @@ impl TypeRef {
 }
 
 impl TypeDef {
+    /// Renames the named types it mentions (`old → new`), and a union's variants named after
+    /// the type they hold.
+    pub fn rename(&mut self, names: &std::collections::HashMap<String, String>) {
+        let variant = |rust: &mut String, ty: &TypeRef, taken: &[String]| {
+            if let TypeRef::Named(n) = ty {
+                if let Some(old) = names.iter().find(|(_, new)| *new == n).map(|(old, _)| old) {
+                    if rust == old && !taken.contains(n) {
+                        *rust = n.clone();
+                    }
+                }
+            }
+        };
+        match &mut self.kind {
+            TypeKind::Struct(s) => {
+                s.fields.iter_mut().for_each(|f| f.ty.rename(names));
+                if let Some(a) = &mut s.additional {
+                    a.rename(names);
+                }
+            }
+            TypeKind::Tagged { variants, .. } => {
+                variants.iter_mut().for_each(|v| v.ty.rename(names));
+                let taken: Vec<String> = variants.iter().map(|v| v.rust.clone()).collect();
+                variants.iter_mut().for_each(|v| variant(&mut v.rust, &v.ty, &taken));
+            }
+            TypeKind::Untagged(vs) => {
+                vs.iter_mut().for_each(|v| v.ty.rename(names));
+                let taken: Vec<String> = vs.iter().map(|v| v.rust.clone()).collect();
+                vs.iter_mut().for_each(|v| variant(&mut v.rust, &v.ty, &taken));
+            }
+            TypeKind::Alias(a) => a.rename(names),
+            TypeKind::Enum(_) | TypeKind::Const(_) => {}
+        }
+    }
+
     /// The named types this one mentions directly (fields, additional properties, variants,
     /// the aliased type).
     pub fn refs(&self, out: &mut Vec<String>) {
@@ -482,6 +529,18 @@ impl Operation {
         }
         name.push_str(crate::names::bare(&self.method));
         name
+    }
+
+    /// Renames the named types it mentions (`old → new`).
+    pub fn rename(&mut self, names: &std::collections::HashMap<String, String>) {
+        self.params.iter_mut().for_each(|p| p.ty.rename(names));
+        if let Some(b) = &mut self.body {
+            b.ty.rename(names);
+        }
+        if let Success::Json(t) | Success::Sse(t) = &mut self.success {
+            t.rename(names);
+        }
+        self.errors.iter_mut().filter_map(|e| e.ty.as_mut()).for_each(|t| t.rename(names));
     }
 
     /// Every type reference the operation's method mentions: parameters, body, success and

@@ -1,52 +1,47 @@
 //! Names for the inline enums and unions that several places declare identically.
 //!
-//! Lowering runs twice. The first run records, for each shape, every place that declares it
-//! ([`Place`]: the name the place would give it and its description). [`plan`] then decides,
-//! from those places alone, which of them share one Rust type and what it is called; the second
-//! run follows the plan. A shared type must be named for all its places, never after the first
-//! one met (the embeddings `input` was once a `ChatCompletionRequestStop`):
+//! Lowering generates one type for identical inline enums and unions, first named after the
+//! first place met, and records every place ([`Place`]: the name the place would give it, its
+//! description). [`plan`] then names each shared type for all its places, never after the first
+//! one met (the embeddings `input` was once a `ChatCompletionRequestStop`), and lowering renames
+//! it everywhere:
 //!
-//! - places are grouped by the word their name ends in, the field they type (`Stop`, `Input`,
-//!   `AgentVersion`), with a list item's `Item` dropped and its plural made singular
-//!   (`role_names` items and `role_name` are both a `RoleName`); places of different fields keep
-//!   their own types, under their own names;
+//! - a union of plain JSON types (`string | string[]`) means what its field means, so it is
+//!   shared only by places typing the same field: lowering keys it by the word its name ends in
+//!   (`Stop`, `Input`), with a list item's `Item` dropped and its plural made singular
+//!   ([`field_word`]); a shape with a `$ref` or enum values is one type wherever it is declared;
 //! - a group is named by the words all its places end in (`ChatCompletionRequestStop`,
 //!   `AgentsCompletionRequestStop`, `FIMCompletionRequestStop` → `CompletionRequestStop`),
 //!   before which come the words all of them start with (their owner: `WithEnumsMode`) or
 //!   else contain when that ending is one word or taken (`WorkspaceRoleName`); a one-word name
-//!   too vague for the crate's namespace (`Status`) falls back to the first place's name;
-//! - a group whose first name the overlay renames is kept whole: the maintainers named it.
+//!   too vague for the crate's namespace (`Status`) keeps the first place's name;
+//! - a request or response body's name says nothing of what the type is and is not counted;
+//! - a group whose first name the overlay renames keeps it: the maintainers named it.
 //!
 //! The type's description is the places' own when they all agree; otherwise it has none and
-//! its doc lists where it is used.
+//! its doc lists where it is used. It is deprecated only when every place says so.
 
 use std::collections::{HashMap, HashSet};
 
-/// One place declaring an inline enum or union: the name it would give the type, the pointer,
-/// and the schema's description.
+/// One place declaring an inline enum or union: the name it would give the type and the
+/// schema's description.
 #[derive(Debug, Clone)]
 pub(crate) struct Place {
     pub hint: String,
-    pub ptr: String,
     pub docs: Option<String>,
     /// A request or response body rather than a field or parameter: its name says nothing
     /// of what the type is.
     pub body: bool,
     /// The schema is marked deprecated at this place.
     pub deprecated: bool,
-    /// The shape is made of plain JSON types only (no `$ref`, no enum values): it means what
-    /// its field means (`string | string[]` is a stop sequence in one place, a text to embed in
-    /// another).
-    pub structural: bool,
 }
 
-/// What the second run does with a place: the name of the type it shares (the same for every
-/// place of a group) and whether the group's places describe it alike.
+/// What becomes of a group's type: its name, whether its places describe it alike, whether
+/// every place deprecates it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Planned {
     pub name: String,
     pub docs_agree: bool,
-    /// Every place marks it deprecated (one that does not keeps the type undeprecated).
     pub deprecated: bool,
 }
 
@@ -55,46 +50,26 @@ const VAGUE: &[&str] = &["Item", "Value", "Data", "Type", "Status", "Name", "Id"
 /// Words that do not tell one group from another when prefixed (`IN`, `OUT`, `Raw`, …).
 const NOISE: &[&str] = &["In", "IN", "Out", "OUT", "Raw", "Item", "Request", "Response", "Get", "List", "Create", "Update", "Delete", "Admin"];
 
-/// Decides, shape by shape, which places share a type and its name. `shapes` lists each shape's
-/// places in the order the first run met them; `taken` holds every other type's name (components
-/// and inline types declared once); `renamed` says whether the overlay renames a name.
-pub(crate) fn plan(shapes: &[Vec<Place>], taken: &HashSet<String>, renamed: &dyn Fn(&str) -> bool) -> HashMap<String, Planned> {
-    // Each shape's groups of places, in the order met.
-    let mut groups: Vec<Vec<&Place>> = Vec::new();
-    for places in shapes {
-        if places.len() < 2 || renamed(&places[0].hint) || !places[0].structural {
-            groups.push(places.iter().collect());
-            continue;
-        }
-        // A union of plain JSON types means what its field means: one group per field word;
-        // a body joins the first group.
-        let mut by_word: Vec<(String, Vec<&Place>)> = Vec::new();
-        for p in places.iter().filter(|p| !p.body) {
-            let key = normalized(&p.hint).last().cloned().unwrap_or_default();
-            match by_word.iter_mut().find(|(k, _)| *k == key) {
-                Some((_, g)) => g.push(p),
-                None => by_word.push((key, vec![p])),
-            }
-        }
-        let bodies = places.iter().filter(|p| p.body);
-        match by_word.first_mut() {
-            Some((_, g)) => g.extend(bodies),
-            None => by_word.push((String::new(), bodies.collect())),
-        }
-        groups.extend(by_word.into_iter().map(|(_, g)| g));
-    }
+/// The word a place's name ends in, which a union of plain JSON types is keyed by.
+pub(crate) fn field_word(hint: &str) -> String {
+    normalized(hint).pop().unwrap_or_default()
+}
+
+/// Names each group (the places sharing one type, in the order met). `taken` holds every other
+/// type's name; `renamed` says whether the overlay renames a name.
+pub(crate) fn plan(groups: &[Vec<Place>], taken: &HashSet<String>, renamed: &dyn Fn(&str) -> bool) -> Vec<Planned> {
     // An ending two groups would both take is prefixed in both.
     let mut endings: HashMap<String, usize> = HashMap::new();
-    for g in &groups {
-        let fields: Vec<&Place> = g.iter().copied().filter(|p| !p.body).collect();
+    for g in groups {
+        let fields = fields_of(g);
         if fields.len() > 1 {
             *endings.entry(ending(&fields).concat()).or_default() += 1;
         }
     }
-    let mut out = HashMap::new();
     let mut used: HashSet<String> = taken.clone();
-    for group in &groups {
-        let fields: Vec<&Place> = group.iter().copied().filter(|p| !p.body).collect();
+    let mut out = Vec::new();
+    for group in groups {
+        let fields = fields_of(group);
         let name = if fields.len() < 2 || renamed(&group[0].hint) {
             group[0].hint.clone()
         } else {
@@ -102,13 +77,14 @@ pub(crate) fn plan(shapes: &[Vec<Place>], taken: &HashSet<String>, renamed: &dyn
             group_name(&fields, &used, shared)
         };
         used.insert(name.clone());
-        let docs_agree = group.iter().all(|p| p.docs == group[0].docs);
-        let deprecated = group.iter().all(|p| p.deprecated);
-        for p in group {
-            out.insert(p.ptr.clone(), Planned { name: name.clone(), docs_agree, deprecated });
-        }
+        out.push(Planned { name, docs_agree: group.iter().all(|p| p.docs == group[0].docs), deprecated: group.iter().all(|p| p.deprecated) });
     }
     out
+}
+
+/// A group's places that are fields or parameters, not bodies.
+fn fields_of(group: &[Place]) -> Vec<&Place> {
+    group.iter().filter(|p| !p.body).collect()
 }
 
 /// The words all of a group's names end in.
@@ -227,21 +203,13 @@ mod tests {
     use super::*;
 
     fn place(hint: &str) -> Place {
-        Place {
-            hint: hint.into(),
-            ptr: format!("#/{hint}"),
-            docs: None,
-            deprecated: false,
-            body: hint.ends_with("Response"),
-            structural: hint.ends_with("Stop") || hint.ends_with("Input"),
-        }
+        Place { hint: hint.into(), docs: None, deprecated: false, body: hint.ends_with("Response") }
     }
 
-    fn names(shapes: &[&[&str]], taken: &[&str]) -> Vec<Vec<String>> {
-        let shapes: Vec<Vec<Place>> = shapes.iter().map(|s| s.iter().map(|h| place(h)).collect()).collect();
+    fn names(groups: &[&[&str]], taken: &[&str]) -> Vec<String> {
+        let groups: Vec<Vec<Place>> = groups.iter().map(|s| s.iter().map(|h| place(h)).collect()).collect();
         let taken = taken.iter().map(|s| s.to_string()).collect();
-        let plan = plan(&shapes, &taken, &|h| h == "ChatCompletionRequestMessagesItem");
-        shapes.iter().map(|s| s.iter().map(|p| plan[&p.ptr].name.clone()).collect()).collect()
+        plan(&groups, &taken, &|h| h == "ChatCompletionRequestMessagesItem").into_iter().map(|p| p.name).collect()
     }
 
     #[test]
@@ -254,18 +222,22 @@ mod tests {
     }
 
     #[test]
-    fn places_of_different_fields_keep_their_own_types() {
+    fn a_group_is_named_by_what_all_its_places_end_in() {
         let got = names(
-            &[&[
-                "ChatCompletionRequestStop",
-                "FIMCompletionRequestStop",
-                "EmbeddingRequestInput",
-                "ClassificationRequestInput",
-                "AgentsCompletionRequestStop",
-            ]],
+            &[
+                &["ChatCompletionRequestStop", "FIMCompletionRequestStop", "AgentsCompletionRequestStop"],
+                &["EmbeddingRequestInput", "ClassificationRequestInput"],
+            ],
             &[],
         );
-        assert_eq!(got[0], ["CompletionRequestStop", "CompletionRequestStop", "RequestInput", "RequestInput", "CompletionRequestStop"]);
+        assert_eq!(got, ["CompletionRequestStop", "RequestInput"]);
+        assert_eq!(field_word("EmbeddingRequestInput"), "Input");
+        assert_eq!(field_word("AssignGroupToWorkspaceInRoleNamesItem"), field_word("WorkspaceMemberSingleINRoleName"));
+    }
+
+    #[test]
+    fn a_body_does_not_name_its_group() {
+        assert_eq!(names(&[&["ModelListDataItem", "ModelsRetrieveResponse"]], &[]), ["ModelListDataItem"]);
     }
 
     #[test]
@@ -279,31 +251,25 @@ mod tests {
             ],
             &[],
         );
-        assert_eq!(got[0], ["OrganizationRoleName"; 3]);
-        assert_eq!(got[1], ["WorkspaceRoleName"; 2]);
-        assert_eq!(got[2], ["Role"; 2]);
-        assert_eq!(got[3], ["WorkspaceRole"; 2]);
+        assert_eq!(got, ["OrganizationRoleName", "WorkspaceRoleName", "Role", "WorkspaceRole"]);
     }
 
     #[test]
     fn vague_or_taken_names_fall_back_to_the_first_place() {
-        let got = names(&[&["WithEnumsInlineMode", "WithEnumsOtherMode"]], &[]);
-        assert_eq!(got[0], ["WithEnumsMode"; 2]);
+        assert_eq!(names(&[&["WithEnumsInlineMode", "WithEnumsOtherMode"]], &[]), ["WithEnumsMode"]);
         let got = names(
             &[&["RunsListRunsStatus", "WorkflowsGetWorkflowsStatus"], &["ConversationRequestAgentVersion", "AgentConversationAgentVersion"]],
             &["AgentVersion"],
         );
-        assert_eq!(got[0], ["RunsListRunsStatus"; 2]);
-        assert_eq!(got[1], ["ConversationAgentVersion"; 2]);
+        assert_eq!(got, ["RunsListRunsStatus", "ConversationAgentVersion"]);
     }
 
     #[test]
-    fn a_renamed_group_stays_whole() {
+    fn a_renamed_group_keeps_its_name() {
         let got = names(
             &[&["ChatCompletionRequestMessagesItem", "InstructRequestMessagesItem", "ChatModerationRequestInputVariant1Item"], &["OnlyOne"]],
             &[],
         );
-        assert_eq!(got[0], ["ChatCompletionRequestMessagesItem"; 3]);
-        assert_eq!(got[1], ["OnlyOne"]);
+        assert_eq!(got, ["ChatCompletionRequestMessagesItem", "OnlyOne"]);
     }
 }

@@ -30,19 +30,10 @@ pub(crate) use schema::{AsNode, Node};
 
 /// Lowers the whole document's schemas.
 pub fn lower(api: &OpenAPI, overlay: &Overlay, diags: &mut Diagnostics) -> Ir {
-    // A first run finds the places that declare the same inline enum or union; the plan names
-    // what they share (see [`merge`]), and the second run, the one kept, follows it.
-    let mut scratch = Diagnostics::default();
-    let mut first = Lowerer::new(api, overlay, &mut scratch, HashMap::new());
-    first.run();
-    first.operations();
-    let taken: HashSet<String> = first.types.keys().cloned().chain(first.places.values().flatten().map(|p| p.hint.clone())).collect();
-    let shapes: Vec<Vec<merge::Place>> = first.places.into_values().collect();
-    let plan = merge::plan(&shapes, &taken, &|hint| overlay.type_names.contains_key(hint));
-
-    let mut l = Lowerer::new(api, overlay, diags, plan);
+    let mut l = Lowerer::new(api, overlay, diags);
     l.run();
     let mut operations = l.operations();
+    l.name_shared(&mut operations);
     let Lowerer { mut types, components, examples, used_renames, .. } = l;
     let features = membership::assign_features(&mut operations, &overlay.features, diags);
     let auth = auth::schemes(api, overlay, diags);
@@ -81,7 +72,55 @@ pub fn lower(api: &OpenAPI, overlay: &Overlay, diags: &mut Diagnostics) -> Ir {
 }
 
 impl<'a> Lowerer<'a> {
-    fn new(api: &'a OpenAPI, overlay: &'a Overlay, diags: &'a mut Diagnostics, plan: HashMap<String, merge::Planned>) -> Self {
+    /// Names each type that several places share for all of them ([`merge::plan`]) and renames
+    /// it everywhere: types, variants named after it, operations, examples.
+    fn name_shared(&mut self, operations: &mut [Operation]) {
+        let shared: Vec<(String, Vec<merge::Place>)> = std::mem::take(&mut self.places)
+            .into_iter()
+            .filter(|(_, p)| p.len() > 1)
+            .filter_map(|(k, p)| Some((self.by_shape.get(&k)?.clone(), p)))
+            .collect();
+        let groups: Vec<Vec<merge::Place>> = shared.iter().map(|(_, p)| p.clone()).collect();
+        let taken: HashSet<String> = self.types.keys().cloned().chain(groups.iter().flatten().map(|p| p.hint.clone())).collect();
+        let overlay = self.overlay;
+        let plan = merge::plan(&groups, &taken, &|hint| overlay.type_names.contains_key(hint));
+        let mut renames: HashMap<String, String> = HashMap::new();
+        for ((current, _), planned) in shared.iter().zip(plan) {
+            if let Some(def) = self.types.get_mut(current) {
+                if !planned.docs_agree {
+                    // Places describing it differently: its doc lists them instead (`TypeDef::uses`).
+                    def.docs = None;
+                }
+                def.deprecated = planned.deprecated;
+            }
+            // The overlay may rename the plan's name too; a name already made stays.
+            if *current == planned.name || overlay.type_names.get(&planned.name) == Some(current) {
+                continue;
+            }
+            self.taken.remove(current);
+            let name = self.new_name(&planned.name);
+            renames.insert(current.clone(), name);
+        }
+        if renames.is_empty() {
+            return;
+        }
+        let types = std::mem::take(&mut self.types);
+        for (name, mut def) in types {
+            def.rename(&renames);
+            let name = renames.get(&name).cloned().unwrap_or(name);
+            def.name = name.clone();
+            self.types.insert(name, def);
+        }
+        for op in operations.iter_mut() {
+            op.rename(&renames);
+        }
+        for e in self.examples.values_mut() {
+            e.ty.rename(&renames);
+            e.rust_type = e.ty.rust();
+        }
+    }
+
+    fn new(api: &'a OpenAPI, overlay: &'a Overlay, diags: &'a mut Diagnostics) -> Self {
         Lowerer {
             api,
             overlay,
@@ -92,7 +131,6 @@ impl<'a> Lowerer<'a> {
             by_pointer: HashMap::new(),
             by_shape: HashMap::new(),
             places: IndexMap::new(),
-            plan,
             examples: BTreeMap::new(),
             used_renames: HashSet::new(),
         }
@@ -109,12 +147,10 @@ pub(crate) struct Lowerer<'a> {
     taken: HashSet<String>,
     /// Inline schema pointer → the type made for it.
     by_pointer: HashMap<String, TypeRef>,
-    /// Shape key of an inline enum or union (with the planned name) → its type (dedup).
+    /// Shape key of an inline enum or union → its type (dedup).
     by_shape: HashMap<String, String>,
-    /// Shape key → the places declaring it, in the order met (the first run's findings).
+    /// Shape key → the places declaring it, in the order met ([`merge`]).
     places: IndexMap<String, Vec<merge::Place>>,
-    /// Inline schema pointer → the shared type's name, from the first run ([`merge::plan`]).
-    plan: HashMap<String, merge::Planned>,
     examples: BTreeMap<String, Example>,
     /// The overlay's type renames that matched a generated name.
     used_renames: HashSet<String>,

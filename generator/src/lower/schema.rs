@@ -353,47 +353,37 @@ impl<'a> Lowerer<'a> {
             || !v.all_of.is_empty()
             || !v.properties.is_empty();
         if hoist {
-            // Dedup identical inline enums and unions, as the first run planned.
-            let shape = if !is_const(s) && v.properties.is_empty() && v.all_of.is_empty() {
-                serde_json::to_string(&(&s.schema_kind, &s.schema_data.discriminator)).ok()
-            } else {
-                None
-            };
-            let planned = self.plan.get(ptr).cloned();
-            if let Some(k) = &shape {
+            // Dedup identical inline enums and unions. A union of plain JSON types means what
+            // its field means: it is shared only by places typing the same field (`merge`).
+            let body = ptr.contains("/content/") && ptr.ends_with("/schema");
+            let key = (!is_const(s) && v.properties.is_empty() && v.all_of.is_empty())
+                .then(|| serde_json::to_string(&(&s.schema_kind, &s.schema_data.discriminator)).ok())
+                .flatten()
+                .map(|k| match !k.contains("\"$ref\"") && !k.contains("\"enum\"") && !body {
+                    true => format!("{k}#{}", super::merge::field_word(hint)),
+                    false => k,
+                });
+            if let Some(k) = &key {
                 let place = super::merge::Place {
                     hint: hint.to_string(),
-                    ptr: ptr.to_string(),
                     docs: s.schema_data.description.clone(),
-                    body: ptr.contains("/content/") && ptr.ends_with("/schema"),
                     deprecated: s.schema_data.deprecated,
-                    structural: !k.contains("\"$ref\"") && !k.contains("\"enum\""),
+                    body,
                 };
                 self.places.entry(k.clone()).or_default().push(place);
             }
-            let key = shape.map(|k| match &planned {
-                Some(p) => format!("{k}#{}", p.name),
-                None => k,
-            });
             if let Some(name) = key.as_ref().and_then(|k| self.by_shape.get(k)) {
                 let t = TypeRef::Named(name.clone());
                 self.by_pointer.insert(ptr.to_string(), t.clone());
                 return (t, nullable);
             }
-            let name = self.new_name(planned.as_ref().map_or(hint, |p| &p.name));
+            let name = self.new_name(hint);
             let t = TypeRef::Named(name.clone());
             self.by_pointer.insert(ptr.to_string(), t.clone());
             if let Some(k) = key {
                 self.by_shape.insert(k, name.clone());
             }
             self.define(&name, s, ptr, None);
-            if let (Some(p), Some(def)) = (planned, self.types.get_mut(&name)) {
-                // Places describing it differently: its doc lists them instead (`TypeDef::uses`).
-                if !p.docs_agree {
-                    def.docs = None;
-                }
-                def.deprecated = p.deprecated;
-            }
             return (t, nullable);
         }
         let t = match v.typ {
