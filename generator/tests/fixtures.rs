@@ -192,12 +192,13 @@ fn contract_tests_formatted_in_parts_equal_the_whole() {
     let spec = fixture("operations");
     let (_, ir, _) = sdkgen::lower_spec(&spec, &Overlay::default()).unwrap();
     assert!(ir.operations.len() >= 4, "the fixture needs several operations");
-    let whole = sdkgen::render::space_items(&format!("{}{}", sdkgen::render::HEADER, prettyplease::unparse(&sdkgen::render::contract::render(&ir))));
+    let whole = sdkgen::render::layout::unparse(|| sdkgen::render::contract::render(&ir)).unwrap();
+    let whole = sdkgen::render::space_items(&format!("{}{whole}", sdkgen::render::HEADER));
     let generated = sdkgen::generate(&spec, &Overlay::default()).unwrap();
     assert_eq!(generated.contract_tests, whole);
     // And by hand, with as many parts as operations.
     let n = ir.operations.len();
-    let joined: String = (0..n).map(|i| prettyplease::unparse(&sdkgen::render::contract::render_part(&ir, i, n))).collect();
+    let joined: String = (0..n).map(|i| sdkgen::render::layout::unparse(|| sdkgen::render::contract::render_part(&ir, i, n)).unwrap()).collect();
     assert_eq!(sdkgen::render::space_items(&format!("{}{joined}", sdkgen::render::HEADER)), whole);
 }
 
@@ -358,7 +359,7 @@ fn stream_ends_and_provider_paths_from_the_overlay() {
         chat.split_whitespace()
             .collect::<Vec<_>>()
             .join(" ")
-            .contains("\"chat.stream\", POST \"/v1/complete\", [], [], [200u16], sentinel \"[DONE]\""),
+            .contains("\"chat.stream\", POST \"/v1/complete\", [], [], [ 200u16, ], sentinel \"[DONE]\""),
         "{chat}"
     );
     assert!(chat.contains("a connection that closes before it ends the stream with `Error::Stream`"), "{chat}");

@@ -90,11 +90,13 @@ impl<'c> Agents<'c> {
     }
 }
 
-crate::runtime::operation!(
-    OP_COMPLETE = "agents_completion_v1_agents_completions_post" "agents.complete", POST
-    "/v1/agents/completions", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_COMPLETE = "agents_completion_v1_agents_completions_post" "agents.complete", POST "/v1/agents/completions", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.agents().complete(…)` (operation `agents_completion_v1_agents_completions_post`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -121,13 +123,15 @@ impl<'c> CompleteBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(CompleteBuilder, crate ::models::ChatCompletionResponse);
+crate::runtime::into_future!(CompleteBuilder, crate::models::ChatCompletionResponse);
 
-crate::runtime::operation!(
-    OP_STREAM = "agents_completion_v1_agents_completions_post" "agents.stream", POST
-    "/v1/agents/completions", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16], sentinel "[DONE]"
-);
+crate::runtime::operation!(OP_STREAM = "agents_completion_v1_agents_completions_post" "agents.stream", POST "/v1/agents/completions", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+], sentinel "[DONE]");
 
 /// Request builder for `client.agents().stream(…)` (operation `agents_completion_v1_agents_completions_post`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -160,7 +164,4 @@ impl<'c> StreamBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    StreamBuilder, crate ::EventStream < crate ::Event < crate ::models::CompletionChunk
-    >>
-);
+crate::runtime::into_future!(StreamBuilder, crate::EventStream<crate::Event<crate::models::CompletionChunk>>);

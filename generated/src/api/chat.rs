@@ -90,11 +90,13 @@ impl<'c> Chat<'c> {
     }
 }
 
-crate::runtime::operation!(
-    OP_COMPLETE = "chat_completion_v1_chat_completions_post" "chat.complete", POST
-    "/v1/chat/completions", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_COMPLETE = "chat_completion_v1_chat_completions_post" "chat.complete", POST "/v1/chat/completions", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.chat().complete(…)` (operation `chat_completion_v1_chat_completions_post`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -121,13 +123,15 @@ impl<'c> CompleteBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(CompleteBuilder, crate ::models::ChatCompletionResponse);
+crate::runtime::into_future!(CompleteBuilder, crate::models::ChatCompletionResponse);
 
-crate::runtime::operation!(
-    OP_STREAM = "chat_completion_v1_chat_completions_post" "chat.stream", POST
-    "/v1/chat/completions", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16], sentinel "[DONE]"
-);
+crate::runtime::operation!(OP_STREAM = "chat_completion_v1_chat_completions_post" "chat.stream", POST "/v1/chat/completions", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+], sentinel "[DONE]");
 
 /// Request builder for `client.chat().stream(…)` (operation `chat_completion_v1_chat_completions_post`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -160,7 +164,4 @@ impl<'c> StreamBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    StreamBuilder, crate ::EventStream < crate ::Event < crate ::models::CompletionChunk
-    >>
-);
+crate::runtime::into_future!(StreamBuilder, crate::EventStream<crate::Event<crate::models::CompletionChunk>>);

@@ -140,11 +140,13 @@ impl<'c> Classifiers<'c> {
     }
 }
 
-crate::runtime::operation!(
-    OP_MODERATE = "moderations_v1_moderations_post" "classifiers.moderate", POST
-    "/v1/moderations", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_MODERATE = "moderations_v1_moderations_post" "classifiers.moderate", POST "/v1/moderations", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.classifiers().moderate(…)` (operation `moderations_v1_moderations_post`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -169,13 +171,15 @@ impl<'c> ModerateBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(ModerateBuilder, crate ::models::ModerationResponse);
+crate::runtime::into_future!(ModerateBuilder, crate::models::ModerationResponse);
 
-crate::runtime::operation!(
-    OP_MODERATE_CHAT = "chat_moderations_v1_chat_moderations_post"
-    "classifiers.moderate_chat", POST "/v1/chat/moderations", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_MODERATE_CHAT = "chat_moderations_v1_chat_moderations_post" "classifiers.moderate_chat", POST "/v1/chat/moderations", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.classifiers().moderate_chat(…)` (operation `chat_moderations_v1_chat_moderations_post`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -200,13 +204,15 @@ impl<'c> ModerateChatBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(ModerateChatBuilder, crate ::models::ModerationResponse);
+crate::runtime::into_future!(ModerateChatBuilder, crate::models::ModerationResponse);
 
-crate::runtime::operation!(
-    OP_CLASSIFY = "classifications_v1_classifications_post" "classifiers.classify", POST
-    "/v1/classifications", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_CLASSIFY = "classifications_v1_classifications_post" "classifiers.classify", POST "/v1/classifications", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.classifiers().classify(…)` (operation `classifications_v1_classifications_post`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -231,13 +237,15 @@ impl<'c> ClassifyBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(ClassifyBuilder, crate ::models::ClassificationResponse);
+crate::runtime::into_future!(ClassifyBuilder, crate::models::ClassificationResponse);
 
-crate::runtime::operation!(
-    OP_CLASSIFY_CHAT = "chat_classifications_v1_chat_classifications_post"
-    "classifiers.classify_chat", POST "/v1/chat/classifications", [ApiKey], [(422u16,
-    crate ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_CLASSIFY_CHAT = "chat_classifications_v1_chat_classifications_post" "classifiers.classify_chat", POST "/v1/chat/classifications", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.classifiers().classify_chat(…)` (operation `chat_classifications_v1_chat_classifications_post`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -262,6 +270,4 @@ impl<'c> ClassifyChatBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    ClassifyChatBuilder, crate ::models::ClassificationResponse
-);
+crate::runtime::into_future!(ClassifyChatBuilder, crate::models::ClassificationResponse);

@@ -41,11 +41,13 @@ impl<'c> Embeddings<'c> {
     }
 }
 
-crate::runtime::operation!(
-    OP_CREATE = "embeddings_v1_embeddings_post" "embeddings.create", POST
-    "/v1/embeddings", [ApiKey], [(422u16, crate ::errors::decode_http_validation_error)],
-    [200u16]
-);
+crate::runtime::operation!(OP_CREATE = "embeddings_v1_embeddings_post" "embeddings.create", POST "/v1/embeddings", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.embeddings().create(…)` (operation `embeddings_v1_embeddings_post`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -70,4 +72,4 @@ impl<'c> CreateBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(CreateBuilder, crate ::models::EmbeddingResponse);
+crate::runtime::into_future!(CreateBuilder, crate::models::EmbeddingResponse);

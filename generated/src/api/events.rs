@@ -80,11 +80,13 @@ impl<'c> Events<'c> {
     }
 }
 
-crate::runtime::operation!(
-    OP_GET_STREAM_EVENTS = "get_stream_events_v1_workflows_events_stream_get"
-    "events.get_stream_events", GET "/v1/workflows/events/stream", [ApiKey], [(422u16,
-    crate ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_GET_STREAM_EVENTS = "get_stream_events_v1_workflows_events_stream_get" "events.get_stream_events", GET "/v1/workflows/events/stream", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.events().get_stream_events(…)` (operation `get_stream_events_v1_workflows_events_stream_get`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -108,21 +110,31 @@ pub struct GetStreamEventsBuilder<'c> {
 
 impl<'c> GetStreamEventsBuilder<'c> {
     crate::runtime::param_setters! {
-        #[doc = " The `scope` query parameter."] scope : crate
-        ::models::EventsGetStreamEventsScope, #[doc =
-        " The `activity_name` query parameter."] activity_name : String, #[doc =
-        " The `activity_id` query parameter."] activity_id : String, #[doc =
-        " The `workflow_name` query parameter."] workflow_name : String, #[doc =
-        " The `workflow_exec_id` query parameter."] workflow_exec_id : String, #[doc =
-        " The `root_workflow_exec_id` query parameter."] root_workflow_exec_id : String,
-        #[doc = " The `parent_workflow_exec_id` query parameter."]
-        parent_workflow_exec_id : String, #[doc = " The `stream` query parameter."]
-        stream : String, #[doc = " The `start_seq` query parameter."] start_seq : i64,
-        #[doc = " The `metadata_filters` query parameter."] metadata_filters :
-        std::collections::BTreeMap < String, serde_json::Value >, #[doc =
-        " The `workflow_event_types` query parameter."] workflow_event_types : Vec <
-        crate ::models::WorkflowEventType >, #[doc =
-        " The `last-event-id` header parameter."] last_event_id : String
+        /// The `scope` query parameter.
+        scope: crate::models::EventsGetStreamEventsScope,
+        /// The `activity_name` query parameter.
+        activity_name: String,
+        /// The `activity_id` query parameter.
+        activity_id: String,
+        /// The `workflow_name` query parameter.
+        workflow_name: String,
+        /// The `workflow_exec_id` query parameter.
+        workflow_exec_id: String,
+        /// The `root_workflow_exec_id` query parameter.
+        root_workflow_exec_id: String,
+        /// The `parent_workflow_exec_id` query parameter.
+        parent_workflow_exec_id: String,
+        /// The `stream` query parameter.
+        stream: String,
+        /// The `start_seq` query parameter.
+        start_seq: i64,
+        /// The `metadata_filters` query parameter.
+        metadata_filters: std::collections::BTreeMap<String,
+        serde_json::Value >,
+        /// The `workflow_event_types` query parameter.
+        workflow_event_types: Vec<crate::models::WorkflowEventType>,
+        /// The `last-event-id` header parameter.
+        last_event_id: String,
     }
 
     crate::runtime::request_options!();
@@ -155,16 +167,15 @@ impl<'c> GetStreamEventsBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    GetStreamEventsBuilder, crate ::EventStream < crate ::Event < crate
-    ::models::WorkflowStreamEvent >>
-);
+crate::runtime::into_future!(GetStreamEventsBuilder, crate::EventStream<crate::Event<crate::models::WorkflowStreamEvent>>);
 
-crate::runtime::operation!(
-    OP_GET_WORKFLOW_EVENTS = "get_workflow_events_v1_workflows_events_list_get"
-    "events.get_workflow_events", GET "/v1/workflows/events/list", [ApiKey], [(422u16,
-    crate ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_GET_WORKFLOW_EVENTS = "get_workflow_events_v1_workflows_events_list_get" "events.get_workflow_events", GET "/v1/workflows/events/list", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.events().get_workflow_events(…)` (operation `get_workflow_events_v1_workflows_events_list_get`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -181,17 +192,26 @@ pub struct GetWorkflowEventsBuilder<'c> {
 
 impl<'c> GetWorkflowEventsBuilder<'c> {
     crate::runtime::param_setters! {
-        #[doc =
-        " Execution ID of the root workflow that initiated this execution chain."] #[doc
-        = ""] #[doc = " The `root_workflow_exec_id` query parameter."]
-        root_workflow_exec_id : String, #[doc =
-        " Execution ID of the workflow that emitted this event."] #[doc = ""] #[doc =
-        " The `workflow_exec_id` query parameter."] workflow_exec_id : String, #[doc =
-        " Run ID of the workflow that emitted this event."] #[doc = ""] #[doc =
-        " The `workflow_run_id` query parameter."] workflow_run_id : String, #[doc =
-        " Maximum number of events to return."] #[doc = ""] #[doc =
-        " The `limit` query parameter."] limit : i64, #[doc = " Cursor for pagination."]
-        #[doc = ""] #[doc = " The `cursor` query parameter."] cursor : String
+        /// Execution ID of the root workflow that initiated this execution chain.
+        ///
+        /// The `root_workflow_exec_id` query parameter.
+        root_workflow_exec_id: String,
+        /// Execution ID of the workflow that emitted this event.
+        ///
+        /// The `workflow_exec_id` query parameter.
+        workflow_exec_id: String,
+        /// Run ID of the workflow that emitted this event.
+        ///
+        /// The `workflow_run_id` query parameter.
+        workflow_run_id: String,
+        /// Maximum number of events to return.
+        ///
+        /// The `limit` query parameter.
+        limit: i64,
+        /// Cursor for pagination.
+        ///
+        /// The `cursor` query parameter.
+        cursor: String,
     }
 
     crate::runtime::request_options!();
@@ -216,6 +236,4 @@ impl<'c> GetWorkflowEventsBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    GetWorkflowEventsBuilder, crate ::models::ListWorkflowEventResponse
-);
+crate::runtime::into_future!(GetWorkflowEventsBuilder, crate::models::ListWorkflowEventResponse);

@@ -165,10 +165,11 @@ impl<'c> Files<'c> {
     }
 }
 
-crate::runtime::operation!(
-    OP_LIST = "files_api_routes_list_files" "files.list", GET "/v1/files", [ApiKey], [],
-    [200u16]
-);
+crate::runtime::operation!(OP_LIST = "files_api_routes_list_files" "files.list", GET "/v1/files", [
+    ApiKey,
+], [], [
+    200u16,
+]);
 
 /// Request builder for `client.files().list(…)` (operation `files_api_routes_list_files`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -188,15 +189,22 @@ pub struct ListBuilder<'c> {
 
 impl<'c> ListBuilder<'c> {
     crate::runtime::param_setters! {
-        #[doc = " The `page` query parameter."] page : i64, #[doc =
-        " The `page_size` query parameter."] page_size : i64, #[doc =
-        " The `include_total` query parameter."] include_total : bool, #[doc =
-        " The `sample_type` query parameter."] sample_type : Vec < crate
-        ::models::SampleType >, #[doc = " The `source` query parameter."] source : Vec <
-        crate ::models::Source >, #[doc = " The `search` query parameter."] search :
-        String, #[doc = " The `purpose` query parameter."] purpose : crate
-        ::models::FilePurpose, #[doc = " The `mimetypes` query parameter."] mimetypes :
-        Vec < String >
+        /// The `page` query parameter.
+        page: i64,
+        /// The `page_size` query parameter.
+        page_size: i64,
+        /// The `include_total` query parameter.
+        include_total: bool,
+        /// The `sample_type` query parameter.
+        sample_type: Vec<crate::models::SampleType>,
+        /// The `source` query parameter.
+        source: Vec<crate::models::Source>,
+        /// The `search` query parameter.
+        search: String,
+        /// The `purpose` query parameter.
+        purpose: crate::models::FilePurpose,
+        /// The `mimetypes` query parameter.
+        mimetypes: Vec<String>,
     }
 
     crate::runtime::request_options!();
@@ -219,12 +227,13 @@ impl<'c> ListBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(ListBuilder, crate ::models::ListFilesResponse);
+crate::runtime::into_future!(ListBuilder, crate::models::ListFilesResponse);
 
-crate::runtime::operation!(
-    OP_UPLOAD = "files_api_routes_upload_file" "files.upload", POST "/v1/files",
-    [ApiKey], [], [200u16]
-);
+crate::runtime::operation!(OP_UPLOAD = "files_api_routes_upload_file" "files.upload", POST "/v1/files", [
+    ApiKey,
+], [], [
+    200u16,
+]);
 
 /// Request builder for `client.files().upload(…)` (operation `files_api_routes_upload_file`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -276,12 +285,13 @@ impl<'c> UploadBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(UploadBuilder, crate ::models::CreateFileResponse);
+crate::runtime::into_future!(UploadBuilder, crate::models::CreateFileResponse);
 
-crate::runtime::operation!(
-    OP_RETRIEVE = "files_api_routes_retrieve_file" "files.retrieve", GET
-    "/v1/files/{file_id}", [ApiKey], [], [200u16]
-);
+crate::runtime::operation!(OP_RETRIEVE = "files_api_routes_retrieve_file" "files.retrieve", GET "/v1/files/{file_id}", [
+    ApiKey,
+], [], [
+    200u16,
+]);
 
 /// Request builder for `client.files().retrieve(…)` (operation `files_api_routes_retrieve_file`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -298,21 +308,20 @@ impl<'c> RetrieveBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::GetFileResponse> {
         let req = crate::runtime::http::build(|| {
-            let req = HttpRequest::new(
-                format!("/v1/files/{}", crate ::runtime::http::segment(& self.file_id)),
-            );
+            let req = HttpRequest::new(format!("/v1/files/{}", crate::runtime::http::segment(&self . file_id)));
             Ok(req)
         });
         crate::runtime::http::send_json(self.client, &OP_RETRIEVE, req, self.opts)
     }
 }
 
-crate::runtime::into_future!(RetrieveBuilder, crate ::models::GetFileResponse);
+crate::runtime::into_future!(RetrieveBuilder, crate::models::GetFileResponse);
 
-crate::runtime::operation!(
-    OP_DELETE = "files_api_routes_delete_file" "files.delete", DELETE
-    "/v1/files/{file_id}", [ApiKey], [], [200u16]
-);
+crate::runtime::operation!(OP_DELETE = "files_api_routes_delete_file" "files.delete", DELETE "/v1/files/{file_id}", [
+    ApiKey,
+], [], [
+    200u16,
+]);
 
 /// Request builder for `client.files().delete(…)` (operation `files_api_routes_delete_file`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -329,21 +338,20 @@ impl<'c> DeleteBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::DeleteFileResponse> {
         let req = crate::runtime::http::build(|| {
-            let req = HttpRequest::new(
-                format!("/v1/files/{}", crate ::runtime::http::segment(& self.file_id)),
-            );
+            let req = HttpRequest::new(format!("/v1/files/{}", crate::runtime::http::segment(&self . file_id)));
             Ok(req)
         });
         crate::runtime::http::send_json(self.client, &OP_DELETE, req, self.opts)
     }
 }
 
-crate::runtime::into_future!(DeleteBuilder, crate ::models::DeleteFileResponse);
+crate::runtime::into_future!(DeleteBuilder, crate::models::DeleteFileResponse);
 
-crate::runtime::operation!(
-    OP_DOWNLOAD = "files_api_routes_download_file" "files.download", GET
-    "/v1/files/{file_id}/content", [ApiKey], [], [200u16]
-);
+crate::runtime::operation!(OP_DOWNLOAD = "files_api_routes_download_file" "files.download", GET "/v1/files/{file_id}/content", [
+    ApiKey,
+], [], [
+    200u16,
+]);
 
 /// Request builder for `client.files().download(…)` (operation `files_api_routes_download_file`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -361,24 +369,20 @@ impl<'c> DownloadBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::BinaryResponse> {
         let req = crate::runtime::http::build(|| {
-            let req = HttpRequest::new(
-                format!(
-                    "/v1/files/{}/content", crate ::runtime::http::segment(& self
-                    .file_id)
-                ),
-            );
+            let req = HttpRequest::new(format!("/v1/files/{}/content", crate::runtime::http::segment(&self . file_id)));
             Ok(req)
         });
         crate::runtime::http::send(self.client, &OP_DOWNLOAD, req, self.opts)
     }
 }
 
-crate::runtime::into_future!(DownloadBuilder, crate ::BinaryResponse);
+crate::runtime::into_future!(DownloadBuilder, crate::BinaryResponse);
 
-crate::runtime::operation!(
-    OP_GET_SIGNED_URL = "files_api_routes_get_signed_url" "files.get_signed_url", GET
-    "/v1/files/{file_id}/url", [ApiKey], [], [200u16]
-);
+crate::runtime::operation!(OP_GET_SIGNED_URL = "files_api_routes_get_signed_url" "files.get_signed_url", GET "/v1/files/{file_id}/url", [
+    ApiKey,
+], [], [
+    200u16,
+]);
 
 /// Request builder for `client.files().get_signed_url(…)` (operation `files_api_routes_get_signed_url`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -392,9 +396,10 @@ pub struct GetSignedUrlBuilder<'c> {
 
 impl<'c> GetSignedUrlBuilder<'c> {
     crate::runtime::param_setters! {
-        #[doc =
-        " Number of hours before the URL becomes invalid. Defaults to 24h. Must be between 1h and 168h."]
-        #[doc = ""] #[doc = " The `expiry` query parameter."] expiry : i64
+        /// Number of hours before the URL becomes invalid. Defaults to 24h. Must be between 1h and 168h.
+        ///
+        /// The `expiry` query parameter.
+        expiry: i64,
     }
 
     crate::runtime::request_options!();
@@ -402,11 +407,7 @@ impl<'c> GetSignedUrlBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::GetSignedUrlResponse> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/files/{}/url", crate ::runtime::http::segment(& self.file_id)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/files/{}/url", crate::runtime::http::segment(&self . file_id)));
             req.query("expiry", &self.expiry);
             Ok(req)
         });
@@ -414,4 +415,4 @@ impl<'c> GetSignedUrlBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(GetSignedUrlBuilder, crate ::models::GetSignedUrlResponse);
+crate::runtime::into_future!(GetSignedUrlBuilder, crate::models::GetSignedUrlResponse);

@@ -84,11 +84,13 @@ impl<'c> Fim<'c> {
     }
 }
 
-crate::runtime::operation!(
-    OP_COMPLETE = "fim_completion_v1_fim_completions_post" "fim.complete", POST
-    "/v1/fim/completions", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_COMPLETE = "fim_completion_v1_fim_completions_post" "fim.complete", POST "/v1/fim/completions", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.fim().complete(…)` (operation `fim_completion_v1_fim_completions_post`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -115,13 +117,15 @@ impl<'c> CompleteBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(CompleteBuilder, crate ::models::FIMCompletionResponse);
+crate::runtime::into_future!(CompleteBuilder, crate::models::FIMCompletionResponse);
 
-crate::runtime::operation!(
-    OP_STREAM = "fim_completion_v1_fim_completions_post" "fim.stream", POST
-    "/v1/fim/completions", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16], sentinel "[DONE]"
-);
+crate::runtime::operation!(OP_STREAM = "fim_completion_v1_fim_completions_post" "fim.stream", POST "/v1/fim/completions", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+], sentinel "[DONE]");
 
 /// Request builder for `client.fim().stream(…)` (operation `fim_completion_v1_fim_completions_post`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -154,7 +158,4 @@ impl<'c> StreamBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    StreamBuilder, crate ::EventStream < crate ::Event < crate ::models::CompletionChunk
-    >>
-);
+crate::runtime::into_future!(StreamBuilder, crate::EventStream<crate::Event<crate::models::CompletionChunk>>);

@@ -165,10 +165,13 @@ impl<'c> Models<'c> {
     }
 }
 
-crate::runtime::operation!(
-    OP_LIST = "list_models_v1_models_get" "models.list", GET "/v1/models", [ApiKey],
-    [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_LIST = "list_models_v1_models_get" "models.list", GET "/v1/models", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.models().list(…)` (operation `list_models_v1_models_get`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -182,8 +185,10 @@ pub struct ListBuilder<'c> {
 
 impl<'c> ListBuilder<'c> {
     crate::runtime::param_setters! {
-        #[doc = " The `provider` query parameter."] provider : String, #[doc =
-        " The `model` query parameter."] model : String
+        /// The `provider` query parameter.
+        provider: String,
+        /// The `model` query parameter.
+        model: String,
     }
 
     crate::runtime::request_options!();
@@ -200,13 +205,15 @@ impl<'c> ListBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(ListBuilder, crate ::models::ModelList);
+crate::runtime::into_future!(ListBuilder, crate::models::ModelList);
 
-crate::runtime::operation!(
-    OP_RETRIEVE = "retrieve_model_v1_models__model_id__get" "models.retrieve", GET
-    "/v1/models/{model_id}", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_RETRIEVE = "retrieve_model_v1_models__model_id__get" "models.retrieve", GET "/v1/models/{model_id}", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.models().retrieve(…)` (operation `retrieve_model_v1_models__model_id__get`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -223,22 +230,22 @@ impl<'c> RetrieveBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::ModelCard> {
         let req = crate::runtime::http::build(|| {
-            let req = HttpRequest::new(
-                format!("/v1/models/{}", crate ::runtime::http::segment(& self.model_id)),
-            );
+            let req = HttpRequest::new(format!("/v1/models/{}", crate::runtime::http::segment(&self . model_id)));
             Ok(req)
         });
         crate::runtime::http::send_json(self.client, &OP_RETRIEVE, req, self.opts)
     }
 }
 
-crate::runtime::into_future!(RetrieveBuilder, crate ::models::ModelCard);
+crate::runtime::into_future!(RetrieveBuilder, crate::models::ModelCard);
 
-crate::runtime::operation!(
-    OP_DELETE = "delete_model_v1_models__model_id__delete" "models.delete", DELETE
-    "/v1/models/{model_id}", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_DELETE = "delete_model_v1_models__model_id__delete" "models.delete", DELETE "/v1/models/{model_id}", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.models().delete(…)` (operation `delete_model_v1_models__model_id__delete`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -255,21 +262,20 @@ impl<'c> DeleteBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::DeleteModelResponse> {
         let req = crate::runtime::http::build(|| {
-            let req = HttpRequest::new(
-                format!("/v1/models/{}", crate ::runtime::http::segment(& self.model_id)),
-            );
+            let req = HttpRequest::new(format!("/v1/models/{}", crate::runtime::http::segment(&self . model_id)));
             Ok(req)
         });
         crate::runtime::http::send_json(self.client, &OP_DELETE, req, self.opts)
     }
 }
 
-crate::runtime::into_future!(DeleteBuilder, crate ::models::DeleteModelResponse);
+crate::runtime::into_future!(DeleteBuilder, crate::models::DeleteModelResponse);
 
-crate::runtime::operation!(
-    OP_UPDATE = "jobs_api_routes_fine_tuning_update_fine_tuned_model" "models.update",
-    PATCH "/v1/fine_tuning/models/{model_id}", [ApiKey], [], [200u16]
-);
+crate::runtime::operation!(OP_UPDATE = "jobs_api_routes_fine_tuning_update_fine_tuned_model" "models.update", PATCH "/v1/fine_tuning/models/{model_id}", [
+    ApiKey,
+], [], [
+    200u16,
+]);
 
 /// Request builder for `client.models().update(…)` (operation `jobs_api_routes_fine_tuning_update_fine_tuned_model`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -287,12 +293,7 @@ impl<'c> UpdateBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::ModelsUpdateResponse> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/fine_tuning/models/{}", crate ::runtime::http::segment(& self
-                    .model_id)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/fine_tuning/models/{}", crate::runtime::http::segment(&self . model_id)));
             req = req.json(&OP_UPDATE, &self.body)?;
             Ok(req)
         });
@@ -300,12 +301,13 @@ impl<'c> UpdateBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(UpdateBuilder, crate ::models::ModelsUpdateResponse);
+crate::runtime::into_future!(UpdateBuilder, crate::models::ModelsUpdateResponse);
 
-crate::runtime::operation!(
-    OP_ARCHIVE = "jobs_api_routes_fine_tuning_archive_fine_tuned_model" "models.archive",
-    POST "/v1/fine_tuning/models/{model_id}/archive", [ApiKey], [], [200u16]
-);
+crate::runtime::operation!(OP_ARCHIVE = "jobs_api_routes_fine_tuning_archive_fine_tuned_model" "models.archive", POST "/v1/fine_tuning/models/{model_id}/archive", [
+    ApiKey,
+], [], [
+    200u16,
+]);
 
 /// Request builder for `client.models().archive(…)` (operation `jobs_api_routes_fine_tuning_archive_fine_tuned_model`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -322,25 +324,20 @@ impl<'c> ArchiveBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::ArchiveModelResponse> {
         let req = crate::runtime::http::build(|| {
-            let req = HttpRequest::new(
-                format!(
-                    "/v1/fine_tuning/models/{}/archive", crate ::runtime::http::segment(&
-                    self.model_id)
-                ),
-            );
+            let req = HttpRequest::new(format!("/v1/fine_tuning/models/{}/archive", crate::runtime::http::segment(&self . model_id)));
             Ok(req)
         });
         crate::runtime::http::send_json(self.client, &OP_ARCHIVE, req, self.opts)
     }
 }
 
-crate::runtime::into_future!(ArchiveBuilder, crate ::models::ArchiveModelResponse);
+crate::runtime::into_future!(ArchiveBuilder, crate::models::ArchiveModelResponse);
 
-crate::runtime::operation!(
-    OP_UNARCHIVE = "jobs_api_routes_fine_tuning_unarchive_fine_tuned_model"
-    "models.unarchive", DELETE "/v1/fine_tuning/models/{model_id}/archive", [ApiKey], [],
-    [200u16]
-);
+crate::runtime::operation!(OP_UNARCHIVE = "jobs_api_routes_fine_tuning_unarchive_fine_tuned_model" "models.unarchive", DELETE "/v1/fine_tuning/models/{model_id}/archive", [
+    ApiKey,
+], [], [
+    200u16,
+]);
 
 /// Request builder for `client.models().unarchive(…)` (operation `jobs_api_routes_fine_tuning_unarchive_fine_tuned_model`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -357,16 +354,11 @@ impl<'c> UnarchiveBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::UnarchiveModelResponse> {
         let req = crate::runtime::http::build(|| {
-            let req = HttpRequest::new(
-                format!(
-                    "/v1/fine_tuning/models/{}/archive", crate ::runtime::http::segment(&
-                    self.model_id)
-                ),
-            );
+            let req = HttpRequest::new(format!("/v1/fine_tuning/models/{}/archive", crate::runtime::http::segment(&self . model_id)));
             Ok(req)
         });
         crate::runtime::http::send_json(self.client, &OP_UNARCHIVE, req, self.opts)
     }
 }
 
-crate::runtime::into_future!(UnarchiveBuilder, crate ::models::UnarchiveModelResponse);
+crate::runtime::into_future!(UnarchiveBuilder, crate::models::UnarchiveModelResponse);

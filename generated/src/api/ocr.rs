@@ -41,10 +41,13 @@ impl<'c> Ocr<'c> {
     }
 }
 
-crate::runtime::operation!(
-    OP_PROCESS = "ocr_v1_ocr_post" "ocr.process", POST "/v1/ocr", [ApiKey], [(422u16,
-    crate ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_PROCESS = "ocr_v1_ocr_post" "ocr.process", POST "/v1/ocr", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.ocr().process(…)` (operation `ocr_v1_ocr_post`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -69,4 +72,4 @@ impl<'c> ProcessBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(ProcessBuilder, crate ::models::OCRResponse);
+crate::runtime::into_future!(ProcessBuilder, crate::models::OCRResponse);

@@ -77,30 +77,73 @@ pub struct AgentsCompletionRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    AgentsCompletionRequest, [messages, agent_id] [max_tokens, stream, stop, random_seed,
-    metadata, response_format, tools, tool_choice, presence_penalty, frequency_penalty,
-    n, prediction, parallel_tool_calls, reasoning_effort, prompt_mode, guardrails,
-    prompt_cache_key, service_tier]
-);
+crate::runtime::struct_de!(AgentsCompletionRequest, [
+    messages,
+    agent_id,
+] [
+    max_tokens,
+    stream,
+    stop,
+    random_seed,
+    metadata,
+    response_format,
+    tools,
+    tool_choice,
+    presence_penalty,
+    frequency_penalty,
+    n,
+    prediction,
+    parallel_tool_calls,
+    reasoning_effort,
+    prompt_mode,
+    guardrails,
+    prompt_cache_key,
+    service_tier,
+]);
 
 impl AgentsCompletionRequest {
-    crate::runtime::constructor!(
-        [messages : Vec < Message > => plain, agent_id : String => plain] [max_tokens,
-        stream, stop, random_seed, metadata, response_format, tools, tool_choice,
-        presence_penalty, frequency_penalty, n, prediction, parallel_tool_calls,
-        reasoning_effort, prompt_mode, guardrails, prompt_cache_key, service_tier]
-    );
+    crate::runtime::constructor!([
+        messages: Vec<Message> => plain,
+        agent_id: String => plain,
+    ] [
+        max_tokens,
+        stream,
+        stop,
+        random_seed,
+        metadata,
+        response_format,
+        tools,
+        tool_choice,
+        presence_penalty,
+        frequency_penalty,
+        n,
+        prediction,
+        parallel_tool_calls,
+        reasoning_effort,
+        prompt_mode,
+        guardrails,
+        prompt_cache_key,
+        service_tier,
+    ]);
     crate::runtime::setters! {
-        max_tokens : i64 => nullable, stream : bool => optional, stop : Stop => nullable,
-        random_seed : i64 => nullable, metadata : std::collections::BTreeMap < String,
-        serde_json::Value > => nullable, response_format : ResponseFormat => optional,
-        tools : Vec < ChatTool > => nullable, tool_choice : CompletionRequestToolChoice
-        => optional, presence_penalty : f64 => nullable, frequency_penalty : f64 =>
-        nullable, n : i64 => nullable, prediction : Prediction => optional,
-        parallel_tool_calls : bool => optional, reasoning_effort : ReasoningEffort =>
-        nullable, prompt_mode : MistralPromptMode => nullable, guardrails : Vec <
-        GuardrailConfig > => nullable, prompt_cache_key : String => nullable,
-        service_tier : RequestedServiceTier => nullable
+        max_tokens: i64 => nullable,
+        stream: bool => optional,
+        stop: Stop => nullable,
+        random_seed: i64 => nullable,
+        metadata: std::collections::BTreeMap<String,
+        serde_json::Value > => nullable,
+        response_format: ResponseFormat => optional,
+        tools: Vec<ChatTool> => nullable,
+        tool_choice: CompletionRequestToolChoice => optional,
+        presence_penalty: f64 => nullable,
+        frequency_penalty: f64 => nullable,
+        n: i64 => nullable,
+        prediction: Prediction => optional,
+        parallel_tool_calls: bool => optional,
+        reasoning_effort: ReasoningEffort => nullable,
+        prompt_mode: MistralPromptMode => nullable,
+        guardrails: Vec<GuardrailConfig> => nullable,
+        prompt_cache_key: String => nullable,
+        service_tier: RequestedServiceTier => nullable,
     }
 }

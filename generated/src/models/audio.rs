@@ -48,21 +48,43 @@ pub struct AudioTranscriptionRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    AudioTranscriptionRequest, [model] [file, file_url, file_id, language, temperature,
-    stream, diarize, context_bias, timestamp_granularities]
-);
+crate::runtime::struct_de!(AudioTranscriptionRequest, [
+    model,
+] [
+    file,
+    file_url,
+    file_id,
+    language,
+    temperature,
+    stream,
+    diarize,
+    context_bias,
+    timestamp_granularities,
+]);
 
 impl AudioTranscriptionRequest {
-    crate::runtime::constructor!(
-        [model : String => plain] [file, file_url, file_id, language, temperature,
-        stream, diarize, context_bias, timestamp_granularities]
-    );
+    crate::runtime::constructor!([
+        model: String => plain,
+    ] [
+        file,
+        file_url,
+        file_id,
+        language,
+        temperature,
+        stream,
+        diarize,
+        context_bias,
+        timestamp_granularities,
+    ]);
     crate::runtime::setters! {
-        file : File => nullable, file_url : String => nullable, file_id : String =>
-        nullable, language : String => nullable, temperature : f64 => nullable, diarize :
-        bool => optional, context_bias : Vec < String > => optional,
-        timestamp_granularities : Vec < TimestampGranularity > => optional
+        file: File => nullable,
+        file_url: String => nullable,
+        file_id: String => nullable,
+        language: String => nullable,
+        temperature: f64 => nullable,
+        diarize: bool => optional,
+        context_bias: Vec<String> => optional,
+        timestamp_granularities: Vec<TimestampGranularity> => optional,
     }
 }
 
@@ -110,21 +132,43 @@ pub struct AudioTranscriptionRequestStream {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    AudioTranscriptionRequestStream, [model] [file, file_url, file_id, language,
-    temperature, stream, diarize, context_bias, timestamp_granularities]
-);
+crate::runtime::struct_de!(AudioTranscriptionRequestStream, [
+    model,
+] [
+    file,
+    file_url,
+    file_id,
+    language,
+    temperature,
+    stream,
+    diarize,
+    context_bias,
+    timestamp_granularities,
+]);
 
 impl AudioTranscriptionRequestStream {
-    crate::runtime::constructor!(
-        [model : String => plain] [file, file_url, file_id, language, temperature,
-        stream, diarize, context_bias, timestamp_granularities]
-    );
+    crate::runtime::constructor!([
+        model: String => plain,
+    ] [
+        file,
+        file_url,
+        file_id,
+        language,
+        temperature,
+        stream,
+        diarize,
+        context_bias,
+        timestamp_granularities,
+    ]);
     crate::runtime::setters! {
-        file : File => nullable, file_url : String => nullable, file_id : String =>
-        nullable, language : String => nullable, temperature : f64 => nullable, diarize :
-        bool => optional, context_bias : Vec < String > => optional,
-        timestamp_granularities : Vec < TimestampGranularity > => optional
+        file: File => nullable,
+        file_url: String => nullable,
+        file_id: String => nullable,
+        language: String => nullable,
+        temperature: f64 => nullable,
+        diarize: bool => optional,
+        context_bias: Vec<String> => optional,
+        timestamp_granularities: Vec<TimestampGranularity> => optional,
     }
 }
 
@@ -161,11 +205,13 @@ pub struct CompletionTokensDetails {
     pub reasoning_tokens: Option<i64>,
 }
 
-crate::runtime::struct_de!(CompletionTokensDetails, [] [reasoning_tokens]);
+crate::runtime::struct_de!(CompletionTokensDetails, [] [
+    reasoning_tokens,
+]);
 
 impl CompletionTokensDetails {
     crate::runtime::setters! {
-        reasoning_tokens : i64 => optional
+        reasoning_tokens: i64 => optional,
     }
 }
 
@@ -200,15 +246,26 @@ pub struct MessageTokens {
     pub usage_count: Option<i64>,
 }
 
-crate::runtime::struct_de!(MessageTokens, [role] [total_tokens, truncated, usage_count]);
+crate::runtime::struct_de!(MessageTokens, [
+    role,
+] [
+    total_tokens,
+    truncated,
+    usage_count,
+]);
 
 impl MessageTokens {
-    crate::runtime::constructor!(
-        [role : Roles => plain] [total_tokens, truncated, usage_count]
-    );
+    crate::runtime::constructor!([
+        role: Roles => plain,
+    ] [
+        total_tokens,
+        truncated,
+        usage_count,
+    ]);
     crate::runtime::setters! {
-        total_tokens : i64 => nullable, truncated : bool => optional, usage_count : i64
-        => optional
+        total_tokens: i64 => nullable,
+        truncated: bool => optional,
+        usage_count: i64 => optional,
     }
 }
 
@@ -241,14 +298,17 @@ pub struct PromptTokensDetails {
     pub audio_tokens: Option<i64>,
 }
 
-crate::runtime::struct_de!(
-    PromptTokensDetails, [] [messages, cached_tokens, audio_tokens]
-);
+crate::runtime::struct_de!(PromptTokensDetails, [] [
+    messages,
+    cached_tokens,
+    audio_tokens,
+]);
 
 impl PromptTokensDetails {
     crate::runtime::setters! {
-        messages : Vec < MessageTokens > => optional, cached_tokens : i64 => optional,
-        audio_tokens : i64 => optional
+        messages: Vec<MessageTokens> => optional,
+        cached_tokens: i64 => optional,
+        audio_tokens: i64 => optional,
     }
 }
 
@@ -268,9 +328,12 @@ pub enum Roles {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    Roles { System = "system", User = "user", Assistant = "assistant", Tool = "tool" }
-);
+crate::runtime::string_enum!(Roles {
+    System = "system",
+    User = "user",
+    Assistant = "assistant",
+    Tool = "tool",
+});
 
 /// The `200` response of `POST /v1/audio/speech`.
 ///
@@ -283,10 +346,14 @@ pub struct SpeechCompleteResponse {
     pub audio_data: String,
 }
 
-crate::runtime::struct_de!(SpeechCompleteResponse, [audio_data] []);
+crate::runtime::struct_de!(SpeechCompleteResponse, [
+    audio_data,
+] []);
 
 impl SpeechCompleteResponse {
-    crate::runtime::constructor!([audio_data : String => plain] []);
+    crate::runtime::constructor!([
+        audio_data: String => plain,
+    ] []);
 }
 
 /// The `SpeechOutputFormat` schema: the `response_format` of `SpeechRequest`.
@@ -307,10 +374,13 @@ pub enum SpeechOutputFormat {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    SpeechOutputFormat { Pcm = "pcm", Wav = "wav", Mp3 = "mp3", Flac = "flac", Opus =
-    "opus" }
-);
+crate::runtime::string_enum!(SpeechOutputFormat {
+    Pcm = "pcm",
+    Wav = "wav",
+    Mp3 = "mp3",
+    Flac = "flac",
+    Opus = "opus",
+});
 
 /// The `SpeechRequest` schema: sent to `audio.speech.complete`; sent to `audio.speech.stream`.
 #[cfg_attr(docsrs, doc(cfg(feature = "audio")))]
@@ -350,15 +420,26 @@ pub struct SpeechRequest {
 }
 
 impl SpeechRequest {
-    crate::runtime::constructor!(
-        [input : String => plain] [model, metadata, stream, prompt_cache_key, voice_id,
-        ref_audio, response_format, additional_properties]
-    );
+    crate::runtime::constructor!([
+        input: String => plain,
+    ] [
+        model,
+        metadata,
+        stream,
+        prompt_cache_key,
+        voice_id,
+        ref_audio,
+        response_format,
+        additional_properties,
+    ]);
     crate::runtime::setters! {
-        model : String => nullable, metadata : MetadataDict => nullable, stream : bool =>
-        optional, prompt_cache_key : String => nullable, voice_id : String => nullable,
-        ref_audio : SpeechRequestRefAudio => nullable, response_format :
-        SpeechOutputFormat => optional
+        model: String => nullable,
+        metadata: MetadataDict => nullable,
+        stream: bool => optional,
+        prompt_cache_key: String => nullable,
+        voice_id: String => nullable,
+        ref_audio: SpeechRequestRefAudio => nullable,
+        response_format: SpeechOutputFormat => optional,
     }
 }
 
@@ -374,12 +455,18 @@ pub enum SpeechRequestRefAudio {
     Unknown(serde_json::Value),
 }
 
-crate::runtime::untagged_union_ser!(SpeechRequestRefAudio { String });
+crate::runtime::untagged_union_ser!(SpeechRequestRefAudio {
+    String,
+});
 
 #[cfg(feature = "full-serde")]
-crate::runtime::untagged_union_de!(SpeechRequestRefAudio { String });
+crate::runtime::untagged_union_de!(SpeechRequestRefAudio {
+    String,
+});
 
-crate::runtime::union_from!(SpeechRequestRefAudio { String(String) } str => String);
+crate::runtime::union_from!(SpeechRequestRefAudio {
+    String(String),
+} str => String);
 
 /// The `SpeechStreamAudioDelta` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "audio")))]
@@ -395,10 +482,18 @@ pub struct SpeechStreamAudioDelta {
     pub audio_data: String,
 }
 
-crate::runtime::struct_de!(SpeechStreamAudioDelta, [audio_data] [r#type = "type"]);
+crate::runtime::struct_de!(SpeechStreamAudioDelta, [
+    audio_data,
+] [
+    r#type = "type",
+]);
 
 impl SpeechStreamAudioDelta {
-    crate::runtime::constructor!([audio_data : String => plain] [r#type]);
+    crate::runtime::constructor!([
+        audio_data: String => plain,
+    ] [
+        r#type,
+    ]);
 }
 
 /// The `type` field of `SpeechStreamAudioDelta`.
@@ -424,10 +519,18 @@ pub struct SpeechStreamDone {
     pub usage: UsageInfo2,
 }
 
-crate::runtime::struct_de!(SpeechStreamDone, [usage] [r#type = "type"]);
+crate::runtime::struct_de!(SpeechStreamDone, [
+    usage,
+] [
+    r#type = "type",
+]);
 
 impl SpeechStreamDone {
-    crate::runtime::constructor!([usage : UsageInfo2 => plain] [r#type]);
+    crate::runtime::constructor!([
+        usage: UsageInfo2 => plain,
+    ] [
+        r#type,
+    ]);
 }
 
 /// The `type` field of `SpeechStreamDone`.
@@ -453,26 +556,26 @@ pub enum SpeechStreamEvent {
     Unknown(serde_json::Value),
 }
 
-crate::runtime::tagged_union!(
-    SpeechStreamEvent, "type" { SpeechAudioDelta = ["speech.audio.delta"] carries,
-    SpeechAudioDone = ["speech.audio.done"] carries }
-);
+crate::runtime::tagged_union!(SpeechStreamEvent, "type" {
+    SpeechAudioDelta = ["speech.audio.delta"] carries,
+    SpeechAudioDone = ["speech.audio.done"] carries,
+});
 
 #[cfg(feature = "full-serde")]
-crate::runtime::tagged_union_ser!(
-    SpeechStreamEvent, "type" { SpeechAudioDelta = ["speech.audio.delta"] carries,
-    SpeechAudioDone = ["speech.audio.done"] carries }
-);
+crate::runtime::tagged_union_ser!(SpeechStreamEvent, "type" {
+    SpeechAudioDelta = ["speech.audio.delta"] carries,
+    SpeechAudioDone = ["speech.audio.done"] carries,
+});
 
-crate::runtime::tagged_union_de!(
-    SpeechStreamEvent, "type" { SpeechAudioDelta = ["speech.audio.delta"] carries,
-    SpeechAudioDone = ["speech.audio.done"] carries }
-);
+crate::runtime::tagged_union_de!(SpeechStreamEvent, "type" {
+    SpeechAudioDelta = ["speech.audio.delta"] carries,
+    SpeechAudioDone = ["speech.audio.done"] carries,
+});
 
-crate::runtime::union_from!(
-    SpeechStreamEvent { SpeechAudioDelta(SpeechStreamAudioDelta), SpeechAudioDone(box
-    SpeechStreamDone) }
-);
+crate::runtime::union_from!(SpeechStreamEvent {
+    SpeechAudioDelta(SpeechStreamAudioDelta),
+    SpeechAudioDone(box SpeechStreamDone),
+});
 
 /// The `TimestampGranularity` schema: the `timestamp_granularities` of `AudioTranscriptionRequest`; the `timestamp_granularities` of `AudioTranscriptionRequestStream`.
 #[cfg_attr(docsrs, doc(cfg(feature = "audio")))]
@@ -486,9 +589,10 @@ pub enum TimestampGranularity {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    TimestampGranularity { Segment = "segment", Word = "word" }
-);
+crate::runtime::string_enum!(TimestampGranularity {
+    Segment = "segment",
+    Word = "word",
+});
 
 /// The `TranscriptionResponse` schema: returned by `audio.transcriptions.complete`.
 #[cfg_attr(docsrs, doc(cfg(feature = "audio")))]
@@ -511,17 +615,26 @@ pub struct TranscriptionResponse {
     pub usage: UsageInfo,
 }
 
-crate::runtime::struct_de!(
-    TranscriptionResponse, [model, text, usage] [language, segments]
-);
+crate::runtime::struct_de!(TranscriptionResponse, [
+    model,
+    text,
+    usage,
+] [
+    language,
+    segments,
+]);
 
 impl TranscriptionResponse {
-    crate::runtime::constructor!(
-        nullable[model : String => plain, text : String => plain, language : String =>
-        some, usage : UsageInfo => plain] [segments]
-    );
+    crate::runtime::constructor!(nullable [
+        model: String => plain,
+        text: String => plain,
+        language: String => some,
+        usage: UsageInfo => plain,
+    ] [
+        segments,
+    ]);
     crate::runtime::setters! {
-        segments : Vec < TranscriptionSegmentChunk > => optional
+        segments: Vec<TranscriptionSegmentChunk> => optional,
     }
 }
 
@@ -548,17 +661,29 @@ pub struct TranscriptionSegmentChunk {
     pub speaker_id: crate::Nullable<String>,
 }
 
-crate::runtime::struct_de!(
-    TranscriptionSegmentChunk, [text, start, end] [r#type = "type", score, speaker_id]
-);
+crate::runtime::struct_de!(TranscriptionSegmentChunk, [
+    text,
+    start,
+    end,
+] [
+    r#type = "type",
+    score,
+    speaker_id,
+]);
 
 impl TranscriptionSegmentChunk {
-    crate::runtime::constructor!(
-        [text : String => plain, start : f64 => plain, end : f64 => plain] [r#type,
-        score, speaker_id]
-    );
+    crate::runtime::constructor!([
+        text: String => plain,
+        start: f64 => plain,
+        end: f64 => plain,
+    ] [
+        r#type,
+        score,
+        speaker_id,
+    ]);
     crate::runtime::setters! {
-        score : f64 => nullable, speaker_id : String => nullable
+        score: f64 => nullable,
+        speaker_id: String => nullable,
     }
 }
 
@@ -569,9 +694,7 @@ impl TranscriptionSegmentChunk {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct TranscriptionSegmentChunkType;
 
-crate::runtime::const_value!(
-    TranscriptionSegmentChunkType, str, "transcription_segment"
-);
+crate::runtime::const_value!(TranscriptionSegmentChunkType, str, "transcription_segment");
 
 /// The `TranscriptionStreamDone` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "audio")))]
@@ -595,17 +718,28 @@ pub struct TranscriptionStreamDone {
     pub r#type: TranscriptionStreamDoneType,
 }
 
-crate::runtime::struct_de!(
-    TranscriptionStreamDone, [model, text, usage] [language, segments, r#type = "type"]
-);
+crate::runtime::struct_de!(TranscriptionStreamDone, [
+    model,
+    text,
+    usage,
+] [
+    language,
+    segments,
+    r#type = "type",
+]);
 
 impl TranscriptionStreamDone {
-    crate::runtime::constructor!(
-        nullable[model : String => plain, text : String => plain, language : String =>
-        some, usage : UsageInfo => plain] [segments, r#type]
-    );
+    crate::runtime::constructor!(nullable [
+        model: String => plain,
+        text: String => plain,
+        language: String => some,
+        usage: UsageInfo => plain,
+    ] [
+        segments,
+        r#type,
+    ]);
     crate::runtime::setters! {
-        segments : Vec < TranscriptionSegmentChunk > => optional
+        segments: Vec<TranscriptionSegmentChunk> => optional,
     }
 }
 
@@ -636,33 +770,33 @@ pub enum TranscriptionStreamEvent {
     Unknown(serde_json::Value),
 }
 
-crate::runtime::tagged_union!(
-    TranscriptionStreamEvent, "type" { TranscriptionTextDelta =
-    ["transcription.text.delta"] carries, TranscriptionLanguage =
-    ["transcription.language"] carries, TranscriptionSegment = ["transcription.segment"]
-    carries, TranscriptionDone = ["transcription.done"] carries }
-);
+crate::runtime::tagged_union!(TranscriptionStreamEvent, "type" {
+    TranscriptionTextDelta = ["transcription.text.delta"] carries,
+    TranscriptionLanguage = ["transcription.language"] carries,
+    TranscriptionSegment = ["transcription.segment"] carries,
+    TranscriptionDone = ["transcription.done"] carries,
+});
 
-crate::runtime::tagged_union_ser!(
-    TranscriptionStreamEvent, "type" { TranscriptionTextDelta =
-    ["transcription.text.delta"] carries, TranscriptionLanguage =
-    ["transcription.language"] carries, TranscriptionSegment = ["transcription.segment"]
-    carries, TranscriptionDone = ["transcription.done"] carries }
-);
+crate::runtime::tagged_union_ser!(TranscriptionStreamEvent, "type" {
+    TranscriptionTextDelta = ["transcription.text.delta"] carries,
+    TranscriptionLanguage = ["transcription.language"] carries,
+    TranscriptionSegment = ["transcription.segment"] carries,
+    TranscriptionDone = ["transcription.done"] carries,
+});
 
-crate::runtime::tagged_union_de!(
-    TranscriptionStreamEvent, "type" { TranscriptionTextDelta =
-    ["transcription.text.delta"] carries, TranscriptionLanguage =
-    ["transcription.language"] carries, TranscriptionSegment = ["transcription.segment"]
-    carries, TranscriptionDone = ["transcription.done"] carries }
-);
+crate::runtime::tagged_union_de!(TranscriptionStreamEvent, "type" {
+    TranscriptionTextDelta = ["transcription.text.delta"] carries,
+    TranscriptionLanguage = ["transcription.language"] carries,
+    TranscriptionSegment = ["transcription.segment"] carries,
+    TranscriptionDone = ["transcription.done"] carries,
+});
 
-crate::runtime::union_from!(
-    TranscriptionStreamEvent { TranscriptionTextDelta(TranscriptionStreamTextDelta),
+crate::runtime::union_from!(TranscriptionStreamEvent {
+    TranscriptionTextDelta(TranscriptionStreamTextDelta),
     TranscriptionLanguage(TranscriptionStreamLanguage),
     TranscriptionSegment(TranscriptionStreamSegmentDelta),
-    TranscriptionDone(TranscriptionStreamDone) }
-);
+    TranscriptionDone(TranscriptionStreamDone),
+});
 
 /// The `TranscriptionStreamLanguage` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "audio")))]
@@ -677,12 +811,18 @@ pub struct TranscriptionStreamLanguage {
     pub audio_language: String,
 }
 
-crate::runtime::struct_de!(
-    TranscriptionStreamLanguage, [audio_language] [r#type = "type"]
-);
+crate::runtime::struct_de!(TranscriptionStreamLanguage, [
+    audio_language,
+] [
+    r#type = "type",
+]);
 
 impl TranscriptionStreamLanguage {
-    crate::runtime::constructor!([audio_language : String => plain] [r#type]);
+    crate::runtime::constructor!([
+        audio_language: String => plain,
+    ] [
+        r#type,
+    ]);
 }
 
 /// The `type` field of `TranscriptionStreamLanguage`.
@@ -692,9 +832,7 @@ impl TranscriptionStreamLanguage {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct TranscriptionStreamLanguageType;
 
-crate::runtime::const_value!(
-    TranscriptionStreamLanguageType, str, "transcription.language"
-);
+crate::runtime::const_value!(TranscriptionStreamLanguageType, str, "transcription.language");
 
 /// The `TranscriptionStreamSegmentDelta` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "audio")))]
@@ -716,17 +854,26 @@ pub struct TranscriptionStreamSegmentDelta {
     pub speaker_id: crate::Nullable<String>,
 }
 
-crate::runtime::struct_de!(
-    TranscriptionStreamSegmentDelta, [text, start, end] [r#type = "type", speaker_id]
-);
+crate::runtime::struct_de!(TranscriptionStreamSegmentDelta, [
+    text,
+    start,
+    end,
+] [
+    r#type = "type",
+    speaker_id,
+]);
 
 impl TranscriptionStreamSegmentDelta {
-    crate::runtime::constructor!(
-        [text : String => plain, start : f64 => plain, end : f64 => plain] [r#type,
-        speaker_id]
-    );
+    crate::runtime::constructor!([
+        text: String => plain,
+        start: f64 => plain,
+        end: f64 => plain,
+    ] [
+        r#type,
+        speaker_id,
+    ]);
     crate::runtime::setters! {
-        speaker_id : String => nullable
+        speaker_id: String => nullable,
     }
 }
 
@@ -737,9 +884,7 @@ impl TranscriptionStreamSegmentDelta {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct TranscriptionStreamSegmentDeltaType;
 
-crate::runtime::const_value!(
-    TranscriptionStreamSegmentDeltaType, str, "transcription.segment"
-);
+crate::runtime::const_value!(TranscriptionStreamSegmentDeltaType, str, "transcription.segment");
 
 /// The `TranscriptionStreamTextDelta` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "audio")))]
@@ -754,10 +899,18 @@ pub struct TranscriptionStreamTextDelta {
     pub text: String,
 }
 
-crate::runtime::struct_de!(TranscriptionStreamTextDelta, [text] [r#type = "type"]);
+crate::runtime::struct_de!(TranscriptionStreamTextDelta, [
+    text,
+] [
+    r#type = "type",
+]);
 
 impl TranscriptionStreamTextDelta {
-    crate::runtime::constructor!([text : String => plain] [r#type]);
+    crate::runtime::constructor!([
+        text: String => plain,
+    ] [
+        r#type,
+    ]);
 }
 
 /// The `type` field of `TranscriptionStreamTextDelta`.
@@ -767,9 +920,7 @@ impl TranscriptionStreamTextDelta {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct TranscriptionStreamTextDeltaType;
 
-crate::runtime::const_value!(
-    TranscriptionStreamTextDeltaType, str, "transcription.text.delta"
-);
+crate::runtime::const_value!(TranscriptionStreamTextDeltaType, str, "transcription.text.delta");
 
 /// The `UsageInfo2` schema: the `usage` of `SpeechStreamDone`.
 #[cfg_attr(docsrs, doc(cfg(feature = "audio")))]
@@ -838,20 +989,29 @@ pub struct UsageInfo2 {
     pub num_cached_tokens: crate::Nullable<i64>,
 }
 
-crate::runtime::struct_de!(
-    UsageInfo2, [] [prompt_audio_seconds, prompt_tokens, total_tokens, completion_tokens,
-    request_count, prompt_tokens_details, completion_tokens_details,
-    prompt_token_details, num_cached_tokens]
-);
+crate::runtime::struct_de!(UsageInfo2, [] [
+    prompt_audio_seconds,
+    prompt_tokens,
+    total_tokens,
+    completion_tokens,
+    request_count,
+    prompt_tokens_details,
+    completion_tokens_details,
+    prompt_token_details,
+    num_cached_tokens,
+]);
 
 impl UsageInfo2 {
     crate::runtime::setters! {
-        prompt_audio_seconds : i64 => nullable, prompt_tokens : i64 => optional,
-        total_tokens : i64 => optional, completion_tokens : i64 => nullable,
-        request_count : i64 => nullable, prompt_tokens_details : PromptTokensDetails =>
-        nullable, completion_tokens_details : CompletionTokensDetails => nullable,
-        prompt_token_details : PromptTokensDetails => nullable, num_cached_tokens : i64
-        => nullable
+        prompt_audio_seconds: i64 => nullable,
+        prompt_tokens: i64 => optional,
+        total_tokens: i64 => optional,
+        completion_tokens: i64 => nullable,
+        request_count: i64 => nullable,
+        prompt_tokens_details: PromptTokensDetails => nullable,
+        completion_tokens_details: CompletionTokensDetails => nullable,
+        prompt_token_details: PromptTokensDetails => nullable,
+        num_cached_tokens: i64 => nullable,
     }
 }
 
@@ -897,21 +1057,46 @@ pub struct VoiceCreateRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    VoiceCreateRequest, [name, sample_audio] [slug, languages, gender, age, tags, color,
-    description, retention_notice, sample_filename]
-);
+crate::runtime::struct_de!(VoiceCreateRequest, [
+    name,
+    sample_audio,
+] [
+    slug,
+    languages,
+    gender,
+    age,
+    tags,
+    color,
+    description,
+    retention_notice,
+    sample_filename,
+]);
 
 impl VoiceCreateRequest {
-    crate::runtime::constructor!(
-        [name : String => plain, sample_audio : String => plain] [slug, languages,
-        gender, age, tags, color, description, retention_notice, sample_filename]
-    );
+    crate::runtime::constructor!([
+        name: String => plain,
+        sample_audio: String => plain,
+    ] [
+        slug,
+        languages,
+        gender,
+        age,
+        tags,
+        color,
+        description,
+        retention_notice,
+        sample_filename,
+    ]);
     crate::runtime::setters! {
-        slug : String => nullable, languages : Vec < String > => optional, gender :
-        String => nullable, age : i64 => nullable, tags : Vec < String > => nullable,
-        color : String => nullable, description : String => nullable, retention_notice :
-        i64 => optional, sample_filename : String => nullable
+        slug: String => nullable,
+        languages: Vec<String> => optional,
+        gender: String => nullable,
+        age: i64 => nullable,
+        tags: Vec<String> => nullable,
+        color: String => nullable,
+        description: String => nullable,
+        retention_notice: i64 => optional,
+        sample_filename: String => nullable,
     }
 }
 
@@ -932,15 +1117,22 @@ pub struct VoiceListResponse {
     pub total_pages: i64,
 }
 
-crate::runtime::struct_de!(
-    VoiceListResponse, [items, total, page, page_size, total_pages] []
-);
+crate::runtime::struct_de!(VoiceListResponse, [
+    items,
+    total,
+    page,
+    page_size,
+    total_pages,
+] []);
 
 impl VoiceListResponse {
-    crate::runtime::constructor!(
-        [items : Vec < VoiceResponse > => plain, total : i64 => plain, page : i64 =>
-        plain, page_size : i64 => plain, total_pages : i64 => plain] []
-    );
+    crate::runtime::constructor!([
+        items: Vec<VoiceResponse> => plain,
+        total: i64 => plain,
+        page: i64 => plain,
+        page_size: i64 => plain,
+        total_pages: i64 => plain,
+    ] []);
 }
 
 /// Schema for voice response
@@ -1016,22 +1208,50 @@ pub struct VoiceResponse {
     pub trimmed_seconds: crate::Nullable<f64>,
 }
 
-crate::runtime::struct_de!(
-    VoiceResponse, [name, id, created_at] [slug, languages, gender, age, tags, color,
-    description, retention_notice, user_id, trimmed_seconds]
-);
+crate::runtime::struct_de!(VoiceResponse, [
+    name,
+    id,
+    created_at,
+] [
+    slug,
+    languages,
+    gender,
+    age,
+    tags,
+    color,
+    description,
+    retention_notice,
+    user_id,
+    trimmed_seconds,
+]);
 
 impl VoiceResponse {
-    crate::runtime::constructor!(
-        nullable[name : String => plain, id : String => plain, created_at : String =>
-        plain, user_id : String => some] [slug, languages, gender, age, tags, color,
-        description, retention_notice, trimmed_seconds]
-    );
+    crate::runtime::constructor!(nullable [
+        name: String => plain,
+        id: String => plain,
+        created_at: String => plain,
+        user_id: String => some,
+    ] [
+        slug,
+        languages,
+        gender,
+        age,
+        tags,
+        color,
+        description,
+        retention_notice,
+        trimmed_seconds,
+    ]);
     crate::runtime::setters! {
-        slug : String => nullable, languages : Vec < String > => optional, gender :
-        String => nullable, age : i64 => nullable, tags : Vec < String > => nullable,
-        color : String => nullable, description : String => nullable, retention_notice :
-        i64 => optional, trimmed_seconds : f64 => nullable
+        slug: String => nullable,
+        languages: Vec<String> => optional,
+        gender: String => nullable,
+        age: i64 => nullable,
+        tags: Vec<String> => nullable,
+        color: String => nullable,
+        description: String => nullable,
+        retention_notice: i64 => optional,
+        trimmed_seconds: f64 => nullable,
     }
 }
 
@@ -1060,15 +1280,23 @@ pub struct VoiceUpdateRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    VoiceUpdateRequest, [] [name, languages, gender, age, tags, description]
-);
+crate::runtime::struct_de!(VoiceUpdateRequest, [] [
+    name,
+    languages,
+    gender,
+    age,
+    tags,
+    description,
+]);
 
 impl VoiceUpdateRequest {
     crate::runtime::setters! {
-        name : String => nullable, languages : Vec < String > => nullable, gender :
-        String => nullable, age : i64 => nullable, tags : Vec < String > => nullable,
-        description : String => nullable
+        name: String => nullable,
+        languages: Vec<String> => nullable,
+        gender: String => nullable,
+        age: i64 => nullable,
+        tags: Vec<String> => nullable,
+        description: String => nullable,
     }
 }
 
@@ -1088,6 +1316,8 @@ pub enum VoicesListType {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    VoicesListType { All = "all", Custom = "custom", Preset = "preset" }
-);
+crate::runtime::string_enum!(VoicesListType {
+    All = "all",
+    Custom = "custom",
+    Preset = "preset",
+});

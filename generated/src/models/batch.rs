@@ -28,14 +28,18 @@ pub enum ApiEndpoint {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    ApiEndpoint { V1ChatCompletions = "/v1/chat/completions", V1Embeddings =
-    "/v1/embeddings", V1FimCompletions = "/v1/fim/completions", V1Moderations =
-    "/v1/moderations", V1ChatModerations = "/v1/chat/moderations", V1Ocr = "/v1/ocr",
-    V1Classifications = "/v1/classifications", V1ChatClassifications =
-    "/v1/chat/classifications", V1Conversations = "/v1/conversations",
-    V1AudioTranscriptions = "/v1/audio/transcriptions" }
-);
+crate::runtime::string_enum!(ApiEndpoint {
+    V1ChatCompletions = "/v1/chat/completions",
+    V1Embeddings = "/v1/embeddings",
+    V1FimCompletions = "/v1/fim/completions",
+    V1Moderations = "/v1/moderations",
+    V1ChatModerations = "/v1/chat/moderations",
+    V1Ocr = "/v1/ocr",
+    V1Classifications = "/v1/classifications",
+    V1ChatClassifications = "/v1/chat/classifications",
+    V1Conversations = "/v1/conversations",
+    V1AudioTranscriptions = "/v1/audio/transcriptions",
+});
 
 /// The `BatchError` schema: the `errors` of `BatchJob`.
 #[cfg_attr(docsrs, doc(cfg(feature = "batch")))]
@@ -54,12 +58,20 @@ pub struct BatchError {
     pub count: Option<i64>,
 }
 
-crate::runtime::struct_de!(BatchError, [message] [count]);
+crate::runtime::struct_de!(BatchError, [
+    message,
+] [
+    count,
+]);
 
 impl BatchError {
-    crate::runtime::constructor!([message : String => plain] [count]);
+    crate::runtime::constructor!([
+        message: String => plain,
+    ] [
+        count,
+    ]);
     crate::runtime::setters! {
-        count : i64 => optional
+        count: i64 => optional,
     }
 }
 
@@ -145,27 +157,63 @@ pub struct BatchJob {
     pub completed_at: crate::Nullable<i64>,
 }
 
-crate::runtime::struct_de!(
-    BatchJob, [id, input_files, endpoint, errors, status, created_at, total_requests,
-    completed_requests, succeeded_requests, failed_requests] [object, metadata, model,
-    agent_id, output_file, error_file, outputs, started_at, completed_at]
-);
+crate::runtime::struct_de!(BatchJob, [
+    id,
+    input_files,
+    endpoint,
+    errors,
+    status,
+    created_at,
+    total_requests,
+    completed_requests,
+    succeeded_requests,
+    failed_requests,
+] [
+    object,
+    metadata,
+    model,
+    agent_id,
+    output_file,
+    error_file,
+    outputs,
+    started_at,
+    completed_at,
+]);
 
 impl BatchJob {
-    crate::runtime::constructor!(
-        [id : String => plain, input_files : Vec < String > => plain, endpoint : String
-        => plain, errors : Vec < BatchError > => plain, status : BatchJobStatus => plain,
-        created_at : i64 => plain, total_requests : i64 => plain, completed_requests :
-        i64 => plain, succeeded_requests : i64 => plain, failed_requests : i64 => plain]
-        [object, metadata, model, agent_id, output_file, error_file, outputs, started_at,
-        completed_at]
-    );
+    crate::runtime::constructor!([
+        id: String => plain,
+        input_files: Vec<String> => plain,
+        endpoint: String => plain,
+        errors: Vec<BatchError> => plain,
+        status: BatchJobStatus => plain,
+        created_at: i64 => plain,
+        total_requests: i64 => plain,
+        completed_requests: i64 => plain,
+        succeeded_requests: i64 => plain,
+        failed_requests: i64 => plain,
+    ] [
+        object,
+        metadata,
+        model,
+        agent_id,
+        output_file,
+        error_file,
+        outputs,
+        started_at,
+        completed_at,
+    ]);
     crate::runtime::setters! {
-        metadata : std::collections::BTreeMap < String, serde_json::Value > => nullable,
-        model : String => nullable, agent_id : String => nullable, output_file : String
-        => nullable, error_file : String => nullable, outputs : Vec <
-        std::collections::BTreeMap < String, serde_json::Value > > => nullable,
-        started_at : i64 => nullable, completed_at : i64 => nullable
+        metadata: std::collections::BTreeMap<String,
+        serde_json::Value > => nullable,
+        model: String => nullable,
+        agent_id: String => nullable,
+        output_file: String => nullable,
+        error_file: String => nullable,
+        outputs: Vec<std::collections::BTreeMap<String,
+        serde_json::Value > > => nullable,
+        started_at: i64 => nullable,
+        completed_at: i64 => nullable,
     }
 }
 
@@ -200,11 +248,15 @@ pub enum BatchJobStatus {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    BatchJobStatus { Queued = "QUEUED", Running = "RUNNING", Success = "SUCCESS", Failed
-    = "FAILED", TimeoutExceeded = "TIMEOUT_EXCEEDED", CancellationRequested =
-    "CANCELLATION_REQUESTED", Cancelled = "CANCELLED" }
-);
+crate::runtime::string_enum!(BatchJobStatus {
+    Queued = "QUEUED",
+    Running = "RUNNING",
+    Success = "SUCCESS",
+    Failed = "FAILED",
+    TimeoutExceeded = "TIMEOUT_EXCEEDED",
+    CancellationRequested = "CANCELLATION_REQUESTED",
+    Cancelled = "CANCELLED",
+});
 
 /// The `BatchRequest` schema: the `requests` of `CreateBatchJobRequest`.
 #[cfg_attr(docsrs, doc(cfg(feature = "batch")))]
@@ -218,15 +270,21 @@ pub struct BatchRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(BatchRequest, [body] [custom_id]);
+crate::runtime::struct_de!(BatchRequest, [
+    body,
+] [
+    custom_id,
+]);
 
 impl BatchRequest {
-    crate::runtime::constructor!(
-        [body : std::collections::BTreeMap < String, serde_json::Value > => plain]
-        [custom_id]
-    );
+    crate::runtime::constructor!([
+        body: std::collections::BTreeMap<String,
+        serde_json::Value > => plain,
+    ] [
+        custom_id,
+    ]);
     crate::runtime::setters! {
-        custom_id : String => nullable
+        custom_id: String => nullable,
     }
 }
 
@@ -270,21 +328,36 @@ pub struct CreateBatchJobRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    CreateBatchJobRequest, [endpoint] [input_files, requests, model, agent_id, metadata,
-    timeout_hours]
-);
+crate::runtime::struct_de!(CreateBatchJobRequest, [
+    endpoint,
+] [
+    input_files,
+    requests,
+    model,
+    agent_id,
+    metadata,
+    timeout_hours,
+]);
 
 impl CreateBatchJobRequest {
-    crate::runtime::constructor!(
-        [endpoint : ApiEndpoint => plain] [input_files, requests, model, agent_id,
-        metadata, timeout_hours]
-    );
+    crate::runtime::constructor!([
+        endpoint: ApiEndpoint => plain,
+    ] [
+        input_files,
+        requests,
+        model,
+        agent_id,
+        metadata,
+        timeout_hours,
+    ]);
     crate::runtime::setters! {
-        input_files : Vec < String > => nullable, requests : Vec < BatchRequest > =>
-        nullable, model : String => nullable, agent_id : String => nullable, metadata :
-        std::collections::BTreeMap < String, String > => nullable, timeout_hours : i64 =>
-        optional
+        input_files: Vec<String> => nullable,
+        requests: Vec<BatchRequest> => nullable,
+        model: String => nullable,
+        agent_id: String => nullable,
+        metadata: std::collections::BTreeMap<String,
+        String > => nullable,
+        timeout_hours: i64 => optional,
     }
 }
 
@@ -310,12 +383,22 @@ pub struct DeleteBatchJobResponse {
     pub deleted: Option<bool>,
 }
 
-crate::runtime::struct_de!(DeleteBatchJobResponse, [id] [object, deleted]);
+crate::runtime::struct_de!(DeleteBatchJobResponse, [
+    id,
+] [
+    object,
+    deleted,
+]);
 
 impl DeleteBatchJobResponse {
-    crate::runtime::constructor!([id : String => plain] [object, deleted]);
+    crate::runtime::constructor!([
+        id: String => plain,
+    ] [
+        object,
+        deleted,
+    ]);
     crate::runtime::setters! {
-        deleted : bool => optional
+        deleted: bool => optional,
     }
 }
 
@@ -342,9 +425,10 @@ pub enum JobsListOrderBy {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    JobsListOrderBy { Created = "created", Created2 = "-created" }
-);
+crate::runtime::string_enum!(JobsListOrderBy {
+    Created = "created",
+    Created2 = "-created",
+});
 
 /// The `ListBatchJobsResponse` schema: returned by `batch.jobs.list`.
 #[cfg_attr(docsrs, doc(cfg(feature = "batch")))]
@@ -368,12 +452,22 @@ pub struct ListBatchJobsResponse {
     pub total: i64,
 }
 
-crate::runtime::struct_de!(ListBatchJobsResponse, [total] [data, object]);
+crate::runtime::struct_de!(ListBatchJobsResponse, [
+    total,
+] [
+    data,
+    object,
+]);
 
 impl ListBatchJobsResponse {
-    crate::runtime::constructor!([total : i64 => plain] [data, object]);
+    crate::runtime::constructor!([
+        total: i64 => plain,
+    ] [
+        data,
+        object,
+    ]);
     crate::runtime::setters! {
-        data : Vec < BatchJob > => optional
+        data: Vec<BatchJob> => optional,
     }
 }
 

@@ -28,12 +28,15 @@ pub struct APIKeyActions {
     pub delete: crate::Nullable<APIKeyActionsDelete>,
 }
 
-crate::runtime::struct_de!(APIKeyActions, [] [rotate, delete]);
+crate::runtime::struct_de!(APIKeyActions, [] [
+    rotate,
+    delete,
+]);
 
 impl APIKeyActions {
     crate::runtime::setters! {
-        rotate : APIKeyActionsRotate => nullable, delete : APIKeyActionsDelete =>
-        nullable
+        rotate: APIKeyActionsRotate => nullable,
+        delete: APIKeyActionsDelete => nullable,
     }
 }
 
@@ -51,26 +54,26 @@ pub enum APIKeyActionsDelete {
     Unknown(serde_json::Value),
 }
 
-crate::runtime::tagged_union!(
-    APIKeyActionsDelete, "status" { Available = ["available"] carries, Unavailable =
-    ["unavailable"] carries }
-);
+crate::runtime::tagged_union!(APIKeyActionsDelete, "status" {
+    Available = ["available"] carries,
+    Unavailable = ["unavailable"] carries,
+});
 
 #[cfg(feature = "full-serde")]
-crate::runtime::tagged_union_ser!(
-    APIKeyActionsDelete, "status" { Available = ["available"] carries, Unavailable =
-    ["unavailable"] carries }
-);
+crate::runtime::tagged_union_ser!(APIKeyActionsDelete, "status" {
+    Available = ["available"] carries,
+    Unavailable = ["unavailable"] carries,
+});
 
-crate::runtime::tagged_union_de!(
-    APIKeyActionsDelete, "status" { Available = ["available"] carries, Unavailable =
-    ["unavailable"] carries }
-);
+crate::runtime::tagged_union_de!(APIKeyActionsDelete, "status" {
+    Available = ["available"] carries,
+    Unavailable = ["unavailable"] carries,
+});
 
-crate::runtime::union_from!(
-    APIKeyActionsDelete { Available(ActionAvailable),
-    Unavailable(ActionUnavailableDeleteUnavailableReason) }
-);
+crate::runtime::union_from!(APIKeyActionsDelete {
+    Available(ActionAvailable),
+    Unavailable(ActionUnavailableDeleteUnavailableReason),
+});
 
 /// The `rotate` field of `APIKeyActions`.
 ///
@@ -86,26 +89,26 @@ pub enum APIKeyActionsRotate {
     Unknown(serde_json::Value),
 }
 
-crate::runtime::tagged_union!(
-    APIKeyActionsRotate, "status" { Available = ["available"] carries, Unavailable =
-    ["unavailable"] carries }
-);
+crate::runtime::tagged_union!(APIKeyActionsRotate, "status" {
+    Available = ["available"] carries,
+    Unavailable = ["unavailable"] carries,
+});
 
 #[cfg(feature = "full-serde")]
-crate::runtime::tagged_union_ser!(
-    APIKeyActionsRotate, "status" { Available = ["available"] carries, Unavailable =
-    ["unavailable"] carries }
-);
+crate::runtime::tagged_union_ser!(APIKeyActionsRotate, "status" {
+    Available = ["available"] carries,
+    Unavailable = ["unavailable"] carries,
+});
 
-crate::runtime::tagged_union_de!(
-    APIKeyActionsRotate, "status" { Available = ["available"] carries, Unavailable =
-    ["unavailable"] carries }
-);
+crate::runtime::tagged_union_de!(APIKeyActionsRotate, "status" {
+    Available = ["available"] carries,
+    Unavailable = ["unavailable"] carries,
+});
 
-crate::runtime::union_from!(
-    APIKeyActionsRotate { Available(ActionAvailable),
-    Unavailable(ActionUnavailableRotateUnavailableReason) }
-);
+crate::runtime::union_from!(APIKeyActionsRotate {
+    Available(ActionAvailable),
+    Unavailable(ActionUnavailableRotateUnavailableReason),
+});
 
 /// The `APIKeyExtendedOUT` schema: the `keys` of `APIKeysExtendedOUT`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
@@ -160,20 +163,39 @@ pub struct APIKeyExtendedOUT {
     pub can_delete: Option<bool>,
 }
 
-crate::runtime::struct_de!(
-    APIKeyExtendedOUT, [key_id, hidden_key, actions] [key, name, created_at,
-    expiration_date, workspace_id, workspace_name, created_by, product, last_used,
-    can_delete]
-);
+crate::runtime::struct_de!(APIKeyExtendedOUT, [
+    key_id,
+    hidden_key,
+    actions,
+] [
+    key,
+    name,
+    created_at,
+    expiration_date,
+    workspace_id,
+    workspace_name,
+    created_by,
+    product,
+    last_used,
+    can_delete,
+]);
 
 impl APIKeyExtendedOUT {
-    crate::runtime::constructor!(
-        nullable[key_id : String => plain, key : String => some, name : String => some,
-        hidden_key : String => plain, created_at : String => some, expiration_date :
-        String => some, actions : APIKeyActions => plain, workspace_id : String => some,
-        workspace_name : String => some, created_by : String => some, product :
-        APIKeyProduct => some, last_used : String => some, can_delete : bool => some] []
-    );
+    crate::runtime::constructor!(nullable [
+        key_id: String => plain,
+        key: String => some,
+        name: String => some,
+        hidden_key: String => plain,
+        created_at: String => some,
+        expiration_date: String => some,
+        actions: APIKeyActions => plain,
+        workspace_id: String => some,
+        workspace_name: String => some,
+        created_by: String => some,
+        product: APIKeyProduct => some,
+        last_used: String => some,
+        can_delete: bool => some,
+    ] []);
 }
 
 /// The `APIKeyOUT` schema: returned by `beta.admin.api_keys.create`.
@@ -209,16 +231,27 @@ pub struct APIKeyOUT {
     pub actions: APIKeyActions,
 }
 
-crate::runtime::struct_de!(
-    APIKeyOUT, [key_id, hidden_key, actions] [key, name, created_at, expiration_date]
-);
+crate::runtime::struct_de!(APIKeyOUT, [
+    key_id,
+    hidden_key,
+    actions,
+] [
+    key,
+    name,
+    created_at,
+    expiration_date,
+]);
 
 impl APIKeyOUT {
-    crate::runtime::constructor!(
-        nullable[key_id : String => plain, key : String => some, name : String => some,
-        hidden_key : String => plain, created_at : String => some, expiration_date :
-        String => some, actions : APIKeyActions => plain] []
-    );
+    crate::runtime::constructor!(nullable [
+        key_id: String => plain,
+        key: String => some,
+        name: String => some,
+        hidden_key: String => plain,
+        created_at: String => some,
+        expiration_date: String => some,
+        actions: APIKeyActions => plain,
+    ] []);
 }
 
 /// The `APIKeyProduct` schema: the `product` of `APIKeyExtendedOUT`.
@@ -235,9 +268,11 @@ pub enum APIKeyProduct {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    APIKeyProduct { Api = "API", MistralCode = "Mistral Code", Vibe = "Vibe" }
-);
+crate::runtime::string_enum!(APIKeyProduct {
+    Api = "API",
+    MistralCode = "Mistral Code",
+    Vibe = "Vibe",
+});
 
 /// The `APIKeysExtendedOUT` schema: returned by `beta.admin.api_keys.list`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
@@ -248,10 +283,14 @@ pub struct APIKeysExtendedOUT {
     pub keys: Vec<APIKeyExtendedOUT>,
 }
 
-crate::runtime::struct_de!(APIKeysExtendedOUT, [keys] []);
+crate::runtime::struct_de!(APIKeysExtendedOUT, [
+    keys,
+] []);
 
 impl APIKeysExtendedOUT {
-    crate::runtime::constructor!([keys : Vec < APIKeyExtendedOUT > => plain] []);
+    crate::runtime::constructor!([
+        keys: Vec<APIKeyExtendedOUT> => plain,
+    ] []);
 }
 
 /// The `APIPlan` schema.
@@ -266,7 +305,10 @@ pub enum APIPlan {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(APIPlan { Free = "FREE", PayAsYouGo = "PAY_AS_YOU_GO" });
+crate::runtime::string_enum!(APIPlan {
+    Free = "FREE",
+    PayAsYouGo = "PAY_AS_YOU_GO",
+});
 
 /// The viewer may perform the action on the resource.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
@@ -280,7 +322,9 @@ pub struct ActionAvailable {
     pub status: ActionAvailableStatus,
 }
 
-crate::runtime::struct_de!(ActionAvailable, [] [status]);
+crate::runtime::struct_de!(ActionAvailable, [] [
+    status,
+]);
 
 /// The `status` field of `ActionAvailable`.
 ///
@@ -309,13 +353,14 @@ pub struct ActionUnavailableDeleteUnavailableReason {
     pub reason: crate::Nullable<DeleteUnavailableReason>,
 }
 
-crate::runtime::struct_de!(
-    ActionUnavailableDeleteUnavailableReason, [] [status, reason]
-);
+crate::runtime::struct_de!(ActionUnavailableDeleteUnavailableReason, [] [
+    status,
+    reason,
+]);
 
 impl ActionUnavailableDeleteUnavailableReason {
     crate::runtime::setters! {
-        reason : DeleteUnavailableReason => nullable
+        reason: DeleteUnavailableReason => nullable,
     }
 }
 
@@ -326,9 +371,7 @@ impl ActionUnavailableDeleteUnavailableReason {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ActionUnavailableDeleteUnavailableReasonStatus;
 
-crate::runtime::const_value!(
-    ActionUnavailableDeleteUnavailableReasonStatus, str, "unavailable"
-);
+crate::runtime::const_value!(ActionUnavailableDeleteUnavailableReasonStatus, str, "unavailable");
 
 /// The `ActionUnavailable_RotateUnavailableReason_` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
@@ -348,13 +391,14 @@ pub struct ActionUnavailableRotateUnavailableReason {
     pub reason: crate::Nullable<RotateUnavailableReason>,
 }
 
-crate::runtime::struct_de!(
-    ActionUnavailableRotateUnavailableReason, [] [status, reason]
-);
+crate::runtime::struct_de!(ActionUnavailableRotateUnavailableReason, [] [
+    status,
+    reason,
+]);
 
 impl ActionUnavailableRotateUnavailableReason {
     crate::runtime::setters! {
-        reason : RotateUnavailableReason => nullable
+        reason: RotateUnavailableReason => nullable,
     }
 }
 
@@ -365,9 +409,7 @@ impl ActionUnavailableRotateUnavailableReason {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ActionUnavailableRotateUnavailableReasonStatus;
 
-crate::runtime::const_value!(
-    ActionUnavailableRotateUnavailableReasonStatus, str, "unavailable"
-);
+crate::runtime::const_value!(ActionUnavailableRotateUnavailableReasonStatus, str, "unavailable");
 
 /// The `ActorType` schema: a parameter of `beta.admin.audit_logs.list`; the `actor_type` of `AuditLogOut`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
@@ -383,9 +425,11 @@ pub enum ActorType {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    ActorType { Human = "HUMAN", ApiKey = "API_KEY", Other = "OTHER" }
-);
+crate::runtime::string_enum!(ActorType {
+    Human = "HUMAN",
+    ApiKey = "API_KEY",
+    Other = "OTHER",
+});
 
 /// The `AddOrUpdateUsersToWorkspaceOUT` schema: returned by `beta.admin.workspaces.add_or_update_users`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
@@ -398,14 +442,16 @@ pub struct AddOrUpdateUsersToWorkspaceOUT {
     pub updated_members_count: i64,
 }
 
-crate::runtime::struct_de!(
-    AddOrUpdateUsersToWorkspaceOUT, [added_members_count, updated_members_count] []
-);
+crate::runtime::struct_de!(AddOrUpdateUsersToWorkspaceOUT, [
+    added_members_count,
+    updated_members_count,
+] []);
 
 impl AddOrUpdateUsersToWorkspaceOUT {
-    crate::runtime::constructor!(
-        [added_members_count : i64 => plain, updated_members_count : i64 => plain] []
-    );
+    crate::runtime::constructor!([
+        added_members_count: i64 => plain,
+        updated_members_count: i64 => plain,
+    ] []);
 }
 
 /// The `AddUsersToWorkspaceOUT` schema: returned by `beta.admin.workspaces.add_users`.
@@ -417,10 +463,14 @@ pub struct AddUsersToWorkspaceOUT {
     pub added_members_count: i64,
 }
 
-crate::runtime::struct_de!(AddUsersToWorkspaceOUT, [added_members_count] []);
+crate::runtime::struct_de!(AddUsersToWorkspaceOUT, [
+    added_members_count,
+] []);
 
 impl AddUsersToWorkspaceOUT {
-    crate::runtime::constructor!([added_members_count : i64 => plain] []);
+    crate::runtime::constructor!([
+        added_members_count: i64 => plain,
+    ] []);
 }
 
 /// The `AdminAssignUsersToGroupIn` schema: sent to `beta.admin.user_groups.add_members`; sent to `beta.admin.user_groups.remove_members`.
@@ -434,10 +484,14 @@ pub struct AdminAssignUsersToGroupIn {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(AdminAssignUsersToGroupIn, [user_uuids] []);
+crate::runtime::struct_de!(AdminAssignUsersToGroupIn, [
+    user_uuids,
+] []);
 
 impl AdminAssignUsersToGroupIn {
-    crate::runtime::constructor!([user_uuids : Vec < String > => plain] []);
+    crate::runtime::constructor!([
+        user_uuids: Vec<String> => plain,
+    ] []);
 }
 
 /// The `AdminCreateAPIKeyIN` schema: sent to `beta.admin.api_keys.create`.
@@ -465,16 +519,25 @@ pub struct AdminCreateAPIKeyIN {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    AdminCreateAPIKeyIN, [workspace_uuid, user_id] [name, expiration]
-);
+crate::runtime::struct_de!(AdminCreateAPIKeyIN, [
+    workspace_uuid,
+    user_id,
+] [
+    name,
+    expiration,
+]);
 
 impl AdminCreateAPIKeyIN {
-    crate::runtime::constructor!(
-        [workspace_uuid : String => plain, user_id : String => plain] [name, expiration]
-    );
+    crate::runtime::constructor!([
+        workspace_uuid: String => plain,
+        user_id: String => plain,
+    ] [
+        name,
+        expiration,
+    ]);
     crate::runtime::setters! {
-        name : String => nullable, expiration : String => nullable
+        name: String => nullable,
+        expiration: String => nullable,
     }
 }
 
@@ -536,23 +599,42 @@ pub struct AdminOrganizationMemberOUT {
     pub created_at: String,
 }
 
-crate::runtime::struct_de!(
-    AdminOrganizationMemberOUT, [uuid, raw_roles, raw_role, created_at] [oid_id, name,
-    email, is_sso_outsider, workspaces, subscriptions, subscription_types]
-);
+crate::runtime::struct_de!(AdminOrganizationMemberOUT, [
+    uuid,
+    raw_roles,
+    raw_role,
+    created_at,
+] [
+    oid_id,
+    name,
+    email,
+    is_sso_outsider,
+    workspaces,
+    subscriptions,
+    subscription_types,
+]);
 
 #[allow(deprecated)]
 impl AdminOrganizationMemberOUT {
-    crate::runtime::constructor!(
-        nullable[uuid : String => plain, oid_id : String => some, name : String => some,
-        email : String => some, raw_roles : AdminOrganizationMemberOUTRawRoles => plain,
-        raw_role : Role => plain, created_at : String => plain] [is_sso_outsider,
-        workspaces, subscriptions, subscription_types]
-    );
+    crate::runtime::constructor!(nullable [
+        uuid: String => plain,
+        oid_id: String => some,
+        name: String => some,
+        email: String => some,
+        raw_roles: AdminOrganizationMemberOUTRawRoles => plain,
+        raw_role: Role => plain,
+        created_at: String => plain,
+    ] [
+        is_sso_outsider,
+        workspaces,
+        subscriptions,
+        subscription_types,
+    ]);
     crate::runtime::setters! {
-        is_sso_outsider : bool => nullable, workspaces : Vec < MemberWorkspaceInfo > =>
-        nullable, subscriptions : Vec < MemberSubscriptionOUT > => optional,
-        subscription_types : Vec < SubscriptionType > => nullable
+        is_sso_outsider: bool => nullable,
+        workspaces: Vec<MemberWorkspaceInfo> => nullable,
+        subscriptions: Vec<MemberSubscriptionOUT> => optional,
+        subscription_types: Vec<SubscriptionType> => nullable,
     }
 }
 
@@ -570,18 +652,20 @@ pub enum AdminOrganizationMemberOUTRawRoles {
     Unknown(serde_json::Value),
 }
 
-crate::runtime::untagged_union_ser!(
-    AdminOrganizationMemberOUTRawRoles { UserRoleList, StaticOrganizationRolesList }
-);
+crate::runtime::untagged_union_ser!(AdminOrganizationMemberOUTRawRoles {
+    UserRoleList,
+    StaticOrganizationRolesList,
+});
 
-crate::runtime::untagged_union_de!(
-    AdminOrganizationMemberOUTRawRoles { UserRoleList, StaticOrganizationRolesList }
-);
+crate::runtime::untagged_union_de!(AdminOrganizationMemberOUTRawRoles {
+    UserRoleList,
+    StaticOrganizationRolesList,
+});
 
-crate::runtime::union_from!(
-    AdminOrganizationMemberOUTRawRoles { UserRoleList(Vec < UserRole >),
-    StaticOrganizationRolesList(Vec < StaticOrganizationRoles >) }
-);
+crate::runtime::union_from!(AdminOrganizationMemberOUTRawRoles {
+    UserRoleList(Vec<UserRole>),
+    StaticOrganizationRolesList(Vec<StaticOrganizationRoles>),
+});
 
 /// The `AdminOrganizationMemberUpdate` schema: sent to `beta.admin.users.update`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
@@ -607,18 +691,24 @@ pub struct AdminOrganizationMemberUpdate {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    AdminOrganizationMemberUpdate, [] [role_names, roles, role_name, role,
-    subscription_types]
-);
+crate::runtime::struct_de!(AdminOrganizationMemberUpdate, [] [
+    role_names,
+    roles,
+    role_name,
+    role,
+    subscription_types,
+]);
 
 #[allow(deprecated)]
 impl AdminOrganizationMemberUpdate {
     crate::runtime::setters! {
-        role_names : Vec < OrganizationRoleName > => nullable, roles :
-        AdminOrganizationMemberOUTRawRoles => nullable, #[deprecated] role_name :
-        OrganizationRoleName => nullable, #[deprecated] role : Role => nullable,
-        subscription_types : Vec < SubscriptionType > => nullable
+        role_names: Vec<OrganizationRoleName> => nullable,
+        roles: AdminOrganizationMemberOUTRawRoles => nullable,
+        #[deprecated]
+        role_name: OrganizationRoleName => nullable,
+        #[deprecated]
+        role: Role => nullable,
+        subscription_types: Vec<SubscriptionType> => nullable,
     }
 }
 
@@ -643,19 +733,25 @@ pub struct AdminProvisionGroupToWorkspaceIn {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    AdminProvisionGroupToWorkspaceIn, [user_group_uuid, workspace_uuid] [workspace_role,
-    workspace_role_name]
-);
+crate::runtime::struct_de!(AdminProvisionGroupToWorkspaceIn, [
+    user_group_uuid,
+    workspace_uuid,
+] [
+    workspace_role,
+    workspace_role_name,
+]);
 
 impl AdminProvisionGroupToWorkspaceIn {
-    crate::runtime::constructor!(
-        [user_group_uuid : String => plain, workspace_uuid : String => plain]
-        [workspace_role, workspace_role_name]
-    );
+    crate::runtime::constructor!([
+        user_group_uuid: String => plain,
+        workspace_uuid: String => plain,
+    ] [
+        workspace_role,
+        workspace_role_name,
+    ]);
     crate::runtime::setters! {
-        workspace_role : MemberWorkspaceInfoRawRole => nullable, workspace_role_name :
-        WorkspaceRoleName => nullable
+        workspace_role: MemberWorkspaceInfoRawRole => nullable,
+        workspace_role_name: WorkspaceRoleName => nullable,
     }
 }
 
@@ -676,12 +772,16 @@ pub struct AdminScimSyncActiveRunOUT {
     pub status: ScimSyncRunStatus,
 }
 
-crate::runtime::struct_de!(AdminScimSyncActiveRunOUT, [run_id, status] []);
+crate::runtime::struct_de!(AdminScimSyncActiveRunOUT, [
+    run_id,
+    status,
+] []);
 
 impl AdminScimSyncActiveRunOUT {
-    crate::runtime::constructor!(
-        [run_id : String => plain, status : ScimSyncRunStatus => plain] []
-    );
+    crate::runtime::constructor!([
+        run_id: String => plain,
+        status: ScimSyncRunStatus => plain,
+    ] []);
 }
 
 /// The `AdminScimSyncConfig` schema: the `sync_config` of `AdminScimSyncRunOUT`; the `sync_config` of `AdminScimSyncTriggerIN`.
@@ -716,18 +816,27 @@ pub struct AdminScimSyncConfig {
     pub sync_memberships: bool,
 }
 
-crate::runtime::struct_de!(
-    AdminScimSyncConfig, [sync_users, sync_groups, sync_memberships]
-    [delete_missing_groups, deprovision_users]
-);
+crate::runtime::struct_de!(AdminScimSyncConfig, [
+    sync_users,
+    sync_groups,
+    sync_memberships,
+] [
+    delete_missing_groups,
+    deprovision_users,
+]);
 
 impl AdminScimSyncConfig {
-    crate::runtime::constructor!(
-        [sync_users : bool => plain, sync_groups : bool => plain, sync_memberships : bool
-        => plain] [delete_missing_groups, deprovision_users]
-    );
+    crate::runtime::constructor!([
+        sync_users: bool => plain,
+        sync_groups: bool => plain,
+        sync_memberships: bool => plain,
+    ] [
+        delete_missing_groups,
+        deprovision_users,
+    ]);
     crate::runtime::setters! {
-        delete_missing_groups : bool => optional, deprovision_users : bool => optional
+        delete_missing_groups: bool => optional,
+        deprovision_users: bool => optional,
     }
 }
 
@@ -780,18 +889,31 @@ pub struct AdminScimSyncRunOUT {
     pub error_message: Option<String>,
 }
 
-crate::runtime::struct_de!(
-    AdminScimSyncRunOUT, [run_id, status, dry_run, created_at] [sync_config, started_at,
-    finished_at, summary, error_message]
-);
+crate::runtime::struct_de!(AdminScimSyncRunOUT, [
+    run_id,
+    status,
+    dry_run,
+    created_at,
+] [
+    sync_config,
+    started_at,
+    finished_at,
+    summary,
+    error_message,
+]);
 
 impl AdminScimSyncRunOUT {
-    crate::runtime::constructor!(
-        nullable[run_id : String => plain, status : ScimSyncRunStatus => plain, dry_run :
-        bool => plain, sync_config : AdminScimSyncConfig => some, created_at : String =>
-        plain, started_at : String => some, finished_at : String => some, summary :
-        ScimSyncSummaryOut => some, error_message : String => some] []
-    );
+    crate::runtime::constructor!(nullable [
+        run_id: String => plain,
+        status: ScimSyncRunStatus => plain,
+        dry_run: bool => plain,
+        sync_config: AdminScimSyncConfig => some,
+        created_at: String => plain,
+        started_at: String => some,
+        finished_at: String => some,
+        summary: ScimSyncSummaryOut => some,
+        error_message: String => some,
+    ] []);
 }
 
 /// The `AdminScimSyncTriggerIN` schema: sent to `beta.admin.scim.trigger_sync`.
@@ -811,11 +933,15 @@ pub struct AdminScimSyncTriggerIN {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(AdminScimSyncTriggerIN, [] [dry_run, sync_config]);
+crate::runtime::struct_de!(AdminScimSyncTriggerIN, [] [
+    dry_run,
+    sync_config,
+]);
 
 impl AdminScimSyncTriggerIN {
     crate::runtime::setters! {
-        dry_run : bool => optional, sync_config : AdminScimSyncConfig => nullable
+        dry_run: bool => optional,
+        sync_config: AdminScimSyncConfig => nullable,
     }
 }
 
@@ -832,10 +958,14 @@ pub struct AdminScimSyncTriggerOUT {
     pub run_id: String,
 }
 
-crate::runtime::struct_de!(AdminScimSyncTriggerOUT, [run_id] []);
+crate::runtime::struct_de!(AdminScimSyncTriggerOUT, [
+    run_id,
+] []);
 
 impl AdminScimSyncTriggerOUT {
-    crate::runtime::constructor!([run_id : String => plain] []);
+    crate::runtime::constructor!([
+        run_id: String => plain,
+    ] []);
 }
 
 /// The `AdminUpdateUserGroupIn` schema: sent to `beta.admin.user_groups.update`.
@@ -865,14 +995,19 @@ pub struct AdminUpdateUserGroupIn {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    AdminUpdateUserGroupIn, [] [name, description, target_type, parent_group_ids]
-);
+crate::runtime::struct_de!(AdminUpdateUserGroupIn, [] [
+    name,
+    description,
+    target_type,
+    parent_group_ids,
+]);
 
 impl AdminUpdateUserGroupIn {
     crate::runtime::setters! {
-        name : String => nullable, description : String => nullable, target_type :
-        UserGroupTargetType => nullable, parent_group_ids : Vec < String > => nullable
+        name: String => nullable,
+        description: String => nullable,
+        target_type: UserGroupTargetType => nullable,
+        parent_group_ids: Vec<String> => nullable,
     }
 }
 
@@ -902,17 +1037,26 @@ pub struct AdminUserGroupIn {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    AdminUserGroupIn, [name] [description, target_type, parent_group_ids]
-);
+crate::runtime::struct_de!(AdminUserGroupIn, [
+    name,
+] [
+    description,
+    target_type,
+    parent_group_ids,
+]);
 
 impl AdminUserGroupIn {
-    crate::runtime::constructor!(
-        [name : String => plain] [description, target_type, parent_group_ids]
-    );
+    crate::runtime::constructor!([
+        name: String => plain,
+    ] [
+        description,
+        target_type,
+        parent_group_ids,
+    ]);
     crate::runtime::setters! {
-        description : String => nullable, target_type : UserGroupTargetType => nullable,
-        parent_group_ids : Vec < String > => optional
+        description: String => nullable,
+        target_type: UserGroupTargetType => nullable,
+        parent_group_ids: Vec<String> => optional,
     }
 }
 
@@ -935,13 +1079,19 @@ pub struct AdminUserGroupMemberOut {
     pub email: Option<String>,
 }
 
-crate::runtime::struct_de!(AdminUserGroupMemberOut, [user_uuid] [name, email]);
+crate::runtime::struct_de!(AdminUserGroupMemberOut, [
+    user_uuid,
+] [
+    name,
+    email,
+]);
 
 impl AdminUserGroupMemberOut {
-    crate::runtime::constructor!(
-        nullable[user_uuid : String => plain, name : String => some, email : String =>
-        some] []
-    );
+    crate::runtime::constructor!(nullable [
+        user_uuid: String => plain,
+        name: String => some,
+        email: String => some,
+    ] []);
 }
 
 /// The `AdminUserGroupMembersOut` schema: returned by `beta.admin.user_groups.list_members`.
@@ -959,15 +1109,20 @@ pub struct AdminUserGroupMembersOut {
     pub page_size: i64,
 }
 
-crate::runtime::struct_de!(
-    AdminUserGroupMembersOut, [total, members, page, page_size] []
-);
+crate::runtime::struct_de!(AdminUserGroupMembersOut, [
+    total,
+    members,
+    page,
+    page_size,
+] []);
 
 impl AdminUserGroupMembersOut {
-    crate::runtime::constructor!(
-        [total : i64 => plain, members : Vec < AdminUserGroupMemberOut > => plain, page :
-        i64 => plain, page_size : i64 => plain] []
-    );
+    crate::runtime::constructor!([
+        total: i64 => plain,
+        members: Vec<AdminUserGroupMemberOut> => plain,
+        page: i64 => plain,
+        page_size: i64 => plain,
+    ] []);
 }
 
 /// The `AdminUserGroupOut` schema: returned by `beta.admin.user_groups.create`; returned by `beta.admin.user_groups.get`; returned by `beta.admin.user_groups.update`; and 1 more.
@@ -1017,20 +1172,33 @@ pub struct AdminUserGroupOut {
     pub parent_group_ids: Option<Vec<String>>,
 }
 
-crate::runtime::struct_de!(
-    AdminUserGroupOut, [uuid, name] [description, externally_managed, target_type,
-    organization_role, parent_group_ids]
-);
+crate::runtime::struct_de!(AdminUserGroupOut, [
+    uuid,
+    name,
+] [
+    description,
+    externally_managed,
+    target_type,
+    organization_role,
+    parent_group_ids,
+]);
 
 impl AdminUserGroupOut {
-    crate::runtime::constructor!(
-        nullable[uuid : String => plain, name : String => plain, description : String =>
-        some] [externally_managed, target_type, organization_role, parent_group_ids]
-    );
+    crate::runtime::constructor!(nullable [
+        uuid: String => plain,
+        name: String => plain,
+        description: String => some,
+    ] [
+        externally_managed,
+        target_type,
+        organization_role,
+        parent_group_ids,
+    ]);
     crate::runtime::setters! {
-        externally_managed : bool => nullable, target_type : UserGroupTargetType =>
-        nullable, organization_role : String => nullable, parent_group_ids : Vec < String
-        > => optional
+        externally_managed: bool => nullable,
+        target_type: UserGroupTargetType => nullable,
+        organization_role: String => nullable,
+        parent_group_ids: Vec<String> => optional,
     }
 }
 
@@ -1049,13 +1217,20 @@ pub struct AdminUserGroupsOut {
     pub page_size: i64,
 }
 
-crate::runtime::struct_de!(AdminUserGroupsOut, [total, items, page, page_size] []);
+crate::runtime::struct_de!(AdminUserGroupsOut, [
+    total,
+    items,
+    page,
+    page_size,
+] []);
 
 impl AdminUserGroupsOut {
-    crate::runtime::constructor!(
-        [total : i64 => plain, items : Vec < AdminUserGroupOut > => plain, page : i64 =>
-        plain, page_size : i64 => plain] []
-    );
+    crate::runtime::constructor!([
+        total: i64 => plain,
+        items: Vec<AdminUserGroupOut> => plain,
+        page: i64 => plain,
+        page_size: i64 => plain,
+    ] []);
 }
 
 /// The `AdminUserOUT` schema: returned by `beta.admin.users.get`.
@@ -1124,25 +1299,46 @@ pub struct AdminUserOUT {
     pub last_name: Option<String>,
 }
 
-crate::runtime::struct_de!(
-    AdminUserOUT, [uuid, raw_roles, raw_role, created_at] [oid_id, name, email,
-    is_sso_outsider, workspaces, subscriptions, subscription_types, first_name,
-    last_name]
-);
+crate::runtime::struct_de!(AdminUserOUT, [
+    uuid,
+    raw_roles,
+    raw_role,
+    created_at,
+] [
+    oid_id,
+    name,
+    email,
+    is_sso_outsider,
+    workspaces,
+    subscriptions,
+    subscription_types,
+    first_name,
+    last_name,
+]);
 
 #[allow(deprecated)]
 impl AdminUserOUT {
-    crate::runtime::constructor!(
-        nullable[uuid : String => plain, oid_id : String => some, name : String => some,
-        email : String => some, raw_roles : AdminOrganizationMemberOUTRawRoles => plain,
-        raw_role : Role => plain, created_at : String => plain, first_name : String =>
-        some, last_name : String => some] [is_sso_outsider, workspaces, subscriptions,
-        subscription_types]
-    );
+    crate::runtime::constructor!(nullable [
+        uuid: String => plain,
+        oid_id: String => some,
+        name: String => some,
+        email: String => some,
+        raw_roles: AdminOrganizationMemberOUTRawRoles => plain,
+        raw_role: Role => plain,
+        created_at: String => plain,
+        first_name: String => some,
+        last_name: String => some,
+    ] [
+        is_sso_outsider,
+        workspaces,
+        subscriptions,
+        subscription_types,
+    ]);
     crate::runtime::setters! {
-        is_sso_outsider : bool => nullable, workspaces : Vec < MemberWorkspaceInfo > =>
-        nullable, subscriptions : Vec < MemberSubscriptionOUT > => optional,
-        subscription_types : Vec < SubscriptionType > => nullable
+        is_sso_outsider: bool => nullable,
+        workspaces: Vec<MemberWorkspaceInfo> => nullable,
+        subscriptions: Vec<MemberSubscriptionOUT> => optional,
+        subscription_types: Vec<SubscriptionType> => nullable,
     }
 }
 
@@ -1180,18 +1376,28 @@ pub struct AdminWorkspaceIn {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    AdminWorkspaceIn, [name, admin_user_id] [description, icon, add_all_org_members]
-);
+crate::runtime::struct_de!(AdminWorkspaceIn, [
+    name,
+    admin_user_id,
+] [
+    description,
+    icon,
+    add_all_org_members,
+]);
 
 impl AdminWorkspaceIn {
-    crate::runtime::constructor!(
-        [name : String => plain, admin_user_id : String => plain] [description, icon,
-        add_all_org_members]
-    );
+    crate::runtime::constructor!([
+        name: String => plain,
+        admin_user_id: String => plain,
+    ] [
+        description,
+        icon,
+        add_all_org_members,
+    ]);
     crate::runtime::setters! {
-        description : String => optional, icon : String => optional, add_all_org_members
-        : bool => optional
+        description: String => optional,
+        icon: String => optional,
+        add_all_org_members: bool => optional,
     }
 }
 
@@ -1205,7 +1411,9 @@ pub enum ApiObjectType {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(ApiObjectType { List = "list" });
+crate::runtime::string_enum!(ApiObjectType {
+    List = "list",
+});
 
 /// The `ApiZone` schema: a parameter of `beta.admin.billing.get_usage`; the `api_zone` of `PriceData`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
@@ -1221,7 +1429,11 @@ pub enum ApiZone {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(ApiZone { Global = "global", Us = "us", Eu = "eu" });
+crate::runtime::string_enum!(ApiZone {
+    Global = "global",
+    Us = "us",
+    Eu = "eu",
+});
 
 /// The `AssignGroupToWorkspaceIn` schema: sent to `beta.admin.user_groups.assign_to_workspace`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
@@ -1242,19 +1454,28 @@ pub struct AssignGroupToWorkspaceIn {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    AssignGroupToWorkspaceIn, [workspace_uuid] [role_names, roles, role]
-);
+crate::runtime::struct_de!(AssignGroupToWorkspaceIn, [
+    workspace_uuid,
+] [
+    role_names,
+    roles,
+    role,
+]);
 
 #[allow(deprecated)]
 impl AssignGroupToWorkspaceIn {
-    crate::runtime::constructor!(
-        [workspace_uuid : String => plain] [role_names, roles, role]
-    );
+    crate::runtime::constructor!([
+        workspace_uuid: String => plain,
+    ] [
+        role_names,
+        roles,
+        role,
+    ]);
     crate::runtime::setters! {
-        role_names : Vec < WorkspaceRoleName > => nullable, roles : Vec <
-        MemberWorkspaceInfoRawRole > => nullable, #[deprecated] role :
-        MemberWorkspaceInfoRawRole => nullable
+        role_names: Vec<WorkspaceRoleName> => nullable,
+        roles: Vec<MemberWorkspaceInfoRawRole> => nullable,
+        #[deprecated]
+        role: MemberWorkspaceInfoRawRole => nullable,
     }
 }
 
@@ -1688,175 +1909,219 @@ pub enum AuditLogEventType {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    AuditLogEventType { UserCreate = "user.create", UserDelete = "user.delete", UserLogIn
-    = "user.log_in", UserInfoUpdate = "user.info.update", UserPasswordUpdate =
-    "user.password.update", UserPhoneNumberVerify = "user.phone_number.verify",
-    UserOrganizationLeave = "user.organization.leave", UserOrganizationRoleUpdate =
-    "user.organization.role.update", UserOrganizationDelete = "user.organization.delete",
-    UserOrganizationJoin = "user.organization.join", OrganizationCreate =
-    "organization.create", OrganizationUpdate = "organization.update",
-    OrganizationInviteSend = "organization.invite.send", OrganizationInviteResend =
-    "organization.invite.resend", OrganizationInviteAccepted =
-    "organization.invite.accepted", OrganizationInviteRevoked =
-    "organization.invite.revoked", OrganizationJoinByEmailDomain =
-    "organization.join_by_email_domain", OrganizationDomainVerificationDisable =
-    "organization.domain_verification.disable", OrganizationDomainVerificationEnable =
-    "organization.domain_verification.enable",
-    OrganizationEmailDomainAuthenticationEnable =
-    "organization.email_domain_authentication.enable",
-    OrganizationEmailDomainAuthenticationDisable =
-    "organization.email_domain_authentication.disable",
+crate::runtime::string_enum!(AuditLogEventType {
+    UserCreate = "user.create",
+    UserDelete = "user.delete",
+    UserLogIn = "user.log_in",
+    UserInfoUpdate = "user.info.update",
+    UserPasswordUpdate = "user.password.update",
+    UserPhoneNumberVerify = "user.phone_number.verify",
+    UserOrganizationLeave = "user.organization.leave",
+    UserOrganizationRoleUpdate = "user.organization.role.update",
+    UserOrganizationDelete = "user.organization.delete",
+    UserOrganizationJoin = "user.organization.join",
+    OrganizationCreate = "organization.create",
+    OrganizationUpdate = "organization.update",
+    OrganizationInviteSend = "organization.invite.send",
+    OrganizationInviteResend = "organization.invite.resend",
+    OrganizationInviteAccepted = "organization.invite.accepted",
+    OrganizationInviteRevoked = "organization.invite.revoked",
+    OrganizationJoinByEmailDomain = "organization.join_by_email_domain",
+    OrganizationDomainVerificationDisable = "organization.domain_verification.disable",
+    OrganizationDomainVerificationEnable = "organization.domain_verification.enable",
+    OrganizationEmailDomainAuthenticationEnable = "organization.email_domain_authentication.enable",
+    OrganizationEmailDomainAuthenticationDisable = "organization.email_domain_authentication.disable",
     OrganizationSamlAuthenticationEnable = "organization.saml_authentication.enable",
     OrganizationSamlAuthenticationDisable = "organization.saml_authentication.disable",
-    OrganizationSamlAuthenticationSsoUserProvisioningUpdate =
-    "organization.saml_authentication.sso_user_provisioning.update",
+    OrganizationSamlAuthenticationSsoUserProvisioningUpdate = "organization.saml_authentication.sso_user_provisioning.update",
     OrganizationScimSyncTrigger = "organization.scim_sync.trigger",
     OrganizationSeatAutoAssignEnable = "organization.seat_auto_assign.enable",
     OrganizationSeatAutoAssignDisable = "organization.seat_auto_assign.disable",
     OrganizationKindUpdate = "organization.kind.update",
     OrganizationSsoSeatAutoAssignEnable = "organization.sso_seat_auto_assign.enable",
     OrganizationSsoSeatAutoAssignDisable = "organization.sso_seat_auto_assign.disable",
-    WorkspaceCreate = "workspace.create", WorkspaceUpdate = "workspace.update",
-    WorkspaceDelete = "workspace.delete", WorkspaceMemberAdd = "workspace.member.add",
-    WorkspaceMemberRemove = "workspace.member.remove", WorkspaceMemberRoleUpdate =
-    "workspace.member.role.update", UserGroupCreate = "user_group.create",
-    UserGroupUpdate = "user_group.update", UserGroupDelete = "user_group.delete",
-    UserGroupMemberAdd = "user_group.member.add", UserGroupMemberRemove =
-    "user_group.member.remove", UserGroupWorkspaceProvision =
-    "user_group.workspace.provision", UserGroupWorkspaceDeprovision =
-    "user_group.workspace.deprovision", UserGroupWorkspaceUpdate =
-    "user_group.workspace.update", BillingInformationUpdated =
-    "billing.information.updated", BillingPaymentMethodAdded =
-    "billing.payment_method.added", BillingPaymentMethodRemoved =
-    "billing.payment_method.removed", BillingPaymentMethodDefaultChanged =
-    "billing.payment_method.default_changed", BillingInvoiceRetried =
-    "billing.invoice.retried", BillingSubscriptionSubscribe =
-    "billing.subscription.subscribe", BillingSubscriptionUnsubscribe =
-    "billing.subscription.unsubscribe", BillingSubscriptionCancelUnsubscribe =
-    "billing.subscription.cancel_unsubscribe", BillingSubscriptionAddSeats =
-    "billing.subscription.add_seats", BillingSubscriptionRemoveSeats =
-    "billing.subscription.remove_seats", BillingSubscriptionTerminationDateUpdated =
-    "billing.subscription.termination_date.updated", BillingCreditsAdded =
-    "billing.credits.added", BillingGiftCodeUsed = "billing.gift_code.used",
+    WorkspaceCreate = "workspace.create",
+    WorkspaceUpdate = "workspace.update",
+    WorkspaceDelete = "workspace.delete",
+    WorkspaceMemberAdd = "workspace.member.add",
+    WorkspaceMemberRemove = "workspace.member.remove",
+    WorkspaceMemberRoleUpdate = "workspace.member.role.update",
+    UserGroupCreate = "user_group.create",
+    UserGroupUpdate = "user_group.update",
+    UserGroupDelete = "user_group.delete",
+    UserGroupMemberAdd = "user_group.member.add",
+    UserGroupMemberRemove = "user_group.member.remove",
+    UserGroupWorkspaceProvision = "user_group.workspace.provision",
+    UserGroupWorkspaceDeprovision = "user_group.workspace.deprovision",
+    UserGroupWorkspaceUpdate = "user_group.workspace.update",
+    BillingInformationUpdated = "billing.information.updated",
+    BillingPaymentMethodAdded = "billing.payment_method.added",
+    BillingPaymentMethodRemoved = "billing.payment_method.removed",
+    BillingPaymentMethodDefaultChanged = "billing.payment_method.default_changed",
+    BillingInvoiceRetried = "billing.invoice.retried",
+    BillingSubscriptionSubscribe = "billing.subscription.subscribe",
+    BillingSubscriptionUnsubscribe = "billing.subscription.unsubscribe",
+    BillingSubscriptionCancelUnsubscribe = "billing.subscription.cancel_unsubscribe",
+    BillingSubscriptionAddSeats = "billing.subscription.add_seats",
+    BillingSubscriptionRemoveSeats = "billing.subscription.remove_seats",
+    BillingSubscriptionTerminationDateUpdated = "billing.subscription.termination_date.updated",
+    BillingCreditsAdded = "billing.credits.added",
+    BillingGiftCodeUsed = "billing.gift_code.used",
     BillingMonthlyLimitUpdated = "billing.monthly_limit.updated",
     BillingWorkspaceMonthlyLimitUpdated = "billing.workspace_monthly_limit.updated",
     BillingSharedBudgetOverrideUpdated = "billing.shared_budget_override.updated",
-    BillingAutoRechargeUpdated = "billing.auto_recharge.updated", BillingSeatGrant =
-    "billing.seat.grant", BillingSeatRevoke = "billing.seat.revoke",
+    BillingAutoRechargeUpdated = "billing.auto_recharge.updated",
+    BillingSeatGrant = "billing.seat.grant",
+    BillingSeatRevoke = "billing.seat.revoke",
     BillingPriorityServiceTierUpdated = "billing.priority_service_tier.updated",
     BillingPriorityServiceTierRemoved = "billing.priority_service_tier.removed",
-    LeChatConversationCreated = "le_chat.conversation.created", LeChatConversationDeleted
-    = "le_chat.conversation.deleted", LeChatConversationBatchDeleted =
-    "le_chat.conversation_batch.deleted", LeChatConversationPublicSharingEnabled =
-    "le_chat.conversation.public_sharing.enabled",
-    LeChatConversationPublicSharingDisabled =
-    "le_chat.conversation.public_sharing.disabled", LeChatFlashAnswersEnabled =
-    "le_chat.flash_answers.enabled", LeChatFlashAnswersDisabled =
-    "le_chat.flash_answers.disabled", LeChatLocalisationSharingEnabled =
-    "le_chat.localisation_sharing.enabled", LeChatLocalisationSharingDisabled =
-    "le_chat.localisation_sharing.disabled", LeChatMemoriesEnabled =
-    "le_chat.memories.enabled", LeChatMemoriesDisabled = "le_chat.memories.disabled",
+    LeChatConversationCreated = "le_chat.conversation.created",
+    LeChatConversationDeleted = "le_chat.conversation.deleted",
+    LeChatConversationBatchDeleted = "le_chat.conversation_batch.deleted",
+    LeChatConversationPublicSharingEnabled = "le_chat.conversation.public_sharing.enabled",
+    LeChatConversationPublicSharingDisabled = "le_chat.conversation.public_sharing.disabled",
+    LeChatFlashAnswersEnabled = "le_chat.flash_answers.enabled",
+    LeChatFlashAnswersDisabled = "le_chat.flash_answers.disabled",
+    LeChatLocalisationSharingEnabled = "le_chat.localisation_sharing.enabled",
+    LeChatLocalisationSharingDisabled = "le_chat.localisation_sharing.disabled",
+    LeChatMemoriesEnabled = "le_chat.memories.enabled",
+    LeChatMemoriesDisabled = "le_chat.memories.disabled",
     LeChatDataTrainingEnabled = "le_chat.data.training_enabled",
     LeChatDataTrainingDisabled = "le_chat.data.training_disabled",
-    LeChatActionsExternalLink = "le_chat.actions.external_link", AdminApiKeyCreated =
-    "admin_api_key.created", AdminApiKeyDelete = "admin_api_key.delete", ApiKeyCreate =
-    "api_key.create", ApiKeyRotate = "api_key.rotate", ApiKeyDelete = "api_key.delete",
-    ApiKeyPolicyUpdate = "api_key_policy.update", SecretStoreEntryCreate =
-    "secret_store.entry.create", SecretStoreEntryUpdate = "secret_store.entry.update",
-    SecretStoreEntryDelete = "secret_store.entry.delete", ServiceAccountCreate =
-    "service_account.create", ServiceAccountUpdate = "service_account.update",
-    ServiceAccountDelete = "service_account.delete", ServiceAccountClientSecretCreate =
-    "service_account.client_secret.create", ServiceAccountClientSecretDelete =
-    "service_account.client_secret.delete", ServiceAccountRolesSet =
-    "service_account.roles.set", WorkloadIdentityCredentialRegistrationCreate =
-    "workload_identity.credential_registration.create", WorkloadIdentityCredentialCreate
-    = "workload_identity.credential.create", TrustedIssuerCreate =
-    "trusted_issuer.create", TrustedIssuerUpdate = "trusted_issuer.update",
-    TrustedIssuerDelete = "trusted_issuer.delete", AgentCreate = "agent.create",
-    AgentDelete = "agent.delete", AgentUpdate = "agent.update", SkillCreate =
-    "skill.create", SkillDelete = "skill.delete", SkillEnable = "skill.enable",
-    SkillDisable = "skill.disable", SkillUpdate = "skill.update", SkillShare =
-    "skill.share", SkillUnshare = "skill.unshare", SkillLoad = "skill.load",
-    SkillForceLoad = "skill.force_load", SkillVersionCreate = "skill.version.create",
-    PromptCreate = "prompt.create", PromptDelete = "prompt.delete", PromptUpdate =
-    "prompt.update", PromptVersionCreate = "prompt.version.create", KnowledgeBaseCreate =
-    "knowledge_base.create", KnowledgeBaseDelete = "knowledge_base.delete",
-    KnowledgeBaseUpdate = "knowledge_base.update", KnowledgeBaseVersionCreate =
-    "knowledge_base.version.create", CustomVoiceCreate = "custom_voice.create",
-    CustomVoiceUpdate = "custom_voice.update", CustomVoiceDelete = "custom_voice.delete",
+    LeChatActionsExternalLink = "le_chat.actions.external_link",
+    AdminApiKeyCreated = "admin_api_key.created",
+    AdminApiKeyDelete = "admin_api_key.delete",
+    ApiKeyCreate = "api_key.create",
+    ApiKeyRotate = "api_key.rotate",
+    ApiKeyDelete = "api_key.delete",
+    ApiKeyPolicyUpdate = "api_key_policy.update",
+    SecretStoreEntryCreate = "secret_store.entry.create",
+    SecretStoreEntryUpdate = "secret_store.entry.update",
+    SecretStoreEntryDelete = "secret_store.entry.delete",
+    ServiceAccountCreate = "service_account.create",
+    ServiceAccountUpdate = "service_account.update",
+    ServiceAccountDelete = "service_account.delete",
+    ServiceAccountClientSecretCreate = "service_account.client_secret.create",
+    ServiceAccountClientSecretDelete = "service_account.client_secret.delete",
+    ServiceAccountRolesSet = "service_account.roles.set",
+    WorkloadIdentityCredentialRegistrationCreate = "workload_identity.credential_registration.create",
+    WorkloadIdentityCredentialCreate = "workload_identity.credential.create",
+    TrustedIssuerCreate = "trusted_issuer.create",
+    TrustedIssuerUpdate = "trusted_issuer.update",
+    TrustedIssuerDelete = "trusted_issuer.delete",
+    AgentCreate = "agent.create",
+    AgentDelete = "agent.delete",
+    AgentUpdate = "agent.update",
+    SkillCreate = "skill.create",
+    SkillDelete = "skill.delete",
+    SkillEnable = "skill.enable",
+    SkillDisable = "skill.disable",
+    SkillUpdate = "skill.update",
+    SkillShare = "skill.share",
+    SkillUnshare = "skill.unshare",
+    SkillLoad = "skill.load",
+    SkillForceLoad = "skill.force_load",
+    SkillVersionCreate = "skill.version.create",
+    PromptCreate = "prompt.create",
+    PromptDelete = "prompt.delete",
+    PromptUpdate = "prompt.update",
+    PromptVersionCreate = "prompt.version.create",
+    KnowledgeBaseCreate = "knowledge_base.create",
+    KnowledgeBaseDelete = "knowledge_base.delete",
+    KnowledgeBaseUpdate = "knowledge_base.update",
+    KnowledgeBaseVersionCreate = "knowledge_base.version.create",
+    CustomVoiceCreate = "custom_voice.create",
+    CustomVoiceUpdate = "custom_voice.update",
+    CustomVoiceDelete = "custom_voice.delete",
     FeaturePermissionOverrideCreated = "feature_permission.override.created",
     FeaturePermissionOverrideDeleted = "feature_permission.override.deleted",
-    ResourceShare = "resource.share", ResourceUnshare = "resource.unshare",
+    ResourceShare = "resource.share",
+    ResourceUnshare = "resource.unshare",
     LaPlateformeTrainingEnabled = "la_plateforme.training.enabled",
     LaPlateformeTrainingDisabled = "la_plateforme.training.disabled",
-    CloudRuntimeAppCreated = "cloud_runtime.app.created", CloudRuntimeAppUpdated =
-    "cloud_runtime.app.updated", CloudRuntimeAppDeleted = "cloud_runtime.app.deleted",
-    CloudRuntimeAppPaused = "cloud_runtime.app.paused", CloudRuntimeAppResumed =
-    "cloud_runtime.app.resumed", CloudRuntimeDeploymentCreated =
-    "cloud_runtime.deployment.created", CloudRuntimeDeploymentSucceeded =
-    "cloud_runtime.deployment.succeeded", CloudRuntimeDeploymentCanceled =
-    "cloud_runtime.deployment.canceled", CloudRuntimeDeploymentStopped =
-    "cloud_runtime.deployment.stopped", CloudRuntimeDeploymentFailed =
-    "cloud_runtime.deployment.failed", CloudRuntimeDeploymentAutoscaled =
-    "cloud_runtime.deployment.autoscaled", CloudRuntimeDomainCreated =
-    "cloud_runtime.domain.created", CloudRuntimeDomainUpdated =
-    "cloud_runtime.domain.updated", CloudRuntimeDomainDeleted =
-    "cloud_runtime.domain.deleted", CloudRuntimeSecretCreated =
-    "cloud_runtime.secret.created", CloudRuntimeSecretUpdated =
-    "cloud_runtime.secret.updated", CloudRuntimeSecretDeleted =
-    "cloud_runtime.secret.deleted", CloudRuntimeServiceCreated =
-    "cloud_runtime.service.created", CloudRuntimeServicePaused =
-    "cloud_runtime.service.paused", CloudRuntimeServiceResumed =
-    "cloud_runtime.service.resumed", CloudRuntimeServiceDeleted =
-    "cloud_runtime.service.deleted", CloudRuntimeServiceManuallyScaled =
-    "cloud_runtime.service.manually_scaled", CloudRuntimeServiceManualScalingDeleted =
-    "cloud_runtime.service.manual_scaling_deleted", CloudRuntimePersistentVolumeCreated =
-    "cloud_runtime.persistent_volume.created", CloudRuntimePersistentVolumeDeleted =
-    "cloud_runtime.persistent_volume.deleted", CloudRuntimePersistentVolumeAttached =
-    "cloud_runtime.persistent_volume.attached", CloudRuntimePersistentVolumeDetached =
-    "cloud_runtime.persistent_volume.detached", FineTuningJobCreate =
-    "fine_tuning_job.create", FineTuningJobCancel = "fine_tuning_job.cancel",
-    BatchJobCreate = "batch_job.create", BatchJobCancel = "batch_job.cancel",
-    BatchJobDelete = "batch_job.delete", DataCaptureExtractJobCreate =
-    "data_capture.extract_job.create", DataCaptureExtractJobCancel =
-    "data_capture.extract_job.cancel", DatasetCreate = "dataset.create", DatasetDelete =
-    "dataset.delete", LibraryCreate = "library.create", LibraryDelete = "library.delete",
-    LibraryUpdate = "library.update", LibraryShare = "library.share", LibraryUnshare =
-    "library.unshare", LibraryDocumentCreate = "library.document.create",
-    LibraryDocumentDelete = "library.document.delete", LibraryDocumentBulkDelete =
-    "library.document.bulk_delete", LibraryDocumentUpdate = "library.document.update",
-    LibraryDocumentReprocess = "library.document.reprocess", IntegrationConnected =
-    "integration.connected", IntegrationDisconnected = "integration.disconnected",
-    IndexingWorkflowCompleted = "indexing.workflow.completed", IndexingDeleted =
-    "indexing.deleted", ConnectionAdminSetupIndex = "connection.admin.setup_index",
-    ConnectionAdminDeleted = "connection.admin.deleted", IntegrationActivatedForOrg =
-    "integration.activated_for_org", IntegrationDeactivatedForOrg =
-    "integration.deactivated_for_org", IntegrationActivatedForWorkspace =
-    "integration.activated_for_workspace", IntegrationDeactivatedForWorkspace =
-    "integration.deactivated_for_workspace", IntegrationActivatedForUser =
-    "integration.activated_for_user", IntegrationDeactivatedForUser =
-    "integration.deactivated_for_user", IntegrationCreated = "integration.created",
-    IntegrationUpdated = "integration.updated", IntegrationDeleted =
-    "integration.deleted", IntegrationToolCalled = "integration.tool_called",
-    IntegrationCredentialsCreatedOrUpdated =
-    "integration.credentials.created_or_updated", IntegrationCredentialsDeleted =
-    "integration.credentials.deleted", IntegrationCredentialsRevoked =
-    "integration.credentials.revoked", IntegrationCredentialsRevocationFailed =
-    "integration.credentials.revocation_failed", IntegrationPreferencesCreatedOrUpdated =
-    "integration.preferences.created_or_updated", IntegrationPreferencesDeleted =
-    "integration.preferences.deleted", IntegrationAuthenticationMethodCreatedOrUpdated =
-    "integration.authentication_method.created_or_updated", IntegrationConnectionCreated
-    = "integration.connection.created", IntegrationShared = "integration.shared",
-    IntegrationUnshared = "integration.unshared", ConnectorsGatewayToolCalled =
-    "connectors_gateway.tool_called", ConnectorsDebuggerToolCalled =
-    "connectors_debugger.tool_called", CrawlerConfigCreate = "crawler.config.create",
-    CrawlerConfigUpdate = "crawler.config.update", CrawlerConfigDelete =
-    "crawler.config.delete", CrawlerRunCreate = "crawler.run.create", CrawlerRunCancel =
-    "crawler.run.cancel", RateLimitRuleCreate = "rate_limit.rule.create",
-    RateLimitRuleUpdate = "rate_limit.rule.update", RateLimitRuleDelete =
-    "rate_limit.rule.delete" }
-);
+    CloudRuntimeAppCreated = "cloud_runtime.app.created",
+    CloudRuntimeAppUpdated = "cloud_runtime.app.updated",
+    CloudRuntimeAppDeleted = "cloud_runtime.app.deleted",
+    CloudRuntimeAppPaused = "cloud_runtime.app.paused",
+    CloudRuntimeAppResumed = "cloud_runtime.app.resumed",
+    CloudRuntimeDeploymentCreated = "cloud_runtime.deployment.created",
+    CloudRuntimeDeploymentSucceeded = "cloud_runtime.deployment.succeeded",
+    CloudRuntimeDeploymentCanceled = "cloud_runtime.deployment.canceled",
+    CloudRuntimeDeploymentStopped = "cloud_runtime.deployment.stopped",
+    CloudRuntimeDeploymentFailed = "cloud_runtime.deployment.failed",
+    CloudRuntimeDeploymentAutoscaled = "cloud_runtime.deployment.autoscaled",
+    CloudRuntimeDomainCreated = "cloud_runtime.domain.created",
+    CloudRuntimeDomainUpdated = "cloud_runtime.domain.updated",
+    CloudRuntimeDomainDeleted = "cloud_runtime.domain.deleted",
+    CloudRuntimeSecretCreated = "cloud_runtime.secret.created",
+    CloudRuntimeSecretUpdated = "cloud_runtime.secret.updated",
+    CloudRuntimeSecretDeleted = "cloud_runtime.secret.deleted",
+    CloudRuntimeServiceCreated = "cloud_runtime.service.created",
+    CloudRuntimeServicePaused = "cloud_runtime.service.paused",
+    CloudRuntimeServiceResumed = "cloud_runtime.service.resumed",
+    CloudRuntimeServiceDeleted = "cloud_runtime.service.deleted",
+    CloudRuntimeServiceManuallyScaled = "cloud_runtime.service.manually_scaled",
+    CloudRuntimeServiceManualScalingDeleted = "cloud_runtime.service.manual_scaling_deleted",
+    CloudRuntimePersistentVolumeCreated = "cloud_runtime.persistent_volume.created",
+    CloudRuntimePersistentVolumeDeleted = "cloud_runtime.persistent_volume.deleted",
+    CloudRuntimePersistentVolumeAttached = "cloud_runtime.persistent_volume.attached",
+    CloudRuntimePersistentVolumeDetached = "cloud_runtime.persistent_volume.detached",
+    FineTuningJobCreate = "fine_tuning_job.create",
+    FineTuningJobCancel = "fine_tuning_job.cancel",
+    BatchJobCreate = "batch_job.create",
+    BatchJobCancel = "batch_job.cancel",
+    BatchJobDelete = "batch_job.delete",
+    DataCaptureExtractJobCreate = "data_capture.extract_job.create",
+    DataCaptureExtractJobCancel = "data_capture.extract_job.cancel",
+    DatasetCreate = "dataset.create",
+    DatasetDelete = "dataset.delete",
+    LibraryCreate = "library.create",
+    LibraryDelete = "library.delete",
+    LibraryUpdate = "library.update",
+    LibraryShare = "library.share",
+    LibraryUnshare = "library.unshare",
+    LibraryDocumentCreate = "library.document.create",
+    LibraryDocumentDelete = "library.document.delete",
+    LibraryDocumentBulkDelete = "library.document.bulk_delete",
+    LibraryDocumentUpdate = "library.document.update",
+    LibraryDocumentReprocess = "library.document.reprocess",
+    IntegrationConnected = "integration.connected",
+    IntegrationDisconnected = "integration.disconnected",
+    IndexingWorkflowCompleted = "indexing.workflow.completed",
+    IndexingDeleted = "indexing.deleted",
+    ConnectionAdminSetupIndex = "connection.admin.setup_index",
+    ConnectionAdminDeleted = "connection.admin.deleted",
+    IntegrationActivatedForOrg = "integration.activated_for_org",
+    IntegrationDeactivatedForOrg = "integration.deactivated_for_org",
+    IntegrationActivatedForWorkspace = "integration.activated_for_workspace",
+    IntegrationDeactivatedForWorkspace = "integration.deactivated_for_workspace",
+    IntegrationActivatedForUser = "integration.activated_for_user",
+    IntegrationDeactivatedForUser = "integration.deactivated_for_user",
+    IntegrationCreated = "integration.created",
+    IntegrationUpdated = "integration.updated",
+    IntegrationDeleted = "integration.deleted",
+    IntegrationToolCalled = "integration.tool_called",
+    IntegrationCredentialsCreatedOrUpdated = "integration.credentials.created_or_updated",
+    IntegrationCredentialsDeleted = "integration.credentials.deleted",
+    IntegrationCredentialsRevoked = "integration.credentials.revoked",
+    IntegrationCredentialsRevocationFailed = "integration.credentials.revocation_failed",
+    IntegrationPreferencesCreatedOrUpdated = "integration.preferences.created_or_updated",
+    IntegrationPreferencesDeleted = "integration.preferences.deleted",
+    IntegrationAuthenticationMethodCreatedOrUpdated = "integration.authentication_method.created_or_updated",
+    IntegrationConnectionCreated = "integration.connection.created",
+    IntegrationShared = "integration.shared",
+    IntegrationUnshared = "integration.unshared",
+    ConnectorsGatewayToolCalled = "connectors_gateway.tool_called",
+    ConnectorsDebuggerToolCalled = "connectors_debugger.tool_called",
+    CrawlerConfigCreate = "crawler.config.create",
+    CrawlerConfigUpdate = "crawler.config.update",
+    CrawlerConfigDelete = "crawler.config.delete",
+    CrawlerRunCreate = "crawler.run.create",
+    CrawlerRunCancel = "crawler.run.cancel",
+    RateLimitRuleCreate = "rate_limit.rule.create",
+    RateLimitRuleUpdate = "rate_limit.rule.update",
+    RateLimitRuleDelete = "rate_limit.rule.delete",
+});
 
 /// The `AuditLogOut` schema: returned by `beta.admin.audit_logs.list`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
@@ -1899,22 +2164,40 @@ pub struct AuditLogOut {
     pub workspace_uuid: crate::Nullable<String>,
 }
 
-crate::runtime::struct_de!(
-    AuditLogOut, [created_at, actor_type, actor_metadata, event_type, event_metadata,
-    target_type, target_metadata, log_id] [organization_uuid, workspace_uuid]
-);
+crate::runtime::struct_de!(AuditLogOut, [
+    created_at,
+    actor_type,
+    actor_metadata,
+    event_type,
+    event_metadata,
+    target_type,
+    target_metadata,
+    log_id,
+] [
+    organization_uuid,
+    workspace_uuid,
+]);
 
 impl AuditLogOut {
-    crate::runtime::constructor!(
-        [created_at : String => plain, actor_type : ActorType => plain, actor_metadata :
-        std::collections::BTreeMap < String, String > => plain, event_type :
-        AuditLogEventType => plain, event_metadata : std::collections::BTreeMap < String,
-        String > => plain, target_type : TargetType => plain, target_metadata :
-        std::collections::BTreeMap < String, String > => plain, log_id : i64 => plain]
-        [organization_uuid, workspace_uuid]
-    );
+    crate::runtime::constructor!([
+        created_at: String => plain,
+        actor_type: ActorType => plain,
+        actor_metadata: std::collections::BTreeMap<String,
+        String > => plain,
+        event_type: AuditLogEventType => plain,
+        event_metadata: std::collections::BTreeMap<String,
+        String > => plain,
+        target_type: TargetType => plain,
+        target_metadata: std::collections::BTreeMap<String,
+        String > => plain,
+        log_id: i64 => plain,
+    ] [
+        organization_uuid,
+        workspace_uuid,
+    ]);
     crate::runtime::setters! {
-        organization_uuid : String => nullable, workspace_uuid : String => nullable
+        organization_uuid: String => nullable,
+        workspace_uuid: String => nullable,
     }
 }
 
@@ -1932,9 +2215,10 @@ pub enum AuditLogsListSort {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    AuditLogsListSort { Ascending = "ascending", Descending = "descending" }
-);
+crate::runtime::string_enum!(AuditLogsListSort {
+    Ascending = "ascending",
+    Descending = "descending",
+});
 
 /// The `BaseWorkspaceMemberIN` schema: the `members` of `RemoveWorkspaceMembersIN`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
@@ -1947,10 +2231,14 @@ pub struct BaseWorkspaceMemberIN {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(BaseWorkspaceMemberIN, [user_uuid] []);
+crate::runtime::struct_de!(BaseWorkspaceMemberIN, [
+    user_uuid,
+] []);
 
 impl BaseWorkspaceMemberIN {
-    crate::runtime::constructor!([user_uuid : String => plain] []);
+    crate::runtime::constructor!([
+        user_uuid: String => plain,
+    ] []);
 }
 
 /// The `BasicModelUsageDataJSON` schema: the `pages` of `LibrariesAPIUsageDataJSON`; the `tokens` of `LibrariesAPIUsageDataJSON`; the `audio_seconds` of `LibrariesAPIUsageDataJSON`; and 11 more.
@@ -1968,14 +2256,17 @@ pub struct BasicModelUsageDataJSON {
     >,
 }
 
-crate::runtime::struct_de!(BasicModelUsageDataJSON, [models] []);
+crate::runtime::struct_de!(BasicModelUsageDataJSON, [
+    models,
+] []);
 
 impl BasicModelUsageDataJSON {
-    crate::runtime::constructor!(
-        [models : std::collections::BTreeMap < String, std::collections::BTreeMap <
-        String, Vec < std::collections::BTreeMap < String, serde_json::Value > > > > =>
-        plain] []
-    );
+    crate::runtime::constructor!([
+        models: std::collections::BTreeMap<String,
+        std::collections::BTreeMap<String,
+        Vec<std::collections::BTreeMap<String,
+        serde_json::Value > > > > => plain,
+    ] []);
 }
 
 /// The `ChatPlan` schema.
@@ -1992,9 +2283,11 @@ pub enum ChatPlan {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    ChatPlan { Individual = "INDIVIDUAL", Edu = "EDU", Team = "TEAM" }
-);
+crate::runtime::string_enum!(ChatPlan {
+    Individual = "INDIVIDUAL",
+    Edu = "EDU",
+    Team = "TEAM",
+});
 
 /// The `CodePlan` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
@@ -2006,7 +2299,9 @@ pub enum CodePlan {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(CodePlan { Enterprise = "ENTERPRISE" });
+crate::runtime::string_enum!(CodePlan {
+    Enterprise = "ENTERPRISE",
+});
 
 /// The `DeleteAPIKeyOUT` schema: returned by `beta.admin.api_keys.delete`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
@@ -2019,10 +2314,14 @@ pub struct DeleteAPIKeyOUT {
     pub detail: String,
 }
 
-crate::runtime::struct_de!(DeleteAPIKeyOUT, [detail] []);
+crate::runtime::struct_de!(DeleteAPIKeyOUT, [
+    detail,
+] []);
 
 impl DeleteAPIKeyOUT {
-    crate::runtime::constructor!([detail : String => plain] []);
+    crate::runtime::constructor!([
+        detail: String => plain,
+    ] []);
 }
 
 /// The `DeleteOUT` schema: returned by `beta.admin.users.delete_invite`; returned by `beta.admin.users.delete`.
@@ -2036,10 +2335,14 @@ pub struct DeleteOUT {
     pub message: String,
 }
 
-crate::runtime::struct_de!(DeleteOUT, [message] []);
+crate::runtime::struct_de!(DeleteOUT, [
+    message,
+] []);
 
 impl DeleteOUT {
-    crate::runtime::constructor!([message : String => plain] []);
+    crate::runtime::constructor!([
+        message: String => plain,
+    ] []);
 }
 
 /// Machine-readable reason why an API key cannot be deleted.
@@ -2057,7 +2360,9 @@ pub enum DeleteUnavailableReason {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(DeleteUnavailableReason { NotAllowed = "not_allowed" });
+crate::runtime::string_enum!(DeleteUnavailableReason {
+    NotAllowed = "not_allowed",
+});
 
 /// The `FineTuningDataJSON` schema: the `fine_tuning` of `UsageOUTJSON`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
@@ -2076,14 +2381,20 @@ pub struct FineTuningDataJSON {
     pub storage: std::collections::BTreeMap<String, i64>,
 }
 
-crate::runtime::struct_de!(FineTuningDataJSON, [training, storage] []);
+crate::runtime::struct_de!(FineTuningDataJSON, [
+    training,
+    storage,
+] []);
 
 impl FineTuningDataJSON {
-    crate::runtime::constructor!(
-        [training : std::collections::BTreeMap < String, std::collections::BTreeMap <
-        String, Vec < std::collections::BTreeMap < String, serde_json::Value > > > > =>
-        plain, storage : std::collections::BTreeMap < String, i64 > => plain] []
-    );
+    crate::runtime::constructor!([
+        training: std::collections::BTreeMap<String,
+        std::collections::BTreeMap<String,
+        Vec<std::collections::BTreeMap<String,
+        serde_json::Value > > > > => plain,
+        storage: std::collections::BTreeMap<String,
+        i64 > => plain,
+    ] []);
 }
 
 /// The `GroupWorkspaceAssignmentOut` schema: the `items` of `GroupWorkspaceAssignmentsOut`.
@@ -2115,19 +2426,29 @@ pub struct GroupWorkspaceAssignmentOut {
     pub created: String,
 }
 
-crate::runtime::struct_de!(
-    GroupWorkspaceAssignmentOut, [roles, workspace_uuid, workspace_name, created]
-    [role_uuid, role_name]
-);
+crate::runtime::struct_de!(GroupWorkspaceAssignmentOut, [
+    roles,
+    workspace_uuid,
+    workspace_name,
+    created,
+] [
+    role_uuid,
+    role_name,
+]);
 
 impl GroupWorkspaceAssignmentOut {
-    crate::runtime::constructor!(
-        [roles : Vec < WorkspaceRoleRef > => plain, workspace_uuid : String => plain,
-        workspace_name : String => plain, created : String => plain] [role_uuid,
-        role_name]
-    );
+    crate::runtime::constructor!([
+        roles: Vec<WorkspaceRoleRef> => plain,
+        workspace_uuid: String => plain,
+        workspace_name: String => plain,
+        created: String => plain,
+    ] [
+        role_uuid,
+        role_name,
+    ]);
     crate::runtime::setters! {
-        role_uuid : String => nullable, role_name : String => nullable
+        role_uuid: String => nullable,
+        role_name: String => nullable,
     }
 }
 
@@ -2146,15 +2467,20 @@ pub struct GroupWorkspaceAssignmentsOut {
     pub page_size: i64,
 }
 
-crate::runtime::struct_de!(
-    GroupWorkspaceAssignmentsOut, [total, items, page, page_size] []
-);
+crate::runtime::struct_de!(GroupWorkspaceAssignmentsOut, [
+    total,
+    items,
+    page,
+    page_size,
+] []);
 
 impl GroupWorkspaceAssignmentsOut {
-    crate::runtime::constructor!(
-        [total : i64 => plain, items : Vec < GroupWorkspaceAssignmentOut > => plain, page
-        : i64 => plain, page_size : i64 => plain] []
-    );
+    crate::runtime::constructor!([
+        total: i64 => plain,
+        items: Vec<GroupWorkspaceAssignmentOut> => plain,
+        page: i64 => plain,
+        page_size: i64 => plain,
+    ] []);
 }
 
 /// The `LagoEventType` schema: the `event_type` of `PriceData`.
@@ -2197,16 +2523,24 @@ pub enum LagoEventType {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    LagoEventType { ApiTokens = "api_tokens", ApiPages = "api_pages", ApiAudioSeconds =
-    "api_audio_seconds", ApiAudioCharacters = "api_audio_characters", ApiConnectors =
-    "api_connectors", ApiLibrariesTokens = "api_libraries_tokens", ApiLibrariesPages =
-    "api_libraries_pages", ApiLibrariesAudio = "api_libraries_audio", DeploymentTokens =
-    "deployment_tokens", GpuHour = "gpu_hour", ReservedInstance = "reserved_instance",
-    VibeTokens = "vibe_tokens", VibeConnectors = "vibe_connectors", VibePages =
-    "vibe_pages", VibeAudioSeconds = "vibe_audio_seconds", VibeAudioCharacters =
-    "vibe_audio_characters" }
-);
+crate::runtime::string_enum!(LagoEventType {
+    ApiTokens = "api_tokens",
+    ApiPages = "api_pages",
+    ApiAudioSeconds = "api_audio_seconds",
+    ApiAudioCharacters = "api_audio_characters",
+    ApiConnectors = "api_connectors",
+    ApiLibrariesTokens = "api_libraries_tokens",
+    ApiLibrariesPages = "api_libraries_pages",
+    ApiLibrariesAudio = "api_libraries_audio",
+    DeploymentTokens = "deployment_tokens",
+    GpuHour = "gpu_hour",
+    ReservedInstance = "reserved_instance",
+    VibeTokens = "vibe_tokens",
+    VibeConnectors = "vibe_connectors",
+    VibePages = "vibe_pages",
+    VibeAudioSeconds = "vibe_audio_seconds",
+    VibeAudioCharacters = "vibe_audio_characters",
+});
 
 /// The `LibrariesAPIUsageDataJSON` schema: the `libraries_api` of `UsageOUTJSON`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
@@ -2221,13 +2555,18 @@ pub struct LibrariesAPIUsageDataJSON {
     pub audio_seconds: BasicModelUsageDataJSON,
 }
 
-crate::runtime::struct_de!(LibrariesAPIUsageDataJSON, [pages, tokens, audio_seconds] []);
+crate::runtime::struct_de!(LibrariesAPIUsageDataJSON, [
+    pages,
+    tokens,
+    audio_seconds,
+] []);
 
 impl LibrariesAPIUsageDataJSON {
-    crate::runtime::constructor!(
-        [pages : BasicModelUsageDataJSON => plain, tokens : BasicModelUsageDataJSON =>
-        plain, audio_seconds : BasicModelUsageDataJSON => plain] []
-    );
+    crate::runtime::constructor!([
+        pages: BasicModelUsageDataJSON => plain,
+        tokens: BasicModelUsageDataJSON => plain,
+        audio_seconds: BasicModelUsageDataJSON => plain,
+    ] []);
 }
 
 /// The `LimitsContext` schema: the `limits` of `LimitsOUT`.
@@ -2247,16 +2586,21 @@ pub struct LimitsContext {
     pub currency: String,
 }
 
-crate::runtime::struct_de!(
-    LimitsContext, [completion, last_payment_failure, currency]
-    [last_payment_failure_protection]
-);
+crate::runtime::struct_de!(LimitsContext, [
+    completion,
+    last_payment_failure,
+    currency,
+] [
+    last_payment_failure_protection,
+]);
 
 impl LimitsContext {
-    crate::runtime::constructor!(
-        nullable[completion : UsageLimits => plain, last_payment_failure : bool => plain,
-        last_payment_failure_protection : bool => some, currency : String => plain] []
-    );
+    crate::runtime::constructor!(nullable [
+        completion: UsageLimits => plain,
+        last_payment_failure: bool => plain,
+        last_payment_failure_protection: bool => some,
+        currency: String => plain,
+    ] []);
 }
 
 /// The `LimitsOUT` schema: returned by `beta.admin.billing.get_spend_limits`; returned by `beta.admin.billing.update_spend_limits`.
@@ -2268,10 +2612,14 @@ pub struct LimitsOUT {
     pub limits: LimitsContext,
 }
 
-crate::runtime::struct_de!(LimitsOUT, [limits] []);
+crate::runtime::struct_de!(LimitsOUT, [
+    limits,
+] []);
 
 impl LimitsOUT {
-    crate::runtime::constructor!([limits : LimitsContext => plain] []);
+    crate::runtime::constructor!([
+        limits: LimitsContext => plain,
+    ] []);
 }
 
 /// One type for the places that declare it alike: the `raw_roles` of `MemberWorkspaceInfo`; the `roles` of `WorkspaceMemberSingleIN`.
@@ -2288,18 +2636,20 @@ pub enum MemberRoles {
     Unknown(serde_json::Value),
 }
 
-crate::runtime::untagged_union_ser!(
-    MemberRoles { WorkspaceRoleList, StaticWorkspaceRolesList }
-);
+crate::runtime::untagged_union_ser!(MemberRoles {
+    WorkspaceRoleList,
+    StaticWorkspaceRolesList,
+});
 
-crate::runtime::untagged_union_de!(
-    MemberRoles { WorkspaceRoleList, StaticWorkspaceRolesList }
-);
+crate::runtime::untagged_union_de!(MemberRoles {
+    WorkspaceRoleList,
+    StaticWorkspaceRolesList,
+});
 
-crate::runtime::union_from!(
-    MemberRoles { WorkspaceRoleList(Vec < WorkspaceRole >), StaticWorkspaceRolesList(Vec
-    < StaticWorkspaceRoles >) }
-);
+crate::runtime::union_from!(MemberRoles {
+    WorkspaceRoleList(Vec<WorkspaceRole>),
+    StaticWorkspaceRolesList(Vec<StaticWorkspaceRoles>),
+});
 
 /// The `MemberSubscriptionOUT` schema: the `subscriptions` of `AdminOrganizationMemberOUT`; the `subscriptions` of `AdminUserOUT`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
@@ -2340,20 +2690,32 @@ pub struct MemberSubscriptionOUT {
     pub member_has_access: crate::Nullable<bool>,
 }
 
-crate::runtime::struct_de!(
-    MemberSubscriptionOUT, [r#type = "type"] [plan, status, user, self_service,
-    member_has_access]
-);
+crate::runtime::struct_de!(MemberSubscriptionOUT, [
+    r#type = "type",
+] [
+    plan,
+    status,
+    user,
+    self_service,
+    member_has_access,
+]);
 
 impl MemberSubscriptionOUT {
-    crate::runtime::constructor!(
-        [r#type : PlanType => plain] [plan, status, user, self_service,
-        member_has_access]
-    );
+    crate::runtime::constructor!([
+        r#type: PlanType => plain,
+    ] [
+        plan,
+        status,
+        user,
+        self_service,
+        member_has_access,
+    ]);
     crate::runtime::setters! {
-        plan : MemberSubscriptionOUTPlan => nullable, status : SubscriptionStatus =>
-        nullable, user : String => nullable, self_service : bool => nullable,
-        member_has_access : bool => nullable
+        plan: MemberSubscriptionOUTPlan => nullable,
+        status: SubscriptionStatus => nullable,
+        user: String => nullable,
+        self_service: bool => nullable,
+        member_has_access: bool => nullable,
     }
 }
 
@@ -2374,18 +2736,23 @@ pub enum MemberSubscriptionOUTPlan {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::untagged_union_ser!(
-    MemberSubscriptionOUTPlan { APIPlan, ChatPlan, CodePlan }
-);
+crate::runtime::untagged_union_ser!(MemberSubscriptionOUTPlan {
+    APIPlan,
+    ChatPlan,
+    CodePlan,
+});
 
-crate::runtime::untagged_union_de!(
-    MemberSubscriptionOUTPlan { APIPlan, ChatPlan, CodePlan }
-);
+crate::runtime::untagged_union_de!(MemberSubscriptionOUTPlan {
+    APIPlan,
+    ChatPlan,
+    CodePlan,
+});
 
-crate::runtime::union_from!(
-    MemberSubscriptionOUTPlan { APIPlan(APIPlan), ChatPlan(ChatPlan), CodePlan(CodePlan)
-    }
-);
+crate::runtime::union_from!(MemberSubscriptionOUTPlan {
+    APIPlan(APIPlan),
+    ChatPlan(ChatPlan),
+    CodePlan(CodePlan),
+});
 
 /// The `MemberWorkspaceInfo` schema: the `workspaces` of `AdminOrganizationMemberOUT`; the `workspaces` of `AdminUserOUT`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
@@ -2409,17 +2776,23 @@ pub struct MemberWorkspaceInfo {
     pub raw_role: MemberWorkspaceInfoRawRole,
 }
 
-crate::runtime::struct_de!(
-    MemberWorkspaceInfo, [uuid, name, is_default, raw_roles, raw_role] []
-);
+crate::runtime::struct_de!(MemberWorkspaceInfo, [
+    uuid,
+    name,
+    is_default,
+    raw_roles,
+    raw_role,
+] []);
 
 #[allow(deprecated)]
 impl MemberWorkspaceInfo {
-    crate::runtime::constructor!(
-        [uuid : String => plain, name : String => plain, is_default : bool => plain,
-        raw_roles : MemberRoles => plain, raw_role : MemberWorkspaceInfoRawRole => plain]
-        []
-    );
+    crate::runtime::constructor!([
+        uuid: String => plain,
+        name: String => plain,
+        is_default: bool => plain,
+        raw_roles: MemberRoles => plain,
+        raw_role: MemberWorkspaceInfoRawRole => plain,
+    ] []);
 }
 
 /// One type for the places that declare it alike: the `workspace_role` of `AdminProvisionGroupToWorkspaceIn`; the `roles` of `AssignGroupToWorkspaceIn`; the `role` of `AssignGroupToWorkspaceIn`; and 4 more.
@@ -2436,18 +2809,20 @@ pub enum MemberWorkspaceInfoRawRole {
     Unknown(serde_json::Value),
 }
 
-crate::runtime::untagged_union_ser!(
-    MemberWorkspaceInfoRawRole { WorkspaceRole, StaticWorkspaceRoles }
-);
+crate::runtime::untagged_union_ser!(MemberWorkspaceInfoRawRole {
+    WorkspaceRole,
+    StaticWorkspaceRoles,
+});
 
-crate::runtime::untagged_union_de!(
-    MemberWorkspaceInfoRawRole { WorkspaceRole, StaticWorkspaceRoles }
-);
+crate::runtime::untagged_union_de!(MemberWorkspaceInfoRawRole {
+    WorkspaceRole,
+    StaticWorkspaceRoles,
+});
 
-crate::runtime::union_from!(
-    MemberWorkspaceInfoRawRole { WorkspaceRole(WorkspaceRole),
-    StaticWorkspaceRoles(StaticWorkspaceRoles) }
-);
+crate::runtime::union_from!(MemberWorkspaceInfoRawRole {
+    WorkspaceRole(WorkspaceRole),
+    StaticWorkspaceRoles(StaticWorkspaceRoles),
+});
 
 /// The `NestedGroupRef` schema: the `children` of `NestedGroupsOut`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
@@ -2466,10 +2841,16 @@ pub struct NestedGroupRef {
     pub name: String,
 }
 
-crate::runtime::struct_de!(NestedGroupRef, [uuid, name] []);
+crate::runtime::struct_de!(NestedGroupRef, [
+    uuid,
+    name,
+] []);
 
 impl NestedGroupRef {
-    crate::runtime::constructor!([uuid : String => plain, name : String => plain] []);
+    crate::runtime::constructor!([
+        uuid: String => plain,
+        name: String => plain,
+    ] []);
 }
 
 /// The `NestedGroupsOut` schema: returned by `beta.admin.user_groups.list_nested`.
@@ -2483,10 +2864,14 @@ pub struct NestedGroupsOut {
     pub children: Vec<NestedGroupRef>,
 }
 
-crate::runtime::struct_de!(NestedGroupsOut, [children] []);
+crate::runtime::struct_de!(NestedGroupsOut, [
+    children,
+] []);
 
 impl NestedGroupsOut {
-    crate::runtime::constructor!([children : Vec < NestedGroupRef > => plain] []);
+    crate::runtime::constructor!([
+        children: Vec<NestedGroupRef> => plain,
+    ] []);
 }
 
 /// The `NewUsageLimitIN` schema: sent to `beta.admin.billing.update_spend_limits`.
@@ -2503,12 +2888,20 @@ pub struct NewUsageLimitIN {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(NewUsageLimitIN, [amount] [no_monthly_limit]);
+crate::runtime::struct_de!(NewUsageLimitIN, [
+    amount,
+] [
+    no_monthly_limit,
+]);
 
 impl NewUsageLimitIN {
-    crate::runtime::constructor!([amount : i64 => plain] [no_monthly_limit]);
+    crate::runtime::constructor!([
+        amount: i64 => plain,
+    ] [
+        no_monthly_limit,
+    ]);
     crate::runtime::setters! {
-        no_monthly_limit : bool => optional
+        no_monthly_limit: bool => optional,
     }
 }
 
@@ -2529,16 +2922,23 @@ pub struct OrganizationAdminUsersOUT {
     pub page_size: Option<i64>,
 }
 
-crate::runtime::struct_de!(
-    OrganizationAdminUsersOUT, [members, invites] [total, page, page_size]
-);
+crate::runtime::struct_de!(OrganizationAdminUsersOUT, [
+    members,
+    invites,
+] [
+    total,
+    page,
+    page_size,
+]);
 
 impl OrganizationAdminUsersOUT {
-    crate::runtime::constructor!(
-        nullable[members : Vec < AdminOrganizationMemberOUT > => plain, invites : Vec <
-        OrganizationInviteOUT > => plain, total : i64 => some, page : i64 => some,
-        page_size : i64 => some] []
-    );
+    crate::runtime::constructor!(nullable [
+        members: Vec<AdminOrganizationMemberOUT> => plain,
+        invites: Vec<OrganizationInviteOUT> => plain,
+        total: i64 => some,
+        page: i64 => some,
+        page_size: i64 => some,
+    ] []);
 }
 
 /// The `OrganizationInviteIN` schema: sent to `beta.admin.users.invite`.
@@ -2585,27 +2985,47 @@ pub struct OrganizationInviteIN {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    OrganizationInviteIN, [email] [role_names, roles, role_name, role, subscription_type,
-    subscription_types, subscription_seat_automatic_granting, email_language,
-    workspace_uuids]
-);
+crate::runtime::struct_de!(OrganizationInviteIN, [
+    email,
+] [
+    role_names,
+    roles,
+    role_name,
+    role,
+    subscription_type,
+    subscription_types,
+    subscription_seat_automatic_granting,
+    email_language,
+    workspace_uuids,
+]);
 
 #[allow(deprecated)]
 impl OrganizationInviteIN {
-    crate::runtime::constructor!(
-        [email : String => plain] [role_names, roles, role_name, role, subscription_type,
-        subscription_types, subscription_seat_automatic_granting, email_language,
-        workspace_uuids]
-    );
+    crate::runtime::constructor!([
+        email: String => plain,
+    ] [
+        role_names,
+        roles,
+        role_name,
+        role,
+        subscription_type,
+        subscription_types,
+        subscription_seat_automatic_granting,
+        email_language,
+        workspace_uuids,
+    ]);
     crate::runtime::setters! {
-        role_names : Vec < OrganizationRoleName > => nullable, roles :
-        AdminOrganizationMemberOUTRawRoles => nullable, #[deprecated] role_name :
-        OrganizationRoleName => nullable, #[deprecated] role : Role => nullable,
-        subscription_type : PlanType => nullable, subscription_types : Vec < PlanType >
-        => nullable, subscription_seat_automatic_granting : bool => optional,
-        email_language : OrganizationInviteINEmailLanguage => nullable, workspace_uuids :
-        Vec < String > => nullable
+        role_names: Vec<OrganizationRoleName> => nullable,
+        roles: AdminOrganizationMemberOUTRawRoles => nullable,
+        #[deprecated]
+        role_name: OrganizationRoleName => nullable,
+        #[deprecated]
+        role: Role => nullable,
+        subscription_type: PlanType => nullable,
+        subscription_types: Vec<PlanType> => nullable,
+        subscription_seat_automatic_granting: bool => optional,
+        email_language: OrganizationInviteINEmailLanguage => nullable,
+        workspace_uuids: Vec<String> => nullable,
     }
 }
 
@@ -2637,10 +3057,17 @@ pub enum OrganizationInviteINEmailLanguage {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    OrganizationInviteINEmailLanguage { En = "en", Fr = "fr", Es = "es", De = "de", It =
-    "it", PtBr = "pt_br", Pl = "pl", Ar = "ar", Nl = "nl" }
-);
+crate::runtime::string_enum!(OrganizationInviteINEmailLanguage {
+    En = "en",
+    Fr = "fr",
+    Es = "es",
+    De = "de",
+    It = "it",
+    PtBr = "pt_br",
+    Pl = "pl",
+    Ar = "ar",
+    Nl = "nl",
+});
 
 /// The `OrganizationInviteOUT` schema: the `invites` of `OrganizationAdminUsersOUT`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
@@ -2678,20 +3105,31 @@ pub struct OrganizationInviteOUT {
     pub workspace_uuids: Option<Vec<String>>,
 }
 
-crate::runtime::struct_de!(
-    OrganizationInviteOUT, [uuid, raw_roles, raw_role, email, expired, created_at]
-    [workspace_uuids]
-);
+crate::runtime::struct_de!(OrganizationInviteOUT, [
+    uuid,
+    raw_roles,
+    raw_role,
+    email,
+    expired,
+    created_at,
+] [
+    workspace_uuids,
+]);
 
 #[allow(deprecated)]
 impl OrganizationInviteOUT {
-    crate::runtime::constructor!(
-        [uuid : String => plain, raw_roles : AdminOrganizationMemberOUTRawRoles => plain,
-        raw_role : Role => plain, email : String => plain, expired : bool => plain,
-        created_at : String => plain] [workspace_uuids]
-    );
+    crate::runtime::constructor!([
+        uuid: String => plain,
+        raw_roles: AdminOrganizationMemberOUTRawRoles => plain,
+        raw_role: Role => plain,
+        email: String => plain,
+        expired: bool => plain,
+        created_at: String => plain,
+    ] [
+        workspace_uuids,
+    ]);
     crate::runtime::setters! {
-        workspace_uuids : Vec < String > => optional
+        workspace_uuids: Vec<String> => optional,
     }
 }
 
@@ -2712,18 +3150,22 @@ pub struct OrganizationInvitesCreateOUT {
     pub invited_members_count: crate::Nullable<i64>,
 }
 
-crate::runtime::struct_de!(
-    OrganizationInvitesCreateOUT, [invalid_emails, already_members]
-    [invited_members_count]
-);
+crate::runtime::struct_de!(OrganizationInvitesCreateOUT, [
+    invalid_emails,
+    already_members,
+] [
+    invited_members_count,
+]);
 
 impl OrganizationInvitesCreateOUT {
-    crate::runtime::constructor!(
-        [invalid_emails : Vec < String > => plain, already_members : Vec < String > =>
-        plain] [invited_members_count]
-    );
+    crate::runtime::constructor!([
+        invalid_emails: Vec<String> => plain,
+        already_members: Vec<String> => plain,
+    ] [
+        invited_members_count,
+    ]);
     crate::runtime::setters! {
-        invited_members_count : i64 => nullable
+        invited_members_count: i64 => nullable,
     }
 }
 
@@ -2763,22 +3205,39 @@ pub struct OrganizationMemberCreate {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    OrganizationMemberCreate, [email, first_name, last_name] [role_names, roles,
-    role_name, role, subscription_types]
-);
+crate::runtime::struct_de!(OrganizationMemberCreate, [
+    email,
+    first_name,
+    last_name,
+] [
+    role_names,
+    roles,
+    role_name,
+    role,
+    subscription_types,
+]);
 
 #[allow(deprecated)]
 impl OrganizationMemberCreate {
-    crate::runtime::constructor!(
-        [email : String => plain, first_name : String => plain, last_name : String =>
-        plain] [role_names, roles, role_name, role, subscription_types]
-    );
+    crate::runtime::constructor!([
+        email: String => plain,
+        first_name: String => plain,
+        last_name: String => plain,
+    ] [
+        role_names,
+        roles,
+        role_name,
+        role,
+        subscription_types,
+    ]);
     crate::runtime::setters! {
-        role_names : Vec < OrganizationRoleName > => nullable, roles :
-        AdminOrganizationMemberOUTRawRoles => nullable, #[deprecated] role_name :
-        OrganizationRoleName => nullable, #[deprecated] role : Role => nullable,
-        subscription_types : Vec < PlanType > => nullable
+        role_names: Vec<OrganizationRoleName> => nullable,
+        roles: AdminOrganizationMemberOUTRawRoles => nullable,
+        #[deprecated]
+        role_name: OrganizationRoleName => nullable,
+        #[deprecated]
+        role: Role => nullable,
+        subscription_types: Vec<PlanType> => nullable,
     }
 }
 
@@ -2798,10 +3257,11 @@ pub enum OrganizationRoleName {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    OrganizationRoleName { Member = "member", BillingManager = "billing_manager",
-    OrganizationAdmin = "organization_admin" }
-);
+crate::runtime::string_enum!(OrganizationRoleName {
+    Member = "member",
+    BillingManager = "billing_manager",
+    OrganizationAdmin = "organization_admin",
+});
 
 /// The `OrganizationUserInviteOUT` schema: returned by `beta.admin.users.list_invites`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
@@ -2823,16 +3283,22 @@ pub struct OrganizationUserInviteOUT {
     pub role: Role,
 }
 
-crate::runtime::struct_de!(
-    OrganizationUserInviteOUT, [invite_uuid, roles, role] [email]
-);
+crate::runtime::struct_de!(OrganizationUserInviteOUT, [
+    invite_uuid,
+    roles,
+    role,
+] [
+    email,
+]);
 
 #[allow(deprecated)]
 impl OrganizationUserInviteOUT {
-    crate::runtime::constructor!(
-        nullable[invite_uuid : String => plain, email : String => some, roles :
-        AdminOrganizationMemberOUTRawRoles => plain, role : Role => plain] []
-    );
+    crate::runtime::constructor!(nullable [
+        invite_uuid: String => plain,
+        email: String => some,
+        roles: AdminOrganizationMemberOUTRawRoles => plain,
+        role: Role => plain,
+    ] []);
 }
 
 /// The `OrganizationUsersCreateOUT` schema: returned by `beta.admin.users.create`.
@@ -2846,15 +3312,17 @@ pub struct OrganizationUsersCreateOUT {
     pub email_to_user_id: std::collections::BTreeMap<String, String>,
 }
 
-crate::runtime::struct_de!(
-    OrganizationUsersCreateOUT, [invalid_emails, email_to_user_id] []
-);
+crate::runtime::struct_de!(OrganizationUsersCreateOUT, [
+    invalid_emails,
+    email_to_user_id,
+] []);
 
 impl OrganizationUsersCreateOUT {
-    crate::runtime::constructor!(
-        [invalid_emails : Vec < String > => plain, email_to_user_id :
-        std::collections::BTreeMap < String, String > => plain] []
-    );
+    crate::runtime::constructor!([
+        invalid_emails: Vec<String> => plain,
+        email_to_user_id: std::collections::BTreeMap<String,
+        String > => plain,
+    ] []);
 }
 
 /// The `PlanType` schema: the `type` of `MemberSubscriptionOUT`; the `subscription_type` of `OrganizationInviteIN`; the `subscription_types` of `OrganizationInviteIN`; and 1 more.
@@ -2875,10 +3343,13 @@ pub enum PlanType {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    PlanType { Api = "API", Chat = "CHAT", OnPremise = "ON_PREMISE", License = "LICENSE",
-    MistralCode = "MISTRAL_CODE" }
-);
+crate::runtime::string_enum!(PlanType {
+    Api = "API",
+    Chat = "CHAT",
+    OnPremise = "ON_PREMISE",
+    License = "LICENSE",
+    MistralCode = "MISTRAL_CODE",
+});
 
 /// The `PriceData` schema: the `prices` of `UsageOUTJSON`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
@@ -2899,17 +3370,25 @@ pub struct PriceData {
     pub price: PriceDataPrice,
 }
 
-crate::runtime::struct_de!(
-    PriceData, [billing_metric, billing_group, api_zone, service_tier, price]
-    [event_type]
-);
+crate::runtime::struct_de!(PriceData, [
+    billing_metric,
+    billing_group,
+    api_zone,
+    service_tier,
+    price,
+] [
+    event_type,
+]);
 
 impl PriceData {
-    crate::runtime::constructor!(
-        nullable[event_type : LagoEventType => some, billing_metric : String => plain,
-        billing_group : String => plain, api_zone : ApiZone => plain, service_tier :
-        ServiceTier => plain, price : PriceDataPrice => plain] []
-    );
+    crate::runtime::constructor!(nullable [
+        event_type: LagoEventType => some,
+        billing_metric: String => plain,
+        billing_group: String => plain,
+        api_zone: ApiZone => plain,
+        service_tier: ServiceTier => plain,
+        price: PriceDataPrice => plain,
+    ] []);
 }
 
 /// Unit price for the billing metric.
@@ -2927,13 +3406,20 @@ pub enum PriceDataPrice {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::untagged_union_ser!(PriceDataPrice { Number, String });
+crate::runtime::untagged_union_ser!(PriceDataPrice {
+    Number,
+    String,
+});
 
-crate::runtime::untagged_union_de!(PriceDataPrice { Number, String });
+crate::runtime::untagged_union_de!(PriceDataPrice {
+    Number,
+    String,
+});
 
-crate::runtime::union_from!(
-    PriceDataPrice { Number(f64), String(String) } str => String
-);
+crate::runtime::union_from!(PriceDataPrice {
+    Number(f64),
+    String(String),
+} str => String);
 
 /// The `RateLimitsOUT` schema: returned by `beta.admin.billing.get_rate_limits`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
@@ -2946,15 +3432,17 @@ pub struct RateLimitsOUT {
     pub tokens_limits_by_model: std::collections::BTreeMap<String, TokenLimitsByModel>,
 }
 
-crate::runtime::struct_de!(
-    RateLimitsOUT, [requests_per_second, tokens_limits_by_model] []
-);
+crate::runtime::struct_de!(RateLimitsOUT, [
+    requests_per_second,
+    tokens_limits_by_model,
+] []);
 
 impl RateLimitsOUT {
-    crate::runtime::constructor!(
-        [requests_per_second : i64 => plain, tokens_limits_by_model :
-        std::collections::BTreeMap < String, TokenLimitsByModel > => plain] []
-    );
+    crate::runtime::constructor!([
+        requests_per_second: i64 => plain,
+        tokens_limits_by_model: std::collections::BTreeMap<String,
+        TokenLimitsByModel > => plain,
+    ] []);
 }
 
 /// The `RemoveWorkspaceMembersIN` schema: sent to `beta.admin.workspaces.remove_users`.
@@ -2966,10 +3454,14 @@ pub struct RemoveWorkspaceMembersIN {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(RemoveWorkspaceMembersIN, [members] []);
+crate::runtime::struct_de!(RemoveWorkspaceMembersIN, [
+    members,
+] []);
 
 impl RemoveWorkspaceMembersIN {
-    crate::runtime::constructor!([members : Vec < BaseWorkspaceMemberIN > => plain] []);
+    crate::runtime::constructor!([
+        members: Vec<BaseWorkspaceMemberIN> => plain,
+    ] []);
 }
 
 /// The `RemoveWorkspaceMembersOUT` schema: returned by `beta.admin.workspaces.remove_users`.
@@ -2989,16 +3481,20 @@ pub struct RemoveWorkspaceMembersOUT {
     pub not_deleted_members: crate::Nullable<Vec<String>>,
 }
 
-crate::runtime::struct_de!(
-    RemoveWorkspaceMembersOUT, [deleted_members_count] [not_deleted_members]
-);
+crate::runtime::struct_de!(RemoveWorkspaceMembersOUT, [
+    deleted_members_count,
+] [
+    not_deleted_members,
+]);
 
 impl RemoveWorkspaceMembersOUT {
-    crate::runtime::constructor!(
-        [deleted_members_count : i64 => plain] [not_deleted_members]
-    );
+    crate::runtime::constructor!([
+        deleted_members_count: i64 => plain,
+    ] [
+        not_deleted_members,
+    ]);
     crate::runtime::setters! {
-        not_deleted_members : Vec < String > => nullable
+        not_deleted_members: Vec<String> => nullable,
     }
 }
 
@@ -3016,13 +3512,20 @@ pub enum Role {
     Unknown(serde_json::Value),
 }
 
-crate::runtime::untagged_union_ser!(Role { UserRole, StaticOrganizationRoles });
+crate::runtime::untagged_union_ser!(Role {
+    UserRole,
+    StaticOrganizationRoles,
+});
 
-crate::runtime::untagged_union_de!(Role { UserRole, StaticOrganizationRoles });
+crate::runtime::untagged_union_de!(Role {
+    UserRole,
+    StaticOrganizationRoles,
+});
 
-crate::runtime::union_from!(
-    Role { UserRole(UserRole), StaticOrganizationRoles(StaticOrganizationRoles) }
-);
+crate::runtime::union_from!(Role {
+    UserRole(UserRole),
+    StaticOrganizationRoles(StaticOrganizationRoles),
+});
 
 /// The `RoleOut` schema: the `workspace_roles` of `RolesOut`; the `organization_roles` of `RolesOut`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
@@ -3045,13 +3548,20 @@ pub struct RoleOut {
     pub is_custom_role: bool,
 }
 
-crate::runtime::struct_de!(RoleOut, [name, uuid, description, is_custom_role] []);
+crate::runtime::struct_de!(RoleOut, [
+    name,
+    uuid,
+    description,
+    is_custom_role,
+] []);
 
 impl RoleOut {
-    crate::runtime::constructor!(
-        [name : String => plain, uuid : String => plain, description : String => plain,
-        is_custom_role : bool => plain] []
-    );
+    crate::runtime::constructor!([
+        name: String => plain,
+        uuid: String => plain,
+        description: String => plain,
+        is_custom_role: bool => plain,
+    ] []);
 }
 
 /// The `RolesOut` schema: returned by `beta.admin.users.list_roles`.
@@ -3065,13 +3575,16 @@ pub struct RolesOut {
     pub organization_roles: Vec<RoleOut>,
 }
 
-crate::runtime::struct_de!(RolesOut, [workspace_roles, organization_roles] []);
+crate::runtime::struct_de!(RolesOut, [
+    workspace_roles,
+    organization_roles,
+] []);
 
 impl RolesOut {
-    crate::runtime::constructor!(
-        [workspace_roles : Vec < RoleOut > => plain, organization_roles : Vec < RoleOut >
-        => plain] []
-    );
+    crate::runtime::constructor!([
+        workspace_roles: Vec<RoleOut> => plain,
+        organization_roles: Vec<RoleOut> => plain,
+    ] []);
 }
 
 /// Machine-readable reason why an API key cannot be rotated.
@@ -3100,10 +3613,11 @@ pub enum RotateUnavailableReason {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    RotateUnavailableReason { UnsupportedScope = "unsupported_scope", KeyExpired =
-    "key_expired", NotAllowed = "not_allowed" }
-);
+crate::runtime::string_enum!(RotateUnavailableReason {
+    UnsupportedScope = "unsupported_scope",
+    KeyExpired = "key_expired",
+    NotAllowed = "not_allowed",
+});
 
 /// The `ScimSyncGroupActionOut` schema: the `create` of `ScimSyncGroupsSummaryOut`; the `delete` of `ScimSyncGroupsSummaryOut`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
@@ -3114,10 +3628,14 @@ pub struct ScimSyncGroupActionOut {
     pub group: ScimSyncGroupRefOut,
 }
 
-crate::runtime::struct_de!(ScimSyncGroupActionOut, [group] []);
+crate::runtime::struct_de!(ScimSyncGroupActionOut, [
+    group,
+] []);
 
 impl ScimSyncGroupActionOut {
-    crate::runtime::constructor!([group : ScimSyncGroupRefOut => plain] []);
+    crate::runtime::constructor!([
+        group: ScimSyncGroupRefOut => plain,
+    ] []);
 }
 
 /// The `ScimSyncGroupRefOut` schema: the `group` of `ScimSyncGroupActionOut`; the `group` of `ScimSyncGroupUpdateActionOut`; the `group` of `ScimSyncMembershipActionOut`.
@@ -3132,12 +3650,16 @@ pub struct ScimSyncGroupRefOut {
     pub group_name: String,
 }
 
-crate::runtime::struct_de!(ScimSyncGroupRefOut, [uuid, group_name = "groupName"] []);
+crate::runtime::struct_de!(ScimSyncGroupRefOut, [
+    uuid,
+    group_name = "groupName",
+] []);
 
 impl ScimSyncGroupRefOut {
-    crate::runtime::constructor!(
-        [uuid : String => plain, group_name : String => plain] []
-    );
+    crate::runtime::constructor!([
+        uuid: String => plain,
+        group_name: String => plain,
+    ] []);
 }
 
 /// The `ScimSyncGroupUpdateActionOut` schema: the `update` of `ScimSyncGroupsSummaryOut`.
@@ -3152,14 +3674,16 @@ pub struct ScimSyncGroupUpdateActionOut {
     pub previous_group_name: String,
 }
 
-crate::runtime::struct_de!(
-    ScimSyncGroupUpdateActionOut, [group, previous_group_name = "previous_groupName"] []
-);
+crate::runtime::struct_de!(ScimSyncGroupUpdateActionOut, [
+    group,
+    previous_group_name = "previous_groupName",
+] []);
 
 impl ScimSyncGroupUpdateActionOut {
-    crate::runtime::constructor!(
-        [group : ScimSyncGroupRefOut => plain, previous_group_name : String => plain] []
-    );
+    crate::runtime::constructor!([
+        group: ScimSyncGroupRefOut => plain,
+        previous_group_name: String => plain,
+    ] []);
 }
 
 /// The `ScimSyncGroupsSummaryOut` schema: the `groups` of `ScimSyncSummaryOut`.
@@ -3175,14 +3699,18 @@ pub struct ScimSyncGroupsSummaryOut {
     pub delete: Vec<ScimSyncGroupActionOut>,
 }
 
-crate::runtime::struct_de!(ScimSyncGroupsSummaryOut, [create, update, delete] []);
+crate::runtime::struct_de!(ScimSyncGroupsSummaryOut, [
+    create,
+    update,
+    delete,
+] []);
 
 impl ScimSyncGroupsSummaryOut {
-    crate::runtime::constructor!(
-        [create : Vec < ScimSyncGroupActionOut > => plain, update : Vec <
-        ScimSyncGroupUpdateActionOut > => plain, delete : Vec < ScimSyncGroupActionOut >
-        => plain] []
-    );
+    crate::runtime::constructor!([
+        create: Vec<ScimSyncGroupActionOut> => plain,
+        update: Vec<ScimSyncGroupUpdateActionOut> => plain,
+        delete: Vec<ScimSyncGroupActionOut> => plain,
+    ] []);
 }
 
 /// The `ScimSyncMembershipActionOut` schema: the `memberships` of `ScimSyncSummaryOut`.
@@ -3198,15 +3726,18 @@ pub struct ScimSyncMembershipActionOut {
     pub users_removed: Vec<ScimSyncUserRefOut>,
 }
 
-crate::runtime::struct_de!(
-    ScimSyncMembershipActionOut, [group, users_added, users_removed] []
-);
+crate::runtime::struct_de!(ScimSyncMembershipActionOut, [
+    group,
+    users_added,
+    users_removed,
+] []);
 
 impl ScimSyncMembershipActionOut {
-    crate::runtime::constructor!(
-        [group : ScimSyncGroupRefOut => plain, users_added : Vec < ScimSyncUserRefOut >
-        => plain, users_removed : Vec < ScimSyncUserRefOut > => plain] []
-    );
+    crate::runtime::constructor!([
+        group: ScimSyncGroupRefOut => plain,
+        users_added: Vec<ScimSyncUserRefOut> => plain,
+        users_removed: Vec<ScimSyncUserRefOut> => plain,
+    ] []);
 }
 
 /// The `ScimSyncRunStatus` schema: the `status` of `AdminScimSyncActiveRunOUT`; the `status` of `AdminScimSyncRunOUT`.
@@ -3227,10 +3758,13 @@ pub enum ScimSyncRunStatus {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    ScimSyncRunStatus { Pending = "PENDING", Running = "RUNNING", Success = "SUCCESS",
-    Skipped = "SKIPPED", Failed = "FAILED" }
-);
+crate::runtime::string_enum!(ScimSyncRunStatus {
+    Pending = "PENDING",
+    Running = "RUNNING",
+    Success = "SUCCESS",
+    Skipped = "SKIPPED",
+    Failed = "FAILED",
+});
 
 /// The `ScimSyncSummaryOut` schema: the `summary` of `AdminScimSyncRunOUT`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
@@ -3245,13 +3779,18 @@ pub struct ScimSyncSummaryOut {
     pub memberships: Vec<ScimSyncMembershipActionOut>,
 }
 
-crate::runtime::struct_de!(ScimSyncSummaryOut, [users, groups, memberships] []);
+crate::runtime::struct_de!(ScimSyncSummaryOut, [
+    users,
+    groups,
+    memberships,
+] []);
 
 impl ScimSyncSummaryOut {
-    crate::runtime::constructor!(
-        [users : ScimSyncUsersSummaryOut => plain, groups : ScimSyncGroupsSummaryOut =>
-        plain, memberships : Vec < ScimSyncMembershipActionOut > => plain] []
-    );
+    crate::runtime::constructor!([
+        users: ScimSyncUsersSummaryOut => plain,
+        groups: ScimSyncGroupsSummaryOut => plain,
+        memberships: Vec<ScimSyncMembershipActionOut> => plain,
+    ] []);
 }
 
 /// The `ScimSyncUserActionOut` schema: the `provision` of `ScimSyncUsersSummaryOut`; the `deprovision` of `ScimSyncUsersSummaryOut`.
@@ -3263,10 +3802,14 @@ pub struct ScimSyncUserActionOut {
     pub user: ScimSyncUserRefOut,
 }
 
-crate::runtime::struct_de!(ScimSyncUserActionOut, [user] []);
+crate::runtime::struct_de!(ScimSyncUserActionOut, [
+    user,
+] []);
 
 impl ScimSyncUserActionOut {
-    crate::runtime::constructor!([user : ScimSyncUserRefOut => plain] []);
+    crate::runtime::constructor!([
+        user: ScimSyncUserRefOut => plain,
+    ] []);
 }
 
 /// The `ScimSyncUserRefOut` schema: the `users_added` of `ScimSyncMembershipActionOut`; the `users_removed` of `ScimSyncMembershipActionOut`; the `user` of `ScimSyncUserActionOut`.
@@ -3281,12 +3824,16 @@ pub struct ScimSyncUserRefOut {
     pub user_name: String,
 }
 
-crate::runtime::struct_de!(ScimSyncUserRefOut, [uuid, user_name = "userName"] []);
+crate::runtime::struct_de!(ScimSyncUserRefOut, [
+    uuid,
+    user_name = "userName",
+] []);
 
 impl ScimSyncUserRefOut {
-    crate::runtime::constructor!(
-        [uuid : String => plain, user_name : String => plain] []
-    );
+    crate::runtime::constructor!([
+        uuid: String => plain,
+        user_name: String => plain,
+    ] []);
 }
 
 /// The `ScimSyncUsersSummaryOut` schema: the `users` of `ScimSyncSummaryOut`.
@@ -3300,13 +3847,16 @@ pub struct ScimSyncUsersSummaryOut {
     pub deprovision: Vec<ScimSyncUserActionOut>,
 }
 
-crate::runtime::struct_de!(ScimSyncUsersSummaryOut, [provision, deprovision] []);
+crate::runtime::struct_de!(ScimSyncUsersSummaryOut, [
+    provision,
+    deprovision,
+] []);
 
 impl ScimSyncUsersSummaryOut {
-    crate::runtime::constructor!(
-        [provision : Vec < ScimSyncUserActionOut > => plain, deprovision : Vec <
-        ScimSyncUserActionOut > => plain] []
-    );
+    crate::runtime::constructor!([
+        provision: Vec<ScimSyncUserActionOut> => plain,
+        deprovision: Vec<ScimSyncUserActionOut> => plain,
+    ] []);
 }
 
 /// The service tier a request is resolved to and routed on.
@@ -3321,9 +3871,10 @@ pub enum ServiceTier {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    ServiceTier { Standard = "standard", Priority = "priority" }
-);
+crate::runtime::string_enum!(ServiceTier {
+    Standard = "standard",
+    Priority = "priority",
+});
 
 /// The `SetNestedGroupsIn` schema: sent to `beta.admin.user_groups.set_nested`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
@@ -3338,10 +3889,14 @@ pub struct SetNestedGroupsIn {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(SetNestedGroupsIn, [child_group_uuids] []);
+crate::runtime::struct_de!(SetNestedGroupsIn, [
+    child_group_uuids,
+] []);
 
 impl SetNestedGroupsIn {
-    crate::runtime::constructor!([child_group_uuids : Vec < String > => plain] []);
+    crate::runtime::constructor!([
+        child_group_uuids: Vec<String> => plain,
+    ] []);
 }
 
 /// The `StaticOrganizationRoles` schema.
@@ -3358,12 +3913,11 @@ pub enum StaticOrganizationRoles {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    StaticOrganizationRoles { V0d48f530095c43fe8aea6673bcacabe6 =
-    "0d48f530-095c-43fe-8aea-6673bcacabe6", C955f4e1947743f083496fbc629fccc9 =
-    "c955f4e1-9477-43f0-8349-6fbc629fccc9", V7bde5959D67647d2B77935b64323d278 =
-    "7bde5959-d676-47d2-b779-35b64323d278" }
-);
+crate::runtime::string_enum!(StaticOrganizationRoles {
+    V0d48f530095c43fe8aea6673bcacabe6 = "0d48f530-095c-43fe-8aea-6673bcacabe6",
+    C955f4e1947743f083496fbc629fccc9 = "c955f4e1-9477-43f0-8349-6fbc629fccc9",
+    V7bde5959D67647d2B77935b64323d278 = "7bde5959-d676-47d2-b779-35b64323d278",
+});
 
 /// The `StaticWorkspaceRoles` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
@@ -3395,20 +3949,19 @@ pub enum StaticWorkspaceRoles {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    StaticWorkspaceRoles { D7ea77c5926041d0Ab2652b5add3ee56 =
-    "d7ea77c5-9260-41d0-ab26-52b5add3ee56", V48436751Ee5644bd8a2d712233977821 =
-    "48436751-ee56-44bd-8a2d-712233977821", V375cd0db3bbe4b7980f3954ccf04f3d1 =
-    "375cd0db-3bbe-4b79-80f3-954ccf04f3d1", V578584f143194c88994838a5184483b6 =
-    "578584f1-4319-4c88-9948-38a5184483b6", D79b30274eb245218722825acfee7d8b =
-    "d79b3027-4eb2-4521-8722-825acfee7d8b", V252a082540b94b98Be807658956f13e9 =
-    "252a0825-40b9-4b98-be80-7658956f13e9", V17aa61c51c61477eA40aE52c8ccd74b9 =
-    "17aa61c5-1c61-477e-a40a-e52c8ccd74b9", B23cd6e091cd4a8a9869B30366bf3966 =
-    "b23cd6e0-91cd-4a8a-9869-b30366bf3966", V731eb2beA74f4070B79735bf7009e553 =
-    "731eb2be-a74f-4070-b797-35bf7009e553", Ff86d4327f2747f8B02fB5c102ef6a55 =
-    "ff86d432-7f27-47f8-b02f-b5c102ef6a55", V0f9acbf693b542c7A227Fc7652755f65 =
-    "0f9acbf6-93b5-42c7-a227-fc7652755f65" }
-);
+crate::runtime::string_enum!(StaticWorkspaceRoles {
+    D7ea77c5926041d0Ab2652b5add3ee56 = "d7ea77c5-9260-41d0-ab26-52b5add3ee56",
+    V48436751Ee5644bd8a2d712233977821 = "48436751-ee56-44bd-8a2d-712233977821",
+    V375cd0db3bbe4b7980f3954ccf04f3d1 = "375cd0db-3bbe-4b79-80f3-954ccf04f3d1",
+    V578584f143194c88994838a5184483b6 = "578584f1-4319-4c88-9948-38a5184483b6",
+    D79b30274eb245218722825acfee7d8b = "d79b3027-4eb2-4521-8722-825acfee7d8b",
+    V252a082540b94b98Be807658956f13e9 = "252a0825-40b9-4b98-be80-7658956f13e9",
+    V17aa61c51c61477eA40aE52c8ccd74b9 = "17aa61c5-1c61-477e-a40a-e52c8ccd74b9",
+    B23cd6e091cd4a8a9869B30366bf3966 = "b23cd6e0-91cd-4a8a-9869-b30366bf3966",
+    V731eb2beA74f4070B79735bf7009e553 = "731eb2be-a74f-4070-b797-35bf7009e553",
+    Ff86d4327f2747f8B02fB5c102ef6a55 = "ff86d432-7f27-47f8-b02f-b5c102ef6a55",
+    V0f9acbf693b542c7A227Fc7652755f65 = "0f9acbf6-93b5-42c7-a227-fc7652755f65",
+});
 
 /// The `SubscriptionStatus` schema: the `status` of `MemberSubscriptionOUT`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
@@ -3432,10 +3985,15 @@ pub enum SubscriptionStatus {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    SubscriptionStatus { Ns = "NS", S = "S", A = "A", Cf = "CF", Cg = "CG", C = "C", Gp =
-    "GP" }
-);
+crate::runtime::string_enum!(SubscriptionStatus {
+    Ns = "NS",
+    S = "S",
+    A = "A",
+    Cf = "CF",
+    Cg = "CG",
+    C = "C",
+    Gp = "GP",
+});
 
 /// One type for the places that declare it alike: the `subscription_types` of `AdminOrganizationMemberOUT`; the `subscription_types` of `AdminOrganizationMemberUpdate`; the `subscription_types` of `AdminUserOUT`.
 ///
@@ -3451,9 +4009,10 @@ pub enum SubscriptionType {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    SubscriptionType { Chat = "CHAT", MistralCode = "MISTRAL_CODE" }
-);
+crate::runtime::string_enum!(SubscriptionType {
+    Chat = "CHAT",
+    MistralCode = "MISTRAL_CODE",
+});
 
 /// The `TargetType` schema: a parameter of `beta.admin.audit_logs.list`; the `target_type` of `AuditLogOut`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
@@ -3559,27 +4118,56 @@ pub enum TargetType {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    TargetType { User = "USER", UserGroup = "USER_GROUP", Organization = "ORGANIZATION",
-    Workspace = "WORKSPACE", ApiKey = "API_KEY", AdminApiKey = "ADMIN_API_KEY",
-    ApiKeyPolicy = "API_KEY_POLICY", ServiceAccount = "SERVICE_ACCOUNT", Agent = "AGENT",
-    Skill = "SKILL", Prompt = "PROMPT", KnowledgeBase = "KNOWLEDGE_BASE", CustomVoice =
-    "CUSTOM_VOICE", Dataset = "DATASET", FineTuningJob = "FINE_TUNING_JOB", BatchJob =
-    "BATCH_JOB", DataCaptureExtractJob = "DATA_CAPTURE_EXTRACT_JOB", LeChatConversation =
-    "LE_CHAT_CONVERSATION", LeChatMemories = "LE_CHAT_MEMORIES", LeChatFlashAnswers =
-    "LE_CHAT_FLASH_ANSWERS", LeChatLocalisation = "LE_CHAT_LOCALISATION", LeChatData =
-    "LE_CHAT_DATA", Invoice = "INVOICE", Wallet = "WALLET", MonthlyLimit =
-    "MONTHLY_LIMIT", WorkspaceMonthlyLimit = "WORKSPACE_MONTHLY_LIMIT", SharedBudget =
-    "SHARED_BUDGET", AutoRecharge = "AUTO_RECHARGE", PaymentMethod = "PAYMENT_METHOD",
-    Subscription = "SUBSCRIPTION", BillingInfo = "BILLING_INFO", Library = "LIBRARY",
-    LibraryDocument = "LIBRARY_DOCUMENT", Integration = "INTEGRATION", ConnectorsGateway
-    = "CONNECTORS_GATEWAY", ConnectorsDebugger = "CONNECTORS_DEBUGGER", FeaturePermission
-    = "FEATURE_PERMISSION", SecretStoreEntry = "SECRET_STORE_ENTRY", CrawlerConfig =
-    "CRAWLER_CONFIG", SharedResource = "SHARED_RESOURCE", RateLimitRule =
-    "RATE_LIMIT_RULE", App = "APP", Deployment = "DEPLOYMENT", Domain = "DOMAIN",
-    PersistentVolume = "PERSISTENT_VOLUME", Secret = "SECRET", Service = "SERVICE",
-    TrustedIssuer = "TRUSTED_ISSUER" }
-);
+crate::runtime::string_enum!(TargetType {
+    User = "USER",
+    UserGroup = "USER_GROUP",
+    Organization = "ORGANIZATION",
+    Workspace = "WORKSPACE",
+    ApiKey = "API_KEY",
+    AdminApiKey = "ADMIN_API_KEY",
+    ApiKeyPolicy = "API_KEY_POLICY",
+    ServiceAccount = "SERVICE_ACCOUNT",
+    Agent = "AGENT",
+    Skill = "SKILL",
+    Prompt = "PROMPT",
+    KnowledgeBase = "KNOWLEDGE_BASE",
+    CustomVoice = "CUSTOM_VOICE",
+    Dataset = "DATASET",
+    FineTuningJob = "FINE_TUNING_JOB",
+    BatchJob = "BATCH_JOB",
+    DataCaptureExtractJob = "DATA_CAPTURE_EXTRACT_JOB",
+    LeChatConversation = "LE_CHAT_CONVERSATION",
+    LeChatMemories = "LE_CHAT_MEMORIES",
+    LeChatFlashAnswers = "LE_CHAT_FLASH_ANSWERS",
+    LeChatLocalisation = "LE_CHAT_LOCALISATION",
+    LeChatData = "LE_CHAT_DATA",
+    Invoice = "INVOICE",
+    Wallet = "WALLET",
+    MonthlyLimit = "MONTHLY_LIMIT",
+    WorkspaceMonthlyLimit = "WORKSPACE_MONTHLY_LIMIT",
+    SharedBudget = "SHARED_BUDGET",
+    AutoRecharge = "AUTO_RECHARGE",
+    PaymentMethod = "PAYMENT_METHOD",
+    Subscription = "SUBSCRIPTION",
+    BillingInfo = "BILLING_INFO",
+    Library = "LIBRARY",
+    LibraryDocument = "LIBRARY_DOCUMENT",
+    Integration = "INTEGRATION",
+    ConnectorsGateway = "CONNECTORS_GATEWAY",
+    ConnectorsDebugger = "CONNECTORS_DEBUGGER",
+    FeaturePermission = "FEATURE_PERMISSION",
+    SecretStoreEntry = "SECRET_STORE_ENTRY",
+    CrawlerConfig = "CRAWLER_CONFIG",
+    SharedResource = "SHARED_RESOURCE",
+    RateLimitRule = "RATE_LIMIT_RULE",
+    App = "APP",
+    Deployment = "DEPLOYMENT",
+    Domain = "DOMAIN",
+    PersistentVolume = "PERSISTENT_VOLUME",
+    Secret = "SECRET",
+    Service = "SERVICE",
+    TrustedIssuer = "TRUSTED_ISSUER",
+});
 
 /// The `TokenLimitsByModel` schema: the `tokens_limits_by_model` of `RateLimitsOUT`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
@@ -3592,12 +4180,16 @@ pub struct TokenLimitsByModel {
     pub tokens_per_month: i64,
 }
 
-crate::runtime::struct_de!(TokenLimitsByModel, [tokens_per_minute, tokens_per_month] []);
+crate::runtime::struct_de!(TokenLimitsByModel, [
+    tokens_per_minute,
+    tokens_per_month,
+] []);
 
 impl TokenLimitsByModel {
-    crate::runtime::constructor!(
-        [tokens_per_minute : i64 => plain, tokens_per_month : i64 => plain] []
-    );
+    crate::runtime::constructor!([
+        tokens_per_minute: i64 => plain,
+        tokens_per_month: i64 => plain,
+    ] []);
 }
 
 /// The `UpdateGroupWorkspaceAssignmentIn` schema: sent to `beta.admin.user_groups.update_workspace_assignment`.
@@ -3617,16 +4209,19 @@ pub struct UpdateGroupWorkspaceAssignmentIn {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    UpdateGroupWorkspaceAssignmentIn, [] [role_names, roles, role]
-);
+crate::runtime::struct_de!(UpdateGroupWorkspaceAssignmentIn, [] [
+    role_names,
+    roles,
+    role,
+]);
 
 #[allow(deprecated)]
 impl UpdateGroupWorkspaceAssignmentIn {
     crate::runtime::setters! {
-        role_names : Vec < WorkspaceRoleName > => nullable, roles : Vec <
-        MemberWorkspaceInfoRawRole > => nullable, #[deprecated] role :
-        MemberWorkspaceInfoRawRole => nullable
+        role_names: Vec<WorkspaceRoleName> => nullable,
+        roles: Vec<MemberWorkspaceInfoRawRole> => nullable,
+        #[deprecated]
+        role: MemberWorkspaceInfoRawRole => nullable,
     }
 }
 
@@ -3639,10 +4234,14 @@ pub struct UpdateUserGroupOrganizationRoleIn {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(UpdateUserGroupOrganizationRoleIn, [organization_role] []);
+crate::runtime::struct_de!(UpdateUserGroupOrganizationRoleIn, [
+    organization_role,
+] []);
 
 impl UpdateUserGroupOrganizationRoleIn {
-    crate::runtime::constructor!([organization_role : Role => plain] []);
+    crate::runtime::constructor!([
+        organization_role: Role => plain,
+    ] []);
 }
 
 /// The `UpdateWorkspaceIN` schema: sent to `beta.admin.workspaces.update`.
@@ -3667,12 +4266,17 @@ pub struct UpdateWorkspaceIN {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(UpdateWorkspaceIN, [] [name, description, icon]);
+crate::runtime::struct_de!(UpdateWorkspaceIN, [] [
+    name,
+    description,
+    icon,
+]);
 
 impl UpdateWorkspaceIN {
     crate::runtime::setters! {
-        name : String => nullable, description : String => nullable, icon : String =>
-        nullable
+        name: String => nullable,
+        description: String => nullable,
+        icon: String => nullable,
     }
 }
 
@@ -3717,19 +4321,32 @@ pub struct UsageLimits {
     pub usage_limit: crate::Nullable<f64>,
 }
 
-crate::runtime::struct_de!(
-    UsageLimits, [monthly_limit_reached] [no_monthly_limit, usage, vibe_usage,
-    total_usage, usage_limit]
-);
+crate::runtime::struct_de!(UsageLimits, [
+    monthly_limit_reached,
+] [
+    no_monthly_limit,
+    usage,
+    vibe_usage,
+    total_usage,
+    usage_limit,
+]);
 
 impl UsageLimits {
-    crate::runtime::constructor!(
-        [monthly_limit_reached : bool => plain] [no_monthly_limit, usage, vibe_usage,
-        total_usage, usage_limit]
-    );
+    crate::runtime::constructor!([
+        monthly_limit_reached: bool => plain,
+    ] [
+        no_monthly_limit,
+        usage,
+        vibe_usage,
+        total_usage,
+        usage_limit,
+    ]);
     crate::runtime::setters! {
-        no_monthly_limit : bool => optional, usage : f64 => nullable, vibe_usage : f64 =>
-        nullable, total_usage : f64 => nullable, usage_limit : f64 => nullable
+        no_monthly_limit: bool => optional,
+        usage: f64 => nullable,
+        vibe_usage: f64 => nullable,
+        total_usage: f64 => nullable,
+        usage_limit: f64 => nullable,
     }
 }
 
@@ -3782,25 +4399,49 @@ pub struct UsageOUTJSON {
     pub prices: Option<Vec<PriceData>>,
 }
 
-crate::runtime::struct_de!(
-    UsageOUTJSON, [completion, ocr, connectors, libraries_api, fine_tuning, audio,
-    audio_characters, vibe_usage, vibe_code, chat, date, start_date, end_date]
-    [previous_month, next_month, currency, currency_symbol, prices]
-);
+crate::runtime::struct_de!(UsageOUTJSON, [
+    completion,
+    ocr,
+    connectors,
+    libraries_api,
+    fine_tuning,
+    audio,
+    audio_characters,
+    vibe_usage,
+    vibe_code,
+    chat,
+    date,
+    start_date,
+    end_date,
+] [
+    previous_month,
+    next_month,
+    currency,
+    currency_symbol,
+    prices,
+]);
 
 impl UsageOUTJSON {
-    crate::runtime::constructor!(
-        nullable[completion : BasicModelUsageDataJSON => plain, ocr :
-        BasicModelUsageDataJSON => plain, connectors : BasicModelUsageDataJSON => plain,
-        libraries_api : LibrariesAPIUsageDataJSON => plain, fine_tuning :
-        FineTuningDataJSON => plain, audio : BasicModelUsageDataJSON => plain,
-        audio_characters : BasicModelUsageDataJSON => plain, vibe_usage : f64 => plain,
-        vibe_code : VibeCodeUsageDataJSON => plain, chat : BasicModelUsageDataJSON =>
-        plain, date : String => plain, previous_month : String => some, next_month :
-        String => some, start_date : String => plain, end_date : String => plain,
-        currency : String => some, currency_symbol : String => some, prices : Vec <
-        PriceData > => some] []
-    );
+    crate::runtime::constructor!(nullable [
+        completion: BasicModelUsageDataJSON => plain,
+        ocr: BasicModelUsageDataJSON => plain,
+        connectors: BasicModelUsageDataJSON => plain,
+        libraries_api: LibrariesAPIUsageDataJSON => plain,
+        fine_tuning: FineTuningDataJSON => plain,
+        audio: BasicModelUsageDataJSON => plain,
+        audio_characters: BasicModelUsageDataJSON => plain,
+        vibe_usage: f64 => plain,
+        vibe_code: VibeCodeUsageDataJSON => plain,
+        chat: BasicModelUsageDataJSON => plain,
+        date: String => plain,
+        previous_month: String => some,
+        next_month: String => some,
+        start_date: String => plain,
+        end_date: String => plain,
+        currency: String => some,
+        currency_symbol: String => some,
+        prices: Vec<PriceData> => some,
+    ] []);
 }
 
 /// The `UserGroupTargetType` schema: the `target_type` of `AdminUpdateUserGroupIn`; the `target_type` of `AdminUserGroupIn`; the `target_type` of `AdminUserGroupOut`.
@@ -3815,7 +4456,10 @@ pub enum UserGroupTargetType {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(UserGroupTargetType { W = "W", O = "O" });
+crate::runtime::string_enum!(UserGroupTargetType {
+    W = "W",
+    O = "O",
+});
 
 /// The `UserRole` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
@@ -3831,7 +4475,11 @@ pub enum UserRole {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(UserRole { A = "A", M = "M", B = "B" });
+crate::runtime::string_enum!(UserRole {
+    A = "A",
+    M = "M",
+    B = "B",
+});
 
 /// The `VibeActiveUsersStat` schema: the `active_users` of `VibeWorkspaceStatsOUT`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
@@ -3860,17 +4508,22 @@ pub struct VibeActiveUsersStat {
     pub nb_active_users_programmatic: i64,
 }
 
-crate::runtime::struct_de!(
-    VibeActiveUsersStat, [day, nb_active_users_total, nb_active_users_cli,
-    nb_active_users_acp, nb_active_users_programmatic] []
-);
+crate::runtime::struct_de!(VibeActiveUsersStat, [
+    day,
+    nb_active_users_total,
+    nb_active_users_cli,
+    nb_active_users_acp,
+    nb_active_users_programmatic,
+] []);
 
 impl VibeActiveUsersStat {
-    crate::runtime::constructor!(
-        [day : String => plain, nb_active_users_total : i64 => plain, nb_active_users_cli
-        : i64 => plain, nb_active_users_acp : i64 => plain, nb_active_users_programmatic
-        : i64 => plain] []
-    );
+    crate::runtime::constructor!([
+        day: String => plain,
+        nb_active_users_total: i64 => plain,
+        nb_active_users_cli: i64 => plain,
+        nb_active_users_acp: i64 => plain,
+        nb_active_users_programmatic: i64 => plain,
+    ] []);
 }
 
 /// The `VibeCodeUsageDataJSON` schema: the `vibe_code` of `UsageOUTJSON`.
@@ -3890,17 +4543,22 @@ pub struct VibeCodeUsageDataJSON {
     pub audio_characters: BasicModelUsageDataJSON,
 }
 
-crate::runtime::struct_de!(
-    VibeCodeUsageDataJSON, [completion, ocr, connectors, audio, audio_characters] []
-);
+crate::runtime::struct_de!(VibeCodeUsageDataJSON, [
+    completion,
+    ocr,
+    connectors,
+    audio,
+    audio_characters,
+] []);
 
 impl VibeCodeUsageDataJSON {
-    crate::runtime::constructor!(
-        [completion : BasicModelUsageDataJSON => plain, ocr : BasicModelUsageDataJSON =>
-        plain, connectors : BasicModelUsageDataJSON => plain, audio :
-        BasicModelUsageDataJSON => plain, audio_characters : BasicModelUsageDataJSON =>
-        plain] []
-    );
+    crate::runtime::constructor!([
+        completion: BasicModelUsageDataJSON => plain,
+        ocr: BasicModelUsageDataJSON => plain,
+        connectors: BasicModelUsageDataJSON => plain,
+        audio: BasicModelUsageDataJSON => plain,
+        audio_characters: BasicModelUsageDataJSON => plain,
+    ] []);
 }
 
 /// The `VibeConsumedTokensStat` schema: the `consumed_tokens` of `VibeWorkspaceStatsOUT`.
@@ -3930,15 +4588,22 @@ pub struct VibeConsumedTokensStat {
     pub output_tokens: i64,
 }
 
-crate::runtime::struct_de!(
-    VibeConsumedTokensStat, [day, model, cached_tokens, input_tokens, output_tokens] []
-);
+crate::runtime::struct_de!(VibeConsumedTokensStat, [
+    day,
+    model,
+    cached_tokens,
+    input_tokens,
+    output_tokens,
+] []);
 
 impl VibeConsumedTokensStat {
-    crate::runtime::constructor!(
-        [day : String => plain, model : String => plain, cached_tokens : i64 => plain,
-        input_tokens : i64 => plain, output_tokens : i64 => plain] []
-    );
+    crate::runtime::constructor!([
+        day: String => plain,
+        model: String => plain,
+        cached_tokens: i64 => plain,
+        input_tokens: i64 => plain,
+        output_tokens: i64 => plain,
+    ] []);
 }
 
 /// The `VibeNextEditActiveUsersStat` schema: the `next_edit_active_users` of `VibeOrganizationStatsOUT`.
@@ -3956,12 +4621,16 @@ pub struct VibeNextEditActiveUsersStat {
     pub nb_active_users: i64,
 }
 
-crate::runtime::struct_de!(VibeNextEditActiveUsersStat, [day, nb_active_users] []);
+crate::runtime::struct_de!(VibeNextEditActiveUsersStat, [
+    day,
+    nb_active_users,
+] []);
 
 impl VibeNextEditActiveUsersStat {
-    crate::runtime::constructor!(
-        [day : String => plain, nb_active_users : i64 => plain] []
-    );
+    crate::runtime::constructor!([
+        day: String => plain,
+        nb_active_users: i64 => plain,
+    ] []);
 }
 
 /// The `VibeNextEditModifiedLOCStat` schema: the `next_edit_modified_loc` of `VibeOrganizationStatsOUT`.
@@ -3991,16 +4660,22 @@ pub struct VibeNextEditModifiedLOCStat {
     pub lines_total: i64,
 }
 
-crate::runtime::struct_de!(
-    VibeNextEditModifiedLOCStat, [day, lines_inserted, lines_deleted, lines_unchanged,
-    lines_total] []
-);
+crate::runtime::struct_de!(VibeNextEditModifiedLOCStat, [
+    day,
+    lines_inserted,
+    lines_deleted,
+    lines_unchanged,
+    lines_total,
+] []);
 
 impl VibeNextEditModifiedLOCStat {
-    crate::runtime::constructor!(
-        [day : String => plain, lines_inserted : i64 => plain, lines_deleted : i64 =>
-        plain, lines_unchanged : i64 => plain, lines_total : i64 => plain] []
-    );
+    crate::runtime::constructor!([
+        day: String => plain,
+        lines_inserted: i64 => plain,
+        lines_deleted: i64 => plain,
+        lines_unchanged: i64 => plain,
+        lines_total: i64 => plain,
+    ] []);
 }
 
 /// The `VibeNextEditSuggestionStat` schema: the `next_edit_suggestions` of `VibeOrganizationStatsOUT`.
@@ -4054,20 +4729,34 @@ pub struct VibeNextEditSuggestionStat {
     pub surface_ghost_text: i64,
 }
 
-crate::runtime::struct_de!(
-    VibeNextEditSuggestionStat, [day, total_suggestions, outcome_accepted,
-    outcome_rejected, outcome_timeout, outcome_aborted, outcome_dismissed,
-    force_generated_true, force_generated_false, surface_widget, surface_ghost_text] []
-);
+crate::runtime::struct_de!(VibeNextEditSuggestionStat, [
+    day,
+    total_suggestions,
+    outcome_accepted,
+    outcome_rejected,
+    outcome_timeout,
+    outcome_aborted,
+    outcome_dismissed,
+    force_generated_true,
+    force_generated_false,
+    surface_widget,
+    surface_ghost_text,
+] []);
 
 impl VibeNextEditSuggestionStat {
-    crate::runtime::constructor!(
-        [day : String => plain, total_suggestions : i64 => plain, outcome_accepted : i64
-        => plain, outcome_rejected : i64 => plain, outcome_timeout : i64 => plain,
-        outcome_aborted : i64 => plain, outcome_dismissed : i64 => plain,
-        force_generated_true : i64 => plain, force_generated_false : i64 => plain,
-        surface_widget : i64 => plain, surface_ghost_text : i64 => plain] []
-    );
+    crate::runtime::constructor!([
+        day: String => plain,
+        total_suggestions: i64 => plain,
+        outcome_accepted: i64 => plain,
+        outcome_rejected: i64 => plain,
+        outcome_timeout: i64 => plain,
+        outcome_aborted: i64 => plain,
+        outcome_dismissed: i64 => plain,
+        force_generated_true: i64 => plain,
+        force_generated_false: i64 => plain,
+        surface_widget: i64 => plain,
+        surface_ghost_text: i64 => plain,
+    ] []);
 }
 
 /// The `VibeOrganizationStatsOUT` schema: returned by `beta.admin.vibe_code_analytics.by_organization`.
@@ -4091,18 +4780,22 @@ pub struct VibeOrganizationStatsOUT {
     pub next_edit_modified_loc: Vec<VibeNextEditModifiedLOCStat>,
 }
 
-crate::runtime::struct_de!(
-    VibeOrganizationStatsOUT, [start_time, end_time, next_edit_suggestions,
-    next_edit_active_users, next_edit_modified_loc] []
-);
+crate::runtime::struct_de!(VibeOrganizationStatsOUT, [
+    start_time,
+    end_time,
+    next_edit_suggestions,
+    next_edit_active_users,
+    next_edit_modified_loc,
+] []);
 
 impl VibeOrganizationStatsOUT {
-    crate::runtime::constructor!(
-        [start_time : i64 => plain, end_time : i64 => plain, next_edit_suggestions : Vec
-        < VibeNextEditSuggestionStat > => plain, next_edit_active_users : Vec <
-        VibeNextEditActiveUsersStat > => plain, next_edit_modified_loc : Vec <
-        VibeNextEditModifiedLOCStat > => plain] []
-    );
+    crate::runtime::constructor!([
+        start_time: i64 => plain,
+        end_time: i64 => plain,
+        next_edit_suggestions: Vec<VibeNextEditSuggestionStat> => plain,
+        next_edit_active_users: Vec<VibeNextEditActiveUsersStat> => plain,
+        next_edit_modified_loc: Vec<VibeNextEditModifiedLOCStat> => plain,
+    ] []);
 }
 
 /// The `VibeSessionDurationStat` schema: the `session_durations` of `VibeWorkspaceStatsOUT`.
@@ -4120,12 +4813,16 @@ pub struct VibeSessionDurationStat {
     pub total_duration_hours: f64,
 }
 
-crate::runtime::struct_de!(VibeSessionDurationStat, [day, total_duration_hours] []);
+crate::runtime::struct_de!(VibeSessionDurationStat, [
+    day,
+    total_duration_hours,
+] []);
 
 impl VibeSessionDurationStat {
-    crate::runtime::constructor!(
-        [day : String => plain, total_duration_hours : f64 => plain] []
-    );
+    crate::runtime::constructor!([
+        day: String => plain,
+        total_duration_hours: f64 => plain,
+    ] []);
 }
 
 /// The `VibeSessionStat` schema: the `sessions` of `VibeWorkspaceStatsOUT`.
@@ -4155,17 +4852,22 @@ pub struct VibeSessionStat {
     pub nb_sessions_programmatic: i64,
 }
 
-crate::runtime::struct_de!(
-    VibeSessionStat, [day, nb_sessions, nb_sessions_cli, nb_sessions_acp,
-    nb_sessions_programmatic] []
-);
+crate::runtime::struct_de!(VibeSessionStat, [
+    day,
+    nb_sessions,
+    nb_sessions_cli,
+    nb_sessions_acp,
+    nb_sessions_programmatic,
+] []);
 
 impl VibeSessionStat {
-    crate::runtime::constructor!(
-        [day : String => plain, nb_sessions : i64 => plain, nb_sessions_cli : i64 =>
-        plain, nb_sessions_acp : i64 => plain, nb_sessions_programmatic : i64 => plain]
-        []
-    );
+    crate::runtime::constructor!([
+        day: String => plain,
+        nb_sessions: i64 => plain,
+        nb_sessions_cli: i64 => plain,
+        nb_sessions_acp: i64 => plain,
+        nb_sessions_programmatic: i64 => plain,
+    ] []);
 }
 
 /// The `VibeToolCallsByNameStat` schema: the `tool_calls_by_name` of `VibeWorkspaceStatsOUT`.
@@ -4187,12 +4889,18 @@ pub struct VibeToolCallsByNameStat {
     pub count: i64,
 }
 
-crate::runtime::struct_de!(VibeToolCallsByNameStat, [day, tool_name, count] []);
+crate::runtime::struct_de!(VibeToolCallsByNameStat, [
+    day,
+    tool_name,
+    count,
+] []);
 
 impl VibeToolCallsByNameStat {
-    crate::runtime::constructor!(
-        [day : String => plain, tool_name : String => plain, count : i64 => plain] []
-    );
+    crate::runtime::constructor!([
+        day: String => plain,
+        tool_name: String => plain,
+        count: i64 => plain,
+    ] []);
 }
 
 /// The `VibeToolCallsStat` schema: the `tool_calls` of `VibeWorkspaceStatsOUT`.
@@ -4234,17 +4942,28 @@ pub struct VibeToolCallsStat {
     pub approval_never: i64,
 }
 
-crate::runtime::struct_de!(
-    VibeToolCallsStat, [day, total, status_success, status_failure, status_skipped,
-    approval_ask, approval_always, approval_never] []
-);
+crate::runtime::struct_de!(VibeToolCallsStat, [
+    day,
+    total,
+    status_success,
+    status_failure,
+    status_skipped,
+    approval_ask,
+    approval_always,
+    approval_never,
+] []);
 
 impl VibeToolCallsStat {
-    crate::runtime::constructor!(
-        [day : String => plain, total : i64 => plain, status_success : i64 => plain,
-        status_failure : i64 => plain, status_skipped : i64 => plain, approval_ask : i64
-        => plain, approval_always : i64 => plain, approval_never : i64 => plain] []
-    );
+    crate::runtime::constructor!([
+        day: String => plain,
+        total: i64 => plain,
+        status_success: i64 => plain,
+        status_failure: i64 => plain,
+        status_skipped: i64 => plain,
+        approval_ask: i64 => plain,
+        approval_always: i64 => plain,
+        approval_never: i64 => plain,
+    ] []);
 }
 
 /// The `VibeUserPromptsStat` schema: the `user_prompts` of `VibeWorkspaceStatsOUT`.
@@ -4274,16 +4993,22 @@ pub struct VibeUserPromptsStat {
     pub nb_prompts_programmatic: i64,
 }
 
-crate::runtime::struct_de!(
-    VibeUserPromptsStat, [day, nb_prompts_total, nb_prompts_cli, nb_prompts_acp,
-    nb_prompts_programmatic] []
-);
+crate::runtime::struct_de!(VibeUserPromptsStat, [
+    day,
+    nb_prompts_total,
+    nb_prompts_cli,
+    nb_prompts_acp,
+    nb_prompts_programmatic,
+] []);
 
 impl VibeUserPromptsStat {
-    crate::runtime::constructor!(
-        [day : String => plain, nb_prompts_total : i64 => plain, nb_prompts_cli : i64 =>
-        plain, nb_prompts_acp : i64 => plain, nb_prompts_programmatic : i64 => plain] []
-    );
+    crate::runtime::constructor!([
+        day: String => plain,
+        nb_prompts_total: i64 => plain,
+        nb_prompts_cli: i64 => plain,
+        nb_prompts_acp: i64 => plain,
+        nb_prompts_programmatic: i64 => plain,
+    ] []);
 }
 
 /// Time interval used to group usage results.
@@ -4304,10 +5029,12 @@ pub enum VibeWorkAnalyticsByTimeGranularity {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    VibeWorkAnalyticsByTimeGranularity { Hour = "hour", Day = "day", Week = "week", Month
-    = "month" }
-);
+crate::runtime::string_enum!(VibeWorkAnalyticsByTimeGranularity {
+    Hour = "hour",
+    Day = "day",
+    Week = "week",
+    Month = "month",
+});
 
 /// The `VibeWorkByAgentStat` schema: the `data` of `VibeWorkByAgentStatsOUT`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
@@ -4348,18 +5075,28 @@ pub struct VibeWorkByAgentStat {
     pub unique_users_count: i64,
 }
 
-crate::runtime::struct_de!(
-    VibeWorkByAgentStat, [messages_count, files_count, images_count, spreadsheets_count,
-    unique_conversations_count, agent_id, last_message_at, unique_users_count] []
-);
+crate::runtime::struct_de!(VibeWorkByAgentStat, [
+    messages_count,
+    files_count,
+    images_count,
+    spreadsheets_count,
+    unique_conversations_count,
+    agent_id,
+    last_message_at,
+    unique_users_count,
+] []);
 
 impl VibeWorkByAgentStat {
-    crate::runtime::constructor!(
-        [messages_count : i64 => plain, files_count : i64 => plain, images_count : i64 =>
-        plain, spreadsheets_count : i64 => plain, unique_conversations_count : i64 =>
-        plain, agent_id : String => plain, last_message_at : String => plain,
-        unique_users_count : i64 => plain] []
-    );
+    crate::runtime::constructor!([
+        messages_count: i64 => plain,
+        files_count: i64 => plain,
+        images_count: i64 => plain,
+        spreadsheets_count: i64 => plain,
+        unique_conversations_count: i64 => plain,
+        agent_id: String => plain,
+        last_message_at: String => plain,
+        unique_users_count: i64 => plain,
+    ] []);
 }
 
 /// The `VibeWorkByAgentStatsOUT` schema: returned by `beta.admin.vibe_work_analytics.by_agent`.
@@ -4379,13 +5116,18 @@ pub struct VibeWorkByAgentStatsOUT {
     pub data: Vec<VibeWorkByAgentStat>,
 }
 
-crate::runtime::struct_de!(VibeWorkByAgentStatsOUT, [start_time, end_time, data] []);
+crate::runtime::struct_de!(VibeWorkByAgentStatsOUT, [
+    start_time,
+    end_time,
+    data,
+] []);
 
 impl VibeWorkByAgentStatsOUT {
-    crate::runtime::constructor!(
-        [start_time : i64 => plain, end_time : i64 => plain, data : Vec <
-        VibeWorkByAgentStat > => plain] []
-    );
+    crate::runtime::constructor!([
+        start_time: i64 => plain,
+        end_time: i64 => plain,
+        data: Vec<VibeWorkByAgentStat> => plain,
+    ] []);
 }
 
 /// The `VibeWorkByTimeStat` schema: the `data` of `VibeWorkByTimeStatsOUT`.
@@ -4431,19 +5173,31 @@ pub struct VibeWorkByTimeStat {
     pub unique_agents_count: i64,
 }
 
-crate::runtime::struct_de!(
-    VibeWorkByTimeStat, [messages_count, files_count, images_count, spreadsheets_count,
-    unique_conversations_count, unique_users_count, messages_to_agents_count,
-    unique_agents_count] [time_bucket]
-);
+crate::runtime::struct_de!(VibeWorkByTimeStat, [
+    messages_count,
+    files_count,
+    images_count,
+    spreadsheets_count,
+    unique_conversations_count,
+    unique_users_count,
+    messages_to_agents_count,
+    unique_agents_count,
+] [
+    time_bucket,
+]);
 
 impl VibeWorkByTimeStat {
-    crate::runtime::constructor!(
-        nullable[messages_count : i64 => plain, files_count : i64 => plain, images_count
-        : i64 => plain, spreadsheets_count : i64 => plain, unique_conversations_count :
-        i64 => plain, time_bucket : String => some, unique_users_count : i64 => plain,
-        messages_to_agents_count : i64 => plain, unique_agents_count : i64 => plain] []
-    );
+    crate::runtime::constructor!(nullable [
+        messages_count: i64 => plain,
+        files_count: i64 => plain,
+        images_count: i64 => plain,
+        spreadsheets_count: i64 => plain,
+        unique_conversations_count: i64 => plain,
+        time_bucket: String => some,
+        unique_users_count: i64 => plain,
+        messages_to_agents_count: i64 => plain,
+        unique_agents_count: i64 => plain,
+    ] []);
 }
 
 /// The `VibeWorkByTimeStatsOUT` schema: returned by `beta.admin.vibe_work_analytics.by_time`.
@@ -4463,13 +5217,18 @@ pub struct VibeWorkByTimeStatsOUT {
     pub data: Vec<VibeWorkByTimeStat>,
 }
 
-crate::runtime::struct_de!(VibeWorkByTimeStatsOUT, [start_time, end_time, data] []);
+crate::runtime::struct_de!(VibeWorkByTimeStatsOUT, [
+    start_time,
+    end_time,
+    data,
+] []);
 
 impl VibeWorkByTimeStatsOUT {
-    crate::runtime::constructor!(
-        [start_time : i64 => plain, end_time : i64 => plain, data : Vec <
-        VibeWorkByTimeStat > => plain] []
-    );
+    crate::runtime::constructor!([
+        start_time: i64 => plain,
+        end_time: i64 => plain,
+        data: Vec<VibeWorkByTimeStat> => plain,
+    ] []);
 }
 
 /// The `VibeWorkByUserStat` schema: the `data` of `VibeWorkByUserStatsOUT`.
@@ -4515,19 +5274,30 @@ pub struct VibeWorkByUserStat {
     pub messages_to_agents_count: i64,
 }
 
-crate::runtime::struct_de!(
-    VibeWorkByUserStat, [messages_count, files_count, images_count, spreadsheets_count,
-    unique_conversations_count, user_id, last_message_at, unique_agents_count,
-    messages_to_agents_count] []
-);
+crate::runtime::struct_de!(VibeWorkByUserStat, [
+    messages_count,
+    files_count,
+    images_count,
+    spreadsheets_count,
+    unique_conversations_count,
+    user_id,
+    last_message_at,
+    unique_agents_count,
+    messages_to_agents_count,
+] []);
 
 impl VibeWorkByUserStat {
-    crate::runtime::constructor!(
-        [messages_count : i64 => plain, files_count : i64 => plain, images_count : i64 =>
-        plain, spreadsheets_count : i64 => plain, unique_conversations_count : i64 =>
-        plain, user_id : String => plain, last_message_at : String => plain,
-        unique_agents_count : i64 => plain, messages_to_agents_count : i64 => plain] []
-    );
+    crate::runtime::constructor!([
+        messages_count: i64 => plain,
+        files_count: i64 => plain,
+        images_count: i64 => plain,
+        spreadsheets_count: i64 => plain,
+        unique_conversations_count: i64 => plain,
+        user_id: String => plain,
+        last_message_at: String => plain,
+        unique_agents_count: i64 => plain,
+        messages_to_agents_count: i64 => plain,
+    ] []);
 }
 
 /// The `VibeWorkByUserStatsOUT` schema: returned by `beta.admin.vibe_work_analytics.by_user`.
@@ -4547,13 +5317,18 @@ pub struct VibeWorkByUserStatsOUT {
     pub data: Vec<VibeWorkByUserStat>,
 }
 
-crate::runtime::struct_de!(VibeWorkByUserStatsOUT, [start_time, end_time, data] []);
+crate::runtime::struct_de!(VibeWorkByUserStatsOUT, [
+    start_time,
+    end_time,
+    data,
+] []);
 
 impl VibeWorkByUserStatsOUT {
-    crate::runtime::constructor!(
-        [start_time : i64 => plain, end_time : i64 => plain, data : Vec <
-        VibeWorkByUserStat > => plain] []
-    );
+    crate::runtime::constructor!([
+        start_time: i64 => plain,
+        end_time: i64 => plain,
+        data: Vec<VibeWorkByUserStat> => plain,
+    ] []);
 }
 
 /// The `VibeWorkspaceStatsOUT` schema: returned by `beta.admin.vibe_code_analytics.by_workspace`.
@@ -4585,20 +5360,30 @@ pub struct VibeWorkspaceStatsOUT {
     pub session_durations: Vec<VibeSessionDurationStat>,
 }
 
-crate::runtime::struct_de!(
-    VibeWorkspaceStatsOUT, [start_time, end_time, sessions, user_prompts, active_users,
-    consumed_tokens, tool_calls, tool_calls_by_name, session_durations] []
-);
+crate::runtime::struct_de!(VibeWorkspaceStatsOUT, [
+    start_time,
+    end_time,
+    sessions,
+    user_prompts,
+    active_users,
+    consumed_tokens,
+    tool_calls,
+    tool_calls_by_name,
+    session_durations,
+] []);
 
 impl VibeWorkspaceStatsOUT {
-    crate::runtime::constructor!(
-        [start_time : i64 => plain, end_time : i64 => plain, sessions : Vec <
-        VibeSessionStat > => plain, user_prompts : Vec < VibeUserPromptsStat > => plain,
-        active_users : Vec < VibeActiveUsersStat > => plain, consumed_tokens : Vec <
-        VibeConsumedTokensStat > => plain, tool_calls : Vec < VibeToolCallsStat > =>
-        plain, tool_calls_by_name : Vec < VibeToolCallsByNameStat > => plain,
-        session_durations : Vec < VibeSessionDurationStat > => plain] []
-    );
+    crate::runtime::constructor!([
+        start_time: i64 => plain,
+        end_time: i64 => plain,
+        sessions: Vec<VibeSessionStat> => plain,
+        user_prompts: Vec<VibeUserPromptsStat> => plain,
+        active_users: Vec<VibeActiveUsersStat> => plain,
+        consumed_tokens: Vec<VibeConsumedTokensStat> => plain,
+        tool_calls: Vec<VibeToolCallsStat> => plain,
+        tool_calls_by_name: Vec<VibeToolCallsByNameStat> => plain,
+        session_durations: Vec<VibeSessionDurationStat> => plain,
+    ] []);
 }
 
 /// The `WorkspaceEnrichedOUT` schema: returned by `beta.admin.workspaces.create`.
@@ -4643,21 +5428,36 @@ pub struct WorkspaceEnrichedOUT {
     pub raw_role: WorkspaceEnrichedOUTRawRole,
 }
 
-crate::runtime::struct_de!(
-    WorkspaceEnrichedOUT, [uuid, name, is_default, raw_roles, raw_role] [description,
-    icon, members_count, spend_limit]
-);
+crate::runtime::struct_de!(WorkspaceEnrichedOUT, [
+    uuid,
+    name,
+    is_default,
+    raw_roles,
+    raw_role,
+] [
+    description,
+    icon,
+    members_count,
+    spend_limit,
+]);
 
 #[allow(deprecated)]
 impl WorkspaceEnrichedOUT {
-    crate::runtime::constructor!(
-        nullable[uuid : String => plain, name : String => plain, description : String =>
-        some, icon : String => some, is_default : bool => plain, raw_roles : Vec <
-        WorkspaceEnrichedOUTRawRole > => plain, raw_role : WorkspaceEnrichedOUTRawRole =>
-        plain] [members_count, spend_limit]
-    );
+    crate::runtime::constructor!(nullable [
+        uuid: String => plain,
+        name: String => plain,
+        description: String => some,
+        icon: String => some,
+        is_default: bool => plain,
+        raw_roles: Vec<WorkspaceEnrichedOUTRawRole> => plain,
+        raw_role: WorkspaceEnrichedOUTRawRole => plain,
+    ] [
+        members_count,
+        spend_limit,
+    ]);
     crate::runtime::setters! {
-        members_count : i64 => nullable, spend_limit : WorkspaceSpendLimitOUT => nullable
+        members_count: i64 => nullable,
+        spend_limit: WorkspaceSpendLimitOUT => nullable,
     }
 }
 
@@ -4678,21 +5478,23 @@ pub enum WorkspaceEnrichedOUTRawRole {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::untagged_union_ser!(
-    WorkspaceEnrichedOUTRawRole { WorkspaceRole, StaticWorkspaceRoles,
-    StaticOrganizationRoles }
-);
+crate::runtime::untagged_union_ser!(WorkspaceEnrichedOUTRawRole {
+    WorkspaceRole,
+    StaticWorkspaceRoles,
+    StaticOrganizationRoles,
+});
 
-crate::runtime::untagged_union_de!(
-    WorkspaceEnrichedOUTRawRole { WorkspaceRole, StaticWorkspaceRoles,
-    StaticOrganizationRoles }
-);
+crate::runtime::untagged_union_de!(WorkspaceEnrichedOUTRawRole {
+    WorkspaceRole,
+    StaticWorkspaceRoles,
+    StaticOrganizationRoles,
+});
 
-crate::runtime::union_from!(
-    WorkspaceEnrichedOUTRawRole { WorkspaceRole(WorkspaceRole),
+crate::runtime::union_from!(WorkspaceEnrichedOUTRawRole {
+    WorkspaceRole(WorkspaceRole),
     StaticWorkspaceRoles(StaticWorkspaceRoles),
-    StaticOrganizationRoles(StaticOrganizationRoles) }
-);
+    StaticOrganizationRoles(StaticOrganizationRoles),
+});
 
 /// The `WorkspaceMemberIN` schema: sent to `beta.admin.workspaces.add_users`; sent to `beta.admin.workspaces.add_or_update_users`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
@@ -4704,11 +5506,13 @@ pub struct WorkspaceMemberIN {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(WorkspaceMemberIN, [] [members]);
+crate::runtime::struct_de!(WorkspaceMemberIN, [] [
+    members,
+]);
 
 impl WorkspaceMemberIN {
     crate::runtime::setters! {
-        members : Vec < WorkspaceMemberSingleIN > => nullable
+        members: Vec<WorkspaceMemberSingleIN> => nullable,
     }
 }
 
@@ -4737,19 +5541,32 @@ pub struct WorkspaceMemberSingleIN {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    WorkspaceMemberSingleIN, [user_uuid] [role_names, roles, role_name, role]
-);
+crate::runtime::struct_de!(WorkspaceMemberSingleIN, [
+    user_uuid,
+] [
+    role_names,
+    roles,
+    role_name,
+    role,
+]);
 
 #[allow(deprecated)]
 impl WorkspaceMemberSingleIN {
-    crate::runtime::constructor!(
-        [user_uuid : String => plain] [role_names, roles, role_name, role]
-    );
+    crate::runtime::constructor!([
+        user_uuid: String => plain,
+    ] [
+        role_names,
+        roles,
+        role_name,
+        role,
+    ]);
     crate::runtime::setters! {
-        role_names : Vec < WorkspaceRoleName > => nullable, roles : MemberRoles =>
-        nullable, #[deprecated] role_name : WorkspaceRoleName => nullable, #[deprecated]
-        role : MemberWorkspaceInfoRawRole => nullable
+        role_names: Vec<WorkspaceRoleName> => nullable,
+        roles: MemberRoles => nullable,
+        #[deprecated]
+        role_name: WorkspaceRoleName => nullable,
+        #[deprecated]
+        role: MemberWorkspaceInfoRawRole => nullable,
     }
 }
 
@@ -4790,19 +5607,31 @@ pub struct WorkspaceOUT {
     pub is_default: bool,
 }
 
-crate::runtime::struct_de!(
-    WorkspaceOUT, [uuid, name, is_default] [description, icon, members_count,
-    spend_limit]
-);
+crate::runtime::struct_de!(WorkspaceOUT, [
+    uuid,
+    name,
+    is_default,
+] [
+    description,
+    icon,
+    members_count,
+    spend_limit,
+]);
 
 impl WorkspaceOUT {
-    crate::runtime::constructor!(
-        nullable[uuid : String => plain, name : String => plain, description : String =>
-        some, icon : String => some, is_default : bool => plain] [members_count,
-        spend_limit]
-    );
+    crate::runtime::constructor!(nullable [
+        uuid: String => plain,
+        name: String => plain,
+        description: String => some,
+        icon: String => some,
+        is_default: bool => plain,
+    ] [
+        members_count,
+        spend_limit,
+    ]);
     crate::runtime::setters! {
-        members_count : i64 => nullable, spend_limit : WorkspaceSpendLimitOUT => nullable
+        members_count: i64 => nullable,
+        spend_limit: WorkspaceSpendLimitOUT => nullable,
     }
 }
 
@@ -4818,7 +5647,10 @@ pub enum WorkspaceRole {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(WorkspaceRole { A = "A", M = "M" });
+crate::runtime::string_enum!(WorkspaceRole {
+    A = "A",
+    M = "M",
+});
 
 /// One type for the places that declare it alike: the `workspace_role_name` of `AdminProvisionGroupToWorkspaceIn`; the `role_names` of `AssignGroupToWorkspaceIn`; the `role_names` of `UpdateGroupWorkspaceAssignmentIn`; and 2 more.
 ///
@@ -4852,13 +5684,19 @@ pub enum WorkspaceRoleName {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    WorkspaceRoleName { Billing = "billing", User = "user", Contributor = "contributor",
-    Dev = "dev", DevContributor = "dev_contributor", MistralCodeUser =
-    "mistral_code_user", CloudUser = "cloud_user", WorkspaceContributor =
-    "workspace_contributor", WorkspaceAdmin = "workspace_admin", ObservabilityViewer =
-    "observability_viewer", WorkflowExecutor = "workflow_executor" }
-);
+crate::runtime::string_enum!(WorkspaceRoleName {
+    Billing = "billing",
+    User = "user",
+    Contributor = "contributor",
+    Dev = "dev",
+    DevContributor = "dev_contributor",
+    MistralCodeUser = "mistral_code_user",
+    CloudUser = "cloud_user",
+    WorkspaceContributor = "workspace_contributor",
+    WorkspaceAdmin = "workspace_admin",
+    ObservabilityViewer = "observability_viewer",
+    WorkflowExecutor = "workflow_executor",
+});
 
 /// The `WorkspaceRoleRef` schema: the `roles` of `GroupWorkspaceAssignmentOut`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
@@ -4871,10 +5709,16 @@ pub struct WorkspaceRoleRef {
     pub uuid: String,
 }
 
-crate::runtime::struct_de!(WorkspaceRoleRef, [name, uuid] []);
+crate::runtime::struct_de!(WorkspaceRoleRef, [
+    name,
+    uuid,
+] []);
 
 impl WorkspaceRoleRef {
-    crate::runtime::constructor!([name : String => plain, uuid : String => plain] []);
+    crate::runtime::constructor!([
+        name: String => plain,
+        uuid: String => plain,
+    ] []);
 }
 
 /// The `WorkspaceSpendLimitOUT` schema: the `spend_limit` of `WorkspaceEnrichedOUT`; the `spend_limit` of `WorkspaceOUT`.
@@ -4892,15 +5736,18 @@ pub struct WorkspaceSpendLimitOUT {
     pub no_monthly_limit: Option<bool>,
 }
 
-crate::runtime::struct_de!(
-    WorkspaceSpendLimitOUT, [] [value, currency, no_monthly_limit]
-);
+crate::runtime::struct_de!(WorkspaceSpendLimitOUT, [] [
+    value,
+    currency,
+    no_monthly_limit,
+]);
 
 impl WorkspaceSpendLimitOUT {
-    crate::runtime::constructor!(
-        nullable[value : f64 => some, currency : String => some, no_monthly_limit : bool
-        => some] []
-    );
+    crate::runtime::constructor!(nullable [
+        value: f64 => some,
+        currency: String => some,
+        no_monthly_limit: bool => some,
+    ] []);
 }
 
 /// The `WorkspacesOut` schema: returned by `beta.admin.workspaces.list`.
@@ -4926,14 +5773,25 @@ pub struct WorkspacesOut {
     pub page_size: i64,
 }
 
-crate::runtime::struct_de!(WorkspacesOut, [total, items, page, page_size] [object]);
+crate::runtime::struct_de!(WorkspacesOut, [
+    total,
+    items,
+    page,
+    page_size,
+] [
+    object,
+]);
 
 impl WorkspacesOut {
-    crate::runtime::constructor!(
-        [total : i64 => plain, items : Vec < WorkspaceOUT > => plain, page : i64 =>
-        plain, page_size : i64 => plain] [object]
-    );
+    crate::runtime::constructor!([
+        total: i64 => plain,
+        items: Vec<WorkspaceOUT> => plain,
+        page: i64 => plain,
+        page_size: i64 => plain,
+    ] [
+        object,
+    ]);
     crate::runtime::setters! {
-        object : ApiObjectType => optional
+        object: ApiObjectType => optional,
     }
 }

@@ -80,26 +80,59 @@ pub struct Agent {
     pub version_message: crate::Nullable<String>,
 }
 
-crate::runtime::struct_de!(
-    Agent, [model, name, id, version, versions, created_at, updated_at, deployment_chat,
-    source] [instructions, tools, completion_args, guardrails, description, handoffs,
-    metadata, object, version_message]
-);
+crate::runtime::struct_de!(Agent, [
+    model,
+    name,
+    id,
+    version,
+    versions,
+    created_at,
+    updated_at,
+    deployment_chat,
+    source,
+] [
+    instructions,
+    tools,
+    completion_args,
+    guardrails,
+    description,
+    handoffs,
+    metadata,
+    object,
+    version_message,
+]);
 
 impl Agent {
-    crate::runtime::constructor!(
-        [model : String => plain, name : String => plain, id : String => plain, version :
-        i64 => plain, versions : Vec < i64 > => plain, created_at : String => plain,
-        updated_at : String => plain, deployment_chat : bool => plain, source : String =>
-        plain] [instructions, tools, completion_args, guardrails, description, handoffs,
-        metadata, object, version_message]
-    );
+    crate::runtime::constructor!([
+        model: String => plain,
+        name: String => plain,
+        id: String => plain,
+        version: i64 => plain,
+        versions: Vec<i64> => plain,
+        created_at: String => plain,
+        updated_at: String => plain,
+        deployment_chat: bool => plain,
+        source: String => plain,
+    ] [
+        instructions,
+        tools,
+        completion_args,
+        guardrails,
+        description,
+        handoffs,
+        metadata,
+        object,
+        version_message,
+    ]);
     crate::runtime::setters! {
-        instructions : String => nullable, tools : Vec < AgentTool > => optional,
-        completion_args : CompletionArgs => optional, guardrails : Vec < GuardrailConfig
-        > => nullable, description : String => nullable, handoffs : Vec < String > =>
-        nullable, metadata : MetadataDict => nullable, version_message : String =>
-        nullable
+        instructions: String => nullable,
+        tools: Vec<AgentTool> => optional,
+        completion_args: CompletionArgs => optional,
+        guardrails: Vec<GuardrailConfig> => nullable,
+        description: String => nullable,
+        handoffs: Vec<String> => nullable,
+        metadata: MetadataDict => nullable,
+        version_message: String => nullable,
     }
 }
 
@@ -118,15 +151,20 @@ pub struct AgentAliasResponse {
     pub updated_at: String,
 }
 
-crate::runtime::struct_de!(
-    AgentAliasResponse, [alias, version, created_at, updated_at] []
-);
+crate::runtime::struct_de!(AgentAliasResponse, [
+    alias,
+    version,
+    created_at,
+    updated_at,
+] []);
 
 impl AgentAliasResponse {
-    crate::runtime::constructor!(
-        [alias : String => plain, version : i64 => plain, created_at : String => plain,
-        updated_at : String => plain] []
-    );
+    crate::runtime::constructor!([
+        alias: String => plain,
+        version: i64 => plain,
+        created_at: String => plain,
+        updated_at: String => plain,
+    ] []);
 }
 
 /// The `AgentListPage` schema: returned by `beta.agents.list_pages`.
@@ -149,14 +187,22 @@ pub struct AgentListPage {
     pub next_page_token: crate::Nullable<String>,
 }
 
-crate::runtime::struct_de!(AgentListPage, [data] [object, next_page_token]);
+crate::runtime::struct_de!(AgentListPage, [
+    data,
+] [
+    object,
+    next_page_token,
+]);
 
 impl AgentListPage {
-    crate::runtime::constructor!(
-        [data : Vec < Agent > => plain] [object, next_page_token]
-    );
+    crate::runtime::constructor!([
+        data: Vec<Agent> => plain,
+    ] [
+        object,
+        next_page_token,
+    ]);
     crate::runtime::setters! {
-        next_page_token : String => nullable
+        next_page_token: String => nullable,
     }
 }
 
@@ -192,14 +238,21 @@ pub enum AgentsGetAgentVersion {
     Unknown(serde_json::Value),
 }
 
-crate::runtime::untagged_union_ser!(AgentsGetAgentVersion { Integer, String });
+crate::runtime::untagged_union_ser!(AgentsGetAgentVersion {
+    Integer,
+    String,
+});
 
 #[cfg(feature = "full-serde")]
-crate::runtime::untagged_union_de!(AgentsGetAgentVersion { Integer, String });
+crate::runtime::untagged_union_de!(AgentsGetAgentVersion {
+    Integer,
+    String,
+});
 
-crate::runtime::union_from!(
-    AgentsGetAgentVersion { Integer(i64), String(String) } str => String
-);
+crate::runtime::union_from!(AgentsGetAgentVersion {
+    Integer(i64),
+    String(String),
+} str => String);
 
 /// The `CreateAgentRequest` schema: sent to `beta.agents.create`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-agents")))]
@@ -236,22 +289,43 @@ pub struct CreateAgentRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    CreateAgentRequest, [model, name] [instructions, tools, completion_args, guardrails,
-    description, handoffs, metadata, version_message]
-);
+crate::runtime::struct_de!(CreateAgentRequest, [
+    model,
+    name,
+] [
+    instructions,
+    tools,
+    completion_args,
+    guardrails,
+    description,
+    handoffs,
+    metadata,
+    version_message,
+]);
 
 impl CreateAgentRequest {
-    crate::runtime::constructor!(
-        [model : String => plain, name : String => plain] [instructions, tools,
-        completion_args, guardrails, description, handoffs, metadata, version_message]
-    );
+    crate::runtime::constructor!([
+        model: String => plain,
+        name: String => plain,
+    ] [
+        instructions,
+        tools,
+        completion_args,
+        guardrails,
+        description,
+        handoffs,
+        metadata,
+        version_message,
+    ]);
     crate::runtime::setters! {
-        instructions : String => nullable, tools : Vec < AgentTool > => optional,
-        completion_args : CompletionArgs => optional, guardrails : Vec < GuardrailConfig
-        > => nullable, description : String => nullable, handoffs : Vec < String > =>
-        nullable, metadata : MetadataDict => nullable, version_message : String =>
-        nullable
+        instructions: String => nullable,
+        tools: Vec<AgentTool> => optional,
+        completion_args: CompletionArgs => optional,
+        guardrails: Vec<GuardrailConfig> => nullable,
+        description: String => nullable,
+        handoffs: Vec<String> => nullable,
+        metadata: MetadataDict => nullable,
+        version_message: String => nullable,
     }
 }
 
@@ -269,10 +343,11 @@ pub enum RequestSource {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    RequestSource { Api = "api", Playground = "playground", AgentBuilderV1 =
-    "agent_builder_v1" }
-);
+crate::runtime::string_enum!(RequestSource {
+    Api = "api",
+    Playground = "playground",
+    AgentBuilderV1 = "agent_builder_v1",
+});
 
 /// The `UpdateAgentRequest` schema: sent to `beta.agents.update`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-agents")))]
@@ -314,18 +389,32 @@ pub struct UpdateAgentRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    UpdateAgentRequest, [] [instructions, tools, completion_args, guardrails, model,
-    name, description, handoffs, deployment_chat, metadata, version_message]
-);
+crate::runtime::struct_de!(UpdateAgentRequest, [] [
+    instructions,
+    tools,
+    completion_args,
+    guardrails,
+    model,
+    name,
+    description,
+    handoffs,
+    deployment_chat,
+    metadata,
+    version_message,
+]);
 
 impl UpdateAgentRequest {
     crate::runtime::setters! {
-        instructions : String => nullable, tools : Vec < AgentTool > => optional,
-        completion_args : CompletionArgs => optional, guardrails : Vec < GuardrailConfig
-        > => nullable, model : String => nullable, name : String => nullable, description
-        : String => nullable, handoffs : Vec < String > => nullable, deployment_chat :
-        bool => nullable, metadata : MetadataDict => nullable, version_message : String
-        => nullable
+        instructions: String => nullable,
+        tools: Vec<AgentTool> => optional,
+        completion_args: CompletionArgs => optional,
+        guardrails: Vec<GuardrailConfig> => nullable,
+        model: String => nullable,
+        name: String => nullable,
+        description: String => nullable,
+        handoffs: Vec<String> => nullable,
+        deployment_chat: bool => nullable,
+        metadata: MetadataDict => nullable,
+        version_message: String => nullable,
     }
 }

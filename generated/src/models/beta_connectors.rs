@@ -20,8 +20,8 @@ pub struct Annotations {
 
 impl Annotations {
     crate::runtime::setters! {
-        audience : Vec < AnnotationsAudienceItem > => nullable, priority : f64 =>
-        nullable
+        audience: Vec<AnnotationsAudienceItem> => nullable,
+        priority: f64 => nullable,
     }
 }
 
@@ -39,9 +39,10 @@ pub enum AnnotationsAudienceItem {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    AnnotationsAudienceItem { User = "user", Assistant = "assistant" }
-);
+crate::runtime::string_enum!(AnnotationsAudienceItem {
+    User = "user",
+    Assistant = "assistant",
+});
 
 /// Audio content for a message.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
@@ -71,13 +72,19 @@ pub struct AudioContent {
 }
 
 impl AudioContent {
-    crate::runtime::constructor!(
-        [data : String => plain, mime_type : String => plain] [r#type, annotations, meta,
-        additional_properties]
-    );
+    crate::runtime::constructor!([
+        data: String => plain,
+        mime_type: String => plain,
+    ] [
+        r#type,
+        annotations,
+        meta,
+        additional_properties,
+    ]);
     crate::runtime::setters! {
-        annotations : Annotations => nullable, meta : std::collections::BTreeMap <
-        String, serde_json::Value > => nullable
+        annotations: Annotations => nullable,
+        meta: std::collections::BTreeMap<String,
+        serde_json::Value > => nullable,
     }
 }
 
@@ -102,12 +109,20 @@ pub struct AuthData {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(AuthData, [client_id] [client_secret]);
+crate::runtime::struct_de!(AuthData, [
+    client_id,
+] [
+    client_secret,
+]);
 
 impl AuthData {
-    crate::runtime::constructor!([client_id : String => plain] [client_secret]);
+    crate::runtime::constructor!([
+        client_id: String => plain,
+    ] [
+        client_secret,
+    ]);
     crate::runtime::setters! {
-        client_secret : String => nullable
+        client_secret: String => nullable,
     }
 }
 
@@ -123,9 +138,10 @@ pub enum AuthDirection {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    AuthDirection { Inbound = "inbound", Outbound = "outbound" }
-);
+crate::runtime::string_enum!(AuthDirection {
+    Inbound = "inbound",
+    Outbound = "outbound",
+});
 
 /// The `AuthStatus` schema: the `status_type` of `CredentialsStatus`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
@@ -141,9 +157,11 @@ pub enum AuthStatus {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    AuthStatus { Valid = "valid", Invalid = "invalid", Error = "error" }
-);
+crate::runtime::string_enum!(AuthStatus {
+    Valid = "valid",
+    Invalid = "invalid",
+    Error = "error",
+});
 
 /// The `AuthUrlResponse` schema: returned by `beta.connectors.get_auth_url`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
@@ -156,10 +174,16 @@ pub struct AuthUrlResponse {
     pub ttl: i64,
 }
 
-crate::runtime::struct_de!(AuthUrlResponse, [auth_url, ttl] []);
+crate::runtime::struct_de!(AuthUrlResponse, [
+    auth_url,
+    ttl,
+] []);
 
 impl AuthUrlResponse {
-    crate::runtime::constructor!([auth_url : String => plain, ttl : i64 => plain] []);
+    crate::runtime::constructor!([
+        auth_url: String => plain,
+        ttl: i64 => plain,
+    ] []);
 }
 
 /// The `AuthenticationConfiguration` schema: the `connection_credentials` of `Connector`; the `credentials` of `CredentialsResponse`.
@@ -195,19 +219,30 @@ pub struct AuthenticationConfiguration {
     pub is_default: Option<bool>,
 }
 
-crate::runtime::struct_de!(
-    AuthenticationConfiguration, [name, authentication_type, scope] [title, status,
-    is_default]
-);
+crate::runtime::struct_de!(AuthenticationConfiguration, [
+    name,
+    authentication_type,
+    scope,
+] [
+    title,
+    status,
+    is_default,
+]);
 
 impl AuthenticationConfiguration {
-    crate::runtime::constructor!(
-        [name : String => plain, authentication_type : OutboundAuthenticationType =>
-        plain, scope : ConsumerType => plain] [title, status, is_default]
-    );
+    crate::runtime::constructor!([
+        name: String => plain,
+        authentication_type: OutboundAuthenticationType => plain,
+        scope: ConsumerType => plain,
+    ] [
+        title,
+        status,
+        is_default,
+    ]);
     crate::runtime::setters! {
-        title : String => nullable, status : CredentialsStatus => nullable, is_default :
-        bool => optional
+        title: String => nullable,
+        status: CredentialsStatus => nullable,
+        is_default: bool => optional,
     }
 }
 
@@ -239,23 +274,33 @@ pub struct AuthenticationMethodCreateOrUpdateRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    AuthenticationMethodCreateOrUpdateRequest, [method_type] [auth_direction, headers,
-    global_headers, oauth2_metadata_secrets, oauth2_server_metadata]
-);
+crate::runtime::struct_de!(AuthenticationMethodCreateOrUpdateRequest, [
+    method_type,
+] [
+    auth_direction,
+    headers,
+    global_headers,
+    oauth2_metadata_secrets,
+    oauth2_server_metadata,
+]);
 
 impl AuthenticationMethodCreateOrUpdateRequest {
-    crate::runtime::constructor!(
-        [method_type : AuthenticationMethodCreateOrUpdateRequestMethodType => plain]
-        [auth_direction, headers, global_headers, oauth2_metadata_secrets,
-        oauth2_server_metadata]
-    );
+    crate::runtime::constructor!([
+        method_type: AuthenticationMethodCreateOrUpdateRequestMethodType => plain,
+    ] [
+        auth_direction,
+        headers,
+        global_headers,
+        oauth2_metadata_secrets,
+        oauth2_server_metadata,
+    ]);
     crate::runtime::setters! {
-        auth_direction : AuthDirection => optional, headers : Vec <
-        ConnectorAuthenticationHeader > => nullable, global_headers :
-        std::collections::BTreeMap < String, GlobalHeaderValue > => optional,
-        oauth2_metadata_secrets : Oauth2MetadataSecrets => nullable,
-        oauth2_server_metadata : ExtendedOAuthServerMetadata => nullable
+        auth_direction: AuthDirection => optional,
+        headers: Vec<ConnectorAuthenticationHeader> => nullable,
+        global_headers: std::collections::BTreeMap<String,
+        GlobalHeaderValue > => optional,
+        oauth2_metadata_secrets: Oauth2MetadataSecrets => nullable,
+        oauth2_server_metadata: ExtendedOAuthServerMetadata => nullable,
     }
 }
 
@@ -273,22 +318,21 @@ pub enum AuthenticationMethodCreateOrUpdateRequestMethodType {
     Unknown(serde_json::Value),
 }
 
-crate::runtime::untagged_union_ser!(
-    AuthenticationMethodCreateOrUpdateRequestMethodType { OutboundAuthenticationType,
-    InboundAuthenticationType }
-);
+crate::runtime::untagged_union_ser!(AuthenticationMethodCreateOrUpdateRequestMethodType {
+    OutboundAuthenticationType,
+    InboundAuthenticationType,
+});
 
 #[cfg(feature = "full-serde")]
-crate::runtime::untagged_union_de!(
-    AuthenticationMethodCreateOrUpdateRequestMethodType { OutboundAuthenticationType,
-    InboundAuthenticationType }
-);
+crate::runtime::untagged_union_de!(AuthenticationMethodCreateOrUpdateRequestMethodType {
+    OutboundAuthenticationType,
+    InboundAuthenticationType,
+});
 
-crate::runtime::union_from!(
-    AuthenticationMethodCreateOrUpdateRequestMethodType {
+crate::runtime::union_from!(AuthenticationMethodCreateOrUpdateRequestMethodType {
     OutboundAuthenticationType(OutboundAuthenticationType),
-    InboundAuthenticationType(InboundAuthenticationType) }
-);
+    InboundAuthenticationType(InboundAuthenticationType),
+});
 
 /// Binary contents of a resource.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
@@ -319,13 +363,18 @@ pub struct BlobResourceContents {
 }
 
 impl BlobResourceContents {
-    crate::runtime::constructor!(
-        [uri : String => plain, blob : String => plain] [mime_type, meta,
-        additional_properties]
-    );
+    crate::runtime::constructor!([
+        uri: String => plain,
+        blob: String => plain,
+    ] [
+        mime_type,
+        meta,
+        additional_properties,
+    ]);
     crate::runtime::setters! {
-        mime_type : String => nullable, meta : std::collections::BTreeMap < String,
-        serde_json::Value > => nullable
+        mime_type: String => nullable,
+        meta: std::collections::BTreeMap<String,
+        serde_json::Value > => nullable,
     }
 }
 
@@ -361,10 +410,13 @@ pub struct ClientCapabilities {
 
 impl ClientCapabilities {
     crate::runtime::setters! {
-        experimental : std::collections::BTreeMap < String, std::collections::BTreeMap <
-        String, serde_json::Value > > => nullable, sampling : SamplingCapability =>
-        nullable, elicitation : ElicitationCapability => nullable, roots :
-        RootsCapability => nullable, tasks : ClientTasksCapability => nullable
+        experimental: std::collections::BTreeMap<String,
+        std::collections::BTreeMap<String,
+        serde_json::Value > > => nullable,
+        sampling: SamplingCapability => nullable,
+        elicitation: ElicitationCapability => nullable,
+        roots: RootsCapability => nullable,
+        tasks: ClientTasksCapability => nullable,
     }
 }
 
@@ -389,8 +441,9 @@ pub struct ClientTasksCapability {
 
 impl ClientTasksCapability {
     crate::runtime::setters! {
-        list : TasksListCapability => nullable, cancel : TasksCancelCapability =>
-        nullable, requests : ClientTasksRequestsCapability => nullable
+        list: TasksListCapability => nullable,
+        cancel: TasksCancelCapability => nullable,
+        requests: ClientTasksRequestsCapability => nullable,
     }
 }
 
@@ -412,8 +465,8 @@ pub struct ClientTasksRequestsCapability {
 
 impl ClientTasksRequestsCapability {
     crate::runtime::setters! {
-        sampling : TasksSamplingCapability => nullable, elicitation :
-        TasksElicitationCapability => nullable
+        sampling: TasksSamplingCapability => nullable,
+        elicitation: TasksElicitationCapability => nullable,
     }
 }
 
@@ -435,9 +488,11 @@ pub enum ConnectionConfigType {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    ConnectionConfigType { Mcp = "mcp", Turbine = "turbine", Eolienne = "eolienne" }
-);
+crate::runtime::string_enum!(ConnectionConfigType {
+    Mcp = "mcp",
+    Turbine = "turbine",
+    Eolienne = "eolienne",
+});
 
 /// The `ConnectionCredentials` schema: the `credentials` of `CredentialsCreateOrUpdate`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
@@ -458,15 +513,20 @@ pub struct ConnectionCredentials {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    ConnectionCredentials, [] [oauth, headers, bearer_token, github_installation_id]
-);
+crate::runtime::struct_de!(ConnectionCredentials, [] [
+    oauth,
+    headers,
+    bearer_token,
+    github_installation_id,
+]);
 
 impl ConnectionCredentials {
     crate::runtime::setters! {
-        oauth : OAuth2Token => nullable, headers : std::collections::BTreeMap < String,
-        String > => nullable, bearer_token : String => nullable, github_installation_id :
-        String => nullable
+        oauth: OAuth2Token => nullable,
+        headers: std::collections::BTreeMap<String,
+        String > => nullable,
+        bearer_token: String => nullable,
+        github_installation_id: String => nullable,
     }
 }
 
@@ -493,17 +553,25 @@ pub struct ConnectionPreference {
     pub consumer_type: crate::Nullable<ConsumerType>,
 }
 
-crate::runtime::struct_de!(
-    ConnectionPreference, [name, tool_configuration] [is_default, consumer_type]
-);
+crate::runtime::struct_de!(ConnectionPreference, [
+    name,
+    tool_configuration,
+] [
+    is_default,
+    consumer_type,
+]);
 
 impl ConnectionPreference {
-    crate::runtime::constructor!(
-        [name : String => plain, tool_configuration : ToolExecutionConfiguration =>
-        plain] [is_default, consumer_type]
-    );
+    crate::runtime::constructor!([
+        name: String => plain,
+        tool_configuration: ToolExecutionConfiguration => plain,
+    ] [
+        is_default,
+        consumer_type,
+    ]);
     crate::runtime::setters! {
-        is_default : bool => nullable, consumer_type : ConsumerType => nullable
+        is_default: bool => nullable,
+        consumer_type: ConsumerType => nullable,
     }
 }
 
@@ -648,36 +716,88 @@ pub struct Connector {
     pub execution_env: crate::Nullable<PublicExecutionEnv>,
 }
 
-crate::runtime::struct_de!(
-    Connector, [id, name, description, created_at, modified_at, owner_type, visibility,
-    private_tool_execution] [title, server, protocol, icon_url, server_card, owner_id,
-    creator_id, locale, system_prompt, supported_auth_methods, connection_preferences,
-    connection_credentials, active, mistral, is_authenticated, tools,
-    system_prompt_route, connection_config, execution_env]
-);
+crate::runtime::struct_de!(Connector, [
+    id,
+    name,
+    description,
+    created_at,
+    modified_at,
+    owner_type,
+    visibility,
+    private_tool_execution,
+] [
+    title,
+    server,
+    protocol,
+    icon_url,
+    server_card,
+    owner_id,
+    creator_id,
+    locale,
+    system_prompt,
+    supported_auth_methods,
+    connection_preferences,
+    connection_credentials,
+    active,
+    mistral,
+    is_authenticated,
+    tools,
+    system_prompt_route,
+    connection_config,
+    execution_env,
+]);
 
 impl Connector {
-    crate::runtime::constructor!(
-        [id : String => plain, name : String => plain, description : String => plain,
-        created_at : String => plain, modified_at : String => plain, owner_type :
-        ConsumerType => plain, visibility : ResourceVisibility => plain,
-        private_tool_execution : bool => plain] [title, server, protocol, icon_url,
-        server_card, owner_id, creator_id, locale, system_prompt, supported_auth_methods,
-        connection_preferences, connection_credentials, active, mistral,
-        is_authenticated, tools, system_prompt_route, connection_config, execution_env]
-    );
+    crate::runtime::constructor!([
+        id: String => plain,
+        name: String => plain,
+        description: String => plain,
+        created_at: String => plain,
+        modified_at: String => plain,
+        owner_type: ConsumerType => plain,
+        visibility: ResourceVisibility => plain,
+        private_tool_execution: bool => plain,
+    ] [
+        title,
+        server,
+        protocol,
+        icon_url,
+        server_card,
+        owner_id,
+        creator_id,
+        locale,
+        system_prompt,
+        supported_auth_methods,
+        connection_preferences,
+        connection_credentials,
+        active,
+        mistral,
+        is_authenticated,
+        tools,
+        system_prompt_route,
+        connection_config,
+        execution_env,
+    ]);
     crate::runtime::setters! {
-        title : String => nullable, server : String => nullable, protocol :
-        ConnectorProtocol => optional, icon_url : String => nullable, server_card :
-        MCPServerCard => nullable, owner_id : String => nullable, creator_id : String =>
-        nullable, locale : ConnectorLocale => nullable, system_prompt : String =>
-        nullable, supported_auth_methods : Vec < PublicAuthenticationMethod > =>
-        nullable, connection_preferences : Vec < ConnectionPreference > => nullable,
-        connection_credentials : Vec < AuthenticationConfiguration > => nullable, active
-        : bool => nullable, mistral : bool => optional, is_authenticated : bool =>
-        nullable, tools : Vec < ConnectorTool > => nullable, system_prompt_route : String
-        => nullable, connection_config : PublicConnectionConfig => nullable,
-        execution_env : PublicExecutionEnv => nullable
+        title: String => nullable,
+        server: String => nullable,
+        protocol: ConnectorProtocol => optional,
+        icon_url: String => nullable,
+        server_card: MCPServerCard => nullable,
+        owner_id: String => nullable,
+        creator_id: String => nullable,
+        locale: ConnectorLocale => nullable,
+        system_prompt: String => nullable,
+        supported_auth_methods: Vec<PublicAuthenticationMethod> => nullable,
+        connection_preferences: Vec<ConnectionPreference> => nullable,
+        connection_credentials: Vec<AuthenticationConfiguration> => nullable,
+        active: bool => nullable,
+        mistral: bool => optional,
+        is_authenticated: bool => nullable,
+        tools: Vec<ConnectorTool> => nullable,
+        system_prompt_route: String => nullable,
+        connection_config: PublicConnectionConfig => nullable,
+        execution_env: PublicExecutionEnv => nullable,
     }
 }
 
@@ -699,14 +819,23 @@ pub struct ConnectorAuthenticationHeader {
     pub is_secret: Option<bool>,
 }
 
-crate::runtime::struct_de!(
-    ConnectorAuthenticationHeader, [name] [is_required, is_secret]
-);
+crate::runtime::struct_de!(ConnectorAuthenticationHeader, [
+    name,
+] [
+    is_required,
+    is_secret,
+]);
 
 impl ConnectorAuthenticationHeader {
-    crate::runtime::constructor!([name : String => plain] [is_required, is_secret]);
+    crate::runtime::constructor!([
+        name: String => plain,
+    ] [
+        is_required,
+        is_secret,
+    ]);
     crate::runtime::setters! {
-        is_required : bool => optional, is_secret : bool => optional
+        is_required: bool => optional,
+        is_secret: bool => optional,
     }
 }
 
@@ -720,11 +849,14 @@ pub struct ConnectorCallToolRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(ConnectorCallToolRequest, [] [arguments]);
+crate::runtime::struct_de!(ConnectorCallToolRequest, [] [
+    arguments,
+]);
 
 impl ConnectorCallToolRequest {
     crate::runtime::setters! {
-        arguments : std::collections::BTreeMap < String, serde_json::Value > => optional
+        arguments: std::collections::BTreeMap<String,
+        serde_json::Value > => optional,
     }
 }
 
@@ -740,12 +872,18 @@ pub enum ConnectorIdOrName {
     Unknown(serde_json::Value),
 }
 
-crate::runtime::untagged_union_ser!(ConnectorIdOrName { String });
+crate::runtime::untagged_union_ser!(ConnectorIdOrName {
+    String,
+});
 
 #[cfg(feature = "full-serde")]
-crate::runtime::untagged_union_de!(ConnectorIdOrName { String });
+crate::runtime::untagged_union_de!(ConnectorIdOrName {
+    String,
+});
 
-crate::runtime::union_from!(ConnectorIdOrName { String(String) } str => String);
+crate::runtime::union_from!(ConnectorIdOrName {
+    String(String),
+} str => String);
 
 /// The `ConnectorLocale` schema: the `locale` of `Connector`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
@@ -760,14 +898,21 @@ pub struct ConnectorLocale {
     pub usage_sentence: std::collections::BTreeMap<String, String>,
 }
 
-crate::runtime::struct_de!(ConnectorLocale, [name, description, usage_sentence] []);
+crate::runtime::struct_de!(ConnectorLocale, [
+    name,
+    description,
+    usage_sentence,
+] []);
 
 impl ConnectorLocale {
-    crate::runtime::constructor!(
-        [name : std::collections::BTreeMap < String, String > => plain, description :
-        std::collections::BTreeMap < String, String > => plain, usage_sentence :
-        std::collections::BTreeMap < String, String > => plain] []
-    );
+    crate::runtime::constructor!([
+        name: std::collections::BTreeMap<String,
+        String > => plain,
+        description: std::collections::BTreeMap<String,
+        String > => plain,
+        usage_sentence: std::collections::BTreeMap<String,
+        String > => plain,
+    ] []);
 }
 
 /// The `ConnectorProtocol` schema: the `protocol` of `Connector`.
@@ -784,9 +929,11 @@ pub enum ConnectorProtocol {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    ConnectorProtocol { Mcp = "mcp", Http = "http", Turbine = "turbine" }
-);
+crate::runtime::string_enum!(ConnectorProtocol {
+    Mcp = "mcp",
+    Http = "http",
+    Turbine = "turbine",
+});
 
 /// The `ConnectorTool` schema: the `tools` of `Connector`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
@@ -835,22 +982,42 @@ pub struct ConnectorTool {
     pub active: crate::Nullable<bool>,
 }
 
-crate::runtime::struct_de!(
-    ConnectorTool, [id, name, description, visibility, created_at, modified_at]
-    [system_prompt, locale, jsonschema, execution_config, active]
-);
+crate::runtime::struct_de!(ConnectorTool, [
+    id,
+    name,
+    description,
+    visibility,
+    created_at,
+    modified_at,
+] [
+    system_prompt,
+    locale,
+    jsonschema,
+    execution_config,
+    active,
+]);
 
 impl ConnectorTool {
-    crate::runtime::constructor!(
-        nullable[id : String => plain, name : String => plain, description : String =>
-        plain, execution_config : ExecutionConfig => some, visibility :
-        ResourceVisibility => plain, created_at : String => plain, modified_at : String
-        => plain] [system_prompt, locale, jsonschema, active]
-    );
+    crate::runtime::constructor!(nullable [
+        id: String => plain,
+        name: String => plain,
+        description: String => plain,
+        execution_config: ExecutionConfig => some,
+        visibility: ResourceVisibility => plain,
+        created_at: String => plain,
+        modified_at: String => plain,
+    ] [
+        system_prompt,
+        locale,
+        jsonschema,
+        active,
+    ]);
     crate::runtime::setters! {
-        system_prompt : String => nullable, locale : ConnectorToolLocale => nullable,
-        jsonschema : std::collections::BTreeMap < String, serde_json::Value > =>
-        nullable, active : bool => nullable
+        system_prompt: String => nullable,
+        locale: ConnectorToolLocale => nullable,
+        jsonschema: std::collections::BTreeMap<String,
+        serde_json::Value > => nullable,
+        active: bool => nullable,
     }
 }
 
@@ -872,7 +1039,7 @@ pub struct ConnectorToolCallMetadata {
 
 impl ConnectorToolCallMetadata {
     crate::runtime::setters! {
-        mcp_meta : ConnectorToolResultMetadata => nullable
+        mcp_meta: ConnectorToolResultMetadata => nullable,
     }
 }
 
@@ -898,12 +1065,14 @@ pub struct ConnectorToolCallResponse {
 }
 
 impl ConnectorToolCallResponse {
-    crate::runtime::constructor!(
-        [content : Vec < ConnectorToolCallResponseContentItem > => plain] [metadata,
-        additional_properties]
-    );
+    crate::runtime::constructor!([
+        content: Vec<ConnectorToolCallResponseContentItem> => plain,
+    ] [
+        metadata,
+        additional_properties,
+    ]);
     crate::runtime::setters! {
-        metadata : ConnectorToolCallMetadata => nullable
+        metadata: ConnectorToolCallMetadata => nullable,
     }
 }
 
@@ -927,29 +1096,38 @@ pub enum ConnectorToolCallResponseContentItem {
     Unknown(serde_json::Value),
 }
 
-crate::runtime::tagged_union!(
-    ConnectorToolCallResponseContentItem, "type" { Text = ["text"] carries, Image =
-    ["image"] carries, Audio = ["audio"] carries, ResourceLink = ["resource_link"]
-    carries, Resource = ["resource"] carries }
-);
+crate::runtime::tagged_union!(ConnectorToolCallResponseContentItem, "type" {
+    Text = ["text"] carries,
+    Image = ["image"] carries,
+    Audio = ["audio"] carries,
+    ResourceLink = ["resource_link"] carries,
+    Resource = ["resource"] carries,
+});
 
 #[cfg(feature = "full-serde")]
-crate::runtime::tagged_union_ser!(
-    ConnectorToolCallResponseContentItem, "type" { Text = ["text"] carries, Image =
-    ["image"] carries, Audio = ["audio"] carries, ResourceLink = ["resource_link"]
-    carries, Resource = ["resource"] carries }
-);
+crate::runtime::tagged_union_ser!(ConnectorToolCallResponseContentItem, "type" {
+    Text = ["text"] carries,
+    Image = ["image"] carries,
+    Audio = ["audio"] carries,
+    ResourceLink = ["resource_link"] carries,
+    Resource = ["resource"] carries,
+});
 
-crate::runtime::tagged_union_de!(
-    ConnectorToolCallResponseContentItem, "type" { Text = ["text"] carries, Image =
-    ["image"] carries, Audio = ["audio"] carries, ResourceLink = ["resource_link"]
-    carries, Resource = ["resource"] carries }
-);
+crate::runtime::tagged_union_de!(ConnectorToolCallResponseContentItem, "type" {
+    Text = ["text"] carries,
+    Image = ["image"] carries,
+    Audio = ["audio"] carries,
+    ResourceLink = ["resource_link"] carries,
+    Resource = ["resource"] carries,
+});
 
-crate::runtime::union_from!(
-    ConnectorToolCallResponseContentItem { Text(TextContent), Image(ImageContent),
-    Audio(AudioContent), ResourceLink(ResourceLink), Resource(EmbeddedResource) }
-);
+crate::runtime::union_from!(ConnectorToolCallResponseContentItem {
+    Text(TextContent),
+    Image(ImageContent),
+    Audio(AudioContent),
+    ResourceLink(ResourceLink),
+    Resource(EmbeddedResource),
+});
 
 /// The `ConnectorToolLocale` schema: the `locale` of `ConnectorTool`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
@@ -964,14 +1142,21 @@ pub struct ConnectorToolLocale {
     pub usage_sentence: std::collections::BTreeMap<String, String>,
 }
 
-crate::runtime::struct_de!(ConnectorToolLocale, [name, description, usage_sentence] []);
+crate::runtime::struct_de!(ConnectorToolLocale, [
+    name,
+    description,
+    usage_sentence,
+] []);
 
 impl ConnectorToolLocale {
-    crate::runtime::constructor!(
-        [name : std::collections::BTreeMap < String, String > => plain, description :
-        std::collections::BTreeMap < String, String > => plain, usage_sentence :
-        std::collections::BTreeMap < String, String > => plain] []
-    );
+    crate::runtime::constructor!([
+        name: std::collections::BTreeMap<String,
+        String > => plain,
+        description: std::collections::BTreeMap<String,
+        String > => plain,
+        usage_sentence: std::collections::BTreeMap<String,
+        String > => plain,
+    ] []);
 }
 
 /// MCP-specific result metadata (isError, structuredContent, _meta).
@@ -1007,9 +1192,11 @@ pub struct ConnectorToolResultMetadata {
 
 impl ConnectorToolResultMetadata {
     crate::runtime::setters! {
-        is_error : bool => optional, structured_content : std::collections::BTreeMap <
-        String, serde_json::Value > => nullable, meta : std::collections::BTreeMap <
-        String, serde_json::Value > => nullable
+        is_error: bool => optional,
+        structured_content: std::collections::BTreeMap<String,
+        serde_json::Value > => nullable,
+        meta: std::collections::BTreeMap<String,
+        serde_json::Value > => nullable,
     }
 }
 
@@ -1028,18 +1215,20 @@ pub enum ConnectorsListToolsResponse {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::untagged_union_ser!(
-    ConnectorsListToolsResponse { MCPToolList, ValueMapList }
-);
+crate::runtime::untagged_union_ser!(ConnectorsListToolsResponse {
+    MCPToolList,
+    ValueMapList,
+});
 
-crate::runtime::untagged_union_de!(
-    ConnectorsListToolsResponse { MCPToolList, ValueMapList }
-);
+crate::runtime::untagged_union_de!(ConnectorsListToolsResponse {
+    MCPToolList,
+    ValueMapList,
+});
 
-crate::runtime::union_from!(
-    ConnectorsListToolsResponse { MCPToolList(Vec < MCPTool >), ValueMapList(Vec <
-    std::collections::BTreeMap < String, serde_json::Value > >) }
-);
+crate::runtime::union_from!(ConnectorsListToolsResponse {
+    MCPToolList(Vec<MCPTool>),
+    ValueMapList(Vec<std::collections::BTreeMap<String, serde_json::Value>>),
+});
 
 /// The `ConnectorsQueryFilters` schema: a parameter of `beta.connectors.list`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
@@ -1051,11 +1240,13 @@ pub struct ConnectorsQueryFilters {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(ConnectorsQueryFilters, [] [active]);
+crate::runtime::struct_de!(ConnectorsQueryFilters, [] [
+    active,
+]);
 
 impl ConnectorsQueryFilters {
     crate::runtime::setters! {
-        active : bool => nullable
+        active: bool => nullable,
     }
 }
 
@@ -1075,10 +1266,11 @@ pub enum ConsumerScope {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    ConsumerScope { User = "user", Workspace = "workspace", Organization = "organization"
-    }
-);
+crate::runtime::string_enum!(ConsumerScope {
+    User = "user",
+    Workspace = "workspace",
+    Organization = "organization",
+});
 
 /// The `ConsumerType` schema: the `scope` of `AuthenticationConfiguration`; the `consumer_type` of `ConnectionPreference`; the `owner_type` of `Connector`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
@@ -1096,10 +1288,12 @@ pub enum ConsumerType {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    ConsumerType { User = "user", Org = "org", Workspace = "workspace", System = "system"
-    }
-);
+crate::runtime::string_enum!(ConsumerType {
+    User = "user",
+    Org = "org",
+    Workspace = "workspace",
+    System = "system",
+});
 
 /// Public create schema for MCP connectors.
 ///
@@ -1161,26 +1355,52 @@ pub struct CreateConnectorRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    CreateConnectorRequest, [name, description, server] [protocol, title, icon_url,
-    visibility, headers, global_headers, auth_data, oauth2_server_metadata,
-    oauth2_server_metadata_url, system_prompt]
-);
+crate::runtime::struct_de!(CreateConnectorRequest, [
+    name,
+    description,
+    server,
+] [
+    protocol,
+    title,
+    icon_url,
+    visibility,
+    headers,
+    global_headers,
+    auth_data,
+    oauth2_server_metadata,
+    oauth2_server_metadata_url,
+    system_prompt,
+]);
 
 impl CreateConnectorRequest {
-    crate::runtime::constructor!(
-        [name : String => plain, description : String => plain, server : String => plain]
-        [protocol, title, icon_url, visibility, headers, global_headers, auth_data,
-        oauth2_server_metadata, oauth2_server_metadata_url, system_prompt]
-    );
+    crate::runtime::constructor!([
+        name: String => plain,
+        description: String => plain,
+        server: String => plain,
+    ] [
+        protocol,
+        title,
+        icon_url,
+        visibility,
+        headers,
+        global_headers,
+        auth_data,
+        oauth2_server_metadata,
+        oauth2_server_metadata_url,
+        system_prompt,
+    ]);
     crate::runtime::setters! {
-        title : String => nullable, icon_url : String => nullable, visibility :
-        PublicResourceVisibility => optional, headers : std::collections::BTreeMap <
-        String, serde_json::Value > => nullable, global_headers :
-        std::collections::BTreeMap < String, GlobalHeaderValue > => optional, auth_data :
-        AuthData => nullable, oauth2_server_metadata : ExtendedOAuthServerMetadata =>
-        nullable, oauth2_server_metadata_url : String => nullable, system_prompt : String
-        => nullable
+        title: String => nullable,
+        icon_url: String => nullable,
+        visibility: PublicResourceVisibility => optional,
+        headers: std::collections::BTreeMap<String,
+        serde_json::Value > => nullable,
+        global_headers: std::collections::BTreeMap<String,
+        GlobalHeaderValue > => optional,
+        auth_data: AuthData => nullable,
+        oauth2_server_metadata: ExtendedOAuthServerMetadata => nullable,
+        oauth2_server_metadata_url: String => nullable,
+        system_prompt: String => nullable,
     }
 }
 
@@ -1211,17 +1431,26 @@ pub struct CredentialsCreateOrUpdate {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    CredentialsCreateOrUpdate, [name] [title, is_default, credentials]
-);
+crate::runtime::struct_de!(CredentialsCreateOrUpdate, [
+    name,
+] [
+    title,
+    is_default,
+    credentials,
+]);
 
 impl CredentialsCreateOrUpdate {
-    crate::runtime::constructor!(
-        [name : String => plain] [title, is_default, credentials]
-    );
+    crate::runtime::constructor!([
+        name: String => plain,
+    ] [
+        title,
+        is_default,
+        credentials,
+    ]);
     crate::runtime::setters! {
-        title : String => nullable, is_default : bool => nullable, credentials :
-        ConnectionCredentials => nullable
+        title: String => nullable,
+        is_default: bool => nullable,
+        credentials: ConnectionCredentials => nullable,
     }
 }
 
@@ -1242,18 +1471,20 @@ pub struct CredentialsResponse {
     pub connector_preset_credentials_for_auth: Option<Vec<OutboundAuthenticationType>>,
 }
 
-crate::runtime::struct_de!(
-    CredentialsResponse, [credentials] [connector_preset_credentials_for_auth]
-);
+crate::runtime::struct_de!(CredentialsResponse, [
+    credentials,
+] [
+    connector_preset_credentials_for_auth,
+]);
 
 impl CredentialsResponse {
-    crate::runtime::constructor!(
-        [credentials : Vec < AuthenticationConfiguration > => plain]
-        [connector_preset_credentials_for_auth]
-    );
+    crate::runtime::constructor!([
+        credentials: Vec<AuthenticationConfiguration> => plain,
+    ] [
+        connector_preset_credentials_for_auth,
+    ]);
     crate::runtime::setters! {
-        connector_preset_credentials_for_auth : Vec < OutboundAuthenticationType > =>
-        optional
+        connector_preset_credentials_for_auth: Vec<OutboundAuthenticationType> => optional,
     }
 }
 
@@ -1284,18 +1515,26 @@ pub struct CredentialsStatus {
     pub error_message: crate::Nullable<CredentialsStatusErrorReason>,
 }
 
-crate::runtime::struct_de!(
-    CredentialsStatus, [status_type] [last_checked_at, error_http_code, error_message]
-);
+crate::runtime::struct_de!(CredentialsStatus, [
+    status_type,
+] [
+    last_checked_at,
+    error_http_code,
+    error_message,
+]);
 
 impl CredentialsStatus {
-    crate::runtime::constructor!(
-        [status_type : AuthStatus => plain] [last_checked_at, error_http_code,
-        error_message]
-    );
+    crate::runtime::constructor!([
+        status_type: AuthStatus => plain,
+    ] [
+        last_checked_at,
+        error_http_code,
+        error_message,
+    ]);
     crate::runtime::setters! {
-        last_checked_at : String => nullable, error_http_code : HTTPStatus => nullable,
-        error_message : CredentialsStatusErrorReason => nullable
+        last_checked_at: String => nullable,
+        error_http_code: HTTPStatus => nullable,
+        error_message: CredentialsStatusErrorReason => nullable,
     }
 }
 
@@ -1327,14 +1566,18 @@ pub enum CredentialsStatusErrorReason {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    CredentialsStatusErrorReason { OauthExpired = "oauth expired", OauthNearExpiry =
-    "oauth near expiry", EmptyCredentials = "empty credentials", UnparsableCredentials =
-    "unparsable credentials", YouNeedToReconnect = "you need to reconnect",
-    OauthRefreshError = "oauth refresh error", McpServerUnreachable =
-    "MCP server unreachable", McpServerTimedOut = "MCP server timed out", McpServerError
-    = "MCP server error", UnknownError = "unknown error" }
-);
+crate::runtime::string_enum!(CredentialsStatusErrorReason {
+    OauthExpired = "oauth expired",
+    OauthNearExpiry = "oauth near expiry",
+    EmptyCredentials = "empty credentials",
+    UnparsableCredentials = "unparsable credentials",
+    YouNeedToReconnect = "you need to reconnect",
+    OauthRefreshError = "oauth refresh error",
+    McpServerUnreachable = "MCP server unreachable",
+    McpServerTimedOut = "MCP server timed out",
+    McpServerError = "MCP server error",
+    UnknownError = "unknown error",
+});
 
 /// Capability for elicitation operations.
 ///
@@ -1356,8 +1599,8 @@ pub struct ElicitationCapability {
 
 impl ElicitationCapability {
     crate::runtime::setters! {
-        form : FormElicitationCapability => nullable, url : UrlElicitationCapability =>
-        nullable
+        form: FormElicitationCapability => nullable,
+        url: UrlElicitationCapability => nullable,
     }
 }
 
@@ -1389,13 +1632,18 @@ pub struct EmbeddedResource {
 }
 
 impl EmbeddedResource {
-    crate::runtime::constructor!(
-        [resource : EmbeddedResourceResource => plain] [r#type, annotations, meta,
-        additional_properties]
-    );
+    crate::runtime::constructor!([
+        resource: EmbeddedResourceResource => plain,
+    ] [
+        r#type,
+        annotations,
+        meta,
+        additional_properties,
+    ]);
     crate::runtime::setters! {
-        annotations : Annotations => nullable, meta : std::collections::BTreeMap <
-        String, serde_json::Value > => nullable
+        annotations: Annotations => nullable,
+        meta: std::collections::BTreeMap<String,
+        serde_json::Value > => nullable,
     }
 }
 
@@ -1414,18 +1662,20 @@ pub enum EmbeddedResourceResource {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::untagged_union_ser!(
-    EmbeddedResourceResource { TextResourceContents, BlobResourceContents }
-);
+crate::runtime::untagged_union_ser!(EmbeddedResourceResource {
+    TextResourceContents,
+    BlobResourceContents,
+});
 
-crate::runtime::untagged_union_de!(
-    EmbeddedResourceResource { TextResourceContents, BlobResourceContents }
-);
+crate::runtime::untagged_union_de!(EmbeddedResourceResource {
+    TextResourceContents,
+    BlobResourceContents,
+});
 
-crate::runtime::union_from!(
-    EmbeddedResourceResource { TextResourceContents(TextResourceContents),
-    BlobResourceContents(BlobResourceContents) }
-);
+crate::runtime::union_from!(EmbeddedResourceResource {
+    TextResourceContents(TextResourceContents),
+    BlobResourceContents(BlobResourceContents),
+});
 
 /// The `type` field of `EmbeddedResource`.
 ///
@@ -1451,7 +1701,11 @@ pub struct ExecutionConfig {
 }
 
 impl ExecutionConfig {
-    crate::runtime::constructor!([r#type : String => plain] [additional_properties]);
+    crate::runtime::constructor!([
+        r#type: String => plain,
+    ] [
+        additional_properties,
+    ]);
 }
 
 /// The `ExecutionTool` schema: the `tools` of `PublicConnectorExecutionData`.
@@ -1467,13 +1721,19 @@ pub struct ExecutionTool {
     pub execution_config: Option<ExecutionConfig>,
 }
 
-crate::runtime::struct_de!(ExecutionTool, [name, integration_id] [execution_config]);
+crate::runtime::struct_de!(ExecutionTool, [
+    name,
+    integration_id,
+] [
+    execution_config,
+]);
 
 impl ExecutionTool {
-    crate::runtime::constructor!(
-        nullable[name : String => plain, integration_id : String => plain,
-        execution_config : ExecutionConfig => some] []
-    );
+    crate::runtime::constructor!(nullable [
+        name: String => plain,
+        integration_id: String => plain,
+        execution_config: ExecutionConfig => some,
+    ] []);
 }
 
 /// Custom superset of RFC 8414 OAuth 2.0 Authorization Server Metadata.
@@ -1563,54 +1823,87 @@ pub struct ExtendedOAuthServerMetadata {
     pub x_scope: crate::Nullable<String>,
 }
 
-crate::runtime::struct_de!(
-    ExtendedOAuthServerMetadata, [issuer, authorization_endpoint, token_endpoint]
-    [registration_endpoint, scopes_supported, response_types_supported,
-    response_modes_supported, grant_types_supported,
+crate::runtime::struct_de!(ExtendedOAuthServerMetadata, [
+    issuer,
+    authorization_endpoint,
+    token_endpoint,
+] [
+    registration_endpoint,
+    scopes_supported,
+    response_types_supported,
+    response_modes_supported,
+    grant_types_supported,
     token_endpoint_auth_methods_supported,
-    token_endpoint_auth_signing_alg_values_supported, service_documentation,
-    ui_locales_supported, op_policy_uri, op_tos_uri, revocation_endpoint,
+    token_endpoint_auth_signing_alg_values_supported,
+    service_documentation,
+    ui_locales_supported,
+    op_policy_uri,
+    op_tos_uri,
+    revocation_endpoint,
     revocation_endpoint_auth_methods_supported,
-    revocation_endpoint_auth_signing_alg_values_supported, introspection_endpoint,
+    revocation_endpoint_auth_signing_alg_values_supported,
+    introspection_endpoint,
     introspection_endpoint_auth_methods_supported,
     introspection_endpoint_auth_signing_alg_values_supported,
-    code_challenge_methods_supported, client_id_metadata_document_supported, x_source,
-    x_resource_url, x_scope]
-);
+    code_challenge_methods_supported,
+    client_id_metadata_document_supported,
+    x_source,
+    x_resource_url,
+    x_scope,
+]);
 
 impl ExtendedOAuthServerMetadata {
-    crate::runtime::constructor!(
-        [issuer : String => plain, authorization_endpoint : String => plain,
-        token_endpoint : String => plain] [registration_endpoint, scopes_supported,
-        response_types_supported, response_modes_supported, grant_types_supported,
+    crate::runtime::constructor!([
+        issuer: String => plain,
+        authorization_endpoint: String => plain,
+        token_endpoint: String => plain,
+    ] [
+        registration_endpoint,
+        scopes_supported,
+        response_types_supported,
+        response_modes_supported,
+        grant_types_supported,
         token_endpoint_auth_methods_supported,
-        token_endpoint_auth_signing_alg_values_supported, service_documentation,
-        ui_locales_supported, op_policy_uri, op_tos_uri, revocation_endpoint,
+        token_endpoint_auth_signing_alg_values_supported,
+        service_documentation,
+        ui_locales_supported,
+        op_policy_uri,
+        op_tos_uri,
+        revocation_endpoint,
         revocation_endpoint_auth_methods_supported,
-        revocation_endpoint_auth_signing_alg_values_supported, introspection_endpoint,
+        revocation_endpoint_auth_signing_alg_values_supported,
+        introspection_endpoint,
         introspection_endpoint_auth_methods_supported,
         introspection_endpoint_auth_signing_alg_values_supported,
-        code_challenge_methods_supported, client_id_metadata_document_supported,
-        x_source, x_resource_url, x_scope]
-    );
+        code_challenge_methods_supported,
+        client_id_metadata_document_supported,
+        x_source,
+        x_resource_url,
+        x_scope,
+    ]);
     crate::runtime::setters! {
-        registration_endpoint : String => nullable, scopes_supported : Vec < String > =>
-        nullable, response_types_supported : Vec < String > => optional,
-        response_modes_supported : Vec < String > => nullable, grant_types_supported :
-        Vec < String > => nullable, token_endpoint_auth_methods_supported : Vec < String
-        > => nullable, token_endpoint_auth_signing_alg_values_supported : Vec < String >
-        => nullable, service_documentation : String => nullable, ui_locales_supported :
-        Vec < String > => nullable, op_policy_uri : String => nullable, op_tos_uri :
-        String => nullable, revocation_endpoint : String => nullable,
-        revocation_endpoint_auth_methods_supported : Vec < String > => nullable,
-        revocation_endpoint_auth_signing_alg_values_supported : Vec < String > =>
-        nullable, introspection_endpoint : String => nullable,
-        introspection_endpoint_auth_methods_supported : Vec < String > => nullable,
-        introspection_endpoint_auth_signing_alg_values_supported : Vec < String > =>
-        nullable, code_challenge_methods_supported : Vec < String > => nullable,
-        client_id_metadata_document_supported : bool => nullable, x_source :
-        OAuthMetadataSource => nullable, x_resource_url : String => nullable, x_scope :
-        String => nullable
+        registration_endpoint: String => nullable,
+        scopes_supported: Vec<String> => nullable,
+        response_types_supported: Vec<String> => optional,
+        response_modes_supported: Vec<String> => nullable,
+        grant_types_supported: Vec<String> => nullable,
+        token_endpoint_auth_methods_supported: Vec<String> => nullable,
+        token_endpoint_auth_signing_alg_values_supported: Vec<String> => nullable,
+        service_documentation: String => nullable,
+        ui_locales_supported: Vec<String> => nullable,
+        op_policy_uri: String => nullable,
+        op_tos_uri: String => nullable,
+        revocation_endpoint: String => nullable,
+        revocation_endpoint_auth_methods_supported: Vec<String> => nullable,
+        revocation_endpoint_auth_signing_alg_values_supported: Vec<String> => nullable,
+        introspection_endpoint: String => nullable,
+        introspection_endpoint_auth_methods_supported: Vec<String> => nullable,
+        introspection_endpoint_auth_signing_alg_values_supported: Vec<String> => nullable,
+        code_challenge_methods_supported: Vec<String> => nullable,
+        client_id_metadata_document_supported: bool => nullable,
+        x_source: OAuthMetadataSource => nullable,
+        x_resource_url: String => nullable,
+        x_scope: String => nullable,
     }
 }
 
@@ -1636,12 +1929,20 @@ pub struct GlobalHeaderValue {
     pub value: String,
 }
 
-crate::runtime::struct_de!(GlobalHeaderValue, [value] [is_secret]);
+crate::runtime::struct_de!(GlobalHeaderValue, [
+    value,
+] [
+    is_secret,
+]);
 
 impl GlobalHeaderValue {
-    crate::runtime::constructor!([value : String => plain] [is_secret]);
+    crate::runtime::constructor!([
+        value: String => plain,
+    ] [
+        is_secret,
+    ]);
     crate::runtime::setters! {
-        is_secret : bool => optional
+        is_secret: bool => optional,
     }
 }
 
@@ -1693,13 +1994,19 @@ pub struct ImageContent {
 }
 
 impl ImageContent {
-    crate::runtime::constructor!(
-        [data : String => plain, mime_type : String => plain] [r#type, annotations, meta,
-        additional_properties]
-    );
+    crate::runtime::constructor!([
+        data: String => plain,
+        mime_type: String => plain,
+    ] [
+        r#type,
+        annotations,
+        meta,
+        additional_properties,
+    ]);
     crate::runtime::setters! {
-        annotations : Annotations => nullable, meta : std::collections::BTreeMap <
-        String, serde_json::Value > => nullable
+        annotations: Annotations => nullable,
+        meta: std::collections::BTreeMap<String,
+        serde_json::Value > => nullable,
     }
 }
 
@@ -1722,7 +2029,9 @@ pub enum InboundAuthenticationType {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(InboundAuthenticationType { Webhook = "webhook" });
+crate::runtime::string_enum!(InboundAuthenticationType {
+    Webhook = "webhook",
+});
 
 /// Capability for logging operations.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
@@ -1739,13 +2048,16 @@ pub struct LogicalExpression {
     pub expressions: Vec<LogicalExpressionExpressionsItem>,
 }
 
-crate::runtime::struct_de!(LogicalExpression, [r#type = "type", expressions] []);
+crate::runtime::struct_de!(LogicalExpression, [
+    r#type = "type",
+    expressions,
+] []);
 
 impl LogicalExpression {
-    crate::runtime::constructor!(
-        [r#type : LogicalExpressionType => plain, expressions : Vec <
-        LogicalExpressionExpressionsItem > => plain] []
-    );
+    crate::runtime::constructor!([
+        r#type: LogicalExpressionType => plain,
+        expressions: Vec<LogicalExpressionExpressionsItem> => plain,
+    ] []);
 }
 
 /// One type for the places that declare it alike: the `expressions` of `LogicalExpression`; the `requires_confirmation` of `ToolExecutionConfiguration`; the `skip_confirmation` of `ToolExecutionConfiguration`.
@@ -1765,19 +2077,23 @@ pub enum LogicalExpressionExpressionsItem {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::untagged_union_ser!(
-    LogicalExpressionExpressionsItem { StringList, LogicalExpression, ToolProperties }
-);
+crate::runtime::untagged_union_ser!(LogicalExpressionExpressionsItem {
+    StringList,
+    LogicalExpression,
+    ToolProperties,
+});
 
-crate::runtime::untagged_union_de!(
-    LogicalExpressionExpressionsItem { StringList, LogicalExpression, ToolProperties }
-);
+crate::runtime::untagged_union_de!(LogicalExpressionExpressionsItem {
+    StringList,
+    LogicalExpression,
+    ToolProperties,
+});
 
-crate::runtime::union_from!(
-    LogicalExpressionExpressionsItem { StringList(Vec < String >),
-    LogicalExpression(LogicalExpression), ToolProperties(ToolProperties) } strs =>
-    StringList
-);
+crate::runtime::union_from!(LogicalExpressionExpressionsItem {
+    StringList(Vec<String>),
+    LogicalExpression(LogicalExpression),
+    ToolProperties(ToolProperties),
+} strs => StringList);
 
 /// The `type` field of `LogicalExpression`.
 ///
@@ -1793,7 +2109,10 @@ pub enum LogicalExpressionType {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(LogicalExpressionType { And = "and", Or = "or" });
+crate::runtime::string_enum!(LogicalExpressionType {
+    And = "and",
+    Or = "or",
+});
 
 /// The `MCPPrompt` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
@@ -1827,14 +2146,23 @@ pub struct MCPPrompt {
 }
 
 impl MCPPrompt {
-    crate::runtime::constructor!(
-        [name : String => plain] [title, description, arguments, icons, meta,
-        additional_properties]
-    );
+    crate::runtime::constructor!([
+        name: String => plain,
+    ] [
+        title,
+        description,
+        arguments,
+        icons,
+        meta,
+        additional_properties,
+    ]);
     crate::runtime::setters! {
-        title : String => nullable, description : String => nullable, arguments : Vec <
-        PromptArgument > => nullable, icons : Vec < MCPServerIcon > => nullable, meta :
-        std::collections::BTreeMap < String, serde_json::Value > => nullable
+        title: String => nullable,
+        description: String => nullable,
+        arguments: Vec<PromptArgument> => nullable,
+        icons: Vec<MCPServerIcon> => nullable,
+        meta: std::collections::BTreeMap<String,
+        serde_json::Value > => nullable,
     }
 }
 
@@ -1882,15 +2210,28 @@ pub struct MCPResource {
 }
 
 impl MCPResource {
-    crate::runtime::constructor!(
-        [name : String => plain, uri : String => plain] [title, description, mime_type,
-        size, icons, annotations, meta, additional_properties]
-    );
+    crate::runtime::constructor!([
+        name: String => plain,
+        uri: String => plain,
+    ] [
+        title,
+        description,
+        mime_type,
+        size,
+        icons,
+        annotations,
+        meta,
+        additional_properties,
+    ]);
     crate::runtime::setters! {
-        title : String => nullable, description : String => nullable, mime_type : String
-        => nullable, size : i64 => nullable, icons : Vec < MCPServerIcon > => nullable,
-        annotations : Annotations => nullable, meta : std::collections::BTreeMap <
-        String, serde_json::Value > => nullable
+        title: String => nullable,
+        description: String => nullable,
+        mime_type: String => nullable,
+        size: i64 => nullable,
+        icons: Vec<MCPServerIcon> => nullable,
+        annotations: Annotations => nullable,
+        meta: std::collections::BTreeMap<String,
+        serde_json::Value > => nullable,
     }
 }
 
@@ -1911,12 +2252,20 @@ pub struct MCPServerAuthenticationRequirement {
     pub schemes: Option<Vec<String>>,
 }
 
-crate::runtime::struct_de!(MCPServerAuthenticationRequirement, [required] [schemes]);
+crate::runtime::struct_de!(MCPServerAuthenticationRequirement, [
+    required,
+] [
+    schemes,
+]);
 
 impl MCPServerAuthenticationRequirement {
-    crate::runtime::constructor!([required : bool => plain] [schemes]);
+    crate::runtime::constructor!([
+        required: bool => plain,
+    ] [
+        schemes,
+    ]);
     crate::runtime::setters! {
-        schemes : Vec < String > => optional
+        schemes: Vec<String> => optional,
     }
 }
 
@@ -1988,19 +2337,39 @@ pub struct MCPServerCard {
 }
 
 impl MCPServerCard {
-    crate::runtime::constructor!(
-        [name : String => plain, version : String => plain] [schema, capabilities, title,
-        description, website_url, repository, icons, remotes, requires, resources, tools,
-        prompts, meta, additional_properties]
-    );
+    crate::runtime::constructor!([
+        name: String => plain,
+        version: String => plain,
+    ] [
+        schema,
+        capabilities,
+        title,
+        description,
+        website_url,
+        repository,
+        icons,
+        remotes,
+        requires,
+        resources,
+        tools,
+        prompts,
+        meta,
+        additional_properties,
+    ]);
     crate::runtime::setters! {
-        schema : String => nullable, capabilities : ServerCapabilities => optional, title
-        : String => nullable, description : String => nullable, website_url : String =>
-        nullable, repository : MCPServerRepository => nullable, icons : Vec <
-        MCPServerIcon > => nullable, remotes : Vec < MCPServerRemote > => nullable,
-        requires : ClientCapabilities => nullable, resources : MCPServerCardResources =>
-        nullable, tools : MCPServerCardTools => nullable, prompts : MCPServerCardPrompts
-        => nullable, meta : MCPServerCardMeta => nullable
+        schema: String => nullable,
+        capabilities: ServerCapabilities => optional,
+        title: String => nullable,
+        description: String => nullable,
+        website_url: String => nullable,
+        repository: MCPServerRepository => nullable,
+        icons: Vec<MCPServerIcon> => nullable,
+        remotes: Vec<MCPServerRemote> => nullable,
+        requires: ClientCapabilities => nullable,
+        resources: MCPServerCardResources => nullable,
+        tools: MCPServerCardTools => nullable,
+        prompts: MCPServerCardPrompts => nullable,
+        meta: MCPServerCardMeta => nullable,
     }
 }
 
@@ -2025,7 +2394,7 @@ pub struct MCPServerCardMeta {
 
 impl MCPServerCardMeta {
     crate::runtime::setters! {
-        ai_mistral_turbine : TurbineMeta => nullable
+        ai_mistral_turbine: TurbineMeta => nullable,
     }
 }
 
@@ -2044,14 +2413,20 @@ pub enum MCPServerCardPrompts {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::untagged_union_ser!(MCPServerCardPrompts { Variant1, MCPPromptList });
+crate::runtime::untagged_union_ser!(MCPServerCardPrompts {
+    Variant1,
+    MCPPromptList,
+});
 
-crate::runtime::untagged_union_de!(MCPServerCardPrompts { Variant1, MCPPromptList });
+crate::runtime::untagged_union_de!(MCPServerCardPrompts {
+    Variant1,
+    MCPPromptList,
+});
 
-crate::runtime::union_from!(
-    MCPServerCardPrompts { Variant1(MCPServerCardPromptsVariant1), MCPPromptList(Vec <
-    MCPPrompt >) }
-);
+crate::runtime::union_from!(MCPServerCardPrompts {
+    Variant1(MCPServerCardPromptsVariant1),
+    MCPPromptList(Vec<MCPPrompt>),
+});
 
 /// One of the alternatives of the `prompts` field of `MCPServerCard`.
 ///
@@ -2077,16 +2452,20 @@ pub enum MCPServerCardResources {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::untagged_union_ser!(
-    MCPServerCardResources { Variant1, MCPResourceList }
-);
+crate::runtime::untagged_union_ser!(MCPServerCardResources {
+    Variant1,
+    MCPResourceList,
+});
 
-crate::runtime::untagged_union_de!(MCPServerCardResources { Variant1, MCPResourceList });
+crate::runtime::untagged_union_de!(MCPServerCardResources {
+    Variant1,
+    MCPResourceList,
+});
 
-crate::runtime::union_from!(
-    MCPServerCardResources { Variant1(MCPServerCardResourcesVariant1),
-    MCPResourceList(Vec < MCPResource >) }
-);
+crate::runtime::union_from!(MCPServerCardResources {
+    Variant1(MCPServerCardResourcesVariant1),
+    MCPResourceList(Vec<MCPResource>),
+});
 
 /// One of the alternatives of the `resources` field of `MCPServerCard`.
 ///
@@ -2144,16 +2523,29 @@ pub struct MCPServerCardTool {
 }
 
 impl MCPServerCardTool {
-    crate::runtime::constructor!(
-        [name : String => plain, input_schema : std::collections::BTreeMap < String,
-        serde_json::Value > => plain] [title, description, output_schema, icons,
-        annotations, meta, execution, additional_properties]
-    );
+    crate::runtime::constructor!([
+        name: String => plain,
+        input_schema: std::collections::BTreeMap<String,
+        serde_json::Value > => plain,
+    ] [
+        title,
+        description,
+        output_schema,
+        icons,
+        annotations,
+        meta,
+        execution,
+        additional_properties,
+    ]);
     crate::runtime::setters! {
-        title : String => nullable, description : String => nullable, output_schema :
-        std::collections::BTreeMap < String, serde_json::Value > => nullable, icons : Vec
-        < MCPServerIcon > => nullable, annotations : ToolAnnotations => nullable, meta :
-        MCPToolMeta => nullable, execution : ToolExecution => nullable
+        title: String => nullable,
+        description: String => nullable,
+        output_schema: std::collections::BTreeMap<String,
+        serde_json::Value > => nullable,
+        icons: Vec<MCPServerIcon> => nullable,
+        annotations: ToolAnnotations => nullable,
+        meta: MCPToolMeta => nullable,
+        execution: ToolExecution => nullable,
     }
 }
 
@@ -2172,18 +2564,20 @@ pub enum MCPServerCardTools {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::untagged_union_ser!(
-    MCPServerCardTools { Variant1, MCPServerCardToolList }
-);
+crate::runtime::untagged_union_ser!(MCPServerCardTools {
+    Variant1,
+    MCPServerCardToolList,
+});
 
-crate::runtime::untagged_union_de!(
-    MCPServerCardTools { Variant1, MCPServerCardToolList }
-);
+crate::runtime::untagged_union_de!(MCPServerCardTools {
+    Variant1,
+    MCPServerCardToolList,
+});
 
-crate::runtime::union_from!(
-    MCPServerCardTools { Variant1(MCPServerCardToolsVariant1), MCPServerCardToolList(Vec
-    < MCPServerCardTool >) }
-);
+crate::runtime::union_from!(MCPServerCardTools {
+    Variant1(MCPServerCardToolsVariant1),
+    MCPServerCardToolList(Vec<MCPServerCardTool>),
+});
 
 /// One of the alternatives of the `tools` field of `MCPServerCard`.
 ///
@@ -2217,11 +2611,16 @@ pub struct MCPServerIcon {
 }
 
 impl MCPServerIcon {
-    crate::runtime::constructor!(
-        [src : String => plain] [mime_type, sizes, additional_properties]
-    );
+    crate::runtime::constructor!([
+        src: String => plain,
+    ] [
+        mime_type,
+        sizes,
+        additional_properties,
+    ]);
     crate::runtime::setters! {
-        mime_type : String => nullable, sizes : Vec < String > => nullable
+        mime_type: String => nullable,
+        sizes: Vec<String> => nullable,
     }
 }
 
@@ -2258,20 +2657,28 @@ pub struct MCPServerRemote {
     pub authentication: crate::Nullable<MCPServerAuthenticationRequirement>,
 }
 
-crate::runtime::struct_de!(
-    MCPServerRemote, [r#type = "type", url] [supported_protocol_versions =
-    "supportedProtocolVersions", headers, authentication]
-);
+crate::runtime::struct_de!(MCPServerRemote, [
+    r#type = "type",
+    url,
+] [
+    supported_protocol_versions = "supportedProtocolVersions",
+    headers,
+    authentication,
+]);
 
 impl MCPServerRemote {
-    crate::runtime::constructor!(
-        [r#type : MCPServerRemoteType => plain, url : String => plain]
-        [supported_protocol_versions, headers, authentication]
-    );
+    crate::runtime::constructor!([
+        r#type: MCPServerRemoteType => plain,
+        url: String => plain,
+    ] [
+        supported_protocol_versions,
+        headers,
+        authentication,
+    ]);
     crate::runtime::setters! {
-        supported_protocol_versions : Vec < String > => nullable, headers : Vec <
-        MCPServerRemoteHeader > => nullable, authentication :
-        MCPServerAuthenticationRequirement => nullable
+        supported_protocol_versions: Vec<String> => nullable,
+        headers: Vec<MCPServerRemoteHeader> => nullable,
+        authentication: MCPServerAuthenticationRequirement => nullable,
     }
 }
 
@@ -2318,19 +2725,31 @@ pub struct MCPServerRemoteHeader {
     pub choices: crate::Nullable<Vec<String>>,
 }
 
-crate::runtime::struct_de!(
-    MCPServerRemoteHeader, [name, description] [is_required = "isRequired", is_secret =
-    "isSecret", default, choices]
-);
+crate::runtime::struct_de!(MCPServerRemoteHeader, [
+    name,
+    description,
+] [
+    is_required = "isRequired",
+    is_secret = "isSecret",
+    default,
+    choices,
+]);
 
 impl MCPServerRemoteHeader {
-    crate::runtime::constructor!(
-        [name : String => plain, description : String => plain] [is_required, is_secret,
-        default, choices]
-    );
+    crate::runtime::constructor!([
+        name: String => plain,
+        description: String => plain,
+    ] [
+        is_required,
+        is_secret,
+        default,
+        choices,
+    ]);
     crate::runtime::setters! {
-        is_required : bool => nullable, is_secret : bool => nullable, default : String =>
-        nullable, choices : Vec < String > => nullable
+        is_required: bool => nullable,
+        is_secret: bool => nullable,
+        default: String => nullable,
+        choices: Vec<String> => nullable,
     }
 }
 
@@ -2348,9 +2767,10 @@ pub enum MCPServerRemoteType {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    MCPServerRemoteType { StreamableHttp = "streamable-http", Sse = "sse" }
-);
+crate::runtime::string_enum!(MCPServerRemoteType {
+    StreamableHttp = "streamable-http",
+    Sse = "sse",
+});
 
 /// Source repository information (SEP-2127).
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
@@ -2369,14 +2789,22 @@ pub struct MCPServerRepository {
     pub subfolder: crate::Nullable<String>,
 }
 
-crate::runtime::struct_de!(MCPServerRepository, [url, source] [subfolder]);
+crate::runtime::struct_de!(MCPServerRepository, [
+    url,
+    source,
+] [
+    subfolder,
+]);
 
 impl MCPServerRepository {
-    crate::runtime::constructor!(
-        [url : String => plain, source : String => plain] [subfolder]
-    );
+    crate::runtime::constructor!([
+        url: String => plain,
+        source: String => plain,
+    ] [
+        subfolder,
+    ]);
     crate::runtime::setters! {
-        subfolder : String => nullable
+        subfolder: String => nullable,
     }
 }
 
@@ -2427,16 +2855,29 @@ pub struct MCPTool {
 }
 
 impl MCPTool {
-    crate::runtime::constructor!(
-        [name : String => plain, input_schema : std::collections::BTreeMap < String,
-        serde_json::Value > => plain] [title, description, output_schema, icons,
-        annotations, meta, execution, additional_properties]
-    );
+    crate::runtime::constructor!([
+        name: String => plain,
+        input_schema: std::collections::BTreeMap<String,
+        serde_json::Value > => plain,
+    ] [
+        title,
+        description,
+        output_schema,
+        icons,
+        annotations,
+        meta,
+        execution,
+        additional_properties,
+    ]);
     crate::runtime::setters! {
-        title : String => nullable, description : String => nullable, output_schema :
-        std::collections::BTreeMap < String, serde_json::Value > => nullable, icons : Vec
-        < MCPServerIcon > => nullable, annotations : ToolAnnotations => nullable, meta :
-        MCPToolMeta => nullable, execution : ToolExecution => nullable
+        title: String => nullable,
+        description: String => nullable,
+        output_schema: std::collections::BTreeMap<String,
+        serde_json::Value > => nullable,
+        icons: Vec<MCPServerIcon> => nullable,
+        annotations: ToolAnnotations => nullable,
+        meta: MCPToolMeta => nullable,
+        execution: ToolExecution => nullable,
     }
 }
 
@@ -2464,7 +2905,8 @@ pub struct MCPToolMeta {
 
 impl MCPToolMeta {
     crate::runtime::setters! {
-        ui : MCPUIToolMeta => nullable, ai_mistral_turbine : TurbineToolMeta => nullable
+        ui: MCPUIToolMeta => nullable,
+        ai_mistral_turbine: TurbineToolMeta => nullable,
     }
 }
 
@@ -2490,8 +2932,8 @@ pub struct MCPUIToolMeta {
 
 impl MCPUIToolMeta {
     crate::runtime::setters! {
-        resource_uri : String => nullable, visibility : Vec < MCPUIToolMetaVisibilityItem
-        > => nullable
+        resource_uri: String => nullable,
+        visibility: Vec<MCPUIToolMetaVisibilityItem> => nullable,
     }
 }
 
@@ -2509,9 +2951,10 @@ pub enum MCPUIToolMetaVisibilityItem {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    MCPUIToolMetaVisibilityItem { Model = "model", App = "app" }
-);
+crate::runtime::string_enum!(MCPUIToolMetaVisibilityItem {
+    Model = "model",
+    App = "app",
+});
 
 /// The `MessageResponse` schema: returned by `beta.connectors.share`; returned by `beta.connectors.unshare`; returned by `beta.connectors.activate`; and 9 more.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
@@ -2522,10 +2965,14 @@ pub struct MessageResponse {
     pub message: String,
 }
 
-crate::runtime::struct_de!(MessageResponse, [message] []);
+crate::runtime::struct_de!(MessageResponse, [
+    message,
+] []);
 
 impl MessageResponse {
-    crate::runtime::constructor!([message : String => plain] []);
+    crate::runtime::constructor!([
+        message: String => plain,
+    ] []);
 }
 
 /// The `OAuth2Token` schema: the `oauth` of `ConnectionCredentials`.
@@ -2554,19 +3001,31 @@ pub struct OAuth2Token {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    OAuth2Token, [access_token] [token_type, expires_in, scope, refresh_token,
-    expires_at]
-);
+crate::runtime::struct_de!(OAuth2Token, [
+    access_token,
+] [
+    token_type,
+    expires_in,
+    scope,
+    refresh_token,
+    expires_at,
+]);
 
 impl OAuth2Token {
-    crate::runtime::constructor!(
-        [access_token : String => plain] [token_type, expires_in, scope, refresh_token,
-        expires_at]
-    );
+    crate::runtime::constructor!([
+        access_token: String => plain,
+    ] [
+        token_type,
+        expires_in,
+        scope,
+        refresh_token,
+        expires_at,
+    ]);
     crate::runtime::setters! {
-        expires_in : i64 => nullable, scope : String => nullable, refresh_token : String
-        => nullable, expires_at : String => nullable
+        expires_in: i64 => nullable,
+        scope: String => nullable,
+        refresh_token: String => nullable,
+        expires_at: String => nullable,
     }
 }
 
@@ -2591,9 +3050,10 @@ pub enum OAuthMetadataSource {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    OAuthMetadataSource { Autodiscovery = "autodiscovery", Provided = "provided" }
-);
+crate::runtime::string_enum!(OAuthMetadataSource {
+    Autodiscovery = "autodiscovery",
+    Provided = "provided",
+});
 
 /// OAuth2 client credentials stored alongside a connector's authentication method.
 ///
@@ -2618,15 +3078,19 @@ pub struct Oauth2MetadataSecrets {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    Oauth2MetadataSecrets, [] [client_id, client_secret, client_id_issued_at,
-    client_secret_expires_at]
-);
+crate::runtime::struct_de!(Oauth2MetadataSecrets, [] [
+    client_id,
+    client_secret,
+    client_id_issued_at,
+    client_secret_expires_at,
+]);
 
 impl Oauth2MetadataSecrets {
     crate::runtime::setters! {
-        client_id : String => nullable, client_secret : String => nullable,
-        client_id_issued_at : i64 => nullable, client_secret_expires_at : i64 => nullable
+        client_id: String => nullable,
+        client_secret: String => nullable,
+        client_id_issued_at: i64 => nullable,
+        client_secret_expires_at: i64 => nullable,
     }
 }
 
@@ -2648,10 +3112,13 @@ pub enum OutboundAuthenticationType {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    OutboundAuthenticationType { Oauth2 = "oauth2", Bearer = "bearer", None = "none",
-    GithubApp = "github_app", SlackApp = "slack_app" }
-);
+crate::runtime::string_enum!(OutboundAuthenticationType {
+    Oauth2 = "oauth2",
+    Bearer = "bearer",
+    None = "none",
+    GithubApp = "github_app",
+    SlackApp = "slack_app",
+});
 
 /// The `PaginatedConnectors` schema: returned by `beta.connectors.list`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
@@ -2664,12 +3131,16 @@ pub struct PaginatedConnectors {
     pub pagination: PaginationResponse,
 }
 
-crate::runtime::struct_de!(PaginatedConnectors, [items, pagination] []);
+crate::runtime::struct_de!(PaginatedConnectors, [
+    items,
+    pagination,
+] []);
 
 impl PaginatedConnectors {
-    crate::runtime::constructor!(
-        [items : Vec < Connector > => plain, pagination : PaginationResponse => plain] []
-    );
+    crate::runtime::constructor!([
+        items: Vec<Connector> => plain,
+        pagination: PaginationResponse => plain,
+    ] []);
 }
 
 /// The `PaginationResponse` schema: the `pagination` of `PaginatedConnectors`.
@@ -2687,12 +3158,20 @@ pub struct PaginationResponse {
     pub page_size: i64,
 }
 
-crate::runtime::struct_de!(PaginationResponse, [page_size] [next_cursor]);
+crate::runtime::struct_de!(PaginationResponse, [
+    page_size,
+] [
+    next_cursor,
+]);
 
 impl PaginationResponse {
-    crate::runtime::constructor!([page_size : i64 => plain] [next_cursor]);
+    crate::runtime::constructor!([
+        page_size: i64 => plain,
+    ] [
+        next_cursor,
+    ]);
     crate::runtime::setters! {
-        next_cursor : String => nullable
+        next_cursor: String => nullable,
     }
 }
 
@@ -2715,11 +3194,16 @@ pub struct PromptArgument {
 }
 
 impl PromptArgument {
-    crate::runtime::constructor!(
-        [name : String => plain] [description, required, additional_properties]
-    );
+    crate::runtime::constructor!([
+        name: String => plain,
+    ] [
+        description,
+        required,
+        additional_properties,
+    ]);
     crate::runtime::setters! {
-        description : String => nullable, required : bool => nullable
+        description: String => nullable,
+        required: bool => nullable,
     }
 }
 
@@ -2742,7 +3226,7 @@ pub struct PromptsCapability {
 
 impl PromptsCapability {
     crate::runtime::setters! {
-        list_changed : bool => nullable
+        list_changed: bool => nullable,
     }
 }
 
@@ -2777,20 +3261,29 @@ pub struct PublicAuthenticationMethod {
     pub oauth2_server_metadata: crate::Nullable<ExtendedOAuthServerMetadata>,
 }
 
-crate::runtime::struct_de!(
-    PublicAuthenticationMethod, [method_type, has_default_credentials] [headers,
-    global_headers, oauth2_server_metadata]
-);
+crate::runtime::struct_de!(PublicAuthenticationMethod, [
+    method_type,
+    has_default_credentials,
+] [
+    headers,
+    global_headers,
+    oauth2_server_metadata,
+]);
 
 impl PublicAuthenticationMethod {
-    crate::runtime::constructor!(
-        [method_type : OutboundAuthenticationType => plain, has_default_credentials :
-        bool => plain] [headers, global_headers, oauth2_server_metadata]
-    );
+    crate::runtime::constructor!([
+        method_type: OutboundAuthenticationType => plain,
+        has_default_credentials: bool => plain,
+    ] [
+        headers,
+        global_headers,
+        oauth2_server_metadata,
+    ]);
     crate::runtime::setters! {
-        headers : Vec < ConnectorAuthenticationHeader > => nullable, global_headers :
-        std::collections::BTreeMap < String, GlobalHeaderValue > => optional,
-        oauth2_server_metadata : ExtendedOAuthServerMetadata => nullable
+        headers: Vec<ConnectorAuthenticationHeader> => nullable,
+        global_headers: std::collections::BTreeMap<String,
+        GlobalHeaderValue > => optional,
+        oauth2_server_metadata: ExtendedOAuthServerMetadata => nullable,
     }
 }
 
@@ -2829,15 +3322,20 @@ pub struct PublicConnectionConfig {
     pub signed: crate::Nullable<bool>,
 }
 
-crate::runtime::struct_de!(
-    PublicConnectionConfig, [] [r#type = "type", base_url, headers, signed]
-);
+crate::runtime::struct_de!(PublicConnectionConfig, [] [
+    r#type = "type",
+    base_url,
+    headers,
+    signed,
+]);
 
 impl PublicConnectionConfig {
     crate::runtime::setters! {
-        r#type : ConnectionConfigType => optional, base_url : String => nullable, headers
-        : std::collections::BTreeMap < String, String > => nullable, signed : bool =>
-        nullable
+        r#type: ConnectionConfigType => optional,
+        base_url: String => nullable,
+        headers: std::collections::BTreeMap<String,
+        String > => nullable,
+        signed: bool => nullable,
     }
 }
 
@@ -2860,17 +3358,22 @@ pub struct PublicConnectorExecutionData {
     pub use_connectors_gateway: Option<bool>,
 }
 
-crate::runtime::struct_de!(
-    PublicConnectorExecutionData, [integrations, tools] [use_connectors_gateway]
-);
+crate::runtime::struct_de!(PublicConnectorExecutionData, [
+    integrations,
+    tools,
+] [
+    use_connectors_gateway,
+]);
 
 impl PublicConnectorExecutionData {
-    crate::runtime::constructor!(
-        [integrations : Vec < PublicExecutionConnector > => plain, tools : Vec <
-        ExecutionTool > => plain] [use_connectors_gateway]
-    );
+    crate::runtime::constructor!([
+        integrations: Vec<PublicExecutionConnector> => plain,
+        tools: Vec<ExecutionTool> => plain,
+    ] [
+        use_connectors_gateway,
+    ]);
     crate::runtime::setters! {
-        use_connectors_gateway : bool => optional
+        use_connectors_gateway: bool => optional,
     }
 }
 
@@ -2918,20 +3421,32 @@ pub struct PublicExecutionConnectionConfig {
     pub hosted_internally: Option<bool>,
 }
 
-crate::runtime::struct_de!(
-    PublicExecutionConnectionConfig, [r#type = "type"] [server, name, id,
-    tool_configuration, hosted_internally]
-);
+crate::runtime::struct_de!(PublicExecutionConnectionConfig, [
+    r#type = "type",
+] [
+    server,
+    name,
+    id,
+    tool_configuration,
+    hosted_internally,
+]);
 
 impl PublicExecutionConnectionConfig {
-    crate::runtime::constructor!(
-        [r#type : ConnectionConfigType => plain] [server, name, id, tool_configuration,
-        hosted_internally]
-    );
+    crate::runtime::constructor!([
+        r#type: ConnectionConfigType => plain,
+    ] [
+        server,
+        name,
+        id,
+        tool_configuration,
+        hosted_internally,
+    ]);
     crate::runtime::setters! {
-        server : String => nullable, name : String => nullable, id : String => nullable,
-        tool_configuration : ToolExecutionConfiguration => nullable, hosted_internally :
-        bool => optional
+        server: String => nullable,
+        name: String => nullable,
+        id: String => nullable,
+        tool_configuration: ToolExecutionConfiguration => nullable,
+        hosted_internally: bool => optional,
     }
 }
 
@@ -2948,13 +3463,19 @@ pub struct PublicExecutionConnector {
     pub connection_config: Option<PublicExecutionConnectionConfig>,
 }
 
-crate::runtime::struct_de!(PublicExecutionConnector, [id, name] [connection_config]);
+crate::runtime::struct_de!(PublicExecutionConnector, [
+    id,
+    name,
+] [
+    connection_config,
+]);
 
 impl PublicExecutionConnector {
-    crate::runtime::constructor!(
-        nullable[id : String => plain, name : String => plain, connection_config :
-        PublicExecutionConnectionConfig => some] []
-    );
+    crate::runtime::constructor!(nullable [
+        id: String => plain,
+        name: String => plain,
+        connection_config: PublicExecutionConnectionConfig => some,
+    ] []);
 }
 
 /// Credentials-free projection of ExecutionEnv for the public /connectors/mistral response.
@@ -2970,13 +3491,18 @@ pub struct PublicExecutionEnv {
     pub errors: Vec<String>,
 }
 
-crate::runtime::struct_de!(PublicExecutionEnv, [tools, tool_execution_data, errors] []);
+crate::runtime::struct_de!(PublicExecutionEnv, [
+    tools,
+    tool_execution_data,
+    errors,
+] []);
 
 impl PublicExecutionEnv {
-    crate::runtime::constructor!(
-        [tools : Vec < Tool > => plain, tool_execution_data :
-        PublicConnectorExecutionData => plain, errors : Vec < String > => plain] []
-    );
+    crate::runtime::constructor!([
+        tools: Vec<Tool> => plain,
+        tool_execution_data: PublicConnectorExecutionData => plain,
+        errors: Vec<String> => plain,
+    ] []);
 }
 
 /// Visibility options available to public API callers.
@@ -2995,10 +3521,11 @@ pub enum PublicResourceVisibility {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    PublicResourceVisibility { SharedOrg = "shared_org", SharedWorkspace =
-    "shared_workspace", Private = "private" }
-);
+crate::runtime::string_enum!(PublicResourceVisibility {
+    SharedOrg = "shared_org",
+    SharedWorkspace = "shared_workspace",
+    Private = "private",
+});
 
 /// A resource that the server is capable of reading, included in a prompt or tool call result.
 ///
@@ -3048,15 +3575,29 @@ pub struct ResourceLink {
 }
 
 impl ResourceLink {
-    crate::runtime::constructor!(
-        [name : String => plain, uri : String => plain] [title, description, mime_type,
-        size, icons, annotations, meta, r#type, additional_properties]
-    );
+    crate::runtime::constructor!([
+        name: String => plain,
+        uri: String => plain,
+    ] [
+        title,
+        description,
+        mime_type,
+        size,
+        icons,
+        annotations,
+        meta,
+        r#type,
+        additional_properties,
+    ]);
     crate::runtime::setters! {
-        title : String => nullable, description : String => nullable, mime_type : String
-        => nullable, size : i64 => nullable, icons : Vec < MCPServerIcon > => nullable,
-        annotations : Annotations => nullable, meta : std::collections::BTreeMap <
-        String, serde_json::Value > => nullable
+        title: String => nullable,
+        description: String => nullable,
+        mime_type: String => nullable,
+        size: i64 => nullable,
+        icons: Vec<MCPServerIcon> => nullable,
+        annotations: Annotations => nullable,
+        meta: std::collections::BTreeMap<String,
+        serde_json::Value > => nullable,
     }
 }
 
@@ -3085,10 +3626,12 @@ pub enum ResourceVisibility {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    ResourceVisibility { SharedGlobal = "shared_global", SharedOrg = "shared_org",
-    SharedWorkspace = "shared_workspace", Private = "private" }
-);
+crate::runtime::string_enum!(ResourceVisibility {
+    SharedGlobal = "shared_global",
+    SharedOrg = "shared_org",
+    SharedWorkspace = "shared_workspace",
+    Private = "private",
+});
 
 /// Capability for resources operations.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
@@ -3112,7 +3655,8 @@ pub struct ResourcesCapability {
 
 impl ResourcesCapability {
     crate::runtime::setters! {
-        subscribe : bool => nullable, list_changed : bool => nullable
+        subscribe: bool => nullable,
+        list_changed: bool => nullable,
     }
 }
 
@@ -3135,7 +3679,7 @@ pub struct RootsCapability {
 
 impl RootsCapability {
     crate::runtime::setters! {
-        list_changed : bool => nullable
+        list_changed: bool => nullable,
     }
 }
 
@@ -3157,8 +3701,8 @@ pub struct SamplingCapability {
 
 impl SamplingCapability {
     crate::runtime::setters! {
-        context : SamplingContextCapability => nullable, tools : SamplingToolsCapability
-        => nullable
+        context: SamplingContextCapability => nullable,
+        tools: SamplingToolsCapability => nullable,
     }
 }
 
@@ -3217,11 +3761,15 @@ pub struct ServerCapabilities {
 
 impl ServerCapabilities {
     crate::runtime::setters! {
-        experimental : std::collections::BTreeMap < String, std::collections::BTreeMap <
-        String, serde_json::Value > > => nullable, logging : LoggingCapability =>
-        nullable, prompts : PromptsCapability => nullable, resources :
-        ResourcesCapability => nullable, tools : ToolsCapability => nullable, completions
-        : CompletionsCapability => nullable, tasks : ServerTasksCapability => nullable
+        experimental: std::collections::BTreeMap<String,
+        std::collections::BTreeMap<String,
+        serde_json::Value > > => nullable,
+        logging: LoggingCapability => nullable,
+        prompts: PromptsCapability => nullable,
+        resources: ResourcesCapability => nullable,
+        tools: ToolsCapability => nullable,
+        completions: CompletionsCapability => nullable,
+        tasks: ServerTasksCapability => nullable,
     }
 }
 
@@ -3262,18 +3810,26 @@ pub struct ServerLocale {
     pub done_description: crate::Nullable<std::collections::BTreeMap<String, String>>,
 }
 
-crate::runtime::struct_de!(
-    ServerLocale, [] [name, description, usage_sentence, working_description,
-    done_description]
-);
+crate::runtime::struct_de!(ServerLocale, [] [
+    name,
+    description,
+    usage_sentence,
+    working_description,
+    done_description,
+]);
 
 impl ServerLocale {
     crate::runtime::setters! {
-        name : std::collections::BTreeMap < String, String > => nullable, description :
-        std::collections::BTreeMap < String, String > => nullable, usage_sentence :
-        std::collections::BTreeMap < String, String > => nullable, working_description :
-        std::collections::BTreeMap < String, String > => nullable, done_description :
-        std::collections::BTreeMap < String, String > => nullable
+        name: std::collections::BTreeMap<String,
+        String > => nullable,
+        description: std::collections::BTreeMap<String,
+        String > => nullable,
+        usage_sentence: std::collections::BTreeMap<String,
+        String > => nullable,
+        working_description: std::collections::BTreeMap<String,
+        String > => nullable,
+        done_description: std::collections::BTreeMap<String,
+        String > => nullable,
     }
 }
 
@@ -3298,8 +3854,9 @@ pub struct ServerTasksCapability {
 
 impl ServerTasksCapability {
     crate::runtime::setters! {
-        list : TasksListCapability => nullable, cancel : TasksCancelCapability =>
-        nullable, requests : ServerTasksRequestsCapability => nullable
+        list: TasksListCapability => nullable,
+        cancel: TasksCancelCapability => nullable,
+        requests: ServerTasksRequestsCapability => nullable,
     }
 }
 
@@ -3318,7 +3875,7 @@ pub struct ServerTasksRequestsCapability {
 
 impl ServerTasksRequestsCapability {
     crate::runtime::setters! {
-        tools : TasksToolsCapability => nullable
+        tools: TasksToolsCapability => nullable,
     }
 }
 
@@ -3359,7 +3916,7 @@ pub struct TasksElicitationCapability {
 
 impl TasksElicitationCapability {
     crate::runtime::setters! {
-        create : TasksCreateElicitationCapability => nullable
+        create: TasksCreateElicitationCapability => nullable,
     }
 }
 
@@ -3386,7 +3943,7 @@ pub struct TasksSamplingCapability {
 
 impl TasksSamplingCapability {
     crate::runtime::setters! {
-        create_message : TasksCreateMessageCapability => nullable
+        create_message: TasksCreateMessageCapability => nullable,
     }
 }
 
@@ -3405,7 +3962,7 @@ pub struct TasksToolsCapability {
 
 impl TasksToolsCapability {
     crate::runtime::setters! {
-        call : TasksCallCapability => nullable
+        call: TasksCallCapability => nullable,
     }
 }
 
@@ -3434,12 +3991,18 @@ pub struct TextContent {
 }
 
 impl TextContent {
-    crate::runtime::constructor!(
-        [text : String => plain] [r#type, annotations, meta, additional_properties]
-    );
+    crate::runtime::constructor!([
+        text: String => plain,
+    ] [
+        r#type,
+        annotations,
+        meta,
+        additional_properties,
+    ]);
     crate::runtime::setters! {
-        annotations : Annotations => nullable, meta : std::collections::BTreeMap <
-        String, serde_json::Value > => nullable
+        annotations: Annotations => nullable,
+        meta: std::collections::BTreeMap<String,
+        serde_json::Value > => nullable,
     }
 }
 
@@ -3481,13 +4044,18 @@ pub struct TextResourceContents {
 }
 
 impl TextResourceContents {
-    crate::runtime::constructor!(
-        [uri : String => plain, text : String => plain] [mime_type, meta,
-        additional_properties]
-    );
+    crate::runtime::constructor!([
+        uri: String => plain,
+        text: String => plain,
+    ] [
+        mime_type,
+        meta,
+        additional_properties,
+    ]);
     crate::runtime::setters! {
-        mime_type : String => nullable, meta : std::collections::BTreeMap < String,
-        serde_json::Value > => nullable
+        mime_type: String => nullable,
+        meta: std::collections::BTreeMap<String,
+        serde_json::Value > => nullable,
     }
 }
 
@@ -3541,9 +4109,11 @@ pub struct ToolAnnotations {
 
 impl ToolAnnotations {
     crate::runtime::setters! {
-        title : String => nullable, read_only_hint : bool => nullable, destructive_hint :
-        bool => nullable, idempotent_hint : bool => nullable, open_world_hint : bool =>
-        nullable
+        title: String => nullable,
+        read_only_hint: bool => nullable,
+        destructive_hint: bool => nullable,
+        idempotent_hint: bool => nullable,
+        open_world_hint: bool => nullable,
     }
 }
 
@@ -3566,7 +4136,7 @@ pub struct ToolExecution {
 
 impl ToolExecution {
     crate::runtime::setters! {
-        task_support : ToolExecutionTaskSupport => nullable
+        task_support: ToolExecutionTaskSupport => nullable,
     }
 }
 
@@ -3601,16 +4171,19 @@ pub struct ToolExecutionConfiguration {
     pub exclude: crate::Nullable<Vec<String>>,
 }
 
-crate::runtime::struct_de!(
-    ToolExecutionConfiguration, [] [requires_confirmation, skip_confirmation, include,
-    exclude]
-);
+crate::runtime::struct_de!(ToolExecutionConfiguration, [] [
+    requires_confirmation,
+    skip_confirmation,
+    include,
+    exclude,
+]);
 
 impl ToolExecutionConfiguration {
     crate::runtime::setters! {
-        requires_confirmation : LogicalExpressionExpressionsItem => nullable,
-        skip_confirmation : LogicalExpressionExpressionsItem => nullable, include : Vec <
-        String > => nullable, exclude : Vec < String > => nullable
+        requires_confirmation: LogicalExpressionExpressionsItem => nullable,
+        skip_confirmation: LogicalExpressionExpressionsItem => nullable,
+        include: Vec<String> => nullable,
+        exclude: Vec<String> => nullable,
     }
 }
 
@@ -3630,10 +4203,11 @@ pub enum ToolExecutionTaskSupport {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    ToolExecutionTaskSupport { Forbidden = "forbidden", Optional = "optional", Required =
-    "required" }
-);
+crate::runtime::string_enum!(ToolExecutionTaskSupport {
+    Forbidden = "forbidden",
+    Optional = "optional",
+    Required = "required",
+});
 
 /// The `ToolProperties` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
@@ -3644,10 +4218,14 @@ pub struct ToolProperties {
     pub read_only: Option<bool>,
 }
 
-crate::runtime::struct_de!(ToolProperties, [] [read_only]);
+crate::runtime::struct_de!(ToolProperties, [] [
+    read_only,
+]);
 
 impl ToolProperties {
-    crate::runtime::constructor!(nullable[read_only : bool => some] []);
+    crate::runtime::constructor!(nullable [
+        read_only: bool => some,
+    ] []);
 }
 
 /// The `ToolType` schema: the `tool_type` of `TurbineToolMeta`.
@@ -3666,9 +4244,12 @@ pub enum ToolType {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    ToolType { Rag = "rag", Image = "image", Code = "code", Event = "event" }
-);
+crate::runtime::string_enum!(ToolType {
+    Rag = "rag",
+    Image = "image",
+    Code = "code",
+    Event = "event",
+});
 
 /// Capability for tools operations.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
@@ -3689,7 +4270,7 @@ pub struct ToolsCapability {
 
 impl ToolsCapability {
     crate::runtime::setters! {
-        list_changed : bool => nullable
+        list_changed: bool => nullable,
     }
 }
 
@@ -3712,11 +4293,15 @@ pub struct TurbineMeta {
     pub locale: crate::Nullable<ServerLocale>,
 }
 
-crate::runtime::struct_de!(TurbineMeta, [] [system_prompt_name, locale]);
+crate::runtime::struct_de!(TurbineMeta, [] [
+    system_prompt_name,
+    locale,
+]);
 
 impl TurbineMeta {
     crate::runtime::setters! {
-        system_prompt_name : String => nullable, locale : ServerLocale => nullable
+        system_prompt_name: String => nullable,
+        locale: ServerLocale => nullable,
     }
 }
 
@@ -3757,18 +4342,26 @@ pub struct TurbineToolLocale {
     pub done_description: crate::Nullable<std::collections::BTreeMap<String, String>>,
 }
 
-crate::runtime::struct_de!(
-    TurbineToolLocale, [] [name, description, usage_sentence, working_description,
-    done_description]
-);
+crate::runtime::struct_de!(TurbineToolLocale, [] [
+    name,
+    description,
+    usage_sentence,
+    working_description,
+    done_description,
+]);
 
 impl TurbineToolLocale {
     crate::runtime::setters! {
-        name : std::collections::BTreeMap < String, String > => nullable, description :
-        std::collections::BTreeMap < String, String > => nullable, usage_sentence :
-        std::collections::BTreeMap < String, String > => nullable, working_description :
-        std::collections::BTreeMap < String, String > => nullable, done_description :
-        std::collections::BTreeMap < String, String > => nullable
+        name: std::collections::BTreeMap<String,
+        String > => nullable,
+        description: std::collections::BTreeMap<String,
+        String > => nullable,
+        usage_sentence: std::collections::BTreeMap<String,
+        String > => nullable,
+        working_description: std::collections::BTreeMap<String,
+        String > => nullable,
+        done_description: std::collections::BTreeMap<String,
+        String > => nullable,
     }
 }
 
@@ -3803,14 +4396,19 @@ pub struct TurbineToolMeta {
     pub private_execution: crate::Nullable<bool>,
 }
 
-crate::runtime::struct_de!(
-    TurbineToolMeta, [] [locale, tool_type, timeout, private_execution]
-);
+crate::runtime::struct_de!(TurbineToolMeta, [] [
+    locale,
+    tool_type,
+    timeout,
+    private_execution,
+]);
 
 impl TurbineToolMeta {
     crate::runtime::setters! {
-        locale : TurbineToolLocale => nullable, tool_type : ToolType => nullable, timeout
-        : f64 => nullable, private_execution : bool => nullable
+        locale: TurbineToolLocale => nullable,
+        tool_type: ToolType => nullable,
+        timeout: f64 => nullable,
+        private_execution: bool => nullable,
     }
 }
 
@@ -3849,17 +4447,26 @@ pub struct UpdateConnectorRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    UpdateConnectorRequest, [] [title, name, description, icon_url, system_prompt,
-    protocol, server, auth_methods]
-);
+crate::runtime::struct_de!(UpdateConnectorRequest, [] [
+    title,
+    name,
+    description,
+    icon_url,
+    system_prompt,
+    protocol,
+    server,
+    auth_methods,
+]);
 
 impl UpdateConnectorRequest {
     crate::runtime::setters! {
-        title : String => nullable, name : String => nullable, description : String =>
-        nullable, icon_url : String => nullable, system_prompt : String => nullable,
-        server : String => nullable, auth_methods : Vec <
-        AuthenticationMethodCreateOrUpdateRequest > => nullable
+        title: String => nullable,
+        name: String => nullable,
+        description: String => nullable,
+        icon_url: String => nullable,
+        system_prompt: String => nullable,
+        server: String => nullable,
+        auth_methods: Vec<AuthenticationMethodCreateOrUpdateRequest> => nullable,
     }
 }
 

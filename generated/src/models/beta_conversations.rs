@@ -46,20 +46,37 @@ pub struct AgentConversation {
     pub agent_version: crate::Nullable<AgentVersion>,
 }
 
-crate::runtime::struct_de!(
-    AgentConversation, [id, created_at, updated_at, agent_id] [name, description,
-    metadata, object, agent_version]
-);
+crate::runtime::struct_de!(AgentConversation, [
+    id,
+    created_at,
+    updated_at,
+    agent_id,
+] [
+    name,
+    description,
+    metadata,
+    object,
+    agent_version,
+]);
 
 impl AgentConversation {
-    crate::runtime::constructor!(
-        [id : String => plain, created_at : String => plain, updated_at : String =>
-        plain, agent_id : String => plain] [name, description, metadata, object,
-        agent_version]
-    );
+    crate::runtime::constructor!([
+        id: String => plain,
+        created_at: String => plain,
+        updated_at: String => plain,
+        agent_id: String => plain,
+    ] [
+        name,
+        description,
+        metadata,
+        object,
+        agent_version,
+    ]);
     crate::runtime::setters! {
-        name : String => nullable, description : String => nullable, metadata :
-        MetadataDict => nullable, agent_version : AgentVersion => nullable
+        name: String => nullable,
+        description: String => nullable,
+        metadata: MetadataDict => nullable,
+        agent_version: AgentVersion => nullable,
     }
 }
 
@@ -97,18 +114,29 @@ pub struct AgentHandoffDoneEvent {
     pub next_agent_name: String,
 }
 
-crate::runtime::struct_de!(
-    AgentHandoffDoneEvent, [id, next_agent_id, next_agent_name] [r#type = "type",
-    created_at, output_index]
-);
+crate::runtime::struct_de!(AgentHandoffDoneEvent, [
+    id,
+    next_agent_id,
+    next_agent_name,
+] [
+    r#type = "type",
+    created_at,
+    output_index,
+]);
 
 impl AgentHandoffDoneEvent {
-    crate::runtime::constructor!(
-        [id : String => plain, next_agent_id : String => plain, next_agent_name : String
-        => plain] [r#type, created_at, output_index]
-    );
+    crate::runtime::constructor!([
+        id: String => plain,
+        next_agent_id: String => plain,
+        next_agent_name: String => plain,
+    ] [
+        r#type,
+        created_at,
+        output_index,
+    ]);
     crate::runtime::setters! {
-        created_at : String => optional, output_index : i64 => optional
+        created_at: String => optional,
+        output_index: i64 => optional,
     }
 }
 
@@ -154,20 +182,36 @@ pub struct AgentHandoffEntry {
     pub next_agent_name: String,
 }
 
-crate::runtime::struct_de!(
-    AgentHandoffEntry, [previous_agent_id, previous_agent_name, next_agent_id,
-    next_agent_name] [object, r#type = "type", created_at, completed_at, id]
-);
+crate::runtime::struct_de!(AgentHandoffEntry, [
+    previous_agent_id,
+    previous_agent_name,
+    next_agent_id,
+    next_agent_name,
+] [
+    object,
+    r#type = "type",
+    created_at,
+    completed_at,
+    id,
+]);
 
 impl AgentHandoffEntry {
-    crate::runtime::constructor!(
-        [previous_agent_id : String => plain, previous_agent_name : String => plain,
-        next_agent_id : String => plain, next_agent_name : String => plain] [object,
-        r#type, created_at, completed_at, id]
-    );
+    crate::runtime::constructor!([
+        previous_agent_id: String => plain,
+        previous_agent_name: String => plain,
+        next_agent_id: String => plain,
+        next_agent_name: String => plain,
+    ] [
+        object,
+        r#type,
+        created_at,
+        completed_at,
+        id,
+    ]);
     crate::runtime::setters! {
-        created_at : String => optional, completed_at : String => nullable, id : String
-        => optional
+        created_at: String => optional,
+        completed_at: String => nullable,
+        id: String => optional,
     }
 }
 
@@ -214,18 +258,29 @@ pub struct AgentHandoffStartedEvent {
     pub previous_agent_name: String,
 }
 
-crate::runtime::struct_de!(
-    AgentHandoffStartedEvent, [id, previous_agent_id, previous_agent_name] [r#type =
-    "type", created_at, output_index]
-);
+crate::runtime::struct_de!(AgentHandoffStartedEvent, [
+    id,
+    previous_agent_id,
+    previous_agent_name,
+] [
+    r#type = "type",
+    created_at,
+    output_index,
+]);
 
 impl AgentHandoffStartedEvent {
-    crate::runtime::constructor!(
-        [id : String => plain, previous_agent_id : String => plain, previous_agent_name :
-        String => plain] [r#type, created_at, output_index]
-    );
+    crate::runtime::constructor!([
+        id: String => plain,
+        previous_agent_id: String => plain,
+        previous_agent_name: String => plain,
+    ] [
+        r#type,
+        created_at,
+        output_index,
+    ]);
     crate::runtime::setters! {
-        created_at : String => optional, output_index : i64 => optional
+        created_at: String => optional,
+        output_index: i64 => optional,
     }
 }
 
@@ -252,11 +307,20 @@ pub enum AgentVersion {
     Unknown(serde_json::Value),
 }
 
-crate::runtime::untagged_union_ser!(AgentVersion { Integer, String });
+crate::runtime::untagged_union_ser!(AgentVersion {
+    Integer,
+    String,
+});
 
-crate::runtime::untagged_union_de!(AgentVersion { Integer, String });
+crate::runtime::untagged_union_de!(AgentVersion {
+    Integer,
+    String,
+});
 
-crate::runtime::union_from!(AgentVersion { Integer(i64), String(String) } str => String);
+crate::runtime::union_from!(AgentVersion {
+    Integer(i64),
+    String(String),
+} str => String);
 
 /// One type for the places that declare it alike: the `confirmation_status` of `FunctionCallEntry`; the `confirmation_status` of `FunctionCallEvent`.
 ///
@@ -274,9 +338,11 @@ pub enum ConfirmationStatus {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    ConfirmationStatus { Pending = "pending", Allowed = "allowed", Denied = "denied" }
-);
+crate::runtime::string_enum!(ConfirmationStatus {
+    Pending = "pending",
+    Allowed = "allowed",
+    Denied = "denied",
+});
 
 /// One type for the places that declare it alike: returned by `beta.conversations.list`; returned by `beta.conversations.get`.
 ///
@@ -293,22 +359,25 @@ pub enum Conversation {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::untagged_union_ser!(
-    Conversation { ModelConversation, AgentConversation }
-);
+crate::runtime::untagged_union_ser!(Conversation {
+    ModelConversation,
+    AgentConversation,
+});
 
-crate::runtime::untagged_union_de!(
-    Conversation { ModelConversation, AgentConversation }
-);
+crate::runtime::untagged_union_de!(Conversation {
+    ModelConversation,
+    AgentConversation,
+});
 
-crate::runtime::union_from!(
-    Conversation { ModelConversation(box ModelConversation), AgentConversation(box
-    AgentConversation) }
-);
+crate::runtime::union_from!(Conversation {
+    ModelConversation(box ModelConversation),
+    AgentConversation(box AgentConversation),
+});
 
-crate::runtime::union_field!(
-    Conversation, id = "id" { ModelConversation, AgentConversation }
-);
+crate::runtime::union_field!(Conversation, id = "id" {
+    ModelConversation,
+    AgentConversation,
+});
 
 /// The `ConversationAppendRequest` schema: sent to `beta.conversations.append`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
@@ -341,17 +410,22 @@ pub struct ConversationAppendRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    ConversationAppendRequest, [] [inputs, stream, store, handoff_execution,
-    completion_args, tool_confirmations]
-);
+crate::runtime::struct_de!(ConversationAppendRequest, [] [
+    inputs,
+    stream,
+    store,
+    handoff_execution,
+    completion_args,
+    tool_confirmations,
+]);
 
 impl ConversationAppendRequest {
     crate::runtime::setters! {
-        inputs : ConversationInputs => optional, store : bool => optional,
-        handoff_execution : RequestHandoffExecution => optional, completion_args :
-        CompletionArgs => optional, tool_confirmations : Vec < ToolCallConfirmation > =>
-        nullable
+        inputs: ConversationInputs => optional,
+        store: bool => optional,
+        handoff_execution: RequestHandoffExecution => optional,
+        completion_args: CompletionArgs => optional,
+        tool_confirmations: Vec<ToolCallConfirmation> => nullable,
     }
 }
 
@@ -395,17 +469,22 @@ pub struct ConversationAppendStreamRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    ConversationAppendStreamRequest, [] [inputs, stream, store, handoff_execution,
-    completion_args, tool_confirmations]
-);
+crate::runtime::struct_de!(ConversationAppendStreamRequest, [] [
+    inputs,
+    stream,
+    store,
+    handoff_execution,
+    completion_args,
+    tool_confirmations,
+]);
 
 impl ConversationAppendStreamRequest {
     crate::runtime::setters! {
-        inputs : ConversationInputs => optional, store : bool => optional,
-        handoff_execution : RequestHandoffExecution => optional, completion_args :
-        CompletionArgs => optional, tool_confirmations : Vec < ToolCallConfirmation > =>
-        nullable
+        inputs: ConversationInputs => optional,
+        store: bool => optional,
+        handoff_execution: RequestHandoffExecution => optional,
+        completion_args: CompletionArgs => optional,
+        tool_confirmations: Vec<ToolCallConfirmation> => nullable,
     }
 }
 
@@ -440,33 +519,41 @@ pub enum ConversationEntry {
     Unknown(serde_json::Value),
 }
 
-crate::runtime::tagged_union!(
-    ConversationEntry, "type" { MessageInput = ["message.input"] carries, MessageOutput =
-    ["message.output"] carries, FunctionResult = ["function.result"] carries,
-    FunctionCall = ["function.call"] carries, ToolExecution = ["tool.execution"] carries,
-    AgentHandoff = ["agent.handoff"] carries }
-);
+crate::runtime::tagged_union!(ConversationEntry, "type" {
+    MessageInput = ["message.input"] carries,
+    MessageOutput = ["message.output"] carries,
+    FunctionResult = ["function.result"] carries,
+    FunctionCall = ["function.call"] carries,
+    ToolExecution = ["tool.execution"] carries,
+    AgentHandoff = ["agent.handoff"] carries,
+});
 
-crate::runtime::tagged_union_ser!(
-    ConversationEntry, "type" { MessageInput = ["message.input"] carries, MessageOutput =
-    ["message.output"] carries, FunctionResult = ["function.result"] carries,
-    FunctionCall = ["function.call"] carries, ToolExecution = ["tool.execution"] carries,
-    AgentHandoff = ["agent.handoff"] carries }
-);
+crate::runtime::tagged_union_ser!(ConversationEntry, "type" {
+    MessageInput = ["message.input"] carries,
+    MessageOutput = ["message.output"] carries,
+    FunctionResult = ["function.result"] carries,
+    FunctionCall = ["function.call"] carries,
+    ToolExecution = ["tool.execution"] carries,
+    AgentHandoff = ["agent.handoff"] carries,
+});
 
-crate::runtime::tagged_union_de!(
-    ConversationEntry, "type" { MessageInput = ["message.input"] carries, MessageOutput =
-    ["message.output"] carries, FunctionResult = ["function.result"] carries,
-    FunctionCall = ["function.call"] carries, ToolExecution = ["tool.execution"] carries,
-    AgentHandoff = ["agent.handoff"] carries }
-);
+crate::runtime::tagged_union_de!(ConversationEntry, "type" {
+    MessageInput = ["message.input"] carries,
+    MessageOutput = ["message.output"] carries,
+    FunctionResult = ["function.result"] carries,
+    FunctionCall = ["function.call"] carries,
+    ToolExecution = ["tool.execution"] carries,
+    AgentHandoff = ["agent.handoff"] carries,
+});
 
-crate::runtime::union_from!(
-    ConversationEntry { MessageInput(MessageInputEntry),
-    MessageOutput(MessageOutputEntry), FunctionResult(FunctionResultEntry),
-    FunctionCall(FunctionCallEntry), ToolExecution(ToolExecutionEntry),
-    AgentHandoff(AgentHandoffEntry) }
-);
+crate::runtime::union_from!(ConversationEntry {
+    MessageInput(MessageInputEntry),
+    MessageOutput(MessageOutputEntry),
+    FunctionResult(FunctionResultEntry),
+    FunctionCall(FunctionCallEntry),
+    ToolExecution(ToolExecutionEntry),
+    AgentHandoff(AgentHandoffEntry),
+});
 
 /// One type for the places that declare it alike: an event of `beta.conversations.start_stream`; an event of `beta.conversations.append_stream`; an event of `beta.conversations.restart_stream`; and 1 more.
 ///
@@ -498,52 +585,57 @@ pub enum ConversationEvent {
     Unknown(serde_json::Value),
 }
 
-crate::runtime::tagged_union!(
-    ConversationEvent, "type" { ConversationResponseStarted =
-    ["conversation.response.started"] carries, ConversationResponseDone =
-    ["conversation.response.done"] carries, ConversationResponseError =
-    ["conversation.response.error"] carries, ToolExecutionStarted =
-    ["tool.execution.started"] carries, ToolExecutionDelta = ["tool.execution.delta"]
-    carries, ToolExecutionDone = ["tool.execution.done"] carries, MessageOutputDelta =
-    ["message.output.delta"] carries, FunctionCallDelta = ["function.call.delta"]
-    carries, AgentHandoffStarted = ["agent.handoff.started"] carries, AgentHandoffDone =
-    ["agent.handoff.done"] carries }
-);
+crate::runtime::tagged_union!(ConversationEvent, "type" {
+    ConversationResponseStarted = ["conversation.response.started"] carries,
+    ConversationResponseDone = ["conversation.response.done"] carries,
+    ConversationResponseError = ["conversation.response.error"] carries,
+    ToolExecutionStarted = ["tool.execution.started"] carries,
+    ToolExecutionDelta = ["tool.execution.delta"] carries,
+    ToolExecutionDone = ["tool.execution.done"] carries,
+    MessageOutputDelta = ["message.output.delta"] carries,
+    FunctionCallDelta = ["function.call.delta"] carries,
+    AgentHandoffStarted = ["agent.handoff.started"] carries,
+    AgentHandoffDone = ["agent.handoff.done"] carries,
+});
 
-crate::runtime::tagged_union_ser!(
-    ConversationEvent, "type" { ConversationResponseStarted =
-    ["conversation.response.started"] carries, ConversationResponseDone =
-    ["conversation.response.done"] carries, ConversationResponseError =
-    ["conversation.response.error"] carries, ToolExecutionStarted =
-    ["tool.execution.started"] carries, ToolExecutionDelta = ["tool.execution.delta"]
-    carries, ToolExecutionDone = ["tool.execution.done"] carries, MessageOutputDelta =
-    ["message.output.delta"] carries, FunctionCallDelta = ["function.call.delta"]
-    carries, AgentHandoffStarted = ["agent.handoff.started"] carries, AgentHandoffDone =
-    ["agent.handoff.done"] carries }
-);
+crate::runtime::tagged_union_ser!(ConversationEvent, "type" {
+    ConversationResponseStarted = ["conversation.response.started"] carries,
+    ConversationResponseDone = ["conversation.response.done"] carries,
+    ConversationResponseError = ["conversation.response.error"] carries,
+    ToolExecutionStarted = ["tool.execution.started"] carries,
+    ToolExecutionDelta = ["tool.execution.delta"] carries,
+    ToolExecutionDone = ["tool.execution.done"] carries,
+    MessageOutputDelta = ["message.output.delta"] carries,
+    FunctionCallDelta = ["function.call.delta"] carries,
+    AgentHandoffStarted = ["agent.handoff.started"] carries,
+    AgentHandoffDone = ["agent.handoff.done"] carries,
+});
 
-crate::runtime::tagged_union_de!(
-    ConversationEvent, "type" { ConversationResponseStarted =
-    ["conversation.response.started"] carries, ConversationResponseDone =
-    ["conversation.response.done"] carries, ConversationResponseError =
-    ["conversation.response.error"] carries, ToolExecutionStarted =
-    ["tool.execution.started"] carries, ToolExecutionDelta = ["tool.execution.delta"]
-    carries, ToolExecutionDone = ["tool.execution.done"] carries, MessageOutputDelta =
-    ["message.output.delta"] carries, FunctionCallDelta = ["function.call.delta"]
-    carries, AgentHandoffStarted = ["agent.handoff.started"] carries, AgentHandoffDone =
-    ["agent.handoff.done"] carries }
-);
+crate::runtime::tagged_union_de!(ConversationEvent, "type" {
+    ConversationResponseStarted = ["conversation.response.started"] carries,
+    ConversationResponseDone = ["conversation.response.done"] carries,
+    ConversationResponseError = ["conversation.response.error"] carries,
+    ToolExecutionStarted = ["tool.execution.started"] carries,
+    ToolExecutionDelta = ["tool.execution.delta"] carries,
+    ToolExecutionDone = ["tool.execution.done"] carries,
+    MessageOutputDelta = ["message.output.delta"] carries,
+    FunctionCallDelta = ["function.call.delta"] carries,
+    AgentHandoffStarted = ["agent.handoff.started"] carries,
+    AgentHandoffDone = ["agent.handoff.done"] carries,
+});
 
-crate::runtime::union_from!(
-    ConversationEvent { ConversationResponseStarted(ResponseStartedEvent),
+crate::runtime::union_from!(ConversationEvent {
+    ConversationResponseStarted(ResponseStartedEvent),
     ConversationResponseDone(ResponseDoneEvent),
     ConversationResponseError(ResponseErrorEvent),
     ToolExecutionStarted(ToolExecutionStartedEvent),
     ToolExecutionDelta(ToolExecutionDeltaEvent),
-    ToolExecutionDone(ToolExecutionDoneEvent), MessageOutputDelta(MessageOutputEvent),
-    FunctionCallDelta(FunctionCallEvent), AgentHandoffStarted(AgentHandoffStartedEvent),
-    AgentHandoffDone(AgentHandoffDoneEvent) }
-);
+    ToolExecutionDone(ToolExecutionDoneEvent),
+    MessageOutputDelta(MessageOutputEvent),
+    FunctionCallDelta(FunctionCallEvent),
+    AgentHandoffStarted(AgentHandoffStartedEvent),
+    AgentHandoffDone(AgentHandoffDoneEvent),
+});
 
 /// Retrieve all entries in a conversation.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
@@ -561,13 +653,20 @@ pub struct ConversationHistory {
     pub entries: Vec<ConversationEntry>,
 }
 
-crate::runtime::struct_de!(ConversationHistory, [conversation_id, entries] [object]);
+crate::runtime::struct_de!(ConversationHistory, [
+    conversation_id,
+    entries,
+] [
+    object,
+]);
 
 impl ConversationHistory {
-    crate::runtime::constructor!(
-        [conversation_id : String => plain, entries : Vec < ConversationEntry > => plain]
-        [object]
-    );
+    crate::runtime::constructor!([
+        conversation_id: String => plain,
+        entries: Vec<ConversationEntry> => plain,
+    ] [
+        object,
+    ]);
 }
 
 /// The `object` field of `ConversationHistory`.
@@ -591,13 +690,20 @@ pub enum ConversationInputs {
     Unknown(serde_json::Value),
 }
 
-crate::runtime::untagged_union_ser!(ConversationInputs { String, InputEntries });
+crate::runtime::untagged_union_ser!(ConversationInputs {
+    String,
+    InputEntries,
+});
 
-crate::runtime::untagged_union_de!(ConversationInputs { String, InputEntries });
+crate::runtime::untagged_union_de!(ConversationInputs {
+    String,
+    InputEntries,
+});
 
-crate::runtime::union_from!(
-    ConversationInputs { String(String), InputEntries(InputEntries) } str => String
-);
+crate::runtime::union_from!(ConversationInputs {
+    String(String),
+    InputEntries(InputEntries),
+} str => String);
 
 /// Similar to the conversation history but only keep the messages
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
@@ -615,12 +721,20 @@ pub struct ConversationMessages {
     pub messages: MessageEntries,
 }
 
-crate::runtime::struct_de!(ConversationMessages, [conversation_id, messages] [object]);
+crate::runtime::struct_de!(ConversationMessages, [
+    conversation_id,
+    messages,
+] [
+    object,
+]);
 
 impl ConversationMessages {
-    crate::runtime::constructor!(
-        [conversation_id : String => plain, messages : MessageEntries => plain] [object]
-    );
+    crate::runtime::constructor!([
+        conversation_id: String => plain,
+        messages: MessageEntries => plain,
+    ] [
+        object,
+    ]);
 }
 
 /// The `object` field of `ConversationMessages`.
@@ -682,25 +796,55 @@ pub struct ConversationRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    ConversationRequest, [inputs] [stream, store, handoff_execution, instructions, tools,
-    completion_args, guardrails, name, description, metadata, agent_id, agent_version,
-    model]
-);
+crate::runtime::struct_de!(ConversationRequest, [
+    inputs,
+] [
+    stream,
+    store,
+    handoff_execution,
+    instructions,
+    tools,
+    completion_args,
+    guardrails,
+    name,
+    description,
+    metadata,
+    agent_id,
+    agent_version,
+    model,
+]);
 
 impl ConversationRequest {
-    crate::runtime::constructor!(
-        [inputs : ConversationInputs => plain] [stream, store, handoff_execution,
-        instructions, tools, completion_args, guardrails, name, description, metadata,
-        agent_id, agent_version, model]
-    );
+    crate::runtime::constructor!([
+        inputs: ConversationInputs => plain,
+    ] [
+        stream,
+        store,
+        handoff_execution,
+        instructions,
+        tools,
+        completion_args,
+        guardrails,
+        name,
+        description,
+        metadata,
+        agent_id,
+        agent_version,
+        model,
+    ]);
     crate::runtime::setters! {
-        store : bool => nullable, handoff_execution : RequestHandoffExecution =>
-        nullable, instructions : String => nullable, tools : Vec < AgentTool > =>
-        nullable, completion_args : CompletionArgs => nullable, guardrails : Vec <
-        GuardrailConfig > => nullable, name : String => nullable, description : String =>
-        nullable, metadata : MetadataDict => nullable, agent_id : String => nullable,
-        agent_version : AgentVersion => nullable, model : String => nullable
+        store: bool => nullable,
+        handoff_execution: RequestHandoffExecution => nullable,
+        instructions: String => nullable,
+        tools: Vec<AgentTool> => nullable,
+        completion_args: CompletionArgs => nullable,
+        guardrails: Vec<GuardrailConfig> => nullable,
+        name: String => nullable,
+        description: String => nullable,
+        metadata: MetadataDict => nullable,
+        agent_id: String => nullable,
+        agent_version: AgentVersion => nullable,
+        model: String => nullable,
     }
 }
 
@@ -739,19 +883,27 @@ pub struct ConversationResponse {
     >,
 }
 
-crate::runtime::struct_de!(
-    ConversationResponse, [conversation_id, outputs, usage] [object, guardrails]
-);
+crate::runtime::struct_de!(ConversationResponse, [
+    conversation_id,
+    outputs,
+    usage,
+] [
+    object,
+    guardrails,
+]);
 
 impl ConversationResponse {
-    crate::runtime::constructor!(
-        [conversation_id : String => plain, outputs : Vec <
-        ConversationResponseOutputsItem > => plain, usage : ConversationUsageInfo =>
-        plain] [object, guardrails]
-    );
+    crate::runtime::constructor!([
+        conversation_id: String => plain,
+        outputs: Vec<ConversationResponseOutputsItem> => plain,
+        usage: ConversationUsageInfo => plain,
+    ] [
+        object,
+        guardrails,
+    ]);
     crate::runtime::setters! {
-        guardrails : Vec < std::collections::BTreeMap < String, serde_json::Value > > =>
-        nullable
+        guardrails: Vec<std::collections::BTreeMap<String,
+        serde_json::Value > > => nullable,
     }
 }
 
@@ -782,30 +934,34 @@ pub enum ConversationResponseOutputsItem {
     Unknown(serde_json::Value),
 }
 
-crate::runtime::tagged_union!(
-    ConversationResponseOutputsItem, "type" { MessageOutput = ["message.output"] carries,
-    ToolExecution = ["tool.execution"] carries, FunctionCall = ["function.call"] carries,
-    AgentHandoff = ["agent.handoff"] carries }
-);
+crate::runtime::tagged_union!(ConversationResponseOutputsItem, "type" {
+    MessageOutput = ["message.output"] carries,
+    ToolExecution = ["tool.execution"] carries,
+    FunctionCall = ["function.call"] carries,
+    AgentHandoff = ["agent.handoff"] carries,
+});
 
 #[cfg(feature = "full-serde")]
-crate::runtime::tagged_union_ser!(
-    ConversationResponseOutputsItem, "type" { MessageOutput = ["message.output"] carries,
-    ToolExecution = ["tool.execution"] carries, FunctionCall = ["function.call"] carries,
-    AgentHandoff = ["agent.handoff"] carries }
-);
+crate::runtime::tagged_union_ser!(ConversationResponseOutputsItem, "type" {
+    MessageOutput = ["message.output"] carries,
+    ToolExecution = ["tool.execution"] carries,
+    FunctionCall = ["function.call"] carries,
+    AgentHandoff = ["agent.handoff"] carries,
+});
 
-crate::runtime::tagged_union_de!(
-    ConversationResponseOutputsItem, "type" { MessageOutput = ["message.output"] carries,
-    ToolExecution = ["tool.execution"] carries, FunctionCall = ["function.call"] carries,
-    AgentHandoff = ["agent.handoff"] carries }
-);
+crate::runtime::tagged_union_de!(ConversationResponseOutputsItem, "type" {
+    MessageOutput = ["message.output"] carries,
+    ToolExecution = ["tool.execution"] carries,
+    FunctionCall = ["function.call"] carries,
+    AgentHandoff = ["agent.handoff"] carries,
+});
 
-crate::runtime::union_from!(
-    ConversationResponseOutputsItem { MessageOutput(MessageOutputEntry),
-    ToolExecution(ToolExecutionEntry), FunctionCall(FunctionCallEntry),
-    AgentHandoff(AgentHandoffEntry) }
-);
+crate::runtime::union_from!(ConversationResponseOutputsItem {
+    MessageOutput(MessageOutputEntry),
+    ToolExecution(ToolExecutionEntry),
+    FunctionCall(FunctionCallEntry),
+    AgentHandoff(AgentHandoffEntry),
+});
 
 /// The `ConversationRestartRequest` schema: sent to `beta.conversations.restart`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
@@ -846,21 +1002,40 @@ pub struct ConversationRestartRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    ConversationRestartRequest, [from_entry_id] [inputs, stream, store,
-    handoff_execution, completion_args, guardrails, metadata, agent_version]
-);
+crate::runtime::struct_de!(ConversationRestartRequest, [
+    from_entry_id,
+] [
+    inputs,
+    stream,
+    store,
+    handoff_execution,
+    completion_args,
+    guardrails,
+    metadata,
+    agent_version,
+]);
 
 impl ConversationRestartRequest {
-    crate::runtime::constructor!(
-        [from_entry_id : String => plain] [inputs, stream, store, handoff_execution,
-        completion_args, guardrails, metadata, agent_version]
-    );
+    crate::runtime::constructor!([
+        from_entry_id: String => plain,
+    ] [
+        inputs,
+        stream,
+        store,
+        handoff_execution,
+        completion_args,
+        guardrails,
+        metadata,
+        agent_version,
+    ]);
     crate::runtime::setters! {
-        inputs : ConversationInputs => optional, store : bool => optional,
-        handoff_execution : RequestHandoffExecution => optional, completion_args :
-        CompletionArgs => optional, guardrails : Vec < GuardrailConfig > => nullable,
-        metadata : MetadataDict => nullable, agent_version : AgentVersion => nullable
+        inputs: ConversationInputs => optional,
+        store: bool => optional,
+        handoff_execution: RequestHandoffExecution => optional,
+        completion_args: CompletionArgs => optional,
+        guardrails: Vec<GuardrailConfig> => nullable,
+        metadata: MetadataDict => nullable,
+        agent_version: AgentVersion => nullable,
     }
 }
 
@@ -912,21 +1087,40 @@ pub struct ConversationRestartStreamRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    ConversationRestartStreamRequest, [from_entry_id] [inputs, stream, store,
-    handoff_execution, completion_args, guardrails, metadata, agent_version]
-);
+crate::runtime::struct_de!(ConversationRestartStreamRequest, [
+    from_entry_id,
+] [
+    inputs,
+    stream,
+    store,
+    handoff_execution,
+    completion_args,
+    guardrails,
+    metadata,
+    agent_version,
+]);
 
 impl ConversationRestartStreamRequest {
-    crate::runtime::constructor!(
-        [from_entry_id : String => plain] [inputs, stream, store, handoff_execution,
-        completion_args, guardrails, metadata, agent_version]
-    );
+    crate::runtime::constructor!([
+        from_entry_id: String => plain,
+    ] [
+        inputs,
+        stream,
+        store,
+        handoff_execution,
+        completion_args,
+        guardrails,
+        metadata,
+        agent_version,
+    ]);
     crate::runtime::setters! {
-        inputs : ConversationInputs => optional, store : bool => optional,
-        handoff_execution : RequestHandoffExecution => optional, completion_args :
-        CompletionArgs => optional, guardrails : Vec < GuardrailConfig > => nullable,
-        metadata : MetadataDict => nullable, agent_version : AgentVersion => nullable
+        inputs: ConversationInputs => optional,
+        store: bool => optional,
+        handoff_execution: RequestHandoffExecution => optional,
+        completion_args: CompletionArgs => optional,
+        guardrails: Vec<GuardrailConfig> => nullable,
+        metadata: MetadataDict => nullable,
+        agent_version: AgentVersion => nullable,
     }
 }
 
@@ -989,25 +1183,55 @@ pub struct ConversationStreamRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    ConversationStreamRequest, [inputs] [stream, store, handoff_execution, instructions,
-    tools, completion_args, guardrails, name, description, metadata, agent_id,
-    agent_version, model]
-);
+crate::runtime::struct_de!(ConversationStreamRequest, [
+    inputs,
+] [
+    stream,
+    store,
+    handoff_execution,
+    instructions,
+    tools,
+    completion_args,
+    guardrails,
+    name,
+    description,
+    metadata,
+    agent_id,
+    agent_version,
+    model,
+]);
 
 impl ConversationStreamRequest {
-    crate::runtime::constructor!(
-        [inputs : ConversationInputs => plain] [stream, store, handoff_execution,
-        instructions, tools, completion_args, guardrails, name, description, metadata,
-        agent_id, agent_version, model]
-    );
+    crate::runtime::constructor!([
+        inputs: ConversationInputs => plain,
+    ] [
+        stream,
+        store,
+        handoff_execution,
+        instructions,
+        tools,
+        completion_args,
+        guardrails,
+        name,
+        description,
+        metadata,
+        agent_id,
+        agent_version,
+        model,
+    ]);
     crate::runtime::setters! {
-        store : bool => nullable, handoff_execution : RequestHandoffExecution =>
-        nullable, instructions : String => nullable, tools : Vec < AgentTool > =>
-        nullable, completion_args : CompletionArgs => nullable, guardrails : Vec <
-        GuardrailConfig > => nullable, name : String => nullable, description : String =>
-        nullable, metadata : MetadataDict => nullable, agent_id : String => nullable,
-        agent_version : AgentVersion => nullable, model : String => nullable
+        store: bool => nullable,
+        handoff_execution: RequestHandoffExecution => nullable,
+        instructions: String => nullable,
+        tools: Vec<AgentTool> => nullable,
+        completion_args: CompletionArgs => nullable,
+        guardrails: Vec<GuardrailConfig> => nullable,
+        name: String => nullable,
+        description: String => nullable,
+        metadata: MetadataDict => nullable,
+        agent_id: String => nullable,
+        agent_version: AgentVersion => nullable,
+        model: String => nullable,
     }
 }
 
@@ -1047,16 +1271,22 @@ pub struct ConversationUsageInfo {
     pub connectors: crate::Nullable<std::collections::BTreeMap<String, i64>>,
 }
 
-crate::runtime::struct_de!(
-    ConversationUsageInfo, [] [prompt_tokens, completion_tokens, total_tokens,
-    connector_tokens, connectors]
-);
+crate::runtime::struct_de!(ConversationUsageInfo, [] [
+    prompt_tokens,
+    completion_tokens,
+    total_tokens,
+    connector_tokens,
+    connectors,
+]);
 
 impl ConversationUsageInfo {
     crate::runtime::setters! {
-        prompt_tokens : i64 => optional, completion_tokens : i64 => optional,
-        total_tokens : i64 => optional, connector_tokens : i64 => nullable, connectors :
-        std::collections::BTreeMap < String, i64 > => nullable
+        prompt_tokens: i64 => optional,
+        completion_tokens: i64 => optional,
+        total_tokens: i64 => optional,
+        connector_tokens: i64 => nullable,
+        connectors: std::collections::BTreeMap<String,
+        i64 > => nullable,
     }
 }
 
@@ -1100,21 +1330,43 @@ pub struct FunctionCallEntry {
     pub confirmation_status: crate::Nullable<ConfirmationStatus>,
 }
 
-crate::runtime::struct_de!(
-    FunctionCallEntry, [tool_call_id, name, arguments] [object, r#type = "type",
-    created_at, completed_at, agent_id, model, id, confirmation_status]
-);
+crate::runtime::struct_de!(FunctionCallEntry, [
+    tool_call_id,
+    name,
+    arguments,
+] [
+    object,
+    r#type = "type",
+    created_at,
+    completed_at,
+    agent_id,
+    model,
+    id,
+    confirmation_status,
+]);
 
 impl FunctionCallEntry {
-    crate::runtime::constructor!(
-        [tool_call_id : String => plain, name : String => plain, arguments :
-        FunctionCallEntryArguments => plain] [object, r#type, created_at, completed_at,
-        agent_id, model, id, confirmation_status]
-    );
+    crate::runtime::constructor!([
+        tool_call_id: String => plain,
+        name: String => plain,
+        arguments: FunctionCallEntryArguments => plain,
+    ] [
+        object,
+        r#type,
+        created_at,
+        completed_at,
+        agent_id,
+        model,
+        id,
+        confirmation_status,
+    ]);
     crate::runtime::setters! {
-        created_at : String => optional, completed_at : String => nullable, agent_id :
-        String => nullable, model : String => nullable, id : String => optional,
-        confirmation_status : ConfirmationStatus => nullable
+        created_at: String => optional,
+        completed_at: String => nullable,
+        agent_id: String => nullable,
+        model: String => nullable,
+        id: String => optional,
+        confirmation_status: ConfirmationStatus => nullable,
     }
 }
 
@@ -1130,14 +1382,20 @@ pub enum FunctionCallEntryArguments {
     Unknown(serde_json::Value),
 }
 
-crate::runtime::untagged_union_ser!(FunctionCallEntryArguments { String, ValueMap });
+crate::runtime::untagged_union_ser!(FunctionCallEntryArguments {
+    String,
+    ValueMap,
+});
 
-crate::runtime::untagged_union_de!(FunctionCallEntryArguments { String, ValueMap });
+crate::runtime::untagged_union_de!(FunctionCallEntryArguments {
+    String,
+    ValueMap,
+});
 
-crate::runtime::union_from!(
-    FunctionCallEntryArguments { String(String), ValueMap(std::collections::BTreeMap <
-    String, serde_json::Value >) } str => String
-);
+crate::runtime::union_from!(FunctionCallEntryArguments {
+    String(String),
+    ValueMap(std::collections::BTreeMap<String, serde_json::Value>),
+} str => String);
 
 /// The `object` field of `FunctionCallEntry`.
 ///
@@ -1193,21 +1451,40 @@ pub struct FunctionCallEvent {
     pub confirmation_status: crate::Nullable<ConfirmationStatus>,
 }
 
-crate::runtime::struct_de!(
-    FunctionCallEvent, [id, name, tool_call_id, arguments] [r#type = "type", created_at,
-    output_index, model, agent_id, confirmation_status]
-);
+crate::runtime::struct_de!(FunctionCallEvent, [
+    id,
+    name,
+    tool_call_id,
+    arguments,
+] [
+    r#type = "type",
+    created_at,
+    output_index,
+    model,
+    agent_id,
+    confirmation_status,
+]);
 
 impl FunctionCallEvent {
-    crate::runtime::constructor!(
-        [id : String => plain, name : String => plain, tool_call_id : String => plain,
-        arguments : String => plain] [r#type, created_at, output_index, model, agent_id,
-        confirmation_status]
-    );
+    crate::runtime::constructor!([
+        id: String => plain,
+        name: String => plain,
+        tool_call_id: String => plain,
+        arguments: String => plain,
+    ] [
+        r#type,
+        created_at,
+        output_index,
+        model,
+        agent_id,
+        confirmation_status,
+    ]);
     crate::runtime::setters! {
-        created_at : String => optional, output_index : i64 => optional, model : String
-        => nullable, agent_id : String => nullable, confirmation_status :
-        ConfirmationStatus => nullable
+        created_at: String => optional,
+        output_index: i64 => optional,
+        model: String => nullable,
+        agent_id: String => nullable,
+        confirmation_status: ConfirmationStatus => nullable,
     }
 }
 
@@ -1249,19 +1526,32 @@ pub struct FunctionResultEntry {
     pub result: String,
 }
 
-crate::runtime::struct_de!(
-    FunctionResultEntry, [tool_call_id, result] [object, r#type = "type", created_at,
-    completed_at, id]
-);
+crate::runtime::struct_de!(FunctionResultEntry, [
+    tool_call_id,
+    result,
+] [
+    object,
+    r#type = "type",
+    created_at,
+    completed_at,
+    id,
+]);
 
 impl FunctionResultEntry {
-    crate::runtime::constructor!(
-        [tool_call_id : String => plain, result : String => plain] [object, r#type,
-        created_at, completed_at, id]
-    );
+    crate::runtime::constructor!([
+        tool_call_id: String => plain,
+        result: String => plain,
+    ] [
+        object,
+        r#type,
+        created_at,
+        completed_at,
+        id,
+    ]);
     crate::runtime::setters! {
-        created_at : String => optional, completed_at : String => nullable, id : String
-        => optional
+        created_at: String => optional,
+        completed_at: String => nullable,
+        id: String => optional,
     }
 }
 
@@ -1305,26 +1595,26 @@ pub enum MessageEntriesItem {
     Unknown(serde_json::Value),
 }
 
-crate::runtime::tagged_union!(
-    MessageEntriesItem, "type" { MessageInput = ["message.input"] carries, MessageOutput
-    = ["message.output"] carries }
-);
+crate::runtime::tagged_union!(MessageEntriesItem, "type" {
+    MessageInput = ["message.input"] carries,
+    MessageOutput = ["message.output"] carries,
+});
 
 #[cfg(feature = "full-serde")]
-crate::runtime::tagged_union_ser!(
-    MessageEntriesItem, "type" { MessageInput = ["message.input"] carries, MessageOutput
-    = ["message.output"] carries }
-);
+crate::runtime::tagged_union_ser!(MessageEntriesItem, "type" {
+    MessageInput = ["message.input"] carries,
+    MessageOutput = ["message.output"] carries,
+});
 
-crate::runtime::tagged_union_de!(
-    MessageEntriesItem, "type" { MessageInput = ["message.input"] carries, MessageOutput
-    = ["message.output"] carries }
-);
+crate::runtime::tagged_union_de!(MessageEntriesItem, "type" {
+    MessageInput = ["message.input"] carries,
+    MessageOutput = ["message.output"] carries,
+});
 
-crate::runtime::union_from!(
-    MessageEntriesItem { MessageInput(MessageInputEntry),
-    MessageOutput(MessageOutputEntry) }
-);
+crate::runtime::union_from!(MessageEntriesItem {
+    MessageInput(MessageInputEntry),
+    MessageOutput(MessageOutputEntry),
+});
 
 /// The `MessageInputContentChunks` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
@@ -1350,28 +1640,37 @@ pub enum MessageInputContentChunksItem {
     Unknown(serde_json::Value),
 }
 
-crate::runtime::tagged_union!(
-    MessageInputContentChunksItem, "type" { Text = ["text"] carries, ImageUrl =
-    ["image_url"] carries, ToolFile = ["tool_file"] carries, DocumentUrl =
-    ["document_url"] carries, Thinking = ["thinking"] carries }
-);
+crate::runtime::tagged_union!(MessageInputContentChunksItem, "type" {
+    Text = ["text"] carries,
+    ImageUrl = ["image_url"] carries,
+    ToolFile = ["tool_file"] carries,
+    DocumentUrl = ["document_url"] carries,
+    Thinking = ["thinking"] carries,
+});
 
-crate::runtime::tagged_union_ser!(
-    MessageInputContentChunksItem, "type" { Text = ["text"] carries, ImageUrl =
-    ["image_url"] carries, ToolFile = ["tool_file"] carries, DocumentUrl =
-    ["document_url"] carries, Thinking = ["thinking"] carries }
-);
+crate::runtime::tagged_union_ser!(MessageInputContentChunksItem, "type" {
+    Text = ["text"] carries,
+    ImageUrl = ["image_url"] carries,
+    ToolFile = ["tool_file"] carries,
+    DocumentUrl = ["document_url"] carries,
+    Thinking = ["thinking"] carries,
+});
 
-crate::runtime::tagged_union_de!(
-    MessageInputContentChunksItem, "type" { Text = ["text"] carries, ImageUrl =
-    ["image_url"] carries, ToolFile = ["tool_file"] carries, DocumentUrl =
-    ["document_url"] carries, Thinking = ["thinking"] carries }
-);
+crate::runtime::tagged_union_de!(MessageInputContentChunksItem, "type" {
+    Text = ["text"] carries,
+    ImageUrl = ["image_url"] carries,
+    ToolFile = ["tool_file"] carries,
+    DocumentUrl = ["document_url"] carries,
+    Thinking = ["thinking"] carries,
+});
 
-crate::runtime::union_from!(
-    MessageInputContentChunksItem { Text(TextChunk), ImageUrl(ImageURLChunk),
-    ToolFile(ToolFileChunk), DocumentUrl(DocumentURLChunk), Thinking(ThinkChunk) }
-);
+crate::runtime::union_from!(MessageInputContentChunksItem {
+    Text(TextChunk),
+    ImageUrl(ImageURLChunk),
+    ToolFile(ToolFileChunk),
+    DocumentUrl(DocumentURLChunk),
+    Thinking(ThinkChunk),
+});
 
 /// Representation of an input message inside the conversation.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
@@ -1407,19 +1706,35 @@ pub struct MessageInputEntry {
     pub prefix: Option<bool>,
 }
 
-crate::runtime::struct_de!(
-    MessageInputEntry, [role, content] [object, r#type = "type", created_at,
-    completed_at, id, prefix]
-);
+crate::runtime::struct_de!(MessageInputEntry, [
+    role,
+    content,
+] [
+    object,
+    r#type = "type",
+    created_at,
+    completed_at,
+    id,
+    prefix,
+]);
 
 impl MessageInputEntry {
-    crate::runtime::constructor!(
-        [role : MessageInputEntryRole => plain, content : MessageInputEntryContent =>
-        plain] [object, r#type, created_at, completed_at, id, prefix]
-    );
+    crate::runtime::constructor!([
+        role: MessageInputEntryRole => plain,
+        content: MessageInputEntryContent => plain,
+    ] [
+        object,
+        r#type,
+        created_at,
+        completed_at,
+        id,
+        prefix,
+    ]);
     crate::runtime::setters! {
-        created_at : String => optional, completed_at : String => nullable, id : String
-        => optional, prefix : bool => optional
+        created_at: String => optional,
+        completed_at: String => nullable,
+        id: String => optional,
+        prefix: bool => optional,
     }
 }
 
@@ -1437,18 +1752,20 @@ pub enum MessageInputEntryContent {
     Unknown(serde_json::Value),
 }
 
-crate::runtime::untagged_union_ser!(
-    MessageInputEntryContent { String, MessageInputContentChunks }
-);
+crate::runtime::untagged_union_ser!(MessageInputEntryContent {
+    String,
+    MessageInputContentChunks,
+});
 
-crate::runtime::untagged_union_de!(
-    MessageInputEntryContent { String, MessageInputContentChunks }
-);
+crate::runtime::untagged_union_de!(MessageInputEntryContent {
+    String,
+    MessageInputContentChunks,
+});
 
-crate::runtime::union_from!(
-    MessageInputEntryContent { String(String),
-    MessageInputContentChunks(MessageInputContentChunks) } str => String
-);
+crate::runtime::union_from!(MessageInputEntryContent {
+    String(String),
+    MessageInputContentChunks(MessageInputContentChunks),
+} str => String);
 
 /// The `object` field of `MessageInputEntry`.
 ///
@@ -1473,9 +1790,10 @@ pub enum MessageInputEntryRole {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    MessageInputEntryRole { Assistant = "assistant", User = "user" }
-);
+crate::runtime::string_enum!(MessageInputEntryRole {
+    Assistant = "assistant",
+    User = "user",
+});
 
 /// The `type` field of `MessageInputEntry`.
 ///
@@ -1512,32 +1830,41 @@ pub enum MessageOutputContentChunksItem {
     Unknown(serde_json::Value),
 }
 
-crate::runtime::tagged_union!(
-    MessageOutputContentChunksItem, "type" { Text = ["text"] carries, ImageUrl =
-    ["image_url"] carries, ToolFile = ["tool_file"] carries, DocumentUrl =
-    ["document_url"] carries, Thinking = ["thinking"] carries, ToolReference =
-    ["tool_reference"] carries }
-);
+crate::runtime::tagged_union!(MessageOutputContentChunksItem, "type" {
+    Text = ["text"] carries,
+    ImageUrl = ["image_url"] carries,
+    ToolFile = ["tool_file"] carries,
+    DocumentUrl = ["document_url"] carries,
+    Thinking = ["thinking"] carries,
+    ToolReference = ["tool_reference"] carries,
+});
 
-crate::runtime::tagged_union_ser!(
-    MessageOutputContentChunksItem, "type" { Text = ["text"] carries, ImageUrl =
-    ["image_url"] carries, ToolFile = ["tool_file"] carries, DocumentUrl =
-    ["document_url"] carries, Thinking = ["thinking"] carries, ToolReference =
-    ["tool_reference"] carries }
-);
+crate::runtime::tagged_union_ser!(MessageOutputContentChunksItem, "type" {
+    Text = ["text"] carries,
+    ImageUrl = ["image_url"] carries,
+    ToolFile = ["tool_file"] carries,
+    DocumentUrl = ["document_url"] carries,
+    Thinking = ["thinking"] carries,
+    ToolReference = ["tool_reference"] carries,
+});
 
-crate::runtime::tagged_union_de!(
-    MessageOutputContentChunksItem, "type" { Text = ["text"] carries, ImageUrl =
-    ["image_url"] carries, ToolFile = ["tool_file"] carries, DocumentUrl =
-    ["document_url"] carries, Thinking = ["thinking"] carries, ToolReference =
-    ["tool_reference"] carries }
-);
+crate::runtime::tagged_union_de!(MessageOutputContentChunksItem, "type" {
+    Text = ["text"] carries,
+    ImageUrl = ["image_url"] carries,
+    ToolFile = ["tool_file"] carries,
+    DocumentUrl = ["document_url"] carries,
+    Thinking = ["thinking"] carries,
+    ToolReference = ["tool_reference"] carries,
+});
 
-crate::runtime::union_from!(
-    MessageOutputContentChunksItem { Text(TextChunk), ImageUrl(ImageURLChunk),
-    ToolFile(ToolFileChunk), DocumentUrl(DocumentURLChunk), Thinking(ThinkChunk),
-    ToolReference(ToolReferenceChunk) }
-);
+crate::runtime::union_from!(MessageOutputContentChunksItem {
+    Text(TextChunk),
+    ImageUrl(ImageURLChunk),
+    ToolFile(ToolFileChunk),
+    DocumentUrl(DocumentURLChunk),
+    Thinking(ThinkChunk),
+    ToolReference(ToolReferenceChunk),
+});
 
 /// The `MessageOutputEntry` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
@@ -1577,19 +1904,38 @@ pub struct MessageOutputEntry {
     pub content: MessageOutputEntryContent,
 }
 
-crate::runtime::struct_de!(
-    MessageOutputEntry, [content] [object, r#type = "type", created_at, completed_at,
-    agent_id, model, id, role]
-);
+crate::runtime::struct_de!(MessageOutputEntry, [
+    content,
+] [
+    object,
+    r#type = "type",
+    created_at,
+    completed_at,
+    agent_id,
+    model,
+    id,
+    role,
+]);
 
 impl MessageOutputEntry {
-    crate::runtime::constructor!(
-        [content : MessageOutputEntryContent => plain] [object, r#type, created_at,
-        completed_at, agent_id, model, id, role]
-    );
+    crate::runtime::constructor!([
+        content: MessageOutputEntryContent => plain,
+    ] [
+        object,
+        r#type,
+        created_at,
+        completed_at,
+        agent_id,
+        model,
+        id,
+        role,
+    ]);
     crate::runtime::setters! {
-        created_at : String => optional, completed_at : String => nullable, agent_id :
-        String => nullable, model : String => nullable, id : String => optional
+        created_at: String => optional,
+        completed_at: String => nullable,
+        agent_id: String => nullable,
+        model: String => nullable,
+        id: String => optional,
     }
 }
 
@@ -1607,18 +1953,20 @@ pub enum MessageOutputEntryContent {
     Unknown(serde_json::Value),
 }
 
-crate::runtime::untagged_union_ser!(
-    MessageOutputEntryContent { String, MessageOutputContentChunks }
-);
+crate::runtime::untagged_union_ser!(MessageOutputEntryContent {
+    String,
+    MessageOutputContentChunks,
+});
 
-crate::runtime::untagged_union_de!(
-    MessageOutputEntryContent { String, MessageOutputContentChunks }
-);
+crate::runtime::untagged_union_de!(MessageOutputEntryContent {
+    String,
+    MessageOutputContentChunks,
+});
 
-crate::runtime::union_from!(
-    MessageOutputEntryContent { String(String),
-    MessageOutputContentChunks(MessageOutputContentChunks) } str => String
-);
+crate::runtime::union_from!(MessageOutputEntryContent {
+    String(String),
+    MessageOutputContentChunks(MessageOutputContentChunks),
+} str => String);
 
 /// The `object` field of `MessageOutputEntry`.
 ///
@@ -1686,19 +2034,38 @@ pub struct MessageOutputEvent {
     pub content: MessageOutputEventContent,
 }
 
-crate::runtime::struct_de!(
-    MessageOutputEvent, [id, content] [r#type = "type", created_at, output_index,
-    content_index, model, agent_id, role]
-);
+crate::runtime::struct_de!(MessageOutputEvent, [
+    id,
+    content,
+] [
+    r#type = "type",
+    created_at,
+    output_index,
+    content_index,
+    model,
+    agent_id,
+    role,
+]);
 
 impl MessageOutputEvent {
-    crate::runtime::constructor!(
-        [id : String => plain, content : MessageOutputEventContent => plain] [r#type,
-        created_at, output_index, content_index, model, agent_id, role]
-    );
+    crate::runtime::constructor!([
+        id: String => plain,
+        content: MessageOutputEventContent => plain,
+    ] [
+        r#type,
+        created_at,
+        output_index,
+        content_index,
+        model,
+        agent_id,
+        role,
+    ]);
     crate::runtime::setters! {
-        created_at : String => optional, output_index : i64 => optional, content_index :
-        i64 => optional, model : String => nullable, agent_id : String => nullable
+        created_at: String => optional,
+        output_index: i64 => optional,
+        content_index: i64 => optional,
+        model: String => nullable,
+        agent_id: String => nullable,
     }
 }
 
@@ -1716,18 +2083,20 @@ pub enum MessageOutputEventContent {
     Unknown(serde_json::Value),
 }
 
-crate::runtime::untagged_union_ser!(
-    MessageOutputEventContent { String, OutputContentChunks }
-);
+crate::runtime::untagged_union_ser!(MessageOutputEventContent {
+    String,
+    OutputContentChunks,
+});
 
-crate::runtime::untagged_union_de!(
-    MessageOutputEventContent { String, OutputContentChunks }
-);
+crate::runtime::untagged_union_de!(MessageOutputEventContent {
+    String,
+    OutputContentChunks,
+});
 
-crate::runtime::union_from!(
-    MessageOutputEventContent { String(String), OutputContentChunks(box
-    OutputContentChunks) } str => String
-);
+crate::runtime::union_from!(MessageOutputEventContent {
+    String(String),
+    OutputContentChunks(box OutputContentChunks),
+} str => String);
 
 /// The `role` field of `MessageOutputEvent`.
 ///
@@ -1809,22 +2178,46 @@ pub struct ModelConversation {
     pub model: String,
 }
 
-crate::runtime::struct_de!(
-    ModelConversation, [id, created_at, updated_at, model] [instructions, tools,
-    completion_args, guardrails, name, description, metadata, object]
-);
+crate::runtime::struct_de!(ModelConversation, [
+    id,
+    created_at,
+    updated_at,
+    model,
+] [
+    instructions,
+    tools,
+    completion_args,
+    guardrails,
+    name,
+    description,
+    metadata,
+    object,
+]);
 
 impl ModelConversation {
-    crate::runtime::constructor!(
-        [id : String => plain, created_at : String => plain, updated_at : String =>
-        plain, model : String => plain] [instructions, tools, completion_args,
-        guardrails, name, description, metadata, object]
-    );
+    crate::runtime::constructor!([
+        id: String => plain,
+        created_at: String => plain,
+        updated_at: String => plain,
+        model: String => plain,
+    ] [
+        instructions,
+        tools,
+        completion_args,
+        guardrails,
+        name,
+        description,
+        metadata,
+        object,
+    ]);
     crate::runtime::setters! {
-        instructions : String => nullable, tools : Vec < AgentTool > => optional,
-        completion_args : CompletionArgs => optional, guardrails : Vec < GuardrailConfig
-        > => nullable, name : String => nullable, description : String => nullable,
-        metadata : MetadataDict => nullable
+        instructions: String => nullable,
+        tools: Vec<AgentTool> => optional,
+        completion_args: CompletionArgs => optional,
+        guardrails: Vec<GuardrailConfig> => nullable,
+        name: String => nullable,
+        description: String => nullable,
+        metadata: MetadataDict => nullable,
     }
 }
 
@@ -1857,29 +2250,41 @@ pub enum OutputContentChunks {
     Unknown(serde_json::Value),
 }
 
-crate::runtime::tagged_union!(
-    OutputContentChunks, "type" { Text = ["text"] carries, ImageUrl = ["image_url"]
-    carries, ToolFile = ["tool_file"] carries, DocumentUrl = ["document_url"] carries,
-    Thinking = ["thinking"] carries, ToolReference = ["tool_reference"] carries }
-);
+crate::runtime::tagged_union!(OutputContentChunks, "type" {
+    Text = ["text"] carries,
+    ImageUrl = ["image_url"] carries,
+    ToolFile = ["tool_file"] carries,
+    DocumentUrl = ["document_url"] carries,
+    Thinking = ["thinking"] carries,
+    ToolReference = ["tool_reference"] carries,
+});
 
-crate::runtime::tagged_union_ser!(
-    OutputContentChunks, "type" { Text = ["text"] carries, ImageUrl = ["image_url"]
-    carries, ToolFile = ["tool_file"] carries, DocumentUrl = ["document_url"] carries,
-    Thinking = ["thinking"] carries, ToolReference = ["tool_reference"] carries }
-);
+crate::runtime::tagged_union_ser!(OutputContentChunks, "type" {
+    Text = ["text"] carries,
+    ImageUrl = ["image_url"] carries,
+    ToolFile = ["tool_file"] carries,
+    DocumentUrl = ["document_url"] carries,
+    Thinking = ["thinking"] carries,
+    ToolReference = ["tool_reference"] carries,
+});
 
-crate::runtime::tagged_union_de!(
-    OutputContentChunks, "type" { Text = ["text"] carries, ImageUrl = ["image_url"]
-    carries, ToolFile = ["tool_file"] carries, DocumentUrl = ["document_url"] carries,
-    Thinking = ["thinking"] carries, ToolReference = ["tool_reference"] carries }
-);
+crate::runtime::tagged_union_de!(OutputContentChunks, "type" {
+    Text = ["text"] carries,
+    ImageUrl = ["image_url"] carries,
+    ToolFile = ["tool_file"] carries,
+    DocumentUrl = ["document_url"] carries,
+    Thinking = ["thinking"] carries,
+    ToolReference = ["tool_reference"] carries,
+});
 
-crate::runtime::union_from!(
-    OutputContentChunks { Text(TextChunk), ImageUrl(ImageURLChunk),
-    ToolFile(ToolFileChunk), DocumentUrl(DocumentURLChunk), Thinking(ThinkChunk),
-    ToolReference(ToolReferenceChunk) }
-);
+crate::runtime::union_from!(OutputContentChunks {
+    Text(TextChunk),
+    ImageUrl(ImageURLChunk),
+    ToolFile(ToolFileChunk),
+    DocumentUrl(DocumentURLChunk),
+    Thinking(ThinkChunk),
+    ToolReference(ToolReferenceChunk),
+});
 
 /// One type for the places that declare it alike: the `handoff_execution` of `AppendConversationRequest`; the `handoff_execution` of `ConversationAppendRequest`; the `handoff_execution` of `ConversationAppendStreamRequest`; and 6 more.
 ///
@@ -1895,9 +2300,10 @@ pub enum RequestHandoffExecution {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    RequestHandoffExecution { Client = "client", Server = "server" }
-);
+crate::runtime::string_enum!(RequestHandoffExecution {
+    Client = "client",
+    Server = "server",
+});
 
 /// The `ResponseDoneEvent` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
@@ -1915,14 +2321,22 @@ pub struct ResponseDoneEvent {
     pub usage: ConversationUsageInfo,
 }
 
-crate::runtime::struct_de!(ResponseDoneEvent, [usage] [r#type = "type", created_at]);
+crate::runtime::struct_de!(ResponseDoneEvent, [
+    usage,
+] [
+    r#type = "type",
+    created_at,
+]);
 
 impl ResponseDoneEvent {
-    crate::runtime::constructor!(
-        [usage : ConversationUsageInfo => plain] [r#type, created_at]
-    );
+    crate::runtime::constructor!([
+        usage: ConversationUsageInfo => plain,
+    ] [
+        r#type,
+        created_at,
+    ]);
     crate::runtime::setters! {
-        created_at : String => optional
+        created_at: String => optional,
     }
 }
 
@@ -1953,16 +2367,24 @@ pub struct ResponseErrorEvent {
     pub code: i64,
 }
 
-crate::runtime::struct_de!(
-    ResponseErrorEvent, [message, code] [r#type = "type", created_at]
-);
+crate::runtime::struct_de!(ResponseErrorEvent, [
+    message,
+    code,
+] [
+    r#type = "type",
+    created_at,
+]);
 
 impl ResponseErrorEvent {
-    crate::runtime::constructor!(
-        [message : String => plain, code : i64 => plain] [r#type, created_at]
-    );
+    crate::runtime::constructor!([
+        message: String => plain,
+        code: i64 => plain,
+    ] [
+        r#type,
+        created_at,
+    ]);
     crate::runtime::setters! {
-        created_at : String => optional
+        created_at: String => optional,
     }
 }
 
@@ -1991,16 +2413,22 @@ pub struct ResponseStartedEvent {
     pub conversation_id: String,
 }
 
-crate::runtime::struct_de!(
-    ResponseStartedEvent, [conversation_id] [r#type = "type", created_at]
-);
+crate::runtime::struct_de!(ResponseStartedEvent, [
+    conversation_id,
+] [
+    r#type = "type",
+    created_at,
+]);
 
 impl ResponseStartedEvent {
-    crate::runtime::constructor!(
-        [conversation_id : String => plain] [r#type, created_at]
-    );
+    crate::runtime::constructor!([
+        conversation_id: String => plain,
+    ] [
+        r#type,
+        created_at,
+    ]);
     crate::runtime::setters! {
-        created_at : String => optional
+        created_at: String => optional,
     }
 }
 
@@ -2011,9 +2439,7 @@ impl ResponseStartedEvent {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ResponseStartedEventType;
 
-crate::runtime::const_value!(
-    ResponseStartedEventType, str, "conversation.response.started"
-);
+crate::runtime::const_value!(ResponseStartedEventType, str, "conversation.response.started");
 
 /// The `ToolCallConfirmation` schema: the `tool_confirmations` of `AppendConversationRequest`; the `tool_confirmations` of `ConversationAppendRequest`; the `tool_confirmations` of `ConversationAppendStreamRequest`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
@@ -2025,13 +2451,16 @@ pub struct ToolCallConfirmation {
     pub confirmation: ToolCallConfirmationConfirmation,
 }
 
-crate::runtime::struct_de!(ToolCallConfirmation, [tool_call_id, confirmation] []);
+crate::runtime::struct_de!(ToolCallConfirmation, [
+    tool_call_id,
+    confirmation,
+] []);
 
 impl ToolCallConfirmation {
-    crate::runtime::constructor!(
-        [tool_call_id : String => plain, confirmation : ToolCallConfirmationConfirmation
-        => plain] []
-    );
+    crate::runtime::constructor!([
+        tool_call_id: String => plain,
+        confirmation: ToolCallConfirmationConfirmation => plain,
+    ] []);
 }
 
 /// The `confirmation` field of `ToolCallConfirmation`.
@@ -2048,9 +2477,10 @@ pub enum ToolCallConfirmationConfirmation {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    ToolCallConfirmationConfirmation { Allow = "allow", Deny = "deny" }
-);
+crate::runtime::string_enum!(ToolCallConfirmationConfirmation {
+    Allow = "allow",
+    Deny = "deny",
+});
 
 /// The `ToolExecutionDeltaEvent` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
@@ -2077,18 +2507,29 @@ pub struct ToolExecutionDeltaEvent {
     pub arguments: String,
 }
 
-crate::runtime::struct_de!(
-    ToolExecutionDeltaEvent, [id, name, arguments] [r#type = "type", created_at,
-    output_index]
-);
+crate::runtime::struct_de!(ToolExecutionDeltaEvent, [
+    id,
+    name,
+    arguments,
+] [
+    r#type = "type",
+    created_at,
+    output_index,
+]);
 
 impl ToolExecutionDeltaEvent {
-    crate::runtime::constructor!(
-        [id : String => plain, name : ToolName => plain, arguments : String => plain]
-        [r#type, created_at, output_index]
-    );
+    crate::runtime::constructor!([
+        id: String => plain,
+        name: ToolName => plain,
+        arguments: String => plain,
+    ] [
+        r#type,
+        created_at,
+        output_index,
+    ]);
     crate::runtime::setters! {
-        created_at : String => optional, output_index : i64 => optional
+        created_at: String => optional,
+        output_index: i64 => optional,
     }
 }
 
@@ -2127,18 +2568,30 @@ pub struct ToolExecutionDoneEvent {
     pub info: Option<ToolExecutionInfo>,
 }
 
-crate::runtime::struct_de!(
-    ToolExecutionDoneEvent, [id, name] [r#type = "type", created_at, output_index, info]
-);
+crate::runtime::struct_de!(ToolExecutionDoneEvent, [
+    id,
+    name,
+] [
+    r#type = "type",
+    created_at,
+    output_index,
+    info,
+]);
 
 impl ToolExecutionDoneEvent {
-    crate::runtime::constructor!(
-        [id : String => plain, name : ToolName => plain] [r#type, created_at,
-        output_index, info]
-    );
+    crate::runtime::constructor!([
+        id: String => plain,
+        name: ToolName => plain,
+    ] [
+        r#type,
+        created_at,
+        output_index,
+        info,
+    ]);
     crate::runtime::setters! {
-        created_at : String => optional, output_index : i64 => optional, info :
-        ToolExecutionInfo => optional
+        created_at: String => optional,
+        output_index: i64 => optional,
+        info: ToolExecutionInfo => optional,
     }
 }
 
@@ -2189,20 +2642,41 @@ pub struct ToolExecutionEntry {
     pub info: Option<ToolExecutionInfo>,
 }
 
-crate::runtime::struct_de!(
-    ToolExecutionEntry, [name, arguments] [object, r#type = "type", created_at,
-    completed_at, agent_id, model, id, info]
-);
+crate::runtime::struct_de!(ToolExecutionEntry, [
+    name,
+    arguments,
+] [
+    object,
+    r#type = "type",
+    created_at,
+    completed_at,
+    agent_id,
+    model,
+    id,
+    info,
+]);
 
 impl ToolExecutionEntry {
-    crate::runtime::constructor!(
-        [name : ToolName => plain, arguments : String => plain] [object, r#type,
-        created_at, completed_at, agent_id, model, id, info]
-    );
+    crate::runtime::constructor!([
+        name: ToolName => plain,
+        arguments: String => plain,
+    ] [
+        object,
+        r#type,
+        created_at,
+        completed_at,
+        agent_id,
+        model,
+        id,
+        info,
+    ]);
     crate::runtime::setters! {
-        created_at : String => optional, completed_at : String => nullable, agent_id :
-        String => nullable, model : String => nullable, id : String => optional, info :
-        ToolExecutionInfo => optional
+        created_at: String => optional,
+        completed_at: String => nullable,
+        agent_id: String => nullable,
+        model: String => nullable,
+        id: String => optional,
+        info: ToolExecutionInfo => optional,
     }
 }
 
@@ -2259,19 +2733,35 @@ pub struct ToolExecutionStartedEvent {
     pub arguments: String,
 }
 
-crate::runtime::struct_de!(
-    ToolExecutionStartedEvent, [id, name, arguments] [r#type = "type", created_at,
-    output_index, model, agent_id]
-);
+crate::runtime::struct_de!(ToolExecutionStartedEvent, [
+    id,
+    name,
+    arguments,
+] [
+    r#type = "type",
+    created_at,
+    output_index,
+    model,
+    agent_id,
+]);
 
 impl ToolExecutionStartedEvent {
-    crate::runtime::constructor!(
-        [id : String => plain, name : ToolName => plain, arguments : String => plain]
-        [r#type, created_at, output_index, model, agent_id]
-    );
+    crate::runtime::constructor!([
+        id: String => plain,
+        name: ToolName => plain,
+        arguments: String => plain,
+    ] [
+        r#type,
+        created_at,
+        output_index,
+        model,
+        agent_id,
+    ]);
     crate::runtime::setters! {
-        created_at : String => optional, output_index : i64 => optional, model : String
-        => nullable, agent_id : String => nullable
+        created_at: String => optional,
+        output_index: i64 => optional,
+        model: String => nullable,
+        agent_id: String => nullable,
     }
 }
 
@@ -2282,9 +2772,7 @@ impl ToolExecutionStartedEvent {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ToolExecutionStartedEventType;
 
-crate::runtime::const_value!(
-    ToolExecutionStartedEventType, str, "tool.execution.started"
-);
+crate::runtime::const_value!(ToolExecutionStartedEventType, str, "tool.execution.started");
 
 /// The `ToolFileChunk` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
@@ -2307,17 +2795,27 @@ pub struct ToolFileChunk {
     pub file_type: crate::Nullable<String>,
 }
 
-crate::runtime::struct_de!(
-    ToolFileChunk, [tool, file_id] [r#type = "type", file_name, file_type]
-);
+crate::runtime::struct_de!(ToolFileChunk, [
+    tool,
+    file_id,
+] [
+    r#type = "type",
+    file_name,
+    file_type,
+]);
 
 impl ToolFileChunk {
-    crate::runtime::constructor!(
-        [tool : ToolName => plain, file_id : String => plain] [r#type, file_name,
-        file_type]
-    );
+    crate::runtime::constructor!([
+        tool: ToolName => plain,
+        file_id: String => plain,
+    ] [
+        r#type,
+        file_name,
+        file_type,
+    ]);
     crate::runtime::setters! {
-        file_name : String => nullable, file_type : String => nullable
+        file_name: String => nullable,
+        file_type: String => nullable,
     }
 }
 

@@ -21,18 +21,28 @@ pub struct CreateLibraryRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    CreateLibraryRequest, [name] [description, chunk_size, owner_type]
-);
+crate::runtime::struct_de!(CreateLibraryRequest, [
+    name,
+] [
+    description,
+    chunk_size,
+    owner_type,
+]);
 
 #[allow(deprecated)]
 impl CreateLibraryRequest {
-    crate::runtime::constructor!(
-        [name : String => plain] [description, chunk_size, owner_type]
-    );
+    crate::runtime::constructor!([
+        name: String => plain,
+    ] [
+        description,
+        chunk_size,
+        owner_type,
+    ]);
     crate::runtime::setters! {
-        description : String => nullable, #[deprecated] chunk_size : i64 => nullable,
-        owner_type : CreateLibraryRequestOwnerType => nullable
+        description: String => nullable,
+        #[deprecated]
+        chunk_size: i64 => nullable,
+        owner_type: CreateLibraryRequestOwnerType => nullable,
     }
 }
 
@@ -50,9 +60,10 @@ pub enum CreateLibraryRequestOwnerType {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    CreateLibraryRequestOwnerType { User = "User", Workspace = "Workspace" }
-);
+crate::runtime::string_enum!(CreateLibraryRequestOwnerType {
+    User = "User",
+    Workspace = "Workspace",
+});
 
 /// The `Document` schema: returned by `beta.libraries.documents.upload`; returned by `beta.libraries.documents.get`; returned by `beta.libraries.documents.replace`; and 2 more.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-libraries")))]
@@ -143,32 +154,69 @@ pub struct Document {
     pub tokens_processing_total: i64,
 }
 
-crate::runtime::struct_de!(
-    Document, [id, library_id, name, created_at, process_status, uploaded_by_type,
-    processing_status, tokens_processing_total] [hash, mime_type, extension, size,
-    summary, last_processed_at, number_of_pages, uploaded_by_id,
-    tokens_processing_main_content, tokens_processing_summary, url, attributes,
-    expires_at]
-);
+crate::runtime::struct_de!(Document, [
+    id,
+    library_id,
+    name,
+    created_at,
+    process_status,
+    uploaded_by_type,
+    processing_status,
+    tokens_processing_total,
+] [
+    hash,
+    mime_type,
+    extension,
+    size,
+    summary,
+    last_processed_at,
+    number_of_pages,
+    uploaded_by_id,
+    tokens_processing_main_content,
+    tokens_processing_summary,
+    url,
+    attributes,
+    expires_at,
+]);
 
 #[allow(deprecated)]
 impl Document {
-    crate::runtime::constructor!(
-        nullable[id : String => plain, library_id : String => plain, hash : String =>
-        some, mime_type : String => some, extension : String => some, size : i64 => some,
-        name : String => plain, created_at : String => plain, process_status :
-        ProcessStatus => plain, uploaded_by_id : String => some, uploaded_by_type :
-        String => plain, processing_status : String => plain, tokens_processing_total :
-        i64 => plain] [summary, last_processed_at, number_of_pages,
-        tokens_processing_main_content, tokens_processing_summary, url, attributes,
-        expires_at]
-    );
+    crate::runtime::constructor!(nullable [
+        id: String => plain,
+        library_id: String => plain,
+        hash: String => some,
+        mime_type: String => some,
+        extension: String => some,
+        size: i64 => some,
+        name: String => plain,
+        created_at: String => plain,
+        process_status: ProcessStatus => plain,
+        uploaded_by_id: String => some,
+        uploaded_by_type: String => plain,
+        processing_status: String => plain,
+        tokens_processing_total: i64 => plain,
+    ] [
+        summary,
+        last_processed_at,
+        number_of_pages,
+        tokens_processing_main_content,
+        tokens_processing_summary,
+        url,
+        attributes,
+        expires_at,
+    ]);
     crate::runtime::setters! {
-        summary : String => nullable, last_processed_at : String => nullable,
-        number_of_pages : i64 => nullable, #[deprecated] tokens_processing_main_content :
-        i64 => nullable, #[deprecated] tokens_processing_summary : i64 => nullable, url :
-        String => nullable, attributes : std::collections::BTreeMap < String,
-        serde_json::Value > => nullable, expires_at : String => nullable
+        summary: String => nullable,
+        last_processed_at: String => nullable,
+        number_of_pages: i64 => nullable,
+        #[deprecated]
+        tokens_processing_main_content: i64 => nullable,
+        #[deprecated]
+        tokens_processing_summary: i64 => nullable,
+        url: String => nullable,
+        attributes: std::collections::BTreeMap<String,
+        serde_json::Value > => nullable,
+        expires_at: String => nullable,
     }
 }
 
@@ -181,10 +229,14 @@ pub struct DocumentTextContent {
     pub text: String,
 }
 
-crate::runtime::struct_de!(DocumentTextContent, [text] []);
+crate::runtime::struct_de!(DocumentTextContent, [
+    text,
+] []);
 
 impl DocumentTextContent {
-    crate::runtime::constructor!([text : String => plain] []);
+    crate::runtime::constructor!([
+        text: String => plain,
+    ] []);
 }
 
 /// The request body of `POST /v1/libraries/{library_id}/documents`.
@@ -198,10 +250,14 @@ pub struct DocumentsUploadBody {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(DocumentsUploadBody, [file] []);
+crate::runtime::struct_de!(DocumentsUploadBody, [
+    file,
+] []);
 
 impl DocumentsUploadBody {
-    crate::runtime::constructor!([file : File => plain] []);
+    crate::runtime::constructor!([
+        file: File => plain,
+    ] []);
 }
 
 /// The type of entity, used to share a library.
@@ -218,9 +274,11 @@ pub enum EntityType {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    EntityType { User = "User", Workspace = "Workspace", Org = "Org" }
-);
+crate::runtime::string_enum!(EntityType {
+    User = "User",
+    Workspace = "Workspace",
+    Org = "Org",
+});
 
 /// The `Library` schema: returned by `beta.libraries.create`; returned by `beta.libraries.get`; returned by `beta.libraries.replace`; and 3 more.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-libraries")))]
@@ -296,30 +354,61 @@ pub struct Library {
     pub generated_name: crate::Nullable<String>,
 }
 
-crate::runtime::struct_de!(
-    Library, [id, name, created_at, updated_at, owner_type, total_size, nb_documents]
-    [owner_id, chunk_size, emoji, description, generated_description,
-    explicit_user_members_count, explicit_workspace_members_count, org_sharing_role,
-    generated_name]
-);
+crate::runtime::struct_de!(Library, [
+    id,
+    name,
+    created_at,
+    updated_at,
+    owner_type,
+    total_size,
+    nb_documents,
+] [
+    owner_id,
+    chunk_size,
+    emoji,
+    description,
+    generated_description,
+    explicit_user_members_count,
+    explicit_workspace_members_count,
+    org_sharing_role,
+    generated_name,
+]);
 
 #[allow(deprecated)]
 impl Library {
-    crate::runtime::constructor!(
-        nullable[id : String => plain, name : String => plain, created_at : String =>
-        plain, updated_at : String => plain, owner_id : String => some, owner_type :
-        String => plain, total_size : i64 => plain, nb_documents : i64 => plain,
-        chunk_size : i64 => some] [emoji, description, generated_description,
-        explicit_user_members_count, explicit_workspace_members_count, org_sharing_role,
-        generated_name]
-    );
+    crate::runtime::constructor!(nullable [
+        id: String => plain,
+        name: String => plain,
+        created_at: String => plain,
+        updated_at: String => plain,
+        owner_id: String => some,
+        owner_type: String => plain,
+        total_size: i64 => plain,
+        nb_documents: i64 => plain,
+        chunk_size: i64 => some,
+    ] [
+        emoji,
+        description,
+        generated_description,
+        explicit_user_members_count,
+        explicit_workspace_members_count,
+        org_sharing_role,
+        generated_name,
+    ]);
     crate::runtime::setters! {
-        #[deprecated] emoji : String => nullable, description : String => nullable,
-        #[deprecated] generated_description : String => nullable, #[deprecated]
-        explicit_user_members_count : i64 => nullable, #[deprecated]
-        explicit_workspace_members_count : i64 => nullable, #[deprecated]
-        org_sharing_role : String => nullable, #[deprecated] generated_name : String =>
-        nullable
+        #[deprecated]
+        emoji: String => nullable,
+        description: String => nullable,
+        #[deprecated]
+        generated_description: String => nullable,
+        #[deprecated]
+        explicit_user_members_count: i64 => nullable,
+        #[deprecated]
+        explicit_workspace_members_count: i64 => nullable,
+        #[deprecated]
+        org_sharing_role: String => nullable,
+        #[deprecated]
+        generated_name: String => nullable,
     }
 }
 
@@ -334,12 +423,16 @@ pub struct ListDocumentsResponse {
     pub data: Vec<Document>,
 }
 
-crate::runtime::struct_de!(ListDocumentsResponse, [pagination, data] []);
+crate::runtime::struct_de!(ListDocumentsResponse, [
+    pagination,
+    data,
+] []);
 
 impl ListDocumentsResponse {
-    crate::runtime::constructor!(
-        [pagination : PaginationInfo => plain, data : Vec < Document > => plain] []
-    );
+    crate::runtime::constructor!([
+        pagination: PaginationInfo => plain,
+        data: Vec<Document> => plain,
+    ] []);
 }
 
 /// The `ListLibrariesResponse` schema: returned by `beta.libraries.list`.
@@ -364,16 +457,25 @@ pub struct ListLibrariesResponse {
     pub next_page_token: crate::Nullable<String>,
 }
 
-crate::runtime::struct_de!(ListLibrariesResponse, [data] [pagination, next_page_token]);
+crate::runtime::struct_de!(ListLibrariesResponse, [
+    data,
+] [
+    pagination,
+    next_page_token,
+]);
 
 #[allow(deprecated)]
 impl ListLibrariesResponse {
-    crate::runtime::constructor!(
-        [data : Vec < Library > => plain] [pagination, next_page_token]
-    );
+    crate::runtime::constructor!([
+        data: Vec<Library> => plain,
+    ] [
+        pagination,
+        next_page_token,
+    ]);
     crate::runtime::setters! {
-        #[deprecated] pagination : PaginationInfo => nullable, next_page_token : String
-        => nullable
+        #[deprecated]
+        pagination: PaginationInfo => nullable,
+        next_page_token: String => nullable,
     }
 }
 
@@ -386,10 +488,14 @@ pub struct ListSharingResponse {
     pub data: Vec<Sharing>,
 }
 
-crate::runtime::struct_de!(ListSharingResponse, [data] []);
+crate::runtime::struct_de!(ListSharingResponse, [
+    data,
+] []);
 
 impl ListSharingResponse {
-    crate::runtime::constructor!([data : Vec < Sharing > => plain] []);
+    crate::runtime::constructor!([
+        data: Vec<Sharing> => plain,
+    ] []);
 }
 
 /// The `PaginationInfo` schema: the `pagination` of `ListDocumentsResponse`; the `pagination` of `ListLibrariesResponse`.
@@ -409,15 +515,22 @@ pub struct PaginationInfo {
     pub has_more: bool,
 }
 
-crate::runtime::struct_de!(
-    PaginationInfo, [total_items, total_pages, current_page, page_size, has_more] []
-);
+crate::runtime::struct_de!(PaginationInfo, [
+    total_items,
+    total_pages,
+    current_page,
+    page_size,
+    has_more,
+] []);
 
 impl PaginationInfo {
-    crate::runtime::constructor!(
-        [total_items : i64 => plain, total_pages : i64 => plain, current_page : i64 =>
-        plain, page_size : i64 => plain, has_more : bool => plain] []
-    );
+    crate::runtime::constructor!([
+        total_items: i64 => plain,
+        total_pages: i64 => plain,
+        current_page: i64 => plain,
+        page_size: i64 => plain,
+        has_more: bool => plain,
+    ] []);
 }
 
 /// The `ProcessStatus` schema: the `process_status` of `Document`; the `process_status` of `ProcessingStatus`.
@@ -444,11 +557,16 @@ pub enum ProcessStatus {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    ProcessStatus { SelfManaged = "self_managed", MissingContent = "missing_content",
-    Noop = "noop", Done = "done", Todo = "todo", InProgress = "in_progress", Error =
-    "error", WaitingForCapacity = "waiting_for_capacity" }
-);
+crate::runtime::string_enum!(ProcessStatus {
+    SelfManaged = "self_managed",
+    MissingContent = "missing_content",
+    Noop = "noop",
+    Done = "done",
+    Todo = "todo",
+    InProgress = "in_progress",
+    Error = "error",
+    WaitingForCapacity = "waiting_for_capacity",
+});
 
 /// The `ProcessingStatus` schema: returned by `beta.libraries.documents.status`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-libraries")))]
@@ -464,16 +582,19 @@ pub struct ProcessingStatus {
     pub processing_status: String,
 }
 
-crate::runtime::struct_de!(
-    ProcessingStatus, [document_id, process_status, processing_status] []
-);
+crate::runtime::struct_de!(ProcessingStatus, [
+    document_id,
+    process_status,
+    processing_status,
+] []);
 
 #[allow(deprecated)]
 impl ProcessingStatus {
-    crate::runtime::constructor!(
-        [document_id : String => plain, process_status : ProcessStatus => plain,
-        processing_status : String => plain] []
-    );
+    crate::runtime::constructor!([
+        document_id: String => plain,
+        process_status: ProcessStatus => plain,
+        processing_status: String => plain,
+    ] []);
 }
 
 /// The `ShareEnum` schema: the `level` of `SharingRequest`.
@@ -488,7 +609,10 @@ pub enum ShareEnum {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(ShareEnum { Viewer = "Viewer", Editor = "Editor" });
+crate::runtime::string_enum!(ShareEnum {
+    Viewer = "Viewer",
+    Editor = "Editor",
+});
 
 /// The `Sharing` schema: returned by `beta.libraries.accesses.update_or_create`; returned by `beta.libraries.accesses.delete`; the `data` of `ListSharingResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-libraries")))]
@@ -515,19 +639,30 @@ pub struct Sharing {
     pub share_with_uuid: Option<String>,
 }
 
-crate::runtime::struct_de!(
-    Sharing, [library_id, org_id, role, share_with_type] [user_id, share_with_uuid]
-);
+crate::runtime::struct_de!(Sharing, [
+    library_id,
+    org_id,
+    role,
+    share_with_type,
+] [
+    user_id,
+    share_with_uuid,
+]);
 
 #[allow(deprecated)]
 impl Sharing {
-    crate::runtime::constructor!(
-        nullable[library_id : String => plain, org_id : String => plain, role : String =>
-        plain, share_with_type : String => plain, share_with_uuid : String => some]
-        [user_id]
-    );
+    crate::runtime::constructor!(nullable [
+        library_id: String => plain,
+        org_id: String => plain,
+        role: String => plain,
+        share_with_type: String => plain,
+        share_with_uuid: String => some,
+    ] [
+        user_id,
+    ]);
     crate::runtime::setters! {
-        #[deprecated] user_id : String => nullable
+        #[deprecated]
+        user_id: String => nullable,
     }
 }
 
@@ -548,16 +683,24 @@ pub struct SharingDelete {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(SharingDelete, [share_with_uuid, share_with_type] [org_id]);
+crate::runtime::struct_de!(SharingDelete, [
+    share_with_uuid,
+    share_with_type,
+] [
+    org_id,
+]);
 
 #[allow(deprecated)]
 impl SharingDelete {
-    crate::runtime::constructor!(
-        [share_with_uuid : String => plain, share_with_type : EntityType => plain]
-        [org_id]
-    );
+    crate::runtime::constructor!([
+        share_with_uuid: String => plain,
+        share_with_type: EntityType => plain,
+    ] [
+        org_id,
+    ]);
     crate::runtime::setters! {
-        #[deprecated] org_id : String => nullable
+        #[deprecated]
+        org_id: String => nullable,
     }
 }
 
@@ -580,18 +723,26 @@ pub struct SharingRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    SharingRequest, [level, share_with_uuid, share_with_type] [org_id]
-);
+crate::runtime::struct_de!(SharingRequest, [
+    level,
+    share_with_uuid,
+    share_with_type,
+] [
+    org_id,
+]);
 
 #[allow(deprecated)]
 impl SharingRequest {
-    crate::runtime::constructor!(
-        [level : ShareEnum => plain, share_with_uuid : String => plain, share_with_type :
-        EntityType => plain] [org_id]
-    );
+    crate::runtime::constructor!([
+        level: ShareEnum => plain,
+        share_with_uuid: String => plain,
+        share_with_type: EntityType => plain,
+    ] [
+        org_id,
+    ]);
     crate::runtime::setters! {
-        #[deprecated] org_id : String => nullable
+        #[deprecated]
+        org_id: String => nullable,
     }
 }
 
@@ -615,13 +766,18 @@ pub struct UpdateDocumentRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(UpdateDocumentRequest, [] [name, attributes, expires_at]);
+crate::runtime::struct_de!(UpdateDocumentRequest, [] [
+    name,
+    attributes,
+    expires_at,
+]);
 
 impl UpdateDocumentRequest {
     crate::runtime::setters! {
-        name : String => optional, attributes : std::collections::BTreeMap < String,
-        UpdateDocumentRequestAttributesValue > => nullable, expires_at : String =>
-        nullable
+        name: String => optional,
+        attributes: std::collections::BTreeMap<String,
+        UpdateDocumentRequestAttributesValue > => nullable,
+        expires_at: String => nullable,
     }
 }
 
@@ -651,22 +807,39 @@ pub enum UpdateDocumentRequestAttributesValue {
     Unknown(serde_json::Value),
 }
 
-crate::runtime::untagged_union_ser!(
-    UpdateDocumentRequestAttributesValue { Bool, Integer, Number, String, StringList,
-    IntegerList, NumberList, BoolList }
-);
+crate::runtime::untagged_union_ser!(UpdateDocumentRequestAttributesValue {
+    Bool,
+    Integer,
+    Number,
+    String,
+    StringList,
+    IntegerList,
+    NumberList,
+    BoolList,
+});
 
 #[cfg(feature = "full-serde")]
-crate::runtime::untagged_union_de!(
-    UpdateDocumentRequestAttributesValue { Bool, Integer, Number, String, StringList,
-    IntegerList, NumberList, BoolList }
-);
+crate::runtime::untagged_union_de!(UpdateDocumentRequestAttributesValue {
+    Bool,
+    Integer,
+    Number,
+    String,
+    StringList,
+    IntegerList,
+    NumberList,
+    BoolList,
+});
 
-crate::runtime::union_from!(
-    UpdateDocumentRequestAttributesValue { Bool(bool), Integer(i64), Number(f64),
-    String(String), StringList(Vec < String >), IntegerList(Vec < i64 >), NumberList(Vec
-    < f64 >), BoolList(Vec < bool >) } str => String strs => StringList
-);
+crate::runtime::union_from!(UpdateDocumentRequestAttributesValue {
+    Bool(bool),
+    Integer(i64),
+    Number(f64),
+    String(String),
+    StringList(Vec<String>),
+    IntegerList(Vec<i64>),
+    NumberList(Vec<f64>),
+    BoolList(Vec<bool>),
+} str => String strs => StringList);
 
 /// The `UpdateLibraryRequest` schema: sent to `beta.libraries.replace`; sent to `beta.libraries.update`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-libraries")))]
@@ -681,10 +854,14 @@ pub struct UpdateLibraryRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(UpdateLibraryRequest, [] [name, description]);
+crate::runtime::struct_de!(UpdateLibraryRequest, [] [
+    name,
+    description,
+]);
 
 impl UpdateLibraryRequest {
     crate::runtime::setters! {
-        name : String => optional, description : String => nullable
+        name: String => optional,
+        description: String => nullable,
     }
 }

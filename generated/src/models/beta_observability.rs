@@ -13,12 +13,16 @@ pub struct Aggregation {
     pub meta: AggregationMeta,
 }
 
-crate::runtime::struct_de!(Aggregation, [data, meta] []);
+crate::runtime::struct_de!(Aggregation, [
+    data,
+    meta,
+] []);
 
 impl Aggregation {
-    crate::runtime::constructor!(
-        [data : Vec < AggregationRow > => plain, meta : AggregationMeta => plain] []
-    );
+    crate::runtime::constructor!([
+        data: Vec<AggregationRow> => plain,
+        meta: AggregationMeta => plain,
+    ] []);
 }
 
 /// The `AggregationMeta` schema: the `meta` of `Aggregation`.
@@ -38,17 +42,22 @@ pub struct AggregationMeta {
     pub granularity_seconds: crate::Nullable<i64>,
 }
 
-crate::runtime::struct_de!(
-    AggregationMeta, [from_timestamp, to_timestamp] [granularity_seconds]
-);
+crate::runtime::struct_de!(AggregationMeta, [
+    from_timestamp,
+    to_timestamp,
+] [
+    granularity_seconds,
+]);
 
 impl AggregationMeta {
-    crate::runtime::constructor!(
-        [from_timestamp : String => plain, to_timestamp : String => plain]
-        [granularity_seconds]
-    );
+    crate::runtime::constructor!([
+        from_timestamp: String => plain,
+        to_timestamp: String => plain,
+    ] [
+        granularity_seconds,
+    ]);
     crate::runtime::setters! {
-        granularity_seconds : i64 => nullable
+        granularity_seconds: i64 => nullable,
     }
 }
 
@@ -80,20 +89,32 @@ pub struct AggregationRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    AggregationRequest, [metric] [dimensions, time_dimension, search_expression,
-    order_by, limit]
-);
+crate::runtime::struct_de!(AggregationRequest, [
+    metric,
+] [
+    dimensions,
+    time_dimension,
+    search_expression,
+    order_by,
+    limit,
+]);
 
 impl AggregationRequest {
-    crate::runtime::constructor!(
-        [metric : MetricDefinition => plain] [dimensions, time_dimension,
-        search_expression, order_by, limit]
-    );
+    crate::runtime::constructor!([
+        metric: MetricDefinition => plain,
+    ] [
+        dimensions,
+        time_dimension,
+        search_expression,
+        order_by,
+        limit,
+    ]);
     crate::runtime::setters! {
-        dimensions : Vec < String > => optional, time_dimension : TimeDimension =>
-        nullable, search_expression : String => nullable, order_by : Vec < OrderByClause
-        > => nullable, limit : i64 => optional
+        dimensions: Vec<String> => optional,
+        time_dimension: TimeDimension => nullable,
+        search_expression: String => nullable,
+        order_by: Vec<OrderByClause> => nullable,
+        limit: i64 => optional,
     }
 }
 
@@ -124,18 +145,27 @@ pub struct AggregationRow {
     pub metric_value: crate::Nullable<AggregationRowMetricValue>,
 }
 
-crate::runtime::struct_de!(
-    AggregationRow, [metric_name] [time_bucket, dimensions, metric_value]
-);
+crate::runtime::struct_de!(AggregationRow, [
+    metric_name,
+] [
+    time_bucket,
+    dimensions,
+    metric_value,
+]);
 
 impl AggregationRow {
-    crate::runtime::constructor!(
-        [metric_name : String => plain] [time_bucket, dimensions, metric_value]
-    );
+    crate::runtime::constructor!([
+        metric_name: String => plain,
+    ] [
+        time_bucket,
+        dimensions,
+        metric_value,
+    ]);
     crate::runtime::setters! {
-        time_bucket : String => nullable, dimensions : std::collections::BTreeMap <
-        String, serde_json::Value > => optional, metric_value : AggregationRowMetricValue
-        => nullable
+        time_bucket: String => nullable,
+        dimensions: std::collections::BTreeMap<String,
+        serde_json::Value > => optional,
+        metric_value: AggregationRowMetricValue => nullable,
     }
 }
 
@@ -154,11 +184,20 @@ pub enum AggregationRowMetricValue {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::untagged_union_ser!(AggregationRowMetricValue { Integer, Number });
+crate::runtime::untagged_union_ser!(AggregationRowMetricValue {
+    Integer,
+    Number,
+});
 
-crate::runtime::untagged_union_de!(AggregationRowMetricValue { Integer, Number });
+crate::runtime::untagged_union_de!(AggregationRowMetricValue {
+    Integer,
+    Number,
+});
 
-crate::runtime::union_from!(AggregationRowMetricValue { Integer(i64), Number(f64) });
+crate::runtime::union_from!(AggregationRowMetricValue {
+    Integer(i64),
+    Number(f64),
+});
 
 /// The `BaseFieldDefinition` schema: the `field_definitions` of `ListChatCompletionFieldsResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
@@ -181,18 +220,26 @@ pub struct BaseFieldDefinition {
     pub supported_operators: Vec<BaseFieldDefinitionSupportedOperatorsItem>,
 }
 
-crate::runtime::struct_de!(
-    BaseFieldDefinition, [name, label, r#type = "type", supported_operators] [group]
-);
+crate::runtime::struct_de!(BaseFieldDefinition, [
+    name,
+    label,
+    r#type = "type",
+    supported_operators,
+] [
+    group,
+]);
 
 impl BaseFieldDefinition {
-    crate::runtime::constructor!(
-        [name : String => plain, label : String => plain, r#type : FieldDefinitionType =>
-        plain, supported_operators : Vec < BaseFieldDefinitionSupportedOperatorsItem > =>
-        plain] [group]
-    );
+    crate::runtime::constructor!([
+        name: String => plain,
+        label: String => plain,
+        r#type: FieldDefinitionType => plain,
+        supported_operators: Vec<BaseFieldDefinitionSupportedOperatorsItem> => plain,
+    ] [
+        group,
+    ]);
     crate::runtime::setters! {
-        group : String => nullable
+        group: String => nullable,
     }
 }
 
@@ -244,14 +291,27 @@ pub enum BaseFieldDefinitionSupportedOperatorsItem {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    BaseFieldDefinitionSupportedOperatorsItem { Lt = "lt", Lte = "lte", Gt = "gt", Gte =
-    "gte", Startswith = "startswith", Istartswith = "istartswith", Endswith = "endswith",
-    Iendswith = "iendswith", Contains = "contains", Icontains = "icontains", Matches =
-    "matches", Notcontains = "notcontains", Inotcontains = "inotcontains", Eq = "eq", Neq
-    = "neq", Isnull = "isnull", Includes = "includes", Excludes = "excludes", LenEq =
-    "len_eq" }
-);
+crate::runtime::string_enum!(BaseFieldDefinitionSupportedOperatorsItem {
+    Lt = "lt",
+    Lte = "lte",
+    Gt = "gt",
+    Gte = "gte",
+    Startswith = "startswith",
+    Istartswith = "istartswith",
+    Endswith = "endswith",
+    Iendswith = "iendswith",
+    Contains = "contains",
+    Icontains = "icontains",
+    Matches = "matches",
+    Notcontains = "notcontains",
+    Inotcontains = "inotcontains",
+    Eq = "eq",
+    Neq = "neq",
+    Isnull = "isnull",
+    Includes = "includes",
+    Excludes = "excludes",
+    LenEq = "len_eq",
+});
 
 /// The `BaseTaskStatus` schema: the `status` of `DatasetImportTask`; the `status` of `FetchCampaignStatusResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
@@ -277,11 +337,16 @@ pub enum BaseTaskStatus {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    BaseTaskStatus { Running = "RUNNING", Completed = "COMPLETED", Failed = "FAILED",
-    Canceled = "CANCELED", Terminated = "TERMINATED", ContinuedAsNew =
-    "CONTINUED_AS_NEW", TimedOut = "TIMED_OUT", UnknownValue = "UNKNOWN" }
-);
+crate::runtime::string_enum!(BaseTaskStatus {
+    Running = "RUNNING",
+    Completed = "COMPLETED",
+    Failed = "FAILED",
+    Canceled = "CANCELED",
+    Terminated = "TERMINATED",
+    ContinuedAsNew = "CONTINUED_AS_NEW",
+    TimedOut = "TIMED_OUT",
+    UnknownValue = "UNKNOWN",
+});
 
 /// The `Campaign` schema: returned by `beta.observability.campaigns.create`; returned by `beta.observability.campaigns.fetch`; the `results` of `PaginatedResultCampaignPreview`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
@@ -312,19 +377,35 @@ pub struct Campaign {
     pub judge: Judge,
 }
 
-crate::runtime::struct_de!(
-    Campaign, [id, created_at, updated_at, name, owner_id, workspace_id, description,
-    max_nb_events, search_params, judge] [deleted_at]
-);
+crate::runtime::struct_de!(Campaign, [
+    id,
+    created_at,
+    updated_at,
+    name,
+    owner_id,
+    workspace_id,
+    description,
+    max_nb_events,
+    search_params,
+    judge,
+] [
+    deleted_at,
+]);
 
 impl Campaign {
-    crate::runtime::constructor!(
-        nullable[id : String => plain, created_at : String => plain, updated_at : String
-        => plain, deleted_at : String => some, name : String => plain, owner_id : String
-        => plain, workspace_id : String => plain, description : String => plain,
-        max_nb_events : i64 => plain, search_params : FilterPayload => plain, judge :
-        Judge => plain] []
-    );
+    crate::runtime::constructor!(nullable [
+        id: String => plain,
+        created_at: String => plain,
+        updated_at: String => plain,
+        deleted_at: String => some,
+        name: String => plain,
+        owner_id: String => plain,
+        workspace_id: String => plain,
+        description: String => plain,
+        max_nb_events: i64 => plain,
+        search_params: FilterPayload => plain,
+        judge: Judge => plain,
+    ] []);
 }
 
 /// The `ChatCompletionEvent` schema: returned by `beta.observability.chat_completion_events.fetch`.
@@ -356,24 +437,38 @@ pub struct ChatCompletionEvent {
     pub chat_transcription_events: Vec<ChatTranscriptionEvent>,
 }
 
-crate::runtime::struct_de!(
-    ChatCompletionEvent, [event_id, correlation_id, created_at, extra_fields,
-    nb_input_tokens, nb_output_tokens, enabled_tools, request_messages,
-    response_messages, nb_messages, chat_transcription_events] []
-);
+crate::runtime::struct_de!(ChatCompletionEvent, [
+    event_id,
+    correlation_id,
+    created_at,
+    extra_fields,
+    nb_input_tokens,
+    nb_output_tokens,
+    enabled_tools,
+    request_messages,
+    response_messages,
+    nb_messages,
+    chat_transcription_events,
+] []);
 
 impl ChatCompletionEvent {
-    crate::runtime::constructor!(
-        [event_id : String => plain, correlation_id : String => plain, created_at :
-        String => plain, extra_fields : std::collections::BTreeMap < String, Option <
-        ExtraFieldsValue > > => plain, nb_input_tokens : i64 => plain, nb_output_tokens :
-        i64 => plain, enabled_tools : Vec < std::collections::BTreeMap < String,
-        serde_json::Value > > => plain, request_messages : Vec <
-        std::collections::BTreeMap < String, serde_json::Value > > => plain,
-        response_messages : Vec < std::collections::BTreeMap < String, serde_json::Value
-        > > => plain, nb_messages : i64 => plain, chat_transcription_events : Vec <
-        ChatTranscriptionEvent > => plain] []
-    );
+    crate::runtime::constructor!([
+        event_id: String => plain,
+        correlation_id: String => plain,
+        created_at: String => plain,
+        extra_fields: std::collections::BTreeMap<String,
+        Option<ExtraFieldsValue> > => plain,
+        nb_input_tokens: i64 => plain,
+        nb_output_tokens: i64 => plain,
+        enabled_tools: Vec<std::collections::BTreeMap<String,
+        serde_json::Value > > => plain,
+        request_messages: Vec<std::collections::BTreeMap<String,
+        serde_json::Value > > => plain,
+        response_messages: Vec<std::collections::BTreeMap<String,
+        serde_json::Value > > => plain,
+        nb_messages: i64 => plain,
+        chat_transcription_events: Vec<ChatTranscriptionEvent> => plain,
+    ] []);
 }
 
 /// The `ChatCompletionEventPreview` schema: the `results` of `FeedResultChatCompletionEventPreview`; the `results` of `PaginatedResultChatCompletionEventPreview`.
@@ -395,18 +490,25 @@ pub struct ChatCompletionEventPreview {
     pub nb_output_tokens: i64,
 }
 
-crate::runtime::struct_de!(
-    ChatCompletionEventPreview, [event_id, correlation_id, created_at, extra_fields,
-    nb_input_tokens, nb_output_tokens] []
-);
+crate::runtime::struct_de!(ChatCompletionEventPreview, [
+    event_id,
+    correlation_id,
+    created_at,
+    extra_fields,
+    nb_input_tokens,
+    nb_output_tokens,
+] []);
 
 impl ChatCompletionEventPreview {
-    crate::runtime::constructor!(
-        [event_id : String => plain, correlation_id : String => plain, created_at :
-        String => plain, extra_fields : std::collections::BTreeMap < String, Option <
-        ExtraFieldsValue > > => plain, nb_input_tokens : i64 => plain, nb_output_tokens :
-        i64 => plain] []
-    );
+    crate::runtime::constructor!([
+        event_id: String => plain,
+        correlation_id: String => plain,
+        created_at: String => plain,
+        extra_fields: std::collections::BTreeMap<String,
+        Option<ExtraFieldsValue> > => plain,
+        nb_input_tokens: i64 => plain,
+        nb_output_tokens: i64 => plain,
+    ] []);
 }
 
 /// The `ChatTranscriptionEvent` schema: the `chat_transcription_events` of `ChatCompletionEvent`.
@@ -422,15 +524,19 @@ pub struct ChatTranscriptionEvent {
     pub response_message: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
-crate::runtime::struct_de!(
-    ChatTranscriptionEvent, [audio_url, model, response_message] []
-);
+crate::runtime::struct_de!(ChatTranscriptionEvent, [
+    audio_url,
+    model,
+    response_message,
+] []);
 
 impl ChatTranscriptionEvent {
-    crate::runtime::constructor!(
-        [audio_url : String => plain, model : String => plain, response_message :
-        std::collections::BTreeMap < String, serde_json::Value > => plain] []
-    );
+    crate::runtime::constructor!([
+        audio_url: String => plain,
+        model: String => plain,
+        response_message: std::collections::BTreeMap<String,
+        serde_json::Value > => plain,
+    ] []);
 }
 
 /// The `CreateCampaignRequest` schema: sent to `beta.observability.campaigns.create`.
@@ -450,15 +556,22 @@ pub struct CreateCampaignRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    CreateCampaignRequest, [search_params, judge_id, name, description, max_nb_events] []
-);
+crate::runtime::struct_de!(CreateCampaignRequest, [
+    search_params,
+    judge_id,
+    name,
+    description,
+    max_nb_events,
+] []);
 
 impl CreateCampaignRequest {
-    crate::runtime::constructor!(
-        [search_params : FilterPayload => plain, judge_id : String => plain, name :
-        String => plain, description : String => plain, max_nb_events : i64 => plain] []
-    );
+    crate::runtime::constructor!([
+        search_params: FilterPayload => plain,
+        judge_id: String => plain,
+        name: String => plain,
+        description: String => plain,
+        max_nb_events: i64 => plain,
+    ] []);
 }
 
 /// The `CreateDatasetRecordRequest` schema: sent to `beta.observability.datasets.create_record`.
@@ -473,12 +586,21 @@ pub struct CreateDatasetRecordRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(CreateDatasetRecordRequest, [payload] [properties]);
+crate::runtime::struct_de!(CreateDatasetRecordRequest, [
+    payload,
+] [
+    properties,
+]);
 
 impl CreateDatasetRecordRequest {
-    crate::runtime::constructor!([payload : DatasetRecordPayload => plain] [properties]);
+    crate::runtime::constructor!([
+        payload: DatasetRecordPayload => plain,
+    ] [
+        properties,
+    ]);
     crate::runtime::setters! {
-        properties : std::collections::BTreeMap < String, serde_json::Value > => optional
+        properties: std::collections::BTreeMap<String,
+        serde_json::Value > => optional,
     }
 }
 
@@ -493,12 +615,16 @@ pub struct CreateDatasetRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(CreateDatasetRequest, [name, description] []);
+crate::runtime::struct_de!(CreateDatasetRequest, [
+    name,
+    description,
+] []);
 
 impl CreateDatasetRequest {
-    crate::runtime::constructor!(
-        [name : String => plain, description : String => plain] []
-    );
+    crate::runtime::constructor!([
+        name: String => plain,
+        description: String => plain,
+    ] []);
 }
 
 /// The `CreateJudgeRequest` schema: sent to `beta.observability.judges.create`; the `judge_definition` of `JudgeChatCompletionEventRequest`; the `judge_definition` of `JudgeDatasetRecordRequest`.
@@ -520,16 +646,24 @@ pub struct CreateJudgeRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    CreateJudgeRequest, [name, description, model_name, output, instructions, tools] []
-);
+crate::runtime::struct_de!(CreateJudgeRequest, [
+    name,
+    description,
+    model_name,
+    output,
+    instructions,
+    tools,
+] []);
 
 impl CreateJudgeRequest {
-    crate::runtime::constructor!(
-        [name : String => plain, description : String => plain, model_name : String =>
-        plain, output : JudgeOutput2 => plain, instructions : String => plain, tools :
-        Vec < String > => plain] []
-    );
+    crate::runtime::constructor!([
+        name: String => plain,
+        description: String => plain,
+        model_name: String => plain,
+        output: JudgeOutput2 => plain,
+        instructions: String => plain,
+        tools: Vec<String> => plain,
+    ] []);
 }
 
 /// The `Dataset` schema: returned by `beta.observability.datasets.create`.
@@ -555,17 +689,29 @@ pub struct Dataset {
     pub workspace_id: String,
 }
 
-crate::runtime::struct_de!(
-    Dataset, [id, created_at, updated_at, name, description, owner_id, workspace_id]
-    [deleted_at]
-);
+crate::runtime::struct_de!(Dataset, [
+    id,
+    created_at,
+    updated_at,
+    name,
+    description,
+    owner_id,
+    workspace_id,
+] [
+    deleted_at,
+]);
 
 impl Dataset {
-    crate::runtime::constructor!(
-        nullable[id : String => plain, created_at : String => plain, updated_at : String
-        => plain, deleted_at : String => some, name : String => plain, description :
-        String => plain, owner_id : String => plain, workspace_id : String => plain] []
-    );
+    crate::runtime::constructor!(nullable [
+        id: String => plain,
+        created_at: String => plain,
+        updated_at: String => plain,
+        deleted_at: String => some,
+        name: String => plain,
+        description: String => plain,
+        owner_id: String => plain,
+        workspace_id: String => plain,
+    ] []);
 }
 
 /// The `DatasetImportTask` schema: returned by `beta.observability.datasets.import_from_campaign`; returned by `beta.observability.datasets.import_from_explorer`; returned by `beta.observability.datasets.import_from_file`; and 4 more.
@@ -603,20 +749,37 @@ pub struct DatasetImportTask {
     pub message: crate::Nullable<String>,
 }
 
-crate::runtime::struct_de!(
-    DatasetImportTask, [id, created_at, updated_at, creator_id, dataset_id, workspace_id,
-    status] [deleted_at, progress, message]
-);
+crate::runtime::struct_de!(DatasetImportTask, [
+    id,
+    created_at,
+    updated_at,
+    creator_id,
+    dataset_id,
+    workspace_id,
+    status,
+] [
+    deleted_at,
+    progress,
+    message,
+]);
 
 impl DatasetImportTask {
-    crate::runtime::constructor!(
-        nullable[id : String => plain, created_at : String => plain, updated_at : String
-        => plain, deleted_at : String => some, creator_id : String => plain, dataset_id :
-        String => plain, workspace_id : String => plain, status : BaseTaskStatus =>
-        plain] [progress, message]
-    );
+    crate::runtime::constructor!(nullable [
+        id: String => plain,
+        created_at: String => plain,
+        updated_at: String => plain,
+        deleted_at: String => some,
+        creator_id: String => plain,
+        dataset_id: String => plain,
+        workspace_id: String => plain,
+        status: BaseTaskStatus => plain,
+    ] [
+        progress,
+        message,
+    ]);
     crate::runtime::setters! {
-        progress : i64 => nullable, message : String => nullable
+        progress: i64 => nullable,
+        message: String => nullable,
     }
 }
 
@@ -643,17 +806,29 @@ pub struct DatasetPreview {
     pub workspace_id: String,
 }
 
-crate::runtime::struct_de!(
-    DatasetPreview, [id, created_at, updated_at, name, description, owner_id,
-    workspace_id] [deleted_at]
-);
+crate::runtime::struct_de!(DatasetPreview, [
+    id,
+    created_at,
+    updated_at,
+    name,
+    description,
+    owner_id,
+    workspace_id,
+] [
+    deleted_at,
+]);
 
 impl DatasetPreview {
-    crate::runtime::constructor!(
-        nullable[id : String => plain, created_at : String => plain, updated_at : String
-        => plain, deleted_at : String => some, name : String => plain, description :
-        String => plain, owner_id : String => plain, workspace_id : String => plain] []
-    );
+    crate::runtime::constructor!(nullable [
+        id: String => plain,
+        created_at: String => plain,
+        updated_at: String => plain,
+        deleted_at: String => some,
+        name: String => plain,
+        description: String => plain,
+        owner_id: String => plain,
+        workspace_id: String => plain,
+    ] []);
 }
 
 /// The `DatasetRecord` schema: returned by `beta.observability.datasets.create_record`; returned by `beta.observability.datasets.records.fetch`; the `results` of `PaginatedResultDatasetRecord`.
@@ -679,18 +854,30 @@ pub struct DatasetRecord {
     pub source: DatasetRecordSource,
 }
 
-crate::runtime::struct_de!(
-    DatasetRecord, [id, created_at, updated_at, dataset_id, payload, properties, source]
-    [deleted_at]
-);
+crate::runtime::struct_de!(DatasetRecord, [
+    id,
+    created_at,
+    updated_at,
+    dataset_id,
+    payload,
+    properties,
+    source,
+] [
+    deleted_at,
+]);
 
 impl DatasetRecord {
-    crate::runtime::constructor!(
-        nullable[id : String => plain, created_at : String => plain, updated_at : String
-        => plain, deleted_at : String => some, dataset_id : String => plain, payload :
-        DatasetRecordPayload => plain, properties : std::collections::BTreeMap < String,
-        serde_json::Value > => plain, source : DatasetRecordSource => plain] []
-    );
+    crate::runtime::constructor!(nullable [
+        id: String => plain,
+        created_at: String => plain,
+        updated_at: String => plain,
+        deleted_at: String => some,
+        dataset_id: String => plain,
+        payload: DatasetRecordPayload => plain,
+        properties: std::collections::BTreeMap<String,
+        serde_json::Value > => plain,
+        source: DatasetRecordSource => plain,
+    ] []);
 }
 
 /// Caller-authored input object stored on a dataset record.
@@ -713,10 +900,12 @@ pub enum DatasetRecordSource {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    DatasetRecordSource { Explorer = "EXPLORER", UploadedFile = "UPLOADED_FILE",
-    DirectInput = "DIRECT_INPUT", Playground = "PLAYGROUND" }
-);
+crate::runtime::string_enum!(DatasetRecordSource {
+    Explorer = "EXPLORER",
+    UploadedFile = "UPLOADED_FILE",
+    DirectInput = "DIRECT_INPUT",
+    Playground = "PLAYGROUND",
+});
 
 /// The `DeleteDatasetRecordsRequest` schema: sent to `beta.observability.datasets.records.bulk_delete`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
@@ -727,10 +916,14 @@ pub struct DeleteDatasetRecordsRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(DeleteDatasetRecordsRequest, [dataset_record_ids] []);
+crate::runtime::struct_de!(DeleteDatasetRecordsRequest, [
+    dataset_record_ids,
+] []);
 
 impl DeleteDatasetRecordsRequest {
-    crate::runtime::constructor!([dataset_record_ids : Vec < String > => plain] []);
+    crate::runtime::constructor!([
+        dataset_record_ids: Vec<String> => plain,
+    ] []);
 }
 
 /// The `ExportDatasetResponse` schema: returned by `beta.observability.datasets.export_to_jsonl`.
@@ -742,10 +935,14 @@ pub struct ExportDatasetResponse {
     pub file_url: String,
 }
 
-crate::runtime::struct_de!(ExportDatasetResponse, [file_url] []);
+crate::runtime::struct_de!(ExportDatasetResponse, [
+    file_url,
+] []);
 
 impl ExportDatasetResponse {
-    crate::runtime::constructor!([file_url : String => plain] []);
+    crate::runtime::constructor!([
+        file_url: String => plain,
+    ] []);
 }
 
 /// One type for the places that declare it alike: the `extra_fields` of `ChatCompletionEvent`; the `extra_fields` of `ChatCompletionEventPreview`.
@@ -771,19 +968,32 @@ pub enum ExtraFieldsValue {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::untagged_union_ser!(
-    ExtraFieldsValue { Bool, Integer, Number, String, StringList, StringMap }
-);
+crate::runtime::untagged_union_ser!(ExtraFieldsValue {
+    Bool,
+    Integer,
+    Number,
+    String,
+    StringList,
+    StringMap,
+});
 
-crate::runtime::untagged_union_de!(
-    ExtraFieldsValue { Bool, Integer, Number, String, StringList, StringMap }
-);
+crate::runtime::untagged_union_de!(ExtraFieldsValue {
+    Bool,
+    Integer,
+    Number,
+    String,
+    StringList,
+    StringMap,
+});
 
-crate::runtime::union_from!(
-    ExtraFieldsValue { Bool(bool), Integer(i64), Number(f64), String(String),
-    StringList(Vec < String >), StringMap(std::collections::BTreeMap < String, String >)
-    } str => String strs => StringList
-);
+crate::runtime::union_from!(ExtraFieldsValue {
+    Bool(bool),
+    Integer(i64),
+    Number(f64),
+    String(String),
+    StringList(Vec<String>),
+    StringMap(std::collections::BTreeMap<String, String>),
+} str => String strs => StringList);
 
 /// The `FeedResultChatCompletionEventPreview` schema: the `completion_events` of `SearchChatCompletionEventsResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
@@ -810,14 +1020,17 @@ pub struct FeedResultChatCompletionEventPreview {
     pub cursor: crate::Nullable<String>,
 }
 
-crate::runtime::struct_de!(
-    FeedResultChatCompletionEventPreview, [] [results, next, cursor]
-);
+crate::runtime::struct_de!(FeedResultChatCompletionEventPreview, [] [
+    results,
+    next,
+    cursor,
+]);
 
 impl FeedResultChatCompletionEventPreview {
     crate::runtime::setters! {
-        results : Vec < ChatCompletionEventPreview > => optional, next : String =>
-        nullable, cursor : String => nullable
+        results: Vec<ChatCompletionEventPreview> => optional,
+        next: String => nullable,
+        cursor: String => nullable,
     }
 }
 
@@ -846,12 +1059,17 @@ pub struct FeedResultGetLog {
     pub cursor: crate::Nullable<String>,
 }
 
-crate::runtime::struct_de!(FeedResultGetLog, [] [results, next, cursor]);
+crate::runtime::struct_de!(FeedResultGetLog, [] [
+    results,
+    next,
+    cursor,
+]);
 
 impl FeedResultGetLog {
     crate::runtime::setters! {
-        results : Vec < GetLog > => optional, next : String => nullable, cursor : String
-        => nullable
+        results: Vec<GetLog> => optional,
+        next: String => nullable,
+        cursor: String => nullable,
     }
 }
 
@@ -880,12 +1098,17 @@ pub struct FeedResultGetSpan {
     pub cursor: crate::Nullable<String>,
 }
 
-crate::runtime::struct_de!(FeedResultGetSpan, [] [results, next, cursor]);
+crate::runtime::struct_de!(FeedResultGetSpan, [] [
+    results,
+    next,
+    cursor,
+]);
 
 impl FeedResultGetSpan {
     crate::runtime::setters! {
-        results : Vec < GetSpan > => optional, next : String => nullable, cursor : String
-        => nullable
+        results: Vec<GetSpan> => optional,
+        next: String => nullable,
+        cursor: String => nullable,
     }
 }
 
@@ -914,12 +1137,17 @@ pub struct FeedResultGetSpanEvaluation {
     pub cursor: crate::Nullable<String>,
 }
 
-crate::runtime::struct_de!(FeedResultGetSpanEvaluation, [] [results, next, cursor]);
+crate::runtime::struct_de!(FeedResultGetSpanEvaluation, [] [
+    results,
+    next,
+    cursor,
+]);
 
 impl FeedResultGetSpanEvaluation {
     crate::runtime::setters! {
-        results : Vec < GetSpanEvaluation > => optional, next : String => nullable,
-        cursor : String => nullable
+        results: Vec<GetSpanEvaluation> => optional,
+        next: String => nullable,
+        cursor: String => nullable,
     }
 }
 
@@ -948,12 +1176,17 @@ pub struct FeedResultGetTrace {
     pub cursor: crate::Nullable<String>,
 }
 
-crate::runtime::struct_de!(FeedResultGetTrace, [] [results, next, cursor]);
+crate::runtime::struct_de!(FeedResultGetTrace, [] [
+    results,
+    next,
+    cursor,
+]);
 
 impl FeedResultGetTrace {
     crate::runtime::setters! {
-        results : Vec < GetTrace > => optional, next : String => nullable, cursor :
-        String => nullable
+        results: Vec<GetTrace> => optional,
+        next: String => nullable,
+        cursor: String => nullable,
     }
 }
 
@@ -966,10 +1199,14 @@ pub struct FetchCampaignStatusResponse {
     pub status: BaseTaskStatus,
 }
 
-crate::runtime::struct_de!(FetchCampaignStatusResponse, [status] []);
+crate::runtime::struct_de!(FetchCampaignStatusResponse, [
+    status,
+] []);
 
 impl FetchCampaignStatusResponse {
-    crate::runtime::constructor!([status : BaseTaskStatus => plain] []);
+    crate::runtime::constructor!([
+        status: BaseTaskStatus => plain,
+    ] []);
 }
 
 /// The `FetchChatCompletionFieldOptionsResponse` schema: returned by `beta.observability.chat_completion_events.fields.fetch_options`.
@@ -987,12 +1224,13 @@ pub struct FetchChatCompletionFieldOptionsResponse {
     >,
 }
 
-crate::runtime::struct_de!(FetchChatCompletionFieldOptionsResponse, [] [options]);
+crate::runtime::struct_de!(FetchChatCompletionFieldOptionsResponse, [] [
+    options,
+]);
 
 impl FetchChatCompletionFieldOptionsResponse {
     crate::runtime::setters! {
-        options : Vec < Option < FetchChatCompletionFieldOptionsResponseOptionsItem > >
-        => nullable
+        options: Vec<Option<FetchChatCompletionFieldOptionsResponseOptionsItem>> => nullable,
     }
 }
 
@@ -1011,18 +1249,20 @@ pub enum FetchChatCompletionFieldOptionsResponseOptionsItem {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::untagged_union_ser!(
-    FetchChatCompletionFieldOptionsResponseOptionsItem { Bool, String }
-);
+crate::runtime::untagged_union_ser!(FetchChatCompletionFieldOptionsResponseOptionsItem {
+    Bool,
+    String,
+});
 
-crate::runtime::untagged_union_de!(
-    FetchChatCompletionFieldOptionsResponseOptionsItem { Bool, String }
-);
+crate::runtime::untagged_union_de!(FetchChatCompletionFieldOptionsResponseOptionsItem {
+    Bool,
+    String,
+});
 
-crate::runtime::union_from!(
-    FetchChatCompletionFieldOptionsResponseOptionsItem { Bool(bool), String(String) } str
-    => String
-);
+crate::runtime::union_from!(FetchChatCompletionFieldOptionsResponseOptionsItem {
+    Bool(bool),
+    String(String),
+} str => String);
 
 /// The `FetchFieldOptionCountsRequest` schema: sent to `beta.observability.chat_completion_events.fields.fetch_option_counts`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
@@ -1034,11 +1274,13 @@ pub struct FetchFieldOptionCountsRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(FetchFieldOptionCountsRequest, [] [filter_params]);
+crate::runtime::struct_de!(FetchFieldOptionCountsRequest, [] [
+    filter_params,
+]);
 
 impl FetchFieldOptionCountsRequest {
     crate::runtime::setters! {
-        filter_params : FilterPayload => nullable
+        filter_params: FilterPayload => nullable,
     }
 }
 
@@ -1051,10 +1293,14 @@ pub struct FetchFieldOptionCountsResponse {
     pub counts: Vec<FieldOptionCountItem>,
 }
 
-crate::runtime::struct_de!(FetchFieldOptionCountsResponse, [counts] []);
+crate::runtime::struct_de!(FetchFieldOptionCountsResponse, [
+    counts,
+] []);
 
 impl FetchFieldOptionCountsResponse {
-    crate::runtime::constructor!([counts : Vec < FieldOptionCountItem > => plain] []);
+    crate::runtime::constructor!([
+        counts: Vec<FieldOptionCountItem> => plain,
+    ] []);
 }
 
 /// One type for the places that declare it alike: the `type` of `BaseFieldDefinition`; the `type` of `OtelFieldDefinition`.
@@ -1083,10 +1329,16 @@ pub enum FieldDefinitionType {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    FieldDefinitionType { Enum = "ENUM", Text = "TEXT", Int = "INT", Float = "FLOAT",
-    Bool = "BOOL", Timestamp = "TIMESTAMP", Array = "ARRAY", Map = "MAP" }
-);
+crate::runtime::string_enum!(FieldDefinitionType {
+    Enum = "ENUM",
+    Text = "TEXT",
+    Int = "INT",
+    Float = "FLOAT",
+    Bool = "BOOL",
+    Timestamp = "TIMESTAMP",
+    Array = "ARRAY",
+    Map = "MAP",
+});
 
 /// The `FieldGroup` schema: the `field_groups` of `ListChatCompletionFieldsResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
@@ -1099,10 +1351,16 @@ pub struct FieldGroup {
     pub label: String,
 }
 
-crate::runtime::struct_de!(FieldGroup, [name, label] []);
+crate::runtime::struct_de!(FieldGroup, [
+    name,
+    label,
+] []);
 
 impl FieldGroup {
-    crate::runtime::constructor!([name : String => plain, label : String => plain] []);
+    crate::runtime::constructor!([
+        name: String => plain,
+        label: String => plain,
+    ] []);
 }
 
 /// The `FieldOptionCountItem` schema: the `counts` of `FetchFieldOptionCountsResponse`.
@@ -1116,10 +1374,16 @@ pub struct FieldOptionCountItem {
     pub count: i64,
 }
 
-crate::runtime::struct_de!(FieldOptionCountItem, [value, count] []);
+crate::runtime::struct_de!(FieldOptionCountItem, [
+    value,
+    count,
+] []);
 
 impl FieldOptionCountItem {
-    crate::runtime::constructor!([value : String => plain, count : i64 => plain] []);
+    crate::runtime::constructor!([
+        value: String => plain,
+        count: i64 => plain,
+    ] []);
 }
 
 /// The `FilterCondition` schema.
@@ -1134,13 +1398,18 @@ pub struct FilterCondition {
     pub value: serde_json::Value,
 }
 
-crate::runtime::struct_de!(FilterCondition, [field, op, value] []);
+crate::runtime::struct_de!(FilterCondition, [
+    field,
+    op,
+    value,
+] []);
 
 impl FilterCondition {
-    crate::runtime::constructor!(
-        [field : String => plain, op : BaseFieldDefinitionSupportedOperatorsItem =>
-        plain, value : serde_json::Value => plain] []
-    );
+    crate::runtime::constructor!([
+        field: String => plain,
+        op: BaseFieldDefinitionSupportedOperatorsItem => plain,
+        value: serde_json::Value => plain,
+    ] []);
 }
 
 /// The `FilterGroup` schema.
@@ -1155,12 +1424,15 @@ pub struct FilterGroup {
     pub or: crate::Nullable<Vec<FilterGroupAndItem>>,
 }
 
-crate::runtime::struct_de!(FilterGroup, [] [and = "AND", or = "OR"]);
+crate::runtime::struct_de!(FilterGroup, [] [
+    and = "AND",
+    or = "OR",
+]);
 
 impl FilterGroup {
     crate::runtime::setters! {
-        and : Vec < FilterGroupAndItem > => nullable, or : Vec < FilterGroupAndItem > =>
-        nullable
+        and: Vec<FilterGroupAndItem> => nullable,
+        or: Vec<FilterGroupAndItem> => nullable,
     }
 }
 
@@ -1178,13 +1450,20 @@ pub enum FilterGroupAndItem {
     Unknown(serde_json::Value),
 }
 
-crate::runtime::untagged_union_ser!(FilterGroupAndItem { FilterCondition, FilterGroup });
+crate::runtime::untagged_union_ser!(FilterGroupAndItem {
+    FilterCondition,
+    FilterGroup,
+});
 
-crate::runtime::untagged_union_de!(FilterGroupAndItem { FilterCondition, FilterGroup });
+crate::runtime::untagged_union_de!(FilterGroupAndItem {
+    FilterCondition,
+    FilterGroup,
+});
 
-crate::runtime::union_from!(
-    FilterGroupAndItem { FilterCondition(FilterCondition), FilterGroup(FilterGroup) }
-);
+crate::runtime::union_from!(FilterGroupAndItem {
+    FilterCondition(FilterCondition),
+    FilterGroup(FilterGroup),
+});
 
 /// The `FilterPayload` schema: the `search_params` of `Campaign`; the `search_params` of `CreateCampaignRequest`; the `filter_params` of `FetchFieldOptionCountsRequest`; and 2 more.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
@@ -1194,10 +1473,14 @@ pub struct FilterPayload {
     pub filters: Option<FilterGroupAndItem>,
 }
 
-crate::runtime::struct_de!(FilterPayload, [] [filters]);
+crate::runtime::struct_de!(FilterPayload, [] [
+    filters,
+]);
 
 impl FilterPayload {
-    crate::runtime::constructor!(nullable[filters : FilterGroupAndItem => some] []);
+    crate::runtime::constructor!(nullable [
+        filters: FilterGroupAndItem => some,
+    ] []);
 }
 
 /// The `GetLog` schema: the `results` of `FeedResultGetLog`.
@@ -1247,26 +1530,55 @@ pub struct GetLog {
     pub log_attributes: std::collections::BTreeMap<String, String>,
 }
 
-crate::runtime::struct_de!(
-    GetLog, [customer_id, organization_id, workspace_id, user_id, timestamp, trace_id,
-    span_id, trace_flags, severity_text, severity_number, service_name, body, event_name,
-    resource_schema_url, resource_attributes, scope_schema_url, scope_name,
-    scope_version, scope_attributes, log_attributes] []
-);
+crate::runtime::struct_de!(GetLog, [
+    customer_id,
+    organization_id,
+    workspace_id,
+    user_id,
+    timestamp,
+    trace_id,
+    span_id,
+    trace_flags,
+    severity_text,
+    severity_number,
+    service_name,
+    body,
+    event_name,
+    resource_schema_url,
+    resource_attributes,
+    scope_schema_url,
+    scope_name,
+    scope_version,
+    scope_attributes,
+    log_attributes,
+] []);
 
 impl GetLog {
-    crate::runtime::constructor!(
-        [customer_id : String => plain, organization_id : String => plain, workspace_id :
-        String => plain, user_id : String => plain, timestamp : String => plain, trace_id
-        : String => plain, span_id : String => plain, trace_flags : i64 => plain,
-        severity_text : String => plain, severity_number : i64 => plain, service_name :
-        String => plain, body : String => plain, event_name : String => plain,
-        resource_schema_url : String => plain, resource_attributes :
-        std::collections::BTreeMap < String, String > => plain, scope_schema_url : String
-        => plain, scope_name : String => plain, scope_version : String => plain,
-        scope_attributes : std::collections::BTreeMap < String, String > => plain,
-        log_attributes : std::collections::BTreeMap < String, String > => plain] []
-    );
+    crate::runtime::constructor!([
+        customer_id: String => plain,
+        organization_id: String => plain,
+        workspace_id: String => plain,
+        user_id: String => plain,
+        timestamp: String => plain,
+        trace_id: String => plain,
+        span_id: String => plain,
+        trace_flags: i64 => plain,
+        severity_text: String => plain,
+        severity_number: i64 => plain,
+        service_name: String => plain,
+        body: String => plain,
+        event_name: String => plain,
+        resource_schema_url: String => plain,
+        resource_attributes: std::collections::BTreeMap<String,
+        String > => plain,
+        scope_schema_url: String => plain,
+        scope_name: String => plain,
+        scope_version: String => plain,
+        scope_attributes: std::collections::BTreeMap<String,
+        String > => plain,
+        log_attributes: std::collections::BTreeMap<String,
+        String > => plain,
+    ] []);
 }
 
 /// The `GetLogFieldOptions` schema: returned by `beta.observability.logs.fetch_options`.
@@ -1278,10 +1590,14 @@ pub struct GetLogFieldOptions {
     pub options: Option<Vec<String>>,
 }
 
-crate::runtime::struct_de!(GetLogFieldOptions, [] [options]);
+crate::runtime::struct_de!(GetLogFieldOptions, [] [
+    options,
+]);
 
 impl GetLogFieldOptions {
-    crate::runtime::constructor!(nullable[options : Vec < String > => some] []);
+    crate::runtime::constructor!(nullable [
+        options: Vec<String> => some,
+    ] []);
 }
 
 /// The `GetLogFields` schema: returned by `beta.observability.logs.list`.
@@ -1293,12 +1609,14 @@ pub struct GetLogFields {
     pub field_definitions: Vec<OtelFieldDefinition>,
 }
 
-crate::runtime::struct_de!(GetLogFields, [field_definitions] []);
+crate::runtime::struct_de!(GetLogFields, [
+    field_definitions,
+] []);
 
 impl GetLogFields {
-    crate::runtime::constructor!(
-        [field_definitions : Vec < OtelFieldDefinition > => plain] []
-    );
+    crate::runtime::constructor!([
+        field_definitions: Vec<OtelFieldDefinition> => plain,
+    ] []);
 }
 
 /// The `GetLogs` schema: returned by `beta.observability.logs.search`.
@@ -1310,10 +1628,14 @@ pub struct GetLogs {
     pub logs: FeedResultGetLog,
 }
 
-crate::runtime::struct_de!(GetLogs, [logs] []);
+crate::runtime::struct_de!(GetLogs, [
+    logs,
+] []);
 
 impl GetLogs {
-    crate::runtime::constructor!([logs : FeedResultGetLog => plain] []);
+    crate::runtime::constructor!([
+        logs: FeedResultGetLog => plain,
+    ] []);
 }
 
 /// The `GetSpan` schema: returned by `beta.observability.traces.get_span_by_id`; the `results` of `FeedResultGetSpan`.
@@ -1441,53 +1763,133 @@ pub struct GetSpan {
     pub scope_version: String,
 }
 
-crate::runtime::struct_de!(
-    GetSpan, [customer_id, organization_id, workspace_id, user_id, trace_id, span_id,
-    parent_span_id, trace_state, start_time, end_time, duration_ns, span_name, span_kind,
-    service_name, status_code, status_message, error_type, operation_name, provider_name,
-    request_model, response_model, response_id, output_type, conversation_id,
-    data_source_id, agent_id, agent_name, agent_version, agent_description,
-    workflow_name, prompt_name, tool_name, tool_type, tool_call_id, input_messages,
-    output_messages, system_instructions, tool_definitions, tool_call_arguments,
-    tool_call_result, request_choice_count, request_max_tokens, request_seed,
-    request_stop_sequences, request_encoding_formats, response_finish_reasons,
-    usage_input_tokens, usage_output_tokens, usage_cache_read_input_tokens,
-    usage_cache_creation_input_tokens, resource_attributes, span_attributes, scope_name,
-    scope_version] [request_temperature, request_top_p, request_top_k,
-    request_presence_penalty, request_frequency_penalty]
-);
+crate::runtime::struct_de!(GetSpan, [
+    customer_id,
+    organization_id,
+    workspace_id,
+    user_id,
+    trace_id,
+    span_id,
+    parent_span_id,
+    trace_state,
+    start_time,
+    end_time,
+    duration_ns,
+    span_name,
+    span_kind,
+    service_name,
+    status_code,
+    status_message,
+    error_type,
+    operation_name,
+    provider_name,
+    request_model,
+    response_model,
+    response_id,
+    output_type,
+    conversation_id,
+    data_source_id,
+    agent_id,
+    agent_name,
+    agent_version,
+    agent_description,
+    workflow_name,
+    prompt_name,
+    tool_name,
+    tool_type,
+    tool_call_id,
+    input_messages,
+    output_messages,
+    system_instructions,
+    tool_definitions,
+    tool_call_arguments,
+    tool_call_result,
+    request_choice_count,
+    request_max_tokens,
+    request_seed,
+    request_stop_sequences,
+    request_encoding_formats,
+    response_finish_reasons,
+    usage_input_tokens,
+    usage_output_tokens,
+    usage_cache_read_input_tokens,
+    usage_cache_creation_input_tokens,
+    resource_attributes,
+    span_attributes,
+    scope_name,
+    scope_version,
+] [
+    request_temperature,
+    request_top_p,
+    request_top_k,
+    request_presence_penalty,
+    request_frequency_penalty,
+]);
 
 impl GetSpan {
-    crate::runtime::constructor!(
-        nullable[customer_id : String => plain, organization_id : String => plain,
-        workspace_id : String => plain, user_id : String => plain, trace_id : String =>
-        plain, span_id : String => plain, parent_span_id : String => plain, trace_state :
-        String => plain, start_time : String => plain, end_time : String => plain,
-        duration_ns : i64 => plain, span_name : String => plain, span_kind : String =>
-        plain, service_name : String => plain, status_code : GetSpanStatusCode => plain,
-        status_message : String => plain, error_type : String => plain, operation_name :
-        String => plain, provider_name : String => plain, request_model : String =>
-        plain, response_model : String => plain, response_id : String => plain,
-        output_type : String => plain, conversation_id : String => plain, data_source_id
-        : String => plain, agent_id : String => plain, agent_name : String => plain,
-        agent_version : String => plain, agent_description : String => plain,
-        workflow_name : String => plain, prompt_name : String => plain, tool_name :
-        String => plain, tool_type : String => plain, tool_call_id : String => plain,
-        input_messages : String => plain, output_messages : String => plain,
-        system_instructions : String => plain, tool_definitions : String => plain,
-        tool_call_arguments : String => plain, tool_call_result : String => plain,
-        request_choice_count : i64 => plain, request_max_tokens : i64 => plain,
-        request_temperature : f64 => some, request_top_p : f64 => some, request_top_k :
-        f64 => some, request_presence_penalty : f64 => some, request_frequency_penalty :
-        f64 => some, request_seed : i64 => plain, request_stop_sequences : Vec < String >
-        => plain, request_encoding_formats : Vec < String > => plain,
-        response_finish_reasons : Vec < String > => plain, usage_input_tokens : i64 =>
-        plain, usage_output_tokens : i64 => plain, usage_cache_read_input_tokens : i64 =>
-        plain, usage_cache_creation_input_tokens : i64 => plain, resource_attributes :
-        std::collections::BTreeMap < String, String > => plain, span_attributes :
-        std::collections::BTreeMap < String, String > => plain, scope_name : String =>
-        plain, scope_version : String => plain] []
-    );
+    crate::runtime::constructor!(nullable [
+        customer_id: String => plain,
+        organization_id: String => plain,
+        workspace_id: String => plain,
+        user_id: String => plain,
+        trace_id: String => plain,
+        span_id: String => plain,
+        parent_span_id: String => plain,
+        trace_state: String => plain,
+        start_time: String => plain,
+        end_time: String => plain,
+        duration_ns: i64 => plain,
+        span_name: String => plain,
+        span_kind: String => plain,
+        service_name: String => plain,
+        status_code: GetSpanStatusCode => plain,
+        status_message: String => plain,
+        error_type: String => plain,
+        operation_name: String => plain,
+        provider_name: String => plain,
+        request_model: String => plain,
+        response_model: String => plain,
+        response_id: String => plain,
+        output_type: String => plain,
+        conversation_id: String => plain,
+        data_source_id: String => plain,
+        agent_id: String => plain,
+        agent_name: String => plain,
+        agent_version: String => plain,
+        agent_description: String => plain,
+        workflow_name: String => plain,
+        prompt_name: String => plain,
+        tool_name: String => plain,
+        tool_type: String => plain,
+        tool_call_id: String => plain,
+        input_messages: String => plain,
+        output_messages: String => plain,
+        system_instructions: String => plain,
+        tool_definitions: String => plain,
+        tool_call_arguments: String => plain,
+        tool_call_result: String => plain,
+        request_choice_count: i64 => plain,
+        request_max_tokens: i64 => plain,
+        request_temperature: f64 => some,
+        request_top_p: f64 => some,
+        request_top_k: f64 => some,
+        request_presence_penalty: f64 => some,
+        request_frequency_penalty: f64 => some,
+        request_seed: i64 => plain,
+        request_stop_sequences: Vec<String> => plain,
+        request_encoding_formats: Vec<String> => plain,
+        response_finish_reasons: Vec<String> => plain,
+        usage_input_tokens: i64 => plain,
+        usage_output_tokens: i64 => plain,
+        usage_cache_read_input_tokens: i64 => plain,
+        usage_cache_creation_input_tokens: i64 => plain,
+        resource_attributes: std::collections::BTreeMap<String,
+        String > => plain,
+        span_attributes: std::collections::BTreeMap<String,
+        String > => plain,
+        scope_name: String => plain,
+        scope_version: String => plain,
+    ] []);
 }
 
 /// The `GetSpanEvaluation` schema: the `results` of `FeedResultGetSpanEvaluation`.
@@ -1525,21 +1927,41 @@ pub struct GetSpanEvaluation {
     pub metadata: std::collections::BTreeMap<String, String>,
 }
 
-crate::runtime::struct_de!(
-    GetSpanEvaluation, [customer_id, organization_id, workspace_id, user_id, trace_id,
-    span_id, response_id, conversation_id, timestamp, evaluation_name, score_value,
-    score_label, explanation, metadata] []
-);
+crate::runtime::struct_de!(GetSpanEvaluation, [
+    customer_id,
+    organization_id,
+    workspace_id,
+    user_id,
+    trace_id,
+    span_id,
+    response_id,
+    conversation_id,
+    timestamp,
+    evaluation_name,
+    score_value,
+    score_label,
+    explanation,
+    metadata,
+] []);
 
 impl GetSpanEvaluation {
-    crate::runtime::constructor!(
-        [customer_id : String => plain, organization_id : String => plain, workspace_id :
-        String => plain, user_id : String => plain, trace_id : String => plain, span_id :
-        String => plain, response_id : String => plain, conversation_id : String =>
-        plain, timestamp : String => plain, evaluation_name : String => plain,
-        score_value : f64 => plain, score_label : String => plain, explanation : String
-        => plain, metadata : std::collections::BTreeMap < String, String > => plain] []
-    );
+    crate::runtime::constructor!([
+        customer_id: String => plain,
+        organization_id: String => plain,
+        workspace_id: String => plain,
+        user_id: String => plain,
+        trace_id: String => plain,
+        span_id: String => plain,
+        response_id: String => plain,
+        conversation_id: String => plain,
+        timestamp: String => plain,
+        evaluation_name: String => plain,
+        score_value: f64 => plain,
+        score_label: String => plain,
+        explanation: String => plain,
+        metadata: std::collections::BTreeMap<String,
+        String > => plain,
+    ] []);
 }
 
 /// The `GetSpanEvaluationFieldOptions` schema: returned by `beta.observability.spans.fetch_span_eval_field_options`.
@@ -1551,10 +1973,14 @@ pub struct GetSpanEvaluationFieldOptions {
     pub options: Option<Vec<String>>,
 }
 
-crate::runtime::struct_de!(GetSpanEvaluationFieldOptions, [] [options]);
+crate::runtime::struct_de!(GetSpanEvaluationFieldOptions, [] [
+    options,
+]);
 
 impl GetSpanEvaluationFieldOptions {
-    crate::runtime::constructor!(nullable[options : Vec < String > => some] []);
+    crate::runtime::constructor!(nullable [
+        options: Vec<String> => some,
+    ] []);
 }
 
 /// The `GetSpanEvaluationFields` schema: returned by `beta.observability.spans.list_span_eval_fields`.
@@ -1566,12 +1992,14 @@ pub struct GetSpanEvaluationFields {
     pub field_definitions: Vec<OtelFieldDefinition>,
 }
 
-crate::runtime::struct_de!(GetSpanEvaluationFields, [field_definitions] []);
+crate::runtime::struct_de!(GetSpanEvaluationFields, [
+    field_definitions,
+] []);
 
 impl GetSpanEvaluationFields {
-    crate::runtime::constructor!(
-        [field_definitions : Vec < OtelFieldDefinition > => plain] []
-    );
+    crate::runtime::constructor!([
+        field_definitions: Vec<OtelFieldDefinition> => plain,
+    ] []);
 }
 
 /// The `GetSpanEvaluations` schema: returned by `beta.observability.spans.search_span_evaluations`; returned by `beta.observability.spans.search_latest_span_evaluations`.
@@ -1583,12 +2011,14 @@ pub struct GetSpanEvaluations {
     pub span_evaluations: FeedResultGetSpanEvaluation,
 }
 
-crate::runtime::struct_de!(GetSpanEvaluations, [span_evaluations] []);
+crate::runtime::struct_de!(GetSpanEvaluations, [
+    span_evaluations,
+] []);
 
 impl GetSpanEvaluations {
-    crate::runtime::constructor!(
-        [span_evaluations : FeedResultGetSpanEvaluation => plain] []
-    );
+    crate::runtime::constructor!([
+        span_evaluations: FeedResultGetSpanEvaluation => plain,
+    ] []);
 }
 
 /// The `GetSpanFieldOptions` schema: returned by `beta.observability.spans.fetch_span_field_options`.
@@ -1600,10 +2030,14 @@ pub struct GetSpanFieldOptions {
     pub options: Option<Vec<String>>,
 }
 
-crate::runtime::struct_de!(GetSpanFieldOptions, [] [options]);
+crate::runtime::struct_de!(GetSpanFieldOptions, [] [
+    options,
+]);
 
 impl GetSpanFieldOptions {
-    crate::runtime::constructor!(nullable[options : Vec < String > => some] []);
+    crate::runtime::constructor!(nullable [
+        options: Vec<String> => some,
+    ] []);
 }
 
 /// The `GetSpanFields` schema: returned by `beta.observability.spans.list_span_fields`.
@@ -1615,12 +2049,14 @@ pub struct GetSpanFields {
     pub field_definitions: Vec<OtelFieldDefinition>,
 }
 
-crate::runtime::struct_de!(GetSpanFields, [field_definitions] []);
+crate::runtime::struct_de!(GetSpanFields, [
+    field_definitions,
+] []);
 
 impl GetSpanFields {
-    crate::runtime::constructor!(
-        [field_definitions : Vec < OtelFieldDefinition > => plain] []
-    );
+    crate::runtime::constructor!([
+        field_definitions: Vec<OtelFieldDefinition> => plain,
+    ] []);
 }
 
 /// The `status_code` field of `GetSpan`.
@@ -1639,9 +2075,11 @@ pub enum GetSpanStatusCode {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    GetSpanStatusCode { Error = "Error", Ok = "Ok", Unset = "Unset" }
-);
+crate::runtime::string_enum!(GetSpanStatusCode {
+    Error = "Error",
+    Ok = "Ok",
+    Unset = "Unset",
+});
 
 /// The `GetSpans` schema: returned by `beta.observability.spans.search_spans`; returned by `beta.observability.traces.get_trace_spans`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
@@ -1652,10 +2090,14 @@ pub struct GetSpans {
     pub spans: FeedResultGetSpan,
 }
 
-crate::runtime::struct_de!(GetSpans, [spans] []);
+crate::runtime::struct_de!(GetSpans, [
+    spans,
+] []);
 
 impl GetSpans {
-    crate::runtime::constructor!([spans : FeedResultGetSpan => plain] []);
+    crate::runtime::constructor!([
+        spans: FeedResultGetSpan => plain,
+    ] []);
 }
 
 /// The `GetTrace` schema: returned by `beta.observability.traces.get_trace_by_id`; the `results` of `FeedResultGetTrace`.
@@ -1733,36 +2175,80 @@ pub struct GetTrace {
     pub last_turn_last_output_message: String,
 }
 
-crate::runtime::struct_de!(
-    GetTrace, [customer_id, organization_id, workspace_id, user_id, trace_id,
-    root_span_id, root_span_name, start_time, end_time, duration_ns, service_name,
-    environment, conversation_id, workflow_name, agent_id, agent_name, status_code,
-    error_count, span_count, gen_ai_span_count, llm_call_count, tool_call_count,
-    retrieval_count, evaluation_count, input_tokens, output_tokens,
-    cache_read_input_tokens, cache_creation_input_tokens, models_used, tools_used,
-    first_turn_last_input_message, first_turn_last_output_message,
-    last_turn_last_input_message, last_turn_last_output_message] []
-);
+crate::runtime::struct_de!(GetTrace, [
+    customer_id,
+    organization_id,
+    workspace_id,
+    user_id,
+    trace_id,
+    root_span_id,
+    root_span_name,
+    start_time,
+    end_time,
+    duration_ns,
+    service_name,
+    environment,
+    conversation_id,
+    workflow_name,
+    agent_id,
+    agent_name,
+    status_code,
+    error_count,
+    span_count,
+    gen_ai_span_count,
+    llm_call_count,
+    tool_call_count,
+    retrieval_count,
+    evaluation_count,
+    input_tokens,
+    output_tokens,
+    cache_read_input_tokens,
+    cache_creation_input_tokens,
+    models_used,
+    tools_used,
+    first_turn_last_input_message,
+    first_turn_last_output_message,
+    last_turn_last_input_message,
+    last_turn_last_output_message,
+] []);
 
 impl GetTrace {
-    crate::runtime::constructor!(
-        [customer_id : String => plain, organization_id : String => plain, workspace_id :
-        String => plain, user_id : String => plain, trace_id : String => plain,
-        root_span_id : String => plain, root_span_name : String => plain, start_time :
-        String => plain, end_time : String => plain, duration_ns : i64 => plain,
-        service_name : String => plain, environment : String => plain, conversation_id :
-        String => plain, workflow_name : String => plain, agent_id : String => plain,
-        agent_name : String => plain, status_code : GetTraceStatusCode => plain,
-        error_count : i64 => plain, span_count : i64 => plain, gen_ai_span_count : i64 =>
-        plain, llm_call_count : i64 => plain, tool_call_count : i64 => plain,
-        retrieval_count : i64 => plain, evaluation_count : i64 => plain, input_tokens :
-        i64 => plain, output_tokens : i64 => plain, cache_read_input_tokens : i64 =>
-        plain, cache_creation_input_tokens : i64 => plain, models_used : Vec < String >
-        => plain, tools_used : Vec < String > => plain, first_turn_last_input_message :
-        String => plain, first_turn_last_output_message : String => plain,
-        last_turn_last_input_message : String => plain, last_turn_last_output_message :
-        String => plain] []
-    );
+    crate::runtime::constructor!([
+        customer_id: String => plain,
+        organization_id: String => plain,
+        workspace_id: String => plain,
+        user_id: String => plain,
+        trace_id: String => plain,
+        root_span_id: String => plain,
+        root_span_name: String => plain,
+        start_time: String => plain,
+        end_time: String => plain,
+        duration_ns: i64 => plain,
+        service_name: String => plain,
+        environment: String => plain,
+        conversation_id: String => plain,
+        workflow_name: String => plain,
+        agent_id: String => plain,
+        agent_name: String => plain,
+        status_code: GetTraceStatusCode => plain,
+        error_count: i64 => plain,
+        span_count: i64 => plain,
+        gen_ai_span_count: i64 => plain,
+        llm_call_count: i64 => plain,
+        tool_call_count: i64 => plain,
+        retrieval_count: i64 => plain,
+        evaluation_count: i64 => plain,
+        input_tokens: i64 => plain,
+        output_tokens: i64 => plain,
+        cache_read_input_tokens: i64 => plain,
+        cache_creation_input_tokens: i64 => plain,
+        models_used: Vec<String> => plain,
+        tools_used: Vec<String> => plain,
+        first_turn_last_input_message: String => plain,
+        first_turn_last_output_message: String => plain,
+        last_turn_last_input_message: String => plain,
+        last_turn_last_output_message: String => plain,
+    ] []);
 }
 
 /// The `GetTraceFieldOptions` schema: returned by `beta.observability.traces.fetch_options`.
@@ -1774,10 +2260,14 @@ pub struct GetTraceFieldOptions {
     pub options: Option<Vec<String>>,
 }
 
-crate::runtime::struct_de!(GetTraceFieldOptions, [] [options]);
+crate::runtime::struct_de!(GetTraceFieldOptions, [] [
+    options,
+]);
 
 impl GetTraceFieldOptions {
-    crate::runtime::constructor!(nullable[options : Vec < String > => some] []);
+    crate::runtime::constructor!(nullable [
+        options: Vec<String> => some,
+    ] []);
 }
 
 /// The `GetTraceFields` schema: returned by `beta.observability.traces.get_trace_fields`.
@@ -1789,12 +2279,14 @@ pub struct GetTraceFields {
     pub field_definitions: Vec<OtelFieldDefinition>,
 }
 
-crate::runtime::struct_de!(GetTraceFields, [field_definitions] []);
+crate::runtime::struct_de!(GetTraceFields, [
+    field_definitions,
+] []);
 
 impl GetTraceFields {
-    crate::runtime::constructor!(
-        [field_definitions : Vec < OtelFieldDefinition > => plain] []
-    );
+    crate::runtime::constructor!([
+        field_definitions: Vec<OtelFieldDefinition> => plain,
+    ] []);
 }
 
 /// The `status_code` field of `GetTrace`.
@@ -1811,7 +2303,10 @@ pub enum GetTraceStatusCode {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(GetTraceStatusCode { Error = "Error", Unset = "Unset" });
+crate::runtime::string_enum!(GetTraceStatusCode {
+    Error = "Error",
+    Unset = "Unset",
+});
 
 /// The `GetTraces` schema: returned by `beta.observability.traces.search`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
@@ -1822,10 +2317,14 @@ pub struct GetTraces {
     pub traces: FeedResultGetTrace,
 }
 
-crate::runtime::struct_de!(GetTraces, [traces] []);
+crate::runtime::struct_de!(GetTraces, [
+    traces,
+] []);
 
 impl GetTraces {
-    crate::runtime::constructor!([traces : FeedResultGetTrace => plain] []);
+    crate::runtime::constructor!([
+        traces: FeedResultGetTrace => plain,
+    ] []);
 }
 
 /// The `Granularity` schema: the `granularity` of `TimeDimension`.
@@ -1850,10 +2349,15 @@ pub enum Granularity {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    Granularity { Auto = "auto", Second = "second", Minute = "minute", Hour = "hour", Day
-    = "day", Week = "week", Month = "month" }
-);
+crate::runtime::string_enum!(Granularity {
+    Auto = "auto",
+    Second = "second",
+    Minute = "minute",
+    Hour = "hour",
+    Day = "day",
+    Week = "week",
+    Month = "month",
+});
 
 /// The `ImportDatasetFromCampaignRequest` schema: sent to `beta.observability.datasets.import_from_campaign`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
@@ -1864,10 +2368,14 @@ pub struct ImportDatasetFromCampaignRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(ImportDatasetFromCampaignRequest, [campaign_id] []);
+crate::runtime::struct_de!(ImportDatasetFromCampaignRequest, [
+    campaign_id,
+] []);
 
 impl ImportDatasetFromCampaignRequest {
-    crate::runtime::constructor!([campaign_id : String => plain] []);
+    crate::runtime::constructor!([
+        campaign_id: String => plain,
+    ] []);
 }
 
 /// The `ImportDatasetFromDatasetRequest` schema: sent to `beta.observability.datasets.import_from_dataset_records`.
@@ -1879,10 +2387,14 @@ pub struct ImportDatasetFromDatasetRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(ImportDatasetFromDatasetRequest, [dataset_record_ids] []);
+crate::runtime::struct_de!(ImportDatasetFromDatasetRequest, [
+    dataset_record_ids,
+] []);
 
 impl ImportDatasetFromDatasetRequest {
-    crate::runtime::constructor!([dataset_record_ids : Vec < String > => plain] []);
+    crate::runtime::constructor!([
+        dataset_record_ids: Vec<String> => plain,
+    ] []);
 }
 
 /// The `ImportDatasetFromExplorerRequest` schema: sent to `beta.observability.datasets.import_from_explorer`.
@@ -1894,10 +2406,14 @@ pub struct ImportDatasetFromExplorerRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(ImportDatasetFromExplorerRequest, [completion_event_ids] []);
+crate::runtime::struct_de!(ImportDatasetFromExplorerRequest, [
+    completion_event_ids,
+] []);
 
 impl ImportDatasetFromExplorerRequest {
-    crate::runtime::constructor!([completion_event_ids : Vec < String > => plain] []);
+    crate::runtime::constructor!([
+        completion_event_ids: Vec<String> => plain,
+    ] []);
 }
 
 /// The `ImportDatasetFromFileRequest` schema: sent to `beta.observability.datasets.import_from_file`.
@@ -1909,10 +2425,14 @@ pub struct ImportDatasetFromFileRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(ImportDatasetFromFileRequest, [file_id] []);
+crate::runtime::struct_de!(ImportDatasetFromFileRequest, [
+    file_id,
+] []);
 
 impl ImportDatasetFromFileRequest {
-    crate::runtime::constructor!([file_id : String => plain] []);
+    crate::runtime::constructor!([
+        file_id: String => plain,
+    ] []);
 }
 
 /// The `ImportDatasetFromPlaygroundRequest` schema: sent to `beta.observability.datasets.import_from_playground`.
@@ -1924,10 +2444,14 @@ pub struct ImportDatasetFromPlaygroundRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(ImportDatasetFromPlaygroundRequest, [conversation_ids] []);
+crate::runtime::struct_de!(ImportDatasetFromPlaygroundRequest, [
+    conversation_ids,
+] []);
 
 impl ImportDatasetFromPlaygroundRequest {
-    crate::runtime::constructor!([conversation_ids : Vec < String > => plain] []);
+    crate::runtime::constructor!([
+        conversation_ids: Vec<String> => plain,
+    ] []);
 }
 
 /// The `Judge` schema: returned by `beta.observability.judges.create`; returned by `beta.observability.judges.fetch`; the `judge` of `Campaign`; and 1 more.
@@ -1979,24 +2503,48 @@ pub struct Judge {
     pub base_revision: crate::Nullable<String>,
 }
 
-crate::runtime::struct_de!(
-    Judge, [id, created_at, updated_at, owner_id, workspace_id, name, description,
-    model_name, output, instructions, tools] [deleted_at, up_revision, down_revision,
-    base_revision]
-);
+crate::runtime::struct_de!(Judge, [
+    id,
+    created_at,
+    updated_at,
+    owner_id,
+    workspace_id,
+    name,
+    description,
+    model_name,
+    output,
+    instructions,
+    tools,
+] [
+    deleted_at,
+    up_revision,
+    down_revision,
+    base_revision,
+]);
 
 impl Judge {
-    crate::runtime::constructor!(
-        nullable[id : String => plain, created_at : String => plain, updated_at : String
-        => plain, deleted_at : String => some, owner_id : String => plain, workspace_id :
-        String => plain, name : String => plain, description : String => plain,
-        model_name : String => plain, output : JudgeOutput2 => plain, instructions :
-        String => plain, tools : Vec < String > => plain] [up_revision, down_revision,
-        base_revision]
-    );
+    crate::runtime::constructor!(nullable [
+        id: String => plain,
+        created_at: String => plain,
+        updated_at: String => plain,
+        deleted_at: String => some,
+        owner_id: String => plain,
+        workspace_id: String => plain,
+        name: String => plain,
+        description: String => plain,
+        model_name: String => plain,
+        output: JudgeOutput2 => plain,
+        instructions: String => plain,
+        tools: Vec<String> => plain,
+    ] [
+        up_revision,
+        down_revision,
+        base_revision,
+    ]);
     crate::runtime::setters! {
-        up_revision : String => nullable, down_revision : String => nullable,
-        base_revision : String => nullable
+        up_revision: String => nullable,
+        down_revision: String => nullable,
+        base_revision: String => nullable,
     }
 }
 
@@ -2009,10 +2557,14 @@ pub struct JudgeChatCompletionEventRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(JudgeChatCompletionEventRequest, [judge_definition] []);
+crate::runtime::struct_de!(JudgeChatCompletionEventRequest, [
+    judge_definition,
+] []);
 
 impl JudgeChatCompletionEventRequest {
-    crate::runtime::constructor!([judge_definition : CreateJudgeRequest => plain] []);
+    crate::runtime::constructor!([
+        judge_definition: CreateJudgeRequest => plain,
+    ] []);
 }
 
 /// The `JudgeClassificationOutput` schema.
@@ -2028,12 +2580,18 @@ pub struct JudgeClassificationOutput {
     pub options: Vec<JudgeClassificationOutputOption>,
 }
 
-crate::runtime::struct_de!(JudgeClassificationOutput, [options] [r#type = "type"]);
+crate::runtime::struct_de!(JudgeClassificationOutput, [
+    options,
+] [
+    r#type = "type",
+]);
 
 impl JudgeClassificationOutput {
-    crate::runtime::constructor!(
-        [options : Vec < JudgeClassificationOutputOption > => plain] [r#type]
-    );
+    crate::runtime::constructor!([
+        options: Vec<JudgeClassificationOutputOption> => plain,
+    ] [
+        r#type,
+    ]);
 }
 
 /// The `JudgeClassificationOutputOption` schema: the `options` of `JudgeClassificationOutput`.
@@ -2046,12 +2604,16 @@ pub struct JudgeClassificationOutputOption {
     pub description: String,
 }
 
-crate::runtime::struct_de!(JudgeClassificationOutputOption, [value, description] []);
+crate::runtime::struct_de!(JudgeClassificationOutputOption, [
+    value,
+    description,
+] []);
 
 impl JudgeClassificationOutputOption {
-    crate::runtime::constructor!(
-        [value : String => plain, description : String => plain] []
-    );
+    crate::runtime::constructor!([
+        value: String => plain,
+        description: String => plain,
+    ] []);
 }
 
 /// The `type` field of `JudgeClassificationOutput`.
@@ -2077,15 +2639,22 @@ pub struct JudgeConversationRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(JudgeConversationRequest, [messages] [properties]);
+crate::runtime::struct_de!(JudgeConversationRequest, [
+    messages,
+] [
+    properties,
+]);
 
 impl JudgeConversationRequest {
-    crate::runtime::constructor!(
-        [messages : Vec < std::collections::BTreeMap < String, serde_json::Value > > =>
-        plain] [properties]
-    );
+    crate::runtime::constructor!([
+        messages: Vec<std::collections::BTreeMap<String,
+        serde_json::Value > > => plain,
+    ] [
+        properties,
+    ]);
     crate::runtime::setters! {
-        properties : std::collections::BTreeMap < String, serde_json::Value > => nullable
+        properties: std::collections::BTreeMap<String,
+        serde_json::Value > => nullable,
     }
 }
 
@@ -2098,10 +2667,14 @@ pub struct JudgeDatasetRecordRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(JudgeDatasetRecordRequest, [judge_definition] []);
+crate::runtime::struct_de!(JudgeDatasetRecordRequest, [
+    judge_definition,
+] []);
 
 impl JudgeDatasetRecordRequest {
-    crate::runtime::constructor!([judge_definition : CreateJudgeRequest => plain] []);
+    crate::runtime::constructor!([
+        judge_definition: CreateJudgeRequest => plain,
+    ] []);
 }
 
 /// The `JudgeOutput` schema: returned by `beta.observability.chat_completion_events.judge`; returned by `beta.observability.judges.judge_conversation`; returned by `beta.observability.datasets.records.judge`.
@@ -2115,12 +2688,16 @@ pub struct JudgeOutput {
     pub answer: JudgeOutputAnswer,
 }
 
-crate::runtime::struct_de!(JudgeOutput, [analysis, answer] []);
+crate::runtime::struct_de!(JudgeOutput, [
+    analysis,
+    answer,
+] []);
 
 impl JudgeOutput {
-    crate::runtime::constructor!(
-        [analysis : String => plain, answer : JudgeOutputAnswer => plain] []
-    );
+    crate::runtime::constructor!([
+        analysis: String => plain,
+        answer: JudgeOutputAnswer => plain,
+    ] []);
 }
 
 /// One type for the places that declare it alike: the `output` of `CreateJudgeRequest`; the `output` of `Judge`; the `output` of `UpdateJudgeRequest`.
@@ -2137,25 +2714,25 @@ pub enum JudgeOutput2 {
     Unknown(serde_json::Value),
 }
 
-crate::runtime::tagged_union!(
-    JudgeOutput2, "type" { Classification = ["CLASSIFICATION"] carries, Regression =
-    ["REGRESSION"] carries }
-);
+crate::runtime::tagged_union!(JudgeOutput2, "type" {
+    Classification = ["CLASSIFICATION"] carries,
+    Regression = ["REGRESSION"] carries,
+});
 
-crate::runtime::tagged_union_ser!(
-    JudgeOutput2, "type" { Classification = ["CLASSIFICATION"] carries, Regression =
-    ["REGRESSION"] carries }
-);
+crate::runtime::tagged_union_ser!(JudgeOutput2, "type" {
+    Classification = ["CLASSIFICATION"] carries,
+    Regression = ["REGRESSION"] carries,
+});
 
-crate::runtime::tagged_union_de!(
-    JudgeOutput2, "type" { Classification = ["CLASSIFICATION"] carries, Regression =
-    ["REGRESSION"] carries }
-);
+crate::runtime::tagged_union_de!(JudgeOutput2, "type" {
+    Classification = ["CLASSIFICATION"] carries,
+    Regression = ["REGRESSION"] carries,
+});
 
-crate::runtime::union_from!(
-    JudgeOutput2 { Classification(JudgeClassificationOutput),
-    Regression(JudgeRegressionOutput) }
-);
+crate::runtime::union_from!(JudgeOutput2 {
+    Classification(JudgeClassificationOutput),
+    Regression(JudgeRegressionOutput),
+});
 
 /// The `answer` field of `JudgeOutput`.
 ///
@@ -2172,13 +2749,20 @@ pub enum JudgeOutputAnswer {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::untagged_union_ser!(JudgeOutputAnswer { Number, String });
+crate::runtime::untagged_union_ser!(JudgeOutputAnswer {
+    Number,
+    String,
+});
 
-crate::runtime::untagged_union_de!(JudgeOutputAnswer { Number, String });
+crate::runtime::untagged_union_de!(JudgeOutputAnswer {
+    Number,
+    String,
+});
 
-crate::runtime::union_from!(
-    JudgeOutputAnswer { Number(f64), String(String) } str => String
-);
+crate::runtime::union_from!(JudgeOutputAnswer {
+    Number(f64),
+    String(String),
+} str => String);
 
 /// The `JudgeOutputType` schema: a parameter of `beta.observability.judges.list`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
@@ -2192,9 +2776,10 @@ pub enum JudgeOutputType {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    JudgeOutputType { Regression = "REGRESSION", Classification = "CLASSIFICATION" }
-);
+crate::runtime::string_enum!(JudgeOutputType {
+    Regression = "REGRESSION",
+    Classification = "CLASSIFICATION",
+});
 
 /// The `JudgeRegressionOutput` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
@@ -2221,17 +2806,27 @@ pub struct JudgeRegressionOutput {
     pub max_description: String,
 }
 
-crate::runtime::struct_de!(
-    JudgeRegressionOutput, [min_description, max_description] [r#type = "type", min, max]
-);
+crate::runtime::struct_de!(JudgeRegressionOutput, [
+    min_description,
+    max_description,
+] [
+    r#type = "type",
+    min,
+    max,
+]);
 
 impl JudgeRegressionOutput {
-    crate::runtime::constructor!(
-        [min_description : String => plain, max_description : String => plain] [r#type,
-        min, max]
-    );
+    crate::runtime::constructor!([
+        min_description: String => plain,
+        max_description: String => plain,
+    ] [
+        r#type,
+        min,
+        max,
+    ]);
     crate::runtime::setters! {
-        min : f64 => optional, max : f64 => optional
+        min: f64 => optional,
+        max: f64 => optional,
     }
 }
 
@@ -2253,12 +2848,14 @@ pub struct ListCampaignSelectedEventsResponse {
     pub completion_events: PaginatedResultChatCompletionEventPreview,
 }
 
-crate::runtime::struct_de!(ListCampaignSelectedEventsResponse, [completion_events] []);
+crate::runtime::struct_de!(ListCampaignSelectedEventsResponse, [
+    completion_events,
+] []);
 
 impl ListCampaignSelectedEventsResponse {
-    crate::runtime::constructor!(
-        [completion_events : PaginatedResultChatCompletionEventPreview => plain] []
-    );
+    crate::runtime::constructor!([
+        completion_events: PaginatedResultChatCompletionEventPreview => plain,
+    ] []);
 }
 
 /// The `ListCampaignsResponse` schema: returned by `beta.observability.campaigns.list`.
@@ -2270,12 +2867,14 @@ pub struct ListCampaignsResponse {
     pub campaigns: PaginatedResultCampaignPreview,
 }
 
-crate::runtime::struct_de!(ListCampaignsResponse, [campaigns] []);
+crate::runtime::struct_de!(ListCampaignsResponse, [
+    campaigns,
+] []);
 
 impl ListCampaignsResponse {
-    crate::runtime::constructor!(
-        [campaigns : PaginatedResultCampaignPreview => plain] []
-    );
+    crate::runtime::constructor!([
+        campaigns: PaginatedResultCampaignPreview => plain,
+    ] []);
 }
 
 /// The `ListChatCompletionFieldsResponse` schema: returned by `beta.observability.chat_completion_events.fields.list`.
@@ -2289,15 +2888,16 @@ pub struct ListChatCompletionFieldsResponse {
     pub field_groups: Vec<FieldGroup>,
 }
 
-crate::runtime::struct_de!(
-    ListChatCompletionFieldsResponse, [field_definitions, field_groups] []
-);
+crate::runtime::struct_de!(ListChatCompletionFieldsResponse, [
+    field_definitions,
+    field_groups,
+] []);
 
 impl ListChatCompletionFieldsResponse {
-    crate::runtime::constructor!(
-        [field_definitions : Vec < BaseFieldDefinition > => plain, field_groups : Vec <
-        FieldGroup > => plain] []
-    );
+    crate::runtime::constructor!([
+        field_definitions: Vec<BaseFieldDefinition> => plain,
+        field_groups: Vec<FieldGroup> => plain,
+    ] []);
 }
 
 /// The `ListDatasetImportTasksResponse` schema: returned by `beta.observability.datasets.list_tasks`.
@@ -2309,10 +2909,14 @@ pub struct ListDatasetImportTasksResponse {
     pub tasks: PaginatedResultDatasetImportTask,
 }
 
-crate::runtime::struct_de!(ListDatasetImportTasksResponse, [tasks] []);
+crate::runtime::struct_de!(ListDatasetImportTasksResponse, [
+    tasks,
+] []);
 
 impl ListDatasetImportTasksResponse {
-    crate::runtime::constructor!([tasks : PaginatedResultDatasetImportTask => plain] []);
+    crate::runtime::constructor!([
+        tasks: PaginatedResultDatasetImportTask => plain,
+    ] []);
 }
 
 /// The `ListDatasetRecordsResponse` schema: returned by `beta.observability.datasets.list_records`.
@@ -2324,10 +2928,14 @@ pub struct ListDatasetRecordsResponse {
     pub records: PaginatedResultDatasetRecord,
 }
 
-crate::runtime::struct_de!(ListDatasetRecordsResponse, [records] []);
+crate::runtime::struct_de!(ListDatasetRecordsResponse, [
+    records,
+] []);
 
 impl ListDatasetRecordsResponse {
-    crate::runtime::constructor!([records : PaginatedResultDatasetRecord => plain] []);
+    crate::runtime::constructor!([
+        records: PaginatedResultDatasetRecord => plain,
+    ] []);
 }
 
 /// The `ListDatasetsResponse` schema: returned by `beta.observability.datasets.list`.
@@ -2339,10 +2947,14 @@ pub struct ListDatasetsResponse {
     pub datasets: PaginatedResultDatasetPreview,
 }
 
-crate::runtime::struct_de!(ListDatasetsResponse, [datasets] []);
+crate::runtime::struct_de!(ListDatasetsResponse, [
+    datasets,
+] []);
 
 impl ListDatasetsResponse {
-    crate::runtime::constructor!([datasets : PaginatedResultDatasetPreview => plain] []);
+    crate::runtime::constructor!([
+        datasets: PaginatedResultDatasetPreview => plain,
+    ] []);
 }
 
 /// The `ListJudgesResponse` schema: returned by `beta.observability.judges.list`.
@@ -2354,10 +2966,14 @@ pub struct ListJudgesResponse {
     pub judges: PaginatedResultJudgePreview,
 }
 
-crate::runtime::struct_de!(ListJudgesResponse, [judges] []);
+crate::runtime::struct_de!(ListJudgesResponse, [
+    judges,
+] []);
 
 impl ListJudgesResponse {
-    crate::runtime::constructor!([judges : PaginatedResultJudgePreview => plain] []);
+    crate::runtime::constructor!([
+        judges: PaginatedResultJudgePreview => plain,
+    ] []);
 }
 
 /// The `LogsRequest` schema: sent to `beta.observability.logs.search`.
@@ -2375,12 +2991,15 @@ pub struct LogsRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(LogsRequest, [] [search_expression, order]);
+crate::runtime::struct_de!(LogsRequest, [] [
+    search_expression,
+    order,
+]);
 
 impl LogsRequest {
     crate::runtime::setters! {
-        search_expression : String => nullable, order : OrderByClauseDirection =>
-        optional
+        search_expression: String => nullable,
+        order: OrderByClauseDirection => optional,
     }
 }
 
@@ -2412,11 +3031,18 @@ pub enum MetricAggregation {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    MetricAggregation { Count = "count", CountDistinct = "count_distinct", Sum = "sum",
-    Avg = "avg", Min = "min", Max = "max", P50 = "p50", P90 = "p90", P95 = "p95", P99 =
-    "p99" }
-);
+crate::runtime::string_enum!(MetricAggregation {
+    Count = "count",
+    CountDistinct = "count_distinct",
+    Sum = "sum",
+    Avg = "avg",
+    Min = "min",
+    Max = "max",
+    P50 = "p50",
+    P90 = "p90",
+    P95 = "p95",
+    P99 = "p99",
+});
 
 /// The `MetricDefinition` schema: the `metric` of `AggregationRequest`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
@@ -2429,12 +3055,16 @@ pub struct MetricDefinition {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(MetricDefinition, [measure, aggregation] []);
+crate::runtime::struct_de!(MetricDefinition, [
+    measure,
+    aggregation,
+] []);
 
 impl MetricDefinition {
-    crate::runtime::constructor!(
-        [measure : String => plain, aggregation : MetricAggregation => plain] []
-    );
+    crate::runtime::constructor!([
+        measure: String => plain,
+        aggregation: MetricAggregation => plain,
+    ] []);
 }
 
 /// The `ObservabilityError` schema: the error body of `beta.observability.chat_completion_events.search`; the error body of `beta.observability.chat_completion_events.search_ids`; the error body of `beta.observability.chat_completion_events.fetch`; and 56 more.
@@ -2446,10 +3076,14 @@ pub struct ObservabilityError {
     pub detail: ObservabilityErrorDetail,
 }
 
-crate::runtime::struct_de!(ObservabilityError, [detail] []);
+crate::runtime::struct_de!(ObservabilityError, [
+    detail,
+] []);
 
 impl ObservabilityError {
-    crate::runtime::constructor!([detail : ObservabilityErrorDetail => plain] []);
+    crate::runtime::constructor!([
+        detail: ObservabilityErrorDetail => plain,
+    ] []);
 }
 
 /// The `ObservabilityErrorCode` schema: the `error_code` of `ObservabilityErrorDetail`.
@@ -2558,43 +3192,57 @@ pub enum ObservabilityErrorCode {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    ObservabilityErrorCode { UnknownError = "UNKNOWN_ERROR", ValidationError =
-    "VALIDATION_ERROR", AuthForbidden = "AUTH_FORBIDDEN", AuthForbiddenNotWorkspaceAdmin
-    = "AUTH_FORBIDDEN_NOT_WORKSPACE_ADMIN", AuthForbiddenWorkspaceNotFound =
-    "AUTH_FORBIDDEN_WORKSPACE_NOT_FOUND", AuthForbiddenRoleNotFound =
-    "AUTH_FORBIDDEN_ROLE_NOT_FOUND", AuthUnauthorized = "AUTH_UNAUTHORIZED",
-    FeatureNotSupported = "FEATURE_NOT_SUPPORTED", FieldsBadRequest =
-    "FIELDS_BAD_REQUEST", FieldsNotFound = "FIELDS_NOT_FOUND", SearchNotFound =
-    "SEARCH_NOT_FOUND", SearchBadRequest = "SEARCH_BAD_REQUEST", SearchServiceUnavailable
-    = "SEARCH_SERVICE_UNAVAILABLE", DatabaseError = "DATABASE_ERROR", DatabaseTimeout =
-    "DATABASE_TIMEOUT", DatabaseUnavailable = "DATABASE_UNAVAILABLE", DatabaseQueryError
-    = "DATABASE_QUERY_ERROR", SearchFilterToSqlConversionError =
-    "SEARCH_FILTER_TO_SQL_CONVERSION_ERROR", JudgeConversationFormatError =
-    "JUDGE_CONVERSATION_FORMAT_ERROR", JudgeMistralApiError = "JUDGE_MISTRAL_API_ERROR",
-    JudgeMistralApiTimeout = "JUDGE_MISTRAL_API_TIMEOUT", JudgeNameAlreadyExists =
-    "JUDGE_NAME_ALREADY_EXISTS", JudgeNotFound = "JUDGE_NOT_FOUND",
+crate::runtime::string_enum!(ObservabilityErrorCode {
+    UnknownError = "UNKNOWN_ERROR",
+    ValidationError = "VALIDATION_ERROR",
+    AuthForbidden = "AUTH_FORBIDDEN",
+    AuthForbiddenNotWorkspaceAdmin = "AUTH_FORBIDDEN_NOT_WORKSPACE_ADMIN",
+    AuthForbiddenWorkspaceNotFound = "AUTH_FORBIDDEN_WORKSPACE_NOT_FOUND",
+    AuthForbiddenRoleNotFound = "AUTH_FORBIDDEN_ROLE_NOT_FOUND",
+    AuthUnauthorized = "AUTH_UNAUTHORIZED",
+    FeatureNotSupported = "FEATURE_NOT_SUPPORTED",
+    FieldsBadRequest = "FIELDS_BAD_REQUEST",
+    FieldsNotFound = "FIELDS_NOT_FOUND",
+    SearchNotFound = "SEARCH_NOT_FOUND",
+    SearchBadRequest = "SEARCH_BAD_REQUEST",
+    SearchServiceUnavailable = "SEARCH_SERVICE_UNAVAILABLE",
+    DatabaseError = "DATABASE_ERROR",
+    DatabaseTimeout = "DATABASE_TIMEOUT",
+    DatabaseUnavailable = "DATABASE_UNAVAILABLE",
+    DatabaseQueryError = "DATABASE_QUERY_ERROR",
+    SearchFilterToSqlConversionError = "SEARCH_FILTER_TO_SQL_CONVERSION_ERROR",
+    JudgeConversationFormatError = "JUDGE_CONVERSATION_FORMAT_ERROR",
+    JudgeMistralApiError = "JUDGE_MISTRAL_API_ERROR",
+    JudgeMistralApiTimeout = "JUDGE_MISTRAL_API_TIMEOUT",
+    JudgeNameAlreadyExists = "JUDGE_NAME_ALREADY_EXISTS",
+    JudgeNotFound = "JUDGE_NOT_FOUND",
     JudgeAlreadyHasNewVersion = "JUDGE_ALREADY_HAS_NEW_VERSION",
     JudgeUsedInCampaignCannotBeUpdated = "JUDGE_USED_IN_CAMPAIGN_CANNOT_BE_UPDATED",
-    JudgeDidNotChange = "JUDGE_DID_NOT_CHANGE", CampaignNotFound = "CAMPAIGN_NOT_FOUND",
-    CampaignNoMatchingEvents = "CAMPAIGN_NO_MATCHING_EVENTS", DatasetNotFound =
-    "DATASET_NOT_FOUND", DatasetTaskNotFound = "DATASET_TASK_NOT_FOUND",
-    DatasetRecordNotFound = "DATASET_RECORD_NOT_FOUND", DatasetRecordFormatError =
-    "DATASET_RECORD_FORMAT_ERROR", AgentNotFound = "AGENT_NOT_FOUND",
-    AgentMistralApiError = "AGENT_MISTRAL_API_ERROR", EvaluationNotFound =
-    "EVALUATION_NOT_FOUND", EvaluationCurrentlyRunning = "EVALUATION_CURRENTLY_RUNNING",
-    EvaluationRecordNotFound = "EVALUATION_RECORD_NOT_FOUND", EvaluationRunNotFound =
-    "EVALUATION_RUN_NOT_FOUND", EvaluationRunTransitionIsInvalid =
-    "EVALUATION_RUN_TRANSITION_IS_INVALID", EvaluationRunTransitionIsRunningAlready =
-    "EVALUATION_RUN_TRANSITION_IS_RUNNING_ALREADY", EvaluationRunTransitionError =
-    "EVALUATION_RUN_TRANSITION_ERROR", TemplateError = "TEMPLATE_ERROR",
-    TemplateSyntaxError = "TEMPLATE_SYNTAX_ERROR", ProjectNameAlreadyExists =
-    "PROJECT_NAME_ALREADY_EXISTS", EvaluationNameAlreadyExists =
-    "EVALUATION_NAME_ALREADY_EXISTS", OptimizationTrialKeyAlreadyExists =
-    "OPTIMIZATION_TRIAL_KEY_ALREADY_EXISTS", TracesFilterQueryParseError =
-    "TRACES_FILTER_QUERY_PARSE_ERROR", TraceNotFound = "TRACE_NOT_FOUND", SpanNotFound =
-    "SPAN_NOT_FOUND" }
-);
+    JudgeDidNotChange = "JUDGE_DID_NOT_CHANGE",
+    CampaignNotFound = "CAMPAIGN_NOT_FOUND",
+    CampaignNoMatchingEvents = "CAMPAIGN_NO_MATCHING_EVENTS",
+    DatasetNotFound = "DATASET_NOT_FOUND",
+    DatasetTaskNotFound = "DATASET_TASK_NOT_FOUND",
+    DatasetRecordNotFound = "DATASET_RECORD_NOT_FOUND",
+    DatasetRecordFormatError = "DATASET_RECORD_FORMAT_ERROR",
+    AgentNotFound = "AGENT_NOT_FOUND",
+    AgentMistralApiError = "AGENT_MISTRAL_API_ERROR",
+    EvaluationNotFound = "EVALUATION_NOT_FOUND",
+    EvaluationCurrentlyRunning = "EVALUATION_CURRENTLY_RUNNING",
+    EvaluationRecordNotFound = "EVALUATION_RECORD_NOT_FOUND",
+    EvaluationRunNotFound = "EVALUATION_RUN_NOT_FOUND",
+    EvaluationRunTransitionIsInvalid = "EVALUATION_RUN_TRANSITION_IS_INVALID",
+    EvaluationRunTransitionIsRunningAlready = "EVALUATION_RUN_TRANSITION_IS_RUNNING_ALREADY",
+    EvaluationRunTransitionError = "EVALUATION_RUN_TRANSITION_ERROR",
+    TemplateError = "TEMPLATE_ERROR",
+    TemplateSyntaxError = "TEMPLATE_SYNTAX_ERROR",
+    ProjectNameAlreadyExists = "PROJECT_NAME_ALREADY_EXISTS",
+    EvaluationNameAlreadyExists = "EVALUATION_NAME_ALREADY_EXISTS",
+    OptimizationTrialKeyAlreadyExists = "OPTIMIZATION_TRIAL_KEY_ALREADY_EXISTS",
+    TracesFilterQueryParseError = "TRACES_FILTER_QUERY_PARSE_ERROR",
+    TraceNotFound = "TRACE_NOT_FOUND",
+    SpanNotFound = "SPAN_NOT_FOUND",
+});
 
 /// The `ObservabilityErrorDetail` schema: the `detail` of `ObservabilityError`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
@@ -2607,13 +3255,17 @@ pub struct ObservabilityErrorDetail {
     pub error_code: Option<ObservabilityErrorCode>,
 }
 
-crate::runtime::struct_de!(ObservabilityErrorDetail, [message] [error_code]);
+crate::runtime::struct_de!(ObservabilityErrorDetail, [
+    message,
+] [
+    error_code,
+]);
 
 impl ObservabilityErrorDetail {
-    crate::runtime::constructor!(
-        nullable[message : String => plain, error_code : ObservabilityErrorCode => some]
-        []
-    );
+    crate::runtime::constructor!(nullable [
+        message: String => plain,
+        error_code: ObservabilityErrorCode => some,
+    ] []);
 }
 
 /// The `OrderByClause` schema: the `order_by` of `AggregationRequest`.
@@ -2630,12 +3282,20 @@ pub struct OrderByClause {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(OrderByClause, [field] [direction]);
+crate::runtime::struct_de!(OrderByClause, [
+    field,
+] [
+    direction,
+]);
 
 impl OrderByClause {
-    crate::runtime::constructor!([field : String => plain] [direction]);
+    crate::runtime::constructor!([
+        field: String => plain,
+    ] [
+        direction,
+    ]);
     crate::runtime::setters! {
-        direction : OrderByClauseDirection => optional
+        direction: OrderByClauseDirection => optional,
     }
 }
 
@@ -2662,19 +3322,28 @@ pub struct OtelFieldDefinition {
     pub supported_aggregations: Vec<MetricAggregation>,
 }
 
-crate::runtime::struct_de!(
-    OtelFieldDefinition, [name, label, r#type = "type", supported_operators,
-    supported_aggregations] [group]
-);
+crate::runtime::struct_de!(OtelFieldDefinition, [
+    name,
+    label,
+    r#type = "type",
+    supported_operators,
+    supported_aggregations,
+] [
+    group,
+]);
 
 impl OtelFieldDefinition {
-    crate::runtime::constructor!(
-        [name : String => plain, label : String => plain, r#type : FieldDefinitionType =>
-        plain, supported_operators : Vec < OtelFieldDefinitionSupportedOperatorsItem > =>
-        plain, supported_aggregations : Vec < MetricAggregation > => plain] [group]
-    );
+    crate::runtime::constructor!([
+        name: String => plain,
+        label: String => plain,
+        r#type: FieldDefinitionType => plain,
+        supported_operators: Vec<OtelFieldDefinitionSupportedOperatorsItem> => plain,
+        supported_aggregations: Vec<MetricAggregation> => plain,
+    ] [
+        group,
+    ]);
     crate::runtime::setters! {
-        group : String => nullable
+        group: String => nullable,
     }
 }
 
@@ -2736,14 +3405,32 @@ pub enum OtelFieldDefinitionSupportedOperatorsItem {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    OtelFieldDefinitionSupportedOperatorsItem { Eq = "eq", Neq = "neq", Lt = "lt", Lte =
-    "lte", Gt = "gt", Gte = "gte", Like = "like", Ilike = "ilike", NotLike = "not_like",
-    NotIlike = "not_ilike", Between = "between", NotBetween = "not_between", In = "in",
-    NotIn = "not_in", Exists = "exists", NotExists = "not_exists", Regexp = "regexp",
-    NotRegexp = "not_regexp", Contains = "contains", NotContains = "not_contains", Has =
-    "has", HasAny = "hasAny", HasAll = "hasAll", HasToken = "hasToken" }
-);
+crate::runtime::string_enum!(OtelFieldDefinitionSupportedOperatorsItem {
+    Eq = "eq",
+    Neq = "neq",
+    Lt = "lt",
+    Lte = "lte",
+    Gt = "gt",
+    Gte = "gte",
+    Like = "like",
+    Ilike = "ilike",
+    NotLike = "not_like",
+    NotIlike = "not_ilike",
+    Between = "between",
+    NotBetween = "not_between",
+    In = "in",
+    NotIn = "not_in",
+    Exists = "exists",
+    NotExists = "not_exists",
+    Regexp = "regexp",
+    NotRegexp = "not_regexp",
+    Contains = "contains",
+    NotContains = "not_contains",
+    Has = "has",
+    HasAny = "hasAny",
+    HasAll = "hasAll",
+    HasToken = "hasToken",
+});
 
 /// The `PaginatedResultCampaignPreview` schema: the `campaigns` of `ListCampaignsResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
@@ -2772,15 +3459,26 @@ pub struct PaginatedResultCampaignPreview {
     pub previous: crate::Nullable<String>,
 }
 
-crate::runtime::struct_de!(
-    PaginatedResultCampaignPreview, [count] [results, next, previous]
-);
+crate::runtime::struct_de!(PaginatedResultCampaignPreview, [
+    count,
+] [
+    results,
+    next,
+    previous,
+]);
 
 impl PaginatedResultCampaignPreview {
-    crate::runtime::constructor!([count : i64 => plain] [results, next, previous]);
+    crate::runtime::constructor!([
+        count: i64 => plain,
+    ] [
+        results,
+        next,
+        previous,
+    ]);
     crate::runtime::setters! {
-        results : Vec < Campaign > => optional, next : String => nullable, previous :
-        String => nullable
+        results: Vec<Campaign> => optional,
+        next: String => nullable,
+        previous: String => nullable,
     }
 }
 
@@ -2811,15 +3509,26 @@ pub struct PaginatedResultChatCompletionEventPreview {
     pub previous: crate::Nullable<String>,
 }
 
-crate::runtime::struct_de!(
-    PaginatedResultChatCompletionEventPreview, [count] [results, next, previous]
-);
+crate::runtime::struct_de!(PaginatedResultChatCompletionEventPreview, [
+    count,
+] [
+    results,
+    next,
+    previous,
+]);
 
 impl PaginatedResultChatCompletionEventPreview {
-    crate::runtime::constructor!([count : i64 => plain] [results, next, previous]);
+    crate::runtime::constructor!([
+        count: i64 => plain,
+    ] [
+        results,
+        next,
+        previous,
+    ]);
     crate::runtime::setters! {
-        results : Vec < ChatCompletionEventPreview > => optional, next : String =>
-        nullable, previous : String => nullable
+        results: Vec<ChatCompletionEventPreview> => optional,
+        next: String => nullable,
+        previous: String => nullable,
     }
 }
 
@@ -2850,15 +3559,26 @@ pub struct PaginatedResultDatasetImportTask {
     pub previous: crate::Nullable<String>,
 }
 
-crate::runtime::struct_de!(
-    PaginatedResultDatasetImportTask, [count] [results, next, previous]
-);
+crate::runtime::struct_de!(PaginatedResultDatasetImportTask, [
+    count,
+] [
+    results,
+    next,
+    previous,
+]);
 
 impl PaginatedResultDatasetImportTask {
-    crate::runtime::constructor!([count : i64 => plain] [results, next, previous]);
+    crate::runtime::constructor!([
+        count: i64 => plain,
+    ] [
+        results,
+        next,
+        previous,
+    ]);
     crate::runtime::setters! {
-        results : Vec < DatasetImportTask > => optional, next : String => nullable,
-        previous : String => nullable
+        results: Vec<DatasetImportTask> => optional,
+        next: String => nullable,
+        previous: String => nullable,
     }
 }
 
@@ -2889,15 +3609,26 @@ pub struct PaginatedResultDatasetPreview {
     pub previous: crate::Nullable<String>,
 }
 
-crate::runtime::struct_de!(
-    PaginatedResultDatasetPreview, [count] [results, next, previous]
-);
+crate::runtime::struct_de!(PaginatedResultDatasetPreview, [
+    count,
+] [
+    results,
+    next,
+    previous,
+]);
 
 impl PaginatedResultDatasetPreview {
-    crate::runtime::constructor!([count : i64 => plain] [results, next, previous]);
+    crate::runtime::constructor!([
+        count: i64 => plain,
+    ] [
+        results,
+        next,
+        previous,
+    ]);
     crate::runtime::setters! {
-        results : Vec < DatasetPreview > => optional, next : String => nullable, previous
-        : String => nullable
+        results: Vec<DatasetPreview> => optional,
+        next: String => nullable,
+        previous: String => nullable,
     }
 }
 
@@ -2928,15 +3659,26 @@ pub struct PaginatedResultDatasetRecord {
     pub previous: crate::Nullable<String>,
 }
 
-crate::runtime::struct_de!(
-    PaginatedResultDatasetRecord, [count] [results, next, previous]
-);
+crate::runtime::struct_de!(PaginatedResultDatasetRecord, [
+    count,
+] [
+    results,
+    next,
+    previous,
+]);
 
 impl PaginatedResultDatasetRecord {
-    crate::runtime::constructor!([count : i64 => plain] [results, next, previous]);
+    crate::runtime::constructor!([
+        count: i64 => plain,
+    ] [
+        results,
+        next,
+        previous,
+    ]);
     crate::runtime::setters! {
-        results : Vec < DatasetRecord > => optional, next : String => nullable, previous
-        : String => nullable
+        results: Vec<DatasetRecord> => optional,
+        next: String => nullable,
+        previous: String => nullable,
     }
 }
 
@@ -2967,15 +3709,26 @@ pub struct PaginatedResultJudgePreview {
     pub previous: crate::Nullable<String>,
 }
 
-crate::runtime::struct_de!(
-    PaginatedResultJudgePreview, [count] [results, next, previous]
-);
+crate::runtime::struct_de!(PaginatedResultJudgePreview, [
+    count,
+] [
+    results,
+    next,
+    previous,
+]);
 
 impl PaginatedResultJudgePreview {
-    crate::runtime::constructor!([count : i64 => plain] [results, next, previous]);
+    crate::runtime::constructor!([
+        count: i64 => plain,
+    ] [
+        results,
+        next,
+        previous,
+    ]);
     crate::runtime::setters! {
-        results : Vec < Judge > => optional, next : String => nullable, previous : String
-        => nullable
+        results: Vec<Judge> => optional,
+        next: String => nullable,
+        previous: String => nullable,
     }
 }
 
@@ -2991,16 +3744,20 @@ pub struct SearchChatCompletionEventIdsRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    SearchChatCompletionEventIdsRequest, [search_params] [extra_fields]
-);
+crate::runtime::struct_de!(SearchChatCompletionEventIdsRequest, [
+    search_params,
+] [
+    extra_fields,
+]);
 
 impl SearchChatCompletionEventIdsRequest {
-    crate::runtime::constructor!(
-        [search_params : FilterPayload => plain] [extra_fields]
-    );
+    crate::runtime::constructor!([
+        search_params: FilterPayload => plain,
+    ] [
+        extra_fields,
+    ]);
     crate::runtime::setters! {
-        extra_fields : Vec < String > => nullable
+        extra_fields: Vec<String> => nullable,
     }
 }
 
@@ -3013,12 +3770,14 @@ pub struct SearchChatCompletionEventIdsResponse {
     pub completion_event_ids: Vec<String>,
 }
 
-crate::runtime::struct_de!(
-    SearchChatCompletionEventIdsResponse, [completion_event_ids] []
-);
+crate::runtime::struct_de!(SearchChatCompletionEventIdsResponse, [
+    completion_event_ids,
+] []);
 
 impl SearchChatCompletionEventIdsResponse {
-    crate::runtime::constructor!([completion_event_ids : Vec < String > => plain] []);
+    crate::runtime::constructor!([
+        completion_event_ids: Vec<String> => plain,
+    ] []);
 }
 
 /// The `SearchChatCompletionEventsRequest` schema: sent to `beta.observability.chat_completion_events.search`.
@@ -3033,16 +3792,20 @@ pub struct SearchChatCompletionEventsRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    SearchChatCompletionEventsRequest, [search_params] [extra_fields]
-);
+crate::runtime::struct_de!(SearchChatCompletionEventsRequest, [
+    search_params,
+] [
+    extra_fields,
+]);
 
 impl SearchChatCompletionEventsRequest {
-    crate::runtime::constructor!(
-        [search_params : FilterPayload => plain] [extra_fields]
-    );
+    crate::runtime::constructor!([
+        search_params: FilterPayload => plain,
+    ] [
+        extra_fields,
+    ]);
     crate::runtime::setters! {
-        extra_fields : Vec < String > => nullable
+        extra_fields: Vec<String> => nullable,
     }
 }
 
@@ -3055,12 +3818,14 @@ pub struct SearchChatCompletionEventsResponse {
     pub completion_events: FeedResultChatCompletionEventPreview,
 }
 
-crate::runtime::struct_de!(SearchChatCompletionEventsResponse, [completion_events] []);
+crate::runtime::struct_de!(SearchChatCompletionEventsResponse, [
+    completion_events,
+] []);
 
 impl SearchChatCompletionEventsResponse {
-    crate::runtime::constructor!(
-        [completion_events : FeedResultChatCompletionEventPreview => plain] []
-    );
+    crate::runtime::constructor!([
+        completion_events: FeedResultChatCompletionEventPreview => plain,
+    ] []);
 }
 
 /// The `SpanEvaluationsRequest` schema: sent to `beta.observability.spans.search_span_evaluations`; sent to `beta.observability.spans.search_latest_span_evaluations`.
@@ -3073,11 +3838,13 @@ pub struct SpanEvaluationsRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(SpanEvaluationsRequest, [] [search_expression]);
+crate::runtime::struct_de!(SpanEvaluationsRequest, [] [
+    search_expression,
+]);
 
 impl SpanEvaluationsRequest {
     crate::runtime::setters! {
-        search_expression : String => nullable
+        search_expression: String => nullable,
     }
 }
 
@@ -3091,11 +3858,13 @@ pub struct SpansRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(SpansRequest, [] [search_expression]);
+crate::runtime::struct_de!(SpansRequest, [] [
+    search_expression,
+]);
 
 impl SpansRequest {
     crate::runtime::setters! {
-        search_expression : String => nullable
+        search_expression: String => nullable,
     }
 }
 
@@ -3111,11 +3880,13 @@ pub struct TimeDimension {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(TimeDimension, [] [granularity]);
+crate::runtime::struct_de!(TimeDimension, [] [
+    granularity,
+]);
 
 impl TimeDimension {
     crate::runtime::setters! {
-        granularity : Granularity => optional
+        granularity: Granularity => optional,
     }
 }
 
@@ -3129,11 +3900,13 @@ pub struct TracesRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(TracesRequest, [] [search_expression]);
+crate::runtime::struct_de!(TracesRequest, [] [
+    search_expression,
+]);
 
 impl TracesRequest {
     crate::runtime::setters! {
-        search_expression : String => nullable
+        search_expression: String => nullable,
     }
 }
 
@@ -3146,10 +3919,14 @@ pub struct UpdateDatasetRecordPayloadRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(UpdateDatasetRecordPayloadRequest, [payload] []);
+crate::runtime::struct_de!(UpdateDatasetRecordPayloadRequest, [
+    payload,
+] []);
 
 impl UpdateDatasetRecordPayloadRequest {
-    crate::runtime::constructor!([payload : DatasetRecordPayload => plain] []);
+    crate::runtime::constructor!([
+        payload: DatasetRecordPayload => plain,
+    ] []);
 }
 
 /// The `UpdateDatasetRecordPropertiesRequest` schema: sent to `beta.observability.datasets.records.update_properties`.
@@ -3161,13 +3938,15 @@ pub struct UpdateDatasetRecordPropertiesRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(UpdateDatasetRecordPropertiesRequest, [properties] []);
+crate::runtime::struct_de!(UpdateDatasetRecordPropertiesRequest, [
+    properties,
+] []);
 
 impl UpdateDatasetRecordPropertiesRequest {
-    crate::runtime::constructor!(
-        [properties : std::collections::BTreeMap < String, serde_json::Value > => plain]
-        []
-    );
+    crate::runtime::constructor!([
+        properties: std::collections::BTreeMap<String,
+        serde_json::Value > => plain,
+    ] []);
 }
 
 /// The `UpdateDatasetRequest` schema: sent to `beta.observability.datasets.update`.
@@ -3183,11 +3962,15 @@ pub struct UpdateDatasetRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(UpdateDatasetRequest, [] [name, description]);
+crate::runtime::struct_de!(UpdateDatasetRequest, [] [
+    name,
+    description,
+]);
 
 impl UpdateDatasetRequest {
     crate::runtime::setters! {
-        name : String => nullable, description : String => nullable
+        name: String => nullable,
+        description: String => nullable,
     }
 }
 
@@ -3210,14 +3993,22 @@ pub struct UpdateJudgeRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    UpdateJudgeRequest, [name, description, model_name, output, instructions, tools] []
-);
+crate::runtime::struct_de!(UpdateJudgeRequest, [
+    name,
+    description,
+    model_name,
+    output,
+    instructions,
+    tools,
+] []);
 
 impl UpdateJudgeRequest {
-    crate::runtime::constructor!(
-        [name : String => plain, description : String => plain, model_name : String =>
-        plain, output : JudgeOutput2 => plain, instructions : String => plain, tools :
-        Vec < String > => plain] []
-    );
+    crate::runtime::constructor!([
+        name: String => plain,
+        description: String => plain,
+        model_name: String => plain,
+        output: JudgeOutput2 => plain,
+        instructions: String => plain,
+        tools: Vec<String> => plain,
+    ] []);
 }

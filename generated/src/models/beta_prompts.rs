@@ -32,20 +32,34 @@ pub struct CreatePromptRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    CreatePromptRequest, [name, definition] [title, description, notes, sharing_scope =
-    "sharingScope", aliases]
-);
+crate::runtime::struct_de!(CreatePromptRequest, [
+    name,
+    definition,
+] [
+    title,
+    description,
+    notes,
+    sharing_scope = "sharingScope",
+    aliases,
+]);
 
 impl CreatePromptRequest {
-    crate::runtime::constructor!(
-        [name : String => plain, definition : PromptDefinition => plain] [title,
-        description, notes, sharing_scope, aliases]
-    );
+    crate::runtime::constructor!([
+        name: String => plain,
+        definition: PromptDefinition => plain,
+    ] [
+        title,
+        description,
+        notes,
+        sharing_scope,
+        aliases,
+    ]);
     crate::runtime::setters! {
-        title : String => nullable, description : String => nullable, notes : String =>
-        nullable, sharing_scope : RegistrySharingScope => nullable, aliases : Vec <
-        String > => optional
+        title: String => nullable,
+        description: String => nullable,
+        notes: String => nullable,
+        sharing_scope: RegistrySharingScope => nullable,
+        aliases: Vec<String> => optional,
     }
 }
 
@@ -72,11 +86,15 @@ pub struct CreatePromptVersionResponse {
     pub deduplicated: Option<bool>,
 }
 
-crate::runtime::struct_de!(CreatePromptVersionResponse, [] [version, deduplicated]);
+crate::runtime::struct_de!(CreatePromptVersionResponse, [] [
+    version,
+    deduplicated,
+]);
 
 impl CreatePromptVersionResponse {
     crate::runtime::setters! {
-        version : i32 => optional, deduplicated : bool => optional
+        version: i32 => optional,
+        deduplicated: bool => optional,
     }
 }
 
@@ -97,11 +115,13 @@ pub struct ListPromptVersionsResponse {
     pub data: Option<Vec<PromptVersion>>,
 }
 
-crate::runtime::struct_de!(ListPromptVersionsResponse, [] [data]);
+crate::runtime::struct_de!(ListPromptVersionsResponse, [] [
+    data,
+]);
 
 impl ListPromptVersionsResponse {
     crate::runtime::setters! {
-        data : Vec < PromptVersion > => optional
+        data: Vec<PromptVersion> => optional,
     }
 }
 
@@ -124,13 +144,15 @@ pub struct ListPromptsResponse {
     pub next_page_token: Option<String>,
 }
 
-crate::runtime::struct_de!(
-    ListPromptsResponse, [] [data, next_page_token = "nextPageToken"]
-);
+crate::runtime::struct_de!(ListPromptsResponse, [] [
+    data,
+    next_page_token = "nextPageToken",
+]);
 
 impl ListPromptsResponse {
     crate::runtime::setters! {
-        data : Vec < Prompt > => optional, next_page_token : String => optional
+        data: Vec<Prompt> => optional,
+        next_page_token: String => optional,
     }
 }
 
@@ -217,20 +239,35 @@ pub struct Prompt {
     pub description: Option<String>,
 }
 
-crate::runtime::struct_de!(
-    Prompt, [] [id, name, definition, version, notes, aliases, sharing_scope =
-    "sharingScope", created_at = "createdAt", updated_at = "updatedAt", latest_version =
-    "latestVersion", title, description]
-);
+crate::runtime::struct_de!(Prompt, [] [
+    id,
+    name,
+    definition,
+    version,
+    notes,
+    aliases,
+    sharing_scope = "sharingScope",
+    created_at = "createdAt",
+    updated_at = "updatedAt",
+    latest_version = "latestVersion",
+    title,
+    description,
+]);
 
 impl Prompt {
     crate::runtime::setters! {
-        id : String => optional, name : String => optional, definition : PromptDefinition
-        => optional, version : i32 => optional, notes : String => optional, aliases : Vec
-        < String > => optional, sharing_scope : RegistrySharingScope => optional,
-        created_at : Timestamp => optional, updated_at : Timestamp => optional,
-        latest_version : i32 => optional, title : String => optional, description :
-        String => optional
+        id: String => optional,
+        name: String => optional,
+        definition: PromptDefinition => optional,
+        version: i32 => optional,
+        notes: String => optional,
+        aliases: Vec<String> => optional,
+        sharing_scope: RegistrySharingScope => optional,
+        created_at: Timestamp => optional,
+        updated_at: Timestamp => optional,
+        latest_version: i32 => optional,
+        title: String => optional,
+        description: String => optional,
     }
 }
 
@@ -245,12 +282,20 @@ pub struct PromptDefinition {
     pub variables: Option<Vec<PromptVariable>>,
 }
 
-crate::runtime::struct_de!(PromptDefinition, [content] [variables]);
+crate::runtime::struct_de!(PromptDefinition, [
+    content,
+] [
+    variables,
+]);
 
 impl PromptDefinition {
-    crate::runtime::constructor!([content : String => plain] [variables]);
+    crate::runtime::constructor!([
+        content: String => plain,
+    ] [
+        variables,
+    ]);
     crate::runtime::setters! {
-        variables : Vec < PromptVariable > => optional
+        variables: Vec<PromptVariable> => optional,
     }
 }
 
@@ -263,11 +308,13 @@ pub struct PromptVariable {
     pub name: Option<String>,
 }
 
-crate::runtime::struct_de!(PromptVariable, [] [name]);
+crate::runtime::struct_de!(PromptVariable, [] [
+    name,
+]);
 
 impl PromptVariable {
     crate::runtime::setters! {
-        name : String => optional
+        name: String => optional,
     }
 }
 
@@ -310,15 +357,21 @@ pub struct PromptVersion {
     pub created_at: Option<Timestamp>,
 }
 
-crate::runtime::struct_de!(
-    PromptVersion, [] [version, definition, notes, aliases, created_at = "createdAt"]
-);
+crate::runtime::struct_de!(PromptVersion, [] [
+    version,
+    definition,
+    notes,
+    aliases,
+    created_at = "createdAt",
+]);
 
 impl PromptVersion {
     crate::runtime::setters! {
-        version : i32 => optional, definition : PromptDefinition => optional, notes :
-        String => optional, aliases : Vec < String > => optional, created_at : Timestamp
-        => optional
+        version: i32 => optional,
+        definition: PromptDefinition => optional,
+        notes: String => optional,
+        aliases: Vec<String> => optional,
+        created_at: Timestamp => optional,
     }
 }
 
@@ -339,14 +392,23 @@ pub struct PromptsCreateVersionBody {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(PromptsCreateVersionBody, [definition] [notes, aliases]);
+crate::runtime::struct_de!(PromptsCreateVersionBody, [
+    definition,
+] [
+    notes,
+    aliases,
+]);
 
 impl PromptsCreateVersionBody {
-    crate::runtime::constructor!(
-        [definition : PromptDefinition => plain] [notes, aliases]
-    );
+    crate::runtime::constructor!([
+        definition: PromptDefinition => plain,
+    ] [
+        notes,
+        aliases,
+    ]);
     crate::runtime::setters! {
-        notes : String => nullable, aliases : Vec < String > => optional
+        notes: String => nullable,
+        aliases: Vec<String> => optional,
     }
 }
 
@@ -372,14 +434,17 @@ pub struct PromptsUpdateMetadataBody {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    PromptsUpdateMetadataBody, [] [title, description, sharing_scope = "sharingScope"]
-);
+crate::runtime::struct_de!(PromptsUpdateMetadataBody, [] [
+    title,
+    description,
+    sharing_scope = "sharingScope",
+]);
 
 impl PromptsUpdateMetadataBody {
     crate::runtime::setters! {
-        title : String => nullable, description : String => nullable, sharing_scope :
-        RegistrySharingScope => nullable
+        title: String => nullable,
+        description: String => nullable,
+        sharing_scope: RegistrySharingScope => nullable,
     }
 }
 
@@ -398,10 +463,14 @@ pub struct PromptsUpdateVersionMetadataBody {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(PromptsUpdateVersionMetadataBody, [] [notes, aliases]);
+crate::runtime::struct_de!(PromptsUpdateVersionMetadataBody, [] [
+    notes,
+    aliases,
+]);
 
 impl PromptsUpdateVersionMetadataBody {
     crate::runtime::setters! {
-        notes : String => nullable, aliases : AliasList => optional
+        notes: String => nullable,
+        aliases: AliasList => optional,
     }
 }

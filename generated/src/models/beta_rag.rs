@@ -14,14 +14,21 @@ pub struct CreateIngestionPipelineConfigurationRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    CreateIngestionPipelineConfigurationRequest, [name] [pipeline_composition]
-);
+crate::runtime::struct_de!(CreateIngestionPipelineConfigurationRequest, [
+    name,
+] [
+    pipeline_composition,
+]);
 
 impl CreateIngestionPipelineConfigurationRequest {
-    crate::runtime::constructor!([name : String => plain] [pipeline_composition]);
+    crate::runtime::constructor!([
+        name: String => plain,
+    ] [
+        pipeline_composition,
+    ]);
     crate::runtime::setters! {
-        pipeline_composition : std::collections::BTreeMap < String, String > => nullable
+        pipeline_composition: std::collections::BTreeMap<String,
+        String > => nullable,
     }
 }
 
@@ -39,9 +46,10 @@ pub enum DeploymentStatus {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    DeploymentStatus { Online = "online", Offline = "offline" }
-);
+crate::runtime::string_enum!(DeploymentStatus {
+    Online = "online",
+    Offline = "offline",
+});
 
 /// The `GetDeploymentSummariesResponse` schema: returned by `beta.rag.search_indexes.list_deployments`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-rag")))]
@@ -52,12 +60,14 @@ pub struct GetDeploymentSummariesResponse {
     pub deployments: Vec<GetDeploymentSummariesResponseDeployment>,
 }
 
-crate::runtime::struct_de!(GetDeploymentSummariesResponse, [deployments] []);
+crate::runtime::struct_de!(GetDeploymentSummariesResponse, [
+    deployments,
+] []);
 
 impl GetDeploymentSummariesResponse {
-    crate::runtime::constructor!(
-        [deployments : Vec < GetDeploymentSummariesResponseDeployment > => plain] []
-    );
+    crate::runtime::constructor!([
+        deployments: Vec<GetDeploymentSummariesResponseDeployment> => plain,
+    ] []);
 }
 
 /// The `GetDeploymentSummariesResponseDeployment` schema: the `deployments` of `GetDeploymentSummariesResponse`.
@@ -83,18 +93,28 @@ pub struct GetDeploymentSummariesResponseDeployment {
     pub deployment: GetDeploymentSummariesResponseDeploymentDeployment,
 }
 
-crate::runtime::struct_de!(
-    GetDeploymentSummariesResponseDeployment, [id, name, creator_id, document_count,
-    status, created_at, modified_at, deployment] []
-);
+crate::runtime::struct_de!(GetDeploymentSummariesResponseDeployment, [
+    id,
+    name,
+    creator_id,
+    document_count,
+    status,
+    created_at,
+    modified_at,
+    deployment,
+] []);
 
 impl GetDeploymentSummariesResponseDeployment {
-    crate::runtime::constructor!(
-        [id : String => plain, name : String => plain, creator_id : String => plain,
-        document_count : i64 => plain, status : DeploymentStatus => plain, created_at :
-        String => plain, modified_at : String => plain, deployment :
-        GetDeploymentSummariesResponseDeploymentDeployment => plain] []
-    );
+    crate::runtime::constructor!([
+        id: String => plain,
+        name: String => plain,
+        creator_id: String => plain,
+        document_count: i64 => plain,
+        status: DeploymentStatus => plain,
+        created_at: String => plain,
+        modified_at: String => plain,
+        deployment: GetDeploymentSummariesResponseDeploymentDeployment => plain,
+    ] []);
 }
 
 /// The `deployment` field of `GetDeploymentSummariesResponseDeployment`.
@@ -109,26 +129,22 @@ pub enum GetDeploymentSummariesResponseDeploymentDeployment {
     Unknown(serde_json::Value),
 }
 
-crate::runtime::tagged_union!(
-    GetDeploymentSummariesResponseDeploymentDeployment, "type" { Vespa = ["vespa"]
-    carries }
-);
+crate::runtime::tagged_union!(GetDeploymentSummariesResponseDeploymentDeployment, "type" {
+    Vespa = ["vespa"] carries,
+});
 
 #[cfg(feature = "full-serde")]
-crate::runtime::tagged_union_ser!(
-    GetDeploymentSummariesResponseDeploymentDeployment, "type" { Vespa = ["vespa"]
-    carries }
-);
+crate::runtime::tagged_union_ser!(GetDeploymentSummariesResponseDeploymentDeployment, "type" {
+    Vespa = ["vespa"] carries,
+});
 
-crate::runtime::tagged_union_de!(
-    GetDeploymentSummariesResponseDeploymentDeployment, "type" { Vespa = ["vespa"]
-    carries }
-);
+crate::runtime::tagged_union_de!(GetDeploymentSummariesResponseDeploymentDeployment, "type" {
+    Vespa = ["vespa"] carries,
+});
 
-crate::runtime::union_from!(
-    GetDeploymentSummariesResponseDeploymentDeployment {
-    Vespa(GetDeploymentSummariesResponseVespaDeployment) }
-);
+crate::runtime::union_from!(GetDeploymentSummariesResponseDeploymentDeployment {
+    Vespa(GetDeploymentSummariesResponseVespaDeployment),
+});
 
 /// The `GetDeploymentSummariesResponseVespaDeployment` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-rag")))]
@@ -144,14 +160,18 @@ pub struct GetDeploymentSummariesResponseVespaDeployment {
     pub indexes: Vec<GetDeploymentSummariesResponseVespaIndex>,
 }
 
-crate::runtime::struct_de!(
-    GetDeploymentSummariesResponseVespaDeployment, [indexes] [r#type = "type"]
-);
+crate::runtime::struct_de!(GetDeploymentSummariesResponseVespaDeployment, [
+    indexes,
+] [
+    r#type = "type",
+]);
 
 impl GetDeploymentSummariesResponseVespaDeployment {
-    crate::runtime::constructor!(
-        [indexes : Vec < GetDeploymentSummariesResponseVespaIndex > => plain] [r#type]
-    );
+    crate::runtime::constructor!([
+        indexes: Vec<GetDeploymentSummariesResponseVespaIndex> => plain,
+    ] [
+        r#type,
+    ]);
 }
 
 /// The `type` field of `GetDeploymentSummariesResponseVespaDeployment`.
@@ -161,9 +181,7 @@ impl GetDeploymentSummariesResponseVespaDeployment {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct GetDeploymentSummariesResponseVespaDeploymentType;
 
-crate::runtime::const_value!(
-    GetDeploymentSummariesResponseVespaDeploymentType, str, "vespa"
-);
+crate::runtime::const_value!(GetDeploymentSummariesResponseVespaDeploymentType, str, "vespa");
 
 /// The `GetDeploymentSummariesResponseVespaIndex` schema: the `indexes` of `GetDeploymentSummariesResponseVespaDeployment`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-rag")))]
@@ -178,15 +196,19 @@ pub struct GetDeploymentSummariesResponseVespaIndex {
     pub document_count: Option<i64>,
 }
 
-crate::runtime::struct_de!(
-    GetDeploymentSummariesResponseVespaIndex, [id, name] [document_count]
-);
+crate::runtime::struct_de!(GetDeploymentSummariesResponseVespaIndex, [
+    id,
+    name,
+] [
+    document_count,
+]);
 
 impl GetDeploymentSummariesResponseVespaIndex {
-    crate::runtime::constructor!(
-        nullable[id : String => plain, name : String => plain, document_count : i64 =>
-        some] []
-    );
+    crate::runtime::constructor!(nullable [
+        id: String => plain,
+        name: String => plain,
+        document_count: i64 => some,
+    ] []);
 }
 
 /// The `IngestionPipelineConfiguration` schema: returned by `beta.rag.ingestion_pipeline_configurations.list`; returned by `beta.rag.ingestion_pipeline_configurations.register`; returned by `beta.rag.ingestion_pipeline_configurations.update_run_info`.
@@ -214,19 +236,32 @@ pub struct IngestionPipelineConfiguration {
     pub pipeline_composition: Option<std::collections::BTreeMap<String, String>>,
 }
 
-crate::runtime::struct_de!(
-    IngestionPipelineConfiguration, [id, author_id, name, created_at, modified_at,
-    last_run_chunks_count, total_chunks_count] [last_run_time, pipeline_composition]
-);
+crate::runtime::struct_de!(IngestionPipelineConfiguration, [
+    id,
+    author_id,
+    name,
+    created_at,
+    modified_at,
+    last_run_chunks_count,
+    total_chunks_count,
+] [
+    last_run_time,
+    pipeline_composition,
+]);
 
 impl IngestionPipelineConfiguration {
-    crate::runtime::constructor!(
-        nullable[id : String => plain, author_id : String => plain, name : String =>
-        plain, created_at : String => plain, modified_at : String => plain, last_run_time
-        : String => some, last_run_chunks_count : i64 => plain, total_chunks_count : i64
-        => plain, pipeline_composition : std::collections::BTreeMap < String, String > =>
-        some] []
-    );
+    crate::runtime::constructor!(nullable [
+        id: String => plain,
+        author_id: String => plain,
+        name: String => plain,
+        created_at: String => plain,
+        modified_at: String => plain,
+        last_run_time: String => some,
+        last_run_chunks_count: i64 => plain,
+        total_chunks_count: i64 => plain,
+        pipeline_composition: std::collections::BTreeMap<String,
+        String > => some,
+    ] []);
 }
 
 /// The `RegisterDeploymentRequestDeployment` schema: sent to `beta.rag.search_indexes.register_deployment`.
@@ -245,17 +280,22 @@ pub struct RegisterDeploymentRequestDeployment {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    RegisterDeploymentRequestDeployment, [name, deployment] [status]
-);
+crate::runtime::struct_de!(RegisterDeploymentRequestDeployment, [
+    name,
+    deployment,
+] [
+    status,
+]);
 
 impl RegisterDeploymentRequestDeployment {
-    crate::runtime::constructor!(
-        [name : String => plain, deployment :
-        RegisterDeploymentRequestDeploymentDeployment => plain] [status]
-    );
+    crate::runtime::constructor!([
+        name: String => plain,
+        deployment: RegisterDeploymentRequestDeploymentDeployment => plain,
+    ] [
+        status,
+    ]);
     crate::runtime::setters! {
-        status : DeploymentStatus => optional
+        status: DeploymentStatus => optional,
     }
 }
 
@@ -271,23 +311,22 @@ pub enum RegisterDeploymentRequestDeploymentDeployment {
     Unknown(serde_json::Value),
 }
 
-crate::runtime::tagged_union!(
-    RegisterDeploymentRequestDeploymentDeployment, "type" { Vespa = ["vespa"] carries }
-);
+crate::runtime::tagged_union!(RegisterDeploymentRequestDeploymentDeployment, "type" {
+    Vespa = ["vespa"] carries,
+});
 
-crate::runtime::tagged_union_ser!(
-    RegisterDeploymentRequestDeploymentDeployment, "type" { Vespa = ["vespa"] carries }
-);
+crate::runtime::tagged_union_ser!(RegisterDeploymentRequestDeploymentDeployment, "type" {
+    Vespa = ["vespa"] carries,
+});
 
 #[cfg(feature = "full-serde")]
-crate::runtime::tagged_union_de!(
-    RegisterDeploymentRequestDeploymentDeployment, "type" { Vespa = ["vespa"] carries }
-);
+crate::runtime::tagged_union_de!(RegisterDeploymentRequestDeploymentDeployment, "type" {
+    Vespa = ["vespa"] carries,
+});
 
-crate::runtime::union_from!(
-    RegisterDeploymentRequestDeploymentDeployment {
-    Vespa(RegisterDeploymentRequestVespaDeployment) }
-);
+crate::runtime::union_from!(RegisterDeploymentRequestDeploymentDeployment {
+    Vespa(RegisterDeploymentRequestVespaDeployment),
+});
 
 /// The `RegisterDeploymentRequestVespaDeployment` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-rag")))]
@@ -307,17 +346,22 @@ pub struct RegisterDeploymentRequestVespaDeployment {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    RegisterDeploymentRequestVespaDeployment, [vespa_version, indexes, query_url] [r#type
-    = "type"]
-);
+crate::runtime::struct_de!(RegisterDeploymentRequestVespaDeployment, [
+    vespa_version,
+    indexes,
+    query_url,
+] [
+    r#type = "type",
+]);
 
 impl RegisterDeploymentRequestVespaDeployment {
-    crate::runtime::constructor!(
-        [vespa_version : String => plain, indexes : Vec <
-        RegisterDeploymentRequestVespaIndex > => plain, query_url : String => plain]
-        [r#type]
-    );
+    crate::runtime::constructor!([
+        vespa_version: String => plain,
+        indexes: Vec<RegisterDeploymentRequestVespaIndex> => plain,
+        query_url: String => plain,
+    ] [
+        r#type,
+    ]);
 }
 
 /// The `type` field of `RegisterDeploymentRequestVespaDeployment`.
@@ -348,17 +392,25 @@ pub struct RegisterDeploymentRequestVespaField {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    RegisterDeploymentRequestVespaField, [name, r#type = "type", storage, ranking,
-    multidimensional] [index_type]
-);
+crate::runtime::struct_de!(RegisterDeploymentRequestVespaField, [
+    name,
+    r#type = "type",
+    storage,
+    ranking,
+    multidimensional,
+] [
+    index_type,
+]);
 
 impl RegisterDeploymentRequestVespaField {
-    crate::runtime::constructor!(
-        nullable[name : String => plain, r#type : SchemaFieldDataType => plain, storage :
-        SchemaFieldStorage => plain, ranking : SchemaFieldRankingType => plain,
-        index_type : SchemaFieldIndex => some, multidimensional : bool => plain] []
-    );
+    crate::runtime::constructor!(nullable [
+        name: String => plain,
+        r#type: SchemaFieldDataType => plain,
+        storage: SchemaFieldStorage => plain,
+        ranking: SchemaFieldRankingType => plain,
+        index_type: SchemaFieldIndex => some,
+        multidimensional: bool => plain,
+    ] []);
 }
 
 /// The `RegisterDeploymentRequestVespaIndex` schema: the `indexes` of `RegisterDeploymentRequestVespaDeployment`.
@@ -374,13 +426,18 @@ pub struct RegisterDeploymentRequestVespaIndex {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(RegisterDeploymentRequestVespaIndex, [name, fields, sd] []);
+crate::runtime::struct_de!(RegisterDeploymentRequestVespaIndex, [
+    name,
+    fields,
+    sd,
+] []);
 
 impl RegisterDeploymentRequestVespaIndex {
-    crate::runtime::constructor!(
-        [name : String => plain, fields : Vec < RegisterDeploymentRequestVespaField > =>
-        plain, sd : String => plain] []
-    );
+    crate::runtime::constructor!([
+        name: String => plain,
+        fields: Vec<RegisterDeploymentRequestVespaField> => plain,
+        sd: String => plain,
+    ] []);
 }
 
 /// The `RegisterSearchIndexResponseIndex` schema: returned by `beta.rag.search_indexes.register_deployment`.
@@ -392,10 +449,14 @@ pub struct RegisterSearchIndexResponseIndex {
     pub id: String,
 }
 
-crate::runtime::struct_de!(RegisterSearchIndexResponseIndex, [id] []);
+crate::runtime::struct_de!(RegisterSearchIndexResponseIndex, [
+    id,
+] []);
 
 impl RegisterSearchIndexResponseIndex {
-    crate::runtime::constructor!([id : String => plain] []);
+    crate::runtime::constructor!([
+        id: String => plain,
+    ] []);
 }
 
 /// The `SchemaFieldDataType` schema: the `type` of `RegisterDeploymentRequestVespaField`.
@@ -418,10 +479,14 @@ pub enum SchemaFieldDataType {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    SchemaFieldDataType { Int = "int", Bool = "bool", String = "string", Embedding =
-    "embedding", Long = "long", Float = "float" }
-);
+crate::runtime::string_enum!(SchemaFieldDataType {
+    Int = "int",
+    Bool = "bool",
+    String = "string",
+    Embedding = "embedding",
+    Long = "long",
+    Float = "float",
+});
 
 /// The `SchemaFieldIndex` schema: the `index_type` of `RegisterDeploymentRequestVespaField`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-rag")))]
@@ -437,9 +502,11 @@ pub enum SchemaFieldIndex {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    SchemaFieldIndex { Ann = "ann", Bm25 = "bm25", Attribute = "attribute" }
-);
+crate::runtime::string_enum!(SchemaFieldIndex {
+    Ann = "ann",
+    Bm25 = "bm25",
+    Attribute = "attribute",
+});
 
 /// The `SchemaFieldRankingType` schema: the `ranking` of `RegisterDeploymentRequestVespaField`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-rag")))]
@@ -465,11 +532,16 @@ pub enum SchemaFieldRankingType {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    SchemaFieldRankingType { Count = "count", Embedding = "embedding", Timestamp =
-    "timestamp", Text = "text", String = "string", Bool = "bool", Int = "int", Language =
-    "language" }
-);
+crate::runtime::string_enum!(SchemaFieldRankingType {
+    Count = "count",
+    Embedding = "embedding",
+    Timestamp = "timestamp",
+    Text = "text",
+    String = "string",
+    Bool = "bool",
+    Int = "int",
+    Language = "language",
+});
 
 /// The `SchemaFieldStorage` schema: the `storage` of `RegisterDeploymentRequestVespaField`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-rag")))]
@@ -483,9 +555,10 @@ pub enum SchemaFieldStorage {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    SchemaFieldStorage { InMemory = "in_memory", OnDisk = "on_disk" }
-);
+crate::runtime::string_enum!(SchemaFieldStorage {
+    InMemory = "in_memory",
+    OnDisk = "on_disk",
+});
 
 /// The request body of `PUT /v1/rag/deployments/{deployment_id}/metrics`.
 ///
@@ -501,27 +574,26 @@ pub enum SearchIndexesUpdateDeploymentMetricsBody {
     Unknown(serde_json::Value),
 }
 
-crate::runtime::tagged_union!(
-    SearchIndexesUpdateDeploymentMetricsBody, "status" { Online = ["online"] carries,
-    Offline = ["offline"] carries }
-);
+crate::runtime::tagged_union!(SearchIndexesUpdateDeploymentMetricsBody, "status" {
+    Online = ["online"] carries,
+    Offline = ["offline"] carries,
+});
 
-crate::runtime::tagged_union_ser!(
-    SearchIndexesUpdateDeploymentMetricsBody, "status" { Online = ["online"] carries,
-    Offline = ["offline"] carries }
-);
+crate::runtime::tagged_union_ser!(SearchIndexesUpdateDeploymentMetricsBody, "status" {
+    Online = ["online"] carries,
+    Offline = ["offline"] carries,
+});
 
 #[cfg(feature = "full-serde")]
-crate::runtime::tagged_union_de!(
-    SearchIndexesUpdateDeploymentMetricsBody, "status" { Online = ["online"] carries,
-    Offline = ["offline"] carries }
-);
+crate::runtime::tagged_union_de!(SearchIndexesUpdateDeploymentMetricsBody, "status" {
+    Online = ["online"] carries,
+    Offline = ["offline"] carries,
+});
 
-crate::runtime::union_from!(
-    SearchIndexesUpdateDeploymentMetricsBody {
+crate::runtime::union_from!(SearchIndexesUpdateDeploymentMetricsBody {
     Online(UpdateMetricsRequestDeploymentMetricsOnline),
-    Offline(UpdateMetricsRequestDeploymentMetricsOffline) }
-);
+    Offline(UpdateMetricsRequestDeploymentMetricsOffline),
+});
 
 /// The `UpdateMetricsRequestDeploymentMetricsOffline` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-rag")))]
@@ -537,13 +609,15 @@ pub struct UpdateMetricsRequestDeploymentMetricsOffline {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    UpdateMetricsRequestDeploymentMetricsOffline, [status] [clear_metrics]
-);
+crate::runtime::struct_de!(UpdateMetricsRequestDeploymentMetricsOffline, [
+    status,
+] [
+    clear_metrics,
+]);
 
 impl UpdateMetricsRequestDeploymentMetricsOffline {
     crate::runtime::setters! {
-        clear_metrics : bool => optional
+        clear_metrics: bool => optional,
     }
 }
 
@@ -554,9 +628,7 @@ impl UpdateMetricsRequestDeploymentMetricsOffline {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct UpdateMetricsRequestDeploymentMetricsOfflineStatus;
 
-crate::runtime::const_value!(
-    UpdateMetricsRequestDeploymentMetricsOfflineStatus, str, "offline"
-);
+crate::runtime::const_value!(UpdateMetricsRequestDeploymentMetricsOfflineStatus, str, "offline");
 
 /// The `UpdateMetricsRequestDeploymentMetricsOnline` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-rag")))]
@@ -571,16 +643,19 @@ pub struct UpdateMetricsRequestDeploymentMetricsOnline {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    UpdateMetricsRequestDeploymentMetricsOnline, [status, document_count, index_metrics]
-    []
-);
+crate::runtime::struct_de!(UpdateMetricsRequestDeploymentMetricsOnline, [
+    status,
+    document_count,
+    index_metrics,
+] []);
 
 impl UpdateMetricsRequestDeploymentMetricsOnline {
-    crate::runtime::constructor!(
-        [document_count : i64 => plain, index_metrics : Vec <
-        UpdateMetricsRequestIndexMetrics > => plain] [status]
-    );
+    crate::runtime::constructor!([
+        document_count: i64 => plain,
+        index_metrics: Vec<UpdateMetricsRequestIndexMetrics> => plain,
+    ] [
+        status,
+    ]);
 }
 
 /// The `status` field of `UpdateMetricsRequestDeploymentMetricsOnline`.
@@ -590,9 +665,7 @@ impl UpdateMetricsRequestDeploymentMetricsOnline {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct UpdateMetricsRequestDeploymentMetricsOnlineStatus;
 
-crate::runtime::const_value!(
-    UpdateMetricsRequestDeploymentMetricsOnlineStatus, str, "online"
-);
+crate::runtime::const_value!(UpdateMetricsRequestDeploymentMetricsOnlineStatus, str, "online");
 
 /// The `UpdateMetricsRequestIndexMetrics` schema: the `index_metrics` of `UpdateMetricsRequestDeploymentMetricsOnline`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-rag")))]
@@ -605,12 +678,16 @@ pub struct UpdateMetricsRequestIndexMetrics {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(UpdateMetricsRequestIndexMetrics, [name, document_count] []);
+crate::runtime::struct_de!(UpdateMetricsRequestIndexMetrics, [
+    name,
+    document_count,
+] []);
 
 impl UpdateMetricsRequestIndexMetrics {
-    crate::runtime::constructor!(
-        [name : String => plain, document_count : i64 => plain] []
-    );
+    crate::runtime::constructor!([
+        name: String => plain,
+        document_count: i64 => plain,
+    ] []);
 }
 
 /// The `UpdateRunInfo` schema: sent to `beta.rag.ingestion_pipeline_configurations.update_run_info`.
@@ -624,10 +701,14 @@ pub struct UpdateRunInfo {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(UpdateRunInfo, [execution_time, chunks_count] []);
+crate::runtime::struct_de!(UpdateRunInfo, [
+    execution_time,
+    chunks_count,
+] []);
 
 impl UpdateRunInfo {
-    crate::runtime::constructor!(
-        [execution_time : String => plain, chunks_count : i64 => plain] []
-    );
+    crate::runtime::constructor!([
+        execution_time: String => plain,
+        chunks_count: i64 => plain,
+    ] []);
 }

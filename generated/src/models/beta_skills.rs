@@ -26,19 +26,28 @@ pub struct CreateSkillRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    CreateSkillRequest, [name, definition] [notes, sharing_scope = "sharingScope",
-    aliases]
-);
+crate::runtime::struct_de!(CreateSkillRequest, [
+    name,
+    definition,
+] [
+    notes,
+    sharing_scope = "sharingScope",
+    aliases,
+]);
 
 impl CreateSkillRequest {
-    crate::runtime::constructor!(
-        [name : String => plain, definition : SkillDefinition => plain] [notes,
-        sharing_scope, aliases]
-    );
+    crate::runtime::constructor!([
+        name: String => plain,
+        definition: SkillDefinition => plain,
+    ] [
+        notes,
+        sharing_scope,
+        aliases,
+    ]);
     crate::runtime::setters! {
-        notes : String => nullable, sharing_scope : RegistrySharingScope => nullable,
-        aliases : Vec < String > => optional
+        notes: String => nullable,
+        sharing_scope: RegistrySharingScope => nullable,
+        aliases: Vec<String> => optional,
     }
 }
 
@@ -65,11 +74,15 @@ pub struct CreateSkillVersionResponse {
     pub deduplicated: Option<bool>,
 }
 
-crate::runtime::struct_de!(CreateSkillVersionResponse, [] [version, deduplicated]);
+crate::runtime::struct_de!(CreateSkillVersionResponse, [] [
+    version,
+    deduplicated,
+]);
 
 impl CreateSkillVersionResponse {
     crate::runtime::setters! {
-        version : i32 => optional, deduplicated : bool => optional
+        version: i32 => optional,
+        deduplicated: bool => optional,
     }
 }
 
@@ -90,11 +103,13 @@ pub struct ListSkillVersionsResponse {
     pub data: Option<Vec<SkillVersion>>,
 }
 
-crate::runtime::struct_de!(ListSkillVersionsResponse, [] [data]);
+crate::runtime::struct_de!(ListSkillVersionsResponse, [] [
+    data,
+]);
 
 impl ListSkillVersionsResponse {
     crate::runtime::setters! {
-        data : Vec < SkillVersion > => optional
+        data: Vec<SkillVersion> => optional,
     }
 }
 
@@ -117,13 +132,15 @@ pub struct ListSkillsResponse {
     pub next_page_token: Option<String>,
 }
 
-crate::runtime::struct_de!(
-    ListSkillsResponse, [] [data, next_page_token = "nextPageToken"]
-);
+crate::runtime::struct_de!(ListSkillsResponse, [] [
+    data,
+    next_page_token = "nextPageToken",
+]);
 
 impl ListSkillsResponse {
     crate::runtime::setters! {
-        data : Vec < Skill > => optional, next_page_token : String => optional
+        data: Vec<Skill> => optional,
+        next_page_token: String => optional,
     }
 }
 
@@ -198,19 +215,31 @@ pub struct Skill {
     pub latest_version: Option<i32>,
 }
 
-crate::runtime::struct_de!(
-    Skill, [] [id, name, definition, version, notes, aliases, sharing_scope =
-    "sharingScope", created_at = "createdAt", updated_at = "updatedAt", latest_version =
-    "latestVersion"]
-);
+crate::runtime::struct_de!(Skill, [] [
+    id,
+    name,
+    definition,
+    version,
+    notes,
+    aliases,
+    sharing_scope = "sharingScope",
+    created_at = "createdAt",
+    updated_at = "updatedAt",
+    latest_version = "latestVersion",
+]);
 
 impl Skill {
     crate::runtime::setters! {
-        id : String => optional, name : String => optional, definition : SkillDefinition
-        => optional, version : i32 => optional, notes : String => optional, aliases : Vec
-        < String > => optional, sharing_scope : RegistrySharingScope => optional,
-        created_at : Timestamp => optional, updated_at : Timestamp => optional,
-        latest_version : i32 => optional
+        id: String => optional,
+        name: String => optional,
+        definition: SkillDefinition => optional,
+        version: i32 => optional,
+        notes: String => optional,
+        aliases: Vec<String> => optional,
+        sharing_scope: RegistrySharingScope => optional,
+        created_at: Timestamp => optional,
+        updated_at: Timestamp => optional,
+        latest_version: i32 => optional,
     }
 }
 
@@ -227,11 +256,13 @@ pub struct SkillAssetContent {
 }
 
 impl SkillAssetContent {
-    crate::runtime::constructor!(
-        [kind : SkillAssetContentKind => plain] [is_executable]
-    );
+    crate::runtime::constructor!([
+        kind: SkillAssetContentKind => plain,
+    ] [
+        is_executable,
+    ]);
     crate::runtime::setters! {
-        is_executable : bool => optional
+        is_executable: bool => optional,
     }
 }
 
@@ -249,14 +280,20 @@ pub enum SkillAssetContentKind {
     Unknown(serde_json::Value),
 }
 
-crate::runtime::untagged_union_ser!(SkillAssetContentKind { RawContent, TextContent });
+crate::runtime::untagged_union_ser!(SkillAssetContentKind {
+    RawContent,
+    TextContent,
+});
 
-crate::runtime::untagged_union_de!(SkillAssetContentKind { RawContent, TextContent });
+crate::runtime::untagged_union_de!(SkillAssetContentKind {
+    RawContent,
+    TextContent,
+});
 
-crate::runtime::union_from!(
-    SkillAssetContentKind { RawContent(SkillAssetContentKindRawContent),
-    TextContent(SkillAssetContentKindTextContent) }
-);
+crate::runtime::union_from!(SkillAssetContentKind {
+    RawContent(SkillAssetContentKindRawContent),
+    TextContent(SkillAssetContentKindTextContent),
+});
 
 /// One of the alternatives of `SkillAssetContent`.
 ///
@@ -269,12 +306,14 @@ pub struct SkillAssetContentKindRawContent {
     pub raw_content: String,
 }
 
-crate::runtime::struct_de!(
-    SkillAssetContentKindRawContent, [raw_content = "rawContent"] []
-);
+crate::runtime::struct_de!(SkillAssetContentKindRawContent, [
+    raw_content = "rawContent",
+] []);
 
 impl SkillAssetContentKindRawContent {
-    crate::runtime::constructor!([raw_content : String => plain] []);
+    crate::runtime::constructor!([
+        raw_content: String => plain,
+    ] []);
 }
 
 /// One of the alternatives of `SkillAssetContent`.
@@ -288,12 +327,14 @@ pub struct SkillAssetContentKindTextContent {
     pub text_content: String,
 }
 
-crate::runtime::struct_de!(
-    SkillAssetContentKindTextContent, [text_content = "textContent"] []
-);
+crate::runtime::struct_de!(SkillAssetContentKindTextContent, [
+    text_content = "textContent",
+] []);
 
 impl SkillAssetContentKindTextContent {
-    crate::runtime::constructor!([text_content : String => plain] []);
+    crate::runtime::constructor!([
+        text_content: String => plain,
+    ] []);
 }
 
 /// Versioned skill content.
@@ -311,12 +352,18 @@ pub struct SkillDefinition {
     pub assets: Option<std::collections::BTreeMap<String, SkillAssetContent>>,
 }
 
-crate::runtime::struct_de!(SkillDefinition, [] [description, body, assets]);
+crate::runtime::struct_de!(SkillDefinition, [] [
+    description,
+    body,
+    assets,
+]);
 
 impl SkillDefinition {
     crate::runtime::setters! {
-        description : String => optional, body : String => optional, assets :
-        std::collections::BTreeMap < String, SkillAssetContent > => optional
+        description: String => optional,
+        body: String => optional,
+        assets: std::collections::BTreeMap<String,
+        SkillAssetContent > => optional,
     }
 }
 
@@ -359,15 +406,21 @@ pub struct SkillVersion {
     pub created_at: Option<Timestamp>,
 }
 
-crate::runtime::struct_de!(
-    SkillVersion, [] [version, definition, notes, aliases, created_at = "createdAt"]
-);
+crate::runtime::struct_de!(SkillVersion, [] [
+    version,
+    definition,
+    notes,
+    aliases,
+    created_at = "createdAt",
+]);
 
 impl SkillVersion {
     crate::runtime::setters! {
-        version : i32 => optional, definition : SkillDefinition => optional, notes :
-        String => optional, aliases : Vec < String > => optional, created_at : Timestamp
-        => optional
+        version: i32 => optional,
+        definition: SkillDefinition => optional,
+        notes: String => optional,
+        aliases: Vec<String> => optional,
+        created_at: Timestamp => optional,
     }
 }
 
@@ -388,14 +441,23 @@ pub struct SkillsCreateVersionBody {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(SkillsCreateVersionBody, [definition] [notes, aliases]);
+crate::runtime::struct_de!(SkillsCreateVersionBody, [
+    definition,
+] [
+    notes,
+    aliases,
+]);
 
 impl SkillsCreateVersionBody {
-    crate::runtime::constructor!(
-        [definition : SkillDefinition => plain] [notes, aliases]
-    );
+    crate::runtime::constructor!([
+        definition: SkillDefinition => plain,
+    ] [
+        notes,
+        aliases,
+    ]);
     crate::runtime::setters! {
-        notes : String => nullable, aliases : Vec < String > => optional
+        notes: String => nullable,
+        aliases: Vec<String> => optional,
     }
 }
 
@@ -415,13 +477,13 @@ pub struct SkillsUpdateMetadataBody {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    SkillsUpdateMetadataBody, [] [sharing_scope = "sharingScope"]
-);
+crate::runtime::struct_de!(SkillsUpdateMetadataBody, [] [
+    sharing_scope = "sharingScope",
+]);
 
 impl SkillsUpdateMetadataBody {
     crate::runtime::setters! {
-        sharing_scope : RegistrySharingScope => nullable
+        sharing_scope: RegistrySharingScope => nullable,
     }
 }
 
@@ -440,10 +502,14 @@ pub struct SkillsUpdateVersionMetadataBody {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(SkillsUpdateVersionMetadataBody, [] [notes, aliases]);
+crate::runtime::struct_de!(SkillsUpdateVersionMetadataBody, [] [
+    notes,
+    aliases,
+]);
 
 impl SkillsUpdateVersionMetadataBody {
     crate::runtime::setters! {
-        notes : String => nullable, aliases : AliasList => optional
+        notes: String => nullable,
+        aliases: AliasList => optional,
     }
 }

@@ -9,10 +9,14 @@ pub struct ListOrganizationsResponse {
     pub organizations: Vec<UserOrganization>,
 }
 
-crate::runtime::struct_de!(ListOrganizationsResponse, [organizations] []);
+crate::runtime::struct_de!(ListOrganizationsResponse, [
+    organizations,
+] []);
 
 impl ListOrganizationsResponse {
-    crate::runtime::constructor!([organizations : Vec < UserOrganization > => plain] []);
+    crate::runtime::constructor!([
+        organizations: Vec<UserOrganization> => plain,
+    ] []);
 }
 
 /// The `ListWorkspacesResponse` schema: returned by `beta.users.list_workspaces`.
@@ -24,10 +28,14 @@ pub struct ListWorkspacesResponse {
     pub workspaces: Vec<UserWorkspace>,
 }
 
-crate::runtime::struct_de!(ListWorkspacesResponse, [workspaces] []);
+crate::runtime::struct_de!(ListWorkspacesResponse, [
+    workspaces,
+] []);
 
 impl ListWorkspacesResponse {
-    crate::runtime::constructor!([workspaces : Vec < UserWorkspace > => plain] []);
+    crate::runtime::constructor!([
+        workspaces: Vec<UserWorkspace> => plain,
+    ] []);
 }
 
 /// The `UserIdentity` schema: returned by `beta.users.me`.
@@ -63,18 +71,32 @@ pub struct UserIdentity {
     pub api_key: crate::Nullable<UserIdentityApiKey>,
 }
 
-crate::runtime::struct_de!(
-    UserIdentity, [id] [email, first_name, last_name, workspace, organization, api_key]
-);
+crate::runtime::struct_de!(UserIdentity, [
+    id,
+] [
+    email,
+    first_name,
+    last_name,
+    workspace,
+    organization,
+    api_key,
+]);
 
 impl UserIdentity {
-    crate::runtime::constructor!(
-        nullable[id : String => plain, email : String => some, first_name : String =>
-        some, last_name : String => some] [workspace, organization, api_key]
-    );
+    crate::runtime::constructor!(nullable [
+        id: String => plain,
+        email: String => some,
+        first_name: String => some,
+        last_name: String => some,
+    ] [
+        workspace,
+        organization,
+        api_key,
+    ]);
     crate::runtime::setters! {
-        workspace : UserIdentityWorkspace => nullable, organization :
-        UserIdentityOrganization => nullable, api_key : UserIdentityApiKey => nullable
+        workspace: UserIdentityWorkspace => nullable,
+        organization: UserIdentityOrganization => nullable,
+        api_key: UserIdentityApiKey => nullable,
     }
 }
 
@@ -89,12 +111,17 @@ pub struct UserIdentityApiKey {
     pub name: Option<String>,
 }
 
-crate::runtime::struct_de!(UserIdentityApiKey, [id] [name]);
+crate::runtime::struct_de!(UserIdentityApiKey, [
+    id,
+] [
+    name,
+]);
 
 impl UserIdentityApiKey {
-    crate::runtime::constructor!(
-        nullable[id : String => plain, name : String => some] []
-    );
+    crate::runtime::constructor!(nullable [
+        id: String => plain,
+        name: String => some,
+    ] []);
 }
 
 /// The `UserIdentityOrganization` schema: the `organization` of `UserIdentity`.
@@ -108,10 +135,16 @@ pub struct UserIdentityOrganization {
     pub name: String,
 }
 
-crate::runtime::struct_de!(UserIdentityOrganization, [id, name] []);
+crate::runtime::struct_de!(UserIdentityOrganization, [
+    id,
+    name,
+] []);
 
 impl UserIdentityOrganization {
-    crate::runtime::constructor!([id : String => plain, name : String => plain] []);
+    crate::runtime::constructor!([
+        id: String => plain,
+        name: String => plain,
+    ] []);
 }
 
 /// The `UserIdentityWorkspace` schema: the `workspace` of `UserIdentity`.
@@ -125,10 +158,16 @@ pub struct UserIdentityWorkspace {
     pub name: String,
 }
 
-crate::runtime::struct_de!(UserIdentityWorkspace, [id, name] []);
+crate::runtime::struct_de!(UserIdentityWorkspace, [
+    id,
+    name,
+] []);
 
 impl UserIdentityWorkspace {
-    crate::runtime::constructor!([id : String => plain, name : String => plain] []);
+    crate::runtime::constructor!([
+        id: String => plain,
+        name: String => plain,
+    ] []);
 }
 
 /// The `UserOrganization` schema: the `organizations` of `ListOrganizationsResponse`.
@@ -146,10 +185,16 @@ pub struct UserOrganization {
     pub name: String,
 }
 
-crate::runtime::struct_de!(UserOrganization, [id, name] []);
+crate::runtime::struct_de!(UserOrganization, [
+    id,
+    name,
+] []);
 
 impl UserOrganization {
-    crate::runtime::constructor!([id : String => plain, name : String => plain] []);
+    crate::runtime::constructor!([
+        id: String => plain,
+        name: String => plain,
+    ] []);
 }
 
 /// The `UserWorkspace` schema: the `workspaces` of `ListWorkspacesResponse`.
@@ -171,11 +216,16 @@ pub struct UserWorkspace {
     pub organization_id: String,
 }
 
-crate::runtime::struct_de!(UserWorkspace, [id, name, organization_id] []);
+crate::runtime::struct_de!(UserWorkspace, [
+    id,
+    name,
+    organization_id,
+] []);
 
 impl UserWorkspace {
-    crate::runtime::constructor!(
-        [id : String => plain, name : String => plain, organization_id : String => plain]
-        []
-    );
+    crate::runtime::constructor!([
+        id: String => plain,
+        name: String => plain,
+        organization_id: String => plain,
+    ] []);
 }

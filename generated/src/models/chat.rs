@@ -90,32 +90,82 @@ pub struct ChatCompletionRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    ChatCompletionRequest, [model, messages] [temperature, top_p, max_tokens, stream,
-    stop, random_seed, metadata, response_format, tools, tool_choice, presence_penalty,
-    frequency_penalty, n, prediction, parallel_tool_calls, reasoning_effort, prompt_mode,
-    guardrails, prompt_cache_key, service_tier, safe_prompt]
-);
+crate::runtime::struct_de!(ChatCompletionRequest, [
+    model,
+    messages,
+] [
+    temperature,
+    top_p,
+    max_tokens,
+    stream,
+    stop,
+    random_seed,
+    metadata,
+    response_format,
+    tools,
+    tool_choice,
+    presence_penalty,
+    frequency_penalty,
+    n,
+    prediction,
+    parallel_tool_calls,
+    reasoning_effort,
+    prompt_mode,
+    guardrails,
+    prompt_cache_key,
+    service_tier,
+    safe_prompt,
+]);
 
 impl ChatCompletionRequest {
-    crate::runtime::constructor!(
-        [model : String => plain, messages : Vec < Message > => plain] [temperature,
-        top_p, max_tokens, stream, stop, random_seed, metadata, response_format, tools,
-        tool_choice, presence_penalty, frequency_penalty, n, prediction,
-        parallel_tool_calls, reasoning_effort, prompt_mode, guardrails, prompt_cache_key,
-        service_tier, safe_prompt]
-    );
+    crate::runtime::constructor!([
+        model: String => plain,
+        messages: Vec<Message> => plain,
+    ] [
+        temperature,
+        top_p,
+        max_tokens,
+        stream,
+        stop,
+        random_seed,
+        metadata,
+        response_format,
+        tools,
+        tool_choice,
+        presence_penalty,
+        frequency_penalty,
+        n,
+        prediction,
+        parallel_tool_calls,
+        reasoning_effort,
+        prompt_mode,
+        guardrails,
+        prompt_cache_key,
+        service_tier,
+        safe_prompt,
+    ]);
     crate::runtime::setters! {
-        temperature : f64 => nullable, top_p : f64 => nullable, max_tokens : i64 =>
-        nullable, stream : bool => optional, stop : Stop => nullable, random_seed : i64
-        => nullable, metadata : std::collections::BTreeMap < String, serde_json::Value >
-        => nullable, response_format : ResponseFormat => optional, tools : Vec < ChatTool
-        > => nullable, tool_choice : CompletionRequestToolChoice => optional,
-        presence_penalty : f64 => nullable, frequency_penalty : f64 => nullable, n : i64
-        => nullable, prediction : Prediction => optional, parallel_tool_calls : bool =>
-        optional, reasoning_effort : ReasoningEffort => nullable, prompt_mode :
-        MistralPromptMode => nullable, guardrails : Vec < GuardrailConfig > => nullable,
-        prompt_cache_key : String => nullable, service_tier : RequestedServiceTier =>
-        nullable, safe_prompt : bool => optional
+        temperature: f64 => nullable,
+        top_p: f64 => nullable,
+        max_tokens: i64 => nullable,
+        stream: bool => optional,
+        stop: Stop => nullable,
+        random_seed: i64 => nullable,
+        metadata: std::collections::BTreeMap<String,
+        serde_json::Value > => nullable,
+        response_format: ResponseFormat => optional,
+        tools: Vec<ChatTool> => nullable,
+        tool_choice: CompletionRequestToolChoice => optional,
+        presence_penalty: f64 => nullable,
+        frequency_penalty: f64 => nullable,
+        n: i64 => nullable,
+        prediction: Prediction => optional,
+        parallel_tool_calls: bool => optional,
+        reasoning_effort: ReasoningEffort => nullable,
+        prompt_mode: MistralPromptMode => nullable,
+        guardrails: Vec<GuardrailConfig> => nullable,
+        prompt_cache_key: String => nullable,
+        service_tier: RequestedServiceTier => nullable,
+        safe_prompt: bool => optional,
     }
 }

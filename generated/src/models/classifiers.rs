@@ -13,12 +13,16 @@ pub struct ChatClassificationRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(ChatClassificationRequest, [model, input] []);
+crate::runtime::struct_de!(ChatClassificationRequest, [
+    model,
+    input,
+] []);
 
 impl ChatClassificationRequest {
-    crate::runtime::constructor!(
-        [model : String => plain, input : ChatClassificationRequestInputs => plain] []
-    );
+    crate::runtime::constructor!([
+        model: String => plain,
+        input: ChatClassificationRequestInputs => plain,
+    ] []);
 }
 
 /// Chat to classify
@@ -33,19 +37,21 @@ pub enum ChatClassificationRequestInputs {
     Unknown(serde_json::Value),
 }
 
-crate::runtime::untagged_union_ser!(
-    ChatClassificationRequestInputs { InstructRequestList, InstructRequest }
-);
+crate::runtime::untagged_union_ser!(ChatClassificationRequestInputs {
+    InstructRequestList,
+    InstructRequest,
+});
 
 #[cfg(feature = "full-serde")]
-crate::runtime::untagged_union_de!(
-    ChatClassificationRequestInputs { InstructRequestList, InstructRequest }
-);
+crate::runtime::untagged_union_de!(ChatClassificationRequestInputs {
+    InstructRequestList,
+    InstructRequest,
+});
 
-crate::runtime::union_from!(
-    ChatClassificationRequestInputs { InstructRequestList(Vec < InstructRequest >),
-    InstructRequest(InstructRequest) }
-);
+crate::runtime::union_from!(ChatClassificationRequestInputs {
+    InstructRequestList(Vec<InstructRequest>),
+    InstructRequest(InstructRequest),
+});
 
 /// The `ChatModerationRequest` schema: sent to `classifiers.moderate_chat`.
 #[cfg_attr(docsrs, doc(cfg(feature = "classifiers")))]
@@ -58,12 +64,16 @@ pub struct ChatModerationRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(ChatModerationRequest, [input, model] []);
+crate::runtime::struct_de!(ChatModerationRequest, [
+    input,
+    model,
+] []);
 
 impl ChatModerationRequest {
-    crate::runtime::constructor!(
-        [input : ChatModerationRequestInput => plain, model : String => plain] []
-    );
+    crate::runtime::constructor!([
+        input: ChatModerationRequestInput => plain,
+        model: String => plain,
+    ] []);
 }
 
 /// Chat to classify
@@ -80,19 +90,21 @@ pub enum ChatModerationRequestInput {
     Unknown(serde_json::Value),
 }
 
-crate::runtime::untagged_union_ser!(
-    ChatModerationRequestInput { MessageList, MessageListList }
-);
+crate::runtime::untagged_union_ser!(ChatModerationRequestInput {
+    MessageList,
+    MessageListList,
+});
 
 #[cfg(feature = "full-serde")]
-crate::runtime::untagged_union_de!(
-    ChatModerationRequestInput { MessageList, MessageListList }
-);
+crate::runtime::untagged_union_de!(ChatModerationRequestInput {
+    MessageList,
+    MessageListList,
+});
 
-crate::runtime::union_from!(
-    ChatModerationRequestInput { MessageList(Vec < Message >), MessageListList(Vec < Vec
-    < Message > >) }
-);
+crate::runtime::union_from!(ChatModerationRequestInput {
+    MessageList(Vec<Message>),
+    MessageListList(Vec<Vec<Message>>),
+});
 
 /// The `ClassificationRequest` schema: sent to `classifiers.moderate`; sent to `classifiers.classify`.
 #[cfg_attr(docsrs, doc(cfg(feature = "classifiers")))]
@@ -110,14 +122,23 @@ pub struct ClassificationRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(ClassificationRequest, [model, input] [metadata]);
+crate::runtime::struct_de!(ClassificationRequest, [
+    model,
+    input,
+] [
+    metadata,
+]);
 
 impl ClassificationRequest {
-    crate::runtime::constructor!(
-        [model : String => plain, input : TextInput => plain] [metadata]
-    );
+    crate::runtime::constructor!([
+        model: String => plain,
+        input: TextInput => plain,
+    ] [
+        metadata,
+    ]);
     crate::runtime::setters! {
-        metadata : std::collections::BTreeMap < String, serde_json::Value > => nullable
+        metadata: std::collections::BTreeMap<String,
+        serde_json::Value > => nullable,
     }
 }
 
@@ -136,13 +157,19 @@ pub struct ClassificationResponse {
     pub results: Vec<std::collections::BTreeMap<String, ClassificationTargetResult>>,
 }
 
-crate::runtime::struct_de!(ClassificationResponse, [id, model, results] []);
+crate::runtime::struct_de!(ClassificationResponse, [
+    id,
+    model,
+    results,
+] []);
 
 impl ClassificationResponse {
-    crate::runtime::constructor!(
-        [id : String => plain, model : String => plain, results : Vec <
-        std::collections::BTreeMap < String, ClassificationTargetResult > > => plain] []
-    );
+    crate::runtime::constructor!([
+        id: String => plain,
+        model: String => plain,
+        results: Vec<std::collections::BTreeMap<String,
+        ClassificationTargetResult > > => plain,
+    ] []);
 }
 
 /// The `ClassificationTargetResult` schema: the `results` of `ClassificationResponse`.
@@ -154,12 +181,15 @@ pub struct ClassificationTargetResult {
     pub scores: std::collections::BTreeMap<String, f64>,
 }
 
-crate::runtime::struct_de!(ClassificationTargetResult, [scores] []);
+crate::runtime::struct_de!(ClassificationTargetResult, [
+    scores,
+] []);
 
 impl ClassificationTargetResult {
-    crate::runtime::constructor!(
-        [scores : std::collections::BTreeMap < String, f64 > => plain] []
-    );
+    crate::runtime::constructor!([
+        scores: std::collections::BTreeMap<String,
+        f64 > => plain,
+    ] []);
 }
 
 /// The `InstructRequest` schema.
@@ -171,10 +201,14 @@ pub struct InstructRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(InstructRequest, [messages] []);
+crate::runtime::struct_de!(InstructRequest, [
+    messages,
+] []);
 
 impl InstructRequest {
-    crate::runtime::constructor!([messages : Vec < Message > => plain] []);
+    crate::runtime::constructor!([
+        messages: Vec<Message> => plain,
+    ] []);
 }
 
 /// The `ModerationObject` schema: the `results` of `ModerationResponse`.
@@ -196,12 +230,17 @@ pub struct ModerationObject {
     pub category_scores: Option<std::collections::BTreeMap<String, f64>>,
 }
 
-crate::runtime::struct_de!(ModerationObject, [] [categories, category_scores]);
+crate::runtime::struct_de!(ModerationObject, [] [
+    categories,
+    category_scores,
+]);
 
 impl ModerationObject {
     crate::runtime::setters! {
-        categories : std::collections::BTreeMap < String, bool > => optional,
-        category_scores : std::collections::BTreeMap < String, f64 > => optional
+        categories: std::collections::BTreeMap<String,
+        bool > => optional,
+        category_scores: std::collections::BTreeMap<String,
+        f64 > => optional,
     }
 }
 
@@ -220,11 +259,16 @@ pub struct ModerationResponse {
     pub results: Vec<ModerationObject>,
 }
 
-crate::runtime::struct_de!(ModerationResponse, [id, model, results] []);
+crate::runtime::struct_de!(ModerationResponse, [
+    id,
+    model,
+    results,
+] []);
 
 impl ModerationResponse {
-    crate::runtime::constructor!(
-        [id : String => plain, model : String => plain, results : Vec < ModerationObject
-        > => plain] []
-    );
+    crate::runtime::constructor!([
+        id: String => plain,
+        model: String => plain,
+        results: Vec<ModerationObject> => plain,
+    ] []);
 }

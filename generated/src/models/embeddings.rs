@@ -20,10 +20,13 @@ pub enum EmbeddingDtype {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    EmbeddingDtype { Float = "float", Int8 = "int8", Uint8 = "uint8", Binary = "binary",
-    Ubinary = "ubinary" }
-);
+crate::runtime::string_enum!(EmbeddingDtype {
+    Float = "float",
+    Int8 = "int8",
+    Uint8 = "uint8",
+    Binary = "binary",
+    Ubinary = "ubinary",
+});
 
 /// The `EmbeddingRequest` schema: sent to `embeddings.create`.
 #[cfg_attr(docsrs, doc(cfg(feature = "embeddings")))]
@@ -56,20 +59,32 @@ pub struct EmbeddingRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    EmbeddingRequest, [model, input] [metadata, output_dimension, output_dtype,
-    encoding_format]
-);
+crate::runtime::struct_de!(EmbeddingRequest, [
+    model,
+    input,
+] [
+    metadata,
+    output_dimension,
+    output_dtype,
+    encoding_format,
+]);
 
 impl EmbeddingRequest {
-    crate::runtime::constructor!(
-        [model : String => plain, input : TextInput => plain] [metadata,
-        output_dimension, output_dtype, encoding_format]
-    );
+    crate::runtime::constructor!([
+        model: String => plain,
+        input: TextInput => plain,
+    ] [
+        metadata,
+        output_dimension,
+        output_dtype,
+        encoding_format,
+    ]);
     crate::runtime::setters! {
-        metadata : std::collections::BTreeMap < String, serde_json::Value > => nullable,
-        output_dimension : i64 => nullable, output_dtype : EmbeddingDtype => optional,
-        encoding_format : EncodingFormat => optional
+        metadata: std::collections::BTreeMap<String,
+        serde_json::Value > => nullable,
+        output_dimension: i64 => nullable,
+        output_dtype: EmbeddingDtype => optional,
+        encoding_format: EncodingFormat => optional,
     }
 }
 
@@ -90,13 +105,22 @@ pub struct EmbeddingResponse {
     pub data: Vec<EmbeddingResponseData>,
 }
 
-crate::runtime::struct_de!(EmbeddingResponse, [id, object, model, usage, data] []);
+crate::runtime::struct_de!(EmbeddingResponse, [
+    id,
+    object,
+    model,
+    usage,
+    data,
+] []);
 
 impl EmbeddingResponse {
-    crate::runtime::constructor!(
-        [id : String => plain, object : String => plain, model : String => plain, usage :
-        UsageInfo => plain, data : Vec < EmbeddingResponseData > => plain] []
-    );
+    crate::runtime::constructor!([
+        id: String => plain,
+        object: String => plain,
+        model: String => plain,
+        usage: UsageInfo => plain,
+        data: Vec<EmbeddingResponseData> => plain,
+    ] []);
 }
 
 /// The `EmbeddingResponseData` schema: the `data` of `EmbeddingResponse`.
@@ -130,12 +154,17 @@ pub struct EmbeddingResponseData {
     pub index: Option<i64>,
 }
 
-crate::runtime::struct_de!(EmbeddingResponseData, [] [object, embedding, index]);
+crate::runtime::struct_de!(EmbeddingResponseData, [] [
+    object,
+    embedding,
+    index,
+]);
 
 impl EmbeddingResponseData {
     crate::runtime::setters! {
-        object : String => optional, embedding : Vec < f64 > => optional, index : i64 =>
-        optional
+        object: String => optional,
+        embedding: Vec<f64> => optional,
+        index: i64 => optional,
     }
 }
 
@@ -151,4 +180,7 @@ pub enum EncodingFormat {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(EncodingFormat { Float = "float", Base64 = "base64" });
+crate::runtime::string_enum!(EncodingFormat {
+    Float = "float",
+    Base64 = "base64",
+});

@@ -18,10 +18,11 @@ pub enum EventsGetStreamEventsScope {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    EventsGetStreamEventsScope { Activity = "activity", Workflow = "workflow", Empty =
-    "*" }
-);
+crate::runtime::string_enum!(EventsGetStreamEventsScope {
+    Activity = "activity",
+    Workflow = "workflow",
+    Empty = "*",
+});
 
 /// The `ListWorkflowEventResponse` schema: returned by `events.get_workflow_events`.
 #[cfg_attr(docsrs, doc(cfg(feature = "events")))]
@@ -38,14 +39,20 @@ pub struct ListWorkflowEventResponse {
     pub next_cursor: crate::Nullable<String>,
 }
 
-crate::runtime::struct_de!(ListWorkflowEventResponse, [events] [next_cursor]);
+crate::runtime::struct_de!(ListWorkflowEventResponse, [
+    events,
+] [
+    next_cursor,
+]);
 
 impl ListWorkflowEventResponse {
-    crate::runtime::constructor!(
-        [events : Vec < ListWorkflowEventResponseEventsItem > => plain] [next_cursor]
-    );
+    crate::runtime::constructor!([
+        events: Vec<ListWorkflowEventResponseEventsItem> => plain,
+    ] [
+        next_cursor,
+    ]);
     crate::runtime::setters! {
-        next_cursor : String => nullable
+        next_cursor: String => nullable,
     }
 }
 
@@ -91,18 +98,22 @@ pub enum WorkflowEventType {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    WorkflowEventType { WorkflowExecutionStarted = "WORKFLOW_EXECUTION_STARTED",
-    WorkflowExecutionCompleted = "WORKFLOW_EXECUTION_COMPLETED", WorkflowExecutionFailed
-    = "WORKFLOW_EXECUTION_FAILED", WorkflowExecutionCanceled =
-    "WORKFLOW_EXECUTION_CANCELED", WorkflowExecutionContinuedAsNew =
-    "WORKFLOW_EXECUTION_CONTINUED_AS_NEW", WorkflowTaskTimedOut =
-    "WORKFLOW_TASK_TIMED_OUT", WorkflowTaskFailed = "WORKFLOW_TASK_FAILED",
-    CustomTaskStarted = "CUSTOM_TASK_STARTED", CustomTaskInProgress =
-    "CUSTOM_TASK_IN_PROGRESS", CustomTaskCompleted = "CUSTOM_TASK_COMPLETED",
-    CustomTaskFailed = "CUSTOM_TASK_FAILED", CustomTaskTimedOut =
-    "CUSTOM_TASK_TIMED_OUT", CustomTaskCanceled = "CUSTOM_TASK_CANCELED",
-    ActivityTaskStarted = "ACTIVITY_TASK_STARTED", ActivityTaskCompleted =
-    "ACTIVITY_TASK_COMPLETED", ActivityTaskRetrying = "ACTIVITY_TASK_RETRYING",
-    ActivityTaskFailed = "ACTIVITY_TASK_FAILED" }
-);
+crate::runtime::string_enum!(WorkflowEventType {
+    WorkflowExecutionStarted = "WORKFLOW_EXECUTION_STARTED",
+    WorkflowExecutionCompleted = "WORKFLOW_EXECUTION_COMPLETED",
+    WorkflowExecutionFailed = "WORKFLOW_EXECUTION_FAILED",
+    WorkflowExecutionCanceled = "WORKFLOW_EXECUTION_CANCELED",
+    WorkflowExecutionContinuedAsNew = "WORKFLOW_EXECUTION_CONTINUED_AS_NEW",
+    WorkflowTaskTimedOut = "WORKFLOW_TASK_TIMED_OUT",
+    WorkflowTaskFailed = "WORKFLOW_TASK_FAILED",
+    CustomTaskStarted = "CUSTOM_TASK_STARTED",
+    CustomTaskInProgress = "CUSTOM_TASK_IN_PROGRESS",
+    CustomTaskCompleted = "CUSTOM_TASK_COMPLETED",
+    CustomTaskFailed = "CUSTOM_TASK_FAILED",
+    CustomTaskTimedOut = "CUSTOM_TASK_TIMED_OUT",
+    CustomTaskCanceled = "CUSTOM_TASK_CANCELED",
+    ActivityTaskStarted = "ACTIVITY_TASK_STARTED",
+    ActivityTaskCompleted = "ACTIVITY_TASK_COMPLETED",
+    ActivityTaskRetrying = "ACTIVITY_TASK_RETRYING",
+    ActivityTaskFailed = "ACTIVITY_TASK_FAILED",
+});

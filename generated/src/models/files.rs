@@ -69,21 +69,46 @@ pub struct CreateFileResponse {
     pub visibility: crate::Nullable<FileVisibility>,
 }
 
-crate::runtime::struct_de!(
-    CreateFileResponse, [id, object, bytes, created_at, filename, purpose, sample_type,
-    source] [num_lines, mimetype, signature, expires_at, visibility]
-);
+crate::runtime::struct_de!(CreateFileResponse, [
+    id,
+    object,
+    bytes,
+    created_at,
+    filename,
+    purpose,
+    sample_type,
+    source,
+] [
+    num_lines,
+    mimetype,
+    signature,
+    expires_at,
+    visibility,
+]);
 
 impl CreateFileResponse {
-    crate::runtime::constructor!(
-        [id : String => plain, object : String => plain, bytes : i64 => plain, created_at
-        : i64 => plain, filename : String => plain, purpose : FilePurpose => plain,
-        sample_type : SampleType => plain, source : Source => plain] [num_lines,
-        mimetype, signature, expires_at, visibility]
-    );
+    crate::runtime::constructor!([
+        id: String => plain,
+        object: String => plain,
+        bytes: i64 => plain,
+        created_at: i64 => plain,
+        filename: String => plain,
+        purpose: FilePurpose => plain,
+        sample_type: SampleType => plain,
+        source: Source => plain,
+    ] [
+        num_lines,
+        mimetype,
+        signature,
+        expires_at,
+        visibility,
+    ]);
     crate::runtime::setters! {
-        num_lines : i64 => nullable, mimetype : String => nullable, signature : String =>
-        nullable, expires_at : i64 => nullable, visibility : FileVisibility => nullable
+        num_lines: i64 => nullable,
+        mimetype: String => nullable,
+        signature: String => nullable,
+        expires_at: i64 => nullable,
+        visibility: FileVisibility => nullable,
     }
 }
 
@@ -108,12 +133,18 @@ pub struct DeleteFileResponse {
     pub deleted: bool,
 }
 
-crate::runtime::struct_de!(DeleteFileResponse, [id, object, deleted] []);
+crate::runtime::struct_de!(DeleteFileResponse, [
+    id,
+    object,
+    deleted,
+] []);
 
 impl DeleteFileResponse {
-    crate::runtime::constructor!(
-        [id : String => plain, object : String => plain, deleted : bool => plain] []
-    );
+    crate::runtime::constructor!([
+        id: String => plain,
+        object: String => plain,
+        deleted: bool => plain,
+    ] []);
 }
 
 /// The `FilePurpose` schema: a parameter of `files.list`; the `purpose` of `CreateFileResponse`; the `purpose` of `FileSchema`; and 2 more.
@@ -130,9 +161,11 @@ pub enum FilePurpose {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    FilePurpose { FineTune = "fine-tune", Batch = "batch", Ocr = "ocr" }
-);
+crate::runtime::string_enum!(FilePurpose {
+    FineTune = "fine-tune",
+    Batch = "batch",
+    Ocr = "ocr",
+});
 
 /// The `FileSchema` schema: the `data` of `ListFilesResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "files")))]
@@ -201,21 +234,46 @@ pub struct FileSchema {
     pub visibility: crate::Nullable<FileVisibility>,
 }
 
-crate::runtime::struct_de!(
-    FileSchema, [id, object, bytes, created_at, filename, purpose, sample_type, source]
-    [num_lines, mimetype, signature, expires_at, visibility]
-);
+crate::runtime::struct_de!(FileSchema, [
+    id,
+    object,
+    bytes,
+    created_at,
+    filename,
+    purpose,
+    sample_type,
+    source,
+] [
+    num_lines,
+    mimetype,
+    signature,
+    expires_at,
+    visibility,
+]);
 
 impl FileSchema {
-    crate::runtime::constructor!(
-        [id : String => plain, object : String => plain, bytes : i64 => plain, created_at
-        : i64 => plain, filename : String => plain, purpose : FilePurpose => plain,
-        sample_type : SampleType => plain, source : Source => plain] [num_lines,
-        mimetype, signature, expires_at, visibility]
-    );
+    crate::runtime::constructor!([
+        id: String => plain,
+        object: String => plain,
+        bytes: i64 => plain,
+        created_at: i64 => plain,
+        filename: String => plain,
+        purpose: FilePurpose => plain,
+        sample_type: SampleType => plain,
+        source: Source => plain,
+    ] [
+        num_lines,
+        mimetype,
+        signature,
+        expires_at,
+        visibility,
+    ]);
     crate::runtime::setters! {
-        num_lines : i64 => nullable, mimetype : String => nullable, signature : String =>
-        nullable, expires_at : i64 => nullable, visibility : FileVisibility => nullable
+        num_lines: i64 => nullable,
+        mimetype: String => nullable,
+        signature: String => nullable,
+        expires_at: i64 => nullable,
+        visibility: FileVisibility => nullable,
     }
 }
 
@@ -231,7 +289,10 @@ pub enum FileVisibility {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(FileVisibility { Workspace = "workspace", User = "user" });
+crate::runtime::string_enum!(FileVisibility {
+    Workspace = "workspace",
+    User = "user",
+});
 
 /// The request body of `POST /v1/files`.
 ///
@@ -255,13 +316,26 @@ pub struct FilesUploadBody {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(FilesUploadBody, [file] [expiry, visibility, purpose]);
+crate::runtime::struct_de!(FilesUploadBody, [
+    file,
+] [
+    expiry,
+    visibility,
+    purpose,
+]);
 
 impl FilesUploadBody {
-    crate::runtime::constructor!([file : File => plain] [expiry, visibility, purpose]);
+    crate::runtime::constructor!([
+        file: File => plain,
+    ] [
+        expiry,
+        visibility,
+        purpose,
+    ]);
     crate::runtime::setters! {
-        expiry : i64 => nullable, visibility : FilesUploadBodyVisibility => optional,
-        purpose : FilePurpose => optional
+        expiry: i64 => nullable,
+        visibility: FilesUploadBodyVisibility => optional,
+        purpose: FilePurpose => optional,
     }
 }
 
@@ -279,9 +353,10 @@ pub enum FilesUploadBodyVisibility {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    FilesUploadBodyVisibility { Workspace = "workspace", User = "user" }
-);
+crate::runtime::string_enum!(FilesUploadBodyVisibility {
+    Workspace = "workspace",
+    User = "user",
+});
 
 /// The `GetFileResponse` schema: returned by `files.retrieve`.
 #[cfg_attr(docsrs, doc(cfg(feature = "files")))]
@@ -352,21 +427,48 @@ pub struct GetFileResponse {
     pub deleted: bool,
 }
 
-crate::runtime::struct_de!(
-    GetFileResponse, [id, object, bytes, created_at, filename, purpose, sample_type,
-    source, deleted] [num_lines, mimetype, signature, expires_at, visibility]
-);
+crate::runtime::struct_de!(GetFileResponse, [
+    id,
+    object,
+    bytes,
+    created_at,
+    filename,
+    purpose,
+    sample_type,
+    source,
+    deleted,
+] [
+    num_lines,
+    mimetype,
+    signature,
+    expires_at,
+    visibility,
+]);
 
 impl GetFileResponse {
-    crate::runtime::constructor!(
-        [id : String => plain, object : String => plain, bytes : i64 => plain, created_at
-        : i64 => plain, filename : String => plain, purpose : FilePurpose => plain,
-        sample_type : SampleType => plain, source : Source => plain, deleted : bool =>
-        plain] [num_lines, mimetype, signature, expires_at, visibility]
-    );
+    crate::runtime::constructor!([
+        id: String => plain,
+        object: String => plain,
+        bytes: i64 => plain,
+        created_at: i64 => plain,
+        filename: String => plain,
+        purpose: FilePurpose => plain,
+        sample_type: SampleType => plain,
+        source: Source => plain,
+        deleted: bool => plain,
+    ] [
+        num_lines,
+        mimetype,
+        signature,
+        expires_at,
+        visibility,
+    ]);
     crate::runtime::setters! {
-        num_lines : i64 => nullable, mimetype : String => nullable, signature : String =>
-        nullable, expires_at : i64 => nullable, visibility : FileVisibility => nullable
+        num_lines: i64 => nullable,
+        mimetype: String => nullable,
+        signature: String => nullable,
+        expires_at: i64 => nullable,
+        visibility: FileVisibility => nullable,
     }
 }
 
@@ -379,10 +481,14 @@ pub struct GetSignedUrlResponse {
     pub url: String,
 }
 
-crate::runtime::struct_de!(GetSignedUrlResponse, [url] []);
+crate::runtime::struct_de!(GetSignedUrlResponse, [
+    url,
+] []);
 
 impl GetSignedUrlResponse {
-    crate::runtime::constructor!([url : String => plain] []);
+    crate::runtime::constructor!([
+        url: String => plain,
+    ] []);
 }
 
 /// The `ListFilesResponse` schema: returned by `files.list`.
@@ -402,14 +508,22 @@ pub struct ListFilesResponse {
     pub total: crate::Nullable<i64>,
 }
 
-crate::runtime::struct_de!(ListFilesResponse, [data, object] [total]);
+crate::runtime::struct_de!(ListFilesResponse, [
+    data,
+    object,
+] [
+    total,
+]);
 
 impl ListFilesResponse {
-    crate::runtime::constructor!(
-        [data : Vec < FileSchema > => plain, object : String => plain] [total]
-    );
+    crate::runtime::constructor!([
+        data: Vec<FileSchema> => plain,
+        object: String => plain,
+    ] [
+        total,
+    ]);
     crate::runtime::setters! {
-        total : i64 => nullable
+        total: i64 => nullable,
     }
 }
 
@@ -431,10 +545,13 @@ pub enum SampleType {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    SampleType { Pretrain = "pretrain", Instruct = "instruct", BatchRequest =
-    "batch_request", BatchResult = "batch_result", BatchError = "batch_error" }
-);
+crate::runtime::string_enum!(SampleType {
+    Pretrain = "pretrain",
+    Instruct = "instruct",
+    BatchRequest = "batch_request",
+    BatchResult = "batch_result",
+    BatchError = "batch_error",
+});
 
 /// The `Source` schema: a parameter of `files.list`; the `source` of `CreateFileResponse`; the `source` of `FileSchema`; and 1 more.
 #[cfg_attr(docsrs, doc(cfg(feature = "files")))]
@@ -450,6 +567,8 @@ pub enum Source {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    Source { Upload = "upload", Repository = "repository", Mistral = "mistral" }
-);
+crate::runtime::string_enum!(Source {
+    Upload = "upload",
+    Repository = "repository",
+    Mistral = "mistral",
+});

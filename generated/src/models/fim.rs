@@ -55,23 +55,50 @@ pub struct FIMCompletionRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    FIMCompletionRequest, [model, prompt] [temperature, top_p, max_tokens, stream, stop,
-    random_seed, metadata, suffix, min_tokens, prompt_cache_key]
-);
+crate::runtime::struct_de!(FIMCompletionRequest, [
+    model,
+    prompt,
+] [
+    temperature,
+    top_p,
+    max_tokens,
+    stream,
+    stop,
+    random_seed,
+    metadata,
+    suffix,
+    min_tokens,
+    prompt_cache_key,
+]);
 
 impl FIMCompletionRequest {
-    crate::runtime::constructor!(
-        [model : String => plain, prompt : String => plain] [temperature, top_p,
-        max_tokens, stream, stop, random_seed, metadata, suffix, min_tokens,
-        prompt_cache_key]
-    );
+    crate::runtime::constructor!([
+        model: String => plain,
+        prompt: String => plain,
+    ] [
+        temperature,
+        top_p,
+        max_tokens,
+        stream,
+        stop,
+        random_seed,
+        metadata,
+        suffix,
+        min_tokens,
+        prompt_cache_key,
+    ]);
     crate::runtime::setters! {
-        temperature : f64 => nullable, top_p : f64 => nullable, max_tokens : i64 =>
-        nullable, stream : bool => optional, stop : Stop => nullable, random_seed : i64
-        => nullable, metadata : std::collections::BTreeMap < String, serde_json::Value >
-        => nullable, suffix : String => nullable, min_tokens : i64 => nullable,
-        prompt_cache_key : String => nullable
+        temperature: f64 => nullable,
+        top_p: f64 => nullable,
+        max_tokens: i64 => nullable,
+        stream: bool => optional,
+        stop: Stop => nullable,
+        random_seed: i64 => nullable,
+        metadata: std::collections::BTreeMap<String,
+        serde_json::Value > => nullable,
+        suffix: String => nullable,
+        min_tokens: i64 => nullable,
+        prompt_cache_key: String => nullable,
     }
 }
 
@@ -94,14 +121,22 @@ pub struct FIMCompletionResponse {
     pub choices: Vec<ChatCompletionChoice>,
 }
 
-crate::runtime::struct_de!(
-    FIMCompletionResponse, [id, object, model, usage, created, choices] []
-);
+crate::runtime::struct_de!(FIMCompletionResponse, [
+    id,
+    object,
+    model,
+    usage,
+    created,
+    choices,
+] []);
 
 impl FIMCompletionResponse {
-    crate::runtime::constructor!(
-        [id : String => plain, object : String => plain, model : String => plain, usage :
-        UsageInfo => plain, created : i64 => plain, choices : Vec < ChatCompletionChoice
-        > => plain] []
-    );
+    crate::runtime::constructor!([
+        id: String => plain,
+        object: String => plain,
+        model: String => plain,
+        usage: UsageInfo => plain,
+        created: i64 => plain,
+        choices: Vec<ChatCompletionChoice> => plain,
+    ] []);
 }

@@ -22,12 +22,22 @@ pub struct ArchiveModelResponse {
     pub archived: Option<bool>,
 }
 
-crate::runtime::struct_de!(ArchiveModelResponse, [id] [object, archived]);
+crate::runtime::struct_de!(ArchiveModelResponse, [
+    id,
+] [
+    object,
+    archived,
+]);
 
 impl ArchiveModelResponse {
-    crate::runtime::constructor!([id : String => plain] [object, archived]);
+    crate::runtime::constructor!([
+        id: String => plain,
+    ] [
+        object,
+        archived,
+    ]);
     crate::runtime::setters! {
-        archived : bool => optional
+        archived: bool => optional,
     }
 }
 
@@ -132,25 +142,54 @@ pub struct BaseModelCard {
     pub r#type: BaseModelCardType,
 }
 
-crate::runtime::struct_de!(
-    BaseModelCard, [id, capabilities] [object, created, owned_by, name, description,
-    max_context_length, aliases, deprecation, deprecation_replacement_model,
-    default_model_temperature, internal, r#type = "type"]
-);
+crate::runtime::struct_de!(BaseModelCard, [
+    id,
+    capabilities,
+] [
+    object,
+    created,
+    owned_by,
+    name,
+    description,
+    max_context_length,
+    aliases,
+    deprecation,
+    deprecation_replacement_model,
+    default_model_temperature,
+    internal,
+    r#type = "type",
+]);
 
 impl BaseModelCard {
-    crate::runtime::constructor!(
-        [id : String => plain, capabilities : ModelCapabilities => plain] [object,
-        created, owned_by, name, description, max_context_length, aliases, deprecation,
-        deprecation_replacement_model, default_model_temperature, internal, r#type]
-    );
+    crate::runtime::constructor!([
+        id: String => plain,
+        capabilities: ModelCapabilities => plain,
+    ] [
+        object,
+        created,
+        owned_by,
+        name,
+        description,
+        max_context_length,
+        aliases,
+        deprecation,
+        deprecation_replacement_model,
+        default_model_temperature,
+        internal,
+        r#type,
+    ]);
     crate::runtime::setters! {
-        object : String => optional, created : i64 => optional, owned_by : String =>
-        optional, name : String => nullable, description : String => nullable,
-        max_context_length : i64 => optional, aliases : Vec < String > => optional,
-        deprecation : String => nullable, deprecation_replacement_model : String =>
-        nullable, default_model_temperature : f64 => nullable, internal : bool =>
-        optional
+        object: String => optional,
+        created: i64 => optional,
+        owned_by: String => optional,
+        name: String => nullable,
+        description: String => nullable,
+        max_context_length: i64 => optional,
+        aliases: Vec<String> => optional,
+        deprecation: String => nullable,
+        deprecation_replacement_model: String => nullable,
+        default_model_temperature: f64 => nullable,
+        internal: bool => optional,
     }
 }
 
@@ -232,23 +271,52 @@ pub struct ClassifierFineTunedModel {
     pub model_type: ClassifierFineTunedModelModelType,
 }
 
-crate::runtime::struct_de!(
-    ClassifierFineTunedModel, [id, created, owned_by, workspace_id, root, root_version,
-    archived, capabilities, classifier_targets] [object, name, description,
-    max_context_length, aliases, job, model_type]
-);
+crate::runtime::struct_de!(ClassifierFineTunedModel, [
+    id,
+    created,
+    owned_by,
+    workspace_id,
+    root,
+    root_version,
+    archived,
+    capabilities,
+    classifier_targets,
+] [
+    object,
+    name,
+    description,
+    max_context_length,
+    aliases,
+    job,
+    model_type,
+]);
 
 impl ClassifierFineTunedModel {
-    crate::runtime::constructor!(
-        [id : String => plain, created : i64 => plain, owned_by : String => plain,
-        workspace_id : String => plain, root : String => plain, root_version : String =>
-        plain, archived : bool => plain, capabilities : FineTunedModelCapabilities =>
-        plain, classifier_targets : Vec < ClassifierTargetResult > => plain] [object,
-        name, description, max_context_length, aliases, job, model_type]
-    );
+    crate::runtime::constructor!([
+        id: String => plain,
+        created: i64 => plain,
+        owned_by: String => plain,
+        workspace_id: String => plain,
+        root: String => plain,
+        root_version: String => plain,
+        archived: bool => plain,
+        capabilities: FineTunedModelCapabilities => plain,
+        classifier_targets: Vec<ClassifierTargetResult> => plain,
+    ] [
+        object,
+        name,
+        description,
+        max_context_length,
+        aliases,
+        job,
+        model_type,
+    ]);
     crate::runtime::setters! {
-        name : String => nullable, description : String => nullable, max_context_length :
-        i64 => optional, aliases : Vec < String > => optional, job : String => nullable
+        name: String => nullable,
+        description: String => nullable,
+        max_context_length: i64 => optional,
+        aliases: Vec<String> => optional,
+        job: String => nullable,
     }
 }
 
@@ -285,15 +353,20 @@ pub struct ClassifierTargetResult {
     pub loss_function: FTClassifierLossFunction,
 }
 
-crate::runtime::struct_de!(
-    ClassifierTargetResult, [name, labels, weight, loss_function] []
-);
+crate::runtime::struct_de!(ClassifierTargetResult, [
+    name,
+    labels,
+    weight,
+    loss_function,
+] []);
 
 impl ClassifierTargetResult {
-    crate::runtime::constructor!(
-        [name : String => plain, labels : Vec < String > => plain, weight : f64 => plain,
-        loss_function : FTClassifierLossFunction => plain] []
-    );
+    crate::runtime::constructor!([
+        name: String => plain,
+        labels: Vec<String> => plain,
+        weight: f64 => plain,
+        loss_function: FTClassifierLossFunction => plain,
+    ] []);
 }
 
 /// The `CompletionFineTunedModel` schema.
@@ -363,22 +436,50 @@ pub struct CompletionFineTunedModel {
     pub model_type: CompletionFineTunedModelModelType,
 }
 
-crate::runtime::struct_de!(
-    CompletionFineTunedModel, [id, created, owned_by, workspace_id, root, root_version,
-    archived, capabilities] [object, name, description, max_context_length, aliases, job,
-    model_type]
-);
+crate::runtime::struct_de!(CompletionFineTunedModel, [
+    id,
+    created,
+    owned_by,
+    workspace_id,
+    root,
+    root_version,
+    archived,
+    capabilities,
+] [
+    object,
+    name,
+    description,
+    max_context_length,
+    aliases,
+    job,
+    model_type,
+]);
 
 impl CompletionFineTunedModel {
-    crate::runtime::constructor!(
-        [id : String => plain, created : i64 => plain, owned_by : String => plain,
-        workspace_id : String => plain, root : String => plain, root_version : String =>
-        plain, archived : bool => plain, capabilities : FineTunedModelCapabilities =>
-        plain] [object, name, description, max_context_length, aliases, job, model_type]
-    );
+    crate::runtime::constructor!([
+        id: String => plain,
+        created: i64 => plain,
+        owned_by: String => plain,
+        workspace_id: String => plain,
+        root: String => plain,
+        root_version: String => plain,
+        archived: bool => plain,
+        capabilities: FineTunedModelCapabilities => plain,
+    ] [
+        object,
+        name,
+        description,
+        max_context_length,
+        aliases,
+        job,
+        model_type,
+    ]);
     crate::runtime::setters! {
-        name : String => nullable, description : String => nullable, max_context_length :
-        i64 => optional, aliases : Vec < String > => optional, job : String => nullable
+        name: String => nullable,
+        description: String => nullable,
+        max_context_length: i64 => optional,
+        aliases: Vec<String> => optional,
+        job: String => nullable,
     }
 }
 
@@ -429,12 +530,23 @@ pub struct DeleteModelResponse {
     pub deleted: Option<bool>,
 }
 
-crate::runtime::struct_de!(DeleteModelResponse, [id] [object, deleted]);
+crate::runtime::struct_de!(DeleteModelResponse, [
+    id,
+] [
+    object,
+    deleted,
+]);
 
 impl DeleteModelResponse {
-    crate::runtime::constructor!([id : String => plain] [object, deleted]);
+    crate::runtime::constructor!([
+        id: String => plain,
+    ] [
+        object,
+        deleted,
+    ]);
     crate::runtime::setters! {
-        object : String => optional, deleted : bool => optional
+        object: String => optional,
+        deleted: bool => optional,
     }
 }
 
@@ -450,9 +562,10 @@ pub enum FTClassifierLossFunction {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    FTClassifierLossFunction { SingleClass = "single_class", MultiClass = "multi_class" }
-);
+crate::runtime::string_enum!(FTClassifierLossFunction {
+    SingleClass = "single_class",
+    MultiClass = "multi_class",
+});
 
 /// Extra fields for fine-tuned models.
 #[cfg_attr(docsrs, doc(cfg(feature = "models")))]
@@ -558,26 +671,61 @@ pub struct FTModelCard {
     pub archived: Option<bool>,
 }
 
-crate::runtime::struct_de!(
-    FTModelCard, [id, capabilities, job, root] [object, created, owned_by, name,
-    description, max_context_length, aliases, deprecation, deprecation_replacement_model,
-    default_model_temperature, internal, r#type = "type", archived]
-);
+crate::runtime::struct_de!(FTModelCard, [
+    id,
+    capabilities,
+    job,
+    root,
+] [
+    object,
+    created,
+    owned_by,
+    name,
+    description,
+    max_context_length,
+    aliases,
+    deprecation,
+    deprecation_replacement_model,
+    default_model_temperature,
+    internal,
+    r#type = "type",
+    archived,
+]);
 
 impl FTModelCard {
-    crate::runtime::constructor!(
-        [id : String => plain, capabilities : ModelCapabilities => plain, job : String =>
-        plain, root : String => plain] [object, created, owned_by, name, description,
-        max_context_length, aliases, deprecation, deprecation_replacement_model,
-        default_model_temperature, internal, r#type, archived]
-    );
+    crate::runtime::constructor!([
+        id: String => plain,
+        capabilities: ModelCapabilities => plain,
+        job: String => plain,
+        root: String => plain,
+    ] [
+        object,
+        created,
+        owned_by,
+        name,
+        description,
+        max_context_length,
+        aliases,
+        deprecation,
+        deprecation_replacement_model,
+        default_model_temperature,
+        internal,
+        r#type,
+        archived,
+    ]);
     crate::runtime::setters! {
-        object : String => optional, created : i64 => optional, owned_by : String =>
-        optional, name : String => nullable, description : String => nullable,
-        max_context_length : i64 => optional, aliases : Vec < String > => optional,
-        deprecation : String => nullable, deprecation_replacement_model : String =>
-        nullable, default_model_temperature : f64 => nullable, internal : bool =>
-        optional, archived : bool => optional
+        object: String => optional,
+        created: i64 => optional,
+        owned_by: String => optional,
+        name: String => nullable,
+        description: String => nullable,
+        max_context_length: i64 => optional,
+        aliases: Vec<String> => optional,
+        deprecation: String => nullable,
+        deprecation_replacement_model: String => nullable,
+        default_model_temperature: f64 => nullable,
+        internal: bool => optional,
+        archived: bool => optional,
     }
 }
 
@@ -637,16 +785,21 @@ pub struct FineTunedModelCapabilities {
     pub classification: Option<bool>,
 }
 
-crate::runtime::struct_de!(
-    FineTunedModelCapabilities, [] [completion_chat, completion_fim, function_calling,
-    fine_tuning, classification]
-);
+crate::runtime::struct_de!(FineTunedModelCapabilities, [] [
+    completion_chat,
+    completion_fim,
+    function_calling,
+    fine_tuning,
+    classification,
+]);
 
 impl FineTunedModelCapabilities {
     crate::runtime::setters! {
-        completion_chat : bool => optional, completion_fim : bool => optional,
-        function_calling : bool => optional, fine_tuning : bool => optional,
-        classification : bool => optional
+        completion_chat: bool => optional,
+        completion_fim: bool => optional,
+        function_calling: bool => optional,
+        fine_tuning: bool => optional,
+        classification: bool => optional,
     }
 }
 
@@ -770,21 +923,39 @@ pub struct ModelCapabilities {
     pub unified_resources: Option<bool>,
 }
 
-crate::runtime::struct_de!(
-    ModelCapabilities, [] [completion_chat, function_calling, reasoning, completion_fim,
-    fine_tuning, vision, ocr, classification, moderation, audio, audio_transcription,
-    audio_transcription_realtime, audio_speech, unified_resources]
-);
+crate::runtime::struct_de!(ModelCapabilities, [] [
+    completion_chat,
+    function_calling,
+    reasoning,
+    completion_fim,
+    fine_tuning,
+    vision,
+    ocr,
+    classification,
+    moderation,
+    audio,
+    audio_transcription,
+    audio_transcription_realtime,
+    audio_speech,
+    unified_resources,
+]);
 
 impl ModelCapabilities {
     crate::runtime::setters! {
-        completion_chat : bool => optional, function_calling : bool => optional,
-        reasoning : bool => optional, completion_fim : bool => optional, fine_tuning :
-        bool => optional, vision : bool => optional, ocr : bool => optional,
-        classification : bool => optional, moderation : bool => optional, audio : bool =>
-        optional, audio_transcription : bool => optional, audio_transcription_realtime :
-        bool => optional, audio_speech : bool => optional, unified_resources : bool =>
-        optional
+        completion_chat: bool => optional,
+        function_calling: bool => optional,
+        reasoning: bool => optional,
+        completion_fim: bool => optional,
+        fine_tuning: bool => optional,
+        vision: bool => optional,
+        ocr: bool => optional,
+        classification: bool => optional,
+        moderation: bool => optional,
+        audio: bool => optional,
+        audio_transcription: bool => optional,
+        audio_transcription_realtime: bool => optional,
+        audio_speech: bool => optional,
+        unified_resources: bool => optional,
     }
 }
 
@@ -802,22 +973,31 @@ pub enum ModelCard {
     Unknown(serde_json::Value),
 }
 
-crate::runtime::tagged_union!(
-    ModelCard, "type" { Base = ["base"] carries, FineTuned = ["fine-tuned"] carries }
-);
+crate::runtime::tagged_union!(ModelCard, "type" {
+    Base = ["base"] carries,
+    FineTuned = ["fine-tuned"] carries,
+});
 
 #[cfg(feature = "full-serde")]
-crate::runtime::tagged_union_ser!(
-    ModelCard, "type" { Base = ["base"] carries, FineTuned = ["fine-tuned"] carries }
-);
+crate::runtime::tagged_union_ser!(ModelCard, "type" {
+    Base = ["base"] carries,
+    FineTuned = ["fine-tuned"] carries,
+});
 
-crate::runtime::tagged_union_de!(
-    ModelCard, "type" { Base = ["base"] carries, FineTuned = ["fine-tuned"] carries }
-);
+crate::runtime::tagged_union_de!(ModelCard, "type" {
+    Base = ["base"] carries,
+    FineTuned = ["fine-tuned"] carries,
+});
 
-crate::runtime::union_from!(ModelCard { Base(BaseModelCard), FineTuned(FTModelCard) });
+crate::runtime::union_from!(ModelCard {
+    Base(BaseModelCard),
+    FineTuned(FTModelCard),
+});
 
-crate::runtime::union_field!(ModelCard, id = "id" { Base, FineTuned });
+crate::runtime::union_field!(ModelCard, id = "id" {
+    Base,
+    FineTuned,
+});
 
 /// The `ModelList` schema: returned by `models.list`.
 #[cfg_attr(docsrs, doc(cfg(feature = "models")))]
@@ -840,11 +1020,15 @@ pub struct ModelList {
     pub data: Option<Vec<ModelCard>>,
 }
 
-crate::runtime::struct_de!(ModelList, [] [object, data]);
+crate::runtime::struct_de!(ModelList, [] [
+    object,
+    data,
+]);
 
 impl ModelList {
     crate::runtime::setters! {
-        object : String => optional, data : Vec < ModelCard > => optional
+        object: String => optional,
+        data: Vec<ModelCard> => optional,
     }
 }
 
@@ -862,28 +1046,31 @@ pub enum ModelsUpdateResponse {
     Unknown(serde_json::Value),
 }
 
-crate::runtime::tagged_union!(
-    ModelsUpdateResponse, "model_type" { Completion = ["completion"] carries, Classifier
-    = ["classifier"] carries }
-);
+crate::runtime::tagged_union!(ModelsUpdateResponse, "model_type" {
+    Completion = ["completion"] carries,
+    Classifier = ["classifier"] carries,
+});
 
 #[cfg(feature = "full-serde")]
-crate::runtime::tagged_union_ser!(
-    ModelsUpdateResponse, "model_type" { Completion = ["completion"] carries, Classifier
-    = ["classifier"] carries }
-);
+crate::runtime::tagged_union_ser!(ModelsUpdateResponse, "model_type" {
+    Completion = ["completion"] carries,
+    Classifier = ["classifier"] carries,
+});
 
-crate::runtime::tagged_union_de!(
-    ModelsUpdateResponse, "model_type" { Completion = ["completion"] carries, Classifier
-    = ["classifier"] carries }
-);
+crate::runtime::tagged_union_de!(ModelsUpdateResponse, "model_type" {
+    Completion = ["completion"] carries,
+    Classifier = ["classifier"] carries,
+});
 
-crate::runtime::union_from!(
-    ModelsUpdateResponse { Completion(CompletionFineTunedModel),
-    Classifier(ClassifierFineTunedModel) }
-);
+crate::runtime::union_from!(ModelsUpdateResponse {
+    Completion(CompletionFineTunedModel),
+    Classifier(ClassifierFineTunedModel),
+});
 
-crate::runtime::union_field!(ModelsUpdateResponse, id = "id" { Completion, Classifier });
+crate::runtime::union_field!(ModelsUpdateResponse, id = "id" {
+    Completion,
+    Classifier,
+});
 
 /// The `UnarchiveModelResponse` schema: returned by `models.unarchive`.
 #[cfg_attr(docsrs, doc(cfg(feature = "models")))]
@@ -907,12 +1094,22 @@ pub struct UnarchiveModelResponse {
     pub archived: Option<bool>,
 }
 
-crate::runtime::struct_de!(UnarchiveModelResponse, [id] [object, archived]);
+crate::runtime::struct_de!(UnarchiveModelResponse, [
+    id,
+] [
+    object,
+    archived,
+]);
 
 impl UnarchiveModelResponse {
-    crate::runtime::constructor!([id : String => plain] [object, archived]);
+    crate::runtime::constructor!([
+        id: String => plain,
+    ] [
+        object,
+        archived,
+    ]);
     crate::runtime::setters! {
-        archived : bool => optional
+        archived: bool => optional,
     }
 }
 
@@ -938,10 +1135,14 @@ pub struct UpdateModelRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(UpdateModelRequest, [] [name, description]);
+crate::runtime::struct_de!(UpdateModelRequest, [] [
+    name,
+    description,
+]);
 
 impl UpdateModelRequest {
     crate::runtime::setters! {
-        name : String => nullable, description : String => nullable
+        name: String => nullable,
+        description: String => nullable,
     }
 }

@@ -30,19 +30,30 @@ pub struct OCRAsideTextBlock {
     pub r#type: OCRAsideTextBlockType,
 }
 
-crate::runtime::struct_de!(
-    OCRAsideTextBlock, [top_left_x, top_left_y, bottom_right_x, bottom_right_y, content]
-    [confidence_scores, r#type = "type"]
-);
+crate::runtime::struct_de!(OCRAsideTextBlock, [
+    top_left_x,
+    top_left_y,
+    bottom_right_x,
+    bottom_right_y,
+    content,
+] [
+    confidence_scores,
+    r#type = "type",
+]);
 
 impl OCRAsideTextBlock {
-    crate::runtime::constructor!(
-        [top_left_x : i64 => plain, top_left_y : i64 => plain, bottom_right_x : i64 =>
-        plain, bottom_right_y : i64 => plain, content : String => plain]
-        [confidence_scores, r#type]
-    );
+    crate::runtime::constructor!([
+        top_left_x: i64 => plain,
+        top_left_y: i64 => plain,
+        bottom_right_x: i64 => plain,
+        bottom_right_y: i64 => plain,
+        content: String => plain,
+    ] [
+        confidence_scores,
+        r#type,
+    ]);
     crate::runtime::setters! {
-        confidence_scores : OCRBlockConfidenceScores => nullable
+        confidence_scores: OCRBlockConfidenceScores => nullable,
     }
 }
 
@@ -84,16 +95,17 @@ pub struct OCRBlockConfidenceScores {
     pub block_type_confidence_score: crate::Nullable<f64>,
 }
 
-crate::runtime::struct_de!(
-    OCRBlockConfidenceScores, [] [average_content_confidence_score,
-    minimum_content_confidence_score, block_type_confidence_score]
-);
+crate::runtime::struct_de!(OCRBlockConfidenceScores, [] [
+    average_content_confidence_score,
+    minimum_content_confidence_score,
+    block_type_confidence_score,
+]);
 
 impl OCRBlockConfidenceScores {
     crate::runtime::setters! {
-        average_content_confidence_score : f64 => nullable,
-        minimum_content_confidence_score : f64 => nullable, block_type_confidence_score :
-        f64 => nullable
+        average_content_confidence_score: f64 => nullable,
+        minimum_content_confidence_score: f64 => nullable,
+        block_type_confidence_score: f64 => nullable,
     }
 }
 
@@ -125,19 +137,30 @@ pub struct OCRCaptionBlock {
     pub r#type: OCRCaptionBlockType,
 }
 
-crate::runtime::struct_de!(
-    OCRCaptionBlock, [top_left_x, top_left_y, bottom_right_x, bottom_right_y, content]
-    [confidence_scores, r#type = "type"]
-);
+crate::runtime::struct_de!(OCRCaptionBlock, [
+    top_left_x,
+    top_left_y,
+    bottom_right_x,
+    bottom_right_y,
+    content,
+] [
+    confidence_scores,
+    r#type = "type",
+]);
 
 impl OCRCaptionBlock {
-    crate::runtime::constructor!(
-        [top_left_x : i64 => plain, top_left_y : i64 => plain, bottom_right_x : i64 =>
-        plain, bottom_right_y : i64 => plain, content : String => plain]
-        [confidence_scores, r#type]
-    );
+    crate::runtime::constructor!([
+        top_left_x: i64 => plain,
+        top_left_y: i64 => plain,
+        bottom_right_x: i64 => plain,
+        bottom_right_y: i64 => plain,
+        content: String => plain,
+    ] [
+        confidence_scores,
+        r#type,
+    ]);
     crate::runtime::setters! {
-        confidence_scores : OCRBlockConfidenceScores => nullable
+        confidence_scores: OCRBlockConfidenceScores => nullable,
     }
 }
 
@@ -178,19 +201,30 @@ pub struct OCRCodeBlock {
     pub r#type: OCRCodeBlockType,
 }
 
-crate::runtime::struct_de!(
-    OCRCodeBlock, [top_left_x, top_left_y, bottom_right_x, bottom_right_y, content]
-    [confidence_scores, r#type = "type"]
-);
+crate::runtime::struct_de!(OCRCodeBlock, [
+    top_left_x,
+    top_left_y,
+    bottom_right_x,
+    bottom_right_y,
+    content,
+] [
+    confidence_scores,
+    r#type = "type",
+]);
 
 impl OCRCodeBlock {
-    crate::runtime::constructor!(
-        [top_left_x : i64 => plain, top_left_y : i64 => plain, bottom_right_x : i64 =>
-        plain, bottom_right_y : i64 => plain, content : String => plain]
-        [confidence_scores, r#type]
-    );
+    crate::runtime::constructor!([
+        top_left_x: i64 => plain,
+        top_left_y: i64 => plain,
+        bottom_right_x: i64 => plain,
+        bottom_right_y: i64 => plain,
+        content: String => plain,
+    ] [
+        confidence_scores,
+        r#type,
+    ]);
     crate::runtime::setters! {
-        confidence_scores : OCRBlockConfidenceScores => nullable
+        confidence_scores: OCRBlockConfidenceScores => nullable,
     }
 }
 
@@ -216,13 +250,18 @@ pub struct OCRConfidenceScore {
     pub start_index: i64,
 }
 
-crate::runtime::struct_de!(OCRConfidenceScore, [text, confidence, start_index] []);
+crate::runtime::struct_de!(OCRConfidenceScore, [
+    text,
+    confidence,
+    start_index,
+] []);
 
 impl OCRConfidenceScore {
-    crate::runtime::constructor!(
-        [text : String => plain, confidence : f64 => plain, start_index : i64 => plain]
-        []
-    );
+    crate::runtime::constructor!([
+        text: String => plain,
+        confidence: f64 => plain,
+        start_index: i64 => plain,
+    ] []);
 }
 
 /// The `OCREquationBlock` schema.
@@ -253,19 +292,30 @@ pub struct OCREquationBlock {
     pub r#type: OCREquationBlockType,
 }
 
-crate::runtime::struct_de!(
-    OCREquationBlock, [top_left_x, top_left_y, bottom_right_x, bottom_right_y, content]
-    [confidence_scores, r#type = "type"]
-);
+crate::runtime::struct_de!(OCREquationBlock, [
+    top_left_x,
+    top_left_y,
+    bottom_right_x,
+    bottom_right_y,
+    content,
+] [
+    confidence_scores,
+    r#type = "type",
+]);
 
 impl OCREquationBlock {
-    crate::runtime::constructor!(
-        [top_left_x : i64 => plain, top_left_y : i64 => plain, bottom_right_x : i64 =>
-        plain, bottom_right_y : i64 => plain, content : String => plain]
-        [confidence_scores, r#type]
-    );
+    crate::runtime::constructor!([
+        top_left_x: i64 => plain,
+        top_left_y: i64 => plain,
+        bottom_right_x: i64 => plain,
+        bottom_right_y: i64 => plain,
+        content: String => plain,
+    ] [
+        confidence_scores,
+        r#type,
+    ]);
     crate::runtime::setters! {
-        confidence_scores : OCRBlockConfidenceScores => nullable
+        confidence_scores: OCRBlockConfidenceScores => nullable,
     }
 }
 
@@ -306,19 +356,30 @@ pub struct OCRFooterBlock {
     pub r#type: OCRFooterBlockType,
 }
 
-crate::runtime::struct_de!(
-    OCRFooterBlock, [top_left_x, top_left_y, bottom_right_x, bottom_right_y, content]
-    [confidence_scores, r#type = "type"]
-);
+crate::runtime::struct_de!(OCRFooterBlock, [
+    top_left_x,
+    top_left_y,
+    bottom_right_x,
+    bottom_right_y,
+    content,
+] [
+    confidence_scores,
+    r#type = "type",
+]);
 
 impl OCRFooterBlock {
-    crate::runtime::constructor!(
-        [top_left_x : i64 => plain, top_left_y : i64 => plain, bottom_right_x : i64 =>
-        plain, bottom_right_y : i64 => plain, content : String => plain]
-        [confidence_scores, r#type]
-    );
+    crate::runtime::constructor!([
+        top_left_x: i64 => plain,
+        top_left_y: i64 => plain,
+        bottom_right_x: i64 => plain,
+        bottom_right_y: i64 => plain,
+        content: String => plain,
+    ] [
+        confidence_scores,
+        r#type,
+    ]);
     crate::runtime::setters! {
-        confidence_scores : OCRBlockConfidenceScores => nullable
+        confidence_scores: OCRBlockConfidenceScores => nullable,
     }
 }
 
@@ -359,19 +420,30 @@ pub struct OCRHeaderBlock {
     pub r#type: OCRHeaderBlockType,
 }
 
-crate::runtime::struct_de!(
-    OCRHeaderBlock, [top_left_x, top_left_y, bottom_right_x, bottom_right_y, content]
-    [confidence_scores, r#type = "type"]
-);
+crate::runtime::struct_de!(OCRHeaderBlock, [
+    top_left_x,
+    top_left_y,
+    bottom_right_x,
+    bottom_right_y,
+    content,
+] [
+    confidence_scores,
+    r#type = "type",
+]);
 
 impl OCRHeaderBlock {
-    crate::runtime::constructor!(
-        [top_left_x : i64 => plain, top_left_y : i64 => plain, bottom_right_x : i64 =>
-        plain, bottom_right_y : i64 => plain, content : String => plain]
-        [confidence_scores, r#type]
-    );
+    crate::runtime::constructor!([
+        top_left_x: i64 => plain,
+        top_left_y: i64 => plain,
+        bottom_right_x: i64 => plain,
+        bottom_right_y: i64 => plain,
+        content: String => plain,
+    ] [
+        confidence_scores,
+        r#type,
+    ]);
     crate::runtime::setters! {
-        confidence_scores : OCRBlockConfidenceScores => nullable
+        confidence_scores: OCRBlockConfidenceScores => nullable,
     }
 }
 
@@ -414,19 +486,32 @@ pub struct OCRImageBlock {
     pub image_id: String,
 }
 
-crate::runtime::struct_de!(
-    OCRImageBlock, [top_left_x, top_left_y, bottom_right_x, bottom_right_y, content,
-    image_id] [confidence_scores, r#type = "type"]
-);
+crate::runtime::struct_de!(OCRImageBlock, [
+    top_left_x,
+    top_left_y,
+    bottom_right_x,
+    bottom_right_y,
+    content,
+    image_id,
+] [
+    confidence_scores,
+    r#type = "type",
+]);
 
 impl OCRImageBlock {
-    crate::runtime::constructor!(
-        [top_left_x : i64 => plain, top_left_y : i64 => plain, bottom_right_x : i64 =>
-        plain, bottom_right_y : i64 => plain, content : String => plain, image_id :
-        String => plain] [confidence_scores, r#type]
-    );
+    crate::runtime::constructor!([
+        top_left_x: i64 => plain,
+        top_left_y: i64 => plain,
+        bottom_right_x: i64 => plain,
+        bottom_right_y: i64 => plain,
+        content: String => plain,
+        image_id: String => plain,
+    ] [
+        confidence_scores,
+        r#type,
+    ]);
     crate::runtime::setters! {
-        confidence_scores : OCRBlockConfidenceScores => nullable
+        confidence_scores: OCRBlockConfidenceScores => nullable,
     }
 }
 
@@ -468,19 +553,31 @@ pub struct OCRImageObject {
     pub image_annotation: crate::Nullable<String>,
 }
 
-crate::runtime::struct_de!(
-    OCRImageObject, [id] [top_left_x, top_left_y, bottom_right_x, bottom_right_y,
-    image_base64, image_annotation]
-);
+crate::runtime::struct_de!(OCRImageObject, [
+    id,
+] [
+    top_left_x,
+    top_left_y,
+    bottom_right_x,
+    bottom_right_y,
+    image_base64,
+    image_annotation,
+]);
 
 impl OCRImageObject {
-    crate::runtime::constructor!(
-        nullable[id : String => plain, top_left_x : i64 => some, top_left_y : i64 =>
-        some, bottom_right_x : i64 => some, bottom_right_y : i64 => some] [image_base64,
-        image_annotation]
-    );
+    crate::runtime::constructor!(nullable [
+        id: String => plain,
+        top_left_x: i64 => some,
+        top_left_y: i64 => some,
+        bottom_right_x: i64 => some,
+        bottom_right_y: i64 => some,
+    ] [
+        image_base64,
+        image_annotation,
+    ]);
     crate::runtime::setters! {
-        image_base64 : String => nullable, image_annotation : String => nullable
+        image_base64: String => nullable,
+        image_annotation: String => nullable,
     }
 }
 
@@ -512,19 +609,30 @@ pub struct OCRListBlock {
     pub r#type: OCRListBlockType,
 }
 
-crate::runtime::struct_de!(
-    OCRListBlock, [top_left_x, top_left_y, bottom_right_x, bottom_right_y, content]
-    [confidence_scores, r#type = "type"]
-);
+crate::runtime::struct_de!(OCRListBlock, [
+    top_left_x,
+    top_left_y,
+    bottom_right_x,
+    bottom_right_y,
+    content,
+] [
+    confidence_scores,
+    r#type = "type",
+]);
 
 impl OCRListBlock {
-    crate::runtime::constructor!(
-        [top_left_x : i64 => plain, top_left_y : i64 => plain, bottom_right_x : i64 =>
-        plain, bottom_right_y : i64 => plain, content : String => plain]
-        [confidence_scores, r#type]
-    );
+    crate::runtime::constructor!([
+        top_left_x: i64 => plain,
+        top_left_y: i64 => plain,
+        bottom_right_x: i64 => plain,
+        bottom_right_y: i64 => plain,
+        content: String => plain,
+    ] [
+        confidence_scores,
+        r#type,
+    ]);
     crate::runtime::setters! {
-        confidence_scores : OCRBlockConfidenceScores => nullable
+        confidence_scores: OCRBlockConfidenceScores => nullable,
     }
 }
 
@@ -564,18 +672,22 @@ pub struct OCRPageConfidenceScores {
     pub minimum_page_confidence_score: f64,
 }
 
-crate::runtime::struct_de!(
-    OCRPageConfidenceScores, [average_page_confidence_score,
-    minimum_page_confidence_score] [word_confidence_scores]
-);
+crate::runtime::struct_de!(OCRPageConfidenceScores, [
+    average_page_confidence_score,
+    minimum_page_confidence_score,
+] [
+    word_confidence_scores,
+]);
 
 impl OCRPageConfidenceScores {
-    crate::runtime::constructor!(
-        [average_page_confidence_score : f64 => plain, minimum_page_confidence_score :
-        f64 => plain] [word_confidence_scores]
-    );
+    crate::runtime::constructor!([
+        average_page_confidence_score: f64 => plain,
+        minimum_page_confidence_score: f64 => plain,
+    ] [
+        word_confidence_scores,
+    ]);
     crate::runtime::setters! {
-        word_confidence_scores : Vec < OCRConfidenceScore > => optional
+        word_confidence_scores: Vec<OCRConfidenceScore> => optional,
     }
 }
 
@@ -592,12 +704,18 @@ pub struct OCRPageDimensions {
     pub width: i64,
 }
 
-crate::runtime::struct_de!(OCRPageDimensions, [dpi, height, width] []);
+crate::runtime::struct_de!(OCRPageDimensions, [
+    dpi,
+    height,
+    width,
+] []);
 
 impl OCRPageDimensions {
-    crate::runtime::constructor!(
-        [dpi : i64 => plain, height : i64 => plain, width : i64 => plain] []
-    );
+    crate::runtime::constructor!([
+        dpi: i64 => plain,
+        height: i64 => plain,
+        width: i64 => plain,
+    ] []);
 }
 
 /// The `OCRPageObject` schema: the `pages` of `OCRResponse`.
@@ -651,22 +769,41 @@ pub struct OCRPageObject {
     pub blocks: crate::Nullable<Vec<OCRPageObjectBlocksItem>>,
 }
 
-crate::runtime::struct_de!(
-    OCRPageObject, [index, markdown, images] [tables, hyperlinks, header, footer,
-    dimensions, confidence_scores, blocks]
-);
+crate::runtime::struct_de!(OCRPageObject, [
+    index,
+    markdown,
+    images,
+] [
+    tables,
+    hyperlinks,
+    header,
+    footer,
+    dimensions,
+    confidence_scores,
+    blocks,
+]);
 
 impl OCRPageObject {
-    crate::runtime::constructor!(
-        nullable[index : i64 => plain, markdown : String => plain, images : Vec <
-        OCRImageObject > => plain, dimensions : OCRPageDimensions => some] [tables,
-        hyperlinks, header, footer, confidence_scores, blocks]
-    );
+    crate::runtime::constructor!(nullable [
+        index: i64 => plain,
+        markdown: String => plain,
+        images: Vec<OCRImageObject> => plain,
+        dimensions: OCRPageDimensions => some,
+    ] [
+        tables,
+        hyperlinks,
+        header,
+        footer,
+        confidence_scores,
+        blocks,
+    ]);
     crate::runtime::setters! {
-        tables : Vec < OCRTableObject > => optional, hyperlinks : Vec < String > =>
-        optional, header : String => nullable, footer : String => nullable,
-        confidence_scores : OCRPageConfidenceScores => nullable, blocks : Vec <
-        OCRPageObjectBlocksItem > => nullable
+        tables: Vec<OCRTableObject> => optional,
+        hyperlinks: Vec<String> => optional,
+        header: String => nullable,
+        footer: String => nullable,
+        confidence_scores: OCRPageConfidenceScores => nullable,
+        blocks: Vec<OCRPageObjectBlocksItem> => nullable,
     }
 }
 
@@ -706,41 +843,70 @@ pub enum OCRPageObjectBlocksItem {
     Unknown(serde_json::Value),
 }
 
-crate::runtime::tagged_union!(
-    OCRPageObjectBlocksItem, "type" { Text = ["text"] carries, List = ["list"] carries,
-    Image = ["image"] carries, Table = ["table"] carries, Title = ["title"] carries,
-    Equation = ["equation"] carries, Caption = ["caption"] carries, Code = ["code"]
-    carries, References = ["references"] carries, AsideText = ["aside_text"] carries,
-    Header = ["header"] carries, Footer = ["footer"] carries, Signature = ["signature"]
-    carries }
-);
+crate::runtime::tagged_union!(OCRPageObjectBlocksItem, "type" {
+    Text = ["text"] carries,
+    List = ["list"] carries,
+    Image = ["image"] carries,
+    Table = ["table"] carries,
+    Title = ["title"] carries,
+    Equation = ["equation"] carries,
+    Caption = ["caption"] carries,
+    Code = ["code"] carries,
+    References = ["references"] carries,
+    AsideText = ["aside_text"] carries,
+    Header = ["header"] carries,
+    Footer = ["footer"] carries,
+    Signature = ["signature"] carries,
+});
 
 #[cfg(feature = "full-serde")]
-crate::runtime::tagged_union_ser!(
-    OCRPageObjectBlocksItem, "type" { Text = ["text"] carries, List = ["list"] carries,
-    Image = ["image"] carries, Table = ["table"] carries, Title = ["title"] carries,
-    Equation = ["equation"] carries, Caption = ["caption"] carries, Code = ["code"]
-    carries, References = ["references"] carries, AsideText = ["aside_text"] carries,
-    Header = ["header"] carries, Footer = ["footer"] carries, Signature = ["signature"]
-    carries }
-);
+crate::runtime::tagged_union_ser!(OCRPageObjectBlocksItem, "type" {
+    Text = ["text"] carries,
+    List = ["list"] carries,
+    Image = ["image"] carries,
+    Table = ["table"] carries,
+    Title = ["title"] carries,
+    Equation = ["equation"] carries,
+    Caption = ["caption"] carries,
+    Code = ["code"] carries,
+    References = ["references"] carries,
+    AsideText = ["aside_text"] carries,
+    Header = ["header"] carries,
+    Footer = ["footer"] carries,
+    Signature = ["signature"] carries,
+});
 
-crate::runtime::tagged_union_de!(
-    OCRPageObjectBlocksItem, "type" { Text = ["text"] carries, List = ["list"] carries,
-    Image = ["image"] carries, Table = ["table"] carries, Title = ["title"] carries,
-    Equation = ["equation"] carries, Caption = ["caption"] carries, Code = ["code"]
-    carries, References = ["references"] carries, AsideText = ["aside_text"] carries,
-    Header = ["header"] carries, Footer = ["footer"] carries, Signature = ["signature"]
-    carries }
-);
+crate::runtime::tagged_union_de!(OCRPageObjectBlocksItem, "type" {
+    Text = ["text"] carries,
+    List = ["list"] carries,
+    Image = ["image"] carries,
+    Table = ["table"] carries,
+    Title = ["title"] carries,
+    Equation = ["equation"] carries,
+    Caption = ["caption"] carries,
+    Code = ["code"] carries,
+    References = ["references"] carries,
+    AsideText = ["aside_text"] carries,
+    Header = ["header"] carries,
+    Footer = ["footer"] carries,
+    Signature = ["signature"] carries,
+});
 
-crate::runtime::union_from!(
-    OCRPageObjectBlocksItem { Text(OCRTextBlock), List(OCRListBlock),
-    Image(OCRImageBlock), Table(OCRTableBlock), Title(OCRTitleBlock),
-    Equation(OCREquationBlock), Caption(OCRCaptionBlock), Code(OCRCodeBlock),
-    References(OCRReferencesBlock), AsideText(OCRAsideTextBlock), Header(OCRHeaderBlock),
-    Footer(OCRFooterBlock), Signature(OCRSignatureBlock) }
-);
+crate::runtime::union_from!(OCRPageObjectBlocksItem {
+    Text(OCRTextBlock),
+    List(OCRListBlock),
+    Image(OCRImageBlock),
+    Table(OCRTableBlock),
+    Title(OCRTitleBlock),
+    Equation(OCREquationBlock),
+    Caption(OCRCaptionBlock),
+    Code(OCRCodeBlock),
+    References(OCRReferencesBlock),
+    AsideText(OCRAsideTextBlock),
+    Header(OCRHeaderBlock),
+    Footer(OCRFooterBlock),
+    Signature(OCRSignatureBlock),
+});
 
 /// The `OCRReferencesBlock` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "ocr")))]
@@ -770,19 +936,30 @@ pub struct OCRReferencesBlock {
     pub r#type: OCRReferencesBlockType,
 }
 
-crate::runtime::struct_de!(
-    OCRReferencesBlock, [top_left_x, top_left_y, bottom_right_x, bottom_right_y, content]
-    [confidence_scores, r#type = "type"]
-);
+crate::runtime::struct_de!(OCRReferencesBlock, [
+    top_left_x,
+    top_left_y,
+    bottom_right_x,
+    bottom_right_y,
+    content,
+] [
+    confidence_scores,
+    r#type = "type",
+]);
 
 impl OCRReferencesBlock {
-    crate::runtime::constructor!(
-        [top_left_x : i64 => plain, top_left_y : i64 => plain, bottom_right_x : i64 =>
-        plain, bottom_right_y : i64 => plain, content : String => plain]
-        [confidence_scores, r#type]
-    );
+    crate::runtime::constructor!([
+        top_left_x: i64 => plain,
+        top_left_y: i64 => plain,
+        bottom_right_x: i64 => plain,
+        bottom_right_y: i64 => plain,
+        content: String => plain,
+    ] [
+        confidence_scores,
+        r#type,
+    ]);
     crate::runtime::setters! {
-        confidence_scores : OCRBlockConfidenceScores => nullable
+        confidence_scores: OCRBlockConfidenceScores => nullable,
     }
 }
 
@@ -850,28 +1027,55 @@ pub struct OCRRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    OCRRequest, [document] [model, pages, include_image_base64, image_limit,
-    image_min_size, bbox_annotation_format, document_annotation_format,
-    document_annotation_prompt, table_format, extract_header, extract_footer,
-    include_blocks, confidence_scores_granularity]
-);
+crate::runtime::struct_de!(OCRRequest, [
+    document,
+] [
+    model,
+    pages,
+    include_image_base64,
+    image_limit,
+    image_min_size,
+    bbox_annotation_format,
+    document_annotation_format,
+    document_annotation_prompt,
+    table_format,
+    extract_header,
+    extract_footer,
+    include_blocks,
+    confidence_scores_granularity,
+]);
 
 impl OCRRequest {
-    crate::runtime::constructor!(
-        nullable[model : String => some, document : OCRRequestDocument => plain] [pages,
-        include_image_base64, image_limit, image_min_size, bbox_annotation_format,
-        document_annotation_format, document_annotation_prompt, table_format,
-        extract_header, extract_footer, include_blocks, confidence_scores_granularity]
-    );
+    crate::runtime::constructor!(nullable [
+        model: String => some,
+        document: OCRRequestDocument => plain,
+    ] [
+        pages,
+        include_image_base64,
+        image_limit,
+        image_min_size,
+        bbox_annotation_format,
+        document_annotation_format,
+        document_annotation_prompt,
+        table_format,
+        extract_header,
+        extract_footer,
+        include_blocks,
+        confidence_scores_granularity,
+    ]);
     crate::runtime::setters! {
-        pages : OCRRequestPages => nullable, include_image_base64 : bool => nullable,
-        image_limit : i64 => nullable, image_min_size : i64 => nullable,
-        bbox_annotation_format : ResponseFormat => nullable, document_annotation_format :
-        ResponseFormat => nullable, document_annotation_prompt : String => nullable,
-        table_format : TableFormat => nullable, extract_header : bool => optional,
-        extract_footer : bool => optional, include_blocks : bool => optional,
-        confidence_scores_granularity : OCRRequestConfidenceScoresGranularity => nullable
+        pages: OCRRequestPages => nullable,
+        include_image_base64: bool => nullable,
+        image_limit: i64 => nullable,
+        image_min_size: i64 => nullable,
+        bbox_annotation_format: ResponseFormat => nullable,
+        document_annotation_format: ResponseFormat => nullable,
+        document_annotation_prompt: String => nullable,
+        table_format: TableFormat => nullable,
+        extract_header: bool => optional,
+        extract_footer: bool => optional,
+        include_blocks: bool => optional,
+        confidence_scores_granularity: OCRRequestConfidenceScoresGranularity => nullable,
     }
 }
 
@@ -891,10 +1095,11 @@ pub enum OCRRequestConfidenceScoresGranularity {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    OCRRequestConfidenceScoresGranularity { Word = "word", Page = "page", Block = "block"
-    }
-);
+crate::runtime::string_enum!(OCRRequestConfidenceScoresGranularity {
+    Word = "word",
+    Page = "page",
+    Block = "block",
+});
 
 /// Document to run OCR on
 ///
@@ -912,26 +1117,30 @@ pub enum OCRRequestDocument {
     Unknown(serde_json::Value),
 }
 
-crate::runtime::tagged_union!(
-    OCRRequestDocument, "type" { File = ["file"] carries, DocumentUrl = ["document_url"]
-    carries, ImageUrl = ["image_url"] carries }
-);
+crate::runtime::tagged_union!(OCRRequestDocument, "type" {
+    File = ["file"] carries,
+    DocumentUrl = ["document_url"] carries,
+    ImageUrl = ["image_url"] carries,
+});
 
-crate::runtime::tagged_union_ser!(
-    OCRRequestDocument, "type" { File = ["file"] carries, DocumentUrl = ["document_url"]
-    carries, ImageUrl = ["image_url"] carries }
-);
+crate::runtime::tagged_union_ser!(OCRRequestDocument, "type" {
+    File = ["file"] carries,
+    DocumentUrl = ["document_url"] carries,
+    ImageUrl = ["image_url"] carries,
+});
 
 #[cfg(feature = "full-serde")]
-crate::runtime::tagged_union_de!(
-    OCRRequestDocument, "type" { File = ["file"] carries, DocumentUrl = ["document_url"]
-    carries, ImageUrl = ["image_url"] carries }
-);
+crate::runtime::tagged_union_de!(OCRRequestDocument, "type" {
+    File = ["file"] carries,
+    DocumentUrl = ["document_url"] carries,
+    ImageUrl = ["image_url"] carries,
+});
 
-crate::runtime::union_from!(
-    OCRRequestDocument { File(FileChunk), DocumentUrl(DocumentURLChunk),
-    ImageUrl(ImageURLChunk) }
-);
+crate::runtime::union_from!(OCRRequestDocument {
+    File(FileChunk),
+    DocumentUrl(DocumentURLChunk),
+    ImageUrl(ImageURLChunk),
+});
 
 /// Specific pages to process. Accepts a list of integers or a string of comma-separated numbers and ranges (e.g. '0,1,2' or '0-5' or '0,2-4'). Page numbers start from 0.
 ///
@@ -947,14 +1156,21 @@ pub enum OCRRequestPages {
     Unknown(serde_json::Value),
 }
 
-crate::runtime::untagged_union_ser!(OCRRequestPages { String, IntegerList });
+crate::runtime::untagged_union_ser!(OCRRequestPages {
+    String,
+    IntegerList,
+});
 
 #[cfg(feature = "full-serde")]
-crate::runtime::untagged_union_de!(OCRRequestPages { String, IntegerList });
+crate::runtime::untagged_union_de!(OCRRequestPages {
+    String,
+    IntegerList,
+});
 
-crate::runtime::union_from!(
-    OCRRequestPages { String(String), IntegerList(Vec < i64 >) } str => String
-);
+crate::runtime::union_from!(OCRRequestPages {
+    String(String),
+    IntegerList(Vec<i64>),
+} str => String);
 
 /// The `OCRResponse` schema: returned by `ocr.process`.
 #[cfg_attr(docsrs, doc(cfg(feature = "ocr")))]
@@ -975,17 +1191,24 @@ pub struct OCRResponse {
     pub usage_info: OCRUsageInfo,
 }
 
-crate::runtime::struct_de!(
-    OCRResponse, [pages, model, usage_info] [document_annotation]
-);
+crate::runtime::struct_de!(OCRResponse, [
+    pages,
+    model,
+    usage_info,
+] [
+    document_annotation,
+]);
 
 impl OCRResponse {
-    crate::runtime::constructor!(
-        [pages : Vec < OCRPageObject > => plain, model : String => plain, usage_info :
-        OCRUsageInfo => plain] [document_annotation]
-    );
+    crate::runtime::constructor!([
+        pages: Vec<OCRPageObject> => plain,
+        model: String => plain,
+        usage_info: OCRUsageInfo => plain,
+    ] [
+        document_annotation,
+    ]);
     crate::runtime::setters! {
-        document_annotation : String => nullable
+        document_annotation: String => nullable,
     }
 }
 
@@ -1017,19 +1240,30 @@ pub struct OCRSignatureBlock {
     pub r#type: OCRSignatureBlockType,
 }
 
-crate::runtime::struct_de!(
-    OCRSignatureBlock, [top_left_x, top_left_y, bottom_right_x, bottom_right_y, content]
-    [confidence_scores, r#type = "type"]
-);
+crate::runtime::struct_de!(OCRSignatureBlock, [
+    top_left_x,
+    top_left_y,
+    bottom_right_x,
+    bottom_right_y,
+    content,
+] [
+    confidence_scores,
+    r#type = "type",
+]);
 
 impl OCRSignatureBlock {
-    crate::runtime::constructor!(
-        [top_left_x : i64 => plain, top_left_y : i64 => plain, bottom_right_x : i64 =>
-        plain, bottom_right_y : i64 => plain, content : String => plain]
-        [confidence_scores, r#type]
-    );
+    crate::runtime::constructor!([
+        top_left_x: i64 => plain,
+        top_left_y: i64 => plain,
+        bottom_right_x: i64 => plain,
+        bottom_right_y: i64 => plain,
+        content: String => plain,
+    ] [
+        confidence_scores,
+        r#type,
+    ]);
     crate::runtime::setters! {
-        confidence_scores : OCRBlockConfidenceScores => nullable
+        confidence_scores: OCRBlockConfidenceScores => nullable,
     }
 }
 
@@ -1076,20 +1310,33 @@ pub struct OCRTableBlock {
     pub table_id: crate::Nullable<String>,
 }
 
-crate::runtime::struct_de!(
-    OCRTableBlock, [top_left_x, top_left_y, bottom_right_x, bottom_right_y, content]
-    [confidence_scores, r#type = "type", table_id]
-);
+crate::runtime::struct_de!(OCRTableBlock, [
+    top_left_x,
+    top_left_y,
+    bottom_right_x,
+    bottom_right_y,
+    content,
+] [
+    confidence_scores,
+    r#type = "type",
+    table_id,
+]);
 
 impl OCRTableBlock {
-    crate::runtime::constructor!(
-        [top_left_x : i64 => plain, top_left_y : i64 => plain, bottom_right_x : i64 =>
-        plain, bottom_right_y : i64 => plain, content : String => plain]
-        [confidence_scores, r#type, table_id]
-    );
+    crate::runtime::constructor!([
+        top_left_x: i64 => plain,
+        top_left_y: i64 => plain,
+        bottom_right_x: i64 => plain,
+        bottom_right_y: i64 => plain,
+        content: String => plain,
+    ] [
+        confidence_scores,
+        r#type,
+        table_id,
+    ]);
     crate::runtime::setters! {
-        confidence_scores : OCRBlockConfidenceScores => nullable, table_id : String =>
-        nullable
+        confidence_scores: OCRBlockConfidenceScores => nullable,
+        table_id: String => nullable,
     }
 }
 
@@ -1121,17 +1368,24 @@ pub struct OCRTableObject {
     pub word_confidence_scores: crate::Nullable<Vec<OCRConfidenceScore>>,
 }
 
-crate::runtime::struct_de!(
-    OCRTableObject, [id, content, format] [word_confidence_scores]
-);
+crate::runtime::struct_de!(OCRTableObject, [
+    id,
+    content,
+    format,
+] [
+    word_confidence_scores,
+]);
 
 impl OCRTableObject {
-    crate::runtime::constructor!(
-        [id : String => plain, content : String => plain, format : TableFormat => plain]
-        [word_confidence_scores]
-    );
+    crate::runtime::constructor!([
+        id: String => plain,
+        content: String => plain,
+        format: TableFormat => plain,
+    ] [
+        word_confidence_scores,
+    ]);
     crate::runtime::setters! {
-        word_confidence_scores : Vec < OCRConfidenceScore > => nullable
+        word_confidence_scores: Vec<OCRConfidenceScore> => nullable,
     }
 }
 
@@ -1163,19 +1417,30 @@ pub struct OCRTextBlock {
     pub r#type: OCRTextBlockType,
 }
 
-crate::runtime::struct_de!(
-    OCRTextBlock, [top_left_x, top_left_y, bottom_right_x, bottom_right_y, content]
-    [confidence_scores, r#type = "type"]
-);
+crate::runtime::struct_de!(OCRTextBlock, [
+    top_left_x,
+    top_left_y,
+    bottom_right_x,
+    bottom_right_y,
+    content,
+] [
+    confidence_scores,
+    r#type = "type",
+]);
 
 impl OCRTextBlock {
-    crate::runtime::constructor!(
-        [top_left_x : i64 => plain, top_left_y : i64 => plain, bottom_right_x : i64 =>
-        plain, bottom_right_y : i64 => plain, content : String => plain]
-        [confidence_scores, r#type]
-    );
+    crate::runtime::constructor!([
+        top_left_x: i64 => plain,
+        top_left_y: i64 => plain,
+        bottom_right_x: i64 => plain,
+        bottom_right_y: i64 => plain,
+        content: String => plain,
+    ] [
+        confidence_scores,
+        r#type,
+    ]);
     crate::runtime::setters! {
-        confidence_scores : OCRBlockConfidenceScores => nullable
+        confidence_scores: OCRBlockConfidenceScores => nullable,
     }
 }
 
@@ -1216,19 +1481,30 @@ pub struct OCRTitleBlock {
     pub r#type: OCRTitleBlockType,
 }
 
-crate::runtime::struct_de!(
-    OCRTitleBlock, [top_left_x, top_left_y, bottom_right_x, bottom_right_y, content]
-    [confidence_scores, r#type = "type"]
-);
+crate::runtime::struct_de!(OCRTitleBlock, [
+    top_left_x,
+    top_left_y,
+    bottom_right_x,
+    bottom_right_y,
+    content,
+] [
+    confidence_scores,
+    r#type = "type",
+]);
 
 impl OCRTitleBlock {
-    crate::runtime::constructor!(
-        [top_left_x : i64 => plain, top_left_y : i64 => plain, bottom_right_x : i64 =>
-        plain, bottom_right_y : i64 => plain, content : String => plain]
-        [confidence_scores, r#type]
-    );
+    crate::runtime::constructor!([
+        top_left_x: i64 => plain,
+        top_left_y: i64 => plain,
+        bottom_right_x: i64 => plain,
+        bottom_right_y: i64 => plain,
+        content: String => plain,
+    ] [
+        confidence_scores,
+        r#type,
+    ]);
     crate::runtime::setters! {
-        confidence_scores : OCRBlockConfidenceScores => nullable
+        confidence_scores: OCRBlockConfidenceScores => nullable,
     }
 }
 
@@ -1256,12 +1532,20 @@ pub struct OCRUsageInfo {
     pub doc_size_bytes: crate::Nullable<i64>,
 }
 
-crate::runtime::struct_de!(OCRUsageInfo, [pages_processed] [doc_size_bytes]);
+crate::runtime::struct_de!(OCRUsageInfo, [
+    pages_processed,
+] [
+    doc_size_bytes,
+]);
 
 impl OCRUsageInfo {
-    crate::runtime::constructor!([pages_processed : i64 => plain] [doc_size_bytes]);
+    crate::runtime::constructor!([
+        pages_processed: i64 => plain,
+    ] [
+        doc_size_bytes,
+    ]);
     crate::runtime::setters! {
-        doc_size_bytes : i64 => nullable
+        doc_size_bytes: i64 => nullable,
     }
 }
 
@@ -1279,4 +1563,7 @@ pub enum TableFormat {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(TableFormat { Markdown = "markdown", Html = "html" });
+crate::runtime::string_enum!(TableFormat {
+    Markdown = "markdown",
+    Html = "html",
+});

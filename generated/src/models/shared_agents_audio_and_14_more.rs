@@ -37,11 +37,13 @@ pub struct HTTPValidationError {
     pub detail: Option<Vec<ValidationError>>,
 }
 
-crate::runtime::struct_de!(HTTPValidationError, [] [detail]);
+crate::runtime::struct_de!(HTTPValidationError, [] [
+    detail,
+]);
 
 impl HTTPValidationError {
     crate::runtime::setters! {
-        detail : Vec < ValidationError > => optional
+        detail: Vec<ValidationError> => optional,
     }
 }
 
@@ -94,16 +96,28 @@ pub struct ValidationError {
     pub ctx: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
 
-crate::runtime::struct_de!(ValidationError, [loc, msg, r#type = "type"] [input, ctx]);
+crate::runtime::struct_de!(ValidationError, [
+    loc,
+    msg,
+    r#type = "type",
+] [
+    input,
+    ctx,
+]);
 
 impl ValidationError {
-    crate::runtime::constructor!(
-        [loc : Vec < ValidationErrorLocItem > => plain, msg : String => plain, r#type :
-        String => plain] [input, ctx]
-    );
+    crate::runtime::constructor!([
+        loc: Vec<ValidationErrorLocItem> => plain,
+        msg: String => plain,
+        r#type: String => plain,
+    ] [
+        input,
+        ctx,
+    ]);
     crate::runtime::setters! {
-        input : serde_json::Value => optional, ctx : std::collections::BTreeMap < String,
-        serde_json::Value > => optional
+        input: serde_json::Value => optional,
+        ctx: std::collections::BTreeMap<String,
+        serde_json::Value > => optional,
     }
 }
 
@@ -146,10 +160,17 @@ pub enum ValidationErrorLocItem {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::untagged_union_ser!(ValidationErrorLocItem { Integer, String });
+crate::runtime::untagged_union_ser!(ValidationErrorLocItem {
+    Integer,
+    String,
+});
 
-crate::runtime::untagged_union_de!(ValidationErrorLocItem { Integer, String });
+crate::runtime::untagged_union_de!(ValidationErrorLocItem {
+    Integer,
+    String,
+});
 
-crate::runtime::union_from!(
-    ValidationErrorLocItem { Integer(i64), String(String) } str => String
-);
+crate::runtime::union_from!(ValidationErrorLocItem {
+    Integer(i64),
+    String(String),
+} str => String);

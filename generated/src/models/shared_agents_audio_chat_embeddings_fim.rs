@@ -37,17 +37,26 @@ pub struct UsageInfo {
     pub service_tier: crate::Nullable<String>,
 }
 
-crate::runtime::struct_de!(
-    UsageInfo, [prompt_tokens, completion_tokens, total_tokens] [prompt_audio_seconds,
-    service_tier]
-);
+crate::runtime::struct_de!(UsageInfo, [
+    prompt_tokens,
+    completion_tokens,
+    total_tokens,
+] [
+    prompt_audio_seconds,
+    service_tier,
+]);
 
 impl UsageInfo {
-    crate::runtime::constructor!(
-        [prompt_tokens : i64 => plain, completion_tokens : i64 => plain, total_tokens :
-        i64 => plain] [prompt_audio_seconds, service_tier]
-    );
+    crate::runtime::constructor!([
+        prompt_tokens: i64 => plain,
+        completion_tokens: i64 => plain,
+        total_tokens: i64 => plain,
+    ] [
+        prompt_audio_seconds,
+        service_tier,
+    ]);
     crate::runtime::setters! {
-        prompt_audio_seconds : i64 => nullable, service_tier : String => nullable
+        prompt_audio_seconds: i64 => nullable,
+        service_tier: String => nullable,
     }
 }

@@ -33,14 +33,25 @@ pub struct Function {
     pub parameters: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
-crate::runtime::struct_de!(Function, [name, parameters] [description, strict]);
+crate::runtime::struct_de!(Function, [
+    name,
+    parameters,
+] [
+    description,
+    strict,
+]);
 
 impl Function {
-    crate::runtime::constructor!(
-        [name : String => plain, parameters : std::collections::BTreeMap < String,
-        serde_json::Value > => plain] [description, strict]
-    );
+    crate::runtime::constructor!([
+        name: String => plain,
+        parameters: std::collections::BTreeMap<String,
+        serde_json::Value > => plain,
+    ] [
+        description,
+        strict,
+    ]);
     crate::runtime::setters! {
-        description : String => optional, strict : bool => optional
+        description: String => optional,
+        strict: bool => optional,
     }
 }

@@ -25,12 +25,20 @@ pub struct APIKeyAuth {
     pub value: String,
 }
 
-crate::runtime::struct_de!(APIKeyAuth, [value] [r#type = "type"]);
+crate::runtime::struct_de!(APIKeyAuth, [
+    value,
+] [
+    r#type = "type",
+]);
 
 impl APIKeyAuth {
-    crate::runtime::constructor!([value : String => plain] [r#type]);
+    crate::runtime::constructor!([
+        value: String => plain,
+    ] [
+        r#type,
+    ]);
     crate::runtime::setters! {
-        r#type : APIKeyAuthType => optional
+        r#type: APIKeyAuthType => optional,
     }
 }
 
@@ -58,7 +66,9 @@ pub enum APIKeyAuthType {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(APIKeyAuthType { ApiKey = "api-key" });
+crate::runtime::string_enum!(APIKeyAuthType {
+    ApiKey = "api-key",
+});
 
 /// The `CodeInterpreterTool` schema.
 #[cfg_attr(
@@ -86,14 +96,15 @@ pub struct CodeInterpreterTool {
     pub r#type: Option<CodeInterpreterToolType>,
 }
 
-crate::runtime::struct_de!(
-    CodeInterpreterTool, [] [tool_configuration, r#type = "type"]
-);
+crate::runtime::struct_de!(CodeInterpreterTool, [] [
+    tool_configuration,
+    r#type = "type",
+]);
 
 impl CodeInterpreterTool {
     crate::runtime::setters! {
-        tool_configuration : ToolConfiguration => nullable, r#type :
-        CodeInterpreterToolType => optional
+        tool_configuration: ToolConfiguration => nullable,
+        r#type: CodeInterpreterToolType => optional,
     }
 }
 
@@ -121,9 +132,9 @@ pub enum CodeInterpreterToolType {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    CodeInterpreterToolType { CodeInterpreter = "code_interpreter" }
-);
+crate::runtime::string_enum!(CodeInterpreterToolType {
+    CodeInterpreter = "code_interpreter",
+});
 
 /// The `CustomConnector` schema.
 #[cfg_attr(
@@ -156,18 +167,26 @@ pub struct CustomConnector {
     pub tool_configuration: crate::Nullable<ToolConfiguration>,
 }
 
-crate::runtime::struct_de!(
-    CustomConnector, [connector_id] [r#type = "type", authorization, tool_configuration]
-);
+crate::runtime::struct_de!(CustomConnector, [
+    connector_id,
+] [
+    r#type = "type",
+    authorization,
+    tool_configuration,
+]);
 
 impl CustomConnector {
-    crate::runtime::constructor!(
-        [connector_id : String => plain] [r#type, authorization, tool_configuration]
-    );
+    crate::runtime::constructor!([
+        connector_id: String => plain,
+    ] [
+        r#type,
+        authorization,
+        tool_configuration,
+    ]);
     crate::runtime::setters! {
-        r#type : CustomConnectorType => optional, authorization :
-        CustomConnectorAuthorization => nullable, tool_configuration : ToolConfiguration
-        => nullable
+        r#type: CustomConnectorType => optional,
+        authorization: CustomConnectorAuthorization => nullable,
+        tool_configuration: ToolConfiguration => nullable,
     }
 }
 
@@ -197,24 +216,25 @@ pub enum CustomConnectorAuthorization {
     Unknown(serde_json::Value),
 }
 
-crate::runtime::tagged_union!(
-    CustomConnectorAuthorization, "type" { Oauth2Token = ["oauth2-token"]
-    carries_if(r#type), ApiKey = ["api-key"] carries_if(r#type) }
-);
+crate::runtime::tagged_union!(CustomConnectorAuthorization, "type" {
+    Oauth2Token = ["oauth2-token"] carries_if(r#type),
+    ApiKey = ["api-key"] carries_if(r#type),
+});
 
-crate::runtime::tagged_union_ser!(
-    CustomConnectorAuthorization, "type" { Oauth2Token = ["oauth2-token"]
-    carries_if(r#type), ApiKey = ["api-key"] carries_if(r#type) }
-);
+crate::runtime::tagged_union_ser!(CustomConnectorAuthorization, "type" {
+    Oauth2Token = ["oauth2-token"] carries_if(r#type),
+    ApiKey = ["api-key"] carries_if(r#type),
+});
 
-crate::runtime::tagged_union_de!(
-    CustomConnectorAuthorization, "type" { Oauth2Token = ["oauth2-token"]
-    carries_if(r#type), ApiKey = ["api-key"] carries_if(r#type) }
-);
+crate::runtime::tagged_union_de!(CustomConnectorAuthorization, "type" {
+    Oauth2Token = ["oauth2-token"] carries_if(r#type),
+    ApiKey = ["api-key"] carries_if(r#type),
+});
 
-crate::runtime::union_from!(
-    CustomConnectorAuthorization { Oauth2Token(OAuth2TokenAuth), ApiKey(APIKeyAuth) }
-);
+crate::runtime::union_from!(CustomConnectorAuthorization {
+    Oauth2Token(OAuth2TokenAuth),
+    ApiKey(APIKeyAuth),
+});
 
 /// The `type` field of `CustomConnector`.
 ///
@@ -240,7 +260,9 @@ pub enum CustomConnectorType {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(CustomConnectorType { Connector = "connector" });
+crate::runtime::string_enum!(CustomConnectorType {
+    Connector = "connector",
+});
 
 /// The `DocumentLibraryTool` schema.
 #[cfg_attr(
@@ -270,17 +292,23 @@ pub struct DocumentLibraryTool {
     pub library_ids: Vec<String>,
 }
 
-crate::runtime::struct_de!(
-    DocumentLibraryTool, [library_ids] [tool_configuration, r#type = "type"]
-);
+crate::runtime::struct_de!(DocumentLibraryTool, [
+    library_ids,
+] [
+    tool_configuration,
+    r#type = "type",
+]);
 
 impl DocumentLibraryTool {
-    crate::runtime::constructor!(
-        [library_ids : Vec < String > => plain] [tool_configuration, r#type]
-    );
+    crate::runtime::constructor!([
+        library_ids: Vec<String> => plain,
+    ] [
+        tool_configuration,
+        r#type,
+    ]);
     crate::runtime::setters! {
-        tool_configuration : ToolConfiguration => nullable, r#type :
-        DocumentLibraryToolType => optional
+        tool_configuration: ToolConfiguration => nullable,
+        r#type: DocumentLibraryToolType => optional,
     }
 }
 
@@ -308,9 +336,9 @@ pub enum DocumentLibraryToolType {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    DocumentLibraryToolType { DocumentLibrary = "document_library" }
-);
+crate::runtime::string_enum!(DocumentLibraryToolType {
+    DocumentLibrary = "document_library",
+});
 
 /// The `GuardrailConfig` schema: the `guardrails` of `Agent`; the `guardrails` of `AgentsCompletionRequest`; the `guardrails` of `ChatCompletionRequest`; and 9 more.
 #[cfg_attr(
@@ -341,14 +369,17 @@ pub struct GuardrailConfig {
     pub moderation_llm_v2: crate::Nullable<ModerationLLMV2Config>,
 }
 
-crate::runtime::struct_de!(
-    GuardrailConfig, [] [block_on_error, moderation_llm_v1, moderation_llm_v2]
-);
+crate::runtime::struct_de!(GuardrailConfig, [] [
+    block_on_error,
+    moderation_llm_v1,
+    moderation_llm_v2,
+]);
 
 impl GuardrailConfig {
     crate::runtime::setters! {
-        block_on_error : bool => optional, moderation_llm_v1 : ModerationLLMV1Config =>
-        nullable, moderation_llm_v2 : ModerationLLMV2Config => nullable
+        block_on_error: bool => optional,
+        moderation_llm_v1: ModerationLLMV1Config => nullable,
+        moderation_llm_v2: ModerationLLMV2Config => nullable,
     }
 }
 
@@ -378,14 +409,15 @@ pub struct ImageGenerationTool {
     pub r#type: Option<ImageGenerationToolType>,
 }
 
-crate::runtime::struct_de!(
-    ImageGenerationTool, [] [tool_configuration, r#type = "type"]
-);
+crate::runtime::struct_de!(ImageGenerationTool, [] [
+    tool_configuration,
+    r#type = "type",
+]);
 
 impl ImageGenerationTool {
     crate::runtime::setters! {
-        tool_configuration : ToolConfiguration => nullable, r#type :
-        ImageGenerationToolType => optional
+        tool_configuration: ToolConfiguration => nullable,
+        r#type: ImageGenerationToolType => optional,
     }
 }
 
@@ -413,9 +445,9 @@ pub enum ImageGenerationToolType {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    ImageGenerationToolType { ImageGeneration = "image_generation" }
-);
+crate::runtime::string_enum!(ImageGenerationToolType {
+    ImageGeneration = "image_generation",
+});
 
 /// The `ModerationLLMAction` schema: the `action` of `ModerationLLMV1Config`; the `action` of `ModerationLLMV2Config`.
 #[cfg_attr(
@@ -441,7 +473,10 @@ pub enum ModerationLLMAction {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(ModerationLLMAction { None = "none", Block = "block" });
+crate::runtime::string_enum!(ModerationLLMAction {
+    None = "none",
+    Block = "block",
+});
 
 /// The `ModerationLLMV1CategoryThresholds` schema: the `custom_category_thresholds` of `ModerationLLMV1Config`.
 #[cfg_attr(
@@ -488,18 +523,29 @@ pub struct ModerationLLMV1CategoryThresholds {
     pub pii: crate::Nullable<f64>,
 }
 
-crate::runtime::struct_de!(
-    ModerationLLMV1CategoryThresholds, [] [sexual, hate_and_discrimination,
-    violence_and_threats, dangerous_and_criminal_content, selfharm, health, financial,
-    law, pii]
-);
+crate::runtime::struct_de!(ModerationLLMV1CategoryThresholds, [] [
+    sexual,
+    hate_and_discrimination,
+    violence_and_threats,
+    dangerous_and_criminal_content,
+    selfharm,
+    health,
+    financial,
+    law,
+    pii,
+]);
 
 impl ModerationLLMV1CategoryThresholds {
     crate::runtime::setters! {
-        sexual : f64 => nullable, hate_and_discrimination : f64 => nullable,
-        violence_and_threats : f64 => nullable, dangerous_and_criminal_content : f64 =>
-        nullable, selfharm : f64 => nullable, health : f64 => nullable, financial : f64
-        => nullable, law : f64 => nullable, pii : f64 => nullable
+        sexual: f64 => nullable,
+        hate_and_discrimination: f64 => nullable,
+        violence_and_threats: f64 => nullable,
+        dangerous_and_criminal_content: f64 => nullable,
+        selfharm: f64 => nullable,
+        health: f64 => nullable,
+        financial: f64 => nullable,
+        law: f64 => nullable,
+        pii: f64 => nullable,
     }
 }
 
@@ -539,16 +585,19 @@ pub struct ModerationLLMV1Config {
     pub action: Option<ModerationLLMAction>,
 }
 
-crate::runtime::struct_de!(
-    ModerationLLMV1Config, [] [model_name, custom_category_thresholds,
-    ignore_other_categories, action]
-);
+crate::runtime::struct_de!(ModerationLLMV1Config, [] [
+    model_name,
+    custom_category_thresholds,
+    ignore_other_categories,
+    action,
+]);
 
 impl ModerationLLMV1Config {
     crate::runtime::setters! {
-        model_name : String => optional, custom_category_thresholds :
-        ModerationLLMV1CategoryThresholds => nullable, ignore_other_categories : bool =>
-        optional, action : ModerationLLMAction => optional
+        model_name: String => optional,
+        custom_category_thresholds: ModerationLLMV1CategoryThresholds => nullable,
+        ignore_other_categories: bool => optional,
+        action: ModerationLLMAction => optional,
     }
 }
 
@@ -603,19 +652,33 @@ pub struct ModerationLLMV2CategoryThresholds {
     pub jailbreaking: crate::Nullable<f64>,
 }
 
-crate::runtime::struct_de!(
-    ModerationLLMV2CategoryThresholds, [] [sexual, hate_and_discrimination,
-    violence_and_threats, dangerous, criminal, selfharm, health, financial, law, pii,
-    jailbreaking]
-);
+crate::runtime::struct_de!(ModerationLLMV2CategoryThresholds, [] [
+    sexual,
+    hate_and_discrimination,
+    violence_and_threats,
+    dangerous,
+    criminal,
+    selfharm,
+    health,
+    financial,
+    law,
+    pii,
+    jailbreaking,
+]);
 
 impl ModerationLLMV2CategoryThresholds {
     crate::runtime::setters! {
-        sexual : f64 => nullable, hate_and_discrimination : f64 => nullable,
-        violence_and_threats : f64 => nullable, dangerous : f64 => nullable, criminal :
-        f64 => nullable, selfharm : f64 => nullable, health : f64 => nullable, financial
-        : f64 => nullable, law : f64 => nullable, pii : f64 => nullable, jailbreaking :
-        f64 => nullable
+        sexual: f64 => nullable,
+        hate_and_discrimination: f64 => nullable,
+        violence_and_threats: f64 => nullable,
+        dangerous: f64 => nullable,
+        criminal: f64 => nullable,
+        selfharm: f64 => nullable,
+        health: f64 => nullable,
+        financial: f64 => nullable,
+        law: f64 => nullable,
+        pii: f64 => nullable,
+        jailbreaking: f64 => nullable,
     }
 }
 
@@ -655,16 +718,19 @@ pub struct ModerationLLMV2Config {
     pub action: Option<ModerationLLMAction>,
 }
 
-crate::runtime::struct_de!(
-    ModerationLLMV2Config, [] [model_name, custom_category_thresholds,
-    ignore_other_categories, action]
-);
+crate::runtime::struct_de!(ModerationLLMV2Config, [] [
+    model_name,
+    custom_category_thresholds,
+    ignore_other_categories,
+    action,
+]);
 
 impl ModerationLLMV2Config {
     crate::runtime::setters! {
-        model_name : String => optional, custom_category_thresholds :
-        ModerationLLMV2CategoryThresholds => nullable, ignore_other_categories : bool =>
-        optional, action : ModerationLLMAction => optional
+        model_name: String => optional,
+        custom_category_thresholds: ModerationLLMV2CategoryThresholds => nullable,
+        ignore_other_categories: bool => optional,
+        action: ModerationLLMAction => optional,
     }
 }
 
@@ -693,12 +759,20 @@ pub struct OAuth2TokenAuth {
     pub value: String,
 }
 
-crate::runtime::struct_de!(OAuth2TokenAuth, [value] [r#type = "type"]);
+crate::runtime::struct_de!(OAuth2TokenAuth, [
+    value,
+] [
+    r#type = "type",
+]);
 
 impl OAuth2TokenAuth {
-    crate::runtime::constructor!([value : String => plain] [r#type]);
+    crate::runtime::constructor!([
+        value: String => plain,
+    ] [
+        r#type,
+    ]);
     crate::runtime::setters! {
-        r#type : OAuth2TokenAuthType => optional
+        r#type: OAuth2TokenAuthType => optional,
     }
 }
 
@@ -726,7 +800,9 @@ pub enum OAuth2TokenAuthType {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(OAuth2TokenAuthType { Oauth2Token = "oauth2-token" });
+crate::runtime::string_enum!(OAuth2TokenAuthType {
+    Oauth2Token = "oauth2-token",
+});
 
 /// Enable users to specify an expected completion, optimizing response times by leveraging known or predictable content.
 #[cfg_attr(
@@ -756,11 +832,14 @@ pub struct Prediction {
     pub content: Option<String>,
 }
 
-crate::runtime::struct_de!(Prediction, [] [r#type = "type", content]);
+crate::runtime::struct_de!(Prediction, [] [
+    r#type = "type",
+    content,
+]);
 
 impl Prediction {
     crate::runtime::setters! {
-        content : String => optional
+        content: String => optional,
     }
 }
 
@@ -817,10 +896,14 @@ pub enum ReasoningEffort {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    ReasoningEffort { None = "none", Minimal = "minimal", Low = "low", Medium = "medium",
-    High = "high", Xhigh = "xhigh" }
-);
+crate::runtime::string_enum!(ReasoningEffort {
+    None = "none",
+    Minimal = "minimal",
+    Low = "low",
+    Medium = "medium",
+    High = "high",
+    Xhigh = "xhigh",
+});
 
 /// The `ToolChoiceEnum` schema: the `tool_choice` of `CompletionArgs`.
 #[cfg_attr(
@@ -850,9 +933,12 @@ pub enum ToolChoiceEnum {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    ToolChoiceEnum { Auto = "auto", None = "none", Any = "any", Required = "required" }
-);
+crate::runtime::string_enum!(ToolChoiceEnum {
+    Auto = "auto",
+    None = "none",
+    Any = "any",
+    Required = "required",
+});
 
 /// The `ToolConfiguration` schema: the `tool_configuration` of `CodeInterpreterTool`; the `tool_configuration` of `CustomConnector`; the `tool_configuration` of `DocumentLibraryTool`; and 3 more.
 #[cfg_attr(
@@ -881,14 +967,17 @@ pub struct ToolConfiguration {
     pub requires_confirmation: crate::Nullable<Vec<String>>,
 }
 
-crate::runtime::struct_de!(
-    ToolConfiguration, [] [exclude, include, requires_confirmation]
-);
+crate::runtime::struct_de!(ToolConfiguration, [] [
+    exclude,
+    include,
+    requires_confirmation,
+]);
 
 impl ToolConfiguration {
     crate::runtime::setters! {
-        exclude : Vec < String > => nullable, include : Vec < String > => nullable,
-        requires_confirmation : Vec < String > => nullable
+        exclude: Vec<String> => nullable,
+        include: Vec<String> => nullable,
+        requires_confirmation: Vec<String> => nullable,
     }
 }
 
@@ -918,14 +1007,15 @@ pub struct WebSearchPremiumTool {
     pub r#type: Option<WebSearchPremiumToolType>,
 }
 
-crate::runtime::struct_de!(
-    WebSearchPremiumTool, [] [tool_configuration, r#type = "type"]
-);
+crate::runtime::struct_de!(WebSearchPremiumTool, [] [
+    tool_configuration,
+    r#type = "type",
+]);
 
 impl WebSearchPremiumTool {
     crate::runtime::setters! {
-        tool_configuration : ToolConfiguration => nullable, r#type :
-        WebSearchPremiumToolType => optional
+        tool_configuration: ToolConfiguration => nullable,
+        r#type: WebSearchPremiumToolType => optional,
     }
 }
 
@@ -953,9 +1043,9 @@ pub enum WebSearchPremiumToolType {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    WebSearchPremiumToolType { WebSearchPremium = "web_search_premium" }
-);
+crate::runtime::string_enum!(WebSearchPremiumToolType {
+    WebSearchPremium = "web_search_premium",
+});
 
 /// The `WebSearchTool` schema.
 #[cfg_attr(
@@ -983,12 +1073,15 @@ pub struct WebSearchTool {
     pub r#type: Option<WebSearchToolType>,
 }
 
-crate::runtime::struct_de!(WebSearchTool, [] [tool_configuration, r#type = "type"]);
+crate::runtime::struct_de!(WebSearchTool, [] [
+    tool_configuration,
+    r#type = "type",
+]);
 
 impl WebSearchTool {
     crate::runtime::setters! {
-        tool_configuration : ToolConfiguration => nullable, r#type : WebSearchToolType =>
-        optional
+        tool_configuration: ToolConfiguration => nullable,
+        r#type: WebSearchToolType => optional,
     }
 }
 
@@ -1016,4 +1109,6 @@ pub enum WebSearchToolType {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(WebSearchToolType { WebSearch = "web_search" });
+crate::runtime::string_enum!(WebSearchToolType {
+    WebSearch = "web_search",
+});

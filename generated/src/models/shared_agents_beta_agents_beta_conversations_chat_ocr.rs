@@ -31,15 +31,26 @@ pub struct JsonSchema {
     pub strict: Option<bool>,
 }
 
-crate::runtime::struct_de!(JsonSchema, [name, schema] [description, strict]);
+crate::runtime::struct_de!(JsonSchema, [
+    name,
+    schema,
+] [
+    description,
+    strict,
+]);
 
 impl JsonSchema {
-    crate::runtime::constructor!(
-        [name : String => plain, schema : std::collections::BTreeMap < String,
-        serde_json::Value > => plain] [description, strict]
-    );
+    crate::runtime::constructor!([
+        name: String => plain,
+        schema: std::collections::BTreeMap<String,
+        serde_json::Value > => plain,
+    ] [
+        description,
+        strict,
+    ]);
     crate::runtime::setters! {
-        description : String => nullable, strict : bool => optional
+        description: String => nullable,
+        strict: bool => optional,
     }
 }
 
@@ -70,11 +81,15 @@ pub struct ResponseFormat {
     pub json_schema: crate::Nullable<JsonSchema>,
 }
 
-crate::runtime::struct_de!(ResponseFormat, [] [r#type = "type", json_schema]);
+crate::runtime::struct_de!(ResponseFormat, [] [
+    r#type = "type",
+    json_schema,
+]);
 
 impl ResponseFormat {
     crate::runtime::setters! {
-        r#type : ResponseFormats => optional, json_schema : JsonSchema => nullable
+        r#type: ResponseFormats => optional,
+        json_schema: JsonSchema => nullable,
     }
 }
 
@@ -105,7 +120,8 @@ pub enum ResponseFormats {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    ResponseFormats { Text = "text", JsonObject = "json_object", JsonSchema =
-    "json_schema" }
-);
+crate::runtime::string_enum!(ResponseFormats {
+    Text = "text",
+    JsonObject = "json_object",
+    JsonSchema = "json_schema",
+});

@@ -18,11 +18,19 @@ pub struct Tool {
     pub function: Function,
 }
 
-crate::runtime::struct_de!(Tool, [function] [r#type = "type"]);
+crate::runtime::struct_de!(Tool, [
+    function,
+] [
+    r#type = "type",
+]);
 
 impl Tool {
-    crate::runtime::constructor!([function : Function => plain] [r#type]);
+    crate::runtime::constructor!([
+        function: Function => plain,
+    ] [
+        r#type,
+    ]);
     crate::runtime::setters! {
-        r#type : ToolTypes => optional
+        r#type: ToolTypes => optional,
     }
 }

@@ -23,4 +23,6 @@ pub enum ToolTypes {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(ToolTypes { Function = "function" });
+crate::runtime::string_enum!(ToolTypes {
+    Function = "function",
+});

@@ -31,11 +31,13 @@ pub enum BuiltInConnectors {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    BuiltInConnectors { WebSearch = "web_search", WebSearchPremium =
-    "web_search_premium", CodeInterpreter = "code_interpreter", ImageGeneration =
-    "image_generation", DocumentLibrary = "document_library" }
-);
+crate::runtime::string_enum!(BuiltInConnectors {
+    WebSearch = "web_search",
+    WebSearchPremium = "web_search_premium",
+    CodeInterpreter = "code_interpreter",
+    ImageGeneration = "image_generation",
+    DocumentLibrary = "document_library",
+});
 
 /// The `ReferenceChunk` schema.
 #[cfg_attr(
@@ -63,12 +65,18 @@ pub struct ReferenceChunk {
     pub reference_ids: Vec<ReferenceChunkReferenceIdsItem>,
 }
 
-crate::runtime::struct_de!(ReferenceChunk, [reference_ids] [r#type = "type"]);
+crate::runtime::struct_de!(ReferenceChunk, [
+    reference_ids,
+] [
+    r#type = "type",
+]);
 
 impl ReferenceChunk {
-    crate::runtime::constructor!(
-        [reference_ids : Vec < ReferenceChunkReferenceIdsItem > => plain] [r#type]
-    );
+    crate::runtime::constructor!([
+        reference_ids: Vec<ReferenceChunkReferenceIdsItem> => plain,
+    ] [
+        r#type,
+    ]);
 }
 
 /// An item of the `reference_ids` field of `ReferenceChunk`.
@@ -98,13 +106,20 @@ pub enum ReferenceChunkReferenceIdsItem {
     Unknown(serde_json::Value),
 }
 
-crate::runtime::untagged_union_ser!(ReferenceChunkReferenceIdsItem { Integer, String });
+crate::runtime::untagged_union_ser!(ReferenceChunkReferenceIdsItem {
+    Integer,
+    String,
+});
 
-crate::runtime::untagged_union_de!(ReferenceChunkReferenceIdsItem { Integer, String });
+crate::runtime::untagged_union_de!(ReferenceChunkReferenceIdsItem {
+    Integer,
+    String,
+});
 
-crate::runtime::union_from!(
-    ReferenceChunkReferenceIdsItem { Integer(i64), String(String) } str => String
-);
+crate::runtime::union_from!(ReferenceChunkReferenceIdsItem {
+    Integer(i64),
+    String(String),
+} str => String);
 
 /// The `type` field of `ReferenceChunk`.
 ///
@@ -154,10 +169,18 @@ pub struct TextChunk {
     pub text: String,
 }
 
-crate::runtime::struct_de!(TextChunk, [text] [r#type = "type"]);
+crate::runtime::struct_de!(TextChunk, [
+    text,
+] [
+    r#type = "type",
+]);
 
 impl TextChunk {
-    crate::runtime::constructor!([text : String => plain] [r#type]);
+    crate::runtime::constructor!([
+        text: String => plain,
+    ] [
+        r#type,
+    ]);
 }
 
 /// The `type` field of `TextChunk`.
@@ -216,14 +239,25 @@ pub struct ThinkChunk {
     pub closed: Option<bool>,
 }
 
-crate::runtime::struct_de!(ThinkChunk, [thinking] [r#type = "type", signature, closed]);
+crate::runtime::struct_de!(ThinkChunk, [
+    thinking,
+] [
+    r#type = "type",
+    signature,
+    closed,
+]);
 
 impl ThinkChunk {
-    crate::runtime::constructor!(
-        [thinking : Vec < ThinkChunkThinkingItem > => plain] [r#type, signature, closed]
-    );
+    crate::runtime::constructor!([
+        thinking: Vec<ThinkChunkThinkingItem> => plain,
+    ] [
+        r#type,
+        signature,
+        closed,
+    ]);
     crate::runtime::setters! {
-        signature : String => nullable, closed : bool => optional
+        signature: String => nullable,
+        closed: bool => optional,
     }
 }
 
@@ -256,25 +290,29 @@ pub enum ThinkChunkThinkingItem {
     Unknown(serde_json::Value),
 }
 
-crate::runtime::tagged_union!(
-    ThinkChunkThinkingItem, "type" { Text = ["text"] carries, ToolReference =
-    ["tool_reference"] carries, Reference = ["reference"] carries }
-);
+crate::runtime::tagged_union!(ThinkChunkThinkingItem, "type" {
+    Text = ["text"] carries,
+    ToolReference = ["tool_reference"] carries,
+    Reference = ["reference"] carries,
+});
 
-crate::runtime::tagged_union_ser!(
-    ThinkChunkThinkingItem, "type" { Text = ["text"] carries, ToolReference =
-    ["tool_reference"] carries, Reference = ["reference"] carries }
-);
+crate::runtime::tagged_union_ser!(ThinkChunkThinkingItem, "type" {
+    Text = ["text"] carries,
+    ToolReference = ["tool_reference"] carries,
+    Reference = ["reference"] carries,
+});
 
-crate::runtime::tagged_union_de!(
-    ThinkChunkThinkingItem, "type" { Text = ["text"] carries, ToolReference =
-    ["tool_reference"] carries, Reference = ["reference"] carries }
-);
+crate::runtime::tagged_union_de!(ThinkChunkThinkingItem, "type" {
+    Text = ["text"] carries,
+    ToolReference = ["tool_reference"] carries,
+    Reference = ["reference"] carries,
+});
 
-crate::runtime::union_from!(
-    ThinkChunkThinkingItem { Text(TextChunk), ToolReference(box ToolReferenceChunk),
-    Reference(ReferenceChunk) }
-);
+crate::runtime::union_from!(ThinkChunkThinkingItem {
+    Text(TextChunk),
+    ToolReference(box ToolReferenceChunk),
+    Reference(ReferenceChunk),
+});
 
 /// The `type` field of `ThinkChunk`.
 ///
@@ -325,13 +363,20 @@ pub enum ToolName {
     Unknown(serde_json::Value),
 }
 
-crate::runtime::untagged_union_ser!(ToolName { BuiltInConnectors, String });
+crate::runtime::untagged_union_ser!(ToolName {
+    BuiltInConnectors,
+    String,
+});
 
-crate::runtime::untagged_union_de!(ToolName { BuiltInConnectors, String });
+crate::runtime::untagged_union_de!(ToolName {
+    BuiltInConnectors,
+    String,
+});
 
-crate::runtime::union_from!(
-    ToolName { BuiltInConnectors(BuiltInConnectors), String(String) }
-);
+crate::runtime::union_from!(ToolName {
+    BuiltInConnectors(BuiltInConnectors),
+    String(String),
+});
 
 /// The `ToolReferenceChunk` schema.
 #[cfg_attr(
@@ -370,18 +415,30 @@ pub struct ToolReferenceChunk {
     pub description: crate::Nullable<String>,
 }
 
-crate::runtime::struct_de!(
-    ToolReferenceChunk, [tool, title] [r#type = "type", url, favicon, description]
-);
+crate::runtime::struct_de!(ToolReferenceChunk, [
+    tool,
+    title,
+] [
+    r#type = "type",
+    url,
+    favicon,
+    description,
+]);
 
 impl ToolReferenceChunk {
-    crate::runtime::constructor!(
-        [tool : ToolName => plain, title : String => plain] [r#type, url, favicon,
-        description]
-    );
+    crate::runtime::constructor!([
+        tool: ToolName => plain,
+        title: String => plain,
+    ] [
+        r#type,
+        url,
+        favicon,
+        description,
+    ]);
     crate::runtime::setters! {
-        url : String => nullable, favicon : String => nullable, description : String =>
-        nullable
+        url: String => nullable,
+        favicon: String => nullable,
+        description: String => nullable,
     }
 }
 

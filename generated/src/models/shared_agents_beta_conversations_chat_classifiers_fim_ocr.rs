@@ -30,16 +30,22 @@ pub struct DocumentURLChunk {
     pub document_name: crate::Nullable<String>,
 }
 
-crate::runtime::struct_de!(
-    DocumentURLChunk, [document_url] [r#type = "type", document_name]
-);
+crate::runtime::struct_de!(DocumentURLChunk, [
+    document_url,
+] [
+    r#type = "type",
+    document_name,
+]);
 
 impl DocumentURLChunk {
-    crate::runtime::constructor!(
-        [document_url : String => plain] [r#type, document_name]
-    );
+    crate::runtime::constructor!([
+        document_url: String => plain,
+    ] [
+        r#type,
+        document_name,
+    ]);
     crate::runtime::setters! {
-        document_name : String => nullable
+        document_name: String => nullable,
     }
 }
 
@@ -94,7 +100,11 @@ pub enum ImageDetail {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(ImageDetail { Low = "low", Auto = "auto", High = "high" });
+crate::runtime::string_enum!(ImageDetail {
+    Low = "low",
+    Auto = "auto",
+    High = "high",
+});
 
 /// The `ImageURL` schema.
 #[cfg_attr(
@@ -121,12 +131,20 @@ pub struct ImageURL {
     pub detail: crate::Nullable<ImageDetail>,
 }
 
-crate::runtime::struct_de!(ImageURL, [url] [detail]);
+crate::runtime::struct_de!(ImageURL, [
+    url,
+] [
+    detail,
+]);
 
 impl ImageURL {
-    crate::runtime::constructor!([url : String => plain] [detail]);
+    crate::runtime::constructor!([
+        url: String => plain,
+    ] [
+        detail,
+    ]);
     crate::runtime::setters! {
-        detail : ImageDetail => nullable
+        detail: ImageDetail => nullable,
     }
 }
 
@@ -157,10 +175,18 @@ pub struct ImageURLChunk {
     pub image_url: ImageURLChunkImageUrl,
 }
 
-crate::runtime::struct_de!(ImageURLChunk, [image_url] [r#type = "type"]);
+crate::runtime::struct_de!(ImageURLChunk, [
+    image_url,
+] [
+    r#type = "type",
+]);
 
 impl ImageURLChunk {
-    crate::runtime::constructor!([image_url : ImageURLChunkImageUrl => plain] [r#type]);
+    crate::runtime::constructor!([
+        image_url: ImageURLChunkImageUrl => plain,
+    ] [
+        r#type,
+    ]);
 }
 
 /// The `image_url` field of `ImageURLChunk`.
@@ -191,13 +217,20 @@ pub enum ImageURLChunkImageUrl {
     Unknown(serde_json::Value),
 }
 
-crate::runtime::untagged_union_ser!(ImageURLChunkImageUrl { String, ImageURL });
+crate::runtime::untagged_union_ser!(ImageURLChunkImageUrl {
+    String,
+    ImageURL,
+});
 
-crate::runtime::untagged_union_de!(ImageURLChunkImageUrl { String, ImageURL });
+crate::runtime::untagged_union_de!(ImageURLChunkImageUrl {
+    String,
+    ImageURL,
+});
 
-crate::runtime::union_from!(
-    ImageURLChunkImageUrl { String(String), ImageURL(ImageURL) } str => String
-);
+crate::runtime::union_from!(ImageURLChunkImageUrl {
+    String(String),
+    ImageURL(ImageURL),
+} str => String);
 
 /// The `type` field of `ImageURLChunk`.
 ///

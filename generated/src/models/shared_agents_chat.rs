@@ -21,16 +21,24 @@ pub struct ChatCompletionResponse {
     pub choices: Vec<ChatCompletionChoice>,
 }
 
-crate::runtime::struct_de!(
-    ChatCompletionResponse, [id, object, model, usage, created, choices] []
-);
+crate::runtime::struct_de!(ChatCompletionResponse, [
+    id,
+    object,
+    model,
+    usage,
+    created,
+    choices,
+] []);
 
 impl ChatCompletionResponse {
-    crate::runtime::constructor!(
-        [id : String => plain, object : String => plain, model : String => plain, usage :
-        UsageInfo => plain, created : i64 => plain, choices : Vec < ChatCompletionChoice
-        > => plain] []
-    );
+    crate::runtime::constructor!([
+        id: String => plain,
+        object: String => plain,
+        model: String => plain,
+        usage: UsageInfo => plain,
+        created: i64 => plain,
+        choices: Vec<ChatCompletionChoice> => plain,
+    ] []);
 }
 
 /// One type for the places that declare it alike: the `tools` of `AgentsCompletionRequest`; the `tools` of `ChatCompletionRequest`.
@@ -57,40 +65,46 @@ pub enum ChatTool {
     Unknown(serde_json::Value),
 }
 
-crate::runtime::tagged_union!(
-    ChatTool, "type" { Function = ["function"] carries_if(r#type), WebSearch =
-    ["web_search"] carries_if(r#type), WebSearchPremium = ["web_search_premium"]
-    carries_if(r#type), CodeInterpreter = ["code_interpreter"] carries_if(r#type),
-    ImageGeneration = ["image_generation"] carries_if(r#type), DocumentLibrary =
-    ["document_library"] carries_if(r#type), Connector = ["connector"] carries_if(r#type)
-    }
-);
+crate::runtime::tagged_union!(ChatTool, "type" {
+    Function = ["function"] carries_if(r#type),
+    WebSearch = ["web_search"] carries_if(r#type),
+    WebSearchPremium = ["web_search_premium"] carries_if(r#type),
+    CodeInterpreter = ["code_interpreter"] carries_if(r#type),
+    ImageGeneration = ["image_generation"] carries_if(r#type),
+    DocumentLibrary = ["document_library"] carries_if(r#type),
+    Connector = ["connector"] carries_if(r#type),
+});
 
-crate::runtime::tagged_union_ser!(
-    ChatTool, "type" { Function = ["function"] carries_if(r#type), WebSearch =
-    ["web_search"] carries_if(r#type), WebSearchPremium = ["web_search_premium"]
-    carries_if(r#type), CodeInterpreter = ["code_interpreter"] carries_if(r#type),
-    ImageGeneration = ["image_generation"] carries_if(r#type), DocumentLibrary =
-    ["document_library"] carries_if(r#type), Connector = ["connector"] carries_if(r#type)
-    }
-);
+crate::runtime::tagged_union_ser!(ChatTool, "type" {
+    Function = ["function"] carries_if(r#type),
+    WebSearch = ["web_search"] carries_if(r#type),
+    WebSearchPremium = ["web_search_premium"] carries_if(r#type),
+    CodeInterpreter = ["code_interpreter"] carries_if(r#type),
+    ImageGeneration = ["image_generation"] carries_if(r#type),
+    DocumentLibrary = ["document_library"] carries_if(r#type),
+    Connector = ["connector"] carries_if(r#type),
+});
 
 #[cfg(feature = "full-serde")]
-crate::runtime::tagged_union_de!(
-    ChatTool, "type" { Function = ["function"] carries_if(r#type), WebSearch =
-    ["web_search"] carries_if(r#type), WebSearchPremium = ["web_search_premium"]
-    carries_if(r#type), CodeInterpreter = ["code_interpreter"] carries_if(r#type),
-    ImageGeneration = ["image_generation"] carries_if(r#type), DocumentLibrary =
-    ["document_library"] carries_if(r#type), Connector = ["connector"] carries_if(r#type)
-    }
-);
+crate::runtime::tagged_union_de!(ChatTool, "type" {
+    Function = ["function"] carries_if(r#type),
+    WebSearch = ["web_search"] carries_if(r#type),
+    WebSearchPremium = ["web_search_premium"] carries_if(r#type),
+    CodeInterpreter = ["code_interpreter"] carries_if(r#type),
+    ImageGeneration = ["image_generation"] carries_if(r#type),
+    DocumentLibrary = ["document_library"] carries_if(r#type),
+    Connector = ["connector"] carries_if(r#type),
+});
 
-crate::runtime::union_from!(
-    ChatTool { Function(Tool), WebSearch(WebSearchTool),
-    WebSearchPremium(WebSearchPremiumTool), CodeInterpreter(CodeInterpreterTool),
-    ImageGeneration(ImageGenerationTool), DocumentLibrary(DocumentLibraryTool),
-    Connector(CustomConnector) }
-);
+crate::runtime::union_from!(ChatTool {
+    Function(Tool),
+    WebSearch(WebSearchTool),
+    WebSearchPremium(WebSearchPremiumTool),
+    CodeInterpreter(CodeInterpreterTool),
+    ImageGeneration(ImageGenerationTool),
+    DocumentLibrary(DocumentLibraryTool),
+    Connector(CustomConnector),
+});
 
 /// One type for the places that declare it alike: the `tool_choice` of `AgentsCompletionRequest`; the `tool_choice` of `ChatCompletionRequest`.
 ///
@@ -106,19 +120,21 @@ pub enum CompletionRequestToolChoice {
     Unknown(serde_json::Value),
 }
 
-crate::runtime::untagged_union_ser!(
-    CompletionRequestToolChoice { ToolChoiceEnum, ToolChoice }
-);
+crate::runtime::untagged_union_ser!(CompletionRequestToolChoice {
+    ToolChoiceEnum,
+    ToolChoice,
+});
 
 #[cfg(feature = "full-serde")]
-crate::runtime::untagged_union_de!(
-    CompletionRequestToolChoice { ToolChoiceEnum, ToolChoice }
-);
+crate::runtime::untagged_union_de!(CompletionRequestToolChoice {
+    ToolChoiceEnum,
+    ToolChoice,
+});
 
-crate::runtime::union_from!(
-    CompletionRequestToolChoice { ToolChoiceEnum(ToolChoiceEnum), ToolChoice(ToolChoice)
-    }
-);
+crate::runtime::union_from!(CompletionRequestToolChoice {
+    ToolChoiceEnum(ToolChoiceEnum),
+    ToolChoice(ToolChoice),
+});
 
 /// this restriction of `Function` is used to select a specific function to call
 #[cfg_attr(docsrs, doc(cfg(any(feature = "agents", feature = "chat"))))]
@@ -129,10 +145,14 @@ pub struct FunctionName {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(FunctionName, [name] []);
+crate::runtime::struct_de!(FunctionName, [
+    name,
+] []);
 
 impl FunctionName {
-    crate::runtime::constructor!([name : String => plain] []);
+    crate::runtime::constructor!([
+        name: String => plain,
+    ] []);
 }
 
 /// Available options to the prompt_mode argument on the chat completion endpoint.
@@ -147,7 +167,9 @@ pub enum MistralPromptMode {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(MistralPromptMode { Reasoning = "reasoning" });
+crate::runtime::string_enum!(MistralPromptMode {
+    Reasoning = "reasoning",
+});
 
 /// The `RequestedServiceTier` schema: the `service_tier` of `AgentsCompletionRequest`; the `service_tier` of `ChatCompletionRequest`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "agents", feature = "chat"))))]
@@ -161,9 +183,10 @@ pub enum RequestedServiceTier {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    RequestedServiceTier { Auto = "auto", StandardOnly = "standard_only" }
-);
+crate::runtime::string_enum!(RequestedServiceTier {
+    Auto = "auto",
+    StandardOnly = "standard_only",
+});
 
 /// ToolChoice is either a ToolChoiceEnum or a ToolChoice
 #[cfg_attr(docsrs, doc(cfg(any(feature = "agents", feature = "chat"))))]
@@ -179,11 +202,19 @@ pub struct ToolChoice {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(ToolChoice, [function] [r#type = "type"]);
+crate::runtime::struct_de!(ToolChoice, [
+    function,
+] [
+    r#type = "type",
+]);
 
 impl ToolChoice {
-    crate::runtime::constructor!([function : FunctionName => plain] [r#type]);
+    crate::runtime::constructor!([
+        function: FunctionName => plain,
+    ] [
+        r#type,
+    ]);
     crate::runtime::setters! {
-        r#type : ToolTypes => optional
+        r#type: ToolTypes => optional,
     }
 }

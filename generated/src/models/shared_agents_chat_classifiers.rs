@@ -23,26 +23,34 @@ pub enum Message {
     Unknown(serde_json::Value),
 }
 
-crate::runtime::tagged_union!(
-    Message, "role" { System = ["system"] carries, User = ["user"] carries, Assistant =
-    ["assistant"] carries, Tool = ["tool"] carries }
-);
+crate::runtime::tagged_union!(Message, "role" {
+    System = ["system"] carries,
+    User = ["user"] carries,
+    Assistant = ["assistant"] carries,
+    Tool = ["tool"] carries,
+});
 
-crate::runtime::tagged_union_ser!(
-    Message, "role" { System = ["system"] carries, User = ["user"] carries, Assistant =
-    ["assistant"] carries, Tool = ["tool"] carries }
-);
+crate::runtime::tagged_union_ser!(Message, "role" {
+    System = ["system"] carries,
+    User = ["user"] carries,
+    Assistant = ["assistant"] carries,
+    Tool = ["tool"] carries,
+});
 
 #[cfg(feature = "full-serde")]
-crate::runtime::tagged_union_de!(
-    Message, "role" { System = ["system"] carries, User = ["user"] carries, Assistant =
-    ["assistant"] carries, Tool = ["tool"] carries }
-);
+crate::runtime::tagged_union_de!(Message, "role" {
+    System = ["system"] carries,
+    User = ["user"] carries,
+    Assistant = ["assistant"] carries,
+    Tool = ["tool"] carries,
+});
 
-crate::runtime::union_from!(
-    Message { System(SystemMessage), User(UserMessage), Assistant(AssistantMessage),
-    Tool(ToolMessage) }
-);
+crate::runtime::union_from!(Message {
+    System(SystemMessage),
+    User(UserMessage),
+    Assistant(AssistantMessage),
+    Tool(ToolMessage),
+});
 
 /// The `SystemMessage` schema.
 #[cfg_attr(
@@ -61,10 +69,18 @@ pub struct SystemMessage {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(SystemMessage, [content] [role]);
+crate::runtime::struct_de!(SystemMessage, [
+    content,
+] [
+    role,
+]);
 
 impl SystemMessage {
-    crate::runtime::constructor!([content : SystemMessageContent => plain] [role]);
+    crate::runtime::constructor!([
+        content: SystemMessageContent => plain,
+    ] [
+        role,
+    ]);
 }
 
 /// The `content` field of `SystemMessage`.
@@ -84,15 +100,21 @@ pub enum SystemMessageContent {
     Unknown(serde_json::Value),
 }
 
-crate::runtime::untagged_union_ser!(SystemMessageContent { String, ChunksList });
+crate::runtime::untagged_union_ser!(SystemMessageContent {
+    String,
+    ChunksList,
+});
 
 #[cfg(feature = "full-serde")]
-crate::runtime::untagged_union_de!(SystemMessageContent { String, ChunksList });
+crate::runtime::untagged_union_de!(SystemMessageContent {
+    String,
+    ChunksList,
+});
 
-crate::runtime::union_from!(
-    SystemMessageContent { String(String), ChunksList(Vec < SystemMessageContentChunks >)
-    } str => String
-);
+crate::runtime::union_from!(SystemMessageContent {
+    String(String),
+    ChunksList(Vec<SystemMessageContentChunks>),
+} str => String);
 
 /// The `SystemMessageContentChunks` schema.
 #[cfg_attr(
@@ -109,25 +131,26 @@ pub enum SystemMessageContentChunks {
     Unknown(serde_json::Value),
 }
 
-crate::runtime::tagged_union!(
-    SystemMessageContentChunks, "type" { Text = ["text"] carries, Thinking = ["thinking"]
-    carries }
-);
+crate::runtime::tagged_union!(SystemMessageContentChunks, "type" {
+    Text = ["text"] carries,
+    Thinking = ["thinking"] carries,
+});
 
-crate::runtime::tagged_union_ser!(
-    SystemMessageContentChunks, "type" { Text = ["text"] carries, Thinking = ["thinking"]
-    carries }
-);
+crate::runtime::tagged_union_ser!(SystemMessageContentChunks, "type" {
+    Text = ["text"] carries,
+    Thinking = ["thinking"] carries,
+});
 
 #[cfg(feature = "full-serde")]
-crate::runtime::tagged_union_de!(
-    SystemMessageContentChunks, "type" { Text = ["text"] carries, Thinking = ["thinking"]
-    carries }
-);
+crate::runtime::tagged_union_de!(SystemMessageContentChunks, "type" {
+    Text = ["text"] carries,
+    Thinking = ["thinking"] carries,
+});
 
-crate::runtime::union_from!(
-    SystemMessageContentChunks { Text(TextChunk), Thinking(ThinkChunk) }
-);
+crate::runtime::union_from!(SystemMessageContentChunks {
+    Text(TextChunk),
+    Thinking(ThinkChunk),
+});
 
 /// The `role` field of `SystemMessage`.
 ///
@@ -164,14 +187,24 @@ pub struct ToolMessage {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(ToolMessage, [] [role, content, tool_call_id, name]);
+crate::runtime::struct_de!(ToolMessage, [] [
+    role,
+    content,
+    tool_call_id,
+    name,
+]);
 
 impl ToolMessage {
-    crate::runtime::constructor!(
-        nullable[content : MessageContent => some] [role, tool_call_id, name]
-    );
+    crate::runtime::constructor!(nullable [
+        content: MessageContent => some,
+    ] [
+        role,
+        tool_call_id,
+        name,
+    ]);
     crate::runtime::setters! {
-        tool_call_id : String => nullable, name : String => nullable
+        tool_call_id: String => nullable,
+        name: String => nullable,
     }
 }
 
@@ -204,10 +237,17 @@ pub struct UserMessage {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(UserMessage, [] [role, content]);
+crate::runtime::struct_de!(UserMessage, [] [
+    role,
+    content,
+]);
 
 impl UserMessage {
-    crate::runtime::constructor!(nullable[content : MessageContent => some] [role]);
+    crate::runtime::constructor!(nullable [
+        content: MessageContent => some,
+    ] [
+        role,
+    ]);
 }
 
 /// The `role` field of `UserMessage`.

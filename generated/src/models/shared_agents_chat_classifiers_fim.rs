@@ -36,12 +36,18 @@ pub struct AssistantMessage {
     pub prefix: Option<bool>,
 }
 
-crate::runtime::struct_de!(AssistantMessage, [] [role, content, tool_calls, prefix]);
+crate::runtime::struct_de!(AssistantMessage, [] [
+    role,
+    content,
+    tool_calls,
+    prefix,
+]);
 
 impl AssistantMessage {
     crate::runtime::setters! {
-        content : MessageContent => nullable, tool_calls : Vec < ToolCall > => nullable,
-        prefix : bool => optional
+        content: MessageContent => nullable,
+        tool_calls: Vec<ToolCall> => nullable,
+        prefix: bool => optional,
     }
 }
 
@@ -91,10 +97,18 @@ pub struct AudioChunk {
     pub input_audio: AudioChunkInputAudio,
 }
 
-crate::runtime::struct_de!(AudioChunk, [input_audio] [r#type = "type"]);
+crate::runtime::struct_de!(AudioChunk, [
+    input_audio,
+] [
+    r#type = "type",
+]);
 
 impl AudioChunk {
-    crate::runtime::constructor!([input_audio : AudioChunkInputAudio => plain] [r#type]);
+    crate::runtime::constructor!([
+        input_audio: AudioChunkInputAudio => plain,
+    ] [
+        r#type,
+    ]);
 }
 
 /// The `input_audio` field of `AudioChunk`.
@@ -123,13 +137,20 @@ pub enum AudioChunkInputAudio {
     Unknown(serde_json::Value),
 }
 
-crate::runtime::untagged_union_ser!(AudioChunkInputAudio { String, File });
+crate::runtime::untagged_union_ser!(AudioChunkInputAudio {
+    String,
+    File,
+});
 
-crate::runtime::untagged_union_de!(AudioChunkInputAudio { String, File });
+crate::runtime::untagged_union_de!(AudioChunkInputAudio {
+    String,
+    File,
+});
 
-crate::runtime::union_from!(
-    AudioChunkInputAudio { String(String), File(crate ::FilePart) } str => String
-);
+crate::runtime::union_from!(AudioChunkInputAudio {
+    String(String),
+    File(crate::FilePart),
+} str => String);
 
 /// The `type` field of `AudioChunk`.
 ///
@@ -186,32 +207,45 @@ pub enum ContentChunk {
     Unknown(serde_json::Value),
 }
 
-crate::runtime::tagged_union!(
-    ContentChunk, "type" { Text = ["text"] carries, ImageUrl = ["image_url"] carries,
-    DocumentUrl = ["document_url"] carries, Reference = ["reference"] carries, File =
-    ["file"] carries, Thinking = ["thinking"] carries, InputAudio = ["input_audio"]
-    carries }
-);
+crate::runtime::tagged_union!(ContentChunk, "type" {
+    Text = ["text"] carries,
+    ImageUrl = ["image_url"] carries,
+    DocumentUrl = ["document_url"] carries,
+    Reference = ["reference"] carries,
+    File = ["file"] carries,
+    Thinking = ["thinking"] carries,
+    InputAudio = ["input_audio"] carries,
+});
 
-crate::runtime::tagged_union_ser!(
-    ContentChunk, "type" { Text = ["text"] carries, ImageUrl = ["image_url"] carries,
-    DocumentUrl = ["document_url"] carries, Reference = ["reference"] carries, File =
-    ["file"] carries, Thinking = ["thinking"] carries, InputAudio = ["input_audio"]
-    carries }
-);
+crate::runtime::tagged_union_ser!(ContentChunk, "type" {
+    Text = ["text"] carries,
+    ImageUrl = ["image_url"] carries,
+    DocumentUrl = ["document_url"] carries,
+    Reference = ["reference"] carries,
+    File = ["file"] carries,
+    Thinking = ["thinking"] carries,
+    InputAudio = ["input_audio"] carries,
+});
 
-crate::runtime::tagged_union_de!(
-    ContentChunk, "type" { Text = ["text"] carries, ImageUrl = ["image_url"] carries,
-    DocumentUrl = ["document_url"] carries, Reference = ["reference"] carries, File =
-    ["file"] carries, Thinking = ["thinking"] carries, InputAudio = ["input_audio"]
-    carries }
-);
+crate::runtime::tagged_union_de!(ContentChunk, "type" {
+    Text = ["text"] carries,
+    ImageUrl = ["image_url"] carries,
+    DocumentUrl = ["document_url"] carries,
+    Reference = ["reference"] carries,
+    File = ["file"] carries,
+    Thinking = ["thinking"] carries,
+    InputAudio = ["input_audio"] carries,
+});
 
-crate::runtime::union_from!(
-    ContentChunk { Text(TextChunk), ImageUrl(ImageURLChunk),
-    DocumentUrl(DocumentURLChunk), Reference(ReferenceChunk), File(FileChunk),
-    Thinking(ThinkChunk), InputAudio(AudioChunk) }
-);
+crate::runtime::union_from!(ContentChunk {
+    Text(TextChunk),
+    ImageUrl(ImageURLChunk),
+    DocumentUrl(DocumentURLChunk),
+    Reference(ReferenceChunk),
+    File(FileChunk),
+    Thinking(ThinkChunk),
+    InputAudio(AudioChunk),
+});
 
 /// The `FunctionCall` schema: the `function` of `ToolCall`.
 #[cfg_attr(
@@ -235,12 +269,16 @@ pub struct FunctionCall {
     pub arguments: FunctionCallArguments,
 }
 
-crate::runtime::struct_de!(FunctionCall, [name, arguments] []);
+crate::runtime::struct_de!(FunctionCall, [
+    name,
+    arguments,
+] []);
 
 impl FunctionCall {
-    crate::runtime::constructor!(
-        [name : String => plain, arguments : FunctionCallArguments => plain] []
-    );
+    crate::runtime::constructor!([
+        name: String => plain,
+        arguments: FunctionCallArguments => plain,
+    ] []);
 }
 
 /// The `arguments` field of `FunctionCall`.
@@ -269,14 +307,20 @@ pub enum FunctionCallArguments {
     Unknown(serde_json::Value),
 }
 
-crate::runtime::untagged_union_ser!(FunctionCallArguments { String, ValueMap });
+crate::runtime::untagged_union_ser!(FunctionCallArguments {
+    String,
+    ValueMap,
+});
 
-crate::runtime::untagged_union_de!(FunctionCallArguments { String, ValueMap });
+crate::runtime::untagged_union_de!(FunctionCallArguments {
+    String,
+    ValueMap,
+});
 
-crate::runtime::union_from!(
-    FunctionCallArguments { String(String), ValueMap(std::collections::BTreeMap < String,
-    serde_json::Value >) } str => String
-);
+crate::runtime::union_from!(FunctionCallArguments {
+    String(String),
+    ValueMap(std::collections::BTreeMap<String, serde_json::Value>),
+} str => String);
 
 /// One type for the places that declare it alike: the `content` of `AssistantMessage`; the `content` of `DeltaMessage`; the `content` of `ToolMessage`; and 1 more.
 ///
@@ -304,14 +348,20 @@ pub enum MessageContent {
     Unknown(serde_json::Value),
 }
 
-crate::runtime::untagged_union_ser!(MessageContent { String, ContentChunkList });
+crate::runtime::untagged_union_ser!(MessageContent {
+    String,
+    ContentChunkList,
+});
 
-crate::runtime::untagged_union_de!(MessageContent { String, ContentChunkList });
+crate::runtime::untagged_union_de!(MessageContent {
+    String,
+    ContentChunkList,
+});
 
-crate::runtime::union_from!(
-    MessageContent { String(String), ContentChunkList(Vec < ContentChunk >) } str =>
-    String
-);
+crate::runtime::union_from!(MessageContent {
+    String(String),
+    ContentChunkList(Vec<ContentChunk>),
+} str => String);
 
 /// The `ToolCall` schema: the `tool_calls` of `AssistantMessage`; the `tool_calls` of `DeltaMessage`.
 #[cfg_attr(
@@ -348,11 +398,25 @@ pub struct ToolCall {
     pub index: Option<i64>,
 }
 
-crate::runtime::struct_de!(ToolCall, [function] [id, r#type = "type", index]);
+crate::runtime::struct_de!(ToolCall, [
+    function,
+] [
+    id,
+    r#type = "type",
+    index,
+]);
 
 impl ToolCall {
-    crate::runtime::constructor!([function : FunctionCall => plain] [id, r#type, index]);
+    crate::runtime::constructor!([
+        function: FunctionCall => plain,
+    ] [
+        id,
+        r#type,
+        index,
+    ]);
     crate::runtime::setters! {
-        id : String => optional, r#type : ToolTypes => optional, index : i64 => optional
+        id: String => optional,
+        r#type: ToolTypes => optional,
+        index: i64 => optional,
     }
 }

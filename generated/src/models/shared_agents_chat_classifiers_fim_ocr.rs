@@ -26,10 +26,18 @@ pub struct FileChunk {
     pub file_id: String,
 }
 
-crate::runtime::struct_de!(FileChunk, [file_id] [r#type = "type"]);
+crate::runtime::struct_de!(FileChunk, [
+    file_id,
+] [
+    r#type = "type",
+]);
 
 impl FileChunk {
-    crate::runtime::constructor!([file_id : String => plain] [r#type]);
+    crate::runtime::constructor!([
+        file_id: String => plain,
+    ] [
+        r#type,
+    ]);
 }
 
 /// The `type` field of `FileChunk`.

@@ -29,18 +29,25 @@ pub struct ChatCompletionChoice {
     pub finish_reason: ChatCompletionChoiceFinishReason,
 }
 
-crate::runtime::struct_de!(
-    ChatCompletionChoice, [index, finish_reason] [message, messages]
-);
+crate::runtime::struct_de!(ChatCompletionChoice, [
+    index,
+    finish_reason,
+] [
+    message,
+    messages,
+]);
 
 impl ChatCompletionChoice {
-    crate::runtime::constructor!(
-        [index : i64 => plain, finish_reason : ChatCompletionChoiceFinishReason => plain]
-        [message, messages]
-    );
+    crate::runtime::constructor!([
+        index: i64 => plain,
+        finish_reason: ChatCompletionChoiceFinishReason => plain,
+    ] [
+        message,
+        messages,
+    ]);
     crate::runtime::setters! {
-        message : AssistantMessage => optional, messages : Vec < DeltaMessage > =>
-        optional
+        message: AssistantMessage => optional,
+        messages: Vec<DeltaMessage> => optional,
     }
 }
 
@@ -64,10 +71,13 @@ pub enum ChatCompletionChoiceFinishReason {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    ChatCompletionChoiceFinishReason { Stop = "stop", Length = "length", ModelLength =
-    "model_length", Error = "error", ToolCalls = "tool_calls" }
-);
+crate::runtime::string_enum!(ChatCompletionChoiceFinishReason {
+    Stop = "stop",
+    Length = "length",
+    ModelLength = "model_length",
+    Error = "error",
+    ToolCalls = "tool_calls",
+});
 
 /// The `CompletionChunk` schema: an event of `chat.stream`; an event of `fim.stream`; an event of `agents.stream`; and 1 more.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "agents", feature = "chat", feature = "fim"))))]
@@ -90,18 +100,30 @@ pub struct CompletionChunk {
     pub choices: Vec<CompletionResponseStreamChoice>,
 }
 
-crate::runtime::struct_de!(
-    CompletionChunk, [id, model, choices] [object, created, usage]
-);
+crate::runtime::struct_de!(CompletionChunk, [
+    id,
+    model,
+    choices,
+] [
+    object,
+    created,
+    usage,
+]);
 
 impl CompletionChunk {
-    crate::runtime::constructor!(
-        [id : String => plain, model : String => plain, choices : Vec <
-        CompletionResponseStreamChoice > => plain] [object, created, usage]
-    );
+    crate::runtime::constructor!([
+        id: String => plain,
+        model: String => plain,
+        choices: Vec<CompletionResponseStreamChoice> => plain,
+    ] [
+        object,
+        created,
+        usage,
+    ]);
     crate::runtime::setters! {
-        object : String => optional, created : i64 => optional, usage : UsageInfo =>
-        optional
+        object: String => optional,
+        created: i64 => optional,
+        usage: UsageInfo => optional,
     }
 }
 
@@ -117,15 +139,19 @@ pub struct CompletionResponseStreamChoice {
     pub finish_reason: Option<CompletionResponseStreamChoiceFinishReason>,
 }
 
-crate::runtime::struct_de!(
-    CompletionResponseStreamChoice, [index, delta] [finish_reason]
-);
+crate::runtime::struct_de!(CompletionResponseStreamChoice, [
+    index,
+    delta,
+] [
+    finish_reason,
+]);
 
 impl CompletionResponseStreamChoice {
-    crate::runtime::constructor!(
-        nullable[index : i64 => plain, delta : DeltaMessage => plain, finish_reason :
-        CompletionResponseStreamChoiceFinishReason => some] []
-    );
+    crate::runtime::constructor!(nullable [
+        index: i64 => plain,
+        delta: DeltaMessage => plain,
+        finish_reason: CompletionResponseStreamChoiceFinishReason => some,
+    ] []);
 }
 
 /// The `finish_reason` field of `CompletionResponseStreamChoice`.
@@ -146,10 +172,12 @@ pub enum CompletionResponseStreamChoiceFinishReason {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    CompletionResponseStreamChoiceFinishReason { Stop = "stop", Length = "length", Error
-    = "error", ToolCalls = "tool_calls" }
-);
+crate::runtime::string_enum!(CompletionResponseStreamChoiceFinishReason {
+    Stop = "stop",
+    Length = "length",
+    Error = "error",
+    ToolCalls = "tool_calls",
+});
 
 /// The `DeltaMessage` schema: the `messages` of `ChatCompletionChoice`; the `delta` of `CompletionResponseStreamChoice`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "agents", feature = "chat", feature = "fim"))))]
@@ -175,16 +203,24 @@ pub struct DeltaMessage {
     pub metadata: crate::Nullable<std::collections::BTreeMap<String, serde_json::Value>>,
 }
 
-crate::runtime::struct_de!(
-    DeltaMessage, [] [role, content, tool_calls, tool_call_id, index, metadata]
-);
+crate::runtime::struct_de!(DeltaMessage, [] [
+    role,
+    content,
+    tool_calls,
+    tool_call_id,
+    index,
+    metadata,
+]);
 
 impl DeltaMessage {
     crate::runtime::setters! {
-        role : String => nullable, content : MessageContent => nullable, tool_calls : Vec
-        < ToolCall > => nullable, tool_call_id : String => nullable, index : i64 =>
-        nullable, metadata : std::collections::BTreeMap < String, serde_json::Value > =>
-        nullable
+        role: String => nullable,
+        content: MessageContent => nullable,
+        tool_calls: Vec<ToolCall> => nullable,
+        tool_call_id: String => nullable,
+        index: i64 => nullable,
+        metadata: std::collections::BTreeMap<String,
+        serde_json::Value > => nullable,
     }
 }
 
@@ -202,11 +238,18 @@ pub enum Stop {
     Unknown(serde_json::Value),
 }
 
-crate::runtime::untagged_union_ser!(Stop { String, StringList });
+crate::runtime::untagged_union_ser!(Stop {
+    String,
+    StringList,
+});
 
 #[cfg(feature = "full-serde")]
-crate::runtime::untagged_union_de!(Stop { String, StringList });
+crate::runtime::untagged_union_de!(Stop {
+    String,
+    StringList,
+});
 
-crate::runtime::union_from!(
-    Stop { String(String), StringList(Vec < String >) } str => String strs => StringList
-);
+crate::runtime::union_from!(Stop {
+    String(String),
+    StringList(Vec<String>),
+} str => String strs => StringList);

@@ -29,39 +29,45 @@ pub enum AgentTool {
     Unknown(serde_json::Value),
 }
 
-crate::runtime::tagged_union!(
-    AgentTool, "type" { Function = ["function"] carries_if(r#type), WebSearch =
-    ["web_search"] carries_if(r#type), WebSearchPremium = ["web_search_premium"]
-    carries_if(r#type), CodeInterpreter = ["code_interpreter"] carries_if(r#type),
-    ImageGeneration = ["image_generation"] carries_if(r#type), DocumentLibrary =
-    ["document_library"] carries_if(r#type), Connector = ["connector"] carries_if(r#type)
-    }
-);
+crate::runtime::tagged_union!(AgentTool, "type" {
+    Function = ["function"] carries_if(r#type),
+    WebSearch = ["web_search"] carries_if(r#type),
+    WebSearchPremium = ["web_search_premium"] carries_if(r#type),
+    CodeInterpreter = ["code_interpreter"] carries_if(r#type),
+    ImageGeneration = ["image_generation"] carries_if(r#type),
+    DocumentLibrary = ["document_library"] carries_if(r#type),
+    Connector = ["connector"] carries_if(r#type),
+});
 
-crate::runtime::tagged_union_ser!(
-    AgentTool, "type" { Function = ["function"] carries_if(r#type), WebSearch =
-    ["web_search"] carries_if(r#type), WebSearchPremium = ["web_search_premium"]
-    carries_if(r#type), CodeInterpreter = ["code_interpreter"] carries_if(r#type),
-    ImageGeneration = ["image_generation"] carries_if(r#type), DocumentLibrary =
-    ["document_library"] carries_if(r#type), Connector = ["connector"] carries_if(r#type)
-    }
-);
+crate::runtime::tagged_union_ser!(AgentTool, "type" {
+    Function = ["function"] carries_if(r#type),
+    WebSearch = ["web_search"] carries_if(r#type),
+    WebSearchPremium = ["web_search_premium"] carries_if(r#type),
+    CodeInterpreter = ["code_interpreter"] carries_if(r#type),
+    ImageGeneration = ["image_generation"] carries_if(r#type),
+    DocumentLibrary = ["document_library"] carries_if(r#type),
+    Connector = ["connector"] carries_if(r#type),
+});
 
-crate::runtime::tagged_union_de!(
-    AgentTool, "type" { Function = ["function"] carries_if(r#type), WebSearch =
-    ["web_search"] carries_if(r#type), WebSearchPremium = ["web_search_premium"]
-    carries_if(r#type), CodeInterpreter = ["code_interpreter"] carries_if(r#type),
-    ImageGeneration = ["image_generation"] carries_if(r#type), DocumentLibrary =
-    ["document_library"] carries_if(r#type), Connector = ["connector"] carries_if(r#type)
-    }
-);
+crate::runtime::tagged_union_de!(AgentTool, "type" {
+    Function = ["function"] carries_if(r#type),
+    WebSearch = ["web_search"] carries_if(r#type),
+    WebSearchPremium = ["web_search_premium"] carries_if(r#type),
+    CodeInterpreter = ["code_interpreter"] carries_if(r#type),
+    ImageGeneration = ["image_generation"] carries_if(r#type),
+    DocumentLibrary = ["document_library"] carries_if(r#type),
+    Connector = ["connector"] carries_if(r#type),
+});
 
-crate::runtime::union_from!(
-    AgentTool { Function(FunctionTool), WebSearch(WebSearchTool),
-    WebSearchPremium(WebSearchPremiumTool), CodeInterpreter(CodeInterpreterTool),
-    ImageGeneration(ImageGenerationTool), DocumentLibrary(DocumentLibraryTool),
-    Connector(CustomConnector) }
-);
+crate::runtime::union_from!(AgentTool {
+    Function(FunctionTool),
+    WebSearch(WebSearchTool),
+    WebSearchPremium(WebSearchPremiumTool),
+    CodeInterpreter(CodeInterpreterTool),
+    ImageGeneration(ImageGenerationTool),
+    DocumentLibrary(DocumentLibraryTool),
+    Connector(CustomConnector),
+});
 
 /// White-listed arguments from the completion API
 #[cfg_attr(
@@ -107,19 +113,33 @@ pub struct CompletionArgs {
     pub reasoning_effort: crate::Nullable<ReasoningEffort>,
 }
 
-crate::runtime::struct_de!(
-    CompletionArgs, [] [stop, presence_penalty, frequency_penalty, temperature, top_p,
-    max_tokens, random_seed, prediction, response_format, tool_choice, reasoning_effort]
-);
+crate::runtime::struct_de!(CompletionArgs, [] [
+    stop,
+    presence_penalty,
+    frequency_penalty,
+    temperature,
+    top_p,
+    max_tokens,
+    random_seed,
+    prediction,
+    response_format,
+    tool_choice,
+    reasoning_effort,
+]);
 
 impl CompletionArgs {
     crate::runtime::setters! {
-        stop : CompletionArgsStop => optional, presence_penalty : f64 => nullable,
-        frequency_penalty : f64 => nullable, temperature : f64 => nullable, top_p : f64
-        => nullable, max_tokens : i64 => nullable, random_seed : i64 => nullable,
-        prediction : Prediction => nullable, response_format : ResponseFormat =>
-        nullable, tool_choice : ToolChoiceEnum => optional, reasoning_effort :
-        ReasoningEffort => nullable
+        stop: CompletionArgsStop => optional,
+        presence_penalty: f64 => nullable,
+        frequency_penalty: f64 => nullable,
+        temperature: f64 => nullable,
+        top_p: f64 => nullable,
+        max_tokens: i64 => nullable,
+        random_seed: i64 => nullable,
+        prediction: Prediction => nullable,
+        response_format: ResponseFormat => nullable,
+        tool_choice: ToolChoiceEnum => optional,
+        reasoning_effort: ReasoningEffort => nullable,
     }
 }
 
@@ -138,14 +158,20 @@ pub enum CompletionArgsStop {
     Unknown(serde_json::Value),
 }
 
-crate::runtime::untagged_union_ser!(CompletionArgsStop { String, StringList });
+crate::runtime::untagged_union_ser!(CompletionArgsStop {
+    String,
+    StringList,
+});
 
-crate::runtime::untagged_union_de!(CompletionArgsStop { String, StringList });
+crate::runtime::untagged_union_de!(CompletionArgsStop {
+    String,
+    StringList,
+});
 
-crate::runtime::union_from!(
-    CompletionArgsStop { String(String), StringList(Vec < String >) } str => String strs
-    => StringList
-);
+crate::runtime::union_from!(CompletionArgsStop {
+    String(String),
+    StringList(Vec<String>),
+} str => String strs => StringList);
 
 /// The `FunctionTool` schema.
 #[cfg_attr(
@@ -163,12 +189,20 @@ pub struct FunctionTool {
     pub function: Function,
 }
 
-crate::runtime::struct_de!(FunctionTool, [function] [r#type = "type"]);
+crate::runtime::struct_de!(FunctionTool, [
+    function,
+] [
+    r#type = "type",
+]);
 
 impl FunctionTool {
-    crate::runtime::constructor!([function : Function => plain] [r#type]);
+    crate::runtime::constructor!([
+        function: Function => plain,
+    ] [
+        r#type,
+    ]);
     crate::runtime::setters! {
-        r#type : FunctionToolType => optional
+        r#type: FunctionToolType => optional,
     }
 }
 
@@ -187,4 +221,6 @@ pub enum FunctionToolType {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(FunctionToolType { Function = "function" });
+crate::runtime::string_enum!(FunctionToolType {
+    Function = "function",
+});

@@ -14,4 +14,7 @@ pub enum OrderByClauseDirection {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(OrderByClauseDirection { Asc = "asc", Desc = "desc" });
+crate::runtime::string_enum!(OrderByClauseDirection {
+    Asc = "asc",
+    Desc = "desc",
+});

@@ -10,11 +10,13 @@ pub struct AliasList {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(AliasList, [] [values]);
+crate::runtime::struct_de!(AliasList, [] [
+    values,
+]);
 
 impl AliasList {
     crate::runtime::setters! {
-        values : Vec < String > => optional
+        values: Vec<String> => optional,
     }
 }
 
@@ -32,11 +34,11 @@ pub enum ListSortDirection {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    ListSortDirection { ListSortDirectionUnspecified = "list_sort_direction_unspecified",
-    ListSortDirectionAsc = "list_sort_direction_asc", ListSortDirectionDesc =
-    "list_sort_direction_desc" }
-);
+crate::runtime::string_enum!(ListSortDirection {
+    ListSortDirectionUnspecified = "list_sort_direction_unspecified",
+    ListSortDirectionAsc = "list_sort_direction_asc",
+    ListSortDirectionDesc = "list_sort_direction_desc",
+});
 
 /// The `ListSortField` schema: a parameter of `beta.prompts.list`; a parameter of `beta.skills.list`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "beta-prompts", feature = "beta-skills"))))]
@@ -56,12 +58,13 @@ pub enum ListSortField {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    ListSortField { ListSortFieldUnspecified = "list_sort_field_unspecified",
-    ListSortFieldCreatedAt = "list_sort_field_created_at", ListSortFieldLastModifiedAt =
-    "list_sort_field_last_modified_at", ListSortFieldName = "list_sort_field_name",
-    ListSortFieldTitle = "list_sort_field_title" }
-);
+crate::runtime::string_enum!(ListSortField {
+    ListSortFieldUnspecified = "list_sort_field_unspecified",
+    ListSortFieldCreatedAt = "list_sort_field_created_at",
+    ListSortFieldLastModifiedAt = "list_sort_field_last_modified_at",
+    ListSortFieldName = "list_sort_field_name",
+    ListSortFieldTitle = "list_sort_field_title",
+});
 
 /// The `RegistrySharingScope` schema: the `sharingScope` of `CreatePromptRequest`; the `sharingScope` of `CreateSkillRequest`; the `sharingScope` of `Prompt`; and 3 more.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "beta-prompts", feature = "beta-skills"))))]
@@ -77,10 +80,11 @@ pub enum RegistrySharingScope {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    RegistrySharingScope { SharingScopeUnspecified = "sharing_scope_unspecified", Private
-    = "private", Workspace = "workspace" }
-);
+crate::runtime::string_enum!(RegistrySharingScope {
+    SharingScopeUnspecified = "sharing_scope_unspecified",
+    Private = "private",
+    Workspace = "workspace",
+});
 
 /// RFC 3339 timestamp.
 ///

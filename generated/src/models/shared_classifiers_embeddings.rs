@@ -14,12 +14,18 @@ pub enum TextInput {
     Unknown(serde_json::Value),
 }
 
-crate::runtime::untagged_union_ser!(TextInput { String, StringList });
+crate::runtime::untagged_union_ser!(TextInput {
+    String,
+    StringList,
+});
 
 #[cfg(feature = "full-serde")]
-crate::runtime::untagged_union_de!(TextInput { String, StringList });
+crate::runtime::untagged_union_de!(TextInput {
+    String,
+    StringList,
+});
 
-crate::runtime::union_from!(
-    TextInput { String(String), StringList(Vec < String >) } str => String strs =>
-    StringList
-);
+crate::runtime::union_from!(TextInput {
+    String(String),
+    StringList(Vec<String>),
+} str => String strs => StringList);

@@ -13,15 +13,18 @@ pub struct ActivityTaskCompletedAttributesResponse {
     pub result: JSONPayloadResponse,
 }
 
-crate::runtime::struct_de!(
-    ActivityTaskCompletedAttributesResponse, [task_id, activity_name, result] []
-);
+crate::runtime::struct_de!(ActivityTaskCompletedAttributesResponse, [
+    task_id,
+    activity_name,
+    result,
+] []);
 
 impl ActivityTaskCompletedAttributesResponse {
-    crate::runtime::constructor!(
-        [task_id : String => plain, activity_name : String => plain, result :
-        JSONPayloadResponse => plain] []
-    );
+    crate::runtime::constructor!([
+        task_id: String => plain,
+        activity_name: String => plain,
+        result: JSONPayloadResponse => plain,
+    ] []);
 }
 
 /// Emitted when an activity task completes successfully.
@@ -61,21 +64,38 @@ pub struct ActivityTaskCompletedResponse {
     pub attributes: ActivityTaskCompletedAttributesResponse,
 }
 
-crate::runtime::struct_de!(
-    ActivityTaskCompletedResponse, [event_id, event_timestamp, root_workflow_exec_id,
-    workflow_exec_id, workflow_run_id, workflow_name, event_type, attributes]
-    [parent_workflow_exec_id, continued_run_id, first_execution_run_id, schedule_id]
-);
+crate::runtime::struct_de!(ActivityTaskCompletedResponse, [
+    event_id,
+    event_timestamp,
+    root_workflow_exec_id,
+    workflow_exec_id,
+    workflow_run_id,
+    workflow_name,
+    event_type,
+    attributes,
+] [
+    parent_workflow_exec_id,
+    continued_run_id,
+    first_execution_run_id,
+    schedule_id,
+]);
 
 impl ActivityTaskCompletedResponse {
-    crate::runtime::constructor!(
-        nullable[event_id : String => plain, event_timestamp : i64 => plain,
-        root_workflow_exec_id : String => plain, parent_workflow_exec_id : String =>
-        some, continued_run_id : String => some, first_execution_run_id : String => some,
-        schedule_id : String => some, workflow_exec_id : String => plain, workflow_run_id
-        : String => plain, workflow_name : String => plain, attributes :
-        ActivityTaskCompletedAttributesResponse => plain] [event_type]
-    );
+    crate::runtime::constructor!(nullable [
+        event_id: String => plain,
+        event_timestamp: i64 => plain,
+        root_workflow_exec_id: String => plain,
+        parent_workflow_exec_id: String => some,
+        continued_run_id: String => some,
+        first_execution_run_id: String => some,
+        schedule_id: String => some,
+        workflow_exec_id: String => plain,
+        workflow_run_id: String => plain,
+        workflow_name: String => plain,
+        attributes: ActivityTaskCompletedAttributesResponse => plain,
+    ] [
+        event_type,
+    ]);
 }
 
 /// Event type discriminator.
@@ -85,9 +105,7 @@ impl ActivityTaskCompletedResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ActivityTaskCompletedResponseEventType;
 
-crate::runtime::const_value!(
-    ActivityTaskCompletedResponseEventType, str, "ACTIVITY_TASK_COMPLETED"
-);
+crate::runtime::const_value!(ActivityTaskCompletedResponseEventType, str, "ACTIVITY_TASK_COMPLETED");
 
 /// Attributes for activity task failed events (final failure after all retries).
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
@@ -104,15 +122,20 @@ pub struct ActivityTaskFailedAttributes {
     pub failure: Failure,
 }
 
-crate::runtime::struct_de!(
-    ActivityTaskFailedAttributes, [task_id, activity_name, attempt, failure] []
-);
+crate::runtime::struct_de!(ActivityTaskFailedAttributes, [
+    task_id,
+    activity_name,
+    attempt,
+    failure,
+] []);
 
 impl ActivityTaskFailedAttributes {
-    crate::runtime::constructor!(
-        [task_id : String => plain, activity_name : String => plain, attempt : i64 =>
-        plain, failure : Failure => plain] []
-    );
+    crate::runtime::constructor!([
+        task_id: String => plain,
+        activity_name: String => plain,
+        attempt: i64 => plain,
+        failure: Failure => plain,
+    ] []);
 }
 
 /// Emitted when an activity task fails after exhausting all retry attempts.
@@ -152,21 +175,38 @@ pub struct ActivityTaskFailedResponse {
     pub attributes: ActivityTaskFailedAttributes,
 }
 
-crate::runtime::struct_de!(
-    ActivityTaskFailedResponse, [event_id, event_timestamp, root_workflow_exec_id,
-    workflow_exec_id, workflow_run_id, workflow_name, event_type, attributes]
-    [parent_workflow_exec_id, continued_run_id, first_execution_run_id, schedule_id]
-);
+crate::runtime::struct_de!(ActivityTaskFailedResponse, [
+    event_id,
+    event_timestamp,
+    root_workflow_exec_id,
+    workflow_exec_id,
+    workflow_run_id,
+    workflow_name,
+    event_type,
+    attributes,
+] [
+    parent_workflow_exec_id,
+    continued_run_id,
+    first_execution_run_id,
+    schedule_id,
+]);
 
 impl ActivityTaskFailedResponse {
-    crate::runtime::constructor!(
-        nullable[event_id : String => plain, event_timestamp : i64 => plain,
-        root_workflow_exec_id : String => plain, parent_workflow_exec_id : String =>
-        some, continued_run_id : String => some, first_execution_run_id : String => some,
-        schedule_id : String => some, workflow_exec_id : String => plain, workflow_run_id
-        : String => plain, workflow_name : String => plain, attributes :
-        ActivityTaskFailedAttributes => plain] [event_type]
-    );
+    crate::runtime::constructor!(nullable [
+        event_id: String => plain,
+        event_timestamp: i64 => plain,
+        root_workflow_exec_id: String => plain,
+        parent_workflow_exec_id: String => some,
+        continued_run_id: String => some,
+        first_execution_run_id: String => some,
+        schedule_id: String => some,
+        workflow_exec_id: String => plain,
+        workflow_run_id: String => plain,
+        workflow_name: String => plain,
+        attributes: ActivityTaskFailedAttributes => plain,
+    ] [
+        event_type,
+    ]);
 }
 
 /// Event type discriminator.
@@ -176,9 +216,7 @@ impl ActivityTaskFailedResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ActivityTaskFailedResponseEventType;
 
-crate::runtime::const_value!(
-    ActivityTaskFailedResponseEventType, str, "ACTIVITY_TASK_FAILED"
-);
+crate::runtime::const_value!(ActivityTaskFailedResponseEventType, str, "ACTIVITY_TASK_FAILED");
 
 /// Attributes for activity task retrying events.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
@@ -195,15 +233,20 @@ pub struct ActivityTaskRetryingAttributes {
     pub failure: Failure,
 }
 
-crate::runtime::struct_de!(
-    ActivityTaskRetryingAttributes, [task_id, activity_name, attempt, failure] []
-);
+crate::runtime::struct_de!(ActivityTaskRetryingAttributes, [
+    task_id,
+    activity_name,
+    attempt,
+    failure,
+] []);
 
 impl ActivityTaskRetryingAttributes {
-    crate::runtime::constructor!(
-        [task_id : String => plain, activity_name : String => plain, attempt : i64 =>
-        plain, failure : Failure => plain] []
-    );
+    crate::runtime::constructor!([
+        task_id: String => plain,
+        activity_name: String => plain,
+        attempt: i64 => plain,
+        failure: Failure => plain,
+    ] []);
 }
 
 /// Emitted when an activity task fails and will be retried.
@@ -243,21 +286,38 @@ pub struct ActivityTaskRetryingResponse {
     pub attributes: ActivityTaskRetryingAttributes,
 }
 
-crate::runtime::struct_de!(
-    ActivityTaskRetryingResponse, [event_id, event_timestamp, root_workflow_exec_id,
-    workflow_exec_id, workflow_run_id, workflow_name, event_type, attributes]
-    [parent_workflow_exec_id, continued_run_id, first_execution_run_id, schedule_id]
-);
+crate::runtime::struct_de!(ActivityTaskRetryingResponse, [
+    event_id,
+    event_timestamp,
+    root_workflow_exec_id,
+    workflow_exec_id,
+    workflow_run_id,
+    workflow_name,
+    event_type,
+    attributes,
+] [
+    parent_workflow_exec_id,
+    continued_run_id,
+    first_execution_run_id,
+    schedule_id,
+]);
 
 impl ActivityTaskRetryingResponse {
-    crate::runtime::constructor!(
-        nullable[event_id : String => plain, event_timestamp : i64 => plain,
-        root_workflow_exec_id : String => plain, parent_workflow_exec_id : String =>
-        some, continued_run_id : String => some, first_execution_run_id : String => some,
-        schedule_id : String => some, workflow_exec_id : String => plain, workflow_run_id
-        : String => plain, workflow_name : String => plain, attributes :
-        ActivityTaskRetryingAttributes => plain] [event_type]
-    );
+    crate::runtime::constructor!(nullable [
+        event_id: String => plain,
+        event_timestamp: i64 => plain,
+        root_workflow_exec_id: String => plain,
+        parent_workflow_exec_id: String => some,
+        continued_run_id: String => some,
+        first_execution_run_id: String => some,
+        schedule_id: String => some,
+        workflow_exec_id: String => plain,
+        workflow_run_id: String => plain,
+        workflow_name: String => plain,
+        attributes: ActivityTaskRetryingAttributes => plain,
+    ] [
+        event_type,
+    ]);
 }
 
 /// Event type discriminator.
@@ -267,9 +327,7 @@ impl ActivityTaskRetryingResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ActivityTaskRetryingResponseEventType;
 
-crate::runtime::const_value!(
-    ActivityTaskRetryingResponseEventType, str, "ACTIVITY_TASK_RETRYING"
-);
+crate::runtime::const_value!(ActivityTaskRetryingResponseEventType, str, "ACTIVITY_TASK_RETRYING");
 
 /// Attributes for activity task started events.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
@@ -284,15 +342,18 @@ pub struct ActivityTaskStartedAttributesResponse {
     pub input: JSONPayloadResponse,
 }
 
-crate::runtime::struct_de!(
-    ActivityTaskStartedAttributesResponse, [task_id, activity_name, input] []
-);
+crate::runtime::struct_de!(ActivityTaskStartedAttributesResponse, [
+    task_id,
+    activity_name,
+    input,
+] []);
 
 impl ActivityTaskStartedAttributesResponse {
-    crate::runtime::constructor!(
-        [task_id : String => plain, activity_name : String => plain, input :
-        JSONPayloadResponse => plain] []
-    );
+    crate::runtime::constructor!([
+        task_id: String => plain,
+        activity_name: String => plain,
+        input: JSONPayloadResponse => plain,
+    ] []);
 }
 
 /// Emitted when an activity task begins execution.
@@ -333,21 +394,38 @@ pub struct ActivityTaskStartedResponse {
     pub attributes: ActivityTaskStartedAttributesResponse,
 }
 
-crate::runtime::struct_de!(
-    ActivityTaskStartedResponse, [event_id, event_timestamp, root_workflow_exec_id,
-    workflow_exec_id, workflow_run_id, workflow_name, event_type, attributes]
-    [parent_workflow_exec_id, continued_run_id, first_execution_run_id, schedule_id]
-);
+crate::runtime::struct_de!(ActivityTaskStartedResponse, [
+    event_id,
+    event_timestamp,
+    root_workflow_exec_id,
+    workflow_exec_id,
+    workflow_run_id,
+    workflow_name,
+    event_type,
+    attributes,
+] [
+    parent_workflow_exec_id,
+    continued_run_id,
+    first_execution_run_id,
+    schedule_id,
+]);
 
 impl ActivityTaskStartedResponse {
-    crate::runtime::constructor!(
-        nullable[event_id : String => plain, event_timestamp : i64 => plain,
-        root_workflow_exec_id : String => plain, parent_workflow_exec_id : String =>
-        some, continued_run_id : String => some, first_execution_run_id : String => some,
-        schedule_id : String => some, workflow_exec_id : String => plain, workflow_run_id
-        : String => plain, workflow_name : String => plain, attributes :
-        ActivityTaskStartedAttributesResponse => plain] [event_type]
-    );
+    crate::runtime::constructor!(nullable [
+        event_id: String => plain,
+        event_timestamp: i64 => plain,
+        root_workflow_exec_id: String => plain,
+        parent_workflow_exec_id: String => some,
+        continued_run_id: String => some,
+        first_execution_run_id: String => some,
+        schedule_id: String => some,
+        workflow_exec_id: String => plain,
+        workflow_run_id: String => plain,
+        workflow_name: String => plain,
+        attributes: ActivityTaskStartedAttributesResponse => plain,
+    ] [
+        event_type,
+    ]);
 }
 
 /// Event type discriminator.
@@ -357,9 +435,7 @@ impl ActivityTaskStartedResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ActivityTaskStartedResponseEventType;
 
-crate::runtime::const_value!(
-    ActivityTaskStartedResponseEventType, str, "ACTIVITY_TASK_STARTED"
-);
+crate::runtime::const_value!(ActivityTaskStartedResponseEventType, str, "ACTIVITY_TASK_STARTED");
 
 /// Attributes for custom task canceled events.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
@@ -378,16 +454,22 @@ pub struct CustomTaskCanceledAttributes {
     pub reason: crate::Nullable<String>,
 }
 
-crate::runtime::struct_de!(
-    CustomTaskCanceledAttributes, [custom_task_id, custom_task_type] [reason]
-);
+crate::runtime::struct_de!(CustomTaskCanceledAttributes, [
+    custom_task_id,
+    custom_task_type,
+] [
+    reason,
+]);
 
 impl CustomTaskCanceledAttributes {
-    crate::runtime::constructor!(
-        [custom_task_id : String => plain, custom_task_type : String => plain] [reason]
-    );
+    crate::runtime::constructor!([
+        custom_task_id: String => plain,
+        custom_task_type: String => plain,
+    ] [
+        reason,
+    ]);
     crate::runtime::setters! {
-        reason : String => nullable
+        reason: String => nullable,
     }
 }
 
@@ -428,21 +510,38 @@ pub struct CustomTaskCanceledResponse {
     pub attributes: CustomTaskCanceledAttributes,
 }
 
-crate::runtime::struct_de!(
-    CustomTaskCanceledResponse, [event_id, event_timestamp, root_workflow_exec_id,
-    workflow_exec_id, workflow_run_id, workflow_name, event_type, attributes]
-    [parent_workflow_exec_id, continued_run_id, first_execution_run_id, schedule_id]
-);
+crate::runtime::struct_de!(CustomTaskCanceledResponse, [
+    event_id,
+    event_timestamp,
+    root_workflow_exec_id,
+    workflow_exec_id,
+    workflow_run_id,
+    workflow_name,
+    event_type,
+    attributes,
+] [
+    parent_workflow_exec_id,
+    continued_run_id,
+    first_execution_run_id,
+    schedule_id,
+]);
 
 impl CustomTaskCanceledResponse {
-    crate::runtime::constructor!(
-        nullable[event_id : String => plain, event_timestamp : i64 => plain,
-        root_workflow_exec_id : String => plain, parent_workflow_exec_id : String =>
-        some, continued_run_id : String => some, first_execution_run_id : String => some,
-        schedule_id : String => some, workflow_exec_id : String => plain, workflow_run_id
-        : String => plain, workflow_name : String => plain, attributes :
-        CustomTaskCanceledAttributes => plain] [event_type]
-    );
+    crate::runtime::constructor!(nullable [
+        event_id: String => plain,
+        event_timestamp: i64 => plain,
+        root_workflow_exec_id: String => plain,
+        parent_workflow_exec_id: String => some,
+        continued_run_id: String => some,
+        first_execution_run_id: String => some,
+        schedule_id: String => some,
+        workflow_exec_id: String => plain,
+        workflow_run_id: String => plain,
+        workflow_name: String => plain,
+        attributes: CustomTaskCanceledAttributes => plain,
+    ] [
+        event_type,
+    ]);
 }
 
 /// Event type discriminator.
@@ -452,9 +551,7 @@ impl CustomTaskCanceledResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct CustomTaskCanceledResponseEventType;
 
-crate::runtime::const_value!(
-    CustomTaskCanceledResponseEventType, str, "CUSTOM_TASK_CANCELED"
-);
+crate::runtime::const_value!(CustomTaskCanceledResponseEventType, str, "CUSTOM_TASK_CANCELED");
 
 /// Attributes for custom task completed events.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
@@ -469,15 +566,18 @@ pub struct CustomTaskCompletedAttributesResponse {
     pub payload: JSONPayloadResponse,
 }
 
-crate::runtime::struct_de!(
-    CustomTaskCompletedAttributesResponse, [custom_task_id, custom_task_type, payload] []
-);
+crate::runtime::struct_de!(CustomTaskCompletedAttributesResponse, [
+    custom_task_id,
+    custom_task_type,
+    payload,
+] []);
 
 impl CustomTaskCompletedAttributesResponse {
-    crate::runtime::constructor!(
-        [custom_task_id : String => plain, custom_task_type : String => plain, payload :
-        JSONPayloadResponse => plain] []
-    );
+    crate::runtime::constructor!([
+        custom_task_id: String => plain,
+        custom_task_type: String => plain,
+        payload: JSONPayloadResponse => plain,
+    ] []);
 }
 
 /// Emitted when a custom task completes successfully.
@@ -517,21 +617,38 @@ pub struct CustomTaskCompletedResponse {
     pub attributes: CustomTaskCompletedAttributesResponse,
 }
 
-crate::runtime::struct_de!(
-    CustomTaskCompletedResponse, [event_id, event_timestamp, root_workflow_exec_id,
-    workflow_exec_id, workflow_run_id, workflow_name, event_type, attributes]
-    [parent_workflow_exec_id, continued_run_id, first_execution_run_id, schedule_id]
-);
+crate::runtime::struct_de!(CustomTaskCompletedResponse, [
+    event_id,
+    event_timestamp,
+    root_workflow_exec_id,
+    workflow_exec_id,
+    workflow_run_id,
+    workflow_name,
+    event_type,
+    attributes,
+] [
+    parent_workflow_exec_id,
+    continued_run_id,
+    first_execution_run_id,
+    schedule_id,
+]);
 
 impl CustomTaskCompletedResponse {
-    crate::runtime::constructor!(
-        nullable[event_id : String => plain, event_timestamp : i64 => plain,
-        root_workflow_exec_id : String => plain, parent_workflow_exec_id : String =>
-        some, continued_run_id : String => some, first_execution_run_id : String => some,
-        schedule_id : String => some, workflow_exec_id : String => plain, workflow_run_id
-        : String => plain, workflow_name : String => plain, attributes :
-        CustomTaskCompletedAttributesResponse => plain] [event_type]
-    );
+    crate::runtime::constructor!(nullable [
+        event_id: String => plain,
+        event_timestamp: i64 => plain,
+        root_workflow_exec_id: String => plain,
+        parent_workflow_exec_id: String => some,
+        continued_run_id: String => some,
+        first_execution_run_id: String => some,
+        schedule_id: String => some,
+        workflow_exec_id: String => plain,
+        workflow_run_id: String => plain,
+        workflow_name: String => plain,
+        attributes: CustomTaskCompletedAttributesResponse => plain,
+    ] [
+        event_type,
+    ]);
 }
 
 /// Event type discriminator.
@@ -541,9 +658,7 @@ impl CustomTaskCompletedResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct CustomTaskCompletedResponseEventType;
 
-crate::runtime::const_value!(
-    CustomTaskCompletedResponseEventType, str, "CUSTOM_TASK_COMPLETED"
-);
+crate::runtime::const_value!(CustomTaskCompletedResponseEventType, str, "CUSTOM_TASK_COMPLETED");
 
 /// Attributes for custom task failed events.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
@@ -558,15 +673,18 @@ pub struct CustomTaskFailedAttributes {
     pub failure: Failure,
 }
 
-crate::runtime::struct_de!(
-    CustomTaskFailedAttributes, [custom_task_id, custom_task_type, failure] []
-);
+crate::runtime::struct_de!(CustomTaskFailedAttributes, [
+    custom_task_id,
+    custom_task_type,
+    failure,
+] []);
 
 impl CustomTaskFailedAttributes {
-    crate::runtime::constructor!(
-        [custom_task_id : String => plain, custom_task_type : String => plain, failure :
-        Failure => plain] []
-    );
+    crate::runtime::constructor!([
+        custom_task_id: String => plain,
+        custom_task_type: String => plain,
+        failure: Failure => plain,
+    ] []);
 }
 
 /// Emitted when a custom task fails.
@@ -606,21 +724,38 @@ pub struct CustomTaskFailedResponse {
     pub attributes: CustomTaskFailedAttributes,
 }
 
-crate::runtime::struct_de!(
-    CustomTaskFailedResponse, [event_id, event_timestamp, root_workflow_exec_id,
-    workflow_exec_id, workflow_run_id, workflow_name, event_type, attributes]
-    [parent_workflow_exec_id, continued_run_id, first_execution_run_id, schedule_id]
-);
+crate::runtime::struct_de!(CustomTaskFailedResponse, [
+    event_id,
+    event_timestamp,
+    root_workflow_exec_id,
+    workflow_exec_id,
+    workflow_run_id,
+    workflow_name,
+    event_type,
+    attributes,
+] [
+    parent_workflow_exec_id,
+    continued_run_id,
+    first_execution_run_id,
+    schedule_id,
+]);
 
 impl CustomTaskFailedResponse {
-    crate::runtime::constructor!(
-        nullable[event_id : String => plain, event_timestamp : i64 => plain,
-        root_workflow_exec_id : String => plain, parent_workflow_exec_id : String =>
-        some, continued_run_id : String => some, first_execution_run_id : String => some,
-        schedule_id : String => some, workflow_exec_id : String => plain, workflow_run_id
-        : String => plain, workflow_name : String => plain, attributes :
-        CustomTaskFailedAttributes => plain] [event_type]
-    );
+    crate::runtime::constructor!(nullable [
+        event_id: String => plain,
+        event_timestamp: i64 => plain,
+        root_workflow_exec_id: String => plain,
+        parent_workflow_exec_id: String => some,
+        continued_run_id: String => some,
+        first_execution_run_id: String => some,
+        schedule_id: String => some,
+        workflow_exec_id: String => plain,
+        workflow_run_id: String => plain,
+        workflow_name: String => plain,
+        attributes: CustomTaskFailedAttributes => plain,
+    ] [
+        event_type,
+    ]);
 }
 
 /// Event type discriminator.
@@ -630,9 +765,7 @@ impl CustomTaskFailedResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct CustomTaskFailedResponseEventType;
 
-crate::runtime::const_value!(
-    CustomTaskFailedResponseEventType, str, "CUSTOM_TASK_FAILED"
-);
+crate::runtime::const_value!(CustomTaskFailedResponseEventType, str, "CUSTOM_TASK_FAILED");
 
 /// Attributes for custom task in-progress events with streaming updates.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
@@ -647,16 +780,18 @@ pub struct CustomTaskInProgressAttributesResponse {
     pub payload: CustomTaskInProgressAttributesResponsePayload,
 }
 
-crate::runtime::struct_de!(
-    CustomTaskInProgressAttributesResponse, [custom_task_id, custom_task_type, payload]
-    []
-);
+crate::runtime::struct_de!(CustomTaskInProgressAttributesResponse, [
+    custom_task_id,
+    custom_task_type,
+    payload,
+] []);
 
 impl CustomTaskInProgressAttributesResponse {
-    crate::runtime::constructor!(
-        [custom_task_id : String => plain, custom_task_type : String => plain, payload :
-        CustomTaskInProgressAttributesResponsePayload => plain] []
-    );
+    crate::runtime::constructor!([
+        custom_task_id: String => plain,
+        custom_task_type: String => plain,
+        payload: CustomTaskInProgressAttributesResponsePayload => plain,
+    ] []);
 }
 
 /// The current state or incremental update for the task.
@@ -673,26 +808,26 @@ pub enum CustomTaskInProgressAttributesResponsePayload {
     Unknown(serde_json::Value),
 }
 
-crate::runtime::tagged_union!(
-    CustomTaskInProgressAttributesResponsePayload, "type" { Json = ["json"] carries,
-    JsonPatch = ["json_patch"] carries }
-);
+crate::runtime::tagged_union!(CustomTaskInProgressAttributesResponsePayload, "type" {
+    Json = ["json"] carries,
+    JsonPatch = ["json_patch"] carries,
+});
 
 #[cfg(feature = "full-serde")]
-crate::runtime::tagged_union_ser!(
-    CustomTaskInProgressAttributesResponsePayload, "type" { Json = ["json"] carries,
-    JsonPatch = ["json_patch"] carries }
-);
+crate::runtime::tagged_union_ser!(CustomTaskInProgressAttributesResponsePayload, "type" {
+    Json = ["json"] carries,
+    JsonPatch = ["json_patch"] carries,
+});
 
-crate::runtime::tagged_union_de!(
-    CustomTaskInProgressAttributesResponsePayload, "type" { Json = ["json"] carries,
-    JsonPatch = ["json_patch"] carries }
-);
+crate::runtime::tagged_union_de!(CustomTaskInProgressAttributesResponsePayload, "type" {
+    Json = ["json"] carries,
+    JsonPatch = ["json_patch"] carries,
+});
 
-crate::runtime::union_from!(
-    CustomTaskInProgressAttributesResponsePayload { Json(JSONPayloadResponse),
-    JsonPatch(JSONPatchPayloadResponse) }
-);
+crate::runtime::union_from!(CustomTaskInProgressAttributesResponsePayload {
+    Json(JSONPayloadResponse),
+    JsonPatch(JSONPatchPayloadResponse),
+});
 
 /// Emitted during custom task execution to report progress.
 ///
@@ -732,21 +867,38 @@ pub struct CustomTaskInProgressResponse {
     pub attributes: CustomTaskInProgressAttributesResponse,
 }
 
-crate::runtime::struct_de!(
-    CustomTaskInProgressResponse, [event_id, event_timestamp, root_workflow_exec_id,
-    workflow_exec_id, workflow_run_id, workflow_name, event_type, attributes]
-    [parent_workflow_exec_id, continued_run_id, first_execution_run_id, schedule_id]
-);
+crate::runtime::struct_de!(CustomTaskInProgressResponse, [
+    event_id,
+    event_timestamp,
+    root_workflow_exec_id,
+    workflow_exec_id,
+    workflow_run_id,
+    workflow_name,
+    event_type,
+    attributes,
+] [
+    parent_workflow_exec_id,
+    continued_run_id,
+    first_execution_run_id,
+    schedule_id,
+]);
 
 impl CustomTaskInProgressResponse {
-    crate::runtime::constructor!(
-        nullable[event_id : String => plain, event_timestamp : i64 => plain,
-        root_workflow_exec_id : String => plain, parent_workflow_exec_id : String =>
-        some, continued_run_id : String => some, first_execution_run_id : String => some,
-        schedule_id : String => some, workflow_exec_id : String => plain, workflow_run_id
-        : String => plain, workflow_name : String => plain, attributes :
-        CustomTaskInProgressAttributesResponse => plain] [event_type]
-    );
+    crate::runtime::constructor!(nullable [
+        event_id: String => plain,
+        event_timestamp: i64 => plain,
+        root_workflow_exec_id: String => plain,
+        parent_workflow_exec_id: String => some,
+        continued_run_id: String => some,
+        first_execution_run_id: String => some,
+        schedule_id: String => some,
+        workflow_exec_id: String => plain,
+        workflow_run_id: String => plain,
+        workflow_name: String => plain,
+        attributes: CustomTaskInProgressAttributesResponse => plain,
+    ] [
+        event_type,
+    ]);
 }
 
 /// Event type discriminator.
@@ -756,9 +908,7 @@ impl CustomTaskInProgressResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct CustomTaskInProgressResponseEventType;
 
-crate::runtime::const_value!(
-    CustomTaskInProgressResponseEventType, str, "CUSTOM_TASK_IN_PROGRESS"
-);
+crate::runtime::const_value!(CustomTaskInProgressResponseEventType, str, "CUSTOM_TASK_IN_PROGRESS");
 
 /// Attributes for custom task started events.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
@@ -777,16 +927,22 @@ pub struct CustomTaskStartedAttributesResponse {
     pub payload: Option<JSONPayloadResponse>,
 }
 
-crate::runtime::struct_de!(
-    CustomTaskStartedAttributesResponse, [custom_task_id, custom_task_type] [payload]
-);
+crate::runtime::struct_de!(CustomTaskStartedAttributesResponse, [
+    custom_task_id,
+    custom_task_type,
+] [
+    payload,
+]);
 
 impl CustomTaskStartedAttributesResponse {
-    crate::runtime::constructor!(
-        [custom_task_id : String => plain, custom_task_type : String => plain] [payload]
-    );
+    crate::runtime::constructor!([
+        custom_task_id: String => plain,
+        custom_task_type: String => plain,
+    ] [
+        payload,
+    ]);
     crate::runtime::setters! {
-        payload : JSONPayloadResponse => optional
+        payload: JSONPayloadResponse => optional,
     }
 }
 
@@ -828,21 +984,38 @@ pub struct CustomTaskStartedResponse {
     pub attributes: CustomTaskStartedAttributesResponse,
 }
 
-crate::runtime::struct_de!(
-    CustomTaskStartedResponse, [event_id, event_timestamp, root_workflow_exec_id,
-    workflow_exec_id, workflow_run_id, workflow_name, event_type, attributes]
-    [parent_workflow_exec_id, continued_run_id, first_execution_run_id, schedule_id]
-);
+crate::runtime::struct_de!(CustomTaskStartedResponse, [
+    event_id,
+    event_timestamp,
+    root_workflow_exec_id,
+    workflow_exec_id,
+    workflow_run_id,
+    workflow_name,
+    event_type,
+    attributes,
+] [
+    parent_workflow_exec_id,
+    continued_run_id,
+    first_execution_run_id,
+    schedule_id,
+]);
 
 impl CustomTaskStartedResponse {
-    crate::runtime::constructor!(
-        nullable[event_id : String => plain, event_timestamp : i64 => plain,
-        root_workflow_exec_id : String => plain, parent_workflow_exec_id : String =>
-        some, continued_run_id : String => some, first_execution_run_id : String => some,
-        schedule_id : String => some, workflow_exec_id : String => plain, workflow_run_id
-        : String => plain, workflow_name : String => plain, attributes :
-        CustomTaskStartedAttributesResponse => plain] [event_type]
-    );
+    crate::runtime::constructor!(nullable [
+        event_id: String => plain,
+        event_timestamp: i64 => plain,
+        root_workflow_exec_id: String => plain,
+        parent_workflow_exec_id: String => some,
+        continued_run_id: String => some,
+        first_execution_run_id: String => some,
+        schedule_id: String => some,
+        workflow_exec_id: String => plain,
+        workflow_run_id: String => plain,
+        workflow_name: String => plain,
+        attributes: CustomTaskStartedAttributesResponse => plain,
+    ] [
+        event_type,
+    ]);
 }
 
 /// Event type discriminator.
@@ -852,9 +1025,7 @@ impl CustomTaskStartedResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct CustomTaskStartedResponseEventType;
 
-crate::runtime::const_value!(
-    CustomTaskStartedResponseEventType, str, "CUSTOM_TASK_STARTED"
-);
+crate::runtime::const_value!(CustomTaskStartedResponseEventType, str, "CUSTOM_TASK_STARTED");
 
 /// Attributes for custom task timed out events.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
@@ -873,17 +1044,22 @@ pub struct CustomTaskTimedOutAttributes {
     pub timeout_type: crate::Nullable<String>,
 }
 
-crate::runtime::struct_de!(
-    CustomTaskTimedOutAttributes, [custom_task_id, custom_task_type] [timeout_type]
-);
+crate::runtime::struct_de!(CustomTaskTimedOutAttributes, [
+    custom_task_id,
+    custom_task_type,
+] [
+    timeout_type,
+]);
 
 impl CustomTaskTimedOutAttributes {
-    crate::runtime::constructor!(
-        [custom_task_id : String => plain, custom_task_type : String => plain]
-        [timeout_type]
-    );
+    crate::runtime::constructor!([
+        custom_task_id: String => plain,
+        custom_task_type: String => plain,
+    ] [
+        timeout_type,
+    ]);
     crate::runtime::setters! {
-        timeout_type : String => nullable
+        timeout_type: String => nullable,
     }
 }
 
@@ -924,21 +1100,38 @@ pub struct CustomTaskTimedOutResponse {
     pub attributes: CustomTaskTimedOutAttributes,
 }
 
-crate::runtime::struct_de!(
-    CustomTaskTimedOutResponse, [event_id, event_timestamp, root_workflow_exec_id,
-    workflow_exec_id, workflow_run_id, workflow_name, event_type, attributes]
-    [parent_workflow_exec_id, continued_run_id, first_execution_run_id, schedule_id]
-);
+crate::runtime::struct_de!(CustomTaskTimedOutResponse, [
+    event_id,
+    event_timestamp,
+    root_workflow_exec_id,
+    workflow_exec_id,
+    workflow_run_id,
+    workflow_name,
+    event_type,
+    attributes,
+] [
+    parent_workflow_exec_id,
+    continued_run_id,
+    first_execution_run_id,
+    schedule_id,
+]);
 
 impl CustomTaskTimedOutResponse {
-    crate::runtime::constructor!(
-        nullable[event_id : String => plain, event_timestamp : i64 => plain,
-        root_workflow_exec_id : String => plain, parent_workflow_exec_id : String =>
-        some, continued_run_id : String => some, first_execution_run_id : String => some,
-        schedule_id : String => some, workflow_exec_id : String => plain, workflow_run_id
-        : String => plain, workflow_name : String => plain, attributes :
-        CustomTaskTimedOutAttributes => plain] [event_type]
-    );
+    crate::runtime::constructor!(nullable [
+        event_id: String => plain,
+        event_timestamp: i64 => plain,
+        root_workflow_exec_id: String => plain,
+        parent_workflow_exec_id: String => some,
+        continued_run_id: String => some,
+        first_execution_run_id: String => some,
+        schedule_id: String => some,
+        workflow_exec_id: String => plain,
+        workflow_run_id: String => plain,
+        workflow_name: String => plain,
+        attributes: CustomTaskTimedOutAttributes => plain,
+    ] [
+        event_type,
+    ]);
 }
 
 /// Event type discriminator.
@@ -948,9 +1141,7 @@ impl CustomTaskTimedOutResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct CustomTaskTimedOutResponseEventType;
 
-crate::runtime::const_value!(
-    CustomTaskTimedOutResponseEventType, str, "CUSTOM_TASK_TIMED_OUT"
-);
+crate::runtime::const_value!(CustomTaskTimedOutResponseEventType, str, "CUSTOM_TASK_TIMED_OUT");
 
 /// The `EncodedPayloadOptions` schema: the `encoding_options` of `JSONPatchPayloadResponse`; the `encoding_options` of `JSONPayloadResponse`; the `encoding_options` of `NetworkEncodedInput`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
@@ -968,10 +1159,12 @@ pub enum EncodedPayloadOptions {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    EncodedPayloadOptions { Offloaded = "offloaded", Encrypted = "encrypted",
-    EncryptedPartial = "encrypted-partial", Compressed = "compressed" }
-);
+crate::runtime::string_enum!(EncodedPayloadOptions {
+    Offloaded = "offloaded",
+    Encrypted = "encrypted",
+    EncryptedPartial = "encrypted-partial",
+    Compressed = "compressed",
+});
 
 /// Wrapper for encrypted patch values in selective json_patch encryption.
 ///
@@ -989,10 +1182,17 @@ pub struct EncryptedPatchValue {
     pub value: String,
 }
 
-crate::runtime::struct_de!(EncryptedPatchValue, [r#type = "type", value] []);
+crate::runtime::struct_de!(EncryptedPatchValue, [
+    r#type = "type",
+    value,
+] []);
 
 impl EncryptedPatchValue {
-    crate::runtime::constructor!([value : String => plain] [r#type]);
+    crate::runtime::constructor!([
+        value: String => plain,
+    ] [
+        r#type,
+    ]);
 }
 
 /// The `type` field of `EncryptedPatchValue`.
@@ -1013,10 +1213,14 @@ pub struct Failure {
     pub message: String,
 }
 
-crate::runtime::struct_de!(Failure, [message] []);
+crate::runtime::struct_de!(Failure, [
+    message,
+] []);
 
 impl Failure {
-    crate::runtime::constructor!([message : String => plain] []);
+    crate::runtime::constructor!([
+        message: String => plain,
+    ] []);
 }
 
 /// The `JSONPatch` schema.
@@ -1035,26 +1239,34 @@ pub enum JSONPatch {
     Unknown(serde_json::Value),
 }
 
-crate::runtime::tagged_union!(
-    JSONPatch, "op" { Append = ["append"] carries, Add = ["add"] carries, Replace =
-    ["replace"] carries, Remove = ["remove"] carries }
-);
+crate::runtime::tagged_union!(JSONPatch, "op" {
+    Append = ["append"] carries,
+    Add = ["add"] carries,
+    Replace = ["replace"] carries,
+    Remove = ["remove"] carries,
+});
 
 #[cfg(feature = "full-serde")]
-crate::runtime::tagged_union_ser!(
-    JSONPatch, "op" { Append = ["append"] carries, Add = ["add"] carries, Replace =
-    ["replace"] carries, Remove = ["remove"] carries }
-);
+crate::runtime::tagged_union_ser!(JSONPatch, "op" {
+    Append = ["append"] carries,
+    Add = ["add"] carries,
+    Replace = ["replace"] carries,
+    Remove = ["remove"] carries,
+});
 
-crate::runtime::tagged_union_de!(
-    JSONPatch, "op" { Append = ["append"] carries, Add = ["add"] carries, Replace =
-    ["replace"] carries, Remove = ["remove"] carries }
-);
+crate::runtime::tagged_union_de!(JSONPatch, "op" {
+    Append = ["append"] carries,
+    Add = ["add"] carries,
+    Replace = ["replace"] carries,
+    Remove = ["remove"] carries,
+});
 
-crate::runtime::union_from!(
-    JSONPatch { Append(JSONPatchAppend), Add(JSONPatchAdd), Replace(JSONPatchReplace),
-    Remove(JSONPatchRemove) }
-);
+crate::runtime::union_from!(JSONPatch {
+    Append(JSONPatchAppend),
+    Add(JSONPatchAdd),
+    Replace(JSONPatchReplace),
+    Remove(JSONPatchRemove),
+});
 
 /// The `JSONPatchAdd` schema.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
@@ -1071,12 +1283,19 @@ pub struct JSONPatchAdd {
     pub op: JSONPatchAddOp,
 }
 
-crate::runtime::struct_de!(JSONPatchAdd, [path, value, op] []);
+crate::runtime::struct_de!(JSONPatchAdd, [
+    path,
+    value,
+    op,
+] []);
 
 impl JSONPatchAdd {
-    crate::runtime::constructor!(
-        [path : String => plain, value : serde_json::Value => plain] [op]
-    );
+    crate::runtime::constructor!([
+        path: String => plain,
+        value: serde_json::Value => plain,
+    ] [
+        op,
+    ]);
 }
 
 /// Add operation
@@ -1103,12 +1322,19 @@ pub struct JSONPatchAppend {
     pub op: JSONPatchAppendOp,
 }
 
-crate::runtime::struct_de!(JSONPatchAppend, [path, value, op] []);
+crate::runtime::struct_de!(JSONPatchAppend, [
+    path,
+    value,
+    op,
+] []);
 
 impl JSONPatchAppend {
-    crate::runtime::constructor!(
-        [path : String => plain, value : JSONPatchAppendValue => plain] [op]
-    );
+    crate::runtime::constructor!([
+        path: String => plain,
+        value: JSONPatchAppendValue => plain,
+    ] [
+        op,
+    ]);
 }
 
 /// 'append' is an extension for efficient string concatenation in streaming scenarios.
@@ -1135,16 +1361,20 @@ pub enum JSONPatchAppendValue {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::untagged_union_ser!(
-    JSONPatchAppendValue { String, EncryptedPatchValue }
-);
+crate::runtime::untagged_union_ser!(JSONPatchAppendValue {
+    String,
+    EncryptedPatchValue,
+});
 
-crate::runtime::untagged_union_de!(JSONPatchAppendValue { String, EncryptedPatchValue });
+crate::runtime::untagged_union_de!(JSONPatchAppendValue {
+    String,
+    EncryptedPatchValue,
+});
 
-crate::runtime::union_from!(
-    JSONPatchAppendValue { String(String), EncryptedPatchValue(EncryptedPatchValue) } str
-    => String
-);
+crate::runtime::union_from!(JSONPatchAppendValue {
+    String(String),
+    EncryptedPatchValue(EncryptedPatchValue),
+} str => String);
 
 /// A payload containing a list of JSON Patch operations.
 ///
@@ -1171,16 +1401,22 @@ pub struct JSONPatchPayloadResponse {
     pub encoding_options: crate::Nullable<Vec<EncodedPayloadOptions>>,
 }
 
-crate::runtime::struct_de!(
-    JSONPatchPayloadResponse, [r#type = "type", value] [encoding_options]
-);
+crate::runtime::struct_de!(JSONPatchPayloadResponse, [
+    r#type = "type",
+    value,
+] [
+    encoding_options,
+]);
 
 impl JSONPatchPayloadResponse {
-    crate::runtime::constructor!(
-        [value : JSONPatchPayloadValueResponse => plain] [r#type, encoding_options]
-    );
+    crate::runtime::constructor!([
+        value: JSONPatchPayloadValueResponse => plain,
+    ] [
+        r#type,
+        encoding_options,
+    ]);
     crate::runtime::setters! {
-        encoding_options : Vec < EncodedPayloadOptions > => nullable
+        encoding_options: Vec<EncodedPayloadOptions> => nullable,
     }
 }
 
@@ -1206,18 +1442,20 @@ pub enum JSONPatchPayloadValueResponse {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::untagged_union_ser!(
-    JSONPatchPayloadValueResponse { String, JSONPatchList }
-);
+crate::runtime::untagged_union_ser!(JSONPatchPayloadValueResponse {
+    String,
+    JSONPatchList,
+});
 
-crate::runtime::untagged_union_de!(
-    JSONPatchPayloadValueResponse { String, JSONPatchList }
-);
+crate::runtime::untagged_union_de!(JSONPatchPayloadValueResponse {
+    String,
+    JSONPatchList,
+});
 
-crate::runtime::union_from!(
-    JSONPatchPayloadValueResponse { String(String), JSONPatchList(Vec < JSONPatch >) }
-    str => String
-);
+crate::runtime::union_from!(JSONPatchPayloadValueResponse {
+    String(String),
+    JSONPatchList(Vec<JSONPatch>),
+} str => String);
 
 /// The `JSONPatchRemove` schema.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
@@ -1234,12 +1472,19 @@ pub struct JSONPatchRemove {
     pub op: JSONPatchRemoveOp,
 }
 
-crate::runtime::struct_de!(JSONPatchRemove, [path, value, op] []);
+crate::runtime::struct_de!(JSONPatchRemove, [
+    path,
+    value,
+    op,
+] []);
 
 impl JSONPatchRemove {
-    crate::runtime::constructor!(
-        [path : String => plain, value : serde_json::Value => plain] [op]
-    );
+    crate::runtime::constructor!([
+        path: String => plain,
+        value: serde_json::Value => plain,
+    ] [
+        op,
+    ]);
 }
 
 /// Remove operation
@@ -1266,12 +1511,19 @@ pub struct JSONPatchReplace {
     pub op: JSONPatchReplaceOp,
 }
 
-crate::runtime::struct_de!(JSONPatchReplace, [path, value, op] []);
+crate::runtime::struct_de!(JSONPatchReplace, [
+    path,
+    value,
+    op,
+] []);
 
 impl JSONPatchReplace {
-    crate::runtime::constructor!(
-        [path : String => plain, value : serde_json::Value => plain] [op]
-    );
+    crate::runtime::constructor!([
+        path: String => plain,
+        value: serde_json::Value => plain,
+    ] [
+        op,
+    ]);
 }
 
 /// Replace operation
@@ -1308,16 +1560,22 @@ pub struct JSONPayloadResponse {
     pub encoding_options: crate::Nullable<Vec<EncodedPayloadOptions>>,
 }
 
-crate::runtime::struct_de!(
-    JSONPayloadResponse, [r#type = "type", value] [encoding_options]
-);
+crate::runtime::struct_de!(JSONPayloadResponse, [
+    r#type = "type",
+    value,
+] [
+    encoding_options,
+]);
 
 impl JSONPayloadResponse {
-    crate::runtime::constructor!(
-        [value : serde_json::Value => plain] [r#type, encoding_options]
-    );
+    crate::runtime::constructor!([
+        value: serde_json::Value => plain,
+    ] [
+        r#type,
+        encoding_options,
+    ]);
     crate::runtime::setters! {
-        encoding_options : Vec < EncodedPayloadOptions > => nullable
+        encoding_options: Vec<EncodedPayloadOptions> => nullable,
     }
 }
 
@@ -1374,63 +1632,68 @@ pub enum ListWorkflowEventResponseEventsItem {
     Unknown(serde_json::Value),
 }
 
-crate::runtime::tagged_union!(
-    ListWorkflowEventResponseEventsItem, "event_type" { WorkflowExecutionStarted =
-    ["WORKFLOW_EXECUTION_STARTED"] carries, WorkflowExecutionCompleted =
-    ["WORKFLOW_EXECUTION_COMPLETED"] carries, WorkflowExecutionFailed =
-    ["WORKFLOW_EXECUTION_FAILED"] carries, WorkflowExecutionCanceled =
-    ["WORKFLOW_EXECUTION_CANCELED"] carries, WorkflowExecutionContinuedAsNew =
-    ["WORKFLOW_EXECUTION_CONTINUED_AS_NEW"] carries, WorkflowTaskTimedOut =
-    ["WORKFLOW_TASK_TIMED_OUT"] carries, WorkflowTaskFailed = ["WORKFLOW_TASK_FAILED"]
-    carries, CustomTaskStarted = ["CUSTOM_TASK_STARTED"] carries, CustomTaskInProgress =
-    ["CUSTOM_TASK_IN_PROGRESS"] carries, CustomTaskCompleted = ["CUSTOM_TASK_COMPLETED"]
-    carries, CustomTaskFailed = ["CUSTOM_TASK_FAILED"] carries, CustomTaskTimedOut =
-    ["CUSTOM_TASK_TIMED_OUT"] carries, CustomTaskCanceled = ["CUSTOM_TASK_CANCELED"]
-    carries, ActivityTaskStarted = ["ACTIVITY_TASK_STARTED"] carries,
-    ActivityTaskCompleted = ["ACTIVITY_TASK_COMPLETED"] carries, ActivityTaskRetrying =
-    ["ACTIVITY_TASK_RETRYING"] carries, ActivityTaskFailed = ["ACTIVITY_TASK_FAILED"]
-    carries }
-);
+crate::runtime::tagged_union!(ListWorkflowEventResponseEventsItem, "event_type" {
+    WorkflowExecutionStarted = ["WORKFLOW_EXECUTION_STARTED"] carries,
+    WorkflowExecutionCompleted = ["WORKFLOW_EXECUTION_COMPLETED"] carries,
+    WorkflowExecutionFailed = ["WORKFLOW_EXECUTION_FAILED"] carries,
+    WorkflowExecutionCanceled = ["WORKFLOW_EXECUTION_CANCELED"] carries,
+    WorkflowExecutionContinuedAsNew = ["WORKFLOW_EXECUTION_CONTINUED_AS_NEW"] carries,
+    WorkflowTaskTimedOut = ["WORKFLOW_TASK_TIMED_OUT"] carries,
+    WorkflowTaskFailed = ["WORKFLOW_TASK_FAILED"] carries,
+    CustomTaskStarted = ["CUSTOM_TASK_STARTED"] carries,
+    CustomTaskInProgress = ["CUSTOM_TASK_IN_PROGRESS"] carries,
+    CustomTaskCompleted = ["CUSTOM_TASK_COMPLETED"] carries,
+    CustomTaskFailed = ["CUSTOM_TASK_FAILED"] carries,
+    CustomTaskTimedOut = ["CUSTOM_TASK_TIMED_OUT"] carries,
+    CustomTaskCanceled = ["CUSTOM_TASK_CANCELED"] carries,
+    ActivityTaskStarted = ["ACTIVITY_TASK_STARTED"] carries,
+    ActivityTaskCompleted = ["ACTIVITY_TASK_COMPLETED"] carries,
+    ActivityTaskRetrying = ["ACTIVITY_TASK_RETRYING"] carries,
+    ActivityTaskFailed = ["ACTIVITY_TASK_FAILED"] carries,
+});
 
 #[cfg(feature = "full-serde")]
-crate::runtime::tagged_union_ser!(
-    ListWorkflowEventResponseEventsItem, "event_type" { WorkflowExecutionStarted =
-    ["WORKFLOW_EXECUTION_STARTED"] carries, WorkflowExecutionCompleted =
-    ["WORKFLOW_EXECUTION_COMPLETED"] carries, WorkflowExecutionFailed =
-    ["WORKFLOW_EXECUTION_FAILED"] carries, WorkflowExecutionCanceled =
-    ["WORKFLOW_EXECUTION_CANCELED"] carries, WorkflowExecutionContinuedAsNew =
-    ["WORKFLOW_EXECUTION_CONTINUED_AS_NEW"] carries, WorkflowTaskTimedOut =
-    ["WORKFLOW_TASK_TIMED_OUT"] carries, WorkflowTaskFailed = ["WORKFLOW_TASK_FAILED"]
-    carries, CustomTaskStarted = ["CUSTOM_TASK_STARTED"] carries, CustomTaskInProgress =
-    ["CUSTOM_TASK_IN_PROGRESS"] carries, CustomTaskCompleted = ["CUSTOM_TASK_COMPLETED"]
-    carries, CustomTaskFailed = ["CUSTOM_TASK_FAILED"] carries, CustomTaskTimedOut =
-    ["CUSTOM_TASK_TIMED_OUT"] carries, CustomTaskCanceled = ["CUSTOM_TASK_CANCELED"]
-    carries, ActivityTaskStarted = ["ACTIVITY_TASK_STARTED"] carries,
-    ActivityTaskCompleted = ["ACTIVITY_TASK_COMPLETED"] carries, ActivityTaskRetrying =
-    ["ACTIVITY_TASK_RETRYING"] carries, ActivityTaskFailed = ["ACTIVITY_TASK_FAILED"]
-    carries }
-);
+crate::runtime::tagged_union_ser!(ListWorkflowEventResponseEventsItem, "event_type" {
+    WorkflowExecutionStarted = ["WORKFLOW_EXECUTION_STARTED"] carries,
+    WorkflowExecutionCompleted = ["WORKFLOW_EXECUTION_COMPLETED"] carries,
+    WorkflowExecutionFailed = ["WORKFLOW_EXECUTION_FAILED"] carries,
+    WorkflowExecutionCanceled = ["WORKFLOW_EXECUTION_CANCELED"] carries,
+    WorkflowExecutionContinuedAsNew = ["WORKFLOW_EXECUTION_CONTINUED_AS_NEW"] carries,
+    WorkflowTaskTimedOut = ["WORKFLOW_TASK_TIMED_OUT"] carries,
+    WorkflowTaskFailed = ["WORKFLOW_TASK_FAILED"] carries,
+    CustomTaskStarted = ["CUSTOM_TASK_STARTED"] carries,
+    CustomTaskInProgress = ["CUSTOM_TASK_IN_PROGRESS"] carries,
+    CustomTaskCompleted = ["CUSTOM_TASK_COMPLETED"] carries,
+    CustomTaskFailed = ["CUSTOM_TASK_FAILED"] carries,
+    CustomTaskTimedOut = ["CUSTOM_TASK_TIMED_OUT"] carries,
+    CustomTaskCanceled = ["CUSTOM_TASK_CANCELED"] carries,
+    ActivityTaskStarted = ["ACTIVITY_TASK_STARTED"] carries,
+    ActivityTaskCompleted = ["ACTIVITY_TASK_COMPLETED"] carries,
+    ActivityTaskRetrying = ["ACTIVITY_TASK_RETRYING"] carries,
+    ActivityTaskFailed = ["ACTIVITY_TASK_FAILED"] carries,
+});
 
-crate::runtime::tagged_union_de!(
-    ListWorkflowEventResponseEventsItem, "event_type" { WorkflowExecutionStarted =
-    ["WORKFLOW_EXECUTION_STARTED"] carries, WorkflowExecutionCompleted =
-    ["WORKFLOW_EXECUTION_COMPLETED"] carries, WorkflowExecutionFailed =
-    ["WORKFLOW_EXECUTION_FAILED"] carries, WorkflowExecutionCanceled =
-    ["WORKFLOW_EXECUTION_CANCELED"] carries, WorkflowExecutionContinuedAsNew =
-    ["WORKFLOW_EXECUTION_CONTINUED_AS_NEW"] carries, WorkflowTaskTimedOut =
-    ["WORKFLOW_TASK_TIMED_OUT"] carries, WorkflowTaskFailed = ["WORKFLOW_TASK_FAILED"]
-    carries, CustomTaskStarted = ["CUSTOM_TASK_STARTED"] carries, CustomTaskInProgress =
-    ["CUSTOM_TASK_IN_PROGRESS"] carries, CustomTaskCompleted = ["CUSTOM_TASK_COMPLETED"]
-    carries, CustomTaskFailed = ["CUSTOM_TASK_FAILED"] carries, CustomTaskTimedOut =
-    ["CUSTOM_TASK_TIMED_OUT"] carries, CustomTaskCanceled = ["CUSTOM_TASK_CANCELED"]
-    carries, ActivityTaskStarted = ["ACTIVITY_TASK_STARTED"] carries,
-    ActivityTaskCompleted = ["ACTIVITY_TASK_COMPLETED"] carries, ActivityTaskRetrying =
-    ["ACTIVITY_TASK_RETRYING"] carries, ActivityTaskFailed = ["ACTIVITY_TASK_FAILED"]
-    carries }
-);
+crate::runtime::tagged_union_de!(ListWorkflowEventResponseEventsItem, "event_type" {
+    WorkflowExecutionStarted = ["WORKFLOW_EXECUTION_STARTED"] carries,
+    WorkflowExecutionCompleted = ["WORKFLOW_EXECUTION_COMPLETED"] carries,
+    WorkflowExecutionFailed = ["WORKFLOW_EXECUTION_FAILED"] carries,
+    WorkflowExecutionCanceled = ["WORKFLOW_EXECUTION_CANCELED"] carries,
+    WorkflowExecutionContinuedAsNew = ["WORKFLOW_EXECUTION_CONTINUED_AS_NEW"] carries,
+    WorkflowTaskTimedOut = ["WORKFLOW_TASK_TIMED_OUT"] carries,
+    WorkflowTaskFailed = ["WORKFLOW_TASK_FAILED"] carries,
+    CustomTaskStarted = ["CUSTOM_TASK_STARTED"] carries,
+    CustomTaskInProgress = ["CUSTOM_TASK_IN_PROGRESS"] carries,
+    CustomTaskCompleted = ["CUSTOM_TASK_COMPLETED"] carries,
+    CustomTaskFailed = ["CUSTOM_TASK_FAILED"] carries,
+    CustomTaskTimedOut = ["CUSTOM_TASK_TIMED_OUT"] carries,
+    CustomTaskCanceled = ["CUSTOM_TASK_CANCELED"] carries,
+    ActivityTaskStarted = ["ACTIVITY_TASK_STARTED"] carries,
+    ActivityTaskCompleted = ["ACTIVITY_TASK_COMPLETED"] carries,
+    ActivityTaskRetrying = ["ACTIVITY_TASK_RETRYING"] carries,
+    ActivityTaskFailed = ["ACTIVITY_TASK_FAILED"] carries,
+});
 
-crate::runtime::union_from!(
-    ListWorkflowEventResponseEventsItem {
+crate::runtime::union_from!(ListWorkflowEventResponseEventsItem {
     WorkflowExecutionStarted(WorkflowExecutionStartedResponse),
     WorkflowExecutionCompleted(WorkflowExecutionCompletedResponse),
     WorkflowExecutionFailed(WorkflowExecutionFailedResponse),
@@ -1447,8 +1710,8 @@ crate::runtime::union_from!(
     ActivityTaskStarted(ActivityTaskStartedResponse),
     ActivityTaskCompleted(ActivityTaskCompletedResponse),
     ActivityTaskRetrying(ActivityTaskRetryingResponse),
-    ActivityTaskFailed(ActivityTaskFailedResponse) }
-);
+    ActivityTaskFailed(ActivityTaskFailedResponse),
+});
 
 /// The `StreamEventSseErrorData` schema.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
@@ -1461,10 +1724,16 @@ pub struct StreamEventSseErrorData {
     pub reason: String,
 }
 
-crate::runtime::struct_de!(StreamEventSseErrorData, [error, reason] []);
+crate::runtime::struct_de!(StreamEventSseErrorData, [
+    error,
+    reason,
+] []);
 
 impl StreamEventSseErrorData {
-    crate::runtime::constructor!([error : String => plain, reason : String => plain] []);
+    crate::runtime::constructor!([
+        error: String => plain,
+        reason: String => plain,
+    ] []);
 }
 
 /// The `StreamEventSsePayload` schema.
@@ -1494,20 +1763,30 @@ pub struct StreamEventSsePayload {
     pub broker_sequence: i64,
 }
 
-crate::runtime::struct_de!(
-    StreamEventSsePayload, [stream, data, workflow_context, broker_sequence] [timestamp,
-    metadata]
-);
+crate::runtime::struct_de!(StreamEventSsePayload, [
+    stream,
+    data,
+    workflow_context,
+    broker_sequence,
+] [
+    timestamp,
+    metadata,
+]);
 
 impl StreamEventSsePayload {
-    crate::runtime::constructor!(
-        [stream : String => plain, data : ListWorkflowEventResponseEventsItem => plain,
-        workflow_context : StreamEventWorkflowContext => plain, broker_sequence : i64 =>
-        plain] [timestamp, metadata]
-    );
+    crate::runtime::constructor!([
+        stream: String => plain,
+        data: ListWorkflowEventResponseEventsItem => plain,
+        workflow_context: StreamEventWorkflowContext => plain,
+        broker_sequence: i64 => plain,
+    ] [
+        timestamp,
+        metadata,
+    ]);
     crate::runtime::setters! {
-        timestamp : String => optional, metadata : std::collections::BTreeMap < String,
-        serde_json::Value > => optional
+        timestamp: String => optional,
+        metadata: std::collections::BTreeMap<String,
+        serde_json::Value > => optional,
     }
 }
 
@@ -1536,19 +1815,27 @@ pub struct StreamEventWorkflowContext {
     pub root_workflow_exec_id: crate::Nullable<String>,
 }
 
-crate::runtime::struct_de!(
-    StreamEventWorkflowContext, [namespace, workflow_name, workflow_exec_id]
-    [parent_workflow_exec_id, root_workflow_exec_id]
-);
+crate::runtime::struct_de!(StreamEventWorkflowContext, [
+    namespace,
+    workflow_name,
+    workflow_exec_id,
+] [
+    parent_workflow_exec_id,
+    root_workflow_exec_id,
+]);
 
 impl StreamEventWorkflowContext {
-    crate::runtime::constructor!(
-        [namespace : String => plain, workflow_name : String => plain, workflow_exec_id :
-        String => plain] [parent_workflow_exec_id, root_workflow_exec_id]
-    );
+    crate::runtime::constructor!([
+        namespace: String => plain,
+        workflow_name: String => plain,
+        workflow_exec_id: String => plain,
+    ] [
+        parent_workflow_exec_id,
+        root_workflow_exec_id,
+    ]);
     crate::runtime::setters! {
-        parent_workflow_exec_id : String => nullable, root_workflow_exec_id : String =>
-        nullable
+        parent_workflow_exec_id: String => nullable,
+        root_workflow_exec_id: String => nullable,
     }
 }
 
@@ -1575,14 +1862,23 @@ pub struct WorkflowExecutionCanceledAttributes {
     pub attempt: Option<i64>,
 }
 
-crate::runtime::struct_de!(
-    WorkflowExecutionCanceledAttributes, [task_id] [reason, attempt]
-);
+crate::runtime::struct_de!(WorkflowExecutionCanceledAttributes, [
+    task_id,
+] [
+    reason,
+    attempt,
+]);
 
 impl WorkflowExecutionCanceledAttributes {
-    crate::runtime::constructor!([task_id : String => plain] [reason, attempt]);
+    crate::runtime::constructor!([
+        task_id: String => plain,
+    ] [
+        reason,
+        attempt,
+    ]);
     crate::runtime::setters! {
-        reason : String => nullable, attempt : i64 => optional
+        reason: String => nullable,
+        attempt: i64 => optional,
     }
 }
 
@@ -1623,21 +1919,38 @@ pub struct WorkflowExecutionCanceledResponse {
     pub attributes: WorkflowExecutionCanceledAttributes,
 }
 
-crate::runtime::struct_de!(
-    WorkflowExecutionCanceledResponse, [event_id, event_timestamp, root_workflow_exec_id,
-    workflow_exec_id, workflow_run_id, workflow_name, event_type, attributes]
-    [parent_workflow_exec_id, continued_run_id, first_execution_run_id, schedule_id]
-);
+crate::runtime::struct_de!(WorkflowExecutionCanceledResponse, [
+    event_id,
+    event_timestamp,
+    root_workflow_exec_id,
+    workflow_exec_id,
+    workflow_run_id,
+    workflow_name,
+    event_type,
+    attributes,
+] [
+    parent_workflow_exec_id,
+    continued_run_id,
+    first_execution_run_id,
+    schedule_id,
+]);
 
 impl WorkflowExecutionCanceledResponse {
-    crate::runtime::constructor!(
-        nullable[event_id : String => plain, event_timestamp : i64 => plain,
-        root_workflow_exec_id : String => plain, parent_workflow_exec_id : String =>
-        some, continued_run_id : String => some, first_execution_run_id : String => some,
-        schedule_id : String => some, workflow_exec_id : String => plain, workflow_run_id
-        : String => plain, workflow_name : String => plain, attributes :
-        WorkflowExecutionCanceledAttributes => plain] [event_type]
-    );
+    crate::runtime::constructor!(nullable [
+        event_id: String => plain,
+        event_timestamp: i64 => plain,
+        root_workflow_exec_id: String => plain,
+        parent_workflow_exec_id: String => some,
+        continued_run_id: String => some,
+        first_execution_run_id: String => some,
+        schedule_id: String => some,
+        workflow_exec_id: String => plain,
+        workflow_run_id: String => plain,
+        workflow_name: String => plain,
+        attributes: WorkflowExecutionCanceledAttributes => plain,
+    ] [
+        event_type,
+    ]);
 }
 
 /// Event type discriminator.
@@ -1647,9 +1960,7 @@ impl WorkflowExecutionCanceledResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct WorkflowExecutionCanceledResponseEventType;
 
-crate::runtime::const_value!(
-    WorkflowExecutionCanceledResponseEventType, str, "WORKFLOW_EXECUTION_CANCELED"
-);
+crate::runtime::const_value!(WorkflowExecutionCanceledResponseEventType, str, "WORKFLOW_EXECUTION_CANCELED");
 
 /// Attributes for workflow execution completed events.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
@@ -1670,16 +1981,22 @@ pub struct WorkflowExecutionCompletedAttributesResponse {
     pub attempt: Option<i64>,
 }
 
-crate::runtime::struct_de!(
-    WorkflowExecutionCompletedAttributesResponse, [task_id, result] [attempt]
-);
+crate::runtime::struct_de!(WorkflowExecutionCompletedAttributesResponse, [
+    task_id,
+    result,
+] [
+    attempt,
+]);
 
 impl WorkflowExecutionCompletedAttributesResponse {
-    crate::runtime::constructor!(
-        [task_id : String => plain, result : JSONPayloadResponse => plain] [attempt]
-    );
+    crate::runtime::constructor!([
+        task_id: String => plain,
+        result: JSONPayloadResponse => plain,
+    ] [
+        attempt,
+    ]);
     crate::runtime::setters! {
-        attempt : i64 => optional
+        attempt: i64 => optional,
     }
 }
 
@@ -1720,22 +2037,38 @@ pub struct WorkflowExecutionCompletedResponse {
     pub attributes: WorkflowExecutionCompletedAttributesResponse,
 }
 
-crate::runtime::struct_de!(
-    WorkflowExecutionCompletedResponse, [event_id, event_timestamp,
-    root_workflow_exec_id, workflow_exec_id, workflow_run_id, workflow_name, event_type,
-    attributes] [parent_workflow_exec_id, continued_run_id, first_execution_run_id,
-    schedule_id]
-);
+crate::runtime::struct_de!(WorkflowExecutionCompletedResponse, [
+    event_id,
+    event_timestamp,
+    root_workflow_exec_id,
+    workflow_exec_id,
+    workflow_run_id,
+    workflow_name,
+    event_type,
+    attributes,
+] [
+    parent_workflow_exec_id,
+    continued_run_id,
+    first_execution_run_id,
+    schedule_id,
+]);
 
 impl WorkflowExecutionCompletedResponse {
-    crate::runtime::constructor!(
-        nullable[event_id : String => plain, event_timestamp : i64 => plain,
-        root_workflow_exec_id : String => plain, parent_workflow_exec_id : String =>
-        some, continued_run_id : String => some, first_execution_run_id : String => some,
-        schedule_id : String => some, workflow_exec_id : String => plain, workflow_run_id
-        : String => plain, workflow_name : String => plain, attributes :
-        WorkflowExecutionCompletedAttributesResponse => plain] [event_type]
-    );
+    crate::runtime::constructor!(nullable [
+        event_id: String => plain,
+        event_timestamp: i64 => plain,
+        root_workflow_exec_id: String => plain,
+        parent_workflow_exec_id: String => some,
+        continued_run_id: String => some,
+        first_execution_run_id: String => some,
+        schedule_id: String => some,
+        workflow_exec_id: String => plain,
+        workflow_run_id: String => plain,
+        workflow_name: String => plain,
+        attributes: WorkflowExecutionCompletedAttributesResponse => plain,
+    ] [
+        event_type,
+    ]);
 }
 
 /// Event type discriminator.
@@ -1745,9 +2078,7 @@ impl WorkflowExecutionCompletedResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct WorkflowExecutionCompletedResponseEventType;
 
-crate::runtime::const_value!(
-    WorkflowExecutionCompletedResponseEventType, str, "WORKFLOW_EXECUTION_COMPLETED"
-);
+crate::runtime::const_value!(WorkflowExecutionCompletedResponseEventType, str, "WORKFLOW_EXECUTION_COMPLETED");
 
 /// Attributes for workflow execution continued-as-new events.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
@@ -1764,16 +2095,20 @@ pub struct WorkflowExecutionContinuedAsNewAttributesResponse {
     pub input: JSONPayloadResponse,
 }
 
-crate::runtime::struct_de!(
-    WorkflowExecutionContinuedAsNewAttributesResponse, [task_id, new_execution_run_id,
-    workflow_name, input] []
-);
+crate::runtime::struct_de!(WorkflowExecutionContinuedAsNewAttributesResponse, [
+    task_id,
+    new_execution_run_id,
+    workflow_name,
+    input,
+] []);
 
 impl WorkflowExecutionContinuedAsNewAttributesResponse {
-    crate::runtime::constructor!(
-        [task_id : String => plain, new_execution_run_id : String => plain, workflow_name
-        : String => plain, input : JSONPayloadResponse => plain] []
-    );
+    crate::runtime::constructor!([
+        task_id: String => plain,
+        new_execution_run_id: String => plain,
+        workflow_name: String => plain,
+        input: JSONPayloadResponse => plain,
+    ] []);
 }
 
 /// Emitted when a workflow continues as a new execution.
@@ -1814,22 +2149,38 @@ pub struct WorkflowExecutionContinuedAsNewResponse {
     pub attributes: WorkflowExecutionContinuedAsNewAttributesResponse,
 }
 
-crate::runtime::struct_de!(
-    WorkflowExecutionContinuedAsNewResponse, [event_id, event_timestamp,
-    root_workflow_exec_id, workflow_exec_id, workflow_run_id, workflow_name, event_type,
-    attributes] [parent_workflow_exec_id, continued_run_id, first_execution_run_id,
-    schedule_id]
-);
+crate::runtime::struct_de!(WorkflowExecutionContinuedAsNewResponse, [
+    event_id,
+    event_timestamp,
+    root_workflow_exec_id,
+    workflow_exec_id,
+    workflow_run_id,
+    workflow_name,
+    event_type,
+    attributes,
+] [
+    parent_workflow_exec_id,
+    continued_run_id,
+    first_execution_run_id,
+    schedule_id,
+]);
 
 impl WorkflowExecutionContinuedAsNewResponse {
-    crate::runtime::constructor!(
-        nullable[event_id : String => plain, event_timestamp : i64 => plain,
-        root_workflow_exec_id : String => plain, parent_workflow_exec_id : String =>
-        some, continued_run_id : String => some, first_execution_run_id : String => some,
-        schedule_id : String => some, workflow_exec_id : String => plain, workflow_run_id
-        : String => plain, workflow_name : String => plain, attributes :
-        WorkflowExecutionContinuedAsNewAttributesResponse => plain] [event_type]
-    );
+    crate::runtime::constructor!(nullable [
+        event_id: String => plain,
+        event_timestamp: i64 => plain,
+        root_workflow_exec_id: String => plain,
+        parent_workflow_exec_id: String => some,
+        continued_run_id: String => some,
+        first_execution_run_id: String => some,
+        schedule_id: String => some,
+        workflow_exec_id: String => plain,
+        workflow_run_id: String => plain,
+        workflow_name: String => plain,
+        attributes: WorkflowExecutionContinuedAsNewAttributesResponse => plain,
+    ] [
+        event_type,
+    ]);
 }
 
 /// Event type discriminator.
@@ -1839,10 +2190,7 @@ impl WorkflowExecutionContinuedAsNewResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct WorkflowExecutionContinuedAsNewResponseEventType;
 
-crate::runtime::const_value!(
-    WorkflowExecutionContinuedAsNewResponseEventType, str,
-    "WORKFLOW_EXECUTION_CONTINUED_AS_NEW"
-);
+crate::runtime::const_value!(WorkflowExecutionContinuedAsNewResponseEventType, str, "WORKFLOW_EXECUTION_CONTINUED_AS_NEW");
 
 /// Attributes for workflow execution failed events.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
@@ -1863,16 +2211,22 @@ pub struct WorkflowExecutionFailedAttributes {
     pub attempt: Option<i64>,
 }
 
-crate::runtime::struct_de!(
-    WorkflowExecutionFailedAttributes, [task_id, failure] [attempt]
-);
+crate::runtime::struct_de!(WorkflowExecutionFailedAttributes, [
+    task_id,
+    failure,
+] [
+    attempt,
+]);
 
 impl WorkflowExecutionFailedAttributes {
-    crate::runtime::constructor!(
-        [task_id : String => plain, failure : Failure => plain] [attempt]
-    );
+    crate::runtime::constructor!([
+        task_id: String => plain,
+        failure: Failure => plain,
+    ] [
+        attempt,
+    ]);
     crate::runtime::setters! {
-        attempt : i64 => optional
+        attempt: i64 => optional,
     }
 }
 
@@ -1913,21 +2267,38 @@ pub struct WorkflowExecutionFailedResponse {
     pub attributes: WorkflowExecutionFailedAttributes,
 }
 
-crate::runtime::struct_de!(
-    WorkflowExecutionFailedResponse, [event_id, event_timestamp, root_workflow_exec_id,
-    workflow_exec_id, workflow_run_id, workflow_name, event_type, attributes]
-    [parent_workflow_exec_id, continued_run_id, first_execution_run_id, schedule_id]
-);
+crate::runtime::struct_de!(WorkflowExecutionFailedResponse, [
+    event_id,
+    event_timestamp,
+    root_workflow_exec_id,
+    workflow_exec_id,
+    workflow_run_id,
+    workflow_name,
+    event_type,
+    attributes,
+] [
+    parent_workflow_exec_id,
+    continued_run_id,
+    first_execution_run_id,
+    schedule_id,
+]);
 
 impl WorkflowExecutionFailedResponse {
-    crate::runtime::constructor!(
-        nullable[event_id : String => plain, event_timestamp : i64 => plain,
-        root_workflow_exec_id : String => plain, parent_workflow_exec_id : String =>
-        some, continued_run_id : String => some, first_execution_run_id : String => some,
-        schedule_id : String => some, workflow_exec_id : String => plain, workflow_run_id
-        : String => plain, workflow_name : String => plain, attributes :
-        WorkflowExecutionFailedAttributes => plain] [event_type]
-    );
+    crate::runtime::constructor!(nullable [
+        event_id: String => plain,
+        event_timestamp: i64 => plain,
+        root_workflow_exec_id: String => plain,
+        parent_workflow_exec_id: String => some,
+        continued_run_id: String => some,
+        first_execution_run_id: String => some,
+        schedule_id: String => some,
+        workflow_exec_id: String => plain,
+        workflow_run_id: String => plain,
+        workflow_name: String => plain,
+        attributes: WorkflowExecutionFailedAttributes => plain,
+    ] [
+        event_type,
+    ]);
 }
 
 /// Event type discriminator.
@@ -1937,9 +2308,7 @@ impl WorkflowExecutionFailedResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct WorkflowExecutionFailedResponseEventType;
 
-crate::runtime::const_value!(
-    WorkflowExecutionFailedResponseEventType, str, "WORKFLOW_EXECUTION_FAILED"
-);
+crate::runtime::const_value!(WorkflowExecutionFailedResponseEventType, str, "WORKFLOW_EXECUTION_FAILED");
 
 /// Attributes for workflow execution started events.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
@@ -1968,18 +2337,27 @@ pub struct WorkflowExecutionStartedAttributesResponse {
     pub attempt: Option<i64>,
 }
 
-crate::runtime::struct_de!(
-    WorkflowExecutionStartedAttributesResponse, [task_id, workflow_name, input]
-    [display_name, attempt]
-);
+crate::runtime::struct_de!(WorkflowExecutionStartedAttributesResponse, [
+    task_id,
+    workflow_name,
+    input,
+] [
+    display_name,
+    attempt,
+]);
 
 impl WorkflowExecutionStartedAttributesResponse {
-    crate::runtime::constructor!(
-        [task_id : String => plain, workflow_name : String => plain, input :
-        JSONPayloadResponse => plain] [display_name, attempt]
-    );
+    crate::runtime::constructor!([
+        task_id: String => plain,
+        workflow_name: String => plain,
+        input: JSONPayloadResponse => plain,
+    ] [
+        display_name,
+        attempt,
+    ]);
     crate::runtime::setters! {
-        display_name : String => nullable, attempt : i64 => optional
+        display_name: String => nullable,
+        attempt: i64 => optional,
     }
 }
 
@@ -2020,21 +2398,38 @@ pub struct WorkflowExecutionStartedResponse {
     pub attributes: WorkflowExecutionStartedAttributesResponse,
 }
 
-crate::runtime::struct_de!(
-    WorkflowExecutionStartedResponse, [event_id, event_timestamp, root_workflow_exec_id,
-    workflow_exec_id, workflow_run_id, workflow_name, event_type, attributes]
-    [parent_workflow_exec_id, continued_run_id, first_execution_run_id, schedule_id]
-);
+crate::runtime::struct_de!(WorkflowExecutionStartedResponse, [
+    event_id,
+    event_timestamp,
+    root_workflow_exec_id,
+    workflow_exec_id,
+    workflow_run_id,
+    workflow_name,
+    event_type,
+    attributes,
+] [
+    parent_workflow_exec_id,
+    continued_run_id,
+    first_execution_run_id,
+    schedule_id,
+]);
 
 impl WorkflowExecutionStartedResponse {
-    crate::runtime::constructor!(
-        nullable[event_id : String => plain, event_timestamp : i64 => plain,
-        root_workflow_exec_id : String => plain, parent_workflow_exec_id : String =>
-        some, continued_run_id : String => some, first_execution_run_id : String => some,
-        schedule_id : String => some, workflow_exec_id : String => plain, workflow_run_id
-        : String => plain, workflow_name : String => plain, attributes :
-        WorkflowExecutionStartedAttributesResponse => plain] [event_type]
-    );
+    crate::runtime::constructor!(nullable [
+        event_id: String => plain,
+        event_timestamp: i64 => plain,
+        root_workflow_exec_id: String => plain,
+        parent_workflow_exec_id: String => some,
+        continued_run_id: String => some,
+        first_execution_run_id: String => some,
+        schedule_id: String => some,
+        workflow_exec_id: String => plain,
+        workflow_run_id: String => plain,
+        workflow_name: String => plain,
+        attributes: WorkflowExecutionStartedAttributesResponse => plain,
+    ] [
+        event_type,
+    ]);
 }
 
 /// Event type discriminator.
@@ -2044,9 +2439,7 @@ impl WorkflowExecutionStartedResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct WorkflowExecutionStartedResponseEventType;
 
-crate::runtime::const_value!(
-    WorkflowExecutionStartedResponseEventType, str, "WORKFLOW_EXECUTION_STARTED"
-);
+crate::runtime::const_value!(WorkflowExecutionStartedResponseEventType, str, "WORKFLOW_EXECUTION_STARTED");
 
 /// One type for the places that declare it alike: an event of `workflows.executions.stream`; an event of `events.get_stream_events`.
 ///
@@ -2063,18 +2456,20 @@ pub enum WorkflowStreamEvent {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::untagged_union_ser!(
-    WorkflowStreamEvent { StreamEventSsePayload, StreamEventSseErrorData }
-);
+crate::runtime::untagged_union_ser!(WorkflowStreamEvent {
+    StreamEventSsePayload,
+    StreamEventSseErrorData,
+});
 
-crate::runtime::untagged_union_de!(
-    WorkflowStreamEvent { StreamEventSsePayload, StreamEventSseErrorData }
-);
+crate::runtime::untagged_union_de!(WorkflowStreamEvent {
+    StreamEventSsePayload,
+    StreamEventSseErrorData,
+});
 
-crate::runtime::union_from!(
-    WorkflowStreamEvent { StreamEventSsePayload(box StreamEventSsePayload),
-    StreamEventSseErrorData(StreamEventSseErrorData) }
-);
+crate::runtime::union_from!(WorkflowStreamEvent {
+    StreamEventSsePayload(box StreamEventSsePayload),
+    StreamEventSseErrorData(StreamEventSseErrorData),
+});
 
 /// Attributes for workflow task failed events.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
@@ -2087,12 +2482,16 @@ pub struct WorkflowTaskFailedAttributes {
     pub failure: Failure,
 }
 
-crate::runtime::struct_de!(WorkflowTaskFailedAttributes, [task_id, failure] []);
+crate::runtime::struct_de!(WorkflowTaskFailedAttributes, [
+    task_id,
+    failure,
+] []);
 
 impl WorkflowTaskFailedAttributes {
-    crate::runtime::constructor!(
-        [task_id : String => plain, failure : Failure => plain] []
-    );
+    crate::runtime::constructor!([
+        task_id: String => plain,
+        failure: Failure => plain,
+    ] []);
 }
 
 /// Emitted when a workflow task fails.
@@ -2133,21 +2532,38 @@ pub struct WorkflowTaskFailedResponse {
     pub attributes: WorkflowTaskFailedAttributes,
 }
 
-crate::runtime::struct_de!(
-    WorkflowTaskFailedResponse, [event_id, event_timestamp, root_workflow_exec_id,
-    workflow_exec_id, workflow_run_id, workflow_name, event_type, attributes]
-    [parent_workflow_exec_id, continued_run_id, first_execution_run_id, schedule_id]
-);
+crate::runtime::struct_de!(WorkflowTaskFailedResponse, [
+    event_id,
+    event_timestamp,
+    root_workflow_exec_id,
+    workflow_exec_id,
+    workflow_run_id,
+    workflow_name,
+    event_type,
+    attributes,
+] [
+    parent_workflow_exec_id,
+    continued_run_id,
+    first_execution_run_id,
+    schedule_id,
+]);
 
 impl WorkflowTaskFailedResponse {
-    crate::runtime::constructor!(
-        nullable[event_id : String => plain, event_timestamp : i64 => plain,
-        root_workflow_exec_id : String => plain, parent_workflow_exec_id : String =>
-        some, continued_run_id : String => some, first_execution_run_id : String => some,
-        schedule_id : String => some, workflow_exec_id : String => plain, workflow_run_id
-        : String => plain, workflow_name : String => plain, attributes :
-        WorkflowTaskFailedAttributes => plain] [event_type]
-    );
+    crate::runtime::constructor!(nullable [
+        event_id: String => plain,
+        event_timestamp: i64 => plain,
+        root_workflow_exec_id: String => plain,
+        parent_workflow_exec_id: String => some,
+        continued_run_id: String => some,
+        first_execution_run_id: String => some,
+        schedule_id: String => some,
+        workflow_exec_id: String => plain,
+        workflow_run_id: String => plain,
+        workflow_name: String => plain,
+        attributes: WorkflowTaskFailedAttributes => plain,
+    ] [
+        event_type,
+    ]);
 }
 
 /// Event type discriminator.
@@ -2157,9 +2573,7 @@ impl WorkflowTaskFailedResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct WorkflowTaskFailedResponseEventType;
 
-crate::runtime::const_value!(
-    WorkflowTaskFailedResponseEventType, str, "WORKFLOW_TASK_FAILED"
-);
+crate::runtime::const_value!(WorkflowTaskFailedResponseEventType, str, "WORKFLOW_TASK_FAILED");
 
 /// Attributes for workflow task timed out events.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
@@ -2176,12 +2590,20 @@ pub struct WorkflowTaskTimedOutAttributes {
     pub timeout_type: crate::Nullable<String>,
 }
 
-crate::runtime::struct_de!(WorkflowTaskTimedOutAttributes, [task_id] [timeout_type]);
+crate::runtime::struct_de!(WorkflowTaskTimedOutAttributes, [
+    task_id,
+] [
+    timeout_type,
+]);
 
 impl WorkflowTaskTimedOutAttributes {
-    crate::runtime::constructor!([task_id : String => plain] [timeout_type]);
+    crate::runtime::constructor!([
+        task_id: String => plain,
+    ] [
+        timeout_type,
+    ]);
     crate::runtime::setters! {
-        timeout_type : String => nullable
+        timeout_type: String => nullable,
     }
 }
 
@@ -2223,21 +2645,38 @@ pub struct WorkflowTaskTimedOutResponse {
     pub attributes: WorkflowTaskTimedOutAttributes,
 }
 
-crate::runtime::struct_de!(
-    WorkflowTaskTimedOutResponse, [event_id, event_timestamp, root_workflow_exec_id,
-    workflow_exec_id, workflow_run_id, workflow_name, event_type, attributes]
-    [parent_workflow_exec_id, continued_run_id, first_execution_run_id, schedule_id]
-);
+crate::runtime::struct_de!(WorkflowTaskTimedOutResponse, [
+    event_id,
+    event_timestamp,
+    root_workflow_exec_id,
+    workflow_exec_id,
+    workflow_run_id,
+    workflow_name,
+    event_type,
+    attributes,
+] [
+    parent_workflow_exec_id,
+    continued_run_id,
+    first_execution_run_id,
+    schedule_id,
+]);
 
 impl WorkflowTaskTimedOutResponse {
-    crate::runtime::constructor!(
-        nullable[event_id : String => plain, event_timestamp : i64 => plain,
-        root_workflow_exec_id : String => plain, parent_workflow_exec_id : String =>
-        some, continued_run_id : String => some, first_execution_run_id : String => some,
-        schedule_id : String => some, workflow_exec_id : String => plain, workflow_run_id
-        : String => plain, workflow_name : String => plain, attributes :
-        WorkflowTaskTimedOutAttributes => plain] [event_type]
-    );
+    crate::runtime::constructor!(nullable [
+        event_id: String => plain,
+        event_timestamp: i64 => plain,
+        root_workflow_exec_id: String => plain,
+        parent_workflow_exec_id: String => some,
+        continued_run_id: String => some,
+        first_execution_run_id: String => some,
+        schedule_id: String => some,
+        workflow_exec_id: String => plain,
+        workflow_run_id: String => plain,
+        workflow_name: String => plain,
+        attributes: WorkflowTaskTimedOutAttributes => plain,
+    ] [
+        event_type,
+    ]);
 }
 
 /// Event type discriminator.
@@ -2247,6 +2686,4 @@ impl WorkflowTaskTimedOutResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct WorkflowTaskTimedOutResponseEventType;
 
-crate::runtime::const_value!(
-    WorkflowTaskTimedOutResponseEventType, str, "WORKFLOW_TASK_TIMED_OUT"
-);
+crate::runtime::const_value!(WorkflowTaskTimedOutResponseEventType, str, "WORKFLOW_TASK_TIMED_OUT");

@@ -62,17 +62,23 @@ pub struct AppendConversationRequest {
     pub tool_confirmations: crate::Nullable<Vec<ToolCallConfirmation>>,
 }
 
-crate::runtime::struct_de!(
-    AppendConversationRequest, [] [inputs, stream, store, handoff_execution,
-    completion_args, tool_confirmations]
-);
+crate::runtime::struct_de!(AppendConversationRequest, [] [
+    inputs,
+    stream,
+    store,
+    handoff_execution,
+    completion_args,
+    tool_confirmations,
+]);
 
 impl AppendConversationRequest {
     crate::runtime::setters! {
-        inputs : ConversationInputs => optional, stream : bool => optional, store : bool
-        => optional, handoff_execution : RequestHandoffExecution => optional,
-        completion_args : CompletionArgs => optional, tool_confirmations : Vec <
-        ToolCallConfirmation > => nullable
+        inputs: ConversationInputs => optional,
+        stream: bool => optional,
+        store: bool => optional,
+        handoff_execution: RequestHandoffExecution => optional,
+        completion_args: CompletionArgs => optional,
+        tool_confirmations: Vec<ToolCallConfirmation> => nullable,
     }
 }
 
@@ -127,14 +133,21 @@ pub struct ChatCompletionResponseBase {
     pub created: Option<i64>,
 }
 
-crate::runtime::struct_de!(
-    ChatCompletionResponseBase, [] [id, object, model, usage, created]
-);
+crate::runtime::struct_de!(ChatCompletionResponseBase, [] [
+    id,
+    object,
+    model,
+    usage,
+    created,
+]);
 
 impl ChatCompletionResponseBase {
     crate::runtime::setters! {
-        id : String => optional, object : String => optional, model : String => optional,
-        usage : UsageInfo => optional, created : i64 => optional
+        id: String => optional,
+        object: String => optional,
+        model: String => optional,
+        usage: UsageInfo => optional,
+        created: i64 => optional,
     }
 }
 
@@ -176,10 +189,14 @@ pub struct CompletionEvent {
     pub data: CompletionChunk,
 }
 
-crate::runtime::struct_de!(CompletionEvent, [data] []);
+crate::runtime::struct_de!(CompletionEvent, [
+    data,
+] []);
 
 impl CompletionEvent {
-    crate::runtime::constructor!([data : CompletionChunk => plain] []);
+    crate::runtime::constructor!([
+        data: CompletionChunk => plain,
+    ] []);
 }
 
 /// The `ConnectorSupportedLanguage` schema.
@@ -238,10 +255,17 @@ pub enum ConnectorSupportedLanguage {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    ConnectorSupportedLanguage { En = "en", Fr = "fr", Ar = "ar", Es = "es", De = "de",
-    Pl = "pl", PtBr = "pt-BR", It = "it", Nl = "nl" }
-);
+crate::runtime::string_enum!(ConnectorSupportedLanguage {
+    En = "en",
+    Fr = "fr",
+    Ar = "ar",
+    Es = "es",
+    De = "de",
+    Pl = "pl",
+    PtBr = "pt-BR",
+    It = "it",
+    Nl = "nl",
+});
 
 /// The `ConversationEvents` schema.
 #[cfg_attr(
@@ -283,12 +307,16 @@ pub struct ConversationEvents {
     pub data: ConversationEvent,
 }
 
-crate::runtime::struct_de!(ConversationEvents, [event, data] []);
+crate::runtime::struct_de!(ConversationEvents, [
+    event,
+    data,
+] []);
 
 impl ConversationEvents {
-    crate::runtime::constructor!(
-        [event : SSETypes => plain, data : ConversationEvent => plain] []
-    );
+    crate::runtime::constructor!([
+        event: SSETypes => plain,
+        data: ConversationEvent => plain,
+    ] []);
 }
 
 /// The `ConversationRequestBase` schema.
@@ -368,26 +396,56 @@ pub struct ConversationRequestBase {
     pub model: crate::Nullable<String>,
 }
 
-crate::runtime::struct_de!(
-    ConversationRequestBase, [inputs] [stream, store, handoff_execution, instructions,
-    tools, completion_args, guardrails, name, description, metadata, agent_id,
-    agent_version, model]
-);
+crate::runtime::struct_de!(ConversationRequestBase, [
+    inputs,
+] [
+    stream,
+    store,
+    handoff_execution,
+    instructions,
+    tools,
+    completion_args,
+    guardrails,
+    name,
+    description,
+    metadata,
+    agent_id,
+    agent_version,
+    model,
+]);
 
 impl ConversationRequestBase {
-    crate::runtime::constructor!(
-        [inputs : ConversationInputs => plain] [stream, store, handoff_execution,
-        instructions, tools, completion_args, guardrails, name, description, metadata,
-        agent_id, agent_version, model]
-    );
+    crate::runtime::constructor!([
+        inputs: ConversationInputs => plain,
+    ] [
+        stream,
+        store,
+        handoff_execution,
+        instructions,
+        tools,
+        completion_args,
+        guardrails,
+        name,
+        description,
+        metadata,
+        agent_id,
+        agent_version,
+        model,
+    ]);
     crate::runtime::setters! {
-        stream : bool => nullable, store : bool => nullable, handoff_execution :
-        RequestHandoffExecution => nullable, instructions : String => nullable, tools :
-        Vec < AgentTool > => nullable, completion_args : CompletionArgs => nullable,
-        guardrails : Vec < GuardrailConfig > => nullable, name : String => nullable,
-        description : String => nullable, metadata : MetadataDict => nullable, agent_id :
-        String => nullable, agent_version : AgentVersion => nullable, model : String =>
-        nullable
+        stream: bool => nullable,
+        store: bool => nullable,
+        handoff_execution: RequestHandoffExecution => nullable,
+        instructions: String => nullable,
+        tools: Vec<AgentTool> => nullable,
+        completion_args: CompletionArgs => nullable,
+        guardrails: Vec<GuardrailConfig> => nullable,
+        name: String => nullable,
+        description: String => nullable,
+        metadata: MetadataDict => nullable,
+        agent_id: String => nullable,
+        agent_version: AgentVersion => nullable,
+        model: String => nullable,
     }
 }
 
@@ -447,10 +505,17 @@ pub enum MCPSupportedLanguage {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    MCPSupportedLanguage { En = "en", Fr = "fr", De = "de", Es = "es", Pl = "pl", It =
-    "it", Ar = "ar", PtBr = "pt-BR", Nl = "nl" }
-);
+crate::runtime::string_enum!(MCPSupportedLanguage {
+    En = "en",
+    Fr = "fr",
+    De = "de",
+    Es = "es",
+    Pl = "pl",
+    It = "it",
+    Ar = "ar",
+    PtBr = "pt-BR",
+    Nl = "nl",
+});
 
 /// The `ResponseBase` schema.
 #[cfg_attr(
@@ -506,12 +571,19 @@ pub struct ResponseBase {
     pub usage: Option<UsageInfo>,
 }
 
-crate::runtime::struct_de!(ResponseBase, [] [id, object, model, usage]);
+crate::runtime::struct_de!(ResponseBase, [] [
+    id,
+    object,
+    model,
+    usage,
+]);
 
 impl ResponseBase {
     crate::runtime::setters! {
-        id : String => optional, object : String => optional, model : String => optional,
-        usage : UsageInfo => optional
+        id: String => optional,
+        object: String => optional,
+        model: String => optional,
+        usage: UsageInfo => optional,
     }
 }
 
@@ -583,22 +655,41 @@ pub struct RestartConversationRequest {
     pub agent_version: crate::Nullable<AgentVersion>,
 }
 
-crate::runtime::struct_de!(
-    RestartConversationRequest, [from_entry_id] [inputs, stream, store,
-    handoff_execution, completion_args, guardrails, metadata, agent_version]
-);
+crate::runtime::struct_de!(RestartConversationRequest, [
+    from_entry_id,
+] [
+    inputs,
+    stream,
+    store,
+    handoff_execution,
+    completion_args,
+    guardrails,
+    metadata,
+    agent_version,
+]);
 
 impl RestartConversationRequest {
-    crate::runtime::constructor!(
-        [from_entry_id : String => plain] [inputs, stream, store, handoff_execution,
-        completion_args, guardrails, metadata, agent_version]
-    );
+    crate::runtime::constructor!([
+        from_entry_id: String => plain,
+    ] [
+        inputs,
+        stream,
+        store,
+        handoff_execution,
+        completion_args,
+        guardrails,
+        metadata,
+        agent_version,
+    ]);
     crate::runtime::setters! {
-        inputs : ConversationInputs => optional, stream : bool => optional, store : bool
-        => optional, handoff_execution : RequestHandoffExecution => optional,
-        completion_args : CompletionArgs => optional, guardrails : Vec < GuardrailConfig
-        > => nullable, metadata : MetadataDict => nullable, agent_version : AgentVersion
-        => nullable
+        inputs: ConversationInputs => optional,
+        stream: bool => optional,
+        store: bool => optional,
+        handoff_execution: RequestHandoffExecution => optional,
+        completion_args: CompletionArgs => optional,
+        guardrails: Vec<GuardrailConfig> => nullable,
+        metadata: MetadataDict => nullable,
+        agent_version: AgentVersion => nullable,
     }
 }
 
@@ -660,15 +751,18 @@ pub enum SSETypes {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    SSETypes { ConversationResponseStarted = "conversation.response.started",
-    ConversationResponseDone = "conversation.response.done", ConversationResponseError =
-    "conversation.response.error", MessageOutputDelta = "message.output.delta",
-    ToolExecutionStarted = "tool.execution.started", ToolExecutionDelta =
-    "tool.execution.delta", ToolExecutionDone = "tool.execution.done",
-    AgentHandoffStarted = "agent.handoff.started", AgentHandoffDone =
-    "agent.handoff.done", FunctionCallDelta = "function.call.delta" }
-);
+crate::runtime::string_enum!(SSETypes {
+    ConversationResponseStarted = "conversation.response.started",
+    ConversationResponseDone = "conversation.response.done",
+    ConversationResponseError = "conversation.response.error",
+    MessageOutputDelta = "message.output.delta",
+    ToolExecutionStarted = "tool.execution.started",
+    ToolExecutionDelta = "tool.execution.delta",
+    ToolExecutionDone = "tool.execution.done",
+    AgentHandoffStarted = "agent.handoff.started",
+    AgentHandoffDone = "agent.handoff.done",
+    FunctionCallDelta = "function.call.delta",
+});
 
 /// The `SpeechStreamEventTypes` schema.
 #[cfg_attr(
@@ -712,10 +806,10 @@ pub enum SpeechStreamEventTypes {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    SpeechStreamEventTypes { SpeechAudioDelta = "speech.audio.delta", SpeechAudioDone =
-    "speech.audio.done" }
-);
+crate::runtime::string_enum!(SpeechStreamEventTypes {
+    SpeechAudioDelta = "speech.audio.delta",
+    SpeechAudioDone = "speech.audio.done",
+});
 
 /// The `TranscriptionStreamEventTypes` schema: the `event` of `TranscriptionStreamEvents`.
 #[cfg_attr(
@@ -763,11 +857,12 @@ pub enum TranscriptionStreamEventTypes {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    TranscriptionStreamEventTypes { TranscriptionLanguage = "transcription.language",
-    TranscriptionSegment = "transcription.segment", TranscriptionTextDelta =
-    "transcription.text.delta", TranscriptionDone = "transcription.done" }
-);
+crate::runtime::string_enum!(TranscriptionStreamEventTypes {
+    TranscriptionLanguage = "transcription.language",
+    TranscriptionSegment = "transcription.segment",
+    TranscriptionTextDelta = "transcription.text.delta",
+    TranscriptionDone = "transcription.done",
+});
 
 /// The `TranscriptionStreamEvents` schema.
 #[cfg_attr(
@@ -809,11 +904,14 @@ pub struct TranscriptionStreamEvents {
     pub data: TranscriptionStreamEvent,
 }
 
-crate::runtime::struct_de!(TranscriptionStreamEvents, [event, data] []);
+crate::runtime::struct_de!(TranscriptionStreamEvents, [
+    event,
+    data,
+] []);
 
 impl TranscriptionStreamEvents {
-    crate::runtime::constructor!(
-        [event : TranscriptionStreamEventTypes => plain, data : TranscriptionStreamEvent
-        => plain] []
-    );
+    crate::runtime::constructor!([
+        event: TranscriptionStreamEventTypes => plain,
+        data: TranscriptionStreamEvent => plain,
+    ] []);
 }

@@ -11,10 +11,14 @@ pub struct BatchExecutionBody {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(BatchExecutionBody, [execution_ids] []);
+crate::runtime::struct_de!(BatchExecutionBody, [
+    execution_ids,
+] []);
 
 impl BatchExecutionBody {
-    crate::runtime::constructor!([execution_ids : Vec < String > => plain] []);
+    crate::runtime::constructor!([
+        execution_ids: Vec<String> => plain,
+    ] []);
 }
 
 /// The `BatchExecutionResponse` schema: returned by `workflows.executions.batch_terminate_workflow_executions`; returned by `workflows.executions.batch_cancel_workflow_executions`.
@@ -30,11 +34,14 @@ pub struct BatchExecutionResponse {
     pub results: Option<std::collections::BTreeMap<String, BatchExecutionResult>>,
 }
 
-crate::runtime::struct_de!(BatchExecutionResponse, [] [results]);
+crate::runtime::struct_de!(BatchExecutionResponse, [] [
+    results,
+]);
 
 impl BatchExecutionResponse {
     crate::runtime::setters! {
-        results : std::collections::BTreeMap < String, BatchExecutionResult > => optional
+        results: std::collections::BTreeMap<String,
+        BatchExecutionResult > => optional,
     }
 }
 
@@ -53,12 +60,20 @@ pub struct BatchExecutionResult {
     pub error: crate::Nullable<String>,
 }
 
-crate::runtime::struct_de!(BatchExecutionResult, [status] [error]);
+crate::runtime::struct_de!(BatchExecutionResult, [
+    status,
+] [
+    error,
+]);
 
 impl BatchExecutionResult {
-    crate::runtime::constructor!([status : String => plain] [error]);
+    crate::runtime::constructor!([
+        status: String => plain,
+    ] [
+        error,
+    ]);
     crate::runtime::setters! {
-        error : String => nullable
+        error: String => nullable,
     }
 }
 
@@ -81,15 +96,25 @@ pub struct CreateDeploymentRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(CreateDeploymentRequest, [name, spec] [resources, hardened]);
+crate::runtime::struct_de!(CreateDeploymentRequest, [
+    name,
+    spec,
+] [
+    resources,
+    hardened,
+]);
 
 impl CreateDeploymentRequest {
-    crate::runtime::constructor!(
-        [name : String => plain, spec : DeploymentWorkerSpecInput => plain] [resources,
-        hardened]
-    );
+    crate::runtime::constructor!([
+        name: String => plain,
+        spec: DeploymentWorkerSpecInput => plain,
+    ] [
+        resources,
+        hardened,
+    ]);
     crate::runtime::setters! {
-        resources : DeploymentResourceConfig => nullable, hardened : bool => optional
+        resources: DeploymentResourceConfig => nullable,
+        hardened: bool => optional,
     }
 }
 
@@ -136,15 +161,23 @@ pub struct DeploymentBuildState {
     pub finished_at: crate::Nullable<String>,
 }
 
-crate::runtime::struct_de!(
-    DeploymentBuildState, [] [phase, commit_sha, image, message, started_at, finished_at]
-);
+crate::runtime::struct_de!(DeploymentBuildState, [] [
+    phase,
+    commit_sha,
+    image,
+    message,
+    started_at,
+    finished_at,
+]);
 
 impl DeploymentBuildState {
     crate::runtime::setters! {
-        phase : String => nullable, commit_sha : String => nullable, image : String =>
-        nullable, message : String => nullable, started_at : String => nullable,
-        finished_at : String => nullable
+        phase: String => nullable,
+        commit_sha: String => nullable,
+        image: String => nullable,
+        message: String => nullable,
+        started_at: String => nullable,
+        finished_at: String => nullable,
     }
 }
 
@@ -216,24 +249,47 @@ pub struct DeploymentDetailResponse {
     pub workers: Vec<DeploymentWorkerResponse>,
 }
 
-crate::runtime::struct_de!(
-    DeploymentDetailResponse, [id, name, is_active, created_at, updated_at, workers]
-    [is_hardened, location, worker_count, active_worker_count, locations, managed]
-);
+crate::runtime::struct_de!(DeploymentDetailResponse, [
+    id,
+    name,
+    is_active,
+    created_at,
+    updated_at,
+    workers,
+] [
+    is_hardened,
+    location,
+    worker_count,
+    active_worker_count,
+    locations,
+    managed,
+]);
 
 #[allow(deprecated)]
 impl DeploymentDetailResponse {
-    crate::runtime::constructor!(
-        [id : String => plain, name : String => plain, is_active : bool => plain,
-        created_at : String => plain, updated_at : String => plain, workers : Vec <
-        DeploymentWorkerResponse > => plain] [is_hardened, location, worker_count,
-        active_worker_count, locations, managed]
-    );
+    crate::runtime::constructor!([
+        id: String => plain,
+        name: String => plain,
+        is_active: bool => plain,
+        created_at: String => plain,
+        updated_at: String => plain,
+        workers: Vec<DeploymentWorkerResponse> => plain,
+    ] [
+        is_hardened,
+        location,
+        worker_count,
+        active_worker_count,
+        locations,
+        managed,
+    ]);
     crate::runtime::setters! {
-        is_hardened : bool => optional, #[deprecated] location : DeploymentLocation =>
-        nullable, worker_count : i64 => optional, active_worker_count : i64 => optional,
-        locations : Vec < LocationType > => optional, managed : ManagedDeploymentResponse
-        => nullable
+        is_hardened: bool => optional,
+        #[deprecated]
+        location: DeploymentLocation => nullable,
+        worker_count: i64 => optional,
+        active_worker_count: i64 => optional,
+        locations: Vec<LocationType> => optional,
+        managed: ManagedDeploymentResponse => nullable,
     }
 }
 
@@ -252,15 +308,19 @@ pub struct DeploymentListResponse {
     pub workspace_id: String,
 }
 
-crate::runtime::struct_de!(
-    DeploymentListResponse, [deployments, workspace_id] [next_cursor]
-);
+crate::runtime::struct_de!(DeploymentListResponse, [
+    deployments,
+    workspace_id,
+] [
+    next_cursor,
+]);
 
 impl DeploymentListResponse {
-    crate::runtime::constructor!(
-        nullable[deployments : Vec < DeploymentResponse > => plain, next_cursor : String
-        => some, workspace_id : String => plain] []
-    );
+    crate::runtime::constructor!(nullable [
+        deployments: Vec<DeploymentResponse> => plain,
+        next_cursor: String => some,
+        workspace_id: String => plain,
+    ] []);
 }
 
 /// The `DeploymentLocation` schema: the `location` of `DeploymentDetailResponse`; the `location` of `DeploymentResponse`; the `location` of `DeploymentWorkerResponse`.
@@ -284,16 +344,23 @@ pub struct DeploymentLocation {
     pub k8s_namespace: crate::Nullable<String>,
 }
 
-crate::runtime::struct_de!(
-    DeploymentLocation, [location_type] [k8s_cluster, k8s_namespace]
-);
+crate::runtime::struct_de!(DeploymentLocation, [
+    location_type,
+] [
+    k8s_cluster,
+    k8s_namespace,
+]);
 
 impl DeploymentLocation {
-    crate::runtime::constructor!(
-        [location_type : LocationType => plain] [k8s_cluster, k8s_namespace]
-    );
+    crate::runtime::constructor!([
+        location_type: LocationType => plain,
+    ] [
+        k8s_cluster,
+        k8s_namespace,
+    ]);
     crate::runtime::setters! {
-        k8s_cluster : String => nullable, k8s_namespace : String => nullable
+        k8s_cluster: String => nullable,
+        k8s_namespace: String => nullable,
     }
 }
 
@@ -312,18 +379,20 @@ pub enum DeploymentLogEvent {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::untagged_union_ser!(
-    DeploymentLogEvent { DeploymentLogRecord, StreamError }
-);
+crate::runtime::untagged_union_ser!(DeploymentLogEvent {
+    DeploymentLogRecord,
+    StreamError,
+});
 
-crate::runtime::untagged_union_de!(
-    DeploymentLogEvent { DeploymentLogRecord, StreamError }
-);
+crate::runtime::untagged_union_de!(DeploymentLogEvent {
+    DeploymentLogRecord,
+    StreamError,
+});
 
-crate::runtime::union_from!(
-    DeploymentLogEvent { DeploymentLogRecord(DeploymentLogRecord),
-    StreamError(StreamError) }
-);
+crate::runtime::union_from!(DeploymentLogEvent {
+    DeploymentLogRecord(DeploymentLogRecord),
+    StreamError(StreamError),
+});
 
 /// The `DeploymentLogRecord` schema: the `results` of `DeploymentLogSearchResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
@@ -344,17 +413,25 @@ pub struct DeploymentLogRecord {
     pub log_attributes: std::collections::BTreeMap<String, String>,
 }
 
-crate::runtime::struct_de!(
-    DeploymentLogRecord, [timestamp, trace_id, span_id, severity_text, body,
-    log_attributes] []
-);
+crate::runtime::struct_de!(DeploymentLogRecord, [
+    timestamp,
+    trace_id,
+    span_id,
+    severity_text,
+    body,
+    log_attributes,
+] []);
 
 impl DeploymentLogRecord {
-    crate::runtime::constructor!(
-        [timestamp : String => plain, trace_id : String => plain, span_id : String =>
-        plain, severity_text : String => plain, body : String => plain, log_attributes :
-        std::collections::BTreeMap < String, String > => plain] []
-    );
+    crate::runtime::constructor!([
+        timestamp: String => plain,
+        trace_id: String => plain,
+        span_id: String => plain,
+        severity_text: String => plain,
+        body: String => plain,
+        log_attributes: std::collections::BTreeMap<String,
+        String > => plain,
+    ] []);
 }
 
 /// The `DeploymentLogSearchResponse` schema: returned by `workflows.deployments.get_deployment_logs`.
@@ -372,14 +449,20 @@ pub struct DeploymentLogSearchResponse {
     pub next_cursor: crate::Nullable<String>,
 }
 
-crate::runtime::struct_de!(DeploymentLogSearchResponse, [results] [next_cursor]);
+crate::runtime::struct_de!(DeploymentLogSearchResponse, [
+    results,
+] [
+    next_cursor,
+]);
 
 impl DeploymentLogSearchResponse {
-    crate::runtime::constructor!(
-        [results : Vec < DeploymentLogRecord > => plain] [next_cursor]
-    );
+    crate::runtime::constructor!([
+        results: Vec<DeploymentLogRecord> => plain,
+    ] [
+        next_cursor,
+    ]);
     crate::runtime::setters! {
-        next_cursor : String => nullable
+        next_cursor: String => nullable,
     }
 }
 
@@ -448,17 +531,29 @@ pub struct DeploymentObservedState {
     pub build_state: crate::Nullable<DeploymentBuildState>,
 }
 
-crate::runtime::struct_de!(
-    DeploymentObservedState, [] [phase, available_replicas, ready_replicas, endpoint,
-    message, last_seen, deployed_revision, generation, build_state]
-);
+crate::runtime::struct_de!(DeploymentObservedState, [] [
+    phase,
+    available_replicas,
+    ready_replicas,
+    endpoint,
+    message,
+    last_seen,
+    deployed_revision,
+    generation,
+    build_state,
+]);
 
 impl DeploymentObservedState {
     crate::runtime::setters! {
-        phase : String => nullable, available_replicas : i64 => optional, ready_replicas
-        : i64 => optional, endpoint : String => nullable, message : String => nullable,
-        last_seen : String => nullable, deployed_revision : String => nullable,
-        generation : i64 => nullable, build_state : DeploymentBuildState => nullable
+        phase: String => nullable,
+        available_replicas: i64 => optional,
+        ready_replicas: i64 => optional,
+        endpoint: String => nullable,
+        message: String => nullable,
+        last_seen: String => nullable,
+        deployed_revision: String => nullable,
+        generation: i64 => nullable,
+        build_state: DeploymentBuildState => nullable,
     }
 }
 
@@ -483,16 +578,21 @@ pub struct DeploymentResourceConfig {
     pub memory_limit: crate::Nullable<String>,
 }
 
-crate::runtime::struct_de!(
-    DeploymentResourceConfig, [] [replicas, cpu_request, cpu_limit, memory_request,
-    memory_limit]
-);
+crate::runtime::struct_de!(DeploymentResourceConfig, [] [
+    replicas,
+    cpu_request,
+    cpu_limit,
+    memory_request,
+    memory_limit,
+]);
 
 impl DeploymentResourceConfig {
     crate::runtime::setters! {
-        replicas : i64 => nullable, cpu_request : String => nullable, cpu_limit : String
-        => nullable, memory_request : String => nullable, memory_limit : String =>
-        nullable
+        replicas: i64 => nullable,
+        cpu_request: String => nullable,
+        cpu_limit: String => nullable,
+        memory_request: String => nullable,
+        memory_limit: String => nullable,
     }
 }
 
@@ -518,16 +618,21 @@ pub struct DeploymentResourceConfigUpdate {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    DeploymentResourceConfigUpdate, [] [replicas, cpu_request, cpu_limit, memory_request,
-    memory_limit]
-);
+crate::runtime::struct_de!(DeploymentResourceConfigUpdate, [] [
+    replicas,
+    cpu_request,
+    cpu_limit,
+    memory_request,
+    memory_limit,
+]);
 
 impl DeploymentResourceConfigUpdate {
     crate::runtime::setters! {
-        replicas : i64 => nullable, cpu_request : String => nullable, cpu_limit : String
-        => nullable, memory_request : String => nullable, memory_limit : String =>
-        nullable
+        replicas: i64 => nullable,
+        cpu_request: String => nullable,
+        cpu_limit: String => nullable,
+        memory_request: String => nullable,
+        memory_limit: String => nullable,
     }
 }
 
@@ -597,23 +702,45 @@ pub struct DeploymentResponse {
     pub managed: crate::Nullable<ManagedDeploymentResponse>,
 }
 
-crate::runtime::struct_de!(
-    DeploymentResponse, [id, name, is_active, created_at, updated_at] [is_hardened,
-    location, worker_count, active_worker_count, locations, managed]
-);
+crate::runtime::struct_de!(DeploymentResponse, [
+    id,
+    name,
+    is_active,
+    created_at,
+    updated_at,
+] [
+    is_hardened,
+    location,
+    worker_count,
+    active_worker_count,
+    locations,
+    managed,
+]);
 
 #[allow(deprecated)]
 impl DeploymentResponse {
-    crate::runtime::constructor!(
-        [id : String => plain, name : String => plain, is_active : bool => plain,
-        created_at : String => plain, updated_at : String => plain] [is_hardened,
-        location, worker_count, active_worker_count, locations, managed]
-    );
+    crate::runtime::constructor!([
+        id: String => plain,
+        name: String => plain,
+        is_active: bool => plain,
+        created_at: String => plain,
+        updated_at: String => plain,
+    ] [
+        is_hardened,
+        location,
+        worker_count,
+        active_worker_count,
+        locations,
+        managed,
+    ]);
     crate::runtime::setters! {
-        is_hardened : bool => optional, #[deprecated] location : DeploymentLocation =>
-        nullable, worker_count : i64 => optional, active_worker_count : i64 => optional,
-        locations : Vec < LocationType > => optional, managed : ManagedDeploymentResponse
-        => nullable
+        is_hardened: bool => optional,
+        #[deprecated]
+        location: DeploymentLocation => nullable,
+        worker_count: i64 => optional,
+        active_worker_count: i64 => optional,
+        locations: Vec<LocationType> => optional,
+        managed: ManagedDeploymentResponse => nullable,
     }
 }
 
@@ -628,13 +755,17 @@ pub struct DeploymentWorkerListResponse {
     pub next_cursor: Option<String>,
 }
 
-crate::runtime::struct_de!(DeploymentWorkerListResponse, [workers] [next_cursor]);
+crate::runtime::struct_de!(DeploymentWorkerListResponse, [
+    workers,
+] [
+    next_cursor,
+]);
 
 impl DeploymentWorkerListResponse {
-    crate::runtime::constructor!(
-        nullable[workers : Vec < DeploymentWorkerResponse > => plain, next_cursor :
-        String => some] []
-    );
+    crate::runtime::constructor!(nullable [
+        workers: Vec<DeploymentWorkerResponse> => plain,
+        next_cursor: String => some,
+    ] []);
 }
 
 /// The `DeploymentWorkerResponse` schema: the `workers` of `DeploymentDetailResponse`; the `workers` of `DeploymentWorkerListResponse`.
@@ -662,17 +793,26 @@ pub struct DeploymentWorkerResponse {
     pub location: crate::Nullable<DeploymentLocation>,
 }
 
-crate::runtime::struct_de!(
-    DeploymentWorkerResponse, [name, created_at, updated_at, is_active] [location]
-);
+crate::runtime::struct_de!(DeploymentWorkerResponse, [
+    name,
+    created_at,
+    updated_at,
+    is_active,
+] [
+    location,
+]);
 
 impl DeploymentWorkerResponse {
-    crate::runtime::constructor!(
-        [name : String => plain, created_at : String => plain, updated_at : String =>
-        plain, is_active : bool => plain] [location]
-    );
+    crate::runtime::constructor!([
+        name: String => plain,
+        created_at: String => plain,
+        updated_at: String => plain,
+        is_active: bool => plain,
+    ] [
+        location,
+    ]);
     crate::runtime::setters! {
-        location : DeploymentLocation => nullable
+        location: DeploymentLocation => nullable,
     }
 }
 
@@ -698,17 +838,26 @@ pub struct DeploymentWorkerSpecInput {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    DeploymentWorkerSpecInput, [github_url] [revision, entrypoint, working_dir]
-);
+crate::runtime::struct_de!(DeploymentWorkerSpecInput, [
+    github_url,
+] [
+    revision,
+    entrypoint,
+    working_dir,
+]);
 
 impl DeploymentWorkerSpecInput {
-    crate::runtime::constructor!(
-        [github_url : String => plain] [revision, entrypoint, working_dir]
-    );
+    crate::runtime::constructor!([
+        github_url: String => plain,
+    ] [
+        revision,
+        entrypoint,
+        working_dir,
+    ]);
     crate::runtime::setters! {
-        revision : String => nullable, entrypoint : String => nullable, working_dir :
-        String => nullable
+        revision: String => nullable,
+        entrypoint: String => nullable,
+        working_dir: String => nullable,
     }
 }
 
@@ -766,22 +915,40 @@ pub struct DeploymentWorkerSpecResponse {
     pub commit: crate::Nullable<GitCommitMetadata>,
 }
 
-crate::runtime::struct_de!(
-    DeploymentWorkerSpecResponse, [github_url] [r#type = "type", revision, entrypoint,
-    working_dir, restarted_at, commit_sha, commit]
-);
+crate::runtime::struct_de!(DeploymentWorkerSpecResponse, [
+    github_url,
+] [
+    r#type = "type",
+    revision,
+    entrypoint,
+    working_dir,
+    restarted_at,
+    commit_sha,
+    commit,
+]);
 
 #[allow(deprecated)]
 impl DeploymentWorkerSpecResponse {
-    crate::runtime::constructor!(
-        [github_url : String => plain] [r#type, revision, entrypoint, working_dir,
-        restarted_at, commit_sha, commit]
-    );
+    crate::runtime::constructor!([
+        github_url: String => plain,
+    ] [
+        r#type,
+        revision,
+        entrypoint,
+        working_dir,
+        restarted_at,
+        commit_sha,
+        commit,
+    ]);
     crate::runtime::setters! {
-        r#type : String => optional, revision : String => nullable, entrypoint : String
-        => nullable, working_dir : String => nullable, restarted_at : String => nullable,
-        #[deprecated] commit_sha : String => nullable, commit : GitCommitMetadata =>
-        nullable
+        r#type: String => optional,
+        revision: String => nullable,
+        entrypoint: String => nullable,
+        working_dir: String => nullable,
+        restarted_at: String => nullable,
+        #[deprecated]
+        commit_sha: String => nullable,
+        commit: GitCommitMetadata => nullable,
     }
 }
 
@@ -799,10 +966,10 @@ pub enum DeploymentsListDeploymentsOrderBy {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    DeploymentsListDeploymentsOrderBy { UpdatedAt = "updated_at", CreatedAt =
-    "created_at" }
-);
+crate::runtime::string_enum!(DeploymentsListDeploymentsOrderBy {
+    UpdatedAt = "updated_at",
+    CreatedAt = "created_at",
+});
 
 /// One type for the places that declare it alike: a parameter of `workflows.deployments.list_workers`; a parameter of `workflows.get_workflows`.
 ///
@@ -818,9 +985,10 @@ pub enum DeploymentsListWorkersWorkerStatus {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    DeploymentsListWorkersWorkerStatus { Active = "active", Inactive = "inactive" }
-);
+crate::runtime::string_enum!(DeploymentsListWorkersWorkerStatus {
+    Active = "active",
+    Inactive = "inactive",
+});
 
 /// The `EventProgressStatus` schema: the `status` of `WorkflowExecutionProgressTraceEvent`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
@@ -836,10 +1004,11 @@ pub enum EventProgressStatus {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    EventProgressStatus { Running = "RUNNING", Completed = "COMPLETED", Failed = "FAILED"
-    }
-);
+crate::runtime::string_enum!(EventProgressStatus {
+    Running = "RUNNING",
+    Completed = "COMPLETED",
+    Failed = "FAILED",
+});
 
 /// The `EventSource` schema: a parameter of `workflows.executions.stream`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
@@ -855,9 +1024,11 @@ pub enum EventSource {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    EventSource { Database = "DATABASE", Live = "LIVE", Hybrid = "HYBRID" }
-);
+crate::runtime::string_enum!(EventSource {
+    Database = "DATABASE",
+    Live = "LIVE",
+    Hybrid = "HYBRID",
+});
 
 /// The `EventType` schema: the `type` of `WorkflowExecutionProgressTraceEvent`; the `type` of `WorkflowExecutionTraceEvent`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
@@ -871,9 +1042,10 @@ pub enum EventType {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    EventType { Event = "EVENT", EventProgress = "EVENT_PROGRESS" }
-);
+crate::runtime::string_enum!(EventType {
+    Event = "EVENT",
+    EventProgress = "EVENT_PROGRESS",
+});
 
 /// The `data` field of the `200` response of `GET /v1/workflows/executions/{execution_id}/logs/stream`.
 ///
@@ -890,18 +1062,20 @@ pub enum ExecutionLogEvent {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::untagged_union_ser!(
-    ExecutionLogEvent { ExecutionLogRecord, StreamError }
-);
+crate::runtime::untagged_union_ser!(ExecutionLogEvent {
+    ExecutionLogRecord,
+    StreamError,
+});
 
-crate::runtime::untagged_union_de!(
-    ExecutionLogEvent { ExecutionLogRecord, StreamError }
-);
+crate::runtime::untagged_union_de!(ExecutionLogEvent {
+    ExecutionLogRecord,
+    StreamError,
+});
 
-crate::runtime::union_from!(
-    ExecutionLogEvent { ExecutionLogRecord(ExecutionLogRecord), StreamError(StreamError)
-    }
-);
+crate::runtime::union_from!(ExecutionLogEvent {
+    ExecutionLogRecord(ExecutionLogRecord),
+    StreamError(StreamError),
+});
 
 /// The `ExecutionLogRecord` schema: the `results` of `ExecutionLogSearchResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
@@ -922,17 +1096,25 @@ pub struct ExecutionLogRecord {
     pub log_attributes: std::collections::BTreeMap<String, String>,
 }
 
-crate::runtime::struct_de!(
-    ExecutionLogRecord, [timestamp, trace_id, span_id, severity_text, body,
-    log_attributes] []
-);
+crate::runtime::struct_de!(ExecutionLogRecord, [
+    timestamp,
+    trace_id,
+    span_id,
+    severity_text,
+    body,
+    log_attributes,
+] []);
 
 impl ExecutionLogRecord {
-    crate::runtime::constructor!(
-        [timestamp : String => plain, trace_id : String => plain, span_id : String =>
-        plain, severity_text : String => plain, body : String => plain, log_attributes :
-        std::collections::BTreeMap < String, String > => plain] []
-    );
+    crate::runtime::constructor!([
+        timestamp: String => plain,
+        trace_id: String => plain,
+        span_id: String => plain,
+        severity_text: String => plain,
+        body: String => plain,
+        log_attributes: std::collections::BTreeMap<String,
+        String > => plain,
+    ] []);
 }
 
 /// The `ExecutionLogSearchResponse` schema: returned by `workflows.executions.get_workflow_execution_logs`.
@@ -950,14 +1132,20 @@ pub struct ExecutionLogSearchResponse {
     pub next_cursor: crate::Nullable<String>,
 }
 
-crate::runtime::struct_de!(ExecutionLogSearchResponse, [results] [next_cursor]);
+crate::runtime::struct_de!(ExecutionLogSearchResponse, [
+    results,
+] [
+    next_cursor,
+]);
 
 impl ExecutionLogSearchResponse {
-    crate::runtime::constructor!(
-        [results : Vec < ExecutionLogRecord > => plain] [next_cursor]
-    );
+    crate::runtime::constructor!([
+        results: Vec<ExecutionLogRecord> => plain,
+    ] [
+        next_cursor,
+    ]);
     crate::runtime::setters! {
-        next_cursor : String => nullable
+        next_cursor: String => nullable,
     }
 }
 
@@ -982,13 +1170,15 @@ pub struct ExecutionTraceInfoResponse {
     pub has_trace_data: Option<bool>,
 }
 
-crate::runtime::struct_de!(
-    ExecutionTraceInfoResponse, [] [otel_trace_id, has_trace_data]
-);
+crate::runtime::struct_de!(ExecutionTraceInfoResponse, [] [
+    otel_trace_id,
+    has_trace_data,
+]);
 
 impl ExecutionTraceInfoResponse {
     crate::runtime::setters! {
-        otel_trace_id : String => nullable, has_trace_data : bool => optional
+        otel_trace_id: String => nullable,
+        has_trace_data: bool => optional,
     }
 }
 
@@ -1017,12 +1207,17 @@ pub struct GitCommitAuthor {
     pub html_url: crate::Nullable<String>,
 }
 
-crate::runtime::struct_de!(GitCommitAuthor, [] [name, username, html_url]);
+crate::runtime::struct_de!(GitCommitAuthor, [] [
+    name,
+    username,
+    html_url,
+]);
 
 impl GitCommitAuthor {
     crate::runtime::setters! {
-        name : String => nullable, username : String => nullable, html_url : String =>
-        nullable
+        name: String => nullable,
+        username: String => nullable,
+        html_url: String => nullable,
     }
 }
 
@@ -1053,13 +1248,26 @@ pub struct GitCommitMetadata {
     pub html_url: crate::Nullable<String>,
 }
 
-crate::runtime::struct_de!(GitCommitMetadata, [sha] [message, author, html_url]);
+crate::runtime::struct_de!(GitCommitMetadata, [
+    sha,
+] [
+    message,
+    author,
+    html_url,
+]);
 
 impl GitCommitMetadata {
-    crate::runtime::constructor!([sha : String => plain] [message, author, html_url]);
+    crate::runtime::constructor!([
+        sha: String => plain,
+    ] [
+        message,
+        author,
+        html_url,
+    ]);
     crate::runtime::setters! {
-        message : String => nullable, author : GitCommitAuthor => nullable, html_url :
-        String => nullable
+        message: String => nullable,
+        author: GitCommitAuthor => nullable,
+        html_url: String => nullable,
     }
 }
 
@@ -1077,19 +1285,21 @@ pub enum InvocationBodyInput {
     Unknown(serde_json::Value),
 }
 
-crate::runtime::untagged_union_ser!(
-    InvocationBodyInput { NetworkEncodedInput, ValueMap }
-);
+crate::runtime::untagged_union_ser!(InvocationBodyInput {
+    NetworkEncodedInput,
+    ValueMap,
+});
 
 #[cfg(feature = "full-serde")]
-crate::runtime::untagged_union_de!(
-    InvocationBodyInput { NetworkEncodedInput, ValueMap }
-);
+crate::runtime::untagged_union_de!(InvocationBodyInput {
+    NetworkEncodedInput,
+    ValueMap,
+});
 
-crate::runtime::union_from!(
-    InvocationBodyInput { NetworkEncodedInput(NetworkEncodedInput),
-    ValueMap(std::collections::BTreeMap < String, serde_json::Value >) }
-);
+crate::runtime::union_from!(InvocationBodyInput {
+    NetworkEncodedInput(NetworkEncodedInput),
+    ValueMap(std::collections::BTreeMap<String, serde_json::Value>),
+});
 
 /// The `LocationType` schema: the `locations` of `DeploymentDetailResponse`; the `location_type` of `DeploymentLocation`; the `locations` of `DeploymentResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
@@ -1105,9 +1315,11 @@ pub enum LocationType {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    LocationType { Local = "local", K8s = "k8s", Managed = "managed" }
-);
+crate::runtime::string_enum!(LocationType {
+    Local = "local",
+    K8s = "k8s",
+    Managed = "managed",
+});
 
 /// The `ManagedDeploymentResponse` schema: returned by `workflows.deployments.create`; returned by `workflows.deployments.delete`; returned by `workflows.deployments.update`; and 5 more.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
@@ -1176,24 +1388,50 @@ pub struct ManagedDeploymentResponse {
     pub is_hardened: Option<bool>,
 }
 
-crate::runtime::struct_de!(
-    ManagedDeploymentResponse, [service_id, name, spec, resources, status, created_at,
-    updated_at] [stopped, rollout_status, created_by, updated_by, deployed_by,
-    deployed_at, is_hardened]
-);
+crate::runtime::struct_de!(ManagedDeploymentResponse, [
+    service_id,
+    name,
+    spec,
+    resources,
+    status,
+    created_at,
+    updated_at,
+] [
+    stopped,
+    rollout_status,
+    created_by,
+    updated_by,
+    deployed_by,
+    deployed_at,
+    is_hardened,
+]);
 
 impl ManagedDeploymentResponse {
-    crate::runtime::constructor!(
-        [service_id : String => plain, name : String => plain, spec :
-        DeploymentWorkerSpecResponse => plain, resources : DeploymentResourceConfig =>
-        plain, status : DeploymentObservedState => plain, created_at : String => plain,
-        updated_at : String => plain] [stopped, rollout_status, created_by, updated_by,
-        deployed_by, deployed_at, is_hardened]
-    );
+    crate::runtime::constructor!([
+        service_id: String => plain,
+        name: String => plain,
+        spec: DeploymentWorkerSpecResponse => plain,
+        resources: DeploymentResourceConfig => plain,
+        status: DeploymentObservedState => plain,
+        created_at: String => plain,
+        updated_at: String => plain,
+    ] [
+        stopped,
+        rollout_status,
+        created_by,
+        updated_by,
+        deployed_by,
+        deployed_at,
+        is_hardened,
+    ]);
     crate::runtime::setters! {
-        stopped : bool => optional, rollout_status : String => nullable, created_by :
-        String => nullable, updated_by : String => nullable, deployed_by : String =>
-        nullable, deployed_at : String => nullable, is_hardened : bool => optional
+        stopped: bool => optional,
+        rollout_status: String => nullable,
+        created_by: String => nullable,
+        updated_by: String => nullable,
+        deployed_by: String => nullable,
+        deployed_at: String => nullable,
+        is_hardened: bool => optional,
     }
 }
 
@@ -1216,15 +1454,23 @@ pub struct NetworkEncodedInput {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(NetworkEncodedInput, [b64payload] [encoding_options, empty]);
+crate::runtime::struct_de!(NetworkEncodedInput, [
+    b64payload,
+] [
+    encoding_options,
+    empty,
+]);
 
 impl NetworkEncodedInput {
-    crate::runtime::constructor!(
-        [b64payload : String => plain] [encoding_options, empty]
-    );
+    crate::runtime::constructor!([
+        b64payload: String => plain,
+    ] [
+        encoding_options,
+        empty,
+    ]);
     crate::runtime::setters! {
-        encoding_options : Vec < EncodedPayloadOptions > => optional, empty : bool =>
-        optional
+        encoding_options: Vec<EncodedPayloadOptions> => optional,
+        empty: bool => optional,
     }
 }
 
@@ -1280,19 +1526,33 @@ pub struct PartialScheduleDefinition {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    PartialScheduleDefinition, [] [input, calendars, intervals, cron_expressions, skip,
-    start_at, end_at, jitter, time_zone_name, policy, max_executions]
-);
+crate::runtime::struct_de!(PartialScheduleDefinition, [] [
+    input,
+    calendars,
+    intervals,
+    cron_expressions,
+    skip,
+    start_at,
+    end_at,
+    jitter,
+    time_zone_name,
+    policy,
+    max_executions,
+]);
 
 impl PartialScheduleDefinition {
     crate::runtime::setters! {
-        input : serde_json::Value => optional, calendars : Vec < ScheduleCalendar > =>
-        optional, intervals : Vec < ScheduleInterval > => optional, cron_expressions :
-        Vec < String > => optional, skip : Vec < ScheduleCalendar > => optional, start_at
-        : String => nullable, end_at : String => nullable, jitter : String => nullable,
-        time_zone_name : String => nullable, policy : SchedulePolicy => optional,
-        max_executions : i64 => nullable
+        input: serde_json::Value => optional,
+        calendars: Vec<ScheduleCalendar> => optional,
+        intervals: Vec<ScheduleInterval> => optional,
+        cron_expressions: Vec<String> => optional,
+        skip: Vec<ScheduleCalendar> => optional,
+        start_at: String => nullable,
+        end_at: String => nullable,
+        jitter: String => nullable,
+        time_zone_name: String => nullable,
+        policy: SchedulePolicy => optional,
+        max_executions: i64 => nullable,
     }
 }
 
@@ -1321,18 +1581,27 @@ pub struct QueryDefinition {
     >,
 }
 
-crate::runtime::struct_de!(
-    QueryDefinition, [name, input_schema] [description, output_schema]
-);
+crate::runtime::struct_de!(QueryDefinition, [
+    name,
+    input_schema,
+] [
+    description,
+    output_schema,
+]);
 
 impl QueryDefinition {
-    crate::runtime::constructor!(
-        [name : String => plain, input_schema : std::collections::BTreeMap < String,
-        serde_json::Value > => plain] [description, output_schema]
-    );
+    crate::runtime::constructor!([
+        name: String => plain,
+        input_schema: std::collections::BTreeMap<String,
+        serde_json::Value > => plain,
+    ] [
+        description,
+        output_schema,
+    ]);
     crate::runtime::setters! {
-        description : String => nullable, output_schema : std::collections::BTreeMap <
-        String, serde_json::Value > => nullable
+        description: String => nullable,
+        output_schema: std::collections::BTreeMap<String,
+        serde_json::Value > => nullable,
     }
 }
 
@@ -1348,12 +1617,20 @@ pub struct QueryInvocationBody {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(QueryInvocationBody, [name] [input]);
+crate::runtime::struct_de!(QueryInvocationBody, [
+    name,
+] [
+    input,
+]);
 
 impl QueryInvocationBody {
-    crate::runtime::constructor!([name : String => plain] [input]);
+    crate::runtime::constructor!([
+        name: String => plain,
+    ] [
+        input,
+    ]);
     crate::runtime::setters! {
-        input : InvocationBodyInput => nullable
+        input: InvocationBodyInput => nullable,
     }
 }
 
@@ -1368,12 +1645,16 @@ pub struct QueryWorkflowResponse {
     pub result: serde_json::Value,
 }
 
-crate::runtime::struct_de!(QueryWorkflowResponse, [query_name, result] []);
+crate::runtime::struct_de!(QueryWorkflowResponse, [
+    query_name,
+    result,
+] []);
 
 impl QueryWorkflowResponse {
-    crate::runtime::constructor!(
-        [query_name : String => plain, result : serde_json::Value => plain] []
-    );
+    crate::runtime::constructor!([
+        query_name: String => plain,
+        result: serde_json::Value => plain,
+    ] []);
 }
 
 /// The `ResetInvocationBody` schema: sent to `workflows.executions.reset_workflow`.
@@ -1398,17 +1679,26 @@ pub struct ResetInvocationBody {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    ResetInvocationBody, [event_id] [reason, exclude_signals, exclude_updates]
-);
+crate::runtime::struct_de!(ResetInvocationBody, [
+    event_id,
+] [
+    reason,
+    exclude_signals,
+    exclude_updates,
+]);
 
 impl ResetInvocationBody {
-    crate::runtime::constructor!(
-        [event_id : i64 => plain] [reason, exclude_signals, exclude_updates]
-    );
+    crate::runtime::constructor!([
+        event_id: i64 => plain,
+    ] [
+        reason,
+        exclude_signals,
+        exclude_updates,
+    ]);
     crate::runtime::setters! {
-        reason : String => nullable, exclude_signals : bool => optional, exclude_updates
-        : bool => optional
+        reason: String => nullable,
+        exclude_signals: bool => optional,
+        exclude_updates: bool => optional,
     }
 }
 
@@ -1426,9 +1716,10 @@ pub enum RunsListRunsSortBy {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    RunsListRunsSortBy { StartTime = "start_time", EndTime = "end_time" }
-);
+crate::runtime::string_enum!(RunsListRunsSortBy {
+    StartTime = "start_time",
+    EndTime = "end_time",
+});
 
 /// Scalar metric with a single value.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
@@ -1439,10 +1730,14 @@ pub struct ScalarMetric {
     pub value: ScalarMetricValue,
 }
 
-crate::runtime::struct_de!(ScalarMetric, [value] []);
+crate::runtime::struct_de!(ScalarMetric, [
+    value,
+] []);
 
 impl ScalarMetric {
-    crate::runtime::constructor!([value : ScalarMetricValue => plain] []);
+    crate::runtime::constructor!([
+        value: ScalarMetricValue => plain,
+    ] []);
 }
 
 /// The `value` field of `ScalarMetric`.
@@ -1460,11 +1755,20 @@ pub enum ScalarMetricValue {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::untagged_union_ser!(ScalarMetricValue { Integer, Number });
+crate::runtime::untagged_union_ser!(ScalarMetricValue {
+    Integer,
+    Number,
+});
 
-crate::runtime::untagged_union_de!(ScalarMetricValue { Integer, Number });
+crate::runtime::untagged_union_de!(ScalarMetricValue {
+    Integer,
+    Number,
+});
 
-crate::runtime::union_from!(ScalarMetricValue { Integer(i64), Number(f64) });
+crate::runtime::union_from!(ScalarMetricValue {
+    Integer(i64),
+    Number(f64),
+});
 
 /// The `ScheduleCalendar` schema: the `calendars` of `PartialScheduleDefinition`; the `skip` of `PartialScheduleDefinition`; the `calendars` of `ScheduleDefinition`; and 3 more.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
@@ -1510,18 +1814,27 @@ pub struct ScheduleCalendar {
     pub comment: crate::Nullable<String>,
 }
 
-crate::runtime::struct_de!(
-    ScheduleCalendar, [] [second, minute, hour, day_of_month, month, year, day_of_week,
-    comment]
-);
+crate::runtime::struct_de!(ScheduleCalendar, [] [
+    second,
+    minute,
+    hour,
+    day_of_month,
+    month,
+    year,
+    day_of_week,
+    comment,
+]);
 
 impl ScheduleCalendar {
     crate::runtime::setters! {
-        second : Vec < ScheduleRange > => optional, minute : Vec < ScheduleRange > =>
-        optional, hour : Vec < ScheduleRange > => optional, day_of_month : Vec <
-        ScheduleRange > => optional, month : Vec < ScheduleRange > => optional, year :
-        Vec < ScheduleRange > => optional, day_of_week : Vec < ScheduleRange > =>
-        optional, comment : String => nullable
+        second: Vec<ScheduleRange> => optional,
+        minute: Vec<ScheduleRange> => optional,
+        hour: Vec<ScheduleRange> => optional,
+        day_of_month: Vec<ScheduleRange> => optional,
+        month: Vec<ScheduleRange> => optional,
+        year: Vec<ScheduleRange> => optional,
+        day_of_week: Vec<ScheduleRange> => optional,
+        comment: String => nullable,
     }
 }
 
@@ -1581,24 +1894,50 @@ pub struct ScheduleDefinition {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    ScheduleDefinition, [input] [calendars, intervals, cron_expressions, skip, start_at,
-    end_at, jitter, time_zone_name, policy, max_executions, schedule_id]
-);
+crate::runtime::struct_de!(ScheduleDefinition, [
+    input,
+] [
+    calendars,
+    intervals,
+    cron_expressions,
+    skip,
+    start_at,
+    end_at,
+    jitter,
+    time_zone_name,
+    policy,
+    max_executions,
+    schedule_id,
+]);
 
 impl ScheduleDefinition {
-    crate::runtime::constructor!(
-        [input : serde_json::Value => plain] [calendars, intervals, cron_expressions,
-        skip, start_at, end_at, jitter, time_zone_name, policy, max_executions,
-        schedule_id]
-    );
+    crate::runtime::constructor!([
+        input: serde_json::Value => plain,
+    ] [
+        calendars,
+        intervals,
+        cron_expressions,
+        skip,
+        start_at,
+        end_at,
+        jitter,
+        time_zone_name,
+        policy,
+        max_executions,
+        schedule_id,
+    ]);
     crate::runtime::setters! {
-        calendars : Vec < ScheduleCalendar > => optional, intervals : Vec <
-        ScheduleInterval > => optional, cron_expressions : Vec < String > => optional,
-        skip : Vec < ScheduleCalendar > => optional, start_at : String => nullable,
-        end_at : String => nullable, jitter : String => nullable, time_zone_name : String
-        => nullable, policy : SchedulePolicy => optional, max_executions : i64 =>
-        nullable, schedule_id : String => nullable
+        calendars: Vec<ScheduleCalendar> => optional,
+        intervals: Vec<ScheduleInterval> => optional,
+        cron_expressions: Vec<String> => optional,
+        skip: Vec<ScheduleCalendar> => optional,
+        start_at: String => nullable,
+        end_at: String => nullable,
+        jitter: String => nullable,
+        time_zone_name: String => nullable,
+        policy: SchedulePolicy => optional,
+        max_executions: i64 => nullable,
+        schedule_id: String => nullable,
     }
 }
 
@@ -1712,29 +2051,65 @@ pub struct ScheduleDefinitionOutput {
     pub recent_executions: Option<Vec<ScheduleRecentExecution>>,
 }
 
-crate::runtime::struct_de!(
-    ScheduleDefinitionOutput, [input, schedule_id, workflow_name, paused] [calendars,
-    intervals, cron_expressions, skip, start_at, end_at, jitter, time_zone_name, policy,
-    remaining_executions, deployment_name, note, future_executions, recent_executions]
-);
+crate::runtime::struct_de!(ScheduleDefinitionOutput, [
+    input,
+    schedule_id,
+    workflow_name,
+    paused,
+] [
+    calendars,
+    intervals,
+    cron_expressions,
+    skip,
+    start_at,
+    end_at,
+    jitter,
+    time_zone_name,
+    policy,
+    remaining_executions,
+    deployment_name,
+    note,
+    future_executions,
+    recent_executions,
+]);
 
 impl ScheduleDefinitionOutput {
-    crate::runtime::constructor!(
-        [input : serde_json::Value => plain, schedule_id : String => plain, workflow_name
-        : String => plain, paused : bool => plain] [calendars, intervals,
-        cron_expressions, skip, start_at, end_at, jitter, time_zone_name, policy,
-        remaining_executions, deployment_name, note, future_executions,
-        recent_executions]
-    );
+    crate::runtime::constructor!([
+        input: serde_json::Value => plain,
+        schedule_id: String => plain,
+        workflow_name: String => plain,
+        paused: bool => plain,
+    ] [
+        calendars,
+        intervals,
+        cron_expressions,
+        skip,
+        start_at,
+        end_at,
+        jitter,
+        time_zone_name,
+        policy,
+        remaining_executions,
+        deployment_name,
+        note,
+        future_executions,
+        recent_executions,
+    ]);
     crate::runtime::setters! {
-        calendars : Vec < ScheduleCalendar > => optional, intervals : Vec <
-        ScheduleInterval > => optional, cron_expressions : Vec < String > => optional,
-        skip : Vec < ScheduleCalendar > => optional, start_at : String => nullable,
-        end_at : String => nullable, jitter : String => nullable, time_zone_name : String
-        => nullable, policy : SchedulePolicy => optional, remaining_executions : i64 =>
-        nullable, deployment_name : String => nullable, note : String => nullable,
-        future_executions : Vec < ScheduleFutureExecution > => optional,
-        recent_executions : Vec < ScheduleRecentExecution > => optional
+        calendars: Vec<ScheduleCalendar> => optional,
+        intervals: Vec<ScheduleInterval> => optional,
+        cron_expressions: Vec<String> => optional,
+        skip: Vec<ScheduleCalendar> => optional,
+        start_at: String => nullable,
+        end_at: String => nullable,
+        jitter: String => nullable,
+        time_zone_name: String => nullable,
+        policy: SchedulePolicy => optional,
+        remaining_executions: i64 => nullable,
+        deployment_name: String => nullable,
+        note: String => nullable,
+        future_executions: Vec<ScheduleFutureExecution> => optional,
+        recent_executions: Vec<ScheduleRecentExecution> => optional,
     }
 }
 
@@ -1749,10 +2124,14 @@ pub struct ScheduleFutureExecution {
     pub scheduled_at: String,
 }
 
-crate::runtime::struct_de!(ScheduleFutureExecution, [scheduled_at] []);
+crate::runtime::struct_de!(ScheduleFutureExecution, [
+    scheduled_at,
+] []);
 
 impl ScheduleFutureExecution {
-    crate::runtime::constructor!([scheduled_at : String => plain] []);
+    crate::runtime::constructor!([
+        scheduled_at: String => plain,
+    ] []);
 }
 
 /// The `ScheduleInterval` schema: the `intervals` of `PartialScheduleDefinition`; the `intervals` of `ScheduleDefinition`; the `intervals` of `ScheduleDefinitionOutput`.
@@ -1766,12 +2145,20 @@ pub struct ScheduleInterval {
     pub offset: crate::Nullable<String>,
 }
 
-crate::runtime::struct_de!(ScheduleInterval, [every] [offset]);
+crate::runtime::struct_de!(ScheduleInterval, [
+    every,
+] [
+    offset,
+]);
 
 impl ScheduleInterval {
-    crate::runtime::constructor!([every : String => plain] [offset]);
+    crate::runtime::constructor!([
+        every: String => plain,
+    ] [
+        offset,
+    ]);
     crate::runtime::setters! {
-        offset : String => nullable
+        offset: String => nullable,
     }
 }
 
@@ -1801,14 +2188,17 @@ pub struct SchedulePolicy {
     pub pause_on_failure: Option<bool>,
 }
 
-crate::runtime::struct_de!(
-    SchedulePolicy, [] [catchup_window_seconds, overlap, pause_on_failure]
-);
+crate::runtime::struct_de!(SchedulePolicy, [] [
+    catchup_window_seconds,
+    overlap,
+    pause_on_failure,
+]);
 
 impl SchedulePolicy {
     crate::runtime::setters! {
-        catchup_window_seconds : i64 => optional, overlap : ScheduleOverlapPolicy =>
-        optional, pause_on_failure : bool => optional
+        catchup_window_seconds: i64 => optional,
+        overlap: ScheduleOverlapPolicy => optional,
+        pause_on_failure: bool => optional,
     }
 }
 
@@ -1830,12 +2220,23 @@ pub struct ScheduleRange {
     pub step: Option<i64>,
 }
 
-crate::runtime::struct_de!(ScheduleRange, [start] [end, step]);
+crate::runtime::struct_de!(ScheduleRange, [
+    start,
+] [
+    end,
+    step,
+]);
 
 impl ScheduleRange {
-    crate::runtime::constructor!([start : i64 => plain] [end, step]);
+    crate::runtime::constructor!([
+        start: i64 => plain,
+    ] [
+        end,
+        step,
+    ]);
     crate::runtime::setters! {
-        end : i64 => optional, step : i64 => optional
+        end: i64 => optional,
+        step: i64 => optional,
     }
 }
 
@@ -1856,15 +2257,18 @@ pub struct ScheduleRecentExecution {
     pub execution_id: String,
 }
 
-crate::runtime::struct_de!(
-    ScheduleRecentExecution, [scheduled_at, started_at, execution_id] []
-);
+crate::runtime::struct_de!(ScheduleRecentExecution, [
+    scheduled_at,
+    started_at,
+    execution_id,
+] []);
 
 impl ScheduleRecentExecution {
-    crate::runtime::constructor!(
-        [scheduled_at : String => plain, started_at : String => plain, execution_id :
-        String => plain] []
-    );
+    crate::runtime::constructor!([
+        scheduled_at: String => plain,
+        started_at: String => plain,
+        execution_id: String => plain,
+    ] []);
 }
 
 /// Filter by schedule status: 'active' or 'paused'
@@ -1881,9 +2285,10 @@ pub enum SchedulesGetSchedulesStatus {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    SchedulesGetSchedulesStatus { Active = "active", Paused = "paused" }
-);
+crate::runtime::string_enum!(SchedulesGetSchedulesStatus {
+    Active = "active",
+    Paused = "paused",
+});
 
 /// The `SignalDefinition` schema: the `signals` of `WorkflowCodeDefinition`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
@@ -1902,15 +2307,23 @@ pub struct SignalDefinition {
     pub input_schema: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
-crate::runtime::struct_de!(SignalDefinition, [name, input_schema] [description]);
+crate::runtime::struct_de!(SignalDefinition, [
+    name,
+    input_schema,
+] [
+    description,
+]);
 
 impl SignalDefinition {
-    crate::runtime::constructor!(
-        [name : String => plain, input_schema : std::collections::BTreeMap < String,
-        serde_json::Value > => plain] [description]
-    );
+    crate::runtime::constructor!([
+        name: String => plain,
+        input_schema: std::collections::BTreeMap<String,
+        serde_json::Value > => plain,
+    ] [
+        description,
+    ]);
     crate::runtime::setters! {
-        description : String => nullable
+        description: String => nullable,
     }
 }
 
@@ -1926,12 +2339,20 @@ pub struct SignalInvocationBody {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(SignalInvocationBody, [name] [input]);
+crate::runtime::struct_de!(SignalInvocationBody, [
+    name,
+] [
+    input,
+]);
 
 impl SignalInvocationBody {
-    crate::runtime::constructor!([name : String => plain] [input]);
+    crate::runtime::constructor!([
+        name: String => plain,
+    ] [
+        input,
+    ]);
     crate::runtime::setters! {
-        input : SignalInvocationBodyInput => nullable
+        input: SignalInvocationBodyInput => nullable,
     }
 }
 
@@ -1949,19 +2370,21 @@ pub enum SignalInvocationBodyInput {
     Unknown(serde_json::Value),
 }
 
-crate::runtime::untagged_union_ser!(
-    SignalInvocationBodyInput { NetworkEncodedInput, ValueMap }
-);
+crate::runtime::untagged_union_ser!(SignalInvocationBodyInput {
+    NetworkEncodedInput,
+    ValueMap,
+});
 
 #[cfg(feature = "full-serde")]
-crate::runtime::untagged_union_de!(
-    SignalInvocationBodyInput { NetworkEncodedInput, ValueMap }
-);
+crate::runtime::untagged_union_de!(SignalInvocationBodyInput {
+    NetworkEncodedInput,
+    ValueMap,
+});
 
-crate::runtime::union_from!(
-    SignalInvocationBodyInput { NetworkEncodedInput(NetworkEncodedInput),
-    ValueMap(std::collections::BTreeMap < String, serde_json::Value >) }
-);
+crate::runtime::union_from!(SignalInvocationBodyInput {
+    NetworkEncodedInput(NetworkEncodedInput),
+    ValueMap(std::collections::BTreeMap<String, serde_json::Value>),
+});
 
 /// The `SignalWorkflowResponse` schema: returned by `workflows.executions.signal_workflow_execution`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
@@ -1978,11 +2401,13 @@ pub struct SignalWorkflowResponse {
     pub message: Option<String>,
 }
 
-crate::runtime::struct_de!(SignalWorkflowResponse, [] [message]);
+crate::runtime::struct_de!(SignalWorkflowResponse, [] [
+    message,
+]);
 
 impl SignalWorkflowResponse {
     crate::runtime::setters! {
-        message : String => optional
+        message: String => optional,
     }
 }
 
@@ -1997,10 +2422,16 @@ pub struct StreamError {
     pub reason: String,
 }
 
-crate::runtime::struct_de!(StreamError, [error, reason] []);
+crate::runtime::struct_de!(StreamError, [
+    error,
+    reason,
+] []);
 
 impl StreamError {
-    crate::runtime::constructor!([error : String => plain, reason : String => plain] []);
+    crate::runtime::constructor!([
+        error: String => plain,
+        reason: String => plain,
+    ] []);
 }
 
 /// Trace response in OpenTelemetry format.
@@ -2020,11 +2451,13 @@ pub struct TempoGetTraceResponse {
     pub batches: Option<Vec<TempoTraceBatch>>,
 }
 
-crate::runtime::struct_de!(TempoGetTraceResponse, [] [batches]);
+crate::runtime::struct_de!(TempoGetTraceResponse, [] [
+    batches,
+]);
 
 impl TempoGetTraceResponse {
     crate::runtime::setters! {
-        batches : Vec < TempoTraceBatch > => optional
+        batches: Vec<TempoTraceBatch> => optional,
     }
 }
 
@@ -2039,12 +2472,16 @@ pub struct TempoTraceAttribute {
     pub value: TempoTraceAttributeValue,
 }
 
-crate::runtime::struct_de!(TempoTraceAttribute, [key, value] []);
+crate::runtime::struct_de!(TempoTraceAttribute, [
+    key,
+    value,
+] []);
 
 impl TempoTraceAttribute {
-    crate::runtime::constructor!(
-        [key : String => plain, value : TempoTraceAttributeValue => plain] []
-    );
+    crate::runtime::constructor!([
+        key: String => plain,
+        value: TempoTraceAttributeValue => plain,
+    ] []);
 }
 
 /// The `TempoTraceAttributeArrayContainer` schema: the `arrayValue` of `TempoTraceAttributeArrayValue`.
@@ -2060,11 +2497,13 @@ pub struct TempoTraceAttributeArrayContainer {
     pub values: Option<Vec<TempoTraceAttributeArrayElement>>,
 }
 
-crate::runtime::struct_de!(TempoTraceAttributeArrayContainer, [] [values]);
+crate::runtime::struct_de!(TempoTraceAttributeArrayContainer, [] [
+    values,
+]);
 
 impl TempoTraceAttributeArrayContainer {
     crate::runtime::setters! {
-        values : Vec < TempoTraceAttributeArrayElement > => optional
+        values: Vec<TempoTraceAttributeArrayElement> => optional,
     }
 }
 
@@ -2105,15 +2544,17 @@ pub struct TempoTraceAttributeArrayElement {
     pub bool_value: crate::Nullable<bool>,
 }
 
-crate::runtime::struct_de!(
-    TempoTraceAttributeArrayElement, [] [string_value = "stringValue", int_value =
-    "intValue", bool_value = "boolValue"]
-);
+crate::runtime::struct_de!(TempoTraceAttributeArrayElement, [] [
+    string_value = "stringValue",
+    int_value = "intValue",
+    bool_value = "boolValue",
+]);
 
 impl TempoTraceAttributeArrayElement {
     crate::runtime::setters! {
-        string_value : String => nullable, int_value : String => nullable, bool_value :
-        bool => nullable
+        string_value: String => nullable,
+        int_value: String => nullable,
+        bool_value: bool => nullable,
     }
 }
 
@@ -2127,14 +2568,14 @@ pub struct TempoTraceAttributeArrayValue {
     pub array_value: TempoTraceAttributeArrayContainer,
 }
 
-crate::runtime::struct_de!(
-    TempoTraceAttributeArrayValue, [array_value = "arrayValue"] []
-);
+crate::runtime::struct_de!(TempoTraceAttributeArrayValue, [
+    array_value = "arrayValue",
+] []);
 
 impl TempoTraceAttributeArrayValue {
-    crate::runtime::constructor!(
-        [array_value : TempoTraceAttributeArrayContainer => plain] []
-    );
+    crate::runtime::constructor!([
+        array_value: TempoTraceAttributeArrayContainer => plain,
+    ] []);
 }
 
 /// The `TempoTraceAttributeBoolValue` schema.
@@ -2147,10 +2588,14 @@ pub struct TempoTraceAttributeBoolValue {
     pub bool_value: bool,
 }
 
-crate::runtime::struct_de!(TempoTraceAttributeBoolValue, [bool_value = "boolValue"] []);
+crate::runtime::struct_de!(TempoTraceAttributeBoolValue, [
+    bool_value = "boolValue",
+] []);
 
 impl TempoTraceAttributeBoolValue {
-    crate::runtime::constructor!([bool_value : bool => plain] []);
+    crate::runtime::constructor!([
+        bool_value: bool => plain,
+    ] []);
 }
 
 /// The `TempoTraceAttributeIntValue` schema.
@@ -2163,10 +2608,14 @@ pub struct TempoTraceAttributeIntValue {
     pub int_value: String,
 }
 
-crate::runtime::struct_de!(TempoTraceAttributeIntValue, [int_value = "intValue"] []);
+crate::runtime::struct_de!(TempoTraceAttributeIntValue, [
+    int_value = "intValue",
+] []);
 
 impl TempoTraceAttributeIntValue {
-    crate::runtime::constructor!([int_value : String => plain] []);
+    crate::runtime::constructor!([
+        int_value: String => plain,
+    ] []);
 }
 
 /// The `TempoTraceAttributeStringValue` schema.
@@ -2179,12 +2628,14 @@ pub struct TempoTraceAttributeStringValue {
     pub string_value: String,
 }
 
-crate::runtime::struct_de!(
-    TempoTraceAttributeStringValue, [string_value = "stringValue"] []
-);
+crate::runtime::struct_de!(TempoTraceAttributeStringValue, [
+    string_value = "stringValue",
+] []);
 
 impl TempoTraceAttributeStringValue {
-    crate::runtime::constructor!([string_value : String => plain] []);
+    crate::runtime::constructor!([
+        string_value: String => plain,
+    ] []);
 }
 
 /// The value of the attribute
@@ -2206,25 +2657,26 @@ pub enum TempoTraceAttributeValue {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::untagged_union_ser!(
-    TempoTraceAttributeValue { TempoTraceAttributeStringValue,
-    TempoTraceAttributeIntValue, TempoTraceAttributeBoolValue,
-    TempoTraceAttributeArrayValue }
-);
+crate::runtime::untagged_union_ser!(TempoTraceAttributeValue {
+    TempoTraceAttributeStringValue,
+    TempoTraceAttributeIntValue,
+    TempoTraceAttributeBoolValue,
+    TempoTraceAttributeArrayValue,
+});
 
-crate::runtime::untagged_union_de!(
-    TempoTraceAttributeValue { TempoTraceAttributeStringValue,
-    TempoTraceAttributeIntValue, TempoTraceAttributeBoolValue,
-    TempoTraceAttributeArrayValue }
-);
+crate::runtime::untagged_union_de!(TempoTraceAttributeValue {
+    TempoTraceAttributeStringValue,
+    TempoTraceAttributeIntValue,
+    TempoTraceAttributeBoolValue,
+    TempoTraceAttributeArrayValue,
+});
 
-crate::runtime::union_from!(
-    TempoTraceAttributeValue {
+crate::runtime::union_from!(TempoTraceAttributeValue {
     TempoTraceAttributeStringValue(TempoTraceAttributeStringValue),
     TempoTraceAttributeIntValue(TempoTraceAttributeIntValue),
     TempoTraceAttributeBoolValue(TempoTraceAttributeBoolValue),
-    TempoTraceAttributeArrayValue(TempoTraceAttributeArrayValue) }
-);
+    TempoTraceAttributeArrayValue(TempoTraceAttributeArrayValue),
+});
 
 /// The `TempoTraceBatch` schema: the `batches` of `TempoGetTraceResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
@@ -2241,12 +2693,20 @@ pub struct TempoTraceBatch {
     pub scope_spans: Option<Vec<TempoTraceScopeSpan>>,
 }
 
-crate::runtime::struct_de!(TempoTraceBatch, [resource] [scope_spans = "scopeSpans"]);
+crate::runtime::struct_de!(TempoTraceBatch, [
+    resource,
+] [
+    scope_spans = "scopeSpans",
+]);
 
 impl TempoTraceBatch {
-    crate::runtime::constructor!([resource : TempoTraceResource => plain] [scope_spans]);
+    crate::runtime::constructor!([
+        resource: TempoTraceResource => plain,
+    ] [
+        scope_spans,
+    ]);
     crate::runtime::setters! {
-        scope_spans : Vec < TempoTraceScopeSpan > => optional
+        scope_spans: Vec<TempoTraceScopeSpan> => optional,
     }
 }
 
@@ -2268,16 +2728,22 @@ pub struct TempoTraceEvent {
     pub attributes: Option<Vec<TempoTraceAttribute>>,
 }
 
-crate::runtime::struct_de!(
-    TempoTraceEvent, [name, time_unix_nano = "timeUnixNano"] [attributes]
-);
+crate::runtime::struct_de!(TempoTraceEvent, [
+    name,
+    time_unix_nano = "timeUnixNano",
+] [
+    attributes,
+]);
 
 impl TempoTraceEvent {
-    crate::runtime::constructor!(
-        [name : String => plain, time_unix_nano : String => plain] [attributes]
-    );
+    crate::runtime::constructor!([
+        name: String => plain,
+        time_unix_nano: String => plain,
+    ] [
+        attributes,
+    ]);
     crate::runtime::setters! {
-        attributes : Vec < TempoTraceAttribute > => optional
+        attributes: Vec<TempoTraceAttribute> => optional,
     }
 }
 
@@ -2294,11 +2760,13 @@ pub struct TempoTraceResource {
     pub attributes: Option<Vec<TempoTraceAttribute>>,
 }
 
-crate::runtime::struct_de!(TempoTraceResource, [] [attributes]);
+crate::runtime::struct_de!(TempoTraceResource, [] [
+    attributes,
+]);
 
 impl TempoTraceResource {
     crate::runtime::setters! {
-        attributes : Vec < TempoTraceAttribute > => optional
+        attributes: Vec<TempoTraceAttribute> => optional,
     }
 }
 
@@ -2311,10 +2779,14 @@ pub struct TempoTraceScope {
     pub name: String,
 }
 
-crate::runtime::struct_de!(TempoTraceScope, [name] []);
+crate::runtime::struct_de!(TempoTraceScope, [
+    name,
+] []);
 
 impl TempoTraceScope {
-    crate::runtime::constructor!([name : String => plain] []);
+    crate::runtime::constructor!([
+        name: String => plain,
+    ] []);
 }
 
 /// The `TempoTraceScopeKind` schema: the `kind` of `TempoTraceSpan`.
@@ -2331,10 +2803,11 @@ pub enum TempoTraceScopeKind {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    TempoTraceScopeKind { SpanKindInternal = "SPAN_KIND_INTERNAL", SpanKindServer =
-    "SPAN_KIND_SERVER", SpanKindClient = "SPAN_KIND_CLIENT" }
-);
+crate::runtime::string_enum!(TempoTraceScopeKind {
+    SpanKindInternal = "SPAN_KIND_INTERNAL",
+    SpanKindServer = "SPAN_KIND_SERVER",
+    SpanKindClient = "SPAN_KIND_CLIENT",
+});
 
 /// The `TempoTraceScopeSpan` schema: the `scopeSpans` of `TempoTraceBatch`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
@@ -2351,12 +2824,20 @@ pub struct TempoTraceScopeSpan {
     pub spans: Option<Vec<TempoTraceSpan>>,
 }
 
-crate::runtime::struct_de!(TempoTraceScopeSpan, [scope] [spans]);
+crate::runtime::struct_de!(TempoTraceScopeSpan, [
+    scope,
+] [
+    spans,
+]);
 
 impl TempoTraceScopeSpan {
-    crate::runtime::constructor!([scope : TempoTraceScope => plain] [spans]);
+    crate::runtime::constructor!([
+        scope: TempoTraceScope => plain,
+    ] [
+        spans,
+    ]);
     crate::runtime::setters! {
-        spans : Vec < TempoTraceSpan > => optional
+        spans: Vec<TempoTraceSpan> => optional,
     }
 }
 
@@ -2405,21 +2886,36 @@ pub struct TempoTraceSpan {
     pub events: Option<Vec<TempoTraceEvent>>,
 }
 
-crate::runtime::struct_de!(
-    TempoTraceSpan, [trace_id = "traceId", span_id = "spanId", name, kind,
-    start_time_unix_nano = "startTimeUnixNano", end_time_unix_nano = "endTimeUnixNano"]
-    [parent_span_id = "parentSpanId", attributes, events]
-);
+crate::runtime::struct_de!(TempoTraceSpan, [
+    trace_id = "traceId",
+    span_id = "spanId",
+    name,
+    kind,
+    start_time_unix_nano = "startTimeUnixNano",
+    end_time_unix_nano = "endTimeUnixNano",
+] [
+    parent_span_id = "parentSpanId",
+    attributes,
+    events,
+]);
 
 impl TempoTraceSpan {
-    crate::runtime::constructor!(
-        [trace_id : String => plain, span_id : String => plain, name : String => plain,
-        kind : TempoTraceScopeKind => plain, start_time_unix_nano : String => plain,
-        end_time_unix_nano : String => plain] [parent_span_id, attributes, events]
-    );
+    crate::runtime::constructor!([
+        trace_id: String => plain,
+        span_id: String => plain,
+        name: String => plain,
+        kind: TempoTraceScopeKind => plain,
+        start_time_unix_nano: String => plain,
+        end_time_unix_nano: String => plain,
+    ] [
+        parent_span_id,
+        attributes,
+        events,
+    ]);
     crate::runtime::setters! {
-        parent_span_id : String => nullable, attributes : Vec < TempoTraceAttribute > =>
-        optional, events : Vec < TempoTraceEvent > => optional
+        parent_span_id: String => nullable,
+        attributes: Vec<TempoTraceAttribute> => optional,
+        events: Vec<TempoTraceEvent> => optional,
     }
 }
 
@@ -2432,12 +2928,14 @@ pub struct TimeSeriesMetric {
     pub value: Vec<Vec<serde_json::Value>>,
 }
 
-crate::runtime::struct_de!(TimeSeriesMetric, [value] []);
+crate::runtime::struct_de!(TimeSeriesMetric, [
+    value,
+] []);
 
 impl TimeSeriesMetric {
-    crate::runtime::constructor!(
-        [value : Vec < Vec < serde_json::Value > > => plain] []
-    );
+    crate::runtime::constructor!([
+        value: Vec<Vec<serde_json::Value>> => plain,
+    ] []);
 }
 
 /// The `UpdateDefinition` schema: the `updates` of `WorkflowCodeDefinition`.
@@ -2465,18 +2963,27 @@ pub struct UpdateDefinition {
     >,
 }
 
-crate::runtime::struct_de!(
-    UpdateDefinition, [name, input_schema] [description, output_schema]
-);
+crate::runtime::struct_de!(UpdateDefinition, [
+    name,
+    input_schema,
+] [
+    description,
+    output_schema,
+]);
 
 impl UpdateDefinition {
-    crate::runtime::constructor!(
-        [name : String => plain, input_schema : std::collections::BTreeMap < String,
-        serde_json::Value > => plain] [description, output_schema]
-    );
+    crate::runtime::constructor!([
+        name: String => plain,
+        input_schema: std::collections::BTreeMap<String,
+        serde_json::Value > => plain,
+    ] [
+        description,
+        output_schema,
+    ]);
     crate::runtime::setters! {
-        description : String => nullable, output_schema : std::collections::BTreeMap <
-        String, serde_json::Value > => nullable
+        description: String => nullable,
+        output_schema: std::collections::BTreeMap<String,
+        serde_json::Value > => nullable,
     }
 }
 
@@ -2493,12 +3000,15 @@ pub struct UpdateDeploymentRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(UpdateDeploymentRequest, [] [spec, resources]);
+crate::runtime::struct_de!(UpdateDeploymentRequest, [] [
+    spec,
+    resources,
+]);
 
 impl UpdateDeploymentRequest {
     crate::runtime::setters! {
-        spec : WorkflowsWorkerSpecUpdate => nullable, resources :
-        DeploymentResourceConfigUpdate => nullable
+        spec: WorkflowsWorkerSpecUpdate => nullable,
+        resources: DeploymentResourceConfigUpdate => nullable,
     }
 }
 
@@ -2514,12 +3024,20 @@ pub struct UpdateInvocationBody {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(UpdateInvocationBody, [name] [input]);
+crate::runtime::struct_de!(UpdateInvocationBody, [
+    name,
+] [
+    input,
+]);
 
 impl UpdateInvocationBody {
-    crate::runtime::constructor!([name : String => plain] [input]);
+    crate::runtime::constructor!([
+        name: String => plain,
+    ] [
+        input,
+    ]);
     crate::runtime::setters! {
-        input : InvocationBodyInput => nullable
+        input: InvocationBodyInput => nullable,
     }
 }
 
@@ -2534,12 +3052,16 @@ pub struct UpdateWorkflowResponse {
     pub result: serde_json::Value,
 }
 
-crate::runtime::struct_de!(UpdateWorkflowResponse, [update_name, result] []);
+crate::runtime::struct_de!(UpdateWorkflowResponse, [
+    update_name,
+    result,
+] []);
 
 impl UpdateWorkflowResponse {
-    crate::runtime::constructor!(
-        [update_name : String => plain, result : serde_json::Value => plain] []
-    );
+    crate::runtime::constructor!([
+        update_name: String => plain,
+        result: serde_json::Value => plain,
+    ] []);
 }
 
 /// The `Workflow` schema: the `workflow` of `WorkflowArchiveResponse`; the `archived` of `WorkflowBulkArchiveResponse`; the `workflow` of `WorkflowBulkError`; and 5 more.
@@ -2609,23 +3131,45 @@ pub struct Workflow {
     pub tags: Option<Vec<String>>,
 }
 
-crate::runtime::struct_de!(
-    Workflow, [id, name, display_name, r#type = "type", customer_id, workspace_id]
-    [description, shared_namespace, available_in_chat_assistant, is_technical, archived,
-    tags]
-);
+crate::runtime::struct_de!(Workflow, [
+    id,
+    name,
+    display_name,
+    r#type = "type",
+    customer_id,
+    workspace_id,
+] [
+    description,
+    shared_namespace,
+    available_in_chat_assistant,
+    is_technical,
+    archived,
+    tags,
+]);
 
 impl Workflow {
-    crate::runtime::constructor!(
-        [id : String => plain, name : String => plain, display_name : String => plain,
-        r#type : WorkflowType => plain, customer_id : String => plain, workspace_id :
-        String => plain] [description, shared_namespace, available_in_chat_assistant,
-        is_technical, archived, tags]
-    );
+    crate::runtime::constructor!([
+        id: String => plain,
+        name: String => plain,
+        display_name: String => plain,
+        r#type: WorkflowType => plain,
+        customer_id: String => plain,
+        workspace_id: String => plain,
+    ] [
+        description,
+        shared_namespace,
+        available_in_chat_assistant,
+        is_technical,
+        archived,
+        tags,
+    ]);
     crate::runtime::setters! {
-        description : String => nullable, shared_namespace : String => nullable,
-        available_in_chat_assistant : bool => optional, is_technical : bool => optional,
-        archived : bool => optional, tags : Vec < String > => optional
+        description: String => nullable,
+        shared_namespace: String => nullable,
+        available_in_chat_assistant: bool => optional,
+        is_technical: bool => optional,
+        archived: bool => optional,
+        tags: Vec<String> => optional,
     }
 }
 
@@ -2638,10 +3182,14 @@ pub struct WorkflowArchiveResponse {
     pub workflow: Workflow,
 }
 
-crate::runtime::struct_de!(WorkflowArchiveResponse, [workflow] []);
+crate::runtime::struct_de!(WorkflowArchiveResponse, [
+    workflow,
+] []);
 
 impl WorkflowArchiveResponse {
-    crate::runtime::constructor!([workflow : Workflow => plain] []);
+    crate::runtime::constructor!([
+        workflow: Workflow => plain,
+    ] []);
 }
 
 /// The `WorkflowBasicDefinition` schema: the `workflows` of `WorkflowListResponse`.
@@ -2677,19 +3225,32 @@ pub struct WorkflowBasicDefinition {
     pub tags: Option<Vec<String>>,
 }
 
-crate::runtime::struct_de!(
-    WorkflowBasicDefinition, [id, name, display_name, archived] [description, metadata,
-    tags]
-);
+crate::runtime::struct_de!(WorkflowBasicDefinition, [
+    id,
+    name,
+    display_name,
+    archived,
+] [
+    description,
+    metadata,
+    tags,
+]);
 
 impl WorkflowBasicDefinition {
-    crate::runtime::constructor!(
-        [id : String => plain, name : String => plain, display_name : String => plain,
-        archived : bool => plain] [description, metadata, tags]
-    );
+    crate::runtime::constructor!([
+        id: String => plain,
+        name: String => plain,
+        display_name: String => plain,
+        archived: bool => plain,
+    ] [
+        description,
+        metadata,
+        tags,
+    ]);
     crate::runtime::setters! {
-        description : String => nullable, metadata : WorkflowMetadata => optional, tags :
-        Vec < String > => optional
+        description: String => nullable,
+        metadata: WorkflowMetadata => optional,
+        tags: Vec<String> => optional,
     }
 }
 
@@ -2704,10 +3265,14 @@ pub struct WorkflowBulkArchiveRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(WorkflowBulkArchiveRequest, [workflow_ids] []);
+crate::runtime::struct_de!(WorkflowBulkArchiveRequest, [
+    workflow_ids,
+] []);
 
 impl WorkflowBulkArchiveRequest {
-    crate::runtime::constructor!([workflow_ids : Vec < String > => plain] []);
+    crate::runtime::constructor!([
+        workflow_ids: Vec<String> => plain,
+    ] []);
 }
 
 /// The `WorkflowBulkArchiveResponse` schema: returned by `workflows.bulk_archive_workflows`.
@@ -2725,12 +3290,20 @@ pub struct WorkflowBulkArchiveResponse {
     pub errored: Option<Vec<WorkflowBulkError>>,
 }
 
-crate::runtime::struct_de!(WorkflowBulkArchiveResponse, [archived] [errored]);
+crate::runtime::struct_de!(WorkflowBulkArchiveResponse, [
+    archived,
+] [
+    errored,
+]);
 
 impl WorkflowBulkArchiveResponse {
-    crate::runtime::constructor!([archived : Vec < Workflow > => plain] [errored]);
+    crate::runtime::constructor!([
+        archived: Vec<Workflow> => plain,
+    ] [
+        errored,
+    ]);
     crate::runtime::setters! {
-        errored : Vec < WorkflowBulkError > => optional
+        errored: Vec<WorkflowBulkError> => optional,
     }
 }
 
@@ -2753,14 +3326,22 @@ pub struct WorkflowBulkError {
     pub message: String,
 }
 
-crate::runtime::struct_de!(WorkflowBulkError, [workflow_id, message] [workflow]);
+crate::runtime::struct_de!(WorkflowBulkError, [
+    workflow_id,
+    message,
+] [
+    workflow,
+]);
 
 impl WorkflowBulkError {
-    crate::runtime::constructor!(
-        [workflow_id : String => plain, message : String => plain] [workflow]
-    );
+    crate::runtime::constructor!([
+        workflow_id: String => plain,
+        message: String => plain,
+    ] [
+        workflow,
+    ]);
     crate::runtime::setters! {
-        workflow : Workflow => nullable
+        workflow: Workflow => nullable,
     }
 }
 
@@ -2775,10 +3356,14 @@ pub struct WorkflowBulkUnarchiveRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(WorkflowBulkUnarchiveRequest, [workflow_ids] []);
+crate::runtime::struct_de!(WorkflowBulkUnarchiveRequest, [
+    workflow_ids,
+] []);
 
 impl WorkflowBulkUnarchiveRequest {
-    crate::runtime::constructor!([workflow_ids : Vec < String > => plain] []);
+    crate::runtime::constructor!([
+        workflow_ids: Vec<String> => plain,
+    ] []);
 }
 
 /// The `WorkflowBulkUnarchiveResponse` schema: returned by `workflows.bulk_unarchive_workflows`.
@@ -2796,12 +3381,20 @@ pub struct WorkflowBulkUnarchiveResponse {
     pub errored: Option<Vec<WorkflowBulkError>>,
 }
 
-crate::runtime::struct_de!(WorkflowBulkUnarchiveResponse, [unarchived] [errored]);
+crate::runtime::struct_de!(WorkflowBulkUnarchiveResponse, [
+    unarchived,
+] [
+    errored,
+]);
 
 impl WorkflowBulkUnarchiveResponse {
-    crate::runtime::constructor!([unarchived : Vec < Workflow > => plain] [errored]);
+    crate::runtime::constructor!([
+        unarchived: Vec<Workflow> => plain,
+    ] [
+        errored,
+    ]);
     crate::runtime::setters! {
-        errored : Vec < WorkflowBulkError > => optional
+        errored: Vec<WorkflowBulkError> => optional,
     }
 }
 
@@ -2870,24 +3463,44 @@ pub struct WorkflowCodeDefinition {
     >,
 }
 
-crate::runtime::struct_de!(
-    WorkflowCodeDefinition, [input_schema] [output_schema, signals, queries, updates,
-    enforce_determinism, on_behalf_of, execution_timeout, plugin_metadata]
-);
+crate::runtime::struct_de!(WorkflowCodeDefinition, [
+    input_schema,
+] [
+    output_schema,
+    signals,
+    queries,
+    updates,
+    enforce_determinism,
+    on_behalf_of,
+    execution_timeout,
+    plugin_metadata,
+]);
 
 impl WorkflowCodeDefinition {
-    crate::runtime::constructor!(
-        [input_schema : std::collections::BTreeMap < String, serde_json::Value > =>
-        plain] [output_schema, signals, queries, updates, enforce_determinism,
-        on_behalf_of, execution_timeout, plugin_metadata]
-    );
+    crate::runtime::constructor!([
+        input_schema: std::collections::BTreeMap<String,
+        serde_json::Value > => plain,
+    ] [
+        output_schema,
+        signals,
+        queries,
+        updates,
+        enforce_determinism,
+        on_behalf_of,
+        execution_timeout,
+        plugin_metadata,
+    ]);
     crate::runtime::setters! {
-        output_schema : std::collections::BTreeMap < String, serde_json::Value > =>
-        nullable, signals : Vec < SignalDefinition > => optional, queries : Vec <
-        QueryDefinition > => optional, updates : Vec < UpdateDefinition > => optional,
-        enforce_determinism : bool => optional, on_behalf_of : bool => optional,
-        execution_timeout : f64 => optional, plugin_metadata : std::collections::BTreeMap
-        < String, serde_json::Value > => nullable
+        output_schema: std::collections::BTreeMap<String,
+        serde_json::Value > => nullable,
+        signals: Vec<SignalDefinition> => optional,
+        queries: Vec<QueryDefinition> => optional,
+        updates: Vec<UpdateDefinition> => optional,
+        enforce_determinism: bool => optional,
+        on_behalf_of: bool => optional,
+        execution_timeout: f64 => optional,
+        plugin_metadata: std::collections::BTreeMap<String,
+        serde_json::Value > => nullable,
     }
 }
 
@@ -2906,17 +3519,20 @@ pub struct WorkflowExecutionListResponse {
     pub next_page_token: crate::Nullable<String>,
 }
 
-crate::runtime::struct_de!(
-    WorkflowExecutionListResponse, [executions] [next_page_token]
-);
+crate::runtime::struct_de!(WorkflowExecutionListResponse, [
+    executions,
+] [
+    next_page_token,
+]);
 
 impl WorkflowExecutionListResponse {
-    crate::runtime::constructor!(
-        [executions : Vec < WorkflowExecutionWithoutResultResponse > => plain]
-        [next_page_token]
-    );
+    crate::runtime::constructor!([
+        executions: Vec<WorkflowExecutionWithoutResultResponse> => plain,
+    ] [
+        next_page_token,
+    ]);
     crate::runtime::setters! {
-        next_page_token : String => nullable
+        next_page_token: String => nullable,
     }
 }
 
@@ -2976,22 +3592,41 @@ pub struct WorkflowExecutionProgressTraceEvent {
     pub error: crate::Nullable<String>,
 }
 
-crate::runtime::struct_de!(
-    WorkflowExecutionProgressTraceEvent, [name, id, timestamp_unix_nano, attributes,
-    start_time_unix_ms] [r#type = "type", internal, status, end_time_unix_ms, error]
-);
+crate::runtime::struct_de!(WorkflowExecutionProgressTraceEvent, [
+    name,
+    id,
+    timestamp_unix_nano,
+    attributes,
+    start_time_unix_ms,
+] [
+    r#type = "type",
+    internal,
+    status,
+    end_time_unix_ms,
+    error,
+]);
 
 impl WorkflowExecutionProgressTraceEvent {
-    crate::runtime::constructor!(
-        [name : String => plain, id : String => plain, timestamp_unix_nano : i64 =>
-        plain, attributes : std::collections::BTreeMap < String,
-        WorkflowExecutionTraceSummaryAttributesValues > => plain, start_time_unix_ms :
-        i64 => plain] [r#type, internal, status, end_time_unix_ms, error]
-    );
+    crate::runtime::constructor!([
+        name: String => plain,
+        id: String => plain,
+        timestamp_unix_nano: i64 => plain,
+        attributes: std::collections::BTreeMap<String,
+        WorkflowExecutionTraceSummaryAttributesValues > => plain,
+        start_time_unix_ms: i64 => plain,
+    ] [
+        r#type,
+        internal,
+        status,
+        end_time_unix_ms,
+        error,
+    ]);
     crate::runtime::setters! {
-        r#type : EventType => optional, internal : bool => optional, status :
-        EventProgressStatus => optional, end_time_unix_ms : i64 => nullable, error :
-        String => nullable
+        r#type: EventType => optional,
+        internal: bool => optional,
+        status: EventProgressStatus => optional,
+        end_time_unix_ms: i64 => nullable,
+        error: String => nullable,
     }
 }
 
@@ -3038,21 +3673,33 @@ pub struct WorkflowExecutionRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    WorkflowExecutionRequest, [] [execution_id, input, wait_for_result, timeout_seconds,
-    custom_tracing_attributes, force_new_trace, extensions, task_queue, deployment_name]
-);
+crate::runtime::struct_de!(WorkflowExecutionRequest, [] [
+    execution_id,
+    input,
+    wait_for_result,
+    timeout_seconds,
+    custom_tracing_attributes,
+    force_new_trace,
+    extensions,
+    task_queue,
+    deployment_name,
+]);
 
 #[allow(deprecated)]
 impl WorkflowExecutionRequest {
     crate::runtime::setters! {
-        execution_id : String => nullable, input : WorkflowExecutionRequestInput =>
-        nullable, wait_for_result : bool => optional, timeout_seconds : f64 => nullable,
-        custom_tracing_attributes : std::collections::BTreeMap < String, String > =>
-        nullable, force_new_trace : bool => optional, extensions :
-        std::collections::BTreeMap < String, serde_json::Value > => nullable,
-        #[deprecated] task_queue : String => nullable, deployment_name : String =>
-        nullable
+        execution_id: String => nullable,
+        input: WorkflowExecutionRequestInput => nullable,
+        wait_for_result: bool => optional,
+        timeout_seconds: f64 => nullable,
+        custom_tracing_attributes: std::collections::BTreeMap<String,
+        String > => nullable,
+        force_new_trace: bool => optional,
+        extensions: std::collections::BTreeMap<String,
+        serde_json::Value > => nullable,
+        #[deprecated]
+        task_queue: String => nullable,
+        deployment_name: String => nullable,
     }
 }
 
@@ -3068,15 +3715,18 @@ pub enum WorkflowExecutionRequestInput {
     Unknown(serde_json::Value),
 }
 
-crate::runtime::untagged_union_ser!(WorkflowExecutionRequestInput { ValueMap });
+crate::runtime::untagged_union_ser!(WorkflowExecutionRequestInput {
+    ValueMap,
+});
 
 #[cfg(feature = "full-serde")]
-crate::runtime::untagged_union_de!(WorkflowExecutionRequestInput { ValueMap });
+crate::runtime::untagged_union_de!(WorkflowExecutionRequestInput {
+    ValueMap,
+});
 
-crate::runtime::union_from!(
-    WorkflowExecutionRequestInput { ValueMap(std::collections::BTreeMap < String,
-    serde_json::Value >) }
-);
+crate::runtime::union_from!(WorkflowExecutionRequestInput {
+    ValueMap(std::collections::BTreeMap<String, serde_json::Value>),
+});
 
 /// The `WorkflowExecutionResponse` schema: returned by `workflows.executions.get_workflow_execution`; returned by `workflows.runs.get_run`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
@@ -3141,24 +3791,47 @@ pub struct WorkflowExecutionResponse {
     pub result: Option<serde_json::Value>,
 }
 
-crate::runtime::struct_de!(
-    WorkflowExecutionResponse, [workflow_name, execution_id, root_execution_id,
-    start_time] [workflow_id, deployment_name, parent_execution_id, run_id, user_id,
-    status, end_time, total_duration_ms, result]
-);
+crate::runtime::struct_de!(WorkflowExecutionResponse, [
+    workflow_name,
+    execution_id,
+    root_execution_id,
+    start_time,
+] [
+    workflow_id,
+    deployment_name,
+    parent_execution_id,
+    run_id,
+    user_id,
+    status,
+    end_time,
+    total_duration_ms,
+    result,
+]);
 
 impl WorkflowExecutionResponse {
-    crate::runtime::constructor!(
-        nullable[workflow_name : String => plain, execution_id : String => plain,
-        root_execution_id : String => plain, status : WorkflowExecutionStatus => some,
-        start_time : String => plain, end_time : String => some, result :
-        serde_json::Value => some] [workflow_id, deployment_name, parent_execution_id,
-        run_id, user_id, total_duration_ms]
-    );
+    crate::runtime::constructor!(nullable [
+        workflow_name: String => plain,
+        execution_id: String => plain,
+        root_execution_id: String => plain,
+        status: WorkflowExecutionStatus => some,
+        start_time: String => plain,
+        end_time: String => some,
+        result: serde_json::Value => some,
+    ] [
+        workflow_id,
+        deployment_name,
+        parent_execution_id,
+        run_id,
+        user_id,
+        total_duration_ms,
+    ]);
     crate::runtime::setters! {
-        workflow_id : String => nullable, deployment_name : String => nullable,
-        parent_execution_id : String => nullable, run_id : String => nullable, user_id :
-        String => nullable, total_duration_ms : i64 => nullable
+        workflow_id: String => nullable,
+        deployment_name: String => nullable,
+        parent_execution_id: String => nullable,
+        run_id: String => nullable,
+        user_id: String => nullable,
+        total_duration_ms: i64 => nullable,
     }
 }
 
@@ -3186,12 +3859,16 @@ pub enum WorkflowExecutionStatus {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(
-    WorkflowExecutionStatus { Running = "RUNNING", Completed = "COMPLETED", Failed =
-    "FAILED", Canceled = "CANCELED", Terminated = "TERMINATED", ContinuedAsNew =
-    "CONTINUED_AS_NEW", TimedOut = "TIMED_OUT", RetryingAfterError =
-    "RETRYING_AFTER_ERROR" }
-);
+crate::runtime::string_enum!(WorkflowExecutionStatus {
+    Running = "RUNNING",
+    Completed = "COMPLETED",
+    Failed = "FAILED",
+    Canceled = "CANCELED",
+    Terminated = "TERMINATED",
+    ContinuedAsNew = "CONTINUED_AS_NEW",
+    TimedOut = "TIMED_OUT",
+    RetryingAfterError = "RETRYING_AFTER_ERROR",
+});
 
 /// Response model for synchronous workflow execution
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
@@ -3206,15 +3883,18 @@ pub struct WorkflowExecutionSyncResponse {
     pub result: serde_json::Value,
 }
 
-crate::runtime::struct_de!(
-    WorkflowExecutionSyncResponse, [workflow_name, execution_id, result] []
-);
+crate::runtime::struct_de!(WorkflowExecutionSyncResponse, [
+    workflow_name,
+    execution_id,
+    result,
+] []);
 
 impl WorkflowExecutionSyncResponse {
-    crate::runtime::constructor!(
-        [workflow_name : String => plain, execution_id : String => plain, result :
-        serde_json::Value => plain] []
-    );
+    crate::runtime::constructor!([
+        workflow_name: String => plain,
+        execution_id: String => plain,
+        result: serde_json::Value => plain,
+    ] []);
 }
 
 /// The `WorkflowExecutionTraceEvent` schema: the `events` of `WorkflowExecutionTraceSummarySpan`.
@@ -3251,19 +3931,30 @@ pub struct WorkflowExecutionTraceEvent {
     pub internal: Option<bool>,
 }
 
-crate::runtime::struct_de!(
-    WorkflowExecutionTraceEvent, [name, id, timestamp_unix_nano, attributes] [r#type =
-    "type", internal]
-);
+crate::runtime::struct_de!(WorkflowExecutionTraceEvent, [
+    name,
+    id,
+    timestamp_unix_nano,
+    attributes,
+] [
+    r#type = "type",
+    internal,
+]);
 
 impl WorkflowExecutionTraceEvent {
-    crate::runtime::constructor!(
-        [name : String => plain, id : String => plain, timestamp_unix_nano : i64 =>
-        plain, attributes : std::collections::BTreeMap < String,
-        WorkflowExecutionTraceSummaryAttributesValues > => plain] [r#type, internal]
-    );
+    crate::runtime::constructor!([
+        name: String => plain,
+        id: String => plain,
+        timestamp_unix_nano: i64 => plain,
+        attributes: std::collections::BTreeMap<String,
+        WorkflowExecutionTraceSummaryAttributesValues > => plain,
+    ] [
+        r#type,
+        internal,
+    ]);
     crate::runtime::setters! {
-        r#type : EventType => optional, internal : bool => optional
+        r#type: EventType => optional,
+        internal: bool => optional,
     }
 }
 
@@ -3336,25 +4027,50 @@ pub struct WorkflowExecutionTraceEventsResponse {
     pub events: Option<Vec<WorkflowExecutionTraceEventsResponseEventsItem>>,
 }
 
-crate::runtime::struct_de!(
-    WorkflowExecutionTraceEventsResponse, [workflow_name, execution_id,
-    root_execution_id, start_time] [workflow_id, deployment_name, parent_execution_id,
-    run_id, user_id, status, end_time, total_duration_ms, result, events]
-);
+crate::runtime::struct_de!(WorkflowExecutionTraceEventsResponse, [
+    workflow_name,
+    execution_id,
+    root_execution_id,
+    start_time,
+] [
+    workflow_id,
+    deployment_name,
+    parent_execution_id,
+    run_id,
+    user_id,
+    status,
+    end_time,
+    total_duration_ms,
+    result,
+    events,
+]);
 
 impl WorkflowExecutionTraceEventsResponse {
-    crate::runtime::constructor!(
-        nullable[workflow_name : String => plain, execution_id : String => plain,
-        root_execution_id : String => plain, status : WorkflowExecutionStatus => some,
-        start_time : String => plain, end_time : String => some, result :
-        serde_json::Value => some] [workflow_id, deployment_name, parent_execution_id,
-        run_id, user_id, total_duration_ms, events]
-    );
+    crate::runtime::constructor!(nullable [
+        workflow_name: String => plain,
+        execution_id: String => plain,
+        root_execution_id: String => plain,
+        status: WorkflowExecutionStatus => some,
+        start_time: String => plain,
+        end_time: String => some,
+        result: serde_json::Value => some,
+    ] [
+        workflow_id,
+        deployment_name,
+        parent_execution_id,
+        run_id,
+        user_id,
+        total_duration_ms,
+        events,
+    ]);
     crate::runtime::setters! {
-        workflow_id : String => nullable, deployment_name : String => nullable,
-        parent_execution_id : String => nullable, run_id : String => nullable, user_id :
-        String => nullable, total_duration_ms : i64 => nullable, events : Vec <
-        WorkflowExecutionTraceEventsResponseEventsItem > => optional
+        workflow_id: String => nullable,
+        deployment_name: String => nullable,
+        parent_execution_id: String => nullable,
+        run_id: String => nullable,
+        user_id: String => nullable,
+        total_duration_ms: i64 => nullable,
+        events: Vec<WorkflowExecutionTraceEventsResponseEventsItem> => optional,
     }
 }
 
@@ -3373,31 +4089,30 @@ pub enum WorkflowExecutionTraceEventsResponseEventsItem {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::untagged_union_ser!(
-    WorkflowExecutionTraceEventsResponseEventsItem { WorkflowExecutionProgressTraceEvent,
-    WorkflowExecutionTraceEvent }
-);
+crate::runtime::untagged_union_ser!(WorkflowExecutionTraceEventsResponseEventsItem {
+    WorkflowExecutionProgressTraceEvent,
+    WorkflowExecutionTraceEvent,
+});
 
-crate::runtime::untagged_union_de!(
-    WorkflowExecutionTraceEventsResponseEventsItem { WorkflowExecutionProgressTraceEvent,
-    WorkflowExecutionTraceEvent }
-);
+crate::runtime::untagged_union_de!(WorkflowExecutionTraceEventsResponseEventsItem {
+    WorkflowExecutionProgressTraceEvent,
+    WorkflowExecutionTraceEvent,
+});
 
-crate::runtime::union_from!(
-    WorkflowExecutionTraceEventsResponseEventsItem {
+crate::runtime::union_from!(WorkflowExecutionTraceEventsResponseEventsItem {
     WorkflowExecutionProgressTraceEvent(WorkflowExecutionProgressTraceEvent),
-    WorkflowExecutionTraceEvent(WorkflowExecutionTraceEvent) }
-);
+    WorkflowExecutionTraceEvent(WorkflowExecutionTraceEvent),
+});
 
-crate::runtime::union_field!(
-    WorkflowExecutionTraceEventsResponseEventsItem, id = "id" {
-    WorkflowExecutionProgressTraceEvent, WorkflowExecutionTraceEvent }
-);
+crate::runtime::union_field!(WorkflowExecutionTraceEventsResponseEventsItem, id = "id" {
+    WorkflowExecutionProgressTraceEvent,
+    WorkflowExecutionTraceEvent,
+});
 
-crate::runtime::union_field!(
-    WorkflowExecutionTraceEventsResponseEventsItem, name = "name" {
-    WorkflowExecutionProgressTraceEvent, WorkflowExecutionTraceEvent }
-);
+crate::runtime::union_field!(WorkflowExecutionTraceEventsResponseEventsItem, name = "name" {
+    WorkflowExecutionProgressTraceEvent,
+    WorkflowExecutionTraceEvent,
+});
 
 /// The `WorkflowExecutionTraceOTelResponse` schema: returned by `workflows.executions.get_workflow_execution_trace_otel`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
@@ -3476,26 +4191,55 @@ pub struct WorkflowExecutionTraceOTelResponse {
     pub otel_trace_data: crate::Nullable<TempoGetTraceResponse>,
 }
 
-crate::runtime::struct_de!(
-    WorkflowExecutionTraceOTelResponse, [workflow_name, execution_id, root_execution_id,
-    start_time, data_source] [workflow_id, deployment_name, parent_execution_id, run_id,
-    user_id, status, end_time, total_duration_ms, result, otel_trace_id, otel_trace_data]
-);
+crate::runtime::struct_de!(WorkflowExecutionTraceOTelResponse, [
+    workflow_name,
+    execution_id,
+    root_execution_id,
+    start_time,
+    data_source,
+] [
+    workflow_id,
+    deployment_name,
+    parent_execution_id,
+    run_id,
+    user_id,
+    status,
+    end_time,
+    total_duration_ms,
+    result,
+    otel_trace_id,
+    otel_trace_data,
+]);
 
 impl WorkflowExecutionTraceOTelResponse {
-    crate::runtime::constructor!(
-        nullable[workflow_name : String => plain, execution_id : String => plain,
-        root_execution_id : String => plain, status : WorkflowExecutionStatus => some,
-        start_time : String => plain, end_time : String => some, result :
-        serde_json::Value => some, data_source : String => plain] [workflow_id,
-        deployment_name, parent_execution_id, run_id, user_id, total_duration_ms,
-        otel_trace_id, otel_trace_data]
-    );
+    crate::runtime::constructor!(nullable [
+        workflow_name: String => plain,
+        execution_id: String => plain,
+        root_execution_id: String => plain,
+        status: WorkflowExecutionStatus => some,
+        start_time: String => plain,
+        end_time: String => some,
+        result: serde_json::Value => some,
+        data_source: String => plain,
+    ] [
+        workflow_id,
+        deployment_name,
+        parent_execution_id,
+        run_id,
+        user_id,
+        total_duration_ms,
+        otel_trace_id,
+        otel_trace_data,
+    ]);
     crate::runtime::setters! {
-        workflow_id : String => nullable, deployment_name : String => nullable,
-        parent_execution_id : String => nullable, run_id : String => nullable, user_id :
-        String => nullable, total_duration_ms : i64 => nullable, otel_trace_id : String
-        => nullable, otel_trace_data : TempoGetTraceResponse => nullable
+        workflow_id: String => nullable,
+        deployment_name: String => nullable,
+        parent_execution_id: String => nullable,
+        run_id: String => nullable,
+        user_id: String => nullable,
+        total_duration_ms: i64 => nullable,
+        otel_trace_id: String => nullable,
+        otel_trace_data: TempoGetTraceResponse => nullable,
     }
 }
 
@@ -3518,20 +4262,29 @@ pub enum WorkflowExecutionTraceSummaryAttributesValues {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::untagged_union_ser!(
-    WorkflowExecutionTraceSummaryAttributesValues { Bool, Integer, Number, String,
-    ValueList }
-);
+crate::runtime::untagged_union_ser!(WorkflowExecutionTraceSummaryAttributesValues {
+    Bool,
+    Integer,
+    Number,
+    String,
+    ValueList,
+});
 
-crate::runtime::untagged_union_de!(
-    WorkflowExecutionTraceSummaryAttributesValues { Bool, Integer, Number, String,
-    ValueList }
-);
+crate::runtime::untagged_union_de!(WorkflowExecutionTraceSummaryAttributesValues {
+    Bool,
+    Integer,
+    Number,
+    String,
+    ValueList,
+});
 
-crate::runtime::union_from!(
-    WorkflowExecutionTraceSummaryAttributesValues { Bool(bool), Integer(i64),
-    Number(f64), String(String), ValueList(Vec < serde_json::Value >) } str => String
-);
+crate::runtime::union_from!(WorkflowExecutionTraceSummaryAttributesValues {
+    Bool(bool),
+    Integer(i64),
+    Number(f64),
+    String(String),
+    ValueList(Vec<serde_json::Value>),
+} str => String);
 
 /// The `WorkflowExecutionTraceSummaryResponse` schema: returned by `workflows.executions.get_workflow_execution_trace_summary`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
@@ -3602,25 +4355,50 @@ pub struct WorkflowExecutionTraceSummaryResponse {
     pub span_tree: crate::Nullable<WorkflowExecutionTraceSummarySpan>,
 }
 
-crate::runtime::struct_de!(
-    WorkflowExecutionTraceSummaryResponse, [workflow_name, execution_id,
-    root_execution_id, start_time] [workflow_id, deployment_name, parent_execution_id,
-    run_id, user_id, status, end_time, total_duration_ms, result, span_tree]
-);
+crate::runtime::struct_de!(WorkflowExecutionTraceSummaryResponse, [
+    workflow_name,
+    execution_id,
+    root_execution_id,
+    start_time,
+] [
+    workflow_id,
+    deployment_name,
+    parent_execution_id,
+    run_id,
+    user_id,
+    status,
+    end_time,
+    total_duration_ms,
+    result,
+    span_tree,
+]);
 
 impl WorkflowExecutionTraceSummaryResponse {
-    crate::runtime::constructor!(
-        nullable[workflow_name : String => plain, execution_id : String => plain,
-        root_execution_id : String => plain, status : WorkflowExecutionStatus => some,
-        start_time : String => plain, end_time : String => some, result :
-        serde_json::Value => some] [workflow_id, deployment_name, parent_execution_id,
-        run_id, user_id, total_duration_ms, span_tree]
-    );
+    crate::runtime::constructor!(nullable [
+        workflow_name: String => plain,
+        execution_id: String => plain,
+        root_execution_id: String => plain,
+        status: WorkflowExecutionStatus => some,
+        start_time: String => plain,
+        end_time: String => some,
+        result: serde_json::Value => some,
+    ] [
+        workflow_id,
+        deployment_name,
+        parent_execution_id,
+        run_id,
+        user_id,
+        total_duration_ms,
+        span_tree,
+    ]);
     crate::runtime::setters! {
-        workflow_id : String => nullable, deployment_name : String => nullable,
-        parent_execution_id : String => nullable, run_id : String => nullable, user_id :
-        String => nullable, total_duration_ms : i64 => nullable, span_tree :
-        WorkflowExecutionTraceSummarySpan => nullable
+        workflow_id: String => nullable,
+        deployment_name: String => nullable,
+        parent_execution_id: String => nullable,
+        run_id: String => nullable,
+        user_id: String => nullable,
+        total_duration_ms: i64 => nullable,
+        span_tree: WorkflowExecutionTraceSummarySpan => nullable,
     }
 }
 
@@ -3652,21 +4430,31 @@ pub struct WorkflowExecutionTraceSummarySpan {
     pub children: Option<Vec<WorkflowExecutionTraceSummarySpan>>,
 }
 
-crate::runtime::struct_de!(
-    WorkflowExecutionTraceSummarySpan, [span_id, name, start_time_unix_nano, attributes,
-    events] [end_time_unix_nano, children]
-);
+crate::runtime::struct_de!(WorkflowExecutionTraceSummarySpan, [
+    span_id,
+    name,
+    start_time_unix_nano,
+    attributes,
+    events,
+] [
+    end_time_unix_nano,
+    children,
+]);
 
 impl WorkflowExecutionTraceSummarySpan {
-    crate::runtime::constructor!(
-        nullable[span_id : String => plain, name : String => plain, start_time_unix_nano
-        : i64 => plain, end_time_unix_nano : i64 => some, attributes :
-        std::collections::BTreeMap < String,
-        WorkflowExecutionTraceSummaryAttributesValues > => plain, events : Vec <
-        WorkflowExecutionTraceEvent > => plain] [children]
-    );
+    crate::runtime::constructor!(nullable [
+        span_id: String => plain,
+        name: String => plain,
+        start_time_unix_nano: i64 => plain,
+        end_time_unix_nano: i64 => some,
+        attributes: std::collections::BTreeMap<String,
+        WorkflowExecutionTraceSummaryAttributesValues > => plain,
+        events: Vec<WorkflowExecutionTraceEvent> => plain,
+    ] [
+        children,
+    ]);
     crate::runtime::setters! {
-        children : Vec < WorkflowExecutionTraceSummarySpan > => optional
+        children: Vec<WorkflowExecutionTraceSummarySpan> => optional,
     }
 }
 
@@ -3731,23 +4519,45 @@ pub struct WorkflowExecutionWithoutResultResponse {
     pub total_duration_ms: crate::Nullable<i64>,
 }
 
-crate::runtime::struct_de!(
-    WorkflowExecutionWithoutResultResponse, [workflow_name, execution_id,
-    root_execution_id, start_time] [workflow_id, deployment_name, parent_execution_id,
-    run_id, user_id, status, end_time, total_duration_ms]
-);
+crate::runtime::struct_de!(WorkflowExecutionWithoutResultResponse, [
+    workflow_name,
+    execution_id,
+    root_execution_id,
+    start_time,
+] [
+    workflow_id,
+    deployment_name,
+    parent_execution_id,
+    run_id,
+    user_id,
+    status,
+    end_time,
+    total_duration_ms,
+]);
 
 impl WorkflowExecutionWithoutResultResponse {
-    crate::runtime::constructor!(
-        nullable[workflow_name : String => plain, execution_id : String => plain,
-        root_execution_id : String => plain, status : WorkflowExecutionStatus => some,
-        start_time : String => plain, end_time : String => some] [workflow_id,
-        deployment_name, parent_execution_id, run_id, user_id, total_duration_ms]
-    );
+    crate::runtime::constructor!(nullable [
+        workflow_name: String => plain,
+        execution_id: String => plain,
+        root_execution_id: String => plain,
+        status: WorkflowExecutionStatus => some,
+        start_time: String => plain,
+        end_time: String => some,
+    ] [
+        workflow_id,
+        deployment_name,
+        parent_execution_id,
+        run_id,
+        user_id,
+        total_duration_ms,
+    ]);
     crate::runtime::setters! {
-        workflow_id : String => nullable, deployment_name : String => nullable,
-        parent_execution_id : String => nullable, run_id : String => nullable, user_id :
-        String => nullable, total_duration_ms : i64 => nullable
+        workflow_id: String => nullable,
+        deployment_name: String => nullable,
+        parent_execution_id: String => nullable,
+        run_id: String => nullable,
+        user_id: String => nullable,
+        total_duration_ms: i64 => nullable,
     }
 }
 
@@ -3760,10 +4570,14 @@ pub struct WorkflowGetResponse {
     pub workflow: WorkflowWithWorkerStatus,
 }
 
-crate::runtime::struct_de!(WorkflowGetResponse, [workflow] []);
+crate::runtime::struct_de!(WorkflowGetResponse, [
+    workflow,
+] []);
 
 impl WorkflowGetResponse {
-    crate::runtime::constructor!([workflow : WorkflowWithWorkerStatus => plain] []);
+    crate::runtime::constructor!([
+        workflow: WorkflowWithWorkerStatus => plain,
+    ] []);
 }
 
 /// The `WorkflowListResponse` schema: returned by `workflows.get_workflows`.
@@ -3777,13 +4591,17 @@ pub struct WorkflowListResponse {
     pub next_cursor: Option<String>,
 }
 
-crate::runtime::struct_de!(WorkflowListResponse, [workflows] [next_cursor]);
+crate::runtime::struct_de!(WorkflowListResponse, [
+    workflows,
+] [
+    next_cursor,
+]);
 
 impl WorkflowListResponse {
-    crate::runtime::constructor!(
-        nullable[workflows : Vec < WorkflowBasicDefinition > => plain, next_cursor :
-        String => some] []
-    );
+    crate::runtime::constructor!(nullable [
+        workflows: Vec<WorkflowBasicDefinition> => plain,
+        next_cursor: String => some,
+    ] []);
 }
 
 /// The `WorkflowMetadata` schema: the `metadata` of `WorkflowBasicDefinition`.
@@ -3799,11 +4617,13 @@ pub struct WorkflowMetadata {
     pub shared_namespace: crate::Nullable<String>,
 }
 
-crate::runtime::struct_de!(WorkflowMetadata, [] [shared_namespace]);
+crate::runtime::struct_de!(WorkflowMetadata, [] [
+    shared_namespace,
+]);
 
 impl WorkflowMetadata {
     crate::runtime::setters! {
-        shared_namespace : String => nullable
+        shared_namespace: String => nullable,
     }
 }
 
@@ -3828,18 +4648,24 @@ pub struct WorkflowMetrics {
     pub retry_rate: ScalarMetric,
 }
 
-crate::runtime::struct_de!(
-    WorkflowMetrics, [execution_count, success_count, error_count, average_latency_ms,
-    latency_over_time, retry_rate] []
-);
+crate::runtime::struct_de!(WorkflowMetrics, [
+    execution_count,
+    success_count,
+    error_count,
+    average_latency_ms,
+    latency_over_time,
+    retry_rate,
+] []);
 
 impl WorkflowMetrics {
-    crate::runtime::constructor!(
-        [execution_count : ScalarMetric => plain, success_count : ScalarMetric => plain,
-        error_count : ScalarMetric => plain, average_latency_ms : ScalarMetric => plain,
-        latency_over_time : TimeSeriesMetric => plain, retry_rate : ScalarMetric =>
-        plain] []
-    );
+    crate::runtime::constructor!([
+        execution_count: ScalarMetric => plain,
+        success_count: ScalarMetric => plain,
+        error_count: ScalarMetric => plain,
+        average_latency_ms: ScalarMetric => plain,
+        latency_over_time: TimeSeriesMetric => plain,
+        retry_rate: ScalarMetric => plain,
+    ] []);
 }
 
 /// The `WorkflowRegistration` schema: the `workflow_registrations` of `WorkflowRegistrationListResponse`; the `workflow_versions` of `WorkflowRegistrationListResponse`.
@@ -3895,22 +4721,39 @@ pub struct WorkflowRegistration {
     pub compatible_with_chat_assistant: Option<bool>,
 }
 
-crate::runtime::struct_de!(
-    WorkflowRegistration, [id, definition, workflow_id] [deployment_id, task_queue,
-    workflow, deployment_name, compatible_with_chat_assistant]
-);
+crate::runtime::struct_de!(WorkflowRegistration, [
+    id,
+    definition,
+    workflow_id,
+] [
+    deployment_id,
+    task_queue,
+    workflow,
+    deployment_name,
+    compatible_with_chat_assistant,
+]);
 
 #[allow(deprecated)]
 impl WorkflowRegistration {
-    crate::runtime::constructor!(
-        [id : String => plain, definition : WorkflowCodeDefinition => plain, workflow_id
-        : String => plain] [deployment_id, task_queue, workflow, deployment_name,
-        compatible_with_chat_assistant]
-    );
+    crate::runtime::constructor!([
+        id: String => plain,
+        definition: WorkflowCodeDefinition => plain,
+        workflow_id: String => plain,
+    ] [
+        deployment_id,
+        task_queue,
+        workflow,
+        deployment_name,
+        compatible_with_chat_assistant,
+    ]);
     crate::runtime::setters! {
-        #[deprecated] deployment_id : String => nullable, #[deprecated] task_queue :
-        String => nullable, workflow : Workflow => nullable, deployment_name : String =>
-        nullable, compatible_with_chat_assistant : bool => optional
+        #[deprecated]
+        deployment_id: String => nullable,
+        #[deprecated]
+        task_queue: String => nullable,
+        workflow: Workflow => nullable,
+        deployment_name: String => nullable,
+        compatible_with_chat_assistant: bool => optional,
     }
 }
 
@@ -3925,15 +4768,16 @@ pub struct WorkflowRegistrationGetResponse {
     pub workflow_version: WorkflowRegistrationWithWorkerStatus,
 }
 
-crate::runtime::struct_de!(
-    WorkflowRegistrationGetResponse, [workflow_registration, workflow_version] []
-);
+crate::runtime::struct_de!(WorkflowRegistrationGetResponse, [
+    workflow_registration,
+    workflow_version,
+] []);
 
 impl WorkflowRegistrationGetResponse {
-    crate::runtime::constructor!(
-        [workflow_registration : WorkflowRegistrationWithWorkerStatus => plain,
-        workflow_version : WorkflowRegistrationWithWorkerStatus => plain] []
-    );
+    crate::runtime::constructor!([
+        workflow_registration: WorkflowRegistrationWithWorkerStatus => plain,
+        workflow_version: WorkflowRegistrationWithWorkerStatus => plain,
+    ] []);
 }
 
 /// The `WorkflowRegistrationListResponse` schema: returned by `workflows.get_workflow_registrations`.
@@ -3949,17 +4793,19 @@ pub struct WorkflowRegistrationListResponse {
     pub workflow_versions: Vec<WorkflowRegistration>,
 }
 
-crate::runtime::struct_de!(
-    WorkflowRegistrationListResponse, [workflow_registrations, workflow_versions]
-    [next_cursor]
-);
+crate::runtime::struct_de!(WorkflowRegistrationListResponse, [
+    workflow_registrations,
+    workflow_versions,
+] [
+    next_cursor,
+]);
 
 impl WorkflowRegistrationListResponse {
-    crate::runtime::constructor!(
-        nullable[workflow_registrations : Vec < WorkflowRegistration > => plain,
-        next_cursor : String => some, workflow_versions : Vec < WorkflowRegistration > =>
-        plain] []
-    );
+    crate::runtime::constructor!(nullable [
+        workflow_registrations: Vec<WorkflowRegistration> => plain,
+        next_cursor: String => some,
+        workflow_versions: Vec<WorkflowRegistration> => plain,
+    ] []);
 }
 
 /// The `WorkflowRegistrationWithWorkerStatus` schema: the `workflow_registration` of `WorkflowRegistrationGetResponse`; the `workflow_version` of `WorkflowRegistrationGetResponse`.
@@ -4017,23 +4863,41 @@ pub struct WorkflowRegistrationWithWorkerStatus {
     pub active: bool,
 }
 
-crate::runtime::struct_de!(
-    WorkflowRegistrationWithWorkerStatus, [id, definition, workflow_id, active]
-    [deployment_id, task_queue, workflow, deployment_name,
-    compatible_with_chat_assistant]
-);
+crate::runtime::struct_de!(WorkflowRegistrationWithWorkerStatus, [
+    id,
+    definition,
+    workflow_id,
+    active,
+] [
+    deployment_id,
+    task_queue,
+    workflow,
+    deployment_name,
+    compatible_with_chat_assistant,
+]);
 
 #[allow(deprecated)]
 impl WorkflowRegistrationWithWorkerStatus {
-    crate::runtime::constructor!(
-        [id : String => plain, definition : WorkflowCodeDefinition => plain, workflow_id
-        : String => plain, active : bool => plain] [deployment_id, task_queue, workflow,
-        deployment_name, compatible_with_chat_assistant]
-    );
+    crate::runtime::constructor!([
+        id: String => plain,
+        definition: WorkflowCodeDefinition => plain,
+        workflow_id: String => plain,
+        active: bool => plain,
+    ] [
+        deployment_id,
+        task_queue,
+        workflow,
+        deployment_name,
+        compatible_with_chat_assistant,
+    ]);
     crate::runtime::setters! {
-        #[deprecated] deployment_id : String => nullable, #[deprecated] task_queue :
-        String => nullable, workflow : Workflow => nullable, deployment_name : String =>
-        nullable, compatible_with_chat_assistant : bool => optional
+        #[deprecated]
+        deployment_id: String => nullable,
+        #[deprecated]
+        task_queue: String => nullable,
+        workflow: Workflow => nullable,
+        deployment_name: String => nullable,
+        compatible_with_chat_assistant: bool => optional,
     }
 }
 
@@ -4052,14 +4916,20 @@ pub struct WorkflowScheduleListResponse {
     pub next_page_token: crate::Nullable<String>,
 }
 
-crate::runtime::struct_de!(WorkflowScheduleListResponse, [schedules] [next_page_token]);
+crate::runtime::struct_de!(WorkflowScheduleListResponse, [
+    schedules,
+] [
+    next_page_token,
+]);
 
 impl WorkflowScheduleListResponse {
-    crate::runtime::constructor!(
-        [schedules : Vec < ScheduleDefinitionOutput > => plain] [next_page_token]
-    );
+    crate::runtime::constructor!([
+        schedules: Vec<ScheduleDefinitionOutput> => plain,
+    ] [
+        next_page_token,
+    ]);
     crate::runtime::setters! {
-        next_page_token : String => nullable
+        next_page_token: String => nullable,
     }
 }
 
@@ -4073,11 +4943,13 @@ pub struct WorkflowSchedulePauseRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(WorkflowSchedulePauseRequest, [] [note]);
+crate::runtime::struct_de!(WorkflowSchedulePauseRequest, [] [
+    note,
+]);
 
 impl WorkflowSchedulePauseRequest {
     crate::runtime::setters! {
-        note : String => nullable
+        note: String => nullable,
     }
 }
 
@@ -4113,23 +4985,37 @@ pub struct WorkflowScheduleRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    WorkflowScheduleRequest, [schedule] [workflow_registration_id, workflow_version_id,
-    workflow_identifier, workflow_task_queue, schedule_id, deployment_name]
-);
+crate::runtime::struct_de!(WorkflowScheduleRequest, [
+    schedule,
+] [
+    workflow_registration_id,
+    workflow_version_id,
+    workflow_identifier,
+    workflow_task_queue,
+    schedule_id,
+    deployment_name,
+]);
 
 #[allow(deprecated)]
 impl WorkflowScheduleRequest {
-    crate::runtime::constructor!(
-        [schedule : ScheduleDefinition => plain] [workflow_registration_id,
-        workflow_version_id, workflow_identifier, workflow_task_queue, schedule_id,
-        deployment_name]
-    );
+    crate::runtime::constructor!([
+        schedule: ScheduleDefinition => plain,
+    ] [
+        workflow_registration_id,
+        workflow_version_id,
+        workflow_identifier,
+        workflow_task_queue,
+        schedule_id,
+        deployment_name,
+    ]);
     crate::runtime::setters! {
-        workflow_registration_id : String => nullable, workflow_version_id : String =>
-        nullable, workflow_identifier : String => nullable, #[deprecated]
-        workflow_task_queue : String => nullable, schedule_id : String => nullable,
-        deployment_name : String => nullable
+        workflow_registration_id: String => nullable,
+        workflow_version_id: String => nullable,
+        workflow_identifier: String => nullable,
+        #[deprecated]
+        workflow_task_queue: String => nullable,
+        schedule_id: String => nullable,
+        deployment_name: String => nullable,
     }
 }
 
@@ -4142,10 +5028,14 @@ pub struct WorkflowScheduleResponse {
     pub schedule_id: String,
 }
 
-crate::runtime::struct_de!(WorkflowScheduleResponse, [schedule_id] []);
+crate::runtime::struct_de!(WorkflowScheduleResponse, [
+    schedule_id,
+] []);
 
 impl WorkflowScheduleResponse {
-    crate::runtime::constructor!([schedule_id : String => plain] []);
+    crate::runtime::constructor!([
+        schedule_id: String => plain,
+    ] []);
 }
 
 /// The `WorkflowScheduleTriggerRequest` schema: sent to `workflows.schedules.trigger_schedule`.
@@ -4158,11 +5048,13 @@ pub struct WorkflowScheduleTriggerRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(WorkflowScheduleTriggerRequest, [] [overlap]);
+crate::runtime::struct_de!(WorkflowScheduleTriggerRequest, [] [
+    overlap,
+]);
 
 impl WorkflowScheduleTriggerRequest {
     crate::runtime::setters! {
-        overlap : ScheduleOverlapPolicy => nullable
+        overlap: ScheduleOverlapPolicy => nullable,
     }
 }
 
@@ -4175,10 +5067,14 @@ pub struct WorkflowScheduleUpdateRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(WorkflowScheduleUpdateRequest, [schedule] []);
+crate::runtime::struct_de!(WorkflowScheduleUpdateRequest, [
+    schedule,
+] []);
 
 impl WorkflowScheduleUpdateRequest {
-    crate::runtime::constructor!([schedule : PartialScheduleDefinition => plain] []);
+    crate::runtime::constructor!([
+        schedule: PartialScheduleDefinition => plain,
+    ] []);
 }
 
 /// Filter by workflow status
@@ -4195,19 +5091,21 @@ pub enum WorkflowStatusFilter {
     Unknown(serde_json::Value),
 }
 
-crate::runtime::untagged_union_ser!(
-    WorkflowStatusFilter { WorkflowExecutionStatus, WorkflowExecutionStatusList }
-);
+crate::runtime::untagged_union_ser!(WorkflowStatusFilter {
+    WorkflowExecutionStatus,
+    WorkflowExecutionStatusList,
+});
 
 #[cfg(feature = "full-serde")]
-crate::runtime::untagged_union_de!(
-    WorkflowStatusFilter { WorkflowExecutionStatus, WorkflowExecutionStatusList }
-);
+crate::runtime::untagged_union_de!(WorkflowStatusFilter {
+    WorkflowExecutionStatus,
+    WorkflowExecutionStatusList,
+});
 
-crate::runtime::union_from!(
-    WorkflowStatusFilter { WorkflowExecutionStatus(WorkflowExecutionStatus),
-    WorkflowExecutionStatusList(Vec < WorkflowExecutionStatus >) }
-);
+crate::runtime::union_from!(WorkflowStatusFilter {
+    WorkflowExecutionStatus(WorkflowExecutionStatus),
+    WorkflowExecutionStatusList(Vec<WorkflowExecutionStatus>),
+});
 
 /// The `WorkflowType` schema: the `type` of `Workflow`; the `type` of `WorkflowWithWorkerStatus`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
@@ -4219,7 +5117,9 @@ pub enum WorkflowType {
     Unknown(String),
 }
 
-crate::runtime::string_enum!(WorkflowType { Code = "code" });
+crate::runtime::string_enum!(WorkflowType {
+    Code = "code",
+});
 
 /// The `WorkflowUnarchiveResponse` schema: returned by `workflows.unarchive_workflow`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
@@ -4230,10 +5130,14 @@ pub struct WorkflowUnarchiveResponse {
     pub workflow: Workflow,
 }
 
-crate::runtime::struct_de!(WorkflowUnarchiveResponse, [workflow] []);
+crate::runtime::struct_de!(WorkflowUnarchiveResponse, [
+    workflow,
+] []);
 
 impl WorkflowUnarchiveResponse {
-    crate::runtime::constructor!([workflow : Workflow => plain] []);
+    crate::runtime::constructor!([
+        workflow: Workflow => plain,
+    ] []);
 }
 
 /// The `WorkflowUpdateRequest` schema: sent to `workflows.update_workflow`.
@@ -4255,15 +5159,19 @@ pub struct WorkflowUpdateRequest {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    WorkflowUpdateRequest, [] [display_name, description, available_in_chat_assistant,
-    tags]
-);
+crate::runtime::struct_de!(WorkflowUpdateRequest, [] [
+    display_name,
+    description,
+    available_in_chat_assistant,
+    tags,
+]);
 
 impl WorkflowUpdateRequest {
     crate::runtime::setters! {
-        display_name : String => nullable, description : String => nullable,
-        available_in_chat_assistant : bool => nullable, tags : Vec < String > => nullable
+        display_name: String => nullable,
+        description: String => nullable,
+        available_in_chat_assistant: bool => nullable,
+        tags: Vec<String> => nullable,
     }
 }
 
@@ -4276,10 +5184,14 @@ pub struct WorkflowUpdateResponse {
     pub workflow: Workflow,
 }
 
-crate::runtime::struct_de!(WorkflowUpdateResponse, [workflow] []);
+crate::runtime::struct_de!(WorkflowUpdateResponse, [
+    workflow,
+] []);
 
 impl WorkflowUpdateResponse {
-    crate::runtime::constructor!([workflow : Workflow => plain] []);
+    crate::runtime::constructor!([
+        workflow: Workflow => plain,
+    ] []);
 }
 
 /// The `WorkflowWithWorkerStatus` schema: the `workflow` of `WorkflowGetResponse`.
@@ -4351,23 +5263,47 @@ pub struct WorkflowWithWorkerStatus {
     pub active: bool,
 }
 
-crate::runtime::struct_de!(
-    WorkflowWithWorkerStatus, [id, name, display_name, r#type = "type", customer_id,
-    workspace_id, active] [description, shared_namespace, available_in_chat_assistant,
-    is_technical, archived, tags]
-);
+crate::runtime::struct_de!(WorkflowWithWorkerStatus, [
+    id,
+    name,
+    display_name,
+    r#type = "type",
+    customer_id,
+    workspace_id,
+    active,
+] [
+    description,
+    shared_namespace,
+    available_in_chat_assistant,
+    is_technical,
+    archived,
+    tags,
+]);
 
 impl WorkflowWithWorkerStatus {
-    crate::runtime::constructor!(
-        [id : String => plain, name : String => plain, display_name : String => plain,
-        r#type : WorkflowType => plain, customer_id : String => plain, workspace_id :
-        String => plain, active : bool => plain] [description, shared_namespace,
-        available_in_chat_assistant, is_technical, archived, tags]
-    );
+    crate::runtime::constructor!([
+        id: String => plain,
+        name: String => plain,
+        display_name: String => plain,
+        r#type: WorkflowType => plain,
+        customer_id: String => plain,
+        workspace_id: String => plain,
+        active: bool => plain,
+    ] [
+        description,
+        shared_namespace,
+        available_in_chat_assistant,
+        is_technical,
+        archived,
+        tags,
+    ]);
     crate::runtime::setters! {
-        description : String => nullable, shared_namespace : String => nullable,
-        available_in_chat_assistant : bool => optional, is_technical : bool => optional,
-        archived : bool => optional, tags : Vec < String > => optional
+        description: String => nullable,
+        shared_namespace: String => nullable,
+        available_in_chat_assistant: bool => optional,
+        is_technical: bool => optional,
+        archived: bool => optional,
+        tags: Vec<String> => optional,
     }
 }
 
@@ -4386,21 +5322,20 @@ pub enum WorkflowsExecuteWorkflowResponse {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::untagged_union_ser!(
-    WorkflowsExecuteWorkflowResponse { WorkflowExecutionResponse,
-    WorkflowExecutionSyncResponse }
-);
+crate::runtime::untagged_union_ser!(WorkflowsExecuteWorkflowResponse {
+    WorkflowExecutionResponse,
+    WorkflowExecutionSyncResponse,
+});
 
-crate::runtime::untagged_union_de!(
-    WorkflowsExecuteWorkflowResponse { WorkflowExecutionResponse,
-    WorkflowExecutionSyncResponse }
-);
+crate::runtime::untagged_union_de!(WorkflowsExecuteWorkflowResponse {
+    WorkflowExecutionResponse,
+    WorkflowExecutionSyncResponse,
+});
 
-crate::runtime::union_from!(
-    WorkflowsExecuteWorkflowResponse { WorkflowExecutionResponse(box
-    WorkflowExecutionResponse),
-    WorkflowExecutionSyncResponse(WorkflowExecutionSyncResponse) }
-);
+crate::runtime::union_from!(WorkflowsExecuteWorkflowResponse {
+    WorkflowExecutionResponse(box WorkflowExecutionResponse),
+    WorkflowExecutionSyncResponse(WorkflowExecutionSyncResponse),
+});
 
 /// Field to sort by
 ///
@@ -4430,13 +5365,18 @@ pub struct WorkflowsWorkerSpecUpdate {
 }
 
 #[cfg(feature = "full-serde")]
-crate::runtime::struct_de!(
-    WorkflowsWorkerSpecUpdate, [] [github_url, revision, entrypoint, working_dir]
-);
+crate::runtime::struct_de!(WorkflowsWorkerSpecUpdate, [] [
+    github_url,
+    revision,
+    entrypoint,
+    working_dir,
+]);
 
 impl WorkflowsWorkerSpecUpdate {
     crate::runtime::setters! {
-        github_url : String => nullable, revision : String => nullable, entrypoint :
-        String => nullable, working_dir : String => nullable
+        github_url: String => nullable,
+        revision: String => nullable,
+        entrypoint: String => nullable,
+        working_dir: String => nullable,
     }
 }

@@ -304,7 +304,7 @@ pub(crate) use union_from;
 /// (`None`, `Nullable::Absent`, a const); `field = "wire"` when the key is not the field's name.
 /// Structs with flattened fields keep serde's derive.
 macro_rules! struct_de {
-    ($name:ident, [$($req:ident $(= $rw:literal)?),*] [$($opt:ident $(= $ow:literal)?),*]) => {
+    ($name:ident, [$($req:ident $(= $rw:literal)?),* $(,)?] [$($opt:ident $(= $ow:literal)?),* $(,)?]) => {
         #[allow(deprecated)]
         impl<'de> serde::Deserialize<'de> for $name {
             fn deserialize<__D: serde::Deserializer<'de>>(d: __D) -> Result<Self, __D::Error> {
@@ -436,7 +436,7 @@ pub(crate) use setter_value;
 /// decoder)], [success statuses])`, and for an event stream with a terminator
 /// `, sentinel "[DONE]"` or `, events ["name", …]` (see `StreamEnd`).
 macro_rules! operation {
-    ($name:ident = $id:literal $sdk:literal, $method:ident $path:literal, [$($sec:ident),*], [$($err:expr),*], [$($ok:literal),*] $(, $end:ident $end_value:tt)?) => {
+    ($name:ident = $id:literal $sdk:literal, $method:ident $path:literal, [$($sec:ident),* $(,)?], [$($err:expr),* $(,)?], [$($ok:literal),* $(,)?] $(, $end:ident $end_value:tt)?) => {
         static $name: $crate::runtime::http::Operation = $crate::runtime::http::Operation {
             id: $id,
             name: $sdk,
@@ -450,7 +450,7 @@ macro_rules! operation {
     };
     (@end) => { $crate::runtime::http::StreamEnd::Open };
     (@end sentinel $v:literal) => { $crate::runtime::http::StreamEnd::Sentinel($v) };
-    (@end events [$($v:literal),*]) => { $crate::runtime::http::StreamEnd::Events(&[$($v),*]) };
+    (@end events [$($v:literal),* $(,)?]) => { $crate::runtime::http::StreamEnd::Events(&[$($v),*]) };
 }
 pub(crate) use operation;
 

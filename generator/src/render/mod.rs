@@ -6,6 +6,7 @@ pub mod contract;
 pub mod docs;
 pub mod example;
 pub mod gate;
+pub mod layout;
 pub mod models;
 pub mod ops;
 pub mod syntax;
@@ -401,13 +402,15 @@ pub fn render_all_with(ir: &Ir, spec: &SpecInfo, place_docs: bool) -> Result<Ren
         loop {
             let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let Some(job) = jobs.get(i) else { return Ok(done) };
-            let (piece, table) = if place_docs { docs::placed(|| (job.make)()) } else { ((job.make)(), Vec::new()) };
+            let ((piece, table), bodies, braces) =
+                layout::laid_out(|| if place_docs { docs::placed(|| (job.make)()) } else { ((job.make)(), Vec::new()) });
             let piece = piece?;
             let (rust, text) = match piece.body {
                 Body::Rust(rendered) if place_docs => (true, docs::place(&rendered.format()?, &table)?),
                 Body::Rust(rendered) => (true, rendered.format()?),
                 Body::Text(text) => (false, text),
             };
+            let text = if rust { layout::place(&text, &bodies, &braces)? } else { text };
             done.push(Formatted { target: piece.target, path: piece.path, order: piece.order, rust, text });
         }
     };

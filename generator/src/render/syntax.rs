@@ -171,7 +171,8 @@ pub fn alias_item(attrs: Vec<Attribute>, name: Ident, target: Type) -> Item {
 /// A macro call: `path!(tokens)` or, with `brace`, `path! { tokens }`.
 pub fn mac(name: &str, tokens: TokenStream, brace: bool) -> Macro {
     let delimiter = if brace { MacroDelimiter::Brace(Default::default()) } else { MacroDelimiter::Paren(Default::default()) };
-    Macro { path: path(name), bang_token: Default::default(), delimiter, tokens }
+    // The body is laid out after formatting, one list entry per line (`layout`).
+    Macro { path: path(name), bang_token: Default::default(), delimiter, tokens: super::layout::body(tokens, brace) }
 }
 
 /// A macro call as an item: `path!(tokens);` (or `path! { tokens }`).

@@ -252,15 +252,26 @@ pub fn cases() -> Vec<Case> {
 fn prompts_list() -> Case {
     Case {
         data: case_data! {
-            op : "prompts_list", method : "GET", path : "/v2/prompts", query : &
-            [("pageSize", "7"), ("pageToken", "sample-text"), ("alias", "sample-text"),
-            ("fields", "sample-text"), ("sort.field", "list_sort_field_unspecified"),
-            ("sort.direction", "list_sort_direction_unspecified"), ("sort_by",
-            "sample-text"), ("sort_direction", "sample-text")], headers : & [], auth :
-            Some(("authorization", "Bearer test-ApiKey")), body : None, multipart_fields
-            : None, status : 200u16, response :
-            Some("{\"data\":[{\"id\":\"sample-text\",\"name\":\"sample-text\",\"definition\":{\"content\":\"sample-text\",\"variables\":[{}]},\"version\":7,\"notes\":\"sample-text\",\"aliases\":[\"sample-text\"],\"sharingScope\":\"sharing_scope_unspecified\",\"createdAt\":\"sample-text\",\"updatedAt\":\"sample-text\",\"latestVersion\":7,\"title\":\"sample-text\",\"description\":\"sample-text\"}],\"nextPageToken\":\"sample-text\"}"),
-            kind : Kind::Json,
+            op: "prompts_list",
+            method: "GET",
+            path: "/v2/prompts",
+            query: &[
+                ("pageSize", "7"),
+                ("pageToken", "sample-text"),
+                ("alias", "sample-text"),
+                ("fields", "sample-text"),
+                ("sort.field", "list_sort_field_unspecified"),
+                ("sort.direction", "list_sort_direction_unspecified"),
+                ("sort_by", "sample-text"),
+                ("sort_direction", "sample-text"),
+            ],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"data\":[{\"id\":\"sample-text\",\"name\":\"sample-text\",\"definition\":{\"content\":\"sample-text\",\"variables\":[{}]},\"version\":7,\"notes\":\"sample-text\",\"aliases\":[\"sample-text\"],\"sharingScope\":\"sharing_scope_unspecified\",\"createdAt\":\"sample-text\",\"updatedAt\":\"sample-text\",\"latestVersion\":7,\"title\":\"sample-text\",\"description\":\"sample-text\"}],\"nextPageToken\":\"sample-text\"}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -289,12 +300,17 @@ fn prompts_list() -> Case {
 fn prompts_create() -> Case {
     Case {
         data: case_data! {
-            op : "prompts_create", method : "POST", path : "/v2/prompts", query : & [],
-            headers : & [], auth : Some(("authorization", "Bearer test-ApiKey")), body :
-            Some("{\"name\":\"sample-text\",\"definition\":{\"content\":\"sample-text\",\"variables\":[{\"name\":\"sample-text\"}]},\"title\":\"sample-text\",\"description\":\"sample-text\",\"notes\":\"sample-text\",\"sharingScope\":\"sharing_scope_unspecified\",\"aliases\":[\"sample-text\"]}"),
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"id\":\"sample-text\",\"name\":\"sample-text\",\"definition\":{\"content\":\"sample-text\",\"variables\":[{\"name\":\"sample-text\"}]},\"version\":7,\"notes\":\"sample-text\",\"aliases\":[\"sample-text\"],\"sharingScope\":\"sharing_scope_unspecified\",\"createdAt\":\"sample-text\",\"updatedAt\":\"sample-text\",\"latestVersion\":7,\"title\":\"sample-text\",\"description\":\"sample-text\"}"),
-            kind : Kind::Json,
+            op: "prompts_create",
+            method: "POST",
+            path: "/v2/prompts",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"name\":\"sample-text\",\"definition\":{\"content\":\"sample-text\",\"variables\":[{\"name\":\"sample-text\"}]},\"title\":\"sample-text\",\"description\":\"sample-text\",\"notes\":\"sample-text\",\"sharingScope\":\"sharing_scope_unspecified\",\"aliases\":[\"sample-text\"]}"),
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"id\":\"sample-text\",\"name\":\"sample-text\",\"definition\":{\"content\":\"sample-text\",\"variables\":[{\"name\":\"sample-text\"}]},\"version\":7,\"notes\":\"sample-text\",\"aliases\":[\"sample-text\"],\"sharingScope\":\"sharing_scope_unspecified\",\"createdAt\":\"sample-text\",\"updatedAt\":\"sample-text\",\"latestVersion\":7,\"title\":\"sample-text\",\"description\":\"sample-text\"}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -319,12 +335,21 @@ fn prompts_create() -> Case {
 fn prompts_get() -> Case {
     Case {
         data: case_data! {
-            op : "prompts_get", method : "GET", path : "/v2/prompts/p-prompt-id", query :
-            & [("version", "7"), ("alias", "sample-text"), ("fields", "sample-text")],
-            headers : & [], auth : Some(("authorization", "Bearer test-ApiKey")), body :
-            None, multipart_fields : None, status : 200u16, response :
-            Some("{\"id\":\"sample-text\",\"name\":\"sample-text\",\"definition\":{\"content\":\"sample-text\",\"variables\":[{\"name\":\"sample-text\"}]},\"version\":7,\"notes\":\"sample-text\",\"aliases\":[\"sample-text\"],\"sharingScope\":\"sharing_scope_unspecified\",\"createdAt\":\"sample-text\",\"updatedAt\":\"sample-text\",\"latestVersion\":7,\"title\":\"sample-text\",\"description\":\"sample-text\"}"),
-            kind : Kind::Json,
+            op: "prompts_get",
+            method: "GET",
+            path: "/v2/prompts/p-prompt-id",
+            query: &[
+                ("version", "7"),
+                ("alias", "sample-text"),
+                ("fields", "sample-text"),
+            ],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"id\":\"sample-text\",\"name\":\"sample-text\",\"definition\":{\"content\":\"sample-text\",\"variables\":[{\"name\":\"sample-text\"}]},\"version\":7,\"notes\":\"sample-text\",\"aliases\":[\"sample-text\"],\"sharingScope\":\"sharing_scope_unspecified\",\"createdAt\":\"sample-text\",\"updatedAt\":\"sample-text\",\"latestVersion\":7,\"title\":\"sample-text\",\"description\":\"sample-text\"}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -346,10 +371,17 @@ fn prompts_get() -> Case {
 fn prompts_delete() -> Case {
     Case {
         data: case_data! {
-            op : "prompts_delete", method : "DELETE", path : "/v2/prompts/p-prompt-id",
-            query : & [], headers : & [], auth : Some(("authorization",
-            "Bearer test-ApiKey")), body : None, multipart_fields : None, status :
-            200u16, response : Some("{\"key\":{\"any\":\"value\"}}"), kind : Kind::Json,
+            op: "prompts_delete",
+            method: "DELETE",
+            path: "/v2/prompts/p-prompt-id",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"key\":{\"any\":\"value\"}}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -368,13 +400,17 @@ fn prompts_delete() -> Case {
 fn prompts_update() -> Case {
     Case {
         data: case_data! {
-            op : "prompts_update", method : "PATCH", path : "/v2/prompts/p-prompt-id",
-            query : & [], headers : & [], auth : Some(("authorization",
-            "Bearer test-ApiKey")), body :
-            Some("{\"title\":\"sample-text\",\"description\":\"sample-text\",\"sharingScope\":\"sharing_scope_unspecified\"}"),
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"id\":\"sample-text\",\"name\":\"sample-text\",\"definition\":{\"content\":\"sample-text\",\"variables\":[{\"name\":\"sample-text\"}]},\"version\":7,\"notes\":\"sample-text\",\"aliases\":[\"sample-text\"],\"sharingScope\":\"sharing_scope_unspecified\",\"createdAt\":\"sample-text\",\"updatedAt\":\"sample-text\",\"latestVersion\":7,\"title\":\"sample-text\",\"description\":\"sample-text\"}"),
-            kind : Kind::Json,
+            op: "prompts_update",
+            method: "PATCH",
+            path: "/v2/prompts/p-prompt-id",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"title\":\"sample-text\",\"description\":\"sample-text\",\"sharingScope\":\"sharing_scope_unspecified\"}"),
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"id\":\"sample-text\",\"name\":\"sample-text\",\"definition\":{\"content\":\"sample-text\",\"variables\":[{\"name\":\"sample-text\"}]},\"version\":7,\"notes\":\"sample-text\",\"aliases\":[\"sample-text\"],\"sharingScope\":\"sharing_scope_unspecified\",\"createdAt\":\"sample-text\",\"updatedAt\":\"sample-text\",\"latestVersion\":7,\"title\":\"sample-text\",\"description\":\"sample-text\"}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -400,12 +436,17 @@ fn prompts_update() -> Case {
 fn prompts_list_versions() -> Case {
     Case {
         data: case_data! {
-            op : "prompts_list_versions", method : "GET", path :
-            "/v2/prompts/p-prompt-id/versions", query : & [], headers : & [], auth :
-            Some(("authorization", "Bearer test-ApiKey")), body : None, multipart_fields
-            : None, status : 200u16, response :
-            Some("{\"data\":[{\"version\":7,\"definition\":{\"content\":\"sample-text\",\"variables\":[{}]},\"notes\":\"sample-text\",\"aliases\":[\"sample-text\"],\"createdAt\":\"sample-text\"}]}"),
-            kind : Kind::Json,
+            op: "prompts_list_versions",
+            method: "GET",
+            path: "/v2/prompts/p-prompt-id/versions",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"data\":[{\"version\":7,\"definition\":{\"content\":\"sample-text\",\"variables\":[{}]},\"notes\":\"sample-text\",\"aliases\":[\"sample-text\"],\"createdAt\":\"sample-text\"}]}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -424,12 +465,17 @@ fn prompts_list_versions() -> Case {
 fn prompts_create_version() -> Case {
     Case {
         data: case_data! {
-            op : "prompts_create_version", method : "POST", path :
-            "/v2/prompts/p-prompt-id/versions", query : & [], headers : & [], auth :
-            Some(("authorization", "Bearer test-ApiKey")), body :
-            Some("{\"definition\":{\"content\":\"sample-text\",\"variables\":[{\"name\":\"sample-text\"}]},\"notes\":\"sample-text\",\"aliases\":[\"sample-text\"]}"),
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"version\":7,\"deduplicated\":true}"), kind : Kind::Json,
+            op: "prompts_create_version",
+            method: "POST",
+            path: "/v2/prompts/p-prompt-id/versions",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"definition\":{\"content\":\"sample-text\",\"variables\":[{\"name\":\"sample-text\"}]},\"notes\":\"sample-text\",\"aliases\":[\"sample-text\"]}"),
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"version\":7,\"deduplicated\":true}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -455,12 +501,19 @@ fn prompts_create_version() -> Case {
 fn prompts_get_version() -> Case {
     Case {
         data: case_data! {
-            op : "prompts_get_version", method : "GET", path :
-            "/v2/prompts/p-prompt-id/versions/7", query : & [("fields", "sample-text")],
-            headers : & [], auth : Some(("authorization", "Bearer test-ApiKey")), body :
-            None, multipart_fields : None, status : 200u16, response :
-            Some("{\"id\":\"sample-text\",\"name\":\"sample-text\",\"definition\":{\"content\":\"sample-text\",\"variables\":[{\"name\":\"sample-text\"}]},\"version\":7,\"notes\":\"sample-text\",\"aliases\":[\"sample-text\"],\"sharingScope\":\"sharing_scope_unspecified\",\"createdAt\":\"sample-text\",\"updatedAt\":\"sample-text\",\"latestVersion\":7,\"title\":\"sample-text\",\"description\":\"sample-text\"}"),
-            kind : Kind::Json,
+            op: "prompts_get_version",
+            method: "GET",
+            path: "/v2/prompts/p-prompt-id/versions/7",
+            query: &[
+                ("fields", "sample-text"),
+            ],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"id\":\"sample-text\",\"name\":\"sample-text\",\"definition\":{\"content\":\"sample-text\",\"variables\":[{\"name\":\"sample-text\"}]},\"version\":7,\"notes\":\"sample-text\",\"aliases\":[\"sample-text\"],\"sharingScope\":\"sharing_scope_unspecified\",\"createdAt\":\"sample-text\",\"updatedAt\":\"sample-text\",\"latestVersion\":7,\"title\":\"sample-text\",\"description\":\"sample-text\"}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -480,13 +533,17 @@ fn prompts_get_version() -> Case {
 fn prompts_update_version_metadata() -> Case {
     Case {
         data: case_data! {
-            op : "prompts_update_version_metadata", method : "PATCH", path :
-            "/v2/prompts/p-prompt-id/versions/7", query : & [], headers : & [], auth :
-            Some(("authorization", "Bearer test-ApiKey")), body :
-            Some("{\"notes\":\"sample-text\",\"aliases\":{\"values\":[\"sample-text\"]}}"),
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"id\":\"sample-text\",\"name\":\"sample-text\",\"definition\":{\"content\":\"sample-text\",\"variables\":[{\"name\":\"sample-text\"}]},\"version\":7,\"notes\":\"sample-text\",\"aliases\":[\"sample-text\"],\"sharingScope\":\"sharing_scope_unspecified\",\"createdAt\":\"sample-text\",\"updatedAt\":\"sample-text\",\"latestVersion\":7,\"title\":\"sample-text\",\"description\":\"sample-text\"}"),
-            kind : Kind::Json,
+            op: "prompts_update_version_metadata",
+            method: "PATCH",
+            path: "/v2/prompts/p-prompt-id/versions/7",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"notes\":\"sample-text\",\"aliases\":{\"values\":[\"sample-text\"]}}"),
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"id\":\"sample-text\",\"name\":\"sample-text\",\"definition\":{\"content\":\"sample-text\",\"variables\":[{\"name\":\"sample-text\"}]},\"version\":7,\"notes\":\"sample-text\",\"aliases\":[\"sample-text\"],\"sharingScope\":\"sharing_scope_unspecified\",\"createdAt\":\"sample-text\",\"updatedAt\":\"sample-text\",\"latestVersion\":7,\"title\":\"sample-text\",\"description\":\"sample-text\"}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -513,15 +570,26 @@ fn prompts_update_version_metadata() -> Case {
 fn skills_list() -> Case {
     Case {
         data: case_data! {
-            op : "skills_list", method : "GET", path : "/v2/skills", query : &
-            [("pageSize", "7"), ("pageToken", "sample-text"), ("alias", "sample-text"),
-            ("fields", "sample-text"), ("sort.field", "list_sort_field_unspecified"),
-            ("sort.direction", "list_sort_direction_unspecified"), ("sort_by",
-            "sample-text"), ("sort_direction", "sample-text")], headers : & [], auth :
-            Some(("authorization", "Bearer test-ApiKey")), body : None, multipart_fields
-            : None, status : 200u16, response :
-            Some("{\"data\":[{\"id\":\"sample-text\",\"name\":\"sample-text\",\"definition\":{\"description\":\"sample-text\",\"body\":\"sample-text\",\"assets\":{\"key\":{\"rawContent\":\"sample-text\"}}},\"version\":7,\"notes\":\"sample-text\",\"aliases\":[\"sample-text\"],\"sharingScope\":\"sharing_scope_unspecified\",\"createdAt\":\"sample-text\",\"updatedAt\":\"sample-text\",\"latestVersion\":7}],\"nextPageToken\":\"sample-text\"}"),
-            kind : Kind::Json,
+            op: "skills_list",
+            method: "GET",
+            path: "/v2/skills",
+            query: &[
+                ("pageSize", "7"),
+                ("pageToken", "sample-text"),
+                ("alias", "sample-text"),
+                ("fields", "sample-text"),
+                ("sort.field", "list_sort_field_unspecified"),
+                ("sort.direction", "list_sort_direction_unspecified"),
+                ("sort_by", "sample-text"),
+                ("sort_direction", "sample-text"),
+            ],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"data\":[{\"id\":\"sample-text\",\"name\":\"sample-text\",\"definition\":{\"description\":\"sample-text\",\"body\":\"sample-text\",\"assets\":{\"key\":{\"rawContent\":\"sample-text\"}}},\"version\":7,\"notes\":\"sample-text\",\"aliases\":[\"sample-text\"],\"sharingScope\":\"sharing_scope_unspecified\",\"createdAt\":\"sample-text\",\"updatedAt\":\"sample-text\",\"latestVersion\":7}],\"nextPageToken\":\"sample-text\"}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -550,12 +618,17 @@ fn skills_list() -> Case {
 fn skills_create() -> Case {
     Case {
         data: case_data! {
-            op : "skills_create", method : "POST", path : "/v2/skills", query : & [],
-            headers : & [], auth : Some(("authorization", "Bearer test-ApiKey")), body :
-            Some("{\"name\":\"sample-text\",\"definition\":{\"description\":\"sample-text\",\"body\":\"sample-text\",\"assets\":{\"key\":{\"isExecutable\":true,\"rawContent\":\"sample-text\"}}},\"notes\":\"sample-text\",\"sharingScope\":\"sharing_scope_unspecified\",\"aliases\":[\"sample-text\"]}"),
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"id\":\"sample-text\",\"name\":\"sample-text\",\"definition\":{\"description\":\"sample-text\",\"body\":\"sample-text\",\"assets\":{\"key\":{\"isExecutable\":true,\"rawContent\":\"sample-text\"}}},\"version\":7,\"notes\":\"sample-text\",\"aliases\":[\"sample-text\"],\"sharingScope\":\"sharing_scope_unspecified\",\"createdAt\":\"sample-text\",\"updatedAt\":\"sample-text\",\"latestVersion\":7}"),
-            kind : Kind::Json,
+            op: "skills_create",
+            method: "POST",
+            path: "/v2/skills",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"name\":\"sample-text\",\"definition\":{\"description\":\"sample-text\",\"body\":\"sample-text\",\"assets\":{\"key\":{\"isExecutable\":true,\"rawContent\":\"sample-text\"}}},\"notes\":\"sample-text\",\"sharingScope\":\"sharing_scope_unspecified\",\"aliases\":[\"sample-text\"]}"),
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"id\":\"sample-text\",\"name\":\"sample-text\",\"definition\":{\"description\":\"sample-text\",\"body\":\"sample-text\",\"assets\":{\"key\":{\"isExecutable\":true,\"rawContent\":\"sample-text\"}}},\"version\":7,\"notes\":\"sample-text\",\"aliases\":[\"sample-text\"],\"sharingScope\":\"sharing_scope_unspecified\",\"createdAt\":\"sample-text\",\"updatedAt\":\"sample-text\",\"latestVersion\":7}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -580,12 +653,21 @@ fn skills_create() -> Case {
 fn skills_get() -> Case {
     Case {
         data: case_data! {
-            op : "skills_get", method : "GET", path : "/v2/skills/p-skill-id", query : &
-            [("version", "7"), ("alias", "sample-text"), ("fields", "sample-text")],
-            headers : & [], auth : Some(("authorization", "Bearer test-ApiKey")), body :
-            None, multipart_fields : None, status : 200u16, response :
-            Some("{\"id\":\"sample-text\",\"name\":\"sample-text\",\"definition\":{\"description\":\"sample-text\",\"body\":\"sample-text\",\"assets\":{\"key\":{\"isExecutable\":true,\"rawContent\":\"sample-text\"}}},\"version\":7,\"notes\":\"sample-text\",\"aliases\":[\"sample-text\"],\"sharingScope\":\"sharing_scope_unspecified\",\"createdAt\":\"sample-text\",\"updatedAt\":\"sample-text\",\"latestVersion\":7}"),
-            kind : Kind::Json,
+            op: "skills_get",
+            method: "GET",
+            path: "/v2/skills/p-skill-id",
+            query: &[
+                ("version", "7"),
+                ("alias", "sample-text"),
+                ("fields", "sample-text"),
+            ],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"id\":\"sample-text\",\"name\":\"sample-text\",\"definition\":{\"description\":\"sample-text\",\"body\":\"sample-text\",\"assets\":{\"key\":{\"isExecutable\":true,\"rawContent\":\"sample-text\"}}},\"version\":7,\"notes\":\"sample-text\",\"aliases\":[\"sample-text\"],\"sharingScope\":\"sharing_scope_unspecified\",\"createdAt\":\"sample-text\",\"updatedAt\":\"sample-text\",\"latestVersion\":7}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -607,10 +689,17 @@ fn skills_get() -> Case {
 fn skills_delete() -> Case {
     Case {
         data: case_data! {
-            op : "skills_delete", method : "DELETE", path : "/v2/skills/p-skill-id",
-            query : & [], headers : & [], auth : Some(("authorization",
-            "Bearer test-ApiKey")), body : None, multipart_fields : None, status :
-            200u16, response : Some("{\"key\":{\"any\":\"value\"}}"), kind : Kind::Json,
+            op: "skills_delete",
+            method: "DELETE",
+            path: "/v2/skills/p-skill-id",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"key\":{\"any\":\"value\"}}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -629,12 +718,17 @@ fn skills_delete() -> Case {
 fn skills_update() -> Case {
     Case {
         data: case_data! {
-            op : "skills_update", method : "PATCH", path : "/v2/skills/p-skill-id", query
-            : & [], headers : & [], auth : Some(("authorization", "Bearer test-ApiKey")),
-            body : Some("{\"sharingScope\":\"sharing_scope_unspecified\"}"),
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"id\":\"sample-text\",\"name\":\"sample-text\",\"definition\":{\"description\":\"sample-text\",\"body\":\"sample-text\",\"assets\":{\"key\":{\"isExecutable\":true,\"rawContent\":\"sample-text\"}}},\"version\":7,\"notes\":\"sample-text\",\"aliases\":[\"sample-text\"],\"sharingScope\":\"sharing_scope_unspecified\",\"createdAt\":\"sample-text\",\"updatedAt\":\"sample-text\",\"latestVersion\":7}"),
-            kind : Kind::Json,
+            op: "skills_update",
+            method: "PATCH",
+            path: "/v2/skills/p-skill-id",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"sharingScope\":\"sharing_scope_unspecified\"}"),
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"id\":\"sample-text\",\"name\":\"sample-text\",\"definition\":{\"description\":\"sample-text\",\"body\":\"sample-text\",\"assets\":{\"key\":{\"isExecutable\":true,\"rawContent\":\"sample-text\"}}},\"version\":7,\"notes\":\"sample-text\",\"aliases\":[\"sample-text\"],\"sharingScope\":\"sharing_scope_unspecified\",\"createdAt\":\"sample-text\",\"updatedAt\":\"sample-text\",\"latestVersion\":7}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -658,12 +752,17 @@ fn skills_update() -> Case {
 fn skills_list_versions() -> Case {
     Case {
         data: case_data! {
-            op : "skills_list_versions", method : "GET", path :
-            "/v2/skills/p-skill-id/versions", query : & [], headers : & [], auth :
-            Some(("authorization", "Bearer test-ApiKey")), body : None, multipart_fields
-            : None, status : 200u16, response :
-            Some("{\"data\":[{\"version\":7,\"definition\":{\"description\":\"sample-text\",\"body\":\"sample-text\",\"assets\":{\"key\":{\"rawContent\":\"sample-text\"}}},\"notes\":\"sample-text\",\"aliases\":[\"sample-text\"],\"createdAt\":\"sample-text\"}]}"),
-            kind : Kind::Json,
+            op: "skills_list_versions",
+            method: "GET",
+            path: "/v2/skills/p-skill-id/versions",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"data\":[{\"version\":7,\"definition\":{\"description\":\"sample-text\",\"body\":\"sample-text\",\"assets\":{\"key\":{\"rawContent\":\"sample-text\"}}},\"notes\":\"sample-text\",\"aliases\":[\"sample-text\"],\"createdAt\":\"sample-text\"}]}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -682,12 +781,17 @@ fn skills_list_versions() -> Case {
 fn skills_create_version() -> Case {
     Case {
         data: case_data! {
-            op : "skills_create_version", method : "POST", path :
-            "/v2/skills/p-skill-id/versions", query : & [], headers : & [], auth :
-            Some(("authorization", "Bearer test-ApiKey")), body :
-            Some("{\"definition\":{\"description\":\"sample-text\",\"body\":\"sample-text\",\"assets\":{\"key\":{\"isExecutable\":true,\"rawContent\":\"sample-text\"}}},\"notes\":\"sample-text\",\"aliases\":[\"sample-text\"]}"),
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"version\":7,\"deduplicated\":true}"), kind : Kind::Json,
+            op: "skills_create_version",
+            method: "POST",
+            path: "/v2/skills/p-skill-id/versions",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"definition\":{\"description\":\"sample-text\",\"body\":\"sample-text\",\"assets\":{\"key\":{\"isExecutable\":true,\"rawContent\":\"sample-text\"}}},\"notes\":\"sample-text\",\"aliases\":[\"sample-text\"]}"),
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"version\":7,\"deduplicated\":true}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -713,12 +817,19 @@ fn skills_create_version() -> Case {
 fn skills_get_version() -> Case {
     Case {
         data: case_data! {
-            op : "skills_get_version", method : "GET", path :
-            "/v2/skills/p-skill-id/versions/7", query : & [("fields", "sample-text")],
-            headers : & [], auth : Some(("authorization", "Bearer test-ApiKey")), body :
-            None, multipart_fields : None, status : 200u16, response :
-            Some("{\"id\":\"sample-text\",\"name\":\"sample-text\",\"definition\":{\"description\":\"sample-text\",\"body\":\"sample-text\",\"assets\":{\"key\":{\"isExecutable\":true,\"rawContent\":\"sample-text\"}}},\"version\":7,\"notes\":\"sample-text\",\"aliases\":[\"sample-text\"],\"sharingScope\":\"sharing_scope_unspecified\",\"createdAt\":\"sample-text\",\"updatedAt\":\"sample-text\",\"latestVersion\":7}"),
-            kind : Kind::Json,
+            op: "skills_get_version",
+            method: "GET",
+            path: "/v2/skills/p-skill-id/versions/7",
+            query: &[
+                ("fields", "sample-text"),
+            ],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"id\":\"sample-text\",\"name\":\"sample-text\",\"definition\":{\"description\":\"sample-text\",\"body\":\"sample-text\",\"assets\":{\"key\":{\"isExecutable\":true,\"rawContent\":\"sample-text\"}}},\"version\":7,\"notes\":\"sample-text\",\"aliases\":[\"sample-text\"],\"sharingScope\":\"sharing_scope_unspecified\",\"createdAt\":\"sample-text\",\"updatedAt\":\"sample-text\",\"latestVersion\":7}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -738,13 +849,17 @@ fn skills_get_version() -> Case {
 fn skills_update_version_metadata() -> Case {
     Case {
         data: case_data! {
-            op : "skills_update_version_metadata", method : "PATCH", path :
-            "/v2/skills/p-skill-id/versions/7", query : & [], headers : & [], auth :
-            Some(("authorization", "Bearer test-ApiKey")), body :
-            Some("{\"notes\":\"sample-text\",\"aliases\":{\"values\":[\"sample-text\"]}}"),
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"id\":\"sample-text\",\"name\":\"sample-text\",\"definition\":{\"description\":\"sample-text\",\"body\":\"sample-text\",\"assets\":{\"key\":{\"isExecutable\":true,\"rawContent\":\"sample-text\"}}},\"version\":7,\"notes\":\"sample-text\",\"aliases\":[\"sample-text\"],\"sharingScope\":\"sharing_scope_unspecified\",\"createdAt\":\"sample-text\",\"updatedAt\":\"sample-text\",\"latestVersion\":7}"),
-            kind : Kind::Json,
+            op: "skills_update_version_metadata",
+            method: "PATCH",
+            path: "/v2/skills/p-skill-id/versions/7",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"notes\":\"sample-text\",\"aliases\":{\"values\":[\"sample-text\"]}}"),
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"id\":\"sample-text\",\"name\":\"sample-text\",\"definition\":{\"description\":\"sample-text\",\"body\":\"sample-text\",\"assets\":{\"key\":{\"isExecutable\":true,\"rawContent\":\"sample-text\"}}},\"version\":7,\"notes\":\"sample-text\",\"aliases\":[\"sample-text\"],\"sharingScope\":\"sharing_scope_unspecified\",\"createdAt\":\"sample-text\",\"updatedAt\":\"sample-text\",\"latestVersion\":7}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -771,12 +886,17 @@ fn skills_update_version_metadata() -> Case {
 fn speech_v1_audio_speech_post() -> Case {
     Case {
         data: case_data! {
-            op : "speech_v1_audio_speech_post", method : "POST", path :
-            "/v1/audio/speech", query : & [], headers : & [], auth :
-            Some(("authorization", "Bearer test-ApiKey")), body :
-            Some("{\"model\":\"sample-text\",\"metadata\":{\"key\":{\"any\":\"value\"}},\"stream\":false,\"prompt_cache_key\":\"sample-text\",\"voice_id\":\"sample-text\",\"ref_audio\":\"sample-text\",\"input\":\"sample-text\",\"response_format\":\"pcm\"}"),
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"audio_data\":\"sample-text\"}"), kind : Kind::Json,
+            op: "speech_v1_audio_speech_post",
+            method: "POST",
+            path: "/v1/audio/speech",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"model\":\"sample-text\",\"metadata\":{\"key\":{\"any\":\"value\"}},\"stream\":false,\"prompt_cache_key\":\"sample-text\",\"voice_id\":\"sample-text\",\"ref_audio\":\"sample-text\",\"input\":\"sample-text\",\"response_format\":\"pcm\"}"),
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"audio_data\":\"sample-text\"}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -801,13 +921,17 @@ fn speech_v1_audio_speech_post() -> Case {
 fn speech_v1_audio_speech_post_2() -> Case {
     Case {
         data: case_data! {
-            op : "speech_v1_audio_speech_post", method : "POST", path :
-            "/v1/audio/speech", query : & [], headers : & [], auth :
-            Some(("authorization", "Bearer test-ApiKey")), body :
-            Some("{\"model\":\"sample-text\",\"metadata\":{\"key\":{\"any\":\"value\"}},\"stream\":true,\"prompt_cache_key\":\"sample-text\",\"voice_id\":\"sample-text\",\"ref_audio\":\"sample-text\",\"input\":\"sample-text\",\"response_format\":\"pcm\"}"),
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"type\":\"speech.audio.delta\",\"audio_data\":\"sample-text\"}"),
-            kind : Kind::Sse,
+            op: "speech_v1_audio_speech_post",
+            method: "POST",
+            path: "/v1/audio/speech",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"model\":\"sample-text\",\"metadata\":{\"key\":{\"any\":\"value\"}},\"stream\":true,\"prompt_cache_key\":\"sample-text\",\"voice_id\":\"sample-text\",\"ref_audio\":\"sample-text\",\"input\":\"sample-text\",\"response_format\":\"pcm\"}"),
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"type\":\"speech.audio.delta\",\"audio_data\":\"sample-text\"}"),
+            kind: Kind::Sse,
         },
         call: None,
         stream: Some(|c| Box::pin(async move {
@@ -832,12 +956,20 @@ fn speech_v1_audio_speech_post_2() -> Case {
 fn list_models_v1_models_get() -> Case {
     Case {
         data: case_data! {
-            op : "list_models_v1_models_get", method : "GET", path : "/v1/models", query
-            : & [("provider", "sample-text"), ("model", "sample-text")], headers : & [],
-            auth : Some(("authorization", "Bearer test-ApiKey")), body : None,
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"object\":\"sample-text\",\"data\":[{\"id\":\"sample-text\",\"object\":\"sample-text\",\"created\":7,\"owned_by\":\"sample-text\",\"capabilities\":{},\"name\":\"sample-text\",\"description\":\"sample-text\",\"max_context_length\":7,\"aliases\":[\"sample-text\"],\"deprecation\":\"2024-05-01T12:00:00Z\",\"deprecation_replacement_model\":\"sample-text\",\"default_model_temperature\":0.5,\"internal\":true,\"type\":\"base\"}]}"),
-            kind : Kind::Json,
+            op: "list_models_v1_models_get",
+            method: "GET",
+            path: "/v1/models",
+            query: &[
+                ("provider", "sample-text"),
+                ("model", "sample-text"),
+            ],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"object\":\"sample-text\",\"data\":[{\"id\":\"sample-text\",\"object\":\"sample-text\",\"created\":7,\"owned_by\":\"sample-text\",\"capabilities\":{},\"name\":\"sample-text\",\"description\":\"sample-text\",\"max_context_length\":7,\"aliases\":[\"sample-text\"],\"deprecation\":\"2024-05-01T12:00:00Z\",\"deprecation_replacement_model\":\"sample-text\",\"default_model_temperature\":0.5,\"internal\":true,\"type\":\"base\"}]}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -857,12 +989,17 @@ fn list_models_v1_models_get() -> Case {
 fn retrieve_model_v1_models_model_id_get() -> Case {
     Case {
         data: case_data! {
-            op : "retrieve_model_v1_models__model_id__get", method : "GET", path :
-            "/v1/models/p-model-id", query : & [], headers : & [], auth :
-            Some(("authorization", "Bearer test-ApiKey")), body : None, multipart_fields
-            : None, status : 200u16, response :
-            Some("{\"id\":\"sample-text\",\"object\":\"sample-text\",\"created\":7,\"owned_by\":\"sample-text\",\"capabilities\":{\"completion_chat\":true,\"function_calling\":true,\"reasoning\":true,\"completion_fim\":true,\"fine_tuning\":true,\"vision\":true,\"ocr\":true,\"classification\":true,\"moderation\":true,\"audio\":true,\"audio_transcription\":true,\"audio_transcription_realtime\":true,\"audio_speech\":true,\"unified_resources\":true},\"name\":\"sample-text\",\"description\":\"sample-text\",\"max_context_length\":7,\"aliases\":[\"sample-text\"],\"deprecation\":\"2024-05-01T12:00:00Z\",\"deprecation_replacement_model\":\"sample-text\",\"default_model_temperature\":0.5,\"internal\":true,\"type\":\"base\"}"),
-            kind : Kind::Json,
+            op: "retrieve_model_v1_models__model_id__get",
+            method: "GET",
+            path: "/v1/models/p-model-id",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"id\":\"sample-text\",\"object\":\"sample-text\",\"created\":7,\"owned_by\":\"sample-text\",\"capabilities\":{\"completion_chat\":true,\"function_calling\":true,\"reasoning\":true,\"completion_fim\":true,\"fine_tuning\":true,\"vision\":true,\"ocr\":true,\"classification\":true,\"moderation\":true,\"audio\":true,\"audio_transcription\":true,\"audio_transcription_realtime\":true,\"audio_speech\":true,\"unified_resources\":true},\"name\":\"sample-text\",\"description\":\"sample-text\",\"max_context_length\":7,\"aliases\":[\"sample-text\"],\"deprecation\":\"2024-05-01T12:00:00Z\",\"deprecation_replacement_model\":\"sample-text\",\"default_model_temperature\":0.5,\"internal\":true,\"type\":\"base\"}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c.models().retrieve(j::<String>("\"p-model-id\"")).send().await?;
@@ -876,12 +1013,17 @@ fn retrieve_model_v1_models_model_id_get() -> Case {
 fn delete_model_v1_models_model_id_delete() -> Case {
     Case {
         data: case_data! {
-            op : "delete_model_v1_models__model_id__delete", method : "DELETE", path :
-            "/v1/models/p-model-id", query : & [], headers : & [], auth :
-            Some(("authorization", "Bearer test-ApiKey")), body : None, multipart_fields
-            : None, status : 200u16, response :
-            Some("{\"id\":\"sample-text\",\"object\":\"sample-text\",\"deleted\":true}"),
-            kind : Kind::Json,
+            op: "delete_model_v1_models__model_id__delete",
+            method: "DELETE",
+            path: "/v1/models/p-model-id",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"id\":\"sample-text\",\"object\":\"sample-text\",\"deleted\":true}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c.models().delete(j::<String>("\"p-model-id\"")).send().await?;
@@ -895,13 +1037,21 @@ fn delete_model_v1_models_model_id_delete() -> Case {
 fn agents_api_v1_conversations_list() -> Case {
     Case {
         data: case_data! {
-            op : "agents_api_v1_conversations_list", method : "GET", path :
-            "/v1/conversations", query : & [("page", "7"), ("page_size", "7"),
-            ("metadata", "{\"key\":{\"any\":\"value\"}}")], headers : & [], auth :
-            Some(("authorization", "Bearer test-ApiKey")), body : None, multipart_fields
-            : None, status : 200u16, response :
-            Some("[{\"instructions\":\"sample-text\",\"tools\":[{\"function\":{\"name\":\"sample-text\",\"parameters\":{}},\"type\":\"function\"}],\"completion_args\":{\"stop\":\"sample-text\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"random_seed\":7,\"prediction\":{\"type\":\"content\"},\"response_format\":{},\"tool_choice\":\"auto\",\"reasoning_effort\":\"none\"},\"guardrails\":[{}],\"name\":\"sample-text\",\"description\":\"sample-text\",\"metadata\":{\"key\":{\"any\":\"value\"}},\"object\":\"conversation\",\"id\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"model\":\"sample-text\"}]"),
-            kind : Kind::Json,
+            op: "agents_api_v1_conversations_list",
+            method: "GET",
+            path: "/v1/conversations",
+            query: &[
+                ("page", "7"),
+                ("page_size", "7"),
+                ("metadata", "{\"key\":{\"any\":\"value\"}}"),
+            ],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("[{\"instructions\":\"sample-text\",\"tools\":[{\"function\":{\"name\":\"sample-text\",\"parameters\":{}},\"type\":\"function\"}],\"completion_args\":{\"stop\":\"sample-text\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"random_seed\":7,\"prediction\":{\"type\":\"content\"},\"response_format\":{},\"tool_choice\":\"auto\",\"reasoning_effort\":\"none\"},\"guardrails\":[{}],\"name\":\"sample-text\",\"description\":\"sample-text\",\"metadata\":{\"key\":{\"any\":\"value\"}},\"object\":\"conversation\",\"id\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"model\":\"sample-text\"}]"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -927,13 +1077,17 @@ fn agents_api_v1_conversations_list() -> Case {
 fn agents_api_v1_conversations_start() -> Case {
     Case {
         data: case_data! {
-            op : "agents_api_v1_conversations_start", method : "POST", path :
-            "/v1/conversations", query : & [], headers : & [], auth :
-            Some(("authorization", "Bearer test-ApiKey")), body :
-            Some("{\"inputs\":\"sample-text\",\"stream\":false,\"store\":true,\"handoff_execution\":\"client\",\"instructions\":\"sample-text\",\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}}}],\"completion_args\":{\"stop\":\"sample-text\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"random_seed\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"tool_choice\":\"auto\",\"reasoning_effort\":\"none\"},\"guardrails\":[{\"block_on_error\":true,\"moderation_llm_v1\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"},\"moderation_llm_v2\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"}}],\"name\":\"sample-text\",\"description\":\"sample-text\",\"metadata\":{\"key\":{\"any\":\"value\"}},\"agent_id\":\"sample-text\",\"agent_version\":7,\"model\":\"sample-text\"}"),
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"object\":\"conversation.response\",\"conversation_id\":\"sample-text\",\"outputs\":[{\"object\":\"entry\",\"type\":\"message.output\",\"created_at\":\"2024-05-01T12:00:00Z\",\"completed_at\":\"2024-05-01T12:00:00Z\",\"agent_id\":\"sample-text\",\"model\":\"sample-text\",\"id\":\"sample-text\",\"role\":\"assistant\",\"content\":\"sample-text\"}],\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":7,\"total_tokens\":7,\"connector_tokens\":7,\"connectors\":{\"key\":7}},\"guardrails\":[{\"key\":{\"any\":\"value\"}}]}"),
-            kind : Kind::Json,
+            op: "agents_api_v1_conversations_start",
+            method: "POST",
+            path: "/v1/conversations",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"inputs\":\"sample-text\",\"stream\":false,\"store\":true,\"handoff_execution\":\"client\",\"instructions\":\"sample-text\",\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}}}],\"completion_args\":{\"stop\":\"sample-text\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"random_seed\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"tool_choice\":\"auto\",\"reasoning_effort\":\"none\"},\"guardrails\":[{\"block_on_error\":true,\"moderation_llm_v1\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"},\"moderation_llm_v2\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"}}],\"name\":\"sample-text\",\"description\":\"sample-text\",\"metadata\":{\"key\":{\"any\":\"value\"}},\"agent_id\":\"sample-text\",\"agent_version\":7,\"model\":\"sample-text\"}"),
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"object\":\"conversation.response\",\"conversation_id\":\"sample-text\",\"outputs\":[{\"object\":\"entry\",\"type\":\"message.output\",\"created_at\":\"2024-05-01T12:00:00Z\",\"completed_at\":\"2024-05-01T12:00:00Z\",\"agent_id\":\"sample-text\",\"model\":\"sample-text\",\"id\":\"sample-text\",\"role\":\"assistant\",\"content\":\"sample-text\"}],\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":7,\"total_tokens\":7,\"connector_tokens\":7,\"connectors\":{\"key\":7}},\"guardrails\":[{\"key\":{\"any\":\"value\"}}]}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -958,12 +1112,17 @@ fn agents_api_v1_conversations_start() -> Case {
 fn agents_api_v1_conversations_get() -> Case {
     Case {
         data: case_data! {
-            op : "agents_api_v1_conversations_get", method : "GET", path :
-            "/v1/conversations/p-conversation-id", query : & [], headers : & [], auth :
-            Some(("authorization", "Bearer test-ApiKey")), body : None, multipart_fields
-            : None, status : 200u16, response :
-            Some("{\"instructions\":\"sample-text\",\"tools\":[{\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}},\"type\":\"function\"}],\"completion_args\":{\"stop\":\"sample-text\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"random_seed\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}}}},\"tool_choice\":\"auto\",\"reasoning_effort\":\"none\"},\"guardrails\":[{\"block_on_error\":true,\"moderation_llm_v1\":{},\"moderation_llm_v2\":{}}],\"name\":\"sample-text\",\"description\":\"sample-text\",\"metadata\":{\"key\":{\"any\":\"value\"}},\"object\":\"conversation\",\"id\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"model\":\"sample-text\"}"),
-            kind : Kind::Json,
+            op: "agents_api_v1_conversations_get",
+            method: "GET",
+            path: "/v1/conversations/p-conversation-id",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"instructions\":\"sample-text\",\"tools\":[{\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}},\"type\":\"function\"}],\"completion_args\":{\"stop\":\"sample-text\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"random_seed\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}}}},\"tool_choice\":\"auto\",\"reasoning_effort\":\"none\"},\"guardrails\":[{\"block_on_error\":true,\"moderation_llm_v1\":{},\"moderation_llm_v2\":{}}],\"name\":\"sample-text\",\"description\":\"sample-text\",\"metadata\":{\"key\":{\"any\":\"value\"}},\"object\":\"conversation\",\"id\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"model\":\"sample-text\"}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -982,13 +1141,17 @@ fn agents_api_v1_conversations_get() -> Case {
 fn agents_api_v1_conversations_append() -> Case {
     Case {
         data: case_data! {
-            op : "agents_api_v1_conversations_append", method : "POST", path :
-            "/v1/conversations/p-conversation-id", query : & [], headers : & [], auth :
-            Some(("authorization", "Bearer test-ApiKey")), body :
-            Some("{\"inputs\":\"sample-text\",\"stream\":false,\"store\":true,\"handoff_execution\":\"client\",\"completion_args\":{\"stop\":\"sample-text\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"random_seed\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"tool_choice\":\"auto\",\"reasoning_effort\":\"none\"},\"tool_confirmations\":[{\"tool_call_id\":\"sample-text\",\"confirmation\":\"allow\"}]}"),
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"object\":\"conversation.response\",\"conversation_id\":\"sample-text\",\"outputs\":[{\"object\":\"entry\",\"type\":\"message.output\",\"created_at\":\"2024-05-01T12:00:00Z\",\"completed_at\":\"2024-05-01T12:00:00Z\",\"agent_id\":\"sample-text\",\"model\":\"sample-text\",\"id\":\"sample-text\",\"role\":\"assistant\",\"content\":\"sample-text\"}],\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":7,\"total_tokens\":7,\"connector_tokens\":7,\"connectors\":{\"key\":7}},\"guardrails\":[{\"key\":{\"any\":\"value\"}}]}"),
-            kind : Kind::Json,
+            op: "agents_api_v1_conversations_append",
+            method: "POST",
+            path: "/v1/conversations/p-conversation-id",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"inputs\":\"sample-text\",\"stream\":false,\"store\":true,\"handoff_execution\":\"client\",\"completion_args\":{\"stop\":\"sample-text\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"random_seed\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"tool_choice\":\"auto\",\"reasoning_effort\":\"none\"},\"tool_confirmations\":[{\"tool_call_id\":\"sample-text\",\"confirmation\":\"allow\"}]}"),
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"object\":\"conversation.response\",\"conversation_id\":\"sample-text\",\"outputs\":[{\"object\":\"entry\",\"type\":\"message.output\",\"created_at\":\"2024-05-01T12:00:00Z\",\"completed_at\":\"2024-05-01T12:00:00Z\",\"agent_id\":\"sample-text\",\"model\":\"sample-text\",\"id\":\"sample-text\",\"role\":\"assistant\",\"content\":\"sample-text\"}],\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":7,\"total_tokens\":7,\"connector_tokens\":7,\"connectors\":{\"key\":7}},\"guardrails\":[{\"key\":{\"any\":\"value\"}}]}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -1014,10 +1177,17 @@ fn agents_api_v1_conversations_append() -> Case {
 fn agents_api_v1_conversations_delete() -> Case {
     Case {
         data: case_data! {
-            op : "agents_api_v1_conversations_delete", method : "DELETE", path :
-            "/v1/conversations/p-conversation-id", query : & [], headers : & [], auth :
-            Some(("authorization", "Bearer test-ApiKey")), body : None, multipart_fields
-            : None, status : 204u16, response : None, kind : Kind::Empty,
+            op: "agents_api_v1_conversations_delete",
+            method: "DELETE",
+            path: "/v1/conversations/p-conversation-id",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 204u16,
+            response: None,
+            kind: Kind::Empty,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -1039,12 +1209,17 @@ fn agents_api_v1_conversations_delete() -> Case {
 fn agents_api_v1_conversations_history() -> Case {
     Case {
         data: case_data! {
-            op : "agents_api_v1_conversations_history", method : "GET", path :
-            "/v1/conversations/p-conversation-id/history", query : & [], headers : & [],
-            auth : Some(("authorization", "Bearer test-ApiKey")), body : None,
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"object\":\"conversation.history\",\"conversation_id\":\"sample-text\",\"entries\":[{\"object\":\"entry\",\"type\":\"message.input\",\"created_at\":\"2024-05-01T12:00:00Z\",\"completed_at\":\"2024-05-01T12:00:00Z\",\"id\":\"sample-text\",\"role\":\"assistant\",\"content\":\"sample-text\",\"prefix\":true}]}"),
-            kind : Kind::Json,
+            op: "agents_api_v1_conversations_history",
+            method: "GET",
+            path: "/v1/conversations/p-conversation-id/history",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"object\":\"conversation.history\",\"conversation_id\":\"sample-text\",\"entries\":[{\"object\":\"entry\",\"type\":\"message.input\",\"created_at\":\"2024-05-01T12:00:00Z\",\"completed_at\":\"2024-05-01T12:00:00Z\",\"id\":\"sample-text\",\"role\":\"assistant\",\"content\":\"sample-text\",\"prefix\":true}]}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -1063,12 +1238,17 @@ fn agents_api_v1_conversations_history() -> Case {
 fn agents_api_v1_conversations_messages() -> Case {
     Case {
         data: case_data! {
-            op : "agents_api_v1_conversations_messages", method : "GET", path :
-            "/v1/conversations/p-conversation-id/messages", query : & [], headers : & [],
-            auth : Some(("authorization", "Bearer test-ApiKey")), body : None,
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"object\":\"conversation.messages\",\"conversation_id\":\"sample-text\",\"messages\":[{\"object\":\"entry\",\"type\":\"message.input\",\"created_at\":\"2024-05-01T12:00:00Z\",\"completed_at\":\"2024-05-01T12:00:00Z\",\"id\":\"sample-text\",\"role\":\"assistant\",\"content\":\"sample-text\",\"prefix\":true}]}"),
-            kind : Kind::Json,
+            op: "agents_api_v1_conversations_messages",
+            method: "GET",
+            path: "/v1/conversations/p-conversation-id/messages",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"object\":\"conversation.messages\",\"conversation_id\":\"sample-text\",\"messages\":[{\"object\":\"entry\",\"type\":\"message.input\",\"created_at\":\"2024-05-01T12:00:00Z\",\"completed_at\":\"2024-05-01T12:00:00Z\",\"id\":\"sample-text\",\"role\":\"assistant\",\"content\":\"sample-text\",\"prefix\":true}]}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -1087,13 +1267,17 @@ fn agents_api_v1_conversations_messages() -> Case {
 fn agents_api_v1_conversations_restart() -> Case {
     Case {
         data: case_data! {
-            op : "agents_api_v1_conversations_restart", method : "POST", path :
-            "/v1/conversations/p-conversation-id/restart", query : & [], headers : & [],
-            auth : Some(("authorization", "Bearer test-ApiKey")), body :
-            Some("{\"inputs\":\"sample-text\",\"stream\":false,\"store\":true,\"handoff_execution\":\"client\",\"completion_args\":{\"stop\":\"sample-text\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"random_seed\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"tool_choice\":\"auto\",\"reasoning_effort\":\"none\"},\"guardrails\":[{\"block_on_error\":true,\"moderation_llm_v1\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"},\"moderation_llm_v2\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"}}],\"metadata\":{\"key\":{\"any\":\"value\"}},\"from_entry_id\":\"sample-text\",\"agent_version\":7}"),
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"object\":\"conversation.response\",\"conversation_id\":\"sample-text\",\"outputs\":[{\"object\":\"entry\",\"type\":\"message.output\",\"created_at\":\"2024-05-01T12:00:00Z\",\"completed_at\":\"2024-05-01T12:00:00Z\",\"agent_id\":\"sample-text\",\"model\":\"sample-text\",\"id\":\"sample-text\",\"role\":\"assistant\",\"content\":\"sample-text\"}],\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":7,\"total_tokens\":7,\"connector_tokens\":7,\"connectors\":{\"key\":7}},\"guardrails\":[{\"key\":{\"any\":\"value\"}}]}"),
-            kind : Kind::Json,
+            op: "agents_api_v1_conversations_restart",
+            method: "POST",
+            path: "/v1/conversations/p-conversation-id/restart",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"inputs\":\"sample-text\",\"stream\":false,\"store\":true,\"handoff_execution\":\"client\",\"completion_args\":{\"stop\":\"sample-text\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"random_seed\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"tool_choice\":\"auto\",\"reasoning_effort\":\"none\"},\"guardrails\":[{\"block_on_error\":true,\"moderation_llm_v1\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"},\"moderation_llm_v2\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"}}],\"metadata\":{\"key\":{\"any\":\"value\"}},\"from_entry_id\":\"sample-text\",\"agent_version\":7}"),
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"object\":\"conversation.response\",\"conversation_id\":\"sample-text\",\"outputs\":[{\"object\":\"entry\",\"type\":\"message.output\",\"created_at\":\"2024-05-01T12:00:00Z\",\"completed_at\":\"2024-05-01T12:00:00Z\",\"agent_id\":\"sample-text\",\"model\":\"sample-text\",\"id\":\"sample-text\",\"role\":\"assistant\",\"content\":\"sample-text\"}],\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":7,\"total_tokens\":7,\"connector_tokens\":7,\"connectors\":{\"key\":7}},\"guardrails\":[{\"key\":{\"any\":\"value\"}}]}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -1119,14 +1303,26 @@ fn agents_api_v1_conversations_restart() -> Case {
 fn agents_api_v1_agents_list() -> Case {
     Case {
         data: case_data! {
-            op : "agents_api_v1_agents_list", method : "GET", path : "/v1/agents", query
-            : & [("page", "7"), ("page_size", "7"), ("deployment_chat", "true"),
-            ("sources", "api"), ("name", "sample-text"), ("search", "sample-text"),
-            ("id", "sample-text"), ("metadata", "{\"key\":{\"any\":\"value\"}}")],
-            headers : & [], auth : Some(("authorization", "Bearer test-ApiKey")), body :
-            None, multipart_fields : None, status : 200u16, response :
-            Some("[{\"instructions\":\"sample-text\",\"tools\":[{\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}},\"type\":\"function\"}],\"completion_args\":{\"stop\":\"sample-text\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"random_seed\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}}}},\"tool_choice\":\"auto\",\"reasoning_effort\":\"none\"},\"guardrails\":[{\"block_on_error\":true,\"moderation_llm_v1\":{},\"moderation_llm_v2\":{}}],\"model\":\"sample-text\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"handoffs\":[\"sample-text\"],\"metadata\":{\"key\":{\"any\":\"value\"}},\"object\":\"agent\",\"id\":\"sample-text\",\"version\":7,\"versions\":[7],\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deployment_chat\":true,\"source\":\"sample-text\",\"version_message\":\"sample-text\"}]"),
-            kind : Kind::Json,
+            op: "agents_api_v1_agents_list",
+            method: "GET",
+            path: "/v1/agents",
+            query: &[
+                ("page", "7"),
+                ("page_size", "7"),
+                ("deployment_chat", "true"),
+                ("sources", "api"),
+                ("name", "sample-text"),
+                ("search", "sample-text"),
+                ("id", "sample-text"),
+                ("metadata", "{\"key\":{\"any\":\"value\"}}"),
+            ],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("[{\"instructions\":\"sample-text\",\"tools\":[{\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}},\"type\":\"function\"}],\"completion_args\":{\"stop\":\"sample-text\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"random_seed\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}}}},\"tool_choice\":\"auto\",\"reasoning_effort\":\"none\"},\"guardrails\":[{\"block_on_error\":true,\"moderation_llm_v1\":{},\"moderation_llm_v2\":{}}],\"model\":\"sample-text\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"handoffs\":[\"sample-text\"],\"metadata\":{\"key\":{\"any\":\"value\"}},\"object\":\"agent\",\"id\":\"sample-text\",\"version\":7,\"versions\":[7],\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deployment_chat\":true,\"source\":\"sample-text\",\"version_message\":\"sample-text\"}]"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -1157,13 +1353,17 @@ fn agents_api_v1_agents_list() -> Case {
 fn agents_api_v1_agents_create() -> Case {
     Case {
         data: case_data! {
-            op : "agents_api_v1_agents_create", method : "POST", path : "/v1/agents",
-            query : & [], headers : & [], auth : Some(("authorization",
-            "Bearer test-ApiKey")), body :
-            Some("{\"instructions\":\"sample-text\",\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}}}],\"completion_args\":{\"stop\":\"sample-text\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"random_seed\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"tool_choice\":\"auto\",\"reasoning_effort\":\"none\"},\"guardrails\":[{\"block_on_error\":true,\"moderation_llm_v1\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"},\"moderation_llm_v2\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"}}],\"model\":\"sample-text\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"handoffs\":[\"sample-text\"],\"metadata\":{\"key\":{\"any\":\"value\"}},\"version_message\":\"sample-text\"}"),
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"instructions\":\"sample-text\",\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}}}],\"completion_args\":{\"stop\":\"sample-text\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"random_seed\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"tool_choice\":\"auto\",\"reasoning_effort\":\"none\"},\"guardrails\":[{\"block_on_error\":true,\"moderation_llm_v1\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"},\"moderation_llm_v2\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"}}],\"model\":\"sample-text\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"handoffs\":[\"sample-text\"],\"metadata\":{\"key\":{\"any\":\"value\"}},\"object\":\"agent\",\"id\":\"sample-text\",\"version\":7,\"versions\":[7],\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deployment_chat\":true,\"source\":\"sample-text\",\"version_message\":\"sample-text\"}"),
-            kind : Kind::Json,
+            op: "agents_api_v1_agents_create",
+            method: "POST",
+            path: "/v1/agents",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"instructions\":\"sample-text\",\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}}}],\"completion_args\":{\"stop\":\"sample-text\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"random_seed\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"tool_choice\":\"auto\",\"reasoning_effort\":\"none\"},\"guardrails\":[{\"block_on_error\":true,\"moderation_llm_v1\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"},\"moderation_llm_v2\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"}}],\"model\":\"sample-text\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"handoffs\":[\"sample-text\"],\"metadata\":{\"key\":{\"any\":\"value\"}},\"version_message\":\"sample-text\"}"),
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"instructions\":\"sample-text\",\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}}}],\"completion_args\":{\"stop\":\"sample-text\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"random_seed\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"tool_choice\":\"auto\",\"reasoning_effort\":\"none\"},\"guardrails\":[{\"block_on_error\":true,\"moderation_llm_v1\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"},\"moderation_llm_v2\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"}}],\"model\":\"sample-text\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"handoffs\":[\"sample-text\"],\"metadata\":{\"key\":{\"any\":\"value\"}},\"object\":\"agent\",\"id\":\"sample-text\",\"version\":7,\"versions\":[7],\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deployment_chat\":true,\"source\":\"sample-text\",\"version_message\":\"sample-text\"}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -1188,15 +1388,26 @@ fn agents_api_v1_agents_create() -> Case {
 fn agents_api_v1_agents_list_pages() -> Case {
     Case {
         data: case_data! {
-            op : "agents_api_v1_agents_list_pages", method : "GET", path :
-            "/v1/agents/pages", query : & [("page_size", "7"), ("deployment_chat",
-            "true"), ("sources", "api"), ("name", "sample-text"), ("search",
-            "sample-text"), ("id", "sample-text"), ("metadata",
-            "{\"key\":{\"any\":\"value\"}}"), ("page_token", "sample-text")], headers : &
-            [], auth : Some(("authorization", "Bearer test-ApiKey")), body : None,
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"object\":\"list\",\"data\":[{\"instructions\":\"sample-text\",\"tools\":[{\"function\":{\"name\":\"sample-text\",\"parameters\":{}},\"type\":\"function\"}],\"completion_args\":{\"stop\":\"sample-text\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"random_seed\":7,\"prediction\":{\"type\":\"content\"},\"response_format\":{},\"tool_choice\":\"auto\",\"reasoning_effort\":\"none\"},\"guardrails\":[{}],\"model\":\"sample-text\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"handoffs\":[\"sample-text\"],\"metadata\":{\"key\":{\"any\":\"value\"}},\"object\":\"agent\",\"id\":\"sample-text\",\"version\":7,\"versions\":[7],\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deployment_chat\":true,\"source\":\"sample-text\",\"version_message\":\"sample-text\"}],\"next_page_token\":\"sample-text\"}"),
-            kind : Kind::Json,
+            op: "agents_api_v1_agents_list_pages",
+            method: "GET",
+            path: "/v1/agents/pages",
+            query: &[
+                ("page_size", "7"),
+                ("deployment_chat", "true"),
+                ("sources", "api"),
+                ("name", "sample-text"),
+                ("search", "sample-text"),
+                ("id", "sample-text"),
+                ("metadata", "{\"key\":{\"any\":\"value\"}}"),
+                ("page_token", "sample-text"),
+            ],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"object\":\"list\",\"data\":[{\"instructions\":\"sample-text\",\"tools\":[{\"function\":{\"name\":\"sample-text\",\"parameters\":{}},\"type\":\"function\"}],\"completion_args\":{\"stop\":\"sample-text\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"random_seed\":7,\"prediction\":{\"type\":\"content\"},\"response_format\":{},\"tool_choice\":\"auto\",\"reasoning_effort\":\"none\"},\"guardrails\":[{}],\"model\":\"sample-text\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"handoffs\":[\"sample-text\"],\"metadata\":{\"key\":{\"any\":\"value\"}},\"object\":\"agent\",\"id\":\"sample-text\",\"version\":7,\"versions\":[7],\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deployment_chat\":true,\"source\":\"sample-text\",\"version_message\":\"sample-text\"}],\"next_page_token\":\"sample-text\"}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -1227,12 +1438,19 @@ fn agents_api_v1_agents_list_pages() -> Case {
 fn agents_api_v1_agents_get() -> Case {
     Case {
         data: case_data! {
-            op : "agents_api_v1_agents_get", method : "GET", path :
-            "/v1/agents/p-agent-id", query : & [("agent_version", "7")], headers : & [],
-            auth : Some(("authorization", "Bearer test-ApiKey")), body : None,
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"instructions\":\"sample-text\",\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}}}],\"completion_args\":{\"stop\":\"sample-text\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"random_seed\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"tool_choice\":\"auto\",\"reasoning_effort\":\"none\"},\"guardrails\":[{\"block_on_error\":true,\"moderation_llm_v1\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"},\"moderation_llm_v2\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"}}],\"model\":\"sample-text\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"handoffs\":[\"sample-text\"],\"metadata\":{\"key\":{\"any\":\"value\"}},\"object\":\"agent\",\"id\":\"sample-text\",\"version\":7,\"versions\":[7],\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deployment_chat\":true,\"source\":\"sample-text\",\"version_message\":\"sample-text\"}"),
-            kind : Kind::Json,
+            op: "agents_api_v1_agents_get",
+            method: "GET",
+            path: "/v1/agents/p-agent-id",
+            query: &[
+                ("agent_version", "7"),
+            ],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"instructions\":\"sample-text\",\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}}}],\"completion_args\":{\"stop\":\"sample-text\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"random_seed\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"tool_choice\":\"auto\",\"reasoning_effort\":\"none\"},\"guardrails\":[{\"block_on_error\":true,\"moderation_llm_v1\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"},\"moderation_llm_v2\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"}}],\"model\":\"sample-text\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"handoffs\":[\"sample-text\"],\"metadata\":{\"key\":{\"any\":\"value\"}},\"object\":\"agent\",\"id\":\"sample-text\",\"version\":7,\"versions\":[7],\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deployment_chat\":true,\"source\":\"sample-text\",\"version_message\":\"sample-text\"}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -1252,10 +1470,17 @@ fn agents_api_v1_agents_get() -> Case {
 fn agents_api_v1_agents_delete() -> Case {
     Case {
         data: case_data! {
-            op : "agents_api_v1_agents_delete", method : "DELETE", path :
-            "/v1/agents/p-agent-id", query : & [], headers : & [], auth :
-            Some(("authorization", "Bearer test-ApiKey")), body : None, multipart_fields
-            : None, status : 204u16, response : None, kind : Kind::Empty,
+            op: "agents_api_v1_agents_delete",
+            method: "DELETE",
+            path: "/v1/agents/p-agent-id",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 204u16,
+            response: None,
+            kind: Kind::Empty,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -1277,13 +1502,17 @@ fn agents_api_v1_agents_delete() -> Case {
 fn agents_api_v1_agents_update() -> Case {
     Case {
         data: case_data! {
-            op : "agents_api_v1_agents_update", method : "PATCH", path :
-            "/v1/agents/p-agent-id", query : & [], headers : & [], auth :
-            Some(("authorization", "Bearer test-ApiKey")), body :
-            Some("{\"instructions\":\"sample-text\",\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}}}],\"completion_args\":{\"stop\":\"sample-text\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"random_seed\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"tool_choice\":\"auto\",\"reasoning_effort\":\"none\"},\"guardrails\":[{\"block_on_error\":true,\"moderation_llm_v1\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"},\"moderation_llm_v2\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"}}],\"model\":\"sample-text\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"handoffs\":[\"sample-text\"],\"deployment_chat\":true,\"metadata\":{\"key\":{\"any\":\"value\"}},\"version_message\":\"sample-text\"}"),
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"instructions\":\"sample-text\",\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}}}],\"completion_args\":{\"stop\":\"sample-text\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"random_seed\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"tool_choice\":\"auto\",\"reasoning_effort\":\"none\"},\"guardrails\":[{\"block_on_error\":true,\"moderation_llm_v1\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"},\"moderation_llm_v2\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"}}],\"model\":\"sample-text\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"handoffs\":[\"sample-text\"],\"metadata\":{\"key\":{\"any\":\"value\"}},\"object\":\"agent\",\"id\":\"sample-text\",\"version\":7,\"versions\":[7],\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deployment_chat\":true,\"source\":\"sample-text\",\"version_message\":\"sample-text\"}"),
-            kind : Kind::Json,
+            op: "agents_api_v1_agents_update",
+            method: "PATCH",
+            path: "/v1/agents/p-agent-id",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"instructions\":\"sample-text\",\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}}}],\"completion_args\":{\"stop\":\"sample-text\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"random_seed\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"tool_choice\":\"auto\",\"reasoning_effort\":\"none\"},\"guardrails\":[{\"block_on_error\":true,\"moderation_llm_v1\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"},\"moderation_llm_v2\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"}}],\"model\":\"sample-text\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"handoffs\":[\"sample-text\"],\"deployment_chat\":true,\"metadata\":{\"key\":{\"any\":\"value\"}},\"version_message\":\"sample-text\"}"),
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"instructions\":\"sample-text\",\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}}}],\"completion_args\":{\"stop\":\"sample-text\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"random_seed\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"tool_choice\":\"auto\",\"reasoning_effort\":\"none\"},\"guardrails\":[{\"block_on_error\":true,\"moderation_llm_v1\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"},\"moderation_llm_v2\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"}}],\"model\":\"sample-text\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"handoffs\":[\"sample-text\"],\"metadata\":{\"key\":{\"any\":\"value\"}},\"object\":\"agent\",\"id\":\"sample-text\",\"version\":7,\"versions\":[7],\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deployment_chat\":true,\"source\":\"sample-text\",\"version_message\":\"sample-text\"}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -1309,12 +1538,19 @@ fn agents_api_v1_agents_update() -> Case {
 fn agents_api_v1_agents_update_version() -> Case {
     Case {
         data: case_data! {
-            op : "agents_api_v1_agents_update_version", method : "PATCH", path :
-            "/v1/agents/p-agent-id/version", query : & [("version", "7")], headers : &
-            [], auth : Some(("authorization", "Bearer test-ApiKey")), body : None,
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"instructions\":\"sample-text\",\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}}}],\"completion_args\":{\"stop\":\"sample-text\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"random_seed\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"tool_choice\":\"auto\",\"reasoning_effort\":\"none\"},\"guardrails\":[{\"block_on_error\":true,\"moderation_llm_v1\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"},\"moderation_llm_v2\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"}}],\"model\":\"sample-text\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"handoffs\":[\"sample-text\"],\"metadata\":{\"key\":{\"any\":\"value\"}},\"object\":\"agent\",\"id\":\"sample-text\",\"version\":7,\"versions\":[7],\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deployment_chat\":true,\"source\":\"sample-text\",\"version_message\":\"sample-text\"}"),
-            kind : Kind::Json,
+            op: "agents_api_v1_agents_update_version",
+            method: "PATCH",
+            path: "/v1/agents/p-agent-id/version",
+            query: &[
+                ("version", "7"),
+            ],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"instructions\":\"sample-text\",\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}}}],\"completion_args\":{\"stop\":\"sample-text\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"random_seed\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"tool_choice\":\"auto\",\"reasoning_effort\":\"none\"},\"guardrails\":[{\"block_on_error\":true,\"moderation_llm_v1\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"},\"moderation_llm_v2\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"}}],\"model\":\"sample-text\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"handoffs\":[\"sample-text\"],\"metadata\":{\"key\":{\"any\":\"value\"}},\"object\":\"agent\",\"id\":\"sample-text\",\"version\":7,\"versions\":[7],\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deployment_chat\":true,\"source\":\"sample-text\",\"version_message\":\"sample-text\"}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -1333,12 +1569,20 @@ fn agents_api_v1_agents_update_version() -> Case {
 fn agents_api_v1_agents_list_versions() -> Case {
     Case {
         data: case_data! {
-            op : "agents_api_v1_agents_list_versions", method : "GET", path :
-            "/v1/agents/p-agent-id/versions", query : & [("page", "7"), ("page_size",
-            "7")], headers : & [], auth : Some(("authorization", "Bearer test-ApiKey")),
-            body : None, multipart_fields : None, status : 200u16, response :
-            Some("[{\"instructions\":\"sample-text\",\"tools\":[{\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}},\"type\":\"function\"}],\"completion_args\":{\"stop\":\"sample-text\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"random_seed\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}}}},\"tool_choice\":\"auto\",\"reasoning_effort\":\"none\"},\"guardrails\":[{\"block_on_error\":true,\"moderation_llm_v1\":{},\"moderation_llm_v2\":{}}],\"model\":\"sample-text\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"handoffs\":[\"sample-text\"],\"metadata\":{\"key\":{\"any\":\"value\"}},\"object\":\"agent\",\"id\":\"sample-text\",\"version\":7,\"versions\":[7],\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deployment_chat\":true,\"source\":\"sample-text\",\"version_message\":\"sample-text\"}]"),
-            kind : Kind::Json,
+            op: "agents_api_v1_agents_list_versions",
+            method: "GET",
+            path: "/v1/agents/p-agent-id/versions",
+            query: &[
+                ("page", "7"),
+                ("page_size", "7"),
+            ],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("[{\"instructions\":\"sample-text\",\"tools\":[{\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}},\"type\":\"function\"}],\"completion_args\":{\"stop\":\"sample-text\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"random_seed\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}}}},\"tool_choice\":\"auto\",\"reasoning_effort\":\"none\"},\"guardrails\":[{\"block_on_error\":true,\"moderation_llm_v1\":{},\"moderation_llm_v2\":{}}],\"model\":\"sample-text\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"handoffs\":[\"sample-text\"],\"metadata\":{\"key\":{\"any\":\"value\"}},\"object\":\"agent\",\"id\":\"sample-text\",\"version\":7,\"versions\":[7],\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deployment_chat\":true,\"source\":\"sample-text\",\"version_message\":\"sample-text\"}]"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -1359,12 +1603,17 @@ fn agents_api_v1_agents_list_versions() -> Case {
 fn agents_api_v1_agents_get_version() -> Case {
     Case {
         data: case_data! {
-            op : "agents_api_v1_agents_get_version", method : "GET", path :
-            "/v1/agents/p-agent-id/versions/p-version", query : & [], headers : & [],
-            auth : Some(("authorization", "Bearer test-ApiKey")), body : None,
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"instructions\":\"sample-text\",\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}}}],\"completion_args\":{\"stop\":\"sample-text\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"random_seed\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"tool_choice\":\"auto\",\"reasoning_effort\":\"none\"},\"guardrails\":[{\"block_on_error\":true,\"moderation_llm_v1\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"},\"moderation_llm_v2\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"}}],\"model\":\"sample-text\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"handoffs\":[\"sample-text\"],\"metadata\":{\"key\":{\"any\":\"value\"}},\"object\":\"agent\",\"id\":\"sample-text\",\"version\":7,\"versions\":[7],\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deployment_chat\":true,\"source\":\"sample-text\",\"version_message\":\"sample-text\"}"),
-            kind : Kind::Json,
+            op: "agents_api_v1_agents_get_version",
+            method: "GET",
+            path: "/v1/agents/p-agent-id/versions/p-version",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"instructions\":\"sample-text\",\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}}}],\"completion_args\":{\"stop\":\"sample-text\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"random_seed\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"tool_choice\":\"auto\",\"reasoning_effort\":\"none\"},\"guardrails\":[{\"block_on_error\":true,\"moderation_llm_v1\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"},\"moderation_llm_v2\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"}}],\"model\":\"sample-text\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"handoffs\":[\"sample-text\"],\"metadata\":{\"key\":{\"any\":\"value\"}},\"object\":\"agent\",\"id\":\"sample-text\",\"version\":7,\"versions\":[7],\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deployment_chat\":true,\"source\":\"sample-text\",\"version_message\":\"sample-text\"}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -1383,12 +1632,17 @@ fn agents_api_v1_agents_get_version() -> Case {
 fn agents_api_v1_agents_list_version_aliases() -> Case {
     Case {
         data: case_data! {
-            op : "agents_api_v1_agents_list_version_aliases", method : "GET", path :
-            "/v1/agents/p-agent-id/aliases", query : & [], headers : & [], auth :
-            Some(("authorization", "Bearer test-ApiKey")), body : None, multipart_fields
-            : None, status : 200u16, response :
-            Some("[{\"alias\":\"sample-text\",\"version\":7,\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\"}]"),
-            kind : Kind::Json,
+            op: "agents_api_v1_agents_list_version_aliases",
+            method: "GET",
+            path: "/v1/agents/p-agent-id/aliases",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("[{\"alias\":\"sample-text\",\"version\":7,\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\"}]"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -1407,13 +1661,20 @@ fn agents_api_v1_agents_list_version_aliases() -> Case {
 fn agents_api_v1_agents_create_or_update_alias() -> Case {
     Case {
         data: case_data! {
-            op : "agents_api_v1_agents_create_or_update_alias", method : "PUT", path :
-            "/v1/agents/p-agent-id/aliases", query : & [("alias", "sample-text"),
-            ("version", "7")], headers : & [], auth : Some(("authorization",
-            "Bearer test-ApiKey")), body : None, multipart_fields : None, status :
-            200u16, response :
-            Some("{\"alias\":\"sample-text\",\"version\":7,\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\"}"),
-            kind : Kind::Json,
+            op: "agents_api_v1_agents_create_or_update_alias",
+            method: "PUT",
+            path: "/v1/agents/p-agent-id/aliases",
+            query: &[
+                ("alias", "sample-text"),
+                ("version", "7"),
+            ],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"alias\":\"sample-text\",\"version\":7,\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\"}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -1436,11 +1697,19 @@ fn agents_api_v1_agents_create_or_update_alias() -> Case {
 fn agents_api_v1_agents_delete_alias() -> Case {
     Case {
         data: case_data! {
-            op : "agents_api_v1_agents_delete_alias", method : "DELETE", path :
-            "/v1/agents/p-agent-id/aliases", query : & [("alias", "sample-text")],
-            headers : & [], auth : Some(("authorization", "Bearer test-ApiKey")), body :
-            None, multipart_fields : None, status : 204u16, response : None, kind :
-            Kind::Empty,
+            op: "agents_api_v1_agents_delete_alias",
+            method: "DELETE",
+            path: "/v1/agents/p-agent-id/aliases",
+            query: &[
+                ("alias", "sample-text"),
+            ],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 204u16,
+            response: None,
+            kind: Kind::Empty,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -1465,14 +1734,26 @@ fn agents_api_v1_agents_delete_alias() -> Case {
 fn files_api_routes_list_files() -> Case {
     Case {
         data: case_data! {
-            op : "files_api_routes_list_files", method : "GET", path : "/v1/files", query
-            : & [("page", "7"), ("page_size", "7"), ("include_total", "true"),
-            ("sample_type", "pretrain"), ("source", "upload"), ("search", "sample-text"),
-            ("purpose", "fine-tune"), ("mimetypes", "sample-text")], headers : & [], auth
-            : Some(("authorization", "Bearer test-ApiKey")), body : None,
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"data\":[{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"object\":\"sample-text\",\"bytes\":7,\"created_at\":7,\"filename\":\"sample-text\",\"purpose\":\"fine-tune\",\"sample_type\":\"pretrain\",\"num_lines\":7,\"mimetype\":\"sample-text\",\"source\":\"upload\",\"signature\":\"sample-text\",\"expires_at\":7,\"visibility\":\"workspace\"}],\"object\":\"sample-text\",\"total\":7}"),
-            kind : Kind::Json,
+            op: "files_api_routes_list_files",
+            method: "GET",
+            path: "/v1/files",
+            query: &[
+                ("page", "7"),
+                ("page_size", "7"),
+                ("include_total", "true"),
+                ("sample_type", "pretrain"),
+                ("source", "upload"),
+                ("search", "sample-text"),
+                ("purpose", "fine-tune"),
+                ("mimetypes", "sample-text"),
+            ],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"data\":[{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"object\":\"sample-text\",\"bytes\":7,\"created_at\":7,\"filename\":\"sample-text\",\"purpose\":\"fine-tune\",\"sample_type\":\"pretrain\",\"num_lines\":7,\"mimetype\":\"sample-text\",\"source\":\"upload\",\"signature\":\"sample-text\",\"expires_at\":7,\"visibility\":\"workspace\"}],\"object\":\"sample-text\",\"total\":7}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -1498,12 +1779,17 @@ fn files_api_routes_list_files() -> Case {
 fn files_api_routes_upload_file() -> Case {
     Case {
         data: case_data! {
-            op : "files_api_routes_upload_file", method : "POST", path : "/v1/files",
-            query : & [], headers : & [], auth : Some(("authorization",
-            "Bearer test-ApiKey")), body : None, multipart_fields : Some(& ["file"]),
-            status : 200u16, response :
-            Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"object\":\"sample-text\",\"bytes\":7,\"created_at\":7,\"filename\":\"sample-text\",\"purpose\":\"fine-tune\",\"sample_type\":\"pretrain\",\"num_lines\":7,\"mimetype\":\"sample-text\",\"source\":\"upload\",\"signature\":\"sample-text\",\"expires_at\":7,\"visibility\":\"workspace\"}"),
-            kind : Kind::Json,
+            op: "files_api_routes_upload_file",
+            method: "POST",
+            path: "/v1/files",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: Some(&["file"]),
+            status: 200u16,
+            response: Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"object\":\"sample-text\",\"bytes\":7,\"created_at\":7,\"filename\":\"sample-text\",\"purpose\":\"fine-tune\",\"sample_type\":\"pretrain\",\"num_lines\":7,\"mimetype\":\"sample-text\",\"source\":\"upload\",\"signature\":\"sample-text\",\"expires_at\":7,\"visibility\":\"workspace\"}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -1528,12 +1814,17 @@ fn files_api_routes_upload_file() -> Case {
 fn files_api_routes_retrieve_file() -> Case {
     Case {
         data: case_data! {
-            op : "files_api_routes_retrieve_file", method : "GET", path :
-            "/v1/files/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f", query : & [], headers : &
-            [], auth : Some(("authorization", "Bearer test-ApiKey")), body : None,
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"object\":\"sample-text\",\"bytes\":7,\"created_at\":7,\"filename\":\"sample-text\",\"purpose\":\"fine-tune\",\"sample_type\":\"pretrain\",\"num_lines\":7,\"mimetype\":\"sample-text\",\"source\":\"upload\",\"signature\":\"sample-text\",\"expires_at\":7,\"visibility\":\"workspace\",\"deleted\":true}"),
-            kind : Kind::Json,
+            op: "files_api_routes_retrieve_file",
+            method: "GET",
+            path: "/v1/files/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"object\":\"sample-text\",\"bytes\":7,\"created_at\":7,\"filename\":\"sample-text\",\"purpose\":\"fine-tune\",\"sample_type\":\"pretrain\",\"num_lines\":7,\"mimetype\":\"sample-text\",\"source\":\"upload\",\"signature\":\"sample-text\",\"expires_at\":7,\"visibility\":\"workspace\",\"deleted\":true}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -1551,12 +1842,17 @@ fn files_api_routes_retrieve_file() -> Case {
 fn files_api_routes_delete_file() -> Case {
     Case {
         data: case_data! {
-            op : "files_api_routes_delete_file", method : "DELETE", path :
-            "/v1/files/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f", query : & [], headers : &
-            [], auth : Some(("authorization", "Bearer test-ApiKey")), body : None,
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"object\":\"sample-text\",\"deleted\":true}"),
-            kind : Kind::Json,
+            op: "files_api_routes_delete_file",
+            method: "DELETE",
+            path: "/v1/files/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"object\":\"sample-text\",\"deleted\":true}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -1574,11 +1870,17 @@ fn files_api_routes_delete_file() -> Case {
 fn files_api_routes_download_file() -> Case {
     Case {
         data: case_data! {
-            op : "files_api_routes_download_file", method : "GET", path :
-            "/v1/files/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/content", query : & [],
-            headers : & [], auth : Some(("authorization", "Bearer test-ApiKey")), body :
-            None, multipart_fields : None, status : 200u16, response :
-            Some("binary-content"), kind : Kind::Binary,
+            op: "files_api_routes_download_file",
+            method: "GET",
+            path: "/v1/files/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/content",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("binary-content"),
+            kind: Kind::Binary,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -1596,11 +1898,19 @@ fn files_api_routes_download_file() -> Case {
 fn files_api_routes_get_signed_url() -> Case {
     Case {
         data: case_data! {
-            op : "files_api_routes_get_signed_url", method : "GET", path :
-            "/v1/files/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/url", query : & [("expiry",
-            "7")], headers : & [], auth : Some(("authorization", "Bearer test-ApiKey")),
-            body : None, multipart_fields : None, status : 200u16, response :
-            Some("{\"url\":\"sample-text\"}"), kind : Kind::Json,
+            op: "files_api_routes_get_signed_url",
+            method: "GET",
+            path: "/v1/files/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/url",
+            query: &[
+                ("expiry", "7"),
+            ],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"url\":\"sample-text\"}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -1619,13 +1929,17 @@ fn files_api_routes_get_signed_url() -> Case {
 fn jobs_api_routes_fine_tuning_update_fine_tuned_model() -> Case {
     Case {
         data: case_data! {
-            op : "jobs_api_routes_fine_tuning_update_fine_tuned_model", method : "PATCH",
-            path : "/v1/fine_tuning/models/p-model-id", query : & [], headers : & [],
-            auth : Some(("authorization", "Bearer test-ApiKey")), body :
-            Some("{\"name\":\"sample-text\",\"description\":\"sample-text\"}"),
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"id\":\"sample-text\",\"object\":\"model\",\"created\":7,\"owned_by\":\"sample-text\",\"workspace_id\":\"sample-text\",\"root\":\"sample-text\",\"root_version\":\"sample-text\",\"archived\":true,\"name\":\"sample-text\",\"description\":\"sample-text\",\"capabilities\":{\"completion_chat\":true,\"completion_fim\":true,\"function_calling\":true,\"fine_tuning\":true,\"classification\":true},\"max_context_length\":7,\"aliases\":[\"sample-text\"],\"job\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"model_type\":\"completion\"}"),
-            kind : Kind::Json,
+            op: "jobs_api_routes_fine_tuning_update_fine_tuned_model",
+            method: "PATCH",
+            path: "/v1/fine_tuning/models/p-model-id",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"name\":\"sample-text\",\"description\":\"sample-text\"}"),
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"id\":\"sample-text\",\"object\":\"model\",\"created\":7,\"owned_by\":\"sample-text\",\"workspace_id\":\"sample-text\",\"root\":\"sample-text\",\"root_version\":\"sample-text\",\"archived\":true,\"name\":\"sample-text\",\"description\":\"sample-text\",\"capabilities\":{\"completion_chat\":true,\"completion_fim\":true,\"function_calling\":true,\"fine_tuning\":true,\"classification\":true},\"max_context_length\":7,\"aliases\":[\"sample-text\"],\"job\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"model_type\":\"completion\"}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -1648,12 +1962,17 @@ fn jobs_api_routes_fine_tuning_update_fine_tuned_model() -> Case {
 fn jobs_api_routes_fine_tuning_archive_fine_tuned_model() -> Case {
     Case {
         data: case_data! {
-            op : "jobs_api_routes_fine_tuning_archive_fine_tuned_model", method : "POST",
-            path : "/v1/fine_tuning/models/p-model-id/archive", query : & [], headers : &
-            [], auth : Some(("authorization", "Bearer test-ApiKey")), body : None,
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"id\":\"sample-text\",\"object\":\"model\",\"archived\":true}"), kind
-            : Kind::Json,
+            op: "jobs_api_routes_fine_tuning_archive_fine_tuned_model",
+            method: "POST",
+            path: "/v1/fine_tuning/models/p-model-id/archive",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"id\":\"sample-text\",\"object\":\"model\",\"archived\":true}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c.models().archive(j::<String>("\"p-model-id\"")).send().await?;
@@ -1667,12 +1986,17 @@ fn jobs_api_routes_fine_tuning_archive_fine_tuned_model() -> Case {
 fn jobs_api_routes_fine_tuning_unarchive_fine_tuned_model() -> Case {
     Case {
         data: case_data! {
-            op : "jobs_api_routes_fine_tuning_unarchive_fine_tuned_model", method :
-            "DELETE", path : "/v1/fine_tuning/models/p-model-id/archive", query : & [],
-            headers : & [], auth : Some(("authorization", "Bearer test-ApiKey")), body :
-            None, multipart_fields : None, status : 200u16, response :
-            Some("{\"id\":\"sample-text\",\"object\":\"model\",\"archived\":true}"), kind
-            : Kind::Json,
+            op: "jobs_api_routes_fine_tuning_unarchive_fine_tuned_model",
+            method: "DELETE",
+            path: "/v1/fine_tuning/models/p-model-id/archive",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"id\":\"sample-text\",\"object\":\"model\",\"archived\":true}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c.models().unarchive(j::<String>("\"p-model-id\"")).send().await?;
@@ -1686,15 +2010,27 @@ fn jobs_api_routes_fine_tuning_unarchive_fine_tuned_model() -> Case {
 fn jobs_api_routes_batch_get_batch_jobs() -> Case {
     Case {
         data: case_data! {
-            op : "jobs_api_routes_batch_get_batch_jobs", method : "GET", path :
-            "/v1/batch/jobs", query : & [("page", "7"), ("page_size", "7"), ("model",
-            "sample-text"), ("agent_id", "sample-text"), ("metadata",
-            "{\"key\":{\"any\":\"value\"}}"), ("created_after", "2024-05-01T12:00:00Z"),
-            ("created_by_me", "true"), ("status", "QUEUED"), ("order_by", "created")],
-            headers : & [], auth : Some(("authorization", "Bearer test-ApiKey")), body :
-            None, multipart_fields : None, status : 200u16, response :
-            Some("{\"data\":[{\"id\":\"sample-text\",\"object\":\"batch\",\"input_files\":[\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"],\"metadata\":{\"key\":{\"any\":\"value\"}},\"endpoint\":\"sample-text\",\"model\":\"sample-text\",\"agent_id\":\"sample-text\",\"output_file\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"error_file\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"errors\":[{\"message\":\"sample-text\"}],\"outputs\":[{\"key\":{\"any\":\"value\"}}],\"status\":\"QUEUED\",\"created_at\":7,\"total_requests\":7,\"completed_requests\":7,\"succeeded_requests\":7,\"failed_requests\":7,\"started_at\":7,\"completed_at\":7}],\"object\":\"list\",\"total\":7}"),
-            kind : Kind::Json,
+            op: "jobs_api_routes_batch_get_batch_jobs",
+            method: "GET",
+            path: "/v1/batch/jobs",
+            query: &[
+                ("page", "7"),
+                ("page_size", "7"),
+                ("model", "sample-text"),
+                ("agent_id", "sample-text"),
+                ("metadata", "{\"key\":{\"any\":\"value\"}}"),
+                ("created_after", "2024-05-01T12:00:00Z"),
+                ("created_by_me", "true"),
+                ("status", "QUEUED"),
+                ("order_by", "created"),
+            ],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"data\":[{\"id\":\"sample-text\",\"object\":\"batch\",\"input_files\":[\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"],\"metadata\":{\"key\":{\"any\":\"value\"}},\"endpoint\":\"sample-text\",\"model\":\"sample-text\",\"agent_id\":\"sample-text\",\"output_file\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"error_file\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"errors\":[{\"message\":\"sample-text\"}],\"outputs\":[{\"key\":{\"any\":\"value\"}}],\"status\":\"QUEUED\",\"created_at\":7,\"total_requests\":7,\"completed_requests\":7,\"succeeded_requests\":7,\"failed_requests\":7,\"started_at\":7,\"completed_at\":7}],\"object\":\"list\",\"total\":7}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -1726,13 +2062,17 @@ fn jobs_api_routes_batch_get_batch_jobs() -> Case {
 fn jobs_api_routes_batch_create_batch_job() -> Case {
     Case {
         data: case_data! {
-            op : "jobs_api_routes_batch_create_batch_job", method : "POST", path :
-            "/v1/batch/jobs", query : & [], headers : & [], auth : Some(("authorization",
-            "Bearer test-ApiKey")), body :
-            Some("{\"input_files\":[\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"],\"requests\":[{\"custom_id\":\"sample-text\",\"body\":{\"key\":{\"any\":\"value\"}}}],\"endpoint\":\"/v1/chat/completions\",\"model\":\"sample-text\",\"agent_id\":\"sample-text\",\"metadata\":{\"key\":\"sample-text\"},\"timeout_hours\":7}"),
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"id\":\"sample-text\",\"object\":\"batch\",\"input_files\":[\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"],\"metadata\":{\"key\":{\"any\":\"value\"}},\"endpoint\":\"sample-text\",\"model\":\"sample-text\",\"agent_id\":\"sample-text\",\"output_file\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"error_file\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"errors\":[{\"message\":\"sample-text\",\"count\":7}],\"outputs\":[{\"key\":{\"any\":\"value\"}}],\"status\":\"QUEUED\",\"created_at\":7,\"total_requests\":7,\"completed_requests\":7,\"succeeded_requests\":7,\"failed_requests\":7,\"started_at\":7,\"completed_at\":7}"),
-            kind : Kind::Json,
+            op: "jobs_api_routes_batch_create_batch_job",
+            method: "POST",
+            path: "/v1/batch/jobs",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"input_files\":[\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"],\"requests\":[{\"custom_id\":\"sample-text\",\"body\":{\"key\":{\"any\":\"value\"}}}],\"endpoint\":\"/v1/chat/completions\",\"model\":\"sample-text\",\"agent_id\":\"sample-text\",\"metadata\":{\"key\":\"sample-text\"},\"timeout_hours\":7}"),
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"id\":\"sample-text\",\"object\":\"batch\",\"input_files\":[\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"],\"metadata\":{\"key\":{\"any\":\"value\"}},\"endpoint\":\"sample-text\",\"model\":\"sample-text\",\"agent_id\":\"sample-text\",\"output_file\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"error_file\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"errors\":[{\"message\":\"sample-text\",\"count\":7}],\"outputs\":[{\"key\":{\"any\":\"value\"}}],\"status\":\"QUEUED\",\"created_at\":7,\"total_requests\":7,\"completed_requests\":7,\"succeeded_requests\":7,\"failed_requests\":7,\"started_at\":7,\"completed_at\":7}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -1757,13 +2097,19 @@ fn jobs_api_routes_batch_create_batch_job() -> Case {
 fn jobs_api_routes_batch_get_batch_job() -> Case {
     Case {
         data: case_data! {
-            op : "jobs_api_routes_batch_get_batch_job", method : "GET", path :
-            "/v1/batch/jobs/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f", query : & [("inline",
-            "true")], headers : & [], auth : Some(("authorization",
-            "Bearer test-ApiKey")), body : None, multipart_fields : None, status :
-            200u16, response :
-            Some("{\"id\":\"sample-text\",\"object\":\"batch\",\"input_files\":[\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"],\"metadata\":{\"key\":{\"any\":\"value\"}},\"endpoint\":\"sample-text\",\"model\":\"sample-text\",\"agent_id\":\"sample-text\",\"output_file\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"error_file\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"errors\":[{\"message\":\"sample-text\",\"count\":7}],\"outputs\":[{\"key\":{\"any\":\"value\"}}],\"status\":\"QUEUED\",\"created_at\":7,\"total_requests\":7,\"completed_requests\":7,\"succeeded_requests\":7,\"failed_requests\":7,\"started_at\":7,\"completed_at\":7}"),
-            kind : Kind::Json,
+            op: "jobs_api_routes_batch_get_batch_job",
+            method: "GET",
+            path: "/v1/batch/jobs/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f",
+            query: &[
+                ("inline", "true"),
+            ],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"id\":\"sample-text\",\"object\":\"batch\",\"input_files\":[\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"],\"metadata\":{\"key\":{\"any\":\"value\"}},\"endpoint\":\"sample-text\",\"model\":\"sample-text\",\"agent_id\":\"sample-text\",\"output_file\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"error_file\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"errors\":[{\"message\":\"sample-text\",\"count\":7}],\"outputs\":[{\"key\":{\"any\":\"value\"}}],\"status\":\"QUEUED\",\"created_at\":7,\"total_requests\":7,\"completed_requests\":7,\"succeeded_requests\":7,\"failed_requests\":7,\"started_at\":7,\"completed_at\":7}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -1783,12 +2129,17 @@ fn jobs_api_routes_batch_get_batch_job() -> Case {
 fn jobs_api_routes_batch_delete_batch_job() -> Case {
     Case {
         data: case_data! {
-            op : "jobs_api_routes_batch_delete_batch_job", method : "DELETE", path :
-            "/v1/batch/jobs/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f", query : & [], headers
-            : & [], auth : Some(("authorization", "Bearer test-ApiKey")), body : None,
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"id\":\"sample-text\",\"object\":\"batch\",\"deleted\":true}"), kind
-            : Kind::Json,
+            op: "jobs_api_routes_batch_delete_batch_job",
+            method: "DELETE",
+            path: "/v1/batch/jobs/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"id\":\"sample-text\",\"object\":\"batch\",\"deleted\":true}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -1807,12 +2158,17 @@ fn jobs_api_routes_batch_delete_batch_job() -> Case {
 fn jobs_api_routes_batch_cancel_batch_job() -> Case {
     Case {
         data: case_data! {
-            op : "jobs_api_routes_batch_cancel_batch_job", method : "POST", path :
-            "/v1/batch/jobs/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/cancel", query : & [],
-            headers : & [], auth : Some(("authorization", "Bearer test-ApiKey")), body :
-            None, multipart_fields : None, status : 200u16, response :
-            Some("{\"id\":\"sample-text\",\"object\":\"batch\",\"input_files\":[\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"],\"metadata\":{\"key\":{\"any\":\"value\"}},\"endpoint\":\"sample-text\",\"model\":\"sample-text\",\"agent_id\":\"sample-text\",\"output_file\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"error_file\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"errors\":[{\"message\":\"sample-text\",\"count\":7}],\"outputs\":[{\"key\":{\"any\":\"value\"}}],\"status\":\"QUEUED\",\"created_at\":7,\"total_requests\":7,\"completed_requests\":7,\"succeeded_requests\":7,\"failed_requests\":7,\"started_at\":7,\"completed_at\":7}"),
-            kind : Kind::Json,
+            op: "jobs_api_routes_batch_cancel_batch_job",
+            method: "POST",
+            path: "/v1/batch/jobs/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/cancel",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"id\":\"sample-text\",\"object\":\"batch\",\"input_files\":[\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"],\"metadata\":{\"key\":{\"any\":\"value\"}},\"endpoint\":\"sample-text\",\"model\":\"sample-text\",\"agent_id\":\"sample-text\",\"output_file\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"error_file\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"errors\":[{\"message\":\"sample-text\",\"count\":7}],\"outputs\":[{\"key\":{\"any\":\"value\"}}],\"status\":\"QUEUED\",\"created_at\":7,\"total_requests\":7,\"completed_requests\":7,\"succeeded_requests\":7,\"failed_requests\":7,\"started_at\":7,\"completed_at\":7}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -1831,13 +2187,17 @@ fn jobs_api_routes_batch_cancel_batch_job() -> Case {
 fn chat_completion_v1_chat_completions_post() -> Case {
     Case {
         data: case_data! {
-            op : "chat_completion_v1_chat_completions_post", method : "POST", path :
-            "/v1/chat/completions", query : & [], headers : & [], auth :
-            Some(("authorization", "Bearer test-ApiKey")), body :
-            Some("{\"model\":\"sample-text\",\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"stream\":false,\"stop\":\"sample-text\",\"random_seed\":7,\"metadata\":{\"key\":{\"any\":\"value\"}},\"messages\":[{\"role\":\"system\",\"content\":\"sample-text\"}],\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}}}],\"tool_choice\":\"auto\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"n\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"parallel_tool_calls\":true,\"reasoning_effort\":\"none\",\"prompt_mode\":\"reasoning\",\"guardrails\":[{\"block_on_error\":true,\"moderation_llm_v1\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"},\"moderation_llm_v2\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"}}],\"prompt_cache_key\":\"sample-text\",\"service_tier\":\"auto\",\"safe_prompt\":true}"),
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"id\":\"sample-text\",\"object\":\"sample-text\",\"model\":\"sample-text\",\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":7,\"total_tokens\":7,\"prompt_audio_seconds\":7,\"service_tier\":\"sample-text\"},\"created\":7,\"choices\":[{\"index\":7,\"message\":{\"role\":\"assistant\",\"content\":\"sample-text\",\"tool_calls\":[{\"function\":{\"name\":\"sample-text\",\"arguments\":\"sample-text\"}}],\"prefix\":true},\"messages\":[{}],\"finish_reason\":\"stop\"}]}"),
-            kind : Kind::Json,
+            op: "chat_completion_v1_chat_completions_post",
+            method: "POST",
+            path: "/v1/chat/completions",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"model\":\"sample-text\",\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"stream\":false,\"stop\":\"sample-text\",\"random_seed\":7,\"metadata\":{\"key\":{\"any\":\"value\"}},\"messages\":[{\"role\":\"system\",\"content\":\"sample-text\"}],\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}}}],\"tool_choice\":\"auto\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"n\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"parallel_tool_calls\":true,\"reasoning_effort\":\"none\",\"prompt_mode\":\"reasoning\",\"guardrails\":[{\"block_on_error\":true,\"moderation_llm_v1\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"},\"moderation_llm_v2\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"}}],\"prompt_cache_key\":\"sample-text\",\"service_tier\":\"auto\",\"safe_prompt\":true}"),
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"id\":\"sample-text\",\"object\":\"sample-text\",\"model\":\"sample-text\",\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":7,\"total_tokens\":7,\"prompt_audio_seconds\":7,\"service_tier\":\"sample-text\"},\"created\":7,\"choices\":[{\"index\":7,\"message\":{\"role\":\"assistant\",\"content\":\"sample-text\",\"tool_calls\":[{\"function\":{\"name\":\"sample-text\",\"arguments\":\"sample-text\"}}],\"prefix\":true},\"messages\":[{}],\"finish_reason\":\"stop\"}]}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -1861,13 +2221,17 @@ fn chat_completion_v1_chat_completions_post() -> Case {
 fn chat_completion_v1_chat_completions_post_2() -> Case {
     Case {
         data: case_data! {
-            op : "chat_completion_v1_chat_completions_post", method : "POST", path :
-            "/v1/chat/completions", query : & [], headers : & [], auth :
-            Some(("authorization", "Bearer test-ApiKey")), body :
-            Some("{\"model\":\"sample-text\",\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"stream\":true,\"stop\":\"sample-text\",\"random_seed\":7,\"metadata\":{\"key\":{\"any\":\"value\"}},\"messages\":[{\"role\":\"system\",\"content\":\"sample-text\"}],\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}}}],\"tool_choice\":\"auto\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"n\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"parallel_tool_calls\":true,\"reasoning_effort\":\"none\",\"prompt_mode\":\"reasoning\",\"guardrails\":[{\"block_on_error\":true,\"moderation_llm_v1\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"},\"moderation_llm_v2\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"}}],\"prompt_cache_key\":\"sample-text\",\"service_tier\":\"auto\",\"safe_prompt\":true}"),
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"id\":\"sample-text\",\"object\":\"sample-text\",\"created\":7,\"model\":\"sample-text\",\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":7,\"total_tokens\":7,\"prompt_audio_seconds\":7,\"service_tier\":\"sample-text\"},\"choices\":[{\"index\":7,\"delta\":{\"role\":\"sample-text\",\"content\":\"sample-text\",\"tool_calls\":[{\"function\":{\"name\":\"sample-text\",\"arguments\":\"sample-text\"}}],\"tool_call_id\":\"sample-text\",\"index\":7,\"metadata\":{\"key\":{\"any\":\"value\"}}},\"finish_reason\":\"stop\"}]}"),
-            kind : Kind::Sse,
+            op: "chat_completion_v1_chat_completions_post",
+            method: "POST",
+            path: "/v1/chat/completions",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"model\":\"sample-text\",\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"stream\":true,\"stop\":\"sample-text\",\"random_seed\":7,\"metadata\":{\"key\":{\"any\":\"value\"}},\"messages\":[{\"role\":\"system\",\"content\":\"sample-text\"}],\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}}}],\"tool_choice\":\"auto\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"n\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"parallel_tool_calls\":true,\"reasoning_effort\":\"none\",\"prompt_mode\":\"reasoning\",\"guardrails\":[{\"block_on_error\":true,\"moderation_llm_v1\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"},\"moderation_llm_v2\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"}}],\"prompt_cache_key\":\"sample-text\",\"service_tier\":\"auto\",\"safe_prompt\":true}"),
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"id\":\"sample-text\",\"object\":\"sample-text\",\"created\":7,\"model\":\"sample-text\",\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":7,\"total_tokens\":7,\"prompt_audio_seconds\":7,\"service_tier\":\"sample-text\"},\"choices\":[{\"index\":7,\"delta\":{\"role\":\"sample-text\",\"content\":\"sample-text\",\"tool_calls\":[{\"function\":{\"name\":\"sample-text\",\"arguments\":\"sample-text\"}}],\"tool_call_id\":\"sample-text\",\"index\":7,\"metadata\":{\"key\":{\"any\":\"value\"}}},\"finish_reason\":\"stop\"}]}"),
+            kind: Kind::Sse,
         },
         call: None,
         stream: Some(|c| Box::pin(async move {
@@ -1891,13 +2255,17 @@ fn chat_completion_v1_chat_completions_post_2() -> Case {
 fn fim_completion_v1_fim_completions_post() -> Case {
     Case {
         data: case_data! {
-            op : "fim_completion_v1_fim_completions_post", method : "POST", path :
-            "/v1/fim/completions", query : & [], headers : & [], auth :
-            Some(("authorization", "Bearer test-ApiKey")), body :
-            Some("{\"model\":\"sample-text\",\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"stream\":false,\"stop\":\"sample-text\",\"random_seed\":7,\"metadata\":{\"key\":{\"any\":\"value\"}},\"prompt\":\"sample-text\",\"suffix\":\"sample-text\",\"min_tokens\":7,\"prompt_cache_key\":\"sample-text\"}"),
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"id\":\"sample-text\",\"object\":\"sample-text\",\"model\":\"sample-text\",\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":7,\"total_tokens\":7,\"prompt_audio_seconds\":7,\"service_tier\":\"sample-text\"},\"created\":7,\"choices\":[{\"index\":7,\"message\":{\"role\":\"assistant\",\"content\":\"sample-text\",\"tool_calls\":[{\"function\":{\"name\":\"sample-text\",\"arguments\":\"sample-text\"}}],\"prefix\":true},\"messages\":[{}],\"finish_reason\":\"stop\"}]}"),
-            kind : Kind::Json,
+            op: "fim_completion_v1_fim_completions_post",
+            method: "POST",
+            path: "/v1/fim/completions",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"model\":\"sample-text\",\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"stream\":false,\"stop\":\"sample-text\",\"random_seed\":7,\"metadata\":{\"key\":{\"any\":\"value\"}},\"prompt\":\"sample-text\",\"suffix\":\"sample-text\",\"min_tokens\":7,\"prompt_cache_key\":\"sample-text\"}"),
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"id\":\"sample-text\",\"object\":\"sample-text\",\"model\":\"sample-text\",\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":7,\"total_tokens\":7,\"prompt_audio_seconds\":7,\"service_tier\":\"sample-text\"},\"created\":7,\"choices\":[{\"index\":7,\"message\":{\"role\":\"assistant\",\"content\":\"sample-text\",\"tool_calls\":[{\"function\":{\"name\":\"sample-text\",\"arguments\":\"sample-text\"}}],\"prefix\":true},\"messages\":[{}],\"finish_reason\":\"stop\"}]}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -1921,13 +2289,17 @@ fn fim_completion_v1_fim_completions_post() -> Case {
 fn fim_completion_v1_fim_completions_post_2() -> Case {
     Case {
         data: case_data! {
-            op : "fim_completion_v1_fim_completions_post", method : "POST", path :
-            "/v1/fim/completions", query : & [], headers : & [], auth :
-            Some(("authorization", "Bearer test-ApiKey")), body :
-            Some("{\"model\":\"sample-text\",\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"stream\":true,\"stop\":\"sample-text\",\"random_seed\":7,\"metadata\":{\"key\":{\"any\":\"value\"}},\"prompt\":\"sample-text\",\"suffix\":\"sample-text\",\"min_tokens\":7,\"prompt_cache_key\":\"sample-text\"}"),
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"id\":\"sample-text\",\"object\":\"sample-text\",\"created\":7,\"model\":\"sample-text\",\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":7,\"total_tokens\":7,\"prompt_audio_seconds\":7,\"service_tier\":\"sample-text\"},\"choices\":[{\"index\":7,\"delta\":{\"role\":\"sample-text\",\"content\":\"sample-text\",\"tool_calls\":[{\"function\":{\"name\":\"sample-text\",\"arguments\":\"sample-text\"}}],\"tool_call_id\":\"sample-text\",\"index\":7,\"metadata\":{\"key\":{\"any\":\"value\"}}},\"finish_reason\":\"stop\"}]}"),
-            kind : Kind::Sse,
+            op: "fim_completion_v1_fim_completions_post",
+            method: "POST",
+            path: "/v1/fim/completions",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"model\":\"sample-text\",\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"stream\":true,\"stop\":\"sample-text\",\"random_seed\":7,\"metadata\":{\"key\":{\"any\":\"value\"}},\"prompt\":\"sample-text\",\"suffix\":\"sample-text\",\"min_tokens\":7,\"prompt_cache_key\":\"sample-text\"}"),
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"id\":\"sample-text\",\"object\":\"sample-text\",\"created\":7,\"model\":\"sample-text\",\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":7,\"total_tokens\":7,\"prompt_audio_seconds\":7,\"service_tier\":\"sample-text\"},\"choices\":[{\"index\":7,\"delta\":{\"role\":\"sample-text\",\"content\":\"sample-text\",\"tool_calls\":[{\"function\":{\"name\":\"sample-text\",\"arguments\":\"sample-text\"}}],\"tool_call_id\":\"sample-text\",\"index\":7,\"metadata\":{\"key\":{\"any\":\"value\"}}},\"finish_reason\":\"stop\"}]}"),
+            kind: Kind::Sse,
         },
         call: None,
         stream: Some(|c| Box::pin(async move {
@@ -1951,13 +2323,17 @@ fn fim_completion_v1_fim_completions_post_2() -> Case {
 fn agents_completion_v1_agents_completions_post() -> Case {
     Case {
         data: case_data! {
-            op : "agents_completion_v1_agents_completions_post", method : "POST", path :
-            "/v1/agents/completions", query : & [], headers : & [], auth :
-            Some(("authorization", "Bearer test-ApiKey")), body :
-            Some("{\"max_tokens\":7,\"stream\":false,\"stop\":\"sample-text\",\"random_seed\":7,\"metadata\":{\"key\":{\"any\":\"value\"}},\"messages\":[{\"role\":\"system\",\"content\":\"sample-text\"}],\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}}}],\"tool_choice\":\"auto\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"n\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"parallel_tool_calls\":true,\"reasoning_effort\":\"none\",\"prompt_mode\":\"reasoning\",\"guardrails\":[{\"block_on_error\":true,\"moderation_llm_v1\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"},\"moderation_llm_v2\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"}}],\"prompt_cache_key\":\"sample-text\",\"service_tier\":\"auto\",\"agent_id\":\"sample-text\"}"),
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"id\":\"sample-text\",\"object\":\"sample-text\",\"model\":\"sample-text\",\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":7,\"total_tokens\":7,\"prompt_audio_seconds\":7,\"service_tier\":\"sample-text\"},\"created\":7,\"choices\":[{\"index\":7,\"message\":{\"role\":\"assistant\",\"content\":\"sample-text\",\"tool_calls\":[{\"function\":{\"name\":\"sample-text\",\"arguments\":\"sample-text\"}}],\"prefix\":true},\"messages\":[{}],\"finish_reason\":\"stop\"}]}"),
-            kind : Kind::Json,
+            op: "agents_completion_v1_agents_completions_post",
+            method: "POST",
+            path: "/v1/agents/completions",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"max_tokens\":7,\"stream\":false,\"stop\":\"sample-text\",\"random_seed\":7,\"metadata\":{\"key\":{\"any\":\"value\"}},\"messages\":[{\"role\":\"system\",\"content\":\"sample-text\"}],\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}}}],\"tool_choice\":\"auto\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"n\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"parallel_tool_calls\":true,\"reasoning_effort\":\"none\",\"prompt_mode\":\"reasoning\",\"guardrails\":[{\"block_on_error\":true,\"moderation_llm_v1\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"},\"moderation_llm_v2\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"}}],\"prompt_cache_key\":\"sample-text\",\"service_tier\":\"auto\",\"agent_id\":\"sample-text\"}"),
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"id\":\"sample-text\",\"object\":\"sample-text\",\"model\":\"sample-text\",\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":7,\"total_tokens\":7,\"prompt_audio_seconds\":7,\"service_tier\":\"sample-text\"},\"created\":7,\"choices\":[{\"index\":7,\"message\":{\"role\":\"assistant\",\"content\":\"sample-text\",\"tool_calls\":[{\"function\":{\"name\":\"sample-text\",\"arguments\":\"sample-text\"}}],\"prefix\":true},\"messages\":[{}],\"finish_reason\":\"stop\"}]}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -1981,13 +2357,17 @@ fn agents_completion_v1_agents_completions_post() -> Case {
 fn agents_completion_v1_agents_completions_post_2() -> Case {
     Case {
         data: case_data! {
-            op : "agents_completion_v1_agents_completions_post", method : "POST", path :
-            "/v1/agents/completions", query : & [], headers : & [], auth :
-            Some(("authorization", "Bearer test-ApiKey")), body :
-            Some("{\"max_tokens\":7,\"stream\":true,\"stop\":\"sample-text\",\"random_seed\":7,\"metadata\":{\"key\":{\"any\":\"value\"}},\"messages\":[{\"role\":\"system\",\"content\":\"sample-text\"}],\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}}}],\"tool_choice\":\"auto\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"n\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"parallel_tool_calls\":true,\"reasoning_effort\":\"none\",\"prompt_mode\":\"reasoning\",\"guardrails\":[{\"block_on_error\":true,\"moderation_llm_v1\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"},\"moderation_llm_v2\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"}}],\"prompt_cache_key\":\"sample-text\",\"service_tier\":\"auto\",\"agent_id\":\"sample-text\"}"),
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"id\":\"sample-text\",\"object\":\"sample-text\",\"created\":7,\"model\":\"sample-text\",\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":7,\"total_tokens\":7,\"prompt_audio_seconds\":7,\"service_tier\":\"sample-text\"},\"choices\":[{\"index\":7,\"delta\":{\"role\":\"sample-text\",\"content\":\"sample-text\",\"tool_calls\":[{\"function\":{\"name\":\"sample-text\",\"arguments\":\"sample-text\"}}],\"tool_call_id\":\"sample-text\",\"index\":7,\"metadata\":{\"key\":{\"any\":\"value\"}}},\"finish_reason\":\"stop\"}]}"),
-            kind : Kind::Sse,
+            op: "agents_completion_v1_agents_completions_post",
+            method: "POST",
+            path: "/v1/agents/completions",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"max_tokens\":7,\"stream\":true,\"stop\":\"sample-text\",\"random_seed\":7,\"metadata\":{\"key\":{\"any\":\"value\"}},\"messages\":[{\"role\":\"system\",\"content\":\"sample-text\"}],\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}}}],\"tool_choice\":\"auto\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"n\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"parallel_tool_calls\":true,\"reasoning_effort\":\"none\",\"prompt_mode\":\"reasoning\",\"guardrails\":[{\"block_on_error\":true,\"moderation_llm_v1\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"},\"moderation_llm_v2\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"}}],\"prompt_cache_key\":\"sample-text\",\"service_tier\":\"auto\",\"agent_id\":\"sample-text\"}"),
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"id\":\"sample-text\",\"object\":\"sample-text\",\"created\":7,\"model\":\"sample-text\",\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":7,\"total_tokens\":7,\"prompt_audio_seconds\":7,\"service_tier\":\"sample-text\"},\"choices\":[{\"index\":7,\"delta\":{\"role\":\"sample-text\",\"content\":\"sample-text\",\"tool_calls\":[{\"function\":{\"name\":\"sample-text\",\"arguments\":\"sample-text\"}}],\"tool_call_id\":\"sample-text\",\"index\":7,\"metadata\":{\"key\":{\"any\":\"value\"}}},\"finish_reason\":\"stop\"}]}"),
+            kind: Kind::Sse,
         },
         call: None,
         stream: Some(|c| Box::pin(async move {
@@ -2011,13 +2391,17 @@ fn agents_completion_v1_agents_completions_post_2() -> Case {
 fn embeddings_v1_embeddings_post() -> Case {
     Case {
         data: case_data! {
-            op : "embeddings_v1_embeddings_post", method : "POST", path :
-            "/v1/embeddings", query : & [], headers : & [], auth : Some(("authorization",
-            "Bearer test-ApiKey")), body :
-            Some("{\"model\":\"sample-text\",\"metadata\":{\"key\":{\"any\":\"value\"}},\"input\":\"sample-text\",\"output_dimension\":7,\"output_dtype\":\"float\",\"encoding_format\":\"float\"}"),
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"id\":\"sample-text\",\"object\":\"sample-text\",\"model\":\"sample-text\",\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":7,\"total_tokens\":7,\"prompt_audio_seconds\":7,\"service_tier\":\"sample-text\"},\"data\":[{\"object\":\"sample-text\",\"embedding\":[0.5],\"index\":7}]}"),
-            kind : Kind::Json,
+            op: "embeddings_v1_embeddings_post",
+            method: "POST",
+            path: "/v1/embeddings",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"model\":\"sample-text\",\"metadata\":{\"key\":{\"any\":\"value\"}},\"input\":\"sample-text\",\"output_dimension\":7,\"output_dtype\":\"float\",\"encoding_format\":\"float\"}"),
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"id\":\"sample-text\",\"object\":\"sample-text\",\"model\":\"sample-text\",\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":7,\"total_tokens\":7,\"prompt_audio_seconds\":7,\"service_tier\":\"sample-text\"},\"data\":[{\"object\":\"sample-text\",\"embedding\":[0.5],\"index\":7}]}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -2041,13 +2425,17 @@ fn embeddings_v1_embeddings_post() -> Case {
 fn moderations_v1_moderations_post() -> Case {
     Case {
         data: case_data! {
-            op : "moderations_v1_moderations_post", method : "POST", path :
-            "/v1/moderations", query : & [], headers : & [], auth :
-            Some(("authorization", "Bearer test-ApiKey")), body :
-            Some("{\"model\":\"sample-text\",\"metadata\":{\"key\":{\"any\":\"value\"}},\"input\":\"sample-text\"}"),
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"id\":\"sample-text\",\"model\":\"sample-text\",\"results\":[{\"categories\":{\"key\":true},\"category_scores\":{\"key\":0.5}}]}"),
-            kind : Kind::Json,
+            op: "moderations_v1_moderations_post",
+            method: "POST",
+            path: "/v1/moderations",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"model\":\"sample-text\",\"metadata\":{\"key\":{\"any\":\"value\"}},\"input\":\"sample-text\"}"),
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"id\":\"sample-text\",\"model\":\"sample-text\",\"results\":[{\"categories\":{\"key\":true},\"category_scores\":{\"key\":0.5}}]}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -2071,13 +2459,17 @@ fn moderations_v1_moderations_post() -> Case {
 fn chat_moderations_v1_chat_moderations_post() -> Case {
     Case {
         data: case_data! {
-            op : "chat_moderations_v1_chat_moderations_post", method : "POST", path :
-            "/v1/chat/moderations", query : & [], headers : & [], auth :
-            Some(("authorization", "Bearer test-ApiKey")), body :
-            Some("{\"input\":[{\"role\":\"system\",\"content\":\"sample-text\"}],\"model\":\"sample-text\"}"),
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"id\":\"sample-text\",\"model\":\"sample-text\",\"results\":[{\"categories\":{\"key\":true},\"category_scores\":{\"key\":0.5}}]}"),
-            kind : Kind::Json,
+            op: "chat_moderations_v1_chat_moderations_post",
+            method: "POST",
+            path: "/v1/chat/moderations",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"input\":[{\"role\":\"system\",\"content\":\"sample-text\"}],\"model\":\"sample-text\"}"),
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"id\":\"sample-text\",\"model\":\"sample-text\",\"results\":[{\"categories\":{\"key\":true},\"category_scores\":{\"key\":0.5}}]}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -2101,12 +2493,17 @@ fn chat_moderations_v1_chat_moderations_post() -> Case {
 fn ocr_v1_ocr_post() -> Case {
     Case {
         data: case_data! {
-            op : "ocr_v1_ocr_post", method : "POST", path : "/v1/ocr", query : & [],
-            headers : & [], auth : Some(("authorization", "Bearer test-ApiKey")), body :
-            Some("{\"model\":\"sample-text\",\"document\":{\"type\":\"file\",\"file_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"},\"pages\":\"sample-text\",\"include_image_base64\":true,\"image_limit\":7,\"image_min_size\":7,\"bbox_annotation_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"document_annotation_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"document_annotation_prompt\":\"sample-text\",\"table_format\":\"markdown\",\"extract_header\":true,\"extract_footer\":true,\"include_blocks\":true,\"confidence_scores_granularity\":\"word\"}"),
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"pages\":[{\"index\":7,\"markdown\":\"sample-text\",\"images\":[{\"id\":\"sample-text\",\"top_left_x\":7,\"top_left_y\":7,\"bottom_right_x\":7,\"bottom_right_y\":7}],\"tables\":[{\"id\":\"sample-text\",\"content\":\"sample-text\",\"format\":\"markdown\"}],\"hyperlinks\":[\"sample-text\"],\"header\":\"sample-text\",\"footer\":\"sample-text\",\"dimensions\":{\"dpi\":7,\"height\":7,\"width\":7},\"confidence_scores\":{\"word_confidence_scores\":[{\"text\":\"sample-text\",\"confidence\":0.5,\"start_index\":7}],\"average_page_confidence_score\":0.5,\"minimum_page_confidence_score\":0.5},\"blocks\":[{\"top_left_x\":7,\"top_left_y\":7,\"bottom_right_x\":7,\"bottom_right_y\":7,\"content\":\"sample-text\",\"type\":\"text\"}]}],\"model\":\"sample-text\",\"document_annotation\":\"sample-text\",\"usage_info\":{\"pages_processed\":7,\"doc_size_bytes\":7}}"),
-            kind : Kind::Json,
+            op: "ocr_v1_ocr_post",
+            method: "POST",
+            path: "/v1/ocr",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"model\":\"sample-text\",\"document\":{\"type\":\"file\",\"file_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"},\"pages\":\"sample-text\",\"include_image_base64\":true,\"image_limit\":7,\"image_min_size\":7,\"bbox_annotation_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"document_annotation_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"document_annotation_prompt\":\"sample-text\",\"table_format\":\"markdown\",\"extract_header\":true,\"extract_footer\":true,\"include_blocks\":true,\"confidence_scores_granularity\":\"word\"}"),
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"pages\":[{\"index\":7,\"markdown\":\"sample-text\",\"images\":[{\"id\":\"sample-text\",\"top_left_x\":7,\"top_left_y\":7,\"bottom_right_x\":7,\"bottom_right_y\":7}],\"tables\":[{\"id\":\"sample-text\",\"content\":\"sample-text\",\"format\":\"markdown\"}],\"hyperlinks\":[\"sample-text\"],\"header\":\"sample-text\",\"footer\":\"sample-text\",\"dimensions\":{\"dpi\":7,\"height\":7,\"width\":7},\"confidence_scores\":{\"word_confidence_scores\":[{\"text\":\"sample-text\",\"confidence\":0.5,\"start_index\":7}],\"average_page_confidence_score\":0.5,\"minimum_page_confidence_score\":0.5},\"blocks\":[{\"top_left_x\":7,\"top_left_y\":7,\"bottom_right_x\":7,\"bottom_right_y\":7,\"content\":\"sample-text\",\"type\":\"text\"}]}],\"model\":\"sample-text\",\"document_annotation\":\"sample-text\",\"usage_info\":{\"pages_processed\":7,\"doc_size_bytes\":7}}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -2130,13 +2527,17 @@ fn ocr_v1_ocr_post() -> Case {
 fn classifications_v1_classifications_post() -> Case {
     Case {
         data: case_data! {
-            op : "classifications_v1_classifications_post", method : "POST", path :
-            "/v1/classifications", query : & [], headers : & [], auth :
-            Some(("authorization", "Bearer test-ApiKey")), body :
-            Some("{\"model\":\"sample-text\",\"metadata\":{\"key\":{\"any\":\"value\"}},\"input\":\"sample-text\"}"),
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"id\":\"sample-text\",\"model\":\"sample-text\",\"results\":[{\"key\":{\"scores\":{\"key\":0.5}}}]}"),
-            kind : Kind::Json,
+            op: "classifications_v1_classifications_post",
+            method: "POST",
+            path: "/v1/classifications",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"model\":\"sample-text\",\"metadata\":{\"key\":{\"any\":\"value\"}},\"input\":\"sample-text\"}"),
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"id\":\"sample-text\",\"model\":\"sample-text\",\"results\":[{\"key\":{\"scores\":{\"key\":0.5}}}]}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -2160,13 +2561,17 @@ fn classifications_v1_classifications_post() -> Case {
 fn chat_classifications_v1_chat_classifications_post() -> Case {
     Case {
         data: case_data! {
-            op : "chat_classifications_v1_chat_classifications_post", method : "POST",
-            path : "/v1/chat/classifications", query : & [], headers : & [], auth :
-            Some(("authorization", "Bearer test-ApiKey")), body :
-            Some("{\"model\":\"sample-text\",\"input\":[{\"messages\":[{\"role\":\"system\",\"content\":\"sample-text\"}]}]}"),
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"id\":\"sample-text\",\"model\":\"sample-text\",\"results\":[{\"key\":{\"scores\":{\"key\":0.5}}}]}"),
-            kind : Kind::Json,
+            op: "chat_classifications_v1_chat_classifications_post",
+            method: "POST",
+            path: "/v1/chat/classifications",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"model\":\"sample-text\",\"input\":[{\"messages\":[{\"role\":\"system\",\"content\":\"sample-text\"}]}]}"),
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"id\":\"sample-text\",\"model\":\"sample-text\",\"results\":[{\"key\":{\"scores\":{\"key\":0.5}}}]}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -2190,12 +2595,17 @@ fn chat_classifications_v1_chat_classifications_post() -> Case {
 fn audio_api_v1_transcriptions_post() -> Case {
     Case {
         data: case_data! {
-            op : "audio_api_v1_transcriptions_post", method : "POST", path :
-            "/v1/audio/transcriptions", query : & [], headers : & [], auth :
-            Some(("authorization", "Bearer test-ApiKey")), body : None, multipart_fields
-            : Some(& ["model"]), status : 200u16, response :
-            Some("{\"model\":\"sample-text\",\"text\":\"sample-text\",\"language\":\"sample-text\",\"segments\":[{\"type\":\"transcription_segment\",\"text\":\"sample-text\",\"start\":0.5,\"end\":0.5,\"score\":0.5,\"speaker_id\":\"sample-text\"}],\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":7,\"total_tokens\":7,\"prompt_audio_seconds\":7,\"service_tier\":\"sample-text\"}}"),
-            kind : Kind::Json,
+            op: "audio_api_v1_transcriptions_post",
+            method: "POST",
+            path: "/v1/audio/transcriptions",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: Some(&["model"]),
+            status: 200u16,
+            response: Some("{\"model\":\"sample-text\",\"text\":\"sample-text\",\"language\":\"sample-text\",\"segments\":[{\"type\":\"transcription_segment\",\"text\":\"sample-text\",\"start\":0.5,\"end\":0.5,\"score\":0.5,\"speaker_id\":\"sample-text\"}],\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":7,\"total_tokens\":7,\"prompt_audio_seconds\":7,\"service_tier\":\"sample-text\"}}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -2222,13 +2632,23 @@ fn audio_api_v1_transcriptions_post() -> Case {
 fn libraries_list_v1() -> Case {
     Case {
         data: case_data! {
-            op : "libraries_list_v1", method : "GET", path : "/v1/libraries", query : &
-            [("page_size", "7"), ("page_token", "sample-text"), ("page", "7"), ("search",
-            "sample-text"), ("filter_owned_by_me", "true")], headers : & [], auth :
-            Some(("authorization", "Bearer test-ApiKey")), body : None, multipart_fields
-            : None, status : 200u16, response :
-            Some("{\"pagination\":{\"total_items\":7,\"total_pages\":7,\"current_page\":7,\"page_size\":7,\"has_more\":true},\"data\":[{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"owner_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"owner_type\":\"sample-text\",\"total_size\":7,\"nb_documents\":7,\"chunk_size\":7,\"emoji\":\"sample-text\",\"description\":\"sample-text\",\"generated_description\":\"sample-text\",\"explicit_user_members_count\":7,\"explicit_workspace_members_count\":7,\"org_sharing_role\":\"sample-text\",\"generated_name\":\"sample-text\"}],\"next_page_token\":\"sample-text\"}"),
-            kind : Kind::Json,
+            op: "libraries_list_v1",
+            method: "GET",
+            path: "/v1/libraries",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "sample-text"),
+                ("page", "7"),
+                ("search", "sample-text"),
+                ("filter_owned_by_me", "true"),
+            ],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"pagination\":{\"total_items\":7,\"total_pages\":7,\"current_page\":7,\"page_size\":7,\"has_more\":true},\"data\":[{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"owner_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"owner_type\":\"sample-text\",\"total_size\":7,\"nb_documents\":7,\"chunk_size\":7,\"emoji\":\"sample-text\",\"description\":\"sample-text\",\"generated_description\":\"sample-text\",\"explicit_user_members_count\":7,\"explicit_workspace_members_count\":7,\"org_sharing_role\":\"sample-text\",\"generated_name\":\"sample-text\"}],\"next_page_token\":\"sample-text\"}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -2252,13 +2672,17 @@ fn libraries_list_v1() -> Case {
 fn libraries_create_v1() -> Case {
     Case {
         data: case_data! {
-            op : "libraries_create_v1", method : "POST", path : "/v1/libraries", query :
-            & [], headers : & [], auth : Some(("authorization", "Bearer test-ApiKey")),
-            body :
-            Some("{\"name\":\"sample-text\",\"description\":\"sample-text\",\"chunk_size\":7,\"owner_type\":\"User\"}"),
-            multipart_fields : None, status : 201u16, response :
-            Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"owner_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"owner_type\":\"sample-text\",\"total_size\":7,\"nb_documents\":7,\"chunk_size\":7,\"emoji\":\"sample-text\",\"description\":\"sample-text\",\"generated_description\":\"sample-text\",\"explicit_user_members_count\":7,\"explicit_workspace_members_count\":7,\"org_sharing_role\":\"sample-text\",\"generated_name\":\"sample-text\"}"),
-            kind : Kind::Json,
+            op: "libraries_create_v1",
+            method: "POST",
+            path: "/v1/libraries",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"name\":\"sample-text\",\"description\":\"sample-text\",\"chunk_size\":7,\"owner_type\":\"User\"}"),
+            multipart_fields: None,
+            status: 201u16,
+            response: Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"owner_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"owner_type\":\"sample-text\",\"total_size\":7,\"nb_documents\":7,\"chunk_size\":7,\"emoji\":\"sample-text\",\"description\":\"sample-text\",\"generated_description\":\"sample-text\",\"explicit_user_members_count\":7,\"explicit_workspace_members_count\":7,\"org_sharing_role\":\"sample-text\",\"generated_name\":\"sample-text\"}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -2283,12 +2707,17 @@ fn libraries_create_v1() -> Case {
 fn libraries_get_v1() -> Case {
     Case {
         data: case_data! {
-            op : "libraries_get_v1", method : "GET", path :
-            "/v1/libraries/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f", query : & [], headers :
-            & [], auth : Some(("authorization", "Bearer test-ApiKey")), body : None,
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"owner_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"owner_type\":\"sample-text\",\"total_size\":7,\"nb_documents\":7,\"chunk_size\":7,\"emoji\":\"sample-text\",\"description\":\"sample-text\",\"generated_description\":\"sample-text\",\"explicit_user_members_count\":7,\"explicit_workspace_members_count\":7,\"org_sharing_role\":\"sample-text\",\"generated_name\":\"sample-text\"}"),
-            kind : Kind::Json,
+            op: "libraries_get_v1",
+            method: "GET",
+            path: "/v1/libraries/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"owner_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"owner_type\":\"sample-text\",\"total_size\":7,\"nb_documents\":7,\"chunk_size\":7,\"emoji\":\"sample-text\",\"description\":\"sample-text\",\"generated_description\":\"sample-text\",\"explicit_user_members_count\":7,\"explicit_workspace_members_count\":7,\"org_sharing_role\":\"sample-text\",\"generated_name\":\"sample-text\"}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -2307,13 +2736,17 @@ fn libraries_get_v1() -> Case {
 fn libraries_update_v1() -> Case {
     Case {
         data: case_data! {
-            op : "libraries_update_v1", method : "PUT", path :
-            "/v1/libraries/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f", query : & [], headers :
-            & [], auth : Some(("authorization", "Bearer test-ApiKey")), body :
-            Some("{\"name\":\"sample-text\",\"description\":\"sample-text\"}"),
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"owner_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"owner_type\":\"sample-text\",\"total_size\":7,\"nb_documents\":7,\"chunk_size\":7,\"emoji\":\"sample-text\",\"description\":\"sample-text\",\"generated_description\":\"sample-text\",\"explicit_user_members_count\":7,\"explicit_workspace_members_count\":7,\"org_sharing_role\":\"sample-text\",\"generated_name\":\"sample-text\"}"),
-            kind : Kind::Json,
+            op: "libraries_update_v1",
+            method: "PUT",
+            path: "/v1/libraries/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"name\":\"sample-text\",\"description\":\"sample-text\"}"),
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"owner_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"owner_type\":\"sample-text\",\"total_size\":7,\"nb_documents\":7,\"chunk_size\":7,\"emoji\":\"sample-text\",\"description\":\"sample-text\",\"generated_description\":\"sample-text\",\"explicit_user_members_count\":7,\"explicit_workspace_members_count\":7,\"org_sharing_role\":\"sample-text\",\"generated_name\":\"sample-text\"}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -2337,12 +2770,17 @@ fn libraries_update_v1() -> Case {
 fn libraries_delete_v1() -> Case {
     Case {
         data: case_data! {
-            op : "libraries_delete_v1", method : "DELETE", path :
-            "/v1/libraries/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f", query : & [], headers :
-            & [], auth : Some(("authorization", "Bearer test-ApiKey")), body : None,
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"owner_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"owner_type\":\"sample-text\",\"total_size\":7,\"nb_documents\":7,\"chunk_size\":7,\"emoji\":\"sample-text\",\"description\":\"sample-text\",\"generated_description\":\"sample-text\",\"explicit_user_members_count\":7,\"explicit_workspace_members_count\":7,\"org_sharing_role\":\"sample-text\",\"generated_name\":\"sample-text\"}"),
-            kind : Kind::Json,
+            op: "libraries_delete_v1",
+            method: "DELETE",
+            path: "/v1/libraries/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"owner_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"owner_type\":\"sample-text\",\"total_size\":7,\"nb_documents\":7,\"chunk_size\":7,\"emoji\":\"sample-text\",\"description\":\"sample-text\",\"generated_description\":\"sample-text\",\"explicit_user_members_count\":7,\"explicit_workspace_members_count\":7,\"org_sharing_role\":\"sample-text\",\"generated_name\":\"sample-text\"}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -2361,13 +2799,17 @@ fn libraries_delete_v1() -> Case {
 fn libraries_patch_v1() -> Case {
     Case {
         data: case_data! {
-            op : "libraries_patch_v1", method : "PATCH", path :
-            "/v1/libraries/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f", query : & [], headers :
-            & [], auth : Some(("authorization", "Bearer test-ApiKey")), body :
-            Some("{\"name\":\"sample-text\",\"description\":\"sample-text\"}"),
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"owner_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"owner_type\":\"sample-text\",\"total_size\":7,\"nb_documents\":7,\"chunk_size\":7,\"emoji\":\"sample-text\",\"description\":\"sample-text\",\"generated_description\":\"sample-text\",\"explicit_user_members_count\":7,\"explicit_workspace_members_count\":7,\"org_sharing_role\":\"sample-text\",\"generated_name\":\"sample-text\"}"),
-            kind : Kind::Json,
+            op: "libraries_patch_v1",
+            method: "PATCH",
+            path: "/v1/libraries/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"name\":\"sample-text\",\"description\":\"sample-text\"}"),
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"owner_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"owner_type\":\"sample-text\",\"total_size\":7,\"nb_documents\":7,\"chunk_size\":7,\"emoji\":\"sample-text\",\"description\":\"sample-text\",\"generated_description\":\"sample-text\",\"explicit_user_members_count\":7,\"explicit_workspace_members_count\":7,\"org_sharing_role\":\"sample-text\",\"generated_name\":\"sample-text\"}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -2391,15 +2833,24 @@ fn libraries_patch_v1() -> Case {
 fn libraries_documents_list_v1() -> Case {
     Case {
         data: case_data! {
-            op : "libraries_documents_list_v1", method : "GET", path :
-            "/v1/libraries/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/documents", query : &
-            [("search", "sample-text"), ("page_size", "7"), ("page", "7"),
-            ("filters_attributes", "sample-text"), ("sort_by", "sample-text"),
-            ("sort_order", "sample-text")], headers : & [], auth : Some(("authorization",
-            "Bearer test-ApiKey")), body : None, multipart_fields : None, status :
-            200u16, response :
-            Some("{\"pagination\":{\"total_items\":7,\"total_pages\":7,\"current_page\":7,\"page_size\":7,\"has_more\":true},\"data\":[{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"library_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"hash\":\"sample-text\",\"mime_type\":\"sample-text\",\"extension\":\"sample-text\",\"size\":7,\"name\":\"sample-text\",\"summary\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"last_processed_at\":\"2024-05-01T12:00:00Z\",\"number_of_pages\":7,\"process_status\":\"self_managed\",\"uploaded_by_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"uploaded_by_type\":\"sample-text\",\"tokens_processing_main_content\":7,\"tokens_processing_summary\":7,\"url\":\"sample-text\",\"attributes\":{\"key\":{\"any\":\"value\"}},\"expires_at\":\"2024-05-01T12:00:00Z\",\"processing_status\":\"sample-text\",\"tokens_processing_total\":7}]}"),
-            kind : Kind::Json,
+            op: "libraries_documents_list_v1",
+            method: "GET",
+            path: "/v1/libraries/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/documents",
+            query: &[
+                ("search", "sample-text"),
+                ("page_size", "7"),
+                ("page", "7"),
+                ("filters_attributes", "sample-text"),
+                ("sort_by", "sample-text"),
+                ("sort_order", "sample-text"),
+            ],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"pagination\":{\"total_items\":7,\"total_pages\":7,\"current_page\":7,\"page_size\":7,\"has_more\":true},\"data\":[{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"library_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"hash\":\"sample-text\",\"mime_type\":\"sample-text\",\"extension\":\"sample-text\",\"size\":7,\"name\":\"sample-text\",\"summary\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"last_processed_at\":\"2024-05-01T12:00:00Z\",\"number_of_pages\":7,\"process_status\":\"self_managed\",\"uploaded_by_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"uploaded_by_type\":\"sample-text\",\"tokens_processing_main_content\":7,\"tokens_processing_summary\":7,\"url\":\"sample-text\",\"attributes\":{\"key\":{\"any\":\"value\"}},\"expires_at\":\"2024-05-01T12:00:00Z\",\"processing_status\":\"sample-text\",\"tokens_processing_total\":7}]}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -2425,12 +2876,17 @@ fn libraries_documents_list_v1() -> Case {
 fn libraries_documents_upload_v1() -> Case {
     Case {
         data: case_data! {
-            op : "libraries_documents_upload_v1", method : "POST", path :
-            "/v1/libraries/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/documents", query : & [],
-            headers : & [], auth : Some(("authorization", "Bearer test-ApiKey")), body :
-            None, multipart_fields : Some(& ["file"]), status : 201u16, response :
-            Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"library_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"hash\":\"sample-text\",\"mime_type\":\"sample-text\",\"extension\":\"sample-text\",\"size\":7,\"name\":\"sample-text\",\"summary\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"last_processed_at\":\"2024-05-01T12:00:00Z\",\"number_of_pages\":7,\"process_status\":\"self_managed\",\"uploaded_by_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"uploaded_by_type\":\"sample-text\",\"tokens_processing_main_content\":7,\"tokens_processing_summary\":7,\"url\":\"sample-text\",\"attributes\":{\"key\":{\"any\":\"value\"}},\"expires_at\":\"2024-05-01T12:00:00Z\",\"processing_status\":\"sample-text\",\"tokens_processing_total\":7}"),
-            kind : Kind::Json,
+            op: "libraries_documents_upload_v1",
+            method: "POST",
+            path: "/v1/libraries/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/documents",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: Some(&["file"]),
+            status: 201u16,
+            response: Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"library_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"hash\":\"sample-text\",\"mime_type\":\"sample-text\",\"extension\":\"sample-text\",\"size\":7,\"name\":\"sample-text\",\"summary\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"last_processed_at\":\"2024-05-01T12:00:00Z\",\"number_of_pages\":7,\"process_status\":\"self_managed\",\"uploaded_by_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"uploaded_by_type\":\"sample-text\",\"tokens_processing_main_content\":7,\"tokens_processing_summary\":7,\"url\":\"sample-text\",\"attributes\":{\"key\":{\"any\":\"value\"}},\"expires_at\":\"2024-05-01T12:00:00Z\",\"processing_status\":\"sample-text\",\"tokens_processing_total\":7}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -2458,13 +2914,17 @@ fn libraries_documents_upload_v1() -> Case {
 fn libraries_documents_get_v1() -> Case {
     Case {
         data: case_data! {
-            op : "libraries_documents_get_v1", method : "GET", path :
-            "/v1/libraries/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/documents/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f",
-            query : & [], headers : & [], auth : Some(("authorization",
-            "Bearer test-ApiKey")), body : None, multipart_fields : None, status :
-            200u16, response :
-            Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"library_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"hash\":\"sample-text\",\"mime_type\":\"sample-text\",\"extension\":\"sample-text\",\"size\":7,\"name\":\"sample-text\",\"summary\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"last_processed_at\":\"2024-05-01T12:00:00Z\",\"number_of_pages\":7,\"process_status\":\"self_managed\",\"uploaded_by_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"uploaded_by_type\":\"sample-text\",\"tokens_processing_main_content\":7,\"tokens_processing_summary\":7,\"url\":\"sample-text\",\"attributes\":{\"key\":{\"any\":\"value\"}},\"expires_at\":\"2024-05-01T12:00:00Z\",\"processing_status\":\"sample-text\",\"tokens_processing_total\":7}"),
-            kind : Kind::Json,
+            op: "libraries_documents_get_v1",
+            method: "GET",
+            path: "/v1/libraries/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/documents/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"library_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"hash\":\"sample-text\",\"mime_type\":\"sample-text\",\"extension\":\"sample-text\",\"size\":7,\"name\":\"sample-text\",\"summary\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"last_processed_at\":\"2024-05-01T12:00:00Z\",\"number_of_pages\":7,\"process_status\":\"self_managed\",\"uploaded_by_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"uploaded_by_type\":\"sample-text\",\"tokens_processing_main_content\":7,\"tokens_processing_summary\":7,\"url\":\"sample-text\",\"attributes\":{\"key\":{\"any\":\"value\"}},\"expires_at\":\"2024-05-01T12:00:00Z\",\"processing_status\":\"sample-text\",\"tokens_processing_total\":7}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -2487,14 +2947,17 @@ fn libraries_documents_get_v1() -> Case {
 fn libraries_documents_update_v1() -> Case {
     Case {
         data: case_data! {
-            op : "libraries_documents_update_v1", method : "PUT", path :
-            "/v1/libraries/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/documents/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f",
-            query : & [], headers : & [], auth : Some(("authorization",
-            "Bearer test-ApiKey")), body :
-            Some("{\"name\":\"sample-text\",\"attributes\":{\"key\":true},\"expires_at\":\"2024-05-01T12:00:00Z\"}"),
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"library_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"hash\":\"sample-text\",\"mime_type\":\"sample-text\",\"extension\":\"sample-text\",\"size\":7,\"name\":\"sample-text\",\"summary\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"last_processed_at\":\"2024-05-01T12:00:00Z\",\"number_of_pages\":7,\"process_status\":\"self_managed\",\"uploaded_by_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"uploaded_by_type\":\"sample-text\",\"tokens_processing_main_content\":7,\"tokens_processing_summary\":7,\"url\":\"sample-text\",\"attributes\":{\"key\":{\"any\":\"value\"}},\"expires_at\":\"2024-05-01T12:00:00Z\",\"processing_status\":\"sample-text\",\"tokens_processing_total\":7}"),
-            kind : Kind::Json,
+            op: "libraries_documents_update_v1",
+            method: "PUT",
+            path: "/v1/libraries/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/documents/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"name\":\"sample-text\",\"attributes\":{\"key\":true},\"expires_at\":\"2024-05-01T12:00:00Z\"}"),
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"library_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"hash\":\"sample-text\",\"mime_type\":\"sample-text\",\"extension\":\"sample-text\",\"size\":7,\"name\":\"sample-text\",\"summary\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"last_processed_at\":\"2024-05-01T12:00:00Z\",\"number_of_pages\":7,\"process_status\":\"self_managed\",\"uploaded_by_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"uploaded_by_type\":\"sample-text\",\"tokens_processing_main_content\":7,\"tokens_processing_summary\":7,\"url\":\"sample-text\",\"attributes\":{\"key\":{\"any\":\"value\"}},\"expires_at\":\"2024-05-01T12:00:00Z\",\"processing_status\":\"sample-text\",\"tokens_processing_total\":7}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -2522,11 +2985,17 @@ fn libraries_documents_update_v1() -> Case {
 fn libraries_documents_delete_v1() -> Case {
     Case {
         data: case_data! {
-            op : "libraries_documents_delete_v1", method : "DELETE", path :
-            "/v1/libraries/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/documents/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f",
-            query : & [], headers : & [], auth : Some(("authorization",
-            "Bearer test-ApiKey")), body : None, multipart_fields : None, status :
-            204u16, response : None, kind : Kind::Empty,
+            op: "libraries_documents_delete_v1",
+            method: "DELETE",
+            path: "/v1/libraries/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/documents/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 204u16,
+            response: None,
+            kind: Kind::Empty,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -2552,14 +3021,17 @@ fn libraries_documents_delete_v1() -> Case {
 fn libraries_documents_patch_v1() -> Case {
     Case {
         data: case_data! {
-            op : "libraries_documents_patch_v1", method : "PATCH", path :
-            "/v1/libraries/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/documents/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f",
-            query : & [], headers : & [], auth : Some(("authorization",
-            "Bearer test-ApiKey")), body :
-            Some("{\"name\":\"sample-text\",\"attributes\":{\"key\":true},\"expires_at\":\"2024-05-01T12:00:00Z\"}"),
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"library_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"hash\":\"sample-text\",\"mime_type\":\"sample-text\",\"extension\":\"sample-text\",\"size\":7,\"name\":\"sample-text\",\"summary\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"last_processed_at\":\"2024-05-01T12:00:00Z\",\"number_of_pages\":7,\"process_status\":\"self_managed\",\"uploaded_by_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"uploaded_by_type\":\"sample-text\",\"tokens_processing_main_content\":7,\"tokens_processing_summary\":7,\"url\":\"sample-text\",\"attributes\":{\"key\":{\"any\":\"value\"}},\"expires_at\":\"2024-05-01T12:00:00Z\",\"processing_status\":\"sample-text\",\"tokens_processing_total\":7}"),
-            kind : Kind::Json,
+            op: "libraries_documents_patch_v1",
+            method: "PATCH",
+            path: "/v1/libraries/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/documents/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"name\":\"sample-text\",\"attributes\":{\"key\":true},\"expires_at\":\"2024-05-01T12:00:00Z\"}"),
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"library_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"hash\":\"sample-text\",\"mime_type\":\"sample-text\",\"extension\":\"sample-text\",\"size\":7,\"name\":\"sample-text\",\"summary\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"last_processed_at\":\"2024-05-01T12:00:00Z\",\"number_of_pages\":7,\"process_status\":\"self_managed\",\"uploaded_by_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"uploaded_by_type\":\"sample-text\",\"tokens_processing_main_content\":7,\"tokens_processing_summary\":7,\"url\":\"sample-text\",\"attributes\":{\"key\":{\"any\":\"value\"}},\"expires_at\":\"2024-05-01T12:00:00Z\",\"processing_status\":\"sample-text\",\"tokens_processing_total\":7}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -2587,12 +3059,20 @@ fn libraries_documents_patch_v1() -> Case {
 fn libraries_documents_get_text_content_v1() -> Case {
     Case {
         data: case_data! {
-            op : "libraries_documents_get_text_content_v1", method : "GET", path :
-            "/v1/libraries/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/documents/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/text_content",
-            query : & [("page_start", "7"), ("page_end", "7")], headers : & [], auth :
-            Some(("authorization", "Bearer test-ApiKey")), body : None, multipart_fields
-            : None, status : 200u16, response : Some("{\"text\":\"sample-text\"}"), kind
-            : Kind::Json,
+            op: "libraries_documents_get_text_content_v1",
+            method: "GET",
+            path: "/v1/libraries/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/documents/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/text_content",
+            query: &[
+                ("page_start", "7"),
+                ("page_end", "7"),
+            ],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"text\":\"sample-text\"}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -2617,13 +3097,17 @@ fn libraries_documents_get_text_content_v1() -> Case {
 fn libraries_documents_get_status_v1() -> Case {
     Case {
         data: case_data! {
-            op : "libraries_documents_get_status_v1", method : "GET", path :
-            "/v1/libraries/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/documents/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/status",
-            query : & [], headers : & [], auth : Some(("authorization",
-            "Bearer test-ApiKey")), body : None, multipart_fields : None, status :
-            200u16, response :
-            Some("{\"document_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"process_status\":\"self_managed\",\"processing_status\":\"sample-text\"}"),
-            kind : Kind::Json,
+            op: "libraries_documents_get_status_v1",
+            method: "GET",
+            path: "/v1/libraries/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/documents/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/status",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"document_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"process_status\":\"self_managed\",\"processing_status\":\"sample-text\"}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -2646,11 +3130,17 @@ fn libraries_documents_get_status_v1() -> Case {
 fn libraries_documents_get_signed_url_v1() -> Case {
     Case {
         data: case_data! {
-            op : "libraries_documents_get_signed_url_v1", method : "GET", path :
-            "/v1/libraries/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/documents/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/signed-url",
-            query : & [], headers : & [], auth : Some(("authorization",
-            "Bearer test-ApiKey")), body : None, multipart_fields : None, status :
-            200u16, response : Some("\"sample-text\""), kind : Kind::Json,
+            op: "libraries_documents_get_signed_url_v1",
+            method: "GET",
+            path: "/v1/libraries/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/documents/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/signed-url",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("\"sample-text\""),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -2673,12 +3163,17 @@ fn libraries_documents_get_signed_url_v1() -> Case {
 fn libraries_documents_get_extracted_text_signed_url_v1() -> Case {
     Case {
         data: case_data! {
-            op : "libraries_documents_get_extracted_text_signed_url_v1", method : "GET",
-            path :
-            "/v1/libraries/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/documents/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/extracted-text-signed-url",
-            query : & [], headers : & [], auth : Some(("authorization",
-            "Bearer test-ApiKey")), body : None, multipart_fields : None, status :
-            200u16, response : Some("\"sample-text\""), kind : Kind::Json,
+            op: "libraries_documents_get_extracted_text_signed_url_v1",
+            method: "GET",
+            path: "/v1/libraries/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/documents/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/extracted-text-signed-url",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("\"sample-text\""),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -2701,11 +3196,17 @@ fn libraries_documents_get_extracted_text_signed_url_v1() -> Case {
 fn libraries_documents_reprocess_v1() -> Case {
     Case {
         data: case_data! {
-            op : "libraries_documents_reprocess_v1", method : "POST", path :
-            "/v1/libraries/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/documents/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/reprocess",
-            query : & [], headers : & [], auth : Some(("authorization",
-            "Bearer test-ApiKey")), body : None, multipart_fields : None, status :
-            204u16, response : None, kind : Kind::Empty,
+            op: "libraries_documents_reprocess_v1",
+            method: "POST",
+            path: "/v1/libraries/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/documents/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/reprocess",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 204u16,
+            response: None,
+            kind: Kind::Empty,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -2731,12 +3232,17 @@ fn libraries_documents_reprocess_v1() -> Case {
 fn libraries_share_list_v1() -> Case {
     Case {
         data: case_data! {
-            op : "libraries_share_list_v1", method : "GET", path :
-            "/v1/libraries/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/share", query : & [],
-            headers : & [], auth : Some(("authorization", "Bearer test-ApiKey")), body :
-            None, multipart_fields : None, status : 200u16, response :
-            Some("{\"data\":[{\"library_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"user_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"org_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"role\":\"sample-text\",\"share_with_type\":\"sample-text\",\"share_with_uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}]}"),
-            kind : Kind::Json,
+            op: "libraries_share_list_v1",
+            method: "GET",
+            path: "/v1/libraries/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/share",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"data\":[{\"library_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"user_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"org_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"role\":\"sample-text\",\"share_with_type\":\"sample-text\",\"share_with_uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}]}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -2756,13 +3262,17 @@ fn libraries_share_list_v1() -> Case {
 fn libraries_share_create_v1() -> Case {
     Case {
         data: case_data! {
-            op : "libraries_share_create_v1", method : "PUT", path :
-            "/v1/libraries/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/share", query : & [],
-            headers : & [], auth : Some(("authorization", "Bearer test-ApiKey")), body :
-            Some("{\"org_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"level\":\"Viewer\",\"share_with_uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"share_with_type\":\"User\"}"),
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"library_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"user_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"org_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"role\":\"sample-text\",\"share_with_type\":\"sample-text\",\"share_with_uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}"),
-            kind : Kind::Json,
+            op: "libraries_share_create_v1",
+            method: "PUT",
+            path: "/v1/libraries/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/share",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"org_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"level\":\"Viewer\",\"share_with_uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"share_with_type\":\"User\"}"),
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"library_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"user_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"org_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"role\":\"sample-text\",\"share_with_type\":\"sample-text\",\"share_with_uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -2789,13 +3299,17 @@ fn libraries_share_create_v1() -> Case {
 fn libraries_share_delete_v1() -> Case {
     Case {
         data: case_data! {
-            op : "libraries_share_delete_v1", method : "DELETE", path :
-            "/v1/libraries/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/share", query : & [],
-            headers : & [], auth : Some(("authorization", "Bearer test-ApiKey")), body :
-            Some("{\"org_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"share_with_uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"share_with_type\":\"User\"}"),
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"library_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"user_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"org_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"role\":\"sample-text\",\"share_with_type\":\"sample-text\",\"share_with_uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}"),
-            kind : Kind::Json,
+            op: "libraries_share_delete_v1",
+            method: "DELETE",
+            path: "/v1/libraries/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/share",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"org_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"share_with_uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"share_with_type\":\"User\"}"),
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"library_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"user_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"org_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"role\":\"sample-text\",\"share_with_type\":\"sample-text\",\"share_with_uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -2822,15 +3336,20 @@ fn libraries_share_delete_v1() -> Case {
 fn get_chat_completion_events_v1_observability_chat_completion_events_search_post() -> Case {
     Case {
         data: case_data! {
-            op :
-            "get_chat_completion_events_v1_observability_chat_completion_events_search_post",
-            method : "POST", path : "/v1/observability/chat-completion-events/search",
-            query : & [("page_size", "7"), ("cursor", "sample-text")], headers : & [],
-            auth : Some(("authorization", "Bearer test-ApiKey")), body :
-            Some("{\"search_params\":{\"filters\":{\"field\":\"sample-text\",\"op\":\"lt\",\"value\":{\"any\":\"value\"}}},\"extra_fields\":[\"sample-text\"]}"),
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"completion_events\":{\"results\":[{\"event_id\":\"sample-text\",\"correlation_id\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"extra_fields\":{\"key\":true},\"nb_input_tokens\":7,\"nb_output_tokens\":7}],\"next\":\"sample-text\",\"cursor\":\"sample-text\"}}"),
-            kind : Kind::Json,
+            op: "get_chat_completion_events_v1_observability_chat_completion_events_search_post",
+            method: "POST",
+            path: "/v1/observability/chat-completion-events/search",
+            query: &[
+                ("page_size", "7"),
+                ("cursor", "sample-text"),
+            ],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"search_params\":{\"filters\":{\"field\":\"sample-text\",\"op\":\"lt\",\"value\":{\"any\":\"value\"}}},\"extra_fields\":[\"sample-text\"]}"),
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"completion_events\":{\"results\":[{\"event_id\":\"sample-text\",\"correlation_id\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"extra_fields\":{\"key\":true},\"nb_input_tokens\":7,\"nb_output_tokens\":7}],\"next\":\"sample-text\",\"cursor\":\"sample-text\"}}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -2858,14 +3377,17 @@ fn get_chat_completion_events_v1_observability_chat_completion_events_search_pos
 fn get_chat_completion_event_ids_v1_observability_chat_completion_events_search_ids_post() -> Case {
     Case {
         data: case_data! {
-            op :
-            "get_chat_completion_event_ids_v1_observability_chat_completion_events_search_ids_post",
-            method : "POST", path :
-            "/v1/observability/chat-completion-events/search-ids", query : & [], headers
-            : & [], auth : Some(("authorization", "Bearer test-ApiKey")), body :
-            Some("{\"search_params\":{\"filters\":{\"field\":\"sample-text\",\"op\":\"lt\",\"value\":{\"any\":\"value\"}}},\"extra_fields\":[\"sample-text\"]}"),
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"completion_event_ids\":[\"sample-text\"]}"), kind : Kind::Json,
+            op: "get_chat_completion_event_ids_v1_observability_chat_completion_events_search_ids_post",
+            method: "POST",
+            path: "/v1/observability/chat-completion-events/search-ids",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"search_params\":{\"filters\":{\"field\":\"sample-text\",\"op\":\"lt\",\"value\":{\"any\":\"value\"}}},\"extra_fields\":[\"sample-text\"]}"),
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"completion_event_ids\":[\"sample-text\"]}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -2891,15 +3413,17 @@ fn get_chat_completion_event_ids_v1_observability_chat_completion_events_search_
 fn get_chat_completion_event_v1_observability_chat_completion_events_event_id_get() -> Case {
     Case {
         data: case_data! {
-            op :
-            "get_chat_completion_event_v1_observability_chat_completion_events__event_id__get",
-            method : "GET", path :
-            "/v1/observability/chat-completion-events/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f",
-            query : & [], headers : & [], auth : Some(("authorization",
-            "Bearer test-ApiKey")), body : None, multipart_fields : None, status :
-            200u16, response :
-            Some("{\"event_id\":\"sample-text\",\"correlation_id\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"extra_fields\":{\"key\":true},\"nb_input_tokens\":7,\"nb_output_tokens\":7,\"enabled_tools\":[{\"key\":{\"any\":\"value\"}}],\"request_messages\":[{\"key\":{\"any\":\"value\"}}],\"response_messages\":[{\"key\":{\"any\":\"value\"}}],\"nb_messages\":7,\"chat_transcription_events\":[{\"audio_url\":\"sample-text\",\"model\":\"sample-text\",\"response_message\":{\"key\":{\"any\":\"value\"}}}]}"),
-            kind : Kind::Json,
+            op: "get_chat_completion_event_v1_observability_chat_completion_events__event_id__get",
+            method: "GET",
+            path: "/v1/observability/chat-completion-events/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"event_id\":\"sample-text\",\"correlation_id\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"extra_fields\":{\"key\":true},\"nb_input_tokens\":7,\"nb_output_tokens\":7,\"enabled_tools\":[{\"key\":{\"any\":\"value\"}}],\"request_messages\":[{\"key\":{\"any\":\"value\"}}],\"response_messages\":[{\"key\":{\"any\":\"value\"}}],\"nb_messages\":7,\"chat_transcription_events\":[{\"audio_url\":\"sample-text\",\"model\":\"sample-text\",\"response_message\":{\"key\":{\"any\":\"value\"}}}]}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -2919,15 +3443,17 @@ fn get_chat_completion_event_v1_observability_chat_completion_events_event_id_ge
 fn get_similar_chat_completion_events_v1_observability_chat_completion_events_event_id_similar_events_get() -> Case {
     Case {
         data: case_data! {
-            op :
-            "get_similar_chat_completion_events_v1_observability_chat_completion_events__event_id__similar_events_get",
-            method : "GET", path :
-            "/v1/observability/chat-completion-events/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/similar-events",
-            query : & [], headers : & [], auth : Some(("authorization",
-            "Bearer test-ApiKey")), body : None, multipart_fields : None, status :
-            200u16, response :
-            Some("{\"completion_events\":{\"results\":[{\"event_id\":\"sample-text\",\"correlation_id\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"extra_fields\":{\"key\":true},\"nb_input_tokens\":7,\"nb_output_tokens\":7}],\"next\":\"sample-text\",\"cursor\":\"sample-text\"}}"),
-            kind : Kind::Json,
+            op: "get_similar_chat_completion_events_v1_observability_chat_completion_events__event_id__similar_events_get",
+            method: "GET",
+            path: "/v1/observability/chat-completion-events/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/similar-events",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"completion_events\":{\"results\":[{\"event_id\":\"sample-text\",\"correlation_id\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"extra_fields\":{\"key\":true},\"nb_input_tokens\":7,\"nb_output_tokens\":7}],\"next\":\"sample-text\",\"cursor\":\"sample-text\"}}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -2949,13 +3475,17 @@ fn get_similar_chat_completion_events_v1_observability_chat_completion_events_ev
 fn get_chat_completion_fields_v1_observability_chat_completion_fields_get() -> Case {
     Case {
         data: case_data! {
-            op :
-            "get_chat_completion_fields_v1_observability_chat_completion_fields_get",
-            method : "GET", path : "/v1/observability/chat-completion-fields", query : &
-            [], headers : & [], auth : Some(("authorization", "Bearer test-ApiKey")),
-            body : None, multipart_fields : None, status : 200u16, response :
-            Some("{\"field_definitions\":[{\"name\":\"sample-text\",\"label\":\"sample-text\",\"type\":\"ENUM\",\"group\":\"sample-text\",\"supported_operators\":[\"lt\"]}],\"field_groups\":[{\"name\":\"sample-text\",\"label\":\"sample-text\"}]}"),
-            kind : Kind::Json,
+            op: "get_chat_completion_fields_v1_observability_chat_completion_fields_get",
+            method: "GET",
+            path: "/v1/observability/chat-completion-fields",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"field_definitions\":[{\"name\":\"sample-text\",\"label\":\"sample-text\",\"type\":\"ENUM\",\"group\":\"sample-text\",\"supported_operators\":[\"lt\"]}],\"field_groups\":[{\"name\":\"sample-text\",\"label\":\"sample-text\"}]}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -2976,13 +3506,19 @@ fn get_chat_completion_fields_v1_observability_chat_completion_fields_get() -> C
 fn get_chat_completion_field_options_v1_observability_chat_completion_fields_field_name_options_get() -> Case {
     Case {
         data: case_data! {
-            op :
-            "get_chat_completion_field_options_v1_observability_chat_completion_fields__field_name__options_get",
-            method : "GET", path :
-            "/v1/observability/chat-completion-fields/p-field-name/options", query : &
-            [("operator", "lt")], headers : & [], auth : Some(("authorization",
-            "Bearer test-ApiKey")), body : None, multipart_fields : None, status :
-            200u16, response : Some("{\"options\":[true]}"), kind : Kind::Json,
+            op: "get_chat_completion_field_options_v1_observability_chat_completion_fields__field_name__options_get",
+            method: "GET",
+            path: "/v1/observability/chat-completion-fields/p-field-name/options",
+            query: &[
+                ("operator", "lt"),
+            ],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"options\":[true]}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -3006,16 +3542,17 @@ fn get_chat_completion_field_options_v1_observability_chat_completion_fields_fie
 fn get_chat_completion_field_options_counts_v1_observability_chat_completion_fields_field_name_options_counts_post() -> Case {
     Case {
         data: case_data! {
-            op :
-            "get_chat_completion_field_options_counts_v1_observability_chat_completion_fields__field_name__options_counts_post",
-            method : "POST", path :
-            "/v1/observability/chat-completion-fields/p-field-name/options-counts", query
-            : & [], headers : & [], auth : Some(("authorization", "Bearer test-ApiKey")),
-            body :
-            Some("{\"filter_params\":{\"filters\":{\"field\":\"sample-text\",\"op\":\"lt\",\"value\":{\"any\":\"value\"}}}}"),
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"counts\":[{\"value\":\"sample-text\",\"count\":7}]}"), kind :
-            Kind::Json,
+            op: "get_chat_completion_field_options_counts_v1_observability_chat_completion_fields__field_name__options_counts_post",
+            method: "POST",
+            path: "/v1/observability/chat-completion-fields/p-field-name/options-counts",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"filter_params\":{\"filters\":{\"field\":\"sample-text\",\"op\":\"lt\",\"value\":{\"any\":\"value\"}}}}"),
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"counts\":[{\"value\":\"sample-text\",\"count\":7}]}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -3043,15 +3580,17 @@ fn get_chat_completion_field_options_counts_v1_observability_chat_completion_fie
 fn judge_chat_completion_event_v1_observability_chat_completion_events_event_id_live_judging_post() -> Case {
     Case {
         data: case_data! {
-            op :
-            "judge_chat_completion_event_v1_observability_chat_completion_events__event_id__live_judging_post",
-            method : "POST", path :
-            "/v1/observability/chat-completion-events/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/live-judging",
-            query : & [], headers : & [], auth : Some(("authorization",
-            "Bearer test-ApiKey")), body :
-            Some("{\"judge_definition\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"model_name\":\"sample-text\",\"output\":{\"type\":\"CLASSIFICATION\",\"options\":[{\"value\":\"sample-text\",\"description\":\"sample-text\"}]},\"instructions\":\"sample-text\",\"tools\":[\"sample-text\"]}}"),
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"analysis\":\"sample-text\",\"answer\":0.5}"), kind : Kind::Json,
+            op: "judge_chat_completion_event_v1_observability_chat_completion_events__event_id__live_judging_post",
+            method: "POST",
+            path: "/v1/observability/chat-completion-events/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/live-judging",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"judge_definition\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"model_name\":\"sample-text\",\"output\":{\"type\":\"CLASSIFICATION\",\"options\":[{\"value\":\"sample-text\",\"description\":\"sample-text\"}]},\"instructions\":\"sample-text\",\"tools\":[\"sample-text\"]}}"),
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"analysis\":\"sample-text\",\"answer\":0.5}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -3078,14 +3617,23 @@ fn judge_chat_completion_event_v1_observability_chat_completion_events_event_id_
 fn get_judges_v1_observability_judges_get() -> Case {
     Case {
         data: case_data! {
-            op : "get_judges_v1_observability_judges_get", method : "GET", path :
-            "/v1/observability/judges", query : & [("type_filter", "REGRESSION"),
-            ("model_filter", "sample-text"), ("page_size", "7"), ("page", "7"), ("q",
-            "sample-text")], headers : & [], auth : Some(("authorization",
-            "Bearer test-ApiKey")), body : None, multipart_fields : None, status :
-            200u16, response :
-            Some("{\"judges\":{\"results\":[{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"owner_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"model_name\":\"sample-text\",\"output\":{\"type\":\"CLASSIFICATION\",\"options\":[{\"value\":\"sample-text\",\"description\":\"sample-text\"}]},\"instructions\":\"sample-text\",\"tools\":[\"sample-text\"],\"up_revision\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"down_revision\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"base_revision\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}],\"count\":7,\"next\":\"sample-text\",\"previous\":\"sample-text\"}}"),
-            kind : Kind::Json,
+            op: "get_judges_v1_observability_judges_get",
+            method: "GET",
+            path: "/v1/observability/judges",
+            query: &[
+                ("type_filter", "REGRESSION"),
+                ("model_filter", "sample-text"),
+                ("page_size", "7"),
+                ("page", "7"),
+                ("q", "sample-text"),
+            ],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"judges\":{\"results\":[{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"owner_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"model_name\":\"sample-text\",\"output\":{\"type\":\"CLASSIFICATION\",\"options\":[{\"value\":\"sample-text\",\"description\":\"sample-text\"}]},\"instructions\":\"sample-text\",\"tools\":[\"sample-text\"],\"up_revision\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"down_revision\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"base_revision\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}],\"count\":7,\"next\":\"sample-text\",\"previous\":\"sample-text\"}}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -3110,13 +3658,17 @@ fn get_judges_v1_observability_judges_get() -> Case {
 fn create_judge_v1_observability_judges_post() -> Case {
     Case {
         data: case_data! {
-            op : "create_judge_v1_observability_judges_post", method : "POST", path :
-            "/v1/observability/judges", query : & [], headers : & [], auth :
-            Some(("authorization", "Bearer test-ApiKey")), body :
-            Some("{\"name\":\"sample-text\",\"description\":\"sample-text\",\"model_name\":\"sample-text\",\"output\":{\"type\":\"CLASSIFICATION\",\"options\":[{\"value\":\"sample-text\",\"description\":\"sample-text\"}]},\"instructions\":\"sample-text\",\"tools\":[\"sample-text\"]}"),
-            multipart_fields : None, status : 201u16, response :
-            Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"owner_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"model_name\":\"sample-text\",\"output\":{\"type\":\"CLASSIFICATION\",\"options\":[{\"value\":\"sample-text\",\"description\":\"sample-text\"}]},\"instructions\":\"sample-text\",\"tools\":[\"sample-text\"],\"up_revision\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"down_revision\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"base_revision\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}"),
-            kind : Kind::Json,
+            op: "create_judge_v1_observability_judges_post",
+            method: "POST",
+            path: "/v1/observability/judges",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"name\":\"sample-text\",\"description\":\"sample-text\",\"model_name\":\"sample-text\",\"output\":{\"type\":\"CLASSIFICATION\",\"options\":[{\"value\":\"sample-text\",\"description\":\"sample-text\"}]},\"instructions\":\"sample-text\",\"tools\":[\"sample-text\"]}"),
+            multipart_fields: None,
+            status: 201u16,
+            response: Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"owner_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"model_name\":\"sample-text\",\"output\":{\"type\":\"CLASSIFICATION\",\"options\":[{\"value\":\"sample-text\",\"description\":\"sample-text\"}]},\"instructions\":\"sample-text\",\"tools\":[\"sample-text\"],\"up_revision\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"down_revision\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"base_revision\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -3142,13 +3694,17 @@ fn create_judge_v1_observability_judges_post() -> Case {
 fn get_judge_by_id_v1_observability_judges_judge_id_get() -> Case {
     Case {
         data: case_data! {
-            op : "get_judge_by_id_v1_observability_judges__judge_id__get", method :
-            "GET", path :
-            "/v1/observability/judges/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f", query : &
-            [], headers : & [], auth : Some(("authorization", "Bearer test-ApiKey")),
-            body : None, multipart_fields : None, status : 200u16, response :
-            Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"owner_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"model_name\":\"sample-text\",\"output\":{\"type\":\"CLASSIFICATION\",\"options\":[{\"value\":\"sample-text\",\"description\":\"sample-text\"}]},\"instructions\":\"sample-text\",\"tools\":[\"sample-text\"],\"up_revision\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"down_revision\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"base_revision\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}"),
-            kind : Kind::Json,
+            op: "get_judge_by_id_v1_observability_judges__judge_id__get",
+            method: "GET",
+            path: "/v1/observability/judges/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"owner_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"model_name\":\"sample-text\",\"output\":{\"type\":\"CLASSIFICATION\",\"options\":[{\"value\":\"sample-text\",\"description\":\"sample-text\"}]},\"instructions\":\"sample-text\",\"tools\":[\"sample-text\"],\"up_revision\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"down_revision\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"base_revision\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -3168,13 +3724,17 @@ fn get_judge_by_id_v1_observability_judges_judge_id_get() -> Case {
 fn update_judge_v1_observability_judges_judge_id_put() -> Case {
     Case {
         data: case_data! {
-            op : "update_judge_v1_observability_judges__judge_id__put", method : "PUT",
-            path : "/v1/observability/judges/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f", query
-            : & [], headers : & [], auth : Some(("authorization", "Bearer test-ApiKey")),
-            body :
-            Some("{\"name\":\"sample-text\",\"description\":\"sample-text\",\"model_name\":\"sample-text\",\"output\":{\"type\":\"CLASSIFICATION\",\"options\":[{\"value\":\"sample-text\",\"description\":\"sample-text\"}]},\"instructions\":\"sample-text\",\"tools\":[\"sample-text\"]}"),
-            multipart_fields : None, status : 204u16, response : None, kind :
-            Kind::Empty,
+            op: "update_judge_v1_observability_judges__judge_id__put",
+            method: "PUT",
+            path: "/v1/observability/judges/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"name\":\"sample-text\",\"description\":\"sample-text\",\"model_name\":\"sample-text\",\"output\":{\"type\":\"CLASSIFICATION\",\"options\":[{\"value\":\"sample-text\",\"description\":\"sample-text\"}]},\"instructions\":\"sample-text\",\"tools\":[\"sample-text\"]}"),
+            multipart_fields: None,
+            status: 204u16,
+            response: None,
+            kind: Kind::Empty,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -3204,12 +3764,17 @@ fn update_judge_v1_observability_judges_judge_id_put() -> Case {
 fn delete_judge_v1_observability_judges_judge_id_delete() -> Case {
     Case {
         data: case_data! {
-            op : "delete_judge_v1_observability_judges__judge_id__delete", method :
-            "DELETE", path :
-            "/v1/observability/judges/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f", query : &
-            [], headers : & [], auth : Some(("authorization", "Bearer test-ApiKey")),
-            body : None, multipart_fields : None, status : 204u16, response : None, kind
-            : Kind::Empty,
+            op: "delete_judge_v1_observability_judges__judge_id__delete",
+            method: "DELETE",
+            path: "/v1/observability/judges/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 204u16,
+            response: None,
+            kind: Kind::Empty,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -3232,15 +3797,17 @@ fn delete_judge_v1_observability_judges_judge_id_delete() -> Case {
 fn judge_conversation_v1_observability_judges_judge_id_live_judging_post() -> Case {
     Case {
         data: case_data! {
-            op :
-            "judge_conversation_v1_observability_judges__judge_id__live_judging_post",
-            method : "POST", path :
-            "/v1/observability/judges/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/live-judging",
-            query : & [], headers : & [], auth : Some(("authorization",
-            "Bearer test-ApiKey")), body :
-            Some("{\"messages\":[{\"key\":{\"any\":\"value\"}}],\"properties\":{\"key\":{\"any\":\"value\"}}}"),
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"analysis\":\"sample-text\",\"answer\":0.5}"), kind : Kind::Json,
+            op: "judge_conversation_v1_observability_judges__judge_id__live_judging_post",
+            method: "POST",
+            path: "/v1/observability/judges/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/live-judging",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"messages\":[{\"key\":{\"any\":\"value\"}}],\"properties\":{\"key\":{\"any\":\"value\"}}}"),
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"analysis\":\"sample-text\",\"answer\":0.5}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -3267,13 +3834,21 @@ fn judge_conversation_v1_observability_judges_judge_id_live_judging_post() -> Ca
 fn get_campaigns_v1_observability_campaigns_get() -> Case {
     Case {
         data: case_data! {
-            op : "get_campaigns_v1_observability_campaigns_get", method : "GET", path :
-            "/v1/observability/campaigns", query : & [("page_size", "7"), ("page", "7"),
-            ("q", "sample-text")], headers : & [], auth : Some(("authorization",
-            "Bearer test-ApiKey")), body : None, multipart_fields : None, status :
-            200u16, response :
-            Some("{\"campaigns\":{\"results\":[{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"name\":\"sample-text\",\"owner_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"description\":\"sample-text\",\"max_nb_events\":7,\"search_params\":{\"filters\":{\"field\":\"sample-text\",\"op\":\"lt\",\"value\":{\"any\":\"value\"}}},\"judge\":{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"owner_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"model_name\":\"sample-text\",\"output\":{\"type\":\"CLASSIFICATION\",\"options\":[]},\"instructions\":\"sample-text\",\"tools\":[\"sample-text\"]}}],\"count\":7,\"next\":\"sample-text\",\"previous\":\"sample-text\"}}"),
-            kind : Kind::Json,
+            op: "get_campaigns_v1_observability_campaigns_get",
+            method: "GET",
+            path: "/v1/observability/campaigns",
+            query: &[
+                ("page_size", "7"),
+                ("page", "7"),
+                ("q", "sample-text"),
+            ],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"campaigns\":{\"results\":[{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"name\":\"sample-text\",\"owner_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"description\":\"sample-text\",\"max_nb_events\":7,\"search_params\":{\"filters\":{\"field\":\"sample-text\",\"op\":\"lt\",\"value\":{\"any\":\"value\"}}},\"judge\":{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"owner_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"model_name\":\"sample-text\",\"output\":{\"type\":\"CLASSIFICATION\",\"options\":[]},\"instructions\":\"sample-text\",\"tools\":[\"sample-text\"]}}],\"count\":7,\"next\":\"sample-text\",\"previous\":\"sample-text\"}}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -3296,13 +3871,17 @@ fn get_campaigns_v1_observability_campaigns_get() -> Case {
 fn create_campaign_v1_observability_campaigns_post() -> Case {
     Case {
         data: case_data! {
-            op : "create_campaign_v1_observability_campaigns_post", method : "POST", path
-            : "/v1/observability/campaigns", query : & [], headers : & [], auth :
-            Some(("authorization", "Bearer test-ApiKey")), body :
-            Some("{\"search_params\":{\"filters\":{\"field\":\"sample-text\",\"op\":\"lt\",\"value\":{\"any\":\"value\"}}},\"judge_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"max_nb_events\":7}"),
-            multipart_fields : None, status : 201u16, response :
-            Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"name\":\"sample-text\",\"owner_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"description\":\"sample-text\",\"max_nb_events\":7,\"search_params\":{\"filters\":{\"field\":\"sample-text\",\"op\":\"lt\",\"value\":{\"any\":\"value\"}}},\"judge\":{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"owner_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"model_name\":\"sample-text\",\"output\":{\"type\":\"CLASSIFICATION\",\"options\":[{\"value\":\"sample-text\",\"description\":\"sample-text\"}]},\"instructions\":\"sample-text\",\"tools\":[\"sample-text\"],\"up_revision\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"down_revision\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"base_revision\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}}"),
-            kind : Kind::Json,
+            op: "create_campaign_v1_observability_campaigns_post",
+            method: "POST",
+            path: "/v1/observability/campaigns",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"search_params\":{\"filters\":{\"field\":\"sample-text\",\"op\":\"lt\",\"value\":{\"any\":\"value\"}}},\"judge_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"max_nb_events\":7}"),
+            multipart_fields: None,
+            status: 201u16,
+            response: Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"name\":\"sample-text\",\"owner_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"description\":\"sample-text\",\"max_nb_events\":7,\"search_params\":{\"filters\":{\"field\":\"sample-text\",\"op\":\"lt\",\"value\":{\"any\":\"value\"}}},\"judge\":{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"owner_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"model_name\":\"sample-text\",\"output\":{\"type\":\"CLASSIFICATION\",\"options\":[{\"value\":\"sample-text\",\"description\":\"sample-text\"}]},\"instructions\":\"sample-text\",\"tools\":[\"sample-text\"],\"up_revision\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"down_revision\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"base_revision\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -3328,13 +3907,17 @@ fn create_campaign_v1_observability_campaigns_post() -> Case {
 fn get_campaign_by_id_v1_observability_campaigns_campaign_id_get() -> Case {
     Case {
         data: case_data! {
-            op : "get_campaign_by_id_v1_observability_campaigns__campaign_id__get",
-            method : "GET", path :
-            "/v1/observability/campaigns/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f", query : &
-            [], headers : & [], auth : Some(("authorization", "Bearer test-ApiKey")),
-            body : None, multipart_fields : None, status : 200u16, response :
-            Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"name\":\"sample-text\",\"owner_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"description\":\"sample-text\",\"max_nb_events\":7,\"search_params\":{\"filters\":{\"field\":\"sample-text\",\"op\":\"lt\",\"value\":{\"any\":\"value\"}}},\"judge\":{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"owner_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"model_name\":\"sample-text\",\"output\":{\"type\":\"CLASSIFICATION\",\"options\":[{\"value\":\"sample-text\",\"description\":\"sample-text\"}]},\"instructions\":\"sample-text\",\"tools\":[\"sample-text\"],\"up_revision\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"down_revision\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"base_revision\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}}"),
-            kind : Kind::Json,
+            op: "get_campaign_by_id_v1_observability_campaigns__campaign_id__get",
+            method: "GET",
+            path: "/v1/observability/campaigns/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"name\":\"sample-text\",\"owner_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"description\":\"sample-text\",\"max_nb_events\":7,\"search_params\":{\"filters\":{\"field\":\"sample-text\",\"op\":\"lt\",\"value\":{\"any\":\"value\"}}},\"judge\":{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"owner_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"model_name\":\"sample-text\",\"output\":{\"type\":\"CLASSIFICATION\",\"options\":[{\"value\":\"sample-text\",\"description\":\"sample-text\"}]},\"instructions\":\"sample-text\",\"tools\":[\"sample-text\"],\"up_revision\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"down_revision\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"base_revision\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -3354,12 +3937,17 @@ fn get_campaign_by_id_v1_observability_campaigns_campaign_id_get() -> Case {
 fn delete_campaign_v1_observability_campaigns_campaign_id_delete() -> Case {
     Case {
         data: case_data! {
-            op : "delete_campaign_v1_observability_campaigns__campaign_id__delete",
-            method : "DELETE", path :
-            "/v1/observability/campaigns/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f", query : &
-            [], headers : & [], auth : Some(("authorization", "Bearer test-ApiKey")),
-            body : None, multipart_fields : None, status : 204u16, response : None, kind
-            : Kind::Empty,
+            op: "delete_campaign_v1_observability_campaigns__campaign_id__delete",
+            method: "DELETE",
+            path: "/v1/observability/campaigns/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 204u16,
+            response: None,
+            kind: Kind::Empty,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -3382,13 +3970,17 @@ fn delete_campaign_v1_observability_campaigns_campaign_id_delete() -> Case {
 fn get_campaign_status_by_id_v1_observability_campaigns_campaign_id_status_get() -> Case {
     Case {
         data: case_data! {
-            op :
-            "get_campaign_status_by_id_v1_observability_campaigns__campaign_id__status_get",
-            method : "GET", path :
-            "/v1/observability/campaigns/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/status",
-            query : & [], headers : & [], auth : Some(("authorization",
-            "Bearer test-ApiKey")), body : None, multipart_fields : None, status :
-            200u16, response : Some("{\"status\":\"RUNNING\"}"), kind : Kind::Json,
+            op: "get_campaign_status_by_id_v1_observability_campaigns__campaign_id__status_get",
+            method: "GET",
+            path: "/v1/observability/campaigns/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/status",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"status\":\"RUNNING\"}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -3408,15 +4000,20 @@ fn get_campaign_status_by_id_v1_observability_campaigns_campaign_id_status_get()
 fn get_campaign_selected_events_v1_observability_campaigns_campaign_id_selected_events_get() -> Case {
     Case {
         data: case_data! {
-            op :
-            "get_campaign_selected_events_v1_observability_campaigns__campaign_id__selected_events_get",
-            method : "GET", path :
-            "/v1/observability/campaigns/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/selected-events",
-            query : & [("page_size", "7"), ("page", "7")], headers : & [], auth :
-            Some(("authorization", "Bearer test-ApiKey")), body : None, multipart_fields
-            : None, status : 200u16, response :
-            Some("{\"completion_events\":{\"results\":[{\"event_id\":\"sample-text\",\"correlation_id\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"extra_fields\":{\"key\":true},\"nb_input_tokens\":7,\"nb_output_tokens\":7}],\"count\":7,\"next\":\"sample-text\",\"previous\":\"sample-text\"}}"),
-            kind : Kind::Json,
+            op: "get_campaign_selected_events_v1_observability_campaigns__campaign_id__selected_events_get",
+            method: "GET",
+            path: "/v1/observability/campaigns/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/selected-events",
+            query: &[
+                ("page_size", "7"),
+                ("page", "7"),
+            ],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"completion_events\":{\"results\":[{\"event_id\":\"sample-text\",\"correlation_id\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"extra_fields\":{\"key\":true},\"nb_input_tokens\":7,\"nb_output_tokens\":7}],\"count\":7,\"next\":\"sample-text\",\"previous\":\"sample-text\"}}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -3438,13 +4035,21 @@ fn get_campaign_selected_events_v1_observability_campaigns_campaign_id_selected_
 fn get_datasets_v1_observability_datasets_get() -> Case {
     Case {
         data: case_data! {
-            op : "get_datasets_v1_observability_datasets_get", method : "GET", path :
-            "/v1/observability/datasets", query : & [("page_size", "7"), ("page", "7"),
-            ("q", "sample-text")], headers : & [], auth : Some(("authorization",
-            "Bearer test-ApiKey")), body : None, multipart_fields : None, status :
-            200u16, response :
-            Some("{\"datasets\":{\"results\":[{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"owner_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}],\"count\":7,\"next\":\"sample-text\",\"previous\":\"sample-text\"}}"),
-            kind : Kind::Json,
+            op: "get_datasets_v1_observability_datasets_get",
+            method: "GET",
+            path: "/v1/observability/datasets",
+            query: &[
+                ("page_size", "7"),
+                ("page", "7"),
+                ("q", "sample-text"),
+            ],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"datasets\":{\"results\":[{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"owner_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}],\"count\":7,\"next\":\"sample-text\",\"previous\":\"sample-text\"}}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -3467,13 +4072,17 @@ fn get_datasets_v1_observability_datasets_get() -> Case {
 fn create_dataset_v1_observability_datasets_post() -> Case {
     Case {
         data: case_data! {
-            op : "create_dataset_v1_observability_datasets_post", method : "POST", path :
-            "/v1/observability/datasets", query : & [], headers : & [], auth :
-            Some(("authorization", "Bearer test-ApiKey")), body :
-            Some("{\"name\":\"sample-text\",\"description\":\"sample-text\"}"),
-            multipart_fields : None, status : 201u16, response :
-            Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"owner_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}"),
-            kind : Kind::Json,
+            op: "create_dataset_v1_observability_datasets_post",
+            method: "POST",
+            path: "/v1/observability/datasets",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"name\":\"sample-text\",\"description\":\"sample-text\"}"),
+            multipart_fields: None,
+            status: 201u16,
+            response: Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"owner_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -3497,13 +4106,17 @@ fn create_dataset_v1_observability_datasets_post() -> Case {
 fn get_dataset_by_id_v1_observability_datasets_dataset_id_get() -> Case {
     Case {
         data: case_data! {
-            op : "get_dataset_by_id_v1_observability_datasets__dataset_id__get", method :
-            "GET", path :
-            "/v1/observability/datasets/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f", query : &
-            [], headers : & [], auth : Some(("authorization", "Bearer test-ApiKey")),
-            body : None, multipart_fields : None, status : 200u16, response :
-            Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"owner_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}"),
-            kind : Kind::Json,
+            op: "get_dataset_by_id_v1_observability_datasets__dataset_id__get",
+            method: "GET",
+            path: "/v1/observability/datasets/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"owner_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -3523,12 +4136,17 @@ fn get_dataset_by_id_v1_observability_datasets_dataset_id_get() -> Case {
 fn delete_dataset_v1_observability_datasets_dataset_id_delete() -> Case {
     Case {
         data: case_data! {
-            op : "delete_dataset_v1_observability_datasets__dataset_id__delete", method :
-            "DELETE", path :
-            "/v1/observability/datasets/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f", query : &
-            [], headers : & [], auth : Some(("authorization", "Bearer test-ApiKey")),
-            body : None, multipart_fields : None, status : 204u16, response : None, kind
-            : Kind::Empty,
+            op: "delete_dataset_v1_observability_datasets__dataset_id__delete",
+            method: "DELETE",
+            path: "/v1/observability/datasets/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 204u16,
+            response: None,
+            kind: Kind::Empty,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -3551,14 +4169,17 @@ fn delete_dataset_v1_observability_datasets_dataset_id_delete() -> Case {
 fn update_dataset_v1_observability_datasets_dataset_id_patch() -> Case {
     Case {
         data: case_data! {
-            op : "update_dataset_v1_observability_datasets__dataset_id__patch", method :
-            "PATCH", path :
-            "/v1/observability/datasets/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f", query : &
-            [], headers : & [], auth : Some(("authorization", "Bearer test-ApiKey")),
-            body : Some("{\"name\":\"sample-text\",\"description\":\"sample-text\"}"),
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"owner_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}"),
-            kind : Kind::Json,
+            op: "update_dataset_v1_observability_datasets__dataset_id__patch",
+            method: "PATCH",
+            path: "/v1/observability/datasets/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"name\":\"sample-text\",\"description\":\"sample-text\"}"),
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"owner_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -3583,15 +4204,20 @@ fn update_dataset_v1_observability_datasets_dataset_id_patch() -> Case {
 fn get_dataset_records_v1_observability_datasets_dataset_id_records_get() -> Case {
     Case {
         data: case_data! {
-            op :
-            "get_dataset_records_v1_observability_datasets__dataset_id__records_get",
-            method : "GET", path :
-            "/v1/observability/datasets/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/records",
-            query : & [("page_size", "7"), ("page", "7")], headers : & [], auth :
-            Some(("authorization", "Bearer test-ApiKey")), body : None, multipart_fields
-            : None, status : 200u16, response :
-            Some("{\"records\":{\"results\":[{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"dataset_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"payload\":{\"key\":{\"any\":\"value\"}},\"properties\":{\"key\":{\"any\":\"value\"}},\"source\":\"EXPLORER\"}],\"count\":7,\"next\":\"sample-text\",\"previous\":\"sample-text\"}}"),
-            kind : Kind::Json,
+            op: "get_dataset_records_v1_observability_datasets__dataset_id__records_get",
+            method: "GET",
+            path: "/v1/observability/datasets/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/records",
+            query: &[
+                ("page_size", "7"),
+                ("page", "7"),
+            ],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"records\":{\"results\":[{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"dataset_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"payload\":{\"key\":{\"any\":\"value\"}},\"properties\":{\"key\":{\"any\":\"value\"}},\"source\":\"EXPLORER\"}],\"count\":7,\"next\":\"sample-text\",\"previous\":\"sample-text\"}}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -3613,16 +4239,17 @@ fn get_dataset_records_v1_observability_datasets_dataset_id_records_get() -> Cas
 fn create_dataset_record_v1_observability_datasets_dataset_id_records_post() -> Case {
     Case {
         data: case_data! {
-            op :
-            "create_dataset_record_v1_observability_datasets__dataset_id__records_post",
-            method : "POST", path :
-            "/v1/observability/datasets/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/records",
-            query : & [], headers : & [], auth : Some(("authorization",
-            "Bearer test-ApiKey")), body :
-            Some("{\"payload\":{\"key\":{\"any\":\"value\"}},\"properties\":{\"key\":{\"any\":\"value\"}}}"),
-            multipart_fields : None, status : 201u16, response :
-            Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"dataset_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"payload\":{\"key\":{\"any\":\"value\"}},\"properties\":{\"key\":{\"any\":\"value\"}},\"source\":\"EXPLORER\"}"),
-            kind : Kind::Json,
+            op: "create_dataset_record_v1_observability_datasets__dataset_id__records_post",
+            method: "POST",
+            path: "/v1/observability/datasets/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/records",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"payload\":{\"key\":{\"any\":\"value\"}},\"properties\":{\"key\":{\"any\":\"value\"}}}"),
+            multipart_fields: None,
+            status: 201u16,
+            response: Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"dataset_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"payload\":{\"key\":{\"any\":\"value\"}},\"properties\":{\"key\":{\"any\":\"value\"}},\"source\":\"EXPLORER\"}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -3649,16 +4276,17 @@ fn create_dataset_record_v1_observability_datasets_dataset_id_records_post() -> 
 fn post_dataset_records_from_campaign_v1_observability_datasets_dataset_id_imports_from_campaign_post() -> Case {
     Case {
         data: case_data! {
-            op :
-            "post_dataset_records_from_campaign_v1_observability_datasets__dataset_id__imports_from_campaign_post",
-            method : "POST", path :
-            "/v1/observability/datasets/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/imports/from-campaign",
-            query : & [], headers : & [], auth : Some(("authorization",
-            "Bearer test-ApiKey")), body :
-            Some("{\"campaign_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}"),
-            multipart_fields : None, status : 202u16, response :
-            Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"creator_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"dataset_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"status\":\"RUNNING\",\"progress\":7,\"message\":\"sample-text\"}"),
-            kind : Kind::Json,
+            op: "post_dataset_records_from_campaign_v1_observability_datasets__dataset_id__imports_from_campaign_post",
+            method: "POST",
+            path: "/v1/observability/datasets/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/imports/from-campaign",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"campaign_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}"),
+            multipart_fields: None,
+            status: 202u16,
+            response: Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"creator_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"dataset_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"status\":\"RUNNING\",\"progress\":7,\"message\":\"sample-text\"}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -3683,16 +4311,17 @@ fn post_dataset_records_from_campaign_v1_observability_datasets_dataset_id_impor
 fn post_dataset_records_from_explorer_v1_observability_datasets_dataset_id_imports_from_explorer_post() -> Case {
     Case {
         data: case_data! {
-            op :
-            "post_dataset_records_from_explorer_v1_observability_datasets__dataset_id__imports_from_explorer_post",
-            method : "POST", path :
-            "/v1/observability/datasets/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/imports/from-explorer",
-            query : & [], headers : & [], auth : Some(("authorization",
-            "Bearer test-ApiKey")), body :
-            Some("{\"completion_event_ids\":[\"sample-text\"]}"), multipart_fields :
-            None, status : 202u16, response :
-            Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"creator_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"dataset_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"status\":\"RUNNING\",\"progress\":7,\"message\":\"sample-text\"}"),
-            kind : Kind::Json,
+            op: "post_dataset_records_from_explorer_v1_observability_datasets__dataset_id__imports_from_explorer_post",
+            method: "POST",
+            path: "/v1/observability/datasets/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/imports/from-explorer",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"completion_event_ids\":[\"sample-text\"]}"),
+            multipart_fields: None,
+            status: 202u16,
+            response: Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"creator_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"dataset_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"status\":\"RUNNING\",\"progress\":7,\"message\":\"sample-text\"}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -3717,15 +4346,17 @@ fn post_dataset_records_from_explorer_v1_observability_datasets_dataset_id_impor
 fn post_dataset_records_from_file_v1_observability_datasets_dataset_id_imports_from_file_post() -> Case {
     Case {
         data: case_data! {
-            op :
-            "post_dataset_records_from_file_v1_observability_datasets__dataset_id__imports_from_file_post",
-            method : "POST", path :
-            "/v1/observability/datasets/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/imports/from-file",
-            query : & [], headers : & [], auth : Some(("authorization",
-            "Bearer test-ApiKey")), body : Some("{\"file_id\":\"sample-text\"}"),
-            multipart_fields : None, status : 202u16, response :
-            Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"creator_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"dataset_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"status\":\"RUNNING\",\"progress\":7,\"message\":\"sample-text\"}"),
-            kind : Kind::Json,
+            op: "post_dataset_records_from_file_v1_observability_datasets__dataset_id__imports_from_file_post",
+            method: "POST",
+            path: "/v1/observability/datasets/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/imports/from-file",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"file_id\":\"sample-text\"}"),
+            multipart_fields: None,
+            status: 202u16,
+            response: Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"creator_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"dataset_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"status\":\"RUNNING\",\"progress\":7,\"message\":\"sample-text\"}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -3748,16 +4379,17 @@ fn post_dataset_records_from_file_v1_observability_datasets_dataset_id_imports_f
 fn post_dataset_records_from_playground_v1_observability_datasets_dataset_id_imports_from_playground_post() -> Case {
     Case {
         data: case_data! {
-            op :
-            "post_dataset_records_from_playground_v1_observability_datasets__dataset_id__imports_from_playground_post",
-            method : "POST", path :
-            "/v1/observability/datasets/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/imports/from-playground",
-            query : & [], headers : & [], auth : Some(("authorization",
-            "Bearer test-ApiKey")), body :
-            Some("{\"conversation_ids\":[\"sample-text\"]}"), multipart_fields : None,
-            status : 202u16, response :
-            Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"creator_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"dataset_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"status\":\"RUNNING\",\"progress\":7,\"message\":\"sample-text\"}"),
-            kind : Kind::Json,
+            op: "post_dataset_records_from_playground_v1_observability_datasets__dataset_id__imports_from_playground_post",
+            method: "POST",
+            path: "/v1/observability/datasets/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/imports/from-playground",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"conversation_ids\":[\"sample-text\"]}"),
+            multipart_fields: None,
+            status: 202u16,
+            response: Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"creator_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"dataset_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"status\":\"RUNNING\",\"progress\":7,\"message\":\"sample-text\"}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -3782,16 +4414,17 @@ fn post_dataset_records_from_playground_v1_observability_datasets_dataset_id_imp
 fn post_dataset_records_from_dataset_v1_observability_datasets_dataset_id_imports_from_dataset_post() -> Case {
     Case {
         data: case_data! {
-            op :
-            "post_dataset_records_from_dataset_v1_observability_datasets__dataset_id__imports_from_dataset_post",
-            method : "POST", path :
-            "/v1/observability/datasets/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/imports/from-dataset",
-            query : & [], headers : & [], auth : Some(("authorization",
-            "Bearer test-ApiKey")), body :
-            Some("{\"dataset_record_ids\":[\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"]}"),
-            multipart_fields : None, status : 202u16, response :
-            Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"creator_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"dataset_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"status\":\"RUNNING\",\"progress\":7,\"message\":\"sample-text\"}"),
-            kind : Kind::Json,
+            op: "post_dataset_records_from_dataset_v1_observability_datasets__dataset_id__imports_from_dataset_post",
+            method: "POST",
+            path: "/v1/observability/datasets/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/imports/from-dataset",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"dataset_record_ids\":[\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"]}"),
+            multipart_fields: None,
+            status: 202u16,
+            response: Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"creator_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"dataset_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"status\":\"RUNNING\",\"progress\":7,\"message\":\"sample-text\"}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -3818,13 +4451,17 @@ fn post_dataset_records_from_dataset_v1_observability_datasets_dataset_id_import
 fn export_dataset_to_jsonl_v1_observability_datasets_dataset_id_exports_to_jsonl_get() -> Case {
     Case {
         data: case_data! {
-            op :
-            "export_dataset_to_jsonl_v1_observability_datasets__dataset_id__exports_to_jsonl_get",
-            method : "GET", path :
-            "/v1/observability/datasets/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/exports/to-jsonl",
-            query : & [], headers : & [], auth : Some(("authorization",
-            "Bearer test-ApiKey")), body : None, multipart_fields : None, status :
-            200u16, response : Some("{\"file_url\":\"sample-text\"}"), kind : Kind::Json,
+            op: "export_dataset_to_jsonl_v1_observability_datasets__dataset_id__exports_to_jsonl_get",
+            method: "GET",
+            path: "/v1/observability/datasets/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/exports/to-jsonl",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"file_url\":\"sample-text\"}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -3844,15 +4481,17 @@ fn export_dataset_to_jsonl_v1_observability_datasets_dataset_id_exports_to_jsonl
 fn get_dataset_import_task_v1_observability_datasets_dataset_id_tasks_task_id_get() -> Case {
     Case {
         data: case_data! {
-            op :
-            "get_dataset_import_task_v1_observability_datasets__dataset_id__tasks__task_id__get",
-            method : "GET", path :
-            "/v1/observability/datasets/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/tasks/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f",
-            query : & [], headers : & [], auth : Some(("authorization",
-            "Bearer test-ApiKey")), body : None, multipart_fields : None, status :
-            200u16, response :
-            Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"creator_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"dataset_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"status\":\"RUNNING\",\"progress\":7,\"message\":\"sample-text\"}"),
-            kind : Kind::Json,
+            op: "get_dataset_import_task_v1_observability_datasets__dataset_id__tasks__task_id__get",
+            method: "GET",
+            path: "/v1/observability/datasets/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/tasks/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"creator_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"dataset_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"status\":\"RUNNING\",\"progress\":7,\"message\":\"sample-text\"}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -3875,15 +4514,20 @@ fn get_dataset_import_task_v1_observability_datasets_dataset_id_tasks_task_id_ge
 fn get_dataset_import_tasks_v1_observability_datasets_dataset_id_tasks_get() -> Case {
     Case {
         data: case_data! {
-            op :
-            "get_dataset_import_tasks_v1_observability_datasets__dataset_id__tasks_get",
-            method : "GET", path :
-            "/v1/observability/datasets/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/tasks",
-            query : & [("page_size", "7"), ("page", "7")], headers : & [], auth :
-            Some(("authorization", "Bearer test-ApiKey")), body : None, multipart_fields
-            : None, status : 200u16, response :
-            Some("{\"tasks\":{\"results\":[{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"creator_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"dataset_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"status\":\"RUNNING\",\"progress\":7,\"message\":\"sample-text\"}],\"count\":7,\"next\":\"sample-text\",\"previous\":\"sample-text\"}}"),
-            kind : Kind::Json,
+            op: "get_dataset_import_tasks_v1_observability_datasets__dataset_id__tasks_get",
+            method: "GET",
+            path: "/v1/observability/datasets/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/tasks",
+            query: &[
+                ("page_size", "7"),
+                ("page", "7"),
+            ],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"tasks\":{\"results\":[{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"creator_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"dataset_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"status\":\"RUNNING\",\"progress\":7,\"message\":\"sample-text\"}],\"count\":7,\"next\":\"sample-text\",\"previous\":\"sample-text\"}}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -3905,15 +4549,17 @@ fn get_dataset_import_tasks_v1_observability_datasets_dataset_id_tasks_get() -> 
 fn get_dataset_record_v1_observability_dataset_records_dataset_record_id_get() -> Case {
     Case {
         data: case_data! {
-            op :
-            "get_dataset_record_v1_observability_dataset_records__dataset_record_id__get",
-            method : "GET", path :
-            "/v1/observability/dataset-records/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f",
-            query : & [], headers : & [], auth : Some(("authorization",
-            "Bearer test-ApiKey")), body : None, multipart_fields : None, status :
-            200u16, response :
-            Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"dataset_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"payload\":{\"key\":{\"any\":\"value\"}},\"properties\":{\"key\":{\"any\":\"value\"}},\"source\":\"EXPLORER\"}"),
-            kind : Kind::Json,
+            op: "get_dataset_record_v1_observability_dataset_records__dataset_record_id__get",
+            method: "GET",
+            path: "/v1/observability/dataset-records/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"deleted_at\":\"2024-05-01T12:00:00Z\",\"dataset_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"payload\":{\"key\":{\"any\":\"value\"}},\"properties\":{\"key\":{\"any\":\"value\"}},\"source\":\"EXPLORER\"}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -3934,13 +4580,17 @@ fn get_dataset_record_v1_observability_dataset_records_dataset_record_id_get() -
 fn delete_dataset_record_v1_observability_dataset_records_dataset_record_id_delete() -> Case {
     Case {
         data: case_data! {
-            op :
-            "delete_dataset_record_v1_observability_dataset_records__dataset_record_id__delete",
-            method : "DELETE", path :
-            "/v1/observability/dataset-records/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f",
-            query : & [], headers : & [], auth : Some(("authorization",
-            "Bearer test-ApiKey")), body : None, multipart_fields : None, status :
-            204u16, response : None, kind : Kind::Empty,
+            op: "delete_dataset_record_v1_observability_dataset_records__dataset_record_id__delete",
+            method: "DELETE",
+            path: "/v1/observability/dataset-records/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 204u16,
+            response: None,
+            kind: Kind::Empty,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -3964,14 +4614,17 @@ fn delete_dataset_record_v1_observability_dataset_records_dataset_record_id_dele
 fn delete_dataset_records_v1_observability_dataset_records_bulk_delete_post() -> Case {
     Case {
         data: case_data! {
-            op :
-            "delete_dataset_records_v1_observability_dataset_records_bulk_delete_post",
-            method : "POST", path : "/v1/observability/dataset-records/bulk-delete",
-            query : & [], headers : & [], auth : Some(("authorization",
-            "Bearer test-ApiKey")), body :
-            Some("{\"dataset_record_ids\":[\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"]}"),
-            multipart_fields : None, status : 204u16, response : None, kind :
-            Kind::Empty,
+            op: "delete_dataset_records_v1_observability_dataset_records_bulk_delete_post",
+            method: "POST",
+            path: "/v1/observability/dataset-records/bulk-delete",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"dataset_record_ids\":[\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"]}"),
+            multipart_fields: None,
+            status: 204u16,
+            response: None,
+            kind: Kind::Empty,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -4001,15 +4654,17 @@ fn delete_dataset_records_v1_observability_dataset_records_bulk_delete_post() ->
 fn judge_dataset_record_v1_observability_dataset_records_dataset_record_id_live_judging_post() -> Case {
     Case {
         data: case_data! {
-            op :
-            "judge_dataset_record_v1_observability_dataset_records__dataset_record_id__live_judging_post",
-            method : "POST", path :
-            "/v1/observability/dataset-records/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/live-judging",
-            query : & [], headers : & [], auth : Some(("authorization",
-            "Bearer test-ApiKey")), body :
-            Some("{\"judge_definition\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"model_name\":\"sample-text\",\"output\":{\"type\":\"CLASSIFICATION\",\"options\":[{\"value\":\"sample-text\",\"description\":\"sample-text\"}]},\"instructions\":\"sample-text\",\"tools\":[\"sample-text\"]}}"),
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"analysis\":\"sample-text\",\"answer\":0.5}"), kind : Kind::Json,
+            op: "judge_dataset_record_v1_observability_dataset_records__dataset_record_id__live_judging_post",
+            method: "POST",
+            path: "/v1/observability/dataset-records/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/live-judging",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"judge_definition\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"model_name\":\"sample-text\",\"output\":{\"type\":\"CLASSIFICATION\",\"options\":[{\"value\":\"sample-text\",\"description\":\"sample-text\"}]},\"instructions\":\"sample-text\",\"tools\":[\"sample-text\"]}}"),
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"analysis\":\"sample-text\",\"answer\":0.5}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -4037,14 +4692,17 @@ fn judge_dataset_record_v1_observability_dataset_records_dataset_record_id_live_
 fn update_dataset_record_payload_v1_observability_dataset_records_dataset_record_id_payload_put() -> Case {
     Case {
         data: case_data! {
-            op :
-            "update_dataset_record_payload_v1_observability_dataset_records__dataset_record_id__payload_put",
-            method : "PUT", path :
-            "/v1/observability/dataset-records/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/payload",
-            query : & [], headers : & [], auth : Some(("authorization",
-            "Bearer test-ApiKey")), body :
-            Some("{\"payload\":{\"key\":{\"any\":\"value\"}}}"), multipart_fields : None,
-            status : 204u16, response : None, kind : Kind::Empty,
+            op: "update_dataset_record_payload_v1_observability_dataset_records__dataset_record_id__payload_put",
+            method: "PUT",
+            path: "/v1/observability/dataset-records/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/payload",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"payload\":{\"key\":{\"any\":\"value\"}}}"),
+            multipart_fields: None,
+            status: 204u16,
+            response: None,
+            kind: Kind::Empty,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -4073,14 +4731,17 @@ fn update_dataset_record_payload_v1_observability_dataset_records_dataset_record
 fn update_dataset_record_properties_v1_observability_dataset_records_dataset_record_id_properties_put() -> Case {
     Case {
         data: case_data! {
-            op :
-            "update_dataset_record_properties_v1_observability_dataset_records__dataset_record_id__properties_put",
-            method : "PUT", path :
-            "/v1/observability/dataset-records/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/properties",
-            query : & [], headers : & [], auth : Some(("authorization",
-            "Bearer test-ApiKey")), body :
-            Some("{\"properties\":{\"key\":{\"any\":\"value\"}}}"), multipart_fields :
-            None, status : 204u16, response : None, kind : Kind::Empty,
+            op: "update_dataset_record_properties_v1_observability_dataset_records__dataset_record_id__properties_put",
+            method: "PUT",
+            path: "/v1/observability/dataset-records/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/properties",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"properties\":{\"key\":{\"any\":\"value\"}}}"),
+            multipart_fields: None,
+            status: 204u16,
+            response: None,
+            kind: Kind::Empty,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -4109,15 +4770,22 @@ fn update_dataset_record_properties_v1_observability_dataset_records_dataset_rec
 fn search_logs_v1_observability_logs_search_post() -> Case {
     Case {
         data: case_data! {
-            op : "search_logs_v1_observability_logs_search_post", method : "POST", path :
-            "/v1/observability/logs/search", query : & [("from", "2024-05-01T12:00:00Z"),
-            ("to", "2024-05-01T12:00:00Z"), ("page_size", "7"), ("cursor",
-            "sample-text")], headers : & [], auth : Some(("authorization",
-            "Bearer test-ApiKey")), body :
-            Some("{\"search_expression\":\"sample-text\",\"order\":\"asc\"}"),
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"logs\":{\"results\":[{\"customer_id\":\"sample-text\",\"organization_id\":\"sample-text\",\"workspace_id\":\"sample-text\",\"user_id\":\"sample-text\",\"timestamp\":\"2024-05-01T12:00:00Z\",\"trace_id\":\"sample-text\",\"span_id\":\"sample-text\",\"trace_flags\":7,\"severity_text\":\"sample-text\",\"severity_number\":7,\"service_name\":\"sample-text\",\"body\":\"sample-text\",\"event_name\":\"sample-text\",\"resource_schema_url\":\"sample-text\",\"resource_attributes\":{\"key\":\"sample-text\"},\"scope_schema_url\":\"sample-text\",\"scope_name\":\"sample-text\",\"scope_version\":\"sample-text\",\"scope_attributes\":{\"key\":\"sample-text\"},\"log_attributes\":{\"key\":\"sample-text\"}}],\"next\":\"sample-text\",\"cursor\":\"sample-text\"}}"),
-            kind : Kind::Json,
+            op: "search_logs_v1_observability_logs_search_post",
+            method: "POST",
+            path: "/v1/observability/logs/search",
+            query: &[
+                ("from", "2024-05-01T12:00:00Z"),
+                ("to", "2024-05-01T12:00:00Z"),
+                ("page_size", "7"),
+                ("cursor", "sample-text"),
+            ],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"search_expression\":\"sample-text\",\"order\":\"asc\"}"),
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"logs\":{\"results\":[{\"customer_id\":\"sample-text\",\"organization_id\":\"sample-text\",\"workspace_id\":\"sample-text\",\"user_id\":\"sample-text\",\"timestamp\":\"2024-05-01T12:00:00Z\",\"trace_id\":\"sample-text\",\"span_id\":\"sample-text\",\"trace_flags\":7,\"severity_text\":\"sample-text\",\"severity_number\":7,\"service_name\":\"sample-text\",\"body\":\"sample-text\",\"event_name\":\"sample-text\",\"resource_schema_url\":\"sample-text\",\"resource_attributes\":{\"key\":\"sample-text\"},\"scope_schema_url\":\"sample-text\",\"scope_name\":\"sample-text\",\"scope_version\":\"sample-text\",\"scope_attributes\":{\"key\":\"sample-text\"},\"log_attributes\":{\"key\":\"sample-text\"}}],\"next\":\"sample-text\",\"cursor\":\"sample-text\"}}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -4145,15 +4813,22 @@ fn search_logs_v1_observability_logs_search_post() -> Case {
 fn search_traces_v1_observability_traces_search_post() -> Case {
     Case {
         data: case_data! {
-            op : "search_traces_v1_observability_traces_search_post", method : "POST",
-            path : "/v1/observability/traces/search", query : & [("from",
-            "2024-05-01T12:00:00Z"), ("to", "2024-05-01T12:00:00Z"), ("page_size", "7"),
-            ("cursor", "sample-text")], headers : & [], auth : Some(("authorization",
-            "Bearer test-ApiKey")), body :
-            Some("{\"search_expression\":\"sample-text\"}"), multipart_fields : None,
-            status : 200u16, response :
-            Some("{\"traces\":{\"results\":[{\"customer_id\":\"sample-text\",\"organization_id\":\"sample-text\",\"workspace_id\":\"sample-text\",\"user_id\":\"sample-text\",\"trace_id\":\"sample-text\",\"root_span_id\":\"sample-text\",\"root_span_name\":\"sample-text\",\"start_time\":\"2024-05-01T12:00:00Z\",\"end_time\":\"2024-05-01T12:00:00Z\",\"duration_ns\":7,\"service_name\":\"sample-text\",\"environment\":\"sample-text\",\"conversation_id\":\"sample-text\",\"workflow_name\":\"sample-text\",\"agent_id\":\"sample-text\",\"agent_name\":\"sample-text\",\"status_code\":\"Error\",\"error_count\":7,\"span_count\":7,\"gen_ai_span_count\":7,\"llm_call_count\":7,\"tool_call_count\":7,\"retrieval_count\":7,\"evaluation_count\":7,\"input_tokens\":7,\"output_tokens\":7,\"cache_read_input_tokens\":7,\"cache_creation_input_tokens\":7,\"models_used\":[\"sample-text\"],\"tools_used\":[\"sample-text\"],\"first_turn_last_input_message\":\"sample-text\",\"first_turn_last_output_message\":\"sample-text\",\"last_turn_last_input_message\":\"sample-text\",\"last_turn_last_output_message\":\"sample-text\"}],\"next\":\"sample-text\",\"cursor\":\"sample-text\"}}"),
-            kind : Kind::Json,
+            op: "search_traces_v1_observability_traces_search_post",
+            method: "POST",
+            path: "/v1/observability/traces/search",
+            query: &[
+                ("from", "2024-05-01T12:00:00Z"),
+                ("to", "2024-05-01T12:00:00Z"),
+                ("page_size", "7"),
+                ("cursor", "sample-text"),
+            ],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"search_expression\":\"sample-text\"}"),
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"traces\":{\"results\":[{\"customer_id\":\"sample-text\",\"organization_id\":\"sample-text\",\"workspace_id\":\"sample-text\",\"user_id\":\"sample-text\",\"trace_id\":\"sample-text\",\"root_span_id\":\"sample-text\",\"root_span_name\":\"sample-text\",\"start_time\":\"2024-05-01T12:00:00Z\",\"end_time\":\"2024-05-01T12:00:00Z\",\"duration_ns\":7,\"service_name\":\"sample-text\",\"environment\":\"sample-text\",\"conversation_id\":\"sample-text\",\"workflow_name\":\"sample-text\",\"agent_id\":\"sample-text\",\"agent_name\":\"sample-text\",\"status_code\":\"Error\",\"error_count\":7,\"span_count\":7,\"gen_ai_span_count\":7,\"llm_call_count\":7,\"tool_call_count\":7,\"retrieval_count\":7,\"evaluation_count\":7,\"input_tokens\":7,\"output_tokens\":7,\"cache_read_input_tokens\":7,\"cache_creation_input_tokens\":7,\"models_used\":[\"sample-text\"],\"tools_used\":[\"sample-text\"],\"first_turn_last_input_message\":\"sample-text\",\"first_turn_last_output_message\":\"sample-text\",\"last_turn_last_input_message\":\"sample-text\",\"last_turn_last_output_message\":\"sample-text\"}],\"next\":\"sample-text\",\"cursor\":\"sample-text\"}}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -4177,14 +4852,20 @@ fn search_traces_v1_observability_traces_search_post() -> Case {
 fn aggregate_traces_v1_observability_traces_aggregate_post() -> Case {
     Case {
         data: case_data! {
-            op : "aggregate_traces_v1_observability_traces_aggregate_post", method :
-            "POST", path : "/v1/observability/traces/aggregate", query : & [("from",
-            "2024-05-01T12:00:00Z"), ("to", "2024-05-01T12:00:00Z")], headers : & [],
-            auth : Some(("authorization", "Bearer test-ApiKey")), body :
-            Some("{\"metric\":{\"measure\":\"sample-text\",\"aggregation\":\"count\"},\"dimensions\":[\"sample-text\"],\"time_dimension\":{\"granularity\":\"auto\"},\"search_expression\":\"sample-text\",\"order_by\":[{\"field\":\"sample-text\",\"direction\":\"asc\"}],\"limit\":7}"),
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"data\":[{\"time_bucket\":\"2024-05-01T12:00:00Z\",\"dimensions\":{\"key\":{\"any\":\"value\"}},\"metric_name\":\"sample-text\",\"metric_value\":7}],\"meta\":{\"from_timestamp\":\"2024-05-01T12:00:00Z\",\"to_timestamp\":\"2024-05-01T12:00:00Z\",\"granularity_seconds\":7}}"),
-            kind : Kind::Json,
+            op: "aggregate_traces_v1_observability_traces_aggregate_post",
+            method: "POST",
+            path: "/v1/observability/traces/aggregate",
+            query: &[
+                ("from", "2024-05-01T12:00:00Z"),
+                ("to", "2024-05-01T12:00:00Z"),
+            ],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"metric\":{\"measure\":\"sample-text\",\"aggregation\":\"count\"},\"dimensions\":[\"sample-text\"],\"time_dimension\":{\"granularity\":\"auto\"},\"search_expression\":\"sample-text\",\"order_by\":[{\"field\":\"sample-text\",\"direction\":\"asc\"}],\"limit\":7}"),
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"data\":[{\"time_bucket\":\"2024-05-01T12:00:00Z\",\"dimensions\":{\"key\":{\"any\":\"value\"}},\"metric_name\":\"sample-text\",\"metric_value\":7}],\"meta\":{\"from_timestamp\":\"2024-05-01T12:00:00Z\",\"to_timestamp\":\"2024-05-01T12:00:00Z\",\"granularity_seconds\":7}}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -4212,15 +4893,22 @@ fn aggregate_traces_v1_observability_traces_aggregate_post() -> Case {
 fn search_spans_v1_observability_spans_search_post() -> Case {
     Case {
         data: case_data! {
-            op : "search_spans_v1_observability_spans_search_post", method : "POST", path
-            : "/v1/observability/spans/search", query : & [("from",
-            "2024-05-01T12:00:00Z"), ("to", "2024-05-01T12:00:00Z"), ("page_size", "7"),
-            ("cursor", "sample-text")], headers : & [], auth : Some(("authorization",
-            "Bearer test-ApiKey")), body :
-            Some("{\"search_expression\":\"sample-text\"}"), multipart_fields : None,
-            status : 200u16, response :
-            Some("{\"spans\":{\"results\":[{\"customer_id\":\"sample-text\",\"organization_id\":\"sample-text\",\"workspace_id\":\"sample-text\",\"user_id\":\"sample-text\",\"trace_id\":\"sample-text\",\"span_id\":\"sample-text\",\"parent_span_id\":\"sample-text\",\"trace_state\":\"sample-text\",\"start_time\":\"2024-05-01T12:00:00Z\",\"end_time\":\"2024-05-01T12:00:00Z\",\"duration_ns\":7,\"span_name\":\"sample-text\",\"span_kind\":\"sample-text\",\"service_name\":\"sample-text\",\"status_code\":\"Error\",\"status_message\":\"sample-text\",\"error_type\":\"sample-text\",\"operation_name\":\"sample-text\",\"provider_name\":\"sample-text\",\"request_model\":\"sample-text\",\"response_model\":\"sample-text\",\"response_id\":\"sample-text\",\"output_type\":\"sample-text\",\"conversation_id\":\"sample-text\",\"data_source_id\":\"sample-text\",\"agent_id\":\"sample-text\",\"agent_name\":\"sample-text\",\"agent_version\":\"sample-text\",\"agent_description\":\"sample-text\",\"workflow_name\":\"sample-text\",\"prompt_name\":\"sample-text\",\"tool_name\":\"sample-text\",\"tool_type\":\"sample-text\",\"tool_call_id\":\"sample-text\",\"input_messages\":\"sample-text\",\"output_messages\":\"sample-text\",\"system_instructions\":\"sample-text\",\"tool_definitions\":\"sample-text\",\"tool_call_arguments\":\"sample-text\",\"tool_call_result\":\"sample-text\",\"request_choice_count\":7,\"request_max_tokens\":7,\"request_temperature\":0.5,\"request_top_p\":0.5,\"request_top_k\":0.5,\"request_presence_penalty\":0.5,\"request_frequency_penalty\":0.5,\"request_seed\":7,\"request_stop_sequences\":[\"sample-text\"],\"request_encoding_formats\":[\"sample-text\"],\"response_finish_reasons\":[\"sample-text\"],\"usage_input_tokens\":7,\"usage_output_tokens\":7,\"usage_cache_read_input_tokens\":7,\"usage_cache_creation_input_tokens\":7,\"resource_attributes\":{\"key\":\"sample-text\"},\"span_attributes\":{\"key\":\"sample-text\"},\"scope_name\":\"sample-text\",\"scope_version\":\"sample-text\"}],\"next\":\"sample-text\",\"cursor\":\"sample-text\"}}"),
-            kind : Kind::Json,
+            op: "search_spans_v1_observability_spans_search_post",
+            method: "POST",
+            path: "/v1/observability/spans/search",
+            query: &[
+                ("from", "2024-05-01T12:00:00Z"),
+                ("to", "2024-05-01T12:00:00Z"),
+                ("page_size", "7"),
+                ("cursor", "sample-text"),
+            ],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"search_expression\":\"sample-text\"}"),
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"spans\":{\"results\":[{\"customer_id\":\"sample-text\",\"organization_id\":\"sample-text\",\"workspace_id\":\"sample-text\",\"user_id\":\"sample-text\",\"trace_id\":\"sample-text\",\"span_id\":\"sample-text\",\"parent_span_id\":\"sample-text\",\"trace_state\":\"sample-text\",\"start_time\":\"2024-05-01T12:00:00Z\",\"end_time\":\"2024-05-01T12:00:00Z\",\"duration_ns\":7,\"span_name\":\"sample-text\",\"span_kind\":\"sample-text\",\"service_name\":\"sample-text\",\"status_code\":\"Error\",\"status_message\":\"sample-text\",\"error_type\":\"sample-text\",\"operation_name\":\"sample-text\",\"provider_name\":\"sample-text\",\"request_model\":\"sample-text\",\"response_model\":\"sample-text\",\"response_id\":\"sample-text\",\"output_type\":\"sample-text\",\"conversation_id\":\"sample-text\",\"data_source_id\":\"sample-text\",\"agent_id\":\"sample-text\",\"agent_name\":\"sample-text\",\"agent_version\":\"sample-text\",\"agent_description\":\"sample-text\",\"workflow_name\":\"sample-text\",\"prompt_name\":\"sample-text\",\"tool_name\":\"sample-text\",\"tool_type\":\"sample-text\",\"tool_call_id\":\"sample-text\",\"input_messages\":\"sample-text\",\"output_messages\":\"sample-text\",\"system_instructions\":\"sample-text\",\"tool_definitions\":\"sample-text\",\"tool_call_arguments\":\"sample-text\",\"tool_call_result\":\"sample-text\",\"request_choice_count\":7,\"request_max_tokens\":7,\"request_temperature\":0.5,\"request_top_p\":0.5,\"request_top_k\":0.5,\"request_presence_penalty\":0.5,\"request_frequency_penalty\":0.5,\"request_seed\":7,\"request_stop_sequences\":[\"sample-text\"],\"request_encoding_formats\":[\"sample-text\"],\"response_finish_reasons\":[\"sample-text\"],\"usage_input_tokens\":7,\"usage_output_tokens\":7,\"usage_cache_read_input_tokens\":7,\"usage_cache_creation_input_tokens\":7,\"resource_attributes\":{\"key\":\"sample-text\"},\"span_attributes\":{\"key\":\"sample-text\"},\"scope_name\":\"sample-text\",\"scope_version\":\"sample-text\"}],\"next\":\"sample-text\",\"cursor\":\"sample-text\"}}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -4246,14 +4934,20 @@ fn search_spans_v1_observability_spans_search_post() -> Case {
 fn aggregate_spans_v1_observability_spans_aggregate_post() -> Case {
     Case {
         data: case_data! {
-            op : "aggregate_spans_v1_observability_spans_aggregate_post", method :
-            "POST", path : "/v1/observability/spans/aggregate", query : & [("from",
-            "2024-05-01T12:00:00Z"), ("to", "2024-05-01T12:00:00Z")], headers : & [],
-            auth : Some(("authorization", "Bearer test-ApiKey")), body :
-            Some("{\"metric\":{\"measure\":\"sample-text\",\"aggregation\":\"count\"},\"dimensions\":[\"sample-text\"],\"time_dimension\":{\"granularity\":\"auto\"},\"search_expression\":\"sample-text\",\"order_by\":[{\"field\":\"sample-text\",\"direction\":\"asc\"}],\"limit\":7}"),
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"data\":[{\"time_bucket\":\"2024-05-01T12:00:00Z\",\"dimensions\":{\"key\":{\"any\":\"value\"}},\"metric_name\":\"sample-text\",\"metric_value\":7}],\"meta\":{\"from_timestamp\":\"2024-05-01T12:00:00Z\",\"to_timestamp\":\"2024-05-01T12:00:00Z\",\"granularity_seconds\":7}}"),
-            kind : Kind::Json,
+            op: "aggregate_spans_v1_observability_spans_aggregate_post",
+            method: "POST",
+            path: "/v1/observability/spans/aggregate",
+            query: &[
+                ("from", "2024-05-01T12:00:00Z"),
+                ("to", "2024-05-01T12:00:00Z"),
+            ],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"metric\":{\"measure\":\"sample-text\",\"aggregation\":\"count\"},\"dimensions\":[\"sample-text\"],\"time_dimension\":{\"granularity\":\"auto\"},\"search_expression\":\"sample-text\",\"order_by\":[{\"field\":\"sample-text\",\"direction\":\"asc\"}],\"limit\":7}"),
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"data\":[{\"time_bucket\":\"2024-05-01T12:00:00Z\",\"dimensions\":{\"key\":{\"any\":\"value\"}},\"metric_name\":\"sample-text\",\"metric_value\":7}],\"meta\":{\"from_timestamp\":\"2024-05-01T12:00:00Z\",\"to_timestamp\":\"2024-05-01T12:00:00Z\",\"granularity_seconds\":7}}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -4281,16 +4975,22 @@ fn aggregate_spans_v1_observability_spans_aggregate_post() -> Case {
 fn search_span_evaluations_v1_observability_spans_evaluations_search_post() -> Case {
     Case {
         data: case_data! {
-            op :
-            "search_span_evaluations_v1_observability_spans_evaluations_search_post",
-            method : "POST", path : "/v1/observability/spans/evaluations/search", query :
-            & [("from", "2024-05-01T12:00:00Z"), ("to", "2024-05-01T12:00:00Z"),
-            ("page_size", "7"), ("cursor", "sample-text")], headers : & [], auth :
-            Some(("authorization", "Bearer test-ApiKey")), body :
-            Some("{\"search_expression\":\"sample-text\"}"), multipart_fields : None,
-            status : 200u16, response :
-            Some("{\"span_evaluations\":{\"results\":[{\"customer_id\":\"sample-text\",\"organization_id\":\"sample-text\",\"workspace_id\":\"sample-text\",\"user_id\":\"sample-text\",\"trace_id\":\"sample-text\",\"span_id\":\"sample-text\",\"response_id\":\"sample-text\",\"conversation_id\":\"sample-text\",\"timestamp\":\"2024-05-01T12:00:00Z\",\"evaluation_name\":\"sample-text\",\"score_value\":0.5,\"score_label\":\"sample-text\",\"explanation\":\"sample-text\",\"metadata\":{\"key\":\"sample-text\"}}],\"next\":\"sample-text\",\"cursor\":\"sample-text\"}}"),
-            kind : Kind::Json,
+            op: "search_span_evaluations_v1_observability_spans_evaluations_search_post",
+            method: "POST",
+            path: "/v1/observability/spans/evaluations/search",
+            query: &[
+                ("from", "2024-05-01T12:00:00Z"),
+                ("to", "2024-05-01T12:00:00Z"),
+                ("page_size", "7"),
+                ("cursor", "sample-text"),
+            ],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"search_expression\":\"sample-text\"}"),
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"span_evaluations\":{\"results\":[{\"customer_id\":\"sample-text\",\"organization_id\":\"sample-text\",\"workspace_id\":\"sample-text\",\"user_id\":\"sample-text\",\"trace_id\":\"sample-text\",\"span_id\":\"sample-text\",\"response_id\":\"sample-text\",\"conversation_id\":\"sample-text\",\"timestamp\":\"2024-05-01T12:00:00Z\",\"evaluation_name\":\"sample-text\",\"score_value\":0.5,\"score_label\":\"sample-text\",\"explanation\":\"sample-text\",\"metadata\":{\"key\":\"sample-text\"}}],\"next\":\"sample-text\",\"cursor\":\"sample-text\"}}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -4318,16 +5018,22 @@ fn search_span_evaluations_v1_observability_spans_evaluations_search_post() -> C
 fn search_latest_span_evaluations_v1_observability_spans_evaluations_search_latest_post() -> Case {
     Case {
         data: case_data! {
-            op :
-            "search_latest_span_evaluations_v1_observability_spans_evaluations_search_latest_post",
-            method : "POST", path : "/v1/observability/spans/evaluations/search/latest",
-            query : & [("from", "2024-05-01T12:00:00Z"), ("to", "2024-05-01T12:00:00Z"),
-            ("page_size", "7"), ("cursor", "sample-text")], headers : & [], auth :
-            Some(("authorization", "Bearer test-ApiKey")), body :
-            Some("{\"search_expression\":\"sample-text\"}"), multipart_fields : None,
-            status : 200u16, response :
-            Some("{\"span_evaluations\":{\"results\":[{\"customer_id\":\"sample-text\",\"organization_id\":\"sample-text\",\"workspace_id\":\"sample-text\",\"user_id\":\"sample-text\",\"trace_id\":\"sample-text\",\"span_id\":\"sample-text\",\"response_id\":\"sample-text\",\"conversation_id\":\"sample-text\",\"timestamp\":\"2024-05-01T12:00:00Z\",\"evaluation_name\":\"sample-text\",\"score_value\":0.5,\"score_label\":\"sample-text\",\"explanation\":\"sample-text\",\"metadata\":{\"key\":\"sample-text\"}}],\"next\":\"sample-text\",\"cursor\":\"sample-text\"}}"),
-            kind : Kind::Json,
+            op: "search_latest_span_evaluations_v1_observability_spans_evaluations_search_latest_post",
+            method: "POST",
+            path: "/v1/observability/spans/evaluations/search/latest",
+            query: &[
+                ("from", "2024-05-01T12:00:00Z"),
+                ("to", "2024-05-01T12:00:00Z"),
+                ("page_size", "7"),
+                ("cursor", "sample-text"),
+            ],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"search_expression\":\"sample-text\"}"),
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"span_evaluations\":{\"results\":[{\"customer_id\":\"sample-text\",\"organization_id\":\"sample-text\",\"workspace_id\":\"sample-text\",\"user_id\":\"sample-text\",\"trace_id\":\"sample-text\",\"span_id\":\"sample-text\",\"response_id\":\"sample-text\",\"conversation_id\":\"sample-text\",\"timestamp\":\"2024-05-01T12:00:00Z\",\"evaluation_name\":\"sample-text\",\"score_value\":0.5,\"score_label\":\"sample-text\",\"explanation\":\"sample-text\",\"metadata\":{\"key\":\"sample-text\"}}],\"next\":\"sample-text\",\"cursor\":\"sample-text\"}}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -4355,12 +5061,17 @@ fn search_latest_span_evaluations_v1_observability_spans_evaluations_search_late
 fn get_trace_fields_v1_observability_traces_fields_get() -> Case {
     Case {
         data: case_data! {
-            op : "get_trace_fields_v1_observability_traces_fields_get", method : "GET",
-            path : "/v1/observability/traces/fields", query : & [], headers : & [], auth
-            : Some(("authorization", "Bearer test-ApiKey")), body : None,
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"field_definitions\":[{\"name\":\"sample-text\",\"label\":\"sample-text\",\"type\":\"ENUM\",\"group\":\"sample-text\",\"supported_operators\":[\"eq\"],\"supported_aggregations\":[\"count\"]}]}"),
-            kind : Kind::Json,
+            op: "get_trace_fields_v1_observability_traces_fields_get",
+            method: "GET",
+            path: "/v1/observability/traces/fields",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"field_definitions\":[{\"name\":\"sample-text\",\"label\":\"sample-text\",\"type\":\"ENUM\",\"group\":\"sample-text\",\"supported_operators\":[\"eq\"],\"supported_aggregations\":[\"count\"]}]}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c.beta().observability().traces().get_trace_fields().send().await?;
@@ -4374,12 +5085,17 @@ fn get_trace_fields_v1_observability_traces_fields_get() -> Case {
 fn get_trace_by_id_v1_observability_traces_trace_id_get() -> Case {
     Case {
         data: case_data! {
-            op : "get_trace_by_id_v1_observability_traces__trace_id__get", method :
-            "GET", path : "/v1/observability/traces/p-trace-id", query : & [], headers :
-            & [], auth : Some(("authorization", "Bearer test-ApiKey")), body : None,
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"customer_id\":\"sample-text\",\"organization_id\":\"sample-text\",\"workspace_id\":\"sample-text\",\"user_id\":\"sample-text\",\"trace_id\":\"sample-text\",\"root_span_id\":\"sample-text\",\"root_span_name\":\"sample-text\",\"start_time\":\"2024-05-01T12:00:00Z\",\"end_time\":\"2024-05-01T12:00:00Z\",\"duration_ns\":7,\"service_name\":\"sample-text\",\"environment\":\"sample-text\",\"conversation_id\":\"sample-text\",\"workflow_name\":\"sample-text\",\"agent_id\":\"sample-text\",\"agent_name\":\"sample-text\",\"status_code\":\"Error\",\"error_count\":7,\"span_count\":7,\"gen_ai_span_count\":7,\"llm_call_count\":7,\"tool_call_count\":7,\"retrieval_count\":7,\"evaluation_count\":7,\"input_tokens\":7,\"output_tokens\":7,\"cache_read_input_tokens\":7,\"cache_creation_input_tokens\":7,\"models_used\":[\"sample-text\"],\"tools_used\":[\"sample-text\"],\"first_turn_last_input_message\":\"sample-text\",\"first_turn_last_output_message\":\"sample-text\",\"last_turn_last_input_message\":\"sample-text\",\"last_turn_last_output_message\":\"sample-text\"}"),
-            kind : Kind::Json,
+            op: "get_trace_by_id_v1_observability_traces__trace_id__get",
+            method: "GET",
+            path: "/v1/observability/traces/p-trace-id",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"customer_id\":\"sample-text\",\"organization_id\":\"sample-text\",\"workspace_id\":\"sample-text\",\"user_id\":\"sample-text\",\"trace_id\":\"sample-text\",\"root_span_id\":\"sample-text\",\"root_span_name\":\"sample-text\",\"start_time\":\"2024-05-01T12:00:00Z\",\"end_time\":\"2024-05-01T12:00:00Z\",\"duration_ns\":7,\"service_name\":\"sample-text\",\"environment\":\"sample-text\",\"conversation_id\":\"sample-text\",\"workflow_name\":\"sample-text\",\"agent_id\":\"sample-text\",\"agent_name\":\"sample-text\",\"status_code\":\"Error\",\"error_count\":7,\"span_count\":7,\"gen_ai_span_count\":7,\"llm_call_count\":7,\"tool_call_count\":7,\"retrieval_count\":7,\"evaluation_count\":7,\"input_tokens\":7,\"output_tokens\":7,\"cache_read_input_tokens\":7,\"cache_creation_input_tokens\":7,\"models_used\":[\"sample-text\"],\"tools_used\":[\"sample-text\"],\"first_turn_last_input_message\":\"sample-text\",\"first_turn_last_output_message\":\"sample-text\",\"last_turn_last_input_message\":\"sample-text\",\"last_turn_last_output_message\":\"sample-text\"}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -4399,14 +5115,22 @@ fn get_trace_by_id_v1_observability_traces_trace_id_get() -> Case {
 fn get_trace_spans_v1_observability_traces_trace_id_spans_get() -> Case {
     Case {
         data: case_data! {
-            op : "get_trace_spans_v1_observability_traces__trace_id__spans_get", method :
-            "GET", path : "/v1/observability/traces/p-trace-id/spans", query : &
-            [("from", "2024-05-01T12:00:00Z"), ("to", "2024-05-01T12:00:00Z"),
-            ("page_size", "7"), ("cursor", "sample-text")], headers : & [], auth :
-            Some(("authorization", "Bearer test-ApiKey")), body : None, multipart_fields
-            : None, status : 200u16, response :
-            Some("{\"spans\":{\"results\":[{\"customer_id\":\"sample-text\",\"organization_id\":\"sample-text\",\"workspace_id\":\"sample-text\",\"user_id\":\"sample-text\",\"trace_id\":\"sample-text\",\"span_id\":\"sample-text\",\"parent_span_id\":\"sample-text\",\"trace_state\":\"sample-text\",\"start_time\":\"2024-05-01T12:00:00Z\",\"end_time\":\"2024-05-01T12:00:00Z\",\"duration_ns\":7,\"span_name\":\"sample-text\",\"span_kind\":\"sample-text\",\"service_name\":\"sample-text\",\"status_code\":\"Error\",\"status_message\":\"sample-text\",\"error_type\":\"sample-text\",\"operation_name\":\"sample-text\",\"provider_name\":\"sample-text\",\"request_model\":\"sample-text\",\"response_model\":\"sample-text\",\"response_id\":\"sample-text\",\"output_type\":\"sample-text\",\"conversation_id\":\"sample-text\",\"data_source_id\":\"sample-text\",\"agent_id\":\"sample-text\",\"agent_name\":\"sample-text\",\"agent_version\":\"sample-text\",\"agent_description\":\"sample-text\",\"workflow_name\":\"sample-text\",\"prompt_name\":\"sample-text\",\"tool_name\":\"sample-text\",\"tool_type\":\"sample-text\",\"tool_call_id\":\"sample-text\",\"input_messages\":\"sample-text\",\"output_messages\":\"sample-text\",\"system_instructions\":\"sample-text\",\"tool_definitions\":\"sample-text\",\"tool_call_arguments\":\"sample-text\",\"tool_call_result\":\"sample-text\",\"request_choice_count\":7,\"request_max_tokens\":7,\"request_temperature\":0.5,\"request_top_p\":0.5,\"request_top_k\":0.5,\"request_presence_penalty\":0.5,\"request_frequency_penalty\":0.5,\"request_seed\":7,\"request_stop_sequences\":[\"sample-text\"],\"request_encoding_formats\":[\"sample-text\"],\"response_finish_reasons\":[\"sample-text\"],\"usage_input_tokens\":7,\"usage_output_tokens\":7,\"usage_cache_read_input_tokens\":7,\"usage_cache_creation_input_tokens\":7,\"resource_attributes\":{\"key\":\"sample-text\"},\"span_attributes\":{\"key\":\"sample-text\"},\"scope_name\":\"sample-text\",\"scope_version\":\"sample-text\"}],\"next\":\"sample-text\",\"cursor\":\"sample-text\"}}"),
-            kind : Kind::Json,
+            op: "get_trace_spans_v1_observability_traces__trace_id__spans_get",
+            method: "GET",
+            path: "/v1/observability/traces/p-trace-id/spans",
+            query: &[
+                ("from", "2024-05-01T12:00:00Z"),
+                ("to", "2024-05-01T12:00:00Z"),
+                ("page_size", "7"),
+                ("cursor", "sample-text"),
+            ],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"spans\":{\"results\":[{\"customer_id\":\"sample-text\",\"organization_id\":\"sample-text\",\"workspace_id\":\"sample-text\",\"user_id\":\"sample-text\",\"trace_id\":\"sample-text\",\"span_id\":\"sample-text\",\"parent_span_id\":\"sample-text\",\"trace_state\":\"sample-text\",\"start_time\":\"2024-05-01T12:00:00Z\",\"end_time\":\"2024-05-01T12:00:00Z\",\"duration_ns\":7,\"span_name\":\"sample-text\",\"span_kind\":\"sample-text\",\"service_name\":\"sample-text\",\"status_code\":\"Error\",\"status_message\":\"sample-text\",\"error_type\":\"sample-text\",\"operation_name\":\"sample-text\",\"provider_name\":\"sample-text\",\"request_model\":\"sample-text\",\"response_model\":\"sample-text\",\"response_id\":\"sample-text\",\"output_type\":\"sample-text\",\"conversation_id\":\"sample-text\",\"data_source_id\":\"sample-text\",\"agent_id\":\"sample-text\",\"agent_name\":\"sample-text\",\"agent_version\":\"sample-text\",\"agent_description\":\"sample-text\",\"workflow_name\":\"sample-text\",\"prompt_name\":\"sample-text\",\"tool_name\":\"sample-text\",\"tool_type\":\"sample-text\",\"tool_call_id\":\"sample-text\",\"input_messages\":\"sample-text\",\"output_messages\":\"sample-text\",\"system_instructions\":\"sample-text\",\"tool_definitions\":\"sample-text\",\"tool_call_arguments\":\"sample-text\",\"tool_call_result\":\"sample-text\",\"request_choice_count\":7,\"request_max_tokens\":7,\"request_temperature\":0.5,\"request_top_p\":0.5,\"request_top_k\":0.5,\"request_presence_penalty\":0.5,\"request_frequency_penalty\":0.5,\"request_seed\":7,\"request_stop_sequences\":[\"sample-text\"],\"request_encoding_formats\":[\"sample-text\"],\"response_finish_reasons\":[\"sample-text\"],\"usage_input_tokens\":7,\"usage_output_tokens\":7,\"usage_cache_read_input_tokens\":7,\"usage_cache_creation_input_tokens\":7,\"resource_attributes\":{\"key\":\"sample-text\"},\"span_attributes\":{\"key\":\"sample-text\"},\"scope_name\":\"sample-text\",\"scope_version\":\"sample-text\"}],\"next\":\"sample-text\",\"cursor\":\"sample-text\"}}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -4430,12 +5154,17 @@ fn get_trace_spans_v1_observability_traces_trace_id_spans_get() -> Case {
 fn get_log_fields_v1_observability_logs_fields_get() -> Case {
     Case {
         data: case_data! {
-            op : "get_log_fields_v1_observability_logs_fields_get", method : "GET", path
-            : "/v1/observability/logs/fields", query : & [], headers : & [], auth :
-            Some(("authorization", "Bearer test-ApiKey")), body : None, multipart_fields
-            : None, status : 200u16, response :
-            Some("{\"field_definitions\":[{\"name\":\"sample-text\",\"label\":\"sample-text\",\"type\":\"ENUM\",\"group\":\"sample-text\",\"supported_operators\":[\"eq\"],\"supported_aggregations\":[\"count\"]}]}"),
-            kind : Kind::Json,
+            op: "get_log_fields_v1_observability_logs_fields_get",
+            method: "GET",
+            path: "/v1/observability/logs/fields",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"field_definitions\":[{\"name\":\"sample-text\",\"label\":\"sample-text\",\"type\":\"ENUM\",\"group\":\"sample-text\",\"supported_operators\":[\"eq\"],\"supported_aggregations\":[\"count\"]}]}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c.beta().observability().logs().list().send().await?;
@@ -4449,12 +5178,17 @@ fn get_log_fields_v1_observability_logs_fields_get() -> Case {
 fn get_span_fields_v1_observability_spans_fields_get() -> Case {
     Case {
         data: case_data! {
-            op : "get_span_fields_v1_observability_spans_fields_get", method : "GET",
-            path : "/v1/observability/spans/fields", query : & [], headers : & [], auth :
-            Some(("authorization", "Bearer test-ApiKey")), body : None, multipart_fields
-            : None, status : 200u16, response :
-            Some("{\"field_definitions\":[{\"name\":\"sample-text\",\"label\":\"sample-text\",\"type\":\"ENUM\",\"group\":\"sample-text\",\"supported_operators\":[\"eq\"],\"supported_aggregations\":[\"count\"]}]}"),
-            kind : Kind::Json,
+            op: "get_span_fields_v1_observability_spans_fields_get",
+            method: "GET",
+            path: "/v1/observability/spans/fields",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"field_definitions\":[{\"name\":\"sample-text\",\"label\":\"sample-text\",\"type\":\"ENUM\",\"group\":\"sample-text\",\"supported_operators\":[\"eq\"],\"supported_aggregations\":[\"count\"]}]}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c.beta().observability().spans().list_span_fields().send().await?;
@@ -4468,13 +5202,17 @@ fn get_span_fields_v1_observability_spans_fields_get() -> Case {
 fn get_span_evaluation_fields_v1_observability_spans_evaluations_fields_get() -> Case {
     Case {
         data: case_data! {
-            op :
-            "get_span_evaluation_fields_v1_observability_spans_evaluations_fields_get",
-            method : "GET", path : "/v1/observability/spans/evaluations/fields", query :
-            & [], headers : & [], auth : Some(("authorization", "Bearer test-ApiKey")),
-            body : None, multipart_fields : None, status : 200u16, response :
-            Some("{\"field_definitions\":[{\"name\":\"sample-text\",\"label\":\"sample-text\",\"type\":\"ENUM\",\"group\":\"sample-text\",\"supported_operators\":[\"eq\"],\"supported_aggregations\":[\"count\"]}]}"),
-            kind : Kind::Json,
+            op: "get_span_evaluation_fields_v1_observability_spans_evaluations_fields_get",
+            method: "GET",
+            path: "/v1/observability/spans/evaluations/fields",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"field_definitions\":[{\"name\":\"sample-text\",\"label\":\"sample-text\",\"type\":\"ENUM\",\"group\":\"sample-text\",\"supported_operators\":[\"eq\"],\"supported_aggregations\":[\"count\"]}]}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -4494,14 +5232,20 @@ fn get_span_evaluation_fields_v1_observability_spans_evaluations_fields_get() ->
 fn get_trace_field_options_v1_observability_traces_fields_field_name_options_get() -> Case {
     Case {
         data: case_data! {
-            op :
-            "get_trace_field_options_v1_observability_traces_fields__field_name__options_get",
-            method : "GET", path :
-            "/v1/observability/traces/fields/p-field-name/options", query : & [("from",
-            "2024-05-01T12:00:00Z"), ("to", "2024-05-01T12:00:00Z")], headers : & [],
-            auth : Some(("authorization", "Bearer test-ApiKey")), body : None,
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"options\":[\"sample-text\"]}"), kind : Kind::Json,
+            op: "get_trace_field_options_v1_observability_traces_fields__field_name__options_get",
+            method: "GET",
+            path: "/v1/observability/traces/fields/p-field-name/options",
+            query: &[
+                ("from", "2024-05-01T12:00:00Z"),
+                ("to", "2024-05-01T12:00:00Z"),
+            ],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"options\":[\"sample-text\"]}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -4523,13 +5267,20 @@ fn get_trace_field_options_v1_observability_traces_fields_field_name_options_get
 fn get_log_field_options_v1_observability_logs_fields_field_name_options_get() -> Case {
     Case {
         data: case_data! {
-            op :
-            "get_log_field_options_v1_observability_logs_fields__field_name__options_get",
-            method : "GET", path : "/v1/observability/logs/fields/p-field-name/options",
-            query : & [("from", "2024-05-01T12:00:00Z"), ("to", "2024-05-01T12:00:00Z")],
-            headers : & [], auth : Some(("authorization", "Bearer test-ApiKey")), body :
-            None, multipart_fields : None, status : 200u16, response :
-            Some("{\"options\":[\"sample-text\"]}"), kind : Kind::Json,
+            op: "get_log_field_options_v1_observability_logs_fields__field_name__options_get",
+            method: "GET",
+            path: "/v1/observability/logs/fields/p-field-name/options",
+            query: &[
+                ("from", "2024-05-01T12:00:00Z"),
+                ("to", "2024-05-01T12:00:00Z"),
+            ],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"options\":[\"sample-text\"]}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -4551,13 +5302,20 @@ fn get_log_field_options_v1_observability_logs_fields_field_name_options_get() -
 fn get_span_field_options_v1_observability_spans_fields_field_name_options_get() -> Case {
     Case {
         data: case_data! {
-            op :
-            "get_span_field_options_v1_observability_spans_fields__field_name__options_get",
-            method : "GET", path : "/v1/observability/spans/fields/p-field-name/options",
-            query : & [("from", "2024-05-01T12:00:00Z"), ("to", "2024-05-01T12:00:00Z")],
-            headers : & [], auth : Some(("authorization", "Bearer test-ApiKey")), body :
-            None, multipart_fields : None, status : 200u16, response :
-            Some("{\"options\":[\"sample-text\"]}"), kind : Kind::Json,
+            op: "get_span_field_options_v1_observability_spans_fields__field_name__options_get",
+            method: "GET",
+            path: "/v1/observability/spans/fields/p-field-name/options",
+            query: &[
+                ("from", "2024-05-01T12:00:00Z"),
+                ("to", "2024-05-01T12:00:00Z"),
+            ],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"options\":[\"sample-text\"]}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -4579,14 +5337,20 @@ fn get_span_field_options_v1_observability_spans_fields_field_name_options_get()
 fn get_span_evaluation_field_options_v1_observability_spans_evaluations_fields_field_name_options_get() -> Case {
     Case {
         data: case_data! {
-            op :
-            "get_span_evaluation_field_options_v1_observability_spans_evaluations_fields__field_name__options_get",
-            method : "GET", path :
-            "/v1/observability/spans/evaluations/fields/p-field-name/options", query : &
-            [("from", "2024-05-01T12:00:00Z"), ("to", "2024-05-01T12:00:00Z")], headers :
-            & [], auth : Some(("authorization", "Bearer test-ApiKey")), body : None,
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"options\":[\"sample-text\"]}"), kind : Kind::Json,
+            op: "get_span_evaluation_field_options_v1_observability_spans_evaluations_fields__field_name__options_get",
+            method: "GET",
+            path: "/v1/observability/spans/evaluations/fields/p-field-name/options",
+            query: &[
+                ("from", "2024-05-01T12:00:00Z"),
+                ("to", "2024-05-01T12:00:00Z"),
+            ],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"options\":[\"sample-text\"]}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -4608,13 +5372,20 @@ fn get_span_evaluation_field_options_v1_observability_spans_evaluations_fields_f
 fn get_span_by_id_v1_observability_traces_trace_id_spans_span_id_get() -> Case {
     Case {
         data: case_data! {
-            op : "get_span_by_id_v1_observability_traces__trace_id__spans__span_id__get",
-            method : "GET", path : "/v1/observability/traces/p-trace-id/spans/p-span-id",
-            query : & [("from", "2024-05-01T12:00:00Z"), ("to", "2024-05-01T12:00:00Z")],
-            headers : & [], auth : Some(("authorization", "Bearer test-ApiKey")), body :
-            None, multipart_fields : None, status : 200u16, response :
-            Some("{\"customer_id\":\"sample-text\",\"organization_id\":\"sample-text\",\"workspace_id\":\"sample-text\",\"user_id\":\"sample-text\",\"trace_id\":\"sample-text\",\"span_id\":\"sample-text\",\"parent_span_id\":\"sample-text\",\"trace_state\":\"sample-text\",\"start_time\":\"2024-05-01T12:00:00Z\",\"end_time\":\"2024-05-01T12:00:00Z\",\"duration_ns\":7,\"span_name\":\"sample-text\",\"span_kind\":\"sample-text\",\"service_name\":\"sample-text\",\"status_code\":\"Error\",\"status_message\":\"sample-text\",\"error_type\":\"sample-text\",\"operation_name\":\"sample-text\",\"provider_name\":\"sample-text\",\"request_model\":\"sample-text\",\"response_model\":\"sample-text\",\"response_id\":\"sample-text\",\"output_type\":\"sample-text\",\"conversation_id\":\"sample-text\",\"data_source_id\":\"sample-text\",\"agent_id\":\"sample-text\",\"agent_name\":\"sample-text\",\"agent_version\":\"sample-text\",\"agent_description\":\"sample-text\",\"workflow_name\":\"sample-text\",\"prompt_name\":\"sample-text\",\"tool_name\":\"sample-text\",\"tool_type\":\"sample-text\",\"tool_call_id\":\"sample-text\",\"input_messages\":\"sample-text\",\"output_messages\":\"sample-text\",\"system_instructions\":\"sample-text\",\"tool_definitions\":\"sample-text\",\"tool_call_arguments\":\"sample-text\",\"tool_call_result\":\"sample-text\",\"request_choice_count\":7,\"request_max_tokens\":7,\"request_temperature\":0.5,\"request_top_p\":0.5,\"request_top_k\":0.5,\"request_presence_penalty\":0.5,\"request_frequency_penalty\":0.5,\"request_seed\":7,\"request_stop_sequences\":[\"sample-text\"],\"request_encoding_formats\":[\"sample-text\"],\"response_finish_reasons\":[\"sample-text\"],\"usage_input_tokens\":7,\"usage_output_tokens\":7,\"usage_cache_read_input_tokens\":7,\"usage_cache_creation_input_tokens\":7,\"resource_attributes\":{\"key\":\"sample-text\"},\"span_attributes\":{\"key\":\"sample-text\"},\"scope_name\":\"sample-text\",\"scope_version\":\"sample-text\"}"),
-            kind : Kind::Json,
+            op: "get_span_by_id_v1_observability_traces__trace_id__spans__span_id__get",
+            method: "GET",
+            path: "/v1/observability/traces/p-trace-id/spans/p-span-id",
+            query: &[
+                ("from", "2024-05-01T12:00:00Z"),
+                ("to", "2024-05-01T12:00:00Z"),
+            ],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"customer_id\":\"sample-text\",\"organization_id\":\"sample-text\",\"workspace_id\":\"sample-text\",\"user_id\":\"sample-text\",\"trace_id\":\"sample-text\",\"span_id\":\"sample-text\",\"parent_span_id\":\"sample-text\",\"trace_state\":\"sample-text\",\"start_time\":\"2024-05-01T12:00:00Z\",\"end_time\":\"2024-05-01T12:00:00Z\",\"duration_ns\":7,\"span_name\":\"sample-text\",\"span_kind\":\"sample-text\",\"service_name\":\"sample-text\",\"status_code\":\"Error\",\"status_message\":\"sample-text\",\"error_type\":\"sample-text\",\"operation_name\":\"sample-text\",\"provider_name\":\"sample-text\",\"request_model\":\"sample-text\",\"response_model\":\"sample-text\",\"response_id\":\"sample-text\",\"output_type\":\"sample-text\",\"conversation_id\":\"sample-text\",\"data_source_id\":\"sample-text\",\"agent_id\":\"sample-text\",\"agent_name\":\"sample-text\",\"agent_version\":\"sample-text\",\"agent_description\":\"sample-text\",\"workflow_name\":\"sample-text\",\"prompt_name\":\"sample-text\",\"tool_name\":\"sample-text\",\"tool_type\":\"sample-text\",\"tool_call_id\":\"sample-text\",\"input_messages\":\"sample-text\",\"output_messages\":\"sample-text\",\"system_instructions\":\"sample-text\",\"tool_definitions\":\"sample-text\",\"tool_call_arguments\":\"sample-text\",\"tool_call_result\":\"sample-text\",\"request_choice_count\":7,\"request_max_tokens\":7,\"request_temperature\":0.5,\"request_top_p\":0.5,\"request_top_k\":0.5,\"request_presence_penalty\":0.5,\"request_frequency_penalty\":0.5,\"request_seed\":7,\"request_stop_sequences\":[\"sample-text\"],\"request_encoding_formats\":[\"sample-text\"],\"response_finish_reasons\":[\"sample-text\"],\"usage_input_tokens\":7,\"usage_output_tokens\":7,\"usage_cache_read_input_tokens\":7,\"usage_cache_creation_input_tokens\":7,\"resource_attributes\":{\"key\":\"sample-text\"},\"span_attributes\":{\"key\":\"sample-text\"},\"scope_name\":\"sample-text\",\"scope_version\":\"sample-text\"}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -4639,13 +5410,21 @@ fn get_span_by_id_v1_observability_traces_trace_id_spans_span_id_get() -> Case {
 fn connector_list_v1() -> Case {
     Case {
         data: case_data! {
-            op : "connector_list_v1", method : "GET", path : "/v1/connectors", query : &
-            [("query_filters", "{\"active\":true}"), ("cursor", "sample-text"),
-            ("page_size", "7")], headers : & [], auth : Some(("authorization",
-            "Bearer test-ApiKey")), body : None, multipart_fields : None, status :
-            200u16, response :
-            Some("{\"items\":[{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"title\":\"sample-text\",\"description\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"modified_at\":\"2024-05-01T12:00:00Z\",\"server\":\"sample-text\",\"protocol\":\"mcp\",\"icon_url\":\"sample-text\",\"server_card\":{\"$schema\":\"sample-text\",\"name\":\"sample-text\",\"version\":\"sample-text\",\"capabilities\":{},\"title\":\"sample-text\",\"description\":\"sample-text\",\"websiteUrl\":\"sample-text\",\"repository\":{\"url\":\"sample-text\",\"source\":\"sample-text\"},\"icons\":[{\"src\":\"sample-text\"}],\"remotes\":[{\"type\":\"streamable-http\",\"url\":\"sample-text\"}],\"requires\":{},\"resources\":\"dynamic\",\"tools\":\"dynamic\",\"prompts\":\"dynamic\",\"_meta\":{}},\"owner_id\":\"sample-text\",\"owner_type\":\"user\",\"visibility\":\"shared_global\",\"creator_id\":\"sample-text\",\"locale\":{\"name\":{\"key\":\"sample-text\"},\"description\":{\"key\":\"sample-text\"},\"usage_sentence\":{\"key\":\"sample-text\"}},\"system_prompt\":\"sample-text\",\"supported_auth_methods\":[{\"method_type\":\"oauth2\",\"has_default_credentials\":true}],\"connection_preferences\":[{\"name\":\"sample-text\",\"tool_configuration\":{}}],\"connection_credentials\":[{\"name\":\"sample-text\",\"authentication_type\":\"oauth2\",\"scope\":\"user\"}],\"active\":true,\"private_tool_execution\":true,\"mistral\":true,\"is_authenticated\":true,\"tools\":[{\"id\":\"sample-text\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"execution_config\":{\"type\":\"sample-text\"},\"visibility\":\"shared_global\",\"created_at\":\"2024-05-01T12:00:00Z\",\"modified_at\":\"2024-05-01T12:00:00Z\"}],\"system_prompt_route\":\"sample-text\",\"connection_config\":{\"type\":\"mcp\",\"base_url\":\"sample-text\",\"headers\":{\"key\":\"sample-text\"},\"signed\":true},\"execution_env\":{\"tools\":[{\"function\":{\"name\":\"sample-text\",\"parameters\":{}}}],\"tool_execution_data\":{\"integrations\":[{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"connection_config\":{\"type\":\"mcp\"}}],\"tools\":[{\"name\":\"sample-text\",\"integration_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"execution_config\":{\"type\":\"sample-text\"}}]},\"errors\":[\"sample-text\"]}}],\"pagination\":{\"next_cursor\":\"sample-text\",\"page_size\":7}}"),
-            kind : Kind::Json,
+            op: "connector_list_v1",
+            method: "GET",
+            path: "/v1/connectors",
+            query: &[
+                ("query_filters", "{\"active\":true}"),
+                ("cursor", "sample-text"),
+                ("page_size", "7"),
+            ],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"items\":[{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"title\":\"sample-text\",\"description\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"modified_at\":\"2024-05-01T12:00:00Z\",\"server\":\"sample-text\",\"protocol\":\"mcp\",\"icon_url\":\"sample-text\",\"server_card\":{\"$schema\":\"sample-text\",\"name\":\"sample-text\",\"version\":\"sample-text\",\"capabilities\":{},\"title\":\"sample-text\",\"description\":\"sample-text\",\"websiteUrl\":\"sample-text\",\"repository\":{\"url\":\"sample-text\",\"source\":\"sample-text\"},\"icons\":[{\"src\":\"sample-text\"}],\"remotes\":[{\"type\":\"streamable-http\",\"url\":\"sample-text\"}],\"requires\":{},\"resources\":\"dynamic\",\"tools\":\"dynamic\",\"prompts\":\"dynamic\",\"_meta\":{}},\"owner_id\":\"sample-text\",\"owner_type\":\"user\",\"visibility\":\"shared_global\",\"creator_id\":\"sample-text\",\"locale\":{\"name\":{\"key\":\"sample-text\"},\"description\":{\"key\":\"sample-text\"},\"usage_sentence\":{\"key\":\"sample-text\"}},\"system_prompt\":\"sample-text\",\"supported_auth_methods\":[{\"method_type\":\"oauth2\",\"has_default_credentials\":true}],\"connection_preferences\":[{\"name\":\"sample-text\",\"tool_configuration\":{}}],\"connection_credentials\":[{\"name\":\"sample-text\",\"authentication_type\":\"oauth2\",\"scope\":\"user\"}],\"active\":true,\"private_tool_execution\":true,\"mistral\":true,\"is_authenticated\":true,\"tools\":[{\"id\":\"sample-text\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"execution_config\":{\"type\":\"sample-text\"},\"visibility\":\"shared_global\",\"created_at\":\"2024-05-01T12:00:00Z\",\"modified_at\":\"2024-05-01T12:00:00Z\"}],\"system_prompt_route\":\"sample-text\",\"connection_config\":{\"type\":\"mcp\",\"base_url\":\"sample-text\",\"headers\":{\"key\":\"sample-text\"},\"signed\":true},\"execution_env\":{\"tools\":[{\"function\":{\"name\":\"sample-text\",\"parameters\":{}}}],\"tool_execution_data\":{\"integrations\":[{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"connection_config\":{\"type\":\"mcp\"}}],\"tools\":[{\"name\":\"sample-text\",\"integration_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"execution_config\":{\"type\":\"sample-text\"}}]},\"errors\":[\"sample-text\"]}}],\"pagination\":{\"next_cursor\":\"sample-text\",\"page_size\":7}}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -4667,13 +5446,17 @@ fn connector_list_v1() -> Case {
 fn connector_create_v1() -> Case {
     Case {
         data: case_data! {
-            op : "connector_create_v1", method : "POST", path : "/v1/connectors", query :
-            & [], headers : & [], auth : Some(("authorization", "Bearer test-ApiKey")),
-            body :
-            Some("{\"protocol\":\"mcp\",\"name\":\"sample-text\",\"title\":\"sample-text\",\"description\":\"sample-text\",\"icon_url\":\"sample-text\",\"visibility\":\"shared_org\",\"server\":\"https://example.com/resource\",\"headers\":{\"key\":{\"any\":\"value\"}},\"global_headers\":{\"key\":{\"is_secret\":true,\"value\":\"sample-text\"}},\"auth_data\":{\"client_id\":\"sample-text\",\"client_secret\":\"sample-text\"},\"oauth2_server_metadata\":{\"issuer\":\"https://example.com/resource\",\"authorization_endpoint\":\"https://example.com/resource\",\"token_endpoint\":\"https://example.com/resource\",\"registration_endpoint\":\"https://example.com/resource\",\"scopes_supported\":[\"sample-text\"],\"response_types_supported\":[\"sample-text\"],\"response_modes_supported\":[\"sample-text\"],\"grant_types_supported\":[\"sample-text\"],\"token_endpoint_auth_methods_supported\":[\"sample-text\"],\"token_endpoint_auth_signing_alg_values_supported\":[\"sample-text\"],\"service_documentation\":\"https://example.com/resource\",\"ui_locales_supported\":[\"sample-text\"],\"op_policy_uri\":\"https://example.com/resource\",\"op_tos_uri\":\"https://example.com/resource\",\"revocation_endpoint\":\"https://example.com/resource\",\"revocation_endpoint_auth_methods_supported\":[\"sample-text\"],\"revocation_endpoint_auth_signing_alg_values_supported\":[\"sample-text\"],\"introspection_endpoint\":\"https://example.com/resource\",\"introspection_endpoint_auth_methods_supported\":[\"sample-text\"],\"introspection_endpoint_auth_signing_alg_values_supported\":[\"sample-text\"],\"code_challenge_methods_supported\":[\"sample-text\"],\"client_id_metadata_document_supported\":true,\"x_source\":\"autodiscovery\",\"x_resource_url\":\"sample-text\",\"x_scope\":\"sample-text\"},\"oauth2_server_metadata_url\":\"https://example.com/resource\",\"system_prompt\":\"sample-text\"}"),
-            multipart_fields : None, status : 201u16, response :
-            Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"title\":\"sample-text\",\"description\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"modified_at\":\"2024-05-01T12:00:00Z\",\"server\":\"sample-text\",\"protocol\":\"mcp\",\"icon_url\":\"sample-text\",\"server_card\":{\"$schema\":\"sample-text\",\"name\":\"sample-text\",\"version\":\"sample-text\",\"capabilities\":{\"experimental\":{\"key\":{\"key\":{\"any\":\"value\"}}},\"logging\":{\"key\":{\"any\":\"value\"}},\"prompts\":{\"listChanged\":true},\"resources\":{\"subscribe\":true,\"listChanged\":true},\"tools\":{\"listChanged\":true},\"completions\":{\"key\":{\"any\":\"value\"}},\"tasks\":{\"list\":{\"key\":{\"any\":\"value\"}},\"cancel\":{\"key\":{\"any\":\"value\"}},\"requests\":{}}},\"title\":\"sample-text\",\"description\":\"sample-text\",\"websiteUrl\":\"sample-text\",\"repository\":{\"url\":\"sample-text\",\"source\":\"sample-text\",\"subfolder\":\"sample-text\"},\"icons\":[{\"src\":\"sample-text\",\"mimeType\":\"sample-text\",\"sizes\":[\"sample-text\"]}],\"remotes\":[{\"type\":\"streamable-http\",\"url\":\"sample-text\",\"supportedProtocolVersions\":[\"sample-text\"],\"headers\":[{\"name\":\"sample-text\",\"description\":\"sample-text\"}],\"authentication\":{\"required\":true}}],\"requires\":{\"experimental\":{\"key\":{\"key\":{\"any\":\"value\"}}},\"sampling\":{\"context\":{\"key\":{\"any\":\"value\"}},\"tools\":{\"key\":{\"any\":\"value\"}}},\"elicitation\":{\"form\":{\"key\":{\"any\":\"value\"}},\"url\":{\"key\":{\"any\":\"value\"}}},\"roots\":{\"listChanged\":true},\"tasks\":{\"list\":{\"key\":{\"any\":\"value\"}},\"cancel\":{\"key\":{\"any\":\"value\"}},\"requests\":{}}},\"resources\":\"dynamic\",\"tools\":\"dynamic\",\"prompts\":\"dynamic\",\"_meta\":{\"ai.mistral/turbine\":{\"system_prompt_name\":\"sample-text\",\"locale\":{}}}},\"owner_id\":\"sample-text\",\"owner_type\":\"user\",\"visibility\":\"shared_global\",\"creator_id\":\"sample-text\",\"locale\":{\"name\":{\"key\":\"sample-text\"},\"description\":{\"key\":\"sample-text\"},\"usage_sentence\":{\"key\":\"sample-text\"}},\"system_prompt\":\"sample-text\",\"supported_auth_methods\":[{\"method_type\":\"oauth2\",\"headers\":[{\"name\":\"sample-text\"}],\"global_headers\":{\"key\":{\"value\":\"sample-text\"}},\"has_default_credentials\":true,\"oauth2_server_metadata\":{\"issuer\":\"https://example.com/resource\",\"authorization_endpoint\":\"https://example.com/resource\",\"token_endpoint\":\"https://example.com/resource\",\"registration_endpoint\":\"https://example.com/resource\",\"scopes_supported\":[\"sample-text\"],\"response_types_supported\":[\"sample-text\"],\"response_modes_supported\":[\"sample-text\"],\"grant_types_supported\":[\"sample-text\"],\"token_endpoint_auth_methods_supported\":[\"sample-text\"],\"token_endpoint_auth_signing_alg_values_supported\":[\"sample-text\"],\"service_documentation\":\"https://example.com/resource\",\"ui_locales_supported\":[\"sample-text\"],\"op_policy_uri\":\"https://example.com/resource\",\"op_tos_uri\":\"https://example.com/resource\",\"revocation_endpoint\":\"https://example.com/resource\",\"revocation_endpoint_auth_methods_supported\":[\"sample-text\"],\"revocation_endpoint_auth_signing_alg_values_supported\":[\"sample-text\"],\"introspection_endpoint\":\"https://example.com/resource\",\"introspection_endpoint_auth_methods_supported\":[\"sample-text\"],\"introspection_endpoint_auth_signing_alg_values_supported\":[\"sample-text\"],\"code_challenge_methods_supported\":[\"sample-text\"],\"client_id_metadata_document_supported\":true,\"x_source\":\"autodiscovery\",\"x_resource_url\":\"sample-text\",\"x_scope\":\"sample-text\"}}],\"connection_preferences\":[{\"name\":\"sample-text\",\"tool_configuration\":{\"requires_confirmation\":[\"sample-text\"],\"skip_confirmation\":[\"sample-text\"],\"include\":[\"sample-text\"],\"exclude\":[\"sample-text\"]},\"is_default\":true,\"consumer_type\":\"user\"}],\"connection_credentials\":[{\"name\":\"sample-text\",\"title\":\"sample-text\",\"authentication_type\":\"oauth2\",\"scope\":\"user\",\"status\":{\"status_type\":\"valid\",\"last_checked_at\":\"2024-05-01T12:00:00Z\",\"error_http_code\":7,\"error_message\":\"oauth expired\"},\"is_default\":true}],\"active\":true,\"private_tool_execution\":true,\"mistral\":true,\"is_authenticated\":true,\"tools\":[{\"id\":\"sample-text\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"system_prompt\":\"sample-text\",\"locale\":{\"name\":{\"key\":\"sample-text\"},\"description\":{\"key\":\"sample-text\"},\"usage_sentence\":{\"key\":\"sample-text\"}},\"jsonschema\":{\"key\":{\"any\":\"value\"}},\"execution_config\":{\"type\":\"sample-text\"},\"visibility\":\"shared_global\",\"created_at\":\"2024-05-01T12:00:00Z\",\"modified_at\":\"2024-05-01T12:00:00Z\",\"active\":true}],\"system_prompt_route\":\"sample-text\",\"connection_config\":{\"type\":\"mcp\",\"base_url\":\"sample-text\",\"headers\":{\"key\":\"sample-text\"},\"signed\":true},\"execution_env\":{\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}}}],\"tool_execution_data\":{\"integrations\":[{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"connection_config\":{\"type\":\"mcp\"}}],\"tools\":[{\"name\":\"sample-text\",\"integration_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"execution_config\":{\"type\":\"sample-text\"}}],\"use_connectors_gateway\":true},\"errors\":[\"sample-text\"]}}"),
-            kind : Kind::Json,
+            op: "connector_create_v1",
+            method: "POST",
+            path: "/v1/connectors",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"protocol\":\"mcp\",\"name\":\"sample-text\",\"title\":\"sample-text\",\"description\":\"sample-text\",\"icon_url\":\"sample-text\",\"visibility\":\"shared_org\",\"server\":\"https://example.com/resource\",\"headers\":{\"key\":{\"any\":\"value\"}},\"global_headers\":{\"key\":{\"is_secret\":true,\"value\":\"sample-text\"}},\"auth_data\":{\"client_id\":\"sample-text\",\"client_secret\":\"sample-text\"},\"oauth2_server_metadata\":{\"issuer\":\"https://example.com/resource\",\"authorization_endpoint\":\"https://example.com/resource\",\"token_endpoint\":\"https://example.com/resource\",\"registration_endpoint\":\"https://example.com/resource\",\"scopes_supported\":[\"sample-text\"],\"response_types_supported\":[\"sample-text\"],\"response_modes_supported\":[\"sample-text\"],\"grant_types_supported\":[\"sample-text\"],\"token_endpoint_auth_methods_supported\":[\"sample-text\"],\"token_endpoint_auth_signing_alg_values_supported\":[\"sample-text\"],\"service_documentation\":\"https://example.com/resource\",\"ui_locales_supported\":[\"sample-text\"],\"op_policy_uri\":\"https://example.com/resource\",\"op_tos_uri\":\"https://example.com/resource\",\"revocation_endpoint\":\"https://example.com/resource\",\"revocation_endpoint_auth_methods_supported\":[\"sample-text\"],\"revocation_endpoint_auth_signing_alg_values_supported\":[\"sample-text\"],\"introspection_endpoint\":\"https://example.com/resource\",\"introspection_endpoint_auth_methods_supported\":[\"sample-text\"],\"introspection_endpoint_auth_signing_alg_values_supported\":[\"sample-text\"],\"code_challenge_methods_supported\":[\"sample-text\"],\"client_id_metadata_document_supported\":true,\"x_source\":\"autodiscovery\",\"x_resource_url\":\"sample-text\",\"x_scope\":\"sample-text\"},\"oauth2_server_metadata_url\":\"https://example.com/resource\",\"system_prompt\":\"sample-text\"}"),
+            multipart_fields: None,
+            status: 201u16,
+            response: Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"title\":\"sample-text\",\"description\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"modified_at\":\"2024-05-01T12:00:00Z\",\"server\":\"sample-text\",\"protocol\":\"mcp\",\"icon_url\":\"sample-text\",\"server_card\":{\"$schema\":\"sample-text\",\"name\":\"sample-text\",\"version\":\"sample-text\",\"capabilities\":{\"experimental\":{\"key\":{\"key\":{\"any\":\"value\"}}},\"logging\":{\"key\":{\"any\":\"value\"}},\"prompts\":{\"listChanged\":true},\"resources\":{\"subscribe\":true,\"listChanged\":true},\"tools\":{\"listChanged\":true},\"completions\":{\"key\":{\"any\":\"value\"}},\"tasks\":{\"list\":{\"key\":{\"any\":\"value\"}},\"cancel\":{\"key\":{\"any\":\"value\"}},\"requests\":{}}},\"title\":\"sample-text\",\"description\":\"sample-text\",\"websiteUrl\":\"sample-text\",\"repository\":{\"url\":\"sample-text\",\"source\":\"sample-text\",\"subfolder\":\"sample-text\"},\"icons\":[{\"src\":\"sample-text\",\"mimeType\":\"sample-text\",\"sizes\":[\"sample-text\"]}],\"remotes\":[{\"type\":\"streamable-http\",\"url\":\"sample-text\",\"supportedProtocolVersions\":[\"sample-text\"],\"headers\":[{\"name\":\"sample-text\",\"description\":\"sample-text\"}],\"authentication\":{\"required\":true}}],\"requires\":{\"experimental\":{\"key\":{\"key\":{\"any\":\"value\"}}},\"sampling\":{\"context\":{\"key\":{\"any\":\"value\"}},\"tools\":{\"key\":{\"any\":\"value\"}}},\"elicitation\":{\"form\":{\"key\":{\"any\":\"value\"}},\"url\":{\"key\":{\"any\":\"value\"}}},\"roots\":{\"listChanged\":true},\"tasks\":{\"list\":{\"key\":{\"any\":\"value\"}},\"cancel\":{\"key\":{\"any\":\"value\"}},\"requests\":{}}},\"resources\":\"dynamic\",\"tools\":\"dynamic\",\"prompts\":\"dynamic\",\"_meta\":{\"ai.mistral/turbine\":{\"system_prompt_name\":\"sample-text\",\"locale\":{}}}},\"owner_id\":\"sample-text\",\"owner_type\":\"user\",\"visibility\":\"shared_global\",\"creator_id\":\"sample-text\",\"locale\":{\"name\":{\"key\":\"sample-text\"},\"description\":{\"key\":\"sample-text\"},\"usage_sentence\":{\"key\":\"sample-text\"}},\"system_prompt\":\"sample-text\",\"supported_auth_methods\":[{\"method_type\":\"oauth2\",\"headers\":[{\"name\":\"sample-text\"}],\"global_headers\":{\"key\":{\"value\":\"sample-text\"}},\"has_default_credentials\":true,\"oauth2_server_metadata\":{\"issuer\":\"https://example.com/resource\",\"authorization_endpoint\":\"https://example.com/resource\",\"token_endpoint\":\"https://example.com/resource\",\"registration_endpoint\":\"https://example.com/resource\",\"scopes_supported\":[\"sample-text\"],\"response_types_supported\":[\"sample-text\"],\"response_modes_supported\":[\"sample-text\"],\"grant_types_supported\":[\"sample-text\"],\"token_endpoint_auth_methods_supported\":[\"sample-text\"],\"token_endpoint_auth_signing_alg_values_supported\":[\"sample-text\"],\"service_documentation\":\"https://example.com/resource\",\"ui_locales_supported\":[\"sample-text\"],\"op_policy_uri\":\"https://example.com/resource\",\"op_tos_uri\":\"https://example.com/resource\",\"revocation_endpoint\":\"https://example.com/resource\",\"revocation_endpoint_auth_methods_supported\":[\"sample-text\"],\"revocation_endpoint_auth_signing_alg_values_supported\":[\"sample-text\"],\"introspection_endpoint\":\"https://example.com/resource\",\"introspection_endpoint_auth_methods_supported\":[\"sample-text\"],\"introspection_endpoint_auth_signing_alg_values_supported\":[\"sample-text\"],\"code_challenge_methods_supported\":[\"sample-text\"],\"client_id_metadata_document_supported\":true,\"x_source\":\"autodiscovery\",\"x_resource_url\":\"sample-text\",\"x_scope\":\"sample-text\"}}],\"connection_preferences\":[{\"name\":\"sample-text\",\"tool_configuration\":{\"requires_confirmation\":[\"sample-text\"],\"skip_confirmation\":[\"sample-text\"],\"include\":[\"sample-text\"],\"exclude\":[\"sample-text\"]},\"is_default\":true,\"consumer_type\":\"user\"}],\"connection_credentials\":[{\"name\":\"sample-text\",\"title\":\"sample-text\",\"authentication_type\":\"oauth2\",\"scope\":\"user\",\"status\":{\"status_type\":\"valid\",\"last_checked_at\":\"2024-05-01T12:00:00Z\",\"error_http_code\":7,\"error_message\":\"oauth expired\"},\"is_default\":true}],\"active\":true,\"private_tool_execution\":true,\"mistral\":true,\"is_authenticated\":true,\"tools\":[{\"id\":\"sample-text\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"system_prompt\":\"sample-text\",\"locale\":{\"name\":{\"key\":\"sample-text\"},\"description\":{\"key\":\"sample-text\"},\"usage_sentence\":{\"key\":\"sample-text\"}},\"jsonschema\":{\"key\":{\"any\":\"value\"}},\"execution_config\":{\"type\":\"sample-text\"},\"visibility\":\"shared_global\",\"created_at\":\"2024-05-01T12:00:00Z\",\"modified_at\":\"2024-05-01T12:00:00Z\",\"active\":true}],\"system_prompt_route\":\"sample-text\",\"connection_config\":{\"type\":\"mcp\",\"base_url\":\"sample-text\",\"headers\":{\"key\":\"sample-text\"},\"signed\":true},\"execution_env\":{\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}}}],\"tool_execution_data\":{\"integrations\":[{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"connection_config\":{\"type\":\"mcp\"}}],\"tools\":[{\"name\":\"sample-text\",\"integration_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"execution_config\":{\"type\":\"sample-text\"}}],\"use_connectors_gateway\":true},\"errors\":[\"sample-text\"]}}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -4698,14 +5481,23 @@ fn connector_create_v1() -> Case {
 fn connector_get_auth_url_v1() -> Case {
     Case {
         data: case_data! {
-            op : "connector_get_auth_url_v1", method : "GET", path :
-            "/v1/connectors/sample-text/auth_url", query : & [("app_return_url",
-            "sample-text"), ("method_type", "oauth2"), ("credentials_name",
-            "sample-text"), ("credentials_title", "sample-text"),
-            ("github_installation_link", "true")], headers : & [], auth :
-            Some(("authorization", "Bearer test-ApiKey")), body : None, multipart_fields
-            : None, status : 200u16, response :
-            Some("{\"auth_url\":\"sample-text\",\"ttl\":7}"), kind : Kind::Json,
+            op: "connector_get_auth_url_v1",
+            method: "GET",
+            path: "/v1/connectors/sample-text/auth_url",
+            query: &[
+                ("app_return_url", "sample-text"),
+                ("method_type", "oauth2"),
+                ("credentials_name", "sample-text"),
+                ("credentials_title", "sample-text"),
+                ("github_installation_link", "true"),
+            ],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"auth_url\":\"sample-text\",\"ttl\":7}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -4729,11 +5521,17 @@ fn connector_get_auth_url_v1() -> Case {
 fn connector_share_v1() -> Case {
     Case {
         data: case_data! {
-            op : "connector_share_v1", method : "PUT", path :
-            "/v1/connectors/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/share", query : & [],
-            headers : & [], auth : Some(("authorization", "Bearer test-ApiKey")), body :
-            None, multipart_fields : None, status : 200u16, response :
-            Some("{\"message\":\"sample-text\"}"), kind : Kind::Json,
+            op: "connector_share_v1",
+            method: "PUT",
+            path: "/v1/connectors/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/share",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"message\":\"sample-text\"}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -4752,11 +5550,17 @@ fn connector_share_v1() -> Case {
 fn connector_unshare_v1() -> Case {
     Case {
         data: case_data! {
-            op : "connector_unshare_v1", method : "DELETE", path :
-            "/v1/connectors/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/share", query : & [],
-            headers : & [], auth : Some(("authorization", "Bearer test-ApiKey")), body :
-            None, multipart_fields : None, status : 200u16, response :
-            Some("{\"message\":\"sample-text\"}"), kind : Kind::Json,
+            op: "connector_unshare_v1",
+            method: "DELETE",
+            path: "/v1/connectors/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/share",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"message\":\"sample-text\"}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -4775,11 +5579,17 @@ fn connector_unshare_v1() -> Case {
 fn connector_activate_for_consumer_v1() -> Case {
     Case {
         data: case_data! {
-            op : "connector_activate_for_consumer_v1", method : "POST", path :
-            "/v1/connectors/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/user/activate", query :
-            & [], headers : & [], auth : Some(("authorization", "Bearer test-ApiKey")),
-            body : None, multipart_fields : None, status : 200u16, response :
-            Some("{\"message\":\"sample-text\"}"), kind : Kind::Json,
+            op: "connector_activate_for_consumer_v1",
+            method: "POST",
+            path: "/v1/connectors/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/user/activate",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"message\":\"sample-text\"}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -4801,11 +5611,17 @@ fn connector_activate_for_consumer_v1() -> Case {
 fn connector_deactivate_for_consumer_v1() -> Case {
     Case {
         data: case_data! {
-            op : "connector_deactivate_for_consumer_v1", method : "POST", path :
-            "/v1/connectors/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/user/deactivate", query
-            : & [], headers : & [], auth : Some(("authorization", "Bearer test-ApiKey")),
-            body : None, multipart_fields : None, status : 200u16, response :
-            Some("{\"message\":\"sample-text\"}"), kind : Kind::Json,
+            op: "connector_deactivate_for_consumer_v1",
+            method: "POST",
+            path: "/v1/connectors/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/user/deactivate",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"message\":\"sample-text\"}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -4827,14 +5643,19 @@ fn connector_deactivate_for_consumer_v1() -> Case {
 fn connector_call_tool_v1() -> Case {
     Case {
         data: case_data! {
-            op : "connector_call_tool_v1", method : "POST", path :
-            "/v1/connectors/sample-text/tools/p-tool-name/call", query : &
-            [("credentials_name", "sample-text")], headers : & [], auth :
-            Some(("authorization", "Bearer test-ApiKey")), body :
-            Some("{\"arguments\":{\"key\":{\"any\":\"value\"}}}"), multipart_fields :
-            None, status : 200u16, response :
-            Some("{\"content\":[{\"type\":\"text\",\"text\":\"sample-text\",\"annotations\":{},\"_meta\":{\"key\":{\"any\":\"value\"}}}],\"metadata\":{\"mcp_meta\":{\"isError\":true,\"structuredContent\":{\"key\":{\"any\":\"value\"}},\"_meta\":{\"key\":{\"any\":\"value\"}}}}}"),
-            kind : Kind::Json,
+            op: "connector_call_tool_v1",
+            method: "POST",
+            path: "/v1/connectors/sample-text/tools/p-tool-name/call",
+            query: &[
+                ("credentials_name", "sample-text"),
+            ],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"arguments\":{\"key\":{\"any\":\"value\"}}}"),
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"content\":[{\"type\":\"text\",\"text\":\"sample-text\",\"annotations\":{},\"_meta\":{\"key\":{\"any\":\"value\"}}}],\"metadata\":{\"mcp_meta\":{\"isError\":true,\"structuredContent\":{\"key\":{\"any\":\"value\"}},\"_meta\":{\"key\":{\"any\":\"value\"}}}}}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -4860,14 +5681,23 @@ fn connector_call_tool_v1() -> Case {
 fn connector_list_tools_v1() -> Case {
     Case {
         data: case_data! {
-            op : "connector_list_tools_v1", method : "GET", path :
-            "/v1/connectors/sample-text/tools", query : & [("page", "7"), ("page_size",
-            "7"), ("refresh", "true"), ("pretty", "true"), ("credentials_name",
-            "sample-text")], headers : & [], auth : Some(("authorization",
-            "Bearer test-ApiKey")), body : None, multipart_fields : None, status :
-            200u16, response :
-            Some("[{\"name\":\"sample-text\",\"title\":\"sample-text\",\"description\":\"sample-text\",\"inputSchema\":{\"key\":{\"any\":\"value\"}},\"outputSchema\":{\"key\":{\"any\":\"value\"}},\"icons\":[{\"src\":\"sample-text\"}],\"annotations\":{\"title\":\"sample-text\",\"readOnlyHint\":true,\"destructiveHint\":true,\"idempotentHint\":true,\"openWorldHint\":true},\"_meta\":{\"ui\":{},\"ai.mistral/turbine\":{}},\"execution\":{\"taskSupport\":\"forbidden\"}}]"),
-            kind : Kind::Json,
+            op: "connector_list_tools_v1",
+            method: "GET",
+            path: "/v1/connectors/sample-text/tools",
+            query: &[
+                ("page", "7"),
+                ("page_size", "7"),
+                ("refresh", "true"),
+                ("pretty", "true"),
+                ("credentials_name", "sample-text"),
+            ],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("[{\"name\":\"sample-text\",\"title\":\"sample-text\",\"description\":\"sample-text\",\"inputSchema\":{\"key\":{\"any\":\"value\"}},\"outputSchema\":{\"key\":{\"any\":\"value\"}},\"icons\":[{\"src\":\"sample-text\"}],\"annotations\":{\"title\":\"sample-text\",\"readOnlyHint\":true,\"destructiveHint\":true,\"idempotentHint\":true,\"openWorldHint\":true},\"_meta\":{\"ui\":{},\"ai.mistral/turbine\":{}},\"execution\":{\"taskSupport\":\"forbidden\"}}]"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -4891,12 +5721,17 @@ fn connector_list_tools_v1() -> Case {
 fn connector_get_authentication_methods_v1() -> Case {
     Case {
         data: case_data! {
-            op : "connector_get_authentication_methods_v1", method : "GET", path :
-            "/v1/connectors/sample-text/authentication_methods", query : & [], headers :
-            & [], auth : Some(("authorization", "Bearer test-ApiKey")), body : None,
-            multipart_fields : None, status : 200u16, response :
-            Some("[{\"method_type\":\"oauth2\",\"headers\":[{\"name\":\"sample-text\",\"is_required\":true,\"is_secret\":true}],\"global_headers\":{\"key\":{\"is_secret\":true,\"value\":\"sample-text\"}},\"has_default_credentials\":true,\"oauth2_server_metadata\":{\"issuer\":\"https://example.com/resource\",\"authorization_endpoint\":\"https://example.com/resource\",\"token_endpoint\":\"https://example.com/resource\",\"registration_endpoint\":\"https://example.com/resource\",\"scopes_supported\":[\"sample-text\"],\"response_types_supported\":[\"sample-text\"],\"response_modes_supported\":[\"sample-text\"],\"grant_types_supported\":[\"sample-text\"],\"token_endpoint_auth_methods_supported\":[\"sample-text\"],\"token_endpoint_auth_signing_alg_values_supported\":[\"sample-text\"],\"service_documentation\":\"https://example.com/resource\",\"ui_locales_supported\":[\"sample-text\"],\"op_policy_uri\":\"https://example.com/resource\",\"op_tos_uri\":\"https://example.com/resource\",\"revocation_endpoint\":\"https://example.com/resource\",\"revocation_endpoint_auth_methods_supported\":[\"sample-text\"],\"revocation_endpoint_auth_signing_alg_values_supported\":[\"sample-text\"],\"introspection_endpoint\":\"https://example.com/resource\",\"introspection_endpoint_auth_methods_supported\":[\"sample-text\"],\"introspection_endpoint_auth_signing_alg_values_supported\":[\"sample-text\"],\"code_challenge_methods_supported\":[\"sample-text\"],\"client_id_metadata_document_supported\":true,\"x_source\":\"autodiscovery\",\"x_resource_url\":\"sample-text\",\"x_scope\":\"sample-text\"}}]"),
-            kind : Kind::Json,
+            op: "connector_get_authentication_methods_v1",
+            method: "GET",
+            path: "/v1/connectors/sample-text/authentication_methods",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("[{\"method_type\":\"oauth2\",\"headers\":[{\"name\":\"sample-text\",\"is_required\":true,\"is_secret\":true}],\"global_headers\":{\"key\":{\"is_secret\":true,\"value\":\"sample-text\"}},\"has_default_credentials\":true,\"oauth2_server_metadata\":{\"issuer\":\"https://example.com/resource\",\"authorization_endpoint\":\"https://example.com/resource\",\"token_endpoint\":\"https://example.com/resource\",\"registration_endpoint\":\"https://example.com/resource\",\"scopes_supported\":[\"sample-text\"],\"response_types_supported\":[\"sample-text\"],\"response_modes_supported\":[\"sample-text\"],\"grant_types_supported\":[\"sample-text\"],\"token_endpoint_auth_methods_supported\":[\"sample-text\"],\"token_endpoint_auth_signing_alg_values_supported\":[\"sample-text\"],\"service_documentation\":\"https://example.com/resource\",\"ui_locales_supported\":[\"sample-text\"],\"op_policy_uri\":\"https://example.com/resource\",\"op_tos_uri\":\"https://example.com/resource\",\"revocation_endpoint\":\"https://example.com/resource\",\"revocation_endpoint_auth_methods_supported\":[\"sample-text\"],\"revocation_endpoint_auth_signing_alg_values_supported\":[\"sample-text\"],\"introspection_endpoint\":\"https://example.com/resource\",\"introspection_endpoint_auth_methods_supported\":[\"sample-text\"],\"introspection_endpoint_auth_signing_alg_values_supported\":[\"sample-text\"],\"code_challenge_methods_supported\":[\"sample-text\"],\"client_id_metadata_document_supported\":true,\"x_source\":\"autodiscovery\",\"x_resource_url\":\"sample-text\",\"x_scope\":\"sample-text\"}}]"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -4915,13 +5750,20 @@ fn connector_get_authentication_methods_v1() -> Case {
 fn connector_list_organization_credentials_v1() -> Case {
     Case {
         data: case_data! {
-            op : "connector_list_organization_credentials_v1", method : "GET", path :
-            "/v1/connectors/sample-text/organization/credentials", query : &
-            [("auth_type", "oauth2"), ("fetch_default", "true")], headers : & [], auth :
-            Some(("authorization", "Bearer test-ApiKey")), body : None, multipart_fields
-            : None, status : 200u16, response :
-            Some("{\"credentials\":[{\"name\":\"sample-text\",\"title\":\"sample-text\",\"authentication_type\":\"oauth2\",\"scope\":\"user\",\"status\":{\"status_type\":\"valid\",\"last_checked_at\":\"2024-05-01T12:00:00Z\",\"error_http_code\":7,\"error_message\":\"oauth expired\"},\"is_default\":true}],\"connector_preset_credentials_for_auth\":[\"oauth2\"]}"),
-            kind : Kind::Json,
+            op: "connector_list_organization_credentials_v1",
+            method: "GET",
+            path: "/v1/connectors/sample-text/organization/credentials",
+            query: &[
+                ("auth_type", "oauth2"),
+                ("fetch_default", "true"),
+            ],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"credentials\":[{\"name\":\"sample-text\",\"title\":\"sample-text\",\"authentication_type\":\"oauth2\",\"scope\":\"user\",\"status\":{\"status_type\":\"valid\",\"last_checked_at\":\"2024-05-01T12:00:00Z\",\"error_http_code\":7,\"error_message\":\"oauth expired\"},\"is_default\":true}],\"connector_preset_credentials_for_auth\":[\"oauth2\"]}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -4942,13 +5784,17 @@ fn connector_list_organization_credentials_v1() -> Case {
 fn connector_create_or_update_organization_credentials_v1() -> Case {
     Case {
         data: case_data! {
-            op : "connector_create_or_update_organization_credentials_v1", method :
-            "POST", path : "/v1/connectors/sample-text/organization/credentials", query :
-            & [], headers : & [], auth : Some(("authorization", "Bearer test-ApiKey")),
-            body :
-            Some("{\"name\":\"sample-text\",\"title\":\"sample-text\",\"is_default\":true,\"credentials\":{\"oauth\":{\"access_token\":\"sample-text\",\"token_type\":\"Bearer\",\"expires_in\":7,\"scope\":\"sample-text\",\"refresh_token\":\"sample-text\",\"expires_at\":\"2024-05-01T12:00:00Z\"},\"headers\":{\"key\":\"sample-text\"},\"bearer_token\":\"sample-text\",\"github_installation_id\":\"sample-text\"}}"),
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"message\":\"sample-text\"}"), kind : Kind::Json,
+            op: "connector_create_or_update_organization_credentials_v1",
+            method: "POST",
+            path: "/v1/connectors/sample-text/organization/credentials",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"name\":\"sample-text\",\"title\":\"sample-text\",\"is_default\":true,\"credentials\":{\"oauth\":{\"access_token\":\"sample-text\",\"token_type\":\"Bearer\",\"expires_in\":7,\"scope\":\"sample-text\",\"refresh_token\":\"sample-text\",\"expires_at\":\"2024-05-01T12:00:00Z\"},\"headers\":{\"key\":\"sample-text\"},\"bearer_token\":\"sample-text\",\"github_installation_id\":\"sample-text\"}}"),
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"message\":\"sample-text\"}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -4974,13 +5820,20 @@ fn connector_create_or_update_organization_credentials_v1() -> Case {
 fn connector_list_workspace_credentials_v1() -> Case {
     Case {
         data: case_data! {
-            op : "connector_list_workspace_credentials_v1", method : "GET", path :
-            "/v1/connectors/sample-text/workspace/credentials", query : & [("auth_type",
-            "oauth2"), ("fetch_default", "true")], headers : & [], auth :
-            Some(("authorization", "Bearer test-ApiKey")), body : None, multipart_fields
-            : None, status : 200u16, response :
-            Some("{\"credentials\":[{\"name\":\"sample-text\",\"title\":\"sample-text\",\"authentication_type\":\"oauth2\",\"scope\":\"user\",\"status\":{\"status_type\":\"valid\",\"last_checked_at\":\"2024-05-01T12:00:00Z\",\"error_http_code\":7,\"error_message\":\"oauth expired\"},\"is_default\":true}],\"connector_preset_credentials_for_auth\":[\"oauth2\"]}"),
-            kind : Kind::Json,
+            op: "connector_list_workspace_credentials_v1",
+            method: "GET",
+            path: "/v1/connectors/sample-text/workspace/credentials",
+            query: &[
+                ("auth_type", "oauth2"),
+                ("fetch_default", "true"),
+            ],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"credentials\":[{\"name\":\"sample-text\",\"title\":\"sample-text\",\"authentication_type\":\"oauth2\",\"scope\":\"user\",\"status\":{\"status_type\":\"valid\",\"last_checked_at\":\"2024-05-01T12:00:00Z\",\"error_http_code\":7,\"error_message\":\"oauth expired\"},\"is_default\":true}],\"connector_preset_credentials_for_auth\":[\"oauth2\"]}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -5001,12 +5854,17 @@ fn connector_list_workspace_credentials_v1() -> Case {
 fn connector_create_or_update_workspace_credentials_v1() -> Case {
     Case {
         data: case_data! {
-            op : "connector_create_or_update_workspace_credentials_v1", method : "POST",
-            path : "/v1/connectors/sample-text/workspace/credentials", query : & [],
-            headers : & [], auth : Some(("authorization", "Bearer test-ApiKey")), body :
-            Some("{\"name\":\"sample-text\",\"title\":\"sample-text\",\"is_default\":true,\"credentials\":{\"oauth\":{\"access_token\":\"sample-text\",\"token_type\":\"Bearer\",\"expires_in\":7,\"scope\":\"sample-text\",\"refresh_token\":\"sample-text\",\"expires_at\":\"2024-05-01T12:00:00Z\"},\"headers\":{\"key\":\"sample-text\"},\"bearer_token\":\"sample-text\",\"github_installation_id\":\"sample-text\"}}"),
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"message\":\"sample-text\"}"), kind : Kind::Json,
+            op: "connector_create_or_update_workspace_credentials_v1",
+            method: "POST",
+            path: "/v1/connectors/sample-text/workspace/credentials",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"name\":\"sample-text\",\"title\":\"sample-text\",\"is_default\":true,\"credentials\":{\"oauth\":{\"access_token\":\"sample-text\",\"token_type\":\"Bearer\",\"expires_in\":7,\"scope\":\"sample-text\",\"refresh_token\":\"sample-text\",\"expires_at\":\"2024-05-01T12:00:00Z\"},\"headers\":{\"key\":\"sample-text\"},\"bearer_token\":\"sample-text\",\"github_installation_id\":\"sample-text\"}}"),
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"message\":\"sample-text\"}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -5032,13 +5890,20 @@ fn connector_create_or_update_workspace_credentials_v1() -> Case {
 fn connector_list_user_credentials_v1() -> Case {
     Case {
         data: case_data! {
-            op : "connector_list_user_credentials_v1", method : "GET", path :
-            "/v1/connectors/sample-text/user/credentials", query : & [("auth_type",
-            "oauth2"), ("fetch_default", "true")], headers : & [], auth :
-            Some(("authorization", "Bearer test-ApiKey")), body : None, multipart_fields
-            : None, status : 200u16, response :
-            Some("{\"credentials\":[{\"name\":\"sample-text\",\"title\":\"sample-text\",\"authentication_type\":\"oauth2\",\"scope\":\"user\",\"status\":{\"status_type\":\"valid\",\"last_checked_at\":\"2024-05-01T12:00:00Z\",\"error_http_code\":7,\"error_message\":\"oauth expired\"},\"is_default\":true}],\"connector_preset_credentials_for_auth\":[\"oauth2\"]}"),
-            kind : Kind::Json,
+            op: "connector_list_user_credentials_v1",
+            method: "GET",
+            path: "/v1/connectors/sample-text/user/credentials",
+            query: &[
+                ("auth_type", "oauth2"),
+                ("fetch_default", "true"),
+            ],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"credentials\":[{\"name\":\"sample-text\",\"title\":\"sample-text\",\"authentication_type\":\"oauth2\",\"scope\":\"user\",\"status\":{\"status_type\":\"valid\",\"last_checked_at\":\"2024-05-01T12:00:00Z\",\"error_http_code\":7,\"error_message\":\"oauth expired\"},\"is_default\":true}],\"connector_preset_credentials_for_auth\":[\"oauth2\"]}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -5059,12 +5924,17 @@ fn connector_list_user_credentials_v1() -> Case {
 fn connector_create_or_update_user_credentials_v1() -> Case {
     Case {
         data: case_data! {
-            op : "connector_create_or_update_user_credentials_v1", method : "POST", path
-            : "/v1/connectors/sample-text/user/credentials", query : & [], headers : &
-            [], auth : Some(("authorization", "Bearer test-ApiKey")), body :
-            Some("{\"name\":\"sample-text\",\"title\":\"sample-text\",\"is_default\":true,\"credentials\":{\"oauth\":{\"access_token\":\"sample-text\",\"token_type\":\"Bearer\",\"expires_in\":7,\"scope\":\"sample-text\",\"refresh_token\":\"sample-text\",\"expires_at\":\"2024-05-01T12:00:00Z\"},\"headers\":{\"key\":\"sample-text\"},\"bearer_token\":\"sample-text\",\"github_installation_id\":\"sample-text\"}}"),
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"message\":\"sample-text\"}"), kind : Kind::Json,
+            op: "connector_create_or_update_user_credentials_v1",
+            method: "POST",
+            path: "/v1/connectors/sample-text/user/credentials",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"name\":\"sample-text\",\"title\":\"sample-text\",\"is_default\":true,\"credentials\":{\"oauth\":{\"access_token\":\"sample-text\",\"token_type\":\"Bearer\",\"expires_in\":7,\"scope\":\"sample-text\",\"refresh_token\":\"sample-text\",\"expires_at\":\"2024-05-01T12:00:00Z\"},\"headers\":{\"key\":\"sample-text\"},\"bearer_token\":\"sample-text\",\"github_installation_id\":\"sample-text\"}}"),
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"message\":\"sample-text\"}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -5090,11 +5960,17 @@ fn connector_create_or_update_user_credentials_v1() -> Case {
 fn connector_delete_all_user_credentials_v1() -> Case {
     Case {
         data: case_data! {
-            op : "connector_delete_all_user_credentials_v1", method : "DELETE", path :
-            "/v1/connectors/sample-text/user/credentials", query : & [], headers : & [],
-            auth : Some(("authorization", "Bearer test-ApiKey")), body : None,
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"message\":\"sample-text\"}"), kind : Kind::Json,
+            op: "connector_delete_all_user_credentials_v1",
+            method: "DELETE",
+            path: "/v1/connectors/sample-text/user/credentials",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"message\":\"sample-text\"}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -5113,11 +5989,17 @@ fn connector_delete_all_user_credentials_v1() -> Case {
 fn connector_delete_organization_credentials_v1() -> Case {
     Case {
         data: case_data! {
-            op : "connector_delete_organization_credentials_v1", method : "DELETE", path
-            : "/v1/connectors/sample-text/organization/credentials/p-credentials-name",
-            query : & [], headers : & [], auth : Some(("authorization",
-            "Bearer test-ApiKey")), body : None, multipart_fields : None, status :
-            200u16, response : Some("{\"message\":\"sample-text\"}"), kind : Kind::Json,
+            op: "connector_delete_organization_credentials_v1",
+            method: "DELETE",
+            path: "/v1/connectors/sample-text/organization/credentials/p-credentials-name",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"message\":\"sample-text\"}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -5139,11 +6021,17 @@ fn connector_delete_organization_credentials_v1() -> Case {
 fn connector_delete_workspace_credentials_v1() -> Case {
     Case {
         data: case_data! {
-            op : "connector_delete_workspace_credentials_v1", method : "DELETE", path :
-            "/v1/connectors/sample-text/workspace/credentials/p-credentials-name", query
-            : & [], headers : & [], auth : Some(("authorization", "Bearer test-ApiKey")),
-            body : None, multipart_fields : None, status : 200u16, response :
-            Some("{\"message\":\"sample-text\"}"), kind : Kind::Json,
+            op: "connector_delete_workspace_credentials_v1",
+            method: "DELETE",
+            path: "/v1/connectors/sample-text/workspace/credentials/p-credentials-name",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"message\":\"sample-text\"}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -5165,11 +6053,17 @@ fn connector_delete_workspace_credentials_v1() -> Case {
 fn connector_delete_user_credentials_v1() -> Case {
     Case {
         data: case_data! {
-            op : "connector_delete_user_credentials_v1", method : "DELETE", path :
-            "/v1/connectors/sample-text/user/credentials/p-credentials-name", query : &
-            [], headers : & [], auth : Some(("authorization", "Bearer test-ApiKey")),
-            body : None, multipart_fields : None, status : 200u16, response :
-            Some("{\"message\":\"sample-text\"}"), kind : Kind::Json,
+            op: "connector_delete_user_credentials_v1",
+            method: "DELETE",
+            path: "/v1/connectors/sample-text/user/credentials/p-credentials-name",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"message\":\"sample-text\"}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -5191,13 +6085,21 @@ fn connector_delete_user_credentials_v1() -> Case {
 fn list_voices_v1_audio_voices_get() -> Case {
     Case {
         data: case_data! {
-            op : "list_voices_v1_audio_voices_get", method : "GET", path :
-            "/v1/audio/voices", query : & [("limit", "7"), ("offset", "7"), ("type",
-            "all")], headers : & [], auth : Some(("authorization",
-            "Bearer test-ApiKey")), body : None, multipart_fields : None, status :
-            200u16, response :
-            Some("{\"items\":[{\"name\":\"sample-text\",\"slug\":\"sample-text\",\"languages\":[\"sample-text\"],\"gender\":\"sample-text\",\"age\":7,\"tags\":[\"sample-text\"],\"color\":\"sample-text\",\"description\":\"sample-text\",\"retention_notice\":7,\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"user_id\":\"sample-text\",\"trimmed_seconds\":0.5}],\"total\":7,\"page\":7,\"page_size\":7,\"total_pages\":7}"),
-            kind : Kind::Json,
+            op: "list_voices_v1_audio_voices_get",
+            method: "GET",
+            path: "/v1/audio/voices",
+            query: &[
+                ("limit", "7"),
+                ("offset", "7"),
+                ("type", "all"),
+            ],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"items\":[{\"name\":\"sample-text\",\"slug\":\"sample-text\",\"languages\":[\"sample-text\"],\"gender\":\"sample-text\",\"age\":7,\"tags\":[\"sample-text\"],\"color\":\"sample-text\",\"description\":\"sample-text\",\"retention_notice\":7,\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"user_id\":\"sample-text\",\"trimmed_seconds\":0.5}],\"total\":7,\"page\":7,\"page_size\":7,\"total_pages\":7}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -5219,13 +6121,17 @@ fn list_voices_v1_audio_voices_get() -> Case {
 fn create_voice_v1_audio_voices_post() -> Case {
     Case {
         data: case_data! {
-            op : "create_voice_v1_audio_voices_post", method : "POST", path :
-            "/v1/audio/voices", query : & [], headers : & [], auth :
-            Some(("authorization", "Bearer test-ApiKey")), body :
-            Some("{\"name\":\"sample-text\",\"slug\":\"sample-text\",\"languages\":[\"sample-text\"],\"gender\":\"sample-text\",\"age\":7,\"tags\":[\"sample-text\"],\"color\":\"sample-text\",\"description\":\"sample-text\",\"retention_notice\":7,\"sample_audio\":\"sample-text\",\"sample_filename\":\"sample-text\"}"),
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"name\":\"sample-text\",\"slug\":\"sample-text\",\"languages\":[\"sample-text\"],\"gender\":\"sample-text\",\"age\":7,\"tags\":[\"sample-text\"],\"color\":\"sample-text\",\"description\":\"sample-text\",\"retention_notice\":7,\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"user_id\":\"sample-text\",\"trimmed_seconds\":0.5}"),
-            kind : Kind::Json,
+            op: "create_voice_v1_audio_voices_post",
+            method: "POST",
+            path: "/v1/audio/voices",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"name\":\"sample-text\",\"slug\":\"sample-text\",\"languages\":[\"sample-text\"],\"gender\":\"sample-text\",\"age\":7,\"tags\":[\"sample-text\"],\"color\":\"sample-text\",\"description\":\"sample-text\",\"retention_notice\":7,\"sample_audio\":\"sample-text\",\"sample_filename\":\"sample-text\"}"),
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"name\":\"sample-text\",\"slug\":\"sample-text\",\"languages\":[\"sample-text\"],\"gender\":\"sample-text\",\"age\":7,\"tags\":[\"sample-text\"],\"color\":\"sample-text\",\"description\":\"sample-text\",\"retention_notice\":7,\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"user_id\":\"sample-text\",\"trimmed_seconds\":0.5}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -5250,12 +6156,17 @@ fn create_voice_v1_audio_voices_post() -> Case {
 fn get_voice_v1_audio_voices_voice_id_get() -> Case {
     Case {
         data: case_data! {
-            op : "get_voice_v1_audio_voices__voice_id__get", method : "GET", path :
-            "/v1/audio/voices/p-voice-id", query : & [], headers : & [], auth :
-            Some(("authorization", "Bearer test-ApiKey")), body : None, multipart_fields
-            : None, status : 200u16, response :
-            Some("{\"name\":\"sample-text\",\"slug\":\"sample-text\",\"languages\":[\"sample-text\"],\"gender\":\"sample-text\",\"age\":7,\"tags\":[\"sample-text\"],\"color\":\"sample-text\",\"description\":\"sample-text\",\"retention_notice\":7,\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"user_id\":\"sample-text\",\"trimmed_seconds\":0.5}"),
-            kind : Kind::Json,
+            op: "get_voice_v1_audio_voices__voice_id__get",
+            method: "GET",
+            path: "/v1/audio/voices/p-voice-id",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"name\":\"sample-text\",\"slug\":\"sample-text\",\"languages\":[\"sample-text\"],\"gender\":\"sample-text\",\"age\":7,\"tags\":[\"sample-text\"],\"color\":\"sample-text\",\"description\":\"sample-text\",\"retention_notice\":7,\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"user_id\":\"sample-text\",\"trimmed_seconds\":0.5}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c.audio().voices().get(j::<String>("\"p-voice-id\"")).send().await?;
@@ -5269,12 +6180,17 @@ fn get_voice_v1_audio_voices_voice_id_get() -> Case {
 fn delete_voice_v1_audio_voices_voice_id_delete() -> Case {
     Case {
         data: case_data! {
-            op : "delete_voice_v1_audio_voices__voice_id__delete", method : "DELETE",
-            path : "/v1/audio/voices/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f", query : & [],
-            headers : & [], auth : Some(("authorization", "Bearer test-ApiKey")), body :
-            None, multipart_fields : None, status : 200u16, response :
-            Some("{\"name\":\"sample-text\",\"slug\":\"sample-text\",\"languages\":[\"sample-text\"],\"gender\":\"sample-text\",\"age\":7,\"tags\":[\"sample-text\"],\"color\":\"sample-text\",\"description\":\"sample-text\",\"retention_notice\":7,\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"user_id\":\"sample-text\",\"trimmed_seconds\":0.5}"),
-            kind : Kind::Json,
+            op: "delete_voice_v1_audio_voices__voice_id__delete",
+            method: "DELETE",
+            path: "/v1/audio/voices/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"name\":\"sample-text\",\"slug\":\"sample-text\",\"languages\":[\"sample-text\"],\"gender\":\"sample-text\",\"age\":7,\"tags\":[\"sample-text\"],\"color\":\"sample-text\",\"description\":\"sample-text\",\"retention_notice\":7,\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"user_id\":\"sample-text\",\"trimmed_seconds\":0.5}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -5293,13 +6209,17 @@ fn delete_voice_v1_audio_voices_voice_id_delete() -> Case {
 fn update_voice_v1_audio_voices_voice_id_patch() -> Case {
     Case {
         data: case_data! {
-            op : "update_voice_v1_audio_voices__voice_id__patch", method : "PATCH", path
-            : "/v1/audio/voices/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f", query : & [],
-            headers : & [], auth : Some(("authorization", "Bearer test-ApiKey")), body :
-            Some("{\"name\":\"sample-text\",\"languages\":[\"sample-text\"],\"gender\":\"sample-text\",\"age\":7,\"tags\":[\"sample-text\"],\"description\":\"sample-text\"}"),
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"name\":\"sample-text\",\"slug\":\"sample-text\",\"languages\":[\"sample-text\"],\"gender\":\"sample-text\",\"age\":7,\"tags\":[\"sample-text\"],\"color\":\"sample-text\",\"description\":\"sample-text\",\"retention_notice\":7,\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"user_id\":\"sample-text\",\"trimmed_seconds\":0.5}"),
-            kind : Kind::Json,
+            op: "update_voice_v1_audio_voices__voice_id__patch",
+            method: "PATCH",
+            path: "/v1/audio/voices/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"name\":\"sample-text\",\"languages\":[\"sample-text\"],\"gender\":\"sample-text\",\"age\":7,\"tags\":[\"sample-text\"],\"description\":\"sample-text\"}"),
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"name\":\"sample-text\",\"slug\":\"sample-text\",\"languages\":[\"sample-text\"],\"gender\":\"sample-text\",\"age\":7,\"tags\":[\"sample-text\"],\"color\":\"sample-text\",\"description\":\"sample-text\",\"retention_notice\":7,\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"created_at\":\"2024-05-01T12:00:00Z\",\"user_id\":\"sample-text\",\"trimmed_seconds\":0.5}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -5325,11 +6245,17 @@ fn update_voice_v1_audio_voices_voice_id_patch() -> Case {
 fn get_voice_sample_audio_v1_audio_voices_voice_id_sample_get() -> Case {
     Case {
         data: case_data! {
-            op : "get_voice_sample_audio_v1_audio_voices__voice_id__sample_get", method :
-            "GET", path : "/v1/audio/voices/p-voice-id/sample", query : & [], headers : &
-            [], auth : Some(("authorization", "Bearer test-ApiKey")), body : None,
-            multipart_fields : None, status : 200u16, response : Some("binary-content"),
-            kind : Kind::Binary,
+            op: "get_voice_sample_audio_v1_audio_voices__voice_id__sample_get",
+            method: "GET",
+            path: "/v1/audio/voices/p-voice-id/sample",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("binary-content"),
+            kind: Kind::Binary,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -5348,12 +6274,17 @@ fn get_voice_sample_audio_v1_audio_voices_voice_id_sample_get() -> Case {
 fn get_workflow_execution_v1_workflows_executions_execution_id_get() -> Case {
     Case {
         data: case_data! {
-            op : "get_workflow_execution_v1_workflows_executions__execution_id__get",
-            method : "GET", path : "/v1/workflows/executions/p-execution-id", query : &
-            [], headers : & [], auth : Some(("authorization", "Bearer test-ApiKey")),
-            body : None, multipart_fields : None, status : 200u16, response :
-            Some("{\"workflow_name\":\"sample-text\",\"workflow_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"deployment_name\":\"sample-text\",\"execution_id\":\"sample-text\",\"parent_execution_id\":\"sample-text\",\"root_execution_id\":\"sample-text\",\"run_id\":\"sample-text\",\"user_id\":\"sample-text\",\"status\":\"RUNNING\",\"start_time\":\"2024-05-01T12:00:00Z\",\"end_time\":\"2024-05-01T12:00:00Z\",\"total_duration_ms\":7,\"result\":{\"any\":\"value\"}}"),
-            kind : Kind::Json,
+            op: "get_workflow_execution_v1_workflows_executions__execution_id__get",
+            method: "GET",
+            path: "/v1/workflows/executions/p-execution-id",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"workflow_name\":\"sample-text\",\"workflow_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"deployment_name\":\"sample-text\",\"execution_id\":\"sample-text\",\"parent_execution_id\":\"sample-text\",\"root_execution_id\":\"sample-text\",\"run_id\":\"sample-text\",\"user_id\":\"sample-text\",\"status\":\"RUNNING\",\"start_time\":\"2024-05-01T12:00:00Z\",\"end_time\":\"2024-05-01T12:00:00Z\",\"total_duration_ms\":7,\"result\":{\"any\":\"value\"}}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -5372,13 +6303,19 @@ fn get_workflow_execution_v1_workflows_executions_execution_id_get() -> Case {
 fn get_workflow_execution_history_v1_workflows_executions_execution_id_history_get() -> Case {
     Case {
         data: case_data! {
-            op :
-            "get_workflow_execution_history_v1_workflows_executions__execution_id__history_get",
-            method : "GET", path : "/v1/workflows/executions/p-execution-id/history",
-            query : & [("decode_payloads", "true")], headers : & [], auth :
-            Some(("authorization", "Bearer test-ApiKey")), body : None, multipart_fields
-            : None, status : 200u16, response : Some("{\"any\":\"value\"}"), kind :
-            Kind::Json,
+            op: "get_workflow_execution_history_v1_workflows_executions__execution_id__history_get",
+            method: "GET",
+            path: "/v1/workflows/executions/p-execution-id/history",
+            query: &[
+                ("decode_payloads", "true"),
+            ],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"any\":\"value\"}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -5398,14 +6335,17 @@ fn get_workflow_execution_history_v1_workflows_executions_execution_id_history_g
 fn signal_workflow_execution_v1_workflows_executions_execution_id_signals_post() -> Case {
     Case {
         data: case_data! {
-            op :
-            "signal_workflow_execution_v1_workflows_executions__execution_id__signals_post",
-            method : "POST", path : "/v1/workflows/executions/p-execution-id/signals",
-            query : & [], headers : & [], auth : Some(("authorization",
-            "Bearer test-ApiKey")), body :
-            Some("{\"name\":\"sample-text\",\"input\":{\"b64payload\":\"sample-text\",\"encoding_options\":[\"offloaded\"],\"empty\":true}}"),
-            multipart_fields : None, status : 202u16, response :
-            Some("{\"message\":\"sample-text\"}"), kind : Kind::Json,
+            op: "signal_workflow_execution_v1_workflows_executions__execution_id__signals_post",
+            method: "POST",
+            path: "/v1/workflows/executions/p-execution-id/signals",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"name\":\"sample-text\",\"input\":{\"b64payload\":\"sample-text\",\"encoding_options\":[\"offloaded\"],\"empty\":true}}"),
+            multipart_fields: None,
+            status: 202u16,
+            response: Some("{\"message\":\"sample-text\"}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -5431,15 +6371,17 @@ fn signal_workflow_execution_v1_workflows_executions_execution_id_signals_post()
 fn query_workflow_execution_v1_workflows_executions_execution_id_queries_post() -> Case {
     Case {
         data: case_data! {
-            op :
-            "query_workflow_execution_v1_workflows_executions__execution_id__queries_post",
-            method : "POST", path : "/v1/workflows/executions/p-execution-id/queries",
-            query : & [], headers : & [], auth : Some(("authorization",
-            "Bearer test-ApiKey")), body :
-            Some("{\"name\":\"sample-text\",\"input\":{\"b64payload\":\"sample-text\",\"encoding_options\":[\"offloaded\"],\"empty\":true}}"),
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"query_name\":\"sample-text\",\"result\":{\"any\":\"value\"}}"), kind
-            : Kind::Json,
+            op: "query_workflow_execution_v1_workflows_executions__execution_id__queries_post",
+            method: "POST",
+            path: "/v1/workflows/executions/p-execution-id/queries",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"name\":\"sample-text\",\"input\":{\"b64payload\":\"sample-text\",\"encoding_options\":[\"offloaded\"],\"empty\":true}}"),
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"query_name\":\"sample-text\",\"result\":{\"any\":\"value\"}}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -5465,12 +6407,17 @@ fn query_workflow_execution_v1_workflows_executions_execution_id_queries_post() 
 fn terminate_workflow_execution_v1_workflows_executions_execution_id_terminate_post() -> Case {
     Case {
         data: case_data! {
-            op :
-            "terminate_workflow_execution_v1_workflows_executions__execution_id__terminate_post",
-            method : "POST", path : "/v1/workflows/executions/p-execution-id/terminate",
-            query : & [], headers : & [], auth : Some(("authorization",
-            "Bearer test-ApiKey")), body : None, multipart_fields : None, status :
-            204u16, response : None, kind : Kind::Empty,
+            op: "terminate_workflow_execution_v1_workflows_executions__execution_id__terminate_post",
+            method: "POST",
+            path: "/v1/workflows/executions/p-execution-id/terminate",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 204u16,
+            response: None,
+            kind: Kind::Empty,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -5492,14 +6439,17 @@ fn terminate_workflow_execution_v1_workflows_executions_execution_id_terminate_p
 fn batch_terminate_workflow_executions_v1_workflows_executions_terminate_post() -> Case {
     Case {
         data: case_data! {
-            op :
-            "batch_terminate_workflow_executions_v1_workflows_executions_terminate_post",
-            method : "POST", path : "/v1/workflows/executions/terminate", query : & [],
-            headers : & [], auth : Some(("authorization", "Bearer test-ApiKey")), body :
-            Some("{\"execution_ids\":[\"sample-text\"]}"), multipart_fields : None,
-            status : 200u16, response :
-            Some("{\"results\":{\"key\":{\"status\":\"sample-text\",\"error\":\"sample-text\"}}}"),
-            kind : Kind::Json,
+            op: "batch_terminate_workflow_executions_v1_workflows_executions_terminate_post",
+            method: "POST",
+            path: "/v1/workflows/executions/terminate",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"execution_ids\":[\"sample-text\"]}"),
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"results\":{\"key\":{\"status\":\"sample-text\",\"error\":\"sample-text\"}}}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -5520,12 +6470,17 @@ fn batch_terminate_workflow_executions_v1_workflows_executions_terminate_post() 
 fn cancel_workflow_execution_v1_workflows_executions_execution_id_cancel_post() -> Case {
     Case {
         data: case_data! {
-            op :
-            "cancel_workflow_execution_v1_workflows_executions__execution_id__cancel_post",
-            method : "POST", path : "/v1/workflows/executions/p-execution-id/cancel",
-            query : & [], headers : & [], auth : Some(("authorization",
-            "Bearer test-ApiKey")), body : None, multipart_fields : None, status :
-            204u16, response : None, kind : Kind::Empty,
+            op: "cancel_workflow_execution_v1_workflows_executions__execution_id__cancel_post",
+            method: "POST",
+            path: "/v1/workflows/executions/p-execution-id/cancel",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 204u16,
+            response: None,
+            kind: Kind::Empty,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -5547,13 +6502,17 @@ fn cancel_workflow_execution_v1_workflows_executions_execution_id_cancel_post() 
 fn batch_cancel_workflow_executions_v1_workflows_executions_cancel_post() -> Case {
     Case {
         data: case_data! {
-            op : "batch_cancel_workflow_executions_v1_workflows_executions_cancel_post",
-            method : "POST", path : "/v1/workflows/executions/cancel", query : & [],
-            headers : & [], auth : Some(("authorization", "Bearer test-ApiKey")), body :
-            Some("{\"execution_ids\":[\"sample-text\"]}"), multipart_fields : None,
-            status : 200u16, response :
-            Some("{\"results\":{\"key\":{\"status\":\"sample-text\",\"error\":\"sample-text\"}}}"),
-            kind : Kind::Json,
+            op: "batch_cancel_workflow_executions_v1_workflows_executions_cancel_post",
+            method: "POST",
+            path: "/v1/workflows/executions/cancel",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"execution_ids\":[\"sample-text\"]}"),
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"results\":{\"key\":{\"status\":\"sample-text\",\"error\":\"sample-text\"}}}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -5574,13 +6533,17 @@ fn batch_cancel_workflow_executions_v1_workflows_executions_cancel_post() -> Cas
 fn reset_workflow_v1_workflows_executions_execution_id_reset_post() -> Case {
     Case {
         data: case_data! {
-            op : "reset_workflow_v1_workflows_executions__execution_id__reset_post",
-            method : "POST", path : "/v1/workflows/executions/p-execution-id/reset",
-            query : & [], headers : & [], auth : Some(("authorization",
-            "Bearer test-ApiKey")), body :
-            Some("{\"event_id\":7,\"reason\":\"sample-text\",\"exclude_signals\":true,\"exclude_updates\":true}"),
-            multipart_fields : None, status : 204u16, response : None, kind :
-            Kind::Empty,
+            op: "reset_workflow_v1_workflows_executions__execution_id__reset_post",
+            method: "POST",
+            path: "/v1/workflows/executions/p-execution-id/reset",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"event_id\":7,\"reason\":\"sample-text\",\"exclude_signals\":true,\"exclude_updates\":true}"),
+            multipart_fields: None,
+            status: 204u16,
+            response: None,
+            kind: Kind::Empty,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -5609,15 +6572,17 @@ fn reset_workflow_v1_workflows_executions_execution_id_reset_post() -> Case {
 fn update_workflow_execution_v1_workflows_executions_execution_id_updates_post() -> Case {
     Case {
         data: case_data! {
-            op :
-            "update_workflow_execution_v1_workflows_executions__execution_id__updates_post",
-            method : "POST", path : "/v1/workflows/executions/p-execution-id/updates",
-            query : & [], headers : & [], auth : Some(("authorization",
-            "Bearer test-ApiKey")), body :
-            Some("{\"name\":\"sample-text\",\"input\":{\"b64payload\":\"sample-text\",\"encoding_options\":[\"offloaded\"],\"empty\":true}}"),
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"update_name\":\"sample-text\",\"result\":{\"any\":\"value\"}}"),
-            kind : Kind::Json,
+            op: "update_workflow_execution_v1_workflows_executions__execution_id__updates_post",
+            method: "POST",
+            path: "/v1/workflows/executions/p-execution-id/updates",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"name\":\"sample-text\",\"input\":{\"b64payload\":\"sample-text\",\"encoding_options\":[\"offloaded\"],\"empty\":true}}"),
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"update_name\":\"sample-text\",\"result\":{\"any\":\"value\"}}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -5643,12 +6608,17 @@ fn update_workflow_execution_v1_workflows_executions_execution_id_updates_post()
 fn get_workflow_execution_trace_info() -> Case {
     Case {
         data: case_data! {
-            op : "get_workflow_execution_trace_info", method : "GET", path :
-            "/v1/workflows/executions/p-execution-id/trace/info", query : & [], headers :
-            & [], auth : Some(("authorization", "Bearer test-ApiKey")), body : None,
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"otel_trace_id\":\"sample-text\",\"has_trace_data\":true}"), kind :
-            Kind::Json,
+            op: "get_workflow_execution_trace_info",
+            method: "GET",
+            path: "/v1/workflows/executions/p-execution-id/trace/info",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"otel_trace_id\":\"sample-text\",\"has_trace_data\":true}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -5667,12 +6637,17 @@ fn get_workflow_execution_trace_info() -> Case {
 fn get_workflow_execution_trace_otel() -> Case {
     Case {
         data: case_data! {
-            op : "get_workflow_execution_trace_otel", method : "GET", path :
-            "/v1/workflows/executions/p-execution-id/trace/otel", query : & [], headers :
-            & [], auth : Some(("authorization", "Bearer test-ApiKey")), body : None,
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"workflow_name\":\"sample-text\",\"workflow_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"deployment_name\":\"sample-text\",\"execution_id\":\"sample-text\",\"parent_execution_id\":\"sample-text\",\"root_execution_id\":\"sample-text\",\"run_id\":\"sample-text\",\"user_id\":\"sample-text\",\"status\":\"RUNNING\",\"start_time\":\"2024-05-01T12:00:00Z\",\"end_time\":\"2024-05-01T12:00:00Z\",\"total_duration_ms\":7,\"result\":{\"any\":\"value\"},\"data_source\":\"sample-text\",\"otel_trace_id\":\"sample-text\",\"otel_trace_data\":{\"batches\":[{\"resource\":{},\"scopeSpans\":[{\"scope\":{\"name\":\"sample-text\"}}]}]}}"),
-            kind : Kind::Json,
+            op: "get_workflow_execution_trace_otel",
+            method: "GET",
+            path: "/v1/workflows/executions/p-execution-id/trace/otel",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"workflow_name\":\"sample-text\",\"workflow_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"deployment_name\":\"sample-text\",\"execution_id\":\"sample-text\",\"parent_execution_id\":\"sample-text\",\"root_execution_id\":\"sample-text\",\"run_id\":\"sample-text\",\"user_id\":\"sample-text\",\"status\":\"RUNNING\",\"start_time\":\"2024-05-01T12:00:00Z\",\"end_time\":\"2024-05-01T12:00:00Z\",\"total_duration_ms\":7,\"result\":{\"any\":\"value\"},\"data_source\":\"sample-text\",\"otel_trace_id\":\"sample-text\",\"otel_trace_data\":{\"batches\":[{\"resource\":{},\"scopeSpans\":[{\"scope\":{\"name\":\"sample-text\"}}]}]}}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -5691,12 +6666,17 @@ fn get_workflow_execution_trace_otel() -> Case {
 fn get_workflow_execution_trace_summary() -> Case {
     Case {
         data: case_data! {
-            op : "get_workflow_execution_trace_summary", method : "GET", path :
-            "/v1/workflows/executions/p-execution-id/trace/summary", query : & [],
-            headers : & [], auth : Some(("authorization", "Bearer test-ApiKey")), body :
-            None, multipart_fields : None, status : 200u16, response :
-            Some("{\"workflow_name\":\"sample-text\",\"workflow_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"deployment_name\":\"sample-text\",\"execution_id\":\"sample-text\",\"parent_execution_id\":\"sample-text\",\"root_execution_id\":\"sample-text\",\"run_id\":\"sample-text\",\"user_id\":\"sample-text\",\"status\":\"RUNNING\",\"start_time\":\"2024-05-01T12:00:00Z\",\"end_time\":\"2024-05-01T12:00:00Z\",\"total_duration_ms\":7,\"result\":{\"any\":\"value\"},\"span_tree\":{\"span_id\":\"sample-text\",\"name\":\"sample-text\",\"start_time_unix_nano\":7,\"end_time_unix_nano\":7,\"attributes\":{\"key\":true},\"events\":[{\"type\":\"EVENT\",\"name\":\"sample-text\",\"id\":\"sample-text\",\"timestamp_unix_nano\":7,\"attributes\":{\"key\":true},\"internal\":true}],\"children\":[{\"span_id\":\"sample-text\",\"name\":\"sample-text\",\"start_time_unix_nano\":7,\"end_time_unix_nano\":7,\"attributes\":{\"key\":true},\"events\":[{\"name\":\"sample-text\",\"id\":\"sample-text\",\"timestamp_unix_nano\":7,\"attributes\":{\"key\":true}}],\"children\":[{\"span_id\":\"sample-text\",\"name\":\"sample-text\",\"start_time_unix_nano\":7,\"end_time_unix_nano\":7,\"attributes\":{\"key\":true},\"events\":[{\"name\":\"sample-text\",\"id\":\"sample-text\",\"timestamp_unix_nano\":7,\"attributes\":{}}]}]}]}}"),
-            kind : Kind::Json,
+            op: "get_workflow_execution_trace_summary",
+            method: "GET",
+            path: "/v1/workflows/executions/p-execution-id/trace/summary",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"workflow_name\":\"sample-text\",\"workflow_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"deployment_name\":\"sample-text\",\"execution_id\":\"sample-text\",\"parent_execution_id\":\"sample-text\",\"root_execution_id\":\"sample-text\",\"run_id\":\"sample-text\",\"user_id\":\"sample-text\",\"status\":\"RUNNING\",\"start_time\":\"2024-05-01T12:00:00Z\",\"end_time\":\"2024-05-01T12:00:00Z\",\"total_duration_ms\":7,\"result\":{\"any\":\"value\"},\"span_tree\":{\"span_id\":\"sample-text\",\"name\":\"sample-text\",\"start_time_unix_nano\":7,\"end_time_unix_nano\":7,\"attributes\":{\"key\":true},\"events\":[{\"type\":\"EVENT\",\"name\":\"sample-text\",\"id\":\"sample-text\",\"timestamp_unix_nano\":7,\"attributes\":{\"key\":true},\"internal\":true}],\"children\":[{\"span_id\":\"sample-text\",\"name\":\"sample-text\",\"start_time_unix_nano\":7,\"end_time_unix_nano\":7,\"attributes\":{\"key\":true},\"events\":[{\"name\":\"sample-text\",\"id\":\"sample-text\",\"timestamp_unix_nano\":7,\"attributes\":{\"key\":true}}],\"children\":[{\"span_id\":\"sample-text\",\"name\":\"sample-text\",\"start_time_unix_nano\":7,\"end_time_unix_nano\":7,\"attributes\":{\"key\":true},\"events\":[{\"name\":\"sample-text\",\"id\":\"sample-text\",\"timestamp_unix_nano\":7,\"attributes\":{}}]}]}]}}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -5715,13 +6695,20 @@ fn get_workflow_execution_trace_summary() -> Case {
 fn get_workflow_execution_trace_events() -> Case {
     Case {
         data: case_data! {
-            op : "get_workflow_execution_trace_events", method : "GET", path :
-            "/v1/workflows/executions/p-execution-id/trace/events", query : &
-            [("merge_same_id_events", "true"), ("include_internal_events", "true")],
-            headers : & [], auth : Some(("authorization", "Bearer test-ApiKey")), body :
-            None, multipart_fields : None, status : 200u16, response :
-            Some("{\"workflow_name\":\"sample-text\",\"workflow_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"deployment_name\":\"sample-text\",\"execution_id\":\"sample-text\",\"parent_execution_id\":\"sample-text\",\"root_execution_id\":\"sample-text\",\"run_id\":\"sample-text\",\"user_id\":\"sample-text\",\"status\":\"RUNNING\",\"start_time\":\"2024-05-01T12:00:00Z\",\"end_time\":\"2024-05-01T12:00:00Z\",\"total_duration_ms\":7,\"result\":{\"any\":\"value\"},\"events\":[{\"type\":\"EVENT\",\"name\":\"sample-text\",\"id\":\"sample-text\",\"timestamp_unix_nano\":7,\"attributes\":{\"key\":true},\"internal\":true,\"status\":\"RUNNING\",\"start_time_unix_ms\":7,\"end_time_unix_ms\":7,\"error\":\"sample-text\"}]}"),
-            kind : Kind::Json,
+            op: "get_workflow_execution_trace_events",
+            method: "GET",
+            path: "/v1/workflows/executions/p-execution-id/trace/events",
+            query: &[
+                ("merge_same_id_events", "true"),
+                ("include_internal_events", "true"),
+            ],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"workflow_name\":\"sample-text\",\"workflow_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"deployment_name\":\"sample-text\",\"execution_id\":\"sample-text\",\"parent_execution_id\":\"sample-text\",\"root_execution_id\":\"sample-text\",\"run_id\":\"sample-text\",\"user_id\":\"sample-text\",\"status\":\"RUNNING\",\"start_time\":\"2024-05-01T12:00:00Z\",\"end_time\":\"2024-05-01T12:00:00Z\",\"total_duration_ms\":7,\"result\":{\"any\":\"value\"},\"events\":[{\"type\":\"EVENT\",\"name\":\"sample-text\",\"id\":\"sample-text\",\"timestamp_unix_nano\":7,\"attributes\":{\"key\":true},\"internal\":true,\"status\":\"RUNNING\",\"start_time_unix_ms\":7,\"end_time_unix_ms\":7,\"error\":\"sample-text\"}]}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -5742,13 +6729,20 @@ fn get_workflow_execution_trace_events() -> Case {
 fn stream_v1_workflows_executions_execution_id_stream_get() -> Case {
     Case {
         data: case_data! {
-            op : "stream_v1_workflows_executions__execution_id__stream_get", method :
-            "GET", path : "/v1/workflows/executions/p-execution-id/stream", query : &
-            [("event_source", "DATABASE"), ("last_event_id", "sample-text")], headers : &
-            [], auth : Some(("authorization", "Bearer test-ApiKey")), body : None,
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"stream\":\"sample-text\",\"timestamp\":\"2024-05-01T12:00:00Z\",\"data\":{\"event_id\":\"sample-text\",\"event_timestamp\":7,\"root_workflow_exec_id\":\"sample-text\",\"parent_workflow_exec_id\":\"sample-text\",\"continued_run_id\":\"sample-text\",\"first_execution_run_id\":\"sample-text\",\"schedule_id\":\"sample-text\",\"workflow_exec_id\":\"sample-text\",\"workflow_run_id\":\"sample-text\",\"workflow_name\":\"sample-text\",\"event_type\":\"WORKFLOW_EXECUTION_STARTED\",\"attributes\":{\"task_id\":\"sample-text\",\"workflow_name\":\"sample-text\",\"input\":{\"type\":\"json\",\"value\":{\"any\":\"value\"}}}},\"workflow_context\":{\"namespace\":\"sample-text\",\"workflow_name\":\"sample-text\",\"workflow_exec_id\":\"sample-text\",\"parent_workflow_exec_id\":\"sample-text\",\"root_workflow_exec_id\":\"sample-text\"},\"metadata\":{\"key\":{\"any\":\"value\"}},\"broker_sequence\":7}"),
-            kind : Kind::Sse,
+            op: "stream_v1_workflows_executions__execution_id__stream_get",
+            method: "GET",
+            path: "/v1/workflows/executions/p-execution-id/stream",
+            query: &[
+                ("event_source", "DATABASE"),
+                ("last_event_id", "sample-text"),
+            ],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"stream\":\"sample-text\",\"timestamp\":\"2024-05-01T12:00:00Z\",\"data\":{\"event_id\":\"sample-text\",\"event_timestamp\":7,\"root_workflow_exec_id\":\"sample-text\",\"parent_workflow_exec_id\":\"sample-text\",\"continued_run_id\":\"sample-text\",\"first_execution_run_id\":\"sample-text\",\"schedule_id\":\"sample-text\",\"workflow_exec_id\":\"sample-text\",\"workflow_run_id\":\"sample-text\",\"workflow_name\":\"sample-text\",\"event_type\":\"WORKFLOW_EXECUTION_STARTED\",\"attributes\":{\"task_id\":\"sample-text\",\"workflow_name\":\"sample-text\",\"input\":{\"type\":\"json\",\"value\":{\"any\":\"value\"}}}},\"workflow_context\":{\"namespace\":\"sample-text\",\"workflow_name\":\"sample-text\",\"workflow_exec_id\":\"sample-text\",\"parent_workflow_exec_id\":\"sample-text\",\"root_workflow_exec_id\":\"sample-text\"},\"metadata\":{\"key\":{\"any\":\"value\"}},\"broker_sequence\":7}"),
+            kind: Kind::Sse,
         },
         call: None,
         stream: Some(|c| Box::pin(async move {
@@ -5769,15 +6763,25 @@ fn stream_v1_workflows_executions_execution_id_stream_get() -> Case {
 fn get_workflow_execution_logs() -> Case {
     Case {
         data: case_data! {
-            op : "get_workflow_execution_logs", method : "GET", path :
-            "/v1/workflows/executions/p-execution-id/logs", query : & [("run_id",
-            "3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f"), ("activity_id", "sample-text"),
-            ("after", "2024-05-01T12:00:00Z"), ("before", "2024-05-01T12:00:00Z"),
-            ("order", "asc"), ("cursor", "sample-text"), ("limit", "7")], headers : & [],
-            auth : Some(("authorization", "Bearer test-ApiKey")), body : None,
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"results\":[{\"timestamp\":\"2024-05-01T12:00:00Z\",\"trace_id\":\"sample-text\",\"span_id\":\"sample-text\",\"severity_text\":\"sample-text\",\"body\":\"sample-text\",\"log_attributes\":{\"key\":\"sample-text\"}}],\"next_cursor\":\"sample-text\"}"),
-            kind : Kind::Json,
+            op: "get_workflow_execution_logs",
+            method: "GET",
+            path: "/v1/workflows/executions/p-execution-id/logs",
+            query: &[
+                ("run_id", "3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f"),
+                ("activity_id", "sample-text"),
+                ("after", "2024-05-01T12:00:00Z"),
+                ("before", "2024-05-01T12:00:00Z"),
+                ("order", "asc"),
+                ("cursor", "sample-text"),
+                ("limit", "7"),
+            ],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"results\":[{\"timestamp\":\"2024-05-01T12:00:00Z\",\"trace_id\":\"sample-text\",\"span_id\":\"sample-text\",\"severity_text\":\"sample-text\",\"body\":\"sample-text\",\"log_attributes\":{\"key\":\"sample-text\"}}],\"next_cursor\":\"sample-text\"}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -5803,15 +6807,24 @@ fn get_workflow_execution_logs() -> Case {
 fn stream_workflow_execution_logs() -> Case {
     Case {
         data: case_data! {
-            op : "stream_workflow_execution_logs", method : "GET", path :
-            "/v1/workflows/executions/p-execution-id/logs/stream", query : & [("run_id",
-            "3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f"), ("activity_id", "sample-text"),
-            ("after", "2024-05-01T12:00:00Z"), ("last_event_id", "sample-text")], headers
-            : & [("last-event-id", "sample-text")], auth : Some(("authorization",
-            "Bearer test-ApiKey")), body : None, multipart_fields : None, status :
-            200u16, response :
-            Some("{\"timestamp\":\"2024-05-01T12:00:00Z\",\"trace_id\":\"sample-text\",\"span_id\":\"sample-text\",\"severity_text\":\"sample-text\",\"body\":\"sample-text\",\"log_attributes\":{\"key\":\"sample-text\"}}"),
-            kind : Kind::Sse,
+            op: "stream_workflow_execution_logs",
+            method: "GET",
+            path: "/v1/workflows/executions/p-execution-id/logs/stream",
+            query: &[
+                ("run_id", "3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f"),
+                ("activity_id", "sample-text"),
+                ("after", "2024-05-01T12:00:00Z"),
+                ("last_event_id", "sample-text"),
+            ],
+            headers: &[
+                ("last-event-id", "sample-text"),
+            ],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"timestamp\":\"2024-05-01T12:00:00Z\",\"trace_id\":\"sample-text\",\"span_id\":\"sample-text\",\"severity_text\":\"sample-text\",\"body\":\"sample-text\",\"log_attributes\":{\"key\":\"sample-text\"}}"),
+            kind: Kind::Sse,
         },
         call: None,
         stream: Some(|c| Box::pin(async move {
@@ -5835,14 +6848,20 @@ fn stream_workflow_execution_logs() -> Case {
 fn get_workflow_metrics_v1_workflows_workflow_name_metrics_get() -> Case {
     Case {
         data: case_data! {
-            op : "get_workflow_metrics_v1_workflows__workflow_name__metrics_get", method
-            : "GET", path : "/v1/workflows/p-workflow-name/metrics", query : &
-            [("start_time", "2024-05-01T12:00:00Z"), ("end_time",
-            "2024-05-01T12:00:00Z")], headers : & [], auth : Some(("authorization",
-            "Bearer test-ApiKey")), body : None, multipart_fields : None, status :
-            200u16, response :
-            Some("{\"execution_count\":{\"value\":7},\"success_count\":{\"value\":7},\"error_count\":{\"value\":7},\"average_latency_ms\":{\"value\":7},\"latency_over_time\":{\"value\":[[{\"any\":\"value\"}]]},\"retry_rate\":{\"value\":7}}"),
-            kind : Kind::Json,
+            op: "get_workflow_metrics_v1_workflows__workflow_name__metrics_get",
+            method: "GET",
+            path: "/v1/workflows/p-workflow-name/metrics",
+            query: &[
+                ("start_time", "2024-05-01T12:00:00Z"),
+                ("end_time", "2024-05-01T12:00:00Z"),
+            ],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"execution_count\":{\"value\":7},\"success_count\":{\"value\":7},\"error_count\":{\"value\":7},\"average_latency_ms\":{\"value\":7},\"latency_over_time\":{\"value\":[[{\"any\":\"value\"}]]},\"retry_rate\":{\"value\":7}}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -5863,20 +6882,35 @@ fn get_workflow_metrics_v1_workflows_workflow_name_metrics_get() -> Case {
 fn list_runs_v1_workflows_runs_get() -> Case {
     Case {
         data: case_data! {
-            op : "list_runs_v1_workflows_runs_get", method : "GET", path :
-            "/v1/workflows/runs", query : & [("workflow_identifier", "sample-text"),
-            ("root_execution_id", "sample-text"), ("search", "sample-text"), ("status",
-            "RUNNING"), ("deployment_name", "sample-text"), ("sort_by", "start_time"),
-            ("order", "asc"), ("start_time_after", "2024-05-01T12:00:00Z"),
-            ("start_time_before", "2024-05-01T12:00:00Z"), ("end_time_after",
-            "2024-05-01T12:00:00Z"), ("end_time_before", "2024-05-01T12:00:00Z"),
-            ("user_id", "sample-text"), ("workflow_tags", "sample-text"),
-            ("include_internal", "true"), ("page_size", "7"), ("next_page_token",
-            "sample-text"), ("search_key", "sample-text")], headers : & [], auth :
-            Some(("authorization", "Bearer test-ApiKey")), body : None, multipart_fields
-            : None, status : 200u16, response :
-            Some("{\"executions\":[{\"workflow_name\":\"sample-text\",\"workflow_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"deployment_name\":\"sample-text\",\"execution_id\":\"sample-text\",\"parent_execution_id\":\"sample-text\",\"root_execution_id\":\"sample-text\",\"run_id\":\"sample-text\",\"user_id\":\"sample-text\",\"status\":\"RUNNING\",\"start_time\":\"2024-05-01T12:00:00Z\",\"end_time\":\"2024-05-01T12:00:00Z\",\"total_duration_ms\":7}],\"next_page_token\":\"sample-text\"}"),
-            kind : Kind::Json,
+            op: "list_runs_v1_workflows_runs_get",
+            method: "GET",
+            path: "/v1/workflows/runs",
+            query: &[
+                ("workflow_identifier", "sample-text"),
+                ("root_execution_id", "sample-text"),
+                ("search", "sample-text"),
+                ("status", "RUNNING"),
+                ("deployment_name", "sample-text"),
+                ("sort_by", "start_time"),
+                ("order", "asc"),
+                ("start_time_after", "2024-05-01T12:00:00Z"),
+                ("start_time_before", "2024-05-01T12:00:00Z"),
+                ("end_time_after", "2024-05-01T12:00:00Z"),
+                ("end_time_before", "2024-05-01T12:00:00Z"),
+                ("user_id", "sample-text"),
+                ("workflow_tags", "sample-text"),
+                ("include_internal", "true"),
+                ("page_size", "7"),
+                ("next_page_token", "sample-text"),
+                ("search_key", "sample-text"),
+            ],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"executions\":[{\"workflow_name\":\"sample-text\",\"workflow_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"deployment_name\":\"sample-text\",\"execution_id\":\"sample-text\",\"parent_execution_id\":\"sample-text\",\"root_execution_id\":\"sample-text\",\"run_id\":\"sample-text\",\"user_id\":\"sample-text\",\"status\":\"RUNNING\",\"start_time\":\"2024-05-01T12:00:00Z\",\"end_time\":\"2024-05-01T12:00:00Z\",\"total_duration_ms\":7}],\"next_page_token\":\"sample-text\"}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -5912,12 +6946,17 @@ fn list_runs_v1_workflows_runs_get() -> Case {
 fn get_run_v1_workflows_runs_run_id_get() -> Case {
     Case {
         data: case_data! {
-            op : "get_run_v1_workflows_runs__run_id__get", method : "GET", path :
-            "/v1/workflows/runs/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f", query : & [],
-            headers : & [], auth : Some(("authorization", "Bearer test-ApiKey")), body :
-            None, multipart_fields : None, status : 200u16, response :
-            Some("{\"workflow_name\":\"sample-text\",\"workflow_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"deployment_name\":\"sample-text\",\"execution_id\":\"sample-text\",\"parent_execution_id\":\"sample-text\",\"root_execution_id\":\"sample-text\",\"run_id\":\"sample-text\",\"user_id\":\"sample-text\",\"status\":\"RUNNING\",\"start_time\":\"2024-05-01T12:00:00Z\",\"end_time\":\"2024-05-01T12:00:00Z\",\"total_duration_ms\":7,\"result\":{\"any\":\"value\"}}"),
-            kind : Kind::Json,
+            op: "get_run_v1_workflows_runs__run_id__get",
+            method: "GET",
+            path: "/v1/workflows/runs/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"workflow_name\":\"sample-text\",\"workflow_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"deployment_name\":\"sample-text\",\"execution_id\":\"sample-text\",\"parent_execution_id\":\"sample-text\",\"root_execution_id\":\"sample-text\",\"run_id\":\"sample-text\",\"user_id\":\"sample-text\",\"status\":\"RUNNING\",\"start_time\":\"2024-05-01T12:00:00Z\",\"end_time\":\"2024-05-01T12:00:00Z\",\"total_duration_ms\":7,\"result\":{\"any\":\"value\"}}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -5936,12 +6975,19 @@ fn get_run_v1_workflows_runs_run_id_get() -> Case {
 fn get_run_history_v1_workflows_runs_run_id_history_get() -> Case {
     Case {
         data: case_data! {
-            op : "get_run_history_v1_workflows_runs__run_id__history_get", method :
-            "GET", path :
-            "/v1/workflows/runs/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/history", query : &
-            [("decode_payloads", "true")], headers : & [], auth : Some(("authorization",
-            "Bearer test-ApiKey")), body : None, multipart_fields : None, status :
-            200u16, response : Some("{\"any\":\"value\"}"), kind : Kind::Json,
+            op: "get_run_history_v1_workflows_runs__run_id__history_get",
+            method: "GET",
+            path: "/v1/workflows/runs/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/history",
+            query: &[
+                ("decode_payloads", "true"),
+            ],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"any\":\"value\"}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -5961,14 +7007,24 @@ fn get_run_history_v1_workflows_runs_run_id_history_get() -> Case {
 fn get_schedules_v1_workflows_schedules_get() -> Case {
     Case {
         data: case_data! {
-            op : "get_schedules_v1_workflows_schedules_get", method : "GET", path :
-            "/v1/workflows/schedules", query : & [("workflow_name", "sample-text"),
-            ("user_id", "sample-text"), ("status", "active"), ("search", "sample-text"),
-            ("page_size", "7"), ("next_page_token", "sample-text")], headers : & [], auth
-            : Some(("authorization", "Bearer test-ApiKey")), body : None,
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"schedules\":[{\"input\":{\"any\":\"value\"},\"calendars\":[{}],\"intervals\":[{\"every\":\"P1D\"}],\"cron_expressions\":[\"sample-text\"],\"skip\":[{}],\"start_at\":\"2024-05-01T12:00:00Z\",\"end_at\":\"2024-05-01T12:00:00Z\",\"jitter\":\"P1D\",\"time_zone_name\":\"sample-text\",\"policy\":{\"catchup_window_seconds\":7,\"overlap\":7,\"pause_on_failure\":true},\"schedule_id\":\"sample-text\",\"remaining_executions\":7,\"workflow_name\":\"sample-text\",\"deployment_name\":\"sample-text\",\"paused\":true,\"note\":\"sample-text\",\"future_executions\":[{\"scheduled_at\":\"2024-05-01T12:00:00Z\"}],\"recent_executions\":[{\"scheduled_at\":\"2024-05-01T12:00:00Z\",\"started_at\":\"2024-05-01T12:00:00Z\",\"execution_id\":\"sample-text\"}]}],\"next_page_token\":\"sample-text\"}"),
-            kind : Kind::Json,
+            op: "get_schedules_v1_workflows_schedules_get",
+            method: "GET",
+            path: "/v1/workflows/schedules",
+            query: &[
+                ("workflow_name", "sample-text"),
+                ("user_id", "sample-text"),
+                ("status", "active"),
+                ("search", "sample-text"),
+                ("page_size", "7"),
+                ("next_page_token", "sample-text"),
+            ],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"schedules\":[{\"input\":{\"any\":\"value\"},\"calendars\":[{}],\"intervals\":[{\"every\":\"P1D\"}],\"cron_expressions\":[\"sample-text\"],\"skip\":[{}],\"start_at\":\"2024-05-01T12:00:00Z\",\"end_at\":\"2024-05-01T12:00:00Z\",\"jitter\":\"P1D\",\"time_zone_name\":\"sample-text\",\"policy\":{\"catchup_window_seconds\":7,\"overlap\":7,\"pause_on_failure\":true},\"schedule_id\":\"sample-text\",\"remaining_executions\":7,\"workflow_name\":\"sample-text\",\"deployment_name\":\"sample-text\",\"paused\":true,\"note\":\"sample-text\",\"future_executions\":[{\"scheduled_at\":\"2024-05-01T12:00:00Z\"}],\"recent_executions\":[{\"scheduled_at\":\"2024-05-01T12:00:00Z\",\"started_at\":\"2024-05-01T12:00:00Z\",\"execution_id\":\"sample-text\"}]}],\"next_page_token\":\"sample-text\"}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -5993,12 +7049,17 @@ fn get_schedules_v1_workflows_schedules_get() -> Case {
 fn schedule_workflow_v1_workflows_schedules_post() -> Case {
     Case {
         data: case_data! {
-            op : "schedule_workflow_v1_workflows_schedules_post", method : "POST", path :
-            "/v1/workflows/schedules", query : & [], headers : & [], auth :
-            Some(("authorization", "Bearer test-ApiKey")), body :
-            Some("{\"schedule\":{\"input\":{\"any\":\"value\"},\"calendars\":[{\"second\":[{\"start\":7}],\"minute\":[{\"start\":7}],\"hour\":[{\"start\":7}],\"day_of_month\":[{\"start\":7}],\"month\":[{\"start\":7}],\"year\":[{\"start\":7}],\"day_of_week\":[{\"start\":7}],\"comment\":\"sample-text\"}],\"intervals\":[{\"every\":\"P1D\",\"offset\":\"P1D\"}],\"cron_expressions\":[\"sample-text\"],\"skip\":[{\"second\":[{\"start\":7}],\"minute\":[{\"start\":7}],\"hour\":[{\"start\":7}],\"day_of_month\":[{\"start\":7}],\"month\":[{\"start\":7}],\"year\":[{\"start\":7}],\"day_of_week\":[{\"start\":7}],\"comment\":\"sample-text\"}],\"start_at\":\"2024-05-01T12:00:00Z\",\"end_at\":\"2024-05-01T12:00:00Z\",\"jitter\":\"P1D\",\"time_zone_name\":\"sample-text\",\"policy\":{\"catchup_window_seconds\":7,\"overlap\":7,\"pause_on_failure\":true},\"max_executions\":7,\"schedule_id\":\"sample-text\"},\"workflow_registration_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workflow_version_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workflow_identifier\":\"sample-text\",\"workflow_task_queue\":\"sample-text\",\"schedule_id\":\"sample-text\",\"deployment_name\":\"sample-text\"}"),
-            multipart_fields : None, status : 201u16, response :
-            Some("{\"schedule_id\":\"sample-text\"}"), kind : Kind::Json,
+            op: "schedule_workflow_v1_workflows_schedules_post",
+            method: "POST",
+            path: "/v1/workflows/schedules",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"schedule\":{\"input\":{\"any\":\"value\"},\"calendars\":[{\"second\":[{\"start\":7}],\"minute\":[{\"start\":7}],\"hour\":[{\"start\":7}],\"day_of_month\":[{\"start\":7}],\"month\":[{\"start\":7}],\"year\":[{\"start\":7}],\"day_of_week\":[{\"start\":7}],\"comment\":\"sample-text\"}],\"intervals\":[{\"every\":\"P1D\",\"offset\":\"P1D\"}],\"cron_expressions\":[\"sample-text\"],\"skip\":[{\"second\":[{\"start\":7}],\"minute\":[{\"start\":7}],\"hour\":[{\"start\":7}],\"day_of_month\":[{\"start\":7}],\"month\":[{\"start\":7}],\"year\":[{\"start\":7}],\"day_of_week\":[{\"start\":7}],\"comment\":\"sample-text\"}],\"start_at\":\"2024-05-01T12:00:00Z\",\"end_at\":\"2024-05-01T12:00:00Z\",\"jitter\":\"P1D\",\"time_zone_name\":\"sample-text\",\"policy\":{\"catchup_window_seconds\":7,\"overlap\":7,\"pause_on_failure\":true},\"max_executions\":7,\"schedule_id\":\"sample-text\"},\"workflow_registration_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workflow_version_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workflow_identifier\":\"sample-text\",\"workflow_task_queue\":\"sample-text\",\"schedule_id\":\"sample-text\",\"deployment_name\":\"sample-text\"}"),
+            multipart_fields: None,
+            status: 201u16,
+            response: Some("{\"schedule_id\":\"sample-text\"}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -6023,12 +7084,17 @@ fn schedule_workflow_v1_workflows_schedules_post() -> Case {
 fn get_schedule_v1_workflows_schedules_schedule_id_get() -> Case {
     Case {
         data: case_data! {
-            op : "get_schedule_v1_workflows_schedules__schedule_id__get", method : "GET",
-            path : "/v1/workflows/schedules/p-schedule-id", query : & [], headers : & [],
-            auth : Some(("authorization", "Bearer test-ApiKey")), body : None,
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"input\":{\"any\":\"value\"},\"calendars\":[{\"second\":[{\"start\":7}],\"minute\":[{\"start\":7}],\"hour\":[{\"start\":7}],\"day_of_month\":[{\"start\":7}],\"month\":[{\"start\":7}],\"year\":[{\"start\":7}],\"day_of_week\":[{\"start\":7}],\"comment\":\"sample-text\"}],\"intervals\":[{\"every\":\"P1D\",\"offset\":\"P1D\"}],\"cron_expressions\":[\"sample-text\"],\"skip\":[{\"second\":[{\"start\":7}],\"minute\":[{\"start\":7}],\"hour\":[{\"start\":7}],\"day_of_month\":[{\"start\":7}],\"month\":[{\"start\":7}],\"year\":[{\"start\":7}],\"day_of_week\":[{\"start\":7}],\"comment\":\"sample-text\"}],\"start_at\":\"2024-05-01T12:00:00Z\",\"end_at\":\"2024-05-01T12:00:00Z\",\"jitter\":\"P1D\",\"time_zone_name\":\"sample-text\",\"policy\":{\"catchup_window_seconds\":7,\"overlap\":7,\"pause_on_failure\":true},\"schedule_id\":\"sample-text\",\"remaining_executions\":7,\"workflow_name\":\"sample-text\",\"deployment_name\":\"sample-text\",\"paused\":true,\"note\":\"sample-text\",\"future_executions\":[{\"scheduled_at\":\"2024-05-01T12:00:00Z\"}],\"recent_executions\":[{\"scheduled_at\":\"2024-05-01T12:00:00Z\",\"started_at\":\"2024-05-01T12:00:00Z\",\"execution_id\":\"sample-text\"}]}"),
-            kind : Kind::Json,
+            op: "get_schedule_v1_workflows_schedules__schedule_id__get",
+            method: "GET",
+            path: "/v1/workflows/schedules/p-schedule-id",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"input\":{\"any\":\"value\"},\"calendars\":[{\"second\":[{\"start\":7}],\"minute\":[{\"start\":7}],\"hour\":[{\"start\":7}],\"day_of_month\":[{\"start\":7}],\"month\":[{\"start\":7}],\"year\":[{\"start\":7}],\"day_of_week\":[{\"start\":7}],\"comment\":\"sample-text\"}],\"intervals\":[{\"every\":\"P1D\",\"offset\":\"P1D\"}],\"cron_expressions\":[\"sample-text\"],\"skip\":[{\"second\":[{\"start\":7}],\"minute\":[{\"start\":7}],\"hour\":[{\"start\":7}],\"day_of_month\":[{\"start\":7}],\"month\":[{\"start\":7}],\"year\":[{\"start\":7}],\"day_of_week\":[{\"start\":7}],\"comment\":\"sample-text\"}],\"start_at\":\"2024-05-01T12:00:00Z\",\"end_at\":\"2024-05-01T12:00:00Z\",\"jitter\":\"P1D\",\"time_zone_name\":\"sample-text\",\"policy\":{\"catchup_window_seconds\":7,\"overlap\":7,\"pause_on_failure\":true},\"schedule_id\":\"sample-text\",\"remaining_executions\":7,\"workflow_name\":\"sample-text\",\"deployment_name\":\"sample-text\",\"paused\":true,\"note\":\"sample-text\",\"future_executions\":[{\"scheduled_at\":\"2024-05-01T12:00:00Z\"}],\"recent_executions\":[{\"scheduled_at\":\"2024-05-01T12:00:00Z\",\"started_at\":\"2024-05-01T12:00:00Z\",\"execution_id\":\"sample-text\"}]}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -6047,11 +7113,17 @@ fn get_schedule_v1_workflows_schedules_schedule_id_get() -> Case {
 fn unschedule_workflow_v1_workflows_schedules_schedule_id_delete() -> Case {
     Case {
         data: case_data! {
-            op : "unschedule_workflow_v1_workflows_schedules__schedule_id__delete",
-            method : "DELETE", path : "/v1/workflows/schedules/p-schedule-id", query : &
-            [], headers : & [], auth : Some(("authorization", "Bearer test-ApiKey")),
-            body : None, multipart_fields : None, status : 204u16, response : None, kind
-            : Kind::Empty,
+            op: "unschedule_workflow_v1_workflows_schedules__schedule_id__delete",
+            method: "DELETE",
+            path: "/v1/workflows/schedules/p-schedule-id",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 204u16,
+            response: None,
+            kind: Kind::Empty,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -6073,12 +7145,17 @@ fn unschedule_workflow_v1_workflows_schedules_schedule_id_delete() -> Case {
 fn update_schedule_v1_workflows_schedules_schedule_id_patch() -> Case {
     Case {
         data: case_data! {
-            op : "update_schedule_v1_workflows_schedules__schedule_id__patch", method :
-            "PATCH", path : "/v1/workflows/schedules/p-schedule-id", query : & [],
-            headers : & [], auth : Some(("authorization", "Bearer test-ApiKey")), body :
-            Some("{\"schedule\":{\"input\":{\"any\":\"value\"},\"calendars\":[{\"second\":[{\"start\":7}],\"minute\":[{\"start\":7}],\"hour\":[{\"start\":7}],\"day_of_month\":[{\"start\":7}],\"month\":[{\"start\":7}],\"year\":[{\"start\":7}],\"day_of_week\":[{\"start\":7}],\"comment\":\"sample-text\"}],\"intervals\":[{\"every\":\"P1D\",\"offset\":\"P1D\"}],\"cron_expressions\":[\"sample-text\"],\"skip\":[{\"second\":[{\"start\":7}],\"minute\":[{\"start\":7}],\"hour\":[{\"start\":7}],\"day_of_month\":[{\"start\":7}],\"month\":[{\"start\":7}],\"year\":[{\"start\":7}],\"day_of_week\":[{\"start\":7}],\"comment\":\"sample-text\"}],\"start_at\":\"2024-05-01T12:00:00Z\",\"end_at\":\"2024-05-01T12:00:00Z\",\"jitter\":\"P1D\",\"time_zone_name\":\"sample-text\",\"policy\":{\"catchup_window_seconds\":7,\"overlap\":7,\"pause_on_failure\":true},\"max_executions\":7}}"),
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"schedule_id\":\"sample-text\"}"), kind : Kind::Json,
+            op: "update_schedule_v1_workflows_schedules__schedule_id__patch",
+            method: "PATCH",
+            path: "/v1/workflows/schedules/p-schedule-id",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"schedule\":{\"input\":{\"any\":\"value\"},\"calendars\":[{\"second\":[{\"start\":7}],\"minute\":[{\"start\":7}],\"hour\":[{\"start\":7}],\"day_of_month\":[{\"start\":7}],\"month\":[{\"start\":7}],\"year\":[{\"start\":7}],\"day_of_week\":[{\"start\":7}],\"comment\":\"sample-text\"}],\"intervals\":[{\"every\":\"P1D\",\"offset\":\"P1D\"}],\"cron_expressions\":[\"sample-text\"],\"skip\":[{\"second\":[{\"start\":7}],\"minute\":[{\"start\":7}],\"hour\":[{\"start\":7}],\"day_of_month\":[{\"start\":7}],\"month\":[{\"start\":7}],\"year\":[{\"start\":7}],\"day_of_week\":[{\"start\":7}],\"comment\":\"sample-text\"}],\"start_at\":\"2024-05-01T12:00:00Z\",\"end_at\":\"2024-05-01T12:00:00Z\",\"jitter\":\"P1D\",\"time_zone_name\":\"sample-text\",\"policy\":{\"catchup_window_seconds\":7,\"overlap\":7,\"pause_on_failure\":true},\"max_executions\":7}}"),
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"schedule_id\":\"sample-text\"}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -6104,11 +7181,17 @@ fn update_schedule_v1_workflows_schedules_schedule_id_patch() -> Case {
 fn pause_schedule_v1_workflows_schedules_schedule_id_pause_post() -> Case {
     Case {
         data: case_data! {
-            op : "pause_schedule_v1_workflows_schedules__schedule_id__pause_post", method
-            : "POST", path : "/v1/workflows/schedules/p-schedule-id/pause", query : & [],
-            headers : & [], auth : Some(("authorization", "Bearer test-ApiKey")), body :
-            Some("{\"note\":\"sample-text\"}"), multipart_fields : None, status : 204u16,
-            response : None, kind : Kind::Empty,
+            op: "pause_schedule_v1_workflows_schedules__schedule_id__pause_post",
+            method: "POST",
+            path: "/v1/workflows/schedules/p-schedule-id/pause",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"note\":\"sample-text\"}"),
+            multipart_fields: None,
+            status: 204u16,
+            response: None,
+            kind: Kind::Empty,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -6131,11 +7214,17 @@ fn pause_schedule_v1_workflows_schedules_schedule_id_pause_post() -> Case {
 fn resume_schedule_v1_workflows_schedules_schedule_id_resume_post() -> Case {
     Case {
         data: case_data! {
-            op : "resume_schedule_v1_workflows_schedules__schedule_id__resume_post",
-            method : "POST", path : "/v1/workflows/schedules/p-schedule-id/resume", query
-            : & [], headers : & [], auth : Some(("authorization", "Bearer test-ApiKey")),
-            body : Some("{\"note\":\"sample-text\"}"), multipart_fields : None, status :
-            204u16, response : None, kind : Kind::Empty,
+            op: "resume_schedule_v1_workflows_schedules__schedule_id__resume_post",
+            method: "POST",
+            path: "/v1/workflows/schedules/p-schedule-id/resume",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"note\":\"sample-text\"}"),
+            multipart_fields: None,
+            status: 204u16,
+            response: None,
+            kind: Kind::Empty,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -6158,11 +7247,17 @@ fn resume_schedule_v1_workflows_schedules_schedule_id_resume_post() -> Case {
 fn trigger_schedule_v1_workflows_schedules_schedule_id_trigger_post() -> Case {
     Case {
         data: case_data! {
-            op : "trigger_schedule_v1_workflows_schedules__schedule_id__trigger_post",
-            method : "POST", path : "/v1/workflows/schedules/p-schedule-id/trigger",
-            query : & [], headers : & [], auth : Some(("authorization",
-            "Bearer test-ApiKey")), body : Some("{\"overlap\":7}"), multipart_fields :
-            None, status : 204u16, response : None, kind : Kind::Empty,
+            op: "trigger_schedule_v1_workflows_schedules__schedule_id__trigger_post",
+            method: "POST",
+            path: "/v1/workflows/schedules/p-schedule-id/trigger",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"overlap\":7}"),
+            multipart_fields: None,
+            status: 204u16,
+            response: None,
+            kind: Kind::Empty,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -6185,19 +7280,31 @@ fn trigger_schedule_v1_workflows_schedules_schedule_id_trigger_post() -> Case {
 fn get_stream_events_v1_workflows_events_stream_get() -> Case {
     Case {
         data: case_data! {
-            op : "get_stream_events_v1_workflows_events_stream_get", method : "GET", path
-            : "/v1/workflows/events/stream", query : & [("scope", "activity"),
-            ("activity_name", "sample-text"), ("activity_id", "sample-text"),
-            ("workflow_name", "sample-text"), ("workflow_exec_id", "sample-text"),
-            ("root_workflow_exec_id", "sample-text"), ("parent_workflow_exec_id",
-            "sample-text"), ("stream", "sample-text"), ("start_seq", "7"),
-            ("metadata_filters", "{\"key\":{\"any\":\"value\"}}"),
-            ("workflow_event_types", "WORKFLOW_EXECUTION_STARTED")], headers : &
-            [("last-event-id", "sample-text")], auth : Some(("authorization",
-            "Bearer test-ApiKey")), body : None, multipart_fields : None, status :
-            200u16, response :
-            Some("{\"stream\":\"sample-text\",\"timestamp\":\"2024-05-01T12:00:00Z\",\"data\":{\"event_id\":\"sample-text\",\"event_timestamp\":7,\"root_workflow_exec_id\":\"sample-text\",\"parent_workflow_exec_id\":\"sample-text\",\"continued_run_id\":\"sample-text\",\"first_execution_run_id\":\"sample-text\",\"schedule_id\":\"sample-text\",\"workflow_exec_id\":\"sample-text\",\"workflow_run_id\":\"sample-text\",\"workflow_name\":\"sample-text\",\"event_type\":\"WORKFLOW_EXECUTION_STARTED\",\"attributes\":{\"task_id\":\"sample-text\",\"workflow_name\":\"sample-text\",\"input\":{\"type\":\"json\",\"value\":{\"any\":\"value\"}}}},\"workflow_context\":{\"namespace\":\"sample-text\",\"workflow_name\":\"sample-text\",\"workflow_exec_id\":\"sample-text\",\"parent_workflow_exec_id\":\"sample-text\",\"root_workflow_exec_id\":\"sample-text\"},\"metadata\":{\"key\":{\"any\":\"value\"}},\"broker_sequence\":7}"),
-            kind : Kind::Sse,
+            op: "get_stream_events_v1_workflows_events_stream_get",
+            method: "GET",
+            path: "/v1/workflows/events/stream",
+            query: &[
+                ("scope", "activity"),
+                ("activity_name", "sample-text"),
+                ("activity_id", "sample-text"),
+                ("workflow_name", "sample-text"),
+                ("workflow_exec_id", "sample-text"),
+                ("root_workflow_exec_id", "sample-text"),
+                ("parent_workflow_exec_id", "sample-text"),
+                ("stream", "sample-text"),
+                ("start_seq", "7"),
+                ("metadata_filters", "{\"key\":{\"any\":\"value\"}}"),
+                ("workflow_event_types", "WORKFLOW_EXECUTION_STARTED"),
+            ],
+            headers: &[
+                ("last-event-id", "sample-text"),
+            ],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"stream\":\"sample-text\",\"timestamp\":\"2024-05-01T12:00:00Z\",\"data\":{\"event_id\":\"sample-text\",\"event_timestamp\":7,\"root_workflow_exec_id\":\"sample-text\",\"parent_workflow_exec_id\":\"sample-text\",\"continued_run_id\":\"sample-text\",\"first_execution_run_id\":\"sample-text\",\"schedule_id\":\"sample-text\",\"workflow_exec_id\":\"sample-text\",\"workflow_run_id\":\"sample-text\",\"workflow_name\":\"sample-text\",\"event_type\":\"WORKFLOW_EXECUTION_STARTED\",\"attributes\":{\"task_id\":\"sample-text\",\"workflow_name\":\"sample-text\",\"input\":{\"type\":\"json\",\"value\":{\"any\":\"value\"}}}},\"workflow_context\":{\"namespace\":\"sample-text\",\"workflow_name\":\"sample-text\",\"workflow_exec_id\":\"sample-text\",\"parent_workflow_exec_id\":\"sample-text\",\"root_workflow_exec_id\":\"sample-text\"},\"metadata\":{\"key\":{\"any\":\"value\"}},\"broker_sequence\":7}"),
+            kind: Kind::Sse,
         },
         call: None,
         stream: Some(|c| Box::pin(async move {
@@ -6233,14 +7340,23 @@ fn get_stream_events_v1_workflows_events_stream_get() -> Case {
 fn get_workflow_events_v1_workflows_events_list_get() -> Case {
     Case {
         data: case_data! {
-            op : "get_workflow_events_v1_workflows_events_list_get", method : "GET", path
-            : "/v1/workflows/events/list", query : & [("root_workflow_exec_id",
-            "sample-text"), ("workflow_exec_id", "sample-text"), ("workflow_run_id",
-            "sample-text"), ("limit", "7"), ("cursor", "sample-text")], headers : & [],
-            auth : Some(("authorization", "Bearer test-ApiKey")), body : None,
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"events\":[{\"event_id\":\"sample-text\",\"event_timestamp\":7,\"root_workflow_exec_id\":\"sample-text\",\"parent_workflow_exec_id\":\"sample-text\",\"continued_run_id\":\"sample-text\",\"first_execution_run_id\":\"sample-text\",\"schedule_id\":\"sample-text\",\"workflow_exec_id\":\"sample-text\",\"workflow_run_id\":\"sample-text\",\"workflow_name\":\"sample-text\",\"event_type\":\"WORKFLOW_EXECUTION_STARTED\",\"attributes\":{\"task_id\":\"sample-text\",\"workflow_name\":\"sample-text\",\"input\":{\"type\":\"json\",\"value\":{\"any\":\"value\"}}}}],\"next_cursor\":\"sample-text\"}"),
-            kind : Kind::Json,
+            op: "get_workflow_events_v1_workflows_events_list_get",
+            method: "GET",
+            path: "/v1/workflows/events/list",
+            query: &[
+                ("root_workflow_exec_id", "sample-text"),
+                ("workflow_exec_id", "sample-text"),
+                ("workflow_run_id", "sample-text"),
+                ("limit", "7"),
+                ("cursor", "sample-text"),
+            ],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"events\":[{\"event_id\":\"sample-text\",\"event_timestamp\":7,\"root_workflow_exec_id\":\"sample-text\",\"parent_workflow_exec_id\":\"sample-text\",\"continued_run_id\":\"sample-text\",\"first_execution_run_id\":\"sample-text\",\"schedule_id\":\"sample-text\",\"workflow_exec_id\":\"sample-text\",\"workflow_run_id\":\"sample-text\",\"workflow_name\":\"sample-text\",\"event_type\":\"WORKFLOW_EXECUTION_STARTED\",\"attributes\":{\"task_id\":\"sample-text\",\"workflow_name\":\"sample-text\",\"input\":{\"type\":\"json\",\"value\":{\"any\":\"value\"}}}}],\"next_cursor\":\"sample-text\"}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -6263,16 +7379,27 @@ fn get_workflow_events_v1_workflows_events_list_get() -> Case {
 fn list_deployments_v1_workflows_deployments_get() -> Case {
     Case {
         data: case_data! {
-            op : "list_deployments_v1_workflows_deployments_get", method : "GET", path :
-            "/v1/workflows/deployments", query : & [("active_only", "true"),
-            ("is_hardened", "true"), ("workflow_name", "sample-text"), ("search",
-            "sample-text"), ("order_by", "updated_at"), ("order", "asc"), ("limit", "7"),
-            ("cursor", "sample-text"), ("workspace_id",
-            "3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f")], headers : & [], auth :
-            Some(("authorization", "Bearer test-ApiKey")), body : None, multipart_fields
-            : None, status : 200u16, response :
-            Some("{\"deployments\":[{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"is_active\":true,\"is_hardened\":true,\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"location\":{\"location_type\":\"local\",\"k8s_cluster\":\"sample-text\",\"k8s_namespace\":\"sample-text\"},\"worker_count\":7,\"active_worker_count\":7,\"locations\":[\"local\"],\"managed\":{\"service_id\":\"sample-text\",\"name\":\"sample-text\",\"spec\":{\"github_url\":\"sample-text\"},\"resources\":{},\"status\":{},\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"stopped\":true,\"rollout_status\":\"sample-text\",\"created_by\":\"sample-text\",\"updated_by\":\"sample-text\",\"deployed_by\":\"sample-text\",\"deployed_at\":\"2024-05-01T12:00:00Z\",\"is_hardened\":true}}],\"next_cursor\":\"sample-text\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}"),
-            kind : Kind::Json,
+            op: "list_deployments_v1_workflows_deployments_get",
+            method: "GET",
+            path: "/v1/workflows/deployments",
+            query: &[
+                ("active_only", "true"),
+                ("is_hardened", "true"),
+                ("workflow_name", "sample-text"),
+                ("search", "sample-text"),
+                ("order_by", "updated_at"),
+                ("order", "asc"),
+                ("limit", "7"),
+                ("cursor", "sample-text"),
+                ("workspace_id", "3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f"),
+            ],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"deployments\":[{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"is_active\":true,\"is_hardened\":true,\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"location\":{\"location_type\":\"local\",\"k8s_cluster\":\"sample-text\",\"k8s_namespace\":\"sample-text\"},\"worker_count\":7,\"active_worker_count\":7,\"locations\":[\"local\"],\"managed\":{\"service_id\":\"sample-text\",\"name\":\"sample-text\",\"spec\":{\"github_url\":\"sample-text\"},\"resources\":{},\"status\":{},\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"stopped\":true,\"rollout_status\":\"sample-text\",\"created_by\":\"sample-text\",\"updated_by\":\"sample-text\",\"deployed_by\":\"sample-text\",\"deployed_at\":\"2024-05-01T12:00:00Z\",\"is_hardened\":true}}],\"next_cursor\":\"sample-text\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -6300,13 +7427,17 @@ fn list_deployments_v1_workflows_deployments_get() -> Case {
 fn create_deployment_v1_workflows_deployments_post() -> Case {
     Case {
         data: case_data! {
-            op : "create_deployment_v1_workflows_deployments_post", method : "POST", path
-            : "/v1/workflows/deployments", query : & [], headers : & [], auth :
-            Some(("authorization", "Bearer test-ApiKey")), body :
-            Some("{\"name\":\"sample-text\",\"spec\":{\"github_url\":\"sample-text\",\"revision\":\"sample-text\",\"entrypoint\":\"sample-text\",\"working_dir\":\"sample-text\"},\"resources\":{\"replicas\":7,\"cpu_request\":\"sample-text\",\"cpu_limit\":\"sample-text\",\"memory_request\":\"sample-text\",\"memory_limit\":\"sample-text\"},\"hardened\":true}"),
-            multipart_fields : None, status : 202u16, response :
-            Some("{\"service_id\":\"sample-text\",\"name\":\"sample-text\",\"spec\":{\"github_url\":\"sample-text\",\"type\":\"sample-text\",\"revision\":\"sample-text\",\"entrypoint\":\"sample-text\",\"working_dir\":\"sample-text\",\"restarted_at\":\"sample-text\",\"commit_sha\":\"sample-text\",\"commit\":{\"sha\":\"sample-text\",\"message\":\"sample-text\",\"author\":{\"name\":\"sample-text\",\"username\":\"sample-text\",\"html_url\":\"sample-text\"},\"html_url\":\"sample-text\"}},\"resources\":{\"replicas\":7,\"cpu_request\":\"sample-text\",\"cpu_limit\":\"sample-text\",\"memory_request\":\"sample-text\",\"memory_limit\":\"sample-text\"},\"status\":{\"phase\":\"sample-text\",\"available_replicas\":7,\"ready_replicas\":7,\"endpoint\":\"sample-text\",\"message\":\"sample-text\",\"last_seen\":\"2024-05-01T12:00:00Z\",\"deployed_revision\":\"sample-text\",\"generation\":7,\"build_state\":{\"phase\":\"sample-text\",\"commit_sha\":\"sample-text\",\"image\":\"sample-text\",\"message\":\"sample-text\",\"started_at\":\"2024-05-01T12:00:00Z\",\"finished_at\":\"2024-05-01T12:00:00Z\"}},\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"stopped\":true,\"rollout_status\":\"sample-text\",\"created_by\":\"sample-text\",\"updated_by\":\"sample-text\",\"deployed_by\":\"sample-text\",\"deployed_at\":\"2024-05-01T12:00:00Z\",\"is_hardened\":true}"),
-            kind : Kind::Json,
+            op: "create_deployment_v1_workflows_deployments_post",
+            method: "POST",
+            path: "/v1/workflows/deployments",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"name\":\"sample-text\",\"spec\":{\"github_url\":\"sample-text\",\"revision\":\"sample-text\",\"entrypoint\":\"sample-text\",\"working_dir\":\"sample-text\"},\"resources\":{\"replicas\":7,\"cpu_request\":\"sample-text\",\"cpu_limit\":\"sample-text\",\"memory_request\":\"sample-text\",\"memory_limit\":\"sample-text\"},\"hardened\":true}"),
+            multipart_fields: None,
+            status: 202u16,
+            response: Some("{\"service_id\":\"sample-text\",\"name\":\"sample-text\",\"spec\":{\"github_url\":\"sample-text\",\"type\":\"sample-text\",\"revision\":\"sample-text\",\"entrypoint\":\"sample-text\",\"working_dir\":\"sample-text\",\"restarted_at\":\"sample-text\",\"commit_sha\":\"sample-text\",\"commit\":{\"sha\":\"sample-text\",\"message\":\"sample-text\",\"author\":{\"name\":\"sample-text\",\"username\":\"sample-text\",\"html_url\":\"sample-text\"},\"html_url\":\"sample-text\"}},\"resources\":{\"replicas\":7,\"cpu_request\":\"sample-text\",\"cpu_limit\":\"sample-text\",\"memory_request\":\"sample-text\",\"memory_limit\":\"sample-text\"},\"status\":{\"phase\":\"sample-text\",\"available_replicas\":7,\"ready_replicas\":7,\"endpoint\":\"sample-text\",\"message\":\"sample-text\",\"last_seen\":\"2024-05-01T12:00:00Z\",\"deployed_revision\":\"sample-text\",\"generation\":7,\"build_state\":{\"phase\":\"sample-text\",\"commit_sha\":\"sample-text\",\"image\":\"sample-text\",\"message\":\"sample-text\",\"started_at\":\"2024-05-01T12:00:00Z\",\"finished_at\":\"2024-05-01T12:00:00Z\"}},\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"stopped\":true,\"rollout_status\":\"sample-text\",\"created_by\":\"sample-text\",\"updated_by\":\"sample-text\",\"deployed_by\":\"sample-text\",\"deployed_at\":\"2024-05-01T12:00:00Z\",\"is_hardened\":true}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -6331,13 +7462,19 @@ fn create_deployment_v1_workflows_deployments_post() -> Case {
 fn get_deployment_v1_workflows_deployments_name_get() -> Case {
     Case {
         data: case_data! {
-            op : "get_deployment_v1_workflows_deployments__name__get", method : "GET",
-            path : "/v1/workflows/deployments/p-name", query : & [("workflow_name",
-            "sample-text")], headers : & [], auth : Some(("authorization",
-            "Bearer test-ApiKey")), body : None, multipart_fields : None, status :
-            200u16, response :
-            Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"is_active\":true,\"is_hardened\":true,\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"location\":{\"location_type\":\"local\",\"k8s_cluster\":\"sample-text\",\"k8s_namespace\":\"sample-text\"},\"worker_count\":7,\"active_worker_count\":7,\"locations\":[\"local\"],\"managed\":{\"service_id\":\"sample-text\",\"name\":\"sample-text\",\"spec\":{\"github_url\":\"sample-text\",\"type\":\"sample-text\",\"revision\":\"sample-text\",\"entrypoint\":\"sample-text\",\"working_dir\":\"sample-text\",\"restarted_at\":\"sample-text\",\"commit_sha\":\"sample-text\",\"commit\":{\"sha\":\"sample-text\",\"message\":\"sample-text\",\"author\":{},\"html_url\":\"sample-text\"}},\"resources\":{\"replicas\":7,\"cpu_request\":\"sample-text\",\"cpu_limit\":\"sample-text\",\"memory_request\":\"sample-text\",\"memory_limit\":\"sample-text\"},\"status\":{\"phase\":\"sample-text\",\"available_replicas\":7,\"ready_replicas\":7,\"endpoint\":\"sample-text\",\"message\":\"sample-text\",\"last_seen\":\"2024-05-01T12:00:00Z\",\"deployed_revision\":\"sample-text\",\"generation\":7,\"build_state\":{\"phase\":\"sample-text\",\"commit_sha\":\"sample-text\",\"image\":\"sample-text\",\"message\":\"sample-text\",\"started_at\":\"2024-05-01T12:00:00Z\",\"finished_at\":\"2024-05-01T12:00:00Z\"}},\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"stopped\":true,\"rollout_status\":\"sample-text\",\"created_by\":\"sample-text\",\"updated_by\":\"sample-text\",\"deployed_by\":\"sample-text\",\"deployed_at\":\"2024-05-01T12:00:00Z\",\"is_hardened\":true},\"workers\":[{\"name\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"is_active\":true,\"location\":{\"location_type\":\"local\",\"k8s_cluster\":\"sample-text\",\"k8s_namespace\":\"sample-text\"}}]}"),
-            kind : Kind::Json,
+            op: "get_deployment_v1_workflows_deployments__name__get",
+            method: "GET",
+            path: "/v1/workflows/deployments/p-name",
+            query: &[
+                ("workflow_name", "sample-text"),
+            ],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"is_active\":true,\"is_hardened\":true,\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"location\":{\"location_type\":\"local\",\"k8s_cluster\":\"sample-text\",\"k8s_namespace\":\"sample-text\"},\"worker_count\":7,\"active_worker_count\":7,\"locations\":[\"local\"],\"managed\":{\"service_id\":\"sample-text\",\"name\":\"sample-text\",\"spec\":{\"github_url\":\"sample-text\",\"type\":\"sample-text\",\"revision\":\"sample-text\",\"entrypoint\":\"sample-text\",\"working_dir\":\"sample-text\",\"restarted_at\":\"sample-text\",\"commit_sha\":\"sample-text\",\"commit\":{\"sha\":\"sample-text\",\"message\":\"sample-text\",\"author\":{},\"html_url\":\"sample-text\"}},\"resources\":{\"replicas\":7,\"cpu_request\":\"sample-text\",\"cpu_limit\":\"sample-text\",\"memory_request\":\"sample-text\",\"memory_limit\":\"sample-text\"},\"status\":{\"phase\":\"sample-text\",\"available_replicas\":7,\"ready_replicas\":7,\"endpoint\":\"sample-text\",\"message\":\"sample-text\",\"last_seen\":\"2024-05-01T12:00:00Z\",\"deployed_revision\":\"sample-text\",\"generation\":7,\"build_state\":{\"phase\":\"sample-text\",\"commit_sha\":\"sample-text\",\"image\":\"sample-text\",\"message\":\"sample-text\",\"started_at\":\"2024-05-01T12:00:00Z\",\"finished_at\":\"2024-05-01T12:00:00Z\"}},\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"stopped\":true,\"rollout_status\":\"sample-text\",\"created_by\":\"sample-text\",\"updated_by\":\"sample-text\",\"deployed_by\":\"sample-text\",\"deployed_at\":\"2024-05-01T12:00:00Z\",\"is_hardened\":true},\"workers\":[{\"name\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"is_active\":true,\"location\":{\"location_type\":\"local\",\"k8s_cluster\":\"sample-text\",\"k8s_namespace\":\"sample-text\"}}]}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -6357,12 +7494,17 @@ fn get_deployment_v1_workflows_deployments_name_get() -> Case {
 fn delete_deployment_v1_workflows_deployments_name_delete() -> Case {
     Case {
         data: case_data! {
-            op : "delete_deployment_v1_workflows_deployments__name__delete", method :
-            "DELETE", path : "/v1/workflows/deployments/p-name", query : & [], headers :
-            & [], auth : Some(("authorization", "Bearer test-ApiKey")), body : None,
-            multipart_fields : None, status : 202u16, response :
-            Some("{\"service_id\":\"sample-text\",\"name\":\"sample-text\",\"spec\":{\"github_url\":\"sample-text\",\"type\":\"sample-text\",\"revision\":\"sample-text\",\"entrypoint\":\"sample-text\",\"working_dir\":\"sample-text\",\"restarted_at\":\"sample-text\",\"commit_sha\":\"sample-text\",\"commit\":{\"sha\":\"sample-text\",\"message\":\"sample-text\",\"author\":{\"name\":\"sample-text\",\"username\":\"sample-text\",\"html_url\":\"sample-text\"},\"html_url\":\"sample-text\"}},\"resources\":{\"replicas\":7,\"cpu_request\":\"sample-text\",\"cpu_limit\":\"sample-text\",\"memory_request\":\"sample-text\",\"memory_limit\":\"sample-text\"},\"status\":{\"phase\":\"sample-text\",\"available_replicas\":7,\"ready_replicas\":7,\"endpoint\":\"sample-text\",\"message\":\"sample-text\",\"last_seen\":\"2024-05-01T12:00:00Z\",\"deployed_revision\":\"sample-text\",\"generation\":7,\"build_state\":{\"phase\":\"sample-text\",\"commit_sha\":\"sample-text\",\"image\":\"sample-text\",\"message\":\"sample-text\",\"started_at\":\"2024-05-01T12:00:00Z\",\"finished_at\":\"2024-05-01T12:00:00Z\"}},\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"stopped\":true,\"rollout_status\":\"sample-text\",\"created_by\":\"sample-text\",\"updated_by\":\"sample-text\",\"deployed_by\":\"sample-text\",\"deployed_at\":\"2024-05-01T12:00:00Z\",\"is_hardened\":true}"),
-            kind : Kind::Json,
+            op: "delete_deployment_v1_workflows_deployments__name__delete",
+            method: "DELETE",
+            path: "/v1/workflows/deployments/p-name",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 202u16,
+            response: Some("{\"service_id\":\"sample-text\",\"name\":\"sample-text\",\"spec\":{\"github_url\":\"sample-text\",\"type\":\"sample-text\",\"revision\":\"sample-text\",\"entrypoint\":\"sample-text\",\"working_dir\":\"sample-text\",\"restarted_at\":\"sample-text\",\"commit_sha\":\"sample-text\",\"commit\":{\"sha\":\"sample-text\",\"message\":\"sample-text\",\"author\":{\"name\":\"sample-text\",\"username\":\"sample-text\",\"html_url\":\"sample-text\"},\"html_url\":\"sample-text\"}},\"resources\":{\"replicas\":7,\"cpu_request\":\"sample-text\",\"cpu_limit\":\"sample-text\",\"memory_request\":\"sample-text\",\"memory_limit\":\"sample-text\"},\"status\":{\"phase\":\"sample-text\",\"available_replicas\":7,\"ready_replicas\":7,\"endpoint\":\"sample-text\",\"message\":\"sample-text\",\"last_seen\":\"2024-05-01T12:00:00Z\",\"deployed_revision\":\"sample-text\",\"generation\":7,\"build_state\":{\"phase\":\"sample-text\",\"commit_sha\":\"sample-text\",\"image\":\"sample-text\",\"message\":\"sample-text\",\"started_at\":\"2024-05-01T12:00:00Z\",\"finished_at\":\"2024-05-01T12:00:00Z\"}},\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"stopped\":true,\"rollout_status\":\"sample-text\",\"created_by\":\"sample-text\",\"updated_by\":\"sample-text\",\"deployed_by\":\"sample-text\",\"deployed_at\":\"2024-05-01T12:00:00Z\",\"is_hardened\":true}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -6381,13 +7523,17 @@ fn delete_deployment_v1_workflows_deployments_name_delete() -> Case {
 fn update_deployment_v1_workflows_deployments_name_patch() -> Case {
     Case {
         data: case_data! {
-            op : "update_deployment_v1_workflows_deployments__name__patch", method :
-            "PATCH", path : "/v1/workflows/deployments/p-name", query : & [], headers : &
-            [], auth : Some(("authorization", "Bearer test-ApiKey")), body :
-            Some("{\"spec\":{\"github_url\":\"sample-text\",\"revision\":\"sample-text\",\"entrypoint\":\"sample-text\",\"working_dir\":\"sample-text\"},\"resources\":{\"replicas\":7,\"cpu_request\":\"sample-text\",\"cpu_limit\":\"sample-text\",\"memory_request\":\"sample-text\",\"memory_limit\":\"sample-text\"}}"),
-            multipart_fields : None, status : 202u16, response :
-            Some("{\"service_id\":\"sample-text\",\"name\":\"sample-text\",\"spec\":{\"github_url\":\"sample-text\",\"type\":\"sample-text\",\"revision\":\"sample-text\",\"entrypoint\":\"sample-text\",\"working_dir\":\"sample-text\",\"restarted_at\":\"sample-text\",\"commit_sha\":\"sample-text\",\"commit\":{\"sha\":\"sample-text\",\"message\":\"sample-text\",\"author\":{\"name\":\"sample-text\",\"username\":\"sample-text\",\"html_url\":\"sample-text\"},\"html_url\":\"sample-text\"}},\"resources\":{\"replicas\":7,\"cpu_request\":\"sample-text\",\"cpu_limit\":\"sample-text\",\"memory_request\":\"sample-text\",\"memory_limit\":\"sample-text\"},\"status\":{\"phase\":\"sample-text\",\"available_replicas\":7,\"ready_replicas\":7,\"endpoint\":\"sample-text\",\"message\":\"sample-text\",\"last_seen\":\"2024-05-01T12:00:00Z\",\"deployed_revision\":\"sample-text\",\"generation\":7,\"build_state\":{\"phase\":\"sample-text\",\"commit_sha\":\"sample-text\",\"image\":\"sample-text\",\"message\":\"sample-text\",\"started_at\":\"2024-05-01T12:00:00Z\",\"finished_at\":\"2024-05-01T12:00:00Z\"}},\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"stopped\":true,\"rollout_status\":\"sample-text\",\"created_by\":\"sample-text\",\"updated_by\":\"sample-text\",\"deployed_by\":\"sample-text\",\"deployed_at\":\"2024-05-01T12:00:00Z\",\"is_hardened\":true}"),
-            kind : Kind::Json,
+            op: "update_deployment_v1_workflows_deployments__name__patch",
+            method: "PATCH",
+            path: "/v1/workflows/deployments/p-name",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"spec\":{\"github_url\":\"sample-text\",\"revision\":\"sample-text\",\"entrypoint\":\"sample-text\",\"working_dir\":\"sample-text\"},\"resources\":{\"replicas\":7,\"cpu_request\":\"sample-text\",\"cpu_limit\":\"sample-text\",\"memory_request\":\"sample-text\",\"memory_limit\":\"sample-text\"}}"),
+            multipart_fields: None,
+            status: 202u16,
+            response: Some("{\"service_id\":\"sample-text\",\"name\":\"sample-text\",\"spec\":{\"github_url\":\"sample-text\",\"type\":\"sample-text\",\"revision\":\"sample-text\",\"entrypoint\":\"sample-text\",\"working_dir\":\"sample-text\",\"restarted_at\":\"sample-text\",\"commit_sha\":\"sample-text\",\"commit\":{\"sha\":\"sample-text\",\"message\":\"sample-text\",\"author\":{\"name\":\"sample-text\",\"username\":\"sample-text\",\"html_url\":\"sample-text\"},\"html_url\":\"sample-text\"}},\"resources\":{\"replicas\":7,\"cpu_request\":\"sample-text\",\"cpu_limit\":\"sample-text\",\"memory_request\":\"sample-text\",\"memory_limit\":\"sample-text\"},\"status\":{\"phase\":\"sample-text\",\"available_replicas\":7,\"ready_replicas\":7,\"endpoint\":\"sample-text\",\"message\":\"sample-text\",\"last_seen\":\"2024-05-01T12:00:00Z\",\"deployed_revision\":\"sample-text\",\"generation\":7,\"build_state\":{\"phase\":\"sample-text\",\"commit_sha\":\"sample-text\",\"image\":\"sample-text\",\"message\":\"sample-text\",\"started_at\":\"2024-05-01T12:00:00Z\",\"finished_at\":\"2024-05-01T12:00:00Z\"}},\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"stopped\":true,\"rollout_status\":\"sample-text\",\"created_by\":\"sample-text\",\"updated_by\":\"sample-text\",\"deployed_by\":\"sample-text\",\"deployed_at\":\"2024-05-01T12:00:00Z\",\"is_hardened\":true}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -6413,12 +7559,17 @@ fn update_deployment_v1_workflows_deployments_name_patch() -> Case {
 fn stop_deployment_v1_workflows_deployments_name_stop_post() -> Case {
     Case {
         data: case_data! {
-            op : "stop_deployment_v1_workflows_deployments__name__stop_post", method :
-            "POST", path : "/v1/workflows/deployments/p-name/stop", query : & [], headers
-            : & [], auth : Some(("authorization", "Bearer test-ApiKey")), body : None,
-            multipart_fields : None, status : 202u16, response :
-            Some("{\"service_id\":\"sample-text\",\"name\":\"sample-text\",\"spec\":{\"github_url\":\"sample-text\",\"type\":\"sample-text\",\"revision\":\"sample-text\",\"entrypoint\":\"sample-text\",\"working_dir\":\"sample-text\",\"restarted_at\":\"sample-text\",\"commit_sha\":\"sample-text\",\"commit\":{\"sha\":\"sample-text\",\"message\":\"sample-text\",\"author\":{\"name\":\"sample-text\",\"username\":\"sample-text\",\"html_url\":\"sample-text\"},\"html_url\":\"sample-text\"}},\"resources\":{\"replicas\":7,\"cpu_request\":\"sample-text\",\"cpu_limit\":\"sample-text\",\"memory_request\":\"sample-text\",\"memory_limit\":\"sample-text\"},\"status\":{\"phase\":\"sample-text\",\"available_replicas\":7,\"ready_replicas\":7,\"endpoint\":\"sample-text\",\"message\":\"sample-text\",\"last_seen\":\"2024-05-01T12:00:00Z\",\"deployed_revision\":\"sample-text\",\"generation\":7,\"build_state\":{\"phase\":\"sample-text\",\"commit_sha\":\"sample-text\",\"image\":\"sample-text\",\"message\":\"sample-text\",\"started_at\":\"2024-05-01T12:00:00Z\",\"finished_at\":\"2024-05-01T12:00:00Z\"}},\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"stopped\":true,\"rollout_status\":\"sample-text\",\"created_by\":\"sample-text\",\"updated_by\":\"sample-text\",\"deployed_by\":\"sample-text\",\"deployed_at\":\"2024-05-01T12:00:00Z\",\"is_hardened\":true}"),
-            kind : Kind::Json,
+            op: "stop_deployment_v1_workflows_deployments__name__stop_post",
+            method: "POST",
+            path: "/v1/workflows/deployments/p-name/stop",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 202u16,
+            response: Some("{\"service_id\":\"sample-text\",\"name\":\"sample-text\",\"spec\":{\"github_url\":\"sample-text\",\"type\":\"sample-text\",\"revision\":\"sample-text\",\"entrypoint\":\"sample-text\",\"working_dir\":\"sample-text\",\"restarted_at\":\"sample-text\",\"commit_sha\":\"sample-text\",\"commit\":{\"sha\":\"sample-text\",\"message\":\"sample-text\",\"author\":{\"name\":\"sample-text\",\"username\":\"sample-text\",\"html_url\":\"sample-text\"},\"html_url\":\"sample-text\"}},\"resources\":{\"replicas\":7,\"cpu_request\":\"sample-text\",\"cpu_limit\":\"sample-text\",\"memory_request\":\"sample-text\",\"memory_limit\":\"sample-text\"},\"status\":{\"phase\":\"sample-text\",\"available_replicas\":7,\"ready_replicas\":7,\"endpoint\":\"sample-text\",\"message\":\"sample-text\",\"last_seen\":\"2024-05-01T12:00:00Z\",\"deployed_revision\":\"sample-text\",\"generation\":7,\"build_state\":{\"phase\":\"sample-text\",\"commit_sha\":\"sample-text\",\"image\":\"sample-text\",\"message\":\"sample-text\",\"started_at\":\"2024-05-01T12:00:00Z\",\"finished_at\":\"2024-05-01T12:00:00Z\"}},\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"stopped\":true,\"rollout_status\":\"sample-text\",\"created_by\":\"sample-text\",\"updated_by\":\"sample-text\",\"deployed_by\":\"sample-text\",\"deployed_at\":\"2024-05-01T12:00:00Z\",\"is_hardened\":true}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -6437,12 +7588,17 @@ fn stop_deployment_v1_workflows_deployments_name_stop_post() -> Case {
 fn start_deployment_v1_workflows_deployments_name_start_post() -> Case {
     Case {
         data: case_data! {
-            op : "start_deployment_v1_workflows_deployments__name__start_post", method :
-            "POST", path : "/v1/workflows/deployments/p-name/start", query : & [],
-            headers : & [], auth : Some(("authorization", "Bearer test-ApiKey")), body :
-            None, multipart_fields : None, status : 202u16, response :
-            Some("{\"service_id\":\"sample-text\",\"name\":\"sample-text\",\"spec\":{\"github_url\":\"sample-text\",\"type\":\"sample-text\",\"revision\":\"sample-text\",\"entrypoint\":\"sample-text\",\"working_dir\":\"sample-text\",\"restarted_at\":\"sample-text\",\"commit_sha\":\"sample-text\",\"commit\":{\"sha\":\"sample-text\",\"message\":\"sample-text\",\"author\":{\"name\":\"sample-text\",\"username\":\"sample-text\",\"html_url\":\"sample-text\"},\"html_url\":\"sample-text\"}},\"resources\":{\"replicas\":7,\"cpu_request\":\"sample-text\",\"cpu_limit\":\"sample-text\",\"memory_request\":\"sample-text\",\"memory_limit\":\"sample-text\"},\"status\":{\"phase\":\"sample-text\",\"available_replicas\":7,\"ready_replicas\":7,\"endpoint\":\"sample-text\",\"message\":\"sample-text\",\"last_seen\":\"2024-05-01T12:00:00Z\",\"deployed_revision\":\"sample-text\",\"generation\":7,\"build_state\":{\"phase\":\"sample-text\",\"commit_sha\":\"sample-text\",\"image\":\"sample-text\",\"message\":\"sample-text\",\"started_at\":\"2024-05-01T12:00:00Z\",\"finished_at\":\"2024-05-01T12:00:00Z\"}},\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"stopped\":true,\"rollout_status\":\"sample-text\",\"created_by\":\"sample-text\",\"updated_by\":\"sample-text\",\"deployed_by\":\"sample-text\",\"deployed_at\":\"2024-05-01T12:00:00Z\",\"is_hardened\":true}"),
-            kind : Kind::Json,
+            op: "start_deployment_v1_workflows_deployments__name__start_post",
+            method: "POST",
+            path: "/v1/workflows/deployments/p-name/start",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 202u16,
+            response: Some("{\"service_id\":\"sample-text\",\"name\":\"sample-text\",\"spec\":{\"github_url\":\"sample-text\",\"type\":\"sample-text\",\"revision\":\"sample-text\",\"entrypoint\":\"sample-text\",\"working_dir\":\"sample-text\",\"restarted_at\":\"sample-text\",\"commit_sha\":\"sample-text\",\"commit\":{\"sha\":\"sample-text\",\"message\":\"sample-text\",\"author\":{\"name\":\"sample-text\",\"username\":\"sample-text\",\"html_url\":\"sample-text\"},\"html_url\":\"sample-text\"}},\"resources\":{\"replicas\":7,\"cpu_request\":\"sample-text\",\"cpu_limit\":\"sample-text\",\"memory_request\":\"sample-text\",\"memory_limit\":\"sample-text\"},\"status\":{\"phase\":\"sample-text\",\"available_replicas\":7,\"ready_replicas\":7,\"endpoint\":\"sample-text\",\"message\":\"sample-text\",\"last_seen\":\"2024-05-01T12:00:00Z\",\"deployed_revision\":\"sample-text\",\"generation\":7,\"build_state\":{\"phase\":\"sample-text\",\"commit_sha\":\"sample-text\",\"image\":\"sample-text\",\"message\":\"sample-text\",\"started_at\":\"2024-05-01T12:00:00Z\",\"finished_at\":\"2024-05-01T12:00:00Z\"}},\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"stopped\":true,\"rollout_status\":\"sample-text\",\"created_by\":\"sample-text\",\"updated_by\":\"sample-text\",\"deployed_by\":\"sample-text\",\"deployed_at\":\"2024-05-01T12:00:00Z\",\"is_hardened\":true}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -6461,12 +7617,17 @@ fn start_deployment_v1_workflows_deployments_name_start_post() -> Case {
 fn restart_deployment_v1_workflows_deployments_name_restart_post() -> Case {
     Case {
         data: case_data! {
-            op : "restart_deployment_v1_workflows_deployments__name__restart_post",
-            method : "POST", path : "/v1/workflows/deployments/p-name/restart", query : &
-            [], headers : & [], auth : Some(("authorization", "Bearer test-ApiKey")),
-            body : None, multipart_fields : None, status : 202u16, response :
-            Some("{\"service_id\":\"sample-text\",\"name\":\"sample-text\",\"spec\":{\"github_url\":\"sample-text\",\"type\":\"sample-text\",\"revision\":\"sample-text\",\"entrypoint\":\"sample-text\",\"working_dir\":\"sample-text\",\"restarted_at\":\"sample-text\",\"commit_sha\":\"sample-text\",\"commit\":{\"sha\":\"sample-text\",\"message\":\"sample-text\",\"author\":{\"name\":\"sample-text\",\"username\":\"sample-text\",\"html_url\":\"sample-text\"},\"html_url\":\"sample-text\"}},\"resources\":{\"replicas\":7,\"cpu_request\":\"sample-text\",\"cpu_limit\":\"sample-text\",\"memory_request\":\"sample-text\",\"memory_limit\":\"sample-text\"},\"status\":{\"phase\":\"sample-text\",\"available_replicas\":7,\"ready_replicas\":7,\"endpoint\":\"sample-text\",\"message\":\"sample-text\",\"last_seen\":\"2024-05-01T12:00:00Z\",\"deployed_revision\":\"sample-text\",\"generation\":7,\"build_state\":{\"phase\":\"sample-text\",\"commit_sha\":\"sample-text\",\"image\":\"sample-text\",\"message\":\"sample-text\",\"started_at\":\"2024-05-01T12:00:00Z\",\"finished_at\":\"2024-05-01T12:00:00Z\"}},\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"stopped\":true,\"rollout_status\":\"sample-text\",\"created_by\":\"sample-text\",\"updated_by\":\"sample-text\",\"deployed_by\":\"sample-text\",\"deployed_at\":\"2024-05-01T12:00:00Z\",\"is_hardened\":true}"),
-            kind : Kind::Json,
+            op: "restart_deployment_v1_workflows_deployments__name__restart_post",
+            method: "POST",
+            path: "/v1/workflows/deployments/p-name/restart",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 202u16,
+            response: Some("{\"service_id\":\"sample-text\",\"name\":\"sample-text\",\"spec\":{\"github_url\":\"sample-text\",\"type\":\"sample-text\",\"revision\":\"sample-text\",\"entrypoint\":\"sample-text\",\"working_dir\":\"sample-text\",\"restarted_at\":\"sample-text\",\"commit_sha\":\"sample-text\",\"commit\":{\"sha\":\"sample-text\",\"message\":\"sample-text\",\"author\":{\"name\":\"sample-text\",\"username\":\"sample-text\",\"html_url\":\"sample-text\"},\"html_url\":\"sample-text\"}},\"resources\":{\"replicas\":7,\"cpu_request\":\"sample-text\",\"cpu_limit\":\"sample-text\",\"memory_request\":\"sample-text\",\"memory_limit\":\"sample-text\"},\"status\":{\"phase\":\"sample-text\",\"available_replicas\":7,\"ready_replicas\":7,\"endpoint\":\"sample-text\",\"message\":\"sample-text\",\"last_seen\":\"2024-05-01T12:00:00Z\",\"deployed_revision\":\"sample-text\",\"generation\":7,\"build_state\":{\"phase\":\"sample-text\",\"commit_sha\":\"sample-text\",\"image\":\"sample-text\",\"message\":\"sample-text\",\"started_at\":\"2024-05-01T12:00:00Z\",\"finished_at\":\"2024-05-01T12:00:00Z\"}},\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"stopped\":true,\"rollout_status\":\"sample-text\",\"created_by\":\"sample-text\",\"updated_by\":\"sample-text\",\"deployed_by\":\"sample-text\",\"deployed_at\":\"2024-05-01T12:00:00Z\",\"is_hardened\":true}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -6485,13 +7646,21 @@ fn restart_deployment_v1_workflows_deployments_name_restart_post() -> Case {
 fn list_deployment_workers_v1_workflows_deployments_name_workers_get() -> Case {
     Case {
         data: case_data! {
-            op : "list_deployment_workers_v1_workflows_deployments__name__workers_get",
-            method : "GET", path : "/v1/workflows/deployments/p-name/workers", query : &
-            [("worker_status", "active"), ("limit", "7"), ("cursor", "sample-text")],
-            headers : & [], auth : Some(("authorization", "Bearer test-ApiKey")), body :
-            None, multipart_fields : None, status : 200u16, response :
-            Some("{\"workers\":[{\"name\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"is_active\":true,\"location\":{\"location_type\":\"local\",\"k8s_cluster\":\"sample-text\",\"k8s_namespace\":\"sample-text\"}}],\"next_cursor\":\"sample-text\"}"),
-            kind : Kind::Json,
+            op: "list_deployment_workers_v1_workflows_deployments__name__workers_get",
+            method: "GET",
+            path: "/v1/workflows/deployments/p-name/workers",
+            query: &[
+                ("worker_status", "active"),
+                ("limit", "7"),
+                ("cursor", "sample-text"),
+            ],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"workers\":[{\"name\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"updated_at\":\"2024-05-01T12:00:00Z\",\"is_active\":true,\"location\":{\"location_type\":\"local\",\"k8s_cluster\":\"sample-text\",\"k8s_namespace\":\"sample-text\"}}],\"next_cursor\":\"sample-text\"}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -6513,15 +7682,25 @@ fn list_deployment_workers_v1_workflows_deployments_name_workers_get() -> Case {
 fn get_deployment_logs() -> Case {
     Case {
         data: case_data! {
-            op : "get_deployment_logs", method : "GET", path :
-            "/v1/workflows/deployments/p-name/logs", query : & [("worker_name",
-            "sample-text"), ("workflow_name", "sample-text"), ("after",
-            "2024-05-01T12:00:00Z"), ("before", "2024-05-01T12:00:00Z"), ("order",
-            "asc"), ("cursor", "sample-text"), ("limit", "7")], headers : & [], auth :
-            Some(("authorization", "Bearer test-ApiKey")), body : None, multipart_fields
-            : None, status : 200u16, response :
-            Some("{\"results\":[{\"timestamp\":\"2024-05-01T12:00:00Z\",\"trace_id\":\"sample-text\",\"span_id\":\"sample-text\",\"severity_text\":\"sample-text\",\"body\":\"sample-text\",\"log_attributes\":{\"key\":\"sample-text\"}}],\"next_cursor\":\"sample-text\"}"),
-            kind : Kind::Json,
+            op: "get_deployment_logs",
+            method: "GET",
+            path: "/v1/workflows/deployments/p-name/logs",
+            query: &[
+                ("worker_name", "sample-text"),
+                ("workflow_name", "sample-text"),
+                ("after", "2024-05-01T12:00:00Z"),
+                ("before", "2024-05-01T12:00:00Z"),
+                ("order", "asc"),
+                ("cursor", "sample-text"),
+                ("limit", "7"),
+            ],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"results\":[{\"timestamp\":\"2024-05-01T12:00:00Z\",\"trace_id\":\"sample-text\",\"span_id\":\"sample-text\",\"severity_text\":\"sample-text\",\"body\":\"sample-text\",\"log_attributes\":{\"key\":\"sample-text\"}}],\"next_cursor\":\"sample-text\"}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -6547,15 +7726,24 @@ fn get_deployment_logs() -> Case {
 fn stream_deployment_logs() -> Case {
     Case {
         data: case_data! {
-            op : "stream_deployment_logs", method : "GET", path :
-            "/v1/workflows/deployments/p-name/logs/stream", query : & [("worker_name",
-            "sample-text"), ("workflow_name", "sample-text"), ("after",
-            "2024-05-01T12:00:00Z"), ("last_event_id", "sample-text")], headers : &
-            [("last-event-id", "sample-text")], auth : Some(("authorization",
-            "Bearer test-ApiKey")), body : None, multipart_fields : None, status :
-            200u16, response :
-            Some("{\"timestamp\":\"2024-05-01T12:00:00Z\",\"trace_id\":\"sample-text\",\"span_id\":\"sample-text\",\"severity_text\":\"sample-text\",\"body\":\"sample-text\",\"log_attributes\":{\"key\":\"sample-text\"}}"),
-            kind : Kind::Sse,
+            op: "stream_deployment_logs",
+            method: "GET",
+            path: "/v1/workflows/deployments/p-name/logs/stream",
+            query: &[
+                ("worker_name", "sample-text"),
+                ("workflow_name", "sample-text"),
+                ("after", "2024-05-01T12:00:00Z"),
+                ("last_event_id", "sample-text"),
+            ],
+            headers: &[
+                ("last-event-id", "sample-text"),
+            ],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"timestamp\":\"2024-05-01T12:00:00Z\",\"trace_id\":\"sample-text\",\"span_id\":\"sample-text\",\"severity_text\":\"sample-text\",\"body\":\"sample-text\",\"log_attributes\":{\"key\":\"sample-text\"}}"),
+            kind: Kind::Sse,
         },
         call: None,
         stream: Some(|c| Box::pin(async move {
@@ -6579,17 +7767,31 @@ fn stream_deployment_logs() -> Case {
 fn get_workflows_v1_workflows_get() -> Case {
     Case {
         data: case_data! {
-            op : "get_workflows_v1_workflows_get", method : "GET", path :
-            "/v1/workflows", query : & [("status", "RUNNING"), ("include_shared",
-            "true"), ("available_in_chat_assistant", "true"), ("deployment_name",
-            "sample-text"), ("deployment_status", "active"), ("archived", "true"),
-            ("tags", "sample-text"), ("sort_by", "display_name"), ("order", "asc"),
-            ("cursor", "sample-text"), ("limit", "7"), ("active_only", "true"),
-            ("search", "sample-text")], headers : & [], auth : Some(("authorization",
-            "Bearer test-ApiKey")), body : None, multipart_fields : None, status :
-            200u16, response :
-            Some("{\"workflows\":[{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"display_name\":\"sample-text\",\"description\":\"sample-text\",\"metadata\":{\"shared_namespace\":\"sample-text\"},\"archived\":true,\"tags\":[\"sample-text\"]}],\"next_cursor\":\"sample-text\"}"),
-            kind : Kind::Json,
+            op: "get_workflows_v1_workflows_get",
+            method: "GET",
+            path: "/v1/workflows",
+            query: &[
+                ("status", "RUNNING"),
+                ("include_shared", "true"),
+                ("available_in_chat_assistant", "true"),
+                ("deployment_name", "sample-text"),
+                ("deployment_status", "active"),
+                ("archived", "true"),
+                ("tags", "sample-text"),
+                ("sort_by", "display_name"),
+                ("order", "asc"),
+                ("cursor", "sample-text"),
+                ("limit", "7"),
+                ("active_only", "true"),
+                ("search", "sample-text"),
+            ],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"workflows\":[{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"display_name\":\"sample-text\",\"description\":\"sample-text\",\"metadata\":{\"shared_namespace\":\"sample-text\"},\"archived\":true,\"tags\":[\"sample-text\"]}],\"next_cursor\":\"sample-text\"}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -6620,17 +7822,28 @@ fn get_workflows_v1_workflows_get() -> Case {
 fn get_workflow_registrations_v1_workflows_registrations_get() -> Case {
     Case {
         data: case_data! {
-            op : "get_workflow_registrations_v1_workflows_registrations_get", method :
-            "GET", path : "/v1/workflows/registrations", query : & [("workflow_id",
-            "3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f"), ("task_queue", "sample-text"),
-            ("active_only", "true"), ("include_shared", "true"), ("workflow_search",
-            "sample-text"), ("archived", "true"), ("with_workflow", "true"),
-            ("available_in_chat_assistant", "true"), ("limit", "7"), ("cursor",
-            "sample-text")], headers : & [], auth : Some(("authorization",
-            "Bearer test-ApiKey")), body : None, multipart_fields : None, status :
-            200u16, response :
-            Some("{\"workflow_registrations\":[{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"deployment_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"task_queue\":\"sample-text\",\"definition\":{\"input_schema\":{\"key\":{\"any\":\"value\"}},\"output_schema\":{\"key\":{\"any\":\"value\"}},\"signals\":[{\"name\":\"sample-text\",\"input_schema\":{\"key\":{\"any\":\"value\"}}}],\"queries\":[{\"name\":\"sample-text\",\"input_schema\":{\"key\":{\"any\":\"value\"}}}],\"updates\":[{\"name\":\"sample-text\",\"input_schema\":{\"key\":{\"any\":\"value\"}}}],\"enforce_determinism\":true,\"on_behalf_of\":true,\"execution_timeout\":0.5,\"plugin_metadata\":{\"key\":{\"any\":\"value\"}}},\"workflow_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workflow\":{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"display_name\":\"sample-text\",\"type\":\"code\",\"description\":\"sample-text\",\"customer_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"shared_namespace\":\"sample-text\",\"available_in_chat_assistant\":true,\"is_technical\":true,\"archived\":true,\"tags\":[\"sample-text\"]},\"deployment_name\":\"sample-text\",\"compatible_with_chat_assistant\":true}],\"next_cursor\":\"sample-text\",\"workflow_versions\":[{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"deployment_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"task_queue\":\"sample-text\",\"definition\":{\"input_schema\":{\"key\":{\"any\":\"value\"}},\"output_schema\":{\"key\":{\"any\":\"value\"}},\"signals\":[{\"name\":\"sample-text\",\"input_schema\":{\"key\":{\"any\":\"value\"}}}],\"queries\":[{\"name\":\"sample-text\",\"input_schema\":{\"key\":{\"any\":\"value\"}}}],\"updates\":[{\"name\":\"sample-text\",\"input_schema\":{\"key\":{\"any\":\"value\"}}}],\"enforce_determinism\":true,\"on_behalf_of\":true,\"execution_timeout\":0.5,\"plugin_metadata\":{\"key\":{\"any\":\"value\"}}},\"workflow_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workflow\":{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"display_name\":\"sample-text\",\"type\":\"code\",\"description\":\"sample-text\",\"customer_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"shared_namespace\":\"sample-text\",\"available_in_chat_assistant\":true,\"is_technical\":true,\"archived\":true,\"tags\":[\"sample-text\"]},\"deployment_name\":\"sample-text\",\"compatible_with_chat_assistant\":true}]}"),
-            kind : Kind::Json,
+            op: "get_workflow_registrations_v1_workflows_registrations_get",
+            method: "GET",
+            path: "/v1/workflows/registrations",
+            query: &[
+                ("workflow_id", "3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f"),
+                ("task_queue", "sample-text"),
+                ("active_only", "true"),
+                ("include_shared", "true"),
+                ("workflow_search", "sample-text"),
+                ("archived", "true"),
+                ("with_workflow", "true"),
+                ("available_in_chat_assistant", "true"),
+                ("limit", "7"),
+                ("cursor", "sample-text"),
+            ],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"workflow_registrations\":[{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"deployment_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"task_queue\":\"sample-text\",\"definition\":{\"input_schema\":{\"key\":{\"any\":\"value\"}},\"output_schema\":{\"key\":{\"any\":\"value\"}},\"signals\":[{\"name\":\"sample-text\",\"input_schema\":{\"key\":{\"any\":\"value\"}}}],\"queries\":[{\"name\":\"sample-text\",\"input_schema\":{\"key\":{\"any\":\"value\"}}}],\"updates\":[{\"name\":\"sample-text\",\"input_schema\":{\"key\":{\"any\":\"value\"}}}],\"enforce_determinism\":true,\"on_behalf_of\":true,\"execution_timeout\":0.5,\"plugin_metadata\":{\"key\":{\"any\":\"value\"}}},\"workflow_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workflow\":{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"display_name\":\"sample-text\",\"type\":\"code\",\"description\":\"sample-text\",\"customer_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"shared_namespace\":\"sample-text\",\"available_in_chat_assistant\":true,\"is_technical\":true,\"archived\":true,\"tags\":[\"sample-text\"]},\"deployment_name\":\"sample-text\",\"compatible_with_chat_assistant\":true}],\"next_cursor\":\"sample-text\",\"workflow_versions\":[{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"deployment_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"task_queue\":\"sample-text\",\"definition\":{\"input_schema\":{\"key\":{\"any\":\"value\"}},\"output_schema\":{\"key\":{\"any\":\"value\"}},\"signals\":[{\"name\":\"sample-text\",\"input_schema\":{\"key\":{\"any\":\"value\"}}}],\"queries\":[{\"name\":\"sample-text\",\"input_schema\":{\"key\":{\"any\":\"value\"}}}],\"updates\":[{\"name\":\"sample-text\",\"input_schema\":{\"key\":{\"any\":\"value\"}}}],\"enforce_determinism\":true,\"on_behalf_of\":true,\"execution_timeout\":0.5,\"plugin_metadata\":{\"key\":{\"any\":\"value\"}}},\"workflow_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workflow\":{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"display_name\":\"sample-text\",\"type\":\"code\",\"description\":\"sample-text\",\"customer_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"shared_namespace\":\"sample-text\",\"available_in_chat_assistant\":true,\"is_technical\":true,\"archived\":true,\"tags\":[\"sample-text\"]},\"deployment_name\":\"sample-text\",\"compatible_with_chat_assistant\":true}]}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -6658,14 +7871,17 @@ fn get_workflow_registrations_v1_workflows_registrations_get() -> Case {
 fn execute_workflow_v1_workflows_workflow_identifier_execute_post() -> Case {
     Case {
         data: case_data! {
-            op : "execute_workflow_v1_workflows__workflow_identifier__execute_post",
-            method : "POST", path : "/v1/workflows/p-workflow-identifier/execute", query
-            : & [], headers : & [], auth : Some(("authorization", "Bearer test-ApiKey")),
-            body :
-            Some("{\"execution_id\":\"sample-text\",\"input\":{\"key\":{\"any\":\"value\"}},\"wait_for_result\":true,\"timeout_seconds\":0.5,\"custom_tracing_attributes\":{\"key\":\"sample-text\"},\"force_new_trace\":true,\"extensions\":{\"key\":{\"any\":\"value\"}},\"task_queue\":\"sample-text\",\"deployment_name\":\"sample-text\"}"),
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"workflow_name\":\"sample-text\",\"workflow_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"deployment_name\":\"sample-text\",\"execution_id\":\"sample-text\",\"parent_execution_id\":\"sample-text\",\"root_execution_id\":\"sample-text\",\"run_id\":\"sample-text\",\"user_id\":\"sample-text\",\"status\":\"RUNNING\",\"start_time\":\"2024-05-01T12:00:00Z\",\"end_time\":\"2024-05-01T12:00:00Z\",\"total_duration_ms\":7,\"result\":{\"any\":\"value\"}}"),
-            kind : Kind::Json,
+            op: "execute_workflow_v1_workflows__workflow_identifier__execute_post",
+            method: "POST",
+            path: "/v1/workflows/p-workflow-identifier/execute",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"execution_id\":\"sample-text\",\"input\":{\"key\":{\"any\":\"value\"}},\"wait_for_result\":true,\"timeout_seconds\":0.5,\"custom_tracing_attributes\":{\"key\":\"sample-text\"},\"force_new_trace\":true,\"extensions\":{\"key\":{\"any\":\"value\"}},\"task_queue\":\"sample-text\",\"deployment_name\":\"sample-text\"}"),
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"workflow_name\":\"sample-text\",\"workflow_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"deployment_name\":\"sample-text\",\"execution_id\":\"sample-text\",\"parent_execution_id\":\"sample-text\",\"root_execution_id\":\"sample-text\",\"run_id\":\"sample-text\",\"user_id\":\"sample-text\",\"status\":\"RUNNING\",\"start_time\":\"2024-05-01T12:00:00Z\",\"end_time\":\"2024-05-01T12:00:00Z\",\"total_duration_ms\":7,\"result\":{\"any\":\"value\"}}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -6690,16 +7906,17 @@ fn execute_workflow_v1_workflows_workflow_identifier_execute_post() -> Case {
 fn execute_workflow_registration_v1_workflows_registrations_workflow_registration_id_execute_post() -> Case {
     Case {
         data: case_data! {
-            op :
-            "execute_workflow_registration_v1_workflows_registrations__workflow_registration_id__execute_post",
-            method : "POST", path :
-            "/v1/workflows/registrations/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/execute",
-            query : & [], headers : & [], auth : Some(("authorization",
-            "Bearer test-ApiKey")), body :
-            Some("{\"execution_id\":\"sample-text\",\"input\":{\"key\":{\"any\":\"value\"}},\"wait_for_result\":true,\"timeout_seconds\":0.5,\"custom_tracing_attributes\":{\"key\":\"sample-text\"},\"force_new_trace\":true,\"extensions\":{\"key\":{\"any\":\"value\"}},\"task_queue\":\"sample-text\",\"deployment_name\":\"sample-text\"}"),
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"workflow_name\":\"sample-text\",\"workflow_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"deployment_name\":\"sample-text\",\"execution_id\":\"sample-text\",\"parent_execution_id\":\"sample-text\",\"root_execution_id\":\"sample-text\",\"run_id\":\"sample-text\",\"user_id\":\"sample-text\",\"status\":\"RUNNING\",\"start_time\":\"2024-05-01T12:00:00Z\",\"end_time\":\"2024-05-01T12:00:00Z\",\"total_duration_ms\":7,\"result\":{\"any\":\"value\"}}"),
-            kind : Kind::Json,
+            op: "execute_workflow_registration_v1_workflows_registrations__workflow_registration_id__execute_post",
+            method: "POST",
+            path: "/v1/workflows/registrations/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/execute",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"execution_id\":\"sample-text\",\"input\":{\"key\":{\"any\":\"value\"}},\"wait_for_result\":true,\"timeout_seconds\":0.5,\"custom_tracing_attributes\":{\"key\":\"sample-text\"},\"force_new_trace\":true,\"extensions\":{\"key\":{\"any\":\"value\"}},\"task_queue\":\"sample-text\",\"deployment_name\":\"sample-text\"}"),
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"workflow_name\":\"sample-text\",\"workflow_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"deployment_name\":\"sample-text\",\"execution_id\":\"sample-text\",\"parent_execution_id\":\"sample-text\",\"root_execution_id\":\"sample-text\",\"run_id\":\"sample-text\",\"user_id\":\"sample-text\",\"status\":\"RUNNING\",\"start_time\":\"2024-05-01T12:00:00Z\",\"end_time\":\"2024-05-01T12:00:00Z\",\"total_duration_ms\":7,\"result\":{\"any\":\"value\"}}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -6724,12 +7941,17 @@ fn execute_workflow_registration_v1_workflows_registrations_workflow_registratio
 fn get_workflow_v1_workflows_workflow_identifier_get() -> Case {
     Case {
         data: case_data! {
-            op : "get_workflow_v1_workflows__workflow_identifier__get", method : "GET",
-            path : "/v1/workflows/p-workflow-identifier", query : & [], headers : & [],
-            auth : Some(("authorization", "Bearer test-ApiKey")), body : None,
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"workflow\":{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"display_name\":\"sample-text\",\"type\":\"code\",\"description\":\"sample-text\",\"customer_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"shared_namespace\":\"sample-text\",\"available_in_chat_assistant\":true,\"is_technical\":true,\"archived\":true,\"tags\":[\"sample-text\"],\"active\":true}}"),
-            kind : Kind::Json,
+            op: "get_workflow_v1_workflows__workflow_identifier__get",
+            method: "GET",
+            path: "/v1/workflows/p-workflow-identifier",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"workflow\":{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"display_name\":\"sample-text\",\"type\":\"code\",\"description\":\"sample-text\",\"customer_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"shared_namespace\":\"sample-text\",\"available_in_chat_assistant\":true,\"is_technical\":true,\"archived\":true,\"tags\":[\"sample-text\"],\"active\":true}}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -6747,13 +7969,17 @@ fn get_workflow_v1_workflows_workflow_identifier_get() -> Case {
 fn update_workflow_v1_workflows_workflow_identifier_put() -> Case {
     Case {
         data: case_data! {
-            op : "update_workflow_v1_workflows__workflow_identifier__put", method :
-            "PUT", path : "/v1/workflows/p-workflow-identifier", query : & [], headers :
-            & [], auth : Some(("authorization", "Bearer test-ApiKey")), body :
-            Some("{\"display_name\":\"sample-text\",\"description\":\"sample-text\",\"available_in_chat_assistant\":true,\"tags\":[\"sample-text\"]}"),
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"workflow\":{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"display_name\":\"sample-text\",\"type\":\"code\",\"description\":\"sample-text\",\"customer_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"shared_namespace\":\"sample-text\",\"available_in_chat_assistant\":true,\"is_technical\":true,\"archived\":true,\"tags\":[\"sample-text\"]}}"),
-            kind : Kind::Json,
+            op: "update_workflow_v1_workflows__workflow_identifier__put",
+            method: "PUT",
+            path: "/v1/workflows/p-workflow-identifier",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"display_name\":\"sample-text\",\"description\":\"sample-text\",\"available_in_chat_assistant\":true,\"tags\":[\"sample-text\"]}"),
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"workflow\":{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"display_name\":\"sample-text\",\"type\":\"code\",\"description\":\"sample-text\",\"customer_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"shared_namespace\":\"sample-text\",\"available_in_chat_assistant\":true,\"is_technical\":true,\"archived\":true,\"tags\":[\"sample-text\"]}}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -6778,15 +8004,20 @@ fn update_workflow_v1_workflows_workflow_identifier_put() -> Case {
 fn get_workflow_registration_v1_workflows_registrations_workflow_registration_id_get() -> Case {
     Case {
         data: case_data! {
-            op :
-            "get_workflow_registration_v1_workflows_registrations__workflow_registration_id__get",
-            method : "GET", path :
-            "/v1/workflows/registrations/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f", query : &
-            [("with_workflow", "true"), ("include_shared", "true")], headers : & [], auth
-            : Some(("authorization", "Bearer test-ApiKey")), body : None,
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"workflow_registration\":{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"deployment_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"task_queue\":\"sample-text\",\"definition\":{\"input_schema\":{\"key\":{\"any\":\"value\"}},\"output_schema\":{\"key\":{\"any\":\"value\"}},\"signals\":[{\"name\":\"sample-text\",\"input_schema\":{\"key\":{\"any\":\"value\"}}}],\"queries\":[{\"name\":\"sample-text\",\"input_schema\":{\"key\":{\"any\":\"value\"}}}],\"updates\":[{\"name\":\"sample-text\",\"input_schema\":{\"key\":{\"any\":\"value\"}}}],\"enforce_determinism\":true,\"on_behalf_of\":true,\"execution_timeout\":0.5,\"plugin_metadata\":{\"key\":{\"any\":\"value\"}}},\"workflow_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workflow\":{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"display_name\":\"sample-text\",\"type\":\"code\",\"description\":\"sample-text\",\"customer_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"shared_namespace\":\"sample-text\",\"available_in_chat_assistant\":true,\"is_technical\":true,\"archived\":true,\"tags\":[\"sample-text\"]},\"deployment_name\":\"sample-text\",\"compatible_with_chat_assistant\":true,\"active\":true},\"workflow_version\":{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"deployment_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"task_queue\":\"sample-text\",\"definition\":{\"input_schema\":{\"key\":{\"any\":\"value\"}},\"output_schema\":{\"key\":{\"any\":\"value\"}},\"signals\":[{\"name\":\"sample-text\",\"input_schema\":{\"key\":{\"any\":\"value\"}}}],\"queries\":[{\"name\":\"sample-text\",\"input_schema\":{\"key\":{\"any\":\"value\"}}}],\"updates\":[{\"name\":\"sample-text\",\"input_schema\":{\"key\":{\"any\":\"value\"}}}],\"enforce_determinism\":true,\"on_behalf_of\":true,\"execution_timeout\":0.5,\"plugin_metadata\":{\"key\":{\"any\":\"value\"}}},\"workflow_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workflow\":{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"display_name\":\"sample-text\",\"type\":\"code\",\"description\":\"sample-text\",\"customer_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"shared_namespace\":\"sample-text\",\"available_in_chat_assistant\":true,\"is_technical\":true,\"archived\":true,\"tags\":[\"sample-text\"]},\"deployment_name\":\"sample-text\",\"compatible_with_chat_assistant\":true,\"active\":true}}"),
-            kind : Kind::Json,
+            op: "get_workflow_registration_v1_workflows_registrations__workflow_registration_id__get",
+            method: "GET",
+            path: "/v1/workflows/registrations/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f",
+            query: &[
+                ("with_workflow", "true"),
+                ("include_shared", "true"),
+            ],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"workflow_registration\":{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"deployment_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"task_queue\":\"sample-text\",\"definition\":{\"input_schema\":{\"key\":{\"any\":\"value\"}},\"output_schema\":{\"key\":{\"any\":\"value\"}},\"signals\":[{\"name\":\"sample-text\",\"input_schema\":{\"key\":{\"any\":\"value\"}}}],\"queries\":[{\"name\":\"sample-text\",\"input_schema\":{\"key\":{\"any\":\"value\"}}}],\"updates\":[{\"name\":\"sample-text\",\"input_schema\":{\"key\":{\"any\":\"value\"}}}],\"enforce_determinism\":true,\"on_behalf_of\":true,\"execution_timeout\":0.5,\"plugin_metadata\":{\"key\":{\"any\":\"value\"}}},\"workflow_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workflow\":{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"display_name\":\"sample-text\",\"type\":\"code\",\"description\":\"sample-text\",\"customer_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"shared_namespace\":\"sample-text\",\"available_in_chat_assistant\":true,\"is_technical\":true,\"archived\":true,\"tags\":[\"sample-text\"]},\"deployment_name\":\"sample-text\",\"compatible_with_chat_assistant\":true,\"active\":true},\"workflow_version\":{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"deployment_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"task_queue\":\"sample-text\",\"definition\":{\"input_schema\":{\"key\":{\"any\":\"value\"}},\"output_schema\":{\"key\":{\"any\":\"value\"}},\"signals\":[{\"name\":\"sample-text\",\"input_schema\":{\"key\":{\"any\":\"value\"}}}],\"queries\":[{\"name\":\"sample-text\",\"input_schema\":{\"key\":{\"any\":\"value\"}}}],\"updates\":[{\"name\":\"sample-text\",\"input_schema\":{\"key\":{\"any\":\"value\"}}}],\"enforce_determinism\":true,\"on_behalf_of\":true,\"execution_timeout\":0.5,\"plugin_metadata\":{\"key\":{\"any\":\"value\"}}},\"workflow_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workflow\":{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"display_name\":\"sample-text\",\"type\":\"code\",\"description\":\"sample-text\",\"customer_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"shared_namespace\":\"sample-text\",\"available_in_chat_assistant\":true,\"is_technical\":true,\"archived\":true,\"tags\":[\"sample-text\"]},\"deployment_name\":\"sample-text\",\"compatible_with_chat_assistant\":true,\"active\":true}}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -6808,13 +8039,17 @@ fn get_workflow_registration_v1_workflows_registrations_workflow_registration_id
 fn bulk_archive_workflows_v1_workflows_archive_put() -> Case {
     Case {
         data: case_data! {
-            op : "bulk_archive_workflows_v1_workflows_archive_put", method : "PUT", path
-            : "/v1/workflows/archive", query : & [], headers : & [], auth :
-            Some(("authorization", "Bearer test-ApiKey")), body :
-            Some("{\"workflow_ids\":[\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"]}"),
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"archived\":[{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"display_name\":\"sample-text\",\"type\":\"code\",\"description\":\"sample-text\",\"customer_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"shared_namespace\":\"sample-text\",\"available_in_chat_assistant\":true,\"is_technical\":true,\"archived\":true,\"tags\":[\"sample-text\"]}],\"errored\":[{\"workflow_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workflow\":{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"display_name\":\"sample-text\",\"type\":\"code\",\"description\":\"sample-text\",\"customer_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"shared_namespace\":\"sample-text\",\"available_in_chat_assistant\":true,\"is_technical\":true,\"archived\":true,\"tags\":[\"sample-text\"]},\"message\":\"sample-text\"}]}"),
-            kind : Kind::Json,
+            op: "bulk_archive_workflows_v1_workflows_archive_put",
+            method: "PUT",
+            path: "/v1/workflows/archive",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"workflow_ids\":[\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"]}"),
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"archived\":[{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"display_name\":\"sample-text\",\"type\":\"code\",\"description\":\"sample-text\",\"customer_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"shared_namespace\":\"sample-text\",\"available_in_chat_assistant\":true,\"is_technical\":true,\"archived\":true,\"tags\":[\"sample-text\"]}],\"errored\":[{\"workflow_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workflow\":{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"display_name\":\"sample-text\",\"type\":\"code\",\"description\":\"sample-text\",\"customer_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"shared_namespace\":\"sample-text\",\"available_in_chat_assistant\":true,\"is_technical\":true,\"archived\":true,\"tags\":[\"sample-text\"]},\"message\":\"sample-text\"}]}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -6836,13 +8071,17 @@ fn bulk_archive_workflows_v1_workflows_archive_put() -> Case {
 fn bulk_unarchive_workflows_v1_workflows_unarchive_put() -> Case {
     Case {
         data: case_data! {
-            op : "bulk_unarchive_workflows_v1_workflows_unarchive_put", method : "PUT",
-            path : "/v1/workflows/unarchive", query : & [], headers : & [], auth :
-            Some(("authorization", "Bearer test-ApiKey")), body :
-            Some("{\"workflow_ids\":[\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"]}"),
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"unarchived\":[{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"display_name\":\"sample-text\",\"type\":\"code\",\"description\":\"sample-text\",\"customer_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"shared_namespace\":\"sample-text\",\"available_in_chat_assistant\":true,\"is_technical\":true,\"archived\":true,\"tags\":[\"sample-text\"]}],\"errored\":[{\"workflow_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workflow\":{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"display_name\":\"sample-text\",\"type\":\"code\",\"description\":\"sample-text\",\"customer_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"shared_namespace\":\"sample-text\",\"available_in_chat_assistant\":true,\"is_technical\":true,\"archived\":true,\"tags\":[\"sample-text\"]},\"message\":\"sample-text\"}]}"),
-            kind : Kind::Json,
+            op: "bulk_unarchive_workflows_v1_workflows_unarchive_put",
+            method: "PUT",
+            path: "/v1/workflows/unarchive",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"workflow_ids\":[\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"]}"),
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"unarchived\":[{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"display_name\":\"sample-text\",\"type\":\"code\",\"description\":\"sample-text\",\"customer_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"shared_namespace\":\"sample-text\",\"available_in_chat_assistant\":true,\"is_technical\":true,\"archived\":true,\"tags\":[\"sample-text\"]}],\"errored\":[{\"workflow_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workflow\":{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"display_name\":\"sample-text\",\"type\":\"code\",\"description\":\"sample-text\",\"customer_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"shared_namespace\":\"sample-text\",\"available_in_chat_assistant\":true,\"is_technical\":true,\"archived\":true,\"tags\":[\"sample-text\"]},\"message\":\"sample-text\"}]}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -6864,12 +8103,17 @@ fn bulk_unarchive_workflows_v1_workflows_unarchive_put() -> Case {
 fn archive_workflow_v1_workflows_workflow_identifier_archive_put() -> Case {
     Case {
         data: case_data! {
-            op : "archive_workflow_v1_workflows__workflow_identifier__archive_put",
-            method : "PUT", path : "/v1/workflows/p-workflow-identifier/archive", query :
-            & [], headers : & [], auth : Some(("authorization", "Bearer test-ApiKey")),
-            body : None, multipart_fields : None, status : 200u16, response :
-            Some("{\"workflow\":{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"display_name\":\"sample-text\",\"type\":\"code\",\"description\":\"sample-text\",\"customer_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"shared_namespace\":\"sample-text\",\"available_in_chat_assistant\":true,\"is_technical\":true,\"archived\":true,\"tags\":[\"sample-text\"]}}"),
-            kind : Kind::Json,
+            op: "archive_workflow_v1_workflows__workflow_identifier__archive_put",
+            method: "PUT",
+            path: "/v1/workflows/p-workflow-identifier/archive",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"workflow\":{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"display_name\":\"sample-text\",\"type\":\"code\",\"description\":\"sample-text\",\"customer_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"shared_namespace\":\"sample-text\",\"available_in_chat_assistant\":true,\"is_technical\":true,\"archived\":true,\"tags\":[\"sample-text\"]}}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -6887,12 +8131,17 @@ fn archive_workflow_v1_workflows_workflow_identifier_archive_put() -> Case {
 fn unarchive_workflow_v1_workflows_workflow_identifier_unarchive_put() -> Case {
     Case {
         data: case_data! {
-            op : "unarchive_workflow_v1_workflows__workflow_identifier__unarchive_put",
-            method : "PUT", path : "/v1/workflows/p-workflow-identifier/unarchive", query
-            : & [], headers : & [], auth : Some(("authorization", "Bearer test-ApiKey")),
-            body : None, multipart_fields : None, status : 200u16, response :
-            Some("{\"workflow\":{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"display_name\":\"sample-text\",\"type\":\"code\",\"description\":\"sample-text\",\"customer_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"shared_namespace\":\"sample-text\",\"available_in_chat_assistant\":true,\"is_technical\":true,\"archived\":true,\"tags\":[\"sample-text\"]}}"),
-            kind : Kind::Json,
+            op: "unarchive_workflow_v1_workflows__workflow_identifier__unarchive_put",
+            method: "PUT",
+            path: "/v1/workflows/p-workflow-identifier/unarchive",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"workflow\":{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"display_name\":\"sample-text\",\"type\":\"code\",\"description\":\"sample-text\",\"customer_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"shared_namespace\":\"sample-text\",\"available_in_chat_assistant\":true,\"is_technical\":true,\"archived\":true,\"tags\":[\"sample-text\"]}}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -6910,12 +8159,17 @@ fn unarchive_workflow_v1_workflows_workflow_identifier_unarchive_put() -> Case {
 fn get_configs_v1_rag_ingestion_pipeline_configurations_get() -> Case {
     Case {
         data: case_data! {
-            op : "get_configs_v1_rag_ingestion_pipeline_configurations_get", method :
-            "GET", path : "/v1/rag/ingestion_pipeline_configurations", query : & [],
-            headers : & [], auth : Some(("authorization", "Bearer test-ApiKey")), body :
-            None, multipart_fields : None, status : 200u16, response :
-            Some("[{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"author_id\":\"sample-text\",\"name\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"modified_at\":\"2024-05-01T12:00:00Z\",\"last_run_time\":\"2024-05-01T12:00:00Z\",\"last_run_chunks_count\":7,\"total_chunks_count\":7,\"pipeline_composition\":{\"key\":\"sample-text\"}}]"),
-            kind : Kind::Json,
+            op: "get_configs_v1_rag_ingestion_pipeline_configurations_get",
+            method: "GET",
+            path: "/v1/rag/ingestion_pipeline_configurations",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("[{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"author_id\":\"sample-text\",\"name\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"modified_at\":\"2024-05-01T12:00:00Z\",\"last_run_time\":\"2024-05-01T12:00:00Z\",\"last_run_chunks_count\":7,\"total_chunks_count\":7,\"pipeline_composition\":{\"key\":\"sample-text\"}}]"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -6935,13 +8189,17 @@ fn get_configs_v1_rag_ingestion_pipeline_configurations_get() -> Case {
 fn register_config_v1_rag_ingestion_pipeline_configurations_put() -> Case {
     Case {
         data: case_data! {
-            op : "register_config_v1_rag_ingestion_pipeline_configurations_put", method :
-            "PUT", path : "/v1/rag/ingestion_pipeline_configurations", query : & [],
-            headers : & [], auth : Some(("authorization", "Bearer test-ApiKey")), body :
-            Some("{\"name\":\"sample-text\",\"pipeline_composition\":{\"key\":\"sample-text\"}}"),
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"author_id\":\"sample-text\",\"name\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"modified_at\":\"2024-05-01T12:00:00Z\",\"last_run_time\":\"2024-05-01T12:00:00Z\",\"last_run_chunks_count\":7,\"total_chunks_count\":7,\"pipeline_composition\":{\"key\":\"sample-text\"}}"),
-            kind : Kind::Json,
+            op: "register_config_v1_rag_ingestion_pipeline_configurations_put",
+            method: "PUT",
+            path: "/v1/rag/ingestion_pipeline_configurations",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"name\":\"sample-text\",\"pipeline_composition\":{\"key\":\"sample-text\"}}"),
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"author_id\":\"sample-text\",\"name\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"modified_at\":\"2024-05-01T12:00:00Z\",\"last_run_time\":\"2024-05-01T12:00:00Z\",\"last_run_chunks_count\":7,\"total_chunks_count\":7,\"pipeline_composition\":{\"key\":\"sample-text\"}}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -6967,16 +8225,17 @@ fn register_config_v1_rag_ingestion_pipeline_configurations_put() -> Case {
 fn update_run_info_v1_rag_ingestion_pipeline_configurations_id_run_info_put() -> Case {
     Case {
         data: case_data! {
-            op :
-            "update_run_info_v1_rag_ingestion_pipeline_configurations__id__run_info_put",
-            method : "PUT", path :
-            "/v1/rag/ingestion_pipeline_configurations/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/run_info",
-            query : & [], headers : & [], auth : Some(("authorization",
-            "Bearer test-ApiKey")), body :
-            Some("{\"execution_time\":\"2024-05-01T12:00:00Z\",\"chunks_count\":7}"),
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"author_id\":\"sample-text\",\"name\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"modified_at\":\"2024-05-01T12:00:00Z\",\"last_run_time\":\"2024-05-01T12:00:00Z\",\"last_run_chunks_count\":7,\"total_chunks_count\":7,\"pipeline_composition\":{\"key\":\"sample-text\"}}"),
-            kind : Kind::Json,
+            op: "update_run_info_v1_rag_ingestion_pipeline_configurations__id__run_info_put",
+            method: "PUT",
+            path: "/v1/rag/ingestion_pipeline_configurations/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/run_info",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"execution_time\":\"2024-05-01T12:00:00Z\",\"chunks_count\":7}"),
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"author_id\":\"sample-text\",\"name\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"modified_at\":\"2024-05-01T12:00:00Z\",\"last_run_time\":\"2024-05-01T12:00:00Z\",\"last_run_chunks_count\":7,\"total_chunks_count\":7,\"pipeline_composition\":{\"key\":\"sample-text\"}}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -7001,12 +8260,17 @@ fn update_run_info_v1_rag_ingestion_pipeline_configurations_id_run_info_put() ->
 fn get_deployment_summaries_v1_rag_deployments_get() -> Case {
     Case {
         data: case_data! {
-            op : "get_deployment_summaries_v1_rag_deployments_get", method : "GET", path
-            : "/v1/rag/deployments", query : & [], headers : & [], auth :
-            Some(("authorization", "Bearer test-ApiKey")), body : None, multipart_fields
-            : None, status : 200u16, response :
-            Some("{\"deployments\":[{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"creator_id\":\"sample-text\",\"document_count\":7,\"status\":\"online\",\"created_at\":\"2024-05-01T12:00:00Z\",\"modified_at\":\"2024-05-01T12:00:00Z\",\"deployment\":{\"type\":\"vespa\",\"indexes\":[{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"document_count\":7}]}}]}"),
-            kind : Kind::Json,
+            op: "get_deployment_summaries_v1_rag_deployments_get",
+            method: "GET",
+            path: "/v1/rag/deployments",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"deployments\":[{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"creator_id\":\"sample-text\",\"document_count\":7,\"status\":\"online\",\"created_at\":\"2024-05-01T12:00:00Z\",\"modified_at\":\"2024-05-01T12:00:00Z\",\"deployment\":{\"type\":\"vespa\",\"indexes\":[{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"document_count\":7}]}}]}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c.beta().rag().search_indexes().list_deployments().send().await?;
@@ -7020,12 +8284,17 @@ fn get_deployment_summaries_v1_rag_deployments_get() -> Case {
 fn register_deployment_v1_rag_deployments_put() -> Case {
     Case {
         data: case_data! {
-            op : "register_deployment_v1_rag_deployments_put", method : "PUT", path :
-            "/v1/rag/deployments", query : & [], headers : & [], auth :
-            Some(("authorization", "Bearer test-ApiKey")), body :
-            Some("{\"name\":\"sample-text\",\"status\":\"online\",\"deployment\":{\"type\":\"vespa\",\"vespa_version\":\"sample-text\",\"indexes\":[{\"name\":\"sample-text\",\"fields\":[{\"name\":\"sample-text\",\"type\":\"int\",\"storage\":\"in_memory\",\"ranking\":\"count\",\"index_type\":\"ann\",\"multidimensional\":true}],\"sd\":\"sample-text\"}],\"query_url\":\"sample-text\"}}"),
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}"), kind : Kind::Json,
+            op: "register_deployment_v1_rag_deployments_put",
+            method: "PUT",
+            path: "/v1/rag/deployments",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"name\":\"sample-text\",\"status\":\"online\",\"deployment\":{\"type\":\"vespa\",\"vespa_version\":\"sample-text\",\"indexes\":[{\"name\":\"sample-text\",\"fields\":[{\"name\":\"sample-text\",\"type\":\"int\",\"storage\":\"in_memory\",\"ranking\":\"count\",\"index_type\":\"ann\",\"multidimensional\":true}],\"sd\":\"sample-text\"}],\"query_url\":\"sample-text\"}}"),
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -7051,12 +8320,17 @@ fn register_deployment_v1_rag_deployments_put() -> Case {
 fn unregister_deployment_v1_rag_deployments_deployment_id_delete() -> Case {
     Case {
         data: case_data! {
-            op : "unregister_deployment_v1_rag_deployments__deployment_id__delete",
-            method : "DELETE", path :
-            "/v1/rag/deployments/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f", query : & [],
-            headers : & [], auth : Some(("authorization", "Bearer test-ApiKey")), body :
-            None, multipart_fields : None, status : 200u16, response :
-            Some("{\"any\":\"value\"}"), kind : Kind::Json,
+            op: "unregister_deployment_v1_rag_deployments__deployment_id__delete",
+            method: "DELETE",
+            path: "/v1/rag/deployments/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"any\":\"value\"}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -7078,14 +8352,17 @@ fn unregister_deployment_v1_rag_deployments_deployment_id_delete() -> Case {
 fn update_index_metrics_v1_rag_deployments_deployment_id_metrics_put() -> Case {
     Case {
         data: case_data! {
-            op : "update_index_metrics_v1_rag_deployments__deployment_id__metrics_put",
-            method : "PUT", path :
-            "/v1/rag/deployments/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/metrics", query : &
-            [], headers : & [], auth : Some(("authorization", "Bearer test-ApiKey")),
-            body :
-            Some("{\"status\":\"online\",\"document_count\":7,\"index_metrics\":[{\"name\":\"sample-text\",\"document_count\":7}]}"),
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"any\":\"value\"}"), kind : Kind::Json,
+            op: "update_index_metrics_v1_rag_deployments__deployment_id__metrics_put",
+            method: "PUT",
+            path: "/v1/rag/deployments/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/metrics",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"status\":\"online\",\"document_count\":7,\"index_metrics\":[{\"name\":\"sample-text\",\"document_count\":7}]}"),
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"any\":\"value\"}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -7112,12 +8389,17 @@ fn update_index_metrics_v1_rag_deployments_deployment_id_metrics_put() -> Case {
 fn users_api_get_identity() -> Case {
     Case {
         data: case_data! {
-            op : "users_api_get_identity", method : "GET", path : "/v1/users/me", query :
-            & [], headers : & [], auth : Some(("x-api-key",
-            "test-DashboardUserContextAuth")), body : None, multipart_fields : None,
-            status : 200u16, response :
-            Some("{\"id\":\"sample-text\",\"email\":\"sample-text\",\"first_name\":\"sample-text\",\"last_name\":\"sample-text\",\"workspace\":{\"id\":\"sample-text\",\"name\":\"sample-text\"},\"organization\":{\"id\":\"sample-text\",\"name\":\"sample-text\"},\"api_key\":{\"id\":\"sample-text\",\"name\":\"sample-text\"}}"),
-            kind : Kind::Json,
+            op: "users_api_get_identity",
+            method: "GET",
+            path: "/v1/users/me",
+            query: &[],
+            headers: &[],
+            auth: Some(("x-api-key", "test-DashboardUserContextAuth")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"id\":\"sample-text\",\"email\":\"sample-text\",\"first_name\":\"sample-text\",\"last_name\":\"sample-text\",\"workspace\":{\"id\":\"sample-text\",\"name\":\"sample-text\"},\"organization\":{\"id\":\"sample-text\",\"name\":\"sample-text\"},\"api_key\":{\"id\":\"sample-text\",\"name\":\"sample-text\"}}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c.beta().users().me().send().await?;
@@ -7131,12 +8413,20 @@ fn users_api_get_identity() -> Case {
 fn users_api_list_organizations() -> Case {
     Case {
         data: case_data! {
-            op : "users_api_list_organizations", method : "GET", path :
-            "/v1/users/me/organizations", query : & [("offset", "7"), ("limit", "7")],
-            headers : & [], auth : Some(("x-api-key", "test-DashboardUserContextAuth")),
-            body : None, multipart_fields : None, status : 200u16, response :
-            Some("{\"organizations\":[{\"id\":\"sample-text\",\"name\":\"sample-text\"}]}"),
-            kind : Kind::Json,
+            op: "users_api_list_organizations",
+            method: "GET",
+            path: "/v1/users/me/organizations",
+            query: &[
+                ("offset", "7"),
+                ("limit", "7"),
+            ],
+            headers: &[],
+            auth: Some(("x-api-key", "test-DashboardUserContextAuth")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"organizations\":[{\"id\":\"sample-text\",\"name\":\"sample-text\"}]}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -7157,13 +8447,21 @@ fn users_api_list_organizations() -> Case {
 fn users_api_list_workspaces() -> Case {
     Case {
         data: case_data! {
-            op : "users_api_list_workspaces", method : "GET", path :
-            "/v1/users/me/workspaces", query : & [("organization_id",
-            "3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f"), ("offset", "7"), ("limit", "7")],
-            headers : & [], auth : Some(("x-api-key", "test-DashboardUserContextAuth")),
-            body : None, multipart_fields : None, status : 200u16, response :
-            Some("{\"workspaces\":[{\"id\":\"sample-text\",\"name\":\"sample-text\",\"organization_id\":\"sample-text\"}]}"),
-            kind : Kind::Json,
+            op: "users_api_list_workspaces",
+            method: "GET",
+            path: "/v1/users/me/workspaces",
+            query: &[
+                ("organization_id", "3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f"),
+                ("offset", "7"),
+                ("limit", "7"),
+            ],
+            headers: &[],
+            auth: Some(("x-api-key", "test-DashboardUserContextAuth")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"workspaces\":[{\"id\":\"sample-text\",\"name\":\"sample-text\",\"organization_id\":\"sample-text\"}]}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -7185,13 +8483,21 @@ fn users_api_list_workspaces() -> Case {
 fn users_api_admin_users_get_users() -> Case {
     Case {
         data: case_data! {
-            op : "users_api_admin_users_get_users", method : "GET", path :
-            "/v1/admin/users", query : & [("page", "7"), ("page_size", "7"), ("email",
-            "sample-text")], headers : & [], auth : Some(("authorization",
-            "Bearer test-AdminApiKey")), body : None, multipart_fields : None, status :
-            200u16, response :
-            Some("{\"members\":[{\"uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"oid_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"email\":\"sample-text\",\"is_sso_outsider\":true,\"workspaces\":[{\"uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"is_default\":true,\"raw_roles\":[\"A\"],\"raw_role\":\"A\"}],\"subscriptions\":[{\"type\":\"API\"}],\"raw_roles\":[\"A\"],\"raw_role\":\"A\",\"subscription_types\":[\"CHAT\"],\"created_at\":\"2024-05-01T12:00:00Z\"}],\"invites\":[{\"uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"raw_roles\":[\"A\"],\"raw_role\":\"A\",\"email\":\"sample-text\",\"expired\":true,\"created_at\":\"2024-05-01T12:00:00Z\",\"workspace_uuids\":[\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"]}],\"total\":7,\"page\":7,\"page_size\":7}"),
-            kind : Kind::Json,
+            op: "users_api_admin_users_get_users",
+            method: "GET",
+            path: "/v1/admin/users",
+            query: &[
+                ("page", "7"),
+                ("page_size", "7"),
+                ("email", "sample-text"),
+            ],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-AdminApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"members\":[{\"uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"oid_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"email\":\"sample-text\",\"is_sso_outsider\":true,\"workspaces\":[{\"uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"is_default\":true,\"raw_roles\":[\"A\"],\"raw_role\":\"A\"}],\"subscriptions\":[{\"type\":\"API\"}],\"raw_roles\":[\"A\"],\"raw_role\":\"A\",\"subscription_types\":[\"CHAT\"],\"created_at\":\"2024-05-01T12:00:00Z\"}],\"invites\":[{\"uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"raw_roles\":[\"A\"],\"raw_role\":\"A\",\"email\":\"sample-text\",\"expired\":true,\"created_at\":\"2024-05-01T12:00:00Z\",\"workspace_uuids\":[\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"]}],\"total\":7,\"page\":7,\"page_size\":7}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -7214,13 +8520,17 @@ fn users_api_admin_users_get_users() -> Case {
 fn users_api_admin_users_create_users() -> Case {
     Case {
         data: case_data! {
-            op : "users_api_admin_users_create_users", method : "POST", path :
-            "/v1/admin/users", query : & [], headers : & [], auth :
-            Some(("authorization", "Bearer test-AdminApiKey")), body :
-            Some("[{\"role_names\":[\"member\"],\"roles\":[\"A\"],\"role_name\":\"member\",\"role\":\"A\",\"email\":\"sample-text\",\"first_name\":\"sample-text\",\"last_name\":\"sample-text\",\"subscription_types\":[\"API\"]}]"),
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"invalid_emails\":[\"sample-text\"],\"email_to_user_id\":{\"key\":\"sample-text\"}}"),
-            kind : Kind::Json,
+            op: "users_api_admin_users_create_users",
+            method: "POST",
+            path: "/v1/admin/users",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-AdminApiKey")),
+            body: Some("[{\"role_names\":[\"member\"],\"roles\":[\"A\"],\"role_name\":\"member\",\"role\":\"A\",\"email\":\"sample-text\",\"first_name\":\"sample-text\",\"last_name\":\"sample-text\",\"subscription_types\":[\"API\"]}]"),
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"invalid_emails\":[\"sample-text\"],\"email_to_user_id\":{\"key\":\"sample-text\"}}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -7246,12 +8556,17 @@ fn users_api_admin_users_create_users() -> Case {
 fn users_api_admin_users_get_invite() -> Case {
     Case {
         data: case_data! {
-            op : "users_api_admin_users_get_invite", method : "GET", path :
-            "/v1/admin/users-invite", query : & [], headers : & [], auth :
-            Some(("authorization", "Bearer test-AdminApiKey")), body : None,
-            multipart_fields : None, status : 200u16, response :
-            Some("[{\"invite_uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"email\":\"sample-text\",\"roles\":[\"A\"],\"role\":\"A\"}]"),
-            kind : Kind::Json,
+            op: "users_api_admin_users_get_invite",
+            method: "GET",
+            path: "/v1/admin/users-invite",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-AdminApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("[{\"invite_uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"email\":\"sample-text\",\"roles\":[\"A\"],\"role\":\"A\"}]"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c.beta().admin().users().list_invites().send().await?;
@@ -7265,13 +8580,17 @@ fn users_api_admin_users_get_invite() -> Case {
 fn users_api_admin_users_invite_users() -> Case {
     Case {
         data: case_data! {
-            op : "users_api_admin_users_invite_users", method : "POST", path :
-            "/v1/admin/users-invite", query : & [], headers : & [], auth :
-            Some(("authorization", "Bearer test-AdminApiKey")), body :
-            Some("{\"role_names\":[\"member\"],\"roles\":[\"A\"],\"role_name\":\"member\",\"role\":\"A\",\"email\":\"sample-text\",\"subscription_type\":\"API\",\"subscription_types\":[\"API\"],\"subscription_seat_automatic_granting\":true,\"email_language\":\"en\",\"workspace_uuids\":[\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"]}"),
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"invalid_emails\":[\"sample-text\"],\"already_members\":[\"sample-text\"],\"invited_members_count\":7}"),
-            kind : Kind::Json,
+            op: "users_api_admin_users_invite_users",
+            method: "POST",
+            path: "/v1/admin/users-invite",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-AdminApiKey")),
+            body: Some("{\"role_names\":[\"member\"],\"roles\":[\"A\"],\"role_name\":\"member\",\"role\":\"A\",\"email\":\"sample-text\",\"subscription_type\":\"API\",\"subscription_types\":[\"API\"],\"subscription_seat_automatic_granting\":true,\"email_language\":\"en\",\"workspace_uuids\":[\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"]}"),
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"invalid_emails\":[\"sample-text\"],\"already_members\":[\"sample-text\"],\"invited_members_count\":7}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -7297,11 +8616,17 @@ fn users_api_admin_users_invite_users() -> Case {
 fn users_api_admin_users_delete_invite() -> Case {
     Case {
         data: case_data! {
-            op : "users_api_admin_users_delete_invite", method : "DELETE", path :
-            "/v1/admin/users-invite/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f", query : & [],
-            headers : & [], auth : Some(("authorization", "Bearer test-AdminApiKey")),
-            body : None, multipart_fields : None, status : 200u16, response :
-            Some("{\"message\":\"sample-text\"}"), kind : Kind::Json,
+            op: "users_api_admin_users_delete_invite",
+            method: "DELETE",
+            path: "/v1/admin/users-invite/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-AdminApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"message\":\"sample-text\"}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -7321,12 +8646,17 @@ fn users_api_admin_users_delete_invite() -> Case {
 fn users_api_admin_users_get_user() -> Case {
     Case {
         data: case_data! {
-            op : "users_api_admin_users_get_user", method : "GET", path :
-            "/v1/admin/users/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f", query : & [], headers
-            : & [], auth : Some(("authorization", "Bearer test-AdminApiKey")), body :
-            None, multipart_fields : None, status : 200u16, response :
-            Some("{\"uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"oid_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"email\":\"sample-text\",\"is_sso_outsider\":true,\"workspaces\":[{\"uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"is_default\":true,\"raw_roles\":[\"A\"],\"raw_role\":\"A\"}],\"subscriptions\":[{\"type\":\"API\",\"plan\":\"FREE\",\"status\":\"NS\",\"user\":\"sample-text\",\"self_service\":true,\"member_has_access\":true}],\"raw_roles\":[\"A\"],\"raw_role\":\"A\",\"subscription_types\":[\"CHAT\"],\"created_at\":\"2024-05-01T12:00:00Z\",\"first_name\":\"sample-text\",\"last_name\":\"sample-text\"}"),
-            kind : Kind::Json,
+            op: "users_api_admin_users_get_user",
+            method: "GET",
+            path: "/v1/admin/users/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-AdminApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"oid_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"email\":\"sample-text\",\"is_sso_outsider\":true,\"workspaces\":[{\"uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"is_default\":true,\"raw_roles\":[\"A\"],\"raw_role\":\"A\"}],\"subscriptions\":[{\"type\":\"API\",\"plan\":\"FREE\",\"status\":\"NS\",\"user\":\"sample-text\",\"self_service\":true,\"member_has_access\":true}],\"raw_roles\":[\"A\"],\"raw_role\":\"A\",\"subscription_types\":[\"CHAT\"],\"created_at\":\"2024-05-01T12:00:00Z\",\"first_name\":\"sample-text\",\"last_name\":\"sample-text\"}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -7346,11 +8676,17 @@ fn users_api_admin_users_get_user() -> Case {
 fn users_api_admin_users_delete_user() -> Case {
     Case {
         data: case_data! {
-            op : "users_api_admin_users_delete_user", method : "DELETE", path :
-            "/v1/admin/users/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f", query : & [], headers
-            : & [], auth : Some(("authorization", "Bearer test-AdminApiKey")), body :
-            None, multipart_fields : None, status : 200u16, response :
-            Some("{\"message\":\"sample-text\"}"), kind : Kind::Json,
+            op: "users_api_admin_users_delete_user",
+            method: "DELETE",
+            path: "/v1/admin/users/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-AdminApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"message\":\"sample-text\"}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -7370,13 +8706,17 @@ fn users_api_admin_users_delete_user() -> Case {
 fn users_api_admin_users_update_user() -> Case {
     Case {
         data: case_data! {
-            op : "users_api_admin_users_update_user", method : "PATCH", path :
-            "/v1/admin/users/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f", query : & [], headers
-            : & [], auth : Some(("authorization", "Bearer test-AdminApiKey")), body :
-            Some("{\"role_names\":[\"member\"],\"roles\":[\"A\"],\"role_name\":\"member\",\"role\":\"A\",\"subscription_types\":[\"CHAT\"]}"),
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"oid_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"email\":\"sample-text\",\"is_sso_outsider\":true,\"workspaces\":[{\"uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"is_default\":true,\"raw_roles\":[\"A\"],\"raw_role\":\"A\"}],\"subscriptions\":[{\"type\":\"API\",\"plan\":\"FREE\",\"status\":\"NS\",\"user\":\"sample-text\",\"self_service\":true,\"member_has_access\":true}],\"raw_roles\":[\"A\"],\"raw_role\":\"A\",\"subscription_types\":[\"CHAT\"],\"created_at\":\"2024-05-01T12:00:00Z\"}"),
-            kind : Kind::Json,
+            op: "users_api_admin_users_update_user",
+            method: "PATCH",
+            path: "/v1/admin/users/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-AdminApiKey")),
+            body: Some("{\"role_names\":[\"member\"],\"roles\":[\"A\"],\"role_name\":\"member\",\"role\":\"A\",\"subscription_types\":[\"CHAT\"]}"),
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"oid_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"email\":\"sample-text\",\"is_sso_outsider\":true,\"workspaces\":[{\"uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"is_default\":true,\"raw_roles\":[\"A\"],\"raw_role\":\"A\"}],\"subscriptions\":[{\"type\":\"API\",\"plan\":\"FREE\",\"status\":\"NS\",\"user\":\"sample-text\",\"self_service\":true,\"member_has_access\":true}],\"raw_roles\":[\"A\"],\"raw_role\":\"A\",\"subscription_types\":[\"CHAT\"],\"created_at\":\"2024-05-01T12:00:00Z\"}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -7403,12 +8743,17 @@ fn users_api_admin_users_update_user() -> Case {
 fn users_api_admin_roles_get_roles() -> Case {
     Case {
         data: case_data! {
-            op : "users_api_admin_roles_get_roles", method : "GET", path :
-            "/v1/admin/roles", query : & [], headers : & [], auth :
-            Some(("authorization", "Bearer test-AdminApiKey")), body : None,
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"workspace_roles\":[{\"name\":\"sample-text\",\"uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"description\":\"sample-text\",\"is_custom_role\":true}],\"organization_roles\":[{\"name\":\"sample-text\",\"uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"description\":\"sample-text\",\"is_custom_role\":true}]}"),
-            kind : Kind::Json,
+            op: "users_api_admin_roles_get_roles",
+            method: "GET",
+            path: "/v1/admin/roles",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-AdminApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"workspace_roles\":[{\"name\":\"sample-text\",\"uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"description\":\"sample-text\",\"is_custom_role\":true}],\"organization_roles\":[{\"name\":\"sample-text\",\"uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"description\":\"sample-text\",\"is_custom_role\":true}]}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c.beta().admin().users().list_roles().send().await?;
@@ -7422,13 +8767,22 @@ fn users_api_admin_roles_get_roles() -> Case {
 fn users_api_admin_workspaces_get_workspaces() -> Case {
     Case {
         data: case_data! {
-            op : "users_api_admin_workspaces_get_workspaces", method : "GET", path :
-            "/v1/admin/workspaces", query : & [("is_archived", "true"), ("page", "7"),
-            ("page_size", "7"), ("search", "sample-text")], headers : & [], auth :
-            Some(("authorization", "Bearer test-AdminApiKey")), body : None,
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"total\":7,\"items\":[{\"uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"icon\":\"sample-text\",\"members_count\":7,\"spend_limit\":{\"value\":0.5,\"currency\":\"sample-text\",\"no_monthly_limit\":true},\"is_default\":true}],\"object\":\"list\",\"page\":7,\"page_size\":7}"),
-            kind : Kind::Json,
+            op: "users_api_admin_workspaces_get_workspaces",
+            method: "GET",
+            path: "/v1/admin/workspaces",
+            query: &[
+                ("is_archived", "true"),
+                ("page", "7"),
+                ("page_size", "7"),
+                ("search", "sample-text"),
+            ],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-AdminApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"total\":7,\"items\":[{\"uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"icon\":\"sample-text\",\"members_count\":7,\"spend_limit\":{\"value\":0.5,\"currency\":\"sample-text\",\"no_monthly_limit\":true},\"is_default\":true}],\"object\":\"list\",\"page\":7,\"page_size\":7}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -7452,13 +8806,17 @@ fn users_api_admin_workspaces_get_workspaces() -> Case {
 fn users_api_admin_workspaces_create_workspace() -> Case {
     Case {
         data: case_data! {
-            op : "users_api_admin_workspaces_create_workspace", method : "POST", path :
-            "/v1/admin/workspaces", query : & [], headers : & [], auth :
-            Some(("authorization", "Bearer test-AdminApiKey")), body :
-            Some("{\"name\":\"sample-text\",\"description\":\"sample-text\",\"icon\":\"sample-text\",\"add_all_org_members\":true,\"admin_user_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}"),
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"icon\":\"sample-text\",\"members_count\":7,\"spend_limit\":{\"value\":0.5,\"currency\":\"sample-text\",\"no_monthly_limit\":true},\"is_default\":true,\"raw_roles\":[\"A\"],\"raw_role\":\"A\"}"),
-            kind : Kind::Json,
+            op: "users_api_admin_workspaces_create_workspace",
+            method: "POST",
+            path: "/v1/admin/workspaces",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-AdminApiKey")),
+            body: Some("{\"name\":\"sample-text\",\"description\":\"sample-text\",\"icon\":\"sample-text\",\"add_all_org_members\":true,\"admin_user_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}"),
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"icon\":\"sample-text\",\"members_count\":7,\"spend_limit\":{\"value\":0.5,\"currency\":\"sample-text\",\"no_monthly_limit\":true},\"is_default\":true,\"raw_roles\":[\"A\"],\"raw_role\":\"A\"}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -7484,11 +8842,17 @@ fn users_api_admin_workspaces_create_workspace() -> Case {
 fn users_api_admin_workspaces_delete_workspaces() -> Case {
     Case {
         data: case_data! {
-            op : "users_api_admin_workspaces_delete_workspaces", method : "DELETE", path
-            : "/v1/admin/workspaces/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f", query : & [],
-            headers : & [], auth : Some(("authorization", "Bearer test-AdminApiKey")),
-            body : None, multipart_fields : None, status : 204u16, response : None, kind
-            : Kind::Empty,
+            op: "users_api_admin_workspaces_delete_workspaces",
+            method: "DELETE",
+            path: "/v1/admin/workspaces/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-AdminApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 204u16,
+            response: None,
+            kind: Kind::Empty,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -7511,14 +8875,17 @@ fn users_api_admin_workspaces_delete_workspaces() -> Case {
 fn users_api_admin_workspaces_update_workspaces() -> Case {
     Case {
         data: case_data! {
-            op : "users_api_admin_workspaces_update_workspaces", method : "PATCH", path :
-            "/v1/admin/workspaces/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f", query : & [],
-            headers : & [], auth : Some(("authorization", "Bearer test-AdminApiKey")),
-            body :
-            Some("{\"name\":\"sample-text\",\"description\":\"sample-text\",\"icon\":\"sample-text\"}"),
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"icon\":\"sample-text\",\"members_count\":7,\"spend_limit\":{\"value\":0.5,\"currency\":\"sample-text\",\"no_monthly_limit\":true},\"is_default\":true}"),
-            kind : Kind::Json,
+            op: "users_api_admin_workspaces_update_workspaces",
+            method: "PATCH",
+            path: "/v1/admin/workspaces/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-AdminApiKey")),
+            body: Some("{\"name\":\"sample-text\",\"description\":\"sample-text\",\"icon\":\"sample-text\"}"),
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"icon\":\"sample-text\",\"members_count\":7,\"spend_limit\":{\"value\":0.5,\"currency\":\"sample-text\",\"no_monthly_limit\":true},\"is_default\":true}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -7545,13 +8912,17 @@ fn users_api_admin_workspaces_update_workspaces() -> Case {
 fn users_api_admin_workspaces_add_users_workspaces() -> Case {
     Case {
         data: case_data! {
-            op : "users_api_admin_workspaces_add_users_workspaces", method : "POST", path
-            : "/v1/admin/workspaces/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/add-users",
-            query : & [], headers : & [], auth : Some(("authorization",
-            "Bearer test-AdminApiKey")), body :
-            Some("{\"members\":[{\"role_names\":[\"billing\"],\"roles\":[\"A\"],\"role_name\":\"billing\",\"role\":\"A\",\"user_uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}]}"),
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"added_members_count\":7}"), kind : Kind::Json,
+            op: "users_api_admin_workspaces_add_users_workspaces",
+            method: "POST",
+            path: "/v1/admin/workspaces/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/add-users",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-AdminApiKey")),
+            body: Some("{\"members\":[{\"role_names\":[\"billing\"],\"roles\":[\"A\"],\"role_name\":\"billing\",\"role\":\"A\",\"user_uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}]}"),
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"added_members_count\":7}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -7578,15 +8949,17 @@ fn users_api_admin_workspaces_add_users_workspaces() -> Case {
 fn users_api_admin_workspaces_add_or_update_users_workspaces() -> Case {
     Case {
         data: case_data! {
-            op : "users_api_admin_workspaces_add_or_update_users_workspaces", method :
-            "PATCH", path :
-            "/v1/admin/workspaces/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/users", query : &
-            [], headers : & [], auth : Some(("authorization",
-            "Bearer test-AdminApiKey")), body :
-            Some("{\"members\":[{\"role_names\":[\"billing\"],\"roles\":[\"A\"],\"role_name\":\"billing\",\"role\":\"A\",\"user_uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}]}"),
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"added_members_count\":7,\"updated_members_count\":7}"), kind :
-            Kind::Json,
+            op: "users_api_admin_workspaces_add_or_update_users_workspaces",
+            method: "PATCH",
+            path: "/v1/admin/workspaces/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/users",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-AdminApiKey")),
+            body: Some("{\"members\":[{\"role_names\":[\"billing\"],\"roles\":[\"A\"],\"role_name\":\"billing\",\"role\":\"A\",\"user_uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}]}"),
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"added_members_count\":7,\"updated_members_count\":7}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -7613,15 +8986,17 @@ fn users_api_admin_workspaces_add_or_update_users_workspaces() -> Case {
 fn users_api_admin_workspaces_remove_users_workspaces() -> Case {
     Case {
         data: case_data! {
-            op : "users_api_admin_workspaces_remove_users_workspaces", method : "DELETE",
-            path :
-            "/v1/admin/workspaces/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/remove-users",
-            query : & [], headers : & [], auth : Some(("authorization",
-            "Bearer test-AdminApiKey")), body :
-            Some("{\"members\":[{\"user_uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}]}"),
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"deleted_members_count\":7,\"not_deleted_members\":[\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"]}"),
-            kind : Kind::Json,
+            op: "users_api_admin_workspaces_remove_users_workspaces",
+            method: "DELETE",
+            path: "/v1/admin/workspaces/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/remove-users",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-AdminApiKey")),
+            body: Some("{\"members\":[{\"user_uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}]}"),
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"deleted_members_count\":7,\"not_deleted_members\":[\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"]}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -7648,12 +9023,17 @@ fn users_api_admin_workspaces_remove_users_workspaces() -> Case {
 fn users_api_admin_rate_limits_get_rate_limits() -> Case {
     Case {
         data: case_data! {
-            op : "users_api_admin_rate_limits_get_rate_limits", method : "GET", path :
-            "/v1/admin/rate-limit", query : & [], headers : & [], auth :
-            Some(("authorization", "Bearer test-AdminApiKey")), body : None,
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"requests_per_second\":7,\"tokens_limits_by_model\":{\"key\":{\"tokens_per_minute\":7,\"tokens_per_month\":7}}}"),
-            kind : Kind::Json,
+            op: "users_api_admin_rate_limits_get_rate_limits",
+            method: "GET",
+            path: "/v1/admin/rate-limit",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-AdminApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"requests_per_second\":7,\"tokens_limits_by_model\":{\"key\":{\"tokens_per_minute\":7,\"tokens_per_month\":7}}}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c.beta().admin().billing().get_rate_limits().send().await?;
@@ -7667,12 +9047,17 @@ fn users_api_admin_rate_limits_get_rate_limits() -> Case {
 fn users_api_admin_spend_limits_get_spend_limits() -> Case {
     Case {
         data: case_data! {
-            op : "users_api_admin_spend_limits_get_spend_limits", method : "GET", path :
-            "/v1/admin/spend-limit", query : & [], headers : & [], auth :
-            Some(("authorization", "Bearer test-AdminApiKey")), body : None,
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"limits\":{\"completion\":{\"no_monthly_limit\":true,\"monthly_limit_reached\":true,\"usage\":0.5,\"vibe_usage\":0.5,\"total_usage\":0.5,\"usage_limit\":0.5},\"last_payment_failure\":true,\"last_payment_failure_protection\":true,\"currency\":\"sample-text\"}}"),
-            kind : Kind::Json,
+            op: "users_api_admin_spend_limits_get_spend_limits",
+            method: "GET",
+            path: "/v1/admin/spend-limit",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-AdminApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"limits\":{\"completion\":{\"no_monthly_limit\":true,\"monthly_limit_reached\":true,\"usage\":0.5,\"vibe_usage\":0.5,\"total_usage\":0.5,\"usage_limit\":0.5},\"last_payment_failure\":true,\"last_payment_failure_protection\":true,\"currency\":\"sample-text\"}}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c.beta().admin().billing().get_spend_limits().send().await?;
@@ -7686,13 +9071,17 @@ fn users_api_admin_spend_limits_get_spend_limits() -> Case {
 fn users_api_admin_spend_limits_update_spend_limits() -> Case {
     Case {
         data: case_data! {
-            op : "users_api_admin_spend_limits_update_spend_limits", method : "POST",
-            path : "/v1/admin/spend-limit", query : & [], headers : & [], auth :
-            Some(("authorization", "Bearer test-AdminApiKey")), body :
-            Some("{\"amount\":7,\"no_monthly_limit\":true}"), multipart_fields : None,
-            status : 200u16, response :
-            Some("{\"limits\":{\"completion\":{\"no_monthly_limit\":true,\"monthly_limit_reached\":true,\"usage\":0.5,\"vibe_usage\":0.5,\"total_usage\":0.5,\"usage_limit\":0.5},\"last_payment_failure\":true,\"last_payment_failure_protection\":true,\"currency\":\"sample-text\"}}"),
-            kind : Kind::Json,
+            op: "users_api_admin_spend_limits_update_spend_limits",
+            method: "POST",
+            path: "/v1/admin/spend-limit",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-AdminApiKey")),
+            body: Some("{\"amount\":7,\"no_monthly_limit\":true}"),
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"limits\":{\"completion\":{\"no_monthly_limit\":true,\"monthly_limit_reached\":true,\"usage\":0.5,\"vibe_usage\":0.5,\"total_usage\":0.5,\"usage_limit\":0.5},\"last_payment_failure\":true,\"last_payment_failure_protection\":true,\"currency\":\"sample-text\"}}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -7714,14 +9103,22 @@ fn users_api_admin_spend_limits_update_spend_limits() -> Case {
 fn users_api_admin_usage_get_usage() -> Case {
     Case {
         data: case_data! {
-            op : "users_api_admin_usage_get_usage", method : "GET", path :
-            "/v1/admin/usage", query : & [("month", "sample-text"), ("year",
-            "sample-text"), ("workspace_id", "3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f"),
-            ("api_zone", "global")], headers : & [], auth : Some(("authorization",
-            "Bearer test-AdminApiKey")), body : None, multipart_fields : None, status :
-            200u16, response :
-            Some("{\"completion\":{\"models\":{\"key\":{\"key\":[{\"key\":{\"any\":\"value\"}}]}}},\"ocr\":{\"models\":{\"key\":{\"key\":[{\"key\":{\"any\":\"value\"}}]}}},\"connectors\":{\"models\":{\"key\":{\"key\":[{\"key\":{\"any\":\"value\"}}]}}},\"libraries_api\":{\"pages\":{\"models\":{\"key\":{\"key\":[{\"key\":{\"any\":\"value\"}}]}}},\"tokens\":{\"models\":{\"key\":{\"key\":[{\"key\":{\"any\":\"value\"}}]}}},\"audio_seconds\":{\"models\":{\"key\":{\"key\":[{\"key\":{\"any\":\"value\"}}]}}}},\"fine_tuning\":{\"training\":{\"key\":{\"key\":[{\"key\":{\"any\":\"value\"}}]}},\"storage\":{\"key\":7}},\"audio\":{\"models\":{\"key\":{\"key\":[{\"key\":{\"any\":\"value\"}}]}}},\"audio_characters\":{\"models\":{\"key\":{\"key\":[{\"key\":{\"any\":\"value\"}}]}}},\"vibe_usage\":0.5,\"vibe_code\":{\"completion\":{\"models\":{\"key\":{\"key\":[{\"key\":{\"any\":\"value\"}}]}}},\"ocr\":{\"models\":{\"key\":{\"key\":[{\"key\":{\"any\":\"value\"}}]}}},\"connectors\":{\"models\":{\"key\":{\"key\":[{\"key\":{\"any\":\"value\"}}]}}},\"audio\":{\"models\":{\"key\":{\"key\":[{\"key\":{\"any\":\"value\"}}]}}},\"audio_characters\":{\"models\":{\"key\":{\"key\":[{\"key\":{\"any\":\"value\"}}]}}}},\"chat\":{\"models\":{\"key\":{\"key\":[{\"key\":{\"any\":\"value\"}}]}}},\"date\":\"2024-05-01T12:00:00Z\",\"previous_month\":\"sample-text\",\"next_month\":\"sample-text\",\"start_date\":\"2024-05-01T12:00:00Z\",\"end_date\":\"2024-05-01T12:00:00Z\",\"currency\":\"sample-text\",\"currency_symbol\":\"sample-text\",\"prices\":[{\"event_type\":\"api_tokens\",\"billing_metric\":\"sample-text\",\"billing_group\":\"sample-text\",\"api_zone\":\"global\",\"service_tier\":\"standard\",\"price\":0.5}]}"),
-            kind : Kind::Json,
+            op: "users_api_admin_usage_get_usage",
+            method: "GET",
+            path: "/v1/admin/usage",
+            query: &[
+                ("month", "sample-text"),
+                ("year", "sample-text"),
+                ("workspace_id", "3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f"),
+                ("api_zone", "global"),
+            ],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-AdminApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"completion\":{\"models\":{\"key\":{\"key\":[{\"key\":{\"any\":\"value\"}}]}}},\"ocr\":{\"models\":{\"key\":{\"key\":[{\"key\":{\"any\":\"value\"}}]}}},\"connectors\":{\"models\":{\"key\":{\"key\":[{\"key\":{\"any\":\"value\"}}]}}},\"libraries_api\":{\"pages\":{\"models\":{\"key\":{\"key\":[{\"key\":{\"any\":\"value\"}}]}}},\"tokens\":{\"models\":{\"key\":{\"key\":[{\"key\":{\"any\":\"value\"}}]}}},\"audio_seconds\":{\"models\":{\"key\":{\"key\":[{\"key\":{\"any\":\"value\"}}]}}}},\"fine_tuning\":{\"training\":{\"key\":{\"key\":[{\"key\":{\"any\":\"value\"}}]}},\"storage\":{\"key\":7}},\"audio\":{\"models\":{\"key\":{\"key\":[{\"key\":{\"any\":\"value\"}}]}}},\"audio_characters\":{\"models\":{\"key\":{\"key\":[{\"key\":{\"any\":\"value\"}}]}}},\"vibe_usage\":0.5,\"vibe_code\":{\"completion\":{\"models\":{\"key\":{\"key\":[{\"key\":{\"any\":\"value\"}}]}}},\"ocr\":{\"models\":{\"key\":{\"key\":[{\"key\":{\"any\":\"value\"}}]}}},\"connectors\":{\"models\":{\"key\":{\"key\":[{\"key\":{\"any\":\"value\"}}]}}},\"audio\":{\"models\":{\"key\":{\"key\":[{\"key\":{\"any\":\"value\"}}]}}},\"audio_characters\":{\"models\":{\"key\":{\"key\":[{\"key\":{\"any\":\"value\"}}]}}}},\"chat\":{\"models\":{\"key\":{\"key\":[{\"key\":{\"any\":\"value\"}}]}}},\"date\":\"2024-05-01T12:00:00Z\",\"previous_month\":\"sample-text\",\"next_month\":\"sample-text\",\"start_date\":\"2024-05-01T12:00:00Z\",\"end_date\":\"2024-05-01T12:00:00Z\",\"currency\":\"sample-text\",\"currency_symbol\":\"sample-text\",\"prices\":[{\"event_type\":\"api_tokens\",\"billing_metric\":\"sample-text\",\"billing_group\":\"sample-text\",\"api_zone\":\"global\",\"service_tier\":\"standard\",\"price\":0.5}]}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -7745,15 +9142,26 @@ fn users_api_admin_usage_get_usage() -> Case {
 fn users_api_admin_audit_logs_get_audit_logs() -> Case {
     Case {
         data: case_data! {
-            op : "users_api_admin_audit_logs_get_audit_logs", method : "GET", path :
-            "/v1/admin/audit-logs", query : & [("actor_type", "HUMAN"), ("event_type",
-            "user.create"), ("target_type", "USER"), ("actor_user_uuid", "sample-text"),
-            ("sort", "ascending"), ("after", "2024-05-01T12:00:00Z"), ("before",
-            "2024-05-01T12:00:00Z"), ("limit", "7")], headers : & [], auth :
-            Some(("authorization", "Bearer test-AdminApiKey")), body : None,
-            multipart_fields : None, status : 200u16, response :
-            Some("[{\"created_at\":\"2024-05-01T12:00:00Z\",\"actor_type\":\"HUMAN\",\"actor_metadata\":{\"key\":\"sample-text\"},\"event_type\":\"user.create\",\"event_metadata\":{\"key\":\"sample-text\"},\"target_type\":\"USER\",\"target_metadata\":{\"key\":\"sample-text\"},\"log_id\":7,\"organization_uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}]"),
-            kind : Kind::Json,
+            op: "users_api_admin_audit_logs_get_audit_logs",
+            method: "GET",
+            path: "/v1/admin/audit-logs",
+            query: &[
+                ("actor_type", "HUMAN"),
+                ("event_type", "user.create"),
+                ("target_type", "USER"),
+                ("actor_user_uuid", "sample-text"),
+                ("sort", "ascending"),
+                ("after", "2024-05-01T12:00:00Z"),
+                ("before", "2024-05-01T12:00:00Z"),
+                ("limit", "7"),
+            ],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-AdminApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("[{\"created_at\":\"2024-05-01T12:00:00Z\",\"actor_type\":\"HUMAN\",\"actor_metadata\":{\"key\":\"sample-text\"},\"event_type\":\"user.create\",\"event_metadata\":{\"key\":\"sample-text\"},\"target_type\":\"USER\",\"target_metadata\":{\"key\":\"sample-text\"},\"log_id\":7,\"organization_uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}]"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -7781,13 +9189,21 @@ fn users_api_admin_audit_logs_get_audit_logs() -> Case {
 fn users_api_admin_user_groups_get_user_groups() -> Case {
     Case {
         data: case_data! {
-            op : "users_api_admin_user_groups_get_user_groups", method : "GET", path :
-            "/v1/admin/user-groups", query : & [("page", "7"), ("page_size", "7"),
-            ("search", "sample-text")], headers : & [], auth : Some(("authorization",
-            "Bearer test-AdminApiKey")), body : None, multipart_fields : None, status :
-            200u16, response :
-            Some("{\"total\":7,\"items\":[{\"uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"externally_managed\":true,\"target_type\":\"W\",\"organization_role\":\"sample-text\",\"parent_group_ids\":[\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"]}],\"page\":7,\"page_size\":7}"),
-            kind : Kind::Json,
+            op: "users_api_admin_user_groups_get_user_groups",
+            method: "GET",
+            path: "/v1/admin/user-groups",
+            query: &[
+                ("page", "7"),
+                ("page_size", "7"),
+                ("search", "sample-text"),
+            ],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-AdminApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"total\":7,\"items\":[{\"uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"externally_managed\":true,\"target_type\":\"W\",\"organization_role\":\"sample-text\",\"parent_group_ids\":[\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"]}],\"page\":7,\"page_size\":7}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -7810,13 +9226,17 @@ fn users_api_admin_user_groups_get_user_groups() -> Case {
 fn users_api_admin_user_groups_create_user_group() -> Case {
     Case {
         data: case_data! {
-            op : "users_api_admin_user_groups_create_user_group", method : "POST", path :
-            "/v1/admin/user-groups", query : & [], headers : & [], auth :
-            Some(("authorization", "Bearer test-AdminApiKey")), body :
-            Some("{\"name\":\"sample-text\",\"description\":\"sample-text\",\"target_type\":\"W\",\"parent_group_ids\":[\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"]}"),
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"externally_managed\":true,\"target_type\":\"W\",\"organization_role\":\"sample-text\",\"parent_group_ids\":[\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"]}"),
-            kind : Kind::Json,
+            op: "users_api_admin_user_groups_create_user_group",
+            method: "POST",
+            path: "/v1/admin/user-groups",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-AdminApiKey")),
+            body: Some("{\"name\":\"sample-text\",\"description\":\"sample-text\",\"target_type\":\"W\",\"parent_group_ids\":[\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"]}"),
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"externally_managed\":true,\"target_type\":\"W\",\"organization_role\":\"sample-text\",\"parent_group_ids\":[\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"]}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -7842,13 +9262,17 @@ fn users_api_admin_user_groups_create_user_group() -> Case {
 fn users_api_admin_user_groups_provision_group_to_workspace() -> Case {
     Case {
         data: case_data! {
-            op : "users_api_admin_user_groups_provision_group_to_workspace", method :
-            "POST", path : "/v1/admin/user-groups/provision-workspace", query : & [],
-            headers : & [], auth : Some(("authorization", "Bearer test-AdminApiKey")),
-            body :
-            Some("{\"user_group_uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_role\":\"A\",\"workspace_role_name\":\"billing\"}"),
-            multipart_fields : None, status : 204u16, response : None, kind :
-            Kind::Empty,
+            op: "users_api_admin_user_groups_provision_group_to_workspace",
+            method: "POST",
+            path: "/v1/admin/user-groups/provision-workspace",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-AdminApiKey")),
+            body: Some("{\"user_group_uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_role\":\"A\",\"workspace_role_name\":\"billing\"}"),
+            multipart_fields: None,
+            status: 204u16,
+            response: None,
+            kind: Kind::Empty,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -7877,12 +9301,17 @@ fn users_api_admin_user_groups_provision_group_to_workspace() -> Case {
 fn users_api_admin_user_groups_get_user_group() -> Case {
     Case {
         data: case_data! {
-            op : "users_api_admin_user_groups_get_user_group", method : "GET", path :
-            "/v1/admin/user-groups/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f", query : & [],
-            headers : & [], auth : Some(("authorization", "Bearer test-AdminApiKey")),
-            body : None, multipart_fields : None, status : 200u16, response :
-            Some("{\"uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"externally_managed\":true,\"target_type\":\"W\",\"organization_role\":\"sample-text\",\"parent_group_ids\":[\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"]}"),
-            kind : Kind::Json,
+            op: "users_api_admin_user_groups_get_user_group",
+            method: "GET",
+            path: "/v1/admin/user-groups/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-AdminApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"externally_managed\":true,\"target_type\":\"W\",\"organization_role\":\"sample-text\",\"parent_group_ids\":[\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"]}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -7902,11 +9331,17 @@ fn users_api_admin_user_groups_get_user_group() -> Case {
 fn users_api_admin_user_groups_delete_user_group() -> Case {
     Case {
         data: case_data! {
-            op : "users_api_admin_user_groups_delete_user_group", method : "DELETE", path
-            : "/v1/admin/user-groups/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f", query : & [],
-            headers : & [], auth : Some(("authorization", "Bearer test-AdminApiKey")),
-            body : None, multipart_fields : None, status : 204u16, response : None, kind
-            : Kind::Empty,
+            op: "users_api_admin_user_groups_delete_user_group",
+            method: "DELETE",
+            path: "/v1/admin/user-groups/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-AdminApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 204u16,
+            response: None,
+            kind: Kind::Empty,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -7929,14 +9364,17 @@ fn users_api_admin_user_groups_delete_user_group() -> Case {
 fn users_api_admin_user_groups_update_user_group() -> Case {
     Case {
         data: case_data! {
-            op : "users_api_admin_user_groups_update_user_group", method : "PATCH", path
-            : "/v1/admin/user-groups/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f", query : & [],
-            headers : & [], auth : Some(("authorization", "Bearer test-AdminApiKey")),
-            body :
-            Some("{\"name\":\"sample-text\",\"description\":\"sample-text\",\"target_type\":\"W\",\"parent_group_ids\":[\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"]}"),
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"externally_managed\":true,\"target_type\":\"W\",\"organization_role\":\"sample-text\",\"parent_group_ids\":[\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"]}"),
-            kind : Kind::Json,
+            op: "users_api_admin_user_groups_update_user_group",
+            method: "PATCH",
+            path: "/v1/admin/user-groups/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-AdminApiKey")),
+            body: Some("{\"name\":\"sample-text\",\"description\":\"sample-text\",\"target_type\":\"W\",\"parent_group_ids\":[\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"]}"),
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"externally_managed\":true,\"target_type\":\"W\",\"organization_role\":\"sample-text\",\"parent_group_ids\":[\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"]}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -7963,13 +9401,20 @@ fn users_api_admin_user_groups_update_user_group() -> Case {
 fn users_api_admin_user_groups_get_user_group_members() -> Case {
     Case {
         data: case_data! {
-            op : "users_api_admin_user_groups_get_user_group_members", method : "GET",
-            path : "/v1/admin/user-groups/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/members",
-            query : & [("page", "7"), ("page_size", "7")], headers : & [], auth :
-            Some(("authorization", "Bearer test-AdminApiKey")), body : None,
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"total\":7,\"members\":[{\"user_uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"email\":\"sample-text\"}],\"page\":7,\"page_size\":7}"),
-            kind : Kind::Json,
+            op: "users_api_admin_user_groups_get_user_group_members",
+            method: "GET",
+            path: "/v1/admin/user-groups/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/members",
+            query: &[
+                ("page", "7"),
+                ("page_size", "7"),
+            ],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-AdminApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"total\":7,\"members\":[{\"user_uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"email\":\"sample-text\"}],\"page\":7,\"page_size\":7}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -7991,13 +9436,17 @@ fn users_api_admin_user_groups_get_user_group_members() -> Case {
 fn users_api_admin_user_groups_assign_users_to_group() -> Case {
     Case {
         data: case_data! {
-            op : "users_api_admin_user_groups_assign_users_to_group", method : "POST",
-            path : "/v1/admin/user-groups/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/members",
-            query : & [], headers : & [], auth : Some(("authorization",
-            "Bearer test-AdminApiKey")), body :
-            Some("{\"user_uuids\":[\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"]}"),
-            multipart_fields : None, status : 204u16, response : None, kind :
-            Kind::Empty,
+            op: "users_api_admin_user_groups_assign_users_to_group",
+            method: "POST",
+            path: "/v1/admin/user-groups/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/members",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-AdminApiKey")),
+            body: Some("{\"user_uuids\":[\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"]}"),
+            multipart_fields: None,
+            status: 204u16,
+            response: None,
+            kind: Kind::Empty,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -8025,14 +9474,17 @@ fn users_api_admin_user_groups_assign_users_to_group() -> Case {
 fn users_api_admin_user_groups_remove_users_from_group() -> Case {
     Case {
         data: case_data! {
-            op : "users_api_admin_user_groups_remove_users_from_group", method :
-            "DELETE", path :
-            "/v1/admin/user-groups/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/members", query :
-            & [], headers : & [], auth : Some(("authorization",
-            "Bearer test-AdminApiKey")), body :
-            Some("{\"user_uuids\":[\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"]}"),
-            multipart_fields : None, status : 204u16, response : None, kind :
-            Kind::Empty,
+            op: "users_api_admin_user_groups_remove_users_from_group",
+            method: "DELETE",
+            path: "/v1/admin/user-groups/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/members",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-AdminApiKey")),
+            body: Some("{\"user_uuids\":[\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"]}"),
+            multipart_fields: None,
+            status: 204u16,
+            response: None,
+            kind: Kind::Empty,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -8060,14 +9512,20 @@ fn users_api_admin_user_groups_remove_users_from_group() -> Case {
 fn users_admin_user_groups_get_group_workspace_assignments() -> Case {
     Case {
         data: case_data! {
-            op : "users_admin_user_groups_get_group_workspace_assignments", method :
-            "GET", path :
-            "/v1/admin/user-groups/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/workspaces",
-            query : & [("page", "7"), ("page_size", "7")], headers : & [], auth :
-            Some(("authorization", "Bearer test-AdminApiKey")), body : None,
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"total\":7,\"items\":[{\"roles\":[{\"name\":\"sample-text\",\"uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}],\"role_uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"role_name\":\"sample-text\",\"workspace_uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_name\":\"sample-text\",\"created\":\"2024-05-01T12:00:00Z\"}],\"page\":7,\"page_size\":7}"),
-            kind : Kind::Json,
+            op: "users_admin_user_groups_get_group_workspace_assignments",
+            method: "GET",
+            path: "/v1/admin/user-groups/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/workspaces",
+            query: &[
+                ("page", "7"),
+                ("page_size", "7"),
+            ],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-AdminApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"total\":7,\"items\":[{\"roles\":[{\"name\":\"sample-text\",\"uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}],\"role_uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"role_name\":\"sample-text\",\"workspace_uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_name\":\"sample-text\",\"created\":\"2024-05-01T12:00:00Z\"}],\"page\":7,\"page_size\":7}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -8091,14 +9549,17 @@ fn users_admin_user_groups_get_group_workspace_assignments() -> Case {
 fn users_api_admin_user_groups_assign_group_to_workspace() -> Case {
     Case {
         data: case_data! {
-            op : "users_api_admin_user_groups_assign_group_to_workspace", method :
-            "POST", path :
-            "/v1/admin/user-groups/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/workspaces",
-            query : & [], headers : & [], auth : Some(("authorization",
-            "Bearer test-AdminApiKey")), body :
-            Some("{\"role_names\":[\"billing\"],\"roles\":[\"A\"],\"role\":\"A\",\"workspace_uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}"),
-            multipart_fields : None, status : 201u16, response : None, kind :
-            Kind::Empty,
+            op: "users_api_admin_user_groups_assign_group_to_workspace",
+            method: "POST",
+            path: "/v1/admin/user-groups/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/workspaces",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-AdminApiKey")),
+            body: Some("{\"role_names\":[\"billing\"],\"roles\":[\"A\"],\"role\":\"A\",\"workspace_uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}"),
+            multipart_fields: None,
+            status: 201u16,
+            response: None,
+            kind: Kind::Empty,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -8128,12 +9589,17 @@ fn users_api_admin_user_groups_assign_group_to_workspace() -> Case {
 fn users_admin_user_groups_remove_group_from_workspace() -> Case {
     Case {
         data: case_data! {
-            op : "users_admin_user_groups_remove_group_from_workspace", method :
-            "DELETE", path :
-            "/v1/admin/user-groups/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/workspaces/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f",
-            query : & [], headers : & [], auth : Some(("authorization",
-            "Bearer test-AdminApiKey")), body : None, multipart_fields : None, status :
-            204u16, response : None, kind : Kind::Empty,
+            op: "users_admin_user_groups_remove_group_from_workspace",
+            method: "DELETE",
+            path: "/v1/admin/user-groups/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/workspaces/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-AdminApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 204u16,
+            response: None,
+            kind: Kind::Empty,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -8159,14 +9625,17 @@ fn users_admin_user_groups_remove_group_from_workspace() -> Case {
 fn users_admin_user_groups_update_group_workspace_assignment() -> Case {
     Case {
         data: case_data! {
-            op : "users_admin_user_groups_update_group_workspace_assignment", method :
-            "PATCH", path :
-            "/v1/admin/user-groups/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/workspaces/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f",
-            query : & [], headers : & [], auth : Some(("authorization",
-            "Bearer test-AdminApiKey")), body :
-            Some("{\"role_names\":[\"billing\"],\"roles\":[\"A\"],\"role\":\"A\"}"),
-            multipart_fields : None, status : 204u16, response : None, kind :
-            Kind::Empty,
+            op: "users_admin_user_groups_update_group_workspace_assignment",
+            method: "PATCH",
+            path: "/v1/admin/user-groups/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/workspaces/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-AdminApiKey")),
+            body: Some("{\"role_names\":[\"billing\"],\"roles\":[\"A\"],\"role\":\"A\"}"),
+            multipart_fields: None,
+            status: 204u16,
+            response: None,
+            kind: Kind::Empty,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -8195,13 +9664,17 @@ fn users_admin_user_groups_update_group_workspace_assignment() -> Case {
 fn users_admin_user_groups_update_user_group_organization_role() -> Case {
     Case {
         data: case_data! {
-            op : "users_admin_user_groups_update_user_group_organization_role", method :
-            "PATCH", path :
-            "/v1/admin/user-groups/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/organization-role",
-            query : & [], headers : & [], auth : Some(("authorization",
-            "Bearer test-AdminApiKey")), body : Some("{\"organization_role\":\"A\"}"),
-            multipart_fields : None, status : 204u16, response : None, kind :
-            Kind::Empty,
+            op: "users_admin_user_groups_update_user_group_organization_role",
+            method: "PATCH",
+            path: "/v1/admin/user-groups/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/organization-role",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-AdminApiKey")),
+            body: Some("{\"organization_role\":\"A\"}"),
+            multipart_fields: None,
+            status: 204u16,
+            response: None,
+            kind: Kind::Empty,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -8229,13 +9702,17 @@ fn users_admin_user_groups_update_user_group_organization_role() -> Case {
 fn users_api_admin_user_groups_get_nested_groups() -> Case {
     Case {
         data: case_data! {
-            op : "users_api_admin_user_groups_get_nested_groups", method : "GET", path :
-            "/v1/admin/user-groups/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/nested", query :
-            & [], headers : & [], auth : Some(("authorization",
-            "Bearer test-AdminApiKey")), body : None, multipart_fields : None, status :
-            200u16, response :
-            Some("{\"children\":[{\"uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\"}]}"),
-            kind : Kind::Json,
+            op: "users_api_admin_user_groups_get_nested_groups",
+            method: "GET",
+            path: "/v1/admin/user-groups/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/nested",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-AdminApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"children\":[{\"uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\"}]}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -8255,13 +9732,17 @@ fn users_api_admin_user_groups_get_nested_groups() -> Case {
 fn users_api_admin_user_groups_set_nested_groups() -> Case {
     Case {
         data: case_data! {
-            op : "users_api_admin_user_groups_set_nested_groups", method : "PATCH", path
-            : "/v1/admin/user-groups/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/nested", query
-            : & [], headers : & [], auth : Some(("authorization",
-            "Bearer test-AdminApiKey")), body :
-            Some("{\"child_group_uuids\":[\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"]}"),
-            multipart_fields : None, status : 204u16, response : None, kind :
-            Kind::Empty,
+            op: "users_api_admin_user_groups_set_nested_groups",
+            method: "PATCH",
+            path: "/v1/admin/user-groups/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f/nested",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-AdminApiKey")),
+            body: Some("{\"child_group_uuids\":[\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"]}"),
+            multipart_fields: None,
+            status: 204u16,
+            response: None,
+            kind: Kind::Empty,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -8291,13 +9772,21 @@ fn users_api_admin_user_groups_set_nested_groups() -> Case {
 fn users_api_admin_api_keys_get_api_keys() -> Case {
     Case {
         data: case_data! {
-            op : "users_api_admin_api_keys_get_api_keys", method : "GET", path :
-            "/v1/admin/api-keys", query : & [("limit", "7"), ("offset", "7"), ("name",
-            "sample-text")], headers : & [], auth : Some(("authorization",
-            "Bearer test-AdminApiKey")), body : None, multipart_fields : None, status :
-            200u16, response :
-            Some("{\"keys\":[{\"key_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"key\":\"sample-text\",\"name\":\"sample-text\",\"hidden_key\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"expiration_date\":\"2024-05-01\",\"actions\":{\"rotate\":{\"status\":\"available\"},\"delete\":{\"status\":\"available\"}},\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_name\":\"sample-text\",\"created_by\":\"sample-text\",\"product\":\"API\",\"last_used\":\"2024-05-01\",\"can_delete\":true}]}"),
-            kind : Kind::Json,
+            op: "users_api_admin_api_keys_get_api_keys",
+            method: "GET",
+            path: "/v1/admin/api-keys",
+            query: &[
+                ("limit", "7"),
+                ("offset", "7"),
+                ("name", "sample-text"),
+            ],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-AdminApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"keys\":[{\"key_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"key\":\"sample-text\",\"name\":\"sample-text\",\"hidden_key\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"expiration_date\":\"2024-05-01\",\"actions\":{\"rotate\":{\"status\":\"available\"},\"delete\":{\"status\":\"available\"}},\"workspace_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"workspace_name\":\"sample-text\",\"created_by\":\"sample-text\",\"product\":\"API\",\"last_used\":\"2024-05-01\",\"can_delete\":true}]}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -8320,13 +9809,17 @@ fn users_api_admin_api_keys_get_api_keys() -> Case {
 fn users_api_admin_api_keys_create_api_key() -> Case {
     Case {
         data: case_data! {
-            op : "users_api_admin_api_keys_create_api_key", method : "POST", path :
-            "/v1/admin/api-keys", query : & [], headers : & [], auth :
-            Some(("authorization", "Bearer test-AdminApiKey")), body :
-            Some("{\"name\":\"sample-text\",\"expiration\":\"2024-05-01\",\"workspace_uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"user_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}"),
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"key_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"key\":\"sample-text\",\"name\":\"sample-text\",\"hidden_key\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"expiration_date\":\"2024-05-01\",\"actions\":{\"rotate\":{\"status\":\"available\"},\"delete\":{\"status\":\"available\"}}}"),
-            kind : Kind::Json,
+            op: "users_api_admin_api_keys_create_api_key",
+            method: "POST",
+            path: "/v1/admin/api-keys",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-AdminApiKey")),
+            body: Some("{\"name\":\"sample-text\",\"expiration\":\"2024-05-01\",\"workspace_uuid\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"user_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}"),
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"key_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"key\":\"sample-text\",\"name\":\"sample-text\",\"hidden_key\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"expiration_date\":\"2024-05-01\",\"actions\":{\"rotate\":{\"status\":\"available\"},\"delete\":{\"status\":\"available\"}}}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -8352,11 +9845,17 @@ fn users_api_admin_api_keys_create_api_key() -> Case {
 fn users_api_admin_api_keys_delete_api_key() -> Case {
     Case {
         data: case_data! {
-            op : "users_api_admin_api_keys_delete_api_key", method : "DELETE", path :
-            "/v1/admin/api-keys/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f", query : & [],
-            headers : & [], auth : Some(("authorization", "Bearer test-AdminApiKey")),
-            body : None, multipart_fields : None, status : 200u16, response :
-            Some("{\"detail\":\"sample-text\"}"), kind : Kind::Json,
+            op: "users_api_admin_api_keys_delete_api_key",
+            method: "DELETE",
+            path: "/v1/admin/api-keys/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-AdminApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"detail\":\"sample-text\"}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -8376,13 +9875,17 @@ fn users_api_admin_api_keys_delete_api_key() -> Case {
 fn users_api_admin_scim_sync_trigger_scim_sync() -> Case {
     Case {
         data: case_data! {
-            op : "users_api_admin_scim_sync_trigger_scim_sync", method : "POST", path :
-            "/v1/admin/scim/sync", query : & [], headers : & [], auth :
-            Some(("authorization", "Bearer test-AdminApiKey")), body :
-            Some("{\"dry_run\":true,\"sync_config\":{\"delete_missing_groups\":true,\"deprovision_users\":true,\"sync_users\":true,\"sync_groups\":true,\"sync_memberships\":true}}"),
-            multipart_fields : None, status : 202u16, response :
-            Some("{\"run_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}"), kind :
-            Kind::Json,
+            op: "users_api_admin_scim_sync_trigger_scim_sync",
+            method: "POST",
+            path: "/v1/admin/scim/sync",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-AdminApiKey")),
+            body: Some("{\"dry_run\":true,\"sync_config\":{\"delete_missing_groups\":true,\"deprovision_users\":true,\"sync_users\":true,\"sync_groups\":true,\"sync_memberships\":true}}"),
+            multipart_fields: None,
+            status: 202u16,
+            response: Some("{\"run_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\"}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -8408,12 +9911,17 @@ fn users_api_admin_scim_sync_trigger_scim_sync() -> Case {
 fn users_api_admin_scim_sync_get_scim_sync_run() -> Case {
     Case {
         data: case_data! {
-            op : "users_api_admin_scim_sync_get_scim_sync_run", method : "GET", path :
-            "/v1/admin/scim/sync/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f", query : & [],
-            headers : & [], auth : Some(("authorization", "Bearer test-AdminApiKey")),
-            body : None, multipart_fields : None, status : 200u16, response :
-            Some("{\"run_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"status\":\"PENDING\",\"dry_run\":true,\"sync_config\":{\"delete_missing_groups\":true,\"deprovision_users\":true,\"sync_users\":true,\"sync_groups\":true,\"sync_memberships\":true},\"created_at\":\"2024-05-01T12:00:00Z\",\"started_at\":\"2024-05-01T12:00:00Z\",\"finished_at\":\"2024-05-01T12:00:00Z\",\"summary\":{\"users\":{\"provision\":[{\"user\":{\"uuid\":\"sample-text\",\"userName\":\"sample-text\"}}],\"deprovision\":[{\"user\":{\"uuid\":\"sample-text\",\"userName\":\"sample-text\"}}]},\"groups\":{\"create\":[{\"group\":{\"uuid\":\"sample-text\",\"groupName\":\"sample-text\"}}],\"update\":[{\"group\":{\"uuid\":\"sample-text\",\"groupName\":\"sample-text\"},\"previous_groupName\":\"sample-text\"}],\"delete\":[{\"group\":{\"uuid\":\"sample-text\",\"groupName\":\"sample-text\"}}]},\"memberships\":[{\"group\":{\"uuid\":\"sample-text\",\"groupName\":\"sample-text\"},\"users_added\":[{\"uuid\":\"sample-text\",\"userName\":\"sample-text\"}],\"users_removed\":[{\"uuid\":\"sample-text\",\"userName\":\"sample-text\"}]}]},\"error_message\":\"sample-text\"}"),
-            kind : Kind::Json,
+            op: "users_api_admin_scim_sync_get_scim_sync_run",
+            method: "GET",
+            path: "/v1/admin/scim/sync/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-AdminApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"run_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"status\":\"PENDING\",\"dry_run\":true,\"sync_config\":{\"delete_missing_groups\":true,\"deprovision_users\":true,\"sync_users\":true,\"sync_groups\":true,\"sync_memberships\":true},\"created_at\":\"2024-05-01T12:00:00Z\",\"started_at\":\"2024-05-01T12:00:00Z\",\"finished_at\":\"2024-05-01T12:00:00Z\",\"summary\":{\"users\":{\"provision\":[{\"user\":{\"uuid\":\"sample-text\",\"userName\":\"sample-text\"}}],\"deprovision\":[{\"user\":{\"uuid\":\"sample-text\",\"userName\":\"sample-text\"}}]},\"groups\":{\"create\":[{\"group\":{\"uuid\":\"sample-text\",\"groupName\":\"sample-text\"}}],\"update\":[{\"group\":{\"uuid\":\"sample-text\",\"groupName\":\"sample-text\"},\"previous_groupName\":\"sample-text\"}],\"delete\":[{\"group\":{\"uuid\":\"sample-text\",\"groupName\":\"sample-text\"}}]},\"memberships\":[{\"group\":{\"uuid\":\"sample-text\",\"groupName\":\"sample-text\"},\"users_added\":[{\"uuid\":\"sample-text\",\"userName\":\"sample-text\"}],\"users_removed\":[{\"uuid\":\"sample-text\",\"userName\":\"sample-text\"}]}]},\"error_message\":\"sample-text\"}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -8433,13 +9941,20 @@ fn users_api_admin_scim_sync_get_scim_sync_run() -> Case {
 fn get_by_user_stats_v1_admin_analytics_vibe_work_usage_by_user_stats() -> Case {
     Case {
         data: case_data! {
-            op : "get_by_user_stats_v1_admin_analytics_vibe_work_usage_by_user_stats",
-            method : "GET", path : "/v1/admin/analytics/vibe/work/usage/by_user_stats",
-            query : & [("start_time", "7"), ("end_time", "7")], headers : & [], auth :
-            Some(("authorization", "Bearer test-AdminApiKey")), body : None,
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"start_time\":7,\"end_time\":7,\"data\":[{\"messages_count\":7,\"files_count\":7,\"images_count\":7,\"spreadsheets_count\":7,\"unique_conversations_count\":7,\"user_id\":\"sample-text\",\"last_message_at\":\"2024-05-01T12:00:00Z\",\"unique_agents_count\":7,\"messages_to_agents_count\":7}]}"),
-            kind : Kind::Json,
+            op: "get_by_user_stats_v1_admin_analytics_vibe_work_usage_by_user_stats",
+            method: "GET",
+            path: "/v1/admin/analytics/vibe/work/usage/by_user_stats",
+            query: &[
+                ("start_time", "7"),
+                ("end_time", "7"),
+            ],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-AdminApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"start_time\":7,\"end_time\":7,\"data\":[{\"messages_count\":7,\"files_count\":7,\"images_count\":7,\"spreadsheets_count\":7,\"unique_conversations_count\":7,\"user_id\":\"sample-text\",\"last_message_at\":\"2024-05-01T12:00:00Z\",\"unique_agents_count\":7,\"messages_to_agents_count\":7}]}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -8459,13 +9974,20 @@ fn get_by_user_stats_v1_admin_analytics_vibe_work_usage_by_user_stats() -> Case 
 fn get_by_agent_stats_v1_admin_analytics_vibe_work_usage_by_agent_stats() -> Case {
     Case {
         data: case_data! {
-            op : "get_by_agent_stats_v1_admin_analytics_vibe_work_usage_by_agent_stats",
-            method : "GET", path : "/v1/admin/analytics/vibe/work/usage/by_agent_stats",
-            query : & [("start_time", "7"), ("end_time", "7")], headers : & [], auth :
-            Some(("authorization", "Bearer test-AdminApiKey")), body : None,
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"start_time\":7,\"end_time\":7,\"data\":[{\"messages_count\":7,\"files_count\":7,\"images_count\":7,\"spreadsheets_count\":7,\"unique_conversations_count\":7,\"agent_id\":\"sample-text\",\"last_message_at\":\"2024-05-01T12:00:00Z\",\"unique_users_count\":7}]}"),
-            kind : Kind::Json,
+            op: "get_by_agent_stats_v1_admin_analytics_vibe_work_usage_by_agent_stats",
+            method: "GET",
+            path: "/v1/admin/analytics/vibe/work/usage/by_agent_stats",
+            query: &[
+                ("start_time", "7"),
+                ("end_time", "7"),
+            ],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-AdminApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"start_time\":7,\"end_time\":7,\"data\":[{\"messages_count\":7,\"files_count\":7,\"images_count\":7,\"spreadsheets_count\":7,\"unique_conversations_count\":7,\"agent_id\":\"sample-text\",\"last_message_at\":\"2024-05-01T12:00:00Z\",\"unique_users_count\":7}]}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -8485,13 +10007,21 @@ fn get_by_agent_stats_v1_admin_analytics_vibe_work_usage_by_agent_stats() -> Cas
 fn get_by_time_stats_v1_admin_analytics_vibe_work_usage_by_time_stats() -> Case {
     Case {
         data: case_data! {
-            op : "get_by_time_stats_v1_admin_analytics_vibe_work_usage_by_time_stats",
-            method : "GET", path : "/v1/admin/analytics/vibe/work/usage/by_time_stats",
-            query : & [("start_time", "7"), ("end_time", "7"), ("granularity", "hour")],
-            headers : & [], auth : Some(("authorization", "Bearer test-AdminApiKey")),
-            body : None, multipart_fields : None, status : 200u16, response :
-            Some("{\"start_time\":7,\"end_time\":7,\"data\":[{\"messages_count\":7,\"files_count\":7,\"images_count\":7,\"spreadsheets_count\":7,\"unique_conversations_count\":7,\"time_bucket\":\"2024-05-01T12:00:00Z\",\"unique_users_count\":7,\"messages_to_agents_count\":7,\"unique_agents_count\":7}]}"),
-            kind : Kind::Json,
+            op: "get_by_time_stats_v1_admin_analytics_vibe_work_usage_by_time_stats",
+            method: "GET",
+            path: "/v1/admin/analytics/vibe/work/usage/by_time_stats",
+            query: &[
+                ("start_time", "7"),
+                ("end_time", "7"),
+                ("granularity", "hour"),
+            ],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-AdminApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"start_time\":7,\"end_time\":7,\"data\":[{\"messages_count\":7,\"files_count\":7,\"images_count\":7,\"spreadsheets_count\":7,\"unique_conversations_count\":7,\"time_bucket\":\"2024-05-01T12:00:00Z\",\"unique_users_count\":7,\"messages_to_agents_count\":7,\"unique_agents_count\":7}]}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -8512,14 +10042,21 @@ fn get_by_time_stats_v1_admin_analytics_vibe_work_usage_by_time_stats() -> Case 
 fn get_workspace_stats_v1_admin_analytics_vibe_code_usage_by_workspace() -> Case {
     Case {
         data: case_data! {
-            op : "get_workspace_stats_v1_admin_analytics_vibe_code_usage_by_workspace",
-            method : "GET", path : "/v1/admin/analytics/vibe/code/usage/by_workspace",
-            query : & [("start_time", "7"), ("end_time", "7"), ("workspace_id",
-            "sample-text")], headers : & [], auth : Some(("authorization",
-            "Bearer test-AdminApiKey")), body : None, multipart_fields : None, status :
-            200u16, response :
-            Some("{\"start_time\":7,\"end_time\":7,\"sessions\":[{\"day\":\"2024-05-01\",\"nb_sessions\":7,\"nb_sessions_cli\":7,\"nb_sessions_acp\":7,\"nb_sessions_programmatic\":7}],\"user_prompts\":[{\"day\":\"2024-05-01\",\"nb_prompts_total\":7,\"nb_prompts_cli\":7,\"nb_prompts_acp\":7,\"nb_prompts_programmatic\":7}],\"active_users\":[{\"day\":\"2024-05-01\",\"nb_active_users_total\":7,\"nb_active_users_cli\":7,\"nb_active_users_acp\":7,\"nb_active_users_programmatic\":7}],\"consumed_tokens\":[{\"day\":\"2024-05-01\",\"model\":\"sample-text\",\"cached_tokens\":7,\"input_tokens\":7,\"output_tokens\":7}],\"tool_calls\":[{\"day\":\"2024-05-01\",\"total\":7,\"status_success\":7,\"status_failure\":7,\"status_skipped\":7,\"approval_ask\":7,\"approval_always\":7,\"approval_never\":7}],\"tool_calls_by_name\":[{\"day\":\"2024-05-01\",\"tool_name\":\"sample-text\",\"count\":7}],\"session_durations\":[{\"day\":\"2024-05-01\",\"total_duration_hours\":0.5}]}"),
-            kind : Kind::Json,
+            op: "get_workspace_stats_v1_admin_analytics_vibe_code_usage_by_workspace",
+            method: "GET",
+            path: "/v1/admin/analytics/vibe/code/usage/by_workspace",
+            query: &[
+                ("start_time", "7"),
+                ("end_time", "7"),
+                ("workspace_id", "sample-text"),
+            ],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-AdminApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"start_time\":7,\"end_time\":7,\"sessions\":[{\"day\":\"2024-05-01\",\"nb_sessions\":7,\"nb_sessions_cli\":7,\"nb_sessions_acp\":7,\"nb_sessions_programmatic\":7}],\"user_prompts\":[{\"day\":\"2024-05-01\",\"nb_prompts_total\":7,\"nb_prompts_cli\":7,\"nb_prompts_acp\":7,\"nb_prompts_programmatic\":7}],\"active_users\":[{\"day\":\"2024-05-01\",\"nb_active_users_total\":7,\"nb_active_users_cli\":7,\"nb_active_users_acp\":7,\"nb_active_users_programmatic\":7}],\"consumed_tokens\":[{\"day\":\"2024-05-01\",\"model\":\"sample-text\",\"cached_tokens\":7,\"input_tokens\":7,\"output_tokens\":7}],\"tool_calls\":[{\"day\":\"2024-05-01\",\"total\":7,\"status_success\":7,\"status_failure\":7,\"status_skipped\":7,\"approval_ask\":7,\"approval_always\":7,\"approval_never\":7}],\"tool_calls_by_name\":[{\"day\":\"2024-05-01\",\"tool_name\":\"sample-text\",\"count\":7}],\"session_durations\":[{\"day\":\"2024-05-01\",\"total_duration_hours\":0.5}]}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -8540,14 +10077,20 @@ fn get_workspace_stats_v1_admin_analytics_vibe_code_usage_by_workspace() -> Case
 fn get_organization_stats_v1_admin_analytics_vibe_code_usage_by_organization() -> Case {
     Case {
         data: case_data! {
-            op :
-            "get_organization_stats_v1_admin_analytics_vibe_code_usage_by_organization",
-            method : "GET", path : "/v1/admin/analytics/vibe/code/usage/by_organization",
-            query : & [("start_time", "7"), ("end_time", "7")], headers : & [], auth :
-            Some(("authorization", "Bearer test-AdminApiKey")), body : None,
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"start_time\":7,\"end_time\":7,\"next_edit_suggestions\":[{\"day\":\"2024-05-01\",\"total_suggestions\":7,\"outcome_accepted\":7,\"outcome_rejected\":7,\"outcome_timeout\":7,\"outcome_aborted\":7,\"outcome_dismissed\":7,\"force_generated_true\":7,\"force_generated_false\":7,\"surface_widget\":7,\"surface_ghost_text\":7}],\"next_edit_active_users\":[{\"day\":\"2024-05-01\",\"nb_active_users\":7}],\"next_edit_modified_loc\":[{\"day\":\"2024-05-01\",\"lines_inserted\":7,\"lines_deleted\":7,\"lines_unchanged\":7,\"lines_total\":7}]}"),
-            kind : Kind::Json,
+            op: "get_organization_stats_v1_admin_analytics_vibe_code_usage_by_organization",
+            method: "GET",
+            path: "/v1/admin/analytics/vibe/code/usage/by_organization",
+            query: &[
+                ("start_time", "7"),
+                ("end_time", "7"),
+            ],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-AdminApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"start_time\":7,\"end_time\":7,\"next_edit_suggestions\":[{\"day\":\"2024-05-01\",\"total_suggestions\":7,\"outcome_accepted\":7,\"outcome_rejected\":7,\"outcome_timeout\":7,\"outcome_aborted\":7,\"outcome_dismissed\":7,\"force_generated_true\":7,\"force_generated_false\":7,\"surface_widget\":7,\"surface_ghost_text\":7}],\"next_edit_active_users\":[{\"day\":\"2024-05-01\",\"nb_active_users\":7}],\"next_edit_modified_loc\":[{\"day\":\"2024-05-01\",\"lines_inserted\":7,\"lines_deleted\":7,\"lines_unchanged\":7,\"lines_total\":7}]}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -8567,13 +10110,17 @@ fn get_organization_stats_v1_admin_analytics_vibe_code_usage_by_organization() -
 fn agents_api_v1_conversations_start_stream() -> Case {
     Case {
         data: case_data! {
-            op : "agents_api_v1_conversations_start_stream", method : "POST", path :
-            "/v1/conversations", query : & [], headers : & [], auth :
-            Some(("authorization", "Bearer test-ApiKey")), body :
-            Some("{\"inputs\":\"sample-text\",\"stream\":true,\"store\":true,\"handoff_execution\":\"client\",\"instructions\":\"sample-text\",\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}}}],\"completion_args\":{\"stop\":\"sample-text\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"random_seed\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"tool_choice\":\"auto\",\"reasoning_effort\":\"none\"},\"guardrails\":[{\"block_on_error\":true,\"moderation_llm_v1\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"},\"moderation_llm_v2\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"}}],\"name\":\"sample-text\",\"description\":\"sample-text\",\"metadata\":{\"key\":{\"any\":\"value\"}},\"agent_id\":\"sample-text\",\"agent_version\":7,\"model\":\"sample-text\"}"),
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"type\":\"conversation.response.started\",\"created_at\":\"2024-05-01T12:00:00Z\",\"conversation_id\":\"sample-text\"}"),
-            kind : Kind::Sse,
+            op: "agents_api_v1_conversations_start_stream",
+            method: "POST",
+            path: "/v1/conversations",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"inputs\":\"sample-text\",\"stream\":true,\"store\":true,\"handoff_execution\":\"client\",\"instructions\":\"sample-text\",\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}}}],\"completion_args\":{\"stop\":\"sample-text\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"random_seed\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"tool_choice\":\"auto\",\"reasoning_effort\":\"none\"},\"guardrails\":[{\"block_on_error\":true,\"moderation_llm_v1\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"},\"moderation_llm_v2\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"}}],\"name\":\"sample-text\",\"description\":\"sample-text\",\"metadata\":{\"key\":{\"any\":\"value\"}},\"agent_id\":\"sample-text\",\"agent_version\":7,\"model\":\"sample-text\"}"),
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"type\":\"conversation.response.started\",\"created_at\":\"2024-05-01T12:00:00Z\",\"conversation_id\":\"sample-text\"}"),
+            kind: Kind::Sse,
         },
         call: None,
         stream: Some(|c| Box::pin(async move {
@@ -8598,13 +10145,17 @@ fn agents_api_v1_conversations_start_stream() -> Case {
 fn agents_api_v1_conversations_append_stream() -> Case {
     Case {
         data: case_data! {
-            op : "agents_api_v1_conversations_append_stream", method : "POST", path :
-            "/v1/conversations/p-conversation-id", query : & [], headers : & [], auth :
-            Some(("authorization", "Bearer test-ApiKey")), body :
-            Some("{\"inputs\":\"sample-text\",\"stream\":true,\"store\":true,\"handoff_execution\":\"client\",\"completion_args\":{\"stop\":\"sample-text\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"random_seed\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"tool_choice\":\"auto\",\"reasoning_effort\":\"none\"},\"tool_confirmations\":[{\"tool_call_id\":\"sample-text\",\"confirmation\":\"allow\"}]}"),
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"type\":\"conversation.response.started\",\"created_at\":\"2024-05-01T12:00:00Z\",\"conversation_id\":\"sample-text\"}"),
-            kind : Kind::Sse,
+            op: "agents_api_v1_conversations_append_stream",
+            method: "POST",
+            path: "/v1/conversations/p-conversation-id",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"inputs\":\"sample-text\",\"stream\":true,\"store\":true,\"handoff_execution\":\"client\",\"completion_args\":{\"stop\":\"sample-text\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"random_seed\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"tool_choice\":\"auto\",\"reasoning_effort\":\"none\"},\"tool_confirmations\":[{\"tool_call_id\":\"sample-text\",\"confirmation\":\"allow\"}]}"),
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"type\":\"conversation.response.started\",\"created_at\":\"2024-05-01T12:00:00Z\",\"conversation_id\":\"sample-text\"}"),
+            kind: Kind::Sse,
         },
         call: None,
         stream: Some(|c| Box::pin(async move {
@@ -8630,13 +10181,17 @@ fn agents_api_v1_conversations_append_stream() -> Case {
 fn agents_api_v1_conversations_restart_stream() -> Case {
     Case {
         data: case_data! {
-            op : "agents_api_v1_conversations_restart_stream", method : "POST", path :
-            "/v1/conversations/p-conversation-id/restart", query : & [], headers : & [],
-            auth : Some(("authorization", "Bearer test-ApiKey")), body :
-            Some("{\"inputs\":\"sample-text\",\"stream\":true,\"store\":true,\"handoff_execution\":\"client\",\"completion_args\":{\"stop\":\"sample-text\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"random_seed\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"tool_choice\":\"auto\",\"reasoning_effort\":\"none\"},\"guardrails\":[{\"block_on_error\":true,\"moderation_llm_v1\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"},\"moderation_llm_v2\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"}}],\"metadata\":{\"key\":{\"any\":\"value\"}},\"from_entry_id\":\"sample-text\",\"agent_version\":7}"),
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"type\":\"conversation.response.started\",\"created_at\":\"2024-05-01T12:00:00Z\",\"conversation_id\":\"sample-text\"}"),
-            kind : Kind::Sse,
+            op: "agents_api_v1_conversations_restart_stream",
+            method: "POST",
+            path: "/v1/conversations/p-conversation-id/restart",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"inputs\":\"sample-text\",\"stream\":true,\"store\":true,\"handoff_execution\":\"client\",\"completion_args\":{\"stop\":\"sample-text\",\"presence_penalty\":0.5,\"frequency_penalty\":0.5,\"temperature\":0.5,\"top_p\":0.5,\"max_tokens\":7,\"random_seed\":7,\"prediction\":{\"type\":\"content\",\"content\":\"sample-text\"},\"response_format\":{\"type\":\"text\",\"json_schema\":{\"name\":\"sample-text\",\"description\":\"sample-text\",\"schema\":{\"key\":{\"any\":\"value\"}},\"strict\":true}},\"tool_choice\":\"auto\",\"reasoning_effort\":\"none\"},\"guardrails\":[{\"block_on_error\":true,\"moderation_llm_v1\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"},\"moderation_llm_v2\":{\"model_name\":\"sample-text\",\"custom_category_thresholds\":{},\"ignore_other_categories\":true,\"action\":\"none\"}}],\"metadata\":{\"key\":{\"any\":\"value\"}},\"from_entry_id\":\"sample-text\",\"agent_version\":7}"),
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"type\":\"conversation.response.started\",\"created_at\":\"2024-05-01T12:00:00Z\",\"conversation_id\":\"sample-text\"}"),
+            kind: Kind::Sse,
         },
         call: None,
         stream: Some(|c| Box::pin(async move {
@@ -8662,12 +10217,17 @@ fn agents_api_v1_conversations_restart_stream() -> Case {
 fn audio_api_v1_transcriptions_post_stream() -> Case {
     Case {
         data: case_data! {
-            op : "audio_api_v1_transcriptions_post_stream", method : "POST", path :
-            "/v1/audio/transcriptions", query : & [], headers : & [], auth :
-            Some(("authorization", "Bearer test-ApiKey")), body : None, multipart_fields
-            : Some(& ["model"]), status : 200u16, response :
-            Some("{\"type\":\"transcription.text.delta\",\"text\":\"sample-text\"}"),
-            kind : Kind::Sse,
+            op: "audio_api_v1_transcriptions_post_stream",
+            method: "POST",
+            path: "/v1/audio/transcriptions",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: Some(&["model"]),
+            status: 200u16,
+            response: Some("{\"type\":\"transcription.text.delta\",\"text\":\"sample-text\"}"),
+            kind: Kind::Sse,
         },
         call: None,
         stream: Some(|c| Box::pin(async move {
@@ -8694,12 +10254,20 @@ fn audio_api_v1_transcriptions_post_stream() -> Case {
 fn connector_get_v1() -> Case {
     Case {
         data: case_data! {
-            op : "connector_get_v1", method : "GET", path : "/v1/connectors/sample-text",
-            query : & [("fetch_user_data", "true"), ("fetch_customer_data", "true")],
-            headers : & [], auth : Some(("authorization", "Bearer test-ApiKey")), body :
-            None, multipart_fields : None, status : 200u16, response :
-            Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"title\":\"sample-text\",\"description\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"modified_at\":\"2024-05-01T12:00:00Z\",\"server\":\"sample-text\",\"protocol\":\"mcp\",\"icon_url\":\"sample-text\",\"server_card\":{\"$schema\":\"sample-text\",\"name\":\"sample-text\",\"version\":\"sample-text\",\"capabilities\":{\"experimental\":{\"key\":{\"key\":{\"any\":\"value\"}}},\"logging\":{\"key\":{\"any\":\"value\"}},\"prompts\":{\"listChanged\":true},\"resources\":{\"subscribe\":true,\"listChanged\":true},\"tools\":{\"listChanged\":true},\"completions\":{\"key\":{\"any\":\"value\"}},\"tasks\":{\"list\":{\"key\":{\"any\":\"value\"}},\"cancel\":{\"key\":{\"any\":\"value\"}},\"requests\":{}}},\"title\":\"sample-text\",\"description\":\"sample-text\",\"websiteUrl\":\"sample-text\",\"repository\":{\"url\":\"sample-text\",\"source\":\"sample-text\",\"subfolder\":\"sample-text\"},\"icons\":[{\"src\":\"sample-text\",\"mimeType\":\"sample-text\",\"sizes\":[\"sample-text\"]}],\"remotes\":[{\"type\":\"streamable-http\",\"url\":\"sample-text\",\"supportedProtocolVersions\":[\"sample-text\"],\"headers\":[{\"name\":\"sample-text\",\"description\":\"sample-text\"}],\"authentication\":{\"required\":true}}],\"requires\":{\"experimental\":{\"key\":{\"key\":{\"any\":\"value\"}}},\"sampling\":{\"context\":{\"key\":{\"any\":\"value\"}},\"tools\":{\"key\":{\"any\":\"value\"}}},\"elicitation\":{\"form\":{\"key\":{\"any\":\"value\"}},\"url\":{\"key\":{\"any\":\"value\"}}},\"roots\":{\"listChanged\":true},\"tasks\":{\"list\":{\"key\":{\"any\":\"value\"}},\"cancel\":{\"key\":{\"any\":\"value\"}},\"requests\":{}}},\"resources\":\"dynamic\",\"tools\":\"dynamic\",\"prompts\":\"dynamic\",\"_meta\":{\"ai.mistral/turbine\":{\"system_prompt_name\":\"sample-text\",\"locale\":{}}}},\"owner_id\":\"sample-text\",\"owner_type\":\"user\",\"visibility\":\"shared_global\",\"creator_id\":\"sample-text\",\"locale\":{\"name\":{\"key\":\"sample-text\"},\"description\":{\"key\":\"sample-text\"},\"usage_sentence\":{\"key\":\"sample-text\"}},\"system_prompt\":\"sample-text\",\"supported_auth_methods\":[{\"method_type\":\"oauth2\",\"headers\":[{\"name\":\"sample-text\"}],\"global_headers\":{\"key\":{\"value\":\"sample-text\"}},\"has_default_credentials\":true,\"oauth2_server_metadata\":{\"issuer\":\"https://example.com/resource\",\"authorization_endpoint\":\"https://example.com/resource\",\"token_endpoint\":\"https://example.com/resource\",\"registration_endpoint\":\"https://example.com/resource\",\"scopes_supported\":[\"sample-text\"],\"response_types_supported\":[\"sample-text\"],\"response_modes_supported\":[\"sample-text\"],\"grant_types_supported\":[\"sample-text\"],\"token_endpoint_auth_methods_supported\":[\"sample-text\"],\"token_endpoint_auth_signing_alg_values_supported\":[\"sample-text\"],\"service_documentation\":\"https://example.com/resource\",\"ui_locales_supported\":[\"sample-text\"],\"op_policy_uri\":\"https://example.com/resource\",\"op_tos_uri\":\"https://example.com/resource\",\"revocation_endpoint\":\"https://example.com/resource\",\"revocation_endpoint_auth_methods_supported\":[\"sample-text\"],\"revocation_endpoint_auth_signing_alg_values_supported\":[\"sample-text\"],\"introspection_endpoint\":\"https://example.com/resource\",\"introspection_endpoint_auth_methods_supported\":[\"sample-text\"],\"introspection_endpoint_auth_signing_alg_values_supported\":[\"sample-text\"],\"code_challenge_methods_supported\":[\"sample-text\"],\"client_id_metadata_document_supported\":true,\"x_source\":\"autodiscovery\",\"x_resource_url\":\"sample-text\",\"x_scope\":\"sample-text\"}}],\"connection_preferences\":[{\"name\":\"sample-text\",\"tool_configuration\":{\"requires_confirmation\":[\"sample-text\"],\"skip_confirmation\":[\"sample-text\"],\"include\":[\"sample-text\"],\"exclude\":[\"sample-text\"]},\"is_default\":true,\"consumer_type\":\"user\"}],\"connection_credentials\":[{\"name\":\"sample-text\",\"title\":\"sample-text\",\"authentication_type\":\"oauth2\",\"scope\":\"user\",\"status\":{\"status_type\":\"valid\",\"last_checked_at\":\"2024-05-01T12:00:00Z\",\"error_http_code\":7,\"error_message\":\"oauth expired\"},\"is_default\":true}],\"active\":true,\"private_tool_execution\":true,\"mistral\":true,\"is_authenticated\":true,\"tools\":[{\"id\":\"sample-text\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"system_prompt\":\"sample-text\",\"locale\":{\"name\":{\"key\":\"sample-text\"},\"description\":{\"key\":\"sample-text\"},\"usage_sentence\":{\"key\":\"sample-text\"}},\"jsonschema\":{\"key\":{\"any\":\"value\"}},\"execution_config\":{\"type\":\"sample-text\"},\"visibility\":\"shared_global\",\"created_at\":\"2024-05-01T12:00:00Z\",\"modified_at\":\"2024-05-01T12:00:00Z\",\"active\":true}],\"system_prompt_route\":\"sample-text\",\"connection_config\":{\"type\":\"mcp\",\"base_url\":\"sample-text\",\"headers\":{\"key\":\"sample-text\"},\"signed\":true},\"execution_env\":{\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}}}],\"tool_execution_data\":{\"integrations\":[{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"connection_config\":{\"type\":\"mcp\"}}],\"tools\":[{\"name\":\"sample-text\",\"integration_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"execution_config\":{\"type\":\"sample-text\"}}],\"use_connectors_gateway\":true},\"errors\":[\"sample-text\"]}}"),
-            kind : Kind::Json,
+            op: "connector_get_v1",
+            method: "GET",
+            path: "/v1/connectors/sample-text",
+            query: &[
+                ("fetch_user_data", "true"),
+                ("fetch_customer_data", "true"),
+            ],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"title\":\"sample-text\",\"description\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"modified_at\":\"2024-05-01T12:00:00Z\",\"server\":\"sample-text\",\"protocol\":\"mcp\",\"icon_url\":\"sample-text\",\"server_card\":{\"$schema\":\"sample-text\",\"name\":\"sample-text\",\"version\":\"sample-text\",\"capabilities\":{\"experimental\":{\"key\":{\"key\":{\"any\":\"value\"}}},\"logging\":{\"key\":{\"any\":\"value\"}},\"prompts\":{\"listChanged\":true},\"resources\":{\"subscribe\":true,\"listChanged\":true},\"tools\":{\"listChanged\":true},\"completions\":{\"key\":{\"any\":\"value\"}},\"tasks\":{\"list\":{\"key\":{\"any\":\"value\"}},\"cancel\":{\"key\":{\"any\":\"value\"}},\"requests\":{}}},\"title\":\"sample-text\",\"description\":\"sample-text\",\"websiteUrl\":\"sample-text\",\"repository\":{\"url\":\"sample-text\",\"source\":\"sample-text\",\"subfolder\":\"sample-text\"},\"icons\":[{\"src\":\"sample-text\",\"mimeType\":\"sample-text\",\"sizes\":[\"sample-text\"]}],\"remotes\":[{\"type\":\"streamable-http\",\"url\":\"sample-text\",\"supportedProtocolVersions\":[\"sample-text\"],\"headers\":[{\"name\":\"sample-text\",\"description\":\"sample-text\"}],\"authentication\":{\"required\":true}}],\"requires\":{\"experimental\":{\"key\":{\"key\":{\"any\":\"value\"}}},\"sampling\":{\"context\":{\"key\":{\"any\":\"value\"}},\"tools\":{\"key\":{\"any\":\"value\"}}},\"elicitation\":{\"form\":{\"key\":{\"any\":\"value\"}},\"url\":{\"key\":{\"any\":\"value\"}}},\"roots\":{\"listChanged\":true},\"tasks\":{\"list\":{\"key\":{\"any\":\"value\"}},\"cancel\":{\"key\":{\"any\":\"value\"}},\"requests\":{}}},\"resources\":\"dynamic\",\"tools\":\"dynamic\",\"prompts\":\"dynamic\",\"_meta\":{\"ai.mistral/turbine\":{\"system_prompt_name\":\"sample-text\",\"locale\":{}}}},\"owner_id\":\"sample-text\",\"owner_type\":\"user\",\"visibility\":\"shared_global\",\"creator_id\":\"sample-text\",\"locale\":{\"name\":{\"key\":\"sample-text\"},\"description\":{\"key\":\"sample-text\"},\"usage_sentence\":{\"key\":\"sample-text\"}},\"system_prompt\":\"sample-text\",\"supported_auth_methods\":[{\"method_type\":\"oauth2\",\"headers\":[{\"name\":\"sample-text\"}],\"global_headers\":{\"key\":{\"value\":\"sample-text\"}},\"has_default_credentials\":true,\"oauth2_server_metadata\":{\"issuer\":\"https://example.com/resource\",\"authorization_endpoint\":\"https://example.com/resource\",\"token_endpoint\":\"https://example.com/resource\",\"registration_endpoint\":\"https://example.com/resource\",\"scopes_supported\":[\"sample-text\"],\"response_types_supported\":[\"sample-text\"],\"response_modes_supported\":[\"sample-text\"],\"grant_types_supported\":[\"sample-text\"],\"token_endpoint_auth_methods_supported\":[\"sample-text\"],\"token_endpoint_auth_signing_alg_values_supported\":[\"sample-text\"],\"service_documentation\":\"https://example.com/resource\",\"ui_locales_supported\":[\"sample-text\"],\"op_policy_uri\":\"https://example.com/resource\",\"op_tos_uri\":\"https://example.com/resource\",\"revocation_endpoint\":\"https://example.com/resource\",\"revocation_endpoint_auth_methods_supported\":[\"sample-text\"],\"revocation_endpoint_auth_signing_alg_values_supported\":[\"sample-text\"],\"introspection_endpoint\":\"https://example.com/resource\",\"introspection_endpoint_auth_methods_supported\":[\"sample-text\"],\"introspection_endpoint_auth_signing_alg_values_supported\":[\"sample-text\"],\"code_challenge_methods_supported\":[\"sample-text\"],\"client_id_metadata_document_supported\":true,\"x_source\":\"autodiscovery\",\"x_resource_url\":\"sample-text\",\"x_scope\":\"sample-text\"}}],\"connection_preferences\":[{\"name\":\"sample-text\",\"tool_configuration\":{\"requires_confirmation\":[\"sample-text\"],\"skip_confirmation\":[\"sample-text\"],\"include\":[\"sample-text\"],\"exclude\":[\"sample-text\"]},\"is_default\":true,\"consumer_type\":\"user\"}],\"connection_credentials\":[{\"name\":\"sample-text\",\"title\":\"sample-text\",\"authentication_type\":\"oauth2\",\"scope\":\"user\",\"status\":{\"status_type\":\"valid\",\"last_checked_at\":\"2024-05-01T12:00:00Z\",\"error_http_code\":7,\"error_message\":\"oauth expired\"},\"is_default\":true}],\"active\":true,\"private_tool_execution\":true,\"mistral\":true,\"is_authenticated\":true,\"tools\":[{\"id\":\"sample-text\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"system_prompt\":\"sample-text\",\"locale\":{\"name\":{\"key\":\"sample-text\"},\"description\":{\"key\":\"sample-text\"},\"usage_sentence\":{\"key\":\"sample-text\"}},\"jsonschema\":{\"key\":{\"any\":\"value\"}},\"execution_config\":{\"type\":\"sample-text\"},\"visibility\":\"shared_global\",\"created_at\":\"2024-05-01T12:00:00Z\",\"modified_at\":\"2024-05-01T12:00:00Z\",\"active\":true}],\"system_prompt_route\":\"sample-text\",\"connection_config\":{\"type\":\"mcp\",\"base_url\":\"sample-text\",\"headers\":{\"key\":\"sample-text\"},\"signed\":true},\"execution_env\":{\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}}}],\"tool_execution_data\":{\"integrations\":[{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"connection_config\":{\"type\":\"mcp\"}}],\"tools\":[{\"name\":\"sample-text\",\"integration_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"execution_config\":{\"type\":\"sample-text\"}}],\"use_connectors_gateway\":true},\"errors\":[\"sample-text\"]}}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -8720,11 +10288,17 @@ fn connector_get_v1() -> Case {
 fn connector_delete_v1() -> Case {
     Case {
         data: case_data! {
-            op : "connector_delete_v1", method : "DELETE", path :
-            "/v1/connectors/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f", query : & [], headers
-            : & [], auth : Some(("authorization", "Bearer test-ApiKey")), body : None,
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"message\":\"sample-text\"}"), kind : Kind::Json,
+            op: "connector_delete_v1",
+            method: "DELETE",
+            path: "/v1/connectors/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: None,
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"message\":\"sample-text\"}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c
@@ -8743,13 +10317,17 @@ fn connector_delete_v1() -> Case {
 fn connector_update_v1() -> Case {
     Case {
         data: case_data! {
-            op : "connector_update_v1", method : "PATCH", path :
-            "/v1/connectors/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f", query : & [], headers
-            : & [], auth : Some(("authorization", "Bearer test-ApiKey")), body :
-            Some("{\"title\":\"sample-text\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"icon_url\":\"sample-text\",\"system_prompt\":\"sample-text\",\"protocol\":\"mcp\",\"server\":\"https://example.com/resource\",\"auth_methods\":[{\"method_type\":\"oauth2\",\"auth_direction\":\"inbound\",\"headers\":[{\"name\":\"sample-text\"}],\"global_headers\":{\"key\":{\"value\":\"sample-text\"}},\"oauth2_metadata_secrets\":{\"client_id\":\"sample-text\",\"client_secret\":\"sample-text\",\"client_id_issued_at\":7,\"client_secret_expires_at\":7},\"oauth2_server_metadata\":{\"issuer\":\"https://example.com/resource\",\"authorization_endpoint\":\"https://example.com/resource\",\"token_endpoint\":\"https://example.com/resource\",\"registration_endpoint\":\"https://example.com/resource\",\"scopes_supported\":[\"sample-text\"],\"response_types_supported\":[\"sample-text\"],\"response_modes_supported\":[\"sample-text\"],\"grant_types_supported\":[\"sample-text\"],\"token_endpoint_auth_methods_supported\":[\"sample-text\"],\"token_endpoint_auth_signing_alg_values_supported\":[\"sample-text\"],\"service_documentation\":\"https://example.com/resource\",\"ui_locales_supported\":[\"sample-text\"],\"op_policy_uri\":\"https://example.com/resource\",\"op_tos_uri\":\"https://example.com/resource\",\"revocation_endpoint\":\"https://example.com/resource\",\"revocation_endpoint_auth_methods_supported\":[\"sample-text\"],\"revocation_endpoint_auth_signing_alg_values_supported\":[\"sample-text\"],\"introspection_endpoint\":\"https://example.com/resource\",\"introspection_endpoint_auth_methods_supported\":[\"sample-text\"],\"introspection_endpoint_auth_signing_alg_values_supported\":[\"sample-text\"],\"code_challenge_methods_supported\":[\"sample-text\"],\"client_id_metadata_document_supported\":true,\"x_source\":\"autodiscovery\",\"x_resource_url\":\"sample-text\",\"x_scope\":\"sample-text\"}}]}"),
-            multipart_fields : None, status : 200u16, response :
-            Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"title\":\"sample-text\",\"description\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"modified_at\":\"2024-05-01T12:00:00Z\",\"server\":\"sample-text\",\"protocol\":\"mcp\",\"icon_url\":\"sample-text\",\"server_card\":{\"$schema\":\"sample-text\",\"name\":\"sample-text\",\"version\":\"sample-text\",\"capabilities\":{\"experimental\":{\"key\":{\"key\":{\"any\":\"value\"}}},\"logging\":{\"key\":{\"any\":\"value\"}},\"prompts\":{\"listChanged\":true},\"resources\":{\"subscribe\":true,\"listChanged\":true},\"tools\":{\"listChanged\":true},\"completions\":{\"key\":{\"any\":\"value\"}},\"tasks\":{\"list\":{\"key\":{\"any\":\"value\"}},\"cancel\":{\"key\":{\"any\":\"value\"}},\"requests\":{}}},\"title\":\"sample-text\",\"description\":\"sample-text\",\"websiteUrl\":\"sample-text\",\"repository\":{\"url\":\"sample-text\",\"source\":\"sample-text\",\"subfolder\":\"sample-text\"},\"icons\":[{\"src\":\"sample-text\",\"mimeType\":\"sample-text\",\"sizes\":[\"sample-text\"]}],\"remotes\":[{\"type\":\"streamable-http\",\"url\":\"sample-text\",\"supportedProtocolVersions\":[\"sample-text\"],\"headers\":[{\"name\":\"sample-text\",\"description\":\"sample-text\"}],\"authentication\":{\"required\":true}}],\"requires\":{\"experimental\":{\"key\":{\"key\":{\"any\":\"value\"}}},\"sampling\":{\"context\":{\"key\":{\"any\":\"value\"}},\"tools\":{\"key\":{\"any\":\"value\"}}},\"elicitation\":{\"form\":{\"key\":{\"any\":\"value\"}},\"url\":{\"key\":{\"any\":\"value\"}}},\"roots\":{\"listChanged\":true},\"tasks\":{\"list\":{\"key\":{\"any\":\"value\"}},\"cancel\":{\"key\":{\"any\":\"value\"}},\"requests\":{}}},\"resources\":\"dynamic\",\"tools\":\"dynamic\",\"prompts\":\"dynamic\",\"_meta\":{\"ai.mistral/turbine\":{\"system_prompt_name\":\"sample-text\",\"locale\":{}}}},\"owner_id\":\"sample-text\",\"owner_type\":\"user\",\"visibility\":\"shared_global\",\"creator_id\":\"sample-text\",\"locale\":{\"name\":{\"key\":\"sample-text\"},\"description\":{\"key\":\"sample-text\"},\"usage_sentence\":{\"key\":\"sample-text\"}},\"system_prompt\":\"sample-text\",\"supported_auth_methods\":[{\"method_type\":\"oauth2\",\"headers\":[{\"name\":\"sample-text\"}],\"global_headers\":{\"key\":{\"value\":\"sample-text\"}},\"has_default_credentials\":true,\"oauth2_server_metadata\":{\"issuer\":\"https://example.com/resource\",\"authorization_endpoint\":\"https://example.com/resource\",\"token_endpoint\":\"https://example.com/resource\",\"registration_endpoint\":\"https://example.com/resource\",\"scopes_supported\":[\"sample-text\"],\"response_types_supported\":[\"sample-text\"],\"response_modes_supported\":[\"sample-text\"],\"grant_types_supported\":[\"sample-text\"],\"token_endpoint_auth_methods_supported\":[\"sample-text\"],\"token_endpoint_auth_signing_alg_values_supported\":[\"sample-text\"],\"service_documentation\":\"https://example.com/resource\",\"ui_locales_supported\":[\"sample-text\"],\"op_policy_uri\":\"https://example.com/resource\",\"op_tos_uri\":\"https://example.com/resource\",\"revocation_endpoint\":\"https://example.com/resource\",\"revocation_endpoint_auth_methods_supported\":[\"sample-text\"],\"revocation_endpoint_auth_signing_alg_values_supported\":[\"sample-text\"],\"introspection_endpoint\":\"https://example.com/resource\",\"introspection_endpoint_auth_methods_supported\":[\"sample-text\"],\"introspection_endpoint_auth_signing_alg_values_supported\":[\"sample-text\"],\"code_challenge_methods_supported\":[\"sample-text\"],\"client_id_metadata_document_supported\":true,\"x_source\":\"autodiscovery\",\"x_resource_url\":\"sample-text\",\"x_scope\":\"sample-text\"}}],\"connection_preferences\":[{\"name\":\"sample-text\",\"tool_configuration\":{\"requires_confirmation\":[\"sample-text\"],\"skip_confirmation\":[\"sample-text\"],\"include\":[\"sample-text\"],\"exclude\":[\"sample-text\"]},\"is_default\":true,\"consumer_type\":\"user\"}],\"connection_credentials\":[{\"name\":\"sample-text\",\"title\":\"sample-text\",\"authentication_type\":\"oauth2\",\"scope\":\"user\",\"status\":{\"status_type\":\"valid\",\"last_checked_at\":\"2024-05-01T12:00:00Z\",\"error_http_code\":7,\"error_message\":\"oauth expired\"},\"is_default\":true}],\"active\":true,\"private_tool_execution\":true,\"mistral\":true,\"is_authenticated\":true,\"tools\":[{\"id\":\"sample-text\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"system_prompt\":\"sample-text\",\"locale\":{\"name\":{\"key\":\"sample-text\"},\"description\":{\"key\":\"sample-text\"},\"usage_sentence\":{\"key\":\"sample-text\"}},\"jsonschema\":{\"key\":{\"any\":\"value\"}},\"execution_config\":{\"type\":\"sample-text\"},\"visibility\":\"shared_global\",\"created_at\":\"2024-05-01T12:00:00Z\",\"modified_at\":\"2024-05-01T12:00:00Z\",\"active\":true}],\"system_prompt_route\":\"sample-text\",\"connection_config\":{\"type\":\"mcp\",\"base_url\":\"sample-text\",\"headers\":{\"key\":\"sample-text\"},\"signed\":true},\"execution_env\":{\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}}}],\"tool_execution_data\":{\"integrations\":[{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"connection_config\":{\"type\":\"mcp\"}}],\"tools\":[{\"name\":\"sample-text\",\"integration_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"execution_config\":{\"type\":\"sample-text\"}}],\"use_connectors_gateway\":true},\"errors\":[\"sample-text\"]}}"),
-            kind : Kind::Json,
+            op: "connector_update_v1",
+            method: "PATCH",
+            path: "/v1/connectors/3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f",
+            query: &[],
+            headers: &[],
+            auth: Some(("authorization", "Bearer test-ApiKey")),
+            body: Some("{\"title\":\"sample-text\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"icon_url\":\"sample-text\",\"system_prompt\":\"sample-text\",\"protocol\":\"mcp\",\"server\":\"https://example.com/resource\",\"auth_methods\":[{\"method_type\":\"oauth2\",\"auth_direction\":\"inbound\",\"headers\":[{\"name\":\"sample-text\"}],\"global_headers\":{\"key\":{\"value\":\"sample-text\"}},\"oauth2_metadata_secrets\":{\"client_id\":\"sample-text\",\"client_secret\":\"sample-text\",\"client_id_issued_at\":7,\"client_secret_expires_at\":7},\"oauth2_server_metadata\":{\"issuer\":\"https://example.com/resource\",\"authorization_endpoint\":\"https://example.com/resource\",\"token_endpoint\":\"https://example.com/resource\",\"registration_endpoint\":\"https://example.com/resource\",\"scopes_supported\":[\"sample-text\"],\"response_types_supported\":[\"sample-text\"],\"response_modes_supported\":[\"sample-text\"],\"grant_types_supported\":[\"sample-text\"],\"token_endpoint_auth_methods_supported\":[\"sample-text\"],\"token_endpoint_auth_signing_alg_values_supported\":[\"sample-text\"],\"service_documentation\":\"https://example.com/resource\",\"ui_locales_supported\":[\"sample-text\"],\"op_policy_uri\":\"https://example.com/resource\",\"op_tos_uri\":\"https://example.com/resource\",\"revocation_endpoint\":\"https://example.com/resource\",\"revocation_endpoint_auth_methods_supported\":[\"sample-text\"],\"revocation_endpoint_auth_signing_alg_values_supported\":[\"sample-text\"],\"introspection_endpoint\":\"https://example.com/resource\",\"introspection_endpoint_auth_methods_supported\":[\"sample-text\"],\"introspection_endpoint_auth_signing_alg_values_supported\":[\"sample-text\"],\"code_challenge_methods_supported\":[\"sample-text\"],\"client_id_metadata_document_supported\":true,\"x_source\":\"autodiscovery\",\"x_resource_url\":\"sample-text\",\"x_scope\":\"sample-text\"}}]}"),
+            multipart_fields: None,
+            status: 200u16,
+            response: Some("{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"title\":\"sample-text\",\"description\":\"sample-text\",\"created_at\":\"2024-05-01T12:00:00Z\",\"modified_at\":\"2024-05-01T12:00:00Z\",\"server\":\"sample-text\",\"protocol\":\"mcp\",\"icon_url\":\"sample-text\",\"server_card\":{\"$schema\":\"sample-text\",\"name\":\"sample-text\",\"version\":\"sample-text\",\"capabilities\":{\"experimental\":{\"key\":{\"key\":{\"any\":\"value\"}}},\"logging\":{\"key\":{\"any\":\"value\"}},\"prompts\":{\"listChanged\":true},\"resources\":{\"subscribe\":true,\"listChanged\":true},\"tools\":{\"listChanged\":true},\"completions\":{\"key\":{\"any\":\"value\"}},\"tasks\":{\"list\":{\"key\":{\"any\":\"value\"}},\"cancel\":{\"key\":{\"any\":\"value\"}},\"requests\":{}}},\"title\":\"sample-text\",\"description\":\"sample-text\",\"websiteUrl\":\"sample-text\",\"repository\":{\"url\":\"sample-text\",\"source\":\"sample-text\",\"subfolder\":\"sample-text\"},\"icons\":[{\"src\":\"sample-text\",\"mimeType\":\"sample-text\",\"sizes\":[\"sample-text\"]}],\"remotes\":[{\"type\":\"streamable-http\",\"url\":\"sample-text\",\"supportedProtocolVersions\":[\"sample-text\"],\"headers\":[{\"name\":\"sample-text\",\"description\":\"sample-text\"}],\"authentication\":{\"required\":true}}],\"requires\":{\"experimental\":{\"key\":{\"key\":{\"any\":\"value\"}}},\"sampling\":{\"context\":{\"key\":{\"any\":\"value\"}},\"tools\":{\"key\":{\"any\":\"value\"}}},\"elicitation\":{\"form\":{\"key\":{\"any\":\"value\"}},\"url\":{\"key\":{\"any\":\"value\"}}},\"roots\":{\"listChanged\":true},\"tasks\":{\"list\":{\"key\":{\"any\":\"value\"}},\"cancel\":{\"key\":{\"any\":\"value\"}},\"requests\":{}}},\"resources\":\"dynamic\",\"tools\":\"dynamic\",\"prompts\":\"dynamic\",\"_meta\":{\"ai.mistral/turbine\":{\"system_prompt_name\":\"sample-text\",\"locale\":{}}}},\"owner_id\":\"sample-text\",\"owner_type\":\"user\",\"visibility\":\"shared_global\",\"creator_id\":\"sample-text\",\"locale\":{\"name\":{\"key\":\"sample-text\"},\"description\":{\"key\":\"sample-text\"},\"usage_sentence\":{\"key\":\"sample-text\"}},\"system_prompt\":\"sample-text\",\"supported_auth_methods\":[{\"method_type\":\"oauth2\",\"headers\":[{\"name\":\"sample-text\"}],\"global_headers\":{\"key\":{\"value\":\"sample-text\"}},\"has_default_credentials\":true,\"oauth2_server_metadata\":{\"issuer\":\"https://example.com/resource\",\"authorization_endpoint\":\"https://example.com/resource\",\"token_endpoint\":\"https://example.com/resource\",\"registration_endpoint\":\"https://example.com/resource\",\"scopes_supported\":[\"sample-text\"],\"response_types_supported\":[\"sample-text\"],\"response_modes_supported\":[\"sample-text\"],\"grant_types_supported\":[\"sample-text\"],\"token_endpoint_auth_methods_supported\":[\"sample-text\"],\"token_endpoint_auth_signing_alg_values_supported\":[\"sample-text\"],\"service_documentation\":\"https://example.com/resource\",\"ui_locales_supported\":[\"sample-text\"],\"op_policy_uri\":\"https://example.com/resource\",\"op_tos_uri\":\"https://example.com/resource\",\"revocation_endpoint\":\"https://example.com/resource\",\"revocation_endpoint_auth_methods_supported\":[\"sample-text\"],\"revocation_endpoint_auth_signing_alg_values_supported\":[\"sample-text\"],\"introspection_endpoint\":\"https://example.com/resource\",\"introspection_endpoint_auth_methods_supported\":[\"sample-text\"],\"introspection_endpoint_auth_signing_alg_values_supported\":[\"sample-text\"],\"code_challenge_methods_supported\":[\"sample-text\"],\"client_id_metadata_document_supported\":true,\"x_source\":\"autodiscovery\",\"x_resource_url\":\"sample-text\",\"x_scope\":\"sample-text\"}}],\"connection_preferences\":[{\"name\":\"sample-text\",\"tool_configuration\":{\"requires_confirmation\":[\"sample-text\"],\"skip_confirmation\":[\"sample-text\"],\"include\":[\"sample-text\"],\"exclude\":[\"sample-text\"]},\"is_default\":true,\"consumer_type\":\"user\"}],\"connection_credentials\":[{\"name\":\"sample-text\",\"title\":\"sample-text\",\"authentication_type\":\"oauth2\",\"scope\":\"user\",\"status\":{\"status_type\":\"valid\",\"last_checked_at\":\"2024-05-01T12:00:00Z\",\"error_http_code\":7,\"error_message\":\"oauth expired\"},\"is_default\":true}],\"active\":true,\"private_tool_execution\":true,\"mistral\":true,\"is_authenticated\":true,\"tools\":[{\"id\":\"sample-text\",\"name\":\"sample-text\",\"description\":\"sample-text\",\"system_prompt\":\"sample-text\",\"locale\":{\"name\":{\"key\":\"sample-text\"},\"description\":{\"key\":\"sample-text\"},\"usage_sentence\":{\"key\":\"sample-text\"}},\"jsonschema\":{\"key\":{\"any\":\"value\"}},\"execution_config\":{\"type\":\"sample-text\"},\"visibility\":\"shared_global\",\"created_at\":\"2024-05-01T12:00:00Z\",\"modified_at\":\"2024-05-01T12:00:00Z\",\"active\":true}],\"system_prompt_route\":\"sample-text\",\"connection_config\":{\"type\":\"mcp\",\"base_url\":\"sample-text\",\"headers\":{\"key\":\"sample-text\"},\"signed\":true},\"execution_env\":{\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"sample-text\",\"parameters\":{\"key\":{\"any\":\"value\"}}}}],\"tool_execution_data\":{\"integrations\":[{\"id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"name\":\"sample-text\",\"connection_config\":{\"type\":\"mcp\"}}],\"tools\":[{\"name\":\"sample-text\",\"integration_id\":\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\",\"execution_config\":{\"type\":\"sample-text\"}}],\"use_connectors_gateway\":true},\"errors\":[\"sample-text\"]}}"),
+            kind: Kind::Json,
         },
         call: Some(|c| Box::pin(async move {
             let r = c

@@ -74,11 +74,13 @@ impl<'c> Speech<'c> {
     }
 }
 
-crate::runtime::operation!(
-    OP_COMPLETE = "speech_v1_audio_speech_post" "audio.speech.complete", POST
-    "/v1/audio/speech", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_COMPLETE = "speech_v1_audio_speech_post" "audio.speech.complete", POST "/v1/audio/speech", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.audio().speech().complete(…)` (operation `speech_v1_audio_speech_post`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -105,13 +107,15 @@ impl<'c> CompleteBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(CompleteBuilder, crate ::models::SpeechCompleteResponse);
+crate::runtime::into_future!(CompleteBuilder, crate::models::SpeechCompleteResponse);
 
-crate::runtime::operation!(
-    OP_STREAM = "speech_v1_audio_speech_post" "audio.speech.stream", POST
-    "/v1/audio/speech", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_STREAM = "speech_v1_audio_speech_post" "audio.speech.stream", POST "/v1/audio/speech", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.audio().speech().stream(…)` (operation `speech_v1_audio_speech_post`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -144,7 +148,4 @@ impl<'c> StreamBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    StreamBuilder, crate ::EventStream < crate ::Event < crate
-    ::models::SpeechStreamEvent >>
-);
+crate::runtime::into_future!(StreamBuilder, crate::EventStream<crate::Event<crate::models::SpeechStreamEvent>>);

@@ -72,10 +72,11 @@ impl<'c> Transcriptions<'c> {
     }
 }
 
-crate::runtime::operation!(
-    OP_COMPLETE = "audio_api_v1_transcriptions_post" "audio.transcriptions.complete",
-    POST "/v1/audio/transcriptions", [ApiKey], [], [200u16]
-);
+crate::runtime::operation!(OP_COMPLETE = "audio_api_v1_transcriptions_post" "audio.transcriptions.complete", POST "/v1/audio/transcriptions", [
+    ApiKey,
+], [], [
+    200u16,
+]);
 
 /// Request builder for `client.audio().transcriptions().complete(…)` (operation `audio_api_v1_transcriptions_post`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -168,12 +169,15 @@ impl<'c> CompleteBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(CompleteBuilder, crate ::models::TranscriptionResponse);
+crate::runtime::into_future!(CompleteBuilder, crate::models::TranscriptionResponse);
 
-crate::runtime::operation!(
-    OP_STREAM = "audio_api_v1_transcriptions_post_stream" "audio.transcriptions.stream",
-    POST "/v1/audio/transcriptions", [ApiKey], [], [200u16], events["transcription.done"]
-);
+crate::runtime::operation!(OP_STREAM = "audio_api_v1_transcriptions_post_stream" "audio.transcriptions.stream", POST "/v1/audio/transcriptions", [
+    ApiKey,
+], [], [
+    200u16,
+], events [
+    "transcription.done",
+]);
 
 /// Request builder for `client.audio().transcriptions().stream(…)` (operation `audio_api_v1_transcriptions_post_stream`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -272,7 +276,4 @@ impl<'c> StreamBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    StreamBuilder, crate ::EventStream < crate ::Event < crate
-    ::models::TranscriptionStreamEvent >>
-);
+crate::runtime::into_future!(StreamBuilder, crate::EventStream<crate::Event<crate::models::TranscriptionStreamEvent>>);

@@ -176,11 +176,13 @@ impl<'c> Voices<'c> {
     }
 }
 
-crate::runtime::operation!(
-    OP_LIST = "list_voices_v1_audio_voices_get" "audio.voices.list", GET
-    "/v1/audio/voices", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_LIST = "list_voices_v1_audio_voices_get" "audio.voices.list", GET "/v1/audio/voices", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.audio().voices().list(…)` (operation `list_voices_v1_audio_voices_get`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -195,11 +197,18 @@ pub struct ListBuilder<'c> {
 
 impl<'c> ListBuilder<'c> {
     crate::runtime::param_setters! {
-        #[doc = " Maximum number of voices to return"] #[doc = ""] #[doc =
-        " The `limit` query parameter."] limit : i64, #[doc = " Offset for pagination"]
-        #[doc = ""] #[doc = " The `offset` query parameter."] offset : i64, #[doc =
-        " Filter the voices between customs and presets"] #[doc = ""] #[doc =
-        " The `type` query parameter."] r#type : crate ::models::VoicesListType
+        /// Maximum number of voices to return
+        ///
+        /// The `limit` query parameter.
+        limit: i64,
+        /// Offset for pagination
+        ///
+        /// The `offset` query parameter.
+        offset: i64,
+        /// Filter the voices between customs and presets
+        ///
+        /// The `type` query parameter.
+        r#type: crate::models::VoicesListType,
     }
 
     crate::runtime::request_options!();
@@ -217,13 +226,15 @@ impl<'c> ListBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(ListBuilder, crate ::models::VoiceListResponse);
+crate::runtime::into_future!(ListBuilder, crate::models::VoiceListResponse);
 
-crate::runtime::operation!(
-    OP_CREATE = "create_voice_v1_audio_voices_post" "audio.voices.create", POST
-    "/v1/audio/voices", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_CREATE = "create_voice_v1_audio_voices_post" "audio.voices.create", POST "/v1/audio/voices", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.audio().voices().create(…)` (operation `create_voice_v1_audio_voices_post`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -248,13 +259,15 @@ impl<'c> CreateBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(CreateBuilder, crate ::models::VoiceResponse);
+crate::runtime::into_future!(CreateBuilder, crate::models::VoiceResponse);
 
-crate::runtime::operation!(
-    OP_GET = "get_voice_v1_audio_voices__voice_id__get" "audio.voices.get", GET
-    "/v1/audio/voices/{voice_id}", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_GET = "get_voice_v1_audio_voices__voice_id__get" "audio.voices.get", GET "/v1/audio/voices/{voice_id}", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.audio().voices().get(…)` (operation `get_voice_v1_audio_voices__voice_id__get`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -271,25 +284,22 @@ impl<'c> GetBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::VoiceResponse> {
         let req = crate::runtime::http::build(|| {
-            let req = HttpRequest::new(
-                format!(
-                    "/v1/audio/voices/{}", crate ::runtime::http::segment(& self
-                    .voice_id)
-                ),
-            );
+            let req = HttpRequest::new(format!("/v1/audio/voices/{}", crate::runtime::http::segment(&self . voice_id)));
             Ok(req)
         });
         crate::runtime::http::send_json(self.client, &OP_GET, req, self.opts)
     }
 }
 
-crate::runtime::into_future!(GetBuilder, crate ::models::VoiceResponse);
+crate::runtime::into_future!(GetBuilder, crate::models::VoiceResponse);
 
-crate::runtime::operation!(
-    OP_DELETE = "delete_voice_v1_audio_voices__voice_id__delete" "audio.voices.delete",
-    DELETE "/v1/audio/voices/{voice_id}", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_DELETE = "delete_voice_v1_audio_voices__voice_id__delete" "audio.voices.delete", DELETE "/v1/audio/voices/{voice_id}", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.audio().voices().delete(…)` (operation `delete_voice_v1_audio_voices__voice_id__delete`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -306,25 +316,22 @@ impl<'c> DeleteBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::VoiceResponse> {
         let req = crate::runtime::http::build(|| {
-            let req = HttpRequest::new(
-                format!(
-                    "/v1/audio/voices/{}", crate ::runtime::http::segment(& self
-                    .voice_id)
-                ),
-            );
+            let req = HttpRequest::new(format!("/v1/audio/voices/{}", crate::runtime::http::segment(&self . voice_id)));
             Ok(req)
         });
         crate::runtime::http::send_json(self.client, &OP_DELETE, req, self.opts)
     }
 }
 
-crate::runtime::into_future!(DeleteBuilder, crate ::models::VoiceResponse);
+crate::runtime::into_future!(DeleteBuilder, crate::models::VoiceResponse);
 
-crate::runtime::operation!(
-    OP_UPDATE = "update_voice_v1_audio_voices__voice_id__patch" "audio.voices.update",
-    PATCH "/v1/audio/voices/{voice_id}", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_UPDATE = "update_voice_v1_audio_voices__voice_id__patch" "audio.voices.update", PATCH "/v1/audio/voices/{voice_id}", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.audio().voices().update(…)` (operation `update_voice_v1_audio_voices__voice_id__patch`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -342,12 +349,7 @@ impl<'c> UpdateBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::VoiceResponse> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/audio/voices/{}", crate ::runtime::http::segment(& self
-                    .voice_id)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/audio/voices/{}", crate::runtime::http::segment(&self . voice_id)));
             req = req.json(&OP_UPDATE, &self.body)?;
             Ok(req)
         });
@@ -355,13 +357,15 @@ impl<'c> UpdateBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(UpdateBuilder, crate ::models::VoiceResponse);
+crate::runtime::into_future!(UpdateBuilder, crate::models::VoiceResponse);
 
-crate::runtime::operation!(
-    OP_GET_SAMPLE_AUDIO = "get_voice_sample_audio_v1_audio_voices__voice_id__sample_get"
-    "audio.voices.get_sample_audio", GET "/v1/audio/voices/{voice_id}/sample", [ApiKey],
-    [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_GET_SAMPLE_AUDIO = "get_voice_sample_audio_v1_audio_voices__voice_id__sample_get" "audio.voices.get_sample_audio", GET "/v1/audio/voices/{voice_id}/sample", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.audio().voices().get_sample_audio(…)` (operation `get_voice_sample_audio_v1_audio_voices__voice_id__sample_get`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -379,16 +383,11 @@ impl<'c> GetSampleAudioBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::BinaryResponse> {
         let req = crate::runtime::http::build(|| {
-            let req = HttpRequest::new(
-                format!(
-                    "/v1/audio/voices/{}/sample", crate ::runtime::http::segment(& self
-                    .voice_id)
-                ),
-            );
+            let req = HttpRequest::new(format!("/v1/audio/voices/{}/sample", crate::runtime::http::segment(&self . voice_id)));
             Ok(req)
         });
         crate::runtime::http::send(self.client, &OP_GET_SAMPLE_AUDIO, req, self.opts)
     }
 }
 
-crate::runtime::into_future!(GetSampleAudioBuilder, crate ::BinaryResponse);
+crate::runtime::into_future!(GetSampleAudioBuilder, crate::BinaryResponse);

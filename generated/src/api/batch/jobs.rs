@@ -145,10 +145,11 @@ impl<'c> Jobs<'c> {
     }
 }
 
-crate::runtime::operation!(
-    OP_LIST = "jobs_api_routes_batch_get_batch_jobs" "batch.jobs.list", GET
-    "/v1/batch/jobs", [ApiKey], [], [200u16]
-);
+crate::runtime::operation!(OP_LIST = "jobs_api_routes_batch_get_batch_jobs" "batch.jobs.list", GET "/v1/batch/jobs", [
+    ApiKey,
+], [], [
+    200u16,
+]);
 
 /// Request builder for `client.batch().jobs().list(…)` (operation `jobs_api_routes_batch_get_batch_jobs`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -169,16 +170,25 @@ pub struct ListBuilder<'c> {
 
 impl<'c> ListBuilder<'c> {
     crate::runtime::param_setters! {
-        #[doc = " The `page` query parameter."] page : i64, #[doc =
-        " The `page_size` query parameter."] page_size : i64, #[doc =
-        " The `model` query parameter."] model : String, #[doc =
-        " The `agent_id` query parameter."] agent_id : String, #[doc =
-        " The `metadata` query parameter."] metadata : std::collections::BTreeMap <
-        String, serde_json::Value >, #[doc = " The `created_after` query parameter."]
-        created_after : String, #[doc = " The `created_by_me` query parameter."]
-        created_by_me : bool, #[doc = " The `status` query parameter."] status : Vec <
-        crate ::models::BatchJobStatus >, #[doc = " The `order_by` query parameter."]
-        order_by : crate ::models::JobsListOrderBy
+        /// The `page` query parameter.
+        page: i64,
+        /// The `page_size` query parameter.
+        page_size: i64,
+        /// The `model` query parameter.
+        model: String,
+        /// The `agent_id` query parameter.
+        agent_id: String,
+        /// The `metadata` query parameter.
+        metadata: std::collections::BTreeMap<String,
+        serde_json::Value >,
+        /// The `created_after` query parameter.
+        created_after: String,
+        /// The `created_by_me` query parameter.
+        created_by_me: bool,
+        /// The `status` query parameter.
+        status: Vec<crate::models::BatchJobStatus>,
+        /// The `order_by` query parameter.
+        order_by: crate::models::JobsListOrderBy,
     }
 
     crate::runtime::request_options!();
@@ -202,12 +212,13 @@ impl<'c> ListBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(ListBuilder, crate ::models::ListBatchJobsResponse);
+crate::runtime::into_future!(ListBuilder, crate::models::ListBatchJobsResponse);
 
-crate::runtime::operation!(
-    OP_CREATE = "jobs_api_routes_batch_create_batch_job" "batch.jobs.create", POST
-    "/v1/batch/jobs", [ApiKey], [], [200u16]
-);
+crate::runtime::operation!(OP_CREATE = "jobs_api_routes_batch_create_batch_job" "batch.jobs.create", POST "/v1/batch/jobs", [
+    ApiKey,
+], [], [
+    200u16,
+]);
 
 /// Request builder for `client.batch().jobs().create(…)` (operation `jobs_api_routes_batch_create_batch_job`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -232,12 +243,13 @@ impl<'c> CreateBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(CreateBuilder, crate ::models::BatchJob);
+crate::runtime::into_future!(CreateBuilder, crate::models::BatchJob);
 
-crate::runtime::operation!(
-    OP_GET = "jobs_api_routes_batch_get_batch_job" "batch.jobs.get", GET
-    "/v1/batch/jobs/{job_id}", [ApiKey], [], [200u16]
-);
+crate::runtime::operation!(OP_GET = "jobs_api_routes_batch_get_batch_job" "batch.jobs.get", GET "/v1/batch/jobs/{job_id}", [
+    ApiKey,
+], [], [
+    200u16,
+]);
 
 /// Request builder for `client.batch().jobs().get(…)` (operation `jobs_api_routes_batch_get_batch_job`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -251,7 +263,8 @@ pub struct GetBuilder<'c> {
 
 impl<'c> GetBuilder<'c> {
     crate::runtime::param_setters! {
-        #[doc = " The `inline` query parameter."] inline : bool
+        /// The `inline` query parameter.
+        inline: bool,
     }
 
     crate::runtime::request_options!();
@@ -259,11 +272,7 @@ impl<'c> GetBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::BatchJob> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/batch/jobs/{}", crate ::runtime::http::segment(& self.job_id)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/batch/jobs/{}", crate::runtime::http::segment(&self . job_id)));
             req.query("inline", &self.inline);
             Ok(req)
         });
@@ -271,12 +280,13 @@ impl<'c> GetBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(GetBuilder, crate ::models::BatchJob);
+crate::runtime::into_future!(GetBuilder, crate::models::BatchJob);
 
-crate::runtime::operation!(
-    OP_DELETE = "jobs_api_routes_batch_delete_batch_job" "batch.jobs.delete", DELETE
-    "/v1/batch/jobs/{job_id}", [ApiKey], [], [200u16]
-);
+crate::runtime::operation!(OP_DELETE = "jobs_api_routes_batch_delete_batch_job" "batch.jobs.delete", DELETE "/v1/batch/jobs/{job_id}", [
+    ApiKey,
+], [], [
+    200u16,
+]);
 
 /// Request builder for `client.batch().jobs().delete(…)` (operation `jobs_api_routes_batch_delete_batch_job`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -293,23 +303,20 @@ impl<'c> DeleteBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::DeleteBatchJobResponse> {
         let req = crate::runtime::http::build(|| {
-            let req = HttpRequest::new(
-                format!(
-                    "/v1/batch/jobs/{}", crate ::runtime::http::segment(& self.job_id)
-                ),
-            );
+            let req = HttpRequest::new(format!("/v1/batch/jobs/{}", crate::runtime::http::segment(&self . job_id)));
             Ok(req)
         });
         crate::runtime::http::send_json(self.client, &OP_DELETE, req, self.opts)
     }
 }
 
-crate::runtime::into_future!(DeleteBuilder, crate ::models::DeleteBatchJobResponse);
+crate::runtime::into_future!(DeleteBuilder, crate::models::DeleteBatchJobResponse);
 
-crate::runtime::operation!(
-    OP_CANCEL = "jobs_api_routes_batch_cancel_batch_job" "batch.jobs.cancel", POST
-    "/v1/batch/jobs/{job_id}/cancel", [ApiKey], [], [200u16]
-);
+crate::runtime::operation!(OP_CANCEL = "jobs_api_routes_batch_cancel_batch_job" "batch.jobs.cancel", POST "/v1/batch/jobs/{job_id}/cancel", [
+    ApiKey,
+], [], [
+    200u16,
+]);
 
 /// Request builder for `client.batch().jobs().cancel(…)` (operation `jobs_api_routes_batch_cancel_batch_job`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -326,16 +333,11 @@ impl<'c> CancelBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::BatchJob> {
         let req = crate::runtime::http::build(|| {
-            let req = HttpRequest::new(
-                format!(
-                    "/v1/batch/jobs/{}/cancel", crate ::runtime::http::segment(& self
-                    .job_id)
-                ),
-            );
+            let req = HttpRequest::new(format!("/v1/batch/jobs/{}/cancel", crate::runtime::http::segment(&self . job_id)));
             Ok(req)
         });
         crate::runtime::http::send_json(self.client, &OP_CANCEL, req, self.opts)
     }
 }
 
-crate::runtime::into_future!(CancelBuilder, crate ::models::BatchJob);
+crate::runtime::into_future!(CancelBuilder, crate::models::BatchJob);

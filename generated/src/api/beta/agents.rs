@@ -368,10 +368,13 @@ impl<'c> Agents<'c> {
     }
 }
 
-crate::runtime::operation!(
-    OP_LIST = "agents_api_v1_agents_list" "beta.agents.list", GET "/v1/agents", [ApiKey],
-    [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_LIST = "agents_api_v1_agents_list" "beta.agents.list", GET "/v1/agents", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().agents().list(…)` (operation `agents_api_v1_agents_list`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -392,18 +395,31 @@ pub struct ListBuilder<'c> {
 #[allow(deprecated)]
 impl<'c> ListBuilder<'c> {
     crate::runtime::param_setters! {
-        #[doc = " Page number (0-indexed)"] #[doc = ""] #[doc =
-        " The `page` query parameter."] page : i64, #[doc = " Number of agents per page"]
-        #[doc = ""] #[doc = " The `page_size` query parameter."] page_size : i64, #[doc =
-        " The `deployment_chat` query parameter."] deployment_chat : bool, #[doc =
-        " The `sources` query parameter."] sources : Vec < crate ::models::RequestSource
-        >, #[doc = " Filter by agent name"] #[doc = ""] #[doc =
-        " The `name` query parameter."] name : String, #[doc =
-        " Search agents by name or ID"] #[doc = ""] #[doc =
-        " The `search` query parameter."] search : String, #[doc =
-        " The `id` query parameter."] id : String, #[doc =
-        " The `metadata` query parameter."] metadata : std::collections::BTreeMap <
-        String, serde_json::Value >
+        /// Page number (0-indexed)
+        ///
+        /// The `page` query parameter.
+        page: i64,
+        /// Number of agents per page
+        ///
+        /// The `page_size` query parameter.
+        page_size: i64,
+        /// The `deployment_chat` query parameter.
+        deployment_chat: bool,
+        /// The `sources` query parameter.
+        sources: Vec<crate::models::RequestSource>,
+        /// Filter by agent name
+        ///
+        /// The `name` query parameter.
+        name: String,
+        /// Search agents by name or ID
+        ///
+        /// The `search` query parameter.
+        search: String,
+        /// The `id` query parameter.
+        id: String,
+        /// The `metadata` query parameter.
+        metadata: std::collections::BTreeMap<String,
+        serde_json::Value >,
     }
 
     crate::runtime::request_options!();
@@ -426,12 +442,15 @@ impl<'c> ListBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(ListBuilder, Vec < crate ::models::Agent >);
+crate::runtime::into_future!(ListBuilder, Vec<crate::models::Agent>);
 
-crate::runtime::operation!(
-    OP_CREATE = "agents_api_v1_agents_create" "beta.agents.create", POST "/v1/agents",
-    [ApiKey], [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_CREATE = "agents_api_v1_agents_create" "beta.agents.create", POST "/v1/agents", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().agents().create(…)` (operation `agents_api_v1_agents_create`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -456,13 +475,15 @@ impl<'c> CreateBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(CreateBuilder, crate ::models::Agent);
+crate::runtime::into_future!(CreateBuilder, crate::models::Agent);
 
-crate::runtime::operation!(
-    OP_LIST_PAGES = "agents_api_v1_agents_list_pages" "beta.agents.list_pages", GET
-    "/v1/agents/pages", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_LIST_PAGES = "agents_api_v1_agents_list_pages" "beta.agents.list_pages", GET "/v1/agents/pages", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().agents().list_pages(…)` (operation `agents_api_v1_agents_list_pages`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug, Clone)]
@@ -482,19 +503,31 @@ pub struct ListPagesBuilder<'c> {
 
 impl<'c> ListPagesBuilder<'c> {
     crate::runtime::param_setters! {
-        #[doc = " Number of agents per page"] #[doc = ""] #[doc =
-        " The `page_size` query parameter."] page_size : i64, #[doc =
-        " The `deployment_chat` query parameter."] deployment_chat : bool, #[doc =
-        " The `sources` query parameter."] sources : Vec < crate ::models::RequestSource
-        >, #[doc = " Filter by agent name"] #[doc = ""] #[doc =
-        " The `name` query parameter."] name : String, #[doc =
-        " Search agents by name or ID"] #[doc = ""] #[doc =
-        " The `search` query parameter."] search : String, #[doc =
-        " The `id` query parameter."] id : String, #[doc =
-        " The `metadata` query parameter."] metadata : std::collections::BTreeMap <
-        String, serde_json::Value >, #[doc =
-        " Opaque cursor from a previous response's next_page_token. When set, results page forward from the cursor."]
-        #[doc = ""] #[doc = " The `page_token` query parameter."] page_token : String
+        /// Number of agents per page
+        ///
+        /// The `page_size` query parameter.
+        page_size: i64,
+        /// The `deployment_chat` query parameter.
+        deployment_chat: bool,
+        /// The `sources` query parameter.
+        sources: Vec<crate::models::RequestSource>,
+        /// Filter by agent name
+        ///
+        /// The `name` query parameter.
+        name: String,
+        /// Search agents by name or ID
+        ///
+        /// The `search` query parameter.
+        search: String,
+        /// The `id` query parameter.
+        id: String,
+        /// The `metadata` query parameter.
+        metadata: std::collections::BTreeMap<String,
+        serde_json::Value >,
+        /// Opaque cursor from a previous response's next_page_token. When set, results page forward from the cursor.
+        ///
+        /// The `page_token` query parameter.
+        page_token: String,
     }
 
     crate::runtime::request_options!();
@@ -541,12 +574,15 @@ impl<'c> ListPagesBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(ListPagesBuilder, crate ::models::AgentListPage);
+crate::runtime::into_future!(ListPagesBuilder, crate::models::AgentListPage);
 
-crate::runtime::operation!(
-    OP_GET = "agents_api_v1_agents_get" "beta.agents.get", GET "/v1/agents/{agent_id}",
-    [ApiKey], [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_GET = "agents_api_v1_agents_get" "beta.agents.get", GET "/v1/agents/{agent_id}", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().agents().get(…)` (operation `agents_api_v1_agents_get`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -560,8 +596,8 @@ pub struct GetBuilder<'c> {
 
 impl<'c> GetBuilder<'c> {
     crate::runtime::param_setters! {
-        #[doc = " The `agent_version` query parameter."] agent_version : crate
-        ::models::AgentsGetAgentVersion
+        /// The `agent_version` query parameter.
+        agent_version: crate::models::AgentsGetAgentVersion,
     }
 
     crate::runtime::request_options!();
@@ -569,9 +605,7 @@ impl<'c> GetBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::Agent> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!("/v1/agents/{}", crate ::runtime::http::segment(& self.agent_id)),
-            );
+            let mut req = HttpRequest::new(format!("/v1/agents/{}", crate::runtime::http::segment(&self . agent_id)));
             req.query_serde("agent_version", &self.agent_version);
             Ok(req)
         });
@@ -579,13 +613,15 @@ impl<'c> GetBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(GetBuilder, crate ::models::Agent);
+crate::runtime::into_future!(GetBuilder, crate::models::Agent);
 
-crate::runtime::operation!(
-    OP_DELETE = "agents_api_v1_agents_delete" "beta.agents.delete", DELETE
-    "/v1/agents/{agent_id}", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [204u16]
-);
+crate::runtime::operation!(OP_DELETE = "agents_api_v1_agents_delete" "beta.agents.delete", DELETE "/v1/agents/{agent_id}", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    204u16,
+]);
 
 /// Request builder for `client.beta().agents().delete(…)` (operation `agents_api_v1_agents_delete`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -602,9 +638,7 @@ impl<'c> DeleteBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, ()> {
         let req = crate::runtime::http::build(|| {
-            let req = HttpRequest::new(
-                format!("/v1/agents/{}", crate ::runtime::http::segment(& self.agent_id)),
-            );
+            let req = HttpRequest::new(format!("/v1/agents/{}", crate::runtime::http::segment(&self . agent_id)));
             Ok(req)
         });
         crate::runtime::http::send(self.client, &OP_DELETE, req, self.opts)
@@ -613,11 +647,13 @@ impl<'c> DeleteBuilder<'c> {
 
 crate::runtime::into_future!(DeleteBuilder, ());
 
-crate::runtime::operation!(
-    OP_UPDATE = "agents_api_v1_agents_update" "beta.agents.update", PATCH
-    "/v1/agents/{agent_id}", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_UPDATE = "agents_api_v1_agents_update" "beta.agents.update", PATCH "/v1/agents/{agent_id}", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().agents().update(…)` (operation `agents_api_v1_agents_update`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -635,9 +671,7 @@ impl<'c> UpdateBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::Agent> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!("/v1/agents/{}", crate ::runtime::http::segment(& self.agent_id)),
-            );
+            let mut req = HttpRequest::new(format!("/v1/agents/{}", crate::runtime::http::segment(&self . agent_id)));
             req = req.json(&OP_UPDATE, &self.body)?;
             Ok(req)
         });
@@ -645,13 +679,15 @@ impl<'c> UpdateBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(UpdateBuilder, crate ::models::Agent);
+crate::runtime::into_future!(UpdateBuilder, crate::models::Agent);
 
-crate::runtime::operation!(
-    OP_UPDATE_VERSION = "agents_api_v1_agents_update_version"
-    "beta.agents.update_version", PATCH "/v1/agents/{agent_id}/version", [ApiKey],
-    [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_UPDATE_VERSION = "agents_api_v1_agents_update_version" "beta.agents.update_version", PATCH "/v1/agents/{agent_id}/version", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().agents().update_version(…)` (operation `agents_api_v1_agents_update_version`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -669,12 +705,7 @@ impl<'c> UpdateVersionBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::Agent> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/agents/{}/version", crate ::runtime::http::segment(& self
-                    .agent_id)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/agents/{}/version", crate::runtime::http::segment(&self . agent_id)));
             req.query("version", &self.version);
             Ok(req)
         });
@@ -682,13 +713,15 @@ impl<'c> UpdateVersionBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(UpdateVersionBuilder, crate ::models::Agent);
+crate::runtime::into_future!(UpdateVersionBuilder, crate::models::Agent);
 
-crate::runtime::operation!(
-    OP_LIST_VERSIONS = "agents_api_v1_agents_list_versions" "beta.agents.list_versions",
-    GET "/v1/agents/{agent_id}/versions", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_LIST_VERSIONS = "agents_api_v1_agents_list_versions" "beta.agents.list_versions", GET "/v1/agents/{agent_id}/versions", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().agents().list_versions(…)` (operation `agents_api_v1_agents_list_versions`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -703,10 +736,14 @@ pub struct ListVersionsBuilder<'c> {
 
 impl<'c> ListVersionsBuilder<'c> {
     crate::runtime::param_setters! {
-        #[doc = " Page number (0-indexed)"] #[doc = ""] #[doc =
-        " The `page` query parameter."] page : i64, #[doc =
-        " Number of versions per page"] #[doc = ""] #[doc =
-        " The `page_size` query parameter."] page_size : i64
+        /// Page number (0-indexed)
+        ///
+        /// The `page` query parameter.
+        page: i64,
+        /// Number of versions per page
+        ///
+        /// The `page_size` query parameter.
+        page_size: i64,
     }
 
     crate::runtime::request_options!();
@@ -714,12 +751,7 @@ impl<'c> ListVersionsBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, Vec<crate::models::Agent>> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/agents/{}/versions", crate ::runtime::http::segment(& self
-                    .agent_id)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/agents/{}/versions", crate::runtime::http::segment(&self . agent_id)));
             req.query("page", &self.page);
             req.query("page_size", &self.page_size);
             Ok(req)
@@ -728,13 +760,15 @@ impl<'c> ListVersionsBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(ListVersionsBuilder, Vec < crate ::models::Agent >);
+crate::runtime::into_future!(ListVersionsBuilder, Vec<crate::models::Agent>);
 
-crate::runtime::operation!(
-    OP_GET_VERSION = "agents_api_v1_agents_get_version" "beta.agents.get_version", GET
-    "/v1/agents/{agent_id}/versions/{version}", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_GET_VERSION = "agents_api_v1_agents_get_version" "beta.agents.get_version", GET "/v1/agents/{agent_id}/versions/{version}", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().agents().get_version(…)` (operation `agents_api_v1_agents_get_version`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -752,25 +786,22 @@ impl<'c> GetVersionBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::Agent> {
         let req = crate::runtime::http::build(|| {
-            let req = HttpRequest::new(
-                format!(
-                    "/v1/agents/{}/versions/{}", crate ::runtime::http::segment(& self
-                    .agent_id), crate ::runtime::http::segment(& self.version)
-                ),
-            );
+            let req = HttpRequest::new(format!("/v1/agents/{}/versions/{}", crate::runtime::http::segment(&self . agent_id), crate::runtime::http::segment(&self . version)));
             Ok(req)
         });
         crate::runtime::http::send_json(self.client, &OP_GET_VERSION, req, self.opts)
     }
 }
 
-crate::runtime::into_future!(GetVersionBuilder, crate ::models::Agent);
+crate::runtime::into_future!(GetVersionBuilder, crate::models::Agent);
 
-crate::runtime::operation!(
-    OP_LIST_VERSION_ALIASES = "agents_api_v1_agents_list_version_aliases"
-    "beta.agents.list_version_aliases", GET "/v1/agents/{agent_id}/aliases", [ApiKey],
-    [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_LIST_VERSION_ALIASES = "agents_api_v1_agents_list_version_aliases" "beta.agents.list_version_aliases", GET "/v1/agents/{agent_id}/aliases", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().agents().list_version_aliases(…)` (operation `agents_api_v1_agents_list_version_aliases`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -787,12 +818,7 @@ impl<'c> ListVersionAliasesBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, Vec<crate::models::AgentAliasResponse>> {
         let req = crate::runtime::http::build(|| {
-            let req = HttpRequest::new(
-                format!(
-                    "/v1/agents/{}/aliases", crate ::runtime::http::segment(& self
-                    .agent_id)
-                ),
-            );
+            let req = HttpRequest::new(format!("/v1/agents/{}/aliases", crate::runtime::http::segment(&self . agent_id)));
             Ok(req)
         });
         crate::runtime::http::send_json(
@@ -804,15 +830,15 @@ impl<'c> ListVersionAliasesBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    ListVersionAliasesBuilder, Vec < crate ::models::AgentAliasResponse >
-);
+crate::runtime::into_future!(ListVersionAliasesBuilder, Vec<crate::models::AgentAliasResponse>);
 
-crate::runtime::operation!(
-    OP_CREATE_VERSION_ALIAS = "agents_api_v1_agents_create_or_update_alias"
-    "beta.agents.create_version_alias", PUT "/v1/agents/{agent_id}/aliases", [ApiKey],
-    [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_CREATE_VERSION_ALIAS = "agents_api_v1_agents_create_or_update_alias" "beta.agents.create_version_alias", PUT "/v1/agents/{agent_id}/aliases", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().agents().create_version_alias(…)` (operation `agents_api_v1_agents_create_or_update_alias`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -831,12 +857,7 @@ impl<'c> CreateVersionAliasBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::AgentAliasResponse> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/agents/{}/aliases", crate ::runtime::http::segment(& self
-                    .agent_id)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/agents/{}/aliases", crate::runtime::http::segment(&self . agent_id)));
             req.query("alias", &self.alias);
             req.query("version", &self.version);
             Ok(req)
@@ -850,15 +871,15 @@ impl<'c> CreateVersionAliasBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    CreateVersionAliasBuilder, crate ::models::AgentAliasResponse
-);
+crate::runtime::into_future!(CreateVersionAliasBuilder, crate::models::AgentAliasResponse);
 
-crate::runtime::operation!(
-    OP_DELETE_VERSION_ALIAS = "agents_api_v1_agents_delete_alias"
-    "beta.agents.delete_version_alias", DELETE "/v1/agents/{agent_id}/aliases", [ApiKey],
-    [(422u16, crate ::errors::decode_http_validation_error)], [204u16]
-);
+crate::runtime::operation!(OP_DELETE_VERSION_ALIAS = "agents_api_v1_agents_delete_alias" "beta.agents.delete_version_alias", DELETE "/v1/agents/{agent_id}/aliases", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    204u16,
+]);
 
 /// Request builder for `client.beta().agents().delete_version_alias(…)` (operation `agents_api_v1_agents_delete_alias`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -876,12 +897,7 @@ impl<'c> DeleteVersionAliasBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, ()> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/agents/{}/aliases", crate ::runtime::http::segment(& self
-                    .agent_id)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/agents/{}/aliases", crate::runtime::http::segment(&self . agent_id)));
             req.query("alias", &self.alias);
             Ok(req)
         });

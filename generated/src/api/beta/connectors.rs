@@ -773,10 +773,13 @@ impl<'c> Connectors<'c> {
     }
 }
 
-crate::runtime::operation!(
-    OP_LIST = "connector_list_v1" "beta.connectors.list", GET "/v1/connectors", [ApiKey],
-    [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_LIST = "connector_list_v1" "beta.connectors.list", GET "/v1/connectors", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().connectors().list(…)` (operation `connector_list_v1`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -791,9 +794,12 @@ pub struct ListBuilder<'c> {
 
 impl<'c> ListBuilder<'c> {
     crate::runtime::param_setters! {
-        #[doc = " The `query_filters` query parameter."] query_filters : crate
-        ::models::ConnectorsQueryFilters, #[doc = " The `cursor` query parameter."]
-        cursor : String, #[doc = " The `page_size` query parameter."] page_size : i64
+        /// The `query_filters` query parameter.
+        query_filters: crate::models::ConnectorsQueryFilters,
+        /// The `cursor` query parameter.
+        cursor: String,
+        /// The `page_size` query parameter.
+        page_size: i64,
     }
 
     crate::runtime::request_options!();
@@ -811,12 +817,15 @@ impl<'c> ListBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(ListBuilder, crate ::models::PaginatedConnectors);
+crate::runtime::into_future!(ListBuilder, crate::models::PaginatedConnectors);
 
-crate::runtime::operation!(
-    OP_CREATE = "connector_create_v1" "beta.connectors.create", POST "/v1/connectors",
-    [ApiKey], [(422u16, crate ::errors::decode_http_validation_error)], [201u16]
-);
+crate::runtime::operation!(OP_CREATE = "connector_create_v1" "beta.connectors.create", POST "/v1/connectors", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    201u16,
+]);
 
 /// Request builder for `client.beta().connectors().create(…)` (operation `connector_create_v1`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -841,13 +850,15 @@ impl<'c> CreateBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(CreateBuilder, crate ::models::Connector);
+crate::runtime::into_future!(CreateBuilder, crate::models::Connector);
 
-crate::runtime::operation!(
-    OP_GET_AUTH_URL = "connector_get_auth_url_v1" "beta.connectors.get_auth_url", GET
-    "/v1/connectors/{connector_id_or_name}/auth_url", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_GET_AUTH_URL = "connector_get_auth_url_v1" "beta.connectors.get_auth_url", GET "/v1/connectors/{connector_id_or_name}/auth_url", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().connectors().get_auth_url(…)` (operation `connector_get_auth_url_v1`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -865,16 +876,20 @@ pub struct GetAuthUrlBuilder<'c> {
 
 impl<'c> GetAuthUrlBuilder<'c> {
     crate::runtime::param_setters! {
-        #[doc = " The `app_return_url` query parameter."] app_return_url : String, #[doc
-        =
-        " Auth method type to use for the authorization URL. Required when the connector supports multiple interactive auth methods; otherwise the sole method is selected automatically. Use this to pick a specific method (e.g. 'oauth2' vs 'github_app')."]
-        #[doc = ""] #[doc = " The `method_type` query parameter."] method_type : crate
-        ::models::OutboundAuthenticationType, #[doc =
-        " The `credentials_name` query parameter."] credentials_name : String, #[doc =
-        " The `credentials_title` query parameter."] credentials_title : String, #[doc =
-        " Only valid with method_type=oauth2. When true, returns a GitHub App installation URL (<https://github.com/apps/>&lt;slug>/installations/new) if the connector has the proper configuration The Github application needs to have 'Request user authorization (OAuth) during installation' enabled to perform the proper auth loop."]
-        #[doc = ""] #[doc = " The `github_installation_link` query parameter."]
-        github_installation_link : bool
+        /// The `app_return_url` query parameter.
+        app_return_url: String,
+        /// Auth method type to use for the authorization URL. Required when the connector supports multiple interactive auth methods; otherwise the sole method is selected automatically. Use this to pick a specific method (e.g. 'oauth2' vs 'github_app').
+        ///
+        /// The `method_type` query parameter.
+        method_type: crate::models::OutboundAuthenticationType,
+        /// The `credentials_name` query parameter.
+        credentials_name: String,
+        /// The `credentials_title` query parameter.
+        credentials_title: String,
+        /// Only valid with method_type=oauth2. When true, returns a GitHub App installation URL (<https://github.com/apps/>&lt;slug>/installations/new) if the connector has the proper configuration The Github application needs to have 'Request user authorization (OAuth) during installation' enabled to perform the proper auth loop.
+        ///
+        /// The `github_installation_link` query parameter.
+        github_installation_link: bool,
     }
 
     crate::runtime::request_options!();
@@ -882,12 +897,7 @@ impl<'c> GetAuthUrlBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::AuthUrlResponse> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/connectors/{}/auth_url", crate ::runtime::http::segment(& crate
-                    ::runtime::http::path_value(& self.connector_id_or_name))
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/connectors/{}/auth_url", crate::runtime::http::segment(&crate::runtime::http::path_value(&self . connector_id_or_name))));
             req.query("app_return_url", &self.app_return_url);
             req.query("method_type", &self.method_type);
             req.query("credentials_name", &self.credentials_name);
@@ -899,13 +909,15 @@ impl<'c> GetAuthUrlBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(GetAuthUrlBuilder, crate ::models::AuthUrlResponse);
+crate::runtime::into_future!(GetAuthUrlBuilder, crate::models::AuthUrlResponse);
 
-crate::runtime::operation!(
-    OP_SHARE = "connector_share_v1" "beta.connectors.share", PUT
-    "/v1/connectors/{connector_id}/share", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_SHARE = "connector_share_v1" "beta.connectors.share", PUT "/v1/connectors/{connector_id}/share", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().connectors().share(…)` (operation `connector_share_v1`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -922,25 +934,22 @@ impl<'c> ShareBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::MessageResponse> {
         let req = crate::runtime::http::build(|| {
-            let req = HttpRequest::new(
-                format!(
-                    "/v1/connectors/{}/share", crate ::runtime::http::segment(& self
-                    .connector_id)
-                ),
-            );
+            let req = HttpRequest::new(format!("/v1/connectors/{}/share", crate::runtime::http::segment(&self . connector_id)));
             Ok(req)
         });
         crate::runtime::http::send_json(self.client, &OP_SHARE, req, self.opts)
     }
 }
 
-crate::runtime::into_future!(ShareBuilder, crate ::models::MessageResponse);
+crate::runtime::into_future!(ShareBuilder, crate::models::MessageResponse);
 
-crate::runtime::operation!(
-    OP_UNSHARE = "connector_unshare_v1" "beta.connectors.unshare", DELETE
-    "/v1/connectors/{connector_id}/share", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_UNSHARE = "connector_unshare_v1" "beta.connectors.unshare", DELETE "/v1/connectors/{connector_id}/share", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().connectors().unshare(…)` (operation `connector_unshare_v1`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -957,25 +966,22 @@ impl<'c> UnshareBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::MessageResponse> {
         let req = crate::runtime::http::build(|| {
-            let req = HttpRequest::new(
-                format!(
-                    "/v1/connectors/{}/share", crate ::runtime::http::segment(& self
-                    .connector_id)
-                ),
-            );
+            let req = HttpRequest::new(format!("/v1/connectors/{}/share", crate::runtime::http::segment(&self . connector_id)));
             Ok(req)
         });
         crate::runtime::http::send_json(self.client, &OP_UNSHARE, req, self.opts)
     }
 }
 
-crate::runtime::into_future!(UnshareBuilder, crate ::models::MessageResponse);
+crate::runtime::into_future!(UnshareBuilder, crate::models::MessageResponse);
 
-crate::runtime::operation!(
-    OP_ACTIVATE = "connector_activate_for_consumer_v1" "beta.connectors.activate", POST
-    "/v1/connectors/{connector_id}/{consumer_scope}/activate", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_ACTIVATE = "connector_activate_for_consumer_v1" "beta.connectors.activate", POST "/v1/connectors/{connector_id}/{consumer_scope}/activate", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().connectors().activate(…)` (operation `connector_activate_for_consumer_v1`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -993,26 +999,22 @@ impl<'c> ActivateBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::MessageResponse> {
         let req = crate::runtime::http::build(|| {
-            let req = HttpRequest::new(
-                format!(
-                    "/v1/connectors/{}/{}/activate", crate ::runtime::http::segment(&
-                    self.connector_id), crate ::runtime::http::segment(& self
-                    .consumer_scope.to_string())
-                ),
-            );
+            let req = HttpRequest::new(format!("/v1/connectors/{}/{}/activate", crate::runtime::http::segment(&self . connector_id), crate::runtime::http::segment(&self . consumer_scope . to_string())));
             Ok(req)
         });
         crate::runtime::http::send_json(self.client, &OP_ACTIVATE, req, self.opts)
     }
 }
 
-crate::runtime::into_future!(ActivateBuilder, crate ::models::MessageResponse);
+crate::runtime::into_future!(ActivateBuilder, crate::models::MessageResponse);
 
-crate::runtime::operation!(
-    OP_DEACTIVATE = "connector_deactivate_for_consumer_v1" "beta.connectors.deactivate",
-    POST "/v1/connectors/{connector_id}/{consumer_scope}/deactivate", [ApiKey], [(422u16,
-    crate ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_DEACTIVATE = "connector_deactivate_for_consumer_v1" "beta.connectors.deactivate", POST "/v1/connectors/{connector_id}/{consumer_scope}/deactivate", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().connectors().deactivate(…)` (operation `connector_deactivate_for_consumer_v1`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -1030,26 +1032,22 @@ impl<'c> DeactivateBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::MessageResponse> {
         let req = crate::runtime::http::build(|| {
-            let req = HttpRequest::new(
-                format!(
-                    "/v1/connectors/{}/{}/deactivate", crate ::runtime::http::segment(&
-                    self.connector_id), crate ::runtime::http::segment(& self
-                    .consumer_scope.to_string())
-                ),
-            );
+            let req = HttpRequest::new(format!("/v1/connectors/{}/{}/deactivate", crate::runtime::http::segment(&self . connector_id), crate::runtime::http::segment(&self . consumer_scope . to_string())));
             Ok(req)
         });
         crate::runtime::http::send_json(self.client, &OP_DEACTIVATE, req, self.opts)
     }
 }
 
-crate::runtime::into_future!(DeactivateBuilder, crate ::models::MessageResponse);
+crate::runtime::into_future!(DeactivateBuilder, crate::models::MessageResponse);
 
-crate::runtime::operation!(
-    OP_CALL_TOOL = "connector_call_tool_v1" "beta.connectors.call_tool", POST
-    "/v1/connectors/{connector_id_or_name}/tools/{tool_name}/call", [ApiKey], [(422u16,
-    crate ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_CALL_TOOL = "connector_call_tool_v1" "beta.connectors.call_tool", POST "/v1/connectors/{connector_id_or_name}/tools/{tool_name}/call", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().connectors().call_tool(…)` (operation `connector_call_tool_v1`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -1065,7 +1063,8 @@ pub struct CallToolBuilder<'c> {
 
 impl<'c> CallToolBuilder<'c> {
     crate::runtime::param_setters! {
-        #[doc = " The `credentials_name` query parameter."] credentials_name : String
+        /// The `credentials_name` query parameter.
+        credentials_name: String,
     }
 
     crate::runtime::request_options!();
@@ -1073,13 +1072,7 @@ impl<'c> CallToolBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::ConnectorToolCallResponse> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/connectors/{}/tools/{}/call", crate ::runtime::http::segment(&
-                    crate ::runtime::http::path_value(& self.connector_id_or_name)),
-                    crate ::runtime::http::segment(& self.tool_name)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/connectors/{}/tools/{}/call", crate::runtime::http::segment(&crate::runtime::http::path_value(&self . connector_id_or_name)), crate::runtime::http::segment(&self . tool_name)));
             req.query("credentials_name", &self.credentials_name);
             req = req.json(&OP_CALL_TOOL, &self.body)?;
             Ok(req)
@@ -1088,13 +1081,15 @@ impl<'c> CallToolBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(CallToolBuilder, crate ::models::ConnectorToolCallResponse);
+crate::runtime::into_future!(CallToolBuilder, crate::models::ConnectorToolCallResponse);
 
-crate::runtime::operation!(
-    OP_LIST_TOOLS = "connector_list_tools_v1" "beta.connectors.list_tools", GET
-    "/v1/connectors/{connector_id_or_name}/tools", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_LIST_TOOLS = "connector_list_tools_v1" "beta.connectors.list_tools", GET "/v1/connectors/{connector_id_or_name}/tools", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().connectors().list_tools(…)` (operation `connector_list_tools_v1`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -1112,12 +1107,18 @@ pub struct ListToolsBuilder<'c> {
 
 impl<'c> ListToolsBuilder<'c> {
     crate::runtime::param_setters! {
-        #[doc = " The `page` query parameter."] page : i64, #[doc =
-        " The `page_size` query parameter."] page_size : i64, #[doc =
-        " The `refresh` query parameter."] refresh : bool, #[doc =
-        " Return a simplified payload with only name, description, annotations, and a compact inputSchema."]
-        #[doc = ""] #[doc = " The `pretty` query parameter."] pretty : bool, #[doc =
-        " The `credentials_name` query parameter."] credentials_name : String
+        /// The `page` query parameter.
+        page: i64,
+        /// The `page_size` query parameter.
+        page_size: i64,
+        /// The `refresh` query parameter.
+        refresh: bool,
+        /// Return a simplified payload with only name, description, annotations, and a compact inputSchema.
+        ///
+        /// The `pretty` query parameter.
+        pretty: bool,
+        /// The `credentials_name` query parameter.
+        credentials_name: String,
     }
 
     crate::runtime::request_options!();
@@ -1125,12 +1126,7 @@ impl<'c> ListToolsBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::ConnectorsListToolsResponse> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/connectors/{}/tools", crate ::runtime::http::segment(& crate
-                    ::runtime::http::path_value(& self.connector_id_or_name))
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/connectors/{}/tools", crate::runtime::http::segment(&crate::runtime::http::path_value(&self . connector_id_or_name))));
             req.query("page", &self.page);
             req.query("page_size", &self.page_size);
             req.query("refresh", &self.refresh);
@@ -1142,16 +1138,15 @@ impl<'c> ListToolsBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    ListToolsBuilder, crate ::models::ConnectorsListToolsResponse
-);
+crate::runtime::into_future!(ListToolsBuilder, crate::models::ConnectorsListToolsResponse);
 
-crate::runtime::operation!(
-    OP_GET_AUTHENTICATION_METHODS = "connector_get_authentication_methods_v1"
-    "beta.connectors.get_authentication_methods", GET
-    "/v1/connectors/{connector_id_or_name}/authentication_methods", [ApiKey], [(422u16,
-    crate ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_GET_AUTHENTICATION_METHODS = "connector_get_authentication_methods_v1" "beta.connectors.get_authentication_methods", GET "/v1/connectors/{connector_id_or_name}/authentication_methods", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().connectors().get_authentication_methods(…)` (operation `connector_get_authentication_methods_v1`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -1170,13 +1165,7 @@ impl<'c> GetAuthenticationMethodsBuilder<'c> {
         self,
     ) -> crate::Pending<'c, Vec<crate::models::PublicAuthenticationMethod>> {
         let req = crate::runtime::http::build(|| {
-            let req = HttpRequest::new(
-                format!(
-                    "/v1/connectors/{}/authentication_methods", crate
-                    ::runtime::http::segment(& crate ::runtime::http::path_value(& self
-                    .connector_id_or_name))
-                ),
-            );
+            let req = HttpRequest::new(format!("/v1/connectors/{}/authentication_methods", crate::runtime::http::segment(&crate::runtime::http::path_value(&self . connector_id_or_name))));
             Ok(req)
         });
         crate::runtime::http::send_json(
@@ -1188,16 +1177,15 @@ impl<'c> GetAuthenticationMethodsBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    GetAuthenticationMethodsBuilder, Vec < crate ::models::PublicAuthenticationMethod >
-);
+crate::runtime::into_future!(GetAuthenticationMethodsBuilder, Vec<crate::models::PublicAuthenticationMethod>);
 
-crate::runtime::operation!(
-    OP_LIST_ORGANIZATION_CREDENTIALS = "connector_list_organization_credentials_v1"
-    "beta.connectors.list_organization_credentials", GET
-    "/v1/connectors/{connector_id_or_name}/organization/credentials", [ApiKey], [(422u16,
-    crate ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_LIST_ORGANIZATION_CREDENTIALS = "connector_list_organization_credentials_v1" "beta.connectors.list_organization_credentials", GET "/v1/connectors/{connector_id_or_name}/organization/credentials", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().connectors().list_organization_credentials(…)` (operation `connector_list_organization_credentials_v1`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -1212,9 +1200,10 @@ pub struct ListOrganizationCredentialsBuilder<'c> {
 
 impl<'c> ListOrganizationCredentialsBuilder<'c> {
     crate::runtime::param_setters! {
-        #[doc = " The `auth_type` query parameter."] auth_type : crate
-        ::models::OutboundAuthenticationType, #[doc =
-        " The `fetch_default` query parameter."] fetch_default : bool
+        /// The `auth_type` query parameter.
+        auth_type: crate::models::OutboundAuthenticationType,
+        /// The `fetch_default` query parameter.
+        fetch_default: bool,
     }
 
     crate::runtime::request_options!();
@@ -1222,13 +1211,7 @@ impl<'c> ListOrganizationCredentialsBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::CredentialsResponse> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/connectors/{}/organization/credentials", crate
-                    ::runtime::http::segment(& crate ::runtime::http::path_value(& self
-                    .connector_id_or_name))
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/connectors/{}/organization/credentials", crate::runtime::http::segment(&crate::runtime::http::path_value(&self . connector_id_or_name))));
             req.query("auth_type", &self.auth_type);
             req.query("fetch_default", &self.fetch_default);
             Ok(req)
@@ -1242,17 +1225,15 @@ impl<'c> ListOrganizationCredentialsBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    ListOrganizationCredentialsBuilder, crate ::models::CredentialsResponse
-);
+crate::runtime::into_future!(ListOrganizationCredentialsBuilder, crate::models::CredentialsResponse);
 
-crate::runtime::operation!(
-    OP_CREATE_OR_UPDATE_ORGANIZATION_CREDENTIALS =
-    "connector_create_or_update_organization_credentials_v1"
-    "beta.connectors.create_or_update_organization_credentials", POST
-    "/v1/connectors/{connector_id_or_name}/organization/credentials", [ApiKey], [(422u16,
-    crate ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_CREATE_OR_UPDATE_ORGANIZATION_CREDENTIALS = "connector_create_or_update_organization_credentials_v1" "beta.connectors.create_or_update_organization_credentials", POST "/v1/connectors/{connector_id_or_name}/organization/credentials", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().connectors().create_or_update_organization_credentials(…)` (operation `connector_create_or_update_organization_credentials_v1`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -1270,13 +1251,7 @@ impl<'c> CreateOrUpdateOrganizationCredentialsBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::MessageResponse> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/connectors/{}/organization/credentials", crate
-                    ::runtime::http::segment(& crate ::runtime::http::path_value(& self
-                    .connector_id_or_name))
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/connectors/{}/organization/credentials", crate::runtime::http::segment(&crate::runtime::http::path_value(&self . connector_id_or_name))));
             req = req.json(&OP_CREATE_OR_UPDATE_ORGANIZATION_CREDENTIALS, &self.body)?;
             Ok(req)
         });
@@ -1289,16 +1264,15 @@ impl<'c> CreateOrUpdateOrganizationCredentialsBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    CreateOrUpdateOrganizationCredentialsBuilder, crate ::models::MessageResponse
-);
+crate::runtime::into_future!(CreateOrUpdateOrganizationCredentialsBuilder, crate::models::MessageResponse);
 
-crate::runtime::operation!(
-    OP_LIST_WORKSPACE_CREDENTIALS = "connector_list_workspace_credentials_v1"
-    "beta.connectors.list_workspace_credentials", GET
-    "/v1/connectors/{connector_id_or_name}/workspace/credentials", [ApiKey], [(422u16,
-    crate ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_LIST_WORKSPACE_CREDENTIALS = "connector_list_workspace_credentials_v1" "beta.connectors.list_workspace_credentials", GET "/v1/connectors/{connector_id_or_name}/workspace/credentials", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().connectors().list_workspace_credentials(…)` (operation `connector_list_workspace_credentials_v1`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -1313,9 +1287,10 @@ pub struct ListWorkspaceCredentialsBuilder<'c> {
 
 impl<'c> ListWorkspaceCredentialsBuilder<'c> {
     crate::runtime::param_setters! {
-        #[doc = " The `auth_type` query parameter."] auth_type : crate
-        ::models::OutboundAuthenticationType, #[doc =
-        " The `fetch_default` query parameter."] fetch_default : bool
+        /// The `auth_type` query parameter.
+        auth_type: crate::models::OutboundAuthenticationType,
+        /// The `fetch_default` query parameter.
+        fetch_default: bool,
     }
 
     crate::runtime::request_options!();
@@ -1323,13 +1298,7 @@ impl<'c> ListWorkspaceCredentialsBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::CredentialsResponse> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/connectors/{}/workspace/credentials", crate
-                    ::runtime::http::segment(& crate ::runtime::http::path_value(& self
-                    .connector_id_or_name))
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/connectors/{}/workspace/credentials", crate::runtime::http::segment(&crate::runtime::http::path_value(&self . connector_id_or_name))));
             req.query("auth_type", &self.auth_type);
             req.query("fetch_default", &self.fetch_default);
             Ok(req)
@@ -1343,17 +1312,15 @@ impl<'c> ListWorkspaceCredentialsBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    ListWorkspaceCredentialsBuilder, crate ::models::CredentialsResponse
-);
+crate::runtime::into_future!(ListWorkspaceCredentialsBuilder, crate::models::CredentialsResponse);
 
-crate::runtime::operation!(
-    OP_CREATE_OR_UPDATE_WORKSPACE_CREDENTIALS =
-    "connector_create_or_update_workspace_credentials_v1"
-    "beta.connectors.create_or_update_workspace_credentials", POST
-    "/v1/connectors/{connector_id_or_name}/workspace/credentials", [ApiKey], [(422u16,
-    crate ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_CREATE_OR_UPDATE_WORKSPACE_CREDENTIALS = "connector_create_or_update_workspace_credentials_v1" "beta.connectors.create_or_update_workspace_credentials", POST "/v1/connectors/{connector_id_or_name}/workspace/credentials", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().connectors().create_or_update_workspace_credentials(…)` (operation `connector_create_or_update_workspace_credentials_v1`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -1371,13 +1338,7 @@ impl<'c> CreateOrUpdateWorkspaceCredentialsBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::MessageResponse> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/connectors/{}/workspace/credentials", crate
-                    ::runtime::http::segment(& crate ::runtime::http::path_value(& self
-                    .connector_id_or_name))
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/connectors/{}/workspace/credentials", crate::runtime::http::segment(&crate::runtime::http::path_value(&self . connector_id_or_name))));
             req = req.json(&OP_CREATE_OR_UPDATE_WORKSPACE_CREDENTIALS, &self.body)?;
             Ok(req)
         });
@@ -1390,16 +1351,15 @@ impl<'c> CreateOrUpdateWorkspaceCredentialsBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    CreateOrUpdateWorkspaceCredentialsBuilder, crate ::models::MessageResponse
-);
+crate::runtime::into_future!(CreateOrUpdateWorkspaceCredentialsBuilder, crate::models::MessageResponse);
 
-crate::runtime::operation!(
-    OP_LIST_USER_CREDENTIALS = "connector_list_user_credentials_v1"
-    "beta.connectors.list_user_credentials", GET
-    "/v1/connectors/{connector_id_or_name}/user/credentials", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_LIST_USER_CREDENTIALS = "connector_list_user_credentials_v1" "beta.connectors.list_user_credentials", GET "/v1/connectors/{connector_id_or_name}/user/credentials", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().connectors().list_user_credentials(…)` (operation `connector_list_user_credentials_v1`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -1414,9 +1374,10 @@ pub struct ListUserCredentialsBuilder<'c> {
 
 impl<'c> ListUserCredentialsBuilder<'c> {
     crate::runtime::param_setters! {
-        #[doc = " The `auth_type` query parameter."] auth_type : crate
-        ::models::OutboundAuthenticationType, #[doc =
-        " The `fetch_default` query parameter."] fetch_default : bool
+        /// The `auth_type` query parameter.
+        auth_type: crate::models::OutboundAuthenticationType,
+        /// The `fetch_default` query parameter.
+        fetch_default: bool,
     }
 
     crate::runtime::request_options!();
@@ -1424,13 +1385,7 @@ impl<'c> ListUserCredentialsBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::CredentialsResponse> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/connectors/{}/user/credentials", crate
-                    ::runtime::http::segment(& crate ::runtime::http::path_value(& self
-                    .connector_id_or_name))
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/connectors/{}/user/credentials", crate::runtime::http::segment(&crate::runtime::http::path_value(&self . connector_id_or_name))));
             req.query("auth_type", &self.auth_type);
             req.query("fetch_default", &self.fetch_default);
             Ok(req)
@@ -1444,17 +1399,15 @@ impl<'c> ListUserCredentialsBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    ListUserCredentialsBuilder, crate ::models::CredentialsResponse
-);
+crate::runtime::into_future!(ListUserCredentialsBuilder, crate::models::CredentialsResponse);
 
-crate::runtime::operation!(
-    OP_CREATE_OR_UPDATE_USER_CREDENTIALS =
-    "connector_create_or_update_user_credentials_v1"
-    "beta.connectors.create_or_update_user_credentials", POST
-    "/v1/connectors/{connector_id_or_name}/user/credentials", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_CREATE_OR_UPDATE_USER_CREDENTIALS = "connector_create_or_update_user_credentials_v1" "beta.connectors.create_or_update_user_credentials", POST "/v1/connectors/{connector_id_or_name}/user/credentials", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().connectors().create_or_update_user_credentials(…)` (operation `connector_create_or_update_user_credentials_v1`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -1472,13 +1425,7 @@ impl<'c> CreateOrUpdateUserCredentialsBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::MessageResponse> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/connectors/{}/user/credentials", crate
-                    ::runtime::http::segment(& crate ::runtime::http::path_value(& self
-                    .connector_id_or_name))
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/connectors/{}/user/credentials", crate::runtime::http::segment(&crate::runtime::http::path_value(&self . connector_id_or_name))));
             req = req.json(&OP_CREATE_OR_UPDATE_USER_CREDENTIALS, &self.body)?;
             Ok(req)
         });
@@ -1491,16 +1438,15 @@ impl<'c> CreateOrUpdateUserCredentialsBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    CreateOrUpdateUserCredentialsBuilder, crate ::models::MessageResponse
-);
+crate::runtime::into_future!(CreateOrUpdateUserCredentialsBuilder, crate::models::MessageResponse);
 
-crate::runtime::operation!(
-    OP_DELETE_ALL_USER_CREDENTIALS = "connector_delete_all_user_credentials_v1"
-    "beta.connectors.delete_all_user_credentials", DELETE
-    "/v1/connectors/{connector_id_or_name}/user/credentials", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_DELETE_ALL_USER_CREDENTIALS = "connector_delete_all_user_credentials_v1" "beta.connectors.delete_all_user_credentials", DELETE "/v1/connectors/{connector_id_or_name}/user/credentials", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().connectors().delete_all_user_credentials(…)` (operation `connector_delete_all_user_credentials_v1`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -1517,13 +1463,7 @@ impl<'c> DeleteAllUserCredentialsBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::MessageResponse> {
         let req = crate::runtime::http::build(|| {
-            let req = HttpRequest::new(
-                format!(
-                    "/v1/connectors/{}/user/credentials", crate
-                    ::runtime::http::segment(& crate ::runtime::http::path_value(& self
-                    .connector_id_or_name))
-                ),
-            );
+            let req = HttpRequest::new(format!("/v1/connectors/{}/user/credentials", crate::runtime::http::segment(&crate::runtime::http::path_value(&self . connector_id_or_name))));
             Ok(req)
         });
         crate::runtime::http::send_json(
@@ -1535,16 +1475,15 @@ impl<'c> DeleteAllUserCredentialsBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    DeleteAllUserCredentialsBuilder, crate ::models::MessageResponse
-);
+crate::runtime::into_future!(DeleteAllUserCredentialsBuilder, crate::models::MessageResponse);
 
-crate::runtime::operation!(
-    OP_DELETE_ORGANIZATION_CREDENTIALS = "connector_delete_organization_credentials_v1"
-    "beta.connectors.delete_organization_credentials", DELETE
-    "/v1/connectors/{connector_id_or_name}/organization/credentials/{credentials_name}",
-    [ApiKey], [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_DELETE_ORGANIZATION_CREDENTIALS = "connector_delete_organization_credentials_v1" "beta.connectors.delete_organization_credentials", DELETE "/v1/connectors/{connector_id_or_name}/organization/credentials/{credentials_name}", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().connectors().delete_organization_credentials(…)` (operation `connector_delete_organization_credentials_v1`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -1562,14 +1501,7 @@ impl<'c> DeleteOrganizationCredentialsBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::MessageResponse> {
         let req = crate::runtime::http::build(|| {
-            let req = HttpRequest::new(
-                format!(
-                    "/v1/connectors/{}/organization/credentials/{}", crate
-                    ::runtime::http::segment(& crate ::runtime::http::path_value(& self
-                    .connector_id_or_name)), crate ::runtime::http::segment(& self
-                    .credentials_name)
-                ),
-            );
+            let req = HttpRequest::new(format!("/v1/connectors/{}/organization/credentials/{}", crate::runtime::http::segment(&crate::runtime::http::path_value(&self . connector_id_or_name)), crate::runtime::http::segment(&self . credentials_name)));
             Ok(req)
         });
         crate::runtime::http::send_json(
@@ -1581,16 +1513,15 @@ impl<'c> DeleteOrganizationCredentialsBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    DeleteOrganizationCredentialsBuilder, crate ::models::MessageResponse
-);
+crate::runtime::into_future!(DeleteOrganizationCredentialsBuilder, crate::models::MessageResponse);
 
-crate::runtime::operation!(
-    OP_DELETE_WORKSPACE_CREDENTIALS = "connector_delete_workspace_credentials_v1"
-    "beta.connectors.delete_workspace_credentials", DELETE
-    "/v1/connectors/{connector_id_or_name}/workspace/credentials/{credentials_name}",
-    [ApiKey], [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_DELETE_WORKSPACE_CREDENTIALS = "connector_delete_workspace_credentials_v1" "beta.connectors.delete_workspace_credentials", DELETE "/v1/connectors/{connector_id_or_name}/workspace/credentials/{credentials_name}", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().connectors().delete_workspace_credentials(…)` (operation `connector_delete_workspace_credentials_v1`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -1608,14 +1539,7 @@ impl<'c> DeleteWorkspaceCredentialsBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::MessageResponse> {
         let req = crate::runtime::http::build(|| {
-            let req = HttpRequest::new(
-                format!(
-                    "/v1/connectors/{}/workspace/credentials/{}", crate
-                    ::runtime::http::segment(& crate ::runtime::http::path_value(& self
-                    .connector_id_or_name)), crate ::runtime::http::segment(& self
-                    .credentials_name)
-                ),
-            );
+            let req = HttpRequest::new(format!("/v1/connectors/{}/workspace/credentials/{}", crate::runtime::http::segment(&crate::runtime::http::path_value(&self . connector_id_or_name)), crate::runtime::http::segment(&self . credentials_name)));
             Ok(req)
         });
         crate::runtime::http::send_json(
@@ -1627,16 +1551,15 @@ impl<'c> DeleteWorkspaceCredentialsBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    DeleteWorkspaceCredentialsBuilder, crate ::models::MessageResponse
-);
+crate::runtime::into_future!(DeleteWorkspaceCredentialsBuilder, crate::models::MessageResponse);
 
-crate::runtime::operation!(
-    OP_DELETE_USER_CREDENTIALS = "connector_delete_user_credentials_v1"
-    "beta.connectors.delete_user_credentials", DELETE
-    "/v1/connectors/{connector_id_or_name}/user/credentials/{credentials_name}",
-    [ApiKey], [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_DELETE_USER_CREDENTIALS = "connector_delete_user_credentials_v1" "beta.connectors.delete_user_credentials", DELETE "/v1/connectors/{connector_id_or_name}/user/credentials/{credentials_name}", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().connectors().delete_user_credentials(…)` (operation `connector_delete_user_credentials_v1`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -1654,14 +1577,7 @@ impl<'c> DeleteUserCredentialsBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::MessageResponse> {
         let req = crate::runtime::http::build(|| {
-            let req = HttpRequest::new(
-                format!(
-                    "/v1/connectors/{}/user/credentials/{}", crate
-                    ::runtime::http::segment(& crate ::runtime::http::path_value(& self
-                    .connector_id_or_name)), crate ::runtime::http::segment(& self
-                    .credentials_name)
-                ),
-            );
+            let req = HttpRequest::new(format!("/v1/connectors/{}/user/credentials/{}", crate::runtime::http::segment(&crate::runtime::http::path_value(&self . connector_id_or_name)), crate::runtime::http::segment(&self . credentials_name)));
             Ok(req)
         });
         crate::runtime::http::send_json(
@@ -1673,15 +1589,15 @@ impl<'c> DeleteUserCredentialsBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    DeleteUserCredentialsBuilder, crate ::models::MessageResponse
-);
+crate::runtime::into_future!(DeleteUserCredentialsBuilder, crate::models::MessageResponse);
 
-crate::runtime::operation!(
-    OP_GET = "connector_get_v1" "beta.connectors.get", GET
-    "/v1/connectors/{connector_id_or_name}", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_GET = "connector_get_v1" "beta.connectors.get", GET "/v1/connectors/{connector_id_or_name}", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().connectors().get(…)` (operation `connector_get_v1`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -1696,13 +1612,14 @@ pub struct GetBuilder<'c> {
 
 impl<'c> GetBuilder<'c> {
     crate::runtime::param_setters! {
-        #[doc =
-        " Fetch the user-level data associated with the connector (e.g. connection credentials)."]
-        #[doc = ""] #[doc = " The `fetch_user_data` query parameter."] fetch_user_data :
-        bool, #[doc =
-        " Fetch the customer data associated with the connector (e.g. customer secrets / config)."]
-        #[doc = ""] #[doc = " The `fetch_customer_data` query parameter."]
-        fetch_customer_data : bool
+        /// Fetch the user-level data associated with the connector (e.g. connection credentials).
+        ///
+        /// The `fetch_user_data` query parameter.
+        fetch_user_data: bool,
+        /// Fetch the customer data associated with the connector (e.g. customer secrets / config).
+        ///
+        /// The `fetch_customer_data` query parameter.
+        fetch_customer_data: bool,
     }
 
     crate::runtime::request_options!();
@@ -1710,12 +1627,7 @@ impl<'c> GetBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::Connector> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/connectors/{}", crate ::runtime::http::segment(& crate
-                    ::runtime::http::path_value(& self.connector_id_or_name))
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/connectors/{}", crate::runtime::http::segment(&crate::runtime::http::path_value(&self . connector_id_or_name))));
             req.query("fetch_user_data", &self.fetch_user_data);
             req.query("fetch_customer_data", &self.fetch_customer_data);
             Ok(req)
@@ -1724,13 +1636,15 @@ impl<'c> GetBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(GetBuilder, crate ::models::Connector);
+crate::runtime::into_future!(GetBuilder, crate::models::Connector);
 
-crate::runtime::operation!(
-    OP_DELETE = "connector_delete_v1" "beta.connectors.delete", DELETE
-    "/v1/connectors/{connector_id}", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_DELETE = "connector_delete_v1" "beta.connectors.delete", DELETE "/v1/connectors/{connector_id}", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().connectors().delete(…)` (operation `connector_delete_v1`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -1747,25 +1661,22 @@ impl<'c> DeleteBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::MessageResponse> {
         let req = crate::runtime::http::build(|| {
-            let req = HttpRequest::new(
-                format!(
-                    "/v1/connectors/{}", crate ::runtime::http::segment(& self
-                    .connector_id)
-                ),
-            );
+            let req = HttpRequest::new(format!("/v1/connectors/{}", crate::runtime::http::segment(&self . connector_id)));
             Ok(req)
         });
         crate::runtime::http::send_json(self.client, &OP_DELETE, req, self.opts)
     }
 }
 
-crate::runtime::into_future!(DeleteBuilder, crate ::models::MessageResponse);
+crate::runtime::into_future!(DeleteBuilder, crate::models::MessageResponse);
 
-crate::runtime::operation!(
-    OP_UPDATE = "connector_update_v1" "beta.connectors.update", PATCH
-    "/v1/connectors/{connector_id}", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_UPDATE = "connector_update_v1" "beta.connectors.update", PATCH "/v1/connectors/{connector_id}", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().connectors().update(…)` (operation `connector_update_v1`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -1783,12 +1694,7 @@ impl<'c> UpdateBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::Connector> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/connectors/{}", crate ::runtime::http::segment(& self
-                    .connector_id)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/connectors/{}", crate::runtime::http::segment(&self . connector_id)));
             req = req.json(&OP_UPDATE, &self.body)?;
             Ok(req)
         });
@@ -1796,4 +1702,4 @@ impl<'c> UpdateBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(UpdateBuilder, crate ::models::Connector);
+crate::runtime::into_future!(UpdateBuilder, crate::models::Connector);

@@ -373,11 +373,13 @@ impl<'c> Conversations<'c> {
     }
 }
 
-crate::runtime::operation!(
-    OP_LIST = "agents_api_v1_conversations_list" "beta.conversations.list", GET
-    "/v1/conversations", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_LIST = "agents_api_v1_conversations_list" "beta.conversations.list", GET "/v1/conversations", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().conversations().list(…)` (operation `agents_api_v1_conversations_list`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -392,10 +394,13 @@ pub struct ListBuilder<'c> {
 
 impl<'c> ListBuilder<'c> {
     crate::runtime::param_setters! {
-        #[doc = " The `page` query parameter."] page : i64, #[doc =
-        " The `page_size` query parameter."] page_size : i64, #[doc =
-        " The `metadata` query parameter."] metadata : std::collections::BTreeMap <
-        String, serde_json::Value >
+        /// The `page` query parameter.
+        page: i64,
+        /// The `page_size` query parameter.
+        page_size: i64,
+        /// The `metadata` query parameter.
+        metadata: std::collections::BTreeMap<String,
+        serde_json::Value >,
     }
 
     crate::runtime::request_options!();
@@ -413,13 +418,15 @@ impl<'c> ListBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(ListBuilder, Vec < crate ::models::Conversation >);
+crate::runtime::into_future!(ListBuilder, Vec<crate::models::Conversation>);
 
-crate::runtime::operation!(
-    OP_START = "agents_api_v1_conversations_start" "beta.conversations.start", POST
-    "/v1/conversations", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_START = "agents_api_v1_conversations_start" "beta.conversations.start", POST "/v1/conversations", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().conversations().start(…)` (operation `agents_api_v1_conversations_start`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -444,13 +451,15 @@ impl<'c> StartBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(StartBuilder, crate ::models::ConversationResponse);
+crate::runtime::into_future!(StartBuilder, crate::models::ConversationResponse);
 
-crate::runtime::operation!(
-    OP_GET = "agents_api_v1_conversations_get" "beta.conversations.get", GET
-    "/v1/conversations/{conversation_id}", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_GET = "agents_api_v1_conversations_get" "beta.conversations.get", GET "/v1/conversations/{conversation_id}", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().conversations().get(…)` (operation `agents_api_v1_conversations_get`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -467,25 +476,22 @@ impl<'c> GetBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::Conversation> {
         let req = crate::runtime::http::build(|| {
-            let req = HttpRequest::new(
-                format!(
-                    "/v1/conversations/{}", crate ::runtime::http::segment(& self
-                    .conversation_id)
-                ),
-            );
+            let req = HttpRequest::new(format!("/v1/conversations/{}", crate::runtime::http::segment(&self . conversation_id)));
             Ok(req)
         });
         crate::runtime::http::send_json(self.client, &OP_GET, req, self.opts)
     }
 }
 
-crate::runtime::into_future!(GetBuilder, crate ::models::Conversation);
+crate::runtime::into_future!(GetBuilder, crate::models::Conversation);
 
-crate::runtime::operation!(
-    OP_APPEND = "agents_api_v1_conversations_append" "beta.conversations.append", POST
-    "/v1/conversations/{conversation_id}", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_APPEND = "agents_api_v1_conversations_append" "beta.conversations.append", POST "/v1/conversations/{conversation_id}", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().conversations().append(…)` (operation `agents_api_v1_conversations_append`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -503,12 +509,7 @@ impl<'c> AppendBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::ConversationResponse> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/conversations/{}", crate ::runtime::http::segment(& self
-                    .conversation_id)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/conversations/{}", crate::runtime::http::segment(&self . conversation_id)));
             req = req.json(&OP_APPEND, &self.body)?;
             Ok(req)
         });
@@ -516,13 +517,15 @@ impl<'c> AppendBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(AppendBuilder, crate ::models::ConversationResponse);
+crate::runtime::into_future!(AppendBuilder, crate::models::ConversationResponse);
 
-crate::runtime::operation!(
-    OP_DELETE = "agents_api_v1_conversations_delete" "beta.conversations.delete", DELETE
-    "/v1/conversations/{conversation_id}", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [204u16]
-);
+crate::runtime::operation!(OP_DELETE = "agents_api_v1_conversations_delete" "beta.conversations.delete", DELETE "/v1/conversations/{conversation_id}", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    204u16,
+]);
 
 /// Request builder for `client.beta().conversations().delete(…)` (operation `agents_api_v1_conversations_delete`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -539,12 +542,7 @@ impl<'c> DeleteBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, ()> {
         let req = crate::runtime::http::build(|| {
-            let req = HttpRequest::new(
-                format!(
-                    "/v1/conversations/{}", crate ::runtime::http::segment(& self
-                    .conversation_id)
-                ),
-            );
+            let req = HttpRequest::new(format!("/v1/conversations/{}", crate::runtime::http::segment(&self . conversation_id)));
             Ok(req)
         });
         crate::runtime::http::send(self.client, &OP_DELETE, req, self.opts)
@@ -553,11 +551,13 @@ impl<'c> DeleteBuilder<'c> {
 
 crate::runtime::into_future!(DeleteBuilder, ());
 
-crate::runtime::operation!(
-    OP_GET_HISTORY = "agents_api_v1_conversations_history"
-    "beta.conversations.get_history", GET "/v1/conversations/{conversation_id}/history",
-    [ApiKey], [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_GET_HISTORY = "agents_api_v1_conversations_history" "beta.conversations.get_history", GET "/v1/conversations/{conversation_id}/history", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().conversations().get_history(…)` (operation `agents_api_v1_conversations_history`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -574,26 +574,22 @@ impl<'c> GetHistoryBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::ConversationHistory> {
         let req = crate::runtime::http::build(|| {
-            let req = HttpRequest::new(
-                format!(
-                    "/v1/conversations/{}/history", crate ::runtime::http::segment(& self
-                    .conversation_id)
-                ),
-            );
+            let req = HttpRequest::new(format!("/v1/conversations/{}/history", crate::runtime::http::segment(&self . conversation_id)));
             Ok(req)
         });
         crate::runtime::http::send_json(self.client, &OP_GET_HISTORY, req, self.opts)
     }
 }
 
-crate::runtime::into_future!(GetHistoryBuilder, crate ::models::ConversationHistory);
+crate::runtime::into_future!(GetHistoryBuilder, crate::models::ConversationHistory);
 
-crate::runtime::operation!(
-    OP_GET_MESSAGES = "agents_api_v1_conversations_messages"
-    "beta.conversations.get_messages", GET
-    "/v1/conversations/{conversation_id}/messages", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_GET_MESSAGES = "agents_api_v1_conversations_messages" "beta.conversations.get_messages", GET "/v1/conversations/{conversation_id}/messages", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().conversations().get_messages(…)` (operation `agents_api_v1_conversations_messages`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -610,25 +606,22 @@ impl<'c> GetMessagesBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::ConversationMessages> {
         let req = crate::runtime::http::build(|| {
-            let req = HttpRequest::new(
-                format!(
-                    "/v1/conversations/{}/messages", crate ::runtime::http::segment(&
-                    self.conversation_id)
-                ),
-            );
+            let req = HttpRequest::new(format!("/v1/conversations/{}/messages", crate::runtime::http::segment(&self . conversation_id)));
             Ok(req)
         });
         crate::runtime::http::send_json(self.client, &OP_GET_MESSAGES, req, self.opts)
     }
 }
 
-crate::runtime::into_future!(GetMessagesBuilder, crate ::models::ConversationMessages);
+crate::runtime::into_future!(GetMessagesBuilder, crate::models::ConversationMessages);
 
-crate::runtime::operation!(
-    OP_RESTART = "agents_api_v1_conversations_restart" "beta.conversations.restart", POST
-    "/v1/conversations/{conversation_id}/restart", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_RESTART = "agents_api_v1_conversations_restart" "beta.conversations.restart", POST "/v1/conversations/{conversation_id}/restart", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().conversations().restart(…)` (operation `agents_api_v1_conversations_restart`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -646,12 +639,7 @@ impl<'c> RestartBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::ConversationResponse> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/conversations/{}/restart", crate ::runtime::http::segment(& self
-                    .conversation_id)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/conversations/{}/restart", crate::runtime::http::segment(&self . conversation_id)));
             req = req.json(&OP_RESTART, &self.body)?;
             Ok(req)
         });
@@ -659,14 +647,18 @@ impl<'c> RestartBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(RestartBuilder, crate ::models::ConversationResponse);
+crate::runtime::into_future!(RestartBuilder, crate::models::ConversationResponse);
 
-crate::runtime::operation!(
-    OP_START_STREAM = "agents_api_v1_conversations_start_stream"
-    "beta.conversations.start_stream", POST "/v1/conversations", [ApiKey], [(422u16,
-    crate ::errors::decode_http_validation_error)], [200u16],
-    events["conversation.response.done", "conversation.response.error"]
-);
+crate::runtime::operation!(OP_START_STREAM = "agents_api_v1_conversations_start_stream" "beta.conversations.start_stream", POST "/v1/conversations", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+], events [
+    "conversation.response.done",
+    "conversation.response.error",
+]);
 
 /// Request builder for `client.beta().conversations().start_stream(…)` (operation `agents_api_v1_conversations_start_stream`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -697,17 +689,18 @@ impl<'c> StartStreamBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    StartStreamBuilder, crate ::EventStream < crate ::Event < crate
-    ::models::ConversationEvent >>
-);
+crate::runtime::into_future!(StartStreamBuilder, crate::EventStream<crate::Event<crate::models::ConversationEvent>>);
 
-crate::runtime::operation!(
-    OP_APPEND_STREAM = "agents_api_v1_conversations_append_stream"
-    "beta.conversations.append_stream", POST "/v1/conversations/{conversation_id}",
-    [ApiKey], [(422u16, crate ::errors::decode_http_validation_error)], [200u16],
-    events["conversation.response.done", "conversation.response.error"]
-);
+crate::runtime::operation!(OP_APPEND_STREAM = "agents_api_v1_conversations_append_stream" "beta.conversations.append_stream", POST "/v1/conversations/{conversation_id}", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+], events [
+    "conversation.response.done",
+    "conversation.response.error",
+]);
 
 /// Request builder for `client.beta().conversations().append_stream(…)` (operation `agents_api_v1_conversations_append_stream`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -731,12 +724,7 @@ impl<'c> AppendStreamBuilder<'c> {
         crate::EventStream<crate::Event<crate::models::ConversationEvent>>,
     > {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/conversations/{}", crate ::runtime::http::segment(& self
-                    .conversation_id)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/conversations/{}", crate::runtime::http::segment(&self . conversation_id)));
             req = req.json(&OP_APPEND_STREAM, &self.body)?;
             Ok(req)
         });
@@ -744,18 +732,18 @@ impl<'c> AppendStreamBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    AppendStreamBuilder, crate ::EventStream < crate ::Event < crate
-    ::models::ConversationEvent >>
-);
+crate::runtime::into_future!(AppendStreamBuilder, crate::EventStream<crate::Event<crate::models::ConversationEvent>>);
 
-crate::runtime::operation!(
-    OP_RESTART_STREAM = "agents_api_v1_conversations_restart_stream"
-    "beta.conversations.restart_stream", POST
-    "/v1/conversations/{conversation_id}/restart", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16],
-    events["conversation.response.done", "conversation.response.error"]
-);
+crate::runtime::operation!(OP_RESTART_STREAM = "agents_api_v1_conversations_restart_stream" "beta.conversations.restart_stream", POST "/v1/conversations/{conversation_id}/restart", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+], events [
+    "conversation.response.done",
+    "conversation.response.error",
+]);
 
 /// Request builder for `client.beta().conversations().restart_stream(…)` (operation `agents_api_v1_conversations_restart_stream`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -779,12 +767,7 @@ impl<'c> RestartStreamBuilder<'c> {
         crate::EventStream<crate::Event<crate::models::ConversationEvent>>,
     > {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/conversations/{}/restart", crate ::runtime::http::segment(& self
-                    .conversation_id)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/conversations/{}/restart", crate::runtime::http::segment(&self . conversation_id)));
             req = req.json(&OP_RESTART_STREAM, &self.body)?;
             Ok(req)
         });
@@ -792,7 +775,4 @@ impl<'c> RestartStreamBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    RestartStreamBuilder, crate ::EventStream < crate ::Event < crate
-    ::models::ConversationEvent >>
-);
+crate::runtime::into_future!(RestartStreamBuilder, crate::EventStream<crate::Event<crate::models::ConversationEvent>>);

@@ -257,10 +257,11 @@ impl<'c> Prompts<'c> {
     }
 }
 
-crate::runtime::operation!(
-    OP_LIST = "prompts_list" "beta.prompts.list", GET "/v2/prompts", [ApiKey], [],
-    [200u16]
-);
+crate::runtime::operation!(OP_LIST = "prompts_list" "beta.prompts.list", GET "/v2/prompts", [
+    ApiKey,
+], [], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().prompts().list(…)` (operation `prompts_list`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug, Clone)]
@@ -280,20 +281,30 @@ pub struct ListBuilder<'c> {
 
 impl<'c> ListBuilder<'c> {
     crate::runtime::param_setters! {
-        #[doc = " The `pageSize` query parameter."] page_size : i32, #[doc =
-        " The `pageToken` query parameter."] page_token : String, #[doc =
-        " The `alias` query parameter."] alias : String, #[doc =
-        " The `fields` query parameter."] fields : Vec < String >, #[doc =
-        " Defaults to created_at when omitted."] #[doc = ""] #[doc =
-        " The `sort.field` query parameter."] sort_field : crate ::models::ListSortField,
-        #[doc =
-        " Defaults to descending for timestamp fields and ascending for text fields."]
-        #[doc = ""] #[doc = " The `sort.direction` query parameter."] sort_direction :
-        crate ::models::ListSortDirection, #[doc =
-        " REST-friendly alias for sort.field. Supported values: created_at, last_modified_at, name, title."]
-        #[doc = ""] #[doc = " The `sort_by` query parameter."] sort_by : String, #[doc =
-        " REST-friendly alias for sort.direction. Supported values: asc, desc."] #[doc =
-        ""] #[doc = " The `sort_direction` query parameter."] sort_direction_2 : String
+        /// The `pageSize` query parameter.
+        page_size: i32,
+        /// The `pageToken` query parameter.
+        page_token: String,
+        /// The `alias` query parameter.
+        alias: String,
+        /// The `fields` query parameter.
+        fields: Vec<String>,
+        /// Defaults to created_at when omitted.
+        ///
+        /// The `sort.field` query parameter.
+        sort_field: crate::models::ListSortField,
+        /// Defaults to descending for timestamp fields and ascending for text fields.
+        ///
+        /// The `sort.direction` query parameter.
+        sort_direction: crate::models::ListSortDirection,
+        /// REST-friendly alias for sort.field. Supported values: created_at, last_modified_at, name, title.
+        ///
+        /// The `sort_by` query parameter.
+        sort_by: String,
+        /// REST-friendly alias for sort.direction. Supported values: asc, desc.
+        ///
+        /// The `sort_direction` query parameter.
+        sort_direction_2: String,
     }
 
     crate::runtime::request_options!();
@@ -343,12 +354,13 @@ impl<'c> ListBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(ListBuilder, crate ::models::ListPromptsResponse);
+crate::runtime::into_future!(ListBuilder, crate::models::ListPromptsResponse);
 
-crate::runtime::operation!(
-    OP_CREATE = "prompts_create" "beta.prompts.create", POST "/v2/prompts", [ApiKey], [],
-    [200u16]
-);
+crate::runtime::operation!(OP_CREATE = "prompts_create" "beta.prompts.create", POST "/v2/prompts", [
+    ApiKey,
+], [], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().prompts().create(…)` (operation `prompts_create`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -373,12 +385,13 @@ impl<'c> CreateBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(CreateBuilder, crate ::models::Prompt);
+crate::runtime::into_future!(CreateBuilder, crate::models::Prompt);
 
-crate::runtime::operation!(
-    OP_GET = "prompts_get" "beta.prompts.get", GET "/v2/prompts/{prompt_id}", [ApiKey],
-    [], [200u16]
-);
+crate::runtime::operation!(OP_GET = "prompts_get" "beta.prompts.get", GET "/v2/prompts/{prompt_id}", [
+    ApiKey,
+], [], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().prompts().get(…)` (operation `prompts_get`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -394,9 +407,12 @@ pub struct GetBuilder<'c> {
 
 impl<'c> GetBuilder<'c> {
     crate::runtime::param_setters! {
-        #[doc = " The `version` query parameter."] version : i32, #[doc =
-        " The `alias` query parameter."] alias : String, #[doc =
-        " The `fields` query parameter."] fields : Vec < String >
+        /// The `version` query parameter.
+        version: i32,
+        /// The `alias` query parameter.
+        alias: String,
+        /// The `fields` query parameter.
+        fields: Vec<String>,
     }
 
     crate::runtime::request_options!();
@@ -404,11 +420,7 @@ impl<'c> GetBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::Prompt> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v2/prompts/{}", crate ::runtime::http::segment(& self.prompt_id)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v2/prompts/{}", crate::runtime::http::segment(&self . prompt_id)));
             req.query("version", &self.version);
             req.query("alias", &self.alias);
             req.query("fields", &self.fields);
@@ -418,12 +430,13 @@ impl<'c> GetBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(GetBuilder, crate ::models::Prompt);
+crate::runtime::into_future!(GetBuilder, crate::models::Prompt);
 
-crate::runtime::operation!(
-    OP_DELETE = "prompts_delete" "beta.prompts.delete", DELETE "/v2/prompts/{prompt_id}",
-    [ApiKey], [], [200u16]
-);
+crate::runtime::operation!(OP_DELETE = "prompts_delete" "beta.prompts.delete", DELETE "/v2/prompts/{prompt_id}", [
+    ApiKey,
+], [], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().prompts().delete(…)` (operation `prompts_delete`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -440,23 +453,20 @@ impl<'c> DeleteBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::DeletePromptResponse> {
         let req = crate::runtime::http::build(|| {
-            let req = HttpRequest::new(
-                format!(
-                    "/v2/prompts/{}", crate ::runtime::http::segment(& self.prompt_id)
-                ),
-            );
+            let req = HttpRequest::new(format!("/v2/prompts/{}", crate::runtime::http::segment(&self . prompt_id)));
             Ok(req)
         });
         crate::runtime::http::send_json(self.client, &OP_DELETE, req, self.opts)
     }
 }
 
-crate::runtime::into_future!(DeleteBuilder, crate ::models::DeletePromptResponse);
+crate::runtime::into_future!(DeleteBuilder, crate::models::DeletePromptResponse);
 
-crate::runtime::operation!(
-    OP_UPDATE_METADATA = "prompts_update" "beta.prompts.update_metadata", PATCH
-    "/v2/prompts/{prompt_id}", [ApiKey], [], [200u16]
-);
+crate::runtime::operation!(OP_UPDATE_METADATA = "prompts_update" "beta.prompts.update_metadata", PATCH "/v2/prompts/{prompt_id}", [
+    ApiKey,
+], [], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().prompts().update_metadata(…)` (operation `prompts_update`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -474,11 +484,7 @@ impl<'c> UpdateMetadataBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::Prompt> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v2/prompts/{}", crate ::runtime::http::segment(& self.prompt_id)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v2/prompts/{}", crate::runtime::http::segment(&self . prompt_id)));
             req = req.json(&OP_UPDATE_METADATA, &self.body)?;
             Ok(req)
         });
@@ -486,12 +492,13 @@ impl<'c> UpdateMetadataBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(UpdateMetadataBuilder, crate ::models::Prompt);
+crate::runtime::into_future!(UpdateMetadataBuilder, crate::models::Prompt);
 
-crate::runtime::operation!(
-    OP_LIST_VERSIONS = "prompts_list_versions" "beta.prompts.list_versions", GET
-    "/v2/prompts/{prompt_id}/versions", [ApiKey], [], [200u16]
-);
+crate::runtime::operation!(OP_LIST_VERSIONS = "prompts_list_versions" "beta.prompts.list_versions", GET "/v2/prompts/{prompt_id}/versions", [
+    ApiKey,
+], [], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().prompts().list_versions(…)` (operation `prompts_list_versions`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -508,26 +515,20 @@ impl<'c> ListVersionsBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::ListPromptVersionsResponse> {
         let req = crate::runtime::http::build(|| {
-            let req = HttpRequest::new(
-                format!(
-                    "/v2/prompts/{}/versions", crate ::runtime::http::segment(& self
-                    .prompt_id)
-                ),
-            );
+            let req = HttpRequest::new(format!("/v2/prompts/{}/versions", crate::runtime::http::segment(&self . prompt_id)));
             Ok(req)
         });
         crate::runtime::http::send_json(self.client, &OP_LIST_VERSIONS, req, self.opts)
     }
 }
 
-crate::runtime::into_future!(
-    ListVersionsBuilder, crate ::models::ListPromptVersionsResponse
-);
+crate::runtime::into_future!(ListVersionsBuilder, crate::models::ListPromptVersionsResponse);
 
-crate::runtime::operation!(
-    OP_CREATE_VERSION = "prompts_create_version" "beta.prompts.create_version", POST
-    "/v2/prompts/{prompt_id}/versions", [ApiKey], [], [200u16]
-);
+crate::runtime::operation!(OP_CREATE_VERSION = "prompts_create_version" "beta.prompts.create_version", POST "/v2/prompts/{prompt_id}/versions", [
+    ApiKey,
+], [], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().prompts().create_version(…)` (operation `prompts_create_version`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -545,12 +546,7 @@ impl<'c> CreateVersionBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::CreatePromptVersionResponse> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v2/prompts/{}/versions", crate ::runtime::http::segment(& self
-                    .prompt_id)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v2/prompts/{}/versions", crate::runtime::http::segment(&self . prompt_id)));
             req = req.json(&OP_CREATE_VERSION, &self.body)?;
             Ok(req)
         });
@@ -558,14 +554,13 @@ impl<'c> CreateVersionBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    CreateVersionBuilder, crate ::models::CreatePromptVersionResponse
-);
+crate::runtime::into_future!(CreateVersionBuilder, crate::models::CreatePromptVersionResponse);
 
-crate::runtime::operation!(
-    OP_GET_VERSION = "prompts_get_version" "beta.prompts.get_version", GET
-    "/v2/prompts/{prompt_id}/versions/{version}", [ApiKey], [], [200u16]
-);
+crate::runtime::operation!(OP_GET_VERSION = "prompts_get_version" "beta.prompts.get_version", GET "/v2/prompts/{prompt_id}/versions/{version}", [
+    ApiKey,
+], [], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().prompts().get_version(…)` (operation `prompts_get_version`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -580,7 +575,8 @@ pub struct GetVersionBuilder<'c> {
 
 impl<'c> GetVersionBuilder<'c> {
     crate::runtime::param_setters! {
-        #[doc = " The `fields` query parameter."] fields : Vec < String >
+        /// The `fields` query parameter.
+        fields: Vec<String>,
     }
 
     crate::runtime::request_options!();
@@ -588,13 +584,7 @@ impl<'c> GetVersionBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::Prompt> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v2/prompts/{}/versions/{}", crate ::runtime::http::segment(& self
-                    .prompt_id), crate ::runtime::http::segment(& self.version
-                    .to_string())
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v2/prompts/{}/versions/{}", crate::runtime::http::segment(&self . prompt_id), crate::runtime::http::segment(&self . version . to_string())));
             req.query("fields", &self.fields);
             Ok(req)
         });
@@ -602,13 +592,13 @@ impl<'c> GetVersionBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(GetVersionBuilder, crate ::models::Prompt);
+crate::runtime::into_future!(GetVersionBuilder, crate::models::Prompt);
 
-crate::runtime::operation!(
-    OP_UPDATE_VERSION_METADATA = "prompts_update_version_metadata"
-    "beta.prompts.update_version_metadata", PATCH
-    "/v2/prompts/{prompt_id}/versions/{version}", [ApiKey], [], [200u16]
-);
+crate::runtime::operation!(OP_UPDATE_VERSION_METADATA = "prompts_update_version_metadata" "beta.prompts.update_version_metadata", PATCH "/v2/prompts/{prompt_id}/versions/{version}", [
+    ApiKey,
+], [], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().prompts().update_version_metadata(…)` (operation `prompts_update_version_metadata`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -627,13 +617,7 @@ impl<'c> UpdateVersionMetadataBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::Prompt> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v2/prompts/{}/versions/{}", crate ::runtime::http::segment(& self
-                    .prompt_id), crate ::runtime::http::segment(& self.version
-                    .to_string())
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v2/prompts/{}/versions/{}", crate::runtime::http::segment(&self . prompt_id), crate::runtime::http::segment(&self . version . to_string())));
             req = req.json(&OP_UPDATE_VERSION_METADATA, &self.body)?;
             Ok(req)
         });
@@ -646,4 +630,4 @@ impl<'c> UpdateVersionMetadataBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(UpdateVersionMetadataBuilder, crate ::models::Prompt);
+crate::runtime::into_future!(UpdateVersionMetadataBuilder, crate::models::Prompt);

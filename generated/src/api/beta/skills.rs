@@ -250,9 +250,11 @@ impl<'c> Skills<'c> {
     }
 }
 
-crate::runtime::operation!(
-    OP_LIST = "skills_list" "beta.skills.list", GET "/v2/skills", [ApiKey], [], [200u16]
-);
+crate::runtime::operation!(OP_LIST = "skills_list" "beta.skills.list", GET "/v2/skills", [
+    ApiKey,
+], [], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().skills().list(…)` (operation `skills_list`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug, Clone)]
@@ -272,20 +274,30 @@ pub struct ListBuilder<'c> {
 
 impl<'c> ListBuilder<'c> {
     crate::runtime::param_setters! {
-        #[doc = " The `pageSize` query parameter."] page_size : i32, #[doc =
-        " The `pageToken` query parameter."] page_token : String, #[doc =
-        " The `alias` query parameter."] alias : String, #[doc =
-        " The `fields` query parameter."] fields : Vec < String >, #[doc =
-        " Defaults to created_at when omitted."] #[doc = ""] #[doc =
-        " The `sort.field` query parameter."] sort_field : crate ::models::ListSortField,
-        #[doc =
-        " Defaults to descending for timestamp fields and ascending for text fields."]
-        #[doc = ""] #[doc = " The `sort.direction` query parameter."] sort_direction :
-        crate ::models::ListSortDirection, #[doc =
-        " REST-friendly alias for sort.field. Supported values: created_at, last_modified_at, name, title."]
-        #[doc = ""] #[doc = " The `sort_by` query parameter."] sort_by : String, #[doc =
-        " REST-friendly alias for sort.direction. Supported values: asc, desc."] #[doc =
-        ""] #[doc = " The `sort_direction` query parameter."] sort_direction_2 : String
+        /// The `pageSize` query parameter.
+        page_size: i32,
+        /// The `pageToken` query parameter.
+        page_token: String,
+        /// The `alias` query parameter.
+        alias: String,
+        /// The `fields` query parameter.
+        fields: Vec<String>,
+        /// Defaults to created_at when omitted.
+        ///
+        /// The `sort.field` query parameter.
+        sort_field: crate::models::ListSortField,
+        /// Defaults to descending for timestamp fields and ascending for text fields.
+        ///
+        /// The `sort.direction` query parameter.
+        sort_direction: crate::models::ListSortDirection,
+        /// REST-friendly alias for sort.field. Supported values: created_at, last_modified_at, name, title.
+        ///
+        /// The `sort_by` query parameter.
+        sort_by: String,
+        /// REST-friendly alias for sort.direction. Supported values: asc, desc.
+        ///
+        /// The `sort_direction` query parameter.
+        sort_direction_2: String,
     }
 
     crate::runtime::request_options!();
@@ -332,12 +344,13 @@ impl<'c> ListBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(ListBuilder, crate ::models::ListSkillsResponse);
+crate::runtime::into_future!(ListBuilder, crate::models::ListSkillsResponse);
 
-crate::runtime::operation!(
-    OP_CREATE = "skills_create" "beta.skills.create", POST "/v2/skills", [ApiKey], [],
-    [200u16]
-);
+crate::runtime::operation!(OP_CREATE = "skills_create" "beta.skills.create", POST "/v2/skills", [
+    ApiKey,
+], [], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().skills().create(…)` (operation `skills_create`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -362,12 +375,13 @@ impl<'c> CreateBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(CreateBuilder, crate ::models::Skill);
+crate::runtime::into_future!(CreateBuilder, crate::models::Skill);
 
-crate::runtime::operation!(
-    OP_GET = "skills_get" "beta.skills.get", GET "/v2/skills/{skill_id}", [ApiKey], [],
-    [200u16]
-);
+crate::runtime::operation!(OP_GET = "skills_get" "beta.skills.get", GET "/v2/skills/{skill_id}", [
+    ApiKey,
+], [], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().skills().get(…)` (operation `skills_get`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -383,9 +397,12 @@ pub struct GetBuilder<'c> {
 
 impl<'c> GetBuilder<'c> {
     crate::runtime::param_setters! {
-        #[doc = " The `version` query parameter."] version : i32, #[doc =
-        " The `alias` query parameter."] alias : String, #[doc =
-        " The `fields` query parameter."] fields : Vec < String >
+        /// The `version` query parameter.
+        version: i32,
+        /// The `alias` query parameter.
+        alias: String,
+        /// The `fields` query parameter.
+        fields: Vec<String>,
     }
 
     crate::runtime::request_options!();
@@ -393,9 +410,7 @@ impl<'c> GetBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::Skill> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!("/v2/skills/{}", crate ::runtime::http::segment(& self.skill_id)),
-            );
+            let mut req = HttpRequest::new(format!("/v2/skills/{}", crate::runtime::http::segment(&self . skill_id)));
             req.query("version", &self.version);
             req.query("alias", &self.alias);
             req.query("fields", &self.fields);
@@ -405,12 +420,13 @@ impl<'c> GetBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(GetBuilder, crate ::models::Skill);
+crate::runtime::into_future!(GetBuilder, crate::models::Skill);
 
-crate::runtime::operation!(
-    OP_DELETE = "skills_delete" "beta.skills.delete", DELETE "/v2/skills/{skill_id}",
-    [ApiKey], [], [200u16]
-);
+crate::runtime::operation!(OP_DELETE = "skills_delete" "beta.skills.delete", DELETE "/v2/skills/{skill_id}", [
+    ApiKey,
+], [], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().skills().delete(…)` (operation `skills_delete`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -427,21 +443,20 @@ impl<'c> DeleteBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::DeleteSkillResponse> {
         let req = crate::runtime::http::build(|| {
-            let req = HttpRequest::new(
-                format!("/v2/skills/{}", crate ::runtime::http::segment(& self.skill_id)),
-            );
+            let req = HttpRequest::new(format!("/v2/skills/{}", crate::runtime::http::segment(&self . skill_id)));
             Ok(req)
         });
         crate::runtime::http::send_json(self.client, &OP_DELETE, req, self.opts)
     }
 }
 
-crate::runtime::into_future!(DeleteBuilder, crate ::models::DeleteSkillResponse);
+crate::runtime::into_future!(DeleteBuilder, crate::models::DeleteSkillResponse);
 
-crate::runtime::operation!(
-    OP_UPDATE_METADATA = "skills_update" "beta.skills.update_metadata", PATCH
-    "/v2/skills/{skill_id}", [ApiKey], [], [200u16]
-);
+crate::runtime::operation!(OP_UPDATE_METADATA = "skills_update" "beta.skills.update_metadata", PATCH "/v2/skills/{skill_id}", [
+    ApiKey,
+], [], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().skills().update_metadata(…)` (operation `skills_update`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -459,9 +474,7 @@ impl<'c> UpdateMetadataBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::Skill> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!("/v2/skills/{}", crate ::runtime::http::segment(& self.skill_id)),
-            );
+            let mut req = HttpRequest::new(format!("/v2/skills/{}", crate::runtime::http::segment(&self . skill_id)));
             req = req.json(&OP_UPDATE_METADATA, &self.body)?;
             Ok(req)
         });
@@ -469,12 +482,13 @@ impl<'c> UpdateMetadataBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(UpdateMetadataBuilder, crate ::models::Skill);
+crate::runtime::into_future!(UpdateMetadataBuilder, crate::models::Skill);
 
-crate::runtime::operation!(
-    OP_LIST_VERSIONS = "skills_list_versions" "beta.skills.list_versions", GET
-    "/v2/skills/{skill_id}/versions", [ApiKey], [], [200u16]
-);
+crate::runtime::operation!(OP_LIST_VERSIONS = "skills_list_versions" "beta.skills.list_versions", GET "/v2/skills/{skill_id}/versions", [
+    ApiKey,
+], [], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().skills().list_versions(…)` (operation `skills_list_versions`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -491,26 +505,20 @@ impl<'c> ListVersionsBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::ListSkillVersionsResponse> {
         let req = crate::runtime::http::build(|| {
-            let req = HttpRequest::new(
-                format!(
-                    "/v2/skills/{}/versions", crate ::runtime::http::segment(& self
-                    .skill_id)
-                ),
-            );
+            let req = HttpRequest::new(format!("/v2/skills/{}/versions", crate::runtime::http::segment(&self . skill_id)));
             Ok(req)
         });
         crate::runtime::http::send_json(self.client, &OP_LIST_VERSIONS, req, self.opts)
     }
 }
 
-crate::runtime::into_future!(
-    ListVersionsBuilder, crate ::models::ListSkillVersionsResponse
-);
+crate::runtime::into_future!(ListVersionsBuilder, crate::models::ListSkillVersionsResponse);
 
-crate::runtime::operation!(
-    OP_CREATE_VERSION = "skills_create_version" "beta.skills.create_version", POST
-    "/v2/skills/{skill_id}/versions", [ApiKey], [], [200u16]
-);
+crate::runtime::operation!(OP_CREATE_VERSION = "skills_create_version" "beta.skills.create_version", POST "/v2/skills/{skill_id}/versions", [
+    ApiKey,
+], [], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().skills().create_version(…)` (operation `skills_create_version`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -528,12 +536,7 @@ impl<'c> CreateVersionBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::CreateSkillVersionResponse> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v2/skills/{}/versions", crate ::runtime::http::segment(& self
-                    .skill_id)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v2/skills/{}/versions", crate::runtime::http::segment(&self . skill_id)));
             req = req.json(&OP_CREATE_VERSION, &self.body)?;
             Ok(req)
         });
@@ -541,14 +544,13 @@ impl<'c> CreateVersionBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    CreateVersionBuilder, crate ::models::CreateSkillVersionResponse
-);
+crate::runtime::into_future!(CreateVersionBuilder, crate::models::CreateSkillVersionResponse);
 
-crate::runtime::operation!(
-    OP_GET_VERSION = "skills_get_version" "beta.skills.get_version", GET
-    "/v2/skills/{skill_id}/versions/{version}", [ApiKey], [], [200u16]
-);
+crate::runtime::operation!(OP_GET_VERSION = "skills_get_version" "beta.skills.get_version", GET "/v2/skills/{skill_id}/versions/{version}", [
+    ApiKey,
+], [], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().skills().get_version(…)` (operation `skills_get_version`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -563,7 +565,8 @@ pub struct GetVersionBuilder<'c> {
 
 impl<'c> GetVersionBuilder<'c> {
     crate::runtime::param_setters! {
-        #[doc = " The `fields` query parameter."] fields : Vec < String >
+        /// The `fields` query parameter.
+        fields: Vec<String>,
     }
 
     crate::runtime::request_options!();
@@ -571,13 +574,7 @@ impl<'c> GetVersionBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::Skill> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v2/skills/{}/versions/{}", crate ::runtime::http::segment(& self
-                    .skill_id), crate ::runtime::http::segment(& self.version
-                    .to_string())
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v2/skills/{}/versions/{}", crate::runtime::http::segment(&self . skill_id), crate::runtime::http::segment(&self . version . to_string())));
             req.query("fields", &self.fields);
             Ok(req)
         });
@@ -585,13 +582,13 @@ impl<'c> GetVersionBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(GetVersionBuilder, crate ::models::Skill);
+crate::runtime::into_future!(GetVersionBuilder, crate::models::Skill);
 
-crate::runtime::operation!(
-    OP_UPDATE_VERSION_METADATA = "skills_update_version_metadata"
-    "beta.skills.update_version_metadata", PATCH
-    "/v2/skills/{skill_id}/versions/{version}", [ApiKey], [], [200u16]
-);
+crate::runtime::operation!(OP_UPDATE_VERSION_METADATA = "skills_update_version_metadata" "beta.skills.update_version_metadata", PATCH "/v2/skills/{skill_id}/versions/{version}", [
+    ApiKey,
+], [], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().skills().update_version_metadata(…)` (operation `skills_update_version_metadata`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -610,13 +607,7 @@ impl<'c> UpdateVersionMetadataBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::Skill> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v2/skills/{}/versions/{}", crate ::runtime::http::segment(& self
-                    .skill_id), crate ::runtime::http::segment(& self.version
-                    .to_string())
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v2/skills/{}/versions/{}", crate::runtime::http::segment(&self . skill_id), crate::runtime::http::segment(&self . version . to_string())));
             req = req.json(&OP_UPDATE_VERSION_METADATA, &self.body)?;
             Ok(req)
         });
@@ -629,4 +620,4 @@ impl<'c> UpdateVersionMetadataBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(UpdateVersionMetadataBuilder, crate ::models::Skill);
+crate::runtime::into_future!(UpdateVersionMetadataBuilder, crate::models::Skill);

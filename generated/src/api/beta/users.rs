@@ -85,10 +85,11 @@ impl<'c> Users<'c> {
     }
 }
 
-crate::runtime::operation!(
-    OP_ME = "users_api_get_identity" "beta.users.me", GET "/v1/users/me",
-    [DashboardUserContextAuth], [], [200u16]
-);
+crate::runtime::operation!(OP_ME = "users_api_get_identity" "beta.users.me", GET "/v1/users/me", [
+    DashboardUserContextAuth,
+], [], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().users().me(…)` (operation `users_api_get_identity`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -111,13 +112,13 @@ impl<'c> MeBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(MeBuilder, crate ::models::UserIdentity);
+crate::runtime::into_future!(MeBuilder, crate::models::UserIdentity);
 
-crate::runtime::operation!(
-    OP_LIST_ORGANIZATIONS = "users_api_list_organizations"
-    "beta.users.list_organizations", GET "/v1/users/me/organizations",
-    [DashboardUserContextAuth], [], [200u16]
-);
+crate::runtime::operation!(OP_LIST_ORGANIZATIONS = "users_api_list_organizations" "beta.users.list_organizations", GET "/v1/users/me/organizations", [
+    DashboardUserContextAuth,
+], [], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().users().list_organizations(…)` (operation `users_api_list_organizations`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug, Clone)]
@@ -131,10 +132,14 @@ pub struct ListOrganizationsBuilder<'c> {
 
 impl<'c> ListOrganizationsBuilder<'c> {
     crate::runtime::param_setters! {
-        #[doc = " Number of organizations to skip before returning results."] #[doc = ""]
-        #[doc = " The `offset` query parameter."] offset : i64, #[doc =
-        " Maximum number of organizations to return."] #[doc = ""] #[doc =
-        " The `limit` query parameter."] limit : i64
+        /// Number of organizations to skip before returning results.
+        ///
+        /// The `offset` query parameter.
+        offset: i64,
+        /// Maximum number of organizations to return.
+        ///
+        /// The `limit` query parameter.
+        limit: i64,
     }
 
     crate::runtime::request_options!();
@@ -186,14 +191,13 @@ impl<'c> ListOrganizationsBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    ListOrganizationsBuilder, crate ::models::ListOrganizationsResponse
-);
+crate::runtime::into_future!(ListOrganizationsBuilder, crate::models::ListOrganizationsResponse);
 
-crate::runtime::operation!(
-    OP_LIST_WORKSPACES = "users_api_list_workspaces" "beta.users.list_workspaces", GET
-    "/v1/users/me/workspaces", [DashboardUserContextAuth], [], [200u16]
-);
+crate::runtime::operation!(OP_LIST_WORKSPACES = "users_api_list_workspaces" "beta.users.list_workspaces", GET "/v1/users/me/workspaces", [
+    DashboardUserContextAuth,
+], [], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().users().list_workspaces(…)` (operation `users_api_list_workspaces`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug, Clone)]
@@ -208,12 +212,18 @@ pub struct ListWorkspacesBuilder<'c> {
 
 impl<'c> ListWorkspacesBuilder<'c> {
     crate::runtime::param_setters! {
-        #[doc = " Return only workspaces belonging to this organization."] #[doc = ""]
-        #[doc = " The `organization_id` query parameter."] organization_id : String,
-        #[doc = " Number of workspaces to skip before returning results."] #[doc = ""]
-        #[doc = " The `offset` query parameter."] offset : i64, #[doc =
-        " Maximum number of workspaces to return."] #[doc = ""] #[doc =
-        " The `limit` query parameter."] limit : i64
+        /// Return only workspaces belonging to this organization.
+        ///
+        /// The `organization_id` query parameter.
+        organization_id: String,
+        /// Number of workspaces to skip before returning results.
+        ///
+        /// The `offset` query parameter.
+        offset: i64,
+        /// Maximum number of workspaces to return.
+        ///
+        /// The `limit` query parameter.
+        limit: i64,
     }
 
     crate::runtime::request_options!();
@@ -261,6 +271,4 @@ impl<'c> ListWorkspacesBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    ListWorkspacesBuilder, crate ::models::ListWorkspacesResponse
-);
+crate::runtime::into_future!(ListWorkspacesBuilder, crate::models::ListWorkspacesResponse);

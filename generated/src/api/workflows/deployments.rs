@@ -333,11 +333,13 @@ impl<'c> Deployments<'c> {
     }
 }
 
-crate::runtime::operation!(
-    OP_LIST_DEPLOYMENTS = "list_deployments_v1_workflows_deployments_get"
-    "workflows.deployments.list_deployments", GET "/v1/workflows/deployments", [ApiKey],
-    [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_LIST_DEPLOYMENTS = "list_deployments_v1_workflows_deployments_get" "workflows.deployments.list_deployments", GET "/v1/workflows/deployments", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.workflows().deployments().list_deployments(…)` (operation `list_deployments_v1_workflows_deployments_get`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -358,24 +360,38 @@ pub struct ListDeploymentsBuilder<'c> {
 
 impl<'c> ListDeploymentsBuilder<'c> {
     crate::runtime::param_setters! {
-        #[doc = " The `active_only` query parameter."] active_only : bool, #[doc =
-        " Filter deployments by hardened status"] #[doc = ""] #[doc =
-        " The `is_hardened` query parameter."] is_hardened : bool, #[doc =
-        " The `workflow_name` query parameter."] workflow_name : String, #[doc =
-        " Filter deployments by name or ID prefix"] #[doc = ""] #[doc =
-        " The `search` query parameter."] search : String, #[doc =
-        " Field to sort by. When omitted, active and managed deployments are grouped first, then sorted by created_at. When set, results are sorted purely by the specified field with no grouping."]
-        #[doc = ""] #[doc = " The `order_by` query parameter."] order_by : crate
-        ::models::DeploymentsListDeploymentsOrderBy, #[doc =
-        " Sort direction. Applied to order_by when set, or within each activity group when omitted."]
-        #[doc = ""] #[doc = " The `order` query parameter."] order : crate
-        ::models::OrderByClauseDirection, #[doc =
-        " Maximum number of deployments to return"] #[doc = ""] #[doc =
-        " The `limit` query parameter."] limit : i64, #[doc =
-        " Cursor from a previous response for pagination"] #[doc = ""] #[doc =
-        " The `cursor` query parameter."] cursor : String, #[doc =
-        " Workspace ID to scope the request to. Defaults to the caller's context."] #[doc
-        = ""] #[doc = " The `workspace_id` query parameter."] workspace_id : String
+        /// The `active_only` query parameter.
+        active_only: bool,
+        /// Filter deployments by hardened status
+        ///
+        /// The `is_hardened` query parameter.
+        is_hardened: bool,
+        /// The `workflow_name` query parameter.
+        workflow_name: String,
+        /// Filter deployments by name or ID prefix
+        ///
+        /// The `search` query parameter.
+        search: String,
+        /// Field to sort by. When omitted, active and managed deployments are grouped first, then sorted by created_at. When set, results are sorted purely by the specified field with no grouping.
+        ///
+        /// The `order_by` query parameter.
+        order_by: crate::models::DeploymentsListDeploymentsOrderBy,
+        /// Sort direction. Applied to order_by when set, or within each activity group when omitted.
+        ///
+        /// The `order` query parameter.
+        order: crate::models::OrderByClauseDirection,
+        /// Maximum number of deployments to return
+        ///
+        /// The `limit` query parameter.
+        limit: i64,
+        /// Cursor from a previous response for pagination
+        ///
+        /// The `cursor` query parameter.
+        cursor: String,
+        /// Workspace ID to scope the request to. Defaults to the caller's context.
+        ///
+        /// The `workspace_id` query parameter.
+        workspace_id: String,
     }
 
     crate::runtime::request_options!();
@@ -404,15 +420,15 @@ impl<'c> ListDeploymentsBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    ListDeploymentsBuilder, crate ::models::DeploymentListResponse
-);
+crate::runtime::into_future!(ListDeploymentsBuilder, crate::models::DeploymentListResponse);
 
-crate::runtime::operation!(
-    OP_CREATE = "create_deployment_v1_workflows_deployments_post"
-    "workflows.deployments.create", POST "/v1/workflows/deployments", [ApiKey], [(422u16,
-    crate ::errors::decode_http_validation_error)], [202u16]
-);
+crate::runtime::operation!(OP_CREATE = "create_deployment_v1_workflows_deployments_post" "workflows.deployments.create", POST "/v1/workflows/deployments", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    202u16,
+]);
 
 /// Request builder for `client.workflows().deployments().create(…)` (operation `create_deployment_v1_workflows_deployments_post`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -437,13 +453,15 @@ impl<'c> CreateBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(CreateBuilder, crate ::models::ManagedDeploymentResponse);
+crate::runtime::into_future!(CreateBuilder, crate::models::ManagedDeploymentResponse);
 
-crate::runtime::operation!(
-    OP_GET_DEPLOYMENT = "get_deployment_v1_workflows_deployments__name__get"
-    "workflows.deployments.get_deployment", GET "/v1/workflows/deployments/{name}",
-    [ApiKey], [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_GET_DEPLOYMENT = "get_deployment_v1_workflows_deployments__name__get" "workflows.deployments.get_deployment", GET "/v1/workflows/deployments/{name}", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.workflows().deployments().get_deployment(…)` (operation `get_deployment_v1_workflows_deployments__name__get`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -457,8 +475,10 @@ pub struct GetDeploymentBuilder<'c> {
 
 impl<'c> GetDeploymentBuilder<'c> {
     crate::runtime::param_setters! {
-        #[doc = " Scope serving status to this workflow"] #[doc = ""] #[doc =
-        " The `workflow_name` query parameter."] workflow_name : String
+        /// Scope serving status to this workflow
+        ///
+        /// The `workflow_name` query parameter.
+        workflow_name: String,
     }
 
     crate::runtime::request_options!();
@@ -466,12 +486,7 @@ impl<'c> GetDeploymentBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::DeploymentDetailResponse> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/workflows/deployments/{}", crate ::runtime::http::segment(& self
-                    .name)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/workflows/deployments/{}", crate::runtime::http::segment(&self . name)));
             req.query("workflow_name", &self.workflow_name);
             Ok(req)
         });
@@ -479,15 +494,15 @@ impl<'c> GetDeploymentBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    GetDeploymentBuilder, crate ::models::DeploymentDetailResponse
-);
+crate::runtime::into_future!(GetDeploymentBuilder, crate::models::DeploymentDetailResponse);
 
-crate::runtime::operation!(
-    OP_DELETE = "delete_deployment_v1_workflows_deployments__name__delete"
-    "workflows.deployments.delete", DELETE "/v1/workflows/deployments/{name}", [ApiKey],
-    [(422u16, crate ::errors::decode_http_validation_error)], [202u16]
-);
+crate::runtime::operation!(OP_DELETE = "delete_deployment_v1_workflows_deployments__name__delete" "workflows.deployments.delete", DELETE "/v1/workflows/deployments/{name}", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    202u16,
+]);
 
 /// Request builder for `client.workflows().deployments().delete(…)` (operation `delete_deployment_v1_workflows_deployments__name__delete`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -504,25 +519,22 @@ impl<'c> DeleteBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::ManagedDeploymentResponse> {
         let req = crate::runtime::http::build(|| {
-            let req = HttpRequest::new(
-                format!(
-                    "/v1/workflows/deployments/{}", crate ::runtime::http::segment(& self
-                    .name)
-                ),
-            );
+            let req = HttpRequest::new(format!("/v1/workflows/deployments/{}", crate::runtime::http::segment(&self . name)));
             Ok(req)
         });
         crate::runtime::http::send_json(self.client, &OP_DELETE, req, self.opts)
     }
 }
 
-crate::runtime::into_future!(DeleteBuilder, crate ::models::ManagedDeploymentResponse);
+crate::runtime::into_future!(DeleteBuilder, crate::models::ManagedDeploymentResponse);
 
-crate::runtime::operation!(
-    OP_UPDATE = "update_deployment_v1_workflows_deployments__name__patch"
-    "workflows.deployments.update", PATCH "/v1/workflows/deployments/{name}", [ApiKey],
-    [(422u16, crate ::errors::decode_http_validation_error)], [202u16]
-);
+crate::runtime::operation!(OP_UPDATE = "update_deployment_v1_workflows_deployments__name__patch" "workflows.deployments.update", PATCH "/v1/workflows/deployments/{name}", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    202u16,
+]);
 
 /// Request builder for `client.workflows().deployments().update(…)` (operation `update_deployment_v1_workflows_deployments__name__patch`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -540,12 +552,7 @@ impl<'c> UpdateBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::ManagedDeploymentResponse> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/workflows/deployments/{}", crate ::runtime::http::segment(& self
-                    .name)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/workflows/deployments/{}", crate::runtime::http::segment(&self . name)));
             req = req.json(&OP_UPDATE, &self.body)?;
             Ok(req)
         });
@@ -553,13 +560,15 @@ impl<'c> UpdateBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(UpdateBuilder, crate ::models::ManagedDeploymentResponse);
+crate::runtime::into_future!(UpdateBuilder, crate::models::ManagedDeploymentResponse);
 
-crate::runtime::operation!(
-    OP_STOP = "stop_deployment_v1_workflows_deployments__name__stop_post"
-    "workflows.deployments.stop", POST "/v1/workflows/deployments/{name}/stop", [ApiKey],
-    [(422u16, crate ::errors::decode_http_validation_error)], [202u16]
-);
+crate::runtime::operation!(OP_STOP = "stop_deployment_v1_workflows_deployments__name__stop_post" "workflows.deployments.stop", POST "/v1/workflows/deployments/{name}/stop", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    202u16,
+]);
 
 /// Request builder for `client.workflows().deployments().stop(…)` (operation `stop_deployment_v1_workflows_deployments__name__stop_post`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -576,25 +585,22 @@ impl<'c> StopBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::ManagedDeploymentResponse> {
         let req = crate::runtime::http::build(|| {
-            let req = HttpRequest::new(
-                format!(
-                    "/v1/workflows/deployments/{}/stop", crate ::runtime::http::segment(&
-                    self.name)
-                ),
-            );
+            let req = HttpRequest::new(format!("/v1/workflows/deployments/{}/stop", crate::runtime::http::segment(&self . name)));
             Ok(req)
         });
         crate::runtime::http::send_json(self.client, &OP_STOP, req, self.opts)
     }
 }
 
-crate::runtime::into_future!(StopBuilder, crate ::models::ManagedDeploymentResponse);
+crate::runtime::into_future!(StopBuilder, crate::models::ManagedDeploymentResponse);
 
-crate::runtime::operation!(
-    OP_START = "start_deployment_v1_workflows_deployments__name__start_post"
-    "workflows.deployments.start", POST "/v1/workflows/deployments/{name}/start",
-    [ApiKey], [(422u16, crate ::errors::decode_http_validation_error)], [202u16]
-);
+crate::runtime::operation!(OP_START = "start_deployment_v1_workflows_deployments__name__start_post" "workflows.deployments.start", POST "/v1/workflows/deployments/{name}/start", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    202u16,
+]);
 
 /// Request builder for `client.workflows().deployments().start(…)` (operation `start_deployment_v1_workflows_deployments__name__start_post`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -611,25 +617,22 @@ impl<'c> StartBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::ManagedDeploymentResponse> {
         let req = crate::runtime::http::build(|| {
-            let req = HttpRequest::new(
-                format!(
-                    "/v1/workflows/deployments/{}/start", crate
-                    ::runtime::http::segment(& self.name)
-                ),
-            );
+            let req = HttpRequest::new(format!("/v1/workflows/deployments/{}/start", crate::runtime::http::segment(&self . name)));
             Ok(req)
         });
         crate::runtime::http::send_json(self.client, &OP_START, req, self.opts)
     }
 }
 
-crate::runtime::into_future!(StartBuilder, crate ::models::ManagedDeploymentResponse);
+crate::runtime::into_future!(StartBuilder, crate::models::ManagedDeploymentResponse);
 
-crate::runtime::operation!(
-    OP_RESTART = "restart_deployment_v1_workflows_deployments__name__restart_post"
-    "workflows.deployments.restart", POST "/v1/workflows/deployments/{name}/restart",
-    [ApiKey], [(422u16, crate ::errors::decode_http_validation_error)], [202u16]
-);
+crate::runtime::operation!(OP_RESTART = "restart_deployment_v1_workflows_deployments__name__restart_post" "workflows.deployments.restart", POST "/v1/workflows/deployments/{name}/restart", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    202u16,
+]);
 
 /// Request builder for `client.workflows().deployments().restart(…)` (operation `restart_deployment_v1_workflows_deployments__name__restart_post`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -646,26 +649,22 @@ impl<'c> RestartBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::ManagedDeploymentResponse> {
         let req = crate::runtime::http::build(|| {
-            let req = HttpRequest::new(
-                format!(
-                    "/v1/workflows/deployments/{}/restart", crate
-                    ::runtime::http::segment(& self.name)
-                ),
-            );
+            let req = HttpRequest::new(format!("/v1/workflows/deployments/{}/restart", crate::runtime::http::segment(&self . name)));
             Ok(req)
         });
         crate::runtime::http::send_json(self.client, &OP_RESTART, req, self.opts)
     }
 }
 
-crate::runtime::into_future!(RestartBuilder, crate ::models::ManagedDeploymentResponse);
+crate::runtime::into_future!(RestartBuilder, crate::models::ManagedDeploymentResponse);
 
-crate::runtime::operation!(
-    OP_LIST_WORKERS =
-    "list_deployment_workers_v1_workflows_deployments__name__workers_get"
-    "workflows.deployments.list_workers", GET "/v1/workflows/deployments/{name}/workers",
-    [ApiKey], [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_LIST_WORKERS = "list_deployment_workers_v1_workflows_deployments__name__workers_get" "workflows.deployments.list_workers", GET "/v1/workflows/deployments/{name}/workers", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.workflows().deployments().list_workers(…)` (operation `list_deployment_workers_v1_workflows_deployments__name__workers_get`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -681,14 +680,18 @@ pub struct ListWorkersBuilder<'c> {
 
 impl<'c> ListWorkersBuilder<'c> {
     crate::runtime::param_setters! {
-        #[doc =
-        " Filter by worker activity. active=only active, inactive=only inactive, None=no filter"]
-        #[doc = ""] #[doc = " The `worker_status` query parameter."] worker_status :
-        crate ::models::DeploymentsListWorkersWorkerStatus, #[doc =
-        " Maximum number of workers to return"] #[doc = ""] #[doc =
-        " The `limit` query parameter."] limit : i64, #[doc =
-        " Cursor from a previous response's `next_cursor`. Resend `worker_status` unchanged alongside it."]
-        #[doc = ""] #[doc = " The `cursor` query parameter."] cursor : String
+        /// Filter by worker activity. active=only active, inactive=only inactive, None=no filter
+        ///
+        /// The `worker_status` query parameter.
+        worker_status: crate::models::DeploymentsListWorkersWorkerStatus,
+        /// Maximum number of workers to return
+        ///
+        /// The `limit` query parameter.
+        limit: i64,
+        /// Cursor from a previous response's `next_cursor`. Resend `worker_status` unchanged alongside it.
+        ///
+        /// The `cursor` query parameter.
+        cursor: String,
     }
 
     crate::runtime::request_options!();
@@ -698,12 +701,7 @@ impl<'c> ListWorkersBuilder<'c> {
         self,
     ) -> crate::Pending<'c, crate::models::DeploymentWorkerListResponse> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/workflows/deployments/{}/workers", crate
-                    ::runtime::http::segment(& self.name)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/workflows/deployments/{}/workers", crate::runtime::http::segment(&self . name)));
             req.query("worker_status", &self.worker_status);
             req.query("limit", &self.limit);
             req.query("cursor", &self.cursor);
@@ -713,16 +711,15 @@ impl<'c> ListWorkersBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    ListWorkersBuilder, crate ::models::DeploymentWorkerListResponse
-);
+crate::runtime::into_future!(ListWorkersBuilder, crate::models::DeploymentWorkerListResponse);
 
-crate::runtime::operation!(
-    OP_GET_DEPLOYMENT_LOGS = "get_deployment_logs"
-    "workflows.deployments.get_deployment_logs", GET
-    "/v1/workflows/deployments/{name}/logs", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_GET_DEPLOYMENT_LOGS = "get_deployment_logs" "workflows.deployments.get_deployment_logs", GET "/v1/workflows/deployments/{name}/logs", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.workflows().deployments().get_deployment_logs(…)` (operation `get_deployment_logs`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -742,21 +739,34 @@ pub struct GetDeploymentLogsBuilder<'c> {
 
 impl<'c> GetDeploymentLogsBuilder<'c> {
     crate::runtime::param_setters! {
-        #[doc = " Filter logs by worker name"] #[doc = ""] #[doc =
-        " The `worker_name` query parameter."] worker_name : String, #[doc =
-        " Filter logs by workflow name"] #[doc = ""] #[doc =
-        " The `workflow_name` query parameter."] workflow_name : String, #[doc =
-        " Only return logs at or after this timestamp"] #[doc = ""] #[doc =
-        " The `after` query parameter."] after : String, #[doc =
-        " Only return logs before this timestamp"] #[doc = ""] #[doc =
-        " The `before` query parameter."] before : String, #[doc =
-        " First-page sort order: 'asc' (oldest first) or 'desc'. Ignored when `cursor` is set."]
-        #[doc = ""] #[doc = " The `order` query parameter."] order : crate
-        ::models::OrderByClauseDirection, #[doc =
-        " Pagination cursor from a previous response's `next_cursor`; carries the window and order"]
-        #[doc = ""] #[doc = " The `cursor` query parameter."] cursor : String, #[doc =
-        " Maximum number of logs to return"] #[doc = ""] #[doc =
-        " The `limit` query parameter."] limit : i64
+        /// Filter logs by worker name
+        ///
+        /// The `worker_name` query parameter.
+        worker_name: String,
+        /// Filter logs by workflow name
+        ///
+        /// The `workflow_name` query parameter.
+        workflow_name: String,
+        /// Only return logs at or after this timestamp
+        ///
+        /// The `after` query parameter.
+        after: String,
+        /// Only return logs before this timestamp
+        ///
+        /// The `before` query parameter.
+        before: String,
+        /// First-page sort order: 'asc' (oldest first) or 'desc'. Ignored when `cursor` is set.
+        ///
+        /// The `order` query parameter.
+        order: crate::models::OrderByClauseDirection,
+        /// Pagination cursor from a previous response's `next_cursor`; carries the window and order
+        ///
+        /// The `cursor` query parameter.
+        cursor: String,
+        /// Maximum number of logs to return
+        ///
+        /// The `limit` query parameter.
+        limit: i64,
     }
 
     crate::runtime::request_options!();
@@ -764,12 +774,7 @@ impl<'c> GetDeploymentLogsBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::DeploymentLogSearchResponse> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/workflows/deployments/{}/logs", crate ::runtime::http::segment(&
-                    self.name)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/workflows/deployments/{}/logs", crate::runtime::http::segment(&self . name)));
             req.query("worker_name", &self.worker_name);
             req.query("workflow_name", &self.workflow_name);
             req.query("after", &self.after);
@@ -788,16 +793,15 @@ impl<'c> GetDeploymentLogsBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    GetDeploymentLogsBuilder, crate ::models::DeploymentLogSearchResponse
-);
+crate::runtime::into_future!(GetDeploymentLogsBuilder, crate::models::DeploymentLogSearchResponse);
 
-crate::runtime::operation!(
-    OP_STREAM_DEPLOYMENT_LOGS = "stream_deployment_logs"
-    "workflows.deployments.stream_deployment_logs", GET
-    "/v1/workflows/deployments/{name}/logs/stream", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_STREAM_DEPLOYMENT_LOGS = "stream_deployment_logs" "workflows.deployments.stream_deployment_logs", GET "/v1/workflows/deployments/{name}/logs/stream", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.workflows().deployments().stream_deployment_logs(…)` (operation `stream_deployment_logs`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -815,17 +819,26 @@ pub struct StreamDeploymentLogsBuilder<'c> {
 
 impl<'c> StreamDeploymentLogsBuilder<'c> {
     crate::runtime::param_setters! {
-        #[doc = " Filter logs by worker name"] #[doc = ""] #[doc =
-        " The `worker_name` query parameter."] worker_name : String, #[doc =
-        " Filter logs by workflow name"] #[doc = ""] #[doc =
-        " The `workflow_name` query parameter."] workflow_name : String, #[doc =
-        " Start a fresh stream at this timestamp (ignored when resuming via last_event_id)"]
-        #[doc = ""] #[doc = " The `after` query parameter."] after : String, #[doc =
-        " Resume from this cursor (a prior response's SSE id)"] #[doc = ""] #[doc =
-        " The `last_event_id` query parameter."] last_event_id : String, #[doc =
-        " Resume from this cursor (a prior response's SSE id). Takes precedence over the query parameter."]
-        #[doc = ""] #[doc = " The `Last-Event-ID` header parameter."] last_event_id_2 :
-        String
+        /// Filter logs by worker name
+        ///
+        /// The `worker_name` query parameter.
+        worker_name: String,
+        /// Filter logs by workflow name
+        ///
+        /// The `workflow_name` query parameter.
+        workflow_name: String,
+        /// Start a fresh stream at this timestamp (ignored when resuming via last_event_id)
+        ///
+        /// The `after` query parameter.
+        after: String,
+        /// Resume from this cursor (a prior response's SSE id)
+        ///
+        /// The `last_event_id` query parameter.
+        last_event_id: String,
+        /// Resume from this cursor (a prior response's SSE id). Takes precedence over the query parameter.
+        ///
+        /// The `Last-Event-ID` header parameter.
+        last_event_id_2: String,
     }
 
     crate::runtime::request_options!();
@@ -839,12 +852,7 @@ impl<'c> StreamDeploymentLogsBuilder<'c> {
         crate::EventStream<crate::Event<crate::models::DeploymentLogEvent>>,
     > {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/workflows/deployments/{}/logs/stream", crate
-                    ::runtime::http::segment(& self.name)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/workflows/deployments/{}/logs/stream", crate::runtime::http::segment(&self . name)));
             req.query("worker_name", &self.worker_name);
             req.query("workflow_name", &self.workflow_name);
             req.query("after", &self.after);
@@ -861,7 +869,4 @@ impl<'c> StreamDeploymentLogsBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    StreamDeploymentLogsBuilder, crate ::EventStream < crate ::Event < crate
-    ::models::DeploymentLogEvent >>
-);
+crate::runtime::into_future!(StreamDeploymentLogsBuilder, crate::EventStream<crate::Event<crate::models::DeploymentLogEvent>>);

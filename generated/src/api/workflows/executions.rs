@@ -571,13 +571,13 @@ impl<'c> Executions<'c> {
     }
 }
 
-crate::runtime::operation!(
-    OP_GET_WORKFLOW_EXECUTION =
-    "get_workflow_execution_v1_workflows_executions__execution_id__get"
-    "workflows.executions.get_workflow_execution", GET
-    "/v1/workflows/executions/{execution_id}", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_GET_WORKFLOW_EXECUTION = "get_workflow_execution_v1_workflows_executions__execution_id__get" "workflows.executions.get_workflow_execution", GET "/v1/workflows/executions/{execution_id}", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.workflows().executions().get_workflow_execution(…)` (operation `get_workflow_execution_v1_workflows_executions__execution_id__get`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -594,12 +594,7 @@ impl<'c> GetWorkflowExecutionBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::WorkflowExecutionResponse> {
         let req = crate::runtime::http::build(|| {
-            let req = HttpRequest::new(
-                format!(
-                    "/v1/workflows/executions/{}", crate ::runtime::http::segment(& self
-                    .execution_id)
-                ),
-            );
+            let req = HttpRequest::new(format!("/v1/workflows/executions/{}", crate::runtime::http::segment(&self . execution_id)));
             Ok(req)
         });
         crate::runtime::http::send_json(
@@ -611,17 +606,15 @@ impl<'c> GetWorkflowExecutionBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    GetWorkflowExecutionBuilder, crate ::models::WorkflowExecutionResponse
-);
+crate::runtime::into_future!(GetWorkflowExecutionBuilder, crate::models::WorkflowExecutionResponse);
 
-crate::runtime::operation!(
-    OP_GET_WORKFLOW_EXECUTION_HISTORY =
-    "get_workflow_execution_history_v1_workflows_executions__execution_id__history_get"
-    "workflows.executions.get_workflow_execution_history", GET
-    "/v1/workflows/executions/{execution_id}/history", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_GET_WORKFLOW_EXECUTION_HISTORY = "get_workflow_execution_history_v1_workflows_executions__execution_id__history_get" "workflows.executions.get_workflow_execution_history", GET "/v1/workflows/executions/{execution_id}/history", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.workflows().executions().get_workflow_execution_history(…)` (operation `get_workflow_execution_history_v1_workflows_executions__execution_id__history_get`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -635,7 +628,8 @@ pub struct GetWorkflowExecutionHistoryBuilder<'c> {
 
 impl<'c> GetWorkflowExecutionHistoryBuilder<'c> {
     crate::runtime::param_setters! {
-        #[doc = " The `decode_payloads` query parameter."] decode_payloads : bool
+        /// The `decode_payloads` query parameter.
+        decode_payloads: bool,
     }
 
     crate::runtime::request_options!();
@@ -643,12 +637,7 @@ impl<'c> GetWorkflowExecutionHistoryBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, serde_json::Value> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/workflows/executions/{}/history", crate
-                    ::runtime::http::segment(& self.execution_id)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/workflows/executions/{}/history", crate::runtime::http::segment(&self . execution_id)));
             req.query("decode_payloads", &self.decode_payloads);
             Ok(req)
         });
@@ -663,13 +652,13 @@ impl<'c> GetWorkflowExecutionHistoryBuilder<'c> {
 
 crate::runtime::into_future!(GetWorkflowExecutionHistoryBuilder, serde_json::Value);
 
-crate::runtime::operation!(
-    OP_SIGNAL_WORKFLOW_EXECUTION =
-    "signal_workflow_execution_v1_workflows_executions__execution_id__signals_post"
-    "workflows.executions.signal_workflow_execution", POST
-    "/v1/workflows/executions/{execution_id}/signals", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [202u16]
-);
+crate::runtime::operation!(OP_SIGNAL_WORKFLOW_EXECUTION = "signal_workflow_execution_v1_workflows_executions__execution_id__signals_post" "workflows.executions.signal_workflow_execution", POST "/v1/workflows/executions/{execution_id}/signals", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    202u16,
+]);
 
 /// Request builder for `client.workflows().executions().signal_workflow_execution(…)` (operation `signal_workflow_execution_v1_workflows_executions__execution_id__signals_post`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -687,12 +676,7 @@ impl<'c> SignalWorkflowExecutionBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::SignalWorkflowResponse> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/workflows/executions/{}/signals", crate
-                    ::runtime::http::segment(& self.execution_id)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/workflows/executions/{}/signals", crate::runtime::http::segment(&self . execution_id)));
             req = req.json(&OP_SIGNAL_WORKFLOW_EXECUTION, &self.body)?;
             Ok(req)
         });
@@ -705,17 +689,15 @@ impl<'c> SignalWorkflowExecutionBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    SignalWorkflowExecutionBuilder, crate ::models::SignalWorkflowResponse
-);
+crate::runtime::into_future!(SignalWorkflowExecutionBuilder, crate::models::SignalWorkflowResponse);
 
-crate::runtime::operation!(
-    OP_QUERY_WORKFLOW_EXECUTION =
-    "query_workflow_execution_v1_workflows_executions__execution_id__queries_post"
-    "workflows.executions.query_workflow_execution", POST
-    "/v1/workflows/executions/{execution_id}/queries", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_QUERY_WORKFLOW_EXECUTION = "query_workflow_execution_v1_workflows_executions__execution_id__queries_post" "workflows.executions.query_workflow_execution", POST "/v1/workflows/executions/{execution_id}/queries", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.workflows().executions().query_workflow_execution(…)` (operation `query_workflow_execution_v1_workflows_executions__execution_id__queries_post`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -733,12 +715,7 @@ impl<'c> QueryWorkflowExecutionBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::QueryWorkflowResponse> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/workflows/executions/{}/queries", crate
-                    ::runtime::http::segment(& self.execution_id)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/workflows/executions/{}/queries", crate::runtime::http::segment(&self . execution_id)));
             req = req.json(&OP_QUERY_WORKFLOW_EXECUTION, &self.body)?;
             Ok(req)
         });
@@ -751,17 +728,15 @@ impl<'c> QueryWorkflowExecutionBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    QueryWorkflowExecutionBuilder, crate ::models::QueryWorkflowResponse
-);
+crate::runtime::into_future!(QueryWorkflowExecutionBuilder, crate::models::QueryWorkflowResponse);
 
-crate::runtime::operation!(
-    OP_TERMINATE_WORKFLOW_EXECUTION =
-    "terminate_workflow_execution_v1_workflows_executions__execution_id__terminate_post"
-    "workflows.executions.terminate_workflow_execution", POST
-    "/v1/workflows/executions/{execution_id}/terminate", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [204u16]
-);
+crate::runtime::operation!(OP_TERMINATE_WORKFLOW_EXECUTION = "terminate_workflow_execution_v1_workflows_executions__execution_id__terminate_post" "workflows.executions.terminate_workflow_execution", POST "/v1/workflows/executions/{execution_id}/terminate", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    204u16,
+]);
 
 /// Request builder for `client.workflows().executions().terminate_workflow_execution(…)` (operation `terminate_workflow_execution_v1_workflows_executions__execution_id__terminate_post`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -778,12 +753,7 @@ impl<'c> TerminateWorkflowExecutionBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, ()> {
         let req = crate::runtime::http::build(|| {
-            let req = HttpRequest::new(
-                format!(
-                    "/v1/workflows/executions/{}/terminate", crate
-                    ::runtime::http::segment(& self.execution_id)
-                ),
-            );
+            let req = HttpRequest::new(format!("/v1/workflows/executions/{}/terminate", crate::runtime::http::segment(&self . execution_id)));
             Ok(req)
         });
         crate::runtime::http::send(
@@ -797,13 +767,13 @@ impl<'c> TerminateWorkflowExecutionBuilder<'c> {
 
 crate::runtime::into_future!(TerminateWorkflowExecutionBuilder, ());
 
-crate::runtime::operation!(
-    OP_BATCH_TERMINATE_WORKFLOW_EXECUTIONS =
-    "batch_terminate_workflow_executions_v1_workflows_executions_terminate_post"
-    "workflows.executions.batch_terminate_workflow_executions", POST
-    "/v1/workflows/executions/terminate", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_BATCH_TERMINATE_WORKFLOW_EXECUTIONS = "batch_terminate_workflow_executions_v1_workflows_executions_terminate_post" "workflows.executions.batch_terminate_workflow_executions", POST "/v1/workflows/executions/terminate", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.workflows().executions().batch_terminate_workflow_executions(…)` (operation `batch_terminate_workflow_executions_v1_workflows_executions_terminate_post`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -835,17 +805,15 @@ impl<'c> BatchTerminateWorkflowExecutionsBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    BatchTerminateWorkflowExecutionsBuilder, crate ::models::BatchExecutionResponse
-);
+crate::runtime::into_future!(BatchTerminateWorkflowExecutionsBuilder, crate::models::BatchExecutionResponse);
 
-crate::runtime::operation!(
-    OP_CANCEL_WORKFLOW_EXECUTION =
-    "cancel_workflow_execution_v1_workflows_executions__execution_id__cancel_post"
-    "workflows.executions.cancel_workflow_execution", POST
-    "/v1/workflows/executions/{execution_id}/cancel", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [204u16]
-);
+crate::runtime::operation!(OP_CANCEL_WORKFLOW_EXECUTION = "cancel_workflow_execution_v1_workflows_executions__execution_id__cancel_post" "workflows.executions.cancel_workflow_execution", POST "/v1/workflows/executions/{execution_id}/cancel", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    204u16,
+]);
 
 /// Request builder for `client.workflows().executions().cancel_workflow_execution(…)` (operation `cancel_workflow_execution_v1_workflows_executions__execution_id__cancel_post`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -862,12 +830,7 @@ impl<'c> CancelWorkflowExecutionBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, ()> {
         let req = crate::runtime::http::build(|| {
-            let req = HttpRequest::new(
-                format!(
-                    "/v1/workflows/executions/{}/cancel", crate
-                    ::runtime::http::segment(& self.execution_id)
-                ),
-            );
+            let req = HttpRequest::new(format!("/v1/workflows/executions/{}/cancel", crate::runtime::http::segment(&self . execution_id)));
             Ok(req)
         });
         crate::runtime::http::send(
@@ -881,13 +844,13 @@ impl<'c> CancelWorkflowExecutionBuilder<'c> {
 
 crate::runtime::into_future!(CancelWorkflowExecutionBuilder, ());
 
-crate::runtime::operation!(
-    OP_BATCH_CANCEL_WORKFLOW_EXECUTIONS =
-    "batch_cancel_workflow_executions_v1_workflows_executions_cancel_post"
-    "workflows.executions.batch_cancel_workflow_executions", POST
-    "/v1/workflows/executions/cancel", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_BATCH_CANCEL_WORKFLOW_EXECUTIONS = "batch_cancel_workflow_executions_v1_workflows_executions_cancel_post" "workflows.executions.batch_cancel_workflow_executions", POST "/v1/workflows/executions/cancel", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.workflows().executions().batch_cancel_workflow_executions(…)` (operation `batch_cancel_workflow_executions_v1_workflows_executions_cancel_post`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -919,17 +882,15 @@ impl<'c> BatchCancelWorkflowExecutionsBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    BatchCancelWorkflowExecutionsBuilder, crate ::models::BatchExecutionResponse
-);
+crate::runtime::into_future!(BatchCancelWorkflowExecutionsBuilder, crate::models::BatchExecutionResponse);
 
-crate::runtime::operation!(
-    OP_RESET_WORKFLOW =
-    "reset_workflow_v1_workflows_executions__execution_id__reset_post"
-    "workflows.executions.reset_workflow", POST
-    "/v1/workflows/executions/{execution_id}/reset", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [204u16]
-);
+crate::runtime::operation!(OP_RESET_WORKFLOW = "reset_workflow_v1_workflows_executions__execution_id__reset_post" "workflows.executions.reset_workflow", POST "/v1/workflows/executions/{execution_id}/reset", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    204u16,
+]);
 
 /// Request builder for `client.workflows().executions().reset_workflow(…)` (operation `reset_workflow_v1_workflows_executions__execution_id__reset_post`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -947,12 +908,7 @@ impl<'c> ResetWorkflowBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, ()> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/workflows/executions/{}/reset", crate ::runtime::http::segment(&
-                    self.execution_id)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/workflows/executions/{}/reset", crate::runtime::http::segment(&self . execution_id)));
             req = req.json(&OP_RESET_WORKFLOW, &self.body)?;
             Ok(req)
         });
@@ -962,13 +918,13 @@ impl<'c> ResetWorkflowBuilder<'c> {
 
 crate::runtime::into_future!(ResetWorkflowBuilder, ());
 
-crate::runtime::operation!(
-    OP_UPDATE_WORKFLOW_EXECUTION =
-    "update_workflow_execution_v1_workflows_executions__execution_id__updates_post"
-    "workflows.executions.update_workflow_execution", POST
-    "/v1/workflows/executions/{execution_id}/updates", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_UPDATE_WORKFLOW_EXECUTION = "update_workflow_execution_v1_workflows_executions__execution_id__updates_post" "workflows.executions.update_workflow_execution", POST "/v1/workflows/executions/{execution_id}/updates", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.workflows().executions().update_workflow_execution(…)` (operation `update_workflow_execution_v1_workflows_executions__execution_id__updates_post`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -986,12 +942,7 @@ impl<'c> UpdateWorkflowExecutionBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::UpdateWorkflowResponse> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/workflows/executions/{}/updates", crate
-                    ::runtime::http::segment(& self.execution_id)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/workflows/executions/{}/updates", crate::runtime::http::segment(&self . execution_id)));
             req = req.json(&OP_UPDATE_WORKFLOW_EXECUTION, &self.body)?;
             Ok(req)
         });
@@ -1004,16 +955,15 @@ impl<'c> UpdateWorkflowExecutionBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    UpdateWorkflowExecutionBuilder, crate ::models::UpdateWorkflowResponse
-);
+crate::runtime::into_future!(UpdateWorkflowExecutionBuilder, crate::models::UpdateWorkflowResponse);
 
-crate::runtime::operation!(
-    OP_GET_WORKFLOW_EXECUTION_TRACE_INFO = "get_workflow_execution_trace_info"
-    "workflows.executions.get_workflow_execution_trace_info", GET
-    "/v1/workflows/executions/{execution_id}/trace/info", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_GET_WORKFLOW_EXECUTION_TRACE_INFO = "get_workflow_execution_trace_info" "workflows.executions.get_workflow_execution_trace_info", GET "/v1/workflows/executions/{execution_id}/trace/info", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.workflows().executions().get_workflow_execution_trace_info(…)` (operation `get_workflow_execution_trace_info`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -1030,12 +980,7 @@ impl<'c> GetWorkflowExecutionTraceInfoBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::ExecutionTraceInfoResponse> {
         let req = crate::runtime::http::build(|| {
-            let req = HttpRequest::new(
-                format!(
-                    "/v1/workflows/executions/{}/trace/info", crate
-                    ::runtime::http::segment(& self.execution_id)
-                ),
-            );
+            let req = HttpRequest::new(format!("/v1/workflows/executions/{}/trace/info", crate::runtime::http::segment(&self . execution_id)));
             Ok(req)
         });
         crate::runtime::http::send_json(
@@ -1047,16 +992,15 @@ impl<'c> GetWorkflowExecutionTraceInfoBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    GetWorkflowExecutionTraceInfoBuilder, crate ::models::ExecutionTraceInfoResponse
-);
+crate::runtime::into_future!(GetWorkflowExecutionTraceInfoBuilder, crate::models::ExecutionTraceInfoResponse);
 
-crate::runtime::operation!(
-    OP_GET_WORKFLOW_EXECUTION_TRACE_OTEL = "get_workflow_execution_trace_otel"
-    "workflows.executions.get_workflow_execution_trace_otel", GET
-    "/v1/workflows/executions/{execution_id}/trace/otel", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_GET_WORKFLOW_EXECUTION_TRACE_OTEL = "get_workflow_execution_trace_otel" "workflows.executions.get_workflow_execution_trace_otel", GET "/v1/workflows/executions/{execution_id}/trace/otel", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.workflows().executions().get_workflow_execution_trace_otel(…)` (operation `get_workflow_execution_trace_otel`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -1075,12 +1019,7 @@ impl<'c> GetWorkflowExecutionTraceOtelBuilder<'c> {
         self,
     ) -> crate::Pending<'c, crate::models::WorkflowExecutionTraceOTelResponse> {
         let req = crate::runtime::http::build(|| {
-            let req = HttpRequest::new(
-                format!(
-                    "/v1/workflows/executions/{}/trace/otel", crate
-                    ::runtime::http::segment(& self.execution_id)
-                ),
-            );
+            let req = HttpRequest::new(format!("/v1/workflows/executions/{}/trace/otel", crate::runtime::http::segment(&self . execution_id)));
             Ok(req)
         });
         crate::runtime::http::send_json(
@@ -1092,17 +1031,15 @@ impl<'c> GetWorkflowExecutionTraceOtelBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    GetWorkflowExecutionTraceOtelBuilder, crate
-    ::models::WorkflowExecutionTraceOTelResponse
-);
+crate::runtime::into_future!(GetWorkflowExecutionTraceOtelBuilder, crate::models::WorkflowExecutionTraceOTelResponse);
 
-crate::runtime::operation!(
-    OP_GET_WORKFLOW_EXECUTION_TRACE_SUMMARY = "get_workflow_execution_trace_summary"
-    "workflows.executions.get_workflow_execution_trace_summary", GET
-    "/v1/workflows/executions/{execution_id}/trace/summary", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_GET_WORKFLOW_EXECUTION_TRACE_SUMMARY = "get_workflow_execution_trace_summary" "workflows.executions.get_workflow_execution_trace_summary", GET "/v1/workflows/executions/{execution_id}/trace/summary", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.workflows().executions().get_workflow_execution_trace_summary(…)` (operation `get_workflow_execution_trace_summary`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -1121,12 +1058,7 @@ impl<'c> GetWorkflowExecutionTraceSummaryBuilder<'c> {
         self,
     ) -> crate::Pending<'c, crate::models::WorkflowExecutionTraceSummaryResponse> {
         let req = crate::runtime::http::build(|| {
-            let req = HttpRequest::new(
-                format!(
-                    "/v1/workflows/executions/{}/trace/summary", crate
-                    ::runtime::http::segment(& self.execution_id)
-                ),
-            );
+            let req = HttpRequest::new(format!("/v1/workflows/executions/{}/trace/summary", crate::runtime::http::segment(&self . execution_id)));
             Ok(req)
         });
         crate::runtime::http::send_json(
@@ -1138,17 +1070,15 @@ impl<'c> GetWorkflowExecutionTraceSummaryBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    GetWorkflowExecutionTraceSummaryBuilder, crate
-    ::models::WorkflowExecutionTraceSummaryResponse
-);
+crate::runtime::into_future!(GetWorkflowExecutionTraceSummaryBuilder, crate::models::WorkflowExecutionTraceSummaryResponse);
 
-crate::runtime::operation!(
-    OP_GET_WORKFLOW_EXECUTION_TRACE_EVENTS = "get_workflow_execution_trace_events"
-    "workflows.executions.get_workflow_execution_trace_events", GET
-    "/v1/workflows/executions/{execution_id}/trace/events", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_GET_WORKFLOW_EXECUTION_TRACE_EVENTS = "get_workflow_execution_trace_events" "workflows.executions.get_workflow_execution_trace_events", GET "/v1/workflows/executions/{execution_id}/trace/events", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.workflows().executions().get_workflow_execution_trace_events(…)` (operation `get_workflow_execution_trace_events`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -1163,9 +1093,10 @@ pub struct GetWorkflowExecutionTraceEventsBuilder<'c> {
 
 impl<'c> GetWorkflowExecutionTraceEventsBuilder<'c> {
     crate::runtime::param_setters! {
-        #[doc = " The `merge_same_id_events` query parameter."] merge_same_id_events :
-        bool, #[doc = " The `include_internal_events` query parameter."]
-        include_internal_events : bool
+        /// The `merge_same_id_events` query parameter.
+        merge_same_id_events: bool,
+        /// The `include_internal_events` query parameter.
+        include_internal_events: bool,
     }
 
     crate::runtime::request_options!();
@@ -1175,12 +1106,7 @@ impl<'c> GetWorkflowExecutionTraceEventsBuilder<'c> {
         self,
     ) -> crate::Pending<'c, crate::models::WorkflowExecutionTraceEventsResponse> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/workflows/executions/{}/trace/events", crate
-                    ::runtime::http::segment(& self.execution_id)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/workflows/executions/{}/trace/events", crate::runtime::http::segment(&self . execution_id)));
             req.query("merge_same_id_events", &self.merge_same_id_events);
             req.query("include_internal_events", &self.include_internal_events);
             Ok(req)
@@ -1194,16 +1120,15 @@ impl<'c> GetWorkflowExecutionTraceEventsBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    GetWorkflowExecutionTraceEventsBuilder, crate
-    ::models::WorkflowExecutionTraceEventsResponse
-);
+crate::runtime::into_future!(GetWorkflowExecutionTraceEventsBuilder, crate::models::WorkflowExecutionTraceEventsResponse);
 
-crate::runtime::operation!(
-    OP_STREAM = "stream_v1_workflows_executions__execution_id__stream_get"
-    "workflows.executions.stream", GET "/v1/workflows/executions/{execution_id}/stream",
-    [ApiKey], [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_STREAM = "stream_v1_workflows_executions__execution_id__stream_get" "workflows.executions.stream", GET "/v1/workflows/executions/{execution_id}/stream", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.workflows().executions().stream(…)` (operation `stream_v1_workflows_executions__execution_id__stream_get`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -1218,9 +1143,10 @@ pub struct StreamBuilder<'c> {
 
 impl<'c> StreamBuilder<'c> {
     crate::runtime::param_setters! {
-        #[doc = " The `event_source` query parameter."] event_source : crate
-        ::models::EventSource, #[doc = " The `last_event_id` query parameter."]
-        last_event_id : String
+        /// The `event_source` query parameter.
+        event_source: crate::models::EventSource,
+        /// The `last_event_id` query parameter.
+        last_event_id: String,
     }
 
     crate::runtime::request_options!();
@@ -1234,12 +1160,7 @@ impl<'c> StreamBuilder<'c> {
         crate::EventStream<crate::Event<crate::models::WorkflowStreamEvent>>,
     > {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/workflows/executions/{}/stream", crate
-                    ::runtime::http::segment(& self.execution_id)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/workflows/executions/{}/stream", crate::runtime::http::segment(&self . execution_id)));
             req.query("event_source", &self.event_source);
             req.query("last_event_id", &self.last_event_id);
             Ok(req)
@@ -1248,17 +1169,15 @@ impl<'c> StreamBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    StreamBuilder, crate ::EventStream < crate ::Event < crate
-    ::models::WorkflowStreamEvent >>
-);
+crate::runtime::into_future!(StreamBuilder, crate::EventStream<crate::Event<crate::models::WorkflowStreamEvent>>);
 
-crate::runtime::operation!(
-    OP_GET_WORKFLOW_EXECUTION_LOGS = "get_workflow_execution_logs"
-    "workflows.executions.get_workflow_execution_logs", GET
-    "/v1/workflows/executions/{execution_id}/logs", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_GET_WORKFLOW_EXECUTION_LOGS = "get_workflow_execution_logs" "workflows.executions.get_workflow_execution_logs", GET "/v1/workflows/executions/{execution_id}/logs", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.workflows().executions().get_workflow_execution_logs(…)` (operation `get_workflow_execution_logs`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -1278,21 +1197,34 @@ pub struct GetWorkflowExecutionLogsBuilder<'c> {
 
 impl<'c> GetWorkflowExecutionLogsBuilder<'c> {
     crate::runtime::param_setters! {
-        #[doc = " Filter logs by workflow run ID"] #[doc = ""] #[doc =
-        " The `run_id` query parameter."] run_id : String, #[doc =
-        " Filter logs by activity ID"] #[doc = ""] #[doc =
-        " The `activity_id` query parameter."] activity_id : String, #[doc =
-        " Only return logs at or after this timestamp"] #[doc = ""] #[doc =
-        " The `after` query parameter."] after : String, #[doc =
-        " Only return logs before this timestamp"] #[doc = ""] #[doc =
-        " The `before` query parameter."] before : String, #[doc =
-        " First-page sort order: 'asc' (oldest first) or 'desc'. Ignored when `cursor` is set."]
-        #[doc = ""] #[doc = " The `order` query parameter."] order : crate
-        ::models::OrderByClauseDirection, #[doc =
-        " Pagination cursor from a previous response's `next_cursor`; carries the window and order"]
-        #[doc = ""] #[doc = " The `cursor` query parameter."] cursor : String, #[doc =
-        " Maximum number of logs to return"] #[doc = ""] #[doc =
-        " The `limit` query parameter."] limit : i64
+        /// Filter logs by workflow run ID
+        ///
+        /// The `run_id` query parameter.
+        run_id: String,
+        /// Filter logs by activity ID
+        ///
+        /// The `activity_id` query parameter.
+        activity_id: String,
+        /// Only return logs at or after this timestamp
+        ///
+        /// The `after` query parameter.
+        after: String,
+        /// Only return logs before this timestamp
+        ///
+        /// The `before` query parameter.
+        before: String,
+        /// First-page sort order: 'asc' (oldest first) or 'desc'. Ignored when `cursor` is set.
+        ///
+        /// The `order` query parameter.
+        order: crate::models::OrderByClauseDirection,
+        /// Pagination cursor from a previous response's `next_cursor`; carries the window and order
+        ///
+        /// The `cursor` query parameter.
+        cursor: String,
+        /// Maximum number of logs to return
+        ///
+        /// The `limit` query parameter.
+        limit: i64,
     }
 
     crate::runtime::request_options!();
@@ -1300,12 +1232,7 @@ impl<'c> GetWorkflowExecutionLogsBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::ExecutionLogSearchResponse> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/workflows/executions/{}/logs", crate ::runtime::http::segment(&
-                    self.execution_id)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/workflows/executions/{}/logs", crate::runtime::http::segment(&self . execution_id)));
             req.query("run_id", &self.run_id);
             req.query("activity_id", &self.activity_id);
             req.query("after", &self.after);
@@ -1324,16 +1251,15 @@ impl<'c> GetWorkflowExecutionLogsBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    GetWorkflowExecutionLogsBuilder, crate ::models::ExecutionLogSearchResponse
-);
+crate::runtime::into_future!(GetWorkflowExecutionLogsBuilder, crate::models::ExecutionLogSearchResponse);
 
-crate::runtime::operation!(
-    OP_STREAM_WORKFLOW_EXECUTION_LOGS = "stream_workflow_execution_logs"
-    "workflows.executions.stream_workflow_execution_logs", GET
-    "/v1/workflows/executions/{execution_id}/logs/stream", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_STREAM_WORKFLOW_EXECUTION_LOGS = "stream_workflow_execution_logs" "workflows.executions.stream_workflow_execution_logs", GET "/v1/workflows/executions/{execution_id}/logs/stream", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.workflows().executions().stream_workflow_execution_logs(…)` (operation `stream_workflow_execution_logs`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -1351,17 +1277,26 @@ pub struct StreamWorkflowExecutionLogsBuilder<'c> {
 
 impl<'c> StreamWorkflowExecutionLogsBuilder<'c> {
     crate::runtime::param_setters! {
-        #[doc = " Filter logs by workflow run ID"] #[doc = ""] #[doc =
-        " The `run_id` query parameter."] run_id : String, #[doc =
-        " Filter logs by activity ID"] #[doc = ""] #[doc =
-        " The `activity_id` query parameter."] activity_id : String, #[doc =
-        " Start a fresh stream at this timestamp (ignored when resuming via last_event_id)"]
-        #[doc = ""] #[doc = " The `after` query parameter."] after : String, #[doc =
-        " Resume from this cursor (a prior response's SSE id)"] #[doc = ""] #[doc =
-        " The `last_event_id` query parameter."] last_event_id : String, #[doc =
-        " Resume from this cursor (a prior response's SSE id). Takes precedence over the query parameter."]
-        #[doc = ""] #[doc = " The `Last-Event-ID` header parameter."] last_event_id_2 :
-        String
+        /// Filter logs by workflow run ID
+        ///
+        /// The `run_id` query parameter.
+        run_id: String,
+        /// Filter logs by activity ID
+        ///
+        /// The `activity_id` query parameter.
+        activity_id: String,
+        /// Start a fresh stream at this timestamp (ignored when resuming via last_event_id)
+        ///
+        /// The `after` query parameter.
+        after: String,
+        /// Resume from this cursor (a prior response's SSE id)
+        ///
+        /// The `last_event_id` query parameter.
+        last_event_id: String,
+        /// Resume from this cursor (a prior response's SSE id). Takes precedence over the query parameter.
+        ///
+        /// The `Last-Event-ID` header parameter.
+        last_event_id_2: String,
     }
 
     crate::runtime::request_options!();
@@ -1375,12 +1310,7 @@ impl<'c> StreamWorkflowExecutionLogsBuilder<'c> {
         crate::EventStream<crate::Event<crate::models::ExecutionLogEvent>>,
     > {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/workflows/executions/{}/logs/stream", crate
-                    ::runtime::http::segment(& self.execution_id)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/workflows/executions/{}/logs/stream", crate::runtime::http::segment(&self . execution_id)));
             req.query("run_id", &self.run_id);
             req.query("activity_id", &self.activity_id);
             req.query("after", &self.after);
@@ -1397,7 +1327,4 @@ impl<'c> StreamWorkflowExecutionLogsBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    StreamWorkflowExecutionLogsBuilder, crate ::EventStream < crate ::Event < crate
-    ::models::ExecutionLogEvent >>
-);
+crate::runtime::into_future!(StreamWorkflowExecutionLogsBuilder, crate::EventStream<crate::Event<crate::models::ExecutionLogEvent>>);

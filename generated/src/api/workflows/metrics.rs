@@ -65,13 +65,13 @@ impl<'c> Metrics<'c> {
     }
 }
 
-crate::runtime::operation!(
-    OP_GET_WORKFLOW_METRICS =
-    "get_workflow_metrics_v1_workflows__workflow_name__metrics_get"
-    "workflows.metrics.get_workflow_metrics", GET
-    "/v1/workflows/{workflow_name}/metrics", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_GET_WORKFLOW_METRICS = "get_workflow_metrics_v1_workflows__workflow_name__metrics_get" "workflows.metrics.get_workflow_metrics", GET "/v1/workflows/{workflow_name}/metrics", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.workflows().metrics().get_workflow_metrics(…)` (operation `get_workflow_metrics_v1_workflows__workflow_name__metrics_get`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -86,10 +86,14 @@ pub struct GetWorkflowMetricsBuilder<'c> {
 
 impl<'c> GetWorkflowMetricsBuilder<'c> {
     crate::runtime::param_setters! {
-        #[doc = " Filter workflows started after this time (ISO 8601)"] #[doc = ""] #[doc
-        = " The `start_time` query parameter."] start_time : String, #[doc =
-        " Filter workflows started before this time (ISO 8601)"] #[doc = ""] #[doc =
-        " The `end_time` query parameter."] end_time : String
+        /// Filter workflows started after this time (ISO 8601)
+        ///
+        /// The `start_time` query parameter.
+        start_time: String,
+        /// Filter workflows started before this time (ISO 8601)
+        ///
+        /// The `end_time` query parameter.
+        end_time: String,
     }
 
     crate::runtime::request_options!();
@@ -97,12 +101,7 @@ impl<'c> GetWorkflowMetricsBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::WorkflowMetrics> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/workflows/{}/metrics", crate ::runtime::http::segment(& self
-                    .workflow_name)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/workflows/{}/metrics", crate::runtime::http::segment(&self . workflow_name)));
             req.query("start_time", &self.start_time);
             req.query("end_time", &self.end_time);
             Ok(req)
@@ -116,4 +115,4 @@ impl<'c> GetWorkflowMetricsBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(GetWorkflowMetricsBuilder, crate ::models::WorkflowMetrics);
+crate::runtime::into_future!(GetWorkflowMetricsBuilder, crate::models::WorkflowMetrics);

@@ -387,11 +387,13 @@ impl<'c> Workflows<'c> {
     }
 }
 
-crate::runtime::operation!(
-    OP_GET_WORKFLOWS = "get_workflows_v1_workflows_get" "workflows.get_workflows", GET
-    "/v1/workflows", [ApiKey], [(422u16, crate ::errors::decode_http_validation_error)],
-    [200u16]
-);
+crate::runtime::operation!(OP_GET_WORKFLOWS = "get_workflows_v1_workflows_get" "workflows.get_workflows", GET "/v1/workflows", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.workflows().get_workflows(…)` (operation `get_workflows_v1_workflows_get`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug, Clone)]
@@ -417,33 +419,59 @@ pub struct GetWorkflowsBuilder<'c> {
 #[allow(deprecated)]
 impl<'c> GetWorkflowsBuilder<'c> {
     crate::runtime::param_setters! {
-        #[doc = " Filter by workflow status"] #[doc = ""] #[doc =
-        " The `status` query parameter."] status : crate ::models::WorkflowStatusFilter,
-        #[doc = " Whether to include shared workflows"] #[doc = ""] #[doc =
-        " The `include_shared` query parameter."] include_shared : bool, #[doc =
-        " Whether to only return workflows available in chat assistant"] #[doc = ""]
-        #[doc = " The `available_in_chat_assistant` query parameter."]
-        available_in_chat_assistant : bool, #[doc = " Filter by deployment name(s)"]
-        #[doc = ""] #[doc = " The `deployment_name` query parameter."] deployment_name :
-        Vec < String >, #[doc =
-        " Filter by deployment activity. active=only active, inactive=only inactive, None=no filter"]
-        #[doc = ""] #[doc = " The `deployment_status` query parameter."]
-        deployment_status : crate ::models::DeploymentsListWorkersWorkerStatus, #[doc =
-        " Filter by archived state. False=exclude archived, True=only archived, None=include all"]
-        #[doc = ""] #[doc = " The `archived` query parameter."] archived : bool, #[doc =
-        " Filter to workflows tagged with all listed tags (AND)."] #[doc = ""] #[doc =
-        " The `tags` query parameter."] tags : Vec < String >, #[doc =
-        " Field to sort by"] #[doc = ""] #[doc = " The `sort_by` query parameter."]
-        sort_by : crate ::models::WorkflowsGetWorkflowsSortBy, #[doc = " Sort direction"]
-        #[doc = ""] #[doc = " The `order` query parameter."] order : crate
-        ::models::OrderByClauseDirection, #[doc = " The cursor for pagination"] #[doc =
-        ""] #[doc = " The `cursor` query parameter."] cursor : String, #[doc =
-        " The maximum number of workflows to return"] #[doc = ""] #[doc =
-        " The `limit` query parameter."] limit : i64, #[doc =
-        " Deprecated: use deployment_status instead"] #[doc = ""] #[doc =
-        " The `active_only` query parameter."] #[deprecated] active_only : bool, #[doc =
-        " Fuzzy search query for workflow name, display name, description, or ID"] #[doc
-        = ""] #[doc = " The `search` query parameter."] search : String
+        /// Filter by workflow status
+        ///
+        /// The `status` query parameter.
+        status: crate::models::WorkflowStatusFilter,
+        /// Whether to include shared workflows
+        ///
+        /// The `include_shared` query parameter.
+        include_shared: bool,
+        /// Whether to only return workflows available in chat assistant
+        ///
+        /// The `available_in_chat_assistant` query parameter.
+        available_in_chat_assistant: bool,
+        /// Filter by deployment name(s)
+        ///
+        /// The `deployment_name` query parameter.
+        deployment_name: Vec<String>,
+        /// Filter by deployment activity. active=only active, inactive=only inactive, None=no filter
+        ///
+        /// The `deployment_status` query parameter.
+        deployment_status: crate::models::DeploymentsListWorkersWorkerStatus,
+        /// Filter by archived state. False=exclude archived, True=only archived, None=include all
+        ///
+        /// The `archived` query parameter.
+        archived: bool,
+        /// Filter to workflows tagged with all listed tags (AND).
+        ///
+        /// The `tags` query parameter.
+        tags: Vec<String>,
+        /// Field to sort by
+        ///
+        /// The `sort_by` query parameter.
+        sort_by: crate::models::WorkflowsGetWorkflowsSortBy,
+        /// Sort direction
+        ///
+        /// The `order` query parameter.
+        order: crate::models::OrderByClauseDirection,
+        /// The cursor for pagination
+        ///
+        /// The `cursor` query parameter.
+        cursor: String,
+        /// The maximum number of workflows to return
+        ///
+        /// The `limit` query parameter.
+        limit: i64,
+        /// Deprecated: use deployment_status instead
+        ///
+        /// The `active_only` query parameter.
+        #[deprecated]
+        active_only: bool,
+        /// Fuzzy search query for workflow name, display name, description, or ID
+        ///
+        /// The `search` query parameter.
+        search: String,
     }
 
     crate::runtime::request_options!();
@@ -499,14 +527,15 @@ impl<'c> GetWorkflowsBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(GetWorkflowsBuilder, crate ::models::WorkflowListResponse);
+crate::runtime::into_future!(GetWorkflowsBuilder, crate::models::WorkflowListResponse);
 
-crate::runtime::operation!(
-    OP_GET_WORKFLOW_REGISTRATIONS =
-    "get_workflow_registrations_v1_workflows_registrations_get"
-    "workflows.get_workflow_registrations", GET "/v1/workflows/registrations", [ApiKey],
-    [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_GET_WORKFLOW_REGISTRATIONS = "get_workflow_registrations_v1_workflows_registrations_get" "workflows.get_workflow_registrations", GET "/v1/workflows/registrations", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.workflows().get_workflow_registrations(…)` (operation `get_workflow_registrations_v1_workflows_registrations_get`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -528,27 +557,46 @@ pub struct GetWorkflowRegistrationsBuilder<'c> {
 
 impl<'c> GetWorkflowRegistrationsBuilder<'c> {
     crate::runtime::param_setters! {
-        #[doc = " The workflow ID to filter by"] #[doc = ""] #[doc =
-        " The `workflow_id` query parameter."] workflow_id : String, #[doc =
-        " The task queue to filter by"] #[doc = ""] #[doc =
-        " The `task_queue` query parameter."] task_queue : String, #[doc =
-        " Whether to only return active workflows versions"] #[doc = ""] #[doc =
-        " The `active_only` query parameter."] active_only : bool, #[doc =
-        " Whether to include shared workflow versions"] #[doc = ""] #[doc =
-        " The `include_shared` query parameter."] include_shared : bool, #[doc =
-        " The workflow name to filter by"] #[doc = ""] #[doc =
-        " The `workflow_search` query parameter."] workflow_search : String, #[doc =
-        " Filter by archived state. False=exclude archived, True=only archived, None=include all"]
-        #[doc = ""] #[doc = " The `archived` query parameter."] archived : bool, #[doc =
-        " Whether to include the workflow definition"] #[doc = ""] #[doc =
-        " The `with_workflow` query parameter."] with_workflow : bool, #[doc =
-        " Whether to only return workflows available in chat assistant"] #[doc = ""]
-        #[doc = " The `available_in_chat_assistant` query parameter."]
-        available_in_chat_assistant : bool, #[doc =
-        " The maximum number of workflows versions to return"] #[doc = ""] #[doc =
-        " The `limit` query parameter."] limit : i64, #[doc =
-        " The cursor for pagination"] #[doc = ""] #[doc =
-        " The `cursor` query parameter."] cursor : String
+        /// The workflow ID to filter by
+        ///
+        /// The `workflow_id` query parameter.
+        workflow_id: String,
+        /// The task queue to filter by
+        ///
+        /// The `task_queue` query parameter.
+        task_queue: String,
+        /// Whether to only return active workflows versions
+        ///
+        /// The `active_only` query parameter.
+        active_only: bool,
+        /// Whether to include shared workflow versions
+        ///
+        /// The `include_shared` query parameter.
+        include_shared: bool,
+        /// The workflow name to filter by
+        ///
+        /// The `workflow_search` query parameter.
+        workflow_search: String,
+        /// Filter by archived state. False=exclude archived, True=only archived, None=include all
+        ///
+        /// The `archived` query parameter.
+        archived: bool,
+        /// Whether to include the workflow definition
+        ///
+        /// The `with_workflow` query parameter.
+        with_workflow: bool,
+        /// Whether to only return workflows available in chat assistant
+        ///
+        /// The `available_in_chat_assistant` query parameter.
+        available_in_chat_assistant: bool,
+        /// The maximum number of workflows versions to return
+        ///
+        /// The `limit` query parameter.
+        limit: i64,
+        /// The cursor for pagination
+        ///
+        /// The `cursor` query parameter.
+        cursor: String,
     }
 
     crate::runtime::request_options!();
@@ -580,16 +628,15 @@ impl<'c> GetWorkflowRegistrationsBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    GetWorkflowRegistrationsBuilder, crate ::models::WorkflowRegistrationListResponse
-);
+crate::runtime::into_future!(GetWorkflowRegistrationsBuilder, crate::models::WorkflowRegistrationListResponse);
 
-crate::runtime::operation!(
-    OP_EXECUTE_WORKFLOW =
-    "execute_workflow_v1_workflows__workflow_identifier__execute_post"
-    "workflows.execute_workflow", POST "/v1/workflows/{workflow_identifier}/execute",
-    [ApiKey], [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_EXECUTE_WORKFLOW = "execute_workflow_v1_workflows__workflow_identifier__execute_post" "workflows.execute_workflow", POST "/v1/workflows/{workflow_identifier}/execute", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.workflows().execute_workflow(…)` (operation `execute_workflow_v1_workflows__workflow_identifier__execute_post`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -609,12 +656,7 @@ impl<'c> ExecuteWorkflowBuilder<'c> {
         self,
     ) -> crate::Pending<'c, crate::models::WorkflowsExecuteWorkflowResponse> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/workflows/{}/execute", crate ::runtime::http::segment(& self
-                    .workflow_identifier)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/workflows/{}/execute", crate::runtime::http::segment(&self . workflow_identifier)));
             req = req.json(&OP_EXECUTE_WORKFLOW, &self.body)?;
             Ok(req)
         });
@@ -627,17 +669,15 @@ impl<'c> ExecuteWorkflowBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    ExecuteWorkflowBuilder, crate ::models::WorkflowsExecuteWorkflowResponse
-);
+crate::runtime::into_future!(ExecuteWorkflowBuilder, crate::models::WorkflowsExecuteWorkflowResponse);
 
-crate::runtime::operation!(
-    OP_EXECUTE_WORKFLOW_REGISTRATION =
-    "execute_workflow_registration_v1_workflows_registrations__workflow_registration_id__execute_post"
-    "workflows.execute_workflow_registration", POST
-    "/v1/workflows/registrations/{workflow_registration_id}/execute", [ApiKey], [(422u16,
-    crate ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_EXECUTE_WORKFLOW_REGISTRATION = "execute_workflow_registration_v1_workflows_registrations__workflow_registration_id__execute_post" "workflows.execute_workflow_registration", POST "/v1/workflows/registrations/{workflow_registration_id}/execute", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.workflows().execute_workflow_registration(…)` (operation `execute_workflow_registration_v1_workflows_registrations__workflow_registration_id__execute_post`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -658,12 +698,7 @@ impl<'c> ExecuteWorkflowRegistrationBuilder<'c> {
         self,
     ) -> crate::Pending<'c, crate::models::WorkflowsExecuteWorkflowResponse> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/workflows/registrations/{}/execute", crate
-                    ::runtime::http::segment(& self.workflow_registration_id)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/workflows/registrations/{}/execute", crate::runtime::http::segment(&self . workflow_registration_id)));
             req = req.json(&OP_EXECUTE_WORKFLOW_REGISTRATION, &self.body)?;
             Ok(req)
         });
@@ -676,15 +711,15 @@ impl<'c> ExecuteWorkflowRegistrationBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    ExecuteWorkflowRegistrationBuilder, crate ::models::WorkflowsExecuteWorkflowResponse
-);
+crate::runtime::into_future!(ExecuteWorkflowRegistrationBuilder, crate::models::WorkflowsExecuteWorkflowResponse);
 
-crate::runtime::operation!(
-    OP_GET_WORKFLOW = "get_workflow_v1_workflows__workflow_identifier__get"
-    "workflows.get_workflow", GET "/v1/workflows/{workflow_identifier}", [ApiKey],
-    [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_GET_WORKFLOW = "get_workflow_v1_workflows__workflow_identifier__get" "workflows.get_workflow", GET "/v1/workflows/{workflow_identifier}", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.workflows().get_workflow(…)` (operation `get_workflow_v1_workflows__workflow_identifier__get`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -701,25 +736,22 @@ impl<'c> GetWorkflowBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::WorkflowGetResponse> {
         let req = crate::runtime::http::build(|| {
-            let req = HttpRequest::new(
-                format!(
-                    "/v1/workflows/{}", crate ::runtime::http::segment(& self
-                    .workflow_identifier)
-                ),
-            );
+            let req = HttpRequest::new(format!("/v1/workflows/{}", crate::runtime::http::segment(&self . workflow_identifier)));
             Ok(req)
         });
         crate::runtime::http::send_json(self.client, &OP_GET_WORKFLOW, req, self.opts)
     }
 }
 
-crate::runtime::into_future!(GetWorkflowBuilder, crate ::models::WorkflowGetResponse);
+crate::runtime::into_future!(GetWorkflowBuilder, crate::models::WorkflowGetResponse);
 
-crate::runtime::operation!(
-    OP_UPDATE_WORKFLOW = "update_workflow_v1_workflows__workflow_identifier__put"
-    "workflows.update_workflow", PUT "/v1/workflows/{workflow_identifier}", [ApiKey],
-    [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_UPDATE_WORKFLOW = "update_workflow_v1_workflows__workflow_identifier__put" "workflows.update_workflow", PUT "/v1/workflows/{workflow_identifier}", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.workflows().update_workflow(…)` (operation `update_workflow_v1_workflows__workflow_identifier__put`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -737,12 +769,7 @@ impl<'c> UpdateWorkflowBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::WorkflowUpdateResponse> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/workflows/{}", crate ::runtime::http::segment(& self
-                    .workflow_identifier)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/workflows/{}", crate::runtime::http::segment(&self . workflow_identifier)));
             req = req.json(&OP_UPDATE_WORKFLOW, &self.body)?;
             Ok(req)
         });
@@ -750,17 +777,15 @@ impl<'c> UpdateWorkflowBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    UpdateWorkflowBuilder, crate ::models::WorkflowUpdateResponse
-);
+crate::runtime::into_future!(UpdateWorkflowBuilder, crate::models::WorkflowUpdateResponse);
 
-crate::runtime::operation!(
-    OP_GET_WORKFLOW_REGISTRATION =
-    "get_workflow_registration_v1_workflows_registrations__workflow_registration_id__get"
-    "workflows.get_workflow_registration", GET
-    "/v1/workflows/registrations/{workflow_registration_id}", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_GET_WORKFLOW_REGISTRATION = "get_workflow_registration_v1_workflows_registrations__workflow_registration_id__get" "workflows.get_workflow_registration", GET "/v1/workflows/registrations/{workflow_registration_id}", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.workflows().get_workflow_registration(…)` (operation `get_workflow_registration_v1_workflows_registrations__workflow_registration_id__get`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -775,10 +800,14 @@ pub struct GetWorkflowRegistrationBuilder<'c> {
 
 impl<'c> GetWorkflowRegistrationBuilder<'c> {
     crate::runtime::param_setters! {
-        #[doc = " Whether to include the workflow definition"] #[doc = ""] #[doc =
-        " The `with_workflow` query parameter."] with_workflow : bool, #[doc =
-        " Whether to include shared workflow versions"] #[doc = ""] #[doc =
-        " The `include_shared` query parameter."] include_shared : bool
+        /// Whether to include the workflow definition
+        ///
+        /// The `with_workflow` query parameter.
+        with_workflow: bool,
+        /// Whether to include shared workflow versions
+        ///
+        /// The `include_shared` query parameter.
+        include_shared: bool,
     }
 
     crate::runtime::request_options!();
@@ -788,12 +817,7 @@ impl<'c> GetWorkflowRegistrationBuilder<'c> {
         self,
     ) -> crate::Pending<'c, crate::models::WorkflowRegistrationGetResponse> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/workflows/registrations/{}", crate ::runtime::http::segment(&
-                    self.workflow_registration_id)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/workflows/registrations/{}", crate::runtime::http::segment(&self . workflow_registration_id)));
             req.query("with_workflow", &self.with_workflow);
             req.query("include_shared", &self.include_shared);
             Ok(req)
@@ -807,15 +831,15 @@ impl<'c> GetWorkflowRegistrationBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    GetWorkflowRegistrationBuilder, crate ::models::WorkflowRegistrationGetResponse
-);
+crate::runtime::into_future!(GetWorkflowRegistrationBuilder, crate::models::WorkflowRegistrationGetResponse);
 
-crate::runtime::operation!(
-    OP_BULK_ARCHIVE_WORKFLOWS = "bulk_archive_workflows_v1_workflows_archive_put"
-    "workflows.bulk_archive_workflows", PUT "/v1/workflows/archive", [ApiKey], [(422u16,
-    crate ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_BULK_ARCHIVE_WORKFLOWS = "bulk_archive_workflows_v1_workflows_archive_put" "workflows.bulk_archive_workflows", PUT "/v1/workflows/archive", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.workflows().bulk_archive_workflows(…)` (operation `bulk_archive_workflows_v1_workflows_archive_put`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -845,15 +869,15 @@ impl<'c> BulkArchiveWorkflowsBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    BulkArchiveWorkflowsBuilder, crate ::models::WorkflowBulkArchiveResponse
-);
+crate::runtime::into_future!(BulkArchiveWorkflowsBuilder, crate::models::WorkflowBulkArchiveResponse);
 
-crate::runtime::operation!(
-    OP_BULK_UNARCHIVE_WORKFLOWS = "bulk_unarchive_workflows_v1_workflows_unarchive_put"
-    "workflows.bulk_unarchive_workflows", PUT "/v1/workflows/unarchive", [ApiKey],
-    [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_BULK_UNARCHIVE_WORKFLOWS = "bulk_unarchive_workflows_v1_workflows_unarchive_put" "workflows.bulk_unarchive_workflows", PUT "/v1/workflows/unarchive", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.workflows().bulk_unarchive_workflows(…)` (operation `bulk_unarchive_workflows_v1_workflows_unarchive_put`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -885,16 +909,15 @@ impl<'c> BulkUnarchiveWorkflowsBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    BulkUnarchiveWorkflowsBuilder, crate ::models::WorkflowBulkUnarchiveResponse
-);
+crate::runtime::into_future!(BulkUnarchiveWorkflowsBuilder, crate::models::WorkflowBulkUnarchiveResponse);
 
-crate::runtime::operation!(
-    OP_ARCHIVE_WORKFLOW =
-    "archive_workflow_v1_workflows__workflow_identifier__archive_put"
-    "workflows.archive_workflow", PUT "/v1/workflows/{workflow_identifier}/archive",
-    [ApiKey], [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_ARCHIVE_WORKFLOW = "archive_workflow_v1_workflows__workflow_identifier__archive_put" "workflows.archive_workflow", PUT "/v1/workflows/{workflow_identifier}/archive", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.workflows().archive_workflow(…)` (operation `archive_workflow_v1_workflows__workflow_identifier__archive_put`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -911,12 +934,7 @@ impl<'c> ArchiveWorkflowBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::WorkflowArchiveResponse> {
         let req = crate::runtime::http::build(|| {
-            let req = HttpRequest::new(
-                format!(
-                    "/v1/workflows/{}/archive", crate ::runtime::http::segment(& self
-                    .workflow_identifier)
-                ),
-            );
+            let req = HttpRequest::new(format!("/v1/workflows/{}/archive", crate::runtime::http::segment(&self . workflow_identifier)));
             Ok(req)
         });
         crate::runtime::http::send_json(
@@ -928,16 +946,15 @@ impl<'c> ArchiveWorkflowBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    ArchiveWorkflowBuilder, crate ::models::WorkflowArchiveResponse
-);
+crate::runtime::into_future!(ArchiveWorkflowBuilder, crate::models::WorkflowArchiveResponse);
 
-crate::runtime::operation!(
-    OP_UNARCHIVE_WORKFLOW =
-    "unarchive_workflow_v1_workflows__workflow_identifier__unarchive_put"
-    "workflows.unarchive_workflow", PUT "/v1/workflows/{workflow_identifier}/unarchive",
-    [ApiKey], [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_UNARCHIVE_WORKFLOW = "unarchive_workflow_v1_workflows__workflow_identifier__unarchive_put" "workflows.unarchive_workflow", PUT "/v1/workflows/{workflow_identifier}/unarchive", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.workflows().unarchive_workflow(…)` (operation `unarchive_workflow_v1_workflows__workflow_identifier__unarchive_put`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -954,12 +971,7 @@ impl<'c> UnarchiveWorkflowBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::WorkflowUnarchiveResponse> {
         let req = crate::runtime::http::build(|| {
-            let req = HttpRequest::new(
-                format!(
-                    "/v1/workflows/{}/unarchive", crate ::runtime::http::segment(& self
-                    .workflow_identifier)
-                ),
-            );
+            let req = HttpRequest::new(format!("/v1/workflows/{}/unarchive", crate::runtime::http::segment(&self . workflow_identifier)));
             Ok(req)
         });
         crate::runtime::http::send_json(
@@ -971,6 +983,4 @@ impl<'c> UnarchiveWorkflowBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    UnarchiveWorkflowBuilder, crate ::models::WorkflowUnarchiveResponse
-);
+crate::runtime::into_future!(UnarchiveWorkflowBuilder, crate::models::WorkflowUnarchiveResponse);

@@ -101,11 +101,13 @@ impl<'c> Runs<'c> {
     }
 }
 
-crate::runtime::operation!(
-    OP_LIST_RUNS = "list_runs_v1_workflows_runs_get" "workflows.runs.list_runs", GET
-    "/v1/workflows/runs", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_LIST_RUNS = "list_runs_v1_workflows_runs_get" "workflows.runs.list_runs", GET "/v1/workflows/runs", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.workflows().runs().list_runs(…)` (operation `list_runs_v1_workflows_runs_get`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug, Clone)]
@@ -134,46 +136,74 @@ pub struct ListRunsBuilder<'c> {
 
 impl<'c> ListRunsBuilder<'c> {
     crate::runtime::param_setters! {
-        #[doc = " Filter by workflow name or id"] #[doc = ""] #[doc =
-        " The `workflow_identifier` query parameter."] workflow_identifier : String,
-        #[doc =
-        " Filter by root execution id; returns the whole execution tree (the root and all its descendant sub-workflows)."]
-        #[doc = ""] #[doc = " The `root_execution_id` query parameter."]
-        root_execution_id : String, #[doc =
-        " Search by workflow name, display name, or ID"] #[doc = ""] #[doc =
-        " The `search` query parameter."] search : String, #[doc =
-        " Filter by workflow status"] #[doc = ""] #[doc =
-        " The `status` query parameter."] status : crate ::models::WorkflowStatusFilter,
-        #[doc = " Filter by deployment name"] #[doc = ""] #[doc =
-        " The `deployment_name` query parameter."] deployment_name : String, #[doc =
-        " Field to sort by"] #[doc = ""] #[doc = " The `sort_by` query parameter."]
-        sort_by : crate ::models::RunsListRunsSortBy, #[doc = " Sort direction"] #[doc =
-        ""] #[doc = " The `order` query parameter."] order : crate
-        ::models::OrderByClauseDirection, #[doc =
-        " Include runs with start_time >= value"] #[doc = ""] #[doc =
-        " The `start_time_after` query parameter."] start_time_after : String, #[doc =
-        " Include runs with start_time &lt;= value"] #[doc = ""] #[doc =
-        " The `start_time_before` query parameter."] start_time_before : String, #[doc =
-        " Include runs with end_time >= value. Running executions (no end_time) are excluded; use the status filter to include them."]
-        #[doc = ""] #[doc = " The `end_time_after` query parameter."] end_time_after :
-        String, #[doc =
-        " Include runs with end_time &lt;= value. Running executions (no end_time) are excluded; use the status filter to include them."]
-        #[doc = ""] #[doc = " The `end_time_before` query parameter."] end_time_before :
-        String, #[doc =
-        " Filter by user id. Use 'current' to filter by the authenticated user"] #[doc =
-        ""] #[doc = " The `user_id` query parameter."] user_id : String, #[doc =
-        " Filter to runs of workflows tagged with all listed tags (AND)."] #[doc = ""]
-        #[doc = " The `workflow_tags` query parameter."] workflow_tags : Vec < String >,
-        #[doc =
-        " Include runs of internal/technical workflows (e.g. parallel-execution)"] #[doc
-        = ""] #[doc = " The `include_internal` query parameter."] include_internal :
-        bool, #[doc = " Number of items per page"] #[doc = ""] #[doc =
-        " The `page_size` query parameter."] page_size : i64, #[doc =
-        " Token for the next page of results"] #[doc = ""] #[doc =
-        " The `next_page_token` query parameter."] next_page_token : String, #[doc =
-        " Filter executions by search key as repeated 'key:value' entries. Each entry matches an exact key and a similar value; multiple entries are AND'd together (max 3)."]
-        #[doc = ""] #[doc = " The `search_key` query parameter."] search_key : Vec <
-        String >
+        /// Filter by workflow name or id
+        ///
+        /// The `workflow_identifier` query parameter.
+        workflow_identifier: String,
+        /// Filter by root execution id; returns the whole execution tree (the root and all its descendant sub-workflows).
+        ///
+        /// The `root_execution_id` query parameter.
+        root_execution_id: String,
+        /// Search by workflow name, display name, or ID
+        ///
+        /// The `search` query parameter.
+        search: String,
+        /// Filter by workflow status
+        ///
+        /// The `status` query parameter.
+        status: crate::models::WorkflowStatusFilter,
+        /// Filter by deployment name
+        ///
+        /// The `deployment_name` query parameter.
+        deployment_name: String,
+        /// Field to sort by
+        ///
+        /// The `sort_by` query parameter.
+        sort_by: crate::models::RunsListRunsSortBy,
+        /// Sort direction
+        ///
+        /// The `order` query parameter.
+        order: crate::models::OrderByClauseDirection,
+        /// Include runs with start_time >= value
+        ///
+        /// The `start_time_after` query parameter.
+        start_time_after: String,
+        /// Include runs with start_time &lt;= value
+        ///
+        /// The `start_time_before` query parameter.
+        start_time_before: String,
+        /// Include runs with end_time >= value. Running executions (no end_time) are excluded; use the status filter to include them.
+        ///
+        /// The `end_time_after` query parameter.
+        end_time_after: String,
+        /// Include runs with end_time &lt;= value. Running executions (no end_time) are excluded; use the status filter to include them.
+        ///
+        /// The `end_time_before` query parameter.
+        end_time_before: String,
+        /// Filter by user id. Use 'current' to filter by the authenticated user
+        ///
+        /// The `user_id` query parameter.
+        user_id: String,
+        /// Filter to runs of workflows tagged with all listed tags (AND).
+        ///
+        /// The `workflow_tags` query parameter.
+        workflow_tags: Vec<String>,
+        /// Include runs of internal/technical workflows (e.g. parallel-execution)
+        ///
+        /// The `include_internal` query parameter.
+        include_internal: bool,
+        /// Number of items per page
+        ///
+        /// The `page_size` query parameter.
+        page_size: i64,
+        /// Token for the next page of results
+        ///
+        /// The `next_page_token` query parameter.
+        next_page_token: String,
+        /// Filter executions by search key as repeated 'key:value' entries. Each entry matches an exact key and a similar value; multiple entries are AND'd together (max 3).
+        ///
+        /// The `search_key` query parameter.
+        search_key: Vec<String>,
     }
 
     crate::runtime::request_options!();
@@ -243,15 +273,15 @@ impl<'c> ListRunsBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    ListRunsBuilder, crate ::models::WorkflowExecutionListResponse
-);
+crate::runtime::into_future!(ListRunsBuilder, crate::models::WorkflowExecutionListResponse);
 
-crate::runtime::operation!(
-    OP_GET_RUN = "get_run_v1_workflows_runs__run_id__get" "workflows.runs.get_run", GET
-    "/v1/workflows/runs/{run_id}", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_GET_RUN = "get_run_v1_workflows_runs__run_id__get" "workflows.runs.get_run", GET "/v1/workflows/runs/{run_id}", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.workflows().runs().get_run(…)` (operation `get_run_v1_workflows_runs__run_id__get`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -268,25 +298,22 @@ impl<'c> GetRunBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::WorkflowExecutionResponse> {
         let req = crate::runtime::http::build(|| {
-            let req = HttpRequest::new(
-                format!(
-                    "/v1/workflows/runs/{}", crate ::runtime::http::segment(& self
-                    .run_id)
-                ),
-            );
+            let req = HttpRequest::new(format!("/v1/workflows/runs/{}", crate::runtime::http::segment(&self . run_id)));
             Ok(req)
         });
         crate::runtime::http::send_json(self.client, &OP_GET_RUN, req, self.opts)
     }
 }
 
-crate::runtime::into_future!(GetRunBuilder, crate ::models::WorkflowExecutionResponse);
+crate::runtime::into_future!(GetRunBuilder, crate::models::WorkflowExecutionResponse);
 
-crate::runtime::operation!(
-    OP_GET_RUN_HISTORY = "get_run_history_v1_workflows_runs__run_id__history_get"
-    "workflows.runs.get_run_history", GET "/v1/workflows/runs/{run_id}/history",
-    [ApiKey], [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_GET_RUN_HISTORY = "get_run_history_v1_workflows_runs__run_id__history_get" "workflows.runs.get_run_history", GET "/v1/workflows/runs/{run_id}/history", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.workflows().runs().get_run_history(…)` (operation `get_run_history_v1_workflows_runs__run_id__history_get`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -300,7 +327,8 @@ pub struct GetRunHistoryBuilder<'c> {
 
 impl<'c> GetRunHistoryBuilder<'c> {
     crate::runtime::param_setters! {
-        #[doc = " The `decode_payloads` query parameter."] decode_payloads : bool
+        /// The `decode_payloads` query parameter.
+        decode_payloads: bool,
     }
 
     crate::runtime::request_options!();
@@ -308,12 +336,7 @@ impl<'c> GetRunHistoryBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, serde_json::Value> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/workflows/runs/{}/history", crate ::runtime::http::segment(&
-                    self.run_id)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/workflows/runs/{}/history", crate::runtime::http::segment(&self . run_id)));
             req.query("decode_payloads", &self.decode_payloads);
             Ok(req)
         });

@@ -237,11 +237,13 @@ impl<'c> Schedules<'c> {
     }
 }
 
-crate::runtime::operation!(
-    OP_GET_SCHEDULES = "get_schedules_v1_workflows_schedules_get"
-    "workflows.schedules.get_schedules", GET "/v1/workflows/schedules", [ApiKey],
-    [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_GET_SCHEDULES = "get_schedules_v1_workflows_schedules_get" "workflows.schedules.get_schedules", GET "/v1/workflows/schedules", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.workflows().schedules().get_schedules(…)` (operation `get_schedules_v1_workflows_schedules_get`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug, Clone)]
@@ -259,19 +261,30 @@ pub struct GetSchedulesBuilder<'c> {
 
 impl<'c> GetSchedulesBuilder<'c> {
     crate::runtime::param_setters! {
-        #[doc = " Filter by exact workflow name"] #[doc = ""] #[doc =
-        " The `workflow_name` query parameter."] workflow_name : String, #[doc =
-        " Filter by user ID. Pass 'current' to resolve to the authenticated user's ID."]
-        #[doc = ""] #[doc = " The `user_id` query parameter."] user_id : String, #[doc =
-        " Filter by schedule status: 'active' or 'paused'"] #[doc = ""] #[doc =
-        " The `status` query parameter."] status : crate
-        ::models::SchedulesGetSchedulesStatus, #[doc =
-        " Prefix search query for workflow name"] #[doc = ""] #[doc =
-        " The `search` query parameter."] search : String, #[doc =
-        " Number of items per page. Omitting this parameter fetches all results at once (deprecated — pass page_size to use pagination)."]
-        #[doc = ""] #[doc = " The `page_size` query parameter."] page_size : i64, #[doc =
-        " Token for the next page of results"] #[doc = ""] #[doc =
-        " The `next_page_token` query parameter."] next_page_token : String
+        /// Filter by exact workflow name
+        ///
+        /// The `workflow_name` query parameter.
+        workflow_name: String,
+        /// Filter by user ID. Pass 'current' to resolve to the authenticated user's ID.
+        ///
+        /// The `user_id` query parameter.
+        user_id: String,
+        /// Filter by schedule status: 'active' or 'paused'
+        ///
+        /// The `status` query parameter.
+        status: crate::models::SchedulesGetSchedulesStatus,
+        /// Prefix search query for workflow name
+        ///
+        /// The `search` query parameter.
+        search: String,
+        /// Number of items per page. Omitting this parameter fetches all results at once (deprecated — pass page_size to use pagination).
+        ///
+        /// The `page_size` query parameter.
+        page_size: i64,
+        /// Token for the next page of results
+        ///
+        /// The `next_page_token` query parameter.
+        next_page_token: String,
     }
 
     crate::runtime::request_options!();
@@ -327,15 +340,15 @@ impl<'c> GetSchedulesBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    GetSchedulesBuilder, crate ::models::WorkflowScheduleListResponse
-);
+crate::runtime::into_future!(GetSchedulesBuilder, crate::models::WorkflowScheduleListResponse);
 
-crate::runtime::operation!(
-    OP_SCHEDULE_WORKFLOW = "schedule_workflow_v1_workflows_schedules_post"
-    "workflows.schedules.schedule_workflow", POST "/v1/workflows/schedules", [ApiKey],
-    [(422u16, crate ::errors::decode_http_validation_error)], [201u16]
-);
+crate::runtime::operation!(OP_SCHEDULE_WORKFLOW = "schedule_workflow_v1_workflows_schedules_post" "workflows.schedules.schedule_workflow", POST "/v1/workflows/schedules", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    201u16,
+]);
 
 /// Request builder for `client.workflows().schedules().schedule_workflow(…)` (operation `schedule_workflow_v1_workflows_schedules_post`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -365,15 +378,15 @@ impl<'c> ScheduleWorkflowBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    ScheduleWorkflowBuilder, crate ::models::WorkflowScheduleResponse
-);
+crate::runtime::into_future!(ScheduleWorkflowBuilder, crate::models::WorkflowScheduleResponse);
 
-crate::runtime::operation!(
-    OP_GET_SCHEDULE = "get_schedule_v1_workflows_schedules__schedule_id__get"
-    "workflows.schedules.get_schedule", GET "/v1/workflows/schedules/{schedule_id}",
-    [ApiKey], [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_GET_SCHEDULE = "get_schedule_v1_workflows_schedules__schedule_id__get" "workflows.schedules.get_schedule", GET "/v1/workflows/schedules/{schedule_id}", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.workflows().schedules().get_schedule(…)` (operation `get_schedule_v1_workflows_schedules__schedule_id__get`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -390,29 +403,22 @@ impl<'c> GetScheduleBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::ScheduleDefinitionOutput> {
         let req = crate::runtime::http::build(|| {
-            let req = HttpRequest::new(
-                format!(
-                    "/v1/workflows/schedules/{}", crate ::runtime::http::segment(& self
-                    .schedule_id)
-                ),
-            );
+            let req = HttpRequest::new(format!("/v1/workflows/schedules/{}", crate::runtime::http::segment(&self . schedule_id)));
             Ok(req)
         });
         crate::runtime::http::send_json(self.client, &OP_GET_SCHEDULE, req, self.opts)
     }
 }
 
-crate::runtime::into_future!(
-    GetScheduleBuilder, crate ::models::ScheduleDefinitionOutput
-);
+crate::runtime::into_future!(GetScheduleBuilder, crate::models::ScheduleDefinitionOutput);
 
-crate::runtime::operation!(
-    OP_UNSCHEDULE_WORKFLOW =
-    "unschedule_workflow_v1_workflows_schedules__schedule_id__delete"
-    "workflows.schedules.unschedule_workflow", DELETE
-    "/v1/workflows/schedules/{schedule_id}", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [204u16]
-);
+crate::runtime::operation!(OP_UNSCHEDULE_WORKFLOW = "unschedule_workflow_v1_workflows_schedules__schedule_id__delete" "workflows.schedules.unschedule_workflow", DELETE "/v1/workflows/schedules/{schedule_id}", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    204u16,
+]);
 
 /// Request builder for `client.workflows().schedules().unschedule_workflow(…)` (operation `unschedule_workflow_v1_workflows_schedules__schedule_id__delete`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -429,12 +435,7 @@ impl<'c> UnscheduleWorkflowBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, ()> {
         let req = crate::runtime::http::build(|| {
-            let req = HttpRequest::new(
-                format!(
-                    "/v1/workflows/schedules/{}", crate ::runtime::http::segment(& self
-                    .schedule_id)
-                ),
-            );
+            let req = HttpRequest::new(format!("/v1/workflows/schedules/{}", crate::runtime::http::segment(&self . schedule_id)));
             Ok(req)
         });
         crate::runtime::http::send(self.client, &OP_UNSCHEDULE_WORKFLOW, req, self.opts)
@@ -443,11 +444,13 @@ impl<'c> UnscheduleWorkflowBuilder<'c> {
 
 crate::runtime::into_future!(UnscheduleWorkflowBuilder, ());
 
-crate::runtime::operation!(
-    OP_UPDATE_SCHEDULE = "update_schedule_v1_workflows_schedules__schedule_id__patch"
-    "workflows.schedules.update_schedule", PATCH "/v1/workflows/schedules/{schedule_id}",
-    [ApiKey], [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_UPDATE_SCHEDULE = "update_schedule_v1_workflows_schedules__schedule_id__patch" "workflows.schedules.update_schedule", PATCH "/v1/workflows/schedules/{schedule_id}", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.workflows().schedules().update_schedule(…)` (operation `update_schedule_v1_workflows_schedules__schedule_id__patch`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -465,12 +468,7 @@ impl<'c> UpdateScheduleBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::WorkflowScheduleResponse> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/workflows/schedules/{}", crate ::runtime::http::segment(& self
-                    .schedule_id)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/workflows/schedules/{}", crate::runtime::http::segment(&self . schedule_id)));
             req = req.json(&OP_UPDATE_SCHEDULE, &self.body)?;
             Ok(req)
         });
@@ -478,16 +476,15 @@ impl<'c> UpdateScheduleBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    UpdateScheduleBuilder, crate ::models::WorkflowScheduleResponse
-);
+crate::runtime::into_future!(UpdateScheduleBuilder, crate::models::WorkflowScheduleResponse);
 
-crate::runtime::operation!(
-    OP_PAUSE_SCHEDULE = "pause_schedule_v1_workflows_schedules__schedule_id__pause_post"
-    "workflows.schedules.pause_schedule", POST
-    "/v1/workflows/schedules/{schedule_id}/pause", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [204u16]
-);
+crate::runtime::operation!(OP_PAUSE_SCHEDULE = "pause_schedule_v1_workflows_schedules__schedule_id__pause_post" "workflows.schedules.pause_schedule", POST "/v1/workflows/schedules/{schedule_id}/pause", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    204u16,
+]);
 
 /// Request builder for `client.workflows().schedules().pause_schedule(…)` (operation `pause_schedule_v1_workflows_schedules__schedule_id__pause_post`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -511,12 +508,7 @@ impl<'c> PauseScheduleBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, ()> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/workflows/schedules/{}/pause", crate ::runtime::http::segment(&
-                    self.schedule_id)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/workflows/schedules/{}/pause", crate::runtime::http::segment(&self . schedule_id)));
             req = req.json_opt(&OP_PAUSE_SCHEDULE, &self.body)?;
             Ok(req)
         });
@@ -526,13 +518,13 @@ impl<'c> PauseScheduleBuilder<'c> {
 
 crate::runtime::into_future!(PauseScheduleBuilder, ());
 
-crate::runtime::operation!(
-    OP_RESUME_SCHEDULE =
-    "resume_schedule_v1_workflows_schedules__schedule_id__resume_post"
-    "workflows.schedules.resume_schedule", POST
-    "/v1/workflows/schedules/{schedule_id}/resume", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [204u16]
-);
+crate::runtime::operation!(OP_RESUME_SCHEDULE = "resume_schedule_v1_workflows_schedules__schedule_id__resume_post" "workflows.schedules.resume_schedule", POST "/v1/workflows/schedules/{schedule_id}/resume", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    204u16,
+]);
 
 /// Request builder for `client.workflows().schedules().resume_schedule(…)` (operation `resume_schedule_v1_workflows_schedules__schedule_id__resume_post`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -556,12 +548,7 @@ impl<'c> ResumeScheduleBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, ()> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/workflows/schedules/{}/resume", crate ::runtime::http::segment(&
-                    self.schedule_id)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/workflows/schedules/{}/resume", crate::runtime::http::segment(&self . schedule_id)));
             req = req.json_opt(&OP_RESUME_SCHEDULE, &self.body)?;
             Ok(req)
         });
@@ -571,13 +558,13 @@ impl<'c> ResumeScheduleBuilder<'c> {
 
 crate::runtime::into_future!(ResumeScheduleBuilder, ());
 
-crate::runtime::operation!(
-    OP_TRIGGER_SCHEDULE =
-    "trigger_schedule_v1_workflows_schedules__schedule_id__trigger_post"
-    "workflows.schedules.trigger_schedule", POST
-    "/v1/workflows/schedules/{schedule_id}/trigger", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [204u16]
-);
+crate::runtime::operation!(OP_TRIGGER_SCHEDULE = "trigger_schedule_v1_workflows_schedules__schedule_id__trigger_post" "workflows.schedules.trigger_schedule", POST "/v1/workflows/schedules/{schedule_id}/trigger", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    204u16,
+]);
 
 /// Request builder for `client.workflows().schedules().trigger_schedule(…)` (operation `trigger_schedule_v1_workflows_schedules__schedule_id__trigger_post`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -601,12 +588,7 @@ impl<'c> TriggerScheduleBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, ()> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/workflows/schedules/{}/trigger", crate
-                    ::runtime::http::segment(& self.schedule_id)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/workflows/schedules/{}/trigger", crate::runtime::http::segment(&self . schedule_id)));
             req = req.json_opt(&OP_TRIGGER_SCHEDULE, &self.body)?;
             Ok(req)
         });

@@ -86,10 +86,11 @@ impl<'c> ApiKeys<'c> {
     }
 }
 
-crate::runtime::operation!(
-    OP_LIST = "users_api_admin_api_keys_get_api_keys" "beta.admin.api_keys.list", GET
-    "/v1/admin/api-keys", [AdminApiKey], [], [200u16]
-);
+crate::runtime::operation!(OP_LIST = "users_api_admin_api_keys_get_api_keys" "beta.admin.api_keys.list", GET "/v1/admin/api-keys", [
+    AdminApiKey,
+], [], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().admin().api_keys().list(…)` (operation `users_api_admin_api_keys_get_api_keys`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -104,12 +105,18 @@ pub struct ListBuilder<'c> {
 
 impl<'c> ListBuilder<'c> {
     crate::runtime::param_setters! {
-        #[doc = " Maximum number of results to return."] #[doc = ""] #[doc =
-        " The `limit` query parameter."] limit : i64, #[doc =
-        " Number of results to skip before returning results."] #[doc = ""] #[doc =
-        " The `offset` query parameter."] offset : i64, #[doc =
-        " Filter API keys by name substring or the last 4 characters of the key. Matching is case-insensitive and accent-insensitive."]
-        #[doc = ""] #[doc = " The `name` query parameter."] name : String
+        /// Maximum number of results to return.
+        ///
+        /// The `limit` query parameter.
+        limit: i64,
+        /// Number of results to skip before returning results.
+        ///
+        /// The `offset` query parameter.
+        offset: i64,
+        /// Filter API keys by name substring or the last 4 characters of the key. Matching is case-insensitive and accent-insensitive.
+        ///
+        /// The `name` query parameter.
+        name: String,
     }
 
     crate::runtime::request_options!();
@@ -127,12 +134,13 @@ impl<'c> ListBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(ListBuilder, crate ::models::APIKeysExtendedOUT);
+crate::runtime::into_future!(ListBuilder, crate::models::APIKeysExtendedOUT);
 
-crate::runtime::operation!(
-    OP_CREATE = "users_api_admin_api_keys_create_api_key" "beta.admin.api_keys.create",
-    POST "/v1/admin/api-keys", [AdminApiKey], [], [200u16]
-);
+crate::runtime::operation!(OP_CREATE = "users_api_admin_api_keys_create_api_key" "beta.admin.api_keys.create", POST "/v1/admin/api-keys", [
+    AdminApiKey,
+], [], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().admin().api_keys().create(…)` (operation `users_api_admin_api_keys_create_api_key`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -157,12 +165,13 @@ impl<'c> CreateBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(CreateBuilder, crate ::models::APIKeyOUT);
+crate::runtime::into_future!(CreateBuilder, crate::models::APIKeyOUT);
 
-crate::runtime::operation!(
-    OP_DELETE = "users_api_admin_api_keys_delete_api_key" "beta.admin.api_keys.delete",
-    DELETE "/v1/admin/api-keys/{key_id}", [AdminApiKey], [], [200u16]
-);
+crate::runtime::operation!(OP_DELETE = "users_api_admin_api_keys_delete_api_key" "beta.admin.api_keys.delete", DELETE "/v1/admin/api-keys/{key_id}", [
+    AdminApiKey,
+], [], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().admin().api_keys().delete(…)` (operation `users_api_admin_api_keys_delete_api_key`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -179,16 +188,11 @@ impl<'c> DeleteBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::DeleteAPIKeyOUT> {
         let req = crate::runtime::http::build(|| {
-            let req = HttpRequest::new(
-                format!(
-                    "/v1/admin/api-keys/{}", crate ::runtime::http::segment(& self
-                    .key_id)
-                ),
-            );
+            let req = HttpRequest::new(format!("/v1/admin/api-keys/{}", crate::runtime::http::segment(&self . key_id)));
             Ok(req)
         });
         crate::runtime::http::send_json(self.client, &OP_DELETE, req, self.opts)
     }
 }
 
-crate::runtime::into_future!(DeleteBuilder, crate ::models::DeleteAPIKeyOUT);
+crate::runtime::into_future!(DeleteBuilder, crate::models::DeleteAPIKeyOUT);

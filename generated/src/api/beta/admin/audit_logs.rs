@@ -42,10 +42,11 @@ impl<'c> AuditLogs<'c> {
     }
 }
 
-crate::runtime::operation!(
-    OP_LIST = "users_api_admin_audit_logs_get_audit_logs" "beta.admin.audit_logs.list",
-    GET "/v1/admin/audit-logs", [AdminApiKey], [], [200u16]
-);
+crate::runtime::operation!(OP_LIST = "users_api_admin_audit_logs_get_audit_logs" "beta.admin.audit_logs.list", GET "/v1/admin/audit-logs", [
+    AdminApiKey,
+], [], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().admin().audit_logs().list(…)` (operation `users_api_admin_audit_logs_get_audit_logs`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -65,25 +66,38 @@ pub struct ListBuilder<'c> {
 
 impl<'c> ListBuilder<'c> {
     crate::runtime::param_setters! {
-        #[doc = " Actor types to include in the audit log results."] #[doc = ""] #[doc =
-        " The `actor_type` query parameter."] actor_type : Vec < crate
-        ::models::ActorType >, #[doc =
-        " Event types to include in the audit log results."] #[doc = ""] #[doc =
-        " The `event_type` query parameter."] event_type : Vec < crate
-        ::models::AuditLogEventType >, #[doc =
-        " Target resource types to include in the audit log results."] #[doc = ""] #[doc
-        = " The `target_type` query parameter."] target_type : Vec < crate
-        ::models::TargetType >, #[doc =
-        " Filter logs by the UUID of the user who performed the action."] #[doc = ""]
-        #[doc = " The `actor_user_uuid` query parameter."] actor_user_uuid : String,
-        #[doc = " Sort order for audit log entries."] #[doc = ""] #[doc =
-        " The `sort` query parameter."] sort : crate ::models::AuditLogsListSort, #[doc =
-        " Return audit log entries after this time."] #[doc = ""] #[doc =
-        " The `after` query parameter."] after : String, #[doc =
-        " Return audit log entries before this time."] #[doc = ""] #[doc =
-        " The `before` query parameter."] before : String, #[doc =
-        " Maximum number of results to return."] #[doc = ""] #[doc =
-        " The `limit` query parameter."] limit : i64
+        /// Actor types to include in the audit log results.
+        ///
+        /// The `actor_type` query parameter.
+        actor_type: Vec<crate::models::ActorType>,
+        /// Event types to include in the audit log results.
+        ///
+        /// The `event_type` query parameter.
+        event_type: Vec<crate::models::AuditLogEventType>,
+        /// Target resource types to include in the audit log results.
+        ///
+        /// The `target_type` query parameter.
+        target_type: Vec<crate::models::TargetType>,
+        /// Filter logs by the UUID of the user who performed the action.
+        ///
+        /// The `actor_user_uuid` query parameter.
+        actor_user_uuid: String,
+        /// Sort order for audit log entries.
+        ///
+        /// The `sort` query parameter.
+        sort: crate::models::AuditLogsListSort,
+        /// Return audit log entries after this time.
+        ///
+        /// The `after` query parameter.
+        after: String,
+        /// Return audit log entries before this time.
+        ///
+        /// The `before` query parameter.
+        before: String,
+        /// Maximum number of results to return.
+        ///
+        /// The `limit` query parameter.
+        limit: i64,
     }
 
     crate::runtime::request_options!();
@@ -106,4 +120,4 @@ impl<'c> ListBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(ListBuilder, Vec < crate ::models::AuditLogOut >);
+crate::runtime::into_future!(ListBuilder, Vec<crate::models::AuditLogOut>);

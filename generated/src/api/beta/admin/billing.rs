@@ -109,11 +109,11 @@ impl<'c> Billing<'c> {
     }
 }
 
-crate::runtime::operation!(
-    OP_GET_RATE_LIMITS = "users_api_admin_rate_limits_get_rate_limits"
-    "beta.admin.billing.get_rate_limits", GET "/v1/admin/rate-limit", [AdminApiKey], [],
-    [200u16]
-);
+crate::runtime::operation!(OP_GET_RATE_LIMITS = "users_api_admin_rate_limits_get_rate_limits" "beta.admin.billing.get_rate_limits", GET "/v1/admin/rate-limit", [
+    AdminApiKey,
+], [], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().admin().billing().get_rate_limits(…)` (operation `users_api_admin_rate_limits_get_rate_limits`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -136,13 +136,13 @@ impl<'c> GetRateLimitsBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(GetRateLimitsBuilder, crate ::models::RateLimitsOUT);
+crate::runtime::into_future!(GetRateLimitsBuilder, crate::models::RateLimitsOUT);
 
-crate::runtime::operation!(
-    OP_GET_SPEND_LIMITS = "users_api_admin_spend_limits_get_spend_limits"
-    "beta.admin.billing.get_spend_limits", GET "/v1/admin/spend-limit", [AdminApiKey],
-    [], [200u16]
-);
+crate::runtime::operation!(OP_GET_SPEND_LIMITS = "users_api_admin_spend_limits_get_spend_limits" "beta.admin.billing.get_spend_limits", GET "/v1/admin/spend-limit", [
+    AdminApiKey,
+], [], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().admin().billing().get_spend_limits(…)` (operation `users_api_admin_spend_limits_get_spend_limits`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -170,13 +170,13 @@ impl<'c> GetSpendLimitsBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(GetSpendLimitsBuilder, crate ::models::LimitsOUT);
+crate::runtime::into_future!(GetSpendLimitsBuilder, crate::models::LimitsOUT);
 
-crate::runtime::operation!(
-    OP_UPDATE_SPEND_LIMITS = "users_api_admin_spend_limits_update_spend_limits"
-    "beta.admin.billing.update_spend_limits", POST "/v1/admin/spend-limit",
-    [AdminApiKey], [], [200u16]
-);
+crate::runtime::operation!(OP_UPDATE_SPEND_LIMITS = "users_api_admin_spend_limits_update_spend_limits" "beta.admin.billing.update_spend_limits", POST "/v1/admin/spend-limit", [
+    AdminApiKey,
+], [], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().admin().billing().update_spend_limits(…)` (operation `users_api_admin_spend_limits_update_spend_limits`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -206,12 +206,13 @@ impl<'c> UpdateSpendLimitsBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(UpdateSpendLimitsBuilder, crate ::models::LimitsOUT);
+crate::runtime::into_future!(UpdateSpendLimitsBuilder, crate::models::LimitsOUT);
 
-crate::runtime::operation!(
-    OP_GET_USAGE = "users_api_admin_usage_get_usage" "beta.admin.billing.get_usage", GET
-    "/v1/admin/usage", [AdminApiKey], [], [200u16]
-);
+crate::runtime::operation!(OP_GET_USAGE = "users_api_admin_usage_get_usage" "beta.admin.billing.get_usage", GET "/v1/admin/usage", [
+    AdminApiKey,
+], [], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().admin().billing().get_usage(…)` (operation `users_api_admin_usage_get_usage`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -227,13 +228,22 @@ pub struct GetUsageBuilder<'c> {
 
 impl<'c> GetUsageBuilder<'c> {
     crate::runtime::param_setters! {
-        #[doc = " Month to return usage for."] #[doc = ""] #[doc =
-        " The `month` query parameter."] month : String, #[doc =
-        " Year to return usage for."] #[doc = ""] #[doc = " The `year` query parameter."]
-        year : String, #[doc = " Workspace ID to filter results."] #[doc = ""] #[doc =
-        " The `workspace_id` query parameter."] workspace_id : String, #[doc =
-        " Regional inference zone to filter results."] #[doc = ""] #[doc =
-        " The `api_zone` query parameter."] api_zone : crate ::models::ApiZone
+        /// Month to return usage for.
+        ///
+        /// The `month` query parameter.
+        month: String,
+        /// Year to return usage for.
+        ///
+        /// The `year` query parameter.
+        year: String,
+        /// Workspace ID to filter results.
+        ///
+        /// The `workspace_id` query parameter.
+        workspace_id: String,
+        /// Regional inference zone to filter results.
+        ///
+        /// The `api_zone` query parameter.
+        api_zone: crate::models::ApiZone,
     }
 
     crate::runtime::request_options!();
@@ -252,4 +262,4 @@ impl<'c> GetUsageBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(GetUsageBuilder, crate ::models::UsageOUTJSON);
+crate::runtime::into_future!(GetUsageBuilder, crate::models::UsageOUTJSON);

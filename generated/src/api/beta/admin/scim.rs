@@ -74,11 +74,13 @@ impl<'c> Scim<'c> {
     }
 }
 
-crate::runtime::operation!(
-    OP_TRIGGER_SYNC = "users_api_admin_scim_sync_trigger_scim_sync"
-    "beta.admin.scim.trigger_sync", POST "/v1/admin/scim/sync", [AdminApiKey], [(409u16,
-    crate ::errors::decode_admin_scim_sync_active_run_out)], [202u16]
-);
+crate::runtime::operation!(OP_TRIGGER_SYNC = "users_api_admin_scim_sync_trigger_scim_sync" "beta.admin.scim.trigger_sync", POST "/v1/admin/scim/sync", [
+    AdminApiKey,
+], [
+    (409u16, crate::errors::decode_admin_scim_sync_active_run_out),
+], [
+    202u16,
+]);
 
 /// Request builder for `client.beta().admin().scim().trigger_sync(…)` (operation `users_api_admin_scim_sync_trigger_scim_sync`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -103,15 +105,13 @@ impl<'c> TriggerSyncBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    TriggerSyncBuilder, crate ::models::AdminScimSyncTriggerOUT
-);
+crate::runtime::into_future!(TriggerSyncBuilder, crate::models::AdminScimSyncTriggerOUT);
 
-crate::runtime::operation!(
-    OP_GET_SYNC_RUN = "users_api_admin_scim_sync_get_scim_sync_run"
-    "beta.admin.scim.get_sync_run", GET "/v1/admin/scim/sync/{run_id}", [AdminApiKey],
-    [], [200u16]
-);
+crate::runtime::operation!(OP_GET_SYNC_RUN = "users_api_admin_scim_sync_get_scim_sync_run" "beta.admin.scim.get_sync_run", GET "/v1/admin/scim/sync/{run_id}", [
+    AdminApiKey,
+], [], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().admin().scim().get_sync_run(…)` (operation `users_api_admin_scim_sync_get_scim_sync_run`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -128,16 +128,11 @@ impl<'c> GetSyncRunBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::AdminScimSyncRunOUT> {
         let req = crate::runtime::http::build(|| {
-            let req = HttpRequest::new(
-                format!(
-                    "/v1/admin/scim/sync/{}", crate ::runtime::http::segment(& self
-                    .run_id)
-                ),
-            );
+            let req = HttpRequest::new(format!("/v1/admin/scim/sync/{}", crate::runtime::http::segment(&self . run_id)));
             Ok(req)
         });
         crate::runtime::http::send_json(self.client, &OP_GET_SYNC_RUN, req, self.opts)
     }
 }
 
-crate::runtime::into_future!(GetSyncRunBuilder, crate ::models::AdminScimSyncRunOUT);
+crate::runtime::into_future!(GetSyncRunBuilder, crate::models::AdminScimSyncRunOUT);

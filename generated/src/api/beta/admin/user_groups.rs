@@ -497,11 +497,11 @@ impl<'c> UserGroups<'c> {
     }
 }
 
-crate::runtime::operation!(
-    OP_LIST = "users_api_admin_user_groups_get_user_groups"
-    "beta.admin.user_groups.list", GET "/v1/admin/user-groups", [AdminApiKey], [],
-    [200u16]
-);
+crate::runtime::operation!(OP_LIST = "users_api_admin_user_groups_get_user_groups" "beta.admin.user_groups.list", GET "/v1/admin/user-groups", [
+    AdminApiKey,
+], [], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().admin().user_groups().list(…)` (operation `users_api_admin_user_groups_get_user_groups`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -516,12 +516,18 @@ pub struct ListBuilder<'c> {
 
 impl<'c> ListBuilder<'c> {
     crate::runtime::param_setters! {
-        #[doc = " Page number to return."] #[doc = ""] #[doc =
-        " The `page` query parameter."] page : i64, #[doc =
-        " Maximum number of results per page."] #[doc = ""] #[doc =
-        " The `page_size` query parameter."] page_size : i64, #[doc =
-        " Search term used to filter user groups by name."] #[doc = ""] #[doc =
-        " The `search` query parameter."] search : String
+        /// Page number to return.
+        ///
+        /// The `page` query parameter.
+        page: i64,
+        /// Maximum number of results per page.
+        ///
+        /// The `page_size` query parameter.
+        page_size: i64,
+        /// Search term used to filter user groups by name.
+        ///
+        /// The `search` query parameter.
+        search: String,
     }
 
     crate::runtime::request_options!();
@@ -539,13 +545,13 @@ impl<'c> ListBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(ListBuilder, crate ::models::AdminUserGroupsOut);
+crate::runtime::into_future!(ListBuilder, crate::models::AdminUserGroupsOut);
 
-crate::runtime::operation!(
-    OP_CREATE = "users_api_admin_user_groups_create_user_group"
-    "beta.admin.user_groups.create", POST "/v1/admin/user-groups", [AdminApiKey], [],
-    [200u16]
-);
+crate::runtime::operation!(OP_CREATE = "users_api_admin_user_groups_create_user_group" "beta.admin.user_groups.create", POST "/v1/admin/user-groups", [
+    AdminApiKey,
+], [], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().admin().user_groups().create(…)` (operation `users_api_admin_user_groups_create_user_group`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -570,14 +576,13 @@ impl<'c> CreateBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(CreateBuilder, crate ::models::AdminUserGroupOut);
+crate::runtime::into_future!(CreateBuilder, crate::models::AdminUserGroupOut);
 
-crate::runtime::operation!(
-    OP_PROVISION_TO_WORKSPACE =
-    "users_api_admin_user_groups_provision_group_to_workspace"
-    "beta.admin.user_groups.provision_to_workspace", POST
-    "/v1/admin/user-groups/provision-workspace", [AdminApiKey], [], [204u16]
-);
+crate::runtime::operation!(OP_PROVISION_TO_WORKSPACE = "users_api_admin_user_groups_provision_group_to_workspace" "beta.admin.user_groups.provision_to_workspace", POST "/v1/admin/user-groups/provision-workspace", [
+    AdminApiKey,
+], [], [
+    204u16,
+]);
 
 /// Request builder for `client.beta().admin().user_groups().provision_to_workspace(…)` (operation `users_api_admin_user_groups_provision_group_to_workspace`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -611,10 +616,11 @@ impl<'c> ProvisionToWorkspaceBuilder<'c> {
 
 crate::runtime::into_future!(ProvisionToWorkspaceBuilder, ());
 
-crate::runtime::operation!(
-    OP_GET = "users_api_admin_user_groups_get_user_group" "beta.admin.user_groups.get",
-    GET "/v1/admin/user-groups/{group_uuid}", [AdminApiKey], [], [200u16]
-);
+crate::runtime::operation!(OP_GET = "users_api_admin_user_groups_get_user_group" "beta.admin.user_groups.get", GET "/v1/admin/user-groups/{group_uuid}", [
+    AdminApiKey,
+], [], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().admin().user_groups().get(…)` (operation `users_api_admin_user_groups_get_user_group`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -631,25 +637,20 @@ impl<'c> GetBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::AdminUserGroupOut> {
         let req = crate::runtime::http::build(|| {
-            let req = HttpRequest::new(
-                format!(
-                    "/v1/admin/user-groups/{}", crate ::runtime::http::segment(& self
-                    .group_uuid)
-                ),
-            );
+            let req = HttpRequest::new(format!("/v1/admin/user-groups/{}", crate::runtime::http::segment(&self . group_uuid)));
             Ok(req)
         });
         crate::runtime::http::send_json(self.client, &OP_GET, req, self.opts)
     }
 }
 
-crate::runtime::into_future!(GetBuilder, crate ::models::AdminUserGroupOut);
+crate::runtime::into_future!(GetBuilder, crate::models::AdminUserGroupOut);
 
-crate::runtime::operation!(
-    OP_DELETE = "users_api_admin_user_groups_delete_user_group"
-    "beta.admin.user_groups.delete", DELETE "/v1/admin/user-groups/{group_uuid}",
-    [AdminApiKey], [], [204u16]
-);
+crate::runtime::operation!(OP_DELETE = "users_api_admin_user_groups_delete_user_group" "beta.admin.user_groups.delete", DELETE "/v1/admin/user-groups/{group_uuid}", [
+    AdminApiKey,
+], [], [
+    204u16,
+]);
 
 /// Request builder for `client.beta().admin().user_groups().delete(…)` (operation `users_api_admin_user_groups_delete_user_group`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -666,12 +667,7 @@ impl<'c> DeleteBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, ()> {
         let req = crate::runtime::http::build(|| {
-            let req = HttpRequest::new(
-                format!(
-                    "/v1/admin/user-groups/{}", crate ::runtime::http::segment(& self
-                    .group_uuid)
-                ),
-            );
+            let req = HttpRequest::new(format!("/v1/admin/user-groups/{}", crate::runtime::http::segment(&self . group_uuid)));
             Ok(req)
         });
         crate::runtime::http::send(self.client, &OP_DELETE, req, self.opts)
@@ -680,11 +676,11 @@ impl<'c> DeleteBuilder<'c> {
 
 crate::runtime::into_future!(DeleteBuilder, ());
 
-crate::runtime::operation!(
-    OP_UPDATE = "users_api_admin_user_groups_update_user_group"
-    "beta.admin.user_groups.update", PATCH "/v1/admin/user-groups/{group_uuid}",
-    [AdminApiKey], [], [200u16]
-);
+crate::runtime::operation!(OP_UPDATE = "users_api_admin_user_groups_update_user_group" "beta.admin.user_groups.update", PATCH "/v1/admin/user-groups/{group_uuid}", [
+    AdminApiKey,
+], [], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().admin().user_groups().update(…)` (operation `users_api_admin_user_groups_update_user_group`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -702,12 +698,7 @@ impl<'c> UpdateBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::AdminUserGroupOut> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/admin/user-groups/{}", crate ::runtime::http::segment(& self
-                    .group_uuid)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/admin/user-groups/{}", crate::runtime::http::segment(&self . group_uuid)));
             req = req.json(&OP_UPDATE, &self.body)?;
             Ok(req)
         });
@@ -715,13 +706,13 @@ impl<'c> UpdateBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(UpdateBuilder, crate ::models::AdminUserGroupOut);
+crate::runtime::into_future!(UpdateBuilder, crate::models::AdminUserGroupOut);
 
-crate::runtime::operation!(
-    OP_LIST_MEMBERS = "users_api_admin_user_groups_get_user_group_members"
-    "beta.admin.user_groups.list_members", GET
-    "/v1/admin/user-groups/{group_uuid}/members", [AdminApiKey], [], [200u16]
-);
+crate::runtime::operation!(OP_LIST_MEMBERS = "users_api_admin_user_groups_get_user_group_members" "beta.admin.user_groups.list_members", GET "/v1/admin/user-groups/{group_uuid}/members", [
+    AdminApiKey,
+], [], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().admin().user_groups().list_members(…)` (operation `users_api_admin_user_groups_get_user_group_members`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -736,10 +727,14 @@ pub struct ListMembersBuilder<'c> {
 
 impl<'c> ListMembersBuilder<'c> {
     crate::runtime::param_setters! {
-        #[doc = " Page number to return."] #[doc = ""] #[doc =
-        " The `page` query parameter."] page : i64, #[doc =
-        " Maximum number of results per page."] #[doc = ""] #[doc =
-        " The `page_size` query parameter."] page_size : i64
+        /// Page number to return.
+        ///
+        /// The `page` query parameter.
+        page: i64,
+        /// Maximum number of results per page.
+        ///
+        /// The `page_size` query parameter.
+        page_size: i64,
     }
 
     crate::runtime::request_options!();
@@ -747,12 +742,7 @@ impl<'c> ListMembersBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::AdminUserGroupMembersOut> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/admin/user-groups/{}/members", crate ::runtime::http::segment(&
-                    self.group_uuid)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/admin/user-groups/{}/members", crate::runtime::http::segment(&self . group_uuid)));
             req.query("page", &self.page);
             req.query("page_size", &self.page_size);
             Ok(req)
@@ -761,15 +751,13 @@ impl<'c> ListMembersBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    ListMembersBuilder, crate ::models::AdminUserGroupMembersOut
-);
+crate::runtime::into_future!(ListMembersBuilder, crate::models::AdminUserGroupMembersOut);
 
-crate::runtime::operation!(
-    OP_ADD_MEMBERS = "users_api_admin_user_groups_assign_users_to_group"
-    "beta.admin.user_groups.add_members", POST
-    "/v1/admin/user-groups/{group_uuid}/members", [AdminApiKey], [], [204u16]
-);
+crate::runtime::operation!(OP_ADD_MEMBERS = "users_api_admin_user_groups_assign_users_to_group" "beta.admin.user_groups.add_members", POST "/v1/admin/user-groups/{group_uuid}/members", [
+    AdminApiKey,
+], [], [
+    204u16,
+]);
 
 /// Request builder for `client.beta().admin().user_groups().add_members(…)` (operation `users_api_admin_user_groups_assign_users_to_group`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -787,12 +775,7 @@ impl<'c> AddMembersBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, ()> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/admin/user-groups/{}/members", crate ::runtime::http::segment(&
-                    self.group_uuid)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/admin/user-groups/{}/members", crate::runtime::http::segment(&self . group_uuid)));
             req = req.json(&OP_ADD_MEMBERS, &self.body)?;
             Ok(req)
         });
@@ -802,11 +785,11 @@ impl<'c> AddMembersBuilder<'c> {
 
 crate::runtime::into_future!(AddMembersBuilder, ());
 
-crate::runtime::operation!(
-    OP_REMOVE_MEMBERS = "users_api_admin_user_groups_remove_users_from_group"
-    "beta.admin.user_groups.remove_members", DELETE
-    "/v1/admin/user-groups/{group_uuid}/members", [AdminApiKey], [], [204u16]
-);
+crate::runtime::operation!(OP_REMOVE_MEMBERS = "users_api_admin_user_groups_remove_users_from_group" "beta.admin.user_groups.remove_members", DELETE "/v1/admin/user-groups/{group_uuid}/members", [
+    AdminApiKey,
+], [], [
+    204u16,
+]);
 
 /// Request builder for `client.beta().admin().user_groups().remove_members(…)` (operation `users_api_admin_user_groups_remove_users_from_group`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -824,12 +807,7 @@ impl<'c> RemoveMembersBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, ()> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/admin/user-groups/{}/members", crate ::runtime::http::segment(&
-                    self.group_uuid)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/admin/user-groups/{}/members", crate::runtime::http::segment(&self . group_uuid)));
             req = req.json(&OP_REMOVE_MEMBERS, &self.body)?;
             Ok(req)
         });
@@ -839,12 +817,11 @@ impl<'c> RemoveMembersBuilder<'c> {
 
 crate::runtime::into_future!(RemoveMembersBuilder, ());
 
-crate::runtime::operation!(
-    OP_LIST_WORKSPACE_ASSIGNMENTS =
-    "users_admin_user_groups_get_group_workspace_assignments"
-    "beta.admin.user_groups.list_workspace_assignments", GET
-    "/v1/admin/user-groups/{group_uuid}/workspaces", [AdminApiKey], [], [200u16]
-);
+crate::runtime::operation!(OP_LIST_WORKSPACE_ASSIGNMENTS = "users_admin_user_groups_get_group_workspace_assignments" "beta.admin.user_groups.list_workspace_assignments", GET "/v1/admin/user-groups/{group_uuid}/workspaces", [
+    AdminApiKey,
+], [], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().admin().user_groups().list_workspace_assignments(…)` (operation `users_admin_user_groups_get_group_workspace_assignments`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -859,10 +836,14 @@ pub struct ListWorkspaceAssignmentsBuilder<'c> {
 
 impl<'c> ListWorkspaceAssignmentsBuilder<'c> {
     crate::runtime::param_setters! {
-        #[doc = " Page number to return."] #[doc = ""] #[doc =
-        " The `page` query parameter."] page : i64, #[doc =
-        " Maximum number of results per page."] #[doc = ""] #[doc =
-        " The `page_size` query parameter."] page_size : i64
+        /// Page number to return.
+        ///
+        /// The `page` query parameter.
+        page: i64,
+        /// Maximum number of results per page.
+        ///
+        /// The `page_size` query parameter.
+        page_size: i64,
     }
 
     crate::runtime::request_options!();
@@ -872,12 +853,7 @@ impl<'c> ListWorkspaceAssignmentsBuilder<'c> {
         self,
     ) -> crate::Pending<'c, crate::models::GroupWorkspaceAssignmentsOut> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/admin/user-groups/{}/workspaces", crate
-                    ::runtime::http::segment(& self.group_uuid)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/admin/user-groups/{}/workspaces", crate::runtime::http::segment(&self . group_uuid)));
             req.query("page", &self.page);
             req.query("page_size", &self.page_size);
             Ok(req)
@@ -891,15 +867,13 @@ impl<'c> ListWorkspaceAssignmentsBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    ListWorkspaceAssignmentsBuilder, crate ::models::GroupWorkspaceAssignmentsOut
-);
+crate::runtime::into_future!(ListWorkspaceAssignmentsBuilder, crate::models::GroupWorkspaceAssignmentsOut);
 
-crate::runtime::operation!(
-    OP_ASSIGN_TO_WORKSPACE = "users_api_admin_user_groups_assign_group_to_workspace"
-    "beta.admin.user_groups.assign_to_workspace", POST
-    "/v1/admin/user-groups/{group_uuid}/workspaces", [AdminApiKey], [], [201u16]
-);
+crate::runtime::operation!(OP_ASSIGN_TO_WORKSPACE = "users_api_admin_user_groups_assign_group_to_workspace" "beta.admin.user_groups.assign_to_workspace", POST "/v1/admin/user-groups/{group_uuid}/workspaces", [
+    AdminApiKey,
+], [], [
+    201u16,
+]);
 
 /// Request builder for `client.beta().admin().user_groups().assign_to_workspace(…)` (operation `users_api_admin_user_groups_assign_group_to_workspace`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -917,12 +891,7 @@ impl<'c> AssignToWorkspaceBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, ()> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/admin/user-groups/{}/workspaces", crate
-                    ::runtime::http::segment(& self.group_uuid)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/admin/user-groups/{}/workspaces", crate::runtime::http::segment(&self . group_uuid)));
             req = req.json(&OP_ASSIGN_TO_WORKSPACE, &self.body)?;
             Ok(req)
         });
@@ -932,12 +901,11 @@ impl<'c> AssignToWorkspaceBuilder<'c> {
 
 crate::runtime::into_future!(AssignToWorkspaceBuilder, ());
 
-crate::runtime::operation!(
-    OP_REMOVE_FROM_WORKSPACE = "users_admin_user_groups_remove_group_from_workspace"
-    "beta.admin.user_groups.remove_from_workspace", DELETE
-    "/v1/admin/user-groups/{group_uuid}/workspaces/{workspace_uuid}", [AdminApiKey], [],
-    [204u16]
-);
+crate::runtime::operation!(OP_REMOVE_FROM_WORKSPACE = "users_admin_user_groups_remove_group_from_workspace" "beta.admin.user_groups.remove_from_workspace", DELETE "/v1/admin/user-groups/{group_uuid}/workspaces/{workspace_uuid}", [
+    AdminApiKey,
+], [], [
+    204u16,
+]);
 
 /// Request builder for `client.beta().admin().user_groups().remove_from_workspace(…)` (operation `users_admin_user_groups_remove_group_from_workspace`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -955,13 +923,7 @@ impl<'c> RemoveFromWorkspaceBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, ()> {
         let req = crate::runtime::http::build(|| {
-            let req = HttpRequest::new(
-                format!(
-                    "/v1/admin/user-groups/{}/workspaces/{}", crate
-                    ::runtime::http::segment(& self.group_uuid), crate
-                    ::runtime::http::segment(& self.workspace_uuid)
-                ),
-            );
+            let req = HttpRequest::new(format!("/v1/admin/user-groups/{}/workspaces/{}", crate::runtime::http::segment(&self . group_uuid), crate::runtime::http::segment(&self . workspace_uuid)));
             Ok(req)
         });
         crate::runtime::http::send(
@@ -975,13 +937,11 @@ impl<'c> RemoveFromWorkspaceBuilder<'c> {
 
 crate::runtime::into_future!(RemoveFromWorkspaceBuilder, ());
 
-crate::runtime::operation!(
-    OP_UPDATE_WORKSPACE_ASSIGNMENT =
-    "users_admin_user_groups_update_group_workspace_assignment"
-    "beta.admin.user_groups.update_workspace_assignment", PATCH
-    "/v1/admin/user-groups/{group_uuid}/workspaces/{workspace_uuid}", [AdminApiKey], [],
-    [204u16]
-);
+crate::runtime::operation!(OP_UPDATE_WORKSPACE_ASSIGNMENT = "users_admin_user_groups_update_group_workspace_assignment" "beta.admin.user_groups.update_workspace_assignment", PATCH "/v1/admin/user-groups/{group_uuid}/workspaces/{workspace_uuid}", [
+    AdminApiKey,
+], [], [
+    204u16,
+]);
 
 /// Request builder for `client.beta().admin().user_groups().update_workspace_assignment(…)` (operation `users_admin_user_groups_update_group_workspace_assignment`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -1000,13 +960,7 @@ impl<'c> UpdateWorkspaceAssignmentBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, ()> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/admin/user-groups/{}/workspaces/{}", crate
-                    ::runtime::http::segment(& self.group_uuid), crate
-                    ::runtime::http::segment(& self.workspace_uuid)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/admin/user-groups/{}/workspaces/{}", crate::runtime::http::segment(&self . group_uuid), crate::runtime::http::segment(&self . workspace_uuid)));
             req = req.json(&OP_UPDATE_WORKSPACE_ASSIGNMENT, &self.body)?;
             Ok(req)
         });
@@ -1021,12 +975,11 @@ impl<'c> UpdateWorkspaceAssignmentBuilder<'c> {
 
 crate::runtime::into_future!(UpdateWorkspaceAssignmentBuilder, ());
 
-crate::runtime::operation!(
-    OP_UPDATE_ORGANIZATION_ROLE =
-    "users_admin_user_groups_update_user_group_organization_role"
-    "beta.admin.user_groups.update_organization_role", PATCH
-    "/v1/admin/user-groups/{group_uuid}/organization-role", [AdminApiKey], [], [204u16]
-);
+crate::runtime::operation!(OP_UPDATE_ORGANIZATION_ROLE = "users_admin_user_groups_update_user_group_organization_role" "beta.admin.user_groups.update_organization_role", PATCH "/v1/admin/user-groups/{group_uuid}/organization-role", [
+    AdminApiKey,
+], [], [
+    204u16,
+]);
 
 /// Request builder for `client.beta().admin().user_groups().update_organization_role(…)` (operation `users_admin_user_groups_update_user_group_organization_role`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -1044,12 +997,7 @@ impl<'c> UpdateOrganizationRoleBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, ()> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/admin/user-groups/{}/organization-role", crate
-                    ::runtime::http::segment(& self.group_uuid)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/admin/user-groups/{}/organization-role", crate::runtime::http::segment(&self . group_uuid)));
             req = req.json(&OP_UPDATE_ORGANIZATION_ROLE, &self.body)?;
             Ok(req)
         });
@@ -1064,11 +1012,11 @@ impl<'c> UpdateOrganizationRoleBuilder<'c> {
 
 crate::runtime::into_future!(UpdateOrganizationRoleBuilder, ());
 
-crate::runtime::operation!(
-    OP_LIST_NESTED = "users_api_admin_user_groups_get_nested_groups"
-    "beta.admin.user_groups.list_nested", GET
-    "/v1/admin/user-groups/{group_uuid}/nested", [AdminApiKey], [], [200u16]
-);
+crate::runtime::operation!(OP_LIST_NESTED = "users_api_admin_user_groups_get_nested_groups" "beta.admin.user_groups.list_nested", GET "/v1/admin/user-groups/{group_uuid}/nested", [
+    AdminApiKey,
+], [], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().admin().user_groups().list_nested(…)` (operation `users_api_admin_user_groups_get_nested_groups`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -1085,25 +1033,20 @@ impl<'c> ListNestedBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::NestedGroupsOut> {
         let req = crate::runtime::http::build(|| {
-            let req = HttpRequest::new(
-                format!(
-                    "/v1/admin/user-groups/{}/nested", crate ::runtime::http::segment(&
-                    self.group_uuid)
-                ),
-            );
+            let req = HttpRequest::new(format!("/v1/admin/user-groups/{}/nested", crate::runtime::http::segment(&self . group_uuid)));
             Ok(req)
         });
         crate::runtime::http::send_json(self.client, &OP_LIST_NESTED, req, self.opts)
     }
 }
 
-crate::runtime::into_future!(ListNestedBuilder, crate ::models::NestedGroupsOut);
+crate::runtime::into_future!(ListNestedBuilder, crate::models::NestedGroupsOut);
 
-crate::runtime::operation!(
-    OP_SET_NESTED = "users_api_admin_user_groups_set_nested_groups"
-    "beta.admin.user_groups.set_nested", PATCH
-    "/v1/admin/user-groups/{group_uuid}/nested", [AdminApiKey], [], [204u16]
-);
+crate::runtime::operation!(OP_SET_NESTED = "users_api_admin_user_groups_set_nested_groups" "beta.admin.user_groups.set_nested", PATCH "/v1/admin/user-groups/{group_uuid}/nested", [
+    AdminApiKey,
+], [], [
+    204u16,
+]);
 
 /// Request builder for `client.beta().admin().user_groups().set_nested(…)` (operation `users_api_admin_user_groups_set_nested_groups`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -1121,12 +1064,7 @@ impl<'c> SetNestedBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, ()> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/admin/user-groups/{}/nested", crate ::runtime::http::segment(&
-                    self.group_uuid)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/admin/user-groups/{}/nested", crate::runtime::http::segment(&self . group_uuid)));
             req = req.json(&OP_SET_NESTED, &self.body)?;
             Ok(req)
         });

@@ -244,10 +244,11 @@ impl<'c> Users<'c> {
     }
 }
 
-crate::runtime::operation!(
-    OP_LIST = "users_api_admin_users_get_users" "beta.admin.users.list", GET
-    "/v1/admin/users", [AdminApiKey], [], [200u16]
-);
+crate::runtime::operation!(OP_LIST = "users_api_admin_users_get_users" "beta.admin.users.list", GET "/v1/admin/users", [
+    AdminApiKey,
+], [], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().admin().users().list(…)` (operation `users_api_admin_users_get_users`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -262,12 +263,18 @@ pub struct ListBuilder<'c> {
 
 impl<'c> ListBuilder<'c> {
     crate::runtime::param_setters! {
-        #[doc = " Page number to return."] #[doc = ""] #[doc =
-        " The `page` query parameter."] page : i64, #[doc =
-        " Maximum number of results per page."] #[doc = ""] #[doc =
-        " The `page_size` query parameter."] page_size : i64, #[doc =
-        " Email address to filter users and invitations."] #[doc = ""] #[doc =
-        " The `email` query parameter."] email : String
+        /// Page number to return.
+        ///
+        /// The `page` query parameter.
+        page: i64,
+        /// Maximum number of results per page.
+        ///
+        /// The `page_size` query parameter.
+        page_size: i64,
+        /// Email address to filter users and invitations.
+        ///
+        /// The `email` query parameter.
+        email: String,
     }
 
     crate::runtime::request_options!();
@@ -285,12 +292,13 @@ impl<'c> ListBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(ListBuilder, crate ::models::OrganizationAdminUsersOUT);
+crate::runtime::into_future!(ListBuilder, crate::models::OrganizationAdminUsersOUT);
 
-crate::runtime::operation!(
-    OP_CREATE = "users_api_admin_users_create_users" "beta.admin.users.create", POST
-    "/v1/admin/users", [AdminApiKey], [], [200u16]
-);
+crate::runtime::operation!(OP_CREATE = "users_api_admin_users_create_users" "beta.admin.users.create", POST "/v1/admin/users", [
+    AdminApiKey,
+], [], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().admin().users().create(…)` (operation `users_api_admin_users_create_users`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -315,12 +323,13 @@ impl<'c> CreateBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(CreateBuilder, crate ::models::OrganizationUsersCreateOUT);
+crate::runtime::into_future!(CreateBuilder, crate::models::OrganizationUsersCreateOUT);
 
-crate::runtime::operation!(
-    OP_LIST_INVITES = "users_api_admin_users_get_invite" "beta.admin.users.list_invites",
-    GET "/v1/admin/users-invite", [AdminApiKey], [], [200u16]
-);
+crate::runtime::operation!(OP_LIST_INVITES = "users_api_admin_users_get_invite" "beta.admin.users.list_invites", GET "/v1/admin/users-invite", [
+    AdminApiKey,
+], [], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().admin().users().list_invites(…)` (operation `users_api_admin_users_get_invite`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -345,14 +354,13 @@ impl<'c> ListInvitesBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    ListInvitesBuilder, Vec < crate ::models::OrganizationUserInviteOUT >
-);
+crate::runtime::into_future!(ListInvitesBuilder, Vec<crate::models::OrganizationUserInviteOUT>);
 
-crate::runtime::operation!(
-    OP_INVITE = "users_api_admin_users_invite_users" "beta.admin.users.invite", POST
-    "/v1/admin/users-invite", [AdminApiKey], [], [200u16]
-);
+crate::runtime::operation!(OP_INVITE = "users_api_admin_users_invite_users" "beta.admin.users.invite", POST "/v1/admin/users-invite", [
+    AdminApiKey,
+], [], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().admin().users().invite(…)` (operation `users_api_admin_users_invite_users`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -379,15 +387,13 @@ impl<'c> InviteBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    InviteBuilder, crate ::models::OrganizationInvitesCreateOUT
-);
+crate::runtime::into_future!(InviteBuilder, crate::models::OrganizationInvitesCreateOUT);
 
-crate::runtime::operation!(
-    OP_DELETE_INVITE = "users_api_admin_users_delete_invite"
-    "beta.admin.users.delete_invite", DELETE "/v1/admin/users-invite/{invite_uuid}",
-    [AdminApiKey], [], [200u16]
-);
+crate::runtime::operation!(OP_DELETE_INVITE = "users_api_admin_users_delete_invite" "beta.admin.users.delete_invite", DELETE "/v1/admin/users-invite/{invite_uuid}", [
+    AdminApiKey,
+], [], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().admin().users().delete_invite(…)` (operation `users_api_admin_users_delete_invite`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -404,24 +410,20 @@ impl<'c> DeleteInviteBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::DeleteOUT> {
         let req = crate::runtime::http::build(|| {
-            let req = HttpRequest::new(
-                format!(
-                    "/v1/admin/users-invite/{}", crate ::runtime::http::segment(& self
-                    .invite_uuid)
-                ),
-            );
+            let req = HttpRequest::new(format!("/v1/admin/users-invite/{}", crate::runtime::http::segment(&self . invite_uuid)));
             Ok(req)
         });
         crate::runtime::http::send_json(self.client, &OP_DELETE_INVITE, req, self.opts)
     }
 }
 
-crate::runtime::into_future!(DeleteInviteBuilder, crate ::models::DeleteOUT);
+crate::runtime::into_future!(DeleteInviteBuilder, crate::models::DeleteOUT);
 
-crate::runtime::operation!(
-    OP_GET = "users_api_admin_users_get_user" "beta.admin.users.get", GET
-    "/v1/admin/users/{user_id}", [AdminApiKey], [], [200u16]
-);
+crate::runtime::operation!(OP_GET = "users_api_admin_users_get_user" "beta.admin.users.get", GET "/v1/admin/users/{user_id}", [
+    AdminApiKey,
+], [], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().admin().users().get(…)` (operation `users_api_admin_users_get_user`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -438,23 +440,20 @@ impl<'c> GetBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::AdminUserOUT> {
         let req = crate::runtime::http::build(|| {
-            let req = HttpRequest::new(
-                format!(
-                    "/v1/admin/users/{}", crate ::runtime::http::segment(& self.user_id)
-                ),
-            );
+            let req = HttpRequest::new(format!("/v1/admin/users/{}", crate::runtime::http::segment(&self . user_id)));
             Ok(req)
         });
         crate::runtime::http::send_json(self.client, &OP_GET, req, self.opts)
     }
 }
 
-crate::runtime::into_future!(GetBuilder, crate ::models::AdminUserOUT);
+crate::runtime::into_future!(GetBuilder, crate::models::AdminUserOUT);
 
-crate::runtime::operation!(
-    OP_DELETE = "users_api_admin_users_delete_user" "beta.admin.users.delete", DELETE
-    "/v1/admin/users/{user_id}", [AdminApiKey], [], [200u16]
-);
+crate::runtime::operation!(OP_DELETE = "users_api_admin_users_delete_user" "beta.admin.users.delete", DELETE "/v1/admin/users/{user_id}", [
+    AdminApiKey,
+], [], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().admin().users().delete(…)` (operation `users_api_admin_users_delete_user`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -471,23 +470,20 @@ impl<'c> DeleteBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::DeleteOUT> {
         let req = crate::runtime::http::build(|| {
-            let req = HttpRequest::new(
-                format!(
-                    "/v1/admin/users/{}", crate ::runtime::http::segment(& self.user_id)
-                ),
-            );
+            let req = HttpRequest::new(format!("/v1/admin/users/{}", crate::runtime::http::segment(&self . user_id)));
             Ok(req)
         });
         crate::runtime::http::send_json(self.client, &OP_DELETE, req, self.opts)
     }
 }
 
-crate::runtime::into_future!(DeleteBuilder, crate ::models::DeleteOUT);
+crate::runtime::into_future!(DeleteBuilder, crate::models::DeleteOUT);
 
-crate::runtime::operation!(
-    OP_UPDATE = "users_api_admin_users_update_user" "beta.admin.users.update", PATCH
-    "/v1/admin/users/{user_id}", [AdminApiKey], [], [200u16]
-);
+crate::runtime::operation!(OP_UPDATE = "users_api_admin_users_update_user" "beta.admin.users.update", PATCH "/v1/admin/users/{user_id}", [
+    AdminApiKey,
+], [], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().admin().users().update(…)` (operation `users_api_admin_users_update_user`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -505,11 +501,7 @@ impl<'c> UpdateBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::AdminOrganizationMemberOUT> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/admin/users/{}", crate ::runtime::http::segment(& self.user_id)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/admin/users/{}", crate::runtime::http::segment(&self . user_id)));
             req = req.json(&OP_UPDATE, &self.body)?;
             Ok(req)
         });
@@ -517,12 +509,13 @@ impl<'c> UpdateBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(UpdateBuilder, crate ::models::AdminOrganizationMemberOUT);
+crate::runtime::into_future!(UpdateBuilder, crate::models::AdminOrganizationMemberOUT);
 
-crate::runtime::operation!(
-    OP_LIST_ROLES = "users_api_admin_roles_get_roles" "beta.admin.users.list_roles", GET
-    "/v1/admin/roles", [AdminApiKey], [], [200u16]
-);
+crate::runtime::operation!(OP_LIST_ROLES = "users_api_admin_roles_get_roles" "beta.admin.users.list_roles", GET "/v1/admin/roles", [
+    AdminApiKey,
+], [], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().admin().users().list_roles(…)` (operation `users_api_admin_roles_get_roles`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -545,4 +538,4 @@ impl<'c> ListRolesBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(ListRolesBuilder, crate ::models::RolesOut);
+crate::runtime::into_future!(ListRolesBuilder, crate::models::RolesOut);

@@ -78,13 +78,13 @@ impl<'c> VibeCodeAnalytics<'c> {
     }
 }
 
-crate::runtime::operation!(
-    OP_BY_WORKSPACE =
-    "get_workspace_stats_v1_admin_analytics_vibe_code_usage_by_workspace"
-    "beta.admin.vibe_code_analytics.by_workspace", GET
-    "/v1/admin/analytics/vibe/code/usage/by_workspace", [AdminApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_BY_WORKSPACE = "get_workspace_stats_v1_admin_analytics_vibe_code_usage_by_workspace" "beta.admin.vibe_code_analytics.by_workspace", GET "/v1/admin/analytics/vibe/code/usage/by_workspace", [
+    AdminApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().admin().vibe_code_analytics().by_workspace(…)` (operation `get_workspace_stats_v1_admin_analytics_vibe_code_usage_by_workspace`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -99,8 +99,10 @@ pub struct ByWorkspaceBuilder<'c> {
 
 impl<'c> ByWorkspaceBuilder<'c> {
     crate::runtime::param_setters! {
-        #[doc = " Workspace ID to filter results."] #[doc = ""] #[doc =
-        " The `workspace_id` query parameter."] workspace_id : String
+        /// Workspace ID to filter results.
+        ///
+        /// The `workspace_id` query parameter.
+        workspace_id: String,
     }
 
     crate::runtime::request_options!();
@@ -120,15 +122,15 @@ impl<'c> ByWorkspaceBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(ByWorkspaceBuilder, crate ::models::VibeWorkspaceStatsOUT);
+crate::runtime::into_future!(ByWorkspaceBuilder, crate::models::VibeWorkspaceStatsOUT);
 
-crate::runtime::operation!(
-    OP_BY_ORGANIZATION =
-    "get_organization_stats_v1_admin_analytics_vibe_code_usage_by_organization"
-    "beta.admin.vibe_code_analytics.by_organization", GET
-    "/v1/admin/analytics/vibe/code/usage/by_organization", [AdminApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_BY_ORGANIZATION = "get_organization_stats_v1_admin_analytics_vibe_code_usage_by_organization" "beta.admin.vibe_code_analytics.by_organization", GET "/v1/admin/analytics/vibe/code/usage/by_organization", [
+    AdminApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().admin().vibe_code_analytics().by_organization(…)` (operation `get_organization_stats_v1_admin_analytics_vibe_code_usage_by_organization`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -157,6 +159,4 @@ impl<'c> ByOrganizationBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    ByOrganizationBuilder, crate ::models::VibeOrganizationStatsOUT
-);
+crate::runtime::into_future!(ByOrganizationBuilder, crate::models::VibeOrganizationStatsOUT);

@@ -103,12 +103,13 @@ impl<'c> VibeWorkAnalytics<'c> {
     }
 }
 
-crate::runtime::operation!(
-    OP_BY_USER = "get_by_user_stats_v1_admin_analytics_vibe_work_usage_by_user_stats"
-    "beta.admin.vibe_work_analytics.by_user", GET
-    "/v1/admin/analytics/vibe/work/usage/by_user_stats", [AdminApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_BY_USER = "get_by_user_stats_v1_admin_analytics_vibe_work_usage_by_user_stats" "beta.admin.vibe_work_analytics.by_user", GET "/v1/admin/analytics/vibe/work/usage/by_user_stats", [
+    AdminApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().admin().vibe_work_analytics().by_user(…)` (operation `get_by_user_stats_v1_admin_analytics_vibe_work_usage_by_user_stats`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -137,14 +138,15 @@ impl<'c> ByUserBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(ByUserBuilder, crate ::models::VibeWorkByUserStatsOUT);
+crate::runtime::into_future!(ByUserBuilder, crate::models::VibeWorkByUserStatsOUT);
 
-crate::runtime::operation!(
-    OP_BY_AGENT = "get_by_agent_stats_v1_admin_analytics_vibe_work_usage_by_agent_stats"
-    "beta.admin.vibe_work_analytics.by_agent", GET
-    "/v1/admin/analytics/vibe/work/usage/by_agent_stats", [AdminApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_BY_AGENT = "get_by_agent_stats_v1_admin_analytics_vibe_work_usage_by_agent_stats" "beta.admin.vibe_work_analytics.by_agent", GET "/v1/admin/analytics/vibe/work/usage/by_agent_stats", [
+    AdminApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().admin().vibe_work_analytics().by_agent(…)` (operation `get_by_agent_stats_v1_admin_analytics_vibe_work_usage_by_agent_stats`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -173,14 +175,15 @@ impl<'c> ByAgentBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(ByAgentBuilder, crate ::models::VibeWorkByAgentStatsOUT);
+crate::runtime::into_future!(ByAgentBuilder, crate::models::VibeWorkByAgentStatsOUT);
 
-crate::runtime::operation!(
-    OP_BY_TIME = "get_by_time_stats_v1_admin_analytics_vibe_work_usage_by_time_stats"
-    "beta.admin.vibe_work_analytics.by_time", GET
-    "/v1/admin/analytics/vibe/work/usage/by_time_stats", [AdminApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_BY_TIME = "get_by_time_stats_v1_admin_analytics_vibe_work_usage_by_time_stats" "beta.admin.vibe_work_analytics.by_time", GET "/v1/admin/analytics/vibe/work/usage/by_time_stats", [
+    AdminApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().admin().vibe_work_analytics().by_time(…)` (operation `get_by_time_stats_v1_admin_analytics_vibe_work_usage_by_time_stats`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -195,9 +198,10 @@ pub struct ByTimeBuilder<'c> {
 
 impl<'c> ByTimeBuilder<'c> {
     crate::runtime::param_setters! {
-        #[doc = " Time interval used to group usage results."] #[doc = ""] #[doc =
-        " The `granularity` query parameter."] granularity : crate
-        ::models::VibeWorkAnalyticsByTimeGranularity
+        /// Time interval used to group usage results.
+        ///
+        /// The `granularity` query parameter.
+        granularity: crate::models::VibeWorkAnalyticsByTimeGranularity,
     }
 
     crate::runtime::request_options!();
@@ -217,4 +221,4 @@ impl<'c> ByTimeBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(ByTimeBuilder, crate ::models::VibeWorkByTimeStatsOUT);
+crate::runtime::into_future!(ByTimeBuilder, crate::models::VibeWorkByTimeStatsOUT);

@@ -232,10 +232,11 @@ impl<'c> Workspaces<'c> {
     }
 }
 
-crate::runtime::operation!(
-    OP_LIST = "users_api_admin_workspaces_get_workspaces" "beta.admin.workspaces.list",
-    GET "/v1/admin/workspaces", [AdminApiKey], [], [200u16]
-);
+crate::runtime::operation!(OP_LIST = "users_api_admin_workspaces_get_workspaces" "beta.admin.workspaces.list", GET "/v1/admin/workspaces", [
+    AdminApiKey,
+], [], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().admin().workspaces().list(…)` (operation `users_api_admin_workspaces_get_workspaces`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -251,13 +252,22 @@ pub struct ListBuilder<'c> {
 
 impl<'c> ListBuilder<'c> {
     crate::runtime::param_setters! {
-        #[doc = " Whether to include archived Workspaces."] #[doc = ""] #[doc =
-        " The `is_archived` query parameter."] is_archived : bool, #[doc =
-        " Page number to return."] #[doc = ""] #[doc = " The `page` query parameter."]
-        page : i64, #[doc = " Maximum number of results per page."] #[doc = ""] #[doc =
-        " The `page_size` query parameter."] page_size : i64, #[doc =
-        " Search term to filter Workspaces by name."] #[doc = ""] #[doc =
-        " The `search` query parameter."] search : String
+        /// Whether to include archived Workspaces.
+        ///
+        /// The `is_archived` query parameter.
+        is_archived: bool,
+        /// Page number to return.
+        ///
+        /// The `page` query parameter.
+        page: i64,
+        /// Maximum number of results per page.
+        ///
+        /// The `page_size` query parameter.
+        page_size: i64,
+        /// Search term to filter Workspaces by name.
+        ///
+        /// The `search` query parameter.
+        search: String,
     }
 
     crate::runtime::request_options!();
@@ -276,13 +286,13 @@ impl<'c> ListBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(ListBuilder, crate ::models::WorkspacesOut);
+crate::runtime::into_future!(ListBuilder, crate::models::WorkspacesOut);
 
-crate::runtime::operation!(
-    OP_CREATE = "users_api_admin_workspaces_create_workspace"
-    "beta.admin.workspaces.create", POST "/v1/admin/workspaces", [AdminApiKey], [],
-    [200u16]
-);
+crate::runtime::operation!(OP_CREATE = "users_api_admin_workspaces_create_workspace" "beta.admin.workspaces.create", POST "/v1/admin/workspaces", [
+    AdminApiKey,
+], [], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().admin().workspaces().create(…)` (operation `users_api_admin_workspaces_create_workspace`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -307,13 +317,13 @@ impl<'c> CreateBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(CreateBuilder, crate ::models::WorkspaceEnrichedOUT);
+crate::runtime::into_future!(CreateBuilder, crate::models::WorkspaceEnrichedOUT);
 
-crate::runtime::operation!(
-    OP_DELETE = "users_api_admin_workspaces_delete_workspaces"
-    "beta.admin.workspaces.delete", DELETE "/v1/admin/workspaces/{workspace_uuid}",
-    [AdminApiKey], [], [204u16]
-);
+crate::runtime::operation!(OP_DELETE = "users_api_admin_workspaces_delete_workspaces" "beta.admin.workspaces.delete", DELETE "/v1/admin/workspaces/{workspace_uuid}", [
+    AdminApiKey,
+], [], [
+    204u16,
+]);
 
 /// Request builder for `client.beta().admin().workspaces().delete(…)` (operation `users_api_admin_workspaces_delete_workspaces`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -330,12 +340,7 @@ impl<'c> DeleteBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, ()> {
         let req = crate::runtime::http::build(|| {
-            let req = HttpRequest::new(
-                format!(
-                    "/v1/admin/workspaces/{}", crate ::runtime::http::segment(& self
-                    .workspace_uuid)
-                ),
-            );
+            let req = HttpRequest::new(format!("/v1/admin/workspaces/{}", crate::runtime::http::segment(&self . workspace_uuid)));
             Ok(req)
         });
         crate::runtime::http::send(self.client, &OP_DELETE, req, self.opts)
@@ -344,11 +349,11 @@ impl<'c> DeleteBuilder<'c> {
 
 crate::runtime::into_future!(DeleteBuilder, ());
 
-crate::runtime::operation!(
-    OP_UPDATE = "users_api_admin_workspaces_update_workspaces"
-    "beta.admin.workspaces.update", PATCH "/v1/admin/workspaces/{workspace_uuid}",
-    [AdminApiKey], [], [200u16]
-);
+crate::runtime::operation!(OP_UPDATE = "users_api_admin_workspaces_update_workspaces" "beta.admin.workspaces.update", PATCH "/v1/admin/workspaces/{workspace_uuid}", [
+    AdminApiKey,
+], [], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().admin().workspaces().update(…)` (operation `users_api_admin_workspaces_update_workspaces`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -366,12 +371,7 @@ impl<'c> UpdateBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::WorkspaceOUT> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/admin/workspaces/{}", crate ::runtime::http::segment(& self
-                    .workspace_uuid)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/admin/workspaces/{}", crate::runtime::http::segment(&self . workspace_uuid)));
             req = req.json(&OP_UPDATE, &self.body)?;
             Ok(req)
         });
@@ -379,13 +379,13 @@ impl<'c> UpdateBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(UpdateBuilder, crate ::models::WorkspaceOUT);
+crate::runtime::into_future!(UpdateBuilder, crate::models::WorkspaceOUT);
 
-crate::runtime::operation!(
-    OP_ADD_USERS = "users_api_admin_workspaces_add_users_workspaces"
-    "beta.admin.workspaces.add_users", POST
-    "/v1/admin/workspaces/{workspace_uuid}/add-users", [AdminApiKey], [], [200u16]
-);
+crate::runtime::operation!(OP_ADD_USERS = "users_api_admin_workspaces_add_users_workspaces" "beta.admin.workspaces.add_users", POST "/v1/admin/workspaces/{workspace_uuid}/add-users", [
+    AdminApiKey,
+], [], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().admin().workspaces().add_users(…)` (operation `users_api_admin_workspaces_add_users_workspaces`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -403,12 +403,7 @@ impl<'c> AddUsersBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::AddUsersToWorkspaceOUT> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/admin/workspaces/{}/add-users", crate ::runtime::http::segment(&
-                    self.workspace_uuid)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/admin/workspaces/{}/add-users", crate::runtime::http::segment(&self . workspace_uuid)));
             req = req.json(&OP_ADD_USERS, &self.body)?;
             Ok(req)
         });
@@ -416,13 +411,13 @@ impl<'c> AddUsersBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(AddUsersBuilder, crate ::models::AddUsersToWorkspaceOUT);
+crate::runtime::into_future!(AddUsersBuilder, crate::models::AddUsersToWorkspaceOUT);
 
-crate::runtime::operation!(
-    OP_ADD_OR_UPDATE_USERS = "users_api_admin_workspaces_add_or_update_users_workspaces"
-    "beta.admin.workspaces.add_or_update_users", PATCH
-    "/v1/admin/workspaces/{workspace_uuid}/users", [AdminApiKey], [], [200u16]
-);
+crate::runtime::operation!(OP_ADD_OR_UPDATE_USERS = "users_api_admin_workspaces_add_or_update_users_workspaces" "beta.admin.workspaces.add_or_update_users", PATCH "/v1/admin/workspaces/{workspace_uuid}/users", [
+    AdminApiKey,
+], [], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().admin().workspaces().add_or_update_users(…)` (operation `users_api_admin_workspaces_add_or_update_users_workspaces`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -442,12 +437,7 @@ impl<'c> AddOrUpdateUsersBuilder<'c> {
         self,
     ) -> crate::Pending<'c, crate::models::AddOrUpdateUsersToWorkspaceOUT> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/admin/workspaces/{}/users", crate ::runtime::http::segment(&
-                    self.workspace_uuid)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/admin/workspaces/{}/users", crate::runtime::http::segment(&self . workspace_uuid)));
             req = req.json(&OP_ADD_OR_UPDATE_USERS, &self.body)?;
             Ok(req)
         });
@@ -460,15 +450,13 @@ impl<'c> AddOrUpdateUsersBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    AddOrUpdateUsersBuilder, crate ::models::AddOrUpdateUsersToWorkspaceOUT
-);
+crate::runtime::into_future!(AddOrUpdateUsersBuilder, crate::models::AddOrUpdateUsersToWorkspaceOUT);
 
-crate::runtime::operation!(
-    OP_REMOVE_USERS = "users_api_admin_workspaces_remove_users_workspaces"
-    "beta.admin.workspaces.remove_users", DELETE
-    "/v1/admin/workspaces/{workspace_uuid}/remove-users", [AdminApiKey], [], [200u16]
-);
+crate::runtime::operation!(OP_REMOVE_USERS = "users_api_admin_workspaces_remove_users_workspaces" "beta.admin.workspaces.remove_users", DELETE "/v1/admin/workspaces/{workspace_uuid}/remove-users", [
+    AdminApiKey,
+], [], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().admin().workspaces().remove_users(…)` (operation `users_api_admin_workspaces_remove_users_workspaces`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -486,12 +474,7 @@ impl<'c> RemoveUsersBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::RemoveWorkspaceMembersOUT> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/admin/workspaces/{}/remove-users", crate
-                    ::runtime::http::segment(& self.workspace_uuid)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/admin/workspaces/{}/remove-users", crate::runtime::http::segment(&self . workspace_uuid)));
             req = req.json(&OP_REMOVE_USERS, &self.body)?;
             Ok(req)
         });
@@ -499,6 +482,4 @@ impl<'c> RemoveUsersBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    RemoveUsersBuilder, crate ::models::RemoveWorkspaceMembersOUT
-);
+crate::runtime::into_future!(RemoveUsersBuilder, crate::models::RemoveWorkspaceMembersOUT);

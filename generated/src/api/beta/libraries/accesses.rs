@@ -117,11 +117,13 @@ impl<'c> Accesses<'c> {
     }
 }
 
-crate::runtime::operation!(
-    OP_LIST = "libraries_share_list_v1" "beta.libraries.accesses.list", GET
-    "/v1/libraries/{library_id}/share", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_LIST = "libraries_share_list_v1" "beta.libraries.accesses.list", GET "/v1/libraries/{library_id}/share", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().libraries().accesses().list(…)` (operation `libraries_share_list_v1`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -138,25 +140,22 @@ impl<'c> ListBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::ListSharingResponse> {
         let req = crate::runtime::http::build(|| {
-            let req = HttpRequest::new(
-                format!(
-                    "/v1/libraries/{}/share", crate ::runtime::http::segment(& self
-                    .library_id)
-                ),
-            );
+            let req = HttpRequest::new(format!("/v1/libraries/{}/share", crate::runtime::http::segment(&self . library_id)));
             Ok(req)
         });
         crate::runtime::http::send_json(self.client, &OP_LIST, req, self.opts)
     }
 }
 
-crate::runtime::into_future!(ListBuilder, crate ::models::ListSharingResponse);
+crate::runtime::into_future!(ListBuilder, crate::models::ListSharingResponse);
 
-crate::runtime::operation!(
-    OP_UPDATE_OR_CREATE = "libraries_share_create_v1"
-    "beta.libraries.accesses.update_or_create", PUT "/v1/libraries/{library_id}/share",
-    [ApiKey], [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_UPDATE_OR_CREATE = "libraries_share_create_v1" "beta.libraries.accesses.update_or_create", PUT "/v1/libraries/{library_id}/share", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().libraries().accesses().update_or_create(…)` (operation `libraries_share_create_v1`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -174,12 +173,7 @@ impl<'c> UpdateOrCreateBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::Sharing> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/libraries/{}/share", crate ::runtime::http::segment(& self
-                    .library_id)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/libraries/{}/share", crate::runtime::http::segment(&self . library_id)));
             req = req.json(&OP_UPDATE_OR_CREATE, &self.body)?;
             Ok(req)
         });
@@ -192,13 +186,16 @@ impl<'c> UpdateOrCreateBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(UpdateOrCreateBuilder, crate ::models::Sharing);
+crate::runtime::into_future!(UpdateOrCreateBuilder, crate::models::Sharing);
 
-crate::runtime::operation!(
-    OP_DELETE = "libraries_share_delete_v1" "beta.libraries.accesses.delete", DELETE
-    "/v1/libraries/{library_id}/share", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16, 204u16]
-);
+crate::runtime::operation!(OP_DELETE = "libraries_share_delete_v1" "beta.libraries.accesses.delete", DELETE "/v1/libraries/{library_id}/share", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+    204u16,
+]);
 
 /// Request builder for `client.beta().libraries().accesses().delete(…)` (operation `libraries_share_delete_v1`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -216,12 +213,7 @@ impl<'c> DeleteBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::Sharing> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/libraries/{}/share", crate ::runtime::http::segment(& self
-                    .library_id)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/libraries/{}/share", crate::runtime::http::segment(&self . library_id)));
             req = req.json(&OP_DELETE, &self.body)?;
             Ok(req)
         });
@@ -229,4 +221,4 @@ impl<'c> DeleteBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(DeleteBuilder, crate ::models::Sharing);
+crate::runtime::into_future!(DeleteBuilder, crate::models::Sharing);

@@ -406,11 +406,13 @@ impl<'c> Documents<'c> {
     }
 }
 
-crate::runtime::operation!(
-    OP_LIST = "libraries_documents_list_v1" "beta.libraries.documents.list", GET
-    "/v1/libraries/{library_id}/documents", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_LIST = "libraries_documents_list_v1" "beta.libraries.documents.list", GET "/v1/libraries/{library_id}/documents", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().libraries().documents().list(…)` (operation `libraries_documents_list_v1`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -430,13 +432,21 @@ pub struct ListBuilder<'c> {
 #[allow(deprecated)]
 impl<'c> ListBuilder<'c> {
     crate::runtime::param_setters! {
-        #[doc = " The `search` query parameter."] search : String, #[doc =
-        " The `page_size` query parameter."] page_size : i64, #[doc =
-        " The `page` query parameter."] page : i64, #[doc =
-        " Deprecated: this parameter will be removed in a future version."] #[doc = ""]
-        #[doc = " The `filters_attributes` query parameter."] #[deprecated]
-        filters_attributes : String, #[doc = " The `sort_by` query parameter."] sort_by :
-        String, #[doc = " The `sort_order` query parameter."] sort_order : String
+        /// The `search` query parameter.
+        search: String,
+        /// The `page_size` query parameter.
+        page_size: i64,
+        /// The `page` query parameter.
+        page: i64,
+        /// Deprecated: this parameter will be removed in a future version.
+        ///
+        /// The `filters_attributes` query parameter.
+        #[deprecated]
+        filters_attributes: String,
+        /// The `sort_by` query parameter.
+        sort_by: String,
+        /// The `sort_order` query parameter.
+        sort_order: String,
     }
 
     crate::runtime::request_options!();
@@ -444,12 +454,7 @@ impl<'c> ListBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::ListDocumentsResponse> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/libraries/{}/documents", crate ::runtime::http::segment(& self
-                    .library_id)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/libraries/{}/documents", crate::runtime::http::segment(&self . library_id)));
             req.query("search", &self.search);
             req.query("page_size", &self.page_size);
             req.query("page", &self.page);
@@ -462,13 +467,16 @@ impl<'c> ListBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(ListBuilder, crate ::models::ListDocumentsResponse);
+crate::runtime::into_future!(ListBuilder, crate::models::ListDocumentsResponse);
 
-crate::runtime::operation!(
-    OP_UPLOAD = "libraries_documents_upload_v1" "beta.libraries.documents.upload", POST
-    "/v1/libraries/{library_id}/documents", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [201u16, 200u16]
-);
+crate::runtime::operation!(OP_UPLOAD = "libraries_documents_upload_v1" "beta.libraries.documents.upload", POST "/v1/libraries/{library_id}/documents", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    201u16,
+    200u16,
+]);
 
 /// Request builder for `client.beta().libraries().documents().upload(…)` (operation `libraries_documents_upload_v1`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -486,12 +494,7 @@ impl<'c> UploadBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::Document> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/libraries/{}/documents", crate ::runtime::http::segment(& self
-                    .library_id)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/libraries/{}/documents", crate::runtime::http::segment(&self . library_id)));
             let body = std::sync::Arc::new(self.body);
             req.body = crate::runtime::http::RequestBody::Multipart(
                 std::sync::Arc::new(move || {
@@ -508,13 +511,15 @@ impl<'c> UploadBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(UploadBuilder, crate ::models::Document);
+crate::runtime::into_future!(UploadBuilder, crate::models::Document);
 
-crate::runtime::operation!(
-    OP_GET = "libraries_documents_get_v1" "beta.libraries.documents.get", GET
-    "/v1/libraries/{library_id}/documents/{document_id}", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_GET = "libraries_documents_get_v1" "beta.libraries.documents.get", GET "/v1/libraries/{library_id}/documents/{document_id}", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().libraries().documents().get(…)` (operation `libraries_documents_get_v1`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -532,25 +537,22 @@ impl<'c> GetBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::Document> {
         let req = crate::runtime::http::build(|| {
-            let req = HttpRequest::new(
-                format!(
-                    "/v1/libraries/{}/documents/{}", crate ::runtime::http::segment(&
-                    self.library_id), crate ::runtime::http::segment(& self.document_id)
-                ),
-            );
+            let req = HttpRequest::new(format!("/v1/libraries/{}/documents/{}", crate::runtime::http::segment(&self . library_id), crate::runtime::http::segment(&self . document_id)));
             Ok(req)
         });
         crate::runtime::http::send_json(self.client, &OP_GET, req, self.opts)
     }
 }
 
-crate::runtime::into_future!(GetBuilder, crate ::models::Document);
+crate::runtime::into_future!(GetBuilder, crate::models::Document);
 
-crate::runtime::operation!(
-    OP_REPLACE = "libraries_documents_update_v1" "beta.libraries.documents.replace", PUT
-    "/v1/libraries/{library_id}/documents/{document_id}", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_REPLACE = "libraries_documents_update_v1" "beta.libraries.documents.replace", PUT "/v1/libraries/{library_id}/documents/{document_id}", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().libraries().documents().replace(…)` (operation `libraries_documents_update_v1`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -570,12 +572,7 @@ impl<'c> ReplaceBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::Document> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/libraries/{}/documents/{}", crate ::runtime::http::segment(&
-                    self.library_id), crate ::runtime::http::segment(& self.document_id)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/libraries/{}/documents/{}", crate::runtime::http::segment(&self . library_id), crate::runtime::http::segment(&self . document_id)));
             req = req.json(&OP_REPLACE, &self.body)?;
             Ok(req)
         });
@@ -583,13 +580,15 @@ impl<'c> ReplaceBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(ReplaceBuilder, crate ::models::Document);
+crate::runtime::into_future!(ReplaceBuilder, crate::models::Document);
 
-crate::runtime::operation!(
-    OP_DELETE = "libraries_documents_delete_v1" "beta.libraries.documents.delete", DELETE
-    "/v1/libraries/{library_id}/documents/{document_id}", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [204u16]
-);
+crate::runtime::operation!(OP_DELETE = "libraries_documents_delete_v1" "beta.libraries.documents.delete", DELETE "/v1/libraries/{library_id}/documents/{document_id}", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    204u16,
+]);
 
 /// Request builder for `client.beta().libraries().documents().delete(…)` (operation `libraries_documents_delete_v1`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -607,12 +606,7 @@ impl<'c> DeleteBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, ()> {
         let req = crate::runtime::http::build(|| {
-            let req = HttpRequest::new(
-                format!(
-                    "/v1/libraries/{}/documents/{}", crate ::runtime::http::segment(&
-                    self.library_id), crate ::runtime::http::segment(& self.document_id)
-                ),
-            );
+            let req = HttpRequest::new(format!("/v1/libraries/{}/documents/{}", crate::runtime::http::segment(&self . library_id), crate::runtime::http::segment(&self . document_id)));
             Ok(req)
         });
         crate::runtime::http::send(self.client, &OP_DELETE, req, self.opts)
@@ -621,11 +615,13 @@ impl<'c> DeleteBuilder<'c> {
 
 crate::runtime::into_future!(DeleteBuilder, ());
 
-crate::runtime::operation!(
-    OP_UPDATE = "libraries_documents_patch_v1" "beta.libraries.documents.update", PATCH
-    "/v1/libraries/{library_id}/documents/{document_id}", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_UPDATE = "libraries_documents_patch_v1" "beta.libraries.documents.update", PATCH "/v1/libraries/{library_id}/documents/{document_id}", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().libraries().documents().update(…)` (operation `libraries_documents_patch_v1`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -644,12 +640,7 @@ impl<'c> UpdateBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::Document> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/libraries/{}/documents/{}", crate ::runtime::http::segment(&
-                    self.library_id), crate ::runtime::http::segment(& self.document_id)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/libraries/{}/documents/{}", crate::runtime::http::segment(&self . library_id), crate::runtime::http::segment(&self . document_id)));
             req = req.json(&OP_UPDATE, &self.body)?;
             Ok(req)
         });
@@ -657,14 +648,15 @@ impl<'c> UpdateBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(UpdateBuilder, crate ::models::Document);
+crate::runtime::into_future!(UpdateBuilder, crate::models::Document);
 
-crate::runtime::operation!(
-    OP_TEXT_CONTENT = "libraries_documents_get_text_content_v1"
-    "beta.libraries.documents.text_content", GET
-    "/v1/libraries/{library_id}/documents/{document_id}/text_content", [ApiKey],
-    [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_TEXT_CONTENT = "libraries_documents_get_text_content_v1" "beta.libraries.documents.text_content", GET "/v1/libraries/{library_id}/documents/{document_id}/text_content", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().libraries().documents().text_content(…)` (operation `libraries_documents_get_text_content_v1`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -680,8 +672,10 @@ pub struct TextContentBuilder<'c> {
 
 impl<'c> TextContentBuilder<'c> {
     crate::runtime::param_setters! {
-        #[doc = " The `page_start` query parameter."] page_start : i64, #[doc =
-        " The `page_end` query parameter."] page_end : i64
+        /// The `page_start` query parameter.
+        page_start: i64,
+        /// The `page_end` query parameter.
+        page_end: i64,
     }
 
     crate::runtime::request_options!();
@@ -689,13 +683,7 @@ impl<'c> TextContentBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::DocumentTextContent> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/libraries/{}/documents/{}/text_content", crate
-                    ::runtime::http::segment(& self.library_id), crate
-                    ::runtime::http::segment(& self.document_id)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/libraries/{}/documents/{}/text_content", crate::runtime::http::segment(&self . library_id), crate::runtime::http::segment(&self . document_id)));
             req.query("page_start", &self.page_start);
             req.query("page_end", &self.page_end);
             Ok(req)
@@ -704,13 +692,15 @@ impl<'c> TextContentBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(TextContentBuilder, crate ::models::DocumentTextContent);
+crate::runtime::into_future!(TextContentBuilder, crate::models::DocumentTextContent);
 
-crate::runtime::operation!(
-    OP_STATUS = "libraries_documents_get_status_v1" "beta.libraries.documents.status",
-    GET "/v1/libraries/{library_id}/documents/{document_id}/status", [ApiKey], [(422u16,
-    crate ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_STATUS = "libraries_documents_get_status_v1" "beta.libraries.documents.status", GET "/v1/libraries/{library_id}/documents/{document_id}/status", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().libraries().documents().status(…)` (operation `libraries_documents_get_status_v1`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -728,27 +718,22 @@ impl<'c> StatusBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::ProcessingStatus> {
         let req = crate::runtime::http::build(|| {
-            let req = HttpRequest::new(
-                format!(
-                    "/v1/libraries/{}/documents/{}/status", crate
-                    ::runtime::http::segment(& self.library_id), crate
-                    ::runtime::http::segment(& self.document_id)
-                ),
-            );
+            let req = HttpRequest::new(format!("/v1/libraries/{}/documents/{}/status", crate::runtime::http::segment(&self . library_id), crate::runtime::http::segment(&self . document_id)));
             Ok(req)
         });
         crate::runtime::http::send_json(self.client, &OP_STATUS, req, self.opts)
     }
 }
 
-crate::runtime::into_future!(StatusBuilder, crate ::models::ProcessingStatus);
+crate::runtime::into_future!(StatusBuilder, crate::models::ProcessingStatus);
 
-crate::runtime::operation!(
-    OP_GET_SIGNED_URL = "libraries_documents_get_signed_url_v1"
-    "beta.libraries.documents.get_signed_url", GET
-    "/v1/libraries/{library_id}/documents/{document_id}/signed-url", [ApiKey], [(422u16,
-    crate ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_GET_SIGNED_URL = "libraries_documents_get_signed_url_v1" "beta.libraries.documents.get_signed_url", GET "/v1/libraries/{library_id}/documents/{document_id}/signed-url", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().libraries().documents().get_signed_url(…)` (operation `libraries_documents_get_signed_url_v1`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -766,13 +751,7 @@ impl<'c> GetSignedUrlBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, String> {
         let req = crate::runtime::http::build(|| {
-            let req = HttpRequest::new(
-                format!(
-                    "/v1/libraries/{}/documents/{}/signed-url", crate
-                    ::runtime::http::segment(& self.library_id), crate
-                    ::runtime::http::segment(& self.document_id)
-                ),
-            );
+            let req = HttpRequest::new(format!("/v1/libraries/{}/documents/{}/signed-url", crate::runtime::http::segment(&self . library_id), crate::runtime::http::segment(&self . document_id)));
             Ok(req)
         });
         crate::runtime::http::send_json(self.client, &OP_GET_SIGNED_URL, req, self.opts)
@@ -781,12 +760,13 @@ impl<'c> GetSignedUrlBuilder<'c> {
 
 crate::runtime::into_future!(GetSignedUrlBuilder, String);
 
-crate::runtime::operation!(
-    OP_EXTRACTED_TEXT_SIGNED_URL = "libraries_documents_get_extracted_text_signed_url_v1"
-    "beta.libraries.documents.extracted_text_signed_url", GET
-    "/v1/libraries/{library_id}/documents/{document_id}/extracted-text-signed-url",
-    [ApiKey], [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_EXTRACTED_TEXT_SIGNED_URL = "libraries_documents_get_extracted_text_signed_url_v1" "beta.libraries.documents.extracted_text_signed_url", GET "/v1/libraries/{library_id}/documents/{document_id}/extracted-text-signed-url", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().libraries().documents().extracted_text_signed_url(…)` (operation `libraries_documents_get_extracted_text_signed_url_v1`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -804,13 +784,7 @@ impl<'c> ExtractedTextSignedUrlBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, String> {
         let req = crate::runtime::http::build(|| {
-            let req = HttpRequest::new(
-                format!(
-                    "/v1/libraries/{}/documents/{}/extracted-text-signed-url", crate
-                    ::runtime::http::segment(& self.library_id), crate
-                    ::runtime::http::segment(& self.document_id)
-                ),
-            );
+            let req = HttpRequest::new(format!("/v1/libraries/{}/documents/{}/extracted-text-signed-url", crate::runtime::http::segment(&self . library_id), crate::runtime::http::segment(&self . document_id)));
             Ok(req)
         });
         crate::runtime::http::send_json(
@@ -824,12 +798,13 @@ impl<'c> ExtractedTextSignedUrlBuilder<'c> {
 
 crate::runtime::into_future!(ExtractedTextSignedUrlBuilder, String);
 
-crate::runtime::operation!(
-    OP_REPROCESS = "libraries_documents_reprocess_v1"
-    "beta.libraries.documents.reprocess", POST
-    "/v1/libraries/{library_id}/documents/{document_id}/reprocess", [ApiKey], [(422u16,
-    crate ::errors::decode_http_validation_error)], [204u16]
-);
+crate::runtime::operation!(OP_REPROCESS = "libraries_documents_reprocess_v1" "beta.libraries.documents.reprocess", POST "/v1/libraries/{library_id}/documents/{document_id}/reprocess", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    204u16,
+]);
 
 /// Request builder for `client.beta().libraries().documents().reprocess(…)` (operation `libraries_documents_reprocess_v1`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -847,13 +822,7 @@ impl<'c> ReprocessBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, ()> {
         let req = crate::runtime::http::build(|| {
-            let req = HttpRequest::new(
-                format!(
-                    "/v1/libraries/{}/documents/{}/reprocess", crate
-                    ::runtime::http::segment(& self.library_id), crate
-                    ::runtime::http::segment(& self.document_id)
-                ),
-            );
+            let req = HttpRequest::new(format!("/v1/libraries/{}/documents/{}/reprocess", crate::runtime::http::segment(&self . library_id), crate::runtime::http::segment(&self . document_id)));
             Ok(req)
         });
         crate::runtime::http::send(self.client, &OP_REPROCESS, req, self.opts)

@@ -207,10 +207,13 @@ impl<'c> Libraries<'c> {
     }
 }
 
-crate::runtime::operation!(
-    OP_LIST = "libraries_list_v1" "beta.libraries.list", GET "/v1/libraries", [ApiKey],
-    [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_LIST = "libraries_list_v1" "beta.libraries.list", GET "/v1/libraries", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().libraries().list(…)` (operation `libraries_list_v1`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -228,17 +231,26 @@ pub struct ListBuilder<'c> {
 #[allow(deprecated)]
 impl<'c> ListBuilder<'c> {
     crate::runtime::param_setters! {
-        #[doc = " The `page_size` query parameter."] page_size : i64, #[doc =
-        " Continuation token from a previous response's next_page_token. Preferred over `page`."]
-        #[doc = ""] #[doc = " The `page_token` query parameter."] page_token : String,
-        #[doc =
-        " Deprecated: use page_token. Offset paging re-scans earlier pages and is being phased out."]
-        #[doc = ""] #[doc = " The `page` query parameter."] #[deprecated] page : i64,
-        #[doc = " Case-insensitive search on the library name."] #[doc = ""] #[doc =
-        " The `search` query parameter."] search : String, #[doc =
-        " Deprecated: this parameter will be removed in a future version."] #[doc = ""]
-        #[doc = " The `filter_owned_by_me` query parameter."] #[deprecated]
-        filter_owned_by_me : bool
+        /// The `page_size` query parameter.
+        page_size: i64,
+        /// Continuation token from a previous response's next_page_token. Preferred over `page`.
+        ///
+        /// The `page_token` query parameter.
+        page_token: String,
+        /// Deprecated: use page_token. Offset paging re-scans earlier pages and is being phased out.
+        ///
+        /// The `page` query parameter.
+        #[deprecated]
+        page: i64,
+        /// Case-insensitive search on the library name.
+        ///
+        /// The `search` query parameter.
+        search: String,
+        /// Deprecated: this parameter will be removed in a future version.
+        ///
+        /// The `filter_owned_by_me` query parameter.
+        #[deprecated]
+        filter_owned_by_me: bool,
     }
 
     crate::runtime::request_options!();
@@ -258,12 +270,15 @@ impl<'c> ListBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(ListBuilder, crate ::models::ListLibrariesResponse);
+crate::runtime::into_future!(ListBuilder, crate::models::ListLibrariesResponse);
 
-crate::runtime::operation!(
-    OP_CREATE = "libraries_create_v1" "beta.libraries.create", POST "/v1/libraries",
-    [ApiKey], [(422u16, crate ::errors::decode_http_validation_error)], [201u16]
-);
+crate::runtime::operation!(OP_CREATE = "libraries_create_v1" "beta.libraries.create", POST "/v1/libraries", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    201u16,
+]);
 
 /// Request builder for `client.beta().libraries().create(…)` (operation `libraries_create_v1`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -288,12 +303,15 @@ impl<'c> CreateBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(CreateBuilder, crate ::models::Library);
+crate::runtime::into_future!(CreateBuilder, crate::models::Library);
 
-crate::runtime::operation!(
-    OP_GET = "libraries_get_v1" "beta.libraries.get", GET "/v1/libraries/{library_id}",
-    [ApiKey], [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_GET = "libraries_get_v1" "beta.libraries.get", GET "/v1/libraries/{library_id}", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().libraries().get(…)` (operation `libraries_get_v1`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -310,24 +328,22 @@ impl<'c> GetBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::Library> {
         let req = crate::runtime::http::build(|| {
-            let req = HttpRequest::new(
-                format!(
-                    "/v1/libraries/{}", crate ::runtime::http::segment(& self.library_id)
-                ),
-            );
+            let req = HttpRequest::new(format!("/v1/libraries/{}", crate::runtime::http::segment(&self . library_id)));
             Ok(req)
         });
         crate::runtime::http::send_json(self.client, &OP_GET, req, self.opts)
     }
 }
 
-crate::runtime::into_future!(GetBuilder, crate ::models::Library);
+crate::runtime::into_future!(GetBuilder, crate::models::Library);
 
-crate::runtime::operation!(
-    OP_REPLACE = "libraries_update_v1" "beta.libraries.replace", PUT
-    "/v1/libraries/{library_id}", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_REPLACE = "libraries_update_v1" "beta.libraries.replace", PUT "/v1/libraries/{library_id}", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().libraries().replace(…)` (operation `libraries_update_v1`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -346,11 +362,7 @@ impl<'c> ReplaceBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::Library> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/libraries/{}", crate ::runtime::http::segment(& self.library_id)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/libraries/{}", crate::runtime::http::segment(&self . library_id)));
             req = req.json(&OP_REPLACE, &self.body)?;
             Ok(req)
         });
@@ -358,13 +370,16 @@ impl<'c> ReplaceBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(ReplaceBuilder, crate ::models::Library);
+crate::runtime::into_future!(ReplaceBuilder, crate::models::Library);
 
-crate::runtime::operation!(
-    OP_DELETE = "libraries_delete_v1" "beta.libraries.delete", DELETE
-    "/v1/libraries/{library_id}", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16, 204u16]
-);
+crate::runtime::operation!(OP_DELETE = "libraries_delete_v1" "beta.libraries.delete", DELETE "/v1/libraries/{library_id}", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+    204u16,
+]);
 
 /// Request builder for `client.beta().libraries().delete(…)` (operation `libraries_delete_v1`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -381,24 +396,22 @@ impl<'c> DeleteBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::Library> {
         let req = crate::runtime::http::build(|| {
-            let req = HttpRequest::new(
-                format!(
-                    "/v1/libraries/{}", crate ::runtime::http::segment(& self.library_id)
-                ),
-            );
+            let req = HttpRequest::new(format!("/v1/libraries/{}", crate::runtime::http::segment(&self . library_id)));
             Ok(req)
         });
         crate::runtime::http::send_json(self.client, &OP_DELETE, req, self.opts)
     }
 }
 
-crate::runtime::into_future!(DeleteBuilder, crate ::models::Library);
+crate::runtime::into_future!(DeleteBuilder, crate::models::Library);
 
-crate::runtime::operation!(
-    OP_UPDATE = "libraries_patch_v1" "beta.libraries.update", PATCH
-    "/v1/libraries/{library_id}", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_UPDATE = "libraries_patch_v1" "beta.libraries.update", PATCH "/v1/libraries/{library_id}", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().libraries().update(…)` (operation `libraries_patch_v1`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -416,11 +429,7 @@ impl<'c> UpdateBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::Library> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/libraries/{}", crate ::runtime::http::segment(& self.library_id)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/libraries/{}", crate::runtime::http::segment(&self . library_id)));
             req = req.json(&OP_UPDATE, &self.body)?;
             Ok(req)
         });
@@ -428,4 +437,4 @@ impl<'c> UpdateBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(UpdateBuilder, crate ::models::Library);
+crate::runtime::into_future!(UpdateBuilder, crate::models::Library);

@@ -191,15 +191,17 @@ impl<'c> Campaigns<'c> {
     }
 }
 
-crate::runtime::operation!(
-    OP_LIST = "get_campaigns_v1_observability_campaigns_get"
-    "beta.observability.campaigns.list", GET "/v1/observability/campaigns", [ApiKey],
-    [(400u16, crate ::errors::decode_observability_error), (404u16, crate
-    ::errors::decode_observability_error), (408u16, crate
-    ::errors::decode_observability_error), (409u16, crate
-    ::errors::decode_observability_error), (422u16, crate
-    ::errors::decode_observability_error)], [200u16]
-);
+crate::runtime::operation!(OP_LIST = "get_campaigns_v1_observability_campaigns_get" "beta.observability.campaigns.list", GET "/v1/observability/campaigns", [
+    ApiKey,
+], [
+    (400u16, crate::errors::decode_observability_error),
+    (404u16, crate::errors::decode_observability_error),
+    (408u16, crate::errors::decode_observability_error),
+    (409u16, crate::errors::decode_observability_error),
+    (422u16, crate::errors::decode_observability_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().observability().campaigns().list(…)` (operation `get_campaigns_v1_observability_campaigns_get`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -214,9 +216,12 @@ pub struct ListBuilder<'c> {
 
 impl<'c> ListBuilder<'c> {
     crate::runtime::param_setters! {
-        #[doc = " The `page_size` query parameter."] page_size : i64, #[doc =
-        " The `page` query parameter."] page : i64, #[doc = " The `q` query parameter."]
-        q : String
+        /// The `page_size` query parameter.
+        page_size: i64,
+        /// The `page` query parameter.
+        page: i64,
+        /// The `q` query parameter.
+        q: String,
     }
 
     crate::runtime::request_options!();
@@ -234,17 +239,19 @@ impl<'c> ListBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(ListBuilder, crate ::models::ListCampaignsResponse);
+crate::runtime::into_future!(ListBuilder, crate::models::ListCampaignsResponse);
 
-crate::runtime::operation!(
-    OP_CREATE = "create_campaign_v1_observability_campaigns_post"
-    "beta.observability.campaigns.create", POST "/v1/observability/campaigns", [ApiKey],
-    [(400u16, crate ::errors::decode_observability_error), (404u16, crate
-    ::errors::decode_observability_error), (408u16, crate
-    ::errors::decode_observability_error), (409u16, crate
-    ::errors::decode_observability_error), (422u16, crate
-    ::errors::decode_observability_error)], [201u16]
-);
+crate::runtime::operation!(OP_CREATE = "create_campaign_v1_observability_campaigns_post" "beta.observability.campaigns.create", POST "/v1/observability/campaigns", [
+    ApiKey,
+], [
+    (400u16, crate::errors::decode_observability_error),
+    (404u16, crate::errors::decode_observability_error),
+    (408u16, crate::errors::decode_observability_error),
+    (409u16, crate::errors::decode_observability_error),
+    (422u16, crate::errors::decode_observability_error),
+], [
+    201u16,
+]);
 
 /// Request builder for `client.beta().observability().campaigns().create(…)` (operation `create_campaign_v1_observability_campaigns_post`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -269,18 +276,19 @@ impl<'c> CreateBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(CreateBuilder, crate ::models::Campaign);
+crate::runtime::into_future!(CreateBuilder, crate::models::Campaign);
 
-crate::runtime::operation!(
-    OP_FETCH = "get_campaign_by_id_v1_observability_campaigns__campaign_id__get"
-    "beta.observability.campaigns.fetch", GET
-    "/v1/observability/campaigns/{campaign_id}", [ApiKey], [(400u16, crate
-    ::errors::decode_observability_error), (404u16, crate
-    ::errors::decode_observability_error), (408u16, crate
-    ::errors::decode_observability_error), (409u16, crate
-    ::errors::decode_observability_error), (422u16, crate
-    ::errors::decode_observability_error)], [200u16]
-);
+crate::runtime::operation!(OP_FETCH = "get_campaign_by_id_v1_observability_campaigns__campaign_id__get" "beta.observability.campaigns.fetch", GET "/v1/observability/campaigns/{campaign_id}", [
+    ApiKey,
+], [
+    (400u16, crate::errors::decode_observability_error),
+    (404u16, crate::errors::decode_observability_error),
+    (408u16, crate::errors::decode_observability_error),
+    (409u16, crate::errors::decode_observability_error),
+    (422u16, crate::errors::decode_observability_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().observability().campaigns().fetch(…)` (operation `get_campaign_by_id_v1_observability_campaigns__campaign_id__get`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -297,30 +305,26 @@ impl<'c> FetchBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::Campaign> {
         let req = crate::runtime::http::build(|| {
-            let req = HttpRequest::new(
-                format!(
-                    "/v1/observability/campaigns/{}", crate ::runtime::http::segment(&
-                    self.campaign_id)
-                ),
-            );
+            let req = HttpRequest::new(format!("/v1/observability/campaigns/{}", crate::runtime::http::segment(&self . campaign_id)));
             Ok(req)
         });
         crate::runtime::http::send_json(self.client, &OP_FETCH, req, self.opts)
     }
 }
 
-crate::runtime::into_future!(FetchBuilder, crate ::models::Campaign);
+crate::runtime::into_future!(FetchBuilder, crate::models::Campaign);
 
-crate::runtime::operation!(
-    OP_DELETE = "delete_campaign_v1_observability_campaigns__campaign_id__delete"
-    "beta.observability.campaigns.delete", DELETE
-    "/v1/observability/campaigns/{campaign_id}", [ApiKey], [(400u16, crate
-    ::errors::decode_observability_error), (404u16, crate
-    ::errors::decode_observability_error), (408u16, crate
-    ::errors::decode_observability_error), (409u16, crate
-    ::errors::decode_observability_error), (422u16, crate
-    ::errors::decode_observability_error)], [204u16]
-);
+crate::runtime::operation!(OP_DELETE = "delete_campaign_v1_observability_campaigns__campaign_id__delete" "beta.observability.campaigns.delete", DELETE "/v1/observability/campaigns/{campaign_id}", [
+    ApiKey,
+], [
+    (400u16, crate::errors::decode_observability_error),
+    (404u16, crate::errors::decode_observability_error),
+    (408u16, crate::errors::decode_observability_error),
+    (409u16, crate::errors::decode_observability_error),
+    (422u16, crate::errors::decode_observability_error),
+], [
+    204u16,
+]);
 
 /// Request builder for `client.beta().observability().campaigns().delete(…)` (operation `delete_campaign_v1_observability_campaigns__campaign_id__delete`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -337,12 +341,7 @@ impl<'c> DeleteBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, ()> {
         let req = crate::runtime::http::build(|| {
-            let req = HttpRequest::new(
-                format!(
-                    "/v1/observability/campaigns/{}", crate ::runtime::http::segment(&
-                    self.campaign_id)
-                ),
-            );
+            let req = HttpRequest::new(format!("/v1/observability/campaigns/{}", crate::runtime::http::segment(&self . campaign_id)));
             Ok(req)
         });
         crate::runtime::http::send(self.client, &OP_DELETE, req, self.opts)
@@ -351,17 +350,17 @@ impl<'c> DeleteBuilder<'c> {
 
 crate::runtime::into_future!(DeleteBuilder, ());
 
-crate::runtime::operation!(
-    OP_FETCH_STATUS =
-    "get_campaign_status_by_id_v1_observability_campaigns__campaign_id__status_get"
-    "beta.observability.campaigns.fetch_status", GET
-    "/v1/observability/campaigns/{campaign_id}/status", [ApiKey], [(400u16, crate
-    ::errors::decode_observability_error), (404u16, crate
-    ::errors::decode_observability_error), (408u16, crate
-    ::errors::decode_observability_error), (409u16, crate
-    ::errors::decode_observability_error), (422u16, crate
-    ::errors::decode_observability_error)], [200u16]
-);
+crate::runtime::operation!(OP_FETCH_STATUS = "get_campaign_status_by_id_v1_observability_campaigns__campaign_id__status_get" "beta.observability.campaigns.fetch_status", GET "/v1/observability/campaigns/{campaign_id}/status", [
+    ApiKey,
+], [
+    (400u16, crate::errors::decode_observability_error),
+    (404u16, crate::errors::decode_observability_error),
+    (408u16, crate::errors::decode_observability_error),
+    (409u16, crate::errors::decode_observability_error),
+    (422u16, crate::errors::decode_observability_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().observability().campaigns().fetch_status(…)` (operation `get_campaign_status_by_id_v1_observability_campaigns__campaign_id__status_get`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -378,33 +377,26 @@ impl<'c> FetchStatusBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::FetchCampaignStatusResponse> {
         let req = crate::runtime::http::build(|| {
-            let req = HttpRequest::new(
-                format!(
-                    "/v1/observability/campaigns/{}/status", crate
-                    ::runtime::http::segment(& self.campaign_id)
-                ),
-            );
+            let req = HttpRequest::new(format!("/v1/observability/campaigns/{}/status", crate::runtime::http::segment(&self . campaign_id)));
             Ok(req)
         });
         crate::runtime::http::send_json(self.client, &OP_FETCH_STATUS, req, self.opts)
     }
 }
 
-crate::runtime::into_future!(
-    FetchStatusBuilder, crate ::models::FetchCampaignStatusResponse
-);
+crate::runtime::into_future!(FetchStatusBuilder, crate::models::FetchCampaignStatusResponse);
 
-crate::runtime::operation!(
-    OP_LIST_EVENTS =
-    "get_campaign_selected_events_v1_observability_campaigns__campaign_id__selected_events_get"
-    "beta.observability.campaigns.list_events", GET
-    "/v1/observability/campaigns/{campaign_id}/selected-events", [ApiKey], [(400u16,
-    crate ::errors::decode_observability_error), (404u16, crate
-    ::errors::decode_observability_error), (408u16, crate
-    ::errors::decode_observability_error), (409u16, crate
-    ::errors::decode_observability_error), (422u16, crate
-    ::errors::decode_observability_error)], [200u16]
-);
+crate::runtime::operation!(OP_LIST_EVENTS = "get_campaign_selected_events_v1_observability_campaigns__campaign_id__selected_events_get" "beta.observability.campaigns.list_events", GET "/v1/observability/campaigns/{campaign_id}/selected-events", [
+    ApiKey,
+], [
+    (400u16, crate::errors::decode_observability_error),
+    (404u16, crate::errors::decode_observability_error),
+    (408u16, crate::errors::decode_observability_error),
+    (409u16, crate::errors::decode_observability_error),
+    (422u16, crate::errors::decode_observability_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().observability().campaigns().list_events(…)` (operation `get_campaign_selected_events_v1_observability_campaigns__campaign_id__selected_events_get`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -419,8 +411,10 @@ pub struct ListEventsBuilder<'c> {
 
 impl<'c> ListEventsBuilder<'c> {
     crate::runtime::param_setters! {
-        #[doc = " The `page_size` query parameter."] page_size : i64, #[doc =
-        " The `page` query parameter."] page : i64
+        /// The `page_size` query parameter.
+        page_size: i64,
+        /// The `page` query parameter.
+        page: i64,
     }
 
     crate::runtime::request_options!();
@@ -430,12 +424,7 @@ impl<'c> ListEventsBuilder<'c> {
         self,
     ) -> crate::Pending<'c, crate::models::ListCampaignSelectedEventsResponse> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/observability/campaigns/{}/selected-events", crate
-                    ::runtime::http::segment(& self.campaign_id)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/observability/campaigns/{}/selected-events", crate::runtime::http::segment(&self . campaign_id)));
             req.query("page_size", &self.page_size);
             req.query("page", &self.page);
             Ok(req)
@@ -444,6 +433,4 @@ impl<'c> ListEventsBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    ListEventsBuilder, crate ::models::ListCampaignSelectedEventsResponse
-);
+crate::runtime::into_future!(ListEventsBuilder, crate::models::ListCampaignSelectedEventsResponse);

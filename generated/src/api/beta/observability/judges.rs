@@ -198,15 +198,17 @@ impl<'c> Judges<'c> {
     }
 }
 
-crate::runtime::operation!(
-    OP_LIST = "get_judges_v1_observability_judges_get" "beta.observability.judges.list",
-    GET "/v1/observability/judges", [ApiKey], [(400u16, crate
-    ::errors::decode_observability_error), (404u16, crate
-    ::errors::decode_observability_error), (408u16, crate
-    ::errors::decode_observability_error), (409u16, crate
-    ::errors::decode_observability_error), (422u16, crate
-    ::errors::decode_observability_error)], [200u16]
-);
+crate::runtime::operation!(OP_LIST = "get_judges_v1_observability_judges_get" "beta.observability.judges.list", GET "/v1/observability/judges", [
+    ApiKey,
+], [
+    (400u16, crate::errors::decode_observability_error),
+    (404u16, crate::errors::decode_observability_error),
+    (408u16, crate::errors::decode_observability_error),
+    (409u16, crate::errors::decode_observability_error),
+    (422u16, crate::errors::decode_observability_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().observability().judges().list(…)` (operation `get_judges_v1_observability_judges_get`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -223,13 +225,20 @@ pub struct ListBuilder<'c> {
 
 impl<'c> ListBuilder<'c> {
     crate::runtime::param_setters! {
-        #[doc = " Filter by judge output types"] #[doc = ""] #[doc =
-        " The `type_filter` query parameter."] type_filter : Vec < crate
-        ::models::JudgeOutputType >, #[doc = " Filter by model names"] #[doc = ""] #[doc
-        = " The `model_filter` query parameter."] model_filter : Vec < String >, #[doc =
-        " The `page_size` query parameter."] page_size : i64, #[doc =
-        " The `page` query parameter."] page : i64, #[doc = " The `q` query parameter."]
-        q : String
+        /// Filter by judge output types
+        ///
+        /// The `type_filter` query parameter.
+        type_filter: Vec<crate::models::JudgeOutputType>,
+        /// Filter by model names
+        ///
+        /// The `model_filter` query parameter.
+        model_filter: Vec<String>,
+        /// The `page_size` query parameter.
+        page_size: i64,
+        /// The `page` query parameter.
+        page: i64,
+        /// The `q` query parameter.
+        q: String,
     }
 
     crate::runtime::request_options!();
@@ -249,17 +258,19 @@ impl<'c> ListBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(ListBuilder, crate ::models::ListJudgesResponse);
+crate::runtime::into_future!(ListBuilder, crate::models::ListJudgesResponse);
 
-crate::runtime::operation!(
-    OP_CREATE = "create_judge_v1_observability_judges_post"
-    "beta.observability.judges.create", POST "/v1/observability/judges", [ApiKey],
-    [(400u16, crate ::errors::decode_observability_error), (404u16, crate
-    ::errors::decode_observability_error), (408u16, crate
-    ::errors::decode_observability_error), (409u16, crate
-    ::errors::decode_observability_error), (422u16, crate
-    ::errors::decode_observability_error)], [201u16]
-);
+crate::runtime::operation!(OP_CREATE = "create_judge_v1_observability_judges_post" "beta.observability.judges.create", POST "/v1/observability/judges", [
+    ApiKey,
+], [
+    (400u16, crate::errors::decode_observability_error),
+    (404u16, crate::errors::decode_observability_error),
+    (408u16, crate::errors::decode_observability_error),
+    (409u16, crate::errors::decode_observability_error),
+    (422u16, crate::errors::decode_observability_error),
+], [
+    201u16,
+]);
 
 /// Request builder for `client.beta().observability().judges().create(…)` (operation `create_judge_v1_observability_judges_post`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -284,17 +295,19 @@ impl<'c> CreateBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(CreateBuilder, crate ::models::Judge);
+crate::runtime::into_future!(CreateBuilder, crate::models::Judge);
 
-crate::runtime::operation!(
-    OP_FETCH = "get_judge_by_id_v1_observability_judges__judge_id__get"
-    "beta.observability.judges.fetch", GET "/v1/observability/judges/{judge_id}",
-    [ApiKey], [(400u16, crate ::errors::decode_observability_error), (404u16, crate
-    ::errors::decode_observability_error), (408u16, crate
-    ::errors::decode_observability_error), (409u16, crate
-    ::errors::decode_observability_error), (422u16, crate
-    ::errors::decode_observability_error)], [200u16]
-);
+crate::runtime::operation!(OP_FETCH = "get_judge_by_id_v1_observability_judges__judge_id__get" "beta.observability.judges.fetch", GET "/v1/observability/judges/{judge_id}", [
+    ApiKey,
+], [
+    (400u16, crate::errors::decode_observability_error),
+    (404u16, crate::errors::decode_observability_error),
+    (408u16, crate::errors::decode_observability_error),
+    (409u16, crate::errors::decode_observability_error),
+    (422u16, crate::errors::decode_observability_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().observability().judges().fetch(…)` (operation `get_judge_by_id_v1_observability_judges__judge_id__get`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -311,29 +324,26 @@ impl<'c> FetchBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::Judge> {
         let req = crate::runtime::http::build(|| {
-            let req = HttpRequest::new(
-                format!(
-                    "/v1/observability/judges/{}", crate ::runtime::http::segment(& self
-                    .judge_id)
-                ),
-            );
+            let req = HttpRequest::new(format!("/v1/observability/judges/{}", crate::runtime::http::segment(&self . judge_id)));
             Ok(req)
         });
         crate::runtime::http::send_json(self.client, &OP_FETCH, req, self.opts)
     }
 }
 
-crate::runtime::into_future!(FetchBuilder, crate ::models::Judge);
+crate::runtime::into_future!(FetchBuilder, crate::models::Judge);
 
-crate::runtime::operation!(
-    OP_UPDATE = "update_judge_v1_observability_judges__judge_id__put"
-    "beta.observability.judges.update", PUT "/v1/observability/judges/{judge_id}",
-    [ApiKey], [(400u16, crate ::errors::decode_observability_error), (404u16, crate
-    ::errors::decode_observability_error), (408u16, crate
-    ::errors::decode_observability_error), (409u16, crate
-    ::errors::decode_observability_error), (422u16, crate
-    ::errors::decode_observability_error)], [204u16]
-);
+crate::runtime::operation!(OP_UPDATE = "update_judge_v1_observability_judges__judge_id__put" "beta.observability.judges.update", PUT "/v1/observability/judges/{judge_id}", [
+    ApiKey,
+], [
+    (400u16, crate::errors::decode_observability_error),
+    (404u16, crate::errors::decode_observability_error),
+    (408u16, crate::errors::decode_observability_error),
+    (409u16, crate::errors::decode_observability_error),
+    (422u16, crate::errors::decode_observability_error),
+], [
+    204u16,
+]);
 
 /// Request builder for `client.beta().observability().judges().update(…)` (operation `update_judge_v1_observability_judges__judge_id__put`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -351,12 +361,7 @@ impl<'c> UpdateBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, ()> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/observability/judges/{}", crate ::runtime::http::segment(& self
-                    .judge_id)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/observability/judges/{}", crate::runtime::http::segment(&self . judge_id)));
             req = req.json(&OP_UPDATE, &self.body)?;
             Ok(req)
         });
@@ -366,15 +371,17 @@ impl<'c> UpdateBuilder<'c> {
 
 crate::runtime::into_future!(UpdateBuilder, ());
 
-crate::runtime::operation!(
-    OP_DELETE = "delete_judge_v1_observability_judges__judge_id__delete"
-    "beta.observability.judges.delete", DELETE "/v1/observability/judges/{judge_id}",
-    [ApiKey], [(400u16, crate ::errors::decode_observability_error), (404u16, crate
-    ::errors::decode_observability_error), (408u16, crate
-    ::errors::decode_observability_error), (409u16, crate
-    ::errors::decode_observability_error), (422u16, crate
-    ::errors::decode_observability_error)], [204u16]
-);
+crate::runtime::operation!(OP_DELETE = "delete_judge_v1_observability_judges__judge_id__delete" "beta.observability.judges.delete", DELETE "/v1/observability/judges/{judge_id}", [
+    ApiKey,
+], [
+    (400u16, crate::errors::decode_observability_error),
+    (404u16, crate::errors::decode_observability_error),
+    (408u16, crate::errors::decode_observability_error),
+    (409u16, crate::errors::decode_observability_error),
+    (422u16, crate::errors::decode_observability_error),
+], [
+    204u16,
+]);
 
 /// Request builder for `client.beta().observability().judges().delete(…)` (operation `delete_judge_v1_observability_judges__judge_id__delete`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -391,12 +398,7 @@ impl<'c> DeleteBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, ()> {
         let req = crate::runtime::http::build(|| {
-            let req = HttpRequest::new(
-                format!(
-                    "/v1/observability/judges/{}", crate ::runtime::http::segment(& self
-                    .judge_id)
-                ),
-            );
+            let req = HttpRequest::new(format!("/v1/observability/judges/{}", crate::runtime::http::segment(&self . judge_id)));
             Ok(req)
         });
         crate::runtime::http::send(self.client, &OP_DELETE, req, self.opts)
@@ -405,17 +407,17 @@ impl<'c> DeleteBuilder<'c> {
 
 crate::runtime::into_future!(DeleteBuilder, ());
 
-crate::runtime::operation!(
-    OP_JUDGE_CONVERSATION =
-    "judge_conversation_v1_observability_judges__judge_id__live_judging_post"
-    "beta.observability.judges.judge_conversation", POST
-    "/v1/observability/judges/{judge_id}/live-judging", [ApiKey], [(400u16, crate
-    ::errors::decode_observability_error), (404u16, crate
-    ::errors::decode_observability_error), (408u16, crate
-    ::errors::decode_observability_error), (409u16, crate
-    ::errors::decode_observability_error), (422u16, crate
-    ::errors::decode_observability_error)], [200u16]
-);
+crate::runtime::operation!(OP_JUDGE_CONVERSATION = "judge_conversation_v1_observability_judges__judge_id__live_judging_post" "beta.observability.judges.judge_conversation", POST "/v1/observability/judges/{judge_id}/live-judging", [
+    ApiKey,
+], [
+    (400u16, crate::errors::decode_observability_error),
+    (404u16, crate::errors::decode_observability_error),
+    (408u16, crate::errors::decode_observability_error),
+    (409u16, crate::errors::decode_observability_error),
+    (422u16, crate::errors::decode_observability_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().observability().judges().judge_conversation(…)` (operation `judge_conversation_v1_observability_judges__judge_id__live_judging_post`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -433,12 +435,7 @@ impl<'c> JudgeConversationBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::JudgeOutput> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/observability/judges/{}/live-judging", crate
-                    ::runtime::http::segment(& self.judge_id)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/observability/judges/{}/live-judging", crate::runtime::http::segment(&self . judge_id)));
             req = req.json(&OP_JUDGE_CONVERSATION, &self.body)?;
             Ok(req)
         });
@@ -451,4 +448,4 @@ impl<'c> JudgeConversationBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(JudgeConversationBuilder, crate ::models::JudgeOutput);
+crate::runtime::into_future!(JudgeConversationBuilder, crate::models::JudgeOutput);

@@ -97,15 +97,17 @@ impl<'c> Logs<'c> {
     }
 }
 
-crate::runtime::operation!(
-    OP_SEARCH = "search_logs_v1_observability_logs_search_post"
-    "beta.observability.logs.search", POST "/v1/observability/logs/search", [ApiKey],
-    [(400u16, crate ::errors::decode_observability_error), (404u16, crate
-    ::errors::decode_observability_error), (408u16, crate
-    ::errors::decode_observability_error), (409u16, crate
-    ::errors::decode_observability_error), (422u16, crate
-    ::errors::decode_observability_error)], [200u16]
-);
+crate::runtime::operation!(OP_SEARCH = "search_logs_v1_observability_logs_search_post" "beta.observability.logs.search", POST "/v1/observability/logs/search", [
+    ApiKey,
+], [
+    (400u16, crate::errors::decode_observability_error),
+    (404u16, crate::errors::decode_observability_error),
+    (408u16, crate::errors::decode_observability_error),
+    (409u16, crate::errors::decode_observability_error),
+    (422u16, crate::errors::decode_observability_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().observability().logs().search(…)` (operation `search_logs_v1_observability_logs_search_post`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -122,10 +124,14 @@ pub struct SearchBuilder<'c> {
 
 impl<'c> SearchBuilder<'c> {
     crate::runtime::param_setters! {
-        #[doc = " The `from` query parameter."] from : String, #[doc =
-        " The `to` query parameter."] to : String, #[doc =
-        " The `page_size` query parameter."] page_size : i64, #[doc =
-        " The `cursor` query parameter."] cursor : String
+        /// The `from` query parameter.
+        from: String,
+        /// The `to` query parameter.
+        to: String,
+        /// The `page_size` query parameter.
+        page_size: i64,
+        /// The `cursor` query parameter.
+        cursor: String,
     }
 
     crate::runtime::request_options!();
@@ -147,17 +153,19 @@ impl<'c> SearchBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(SearchBuilder, crate ::models::GetLogs);
+crate::runtime::into_future!(SearchBuilder, crate::models::GetLogs);
 
-crate::runtime::operation!(
-    OP_LIST = "get_log_fields_v1_observability_logs_fields_get"
-    "beta.observability.logs.list", GET "/v1/observability/logs/fields", [ApiKey],
-    [(400u16, crate ::errors::decode_observability_error), (404u16, crate
-    ::errors::decode_observability_error), (408u16, crate
-    ::errors::decode_observability_error), (409u16, crate
-    ::errors::decode_observability_error), (422u16, crate
-    ::errors::decode_observability_error)], [200u16]
-);
+crate::runtime::operation!(OP_LIST = "get_log_fields_v1_observability_logs_fields_get" "beta.observability.logs.list", GET "/v1/observability/logs/fields", [
+    ApiKey,
+], [
+    (400u16, crate::errors::decode_observability_error),
+    (404u16, crate::errors::decode_observability_error),
+    (408u16, crate::errors::decode_observability_error),
+    (409u16, crate::errors::decode_observability_error),
+    (422u16, crate::errors::decode_observability_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().observability().logs().list(…)` (operation `get_log_fields_v1_observability_logs_fields_get`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -180,19 +188,19 @@ impl<'c> ListBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(ListBuilder, crate ::models::GetLogFields);
+crate::runtime::into_future!(ListBuilder, crate::models::GetLogFields);
 
-crate::runtime::operation!(
-    OP_FETCH_OPTIONS =
-    "get_log_field_options_v1_observability_logs_fields__field_name__options_get"
-    "beta.observability.logs.fetch_options", GET
-    "/v1/observability/logs/fields/{field_name}/options", [ApiKey], [(400u16, crate
-    ::errors::decode_observability_error), (404u16, crate
-    ::errors::decode_observability_error), (408u16, crate
-    ::errors::decode_observability_error), (409u16, crate
-    ::errors::decode_observability_error), (422u16, crate
-    ::errors::decode_observability_error)], [200u16]
-);
+crate::runtime::operation!(OP_FETCH_OPTIONS = "get_log_field_options_v1_observability_logs_fields__field_name__options_get" "beta.observability.logs.fetch_options", GET "/v1/observability/logs/fields/{field_name}/options", [
+    ApiKey,
+], [
+    (400u16, crate::errors::decode_observability_error),
+    (404u16, crate::errors::decode_observability_error),
+    (408u16, crate::errors::decode_observability_error),
+    (409u16, crate::errors::decode_observability_error),
+    (422u16, crate::errors::decode_observability_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().observability().logs().fetch_options(…)` (operation `get_log_field_options_v1_observability_logs_fields__field_name__options_get`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -207,8 +215,10 @@ pub struct FetchOptionsBuilder<'c> {
 
 impl<'c> FetchOptionsBuilder<'c> {
     crate::runtime::param_setters! {
-        #[doc = " The `from` query parameter."] from : String, #[doc =
-        " The `to` query parameter."] to : String
+        /// The `from` query parameter.
+        from: String,
+        /// The `to` query parameter.
+        to: String,
     }
 
     crate::runtime::request_options!();
@@ -216,12 +226,7 @@ impl<'c> FetchOptionsBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::GetLogFieldOptions> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/observability/logs/fields/{}/options", crate
-                    ::runtime::http::segment(& self.field_name)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/observability/logs/fields/{}/options", crate::runtime::http::segment(&self . field_name)));
             req.query("from", &self.from);
             req.query("to", &self.to);
             Ok(req)
@@ -230,4 +235,4 @@ impl<'c> FetchOptionsBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(FetchOptionsBuilder, crate ::models::GetLogFieldOptions);
+crate::runtime::into_future!(FetchOptionsBuilder, crate::models::GetLogFieldOptions);

@@ -264,15 +264,17 @@ impl<'c> Spans<'c> {
     }
 }
 
-crate::runtime::operation!(
-    OP_SEARCH_SPANS = "search_spans_v1_observability_spans_search_post"
-    "beta.observability.spans.search_spans", POST "/v1/observability/spans/search",
-    [ApiKey], [(400u16, crate ::errors::decode_observability_error), (404u16, crate
-    ::errors::decode_observability_error), (408u16, crate
-    ::errors::decode_observability_error), (409u16, crate
-    ::errors::decode_observability_error), (422u16, crate
-    ::errors::decode_observability_error)], [200u16]
-);
+crate::runtime::operation!(OP_SEARCH_SPANS = "search_spans_v1_observability_spans_search_post" "beta.observability.spans.search_spans", POST "/v1/observability/spans/search", [
+    ApiKey,
+], [
+    (400u16, crate::errors::decode_observability_error),
+    (404u16, crate::errors::decode_observability_error),
+    (408u16, crate::errors::decode_observability_error),
+    (409u16, crate::errors::decode_observability_error),
+    (422u16, crate::errors::decode_observability_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().observability().spans().search_spans(…)` (operation `search_spans_v1_observability_spans_search_post`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -289,10 +291,14 @@ pub struct SearchSpansBuilder<'c> {
 
 impl<'c> SearchSpansBuilder<'c> {
     crate::runtime::param_setters! {
-        #[doc = " The `from` query parameter."] from : String, #[doc =
-        " The `to` query parameter."] to : String, #[doc =
-        " The `page_size` query parameter."] page_size : i64, #[doc =
-        " The `cursor` query parameter."] cursor : String
+        /// The `from` query parameter.
+        from: String,
+        /// The `to` query parameter.
+        to: String,
+        /// The `page_size` query parameter.
+        page_size: i64,
+        /// The `cursor` query parameter.
+        cursor: String,
     }
 
     crate::runtime::request_options!();
@@ -314,17 +320,19 @@ impl<'c> SearchSpansBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(SearchSpansBuilder, crate ::models::GetSpans);
+crate::runtime::into_future!(SearchSpansBuilder, crate::models::GetSpans);
 
-crate::runtime::operation!(
-    OP_AGGREGATE = "aggregate_spans_v1_observability_spans_aggregate_post"
-    "beta.observability.spans.aggregate", POST "/v1/observability/spans/aggregate",
-    [ApiKey], [(400u16, crate ::errors::decode_observability_error), (404u16, crate
-    ::errors::decode_observability_error), (408u16, crate
-    ::errors::decode_observability_error), (409u16, crate
-    ::errors::decode_observability_error), (422u16, crate
-    ::errors::decode_observability_error)], [200u16]
-);
+crate::runtime::operation!(OP_AGGREGATE = "aggregate_spans_v1_observability_spans_aggregate_post" "beta.observability.spans.aggregate", POST "/v1/observability/spans/aggregate", [
+    ApiKey,
+], [
+    (400u16, crate::errors::decode_observability_error),
+    (404u16, crate::errors::decode_observability_error),
+    (408u16, crate::errors::decode_observability_error),
+    (409u16, crate::errors::decode_observability_error),
+    (422u16, crate::errors::decode_observability_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().observability().spans().aggregate(…)` (operation `aggregate_spans_v1_observability_spans_aggregate_post`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -339,8 +347,10 @@ pub struct AggregateBuilder<'c> {
 
 impl<'c> AggregateBuilder<'c> {
     crate::runtime::param_setters! {
-        #[doc = " The `from` query parameter."] from : String, #[doc =
-        " The `to` query parameter."] to : String
+        /// The `from` query parameter.
+        from: String,
+        /// The `to` query parameter.
+        to: String,
     }
 
     crate::runtime::request_options!();
@@ -360,19 +370,19 @@ impl<'c> AggregateBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(AggregateBuilder, crate ::models::Aggregation);
+crate::runtime::into_future!(AggregateBuilder, crate::models::Aggregation);
 
-crate::runtime::operation!(
-    OP_SEARCH_SPAN_EVALUATIONS =
-    "search_span_evaluations_v1_observability_spans_evaluations_search_post"
-    "beta.observability.spans.search_span_evaluations", POST
-    "/v1/observability/spans/evaluations/search", [ApiKey], [(400u16, crate
-    ::errors::decode_observability_error), (404u16, crate
-    ::errors::decode_observability_error), (408u16, crate
-    ::errors::decode_observability_error), (409u16, crate
-    ::errors::decode_observability_error), (422u16, crate
-    ::errors::decode_observability_error)], [200u16]
-);
+crate::runtime::operation!(OP_SEARCH_SPAN_EVALUATIONS = "search_span_evaluations_v1_observability_spans_evaluations_search_post" "beta.observability.spans.search_span_evaluations", POST "/v1/observability/spans/evaluations/search", [
+    ApiKey,
+], [
+    (400u16, crate::errors::decode_observability_error),
+    (404u16, crate::errors::decode_observability_error),
+    (408u16, crate::errors::decode_observability_error),
+    (409u16, crate::errors::decode_observability_error),
+    (422u16, crate::errors::decode_observability_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().observability().spans().search_span_evaluations(…)` (operation `search_span_evaluations_v1_observability_spans_evaluations_search_post`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -389,10 +399,14 @@ pub struct SearchSpanEvaluationsBuilder<'c> {
 
 impl<'c> SearchSpanEvaluationsBuilder<'c> {
     crate::runtime::param_setters! {
-        #[doc = " The `from` query parameter."] from : String, #[doc =
-        " The `to` query parameter."] to : String, #[doc =
-        " The `page_size` query parameter."] page_size : i64, #[doc =
-        " The `cursor` query parameter."] cursor : String
+        /// The `from` query parameter.
+        from: String,
+        /// The `to` query parameter.
+        to: String,
+        /// The `page_size` query parameter.
+        page_size: i64,
+        /// The `cursor` query parameter.
+        cursor: String,
     }
 
     crate::runtime::request_options!();
@@ -419,21 +433,19 @@ impl<'c> SearchSpanEvaluationsBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    SearchSpanEvaluationsBuilder, crate ::models::GetSpanEvaluations
-);
+crate::runtime::into_future!(SearchSpanEvaluationsBuilder, crate::models::GetSpanEvaluations);
 
-crate::runtime::operation!(
-    OP_SEARCH_LATEST_SPAN_EVALUATIONS =
-    "search_latest_span_evaluations_v1_observability_spans_evaluations_search_latest_post"
-    "beta.observability.spans.search_latest_span_evaluations", POST
-    "/v1/observability/spans/evaluations/search/latest", [ApiKey], [(400u16, crate
-    ::errors::decode_observability_error), (404u16, crate
-    ::errors::decode_observability_error), (408u16, crate
-    ::errors::decode_observability_error), (409u16, crate
-    ::errors::decode_observability_error), (422u16, crate
-    ::errors::decode_observability_error)], [200u16]
-);
+crate::runtime::operation!(OP_SEARCH_LATEST_SPAN_EVALUATIONS = "search_latest_span_evaluations_v1_observability_spans_evaluations_search_latest_post" "beta.observability.spans.search_latest_span_evaluations", POST "/v1/observability/spans/evaluations/search/latest", [
+    ApiKey,
+], [
+    (400u16, crate::errors::decode_observability_error),
+    (404u16, crate::errors::decode_observability_error),
+    (408u16, crate::errors::decode_observability_error),
+    (409u16, crate::errors::decode_observability_error),
+    (422u16, crate::errors::decode_observability_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().observability().spans().search_latest_span_evaluations(…)` (operation `search_latest_span_evaluations_v1_observability_spans_evaluations_search_latest_post`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -450,10 +462,14 @@ pub struct SearchLatestSpanEvaluationsBuilder<'c> {
 
 impl<'c> SearchLatestSpanEvaluationsBuilder<'c> {
     crate::runtime::param_setters! {
-        #[doc = " The `from` query parameter."] from : String, #[doc =
-        " The `to` query parameter."] to : String, #[doc =
-        " The `page_size` query parameter."] page_size : i64, #[doc =
-        " The `cursor` query parameter."] cursor : String
+        /// The `from` query parameter.
+        from: String,
+        /// The `to` query parameter.
+        to: String,
+        /// The `page_size` query parameter.
+        page_size: i64,
+        /// The `cursor` query parameter.
+        cursor: String,
     }
 
     crate::runtime::request_options!();
@@ -480,19 +496,19 @@ impl<'c> SearchLatestSpanEvaluationsBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    SearchLatestSpanEvaluationsBuilder, crate ::models::GetSpanEvaluations
-);
+crate::runtime::into_future!(SearchLatestSpanEvaluationsBuilder, crate::models::GetSpanEvaluations);
 
-crate::runtime::operation!(
-    OP_LIST_SPAN_FIELDS = "get_span_fields_v1_observability_spans_fields_get"
-    "beta.observability.spans.list_span_fields", GET "/v1/observability/spans/fields",
-    [ApiKey], [(400u16, crate ::errors::decode_observability_error), (404u16, crate
-    ::errors::decode_observability_error), (408u16, crate
-    ::errors::decode_observability_error), (409u16, crate
-    ::errors::decode_observability_error), (422u16, crate
-    ::errors::decode_observability_error)], [200u16]
-);
+crate::runtime::operation!(OP_LIST_SPAN_FIELDS = "get_span_fields_v1_observability_spans_fields_get" "beta.observability.spans.list_span_fields", GET "/v1/observability/spans/fields", [
+    ApiKey,
+], [
+    (400u16, crate::errors::decode_observability_error),
+    (404u16, crate::errors::decode_observability_error),
+    (408u16, crate::errors::decode_observability_error),
+    (409u16, crate::errors::decode_observability_error),
+    (422u16, crate::errors::decode_observability_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().observability().spans().list_span_fields(…)` (operation `get_span_fields_v1_observability_spans_fields_get`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -520,19 +536,19 @@ impl<'c> ListSpanFieldsBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(ListSpanFieldsBuilder, crate ::models::GetSpanFields);
+crate::runtime::into_future!(ListSpanFieldsBuilder, crate::models::GetSpanFields);
 
-crate::runtime::operation!(
-    OP_LIST_SPAN_EVAL_FIELDS =
-    "get_span_evaluation_fields_v1_observability_spans_evaluations_fields_get"
-    "beta.observability.spans.list_span_eval_fields", GET
-    "/v1/observability/spans/evaluations/fields", [ApiKey], [(400u16, crate
-    ::errors::decode_observability_error), (404u16, crate
-    ::errors::decode_observability_error), (408u16, crate
-    ::errors::decode_observability_error), (409u16, crate
-    ::errors::decode_observability_error), (422u16, crate
-    ::errors::decode_observability_error)], [200u16]
-);
+crate::runtime::operation!(OP_LIST_SPAN_EVAL_FIELDS = "get_span_evaluation_fields_v1_observability_spans_evaluations_fields_get" "beta.observability.spans.list_span_eval_fields", GET "/v1/observability/spans/evaluations/fields", [
+    ApiKey,
+], [
+    (400u16, crate::errors::decode_observability_error),
+    (404u16, crate::errors::decode_observability_error),
+    (408u16, crate::errors::decode_observability_error),
+    (409u16, crate::errors::decode_observability_error),
+    (422u16, crate::errors::decode_observability_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().observability().spans().list_span_eval_fields(…)` (operation `get_span_evaluation_fields_v1_observability_spans_evaluations_fields_get`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -562,21 +578,19 @@ impl<'c> ListSpanEvalFieldsBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    ListSpanEvalFieldsBuilder, crate ::models::GetSpanEvaluationFields
-);
+crate::runtime::into_future!(ListSpanEvalFieldsBuilder, crate::models::GetSpanEvaluationFields);
 
-crate::runtime::operation!(
-    OP_FETCH_SPAN_FIELD_OPTIONS =
-    "get_span_field_options_v1_observability_spans_fields__field_name__options_get"
-    "beta.observability.spans.fetch_span_field_options", GET
-    "/v1/observability/spans/fields/{field_name}/options", [ApiKey], [(400u16, crate
-    ::errors::decode_observability_error), (404u16, crate
-    ::errors::decode_observability_error), (408u16, crate
-    ::errors::decode_observability_error), (409u16, crate
-    ::errors::decode_observability_error), (422u16, crate
-    ::errors::decode_observability_error)], [200u16]
-);
+crate::runtime::operation!(OP_FETCH_SPAN_FIELD_OPTIONS = "get_span_field_options_v1_observability_spans_fields__field_name__options_get" "beta.observability.spans.fetch_span_field_options", GET "/v1/observability/spans/fields/{field_name}/options", [
+    ApiKey,
+], [
+    (400u16, crate::errors::decode_observability_error),
+    (404u16, crate::errors::decode_observability_error),
+    (408u16, crate::errors::decode_observability_error),
+    (409u16, crate::errors::decode_observability_error),
+    (422u16, crate::errors::decode_observability_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().observability().spans().fetch_span_field_options(…)` (operation `get_span_field_options_v1_observability_spans_fields__field_name__options_get`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -591,8 +605,10 @@ pub struct FetchSpanFieldOptionsBuilder<'c> {
 
 impl<'c> FetchSpanFieldOptionsBuilder<'c> {
     crate::runtime::param_setters! {
-        #[doc = " The `from` query parameter."] from : String, #[doc =
-        " The `to` query parameter."] to : String
+        /// The `from` query parameter.
+        from: String,
+        /// The `to` query parameter.
+        to: String,
     }
 
     crate::runtime::request_options!();
@@ -600,12 +616,7 @@ impl<'c> FetchSpanFieldOptionsBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::GetSpanFieldOptions> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/observability/spans/fields/{}/options", crate
-                    ::runtime::http::segment(& self.field_name)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/observability/spans/fields/{}/options", crate::runtime::http::segment(&self . field_name)));
             req.query("from", &self.from);
             req.query("to", &self.to);
             Ok(req)
@@ -619,21 +630,19 @@ impl<'c> FetchSpanFieldOptionsBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    FetchSpanFieldOptionsBuilder, crate ::models::GetSpanFieldOptions
-);
+crate::runtime::into_future!(FetchSpanFieldOptionsBuilder, crate::models::GetSpanFieldOptions);
 
-crate::runtime::operation!(
-    OP_FETCH_SPAN_EVAL_FIELD_OPTIONS =
-    "get_span_evaluation_field_options_v1_observability_spans_evaluations_fields__field_name__options_get"
-    "beta.observability.spans.fetch_span_eval_field_options", GET
-    "/v1/observability/spans/evaluations/fields/{field_name}/options", [ApiKey],
-    [(400u16, crate ::errors::decode_observability_error), (404u16, crate
-    ::errors::decode_observability_error), (408u16, crate
-    ::errors::decode_observability_error), (409u16, crate
-    ::errors::decode_observability_error), (422u16, crate
-    ::errors::decode_observability_error)], [200u16]
-);
+crate::runtime::operation!(OP_FETCH_SPAN_EVAL_FIELD_OPTIONS = "get_span_evaluation_field_options_v1_observability_spans_evaluations_fields__field_name__options_get" "beta.observability.spans.fetch_span_eval_field_options", GET "/v1/observability/spans/evaluations/fields/{field_name}/options", [
+    ApiKey,
+], [
+    (400u16, crate::errors::decode_observability_error),
+    (404u16, crate::errors::decode_observability_error),
+    (408u16, crate::errors::decode_observability_error),
+    (409u16, crate::errors::decode_observability_error),
+    (422u16, crate::errors::decode_observability_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().observability().spans().fetch_span_eval_field_options(…)` (operation `get_span_evaluation_field_options_v1_observability_spans_evaluations_fields__field_name__options_get`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -648,8 +657,10 @@ pub struct FetchSpanEvalFieldOptionsBuilder<'c> {
 
 impl<'c> FetchSpanEvalFieldOptionsBuilder<'c> {
     crate::runtime::param_setters! {
-        #[doc = " The `from` query parameter."] from : String, #[doc =
-        " The `to` query parameter."] to : String
+        /// The `from` query parameter.
+        from: String,
+        /// The `to` query parameter.
+        to: String,
     }
 
     crate::runtime::request_options!();
@@ -659,12 +670,7 @@ impl<'c> FetchSpanEvalFieldOptionsBuilder<'c> {
         self,
     ) -> crate::Pending<'c, crate::models::GetSpanEvaluationFieldOptions> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/observability/spans/evaluations/fields/{}/options", crate
-                    ::runtime::http::segment(& self.field_name)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/observability/spans/evaluations/fields/{}/options", crate::runtime::http::segment(&self . field_name)));
             req.query("from", &self.from);
             req.query("to", &self.to);
             Ok(req)
@@ -678,6 +684,4 @@ impl<'c> FetchSpanEvalFieldOptionsBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    FetchSpanEvalFieldOptionsBuilder, crate ::models::GetSpanEvaluationFieldOptions
-);
+crate::runtime::into_future!(FetchSpanEvalFieldOptionsBuilder, crate::models::GetSpanEvaluationFieldOptions);

@@ -231,15 +231,17 @@ impl<'c> Traces<'c> {
     }
 }
 
-crate::runtime::operation!(
-    OP_SEARCH = "search_traces_v1_observability_traces_search_post"
-    "beta.observability.traces.search", POST "/v1/observability/traces/search", [ApiKey],
-    [(400u16, crate ::errors::decode_observability_error), (404u16, crate
-    ::errors::decode_observability_error), (408u16, crate
-    ::errors::decode_observability_error), (409u16, crate
-    ::errors::decode_observability_error), (422u16, crate
-    ::errors::decode_observability_error)], [200u16]
-);
+crate::runtime::operation!(OP_SEARCH = "search_traces_v1_observability_traces_search_post" "beta.observability.traces.search", POST "/v1/observability/traces/search", [
+    ApiKey,
+], [
+    (400u16, crate::errors::decode_observability_error),
+    (404u16, crate::errors::decode_observability_error),
+    (408u16, crate::errors::decode_observability_error),
+    (409u16, crate::errors::decode_observability_error),
+    (422u16, crate::errors::decode_observability_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().observability().traces().search(…)` (operation `search_traces_v1_observability_traces_search_post`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -256,10 +258,14 @@ pub struct SearchBuilder<'c> {
 
 impl<'c> SearchBuilder<'c> {
     crate::runtime::param_setters! {
-        #[doc = " The `from` query parameter."] from : String, #[doc =
-        " The `to` query parameter."] to : String, #[doc =
-        " The `page_size` query parameter."] page_size : i64, #[doc =
-        " The `cursor` query parameter."] cursor : String
+        /// The `from` query parameter.
+        from: String,
+        /// The `to` query parameter.
+        to: String,
+        /// The `page_size` query parameter.
+        page_size: i64,
+        /// The `cursor` query parameter.
+        cursor: String,
     }
 
     crate::runtime::request_options!();
@@ -281,17 +287,19 @@ impl<'c> SearchBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(SearchBuilder, crate ::models::GetTraces);
+crate::runtime::into_future!(SearchBuilder, crate::models::GetTraces);
 
-crate::runtime::operation!(
-    OP_AGGREGATE = "aggregate_traces_v1_observability_traces_aggregate_post"
-    "beta.observability.traces.aggregate", POST "/v1/observability/traces/aggregate",
-    [ApiKey], [(400u16, crate ::errors::decode_observability_error), (404u16, crate
-    ::errors::decode_observability_error), (408u16, crate
-    ::errors::decode_observability_error), (409u16, crate
-    ::errors::decode_observability_error), (422u16, crate
-    ::errors::decode_observability_error)], [200u16]
-);
+crate::runtime::operation!(OP_AGGREGATE = "aggregate_traces_v1_observability_traces_aggregate_post" "beta.observability.traces.aggregate", POST "/v1/observability/traces/aggregate", [
+    ApiKey,
+], [
+    (400u16, crate::errors::decode_observability_error),
+    (404u16, crate::errors::decode_observability_error),
+    (408u16, crate::errors::decode_observability_error),
+    (409u16, crate::errors::decode_observability_error),
+    (422u16, crate::errors::decode_observability_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().observability().traces().aggregate(…)` (operation `aggregate_traces_v1_observability_traces_aggregate_post`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -306,8 +314,10 @@ pub struct AggregateBuilder<'c> {
 
 impl<'c> AggregateBuilder<'c> {
     crate::runtime::param_setters! {
-        #[doc = " The `from` query parameter."] from : String, #[doc =
-        " The `to` query parameter."] to : String
+        /// The `from` query parameter.
+        from: String,
+        /// The `to` query parameter.
+        to: String,
     }
 
     crate::runtime::request_options!();
@@ -327,17 +337,19 @@ impl<'c> AggregateBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(AggregateBuilder, crate ::models::Aggregation);
+crate::runtime::into_future!(AggregateBuilder, crate::models::Aggregation);
 
-crate::runtime::operation!(
-    OP_GET_TRACE_FIELDS = "get_trace_fields_v1_observability_traces_fields_get"
-    "beta.observability.traces.get_trace_fields", GET "/v1/observability/traces/fields",
-    [ApiKey], [(400u16, crate ::errors::decode_observability_error), (404u16, crate
-    ::errors::decode_observability_error), (408u16, crate
-    ::errors::decode_observability_error), (409u16, crate
-    ::errors::decode_observability_error), (422u16, crate
-    ::errors::decode_observability_error)], [200u16]
-);
+crate::runtime::operation!(OP_GET_TRACE_FIELDS = "get_trace_fields_v1_observability_traces_fields_get" "beta.observability.traces.get_trace_fields", GET "/v1/observability/traces/fields", [
+    ApiKey,
+], [
+    (400u16, crate::errors::decode_observability_error),
+    (404u16, crate::errors::decode_observability_error),
+    (408u16, crate::errors::decode_observability_error),
+    (409u16, crate::errors::decode_observability_error),
+    (422u16, crate::errors::decode_observability_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().observability().traces().get_trace_fields(…)` (operation `get_trace_fields_v1_observability_traces_fields_get`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -365,18 +377,19 @@ impl<'c> GetTraceFieldsBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(GetTraceFieldsBuilder, crate ::models::GetTraceFields);
+crate::runtime::into_future!(GetTraceFieldsBuilder, crate::models::GetTraceFields);
 
-crate::runtime::operation!(
-    OP_GET_TRACE_BY_ID = "get_trace_by_id_v1_observability_traces__trace_id__get"
-    "beta.observability.traces.get_trace_by_id", GET
-    "/v1/observability/traces/{trace_id}", [ApiKey], [(400u16, crate
-    ::errors::decode_observability_error), (404u16, crate
-    ::errors::decode_observability_error), (408u16, crate
-    ::errors::decode_observability_error), (409u16, crate
-    ::errors::decode_observability_error), (422u16, crate
-    ::errors::decode_observability_error)], [200u16]
-);
+crate::runtime::operation!(OP_GET_TRACE_BY_ID = "get_trace_by_id_v1_observability_traces__trace_id__get" "beta.observability.traces.get_trace_by_id", GET "/v1/observability/traces/{trace_id}", [
+    ApiKey,
+], [
+    (400u16, crate::errors::decode_observability_error),
+    (404u16, crate::errors::decode_observability_error),
+    (408u16, crate::errors::decode_observability_error),
+    (409u16, crate::errors::decode_observability_error),
+    (422u16, crate::errors::decode_observability_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().observability().traces().get_trace_by_id(…)` (operation `get_trace_by_id_v1_observability_traces__trace_id__get`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -393,30 +406,26 @@ impl<'c> GetTraceByIdBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::GetTrace> {
         let req = crate::runtime::http::build(|| {
-            let req = HttpRequest::new(
-                format!(
-                    "/v1/observability/traces/{}", crate ::runtime::http::segment(& self
-                    .trace_id)
-                ),
-            );
+            let req = HttpRequest::new(format!("/v1/observability/traces/{}", crate::runtime::http::segment(&self . trace_id)));
             Ok(req)
         });
         crate::runtime::http::send_json(self.client, &OP_GET_TRACE_BY_ID, req, self.opts)
     }
 }
 
-crate::runtime::into_future!(GetTraceByIdBuilder, crate ::models::GetTrace);
+crate::runtime::into_future!(GetTraceByIdBuilder, crate::models::GetTrace);
 
-crate::runtime::operation!(
-    OP_GET_TRACE_SPANS = "get_trace_spans_v1_observability_traces__trace_id__spans_get"
-    "beta.observability.traces.get_trace_spans", GET
-    "/v1/observability/traces/{trace_id}/spans", [ApiKey], [(400u16, crate
-    ::errors::decode_observability_error), (404u16, crate
-    ::errors::decode_observability_error), (408u16, crate
-    ::errors::decode_observability_error), (409u16, crate
-    ::errors::decode_observability_error), (422u16, crate
-    ::errors::decode_observability_error)], [200u16]
-);
+crate::runtime::operation!(OP_GET_TRACE_SPANS = "get_trace_spans_v1_observability_traces__trace_id__spans_get" "beta.observability.traces.get_trace_spans", GET "/v1/observability/traces/{trace_id}/spans", [
+    ApiKey,
+], [
+    (400u16, crate::errors::decode_observability_error),
+    (404u16, crate::errors::decode_observability_error),
+    (408u16, crate::errors::decode_observability_error),
+    (409u16, crate::errors::decode_observability_error),
+    (422u16, crate::errors::decode_observability_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().observability().traces().get_trace_spans(…)` (operation `get_trace_spans_v1_observability_traces__trace_id__spans_get`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -433,10 +442,14 @@ pub struct GetTraceSpansBuilder<'c> {
 
 impl<'c> GetTraceSpansBuilder<'c> {
     crate::runtime::param_setters! {
-        #[doc = " The `from` query parameter."] from : String, #[doc =
-        " The `to` query parameter."] to : String, #[doc =
-        " The `page_size` query parameter."] page_size : i64, #[doc =
-        " The `cursor` query parameter."] cursor : String
+        /// The `from` query parameter.
+        from: String,
+        /// The `to` query parameter.
+        to: String,
+        /// The `page_size` query parameter.
+        page_size: i64,
+        /// The `cursor` query parameter.
+        cursor: String,
     }
 
     crate::runtime::request_options!();
@@ -444,12 +457,7 @@ impl<'c> GetTraceSpansBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::GetSpans> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/observability/traces/{}/spans", crate ::runtime::http::segment(&
-                    self.trace_id)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/observability/traces/{}/spans", crate::runtime::http::segment(&self . trace_id)));
             req.query("from", &self.from);
             req.query("to", &self.to);
             req.query("page_size", &self.page_size);
@@ -460,19 +468,19 @@ impl<'c> GetTraceSpansBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(GetTraceSpansBuilder, crate ::models::GetSpans);
+crate::runtime::into_future!(GetTraceSpansBuilder, crate::models::GetSpans);
 
-crate::runtime::operation!(
-    OP_FETCH_OPTIONS =
-    "get_trace_field_options_v1_observability_traces_fields__field_name__options_get"
-    "beta.observability.traces.fetch_options", GET
-    "/v1/observability/traces/fields/{field_name}/options", [ApiKey], [(400u16, crate
-    ::errors::decode_observability_error), (404u16, crate
-    ::errors::decode_observability_error), (408u16, crate
-    ::errors::decode_observability_error), (409u16, crate
-    ::errors::decode_observability_error), (422u16, crate
-    ::errors::decode_observability_error)], [200u16]
-);
+crate::runtime::operation!(OP_FETCH_OPTIONS = "get_trace_field_options_v1_observability_traces_fields__field_name__options_get" "beta.observability.traces.fetch_options", GET "/v1/observability/traces/fields/{field_name}/options", [
+    ApiKey,
+], [
+    (400u16, crate::errors::decode_observability_error),
+    (404u16, crate::errors::decode_observability_error),
+    (408u16, crate::errors::decode_observability_error),
+    (409u16, crate::errors::decode_observability_error),
+    (422u16, crate::errors::decode_observability_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().observability().traces().fetch_options(…)` (operation `get_trace_field_options_v1_observability_traces_fields__field_name__options_get`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -487,8 +495,10 @@ pub struct FetchOptionsBuilder<'c> {
 
 impl<'c> FetchOptionsBuilder<'c> {
     crate::runtime::param_setters! {
-        #[doc = " The `from` query parameter."] from : String, #[doc =
-        " The `to` query parameter."] to : String
+        /// The `from` query parameter.
+        from: String,
+        /// The `to` query parameter.
+        to: String,
     }
 
     crate::runtime::request_options!();
@@ -496,12 +506,7 @@ impl<'c> FetchOptionsBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::GetTraceFieldOptions> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/observability/traces/fields/{}/options", crate
-                    ::runtime::http::segment(& self.field_name)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/observability/traces/fields/{}/options", crate::runtime::http::segment(&self . field_name)));
             req.query("from", &self.from);
             req.query("to", &self.to);
             Ok(req)
@@ -510,19 +515,19 @@ impl<'c> FetchOptionsBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(FetchOptionsBuilder, crate ::models::GetTraceFieldOptions);
+crate::runtime::into_future!(FetchOptionsBuilder, crate::models::GetTraceFieldOptions);
 
-crate::runtime::operation!(
-    OP_GET_SPAN_BY_ID =
-    "get_span_by_id_v1_observability_traces__trace_id__spans__span_id__get"
-    "beta.observability.traces.get_span_by_id", GET
-    "/v1/observability/traces/{trace_id}/spans/{span_id}", [ApiKey], [(400u16, crate
-    ::errors::decode_observability_error), (404u16, crate
-    ::errors::decode_observability_error), (408u16, crate
-    ::errors::decode_observability_error), (409u16, crate
-    ::errors::decode_observability_error), (422u16, crate
-    ::errors::decode_observability_error)], [200u16]
-);
+crate::runtime::operation!(OP_GET_SPAN_BY_ID = "get_span_by_id_v1_observability_traces__trace_id__spans__span_id__get" "beta.observability.traces.get_span_by_id", GET "/v1/observability/traces/{trace_id}/spans/{span_id}", [
+    ApiKey,
+], [
+    (400u16, crate::errors::decode_observability_error),
+    (404u16, crate::errors::decode_observability_error),
+    (408u16, crate::errors::decode_observability_error),
+    (409u16, crate::errors::decode_observability_error),
+    (422u16, crate::errors::decode_observability_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().observability().traces().get_span_by_id(…)` (operation `get_span_by_id_v1_observability_traces__trace_id__spans__span_id__get`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -538,8 +543,10 @@ pub struct GetSpanByIdBuilder<'c> {
 
 impl<'c> GetSpanByIdBuilder<'c> {
     crate::runtime::param_setters! {
-        #[doc = " The `from` query parameter."] from : String, #[doc =
-        " The `to` query parameter."] to : String
+        /// The `from` query parameter.
+        from: String,
+        /// The `to` query parameter.
+        to: String,
     }
 
     crate::runtime::request_options!();
@@ -547,13 +554,7 @@ impl<'c> GetSpanByIdBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::GetSpan> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/observability/traces/{}/spans/{}", crate
-                    ::runtime::http::segment(& self.trace_id), crate
-                    ::runtime::http::segment(& self.span_id)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/observability/traces/{}/spans/{}", crate::runtime::http::segment(&self . trace_id), crate::runtime::http::segment(&self . span_id)));
             req.query("from", &self.from);
             req.query("to", &self.to);
             Ok(req)
@@ -562,4 +563,4 @@ impl<'c> GetSpanByIdBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(GetSpanByIdBuilder, crate ::models::GetSpan);
+crate::runtime::into_future!(GetSpanByIdBuilder, crate::models::GetSpan);

@@ -106,11 +106,11 @@ impl<'c> IngestionPipelineConfigurations<'c> {
     }
 }
 
-crate::runtime::operation!(
-    OP_LIST = "get_configs_v1_rag_ingestion_pipeline_configurations_get"
-    "beta.rag.ingestion_pipeline_configurations.list", GET
-    "/v1/rag/ingestion_pipeline_configurations", [ApiKey], [], [200u16]
-);
+crate::runtime::operation!(OP_LIST = "get_configs_v1_rag_ingestion_pipeline_configurations_get" "beta.rag.ingestion_pipeline_configurations.list", GET "/v1/rag/ingestion_pipeline_configurations", [
+    ApiKey,
+], [], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().rag().ingestion_pipeline_configurations().list(…)` (operation `get_configs_v1_rag_ingestion_pipeline_configurations_get`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -137,16 +137,15 @@ impl<'c> ListBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    ListBuilder, Vec < crate ::models::IngestionPipelineConfiguration >
-);
+crate::runtime::into_future!(ListBuilder, Vec<crate::models::IngestionPipelineConfiguration>);
 
-crate::runtime::operation!(
-    OP_REGISTER = "register_config_v1_rag_ingestion_pipeline_configurations_put"
-    "beta.rag.ingestion_pipeline_configurations.register", PUT
-    "/v1/rag/ingestion_pipeline_configurations", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_REGISTER = "register_config_v1_rag_ingestion_pipeline_configurations_put" "beta.rag.ingestion_pipeline_configurations.register", PUT "/v1/rag/ingestion_pipeline_configurations", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().rag().ingestion_pipeline_configurations().register(…)` (operation `register_config_v1_rag_ingestion_pipeline_configurations_put`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -175,17 +174,15 @@ impl<'c> RegisterBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    RegisterBuilder, crate ::models::IngestionPipelineConfiguration
-);
+crate::runtime::into_future!(RegisterBuilder, crate::models::IngestionPipelineConfiguration);
 
-crate::runtime::operation!(
-    OP_UPDATE_RUN_INFO =
-    "update_run_info_v1_rag_ingestion_pipeline_configurations__id__run_info_put"
-    "beta.rag.ingestion_pipeline_configurations.update_run_info", PUT
-    "/v1/rag/ingestion_pipeline_configurations/{id}/run_info", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_UPDATE_RUN_INFO = "update_run_info_v1_rag_ingestion_pipeline_configurations__id__run_info_put" "beta.rag.ingestion_pipeline_configurations.update_run_info", PUT "/v1/rag/ingestion_pipeline_configurations/{id}/run_info", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().rag().ingestion_pipeline_configurations().update_run_info(…)` (operation `update_run_info_v1_rag_ingestion_pipeline_configurations__id__run_info_put`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -205,12 +202,7 @@ impl<'c> UpdateRunInfoBuilder<'c> {
         self,
     ) -> crate::Pending<'c, crate::models::IngestionPipelineConfiguration> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/rag/ingestion_pipeline_configurations/{}/run_info", crate
-                    ::runtime::http::segment(& self.id)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/rag/ingestion_pipeline_configurations/{}/run_info", crate::runtime::http::segment(&self . id)));
             req = req.json(&OP_UPDATE_RUN_INFO, &self.body)?;
             Ok(req)
         });
@@ -218,6 +210,4 @@ impl<'c> UpdateRunInfoBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    UpdateRunInfoBuilder, crate ::models::IngestionPipelineConfiguration
-);
+crate::runtime::into_future!(UpdateRunInfoBuilder, crate::models::IngestionPipelineConfiguration);

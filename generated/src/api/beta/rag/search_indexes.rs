@@ -160,11 +160,11 @@ impl<'c> SearchIndexes<'c> {
     }
 }
 
-crate::runtime::operation!(
-    OP_LIST_DEPLOYMENTS = "get_deployment_summaries_v1_rag_deployments_get"
-    "beta.rag.search_indexes.list_deployments", GET "/v1/rag/deployments", [ApiKey], [],
-    [200u16]
-);
+crate::runtime::operation!(OP_LIST_DEPLOYMENTS = "get_deployment_summaries_v1_rag_deployments_get" "beta.rag.search_indexes.list_deployments", GET "/v1/rag/deployments", [
+    ApiKey,
+], [], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().rag().search_indexes().list_deployments(…)` (operation `get_deployment_summaries_v1_rag_deployments_get`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -194,15 +194,15 @@ impl<'c> ListDeploymentsBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    ListDeploymentsBuilder, crate ::models::GetDeploymentSummariesResponse
-);
+crate::runtime::into_future!(ListDeploymentsBuilder, crate::models::GetDeploymentSummariesResponse);
 
-crate::runtime::operation!(
-    OP_REGISTER_DEPLOYMENT = "register_deployment_v1_rag_deployments_put"
-    "beta.rag.search_indexes.register_deployment", PUT "/v1/rag/deployments", [ApiKey],
-    [(422u16, crate ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_REGISTER_DEPLOYMENT = "register_deployment_v1_rag_deployments_put" "beta.rag.search_indexes.register_deployment", PUT "/v1/rag/deployments", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().rag().search_indexes().register_deployment(…)` (operation `register_deployment_v1_rag_deployments_put`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -234,17 +234,15 @@ impl<'c> RegisterDeploymentBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    RegisterDeploymentBuilder, crate ::models::RegisterSearchIndexResponseIndex
-);
+crate::runtime::into_future!(RegisterDeploymentBuilder, crate::models::RegisterSearchIndexResponseIndex);
 
-crate::runtime::operation!(
-    OP_UNREGISTER_DEPLOYMENT =
-    "unregister_deployment_v1_rag_deployments__deployment_id__delete"
-    "beta.rag.search_indexes.unregister_deployment", DELETE
-    "/v1/rag/deployments/{deployment_id}", [ApiKey], [(422u16, crate
-    ::errors::decode_http_validation_error)], [200u16]
-);
+crate::runtime::operation!(OP_UNREGISTER_DEPLOYMENT = "unregister_deployment_v1_rag_deployments__deployment_id__delete" "beta.rag.search_indexes.unregister_deployment", DELETE "/v1/rag/deployments/{deployment_id}", [
+    ApiKey,
+], [
+    (422u16, crate::errors::decode_http_validation_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().rag().search_indexes().unregister_deployment(…)` (operation `unregister_deployment_v1_rag_deployments__deployment_id__delete`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -261,12 +259,7 @@ impl<'c> UnregisterDeploymentBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, serde_json::Value> {
         let req = crate::runtime::http::build(|| {
-            let req = HttpRequest::new(
-                format!(
-                    "/v1/rag/deployments/{}", crate ::runtime::http::segment(& self
-                    .deployment_id)
-                ),
-            );
+            let req = HttpRequest::new(format!("/v1/rag/deployments/{}", crate::runtime::http::segment(&self . deployment_id)));
             Ok(req)
         });
         crate::runtime::http::send_json(
@@ -280,12 +273,11 @@ impl<'c> UnregisterDeploymentBuilder<'c> {
 
 crate::runtime::into_future!(UnregisterDeploymentBuilder, serde_json::Value);
 
-crate::runtime::operation!(
-    OP_UPDATE_DEPLOYMENT_METRICS =
-    "update_index_metrics_v1_rag_deployments__deployment_id__metrics_put"
-    "beta.rag.search_indexes.update_deployment_metrics", PUT
-    "/v1/rag/deployments/{deployment_id}/metrics", [ApiKey], [], [200u16]
-);
+crate::runtime::operation!(OP_UPDATE_DEPLOYMENT_METRICS = "update_index_metrics_v1_rag_deployments__deployment_id__metrics_put" "beta.rag.search_indexes.update_deployment_metrics", PUT "/v1/rag/deployments/{deployment_id}/metrics", [
+    ApiKey,
+], [], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().rag().search_indexes().update_deployment_metrics(…)` (operation `update_index_metrics_v1_rag_deployments__deployment_id__metrics_put`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -303,12 +295,7 @@ impl<'c> UpdateDeploymentMetricsBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, serde_json::Value> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/rag/deployments/{}/metrics", crate ::runtime::http::segment(&
-                    self.deployment_id)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/rag/deployments/{}/metrics", crate::runtime::http::segment(&self . deployment_id)));
             req = req.json(&OP_UPDATE_DEPLOYMENT_METRICS, &self.body)?;
             Ok(req)
         });

@@ -113,16 +113,17 @@ impl<'c> Fields<'c> {
     }
 }
 
-crate::runtime::operation!(
-    OP_LIST = "get_chat_completion_fields_v1_observability_chat_completion_fields_get"
-    "beta.observability.chat_completion_events.fields.list", GET
-    "/v1/observability/chat-completion-fields", [ApiKey], [(400u16, crate
-    ::errors::decode_observability_error), (404u16, crate
-    ::errors::decode_observability_error), (408u16, crate
-    ::errors::decode_observability_error), (409u16, crate
-    ::errors::decode_observability_error), (422u16, crate
-    ::errors::decode_observability_error)], [200u16]
-);
+crate::runtime::operation!(OP_LIST = "get_chat_completion_fields_v1_observability_chat_completion_fields_get" "beta.observability.chat_completion_events.fields.list", GET "/v1/observability/chat-completion-fields", [
+    ApiKey,
+], [
+    (400u16, crate::errors::decode_observability_error),
+    (404u16, crate::errors::decode_observability_error),
+    (408u16, crate::errors::decode_observability_error),
+    (409u16, crate::errors::decode_observability_error),
+    (422u16, crate::errors::decode_observability_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().observability().chat_completion_events().fields().list(…)` (operation `get_chat_completion_fields_v1_observability_chat_completion_fields_get`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -149,21 +150,19 @@ impl<'c> ListBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    ListBuilder, crate ::models::ListChatCompletionFieldsResponse
-);
+crate::runtime::into_future!(ListBuilder, crate::models::ListChatCompletionFieldsResponse);
 
-crate::runtime::operation!(
-    OP_FETCH_OPTIONS =
-    "get_chat_completion_field_options_v1_observability_chat_completion_fields__field_name__options_get"
-    "beta.observability.chat_completion_events.fields.fetch_options", GET
-    "/v1/observability/chat-completion-fields/{field_name}/options", [ApiKey], [(400u16,
-    crate ::errors::decode_observability_error), (404u16, crate
-    ::errors::decode_observability_error), (408u16, crate
-    ::errors::decode_observability_error), (409u16, crate
-    ::errors::decode_observability_error), (422u16, crate
-    ::errors::decode_observability_error)], [200u16]
-);
+crate::runtime::operation!(OP_FETCH_OPTIONS = "get_chat_completion_field_options_v1_observability_chat_completion_fields__field_name__options_get" "beta.observability.chat_completion_events.fields.fetch_options", GET "/v1/observability/chat-completion-fields/{field_name}/options", [
+    ApiKey,
+], [
+    (400u16, crate::errors::decode_observability_error),
+    (404u16, crate::errors::decode_observability_error),
+    (408u16, crate::errors::decode_observability_error),
+    (409u16, crate::errors::decode_observability_error),
+    (422u16, crate::errors::decode_observability_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().observability().chat_completion_events().fields().fetch_options(…)` (operation `get_chat_completion_field_options_v1_observability_chat_completion_fields__field_name__options_get`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -183,12 +182,7 @@ impl<'c> FetchOptionsBuilder<'c> {
         self,
     ) -> crate::Pending<'c, crate::models::FetchChatCompletionFieldOptionsResponse> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/observability/chat-completion-fields/{}/options", crate
-                    ::runtime::http::segment(& self.field_name)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/observability/chat-completion-fields/{}/options", crate::runtime::http::segment(&self . field_name)));
             req.query("operator", &self.operator);
             Ok(req)
         });
@@ -196,21 +190,19 @@ impl<'c> FetchOptionsBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    FetchOptionsBuilder, crate ::models::FetchChatCompletionFieldOptionsResponse
-);
+crate::runtime::into_future!(FetchOptionsBuilder, crate::models::FetchChatCompletionFieldOptionsResponse);
 
-crate::runtime::operation!(
-    OP_FETCH_OPTION_COUNTS =
-    "get_chat_completion_field_options_counts_v1_observability_chat_completion_fields__field_name__options_counts_post"
-    "beta.observability.chat_completion_events.fields.fetch_option_counts", POST
-    "/v1/observability/chat-completion-fields/{field_name}/options-counts", [ApiKey],
-    [(400u16, crate ::errors::decode_observability_error), (404u16, crate
-    ::errors::decode_observability_error), (408u16, crate
-    ::errors::decode_observability_error), (409u16, crate
-    ::errors::decode_observability_error), (422u16, crate
-    ::errors::decode_observability_error)], [200u16]
-);
+crate::runtime::operation!(OP_FETCH_OPTION_COUNTS = "get_chat_completion_field_options_counts_v1_observability_chat_completion_fields__field_name__options_counts_post" "beta.observability.chat_completion_events.fields.fetch_option_counts", POST "/v1/observability/chat-completion-fields/{field_name}/options-counts", [
+    ApiKey,
+], [
+    (400u16, crate::errors::decode_observability_error),
+    (404u16, crate::errors::decode_observability_error),
+    (408u16, crate::errors::decode_observability_error),
+    (409u16, crate::errors::decode_observability_error),
+    (422u16, crate::errors::decode_observability_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().observability().chat_completion_events().fields().fetch_option_counts(…)` (operation `get_chat_completion_field_options_counts_v1_observability_chat_completion_fields__field_name__options_counts_post`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -230,12 +222,7 @@ impl<'c> FetchOptionCountsBuilder<'c> {
         self,
     ) -> crate::Pending<'c, crate::models::FetchFieldOptionCountsResponse> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/observability/chat-completion-fields/{}/options-counts", crate
-                    ::runtime::http::segment(& self.field_name)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/observability/chat-completion-fields/{}/options-counts", crate::runtime::http::segment(&self . field_name)));
             req = req.json(&OP_FETCH_OPTION_COUNTS, &self.body)?;
             Ok(req)
         });
@@ -248,6 +235,4 @@ impl<'c> FetchOptionCountsBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    FetchOptionCountsBuilder, crate ::models::FetchFieldOptionCountsResponse
-);
+crate::runtime::into_future!(FetchOptionCountsBuilder, crate::models::FetchFieldOptionCountsResponse);

@@ -220,17 +220,17 @@ impl<'c> ChatCompletionEvents<'c> {
     }
 }
 
-crate::runtime::operation!(
-    OP_SEARCH =
-    "get_chat_completion_events_v1_observability_chat_completion_events_search_post"
-    "beta.observability.chat_completion_events.search", POST
-    "/v1/observability/chat-completion-events/search", [ApiKey], [(400u16, crate
-    ::errors::decode_observability_error), (404u16, crate
-    ::errors::decode_observability_error), (408u16, crate
-    ::errors::decode_observability_error), (409u16, crate
-    ::errors::decode_observability_error), (422u16, crate
-    ::errors::decode_observability_error)], [200u16]
-);
+crate::runtime::operation!(OP_SEARCH = "get_chat_completion_events_v1_observability_chat_completion_events_search_post" "beta.observability.chat_completion_events.search", POST "/v1/observability/chat-completion-events/search", [
+    ApiKey,
+], [
+    (400u16, crate::errors::decode_observability_error),
+    (404u16, crate::errors::decode_observability_error),
+    (408u16, crate::errors::decode_observability_error),
+    (409u16, crate::errors::decode_observability_error),
+    (422u16, crate::errors::decode_observability_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().observability().chat_completion_events().search(…)` (operation `get_chat_completion_events_v1_observability_chat_completion_events_search_post`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -245,8 +245,10 @@ pub struct SearchBuilder<'c> {
 
 impl<'c> SearchBuilder<'c> {
     crate::runtime::param_setters! {
-        #[doc = " The `page_size` query parameter."] page_size : i64, #[doc =
-        " The `cursor` query parameter."] cursor : String
+        /// The `page_size` query parameter.
+        page_size: i64,
+        /// The `cursor` query parameter.
+        cursor: String,
     }
 
     crate::runtime::request_options!();
@@ -268,21 +270,19 @@ impl<'c> SearchBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    SearchBuilder, crate ::models::SearchChatCompletionEventsResponse
-);
+crate::runtime::into_future!(SearchBuilder, crate::models::SearchChatCompletionEventsResponse);
 
-crate::runtime::operation!(
-    OP_SEARCH_IDS =
-    "get_chat_completion_event_ids_v1_observability_chat_completion_events_search_ids_post"
-    "beta.observability.chat_completion_events.search_ids", POST
-    "/v1/observability/chat-completion-events/search-ids", [ApiKey], [(400u16, crate
-    ::errors::decode_observability_error), (404u16, crate
-    ::errors::decode_observability_error), (408u16, crate
-    ::errors::decode_observability_error), (409u16, crate
-    ::errors::decode_observability_error), (422u16, crate
-    ::errors::decode_observability_error)], [200u16]
-);
+crate::runtime::operation!(OP_SEARCH_IDS = "get_chat_completion_event_ids_v1_observability_chat_completion_events_search_ids_post" "beta.observability.chat_completion_events.search_ids", POST "/v1/observability/chat-completion-events/search-ids", [
+    ApiKey,
+], [
+    (400u16, crate::errors::decode_observability_error),
+    (404u16, crate::errors::decode_observability_error),
+    (408u16, crate::errors::decode_observability_error),
+    (409u16, crate::errors::decode_observability_error),
+    (422u16, crate::errors::decode_observability_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().observability().chat_completion_events().search_ids(…)` (operation `get_chat_completion_event_ids_v1_observability_chat_completion_events_search_ids_post`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -311,21 +311,19 @@ impl<'c> SearchIdsBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    SearchIdsBuilder, crate ::models::SearchChatCompletionEventIdsResponse
-);
+crate::runtime::into_future!(SearchIdsBuilder, crate::models::SearchChatCompletionEventIdsResponse);
 
-crate::runtime::operation!(
-    OP_FETCH =
-    "get_chat_completion_event_v1_observability_chat_completion_events__event_id__get"
-    "beta.observability.chat_completion_events.fetch", GET
-    "/v1/observability/chat-completion-events/{event_id}", [ApiKey], [(400u16, crate
-    ::errors::decode_observability_error), (404u16, crate
-    ::errors::decode_observability_error), (408u16, crate
-    ::errors::decode_observability_error), (409u16, crate
-    ::errors::decode_observability_error), (422u16, crate
-    ::errors::decode_observability_error)], [200u16]
-);
+crate::runtime::operation!(OP_FETCH = "get_chat_completion_event_v1_observability_chat_completion_events__event_id__get" "beta.observability.chat_completion_events.fetch", GET "/v1/observability/chat-completion-events/{event_id}", [
+    ApiKey,
+], [
+    (400u16, crate::errors::decode_observability_error),
+    (404u16, crate::errors::decode_observability_error),
+    (408u16, crate::errors::decode_observability_error),
+    (409u16, crate::errors::decode_observability_error),
+    (422u16, crate::errors::decode_observability_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().observability().chat_completion_events().fetch(…)` (operation `get_chat_completion_event_v1_observability_chat_completion_events__event_id__get`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -342,31 +340,26 @@ impl<'c> FetchBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::ChatCompletionEvent> {
         let req = crate::runtime::http::build(|| {
-            let req = HttpRequest::new(
-                format!(
-                    "/v1/observability/chat-completion-events/{}", crate
-                    ::runtime::http::segment(& self.event_id)
-                ),
-            );
+            let req = HttpRequest::new(format!("/v1/observability/chat-completion-events/{}", crate::runtime::http::segment(&self . event_id)));
             Ok(req)
         });
         crate::runtime::http::send_json(self.client, &OP_FETCH, req, self.opts)
     }
 }
 
-crate::runtime::into_future!(FetchBuilder, crate ::models::ChatCompletionEvent);
+crate::runtime::into_future!(FetchBuilder, crate::models::ChatCompletionEvent);
 
-crate::runtime::operation!(
-    OP_FETCH_SIMILAR_EVENTS =
-    "get_similar_chat_completion_events_v1_observability_chat_completion_events__event_id__similar_events_get"
-    "beta.observability.chat_completion_events.fetch_similar_events", GET
-    "/v1/observability/chat-completion-events/{event_id}/similar-events", [ApiKey],
-    [(400u16, crate ::errors::decode_observability_error), (404u16, crate
-    ::errors::decode_observability_error), (408u16, crate
-    ::errors::decode_observability_error), (409u16, crate
-    ::errors::decode_observability_error), (422u16, crate
-    ::errors::decode_observability_error)], [200u16]
-);
+crate::runtime::operation!(OP_FETCH_SIMILAR_EVENTS = "get_similar_chat_completion_events_v1_observability_chat_completion_events__event_id__similar_events_get" "beta.observability.chat_completion_events.fetch_similar_events", GET "/v1/observability/chat-completion-events/{event_id}/similar-events", [
+    ApiKey,
+], [
+    (400u16, crate::errors::decode_observability_error),
+    (404u16, crate::errors::decode_observability_error),
+    (408u16, crate::errors::decode_observability_error),
+    (409u16, crate::errors::decode_observability_error),
+    (422u16, crate::errors::decode_observability_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().observability().chat_completion_events().fetch_similar_events(…)` (operation `get_similar_chat_completion_events_v1_observability_chat_completion_events__event_id__similar_events_get`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -385,12 +378,7 @@ impl<'c> FetchSimilarEventsBuilder<'c> {
         self,
     ) -> crate::Pending<'c, crate::models::SearchChatCompletionEventsResponse> {
         let req = crate::runtime::http::build(|| {
-            let req = HttpRequest::new(
-                format!(
-                    "/v1/observability/chat-completion-events/{}/similar-events", crate
-                    ::runtime::http::segment(& self.event_id)
-                ),
-            );
+            let req = HttpRequest::new(format!("/v1/observability/chat-completion-events/{}/similar-events", crate::runtime::http::segment(&self . event_id)));
             Ok(req)
         });
         crate::runtime::http::send_json(
@@ -402,21 +390,19 @@ impl<'c> FetchSimilarEventsBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    FetchSimilarEventsBuilder, crate ::models::SearchChatCompletionEventsResponse
-);
+crate::runtime::into_future!(FetchSimilarEventsBuilder, crate::models::SearchChatCompletionEventsResponse);
 
-crate::runtime::operation!(
-    OP_JUDGE =
-    "judge_chat_completion_event_v1_observability_chat_completion_events__event_id__live_judging_post"
-    "beta.observability.chat_completion_events.judge", POST
-    "/v1/observability/chat-completion-events/{event_id}/live-judging", [ApiKey],
-    [(400u16, crate ::errors::decode_observability_error), (404u16, crate
-    ::errors::decode_observability_error), (408u16, crate
-    ::errors::decode_observability_error), (409u16, crate
-    ::errors::decode_observability_error), (422u16, crate
-    ::errors::decode_observability_error)], [200u16]
-);
+crate::runtime::operation!(OP_JUDGE = "judge_chat_completion_event_v1_observability_chat_completion_events__event_id__live_judging_post" "beta.observability.chat_completion_events.judge", POST "/v1/observability/chat-completion-events/{event_id}/live-judging", [
+    ApiKey,
+], [
+    (400u16, crate::errors::decode_observability_error),
+    (404u16, crate::errors::decode_observability_error),
+    (408u16, crate::errors::decode_observability_error),
+    (409u16, crate::errors::decode_observability_error),
+    (422u16, crate::errors::decode_observability_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().observability().chat_completion_events().judge(…)` (operation `judge_chat_completion_event_v1_observability_chat_completion_events__event_id__live_judging_post`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -434,12 +420,7 @@ impl<'c> JudgeBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::JudgeOutput> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/observability/chat-completion-events/{}/live-judging", crate
-                    ::runtime::http::segment(& self.event_id)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/observability/chat-completion-events/{}/live-judging", crate::runtime::http::segment(&self . event_id)));
             req = req.json(&OP_JUDGE, &self.body)?;
             Ok(req)
         });
@@ -447,4 +428,4 @@ impl<'c> JudgeBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(JudgeBuilder, crate ::models::JudgeOutput);
+crate::runtime::into_future!(JudgeBuilder, crate::models::JudgeOutput);

@@ -501,15 +501,17 @@ impl<'c> Datasets<'c> {
     }
 }
 
-crate::runtime::operation!(
-    OP_LIST = "get_datasets_v1_observability_datasets_get"
-    "beta.observability.datasets.list", GET "/v1/observability/datasets", [ApiKey],
-    [(400u16, crate ::errors::decode_observability_error), (404u16, crate
-    ::errors::decode_observability_error), (408u16, crate
-    ::errors::decode_observability_error), (409u16, crate
-    ::errors::decode_observability_error), (422u16, crate
-    ::errors::decode_observability_error)], [200u16]
-);
+crate::runtime::operation!(OP_LIST = "get_datasets_v1_observability_datasets_get" "beta.observability.datasets.list", GET "/v1/observability/datasets", [
+    ApiKey,
+], [
+    (400u16, crate::errors::decode_observability_error),
+    (404u16, crate::errors::decode_observability_error),
+    (408u16, crate::errors::decode_observability_error),
+    (409u16, crate::errors::decode_observability_error),
+    (422u16, crate::errors::decode_observability_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().observability().datasets().list(…)` (operation `get_datasets_v1_observability_datasets_get`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -524,9 +526,12 @@ pub struct ListBuilder<'c> {
 
 impl<'c> ListBuilder<'c> {
     crate::runtime::param_setters! {
-        #[doc = " The `page_size` query parameter."] page_size : i64, #[doc =
-        " The `page` query parameter."] page : i64, #[doc = " The `q` query parameter."]
-        q : String
+        /// The `page_size` query parameter.
+        page_size: i64,
+        /// The `page` query parameter.
+        page: i64,
+        /// The `q` query parameter.
+        q: String,
     }
 
     crate::runtime::request_options!();
@@ -544,17 +549,19 @@ impl<'c> ListBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(ListBuilder, crate ::models::ListDatasetsResponse);
+crate::runtime::into_future!(ListBuilder, crate::models::ListDatasetsResponse);
 
-crate::runtime::operation!(
-    OP_CREATE = "create_dataset_v1_observability_datasets_post"
-    "beta.observability.datasets.create", POST "/v1/observability/datasets", [ApiKey],
-    [(400u16, crate ::errors::decode_observability_error), (404u16, crate
-    ::errors::decode_observability_error), (408u16, crate
-    ::errors::decode_observability_error), (409u16, crate
-    ::errors::decode_observability_error), (422u16, crate
-    ::errors::decode_observability_error)], [201u16]
-);
+crate::runtime::operation!(OP_CREATE = "create_dataset_v1_observability_datasets_post" "beta.observability.datasets.create", POST "/v1/observability/datasets", [
+    ApiKey,
+], [
+    (400u16, crate::errors::decode_observability_error),
+    (404u16, crate::errors::decode_observability_error),
+    (408u16, crate::errors::decode_observability_error),
+    (409u16, crate::errors::decode_observability_error),
+    (422u16, crate::errors::decode_observability_error),
+], [
+    201u16,
+]);
 
 /// Request builder for `client.beta().observability().datasets().create(…)` (operation `create_dataset_v1_observability_datasets_post`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -579,17 +586,19 @@ impl<'c> CreateBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(CreateBuilder, crate ::models::Dataset);
+crate::runtime::into_future!(CreateBuilder, crate::models::Dataset);
 
-crate::runtime::operation!(
-    OP_FETCH = "get_dataset_by_id_v1_observability_datasets__dataset_id__get"
-    "beta.observability.datasets.fetch", GET "/v1/observability/datasets/{dataset_id}",
-    [ApiKey], [(400u16, crate ::errors::decode_observability_error), (404u16, crate
-    ::errors::decode_observability_error), (408u16, crate
-    ::errors::decode_observability_error), (409u16, crate
-    ::errors::decode_observability_error), (422u16, crate
-    ::errors::decode_observability_error)], [200u16]
-);
+crate::runtime::operation!(OP_FETCH = "get_dataset_by_id_v1_observability_datasets__dataset_id__get" "beta.observability.datasets.fetch", GET "/v1/observability/datasets/{dataset_id}", [
+    ApiKey,
+], [
+    (400u16, crate::errors::decode_observability_error),
+    (404u16, crate::errors::decode_observability_error),
+    (408u16, crate::errors::decode_observability_error),
+    (409u16, crate::errors::decode_observability_error),
+    (422u16, crate::errors::decode_observability_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().observability().datasets().fetch(…)` (operation `get_dataset_by_id_v1_observability_datasets__dataset_id__get`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -606,30 +615,26 @@ impl<'c> FetchBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::DatasetPreview> {
         let req = crate::runtime::http::build(|| {
-            let req = HttpRequest::new(
-                format!(
-                    "/v1/observability/datasets/{}", crate ::runtime::http::segment(&
-                    self.dataset_id)
-                ),
-            );
+            let req = HttpRequest::new(format!("/v1/observability/datasets/{}", crate::runtime::http::segment(&self . dataset_id)));
             Ok(req)
         });
         crate::runtime::http::send_json(self.client, &OP_FETCH, req, self.opts)
     }
 }
 
-crate::runtime::into_future!(FetchBuilder, crate ::models::DatasetPreview);
+crate::runtime::into_future!(FetchBuilder, crate::models::DatasetPreview);
 
-crate::runtime::operation!(
-    OP_DELETE = "delete_dataset_v1_observability_datasets__dataset_id__delete"
-    "beta.observability.datasets.delete", DELETE
-    "/v1/observability/datasets/{dataset_id}", [ApiKey], [(400u16, crate
-    ::errors::decode_observability_error), (404u16, crate
-    ::errors::decode_observability_error), (408u16, crate
-    ::errors::decode_observability_error), (409u16, crate
-    ::errors::decode_observability_error), (422u16, crate
-    ::errors::decode_observability_error)], [204u16]
-);
+crate::runtime::operation!(OP_DELETE = "delete_dataset_v1_observability_datasets__dataset_id__delete" "beta.observability.datasets.delete", DELETE "/v1/observability/datasets/{dataset_id}", [
+    ApiKey,
+], [
+    (400u16, crate::errors::decode_observability_error),
+    (404u16, crate::errors::decode_observability_error),
+    (408u16, crate::errors::decode_observability_error),
+    (409u16, crate::errors::decode_observability_error),
+    (422u16, crate::errors::decode_observability_error),
+], [
+    204u16,
+]);
 
 /// Request builder for `client.beta().observability().datasets().delete(…)` (operation `delete_dataset_v1_observability_datasets__dataset_id__delete`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -646,12 +651,7 @@ impl<'c> DeleteBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, ()> {
         let req = crate::runtime::http::build(|| {
-            let req = HttpRequest::new(
-                format!(
-                    "/v1/observability/datasets/{}", crate ::runtime::http::segment(&
-                    self.dataset_id)
-                ),
-            );
+            let req = HttpRequest::new(format!("/v1/observability/datasets/{}", crate::runtime::http::segment(&self . dataset_id)));
             Ok(req)
         });
         crate::runtime::http::send(self.client, &OP_DELETE, req, self.opts)
@@ -660,16 +660,17 @@ impl<'c> DeleteBuilder<'c> {
 
 crate::runtime::into_future!(DeleteBuilder, ());
 
-crate::runtime::operation!(
-    OP_UPDATE = "update_dataset_v1_observability_datasets__dataset_id__patch"
-    "beta.observability.datasets.update", PATCH
-    "/v1/observability/datasets/{dataset_id}", [ApiKey], [(400u16, crate
-    ::errors::decode_observability_error), (404u16, crate
-    ::errors::decode_observability_error), (408u16, crate
-    ::errors::decode_observability_error), (409u16, crate
-    ::errors::decode_observability_error), (422u16, crate
-    ::errors::decode_observability_error)], [200u16]
-);
+crate::runtime::operation!(OP_UPDATE = "update_dataset_v1_observability_datasets__dataset_id__patch" "beta.observability.datasets.update", PATCH "/v1/observability/datasets/{dataset_id}", [
+    ApiKey,
+], [
+    (400u16, crate::errors::decode_observability_error),
+    (404u16, crate::errors::decode_observability_error),
+    (408u16, crate::errors::decode_observability_error),
+    (409u16, crate::errors::decode_observability_error),
+    (422u16, crate::errors::decode_observability_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().observability().datasets().update(…)` (operation `update_dataset_v1_observability_datasets__dataset_id__patch`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -687,12 +688,7 @@ impl<'c> UpdateBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::DatasetPreview> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/observability/datasets/{}", crate ::runtime::http::segment(&
-                    self.dataset_id)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/observability/datasets/{}", crate::runtime::http::segment(&self . dataset_id)));
             req = req.json(&OP_UPDATE, &self.body)?;
             Ok(req)
         });
@@ -700,19 +696,19 @@ impl<'c> UpdateBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(UpdateBuilder, crate ::models::DatasetPreview);
+crate::runtime::into_future!(UpdateBuilder, crate::models::DatasetPreview);
 
-crate::runtime::operation!(
-    OP_LIST_RECORDS =
-    "get_dataset_records_v1_observability_datasets__dataset_id__records_get"
-    "beta.observability.datasets.list_records", GET
-    "/v1/observability/datasets/{dataset_id}/records", [ApiKey], [(400u16, crate
-    ::errors::decode_observability_error), (404u16, crate
-    ::errors::decode_observability_error), (408u16, crate
-    ::errors::decode_observability_error), (409u16, crate
-    ::errors::decode_observability_error), (422u16, crate
-    ::errors::decode_observability_error)], [200u16]
-);
+crate::runtime::operation!(OP_LIST_RECORDS = "get_dataset_records_v1_observability_datasets__dataset_id__records_get" "beta.observability.datasets.list_records", GET "/v1/observability/datasets/{dataset_id}/records", [
+    ApiKey,
+], [
+    (400u16, crate::errors::decode_observability_error),
+    (404u16, crate::errors::decode_observability_error),
+    (408u16, crate::errors::decode_observability_error),
+    (409u16, crate::errors::decode_observability_error),
+    (422u16, crate::errors::decode_observability_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().observability().datasets().list_records(…)` (operation `get_dataset_records_v1_observability_datasets__dataset_id__records_get`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -727,8 +723,10 @@ pub struct ListRecordsBuilder<'c> {
 
 impl<'c> ListRecordsBuilder<'c> {
     crate::runtime::param_setters! {
-        #[doc = " The `page_size` query parameter."] page_size : i64, #[doc =
-        " The `page` query parameter."] page : i64
+        /// The `page_size` query parameter.
+        page_size: i64,
+        /// The `page` query parameter.
+        page: i64,
     }
 
     crate::runtime::request_options!();
@@ -736,12 +734,7 @@ impl<'c> ListRecordsBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::ListDatasetRecordsResponse> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/observability/datasets/{}/records", crate
-                    ::runtime::http::segment(& self.dataset_id)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/observability/datasets/{}/records", crate::runtime::http::segment(&self . dataset_id)));
             req.query("page_size", &self.page_size);
             req.query("page", &self.page);
             Ok(req)
@@ -750,21 +743,19 @@ impl<'c> ListRecordsBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    ListRecordsBuilder, crate ::models::ListDatasetRecordsResponse
-);
+crate::runtime::into_future!(ListRecordsBuilder, crate::models::ListDatasetRecordsResponse);
 
-crate::runtime::operation!(
-    OP_CREATE_RECORD =
-    "create_dataset_record_v1_observability_datasets__dataset_id__records_post"
-    "beta.observability.datasets.create_record", POST
-    "/v1/observability/datasets/{dataset_id}/records", [ApiKey], [(400u16, crate
-    ::errors::decode_observability_error), (404u16, crate
-    ::errors::decode_observability_error), (408u16, crate
-    ::errors::decode_observability_error), (409u16, crate
-    ::errors::decode_observability_error), (422u16, crate
-    ::errors::decode_observability_error)], [201u16]
-);
+crate::runtime::operation!(OP_CREATE_RECORD = "create_dataset_record_v1_observability_datasets__dataset_id__records_post" "beta.observability.datasets.create_record", POST "/v1/observability/datasets/{dataset_id}/records", [
+    ApiKey,
+], [
+    (400u16, crate::errors::decode_observability_error),
+    (404u16, crate::errors::decode_observability_error),
+    (408u16, crate::errors::decode_observability_error),
+    (409u16, crate::errors::decode_observability_error),
+    (422u16, crate::errors::decode_observability_error),
+], [
+    201u16,
+]);
 
 /// Request builder for `client.beta().observability().datasets().create_record(…)` (operation `create_dataset_record_v1_observability_datasets__dataset_id__records_post`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -782,12 +773,7 @@ impl<'c> CreateRecordBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::DatasetRecord> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/observability/datasets/{}/records", crate
-                    ::runtime::http::segment(& self.dataset_id)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/observability/datasets/{}/records", crate::runtime::http::segment(&self . dataset_id)));
             req = req.json(&OP_CREATE_RECORD, &self.body)?;
             Ok(req)
         });
@@ -795,19 +781,19 @@ impl<'c> CreateRecordBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(CreateRecordBuilder, crate ::models::DatasetRecord);
+crate::runtime::into_future!(CreateRecordBuilder, crate::models::DatasetRecord);
 
-crate::runtime::operation!(
-    OP_IMPORT_FROM_CAMPAIGN =
-    "post_dataset_records_from_campaign_v1_observability_datasets__dataset_id__imports_from_campaign_post"
-    "beta.observability.datasets.import_from_campaign", POST
-    "/v1/observability/datasets/{dataset_id}/imports/from-campaign", [ApiKey], [(400u16,
-    crate ::errors::decode_observability_error), (404u16, crate
-    ::errors::decode_observability_error), (408u16, crate
-    ::errors::decode_observability_error), (409u16, crate
-    ::errors::decode_observability_error), (422u16, crate
-    ::errors::decode_observability_error)], [202u16]
-);
+crate::runtime::operation!(OP_IMPORT_FROM_CAMPAIGN = "post_dataset_records_from_campaign_v1_observability_datasets__dataset_id__imports_from_campaign_post" "beta.observability.datasets.import_from_campaign", POST "/v1/observability/datasets/{dataset_id}/imports/from-campaign", [
+    ApiKey,
+], [
+    (400u16, crate::errors::decode_observability_error),
+    (404u16, crate::errors::decode_observability_error),
+    (408u16, crate::errors::decode_observability_error),
+    (409u16, crate::errors::decode_observability_error),
+    (422u16, crate::errors::decode_observability_error),
+], [
+    202u16,
+]);
 
 /// Request builder for `client.beta().observability().datasets().import_from_campaign(…)` (operation `post_dataset_records_from_campaign_v1_observability_datasets__dataset_id__imports_from_campaign_post`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -825,12 +811,7 @@ impl<'c> ImportFromCampaignBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::DatasetImportTask> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/observability/datasets/{}/imports/from-campaign", crate
-                    ::runtime::http::segment(& self.dataset_id)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/observability/datasets/{}/imports/from-campaign", crate::runtime::http::segment(&self . dataset_id)));
             req = req.json(&OP_IMPORT_FROM_CAMPAIGN, &self.body)?;
             Ok(req)
         });
@@ -843,21 +824,19 @@ impl<'c> ImportFromCampaignBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    ImportFromCampaignBuilder, crate ::models::DatasetImportTask
-);
+crate::runtime::into_future!(ImportFromCampaignBuilder, crate::models::DatasetImportTask);
 
-crate::runtime::operation!(
-    OP_IMPORT_FROM_EXPLORER =
-    "post_dataset_records_from_explorer_v1_observability_datasets__dataset_id__imports_from_explorer_post"
-    "beta.observability.datasets.import_from_explorer", POST
-    "/v1/observability/datasets/{dataset_id}/imports/from-explorer", [ApiKey], [(400u16,
-    crate ::errors::decode_observability_error), (404u16, crate
-    ::errors::decode_observability_error), (408u16, crate
-    ::errors::decode_observability_error), (409u16, crate
-    ::errors::decode_observability_error), (422u16, crate
-    ::errors::decode_observability_error)], [202u16]
-);
+crate::runtime::operation!(OP_IMPORT_FROM_EXPLORER = "post_dataset_records_from_explorer_v1_observability_datasets__dataset_id__imports_from_explorer_post" "beta.observability.datasets.import_from_explorer", POST "/v1/observability/datasets/{dataset_id}/imports/from-explorer", [
+    ApiKey,
+], [
+    (400u16, crate::errors::decode_observability_error),
+    (404u16, crate::errors::decode_observability_error),
+    (408u16, crate::errors::decode_observability_error),
+    (409u16, crate::errors::decode_observability_error),
+    (422u16, crate::errors::decode_observability_error),
+], [
+    202u16,
+]);
 
 /// Request builder for `client.beta().observability().datasets().import_from_explorer(…)` (operation `post_dataset_records_from_explorer_v1_observability_datasets__dataset_id__imports_from_explorer_post`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -875,12 +854,7 @@ impl<'c> ImportFromExplorerBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::DatasetImportTask> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/observability/datasets/{}/imports/from-explorer", crate
-                    ::runtime::http::segment(& self.dataset_id)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/observability/datasets/{}/imports/from-explorer", crate::runtime::http::segment(&self . dataset_id)));
             req = req.json(&OP_IMPORT_FROM_EXPLORER, &self.body)?;
             Ok(req)
         });
@@ -893,21 +867,19 @@ impl<'c> ImportFromExplorerBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    ImportFromExplorerBuilder, crate ::models::DatasetImportTask
-);
+crate::runtime::into_future!(ImportFromExplorerBuilder, crate::models::DatasetImportTask);
 
-crate::runtime::operation!(
-    OP_IMPORT_FROM_FILE =
-    "post_dataset_records_from_file_v1_observability_datasets__dataset_id__imports_from_file_post"
-    "beta.observability.datasets.import_from_file", POST
-    "/v1/observability/datasets/{dataset_id}/imports/from-file", [ApiKey], [(400u16,
-    crate ::errors::decode_observability_error), (404u16, crate
-    ::errors::decode_observability_error), (408u16, crate
-    ::errors::decode_observability_error), (409u16, crate
-    ::errors::decode_observability_error), (422u16, crate
-    ::errors::decode_observability_error)], [202u16]
-);
+crate::runtime::operation!(OP_IMPORT_FROM_FILE = "post_dataset_records_from_file_v1_observability_datasets__dataset_id__imports_from_file_post" "beta.observability.datasets.import_from_file", POST "/v1/observability/datasets/{dataset_id}/imports/from-file", [
+    ApiKey,
+], [
+    (400u16, crate::errors::decode_observability_error),
+    (404u16, crate::errors::decode_observability_error),
+    (408u16, crate::errors::decode_observability_error),
+    (409u16, crate::errors::decode_observability_error),
+    (422u16, crate::errors::decode_observability_error),
+], [
+    202u16,
+]);
 
 /// Request builder for `client.beta().observability().datasets().import_from_file(…)` (operation `post_dataset_records_from_file_v1_observability_datasets__dataset_id__imports_from_file_post`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -925,12 +897,7 @@ impl<'c> ImportFromFileBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::DatasetImportTask> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/observability/datasets/{}/imports/from-file", crate
-                    ::runtime::http::segment(& self.dataset_id)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/observability/datasets/{}/imports/from-file", crate::runtime::http::segment(&self . dataset_id)));
             req = req.json(&OP_IMPORT_FROM_FILE, &self.body)?;
             Ok(req)
         });
@@ -943,19 +910,19 @@ impl<'c> ImportFromFileBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(ImportFromFileBuilder, crate ::models::DatasetImportTask);
+crate::runtime::into_future!(ImportFromFileBuilder, crate::models::DatasetImportTask);
 
-crate::runtime::operation!(
-    OP_IMPORT_FROM_PLAYGROUND =
-    "post_dataset_records_from_playground_v1_observability_datasets__dataset_id__imports_from_playground_post"
-    "beta.observability.datasets.import_from_playground", POST
-    "/v1/observability/datasets/{dataset_id}/imports/from-playground", [ApiKey],
-    [(400u16, crate ::errors::decode_observability_error), (404u16, crate
-    ::errors::decode_observability_error), (408u16, crate
-    ::errors::decode_observability_error), (409u16, crate
-    ::errors::decode_observability_error), (422u16, crate
-    ::errors::decode_observability_error)], [202u16]
-);
+crate::runtime::operation!(OP_IMPORT_FROM_PLAYGROUND = "post_dataset_records_from_playground_v1_observability_datasets__dataset_id__imports_from_playground_post" "beta.observability.datasets.import_from_playground", POST "/v1/observability/datasets/{dataset_id}/imports/from-playground", [
+    ApiKey,
+], [
+    (400u16, crate::errors::decode_observability_error),
+    (404u16, crate::errors::decode_observability_error),
+    (408u16, crate::errors::decode_observability_error),
+    (409u16, crate::errors::decode_observability_error),
+    (422u16, crate::errors::decode_observability_error),
+], [
+    202u16,
+]);
 
 /// Request builder for `client.beta().observability().datasets().import_from_playground(…)` (operation `post_dataset_records_from_playground_v1_observability_datasets__dataset_id__imports_from_playground_post`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -973,12 +940,7 @@ impl<'c> ImportFromPlaygroundBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::DatasetImportTask> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/observability/datasets/{}/imports/from-playground", crate
-                    ::runtime::http::segment(& self.dataset_id)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/observability/datasets/{}/imports/from-playground", crate::runtime::http::segment(&self . dataset_id)));
             req = req.json(&OP_IMPORT_FROM_PLAYGROUND, &self.body)?;
             Ok(req)
         });
@@ -991,21 +953,19 @@ impl<'c> ImportFromPlaygroundBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    ImportFromPlaygroundBuilder, crate ::models::DatasetImportTask
-);
+crate::runtime::into_future!(ImportFromPlaygroundBuilder, crate::models::DatasetImportTask);
 
-crate::runtime::operation!(
-    OP_IMPORT_FROM_DATASET_RECORDS =
-    "post_dataset_records_from_dataset_v1_observability_datasets__dataset_id__imports_from_dataset_post"
-    "beta.observability.datasets.import_from_dataset_records", POST
-    "/v1/observability/datasets/{dataset_id}/imports/from-dataset", [ApiKey], [(400u16,
-    crate ::errors::decode_observability_error), (404u16, crate
-    ::errors::decode_observability_error), (408u16, crate
-    ::errors::decode_observability_error), (409u16, crate
-    ::errors::decode_observability_error), (422u16, crate
-    ::errors::decode_observability_error)], [202u16]
-);
+crate::runtime::operation!(OP_IMPORT_FROM_DATASET_RECORDS = "post_dataset_records_from_dataset_v1_observability_datasets__dataset_id__imports_from_dataset_post" "beta.observability.datasets.import_from_dataset_records", POST "/v1/observability/datasets/{dataset_id}/imports/from-dataset", [
+    ApiKey,
+], [
+    (400u16, crate::errors::decode_observability_error),
+    (404u16, crate::errors::decode_observability_error),
+    (408u16, crate::errors::decode_observability_error),
+    (409u16, crate::errors::decode_observability_error),
+    (422u16, crate::errors::decode_observability_error),
+], [
+    202u16,
+]);
 
 /// Request builder for `client.beta().observability().datasets().import_from_dataset_records(…)` (operation `post_dataset_records_from_dataset_v1_observability_datasets__dataset_id__imports_from_dataset_post`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -1023,12 +983,7 @@ impl<'c> ImportFromDatasetRecordsBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::DatasetImportTask> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/observability/datasets/{}/imports/from-dataset", crate
-                    ::runtime::http::segment(& self.dataset_id)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/observability/datasets/{}/imports/from-dataset", crate::runtime::http::segment(&self . dataset_id)));
             req = req.json(&OP_IMPORT_FROM_DATASET_RECORDS, &self.body)?;
             Ok(req)
         });
@@ -1041,21 +996,19 @@ impl<'c> ImportFromDatasetRecordsBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    ImportFromDatasetRecordsBuilder, crate ::models::DatasetImportTask
-);
+crate::runtime::into_future!(ImportFromDatasetRecordsBuilder, crate::models::DatasetImportTask);
 
-crate::runtime::operation!(
-    OP_EXPORT_TO_JSONL =
-    "export_dataset_to_jsonl_v1_observability_datasets__dataset_id__exports_to_jsonl_get"
-    "beta.observability.datasets.export_to_jsonl", GET
-    "/v1/observability/datasets/{dataset_id}/exports/to-jsonl", [ApiKey], [(400u16, crate
-    ::errors::decode_observability_error), (404u16, crate
-    ::errors::decode_observability_error), (408u16, crate
-    ::errors::decode_observability_error), (409u16, crate
-    ::errors::decode_observability_error), (422u16, crate
-    ::errors::decode_observability_error)], [200u16]
-);
+crate::runtime::operation!(OP_EXPORT_TO_JSONL = "export_dataset_to_jsonl_v1_observability_datasets__dataset_id__exports_to_jsonl_get" "beta.observability.datasets.export_to_jsonl", GET "/v1/observability/datasets/{dataset_id}/exports/to-jsonl", [
+    ApiKey,
+], [
+    (400u16, crate::errors::decode_observability_error),
+    (404u16, crate::errors::decode_observability_error),
+    (408u16, crate::errors::decode_observability_error),
+    (409u16, crate::errors::decode_observability_error),
+    (422u16, crate::errors::decode_observability_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().observability().datasets().export_to_jsonl(…)` (operation `export_dataset_to_jsonl_v1_observability_datasets__dataset_id__exports_to_jsonl_get`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -1072,33 +1025,26 @@ impl<'c> ExportToJsonlBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::ExportDatasetResponse> {
         let req = crate::runtime::http::build(|| {
-            let req = HttpRequest::new(
-                format!(
-                    "/v1/observability/datasets/{}/exports/to-jsonl", crate
-                    ::runtime::http::segment(& self.dataset_id)
-                ),
-            );
+            let req = HttpRequest::new(format!("/v1/observability/datasets/{}/exports/to-jsonl", crate::runtime::http::segment(&self . dataset_id)));
             Ok(req)
         });
         crate::runtime::http::send_json(self.client, &OP_EXPORT_TO_JSONL, req, self.opts)
     }
 }
 
-crate::runtime::into_future!(
-    ExportToJsonlBuilder, crate ::models::ExportDatasetResponse
-);
+crate::runtime::into_future!(ExportToJsonlBuilder, crate::models::ExportDatasetResponse);
 
-crate::runtime::operation!(
-    OP_FETCH_TASK =
-    "get_dataset_import_task_v1_observability_datasets__dataset_id__tasks__task_id__get"
-    "beta.observability.datasets.fetch_task", GET
-    "/v1/observability/datasets/{dataset_id}/tasks/{task_id}", [ApiKey], [(400u16, crate
-    ::errors::decode_observability_error), (404u16, crate
-    ::errors::decode_observability_error), (408u16, crate
-    ::errors::decode_observability_error), (409u16, crate
-    ::errors::decode_observability_error), (422u16, crate
-    ::errors::decode_observability_error)], [200u16]
-);
+crate::runtime::operation!(OP_FETCH_TASK = "get_dataset_import_task_v1_observability_datasets__dataset_id__tasks__task_id__get" "beta.observability.datasets.fetch_task", GET "/v1/observability/datasets/{dataset_id}/tasks/{task_id}", [
+    ApiKey,
+], [
+    (400u16, crate::errors::decode_observability_error),
+    (404u16, crate::errors::decode_observability_error),
+    (408u16, crate::errors::decode_observability_error),
+    (409u16, crate::errors::decode_observability_error),
+    (422u16, crate::errors::decode_observability_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().observability().datasets().fetch_task(…)` (operation `get_dataset_import_task_v1_observability_datasets__dataset_id__tasks__task_id__get`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -1116,32 +1062,26 @@ impl<'c> FetchTaskBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::DatasetImportTask> {
         let req = crate::runtime::http::build(|| {
-            let req = HttpRequest::new(
-                format!(
-                    "/v1/observability/datasets/{}/tasks/{}", crate
-                    ::runtime::http::segment(& self.dataset_id), crate
-                    ::runtime::http::segment(& self.task_id)
-                ),
-            );
+            let req = HttpRequest::new(format!("/v1/observability/datasets/{}/tasks/{}", crate::runtime::http::segment(&self . dataset_id), crate::runtime::http::segment(&self . task_id)));
             Ok(req)
         });
         crate::runtime::http::send_json(self.client, &OP_FETCH_TASK, req, self.opts)
     }
 }
 
-crate::runtime::into_future!(FetchTaskBuilder, crate ::models::DatasetImportTask);
+crate::runtime::into_future!(FetchTaskBuilder, crate::models::DatasetImportTask);
 
-crate::runtime::operation!(
-    OP_LIST_TASKS =
-    "get_dataset_import_tasks_v1_observability_datasets__dataset_id__tasks_get"
-    "beta.observability.datasets.list_tasks", GET
-    "/v1/observability/datasets/{dataset_id}/tasks", [ApiKey], [(400u16, crate
-    ::errors::decode_observability_error), (404u16, crate
-    ::errors::decode_observability_error), (408u16, crate
-    ::errors::decode_observability_error), (409u16, crate
-    ::errors::decode_observability_error), (422u16, crate
-    ::errors::decode_observability_error)], [200u16]
-);
+crate::runtime::operation!(OP_LIST_TASKS = "get_dataset_import_tasks_v1_observability_datasets__dataset_id__tasks_get" "beta.observability.datasets.list_tasks", GET "/v1/observability/datasets/{dataset_id}/tasks", [
+    ApiKey,
+], [
+    (400u16, crate::errors::decode_observability_error),
+    (404u16, crate::errors::decode_observability_error),
+    (408u16, crate::errors::decode_observability_error),
+    (409u16, crate::errors::decode_observability_error),
+    (422u16, crate::errors::decode_observability_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().observability().datasets().list_tasks(…)` (operation `get_dataset_import_tasks_v1_observability_datasets__dataset_id__tasks_get`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -1156,8 +1096,10 @@ pub struct ListTasksBuilder<'c> {
 
 impl<'c> ListTasksBuilder<'c> {
     crate::runtime::param_setters! {
-        #[doc = " The `page_size` query parameter."] page_size : i64, #[doc =
-        " The `page` query parameter."] page : i64
+        /// The `page_size` query parameter.
+        page_size: i64,
+        /// The `page` query parameter.
+        page: i64,
     }
 
     crate::runtime::request_options!();
@@ -1167,12 +1109,7 @@ impl<'c> ListTasksBuilder<'c> {
         self,
     ) -> crate::Pending<'c, crate::models::ListDatasetImportTasksResponse> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/observability/datasets/{}/tasks", crate
-                    ::runtime::http::segment(& self.dataset_id)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/observability/datasets/{}/tasks", crate::runtime::http::segment(&self . dataset_id)));
             req.query("page_size", &self.page_size);
             req.query("page", &self.page);
             Ok(req)
@@ -1181,6 +1118,4 @@ impl<'c> ListTasksBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(
-    ListTasksBuilder, crate ::models::ListDatasetImportTasksResponse
-);
+crate::runtime::into_future!(ListTasksBuilder, crate::models::ListDatasetImportTasksResponse);

@@ -227,17 +227,17 @@ impl<'c> Records<'c> {
     }
 }
 
-crate::runtime::operation!(
-    OP_FETCH =
-    "get_dataset_record_v1_observability_dataset_records__dataset_record_id__get"
-    "beta.observability.datasets.records.fetch", GET
-    "/v1/observability/dataset-records/{dataset_record_id}", [ApiKey], [(400u16, crate
-    ::errors::decode_observability_error), (404u16, crate
-    ::errors::decode_observability_error), (408u16, crate
-    ::errors::decode_observability_error), (409u16, crate
-    ::errors::decode_observability_error), (422u16, crate
-    ::errors::decode_observability_error)], [200u16]
-);
+crate::runtime::operation!(OP_FETCH = "get_dataset_record_v1_observability_dataset_records__dataset_record_id__get" "beta.observability.datasets.records.fetch", GET "/v1/observability/dataset-records/{dataset_record_id}", [
+    ApiKey,
+], [
+    (400u16, crate::errors::decode_observability_error),
+    (404u16, crate::errors::decode_observability_error),
+    (408u16, crate::errors::decode_observability_error),
+    (409u16, crate::errors::decode_observability_error),
+    (422u16, crate::errors::decode_observability_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().observability().datasets().records().fetch(…)` (operation `get_dataset_record_v1_observability_dataset_records__dataset_record_id__get`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -254,31 +254,26 @@ impl<'c> FetchBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::DatasetRecord> {
         let req = crate::runtime::http::build(|| {
-            let req = HttpRequest::new(
-                format!(
-                    "/v1/observability/dataset-records/{}", crate
-                    ::runtime::http::segment(& self.dataset_record_id)
-                ),
-            );
+            let req = HttpRequest::new(format!("/v1/observability/dataset-records/{}", crate::runtime::http::segment(&self . dataset_record_id)));
             Ok(req)
         });
         crate::runtime::http::send_json(self.client, &OP_FETCH, req, self.opts)
     }
 }
 
-crate::runtime::into_future!(FetchBuilder, crate ::models::DatasetRecord);
+crate::runtime::into_future!(FetchBuilder, crate::models::DatasetRecord);
 
-crate::runtime::operation!(
-    OP_DELETE =
-    "delete_dataset_record_v1_observability_dataset_records__dataset_record_id__delete"
-    "beta.observability.datasets.records.delete", DELETE
-    "/v1/observability/dataset-records/{dataset_record_id}", [ApiKey], [(400u16, crate
-    ::errors::decode_observability_error), (404u16, crate
-    ::errors::decode_observability_error), (408u16, crate
-    ::errors::decode_observability_error), (409u16, crate
-    ::errors::decode_observability_error), (422u16, crate
-    ::errors::decode_observability_error)], [204u16]
-);
+crate::runtime::operation!(OP_DELETE = "delete_dataset_record_v1_observability_dataset_records__dataset_record_id__delete" "beta.observability.datasets.records.delete", DELETE "/v1/observability/dataset-records/{dataset_record_id}", [
+    ApiKey,
+], [
+    (400u16, crate::errors::decode_observability_error),
+    (404u16, crate::errors::decode_observability_error),
+    (408u16, crate::errors::decode_observability_error),
+    (409u16, crate::errors::decode_observability_error),
+    (422u16, crate::errors::decode_observability_error),
+], [
+    204u16,
+]);
 
 /// Request builder for `client.beta().observability().datasets().records().delete(…)` (operation `delete_dataset_record_v1_observability_dataset_records__dataset_record_id__delete`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -295,12 +290,7 @@ impl<'c> DeleteBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, ()> {
         let req = crate::runtime::http::build(|| {
-            let req = HttpRequest::new(
-                format!(
-                    "/v1/observability/dataset-records/{}", crate
-                    ::runtime::http::segment(& self.dataset_record_id)
-                ),
-            );
+            let req = HttpRequest::new(format!("/v1/observability/dataset-records/{}", crate::runtime::http::segment(&self . dataset_record_id)));
             Ok(req)
         });
         crate::runtime::http::send(self.client, &OP_DELETE, req, self.opts)
@@ -309,17 +299,17 @@ impl<'c> DeleteBuilder<'c> {
 
 crate::runtime::into_future!(DeleteBuilder, ());
 
-crate::runtime::operation!(
-    OP_BULK_DELETE =
-    "delete_dataset_records_v1_observability_dataset_records_bulk_delete_post"
-    "beta.observability.datasets.records.bulk_delete", POST
-    "/v1/observability/dataset-records/bulk-delete", [ApiKey], [(400u16, crate
-    ::errors::decode_observability_error), (404u16, crate
-    ::errors::decode_observability_error), (408u16, crate
-    ::errors::decode_observability_error), (409u16, crate
-    ::errors::decode_observability_error), (422u16, crate
-    ::errors::decode_observability_error)], [204u16]
-);
+crate::runtime::operation!(OP_BULK_DELETE = "delete_dataset_records_v1_observability_dataset_records_bulk_delete_post" "beta.observability.datasets.records.bulk_delete", POST "/v1/observability/dataset-records/bulk-delete", [
+    ApiKey,
+], [
+    (400u16, crate::errors::decode_observability_error),
+    (404u16, crate::errors::decode_observability_error),
+    (408u16, crate::errors::decode_observability_error),
+    (409u16, crate::errors::decode_observability_error),
+    (422u16, crate::errors::decode_observability_error),
+], [
+    204u16,
+]);
 
 /// Request builder for `client.beta().observability().datasets().records().bulk_delete(…)` (operation `delete_dataset_records_v1_observability_dataset_records_bulk_delete_post`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -348,17 +338,17 @@ impl<'c> BulkDeleteBuilder<'c> {
 
 crate::runtime::into_future!(BulkDeleteBuilder, ());
 
-crate::runtime::operation!(
-    OP_JUDGE =
-    "judge_dataset_record_v1_observability_dataset_records__dataset_record_id__live_judging_post"
-    "beta.observability.datasets.records.judge", POST
-    "/v1/observability/dataset-records/{dataset_record_id}/live-judging", [ApiKey],
-    [(400u16, crate ::errors::decode_observability_error), (404u16, crate
-    ::errors::decode_observability_error), (408u16, crate
-    ::errors::decode_observability_error), (409u16, crate
-    ::errors::decode_observability_error), (422u16, crate
-    ::errors::decode_observability_error)], [200u16]
-);
+crate::runtime::operation!(OP_JUDGE = "judge_dataset_record_v1_observability_dataset_records__dataset_record_id__live_judging_post" "beta.observability.datasets.records.judge", POST "/v1/observability/dataset-records/{dataset_record_id}/live-judging", [
+    ApiKey,
+], [
+    (400u16, crate::errors::decode_observability_error),
+    (404u16, crate::errors::decode_observability_error),
+    (408u16, crate::errors::decode_observability_error),
+    (409u16, crate::errors::decode_observability_error),
+    (422u16, crate::errors::decode_observability_error),
+], [
+    200u16,
+]);
 
 /// Request builder for `client.beta().observability().datasets().records().judge(…)` (operation `judge_dataset_record_v1_observability_dataset_records__dataset_record_id__live_judging_post`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -376,12 +366,7 @@ impl<'c> JudgeBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, crate::models::JudgeOutput> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/observability/dataset-records/{}/live-judging", crate
-                    ::runtime::http::segment(& self.dataset_record_id)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/observability/dataset-records/{}/live-judging", crate::runtime::http::segment(&self . dataset_record_id)));
             req = req.json(&OP_JUDGE, &self.body)?;
             Ok(req)
         });
@@ -389,19 +374,19 @@ impl<'c> JudgeBuilder<'c> {
     }
 }
 
-crate::runtime::into_future!(JudgeBuilder, crate ::models::JudgeOutput);
+crate::runtime::into_future!(JudgeBuilder, crate::models::JudgeOutput);
 
-crate::runtime::operation!(
-    OP_UPDATE_PAYLOAD =
-    "update_dataset_record_payload_v1_observability_dataset_records__dataset_record_id__payload_put"
-    "beta.observability.datasets.records.update_payload", PUT
-    "/v1/observability/dataset-records/{dataset_record_id}/payload", [ApiKey], [(400u16,
-    crate ::errors::decode_observability_error), (404u16, crate
-    ::errors::decode_observability_error), (408u16, crate
-    ::errors::decode_observability_error), (409u16, crate
-    ::errors::decode_observability_error), (422u16, crate
-    ::errors::decode_observability_error)], [204u16]
-);
+crate::runtime::operation!(OP_UPDATE_PAYLOAD = "update_dataset_record_payload_v1_observability_dataset_records__dataset_record_id__payload_put" "beta.observability.datasets.records.update_payload", PUT "/v1/observability/dataset-records/{dataset_record_id}/payload", [
+    ApiKey,
+], [
+    (400u16, crate::errors::decode_observability_error),
+    (404u16, crate::errors::decode_observability_error),
+    (408u16, crate::errors::decode_observability_error),
+    (409u16, crate::errors::decode_observability_error),
+    (422u16, crate::errors::decode_observability_error),
+], [
+    204u16,
+]);
 
 /// Request builder for `client.beta().observability().datasets().records().update_payload(…)` (operation `update_dataset_record_payload_v1_observability_dataset_records__dataset_record_id__payload_put`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -419,12 +404,7 @@ impl<'c> UpdatePayloadBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, ()> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/observability/dataset-records/{}/payload", crate
-                    ::runtime::http::segment(& self.dataset_record_id)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/observability/dataset-records/{}/payload", crate::runtime::http::segment(&self . dataset_record_id)));
             req = req.json(&OP_UPDATE_PAYLOAD, &self.body)?;
             Ok(req)
         });
@@ -434,17 +414,17 @@ impl<'c> UpdatePayloadBuilder<'c> {
 
 crate::runtime::into_future!(UpdatePayloadBuilder, ());
 
-crate::runtime::operation!(
-    OP_UPDATE_PROPERTIES =
-    "update_dataset_record_properties_v1_observability_dataset_records__dataset_record_id__properties_put"
-    "beta.observability.datasets.records.update_properties", PUT
-    "/v1/observability/dataset-records/{dataset_record_id}/properties", [ApiKey],
-    [(400u16, crate ::errors::decode_observability_error), (404u16, crate
-    ::errors::decode_observability_error), (408u16, crate
-    ::errors::decode_observability_error), (409u16, crate
-    ::errors::decode_observability_error), (422u16, crate
-    ::errors::decode_observability_error)], [204u16]
-);
+crate::runtime::operation!(OP_UPDATE_PROPERTIES = "update_dataset_record_properties_v1_observability_dataset_records__dataset_record_id__properties_put" "beta.observability.datasets.records.update_properties", PUT "/v1/observability/dataset-records/{dataset_record_id}/properties", [
+    ApiKey,
+], [
+    (400u16, crate::errors::decode_observability_error),
+    (404u16, crate::errors::decode_observability_error),
+    (408u16, crate::errors::decode_observability_error),
+    (409u16, crate::errors::decode_observability_error),
+    (422u16, crate::errors::decode_observability_error),
+], [
+    204u16,
+]);
 
 /// Request builder for `client.beta().observability().datasets().records().update_properties(…)` (operation `update_dataset_record_properties_v1_observability_dataset_records__dataset_record_id__properties_put`): set optional inputs, then `.await` it or call `.send()`.
 #[derive(Debug)]
@@ -462,12 +442,7 @@ impl<'c> UpdatePropertiesBuilder<'c> {
     #[inline]
     pub fn send(self) -> crate::Pending<'c, ()> {
         let req = crate::runtime::http::build(|| {
-            let mut req = HttpRequest::new(
-                format!(
-                    "/v1/observability/dataset-records/{}/properties", crate
-                    ::runtime::http::segment(& self.dataset_record_id)
-                ),
-            );
+            let mut req = HttpRequest::new(format!("/v1/observability/dataset-records/{}/properties", crate::runtime::http::segment(&self . dataset_record_id)));
             req = req.json(&OP_UPDATE_PROPERTIES, &self.body)?;
             Ok(req)
         });

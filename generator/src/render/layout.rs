@@ -1,0 +1,313 @@
+//! The generated crate's macro calls, laid out so that a change in the spec is a change of the
+//! same size in the diff: every list in a call (`setters!`' fields, `struct_de!`'s keys,
+//! `constructor!`'s parameters, a union's variants, an operation's errors) has one entry per
+//! line with a trailing comma, and tokens have normal Rust spacing (`Vec<ToolCall>`,
+//! `crate::errors::decode_x`). The formatter (prettyplease) lays a macro's tokens out as running
+//! text, so adding one field re-wraps the whole list: here each call's body becomes a marker
+//! that the formatter prints as is, and [`place`] puts the laid-out body in after formatting,
+//! as `docs::place` does for doc comments.
+
+use proc_macro2::{Delimiter, Spacing, TokenStream, TokenTree};
+use std::cell::RefCell;
+
+/// The marker's prefix: an identifier no generated code uses.
+const MARK: &str = "__sdkgen_macro_body_";
+
+thread_local! {
+    /// The bodies of the file being rendered on this thread, while [`laid_out`] runs.
+    static TABLE: RefCell<Option<Vec<Body>>> = const { RefCell::new(None) };
+}
+
+struct Body {
+    lines: Vec<String>,
+    brace: bool,
+}
+
+/// Runs `render` with macro bodies laid out by [`place`] after formatting.
+pub fn laid_out<T>(render: impl FnOnce() -> T) -> (T, Vec<Vec<String>>, Vec<bool>) {
+    TABLE.with(|t| *t.borrow_mut() = Some(Vec::new()));
+    let out = render();
+    let table = TABLE.with(|t| t.borrow_mut().take()).unwrap_or_default();
+    let braces = table.iter().map(|b| b.brace).collect();
+    (out, table.into_iter().map(|b| b.lines).collect(), braces)
+}
+
+/// A macro call's tokens as the formatter gets them: a marker while [`laid_out`] runs (the body
+/// is kept, laid out), else the tokens themselves. `list`: the body is itself a list (`setters!`)
+/// whose entries go one per line.
+pub fn body(tokens: TokenStream, brace: bool) -> TokenStream {
+    TABLE.with(|t| match t.borrow_mut().as_mut() {
+        Some(table) => {
+            let marker = proc_macro2::Ident::new(&format!("{MARK}{}", table.len()), proc_macro2::Span::call_site());
+            table.push(Body { lines: lay_out(tokens, brace), brace });
+            quote::quote!(#marker)
+        }
+        None => tokens,
+    })
+}
+
+/// A file rendered by `make`, formatted, with its macro bodies laid out.
+pub fn unparse(make: impl FnOnce() -> syn::File) -> anyhow::Result<String> {
+    let (file, bodies, braces) = laid_out(make);
+    place(&prettyplease::unparse(&file), &bodies, &braces)
+}
+
+/// Puts the laid-out bodies in place of their markers in formatted text.
+pub fn place(text: &str, table: &[Vec<String>], braces: &[bool]) -> anyhow::Result<String> {
+    let mut out = String::with_capacity(text.len() + table.iter().flatten().map(|l| l.len() + 12).sum::<usize>());
+    let mut rest = text;
+    while let Some(at) = rest.find(MARK) {
+        let line_start = rest[..at].rfind('\n').map_or(0, |i| i + 1);
+        let indent: String = rest[line_start..].chars().take_while(|c| *c == ' ').collect();
+        let digits = rest[at + MARK.len()..].bytes().take_while(u8::is_ascii_digit).count();
+        let index: usize = rest[at + MARK.len()..at + MARK.len() + digits].parse()?;
+        let lines = table.get(index).ok_or_else(|| anyhow::anyhow!("macro body {index} has no entry (a generator bug)"))?;
+        let after = &rest[at + MARK.len() + digits..];
+        if braces[index] {
+            // `name! {\n<indent>MARKER\n…}`: the marker's line becomes the body's lines.
+            out.push_str(&rest[..line_start]);
+            for (i, l) in lines.iter().enumerate() {
+                if i > 0 {
+                    out.push('\n');
+                }
+                if !l.is_empty() {
+                    out.push_str(&indent);
+                    out.push_str(l);
+                }
+            }
+        } else {
+            // `name!(MARKER)`: the body's first line follows the parenthesis, the others are
+            // indented from the call's line.
+            out.push_str(&rest[..at]);
+            for (i, l) in lines.iter().enumerate() {
+                if i > 0 {
+                    out.push('\n');
+                    out.push_str(&indent);
+                }
+                out.push_str(l);
+            }
+        }
+        rest = after;
+    }
+    out.push_str(rest);
+    // Bodies of items a renderer made and then left out (a provider keeps only the methods of
+    // the operations it serves) have no marker; a marker without a body is an error above.
+    Ok(out)
+}
+
+/// A body's lines, relative to the call's indentation (a brace body's to its own).
+fn lay_out(tokens: TokenStream, brace: bool) -> Vec<String> {
+    let tokens: Vec<TokenTree> = tokens.into_iter().collect();
+    let mut lines = vec![String::new()];
+    if brace {
+        // `setters! { a: T => optional, … }`: the body is a list.
+        for entry in split_commas(&tokens) {
+            // Leading attributes on lines of their own; docs as `///` comments.
+            let mut rest = &entry[..];
+            while let [TokenTree::Punct(p), TokenTree::Group(g), more @ ..] = rest {
+                if p.as_char() != '#' || g.delimiter() != Delimiter::Bracket {
+                    break;
+                }
+                lines.push(attribute_line(g));
+                rest = more;
+            }
+            let mut entry_lines = vec![String::new()];
+            line(rest, &mut entry_lines, "");
+            entry_lines.last_mut().expect("a line").push(',');
+            lines.extend(entry_lines);
+        }
+        lines.remove(0);
+        return lines;
+    }
+    line(&tokens, &mut lines, "");
+    lines
+}
+
+/// An attribute as its own line: `/// text` for a doc, else `#[…]`.
+fn attribute_line(g: &proc_macro2::Group) -> String {
+    let inner: Vec<TokenTree> = g.stream().into_iter().collect();
+    if let [TokenTree::Ident(i), TokenTree::Punct(eq), TokenTree::Literal(l)] = &inner[..] {
+        if i == "doc" && eq.as_char() == '=' {
+            if let Ok(text) = syn::parse_str::<syn::LitStr>(&l.to_string()) {
+                return format!("///{}", text.value()).trim_end().to_string();
+            }
+        }
+    }
+    let mut text = String::from("#[");
+    inline(&inner, &mut text);
+    text.push(']');
+    text
+}
+
+/// The entries of a list: the tokens between top-level commas (a trailing comma ends the last).
+fn split_commas(tokens: &[TokenTree]) -> Vec<Vec<TokenTree>> {
+    let mut out = vec![Vec::new()];
+    for t in tokens {
+        match t {
+            TokenTree::Punct(p) if p.as_char() == ',' => out.push(Vec::new()),
+            _ => out.last_mut().expect("an entry").push(t.clone()),
+        }
+    }
+    out.retain(|e| !e.is_empty());
+    out
+}
+
+/// A token as spacing sees it: punctuation joined (`::`, `=>`), groups whole.
+enum Atom<'t> {
+    Word(String),
+    Punct(String),
+    Group(&'t proc_macro2::Group),
+}
+
+fn atoms(tokens: &[TokenTree]) -> Vec<Atom<'_>> {
+    let mut out: Vec<Atom> = Vec::new();
+    let mut joint = false;
+    for t in tokens {
+        match t {
+            TokenTree::Punct(p) => {
+                match out.last_mut() {
+                    Some(Atom::Punct(prev)) if joint && matches!((prev.as_str(), p.as_char()), (":", ':') | ("=", '>') | ("-", '>')) => {
+                        prev.push(p.as_char())
+                    }
+                    _ => out.push(Atom::Punct(p.as_char().to_string())),
+                }
+                joint = p.spacing() == Spacing::Joint && p.as_char() != '\'';
+                continue;
+            }
+            TokenTree::Ident(i) => out.push(Atom::Word(i.to_string())),
+            TokenTree::Literal(l) => out.push(Atom::Word(l.to_string())),
+            TokenTree::Group(g) => out.push(Atom::Group(g)),
+        }
+        joint = false;
+    }
+    out
+}
+
+/// Whether Rust spacing puts a space between `prev` and `next`; `generic` when `next` is a `<`
+/// or `>` of generic arguments.
+fn spaced(prev: &Atom, next: &Atom, generic: bool) -> bool {
+    match (prev, next) {
+        (Atom::Punct(p), _) if matches!(p.as_str(), "::" | "#" | "&" | "'" | "!") => false,
+        (Atom::Punct(p), _) if p == "<" && generic => false,
+        (_, Atom::Punct(n)) if matches!(n.as_str(), "," | ";" | ":" | "::" | "?") => false,
+        (_, Atom::Punct(n)) if matches!(n.as_str(), "<" | ">") && generic => false,
+        (Atom::Word(_), Atom::Group(g)) if g.delimiter() == Delimiter::Parenthesis => false,
+        (Atom::Punct(p), Atom::Group(g)) if p == ">" && generic && g.delimiter() == Delimiter::Parenthesis => false,
+        _ => true,
+    }
+}
+
+/// Appends `tokens` to the last line: inline with Rust spacing, except that a `[…]` or `{…}`
+/// group directly here (not an attribute's) breaks into one entry per line, indented from
+/// `indent`.
+fn line(tokens: &[TokenTree], lines: &mut Vec<String>, indent: &str) {
+    write(&atoms(tokens), lines, Some(indent));
+}
+
+/// Tokens on one line with Rust spacing.
+fn inline(tokens: &[TokenTree], out: &mut String) {
+    let mut lines = vec![std::mem::take(out)];
+    write(&atoms(tokens), &mut lines, None);
+    *out = lines.pop().unwrap_or_default();
+}
+
+/// Writes atoms onto the last line; `breaking`: the indentation groups break at, or `None` to
+/// keep everything inline.
+fn write(atoms: &[Atom], lines: &mut Vec<String>, breaking: Option<&str>) {
+    let mut generics = 0usize;
+    let mut prev: Option<&Atom> = None;
+    for a in atoms {
+        // A `<` after a name opens generic arguments; its `>` closes them.
+        let generic = match a {
+            Atom::Punct(p) if p == "<" => matches!(prev, Some(Atom::Word(_))),
+            Atom::Punct(p) if p == ">" => generics > 0,
+            _ => false,
+        };
+        let cur = lines.last_mut().expect("a line");
+        if let Some(p) = prev {
+            if spaced(p, a, generic || (generics > 0 && matches!(p, Atom::Punct(x) if x == "<"))) && !cur.is_empty() && !cur.ends_with(' ') {
+                cur.push(' ');
+            }
+        }
+        match a {
+            Atom::Word(w) => cur.push_str(w),
+            Atom::Punct(p) => {
+                cur.push_str(p);
+                if generic && p == "<" {
+                    generics += 1;
+                } else if generic && p == ">" {
+                    generics -= 1;
+                }
+            }
+            Atom::Group(g) => {
+                let inner: Vec<TokenTree> = g.stream().into_iter().collect();
+                let attr = matches!(prev, Some(Atom::Punct(p)) if p == "#");
+                let breaks = matches!(g.delimiter(), Delimiter::Bracket | Delimiter::Brace) && !inner.is_empty() && !attr;
+                match breaking {
+                    Some(indent) if breaks => {
+                        cur.push(if g.delimiter() == Delimiter::Bracket { '[' } else { '{' });
+                        let deeper = format!("{indent}    ");
+                        for entry in split_commas(&inner) {
+                            let mut text = deeper.clone();
+                            inline(&entry, &mut text);
+                            text.push(',');
+                            lines.push(text);
+                        }
+                        lines.push(format!("{indent}{}", if g.delimiter() == Delimiter::Bracket { ']' } else { '}' }));
+                    }
+                    _ => {
+                        let (open, close) = match g.delimiter() {
+                            Delimiter::Parenthesis => ("(", ")"),
+                            Delimiter::Bracket => ("[", "]"),
+                            Delimiter::Brace if inner.is_empty() => ("{", "}"),
+                            Delimiter::Brace => ("{ ", " }"),
+                            Delimiter::None => ("", ""),
+                        };
+                        cur.push_str(open);
+                        let mut text = String::new();
+                        inline(&inner, &mut text);
+                        let cur = lines.last_mut().expect("a line");
+                        cur.push_str(&text);
+                        cur.push_str(close);
+                    }
+                }
+            }
+        }
+        prev = Some(a);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quote::quote;
+
+    fn text(tokens: TokenStream, brace: bool) -> String {
+        lay_out(tokens, brace).join("\n")
+    }
+
+    #[test]
+    fn lists_have_one_entry_per_line_and_rust_spacing() {
+        let setters = quote!(object: String => optional, #[deprecated] calls: Vec<ToolCall> => nullable, usage: crate::models::UsageInfo => optional);
+        assert_eq!(
+            text(setters, true),
+            "object: String => optional,\n#[deprecated]\ncalls: Vec<ToolCall> => nullable,\nusage: crate::models::UsageInfo => optional,"
+        );
+        let params = quote!(#[doc = " The `x` query parameter."] #[doc = ""] x: String);
+        assert_eq!(text(params, true), "/// The `x` query parameter.\n///\nx: String,");
+        let de = quote!(ChatCompletionRequest, [model, messages, response_format = "format"] []);
+        assert_eq!(text(de, false), "ChatCompletionRequest, [\n    model,\n    messages,\n    response_format = \"format\",\n] []");
+        let from = quote!(#[allow(deprecated)] Role { UserRole(UserRole), Many(Vec<Option<Box<UserRole>>>) } str => UserRole);
+        assert_eq!(
+            text(from, false),
+            "#[allow(deprecated)] Role {\n    UserRole(UserRole),\n    Many(Vec<Option<Box<UserRole>>>),\n} str => UserRole"
+        );
+        let op = quote!(OP_X = "x" "a.x", POST "/v1/x", [ApiKey], [(422u16, crate::errors::decode_v)], [200u16], sentinel "[DONE]");
+        assert_eq!(
+            text(op, false),
+            "OP_X = \"x\" \"a.x\", POST \"/v1/x\", [\n    ApiKey,\n], [\n    (422u16, crate::errors::decode_v),\n], [\n    200u16,\n], sentinel \"[DONE]\""
+        );
+        let tagged = quote!(Message, "role" { User = ["user"] plain, Tool = ["tool", "function"] carries(role) });
+        assert_eq!(text(tagged, false), "Message, \"role\" {\n    User = [\"user\"] plain,\n    Tool = [\"tool\", \"function\"] carries(role),\n}");
+    }
+}
