@@ -2,14 +2,14 @@
 //! final message, so nobody hand-merges deltas.
 //!
 //! ```no_run
-//! # async fn demo(client: mistralai::Client) -> mistralai::Result<()> {
-//! use mistralai::models::{ChatCompletionRequest, Message, UserMessage};
+//! # async fn demo(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+//! use mistral_sdk::models::{ChatCompletionRequest, Message, UserMessage};
 //! let request = ChatCompletionRequest::new("mistral-small-latest", vec![Message::from(UserMessage::new("Hello"))]);
 //! // The whole answer:
 //! let text = client.chat().stream(request.clone()).await?.collect_text().await?;
 //! // Or print as it comes and keep everything (text, tool calls, finish reason, usage):
 //! let mut stream = client.chat().stream(request).await?;
-//! let mut so_far = mistralai::completion::Completion::default();
+//! let mut so_far = mistral_sdk::completion::Completion::default();
 //! while let Some(delta) = so_far.next_from(&mut stream).await? {
 //!     print!("{delta}");
 //! }

@@ -9,9 +9,9 @@
 //! refused confirmation all go back to the model as the function's result; the loop goes on.
 //!
 //! ```no_run
-//! # async fn demo(client: mistralai::Client) -> mistralai::Result<()> {
-//! use mistralai::models::{ConversationInputs, ConversationRequest};
-//! use mistralai::run::RunContext;
+//! # async fn demo(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+//! use mistral_sdk::models::{ConversationInputs, ConversationRequest};
+//! use mistral_sdk::run::RunContext;
 //!
 //! #[derive(serde::Deserialize, schemars::JsonSchema)]
 //! struct Weather {
@@ -63,12 +63,12 @@
 //! register are [`Error::Run`] and nothing is sent.
 //!
 //! ```no_run
-//! # async fn demo(client: mistralai::Client, ctx: mistralai::run::RunContext, request: mistralai::models::ConversationRequest) -> mistralai::Result<()> {
-//! use mistralai::run::RunStop;
+//! # async fn demo(client: mistral_sdk::Client, ctx: mistral_sdk::run::RunContext, request: mistral_sdk::models::ConversationRequest) -> mistral_sdk::Result<()> {
+//! use mistral_sdk::run::RunStop;
 //! let result = client.beta().conversations().run(&ctx, request).await?;
 //! if let Some(deferred) = result.deferred {
 //!     let saved = serde_json::to_string(&deferred).expect("serializes"); // ask someone, later:
-//!     let deferred: mistralai::run::Deferred = serde_json::from_str(&saved).expect("decodes");
+//!     let deferred: mistral_sdk::run::Deferred = serde_json::from_str(&saved).expect("decodes");
 //!     let decisions = deferred.deferred_calls.iter().map(|c| c.approve()).collect();
 //!     let result = client.beta().conversations().run_resume(&ctx, deferred, decisions).await?;
 //!     assert_ne!(result.stop, RunStop::MaxRounds);
@@ -79,7 +79,7 @@
 //!
 //! For an answer of a given shape, as the Python SDK's `output_format`: give the run a
 //! `response_format` ([`RunContext::output_format`]; with the `structured-outputs` feature,
-//! `mistralai::structured::response_format::<T>()` makes one from a type) and read the answer
+//! `mistral_sdk::structured::response_format::<T>()` makes one from a type) and read the answer
 //! with [`RunResult::output_as`].
 
 use crate::models::{

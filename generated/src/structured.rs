@@ -7,8 +7,8 @@
 //! as it comes and gives the decoded values at the end.
 //!
 //! ```no_run
-//! # async fn demo(client: mistralai::Client) -> mistralai::Result<()> {
-//! use mistralai::models::{ChatCompletionRequest, Message, UserMessage};
+//! # async fn demo(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+//! use mistral_sdk::models::{ChatCompletionRequest, Message, UserMessage};
 //!
 //! #[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
 //! struct City {
@@ -141,7 +141,7 @@ fn message_text(m: &AssistantMessage) -> String {
 }
 
 fn content_text(content: &MessageContent) -> String {
-    content.text() // from `mistralai::completion`
+    content.text() // from `mistral_sdk::completion`
 }
 
 /// A structured-output request: `.await` it for [`Parsed<T>`]. [`configure`](Self::configure)
@@ -335,7 +335,7 @@ impl<'c, T: DeserializeOwned + Send + 'c> ParsedStream<'c, T> {
     }
 }
 
-/// `parse` and `parse_stream` on a provider client's chat handle (`mistralai::azure::Chat`, …:
+/// `parse` and `parse_stream` on a provider client's chat handle (`mistral_sdk::azure::Chat`, …:
 /// a struct holding `client: &'c crate::Client`), sent through that client's provider.
 macro_rules! provider_chat {
     ($($handle:ident)::+) => {

@@ -63,7 +63,7 @@ pub const HELPERS: &[Helper] = &[
             name: "structured-outputs",
             enables: &["dep:schemars"],
             dependencies: &[SCHEMARS],
-            doc: "`mistralai::structured`: `parse::<T>()` on chat and agents completions, a strict JSON schema from a `schemars::JsonSchema` type",
+            doc: "`mistral_sdk::structured`: `parse::<T>()` on chat and agents completions, a strict JSON schema from a `schemars::JsonSchema` type",
         }),
     },
     Helper {
@@ -73,7 +73,7 @@ pub const HELPERS: &[Helper] = &[
             name: "conversation-run",
             enables: &["dep:schemars"],
             dependencies: &[SCHEMARS],
-            doc: "`mistralai::run`: conversations that run local functions (`client.beta().conversations().run(&ctx, request)`), parameters from `schemars::JsonSchema` types",
+            doc: "`mistral_sdk::run`: conversations that run local functions (`client.beta().conversations().run(&ctx, request)`), parameters from `schemars::JsonSchema` types",
         }),
     },
     Helper {
@@ -86,7 +86,7 @@ pub const HELPERS: &[Helper] = &[
                 r#"tokio-tungstenite = { version = "0.30", default-features = false, features = ["connect", "rustls-tls-webpki-roots"], optional = true }"#,
                 r#"base64 = { version = "0.22", optional = true }"#,
             ],
-            doc: "`mistralai::realtime`: realtime transcription over a WebSocket (`client.audio().realtime(model)`), through `tokio-tungstenite` with rustls",
+            doc: "`mistral_sdk::realtime`: realtime transcription over a WebSocket (`client.audio().realtime(model)`), through `tokio-tungstenite` with rustls",
         }),
     },
 ];

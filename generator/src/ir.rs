@@ -35,7 +35,7 @@ pub struct Ir {
     pub providers: Vec<ProviderClient>,
 }
 
-/// A provider client: its module (`mistralai::<name>`), feature and methods.
+/// A provider client: its module (`mistral_sdk::<name>`), feature and methods.
 #[derive(Debug, Clone, Serialize)]
 pub struct ProviderClient {
     /// The module and feature name (`azure`).
@@ -405,10 +405,10 @@ impl Spelling {
     pub const MODELS: Spelling = Spelling { models: "", krate: "crate" };
     /// Elsewhere in the crate, where no local name may shadow a model: `crate::models::Message`.
     pub const CRATE: Spelling = Spelling { models: "crate::models", krate: "crate" };
-    /// Outside the crate, as users write it: `mistralai::models::Message`.
-    pub const PUBLIC: Spelling = Spelling { models: "mistralai::models", krate: "mistralai" };
-    /// In the contract tests, which import the models: `Message`, `mistralai::FilePart`.
-    pub const TESTS: Spelling = Spelling { models: "", krate: "mistralai" };
+    /// Outside the crate, as users write it: `mistral_sdk::models::Message`.
+    pub const PUBLIC: Spelling = Spelling { models: "mistral_sdk::models", krate: "mistral_sdk" };
+    /// In the contract tests, which import the models: `Message`, `mistral_sdk::FilePart`.
+    pub const TESTS: Spelling = Spelling { models: "", krate: "mistral_sdk" };
 }
 
 impl TypeRef {

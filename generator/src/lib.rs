@@ -1,4 +1,4 @@
-//! `mistral-sdkgen`: generates the `mistralai` Rust SDK from the Mistral OpenAPI 3.1 spec.
+//! `mistral-sdkgen`: generates the `mistral-sdk` Rust SDK from the Mistral OpenAPI 3.1 spec.
 //!
 //! ```text
 //! spec YAML ─load─▶ serde_json::Value ─normalize─▶ openapiv3::OpenAPI ─lower(+overlay)─▶ IR

@@ -10,7 +10,7 @@ use clap::Parser;
 use std::path::PathBuf;
 
 #[derive(Parser)]
-#[command(about = "Generate the mistralai Rust SDK from an OpenAPI 3.1 spec")]
+#[command(about = "Generate the mistral-sdk Rust SDK from an OpenAPI 3.1 spec")]
 struct Args {
     /// The OpenAPI YAML or JSON file.
     #[arg(long)]

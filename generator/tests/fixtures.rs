@@ -426,7 +426,7 @@ fn a_helper_needing_another_is_left_out_without_it() {
 
 /// Every method's doc has an example (`render::example`) on every fixture and published spec
 /// beside the project; one that cannot be built is named here. That they compile is the
-/// generated crate's doctests' job (`cargo test --doc -p mistralai --all-features`).
+/// generated crate's doctests' job (`cargo test --doc -p mistral-sdk --all-features`).
 #[test]
 fn every_method_has_a_doc_example() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");

@@ -31,8 +31,8 @@
 //! and a tool call's arguments decoded into a type with its result message in one line.
 //!
 //! ```no_run
-//! # async fn demo(client: mistralai::Client) -> mistralai::Result<()> {
-//! use mistralai::models::{ChatCompletionRequest, ChatTool, Message, ToolMessage, UserMessage};
+//! # async fn demo(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+//! use mistral_sdk::models::{ChatCompletionRequest, ChatTool, Message, ToolMessage, UserMessage};
 //!
 //! #[derive(serde::Deserialize)]
 //! struct Weather { city: String }

@@ -1,7 +1,7 @@
-//! What everyday code needs in one import: `use mistralai::prelude::*;` brings the client, the
+//! What everyday code needs in one import: `use mistral_sdk::prelude::*;` brings the client, the
 //! error, the request and message types of chat, FIM, agents, embeddings and OCR, and
 //! `futures::StreamExt` (for `.next()` on streams), without the generic names of
-//! `mistralai::models::*` (`File`, `Function`, `Source`, `Tool`) that clash with other crates.
+//! `mistral_sdk::models::*` (`File`, `Function`, `Source`, `Tool`) that clash with other crates.
 //! Each type is there when its API feature is on.
 
 pub use crate::{Client, Error, Nullable, Result};

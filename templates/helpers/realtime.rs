@@ -15,9 +15,9 @@
 //! header, as for every other call.
 //!
 //! ```no_run
-//! # async fn demo(client: mistralai::Client, audio: impl futures::Stream<Item = mistralai::bytes::Bytes> + Send + 'static) -> mistralai::Result<()> {
+//! # async fn demo(client: mistral_sdk::Client, audio: impl futures::Stream<Item = mistral_sdk::bytes::Bytes> + Send + 'static) -> mistral_sdk::Result<()> {
 //! use futures::StreamExt;
-//! use mistralai::realtime::{AudioEncoding, AudioFormat, RealtimeEvent};
+//! use mistral_sdk::realtime::{AudioEncoding, AudioFormat, RealtimeEvent};
 //!
 //! let format = AudioFormat { encoding: AudioEncoding::PcmS16le, sample_rate: 16_000 };
 //! let mut events = client.audio().realtime("voxtral-mini-transcribe-realtime-2602").audio_format(format).transcribe(audio).await?;

@@ -1,5 +1,5 @@
 //! The provider seam: where each call goes and how it is authorized. Mistral's own API is one
-//! [`Provider`]; the cloud clients (`mistralai::azure`, `mistralai::gcp`) are others, and a
+//! [`Provider`]; the cloud clients (`mistral_sdk::azure`, `mistral_sdk::gcp`) are others, and a
 //! gateway of your own can be one too ([`ClientBuilder::provider`](crate::ClientBuilder::provider)).
 //! The send path asks the provider before every attempt and knows nothing else about it.
 

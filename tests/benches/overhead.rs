@@ -3,7 +3,7 @@
 //! and decode the same body into `ModelList`; 10,000 sequential calls each, in interleaved
 //! rounds. Prints medians per call and the ratio (goal: under 1.10).
 
-use mistralai::models::ModelList;
+use mistral_sdk::models::ModelList;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -50,7 +50,7 @@ fn main() {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     rt.block_on(async {
         let uri = server().await;
-        let sdk = mistralai::Client::builder().api_key("bench-key").server(&uri).build().unwrap();
+        let sdk = mistral_sdk::Client::builder().api_key("bench-key").server(&uri).build().unwrap();
         let raw = reqwest::Client::new();
         let url = format!("{uri}/v1/models");
         const ROUNDS: usize = 10;
@@ -80,7 +80,7 @@ fn main() {
         let (s, r) = (median(sdk_t), median(raw_t));
         println!("GET /v1/models on loopback, {} sequential calls each, medians of {ROUNDS} interleaved rounds", ROUNDS * PER_ROUND);
         println!("raw reqwest + serde_json: {:.1} µs per call", r.as_secs_f64() * 1e6);
-        println!("mistralai SDK:            {:.1} µs per call", s.as_secs_f64() * 1e6);
+        println!("mistral-sdk:              {:.1} µs per call", s.as_secs_f64() * 1e6);
         println!("overhead: {:+.1}% (goal: under +10%)", (s.as_secs_f64() / r.as_secs_f64() - 1.0) * 100.0);
     });
 }

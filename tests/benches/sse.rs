@@ -1,6 +1,6 @@
 //! `cargo bench -p sdk-tests --bench sse`: server-sent events throughput on loopback. One server
 //! on 127.0.0.1 answers every request with the same stream of 100,000 chat completion chunks
-//! then `[DONE]`; each reader decodes every chunk into `mistralai::models::CompletionChunk`
+//! then `[DONE]`; each reader decodes every chunk into `mistral_sdk::models::CompletionChunk`
 //! and sums the text:
 //!
 //! - the SDK: `client.chat().stream(request)`;
@@ -16,7 +16,7 @@
 
 use eventsource_stream::Eventsource;
 use futures::StreamExt;
-use mistralai::models::{ChatCompletionRequest, CompletionChunk, Message, UserMessage};
+use mistral_sdk::models::{ChatCompletionRequest, CompletionChunk, Message, UserMessage};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -83,14 +83,14 @@ fn request() -> ChatCompletionRequest {
 }
 
 fn text_len(c: &CompletionChunk) -> usize {
-    use mistralai::models::MessageContent;
+    use mistral_sdk::models::MessageContent;
     match c.choices.first().and_then(|ch| ch.delta.content.as_option()) {
         Some(MessageContent::String(s)) => s.len(),
         _ => 0,
     }
 }
 
-async fn via_sdk(client: &mistralai::Client) -> (usize, usize) {
+async fn via_sdk(client: &mistral_sdk::Client) -> (usize, usize) {
     let mut s = client.chat().stream(request()).await.unwrap();
     let (mut n, mut chars) = (0, 0);
     while let Some(ev) = s.next().await {
@@ -175,7 +175,7 @@ fn main() {
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let body: &'static [u8] = Box::leak(body().into_boxed_slice());
     let uri = rt.block_on(server(body));
-    let sdk = mistralai::Client::builder().api_key("bench-key").server(&uri).build().unwrap();
+    let sdk = mistral_sdk::Client::builder().api_key("bench-key").server(&uri).build().unwrap();
     let http = reqwest::Client::new();
     let rounds = 7;
     let (mut t_sdk, mut t_raw, mut t_es) = (Vec::new(), Vec::new(), Vec::new());
@@ -224,7 +224,7 @@ fn long_lines() {
         let mut times = Vec::new();
         for _ in 0..5 {
             let t = Instant::now();
-            let mut parser = mistralai::runtime::sse::SseParser::new();
+            let mut parser = mistral_sdk::runtime::sse::SseParser::new();
             for chunk in input.chunks(16 << 10) {
                 parser.feed(chunk);
             }

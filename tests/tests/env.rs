@@ -1,7 +1,7 @@
 //! Issue 19: `Client::from_env` reads the server from `MISTRAL_BASE_URL` next to the key (one
 //! test in its own binary: the environment is the process's).
 
-use mistralai::{Client, Error, BASE_URL_ENV};
+use mistral_sdk::{Client, Error, BASE_URL_ENV};
 
 #[test]
 fn the_server_comes_from_mistral_base_url() {

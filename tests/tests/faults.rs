@@ -3,8 +3,8 @@
 //! `bounded`), and none panics.
 
 use futures::StreamExt;
-use mistralai::models::*;
-use mistralai::{Client, Error, RetryPolicy};
+use mistral_sdk::models::*;
+use mistral_sdk::{Client, Error, RetryPolicy};
 use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -456,7 +456,7 @@ async fn five_hundred_concurrent_calls_on_one_client() {
 /// idempotent, still is. A connection closed before any head is retried as before.
 #[tokio::test]
 async fn a_malformed_response_head_is_not_retried_for_a_post() {
-    use mistralai::models::{ChatCompletionRequest, UserMessage};
+    use mistral_sdk::models::{ChatCompletionRequest, UserMessage};
     let fast = RetryPolicy { initial_backoff: Duration::from_millis(1), max_backoff: Duration::from_millis(2), ..RetryPolicy::default() };
     let oversized = format!("HTTP/1.1 200 OK\r\nx-big: {}\r\n\r\n", "a".repeat(512 * 1024)).into_bytes();
     let heads: [(&str, Vec<u8>); 3] = [
@@ -469,13 +469,13 @@ async fn a_malformed_response_head_is_not_retried_for_a_post() {
         let client = Client::builder().api_key("sk-test").server(&server.url).retry_policy(fast.clone()).build().unwrap();
         let request = ChatCompletionRequest::new("m", vec![UserMessage::new("hi").into()]);
         let err = bounded(Duration::from_secs(10), client.chat().complete(request)).await.unwrap_err();
-        assert!(matches!(err, mistralai::Error::Request { .. }), "{what}: {err:?}");
+        assert!(matches!(err, mistral_sdk::Error::Request { .. }), "{what}: {err:?}");
         assert_eq!(server.requests().len(), 1, "{what}: a POST whose answer arrived malformed is sent once");
         // The message says what went wrong, not only reqwest's generic line.
         assert!(err.to_string().matches(": ").count() >= 3, "{what}: {err}");
 
         let err = bounded(Duration::from_secs(10), client.models().retrieve("m")).await.unwrap_err();
-        assert!(matches!(err, mistralai::Error::Connection { .. } | mistralai::Error::Request { .. }), "{what}: {err:?}");
+        assert!(matches!(err, mistral_sdk::Error::Connection { .. } | mistral_sdk::Error::Request { .. }), "{what}: {err:?}");
         assert_eq!(server.requests().len(), 1 + 4, "{what}: a GET is retried (4 attempts)");
     }
 
@@ -484,6 +484,6 @@ async fn a_malformed_response_head_is_not_retried_for_a_post() {
     let client = Client::builder().api_key("sk-test").server(&server.url).retry_policy(fast).build().unwrap();
     let request = ChatCompletionRequest::new("m", vec![UserMessage::new("hi").into()]);
     let err = bounded(Duration::from_secs(10), client.chat().complete(request)).await.unwrap_err();
-    assert!(matches!(err, mistralai::Error::Connection { .. }), "{err:?}");
+    assert!(matches!(err, mistral_sdk::Error::Connection { .. }), "{err:?}");
     assert_eq!(server.requests().len(), 4);
 }

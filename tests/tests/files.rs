@@ -9,9 +9,9 @@ mod common;
 mod cases;
 
 use futures::StreamExt;
-use mistralai::bytes::Bytes;
-use mistralai::models::{FilePurpose, FilesUploadBody};
-use mistralai::{Client, FilePart, RetryPolicy};
+use mistral_sdk::bytes::Bytes;
+use mistral_sdk::models::{FilePurpose, FilesUploadBody};
+use mistral_sdk::{Client, FilePart, RetryPolicy};
 use std::time::Duration;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};

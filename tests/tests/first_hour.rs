@@ -4,8 +4,8 @@
 //! 401 and a 422, storing a response as JSON, loading a request from JSON. If the documented
 //! path stops compiling or working, this test says so.
 
-use mistralai::models::{ApiEndpoint, CreateBatchJobRequest, DocumentURLChunk, EmbeddingRequest, FilePurpose, FilesUploadBody, OCRRequest};
-use mistralai::prelude::*;
+use mistral_sdk::models::{ApiEndpoint, CreateBatchJobRequest, DocumentURLChunk, EmbeddingRequest, FilePurpose, FilesUploadBody, OCRRequest};
+use mistral_sdk::prelude::*;
 use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -91,7 +91,7 @@ struct Weather {
 }
 
 #[tokio::test]
-async fn the_ten_everyday_tasks() -> mistralai::Result<()> {
+async fn the_ten_everyday_tasks() -> mistral_sdk::Result<()> {
     let server = server().await;
     let client = Client::builder().api_key("sk-test").server(server.uri()).build()?;
     let request = ChatCompletionRequest::new("mistral-small-latest", vec![UserMessage::new("Say hello in French").into()]);
@@ -133,7 +133,7 @@ async fn the_ten_everyday_tasks() -> mistralai::Result<()> {
     assert_eq!(vectors, [vec![0.1, 0.2], vec![0.3, 0.4]]);
 
     // 5. A file and a batch job.
-    let file = mistralai::FilePart::from_bytes(b"{}\n".to_vec(), "batch.jsonl");
+    let file = mistral_sdk::FilePart::from_bytes(b"{}\n".to_vec(), "batch.jsonl");
     let uploaded = client.files().upload(FilesUploadBody::new(file).purpose(FilePurpose::Batch)).await?;
     let job = client
         .batch()
@@ -202,7 +202,7 @@ async fn handling_a_401_and_a_422() {
 /// text content prints with `{}`.
 #[test]
 fn nullable_tool_calls_and_content_conveniences() {
-    use mistralai::models::{FunctionCall, FunctionCallArguments};
+    use mistral_sdk::models::{FunctionCall, FunctionCallArguments};
     let n: Nullable<String> = Nullable::Value("x".into());
     assert!(n.is_some() && !n.is_none());
     assert_eq!(n.as_deref(), Some("x"));

@@ -50,10 +50,10 @@ fn generated_crates_compile_standalone_without_warnings() {
         }
         helpers_added.push(format!("{name}: {:?}", generated.ir.helpers));
         let dir = ws.join(name);
-        // Each crate is named `mistralai`; give each a distinct package name in this workspace.
+        // Each crate is named `mistral-sdk`; give each a distinct package name in this workspace.
         let mut files = generated.files;
         let manifest = files.get_mut("Cargo.toml").unwrap();
-        *manifest = manifest.replacen("name = \"mistralai\"", &format!("name = \"mistralai-{}\"", name.replace('_', "-")), 1);
+        *manifest = manifest.replacen("name = \"mistral-sdk\"", &format!("name = \"mistral-sdk-{}\"", name.replace('_', "-")), 1);
         sdkgen::emit::write_tree(&dir, &files).unwrap();
         members.push(format!("\"{name}\""));
     }

@@ -8,8 +8,8 @@ mod common;
 #[rustfmt::skip]
 mod cases;
 
-use mistralai::models::FilesUploadBody;
-use mistralai::{Client, FilePart, RetryPolicy};
+use mistral_sdk::models::FilesUploadBody;
+use mistral_sdk::{Client, FilePart, RetryPolicy};
 use std::time::Instant;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};

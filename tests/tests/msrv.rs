@@ -16,7 +16,7 @@ fn the_declared_rust_version_covers_the_default_dependency_graph() {
     let declared = manifest.lines().find_map(|l| l.strip_prefix("rust-version = ")).expect("rust-version is declared").trim_matches('"').to_string();
 
     let tree = Command::new(env!("CARGO"))
-        .args(["tree", "-p", "mistralai", "-e", "normal", "--prefix", "none", "-f", "{p}", "--offline"])
+        .args(["tree", "-p", "mistral-sdk", "-e", "normal", "--prefix", "none", "-f", "{p}", "--offline"])
         .current_dir(&root)
         .output()
         .unwrap();
@@ -37,7 +37,7 @@ fn the_declared_rust_version_covers_the_default_dependency_graph() {
     for p in metadata["packages"].as_array().unwrap() {
         let key = (p["name"].as_str().unwrap().to_string(), p["version"].as_str().unwrap().to_string());
         let Some(rv) = p["rust_version"].as_str() else { continue };
-        if key.0 != "mistralai" && used.contains(&key) && newest.as_ref().is_none_or(|(v, _)| version(rv) > *v) {
+        if key.0 != "mistral-sdk" && used.contains(&key) && newest.as_ref().is_none_or(|(v, _)| version(rv) > *v) {
             newest = Some((version(rv), format!("{} {} needs Rust {rv}", key.0, key.1)));
         }
     }

@@ -3,7 +3,7 @@
 //! errors ending the stream, and servers that would make a naive loop run forever.
 
 use futures::{StreamExt, TryStreamExt};
-use mistralai::{Client, Error, RetryPolicy};
+use mistral_sdk::{Client, Error, RetryPolicy};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

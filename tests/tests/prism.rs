@@ -10,7 +10,7 @@ mod common;
 mod cases;
 
 use common::root;
-use mistralai::{Client, Error, RetryPolicy};
+use mistral_sdk::{Client, Error, RetryPolicy};
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};

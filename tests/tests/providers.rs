@@ -3,8 +3,8 @@
 //! cache, the typed errors, and retries and timeouts as on the main client.
 
 use futures::StreamExt;
-use mistralai::models::{ChatCompletionRequest, FIMCompletionRequest, Message, OCRRequest, UserMessage};
-use mistralai::{azure, gcp, Error, RetryPolicy};
+use mistral_sdk::models::{ChatCompletionRequest, FIMCompletionRequest, Message, OCRRequest, UserMessage};
+use mistral_sdk::{azure, gcp, Error, RetryPolicy};
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -57,14 +57,14 @@ fn body_of(r: &Request) -> Value {
     serde_json::from_slice(&r.body).unwrap()
 }
 
-async fn stream_text(mut stream: mistralai::EventStream<mistralai::Event<mistralai::models::CompletionChunk>>) -> String {
+async fn stream_text(mut stream: mistral_sdk::EventStream<mistral_sdk::Event<mistral_sdk::models::CompletionChunk>>) -> String {
     let mut text = String::new();
     let mut events = 0;
     while let Some(event) = stream.next().await {
         let event = event.unwrap();
         events += 1;
         for choice in &event.data.choices {
-            if let mistralai::Nullable::Value(mistralai::models::MessageContent::String(s)) = &choice.delta.content {
+            if let mistral_sdk::Nullable::Value(mistral_sdk::models::MessageContent::String(s)) = &choice.delta.content {
                 text.push_str(s);
             }
         }

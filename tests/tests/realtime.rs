@@ -5,9 +5,9 @@
 
 use base64::Engine as _;
 use futures::{SinkExt, StreamExt};
-use mistralai::bytes::Bytes;
-use mistralai::realtime::{AudioEncoding, AudioFormat, RealtimeEvent};
-use mistralai::{Client, Error};
+use mistral_sdk::bytes::Bytes;
+use mistral_sdk::realtime::{AudioEncoding, AudioFormat, RealtimeEvent};
+use mistral_sdk::{Client, Error};
 use serde_json::{json, Value};
 use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -256,7 +256,7 @@ async fn a_handshake_refused_with_401_is_the_http_error() {
     assert_eq!(err.api_error().unwrap().body.as_ref(), br#"{"message":"Unauthorized"}"#);
     assert_eq!(err.api_error().unwrap().headers["content-type"], "application/json", "the refused handshake's headers are kept");
     // The service's error shape: an API error whose message is the service's.
-    assert!(matches!(err, mistralai::Error::Api(_)), "{err:?}");
+    assert!(matches!(err, mistral_sdk::Error::Api(_)), "{err:?}");
     assert_eq!(err.message().as_deref(), Some("Unauthorized"));
     assert!(err.to_string().starts_with("audio.realtime: the API returned 401"), "{err}");
     let sent = request.lock().unwrap().clone();

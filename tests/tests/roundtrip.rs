@@ -3,7 +3,7 @@
 
 mod common;
 use common::*;
-use mistralai::models::*;
+use mistral_sdk::models::*;
 use serde_json::json;
 
 /// Examples that violate their own schema in the published spec. Each entry is checked: the test
@@ -19,7 +19,7 @@ fn every_spec_example_round_trips() {
     let mut failures = Vec::new();
     let mut known_seen = Vec::new();
     for ex in &ir.examples {
-        let problem = match mistralai::roundtrip::roundtrip(&ex.rust_type, ex.value.clone()) {
+        let problem = match mistral_sdk::roundtrip::roundtrip(&ex.rust_type, ex.value.clone()) {
             None => Some(format!("no round-trip entry for `{}` (generated/ is stale?)", ex.rust_type)),
             Some(Err(e)) => Some(format!("{} as `{}`: {e}", ex.value, ex.rust_type)),
             Some(Ok(back)) if !json_eq(&back, &ex.value) => Some(format!("`{}` re-encodes {} as {back}", ex.rust_type, ex.value)),
@@ -107,7 +107,7 @@ fn optional_nullable_fields_are_tri_state() {
     assert_eq!(v["temperature"], json!(0.3));
     assert!(v.get("top_p").is_none(), "absent fields are not sent: {v}");
     let mut req = req;
-    req.top_p = mistralai::Nullable::Null;
+    req.top_p = mistral_sdk::Nullable::Null;
     assert_eq!(serde_json::to_value(&req).unwrap()["top_p"], json!(null));
     let back: ChatCompletionRequest = serde_json::from_value(json!({"model": "m", "messages": [], "top_p": null})).unwrap();
     assert!(back.top_p.is_null());
@@ -195,7 +195,7 @@ fn every_discriminated_union_writes_its_tag() {
                 }
                 other => sample(&ir, other, 0),
             };
-            let Some(result) = mistralai::roundtrip::tagged_variant(&def.name, &v.rust, value.clone()) else {
+            let Some(result) = mistral_sdk::roundtrip::tagged_variant(&def.name, &v.rust, value.clone()) else {
                 failures.push(format!("{}::{}: no entry (generated/ is stale?)", def.name, v.rust));
                 continue;
             };

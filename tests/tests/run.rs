@@ -4,9 +4,9 @@
 //! confirmation), the round limit, and the streamed variant.
 
 use futures::StreamExt;
-use mistralai::models::{ConversationEntry, ConversationInputs, ConversationRequest, ConversationStreamRequest};
-use mistralai::run::{Confirmation, DeferralReason, Deferred, RunContext, RunEvent, RunStop};
-use mistralai::Client;
+use mistral_sdk::models::{ConversationEntry, ConversationInputs, ConversationRequest, ConversationStreamRequest};
+use mistral_sdk::run::{Confirmation, DeferralReason, Deferred, RunContext, RunEvent, RunStop};
+use mistral_sdk::Client;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -292,12 +292,12 @@ async fn an_output_format_goes_with_every_request_and_the_answer_decodes() {
     ])
     .await;
     let client = Client::builder().api_key("k").server(server.uri()).build().unwrap();
-    let format = mistralai::structured::response_format::<Answer>();
+    let format = mistral_sdk::structured::response_format::<Answer>();
     let ctx = context().output_format(format);
     // The request's own completion arguments are kept; only the response format is replaced.
     let request = ConversationRequest::new(ConversationInputs::String("Paris?".into()))
         .model("m")
-        .completion_args(mistralai::models::CompletionArgs::default().temperature(0.2));
+        .completion_args(mistral_sdk::models::CompletionArgs::default().temperature(0.2));
     let result = client.beta().conversations().run(&ctx, request).await.unwrap();
     assert_eq!(result.output_as::<Answer>().unwrap(), Answer { city: "Paris".into(), celsius: 21 });
 
@@ -319,7 +319,7 @@ async fn an_output_format_goes_with_every_request_and_the_answer_decodes() {
     let client = Client::builder().api_key("k").server(server.uri()).build().unwrap();
     let result = client.beta().conversations().run_append(&context(), "conv_1", ConversationInputs::String("?".into())).await.unwrap();
     match result.output_as::<Answer>() {
-        Err(mistralai::Error::Parse { text, .. }) => assert_eq!(text, "It is warm."),
+        Err(mistral_sdk::Error::Parse { text, .. }) => assert_eq!(text, "It is warm."),
         other => panic!("expected Error::Parse, got {other:?}"),
     }
     assert!(script.seen.lock().unwrap()[0].1.get("completion_args").is_none());
@@ -354,7 +354,7 @@ async fn pending_and_unregistered_calls_stop_the_run_and_resume_from_json() {
         .function("transfer", "Moves money", |t: Transfer| async move { Ok::<_, String>(format!("sent {}", t.amount)) })
         .require_confirmation("transfer");
     // `lookup` is declared by the caller, not registered in the context.
-    let lookup = mistralai::models::AgentTool::Function(mistralai::models::FunctionTool::new(mistralai::models::Function::new(
+    let lookup = mistral_sdk::models::AgentTool::Function(mistral_sdk::models::FunctionTool::new(mistral_sdk::models::Function::new(
         "lookup",
         std::collections::BTreeMap::new(),
     )));
@@ -402,7 +402,7 @@ async fn pending_and_unregistered_calls_stop_the_run_and_resume_from_json() {
     let calls = &restored.deferred_calls;
     let all_but = |skip: usize| calls.iter().enumerate().filter(|(i, _)| *i != skip).map(|(_, c)| c.approve()).collect::<Vec<_>>();
     let mut unknown = all_but(99);
-    unknown[0] = mistralai::run::Decision::Reject { tool_call_id: "nope".into(), message: "x".into() };
+    unknown[0] = mistral_sdk::run::Decision::Reject { tool_call_id: "nope".into(), message: "x".into() };
     let errors = [
         (unknown, "no deferred call has the id `nope`"),
         (all_but(1), "no decision for the call `c2`"),
@@ -412,7 +412,7 @@ async fn pending_and_unregistered_calls_stop_the_run_and_resume_from_json() {
     ];
     for (decisions, want) in errors {
         match conversations.run_resume(&ctx, restored.clone(), decisions).await {
-            Err(e @ mistralai::Error::Run { .. }) => assert!(e.to_string().contains(want), "{e} should say {want}"),
+            Err(e @ mistral_sdk::Error::Run { .. }) => assert!(e.to_string().contains(want), "{e} should say {want}"),
             other => panic!("expected Error::Run ({want}), got {other:?}"),
         }
     }
@@ -574,7 +574,7 @@ async fn a_run_on_an_agent_declares_the_functions_on_the_agent() {
     // A pinned version is never updated.
     script.n.store(0, Ordering::SeqCst);
     let other = RunContext::new().function("get_time", "The time", |_: Weather| async move { Ok::<_, String>("noon") });
-    let pinned = request.agent_version(mistralai::models::AgentVersion::Integer(1));
+    let pinned = request.agent_version(mistral_sdk::models::AgentVersion::Integer(1));
     client.beta().conversations().run(&other, pinned).await.unwrap();
     assert_eq!(updates.lock().unwrap().len(), 1);
 }

@@ -3,8 +3,8 @@
 
 mod common;
 use common::json_eq;
-use mistralai::errors::ErrorBody;
-use mistralai::{Client, Error, RetryPolicy};
+use mistral_sdk::errors::ErrorBody;
+use mistral_sdk::{Client, Error, RetryPolicy};
 use serde_json::json;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -156,7 +156,7 @@ async fn decodes_a_422_validation_error() {
     let server = MockServer::start().await;
     let body = json!({"detail": [{"loc": ["body", "model"], "msg": "Field required", "type": "missing"}]});
     Mock::given(method("POST")).and(path("/v1/chat/completions")).respond_with(ResponseTemplate::new(422).set_body_json(&body)).mount(&server).await;
-    let req = mistralai::models::ChatCompletionRequest::new("m", vec![]);
+    let req = mistral_sdk::models::ChatCompletionRequest::new("m", vec![]);
     let err = client(&server.uri()).chat().complete(req).await.unwrap_err();
     let Error::Api(api) = &err else { panic!("{err:?}") };
     assert_eq!(api.status.as_u16(), 422);
@@ -200,7 +200,7 @@ async fn undeclared_statuses_with_the_service_error_shape_are_api_errors() {
             .respond_with(ResponseTemplate::new(status).set_body_json(&body).insert_header("x-request-id", "req-42"))
             .mount(&server)
             .await;
-        let req = mistralai::models::ChatCompletionRequest::new("m", vec![]);
+        let req = mistral_sdk::models::ChatCompletionRequest::new("m", vec![]);
         let err = client(&server.uri()).chat().complete(req).retry(RetryPolicy::none()).await.unwrap_err();
         let Error::Api(api) = &err else { panic!("{status}: {err:?}") };
         assert_eq!(api.status.as_u16(), status);
@@ -301,7 +301,7 @@ async fn auth_schemes_user_agent_and_base_path() {
     Mock::given(method("GET"))
         .and(path("/proxy/v1/admin/users"))
         .and(header("authorization", "Bearer admin-secret"))
-        .and(header("user-agent", concat!("mistralai-rust/", "0.1.0")))
+        .and(header("user-agent", concat!("mistral-sdk-rust/", "0.1.0")))
         .respond_with(ResponseTemplate::new(500))
         .mount(&server)
         .await;
@@ -326,12 +326,12 @@ async fn auth_schemes_user_agent_and_base_path() {
 #[tokio::test]
 async fn hooks_see_and_change_requests_and_responses() {
     struct AddHeader(Arc<AtomicUsize>);
-    impl mistralai::Hook for AddHeader {
-        fn on_request(&self, _: &mistralai::HookContext, req: &mut mistralai::reqwest::Request) -> Result<(), Error> {
+    impl mistral_sdk::Hook for AddHeader {
+        fn on_request(&self, _: &mistral_sdk::HookContext, req: &mut mistral_sdk::reqwest::Request) -> Result<(), Error> {
             req.headers_mut().insert("x-trace", "abc".parse().unwrap());
             Ok(())
         }
-        fn on_response(&self, ctx: &mistralai::HookContext, _: &mut mistralai::reqwest::Response) {
+        fn on_response(&self, ctx: &mistral_sdk::HookContext, _: &mut mistral_sdk::reqwest::Response) {
             assert_eq!(ctx.operation, "list_models_v1_models_get");
             self.0.fetch_add(1, Ordering::SeqCst);
         }

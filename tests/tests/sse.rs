@@ -3,8 +3,8 @@
 //! `streaming.rs`.
 
 use futures::StreamExt;
-use mistralai::runtime::sse::{RawEvent, SseParser};
-use mistralai::{Error, Event, EventStream};
+use mistral_sdk::runtime::sse::{RawEvent, SseParser};
+use mistral_sdk::{Error, Event, EventStream};
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 

@@ -16,7 +16,7 @@ mod sse_server;
 
 use common::contract::{Case, SeenEvent, IDLE_TIMEOUT_MS};
 use futures::StreamExt;
-use mistralai::{Client, RetryPolicy};
+use mistral_sdk::{Client, RetryPolicy};
 use serde_json::Value;
 use sse_server::{After, Script, SseServer};
 use std::time::Duration;
@@ -327,8 +327,8 @@ async fn dropping_the_stream_closes_the_connection() {
     report(failures);
 }
 
-fn chat_request() -> mistralai::models::ChatCompletionRequest {
-    use mistralai::models::{ChatCompletionRequest, Message, UserMessage};
+fn chat_request() -> mistral_sdk::models::ChatCompletionRequest {
+    use mistral_sdk::models::{ChatCompletionRequest, Message, UserMessage};
     ChatCompletionRequest::new("mistral-small-latest", vec![Message::from(UserMessage::new("Hello"))])
 }
 
@@ -346,7 +346,7 @@ const CHAT_STREAM: &str = concat!(
 
 #[tokio::test]
 async fn a_chat_stream_collects_into_text_tool_calls_and_usage() {
-    use mistralai::models::{CompletionResponseStreamChoiceFinishReason, FunctionCallArguments};
+    use mistral_sdk::models::{CompletionResponseStreamChoiceFinishReason, FunctionCallArguments};
     let server = SseServer::start().await;
     let client = client(&server.url);
     server.set(Script { pieces: CHAT_STREAM.as_bytes().chunks(13).map(<[u8]>::to_vec).collect(), after: After::End, gap: Duration::ZERO });
@@ -364,7 +364,7 @@ async fn a_chat_stream_collects_into_text_tool_calls_and_usage() {
 
     // Delta by delta, as an app prints them.
     let mut stream = client.chat().stream(chat_request()).await.unwrap();
-    let mut so_far = mistralai::completion::Completion::default();
+    let mut so_far = mistral_sdk::completion::Completion::default();
     let mut deltas = Vec::new();
     while let Some(d) = so_far.next_from(&mut stream).await.unwrap() {
         deltas.push(d);
@@ -382,14 +382,14 @@ async fn a_chat_stream_cut_before_done_is_a_truncation_error_in_the_collectors()
     for after in [After::End, After::Cut] {
         server.set(Script { pieces: vec![cut.as_bytes().to_vec()], after: after.clone(), gap: Duration::ZERO });
         match client.chat().stream(chat_request()).await.unwrap().collect_text().await {
-            Err(mistralai::Error::Stream { message, .. }) => {
+            Err(mistral_sdk::Error::Stream { message, .. }) => {
                 assert!(message.contains("truncated") || message.contains("reading"), "{after:?}: {message}")
             }
             other => panic!("{after:?}: expected a truncation error, got {other:?}"),
         }
         server.set(Script { pieces: vec![cut.as_bytes().to_vec()], after: after.clone(), gap: Duration::ZERO });
         let err = client.chat().stream(chat_request()).await.unwrap().collect_completion().await.unwrap_err();
-        assert!(matches!(err, mistralai::Error::Stream { .. }), "{after:?}: {err}");
+        assert!(matches!(err, mistral_sdk::Error::Stream { .. }), "{after:?}: {err}");
     }
     // The same bytes with `[DONE]` are a complete answer.
     server.set(Script { pieces: vec![CHAT_STREAM.as_bytes().to_vec()], after: After::End, gap: Duration::ZERO });
@@ -467,7 +467,7 @@ async fn a_per_call_idle_timeout_wins_over_the_client_s() {
 /// default-built streaming request must not get a JSON answer.
 #[tokio::test]
 async fn conversation_requests_send_the_stream_flag_their_schema_fixes() {
-    use mistralai::models::{
+    use mistral_sdk::models::{
         ConversationAppendRequest, ConversationAppendStreamRequest, ConversationInputs, ConversationRequest, ConversationRestartRequest,
         ConversationRestartStreamRequest, ConversationStreamRequest,
     };

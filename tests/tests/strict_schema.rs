@@ -5,7 +5,7 @@
 //! JSON Schema validator (`jsonschema`, draft 2020-12), every object schema is closed, and a
 //! value with an unknown key is rejected where serde would not write one.
 
-use mistralai::structured::json_schema;
+use mistral_sdk::structured::json_schema;
 use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::{json, Value};

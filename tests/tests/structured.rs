@@ -3,9 +3,9 @@
 //! vectors), the decoded values, and the typed error that keeps content that does not decode.
 
 use futures::StreamExt;
-use mistralai::models::{AgentsCompletionRequest, ChatCompletionRequest, Message, UserMessage};
-use mistralai::structured::{json_schema, StructuredEvent};
-use mistralai::{Client, Error};
+use mistral_sdk::models::{AgentsCompletionRequest, ChatCompletionRequest, Message, UserMessage};
+use mistral_sdk::structured::{json_schema, StructuredEvent};
+use mistral_sdk::{Client, Error};
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -100,7 +100,7 @@ async fn serve(at: &str, answer: ResponseTemplate) -> (MockServer, Recorder) {
 }
 
 fn client(uri: &str) -> Client {
-    Client::builder().api_key("k").server(uri).retry_policy(mistralai::RetryPolicy::none()).build().unwrap()
+    Client::builder().api_key("k").server(uri).retry_policy(mistral_sdk::RetryPolicy::none()).build().unwrap()
 }
 
 fn request() -> ChatCompletionRequest {
@@ -303,7 +303,7 @@ async fn parse_stream_takes_the_per_call_options() {
     // A 503 with retries off is one request and the typed error.
     let (server, rec) = serve("/v1/chat/completions", ResponseTemplate::new(503)).await;
     let c = Client::builder().api_key("k").server(server.uri()).build().unwrap();
-    let err = c.chat().parse_stream::<Itinerary>(request()).configure(|b| b.retry(mistralai::RetryPolicy::none())).await.unwrap_err();
+    let err = c.chat().parse_stream::<Itinerary>(request()).configure(|b| b.retry(mistral_sdk::RetryPolicy::none())).await.unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(503), "{err}");
     assert_eq!(rec.bodies.lock().unwrap().len(), 1);
 
@@ -319,13 +319,13 @@ async fn parse_stream_takes_the_per_call_options() {
 #[tokio::test]
 async fn provider_clients_parse_and_parse_stream() {
     let (server, rec) = serve("/models/chat/completions", ResponseTemplate::new(200).set_body_json(completion(&[TRIP]))).await;
-    let azure = mistralai::azure::Client::builder().endpoint(format!("{}/models", server.uri())).api_key("az").build().unwrap();
+    let azure = mistral_sdk::azure::Client::builder().endpoint(format!("{}/models", server.uri())).api_key("az").build().unwrap();
     let parsed = azure.chat().parse::<Itinerary>(request()).await.unwrap();
     assert_eq!(parsed.value(), &trip());
     assert_eq!(rec.bodies.lock().unwrap()[0]["response_format"]["json_schema"]["name"], "Itinerary");
 
     let (server, rec) = serve("/models/chat/completions", sse(&[&TRIP[..10], &TRIP[10..]])).await;
-    let azure = mistralai::azure::Client::builder().endpoint(format!("{}/models", server.uri())).api_key("az").build().unwrap();
+    let azure = mistral_sdk::azure::Client::builder().endpoint(format!("{}/models", server.uri())).api_key("az").build().unwrap();
     let values = azure.chat().parse_stream::<Itinerary>(request()).configure(|b| b.header("x-trace", "az")).await.unwrap().values().await.unwrap();
     assert_eq!(values, [trip()]);
     assert_eq!(rec.headers.lock().unwrap()[0].as_deref(), Some("az"));
@@ -333,11 +333,11 @@ async fn provider_clients_parse_and_parse_stream() {
 
     let at = "/v1/projects/p1/locations/europe-west4/publishers/mistralai/models/mistral-small-latest:rawPredict";
     let (server, rec) = serve(at, ResponseTemplate::new(200).set_body_json(completion(&[TRIP]))).await;
-    let gcp = mistralai::gcp::Client::builder().server(server.uri()).project_id("p1").access_token("tok").build().unwrap();
+    let gcp = mistral_sdk::gcp::Client::builder().server(server.uri()).project_id("p1").access_token("tok").build().unwrap();
     assert_eq!(gcp.chat().parse::<Itinerary>(request()).await.unwrap().into_value(), trip());
     assert_eq!(rec.bodies.lock().unwrap()[0]["response_format"]["type"], "json_schema");
     let at = "/v1/projects/p1/locations/europe-west4/publishers/mistralai/models/mistral-small-latest:streamRawPredict";
     let (server, _) = serve(at, sse(&[TRIP])).await;
-    let gcp = mistralai::gcp::Client::builder().server(server.uri()).project_id("p1").access_token("tok").build().unwrap();
+    let gcp = mistral_sdk::gcp::Client::builder().server(server.uri()).project_id("p1").access_token("tok").build().unwrap();
     assert_eq!(gcp.chat().parse_stream::<Itinerary>(request()).await.unwrap().values().await.unwrap(), [trip()]);
 }

@@ -274,7 +274,7 @@ fn export_baseline(rev: &str, dir: &Path) -> Result<()> {
         bail!("unpacking generated/ of {rev}");
     }
     let manifest = dir.join("Cargo.toml");
-    let text = std::fs::read_to_string(&manifest)?.replacen("name = \"mistralai\"", "name = \"mistralai-baseline\"", 1);
+    let text = std::fs::read_to_string(&manifest)?.replacen("name = \"mistral-sdk\"", "name = \"mistral-sdk-baseline\"", 1);
     std::fs::write(&manifest, format!("{text}\n[workspace]\n"))?;
     if let Ok(lock) = std::fs::read(root().join("Cargo.lock")) {
         std::fs::write(dir.join("Cargo.lock"), lock)?;
@@ -297,19 +297,19 @@ fn bench_compile(runs: usize, baseline: Option<&str>) -> Result<()> {
         run(&mut dep)?;
     }
     // Dependencies first, so only the crates themselves are timed.
-    run(cargo().env("CARGO_INCREMENTAL", "0").args(["build", "-p", "mistralai", "--quiet"]))?;
-    run(cargo().env("CARGO_INCREMENTAL", "0").args(["build", "-p", "mistralai", "--quiet"]).args(CHAT_ONLY))?;
+    run(cargo().env("CARGO_INCREMENTAL", "0").args(["build", "-p", "mistral-sdk", "--quiet"]))?;
+    run(cargo().env("CARGO_INCREMENTAL", "0").args(["build", "-p", "mistral-sdk", "--quiet"]).args(CHAT_ONLY))?;
     let mut dep = cargo();
     dep.current_dir(&reference).env("CARGO_TARGET_DIR", &target).env("CARGO_INCREMENTAL", "0").args(["build", "--quiet"]);
     run(&mut dep)?;
     let (mut sdk, mut chat, mut reff, mut base) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     // Interleaved, so a slower moment of the machine touches every crate alike.
     for _ in 0..runs {
-        sdk.push(time_build(&root(), "mistralai", &target, &[])?);
-        chat.push(time_build(&root(), "mistralai", &target, CHAT_ONLY)?);
+        sdk.push(time_build(&root(), "mistral-sdk", &target, &[])?);
+        chat.push(time_build(&root(), "mistral-sdk", &target, CHAT_ONLY)?);
         reff.push(time_build(&reference, "reference-serde-crate", &target, &[])?);
         if baseline.is_some() {
-            base.push(time_build(&base_dir, "mistralai-baseline", &target, &[])?);
+            base.push(time_build(&base_dir, "mistral-sdk-baseline", &target, &[])?);
         }
     }
     let (s, c, r) = (median(sdk.clone()), median(chat.clone()), median(reff.clone()));
@@ -347,7 +347,7 @@ fn check_features() -> Result<()> {
         let status = cargo()
             .env("CARGO_TARGET_DIR", &target)
             .env("RUSTFLAGS", "-D warnings")
-            .args(["check", "-p", "mistralai", "--quiet", "--locked"])
+            .args(["check", "-p", "mistral-sdk", "--quiet", "--locked"])
             .args(args)
             .status()
             .context("running cargo check")?;

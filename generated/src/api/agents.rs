@@ -22,8 +22,8 @@ impl<'c> Agents<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::{AgentsCompletionRequest, Message, UserMessage};
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::{AgentsCompletionRequest, Message, UserMessage};
     ///
     /// let request = AgentsCompletionRequest::new(
     ///     vec![
@@ -60,9 +60,9 @@ impl<'c> Agents<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// use futures::StreamExt;
-    /// use mistralai::models::{AgentsCompletionRequest, Message, UserMessage};
+    /// use mistral_sdk::models::{AgentsCompletionRequest, Message, UserMessage};
     ///
     /// let request = AgentsCompletionRequest::new(
     ///     vec![

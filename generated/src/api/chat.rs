@@ -22,8 +22,8 @@ impl<'c> Chat<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::{ChatCompletionRequest, Message, UserMessage};
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::{ChatCompletionRequest, Message, UserMessage};
     ///
     /// let request = ChatCompletionRequest::new(
     ///     "mistral-large-latest",
@@ -60,9 +60,9 @@ impl<'c> Chat<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// use futures::StreamExt;
-    /// use mistralai::models::{ChatCompletionRequest, Message, UserMessage};
+    /// use mistral_sdk::models::{ChatCompletionRequest, Message, UserMessage};
     ///
     /// let request = ChatCompletionRequest::new(
     ///     "mistral-large-latest",

@@ -20,8 +20,8 @@ impl<'c> Classifiers<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::ClassificationRequest;
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::ClassificationRequest;
     ///
     /// let request = ClassificationRequest::new("mistral-moderation-latest", "<input>");
     /// let response = client.classifiers().moderate(request).await?;
@@ -49,8 +49,8 @@ impl<'c> Classifiers<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::{ChatModerationRequest, ChatModerationRequestInput, Message, SystemMessage};
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::{ChatModerationRequest, ChatModerationRequestInput, Message, SystemMessage};
     ///
     /// let request = ChatModerationRequest::new(
     ///     ChatModerationRequestInput::MessageList(
@@ -83,8 +83,8 @@ impl<'c> Classifiers<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::ClassificationRequest;
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::ClassificationRequest;
     ///
     /// let request = ClassificationRequest::new("mistral-moderation-latest", "<input>");
     /// let response = client.classifiers().classify(request).await?;
@@ -112,8 +112,8 @@ impl<'c> Classifiers<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::{ChatClassificationRequest, ChatClassificationRequestInputs, InstructRequest, Message, SystemMessage};
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::{ChatClassificationRequest, ChatClassificationRequestInputs, InstructRequest, Message, SystemMessage};
     ///
     /// let request = ChatClassificationRequest::new(
     ///     "<model>",

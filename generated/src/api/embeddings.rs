@@ -20,8 +20,8 @@ impl<'c> Embeddings<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::EmbeddingRequest;
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::EmbeddingRequest;
     ///
     /// let request = EmbeddingRequest::new(
     ///     "mistral-embed",

@@ -22,7 +22,7 @@ impl<'c> Events<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// use futures::StreamExt;
     ///
     /// let mut stream = client.events().get_stream_events().await?;
@@ -61,7 +61,7 @@ impl<'c> Events<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.events().get_workflow_events().await?;
     /// println!("{response:?}");
     /// # Ok(())

@@ -20,7 +20,7 @@ impl<'c> Files<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.files().list().await?;
     /// println!("{response:?}");
     /// # Ok(())
@@ -54,11 +54,11 @@ impl<'c> Files<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::FilesUploadBody;
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::FilesUploadBody;
     ///
     /// let request = FilesUploadBody::new(
-    ///     mistralai::FilePart::from_path("path/to/file").await?,
+    ///     mistral_sdk::FilePart::from_path("path/to/file").await?,
     /// );
     /// let response = client.files().upload(request).await?;
     /// println!("{response:?}");
@@ -82,7 +82,7 @@ impl<'c> Files<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.files().retrieve("<file_id>").await?;
     /// println!("{response:?}");
     /// # Ok(())
@@ -105,7 +105,7 @@ impl<'c> Files<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.files().delete("<file_id>").await?;
     /// println!("{response:?}");
     /// # Ok(())
@@ -128,7 +128,7 @@ impl<'c> Files<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.files().download("<file_id>").await?;
     /// println!("{response:?}");
     /// # Ok(())
@@ -149,7 +149,7 @@ impl<'c> Files<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.files().get_signed_url("<file_id>").await?;
     /// println!("{response:?}");
     /// # Ok(())

@@ -24,8 +24,8 @@ impl<'c> Fim<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::FIMCompletionRequest;
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::FIMCompletionRequest;
     ///
     /// let request = FIMCompletionRequest::new("codestral-latest", "def");
     /// let response = client.fim().complete(request).await?;
@@ -59,9 +59,9 @@ impl<'c> Fim<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// use futures::StreamExt;
-    /// use mistralai::models::FIMCompletionRequest;
+    /// use mistral_sdk::models::FIMCompletionRequest;
     ///
     /// let request = FIMCompletionRequest::new("codestral-latest", "def");
     /// let mut stream = client.fim().stream(request).await?;

@@ -22,7 +22,7 @@ impl<'c> Models<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.models().list().await?;
     /// println!("{response:?}");
     /// # Ok(())
@@ -48,7 +48,7 @@ impl<'c> Models<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.models().retrieve("<model_id>").await?;
     /// println!("{response:?}");
     /// # Ok(())
@@ -73,7 +73,7 @@ impl<'c> Models<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.models().delete("<model_id>").await?;
     /// println!("{response:?}");
     /// # Ok(())
@@ -96,8 +96,8 @@ impl<'c> Models<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::UpdateModelRequest;
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::UpdateModelRequest;
     ///
     /// let request = UpdateModelRequest::default();
     /// let response = client.models().update("<model_id>", request).await?;
@@ -127,7 +127,7 @@ impl<'c> Models<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.models().archive("<model_id>").await?;
     /// println!("{response:?}");
     /// # Ok(())
@@ -150,7 +150,7 @@ impl<'c> Models<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.models().unarchive("<model_id>").await?;
     /// println!("{response:?}");
     /// # Ok(())

@@ -20,8 +20,8 @@ impl<'c> Ocr<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::{FileChunk, OCRRequest, OCRRequestDocument};
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::{FileChunk, OCRRequest, OCRRequestDocument};
     ///
     /// let request = OCRRequest::new(
     ///     "<model>",

@@ -28,8 +28,8 @@ pub const DEFAULT_MAX_EVENT_SIZE: usize = 16 << 20;
 /// A client for the Mistral API. Cheap to clone (an `Arc` inside); share one per process.
 ///
 /// ```no_run
-/// # async fn run() -> mistralai::Result<()> {
-/// let client = mistralai::Client::from_env()?;
+/// # async fn run() -> mistral_sdk::Result<()> {
+/// let client = mistral_sdk::Client::from_env()?;
 /// let models = client.models().list().await?;
 /// # Ok(()) }
 /// ```
@@ -188,7 +188,7 @@ impl ClientBuilder {
         self
     }
 
-    /// Replaces the `User-Agent` (default `mistralai-rust/<version>`).
+    /// Replaces the `User-Agent` (default `mistral-sdk-rust/<version>`).
     pub fn user_agent(mut self, ua: impl Into<String>) -> Self {
         self.user_agent = Some(ua.into());
         self
@@ -246,7 +246,7 @@ impl ClientBuilder {
     /// Sends every call through this provider instead of Mistral's API: a gateway, another
     /// host of the models. It decides each call's URL and authorization, so `server` and the
     /// keys are its business; setting them too is an error at `build`. (The Azure and Google
-    /// Cloud clients, `mistralai::azure` and `mistralai::gcp`, are built on this.)
+    /// Cloud clients, `mistral_sdk::azure` and `mistral_sdk::gcp`, are built on this.)
     pub fn provider(mut self, provider: impl Provider) -> Self {
         self.provider = Some(Arc::new(provider));
         self
@@ -279,7 +279,7 @@ impl ClientBuilder {
     /// The client with every setting but the provider's.
     pub(crate) fn build_with(self, provider: Arc<dyn Provider>) -> Result<Client, Error> {
         let mut default_headers = HeaderMap::new();
-        let ua = self.user_agent.unwrap_or_else(|| format!("mistralai-rust/{}", env!("CARGO_PKG_VERSION")));
+        let ua = self.user_agent.unwrap_or_else(|| format!("mistral-sdk-rust/{}", env!("CARGO_PKG_VERSION")));
         default_headers
             .insert(reqwest::header::USER_AGENT, HeaderValue::from_str(&ua).map_err(|_| Error::Config(format!("invalid user agent `{ua}`")))?);
         for (name, value) in &self.headers {

@@ -20,9 +20,9 @@ enum Source {
 /// A file to upload in a multipart request.
 ///
 /// ```no_run
-/// # async fn run() -> mistralai::Result<()> {
-/// let part = mistralai::FilePart::from_path("train.jsonl").await?; // streamed, never read whole
-/// let part = mistralai::FilePart::from_bytes(b"{}".to_vec(), "data.json");
+/// # async fn run() -> mistral_sdk::Result<()> {
+/// let part = mistral_sdk::FilePart::from_path("train.jsonl").await?; // streamed, never read whole
+/// let part = mistral_sdk::FilePart::from_bytes(b"{}".to_vec(), "data.json");
 /// # Ok(()) }
 /// ```
 #[derive(Clone)]

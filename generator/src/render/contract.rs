@@ -127,7 +127,7 @@ pub fn render(ir: &Ir) -> syn::File {
 }
 
 /// The Rust type of a value in a case, as the tests name it (models imported, the SDK's own
-/// types through `mistralai::`).
+/// types through `mistral_sdk::`).
 fn case_ty(t: &TypeRef) -> syn::Type {
     syntax::ty(t, Spelling::TESTS)
 }
@@ -152,7 +152,7 @@ pub fn render_part(ir: &Ir, part: usize, parts: usize) -> syn::File {
             #![allow(deprecated, clippy::all)]
 
             use super::common::contract::*;
-            use mistralai::models::*;
+            use mistral_sdk::models::*;
 
             /// The number of operations in the spec.
             #[allow(dead_code)]
@@ -369,7 +369,7 @@ fn multipart_body(ir: &Ir, b: &Body) -> TokenStream {
     for f in &s.fields {
         let fi = ident(&f.rust);
         let value = if is_file(f) {
-            quote!(mistralai::FilePart::from_bytes(b"contract-test-bytes".to_vec(), "data.jsonl"))
+            quote!(mistral_sdk::FilePart::from_bytes(b"contract-test-bytes".to_vec(), "data.jsonl"))
         } else {
             let ty = case_ty(&f.ty);
             let text = lit(&synth(ir, &f.ty, 1));

@@ -62,7 +62,7 @@ impl<'a> Examples<'a> {
             Success::Empty => format!("{call}.await?;"),
             Success::Json(_) | Success::Binary => format!("let response = {call}.await?;\nprintln!(\"{{response:?}}\");"),
         };
-        let source = format!("async fn example(client: mistralai::Client) -> mistralai::Result<()> {{ {} {body} Ok(()) }}", setup.join("\n"));
+        let source = format!("async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {{ {} {body} Ok(()) }}", setup.join("\n"));
         let file: syn::File = syn::parse_str(&source).ok()?;
         let printed = prettyplease::unparse(&file);
         let mut lines: Vec<String> = Vec::new();
@@ -72,8 +72,8 @@ impl<'a> Examples<'a> {
         let models: Vec<&str> = used.iter().map(String::as_str).collect();
         match models.len() {
             0 => {}
-            1 => lines.push(format!("use mistralai::models::{};", models[0])),
-            _ => lines.push(format!("use mistralai::models::{{{}}};", models.join(", "))),
+            1 => lines.push(format!("use mistral_sdk::models::{};", models[0])),
+            _ => lines.push(format!("use mistral_sdk::models::{{{}}};", models.join(", "))),
         }
         if !lines.is_empty() {
             lines.push(String::new());
@@ -83,7 +83,7 @@ impl<'a> Examples<'a> {
         for l in &inner[1..inner.len().saturating_sub(2)] {
             lines.push(l.strip_prefix("    ").unwrap_or(l).to_string());
         }
-        let mut out = String::from("# Example\n\n```no_run\n# async fn example(client: mistralai::Client) -> mistralai::Result<()> {\n");
+        let mut out = String::from("# Example\n\n```no_run\n# async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {\n");
         for l in lines {
             out.push_str(&l);
             out.push('\n');
@@ -116,7 +116,7 @@ impl<'a> Examples<'a> {
             }
             TypeRef::Bool => v.and_then(Value::as_bool).unwrap_or(true).to_string(),
             TypeRef::Any => format!("serde_json::json!({})", v.cloned().unwrap_or_else(|| Value::Object(Default::default()))),
-            TypeRef::File => "mistralai::FilePart::from_path(\"path/to/file\").await?".to_string(),
+            TypeRef::File => "mistral_sdk::FilePart::from_path(\"path/to/file\").await?".to_string(),
             TypeRef::Map(_) => "std::collections::BTreeMap::new()".to_string(),
             TypeRef::Option(inner) => format!("Some({})", self.expr(inner, v, name, Slot::Exact, depth + 1, used)?),
             TypeRef::Vec(item) => {

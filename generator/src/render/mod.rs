@@ -520,7 +520,7 @@ fn cargo_features(ir: &Ir) -> Vec<CargoFeature<'_>> {
             CargoFeature { name: &f.name, enables: f.enables.clone(), doc }
         })
         .chain(ir.providers.iter().flat_map(|p| {
-            let main = CargoFeature { name: &p.name, enables: p.enables.clone(), doc: format!("`mistralai::{}`: the {} client", p.name, p.title) };
+            let main = CargoFeature { name: &p.name, enables: p.enables.clone(), doc: format!("`mistral_sdk::{}`: the {} client", p.name, p.title) };
             let kind = crate::providers::find(&p.name);
             let extra = kind.into_iter().flat_map(|k| k.extra_features.iter()).map(|(name, enables, doc)| CargoFeature {
                 name,
@@ -712,7 +712,7 @@ struct ManifestOperation<'a> {
     errors: BTreeMap<String, String>,
 }
 
-/// A Rust type path as users write it (`mistralai::models::X`, `Vec<mistralai::models::X>`).
+/// A Rust type path as users write it (`mistral_sdk::models::X`, `Vec<mistral_sdk::models::X>`).
 fn public_path(t: &crate::ir::TypeRef) -> String {
     t.spell(crate::ir::Spelling::PUBLIC)
 }
@@ -726,7 +726,7 @@ struct ManifestSchema<'a> {
 fn manifest(ir: &Ir, spec: &SpecInfo) -> Result<String> {
     let m = Manifest {
         spec,
-        schemas: ir.schemas.iter().map(|s| ManifestSchema { name: &s.component, rust: format!("mistralai::models::{}", s.rust) }).collect(),
+        schemas: ir.schemas.iter().map(|s| ManifestSchema { name: &s.component, rust: format!("mistral_sdk::models::{}", s.rust) }).collect(),
         operations: ir
             .operations
             .iter()

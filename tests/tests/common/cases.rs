@@ -6,7 +6,7 @@
 
 #![allow(deprecated, clippy::all)]
 use super::common::contract::*;
-use mistralai::models::*;
+use mistral_sdk::models::*;
 
 /// The number of operations in the spec.
 #[allow(dead_code)]
@@ -1796,7 +1796,7 @@ fn files_api_routes_upload_file() -> Case {
                 .files()
                 .upload(
                     FilesUploadBody::new(
-                        mistralai::FilePart::from_bytes(
+                        mistral_sdk::FilePart::from_bytes(
                             b"contract-test-bytes".to_vec(),
                             "data.jsonl",
                         ),
@@ -2614,7 +2614,7 @@ fn audio_api_v1_transcriptions_post() -> Case {
                 .complete(
                     AudioTranscriptionRequest::new(j::<String>("\"sample-text\""))
                         .file(
-                            mistralai::FilePart::from_bytes(
+                            mistral_sdk::FilePart::from_bytes(
                                 b"contract-test-bytes".to_vec(),
                                 "data.jsonl",
                             ),
@@ -2896,7 +2896,7 @@ fn libraries_documents_upload_v1() -> Case {
                 .upload(
                     j::<String>("\"3f2c6a1e-8b4d-4c2a-9e1f-0a1b2c3d4e5f\""),
                     DocumentsUploadBody::new(
-                        mistralai::FilePart::from_bytes(
+                        mistral_sdk::FilePart::from_bytes(
                             b"contract-test-bytes".to_vec(),
                             "data.jsonl",
                         ),
@@ -10237,7 +10237,7 @@ fn audio_api_v1_transcriptions_post_stream() -> Case {
                 .stream(
                     AudioTranscriptionRequestStream::new(j::<String>("\"sample-text\""))
                         .file(
-                            mistralai::FilePart::from_bytes(
+                            mistral_sdk::FilePart::from_bytes(
                                 b"contract-test-bytes".to_vec(),
                                 "data.jsonl",
                             ),

@@ -2,14 +2,14 @@
 
 use futures::StreamExt;
 
-use mistralai::{Client, RetryPolicy};
+use mistral_sdk::{Client, RetryPolicy};
 use serde_json::Value;
 use std::future::Future;
 use std::pin::Pin;
 use wiremock::matchers::{body_json, body_string_contains, header, header_regex, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-pub type Call = for<'c> fn(&'c Client) -> Pin<Box<dyn Future<Output = mistralai::Result<Value>> + Send + 'c>>;
+pub type Call = for<'c> fn(&'c Client) -> Pin<Box<dyn Future<Output = mistral_sdk::Result<Value>> + Send + 'c>>;
 
 /// An event of a stream as the streaming tests see it: the SSE event name, the typed data
 /// re-encoded as JSON, and the typed data's `Debug` text (to tell a known variant from the
@@ -22,16 +22,16 @@ pub struct SeenEvent {
     pub debug: String,
 }
 
-pub type Events = Pin<Box<dyn futures::Stream<Item = mistralai::Result<SeenEvent>> + Send>>;
+pub type Events = Pin<Box<dyn futures::Stream<Item = mistral_sdk::Result<SeenEvent>> + Send>>;
 
 /// Calls a streaming operation and gives its stream of events.
-pub type StreamCall = for<'c> fn(&'c Client) -> Pin<Box<dyn Future<Output = mistralai::Result<Events>> + Send + 'c>>;
+pub type StreamCall = for<'c> fn(&'c Client) -> Pin<Box<dyn Future<Output = mistral_sdk::Result<Events>> + Send + 'c>>;
 
 /// The idle timeout [`events`] gives its streams, in milliseconds (0: none). Each test binary is
 /// its own process under nextest, so a test may set it.
 pub static IDLE_TIMEOUT_MS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
-pub fn events<T>(s: mistralai::EventStream<mistralai::Event<T>>) -> Events
+pub fn events<T>(s: mistral_sdk::EventStream<mistral_sdk::Event<T>>) -> Events
 where
     T: serde::Serialize + serde::de::DeserializeOwned + std::fmt::Debug + Send + 'static,
 {
@@ -98,14 +98,14 @@ pub fn to_json<T: serde::Serialize>(v: &T) -> Value {
     serde_json::to_value(v).expect("encodes")
 }
 
-pub async fn binary(r: mistralai::BinaryResponse) -> mistralai::Result<Value> {
+pub async fn binary(r: mistral_sdk::BinaryResponse) -> mistral_sdk::Result<Value> {
     let bytes = r.bytes().await?;
     Ok(Value::String(String::from_utf8_lossy(&bytes).into_owned()))
 }
 
 impl Case {
     /// Makes the call: the decoded answer, or for a stream its one event's data.
-    pub async fn run(&self, client: &Client) -> mistralai::Result<Value> {
+    pub async fn run(&self, client: &Client) -> mistral_sdk::Result<Value> {
         match (self.call, self.stream) {
             (Some(call), _) => call(client).await,
             (None, Some(stream)) => {
@@ -122,7 +122,7 @@ impl Case {
 pub async fn run_all(cases: Vec<Case>) {
     let server = MockServer::start().await;
     // Every scheme's key is `test-<scheme name>`, as the generated cases expect.
-    let client = mistralai::Scheme::ALL
+    let client = mistral_sdk::Scheme::ALL
         .iter()
         .fold(Client::builder(), |b, s| b.key(*s, format!("test-{}", s.name())))
         .server(server.uri())

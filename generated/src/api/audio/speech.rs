@@ -22,8 +22,8 @@ impl<'c> Speech<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::SpeechRequest;
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::SpeechRequest;
     ///
     /// let request = SpeechRequest::new("<input>");
     /// let response = client.audio().speech().complete(request).await?;
@@ -52,9 +52,9 @@ impl<'c> Speech<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// use futures::StreamExt;
-    /// use mistralai::models::SpeechRequest;
+    /// use mistral_sdk::models::SpeechRequest;
     ///
     /// let request = SpeechRequest::new("<input>");
     /// let mut stream = client.audio().speech().stream(request).await?;

@@ -18,8 +18,8 @@ impl<'c> Transcriptions<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::AudioTranscriptionRequest;
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::AudioTranscriptionRequest;
     ///
     /// let request = AudioTranscriptionRequest::new("voxtral-mini-latest");
     /// let response = client.audio().transcriptions().complete(request).await?;
@@ -47,9 +47,9 @@ impl<'c> Transcriptions<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// use futures::StreamExt;
-    /// use mistralai::models::AudioTranscriptionRequestStream;
+    /// use mistral_sdk::models::AudioTranscriptionRequestStream;
     ///
     /// let request = AudioTranscriptionRequestStream::new("<model>");
     /// let mut stream = client.audio().transcriptions().stream(request).await?;

@@ -22,7 +22,7 @@ impl<'c> Voices<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.audio().voices().list().await?;
     /// println!("{response:?}");
     /// # Ok(())
@@ -49,8 +49,8 @@ impl<'c> Voices<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::VoiceCreateRequest;
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::VoiceCreateRequest;
     ///
     /// let request = VoiceCreateRequest::new("<name>", "<sample_audio>");
     /// let response = client.audio().voices().create(request).await?;
@@ -77,7 +77,7 @@ impl<'c> Voices<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.audio().voices().get("<voice_id>").await?;
     /// println!("{response:?}");
     /// # Ok(())
@@ -100,7 +100,7 @@ impl<'c> Voices<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.audio().voices().delete("<voice_id>").await?;
     /// println!("{response:?}");
     /// # Ok(())
@@ -125,8 +125,8 @@ impl<'c> Voices<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::VoiceUpdateRequest;
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::VoiceUpdateRequest;
     ///
     /// let request = VoiceUpdateRequest::default();
     /// let response = client.audio().voices().update("<voice_id>", request).await?;
@@ -158,7 +158,7 @@ impl<'c> Voices<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.audio().voices().get_sample_audio("<voice_id>").await?;
     /// println!("{response:?}");
     /// # Ok(())

@@ -20,7 +20,7 @@ impl<'c> Jobs<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.batch().jobs().list().await?;
     /// println!("{response:?}");
     /// # Ok(())
@@ -51,8 +51,8 @@ impl<'c> Jobs<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::{ApiEndpoint, CreateBatchJobRequest};
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::{ApiEndpoint, CreateBatchJobRequest};
     ///
     /// let request = CreateBatchJobRequest::new(ApiEndpoint::V1ChatCompletions);
     /// let response = client.batch().jobs().create(request).await?;
@@ -83,7 +83,7 @@ impl<'c> Jobs<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.batch().jobs().get("<job_id>").await?;
     /// println!("{response:?}");
     /// # Ok(())
@@ -107,7 +107,7 @@ impl<'c> Jobs<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.batch().jobs().delete("<job_id>").await?;
     /// println!("{response:?}");
     /// # Ok(())
@@ -130,7 +130,7 @@ impl<'c> Jobs<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.batch().jobs().cancel("<job_id>").await?;
     /// println!("{response:?}");
     /// # Ok(())

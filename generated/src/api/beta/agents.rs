@@ -22,7 +22,7 @@ impl<'c> Agents<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.beta().agents().list().await?;
     /// println!("{response:?}");
     /// # Ok(())
@@ -57,8 +57,8 @@ impl<'c> Agents<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::CreateAgentRequest;
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::CreateAgentRequest;
     ///
     /// let request = CreateAgentRequest::new("<model>", "<name>");
     /// let response = client.beta().agents().create(request).await?;
@@ -85,7 +85,7 @@ impl<'c> Agents<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.beta().agents().list_pages().await?;
     /// println!("{response:?}");
     /// # Ok(())
@@ -117,7 +117,7 @@ impl<'c> Agents<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.beta().agents().get("<agent_id>").await?;
     /// println!("{response:?}");
     /// # Ok(())
@@ -141,7 +141,7 @@ impl<'c> Agents<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// client.beta().agents().delete("<agent_id>").await?;
     /// # Ok(())
     /// # }
@@ -165,8 +165,8 @@ impl<'c> Agents<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::UpdateAgentRequest;
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::UpdateAgentRequest;
     ///
     /// let request = UpdateAgentRequest::default();
     /// let response = client.beta().agents().update("<agent_id>", request).await?;
@@ -198,7 +198,7 @@ impl<'c> Agents<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.beta().agents().update_version("<agent_id>", 1).await?;
     /// println!("{response:?}");
     /// # Ok(())
@@ -228,7 +228,7 @@ impl<'c> Agents<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.beta().agents().list_versions("<agent_id>").await?;
     /// println!("{response:?}");
     /// # Ok(())
@@ -255,7 +255,7 @@ impl<'c> Agents<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.beta().agents().get_version("<agent_id>", "<version>").await?;
     /// println!("{response:?}");
     /// # Ok(())
@@ -285,7 +285,7 @@ impl<'c> Agents<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.beta().agents().list_version_aliases("<agent_id>").await?;
     /// println!("{response:?}");
     /// # Ok(())
@@ -313,7 +313,7 @@ impl<'c> Agents<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client
     ///     .beta()
     ///     .agents()
@@ -349,7 +349,7 @@ impl<'c> Agents<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// client.beta().agents().delete_version_alias("<agent_id>", "<alias>").await?;
     /// # Ok(())
     /// # }

@@ -22,7 +22,7 @@ impl<'c> Connectors<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.beta().connectors().list().await?;
     /// println!("{response:?}");
     /// # Ok(())
@@ -49,8 +49,8 @@ impl<'c> Connectors<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::CreateConnectorRequest;
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::CreateConnectorRequest;
     ///
     /// let request = CreateConnectorRequest::new("<name>", "<description>", "<server>");
     /// let response = client.beta().connectors().create(request).await?;
@@ -80,7 +80,7 @@ impl<'c> Connectors<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client
     ///     .beta()
     ///     .connectors()
@@ -117,7 +117,7 @@ impl<'c> Connectors<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.beta().connectors().share("<connector_id>").await?;
     /// println!("{response:?}");
     /// # Ok(())
@@ -142,7 +142,7 @@ impl<'c> Connectors<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.beta().connectors().unshare("<connector_id>").await?;
     /// println!("{response:?}");
     /// # Ok(())
@@ -167,8 +167,8 @@ impl<'c> Connectors<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::ConsumerScope;
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::ConsumerScope;
     ///
     /// let response = client
     ///     .beta()
@@ -203,8 +203,8 @@ impl<'c> Connectors<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::ConsumerScope;
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::ConsumerScope;
     ///
     /// let response = client
     ///     .beta()
@@ -239,8 +239,8 @@ impl<'c> Connectors<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::ConnectorCallToolRequest;
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::ConnectorCallToolRequest;
     ///
     /// let request = ConnectorCallToolRequest::default();
     /// let response = client
@@ -279,7 +279,7 @@ impl<'c> Connectors<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client
     ///     .beta()
     ///     .connectors()
@@ -316,7 +316,7 @@ impl<'c> Connectors<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client
     ///     .beta()
     ///     .connectors()
@@ -348,7 +348,7 @@ impl<'c> Connectors<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client
     ///     .beta()
     ///     .connectors()
@@ -382,8 +382,8 @@ impl<'c> Connectors<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::CredentialsCreateOrUpdate;
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::CredentialsCreateOrUpdate;
     ///
     /// let request = CredentialsCreateOrUpdate::new("<name>");
     /// let response = client
@@ -419,7 +419,7 @@ impl<'c> Connectors<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client
     ///     .beta()
     ///     .connectors()
@@ -453,8 +453,8 @@ impl<'c> Connectors<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::CredentialsCreateOrUpdate;
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::CredentialsCreateOrUpdate;
     ///
     /// let request = CredentialsCreateOrUpdate::new("<name>");
     /// let response = client
@@ -490,7 +490,7 @@ impl<'c> Connectors<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client
     ///     .beta()
     ///     .connectors()
@@ -524,8 +524,8 @@ impl<'c> Connectors<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::CredentialsCreateOrUpdate;
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::CredentialsCreateOrUpdate;
     ///
     /// let request = CredentialsCreateOrUpdate::new("<name>");
     /// let response = client
@@ -561,7 +561,7 @@ impl<'c> Connectors<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client
     ///     .beta()
     ///     .connectors()
@@ -593,7 +593,7 @@ impl<'c> Connectors<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client
     ///     .beta()
     ///     .connectors()
@@ -627,7 +627,7 @@ impl<'c> Connectors<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client
     ///     .beta()
     ///     .connectors()
@@ -661,7 +661,7 @@ impl<'c> Connectors<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client
     ///     .beta()
     ///     .connectors()
@@ -695,7 +695,7 @@ impl<'c> Connectors<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.beta().connectors().get("<connector_id_or_name>").await?;
     /// println!("{response:?}");
     /// # Ok(())
@@ -725,7 +725,7 @@ impl<'c> Connectors<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.beta().connectors().delete("<connector_id>").await?;
     /// println!("{response:?}");
     /// # Ok(())
@@ -750,8 +750,8 @@ impl<'c> Connectors<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::UpdateConnectorRequest;
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::UpdateConnectorRequest;
     ///
     /// let request = UpdateConnectorRequest::default();
     /// let response = client.beta().connectors().update("<connector_id>", request).await?;

@@ -22,7 +22,7 @@ impl<'c> Conversations<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.beta().conversations().list().await?;
     /// println!("{response:?}");
     /// # Ok(())
@@ -49,8 +49,8 @@ impl<'c> Conversations<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::ConversationRequest;
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::ConversationRequest;
     ///
     /// let request = ConversationRequest::new("<inputs>");
     /// let response = client.beta().conversations().start(request).await?;
@@ -77,7 +77,7 @@ impl<'c> Conversations<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.beta().conversations().get("<conversation_id>").await?;
     /// println!("{response:?}");
     /// # Ok(())
@@ -102,8 +102,8 @@ impl<'c> Conversations<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::ConversationAppendRequest;
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::ConversationAppendRequest;
     ///
     /// let request = ConversationAppendRequest::default();
     /// let response = client
@@ -139,7 +139,7 @@ impl<'c> Conversations<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// client.beta().conversations().delete("<conversation_id>").await?;
     /// # Ok(())
     /// # }
@@ -163,7 +163,7 @@ impl<'c> Conversations<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.beta().conversations().get_history("<conversation_id>").await?;
     /// println!("{response:?}");
     /// # Ok(())
@@ -191,7 +191,7 @@ impl<'c> Conversations<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client
     ///     .beta()
     ///     .conversations()
@@ -223,8 +223,8 @@ impl<'c> Conversations<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::ConversationRestartRequest;
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::ConversationRestartRequest;
     ///
     /// let request = ConversationRestartRequest::new("<from_entry_id>");
     /// let response = client
@@ -262,9 +262,9 @@ impl<'c> Conversations<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// use futures::StreamExt;
-    /// use mistralai::models::ConversationStreamRequest;
+    /// use mistral_sdk::models::ConversationStreamRequest;
     ///
     /// let request = ConversationStreamRequest::new("<inputs>");
     /// let mut stream = client.beta().conversations().start_stream(request).await?;
@@ -299,9 +299,9 @@ impl<'c> Conversations<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// use futures::StreamExt;
-    /// use mistralai::models::ConversationAppendStreamRequest;
+    /// use mistral_sdk::models::ConversationAppendStreamRequest;
     ///
     /// let request = ConversationAppendStreamRequest::default();
     /// let mut stream = client
@@ -342,9 +342,9 @@ impl<'c> Conversations<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// use futures::StreamExt;
-    /// use mistralai::models::ConversationRestartStreamRequest;
+    /// use mistral_sdk::models::ConversationRestartStreamRequest;
     ///
     /// let request = ConversationRestartStreamRequest::new("<from_entry_id>");
     /// let mut stream = client

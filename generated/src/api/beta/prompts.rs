@@ -18,7 +18,7 @@ impl<'c> Prompts<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.beta().prompts().list().await?;
     /// println!("{response:?}");
     /// # Ok(())
@@ -46,8 +46,8 @@ impl<'c> Prompts<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::{CreatePromptRequest, PromptDefinition};
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::{CreatePromptRequest, PromptDefinition};
     ///
     /// let request = CreatePromptRequest::new("<name>", PromptDefinition::new("<content>"));
     /// let response = client.beta().prompts().create(request).await?;
@@ -70,7 +70,7 @@ impl<'c> Prompts<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.beta().prompts().get("<prompt_id>").await?;
     /// println!("{response:?}");
     /// # Ok(())
@@ -94,7 +94,7 @@ impl<'c> Prompts<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.beta().prompts().delete("<prompt_id>").await?;
     /// println!("{response:?}");
     /// # Ok(())
@@ -115,8 +115,8 @@ impl<'c> Prompts<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::PromptsUpdateMetadataBody;
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::PromptsUpdateMetadataBody;
     ///
     /// let request = PromptsUpdateMetadataBody::default();
     /// let response = client
@@ -148,7 +148,7 @@ impl<'c> Prompts<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.beta().prompts().list_versions("<prompt_id>").await?;
     /// println!("{response:?}");
     /// # Ok(())
@@ -172,8 +172,8 @@ impl<'c> Prompts<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::{PromptDefinition, PromptsCreateVersionBody};
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::{PromptDefinition, PromptsCreateVersionBody};
     ///
     /// let request = PromptsCreateVersionBody::new(PromptDefinition::new("<content>"));
     /// let response = client.beta().prompts().create_version("<prompt_id>", request).await?;
@@ -201,7 +201,7 @@ impl<'c> Prompts<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.beta().prompts().get_version("<prompt_id>", 1).await?;
     /// println!("{response:?}");
     /// # Ok(())
@@ -228,8 +228,8 @@ impl<'c> Prompts<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::PromptsUpdateVersionMetadataBody;
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::PromptsUpdateVersionMetadataBody;
     ///
     /// let request = PromptsUpdateVersionMetadataBody::default();
     /// let response = client

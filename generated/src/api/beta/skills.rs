@@ -18,7 +18,7 @@ impl<'c> Skills<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.beta().skills().list().await?;
     /// println!("{response:?}");
     /// # Ok(())
@@ -46,8 +46,8 @@ impl<'c> Skills<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::{CreateSkillRequest, SkillDefinition};
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::{CreateSkillRequest, SkillDefinition};
     ///
     /// let request = CreateSkillRequest::new("<name>", SkillDefinition::default());
     /// let response = client.beta().skills().create(request).await?;
@@ -70,7 +70,7 @@ impl<'c> Skills<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.beta().skills().get("<skill_id>").await?;
     /// println!("{response:?}");
     /// # Ok(())
@@ -94,7 +94,7 @@ impl<'c> Skills<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.beta().skills().delete("<skill_id>").await?;
     /// println!("{response:?}");
     /// # Ok(())
@@ -115,8 +115,8 @@ impl<'c> Skills<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::SkillsUpdateMetadataBody;
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::SkillsUpdateMetadataBody;
     ///
     /// let request = SkillsUpdateMetadataBody::default();
     /// let response = client.beta().skills().update_metadata("<skill_id>", request).await?;
@@ -144,7 +144,7 @@ impl<'c> Skills<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.beta().skills().list_versions("<skill_id>").await?;
     /// println!("{response:?}");
     /// # Ok(())
@@ -165,8 +165,8 @@ impl<'c> Skills<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::{SkillDefinition, SkillsCreateVersionBody};
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::{SkillDefinition, SkillsCreateVersionBody};
     ///
     /// let request = SkillsCreateVersionBody::new(SkillDefinition::default());
     /// let response = client.beta().skills().create_version("<skill_id>", request).await?;
@@ -194,7 +194,7 @@ impl<'c> Skills<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.beta().skills().get_version("<skill_id>", 1).await?;
     /// println!("{response:?}");
     /// # Ok(())
@@ -221,8 +221,8 @@ impl<'c> Skills<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::SkillsUpdateVersionMetadataBody;
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::SkillsUpdateVersionMetadataBody;
     ///
     /// let request = SkillsUpdateVersionMetadataBody::default();
     /// let response = client

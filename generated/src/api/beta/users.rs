@@ -18,7 +18,7 @@ impl<'c> Users<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.beta().users().me().await?;
     /// println!("{response:?}");
     /// # Ok(())
@@ -43,7 +43,7 @@ impl<'c> Users<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.beta().users().list_organizations().await?;
     /// println!("{response:?}");
     /// # Ok(())
@@ -68,7 +68,7 @@ impl<'c> Users<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.beta().users().list_workspaces().await?;
     /// println!("{response:?}");
     /// # Ok(())

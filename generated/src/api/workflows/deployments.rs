@@ -20,7 +20,7 @@ impl<'c> Deployments<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.workflows().deployments().list_deployments().await?;
     /// println!("{response:?}");
     /// # Ok(())
@@ -51,8 +51,8 @@ impl<'c> Deployments<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::{CreateDeploymentRequest, DeploymentWorkerSpecInput};
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::{CreateDeploymentRequest, DeploymentWorkerSpecInput};
     ///
     /// let request = CreateDeploymentRequest::new(
     ///     "<name>",
@@ -83,7 +83,7 @@ impl<'c> Deployments<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.workflows().deployments().get_deployment("<name>").await?;
     /// println!("{response:?}");
     /// # Ok(())
@@ -107,7 +107,7 @@ impl<'c> Deployments<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.workflows().deployments().delete("<name>").await?;
     /// println!("{response:?}");
     /// # Ok(())
@@ -130,8 +130,8 @@ impl<'c> Deployments<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::UpdateDeploymentRequest;
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::UpdateDeploymentRequest;
     ///
     /// let request = UpdateDeploymentRequest::default();
     /// let response = client.workflows().deployments().update("<name>", request).await?;
@@ -161,7 +161,7 @@ impl<'c> Deployments<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.workflows().deployments().stop("<name>").await?;
     /// println!("{response:?}");
     /// # Ok(())
@@ -184,7 +184,7 @@ impl<'c> Deployments<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.workflows().deployments().start("<name>").await?;
     /// println!("{response:?}");
     /// # Ok(())
@@ -207,7 +207,7 @@ impl<'c> Deployments<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.workflows().deployments().restart("<name>").await?;
     /// println!("{response:?}");
     /// # Ok(())
@@ -230,7 +230,7 @@ impl<'c> Deployments<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.workflows().deployments().list_workers("<name>").await?;
     /// println!("{response:?}");
     /// # Ok(())
@@ -261,7 +261,7 @@ impl<'c> Deployments<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.workflows().deployments().get_deployment_logs("<name>").await?;
     /// println!("{response:?}");
     /// # Ok(())
@@ -301,7 +301,7 @@ impl<'c> Deployments<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// use futures::StreamExt;
     ///
     /// let mut stream = client

@@ -20,7 +20,7 @@ impl<'c> Executions<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client
     ///     .workflows()
     ///     .executions()
@@ -50,7 +50,7 @@ impl<'c> Executions<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client
     ///     .workflows()
     ///     .executions()
@@ -81,8 +81,8 @@ impl<'c> Executions<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::SignalInvocationBody;
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::SignalInvocationBody;
     ///
     /// let request = SignalInvocationBody::new("<name>");
     /// let response = client
@@ -116,8 +116,8 @@ impl<'c> Executions<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::QueryInvocationBody;
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::QueryInvocationBody;
     ///
     /// let request = QueryInvocationBody::new("<name>");
     /// let response = client
@@ -151,7 +151,7 @@ impl<'c> Executions<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// client
     ///     .workflows()
     ///     .executions()
@@ -180,8 +180,8 @@ impl<'c> Executions<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::BatchExecutionBody;
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::BatchExecutionBody;
     ///
     /// let request = BatchExecutionBody::new(vec!["<execution_ids>".to_string()]);
     /// let response = client
@@ -213,7 +213,7 @@ impl<'c> Executions<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// client.workflows().executions().cancel_workflow_execution("<execution_id>").await?;
     /// # Ok(())
     /// # }
@@ -238,8 +238,8 @@ impl<'c> Executions<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::BatchExecutionBody;
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::BatchExecutionBody;
     ///
     /// let request = BatchExecutionBody::new(vec!["<execution_ids>".to_string()]);
     /// let response = client
@@ -271,8 +271,8 @@ impl<'c> Executions<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::ResetInvocationBody;
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::ResetInvocationBody;
     ///
     /// let request = ResetInvocationBody::new(1);
     /// client.workflows().executions().reset_workflow("<execution_id>", request).await?;
@@ -301,8 +301,8 @@ impl<'c> Executions<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::UpdateInvocationBody;
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::UpdateInvocationBody;
     ///
     /// let request = UpdateInvocationBody::new("<name>");
     /// let response = client
@@ -336,7 +336,7 @@ impl<'c> Executions<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client
     ///     .workflows()
     ///     .executions()
@@ -366,7 +366,7 @@ impl<'c> Executions<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client
     ///     .workflows()
     ///     .executions()
@@ -396,7 +396,7 @@ impl<'c> Executions<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client
     ///     .workflows()
     ///     .executions()
@@ -426,7 +426,7 @@ impl<'c> Executions<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client
     ///     .workflows()
     ///     .executions()
@@ -460,7 +460,7 @@ impl<'c> Executions<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// use futures::StreamExt;
     ///
     /// let mut stream = client.workflows().executions().stream("<execution_id>").await?;
@@ -495,7 +495,7 @@ impl<'c> Executions<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client
     ///     .workflows()
     ///     .executions()
@@ -539,7 +539,7 @@ impl<'c> Executions<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// use futures::StreamExt;
     ///
     /// let mut stream = client

@@ -58,7 +58,7 @@ impl<'c> Workflows<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.workflows().get_workflows().await?;
     /// println!("{response:?}");
     /// # Ok(())
@@ -93,7 +93,7 @@ impl<'c> Workflows<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.workflows().get_workflow_registrations().await?;
     /// println!("{response:?}");
     /// # Ok(())
@@ -125,8 +125,8 @@ impl<'c> Workflows<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::WorkflowExecutionRequest;
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::WorkflowExecutionRequest;
     ///
     /// let request = WorkflowExecutionRequest::default();
     /// let response = client
@@ -159,8 +159,8 @@ impl<'c> Workflows<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::WorkflowExecutionRequest;
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::WorkflowExecutionRequest;
     ///
     /// let request = WorkflowExecutionRequest::default();
     /// let response = client
@@ -194,7 +194,7 @@ impl<'c> Workflows<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.workflows().get_workflow("<workflow_identifier>").await?;
     /// println!("{response:?}");
     /// # Ok(())
@@ -220,8 +220,8 @@ impl<'c> Workflows<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::WorkflowUpdateRequest;
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::WorkflowUpdateRequest;
     ///
     /// let request = WorkflowUpdateRequest::default();
     /// let response = client
@@ -254,7 +254,7 @@ impl<'c> Workflows<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client
     ///     .workflows()
     ///     .get_workflow_registration("<workflow_registration_id>")
@@ -285,8 +285,8 @@ impl<'c> Workflows<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::WorkflowBulkArchiveRequest;
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::WorkflowBulkArchiveRequest;
     ///
     /// let request = WorkflowBulkArchiveRequest::new(vec!["<workflow_ids>".to_string()]);
     /// let response = client.workflows().bulk_archive_workflows(request).await?;
@@ -314,8 +314,8 @@ impl<'c> Workflows<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::WorkflowBulkUnarchiveRequest;
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::WorkflowBulkUnarchiveRequest;
     ///
     /// let request = WorkflowBulkUnarchiveRequest::new(vec!["<workflow_ids>".to_string()]);
     /// let response = client.workflows().bulk_unarchive_workflows(request).await?;
@@ -343,7 +343,7 @@ impl<'c> Workflows<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.workflows().archive_workflow("<workflow_identifier>").await?;
     /// println!("{response:?}");
     /// # Ok(())
@@ -369,7 +369,7 @@ impl<'c> Workflows<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.workflows().unarchive_workflow("<workflow_identifier>").await?;
     /// println!("{response:?}");
     /// # Ok(())

@@ -20,7 +20,7 @@ impl<'c> Runs<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.workflows().runs().list_runs().await?;
     /// println!("{response:?}");
     /// # Ok(())
@@ -59,7 +59,7 @@ impl<'c> Runs<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.workflows().runs().get_run("<run_id>").await?;
     /// println!("{response:?}");
     /// # Ok(())
@@ -82,7 +82,7 @@ impl<'c> Runs<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.workflows().runs().get_run_history("<run_id>").await?;
     /// println!("{response:?}");
     /// # Ok(())

@@ -20,7 +20,7 @@ impl<'c> Schedules<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.workflows().schedules().get_schedules().await?;
     /// println!("{response:?}");
     /// # Ok(())
@@ -48,8 +48,8 @@ impl<'c> Schedules<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::{ScheduleDefinition, WorkflowScheduleRequest};
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::{ScheduleDefinition, WorkflowScheduleRequest};
     ///
     /// let request = WorkflowScheduleRequest::new(
     ///     ScheduleDefinition::new(serde_json::json!({})),
@@ -79,7 +79,7 @@ impl<'c> Schedules<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.workflows().schedules().get_schedule("<schedule_id>").await?;
     /// println!("{response:?}");
     /// # Ok(())
@@ -105,7 +105,7 @@ impl<'c> Schedules<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// client.workflows().schedules().unschedule_workflow("<schedule_id>").await?;
     /// # Ok(())
     /// # }
@@ -130,8 +130,8 @@ impl<'c> Schedules<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::{PartialScheduleDefinition, WorkflowScheduleUpdateRequest};
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::{PartialScheduleDefinition, WorkflowScheduleUpdateRequest};
     ///
     /// let request = WorkflowScheduleUpdateRequest::new(
     ///     PartialScheduleDefinition::default(),
@@ -167,7 +167,7 @@ impl<'c> Schedules<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// client.workflows().schedules().pause_schedule("<schedule_id>").await?;
     /// # Ok(())
     /// # }
@@ -193,7 +193,7 @@ impl<'c> Schedules<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// client.workflows().schedules().resume_schedule("<schedule_id>").await?;
     /// # Ok(())
     /// # }
@@ -219,7 +219,7 @@ impl<'c> Schedules<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// client.workflows().schedules().trigger_schedule("<schedule_id>").await?;
     /// # Ok(())
     /// # }

@@ -20,7 +20,7 @@ impl<'c> ApiKeys<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.beta().admin().api_keys().list().await?;
     /// println!("{response:?}");
     /// # Ok(())
@@ -45,8 +45,8 @@ impl<'c> ApiKeys<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::AdminCreateAPIKeyIN;
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::AdminCreateAPIKeyIN;
     ///
     /// let request = AdminCreateAPIKeyIN::new("<workspace_uuid>", "<user_id>");
     /// let response = client.beta().admin().api_keys().create(request).await?;
@@ -71,7 +71,7 @@ impl<'c> ApiKeys<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.beta().admin().api_keys().delete("<key_id>").await?;
     /// println!("{response:?}");
     /// # Ok(())

@@ -20,7 +20,7 @@ impl<'c> AuditLogs<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.beta().admin().audit_logs().list().await?;
     /// println!("{response:?}");
     /// # Ok(())

@@ -18,7 +18,7 @@ impl<'c> Billing<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.beta().admin().billing().get_rate_limits().await?;
     /// println!("{response:?}");
     /// # Ok(())
@@ -40,7 +40,7 @@ impl<'c> Billing<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.beta().admin().billing().get_spend_limits().await?;
     /// println!("{response:?}");
     /// # Ok(())
@@ -62,8 +62,8 @@ impl<'c> Billing<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::NewUsageLimitIN;
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::NewUsageLimitIN;
     ///
     /// let request = NewUsageLimitIN::new(1);
     /// let response = client.beta().admin().billing().update_spend_limits(request).await?;
@@ -91,7 +91,7 @@ impl<'c> Billing<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.beta().admin().billing().get_usage().await?;
     /// println!("{response:?}");
     /// # Ok(())

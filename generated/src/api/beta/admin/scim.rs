@@ -27,8 +27,8 @@ impl<'c> Scim<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::AdminScimSyncTriggerIN;
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::AdminScimSyncTriggerIN;
     ///
     /// let request = AdminScimSyncTriggerIN::default();
     /// let response = client.beta().admin().scim().trigger_sync(request).await?;
@@ -59,7 +59,7 @@ impl<'c> Scim<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.beta().admin().scim().get_sync_run("<run_id>").await?;
     /// println!("{response:?}");
     /// # Ok(())

@@ -20,7 +20,7 @@ impl<'c> UserGroups<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.beta().admin().user_groups().list().await?;
     /// println!("{response:?}");
     /// # Ok(())
@@ -45,8 +45,8 @@ impl<'c> UserGroups<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::AdminUserGroupIn;
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::AdminUserGroupIn;
     ///
     /// let request = AdminUserGroupIn::new("Engineering Team");
     /// let response = client.beta().admin().user_groups().create(request).await?;
@@ -71,8 +71,8 @@ impl<'c> UserGroups<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::AdminProvisionGroupToWorkspaceIn;
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::AdminProvisionGroupToWorkspaceIn;
     ///
     /// let request = AdminProvisionGroupToWorkspaceIn::new(
     ///     "<user_group_uuid>",
@@ -102,7 +102,7 @@ impl<'c> UserGroups<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.beta().admin().user_groups().get("<group_uuid>").await?;
     /// println!("{response:?}");
     /// # Ok(())
@@ -125,7 +125,7 @@ impl<'c> UserGroups<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// client.beta().admin().user_groups().delete("<group_uuid>").await?;
     /// # Ok(())
     /// # }
@@ -147,8 +147,8 @@ impl<'c> UserGroups<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::AdminUpdateUserGroupIn;
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::AdminUpdateUserGroupIn;
     ///
     /// let request = AdminUpdateUserGroupIn::default();
     /// let response = client
@@ -183,7 +183,7 @@ impl<'c> UserGroups<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client
     ///     .beta()
     ///     .admin()
@@ -213,8 +213,8 @@ impl<'c> UserGroups<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::AdminAssignUsersToGroupIn;
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::AdminAssignUsersToGroupIn;
     ///
     /// let request = AdminAssignUsersToGroupIn::new(vec!["<user_uuids>".to_string()]);
     /// client.beta().admin().user_groups().add_members("<group_uuid>", request).await?;
@@ -243,8 +243,8 @@ impl<'c> UserGroups<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::AdminAssignUsersToGroupIn;
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::AdminAssignUsersToGroupIn;
     ///
     /// let request = AdminAssignUsersToGroupIn::new(vec!["<user_uuids>".to_string()]);
     /// client.beta().admin().user_groups().remove_members("<group_uuid>", request).await?;
@@ -273,7 +273,7 @@ impl<'c> UserGroups<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client
     ///     .beta()
     ///     .admin()
@@ -306,8 +306,8 @@ impl<'c> UserGroups<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::AssignGroupToWorkspaceIn;
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::AssignGroupToWorkspaceIn;
     ///
     /// let request = AssignGroupToWorkspaceIn::new("<workspace_uuid>");
     /// client
@@ -341,7 +341,7 @@ impl<'c> UserGroups<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// client
     ///     .beta()
     ///     .admin()
@@ -373,8 +373,8 @@ impl<'c> UserGroups<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::UpdateGroupWorkspaceAssignmentIn;
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::UpdateGroupWorkspaceAssignmentIn;
     ///
     /// let request = UpdateGroupWorkspaceAssignmentIn::default();
     /// client
@@ -410,8 +410,8 @@ impl<'c> UserGroups<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::{Role, UpdateUserGroupOrganizationRoleIn, UserRole};
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::{Role, UpdateUserGroupOrganizationRoleIn, UserRole};
     ///
     /// let request = UpdateUserGroupOrganizationRoleIn::new(Role::UserRole(UserRole::A));
     /// client
@@ -445,7 +445,7 @@ impl<'c> UserGroups<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client
     ///     .beta()
     ///     .admin()
@@ -473,8 +473,8 @@ impl<'c> UserGroups<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::SetNestedGroupsIn;
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::SetNestedGroupsIn;
     ///
     /// let request = SetNestedGroupsIn::new(
     ///     vec!["a1b2c3d4-e5f6-7890-abcd-ef1234567890".to_string()],

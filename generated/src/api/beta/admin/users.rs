@@ -20,7 +20,7 @@ impl<'c> Users<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.beta().admin().users().list().await?;
     /// println!("{response:?}");
     /// # Ok(())
@@ -45,8 +45,8 @@ impl<'c> Users<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::OrganizationMemberCreate;
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::OrganizationMemberCreate;
     ///
     /// let request = vec![
     ///     OrganizationMemberCreate::new("alice.martin@example.com", "Alice", "Martin")
@@ -76,7 +76,7 @@ impl<'c> Users<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.beta().admin().users().list_invites().await?;
     /// println!("{response:?}");
     /// # Ok(())
@@ -98,8 +98,8 @@ impl<'c> Users<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::OrganizationInviteIN;
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::OrganizationInviteIN;
     ///
     /// let request = OrganizationInviteIN::new(
     ///     "alice.martin@example.com, bob.smith@example.com",
@@ -127,7 +127,7 @@ impl<'c> Users<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.beta().admin().users().delete_invite("<invite_uuid>").await?;
     /// println!("{response:?}");
     /// # Ok(())
@@ -153,7 +153,7 @@ impl<'c> Users<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.beta().admin().users().get("<user_id>").await?;
     /// println!("{response:?}");
     /// # Ok(())
@@ -176,7 +176,7 @@ impl<'c> Users<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.beta().admin().users().delete("<user_id>").await?;
     /// println!("{response:?}");
     /// # Ok(())
@@ -199,8 +199,8 @@ impl<'c> Users<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::AdminOrganizationMemberUpdate;
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::AdminOrganizationMemberUpdate;
     ///
     /// let request = AdminOrganizationMemberUpdate::default();
     /// let response = client.beta().admin().users().update("<user_id>", request).await?;
@@ -230,7 +230,7 @@ impl<'c> Users<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.beta().admin().users().list_roles().await?;
     /// println!("{response:?}");
     /// # Ok(())

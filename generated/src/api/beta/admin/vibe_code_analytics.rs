@@ -22,7 +22,7 @@ impl<'c> VibeCodeAnalytics<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.beta().admin().vibe_code_analytics().by_workspace(1, 1).await?;
     /// println!("{response:?}");
     /// # Ok(())
@@ -53,7 +53,7 @@ impl<'c> VibeCodeAnalytics<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client
     ///     .beta()
     ///     .admin()

@@ -22,7 +22,7 @@ impl<'c> VibeWorkAnalytics<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.beta().admin().vibe_work_analytics().by_user(1, 1).await?;
     /// println!("{response:?}");
     /// # Ok(())
@@ -52,7 +52,7 @@ impl<'c> VibeWorkAnalytics<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.beta().admin().vibe_work_analytics().by_agent(1, 1).await?;
     /// println!("{response:?}");
     /// # Ok(())
@@ -82,7 +82,7 @@ impl<'c> VibeWorkAnalytics<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.beta().admin().vibe_work_analytics().by_time(1, 1).await?;
     /// println!("{response:?}");
     /// # Ok(())

@@ -20,7 +20,7 @@ impl<'c> Workspaces<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.beta().admin().workspaces().list().await?;
     /// println!("{response:?}");
     /// # Ok(())
@@ -46,8 +46,8 @@ impl<'c> Workspaces<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::AdminWorkspaceIn;
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::AdminWorkspaceIn;
     ///
     /// let request = AdminWorkspaceIn::new("Product Team", "<admin_user_id>");
     /// let response = client.beta().admin().workspaces().create(request).await?;
@@ -72,7 +72,7 @@ impl<'c> Workspaces<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// client.beta().admin().workspaces().delete("<workspace_uuid>").await?;
     /// # Ok(())
     /// # }
@@ -94,8 +94,8 @@ impl<'c> Workspaces<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::UpdateWorkspaceIN;
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::UpdateWorkspaceIN;
     ///
     /// let request = UpdateWorkspaceIN::default();
     /// let response = client
@@ -130,8 +130,8 @@ impl<'c> Workspaces<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::WorkspaceMemberIN;
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::WorkspaceMemberIN;
     ///
     /// let request = WorkspaceMemberIN::default();
     /// let response = client
@@ -166,8 +166,8 @@ impl<'c> Workspaces<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::WorkspaceMemberIN;
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::WorkspaceMemberIN;
     ///
     /// let request = WorkspaceMemberIN::default();
     /// let response = client
@@ -202,8 +202,8 @@ impl<'c> Workspaces<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::{BaseWorkspaceMemberIN, RemoveWorkspaceMembersIN};
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::{BaseWorkspaceMemberIN, RemoveWorkspaceMembersIN};
     ///
     /// let request = RemoveWorkspaceMembersIN::new(
     ///     vec![BaseWorkspaceMemberIN::new("<user_uuid>")],

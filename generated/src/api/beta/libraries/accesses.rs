@@ -22,7 +22,7 @@ impl<'c> Accesses<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.beta().libraries().accesses().list("<library_id>").await?;
     /// println!("{response:?}");
     /// # Ok(())
@@ -47,8 +47,8 @@ impl<'c> Accesses<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::{EntityType, ShareEnum, SharingRequest};
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::{EntityType, ShareEnum, SharingRequest};
     ///
     /// let request = SharingRequest::new(
     ///     ShareEnum::Viewer,
@@ -89,8 +89,8 @@ impl<'c> Accesses<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::{EntityType, SharingDelete};
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::{EntityType, SharingDelete};
     ///
     /// let request = SharingDelete::new("<share_with_uuid>", EntityType::User);
     /// let response = client

@@ -22,7 +22,7 @@ impl<'c> Documents<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.beta().libraries().documents().list("<library_id>").await?;
     /// println!("{response:?}");
     /// # Ok(())
@@ -53,11 +53,11 @@ impl<'c> Documents<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::DocumentsUploadBody;
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::DocumentsUploadBody;
     ///
     /// let request = DocumentsUploadBody::new(
-    ///     mistralai::FilePart::from_path("path/to/file").await?,
+    ///     mistral_sdk::FilePart::from_path("path/to/file").await?,
     /// );
     /// let response = client
     ///     .beta()
@@ -93,7 +93,7 @@ impl<'c> Documents<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client
     ///     .beta()
     ///     .libraries()
@@ -128,8 +128,8 @@ impl<'c> Documents<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::UpdateDocumentRequest;
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::UpdateDocumentRequest;
     ///
     /// let request = UpdateDocumentRequest::default();
     /// let response = client
@@ -171,7 +171,7 @@ impl<'c> Documents<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// client.beta().libraries().documents().delete("<library_id>", "<document_id>").await?;
     /// # Ok(())
     /// # }
@@ -200,8 +200,8 @@ impl<'c> Documents<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::UpdateDocumentRequest;
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::UpdateDocumentRequest;
     ///
     /// let request = UpdateDocumentRequest::default();
     /// let response = client
@@ -240,7 +240,7 @@ impl<'c> Documents<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client
     ///     .beta()
     ///     .libraries()
@@ -277,7 +277,7 @@ impl<'c> Documents<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client
     ///     .beta()
     ///     .libraries()
@@ -312,7 +312,7 @@ impl<'c> Documents<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client
     ///     .beta()
     ///     .libraries()
@@ -347,7 +347,7 @@ impl<'c> Documents<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client
     ///     .beta()
     ///     .libraries()
@@ -382,7 +382,7 @@ impl<'c> Documents<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// client
     ///     .beta()
     ///     .libraries()

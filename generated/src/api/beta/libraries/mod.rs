@@ -38,7 +38,7 @@ impl<'c> Libraries<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.beta().libraries().list().await?;
     /// println!("{response:?}");
     /// # Ok(())
@@ -67,8 +67,8 @@ impl<'c> Libraries<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::CreateLibraryRequest;
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::CreateLibraryRequest;
     ///
     /// let request = CreateLibraryRequest::new("<name>");
     /// let response = client.beta().libraries().create(request).await?;
@@ -98,7 +98,7 @@ impl<'c> Libraries<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.beta().libraries().get("<library_id>").await?;
     /// println!("{response:?}");
     /// # Ok(())
@@ -123,8 +123,8 @@ impl<'c> Libraries<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::UpdateLibraryRequest;
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::UpdateLibraryRequest;
     ///
     /// let request = UpdateLibraryRequest::default();
     /// let response = client.beta().libraries().replace("<library_id>", request).await?;
@@ -159,7 +159,7 @@ impl<'c> Libraries<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.beta().libraries().delete("<library_id>").await?;
     /// println!("{response:?}");
     /// # Ok(())
@@ -184,8 +184,8 @@ impl<'c> Libraries<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::UpdateLibraryRequest;
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::UpdateLibraryRequest;
     ///
     /// let request = UpdateLibraryRequest::default();
     /// let response = client.beta().libraries().update("<library_id>", request).await?;

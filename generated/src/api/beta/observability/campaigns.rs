@@ -20,7 +20,7 @@ impl<'c> Campaigns<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.beta().observability().campaigns().list().await?;
     /// println!("{response:?}");
     /// # Ok(())
@@ -45,8 +45,8 @@ impl<'c> Campaigns<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::{BaseFieldDefinitionSupportedOperatorsItem, CreateCampaignRequest, FilterCondition, FilterGroupAndItem, FilterPayload};
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::{BaseFieldDefinitionSupportedOperatorsItem, CreateCampaignRequest, FilterCondition, FilterGroupAndItem, FilterPayload};
     ///
     /// let request = CreateCampaignRequest::new(
     ///     FilterPayload::new(
@@ -88,7 +88,7 @@ impl<'c> Campaigns<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client
     ///     .beta()
     ///     .observability()
@@ -116,7 +116,7 @@ impl<'c> Campaigns<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// client.beta().observability().campaigns().delete("<campaign_id>").await?;
     /// # Ok(())
     /// # }
@@ -138,7 +138,7 @@ impl<'c> Campaigns<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client
     ///     .beta()
     ///     .observability()
@@ -169,7 +169,7 @@ impl<'c> Campaigns<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client
     ///     .beta()
     ///     .observability()

@@ -20,7 +20,7 @@ impl<'c> Judges<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.beta().observability().judges().list().await?;
     /// println!("{response:?}");
     /// # Ok(())
@@ -47,8 +47,8 @@ impl<'c> Judges<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::{CreateJudgeRequest, JudgeClassificationOutput, JudgeClassificationOutputOption, JudgeOutput2};
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::{CreateJudgeRequest, JudgeClassificationOutput, JudgeClassificationOutputOption, JudgeOutput2};
     ///
     /// let request = CreateJudgeRequest::new(
     ///     "<name>",
@@ -84,7 +84,7 @@ impl<'c> Judges<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.beta().observability().judges().fetch("<judge_id>").await?;
     /// println!("{response:?}");
     /// # Ok(())
@@ -107,8 +107,8 @@ impl<'c> Judges<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::{JudgeClassificationOutput, JudgeClassificationOutputOption, JudgeOutput2, UpdateJudgeRequest};
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::{JudgeClassificationOutput, JudgeClassificationOutputOption, JudgeOutput2, UpdateJudgeRequest};
     ///
     /// let request = UpdateJudgeRequest::new(
     ///     "<name>",
@@ -148,7 +148,7 @@ impl<'c> Judges<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// client.beta().observability().judges().delete("<judge_id>").await?;
     /// # Ok(())
     /// # }
@@ -170,8 +170,8 @@ impl<'c> Judges<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::JudgeConversationRequest;
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::JudgeConversationRequest;
     ///
     /// let request = JudgeConversationRequest::new(vec![std::collections::BTreeMap::new()]);
     /// let response = client

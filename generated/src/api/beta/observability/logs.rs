@@ -20,8 +20,8 @@ impl<'c> Logs<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::LogsRequest;
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::LogsRequest;
     ///
     /// let request = LogsRequest::default();
     /// let response = client.beta().observability().logs().search(request).await?;
@@ -50,7 +50,7 @@ impl<'c> Logs<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.beta().observability().logs().list().await?;
     /// println!("{response:?}");
     /// # Ok(())
@@ -72,7 +72,7 @@ impl<'c> Logs<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client
     ///     .beta()
     ///     .observability()

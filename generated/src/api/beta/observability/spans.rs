@@ -20,8 +20,8 @@ impl<'c> Spans<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::SpansRequest;
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::SpansRequest;
     ///
     /// let request = SpansRequest::default();
     /// let response = client.beta().observability().spans().search_spans(request).await?;
@@ -53,8 +53,8 @@ impl<'c> Spans<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::{AggregationRequest, MetricAggregation, MetricDefinition};
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::{AggregationRequest, MetricAggregation, MetricDefinition};
     ///
     /// let request = AggregationRequest::new(
     ///     MetricDefinition::new("<measure>", MetricAggregation::Count),
@@ -86,8 +86,8 @@ impl<'c> Spans<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::SpanEvaluationsRequest;
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::SpanEvaluationsRequest;
     ///
     /// let request = SpanEvaluationsRequest::default();
     /// let response = client
@@ -124,8 +124,8 @@ impl<'c> Spans<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::SpanEvaluationsRequest;
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::SpanEvaluationsRequest;
     ///
     /// let request = SpanEvaluationsRequest::default();
     /// let response = client
@@ -162,7 +162,7 @@ impl<'c> Spans<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.beta().observability().spans().list_span_fields().await?;
     /// println!("{response:?}");
     /// # Ok(())
@@ -184,7 +184,7 @@ impl<'c> Spans<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.beta().observability().spans().list_span_eval_fields().await?;
     /// println!("{response:?}");
     /// # Ok(())
@@ -206,7 +206,7 @@ impl<'c> Spans<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client
     ///     .beta()
     ///     .observability()
@@ -239,7 +239,7 @@ impl<'c> Spans<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client
     ///     .beta()
     ///     .observability()

@@ -20,8 +20,8 @@ impl<'c> Traces<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::TracesRequest;
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::TracesRequest;
     ///
     /// let request = TracesRequest::default();
     /// let response = client.beta().observability().traces().search(request).await?;
@@ -50,8 +50,8 @@ impl<'c> Traces<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::{AggregationRequest, MetricAggregation, MetricDefinition};
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::{AggregationRequest, MetricAggregation, MetricDefinition};
     ///
     /// let request = AggregationRequest::new(
     ///     MetricDefinition::new("<measure>", MetricAggregation::Count),
@@ -83,7 +83,7 @@ impl<'c> Traces<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.beta().observability().traces().get_trace_fields().await?;
     /// println!("{response:?}");
     /// # Ok(())
@@ -105,7 +105,7 @@ impl<'c> Traces<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client
     ///     .beta()
     ///     .observability()
@@ -136,7 +136,7 @@ impl<'c> Traces<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client
     ///     .beta()
     ///     .observability()
@@ -171,7 +171,7 @@ impl<'c> Traces<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client
     ///     .beta()
     ///     .observability()
@@ -204,7 +204,7 @@ impl<'c> Traces<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client
     ///     .beta()
     ///     .observability()

@@ -20,7 +20,7 @@ impl<'c> IngestionPipelineConfigurations<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.beta().rag().ingestion_pipeline_configurations().list().await?;
     /// println!("{response:?}");
     /// # Ok(())
@@ -44,8 +44,8 @@ impl<'c> IngestionPipelineConfigurations<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::CreateIngestionPipelineConfigurationRequest;
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::CreateIngestionPipelineConfigurationRequest;
     ///
     /// let request = CreateIngestionPipelineConfigurationRequest::new("<name>");
     /// let response = client
@@ -78,8 +78,8 @@ impl<'c> IngestionPipelineConfigurations<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::UpdateRunInfo;
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::UpdateRunInfo;
     ///
     /// let request = UpdateRunInfo::new("<execution_time>", 1);
     /// let response = client

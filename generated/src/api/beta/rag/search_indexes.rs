@@ -22,7 +22,7 @@ impl<'c> SearchIndexes<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.beta().rag().search_indexes().list_deployments().await?;
     /// println!("{response:?}");
     /// # Ok(())
@@ -44,8 +44,8 @@ impl<'c> SearchIndexes<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::{RegisterDeploymentRequestDeployment, RegisterDeploymentRequestDeploymentDeployment, RegisterDeploymentRequestVespaDeployment, RegisterDeploymentRequestVespaField, RegisterDeploymentRequestVespaIndex, SchemaFieldDataType, SchemaFieldIndex, SchemaFieldRankingType, SchemaFieldStorage};
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::{RegisterDeploymentRequestDeployment, RegisterDeploymentRequestDeploymentDeployment, RegisterDeploymentRequestVespaDeployment, RegisterDeploymentRequestVespaField, RegisterDeploymentRequestVespaIndex, SchemaFieldDataType, SchemaFieldIndex, SchemaFieldRankingType, SchemaFieldStorage};
     ///
     /// let request = RegisterDeploymentRequestDeployment::new(
     ///     "<name>",
@@ -94,7 +94,7 @@ impl<'c> SearchIndexes<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client
     ///     .beta()
     ///     .rag()
@@ -127,8 +127,8 @@ impl<'c> SearchIndexes<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::{SearchIndexesUpdateDeploymentMetricsBody, UpdateMetricsRequestDeploymentMetricsOnline, UpdateMetricsRequestIndexMetrics};
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::{SearchIndexesUpdateDeploymentMetricsBody, UpdateMetricsRequestDeploymentMetricsOnline, UpdateMetricsRequestIndexMetrics};
     ///
     /// let request = SearchIndexesUpdateDeploymentMetricsBody::Online(
     ///     UpdateMetricsRequestDeploymentMetricsOnline::new(

@@ -20,7 +20,7 @@ impl<'c> Fields<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client
     ///     .beta()
     ///     .observability()
@@ -48,8 +48,8 @@ impl<'c> Fields<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::BaseFieldDefinitionSupportedOperatorsItem;
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::BaseFieldDefinitionSupportedOperatorsItem;
     ///
     /// let response = client
     ///     .beta()
@@ -84,8 +84,8 @@ impl<'c> Fields<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::FetchFieldOptionCountsRequest;
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::FetchFieldOptionCountsRequest;
     ///
     /// let request = FetchFieldOptionCountsRequest::default();
     /// let response = client

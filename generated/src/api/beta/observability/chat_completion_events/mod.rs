@@ -28,8 +28,8 @@ impl<'c> ChatCompletionEvents<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::{BaseFieldDefinitionSupportedOperatorsItem, FilterCondition, FilterGroupAndItem, FilterPayload, SearchChatCompletionEventsRequest};
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::{BaseFieldDefinitionSupportedOperatorsItem, FilterCondition, FilterGroupAndItem, FilterPayload, SearchChatCompletionEventsRequest};
     ///
     /// let request = SearchChatCompletionEventsRequest::new(
     ///     FilterPayload::new(
@@ -74,8 +74,8 @@ impl<'c> ChatCompletionEvents<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::{BaseFieldDefinitionSupportedOperatorsItem, FilterCondition, FilterGroupAndItem, FilterPayload, SearchChatCompletionEventIdsRequest};
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::{BaseFieldDefinitionSupportedOperatorsItem, FilterCondition, FilterGroupAndItem, FilterPayload, SearchChatCompletionEventIdsRequest};
     ///
     /// let request = SearchChatCompletionEventIdsRequest::new(
     ///     FilterPayload::new(
@@ -118,7 +118,7 @@ impl<'c> ChatCompletionEvents<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client
     ///     .beta()
     ///     .observability()
@@ -146,7 +146,7 @@ impl<'c> ChatCompletionEvents<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client
     ///     .beta()
     ///     .observability()
@@ -177,8 +177,8 @@ impl<'c> ChatCompletionEvents<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::{CreateJudgeRequest, JudgeChatCompletionEventRequest, JudgeClassificationOutput, JudgeClassificationOutputOption, JudgeOutput2};
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::{CreateJudgeRequest, JudgeChatCompletionEventRequest, JudgeClassificationOutput, JudgeClassificationOutputOption, JudgeOutput2};
     ///
     /// let request = JudgeChatCompletionEventRequest::new(
     ///     CreateJudgeRequest::new(

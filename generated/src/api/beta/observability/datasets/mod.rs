@@ -28,7 +28,7 @@ impl<'c> Datasets<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.beta().observability().datasets().list().await?;
     /// println!("{response:?}");
     /// # Ok(())
@@ -53,8 +53,8 @@ impl<'c> Datasets<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::CreateDatasetRequest;
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::CreateDatasetRequest;
     ///
     /// let request = CreateDatasetRequest::new("<name>", "<description>");
     /// let response = client.beta().observability().datasets().create(request).await?;
@@ -82,7 +82,7 @@ impl<'c> Datasets<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client.beta().observability().datasets().fetch("<dataset_id>").await?;
     /// println!("{response:?}");
     /// # Ok(())
@@ -105,7 +105,7 @@ impl<'c> Datasets<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// client.beta().observability().datasets().delete("<dataset_id>").await?;
     /// # Ok(())
     /// # }
@@ -127,8 +127,8 @@ impl<'c> Datasets<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::UpdateDatasetRequest;
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::UpdateDatasetRequest;
     ///
     /// let request = UpdateDatasetRequest::default();
     /// let response = client
@@ -163,7 +163,7 @@ impl<'c> Datasets<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client
     ///     .beta()
     ///     .observability()
@@ -193,8 +193,8 @@ impl<'c> Datasets<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::CreateDatasetRecordRequest;
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::CreateDatasetRecordRequest;
     ///
     /// let request = CreateDatasetRecordRequest::new(std::collections::BTreeMap::new());
     /// let response = client
@@ -229,8 +229,8 @@ impl<'c> Datasets<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::ImportDatasetFromCampaignRequest;
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::ImportDatasetFromCampaignRequest;
     ///
     /// let request = ImportDatasetFromCampaignRequest::new("<campaign_id>");
     /// let response = client
@@ -265,8 +265,8 @@ impl<'c> Datasets<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::ImportDatasetFromExplorerRequest;
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::ImportDatasetFromExplorerRequest;
     ///
     /// let request = ImportDatasetFromExplorerRequest::new(
     ///     vec!["<completion_event_ids>".to_string()],
@@ -303,8 +303,8 @@ impl<'c> Datasets<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::ImportDatasetFromFileRequest;
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::ImportDatasetFromFileRequest;
     ///
     /// let request = ImportDatasetFromFileRequest::new("<file_id>");
     /// let response = client
@@ -339,8 +339,8 @@ impl<'c> Datasets<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::ImportDatasetFromPlaygroundRequest;
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::ImportDatasetFromPlaygroundRequest;
     ///
     /// let request = ImportDatasetFromPlaygroundRequest::new(
     ///     vec!["<conversation_ids>".to_string()],
@@ -377,8 +377,8 @@ impl<'c> Datasets<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::ImportDatasetFromDatasetRequest;
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::ImportDatasetFromDatasetRequest;
     ///
     /// let request = ImportDatasetFromDatasetRequest::new(
     ///     vec!["<dataset_record_ids>".to_string()],
@@ -415,7 +415,7 @@ impl<'c> Datasets<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client
     ///     .beta()
     ///     .observability()
@@ -446,7 +446,7 @@ impl<'c> Datasets<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client
     ///     .beta()
     ///     .observability()
@@ -479,7 +479,7 @@ impl<'c> Datasets<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client
     ///     .beta()
     ///     .observability()

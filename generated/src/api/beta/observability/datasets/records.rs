@@ -20,7 +20,7 @@ impl<'c> Records<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// let response = client
     ///     .beta()
     ///     .observability()
@@ -49,7 +49,7 @@ impl<'c> Records<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
     /// client
     ///     .beta()
     ///     .observability()
@@ -77,8 +77,8 @@ impl<'c> Records<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::DeleteDatasetRecordsRequest;
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::DeleteDatasetRecordsRequest;
     ///
     /// let request = DeleteDatasetRecordsRequest::new(
     ///     vec!["<dataset_record_ids>".to_string()],
@@ -107,8 +107,8 @@ impl<'c> Records<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::{CreateJudgeRequest, JudgeClassificationOutput, JudgeClassificationOutputOption, JudgeDatasetRecordRequest, JudgeOutput2};
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::{CreateJudgeRequest, JudgeClassificationOutput, JudgeClassificationOutputOption, JudgeDatasetRecordRequest, JudgeOutput2};
     ///
     /// let request = JudgeDatasetRecordRequest::new(
     ///     CreateJudgeRequest::new(
@@ -159,8 +159,8 @@ impl<'c> Records<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::UpdateDatasetRecordPayloadRequest;
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::UpdateDatasetRecordPayloadRequest;
     ///
     /// let request = UpdateDatasetRecordPayloadRequest::new(
     ///     std::collections::BTreeMap::new(),
@@ -197,8 +197,8 @@ impl<'c> Records<'c> {
     /// # Example
     ///
     /// ```no_run
-    /// # async fn example(client: mistralai::Client) -> mistralai::Result<()> {
-    /// use mistralai::models::UpdateDatasetRecordPropertiesRequest;
+    /// # async fn example(client: mistral_sdk::Client) -> mistral_sdk::Result<()> {
+    /// use mistral_sdk::models::UpdateDatasetRecordPropertiesRequest;
     ///
     /// let request = UpdateDatasetRecordPropertiesRequest::new(
     ///     std::collections::BTreeMap::new(),
