@@ -425,7 +425,7 @@ fn a_helper_needing_another_is_left_out_without_it() {
 }
 
 /// Every method's doc has an example (`render::example`) on every fixture and published spec
-/// beside the project; one that cannot be built is named here. That they compile is the
+/// beside the project, and every type the SDK sends can be built; one that cannot is named here. That they compile is the
 /// generated crate's doctests' job (`cargo test --doc -p mistral-sdk --all-features`).
 #[test]
 fn every_method_has_a_doc_example() {
@@ -442,6 +442,10 @@ fn every_method_has_a_doc_example() {
         let examples = sdkgen::render::example::Examples::new(&ir);
         let missing: Vec<&str> = ir.operations.iter().filter(|op| examples.section(op).is_none()).map(|op| op.id.as_str()).collect();
         assert!(missing.is_empty(), "{}: no example for {missing:?}", path.display());
+        // And every type the SDK sends has an expression building it (the contract tests'
+        // `build_sent_types`, which must compile outside the crate).
+        let unbuilt: Vec<&str> = ir.types.iter().filter(|t| t.ser && examples.build(&t.name).is_none()).map(|t| t.name.as_str()).collect();
+        assert!(unbuilt.is_empty(), "{}: no way to build {unbuilt:?}", path.display());
         checked += ir.operations.len();
     }
     assert!(checked >= 800, "only {checked} operations checked");

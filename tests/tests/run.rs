@@ -169,10 +169,7 @@ async fn the_loop_stops_after_max_rounds_and_continues_a_conversation() {
     assert_eq!(seen.len(), 3, "the first append and two rounds of results");
     // `stream: false` is the schema's one allowed value (a boolean `enum: [false]`), always sent.
     assert_eq!(seen[0], ("/v1/conversations/conv_1".to_string(), json!({"inputs": "And Oslo?", "stream": false})));
-    assert!(
-        matches!(result.entries.last(), Some(ConversationEntry::FunctionCall(c)) if c.tool_call_id == "c"),
-        "the last calls stay unanswered"
-    );
+    assert!(matches!(result.entries.last(), Some(ConversationEntry::FunctionCall(c)) if c.tool_call_id == "c"), "the last calls stay unanswered");
 }
 
 fn sse(events: &[Value]) -> ResponseTemplate {

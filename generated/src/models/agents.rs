@@ -4,6 +4,7 @@ use super::*;
 
 /// The `AgentsCompletionRequest` schema: sent to `agents.complete`; sent to `agents.stream`.
 #[cfg_attr(docsrs, doc(cfg(feature = "agents")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AgentsCompletionRequest {
     /// The maximum number of tokens to generate in the completion. The token count of your prompt plus `max_tokens` cannot exceed the model's context length.

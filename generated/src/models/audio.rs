@@ -4,6 +4,7 @@ use super::*;
 
 /// The `AudioTranscriptionRequest` schema: sent to `audio.transcriptions.complete`.
 #[cfg_attr(docsrs, doc(cfg(feature = "audio")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AudioTranscriptionRequest {
     /// ID of the model to be used.
@@ -90,6 +91,7 @@ impl AudioTranscriptionRequest {
 
 /// The `AudioTranscriptionRequestStream` schema: sent to `audio.transcriptions.stream`.
 #[cfg_attr(docsrs, doc(cfg(feature = "audio")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AudioTranscriptionRequestStream {
     /// `model`: text; required.
@@ -176,6 +178,7 @@ impl AudioTranscriptionRequestStream {
 ///
 /// Schema: `#/components/schemas/AudioTranscriptionRequest/properties/stream`.
 #[cfg_attr(docsrs, doc(cfg(feature = "audio")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct AudioTranscriptionRequestStream2;
 
@@ -185,6 +188,7 @@ crate::runtime::const_value!(AudioTranscriptionRequestStream2, bool, false);
 ///
 /// Schema: `#/components/schemas/AudioTranscriptionRequestStream/properties/stream`.
 #[cfg_attr(docsrs, doc(cfg(feature = "audio")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct AudioTranscriptionRequestStreamStream;
 
@@ -192,6 +196,7 @@ crate::runtime::const_value!(AudioTranscriptionRequestStreamStream, bool, true);
 
 /// Token usage details for the completion.
 #[cfg_attr(docsrs, doc(cfg(feature = "audio")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CompletionTokensDetails {
@@ -217,6 +222,7 @@ impl CompletionTokensDetails {
 
 /// Information on a single message included in a tokenized prompt as part of an InstructRequest.
 #[cfg_attr(docsrs, doc(cfg(feature = "audio")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct MessageTokens {
@@ -271,6 +277,7 @@ impl MessageTokens {
 
 /// Token usage details for the prompt.
 #[cfg_attr(docsrs, doc(cfg(feature = "audio")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct PromptTokensDetails {
@@ -314,6 +321,7 @@ impl PromptTokensDetails {
 
 /// The `Roles` schema: the `role` of `MessageTokens`.
 #[cfg_attr(docsrs, doc(cfg(feature = "audio")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Roles {
     /// `system`
@@ -339,6 +347,7 @@ crate::runtime::string_enum!(Roles {
 ///
 /// Schema: `#/paths/~1v1~1audio~1speech/post/responses/200/content/application~1json/schema`.
 #[cfg_attr(docsrs, doc(cfg(feature = "audio")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct SpeechCompleteResponse {
@@ -358,6 +367,7 @@ impl SpeechCompleteResponse {
 
 /// The `SpeechOutputFormat` schema: the `response_format` of `SpeechRequest`.
 #[cfg_attr(docsrs, doc(cfg(feature = "audio")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum SpeechOutputFormat {
     /// `pcm`
@@ -384,6 +394,7 @@ crate::runtime::string_enum!(SpeechOutputFormat {
 
 /// The `SpeechRequest` schema: sent to `audio.speech.complete`; sent to `audio.speech.stream`.
 #[cfg_attr(docsrs, doc(cfg(feature = "audio")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct SpeechRequest {
@@ -447,6 +458,7 @@ impl SpeechRequest {
 ///
 /// Schema: `#/components/schemas/SpeechRequest/properties/ref_audio`.
 #[cfg_attr(docsrs, doc(cfg(feature = "audio")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum SpeechRequestRefAudio {
     /// The value as text.
@@ -470,6 +482,7 @@ crate::runtime::union_from!(SpeechRequestRefAudio {
 
 /// The `SpeechStreamAudioDelta` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "audio")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct SpeechStreamAudioDelta {
@@ -500,6 +513,7 @@ impl SpeechStreamAudioDelta {
 ///
 /// Schema: `#/components/schemas/SpeechStreamAudioDelta/properties/type`.
 #[cfg_attr(docsrs, doc(cfg(feature = "audio")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct SpeechStreamAudioDeltaType;
 
@@ -507,6 +521,7 @@ crate::runtime::const_value!(SpeechStreamAudioDeltaType, str, "speech.audio.delt
 
 /// The `SpeechStreamDone` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "audio")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct SpeechStreamDone {
@@ -537,6 +552,7 @@ impl SpeechStreamDone {
 ///
 /// Schema: `#/components/schemas/SpeechStreamDone/properties/type`.
 #[cfg_attr(docsrs, doc(cfg(feature = "audio")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct SpeechStreamDoneType;
 
@@ -546,6 +562,7 @@ crate::runtime::const_value!(SpeechStreamDoneType, str, "speech.audio.done");
 ///
 /// Schema: `#/paths/~1v1~1audio~1speech/post/responses/200/content/text~1event-stream/schema/properties/data`.
 #[cfg_attr(docsrs, doc(cfg(feature = "audio")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum SpeechStreamEvent {
     /// `type`: `speech.audio.delta`
@@ -579,6 +596,7 @@ crate::runtime::union_from!(SpeechStreamEvent {
 
 /// The `TimestampGranularity` schema: the `timestamp_granularities` of `AudioTranscriptionRequest`; the `timestamp_granularities` of `AudioTranscriptionRequestStream`.
 #[cfg_attr(docsrs, doc(cfg(feature = "audio")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum TimestampGranularity {
     /// `segment`
@@ -596,6 +614,7 @@ crate::runtime::string_enum!(TimestampGranularity {
 
 /// The `TranscriptionResponse` schema: returned by `audio.transcriptions.complete`.
 #[cfg_attr(docsrs, doc(cfg(feature = "audio")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TranscriptionResponse {
@@ -640,6 +659,7 @@ impl TranscriptionResponse {
 
 /// The `TranscriptionSegmentChunk` schema: the `segments` of `TranscriptionResponse`; the `segments` of `TranscriptionStreamDone`.
 #[cfg_attr(docsrs, doc(cfg(feature = "audio")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TranscriptionSegmentChunk {
     /// Default: `"transcription_segment"`.
@@ -691,6 +711,7 @@ impl TranscriptionSegmentChunk {
 ///
 /// Schema: `#/components/schemas/TranscriptionSegmentChunk/properties/type`.
 #[cfg_attr(docsrs, doc(cfg(feature = "audio")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct TranscriptionSegmentChunkType;
 
@@ -698,6 +719,7 @@ crate::runtime::const_value!(TranscriptionSegmentChunkType, str, "transcription_
 
 /// The `TranscriptionStreamDone` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "audio")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TranscriptionStreamDone {
     /// `model`: text; required.
@@ -747,6 +769,7 @@ impl TranscriptionStreamDone {
 ///
 /// Schema: `#/components/schemas/TranscriptionStreamDone/properties/type`.
 #[cfg_attr(docsrs, doc(cfg(feature = "audio")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct TranscriptionStreamDoneType;
 
@@ -756,6 +779,7 @@ crate::runtime::const_value!(TranscriptionStreamDoneType, str, "transcription.do
 ///
 /// Schema: `#/components/schemas/TranscriptionStreamEvents/properties/data`.
 #[cfg_attr(docsrs, doc(cfg(feature = "audio")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum TranscriptionStreamEvent {
     /// `type`: `transcription.text.delta`
@@ -800,6 +824,7 @@ crate::runtime::union_from!(TranscriptionStreamEvent {
 
 /// The `TranscriptionStreamLanguage` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "audio")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TranscriptionStreamLanguage {
     /// Default: `"transcription.language"`.
@@ -829,6 +854,7 @@ impl TranscriptionStreamLanguage {
 ///
 /// Schema: `#/components/schemas/TranscriptionStreamLanguage/properties/type`.
 #[cfg_attr(docsrs, doc(cfg(feature = "audio")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct TranscriptionStreamLanguageType;
 
@@ -836,6 +862,7 @@ crate::runtime::const_value!(TranscriptionStreamLanguageType, str, "transcriptio
 
 /// The `TranscriptionStreamSegmentDelta` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "audio")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TranscriptionStreamSegmentDelta {
     /// Default: `"transcription.segment"`.
@@ -881,6 +908,7 @@ impl TranscriptionStreamSegmentDelta {
 ///
 /// Schema: `#/components/schemas/TranscriptionStreamSegmentDelta/properties/type`.
 #[cfg_attr(docsrs, doc(cfg(feature = "audio")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct TranscriptionStreamSegmentDeltaType;
 
@@ -888,6 +916,7 @@ crate::runtime::const_value!(TranscriptionStreamSegmentDeltaType, str, "transcri
 
 /// The `TranscriptionStreamTextDelta` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "audio")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TranscriptionStreamTextDelta {
     /// Default: `"transcription.text.delta"`.
@@ -917,6 +946,7 @@ impl TranscriptionStreamTextDelta {
 ///
 /// Schema: `#/components/schemas/TranscriptionStreamTextDelta/properties/type`.
 #[cfg_attr(docsrs, doc(cfg(feature = "audio")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct TranscriptionStreamTextDeltaType;
 
@@ -924,6 +954,7 @@ crate::runtime::const_value!(TranscriptionStreamTextDeltaType, str, "transcripti
 
 /// The `UsageInfo2` schema: the `usage` of `SpeechStreamDone`.
 #[cfg_attr(docsrs, doc(cfg(feature = "audio")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct UsageInfo2 {
@@ -1017,6 +1048,7 @@ impl UsageInfo2 {
 
 /// Request model for creating a new voice with base64 audio.
 #[cfg_attr(docsrs, doc(cfg(feature = "audio")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct VoiceCreateRequest {
     /// `name`: text; required.
@@ -1102,6 +1134,7 @@ impl VoiceCreateRequest {
 
 /// Schema for voice list response
 #[cfg_attr(docsrs, doc(cfg(feature = "audio")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VoiceListResponse {
@@ -1137,6 +1170,7 @@ impl VoiceListResponse {
 
 /// Schema for voice response
 #[cfg_attr(docsrs, doc(cfg(feature = "audio")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VoiceResponse {
@@ -1257,6 +1291,7 @@ impl VoiceResponse {
 
 /// Request model for partially updating voice metadata.
 #[cfg_attr(docsrs, doc(cfg(feature = "audio")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct VoiceUpdateRequest {
     /// `name`: text; optional and nullable: absent, `null` or a value.
@@ -1304,6 +1339,7 @@ impl VoiceUpdateRequest {
 ///
 /// Schema: `#/paths/~1v1~1audio~1voices/get/parameters/2/schema`.
 #[cfg_attr(docsrs, doc(cfg(feature = "audio")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum VoicesListType {
     /// `all`

@@ -2,6 +2,7 @@
 
 /// The `ApiEndpoint` schema: the `endpoint` of `CreateBatchJobRequest`.
 #[cfg_attr(docsrs, doc(cfg(feature = "batch")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ApiEndpoint {
     /// `/v1/chat/completions`
@@ -43,6 +44,7 @@ crate::runtime::string_enum!(ApiEndpoint {
 
 /// The `BatchError` schema: the `errors` of `BatchJob`.
 #[cfg_attr(docsrs, doc(cfg(feature = "batch")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct BatchError {
@@ -77,6 +79,7 @@ impl BatchError {
 
 /// The `BatchJob` schema: returned by `batch.jobs.create`; returned by `batch.jobs.get`; returned by `batch.jobs.cancel`; and 1 more.
 #[cfg_attr(docsrs, doc(cfg(feature = "batch")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct BatchJob {
@@ -221,6 +224,7 @@ impl BatchJob {
 ///
 /// Schema: `#/components/schemas/BatchJob/properties/object`.
 #[cfg_attr(docsrs, doc(cfg(feature = "batch")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct BatchJobObject;
 
@@ -228,6 +232,7 @@ crate::runtime::const_value!(BatchJobObject, str, "batch");
 
 /// The `BatchJobStatus` schema: a parameter of `batch.jobs.list`; the `status` of `BatchJob`.
 #[cfg_attr(docsrs, doc(cfg(feature = "batch")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum BatchJobStatus {
     /// `QUEUED`
@@ -260,6 +265,7 @@ crate::runtime::string_enum!(BatchJobStatus {
 
 /// The `BatchRequest` schema: the `requests` of `CreateBatchJobRequest`.
 #[cfg_attr(docsrs, doc(cfg(feature = "batch")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct BatchRequest {
     /// `custom_id`: text; optional and nullable: absent, `null` or a value.
@@ -290,6 +296,7 @@ impl BatchRequest {
 
 /// The `CreateBatchJobRequest` schema: sent to `batch.jobs.create`.
 #[cfg_attr(docsrs, doc(cfg(feature = "batch")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CreateBatchJobRequest {
     /// A list of `.jsonl` files for batch inference.
@@ -363,6 +370,7 @@ impl CreateBatchJobRequest {
 
 /// The `DeleteBatchJobResponse` schema: returned by `batch.jobs.delete`.
 #[cfg_attr(docsrs, doc(cfg(feature = "batch")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct DeleteBatchJobResponse {
@@ -406,6 +414,7 @@ impl DeleteBatchJobResponse {
 ///
 /// Schema: `#/components/schemas/DeleteBatchJobResponse/properties/object`.
 #[cfg_attr(docsrs, doc(cfg(feature = "batch")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct DeleteBatchJobResponseObject;
 
@@ -415,6 +424,7 @@ crate::runtime::const_value!(DeleteBatchJobResponseObject, str, "batch");
 ///
 /// Schema: `#/paths/~1v1~1batch~1jobs/get/parameters/8/schema`.
 #[cfg_attr(docsrs, doc(cfg(feature = "batch")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum JobsListOrderBy {
     /// `created`
@@ -432,6 +442,7 @@ crate::runtime::string_enum!(JobsListOrderBy {
 
 /// The `ListBatchJobsResponse` schema: returned by `batch.jobs.list`.
 #[cfg_attr(docsrs, doc(cfg(feature = "batch")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ListBatchJobsResponse {
@@ -475,6 +486,7 @@ impl ListBatchJobsResponse {
 ///
 /// Schema: `#/components/schemas/ListBatchJobsResponse/properties/object`.
 #[cfg_attr(docsrs, doc(cfg(feature = "batch")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ListBatchJobsResponseObject;
 

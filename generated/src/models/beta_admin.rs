@@ -11,6 +11,7 @@
 /// explicitly sets it to ``ActionAvailable``. This keeps permissions opt-in rather than opt-out, so
 /// forgetting to populate an action can never accidentally expose it.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct APIKeyActions {
@@ -44,6 +45,7 @@ impl APIKeyActions {
 ///
 /// Schema: `#/components/schemas/APIKeyActions/properties/delete`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum APIKeyActionsDelete {
     /// `status`: `available`
@@ -79,6 +81,7 @@ crate::runtime::union_from!(APIKeyActionsDelete {
 ///
 /// Schema: `#/components/schemas/APIKeyActions/properties/rotate`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum APIKeyActionsRotate {
     /// `status`: `available`
@@ -112,6 +115,7 @@ crate::runtime::union_from!(APIKeyActionsRotate {
 
 /// The `APIKeyExtendedOUT` schema: the `keys` of `APIKeysExtendedOUT`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct APIKeyExtendedOUT {
@@ -200,6 +204,7 @@ impl APIKeyExtendedOUT {
 
 /// The `APIKeyOUT` schema: returned by `beta.admin.api_keys.create`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct APIKeyOUT {
@@ -256,6 +261,7 @@ impl APIKeyOUT {
 
 /// The `APIKeyProduct` schema: the `product` of `APIKeyExtendedOUT`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum APIKeyProduct {
     /// `API`
@@ -276,6 +282,7 @@ crate::runtime::string_enum!(APIKeyProduct {
 
 /// The `APIKeysExtendedOUT` schema: returned by `beta.admin.api_keys.list`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct APIKeysExtendedOUT {
@@ -295,6 +302,7 @@ impl APIKeysExtendedOUT {
 
 /// The `APIPlan` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum APIPlan {
     /// `FREE`
@@ -312,6 +320,7 @@ crate::runtime::string_enum!(APIPlan {
 
 /// The viewer may perform the action on the resource.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ActionAvailable {
@@ -330,6 +339,7 @@ crate::runtime::struct_de!(ActionAvailable, [] [
 ///
 /// Schema: `#/components/schemas/ActionAvailable/properties/status`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ActionAvailableStatus;
 
@@ -337,6 +347,7 @@ crate::runtime::const_value!(ActionAvailableStatus, str, "available");
 
 /// The `ActionUnavailable_DeleteUnavailableReason_` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ActionUnavailableDeleteUnavailableReason {
@@ -368,6 +379,7 @@ impl ActionUnavailableDeleteUnavailableReason {
 ///
 /// Schema: `#/components/schemas/ActionUnavailable_DeleteUnavailableReason_/properties/status`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ActionUnavailableDeleteUnavailableReasonStatus;
 
@@ -375,6 +387,7 @@ crate::runtime::const_value!(ActionUnavailableDeleteUnavailableReasonStatus, str
 
 /// The `ActionUnavailable_RotateUnavailableReason_` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ActionUnavailableRotateUnavailableReason {
@@ -406,6 +419,7 @@ impl ActionUnavailableRotateUnavailableReason {
 ///
 /// Schema: `#/components/schemas/ActionUnavailable_RotateUnavailableReason_/properties/status`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ActionUnavailableRotateUnavailableReasonStatus;
 
@@ -413,6 +427,7 @@ crate::runtime::const_value!(ActionUnavailableRotateUnavailableReasonStatus, str
 
 /// The `ActorType` schema: a parameter of `beta.admin.audit_logs.list`; the `actor_type` of `AuditLogOut`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ActorType {
     /// `HUMAN`
@@ -433,6 +448,7 @@ crate::runtime::string_enum!(ActorType {
 
 /// The `AddOrUpdateUsersToWorkspaceOUT` schema: returned by `beta.admin.workspaces.add_or_update_users`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct AddOrUpdateUsersToWorkspaceOUT {
@@ -456,6 +472,7 @@ impl AddOrUpdateUsersToWorkspaceOUT {
 
 /// The `AddUsersToWorkspaceOUT` schema: returned by `beta.admin.workspaces.add_users`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct AddUsersToWorkspaceOUT {
@@ -475,6 +492,7 @@ impl AddUsersToWorkspaceOUT {
 
 /// The `AdminAssignUsersToGroupIn` schema: sent to `beta.admin.user_groups.add_members`; sent to `beta.admin.user_groups.remove_members`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AdminAssignUsersToGroupIn {
     /// User IDs to add to the group.
@@ -496,6 +514,7 @@ impl AdminAssignUsersToGroupIn {
 
 /// The `AdminCreateAPIKeyIN` schema: sent to `beta.admin.api_keys.create`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AdminCreateAPIKeyIN {
     /// Optional name for the API key.
@@ -543,6 +562,7 @@ impl AdminCreateAPIKeyIN {
 
 /// The `AdminOrganizationMemberOUT` schema: returned by `beta.admin.users.update`; the `members` of `OrganizationAdminUsersOUT`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct AdminOrganizationMemberOUT {
@@ -642,6 +662,7 @@ impl AdminOrganizationMemberOUT {
 ///
 /// Schema: `#/components/schemas/AdminOrganizationMemberOUT/properties/raw_roles`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum AdminOrganizationMemberOUTRawRoles {
     /// The value as a list of `UserRole`.
@@ -669,6 +690,7 @@ crate::runtime::union_from!(AdminOrganizationMemberOUTRawRoles {
 
 /// The `AdminOrganizationMemberUpdate` schema: sent to `beta.admin.users.update`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct AdminOrganizationMemberUpdate {
     /// Simplified role names to assign. Mutually exclusive with 'roles'.
@@ -714,6 +736,7 @@ impl AdminOrganizationMemberUpdate {
 
 /// The `AdminProvisionGroupToWorkspaceIn` schema: sent to `beta.admin.user_groups.provision_to_workspace`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AdminProvisionGroupToWorkspaceIn {
     /// User group ID to provision.
@@ -757,6 +780,7 @@ impl AdminProvisionGroupToWorkspaceIn {
 
 /// The `AdminScimSyncActiveRunOUT` schema: the error body of `beta.admin.scim.trigger_sync`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct AdminScimSyncActiveRunOUT {
@@ -786,6 +810,7 @@ impl AdminScimSyncActiveRunOUT {
 
 /// The `AdminScimSyncConfig` schema: the `sync_config` of `AdminScimSyncRunOUT`; the `sync_config` of `AdminScimSyncTriggerIN`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AdminScimSyncConfig {
     /// Delete Organization groups that are absent from the SCIM provider.
@@ -842,6 +867,7 @@ impl AdminScimSyncConfig {
 
 /// The `AdminScimSyncRunOUT` schema: returned by `beta.admin.scim.get_sync_run`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct AdminScimSyncRunOUT {
@@ -918,6 +944,7 @@ impl AdminScimSyncRunOUT {
 
 /// The `AdminScimSyncTriggerIN` schema: sent to `beta.admin.scim.trigger_sync`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct AdminScimSyncTriggerIN {
     /// Preview all synchronization changes without applying them.
@@ -947,6 +974,7 @@ impl AdminScimSyncTriggerIN {
 
 /// The `AdminScimSyncTriggerOUT` schema: returned by `beta.admin.scim.trigger_sync`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct AdminScimSyncTriggerOUT {
@@ -970,6 +998,7 @@ impl AdminScimSyncTriggerOUT {
 
 /// The `AdminUpdateUserGroupIn` schema: sent to `beta.admin.user_groups.update`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct AdminUpdateUserGroupIn {
     /// Updated name of the user group.
@@ -1013,6 +1042,7 @@ impl AdminUpdateUserGroupIn {
 
 /// The `AdminUserGroupIn` schema: sent to `beta.admin.user_groups.create`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AdminUserGroupIn {
     /// Name of the user group.
@@ -1062,6 +1092,7 @@ impl AdminUserGroupIn {
 
 /// The `AdminUserGroupMemberOut` schema: the `members` of `AdminUserGroupMembersOut`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct AdminUserGroupMemberOut {
@@ -1096,6 +1127,7 @@ impl AdminUserGroupMemberOut {
 
 /// The `AdminUserGroupMembersOut` schema: returned by `beta.admin.user_groups.list_members`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct AdminUserGroupMembersOut {
@@ -1127,6 +1159,7 @@ impl AdminUserGroupMembersOut {
 
 /// The `AdminUserGroupOut` schema: returned by `beta.admin.user_groups.create`; returned by `beta.admin.user_groups.get`; returned by `beta.admin.user_groups.update`; and 1 more.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct AdminUserGroupOut {
@@ -1204,6 +1237,7 @@ impl AdminUserGroupOut {
 
 /// The `AdminUserGroupsOut` schema: returned by `beta.admin.user_groups.list`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct AdminUserGroupsOut {
@@ -1235,6 +1269,7 @@ impl AdminUserGroupsOut {
 
 /// The `AdminUserOUT` schema: returned by `beta.admin.users.get`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct AdminUserOUT {
@@ -1344,6 +1379,7 @@ impl AdminUserOUT {
 
 /// The `AdminWorkspaceIn` schema: sent to `beta.admin.workspaces.create`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AdminWorkspaceIn {
     /// Workspace name.
@@ -1403,6 +1439,7 @@ impl AdminWorkspaceIn {
 
 /// Type of API object for pagination responses.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ApiObjectType {
     /// `list`
@@ -1417,6 +1454,7 @@ crate::runtime::string_enum!(ApiObjectType {
 
 /// The `ApiZone` schema: a parameter of `beta.admin.billing.get_usage`; the `api_zone` of `PriceData`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ApiZone {
     /// `global`
@@ -1437,6 +1475,7 @@ crate::runtime::string_enum!(ApiZone {
 
 /// The `AssignGroupToWorkspaceIn` schema: sent to `beta.admin.user_groups.assign_to_workspace`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AssignGroupToWorkspaceIn {
     /// Simplified role names to assign. Mutually exclusive with 'roles'.
@@ -1481,6 +1520,7 @@ impl AssignGroupToWorkspaceIn {
 
 /// The `AuditLogEventType` schema: a parameter of `beta.admin.audit_logs.list`; the `event_type` of `AuditLogOut`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum AuditLogEventType {
     /// `user.create`
@@ -2125,6 +2165,7 @@ crate::runtime::string_enum!(AuditLogEventType {
 
 /// The `AuditLogOut` schema: returned by `beta.admin.audit_logs.list`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct AuditLogOut {
@@ -2205,6 +2246,7 @@ impl AuditLogOut {
 ///
 /// Schema: `#/paths/~1v1~1admin~1audit-logs/get/parameters/4/schema/allOf/0`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum AuditLogsListSort {
     /// `ascending`
@@ -2222,6 +2264,7 @@ crate::runtime::string_enum!(AuditLogsListSort {
 
 /// The `BaseWorkspaceMemberIN` schema: the `members` of `RemoveWorkspaceMembersIN`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct BaseWorkspaceMemberIN {
     /// User ID of the Workspace member.
@@ -2243,6 +2286,7 @@ impl BaseWorkspaceMemberIN {
 
 /// The `BasicModelUsageDataJSON` schema: the `pages` of `LibrariesAPIUsageDataJSON`; the `tokens` of `LibrariesAPIUsageDataJSON`; the `audio_seconds` of `LibrariesAPIUsageDataJSON`; and 11 more.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct BasicModelUsageDataJSON {
@@ -2271,6 +2315,7 @@ impl BasicModelUsageDataJSON {
 
 /// The `ChatPlan` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ChatPlan {
     /// `INDIVIDUAL`
@@ -2291,6 +2336,7 @@ crate::runtime::string_enum!(ChatPlan {
 
 /// The `CodePlan` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum CodePlan {
     /// `ENTERPRISE`
@@ -2305,6 +2351,7 @@ crate::runtime::string_enum!(CodePlan {
 
 /// The `DeleteAPIKeyOUT` schema: returned by `beta.admin.api_keys.delete`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct DeleteAPIKeyOUT {
@@ -2326,6 +2373,7 @@ impl DeleteAPIKeyOUT {
 
 /// The `DeleteOUT` schema: returned by `beta.admin.users.delete_invite`; returned by `beta.admin.users.delete`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct DeleteOUT {
@@ -2352,6 +2400,7 @@ impl DeleteOUT {
 /// known (e.g. the dashboard), not from the key's scope or state. Consumers should treat unknown
 /// values as "delete unavailable".
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum DeleteUnavailableReason {
     /// `not_allowed`
@@ -2366,6 +2415,7 @@ crate::runtime::string_enum!(DeleteUnavailableReason {
 
 /// The `FineTuningDataJSON` schema: the `fine_tuning` of `UsageOUTJSON`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct FineTuningDataJSON {
@@ -2399,6 +2449,7 @@ impl FineTuningDataJSON {
 
 /// The `GroupWorkspaceAssignmentOut` schema: the `items` of `GroupWorkspaceAssignmentsOut`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GroupWorkspaceAssignmentOut {
@@ -2454,6 +2505,7 @@ impl GroupWorkspaceAssignmentOut {
 
 /// The `GroupWorkspaceAssignmentsOut` schema: returned by `beta.admin.user_groups.list_workspace_assignments`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GroupWorkspaceAssignmentsOut {
@@ -2485,6 +2537,7 @@ impl GroupWorkspaceAssignmentsOut {
 
 /// The `LagoEventType` schema: the `event_type` of `PriceData`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum LagoEventType {
     /// `api_tokens`
@@ -2544,6 +2597,7 @@ crate::runtime::string_enum!(LagoEventType {
 
 /// The `LibrariesAPIUsageDataJSON` schema: the `libraries_api` of `UsageOUTJSON`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct LibrariesAPIUsageDataJSON {
@@ -2571,6 +2625,7 @@ impl LibrariesAPIUsageDataJSON {
 
 /// The `LimitsContext` schema: the `limits` of `LimitsOUT`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct LimitsContext {
@@ -2605,6 +2660,7 @@ impl LimitsContext {
 
 /// The `LimitsOUT` schema: returned by `beta.admin.billing.get_spend_limits`; returned by `beta.admin.billing.update_spend_limits`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct LimitsOUT {
@@ -2626,6 +2682,7 @@ impl LimitsOUT {
 ///
 /// Schema: `#/components/schemas/MemberWorkspaceInfo/properties/raw_roles`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum MemberRoles {
     /// The value as a list of `WorkspaceRole`.
@@ -2653,6 +2710,7 @@ crate::runtime::union_from!(MemberRoles {
 
 /// The `MemberSubscriptionOUT` schema: the `subscriptions` of `AdminOrganizationMemberOUT`; the `subscriptions` of `AdminUserOUT`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct MemberSubscriptionOUT {
@@ -2723,6 +2781,7 @@ impl MemberSubscriptionOUT {
 ///
 /// Schema: `#/components/schemas/MemberSubscriptionOUT/properties/plan`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum MemberSubscriptionOUTPlan {
     /// The value as a `APIPlan`.
@@ -2756,6 +2815,7 @@ crate::runtime::union_from!(MemberSubscriptionOUTPlan {
 
 /// The `MemberWorkspaceInfo` schema: the `workspaces` of `AdminOrganizationMemberOUT`; the `workspaces` of `AdminUserOUT`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct MemberWorkspaceInfo {
@@ -2799,6 +2859,7 @@ impl MemberWorkspaceInfo {
 ///
 /// Schema: `#/components/schemas/MemberWorkspaceInfo/properties/raw_role`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum MemberWorkspaceInfoRawRole {
     /// The value as a `WorkspaceRole`.
@@ -2826,6 +2887,7 @@ crate::runtime::union_from!(MemberWorkspaceInfoRawRole {
 
 /// The `NestedGroupRef` schema: the `children` of `NestedGroupsOut`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct NestedGroupRef {
@@ -2855,6 +2917,7 @@ impl NestedGroupRef {
 
 /// The `NestedGroupsOut` schema: returned by `beta.admin.user_groups.list_nested`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct NestedGroupsOut {
@@ -2876,6 +2939,7 @@ impl NestedGroupsOut {
 
 /// The `NewUsageLimitIN` schema: sent to `beta.admin.billing.update_spend_limits`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NewUsageLimitIN {
     /// New monthly usage limit amount.
@@ -2907,6 +2971,7 @@ impl NewUsageLimitIN {
 
 /// The `OrganizationAdminUsersOUT` schema: returned by `beta.admin.users.list`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OrganizationAdminUsersOUT {
@@ -2943,6 +3008,7 @@ impl OrganizationAdminUsersOUT {
 
 /// The `OrganizationInviteIN` schema: sent to `beta.admin.users.invite`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct OrganizationInviteIN {
     /// Simplified role names to assign. Mutually exclusive with 'roles'.
@@ -3033,6 +3099,7 @@ impl OrganizationInviteIN {
 ///
 /// Schema: `#/components/schemas/OrganizationInviteIN/properties/email_language`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum OrganizationInviteINEmailLanguage {
     /// `en`
@@ -3071,6 +3138,7 @@ crate::runtime::string_enum!(OrganizationInviteINEmailLanguage {
 
 /// The `OrganizationInviteOUT` schema: the `invites` of `OrganizationAdminUsersOUT`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OrganizationInviteOUT {
@@ -3135,6 +3203,7 @@ impl OrganizationInviteOUT {
 
 /// The `OrganizationInvitesCreateOUT` schema: returned by `beta.admin.users.invite`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OrganizationInvitesCreateOUT {
@@ -3171,6 +3240,7 @@ impl OrganizationInvitesCreateOUT {
 
 /// The `OrganizationMemberCreate` schema: sent to `beta.admin.users.create`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct OrganizationMemberCreate {
     /// Simplified role names to assign. Mutually exclusive with 'roles'.
@@ -3245,6 +3315,7 @@ impl OrganizationMemberCreate {
 ///
 /// Schema: `#/components/schemas/OrganizationMemberCreate/properties/role_names/items`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum OrganizationRoleName {
     /// `member`
@@ -3265,6 +3336,7 @@ crate::runtime::string_enum!(OrganizationRoleName {
 
 /// The `OrganizationUserInviteOUT` schema: returned by `beta.admin.users.list_invites`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OrganizationUserInviteOUT {
@@ -3303,6 +3375,7 @@ impl OrganizationUserInviteOUT {
 
 /// The `OrganizationUsersCreateOUT` schema: returned by `beta.admin.users.create`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OrganizationUsersCreateOUT {
@@ -3327,6 +3400,7 @@ impl OrganizationUsersCreateOUT {
 
 /// The `PlanType` schema: the `type` of `MemberSubscriptionOUT`; the `subscription_type` of `OrganizationInviteIN`; the `subscription_types` of `OrganizationInviteIN`; and 1 more.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum PlanType {
     /// `API`
@@ -3353,6 +3427,7 @@ crate::runtime::string_enum!(PlanType {
 
 /// The `PriceData` schema: the `prices` of `UsageOUTJSON`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct PriceData {
@@ -3395,6 +3470,7 @@ impl PriceData {
 ///
 /// Schema: `#/components/schemas/PriceData/properties/price`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum PriceDataPrice {
     /// The value as a number.
@@ -3423,6 +3499,7 @@ crate::runtime::union_from!(PriceDataPrice {
 
 /// The `RateLimitsOUT` schema: returned by `beta.admin.billing.get_rate_limits`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct RateLimitsOUT {
@@ -3447,6 +3524,7 @@ impl RateLimitsOUT {
 
 /// The `RemoveWorkspaceMembersIN` schema: sent to `beta.admin.workspaces.remove_users`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct RemoveWorkspaceMembersIN {
     /// Workspace members to remove.
@@ -3466,6 +3544,7 @@ impl RemoveWorkspaceMembersIN {
 
 /// The `RemoveWorkspaceMembersOUT` schema: returned by `beta.admin.workspaces.remove_users`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct RemoveWorkspaceMembersOUT {
@@ -3502,6 +3581,7 @@ impl RemoveWorkspaceMembersOUT {
 ///
 /// Schema: `#/components/schemas/AdminOrganizationMemberOUT/properties/raw_role`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Role {
     /// The value as a `UserRole`.
@@ -3529,6 +3609,7 @@ crate::runtime::union_from!(Role {
 
 /// The `RoleOut` schema: the `workspace_roles` of `RolesOut`; the `organization_roles` of `RolesOut`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct RoleOut {
@@ -3566,6 +3647,7 @@ impl RoleOut {
 
 /// The `RolesOut` schema: returned by `beta.admin.users.list_roles`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct RolesOut {
@@ -3601,6 +3683,7 @@ impl RolesOut {
 /// acting user is known, e.g. the dashboard. When several reasons apply, precedence runs immutable
 /// scope-based, then key-state, then request-scoped permission.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum RotateUnavailableReason {
     /// `unsupported_scope`
@@ -3621,6 +3704,7 @@ crate::runtime::string_enum!(RotateUnavailableReason {
 
 /// The `ScimSyncGroupActionOut` schema: the `create` of `ScimSyncGroupsSummaryOut`; the `delete` of `ScimSyncGroupsSummaryOut`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ScimSyncGroupActionOut {
@@ -3640,6 +3724,7 @@ impl ScimSyncGroupActionOut {
 
 /// The `ScimSyncGroupRefOut` schema: the `group` of `ScimSyncGroupActionOut`; the `group` of `ScimSyncGroupUpdateActionOut`; the `group` of `ScimSyncMembershipActionOut`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ScimSyncGroupRefOut {
@@ -3664,6 +3749,7 @@ impl ScimSyncGroupRefOut {
 
 /// The `ScimSyncGroupUpdateActionOut` schema: the `update` of `ScimSyncGroupsSummaryOut`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ScimSyncGroupUpdateActionOut {
@@ -3688,6 +3774,7 @@ impl ScimSyncGroupUpdateActionOut {
 
 /// The `ScimSyncGroupsSummaryOut` schema: the `groups` of `ScimSyncSummaryOut`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ScimSyncGroupsSummaryOut {
@@ -3715,6 +3802,7 @@ impl ScimSyncGroupsSummaryOut {
 
 /// The `ScimSyncMembershipActionOut` schema: the `memberships` of `ScimSyncSummaryOut`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ScimSyncMembershipActionOut {
@@ -3742,6 +3830,7 @@ impl ScimSyncMembershipActionOut {
 
 /// The `ScimSyncRunStatus` schema: the `status` of `AdminScimSyncActiveRunOUT`; the `status` of `AdminScimSyncRunOUT`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ScimSyncRunStatus {
     /// `PENDING`
@@ -3768,6 +3857,7 @@ crate::runtime::string_enum!(ScimSyncRunStatus {
 
 /// The `ScimSyncSummaryOut` schema: the `summary` of `AdminScimSyncRunOUT`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ScimSyncSummaryOut {
@@ -3795,6 +3885,7 @@ impl ScimSyncSummaryOut {
 
 /// The `ScimSyncUserActionOut` schema: the `provision` of `ScimSyncUsersSummaryOut`; the `deprovision` of `ScimSyncUsersSummaryOut`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ScimSyncUserActionOut {
@@ -3814,6 +3905,7 @@ impl ScimSyncUserActionOut {
 
 /// The `ScimSyncUserRefOut` schema: the `users_added` of `ScimSyncMembershipActionOut`; the `users_removed` of `ScimSyncMembershipActionOut`; the `user` of `ScimSyncUserActionOut`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ScimSyncUserRefOut {
@@ -3838,6 +3930,7 @@ impl ScimSyncUserRefOut {
 
 /// The `ScimSyncUsersSummaryOut` schema: the `users` of `ScimSyncSummaryOut`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ScimSyncUsersSummaryOut {
@@ -3861,6 +3954,7 @@ impl ScimSyncUsersSummaryOut {
 
 /// The service tier a request is resolved to and routed on.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ServiceTier {
     /// `standard`
@@ -3878,6 +3972,7 @@ crate::runtime::string_enum!(ServiceTier {
 
 /// The `SetNestedGroupsIn` schema: sent to `beta.admin.user_groups.set_nested`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SetNestedGroupsIn {
     /// Full replacement list of UUIDs of groups to nest directly inside this group.
@@ -3901,6 +3996,7 @@ impl SetNestedGroupsIn {
 
 /// The `StaticOrganizationRoles` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum StaticOrganizationRoles {
     /// `0d48f530-095c-43fe-8aea-6673bcacabe6`
@@ -3921,6 +4017,7 @@ crate::runtime::string_enum!(StaticOrganizationRoles {
 
 /// The `StaticWorkspaceRoles` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum StaticWorkspaceRoles {
     /// `d7ea77c5-9260-41d0-ab26-52b5add3ee56`
@@ -3965,6 +4062,7 @@ crate::runtime::string_enum!(StaticWorkspaceRoles {
 
 /// The `SubscriptionStatus` schema: the `status` of `MemberSubscriptionOUT`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum SubscriptionStatus {
     /// `NS`
@@ -3999,6 +4097,7 @@ crate::runtime::string_enum!(SubscriptionStatus {
 ///
 /// Schema: `#/components/schemas/AdminOrganizationMemberOUT/properties/subscription_types/items`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum SubscriptionType {
     /// `CHAT`
@@ -4016,6 +4115,7 @@ crate::runtime::string_enum!(SubscriptionType {
 
 /// The `TargetType` schema: a parameter of `beta.admin.audit_logs.list`; the `target_type` of `AuditLogOut`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum TargetType {
     /// `USER`
@@ -4171,6 +4271,7 @@ crate::runtime::string_enum!(TargetType {
 
 /// The `TokenLimitsByModel` schema: the `tokens_limits_by_model` of `RateLimitsOUT`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TokenLimitsByModel {
@@ -4194,6 +4295,7 @@ impl TokenLimitsByModel {
 
 /// The `UpdateGroupWorkspaceAssignmentIn` schema: sent to `beta.admin.user_groups.update_workspace_assignment`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct UpdateGroupWorkspaceAssignmentIn {
     /// Simplified role names to assign. Mutually exclusive with 'roles'.
@@ -4227,6 +4329,7 @@ impl UpdateGroupWorkspaceAssignmentIn {
 
 /// The `UpdateUserGroupOrganizationRoleIn` schema: sent to `beta.admin.user_groups.update_organization_role`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct UpdateUserGroupOrganizationRoleIn {
     /// Organization role to assign to the group.
@@ -4246,6 +4349,7 @@ impl UpdateUserGroupOrganizationRoleIn {
 
 /// The `UpdateWorkspaceIN` schema: sent to `beta.admin.workspaces.update`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct UpdateWorkspaceIN {
     /// Updated Workspace name.
@@ -4282,6 +4386,7 @@ impl UpdateWorkspaceIN {
 
 /// The `UsageLimits` schema: the `completion` of `LimitsContext`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct UsageLimits {
@@ -4352,6 +4457,7 @@ impl UsageLimits {
 
 /// The `UsageOUTJSON` schema: returned by `beta.admin.billing.get_usage`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct UsageOUTJSON {
@@ -4446,6 +4552,7 @@ impl UsageOUTJSON {
 
 /// The `UserGroupTargetType` schema: the `target_type` of `AdminUpdateUserGroupIn`; the `target_type` of `AdminUserGroupIn`; the `target_type` of `AdminUserGroupOut`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum UserGroupTargetType {
     /// `W`
@@ -4463,6 +4570,7 @@ crate::runtime::string_enum!(UserGroupTargetType {
 
 /// The `UserRole` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum UserRole {
     /// `A`
@@ -4483,6 +4591,7 @@ crate::runtime::string_enum!(UserRole {
 
 /// The `VibeActiveUsersStat` schema: the `active_users` of `VibeWorkspaceStatsOUT`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VibeActiveUsersStat {
@@ -4528,6 +4637,7 @@ impl VibeActiveUsersStat {
 
 /// The `VibeCodeUsageDataJSON` schema: the `vibe_code` of `UsageOUTJSON`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VibeCodeUsageDataJSON {
@@ -4563,6 +4673,7 @@ impl VibeCodeUsageDataJSON {
 
 /// The `VibeConsumedTokensStat` schema: the `consumed_tokens` of `VibeWorkspaceStatsOUT`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VibeConsumedTokensStat {
@@ -4608,6 +4719,7 @@ impl VibeConsumedTokensStat {
 
 /// The `VibeNextEditActiveUsersStat` schema: the `next_edit_active_users` of `VibeOrganizationStatsOUT`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VibeNextEditActiveUsersStat {
@@ -4635,6 +4747,7 @@ impl VibeNextEditActiveUsersStat {
 
 /// The `VibeNextEditModifiedLOCStat` schema: the `next_edit_modified_loc` of `VibeOrganizationStatsOUT`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VibeNextEditModifiedLOCStat {
@@ -4680,6 +4793,7 @@ impl VibeNextEditModifiedLOCStat {
 
 /// The `VibeNextEditSuggestionStat` schema: the `next_edit_suggestions` of `VibeOrganizationStatsOUT`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VibeNextEditSuggestionStat {
@@ -4761,6 +4875,7 @@ impl VibeNextEditSuggestionStat {
 
 /// The `VibeOrganizationStatsOUT` schema: returned by `beta.admin.vibe_code_analytics.by_organization`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VibeOrganizationStatsOUT {
@@ -4800,6 +4915,7 @@ impl VibeOrganizationStatsOUT {
 
 /// The `VibeSessionDurationStat` schema: the `session_durations` of `VibeWorkspaceStatsOUT`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VibeSessionDurationStat {
@@ -4827,6 +4943,7 @@ impl VibeSessionDurationStat {
 
 /// The `VibeSessionStat` schema: the `sessions` of `VibeWorkspaceStatsOUT`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VibeSessionStat {
@@ -4872,6 +4989,7 @@ impl VibeSessionStat {
 
 /// The `VibeToolCallsByNameStat` schema: the `tool_calls_by_name` of `VibeWorkspaceStatsOUT`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VibeToolCallsByNameStat {
@@ -4905,6 +5023,7 @@ impl VibeToolCallsByNameStat {
 
 /// The `VibeToolCallsStat` schema: the `tool_calls` of `VibeWorkspaceStatsOUT`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VibeToolCallsStat {
@@ -4968,6 +5087,7 @@ impl VibeToolCallsStat {
 
 /// The `VibeUserPromptsStat` schema: the `user_prompts` of `VibeWorkspaceStatsOUT`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VibeUserPromptsStat {
@@ -5015,6 +5135,7 @@ impl VibeUserPromptsStat {
 ///
 /// Schema: `#/paths/~1v1~1admin~1analytics~1vibe~1work~1usage~1by_time_stats/get/parameters/2/schema`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum VibeWorkAnalyticsByTimeGranularity {
     /// `hour`
@@ -5038,6 +5159,7 @@ crate::runtime::string_enum!(VibeWorkAnalyticsByTimeGranularity {
 
 /// The `VibeWorkByAgentStat` schema: the `data` of `VibeWorkByAgentStatsOUT`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VibeWorkByAgentStat {
@@ -5101,6 +5223,7 @@ impl VibeWorkByAgentStat {
 
 /// The `VibeWorkByAgentStatsOUT` schema: returned by `beta.admin.vibe_work_analytics.by_agent`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VibeWorkByAgentStatsOUT {
@@ -5132,6 +5255,7 @@ impl VibeWorkByAgentStatsOUT {
 
 /// The `VibeWorkByTimeStat` schema: the `data` of `VibeWorkByTimeStatsOUT`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VibeWorkByTimeStat {
@@ -5202,6 +5326,7 @@ impl VibeWorkByTimeStat {
 
 /// The `VibeWorkByTimeStatsOUT` schema: returned by `beta.admin.vibe_work_analytics.by_time`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VibeWorkByTimeStatsOUT {
@@ -5233,6 +5358,7 @@ impl VibeWorkByTimeStatsOUT {
 
 /// The `VibeWorkByUserStat` schema: the `data` of `VibeWorkByUserStatsOUT`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VibeWorkByUserStat {
@@ -5302,6 +5428,7 @@ impl VibeWorkByUserStat {
 
 /// The `VibeWorkByUserStatsOUT` schema: returned by `beta.admin.vibe_work_analytics.by_user`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VibeWorkByUserStatsOUT {
@@ -5333,6 +5460,7 @@ impl VibeWorkByUserStatsOUT {
 
 /// The `VibeWorkspaceStatsOUT` schema: returned by `beta.admin.vibe_code_analytics.by_workspace`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VibeWorkspaceStatsOUT {
@@ -5388,6 +5516,7 @@ impl VibeWorkspaceStatsOUT {
 
 /// The `WorkspaceEnrichedOUT` schema: returned by `beta.admin.workspaces.create`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkspaceEnrichedOUT {
@@ -5465,6 +5594,7 @@ impl WorkspaceEnrichedOUT {
 ///
 /// Schema: `#/components/schemas/WorkspaceEnrichedOUT/properties/raw_roles/items`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum WorkspaceEnrichedOUTRawRole {
     /// The value as a `WorkspaceRole`.
@@ -5498,6 +5628,7 @@ crate::runtime::union_from!(WorkspaceEnrichedOUTRawRole {
 
 /// The `WorkspaceMemberIN` schema: sent to `beta.admin.workspaces.add_users`; sent to `beta.admin.workspaces.add_or_update_users`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct WorkspaceMemberIN {
     /// Workspace members to add or update.
@@ -5518,6 +5649,7 @@ impl WorkspaceMemberIN {
 
 /// The `WorkspaceMemberSingleIN` schema: the `members` of `WorkspaceMemberIN`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WorkspaceMemberSingleIN {
     /// Simplified role names to assign. Mutually exclusive with 'roles'.
@@ -5572,6 +5704,7 @@ impl WorkspaceMemberSingleIN {
 
 /// The `WorkspaceOUT` schema: returned by `beta.admin.workspaces.update`; the `items` of `WorkspacesOut`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkspaceOUT {
@@ -5637,6 +5770,7 @@ impl WorkspaceOUT {
 
 /// The `WorkspaceRole` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum WorkspaceRole {
     /// `A`
@@ -5656,6 +5790,7 @@ crate::runtime::string_enum!(WorkspaceRole {
 ///
 /// Schema: `#/components/schemas/WorkspaceMemberSingleIN/properties/role_names/items`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum WorkspaceRoleName {
     /// `billing`
@@ -5700,6 +5835,7 @@ crate::runtime::string_enum!(WorkspaceRoleName {
 
 /// The `WorkspaceRoleRef` schema: the `roles` of `GroupWorkspaceAssignmentOut`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkspaceRoleRef {
@@ -5723,6 +5859,7 @@ impl WorkspaceRoleRef {
 
 /// The `WorkspaceSpendLimitOUT` schema: the `spend_limit` of `WorkspaceEnrichedOUT`; the `spend_limit` of `WorkspaceOUT`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkspaceSpendLimitOUT {
@@ -5752,6 +5889,7 @@ impl WorkspaceSpendLimitOUT {
 
 /// The `WorkspacesOut` schema: returned by `beta.admin.workspaces.list`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-admin")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkspacesOut {

@@ -4,6 +4,7 @@ use super::*;
 
 /// The `Agent` schema: returned by `beta.agents.list`; returned by `beta.agents.create`; returned by `beta.agents.get`; and 5 more.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-agents")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Agent {
@@ -138,6 +139,7 @@ impl Agent {
 
 /// The `AgentAliasResponse` schema: returned by `beta.agents.list_version_aliases`; returned by `beta.agents.create_version_alias`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-agents")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct AgentAliasResponse {
@@ -169,6 +171,7 @@ impl AgentAliasResponse {
 
 /// The `AgentListPage` schema: returned by `beta.agents.list_pages`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-agents")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct AgentListPage {
@@ -210,6 +213,7 @@ impl AgentListPage {
 ///
 /// Schema: `#/components/schemas/AgentListPage/properties/object`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-agents")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct AgentListPageObject;
 
@@ -219,6 +223,7 @@ crate::runtime::const_value!(AgentListPageObject, str, "list");
 ///
 /// Schema: `#/components/schemas/Agent/properties/object`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-agents")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct AgentObject;
 
@@ -228,6 +233,7 @@ crate::runtime::const_value!(AgentObject, str, "agent");
 ///
 /// Schema: `#/paths/~1v1~1agents~1{agent_id}/get/parameters/1/schema`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-agents")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum AgentsGetAgentVersion {
     /// The value as an integer.
@@ -256,6 +262,7 @@ crate::runtime::union_from!(AgentsGetAgentVersion {
 
 /// The `CreateAgentRequest` schema: sent to `beta.agents.create`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-agents")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CreateAgentRequest {
     /// Instruction prompt the model will follow during the conversation.
@@ -331,6 +338,7 @@ impl CreateAgentRequest {
 
 /// The `RequestSource` schema: a parameter of `beta.agents.list`; a parameter of `beta.agents.list_pages`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-agents")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum RequestSource {
     /// `api`
@@ -351,6 +359,7 @@ crate::runtime::string_enum!(RequestSource {
 
 /// The `UpdateAgentRequest` schema: sent to `beta.agents.update`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-agents")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct UpdateAgentRequest {
     /// Instruction prompt the model will follow during the conversation.

@@ -4,6 +4,7 @@ use super::*;
 
 /// The `Annotations` schema: the `annotations` of `AudioContent`; the `annotations` of `EmbeddedResource`; the `annotations` of `ImageContent`; and 3 more.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Annotations {
@@ -29,6 +30,7 @@ impl Annotations {
 ///
 /// Schema: `#/components/schemas/Annotations/properties/audience/items`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum AnnotationsAudienceItem {
     /// `user`
@@ -46,6 +48,7 @@ crate::runtime::string_enum!(AnnotationsAudienceItem {
 
 /// Audio content for a message.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct AudioContent {
@@ -92,6 +95,7 @@ impl AudioContent {
 ///
 /// Schema: `#/components/schemas/AudioContent/properties/type`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct AudioContentType;
 
@@ -99,6 +103,7 @@ crate::runtime::const_value!(AudioContentType, str, "audio");
 
 /// The `AuthData` schema: the `auth_data` of `CreateConnectorRequest`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AuthData {
     /// `client_id`: text; required.
@@ -128,6 +133,7 @@ impl AuthData {
 
 /// The `AuthDirection` schema: the `auth_direction` of `AuthenticationMethodCreateOrUpdateRequest`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum AuthDirection {
     /// `inbound`
@@ -145,6 +151,7 @@ crate::runtime::string_enum!(AuthDirection {
 
 /// The `AuthStatus` schema: the `status_type` of `CredentialsStatus`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum AuthStatus {
     /// `valid`
@@ -165,6 +172,7 @@ crate::runtime::string_enum!(AuthStatus {
 
 /// The `AuthUrlResponse` schema: returned by `beta.connectors.get_auth_url`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct AuthUrlResponse {
@@ -188,6 +196,7 @@ impl AuthUrlResponse {
 
 /// The `AuthenticationConfiguration` schema: the `connection_credentials` of `Connector`; the `credentials` of `CredentialsResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct AuthenticationConfiguration {
@@ -248,6 +257,7 @@ impl AuthenticationConfiguration {
 
 /// The `AuthenticationMethodCreateOrUpdateRequest` schema: the `auth_methods` of `UpdateConnectorRequest`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AuthenticationMethodCreateOrUpdateRequest {
     /// The type of authentication method (e.g. oauth2, bearer, none).
@@ -308,6 +318,7 @@ impl AuthenticationMethodCreateOrUpdateRequest {
 ///
 /// Schema: `#/components/schemas/AuthenticationMethodCreateOrUpdateRequest/properties/method_type`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum AuthenticationMethodCreateOrUpdateRequestMethodType {
     /// The value as a `OutboundAuthenticationType`.
@@ -336,6 +347,7 @@ crate::runtime::union_from!(AuthenticationMethodCreateOrUpdateRequestMethodType 
 
 /// Binary contents of a resource.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct BlobResourceContents {
@@ -380,6 +392,7 @@ impl BlobResourceContents {
 
 /// Capabilities a client may support.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ClientCapabilities {
@@ -422,6 +435,7 @@ impl ClientCapabilities {
 
 /// Capability for client tasks operations.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ClientTasksCapability {
@@ -449,6 +463,7 @@ impl ClientTasksCapability {
 
 /// Capability for tasks requests operations.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ClientTasksRequestsCapability {
@@ -476,6 +491,7 @@ pub type CompletionsCapability = std::collections::BTreeMap<String, serde_json::
 
 /// The `ConnectionConfigType` schema: the `type` of `PublicConnectionConfig`; the `type` of `PublicExecutionConnectionConfig`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ConnectionConfigType {
     /// `mcp`
@@ -496,6 +512,7 @@ crate::runtime::string_enum!(ConnectionConfigType {
 
 /// The `ConnectionCredentials` schema: the `credentials` of `CredentialsCreateOrUpdate`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ConnectionCredentials {
     /// `oauth`: a `OAuth2Token`; optional and nullable: absent, `null` or a value.
@@ -532,6 +549,7 @@ impl ConnectionCredentials {
 
 /// The `ConnectionPreference` schema: the `connection_preferences` of `Connector`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ConnectionPreference {
@@ -577,6 +595,7 @@ impl ConnectionPreference {
 
 /// The `Connector` schema: returned by `beta.connectors.create`; returned by `beta.connectors.get`; returned by `beta.connectors.update`; and 1 more.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Connector {
@@ -803,6 +822,7 @@ impl Connector {
 
 /// The `ConnectorAuthenticationHeader` schema: the `headers` of `AuthenticationMethodCreateOrUpdateRequest`; the `headers` of `PublicAuthenticationMethod`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ConnectorAuthenticationHeader {
     /// `name`: text; required.
@@ -841,6 +861,7 @@ impl ConnectorAuthenticationHeader {
 
 /// Request body for calling an MCP tool.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ConnectorCallToolRequest {
     /// `arguments`: a map of names to any JSON value; optional, left out when `None`.
@@ -864,6 +885,7 @@ impl ConnectorCallToolRequest {
 ///
 /// Schema: `#/paths/~1v1~1connectors~1{connector_id_or_name}~1auth_url/get/parameters/0/schema`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum ConnectorIdOrName {
     /// The value as text.
@@ -887,6 +909,7 @@ crate::runtime::union_from!(ConnectorIdOrName {
 
 /// The `ConnectorLocale` schema: the `locale` of `Connector`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ConnectorLocale {
@@ -917,6 +940,7 @@ impl ConnectorLocale {
 
 /// The `ConnectorProtocol` schema: the `protocol` of `Connector`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ConnectorProtocol {
     /// `mcp`
@@ -937,6 +961,7 @@ crate::runtime::string_enum!(ConnectorProtocol {
 
 /// The `ConnectorTool` schema: the `tools` of `Connector`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ConnectorTool {
@@ -1026,6 +1051,7 @@ impl ConnectorTool {
 /// Nests MCP-specific fields under `mcp_meta` to avoid collisions with other
 /// metadata keys (e.g. `tool_call_result`) in Harmattan's streaming deltas.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ConnectorToolCallMetadata {
@@ -1051,6 +1077,7 @@ impl ConnectorToolCallMetadata {
 ///
 /// SYNC: Keep in sync with Harmattan (orchestrator) for harmonized tool result processing.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ConnectorToolCallResponse {
@@ -1080,6 +1107,7 @@ impl ConnectorToolCallResponse {
 ///
 /// Schema: `#/components/schemas/ConnectorToolCallResponse/properties/content/items`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum ConnectorToolCallResponseContentItem {
     /// `type`: `text`
@@ -1131,6 +1159,7 @@ crate::runtime::union_from!(ConnectorToolCallResponseContentItem {
 
 /// The `ConnectorToolLocale` schema: the `locale` of `ConnectorTool`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ConnectorToolLocale {
@@ -1161,6 +1190,7 @@ impl ConnectorToolLocale {
 
 /// MCP-specific result metadata (isError, structuredContent, _meta).
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ConnectorToolResultMetadata {
@@ -1204,6 +1234,7 @@ impl ConnectorToolResultMetadata {
 ///
 /// Schema: `#/paths/~1v1~1connectors~1{connector_id_or_name}~1tools/get/responses/200/content/application~1json/schema`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum ConnectorsListToolsResponse {
     /// The value as a list of `MCPTool`.
@@ -1232,6 +1263,7 @@ crate::runtime::union_from!(ConnectorsListToolsResponse {
 
 /// The `ConnectorsQueryFilters` schema: a parameter of `beta.connectors.list`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ConnectorsQueryFilters {
     /// Filter for active connectors for a given user, workspace and organization.
@@ -1254,6 +1286,7 @@ impl ConnectorsQueryFilters {
 ///
 /// Schema: `#/paths/~1v1~1connectors~1{connector_id}~1{consumer_scope}~1activate/post/parameters/1/schema`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ConsumerScope {
     /// `user`
@@ -1274,6 +1307,7 @@ crate::runtime::string_enum!(ConsumerScope {
 
 /// The `ConsumerType` schema: the `scope` of `AuthenticationConfiguration`; the `consumer_type` of `ConnectionPreference`; the `owner_type` of `Connector`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ConsumerType {
     /// `user`
@@ -1302,6 +1336,7 @@ crate::runtime::string_enum!(ConsumerType {
 /// ``github_app_data``) and restricts visibility to :class:`PublicResourceVisibility`
 /// (no ``shared_global``).
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CreateConnectorRequest {
     /// Protocol of the connector. Only 'mcp' is supported on the public endpoint; creating HTTP connectors here is explicitly refused.
@@ -1408,6 +1443,7 @@ impl CreateConnectorRequest {
 ///
 /// Schema: `#/components/schemas/CreateConnectorRequest/properties/protocol`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct CreateConnectorRequestProtocol;
 
@@ -1415,6 +1451,7 @@ crate::runtime::const_value!(CreateConnectorRequestProtocol, str, "mcp");
 
 /// Request to create or update non-OAuth2 credentials for a connector.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CredentialsCreateOrUpdate {
     /// Name of the credentials. Use this name to access or modify your credentials.
@@ -1456,6 +1493,7 @@ impl CredentialsCreateOrUpdate {
 
 /// The `CredentialsResponse` schema: returned by `beta.connectors.list_organization_credentials`; returned by `beta.connectors.list_workspace_credentials`; returned by `beta.connectors.list_user_credentials`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CredentialsResponse {
@@ -1490,6 +1528,7 @@ impl CredentialsResponse {
 
 /// The `CredentialsStatus` schema: the `status` of `AuthenticationConfiguration`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CredentialsStatus {
@@ -1540,6 +1579,7 @@ impl CredentialsStatus {
 
 /// The `CredentialsStatusErrorReason` schema: the `error_message` of `CredentialsStatus`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum CredentialsStatusErrorReason {
     /// `oauth expired`
@@ -1583,6 +1623,7 @@ crate::runtime::string_enum!(CredentialsStatusErrorReason {
 ///
 /// Clients must support at least one mode (form or url).
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ElicitationCapability {
@@ -1609,6 +1650,7 @@ impl ElicitationCapability {
 /// It is up to the client how best to render embedded resources for the benefit
 /// of the LLM and/or the user.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct EmbeddedResource {
@@ -1651,6 +1693,7 @@ impl EmbeddedResource {
 ///
 /// Schema: `#/components/schemas/EmbeddedResource/properties/resource`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum EmbeddedResourceResource {
     /// The value as a `TextResourceContents`.
@@ -1681,6 +1724,7 @@ crate::runtime::union_from!(EmbeddedResourceResource {
 ///
 /// Schema: `#/components/schemas/EmbeddedResource/properties/type`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct EmbeddedResourceType;
 
@@ -1690,6 +1734,7 @@ crate::runtime::const_value!(EmbeddedResourceType, str, "resource");
 /// we allow all extra fields and this is a dict
 /// TODO: once mcp is stable, we need to type this
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ExecutionConfig {
@@ -1710,6 +1755,7 @@ impl ExecutionConfig {
 
 /// The `ExecutionTool` schema: the `tools` of `PublicConnectorExecutionData`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ExecutionTool {
@@ -1741,6 +1787,7 @@ impl ExecutionTool {
 /// Stored at connector creation time (provided for HTTP connectors, discovered via .well-known for MCP).
 /// Mirrors the shape of .well-known/oauth-authorization-server responses.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ExtendedOAuthServerMetadata {
     /// Format: `uri`.
@@ -1918,6 +1965,7 @@ pub type FormElicitationCapability = std::collections::BTreeMap<
 /// round-trips and encryption-at-rest keep the real value; secrets are redacted only
 /// on JSON serialization (API responses).
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct GlobalHeaderValue {
     /// `is_secret`: true or false; optional, left out when `None`.
@@ -1968,6 +2016,7 @@ pub type HTTPStatus = i64;
 
 /// Image content for a message.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ImageContent {
@@ -2014,6 +2063,7 @@ impl ImageContent {
 ///
 /// Schema: `#/components/schemas/ImageContent/properties/type`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ImageContentType;
 
@@ -2021,6 +2071,7 @@ crate::runtime::const_value!(ImageContentType, str, "image");
 
 /// The `InboundAuthenticationType` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum InboundAuthenticationType {
     /// `webhook`
@@ -2039,6 +2090,7 @@ pub type LoggingCapability = std::collections::BTreeMap<String, serde_json::Valu
 
 /// The `LogicalExpression` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct LogicalExpression {
@@ -2064,6 +2116,7 @@ impl LogicalExpression {
 ///
 /// Schema: `#/components/schemas/LogicalExpression/properties/expressions/items`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum LogicalExpressionExpressionsItem {
     /// The value as a list of text.
@@ -2099,6 +2152,7 @@ crate::runtime::union_from!(LogicalExpressionExpressionsItem {
 ///
 /// Schema: `#/components/schemas/LogicalExpression/properties/type`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum LogicalExpressionType {
     /// `and`
@@ -2116,6 +2170,7 @@ crate::runtime::string_enum!(LogicalExpressionType {
 
 /// The `MCPPrompt` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct MCPPrompt {
@@ -2168,6 +2223,7 @@ impl MCPPrompt {
 
 /// The `MCPResource` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct MCPResource {
@@ -2237,6 +2293,7 @@ impl MCPResource {
 
 /// Authentication requirements for a remote transport (SEP-2127).
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct MCPServerAuthenticationRequirement {
@@ -2271,6 +2328,7 @@ impl MCPServerAuthenticationRequirement {
 
 /// The `MCPServerCard` schema: the `server_card` of `Connector`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct MCPServerCard {
@@ -2377,6 +2435,7 @@ impl MCPServerCard {
 ///
 /// Only the 'turbine' field is typed. Other fields are allowed via extra="allow".
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct MCPServerCardMeta {
@@ -2402,6 +2461,7 @@ impl MCPServerCardMeta {
 ///
 /// Schema: `#/components/schemas/MCPServerCard/properties/prompts`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum MCPServerCardPrompts {
     /// The value as a `MCPServerCardPromptsVariant1`.
@@ -2432,6 +2492,7 @@ crate::runtime::union_from!(MCPServerCardPrompts {
 ///
 /// Schema: `#/components/schemas/MCPServerCard/properties/prompts/anyOf/0`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct MCPServerCardPromptsVariant1;
 
@@ -2441,6 +2502,7 @@ crate::runtime::const_value!(MCPServerCardPromptsVariant1, str, "dynamic");
 ///
 /// Schema: `#/components/schemas/MCPServerCard/properties/resources`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum MCPServerCardResources {
     /// The value as a `MCPServerCardResourcesVariant1`.
@@ -2471,6 +2533,7 @@ crate::runtime::union_from!(MCPServerCardResources {
 ///
 /// Schema: `#/components/schemas/MCPServerCard/properties/resources/anyOf/0`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct MCPServerCardResourcesVariant1;
 
@@ -2478,6 +2541,7 @@ crate::runtime::const_value!(MCPServerCardResourcesVariant1, str, "dynamic");
 
 /// The `MCPServerCardTool` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct MCPServerCardTool {
@@ -2553,6 +2617,7 @@ impl MCPServerCardTool {
 ///
 /// Schema: `#/components/schemas/MCPServerCard/properties/tools`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum MCPServerCardTools {
     /// The value as a `MCPServerCardToolsVariant1`.
@@ -2583,6 +2648,7 @@ crate::runtime::union_from!(MCPServerCardTools {
 ///
 /// Schema: `#/components/schemas/MCPServerCard/properties/tools/anyOf/0`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct MCPServerCardToolsVariant1;
 
@@ -2590,6 +2656,7 @@ crate::runtime::const_value!(MCPServerCardToolsVariant1, str, "dynamic");
 
 /// An icon for display in user interfaces.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct MCPServerIcon {
@@ -2626,6 +2693,7 @@ impl MCPServerIcon {
 
 /// Remote transport endpoint (SEP-2127).
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct MCPServerRemote {
@@ -2684,6 +2752,7 @@ impl MCPServerRemote {
 
 /// Header definition for a remote transport (SEP-2127).
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct MCPServerRemoteHeader {
@@ -2757,6 +2826,7 @@ impl MCPServerRemoteHeader {
 ///
 /// Schema: `#/components/schemas/MCPServerRemote/properties/type`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum MCPServerRemoteType {
     /// `streamable-http`
@@ -2774,6 +2844,7 @@ crate::runtime::string_enum!(MCPServerRemoteType {
 
 /// Source repository information (SEP-2127).
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct MCPServerRepository {
@@ -2810,6 +2881,7 @@ impl MCPServerRepository {
 
 /// The `MCPTool` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct MCPTool {
@@ -2885,6 +2957,7 @@ impl MCPTool {
 ///
 /// Only the 'ui' field is typed. Other fields are allowed via extra="allow".
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct MCPToolMeta {
@@ -2912,6 +2985,7 @@ impl MCPToolMeta {
 
 /// UI metadata for tools that reference UI resources.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct MCPUIToolMeta {
@@ -2941,6 +3015,7 @@ impl MCPUIToolMeta {
 ///
 /// Schema: `#/components/schemas/MCPUIToolMeta/properties/visibility/items`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum MCPUIToolMetaVisibilityItem {
     /// `model`
@@ -2958,6 +3033,7 @@ crate::runtime::string_enum!(MCPUIToolMetaVisibilityItem {
 
 /// The `MessageResponse` schema: returned by `beta.connectors.share`; returned by `beta.connectors.unshare`; returned by `beta.connectors.activate`; and 9 more.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct MessageResponse {
@@ -2977,6 +3053,7 @@ impl MessageResponse {
 
 /// The `OAuth2Token` schema: the `oauth` of `ConnectionCredentials`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct OAuth2Token {
     /// `access_token`: text; required.
@@ -3033,6 +3110,7 @@ impl OAuth2Token {
 ///
 /// Schema: `#/components/schemas/OAuth2Token/properties/token_type`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct OAuth2TokenTokenType;
 
@@ -3040,6 +3118,7 @@ crate::runtime::const_value!(OAuth2TokenTokenType, str, "Bearer");
 
 /// How a connector's OAuth server metadata was obtained.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum OAuthMetadataSource {
     /// `autodiscovery`
@@ -3061,6 +3140,7 @@ crate::runtime::string_enum!(OAuthMetadataSource {
 /// Contains the client credentials obtained during OAuth2 Dynamic Client Registration
 /// or provided at connector creation time.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct Oauth2MetadataSecrets {
     /// `client_id`: text; optional and nullable: absent, `null` or a value.
@@ -3096,6 +3176,7 @@ impl Oauth2MetadataSecrets {
 
 /// The `OutboundAuthenticationType` schema: a parameter of `beta.connectors.get_auth_url`; a parameter of `beta.connectors.list_organization_credentials`; a parameter of `beta.connectors.list_workspace_credentials`; and 4 more.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum OutboundAuthenticationType {
     /// `oauth2`
@@ -3122,6 +3203,7 @@ crate::runtime::string_enum!(OutboundAuthenticationType {
 
 /// The `PaginatedConnectors` schema: returned by `beta.connectors.list`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct PaginatedConnectors {
@@ -3145,6 +3227,7 @@ impl PaginatedConnectors {
 
 /// The `PaginationResponse` schema: the `pagination` of `PaginatedConnectors`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct PaginationResponse {
@@ -3177,6 +3260,7 @@ impl PaginationResponse {
 
 /// An argument for a prompt template.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct PromptArgument {
@@ -3209,6 +3293,7 @@ impl PromptArgument {
 
 /// Capability for prompts operations.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct PromptsCapability {
@@ -3232,6 +3317,7 @@ impl PromptsCapability {
 
 /// Public view of an authentication method, without secrets.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct PublicAuthenticationMethod {
@@ -3289,6 +3375,7 @@ impl PublicAuthenticationMethod {
 
 /// The `PublicConnectionConfig` schema: the `connection_config` of `Connector`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct PublicConnectionConfig {
@@ -3341,6 +3428,7 @@ impl PublicConnectionConfig {
 
 /// The `PublicConnectorExecutionData` schema: the `tool_execution_data` of `PublicExecutionEnv`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct PublicConnectorExecutionData {
@@ -3382,6 +3470,7 @@ impl PublicConnectorExecutionData {
 /// Unlike ConnectionConfig, this has no `headers` field and forbids extra fields, so
 /// connector credentials can never be serialized into this cacheable response.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct PublicExecutionConnectionConfig {
@@ -3452,6 +3541,7 @@ impl PublicExecutionConnectionConfig {
 
 /// The `PublicExecutionConnector` schema: the `integrations` of `PublicConnectorExecutionData`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct PublicExecutionConnector {
@@ -3480,6 +3570,7 @@ impl PublicExecutionConnector {
 
 /// Credentials-free projection of ExecutionEnv for the public /connectors/mistral response.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct PublicExecutionEnv {
@@ -3509,6 +3600,7 @@ impl PublicExecutionEnv {
 ///
 /// Excludes ``shared_global`` which is reserved for system-owned connectors.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum PublicResourceVisibility {
     /// `shared_org`
@@ -3531,6 +3623,7 @@ crate::runtime::string_enum!(PublicResourceVisibility {
 ///
 /// Note: resource links returned by tools are not guaranteed to appear in the results of `resources/list` requests.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ResourceLink {
@@ -3605,6 +3698,7 @@ impl ResourceLink {
 ///
 /// Schema: `#/components/schemas/ResourceLink/properties/type`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ResourceLinkType;
 
@@ -3612,6 +3706,7 @@ crate::runtime::const_value!(ResourceLinkType, str, "resource_link");
 
 /// The `ResourceVisibility` schema: the `visibility` of `Connector`; the `visibility` of `ConnectorTool`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ResourceVisibility {
     /// `shared_global`
@@ -3635,6 +3730,7 @@ crate::runtime::string_enum!(ResourceVisibility {
 
 /// Capability for resources operations.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ResourcesCapability {
@@ -3662,6 +3758,7 @@ impl ResourcesCapability {
 
 /// Capability for root operations.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct RootsCapability {
@@ -3685,6 +3782,7 @@ impl RootsCapability {
 
 /// Sampling capability structure, allowing fine-grained capability advertisement.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct SamplingCapability {
@@ -3725,6 +3823,7 @@ pub type SamplingToolsCapability = std::collections::BTreeMap<String, serde_json
 
 /// Capabilities that a server may support.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ServerCapabilities {
@@ -3775,6 +3874,7 @@ impl ServerCapabilities {
 
 /// The `ServerLocale` schema: the `locale` of `TurbineMeta`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ServerLocale {
@@ -3835,6 +3935,7 @@ impl ServerLocale {
 
 /// Capability for server tasks operations.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ServerTasksCapability {
@@ -3862,6 +3963,7 @@ impl ServerTasksCapability {
 
 /// Capability for tasks requests operations.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ServerTasksRequestsCapability {
@@ -3903,6 +4005,7 @@ pub type TasksCreateMessageCapability = std::collections::BTreeMap<
 
 /// Capability for tasks elicitation operations.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TasksElicitationCapability {
@@ -3926,6 +4029,7 @@ pub type TasksListCapability = std::collections::BTreeMap<String, serde_json::Va
 
 /// Capability for tasks sampling operations.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TasksSamplingCapability {
@@ -3949,6 +4053,7 @@ impl TasksSamplingCapability {
 
 /// Capability for tasks tools operations.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TasksToolsCapability {
@@ -3968,6 +4073,7 @@ impl TasksToolsCapability {
 
 /// Text content for a message.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TextContent {
@@ -4010,6 +4116,7 @@ impl TextContent {
 ///
 /// Schema: `#/components/schemas/TextContent/properties/type`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct TextContentType;
 
@@ -4017,6 +4124,7 @@ crate::runtime::const_value!(TextContentType, str, "text");
 
 /// Text contents of a resource.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TextResourceContents {
@@ -4068,6 +4176,7 @@ impl TextResourceContents {
 /// Clients should never make tool use decisions based on ToolAnnotations
 /// received from untrusted servers.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ToolAnnotations {
@@ -4119,6 +4228,7 @@ impl ToolAnnotations {
 
 /// Execution-related properties for a tool.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ToolExecution {
@@ -4142,6 +4252,7 @@ impl ToolExecution {
 
 /// The `ToolExecutionConfiguration` schema: the `tool_configuration` of `ConnectionPreference`; the `tool_configuration` of `PublicExecutionConnectionConfig`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ToolExecutionConfiguration {
@@ -4191,6 +4302,7 @@ impl ToolExecutionConfiguration {
 ///
 /// Schema: `#/components/schemas/ToolExecution/properties/taskSupport`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ToolExecutionTaskSupport {
     /// `forbidden`
@@ -4211,6 +4323,7 @@ crate::runtime::string_enum!(ToolExecutionTaskSupport {
 
 /// The `ToolProperties` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ToolProperties {
@@ -4230,6 +4343,7 @@ impl ToolProperties {
 
 /// The `ToolType` schema: the `tool_type` of `TurbineToolMeta`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ToolType {
     /// `rag`
@@ -4253,6 +4367,7 @@ crate::runtime::string_enum!(ToolType {
 
 /// Capability for tools operations.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ToolsCapability {
@@ -4276,6 +4391,7 @@ impl ToolsCapability {
 
 /// The `TurbineMeta` schema: the `ai.mistral/turbine` of `MCPServerCardMeta`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TurbineMeta {
@@ -4307,6 +4423,7 @@ impl TurbineMeta {
 
 /// The `TurbineToolLocale` schema: the `locale` of `TurbineToolMeta`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TurbineToolLocale {
@@ -4367,6 +4484,7 @@ impl TurbineToolLocale {
 
 /// The `TurbineToolMeta` schema: the `ai.mistral/turbine` of `MCPToolMeta`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TurbineToolMeta {
@@ -4414,6 +4532,7 @@ impl TurbineToolMeta {
 
 /// The `UpdateConnectorRequest` schema: sent to `beta.connectors.update`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct UpdateConnectorRequest {
     /// Optional human-readable title for the connector.
@@ -4474,6 +4593,7 @@ impl UpdateConnectorRequest {
 ///
 /// Schema: `#/components/schemas/UpdateConnectorRequest/properties/protocol`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-connectors")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct UpdateConnectorRequestProtocol;
 

@@ -4,6 +4,7 @@ use super::*;
 
 /// The `AgentConversation` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct AgentConversation {
@@ -84,6 +85,7 @@ impl AgentConversation {
 ///
 /// Schema: `#/components/schemas/AgentConversation/properties/object`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct AgentConversationObject;
 
@@ -91,6 +93,7 @@ crate::runtime::const_value!(AgentConversationObject, str, "conversation");
 
 /// The `AgentHandoffDoneEvent` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AgentHandoffDoneEvent {
     /// Default: `"agent.handoff.done"`.
@@ -144,6 +147,7 @@ impl AgentHandoffDoneEvent {
 ///
 /// Schema: `#/components/schemas/AgentHandoffDoneEvent/properties/type`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct AgentHandoffDoneEventType;
 
@@ -151,6 +155,7 @@ crate::runtime::const_value!(AgentHandoffDoneEventType, str, "agent.handoff.done
 
 /// The `AgentHandoffEntry` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AgentHandoffEntry {
     /// Default: `"entry"`.
@@ -219,6 +224,7 @@ impl AgentHandoffEntry {
 ///
 /// Schema: `#/components/schemas/AgentHandoffEntry/properties/object`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct AgentHandoffEntryObject;
 
@@ -228,6 +234,7 @@ crate::runtime::const_value!(AgentHandoffEntryObject, str, "entry");
 ///
 /// Schema: `#/components/schemas/AgentHandoffEntry/properties/type`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct AgentHandoffEntryType;
 
@@ -235,6 +242,7 @@ crate::runtime::const_value!(AgentHandoffEntryType, str, "agent.handoff");
 
 /// The `AgentHandoffStartedEvent` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AgentHandoffStartedEvent {
     /// Default: `"agent.handoff.started"`.
@@ -288,6 +296,7 @@ impl AgentHandoffStartedEvent {
 ///
 /// Schema: `#/components/schemas/AgentHandoffStartedEvent/properties/type`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct AgentHandoffStartedEventType;
 
@@ -297,6 +306,7 @@ crate::runtime::const_value!(AgentHandoffStartedEventType, str, "agent.handoff.s
 ///
 /// Schema: `#/components/schemas/AgentConversation/properties/agent_version`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum AgentVersion {
     /// The value as an integer.
@@ -326,6 +336,7 @@ crate::runtime::union_from!(AgentVersion {
 ///
 /// Schema: `#/components/schemas/FunctionCallEntry/properties/confirmation_status`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ConfirmationStatus {
     /// `pending`
@@ -348,6 +359,7 @@ crate::runtime::string_enum!(ConfirmationStatus {
 ///
 /// Schema: `#/paths/~1v1~1conversations/get/responses/200/content/application~1json/schema/items`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Conversation {
     /// The value as a `ModelConversation`.
@@ -381,6 +393,7 @@ crate::runtime::union_field!(Conversation, id = "id" {
 
 /// The `ConversationAppendRequest` schema: sent to `beta.conversations.append`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ConversationAppendRequest {
     /// `inputs`: a `ConversationInputs`; optional, left out when `None`.
@@ -433,6 +446,7 @@ impl ConversationAppendRequest {
 ///
 /// Schema: `#/components/schemas/ConversationAppendRequest/allOf/1/properties/stream`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ConversationAppendRequestStream;
 
@@ -440,6 +454,7 @@ crate::runtime::const_value!(ConversationAppendRequestStream, bool, false);
 
 /// The `ConversationAppendStreamRequest` schema: sent to `beta.conversations.append_stream`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ConversationAppendStreamRequest {
     /// `inputs`: a `ConversationInputs`; optional, left out when `None`.
@@ -492,6 +507,7 @@ impl ConversationAppendStreamRequest {
 ///
 /// Schema: `#/components/schemas/ConversationAppendStreamRequest/allOf/1/properties/stream`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ConversationAppendStreamRequestStream;
 
@@ -501,6 +517,7 @@ crate::runtime::const_value!(ConversationAppendStreamRequestStream, bool, true);
 ///
 /// Schema: `#/components/schemas/ConversationHistory/properties/entries/items`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum ConversationEntry {
     /// `type`: `message.input`
@@ -559,6 +576,7 @@ crate::runtime::union_from!(ConversationEntry {
 ///
 /// Schema: `#/components/schemas/ConversationEvents/properties/data`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum ConversationEvent {
     /// `type`: `conversation.response.started`
@@ -639,6 +657,7 @@ crate::runtime::union_from!(ConversationEvent {
 
 /// Retrieve all entries in a conversation.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ConversationHistory {
@@ -673,6 +692,7 @@ impl ConversationHistory {
 ///
 /// Schema: `#/components/schemas/ConversationHistory/properties/object`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ConversationHistoryObject;
 
@@ -680,6 +700,7 @@ crate::runtime::const_value!(ConversationHistoryObject, str, "conversation.histo
 
 /// The `ConversationInputs` schema: the `inputs` of `AppendConversationRequest`; the `inputs` of `ConversationAppendRequest`; the `inputs` of `ConversationAppendStreamRequest`; and 6 more.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum ConversationInputs {
     /// The value as text.
@@ -707,6 +728,7 @@ crate::runtime::union_from!(ConversationInputs {
 
 /// Similar to the conversation history but only keep the messages
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ConversationMessages {
@@ -741,6 +763,7 @@ impl ConversationMessages {
 ///
 /// Schema: `#/components/schemas/ConversationMessages/properties/object`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ConversationMessagesObject;
 
@@ -748,6 +771,7 @@ crate::runtime::const_value!(ConversationMessagesObject, str, "conversation.mess
 
 /// The `ConversationRequest` schema: sent to `beta.conversations.start`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ConversationRequest {
     /// `inputs`: a `ConversationInputs`; required.
@@ -852,6 +876,7 @@ impl ConversationRequest {
 ///
 /// Schema: `#/components/schemas/ConversationRequest/allOf/1/properties/stream`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ConversationRequestStream;
 
@@ -859,6 +884,7 @@ crate::runtime::const_value!(ConversationRequestStream, bool, false);
 
 /// The response after appending new entries to the conversation.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ConversationResponse {
@@ -911,6 +937,7 @@ impl ConversationResponse {
 ///
 /// Schema: `#/components/schemas/ConversationResponse/properties/object`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ConversationResponseObject;
 
@@ -920,6 +947,7 @@ crate::runtime::const_value!(ConversationResponseObject, str, "conversation.resp
 ///
 /// Schema: `#/components/schemas/ConversationResponse/properties/outputs/items`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum ConversationResponseOutputsItem {
     /// `type`: `message.output`
@@ -965,6 +993,7 @@ crate::runtime::union_from!(ConversationResponseOutputsItem {
 
 /// The `ConversationRestartRequest` schema: sent to `beta.conversations.restart`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ConversationRestartRequest {
     /// `inputs`: a `ConversationInputs`; optional, left out when `None`.
@@ -1043,6 +1072,7 @@ impl ConversationRestartRequest {
 ///
 /// Schema: `#/components/schemas/ConversationRestartRequest/allOf/1/properties/stream`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ConversationRestartRequestStream;
 
@@ -1050,6 +1080,7 @@ crate::runtime::const_value!(ConversationRestartRequestStream, bool, false);
 
 /// The `ConversationRestartStreamRequest` schema: sent to `beta.conversations.restart_stream`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ConversationRestartStreamRequest {
     /// `inputs`: a `ConversationInputs`; optional, left out when `None`.
@@ -1128,6 +1159,7 @@ impl ConversationRestartStreamRequest {
 ///
 /// Schema: `#/components/schemas/ConversationRestartStreamRequest/allOf/1/properties/stream`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ConversationRestartStreamRequestStream;
 
@@ -1135,6 +1167,7 @@ crate::runtime::const_value!(ConversationRestartStreamRequestStream, bool, true)
 
 /// The `ConversationStreamRequest` schema: sent to `beta.conversations.start_stream`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ConversationStreamRequest {
     /// `inputs`: a `ConversationInputs`; required.
@@ -1239,6 +1272,7 @@ impl ConversationStreamRequest {
 ///
 /// Schema: `#/components/schemas/ConversationStreamRequest/allOf/1/properties/stream`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ConversationStreamRequestStream;
 
@@ -1246,6 +1280,7 @@ crate::runtime::const_value!(ConversationStreamRequestStream, bool, true);
 
 /// The `ConversationUsageInfo` schema: the `usage` of `ConversationResponse`; the `usage` of `ResponseDoneEvent`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ConversationUsageInfo {
     /// `prompt_tokens`: an integer; optional, left out when `None`.
@@ -1292,6 +1327,7 @@ impl ConversationUsageInfo {
 
 /// The `FunctionCallEntry` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct FunctionCallEntry {
     /// Default: `"entry"`.
@@ -1372,6 +1408,7 @@ impl FunctionCallEntry {
 
 /// The `FunctionCallEntryArguments` schema: the `arguments` of `FunctionCallEntry`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum FunctionCallEntryArguments {
     /// The value as text.
@@ -1401,6 +1438,7 @@ crate::runtime::union_from!(FunctionCallEntryArguments {
 ///
 /// Schema: `#/components/schemas/FunctionCallEntry/properties/object`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct FunctionCallEntryObject;
 
@@ -1410,6 +1448,7 @@ crate::runtime::const_value!(FunctionCallEntryObject, str, "entry");
 ///
 /// Schema: `#/components/schemas/FunctionCallEntry/properties/type`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct FunctionCallEntryType;
 
@@ -1417,6 +1456,7 @@ crate::runtime::const_value!(FunctionCallEntryType, str, "function.call");
 
 /// The `FunctionCallEvent` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct FunctionCallEvent {
     /// Default: `"function.call.delta"`.
@@ -1492,6 +1532,7 @@ impl FunctionCallEvent {
 ///
 /// Schema: `#/components/schemas/FunctionCallEvent/properties/type`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct FunctionCallEventType;
 
@@ -1499,6 +1540,7 @@ crate::runtime::const_value!(FunctionCallEventType, str, "function.call.delta");
 
 /// The `FunctionResultEntry` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct FunctionResultEntry {
     /// Default: `"entry"`.
@@ -1559,6 +1601,7 @@ impl FunctionResultEntry {
 ///
 /// Schema: `#/components/schemas/FunctionResultEntry/properties/object`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct FunctionResultEntryObject;
 
@@ -1568,6 +1611,7 @@ crate::runtime::const_value!(FunctionResultEntryObject, str, "entry");
 ///
 /// Schema: `#/components/schemas/FunctionResultEntry/properties/type`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct FunctionResultEntryType;
 
@@ -1585,6 +1629,7 @@ pub type MessageEntries = Vec<MessageEntriesItem>;
 ///
 /// Schema: `#/components/schemas/MessageEntries/items`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum MessageEntriesItem {
     /// `type`: `message.input`
@@ -1624,6 +1669,7 @@ pub type MessageInputContentChunks = Vec<MessageInputContentChunksItem>;
 ///
 /// Schema: `#/components/schemas/MessageInputContentChunks/items`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum MessageInputContentChunksItem {
     /// `type`: `text`
@@ -1674,6 +1720,7 @@ crate::runtime::union_from!(MessageInputContentChunksItem {
 
 /// Representation of an input message inside the conversation.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct MessageInputEntry {
     /// Default: `"entry"`.
@@ -1742,6 +1789,7 @@ impl MessageInputEntry {
 ///
 /// Schema: `#/components/schemas/MessageInputEntry/properties/content`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum MessageInputEntryContent {
     /// The value as text.
@@ -1771,6 +1819,7 @@ crate::runtime::union_from!(MessageInputEntryContent {
 ///
 /// Schema: `#/components/schemas/MessageInputEntry/properties/object`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct MessageInputEntryObject;
 
@@ -1780,6 +1829,7 @@ crate::runtime::const_value!(MessageInputEntryObject, str, "entry");
 ///
 /// Schema: `#/components/schemas/MessageInputEntry/properties/role`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum MessageInputEntryRole {
     /// `assistant`
@@ -1799,6 +1849,7 @@ crate::runtime::string_enum!(MessageInputEntryRole {
 ///
 /// Schema: `#/components/schemas/MessageInputEntry/properties/type`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct MessageInputEntryType;
 
@@ -1812,6 +1863,7 @@ pub type MessageOutputContentChunks = Vec<MessageOutputContentChunksItem>;
 ///
 /// Schema: `#/components/schemas/MessageOutputContentChunks/items`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum MessageOutputContentChunksItem {
     /// `type`: `text`
@@ -1868,6 +1920,7 @@ crate::runtime::union_from!(MessageOutputContentChunksItem {
 
 /// The `MessageOutputEntry` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct MessageOutputEntry {
     /// Default: `"entry"`.
@@ -1943,6 +1996,7 @@ impl MessageOutputEntry {
 ///
 /// Schema: `#/components/schemas/MessageOutputEntry/properties/content`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum MessageOutputEntryContent {
     /// The value as text.
@@ -1972,6 +2026,7 @@ crate::runtime::union_from!(MessageOutputEntryContent {
 ///
 /// Schema: `#/components/schemas/MessageOutputEntry/properties/object`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct MessageOutputEntryObject;
 
@@ -1981,6 +2036,7 @@ crate::runtime::const_value!(MessageOutputEntryObject, str, "entry");
 ///
 /// Schema: `#/components/schemas/MessageOutputEntry/properties/role`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct MessageOutputEntryRole;
 
@@ -1990,6 +2046,7 @@ crate::runtime::const_value!(MessageOutputEntryRole, str, "assistant");
 ///
 /// Schema: `#/components/schemas/MessageOutputEntry/properties/type`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct MessageOutputEntryType;
 
@@ -1997,6 +2054,7 @@ crate::runtime::const_value!(MessageOutputEntryType, str, "message.output");
 
 /// The `MessageOutputEvent` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct MessageOutputEvent {
     /// Default: `"message.output.delta"`.
@@ -2073,6 +2131,7 @@ impl MessageOutputEvent {
 ///
 /// Schema: `#/components/schemas/MessageOutputEvent/properties/content`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum MessageOutputEventContent {
     /// The value as text.
@@ -2102,6 +2161,7 @@ crate::runtime::union_from!(MessageOutputEventContent {
 ///
 /// Schema: `#/components/schemas/MessageOutputEvent/properties/role`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct MessageOutputEventRole;
 
@@ -2111,6 +2171,7 @@ crate::runtime::const_value!(MessageOutputEventRole, str, "assistant");
 ///
 /// Schema: `#/components/schemas/MessageOutputEvent/properties/type`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct MessageOutputEventType;
 
@@ -2118,6 +2179,7 @@ crate::runtime::const_value!(MessageOutputEventType, str, "message.output.delta"
 
 /// The `ModelConversation` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ModelConversation {
@@ -2225,6 +2287,7 @@ impl ModelConversation {
 ///
 /// Schema: `#/components/schemas/ModelConversation/properties/object`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ModelConversationObject;
 
@@ -2232,6 +2295,7 @@ crate::runtime::const_value!(ModelConversationObject, str, "conversation");
 
 /// The `OutputContentChunks` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum OutputContentChunks {
     /// `type`: `text`
@@ -2290,6 +2354,7 @@ crate::runtime::union_from!(OutputContentChunks {
 ///
 /// Schema: `#/components/schemas/AppendConversationRequest/properties/handoff_execution`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum RequestHandoffExecution {
     /// `client`
@@ -2307,6 +2372,7 @@ crate::runtime::string_enum!(RequestHandoffExecution {
 
 /// The `ResponseDoneEvent` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ResponseDoneEvent {
     /// Default: `"conversation.response.done"`.
@@ -2344,6 +2410,7 @@ impl ResponseDoneEvent {
 ///
 /// Schema: `#/components/schemas/ResponseDoneEvent/properties/type`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ResponseDoneEventType;
 
@@ -2351,6 +2418,7 @@ crate::runtime::const_value!(ResponseDoneEventType, str, "conversation.response.
 
 /// The `ResponseErrorEvent` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ResponseErrorEvent {
     /// Default: `"conversation.response.error"`.
@@ -2392,6 +2460,7 @@ impl ResponseErrorEvent {
 ///
 /// Schema: `#/components/schemas/ResponseErrorEvent/properties/type`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ResponseErrorEventType;
 
@@ -2399,6 +2468,7 @@ crate::runtime::const_value!(ResponseErrorEventType, str, "conversation.response
 
 /// The `ResponseStartedEvent` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ResponseStartedEvent {
     /// Default: `"conversation.response.started"`.
@@ -2436,6 +2506,7 @@ impl ResponseStartedEvent {
 ///
 /// Schema: `#/components/schemas/ResponseStartedEvent/properties/type`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ResponseStartedEventType;
 
@@ -2443,6 +2514,7 @@ crate::runtime::const_value!(ResponseStartedEventType, str, "conversation.respon
 
 /// The `ToolCallConfirmation` schema: the `tool_confirmations` of `AppendConversationRequest`; the `tool_confirmations` of `ConversationAppendRequest`; the `tool_confirmations` of `ConversationAppendStreamRequest`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ToolCallConfirmation {
     /// `tool_call_id`: text; required.
@@ -2467,6 +2539,7 @@ impl ToolCallConfirmation {
 ///
 /// Schema: `#/components/schemas/ToolCallConfirmation/properties/confirmation`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ToolCallConfirmationConfirmation {
     /// `allow`
@@ -2484,6 +2557,7 @@ crate::runtime::string_enum!(ToolCallConfirmationConfirmation {
 
 /// The `ToolExecutionDeltaEvent` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ToolExecutionDeltaEvent {
     /// Default: `"tool.execution.delta"`.
@@ -2537,6 +2611,7 @@ impl ToolExecutionDeltaEvent {
 ///
 /// Schema: `#/components/schemas/ToolExecutionDeltaEvent/properties/type`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ToolExecutionDeltaEventType;
 
@@ -2544,6 +2619,7 @@ crate::runtime::const_value!(ToolExecutionDeltaEventType, str, "tool.execution.d
 
 /// The `ToolExecutionDoneEvent` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ToolExecutionDoneEvent {
     /// Default: `"tool.execution.done"`.
@@ -2599,6 +2675,7 @@ impl ToolExecutionDoneEvent {
 ///
 /// Schema: `#/components/schemas/ToolExecutionDoneEvent/properties/type`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ToolExecutionDoneEventType;
 
@@ -2606,6 +2683,7 @@ crate::runtime::const_value!(ToolExecutionDoneEventType, str, "tool.execution.do
 
 /// The `ToolExecutionEntry` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ToolExecutionEntry {
     /// Default: `"entry"`.
@@ -2684,6 +2762,7 @@ impl ToolExecutionEntry {
 ///
 /// Schema: `#/components/schemas/ToolExecutionEntry/properties/object`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ToolExecutionEntryObject;
 
@@ -2693,6 +2772,7 @@ crate::runtime::const_value!(ToolExecutionEntryObject, str, "entry");
 ///
 /// Schema: `#/components/schemas/ToolExecutionEntry/properties/type`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ToolExecutionEntryType;
 
@@ -2704,6 +2784,7 @@ pub type ToolExecutionInfo = std::collections::BTreeMap<String, serde_json::Valu
 
 /// The `ToolExecutionStartedEvent` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ToolExecutionStartedEvent {
     /// Default: `"tool.execution.started"`.
@@ -2769,6 +2850,7 @@ impl ToolExecutionStartedEvent {
 ///
 /// Schema: `#/components/schemas/ToolExecutionStartedEvent/properties/type`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ToolExecutionStartedEventType;
 
@@ -2776,6 +2858,7 @@ crate::runtime::const_value!(ToolExecutionStartedEventType, str, "tool.execution
 
 /// The `ToolFileChunk` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ToolFileChunk {
     /// Default: `"tool_file"`.
@@ -2823,6 +2906,7 @@ impl ToolFileChunk {
 ///
 /// Schema: `#/components/schemas/ToolFileChunk/properties/type`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-conversations")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ToolFileChunkType;
 

@@ -4,6 +4,7 @@ use super::*;
 
 /// The `CreateLibraryRequest` schema: sent to `beta.libraries.create`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-libraries")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CreateLibraryRequest {
     /// `name`: text; required.
@@ -50,6 +51,7 @@ impl CreateLibraryRequest {
 ///
 /// Schema: `#/components/schemas/CreateLibraryRequest/properties/owner_type`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-libraries")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum CreateLibraryRequestOwnerType {
     /// `User`
@@ -67,6 +69,7 @@ crate::runtime::string_enum!(CreateLibraryRequestOwnerType {
 
 /// The `Document` schema: returned by `beta.libraries.documents.upload`; returned by `beta.libraries.documents.get`; returned by `beta.libraries.documents.replace`; and 2 more.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-libraries")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Document {
@@ -222,6 +225,7 @@ impl Document {
 
 /// The `DocumentTextContent` schema: returned by `beta.libraries.documents.text_content`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-libraries")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct DocumentTextContent {
@@ -243,6 +247,7 @@ impl DocumentTextContent {
 ///
 /// Schema: `#/paths/~1v1~1libraries~1{library_id}~1documents/post/requestBody/content/multipart~1form-data/schema`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-libraries")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct DocumentsUploadBody {
     /// `file`: a `File`; required.
@@ -262,6 +267,7 @@ impl DocumentsUploadBody {
 
 /// The type of entity, used to share a library.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-libraries")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum EntityType {
     /// `User`
@@ -282,6 +288,7 @@ crate::runtime::string_enum!(EntityType {
 
 /// The `Library` schema: returned by `beta.libraries.create`; returned by `beta.libraries.get`; returned by `beta.libraries.replace`; and 3 more.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-libraries")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Library {
@@ -414,6 +421,7 @@ impl Library {
 
 /// The `ListDocumentsResponse` schema: returned by `beta.libraries.documents.list`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-libraries")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ListDocumentsResponse {
@@ -437,6 +445,7 @@ impl ListDocumentsResponse {
 
 /// The `ListLibrariesResponse` schema: returned by `beta.libraries.list`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-libraries")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ListLibrariesResponse {
@@ -481,6 +490,7 @@ impl ListLibrariesResponse {
 
 /// The `ListSharingResponse` schema: returned by `beta.libraries.accesses.list`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-libraries")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ListSharingResponse {
@@ -500,6 +510,7 @@ impl ListSharingResponse {
 
 /// The `PaginationInfo` schema: the `pagination` of `ListDocumentsResponse`; the `pagination` of `ListLibrariesResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-libraries")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct PaginationInfo {
@@ -535,6 +546,7 @@ impl PaginationInfo {
 
 /// The `ProcessStatus` schema: the `process_status` of `Document`; the `process_status` of `ProcessingStatus`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-libraries")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ProcessStatus {
     /// `self_managed`
@@ -570,6 +582,7 @@ crate::runtime::string_enum!(ProcessStatus {
 
 /// The `ProcessingStatus` schema: returned by `beta.libraries.documents.status`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-libraries")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ProcessingStatus {
@@ -599,6 +612,7 @@ impl ProcessingStatus {
 
 /// The `ShareEnum` schema: the `level` of `SharingRequest`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-libraries")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ShareEnum {
     /// `Viewer`
@@ -616,6 +630,7 @@ crate::runtime::string_enum!(ShareEnum {
 
 /// The `Sharing` schema: returned by `beta.libraries.accesses.update_or_create`; returned by `beta.libraries.accesses.delete`; the `data` of `ListSharingResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-libraries")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Sharing {
@@ -668,6 +683,7 @@ impl Sharing {
 
 /// The `SharingDelete` schema: sent to `beta.libraries.accesses.delete`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-libraries")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SharingDelete {
     /// Format: `uuid`.
@@ -706,6 +722,7 @@ impl SharingDelete {
 
 /// The `SharingRequest` schema: sent to `beta.libraries.accesses.update_or_create`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-libraries")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SharingRequest {
     /// Format: `uuid`.
@@ -748,6 +765,7 @@ impl SharingRequest {
 
 /// The `UpdateDocumentRequest` schema: sent to `beta.libraries.documents.replace`; sent to `beta.libraries.documents.update`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-libraries")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct UpdateDocumentRequest {
     /// `name`: text; optional, left out when `None`.
@@ -785,6 +803,7 @@ impl UpdateDocumentRequest {
 ///
 /// Schema: `#/components/schemas/UpdateDocumentRequest/properties/attributes/additionalProperties`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-libraries")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum UpdateDocumentRequestAttributesValue {
     /// The value as true or false.
@@ -843,6 +862,7 @@ crate::runtime::union_from!(UpdateDocumentRequestAttributesValue {
 
 /// The `UpdateLibraryRequest` schema: sent to `beta.libraries.replace`; sent to `beta.libraries.update`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-libraries")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct UpdateLibraryRequest {
     /// `name`: text; optional, left out when `None`.

@@ -4,6 +4,7 @@ use super::*;
 
 /// The `Aggregation` schema: returned by `beta.observability.traces.aggregate`; returned by `beta.observability.spans.aggregate`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Aggregation {
@@ -27,6 +28,7 @@ impl Aggregation {
 
 /// The `AggregationMeta` schema: the `meta` of `Aggregation`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct AggregationMeta {
@@ -63,6 +65,7 @@ impl AggregationMeta {
 
 /// The `AggregationRequest` schema: sent to `beta.observability.traces.aggregate`; sent to `beta.observability.spans.aggregate`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AggregationRequest {
     /// `metric`: a `MetricDefinition`; required.
@@ -120,6 +123,7 @@ impl AggregationRequest {
 
 /// The `AggregationRow` schema: the `data` of `Aggregation`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct AggregationRow {
@@ -173,6 +177,7 @@ impl AggregationRow {
 ///
 /// Schema: `#/components/schemas/AggregationRow/properties/metric_value`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum AggregationRowMetricValue {
     /// The value as an integer.
@@ -201,6 +206,7 @@ crate::runtime::union_from!(AggregationRowMetricValue {
 
 /// The `BaseFieldDefinition` schema: the `field_definitions` of `ListChatCompletionFieldsResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct BaseFieldDefinition {
@@ -247,6 +253,7 @@ impl BaseFieldDefinition {
 ///
 /// Schema: `#/components/schemas/BaseFieldDefinition/properties/supported_operators/items`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum BaseFieldDefinitionSupportedOperatorsItem {
     /// `lt`
@@ -315,6 +322,7 @@ crate::runtime::string_enum!(BaseFieldDefinitionSupportedOperatorsItem {
 
 /// The `BaseTaskStatus` schema: the `status` of `DatasetImportTask`; the `status` of `FetchCampaignStatusResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum BaseTaskStatus {
     /// `RUNNING`
@@ -350,6 +358,7 @@ crate::runtime::string_enum!(BaseTaskStatus {
 
 /// The `Campaign` schema: returned by `beta.observability.campaigns.create`; returned by `beta.observability.campaigns.fetch`; the `results` of `PaginatedResultCampaignPreview`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Campaign {
@@ -410,6 +419,7 @@ impl Campaign {
 
 /// The `ChatCompletionEvent` schema: returned by `beta.observability.chat_completion_events.fetch`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ChatCompletionEvent {
@@ -473,6 +483,7 @@ impl ChatCompletionEvent {
 
 /// The `ChatCompletionEventPreview` schema: the `results` of `FeedResultChatCompletionEventPreview`; the `results` of `PaginatedResultChatCompletionEventPreview`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ChatCompletionEventPreview {
@@ -513,6 +524,7 @@ impl ChatCompletionEventPreview {
 
 /// The `ChatTranscriptionEvent` schema: the `chat_transcription_events` of `ChatCompletionEvent`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ChatTranscriptionEvent {
@@ -541,6 +553,7 @@ impl ChatTranscriptionEvent {
 
 /// The `CreateCampaignRequest` schema: sent to `beta.observability.campaigns.create`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CreateCampaignRequest {
     /// `search_params`: a `FilterPayload`; required.
@@ -576,6 +589,7 @@ impl CreateCampaignRequest {
 
 /// The `CreateDatasetRecordRequest` schema: sent to `beta.observability.datasets.create_record`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CreateDatasetRecordRequest {
     /// `payload`: a `DatasetRecordPayload`; required.
@@ -606,6 +620,7 @@ impl CreateDatasetRecordRequest {
 
 /// The `CreateDatasetRequest` schema: sent to `beta.observability.datasets.create`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CreateDatasetRequest {
     /// `name`: text; required.
@@ -629,6 +644,7 @@ impl CreateDatasetRequest {
 
 /// The `CreateJudgeRequest` schema: sent to `beta.observability.judges.create`; the `judge_definition` of `JudgeChatCompletionEventRequest`; the `judge_definition` of `JudgeDatasetRecordRequest`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CreateJudgeRequest {
     /// `name`: text; required.
@@ -668,6 +684,7 @@ impl CreateJudgeRequest {
 
 /// The `Dataset` schema: returned by `beta.observability.datasets.create`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Dataset {
@@ -716,6 +733,7 @@ impl Dataset {
 
 /// The `DatasetImportTask` schema: returned by `beta.observability.datasets.import_from_campaign`; returned by `beta.observability.datasets.import_from_explorer`; returned by `beta.observability.datasets.import_from_file`; and 4 more.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct DatasetImportTask {
@@ -785,6 +803,7 @@ impl DatasetImportTask {
 
 /// The `DatasetPreview` schema: returned by `beta.observability.datasets.fetch`; returned by `beta.observability.datasets.update`; the `results` of `PaginatedResultDatasetPreview`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct DatasetPreview {
@@ -833,6 +852,7 @@ impl DatasetPreview {
 
 /// The `DatasetRecord` schema: returned by `beta.observability.datasets.create_record`; returned by `beta.observability.datasets.records.fetch`; the `results` of `PaginatedResultDatasetRecord`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct DatasetRecord {
@@ -886,6 +906,7 @@ pub type DatasetRecordPayload = std::collections::BTreeMap<String, serde_json::V
 
 /// The `DatasetRecordSource` schema: the `source` of `DatasetRecord`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum DatasetRecordSource {
     /// `EXPLORER`
@@ -909,6 +930,7 @@ crate::runtime::string_enum!(DatasetRecordSource {
 
 /// The `DeleteDatasetRecordsRequest` schema: sent to `beta.observability.datasets.records.bulk_delete`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct DeleteDatasetRecordsRequest {
     /// Format: `uuid`.
@@ -928,6 +950,7 @@ impl DeleteDatasetRecordsRequest {
 
 /// The `ExportDatasetResponse` schema: returned by `beta.observability.datasets.export_to_jsonl`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ExportDatasetResponse {
@@ -949,6 +972,7 @@ impl ExportDatasetResponse {
 ///
 /// Schema: `#/components/schemas/ChatCompletionEvent/properties/extra_fields/additionalProperties`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum ExtraFieldsValue {
     /// The value as true or false.
@@ -997,6 +1021,7 @@ crate::runtime::union_from!(ExtraFieldsValue {
 
 /// The `FeedResultChatCompletionEventPreview` schema: the `completion_events` of `SearchChatCompletionEventsResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct FeedResultChatCompletionEventPreview {
@@ -1036,6 +1061,7 @@ impl FeedResultChatCompletionEventPreview {
 
 /// The `FeedResultGetLog` schema: the `logs` of `GetLogs`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct FeedResultGetLog {
@@ -1075,6 +1101,7 @@ impl FeedResultGetLog {
 
 /// The `FeedResultGetSpan` schema: the `spans` of `GetSpans`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct FeedResultGetSpan {
@@ -1114,6 +1141,7 @@ impl FeedResultGetSpan {
 
 /// The `FeedResultGetSpanEvaluation` schema: the `span_evaluations` of `GetSpanEvaluations`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct FeedResultGetSpanEvaluation {
@@ -1153,6 +1181,7 @@ impl FeedResultGetSpanEvaluation {
 
 /// The `FeedResultGetTrace` schema: the `traces` of `GetTraces`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct FeedResultGetTrace {
@@ -1192,6 +1221,7 @@ impl FeedResultGetTrace {
 
 /// The `FetchCampaignStatusResponse` schema: returned by `beta.observability.campaigns.fetch_status`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct FetchCampaignStatusResponse {
@@ -1211,6 +1241,7 @@ impl FetchCampaignStatusResponse {
 
 /// The `FetchChatCompletionFieldOptionsResponse` schema: returned by `beta.observability.chat_completion_events.fields.fetch_options`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct FetchChatCompletionFieldOptionsResponse {
@@ -1238,6 +1269,7 @@ impl FetchChatCompletionFieldOptionsResponse {
 ///
 /// Schema: `#/components/schemas/FetchChatCompletionFieldOptionsResponse/properties/options/items`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum FetchChatCompletionFieldOptionsResponseOptionsItem {
     /// The value as true or false.
@@ -1266,6 +1298,7 @@ crate::runtime::union_from!(FetchChatCompletionFieldOptionsResponseOptionsItem {
 
 /// The `FetchFieldOptionCountsRequest` schema: sent to `beta.observability.chat_completion_events.fields.fetch_option_counts`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct FetchFieldOptionCountsRequest {
     /// `filter_params`: a `FilterPayload`; optional and nullable: absent, `null` or a value.
@@ -1286,6 +1319,7 @@ impl FetchFieldOptionCountsRequest {
 
 /// The `FetchFieldOptionCountsResponse` schema: returned by `beta.observability.chat_completion_events.fields.fetch_option_counts`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct FetchFieldOptionCountsResponse {
@@ -1307,6 +1341,7 @@ impl FetchFieldOptionCountsResponse {
 ///
 /// Schema: `#/components/schemas/BaseFieldDefinition/properties/type`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum FieldDefinitionType {
     /// `ENUM`
@@ -1342,6 +1377,7 @@ crate::runtime::string_enum!(FieldDefinitionType {
 
 /// The `FieldGroup` schema: the `field_groups` of `ListChatCompletionFieldsResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct FieldGroup {
@@ -1365,6 +1401,7 @@ impl FieldGroup {
 
 /// The `FieldOptionCountItem` schema: the `counts` of `FetchFieldOptionCountsResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct FieldOptionCountItem {
@@ -1388,6 +1425,7 @@ impl FieldOptionCountItem {
 
 /// The `FilterCondition` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct FilterCondition {
     /// `field`: text; required.
@@ -1414,6 +1452,7 @@ impl FilterCondition {
 
 /// The `FilterGroup` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct FilterGroup {
     /// `AND`: a list of `FilterGroupAndItem`; optional and nullable: absent, `null` or a value.
@@ -1440,6 +1479,7 @@ impl FilterGroup {
 ///
 /// Schema: `#/components/schemas/FilterGroup/properties/AND/items`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum FilterGroupAndItem {
     /// The value as a `FilterCondition`.
@@ -1467,6 +1507,7 @@ crate::runtime::union_from!(FilterGroupAndItem {
 
 /// The `FilterPayload` schema: the `search_params` of `Campaign`; the `search_params` of `CreateCampaignRequest`; the `filter_params` of `FetchFieldOptionCountsRequest`; and 2 more.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct FilterPayload {
     /// `filters`: a `FilterGroupAndItem`; required, may be `null`.
@@ -1485,6 +1526,7 @@ impl FilterPayload {
 
 /// The `GetLog` schema: the `results` of `FeedResultGetLog`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetLog {
@@ -1583,6 +1625,7 @@ impl GetLog {
 
 /// The `GetLogFieldOptions` schema: returned by `beta.observability.logs.fetch_options`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetLogFieldOptions {
@@ -1602,6 +1645,7 @@ impl GetLogFieldOptions {
 
 /// The `GetLogFields` schema: returned by `beta.observability.logs.list`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetLogFields {
@@ -1621,6 +1665,7 @@ impl GetLogFields {
 
 /// The `GetLogs` schema: returned by `beta.observability.logs.search`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetLogs {
@@ -1640,6 +1685,7 @@ impl GetLogs {
 
 /// The `GetSpan` schema: returned by `beta.observability.traces.get_span_by_id`; the `results` of `FeedResultGetSpan`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetSpan {
@@ -1894,6 +1940,7 @@ impl GetSpan {
 
 /// The `GetSpanEvaluation` schema: the `results` of `FeedResultGetSpanEvaluation`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetSpanEvaluation {
@@ -1966,6 +2013,7 @@ impl GetSpanEvaluation {
 
 /// The `GetSpanEvaluationFieldOptions` schema: returned by `beta.observability.spans.fetch_span_eval_field_options`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetSpanEvaluationFieldOptions {
@@ -1985,6 +2033,7 @@ impl GetSpanEvaluationFieldOptions {
 
 /// The `GetSpanEvaluationFields` schema: returned by `beta.observability.spans.list_span_eval_fields`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetSpanEvaluationFields {
@@ -2004,6 +2053,7 @@ impl GetSpanEvaluationFields {
 
 /// The `GetSpanEvaluations` schema: returned by `beta.observability.spans.search_span_evaluations`; returned by `beta.observability.spans.search_latest_span_evaluations`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetSpanEvaluations {
@@ -2023,6 +2073,7 @@ impl GetSpanEvaluations {
 
 /// The `GetSpanFieldOptions` schema: returned by `beta.observability.spans.fetch_span_field_options`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetSpanFieldOptions {
@@ -2042,6 +2093,7 @@ impl GetSpanFieldOptions {
 
 /// The `GetSpanFields` schema: returned by `beta.observability.spans.list_span_fields`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetSpanFields {
@@ -2063,6 +2115,7 @@ impl GetSpanFields {
 ///
 /// Schema: `#/components/schemas/GetSpan/properties/status_code`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum GetSpanStatusCode {
     /// `Error`
@@ -2083,6 +2136,7 @@ crate::runtime::string_enum!(GetSpanStatusCode {
 
 /// The `GetSpans` schema: returned by `beta.observability.spans.search_spans`; returned by `beta.observability.traces.get_trace_spans`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetSpans {
@@ -2102,6 +2156,7 @@ impl GetSpans {
 
 /// The `GetTrace` schema: returned by `beta.observability.traces.get_trace_by_id`; the `results` of `FeedResultGetTrace`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetTrace {
@@ -2253,6 +2308,7 @@ impl GetTrace {
 
 /// The `GetTraceFieldOptions` schema: returned by `beta.observability.traces.fetch_options`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetTraceFieldOptions {
@@ -2272,6 +2328,7 @@ impl GetTraceFieldOptions {
 
 /// The `GetTraceFields` schema: returned by `beta.observability.traces.get_trace_fields`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetTraceFields {
@@ -2293,6 +2350,7 @@ impl GetTraceFields {
 ///
 /// Schema: `#/components/schemas/GetTrace/properties/status_code`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum GetTraceStatusCode {
     /// `Error`
@@ -2310,6 +2368,7 @@ crate::runtime::string_enum!(GetTraceStatusCode {
 
 /// The `GetTraces` schema: returned by `beta.observability.traces.search`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetTraces {
@@ -2329,6 +2388,7 @@ impl GetTraces {
 
 /// The `Granularity` schema: the `granularity` of `TimeDimension`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Granularity {
     /// `auto`
@@ -2361,6 +2421,7 @@ crate::runtime::string_enum!(Granularity {
 
 /// The `ImportDatasetFromCampaignRequest` schema: sent to `beta.observability.datasets.import_from_campaign`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ImportDatasetFromCampaignRequest {
     /// Format: `uuid`.
@@ -2380,6 +2441,7 @@ impl ImportDatasetFromCampaignRequest {
 
 /// The `ImportDatasetFromDatasetRequest` schema: sent to `beta.observability.datasets.import_from_dataset_records`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ImportDatasetFromDatasetRequest {
     /// Format: `uuid`.
@@ -2399,6 +2461,7 @@ impl ImportDatasetFromDatasetRequest {
 
 /// The `ImportDatasetFromExplorerRequest` schema: sent to `beta.observability.datasets.import_from_explorer`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ImportDatasetFromExplorerRequest {
     /// `completion_event_ids`: a list of text; required.
@@ -2418,6 +2481,7 @@ impl ImportDatasetFromExplorerRequest {
 
 /// The `ImportDatasetFromFileRequest` schema: sent to `beta.observability.datasets.import_from_file`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ImportDatasetFromFileRequest {
     /// `file_id`: text; required.
@@ -2437,6 +2501,7 @@ impl ImportDatasetFromFileRequest {
 
 /// The `ImportDatasetFromPlaygroundRequest` schema: sent to `beta.observability.datasets.import_from_playground`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ImportDatasetFromPlaygroundRequest {
     /// `conversation_ids`: a list of text; required.
@@ -2456,6 +2521,7 @@ impl ImportDatasetFromPlaygroundRequest {
 
 /// The `Judge` schema: returned by `beta.observability.judges.create`; returned by `beta.observability.judges.fetch`; the `judge` of `Campaign`; and 1 more.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Judge {
@@ -2550,6 +2616,7 @@ impl Judge {
 
 /// The `JudgeChatCompletionEventRequest` schema: sent to `beta.observability.chat_completion_events.judge`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct JudgeChatCompletionEventRequest {
     /// `judge_definition`: a `CreateJudgeRequest`; required.
@@ -2569,6 +2636,7 @@ impl JudgeChatCompletionEventRequest {
 
 /// The `JudgeClassificationOutput` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct JudgeClassificationOutput {
     /// Default: `"CLASSIFICATION"`.
@@ -2596,6 +2664,7 @@ impl JudgeClassificationOutput {
 
 /// The `JudgeClassificationOutputOption` schema: the `options` of `JudgeClassificationOutput`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct JudgeClassificationOutputOption {
     /// `value`: text; required.
@@ -2620,6 +2689,7 @@ impl JudgeClassificationOutputOption {
 ///
 /// Schema: `#/components/schemas/JudgeClassificationOutput/properties/type`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct JudgeClassificationOutputType;
 
@@ -2627,6 +2697,7 @@ crate::runtime::const_value!(JudgeClassificationOutputType, str, "CLASSIFICATION
 
 /// The `JudgeConversationRequest` schema: sent to `beta.observability.judges.judge_conversation`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct JudgeConversationRequest {
     /// `messages`: a list of map of names to any JSON value; required.
@@ -2660,6 +2731,7 @@ impl JudgeConversationRequest {
 
 /// The `JudgeDatasetRecordRequest` schema: sent to `beta.observability.datasets.records.judge`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct JudgeDatasetRecordRequest {
     /// `judge_definition`: a `CreateJudgeRequest`; required.
@@ -2679,6 +2751,7 @@ impl JudgeDatasetRecordRequest {
 
 /// The `JudgeOutput` schema: returned by `beta.observability.chat_completion_events.judge`; returned by `beta.observability.judges.judge_conversation`; returned by `beta.observability.datasets.records.judge`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct JudgeOutput {
@@ -2704,6 +2777,7 @@ impl JudgeOutput {
 ///
 /// Schema: `#/components/schemas/Judge/properties/output`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum JudgeOutput2 {
     /// `type`: `CLASSIFICATION`
@@ -2738,6 +2812,7 @@ crate::runtime::union_from!(JudgeOutput2 {
 ///
 /// Schema: `#/components/schemas/JudgeOutput/properties/answer`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum JudgeOutputAnswer {
     /// The value as a number.
@@ -2766,6 +2841,7 @@ crate::runtime::union_from!(JudgeOutputAnswer {
 
 /// The `JudgeOutputType` schema: a parameter of `beta.observability.judges.list`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum JudgeOutputType {
     /// `REGRESSION`
@@ -2783,6 +2859,7 @@ crate::runtime::string_enum!(JudgeOutputType {
 
 /// The `JudgeRegressionOutput` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct JudgeRegressionOutput {
     /// Default: `"REGRESSION"`.
@@ -2834,6 +2911,7 @@ impl JudgeRegressionOutput {
 ///
 /// Schema: `#/components/schemas/JudgeRegressionOutput/properties/type`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct JudgeRegressionOutputType;
 
@@ -2841,6 +2919,7 @@ crate::runtime::const_value!(JudgeRegressionOutputType, str, "REGRESSION");
 
 /// The `ListCampaignSelectedEventsResponse` schema: returned by `beta.observability.campaigns.list_events`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ListCampaignSelectedEventsResponse {
@@ -2860,6 +2939,7 @@ impl ListCampaignSelectedEventsResponse {
 
 /// The `ListCampaignsResponse` schema: returned by `beta.observability.campaigns.list`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ListCampaignsResponse {
@@ -2879,6 +2959,7 @@ impl ListCampaignsResponse {
 
 /// The `ListChatCompletionFieldsResponse` schema: returned by `beta.observability.chat_completion_events.fields.list`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ListChatCompletionFieldsResponse {
@@ -2902,6 +2983,7 @@ impl ListChatCompletionFieldsResponse {
 
 /// The `ListDatasetImportTasksResponse` schema: returned by `beta.observability.datasets.list_tasks`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ListDatasetImportTasksResponse {
@@ -2921,6 +3003,7 @@ impl ListDatasetImportTasksResponse {
 
 /// The `ListDatasetRecordsResponse` schema: returned by `beta.observability.datasets.list_records`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ListDatasetRecordsResponse {
@@ -2940,6 +3023,7 @@ impl ListDatasetRecordsResponse {
 
 /// The `ListDatasetsResponse` schema: returned by `beta.observability.datasets.list`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ListDatasetsResponse {
@@ -2959,6 +3043,7 @@ impl ListDatasetsResponse {
 
 /// The `ListJudgesResponse` schema: returned by `beta.observability.judges.list`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ListJudgesResponse {
@@ -2978,6 +3063,7 @@ impl ListJudgesResponse {
 
 /// The `LogsRequest` schema: sent to `beta.observability.logs.search`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct LogsRequest {
     /// `search_expression`: text; optional and nullable: absent, `null` or a value.
@@ -3005,6 +3091,7 @@ impl LogsRequest {
 
 /// The `MetricAggregation` schema: the `aggregation` of `MetricDefinition`; the `supported_aggregations` of `OtelFieldDefinition`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum MetricAggregation {
     /// `count`
@@ -3046,6 +3133,7 @@ crate::runtime::string_enum!(MetricAggregation {
 
 /// The `MetricDefinition` schema: the `metric` of `AggregationRequest`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct MetricDefinition {
     /// `measure`: text; required.
@@ -3069,6 +3157,7 @@ impl MetricDefinition {
 
 /// The `ObservabilityError` schema: the error body of `beta.observability.chat_completion_events.search`; the error body of `beta.observability.chat_completion_events.search_ids`; the error body of `beta.observability.chat_completion_events.fetch`; and 56 more.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ObservabilityError {
@@ -3088,6 +3177,7 @@ impl ObservabilityError {
 
 /// The `ObservabilityErrorCode` schema: the `error_code` of `ObservabilityErrorDetail`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ObservabilityErrorCode {
     /// `UNKNOWN_ERROR`
@@ -3246,6 +3336,7 @@ crate::runtime::string_enum!(ObservabilityErrorCode {
 
 /// The `ObservabilityErrorDetail` schema: the `detail` of `ObservabilityError`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ObservabilityErrorDetail {
@@ -3270,6 +3361,7 @@ impl ObservabilityErrorDetail {
 
 /// The `OrderByClause` schema: the `order_by` of `AggregationRequest`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct OrderByClause {
     /// `field`: text; required.
@@ -3301,6 +3393,7 @@ impl OrderByClause {
 
 /// The `OtelFieldDefinition` schema: the `field_definitions` of `GetLogFields`; the `field_definitions` of `GetSpanEvaluationFields`; the `field_definitions` of `GetSpanFields`; and 1 more.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OtelFieldDefinition {
@@ -3351,6 +3444,7 @@ impl OtelFieldDefinition {
 ///
 /// Schema: `#/components/schemas/OtelFieldDefinition/properties/supported_operators/items`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum OtelFieldDefinitionSupportedOperatorsItem {
     /// `eq`
@@ -3434,6 +3528,7 @@ crate::runtime::string_enum!(OtelFieldDefinitionSupportedOperatorsItem {
 
 /// The `PaginatedResultCampaignPreview` schema: the `campaigns` of `ListCampaignsResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct PaginatedResultCampaignPreview {
@@ -3484,6 +3579,7 @@ impl PaginatedResultCampaignPreview {
 
 /// The `PaginatedResultChatCompletionEventPreview` schema: the `completion_events` of `ListCampaignSelectedEventsResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct PaginatedResultChatCompletionEventPreview {
@@ -3534,6 +3630,7 @@ impl PaginatedResultChatCompletionEventPreview {
 
 /// The `PaginatedResultDatasetImportTask` schema: the `tasks` of `ListDatasetImportTasksResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct PaginatedResultDatasetImportTask {
@@ -3584,6 +3681,7 @@ impl PaginatedResultDatasetImportTask {
 
 /// The `PaginatedResultDatasetPreview` schema: the `datasets` of `ListDatasetsResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct PaginatedResultDatasetPreview {
@@ -3634,6 +3732,7 @@ impl PaginatedResultDatasetPreview {
 
 /// The `PaginatedResultDatasetRecord` schema: the `records` of `ListDatasetRecordsResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct PaginatedResultDatasetRecord {
@@ -3684,6 +3783,7 @@ impl PaginatedResultDatasetRecord {
 
 /// The `PaginatedResultJudgePreview` schema: the `judges` of `ListJudgesResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct PaginatedResultJudgePreview {
@@ -3734,6 +3834,7 @@ impl PaginatedResultJudgePreview {
 
 /// The `SearchChatCompletionEventIdsRequest` schema: sent to `beta.observability.chat_completion_events.search_ids`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SearchChatCompletionEventIdsRequest {
     /// `search_params`: a `FilterPayload`; required.
@@ -3763,6 +3864,7 @@ impl SearchChatCompletionEventIdsRequest {
 
 /// The `SearchChatCompletionEventIdsResponse` schema: returned by `beta.observability.chat_completion_events.search_ids`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct SearchChatCompletionEventIdsResponse {
@@ -3782,6 +3884,7 @@ impl SearchChatCompletionEventIdsResponse {
 
 /// The `SearchChatCompletionEventsRequest` schema: sent to `beta.observability.chat_completion_events.search`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SearchChatCompletionEventsRequest {
     /// `search_params`: a `FilterPayload`; required.
@@ -3811,6 +3914,7 @@ impl SearchChatCompletionEventsRequest {
 
 /// The `SearchChatCompletionEventsResponse` schema: returned by `beta.observability.chat_completion_events.search`; returned by `beta.observability.chat_completion_events.fetch_similar_events`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct SearchChatCompletionEventsResponse {
@@ -3830,6 +3934,7 @@ impl SearchChatCompletionEventsResponse {
 
 /// The `SpanEvaluationsRequest` schema: sent to `beta.observability.spans.search_span_evaluations`; sent to `beta.observability.spans.search_latest_span_evaluations`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SpanEvaluationsRequest {
     /// `search_expression`: text; optional and nullable: absent, `null` or a value.
@@ -3850,6 +3955,7 @@ impl SpanEvaluationsRequest {
 
 /// The `SpansRequest` schema: sent to `beta.observability.spans.search_spans`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SpansRequest {
     /// `search_expression`: text; optional and nullable: absent, `null` or a value.
@@ -3870,6 +3976,7 @@ impl SpansRequest {
 
 /// The `TimeDimension` schema: the `time_dimension` of `AggregationRequest`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TimeDimension {
     /// `granularity`: a `Granularity`; optional, left out when `None`.
@@ -3892,6 +3999,7 @@ impl TimeDimension {
 
 /// The `TracesRequest` schema: sent to `beta.observability.traces.search`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TracesRequest {
     /// `search_expression`: text; optional and nullable: absent, `null` or a value.
@@ -3912,6 +4020,7 @@ impl TracesRequest {
 
 /// The `UpdateDatasetRecordPayloadRequest` schema: sent to `beta.observability.datasets.records.update_payload`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct UpdateDatasetRecordPayloadRequest {
     /// `payload`: a `DatasetRecordPayload`; required.
@@ -3931,6 +4040,7 @@ impl UpdateDatasetRecordPayloadRequest {
 
 /// The `UpdateDatasetRecordPropertiesRequest` schema: sent to `beta.observability.datasets.records.update_properties`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct UpdateDatasetRecordPropertiesRequest {
     /// `properties`: a map of names to any JSON value; required.
@@ -3951,6 +4061,7 @@ impl UpdateDatasetRecordPropertiesRequest {
 
 /// The `UpdateDatasetRequest` schema: sent to `beta.observability.datasets.update`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct UpdateDatasetRequest {
     /// `name`: text; optional and nullable: absent, `null` or a value.
@@ -3976,6 +4087,7 @@ impl UpdateDatasetRequest {
 
 /// The `UpdateJudgeRequest` schema: sent to `beta.observability.judges.update`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-observability")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct UpdateJudgeRequest {
     /// `name`: text; required.

@@ -4,6 +4,7 @@ use super::*;
 
 /// The `CreatePromptRequest` schema: sent to `beta.prompts.create`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-prompts")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CreatePromptRequest {
     /// Stable object name.
@@ -65,6 +66,7 @@ impl CreatePromptRequest {
 
 /// The `CreatePromptVersionResponse` schema: returned by `beta.prompts.create_version`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-prompts")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CreatePromptVersionResponse {
@@ -104,6 +106,7 @@ pub type DeletePromptResponse = std::collections::BTreeMap<String, serde_json::V
 
 /// The `ListPromptVersionsResponse` schema: returned by `beta.prompts.list_versions`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-prompts")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ListPromptVersionsResponse {
@@ -127,6 +130,7 @@ impl ListPromptVersionsResponse {
 
 /// The `ListPromptsResponse` schema: returned by `beta.prompts.list`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-prompts")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ListPromptsResponse {
@@ -158,6 +162,7 @@ impl ListPromptsResponse {
 
 /// The `Prompt` schema: returned by `beta.prompts.create`; returned by `beta.prompts.get`; returned by `beta.prompts.update_metadata`; and 3 more.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-prompts")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Prompt {
@@ -273,6 +278,7 @@ impl Prompt {
 
 /// Versioned prompt content.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-prompts")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct PromptDefinition {
     /// Prompt template content.
@@ -301,6 +307,7 @@ impl PromptDefinition {
 
 /// The `PromptVariable` schema: the `variables` of `PromptDefinition`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-prompts")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PromptVariable {
     /// Stable object name.
@@ -320,6 +327,7 @@ impl PromptVariable {
 
 /// The `PromptVersion` schema: the `data` of `ListPromptVersionsResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-prompts")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct PromptVersion {
@@ -379,6 +387,7 @@ impl PromptVersion {
 ///
 /// Schema: `#/paths/~1v2~1prompts~1{prompt_id}~1versions/post/requestBody/content/application~1json/schema`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-prompts")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct PromptsCreateVersionBody {
     /// `definition`: a `PromptDefinition`; required.
@@ -416,6 +425,7 @@ impl PromptsCreateVersionBody {
 ///
 /// Schema: `#/paths/~1v2~1prompts~1{prompt_id}/patch/requestBody/content/application~1json/schema`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-prompts")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PromptsUpdateMetadataBody {
     /// Display title.
@@ -452,6 +462,7 @@ impl PromptsUpdateMetadataBody {
 ///
 /// Schema: `#/paths/~1v2~1prompts~1{prompt_id}~1versions~1{version}/patch/requestBody/content/application~1json/schema`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-prompts")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PromptsUpdateVersionMetadataBody {
     /// Notes for this version.

@@ -2,6 +2,7 @@
 
 /// The `CreateIngestionPipelineConfigurationRequest` schema: sent to `beta.rag.ingestion_pipeline_configurations.register`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-rag")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CreateIngestionPipelineConfigurationRequest {
     /// `name`: text; required.
@@ -36,6 +37,7 @@ impl CreateIngestionPipelineConfigurationRequest {
 ///
 /// Schema: `#/components/schemas/GetDeploymentSummariesResponseDeployment/properties/status`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-rag")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum DeploymentStatus {
     /// `online`
@@ -53,6 +55,7 @@ crate::runtime::string_enum!(DeploymentStatus {
 
 /// The `GetDeploymentSummariesResponse` schema: returned by `beta.rag.search_indexes.list_deployments`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-rag")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetDeploymentSummariesResponse {
@@ -72,6 +75,7 @@ impl GetDeploymentSummariesResponse {
 
 /// The `GetDeploymentSummariesResponseDeployment` schema: the `deployments` of `GetDeploymentSummariesResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-rag")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetDeploymentSummariesResponseDeployment {
@@ -121,6 +125,7 @@ impl GetDeploymentSummariesResponseDeployment {
 ///
 /// Schema: `#/components/schemas/GetDeploymentSummariesResponseDeployment/properties/deployment`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-rag")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum GetDeploymentSummariesResponseDeploymentDeployment {
     /// `type`: `vespa`
@@ -148,6 +153,7 @@ crate::runtime::union_from!(GetDeploymentSummariesResponseDeploymentDeployment {
 
 /// The `GetDeploymentSummariesResponseVespaDeployment` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-rag")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetDeploymentSummariesResponseVespaDeployment {
@@ -178,6 +184,7 @@ impl GetDeploymentSummariesResponseVespaDeployment {
 ///
 /// Schema: `#/components/schemas/GetDeploymentSummariesResponseVespaDeployment/properties/type`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-rag")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct GetDeploymentSummariesResponseVespaDeploymentType;
 
@@ -185,6 +192,7 @@ crate::runtime::const_value!(GetDeploymentSummariesResponseVespaDeploymentType, 
 
 /// The `GetDeploymentSummariesResponseVespaIndex` schema: the `indexes` of `GetDeploymentSummariesResponseVespaDeployment`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-rag")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetDeploymentSummariesResponseVespaIndex {
@@ -213,6 +221,7 @@ impl GetDeploymentSummariesResponseVespaIndex {
 
 /// The `IngestionPipelineConfiguration` schema: returned by `beta.rag.ingestion_pipeline_configurations.list`; returned by `beta.rag.ingestion_pipeline_configurations.register`; returned by `beta.rag.ingestion_pipeline_configurations.update_run_info`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-rag")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct IngestionPipelineConfiguration {
@@ -266,6 +275,7 @@ impl IngestionPipelineConfiguration {
 
 /// The `RegisterDeploymentRequestDeployment` schema: sent to `beta.rag.search_indexes.register_deployment`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-rag")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct RegisterDeploymentRequestDeployment {
     /// `name`: text; required.
@@ -303,6 +313,7 @@ impl RegisterDeploymentRequestDeployment {
 ///
 /// Schema: `#/components/schemas/RegisterDeploymentRequestDeployment/properties/deployment`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-rag")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum RegisterDeploymentRequestDeploymentDeployment {
     /// `type`: `vespa`
@@ -330,6 +341,7 @@ crate::runtime::union_from!(RegisterDeploymentRequestDeploymentDeployment {
 
 /// The `RegisterDeploymentRequestVespaDeployment` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-rag")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct RegisterDeploymentRequestVespaDeployment {
     /// Default: `"vespa"`.
@@ -368,6 +380,7 @@ impl RegisterDeploymentRequestVespaDeployment {
 ///
 /// Schema: `#/components/schemas/RegisterDeploymentRequestVespaDeployment/properties/type`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-rag")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct RegisterDeploymentRequestVespaDeploymentType;
 
@@ -375,6 +388,7 @@ crate::runtime::const_value!(RegisterDeploymentRequestVespaDeploymentType, str, 
 
 /// The `RegisterDeploymentRequestVespaField` schema: the `fields` of `RegisterDeploymentRequestVespaIndex`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-rag")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct RegisterDeploymentRequestVespaField {
     /// `name`: text; required.
@@ -415,6 +429,7 @@ impl RegisterDeploymentRequestVespaField {
 
 /// The `RegisterDeploymentRequestVespaIndex` schema: the `indexes` of `RegisterDeploymentRequestVespaDeployment`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-rag")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct RegisterDeploymentRequestVespaIndex {
     /// `name`: text; required.
@@ -442,6 +457,7 @@ impl RegisterDeploymentRequestVespaIndex {
 
 /// The `RegisterSearchIndexResponseIndex` schema: returned by `beta.rag.search_indexes.register_deployment`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-rag")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct RegisterSearchIndexResponseIndex {
@@ -461,6 +477,7 @@ impl RegisterSearchIndexResponseIndex {
 
 /// The `SchemaFieldDataType` schema: the `type` of `RegisterDeploymentRequestVespaField`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-rag")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum SchemaFieldDataType {
     /// `int`
@@ -490,6 +507,7 @@ crate::runtime::string_enum!(SchemaFieldDataType {
 
 /// The `SchemaFieldIndex` schema: the `index_type` of `RegisterDeploymentRequestVespaField`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-rag")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum SchemaFieldIndex {
     /// `ann`
@@ -510,6 +528,7 @@ crate::runtime::string_enum!(SchemaFieldIndex {
 
 /// The `SchemaFieldRankingType` schema: the `ranking` of `RegisterDeploymentRequestVespaField`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-rag")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum SchemaFieldRankingType {
     /// `count`
@@ -545,6 +564,7 @@ crate::runtime::string_enum!(SchemaFieldRankingType {
 
 /// The `SchemaFieldStorage` schema: the `storage` of `RegisterDeploymentRequestVespaField`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-rag")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum SchemaFieldStorage {
     /// `in_memory`
@@ -564,6 +584,7 @@ crate::runtime::string_enum!(SchemaFieldStorage {
 ///
 /// Schema: `#/paths/~1v1~1rag~1deployments~1{deployment_id}~1metrics/put/requestBody/content/application~1json/schema`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-rag")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum SearchIndexesUpdateDeploymentMetricsBody {
     /// `status`: `online`
@@ -597,6 +618,7 @@ crate::runtime::union_from!(SearchIndexesUpdateDeploymentMetricsBody {
 
 /// The `UpdateMetricsRequestDeploymentMetricsOffline` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-rag")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct UpdateMetricsRequestDeploymentMetricsOffline {
     /// Fixed by the schema; filled in by the SDK.
@@ -625,6 +647,7 @@ impl UpdateMetricsRequestDeploymentMetricsOffline {
 ///
 /// Schema: `#/components/schemas/UpdateMetricsRequestDeploymentMetricsOffline/properties/status`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-rag")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct UpdateMetricsRequestDeploymentMetricsOfflineStatus;
 
@@ -632,6 +655,7 @@ crate::runtime::const_value!(UpdateMetricsRequestDeploymentMetricsOfflineStatus,
 
 /// The `UpdateMetricsRequestDeploymentMetricsOnline` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-rag")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct UpdateMetricsRequestDeploymentMetricsOnline {
     /// Fixed by the schema; filled in by the SDK.
@@ -662,6 +686,7 @@ impl UpdateMetricsRequestDeploymentMetricsOnline {
 ///
 /// Schema: `#/components/schemas/UpdateMetricsRequestDeploymentMetricsOnline/properties/status`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-rag")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct UpdateMetricsRequestDeploymentMetricsOnlineStatus;
 
@@ -669,6 +694,7 @@ crate::runtime::const_value!(UpdateMetricsRequestDeploymentMetricsOnlineStatus, 
 
 /// The `UpdateMetricsRequestIndexMetrics` schema: the `index_metrics` of `UpdateMetricsRequestDeploymentMetricsOnline`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-rag")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct UpdateMetricsRequestIndexMetrics {
     /// `name`: text; required.
@@ -692,6 +718,7 @@ impl UpdateMetricsRequestIndexMetrics {
 
 /// The `UpdateRunInfo` schema: sent to `beta.rag.ingestion_pipeline_configurations.update_run_info`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-rag")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct UpdateRunInfo {
     /// Format: `date-time`.

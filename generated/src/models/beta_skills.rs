@@ -4,6 +4,7 @@ use super::*;
 
 /// The `CreateSkillRequest` schema: sent to `beta.skills.create`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-skills")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CreateSkillRequest {
     /// Stable object name.
@@ -53,6 +54,7 @@ impl CreateSkillRequest {
 
 /// The `CreateSkillVersionResponse` schema: returned by `beta.skills.create_version`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-skills")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CreateSkillVersionResponse {
@@ -92,6 +94,7 @@ pub type DeleteSkillResponse = std::collections::BTreeMap<String, serde_json::Va
 
 /// The `ListSkillVersionsResponse` schema: returned by `beta.skills.list_versions`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-skills")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ListSkillVersionsResponse {
@@ -115,6 +118,7 @@ impl ListSkillVersionsResponse {
 
 /// The `ListSkillsResponse` schema: returned by `beta.skills.list`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-skills")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ListSkillsResponse {
@@ -146,6 +150,7 @@ impl ListSkillsResponse {
 
 /// The `Skill` schema: returned by `beta.skills.create`; returned by `beta.skills.get`; returned by `beta.skills.update_metadata`; and 3 more.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-skills")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Skill {
@@ -245,6 +250,7 @@ impl Skill {
 
 /// The `SkillAssetContent` schema: the `assets` of `SkillDefinition`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-skills")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SkillAssetContent {
     /// `isExecutable`: true or false; optional, left out when `None`.
@@ -270,6 +276,7 @@ impl SkillAssetContent {
 ///
 /// Schema: `#/components/schemas/SkillAssetContent/oneOf`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-skills")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum SkillAssetContentKind {
     /// The value as a `SkillAssetContentKindRawContent`.
@@ -299,6 +306,7 @@ crate::runtime::union_from!(SkillAssetContentKind {
 ///
 /// Schema: `#/components/schemas/SkillAssetContent/oneOf/0`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-skills")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SkillAssetContentKindRawContent {
     /// Format: `byte`.
@@ -320,6 +328,7 @@ impl SkillAssetContentKindRawContent {
 ///
 /// Schema: `#/components/schemas/SkillAssetContent/oneOf/1`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-skills")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SkillAssetContentKindTextContent {
     /// `textContent`: text; required.
@@ -339,6 +348,7 @@ impl SkillAssetContentKindTextContent {
 
 /// Versioned skill content.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-skills")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SkillDefinition {
     /// Model-facing trigger and usage description.
@@ -369,6 +379,7 @@ impl SkillDefinition {
 
 /// The `SkillVersion` schema: the `data` of `ListSkillVersionsResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-skills")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct SkillVersion {
@@ -428,6 +439,7 @@ impl SkillVersion {
 ///
 /// Schema: `#/paths/~1v2~1skills~1{skill_id}~1versions/post/requestBody/content/application~1json/schema`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-skills")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SkillsCreateVersionBody {
     /// `definition`: a `SkillDefinition`; required.
@@ -465,6 +477,7 @@ impl SkillsCreateVersionBody {
 ///
 /// Schema: `#/paths/~1v2~1skills~1{skill_id}/patch/requestBody/content/application~1json/schema`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-skills")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SkillsUpdateMetadataBody {
     /// Registry sharing scope.
@@ -491,6 +504,7 @@ impl SkillsUpdateMetadataBody {
 ///
 /// Schema: `#/paths/~1v2~1skills~1{skill_id}~1versions~1{version}/patch/requestBody/content/application~1json/schema`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-skills")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SkillsUpdateVersionMetadataBody {
     /// Notes for this version.

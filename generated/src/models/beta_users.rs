@@ -2,6 +2,7 @@
 
 /// The `ListOrganizationsResponse` schema: returned by `beta.users.list_organizations`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-users")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ListOrganizationsResponse {
@@ -21,6 +22,7 @@ impl ListOrganizationsResponse {
 
 /// The `ListWorkspacesResponse` schema: returned by `beta.users.list_workspaces`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-users")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ListWorkspacesResponse {
@@ -40,6 +42,7 @@ impl ListWorkspacesResponse {
 
 /// The `UserIdentity` schema: returned by `beta.users.me`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-users")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct UserIdentity {
@@ -102,6 +105,7 @@ impl UserIdentity {
 
 /// The `UserIdentityApiKey` schema: the `api_key` of `UserIdentity`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-users")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct UserIdentityApiKey {
@@ -126,6 +130,7 @@ impl UserIdentityApiKey {
 
 /// The `UserIdentityOrganization` schema: the `organization` of `UserIdentity`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-users")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct UserIdentityOrganization {
@@ -149,6 +154,7 @@ impl UserIdentityOrganization {
 
 /// The `UserIdentityWorkspace` schema: the `workspace` of `UserIdentity`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-users")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct UserIdentityWorkspace {
@@ -172,6 +178,7 @@ impl UserIdentityWorkspace {
 
 /// The `UserOrganization` schema: the `organizations` of `ListOrganizationsResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-users")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct UserOrganization {
@@ -199,6 +206,7 @@ impl UserOrganization {
 
 /// The `UserWorkspace` schema: the `workspaces` of `ListWorkspacesResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "beta-users")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct UserWorkspace {

@@ -4,6 +4,7 @@ use super::*;
 
 /// The `ChatCompletionRequest` schema: sent to `chat.complete`; sent to `chat.stream`.
 #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ChatCompletionRequest {
     /// ID of the model to use. You can use the [List Available Models](https://docs.mistral.ai/api/#tag/models/operation/list_models_v1_models_get) API to see all of your available models, or see our [Model overview](https://docs.mistral.ai/models) for model descriptions.

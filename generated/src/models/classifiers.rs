@@ -4,6 +4,7 @@ use super::*;
 
 /// The `ChatClassificationRequest` schema: sent to `classifiers.classify_chat`.
 #[cfg_attr(docsrs, doc(cfg(feature = "classifiers")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ChatClassificationRequest {
     /// `model`: text; required.
@@ -27,6 +28,7 @@ impl ChatClassificationRequest {
 
 /// Chat to classify
 #[cfg_attr(docsrs, doc(cfg(feature = "classifiers")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum ChatClassificationRequestInputs {
     /// The value as a list of `InstructRequest`.
@@ -55,6 +57,7 @@ crate::runtime::union_from!(ChatClassificationRequestInputs {
 
 /// The `ChatModerationRequest` schema: sent to `classifiers.moderate_chat`.
 #[cfg_attr(docsrs, doc(cfg(feature = "classifiers")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ChatModerationRequest {
     /// Chat to classify
@@ -80,6 +83,7 @@ impl ChatModerationRequest {
 ///
 /// Schema: `#/components/schemas/ChatModerationRequest/properties/input`.
 #[cfg_attr(docsrs, doc(cfg(feature = "classifiers")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum ChatModerationRequestInput {
     /// The value as a list of `Message`.
@@ -108,6 +112,7 @@ crate::runtime::union_from!(ChatModerationRequestInput {
 
 /// The `ClassificationRequest` schema: sent to `classifiers.moderate`; sent to `classifiers.classify`.
 #[cfg_attr(docsrs, doc(cfg(feature = "classifiers")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ClassificationRequest {
     /// ID of the model to use.
@@ -144,6 +149,7 @@ impl ClassificationRequest {
 
 /// The `ClassificationResponse` schema: returned by `classifiers.classify`; returned by `classifiers.classify_chat`.
 #[cfg_attr(docsrs, doc(cfg(feature = "classifiers")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ClassificationResponse {
@@ -174,6 +180,7 @@ impl ClassificationResponse {
 
 /// The `ClassificationTargetResult` schema: the `results` of `ClassificationResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "classifiers")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ClassificationTargetResult {
@@ -194,6 +201,7 @@ impl ClassificationTargetResult {
 
 /// The `InstructRequest` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "classifiers")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct InstructRequest {
     /// `messages`: a list of `Message`; required.
@@ -213,6 +221,7 @@ impl InstructRequest {
 
 /// The `ModerationObject` schema: the `results` of `ModerationResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "classifiers")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ModerationObject {
@@ -246,6 +255,7 @@ impl ModerationObject {
 
 /// The `ModerationResponse` schema: returned by `classifiers.moderate`; returned by `classifiers.moderate_chat`.
 #[cfg_attr(docsrs, doc(cfg(feature = "classifiers")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ModerationResponse {

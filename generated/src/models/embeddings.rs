@@ -4,6 +4,7 @@ use super::*;
 
 /// The `EmbeddingDtype` schema: the `output_dtype` of `EmbeddingRequest`.
 #[cfg_attr(docsrs, doc(cfg(feature = "embeddings")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum EmbeddingDtype {
     /// `float`
@@ -30,6 +31,7 @@ crate::runtime::string_enum!(EmbeddingDtype {
 
 /// The `EmbeddingRequest` schema: sent to `embeddings.create`.
 #[cfg_attr(docsrs, doc(cfg(feature = "embeddings")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct EmbeddingRequest {
     /// ID of the model to use.
@@ -90,6 +92,7 @@ impl EmbeddingRequest {
 
 /// The `EmbeddingResponse` schema: returned by `embeddings.create`.
 #[cfg_attr(docsrs, doc(cfg(feature = "embeddings")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct EmbeddingResponse {
@@ -125,6 +128,7 @@ impl EmbeddingResponse {
 
 /// The `EmbeddingResponseData` schema: the `data` of `EmbeddingResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "embeddings")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct EmbeddingResponseData {
@@ -170,6 +174,7 @@ impl EmbeddingResponseData {
 
 /// The `EncodingFormat` schema: the `encoding_format` of `EmbeddingRequest`.
 #[cfg_attr(docsrs, doc(cfg(feature = "embeddings")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum EncodingFormat {
     /// `float`

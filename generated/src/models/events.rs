@@ -6,6 +6,7 @@ use super::*;
 ///
 /// Schema: `#/paths/~1v1~1workflows~1events~1stream/get/parameters/0/schema`.
 #[cfg_attr(docsrs, doc(cfg(feature = "events")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum EventsGetStreamEventsScope {
     /// `activity`
@@ -26,6 +27,7 @@ crate::runtime::string_enum!(EventsGetStreamEventsScope {
 
 /// The `ListWorkflowEventResponse` schema: returned by `events.get_workflow_events`.
 #[cfg_attr(docsrs, doc(cfg(feature = "events")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ListWorkflowEventResponse {
@@ -58,6 +60,7 @@ impl ListWorkflowEventResponse {
 
 /// The `WorkflowEventType` schema: a parameter of `events.get_stream_events`.
 #[cfg_attr(docsrs, doc(cfg(feature = "events")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum WorkflowEventType {
     /// `WORKFLOW_EXECUTION_STARTED`

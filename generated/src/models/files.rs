@@ -4,6 +4,7 @@ use super::*;
 
 /// The `CreateFileResponse` schema: returned by `files.upload`.
 #[cfg_attr(docsrs, doc(cfg(feature = "files")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CreateFileResponse {
@@ -114,6 +115,7 @@ impl CreateFileResponse {
 
 /// The `DeleteFileResponse` schema: returned by `files.delete`.
 #[cfg_attr(docsrs, doc(cfg(feature = "files")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct DeleteFileResponse {
@@ -149,6 +151,7 @@ impl DeleteFileResponse {
 
 /// The `FilePurpose` schema: a parameter of `files.list`; the `purpose` of `CreateFileResponse`; the `purpose` of `FileSchema`; and 2 more.
 #[cfg_attr(docsrs, doc(cfg(feature = "files")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum FilePurpose {
     /// `fine-tune`
@@ -169,6 +172,7 @@ crate::runtime::string_enum!(FilePurpose {
 
 /// The `FileSchema` schema: the `data` of `ListFilesResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "files")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct FileSchema {
@@ -279,6 +283,7 @@ impl FileSchema {
 
 /// The `FileVisibility` schema: the `visibility` of `CreateFileResponse`; the `visibility` of `FileSchema`; the `visibility` of `GetFileResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "files")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum FileVisibility {
     /// `workspace`
@@ -298,6 +303,7 @@ crate::runtime::string_enum!(FileVisibility {
 ///
 /// Schema: `#/paths/~1v1~1files/post/requestBody/content/multipart~1form-data/schema`.
 #[cfg_attr(docsrs, doc(cfg(feature = "files")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct FilesUploadBody {
     /// `expiry`: an integer; optional and nullable: absent, `null` or a value.
@@ -343,6 +349,7 @@ impl FilesUploadBody {
 ///
 /// Schema: `#/paths/~1v1~1files/post/requestBody/content/multipart~1form-data/schema/properties/visibility/allOf/0`.
 #[cfg_attr(docsrs, doc(cfg(feature = "files")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum FilesUploadBodyVisibility {
     /// `workspace`
@@ -360,6 +367,7 @@ crate::runtime::string_enum!(FilesUploadBodyVisibility {
 
 /// The `GetFileResponse` schema: returned by `files.retrieve`.
 #[cfg_attr(docsrs, doc(cfg(feature = "files")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetFileResponse {
@@ -474,6 +482,7 @@ impl GetFileResponse {
 
 /// The `GetSignedUrlResponse` schema: returned by `files.get_signed_url`.
 #[cfg_attr(docsrs, doc(cfg(feature = "files")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetSignedUrlResponse {
@@ -493,6 +502,7 @@ impl GetSignedUrlResponse {
 
 /// The `ListFilesResponse` schema: returned by `files.list`.
 #[cfg_attr(docsrs, doc(cfg(feature = "files")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ListFilesResponse {
@@ -529,6 +539,7 @@ impl ListFilesResponse {
 
 /// The `SampleType` schema: a parameter of `files.list`; the `sample_type` of `CreateFileResponse`; the `sample_type` of `FileSchema`; and 1 more.
 #[cfg_attr(docsrs, doc(cfg(feature = "files")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum SampleType {
     /// `pretrain`
@@ -555,6 +566,7 @@ crate::runtime::string_enum!(SampleType {
 
 /// The `Source` schema: a parameter of `files.list`; the `source` of `CreateFileResponse`; the `source` of `FileSchema`; and 1 more.
 #[cfg_attr(docsrs, doc(cfg(feature = "files")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Source {
     /// `upload`

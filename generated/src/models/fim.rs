@@ -4,6 +4,7 @@ use super::*;
 
 /// The `FIMCompletionRequest` schema: sent to `fim.complete`; sent to `fim.stream`.
 #[cfg_attr(docsrs, doc(cfg(feature = "fim")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct FIMCompletionRequest {
     /// ID of the model with FIM to use.
@@ -104,6 +105,7 @@ impl FIMCompletionRequest {
 
 /// The `FIMCompletionResponse` schema: returned by `fim.complete`.
 #[cfg_attr(docsrs, doc(cfg(feature = "fim")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct FIMCompletionResponse {

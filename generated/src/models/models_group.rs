@@ -2,6 +2,7 @@
 
 /// The `ArchiveModelResponse` schema: returned by `models.archive`.
 #[cfg_attr(docsrs, doc(cfg(feature = "models")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ArchiveModelResponse {
@@ -45,6 +46,7 @@ impl ArchiveModelResponse {
 ///
 /// Schema: `#/components/schemas/ArchiveModelResponse/properties/object`.
 #[cfg_attr(docsrs, doc(cfg(feature = "models")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ArchiveModelResponseObject;
 
@@ -52,6 +54,7 @@ crate::runtime::const_value!(ArchiveModelResponseObject, str, "model");
 
 /// The `BaseModelCard` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "models")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct BaseModelCard {
@@ -197,6 +200,7 @@ impl BaseModelCard {
 ///
 /// Schema: `#/components/schemas/BaseModelCard/properties/type`.
 #[cfg_attr(docsrs, doc(cfg(feature = "models")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct BaseModelCardType;
 
@@ -204,6 +208,7 @@ crate::runtime::const_value!(BaseModelCardType, str, "base");
 
 /// The `ClassifierFineTunedModel` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "models")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ClassifierFineTunedModel {
@@ -324,6 +329,7 @@ impl ClassifierFineTunedModel {
 ///
 /// Schema: `#/components/schemas/ClassifierFineTunedModel/properties/model_type`.
 #[cfg_attr(docsrs, doc(cfg(feature = "models")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ClassifierFineTunedModelModelType;
 
@@ -333,6 +339,7 @@ crate::runtime::const_value!(ClassifierFineTunedModelModelType, str, "classifier
 ///
 /// Schema: `#/components/schemas/ClassifierFineTunedModel/properties/object`.
 #[cfg_attr(docsrs, doc(cfg(feature = "models")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ClassifierFineTunedModelObject;
 
@@ -340,6 +347,7 @@ crate::runtime::const_value!(ClassifierFineTunedModelObject, str, "model");
 
 /// The `ClassifierTargetResult` schema: the `classifier_targets` of `ClassifierFineTunedModel`.
 #[cfg_attr(docsrs, doc(cfg(feature = "models")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ClassifierTargetResult {
@@ -371,6 +379,7 @@ impl ClassifierTargetResult {
 
 /// The `CompletionFineTunedModel` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "models")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CompletionFineTunedModel {
@@ -487,6 +496,7 @@ impl CompletionFineTunedModel {
 ///
 /// Schema: `#/components/schemas/CompletionFineTunedModel/properties/model_type`.
 #[cfg_attr(docsrs, doc(cfg(feature = "models")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct CompletionFineTunedModelModelType;
 
@@ -496,6 +506,7 @@ crate::runtime::const_value!(CompletionFineTunedModelModelType, str, "completion
 ///
 /// Schema: `#/components/schemas/CompletionFineTunedModel/properties/object`.
 #[cfg_attr(docsrs, doc(cfg(feature = "models")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct CompletionFineTunedModelObject;
 
@@ -503,6 +514,7 @@ crate::runtime::const_value!(CompletionFineTunedModelObject, str, "model");
 
 /// The `DeleteModelResponse` schema: returned by `models.delete`.
 #[cfg_attr(docsrs, doc(cfg(feature = "models")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct DeleteModelResponse {
@@ -552,6 +564,7 @@ impl DeleteModelResponse {
 
 /// The `FTClassifierLossFunction` schema: the `loss_function` of `ClassifierTargetResult`.
 #[cfg_attr(docsrs, doc(cfg(feature = "models")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum FTClassifierLossFunction {
     /// `single_class`
@@ -569,6 +582,7 @@ crate::runtime::string_enum!(FTClassifierLossFunction {
 
 /// Extra fields for fine-tuned models.
 #[cfg_attr(docsrs, doc(cfg(feature = "models")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct FTModelCard {
@@ -733,6 +747,7 @@ impl FTModelCard {
 ///
 /// Schema: `#/components/schemas/FTModelCard/properties/type`.
 #[cfg_attr(docsrs, doc(cfg(feature = "models")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct FTModelCardType;
 
@@ -740,6 +755,7 @@ crate::runtime::const_value!(FTModelCardType, str, "fine-tuned");
 
 /// The `FineTunedModelCapabilities` schema: the `capabilities` of `ClassifierFineTunedModel`; the `capabilities` of `CompletionFineTunedModel`.
 #[cfg_attr(docsrs, doc(cfg(feature = "models")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct FineTunedModelCapabilities {
@@ -806,6 +822,7 @@ impl FineTunedModelCapabilities {
 /// This is populated by Harmattan, but some fields have a name
 /// that we don't want to expose in the API.
 #[cfg_attr(docsrs, doc(cfg(feature = "models")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ModelCapabilities {
@@ -963,6 +980,7 @@ impl ModelCapabilities {
 ///
 /// Schema: `#/components/schemas/ModelList/properties/data/items`.
 #[cfg_attr(docsrs, doc(cfg(feature = "models")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum ModelCard {
     /// `type`: `base`
@@ -1001,6 +1019,7 @@ crate::runtime::union_field!(ModelCard, id = "id" {
 
 /// The `ModelList` schema: returned by `models.list`.
 #[cfg_attr(docsrs, doc(cfg(feature = "models")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ModelList {
@@ -1036,6 +1055,7 @@ impl ModelList {
 ///
 /// Schema: `#/paths/~1v1~1fine_tuning~1models~1{model_id}/patch/responses/200/content/application~1json/schema`.
 #[cfg_attr(docsrs, doc(cfg(feature = "models")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum ModelsUpdateResponse {
     /// `model_type`: `completion`
@@ -1074,6 +1094,7 @@ crate::runtime::union_field!(ModelsUpdateResponse, id = "id" {
 
 /// The `UnarchiveModelResponse` schema: returned by `models.unarchive`.
 #[cfg_attr(docsrs, doc(cfg(feature = "models")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct UnarchiveModelResponse {
@@ -1117,6 +1138,7 @@ impl UnarchiveModelResponse {
 ///
 /// Schema: `#/components/schemas/UnarchiveModelResponse/properties/object`.
 #[cfg_attr(docsrs, doc(cfg(feature = "models")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct UnarchiveModelResponseObject;
 
@@ -1124,6 +1146,7 @@ crate::runtime::const_value!(UnarchiveModelResponseObject, str, "model");
 
 /// The `UpdateModelRequest` schema: sent to `models.update`.
 #[cfg_attr(docsrs, doc(cfg(feature = "models")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct UpdateModelRequest {
     /// `name`: text; optional and nullable: absent, `null` or a value.

@@ -4,6 +4,7 @@ use super::*;
 
 /// The `OCRAsideTextBlock` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "ocr")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OCRAsideTextBlock {
@@ -61,6 +62,7 @@ impl OCRAsideTextBlock {
 ///
 /// Schema: `#/components/schemas/OCRAsideTextBlock/properties/type`.
 #[cfg_attr(docsrs, doc(cfg(feature = "ocr")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct OCRAsideTextBlockType;
 
@@ -72,6 +74,7 @@ crate::runtime::const_value!(OCRAsideTextBlockType, str, "aside_text");
 /// Individual fields ``None`` when that signal is absent — e.g. an image-only block has
 /// no caption, so content scores are ``None``.
 #[cfg_attr(docsrs, doc(cfg(feature = "ocr")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OCRBlockConfidenceScores {
@@ -111,6 +114,7 @@ impl OCRBlockConfidenceScores {
 
 /// The `OCRCaptionBlock` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "ocr")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OCRCaptionBlock {
@@ -168,6 +172,7 @@ impl OCRCaptionBlock {
 ///
 /// Schema: `#/components/schemas/OCRCaptionBlock/properties/type`.
 #[cfg_attr(docsrs, doc(cfg(feature = "ocr")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct OCRCaptionBlockType;
 
@@ -175,6 +180,7 @@ crate::runtime::const_value!(OCRCaptionBlockType, str, "caption");
 
 /// The `OCRCodeBlock` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "ocr")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OCRCodeBlock {
@@ -232,6 +238,7 @@ impl OCRCodeBlock {
 ///
 /// Schema: `#/components/schemas/OCRCodeBlock/properties/type`.
 #[cfg_attr(docsrs, doc(cfg(feature = "ocr")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct OCRCodeBlockType;
 
@@ -239,6 +246,7 @@ crate::runtime::const_value!(OCRCodeBlockType, str, "code");
 
 /// Confidence score for a token or word in OCR output.
 #[cfg_attr(docsrs, doc(cfg(feature = "ocr")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OCRConfidenceScore {
@@ -266,6 +274,7 @@ impl OCRConfidenceScore {
 
 /// The `OCREquationBlock` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "ocr")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OCREquationBlock {
@@ -323,6 +332,7 @@ impl OCREquationBlock {
 ///
 /// Schema: `#/components/schemas/OCREquationBlock/properties/type`.
 #[cfg_attr(docsrs, doc(cfg(feature = "ocr")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct OCREquationBlockType;
 
@@ -330,6 +340,7 @@ crate::runtime::const_value!(OCREquationBlockType, str, "equation");
 
 /// The `OCRFooterBlock` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "ocr")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OCRFooterBlock {
@@ -387,6 +398,7 @@ impl OCRFooterBlock {
 ///
 /// Schema: `#/components/schemas/OCRFooterBlock/properties/type`.
 #[cfg_attr(docsrs, doc(cfg(feature = "ocr")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct OCRFooterBlockType;
 
@@ -394,6 +406,7 @@ crate::runtime::const_value!(OCRFooterBlockType, str, "footer");
 
 /// The `OCRHeaderBlock` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "ocr")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OCRHeaderBlock {
@@ -451,6 +464,7 @@ impl OCRHeaderBlock {
 ///
 /// Schema: `#/components/schemas/OCRHeaderBlock/properties/type`.
 #[cfg_attr(docsrs, doc(cfg(feature = "ocr")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct OCRHeaderBlockType;
 
@@ -458,6 +472,7 @@ crate::runtime::const_value!(OCRHeaderBlockType, str, "header");
 
 /// The `OCRImageBlock` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "ocr")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OCRImageBlock {
@@ -519,6 +534,7 @@ impl OCRImageBlock {
 ///
 /// Schema: `#/components/schemas/OCRImageBlock/properties/type`.
 #[cfg_attr(docsrs, doc(cfg(feature = "ocr")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct OCRImageBlockType;
 
@@ -526,6 +542,7 @@ crate::runtime::const_value!(OCRImageBlockType, str, "image");
 
 /// The `OCRImageObject` schema: the `images` of `OCRPageObject`.
 #[cfg_attr(docsrs, doc(cfg(feature = "ocr")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OCRImageObject {
@@ -583,6 +600,7 @@ impl OCRImageObject {
 
 /// The `OCRListBlock` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "ocr")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OCRListBlock {
@@ -640,6 +658,7 @@ impl OCRListBlock {
 ///
 /// Schema: `#/components/schemas/OCRListBlock/properties/type`.
 #[cfg_attr(docsrs, doc(cfg(feature = "ocr")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct OCRListBlockType;
 
@@ -657,6 +676,7 @@ crate::runtime::const_value!(OCRListBlockType, str, "list");
 /// - For 'token' granularity (internal): average/minimum are computed from
 ///   ``token_scores``; ``token_scores`` is populated.
 #[cfg_attr(docsrs, doc(cfg(feature = "ocr")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OCRPageConfidenceScores {
@@ -693,6 +713,7 @@ impl OCRPageConfidenceScores {
 
 /// The `OCRPageDimensions` schema: the `dimensions` of `OCRPageObject`.
 #[cfg_attr(docsrs, doc(cfg(feature = "ocr")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OCRPageDimensions {
@@ -720,6 +741,7 @@ impl OCRPageDimensions {
 
 /// The `OCRPageObject` schema: the `pages` of `OCRResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "ocr")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OCRPageObject {
@@ -811,6 +833,7 @@ impl OCRPageObject {
 ///
 /// Schema: `#/components/schemas/OCRPageObject/properties/blocks/items`.
 #[cfg_attr(docsrs, doc(cfg(feature = "ocr")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum OCRPageObjectBlocksItem {
     /// `type`: `text`
@@ -910,6 +933,7 @@ crate::runtime::union_from!(OCRPageObjectBlocksItem {
 
 /// The `OCRReferencesBlock` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "ocr")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OCRReferencesBlock {
@@ -967,6 +991,7 @@ impl OCRReferencesBlock {
 ///
 /// Schema: `#/components/schemas/OCRReferencesBlock/properties/type`.
 #[cfg_attr(docsrs, doc(cfg(feature = "ocr")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct OCRReferencesBlockType;
 
@@ -974,6 +999,7 @@ crate::runtime::const_value!(OCRReferencesBlockType, str, "references");
 
 /// The `OCRRequest` schema: sent to `ocr.process`.
 #[cfg_attr(docsrs, doc(cfg(feature = "ocr")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct OCRRequest {
     /// `model`: text; required, may be `null`.
@@ -1083,6 +1109,7 @@ impl OCRRequest {
 ///
 /// Schema: `#/components/schemas/OCRRequest/properties/confidence_scores_granularity`.
 #[cfg_attr(docsrs, doc(cfg(feature = "ocr")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum OCRRequestConfidenceScoresGranularity {
     /// `word`
@@ -1105,6 +1132,7 @@ crate::runtime::string_enum!(OCRRequestConfidenceScoresGranularity {
 ///
 /// Schema: `#/components/schemas/OCRRequest/properties/document`.
 #[cfg_attr(docsrs, doc(cfg(feature = "ocr")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum OCRRequestDocument {
     /// `type`: `file`
@@ -1146,6 +1174,7 @@ crate::runtime::union_from!(OCRRequestDocument {
 ///
 /// Schema: `#/components/schemas/OCRRequest/properties/pages`.
 #[cfg_attr(docsrs, doc(cfg(feature = "ocr")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum OCRRequestPages {
     /// The value as text.
@@ -1174,6 +1203,7 @@ crate::runtime::union_from!(OCRRequestPages {
 
 /// The `OCRResponse` schema: returned by `ocr.process`.
 #[cfg_attr(docsrs, doc(cfg(feature = "ocr")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OCRResponse {
@@ -1214,6 +1244,7 @@ impl OCRResponse {
 
 /// Signature region. ``content`` is the transcribed name when legible, else ``""``.
 #[cfg_attr(docsrs, doc(cfg(feature = "ocr")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OCRSignatureBlock {
@@ -1271,6 +1302,7 @@ impl OCRSignatureBlock {
 ///
 /// Schema: `#/components/schemas/OCRSignatureBlock/properties/type`.
 #[cfg_attr(docsrs, doc(cfg(feature = "ocr")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct OCRSignatureBlockType;
 
@@ -1278,6 +1310,7 @@ crate::runtime::const_value!(OCRSignatureBlockType, str, "signature");
 
 /// The `OCRTableBlock` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "ocr")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OCRTableBlock {
@@ -1344,6 +1377,7 @@ impl OCRTableBlock {
 ///
 /// Schema: `#/components/schemas/OCRTableBlock/properties/type`.
 #[cfg_attr(docsrs, doc(cfg(feature = "ocr")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct OCRTableBlockType;
 
@@ -1351,6 +1385,7 @@ crate::runtime::const_value!(OCRTableBlockType, str, "table");
 
 /// The `OCRTableObject` schema: the `tables` of `OCRPageObject`.
 #[cfg_attr(docsrs, doc(cfg(feature = "ocr")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OCRTableObject {
@@ -1391,6 +1426,7 @@ impl OCRTableObject {
 
 /// The `OCRTextBlock` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "ocr")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OCRTextBlock {
@@ -1448,6 +1484,7 @@ impl OCRTextBlock {
 ///
 /// Schema: `#/components/schemas/OCRTextBlock/properties/type`.
 #[cfg_attr(docsrs, doc(cfg(feature = "ocr")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct OCRTextBlockType;
 
@@ -1455,6 +1492,7 @@ crate::runtime::const_value!(OCRTextBlockType, str, "text");
 
 /// The `OCRTitleBlock` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "ocr")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OCRTitleBlock {
@@ -1512,6 +1550,7 @@ impl OCRTitleBlock {
 ///
 /// Schema: `#/components/schemas/OCRTitleBlock/properties/type`.
 #[cfg_attr(docsrs, doc(cfg(feature = "ocr")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct OCRTitleBlockType;
 
@@ -1519,6 +1558,7 @@ crate::runtime::const_value!(OCRTitleBlockType, str, "title");
 
 /// The `OCRUsageInfo` schema: the `usage_info` of `OCRResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "ocr")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OCRUsageInfo {
@@ -1553,6 +1593,7 @@ impl OCRUsageInfo {
 ///
 /// Schema: `#/components/schemas/OCRRequest/properties/table_format`.
 #[cfg_attr(docsrs, doc(cfg(feature = "ocr")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum TableFormat {
     /// `markdown`

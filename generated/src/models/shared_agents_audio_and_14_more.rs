@@ -26,6 +26,7 @@
         )
     )
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct HTTPValidationError {
@@ -73,6 +74,7 @@ impl HTTPValidationError {
         )
     )
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ValidationError {
@@ -149,6 +151,7 @@ impl ValidationError {
         )
     )
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum ValidationErrorLocItem {
     /// The value as an integer.

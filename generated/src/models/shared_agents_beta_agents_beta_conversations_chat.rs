@@ -14,6 +14,7 @@
         )
     )
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct APIKeyAuth {
     /// `type`: a `APIKeyAuthType`; optional, left out when `None`.
@@ -58,6 +59,7 @@ impl APIKeyAuth {
         )
     )
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum APIKeyAuthType {
     /// `api-key`
@@ -84,6 +86,7 @@ crate::runtime::string_enum!(APIKeyAuthType {
         )
     )
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CodeInterpreterTool {
     /// `tool_configuration`: a `ToolConfiguration`; optional and nullable: absent, `null` or a value.
@@ -124,6 +127,7 @@ impl CodeInterpreterTool {
         )
     )
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum CodeInterpreterToolType {
     /// `code_interpreter`
@@ -150,6 +154,7 @@ crate::runtime::string_enum!(CodeInterpreterToolType {
         )
     )
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CustomConnector {
     /// `type`: a `CustomConnectorType`; optional, left out when `None`.
@@ -206,6 +211,7 @@ impl CustomConnector {
         )
     )
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum CustomConnectorAuthorization {
     /// `type`: `oauth2-token`
@@ -252,6 +258,7 @@ crate::runtime::union_from!(CustomConnectorAuthorization {
         )
     )
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum CustomConnectorType {
     /// `connector`
@@ -278,6 +285,7 @@ crate::runtime::string_enum!(CustomConnectorType {
         )
     )
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct DocumentLibraryTool {
     /// `tool_configuration`: a `ToolConfiguration`; optional and nullable: absent, `null` or a value.
@@ -328,6 +336,7 @@ impl DocumentLibraryTool {
         )
     )
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum DocumentLibraryToolType {
     /// `document_library`
@@ -354,6 +363,7 @@ crate::runtime::string_enum!(DocumentLibraryToolType {
         )
     )
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GuardrailConfig {
     /// If true, return HTTP 403 and block request in the event of a server-side error
@@ -397,6 +407,7 @@ impl GuardrailConfig {
         )
     )
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ImageGenerationTool {
     /// `tool_configuration`: a `ToolConfiguration`; optional and nullable: absent, `null` or a value.
@@ -437,6 +448,7 @@ impl ImageGenerationTool {
         )
     )
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ImageGenerationToolType {
     /// `image_generation`
@@ -463,6 +475,7 @@ crate::runtime::string_enum!(ImageGenerationToolType {
         )
     )
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ModerationLLMAction {
     /// `none`
@@ -492,6 +505,7 @@ crate::runtime::string_enum!(ModerationLLMAction {
         )
     )
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ModerationLLMV1CategoryThresholds {
     /// `sexual`: a number; optional and nullable: absent, `null` or a value.
@@ -563,6 +577,7 @@ impl ModerationLLMV1CategoryThresholds {
         )
     )
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ModerationLLMV1Config {
     /// Override model name. Should be omitted in general.
@@ -615,6 +630,7 @@ impl ModerationLLMV1Config {
         )
     )
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ModerationLLMV2CategoryThresholds {
     /// `sexual`: a number; optional and nullable: absent, `null` or a value.
@@ -696,6 +712,7 @@ impl ModerationLLMV2CategoryThresholds {
         )
     )
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ModerationLLMV2Config {
     /// Override model name. Should be omitted in general.
@@ -748,6 +765,7 @@ impl ModerationLLMV2Config {
         )
     )
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct OAuth2TokenAuth {
     /// `type`: a `OAuth2TokenAuthType`; optional, left out when `None`.
@@ -792,6 +810,7 @@ impl OAuth2TokenAuth {
         )
     )
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum OAuth2TokenAuthType {
     /// `oauth2-token`
@@ -818,6 +837,7 @@ crate::runtime::string_enum!(OAuth2TokenAuthType {
         )
     )
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct Prediction {
     /// Default: `"content"`.
@@ -859,6 +879,7 @@ impl Prediction {
         )
     )
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct PredictionType;
 
@@ -878,6 +899,7 @@ crate::runtime::const_value!(PredictionType, str, "content");
         )
     )
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ReasoningEffort {
     /// `none`
@@ -919,6 +941,7 @@ crate::runtime::string_enum!(ReasoningEffort {
         )
     )
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ToolChoiceEnum {
     /// `auto`
@@ -954,6 +977,7 @@ crate::runtime::string_enum!(ToolChoiceEnum {
         )
     )
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ToolConfiguration {
     /// `exclude`: a list of text; optional and nullable: absent, `null` or a value.
@@ -995,6 +1019,7 @@ impl ToolConfiguration {
         )
     )
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct WebSearchPremiumTool {
     /// `tool_configuration`: a `ToolConfiguration`; optional and nullable: absent, `null` or a value.
@@ -1035,6 +1060,7 @@ impl WebSearchPremiumTool {
         )
     )
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum WebSearchPremiumToolType {
     /// `web_search_premium`
@@ -1061,6 +1087,7 @@ crate::runtime::string_enum!(WebSearchPremiumToolType {
         )
     )
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct WebSearchTool {
     /// `tool_configuration`: a `ToolConfiguration`; optional and nullable: absent, `null` or a value.
@@ -1101,6 +1128,7 @@ impl WebSearchTool {
         )
     )
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum WebSearchToolType {
     /// `web_search`

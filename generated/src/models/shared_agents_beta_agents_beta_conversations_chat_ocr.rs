@@ -15,6 +15,7 @@
         )
     )
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct JsonSchema {
     /// `name`: text; required.
@@ -69,6 +70,7 @@ impl JsonSchema {
         )
     )
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ResponseFormat {
     /// `type`: a `ResponseFormats`; optional, left out when `None`.
@@ -108,6 +110,7 @@ impl ResponseFormat {
         )
     )
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ResponseFormats {
     /// `text`

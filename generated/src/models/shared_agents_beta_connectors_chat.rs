@@ -7,6 +7,7 @@ use super::*;
     docsrs,
     doc(cfg(any(feature = "agents", feature = "beta-connectors", feature = "chat")))
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Tool {
     /// `type`: a `ToolTypes`; optional, left out when `None`.

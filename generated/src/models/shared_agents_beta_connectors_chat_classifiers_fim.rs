@@ -15,6 +15,7 @@
         )
     )
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ToolTypes {
     /// `function`

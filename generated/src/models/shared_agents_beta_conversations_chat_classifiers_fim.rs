@@ -15,6 +15,7 @@
         )
     )
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum BuiltInConnectors {
     /// `web_search`
@@ -54,6 +55,7 @@ crate::runtime::string_enum!(BuiltInConnectors {
         )
     )
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ReferenceChunk {
     /// Default: `"reference"`.
@@ -96,6 +98,7 @@ impl ReferenceChunk {
         )
     )
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum ReferenceChunkReferenceIdsItem {
     /// The value as an integer.
@@ -138,6 +141,7 @@ crate::runtime::union_from!(ReferenceChunkReferenceIdsItem {
         )
     )
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ReferenceChunkType;
 
@@ -158,6 +162,7 @@ crate::runtime::const_value!(ReferenceChunkType, str, "reference");
         )
     )
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TextChunk {
     /// Default: `"text"`.
@@ -200,6 +205,7 @@ impl TextChunk {
         )
     )
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct TextChunkType;
 
@@ -220,6 +226,7 @@ crate::runtime::const_value!(TextChunkType, str, "text");
         )
     )
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ThinkChunk {
     /// Default: `"thinking"`.
@@ -278,6 +285,7 @@ impl ThinkChunk {
         )
     )
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum ThinkChunkThinkingItem {
     /// `type`: `text`
@@ -331,6 +339,7 @@ crate::runtime::union_from!(ThinkChunkThinkingItem {
         )
     )
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ThinkChunkType;
 
@@ -353,6 +362,7 @@ crate::runtime::const_value!(ThinkChunkType, str, "thinking");
         )
     )
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum ToolName {
     /// The value as a `BuiltInConnectors`.
@@ -393,6 +403,7 @@ crate::runtime::union_from!(ToolName {
         )
     )
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ToolReferenceChunk {
     /// Default: `"tool_reference"`.
@@ -459,6 +470,7 @@ impl ToolReferenceChunk {
         )
     )
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ToolReferenceChunkType;
 

@@ -16,6 +16,7 @@
         )
     )
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct DocumentURLChunk {
     /// Default: `"document_url"`.
@@ -67,6 +68,7 @@ impl DocumentURLChunk {
         )
     )
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct DocumentURLChunkType;
 
@@ -88,6 +90,7 @@ crate::runtime::const_value!(DocumentURLChunkType, str, "document_url");
         )
     )
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ImageDetail {
     /// `low`
@@ -122,6 +125,7 @@ crate::runtime::string_enum!(ImageDetail {
         )
     )
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ImageURL {
     /// `url`: text; required.
@@ -164,6 +168,7 @@ impl ImageURL {
         )
     )
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ImageURLChunk {
     /// Default: `"image_url"`.
@@ -207,6 +212,7 @@ impl ImageURLChunk {
         )
     )
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum ImageURLChunkImageUrl {
     /// The value as text.
@@ -250,6 +256,7 @@ crate::runtime::union_from!(ImageURLChunkImageUrl {
         )
     )
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ImageURLChunkType;
 

@@ -4,6 +4,7 @@ use super::*;
 
 /// The `ChatCompletionResponse` schema: returned by `chat.complete`; returned by `agents.complete`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "agents", feature = "chat"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ChatCompletionResponse {
@@ -45,6 +46,7 @@ impl ChatCompletionResponse {
 ///
 /// Schema: `#/components/schemas/ChatCompletionRequest/properties/tools/items`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "agents", feature = "chat"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum ChatTool {
     /// `type`: `function`
@@ -110,6 +112,7 @@ crate::runtime::union_from!(ChatTool {
 ///
 /// Schema: `#/components/schemas/ChatCompletionRequest/properties/tool_choice`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "agents", feature = "chat"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum CompletionRequestToolChoice {
     /// The value as a `ToolChoiceEnum`.
@@ -138,6 +141,7 @@ crate::runtime::union_from!(CompletionRequestToolChoice {
 
 /// this restriction of `Function` is used to select a specific function to call
 #[cfg_attr(docsrs, doc(cfg(any(feature = "agents", feature = "chat"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct FunctionName {
     /// `name`: text; required.
@@ -159,6 +163,7 @@ impl FunctionName {
 /// Values represent high-level intent. Assignment to actual SPs is handled internally.
 /// System prompt may include knowledge cutoff date, model capabilities, tone to use, safety guidelines, etc.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "agents", feature = "chat"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum MistralPromptMode {
     /// `reasoning`
@@ -173,6 +178,7 @@ crate::runtime::string_enum!(MistralPromptMode {
 
 /// The `RequestedServiceTier` schema: the `service_tier` of `AgentsCompletionRequest`; the `service_tier` of `ChatCompletionRequest`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "agents", feature = "chat"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum RequestedServiceTier {
     /// `auto`
@@ -190,6 +196,7 @@ crate::runtime::string_enum!(RequestedServiceTier {
 
 /// ToolChoice is either a ToolChoiceEnum or a ToolChoice
 #[cfg_attr(docsrs, doc(cfg(any(feature = "agents", feature = "chat"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ToolChoice {
     /// `type`: a `ToolTypes`; optional, left out when `None`.

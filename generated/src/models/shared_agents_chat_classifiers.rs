@@ -9,6 +9,7 @@ use super::*;
     docsrs,
     doc(cfg(any(feature = "agents", feature = "chat", feature = "classifiers")))
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Message {
     /// `role`: `system`
@@ -57,6 +58,7 @@ crate::runtime::union_from!(Message {
     docsrs,
     doc(cfg(any(feature = "agents", feature = "chat", feature = "classifiers")))
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SystemMessage {
     /// Default: `"system"`.
@@ -90,6 +92,7 @@ impl SystemMessage {
     docsrs,
     doc(cfg(any(feature = "agents", feature = "chat", feature = "classifiers")))
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum SystemMessageContent {
     /// The value as text.
@@ -121,6 +124,7 @@ crate::runtime::union_from!(SystemMessageContent {
     docsrs,
     doc(cfg(any(feature = "agents", feature = "chat", feature = "classifiers")))
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum SystemMessageContentChunks {
     /// `type`: `text`
@@ -159,6 +163,7 @@ crate::runtime::union_from!(SystemMessageContentChunks {
     docsrs,
     doc(cfg(any(feature = "agents", feature = "chat", feature = "classifiers")))
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct SystemMessageRole;
 
@@ -169,6 +174,7 @@ crate::runtime::const_value!(SystemMessageRole, str, "system");
     docsrs,
     doc(cfg(any(feature = "agents", feature = "chat", feature = "classifiers")))
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ToolMessage {
     /// Default: `"tool"`.
@@ -215,6 +221,7 @@ impl ToolMessage {
     docsrs,
     doc(cfg(any(feature = "agents", feature = "chat", feature = "classifiers")))
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ToolMessageRole;
 
@@ -225,6 +232,7 @@ crate::runtime::const_value!(ToolMessageRole, str, "tool");
     docsrs,
     doc(cfg(any(feature = "agents", feature = "chat", feature = "classifiers")))
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct UserMessage {
     /// Default: `"user"`.
@@ -257,6 +265,7 @@ impl UserMessage {
     docsrs,
     doc(cfg(any(feature = "agents", feature = "chat", feature = "classifiers")))
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct UserMessageRole;
 

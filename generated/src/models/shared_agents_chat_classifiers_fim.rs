@@ -16,6 +16,7 @@ use super::*;
         )
     )
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct AssistantMessage {
     /// Default: `"assistant"`.
@@ -67,6 +68,7 @@ impl AssistantMessage {
         )
     )
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct AssistantMessageRole;
 
@@ -86,6 +88,7 @@ crate::runtime::const_value!(AssistantMessageRole, str, "assistant");
         )
     )
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AudioChunk {
     /// Default: `"input_audio"`.
@@ -127,6 +130,7 @@ impl AudioChunk {
         )
     )
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum AudioChunkInputAudio {
     /// The value as text.
@@ -168,6 +172,7 @@ crate::runtime::union_from!(AudioChunkInputAudio {
         )
     )
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct AudioChunkType;
 
@@ -187,6 +192,7 @@ crate::runtime::const_value!(AudioChunkType, str, "input_audio");
         )
     )
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum ContentChunk {
     /// `type`: `text`
@@ -261,6 +267,7 @@ crate::runtime::union_from!(ContentChunk {
         )
     )
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct FunctionCall {
     /// `name`: text; required.
@@ -297,6 +304,7 @@ impl FunctionCall {
         )
     )
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum FunctionCallArguments {
     /// The value as text.
@@ -338,6 +346,7 @@ crate::runtime::union_from!(FunctionCallArguments {
         )
     )
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum MessageContent {
     /// The value as text.
@@ -377,6 +386,7 @@ crate::runtime::union_from!(MessageContent {
         )
     )
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ToolCall {
     /// `id`: text; optional, left out when `None`.

@@ -15,6 +15,7 @@
         )
     )
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct FileChunk {
     /// Default: `"file"`.
@@ -57,6 +58,7 @@ impl FileChunk {
         )
     )
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct FileChunkType;
 

@@ -4,6 +4,7 @@ use super::*;
 
 /// The `ChatCompletionChoice` schema: the `choices` of `ChatCompletionResponse`; the `choices` of `FIMCompletionResponse`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "agents", feature = "chat", feature = "fim"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ChatCompletionChoice {
@@ -55,6 +56,7 @@ impl ChatCompletionChoice {
 ///
 /// Schema: `#/components/schemas/ChatCompletionChoice/properties/finish_reason`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "agents", feature = "chat", feature = "fim"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ChatCompletionChoiceFinishReason {
     /// `stop`
@@ -81,6 +83,7 @@ crate::runtime::string_enum!(ChatCompletionChoiceFinishReason {
 
 /// The `CompletionChunk` schema: an event of `chat.stream`; an event of `fim.stream`; an event of `agents.stream`; and 1 more.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "agents", feature = "chat", feature = "fim"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CompletionChunk {
     /// `id`: text; required.
@@ -129,6 +132,7 @@ impl CompletionChunk {
 
 /// The `CompletionResponseStreamChoice` schema: the `choices` of `CompletionChunk`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "agents", feature = "chat", feature = "fim"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CompletionResponseStreamChoice {
     /// `index`: an integer; required.
@@ -158,6 +162,7 @@ impl CompletionResponseStreamChoice {
 ///
 /// Schema: `#/components/schemas/CompletionResponseStreamChoice/properties/finish_reason`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "agents", feature = "chat", feature = "fim"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum CompletionResponseStreamChoiceFinishReason {
     /// `stop`
@@ -181,6 +186,7 @@ crate::runtime::string_enum!(CompletionResponseStreamChoiceFinishReason {
 
 /// The `DeltaMessage` schema: the `messages` of `ChatCompletionChoice`; the `delta` of `CompletionResponseStreamChoice`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "agents", feature = "chat", feature = "fim"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct DeltaMessage {
     /// `role`: text; optional and nullable: absent, `null` or a value.
@@ -228,6 +234,7 @@ impl DeltaMessage {
 ///
 /// Schema: `#/components/schemas/ChatCompletionRequest/properties/stop`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "agents", feature = "chat", feature = "fim"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Stop {
     /// The value as text.

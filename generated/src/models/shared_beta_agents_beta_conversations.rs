@@ -9,6 +9,7 @@ use super::*;
     docsrs,
     doc(cfg(any(feature = "beta-agents", feature = "beta-conversations")))
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum AgentTool {
     /// `type`: `function`
@@ -74,6 +75,7 @@ crate::runtime::union_from!(AgentTool {
     docsrs,
     doc(cfg(any(feature = "beta-agents", feature = "beta-conversations")))
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CompletionArgs {
     /// `stop`: a `CompletionArgsStop`; optional, left out when `None`.
@@ -148,6 +150,7 @@ impl CompletionArgs {
     docsrs,
     doc(cfg(any(feature = "beta-agents", feature = "beta-conversations")))
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum CompletionArgsStop {
     /// The value as text.
@@ -178,6 +181,7 @@ crate::runtime::union_from!(CompletionArgsStop {
     docsrs,
     doc(cfg(any(feature = "beta-agents", feature = "beta-conversations")))
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct FunctionTool {
     /// `type`: a `FunctionToolType`; optional, left out when `None`.
@@ -213,6 +217,7 @@ impl FunctionTool {
     docsrs,
     doc(cfg(any(feature = "beta-agents", feature = "beta-conversations")))
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum FunctionToolType {
     /// `function`

@@ -4,6 +4,7 @@
 ///
 /// Schema: `#/components/schemas/OrderByClause/properties/direction`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "beta-observability", feature = "workflows"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum OrderByClauseDirection {
     /// `asc`

@@ -2,6 +2,7 @@
 
 /// Presence wrapper for a set of alias labels on update RPCs. As a message field it carries presence, so callers can distinguish "leave aliases unchanged" (field omitted) from "clear all aliases" (field set, empty ``values``).
 #[cfg_attr(docsrs, doc(cfg(any(feature = "beta-prompts", feature = "beta-skills"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct AliasList {
     /// `values`: a list of text; optional, left out when `None`.
@@ -22,6 +23,7 @@ impl AliasList {
 
 /// The `ListSortDirection` schema: a parameter of `beta.prompts.list`; a parameter of `beta.skills.list`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "beta-prompts", feature = "beta-skills"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ListSortDirection {
     /// `list_sort_direction_unspecified`
@@ -42,6 +44,7 @@ crate::runtime::string_enum!(ListSortDirection {
 
 /// The `ListSortField` schema: a parameter of `beta.prompts.list`; a parameter of `beta.skills.list`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "beta-prompts", feature = "beta-skills"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ListSortField {
     /// `list_sort_field_unspecified`
@@ -68,6 +71,7 @@ crate::runtime::string_enum!(ListSortField {
 
 /// The `RegistrySharingScope` schema: the `sharingScope` of `CreatePromptRequest`; the `sharingScope` of `CreateSkillRequest`; the `sharingScope` of `Prompt`; and 3 more.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "beta-prompts", feature = "beta-skills"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum RegistrySharingScope {
     /// `sharing_scope_unspecified`

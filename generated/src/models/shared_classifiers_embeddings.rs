@@ -4,6 +4,7 @@
 ///
 /// Schema: `#/components/schemas/ClassificationRequest/properties/input`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "classifiers", feature = "embeddings"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum TextInput {
     /// The value as text.

@@ -2,6 +2,7 @@
 
 /// Attributes for activity task completed events.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ActivityTaskCompletedAttributesResponse {
@@ -31,6 +32,7 @@ impl ActivityTaskCompletedAttributesResponse {
 ///
 /// Contains timing information about the successful execution.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ActivityTaskCompletedResponse {
@@ -102,6 +104,7 @@ impl ActivityTaskCompletedResponse {
 ///
 /// Schema: `#/components/schemas/ActivityTaskCompletedResponse/properties/event_type`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ActivityTaskCompletedResponseEventType;
 
@@ -109,6 +112,7 @@ crate::runtime::const_value!(ActivityTaskCompletedResponseEventType, str, "ACTIV
 
 /// Attributes for activity task failed events (final failure after all retries).
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ActivityTaskFailedAttributes {
@@ -142,6 +146,7 @@ impl ActivityTaskFailedAttributes {
 ///
 /// This is a terminal event indicating the activity could not complete successfully.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ActivityTaskFailedResponse {
@@ -213,6 +218,7 @@ impl ActivityTaskFailedResponse {
 ///
 /// Schema: `#/components/schemas/ActivityTaskFailedResponse/properties/event_type`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ActivityTaskFailedResponseEventType;
 
@@ -220,6 +226,7 @@ crate::runtime::const_value!(ActivityTaskFailedResponseEventType, str, "ACTIVITY
 
 /// Attributes for activity task retrying events.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ActivityTaskRetryingAttributes {
@@ -253,6 +260,7 @@ impl ActivityTaskRetryingAttributes {
 ///
 /// Contains information about the failed attempt and the error that occurred.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ActivityTaskRetryingResponse {
@@ -324,6 +332,7 @@ impl ActivityTaskRetryingResponse {
 ///
 /// Schema: `#/components/schemas/ActivityTaskRetryingResponse/properties/event_type`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ActivityTaskRetryingResponseEventType;
 
@@ -331,6 +340,7 @@ crate::runtime::const_value!(ActivityTaskRetryingResponseEventType, str, "ACTIVI
 
 /// Attributes for activity task started events.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ActivityTaskStartedAttributesResponse {
@@ -361,6 +371,7 @@ impl ActivityTaskStartedAttributesResponse {
 /// This is the first event for an activity, emitted on the first attempt only.
 /// Subsequent retry attempts emit ACTIVITY_TASK_RETRYING instead.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ActivityTaskStartedResponse {
@@ -432,6 +443,7 @@ impl ActivityTaskStartedResponse {
 ///
 /// Schema: `#/components/schemas/ActivityTaskStartedResponse/properties/event_type`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ActivityTaskStartedResponseEventType;
 
@@ -439,6 +451,7 @@ crate::runtime::const_value!(ActivityTaskStartedResponseEventType, str, "ACTIVIT
 
 /// Attributes for custom task canceled events.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CustomTaskCanceledAttributes {
@@ -477,6 +490,7 @@ impl CustomTaskCanceledAttributes {
 ///
 /// Indicates the task was explicitly stopped before completion.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CustomTaskCanceledResponse {
@@ -548,6 +562,7 @@ impl CustomTaskCanceledResponse {
 ///
 /// Schema: `#/components/schemas/CustomTaskCanceledResponse/properties/event_type`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct CustomTaskCanceledResponseEventType;
 
@@ -555,6 +570,7 @@ crate::runtime::const_value!(CustomTaskCanceledResponseEventType, str, "CUSTOM_T
 
 /// Attributes for custom task completed events.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CustomTaskCompletedAttributesResponse {
@@ -584,6 +600,7 @@ impl CustomTaskCompletedAttributesResponse {
 ///
 /// Contains the final result of the task execution.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CustomTaskCompletedResponse {
@@ -655,6 +672,7 @@ impl CustomTaskCompletedResponse {
 ///
 /// Schema: `#/components/schemas/CustomTaskCompletedResponse/properties/event_type`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct CustomTaskCompletedResponseEventType;
 
@@ -662,6 +680,7 @@ crate::runtime::const_value!(CustomTaskCompletedResponseEventType, str, "CUSTOM_
 
 /// Attributes for custom task failed events.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CustomTaskFailedAttributes {
@@ -691,6 +710,7 @@ impl CustomTaskFailedAttributes {
 ///
 /// Contains details about the failure for debugging and error handling.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CustomTaskFailedResponse {
@@ -762,6 +782,7 @@ impl CustomTaskFailedResponse {
 ///
 /// Schema: `#/components/schemas/CustomTaskFailedResponse/properties/event_type`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct CustomTaskFailedResponseEventType;
 
@@ -769,6 +790,7 @@ crate::runtime::const_value!(CustomTaskFailedResponseEventType, str, "CUSTOM_TAS
 
 /// Attributes for custom task in-progress events with streaming updates.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CustomTaskInProgressAttributesResponse {
@@ -798,6 +820,7 @@ impl CustomTaskInProgressAttributesResponse {
 ///
 /// Schema: `#/components/schemas/CustomTaskInProgressAttributesResponse/properties/payload`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum CustomTaskInProgressAttributesResponsePayload {
     /// `type`: `json`
@@ -834,6 +857,7 @@ crate::runtime::union_from!(CustomTaskInProgressAttributesResponsePayload {
 /// This event supports streaming updates via JSON or JSON Patch payloads,
 /// enabling real-time progress tracking for long-running tasks.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CustomTaskInProgressResponse {
@@ -905,6 +929,7 @@ impl CustomTaskInProgressResponse {
 ///
 /// Schema: `#/components/schemas/CustomTaskInProgressResponse/properties/event_type`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct CustomTaskInProgressResponseEventType;
 
@@ -912,6 +937,7 @@ crate::runtime::const_value!(CustomTaskInProgressResponseEventType, str, "CUSTOM
 
 /// Attributes for custom task started events.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CustomTaskStartedAttributesResponse {
@@ -951,6 +977,7 @@ impl CustomTaskStartedAttributesResponse {
 /// Custom tasks represent user-defined units of work within a workflow,
 /// such as LLM calls, API requests, or data processing steps.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CustomTaskStartedResponse {
@@ -1022,6 +1049,7 @@ impl CustomTaskStartedResponse {
 ///
 /// Schema: `#/components/schemas/CustomTaskStartedResponse/properties/event_type`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct CustomTaskStartedResponseEventType;
 
@@ -1029,6 +1057,7 @@ crate::runtime::const_value!(CustomTaskStartedResponseEventType, str, "CUSTOM_TA
 
 /// Attributes for custom task timed out events.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CustomTaskTimedOutAttributes {
@@ -1067,6 +1096,7 @@ impl CustomTaskTimedOutAttributes {
 ///
 /// Indicates the task did not complete within its configured time limit.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CustomTaskTimedOutResponse {
@@ -1138,6 +1168,7 @@ impl CustomTaskTimedOutResponse {
 ///
 /// Schema: `#/components/schemas/CustomTaskTimedOutResponse/properties/event_type`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct CustomTaskTimedOutResponseEventType;
 
@@ -1145,6 +1176,7 @@ crate::runtime::const_value!(CustomTaskTimedOutResponseEventType, str, "CUSTOM_T
 
 /// The `EncodedPayloadOptions` schema: the `encoding_options` of `JSONPatchPayloadResponse`; the `encoding_options` of `JSONPayloadResponse`; the `encoding_options` of `NetworkEncodedInput`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum EncodedPayloadOptions {
     /// `offloaded`
@@ -1173,6 +1205,7 @@ crate::runtime::string_enum!(EncodedPayloadOptions {
 ///
 /// The type field acts as a discriminator to distinguish this from user data.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct EncryptedPatchValue {
@@ -1199,6 +1232,7 @@ impl EncryptedPatchValue {
 ///
 /// Schema: `#/components/schemas/EncryptedPatchValue/properties/type`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct EncryptedPatchValueType;
 
@@ -1206,6 +1240,7 @@ crate::runtime::const_value!(EncryptedPatchValueType, str, "__encrypted__");
 
 /// Represents an error or exception that occurred during execution.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Failure {
@@ -1225,6 +1260,7 @@ impl Failure {
 
 /// The `JSONPatch` schema.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum JSONPatch {
     /// `op`: `append`
@@ -1270,6 +1306,7 @@ crate::runtime::union_from!(JSONPatch {
 
 /// The `JSONPatchAdd` schema.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct JSONPatchAdd {
@@ -1302,6 +1339,7 @@ impl JSONPatchAdd {
 ///
 /// Schema: `#/components/schemas/JSONPatchAdd/properties/op`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct JSONPatchAddOp;
 
@@ -1309,6 +1347,7 @@ crate::runtime::const_value!(JSONPatchAddOp, str, "add");
 
 /// The `JSONPatchAppend` schema.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct JSONPatchAppend {
@@ -1341,6 +1380,7 @@ impl JSONPatchAppend {
 ///
 /// Schema: `#/components/schemas/JSONPatchAppend/properties/op`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct JSONPatchAppendOp;
 
@@ -1350,6 +1390,7 @@ crate::runtime::const_value!(JSONPatchAppendOp, str, "append");
 ///
 /// Schema: `#/components/schemas/JSONPatchAppend/properties/value`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum JSONPatchAppendValue {
     /// The value as text.
@@ -1382,6 +1423,7 @@ crate::runtime::union_from!(JSONPatchAppendValue {
 /// When encrypted, the value field contains base64-encoded encrypted data
 /// and encoding_options indicates the type of encryption applied.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct JSONPatchPayloadResponse {
@@ -1424,6 +1466,7 @@ impl JSONPatchPayloadResponse {
 ///
 /// Schema: `#/components/schemas/JSONPatchPayloadResponse/properties/type`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct JSONPatchPayloadResponseType;
 
@@ -1431,6 +1474,7 @@ crate::runtime::const_value!(JSONPatchPayloadResponseType, str, "json_patch");
 
 /// The `JSONPatchPayloadValueResponse` schema: the `value` of `JSONPatchPayloadResponse`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum JSONPatchPayloadValueResponse {
     /// The value as text.
@@ -1459,6 +1503,7 @@ crate::runtime::union_from!(JSONPatchPayloadValueResponse {
 
 /// The `JSONPatchRemove` schema.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct JSONPatchRemove {
@@ -1491,6 +1536,7 @@ impl JSONPatchRemove {
 ///
 /// Schema: `#/components/schemas/JSONPatchRemove/properties/op`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct JSONPatchRemoveOp;
 
@@ -1498,6 +1544,7 @@ crate::runtime::const_value!(JSONPatchRemoveOp, str, "remove");
 
 /// The `JSONPatchReplace` schema.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct JSONPatchReplace {
@@ -1530,6 +1577,7 @@ impl JSONPatchReplace {
 ///
 /// Schema: `#/components/schemas/JSONPatchReplace/properties/op`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct JSONPatchReplaceOp;
 
@@ -1541,6 +1589,7 @@ crate::runtime::const_value!(JSONPatchReplaceOp, str, "replace");
 /// When encrypted, the value field contains base64-encoded encrypted data
 /// and encoding_options indicates the type of encryption applied.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct JSONPayloadResponse {
@@ -1583,6 +1632,7 @@ impl JSONPayloadResponse {
 ///
 /// Schema: `#/components/schemas/JSONPayloadResponse/properties/type`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct JSONPayloadResponseType;
 
@@ -1592,6 +1642,7 @@ crate::runtime::const_value!(JSONPayloadResponseType, str, "json");
 ///
 /// Schema: `#/components/schemas/ListWorkflowEventResponse/properties/events/items`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum ListWorkflowEventResponseEventsItem {
     /// `event_type`: `WORKFLOW_EXECUTION_STARTED`
@@ -1715,6 +1766,7 @@ crate::runtime::union_from!(ListWorkflowEventResponseEventsItem {
 
 /// The `StreamEventSseErrorData` schema.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct StreamEventSseErrorData {
@@ -1738,6 +1790,7 @@ impl StreamEventSseErrorData {
 
 /// The `StreamEventSsePayload` schema.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct StreamEventSsePayload {
@@ -1792,6 +1845,7 @@ impl StreamEventSsePayload {
 
 /// The `StreamEventWorkflowContext` schema: the `workflow_context` of `StreamEventSsePayload`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct StreamEventWorkflowContext {
@@ -1841,6 +1895,7 @@ impl StreamEventWorkflowContext {
 
 /// Attributes for workflow execution canceled events.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowExecutionCanceledAttributes {
@@ -1886,6 +1941,7 @@ impl WorkflowExecutionCanceledAttributes {
 ///
 /// This is a terminal event indicating the workflow was explicitly canceled.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowExecutionCanceledResponse {
@@ -1957,6 +2013,7 @@ impl WorkflowExecutionCanceledResponse {
 ///
 /// Schema: `#/components/schemas/WorkflowExecutionCanceledResponse/properties/event_type`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct WorkflowExecutionCanceledResponseEventType;
 
@@ -1964,6 +2021,7 @@ crate::runtime::const_value!(WorkflowExecutionCanceledResponseEventType, str, "W
 
 /// Attributes for workflow execution completed events.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowExecutionCompletedAttributesResponse {
@@ -2004,6 +2062,7 @@ impl WorkflowExecutionCompletedAttributesResponse {
 ///
 /// This is a terminal event indicating the workflow finished without errors.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowExecutionCompletedResponse {
@@ -2075,6 +2134,7 @@ impl WorkflowExecutionCompletedResponse {
 ///
 /// Schema: `#/components/schemas/WorkflowExecutionCompletedResponse/properties/event_type`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct WorkflowExecutionCompletedResponseEventType;
 
@@ -2082,6 +2142,7 @@ crate::runtime::const_value!(WorkflowExecutionCompletedResponseEventType, str, "
 
 /// Attributes for workflow execution continued-as-new events.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowExecutionContinuedAsNewAttributesResponse {
@@ -2116,6 +2177,7 @@ impl WorkflowExecutionContinuedAsNewAttributesResponse {
 /// This occurs when a workflow uses continue-as-new to reset its history
 /// while maintaining logical continuity.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowExecutionContinuedAsNewResponse {
@@ -2187,6 +2249,7 @@ impl WorkflowExecutionContinuedAsNewResponse {
 ///
 /// Schema: `#/components/schemas/WorkflowExecutionContinuedAsNewResponse/properties/event_type`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct WorkflowExecutionContinuedAsNewResponseEventType;
 
@@ -2194,6 +2257,7 @@ crate::runtime::const_value!(WorkflowExecutionContinuedAsNewResponseEventType, s
 
 /// Attributes for workflow execution failed events.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowExecutionFailedAttributes {
@@ -2234,6 +2298,7 @@ impl WorkflowExecutionFailedAttributes {
 ///
 /// This is a terminal event indicating the workflow ended with an error.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowExecutionFailedResponse {
@@ -2305,6 +2370,7 @@ impl WorkflowExecutionFailedResponse {
 ///
 /// Schema: `#/components/schemas/WorkflowExecutionFailedResponse/properties/event_type`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct WorkflowExecutionFailedResponseEventType;
 
@@ -2312,6 +2378,7 @@ crate::runtime::const_value!(WorkflowExecutionFailedResponseEventType, str, "WOR
 
 /// Attributes for workflow execution started events.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowExecutionStartedAttributesResponse {
@@ -2365,6 +2432,7 @@ impl WorkflowExecutionStartedAttributesResponse {
 ///
 /// This is the first event in any workflow execution lifecycle.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowExecutionStartedResponse {
@@ -2436,6 +2504,7 @@ impl WorkflowExecutionStartedResponse {
 ///
 /// Schema: `#/components/schemas/WorkflowExecutionStartedResponse/properties/event_type`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct WorkflowExecutionStartedResponseEventType;
 
@@ -2445,6 +2514,7 @@ crate::runtime::const_value!(WorkflowExecutionStartedResponseEventType, str, "WO
 ///
 /// Schema: `#/paths/~1v1~1workflows~1executions~1{execution_id}~1stream/get/responses/200/content/text~1event-stream/schema/properties/data`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum WorkflowStreamEvent {
     /// The value as a `StreamEventSsePayload`.
@@ -2473,6 +2543,7 @@ crate::runtime::union_from!(WorkflowStreamEvent {
 
 /// Attributes for workflow task failed events.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowTaskFailedAttributes {
@@ -2499,6 +2570,7 @@ impl WorkflowTaskFailedAttributes {
 /// This indicates an error occurred during workflow task execution,
 /// which may trigger a retry depending on configuration.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowTaskFailedResponse {
@@ -2570,6 +2642,7 @@ impl WorkflowTaskFailedResponse {
 ///
 /// Schema: `#/components/schemas/WorkflowTaskFailedResponse/properties/event_type`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct WorkflowTaskFailedResponseEventType;
 
@@ -2577,6 +2650,7 @@ crate::runtime::const_value!(WorkflowTaskFailedResponseEventType, str, "WORKFLOW
 
 /// Attributes for workflow task timed out events.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowTaskTimedOutAttributes {
@@ -2612,6 +2686,7 @@ impl WorkflowTaskTimedOutAttributes {
 /// This indicates the workflow task (a unit of workflow execution) exceeded
 /// its configured timeout.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowTaskTimedOutResponse {
@@ -2683,6 +2758,7 @@ impl WorkflowTaskTimedOutResponse {
 ///
 /// Schema: `#/components/schemas/WorkflowTaskTimedOutResponse/properties/event_type`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "workflows"))))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct WorkflowTaskTimedOutResponseEventType;
 

@@ -34,6 +34,7 @@ use super::*;
         )
     )
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct AppendConversationRequest {
     /// `inputs`: a `ConversationInputs`; optional, left out when `None`.
@@ -114,6 +115,7 @@ impl AppendConversationRequest {
         )
     )
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ChatCompletionResponseBase {
     /// `id`: text; optional, left out when `None`.
@@ -183,6 +185,7 @@ impl ChatCompletionResponseBase {
         )
     )
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CompletionEvent {
     /// `data`: a `CompletionChunk`; required.
@@ -231,6 +234,7 @@ impl CompletionEvent {
         )
     )
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ConnectorSupportedLanguage {
     /// `en`
@@ -299,6 +303,7 @@ crate::runtime::string_enum!(ConnectorSupportedLanguage {
         )
     )
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ConversationEvents {
     /// `event`: a `SSETypes`; required.
@@ -351,6 +356,7 @@ impl ConversationEvents {
         )
     )
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ConversationRequestBase {
     /// `inputs`: a `ConversationInputs`; required.
@@ -481,6 +487,7 @@ impl ConversationRequestBase {
         )
     )
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum MCPSupportedLanguage {
     /// `en`
@@ -549,6 +556,7 @@ crate::runtime::string_enum!(MCPSupportedLanguage {
         )
     )
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ResponseBase {
     /// `id`: text; optional, left out when `None`.
@@ -619,6 +627,7 @@ impl ResponseBase {
         )
     )
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct RestartConversationRequest {
     /// `inputs`: a `ConversationInputs`; optional, left out when `None`.
@@ -725,6 +734,7 @@ impl RestartConversationRequest {
         )
     )
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum SSETypes {
     /// `conversation.response.started`
@@ -796,6 +806,7 @@ crate::runtime::string_enum!(SSETypes {
         )
     )
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum SpeechStreamEventTypes {
     /// `speech.audio.delta`
@@ -843,6 +854,7 @@ crate::runtime::string_enum!(SpeechStreamEventTypes {
         )
     )
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum TranscriptionStreamEventTypes {
     /// `transcription.language`
@@ -896,6 +908,7 @@ crate::runtime::string_enum!(TranscriptionStreamEventTypes {
         )
     )
 )]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TranscriptionStreamEvents {
     /// `event`: a `TranscriptionStreamEventTypes`; required.

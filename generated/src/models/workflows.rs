@@ -4,6 +4,7 @@ use super::*;
 
 /// The `BatchExecutionBody` schema: sent to `workflows.executions.batch_terminate_workflow_executions`; sent to `workflows.executions.batch_cancel_workflow_executions`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct BatchExecutionBody {
     /// List of execution IDs to process
@@ -23,6 +24,7 @@ impl BatchExecutionBody {
 
 /// The `BatchExecutionResponse` schema: returned by `workflows.executions.batch_terminate_workflow_executions`; returned by `workflows.executions.batch_cancel_workflow_executions`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct BatchExecutionResponse {
@@ -47,6 +49,7 @@ impl BatchExecutionResponse {
 
 /// The `BatchExecutionResult` schema: the `results` of `BatchExecutionResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct BatchExecutionResult {
@@ -79,6 +82,7 @@ impl BatchExecutionResult {
 
 /// The `CreateDeploymentRequest` schema: sent to `workflows.deployments.create`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CreateDeploymentRequest {
     /// `name`: text; required.
@@ -120,6 +124,7 @@ impl CreateDeploymentRequest {
 
 /// The `DeploymentBuildState` schema: the `build_state` of `DeploymentObservedState`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct DeploymentBuildState {
@@ -183,6 +188,7 @@ impl DeploymentBuildState {
 
 /// The `DeploymentDetailResponse` schema: returned by `workflows.deployments.get_deployment`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct DeploymentDetailResponse {
@@ -295,6 +301,7 @@ impl DeploymentDetailResponse {
 
 /// The `DeploymentListResponse` schema: returned by `workflows.deployments.list_deployments`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct DeploymentListResponse {
@@ -325,6 +332,7 @@ impl DeploymentListResponse {
 
 /// The `DeploymentLocation` schema: the `location` of `DeploymentDetailResponse`; the `location` of `DeploymentResponse`; the `location` of `DeploymentWorkerResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct DeploymentLocation {
@@ -368,6 +376,7 @@ impl DeploymentLocation {
 ///
 /// Schema: `#/paths/~1v1~1workflows~1deployments~1{name}~1logs~1stream/get/responses/200/content/text~1event-stream/schema/properties/data`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum DeploymentLogEvent {
     /// The value as a `DeploymentLogRecord`.
@@ -396,6 +405,7 @@ crate::runtime::union_from!(DeploymentLogEvent {
 
 /// The `DeploymentLogRecord` schema: the `results` of `DeploymentLogSearchResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct DeploymentLogRecord {
@@ -436,6 +446,7 @@ impl DeploymentLogRecord {
 
 /// The `DeploymentLogSearchResponse` schema: returned by `workflows.deployments.get_deployment_logs`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct DeploymentLogSearchResponse {
@@ -468,6 +479,7 @@ impl DeploymentLogSearchResponse {
 
 /// The `DeploymentObservedState` schema: the `status` of `ManagedDeploymentResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct DeploymentObservedState {
@@ -559,6 +571,7 @@ impl DeploymentObservedState {
 
 /// The `DeploymentResourceConfig` schema: the `resources` of `CreateDeploymentRequest`; the `resources` of `ManagedDeploymentResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct DeploymentResourceConfig {
     /// `replicas`: an integer; optional and nullable: absent, `null` or a value.
@@ -598,6 +611,7 @@ impl DeploymentResourceConfig {
 
 /// The `DeploymentResourceConfigUpdate` schema: the `resources` of `UpdateDeploymentRequest`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct DeploymentResourceConfigUpdate {
     /// `replicas`: an integer; optional and nullable: absent, `null` or a value.
@@ -638,6 +652,7 @@ impl DeploymentResourceConfigUpdate {
 
 /// The `DeploymentResponse` schema: the `deployments` of `DeploymentListResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct DeploymentResponse {
@@ -746,6 +761,7 @@ impl DeploymentResponse {
 
 /// The `DeploymentWorkerListResponse` schema: returned by `workflows.deployments.list_workers`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct DeploymentWorkerListResponse {
@@ -770,6 +786,7 @@ impl DeploymentWorkerListResponse {
 
 /// The `DeploymentWorkerResponse` schema: the `workers` of `DeploymentDetailResponse`; the `workers` of `DeploymentWorkerListResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct DeploymentWorkerResponse {
@@ -818,6 +835,7 @@ impl DeploymentWorkerResponse {
 
 /// The `DeploymentWorkerSpecInput` schema: the `spec` of `CreateDeploymentRequest`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct DeploymentWorkerSpecInput {
     /// `github_url`: text; required.
@@ -863,6 +881,7 @@ impl DeploymentWorkerSpecInput {
 
 /// The `DeploymentWorkerSpecResponse` schema: the `spec` of `ManagedDeploymentResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct DeploymentWorkerSpecResponse {
@@ -956,6 +975,7 @@ impl DeploymentWorkerSpecResponse {
 ///
 /// Schema: `#/paths/~1v1~1workflows~1deployments/get/parameters/4/schema`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum DeploymentsListDeploymentsOrderBy {
     /// `updated_at`
@@ -975,6 +995,7 @@ crate::runtime::string_enum!(DeploymentsListDeploymentsOrderBy {
 ///
 /// Schema: `#/paths/~1v1~1workflows~1deployments~1{name}~1workers/get/parameters/1/schema`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum DeploymentsListWorkersWorkerStatus {
     /// `active`
@@ -992,6 +1013,7 @@ crate::runtime::string_enum!(DeploymentsListWorkersWorkerStatus {
 
 /// The `EventProgressStatus` schema: the `status` of `WorkflowExecutionProgressTraceEvent`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum EventProgressStatus {
     /// `RUNNING`
@@ -1012,6 +1034,7 @@ crate::runtime::string_enum!(EventProgressStatus {
 
 /// The `EventSource` schema: a parameter of `workflows.executions.stream`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum EventSource {
     /// `DATABASE`
@@ -1032,6 +1055,7 @@ crate::runtime::string_enum!(EventSource {
 
 /// The `EventType` schema: the `type` of `WorkflowExecutionProgressTraceEvent`; the `type` of `WorkflowExecutionTraceEvent`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum EventType {
     /// `EVENT`
@@ -1051,6 +1075,7 @@ crate::runtime::string_enum!(EventType {
 ///
 /// Schema: `#/paths/~1v1~1workflows~1executions~1{execution_id}~1logs~1stream/get/responses/200/content/text~1event-stream/schema/properties/data`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum ExecutionLogEvent {
     /// The value as a `ExecutionLogRecord`.
@@ -1079,6 +1104,7 @@ crate::runtime::union_from!(ExecutionLogEvent {
 
 /// The `ExecutionLogRecord` schema: the `results` of `ExecutionLogSearchResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ExecutionLogRecord {
@@ -1119,6 +1145,7 @@ impl ExecutionLogRecord {
 
 /// The `ExecutionLogSearchResponse` schema: returned by `workflows.executions.get_workflow_execution_logs`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ExecutionLogSearchResponse {
@@ -1151,6 +1178,7 @@ impl ExecutionLogSearchResponse {
 
 /// The `ExecutionTraceInfoResponse` schema: returned by `workflows.executions.get_workflow_execution_trace_info`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ExecutionTraceInfoResponse {
@@ -1184,6 +1212,7 @@ impl ExecutionTraceInfoResponse {
 
 /// The `GitCommitAuthor` schema: the `author` of `GitCommitMetadata`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GitCommitAuthor {
@@ -1223,6 +1252,7 @@ impl GitCommitAuthor {
 
 /// The `GitCommitMetadata` schema: the `commit` of `DeploymentWorkerSpecResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GitCommitMetadata {
@@ -1275,6 +1305,7 @@ impl GitCommitMetadata {
 ///
 /// Schema: `#/components/schemas/QueryInvocationBody/properties/input`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum InvocationBodyInput {
     /// The value as a `NetworkEncodedInput`.
@@ -1303,6 +1334,7 @@ crate::runtime::union_from!(InvocationBodyInput {
 
 /// The `LocationType` schema: the `locations` of `DeploymentDetailResponse`; the `location_type` of `DeploymentLocation`; the `locations` of `DeploymentResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum LocationType {
     /// `local`
@@ -1323,6 +1355,7 @@ crate::runtime::string_enum!(LocationType {
 
 /// The `ManagedDeploymentResponse` schema: returned by `workflows.deployments.create`; returned by `workflows.deployments.delete`; returned by `workflows.deployments.update`; and 5 more.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ManagedDeploymentResponse {
@@ -1437,6 +1470,7 @@ impl ManagedDeploymentResponse {
 
 /// The `NetworkEncodedInput` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NetworkEncodedInput {
     /// The encoded payload
@@ -1479,6 +1513,7 @@ impl NetworkEncodedInput {
 /// All fields are optional (inherited from _ScheduleRequestBase). Only explicitly-set
 /// fields are applied during an update; unset fields preserve the existing schedule values.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PartialScheduleDefinition {
     /// Input to provide to the workflow when starting it.
@@ -1558,6 +1593,7 @@ impl PartialScheduleDefinition {
 
 /// The `QueryDefinition` schema: the `queries` of `WorkflowCodeDefinition`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct QueryDefinition {
@@ -1607,6 +1643,7 @@ impl QueryDefinition {
 
 /// The `QueryInvocationBody` schema: sent to `workflows.executions.query_workflow_execution`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct QueryInvocationBody {
     /// The name of the query to request
@@ -1636,6 +1673,7 @@ impl QueryInvocationBody {
 
 /// The `QueryWorkflowResponse` schema: returned by `workflows.executions.query_workflow_execution`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct QueryWorkflowResponse {
@@ -1659,6 +1697,7 @@ impl QueryWorkflowResponse {
 
 /// The `ResetInvocationBody` schema: sent to `workflows.executions.reset_workflow`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ResetInvocationBody {
     /// The event ID to reset the workflow execution to
@@ -1706,6 +1745,7 @@ impl ResetInvocationBody {
 ///
 /// Schema: `#/paths/~1v1~1workflows~1runs/get/parameters/5/schema`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum RunsListRunsSortBy {
     /// `start_time`
@@ -1723,6 +1763,7 @@ crate::runtime::string_enum!(RunsListRunsSortBy {
 
 /// Scalar metric with a single value.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ScalarMetric {
@@ -1744,6 +1785,7 @@ impl ScalarMetric {
 ///
 /// Schema: `#/components/schemas/ScalarMetric/properties/value`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum ScalarMetricValue {
     /// The value as an integer.
@@ -1772,6 +1814,7 @@ crate::runtime::union_from!(ScalarMetricValue {
 
 /// The `ScheduleCalendar` schema: the `calendars` of `PartialScheduleDefinition`; the `skip` of `PartialScheduleDefinition`; the `calendars` of `ScheduleDefinition`; and 3 more.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ScheduleCalendar {
     /// `second`: a list of `ScheduleRange`; optional, left out when `None`.
@@ -1845,6 +1888,7 @@ impl ScheduleCalendar {
 ///
 /// Used for input where schedule_id is optional (can be provided or auto-generated).
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ScheduleDefinition {
     /// Input to provide to the workflow when starting it.
@@ -1945,6 +1989,7 @@ impl ScheduleDefinition {
 ///
 /// Used when returning schedules from the API where schedule_id is always present.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ScheduleDefinitionOutput {
@@ -2115,6 +2160,7 @@ impl ScheduleDefinitionOutput {
 
 /// The `ScheduleFutureExecution` schema: the `future_executions` of `ScheduleDefinitionOutput`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ScheduleFutureExecution {
@@ -2136,6 +2182,7 @@ impl ScheduleFutureExecution {
 
 /// The `ScheduleInterval` schema: the `intervals` of `PartialScheduleDefinition`; the `intervals` of `ScheduleDefinition`; the `intervals` of `ScheduleDefinitionOutput`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ScheduleInterval {
     /// Format: `duration`.
@@ -2169,6 +2216,7 @@ pub type ScheduleOverlapPolicy = i64;
 
 /// The `SchedulePolicy` schema: the `policy` of `PartialScheduleDefinition`; the `policy` of `ScheduleDefinition`; the `policy` of `ScheduleDefinitionOutput`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SchedulePolicy {
     /// After a Temporal server is unavailable, amount of time in seconds in the past to execute missed actions.
@@ -2204,6 +2252,7 @@ impl SchedulePolicy {
 
 /// The `ScheduleRange` schema: the `second` of `ScheduleCalendar`; the `minute` of `ScheduleCalendar`; the `hour` of `ScheduleCalendar`; and 4 more.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ScheduleRange {
     /// `start`: an integer; required.
@@ -2242,6 +2291,7 @@ impl ScheduleRange {
 
 /// The `ScheduleRecentExecution` schema: the `recent_executions` of `ScheduleDefinitionOutput`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ScheduleRecentExecution {
@@ -2275,6 +2325,7 @@ impl ScheduleRecentExecution {
 ///
 /// Schema: `#/paths/~1v1~1workflows~1schedules/get/parameters/2/schema`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum SchedulesGetSchedulesStatus {
     /// `active`
@@ -2292,6 +2343,7 @@ crate::runtime::string_enum!(SchedulesGetSchedulesStatus {
 
 /// The `SignalDefinition` schema: the `signals` of `WorkflowCodeDefinition`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct SignalDefinition {
@@ -2329,6 +2381,7 @@ impl SignalDefinition {
 
 /// The `SignalInvocationBody` schema: sent to `workflows.executions.signal_workflow_execution`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SignalInvocationBody {
     /// The name of the signal to send
@@ -2360,6 +2413,7 @@ impl SignalInvocationBody {
 ///
 /// Schema: `#/components/schemas/SignalInvocationBody/properties/input`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum SignalInvocationBodyInput {
     /// The value as a `NetworkEncodedInput`.
@@ -2388,6 +2442,7 @@ crate::runtime::union_from!(SignalInvocationBodyInput {
 
 /// The `SignalWorkflowResponse` schema: returned by `workflows.executions.signal_workflow_execution`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct SignalWorkflowResponse {
@@ -2413,6 +2468,7 @@ impl SignalWorkflowResponse {
 
 /// The `StreamError` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct StreamError {
@@ -2440,6 +2496,7 @@ impl StreamError {
 /// Regardless of the underlying backend, all trace data is normalized to this Tempo-compatible
 /// OpenTelemetry format to ensure consistency in the API response structure.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TempoGetTraceResponse {
@@ -2463,6 +2520,7 @@ impl TempoGetTraceResponse {
 
 /// The `TempoTraceAttribute` schema: the `attributes` of `TempoTraceEvent`; the `attributes` of `TempoTraceResource`; the `attributes` of `TempoTraceSpan`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TempoTraceAttribute {
@@ -2486,6 +2544,7 @@ impl TempoTraceAttribute {
 
 /// The `TempoTraceAttributeArrayContainer` schema: the `arrayValue` of `TempoTraceAttributeArrayValue`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TempoTraceAttributeArrayContainer {
@@ -2509,6 +2568,7 @@ impl TempoTraceAttributeArrayContainer {
 
 /// The `TempoTraceAttributeArrayElement` schema: the `values` of `TempoTraceAttributeArrayContainer`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TempoTraceAttributeArrayElement {
@@ -2560,6 +2620,7 @@ impl TempoTraceAttributeArrayElement {
 
 /// The `TempoTraceAttributeArrayValue` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TempoTraceAttributeArrayValue {
@@ -2580,6 +2641,7 @@ impl TempoTraceAttributeArrayValue {
 
 /// The `TempoTraceAttributeBoolValue` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TempoTraceAttributeBoolValue {
@@ -2600,6 +2662,7 @@ impl TempoTraceAttributeBoolValue {
 
 /// The `TempoTraceAttributeIntValue` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TempoTraceAttributeIntValue {
@@ -2620,6 +2683,7 @@ impl TempoTraceAttributeIntValue {
 
 /// The `TempoTraceAttributeStringValue` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TempoTraceAttributeStringValue {
@@ -2642,6 +2706,7 @@ impl TempoTraceAttributeStringValue {
 ///
 /// Schema: `#/components/schemas/TempoTraceAttribute/properties/value`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum TempoTraceAttributeValue {
     /// The value as a `TempoTraceAttributeStringValue`.
@@ -2680,6 +2745,7 @@ crate::runtime::union_from!(TempoTraceAttributeValue {
 
 /// The `TempoTraceBatch` schema: the `batches` of `TempoGetTraceResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TempoTraceBatch {
@@ -2712,6 +2778,7 @@ impl TempoTraceBatch {
 
 /// The `TempoTraceEvent` schema: the `events` of `TempoTraceSpan`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TempoTraceEvent {
@@ -2749,6 +2816,7 @@ impl TempoTraceEvent {
 
 /// The `TempoTraceResource` schema: the `resource` of `TempoTraceBatch`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TempoTraceResource {
@@ -2772,6 +2840,7 @@ impl TempoTraceResource {
 
 /// The `TempoTraceScope` schema: the `scope` of `TempoTraceScopeSpan`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TempoTraceScope {
@@ -2791,6 +2860,7 @@ impl TempoTraceScope {
 
 /// The `TempoTraceScopeKind` schema: the `kind` of `TempoTraceSpan`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum TempoTraceScopeKind {
     /// `SPAN_KIND_INTERNAL`
@@ -2811,6 +2881,7 @@ crate::runtime::string_enum!(TempoTraceScopeKind {
 
 /// The `TempoTraceScopeSpan` schema: the `scopeSpans` of `TempoTraceBatch`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TempoTraceScopeSpan {
@@ -2843,6 +2914,7 @@ impl TempoTraceScopeSpan {
 
 /// The `TempoTraceSpan` schema: the `spans` of `TempoTraceScopeSpan`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TempoTraceSpan {
@@ -2921,6 +2993,7 @@ impl TempoTraceSpan {
 
 /// Time-series metric with timestamp-value pairs.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TimeSeriesMetric {
@@ -2940,6 +3013,7 @@ impl TimeSeriesMetric {
 
 /// The `UpdateDefinition` schema: the `updates` of `WorkflowCodeDefinition`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct UpdateDefinition {
@@ -2989,6 +3063,7 @@ impl UpdateDefinition {
 
 /// The `UpdateDeploymentRequest` schema: sent to `workflows.deployments.update`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct UpdateDeploymentRequest {
     /// `spec`: a `WorkflowsWorkerSpecUpdate`; optional and nullable: absent, `null` or a value.
@@ -3014,6 +3089,7 @@ impl UpdateDeploymentRequest {
 
 /// The `UpdateInvocationBody` schema: sent to `workflows.executions.update_workflow_execution`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct UpdateInvocationBody {
     /// The name of the update to request
@@ -3043,6 +3119,7 @@ impl UpdateInvocationBody {
 
 /// The `UpdateWorkflowResponse` schema: returned by `workflows.executions.update_workflow_execution`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct UpdateWorkflowResponse {
@@ -3066,6 +3143,7 @@ impl UpdateWorkflowResponse {
 
 /// The `Workflow` schema: the `workflow` of `WorkflowArchiveResponse`; the `archived` of `WorkflowBulkArchiveResponse`; the `workflow` of `WorkflowBulkError`; and 5 more.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Workflow {
@@ -3175,6 +3253,7 @@ impl Workflow {
 
 /// The `WorkflowArchiveResponse` schema: returned by `workflows.archive_workflow`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowArchiveResponse {
@@ -3194,6 +3273,7 @@ impl WorkflowArchiveResponse {
 
 /// The `WorkflowBasicDefinition` schema: the `workflows` of `WorkflowListResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowBasicDefinition {
@@ -3256,6 +3336,7 @@ impl WorkflowBasicDefinition {
 
 /// The `WorkflowBulkArchiveRequest` schema: sent to `workflows.bulk_archive_workflows`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WorkflowBulkArchiveRequest {
     /// List of workflow IDs to archive
@@ -3277,6 +3358,7 @@ impl WorkflowBulkArchiveRequest {
 
 /// The `WorkflowBulkArchiveResponse` schema: returned by `workflows.bulk_archive_workflows`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowBulkArchiveResponse {
@@ -3309,6 +3391,7 @@ impl WorkflowBulkArchiveResponse {
 
 /// The `WorkflowBulkError` schema: the `errored` of `WorkflowBulkArchiveResponse`; the `errored` of `WorkflowBulkUnarchiveResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowBulkError {
@@ -3347,6 +3430,7 @@ impl WorkflowBulkError {
 
 /// The `WorkflowBulkUnarchiveRequest` schema: sent to `workflows.bulk_unarchive_workflows`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WorkflowBulkUnarchiveRequest {
     /// List of workflow IDs to unarchive
@@ -3368,6 +3452,7 @@ impl WorkflowBulkUnarchiveRequest {
 
 /// The `WorkflowBulkUnarchiveResponse` schema: returned by `workflows.bulk_unarchive_workflows`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowBulkUnarchiveResponse {
@@ -3400,6 +3485,7 @@ impl WorkflowBulkUnarchiveResponse {
 
 /// The `WorkflowCodeDefinition` schema: the `definition` of `WorkflowRegistration`; the `definition` of `WorkflowRegistrationWithWorkerStatus`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowCodeDefinition {
@@ -3506,6 +3592,7 @@ impl WorkflowCodeDefinition {
 
 /// Deprecated: use WorkflowRunListResponse instead. Will be removed in the next major version.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowExecutionListResponse {
@@ -3538,6 +3625,7 @@ impl WorkflowExecutionListResponse {
 
 /// The `WorkflowExecutionProgressTraceEvent` schema.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowExecutionProgressTraceEvent {
@@ -3632,6 +3720,7 @@ impl WorkflowExecutionProgressTraceEvent {
 
 /// The `WorkflowExecutionRequest` schema: sent to `workflows.execute_workflow`; sent to `workflows.execute_workflow_registration`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct WorkflowExecutionRequest {
     /// Allows you to specify a custom execution ID. If not provided, a random ID will be generated.
@@ -3707,6 +3796,7 @@ impl WorkflowExecutionRequest {
 ///
 /// Schema: `#/components/schemas/WorkflowExecutionRequest/properties/input`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum WorkflowExecutionRequestInput {
     /// The value as a map of names to any JSON value.
@@ -3730,6 +3820,7 @@ crate::runtime::union_from!(WorkflowExecutionRequestInput {
 
 /// The `WorkflowExecutionResponse` schema: returned by `workflows.executions.get_workflow_execution`; returned by `workflows.runs.get_run`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowExecutionResponse {
@@ -3837,6 +3928,7 @@ impl WorkflowExecutionResponse {
 
 /// The `WorkflowExecutionStatus` schema: the `status` of `WorkflowExecutionResponse`; the `status` of `WorkflowExecutionTraceEventsResponse`; the `status` of `WorkflowExecutionTraceOTelResponse`; and 2 more.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum WorkflowExecutionStatus {
     /// `RUNNING`
@@ -3872,6 +3964,7 @@ crate::runtime::string_enum!(WorkflowExecutionStatus {
 
 /// Response model for synchronous workflow execution
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowExecutionSyncResponse {
@@ -3899,6 +3992,7 @@ impl WorkflowExecutionSyncResponse {
 
 /// The `WorkflowExecutionTraceEvent` schema: the `events` of `WorkflowExecutionTraceSummarySpan`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowExecutionTraceEvent {
@@ -3960,6 +4054,7 @@ impl WorkflowExecutionTraceEvent {
 
 /// The `WorkflowExecutionTraceEventsResponse` schema: returned by `workflows.executions.get_workflow_execution_trace_events`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowExecutionTraceEventsResponse {
@@ -4078,6 +4173,7 @@ impl WorkflowExecutionTraceEventsResponse {
 ///
 /// Schema: `#/components/schemas/WorkflowExecutionTraceEventsResponse/properties/events/items`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum WorkflowExecutionTraceEventsResponseEventsItem {
     /// The value as a `WorkflowExecutionProgressTraceEvent`.
@@ -4116,6 +4212,7 @@ crate::runtime::union_field!(WorkflowExecutionTraceEventsResponseEventsItem, nam
 
 /// The `WorkflowExecutionTraceOTelResponse` schema: returned by `workflows.executions.get_workflow_execution_trace_otel`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowExecutionTraceOTelResponse {
@@ -4245,6 +4342,7 @@ impl WorkflowExecutionTraceOTelResponse {
 
 /// The `WorkflowExecutionTraceSummaryAttributesValues` schema: the `attributes` of `WorkflowExecutionProgressTraceEvent`; the `attributes` of `WorkflowExecutionTraceEvent`; the `attributes` of `WorkflowExecutionTraceSummarySpan`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum WorkflowExecutionTraceSummaryAttributesValues {
     /// The value as true or false.
@@ -4288,6 +4386,7 @@ crate::runtime::union_from!(WorkflowExecutionTraceSummaryAttributesValues {
 
 /// The `WorkflowExecutionTraceSummaryResponse` schema: returned by `workflows.executions.get_workflow_execution_trace_summary`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowExecutionTraceSummaryResponse {
@@ -4404,6 +4503,7 @@ impl WorkflowExecutionTraceSummaryResponse {
 
 /// The `WorkflowExecutionTraceSummarySpan` schema: the `span_tree` of `WorkflowExecutionTraceSummaryResponse`; the `children` of `WorkflowExecutionTraceSummarySpan`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowExecutionTraceSummarySpan {
@@ -4460,6 +4560,7 @@ impl WorkflowExecutionTraceSummarySpan {
 
 /// The `WorkflowExecutionWithoutResultResponse` schema: the `executions` of `WorkflowExecutionListResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowExecutionWithoutResultResponse {
@@ -4563,6 +4664,7 @@ impl WorkflowExecutionWithoutResultResponse {
 
 /// The `WorkflowGetResponse` schema: returned by `workflows.get_workflow`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowGetResponse {
@@ -4582,6 +4684,7 @@ impl WorkflowGetResponse {
 
 /// The `WorkflowListResponse` schema: returned by `workflows.get_workflows`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowListResponse {
@@ -4606,6 +4709,7 @@ impl WorkflowListResponse {
 
 /// The `WorkflowMetadata` schema: the `metadata` of `WorkflowBasicDefinition`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowMetadata {
@@ -4631,6 +4735,7 @@ impl WorkflowMetadata {
 ///
 /// This type combines all metric categories.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowMetrics {
@@ -4670,6 +4775,7 @@ impl WorkflowMetrics {
 
 /// The `WorkflowRegistration` schema: the `workflow_registrations` of `WorkflowRegistrationListResponse`; the `workflow_versions` of `WorkflowRegistrationListResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowRegistration {
@@ -4759,6 +4865,7 @@ impl WorkflowRegistration {
 
 /// The `WorkflowRegistrationGetResponse` schema: returned by `workflows.get_workflow_registration`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowRegistrationGetResponse {
@@ -4782,6 +4889,7 @@ impl WorkflowRegistrationGetResponse {
 
 /// The `WorkflowRegistrationListResponse` schema: returned by `workflows.get_workflow_registrations`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowRegistrationListResponse {
@@ -4810,6 +4918,7 @@ impl WorkflowRegistrationListResponse {
 
 /// The `WorkflowRegistrationWithWorkerStatus` schema: the `workflow_registration` of `WorkflowRegistrationGetResponse`; the `workflow_version` of `WorkflowRegistrationGetResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowRegistrationWithWorkerStatus {
@@ -4903,6 +5012,7 @@ impl WorkflowRegistrationWithWorkerStatus {
 
 /// The `WorkflowScheduleListResponse` schema: returned by `workflows.schedules.get_schedules`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowScheduleListResponse {
@@ -4935,6 +5045,7 @@ impl WorkflowScheduleListResponse {
 
 /// The `WorkflowSchedulePauseRequest` schema: sent to `workflows.schedules.pause_schedule`; sent to `workflows.schedules.resume_schedule`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct WorkflowSchedulePauseRequest {
     /// Optional note recorded in Temporal when pausing or resuming a schedule
@@ -4955,6 +5066,7 @@ impl WorkflowSchedulePauseRequest {
 
 /// The `WorkflowScheduleRequest` schema: sent to `workflows.schedules.schedule_workflow`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WorkflowScheduleRequest {
     /// The schedule definition
@@ -5021,6 +5133,7 @@ impl WorkflowScheduleRequest {
 
 /// The `WorkflowScheduleResponse` schema: returned by `workflows.schedules.schedule_workflow`; returned by `workflows.schedules.update_schedule`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowScheduleResponse {
@@ -5040,6 +5153,7 @@ impl WorkflowScheduleResponse {
 
 /// The `WorkflowScheduleTriggerRequest` schema: sent to `workflows.schedules.trigger_schedule`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct WorkflowScheduleTriggerRequest {
     /// Optional overlap policy override to use for the immediate trigger.
@@ -5060,6 +5174,7 @@ impl WorkflowScheduleTriggerRequest {
 
 /// The `WorkflowScheduleUpdateRequest` schema: sent to `workflows.schedules.update_schedule`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WorkflowScheduleUpdateRequest {
     /// Partial schedule definition to update. Unset fields preserve existing values.
@@ -5081,6 +5196,7 @@ impl WorkflowScheduleUpdateRequest {
 ///
 /// Schema: `#/paths/~1v1~1workflows~1runs/get/parameters/3/schema`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum WorkflowStatusFilter {
     /// The value as a `WorkflowExecutionStatus`.
@@ -5109,6 +5225,7 @@ crate::runtime::union_from!(WorkflowStatusFilter {
 
 /// The `WorkflowType` schema: the `type` of `Workflow`; the `type` of `WorkflowWithWorkerStatus`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum WorkflowType {
     /// `code`
@@ -5123,6 +5240,7 @@ crate::runtime::string_enum!(WorkflowType {
 
 /// The `WorkflowUnarchiveResponse` schema: returned by `workflows.unarchive_workflow`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowUnarchiveResponse {
@@ -5142,6 +5260,7 @@ impl WorkflowUnarchiveResponse {
 
 /// The `WorkflowUpdateRequest` schema: sent to `workflows.update_workflow`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct WorkflowUpdateRequest {
     /// New display name value
@@ -5177,6 +5296,7 @@ impl WorkflowUpdateRequest {
 
 /// The `WorkflowUpdateResponse` schema: returned by `workflows.update_workflow`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowUpdateResponse {
@@ -5196,6 +5316,7 @@ impl WorkflowUpdateResponse {
 
 /// The `WorkflowWithWorkerStatus` schema: the `workflow` of `WorkflowGetResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WorkflowWithWorkerStatus {
@@ -5311,6 +5432,7 @@ impl WorkflowWithWorkerStatus {
 ///
 /// Schema: `#/paths/~1v1~1workflows~1{workflow_identifier}~1execute/post/responses/200/content/application~1json/schema`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum WorkflowsExecuteWorkflowResponse {
     /// The value as a `WorkflowExecutionResponse`.
@@ -5341,6 +5463,7 @@ crate::runtime::union_from!(WorkflowsExecuteWorkflowResponse {
 ///
 /// Schema: `#/paths/~1v1~1workflows/get/parameters/7/schema`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct WorkflowsGetWorkflowsSortBy;
 
@@ -5348,6 +5471,7 @@ crate::runtime::const_value!(WorkflowsGetWorkflowsSortBy, str, "display_name");
 
 /// The `WorkflowsWorkerSpecUpdate` schema: the `spec` of `UpdateDeploymentRequest`.
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct WorkflowsWorkerSpecUpdate {
     /// `github_url`: text; optional and nullable: absent, `null` or a value.

@@ -16,6 +16,8 @@ pub struct Examples<'a> {
     ir: &'a Ir,
     /// An `x-examples` list's first value, by the schema pointer it is written at.
     values: HashMap<String, &'a Value>,
+    /// Files from bytes in memory (`FilePart::from_bytes`), for code that cannot await.
+    in_memory_files: bool,
 }
 
 /// Where an expression goes: an `impl Into<T>` argument (a `&str` will do for a `String`), or
@@ -34,7 +36,18 @@ impl<'a> Examples<'a> {
                 values.insert(at.to_string(), &e.value);
             }
         }
-        Examples { ir, values }
+        Examples { ir, values, in_memory_files: false }
+    }
+
+    /// The same, building files from bytes in memory.
+    pub fn in_memory(ir: &'a Ir) -> Self {
+        Examples { in_memory_files: true, ..Examples::new(ir) }
+    }
+
+    /// An expression building a value of the named type through its public API (constructor,
+    /// setters, variants), with the models in scope; `None` when one cannot be built.
+    pub fn build(&self, name: &str) -> Option<String> {
+        self.named(name, None, "value", Slot::Exact, 0, &mut BTreeSet::new())
     }
 
     /// The doc section for `op`: `# Example` and a `no_run` doctest, or `None` when a required
@@ -116,6 +129,7 @@ impl<'a> Examples<'a> {
             }
             TypeRef::Bool => v.and_then(Value::as_bool).unwrap_or(true).to_string(),
             TypeRef::Any => format!("serde_json::json!({})", v.cloned().unwrap_or_else(|| Value::Object(Default::default()))),
+            TypeRef::File if self.in_memory_files => "mistral_sdk::FilePart::from_bytes(b\"data\".to_vec(), \"data.jsonl\")".to_string(),
             TypeRef::File => "mistral_sdk::FilePart::from_path(\"path/to/file\").await?".to_string(),
             TypeRef::Map(_) => "std::collections::BTreeMap::new()".to_string(),
             TypeRef::Option(inner) => format!("Some({})", self.expr(inner, v, name, Slot::Exact, depth + 1, used)?),

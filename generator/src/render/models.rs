@@ -157,6 +157,11 @@ fn render_type(t: &TypeDef, ir: &Ir, uses_deprecated: bool, out: &mut Vec<Item>)
     if t.deprecated {
         head.push(syntax::attr_word("deprecated"));
     }
+    // A new optional field, enum value or union variant in the spec is a minor release: users
+    // build values through `new(required…)`, setters and `Default`, and match with a wildcard.
+    if !matches!(t.kind, TypeKind::Alias(_)) {
+        head.push(syntax::attr_word("non_exhaustive"));
+    }
     // Items that mention a deprecated type must not warn inside the SDK itself.
     let allow = Allow(uses_deprecated || t.deprecated);
     let name = ident(&t.name);
